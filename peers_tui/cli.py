@@ -1,0 +1,148 @@
+"""The `peers` command: no arguments starts the TUI, subcommands are for shells and bots.
+
+This module must not import Textual (a `peers send` from a script has to stay fast); the TUI
+is imported only when it is started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from typing import Any
+
+from peers_tui import __version__
+from peers_tui.core.errors import PeersError
+from peers_tui.core.text import inert
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+class UsageError(PeersError):
+    """A command line that cannot be carried out as written."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr, like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see 'peers {self.prog.split()[-1]} --help')"
+                         if " " in self.prog else f"{message} (see 'peers --help')")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="peers", description="A keyboard-driven group chat for the terminal.")
+    parser.add_argument("--version", action="version", version=f"peers {__version__}")
+    parser.add_argument("--home", help="your data directory (default: $PEERS_HOME or the platform's)")
+    parser.add_argument("--hub", help="the directory of group databases (default: $PEERS_HUB or HOME/groups)")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
+
+    open_ = sub.add_parser("open", help="start the TUI on a group")
+    open_.add_argument("group")
+
+    id_ = sub.add_parser("id", help="print your user id and handle")
+    id_.add_argument("--handle", help="set your handle")
+    id_.add_argument("--json", action="store_true")
+
+    create = sub.add_parser("create", help="create a group and print its id")
+    create.add_argument("name")
+
+    groups = sub.add_parser("groups", help="list your groups, the personal group first")
+    groups.add_argument("--json", action="store_true")
+
+    invite = sub.add_parser("invite", help="print an invite code (or revoke one)")
+    invite.add_argument("group")
+    invite.add_argument("--role", default="writer", help="reader, writer or admin (default writer)")
+    invite.add_argument("--uses", type=_positive_int, help="how many people may join with it")
+    invite.add_argument("--expires", help="how long it stays valid: 30m, 12h, 7d ...")
+    invite.add_argument("--revoke", metavar="CODE_OR_ID", help="revoke an invite instead")
+
+    join = sub.add_parser("join", help="join a group with an invite code")
+    join.add_argument("code", nargs="?", default="-", help="the code, or - to read it from stdin")
+
+    send = sub.add_parser("send", help="post a message")
+    send.add_argument("group")
+    send.add_argument("text", nargs="?", default="-", help="the text, or - to read standard input")
+    send.add_argument("--action", action="store_true", help="post a /me-style action")
+
+    log = sub.add_parser("log", help="print the last messages, oldest first")
+    log.add_argument("group")
+    log.add_argument("--limit", type=_positive_int, default=50)
+    log.add_argument("--json", action="store_true")
+
+    members = sub.add_parser("members", help="list a group's members")
+    members.add_argument("group")
+    members.add_argument("--all", action="store_true", help="include members who left or were removed")
+    members.add_argument("--json", action="store_true")
+
+    role = sub.add_parser("role", help="change a member's role")
+    role.add_argument("group")
+    role.add_argument("member")
+    role.add_argument("role")
+
+    remove = sub.add_parser("remove", help="remove a member")
+    remove.add_argument("group")
+    remove.add_argument("member")
+
+    leave = sub.add_parser("leave", help="leave a group")
+    leave.add_argument("group")
+
+    verify = sub.add_parser("verify", help="check every record and chain")
+    verify.add_argument("group", nargs="?")
+
+    sub.add_parser("doctor", help="check file modes, the hub's filesystem and the databases")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def out(line: str) -> None:
+    """Print untrusted text to stdout with every control character made visible."""
+    print(inert(line))
+
+
+def out_json(data: dict[str, Any]) -> None:
+    # ensure_ascii keeps escapes, bidi controls and C1 codes out of the raw byte stream.
+    print(json.dumps(data, ensure_ascii=True, sort_keys=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return run(args)
+    except UsageError as exc:
+        print(f"peers: {inert(str(exc), allow_newlines=False)}", file=sys.stderr)
+        return EXIT_USAGE
+    except PeersError as exc:
+        print(f"peers: {inert(str(exc), allow_newlines=False)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_PROBLEMS
+    except sqlite3.Error as exc:
+        print(f"peers: database error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"peers: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+def run(args: argparse.Namespace) -> int:
+    from peers_tui import subcommands
+
+    if args.command in (None, "open"):
+        return subcommands.start_tui(args)
+    handler = getattr(subcommands, f"cmd_{args.command}")
+    return handler(args)

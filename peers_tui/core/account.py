@@ -1,0 +1,262 @@
+"""Account: what one user does, through their identity, personal DB and hub of group DBs.
+
+This is the API the CLI and the TUI share. GROUP arguments resolve within the user's Groups
+table; MEMBER arguments within the group's verified roster.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.errors import Ambiguous, DamagedDatabase, Forbidden, NotFound, PeersError
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
+from peers_tui.core.invites import InviteCode, parse_code
+from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
+from peers_tui.core.personal_store import ALL_MODELS, GroupEntry, PersonalStore
+from peers_tui.core.roles import Role
+from peers_tui.core.text import check_text
+from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
+
+MIN_PREFIX = 4
+
+
+def default_handle() -> str:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = ""
+    return name.strip()[:MAX_HANDLE] or "user"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+    hub: Path
+
+
+class Account:
+    """One user's view of peers: their identity, their Groups table and the groups' DBs."""
+
+    def __init__(self, home: Path, hub: Path) -> None:
+        self.paths = Paths(home, hub)
+        self.keypair: Keypair = load_or_create_keypair(home)
+        self.personal = PersonalStore.open(home, self.keypair, default_handle())
+        self._stores: dict[str, GroupStore] = {}
+
+    # ----------------------------------------------------------------- identity
+    @property
+    def user_id(self) -> str:
+        return self.keypair.public_id
+
+    @property
+    def handle(self) -> str:
+        return self.personal.setting("handle") or default_handle()
+
+    def set_handle(self, handle: str) -> None:
+        """Change the handle here; each group learns it (signed) the next time you post there."""
+        check_text(handle, "handle", max_chars=MAX_HANDLE, multiline=False)
+        if handle != handle.strip() or any(c.isspace() for c in handle):
+            raise PeersError("a handle cannot contain spaces")
+        self.personal.set_setting("handle", handle)
+
+    # ----------------------------------------------------------------- groups
+    def entries(self) -> list[GroupEntry]:
+        return self.personal.groups()
+
+    def resolve(self, query: str) -> GroupEntry:
+        """A group by full id, then a unique id prefix (4+ chars), then an exact name."""
+        entries = self.entries()
+        text = query.strip()
+        for entry in entries:
+            if entry.id == text.lower():
+                return entry
+        if len(text) >= MIN_PREFIX:
+            by_prefix = [e for e in entries if e.id.startswith(text.lower())]
+            if len(by_prefix) == 1:
+                return by_prefix[0]
+            if len(by_prefix) > 1:
+                raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
+                                + ", ".join(f"{e.name} ({e.id})" for e in by_prefix))
+        by_name = [e for e in entries if e.name == text]
+        if len(by_name) == 1:
+            return by_name[0]
+        if len(by_name) > 1:
+            raise Ambiguous(f"group name {query!r} is ambiguous; use an id: "
+                            + ", ".join(f"{e.id[:10]}" for e in by_name))
+        raise NotFound(f"no group {query!r} in your groups (see 'peers groups')")
+
+    def store(self, entry: GroupEntry) -> GroupStore:
+        """The open store of a listed group (checked against the id the Groups table pins)."""
+        store = self._stores.get(entry.id)
+        if store is None:
+            store = (GroupStore(entry.db_path, entry.id, models=ALL_MODELS) if entry.personal
+                     else GroupStore(entry.db_path, entry.id))
+            store.genesis()
+            self._stores[entry.id] = store
+        return store
+
+    def create_group(self, name: str) -> GroupEntry:
+        check_text(name, "group name", max_chars=100, multiline=False)
+        store = GroupStore.create(self.paths.hub, self.keypair, name, self.handle)
+        self._stores[store.group_id] = store
+        return self.personal.add_group(store.group_id, name, store.path)
+
+    def summaries(self) -> list[GroupSummary]:
+        """Every listed group with this user's standing in it and the unread counts."""
+        return [self.summary(entry) for entry in self.entries()]
+
+    def summary(self, entry: GroupEntry) -> GroupSummary:
+        try:
+            store = self.store(entry)
+            roster = store.roster()
+            member = roster.members.get(self.user_id)
+            state = member.state if member else "not a member"
+            role = member.role.label if member and member.state == ACTIVE else None
+            unread = store.count_after(entry.read_marker, self.user_id)
+            mentions = (store.count_after(entry.read_marker, self.user_id, self.handle)
+                        if unread else 0)
+            return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
+                                mentions, entry.notify)
+        except PeersError as exc:
+            return GroupSummary(entry.id, entry.name, entry.personal, None, "damaged", 0, 0,
+                                entry.notify, problem=str(exc))
+
+    # ----------------------------------------------------------------- membership
+    def _group_store(self, query: str, *, shared: bool = False) -> tuple[GroupEntry, GroupStore]:
+        entry = self.resolve(query)
+        if shared and entry.personal:
+            raise Forbidden("the personal group is yours alone: it has no invites, roles or members to change")
+        return entry, self.store(entry)
+
+    def invite(self, query: str, role: Role = Role.WRITER, uses: int | None = None,
+               expires_in: int | None = None) -> InviteCode:
+        if uses is not None and uses < 1:
+            raise PeersError("--uses must be at least 1")
+        _, store = self._group_store(query, shared=True)
+        expires_at = now_ms() + expires_in * 1000 if expires_in else None
+        key = store.create_invite(self.keypair, role, expires_at, uses)
+        return InviteCode(store.group_id, key)
+
+    def revoke(self, query: str, code_or_id: str) -> str:
+        _, store = self._group_store(query, shared=True)
+        text = code_or_id.strip()
+        if ":" in text:
+            code = parse_code(text)
+            if code.group_id != store.group_id:
+                raise PeersError("that invite code belongs to another group")
+            key = code.key.public_id
+        else:
+            if len(text) < MIN_PREFIX:
+                raise PeersError(f"give at least {MIN_PREFIX} characters of the invite id")
+            key = store.find_invite(text)
+        store.revoke_invite(self.keypair, key)
+        return key
+
+    def join(self, code_text: str) -> GroupEntry:
+        """Join with an invite code: sign our membership change, then list the group."""
+        code = parse_code(code_text)
+        path = self.paths.hub / f"{code.group_id}.db"
+        if not path.exists() and not path.is_symlink():
+            raise NotFound(f"group {code.group_id} is not in your hub ({self.paths.hub})")
+        store = GroupStore(path, code.group_id)
+        store.genesis()
+        roster = store.roster()
+        if roster.active(self.user_id) is None:
+            store.join(self.keypair, self.handle, code.key)
+        self._stores[store.group_id] = store
+        return self.personal.add_group(store.group_id, store.name, path)
+
+    def members(self, query: str, include_former: bool = False) -> list[MemberView]:
+        _, store = self._group_store(query)
+        return store.members(include_former)
+
+    def find_member(self, store: GroupStore, query: str) -> Member:
+        """A member by exact handle, then by id prefix (4+ characters)."""
+        roster = store.roster()
+        text = query.strip().lstrip("@")
+        by_handle = [m for m in roster.members.values() if m.handle == text]
+        active = [m for m in by_handle if m.state == ACTIVE]
+        if len(active) == 1 or (len(by_handle) == 1 and not active):
+            return (active or by_handle)[0]
+        if len(active) > 1:
+            raise Ambiguous(f"handle {text!r} is ambiguous; use an id prefix: "
+                            + ", ".join(fingerprint(m.user_id) for m in active))
+        if len(text) >= MIN_PREFIX:
+            by_id = [m for m in roster.members.values() if m.user_id.startswith(text.lower())]
+            if len(by_id) == 1:
+                return by_id[0]
+            if len(by_id) > 1:
+                raise Ambiguous(f"member id prefix {text!r} is ambiguous")
+        raise NotFound(f"no member {query!r} in this group")
+
+    def set_role(self, query: str, member: str, role: Role) -> Member:
+        _, store = self._group_store(query, shared=True)
+        target = self.find_member(store, member)
+        return store.set_role(self.keypair, target.user_id, role)
+
+    def remove(self, query: str, member: str) -> Member:
+        _, store = self._group_store(query, shared=True)
+        target = self.find_member(store, member)
+        if target.user_id == self.user_id:
+            raise PeersError("to leave a group use 'peers leave'")
+        return store.remove(self.keypair, target.user_id)
+
+    def leave(self, query: str) -> GroupEntry:
+        """Sign our leave in the group; the Groups table keeps it, shown as left."""
+        entry, store = self._group_store(query, shared=True)
+        store.leave(self.keypair)
+        return entry
+
+    # ----------------------------------------------------------------- messages
+    def send(self, query: str, text: str, kind: str = "text") -> MessageView:
+        entry, store = self._group_store(query)
+        roster = store.roster()
+        member = roster.active(self.user_id)
+        if member is not None and member.handle != self.handle:
+            store.set_handle(self.keypair, self.handle)
+        view = store.post(self.keypair, text, kind)
+        self.personal.set_read_marker(entry.id, view.id)
+        return view
+
+    def log(self, query: str, limit: int = 50, mark_read: bool = True) -> tuple[list[MessageView], list[Problem]]:
+        """The last `limit` messages, verified, plus anything that shows history was cut."""
+        if limit < 1:
+            raise PeersError("--limit must be at least 1")
+        entry, store = self._group_store(query)
+        problems = store.check_pins(entry.member_head_seq, entry.member_head_hash, entry.author_heads)
+        messages = store.recent(limit)
+        if not problems:
+            self._pin_window(entry, store, messages)
+        if mark_read and messages:
+            self.personal.set_read_marker(entry.id, messages[-1].id)
+        return messages, problems
+
+    def _pin_window(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:
+        roster = store.roster()
+        heads: dict[str, tuple[int, str]] = {}
+        for seq, digest, author in store.author_positions([m.id for m in messages if m.verified]):
+            if author not in heads or heads[author][0] < seq:
+                heads[author] = (seq, digest)
+        self.personal.pin_heads(entry.id, roster.head_seq, roster.head_hash, heads)
+
+    def verify(self, query: str | None = None) -> dict[str, list[Problem]]:
+        """Check every record of one group (or all) against signatures, chains, rules and pins."""
+        entries = [self.resolve(query)] if query else self.entries()
+        report: dict[str, list[Problem]] = {}
+        for entry in entries:
+            try:
+                store = self.store(entry)
+                problems = store.check_pins(entry.member_head_seq, entry.member_head_hash,
+                                            entry.author_heads)
+                problems += store.verify()
+                if not problems:
+                    self.personal.pin_heads(entry.id, *store.heads())
+            except PeersError as exc:
+                problems = [Problem("database", str(exc))]
+            report[entry.id] = problems
+        return report
+

@@ -1,0 +1,46 @@
+"""Canonical encodings shared by every signed record: JSON, base32 ids, hashes, times."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    """Sorted-key compact JSON: the exact text that gets signed and stored verbatim."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def b32(raw: bytes) -> str:
+    """Lower-case unpadded base32: readable, case-insensitive to type, safe in file names."""
+    return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
+
+
+def unb32(text: str) -> bytes:
+    """Decode :func:`b32` output; raises ValueError on anything else."""
+    cleaned = text.strip().upper()
+    padding = "=" * (-len(cleaned) % 8)
+    try:
+        return base64.b32decode(cleaned + padding)
+    except (ValueError, base64.binascii.Error) as exc:  # type: ignore[attr-defined]
+        raise ValueError(f"not base32: {text!r}") from exc
+
+
+def record_hash(text: str) -> str:
+    """The hash that chains records together: base32 SHA-256 of the stored record text."""
+    return b32(hashlib.sha256(text.encode("utf-8")).digest())
+
+
+def now_ms() -> int:
+    """Wall-clock time in epoch milliseconds (display only: it proves nothing)."""
+    return time.time_ns() // 1_000_000
+
+
+def iso_utc(ms: int) -> str:
+    """ISO 8601 UTC with milliseconds and a Z, as the CLI's JSON promises."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"

@@ -1,0 +1,25 @@
+"""Errors that carry a message meant for the user, not a traceback."""
+
+
+class PeersError(Exception):
+    """A user-facing failure: the CLI prints it as one line and exits non-zero."""
+
+
+class NotFound(PeersError):
+    """A group, member, message or invite that does not exist."""
+
+
+class Ambiguous(PeersError):
+    """A name or prefix that matches more than one thing."""
+
+
+class Forbidden(PeersError):
+    """The user's role (or lack of membership) does not allow the action."""
+
+
+class BadInvite(PeersError):
+    """An invite code that is malformed, unknown, expired, used up or revoked."""
+
+
+class DamagedDatabase(PeersError):
+    """A database file that cannot be trusted or read: missing, corrupt, forged, too new."""

@@ -1,0 +1,94 @@
+"""The user's Ed25519 identity: the public key is the user id, the secret stays in <home>."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import nacl.exceptions
+import nacl.signing
+
+from peers_tui.core.encoding import b32, unb32
+from peers_tui.core.errors import DamagedDatabase
+
+KEY_FILE = "identity.key"
+FINGERPRINT_LENGTH = 8
+
+
+def fingerprint(user_id: str) -> str:
+    """The short form people see beside a handle."""
+    return user_id[:FINGERPRINT_LENGTH]
+
+
+def verify_signature(user_id: str, message: bytes, signature: bytes) -> bool:
+    """True when `signature` is `user_id`'s Ed25519 signature of `message`."""
+    try:
+        key = nacl.signing.VerifyKey(unb32(user_id))
+        key.verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError, TypeError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Keypair:
+    """An Ed25519 keypair: a user's identity, or an invite's own key."""
+
+    signing_key: nacl.signing.SigningKey
+
+    @classmethod
+    def generate(cls) -> Keypair:
+        return cls(nacl.signing.SigningKey.generate())
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> Keypair:
+        return cls(nacl.signing.SigningKey(seed))
+
+    @property
+    def public_id(self) -> str:
+        return b32(bytes(self.signing_key.verify_key))
+
+    @property
+    def seed(self) -> bytes:
+        return bytes(self.signing_key)
+
+    def sign(self, message: bytes) -> bytes:
+        return self.signing_key.sign(message).signature
+
+
+def load_or_create_keypair(home: Path) -> Keypair:
+    """Read <home>/identity.key, creating it (mode 0600, no prompt) on first run."""
+    path = home / KEY_FILE
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return _create_key_file(path)
+    try:
+        seed = unb32(json.loads(raw)["secret"])
+        return Keypair.from_seed(seed)
+    except (ValueError, KeyError, TypeError, nacl.exceptions.ValueError) as exc:
+        raise DamagedDatabase(f"identity file {path} is damaged") from exc
+
+
+def _create_key_file(path: Path) -> Keypair:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    keypair = Keypair.generate()
+    payload = json.dumps({"version": 1, "secret": b32(keypair.seed)}) + "\n"
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(payload)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        # link() publishes the complete file atomically and fails if another first-run
+        # process won the race; then its key is the identity and ours is discarded.
+        os.link(temp, path)
+    except FileExistsError:
+        return load_or_create_keypair(path.parent)
+    finally:
+        temp.unlink(missing_ok=True)
+    return keypair

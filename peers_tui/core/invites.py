@@ -1,0 +1,52 @@
+"""Invite codes: `peers1:<group_id>:<secret>`, where the secret is the invite key's seed.
+
+The code names no path: the joiner finds the group DB in their own hub by its id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import nacl.exceptions
+
+from peers_tui.core.encoding import b32, unb32
+from peers_tui.core.errors import BadInvite, PeersError
+from peers_tui.core.identity import Keypair
+
+PREFIX = "peers1"
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@dataclass(frozen=True)
+class InviteCode:
+    group_id: str
+    key: Keypair
+
+    def __str__(self) -> str:
+        return f"{PREFIX}:{self.group_id}:{b32(self.key.seed)}"
+
+
+def parse_code(text: str) -> InviteCode:
+    """An InviteCode from what the user pasted; BadInvite with the reason otherwise."""
+    parts = text.strip().split(":")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise BadInvite("not an invite code: expected peers1:<group>:<secret>")
+    group_id, secret = parts[1].lower(), parts[2]
+    if not re.fullmatch(r"[a-z2-7]{26}", group_id):
+        raise BadInvite("invite code has a malformed group id")
+    try:
+        seed = unb32(secret)
+        key = Keypair.from_seed(seed)
+    except (ValueError, nacl.exceptions.ValueError, nacl.exceptions.TypeError) as exc:
+        raise BadInvite("invite code has a malformed secret") from exc
+    return InviteCode(group_id, key)
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in `30m`, `12h`, `7d` (also `s` and `w`); PeersError otherwise."""
+    match = _DURATION.match(text or "")
+    if not match or int(match.group(1)) == 0:
+        raise PeersError(f"bad duration {text!r}: use a number and a unit, e.g. 30m, 12h or 7d")
+    return int(match.group(1)) * _UNITS[match.group(2)]

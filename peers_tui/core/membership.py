@@ -1,0 +1,216 @@
+"""Replaying the signed membership log into a roster, and the rules each change must pass.
+
+GroupMembers is an append-only, hash-chained log. The roster is never stored as truth: it is
+computed by replaying the valid changes in `seq` order, where a change is valid only if its
+signer held the needed role in the state just before it. The same `apply_change` checks a
+change before it is appended and again whenever the log is replayed, so the rules live here only.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from peers_tui.core.identity import verify_signature
+from peers_tui.core.encoding import unb32
+from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.core.roles import Role, may_grant, may_manage
+
+ACTIVE, LEFT, REMOVED = "active", "left", "removed"
+ACTIONS = ("join", "role", "remove", "leave", "handle")
+MAX_HANDLE = 64
+
+
+def check_handle(value: Any) -> str:
+    """A handle as a record may carry it; RecordError otherwise."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_HANDLE:
+        raise RecordError("invalid handle")
+    return value
+
+
+def is_user_id(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 52:
+        return False
+    try:
+        return len(unb32(value)) == 32
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person's current standing in a group, as the replay computed it."""
+
+    user_id: str
+    handle: str
+    role: Role
+    state: str
+    since_seq: int
+
+
+@dataclass(frozen=True)
+class InviteTerms:
+    """A verified invite record: who made it, what it grants, until when and how often."""
+
+    key: str
+    signer: str
+    role: Role
+    expires_at: int | None
+    max_uses: int | None
+    member_seq: int
+    created_at: int
+    # (signer, member_seq) of each revoke record naming this invite; which of them count is
+    # decided during replay, once the revoker's role at that point is known.
+    revocations: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass
+class Roster:
+    """The membership state after replaying the log up to `head_seq`."""
+
+    group_id: str
+    founder: str
+    members: dict[str, Member] = field(default_factory=dict)
+    head_seq: int = 0
+    head_hash: str = ""
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    invite_uses: dict[str, int] = field(default_factory=dict)
+    invite_problems: list[Any] = field(default_factory=list)
+    # Per user: the seqs at which their role changed and the role from then on (None: not a member).
+    _history: dict[str, tuple[list[int], list[Role | None]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_genesis(cls, group_id: str, founder: str, handle: str) -> Roster:
+        roster = cls(group_id=group_id, founder=founder, head_hash=group_id)
+        roster._set(Member(founder, handle, Role.OWNER, ACTIVE, 0))
+        return roster
+
+    def _set(self, member: Member) -> None:
+        self.members[member.user_id] = member
+        seqs, roles = self._history.setdefault(member.user_id, ([], []))
+        seqs.append(member.since_seq)
+        roles.append(member.role if member.state == ACTIVE else None)
+
+    def active(self, user_id: str) -> Member | None:
+        member = self.members.get(user_id)
+        return member if member is not None and member.state == ACTIVE else None
+
+    def role_of(self, user_id: str) -> Role | None:
+        member = self.active(user_id)
+        return member.role if member else None
+
+    def role_at(self, user_id: str, seq: int) -> Role | None:
+        """The role `user_id` held once the change numbered `seq` had been applied."""
+        history = self._history.get(user_id)
+        if history is None:
+            return None
+        seqs, roles = history
+        index = bisect.bisect_right(seqs, seq) - 1
+        return roles[index] if index >= 0 else None
+
+    def handle_of(self, user_id: str) -> str | None:
+        member = self.members.get(user_id)
+        return member.handle if member else None
+
+
+def apply_change(roster: Roster, seq: int, record: SignedRecord,
+                 invites: dict[str, InviteTerms]) -> None:
+    """Check one membership change against the roster before it and apply it.
+
+    Raises RecordError with the reason when the change breaks the chain or the rules; the
+    roster is then left exactly as it was.
+    """
+    data = record.data
+    if data.get("seq") != seq:
+        raise RecordError("sequence number does not match its position")
+    if data.get("prev") != roster.head_hash:
+        raise RecordError("does not follow the previous change (chain broken)")
+    action = data.get("action")
+    signer = record.author
+    target = data.get("member")
+    if action not in ACTIONS:
+        raise RecordError(f"unknown membership action {action!r}")
+    if not is_user_id(target):
+        raise RecordError("invalid member id")
+    signer_role = roster.role_of(signer)
+    current = roster.members.get(target)
+
+    if action == "join":
+        if signer != target:
+            raise RecordError("a join must be signed by the joiner")
+        if roster.active(target):
+            raise RecordError("already a member")
+        terms = invites.get(str(data.get("invite")))
+        _check_join(roster, seq, record, terms)
+        assert terms is not None
+        roster.invite_uses[terms.key] = roster.invite_uses.get(terms.key, 0) + 1
+        new = Member(target, check_handle(data.get("handle")), terms.role, ACTIVE, seq)
+    elif action == "leave":
+        if signer != target or current is None or current.state != ACTIVE:
+            raise RecordError("only an active member can leave, and only by themselves")
+        if target == roster.founder:
+            raise RecordError("the founder cannot leave")
+        new = replace(current, state=LEFT, since_seq=seq)
+    elif action == "handle":
+        if signer != target or current is None or current.state != ACTIVE:
+            raise RecordError("only an active member can change their own handle")
+        new = replace(current, handle=check_handle(data.get("handle")), since_seq=seq)
+    else:
+        if signer_role is None:
+            raise RecordError("signer is not a member")
+        if current is None or current.state != ACTIVE:
+            raise RecordError("target is not an active member")
+        if target == roster.founder:
+            raise RecordError("the founder's membership cannot be changed")
+        if not may_manage(signer_role, current.role):
+            raise RecordError(f"a {signer_role.label} cannot change a {current.role.label}")
+        if action == "remove":
+            new = replace(current, state=REMOVED, since_seq=seq)
+        else:
+            role = Role.from_value(data.get("role"))
+            if role is None:
+                raise RecordError("invalid role")
+            if not may_grant(signer_role, role):
+                raise RecordError(f"a {signer_role.label} cannot grant {role.label}")
+            new = replace(current, role=role, since_seq=seq)
+
+    roster._set(new)
+    roster.head_seq = seq
+    roster.head_hash = record.hash
+
+
+def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTerms | None) -> None:
+    if terms is None:
+        raise RecordError("join names an unknown invite")
+    if record.cosig is None or not verify_signature(terms.key, record.text.encode("utf-8"), record.cosig):
+        raise RecordError("join is not countersigned by its invite")
+    if terms.member_seq >= seq:
+        raise RecordError("join comes before its invite")
+    for revoker, revoke_seq in terms.revocations:
+        if revoke_seq < seq and (revoker == terms.signer or
+                                 (roster.role_at(revoker, revoke_seq) or 0) >= Role.ADMIN):
+            raise RecordError("invite was revoked")
+    if record.data.get("role") != int(terms.role):
+        raise RecordError("join claims a role its invite does not grant")
+    if terms.expires_at is not None and record.created_at > terms.expires_at:
+        raise RecordError("invite had expired")
+    if terms.max_uses is not None and roster.invite_uses.get(terms.key, 0) >= terms.max_uses:
+        raise RecordError("invite was used up")
+    inviter_role = roster.role_at(terms.signer, terms.member_seq)
+    if inviter_role is None or inviter_role < Role.ADMIN or not may_grant(inviter_role, terms.role):
+        raise RecordError("invite was made by someone not allowed to grant its role")
+
+
+def invite_terms(record: SignedRecord) -> InviteTerms:
+    """The terms of an `invite` record; RecordError when its fields are malformed."""
+    data = record.data
+    key, role = data.get("key"), Role.from_value(data.get("role"))
+    expires, uses, member_seq = data.get("expires"), data.get("uses"), data.get("member_seq")
+    if not is_user_id(key) or role is None or not isinstance(member_seq, int):
+        raise RecordError("malformed invite")
+    if expires is not None and not isinstance(expires, int):
+        raise RecordError("malformed invite expiry")
+    if uses is not None and (not isinstance(uses, int) or uses < 1):
+        raise RecordError("malformed invite uses")
+    return InviteTerms(key, record.author, role, expires, uses, member_seq, record.created_at)

@@ -1,0 +1,104 @@
+"""Peewee models. They name no database: stores bind them per call to the right file.
+
+GROUP_MODELS are the same schema in every group DB and in personal.db (the personal group);
+PERSONAL_MODELS exist only in personal.db. No foreign key crosses the two lists, so binding
+one list never drags the other along.
+"""
+
+from __future__ import annotations
+
+from peewee import BlobField, BooleanField, IntegerField, Model, TextField
+from playhouse.shortcuts import ThreadSafeDatabaseMetadata
+
+
+class BaseModel(Model):
+    class Meta:
+        # Thread workers bind models to different group DBs at once; without this metadata
+        # class a worker could see another thread's binding and write to the wrong group.
+        model_metadata_class = ThreadSafeDatabaseMetadata
+        legacy_table_names = False
+
+
+class GroupInfo(BaseModel):
+    """The genesis record: the founder's signed GroupInfo, whose hash is the group id."""
+
+    id = TextField(primary_key=True)
+    record = TextField()
+    sig = BlobField()
+
+
+class GroupMember(BaseModel):
+    """GroupMembers: the append-only, hash-chained log of signed membership changes."""
+
+    seq = IntegerField(primary_key=True)
+    member = TextField(index=True)
+    record = TextField()
+    sig = BlobField()
+    cosig = BlobField(null=True)
+
+    class Meta:
+        table_name = "group_members"
+
+
+class Invite(BaseModel):
+    """Signed invite and revoke records; `key` is the invite's public key (its id)."""
+
+    id = IntegerField(primary_key=True)
+    key = TextField(index=True)
+    kind = TextField()
+    record = TextField()
+    sig = BlobField()
+
+
+class Message(BaseModel):
+    """Messages and the records that refer to them. Nothing is updated in place."""
+
+    id = TextField(primary_key=True)  # ULID: unique and time-sortable
+    author = TextField()
+    author_seq = IntegerField()
+    kind = TextField()
+    created_at = IntegerField()
+    body = TextField()
+    record = TextField()
+    sig = BlobField()
+
+    class Meta:
+        indexes = ((("author", "author_seq"), True),)
+
+
+class Group(BaseModel):
+    """The Groups table: the user's own registry of the groups they want to take part in."""
+
+    id = TextField(primary_key=True)
+    name = TextField()
+    db_path = TextField()
+    personal = BooleanField(default=False)
+    joined_at = IntegerField()
+    read_marker = TextField(null=True)
+    notify = TextField(default="all")
+    sort_order = IntegerField(default=0)
+    archived = BooleanField(default=False)
+    # The last verified heads: the membership chain and each author's chain, so a file whose
+    # history was cut back is reported as "history deleted" instead of silently accepted.
+    member_head_seq = IntegerField(default=0)
+    member_head_hash = TextField(null=True)
+    author_heads = TextField(default="{}")
+
+    class Meta:
+        table_name = "groups"
+
+
+class Setting(BaseModel):
+    """Per-user settings such as the handle."""
+
+    key = TextField(primary_key=True)
+    value = TextField()
+
+
+GROUP_MODELS = (GroupInfo, GroupMember, Invite, Message)
+PERSONAL_MODELS = (Group, Setting)
+
+__all__ = [
+    "BaseModel", "GROUP_MODELS", "PERSONAL_MODELS",
+    "Group", "GroupInfo", "GroupMember", "Invite", "Message", "Setting",
+]

@@ -1,0 +1,157 @@
+"""PersonalStore: personal.db, the user's Groups table and settings (and the personal group).
+
+Only this user writes it; it is created mode 0600. The personal group's records live in the
+same file, so `personal_group()` returns a GroupStore on personal.db like any other group.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+
+from peers_tui.core.database import (
+    check_regular_file, connect, create_file, describe_sqlite_error, prepare_schema,
+)
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import Keypair
+from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting
+
+PERSONAL_FILE = "personal.db"
+PERSONAL_NAME = "personal"
+PERSONAL_MODE = 0o600
+ALL_MODELS = GROUP_MODELS + PERSONAL_MODELS
+NOTIFY_LEVELS = ("all", "mentions", "mute")
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    """A row of the Groups table: what this user has said about one group."""
+
+    id: str
+    name: str
+    db_path: Path
+    personal: bool
+    joined_at: int
+    read_marker: str | None
+    notify: str
+    sort_order: int
+    member_head_seq: int
+    member_head_hash: str | None
+    author_heads: dict[str, tuple[int, str]]
+
+
+def _entry(row: Group) -> GroupEntry:
+    try:
+        heads = {k: (int(v[0]), str(v[1])) for k, v in json.loads(row.author_heads or "{}").items()}
+    except (ValueError, TypeError, IndexError, AttributeError):
+        heads = {}
+    return GroupEntry(row.id, row.name, Path(row.db_path), bool(row.personal), row.joined_at,
+                      row.read_marker, row.notify, row.sort_order, row.member_head_seq,
+                      row.member_head_hash, heads)
+
+
+class PersonalStore:
+    """The user's own database: the Groups registry, settings, and the personal group."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = connect(path)
+
+    @classmethod
+    def open(cls, home: Path, keypair: Keypair, default_handle: str) -> PersonalStore:
+        """Open <home>/personal.db, creating it and the personal group on first run."""
+        path = home / PERSONAL_FILE
+        if not path.exists() and not path.is_symlink():
+            home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            create_file(path, PERSONAL_MODE)
+            personal = GroupStore.create(home, keypair, PERSONAL_NAME, default_handle,
+                                         path=path, models=ALL_MODELS)
+            store = cls(path)
+            with store.session(), store.db.atomic():
+                Setting.replace(key="handle", value=default_handle).execute()
+                Group.create(id=personal.group_id, name=PERSONAL_NAME, db_path=str(path),
+                             personal=True, joined_at=now_ms(), sort_order=-1)
+            return store
+        check_regular_file(path)
+        store = cls(path)
+        with store.session():
+            prepare_schema(store.db, ALL_MODELS, create=False)
+        return store
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        try:
+            with self.db.connection_context(), self.db.bind_ctx(PERSONAL_MODELS, False, False):
+                yield
+        except (sqlite3.Error, peewee.DatabaseError, peewee.InterfaceError) as exc:
+            raise DamagedDatabase(describe_sqlite_error(self.path, exc)) from exc
+
+    # ----------------------------------------------------------------- settings
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        with self.session():
+            row = Setting.get_or_none(Setting.key == key)
+            return row.value if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.session(), self.db.atomic():
+            Setting.replace(key=key, value=value).execute()
+
+    # ----------------------------------------------------------------- the Groups table
+    def groups(self) -> list[GroupEntry]:
+        """Every group the user listed: the personal group first, then in the user's order."""
+        with self.session():
+            rows = Group.select().where(Group.archived == False).order_by(  # noqa: E712
+                Group.personal.desc(), Group.sort_order, Group.joined_at)
+            return [_entry(row) for row in rows]
+
+    def personal_group(self) -> GroupStore:
+        entry = next(e for e in self.groups() if e.personal)
+        return GroupStore(self.path, entry.id, models=ALL_MODELS)
+
+    def add_group(self, group_id: str, name: str, db_path: Path) -> GroupEntry:
+        """List a group (or list it again, keeping the user's settings for it)."""
+        with self.session(), self.db.atomic():
+            row = Group.get_or_none(Group.id == group_id)
+            if row is None:
+                top = Group.select(peewee.fn.MAX(Group.sort_order)).scalar() or 0
+                row = Group.create(id=group_id, name=name, db_path=str(db_path),
+                                   joined_at=now_ms(), sort_order=top + 1)
+            else:
+                row.name, row.db_path, row.archived = name, str(db_path), False
+                row.save()
+            return _entry(row)
+
+    def set_read_marker(self, group_id: str, message_id: str) -> None:
+        with self.session(), self.db.atomic():
+            Group.update(read_marker=message_id).where(
+                (Group.id == group_id)
+                & ((Group.read_marker.is_null()) | (Group.read_marker < message_id))).execute()
+
+    def set_notify(self, group_id: str, level: str) -> None:
+        with self.session(), self.db.atomic():
+            Group.update(notify=level).where(Group.id == group_id).execute()
+
+    def pin_heads(self, group_id: str, member_seq: int, member_hash: str | None,
+                  authors: dict[str, tuple[int, str]]) -> None:
+        """Remember the newest heads this user verified, never moving a pin backwards."""
+        with self.session(), self.db.atomic():
+            row = Group.get_or_none(Group.id == group_id)
+            if row is None:
+                return
+            entry = _entry(row)
+            heads = dict(entry.author_heads)
+            for author, (seq, digest) in authors.items():
+                if author not in heads or heads[author][0] < seq:
+                    heads[author] = (seq, digest)
+            if member_seq >= entry.member_head_seq:
+                row.member_head_seq, row.member_head_hash = member_seq, member_hash
+            row.author_heads = json.dumps(heads, sort_keys=True)
+            row.save()

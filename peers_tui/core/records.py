@@ -1,0 +1,117 @@
+"""Signed records: canonical JSON text plus an Ed25519 signature by the record's author.
+
+Every record carries its format version (`v`), group id (`g`), kind (`k`), author id (`a`) and
+`created_at` (`t`, epoch ms, display only). The signed text is stored verbatim, so checking a
+record never depends on encoding it again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from peers_tui.core.encoding import canonical_json, now_ms, record_hash
+from peers_tui.core.identity import Keypair, verify_signature
+
+FORMAT_VERSION = 1
+MAX_RECORD_BYTES = 256 * 1024
+
+
+class RecordError(ValueError):
+    """A record that is not what it claims to be; the message says why."""
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise RecordError(f"duplicate field {key!r}")
+        result[key] = value
+    return result
+
+
+@dataclass(frozen=True)
+class SignedRecord:
+    """A record as stored: its exact text, the author's signature and an optional countersignature."""
+
+    text: str
+    sig: bytes
+    cosig: bytes | None = None
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def hash(self) -> str:
+        return record_hash(self.text)
+
+    @property
+    def author(self) -> str:
+        return str(self.data.get("a", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("k", ""))
+
+    @property
+    def created_at(self) -> int:
+        value = self.data.get("t")
+        return value if isinstance(value, int) else 0
+
+
+def sign(keypair: Keypair, kind: str, group_id: str | None, fields: dict[str, Any],
+         created_at: int | None = None) -> SignedRecord:
+    """Build and sign a record of `kind` by `keypair` for `group_id` (None only for a genesis)."""
+    data: dict[str, Any] = {
+        "v": FORMAT_VERSION,
+        "k": kind,
+        "a": keypair.public_id,
+        "t": now_ms() if created_at is None else created_at,
+        **fields,
+    }
+    if group_id is not None:
+        data["g"] = group_id
+    text = canonical_json(data)
+    if len(text.encode("utf-8")) > MAX_RECORD_BYTES:
+        raise RecordError(f"record larger than {MAX_RECORD_BYTES // 1024} KiB")
+    return SignedRecord(text, keypair.sign(text.encode("utf-8")), None, data)
+
+
+def countersign(record: SignedRecord, keypair: Keypair) -> SignedRecord:
+    """Add a second signature over the same text (an invite key vouching for a join)."""
+    return SignedRecord(record.text, record.sig, keypair.sign(record.text.encode("utf-8")), record.data)
+
+
+def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
+                kind: str | tuple[str, ...]) -> SignedRecord:
+    """Parse and check a stored record; raise RecordError naming the first problem found.
+
+    Checks the text is a JSON object of the known format, of the expected kind and group, and
+    that the author's signature is valid. Role and chain rules are checked by the caller.
+    """
+    if not isinstance(text, str):
+        raise RecordError("record text missing")
+    if not isinstance(sig, (bytes, bytearray, memoryview)):
+        raise RecordError("signature missing")
+    if len(text) > MAX_RECORD_BYTES:
+        raise RecordError("record too large")
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+    except RecordError:
+        raise
+    except ValueError as exc:
+        raise RecordError("record is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise RecordError("record is not a JSON object")
+    if data.get("v") != FORMAT_VERSION:
+        raise RecordError(f"unknown record format {data.get('v')!r}")
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if data.get("k") not in kinds:
+        raise RecordError(f"record of kind {data.get('k')!r} where {'/'.join(kinds)} was expected")
+    if group_id is not None and data.get("g") != group_id:
+        raise RecordError("record belongs to another group")
+    author = data.get("a")
+    if not isinstance(author, str) or not isinstance(data.get("t"), int):
+        raise RecordError("record lacks author or time")
+    if not verify_signature(author, text.encode("utf-8"), bytes(sig)):
+        raise RecordError("bad signature")
+    return SignedRecord(text, bytes(sig), bytes(cosig) if cosig is not None else None, data)

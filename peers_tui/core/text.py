@@ -1,0 +1,57 @@
+"""Untrusted text: what peers accepts as input and how it shows text it did not write.
+
+Message bodies, handles, group names and topics are data, never markup or terminal commands.
+`inert()` turns every control character, escape sequence introducer and bidi override into a
+visible placeholder, so printing a hostile string cannot recolour, move, retitle or hide.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from peers_tui.core.errors import PeersError
+
+# Bidi embeddings, overrides and isolates can visually reorder the text around them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def _placeholder(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode "control pictures": ␛ for ESC, ␇ for BEL
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"<U+{code:04X}>"
+
+
+def is_unsafe(char: str, *, allow_newlines: bool) -> bool:
+    if char in "\n\t":
+        return not allow_newlines if char == "\n" else False
+    if char in BIDI_CONTROLS:
+        return True
+    category = unicodedata.category(char)
+    # Cc: C0/C1 controls and DEL; Cs: lone surrogates; Co/Cn are harmless to terminals.
+    return category in ("Cc", "Cs") or char in "\u2028\u2029"
+
+
+def inert(text: str, *, allow_newlines: bool = True) -> str:
+    """`text` with every unsafe character replaced by a visible placeholder."""
+    if text.isprintable():
+        # Fast path: isprintable() is False for every Cc/Cs/Zl/Zp character and for the bidi
+        # formatting characters (category Cf), so printable text has nothing to replace.
+        return text
+    return "".join(_placeholder(c) if is_unsafe(c, allow_newlines=allow_newlines) else c
+                   for c in text)
+
+
+def check_text(value: object, what: str, *, max_chars: int, multiline: bool = True) -> str:
+    """Input from the user: non-empty, bounded, and free of control characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise PeersError(f"{what} is empty")
+    if len(value) > max_chars:
+        raise PeersError(f"{what} is too long: {len(value)} characters, the limit is {max_chars}")
+    for char in value:
+        if is_unsafe(char, allow_newlines=multiline):
+            raise PeersError(f"{what} contains a control character ({_placeholder(char)}); "
+                             "peers does not send terminal control codes")
+    return value

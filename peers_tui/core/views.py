@@ -1,0 +1,91 @@
+"""Frozen dataclasses the CLI and the screens receive from the core: never Peewee rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from peers_tui.core.encoding import iso_utc
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One message as presented: verified, or flagged with the reason it is not."""
+
+    id: str
+    author_id: str
+    author: str
+    fingerprint: str
+    body: str
+    created_at: int
+    kind: str
+    verified: bool
+    problem: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "author_id": self.author_id,
+            "author": self.author,
+            "fingerprint": self.fingerprint,
+            "body": self.body,
+            "created_at": iso_utc(self.created_at),
+            "kind": self.kind,
+            "verified": self.verified,
+        }
+        if not self.verified:
+            data["problem"] = self.problem
+        data.update(self.extra)
+        return data
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A member of a group as the verified roster shows them."""
+
+    user_id: str
+    handle: str
+    fingerprint: str
+    role: str
+    state: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.user_id, "handle": self.handle, "fingerprint": self.fingerprint,
+                "role": self.role, "state": self.state}
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A row of the user's Groups table joined with what the group's own DB says about them."""
+
+    id: str
+    name: str
+    personal: bool
+    role: str | None
+    state: str
+    unread: int
+    mentions: int
+    notify: str
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id, "name": self.name, "personal": self.personal, "role": self.role,
+            "state": self.state, "unread": self.unread, "mentions": self.mentions,
+            "notify": self.notify,
+        }
+        if self.problem:
+            data["problem"] = self.problem
+        return data
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something `peers verify` found: where it is and what is wrong."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"

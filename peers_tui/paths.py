@@ -1,0 +1,38 @@
+"""Where peers keeps its files: PEERS_HOME for the user's own data, PEERS_HUB for group DBs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "peers"
+
+
+def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The user's data directory: --home, else PEERS_HOME, else the platform's user data dir."""
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get("PEERS_HOME")
+    if env:
+        return Path(env).expanduser()
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def hub_dir(home: Path, override: str | os.PathLike[str] | None = None) -> Path:
+    """The directory of group databases: --hub, else PEERS_HUB, else <home>/groups."""
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get("PEERS_HUB")
+    if env:
+        return Path(env).expanduser()
+    return home / "groups"
+
+
+def config_dir() -> Path:
+    """The directory of the TOML config file (themes and other UI preferences)."""
+    env = os.environ.get("PEERS_CONFIG_DIR")
+    if env:
+        return Path(env).expanduser()
+    return platformdirs.user_config_path(APP_NAME)

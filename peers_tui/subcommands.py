@@ -1,0 +1,186 @@
+"""What each `peers` subcommand does: parse-free functions over an Account, printing results."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from peers_tui.cli import out, out_json
+from peers_tui.core.account import Account
+from peers_tui.core.doctor import Finding, check_database, check_hub, check_mode
+from peers_tui.core.errors import PeersError
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import KEY_FILE, fingerprint
+from peers_tui.core.invites import parse_duration
+from peers_tui.core.personal_store import PERSONAL_FILE
+from peers_tui.core.roles import Role
+from peers_tui.core.views import MessageView
+from peers_tui.paths import home_dir, hub_dir
+
+
+def account(args: argparse.Namespace) -> Account:
+    home = home_dir(args.home)
+    return Account(home, hub_dir(home, args.hub))
+
+
+def start_tui(args: argparse.Namespace) -> int:
+    raise PeersError("the peers TUI is not available in this version yet; "
+                     "use the subcommands (peers --help)")
+
+
+def read_input(value: str, what: str) -> str:
+    """`value`, or standard input when it is '-' (one trailing newline dropped)."""
+    if value != "-":
+        return value
+    if sys.stdin is None or sys.stdin.closed:
+        raise PeersError(f"no {what} given and no standard input to read it from")
+    try:
+        data = sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise PeersError(f"standard input is not valid UTF-8 ({exc.reason})") from exc
+    return data[:-1] if data.endswith("\n") else data
+
+
+def cmd_id(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.handle is not None:
+        me.set_handle(args.handle)
+    if args.json:
+        out_json({"id": me.user_id, "handle": me.handle, "fingerprint": fingerprint(me.user_id)})
+    else:
+        out(f"{me.user_id} {me.handle}")
+    return 0
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    entry = account(args).create_group(args.name)
+    out(entry.id)
+    return 0
+
+
+def cmd_groups(args: argparse.Namespace) -> int:
+    for group in account(args).summaries():
+        if args.json:
+            out_json(group.to_json())
+            continue
+        unread = f"{group.unread} unread" + (f", {group.mentions} mentions" if group.mentions else "")
+        standing = group.role if group.state == "active" else group.state
+        extra = f"  ({group.problem})" if group.problem else ""
+        out(f"{group.id[:10]}  {group.name:<20}  {standing:<12}  {unread}{extra}")
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.revoke:
+        key = me.revoke(args.group, args.revoke)
+        out(f"revoked invite {key[:10]}")
+        return 0
+    role = Role.parse(args.role)
+    expires = parse_duration(args.expires) if args.expires else None
+    code = me.invite(args.group, role, args.uses, expires)
+    out(str(code))
+    return 0
+
+
+def cmd_join(args: argparse.Namespace) -> int:
+    code = read_input(args.code, "invite code").strip()
+    entry = account(args).join(code)
+    out(f"joined {entry.name} ({entry.id})")
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    text = read_input(args.text, "message")
+    view = account(args).send(args.group, text, "action" if args.action else "text")
+    out(view.id)
+    return 0
+
+
+def format_message(message: MessageView) -> str:
+    when = datetime.fromtimestamp(message.created_at / 1000).strftime("%Y-%m-%d %H:%M")
+    body = message.body.replace("\n", "\n" + " " * 17)
+    line = (f"{when} * {message.author} {body}" if message.kind == "action"
+            else f"{when} <{message.author}> {body}")
+    if not message.verified:
+        line = f"{line}  [UNVERIFIED: {message.problem}]"
+    return line
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    messages, problems = account(args).log(args.group, args.limit)
+    for message in messages:
+        if args.json:
+            out_json(message.to_json())
+        else:
+            out(format_message(message))
+    for problem in problems:
+        print(f"peers: warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_members(args: argparse.Namespace) -> int:
+    for member in account(args).members(args.group, include_former=args.all):
+        if args.json:
+            out_json(member.to_json())
+        else:
+            suffix = "" if member.state == "active" else f" ({member.state})"
+            out(f"{member.handle:<20} {member.fingerprint}  {member.role}{suffix}")
+    return 0
+
+
+def cmd_role(args: argparse.Namespace) -> int:
+    member = account(args).set_role(args.group, args.member, Role.parse(args.role))
+    out(f"{member.handle} is now {member.role.label}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    member = account(args).remove(args.group, args.member)
+    out(f"removed {member.handle}")
+    return 0
+
+
+def cmd_leave(args: argparse.Namespace) -> int:
+    entry = account(args).leave(args.group)
+    out(f"left {entry.name}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    me = account(args)
+    report = me.verify(args.group)
+    names = {entry.id: entry.name for entry in me.entries()}
+    failed = False
+    for group_id, problems in report.items():
+        label = f"{names.get(group_id, '?')} ({group_id[:10]})"
+        if not problems:
+            out(f"ok      {label}")
+        for problem in problems:
+            failed = True
+            out(f"FAILED  {label}: {problem}")
+    return 1 if failed else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    home = home_dir(args.home)
+    hub = hub_dir(home, args.hub)
+    me = Account(home, hub)
+    findings: list[Finding] = [
+        check_mode(home / KEY_FILE, 0o600, "secret key"),
+        check_mode(home / PERSONAL_FILE, 0o600, "personal database"),
+        check_database("personal database", lambda: me.personal.personal_group().genesis()),
+        *check_hub(hub),
+    ]
+    for entry in me.entries():
+        if entry.personal:
+            continue
+        findings.append(check_mode(entry.db_path, 0o660, f"group {entry.name}"))
+        findings.append(check_database(
+            f"group {entry.name}", lambda e=entry: GroupStore(Path(e.db_path), e.id).genesis()))
+    for finding in findings:
+        out(str(finding))
+    errors = [f for f in findings if f.level == "error"]
+    return 1 if errors else 0
