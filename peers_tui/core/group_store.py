@@ -237,7 +237,7 @@ class GroupStore:
             if mine is None or mine < Role.ADMIN:
                 raise Forbidden("only admins and owners can invite")
             if not may_grant(mine, role):
-                raise Forbidden(f"a {mine.label} cannot invite a {role.label}")
+                raise Forbidden(f"{mine.with_article} cannot invite {role.with_article}")
             record = sign(keypair, "invite", self.group_id, {
                 "key": invite_key.public_id, "role": int(role), "expires": expires_at,
                 "uses": max_uses, "member_seq": roster.head_seq})

@@ -164,7 +164,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
         if target == roster.founder:
             raise RecordError("the founder's membership cannot be changed")
         if not may_manage(signer_role, current.role):
-            raise RecordError(f"a {signer_role.label} cannot change a {current.role.label}")
+            raise RecordError(f"{signer_role.with_article} cannot change {current.role.with_article}")
         if action == "remove":
             new = replace(current, state=REMOVED, since_seq=seq)
         else:
@@ -172,7 +172,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             if role is None:
                 raise RecordError("invalid role")
             if not may_grant(signer_role, role):
-                raise RecordError(f"a {signer_role.label} cannot grant {role.label}")
+                raise RecordError(f"{signer_role.with_article} cannot grant {role.label}")
             new = replace(current, role=role, since_seq=seq)
 
     roster._set(new)

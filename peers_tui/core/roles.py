@@ -19,6 +19,10 @@ class Role(IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+    @property
+    def with_article(self) -> str:
+        return ("an " if self.label[0] in "aeiou" else "a ") + self.label
+
     @classmethod
     def parse(cls, text: str) -> Role:
         """A role from its name (`writer`) or number (`40`); PeersError otherwise."""

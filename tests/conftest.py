@@ -1,0 +1,122 @@
+"""Shared fixtures: every test gets its own homes and hub, never the developer's own files."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from peers_tui.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point every platform directory at the test's temp dir (keep the developer's data out)."""
+    for var in ("PEERS_HOME", "PEERS_HUB"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PEERS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+    def json(self) -> list[dict]:
+        return [json.loads(line) for line in self.lines]
+
+
+@dataclass
+class User:
+    """One person: their own home directory, sharing a hub with the others."""
+
+    name: str
+    home: Path
+    hub: Path
+
+    def run(self, *args: str, stdin: str | None = None) -> Result:
+        """Run `peers ARGS` in this process (fast), capturing what it prints."""
+        out, err = io.StringIO(), io.StringIO()
+        saved = sys.stdin
+        sys.stdin = io.StringIO(stdin or "")
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["--home", str(self.home), "--hub", str(self.hub), *args])
+        finally:
+            sys.stdin = saved
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def ok(self, *args: str, stdin: str | None = None) -> Result:
+        result = self.run(*args, stdin=stdin)
+        assert result.code == 0, f"peers {' '.join(args)} failed: {result.err}"
+        return result
+
+    def fails(self, *args: str, stdin: str | None = None) -> Result:
+        result = self.run(*args, stdin=stdin)
+        assert result.code != 0, f"peers {' '.join(args)} should have failed: {result.out}"
+        assert "Traceback" not in result.err
+        assert len(result.err.strip().splitlines()) == 1, result.err
+        return result
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PEERS_HOME": str(self.home), "PEERS_HUB": str(self.hub)}
+
+    def spawn(self, *args: str, stdin: str | None = None, timeout: float = 60) -> Result:
+        """Run `peers ARGS` as a real separate process."""
+        proc = subprocess.run([sys.executable, "-m", "peers_tui", *args], input=stdin,
+                              capture_output=True, text=True, env=self.env(), timeout=timeout)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Path:
+    return tmp_path / "hub"
+
+
+@pytest.fixture
+def make_user(tmp_path: Path, hub: Path):
+    def make(name: str) -> User:
+        user = User(name, tmp_path / name, hub)
+        user.ok("id", "--handle", name)
+        return user
+    return make
+
+
+@pytest.fixture
+def alice(make_user) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(make_user) -> User:
+    return make_user("carol")
+
+
+@pytest.fixture
+def team(alice: User, bob: User) -> str:
+    """A group founded by alice that bob joined as a writer; returns its id."""
+    group_id = alice.ok("create", "team").out.strip()
+    code = alice.ok("invite", "team").out.strip()
+    bob.ok("join", code)
+    return group_id

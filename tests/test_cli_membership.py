@@ -1,0 +1,160 @@
+"""The CLI contract for groups, invites and membership, with several users on one hub."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from peers_tui.core.account import Account
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.roles import Role
+from tests.conftest import User
+
+
+def test_alice_invites_bob_who_joins_and_posts_and_alice_reads_it(alice: User, bob: User, team):
+    bob.ok("send", "team", "hi from bob")
+    log = alice.ok("log", "team", "--json").json()
+    assert [(m["author"], m["body"], m["verified"]) for m in log] == [("bob", "hi from bob", True)]
+    assert {"id", "author_id", "author", "body", "created_at", "verified"} <= set(log[0])
+    assert log[0]["created_at"].endswith("Z") and "T" in log[0]["created_at"]
+    text = alice.ok("log", "team").out
+    assert "<bob> hi from bob" in text
+    members = {m["handle"]: m for m in alice.ok("members", "team", "--json").json()}
+    assert members["alice"]["role"] == "owner" and members["bob"]["role"] == "writer"
+
+
+def test_group_db_file_is_0660(alice: User, team):
+    path = alice.hub / f"{team}.db"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o660
+
+
+def test_join_reads_code_from_stdin(alice: User, carol: User, team):
+    code = alice.ok("invite", "team").out
+    assert carol.ok("join", stdin=code).out.startswith("joined team")
+    assert carol.ok("join", "-", stdin=code).code == 0  # joining twice is harmless
+
+
+def test_stranger_cannot_post_or_join_with_a_wrong_code(alice: User, carol: User, team):
+    # carol lists nothing, so the group is unknown to her
+    assert "no group" in carol.fails("send", "team", "hello").err
+    assert "not an invite code" in carol.fails("join", "hello").err
+    assert "malformed" in carol.fails("join", f"peers1:{team}:!!!").err
+    forged = alice.ok("invite", "team").out.strip()[:-4] + "aaaa"
+    assert "not known" in carol.fails("join", forged).err
+    assert "not in your hub" in carol.fails("join", "peers1:" + "a" * 26 + ":" + "b" * 52).err
+
+
+def test_listed_but_not_member_cannot_post(alice: User, carol: User, team):
+    # carol copies the group into her own Groups table by hand: a row there grants nothing
+    Account(carol.home, carol.hub).personal.add_group(team, "team", alice.hub / f"{team}.db")
+    assert "not a member" in carol.fails("send", "team", "sneaky").err
+    groups = {g["name"]: g for g in carol.ok("groups", "--json").json()}
+    assert groups["team"]["state"] == "not a member" and groups["team"]["role"] is None
+
+
+def test_removed_member_cannot_post_and_sees_group_as_removed(alice: User, bob: User, team):
+    alice.ok("remove", "team", "bob")
+    assert "removed" in bob.fails("send", "team", "still here?").err
+    groups = {g["name"]: g for g in bob.ok("groups", "--json").json()}
+    assert groups["team"]["state"] == "removed"
+    assert "bob" not in [m["handle"] for m in alice.ok("members", "team", "--json").json()]
+    former = alice.ok("members", "team", "--all", "--json").json()
+    assert {"handle": "bob", "state": "removed"}.items() <= next(
+        m for m in former if m["handle"] == "bob").items()
+
+
+def test_member_can_leave_and_then_cannot_post(alice: User, bob: User, team):
+    bob.ok("leave", "team")
+    assert "left" in bob.fails("send", "team", "bye").err
+    assert {g["name"]: g["state"] for g in bob.ok("groups", "--json").json()}["team"] == "left"
+    assert "founder" in alice.fails("leave", "team").err
+
+
+def test_readers_cannot_post(alice: User, carol: User, team):
+    carol.ok("join", alice.ok("invite", "team", "--role", "reader").out)
+    assert "readers cannot post" in carol.fails("send", "team", "hi").err
+    alice.ok("role", "team", "carol", "writer")
+    carol.ok("send", "team", "now I can")
+
+
+def test_role_ladder_rules(alice: User, bob: User, carol: User, make_user, team):
+    dave = make_user("dave")
+    carol.ok("join", alice.ok("invite", "team").out)
+    dave.ok("join", alice.ok("invite", "team", "--role", "admin").out)
+    # an admin manages those strictly below and grants only below admin
+    dave.ok("role", "team", "bob", "reader")
+    assert "cannot grant admin" in dave.fails("role", "team", "carol", "admin").err
+    assert "cannot grant owner" in dave.fails("role", "team", "carol", "owner").err
+    assert "founder" in dave.fails("role", "team", "alice", "reader").err
+    # writers manage nobody; nobody can touch the founder
+    assert "cannot change" in carol.fails("remove", "team", "bob").err
+    alice.ok("role", "team", "carol", "owner")  # only owners grant owner
+    assert "founder" in carol.fails("remove", "team", "alice").err
+    assert "an admin cannot change an owner" in dave.fails("remove", "team", "carol").err
+    assert "a reader cannot change an owner" in bob.fails("remove", "team", "carol").err
+    # admins cannot invite admins; writers cannot invite at all
+    assert "an admin cannot invite an admin" in dave.fails("invite", "team", "--role", "admin").err
+    assert "only admins" in bob.fails("invite", "team").err
+
+
+def test_invite_uses_expiry_and_revocation(alice: User, carol: User, make_user, team):
+    code = alice.ok("invite", "team", "--uses", "1").out.strip()
+    carol.ok("join", code)
+    dave = make_user("dave")
+    assert "used up" in dave.fails("join", code).err
+
+    revoked = alice.ok("invite", "team").out.strip()
+    alice.ok("invite", "team", "--revoke", revoked)
+    assert "revoked" in dave.fails("join", revoked).err
+
+    by_id = alice.ok("invite", "team").out.strip()
+    account = Account(alice.home, alice.hub)
+    from peers_tui.core.invites import parse_code
+    alice.ok("invite", "team", "--revoke", parse_code(by_id).key.public_id[:8])
+    assert "revoked" in dave.fails("join", by_id).err
+
+    expired = account.invite("team", Role.WRITER, None, 1)
+    store = account.store(account.resolve("team"))
+    # the invite expired a second ago: sign one whose expiry has passed
+    key = store.create_invite(account.keypair, Role.WRITER, now_ms() - 1000, None)
+    from peers_tui.core.invites import InviteCode
+    assert "expired" in dave.fails("join", str(InviteCode(team, key))).err
+    assert expired  # a live invite still works
+    dave.ok("join", str(expired))
+
+
+def test_group_resolution_by_id_prefix_and_name(alice: User):
+    first = alice.ok("create", "same").out.strip()
+    alice.ok("send", first, "by full id")
+    alice.ok("send", first[:6], "by prefix")
+    alice.ok("send", "same", "by name")
+    second = alice.ok("create", "same").out.strip()
+    err = alice.fails("send", "same", "which?").err
+    assert "ambiguous" in err and first[:10] in err and second[:10] in err
+    assert "no group" in alice.fails("send", "nope", "x").err
+    assert "no group" in alice.fails("send", "abc", "x").err  # too short for a prefix
+
+
+@pytest.mark.parametrize("args, message", [
+    (["invite", "team", "--role", "king"], "unknown role"),
+    (["invite", "team", "--expires", "soon"], "bad duration"),
+    (["invite", "team", "--uses", "0"], "at least 1"),
+    (["log", "team", "--limit", "x"], "not a number"),
+    (["role", "team", "nobody", "reader"], "no member"),
+    (["send", "team", ""], "empty"),
+    (["send", "team", "bell\x07"], "control character"),
+    (["send", "team", "x" * 16_001], "too long"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_gets_one_clear_line(alice: User, team, args, message):
+    assert message in alice.fails(*args).err
+
+
+def test_unreadable_database_is_a_clear_error(alice: User, team):
+    path = alice.hub / f"{team}.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    err = alice.fails("send", "team", "x").err
+    assert "team" not in err or "database" in err or "not" in err
+    groups = {g["name"]: g for g in alice.ok("groups", "--json").json()}
+    assert groups["team"]["state"] == "damaged" and groups["team"]["problem"]

@@ -1,0 +1,176 @@
+"""Someone who can write a group DB file edits, inserts and deletes rows: peers exposes each."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.identity import load_or_create_keypair
+from peers_tui.core.records import sign
+from tests.conftest import User
+
+
+def db(user: User, group_id: str) -> sqlite3.Connection:
+    return sqlite3.connect(user.hub / f"{group_id}.db", isolation_level=None)
+
+
+def log_json(user: User) -> list[dict]:
+    return user.ok("log", "team", "--json").json()
+
+
+def test_edited_body_is_flagged_and_reported(alice: User, bob: User, team):
+    message_id = bob.ok("send", "team", "pay alice 5").out.strip()
+    with db(alice, team) as conn:
+        conn.execute("UPDATE message SET body = 'pay bob 500' WHERE id = ?", (message_id,))
+    [message] = log_json(alice)
+    assert message["verified"] is False and "edited" in message["problem"]
+    assert "UNVERIFIED" in alice.ok("log", "team").out
+    result = alice.run("verify", "team")
+    assert result.code == 1 and message_id in result.out
+
+
+def test_re_encoded_record_fails_its_signature(alice: User, bob: User, team):
+    message_id = bob.ok("send", "team", "original").out.strip()
+    with db(alice, team) as conn:
+        record = conn.execute("SELECT record FROM message WHERE id=?", (message_id,)).fetchone()[0]
+        forged = record.replace("original", "rewritten")
+        conn.execute("UPDATE message SET record=?, body='rewritten' WHERE id=?", (forged, message_id))
+    [message] = log_json(alice)
+    assert message["verified"] is False and message["problem"] == "bad signature"
+    assert alice.run("verify").code == 1
+
+
+def forge_message(user: User, group_id: str, body: str, member_seq: int = 0, aseq: int = 1,
+                  aprev: str = "", target_group: str | None = None) -> str:
+    """Sign a message with `user`'s real key and insert it straight into the file."""
+    keypair = load_or_create_keypair(user.home)
+    message_id = "01ZZZZZZZZZZZZZZZZZZZZZZZ" + str(aseq)
+    record = sign(keypair, "msg", target_group or group_id, {
+        "id": message_id, "type": "text", "body": body, "mseq": member_seq,
+        "aseq": aseq, "aprev": aprev})
+    with db(user, group_id) as conn:
+        conn.execute("INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig)"
+                     " VALUES (?,?,?,?,?,?,?,?)",
+                     (message_id, keypair.public_id, aseq, "text", record.created_at, body,
+                      record.text, record.sig))
+    return message_id
+
+
+def test_message_by_a_non_member_is_not_genuine(alice: User, carol: User, team):
+    forge_message(carol, team, "I am in charge now")
+    [message] = log_json(alice)
+    assert message["verified"] is False
+    assert message["problem"] == "author was not a member when it was written"
+    assert "not a member" in alice.run("verify", "team").out
+
+
+def test_message_copied_from_another_group_is_refused(alice: User, team):
+    other = alice.ok("create", "other").out.strip()
+    forge_message(alice, team, "meant for the other group", target_group=other)
+    [message] = log_json(alice)
+    assert message["problem"] == "record belongs to another group"
+
+
+def test_reader_cannot_forge_a_post_by_claiming_old_state(alice: User, carol: User, team):
+    carol.ok("join", alice.ok("invite", "team", "--role", "reader").out)
+    forge_message(carol, team, "readers write too?", member_seq=2)
+    [message] = log_json(alice)
+    assert message["problem"] == "author was a reader when it was written"
+
+
+def test_forged_membership_change_is_ignored(alice: User, bob: User, carol: User, team):
+    """bob writes a change promoting himself to owner straight into the file."""
+    keypair = load_or_create_keypair(bob.home)
+    with db(bob, team) as conn:
+        seq, record_text = conn.execute(
+            "SELECT seq, record FROM group_members ORDER BY seq DESC LIMIT 1").fetchone()
+        record = sign(keypair, "member", team, {
+            "seq": seq + 1, "prev": record_hash(record_text), "action": "role",
+            "member": keypair.public_id, "role": 80})
+        conn.execute("INSERT INTO group_members (seq, member, record, sig) VALUES (?,?,?,?)",
+                     (seq + 1, keypair.public_id, record.text, record.sig))
+    roles = {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json").json()}
+    assert roles["bob"] == "writer"
+    report = alice.run("verify", "team")
+    assert report.code == 1 and "membership change 2" in report.out
+    assert "only admins" in bob.fails("invite", "team").err
+    # later genuine changes chain past the forged row and stay valid
+    carol.ok("join", alice.ok("invite", "team").out)
+    roles = {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json").json()}
+    assert roles == {"alice": "owner", "bob": "writer", "carol": "writer"}
+
+
+def test_unsigned_join_without_invite_is_ignored(alice: User, carol: User, team):
+    keypair = load_or_create_keypair(carol.home)
+    with db(carol, team) as conn:
+        seq, record_text = conn.execute(
+            "SELECT seq, record FROM group_members ORDER BY seq DESC LIMIT 1").fetchone()
+        record = sign(keypair, "member", team, {
+            "seq": seq + 1, "prev": record_hash(record_text), "action": "join",
+            "member": keypair.public_id, "role": 40, "handle": "carol", "invite": "x"})
+        conn.execute("INSERT INTO group_members (seq, member, record, sig) VALUES (?,?,?,?)",
+                     (seq + 1, keypair.public_id, record.text, record.sig))
+    assert "carol" not in [m["handle"] for m in alice.ok("members", "team", "--json").json()]
+    assert "unknown invite" in alice.run("verify", "team").out
+
+
+def test_deleted_message_shows_as_a_gap(alice: User, bob: User, team):
+    first = bob.ok("send", "team", "one").out.strip()
+    bob.ok("send", "team", "two")
+    with db(alice, team) as conn:
+        conn.execute("DELETE FROM message WHERE id=?", (first,))
+    [message] = log_json(alice)
+    assert message["verified"] is False and "history deleted" in message["problem"]
+    assert "missing" in alice.run("verify", "team").out
+
+
+def test_deleting_the_newest_message_is_caught_by_the_pinned_head(alice: User, bob: User, team):
+    bob.ok("send", "team", "one")
+    last = bob.ok("send", "team", "two").out.strip()
+    alice.ok("log", "team")  # alice verifies and pins bob's newest message
+    with db(alice, team) as conn:
+        conn.execute("DELETE FROM message WHERE id=?", (last,))
+    result = alice.ok("log", "team")
+    assert "history deleted" in result.err
+    report = alice.run("verify", "team")
+    assert report.code == 1 and "history deleted" in report.out
+
+
+def test_deleted_membership_change_is_caught(alice: User, bob: User, team):
+    alice.ok("remove", "team", "bob")
+    alice.ok("verify", "team")
+    with db(alice, team) as conn:
+        conn.execute("DELETE FROM group_members WHERE seq = (SELECT MAX(seq) FROM group_members)")
+    report = alice.run("verify", "team")
+    assert report.code == 1 and "membership log" in report.out
+
+
+def test_swapped_file_is_detected(alice: User, team):
+    other = alice.ok("create", "other").out.strip()
+    path = alice.hub / f"{team}.db"
+    os.replace(alice.hub / f"{other}.db", path)
+    err = alice.fails("log", "team").err
+    assert "different group" in err
+    assert alice.run("verify").code == 1
+
+
+def test_symlinked_group_file_is_refused(alice: User, team, tmp_path):
+    path = alice.hub / f"{team}.db"
+    shutil.move(path, tmp_path / "elsewhere.db")
+    path.symlink_to(tmp_path / "elsewhere.db")
+    assert "symlink" in alice.fails("log", "team").err
+
+
+def test_foreign_trigger_is_refused(alice: User, bob: User, team):
+    with db(alice, team) as conn:
+        conn.execute("CREATE TRIGGER sneaky AFTER INSERT ON message BEGIN "
+                     "DELETE FROM message WHERE author != NEW.author; END")
+    assert "foreign trigger" in bob.fails("send", "team", "hi").err
+
+
+def test_newer_schema_is_refused_clearly(alice: User, team):
+    with db(alice, team) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    assert "newer peers" in alice.fails("log", "team").err
