@@ -66,11 +66,42 @@ def build_parser() -> Parser:
     send.add_argument("group")
     send.add_argument("text", nargs="?", default="-", help="the text, or - to read standard input")
     send.add_argument("--action", action="store_true", help="post a /me-style action")
+    send.add_argument("--reply-to", metavar="MSG", help="the id (or id prefix) of the message you answer")
 
     log = sub.add_parser("log", help="print the last messages, oldest first")
     log.add_argument("group")
     log.add_argument("--limit", type=_positive_int, default=50)
     log.add_argument("--json", action="store_true")
+    log.add_argument("--ids", action="store_true", help="show each message's id")
+    log.add_argument("--follow", "-f", action="store_true",
+                     help="keep running and print each new message as it is committed")
+
+    edit = sub.add_parser("edit", help="replace the text of one of your messages")
+    edit.add_argument("group")
+    edit.add_argument("message", metavar="MSG")
+    edit.add_argument("text", nargs="?", default="-", help="the new text, or - for standard input")
+
+    delete = sub.add_parser("delete", help="delete a message (yours, or any if you are an admin)")
+    delete.add_argument("group")
+    delete.add_argument("message", metavar="MSG")
+
+    topic = sub.add_parser("topic", help="print or (admins) set the group's topic")
+    topic.add_argument("group")
+    topic.add_argument("text", nargs="?")
+
+    search = sub.add_parser("search", help="full-text search of a group's whole history")
+    search.add_argument("group")
+    search.add_argument("query", help='words, "a phrase", prefix*')
+    search.add_argument("--limit", type=_positive_int, default=50)
+    search.add_argument("--json", action="store_true")
+
+    import_ = sub.add_parser("import", help="import history from a JSON-lines file (admins)")
+    import_.add_argument("group")
+    import_.add_argument("file", help="JSON lines with id, author, body, created_at; - for stdin")
+
+    export = sub.add_parser("export", help="export a group's whole history")
+    export.add_argument("group")
+    export.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
 
     members = sub.add_parser("members", help="list a group's members")
     members.add_argument("group")
@@ -116,9 +147,36 @@ def out_json(data: dict[str, Any]) -> None:
     print(json.dumps(data, ensure_ascii=True, sort_keys=False))
 
 
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Parse the command line, letting options and text mix freely after the subcommand.
+
+    Plain argparse binds an optional positional (TEXT in `send GROUP [TEXT]`) before it sees a
+    later option, so `peers send team --reply-to X hello` would fail; the subcommand's own
+    parser is therefore run again in intermixed mode.
+    """
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if not extra:
+        return args
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if args.command not in subparsers.choices:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    position, skip = 0, False
+    for position, token in enumerate(argv):
+        if skip:
+            skip = False
+        elif token in ("--home", "--hub"):
+            skip = True
+        elif not token.startswith("-"):
+            break
+    sub_args = subparsers.choices[args.command].parse_intermixed_args(argv[position + 1:])
+    vars(args).update(vars(sub_args))
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = parse(sys.argv[1:] if argv is None else argv)
         return run(args)
     except UsageError as exc:
         print(f"peers: {inert(str(exc), allow_newlines=False)}", file=sys.stderr)

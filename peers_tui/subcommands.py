@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from peers_tui.cli import out, out_json
@@ -17,6 +16,7 @@ from peers_tui.core.invites import parse_duration
 from peers_tui.core.personal_store import PERSONAL_FILE
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MessageView
+from peers_tui.format import format_message
 from peers_tui.paths import home_dir, hub_dir
 
 
@@ -94,30 +94,85 @@ def cmd_join(args: argparse.Namespace) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     text = read_input(args.text, "message")
-    view = account(args).send(args.group, text, "action" if args.action else "text")
+    view = account(args).send(args.group, text, "action" if args.action else "text",
+                              args.reply_to)
     out(view.id)
     return 0
 
 
-def format_message(message: MessageView) -> str:
-    when = datetime.fromtimestamp(message.created_at / 1000).strftime("%Y-%m-%d %H:%M")
-    body = message.body.replace("\n", "\n" + " " * 17)
-    line = (f"{when} * {message.author} {body}" if message.kind == "action"
-            else f"{when} <{message.author}> {body}")
-    if not message.verified:
-        line = f"{line}  [UNVERIFIED: {message.problem}]"
-    return line
+def cmd_edit(args: argparse.Namespace) -> int:
+    view = account(args).edit(args.group, args.message, read_input(args.text, "message"))
+    out(view.id)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    view = account(args).delete(args.group, args.message)
+    out(f"deleted {view.id}")
+    return 0
+
+
+def cmd_topic(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.text is None:
+        topic = me.topic(args.group)
+        out(topic if topic is not None else "(no topic)")
+    else:
+        me.set_topic(args.group, args.text)
+        out(f"topic set: {args.text}")
+    return 0
+
+
+def print_messages(messages: list[MessageView], args: argparse.Namespace) -> None:
+    for message in messages:
+        if getattr(args, "json", False):
+            out_json(message.to_json())
+        else:
+            line = format_message(message)
+            out(f"{message.id} {line}" if getattr(args, "ids", False) else line)
+    sys.stdout.flush()
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    messages, problems = account(args).log(args.group, args.limit)
-    for message in messages:
-        if args.json:
-            out_json(message.to_json())
-        else:
-            out(format_message(message))
+    me = account(args)
+    messages, problems = me.log(args.group, args.limit)
+    print_messages(messages, args)
     for problem in problems:
         print(f"peers: warning: {problem}", file=sys.stderr)
+    if args.follow:
+        for batch in me.follow(args.group):
+            print_messages(batch, args)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    print_messages(account(args).search(args.group, args.query, args.limit), args)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.file == "-":
+        result = me.import_history(args.group, sys.stdin)
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as handle:
+                result = me.import_history(args.group, handle)
+        except UnicodeDecodeError as exc:
+            raise PeersError(f"{args.file} is not UTF-8 text ({exc.reason})") from exc
+        except IsADirectoryError as exc:
+            raise PeersError(f"{args.file} is a directory") from exc
+    out(f"imported {result.added} messages ({result.skipped} already there)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.format == "jsonl":
+        me.export_history(args.group, sys.stdout)
+    else:
+        for message in me.export_views(args.group):
+            out(format_message(message))
     return 0
 
 

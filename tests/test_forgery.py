@@ -77,7 +77,7 @@ def test_reader_cannot_forge_a_post_by_claiming_old_state(alice: User, carol: Us
     carol.ok("join", alice.ok("invite", "team", "--role", "reader").out)
     forge_message(carol, team, "readers write too?", member_seq=2)
     [message] = log_json(alice)
-    assert message["problem"] == "author was a reader when it was written"
+    assert message["problem"] == "author was a reader when it was written; it needs a writer"
 
 
 def test_forged_membership_change_is_ignored(alice: User, bob: User, carol: User, team):

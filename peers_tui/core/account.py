@@ -7,8 +7,10 @@ table; MEMBER arguments within the group's verified roster.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import Ambiguous, DamagedDatabase, Forbidden, NotFound, PeersError
@@ -19,6 +21,8 @@ from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
 from peers_tui.core.personal_store import ALL_MODELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
+from peers_tui.core.notifier import ChangeNotifier
+from peers_tui.core.transfer import ImportResult, Importer, export_views, write_jsonl
 from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
 
 MIN_PREFIX = 4
@@ -212,15 +216,72 @@ class Account:
         return entry
 
     # ----------------------------------------------------------------- messages
-    def send(self, query: str, text: str, kind: str = "text") -> MessageView:
+    def send(self, query: str, text: str, kind: str = "text",
+             reply_to: str | None = None) -> MessageView:
         entry, store = self._group_store(query)
-        roster = store.roster()
-        member = roster.active(self.user_id)
-        if member is not None and member.handle != self.handle:
-            store.set_handle(self.keypair, self.handle)
-        view = store.post(self.keypair, text, kind)
+        self._sync_handle(store)
+        view = store.post(self.keypair, text, kind, reply_to)
         self.personal.set_read_marker(entry.id, view.id)
         return view
+
+    def _sync_handle(self, store: GroupStore) -> None:
+        """Sign a handle change into the group when ours changed since we last wrote there."""
+        member = store.roster().active(self.user_id)
+        if member is not None and member.handle != self.handle:
+            store.set_handle(self.keypair, self.handle)
+
+    def edit(self, query: str, message: str, text: str) -> MessageView:
+        _, store = self._group_store(query)
+        return store.edit(self.keypair, message, text)
+
+    def delete(self, query: str, message: str) -> MessageView:
+        _, store = self._group_store(query)
+        return store.delete(self.keypair, message)
+
+    def set_topic(self, query: str, topic: str) -> MessageView:
+        _, store = self._group_store(query, shared=True)
+        return store.set_topic(self.keypair, topic)
+
+    def topic(self, query: str) -> str | None:
+        _, store = self._group_store(query)
+        return store.topic()
+
+    def search(self, query: str, text: str, limit: int = 50) -> list[MessageView]:
+        if limit < 1:
+            raise PeersError("--limit must be at least 1")
+        _, store = self._group_store(query)
+        return store.search(text, limit)
+
+    def import_history(self, query: str, lines: Iterable[str]) -> ImportResult:
+        _, store = self._group_store(query, shared=True)
+        return Importer(store, self.keypair).run(lines)
+
+    def export_history(self, query: str, out: TextIO) -> int:
+        _, store = self._group_store(query)
+        return write_jsonl(store, out)
+
+    def export_views(self, query: str) -> Iterator[MessageView]:
+        _, store = self._group_store(query)
+        return export_views(store)
+
+    def follow(self, query: str, timeout: float | None = None) -> Iterator[list[MessageView]]:
+        """Yield batches of messages as other processes commit them (until `timeout` idles)."""
+        entry, store = self._group_store(query)
+        notifier = ChangeNotifier()
+        notifier.watch(entry.id, store.path)
+        position = store.last_rowid()
+        try:
+            while True:
+                if not notifier.wait(timeout):
+                    if timeout is not None:
+                        return
+                    continue
+                views, position = store.since(position)
+                if views:
+                    self.personal.set_read_marker(entry.id, max(v.id for v in views))
+                    yield views
+        finally:
+            notifier.close()
 
     def log(self, query: str, limit: int = 50, mark_read: bool = True) -> tuple[list[MessageView], list[Problem]]:
         """The last `limit` messages, verified, plus anything that shows history was cut."""

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import peewee
 from playhouse.migrate import SqliteMigrator
+from playhouse.migrate import migrate as run_migrations
 
+from peers_tui.core import search
 from peers_tui.core.errors import DamagedDatabase
 
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -33,7 +35,24 @@ PRAGMAS = {
 # version -> step that upgrades a database from version-1. Each step checks which tables the
 # file has, because group DBs and personal.db share the version number.
 Migration = Callable[[peewee.SqliteDatabase, SqliteMigrator], None]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v2_history(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 2: edits, deletions and replies refer to messages; imports; full-text search."""
+    if not db.table_exists("message"):
+        return
+    run_migrations(
+        migrator.add_column("message", "target", peewee.TextField(null=True)),
+        migrator.add_column("message", "reply_to", peewee.TextField(null=True)),
+        migrator.add_column("message", "orig_id", peewee.TextField(null=True)),
+        migrator.add_index("message", ("target",), False),
+        migrator.add_index("message", ("author", "orig_id"), True),
+    )
+    search.create_search_index(db)
+    search.backfill(db)
+
+
+MIGRATIONS: dict[int, Migration] = {2: _v2_history}
 
 
 def create_file(path: Path, mode: int) -> None:
@@ -97,6 +116,8 @@ def prepare_schema(db: peewee.SqliteDatabase, models: Iterable[type[peewee.Model
             raise DamagedDatabase(f"{Path(db.database).name} is not a peers database")
         with db.atomic():
             db.create_tables(list(models))
+            if db.table_exists("message"):
+                search.create_search_index(db)
             db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import peewee
+from peewee import SQL
 from ulid import ULID
 
 from peers_tui.core.database import (
@@ -26,6 +27,10 @@ from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
+from peers_tui.core import search
+from peers_tui.core.history import (
+    EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
+)
 from peers_tui.core.models import GROUP_MODELS, GroupInfo, GroupMember, Invite, Message
 from peers_tui.core.records import RecordError, SignedRecord, countersign, open_record, sign
 from peers_tui.core.roles import Role, may_grant
@@ -35,7 +40,9 @@ from peers_tui.core.views import MemberView, MessageView, Problem
 GROUP_ID_LENGTH = 26
 GROUP_FILE_MODE = 0o660
 MAX_BODY_CHARS = 16_000
+MAX_TOPIC_CHARS = 500
 MESSAGE_TYPES = ("text", "action")
+MIN_MESSAGE_PREFIX = 6
 
 
 def group_id_of(genesis: SignedRecord) -> str:
@@ -269,27 +276,116 @@ class GroupStore:
         return matches[0]
 
     # ----------------------------------------------------------------- messages
-    def post(self, keypair: Keypair, body: str, kind: str = "text") -> MessageView:
+    def _append_message(self, keypair: Keypair, kind: str, fields: dict[str, Any], *,
+                        created_at: int | None = None, check=None) -> tuple[SignedRecord, int]:
+        """Sign and store one message record by `keypair`, after the role check for `kind`.
+
+        `check(roster)` may refuse the record with a clear error before anything is written.
+        Returns the record and its rowid; all of it happens in one IMMEDIATE transaction.
+        """
+        me = keypair.public_id
+        roster = self.roster()
+        require_role(roster, me, REQUIRED_ROLE[kind])
+        if check is not None:
+            check(roster)
+        last = (Message.select().where(Message.author == me)
+                .order_by(Message.author_seq.desc()).first())
+        created = now_ms() if created_at is None else created_at
+        message_id = self._next_id(created)
+        record = sign(keypair, "msg", self.group_id, {
+            "id": message_id, "type": kind, "mseq": roster.head_seq,
+            "aseq": last.author_seq + 1 if last else 1,
+            "aprev": record_hash(last.record) if last else "", **fields,
+        }, created_at=created)
+        columns = expected_columns(record)
+        rowid = Message.insert(**columns, record=record.text, sig=record.sig).execute()
+        return record, rowid
+
+    def post(self, keypair: Keypair, body: str, kind: str = "text",
+             reply_to: str | None = None) -> MessageView:
         """Sign and store a message by `keypair`; only writers and above may post."""
         check_text(body, "message", max_chars=MAX_BODY_CHARS)
         if kind not in MESSAGE_TYPES:
             raise PeersError(f"unknown message kind {kind!r}")
-        me = keypair.public_id
+        fields: dict[str, Any] = {"body": body}
         with self.session(), self.db.atomic():
-            roster = self.roster()
-            require_writer(roster, me)
-            last = (Message.select().where(Message.author == me)
-                    .order_by(Message.author_seq.desc()).first())
-            created_at = now_ms()
-            message_id = self._next_id(created_at)
-            record = sign(keypair, "msg", self.group_id, {
-                "id": message_id, "type": kind, "body": body, "mseq": roster.head_seq,
-                "aseq": last.author_seq + 1 if last else 1,
-                "aprev": record_hash(last.record) if last else "",
-            }, created_at=created_at)
-            Message.create(id=message_id, author=me, author_seq=record.data["aseq"], kind=kind,
-                           created_at=created_at, body=body, record=record.text, sig=record.sig)
-            return self._view_of(record, roster, None)
+            if reply_to is not None:
+                fields["reply"] = self._primary(reply_to).id
+            record, rowid = self._append_message(keypair, kind, fields)
+            search.index(self.db, rowid, body)
+            return self._views_of([record.data["id"]])[0]
+
+    def edit(self, keypair: Keypair, message_id: str, body: str) -> MessageView:
+        """Replace the text of one of your own messages (a new signed record refers to it)."""
+        check_text(body, "message", max_chars=MAX_BODY_CHARS)
+        with self.session(), self.db.atomic():
+            target = self._changeable(message_id)
+            if target.author != keypair.public_id:
+                raise Forbidden("you can only edit your own messages")
+            if target.kind not in EDITABLE_KINDS:
+                raise Forbidden(f"a {target.kind} message cannot be edited")
+            self._append_message(keypair, "edit", {"target": target.id, "body": body})
+            search.index(self.db, target.rowid, body)
+            return self._views_of([target.id])[0]
+
+    def delete(self, keypair: Keypair, message_id: str) -> MessageView:
+        """Delete a message: your own, or anyone's if you are an admin or above."""
+        with self.session(), self.db.atomic():
+            target = self._changeable(message_id)
+
+            def allowed(roster: Roster) -> None:
+                role = roster.role_of(keypair.public_id) or Role.READER
+                if target.author != keypair.public_id and role < Role.ADMIN:
+                    raise Forbidden("only admins can delete other people's messages")
+
+            self._append_message(keypair, "delete", {"target": target.id}, check=allowed)
+            search.unindex(self.db, target.rowid)
+            return self._views_of([target.id])[0]
+
+    def set_topic(self, keypair: Keypair, topic: str) -> MessageView:
+        check_text(topic, "topic", max_chars=MAX_TOPIC_CHARS, multiline=False)
+        with self.session(), self.db.atomic():
+            record, _ = self._append_message(keypair, "topic", {"body": topic})
+            return self._views_of([record.data["id"]])[0]
+
+    def topic(self) -> str | None:
+        """The newest genuine topic, or None."""
+        with self.session():
+            rows = list(Message.with_rowid().where(Message.kind == "topic")
+                        .order_by(Message.id.desc()).limit(20))
+            for view in HistoryReader(self.roster(), self.group_id).views(rows):
+                if view.verified:
+                    return view.body
+        return None
+
+    def find_message(self, prefix: str) -> str:
+        """The full id of the message whose id is (or starts with) `prefix`."""
+        text = prefix.strip().upper()
+        if len(text) < MIN_MESSAGE_PREFIX:
+            raise PeersError(f"give at least {MIN_MESSAGE_PREFIX} characters of the message id")
+        with self.session():
+            rows = list(Message.select(Message.id).where(
+                (Message.id >= text) & (Message.id < text + "\uffff")
+                & Message.target.is_null()).limit(2))
+        if not rows:
+            raise NotFound(f"no message {prefix!r} in this group")
+        if len(rows) > 1 and rows[0].id != text:
+            raise PeersError(f"message id {prefix!r} is ambiguous; give more characters")
+        return rows[0].id
+
+    def _primary(self, message_id: str) -> Message:
+        row = Message.with_rowid().where(Message.id == self.find_message(message_id)).first()
+        if row is None or row.kind not in PRIMARY_KINDS:
+            raise NotFound(f"no message {message_id!r} in this group")
+        return row
+
+    def _changeable(self, message_id: str) -> Message:
+        row = self._primary(message_id)
+        if row.kind not in EDITABLE_KINDS + ("imported",):
+            raise Forbidden(f"a {row.kind} record cannot be changed")
+        if self._views_of([row.id])[0].deleted:
+            raise PeersError("that message was deleted")
+        return row
 
     @staticmethod
     def _next_id(created_at: int) -> str:
@@ -303,19 +399,55 @@ class GroupStore:
                 pass
         return str(candidate)
 
+    def _views_of(self, ids: list[str]) -> list[MessageView]:
+        rows = list(Message.with_rowid().where(Message.id.in_(ids)).order_by(Message.id))
+        return HistoryReader(self.roster(), self.group_id).views(rows)
+
     def recent(self, limit: int) -> list[MessageView]:
-        """The last `limit` messages, oldest first, each verified."""
+        """The last `limit` messages, oldest first, each verified, with edits applied."""
         with self.session():
-            roster = self.roster()
-            rows = list(Message.select().order_by(Message.id.desc()).limit(limit))
+            rows = list(Message.with_rowid().where(Message.target.is_null())
+                        .order_by(Message.id.desc()).limit(limit))
             rows.reverse()
-            return [self._verify_row(row, roster) for row in rows]
+            return HistoryReader(self.roster(), self.group_id).views(rows)
+
+    def since(self, rowid: int, limit: int = 1000) -> tuple[list[MessageView], int]:
+        """What was stored after `rowid`: new messages, and messages a new record changed.
+
+        Returns the views (in storage order) and the rowid to continue from.
+        """
+        with self.session():
+            rows = list(Message.with_rowid().where(SQL("rowid") > rowid)
+                        .order_by(SQL("rowid")).limit(limit))
+            if not rows:
+                return [], rowid
+            wanted = []
+            for row in rows:
+                message_id = row.target if row.target else row.id
+                if message_id not in wanted:
+                    wanted.append(message_id)
+            views = {v.id: v for v in self._views_of(wanted)}
+            return [views[i] for i in wanted if i in views], rows[-1].rowid
+
+    def last_rowid(self) -> int:
+        with self.session():
+            return Message.select(peewee.fn.MAX(SQL("rowid"))).scalar() or 0
+
+    def search(self, query: str, limit: int) -> list[MessageView]:
+        """Messages whose current text matches `query`, newest first, each verified."""
+        with self.session():
+            rowids = search.search_rowids(self.db, query, limit)
+            rows = list(Message.with_rowid().where(SQL("rowid").in_(rowids)))
+            by_rowid = {row.rowid: view for row, view in zip(
+                rows, HistoryReader(self.roster(), self.group_id).views(rows))}
+            return [by_rowid[r] for r in rowids if r in by_rowid and not by_rowid[r].deleted]
 
     def count_after(self, marker: str | None, exclude_author: str,
                     mention: str | None = None) -> int:
         """Messages newer than the read marker by others (optionally only those naming @mention)."""
         with self.session():
-            query = Message.select().where(Message.author != exclude_author)
+            query = Message.select().where((Message.author != exclude_author)
+                                           & Message.target.is_null())
             if marker:
                 query = query.where(Message.id > marker)
             if mention:
@@ -333,53 +465,6 @@ class GroupStore:
                 Message.id.in_(message_ids))
             return [(row.author_seq, record_hash(row.record), row.author) for row in rows]
 
-    def _verify_row(self, row: Message, roster: Roster) -> MessageView:
-        try:
-            record = open_record(row.record, row.sig, group_id=self.group_id, kind="msg")
-            data = record.data
-            if (data.get("id") != row.id or record.author != row.author
-                    or data.get("aseq") != row.author_seq or data.get("body") != row.body
-                    or data.get("type") != row.kind or record.created_at != row.created_at):
-                raise RecordError("row does not match its signed record (edited in the file)")
-            self._check_author_chain(record)
-            problem = message_role_problem(record, roster)
-        except RecordError as exc:
-            return self._unverified_view(row, roster, str(exc))
-        return self._view_of(record, roster, problem)
-
-    def _check_author_chain(self, record: SignedRecord) -> None:
-        aseq, aprev = record.data.get("aseq"), record.data.get("aprev")
-        if not isinstance(aseq, int) or aseq < 1:
-            raise RecordError("invalid author sequence")
-        if aseq == 1:
-            if aprev != "":
-                raise RecordError("first message of its author claims a predecessor")
-            return
-        previous = Message.get_or_none((Message.author == record.author)
-                                       & (Message.author_seq == aseq - 1))
-        if previous is None:
-            raise RecordError("an earlier message by this author is missing (history deleted)")
-        if record_hash(previous.record) != aprev:
-            raise RecordError("does not follow its author's previous message (chain broken)")
-
-    def _view_of(self, record: SignedRecord, roster: Roster, problem: str | None) -> MessageView:
-        data = record.data
-        return MessageView(
-            id=str(data.get("id")), author_id=record.author,
-            author=roster.handle_of(record.author) or fingerprint(record.author),
-            fingerprint=fingerprint(record.author), body=str(data.get("body", "")),
-            created_at=record.created_at, kind=str(data.get("type")),
-            verified=problem is None, problem=problem)
-
-    def _unverified_view(self, row: Message, roster: Roster, problem: str) -> MessageView:
-        author = str(row.author)
-        return MessageView(
-            id=str(row.id), author_id=author,
-            author=roster.handle_of(author) or fingerprint(author),
-            fingerprint=fingerprint(author), body=str(row.body),
-            created_at=row.created_at if isinstance(row.created_at, int) else 0,
-            kind=str(row.kind), verified=False, problem=problem)
-
     # ----------------------------------------------------------------- verification
     def verify(self) -> list[Problem]:
         """Check every record and chain in the file; an empty list means all is genuine."""
@@ -388,10 +473,19 @@ class GroupStore:
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
         with self.session():
-            for row in Message.select().order_by(Message.id):
-                view = self._verify_row(row, roster)
-                if not view.verified:
-                    problems.append(Problem(f"message {view.id}", f"{view.problem}"))
+            reader = HistoryReader(roster, self.group_id)
+            batch: list[Message] = []
+            for row in Message.with_rowid().where(Message.target.is_null()).order_by(Message.id).iterator():
+                batch.append(row)
+                if len(batch) >= 500:
+                    problems.extend(_unverified(reader.views(batch)))
+                    batch = []
+            problems.extend(_unverified(reader.views(batch)))
+            orphans = Message.select(Message.id).where(
+                Message.target.is_null(False)
+                & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))
+            problems.extend(Problem(f"record {row.id}", "changes a message that is not in the file")
+                            for row in orphans)
             problems.extend(self._chain_gaps())
         return problems
 
@@ -437,29 +531,23 @@ class GroupStore:
         return problems
 
 
-def require_writer(roster: Roster, user_id: str) -> Role:
-    """The user's role if they may post; Forbidden with the reason otherwise."""
+def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
+    """The user's role if it is at least `needed`; Forbidden with the reason otherwise."""
     member = roster.members.get(user_id)
     if member is None:
         raise Forbidden("you are not a member of this group")
     if member.state != ACTIVE:
-        raise Forbidden(f"you cannot post: you {'left' if member.state == 'left' else 'were removed from'} this group")
-    if member.role < Role.WRITER:
-        raise Forbidden("readers cannot post in this group")
+        how = "left" if member.state == "left" else "were removed from"
+        raise Forbidden(f"you cannot post: you {how} this group")
+    if member.role < needed:
+        if needed is Role.WRITER:
+            raise Forbidden("readers cannot post in this group")
+        raise Forbidden(f"only {needed.label}s and above can do that")
     return member.role
 
 
-def message_role_problem(record: SignedRecord, roster: Roster) -> str | None:
-    """Why a correctly signed message is still not genuine, or None when it is."""
-    member_seq = record.data.get("mseq")
-    if not isinstance(member_seq, int) or member_seq < 0 or member_seq > roster.head_seq:
-        return "refers to a membership state that does not exist"
-    role = roster.role_at(record.author, member_seq)
-    if role is None:
-        return "author was not a member when it was written"
-    if role < Role.WRITER:
-        return "author was a reader when it was written"
-    return None
+def _unverified(views: list[MessageView]) -> list[Problem]:
+    return [Problem(f"message {v.id}", str(v.problem)) for v in views if not v.verified]
 
 
 def _member_view(member: Member) -> MemberView:

@@ -7,7 +7,7 @@ one list never drags the other along.
 
 from __future__ import annotations
 
-from peewee import BlobField, BooleanField, IntegerField, Model, TextField
+from peewee import SQL, BlobField, BooleanField, IntegerField, Model, ModelSelect, TextField
 from playhouse.shortcuts import ThreadSafeDatabaseMetadata
 
 
@@ -51,7 +51,12 @@ class Invite(BaseModel):
 
 
 class Message(BaseModel):
-    """Messages and the records that refer to them. Nothing is updated in place."""
+    """Messages and the records that refer to them. Nothing is updated in place.
+
+    `target` is set on edits and deletions (the message they change); `reply_to` on replies;
+    `orig_id` on imported records, unique per importer so importing twice adds nothing.
+    The columns mirror the signed record for indexing; readers check they still agree.
+    """
 
     id = TextField(primary_key=True)  # ULID: unique and time-sortable
     author = TextField()
@@ -61,9 +66,20 @@ class Message(BaseModel):
     body = TextField()
     record = TextField()
     sig = BlobField()
+    target = TextField(null=True, index=True)
+    reply_to = TextField(null=True)
+    orig_id = TextField(null=True)
+
+    @classmethod
+    def with_rowid(cls) -> ModelSelect:
+        """Rows with their SQLite rowid (the order they were stored in) as `row.rowid`."""
+        return cls.select(cls, SQL("rowid").alias("rowid"))
 
     class Meta:
-        indexes = ((("author", "author_seq"), True),)
+        indexes = (
+            (("author", "author_seq"), True),
+            (("author", "orig_id"), True),
+        )
 
 
 class Group(BaseModel):

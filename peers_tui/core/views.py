@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from peers_tui.core.encoding import iso_utc
@@ -10,7 +10,11 @@ from peers_tui.core.encoding import iso_utc
 
 @dataclass(frozen=True)
 class MessageView:
-    """One message as presented: verified, or flagged with the reason it is not."""
+    """One message as presented, with its edits, deletion and reply applied.
+
+    `verified` is False (with `problem` saying why) when the record, or a record that edits or
+    deletes it, fails its signature, chain or role checks.
+    """
 
     id: str
     author_id: str
@@ -21,7 +25,17 @@ class MessageView:
     kind: str
     verified: bool
     problem: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    reply_to: str | None = None
+    reply_author: str | None = None
+    reply_body: str | None = None
+    edited: bool = False
+    deleted: bool = False
+    imported: bool = False
+    rowid: int = 0
+
+    @property
+    def display_author(self) -> str:
+        return f"{self.author} (imported)" if self.imported else self.author
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -33,10 +47,13 @@ class MessageView:
             "created_at": iso_utc(self.created_at),
             "kind": self.kind,
             "verified": self.verified,
+            "reply_to": self.reply_to,
+            "edited": self.edited,
+            "deleted": self.deleted,
+            "imported": self.imported,
         }
         if not self.verified:
             data["problem"] = self.problem
-        data.update(self.extra)
         return data
 
 

@@ -1,0 +1,210 @@
+"""Reading a group's messages: verify each record, then apply edits, deletions and replies.
+
+Every function here runs inside a GroupStore session (the models are bound to that file).
+A record is shown as genuine only if its signature, its columns, its author's chain and its
+author's role at the membership state it names all check out; otherwise it is shown with
+the reason, never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.identity import fingerprint
+from peers_tui.core.membership import Roster
+from peers_tui.core.models import Message
+from peers_tui.core.records import RecordError, SignedRecord, open_record
+from peers_tui.core.roles import Role
+from peers_tui.core.views import MessageView
+
+PRIMARY_KINDS = ("text", "action", "topic", "imported")
+EFFECT_KINDS = ("edit", "delete")
+EDITABLE_KINDS = ("text", "action")
+# The role an author needs (at the membership state the record names) for each kind.
+REQUIRED_ROLE = {"text": Role.WRITER, "action": Role.WRITER, "edit": Role.WRITER,
+                 "delete": Role.WRITER, "topic": Role.ADMIN, "imported": Role.ADMIN}
+REPLY_PREVIEW = 60
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A stored row and the outcome of checking it on its own."""
+
+    row: Message
+    record: SignedRecord | None
+    problem: str | None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.record.data if self.record else {}
+
+
+def expected_columns(record: SignedRecord) -> dict[str, Any]:
+    """What each indexed column must hold for this record; the record is the truth."""
+    data = record.data
+    kind = data.get("type")
+    fields: dict[str, type | tuple[type, ...]] = {"id": str, "type": str, "mseq": int,
+                                                  "aseq": int, "aprev": str}
+    if kind in ("text", "action", "topic", "imported", "edit"):
+        fields["body"] = str
+    if kind in EFFECT_KINDS:
+        fields["target"] = str
+    if kind == "imported":
+        fields.update(orig_id=str, orig_author=str, orig_time=int)
+    for name, expected in fields.items():
+        if not isinstance(data.get(name), expected) or isinstance(data.get(name), bool):
+            raise RecordError(f"malformed {kind or 'message'} record (field {name})")
+    if kind not in REQUIRED_ROLE:
+        raise RecordError(f"unknown message kind {kind!r}")
+    reply = data.get("reply")
+    if reply is not None and not isinstance(reply, str):
+        raise RecordError("malformed reply")
+    return {
+        "id": data["id"], "author": record.author, "author_seq": data["aseq"], "kind": kind,
+        "body": data.get("body", ""), "target": data.get("target"), "reply_to": reply,
+        "orig_id": data.get("orig_id"),
+        "created_at": data["orig_time"] if kind == "imported" else record.created_at,
+    }
+
+
+def check_row(row: Message, roster: Roster, group_id: str) -> Checked:
+    """Check one row on its own: signature, columns, author chain and role."""
+    try:
+        record = open_record(row.record, row.sig, group_id=group_id, kind="msg")
+        for column, value in expected_columns(record).items():
+            if getattr(row, column) != value:
+                raise RecordError("row does not match its signed record (edited in the file)")
+        check_author_chain(record)
+    except RecordError as exc:
+        return Checked(row, None, str(exc))
+    return Checked(row, record, role_problem(record, roster))
+
+
+def check_author_chain(record: SignedRecord) -> None:
+    aseq, aprev = record.data["aseq"], record.data["aprev"]
+    if aseq < 1:
+        raise RecordError("invalid author sequence")
+    if aseq == 1:
+        if aprev != "":
+            raise RecordError("first record of its author claims a predecessor")
+        return
+    previous = Message.get_or_none((Message.author == record.author)
+                                   & (Message.author_seq == aseq - 1))
+    if previous is None:
+        raise RecordError("an earlier record by this author is missing (history deleted)")
+    if record_hash(previous.record) != aprev:
+        raise RecordError("does not follow its author's previous record (chain broken)")
+
+
+def role_problem(record: SignedRecord, roster: Roster) -> str | None:
+    """Why a correctly signed record is still not genuine, or None when it is."""
+    member_seq = record.data.get("mseq")
+    if not isinstance(member_seq, int) or member_seq < 0 or member_seq > roster.head_seq:
+        return "refers to a membership state that does not exist"
+    role = roster.role_at(record.author, member_seq)
+    if role is None:
+        return "author was not a member when it was written"
+    needed = REQUIRED_ROLE[record.data["type"]]
+    if role < needed:
+        return f"author was {role.with_article} when it was written; it needs {needed.with_article}"
+    return None
+
+
+def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | None:
+    """Why an edit or deletion may not change `target`, or None when it may."""
+    if effect.problem:
+        return effect.problem
+    if target.record is None or target.data.get("type") not in EDITABLE_KINDS + ("imported",):
+        return "changes a message that cannot be changed"
+    kind = effect.data["type"]
+    if effect.record.author == target.record.author:  # type: ignore[union-attr]
+        return None
+    if kind == "delete":
+        role = roster.role_at(effect.record.author, effect.data["mseq"])  # type: ignore[union-attr]
+        if role is not None and role >= Role.ADMIN:
+            return None
+        return "deleted by someone who is neither its author nor an admin"
+    return "edited by someone other than its author"
+
+
+class HistoryReader:
+    """Turns stored rows into MessageViews for one group, inside a bound session."""
+
+    def __init__(self, roster: Roster, group_id: str) -> None:
+        self.roster = roster
+        self.group_id = group_id
+
+    def handle(self, user_id: str) -> str:
+        return self.roster.handle_of(user_id) or fingerprint(user_id)
+
+    def views(self, rows: list[Message]) -> list[MessageView]:
+        """Views of primary rows (messages, topics, imports), effects and replies applied."""
+        checked = {row.id: check_row(row, self.roster, self.group_id) for row in rows}
+        edits: dict[str, str] = {}
+        deleted: set[str] = set()
+        forged: dict[str, str] = {}
+        if checked:
+            for row in (Message.with_rowid().where(Message.target.in_(list(checked)))
+                        .order_by(Message.id)):
+                effect = check_row(row, self.roster, self.group_id)
+                target = checked.get(row.target)
+                if target is None:
+                    continue
+                problem = effect_problem(effect, target, self.roster)
+                if problem:
+                    forged[row.target] = f"a change to it is not genuine: {problem}"
+                elif effect.data["type"] == "delete":
+                    deleted.add(row.target)
+                else:
+                    edits[row.target] = effect.data["body"]
+        replies = self._replies([c.data.get("reply") for c in checked.values()], checked)
+        result = []
+        for message_id, item in checked.items():
+            result.append(self._view(item, edits.get(message_id), message_id in deleted,
+                                     forged.get(message_id), replies))
+        return result
+
+    def _replies(self, ids: list[Any], known: dict[str, Checked]) -> dict[str, tuple[str, str]]:
+        wanted = {i for i in ids if isinstance(i, str)}
+        rows = {i: c.row for i, c in known.items() if i in wanted}
+        missing = [i for i in wanted if i not in rows]
+        if missing:
+            rows.update({row.id: row for row in Message.select().where(Message.id.in_(missing))})
+        previews = {}
+        for message_id in wanted:
+            row = rows.get(message_id)
+            if row is None:
+                previews[message_id] = ("?", "(message not found)")
+                continue
+            item = known.get(message_id) or check_row(row, self.roster, self.group_id)
+            if item.record is None or item.problem:
+                previews[message_id] = (self.handle(str(row.author)), "(unverified message)")
+            else:
+                body = str(item.data.get("body", ""))
+                short = body if len(body) <= REPLY_PREVIEW else body[:REPLY_PREVIEW - 1] + "…"
+                previews[message_id] = (self._author_name(item), short.replace("\n", " "))
+        return previews
+
+    def _author_name(self, item: Checked) -> str:
+        if item.data.get("type") == "imported":
+            return str(item.data.get("orig_author"))
+        return self.handle(str(item.row.author))
+
+    def _view(self, item: Checked, edit: str | None, deleted: bool, forged: str | None,
+              replies: dict[str, tuple[str, str]]) -> MessageView:
+        row, data = item.row, item.data
+        author_id = str(row.author)
+        problem = item.problem or forged
+        kind = str(data.get("type", row.kind))
+        body = "" if deleted else (edit if edit is not None else str(data.get("body", row.body)))
+        reply = data.get("reply") if isinstance(data.get("reply"), str) else None
+        reply_author, reply_body = replies.get(reply, (None, None)) if reply else (None, None)
+        return MessageView(
+            id=str(row.id), author_id=author_id, author=self._author_name(item),
+            fingerprint=fingerprint(author_id), body=body,
+            created_at=row.created_at if isinstance(row.created_at, int) else 0,
+            kind=kind, verified=problem is None, problem=problem, reply_to=reply,
+            reply_author=reply_author, reply_body=reply_body, edited=edit is not None and not deleted,
+            deleted=deleted, imported=kind == "imported", rowid=getattr(row, "rowid", 0) or 0)

@@ -1,0 +1,224 @@
+"""Import and export of a group's history as JSON lines.
+
+An import is one IMMEDIATE transaction: every line is checked, signed by the importer as a
+record of kind `imported` (keeping the original id, author name and time) and stored, or a
+bad line is reported with its number and nothing at all is kept. (importer, original id) is
+unique, so importing the same file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+import nacl.bindings
+from ulid import ULID
+
+from peers_tui.core.encoding import canonical_json, iso_utc, now_ms, record_hash
+from peers_tui.core.errors import PeersError
+from peers_tui.core.group_store import MAX_BODY_CHARS, GroupStore, require_role
+from peers_tui.core.history import HistoryReader
+from peers_tui.core.identity import Keypair
+from peers_tui.core.models import Message
+from peers_tui.core.records import FORMAT_VERSION
+from peers_tui.core.roles import Role
+from peers_tui.core.search import FTS_TABLE
+from peers_tui.core.text import is_unsafe
+from peers_tui.core.views import MessageView
+
+BATCH = 5000
+MAX_FIELD = 200
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    line: int
+    orig_id: str
+    author: str
+    body: str
+    created_at: int
+
+
+class BadImportLine(PeersError):
+    """A line of an import file that cannot be imported."""
+
+
+def parse_time(value: Any) -> int:
+    """Epoch seconds (int or float) or an ISO 8601 string, as epoch milliseconds."""
+    if isinstance(value, bool):
+        raise ValueError("created_at must be epoch seconds or ISO 8601")
+    if isinstance(value, (int, float)):
+        if not 0 <= value < 253402300800:  # up to year 9999
+            raise ValueError("created_at is out of range")
+        return int(round(value * 1000))
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return int(moment.timestamp() * 1000)
+    raise ValueError("created_at must be epoch seconds or ISO 8601")
+
+
+def _text_field(data: dict[str, Any], name: str, limit: int, *, multiline: bool) -> str:
+    value = data.get(name)
+    if isinstance(value, int) and not isinstance(value, bool) and name == "id":
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"'{name}' must be a non-empty string")
+    if len(value) > limit:
+        raise ValueError(f"'{name}' is longer than {limit} characters")
+    if any(is_unsafe(c, allow_newlines=multiline) for c in value):
+        raise ValueError(f"'{name}' contains a control character")
+    return value
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[ImportLine]:
+    """Checked import lines; BadImportLine naming the line number for the first bad one."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            yield ImportLine(
+                number,
+                _text_field(data, "id", MAX_FIELD, multiline=False),
+                _text_field(data, "author", 64, multiline=False),
+                _text_field(data, "body", MAX_BODY_CHARS, multiline=True),
+                parse_time(data.get("created_at")),
+            )
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise BadImportLine(f"line {number}: {exc}") from None
+
+
+class Importer:
+    """Signs and stores import lines in batches inside one transaction."""
+
+    def __init__(self, store: GroupStore, keypair: Keypair) -> None:
+        self.store = store
+        self.keypair = keypair
+        _, self.secret = nacl.bindings.crypto_sign_seed_keypair(keypair.seed)
+        self.me = keypair.public_id
+
+    def run(self, lines: Iterable[str]) -> ImportResult:
+        added = skipped = 0
+        store = self.store
+        with store.session(), store.db.atomic():
+            roster = store.roster()
+            require_role(roster, self.me, Role.ADMIN)
+            self.member_seq = roster.head_seq
+            last = (Message.select().where(Message.author == self.me)
+                    .order_by(Message.author_seq.desc()).first())
+            self.aseq = last.author_seq if last else 0
+            self.aprev = record_hash(last.record) if last else ""
+            self.last_id = 0
+            self.now = now_ms()
+            batch: list[ImportLine] = []
+            for item in parse_lines(lines):
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    added, skipped = self._flush(batch, added, skipped)
+                    batch = []
+            added, skipped = self._flush(batch, added, skipped)
+        return ImportResult(added, skipped)
+
+    def _existing(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 900):
+            chunk = ids[start:start + 900]
+            found.update(row.orig_id for row in Message.select(Message.orig_id).where(
+                (Message.author == self.me) & Message.orig_id.in_(chunk)))
+        return found
+
+    def _flush(self, batch: list[ImportLine], added: int, skipped: int) -> tuple[int, int]:
+        if not batch:
+            return added, skipped
+        existing = self._existing([item.orig_id for item in batch])
+        rows = []
+        for item in batch:
+            if item.orig_id in existing:
+                skipped += 1
+                continue
+            existing.add(item.orig_id)
+            rows.append(self._row(item))
+        if rows:
+            cursor = self.store.db.cursor()
+            top = self.store.db.execute_sql("SELECT MAX(rowid) FROM message").fetchone()[0] or 0
+            cursor.executemany(
+                "INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig,"
+                " target, reply_to, orig_id) VALUES (?,?,?,'imported',?,?,?,?,NULL,NULL,?)", rows)
+            cursor.execute(f"INSERT INTO {FTS_TABLE} (rowid, body) "
+                           "SELECT rowid, body FROM message WHERE rowid > ?", (top,))
+        return added + len(rows), skipped
+
+    def _row(self, item: ImportLine) -> tuple[Any, ...]:
+        candidate = int(ULID.from_timestamp(item.created_at / 1000))
+        if candidate >> 80 == self.last_id >> 80 and candidate <= self.last_id:
+            candidate = self.last_id + 1  # same millisecond: keep the file's order
+        self.last_id = candidate
+        message_id = str(ULID.from_int(candidate))
+        self.aseq += 1
+        text = canonical_json({
+            "v": FORMAT_VERSION, "k": "msg", "a": self.me, "t": self.now, "g": self.store.group_id,
+            "id": message_id, "type": "imported", "mseq": self.member_seq, "aseq": self.aseq,
+            "aprev": self.aprev, "body": item.body, "orig_id": item.orig_id,
+            "orig_author": item.author, "orig_time": item.created_at,
+        })
+        encoded = text.encode("utf-8")
+        signature = nacl.bindings.crypto_sign(encoded, self.secret)[:64]
+        self.aprev = record_hash(text)
+        return (message_id, self.me, self.aseq, item.created_at, item.body, text, signature,
+                item.orig_id)
+
+
+def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
+    """Every message in order, verified, with edits applied (deleted ones left out)."""
+    after = ""
+    roster = store.roster()
+    while True:
+        with store.session():
+            rows = list(Message.with_rowid().where(Message.target.is_null() & (Message.id > after))
+                        .order_by(Message.id).limit(batch))
+            if not rows:
+                return
+            views = HistoryReader(roster, store.group_id).views(rows)
+        after = rows[-1].id
+        for view in views:
+            if not view.deleted and view.kind in ("text", "action", "imported"):
+                yield view
+
+
+def export_record(view: MessageView, orig_id: str | None) -> dict[str, Any]:
+    """One exported line: what `import` reads back (id, author, body, created_at) and more."""
+    return {"id": orig_id or view.id, "author": view.author, "body": view.body,
+            "created_at": iso_utc(view.created_at), "kind": view.kind,
+            "reply_to": view.reply_to, "edited": view.edited, "verified": view.verified}
+
+
+def write_jsonl(store: GroupStore, out: TextIO) -> int:
+    count = 0
+    for view in export_views(store):
+        orig = None
+        if view.imported:
+            with store.session():
+                row = Message.get_or_none(Message.id == view.id)
+                orig = row.orig_id if row else None
+        out.write(json.dumps(export_record(view, orig), ensure_ascii=True) + "\n")
+        count += 1
+    return count
+
+
+__all__ = ["ImportResult", "Importer", "export_views", "parse_lines", "parse_time", "write_jsonl"]
