@@ -45,9 +45,9 @@ def _v2_history(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
         migrator.add_column("message", "target", peewee.TextField(null=True)),
         migrator.add_column("message", "reply_to", peewee.TextField(null=True)),
         migrator.add_column("message", "orig_id", peewee.TextField(null=True)),
-        migrator.add_index("message", ("target",), False),
         migrator.add_index("message", ("author", "orig_id"), True),
     )
+    db.execute_sql("CREATE INDEX message_target ON message (target) WHERE target IS NOT NULL")
     search.create_search_index(db)
     search.backfill(db)
 

@@ -22,14 +22,16 @@ class Finding:
         return f"{self.level}: {self.text}"
 
 
-def filesystem_type(path: Path) -> str | None:
+def filesystem_type(path: Path, mountinfo: str | None = None) -> str | None:
     """The type of the filesystem holding `path`, from /proc/self/mountinfo (Linux)."""
-    try:
-        target = os.path.realpath(path)
-        with open("/proc/self/mountinfo", encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
-        return None
+    target = os.path.realpath(path)
+    if mountinfo is None:
+        try:
+            with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+                mountinfo = handle.read()
+        except OSError:
+            return None
+    lines = mountinfo.splitlines()
     best, best_type = "", None
     for line in lines:
         left, _, right = line.partition(" - ")
@@ -58,11 +60,11 @@ def check_mode(path: Path, allowed: int, what: str) -> Finding:
     return Finding("ok", f"{what} {path} mode {mode:04o}")
 
 
-def check_hub(hub: Path) -> list[Finding]:
+def check_hub(hub: Path, mountinfo: str | None = None) -> list[Finding]:
     findings = []
     if not hub.exists():
         return [Finding("ok", f"hub {hub} does not exist yet (created with the first group)")]
-    fs_type = filesystem_type(hub)
+    fs_type = filesystem_type(hub, mountinfo)
     if fs_type in NETWORK_FILESYSTEMS:
         findings.append(Finding("warning", f"hub {hub} is on a network filesystem ({fs_type}): "
                                 "SQLite's WAL mode does not work across hosts there; "

@@ -31,7 +31,12 @@ def unb32(text: str) -> bytes:
 
 
 def record_hash(text: str) -> str:
-    """The hash that chains records together: base32 SHA-256 of the stored record text."""
+    """The hash that chains records together: hex SHA-256 of the stored record text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_digest_b32(text: str) -> str:
+    """The same SHA-256, in base32: the form group ids are cut from."""
     return b32(hashlib.sha256(text.encode("utf-8")).digest())
 
 

@@ -21,7 +21,7 @@ from ulid import ULID
 from peers_tui.core.database import (
     check_regular_file, connect, create_file, describe_sqlite_error, prepare_schema,
 )
-from peers_tui.core.encoding import b32, now_ms, record_hash
+from peers_tui.core.encoding import b32, now_ms, record_digest_b32, record_hash
 from peers_tui.core.errors import BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.membership import (
@@ -47,7 +47,7 @@ MIN_MESSAGE_PREFIX = 6
 
 def group_id_of(genesis: SignedRecord) -> str:
     """The group id: the genesis record's hash, cut to 26 base32 characters."""
-    return genesis.hash[:GROUP_ID_LENGTH]
+    return record_digest_b32(genesis.text)[:GROUP_ID_LENGTH]
 
 
 class GroupStore:

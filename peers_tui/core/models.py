@@ -66,7 +66,7 @@ class Message(BaseModel):
     body = TextField()
     record = TextField()
     sig = BlobField()
-    target = TextField(null=True, index=True)
+    target = TextField(null=True)
     reply_to = TextField(null=True)
     orig_id = TextField(null=True)
 
@@ -110,6 +110,9 @@ class Setting(BaseModel):
     key = TextField(primary_key=True)
     value = TextField()
 
+
+# Only edits and deletions have a target: a partial index keeps plain messages out of it.
+Message.add_index(Message.index(Message.target, name="message_target").where(Message.target.is_null(False)))
 
 GROUP_MODELS = (GroupInfo, GroupMember, Invite, Message)
 PERSONAL_MODELS = (Group, Setting)

@@ -7,12 +7,17 @@ visible placeholder, so printing a hostile string cannot recolour, move, retitle
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from peers_tui.core.errors import PeersError
 
 # Bidi embeddings, overrides and isolates can visually reorder the text around them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Everything is_unsafe() refuses, as one pattern: scanning megabytes with it costs little.
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + "".join(sorted(BIDI_CONTROLS))
+UNSAFE_MULTILINE = re.compile(f"[{_UNSAFE}]")
+UNSAFE_SINGLE_LINE = re.compile(f"[{_UNSAFE}\n]")
 
 
 def _placeholder(char: str) -> str:
@@ -50,8 +55,14 @@ def check_text(value: object, what: str, *, max_chars: int, multiline: bool = Tr
         raise PeersError(f"{what} is empty")
     if len(value) > max_chars:
         raise PeersError(f"{what} is too long: {len(value)} characters, the limit is {max_chars}")
-    for char in value:
-        if is_unsafe(char, allow_newlines=multiline):
-            raise PeersError(f"{what} contains a control character ({_placeholder(char)}); "
-                             "peers does not send terminal control codes")
+    found = first_unsafe(value, multiline=multiline)
+    if found is not None:
+        raise PeersError(f"{what} contains a control character ({_placeholder(found)}); "
+                         "peers does not send terminal control codes")
     return value
+
+
+def first_unsafe(value: str, *, multiline: bool) -> str | None:
+    """The first character of `value` that `is_unsafe`, or None."""
+    match = (UNSAFE_MULTILINE if multiline else UNSAFE_SINGLE_LINE).search(value)
+    return match.group() if match else None
