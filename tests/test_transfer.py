@@ -100,3 +100,17 @@ def test_random_bytes_never_crash_the_importer(alice: User, team, tmp_path):
         if result.code != 0:
             assert len(result.err.strip().splitlines()) == 1
     alice.ok("verify", "team")
+
+
+def test_imported_records_are_in_canonical_form(alice: User, team, tmp_path):
+    """The importer writes records by hand for speed: they must equal canonical_json()."""
+    import sqlite3
+    from peers_tui.core.encoding import canonical_json
+    rows = [{"id": 'q"uote\\', "author": "Ünïcode ✓", "body": "tab\there \"quoted\" \u2603 😀",
+             "created_at": 1}]
+    alice.ok("import", "team", write(tmp_path, "odd.jsonl", rows))
+    conn = sqlite3.connect(alice.hub / f"{team}.db")
+    [record] = [r[0] for r in conn.execute("SELECT record FROM message WHERE kind='imported'")]
+    assert canonical_json(json.loads(record)) == record
+    [shown] = alice.ok("log", "team", "--json").json()
+    assert (shown["id"] != 'q"uote\\', shown["author"], shown["verified"]) == (True, "Ünïcode ✓", True)
