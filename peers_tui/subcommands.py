@@ -26,8 +26,16 @@ def account(args: argparse.Namespace) -> Account:
 
 
 def start_tui(args: argparse.Namespace) -> int:
-    raise PeersError("the peers TUI is not available in this version yet; "
-                     "use the subcommands (peers --help)")
+    """`peers` and `peers open GROUP`: the full-screen app (the only place Textual loads)."""
+    me = account(args)
+    entry = me.resolve(args.group) if getattr(args, "group", None) else None
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise PeersError("the peers TUI needs a terminal; use the subcommands in scripts "
+                         "(peers --help)")
+    from peers_tui.app import PeersApp
+
+    PeersApp(me, entry).run()
+    return 0
 
 
 def read_input(value: str, what: str) -> str:

@@ -89,10 +89,24 @@ def hub(tmp_path: Path) -> Path:
     return tmp_path / "hub"
 
 
+SEEDS = {"alice": b"A" * 32, "bob": b"B" * 32, "carol": b"C" * 32, "dave": b"D" * 32}
+
+
+def plant_identity(home: Path, seed: bytes) -> None:
+    """Give a user a fixed key (so fingerprints and colours in snapshots never change)."""
+    from peers_tui.core.encoding import b32
+    home.mkdir(parents=True, exist_ok=True)
+    key = home / "identity.key"
+    key.write_text(json.dumps({"version": 1, "secret": b32(seed)}))
+    key.chmod(0o600)
+
+
 @pytest.fixture
 def make_user(tmp_path: Path, hub: Path):
     def make(name: str) -> User:
         user = User(name, tmp_path / name, hub)
+        if name in SEEDS:
+            plant_identity(user.home, SEEDS[name])
         user.ok("id", "--handle", name)
         return user
     return make

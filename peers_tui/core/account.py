@@ -7,6 +7,7 @@ table; MEMBER arguments within the group's verified roster.
 from __future__ import annotations
 
 import getpass
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,35 @@ class Account:
         if handle != handle.strip() or any(c.isspace() for c in handle):
             raise PeersError("a handle cannot contain spaces")
         self.personal.set_setting("handle", handle)
+
+    # ----------------------------------------------------------------- UI state
+    def input_history(self) -> list[str]:
+        try:
+            value = json.loads(self.personal.setting("input_history") or "[]")
+        except ValueError:
+            return []
+        return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+    def save_input_history(self, history: list[str]) -> None:
+        self.personal.set_setting("input_history", json.dumps(history[-200:]))
+
+    def draft(self, group_id: str) -> str:
+        return self.personal.setting(f"draft:{group_id}") or ""
+
+    def save_draft(self, group_id: str, text: str) -> None:
+        self.personal.set_setting(f"draft:{group_id}", text)
+
+    def last_group(self) -> GroupEntry:
+        """The group the user had open last, else the personal group."""
+        wanted = self.personal.setting("last_group")
+        entries = self.entries()
+        return next((e for e in entries if e.id == wanted), entries[0])
+
+    def set_last_group(self, group_id: str) -> None:
+        self.personal.set_setting("last_group", group_id)
+
+    def mark_read(self, group_id: str, message_id: str) -> None:
+        self.personal.set_read_marker(group_id, message_id)
 
     # ----------------------------------------------------------------- groups
     def entries(self) -> list[GroupEntry]:

@@ -405,11 +405,34 @@ class GroupStore:
 
     def recent(self, limit: int) -> list[MessageView]:
         """The last `limit` messages, oldest first, each verified, with edits applied."""
+        return self._window(None, Message.id.desc(), limit)
+
+    def _window(self, condition, order, limit: int) -> list[MessageView]:
         with self.session():
-            rows = list(Message.with_rowid().where(Message.target.is_null())
-                        .order_by(Message.id.desc()).limit(limit))
-            rows.reverse()
+            query = Message.with_rowid().where(Message.target.is_null())
+            if condition is not None:
+                query = query.where(condition)
+            rows = list(query.order_by(order).limit(limit))
+            rows.sort(key=lambda row: row.id)
             return HistoryReader(self.roster(), self.group_id).views(rows)
+
+    def before(self, message_id: str, limit: int) -> list[MessageView]:
+        """Up to `limit` messages older than `message_id`, oldest first."""
+        return self._window(Message.id < message_id, Message.id.desc(), limit)
+
+    def after(self, message_id: str, limit: int) -> list[MessageView]:
+        """Up to `limit` messages newer than `message_id`, oldest first."""
+        return self._window(Message.id > message_id, Message.id, limit)
+
+    def oldest(self, limit: int) -> list[MessageView]:
+        """The first `limit` messages of the whole history."""
+        return self._window(None, Message.id, limit)
+
+    def around(self, message_id: str, limit: int) -> list[MessageView]:
+        """A window of about `limit` messages centred on `message_id` (which it includes)."""
+        half = max(1, limit // 2)
+        return (self._window(Message.id < message_id, Message.id.desc(), half)
+                + self._window(Message.id >= message_id, Message.id, half))
 
     def since(self, rowid: int, limit: int = 1000) -> tuple[list[MessageView], int]:
         """What was stored after `rowid`: new messages, and messages a new record changed.

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from peewee import Tuple
+
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
@@ -69,20 +71,42 @@ def expected_columns(record: SignedRecord) -> dict[str, Any]:
     }
 
 
-def check_row(row: Message, roster: Roster, group_id: str) -> Checked:
+Predecessors = dict[tuple[str, int], str]
+
+
+def predecessors(rows: list[Message]) -> Predecessors:
+    """The record hash of each row's predecessor in its author's chain, in one query.
+
+    Most predecessors are in the same window; the rest are fetched together, so checking a
+    window of N rows costs two queries rather than N.
+    """
+    have = {(row.author, row.author_seq): row.record for row in rows}
+    wanted = {(row.author, row.author_seq - 1) for row in rows
+              if isinstance(row.author_seq, int) and row.author_seq > 1}
+    missing = [key for key in wanted if key not in have]
+    for start in range(0, len(missing), 400):
+        chunk = missing[start:start + 400]
+        query = Message.select(Message.author, Message.author_seq, Message.record).where(
+            Tuple(Message.author, Message.author_seq).in_(chunk))
+        have.update({(r.author, r.author_seq): r.record for r in query})
+    return {key: record_hash(have[key]) for key in wanted if key in have}
+
+
+def check_row(row: Message, roster: Roster, group_id: str,
+              chain: Predecessors | None = None) -> Checked:
     """Check one row on its own: signature, columns, author chain and role."""
     try:
         record = open_record(row.record, row.sig, group_id=group_id, kind="msg")
         for column, value in expected_columns(record).items():
             if getattr(row, column) != value:
                 raise RecordError("row does not match its signed record (edited in the file)")
-        check_author_chain(record)
+        check_author_chain(record, predecessors([row]) if chain is None else chain)
     except RecordError as exc:
         return Checked(row, None, str(exc))
     return Checked(row, record, role_problem(record, roster))
 
 
-def check_author_chain(record: SignedRecord) -> None:
+def check_author_chain(record: SignedRecord, chain: Predecessors) -> None:
     aseq, aprev = record.data["aseq"], record.data["aprev"]
     if aseq < 1:
         raise RecordError("invalid author sequence")
@@ -90,11 +114,10 @@ def check_author_chain(record: SignedRecord) -> None:
         if aprev != "":
             raise RecordError("first record of its author claims a predecessor")
         return
-    previous = Message.get_or_none((Message.author == record.author)
-                                   & (Message.author_seq == aseq - 1))
+    previous = chain.get((record.author, aseq - 1))
     if previous is None:
         raise RecordError("an earlier record by this author is missing (history deleted)")
-    if record_hash(previous.record) != aprev:
+    if previous != aprev:
         raise RecordError("does not follow its author's previous record (chain broken)")
 
 
@@ -141,14 +164,16 @@ class HistoryReader:
 
     def views(self, rows: list[Message]) -> list[MessageView]:
         """Views of primary rows (messages, topics, imports), effects and replies applied."""
-        checked = {row.id: check_row(row, self.roster, self.group_id) for row in rows}
+        effects = (list(Message.with_rowid().where(Message.target.in_([r.id for r in rows]))
+                        .order_by(Message.id)) if rows else [])
+        chain = predecessors(rows + effects)
+        checked = {row.id: check_row(row, self.roster, self.group_id, chain) for row in rows}
         edits: dict[str, str] = {}
         deleted: set[str] = set()
         forged: dict[str, str] = {}
         if checked:
-            for row in (Message.with_rowid().where(Message.target.in_(list(checked)))
-                        .order_by(Message.id)):
-                effect = check_row(row, self.roster, self.group_id)
+            for row in effects:
+                effect = check_row(row, self.roster, self.group_id, chain)
                 target = checked.get(row.target)
                 if target is None:
                     continue

@@ -7,13 +7,20 @@ visible. So each event is confirmed against a change token, re-checked at about 
 and 16 ms, and a 1 s sweep of every token is the safety net for anything missed.
 
 The token needs no open connection, so file descriptors do not grow with the number of
-groups: the stat of the DB and its WAL, and the WAL-index header at the start of the -shm
-file, which SQLite rewrites at every commit, exactly when the commit becomes visible.
+groups: it is read from the WAL-index header at the start of the -shm file, which SQLite
+rewrites at every commit, exactly when the commit becomes visible (its change counter, frame
+count and salts), or from the DB file's stat when the WAL is empty or gone.
+
+Readers must not look like writers: every connection that opens and closes a WAL database
+creates and deletes the -wal and -shm files, and an app reacting to that would wake itself
+for ever. So only writes to the DB and its WAL are events, and the token ignores a WAL that
+holds no frames.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -25,7 +32,7 @@ except ImportError:  # not Linux: the sweep alone still delivers, only more slow
 RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
 SWEEP_INTERVAL = 1.0
 FALLBACK_SWEEP = 0.1
-SUFFIXES = ("-wal", "-shm", "-journal")
+SUFFIXES = ("-wal", "-journal")
 Token = tuple[object, ...]
 
 
@@ -42,10 +49,13 @@ def change_token(path: Path) -> Token:
     name = str(path)
     try:
         with open(name + "-shm", "rb") as handle:
-            header = handle.read(96)  # both copies of the WAL-index header
+            header = handle.read(48)  # the first copy of the WAL-index header
     except OSError:
         header = b""
-    return _stat(name), _stat(name + "-wal"), header
+    if len(header) == 48 and int.from_bytes(header[16:20], sys.byteorder):
+        # iChange (commits), mxFrame and nPage, and the salts (new at every WAL reset)
+        return "wal", header[8:12], header[16:24], header[32:40]
+    return "db", _stat(name)
 
 
 class ChangeNotifier:
@@ -69,7 +79,7 @@ class ChangeNotifier:
         self._tokens[group_id] = change_token(path)
         self._by_file[(directory, path.name)] = group_id
         if self._inotify is not None and directory not in self._watched_dirs:
-            mask = flags.MODIFY | flags.CLOSE_WRITE | flags.CREATE | flags.MOVED_TO | flags.DELETE
+            mask = flags.MODIFY | flags.CLOSE_WRITE | flags.MOVED_TO
             self._watched_dirs[directory] = self._inotify.add_watch(directory, mask)
 
     def unwatch(self, group_id: str) -> None:
@@ -102,6 +112,8 @@ class ChangeNotifier:
         return False
 
     def _group_of(self, directory: str, name: str) -> str | None:
+        if name.endswith("-shm"):
+            return None
         for suffix in SUFFIXES:
             if name.endswith(suffix):
                 name = name[: -len(suffix)]

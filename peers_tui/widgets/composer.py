@@ -1,0 +1,136 @@
+"""Composer: where messages are written. Enter sends; Alt+Enter or Ctrl+J adds a line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+HISTORY_LIMIT = 200
+
+
+def common_prefix(words: list[str]) -> str:
+    if not words:
+        return ""
+    first, last = min(words), max(words)
+    size = 0
+    while size < len(first) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
+class Composer(TextArea):
+    """A multi-line input with input history, @handle and /command completion."""
+
+    BINDINGS = [
+        Binding("ctrl+j", "newline", "Newline", show=False),
+        Binding("alt+enter", "newline", "Newline", show=False),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        composer: Composer
+        text: str
+
+    @dataclass
+    class CompletionCandidates(Message):
+        """Tab found several completions; the screen may show them."""
+
+        candidates: list[str]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
+                         compact=True)
+        self.sent_history: list[str] = []
+        self._history_index: int | None = None
+        self._stash = ""
+        self.handles: list[str] = []
+        self.commands: list[str] = []
+
+    # ----------------------------------------------------------------- keys
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.submit()
+            return
+        if event.key == "tab":
+            event.stop()
+            event.prevent_default()
+            self.complete()
+            return
+        await super()._on_key(event)
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    def submit(self) -> None:
+        text = self.text
+        if not text.strip():
+            return
+        self.remember(text)
+        self.clear()
+        self.post_message(self.Submitted(self, text))
+
+    def remember(self, text: str) -> None:
+        if not self.sent_history or self.sent_history[-1] != text:
+            self.sent_history.append(text)
+            del self.sent_history[:-HISTORY_LIMIT]
+        self._history_index = None
+
+    # ----------------------------------------------------------------- history
+    def action_cursor_up(self, select: bool = False) -> None:
+        if select or self.cursor_location[0] > 0 or not self.sent_history:
+            super().action_cursor_up(select)
+            return
+        if self._history_index is None:
+            self._stash = self.text
+            self._history_index = len(self.sent_history)
+        if self._history_index > 0:
+            self._history_index -= 1
+            self._recall(self.sent_history[self._history_index])
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        last_row = self.document.line_count - 1
+        if select or self.cursor_location[0] < last_row or self._history_index is None:
+            super().action_cursor_down(select)
+            return
+        self._history_index += 1
+        if self._history_index >= len(self.sent_history):
+            self._history_index = None
+            self._recall(self._stash)
+        else:
+            self._recall(self.sent_history[self._history_index])
+
+    def _recall(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    # ----------------------------------------------------------------- completion
+    def complete(self) -> None:
+        """Complete the @handle or /command before the cursor."""
+        row, column = self.cursor_location
+        line = self.document.get_line(row)
+        start = column
+        while start > 0 and not line[start - 1].isspace():
+            start -= 1
+        word = line[start:column]
+        if word.startswith("@"):
+            pool = [f"@{handle}" for handle in self.handles]
+        elif word.startswith("/") and start == 0 and row == 0:
+            pool = list(self.commands)
+        else:
+            return
+        matches = sorted({c for c in pool if c.lower().startswith(word.lower())})
+        if not matches:
+            self.app.bell()
+            return
+        if len(matches) == 1:
+            replacement = matches[0] + " "
+        else:
+            replacement = common_prefix(matches) or word
+            self.post_message(self.CompletionCandidates(matches))
+        self.replace(replacement, (row, start), (row, column))

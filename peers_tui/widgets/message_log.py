@@ -1,0 +1,380 @@
+"""MessageLog: a virtual log of a group's history.
+
+It renders only the lines on screen (Textual's line API) and holds a bounded window of
+messages, fetched from SQLite by indexed key in thread workers as the view moves: older
+history near the top, newer near the bottom, a fresh window around any message on a jump.
+Opening a million-message group costs what opening a ten-message group does, and memory is
+bounded by MAX_BUFFER, not by history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from rich.cells import cell_len
+from textual import on, work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from peers_tui.core.errors import PeersError
+from peers_tui.core.views import MessageView
+from peers_tui.widgets.message_render import (
+    MAX_AUTHOR_WIDTH, Styles, day_label, day_of, render_message, render_rule,
+)
+
+WINDOW = 100        # messages fetched at a time
+MAX_BUFFER = 400    # messages held at most; the far side is dropped beyond this
+LOAD_MARGIN = 20    # lines from an edge at which the next window is fetched
+
+
+class HistorySource(Protocol):
+    """What the log reads from: a GroupStore (synchronous; called in thread workers only)."""
+
+    def recent(self, limit: int) -> list[MessageView]: ...
+    def before(self, message_id: str, limit: int) -> list[MessageView]: ...
+    def after(self, message_id: str, limit: int) -> list[MessageView]: ...
+    def oldest(self, limit: int) -> list[MessageView]: ...
+    def around(self, message_id: str, limit: int) -> list[MessageView]: ...
+
+
+class MessageLog(ScrollView, can_focus=True):
+    """The scrolling history of one group."""
+
+    COMPONENT_CLASSES = {
+        "message-log--time", "message-log--body", "message-log--dim", "message-log--marker",
+        "message-log--problem", "message-log--day", "message-log--highlight",
+    }
+    BINDINGS = [
+        Binding("home", "oldest", "Oldest", show=False),
+        Binding("end", "newest", "Newest", show=False),
+        Binding("up", "scroll_up", show=False),
+        Binding("down", "scroll_down", show=False),
+    ]
+
+    @dataclass
+    class WindowLoaded(Message):
+        generation: int
+        mode: str
+        views: list[MessageView]
+        focus_id: str | None = None
+
+    @dataclass
+    class LoadFailed(Message):
+        reason: str
+
+    @dataclass
+    class UnseenChanged(Message):
+        """How many new messages arrived below the part of the log on screen."""
+
+        log: MessageLog
+        count: int
+
+    following: var[bool] = var(True)
+    unseen: var[int] = var(0)
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.source: HistorySource | None = None
+        self.views: list[MessageView] = []
+        self.at_oldest = False
+        self.at_newest = False
+        self.read_marker: str | None = None
+        self.me = ""
+        self.highlight_id: str | None = None
+        self._lines: list[Strip] = []
+        self._owners: list[int] = []
+        self._generation = 0
+        self._loading = False
+        self._loaded = False
+        self._width = 0
+        self._cache: dict[tuple[object, ...], list[Strip]] = {}
+
+    # ----------------------------------------------------------------- public API
+    def show(self, source: HistorySource, read_marker: str | None, me: str = "") -> None:
+        """Point the log at a group: drop what it held and fetch the newest window.
+
+        The "new messages" line goes above the first message after `read_marker` that
+        someone other than `me` wrote.
+        """
+        self.source = source
+        self.read_marker = read_marker
+        self.me = me
+        self.views, self.at_oldest, self.at_newest = [], False, False
+        self.highlight_id = None
+        self._loaded = False
+        self._cache.clear()
+        self._generation += 1
+        self.following = True
+        self.unseen = 0
+        self._relayout()
+        self._load("recent", None)
+
+    def jump_to(self, message_id: str) -> None:
+        """Fetch a window around a message and bring it on screen, highlighted."""
+        self.highlight_id = message_id
+        self.following = False
+        self._load("around", message_id)
+
+    def apply_live(self, views: list[MessageView]) -> None:
+        """Messages another process (or we) just stored, or messages they changed."""
+        if not views:
+            return
+        index = {view.id: i for i, view in enumerate(self.views)}
+        below = 0
+        for view in views:
+            if view.id in index:
+                self.views[index[view.id]] = view
+            elif self.at_newest and (not self.views or view.id > self.views[-1].id):
+                self.views.append(view)
+                below += 0 if self.following else 1
+            elif not self.at_newest and self.views and view.id > self.views[-1].id:
+                below += 1  # beyond the window: counted, fetched when the user gets there
+        if self.following and self.at_newest:
+            self._trim(keep="newest")
+            self._relayout()
+            self._scroll_end_soon()
+        else:
+            self._trim(keep="oldest")
+            self._relayout(keep_anchor=True)
+            self.unseen += below
+
+    @property
+    def newest_id(self) -> str | None:
+        return self.views[-1].id if self.views else None
+
+    # ----------------------------------------------------------------- loading
+    @work(thread=True, exclusive=True, group="log-window", exit_on_error=False)
+    def _fetch(self, generation: int, mode: str, anchor: str | None) -> None:
+        source = self.source
+        if source is None:
+            return
+        try:
+            if mode == "recent":
+                views = source.recent(WINDOW)
+            elif mode == "older":
+                views = source.before(anchor or "", WINDOW)
+            elif mode == "newer":
+                views = source.after(anchor or "", WINDOW)
+            elif mode == "oldest":
+                views = source.oldest(WINDOW)
+            else:
+                views = source.around(anchor or "", WINDOW)
+        except PeersError as exc:
+            self.post_message(self.LoadFailed(str(exc)))
+            return
+        self.post_message(self.WindowLoaded(generation, mode, views, anchor))
+
+    def _load(self, mode: str, anchor: str | None) -> None:
+        self._loading = True
+        self._fetch(self._generation, mode, anchor)
+
+    @on(WindowLoaded)
+    def _window_loaded(self, event: WindowLoaded) -> None:
+        event.stop()
+        if event.generation != self._generation:
+            return
+        self._loading = False
+        self._loaded = True
+        views = event.views
+        if event.mode in ("recent", "oldest", "around"):
+            self.views = views
+            self.at_newest = event.mode == "recent" or len(views) < WINDOW // 2
+            self.at_oldest = event.mode == "oldest" or (event.mode == "recent" and len(views) < WINDOW)
+            if event.mode == "around":
+                before = sum(1 for v in views if v.id < (event.focus_id or ""))
+                self.at_oldest = before < WINDOW // 2
+                self.at_newest = len(views) - before < WINDOW // 2
+            self._relayout()
+            if event.mode == "recent":
+                self.following = True
+                self.unseen = 0
+                self._scroll_end_soon()
+            elif event.mode == "oldest":
+                self._scroll_soon(0)
+            else:
+                self._scroll_to_message(event.focus_id)
+            return
+        if event.mode == "older":
+            known = {v.id for v in self.views}
+            fresh = [v for v in views if v.id not in known]
+            self.at_oldest = len(views) < WINDOW
+            self.views = fresh + self.views
+            self._trim(keep="oldest")
+        else:
+            known = {v.id for v in self.views}
+            fresh = [v for v in views if v.id not in known]
+            self.at_newest = len(views) < WINDOW
+            self.views = self.views + fresh
+            self._trim(keep="newest")
+        self._relayout(keep_anchor=True)
+        self.call_after_refresh(self._maybe_load)
+
+    @on(LoadFailed)
+    def _load_failed(self, event: LoadFailed) -> None:
+        self._loading = False
+        self.notify(event.reason, title="Could not read the group", severity="error")
+
+    def _trim(self, keep: str) -> None:
+        excess = len(self.views) - MAX_BUFFER
+        if excess <= 0:
+            return
+        if keep == "oldest":
+            self.views = self.views[:MAX_BUFFER]
+            self.at_newest = False
+        else:
+            self.views = self.views[excess:]
+            self.at_oldest = False
+
+    def _maybe_load(self) -> None:
+        if self._loading or self.source is None or not self.views:
+            return
+        if self.scroll_y < LOAD_MARGIN and not self.at_oldest:
+            self._load("older", self.views[0].id)
+        elif self.scroll_y > self.max_scroll_y - LOAD_MARGIN and not self.at_newest:
+            self._load("newer", self.views[-1].id)
+
+    # ----------------------------------------------------------------- scrolling
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        at_bottom = new_value >= self.max_scroll_y
+        if at_bottom and self.at_newest:
+            self.following = True
+            self.unseen = 0
+        elif new_value < old_value:
+            self.following = False
+        self._maybe_load()
+
+    def watch_unseen(self, count: int) -> None:
+        self.post_message(self.UnseenChanged(self, count))
+
+    def action_oldest(self) -> None:
+        self.following = False
+        if self.at_oldest:
+            self.scroll_home(animate=False)
+        else:
+            self._generation += 1
+            self._load("oldest", None)
+
+    def action_newest(self) -> None:
+        if self.at_newest:
+            self.following = True
+            self.unseen = 0
+            self.scroll_end(animate=False)
+        else:
+            self._generation += 1
+            self._load("recent", None)
+
+    def _scroll_to_message(self, message_id: str | None) -> None:
+        if message_id is None:
+            return
+        for line, owner in enumerate(self._owners):
+            if owner >= 0 and self.views[owner].id >= message_id:
+                self._scroll_soon(max(0, line - self.size.height // 3))
+                return
+
+    def _scroll_soon(self, y: int) -> None:
+        """Scroll once the new virtual size has been laid out (max_scroll_y follows it)."""
+        self.call_after_refresh(self.scroll_to, y=y, animate=False, immediate=True)
+
+    def _scroll_end_soon(self) -> None:
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    # ----------------------------------------------------------------- layout and rendering
+    def on_resize(self) -> None:
+        self._relayout(keep_anchor=not self.following)
+        if self.following:
+            self._scroll_end_soon()
+
+    def _styles(self) -> Styles:
+        get = self.get_component_rich_style
+        return Styles(get("message-log--time"), get("message-log--body"), get("message-log--dim"),
+                      get("message-log--marker"), get("message-log--problem"),
+                      get("message-log--day"))
+
+    def _labels(self) -> dict[str, str]:
+        """Each author's label; a short fingerprint is added where two people share a handle."""
+        owners: dict[str, set[str]] = {}
+        for view in self.views:
+            owners.setdefault(view.display_author, set()).add(view.author_id)
+        labels = {}
+        for view in self.views:
+            clash = len(owners[view.display_author]) > 1
+            labels[view.author_id + view.display_author] = (
+                f"{view.display_author}~{view.fingerprint[:4]}" if clash else view.display_author)
+        return labels
+
+    def _marker_index(self) -> int | None:
+        if not self.read_marker or not self.views or self.views[0].id > self.read_marker:
+            return None  # nothing read yet is in the window: no line to draw between
+        for index, view in enumerate(self.views):
+            if view.id > self.read_marker and view.author_id != self.me:
+                return index
+        return None
+
+    def _anchor(self) -> tuple[str, int] | None:
+        top = int(self.scroll_y)
+        for line in range(top, len(self._owners)):
+            owner = self._owners[line]
+            if owner >= 0:
+                return self.views[owner].id if owner < len(self.views) else "", line - top
+        return None
+
+    def _relayout(self, keep_anchor: bool = False) -> None:
+        anchor = self._anchor() if keep_anchor else None
+        width = self.scrollable_content_region.width or self.size.width or 80
+        styles = self._styles()
+        labels = self._labels()
+        author_width = min(MAX_AUTHOR_WIDTH, max([cell_len(l) for l in labels.values()] or [4]))
+        console = self.app.console
+        lines: list[Strip] = []
+        owners: list[int] = []
+        previous_day = None
+        marker_at = self._marker_index()
+        for index, view in enumerate(self.views):
+            day = day_of(view.created_at)
+            if day != previous_day:
+                lines.append(render_rule(day_label(view.created_at), width, styles.separator))
+                owners.append(-1)
+                previous_day = day
+            if index == marker_at:
+                lines.append(render_rule("new messages", width, styles.marker))
+                owners.append(-1)
+            label = labels[view.author_id + view.display_author]
+            key = (view, label, author_width, width, view.id == self.highlight_id)
+            strips = self._cache.get(key)
+            if strips is None:
+                strips = render_message(view, label, author_width, width, console, styles)
+                if view.id == self.highlight_id:
+                    highlight = self.get_component_rich_style("message-log--highlight")
+                    strips = [strip.apply_style(highlight) for strip in strips]
+                self._cache[key] = strips
+            lines.extend(strips)
+            owners.extend([index] * len(strips))
+        if not self.views and self._loaded:
+            hint = "No messages yet. Say hello below."
+            lines.append(Strip.blank(width))
+            lines.append(render_rule(hint, width, styles.dim))
+            owners.extend([-1, -1])
+        if len(self._cache) > 4 * MAX_BUFFER:
+            self._cache.clear()
+        self._lines, self._owners, self._width = lines, owners, width
+        self.virtual_size = Size(width, len(lines))
+        if anchor is not None:
+            anchor_id, offset = anchor
+            for line, owner in enumerate(owners):
+                if owner >= 0 and self.views[owner].id == anchor_id:
+                    self._scroll_soon(max(0, line - offset))
+                    break
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        if 0 <= index < len(self._lines):
+            return self._lines[index].crop_extend(0, width, self.rich_style)
+        return Strip.blank(width, self.rich_style)

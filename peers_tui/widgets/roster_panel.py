@@ -1,0 +1,52 @@
+"""RosterPanel: the group's verified members by role, and who is here now."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from peers_tui.core.text import inert
+from peers_tui.core.views import MemberView
+from peers_tui.widgets.message_render import author_colour
+
+ROLE_ORDER = ("owner", "admin", "writer", "reader")
+
+
+class RosterPanel(VerticalScroll, can_focus=False):
+    """Members grouped by role; ● marks those running peers now. Former members are left out."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Members"
+        self._members: list[MemberView] = []
+        self._present: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="roster-body")
+
+    def show(self, members: list[MemberView], present: set[str]) -> None:
+        self._members = [m for m in members if m.state == "active"]
+        self._present = present
+        self.border_title = f"Members ({len(self._members)})"
+        text = Text(f"Members ({len(self._members)})\n", style="bold")
+        handles = [m.handle for m in self._members]
+        for role in ROLE_ORDER:
+            group = [m for m in self._members if m.role == role]
+            if not group:
+                continue
+            text.append(f"\n{role}s\n", style="italic")
+            for member in sorted(group, key=lambda m: m.handle.lower()):
+                here = member.user_id in present
+                label = inert(member.handle, allow_newlines=False)
+                if handles.count(member.handle) > 1:
+                    label = f"{label}~{member.fingerprint[:4]}"
+                text.append(" ● " if here else " ○ ", style="green" if here else "dim")
+                text.append(label[:24], style=author_colour(member.user_id))
+                text.append("\n")
+        self.query_one("#roster-body", Static).update(text)
+
+    @property
+    def handles(self) -> list[str]:
+        return [m.handle for m in self._members]

@@ -1,0 +1,226 @@
+"""The chat screen driven with Pilot: the log, the roster, the composer, live updates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from textual import events
+
+from peers_tui.widgets import Composer, MessageLog, RosterPanel
+from peers_tui.widgets.message_log import MAX_BUFFER
+from tests.conftest import User
+from tests.tui_helpers import log_bodies, make_app, screen_text, type_text, wait_for
+
+
+async def test_opens_the_group_with_its_messages(alice: User, bob: User, team):
+    bob.ok("send", "team", "hello alice")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: log_bodies(app) == ["hello alice"])
+        assert "bob │ hello alice" in screen_text(app)
+        assert app.screen.query_one(Composer).has_focus
+
+
+async def test_enter_sends_and_the_message_is_stored(alice: User, bob: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_text(pilot, "typed in the tui")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: log_bodies(app) == ["typed in the tui"])
+        assert app.screen.query_one(Composer).text == ""
+    assert [m["body"] for m in bob.ok("log", "team", "--json").json()] == ["typed in the tui"]
+
+
+async def test_newline_keys_and_multiline_paste_send_one_message(alice: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_text(pilot, "first")
+        await pilot.press("ctrl+j")
+        await type_text(pilot, "second")
+        await pilot.press("alt+enter")
+        await type_text(pilot, "third")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: log_bodies(app) == ["first\nsecond\nthird"])
+        composer = app.screen.query_one(Composer)
+        app.post_message(events.Paste("pasted one\npasted two"))
+        await pilot.pause()
+        assert composer.text == "pasted one\npasted two"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: log_bodies(app)[-1] == "pasted one\npasted two")
+
+
+async def test_up_and_down_walk_the_input_history(alice: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        for text in ("one", "two"):
+            await type_text(pilot, text)
+            await pilot.press("enter")
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 2)
+        composer = app.screen.query_one(Composer)
+        await type_text(pilot, "draft")
+        await pilot.press("up")
+        assert composer.text == "two"
+        await pilot.press("up")
+        assert composer.text == "one"
+        await pilot.press("down", "down")
+        assert composer.text == "draft"
+
+
+async def test_tab_completes_handles_and_commands(alice: User, bob: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        composer = app.screen.query_one(Composer)
+        await wait_for(pilot, lambda: "bob" in composer.handles)
+        await type_text(pilot, "hi @b")
+        await pilot.press("tab")
+        assert composer.text == "hi @bob "
+        composer.clear()
+        await type_text(pilot, "/m")
+        await pilot.press("tab")
+        assert composer.text == "/me "
+        await type_text(pilot, "waves")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "* │ alice waves" in screen_text(app))
+
+
+async def test_draft_is_kept_per_group(alice: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_text(pilot, "half-written thought")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.screen.query_one(Composer).text == "half-written thought"
+    app = make_app(alice, "personal")
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.screen.query_one(Composer).text == ""
+
+
+async def test_message_from_another_process_appears_without_a_key(alice: User, bob: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(MessageLog)._loaded)
+        writer = subprocess.run([sys.executable, "-m", "peers_tui", "send", "team", "live!"],
+                                env=bob.env(), capture_output=True, text=True, timeout=60)
+        assert writer.returncode == 0, writer.stderr
+        await wait_for(pilot, lambda: log_bodies(app) == ["live!"])
+        assert "bob │ live!" in screen_text(app)
+
+
+async def test_roster_shows_roles_presence_and_not_former_members(alice: User, bob: User,
+                                                                  carol: User, team):
+    carol.ok("join", alice.ok("invite", "team", "--role", "reader").out)
+    alice.ok("remove", "team", "bob")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        roster = app.screen.query_one(RosterPanel)
+        await wait_for(pilot, lambda: len(roster.handles) == 2)
+        assert sorted(roster.handles) == ["alice", "carol"]
+        assert app.account.user_id in roster._present  # this app announces itself
+        body = str(roster.query_one("#roster-body").render())
+        assert "owners" in body and "readers" in body and "bob" not in body
+
+
+async def test_roster_folds_away_when_narrow(alice: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(90, 24)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one(RosterPanel).display
+        await pilot.resize_terminal(130, 30)
+        await pilot.pause()
+        assert app.screen.query_one(RosterPanel).display
+
+
+async def test_readers_cannot_type(alice: User, carol: User, team):
+    carol.ok("join", alice.ok("invite", "team", "--role", "reader").out)
+    app = make_app(carol, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        composer = app.screen.query_one(Composer)
+        await wait_for(pilot, lambda: composer.read_only)
+        assert "reader" in composer.placeholder
+
+
+async def test_hostile_text_is_shown_literally(alice: User, bob: User, team, tmp_path):
+    hostile = "[bold red]boom[/] \x1b]0;pwned\x07 \x1b[2J \u202eevil"
+    line = json.dumps({"id": "h1", "author": "[blink]x", "body": "ok", "created_at": 1})
+    (tmp_path / "h.jsonl").write_text(line + "\n")
+    alice.ok("import", "team", str(tmp_path / "h.jsonl"))
+    # bob's message goes straight into the file (the CLI refuses control characters)
+    from tests.test_forgery import forge_message
+    forge_message(bob, team, hostile, member_seq=1)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(140, 30)) as pilot:
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 2)
+        text = screen_text(app)
+        assert "[bold red]boom[/]" in text and "␛]0;pwned␇" in text and "<U+202E>evil" in text
+        assert "\x1b" not in text and "\x07" not in text
+        assert "00:00 [blink]x (impor…" in text  # markup shown as typed, clipped to the column
+
+
+async def test_unverified_messages_are_flagged(alice: User, carol: User, team):
+    from tests.test_forgery import forge_message
+    forge_message(carol, team, "I am the admin now")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 1)
+        assert "⚠ unverified: author was not a member" in screen_text(app)
+
+
+async def test_edits_deletions_replies_and_actions_show(alice: User, bob: User, team):
+    first = bob.ok("send", "team", "original").out.strip()
+    bob.ok("edit", "team", first, "corrected")
+    alice.ok("send", "team", "--reply-to", first, "thanks")
+    gone = bob.ok("send", "team", "regret").out.strip()
+    bob.ok("delete", "team", gone)
+    bob.ok("send", "team", "--action", "shrugs")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 4)
+        text = screen_text(app)
+        assert "corrected (edited)" in text and "↳ bob: original" in text
+        assert "(message deleted)" in text and "* │ bob shrugs" in text
+
+
+async def test_virtual_log_holds_a_bounded_window_and_reaches_both_ends(alice: User, team,
+                                                                        tmp_path):
+    rows = [json.dumps({"id": str(i), "author": "old", "body": f"message {i}",
+                        "created_at": 1_700_000_000 + i}) for i in range(3000)]
+    (tmp_path / "many.jsonl").write_text("\n".join(rows) + "\n")
+    alice.ok("import", "team", str(tmp_path / "many.jsonl"))
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: log_bodies(app)[-1:] == ["message 2999"])
+        assert len(log.views) <= 100
+        await pilot.press("ctrl+home")
+        await wait_for(pilot, lambda: log_bodies(app)[:1] == ["message 0"])
+        assert log.scroll_y == 0
+        for _ in range(40):  # page down through history: windows load, the buffer stays bounded
+            await pilot.press("pagedown")
+            await pilot.pause(0.01)
+            assert len(log.views) <= MAX_BUFFER
+        await wait_for(pilot, lambda: log.views[-1].body != "message 99")
+        await pilot.press("ctrl+end")
+        await wait_for(pilot, lambda: log_bodies(app)[-1:] == ["message 2999"] and log.at_newest)
+        log.jump_to(log.views[0].id if False else app.account.store(
+            app.account.resolve("team")).oldest(1)[0].id)
+        await wait_for(pilot, lambda: log_bodies(app)[:1] == ["message 0"])
+
+
+async def test_new_messages_wait_below_when_scrolled_up(alice: User, bob: User, team):
+    from peers_tui.core.account import Account
+    writer = Account(bob.home, bob.hub)
+    for i in range(60):
+        writer.send("team", f"filler {i}")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 24)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: len(log.views) == 60)
+        await pilot.press("pageup")
+        await wait_for(pilot, lambda: not log.following)
+        bob.spawn("send", "team", "while you were away")
+        await wait_for(pilot, lambda: log.unseen == 1)
+        assert "1 new message" in str(app.screen.query_one("#unseen").render())
+        await pilot.press("ctrl+end")
+        await wait_for(pilot, lambda: log.following and log.unseen == 0)

@@ -1,0 +1,47 @@
+"""Helpers for driving the real app with Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from peers_tui.app import PeersApp
+from peers_tui.core.account import Account
+from peers_tui.widgets import Composer, MessageLog
+from tests.conftest import User
+
+
+def make_app(user: User, group: str | None = None) -> PeersApp:
+    account = Account(user.home, user.hub)
+    entry = account.resolve(group) if group else None
+    return PeersApp(account, entry)
+
+
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until `predicate()` holds (workers and live updates take a moment)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.02)
+        if predicate():
+            return
+    raise AssertionError("condition not reached in time")
+
+
+def log_bodies(app: PeersApp) -> list[str]:
+    return [view.body for view in app.screen.query_one(MessageLog).views]
+
+
+def screen_text(app: PeersApp) -> str:
+    """The log's rendered lines as plain text."""
+    log = app.screen.query_one(MessageLog)
+    return "\n".join(strip.text for strip in log._lines)
+
+
+async def type_text(pilot, text: str) -> None:
+    composer = pilot.app.screen.query_one(Composer)
+    composer.insert(text)
+    await pilot.pause()
+
+
+__all__ = ["asyncio", "make_app", "wait_for", "log_bodies", "screen_text", "type_text"]
