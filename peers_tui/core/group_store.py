@@ -302,8 +302,11 @@ class GroupStore:
         return record, rowid
 
     def post(self, keypair: Keypair, body: str, kind: str = "text",
-             reply_to: str | None = None) -> MessageView:
-        """Sign and store a message by `keypair`; only writers and above may post."""
+             reply_to: str | None = None, *, created_at: int | None = None) -> MessageView:
+        """Sign and store a message by `keypair`; only writers and above may post.
+
+        `created_at` is for sample data and tests with a fixed clock; it proves nothing anyway.
+        """
         check_text(body, "message", max_chars=MAX_BODY_CHARS)
         if kind not in MESSAGE_TYPES:
             raise PeersError(f"unknown message kind {kind!r}")
@@ -311,11 +314,12 @@ class GroupStore:
         with self.session(), self.db.atomic():
             if reply_to is not None:
                 fields["reply"] = self._primary(reply_to).id
-            record, rowid = self._append_message(keypair, kind, fields)
+            record, rowid = self._append_message(keypair, kind, fields, created_at=created_at)
             search.index(self.db, rowid, body)
             return self._views_of([record.data["id"]])[0]
 
-    def edit(self, keypair: Keypair, message_id: str, body: str) -> MessageView:
+    def edit(self, keypair: Keypair, message_id: str, body: str, *,
+             created_at: int | None = None) -> MessageView:
         """Replace the text of one of your own messages (a new signed record refers to it)."""
         check_text(body, "message", max_chars=MAX_BODY_CHARS)
         with self.session(), self.db.atomic():
@@ -324,11 +328,13 @@ class GroupStore:
                 raise Forbidden("you can only edit your own messages")
             if target.kind not in EDITABLE_KINDS:
                 raise Forbidden(f"a {target.kind} message cannot be edited")
-            self._append_message(keypair, "edit", {"target": target.id, "body": body})
+            self._append_message(keypair, "edit", {"target": target.id, "body": body},
+                                 created_at=created_at)
             search.index(self.db, target.rowid, body)
             return self._views_of([target.id])[0]
 
-    def delete(self, keypair: Keypair, message_id: str) -> MessageView:
+    def delete(self, keypair: Keypair, message_id: str, *,
+               created_at: int | None = None) -> MessageView:
         """Delete a message: your own, or anyone's if you are an admin or above."""
         with self.session(), self.db.atomic():
             target = self._changeable(message_id)
@@ -338,14 +344,17 @@ class GroupStore:
                 if target.author != keypair.public_id and role < Role.ADMIN:
                     raise Forbidden("only admins can delete other people's messages")
 
-            self._append_message(keypair, "delete", {"target": target.id}, check=allowed)
+            self._append_message(keypair, "delete", {"target": target.id}, check=allowed,
+                                 created_at=created_at)
             search.unindex(self.db, target.rowid)
             return self._views_of([target.id])[0]
 
-    def set_topic(self, keypair: Keypair, topic: str) -> MessageView:
+    def set_topic(self, keypair: Keypair, topic: str, *,
+                  created_at: int | None = None) -> MessageView:
         check_text(topic, "topic", max_chars=MAX_TOPIC_CHARS, multiline=False)
         with self.session(), self.db.atomic():
-            record, _ = self._append_message(keypair, "topic", {"body": topic})
+            record, _ = self._append_message(keypair, "topic", {"body": topic},
+                                             created_at=created_at)
             return self._views_of([record.data["id"]])[0]
 
     def topic(self) -> str | None:

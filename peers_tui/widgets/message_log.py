@@ -375,6 +375,8 @@ class MessageLog(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
+        if width != self._width and self._lines:
+            self.call_later(self._relayout, keep_anchor=not self.following)
         if 0 <= index < len(self._lines):
             return self._lines[index].crop_extend(0, width, self.rich_style)
         return Strip.blank(width, self.rich_style)

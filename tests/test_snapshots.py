@@ -1,0 +1,61 @@
+"""Snapshots of every screen, from the real app on fixed sample data with a fixed clock."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from peers_tui.app import PeersApp
+from peers_tui.demo import build_demo
+from peers_tui.widgets import Composer, MessageLog, RosterPanel
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield build_demo(tmp_path / "demo")
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+async def settle(pilot) -> None:
+    """Wait for the log and roster workers, and stop the cursor blinking."""
+    app = pilot.app
+    for _ in range(500):
+        await pilot.pause(0.01)
+        log = app.screen.query_one(MessageLog)
+        roster = app.screen.query_one(RosterPanel)
+        if (log._loaded and roster.handles and not log._loading
+                and (not log.following or log.scroll_y == log.max_scroll_y)):
+            break
+    app.screen.query_one(Composer).cursor_blink = False
+    await pilot.pause()
+
+
+def chat_app(demo, group: str = "release-crew") -> PeersApp:
+    account = demo.account("alice")
+    return PeersApp(account, account.resolve(group))
+
+
+class TestChatScreen:
+    def test_wide_with_roster(self, demo, snap_compare):
+        """The chat screen at 120x30: day separators, read marker, edits, a forged message."""
+        assert snap_compare(chat_app(demo), terminal_size=(120, 30), run_before=settle)
+
+    def test_narrow_80x24_hides_the_roster(self, demo, snap_compare):
+        assert snap_compare(chat_app(demo), terminal_size=(80, 24), run_before=settle)
+
+    def test_composer_with_multiline_draft(self, demo, snap_compare):
+        async def run_before(pilot):
+            await settle(pilot)
+            composer = pilot.app.screen.query_one(Composer)
+            composer.insert("first line")
+            await pilot.press("ctrl+j")
+            composer.insert("second line")
+            await pilot.pause()
+        assert snap_compare(chat_app(demo), terminal_size=(120, 30), run_before=run_before)
+
+    def test_empty_personal_group(self, demo, snap_compare):
+        assert snap_compare(chat_app(demo, "personal"), terminal_size=(100, 24), run_before=settle)
