@@ -104,6 +104,7 @@ def test_version_1_database_is_migrated_with_its_messages_searchable(alice: User
     conn.executescript("""
         DROP TABLE message_fts;
         DROP INDEX message_target;
+        DROP INDEX message_topics;
         DROP INDEX message_author_orig_id;
         ALTER TABLE message DROP COLUMN target;
         ALTER TABLE message DROP COLUMN reply_to;

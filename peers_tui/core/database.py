@@ -48,6 +48,7 @@ def _v2_history(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
         migrator.add_index("message", ("author", "orig_id"), True),
     )
     db.execute_sql("CREATE INDEX message_target ON message (target) WHERE target IS NOT NULL")
+    db.execute_sql("CREATE INDEX message_topics ON message (id) WHERE kind = 'topic'")
     search.create_search_index(db)
     search.backfill(db)
 

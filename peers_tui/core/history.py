@@ -8,10 +8,11 @@ the reason, never dropped.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import Tuple
 
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.identity import fingerprint
@@ -84,10 +85,13 @@ def predecessors(rows: list[Message]) -> Predecessors:
     wanted = {(row.author, row.author_seq - 1) for row in rows
               if isinstance(row.author_seq, int) and row.author_seq > 1}
     missing = [key for key in wanted if key not in have]
-    for start in range(0, len(missing), 400):
-        chunk = missing[start:start + 400]
-        query = Message.select(Message.author, Message.author_seq, Message.record).where(
-            Tuple(Message.author, Message.author_seq).in_(chunk))
+    for start in range(0, len(missing), 100):
+        chunk = missing[start:start + 100]
+        # OR of (author, seq) pairs, not a row-value IN: SQLite answers the former with one
+        # index search per pair and the latter by scanning the whole index.
+        condition = functools.reduce(operator.or_, [
+            (Message.author == author) & (Message.author_seq == seq) for author, seq in chunk])
+        query = Message.select(Message.author, Message.author_seq, Message.record).where(condition)
         have.update({(r.author, r.author_seq): r.record for r in query})
     return {key: record_hash(have[key]) for key in wanted if key in have}
 

@@ -113,6 +113,8 @@ class Setting(BaseModel):
 
 # Only edits and deletions have a target: a partial index keeps plain messages out of it.
 Message.add_index(Message.index(Message.target, name="message_target").where(Message.target.is_null(False)))
+# The current topic is the newest topic record: found without scanning every message.
+Message.add_index(Message.index(Message.id, name="message_topics").where(Message.kind == "topic"))
 
 GROUP_MODELS = (GroupInfo, GroupMember, Invite, Message)
 PERSONAL_MODELS = (Group, Setting)
