@@ -1,21 +1,35 @@
-"""PeersApp: builds the services from paths, watches the hub, pushes the first screen."""
+"""PeersApp: builds the services, watches the hub, owns the app-wide keys and group switching."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
+from peers_tui.commands.actions import SlashActions
+from peers_tui.commands.palette import PeersCommands
+from peers_tui.commands.slash import SlashCommand
+from peers_tui.config import load_config, save_config
 from peers_tui.core.account import Account
+from peers_tui.core.errors import PeersError
 from peers_tui.core.notifier import ChangeNotifier
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.personal_store import NOTIFY_LEVELS, GroupEntry
 from peers_tui.core.presence import Presence
-from peers_tui.messages import GroupsChanged
+from peers_tui.core.text import inert
+from peers_tui.core.views import GroupSummary
+from peers_tui.keyboard import enable_alt_digits
+from peers_tui.messages import GroupsChanged, SummariesUpdated
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
+from peers_tui.screens.group_list import GroupListScreen
+from peers_tui.screens.help import HelpScreen
+from peers_tui.screens.prompt import PromptScreen
+from peers_tui.screens.switcher import GroupSwitcher
+from peers_tui.terminal import set_window_title
+from peers_tui.widgets.group_label import unread_label
 
 
 def styles_dir() -> Path:
@@ -32,30 +46,68 @@ class PeersApp(App[None]):
 
     CSS_PATH = [styles_dir() / "app.tcss"]
     TITLE = "peers"
+    COMMANDS = App.COMMANDS | {PeersCommands}
+    # App keys are priority bindings, so the composer's own editing keys never swallow them.
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        *(Binding(f"alt+{n}", f"switch_index({n - 1})", show=False, priority=True)
+          for n in range(1, 10)),
+        Binding("alt+up", "switch_step(-1)", "Previous group", show=False, priority=True),
+        Binding("alt+down", "switch_step(1)", "Next group", show=False, priority=True),
+        Binding("alt+a", "next_active", "Next active", show=False, priority=True),
+        Binding("ctrl+k", "switcher", "Go to group", priority=True),
+        Binding("ctrl+g,f2", "group_list", "Groups", priority=True),
+        Binding("ctrl+f", "search", "Search", priority=True),
+        Binding("f1", "help", "Help", priority=True),
     ]
     WATCH_TIMEOUT = 0.1  # how often the idle watcher checks whether the app is closing
 
-    def __init__(self, account: Account, entry: GroupEntry | None = None) -> None:
+    def __init__(self, account: Account, entry: GroupEntry | None = None, *,
+                 config_file: Path | None = None) -> None:
+        enable_alt_digits()
         super().__init__()
         self.account = account
         self.first_entry = entry
+        self.config_file = config_file
         self.outbox = Outbox(self, account)
         self.presence = Presence(account.paths.hub)
+        self.slash = SlashActions(self)
+        self.summaries: tuple[GroupSummary, ...] = ()
+        self.chat: ChatScreen | None = None
+        self.window_title = ""
 
+    # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
+        config = load_config(self.config_file)
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.presence.announce(self.account.user_id)
         entry = self.first_entry or self.account.last_group()
         self.account.set_last_group(entry.id)
-        self.push_screen(ChatScreen(self.account, entry))
+        self.chat = ChatScreen(self.account, entry)
+        self.push_screen(self.chat)
         self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
         self._send_worker()
+        self.refresh_summaries()
 
     def on_unmount(self) -> None:
         self.outbox.close()
         self.presence.withdraw()
 
+    def _theme_changed(self, theme: object) -> None:
+        config = load_config(self.config_file)
+        config.theme = self.theme
+        try:
+            save_config(config, self.config_file)
+        except OSError as exc:
+            self.notify(f"theme not saved: {exc}", severity="warning")
+
+    @property
+    def current_id(self) -> str | None:
+        return self.chat.entry.id if self.chat else None
+
+    # ----------------------------------------------------------------- workers
     @work(thread=True, group="outbox", exit_on_error=False)
     def _send_worker(self) -> None:
         worker = get_current_worker()
@@ -77,8 +129,164 @@ class PeersApp(App[None]):
             notifier.close()
 
     def _forward_changes(self, group_ids: frozenset[str]) -> None:
-        self.screen.post_message(GroupsChanged(group_ids))
+        if self.chat is not None:
+            self.chat.post_message(GroupsChanged(group_ids))
+        self.refresh_summaries()
+
+    @work(thread=True, exclusive=True, group="summaries", exit_on_error=False)
+    def refresh_summaries(self) -> None:
+        """Unread counts and standings of every group, from capped count queries."""
+        summaries = tuple(self.account.summaries())
+        self.call_from_thread(self._summaries_ready, summaries)
+
+    def _summaries_ready(self, summaries: tuple[GroupSummary, ...]) -> None:
+        before = {s.id: s for s in self.summaries}
+        self.summaries = summaries
+        current = self.current_id
+        for summary in summaries:
+            old = before.get(summary.id)
+            if (old is not None and summary.id != current and summary.notify != "mute"
+                    and summary.mentions > old.mentions):
+                self.bell()  # over SSH in tmux this flags the window
+                self.notify(f"you were mentioned in {inert(summary.name, allow_newlines=False)}",
+                            timeout=4)
+        others = [s for s in summaries if s.id != current and s.notify != "mute"]
+        unread = sum(s.unread for s in others)
+        mentions = sum(s.mentions for s in others)
+        self.window_title = f"peers ({unread_label(unread)})" if unread else "peers"
+        set_window_title(self, self.window_title)
+        if self.chat is not None:
+            activity = ""
+            if unread:
+                activity = f"{unread_label(unread)} unread" + (f", {mentions} @" if mentions else "")
+                activity += " · Alt+A"
+            self.chat.show_activity(activity)
+        self.screen.post_message(SummariesUpdated(summaries))
 
     @work(thread=True, group="read-marker", exit_on_error=False)
     def mark_read(self, group_id: str, message_id: str) -> None:
         self.account.mark_read(group_id, message_id)
+        self.call_from_thread(self.refresh_summaries)
+
+    # ----------------------------------------------------------------- switching groups
+    def open_group(self, group_id: str) -> None:
+        """Show a group on the chat screen (closing the group list if it is open)."""
+        try:
+            entry = self.account.resolve(group_id)
+        except PeersError as exc:
+            self.notify(inert(str(exc)), severity="error")
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if self.chat is None:
+            return
+        self.chat.show_group(entry)
+        self.account.set_last_group(entry.id)
+        self.refresh_summaries()
+
+    def group_added(self, entry: GroupEntry) -> None:
+        self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
+        self.open_group(entry.id)
+
+    def _ordered_ids(self) -> list[str]:
+        return [s.id for s in self.summaries] or [e.id for e in self.account.entries()]
+
+    def action_switch_index(self, index: int) -> None:
+        ids = self._ordered_ids()
+        if index < len(ids):
+            self.open_group(ids[index])
+
+    def action_switch_step(self, step: int) -> None:
+        ids = self._ordered_ids()
+        if self.current_id in ids:
+            self.open_group(ids[(ids.index(self.current_id) + step) % len(ids)])
+
+    def action_next_active(self) -> None:
+        """The next group with mentions, else with unread messages, after the current one."""
+        ids = self._ordered_ids()
+        start = ids.index(self.current_id) + 1 if self.current_id in ids else 0
+        ordered = [s for s in (self.summaries[start:] + self.summaries[:start])
+                   if s.id != self.current_id and s.notify != "mute" and s.state == "active"]
+        for wanted in (lambda s: s.mentions > 0, lambda s: s.unread > 0):
+            for summary in ordered:
+                if wanted(summary):
+                    self.open_group(summary.id)
+                    return
+        self.notify("no other group has new messages")
+
+    def action_switcher(self) -> None:
+        def chosen(group_id: str | None) -> None:
+            if group_id:
+                self.open_group(group_id)
+        self.push_screen(GroupSwitcher(self.summaries), chosen)
+
+    def action_group_list(self) -> None:
+        if not isinstance(self.screen, GroupListScreen):
+            self.push_screen(GroupListScreen(self.summaries))
+
+    def action_search(self) -> None:
+        if self.chat is not None and self.screen is self.chat:
+            self.chat.open_search()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def palette_command(self, command: SlashCommand) -> None:
+        """A command chosen in the palette: run it, or start it in the composer for its text."""
+        if self.chat is None:
+            return
+        if self.screen is not self.chat:
+            self.pop_screen()
+        if command.takes_text:
+            composer = self.chat.composer
+            composer.load_text(f"{command.word} ")
+            composer.move_cursor(composer.document.end)
+            composer.focus()
+        else:
+            self.slash.run(self.chat, command.word)
+
+    # ----------------------------------------------------------------- group list actions
+    def ask_create_group(self) -> None:
+        def create(name: str | None) -> None:
+            if name and self.chat is not None:
+                self.slash.run(self.chat, f"/create {name}")
+        self.push_screen(PromptScreen("Name of the new group:"), create)
+
+    def ask_join_group(self) -> None:
+        def join(code: str | None) -> None:
+            if code and self.chat is not None:
+                self.slash.run(self.chat, f"/join {code}")
+        self.push_screen(PromptScreen("Invite code:", "peers1:…"), join)
+
+    def leave_group(self, group_id: str) -> None:
+        self._group_job(lambda: f"you left {self.account.leave(group_id).name}")
+
+    def cycle_notify(self, group_id: str) -> None:
+        def job() -> str:
+            entry = self.account.resolve(group_id)
+            level = NOTIFY_LEVELS[(NOTIFY_LEVELS.index(entry.notify) + 1) % len(NOTIFY_LEVELS)]
+            self.account.set_notify(group_id, level)
+            if self.chat is not None and self.chat.entry.id == group_id:
+                self.chat.entry = self.account.resolve(group_id)
+            return f"{entry.name}: notify {level}"
+        self._group_job(job)
+
+    def move_group(self, group_id: str, offset: int) -> None:
+        self._group_job(lambda: self.account.move(group_id, offset))
+
+    def _group_job(self, job) -> None:  # type: ignore[no-untyped-def]
+        def run() -> None:
+            try:
+                message = job()
+            except PeersError as exc:
+                self.call_from_thread(self.notify, inert(str(exc)), severity="error")
+                return
+            if message:
+                self.call_from_thread(self.notify, inert(message))
+            self.call_from_thread(self.refresh_summaries)
+        self.run_worker(run, thread=True, group="group-list", exit_on_error=False)
+
+    @on(SummariesUpdated)
+    def _ignore_own(self, event: SummariesUpdated) -> None:
+        event.stop()

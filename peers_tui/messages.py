@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from peers_tui.core.views import MessageView
+from peers_tui.core.views import GroupSummary, MessageView
 
 
 @dataclass
@@ -31,3 +31,10 @@ class SendFailed(Message):
     group_id: str
     text: str
     reason: str
+
+
+@dataclass
+class SummariesUpdated(Message):
+    """Fresh unread counts and standings of the user's groups (in their order)."""
+
+    summaries: tuple[GroupSummary, ...]

@@ -24,6 +24,7 @@ class Outgoing:
     group_id: str
     text: str
     kind: str
+    reply_to: str | None = None
 
 
 class Outbox:
@@ -32,8 +33,9 @@ class Outbox:
         self.account = account
         self.queue: queue.Queue[Outgoing | None] = queue.Queue()
 
-    def put(self, group_id: str, text: str, kind: str = "text") -> None:
-        self.queue.put(Outgoing(group_id, text, kind))
+    def put(self, group_id: str, text: str, kind: str = "text",
+            reply_to: str | None = None) -> None:
+        self.queue.put(Outgoing(group_id, text, kind, reply_to))
 
     def close(self) -> None:
         self.queue.put(None)
@@ -48,7 +50,7 @@ class Outbox:
             if item is None:
                 return
             try:
-                view = self.account.send(item.group_id, item.text, item.kind)
+                view = self.account.send(item.group_id, item.text, item.kind, item.reply_to)
             except PeersError as exc:
                 self._post(SendFailed(item.group_id, item.text, str(exc)))
             else:

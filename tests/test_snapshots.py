@@ -25,18 +25,18 @@ async def settle(pilot) -> None:
     app = pilot.app
     for _ in range(500):
         await pilot.pause(0.01)
-        log = app.screen.query_one(MessageLog)
-        roster = app.screen.query_one(RosterPanel)
-        if (log._loaded and roster.handles and not log._loading
+        log = app.chat.query_one(MessageLog)
+        roster = app.chat.query_one(RosterPanel)
+        if (log._loaded and roster.handles and not log._loading and app.summaries
                 and (not log.following or log.scroll_y == log.max_scroll_y)):
             break
-    app.screen.query_one(Composer).cursor_blink = False
+    app.chat.query_one(Composer).cursor_blink = False
     await pilot.pause()
 
 
 def chat_app(demo, group: str = "release-crew") -> PeersApp:
     account = demo.account("alice")
-    return PeersApp(account, account.resolve(group))
+    return PeersApp(account, account.resolve(group), config_file=demo.root / "config.toml")
 
 
 class TestChatScreen:
@@ -59,3 +59,44 @@ class TestChatScreen:
 
     def test_empty_personal_group(self, demo, snap_compare):
         assert snap_compare(chat_app(demo, "personal"), terminal_size=(100, 24), run_before=settle)
+
+
+class TestOtherScreens:
+    def test_group_list(self, demo, snap_compare):
+        """Unread counts, the mention mark, the personal group first."""
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("ctrl+g")
+            await pilot.pause()
+        assert snap_compare(chat_app(demo), terminal_size=(100, 24), run_before=run_before)
+
+    def test_search_results(self, demo, snap_compare):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("ctrl+f")
+            await pilot.press(*"staging")
+            for _ in range(200):
+                await pilot.pause(0.01)
+                if pilot.app.screen.query_one("#search-results").option_count == 2:
+                    break
+            pilot.app.screen.query_one("#search-input").cursor_blink = False
+            await pilot.pause()
+        assert snap_compare(chat_app(demo), terminal_size=(120, 30), run_before=run_before)
+
+    def test_help(self, demo, snap_compare):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("f1")
+            await pilot.pause()
+        assert snap_compare(chat_app(demo), terminal_size=(120, 40), run_before=run_before)
+
+    def test_group_switcher(self, demo, snap_compare):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("ctrl+k", *"boo")
+            pilot.app.screen.query_one("#switcher-input").cursor_blink = False
+            await pilot.pause()
+        assert snap_compare(chat_app(demo), terminal_size=(100, 24), run_before=run_before)
+
+    def test_wide_200x60(self, demo, snap_compare):
+        assert snap_compare(chat_app(demo), terminal_size=(200, 60), run_before=settle)

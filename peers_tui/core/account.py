@@ -19,7 +19,7 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
 from peers_tui.core.invites import InviteCode, parse_code
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
-from peers_tui.core.personal_store import ALL_MODELS, GroupEntry, PersonalStore
+from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
 from peers_tui.core.notifier import ChangeNotifier
@@ -138,6 +138,24 @@ class Account:
         store = GroupStore.create(self.paths.hub, self.keypair, name, self.handle)
         self._stores[store.group_id] = store
         return self.personal.add_group(store.group_id, name, store.path)
+
+    def set_notify(self, query: str, level: str) -> GroupEntry:
+        if level not in NOTIFY_LEVELS:
+            raise PeersError(f"unknown notify level {level!r}: use {', '.join(NOTIFY_LEVELS)}")
+        entry = self.resolve(query)
+        self.personal.set_notify(entry.id, level)
+        return self.resolve(entry.id)
+
+    def move(self, query: str, offset: int) -> None:
+        """Move a group up (negative) or down in the user's order."""
+        entries = [e for e in self.entries() if not e.personal]
+        entry = self.resolve(query)
+        if entry.personal:
+            raise PeersError("the personal group always comes first")
+        index = next(i for i, e in enumerate(entries) if e.id == entry.id)
+        target = max(0, min(len(entries) - 1, index + offset))
+        entries.insert(target, entries.pop(index))
+        self.personal.set_order([e.id for e in entries])
 
     def summaries(self) -> list[GroupSummary]:
         """Every listed group with this user's standing in it and the unread counts."""

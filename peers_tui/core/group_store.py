@@ -475,16 +475,21 @@ class GroupStore:
             return [by_rowid[r] for r in rowids if r in by_rowid and not by_rowid[r].deleted]
 
     def count_after(self, marker: str | None, exclude_author: str,
-                    mention: str | None = None) -> int:
-        """Messages newer than the read marker by others (optionally only those naming @mention)."""
+                    mention: str | None = None, cap: int = 1000) -> int:
+        """Messages newer than the read marker by others (optionally only those naming @mention).
+
+        Counting stops at `cap`: a group with a million unread messages costs what one with a
+        thousand does, and the UI shows "999+" either way.
+        """
         with self.session():
-            query = Message.select().where((Message.author != exclude_author)
-                                           & Message.target.is_null())
+            query = Message.select(SQL("1")).where((Message.author != exclude_author)
+                                                   & Message.target.is_null())
             if marker:
                 query = query.where(Message.id > marker)
             if mention:
                 query = query.where(Message.body.contains(f"@{mention}"))
-            return query.count()
+            return Message.select(peewee.fn.COUNT(SQL("*"))).from_(
+                query.limit(cap).alias("capped")).scalar() or 0
 
     def newest_id(self) -> str | None:
         with self.session():

@@ -139,6 +139,13 @@ class PersonalStore:
         with self.session(), self.db.atomic():
             Group.update(notify=level).where(Group.id == group_id).execute()
 
+    def set_order(self, group_ids: list[str]) -> None:
+        """Store the user's order of their groups (the personal group always stays first)."""
+        with self.session(), self.db.atomic():
+            for position, group_id in enumerate(group_ids):
+                Group.update(sort_order=position).where(
+                    (Group.id == group_id) & (Group.personal == False)).execute()  # noqa: E712
+
     def pin_heads(self, group_id: str, member_seq: int, member_hash: str | None,
                   authors: dict[str, tuple[int, str]]) -> None:
         """Remember the newest heads this user verified, never moving a pin backwards."""

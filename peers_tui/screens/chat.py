@@ -20,11 +20,12 @@ from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import MemberView, MessageView
+from peers_tui.commands.slash import COMMANDS
 from peers_tui.messages import GroupsChanged, MessageSent, SendFailed
+from peers_tui.screens.search import SearchScreen
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
 
 PRESENCE_POLL = 5.0
-COMMANDS = ["/me"]
 
 
 class ChatScreen(Screen[None]):
@@ -37,10 +38,12 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+home", "oldest", "Oldest", show=False, priority=True),
         Binding("ctrl+end", "newest", "Newest", show=False, priority=True),
         Binding("escape", "focus_composer", "Composer", show=False),
+        Binding("question_mark", "app.help", "Help", show=False),
     ]
 
     @dataclass
     class RosterLoaded(Message):
+        group_id: str
         members: list[MemberView]
         present: set[str]
         topic: str | None
@@ -49,6 +52,7 @@ class ChatScreen(Screen[None]):
 
     @dataclass
     class LiveLoaded(Message):
+        group_id: str
         views: list[MessageView]
         position: int
 
@@ -61,6 +65,8 @@ class ChatScreen(Screen[None]):
         self.position = 0
         self._can_post = True
         self.composer = Composer(id="composer")
+        self._activity = ""
+        self._topic: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="topic-bar")
@@ -72,21 +78,48 @@ class ChatScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.composer.commands = [command.word for command in COMMANDS]
+        self.composer.sent_history = self.account.input_history()
+        self._open(self.entry)
+        self.set_interval(PRESENCE_POLL, self.refresh_roster)
+
+    def show_group(self, entry: GroupEntry) -> None:
+        """Point the screen at another group (its own store; nothing global is rebound)."""
+        if entry.id == self.entry.id:
+            return
+        self.save_draft()
+        self.entry = entry
+        self.store = self.account.store(entry)
+        self._open(entry)
+
+    def _open(self, entry: GroupEntry) -> None:
+        self._topic = None
         self.query_one("#topic-bar", Static).update(self._title_text(None))
-        log = self.query_one(MessageLog)
-        log.show(self.store, self.entry.read_marker, self.account.user_id)
-        composer = self.query_one(Composer)
-        composer.commands = COMMANDS + list(getattr(self.app, "SLASH_COMMANDS", []))
-        composer.sent_history = self.account.input_history()
-        draft = self.account.draft(self.entry.id)
-        if draft:
-            composer.load_text(draft)
-            composer.move_cursor(composer.document.end)
-        composer.placeholder = f"Message {self.entry.name}  (Enter sends, Alt+Enter or Ctrl+J: new line)"
+        self.query_one(MessageLog).show(self.store, entry.read_marker, self.account.user_id)
+        composer = self.composer
+        composer.read_only = False
+        self._can_post = True
+        composer.load_text(self.account.draft(entry.id))
+        composer.move_cursor(composer.document.end)
+        composer.placeholder = f"Message {inert(entry.name, allow_newlines=False)}  (Enter sends, Alt+Enter or Ctrl+J: new line)"
         composer.focus()
+        self.position = 0
         self._start_position()
         self.refresh_roster()
-        self.set_interval(PRESENCE_POLL, self.refresh_roster)
+
+    def log_views(self) -> list[MessageView]:
+        return list(self.query_one(MessageLog).views)
+
+    def show_activity(self, text: str) -> None:
+        """What is happening in the other groups, at the right of the topic bar."""
+        self._activity = text
+        self.query_one("#topic-bar", Static).update(self._title_text(self._topic))
+
+    def open_search(self, query: str = "") -> None:
+        def jump(message_id: str | None) -> None:
+            if message_id:
+                self.query_one(MessageLog).jump_to(message_id)
+        self.app.push_screen(SearchScreen(self.store, self.entry.name, query), jump)
 
     def on_unmount(self) -> None:
         self.save_draft()
@@ -101,34 +134,53 @@ class ChatScreen(Screen[None]):
 
     # ----------------------------------------------------------------- loading
     def _title_text(self, topic: str | None) -> Text:
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {inert(self.entry.name, allow_newlines=False)} ", style="bold")
+        if self.entry.notify == "mute":
+            text.append("(muted) ", style="dim")
         if topic:
             text.append("│ ", style="dim")
             text.append(inert(topic, allow_newlines=False))
+        activity = getattr(self, "_activity", "")
+        if activity:
+            width = self.size.width or 80
+            pad = max(1, width - text.cell_len - len(activity) - 1)
+            text.append(" " * pad)
+            text.append(activity, style="bold")
         return text
 
     @work(thread=True, exclusive=True, group="chat-position", exit_on_error=False)
     def _start_position(self) -> None:
-        self.position = self.store.last_rowid()
+        store = self.store
+        position = store.last_rowid()
+        self.app.call_from_thread(self._set_position, store, position)
+
+    def _set_position(self, store: GroupStore, position: int) -> None:
+        if store is self.store:
+            self.position = max(self.position, position)
 
     @work(thread=True, exclusive=True, group="chat-roster", exit_on_error=False)
     def refresh_roster(self) -> None:
+        store = self.store
         try:
-            roster = self.store.roster()
-            members = self.store.members(include_former=False)
+            roster = store.roster()
+            members = store.members(include_former=False)
             present = self.presence.present([m.user_id for m in members])
-            topic = self.store.topic()
+            topic = store.topic()
         except PeersError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         me = roster.members.get(self.account.user_id)
         self.post_message(self.RosterLoaded(
-            members, present, topic, me.role.label if me and me.state == "active" else None,
+            store.group_id, members, present, topic,
+            me.role.label if me and me.state == "active" else None,
             me.state if me else "not a member"))
 
     @on(RosterLoaded)
     def _roster_loaded(self, event: RosterLoaded) -> None:
+        if event.group_id != self.entry.id:
+            return  # for a group the screen has since switched away from
+        self._topic = event.topic
         self.query_one(RosterPanel).show(event.members, event.present)
         self.query_one(Composer).handles = [m.handle for m in event.members]
         self.query_one("#topic-bar", Static).update(self._title_text(event.topic))
@@ -149,16 +201,17 @@ class ChatScreen(Screen[None]):
 
     @work(thread=True, exclusive=False, group="chat-live", exit_on_error=False)
     def _fetch_live(self, position: int) -> None:
+        store = self.store
         try:
-            views, new_position = self.store.since(position)
+            views, new_position = store.since(position)
         except PeersError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.post_message(self.LiveLoaded(views, new_position))
+        self.post_message(self.LiveLoaded(store.group_id, views, new_position))
 
     @on(LiveLoaded)
     def _live_loaded(self, event: LiveLoaded) -> None:
-        if event.position <= self.position and not event.views:
+        if event.group_id != self.entry.id or (event.position <= self.position and not event.views):
             return
         self.position = max(self.position, event.position)
         log = self.query_one(MessageLog)
@@ -176,17 +229,13 @@ class ChatScreen(Screen[None]):
     # ----------------------------------------------------------------- sending
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
-        text, kind = event.text, "text"
-        if text.startswith("/me "):
-            text, kind = text[4:], "action"
-        elif text.startswith("/") and not text.startswith("//"):
-            handled = getattr(self.app, "run_slash_command", None)
-            if handled is None or not handled(self, text):
-                self.notify(f"unknown command {text.split()[0]!r}", severity="warning")
+        text = event.text
+        if text.startswith("/") and not text.startswith("//"):
+            self.app.slash.run(self, text)  # type: ignore[attr-defined]
             return
-        elif text.startswith("//"):
-            text = text[1:]
-        self.app.outbox.put(self.entry.id, text, kind)  # type: ignore[attr-defined]
+        if text.startswith("//"):
+            text = text[1:]  # "//" sends a message that starts with a slash
+        self.app.outbox.put(self.entry.id, text)  # type: ignore[attr-defined]
 
     @on(MessageSent)
     def _sent(self, event: MessageSent) -> None:
@@ -206,7 +255,10 @@ class ChatScreen(Screen[None]):
 
     # ----------------------------------------------------------------- keys
     def action_page_up(self) -> None:
-        self.query_one(MessageLog).scroll_page_up(animate=False)
+        log = self.query_one(MessageLog)
+        if log.max_scroll_y > 0:
+            log.following = False  # the user looks back: new messages must wait below
+        log.scroll_page_up(animate=False)
 
     def action_page_down(self) -> None:
         self.query_one(MessageLog).scroll_page_down(animate=False)

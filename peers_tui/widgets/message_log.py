@@ -10,6 +10,7 @@ bounded by MAX_BUFFER, not by history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from rich.cells import cell_len
@@ -291,7 +292,7 @@ class MessageLog(ScrollView, can_focus=True):
             self._scroll_end_soon()
 
     def _styles(self) -> Styles:
-        get = self.get_component_rich_style
+        get = partial(self.get_component_rich_style, partial=True)
         return Styles(get("message-log--time"), get("message-log--body"), get("message-log--dim"),
                       get("message-log--marker"), get("message-log--problem"),
                       get("message-log--day"))
@@ -350,7 +351,7 @@ class MessageLog(ScrollView, can_focus=True):
             if strips is None:
                 strips = render_message(view, label, author_width, width, console, styles)
                 if view.id == self.highlight_id:
-                    highlight = self.get_component_rich_style("message-log--highlight")
+                    highlight = self.get_component_rich_style("message-log--highlight", partial=True)
                     strips = [strip.apply_style(highlight) for strip in strips]
                 self._cache[key] = strips
             lines.extend(strips)

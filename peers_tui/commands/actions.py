@@ -1,0 +1,189 @@
+"""What each slash command does in the app. Blocking work runs in thread workers; outcomes
+come back as notifications or as calls on the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from peers_tui.commands.slash import parse_command, split_offset
+from peers_tui.core.errors import PeersError
+from peers_tui.core.invites import parse_duration
+from peers_tui.core.roles import Role
+from peers_tui.core.text import inert
+from peers_tui.core.views import MessageView
+
+if TYPE_CHECKING:
+    from peers_tui.app import PeersApp
+    from peers_tui.screens.chat import ChatScreen
+
+
+class SlashActions:
+    """Runs slash commands typed in the composer or chosen in the command palette."""
+
+    def __init__(self, app: PeersApp) -> None:
+        self.app = app
+
+    @property
+    def account(self):  # noqa: ANN201 - the app's Account
+        return self.app.account
+
+    # ----------------------------------------------------------------- plumbing
+    def run(self, chat: ChatScreen, text: str) -> None:
+        try:
+            command, args = parse_command(text)
+            getattr(self, f"do_{command.name}")(chat, args)
+        except PeersError as exc:
+            self.app.notify(inert(str(exc)), title="Command", severity="warning")
+
+    def _background(self, chat: ChatScreen, work: Callable[[], str | None], *,
+                    then: Callable[[], None] | None = None) -> None:
+        """Run `work` in a thread; show what it returns, or the error; then refresh."""
+        def job() -> None:
+            try:
+                message = work()
+            except PeersError as exc:
+                self.app.call_from_thread(self.app.notify, inert(str(exc)), severity="error")
+                return
+            if message:
+                self.app.call_from_thread(self.app.notify, inert(message))
+            self.app.call_from_thread(chat.refresh_roster)
+            if then is not None:
+                self.app.call_from_thread(then)
+        self.app.run_worker(job, thread=True, group="slash", exit_on_error=False)
+
+    def _nth(self, chat: ChatScreen, offset: int, mine: bool) -> MessageView:
+        me = self.account.user_id
+        candidates = [v for v in reversed(chat.log_views()) if not v.deleted
+                      and v.kind in ("text", "action", "imported") and (v.author_id == me) == mine]
+        if len(candidates) < offset:
+            whose = "of yours" if mine else "by someone else"
+            raise PeersError(f"there is no message {whose} that far back on screen")
+        return candidates[offset - 1]
+
+    # ----------------------------------------------------------------- commands
+    def do_create(self, chat: ChatScreen, args: str) -> None:
+        if not args:
+            raise PeersError("usage: /create NAME")
+        entry_box = []
+
+        def work() -> str:
+            entry_box.append(self.account.create_group(args))
+            return f"created {args}"
+        self._background(chat, work, then=lambda: self.app.group_added(entry_box[0]))
+
+    def do_join(self, chat: ChatScreen, args: str) -> None:
+        if not args:
+            raise PeersError("usage: /join CODE")
+        entry_box = []
+
+        def work() -> str:
+            entry_box.append(self.account.join(args))
+            return f"joined {entry_box[0].name}"
+        self._background(chat, work, then=lambda: self.app.group_added(entry_box[0]))
+
+    def do_invite(self, chat: ChatScreen, args: str) -> None:
+        role, uses, expires = Role.WRITER, None, None
+        for word in args.split():
+            if word.isdigit():
+                uses = int(word)
+            elif word[:-1].isdigit() and word[-1:] in "smhdw":
+                expires = parse_duration(word)
+            else:
+                role = Role.parse(word)
+
+        def work() -> str:
+            code = str(self.account.invite(chat.entry.id, role, uses, expires))
+            self.app.call_from_thread(self.app.copy_to_clipboard, code)
+            return f"invite for a {role.label} copied to the clipboard:\n{code}"
+        self._background(chat, work)
+
+    def do_leave(self, chat: ChatScreen, args: str) -> None:
+        self._background(chat, lambda: f"you left {self.account.leave(chat.entry.id).name}",
+                         then=self.app.refresh_summaries)
+
+    def do_members(self, chat: ChatScreen, args: str) -> None:
+        def work() -> str:
+            members = self.account.members(chat.entry.id)
+            return "\n".join(f"{m.handle} ({m.fingerprint}) {m.role}" for m in members)
+        self._background(chat, work)
+
+    def do_role(self, chat: ChatScreen, args: str) -> None:
+        member, _, role = args.rpartition(" ")
+        if not member or not role:
+            raise PeersError("usage: /role MEMBER ROLE")
+        parsed = Role.parse(role)
+        self._background(chat, lambda: "{} is now {}".format(
+            self.account.set_role(chat.entry.id, member, parsed).handle, parsed.label))
+
+    def do_remove(self, chat: ChatScreen, args: str) -> None:
+        if not args:
+            raise PeersError("usage: /remove MEMBER")
+        self._background(chat, lambda: f"removed {self.account.remove(chat.entry.id, args).handle}")
+
+    def do_topic(self, chat: ChatScreen, args: str) -> None:
+        if not args:
+            self._background(chat, lambda: f"topic: {self.account.topic(chat.entry.id) or '(none)'}")
+            return
+        self._background(chat, lambda: (self.account.set_topic(chat.entry.id, args), None)[1])
+
+    def do_me(self, chat: ChatScreen, args: str) -> None:
+        if not args:
+            raise PeersError("usage: /me TEXT")
+        self.app.outbox.put(chat.entry.id, args, "action")
+
+    def do_reply(self, chat: ChatScreen, args: str) -> None:
+        offset, text = split_offset(args)
+        if not text:
+            raise PeersError("usage: /reply [-N] TEXT")
+        target = self._nth(chat, offset, mine=False)
+        self.app.outbox.put(chat.entry.id, text, "text", reply_to=target.id)
+
+    def do_edit(self, chat: ChatScreen, args: str) -> None:
+        offset, text = split_offset(args)
+        if not text:
+            raise PeersError("usage: /edit [-N] TEXT")
+        target = self._nth(chat, offset, mine=True)
+        self._background(chat, lambda: (self.account.edit(chat.entry.id, target.id, text), None)[1])
+
+    def do_delete(self, chat: ChatScreen, args: str) -> None:
+        offset, _ = split_offset(args)
+        target = self._nth(chat, offset, mine=True)
+        self._background(chat, lambda: (self.account.delete(chat.entry.id, target.id), "deleted")[1])
+
+    def do_copy(self, chat: ChatScreen, args: str) -> None:
+        offset, _ = split_offset(args)
+        views = [v for v in reversed(chat.log_views()) if not v.deleted]
+        if len(views) < offset:
+            raise PeersError("there is no message that far back on screen")
+        self.app.copy_to_clipboard(views[offset - 1].body)
+        self.app.notify("copied to the clipboard")
+
+    def do_search(self, chat: ChatScreen, args: str) -> None:
+        chat.open_search(args)
+
+    def do_mute(self, chat: ChatScreen, args: str) -> None:
+        level = args.strip().lower() or ("all" if chat.entry.notify == "mute" else "mute")
+
+        def work() -> str:
+            chat.entry = self.account.set_notify(chat.entry.id, level)
+            return f"{chat.entry.name}: notify {level}"
+        self._background(chat, work, then=self.app.refresh_summaries)
+
+    def do_groups(self, chat: ChatScreen, args: str) -> None:
+        self.app.action_group_list()
+
+    def do_theme(self, chat: ChatScreen, args: str) -> None:
+        names = sorted(self.app.available_themes)
+        if not args:
+            self.app.notify("themes: " + ", ".join(names))
+            return
+        if args not in names:
+            raise PeersError(f"unknown theme {args!r}; /theme lists them")
+        self.app.theme = args
+
+    def do_help(self, chat: ChatScreen, args: str) -> None:
+        self.app.action_help()
+
+    def do_quit(self, chat: ChatScreen, args: str) -> None:
+        self.app.exit()

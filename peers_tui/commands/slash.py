@@ -1,0 +1,73 @@
+"""The slash commands: names, usage and help in one place, shared by the composer's Tab
+completion, the command palette and the help screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peers_tui.core.errors import PeersError
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    name: str
+    usage: str
+    help: str
+    takes_text: bool = False  # from the palette, it is started in the composer for the text
+
+    @property
+    def word(self) -> str:
+        return f"/{self.name}"
+
+
+COMMANDS: tuple[SlashCommand, ...] = (
+    SlashCommand("create", "/create NAME", "create a group and open it", True),
+    SlashCommand("join", "/join CODE", "join a group with an invite code", True),
+    SlashCommand("invite", "/invite [reader|writer|admin] [USES] [EXPIRES]",
+                 "make an invite code (copied to your clipboard)"),
+    SlashCommand("leave", "/leave", "leave this group"),
+    SlashCommand("members", "/members", "list this group's members"),
+    SlashCommand("role", "/role MEMBER ROLE", "change a member's role", True),
+    SlashCommand("remove", "/remove MEMBER", "remove a member from this group", True),
+    SlashCommand("topic", "/topic [TEXT]", "show or set the topic", True),
+    SlashCommand("me", "/me TEXT", "post an action: * you TEXT", True),
+    SlashCommand("reply", "/reply [-N] TEXT", "reply to the newest (or Nth newest) message of "
+                 "someone else", True),
+    SlashCommand("edit", "/edit [-N] TEXT", "replace the text of your newest (or Nth newest) "
+                 "message", True),
+    SlashCommand("delete", "/delete [-N]", "delete your newest (or Nth newest) message"),
+    SlashCommand("copy", "/copy [-N]", "copy the newest (or Nth newest) message to the "
+                 "clipboard (OSC 52)"),
+    SlashCommand("search", "/search [QUERY]", "search this group's whole history"),
+    SlashCommand("mute", "/mute [all|mentions|mute]", "set how this group notifies you "
+                 "(no argument: toggle mute)"),
+    SlashCommand("groups", "/groups", "show the group list"),
+    SlashCommand("theme", "/theme [NAME]", "change the theme (no argument: list them)"),
+    SlashCommand("help", "/help", "show keys and commands"),
+    SlashCommand("quit", "/quit", "leave peers"),
+)
+BY_NAME = {command.name: command for command in COMMANDS}
+
+
+class UnknownCommand(PeersError):
+    """A slash command that does not exist."""
+
+
+def parse_command(text: str) -> tuple[SlashCommand, str]:
+    """Split `/name rest` into the command and its argument text."""
+    head, _, rest = text.strip().partition(" ")
+    name = head[1:].lower()
+    command = BY_NAME.get(name)
+    if command is None:
+        close = [c.word for c in COMMANDS if c.name.startswith(name[:2])] if name else []
+        hint = f"; did you mean {', '.join(close)}?" if close else "; /help lists them"
+        raise UnknownCommand(f"unknown command {head!r}{hint}")
+    return command, rest.strip()
+
+
+def split_offset(text: str) -> tuple[int, str]:
+    """`-3 rest` -> (3, "rest"); `rest` -> (1, "rest"). Which message, counted from the newest."""
+    head, _, rest = text.partition(" ")
+    if head.startswith("-") and head[1:].isdigit() and int(head[1:]) >= 1:
+        return int(head[1:]), rest.strip()
+    return 1, text.strip()

@@ -1,0 +1,53 @@
+"""UI preferences in a TOML file in the platform's config dir (the theme, for now).
+
+Data that belongs to the user's account (drafts, read markers) lives in personal.db; this file
+holds only how the app looks, so it can be edited by hand or copied between machines.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from peers_tui.paths import config_dir
+
+CONFIG_FILE = "config.toml"
+DEFAULT_THEME = "textual-dark"
+
+
+@dataclass
+class Config:
+    theme: str = DEFAULT_THEME
+
+
+def config_path() -> Path:
+    return config_dir() / CONFIG_FILE
+
+
+def load_config(path: Path | None = None) -> Config:
+    """The saved preferences; defaults when the file is missing or unreadable."""
+    path = path or config_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return Config()
+    theme = data.get("theme")
+    return Config(theme=theme if isinstance(theme, str) and theme else DEFAULT_THEME)
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def save_config(config: Config, path: Path | None = None) -> None:
+    """Write the preferences atomically (a crash never leaves half a file)."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# peers UI preferences", *(f"{key} = {_toml_string(str(value))}"
+                                         for key, value in asdict(config).items())]
+    temp = path.with_suffix(".tmp")
+    temp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(temp, path)

@@ -1,0 +1,94 @@
+"""GroupListScreen: the user's groups with unread counts; create, join, leave, mute, reorder."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from peers_tui.core.views import GroupSummary
+from peers_tui.messages import SummariesUpdated
+from peers_tui.widgets.group_label import group_text
+
+
+class GroupListScreen(Screen[None]):
+    """Every group in the user's Groups table, personal first, in the user's order."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=False),
+        Binding("n", "create", "New"),
+        Binding("j", "join", "Join"),
+        Binding("l", "leave", "Leave"),
+        Binding("m", "mute", "Mute"),
+        Binding("shift+up", "move(-1)", "Move up"),
+        Binding("shift+down", "move(1)", "Move down"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, summaries: tuple[GroupSummary, ...]) -> None:
+        super().__init__()
+        self.summaries = summaries
+
+    def compose(self) -> ComposeResult:
+        yield Static(" Groups   Enter open · n new · j join · l leave · m mute · "
+                     "Shift+↑↓ reorder · Esc back", id="group-list-title")
+        yield OptionList(id="group-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.query_one(OptionList).focus()
+
+    @on(SummariesUpdated)
+    def _updated(self, event: SummariesUpdated) -> None:
+        self.summaries = event.summaries
+        self._fill()
+
+    def _fill(self) -> None:
+        options = self.query_one(OptionList)
+        keep = self.selected_id
+        options.clear_options()
+        width = max(10, min(40, self.size.width - 30)) if self.size.width else 30
+        options.add_options([Option(group_text(s, i + 1, width=width), id=s.id)
+                             for i, s in enumerate(self.summaries)])
+        ids = [s.id for s in self.summaries]
+        options.highlighted = ids.index(keep) if keep in ids else (0 if ids else None)
+
+    @property
+    def selected_id(self) -> str | None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not options.option_count:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.app.open_group(event.option.id)  # type: ignore[attr-defined]
+
+    def action_open(self) -> None:
+        if self.selected_id:
+            self.app.open_group(self.selected_id)  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_create(self) -> None:
+        self.app.ask_create_group()  # type: ignore[attr-defined]
+
+    def action_join(self) -> None:
+        self.app.ask_join_group()  # type: ignore[attr-defined]
+
+    def action_leave(self) -> None:
+        if self.selected_id:
+            self.app.leave_group(self.selected_id)  # type: ignore[attr-defined]
+
+    def action_mute(self) -> None:
+        if self.selected_id:
+            self.app.cycle_notify(self.selected_id)  # type: ignore[attr-defined]
+
+    def action_move(self, offset: int) -> None:
+        if self.selected_id:
+            self.app.move_group(self.selected_id, offset)  # type: ignore[attr-defined]

@@ -1,0 +1,128 @@
+"""SearchScreen: full-text search of the open group; choosing a result jumps the log to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from peers_tui.core.errors import PeersError
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.text import inert
+from peers_tui.core.views import MessageView
+
+RESULTS = 50
+
+
+def as_you_type(query: str) -> str:
+    """Treat the word being typed as a prefix, so "stag" already finds "staging"."""
+    text = query.strip()
+    if text and text[-1].isalnum() and text.count('"') % 2 == 0:
+        return text + "*"
+    return text
+
+
+def result_text(view: MessageView, query: str) -> Text:
+    """`date author: text` with the query's words highlighted, on at most two lines."""
+    when = datetime.fromtimestamp(view.created_at / 1000).strftime("%Y-%m-%d %H:%M")
+    body = inert(view.body).replace("\n", " ⏎ ")
+    text = Text.assemble((when, "dim"), " ", (inert(view.display_author, allow_newlines=False), "bold"),
+                         ": ", body)
+    words = [w.strip('"*').lower() for w in query.split() if w.strip('"*')]
+    for word in words:
+        text.highlight_words([word], style="reverse", case_sensitive=False)
+    if not view.verified:
+        text.append("  ⚠ unverified", style="bold")
+    text.truncate(400)
+    return text
+
+
+class SearchScreen(ModalScreen[str | None]):
+    """Returns the id of the chosen message, or None."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "cursor(1)", show=False),
+        Binding("up", "cursor(-1)", show=False),
+    ]
+
+    @dataclass
+    class Results(Message):
+        query: str
+        views: list[MessageView]
+        error: str | None = None
+
+    def __init__(self, store: GroupStore, group_name: str, query: str = "") -> None:
+        super().__init__()
+        self.store = store
+        self.group_name = group_name
+        self.initial = query
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="search-box") as box:
+            box.border_title = f"Search {inert(self.group_name, allow_newlines=False)}"
+            yield Input(value=self.initial, placeholder='words, "a phrase", prefix*', id="search-input")
+            yield Label("", id="search-status")
+            yield OptionList(id="search-results")
+
+    def on_mount(self) -> None:
+        if self.initial:
+            self._search(self.initial)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if len(event.value.strip()) >= 2:
+            self._search(event.value)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None and options.option_count:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+        else:
+            self._search(event.value)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, query: str) -> None:
+        try:
+            views = self.store.search(as_you_type(query), RESULTS)
+        except PeersError as exc:
+            self.post_message(self.Results(query, [], str(exc)))
+            return
+        self.post_message(self.Results(query, views))
+
+    @on(Results)
+    def _results(self, event: Results) -> None:
+        status = self.query_one("#search-status", Label)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        if event.error:
+            status.update(inert(event.error, allow_newlines=False))
+            return
+        count = len(event.views)
+        status.update(f"{count}{'+' if count == RESULTS else ''} result{'s' if count != 1 else ''}"
+                      ", newest first; Enter jumps to the message")
+        options.add_options([Option(result_text(v, event.query), id=v.id) for v in event.views])
+        if count:
+            options.highlighted = 0
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cursor(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.highlighted = ((options.highlighted or 0) + step) % options.option_count
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,71 @@
+"""GroupSwitcher (Ctrl+K): type part of a group's name, Enter opens it."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.fuzzy import Matcher
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from peers_tui.core.views import GroupSummary
+from peers_tui.widgets.group_label import group_text
+
+
+class GroupSwitcher(ModalScreen[str | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "cursor(1)", show=False),
+        Binding("up", "cursor(-1)", show=False),
+    ]
+
+    def __init__(self, summaries: tuple[GroupSummary, ...]) -> None:
+        super().__init__()
+        self.summaries = summaries
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="switcher-box"):
+            yield Input(placeholder="Go to group…", id="switcher-input")
+            yield OptionList(id="switcher-list")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def _fill(self, query: str) -> None:
+        matcher = Matcher(query) if query else None
+        scored = []
+        for position, summary in enumerate(self.summaries):
+            score = matcher.match(summary.name) if matcher else 1.0
+            if score > 0:
+                scored.append((-score, position, summary))
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options([Option(group_text(s), id=s.id) for _, _, s in sorted(scored)])
+        if scored:
+            options.highlighted = 0
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cursor(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = (current + step) % options.option_count
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
