@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from pathlib import Path
 
 from textual import on, work
@@ -83,9 +86,18 @@ class PeersApp(App[None]):
             self.theme = config.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.presence.announce(self.account.user_id)
+        # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
         entry = self.first_entry or self.account.last_group()
+        try:
+            self.chat = ChatScreen(self.account, entry)
+        except PeersError as exc:
+            # A damaged group must not keep the app from starting: open the personal group.
+            self.notify(inert(f"{entry.name}: {exc}"), title="Group damaged", severity="error")
+            entry = self.account.entries()[0]
+            self.chat = ChatScreen(self.account, entry)
         self.account.set_last_group(entry.id)
-        self.chat = ChatScreen(self.account, entry)
         self.push_screen(self.chat)
         self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
         self._send_worker()
@@ -180,7 +192,11 @@ class PeersApp(App[None]):
             self.pop_screen()
         if self.chat is None:
             return
-        self.chat.show_group(entry)
+        try:
+            self.chat.show_group(entry)
+        except PeersError as exc:
+            self.notify(inert(f"{entry.name}: {exc}"), title="Group damaged", severity="error")
+            return
         self.account.set_last_group(entry.id)
         self.refresh_summaries()
 

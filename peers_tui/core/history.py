@@ -29,6 +29,7 @@ EDITABLE_KINDS = ("text", "action")
 REQUIRED_ROLE = {"text": Role.WRITER, "action": Role.WRITER, "edit": Role.WRITER,
                  "delete": Role.WRITER, "topic": Role.ADMIN, "imported": Role.ADMIN}
 REPLY_PREVIEW = 60
+MAX_SHOWN_CHARS = 16_000  # the longest message peers itself accepts
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,9 @@ class HistoryReader:
         problem = item.problem or forged
         kind = str(data.get("type", row.kind))
         body = "" if deleted else (edit if edit is not None else str(data.get("body", row.body)))
+        if len(body) > MAX_SHOWN_CHARS:
+            # Only a row written straight into the file can be this long; show a bounded part.
+            body = body[:MAX_SHOWN_CHARS] + f"… ({len(body) - MAX_SHOWN_CHARS} more characters)"
         reply = data.get("reply") if isinstance(data.get("reply"), str) else None
         reply_author, reply_body = replies.get(reply, (None, None)) if reply else (None, None)
         return MessageView(

@@ -87,9 +87,10 @@ class ChatScreen(Screen[None]):
         """Point the screen at another group (its own store; nothing global is rebound)."""
         if entry.id == self.entry.id:
             return
+        store = self.account.store(entry)  # raises before anything changes if it is damaged
         self.save_draft()
         self.entry = entry
-        self.store = self.account.store(entry)
+        self.store = store
         self._open(entry)
 
     def _open(self, entry: GroupEntry) -> None:
