@@ -99,8 +99,13 @@ class PeersApp(App[None]):
             self.chat = ChatScreen(self.account, entry)
         self.account.set_last_group(entry.id)
         self.push_screen(self.chat)
-        self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
         self._send_worker()
+        # The watcher and the counts of every group start once the first screen is painted:
+        # their threads would otherwise compete with it for the interpreter.
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
+        self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
         self.refresh_summaries()
 
     def on_unmount(self) -> None:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import Ambiguous, DamagedDatabase, Forbidden, NotFound, PeersError
@@ -22,9 +22,10 @@ from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
-from peers_tui.core.notifier import ChangeNotifier
-from peers_tui.core.transfer import ImportResult, Importer, export_views, write_jsonl
 from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
+
+if TYPE_CHECKING:
+    from peers_tui.core.transfer import ImportResult
 
 MIN_PREFIX = 4
 
@@ -300,20 +301,30 @@ class Account:
         _, store = self._group_store(query)
         return store.search(text, limit)
 
+    # Import and export pull in multiprocessing and friends: loaded only when used, so that
+    # `peers send` and the TUI start without them.
     def import_history(self, query: str, lines: Iterable[str]) -> ImportResult:
+        from peers_tui.core.transfer import Importer
+
         _, store = self._group_store(query, shared=True)
         return Importer(store, self.keypair).run(lines)
 
     def export_history(self, query: str, out: TextIO) -> int:
+        from peers_tui.core.transfer import write_jsonl
+
         _, store = self._group_store(query)
         return write_jsonl(store, out)
 
     def export_views(self, query: str) -> Iterator[MessageView]:
+        from peers_tui.core.transfer import export_views
+
         _, store = self._group_store(query)
         return export_views(store)
 
     def follow(self, query: str, timeout: float | None = None) -> Iterator[list[MessageView]]:
         """Yield batches of messages as other processes commit them (until `timeout` idles)."""
+        from peers_tui.core.notifier import ChangeNotifier
+
         entry, store = self._group_store(query)
         notifier = ChangeNotifier()
         notifier.watch(entry.id, store.path)

@@ -257,8 +257,7 @@ class ChatScreen(Screen[None]):
     # ----------------------------------------------------------------- keys
     def action_page_up(self) -> None:
         log = self.query_one(MessageLog)
-        if log.max_scroll_y > 0:
-            log.following = False  # the user looks back: new messages must wait below
+        log.stop_following()
         log.scroll_page_up(animate=False)
 
     def action_page_down(self) -> None:

@@ -20,6 +20,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollTo
 from textual.strip import Strip
 
 from peers_tui.core.errors import PeersError
@@ -92,6 +93,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._generation = 0
         self._loading = False
         self._loaded = False
+        self._user_moves = 0
         self._width = 0
         self._cache: dict[tuple[object, ...], list[Strip]] = {}
 
@@ -242,19 +244,35 @@ class MessageLog(ScrollView, can_focus=True):
     # ----------------------------------------------------------------- scrolling
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        at_bottom = new_value >= self.max_scroll_y
-        if at_bottom and self.at_newest:
+        # Reaching the bottom resumes following. Only the user's own scrolling (below) stops
+        # it: a relayout that clamps the offset must not.
+        if new_value >= self.max_scroll_y and self.at_newest:
             self.following = True
             self.unseen = 0
-        elif new_value < old_value:
-            self.following = False
         self._maybe_load()
+
+    def stop_following(self) -> None:
+        """The user looks back: new messages wait below instead of scrolling the view."""
+        self._user_moves += 1
+        if self.max_scroll_y > 0:
+            self.following = False
+
+    def on_mouse_scroll_up(self) -> None:
+        self.stop_following()
+
+    def on_scroll_to(self, message: ScrollTo) -> None:
+        if message.y is not None and message.y < self.scroll_y:  # the scrollbar, dragged up
+            self.stop_following()
+
+    def action_scroll_up(self) -> None:
+        self.stop_following()
+        super().action_scroll_up()
 
     def watch_unseen(self, count: int) -> None:
         self.post_message(self.UnseenChanged(self, count))
 
     def action_oldest(self) -> None:
-        self.following = False
+        self.stop_following()
         if self.at_oldest:
             self.scroll_home(animate=False)
         else:
@@ -279,11 +297,22 @@ class MessageLog(ScrollView, can_focus=True):
                 return
 
     def _scroll_soon(self, y: int) -> None:
-        """Scroll once the new virtual size has been laid out (max_scroll_y follows it)."""
-        self.call_after_refresh(self.scroll_to, y=y, animate=False, immediate=True)
+        """Scroll once the new virtual size has been laid out (max_scroll_y follows it).
+
+        Skipped if the user scrolled in between: their move wins over a stale layout's.
+        """
+        moves = self._user_moves
+
+        def scroll() -> None:
+            if moves == self._user_moves:
+                self.scroll_to(y=y, animate=False, immediate=True)
+        self.call_after_refresh(scroll)
 
     def _scroll_end_soon(self) -> None:
-        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        def scroll() -> None:
+            if self.following:
+                self.scroll_end(animate=False, immediate=True)
+        self.call_after_refresh(scroll)
 
     # ----------------------------------------------------------------- layout and rendering
     def on_resize(self) -> None:
