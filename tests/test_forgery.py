@@ -174,3 +174,20 @@ def test_newer_schema_is_refused_clearly(alice: User, team):
     with db(alice, team) as conn:
         conn.execute("PRAGMA user_version = 99")
     assert "newer peers" in alice.fails("log", "team").err
+
+
+def test_removed_member_backdating_a_message_is_shown_as_late(alice: User, bob: User, team):
+    """bob, removed, signs a message claiming the membership state from before his removal."""
+    bob.ok("send", "team", "before removal")
+    alice.ok("remove", "team", "bob")
+    alice.ok("log", "team")  # alice has now seen the removal
+    from peers_tui.core.encoding import record_hash as digest
+    with db(bob, team) as conn:
+        previous = conn.execute("SELECT record FROM message WHERE author_seq = 1").fetchone()[0]
+    forge_message(bob, team, "backdated after removal", member_seq=1, aseq=2,
+                  aprev=digest(previous))
+    shown = log_json(alice)[-1]
+    assert shown["body"] == "backdated after removal" and shown["verified"] is False
+    assert shown["problem"].startswith("late:")
+    first = log_json(alice)[0]
+    assert first["verified"] is True  # what bob wrote while a member stays genuine

@@ -114,5 +114,6 @@ def test_version_1_database_is_migrated_with_its_messages_searchable(alice: User
     conn.close()
     found = alice.ok("search", "team", "search", "--json").json()
     assert [m["body"] for m in found] == ["written before search existed"]
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    from peers_tui.core.database import SCHEMA_VERSION
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     alice.ok("verify", "team")

@@ -97,6 +97,8 @@ class Account:
 
     def mark_read(self, group_id: str, message_id: str) -> None:
         self.personal.set_read_marker(group_id, message_id)
+        entry = self.resolve(group_id)
+        self.note_removals(entry, self.store(entry))
 
     # ----------------------------------------------------------------- groups
     def entries(self) -> list[GroupEntry]:
@@ -132,7 +134,15 @@ class Account:
                      else GroupStore(entry.db_path, entry.id))
             store.genesis()
             self._stores[entry.id] = store
+        store.late_marks = dict(entry.removals)
         return store
+
+    def note_removals(self, entry: GroupEntry, store: GroupStore) -> None:
+        """Remember how far the file reached when we first saw each removal (or leave)."""
+        gone = [m.user_id for m in store.roster().members.values()
+                if m.state != ACTIVE and m.user_id not in store.late_marks]
+        if gone:
+            store.late_marks = self.personal.note_removals(entry.id, gone, store.last_rowid())
 
     def create_group(self, name: str) -> GroupEntry:
         check_text(name, "group name", max_chars=100, multiline=False)
@@ -349,6 +359,7 @@ class Account:
         entry, store = self._group_store(query)
         problems = store.check_pins(entry.member_head_seq, entry.member_head_hash, entry.author_heads)
         messages = store.recent(limit)
+        self.note_removals(entry, store)
         if not problems:
             self._pin_window(entry, store, messages)
         if mark_read and messages:
@@ -373,6 +384,7 @@ class Account:
                 problems = store.check_pins(entry.member_head_seq, entry.member_head_hash,
                                             entry.author_heads)
                 problems += store.verify()
+                self.note_removals(entry, store)
                 if not problems:
                     self.personal.pin_heads(entry.id, *store.heads())
             except PeersError as exc:

@@ -21,7 +21,7 @@ from peers_tui.core import search
 from peers_tui.core.errors import DamagedDatabase
 
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -53,7 +53,13 @@ def _v2_history(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
     search.backfill(db)
 
 
-MIGRATIONS: dict[int, Migration] = {2: _v2_history}
+def _v3_late_records(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 3: the Groups table remembers when this user first saw each removal."""
+    if db.table_exists("groups"):
+        run_migrations(migrator.add_column("groups", "removals", peewee.TextField(default="{}")))
+
+
+MIGRATIONS: dict[int, Migration] = {2: _v2_history, 3: _v3_late_records}
 
 
 def create_file(path: Path, mode: int) -> None:

@@ -61,6 +61,8 @@ class GroupStore:
         self.db = connect(path)
         self._prepared = False
         self._genesis: SignedRecord | None = None
+        # From the user's Groups table: when they first saw each removal (see HistoryReader).
+        self.late_marks: dict[str, int] = {}
 
     # ----------------------------------------------------------------- opening and creating
     @classmethod
@@ -362,7 +364,7 @@ class GroupStore:
         with self.session():
             rows = list(Message.with_rowid().where(Message.kind == "topic")
                         .order_by(Message.id.desc()).limit(20))
-            for view in HistoryReader(self.roster(), self.group_id).views(rows):
+            for view in HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows):
                 if view.verified:
                     return view.body
         return None
@@ -410,7 +412,7 @@ class GroupStore:
 
     def _views_of(self, ids: list[str]) -> list[MessageView]:
         rows = list(Message.with_rowid().where(Message.id.in_(ids)).order_by(Message.id))
-        return HistoryReader(self.roster(), self.group_id).views(rows)
+        return HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows)
 
     def recent(self, limit: int) -> list[MessageView]:
         """The last `limit` messages, oldest first, each verified, with edits applied."""
@@ -423,7 +425,7 @@ class GroupStore:
                 query = query.where(condition)
             rows = list(query.order_by(order).limit(limit))
             rows.sort(key=lambda row: row.id)
-            return HistoryReader(self.roster(), self.group_id).views(rows)
+            return HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows)
 
     def before(self, message_id: str, limit: int) -> list[MessageView]:
         """Up to `limit` messages older than `message_id`, oldest first."""
@@ -471,7 +473,7 @@ class GroupStore:
             rowids = search.search_rowids(self.db, query, limit)
             rows = list(Message.with_rowid().where(SQL("rowid").in_(rowids)))
             by_rowid = {row.rowid: view for row, view in zip(
-                rows, HistoryReader(self.roster(), self.group_id).views(rows))}
+                rows, HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows))}
             return [by_rowid[r] for r in rowids if r in by_rowid and not by_rowid[r].deleted]
 
     def count_after(self, marker: str | None, exclude_author: str,
@@ -510,7 +512,7 @@ class GroupStore:
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
         with self.session():
-            reader = HistoryReader(roster, self.group_id)
+            reader = HistoryReader(roster, self.group_id, self.late_marks)
             batch: list[Message] = []
             for row in Message.with_rowid().where(Message.target.is_null()).order_by(Message.id).iterator():
                 batch.append(row)

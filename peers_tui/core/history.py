@@ -160,9 +160,27 @@ def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | No
 class HistoryReader:
     """Turns stored rows into MessageViews for one group, inside a bound session."""
 
-    def __init__(self, roster: Roster, group_id: str) -> None:
+    def __init__(self, roster: Roster, group_id: str,
+                 late_marks: dict[str, int] | None = None) -> None:
         self.roster = roster
         self.group_id = group_id
+        self.late_marks = late_marks or {}
+
+    def late_problem(self, item: Checked) -> str | None:
+        """A removed member's record that claims an older membership state but was stored
+        after this user had already seen the removal: it cannot be told from a forgery in
+        time, so it is not shown as genuine."""
+        if item.record is None:
+            return None
+        author = item.record.author
+        mark = self.late_marks.get(author)
+        member = self.roster.members.get(author)
+        rowid = getattr(item.row, "rowid", 0) or 0
+        if mark is None or member is None or member.state == "active" or rowid <= mark:
+            return None
+        if item.data.get("mseq", 0) < member.since_seq:
+            return f"late: stored after you saw {member.handle} {member.state}"
+        return None
 
     def handle(self, user_id: str) -> str:
         return self.roster.handle_of(user_id) or fingerprint(user_id)
@@ -172,7 +190,11 @@ class HistoryReader:
         effects = (list(Message.with_rowid().where(Message.target.in_([r.id for r in rows]))
                         .order_by(Message.id)) if rows else [])
         chain = predecessors(rows + effects)
-        checked = {row.id: check_row(row, self.roster, self.group_id, chain) for row in rows}
+        checked = {}
+        for row in rows:
+            item = check_row(row, self.roster, self.group_id, chain)
+            late = None if item.problem else self.late_problem(item)
+            checked[row.id] = Checked(item.row, item.record, late) if late else item
         edits: dict[str, str] = {}
         deleted: set[str] = set()
         forged: dict[str, str] = {}

@@ -99,6 +99,9 @@ class Group(BaseModel):
     member_head_seq = IntegerField(default=0)
     member_head_hash = TextField(null=True)
     author_heads = TextField(default="{}")
+    # user id -> the highest message rowid stored when this user first saw them removed (or
+    # leave). A record of theirs stored later that claims an older membership state is "late".
+    removals = TextField(default="{}")
 
     class Meta:
         table_name = "groups"

@@ -46,6 +46,7 @@ class GroupEntry:
     member_head_seq: int
     member_head_hash: str | None
     author_heads: dict[str, tuple[int, str]]
+    removals: dict[str, int]
 
 
 def _entry(row: Group) -> GroupEntry:
@@ -53,9 +54,13 @@ def _entry(row: Group) -> GroupEntry:
         heads = {k: (int(v[0]), str(v[1])) for k, v in json.loads(row.author_heads or "{}").items()}
     except (ValueError, TypeError, IndexError, AttributeError):
         heads = {}
+    try:
+        removals = {str(k): int(v) for k, v in json.loads(row.removals or "{}").items()}
+    except (ValueError, TypeError, AttributeError):
+        removals = {}
     return GroupEntry(row.id, row.name, Path(row.db_path), bool(row.personal), row.joined_at,
                       row.read_marker, row.notify, row.sort_order, row.member_head_seq,
-                      row.member_head_hash, heads)
+                      row.member_head_hash, heads, removals)
 
 
 class PersonalStore:
@@ -138,6 +143,19 @@ class PersonalStore:
     def set_notify(self, group_id: str, level: str) -> None:
         with self.session(), self.db.atomic():
             Group.update(notify=level).where(Group.id == group_id).execute()
+
+    def note_removals(self, group_id: str, removed: list[str], position: int) -> dict[str, int]:
+        """Record, for members newly seen removed or gone, how far the file reached then."""
+        with self.session(), self.db.atomic():
+            row = Group.get_or_none(Group.id == group_id)
+            if row is None:
+                return {}
+            marks = _entry(row).removals
+            for user_id in removed:
+                marks.setdefault(user_id, position)
+            row.removals = json.dumps(marks, sort_keys=True)
+            row.save()
+            return marks
 
     def set_order(self, group_ids: list[str]) -> None:
         """Store the user's order of their groups (the personal group always stays first)."""

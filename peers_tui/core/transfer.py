@@ -241,7 +241,7 @@ def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
                         .order_by(Message.id).limit(batch))
             if not rows:
                 return
-            views = HistoryReader(roster, store.group_id).views(rows)
+            views = HistoryReader(roster, store.group_id, store.late_marks).views(rows)
         after = rows[-1].id
         for view in views:
             if not view.deleted and view.kind in ("text", "action", "imported"):

@@ -1,0 +1,46 @@
+"""The benchmark suite runs: `python -m benchmarks --quick --json` gives every figure.
+
+Quick mode uses tiny sizes, so this checks that each measurement works end to end (data
+built with the project's code, real processes, tmux where present), not the timings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+FIGURES = ["open_switch", "peers_open", "cold_start", "delivery_p50", "delivery_p99",
+           "idle_cpu", "rss", "search_p95", "send", "writers", "import_1m"]
+NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss"}
+
+
+@pytest.mark.slow
+def test_quick_benchmark_reports_every_figure() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("PEERS_HOME", "PEERS_HUB")}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json"],
+                          capture_output=True, text=True, timeout=240, cwd=REPO, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    assert result["mode"] == "quick" and result["enforced"] is False
+    assert result["machine"]["nproc"] >= 1
+    figures = result["figures"]
+    assert list(figures) == FIGURES
+    tmux = shutil.which("tmux") is not None
+    for key in FIGURES:
+        figure = figures[key]
+        assert figure["target"] and figure["baseline_label"], key
+        if key in NEED_TMUX and not tmux:
+            assert figure["value"] is None and "tmux" in figure["reason"], figure
+            continue
+        assert figure["reason"] is None, (key, figure["reason"])
+        for field in ("value", "baseline"):
+            assert isinstance(figure[field], (int, float)) and not isinstance(figure[field], bool), (key, field, figure)
+            assert figure[field] >= 0, (key, field, figure)
+        assert isinstance(figure["met"], bool), key
