@@ -118,3 +118,18 @@ def test_sighup_closes_the_app_cleanly_and_keeps_the_draft(alice: User, team, tm
         assert Account(alice.home, alice.hub).draft(team) == "unsent words"
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
+
+
+def test_random_bytes_as_a_group_file_never_crash_the_loader(alice: User, team):
+    import random
+    rng = random.Random(11)
+    path = alice.hub / f"{team}.db"
+    header = b"SQLite format 3\0"
+    for attempt in range(20):
+        body = bytes(rng.getrandbits(8) for _ in range(rng.choice([0, 10, 100, 4096, 20000])))
+        path.write_bytes((header if attempt % 2 else b"") + body)
+        for command in (["log", "team"], ["members", "team"], ["verify", "team"]):
+            result = alice.run(*command)
+            assert result.code != 0 and "Traceback" not in result.err
+            assert len(result.err.strip().splitlines()) <= 1
+        assert alice.ok("groups", "--json").json()[1]["state"] == "damaged"

@@ -100,3 +100,11 @@ class TestOtherScreens:
 
     def test_wide_200x60(self, demo, snap_compare):
         assert snap_compare(chat_app(demo), terminal_size=(200, 60), run_before=settle)
+
+    def test_new_group_prompt(self, demo, snap_compare):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("ctrl+g", "n", *"design review")
+            pilot.app.screen.query_one("#prompt-input").cursor_blink = False
+            await pilot.pause()
+        assert snap_compare(chat_app(demo), terminal_size=(100, 24), run_before=run_before)

@@ -17,6 +17,8 @@ ROLE_ORDER = ("owner", "admin", "writer", "reader")
 class RosterPanel(VerticalScroll, can_focus=False):
     """Members grouped by role; ● marks those running peers now. Former members are left out."""
 
+    COMPONENT_CLASSES = {"roster--title", "roster--role", "roster--here", "roster--away"}
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Members"
@@ -30,19 +32,21 @@ class RosterPanel(VerticalScroll, can_focus=False):
         self._members = [m for m in members if m.state == "active"]
         self._present = present
         self.border_title = f"Members ({len(self._members)})"
-        text = Text(f"Members ({len(self._members)})\n", style="bold")
+        style = self.get_component_rich_style
+        text = Text(f"Members ({len(self._members)})\n", style=style("roster--title", partial=True))
         handles = [m.handle for m in self._members]
         for role in ROLE_ORDER:
             group = [m for m in self._members if m.role == role]
             if not group:
                 continue
-            text.append(f"\n{role}s\n", style="italic")
+            text.append(f"\n{role}s\n", style=style("roster--role", partial=True))
             for member in sorted(group, key=lambda m: m.handle.lower()):
                 here = member.user_id in present
                 label = inert(member.handle, allow_newlines=False)
                 if handles.count(member.handle) > 1:
                     label = f"{label}~{member.fingerprint[:4]}"
-                text.append(" ● " if here else " ○ ", style="green" if here else "dim")
+                text.append(" ● " if here else " ○ ",
+                            style=style("roster--here" if here else "roster--away", partial=True))
                 text.append(label[:24], style=author_colour(member.user_id))
                 text.append("\n")
         self.query_one("#roster-body", Static).update(text)
