@@ -8,10 +8,8 @@ from datetime import datetime
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -19,6 +17,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
+from peers_tui.screens.picker import PickerScreen
 
 RESULTS = 50
 
@@ -46,14 +45,8 @@ def result_text(view: MessageView, query: str) -> Text:
     return text
 
 
-class SearchScreen(ModalScreen[str | None]):
+class SearchScreen(PickerScreen):
     """Returns the id of the chosen message, or None."""
-
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "cursor(1)", show=False),
-        Binding("up", "cursor(-1)", show=False),
-    ]
 
     @dataclass
     class Results(Message):
@@ -85,10 +78,7 @@ class SearchScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None and options.option_count:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
-        else:
+        if not self.pick_highlighted():
             self._search(event.value)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
@@ -114,15 +104,3 @@ class SearchScreen(ModalScreen[str | None]):
         options.add_options([Option(result_text(v, event.query), id=v.id) for v in event.views])
         if count:
             options.highlighted = 0
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cursor(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            options.highlighted = ((options.highlighted or 0) + step) % options.option_count
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

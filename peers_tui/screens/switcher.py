@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from peers_tui.core.views import GroupSummary
+from peers_tui.screens.picker import PickerScreen
 from peers_tui.widgets.group_label import group_text
 
 
-class GroupSwitcher(ModalScreen[str | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("down", "cursor(1)", show=False),
-        Binding("up", "cursor(-1)", show=False),
-    ]
+class GroupSwitcher(PickerScreen):
 
     def __init__(self, summaries: tuple[GroupSummary, ...]) -> None:
         super().__init__()
@@ -53,19 +47,4 @@ class GroupSwitcher(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cursor(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            current = options.highlighted or 0
-            options.highlighted = (current + step) % options.option_count
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.pick_highlighted()
