@@ -148,12 +148,17 @@ class PeersApp(App[None]):
     def _forward_changes(self, group_ids: frozenset[str]) -> None:
         if self.chat is not None:
             self.chat.post_message(GroupsChanged(group_ids))
-        self.refresh_summaries()
+        self.refresh_summaries(group_ids)
 
-    @work(thread=True, exclusive=True, group="summaries", exit_on_error=False)
-    def refresh_summaries(self) -> None:
-        """Unread counts and standings of every group, from capped count queries."""
-        summaries = tuple(self.account.summaries())
+    @work(thread=True, group="summaries", exit_on_error=False)
+    def refresh_summaries(self, group_ids: frozenset[str] | None = None) -> None:
+        """Unread counts and standings, from capped count queries: of the groups that
+        changed, or of every group (at start, and after the user changed their list)."""
+        entries = self.account.entries()
+        known = {s.id: s for s in self.summaries}
+        fresh = {e.id: self.account.summary(e) for e in entries
+                 if group_ids is None or e.id in group_ids or e.id not in known}
+        summaries = tuple(fresh.get(e.id) or known[e.id] for e in entries)
         self.call_from_thread(self._summaries_ready, summaries)
 
     def _summaries_ready(self, summaries: tuple[GroupSummary, ...]) -> None:
@@ -183,7 +188,7 @@ class PeersApp(App[None]):
     @work(thread=True, group="read-marker", exit_on_error=False)
     def mark_read(self, group_id: str, message_id: str) -> None:
         self.account.mark_read(group_id, message_id)
-        self.call_from_thread(self.refresh_summaries)
+        self.call_from_thread(self.refresh_summaries, frozenset({group_id}))
 
     # ----------------------------------------------------------------- switching groups
     def open_group(self, group_id: str) -> None:
