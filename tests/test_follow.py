@@ -51,3 +51,34 @@ def test_notifier_reports_a_commit_from_another_process(alice: User, team):
     assert notifier.wait(timeout=15) == {team}
     writer.wait(timeout=30)
     notifier.close()
+
+
+def test_readers_do_not_look_like_writers(alice: User, team):
+    """Opening and closing connections (ours or the notifier's own) is not a change: an app
+    that reacted to it would wake itself for ever."""
+    from peers_tui.core.account import Account
+    from peers_tui.core.notifier import ChangeNotifier
+    alice.ok("send", "team", "something in the WAL")
+    notifier = ChangeNotifier(sweep_interval=0.05)
+    notifier.watch(team, alice.hub / f"{team}.db")
+    account = Account(alice.home, alice.hub)
+    store = account.store(account.resolve("team"))
+    for _ in range(5):
+        store.recent(10)
+        assert notifier.wait(timeout=0.1) == set()
+    account.send("team", "a real commit")
+    assert notifier.wait(timeout=5) == {team}
+    assert notifier.wait(timeout=0.2) == set()
+    notifier.close()
+
+
+def test_notifier_holds_no_descriptor_on_database_files(alice: User, team):
+    import os
+    from peers_tui.core.notifier import ChangeNotifier
+    notifier = ChangeNotifier()
+    notifier.watch(team, alice.hub / f"{team}.db")
+    notifier.wait(timeout=1.2)  # includes a sweep
+    open_files = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+                  if os.path.exists(f"/proc/self/fd/{fd}")]
+    assert not [f for f in open_files if team in f]
+    notifier.close()

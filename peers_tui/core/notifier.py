@@ -3,26 +3,28 @@
 Measured on this machine (DESIGN.md §2): inotify on the hub directory delivers in ~0.2 ms at
 ~0.1% CPU, where polling costs 7% of a core and watchfiles' debounce adds 0.4–1.5 s. But
 inotify fires on the WAL write, and in 1–3% of commits that is *before* the commit is
-visible. So each event is confirmed against a change token, re-checked at about 1, 2, 4, 8
-and 16 ms, and a 1 s sweep of every token is the safety net for anything missed.
+visible. So each event is confirmed by reading the database, re-checked at about 1, 2, 4, 8
+and 16 ms, and a 1 s sweep is the safety net for anything missed.
 
-The token needs no open connection, so file descriptors do not grow with the number of
-groups: it is read from the WAL-index header at the start of the -shm file, which SQLite
-rewrites at every commit, exactly when the commit becomes visible (its change counter, frame
-count and salts), or from the DB file's stat when the WAL is empty or gone.
-
-Readers must not look like writers: every connection that opens and closes a WAL database
-creates and deletes the -wal and -shm files, and an app reacting to that would wake itself
-for ever. So only writes to the DB and its WAL are events, and the token ignores a WAL that
-holds no frames.
+Two hazards shape the details:
+- Readers must not look like writers: every connection that opens and closes a WAL database
+  creates and deletes its -wal and -shm files, and an app reacting to that would wake itself
+  for ever. Only writes to the DB and its WAL are events, and the sweep's stat token ignores
+  an empty WAL.
+- This process must never open and close a database's files itself: closing any descriptor
+  of a file drops every POSIX lock the process holds on it, SQLite's included, and another
+  process may then reset the -shm under our mapping (we saw SIGBUS). Confirmation therefore
+  goes through a short-lived read-only SQLite connection, which SQLite itself keeps safe, and
+  no descriptor is held between checks: file descriptors do not grow with the groups watched.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 try:
     from inotify_simple import INotify, flags
@@ -33,6 +35,8 @@ RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
 SWEEP_INTERVAL = 1.0
 FALLBACK_SWEEP = 0.1
 SUFFIXES = ("-wal", "-journal")
+CONTENT_QUERY = ("SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(seq) FROM group_members),"
+                 " (SELECT MAX(id) FROM invite)")
 Token = tuple[object, ...]
 
 
@@ -44,18 +48,26 @@ def _stat(path: str) -> tuple[int, int, int] | None:
     return info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def change_token(path: Path) -> Token:
-    """A value that changes whenever a commit to the DB at `path` becomes visible."""
+def stat_token(path: Path) -> Token:
+    """Cheap and fd-free: changes on commits (the WAL grows) and checkpoints (the DB is written),
+    not when a reader merely creates or removes an empty WAL."""
     name = str(path)
+    wal = _stat(name + "-wal")
+    return _stat(name), (wal if wal is not None and wal[1] > 0 else None)
+
+
+def content_token(path: Path) -> Token:
+    """What has been committed: the newest message, membership change and invite."""
     try:
-        with open(name + "-shm", "rb") as handle:
-            header = handle.read(48)  # the first copy of the WAL-index header
-    except OSError:
-        header = b""
-    if len(header) == 48 and int.from_bytes(header[16:20], sys.byteorder):
-        # iChange (commits), mxFrame and nPage, and the salts (new at every WAL reset)
-        return "wal", header[8:12], header[16:24], header[32:40]
-    return "db", _stat(name)
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=0.5,
+                               isolation_level=None)
+        try:
+            conn.execute("PRAGMA trusted_schema = OFF")
+            return tuple(conn.execute(CONTENT_QUERY).fetchone())
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return ("unreadable", str(exc))
 
 
 class ChangeNotifier:
@@ -64,6 +76,7 @@ class ChangeNotifier:
     def __init__(self, sweep_interval: float = SWEEP_INTERVAL) -> None:
         self._paths: dict[str, Path] = {}
         self._tokens: dict[str, Token] = {}
+        self._stats: dict[str, Token] = {}
         self._by_file: dict[tuple[str, str], str] = {}
         self._rechecks: dict[str, list[float]] = {}
         self._inotify = INotify() if INotify is not None else None
@@ -76,15 +89,19 @@ class ChangeNotifier:
         path = Path(path)
         directory = str(path.parent)
         self._paths[group_id] = path
-        self._tokens[group_id] = change_token(path)
+        self._tokens[group_id] = content_token(path)
+        self._stats[group_id] = stat_token(path)
         self._by_file[(directory, path.name)] = group_id
         if self._inotify is not None and directory not in self._watched_dirs:
-            mask = flags.MODIFY | flags.CLOSE_WRITE | flags.MOVED_TO
+            # MODIFY only: every connection closes the -wal it opened for writing (CLOSE_WRITE)
+            # even when it wrote nothing, and reacting to that would loop.
+            mask = flags.MODIFY | flags.MOVED_TO
             self._watched_dirs[directory] = self._inotify.add_watch(directory, mask)
 
     def unwatch(self, group_id: str) -> None:
         path = self._paths.pop(group_id, None)
         self._tokens.pop(group_id, None)
+        self._stats.pop(group_id, None)
         self._rechecks.pop(group_id, None)
         if path is not None:
             self._by_file.pop((str(path.parent), path.name), None)
@@ -102,14 +119,23 @@ class ChangeNotifier:
         return self._inotify.fileno() if self._inotify is not None else None
 
     def _check(self, group_id: str) -> bool:
+        """Confirm by reading: has anything been committed since the last look?"""
         path = self._paths.get(group_id)
         if path is None:
             return False
-        token = change_token(path)
+        self._stats[group_id] = stat_token(path)
+        token = content_token(path)
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token
             return True
         return False
+
+    def _sweep(self, group_id: str) -> bool:
+        """The safety net: stat every file, and read only those whose stat moved."""
+        path = self._paths.get(group_id)
+        if path is None or stat_token(path) == self._stats.get(group_id):
+            return False
+        return self._check(group_id)
 
     def _group_of(self, directory: str, name: str) -> str | None:
         if name.endswith("-shm"):
@@ -135,7 +161,7 @@ class ChangeNotifier:
                 else:
                     del self._rechecks[gid]
             if now >= self._next_sweep:
-                changed.update(gid for gid in list(self._paths) if self._check(gid))
+                changed.update(gid for gid in list(self._paths) if self._sweep(gid))
                 self._next_sweep = now + self._sweep_interval
             if changed:
                 return changed

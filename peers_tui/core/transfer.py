@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -175,8 +176,12 @@ class Importer:
                ) -> tuple[list[tuple[Any, ...]], Future[list[bytes]]] | None:
         """Insert the signed batch `pending`, index it for search; `following` waits its turn."""
         if pending is not None:
-            rows, signatures = pending
-            signed = [(*row[:6], sig, row[6]) for row, sig in zip(rows, signatures.result())]
+            rows, future = pending
+            try:
+                signatures = future.result()
+            except BrokenExecutor:  # the signing process could not start or died: sign here
+                signatures = _sign_all([row[5].encode("utf-8") for row in rows], self.secret)
+            signed = [(*row[:6], sig, row[6]) for row, sig in zip(rows, signatures)]
             if signed:
                 top = self.store.db.execute_sql("SELECT MAX(rowid) FROM message").fetchone()[0] or 0
                 cursor = self.store.db.cursor()

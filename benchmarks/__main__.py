@@ -1,0 +1,176 @@
+"""`python -m benchmarks [--quick] [--json] [--keep]`: measure every figure beside its baseline.
+
+Builds its data in a fresh temporary directory with the project's own code, runs the figures
+in an order where none disturbs the next (read-only ones first; those that add messages to
+the big group last), prints the table (or one JSON object), and deletes the directory.
+
+Exit status: 0 when every figure was measured (and, at full size, met its target); 1 when a
+full-size target was missed; 2 when a figure could not be measured because of an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import data
+from benchmarks.common import Figure, Sizes, have_tmux, isolated_env, log, unmeasured
+from benchmarks.figures import (
+    delivery, idle, importing, log_open, search, send, tui_start, writers,
+)
+from benchmarks.tmux import Tmux
+
+# Each key names a figure in the JSON; the number is the figure's in the issue (4 has two rows).
+NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p50": "4a",
+           "delivery_p99": "4b", "idle_cpu": "5", "rss": "6", "search_p95": "7", "send": "8",
+           "writers": "9", "import_1m": "10"}
+ORDER = list(NUMBERS)
+
+
+def machine() -> dict[str, object]:
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle
+                          if line.startswith("model name")), "")
+    except OSError:
+        pass
+    import textual
+
+    return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(),
+            "platform": platform.platform(), "sqlite": sqlite3.sqlite_version,
+            "textual": textual.__version__,
+            "tmux": shutil.which("tmux") is not None,
+            # Anything else running (a test suite, another benchmark) shows here.
+            "loadavg_1m": round(os.getloadavg()[0], 2)}
+
+
+def run(sizes: Sizes, keep: bool) -> dict[str, object]:
+    started = time.time()
+    load_before = round(os.getloadavg()[0], 2)
+    root = Path(tempfile.mkdtemp(prefix="peers-bench-"))
+    figures: dict[str, Figure] = {}
+    tmux: Tmux | None = None
+    try:
+        world = data.make_world(root)
+
+        def step(keys: list[str], measure: Callable[[], list[Figure]]) -> None:
+            """Run one family; if it fails, its figures say why instead of stopping the run."""
+            try:
+                for figure in measure():
+                    figures[figure.key] = figure
+            except Exception as exc:  # noqa: BLE001 - reported in the figure, run goes on
+                traceback.print_exc(file=sys.stderr)
+                for key in keys:
+                    figures[key] = unmeasured(key, key, "", "", "", f"error: {exc}")
+
+        data.write_big_file(world, sizes)
+        data.create_big_group(world)
+        step(["import_1m"], lambda: importing.measure(world, sizes))
+        data.build_fleet(world, sizes)
+        if have_tmux():
+            tmux = Tmux(root, isolated_env(root))
+        else:
+            log("tmux not found: the figures taken in a terminal are left out")
+        step(["search_p95"], lambda: search.measure(world, sizes))
+        step(["open_switch"], lambda: log_open.measure(world, sizes))
+        step(["peers_open", "cold_start"], lambda: tui_start.measure(world, sizes, tmux))
+        step(["idle_cpu", "rss"], lambda: idle.measure(world, sizes, tmux))
+        step(["delivery_p50", "delivery_p99"], lambda: delivery.measure(world, sizes))
+        step(["send"], lambda: send.measure(world, sizes))  # adds to the big group: after the rest
+        step(["writers"], lambda: writers.measure(world, sizes))
+    finally:
+        if tmux is not None:
+            tmux.close()
+        if keep:
+            log(f"data kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return {
+        "mode": sizes.name,
+        "enforced": sizes.name == "full",
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(started)),
+        "seconds": round(time.time() - started, 1),
+        "machine": {**machine(), "loadavg_1m_at_start": load_before},
+        "sizes": sizes.__dict__,
+        "figures": {key: figures[key].to_json() for key in ORDER if key in figures},
+    }
+
+
+# ----------------------------------------------------------------------------- the table
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "count":
+        return f"{value:.0f}"
+    if unit == "% core":
+        return f"{value:.2f} %"
+    if unit in ("ms", "MB", "s") and value >= 100:
+        return f"{value:.0f} {unit}"
+    return f"{value:.1f} {unit}" if unit in ("ms", "MB", "s") else f"{value:.2f} {unit}"
+
+
+def verdict(figure: dict[str, object], enforced: bool) -> str:
+    if figure["value"] is None:
+        return "n/a"
+    text = "pass" if figure["met"] else "MISS"
+    return text if enforced else f"({text.lower()})"
+
+
+def table(result: dict[str, object]) -> str:
+    enforced = bool(result["enforced"])
+    rows = [("#", "figure", "value", "baseline", "ratio", "target", "met")]
+    notes = []
+    for key, figure in result["figures"].items():  # type: ignore[union-attr]
+        unit = figure["unit"]
+        ratio = figure["ratio"]
+        rows.append((NUMBERS[key],
+                     figure["title"], fmt(figure["value"], unit),
+                     f"{fmt(figure['baseline'], unit)} ({figure['baseline_label']})"
+                     if figure["baseline_label"] else fmt(figure["baseline"], unit),
+                     f"{ratio:.2f}x" if ratio is not None else "-", figure["target"],
+                     verdict(figure, enforced)))
+        if figure["reason"]:
+            notes.append(f"  {NUMBERS[key]} {key}: {figure['reason']}")
+        notes.extend(f"  {NUMBERS[key]} {key}: {note}" for note in figure.get("notes", []))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    machine_ = result["machine"]
+    head = (f"peers benchmarks, {result['mode']} sizes, {result['date']}, "
+            f"{machine_['nproc']} cores, Python {machine_['python']}, "  # type: ignore[index]
+            f"SQLite {machine_['sqlite']}, load {machine_['loadavg_1m_at_start']}->"  # type: ignore[index]
+            f"{machine_['loadavg_1m']}, {result['seconds']} s")  # type: ignore[index]
+    tail = [] if enforced else ["(quick sizes: targets are for the full sizes and not enforced)"]
+    return "\n".join([head, ""] + lines + ([""] + ["notes:"] + notes if notes else []) + tail)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that it runs")
+    parser.add_argument("--json", action="store_true", help="print one JSON object, not the table")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    args = parser.parse_args()
+    result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep)
+    print(json.dumps(result, indent=2) if args.json else table(result))
+    figures = result["figures"].values()  # type: ignore[union-attr]
+    if any(str(f["reason"] or "").startswith("error") for f in figures):
+        return 2
+    if result["enforced"] and any(f["met"] is False for f in figures):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
