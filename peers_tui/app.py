@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import threading
 from pathlib import Path
 
 from textual import on, work
@@ -35,6 +37,9 @@ from peers_tui.terminal import set_window_title
 from peers_tui.widgets.group_label import unread_label
 
 
+HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
+
+
 def styles_dir() -> Path:
     """`styles/` beside the package in a checkout, or inside it in an installed wheel."""
     here = Path(__file__).resolve().parent
@@ -63,7 +68,6 @@ class PeersApp(App[None]):
         Binding("ctrl+f", "search", "Search", priority=True),
         Binding("f1", "help", "Help", priority=True),
     ]
-    WATCH_TIMEOUT = 0.1  # how often the idle watcher checks whether the app is closing
 
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
@@ -78,6 +82,7 @@ class PeersApp(App[None]):
         self.summaries: tuple[GroupSummary, ...] = ()
         self.chat: ChatScreen | None = None
         self.window_title = ""
+        self._notifier: ChangeNotifier | None = None
 
     # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
@@ -88,7 +93,7 @@ class PeersApp(App[None]):
         self.presence.announce(self.account.user_id)
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped.
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         entry = self.first_entry or self.account.last_group()
         try:
             self.chat = ChatScreen(self.account, entry)
@@ -108,9 +113,34 @@ class PeersApp(App[None]):
         self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
         self.refresh_summaries()
 
-    def on_unmount(self) -> None:
+    def exit(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
+        # Wake the idle threads first: they block until told, so nothing polls while idle.
+        self._stop_threads()
+        super().exit(*args, **kwargs)
+
+    def _stop_threads(self) -> None:
         self.outbox.close()
+        if self._notifier is not None:
+            self._notifier.interrupt()
+
+    def on_unmount(self) -> None:
+        self._stop_threads()
         self.presence.withdraw()
+
+    def _hang_up(self) -> None:
+        """The terminal is gone (SSH dropped, tmux pane killed): keep the draft and leave.
+
+        Textual's orderly exit may block writing to a terminal that no longer exists, so
+        what matters is saved first and a timer ends the process if the exit stalls.
+        """
+        if self.chat is not None:
+            self.chat.save_draft()
+        self.presence.withdraw()
+        self.outbox.close()
+        timer = threading.Timer(HANGUP_GRACE, os._exit, (0,))
+        timer.daemon = True
+        timer.start()
+        self.exit()
 
     def _theme_changed(self, theme: object) -> None:
         config = load_config(self.config_file)
@@ -127,8 +157,7 @@ class PeersApp(App[None]):
     # ----------------------------------------------------------------- workers
     @work(thread=True, group="outbox", exit_on_error=False)
     def _send_worker(self) -> None:
-        worker = get_current_worker()
-        self.outbox.run(lambda: worker.is_cancelled)
+        self.outbox.run()
 
     @work(thread=True, exclusive=True, group="live", exit_on_error=False)
     def _watch_groups(self, groups: list[tuple[str, str]]) -> None:
@@ -136,10 +165,13 @@ class PeersApp(App[None]):
         notifier = ChangeNotifier()
         for group_id, path in groups:
             notifier.watch(group_id, Path(path))
+        previous, self._notifier = self._notifier, notifier
+        if previous is not None:
+            previous.interrupt()  # the watcher this one replaces (the list of groups changed)
         worker = get_current_worker()
         try:
-            while not worker.is_cancelled:
-                changed = notifier.wait(timeout=self.WATCH_TIMEOUT)
+            while not worker.is_cancelled and not notifier.interrupted:
+                changed = notifier.wait()
                 if changed:
                     self.call_from_thread(self._forward_changes, frozenset(changed))
         finally:
@@ -208,10 +240,11 @@ class PeersApp(App[None]):
             self.notify(inert(f"{entry.name}: {exc}"), title="Group damaged", severity="error")
             return
         self.account.set_last_group(entry.id)
-        self.refresh_summaries()
+        self.refresh_summaries(frozenset({entry.id}))
 
     def group_added(self, entry: GroupEntry) -> None:
         self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
+        self.refresh_summaries()
         self.open_group(entry.id)
 
     def _ordered_ids(self) -> list[str]:

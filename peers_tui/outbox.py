@@ -7,7 +7,6 @@ later send never cancels an earlier one (as an exclusive worker would).
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import App
@@ -15,8 +14,6 @@ from textual.app import App
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.messages import MessageSent, SendFailed
-
-POLL = 0.1  # how often an idle outbox checks whether the app is closing
 
 
 @dataclass(frozen=True)
@@ -40,13 +37,10 @@ class Outbox:
     def close(self) -> None:
         self.queue.put(None)
 
-    def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
-        """The worker's body: send until `close()` or cancellation; report each outcome."""
-        while not cancelled():
-            try:
-                item = self.queue.get(timeout=POLL)
-            except queue.Empty:
-                continue
+    def run(self) -> None:
+        """The worker's body: send until `close()`; report each outcome as a message."""
+        while True:
+            item = self.queue.get()  # blocks while idle: close() wakes it with None
             if item is None:
                 return
             try:

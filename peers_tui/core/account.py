@@ -179,9 +179,7 @@ class Account:
             member = roster.members.get(self.user_id)
             state = member.state if member else "not a member"
             role = member.role.label if member and member.state == ACTIVE else None
-            unread = store.count_after(entry.read_marker, self.user_id)
-            mentions = (store.count_after(entry.read_marker, self.user_id, self.handle)
-                        if unread else 0)
+            unread, mentions = store.unread_counts(entry.read_marker, self.user_id, self.handle)
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
                                 mentions, entry.notify)
         except PeersError as exc:

@@ -476,22 +476,24 @@ class GroupStore:
                 rows, HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows))}
             return [by_rowid[r] for r in rowids if r in by_rowid and not by_rowid[r].deleted]
 
-    def count_after(self, marker: str | None, exclude_author: str,
-                    mention: str | None = None, cap: int = 1000) -> int:
-        """Messages newer than the read marker by others (optionally only those naming @mention).
+    def unread_counts(self, marker: str | None, me: str, handle: str | None,
+                      cap: int = 1000) -> tuple[int, int]:
+        """(unread, mentions of @handle) among messages after the read marker by others.
 
-        Counting stops at `cap`: a group with a million unread messages costs what one with a
-        thousand does, and the UI shows "999+" either way.
+        Both are bounded: only the newest `cap` unread messages are looked at, found by walking
+        the id index backwards, so a never-read group of a million messages costs what one of
+        a thousand does (the UI shows "999+" either way).
         """
         with self.session():
-            query = Message.select(SQL("1")).where((Message.author != exclude_author)
-                                                   & Message.target.is_null())
+            query = (Message.select(Message.body)
+                     .where((Message.author != me) & Message.target.is_null())
+                     .order_by(Message.id.desc()).limit(cap))
             if marker:
                 query = query.where(Message.id > marker)
-            if mention:
-                query = query.where(Message.body.contains(f"@{mention}"))
-            return Message.select(peewee.fn.COUNT(SQL("*"))).from_(
-                query.limit(cap).alias("capped")).scalar() or 0
+            bodies = [row.body for row in query]
+        needle = f"@{handle}".lower() if handle else None
+        mentions = sum(1 for body in bodies if needle and needle in body.lower()) if needle else 0
+        return len(bodies), mentions
 
     def newest_id(self) -> str | None:
         with self.session():

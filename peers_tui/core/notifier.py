@@ -21,6 +21,9 @@ Two hazards shape the details:
 from __future__ import annotations
 
 import os
+import contextlib
+import os
+import select
 import sqlite3
 import time
 from pathlib import Path
@@ -83,6 +86,11 @@ class ChangeNotifier:
         self._watched_dirs: dict[str, int] = {}
         self._sweep_interval = sweep_interval if self._inotify else min(sweep_interval, FALLBACK_SWEEP)
         self._next_sweep = time.monotonic() + self._sweep_interval
+        # interrupt() writes here, so a thread blocked in wait() returns at once (app exit)
+        # and an idle wait need not wake up just to check whether it should stop.
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self.interrupted = False
 
     def watch(self, group_id: str, path: Path) -> None:
         """Start reporting commits to `path` as changes of `group_id`."""
@@ -110,10 +118,19 @@ class ChangeNotifier:
     def watched(self) -> list[str]:
         return list(self._paths)
 
+    def interrupt(self) -> None:
+        """Make wait() return now, and at once from then on (safe from any thread)."""
+        self.interrupted = True
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+
     def close(self) -> None:
         if self._inotify is not None:
             self._inotify.close()
             self._inotify = None
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def fileno(self) -> int | None:
         return self._inotify.fileno() if self._inotify is not None else None
@@ -167,13 +184,17 @@ class ChangeNotifier:
                 return changed
             wake = min([self._next_sweep] + [d[0] for d in self._rechecks.values()]
                        + ([deadline] if deadline is not None else []))
-            if deadline is not None and now >= deadline:
+            if self.interrupted or (deadline is not None and now >= deadline):
                 return set()
             delay = max(0.0, wake - now)
-            if self._inotify is None:
-                time.sleep(delay)
+            watched = [self._wake_r] + ([self._inotify.fileno()] if self._inotify else [])
+            ready, _, _ = select.select(watched, [], [], delay)
+            if self._wake_r in ready:
+                with contextlib.suppress(OSError):
+                    os.read(self._wake_r, 64)
+            if self._inotify is None or self._inotify.fileno() not in ready:
                 continue
-            events = self._inotify.read(timeout=int(delay * 1000) + (1 if delay > 0 else 0))
+            events = self._inotify.read(timeout=0)
             now = time.monotonic()
             for event in events:
                 gid = self._group_of(directories.get(event.wd, ""), event.name)

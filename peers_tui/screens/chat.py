@@ -44,6 +44,7 @@ class ChatScreen(Screen[None]):
     @dataclass
     class RosterLoaded(Message):
         group_id: str
+        member_head: int
         members: list[MemberView]
         present: set[str]
         topic: str | None
@@ -55,6 +56,7 @@ class ChatScreen(Screen[None]):
         group_id: str
         views: list[MessageView]
         position: int
+        member_head: int
 
     def __init__(self, account: Account, entry: GroupEntry) -> None:
         super().__init__()
@@ -67,6 +69,7 @@ class ChatScreen(Screen[None]):
         self.composer = Composer(id="composer")
         self._activity = ""
         self._topic: str | None = None
+        self._member_head = -1
 
     def compose(self) -> ComposeResult:
         yield Static(id="topic-bar")
@@ -81,7 +84,7 @@ class ChatScreen(Screen[None]):
         self.composer.commands = [command.word for command in COMMANDS]
         self.composer.sent_history = self.account.input_history()
         self._open(self.entry)
-        self.set_interval(PRESENCE_POLL, self.refresh_roster)
+        self.set_interval(PRESENCE_POLL, self.refresh_presence)
 
     def show_group(self, entry: GroupEntry) -> None:
         """Point the screen at another group (its own store; nothing global is rebound)."""
@@ -173,7 +176,7 @@ class ChatScreen(Screen[None]):
             return
         me = roster.members.get(self.account.user_id)
         self.post_message(self.RosterLoaded(
-            store.group_id, members, present, topic,
+            store.group_id, roster.head_seq, members, present, topic,
             me.role.label if me and me.state == "active" else None,
             me.state if me else "not a member"))
 
@@ -182,6 +185,7 @@ class ChatScreen(Screen[None]):
         if event.group_id != self.entry.id:
             return  # for a group the screen has since switched away from
         self._topic = event.topic
+        self._member_head = event.member_head
         self.query_one(RosterPanel).show(event.members, event.present)
         self.query_one(Composer).handles = [m.handle for m in event.members]
         self.query_one("#topic-bar", Static).update(self._title_text(event.topic))
@@ -198,23 +202,34 @@ class ChatScreen(Screen[None]):
     def _groups_changed(self, event: GroupsChanged) -> None:
         if self.entry.id in event.group_ids:
             self._fetch_live(self.position)
-            self.refresh_roster()
+
+    @work(thread=True, exclusive=True, group="chat-presence", exit_on_error=False)
+    def refresh_presence(self) -> None:
+        """Who is here now: a lock test per member, no database reads."""
+        roster = self.query_one(RosterPanel)
+        members = list(roster._members)
+        present = self.presence.present([m.user_id for m in members])
+        if present != roster._present:
+            self.app.call_from_thread(roster.show, members, present)
 
     @work(thread=True, exclusive=False, group="chat-live", exit_on_error=False)
     def _fetch_live(self, position: int) -> None:
         store = self.store
         try:
             views, new_position = store.since(position)
+            member_head = store.roster().head_seq
         except PeersError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.post_message(self.LiveLoaded(store.group_id, views, new_position))
+        self.post_message(self.LiveLoaded(store.group_id, views, new_position, member_head))
 
     @on(LiveLoaded)
     def _live_loaded(self, event: LiveLoaded) -> None:
         if event.group_id != self.entry.id or (event.position <= self.position and not event.views):
             return
         self.position = max(self.position, event.position)
+        if event.member_head != self._member_head or any(v.kind == "topic" for v in event.views):
+            self.refresh_roster()  # someone joined, left, changed role, or set the topic
         log = self.query_one(MessageLog)
         log.apply_live(event.views)
         if log.following and log.newest_id:

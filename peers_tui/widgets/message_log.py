@@ -400,6 +400,8 @@ class MessageLog(ScrollView, can_focus=True):
                 if owner >= 0 and self.views[owner].id == anchor_id:
                     self._scroll_soon(max(0, line - offset))
                     break
+        elif self.following and self.at_newest:
+            self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
