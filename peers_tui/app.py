@@ -14,8 +14,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from peers_tui.commands.actions import SlashActions
-from peers_tui.commands.palette import PeersCommands
 from peers_tui.commands.slash import SlashCommand
 from peers_tui.config import load_config, save_config
 from peers_tui.core.account import Account
@@ -29,10 +27,6 @@ from peers_tui.keyboard import enable_alt_digits
 from peers_tui.messages import GroupsChanged, SummariesUpdated
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
-from peers_tui.screens.group_list import GroupListScreen
-from peers_tui.screens.help import HelpScreen
-from peers_tui.screens.prompt import PromptScreen
-from peers_tui.screens.switcher import GroupSwitcher
 from peers_tui.terminal import set_window_title
 from peers_tui.widgets.group_label import unread_label
 
@@ -49,12 +43,19 @@ def styles_dir() -> Path:
     return here.parent / "styles"
 
 
+def _palette_provider() -> type:
+    # Loaded when the palette first opens: start-up only pays for what the first screen needs.
+    from peers_tui.commands.palette import PeersCommands
+
+    return PeersCommands
+
+
 class PeersApp(App[None]):
     """The peers TUI."""
 
     CSS_PATH = [styles_dir() / "app.tcss"]
     TITLE = "peers"
-    COMMANDS = App.COMMANDS | {PeersCommands}
+    COMMANDS = App.COMMANDS | {_palette_provider}
     # App keys are priority bindings, so the composer's own editing keys never swallow them.
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -78,7 +79,7 @@ class PeersApp(App[None]):
         self.config_file = config_file
         self.outbox = Outbox(self, account)
         self.presence = Presence(account.paths.hub)
-        self.slash = SlashActions(self)
+        self._slash = None
         self.summaries: tuple[GroupSummary, ...] = ()
         self.chat: ChatScreen | None = None
         self.window_title = ""
@@ -149,6 +150,14 @@ class PeersApp(App[None]):
             save_config(config, self.config_file)
         except OSError as exc:
             self.notify(f"theme not saved: {exc}", severity="warning")
+
+    @property
+    def slash(self):  # noqa: ANN201 - SlashActions, imported on first use
+        if self._slash is None:
+            from peers_tui.commands.actions import SlashActions
+
+            self._slash = SlashActions(self)
+        return self._slash
 
     @property
     def current_id(self) -> str | None:
@@ -274,12 +283,16 @@ class PeersApp(App[None]):
         self.notify("no other group has new messages")
 
     def action_switcher(self) -> None:
+        from peers_tui.screens.switcher import GroupSwitcher
+
         def chosen(group_id: str | None) -> None:
             if group_id:
                 self.open_group(group_id)
         self.push_screen(GroupSwitcher(self.summaries), chosen)
 
     def action_group_list(self) -> None:
+        from peers_tui.screens.group_list import GroupListScreen
+
         if not isinstance(self.screen, GroupListScreen):
             self.push_screen(GroupListScreen(self.summaries))
 
@@ -288,6 +301,8 @@ class PeersApp(App[None]):
             self.chat.open_search()
 
     def action_help(self) -> None:
+        from peers_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -307,12 +322,16 @@ class PeersApp(App[None]):
 
     # ----------------------------------------------------------------- group list actions
     def ask_create_group(self) -> None:
+        from peers_tui.screens.prompt import PromptScreen
+
         def create(name: str | None) -> None:
             if name and self.chat is not None:
                 self.slash.run(self.chat, f"/create {name}")
         self.push_screen(PromptScreen("Name of the new group:"), create)
 
     def ask_join_group(self) -> None:
+        from peers_tui.screens.prompt import PromptScreen
+
         def join(code: str | None) -> None:
             if code and self.chat is not None:
                 self.slash.run(self.chat, f"/join {code}")

@@ -112,3 +112,11 @@ def test_replayed_roster_never_breaks_the_invariants(steps):
     assert roster.members[founder.public_id].role == Role.OWNER
     assert roster.members[founder.public_id].state == "active"
     json.dumps([m.role for m in roster.members.values()])
+
+
+@given(st.integers(0, 2**128 - 1))
+def test_our_ulid_text_matches_python_ulid(value):
+    from ulid import ULID
+    from peers_tui.core.ids import ulid_text, ulid_value
+    assert ulid_text(value) == str(ULID.from_int(value))
+    assert ulid_value(ulid_text(value)) == value

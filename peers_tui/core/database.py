@@ -12,13 +12,15 @@ import sqlite3
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import peewee
-from playhouse.migrate import SqliteMigrator
-from playhouse.migrate import migrate as run_migrations
 
 from peers_tui.core import search
 from peers_tui.core.errors import DamagedDatabase
+
+if TYPE_CHECKING:
+    from playhouse.migrate import SqliteMigrator
 
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
 SCHEMA_VERSION = 3
@@ -34,11 +36,13 @@ PRAGMAS = {
 
 # version -> step that upgrades a database from version-1. Each step checks which tables the
 # file has, because group DBs and personal.db share the version number.
-Migration = Callable[[peewee.SqliteDatabase, SqliteMigrator], None]
+Migration = Callable[[peewee.SqliteDatabase, "SqliteMigrator"], None]
 
 
 def _v2_history(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
     """Version 2: edits, deletions and replies refer to messages; imports; full-text search."""
+    from playhouse.migrate import migrate as run_migrations
+
     if not db.table_exists("message"):
         return
     run_migrations(
@@ -55,6 +59,8 @@ def _v2_history(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
 
 def _v3_late_records(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
     """Version 3: the Groups table remembers when this user first saw each removal."""
+    from playhouse.migrate import migrate as run_migrations
+
     if db.table_exists("groups"):
         run_migrations(migrator.add_column("groups", "removals", peewee.TextField(default="{}")))
 
@@ -141,6 +147,8 @@ def prepare_schema(db: peewee.SqliteDatabase, models: Iterable[type[peewee.Model
 
 def migrate(db: peewee.SqliteDatabase, version: int) -> None:
     """Run every migration after `version` in a single IMMEDIATE transaction."""
+    from playhouse.migrate import SqliteMigrator  # only an old file pays for loading it
+
     migrator = SqliteMigrator(db)
     with db.atomic():
         current = db.execute_sql("PRAGMA user_version").fetchone()[0]

@@ -16,7 +16,6 @@ from typing import Any
 
 import peewee
 from peewee import SQL
-from ulid import ULID
 
 from peers_tui.core.database import (
     check_regular_file, connect, create_file, describe_sqlite_error, prepare_schema,
@@ -28,6 +27,7 @@ from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
 from peers_tui.core import search
+from peers_tui.core.ids import new_ulid, ulid_text, ulid_value
 from peers_tui.core.history import (
     EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
 )
@@ -401,14 +401,14 @@ class GroupStore:
     @staticmethod
     def _next_id(created_at: int) -> str:
         """A ULID for now, strictly above every id stored, so ids follow commit order."""
-        candidate = ULID.from_timestamp(created_at / 1000)
+        candidate = ulid_text(new_ulid(created_at))
         newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
-        if newest and str(candidate) <= newest:
+        if newest and candidate <= newest:
             try:
-                candidate = ULID.from_int(int(ULID.from_str(newest)) + 1)
+                candidate = ulid_text(ulid_value(newest) + 1)
             except ValueError:  # a forged, unparsable id: do not let it block posting
                 pass
-        return str(candidate)
+        return candidate
 
     def _views_of(self, ids: list[str]) -> list[MessageView]:
         rows = list(Message.with_rowid().where(Message.id.in_(ids)).order_by(Message.id))

@@ -24,6 +24,7 @@ from peers_tui.core.encoding import iso_utc, now_ms, record_hash
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import MAX_BODY_CHARS, GroupStore, require_role
 from peers_tui.core.history import HistoryReader
+from peers_tui.core.ids import ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
 from peers_tui.core.records import FORMAT_VERSION
@@ -228,12 +229,6 @@ def signing_pool() -> Executor:
 
 
 _json_string = json.JSONEncoder(ensure_ascii=False).encode
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def ulid_text(value: int) -> str:
-    """A 128-bit ULID as its 26-character Crockford base32 text (python-ulid's format)."""
-    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
 def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:

@@ -22,7 +22,6 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import MemberView, MessageView
 from peers_tui.commands.slash import COMMANDS
 from peers_tui.messages import GroupsChanged, MessageSent, SendFailed
-from peers_tui.screens.search import SearchScreen
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
 
 PRESENCE_POLL = 5.0
@@ -120,6 +119,8 @@ class ChatScreen(Screen[None]):
         self.query_one("#topic-bar", Static).update(self._title_text(self._topic))
 
     def open_search(self, query: str = "") -> None:
+        from peers_tui.screens.search import SearchScreen
+
         def jump(message_id: str | None) -> None:
             if message_id:
                 self.query_one(MessageLog).jump_to(message_id)

@@ -1,0 +1,36 @@
+"""Message ids: ULIDs (48-bit millisecond time, 80 random bits) in Crockford base32.
+
+Written here rather than imported: python-ulid reads its own package metadata on import,
+which cost ~11 ms of every `peers send` (a script's whole budget is 150 ms). The tests check
+these agree with python-ulid's encoding.
+"""
+
+from __future__ import annotations
+
+import os
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_VALUES = {char: index for index, char in enumerate(CROCKFORD)}
+
+
+def ulid_text(value: int) -> str:
+    """A 128-bit ULID as its 26-character text."""
+    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def ulid_value(text: str) -> int:
+    """The 128-bit value of a ULID's text; ValueError for anything else."""
+    if len(text) != 26:
+        raise ValueError(f"not a ULID: {text!r}")
+    value = 0
+    for char in text.upper():
+        if char not in _VALUES:
+            raise ValueError(f"not a ULID: {text!r}")
+        value = (value << 5) | _VALUES[char]
+    if value >> 128:
+        raise ValueError(f"not a ULID: {text!r}")
+    return value
+
+
+def new_ulid(ms: int) -> int:
+    return (ms << 80) | int.from_bytes(os.urandom(10), "big")
