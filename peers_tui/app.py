@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 
 from textual import on, work
@@ -84,6 +85,7 @@ class PeersApp(App[None]):
         self.chat: ChatScreen | None = None
         self.window_title = ""
         self._notifier: ChangeNotifier | None = None
+        self._counted_at: dict[str, float] = {}
 
     # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
@@ -112,7 +114,6 @@ class PeersApp(App[None]):
 
     def _start_background(self) -> None:
         self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
-        self.refresh_summaries()
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
         # Wake the idle threads first: they block until told, so nothing polls while idle.
@@ -177,6 +178,8 @@ class PeersApp(App[None]):
         previous, self._notifier = self._notifier, notifier
         if previous is not None:
             previous.interrupt()  # the watcher this one replaces (the list of groups changed)
+        # Counts taken before the watcher looked could miss a commit made in between.
+        self.call_from_thread(self.refresh_summaries)
         worker = get_current_worker()
         try:
             while not worker.is_cancelled and not notifier.interrupted:
@@ -195,15 +198,24 @@ class PeersApp(App[None]):
     def refresh_summaries(self, group_ids: frozenset[str] | None = None) -> None:
         """Unread counts and standings, from capped count queries: of the groups that
         changed, or of every group (at start, and after the user changed their list)."""
+        started = time.monotonic()
         entries = self.account.entries()
         known = {s.id: s for s in self.summaries}
         fresh = {e.id: self.account.summary(e) for e in entries
                  if group_ids is None or e.id in group_ids or e.id not in known}
-        summaries = tuple(fresh.get(e.id) or known[e.id] for e in entries)
-        self.call_from_thread(self._summaries_ready, summaries)
+        self.call_from_thread(self._summaries_ready, [e.id for e in entries], fresh, started)
 
-    def _summaries_ready(self, summaries: tuple[GroupSummary, ...]) -> None:
+    def _summaries_ready(self, order: list[str], fresh: dict[str, GroupSummary],
+                         started: float) -> None:
+        """Merge counts in, keeping for each group the one computed last: workers finish
+        in any order, and an older count must not overwrite a newer one."""
         before = {s.id: s for s in self.summaries}
+        merged = dict(before)
+        for group_id, summary in fresh.items():
+            if started >= self._counted_at.get(group_id, 0.0):
+                merged[group_id] = summary
+                self._counted_at[group_id] = started
+        summaries = tuple(merged[i] for i in order if i in merged)
         self.summaries = summaries
         current = self.current_id
         for summary in summaries:
@@ -253,7 +265,6 @@ class PeersApp(App[None]):
 
     def group_added(self, entry: GroupEntry) -> None:
         self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
-        self.refresh_summaries()
         self.open_group(entry.id)
 
     def _ordered_ids(self) -> list[str]:

@@ -27,7 +27,9 @@ async def settle(pilot) -> None:
         await pilot.pause(0.01)
         log = app.chat.query_one(MessageLog)
         roster = app.chat.query_one(RosterPanel)
+        counting = any(w.group == "summaries" and not w.is_finished for w in app.workers)
         if (log._loaded and roster.handles and not log._loading and app.summaries
+                and app._notifier is not None and not counting
                 and (not log.following or log.scroll_y == log.max_scroll_y)):
             break
     app.chat.query_one(Composer).cursor_blink = False

@@ -62,9 +62,13 @@ def stat_token(path: Path) -> Token:
 def content_token(path: Path) -> Token:
     """What has been committed: the newest message, membership change and invite."""
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=0.5,
+        # Not mode=ro: a read-only connection cannot open a WAL database whose -wal and -shm
+        # are gone (the last writer removed them), and would report the same failure for
+        # ever. query_only keeps this connection from writing all the same.
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=0.5,
                                isolation_level=None)
         try:
+            conn.execute("PRAGMA query_only = ON")
             conn.execute("PRAGMA trusted_schema = OFF")
             return tuple(conn.execute(CONTENT_QUERY).fetchone())
         finally:

@@ -98,6 +98,12 @@ class ChatScreen(Screen[None]):
     def _open(self, entry: GroupEntry) -> None:
         self._topic = None
         self.query_one("#topic-bar", Static).update(self._title_text(None))
+        # Where live updates start: read before the first window, so a message committed while
+        # the window loads shows up twice at worst (the log keeps one), never not at all.
+        try:
+            self.position = self.store.last_rowid()  # one indexed lookup, under a millisecond
+        except PeersError:
+            self.position = 0
         self.query_one(MessageLog).show(self.store, entry.read_marker, self.account.user_id)
         composer = self.composer
         composer.read_only = False
@@ -106,8 +112,6 @@ class ChatScreen(Screen[None]):
         composer.move_cursor(composer.document.end)
         composer.placeholder = f"Message {inert(entry.name, allow_newlines=False)}  (Enter sends, Alt+Enter or Ctrl+J: new line)"
         composer.focus()
-        self.position = 0
-        self._start_position()
         self.refresh_roster()
 
     def log_views(self) -> list[MessageView]:
@@ -153,16 +157,6 @@ class ChatScreen(Screen[None]):
             text.append(" " * pad)
             text.append(activity, style="bold")
         return text
-
-    @work(thread=True, exclusive=True, group="chat-position", exit_on_error=False)
-    def _start_position(self) -> None:
-        store = self.store
-        position = store.last_rowid()
-        self.app.call_from_thread(self._set_position, store, position)
-
-    def _set_position(self, store: GroupStore, position: int) -> None:
-        if store is self.store:
-            self.position = max(self.position, position)
 
     @work(thread=True, exclusive=True, group="chat-roster", exit_on_error=False)
     def refresh_roster(self) -> None:
