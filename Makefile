@@ -17,8 +17,11 @@ install: $(BIN)/peers
 run: install
 	$(BIN)/peers $(ARGS)
 
+# The benchmark smoke test (marked slow) spawns dozens of processes: it runs on its own after
+# the parallel suite, so its load does not make the UI tests' timing flaky.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m slow -n 0 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) snapshot_report.html
