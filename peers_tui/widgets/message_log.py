@@ -409,6 +409,11 @@ class MessageLog(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if width != self._width and self._lines:
             self.call_later(self._relayout, keep_anchor=not self.following)
+        elif (y == 0 and self.following and self.at_newest and self._lines
+              and self.scroll_y < self.max_scroll_y):
+            # Following means the newest line is in view: whatever layout change came between
+            # (sizes settling at start-up, a scroll done before it), put it back.
+            self._scroll_end_soon()
         if 0 <= index < len(self._lines):
             return self._lines[index].crop_extend(0, width, self.rich_style)
         return Strip.blank(width, self.rich_style)
