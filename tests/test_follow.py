@@ -82,3 +82,21 @@ def test_notifier_holds_no_descriptor_on_database_files(alice: User, team):
                   if os.path.exists(f"/proc/self/fd/{fd}")]
     assert not [f for f in open_files if team in f]
     notifier.close()
+
+
+def test_interrupting_a_closed_notifier_writes_nowhere(tmp_path):
+    """A closed notifier's wake-up descriptor may be reused by another file (a database):
+    interrupt() after close() must not write into it."""
+    import os
+    from peers_tui.core.notifier import ChangeNotifier
+    notifier = ChangeNotifier()
+    notifier.close()
+    victim = tmp_path / "victim.db"
+    victim.write_bytes(b"SQLite format 3\0")
+    fd = os.open(victim, os.O_RDWR)  # likely takes a number the notifier just released
+    try:
+        notifier.interrupt()
+    finally:
+        os.close(fd)
+    assert victim.read_bytes() == b"SQLite format 3\0"
+    assert notifier.wait(timeout=0.01) == set()

@@ -25,6 +25,7 @@ import contextlib
 import os
 import select
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -95,6 +96,10 @@ class ChangeNotifier:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         self.interrupted = False
+        # interrupt() and close() may run on different threads. Writing to a descriptor after
+        # it was closed would write into whatever file reused its number: that once put an
+        # "x" over the first byte of personal.db. The lock and the -1 marks prevent it.
+        self._fd_lock = threading.Lock()
 
     def watch(self, group_id: str, path: Path) -> None:
         """Start reporting commits to `path` as changes of `group_id`."""
@@ -125,16 +130,21 @@ class ChangeNotifier:
     def interrupt(self) -> None:
         """Make wait() return now, and at once from then on (safe from any thread)."""
         self.interrupted = True
-        with contextlib.suppress(OSError):
-            os.write(self._wake_w, b"x")
+        with self._fd_lock:
+            if self._wake_w >= 0:
+                with contextlib.suppress(OSError):
+                    os.write(self._wake_w, b"x")
 
     def close(self) -> None:
-        if self._inotify is not None:
-            self._inotify.close()
-            self._inotify = None
-        for fd in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        with self._fd_lock:
+            if self._inotify is not None:
+                self._inotify.close()
+                self._inotify = None
+            for fd in (self._wake_r, self._wake_w):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            self._wake_r = self._wake_w = -1
 
     def fileno(self) -> int | None:
         return self._inotify.fileno() if self._inotify is not None else None
@@ -191,6 +201,8 @@ class ChangeNotifier:
             if self.interrupted or (deadline is not None and now >= deadline):
                 return set()
             delay = max(0.0, wake - now)
+            if self._wake_r < 0:
+                return set()  # closed
             watched = [self._wake_r] + ([self._inotify.fileno()] if self._inotify else [])
             ready, _, _ = select.select(watched, [], [], delay)
             if self._wake_r in ready:
