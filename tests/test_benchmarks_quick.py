@@ -24,15 +24,8 @@ NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss"}
 @pytest.mark.slow
 def test_quick_benchmark_reports_every_figure() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PEERS_HOME", "PEERS_HUB")}
-    for attempt in (1, 2):
-        proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json"],
-                              capture_output=True, text=True, timeout=240, cwd=REPO, env=env)
-        if proc.returncode == 0:
-            break
-        # One retry, loudly: a rare failure seen here (personal.db reported "file is not a
-        # database" after the tmux phases) is an open defect, not yet explained; it is
-        # tracked in the issues rather than allowed to block every landing.
-        print(f"benchmark attempt {attempt} failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json"],
+                          capture_output=True, text=True, timeout=240, cwd=REPO, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
     assert result["mode"] == "quick" and result["enforced"] is False
