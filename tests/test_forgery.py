@@ -80,17 +80,23 @@ def test_reader_cannot_forge_a_post_by_claiming_old_state(alice: User, carol: Us
     assert message["problem"] == "author was a reader when it was written; it needs a writer"
 
 
-def test_forged_membership_change_is_ignored(alice: User, bob: User, carol: User, team):
-    """bob writes a change promoting himself to owner straight into the file."""
-    keypair = load_or_create_keypair(bob.home)
-    with db(bob, team) as conn:
+def forge_change(user: User, group_id: str, fields: dict) -> None:
+    """Sign a membership change about `user` with their real key, chained to the last row,
+    and insert it straight into the file."""
+    keypair = load_or_create_keypair(user.home)
+    with db(user, group_id) as conn:
         seq, record_text = conn.execute(
             "SELECT seq, record FROM group_members ORDER BY seq DESC LIMIT 1").fetchone()
-        record = sign(keypair, "member", team, {
-            "seq": seq + 1, "prev": record_hash(record_text), "action": "role",
-            "member": keypair.public_id, "role": 80})
+        record = sign(keypair, "member", group_id, {
+            "seq": seq + 1, "prev": record_hash(record_text), "member": keypair.public_id,
+            **fields})
         conn.execute("INSERT INTO group_members (seq, member, record, sig) VALUES (?,?,?,?)",
                      (seq + 1, keypair.public_id, record.text, record.sig))
+
+
+def test_forged_membership_change_is_ignored(alice: User, bob: User, carol: User, team):
+    """bob writes a change promoting himself to owner straight into the file."""
+    forge_change(bob, team, {"action": "role", "role": 80})
     roles = {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json").json()}
     assert roles["bob"] == "writer"
     report = alice.run("verify", "team")
@@ -103,15 +109,7 @@ def test_forged_membership_change_is_ignored(alice: User, bob: User, carol: User
 
 
 def test_unsigned_join_without_invite_is_ignored(alice: User, carol: User, team):
-    keypair = load_or_create_keypair(carol.home)
-    with db(carol, team) as conn:
-        seq, record_text = conn.execute(
-            "SELECT seq, record FROM group_members ORDER BY seq DESC LIMIT 1").fetchone()
-        record = sign(keypair, "member", team, {
-            "seq": seq + 1, "prev": record_hash(record_text), "action": "join",
-            "member": keypair.public_id, "role": 40, "handle": "carol", "invite": "x"})
-        conn.execute("INSERT INTO group_members (seq, member, record, sig) VALUES (?,?,?,?)",
-                     (seq + 1, keypair.public_id, record.text, record.sig))
+    forge_change(carol, team, {"action": "join", "role": 40, "handle": "carol", "invite": "x"})
     assert "carol" not in [m["handle"] for m in alice.ok("members", "team", "--json").json()]
     assert "unknown invite" in alice.run("verify", "team").out
 
