@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import Ambiguous, DamagedDatabase, Forbidden, NotFound, PeersError
-from peers_tui.core.group_store import GroupStore
+from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
 from peers_tui.core.invites import InviteCode, parse_code
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
@@ -106,8 +106,12 @@ class Account:
 
     def resolve(self, query: str) -> GroupEntry:
         """A group by full id, then a unique id prefix (4+ chars), then an exact name."""
-        entries = self.entries()
         text = query.strip()
+        if len(text) == GROUP_ID_LENGTH:
+            entry = self.personal.group(text.lower())
+            if entry is not None:
+                return entry
+        entries = self.entries()
         for entry in entries:
             if entry.id == text.lower():
                 return entry
@@ -139,7 +143,7 @@ class Account:
 
     def note_removals(self, entry: GroupEntry, store: GroupStore) -> None:
         """Remember how far the file reached when we first saw each removal (or leave)."""
-        gone = [m.user_id for m in store.roster().members.values()
+        gone = [m.user_id for m in store.current_roster().members.values()
                 if m.state != ACTIVE and m.user_id not in store.late_marks]
         if gone:
             store.late_marks = self.personal.note_removals(entry.id, gone, store.last_rowid())

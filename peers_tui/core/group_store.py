@@ -43,6 +43,12 @@ MAX_BODY_CHARS = 16_000
 MAX_TOPIC_CHARS = 500
 MESSAGE_TYPES = ("text", "action")
 MIN_MESSAGE_PREFIX = 6
+# Count, newest and total size of the membership log and of the invites (see membership_mark).
+MEMBERSHIP_MARK = (
+    "SELECT (SELECT COUNT(*) FROM group_members), (SELECT MAX(seq) FROM group_members),"
+    " (SELECT TOTAL(LENGTH(record) + LENGTH(sig) + IFNULL(LENGTH(cosig), 0)) FROM group_members),"
+    " (SELECT COUNT(*) FROM invite), (SELECT MAX(id) FROM invite),"
+    " (SELECT TOTAL(LENGTH(record) + LENGTH(sig)) FROM invite)")
 
 
 def group_id_of(genesis: SignedRecord) -> str:
@@ -63,6 +69,7 @@ class GroupStore:
         self._genesis: SignedRecord | None = None
         # From the user's Groups table: when they first saw each removal (see HistoryReader).
         self.late_marks: dict[str, int] = {}
+        self._roster_memo: tuple[tuple[object, ...], Roster] | None = None
 
     # ----------------------------------------------------------------- opening and creating
     @classmethod
@@ -185,8 +192,29 @@ class GroupStore:
         roster.invite_problems = invite_problems
         return roster
 
-    def members(self, include_former: bool = False) -> list[MemberView]:
+    def membership_mark(self) -> tuple[object, ...]:
+        """A cheap fingerprint of the membership log and the invites: it changes whenever a row
+        of either is added, removed or rewritten (to another length), without verifying any."""
+        with self.session():
+            return tuple(self.db.execute_sql(MEMBERSHIP_MARK).fetchone())
+
+    def current_roster(self) -> Roster:
+        """The roster for reading history: replayed again only when `membership_mark` moves.
+
+        A replay verifies every membership and invite signature; a live log asks at every
+        commit. Writes still replay afresh inside their transaction (`roster()`), so a cached
+        roster can only ever be the last one verified, never a forged one.
+        """
+        mark = self.membership_mark()
+        memo = self._roster_memo
+        if memo is not None and memo[0] == mark:
+            return memo[1]
         roster = self.roster()
+        self._roster_memo = (mark, roster)
+        return roster
+
+    def members(self, include_former: bool = False) -> list[MemberView]:
+        roster = self.current_roster()
         return [_member_view(member) for member in sorted(
             roster.members.values(), key=lambda m: (-m.role, m.handle.lower()))
             if include_former or member.state == ACTIVE]
@@ -364,7 +392,7 @@ class GroupStore:
         with self.session():
             rows = list(Message.with_rowid().where(Message.kind == "topic")
                         .order_by(Message.id.desc()).limit(20))
-            for view in HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows):
+            for view in HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows):
                 if view.verified:
                     return view.body
         return None
@@ -412,7 +440,7 @@ class GroupStore:
 
     def _views_of(self, ids: list[str]) -> list[MessageView]:
         rows = list(Message.with_rowid().where(Message.id.in_(ids)).order_by(Message.id))
-        return HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows)
+        return HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows)
 
     def recent(self, limit: int) -> list[MessageView]:
         """The last `limit` messages, oldest first, each verified, with edits applied."""
@@ -425,7 +453,7 @@ class GroupStore:
                 query = query.where(condition)
             rows = list(query.order_by(order).limit(limit))
             rows.sort(key=lambda row: row.id)
-            return HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows)
+            return HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows)
 
     def before(self, message_id: str, limit: int) -> list[MessageView]:
         """Up to `limit` messages older than `message_id`, oldest first."""
@@ -473,7 +501,7 @@ class GroupStore:
             rowids = search.search_rowids(self.db, query, limit)
             rows = list(Message.with_rowid().where(SQL("rowid").in_(rowids)))
             by_rowid = {row.rowid: view for row, view in zip(
-                rows, HistoryReader(self.roster(), self.group_id, self.late_marks).views(rows))}
+                rows, HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows))}
             return [by_rowid[r] for r in rowids if r in by_rowid and not by_rowid[r].deleted]
 
     def unread_counts(self, marker: str | None, me: str, handle: str | None,

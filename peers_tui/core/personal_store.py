@@ -117,6 +117,12 @@ class PersonalStore:
                 Group.personal.desc(), Group.sort_order, Group.joined_at)
             return [_entry(row) for row in rows]
 
+    def group(self, group_id: str) -> GroupEntry | None:
+        """One listed group by its full id: one indexed row, not the whole table."""
+        with self.session():
+            row = Group.get_or_none(Group.id == group_id)
+            return _entry(row) if row is not None else None
+
     def personal_group(self) -> GroupStore:
         entry = next(e for e in self.groups() if e.personal)
         return GroupStore(self.path, entry.id, models=ALL_MODELS)
