@@ -14,13 +14,12 @@ Two hazards shape the details:
 - This process must never open and close a database's files itself: closing any descriptor
   of a file drops every POSIX lock the process holds on it, SQLite's included, and another
   process may then reset the -shm under our mapping (we saw SIGBUS). Confirmation therefore
-  goes through a short-lived read-only SQLite connection, which SQLite itself keeps safe, and
-  no descriptor is held between checks: file descriptors do not grow with the groups watched.
+  goes through a read-only SQLite connection, which SQLite itself keeps safe, held only for
+  the ~16 ms of a group's re-checks: file descriptors do not grow with the groups watched.
 """
 
 from __future__ import annotations
 
-import os
 import contextlib
 import os
 import select
@@ -60,17 +59,33 @@ def stat_token(path: Path) -> Token:
     return _stat(name), (wal if wal is not None and wal[1] > 0 else None)
 
 
-def content_token(path: Path) -> Token:
-    """What has been committed: the newest message, membership change and invite."""
+def open_reader(path: Path) -> sqlite3.Connection:
+    """A connection that only reads what has been committed to `path`."""
+    # Not mode=ro: a read-only connection cannot open a WAL database whose -wal and -shm are
+    # gone (the last writer removed them), and would report the same failure for ever.
+    # query_only keeps this connection from writing all the same.
+    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=0.5,
+                           isolation_level=None, check_same_thread=False)
     try:
-        # Not mode=ro: a read-only connection cannot open a WAL database whose -wal and -shm
-        # are gone (the last writer removed them), and would report the same failure for
-        # ever. query_only keeps this connection from writing all the same.
-        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=0.5,
-                               isolation_level=None)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA trusted_schema = OFF")
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def content_token(path: Path, conn: sqlite3.Connection | None = None) -> Token:
+    """What has been committed: the newest message, membership change and invite.
+
+    With `conn`, read through that open connection (about 30 µs); else through a new one,
+    opened and closed here (about 350 µs).
+    """
+    try:
+        if conn is not None:
+            return tuple(conn.execute(CONTENT_QUERY).fetchone())
+        conn = open_reader(path)
         try:
-            conn.execute("PRAGMA query_only = ON")
-            conn.execute("PRAGMA trusted_schema = OFF")
             return tuple(conn.execute(CONTENT_QUERY).fetchone())
         finally:
             conn.close()
@@ -87,6 +102,9 @@ class ChangeNotifier:
         self._stats: dict[str, Token] = {}
         self._by_file: dict[tuple[str, str], str] = {}
         self._rechecks: dict[str, list[float]] = {}
+        # A connection per group being re-checked, kept for the ~16 ms the re-checks last and
+        # closed after: cheap checks without descriptors that grow with the groups watched.
+        self._readers: dict[str, sqlite3.Connection] = {}
         self._inotify = INotify() if INotify is not None else None
         self._watched_dirs: dict[str, int] = {}
         self._sweep_interval = sweep_interval if self._inotify else min(sweep_interval, FALLBACK_SWEEP)
@@ -116,6 +134,7 @@ class ChangeNotifier:
             self._watched_dirs[directory] = self._inotify.add_watch(directory, mask)
 
     def unwatch(self, group_id: str) -> None:
+        self._close_reader(group_id)
         path = self._paths.pop(group_id, None)
         self._tokens.pop(group_id, None)
         self._stats.pop(group_id, None)
@@ -135,7 +154,15 @@ class ChangeNotifier:
                 with contextlib.suppress(OSError):
                     os.write(self._wake_w, b"x")
 
+    def _close_reader(self, group_id: str) -> None:
+        reader = self._readers.pop(group_id, None)
+        if reader is not None:
+            with contextlib.suppress(sqlite3.Error):
+                reader.close()
+
     def close(self) -> None:
+        for group_id in list(self._readers):
+            self._close_reader(group_id)
         with self._fd_lock:
             if self._inotify is not None:
                 self._inotify.close()
@@ -155,7 +182,13 @@ class ChangeNotifier:
         if path is None:
             return False
         self._stats[group_id] = stat_token(path)
-        token = content_token(path)
+        reader = None
+        if group_id in self._rechecks:
+            reader = self._readers.get(group_id)
+            if reader is None:
+                with contextlib.suppress(sqlite3.Error):
+                    reader = self._readers[group_id] = open_reader(path)
+        token = content_token(path, reader)
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token
             return True
@@ -191,6 +224,7 @@ class ChangeNotifier:
                     self._rechecks[gid] = due
                 else:
                     del self._rechecks[gid]
+                    self._close_reader(gid)
             if now >= self._next_sweep:
                 changed.update(gid for gid in list(self._paths) if self._sweep(gid))
                 self._next_sweep = now + self._sweep_interval
@@ -212,12 +246,12 @@ class ChangeNotifier:
                 continue
             events = self._inotify.read(timeout=0)
             now = time.monotonic()
-            for event in events:
-                gid = self._group_of(directories.get(event.wd, ""), event.name)
-                if gid is None:
-                    continue
+            touched = {self._group_of(directories.get(event.wd, ""), event.name)
+                       for event in events}  # a commit writes several frames: check once
+            touched.discard(None)
+            for gid in touched:
+                self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
                 if self._check(gid):
                     changed.add(gid)
-                self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
             if changed:
                 return changed
