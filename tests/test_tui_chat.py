@@ -229,3 +229,71 @@ async def test_new_messages_wait_below_when_scrolled_up(alice: User, bob: User, 
         assert "1 new message" in str(app.screen.query_one("#unseen").render())
         await pilot.press("ctrl+end")
         await wait_for(pilot, lambda: log.following and log.unseen == 0)
+
+
+async def test_opening_a_group_and_following_it_marks_it_read(alice: User, bob: User, team):
+    for i in range(3):
+        bob.ok("send", "team", f"before {i}")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: len(log.views) == 3)
+        # Written within a second of the newest message showing (not at every message).
+        await wait_for(pilot, lambda: app.account.resolve("team").read_marker == log.newest_id,
+                       timeout=5)
+        bob.spawn("send", "team", "while watching")
+        await wait_for(pilot, lambda: log_bodies(app)[-1] == "while watching")
+        await wait_for(pilot, lambda: app.account.resolve("team").read_marker == log.newest_id,
+                       timeout=5)
+        await wait_for(pilot, lambda: any(s.name == "team" and s.unread == 0
+                                          for s in app.summaries))
+
+
+async def test_scrolled_up_log_does_not_mark_new_messages_read(alice: User, bob: User, team):
+    from peers_tui.core.account import Account
+    writer = Account(bob.home, bob.hub)
+    for i in range(60):
+        writer.send("team", f"filler {i}")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 24)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: len(log.views) == 60 and log.scroll_y == log.max_scroll_y)
+        app.chat.flush_read()
+        await wait_for(pilot, lambda: app.account.resolve("team").read_marker == log.newest_id)
+        read = log.newest_id
+        await pilot.press("pageup")
+        await wait_for(pilot, lambda: not log.following)
+        bob.spawn("send", "team", "unseen for now")
+        await wait_for(pilot, lambda: log.unseen == 1)
+        app.chat.flush_read()
+        await pilot.pause(0.3)
+        assert app.account.resolve("team").read_marker == read
+
+
+async def test_live_lines_appended_match_a_full_layout(alice: User, bob: User, carol: User,
+                                                      team):
+    """Live messages are laid out by appending; the result must equal laying out everything,
+    including a handle clash that gives both people a fingerprint."""
+    from peers_tui.core.account import Account
+    alice.ok("send", "team", "hello")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: log_bodies(app) == ["hello"])
+        writer = Account(bob.home, bob.hub)
+        for i in range(3):
+            writer.send("team", f"live {i}")
+        await wait_for(pilot, lambda: log_bodies(app)[-1] == "live 2")
+        appended = screen_text(app)
+        log._relayout()
+        assert screen_text(app) == appended
+        # carol joins as "bob": both bobs now need fingerprints, in lines already laid out too.
+        code = alice.ok("invite", "team").out.strip()
+        carol.ok("id", "--handle", "bob")
+        carol.ok("join", code)
+        Account(carol.home, carol.hub).send("team", "i am bob too")
+        await wait_for(pilot, lambda: log_bodies(app)[-1] == "i am bob too")
+        text = screen_text(app)
+        assert text.count("bob~") == 4, text
+        log._relayout()
+        assert screen_text(app) == text

@@ -11,20 +11,23 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
+from peers_tui.core.live_feed import LiveBatch, LiveFeed
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import MemberView, MessageView
 from peers_tui.commands.slash import COMMANDS
-from peers_tui.messages import GroupsChanged, MessageSent, SendFailed
+from peers_tui.messages import MessageSent, SendFailed
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
 
 PRESENCE_POLL = 5.0
+READ_MARK_DELAY = 1.0  # seconds: how often, at most, the read marker is written while following
 
 
 class ChatScreen(Screen[None]):
@@ -43,7 +46,7 @@ class ChatScreen(Screen[None]):
     @dataclass
     class RosterLoaded(Message):
         group_id: str
-        member_head: int
+        membership: tuple[object, ...]
         members: list[MemberView]
         present: set[str]
         topic: str | None
@@ -52,10 +55,12 @@ class ChatScreen(Screen[None]):
 
     @dataclass
     class LiveLoaded(Message):
+        batch: LiveBatch
+
+    @dataclass
+    class LiveFailed(Message):
         group_id: str
-        views: list[MessageView]
-        position: int
-        member_head: int
+        reason: str
 
     def __init__(self, account: Account, entry: GroupEntry) -> None:
         super().__init__()
@@ -63,17 +68,20 @@ class ChatScreen(Screen[None]):
         self.entry = entry
         self.store: GroupStore = account.store(entry)
         self.presence = Presence(account.paths.hub)
-        self.position = 0
+        self.feed: LiveFeed | None = None
         self._can_post = True
         self.composer = Composer(id="composer")
+        self.message_log = MessageLog(id="log")
         self._activity = ""
         self._topic: str | None = None
-        self._member_head = -1
+        self._membership: tuple[object, ...] = ()
+        self._read_upto: str | None = None
+        self._read_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="topic-bar")
         with Horizontal(id="chat-body"):
-            yield MessageLog(id="log")
+            yield self.message_log
             yield RosterPanel(id="roster")
         yield Static(id="unseen")
         yield self.composer
@@ -91,6 +99,7 @@ class ChatScreen(Screen[None]):
             return
         store = self.account.store(entry)  # raises before anything changes if it is damaged
         self.save_draft()
+        self.flush_read()
         self.entry = entry
         self.store = store
         self._open(entry)
@@ -101,9 +110,10 @@ class ChatScreen(Screen[None]):
         # Where live updates start: read before the first window, so a message committed while
         # the window loads shows up twice at worst (the log keeps one), never not at all.
         try:
-            self.position = self.store.last_rowid()  # one indexed lookup, under a millisecond
+            position = self.store.last_rowid()  # one indexed lookup, under a millisecond
         except PeersError:
-            self.position = 0
+            position = 0
+        self.feed = LiveFeed(self.store, position)
         self.query_one(MessageLog).show(self.store, entry.read_marker, self.account.user_id)
         composer = self.composer
         composer.read_only = False
@@ -114,13 +124,20 @@ class ChatScreen(Screen[None]):
         composer.focus()
         self.refresh_roster()
 
+    @property
+    def following(self) -> bool:
+        """The log shows the newest messages and keeps them in view as more arrive."""
+        log = self.message_log
+        return log.is_mounted and log.following and log.at_newest
+
     def log_views(self) -> list[MessageView]:
         return list(self.query_one(MessageLog).views)
 
     def show_activity(self, text: str) -> None:
         """What is happening in the other groups, at the right of the topic bar."""
-        self._activity = text
-        self.query_one("#topic-bar", Static).update(self._title_text(self._topic))
+        if text != self._activity:  # an update lays the screen out again: only on a change
+            self._activity = text
+            self.query_one("#topic-bar", Static).update(self._title_text(self._topic))
 
     def open_search(self, query: str = "") -> None:
         from peers_tui.screens.search import SearchScreen
@@ -132,6 +149,11 @@ class ChatScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.save_draft()
+        if self._read_upto is not None:  # the app is ending: write it now, not in a worker
+            try:
+                self.account.mark_read(self.entry.id, self._read_upto)
+            except PeersError as exc:
+                self.log.warning(f"read marker not saved: {exc}")
 
     def save_draft(self) -> None:
         """Keep what was typed but not sent, and the input history (on leaving the screen)."""
@@ -162,7 +184,8 @@ class ChatScreen(Screen[None]):
     def refresh_roster(self) -> None:
         store = self.store
         try:
-            roster = store.roster()
+            membership = store.membership_mark()
+            roster = store.current_roster()
             members = store.members(include_former=False)
             present = self.presence.present([m.user_id for m in members])
             topic = store.topic()
@@ -171,7 +194,7 @@ class ChatScreen(Screen[None]):
             return
         me = roster.members.get(self.account.user_id)
         self.post_message(self.RosterLoaded(
-            store.group_id, roster.head_seq, members, present, topic,
+            store.group_id, membership, members, present, topic,
             me.role.label if me and me.state == "active" else None,
             me.state if me else "not a member"))
 
@@ -180,7 +203,7 @@ class ChatScreen(Screen[None]):
         if event.group_id != self.entry.id:
             return  # for a group the screen has since switched away from
         self._topic = event.topic
-        self._member_head = event.member_head
+        self._membership = event.membership
         self.query_one(RosterPanel).show(event.members, event.present)
         self.query_one(Composer).handles = [m.handle for m in event.members]
         self.query_one("#topic-bar", Static).update(self._title_text(event.topic))
@@ -193,11 +216,6 @@ class ChatScreen(Screen[None]):
                 "You are a reader here" if event.role == "reader"
                 else f"You cannot post here ({event.state})")
 
-    @on(GroupsChanged)
-    def _groups_changed(self, event: GroupsChanged) -> None:
-        if self.entry.id in event.group_ids:
-            self._fetch_live(self.position)
-
     @work(thread=True, exclusive=True, group="chat-presence", exit_on_error=False)
     def refresh_presence(self) -> None:
         """Who is here now: a lock test per member, no database reads."""
@@ -207,28 +225,45 @@ class ChatScreen(Screen[None]):
         if present != roster._present:
             self.app.call_from_thread(roster.show, members, present)
 
-    @work(thread=True, exclusive=False, group="chat-live", exit_on_error=False)
-    def _fetch_live(self, position: int) -> None:
-        store = self.store
+    def read_feed(self, feed: LiveFeed) -> None:
+        """Read what was committed to the open group (on the hub watcher's thread)."""
         try:
-            views, new_position = store.since(position)
-            member_head = store.roster().head_seq
+            batch = feed.read()
         except PeersError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.post_message(self.LiveFailed(feed.group_id, str(exc)))
             return
-        self.post_message(self.LiveLoaded(store.group_id, views, new_position, member_head))
+        if batch.views or batch.membership != self._membership:
+            self.post_message(self.LiveLoaded(batch))
 
     @on(LiveLoaded)
     def _live_loaded(self, event: LiveLoaded) -> None:
-        if event.group_id != self.entry.id or (event.position <= self.position and not event.views):
-            return
-        self.position = max(self.position, event.position)
-        if event.member_head != self._member_head or any(v.kind == "topic" for v in event.views):
+        batch = event.batch
+        if batch.group_id != self.entry.id:
+            return  # for a group the screen has since switched away from
+        if batch.membership != self._membership or any(v.kind == "topic" for v in batch.views):
             self.refresh_roster()  # someone joined, left, changed role, or set the topic
-        log = self.query_one(MessageLog)
-        log.apply_live(event.views)
-        if log.following and log.newest_id:
-            self.app.mark_read(self.entry.id, log.newest_id)  # type: ignore[attr-defined]
+        self.query_one(MessageLog).apply_live(batch.views)
+
+    @on(LiveFailed)
+    def _live_failed(self, event: LiveFailed) -> None:
+        if event.group_id == self.entry.id:
+            self.notify(inert(event.reason), title="Could not read the group", severity="error")
+
+    @on(MessageLog.ReadUpTo)
+    def _read_up_to(self, event: MessageLog.ReadUpTo) -> None:
+        """The newest message is on screen: remember it as read, once a second at most, so a
+        busy group does not write to personal.db at every message."""
+        self._read_upto = max(self._read_upto or "", event.message_id)
+        if self._read_timer is None:
+            self._read_timer = self.set_timer(READ_MARK_DELAY, self.flush_read)
+
+    def flush_read(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.stop()
+            self._read_timer = None
+        if self._read_upto is not None:
+            group_id, message_id, self._read_upto = self.entry.id, self._read_upto, None
+            self.app.mark_read(group_id, message_id)  # type: ignore[attr-defined]
 
     @on(MessageLog.UnseenChanged)
     def _unseen(self, event: MessageLog.UnseenChanged) -> None:

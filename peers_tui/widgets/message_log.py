@@ -34,6 +34,17 @@ MAX_BUFFER = 400    # messages held at most; the far side is dropped beyond this
 LOAD_MARGIN = 20    # lines from an edge at which the next window is fetched
 
 
+@dataclass
+class _Layout:
+    """What the last full layout settled: new lines appended at the end must agree with it."""
+
+    width: int
+    styles: Styles
+    labels: dict[str, str]
+    author_width: int
+    marker_at: int | None
+
+
 class HistorySource(Protocol):
     """What the log reads from: a GroupStore (synchronous; called in thread workers only)."""
 
@@ -76,6 +87,13 @@ class MessageLog(ScrollView, can_focus=True):
         log: MessageLog
         count: int
 
+    @dataclass
+    class ReadUpTo(Message):
+        """The newest message is on screen, the log following it: read up to here."""
+
+        log: MessageLog
+        message_id: str
+
     following: var[bool] = var(True)
     unseen: var[int] = var(0)
 
@@ -96,6 +114,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._user_moves = 0
         self._width = 0
         self._cache: dict[tuple[object, ...], list[Strip]] = {}
+        self._layout: _Layout | None = None
 
     # ----------------------------------------------------------------- public API
     def show(self, source: HistorySource, read_marker: str | None, me: str = "") -> None:
@@ -128,19 +147,26 @@ class MessageLog(ScrollView, can_focus=True):
         if not views:
             return
         index = {view.id: i for i, view in enumerate(self.views)}
-        below = 0
+        below = added = 0
+        changed = False
         for view in views:
             if view.id in index:
                 self.views[index[view.id]] = view
+                changed = True
             elif self.at_newest and (not self.views or view.id > self.views[-1].id):
                 self.views.append(view)
+                added += 1
                 below += 0 if self.following else 1
             elif not self.at_newest and self.views and view.id > self.views[-1].id:
                 below += 1  # beyond the window: counted, fetched when the user gets there
         if self.following and self.at_newest:
-            self._trim(keep="newest")
-            self._relayout()
-            self._scroll_end_soon()
+            appended = len(self.views) - added
+            if changed or len(self.views) > MAX_BUFFER or not self._append(appended):
+                # Trim a window more than needed, so the next messages are cheap appends again.
+                self._trim(keep="newest", slack=WINDOW)
+                self._relayout()
+                self._scroll_end_soon()
+            self._report_read()
         else:
             self._trim(keep="oldest")
             self._relayout(keep_anchor=True)
@@ -149,6 +175,10 @@ class MessageLog(ScrollView, can_focus=True):
     @property
     def newest_id(self) -> str | None:
         return self.views[-1].id if self.views else None
+
+    def _report_read(self) -> None:
+        if self.following and self.at_newest and self.views:
+            self.post_message(self.ReadUpTo(self, self.views[-1].id))
 
     # ----------------------------------------------------------------- loading
     @work(thread=True, exclusive=True, group="log-window", exit_on_error=False)
@@ -197,6 +227,7 @@ class MessageLog(ScrollView, can_focus=True):
                 self.following = True
                 self.unseen = 0
                 self._scroll_end_soon()
+                self._report_read()
             elif event.mode == "oldest":
                 self._scroll_soon(0)
             else:
@@ -222,10 +253,10 @@ class MessageLog(ScrollView, can_focus=True):
         self._loading = False
         self.notify(event.reason, title="Could not read the group", severity="error")
 
-    def _trim(self, keep: str) -> None:
-        excess = len(self.views) - MAX_BUFFER
-        if excess <= 0:
+    def _trim(self, keep: str, slack: int = 0) -> None:
+        if len(self.views) <= MAX_BUFFER:
             return
+        excess = len(self.views) - MAX_BUFFER + slack
         if keep == "oldest":
             self.views = self.views[:MAX_BUFFER]
             self.at_newest = False
@@ -247,6 +278,8 @@ class MessageLog(ScrollView, can_focus=True):
         # Reaching the bottom resumes following. Only the user's own scrolling (below) stops
         # it: a relayout that clamps the offset must not.
         if new_value >= self.max_scroll_y and self.at_newest:
+            if not self.following or self.unseen:
+                self.call_later(self._report_read)  # back at the bottom: caught up
             self.following = True
             self.unseen = 0
         self._maybe_load()
@@ -357,43 +390,23 @@ class MessageLog(ScrollView, can_focus=True):
     def _relayout(self, keep_anchor: bool = False) -> None:
         anchor = self._anchor() if keep_anchor else None
         width = self.scrollable_content_region.width or self.size.width or 80
-        styles = self._styles()
         labels = self._labels()
-        author_width = min(MAX_AUTHOR_WIDTH, max([cell_len(l) for l in labels.values()] or [4]))
-        console = self.app.console
+        self._layout = _Layout(
+            width, self._styles(), labels,
+            min(MAX_AUTHOR_WIDTH, max([cell_len(l) for l in labels.values()] or [4])),
+            self._marker_index())
         lines: list[Strip] = []
         owners: list[int] = []
-        previous_day = None
-        marker_at = self._marker_index()
-        for index, view in enumerate(self.views):
-            day = day_of(view.created_at)
-            if day != previous_day:
-                lines.append(render_rule(day_label(view.created_at), width, styles.separator))
-                owners.append(-1)
-                previous_day = day
-            if index == marker_at:
-                lines.append(render_rule("new messages", width, styles.marker))
-                owners.append(-1)
-            label = labels[view.author_id + view.display_author]
-            key = (view, label, author_width, width, view.id == self.highlight_id)
-            strips = self._cache.get(key)
-            if strips is None:
-                strips = render_message(view, label, author_width, width, console, styles)
-                if view.id == self.highlight_id:
-                    highlight = self.get_component_rich_style("message-log--highlight", partial=True)
-                    strips = [strip.apply_style(highlight) for strip in strips]
-                self._cache[key] = strips
-            lines.extend(strips)
-            owners.extend([index] * len(strips))
+        self._emit(0, lines, owners)
         if not self.views and self._loaded:
             hint = "No messages yet. Say hello below."
             lines.append(Strip.blank(width))
-            lines.append(render_rule(hint, width, styles.dim))
+            lines.append(render_rule(hint, width, self._layout.styles.dim))
             owners.extend([-1, -1])
         if len(self._cache) > 4 * MAX_BUFFER:
             self._cache.clear()
         self._lines, self._owners, self._width = lines, owners, width
-        self.virtual_size = Size(width, len(lines))
+        self._set_virtual_size(Size(width, len(lines)))
         if anchor is not None:
             anchor_id, offset = anchor
             for line, owner in enumerate(owners):
@@ -403,6 +416,75 @@ class MessageLog(ScrollView, can_focus=True):
         elif self.following and self.at_newest:
             self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
         self.refresh()
+
+    def _emit(self, start: int, lines: list[Strip], owners: list[int]) -> None:
+        """Render views[start:] onto `lines` (with `owners`: the view of each line, -1 for rules)."""
+        layout = self._layout
+        previous_day = day_of(self.views[start - 1].created_at) if start > 0 else None
+        for index in range(start, len(self.views)):
+            view = self.views[index]
+            day = day_of(view.created_at)
+            if day != previous_day:
+                lines.append(render_rule(day_label(view.created_at), layout.width,
+                                         layout.styles.separator))
+                owners.append(-1)
+                previous_day = day
+            if index == layout.marker_at:
+                lines.append(render_rule("new messages", layout.width, layout.styles.marker))
+                owners.append(-1)
+            label = layout.labels[view.author_id + view.display_author]
+            key = (view, label, layout.author_width, layout.width, view.id == self.highlight_id)
+            strips = self._cache.get(key)
+            if strips is None:
+                strips = render_message(view, label, layout.author_width, layout.width,
+                                        self.app.console, layout.styles)
+                if view.id == self.highlight_id:
+                    highlight = self.get_component_rich_style("message-log--highlight", partial=True)
+                    strips = [strip.apply_style(highlight) for strip in strips]
+                self._cache[key] = strips
+            lines.extend(strips)
+            owners.extend([index] * len(strips))
+
+    def _append(self, start: int) -> bool:
+        """Lay out only views[start:], new at the end: what a live message costs while the log
+        follows. False where the rest would change too (a new handle clash or a wider author
+        column, the "new messages" line, another width): then the caller lays out everything."""
+        layout = self._layout
+        width = self.scrollable_content_region.width or self.size.width or 80
+        if layout is None or start == 0 or width != layout.width or width != self._width:
+            return False
+        if layout.marker_at is None and self._marker_index() is not None:
+            return False
+        known = {label_key: None for label_key in layout.labels}
+        handles = {view.display_author: view.author_id for view in self.views[:start]}
+        for view in self.views[start:]:
+            label_key = view.author_id + view.display_author
+            if label_key in known:
+                continue
+            if handles.get(view.display_author, view.author_id) != view.author_id:
+                return False  # two people with one handle: both get a fingerprint
+            if min(MAX_AUTHOR_WIDTH, cell_len(view.display_author)) > layout.author_width:
+                return False
+            layout.labels[label_key] = view.display_author
+            handles[view.display_author] = view.author_id
+            known[label_key] = None
+        self._emit(start, self._lines, self._owners)
+        self._set_virtual_size(Size(width, len(self._lines)))
+        self._scroll_end_soon()
+        self.refresh()
+        return True
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Assigning `virtual_size` lays out the whole screen (it is a layout reactive), which
+        cost more than the new line itself at every live message. The log's own size does not
+        depend on its content, so only a change of scrollbar (content starting or ceasing to
+        overflow) needs that layout; otherwise the scrollbar is updated in place."""
+        height = self.scrollable_content_region.height
+        if (size.height > height) != (self.virtual_size.height > height) or not self.size:
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
