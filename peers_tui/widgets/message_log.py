@@ -14,6 +14,7 @@ from functools import partial
 from typing import Protocol
 
 from rich.cells import cell_len
+from rich.style import Style
 from textual import on, work
 from textual.binding import Binding
 from textual.geometry import Size
@@ -30,6 +31,7 @@ from peers_tui.widgets.message_render import (
 )
 
 WINDOW = 100        # messages fetched at a time
+FIRST_SCREEN = 10   # newest messages fetched beyond one per line of the log, when it opens
 MAX_BUFFER = 400    # messages held at most; the far side is dropped beyond this
 LOAD_MARGIN = 20    # lines from an edge at which the next window is fetched
 
@@ -75,6 +77,7 @@ class MessageLog(ScrollView, can_focus=True):
         mode: str
         views: list[MessageView]
         focus_id: str | None = None
+        limit: int = WINDOW
 
     @dataclass
     class LoadFailed(Message):
@@ -115,6 +118,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._width = 0
         self._cache: dict[tuple[object, ...], list[Strip]] = {}
         self._layout: _Layout | None = None
+        self._base_style: Style | None = None
 
     # ----------------------------------------------------------------- public API
     def show(self, source: HistorySource, read_marker: str | None, me: str = "") -> None:
@@ -182,13 +186,13 @@ class MessageLog(ScrollView, can_focus=True):
 
     # ----------------------------------------------------------------- loading
     @work(thread=True, exclusive=True, group="log-window", exit_on_error=False)
-    def _fetch(self, generation: int, mode: str, anchor: str | None) -> None:
+    def _fetch(self, generation: int, mode: str, anchor: str | None, limit: int) -> None:
         source = self.source
         if source is None:
             return
         try:
             if mode == "recent":
-                views = source.recent(WINDOW)
+                views = source.recent(limit)
             elif mode == "older":
                 views = source.before(anchor or "", WINDOW)
             elif mode == "newer":
@@ -200,11 +204,16 @@ class MessageLog(ScrollView, can_focus=True):
         except PeersError as exc:
             self.post_message(self.LoadFailed(str(exc)))
             return
-        self.post_message(self.WindowLoaded(generation, mode, views, anchor))
+        self.post_message(self.WindowLoaded(generation, mode, views, anchor, limit))
 
     def _load(self, mode: str, anchor: str | None) -> None:
         self._loading = True
-        self._fetch(self._generation, mode, anchor)
+        limit = WINDOW
+        if mode == "recent" and self.size.height:
+            # Enough to fill the screen: it shows sooner, and the scrollback is fetched right
+            # after (the view starts near the top edge of what is loaded).
+            limit = min(WINDOW, self.size.height + FIRST_SCREEN)
+        self._fetch(self._generation, mode, anchor, limit)
 
     @on(WindowLoaded)
     def _window_loaded(self, event: WindowLoaded) -> None:
@@ -217,7 +226,8 @@ class MessageLog(ScrollView, can_focus=True):
         if event.mode in ("recent", "oldest", "around"):
             self.views = views
             self.at_newest = event.mode == "recent" or len(views) < WINDOW // 2
-            self.at_oldest = event.mode == "oldest" or (event.mode == "recent" and len(views) < WINDOW)
+            self.at_oldest = event.mode == "oldest" or (event.mode == "recent"
+                                                        and len(views) < event.limit)
             if event.mode == "around":
                 before = sum(1 for v in views if v.id < (event.focus_id or ""))
                 self.at_oldest = before < WINDOW // 2
@@ -267,6 +277,8 @@ class MessageLog(ScrollView, can_focus=True):
     def _maybe_load(self) -> None:
         if self._loading or self.source is None or not self.views:
             return
+        if self.following and self.at_newest and self.scroll_y < self.max_scroll_y:
+            return  # the newest are about to be scrolled into view: load what is near there
         if self.scroll_y < LOAD_MARGIN and not self.at_oldest:
             self._load("older", self.views[0].id)
         elif self.scroll_y > self.max_scroll_y - LOAD_MARGIN and not self.at_newest:
@@ -407,14 +419,14 @@ class MessageLog(ScrollView, can_focus=True):
             self._cache.clear()
         self._lines, self._owners, self._width = lines, owners, width
         self._set_virtual_size(Size(width, len(lines)))
-        if anchor is not None:
+        if self.following and self.at_newest:
+            self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
+        elif anchor is not None:
             anchor_id, offset = anchor
             for line, owner in enumerate(owners):
                 if owner >= 0 and self.views[owner].id == anchor_id:
                     self._scroll_soon(max(0, line - offset))
                     break
-        elif self.following and self.at_newest:
-            self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
         self.refresh()
 
     def _emit(self, start: int, lines: list[Strip], owners: list[int]) -> None:
@@ -486,6 +498,10 @@ class MessageLog(ScrollView, can_focus=True):
         self.set_reactive(ScrollView.virtual_size, size)
         self._scroll_update(size)
 
+    def notify_style_update(self) -> None:
+        self._base_style = None  # the theme or a pseudo-class changed
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
@@ -496,6 +512,10 @@ class MessageLog(ScrollView, can_focus=True):
             # Following means the newest line is in view: whatever layout change came between
             # (sizes settling at start-up, a scroll done before it), put it back.
             self._scroll_end_soon()
+        # rich_style walks the ancestors' styles (0.1 ms): once per style, not once per line.
+        base = self._base_style
+        if base is None:
+            base = self._base_style = self.rich_style
         if 0 <= index < len(self._lines):
-            return self._lines[index].crop_extend(0, width, self.rich_style)
-        return Strip.blank(width, self.rich_style)
+            return self._lines[index].crop_extend(0, width, base)
+        return Strip.blank(width, base)
