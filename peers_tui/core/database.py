@@ -124,7 +124,7 @@ def sqlite_code(exc: BaseException) -> int | None:
 def unwritable_reason(path: Path) -> str | None:
     """Why this process cannot write the existing file `path`, or None when it can."""
     try:
-        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:  # the file's own mount: it may be bound alone
             return "its filesystem is mounted read-only"
     except OSError:
         pass
