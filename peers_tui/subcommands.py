@@ -35,8 +35,9 @@ def start_tui(args: argparse.Namespace) -> int:
         raise PeersError("the peers TUI needs a terminal; use the subcommands in scripts "
                          "(peers --help)")
     from peers_tui.app import PeersApp
+    from peers_tui.config import config_path
 
-    PeersApp(me, entry).run()
+    PeersApp(me, entry, config_file=config_path(args.home)).run()
     return 0
 
 
