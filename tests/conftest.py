@@ -150,7 +150,8 @@ def unix_site():
     if reason:
         pytest.skip(reason)
     system.ensure_unix_users()
-    base = Path(tempfile.mkdtemp(prefix="peers-unix-"))
+    # In /tmp itself: a TMPDIR inside a private directory would be out of the users' reach.
+    base = Path(tempfile.mkdtemp(prefix="peers-unix-", dir="/tmp" if Path("/tmp").is_dir() else None))
     base.chmod(0o711)
     system.copy_site(base / "site")
     yield base

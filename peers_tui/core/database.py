@@ -122,7 +122,10 @@ def sqlite_code(exc: BaseException) -> int | None:
 
 
 def unwritable_reason(path: Path) -> str | None:
-    """Why this process cannot write the existing file `path`, or None when it can."""
+    """Why this process cannot write the existing file `path`, or None when it can (or when
+    there is no such file: that is a missing file, not a read-only one)."""
+    if not os.path.lexists(path):
+        return None
     try:
         if os.statvfs(path).f_flag & os.ST_RDONLY:  # the file's own mount: it may be bound alone
             return "its filesystem is mounted read-only"
