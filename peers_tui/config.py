@@ -1,4 +1,5 @@
-"""UI preferences in a TOML file in the platform's config dir (the theme, for now).
+"""UI preferences in a TOML file (the theme, for now): in PEERS_CONFIG_DIR, else in the data
+directory when one was given (--home, PEERS_HOME), else in the platform's config dir.
 
 Data that belongs to the user's account (drafts, read markers) lives in personal.db; this file
 holds only how the app looks, so it can be edited by hand or copied between machines.
@@ -22,8 +23,9 @@ class Config:
     theme: str = DEFAULT_THEME
 
 
-def config_path() -> Path:
-    return config_dir() / CONFIG_FILE
+def config_path(home: str | os.PathLike[str] | None = None) -> Path:
+    """config.toml: see paths.config_dir (`home` is the --home option, if given)."""
+    return config_dir(home) / CONFIG_FILE
 
 
 def load_config(path: Path | None = None) -> Config:

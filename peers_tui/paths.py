@@ -30,9 +30,16 @@ def hub_dir(home: Path, override: str | os.PathLike[str] | None = None) -> Path:
     return home / "groups"
 
 
-def config_dir() -> Path:
-    """The directory of the TOML config file (themes and other UI preferences)."""
+def config_dir(home: str | os.PathLike[str] | None = None) -> Path:
+    """The directory of the TOML config file (themes and other UI preferences).
+
+    PEERS_CONFIG_DIR, else the data directory when one was chosen (--home, passed here as
+    `home`, or PEERS_HOME): then nothing is written outside it and the hub. Only with
+    neither is it the platform's user config dir.
+    """
     env = os.environ.get("PEERS_CONFIG_DIR")
     if env:
         return Path(env).expanduser()
+    if home or os.environ.get("PEERS_HOME"):
+        return home_dir(home)
     return platformdirs.user_config_path(APP_NAME)

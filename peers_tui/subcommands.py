@@ -8,7 +8,9 @@ from pathlib import Path
 
 from peers_tui.cli import out, out_json
 from peers_tui.core.account import Account
-from peers_tui.core.doctor import Finding, check_database, check_hub, check_mode
+from peers_tui.core.doctor import (
+    Finding, check_database, check_hub, check_mode, check_space, check_writable,
+)
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import KEY_FILE, fingerprint
@@ -33,8 +35,9 @@ def start_tui(args: argparse.Namespace) -> int:
         raise PeersError("the peers TUI needs a terminal; use the subcommands in scripts "
                          "(peers --help)")
     from peers_tui.app import PeersApp
+    from peers_tui.config import config_path
 
-    PeersApp(me, entry).run()
+    PeersApp(me, entry, config_file=config_path(args.home)).run()
     return 0
 
 
@@ -75,7 +78,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
             continue
         unread = f"{group.unread} unread" + (f", {group.mentions} mentions" if group.mentions else "")
         standing = group.role if group.state == "active" else group.state
-        extra = f"  ({group.problem})" if group.problem else ""
+        extra = (f"  ({group.problem})" if group.problem
+                 else f"  (read-only: {group.read_only})" if group.read_only else "")
         out(f"{group.id[:10]}  {group.name:<20}  {standing:<12}  {unread}{extra}")
     return 0
 
@@ -231,18 +235,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     home = home_dir(args.home)
     hub = hub_dir(home, args.hub)
     me = Account(home, hub)
-    findings: list[Finding] = [
+    findings: list[Finding | None] = [
         check_mode(home / KEY_FILE, 0o600, "secret key"),
         check_mode(home / PERSONAL_FILE, 0o600, "personal database"),
         check_database("personal database", lambda: me.personal.personal_group().genesis()),
         *check_hub(hub),
+        check_space(home, "your data directory"),
+        check_space(hub, "the hub"),
     ]
     for entry in me.entries():
         if entry.personal:
             continue
         findings.append(check_mode(entry.db_path, 0o660, f"group {entry.name}"))
+        findings.append(check_writable(Path(entry.db_path), f"group {entry.name}"))
         findings.append(check_database(
             f"group {entry.name}", lambda e=entry: GroupStore(Path(e.db_path), e.id).genesis()))
+    findings = [finding for finding in findings if finding is not None]
     for finding in findings:
         out(str(finding))
     errors = [f for f in findings if f.level == "error"]

@@ -134,3 +134,42 @@ def team(alice: User, bob: User) -> str:
     code = alice.ok("invite", "team").out.strip()
     bob.ok("join", code)
     return group_id
+
+
+@pytest.fixture(scope="session")
+def unix_site():
+    """A world-traversable directory holding a copy of peers that other Unix users can run
+    (see tests/system_helpers.py); skips the test where the machine cannot do it."""
+    import shutil
+    import tempfile
+
+    from tests import system_helpers as system
+
+    system.require_root("setpriv", "useradd", "groupadd", "usermod")
+    reason = system.system_python_usable()
+    if reason:
+        pytest.skip(reason)
+    system.ensure_unix_users()
+    # In /tmp itself: a TMPDIR inside a private directory would be out of the users' reach.
+    base = Path(tempfile.mkdtemp(prefix="peers-unix-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    base.chmod(0o711)
+    system.copy_site(base / "site")
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def unix_users(unix_site: Path):
+    """alice and bob (in the hub's Unix group) and eve (not), sharing a hub set up as the
+    README says; each runs `peers` as their own Unix user."""
+    import shutil
+    import tempfile
+
+    from tests import system_helpers as system
+
+    base = Path(tempfile.mkdtemp(dir=unix_site))
+    base.chmod(0o711)
+    hub = system.make_shared_hub(base)
+    yield {short: system.make_unix_user(base, short, hub, unix_site / "site")
+           for short in system.USER_NAMES}
+    shutil.rmtree(base, ignore_errors=True)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.encoding import now_ms
-from peers_tui.core.errors import Ambiguous, DamagedDatabase, Forbidden, NotFound, PeersError
+from peers_tui.core.errors import (
+    Ambiguous, DamagedDatabase, DiskFull, Forbidden, NotFound, PeersError, ReadOnly,
+)
 from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
 from peers_tui.core.invites import InviteCode, parse_code
@@ -96,9 +98,19 @@ class Account:
         self.personal.set_setting("last_group", group_id)
 
     def mark_read(self, group_id: str, message_id: str) -> None:
-        self.personal.set_read_marker(group_id, message_id)
+        self._remember(lambda: self.personal.set_read_marker(group_id, message_id))
         entry = self.resolve(group_id)
         self.note_removals(entry, self.store(entry))
+
+    @staticmethod
+    def _remember(write: Callable[[], object]) -> None:
+        """Bookkeeping in personal.db (read markers, pinned heads, seen removals) that must
+        not fail what it follows: on a full disk or a read-only home, a message that was
+        sent was sent, and a log that was read was read."""
+        try:
+            write()
+        except (DiskFull, ReadOnly):
+            pass
 
     # ----------------------------------------------------------------- groups
     def entries(self) -> list[GroupEntry]:
@@ -146,7 +158,10 @@ class Account:
         gone = [m.user_id for m in store.current_roster().members.values()
                 if m.state != ACTIVE and m.user_id not in store.late_marks]
         if gone:
-            store.late_marks = self.personal.note_removals(entry.id, gone, store.last_rowid())
+            try:
+                store.late_marks = self.personal.note_removals(entry.id, gone, store.last_rowid())
+            except (DiskFull, ReadOnly):
+                pass  # noted the next time personal.db can be written
 
     def create_group(self, name: str) -> GroupEntry:
         check_text(name, "group name", max_chars=100, multiline=False)
@@ -185,7 +200,7 @@ class Account:
             role = member.role.label if member and member.state == ACTIVE else None
             unread, mentions = store.unread_counts(entry.read_marker, self.user_id, self.handle)
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
-                                mentions, entry.notify)
+                                mentions, entry.notify, read_only=store.read_only)
         except PeersError as exc:
             return GroupSummary(entry.id, entry.name, entry.personal, None, "damaged", 0, 0,
                                 entry.notify, problem=str(exc))
@@ -225,7 +240,12 @@ class Account:
         """Join with an invite code: sign our membership change, then list the group."""
         code = parse_code(code_text)
         path = self.paths.hub / f"{code.group_id}.db"
-        if not path.exists() and not path.is_symlink():
+        try:
+            found = path.exists() or path.is_symlink()
+        except PermissionError as exc:
+            raise Forbidden(f"you may not look into the hub {self.paths.hub} (permission "
+                            "denied: is your user in the hub's Unix group?)") from exc
+        if not found:
             raise NotFound(f"group {code.group_id} is not in your hub ({self.paths.hub})")
         store = GroupStore(path, code.group_id)
         store.genesis()
@@ -282,7 +302,7 @@ class Account:
         entry, store = self._group_store(query)
         self._sync_handle(store)
         view = store.post(self.keypair, text, kind, reply_to)
-        self.personal.set_read_marker(entry.id, view.id)
+        self._remember(lambda: self.personal.set_read_marker(entry.id, view.id))
         return view
 
     def _sync_handle(self, store: GroupStore) -> None:
@@ -349,7 +369,8 @@ class Account:
                     continue
                 views, position = store.since(position)
                 if views:
-                    self.personal.set_read_marker(entry.id, max(v.id for v in views))
+                    newest = max(v.id for v in views)
+                    self._remember(lambda: self.personal.set_read_marker(entry.id, newest))
                     yield views
         finally:
             notifier.close()
@@ -365,7 +386,7 @@ class Account:
         if not problems:
             self._pin_window(entry, store, messages)
         if mark_read and messages:
-            self.personal.set_read_marker(entry.id, messages[-1].id)
+            self._remember(lambda: self.personal.set_read_marker(entry.id, messages[-1].id))
         return messages, problems
 
     def _pin_window(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:
@@ -374,7 +395,8 @@ class Account:
         for seq, digest, author in store.author_positions([m.id for m in messages if m.verified]):
             if author not in heads or heads[author][0] < seq:
                 heads[author] = (seq, digest)
-        self.personal.pin_heads(entry.id, roster.head_seq, roster.head_hash, heads)
+        self._remember(lambda: self.personal.pin_heads(entry.id, roster.head_seq,
+                                                       roster.head_hash, heads))
 
     def verify(self, query: str | None = None) -> dict[str, list[Problem]]:
         """Check every record of one group (or all) against signatures, chains, rules and pins."""
@@ -388,7 +410,8 @@ class Account:
                 problems += store.verify()
                 self.note_removals(entry, store)
                 if not problems:
-                    self.personal.pin_heads(entry.id, *store.heads())
+                    heads = store.heads()
+                    self._remember(lambda: self.personal.pin_heads(entry.id, *heads))
             except PeersError as exc:
                 problems = [Problem("database", str(exc))]
             report[entry.id] = problems

@@ -13,11 +13,12 @@ import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import peewee
 
 from peers_tui.core import search
-from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.errors import DamagedDatabase, DiskFull, PeersError, ReadOnly
 
 if TYPE_CHECKING:
     from playhouse.migrate import SqliteMigrator
@@ -33,6 +34,11 @@ PRAGMAS = {
     "journal_size_limit": 64 * 1024 * 1024,
     "trusted_schema": 0,
 }
+
+# SQLite's primary result codes that say something about the file rather than its contents.
+SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 13, 14
+# Below this much free space an I/O failure is taken to be the disk filling up.
+LOW_SPACE = 1 << 20
 
 # version -> step that upgrades a database from version-1. Each step checks which tables the
 # file has, because group DBs and personal.db share the version number.
@@ -88,28 +94,152 @@ def check_regular_file(path: Path) -> None:
     except FileNotFoundError as exc:
         raise DamagedDatabase(f"{path} is missing") from exc
     except PermissionError as exc:
-        raise DamagedDatabase(f"{path}: permission denied") from exc
+        raise DamagedDatabase(f"{path}: permission denied (you may not look into "
+                              f"{path.parent})") from exc
     if stat.S_ISLNK(info.st_mode):
         raise DamagedDatabase(f"{path} is a symlink; peers opens regular files only")
     if not stat.S_ISREG(info.st_mode):
         raise DamagedDatabase(f"{path} is not a regular file")
+    if not os.access(path, os.R_OK):
+        raise DamagedDatabase(f"{path}: permission denied (you may not read it)")
 
 
-def connect(path: Path) -> peewee.SqliteDatabase:
+def sqlite_code(exc: BaseException) -> int | None:
+    """The primary SQLite result code behind `exc` (Peewee wraps sqlite3's exceptions)."""
+    pending: list[BaseException | None] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        code = getattr(current, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            return code & 0xFF
+        pending += [current.__cause__, current.__context__,
+                    *(arg for arg in current.args if isinstance(arg, BaseException))]
+    return None
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why this process cannot write the existing file `path`, or None when it can (or when
+    there is no such file: that is a missing file, not a read-only one)."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:  # the file's own mount: it may be bound alone
+            return "its filesystem is mounted read-only"
+    except OSError:
+        pass
+    if not os.access(path, os.W_OK):  # mode bits, ownership, or chattr +i (even for root)
+        return "the file is not writable by you"
+    return None
+
+
+def disk_full(path: Path) -> bool:
+    """True when the filesystem holding `path` has (next to) no space left for this user."""
+    try:
+        info = os.statvfs(path.parent)
+    except OSError:
+        return False
+    root = hasattr(os, "geteuid") and os.geteuid() == 0  # root may use the reserved blocks
+    return (info.f_bfree if root else info.f_bavail) * info.f_frsize < LOW_SPACE
+
+
+def wal_in_use(path: Path) -> bool:
+    """Another connection has the database open: its -wal and -shm files exist."""
+    return os.path.exists(f"{path}-wal") and os.path.exists(f"{path}-shm")
+
+
+def _wal_has_content(path: Path) -> bool:
+    try:
+        return os.stat(f"{path}-wal").st_size > 0
+    except OSError:
+        return False
+
+
+class Database(peewee.SqliteDatabase):
+    """Peewee's SQLite database, opened so that a file this process cannot write still reads.
+
+    In WAL mode every connection needs the -wal and -shm files beside the database. A reader
+    who may not write the database would create them as its own, with the database's mode,
+    and so lock its owner out of writing (seen here: a 0640 group file read by another
+    member of the hub's group); on a read-only mount or a full disk it cannot create them at
+    all and fails. When nobody else has such a file open, it is therefore opened `immutable`:
+    that creates nothing and reads the file as it stands, which is complete, because the last
+    connection to close checkpointed its WAL into it. `read_only` says why this process cannot
+    write the file (None when it can, as far as the last connection found).
+    """
+
+    read_only: str | None = None
+
+    def _connect(self):  # type: ignore[no-untyped-def]
+        path = Path(self.database)
+        reason = unwritable_reason(path)
+        if reason is not None and not wal_in_use(path):
+            return self._connect_immutable(path, reason)
+        try:
+            conn = super()._connect()
+        except sqlite3.Error as exc:
+            # Opening runs the pragmas, which read the WAL index: a missing -shm that cannot
+            # be created (read-only mount, full disk) shows up here.
+            code = sqlite_code(exc)
+            if (code not in (SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_READONLY, SQLITE_FULL)
+                    or _wal_has_content(path)):
+                raise
+            reason = reason or ("the disk is full" if disk_full(path) else None)
+            if reason is None:
+                raise
+            return self._connect_immutable(path, reason)
+        self.read_only = reason
+        return conn
+
+    def _connect_immutable(self, path: Path, reason: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True,
+                               timeout=self._timeout, isolation_level=None, **self.connect_params)
+        try:
+            self._add_conn_hooks(conn)
+            conn.execute("PRAGMA query_only = ON")
+        except Exception:
+            conn.close()
+            raise
+        self.read_only = reason
+        return conn
+
+
+def connect(path: Path) -> Database:
     """A Peewee database for `path` whose every transaction is BEGIN IMMEDIATE.
 
     Deferred transactions lost writes to SQLITE_BUSY under concurrent writers here; IMMEDIATE
     takes the write lock up front so the busy timeout can do its job.
     """
-    return peewee.SqliteDatabase(
-        str(path), pragmas=PRAGMAS, timeout=5, lock_type="IMMEDIATE", autoconnect=False,
-    )
+    return Database(str(path), pragmas=PRAGMAS, timeout=5, lock_type="IMMEDIATE",
+                    autoconnect=False)
 
 
 def describe_sqlite_error(path: Path, exc: Exception) -> str:
     """One line for the user about a failed database operation."""
     text = str(exc) or exc.__class__.__name__
     return f"{path.name}: {text}"
+
+
+def storage_error(path: Path, exc: BaseException, label: str) -> PeersError:
+    """The user's error for a failed operation on `path`: read-only, disk full, or damaged.
+
+    `label` names the database for the user ("group team", "your personal database").
+    """
+    code = sqlite_code(exc)
+    reason = unwritable_reason(path) if code in (SQLITE_READONLY, SQLITE_CANTOPEN) else None
+    if reason is not None:
+        return ReadOnly(f"{label} is read-only ({reason}): it can be read, "
+                        "but nothing can be written to it")
+    if code == SQLITE_FULL or (code in (SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY)
+                               and disk_full(path)):
+        return DiskFull(f"{label}: the disk is full ({path.parent}); nothing was written, "
+                        "free some space and try again")
+    if code == SQLITE_READONLY:
+        return ReadOnly(f"{label} is read-only ({exc}): nothing was written to it")
+    return DamagedDatabase(describe_sqlite_error(path, exc))  # type: ignore[arg-type]
 
 
 def prepare_schema(db: peewee.SqliteDatabase, models: Iterable[type[peewee.Model]], *,

@@ -7,6 +7,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from peers_tui.core.database import disk_full, unwritable_reason
 from peers_tui.core.errors import PeersError
 
 NETWORK_FILESYSTEMS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs",
@@ -85,3 +86,22 @@ def check_database(label: str, opener) -> Finding:  # type: ignore[no-untyped-de
     except PeersError as exc:
         return Finding("error", f"{label}: {exc}")
     return Finding("ok", f"{label}: readable, schema and genesis verified")
+
+
+def check_writable(path: Path, what: str) -> Finding | None:
+    """Warn about a database this user can read but not write (nothing can be posted)."""
+    if not path.exists():
+        return None
+    reason = unwritable_reason(path)
+    if reason is None:
+        return None
+    return Finding("warning", f"{what} {path} is read-only ({reason}): it can be read, "
+                   "but nothing can be posted to it")
+
+
+def check_space(directory: Path, what: str) -> Finding | None:
+    """Warn when the disk holding `directory` is (nearly) full: every write would fail."""
+    if not directory.exists() or not disk_full(directory / "x"):
+        return None
+    return Finding("warning", f"the disk holding {what} {directory} is full: "
+                   "nothing can be written until some space is freed")

@@ -23,3 +23,11 @@ class BadInvite(PeersError):
 
 class DamagedDatabase(PeersError):
     """A database file that cannot be trusted or read: missing, corrupt, forged, too new."""
+
+
+class ReadOnly(PeersError):
+    """A database that can be read but not written: read-only file, mount or permissions."""
+
+
+class DiskFull(PeersError):
+    """A write refused because the disk (or the user's quota) holding a database is full."""

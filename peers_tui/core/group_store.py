@@ -18,7 +18,7 @@ import peewee
 from peewee import SQL
 
 from peers_tui.core.database import (
-    check_regular_file, connect, create_file, describe_sqlite_error, prepare_schema,
+    check_regular_file, connect, create_file, prepare_schema, storage_error, unwritable_reason,
 )
 from peers_tui.core.encoding import b32, now_ms, record_digest_b32, record_hash
 from peers_tui.core.errors import BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError
@@ -85,13 +85,20 @@ class GroupStore:
         genesis = sign(keypair, "genesis", None,
                        {"name": name, "handle": check_handle(handle), "nonce": b32(os.urandom(10))})
         group_id = group_id_of(genesis)
+        created = path is None
         if path is None:
             directory.mkdir(parents=True, exist_ok=True)
             path = directory / f"{group_id}.db"
             create_file(path, GROUP_FILE_MODE)
         store = cls(path, group_id, models=models)
-        with store.session(create=True):
-            GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
+        try:
+            with store.session(create=True):
+                GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
+        except PeersError:
+            if created:  # a full disk, say: leave no empty file behind in the hub
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+            raise
         store._genesis = genesis
         return store
 
@@ -109,9 +116,24 @@ class GroupStore:
                         self.genesis()
                 yield
         except (sqlite3.Error, peewee.DatabaseError, peewee.InterfaceError) as exc:
-            raise DamagedDatabase(describe_sqlite_error(self.path, exc)) from exc
+            raise storage_error(self.path, exc, self.label) from exc
         except PermissionError as exc:
             raise DamagedDatabase(f"{self.path}: permission denied") from exc
+
+    @property
+    def label(self) -> str:
+        """How errors name this group: by name once its genesis was read, else by file."""
+        if self._genesis is not None:
+            return f"group {self._genesis.data.get('name', '')}"
+        return f"group file {self.path.name}"
+
+    @property
+    def read_only(self) -> str | None:
+        """Why this process cannot post here (read-only file or mount), or None."""
+        try:
+            return unwritable_reason(self.path)
+        except OSError:
+            return None
 
     def close(self) -> None:
         if not self.db.is_closed():

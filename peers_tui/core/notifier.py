@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from peers_tui.core.database import unwritable_reason, wal_in_use
+
 try:
     from inotify_simple import INotify, flags
 except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
@@ -64,7 +66,11 @@ def open_reader(path: Path) -> sqlite3.Connection:
     # Not mode=ro: a read-only connection cannot open a WAL database whose -wal and -shm are
     # gone (the last writer removed them), and would report the same failure for ever.
     # query_only keeps this connection from writing all the same.
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=0.5,
+    # A file we may not write is read `immutable` while nobody has it open, as the stores
+    # do (database.Database): a reader must not leave -wal and -shm files of its own.
+    mode = ("immutable=1" if unwritable_reason(path) is not None and not wal_in_use(path)
+            else "mode=rw")
+    conn = sqlite3.connect(f"file:{quote(str(path))}?{mode}", uri=True, timeout=0.5,
                            isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA query_only = ON")

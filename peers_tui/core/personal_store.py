@@ -16,10 +16,10 @@ from pathlib import Path
 import peewee
 
 from peers_tui.core.database import (
-    check_regular_file, connect, create_file, describe_sqlite_error, prepare_schema,
+    check_regular_file, connect, create_file, prepare_schema, storage_error,
 )
 from peers_tui.core.encoding import now_ms
-from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting
@@ -77,13 +77,20 @@ class PersonalStore:
         if not path.exists() and not path.is_symlink():
             home.mkdir(parents=True, exist_ok=True, mode=0o700)
             create_file(path, PERSONAL_MODE)
-            personal = GroupStore.create(home, keypair, PERSONAL_NAME, default_handle,
-                                         path=path, models=ALL_MODELS)
-            store = cls(path)
-            with store.session(), store.db.atomic():
-                Setting.replace(key="handle", value=default_handle).execute()
-                Group.create(id=personal.group_id, name=PERSONAL_NAME, db_path=str(path),
-                             personal=True, joined_at=now_ms(), sort_order=-1)
+            try:
+                personal = GroupStore.create(home, keypair, PERSONAL_NAME, default_handle,
+                                             path=path, models=ALL_MODELS)
+                store = cls(path)
+                with store.session(), store.db.atomic():
+                    Setting.replace(key="handle", value=default_handle).execute()
+                    Group.create(id=personal.group_id, name=PERSONAL_NAME, db_path=str(path),
+                                 personal=True, joined_at=now_ms(), sort_order=-1)
+            except PeersError:
+                # A first run that failed (a full disk) must not leave a half-made personal.db
+                # that every later run would refuse as "not a peers database".
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+                raise
             return store
         check_regular_file(path)
         store = cls(path)
@@ -97,7 +104,7 @@ class PersonalStore:
             with self.db.connection_context(), self.db.bind_ctx(PERSONAL_MODELS, False, False):
                 yield
         except (sqlite3.Error, peewee.DatabaseError, peewee.InterfaceError) as exc:
-            raise DamagedDatabase(describe_sqlite_error(self.path, exc)) from exc
+            raise storage_error(self.path, exc, "your personal database") from exc
 
     # ----------------------------------------------------------------- settings
     def setting(self, key: str, default: str | None = None) -> str | None:

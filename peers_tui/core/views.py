@@ -74,7 +74,11 @@ class MemberView:
 
 @dataclass(frozen=True)
 class GroupSummary:
-    """A row of the user's Groups table joined with what the group's own DB says about them."""
+    """A row of the user's Groups table joined with what the group's own DB says about them.
+
+    `state` is the user's standing ("active", "left", ...) or "damaged" (with `problem`); a
+    group that can be read but not written keeps its state and says why in `read_only`.
+    """
 
     id: str
     name: str
@@ -85,6 +89,7 @@ class GroupSummary:
     mentions: int
     notify: str
     problem: str | None = None
+    read_only: str | None = None  # why nothing can be posted here (the file cannot be written)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -94,6 +99,8 @@ class GroupSummary:
         }
         if self.problem:
             data["problem"] = self.problem
+        if self.read_only:
+            data["read_only"] = self.read_only
         return data
 
 

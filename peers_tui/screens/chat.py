@@ -193,10 +193,11 @@ class ChatScreen(Screen[None]):
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         me = roster.members.get(self.account.user_id)
+        read_only = store.read_only  # a read-only file or mount: nobody can post from here
         self.post_message(self.RosterLoaded(
             store.group_id, membership, members, present, topic,
-            me.role.label if me and me.state == "active" else None,
-            me.state if me else "not a member"))
+            me.role.label if me and me.state == "active" and not read_only else None,
+            f"read-only: {read_only}" if read_only else me.state if me else "not a member"))
 
     @on(RosterLoaded)
     def _roster_loaded(self, event: RosterLoaded) -> None:
@@ -298,6 +299,7 @@ class ChatScreen(Screen[None]):
         composer = self.query_one(Composer)
         if not composer.text:
             composer.load_text(event.text)
+        self.refresh_roster()  # the group may have become read-only: say so in the composer
 
     # ----------------------------------------------------------------- keys
     def action_page_up(self) -> None:

@@ -26,6 +26,8 @@ def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 
     text.append(name[:width].ljust(width), style=style)
     if summary.state != "active":
         text.append(f" {summary.state}", style="dim italic")
+    elif summary.read_only:
+        text.append(" read-only", style="dim italic")
     elif summary.unread:
         text.append(f" {unread_label(summary.unread):>4}", style="dim" if summary.notify == "mute" else "bold")
         if summary.mentions and summary.notify != "mute":
