@@ -317,8 +317,15 @@ class PeersApp(App[None]):
         except PeersError as exc:
             self.notify(inert(f"{entry.name}: {exc}"), title="Group damaged", severity="error")
             return
-        self.account.set_last_group(entry.id)
-        self.refresh_summaries(frozenset({entry.id}))
+        # After the frame that shows the group: neither is needed to paint it.
+        self.call_after_refresh(self._switched, entry.id)
+
+    def _switched(self, group_id: str) -> None:
+        try:
+            self.account.set_last_group(group_id)
+        except PeersError as exc:
+            self.log.warning(f"last group not saved: {exc}")
+        self.refresh_summaries(frozenset({group_id}))
 
     def group_added(self, entry: GroupEntry) -> None:
         self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])

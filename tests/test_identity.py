@@ -71,3 +71,16 @@ def test_groups_table_records_the_registry_fields(alice: User):
     entry = Account(alice.home, alice.hub).resolve("team")
     assert entry.read_marker is not None and entry.member_head_hash
     assert json.dumps(entry.author_heads)
+
+
+def test_a_remembered_signature_never_vouches_for_other_text():
+    from peers_tui.core.identity import Keypair, verify_signature
+
+    keypair = Keypair.generate()
+    text = b'{"body":"pay alice 5"}'
+    signature = keypair.sign(text)
+    assert verify_signature(keypair.public_id, text, signature)
+    assert verify_signature(keypair.public_id, text, signature)  # from the cache
+    assert not verify_signature(keypair.public_id, b'{"body":"pay mallory 500"}', signature)
+    other = Keypair.generate()
+    assert not verify_signature(other.public_id, text, signature)

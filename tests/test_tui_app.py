@@ -240,14 +240,15 @@ async def test_search_from_the_ui_jumps_to_the_message(alice: User, bob: User, t
         writer.send("team", f"filler {i}" if i != 3 else "the needle is here")
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: len(log_bodies(app)) == 100)
+        log = app.chat.query_one(MessageLog)
+        # A screenful, then a window of scrollback: the oldest messages are not loaded.
+        await wait_for(pilot, lambda: len(log_bodies(app)) > 100 and not log._loading)
         assert "the needle is here" not in log_bodies(app)
         await pilot.press("ctrl+f")
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"needl")
         await wait_for(pilot, lambda: app.screen.query_one("#search-results").option_count == 1)
         await pilot.press("enter")
-        log = app.chat.query_one(MessageLog)
         await wait_for(pilot, lambda: "the needle is here" in log_bodies(app))
         assert log.highlight_id == next(v.id for v in log.views if v.body == "the needle is here")
         assert "the needle is here" in screen_text(app)

@@ -76,6 +76,8 @@ class ChatScreen(Screen[None]):
         self._topic: str | None = None
         self._membership: tuple[object, ...] = ()
         self._read_upto: str | None = None
+        self._draft_loaded = ""                 # the draft as stored: saved again only if changed
+        self._history_saved: list[str] = []
         self._read_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -90,6 +92,7 @@ class ChatScreen(Screen[None]):
     def on_mount(self) -> None:
         self.composer.commands = [command.word for command in COMMANDS]
         self.composer.sent_history = self.account.input_history()
+        self._history_saved = list(self.composer.sent_history)
         self._open(self.entry)
         self.set_interval(PRESENCE_POLL, self.refresh_presence)
 
@@ -114,11 +117,20 @@ class ChatScreen(Screen[None]):
         except PeersError:
             position = 0
         self.feed = LiveFeed(self.store, position)
-        self.query_one(MessageLog).show(self.store, entry.read_marker, self.account.user_id)
+        # The newest messages are read here, on the event loop, not in a worker: ~10 ms of
+        # indexed reads that a worker took 25-40 ms to finish while the loop painted beside it
+        # (they share one interpreter lock). Scrolling back still loads in workers.
+        log = self.message_log
+        try:
+            newest = self.store.recent(log.first_window())
+        except PeersError:
+            newest = None  # the worker tries again and reports why it cannot read
+        log.show(self.store, entry.read_marker, self.account.user_id, newest)
         composer = self.composer
         composer.read_only = False
         self._can_post = True
-        composer.load_text(self.account.draft(entry.id))
+        self._draft_loaded = self.account.draft(entry.id)
+        composer.load_text(self._draft_loaded)
         composer.move_cursor(composer.document.end)
         composer.placeholder = f"Message {inert(entry.name, allow_newlines=False)}  (Enter sends, Alt+Enter or Ctrl+J: new line)"
         composer.focus()
@@ -156,10 +168,18 @@ class ChatScreen(Screen[None]):
                 self.log.warning(f"read marker not saved: {exc}")
 
     def save_draft(self) -> None:
-        """Keep what was typed but not sent, and the input history (on leaving the screen)."""
+        """Keep what was typed but not sent, and the input history (on leaving the screen).
+
+        Each is written only if it changed: a switch should not cost two writes to
+        personal.db before the next group can be shown."""
+        text, history = self.composer.text, list(self.composer.sent_history)
         try:
-            self.account.save_draft(self.entry.id, self.composer.text)
-            self.account.save_input_history(self.composer.sent_history)
+            if text != self._draft_loaded:
+                self.account.save_draft(self.entry.id, text)
+                self._draft_loaded = text
+            if history != self._history_saved:
+                self.account.save_input_history(history)
+                self._history_saved = history
         except PeersError as exc:
             self.log.warning(f"draft not saved: {exc}")
 

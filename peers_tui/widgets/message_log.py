@@ -121,11 +121,13 @@ class MessageLog(ScrollView, can_focus=True):
         self._base_style: Style | None = None
 
     # ----------------------------------------------------------------- public API
-    def show(self, source: HistorySource, read_marker: str | None, me: str = "") -> None:
+    def show(self, source: HistorySource, read_marker: str | None, me: str = "",
+             newest: list[MessageView] | None = None) -> None:
         """Point the log at a group: drop what it held and fetch the newest window.
 
         The "new messages" line goes above the first message after `read_marker` that
-        someone other than `me` wrote.
+        someone other than `me` wrote. `newest`, when the caller already read it (the
+        `first_window()` newest messages), is shown at once instead of fetched.
         """
         self.source = source
         self.read_marker = read_marker
@@ -133,12 +135,19 @@ class MessageLog(ScrollView, can_focus=True):
         self.views, self.at_oldest, self.at_newest = [], False, False
         self.highlight_id = None
         self._loaded = False
-        self._cache.clear()
-        self._generation += 1
+        self._generation += 1  # the render cache stays: switching back finds its lines drawn
         self.following = True
         self.unseen = 0
+        if newest is not None:
+            self._apply_window("recent", newest, None, self.first_window())
+            return
         self._relayout()
         self._load("recent", None)
+
+    def first_window(self) -> int:
+        """How many of the newest messages fill the log, with a few to spare."""
+        height = self.size.height or max(0, self.app.size.height - 4)
+        return min(WINDOW, height + FIRST_SCREEN) if height else WINDOW
 
     def jump_to(self, message_id: str) -> None:
         """Fetch a window around a message and bring it on screen, highlighted."""
@@ -208,11 +217,9 @@ class MessageLog(ScrollView, can_focus=True):
 
     def _load(self, mode: str, anchor: str | None) -> None:
         self._loading = True
-        limit = WINDOW
-        if mode == "recent" and self.size.height:
-            # Enough to fill the screen: it shows sooner, and the scrollback is fetched right
-            # after (the view starts near the top edge of what is loaded).
-            limit = min(WINDOW, self.size.height + FIRST_SCREEN)
+        # The newest: enough to fill the screen, so it shows sooner; the scrollback is fetched
+        # right after (the view starts near the top edge of what is loaded).
+        limit = self.first_window() if mode == "recent" else WINDOW
         self._fetch(self._generation, mode, anchor, limit)
 
     @on(WindowLoaded)
@@ -220,30 +227,32 @@ class MessageLog(ScrollView, can_focus=True):
         event.stop()
         if event.generation != self._generation:
             return
+        self._apply_window(event.mode, event.views, event.focus_id, event.limit)
+
+    def _apply_window(self, mode: str, views: list[MessageView], focus_id: str | None,
+                      limit: int) -> None:
         self._loading = False
         self._loaded = True
-        views = event.views
-        if event.mode in ("recent", "oldest", "around"):
+        if mode in ("recent", "oldest", "around"):
             self.views = views
-            self.at_newest = event.mode == "recent" or len(views) < WINDOW // 2
-            self.at_oldest = event.mode == "oldest" or (event.mode == "recent"
-                                                        and len(views) < event.limit)
-            if event.mode == "around":
-                before = sum(1 for v in views if v.id < (event.focus_id or ""))
+            self.at_newest = mode == "recent" or len(views) < WINDOW // 2
+            self.at_oldest = mode == "oldest" or (mode == "recent" and len(views) < limit)
+            if mode == "around":
+                before = sum(1 for v in views if v.id < (focus_id or ""))
                 self.at_oldest = before < WINDOW // 2
                 self.at_newest = len(views) - before < WINDOW // 2
             self._relayout()
-            if event.mode == "recent":
+            if mode == "recent":
                 self.following = True
                 self.unseen = 0
                 self._scroll_end_soon()
                 self._report_read()
-            elif event.mode == "oldest":
+            elif mode == "oldest":
                 self._scroll_soon(0)
             else:
-                self._scroll_to_message(event.focus_id)
+                self._scroll_to_message(focus_id)
             return
-        if event.mode == "older":
+        if mode == "older":
             known = {v.id for v in self.views}
             fresh = [v for v in views if v.id not in known]
             self.at_oldest = len(views) < WINDOW
@@ -294,7 +303,8 @@ class MessageLog(ScrollView, can_focus=True):
                 self.call_later(self._report_read)  # back at the bottom: caught up
             self.following = True
             self.unseen = 0
-        self._maybe_load()
+        # After the frame: a fetch started now would compete with painting what is in view.
+        self.call_after_refresh(self._maybe_load)
 
     def stop_following(self) -> None:
         """The user looks back: new messages wait below instead of scrolling the view."""
