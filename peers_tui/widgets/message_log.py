@@ -119,6 +119,8 @@ class MessageLog(ScrollView, can_focus=True):
         self._cache: dict[tuple[object, ...], list[Strip]] = {}
         self._layout: _Layout | None = None
         self._base_style: Style | None = None
+        self._style_set: Styles | None = None
+        self._relayout_due = False
 
     # ----------------------------------------------------------------- public API
     def show(self, source: HistorySource, read_marker: str | None, me: str = "",
@@ -371,15 +373,22 @@ class MessageLog(ScrollView, can_focus=True):
 
     # ----------------------------------------------------------------- layout and rendering
     def on_resize(self) -> None:
-        self._relayout(keep_anchor=not self.following)
+        # Lines depend on the width only; start-up alone resizes the log a dozen times.
+        width = self.scrollable_content_region.width or self.size.width
+        if width != self._width or not self._lines:
+            self._relayout(keep_anchor=not self.following)
         if self.following:
             self._scroll_end_soon()
 
     def _styles(self) -> Styles:
-        get = partial(self.get_component_rich_style, partial=True)
-        return Styles(get("message-log--time"), get("message-log--body"), get("message-log--dim"),
-                      get("message-log--marker"), get("message-log--problem"),
-                      get("message-log--day"))
+        """The component styles, looked up once per theme (each lookup walks the CSS)."""
+        if self._style_set is None:
+            get = partial(self.get_component_rich_style, partial=True)
+            self._style_set = Styles(
+                get("message-log--time"), get("message-log--body"), get("message-log--dim"),
+                get("message-log--marker"), get("message-log--problem"),
+                get("message-log--day"))
+        return self._style_set
 
     def _labels(self) -> dict[str, str]:
         """Each author's label; a short fingerprint is added where two people share a handle."""
@@ -410,8 +419,14 @@ class MessageLog(ScrollView, can_focus=True):
         return None
 
     def _relayout(self, keep_anchor: bool = False) -> None:
+        self._relayout_due = False
+        width = self.scrollable_content_region.width or self.size.width
+        if not width:
+            # Not laid out yet (the group is shown while the screen mounts): the first paint
+            # lays the lines out at its real width (render_line), not here at a guessed one.
+            self._lines, self._owners, self._width = [], [], 0
+            return
         anchor = self._anchor() if keep_anchor else None
-        width = self.scrollable_content_region.width or self.size.width or 80
         labels = self._labels()
         self._layout = _Layout(
             width, self._styles(), labels,
@@ -509,14 +524,26 @@ class MessageLog(ScrollView, can_focus=True):
         self._scroll_update(size)
 
     def notify_style_update(self) -> None:
-        self._base_style = None  # the theme or a pseudo-class changed
+        self._base_style = self._style_set = None  # the theme or a pseudo-class changed
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
-        index = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
+        if width != self._width and y == 0 and (self._lines or self.views or self._loaded):
+            # The width changed (or the first paint): lay out now, so this very frame shows
+            # the lines at their width, the newest in view, instead of the next one.
+            self._relayout(keep_anchor=not self.following)
+            if self.following and self.at_newest:
+                self.set_reactive(ScrollView.scroll_y, self.max_scroll_y)
+                self.set_reactive(ScrollView.scroll_target_y, self.max_scroll_y)
+                if self.show_vertical_scrollbar:
+                    self.vertical_scrollbar.position = self.max_scroll_y
+            self.call_after_refresh(self._maybe_load)  # set quietly: no watcher will ask
+        index = int(self.scroll_y) + y
         if width != self._width and self._lines:
-            self.call_later(self._relayout, keep_anchor=not self.following)
+            if not self._relayout_due:  # once, however many lines are drawn before it runs
+                self._relayout_due = True
+                self.call_later(self._relayout, keep_anchor=not self.following)
         elif (y == 0 and self.following and self.at_newest and self._lines
               and self.scroll_y < self.max_scroll_y):
             # Following means the newest line is in view: whatever layout change came between
