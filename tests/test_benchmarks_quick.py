@@ -22,6 +22,7 @@ NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss"}
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(420)  # the run itself is capped at 240 s below
 def test_quick_benchmark_reports_every_figure() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PEERS_HOME", "PEERS_HUB")}
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json"],
