@@ -132,6 +132,7 @@ class PeersApp(App[None]):
         super().exit(*args, **kwargs)
 
     def _stop_threads(self) -> None:
+        self.workers.cancel_all()  # thread workers see it at their next check
         self.outbox.close()
         if self._notifier is not None:
             self._notifier.interrupt()
@@ -189,14 +190,17 @@ class PeersApp(App[None]):
         event loop first (that hop, and the recounts queued beside it, cost 50-150 ms).
         """
         notifier = ChangeNotifier()
+        worker = get_current_worker()
         for group_id, path in groups:
+            if worker.is_cancelled:  # the app closed while hundreds of groups were looked at
+                notifier.close()
+                return
             notifier.watch(group_id, Path(path))
         previous, self._notifier = self._notifier, notifier
         if previous is not None:
             previous.interrupt()  # the watcher this one replaces (the list of groups changed)
         # Counts taken before the watcher looked could miss a commit made in between.
         self.post_message(GroupsChanged(frozenset(group_id for group_id, _ in groups)))
-        worker = get_current_worker()
         read: LiveFeed | None = None  # the feed this thread keeps a connection open for
         try:
             while not worker.is_cancelled and not notifier.interrupted:
@@ -256,10 +260,16 @@ class PeersApp(App[None]):
     def _count_summaries(self, group_ids: frozenset[str] | None) -> None:
         """Unread counts and standings, from capped count queries."""
         started = time.monotonic()
+        worker = get_current_worker()
         entries = self.account.entries()
         known = {s.id: s for s in self.summaries}
-        fresh = {e.id: self.account.summary(e) for e in entries
-                 if group_ids is None or e.id in group_ids or e.id not in known}
+        fresh = {}
+        for entry in entries:
+            if group_ids is None or entry.id in group_ids or entry.id not in known:
+                if worker.is_cancelled:
+                    return  # the app is closing: counting 200 groups must not hold it open
+                fresh[entry.id] = self.account.summary(entry)
+                time.sleep(0)  # let the event loop take the interpreter between two groups
         self.call_from_thread(self._summaries_ready, [e.id for e in entries], fresh, started)
 
     def _summaries_ready(self, order: list[str], fresh: dict[str, GroupSummary],
