@@ -91,8 +91,8 @@ class Account:
     def last_group(self) -> GroupEntry:
         """The group the user had open last, else the personal group."""
         wanted = self.personal.setting("last_group")
-        entries = self.entries()
-        return next((e for e in entries if e.id == wanted), entries[0])
+        entry = self.personal.group(wanted) if wanted else None  # one row, not all 200
+        return entry if entry is not None else self.entries()[0]
 
     def set_last_group(self, group_id: str) -> None:
         self.personal.set_setting("last_group", group_id)

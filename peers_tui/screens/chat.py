@@ -134,7 +134,7 @@ class ChatScreen(Screen[None]):
         composer.move_cursor(composer.document.end)
         composer.placeholder = f"Message {inert(entry.name, allow_newlines=False)}  (Enter sends, Alt+Enter or Ctrl+J: new line)"
         composer.focus()
-        self.refresh_roster()
+        self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
 
     @property
     def following(self) -> bool:
