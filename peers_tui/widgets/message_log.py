@@ -341,6 +341,7 @@ class MessageLog(ScrollView, can_focus=True):
             self.following = True
             self.unseen = 0
             self.scroll_end(animate=False)
+            self._report_read()
         else:
             self._generation += 1
             self._load("recent", None)
