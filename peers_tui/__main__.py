@@ -1,5 +1,5 @@
 """Allow `python -m peers_tui`."""
 
-from peers_tui.cli import main
+from peers_tui.launch import main
 
 raise SystemExit(main())

@@ -124,6 +124,7 @@ class PeersApp(App[None]):
         # the app: moved out of the collector's view, a full collection no longer walks it,
         # and no longer stalls a live message by tens of milliseconds.
         gc.freeze()
+        gc.enable()  # paused for start-up by the launcher (peers_tui.launch)
         self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def, override]

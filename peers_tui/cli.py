@@ -7,6 +7,7 @@ is imported only when it is started.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sqlite3
 import sys
@@ -201,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
     from peers_tui import subcommands
 
     if args.command in (None, "open"):
-        return subcommands.start_tui(args)
+        return subcommands.start_tui(args)  # the app resumes collecting after its first paint
+    gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
     handler = getattr(subcommands, f"cmd_{args.command}")
     return handler(args)
