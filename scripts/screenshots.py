@@ -27,10 +27,14 @@ from tests.test_snapshots import settle  # noqa: E402
 OUT = ROOT / "screenshots"
 
 
-async def shoot(demo, name: str, size: tuple[int, int],
-                then: Callable[[object], Awaitable[None]] | None = None) -> None:
+async def shoot(scratch: Path, name: str, size: tuple[int, int],
+                then: Callable[[object], Awaitable[None]] | None = None,
+                group: str = "release-crew") -> None:
+    # A fresh sample hub for each picture: opening a group marks it read, which would take
+    # the "new messages" line and the unread counts out of the pictures after the first.
+    demo = build_demo(scratch / name)
     account = demo.account("alice")
-    app = PeersApp(account, account.resolve("release-crew"), config_file=demo.root / "c.toml")
+    app = PeersApp(account, account.resolve(group), config_file=demo.root / "c.toml")
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         if then is not None:
@@ -58,13 +62,14 @@ async def help_screen(pilot) -> None:
 
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        demo = build_demo(Path(scratch) / "demo")
-        await shoot(demo, "chat", (120, 32))
-        await shoot(demo, "chat-80x24", (80, 24))
-        await shoot(demo, "group-list", (100, 24), group_list)
-        await shoot(demo, "search", (120, 32), search)
-        await shoot(demo, "help", (120, 42), help_screen)
+    with tempfile.TemporaryDirectory() as name:
+        scratch = Path(name)
+        await shoot(scratch, "chat", (120, 32))
+        await shoot(scratch, "chat-80x24", (80, 24))
+        # From another group, so release-crew shows its unread count and mention mark.
+        await shoot(scratch, "group-list", (100, 24), group_list, group="book club")
+        await shoot(scratch, "search", (120, 32), search)
+        await shoot(scratch, "help", (120, 42), help_screen)
 
 
 if __name__ == "__main__":
