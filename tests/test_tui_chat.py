@@ -256,6 +256,21 @@ async def test_opening_a_group_and_following_it_marks_it_read(alice: User, bob: 
                        timeout=5)
         await wait_for(pilot, lambda: any(s.name == "team" and s.unread == 0
                                           for s in app.summaries))
+        # What arrives while the group list covers the log is not read until the user is back.
+        read = log.newest_id
+        await pilot.press("ctrl+g")
+        bob.spawn("send", "team", "behind the group list")
+        await wait_for(pilot, lambda: log.views[-1].body == "behind the group list")
+        app.chat.flush_read()
+        await pilot.pause(0.3)
+        assert app.account.resolve("team").read_marker == read
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat)
+        app_chat = app.chat
+        await wait_for(pilot, lambda: app_chat._read_upto is not None
+                       or app.account.resolve("team").read_marker == log.newest_id)
+        app_chat.flush_read()
+        await wait_for(pilot, lambda: app.account.resolve("team").read_marker == log.newest_id)
 
 
 async def test_live_lines_appended_match_a_full_layout(alice: User, bob: User, carol: User,

@@ -76,6 +76,7 @@ class ChatScreen(Screen[None]):
         self._topic: str | None = None
         self._membership: tuple[object, ...] = ()
         self._read_upto: str | None = None
+        self._read_when_back: str | None = None
         self._draft_loaded = ""                 # the draft as stored: saved again only if changed
         self._history_saved: list[str] = []
         self._read_timer: Timer | None = None
@@ -274,9 +275,18 @@ class ChatScreen(Screen[None]):
     def _read_up_to(self, event: MessageLog.ReadUpTo) -> None:
         """The newest message is on screen: remember it as read, once a second at most, so a
         busy group does not write to personal.db at every message."""
+        if self.app.screen is not self:
+            # Arrived under the group list, a search or help: not seen until the user is back.
+            self._read_when_back = max(self._read_when_back or "", event.message_id)
+            return
         self._read_upto = max(self._read_upto or "", event.message_id)
         if self._read_timer is None:
             self._read_timer = self.set_timer(READ_MARK_DELAY, self.flush_read)
+
+    def on_screen_resume(self) -> None:
+        waiting, self._read_when_back = self._read_when_back, None
+        if waiting is not None and self.following:
+            self.post_message(MessageLog.ReadUpTo(self.message_log, waiting))
 
     def flush_read(self) -> None:
         if self._read_timer is not None:
