@@ -70,6 +70,11 @@ class ChatScreen(Screen[None]):
         self.presence = Presence(account.paths.hub)
         self.feed: LiveFeed | None = None
         self._can_post = True
+        # The breakpoint class the first resize would set, set now: set then, it restyles
+        # every widget once more before the first paint.
+        width = self.app.size.width
+        self.add_class(next((name for least, name in reversed(self.HORIZONTAL_BREAKPOINTS)
+                             if width >= least), "-narrow"))
         self.composer = Composer(id="composer")
         self.message_log = MessageLog(id="log")
         self._activity = ""
