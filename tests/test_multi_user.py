@@ -142,6 +142,45 @@ def test_a_group_file_bob_may_not_write_reads_but_refuses_posts(unix_users):
         "one", "two", "alice can still post"]
 
 
+FOLLOW_READ_ONLY = """
+import sys
+from pathlib import Path
+from peers_tui.core.account import Account
+from peers_tui.core.live_feed import LiveFeed
+account = Account(Path(sys.argv[1]), Path(sys.argv[2]))
+store = account.store(account.resolve(sys.argv[3]))
+feed = LiveFeed(store, store.last_rowid())
+feed.read()
+print("watching", flush=True)
+sys.stdin.readline()
+print(",".join(view.body for view in feed.read().views), flush=True)
+"""
+
+
+def test_a_live_reader_of_a_group_it_may_not_write_sees_new_messages(unix_users):
+    """bob's app follows a group file he may only read (0640, opened `immutable`, a snapshot):
+    what alice posts after his first read must still reach him (the open group's connection
+    is kept between reads only when it sees later commits)."""
+    alice, bob = unix_users["alice"], unix_users["bob"]
+    group_id = founded_team(alice, bob)
+    alice.ok("send", "team", "before")
+    alice.as_user("chmod", "0640", str(alice.hub / f"{group_id}.db"))
+    follower = subprocess.Popen(
+        ["setpriv", f"--reuid={bob.account}", f"--regid={bob.account}", "--init-groups",
+         "/usr/bin/python3", "-P", "-c", FOLLOW_READ_ONLY, str(bob.home), str(bob.hub), "team"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=bob.env(), cwd=bob.site)
+    try:
+        assert follower.stdout.readline().strip() == "watching", follower.stderr.read()
+        alice.ok("send", "team", "after bob looked")
+        out, err = follower.communicate("go\n", timeout=30)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+    assert follower.returncode == 0, err
+    assert out.strip() == "after bob looked"
+
+
 def test_doctor_run_by_a_user_flags_unsafe_modes(unix_users):
     alice, bob = unix_users["alice"], unix_users["bob"]
     group_id = founded_team(alice, bob)

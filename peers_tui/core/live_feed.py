@@ -40,13 +40,18 @@ class LiveFeed:
         """Everything stored after the last read (PeersError if the file cannot be read)."""
         with self._lock, self.store.session():
             thread = threading.get_ident()
-            if thread not in self._held:
+            # A file this process may not write is opened `immutable` (database.Database):
+            # a snapshot that never sees later commits. Such a connection is never kept.
+            snapshot = self.store.db.read_only is not None
+            if thread not in self._held and not snapshot:
                 held = self.store.db.connection_context()
                 held.__enter__()  # nested in the session's: outlives it, until release()
                 self._held[thread] = held
             views, position = self.store.since(self.position)
             membership = self.store.membership_mark()
             self.position = max(self.position, position)
+            if snapshot:
+                self.release()
             return LiveBatch(self.group_id, views, self.position, membership)
 
     def release(self) -> None:
