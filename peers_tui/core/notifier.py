@@ -189,7 +189,9 @@ class ChangeNotifier:
             return False
         self._stats[group_id] = stat_token(path)
         reader = None
-        if group_id in self._rechecks:
+        # Not for a file we may not write: that is read `immutable`, a snapshot that would
+        # hide the very commit the re-checks wait for.
+        if group_id in self._rechecks and unwritable_reason(path) is None:
             reader = self._readers.get(group_id)
             if reader is None:
                 with contextlib.suppress(sqlite3.Error):
