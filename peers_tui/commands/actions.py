@@ -15,6 +15,7 @@ from peers_tui.core.views import MessageView
 
 if TYPE_CHECKING:
     from peers_tui.app import PeersApp
+    from peers_tui.core.personal_store import GroupEntry
     from peers_tui.screens.chat import ChatScreen
 
 
@@ -65,22 +66,21 @@ class SlashActions:
     def do_create(self, chat: ChatScreen, args: str) -> None:
         if not args:
             raise PeersError("usage: /create NAME")
-        entry_box = []
-
-        def work() -> str:
-            entry_box.append(self.account.create_group(args))
-            return f"created {args}"
-        self._background(chat, work, then=lambda: self.app.group_added(entry_box[0]))
+        self._add_group(chat, lambda: self.account.create_group(args), "created")
 
     def do_join(self, chat: ChatScreen, args: str) -> None:
         if not args:
             raise PeersError("usage: /join CODE")
-        entry_box = []
+        self._add_group(chat, lambda: self.account.join(args), "joined")
+
+    def _add_group(self, chat: ChatScreen, add: Callable[[], GroupEntry], done: str) -> None:
+        """Create or join in the background; then watch the new group and open it."""
+        added: list[GroupEntry] = []
 
         def work() -> str:
-            entry_box.append(self.account.join(args))
-            return f"joined {entry_box[0].name}"
-        self._background(chat, work, then=lambda: self.app.group_added(entry_box[0]))
+            added.append(add())
+            return f"{done} {added[0].name}"
+        self._background(chat, work, then=lambda: self.app.group_added(added[0]))
 
     def do_invite(self, chat: ChatScreen, args: str) -> None:
         role, uses, expires = Role.WRITER, None, None

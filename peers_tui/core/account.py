@@ -194,7 +194,7 @@ class Account:
     def summary(self, entry: GroupEntry) -> GroupSummary:
         try:
             store = self.store(entry)
-            roster = store.roster()
+            roster = store.current_roster()  # replayed only if its membership changed
             member = roster.members.get(self.user_id)
             state = member.state if member else "not a member"
             role = member.role.label if member and member.state == ACTIVE else None

@@ -235,6 +235,12 @@ class GroupStore:
         self._roster_memo = (mark, roster)
         return roster
 
+    @property
+    def roster_mark(self) -> tuple[object, ...] | None:
+        """The `membership_mark` that the roster last read (`current_roster`) was checked at."""
+        memo = self._roster_memo
+        return memo[0] if memo is not None else None
+
     def members(self, include_former: bool = False) -> list[MemberView]:
         roster = self.current_roster()
         return [_member_view(member) for member in sorted(

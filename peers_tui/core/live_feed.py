@@ -48,7 +48,8 @@ class LiveFeed:
                 held.__enter__()  # nested in the session's: outlives it, until release()
                 self._held[thread] = held
             views, position = self.store.since(self.position)
-            membership = self.store.membership_mark()
+            # Reading new rows checked the roster against the mark already: not twice.
+            membership = (self.store.roster_mark if views else None) or self.store.membership_mark()
             self.position = max(self.position, position)
             if snapshot:
                 self.release()

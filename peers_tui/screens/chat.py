@@ -145,8 +145,7 @@ class ChatScreen(Screen[None]):
     @property
     def following(self) -> bool:
         """The log shows the newest messages and keeps them in view as more arrive."""
-        log = self.message_log
-        return log.is_mounted and log.following and log.at_newest
+        return self.message_log.is_mounted and self.message_log.tailing
 
     def log_views(self) -> list[MessageView]:
         return list(self.query_one(MessageLog).views)

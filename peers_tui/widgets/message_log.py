@@ -174,7 +174,7 @@ class MessageLog(ScrollView, can_focus=True):
                 below += 0 if self.following else 1
             elif not self.at_newest and self.views and view.id > self.views[-1].id:
                 below += 1  # beyond the window: counted, fetched when the user gets there
-        if self.following and self.at_newest:
+        if self.tailing:
             appended = len(self.views) - added
             if changed or len(self.views) > MAX_BUFFER or not self._append(appended):
                 # Trim a window more than needed, so the next messages are cheap appends again.
@@ -188,11 +188,16 @@ class MessageLog(ScrollView, can_focus=True):
             self.unseen += below
 
     @property
+    def tailing(self) -> bool:
+        """The newest messages are loaded and kept in view as more arrive (like `tail -f`)."""
+        return self.following and self.at_newest
+
+    @property
     def newest_id(self) -> str | None:
         return self.views[-1].id if self.views else None
 
     def _report_read(self) -> None:
-        if self.following and self.at_newest and self.views:
+        if self.tailing and self.views:
             self.post_message(self.ReadUpTo(self, self.views[-1].id))
 
     # ----------------------------------------------------------------- loading
@@ -288,7 +293,7 @@ class MessageLog(ScrollView, can_focus=True):
     def _maybe_load(self) -> None:
         if self._loading or self.source is None or not self.views:
             return
-        if self.following and self.at_newest and self.scroll_y < self.max_scroll_y:
+        if self.tailing and self.scroll_y < self.max_scroll_y:
             return  # the newest are about to be scrolled into view: load what is near there
         if self.scroll_y < LOAD_MARGIN and not self.at_oldest:
             self._load("older", self.views[0].id)
@@ -445,7 +450,7 @@ class MessageLog(ScrollView, can_focus=True):
             self._cache.clear()
         self._lines, self._owners, self._width = lines, owners, width
         self._set_virtual_size(Size(width, len(lines)))
-        if self.following and self.at_newest:
+        if self.tailing:
             self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
         elif anchor is not None:
             anchor_id, offset = anchor
@@ -534,7 +539,7 @@ class MessageLog(ScrollView, can_focus=True):
             # The width changed (or the first paint): lay out now, so this very frame shows
             # the lines at their width, the newest in view, instead of the next one.
             self._relayout(keep_anchor=not self.following)
-            if self.following and self.at_newest:
+            if self.tailing:
                 self.set_reactive(ScrollView.scroll_y, self.max_scroll_y)
                 self.set_reactive(ScrollView.scroll_target_y, self.max_scroll_y)
                 if self.show_vertical_scrollbar:
@@ -545,7 +550,7 @@ class MessageLog(ScrollView, can_focus=True):
             if not self._relayout_due:  # once, however many lines are drawn before it runs
                 self._relayout_due = True
                 self.call_later(self._relayout, keep_anchor=not self.following)
-        elif (y == 0 and self.following and self.at_newest and self._lines
+        elif (y == 0 and self.tailing and self._lines
               and self.scroll_y < self.max_scroll_y):
             # Following means the newest line is in view: whatever layout change came between
             # (sizes settling at start-up, a scroll done before it), put it back.
