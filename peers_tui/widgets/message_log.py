@@ -498,7 +498,7 @@ class MessageLog(ScrollView, can_focus=True):
             return False
         if layout.marker_at is None and self._marker_index() is not None:
             return False
-        known = {label_key: None for label_key in layout.labels}
+        known = set(layout.labels)
         handles = {view.display_author: view.author_id for view in self.views[:start]}
         for view in self.views[start:]:
             label_key = view.author_id + view.display_author
@@ -510,7 +510,7 @@ class MessageLog(ScrollView, can_focus=True):
                 return False
             layout.labels[label_key] = view.display_author
             handles[view.display_author] = view.author_id
-            known[label_key] = None
+            known.add(label_key)
         self._emit(start, self._lines, self._owners)
         self._set_virtual_size(Size(width, len(self._lines)))
         self._scroll_end_soon()
