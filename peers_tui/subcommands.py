@@ -18,7 +18,7 @@ from peers_tui.core.invites import parse_duration
 from peers_tui.core.personal_store import PERSONAL_FILE
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MessageView
-from peers_tui.format import format_message
+from peers_tui.format import INDENT, format_message
 from peers_tui.paths import home_dir, hub_dir
 
 
@@ -79,6 +79,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
         unread = f"{group.unread} unread" + (f", {group.mentions} mentions" if group.mentions else "")
         standing = group.role if group.state == "active" else group.state
         extra = (f"  ({group.problem})" if group.problem
+                 else f"  (WARNING: {group.warning})" if group.warning
                  else f"  (read-only: {group.read_only})" if group.read_only else "")
         out(f"{group.id[:10]}  {group.name:<20}  {standing:<12}  {unread}{extra}")
     return 0
@@ -139,9 +140,14 @@ def print_messages(messages: list[MessageView], args: argparse.Namespace) -> Non
     for message in messages:
         if getattr(args, "json", False):
             out_json(message.to_json())
+            for change in message.forged_changes:
+                out_json(change.to_json(message.id))
         else:
             line = format_message(message)
             out(f"{message.id} {line}" if getattr(args, "ids", False) else line)
+            for change in message.forged_changes:
+                out(f"{INDENT}[UNVERIFIED {change.kind} of the message above by {change.author} "
+                    f"({change.fingerprint}): {change.reason}]")
     sys.stdout.flush()
 
 
@@ -189,7 +195,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_members(args: argparse.Namespace) -> int:
-    for member in account(args).members(args.group, include_former=args.all):
+    members, problems = account(args).members_checked(args.group, include_former=args.all)
+    for problem in problems:
+        print(f"peers: warning: {problem}", file=sys.stderr)
+    for member in members:
         if args.json:
             out_json(member.to_json())
         else:

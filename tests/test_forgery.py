@@ -174,18 +174,22 @@ def test_newer_schema_is_refused_clearly(alice: User, team):
     assert "newer peers" in alice.fails("log", "team").err
 
 
-def test_removed_member_backdating_a_message_is_shown_as_late(alice: User, bob: User, team):
-    """bob, removed, signs a message claiming the membership state from before his removal."""
+def test_removed_member_signing_under_an_old_state_is_void_for_every_reader(
+        alice: User, bob: User, carol: User, team):
+    """bob, removed, signs a message claiming the membership state from before his removal.
+    The removal recorded a cut at bob's last record, so this is decided from the signed
+    records alone: alice and carol (who never saw the file before) agree."""
     bob.ok("send", "team", "before removal")
+    carol.ok("join", alice.ok("invite", "team").out)
     alice.ok("remove", "team", "bob")
-    alice.ok("log", "team")  # alice has now seen the removal
     from peers_tui.core.encoding import record_hash as digest
     with db(bob, team) as conn:
         previous = conn.execute("SELECT record FROM message WHERE author_seq = 1").fetchone()[0]
     forge_message(bob, team, "backdated after removal", member_seq=1, aseq=2,
                   aprev=digest(previous))
-    shown = log_json(alice)[-1]
-    assert shown["body"] == "backdated after removal" and shown["verified"] is False
-    assert shown["problem"].startswith("late:")
+    for reader in (alice, carol):
+        shown = log_json(reader)[-1]
+        assert shown["body"] == "backdated after removal" and shown["verified"] is False
+        assert shown["problem"].startswith("signed after its author was removed")
     first = log_json(alice)[0]
     assert first["verified"] is True  # what bob wrote while a member stays genuine

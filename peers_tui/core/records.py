@@ -14,7 +14,9 @@ from typing import Any
 from peers_tui.core.encoding import canonical_json, now_ms, record_hash
 from peers_tui.core.identity import Keypair, verify_signature
 
-FORMAT_VERSION = 1
+# 2: invites and revocations joined their authors' chains; removals, demotions and leaves
+# record a cut. Records of format 1 carry neither, so no rule could bound them: not accepted.
+FORMAT_VERSION = 2
 MAX_RECORD_BYTES = 256 * 1024
 
 
