@@ -182,9 +182,11 @@ class HistoryReader:
     def _forged(self, row: Message, problem: str) -> ForgedChange:
         author = str(row.author)
         kind = row.kind if row.kind in EFFECT_KINDS else "change"
+        created = row.created_at if isinstance(row.created_at, int) else 0
         return ForgedChange(id=str(row.id), kind=str(kind), author_id=author,
                             author=self.handle(author), fingerprint=fingerprint(author),
-                            reason=problem)
+                            reason=problem, body=str(row.body or "")[:MAX_SHOWN_CHARS],
+                            created_at=created)
 
     def _replies(self, checked: dict[str, Checked], edits: dict[str, str],
                  deleted: set[str]) -> dict[str, tuple[str, str]]:

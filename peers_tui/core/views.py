@@ -19,11 +19,16 @@ class ForgedChange:
     author: str
     fingerprint: str
     reason: str
+    body: str = ""
+    created_at: int = 0
 
     def to_json(self, target: str) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "target": target, "author_id": self.author_id,
-                "author": self.author, "fingerprint": self.fingerprint, "verified": False,
-                "problem": self.reason}
+        """Every key a message row has, plus the message it aimed at."""
+        return {"id": self.id, "author_id": self.author_id, "author": self.author,
+                "fingerprint": self.fingerprint, "body": self.body,
+                "created_at": iso_utc(self.created_at), "kind": self.kind, "verified": False,
+                "reply_to": None, "edited": False, "deleted": False, "imported": False,
+                "problem": self.reason, "target": target}
 
     def describe(self) -> str:
         return f"a forged {self.kind} by {self.author} ({self.fingerprint}): {self.reason}"
