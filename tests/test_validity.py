@@ -287,3 +287,25 @@ def test_reply_previews_show_the_current_state(alice, bob, team):
     assert '(re bob: "final text") re first' in text
     assert '(re bob: "(message deleted)") re gone' in text
     assert "draft text" not in text and "will vanish" not in text
+
+
+# ----------------------------------------------------------------- the TUI
+async def test_the_tui_shows_a_banner_and_marks_the_group_when_history_was_cut(alice, bob, team):
+    import shutil
+
+    from textual.widgets import Static
+
+    from tests.tui_helpers import make_app, wait_for
+    bob.ok("send", "team", "one")
+    alice.ok("log", "team")
+    saved = path(alice, team).with_suffix(".old")
+    shutil.copy(path(alice, team), saved)
+    bob.ok("send", "team", "two")
+    alice.ok("log", "team")
+    shutil.copy(saved, path(alice, team))  # the file put back to an older copy
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        banner = app.screen.query_one("#history-warning", Static)
+        await wait_for(pilot, lambda: banner.has_class("-visible"))
+        assert "history deleted" in str(banner.render())
+        await wait_for(pilot, lambda: any(s.warning for s in app.summaries if s.id == team))

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from peers_tui.core.account import Account
+from peers_tui.core.account import Account, membership_problems
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.live_feed import LiveBatch, LiveFeed
@@ -52,6 +52,7 @@ class ChatScreen(Screen[None]):
         topic: str | None
         role: str | None
         state: str
+        warning: str | None = None  # history deleted, file rolled back, a forged change
 
     @dataclass
     class LiveLoaded(Message):
@@ -88,6 +89,7 @@ class ChatScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="topic-bar")
+        yield Static(id="history-warning")
         with Horizontal(id="chat-body"):
             yield self.message_log
             yield RosterPanel(id="roster")
@@ -214,6 +216,7 @@ class ChatScreen(Screen[None]):
             members = store.members(include_former=False)
             present = self.presence.present([m.user_id for m in members])
             topic = store.topic()
+            warning = self._check_history(store)
         except PeersError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
@@ -222,7 +225,18 @@ class ChatScreen(Screen[None]):
         self.post_message(self.RosterLoaded(
             store.group_id, membership, members, present, topic,
             me.role.label if me and me.state == "active" and not read_only else None,
-            f"read-only: {read_only}" if read_only else me.state if me else "not a member"))
+            f"read-only: {read_only}" if read_only else me.state if me else "not a member",
+            warning))
+
+    def _check_history(self, store: GroupStore) -> str | None:
+        """Compare the file with the heads this user verified before (on the worker's
+        thread); pin the newest verified heads when nothing is amiss."""
+        entry = self.entry
+        problems = self.account.pin_problems(entry, store)
+        if not problems:
+            self.account.pin_read(entry, store, store.recent(40))
+        problems += membership_problems(store.current_roster())
+        return str(problems[0]) if problems else None
 
     @on(RosterLoaded)
     def _roster_loaded(self, event: RosterLoaded) -> None:
@@ -233,6 +247,11 @@ class ChatScreen(Screen[None]):
         self.query_one(RosterPanel).show(event.members, event.present)
         self.query_one(Composer).handles = [m.handle for m in event.members]
         self.query_one("#topic-bar", Static).update(self._title_text(event.topic))
+        banner = self.query_one("#history-warning", Static)
+        banner.set_class(event.warning is not None, "-visible")
+        if event.warning is not None:
+            banner.update(Text(f"⚠ {inert(event.warning, allow_newlines=False)}", no_wrap=True,
+                               overflow="ellipsis"))
         can_post = event.role in ("writer", "admin", "owner")
         if can_post != self._can_post:
             self._can_post = can_post
