@@ -104,6 +104,9 @@ def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
         raise RecordError("record is not valid JSON") from exc
     if not isinstance(data, dict):
         raise RecordError("record is not a JSON object")
+    if data.get("v") == 1:
+        raise RecordError("record of format 1, from a peers older than its validity rules: "
+                          "no longer accepted")
     if data.get("v") != FORMAT_VERSION:
         raise RecordError(f"unknown record format {data.get('v')!r}")
     kinds = (kind,) if isinstance(kind, str) else kind
