@@ -13,8 +13,7 @@ from pathlib import Path
 
 from peers_tui.core.account import Account
 from peers_tui.core.encoding import b32, fixed_clock
-from peers_tui.core.identity import KEY_FILE, load_or_create_keypair
-from peers_tui.core.records import sign
+from peers_tui.core.identity import KEY_FILE
 from peers_tui.core.roles import Role
 
 PEOPLE = {"alice": b"A" * 32, "bob": b"B" * 32, "carol": b"C" * 32, "dmitri": b"D" * 32}
@@ -101,14 +100,7 @@ def _conversation(demo: Demo, accounts: dict[str, Account]) -> None:
 
 def _forge(demo: Demo, name: str, group_id: str, body: str, created_at: int) -> None:
     """A reader writes a message straight into the file: peers must flag it, not show it."""
-    import sqlite3
+    from peers_tui.testing.forge import Forger
 
-    keypair = load_or_create_keypair(demo.home(name))
-    record = sign(keypair, "msg", group_id, {
-        "id": "01ZZZZZZZZZZZZZZZZZZZZZZZZ", "type": "text", "body": body, "mseq": 3,
-        "aseq": 1, "aprev": ""}, created_at=created_at)
-    with sqlite3.connect(demo.hub / f"{group_id}.db") as conn:
-        conn.execute("INSERT INTO message (id, author, author_seq, kind, created_at, body, record,"
-                     " sig) VALUES (?,?,?,?,?,?,?,?)",
-                     ("01ZZZZZZZZZZZZZZZZZZZZZZZZ", keypair.public_id, 1, "text", created_at, body,
-                      record.text, record.sig))
+    Forger(demo.home(name)).message(demo.hub / f"{group_id}.db", group_id, body, mseq=3,
+                                    aseq=1, aprev="", t=created_at, id="01ZZZZZZZZZZZZZZZZZZZZZZZZ")

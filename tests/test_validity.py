@@ -309,3 +309,17 @@ async def test_the_tui_shows_a_banner_and_marks_the_group_when_history_was_cut(a
         await wait_for(pilot, lambda: banner.has_class("-visible"))
         assert "history deleted" in str(banner.render())
         await wait_for(pilot, lambda: any(s.warning for s in app.summaries if s.id == team))
+
+
+def test_a_removed_admin_cannot_change_membership_after_the_removal(alice, bob, carol, admin_bob):
+    """Membership changes are judged in the state just before them: whatever state bob's
+    change claims, it comes after his removal in the log."""
+    db = path(alice, admin_bob)
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    alice.ok("remove", "team", "bob")
+    forger = Forger(bob.home)
+    forger.change(db, admin_bob, "remove", Forger(carol.home).user_id)
+    forger.change(db, admin_bob, "role", forger.user_id, extra={"role": 60})
+    assert handles(alice) == {"alice": "owner", "carol": "writer"}
+    assert "does not count" in alice.ok("members", "team").err
+    assert alice.run("verify", "team").code == 1
