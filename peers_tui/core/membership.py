@@ -83,6 +83,8 @@ class InviteTerms:
     # (signer, member_seq, aseq, hash) of each revoke record naming this invite; which of them
     # count is decided during replay, once the revoker's standing at that point is known.
     revocations: tuple[tuple[str, int, int, str], ...] = ()
+    # Other invite records naming the same key (only its first claimant is this one).
+    alternatives: tuple[InviteTerms, ...] = ()
 
 
 @dataclass
@@ -105,6 +107,8 @@ class Roster:
     # The latest signed time among changes by admins and owners: a join after them is at
     # least that late, whatever time the joiner claims (invite expiry; see _check_join).
     admin_clock: int = 0
+    # Places of author chains held by invites and revocations (a message there is a fork).
+    invite_positions: frozenset[tuple[str, int]] = frozenset()
     # Per user: the seqs at which their role changed and the role from then on (None: not a member).
     _history: dict[str, tuple[list[int], list[Role | None]]] = field(default_factory=dict)
 
@@ -201,9 +205,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             raise RecordError("a join must be signed by the joiner")
         if roster.active(target):
             raise RecordError("already a member")
-        terms = invites.get(str(data.get("invite")))
-        _check_join(roster, seq, record, terms)
-        assert terms is not None
+        terms = _usable_invite(roster, seq, record, invites.get(str(data.get("invite"))))
         roster.invite_uses[terms.key] = roster.invite_uses.get(terms.key, 0) + 1
         new = Member(target, check_handle(data.get("handle")), terms.role, ACTIVE, seq)
     elif action == "leave":
@@ -249,6 +251,22 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
         roster.admin_clock = max(roster.admin_clock, record.created_at)
     roster.head_seq = seq
     roster.head_hash = record.hash
+
+
+def _usable_invite(roster: Roster, seq: int, record: SignedRecord,
+                   found: InviteTerms | None) -> InviteTerms:
+    """The invite record a join may use: of several claiming its key, the first that passes."""
+    if found is None:
+        raise RecordError("join names an unknown invite")
+    first_error: RecordError | None = None
+    for candidate in (found, *found.alternatives):
+        try:
+            _check_join(roster, seq, record, candidate)
+            return candidate
+        except RecordError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    raise first_error
 
 
 def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTerms | None) -> None:
