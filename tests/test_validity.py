@@ -362,3 +362,15 @@ def test_a_branch_forked_below_the_cut_is_not_let_through(alice, bob, carol, adm
     assert "carol" not in handles(alice)
     second = [m for m in log_json(alice) if m["body"] == "second"][0]
     assert second["verified"] is False and "forked chain" in second["problem"]
+
+
+async def test_the_tui_shows_a_forged_edit_as_its_own_line_and_keeps_the_message(alice, bob, team):
+    from tests.tui_helpers import make_app, screen_text, wait_for
+    target = alice.ok("send", "team", "the meeting is at 10").out.strip()
+    Forger(bob.home).edit(path(alice, team), team, target, "cancelled")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "forged edit" in screen_text(app))
+        text = screen_text(app)
+        assert "the meeting is at 10" in text and "cancelled" not in text
+        assert "⚠ unverified" not in text

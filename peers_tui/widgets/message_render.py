@@ -92,6 +92,11 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
         warning = Text(f"⚠ unverified: {inert(view.problem or 'unknown problem', allow_newlines=False)}",
                        style=styles.problem)
         lines.extend(warning.wrap(console, body_width))
+    for change in view.forged_changes:  # never applied: the message above keeps its state
+        forged = Text(f"⚠ forged {change.kind} by {inert(change.author, allow_newlines=False)} "
+                      f"({change.fingerprint}), not applied: "
+                      f"{inert(change.reason, allow_newlines=False)}", style=styles.problem)
+        lines.extend(forged.wrap(console, body_width))
 
     name_text = clip(inert(name, allow_newlines=False), author_width)
     name_style = styles.dim if name in ("*", "--") else colour
