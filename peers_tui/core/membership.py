@@ -124,6 +124,12 @@ class Roster:
         seqs.append(member.since_seq)
         roles.append(member.role if member.state == ACTIVE else None)
 
+    @property
+    def founder_in_charge(self) -> str | None:
+        """The founder, while they have not handed the group over and left: until then
+        nobody can remove or demote them. Once gone they are an ordinary member if they return."""
+        return None if self.cuts.get(self.founder) else self.founder
+
     def active(self, user_id: str) -> Member | None:
         member = self.members.get(user_id)
         return member if member is not None and member.state == ACTIVE else None
@@ -211,8 +217,10 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
     elif action == "leave":
         if signer != target or current is None or current.state != ACTIVE:
             raise RecordError("only an active member can leave, and only by themselves")
-        if target == roster.founder:
-            raise RecordError("the founder cannot leave")
+        if target == roster.founder_in_charge and not any(
+                m.role is Role.OWNER for m in roster.members.values()
+                if m.state == ACTIVE and m.user_id != target):
+            raise RecordError("the founder can leave only after making someone else an owner")
         new = replace(current, state=LEFT, since_seq=seq)
         cut = Cut(seq, *parse_cut(data.get("cut")), "gone (left)")
     elif action == "handle":
@@ -224,7 +232,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             raise RecordError("signer is not a member")
         if current is None or current.state != ACTIVE:
             raise RecordError("target is not an active member")
-        if target == roster.founder:
+        if target == roster.founder_in_charge:
             raise RecordError("the founder's membership cannot be changed")
         if not may_manage(signer_role, current.role):
             raise RecordError(f"{signer_role.with_article} cannot change {current.role.with_article}")
