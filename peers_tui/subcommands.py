@@ -14,9 +14,10 @@ from peers_tui.core.doctor import (
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import KEY_FILE, fingerprint
-from peers_tui.core.invites import parse_duration
+from peers_tui.core.invites import describe_terms
 from peers_tui.core.personal_store import PERSONAL_FILE
 from peers_tui.core.roles import Role
+from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 from peers_tui.format import INDENT, format_message
 from peers_tui.paths import home_dir, hub_dir
@@ -92,9 +93,11 @@ def cmd_invite(args: argparse.Namespace) -> int:
         out(f"revoked invite {key[:10]}")
         return 0
     role = Role.parse(args.role)
-    expires = parse_duration(args.expires) if args.expires else None
-    code = me.invite(args.group, role, args.uses, expires)
+    code = me.invite(args.group, role, args.uses, args.expires)
     out(str(code))
+    # Only the code goes to stdout (scripts capture it); its terms are said on stderr.
+    print(f"peers: invite to {inert(me.resolve(args.group).name, allow_newlines=False)}: "
+          f"joins as {role.label}, {describe_terms(args.uses, args.expires)}", file=sys.stderr)
     return 0
 
 

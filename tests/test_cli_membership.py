@@ -170,3 +170,17 @@ def test_the_founder_hands_the_group_over_and_leaves(alice, bob, team):
     alice.ok("join", bob.ok("invite", "team").out.strip())
     bob.ok("role", "team", "alice", "reader")
     assert bob.ok("verify", "team").code == 0
+
+
+def test_an_invite_by_default_admits_one_person_within_a_week(alice, bob, carol, team):
+    result = alice.ok("invite", "team")
+    assert result.out.count("\n") == 1 and result.out.startswith("peers1:")  # only the code
+    assert "1 use, expires in 1 week" in result.err
+    bob_code = result.out.strip()
+    carol.ok("join", bob_code)
+    dave = type(carol)("dave", carol.home.parent / "dave", carol.hub)
+    dave.ok("id", "--handle", "dave")
+    assert "used up" in dave.fails("join", bob_code).err
+    many = alice.ok("invite", "team", "--uses", "unlimited", "--expires", "never")
+    assert "unlimited uses, never expires" in many.err
+    assert alice.run("invite", "team", "--expires", "soon").code == 2

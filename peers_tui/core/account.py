@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from peers_tui.core.transfer import ImportResult
 
 MIN_PREFIX = 4
+# An invite made without saying otherwise: one person, within a week.
+DEFAULT_USES = 1
+DEFAULT_EXPIRES = 7 * 24 * 3600
 
 
 def default_handle() -> str:
@@ -226,8 +229,10 @@ class Account:
             raise Forbidden("the personal group is yours alone: it has no invites, roles or members to change")
         return entry, self.store(entry)
 
-    def invite(self, query: str, role: Role = Role.WRITER, uses: int | None = None,
-               expires_in: int | None = None) -> InviteCode:
+    def invite(self, query: str, role: Role = Role.WRITER, uses: int | None = DEFAULT_USES,
+               expires_in: int | None = DEFAULT_EXPIRES) -> InviteCode:
+        """An invite code for `query`: by default good for one join within seven days;
+        `uses` None = any number of joins, `expires_in` (seconds) None = never expires."""
         if uses is not None and uses < 1:
             raise PeersError("--uses must be at least 1")
         entry, store = self._group_store(query, shared=True)
