@@ -69,6 +69,11 @@ def build_parser() -> Parser:
 
     groups = sub.add_parser("groups", help="list your groups, the personal group first")
     groups.add_argument("--json", action="store_true")
+    groups.add_argument("--all", action="store_true", help="include archived groups")
+
+    archive = sub.add_parser("archive", help="hide a group from your list and Alt+N (e.g. one you left)")
+    archive.add_argument("group")
+    archive.add_argument("--undo", action="store_true", help="show it again")
 
     invite = sub.add_parser("invite", help="print an invite code (or revoke one)")
     invite.add_argument("group")

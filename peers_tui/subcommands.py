@@ -72,8 +72,15 @@ def cmd_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    entry = account(args).archive(args.group, archived=not args.undo)
+    name = inert(entry.name, allow_newlines=False)
+    out(f"{'unarchived' if args.undo else 'archived'} {name} ({entry.id})")
+    return 0
+
+
 def cmd_groups(args: argparse.Namespace) -> int:
-    for group in account(args).summaries():
+    for group in account(args).summaries(include_archived=args.all):
         if args.json:
             out_json(group.to_json())
             continue
@@ -82,6 +89,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
         extra = (f"  ({group.problem})" if group.problem
                  else f"  (WARNING: {group.warning})" if group.warning
                  else f"  (read-only: {group.read_only})" if group.read_only else "")
+        if group.archived:
+            extra += "  (archived)"
         out(f"{group.id[:10]}  {group.name:<20}  {standing:<12}  {unread}{extra}")
     return 0
 

@@ -184,3 +184,16 @@ def test_an_invite_by_default_admits_one_person_within_a_week(alice, bob, carol,
     many = alice.ok("invite", "team", "--uses", "unlimited", "--expires", "never")
     assert "unlimited uses, never expires" in many.err
     assert alice.run("invite", "team", "--expires", "soon").code == 2
+
+
+def test_a_group_you_left_can_be_archived_and_brought_back(alice, bob, team):
+    bob.ok("leave", "team")
+    bob.ok("archive", "team")
+    assert "team" not in bob.ok("groups").out
+    listed = bob.ok("groups", "--all", "--json").json()
+    assert [g["archived"] for g in listed if g["name"] == "team"] == [True]
+    assert "(archived)" in bob.ok("groups", "--all").out
+    assert bob.ok("log", "team").code == 0  # still readable by name
+    bob.ok("archive", "team", "--undo")
+    assert "team" in bob.ok("groups").out
+    assert "personal group" in bob.fails("archive", "personal").err

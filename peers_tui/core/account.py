@@ -117,6 +117,14 @@ class Account:
     def entries(self) -> list[GroupEntry]:
         return self.personal.groups()
 
+    def archive(self, query: str, archived: bool = True) -> GroupEntry:
+        """Hide a group from the list and Alt+N (or show it again); nothing in it changes."""
+        entry = self.resolve(query)
+        if entry.personal:
+            raise PeersError("the personal group cannot be archived")
+        self.personal.set_archived(entry.id, archived)
+        return entry
+
     def resolve(self, query: str) -> GroupEntry:
         """A group by full id, then a unique id prefix (4+ chars), then an exact name."""
         text = query.strip()
@@ -124,7 +132,7 @@ class Account:
             entry = self.personal.group(text.lower())
             if entry is not None:
                 return entry
-        entries = self.entries()
+        entries = self.personal.groups(include_archived=True)
         for entry in entries:
             if entry.id == text.lower():
                 return entry
@@ -135,7 +143,8 @@ class Account:
             if len(by_prefix) > 1:
                 raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
                                 + ", ".join(f"{e.name} ({e.id})" for e in by_prefix))
-        by_name = [e for e in entries if e.name == text]
+        by_name = ([e for e in entries if e.name == text and not e.archived]
+                   or [e for e in entries if e.name == text])
         if len(by_name) == 1:
             return by_name[0]
         if len(by_name) > 1:
@@ -202,9 +211,9 @@ class Account:
         entries.insert(target, entries.pop(index))
         self.personal.set_order([e.id for e in entries])
 
-    def summaries(self) -> list[GroupSummary]:
+    def summaries(self, include_archived: bool = False) -> list[GroupSummary]:
         """Every listed group with this user's standing in it and the unread counts."""
-        return [self.summary(entry) for entry in self.entries()]
+        return [self.summary(entry) for entry in self.personal.groups(include_archived)]
 
     def summary(self, entry: GroupEntry) -> GroupSummary:
         try:
@@ -217,10 +226,11 @@ class Account:
             warnings = self.pin_problems(entry, store) + membership_problems(roster)
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
                                 mentions, entry.notify, read_only=store.read_only,
-                                warning=str(warnings[0]) if warnings else None)
+                                warning=str(warnings[0]) if warnings else None,
+                                archived=entry.archived)
         except PeersError as exc:
             return GroupSummary(entry.id, entry.name, entry.personal, None, "damaged", 0, 0,
-                                entry.notify, problem=str(exc))
+                                entry.notify, problem=str(exc), archived=entry.archived)
 
     # ----------------------------------------------------------------- membership
     def _group_store(self, query: str, *, shared: bool = False) -> tuple[GroupEntry, GroupStore]:

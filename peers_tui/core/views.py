@@ -118,6 +118,7 @@ class GroupSummary:
     problem: str | None = None
     read_only: str | None = None  # why nothing can be posted here (the file cannot be written)
     warning: str | None = None  # history deleted, the file rolled back, a forged change
+    archived: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -131,6 +132,8 @@ class GroupSummary:
             data["read_only"] = self.read_only
         if self.warning:
             data["warning"] = self.warning
+        if self.archived:
+            data["archived"] = True
         return data
 
 
