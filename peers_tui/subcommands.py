@@ -59,6 +59,10 @@ def cmd_id(args: argparse.Namespace) -> int:
     me = account(args)
     if args.handle is not None:
         me.set_handle(args.handle)
+        _, failed = me.spread_handle()
+        for line in failed:
+            print(f"peers: warning: handle not yet changed in {inert(line, allow_newlines=False)}",
+                  file=sys.stderr)
     if args.json:
         out_json({"id": me.user_id, "handle": me.handle, "fingerprint": fingerprint(me.user_id)})
     else:

@@ -197,3 +197,15 @@ def test_a_group_you_left_can_be_archived_and_brought_back(alice, bob, team):
     bob.ok("archive", "team", "--undo")
     assert "team" in bob.ok("groups").out
     assert "personal group" in bob.fails("archive", "personal").err
+
+
+def test_a_new_handle_shows_at_once_in_every_group(alice, bob, team):
+    alice.ok("create", "other")
+    bob.ok("send", "team", "before")
+    bob.ok("id", "--handle", "robert")
+    roster = {m["handle"] for m in alice.ok("members", "team", "--json").json()}
+    assert roster == {"alice", "robert"}
+    assert [m["author"] for m in alice.ok("log", "team", "--json").json()] == ["robert"]
+    personal = bob.ok("members", "personal", "--json").json()
+    assert [m["handle"] for m in personal] == ["robert"]
+    assert bob.ok("verify").code == 0

@@ -74,6 +74,26 @@ class Account:
             raise PeersError("a handle cannot contain spaces")
         self.personal.set_setting("handle", handle)
 
+    def spread_handle(self) -> tuple[list[str], list[str]]:
+        """Sign the current handle into every group where we are an active member under
+        another one, so rosters and logs agree at once (not only after our next post there).
+
+        Returns the names of the groups updated and one line for each that could not be
+        (read-only, damaged, a full disk): those learn it on our next post there.
+        """
+        updated, failed = [], []
+        for entry in self.entries():
+            try:
+                store = self.store(entry)
+                member = store.current_roster().active(self.user_id)
+                if member is not None and member.handle != self.handle:
+                    store.set_handle(self.keypair, self.handle)
+                    self.pin_after_write(entry, store)
+                    updated.append(entry.name)
+            except PeersError as exc:
+                failed.append(f"{entry.name}: {exc}")
+        return updated, failed
+
     # ----------------------------------------------------------------- UI state
     def input_history(self) -> list[str]:
         try:
