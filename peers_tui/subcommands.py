@@ -84,7 +84,8 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_groups(args: argparse.Namespace) -> int:
-    for group in account(args).summaries(include_archived=args.all):
+    me = account(args)
+    for group in me.summaries(include_archived=args.all):
         if args.json:
             out_json(group.to_json())
             continue
@@ -95,6 +96,9 @@ def cmd_groups(args: argparse.Namespace) -> int:
                  else f"  (read-only: {group.read_only})" if group.read_only else "")
         if group.archived:
             extra += "  (archived)"
+        hub = Path(group.path).parent
+        if not group.personal and hub != me.paths.hub:  # a group keeps the hub it was found in
+            extra += f"  (in {inert(str(hub), allow_newlines=False)})"
         out(f"{group.id[:10]}  {group.name:<20}  {standing:<12}  {unread}{extra}")
     return 0
 

@@ -209,3 +209,12 @@ def test_a_new_handle_shows_at_once_in_every_group(alice, bob, team):
     personal = bob.ok("members", "personal", "--json").json()
     assert [m["handle"] for m in personal] == ["robert"]
     assert bob.ok("verify").code == 0
+
+
+def test_a_group_remembers_its_hub_and_says_so(alice, tmp_path):
+    alice.ok("create", "here")
+    other = type(alice)("alice", alice.home, tmp_path / "other-hub")
+    other.ok("create", "there")
+    listed = other.ok("groups").out
+    assert f"(in {alice.hub})" in listed and "(in " not in listed.splitlines()[-1]
+    assert other.ok("send", "here", "still found in its own hub").code == 0

@@ -247,10 +247,11 @@ class Account:
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
                                 mentions, entry.notify, read_only=store.read_only,
                                 warning=str(warnings[0]) if warnings else None,
-                                archived=entry.archived)
+                                archived=entry.archived, path=str(entry.db_path))
         except PeersError as exc:
             return GroupSummary(entry.id, entry.name, entry.personal, None, "damaged", 0, 0,
-                                entry.notify, problem=str(exc), archived=entry.archived)
+                                entry.notify, problem=str(exc), archived=entry.archived,
+                                path=str(entry.db_path))
 
     # ----------------------------------------------------------------- membership
     def _group_store(self, query: str, *, shared: bool = False) -> tuple[GroupEntry, GroupStore]:

@@ -119,10 +119,12 @@ class GroupSummary:
     read_only: str | None = None  # why nothing can be posted here (the file cannot be written)
     warning: str | None = None  # history deleted, the file rolled back, a forged change
     archived: bool = False
+    path: str = ""  # the group's file: a group remembers the hub it was created or joined in
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": self.id, "name": self.name, "personal": self.personal, "role": self.role,
+            "path": self.path,
             "state": self.state, "unread": self.unread, "mentions": self.mentions,
             "notify": self.notify,
         }
