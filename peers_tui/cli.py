@@ -84,6 +84,9 @@ def build_parser() -> Parser:
     invite.add_argument("--expires", type=_expiry, default=7 * 24 * 3600,
                         help="how long it stays valid: 30m, 12h, 7d ... or 'never' (default 7d)")
     invite.add_argument("--revoke", metavar="CODE_OR_ID", help="revoke an invite instead")
+    invite.add_argument("--list", action="store_true",
+                        help="list the invites that could still admit someone, instead")
+    invite.add_argument("--json", action="store_true", help="with --list: one JSON object a line")
 
     join = sub.add_parser("join", help="join a group with an invite code")
     join.add_argument("code", nargs="?", default="-", help="the code, or - to read it from stdin")

@@ -109,6 +109,13 @@ def cmd_invite(args: argparse.Namespace) -> int:
         key = me.revoke(args.group, args.revoke)
         out(f"revoked invite {key[:10]}")
         return 0
+    if args.list:
+        for invite in me.invites(args.group):
+            if args.json:
+                out_json(invite.to_json())
+            else:
+                out(f"{invite.short_id}  {invite.terms()}")
+        return 0
     role = Role.parse(args.role)
     code = me.invite(args.group, role, args.uses, args.expires)
     out(str(code))

@@ -218,3 +218,17 @@ def test_a_group_remembers_its_hub_and_says_so(alice, tmp_path):
     listed = other.ok("groups").out
     assert f"(in {alice.hub})" in listed and "(in " not in listed.splitlines()[-1]
     assert other.ok("send", "here", "still found in its own hub").code == 0
+
+
+def test_outstanding_invites_are_listed_and_revoked(alice, bob, carol, team):
+    assert alice.ok("invite", "team", "--list").out == ""  # bob used the fixture's one
+    alice.ok("invite", "team", "--uses", "3")
+    gone = alice.ok("invite", "team", "--role", "reader").out.strip()
+    listed = alice.ok("invite", "team", "--list", "--json").json()
+    assert sorted(i["role"] for i in listed) == ["reader", "writer"]
+    assert {i["uses_left"] for i in listed} == {1, 3}
+    alice.ok("invite", "team", "--revoke", gone)
+    [left] = alice.ok("invite", "team", "--list", "--json").json()
+    assert left["role"] == "writer" and left["uses_left"] == 3
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    assert "only admins" in bob.fails("invite", "team", "--list").err

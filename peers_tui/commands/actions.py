@@ -10,6 +10,7 @@ from peers_tui.commands.slash import parse_command, split_offset
 from peers_tui.core.errors import PeersError
 from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
 from peers_tui.core.invites import describe_terms, parse_duration
+from peers_tui.screens.invites import InvitesScreen
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
@@ -93,12 +94,16 @@ class SlashActions:
             else:
                 role = Role.parse(word)
 
-        def work() -> str:
+        def work() -> None:
             code = str(self.account.invite(chat.entry.id, role, uses, expires))
             self.app.call_from_thread(self.app.copy_to_clipboard, code)
-            return (f"invite for a {role.label} ({describe_terms(uses, expires)}) copied to "
-                    f"the clipboard:\n{code}")
+            terms = f"joins as {role.label}, {describe_terms(uses, expires)}"
+            self.app.call_from_thread(self.app.push_screen, InvitesScreen(
+                self.account, chat.entry.id, chat.entry.name, code, terms))
         self._background(chat, work)
+
+    def do_invites(self, chat: ChatScreen, args: str) -> None:
+        self.app.push_screen(InvitesScreen(self.account, chat.entry.id, chat.entry.name))
 
     def do_leave(self, chat: ChatScreen, args: str) -> None:
         self._background(chat, lambda: f"you left {self.account.leave(chat.entry.id).name}",

@@ -27,6 +27,7 @@ from peers_tui.core.text import check_text
 from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
 
 if TYPE_CHECKING:
+    from peers_tui.core.invite_list import InviteView
     from peers_tui.core.transfer import ImportResult
 
 MIN_PREFIX = 4
@@ -271,6 +272,16 @@ class Account:
         key = store.create_invite(self.keypair, role, expires_at, uses)
         self.pin_after_write(entry, store)
         return InviteCode(store.group_id, key)
+
+    def invites(self, query: str) -> list[InviteView]:
+        """The group's invites that could still admit someone (admins and owners only)."""
+        from peers_tui.core.invite_list import outstanding_invites
+
+        _, store = self._group_store(query, shared=True)
+        role = store.current_roster().role_of(self.user_id)
+        if role is None or role < Role.ADMIN:
+            raise Forbidden("only admins and owners can list a group's invites")
+        return outstanding_invites(store)
 
     def revoke(self, query: str, code_or_id: str) -> str:
         entry, store = self._group_store(query, shared=True)
