@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from peers_tui.commands.slash import parse_command, split_offset
 from peers_tui.core.errors import PeersError
 from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
+from peers_tui.core.identity import fingerprint
 from peers_tui.core.invites import describe_terms, parse_duration
+from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.screens.invites import InvitesScreen
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
@@ -85,6 +87,9 @@ class SlashActions:
         self._background(chat, work, then=lambda: self.app.group_added(added[0]))
 
     def do_invite(self, chat: ChatScreen, args: str) -> None:
+        if args.strip() == "list":  # the open invites, to look at or revoke
+            self.app.push_screen(InvitesScreen(self.account, chat.entry.id, chat.entry.name))
+            return
         role, uses, expires = Role.WRITER, DEFAULT_USES, DEFAULT_EXPIRES
         for word in args.split():
             if word.isdigit():
@@ -102,12 +107,20 @@ class SlashActions:
                 self.account, chat.entry.id, chat.entry.name, code, terms))
         self._background(chat, work)
 
-    def do_invites(self, chat: ChatScreen, args: str) -> None:
-        self.app.push_screen(InvitesScreen(self.account, chat.entry.id, chat.entry.name))
+
+
+    def _confirm(self, question: str, detail: str, then: Callable[[], None]) -> None:
+        """Ask before a destructive action; `then` runs only on a yes."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+        self.app.push_screen(ConfirmScreen(question, detail), answered)
 
     def do_leave(self, chat: ChatScreen, args: str) -> None:
-        self._background(chat, lambda: f"you left {self.account.leave(chat.entry.id).name}",
-                         then=self.app.refresh_summaries)
+        self._confirm(f"Leave {chat.entry.name}?", "you can come back only with a new invite",
+                      lambda: self._background(
+                          chat, lambda: f"you left {self.account.leave(chat.entry.id).name}",
+                          then=self.app.refresh_summaries))
 
     def do_members(self, chat: ChatScreen, args: str) -> None:
         def work() -> str:
@@ -126,7 +139,16 @@ class SlashActions:
     def do_remove(self, chat: ChatScreen, args: str) -> None:
         if not args:
             raise PeersError("usage: /remove MEMBER")
-        self._background(chat, lambda: f"removed {self.account.remove(chat.entry.id, args).handle}")
+        def find() -> None:  # who it is, before asking: a wrong name is told at once
+            store = self.account.store(self.account.resolve(chat.entry.id))
+            member = self.account.find_member(store, args)
+            self.app.call_from_thread(
+                self._confirm, f"Remove {member.handle} ({fingerprint(member.user_id)}) "
+                f"from {chat.entry.name}?",
+                "their messages stay; what they sign from now on does not count",
+                lambda: self._background(chat, lambda: "removed " + self.account.remove(
+                    chat.entry.id, member.user_id).handle))
+        self._background(chat, find)
 
     def do_topic(self, chat: ChatScreen, args: str) -> None:
         if not args:
@@ -156,7 +178,10 @@ class SlashActions:
     def do_delete(self, chat: ChatScreen, args: str) -> None:
         offset, _ = split_offset(args)
         target = self._nth(chat, offset, mine=True)
-        self._background(chat, lambda: (self.account.delete(chat.entry.id, target.id), "deleted")[1])
+        preview = target.body if len(target.body) <= 60 else target.body[:59] + "…"
+        self._confirm("Delete this message?", f"{target.author}: {preview}",
+                      lambda: self._background(
+                          chat, lambda: (self.account.delete(chat.entry.id, target.id), "deleted")[1]))
 
     def do_copy(self, chat: ChatScreen, args: str) -> None:
         offset, _ = split_offset(args)

@@ -10,6 +10,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from peers_tui.core.views import GroupSummary
+from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.messages import SummariesUpdated
 from peers_tui.widgets.group_label import group_text
 
@@ -82,8 +83,17 @@ class GroupListScreen(Screen[None]):
         self.app.ask_join_group()  # type: ignore[attr-defined]
 
     def action_leave(self) -> None:
-        if self.selected_id:
-            self.app.leave_group(self.selected_id)  # type: ignore[attr-defined]
+        """Leaving asks first: vim users press j/k/l here out of habit."""
+        group_id = self.selected_id
+        if not group_id:
+            return
+        name = next((s.name for s in self.summaries if s.id == group_id), group_id)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.leave_group(group_id)  # type: ignore[attr-defined]
+        self.app.push_screen(ConfirmScreen(f"Leave {name}?",
+                                           "you can come back only with a new invite"), answered)
 
     def action_mute(self) -> None:
         if self.selected_id:
