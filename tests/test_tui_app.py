@@ -377,3 +377,16 @@ async def test_l_in_the_group_list_asks_before_leaving(alice: User, bob: User, t
         await pilot.press("y")
         await wait_for(pilot, lambda: "bob" not in [
             m["handle"] for m in alice.ok("members", "team", "--json").json()])
+
+
+async def test_nick_changes_the_handle_everywhere_at_once(alice: User, bob: User, team):
+    from peers_tui.widgets import RosterPanel
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await type_text(pilot, "/nick alicia")
+        await pilot.press("enter")
+        roster = app.chat.query_one(RosterPanel)
+        await wait_for(pilot, lambda: "alicia" in roster.handles)
+    assert "alicia" in [m["handle"] for m in bob.ok("members", "team", "--json").json()]
+    assert alice.ok("id").out.split()[1] == "alicia"

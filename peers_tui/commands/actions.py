@@ -122,6 +122,17 @@ class SlashActions:
                           chat, lambda: f"you left {self.account.leave(chat.entry.id).name}",
                           then=self.app.refresh_summaries))
 
+    def do_nick(self, chat: ChatScreen, args: str) -> None:
+        if not args.strip():
+            raise PeersError("usage: /nick NEWHANDLE")
+
+        def work() -> str:
+            self.account.set_handle(args.strip())
+            updated, failed = self.account.spread_handle()
+            note = f" (not yet in {len(failed)} group(s): {failed[0]})" if failed else ""
+            return f"you are now {self.account.handle} in {len(updated)} group(s){note}"
+        self._background(chat, work, then=chat.refresh_roster)
+
     def do_members(self, chat: ChatScreen, args: str) -> None:
         def work() -> str:
             members = self.account.members(chat.entry.id)

@@ -27,6 +27,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
                  "make an invite code (1 use, 7 days unless given; shown and copied), "
                  "or list the open invites to revoke one"),
     SlashCommand("leave", "/leave", "leave this group"),
+    SlashCommand("nick", "/nick NEWHANDLE", "change your handle, in every group at once", True),
     SlashCommand("members", "/members", "list this group's members"),
     SlashCommand("role", "/role MEMBER ROLE", "change a member's role", True),
     SlashCommand("remove", "/remove MEMBER", "remove a member from this group", True),
