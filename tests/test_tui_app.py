@@ -390,3 +390,17 @@ async def test_nick_changes_the_handle_everywhere_at_once(alice: User, bob: User
         await wait_for(pilot, lambda: "alicia" in roster.handles)
     assert "alicia" in [m["handle"] for m in bob.ok("members", "team", "--json").json()]
     assert alice.ok("id").out.split()[1] == "alicia"
+
+
+async def test_a_group_you_left_can_be_archived_from_the_group_list(alice: User, bob: User, team):
+    bob.ok("leave", "team")
+    app = make_app(bob, "personal")
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.summaries) == 2)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
+        app.screen.query_one("OptionList").highlighted = 1
+        await pilot.press("a")
+        await wait_for(pilot, lambda: [s.name for s in app.summaries] == ["personal"])
+    assert "team" not in bob.ok("groups").out
