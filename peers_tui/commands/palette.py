@@ -24,7 +24,7 @@ class PeersCommands(Provider):
             (command.usage, command.help, partial(self.peers.palette_command, command))
             for command in COMMANDS]
         for summary in self.peers.summaries:
-            name = inert(summary.name, allow_newlines=False)
+            name = inert(summary.label, allow_newlines=False)
             entries.append((f"Go to {name}", f"open the group {name}",
                             partial(self.peers.open_group, summary.id)))
         return entries

@@ -24,7 +24,9 @@ from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member, Roster
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
-from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
+from peers_tui.core.views import (
+    GroupSummary, MemberView, MessageView, Problem, group_label, mark_twins,
+)
 
 if TYPE_CHECKING:
     from peers_tui.core.invite_list import InviteView
@@ -233,8 +235,15 @@ class Account:
         self.personal.set_order([e.id for e in entries])
 
     def summaries(self, include_archived: bool = False) -> list[GroupSummary]:
-        """Every listed group with this user's standing in it and the unread counts."""
-        return [self.summary(entry) for entry in self.personal.groups(include_archived)]
+        """Every listed group with this user's standing in it and the unread counts; groups
+        sharing a name are marked so that every list can tell them apart."""
+        return list(mark_twins(tuple(self.summary(entry)
+                                     for entry in self.personal.groups(include_archived))))
+
+    def label(self, entry: GroupEntry) -> str:
+        """How a group is named on screen: with its id's start if another shares its name."""
+        twin = sum(1 for other in self.entries() if other.name == entry.name) > 1
+        return group_label(entry.name, entry.id, twin)
 
     def summary(self, entry: GroupEntry) -> GroupSummary:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from peers_tui.core.encoding import iso_utc
@@ -99,6 +99,10 @@ class MemberView:
                 "role": self.role, "state": self.state}
 
 
+def group_label(name: str, group_id: str, twin: bool) -> str:
+    return f"{name} · {group_id[:6]}" if twin else name
+
+
 @dataclass(frozen=True)
 class GroupSummary:
     """A row of the user's Groups table joined with what the group's own DB says about them.
@@ -120,6 +124,12 @@ class GroupSummary:
     warning: str | None = None  # history deleted, the file rolled back, a forged change
     archived: bool = False
     path: str = ""  # the group's file: a group remembers the hub it was created or joined in
+    twin: bool = False  # another of the user's groups has the same name
+
+    @property
+    def label(self) -> str:
+        """The name as lists show it: with the id's start when another group shares it."""
+        return group_label(self.name, self.id, self.twin)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -148,3 +158,12 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.reason}"
+
+
+def mark_twins(summaries: tuple[GroupSummary, ...]) -> tuple[GroupSummary, ...]:
+    """Mark the groups whose name another one shares, so every list can tell them apart."""
+    counts: dict[str, int] = {}
+    for summary in summaries:
+        counts[summary.name] = counts.get(summary.name, 0) + 1
+    return tuple(replace(s, twin=counts[s.name] > 1) if s.twin != (counts[s.name] > 1) else s
+                 for s in summaries)
