@@ -337,12 +337,10 @@ class ChatScreen(Screen[None]):
 
     # ----------------------------------------------------------------- keys
     def action_page_up(self) -> None:
-        log = self.query_one(MessageLog)
-        log.stop_following()
-        log.scroll_page_up(animate=False)
+        self.query_one(MessageLog).page(-1)
 
     def action_page_down(self) -> None:
-        self.query_one(MessageLog).scroll_page_down(animate=False)
+        self.query_one(MessageLog).page(1)
 
     def action_oldest(self) -> None:
         self.query_one(MessageLog).action_oldest()

@@ -69,6 +69,8 @@ class MessageLog(ScrollView, can_focus=True):
         Binding("end", "newest", "Newest", show=False),
         Binding("up", "scroll_up", show=False),
         Binding("down", "scroll_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
     ]
 
     @dataclass
@@ -111,6 +113,8 @@ class MessageLog(ScrollView, can_focus=True):
         self.highlight_id: str | None = None
         self._lines: list[Strip] = []
         self._owners: list[int] = []
+        self._owed = 0.0  # lines a page key moved beyond the loaded window, still to move
+        self._laid_out: list[MessageView] = []  # the views _owners index: those of the last layout
         self._generation = 0
         self._loading = False
         self._loaded = False
@@ -241,6 +245,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._loading = False
         self._loaded = True
         if mode in ("recent", "oldest", "around"):
+            self._owed = 0
             self.views = views
             self.at_newest = mode == "recent" or len(views) < WINDOW // 2
             self.at_oldest = mode == "oldest" or (mode == "recent" and len(views) < limit)
@@ -272,6 +277,8 @@ class MessageLog(ScrollView, can_focus=True):
             self.views = self.views + fresh
             self._trim(keep="newest")
         self._relayout(keep_anchor=True)
+        if self._owed:
+            self._move_to(self.scroll_y)
         self.call_after_refresh(self._maybe_load)
 
     @on(LoadFailed)
@@ -329,6 +336,43 @@ class MessageLog(ScrollView, can_focus=True):
     def action_scroll_up(self) -> None:
         self.stop_following()
         super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self.page(-1)
+
+    def action_page_down(self) -> None:
+        self.page(1)
+
+    def page(self, pages: int) -> None:
+        """Move by whole screens, now, from where the view is now.
+
+        Textual's own page scroll is deferred to after the next refresh with a target computed
+        at the key press: a window of older messages laid out in between made it land hundreds
+        of lines off, and each landing near the top fetched the next window (the log ran away
+        to the oldest message)."""
+        if pages < 0:
+            self.stop_following()
+        else:
+            self._user_moves += 1
+        height = max(1, self.scrollable_content_region.height)
+        self._move_to(self.scroll_y + pages * height)
+
+    def _move_to(self, y: float) -> None:
+        """Scroll to `y` where it is loaded; the part beyond a loaded edge (more history lies
+        there) is owed, and moved as soon as that window is in, so every key moves a full
+        screen even when keys come faster than windows are fetched."""
+        y += self._owed
+        self._owed = 0
+        if y < 0 and not self.at_oldest:
+            self._owed, y = y, 0
+        elif y > self.max_scroll_y and not self.at_newest:
+            self._owed, y = y - self.max_scroll_y, self.max_scroll_y
+        self._place(y)
+
+    def _place(self, y: float) -> None:
+        """Scroll to line `y` at once (clamped), so the next frame and the next key both see it."""
+        self.scroll_to(y=max(0, min(y, self.max_scroll_y)), animate=False, immediate=True,
+                       force=True)
 
     def watch_unseen(self, count: int) -> None:
         self.post_message(self.UnseenChanged(self, count))
@@ -417,11 +461,16 @@ class MessageLog(ScrollView, can_focus=True):
         return None
 
     def _anchor(self) -> tuple[str, int] | None:
+        # The lines index the views they were laid out from: a window of older messages put
+        # in front of `views` since then shifts every index (the anchor was 100 messages off,
+        # the view stayed near the top and fetched the next window, and the next: PgUp ran to
+        # the oldest message).
         top = int(self.scroll_y)
+        laid_out = self._laid_out
         for line in range(top, len(self._owners)):
             owner = self._owners[line]
             if owner >= 0:
-                return self.views[owner].id if owner < len(self.views) else "", line - top
+                return laid_out[owner].id if owner < len(laid_out) else "", line - top
         return None
 
     def _relayout(self, keep_anchor: bool = False) -> None:
@@ -430,7 +479,7 @@ class MessageLog(ScrollView, can_focus=True):
         if not width:
             # Not laid out yet (the group is shown while the screen mounts): the first paint
             # lays the lines out at its real width (render_line), not here at a guessed one.
-            self._lines, self._owners, self._width = [], [], 0
+            self._lines, self._owners, self._width, self._laid_out = [], [], 0, []
             return
         anchor = self._anchor() if keep_anchor else None
         labels = self._labels()
@@ -449,6 +498,7 @@ class MessageLog(ScrollView, can_focus=True):
         if len(self._cache) > 4 * MAX_BUFFER:
             self._cache.clear()
         self._lines, self._owners, self._width = lines, owners, width
+        self._laid_out = list(self.views)
         self._set_virtual_size(Size(width, len(lines)))
         if self.tailing:
             self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
@@ -456,7 +506,10 @@ class MessageLog(ScrollView, can_focus=True):
             anchor_id, offset = anchor
             for line, owner in enumerate(owners):
                 if owner >= 0 and self.views[owner].id == anchor_id:
-                    self._scroll_soon(max(0, line - offset))
+                    # At once, not after the refresh: a key pressed in between would scroll
+                    # from the old offset over the new lines (and skip this), leaving the view
+                    # near the top of a window that has just grown, fetching the next one.
+                    self._place(line - offset)
                     break
         self.refresh()
 
@@ -512,6 +565,7 @@ class MessageLog(ScrollView, can_focus=True):
             handles[view.display_author] = view.author_id
             known.add(label_key)
         self._emit(start, self._lines, self._owners)
+        self._laid_out = list(self.views)
         self._set_virtual_size(Size(width, len(self._lines)))
         self._scroll_end_soon()
         self.refresh()
