@@ -162,24 +162,36 @@ class MessageLog(ScrollView, can_focus=True):
         self._load("around", message_id)
 
     def apply_live(self, views: list[MessageView]) -> None:
-        """Messages another process (or we) just stored, or messages they changed."""
+        """Messages another process (or we) just stored, or messages they changed.
+
+        A new message goes in its place by id wherever that falls in the window: one stored
+        late (imported, backdated, from another host) may sort before the newest on screen.
+        """
         if not views:
             return
         index = {view.id: i for i, view in enumerate(self.views)}
-        below = added = 0
+        last_seen = self._last_visible_id()
+        fresh: list[MessageView] = []
+        below = 0
         changed = False
         for view in views:
             if view.id in index:
                 self.views[index[view.id]] = view
                 changed = True
-            elif self.at_newest and (not self.views or view.id > self.views[-1].id):
-                self.views.append(view)
-                added += 1
-                below += 0 if self.following else 1
-            elif not self.at_newest and self.views and view.id > self.views[-1].id:
+            elif self._covers(view.id):
+                fresh.append(view)
+                below += 0 if self.following or (last_seen and view.id < last_seen) else 1
+            elif self.views and view.id > self.views[-1].id:
                 below += 1  # beyond the window: counted, fetched when the user gets there
+            # else: older than the window; it is fetched with its neighbours when scrolled to
+        newest = self.views[-1].id if self.views else ""
+        appended = len(self.views)
+        if any(view.id < newest for view in fresh):
+            self.views = sorted(self.views + fresh, key=lambda view: view.id)
+            changed = True
+        else:
+            self.views.extend(sorted(fresh, key=lambda view: view.id))
         if self.tailing:
-            appended = len(self.views) - added
             if changed or len(self.views) > MAX_BUFFER or not self._append(appended):
                 # Trim a window more than needed, so the next messages are cheap appends again.
                 self._trim(keep="newest", slack=WINDOW)
@@ -190,6 +202,25 @@ class MessageLog(ScrollView, can_focus=True):
             self._trim(keep="oldest")
             self._relayout(keep_anchor=True)
             self.unseen += below
+
+    def _covers(self, message_id: str) -> bool:
+        """Whether the loaded window spans this id (a message with it belongs in the window)."""
+        if not self._loaded:
+            return False
+        if self.views and message_id < self.views[0].id and not self.at_oldest:
+            return False
+        if self.views and message_id > self.views[-1].id and not self.at_newest:
+            return False
+        return True
+
+    def _last_visible_id(self) -> str | None:
+        """The id of the last message with a line on screen."""
+        bottom = min(len(self._owners), int(self.scroll_y) + self.scrollable_content_region.height)
+        for line in range(bottom - 1, -1, -1):
+            owner = self._owners[line]
+            if 0 <= owner < len(self._laid_out):
+                return self._laid_out[owner].id
+        return None
 
     @property
     def tailing(self) -> bool:
