@@ -204,6 +204,14 @@ class PeersApp(App[None]):
         self.post_message(GroupsChanged(frozenset(group_id for group_id, _ in groups)))
         read: LiveFeed | None = None  # the feed this thread keeps a connection open for
         try:
+            chat = self.chat
+            if chat is not None and chat.feed is not None:
+                # The open group's feed starts where its first window was read, before this
+                # watcher's first look (it starts after the first paint, or replaces one): a
+                # commit in between changed no token this watcher will ever see move, and it
+                # stayed off screen until the next message. Read it now.
+                read = chat.feed
+                chat.read_feed(read)
             while not worker.is_cancelled and not notifier.interrupted:
                 changed = notifier.wait()
                 if not changed:
