@@ -26,7 +26,7 @@ from peers_tui.core.personal_store import NOTIFY_LEVELS, GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
-from peers_tui.keyboard import enable_alt_digits
+from peers_tui.keyboard import enable_alt_digits, enable_alt_enter
 from peers_tui.messages import GroupsChanged, SummariesUpdated
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
@@ -77,6 +77,7 @@ class PeersApp(App[None]):
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
         enable_alt_digits()
+        enable_alt_enter()
         super().__init__()
         self.account = account
         self.first_entry = entry

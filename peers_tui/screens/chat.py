@@ -138,9 +138,13 @@ class ChatScreen(Screen[None]):
         self._draft_loaded = self.account.draft(entry.id)
         composer.load_text(self._draft_loaded)
         composer.move_cursor(composer.document.end)
-        composer.placeholder = f"Message {inert(entry.name, allow_newlines=False)}  (Enter sends, Alt+Enter or Ctrl+J: new line)"
+        composer.placeholder = self._writing_hint()
         composer.focus()
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
+
+    def _writing_hint(self) -> str:
+        return (f"Message {inert(self.entry.name, allow_newlines=False)}"
+                "  (Enter sends, Alt+Enter or Ctrl+J: new line)")
 
     @property
     def following(self) -> bool:
@@ -238,7 +242,7 @@ class ChatScreen(Screen[None]):
             self._can_post = can_post
             composer = self.query_one(Composer)
             composer.read_only = not can_post
-            composer.placeholder = f"Message {self.entry.name}" if can_post else (
+            composer.placeholder = self._writing_hint() if can_post else (
                 "You are a reader here" if event.role == "reader"
                 else f"You cannot post here ({event.state})")
 

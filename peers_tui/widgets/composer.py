@@ -1,15 +1,19 @@
-"""Composer: where messages are written. Enter sends; Alt+Enter or Ctrl+J adds a line."""
+"""Composer: where messages are written. Enter sends; Ctrl+J, Alt+Enter or Shift+Enter adds
+a line (Ctrl+J in every terminal; the others where the terminal tells them from Enter)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from textual import events
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
 HISTORY_LIMIT = 200
+# Ctrl+J is a plain line feed in every terminal. Alt+Enter is ESC CR through tmux, screen,
+# SSH and most terminals (peers_tui.keyboard); Shift+Enter and Ctrl+Enter reach us only from
+# terminals speaking the kitty keyboard protocol, and are plain Enter elsewhere.
+NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 
 
 def common_prefix(words: list[str]) -> str:
@@ -22,13 +26,22 @@ def common_prefix(words: list[str]) -> str:
     return first[:size]
 
 
+def without_blank_edges(text: str) -> str:
+    """The text without its leading and trailing blank lines (and trailing spaces): a stray
+    newline typed before Enter is not part of the message. Indentation of the first line
+    that has text, and blank lines inside, are kept."""
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if lines:
+        lines[-1] = lines[-1].rstrip()
+    return "\n".join(lines)
+
+
 class Composer(TextArea):
     """A multi-line input with input history, @handle and /command completion."""
-
-    BINDINGS = [
-        Binding("ctrl+j", "newline", "Newline", show=False),
-        Binding("alt+enter", "newline", "Newline", show=False),
-    ]
 
     @dataclass
     class Submitted(Message):
@@ -57,6 +70,13 @@ class Composer(TextArea):
             event.prevent_default()
             self.submit()
             return
+        if event.key in NEWLINE_KEYS:
+            # Here, not as a binding: a binding runs once the key has bubbled up to the app,
+            # after the keys typed next were already inserted ("a", Ctrl+J, "b" gave "ab\n").
+            event.stop()
+            event.prevent_default()
+            self.action_newline()
+            return
         if event.key == "tab":
             event.stop()
             event.prevent_default()
@@ -68,8 +88,8 @@ class Composer(TextArea):
         self.insert("\n")
 
     def submit(self) -> None:
-        text = self.text
-        if not text.strip():
+        text = without_blank_edges(self.text)
+        if not text:
             return
         self.remember(text)
         self.clear()
