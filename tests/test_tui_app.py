@@ -315,3 +315,38 @@ async def test_usable_at_80x24_and_200x60(alice: User, bob: User, team):
             await wait_for(pilot, lambda: log_bodies(app) == ["hello"])
             assert app.chat.query_one(Composer).region.width > 0
             assert "bob │ hello" in screen_text(app)
+
+
+async def test_offsets_count_from_the_newest_and_bad_ones_are_refused(alice: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await ready(pilot)
+        for line in ("first", "second", "third", "fourth"):
+            await type_text(pilot, line)
+            await pilot.press("enter")
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 4)
+
+        async def run(command: str) -> None:
+            await type_text(pilot, command)
+            await pilot.press("enter")
+
+        def deleted() -> list[str]:
+            return [v.body for v in app.chat.log_views() if v.deleted]
+
+        await run("/delete 2")  # the second newest: "third"
+        await wait_for(pilot, lambda: len(deleted()) == 1)
+        assert [v.deleted for v in app.chat.log_views()] == [False, False, True, False]
+        await run("/delete -1")  # the newest: "fourth"
+        await wait_for(pilot, lambda: len(deleted()) == 2)
+        assert [v.deleted for v in app.chat.log_views()] == [False, False, True, True]
+        for bad in ("/reply -0 hi", "/delete 0", "/delete x", "/copy -0", "/edit -0 text"):
+            app._notifications.clear()
+            await run(bad)
+            await wait_for(pilot, lambda: any("not a message number" in n.message
+                                              for n in app._notifications))
+        await run("/delete 1 2")
+        await wait_for(pilot, lambda: any("usage: /delete [N]" in n.message
+                                          for n in app._notifications))
+        await pilot.pause(0.3)
+    assert [row["body"] for row in alice.ok("log", "team", "--json").json()
+            if not row["deleted"]] == ["first", "second"]

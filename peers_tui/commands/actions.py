@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from peers_tui.commands.slash import parse_command, split_offset
+from peers_tui.commands.slash import BY_NAME, only_offset, parse_command, split_offset
 from peers_tui.core.errors import PeersError
 from peers_tui.core.invites import parse_duration
 from peers_tui.core.roles import Role
@@ -147,12 +147,12 @@ class SlashActions:
         self._background(chat, lambda: (self.account.edit(chat.entry.id, target.id, text), None)[1])
 
     def do_delete(self, chat: ChatScreen, args: str) -> None:
-        offset, _ = split_offset(args)
+        offset = only_offset(args, BY_NAME["delete"].usage)
         target = self._nth(chat, offset, mine=True)
         self._background(chat, lambda: (self.account.delete(chat.entry.id, target.id), "deleted")[1])
 
     def do_copy(self, chat: ChatScreen, args: str) -> None:
-        offset, _ = split_offset(args)
+        offset = only_offset(args, BY_NAME["copy"].usage)
         views = [v for v in reversed(chat.log_views()) if not v.deleted]
         if len(views) < offset:
             raise PeersError("there is no message that far back on screen")
