@@ -11,7 +11,7 @@ from peers_tui.core.account import Account
 from peers_tui.core.doctor import (
     Finding, check_database, check_hub, check_mode, check_space, check_writable,
 )
-from peers_tui.core.errors import PeersError
+from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import KEY_FILE, fingerprint
 from peers_tui.core.invites import parse_duration
@@ -99,7 +99,11 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 def cmd_join(args: argparse.Namespace) -> int:
     code = read_input(args.code, "invite code").strip()
-    entry = account(args).join(code)
+    try:
+        entry = account(args).join(code)
+    except AlreadyMember as exc:
+        out(f"{exc} ({exc.entry.id})")  # type: ignore[attr-defined]
+        return 0
     out(f"joined {entry.name} ({entry.id})")
     return 0
 

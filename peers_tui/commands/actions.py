@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from peers_tui.commands.slash import BY_NAME, only_offset, parse_command, split_offset
-from peers_tui.core.errors import PeersError
+from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.invites import parse_duration
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
@@ -78,7 +78,11 @@ class SlashActions:
         added: list[GroupEntry] = []
 
         def work() -> str:
-            added.append(add())
+            try:
+                added.append(add())
+            except AlreadyMember as exc:  # nothing to join: open it all the same
+                added.append(exc.entry)  # type: ignore[arg-type]
+                return str(exc)
             return f"{done} {added[0].name}"
         self._background(chat, work, then=lambda: self.app.group_added(added[0]))
 

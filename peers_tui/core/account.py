@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import (
-    Ambiguous, DamagedDatabase, DiskFull, Forbidden, NotFound, PeersError, ReadOnly,
+    AlreadyMember, Ambiguous, DamagedDatabase, DiskFull, Forbidden, NotFound, PeersError, ReadOnly,
 )
 from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
-from peers_tui.core.invites import InviteCode, parse_code
+from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
@@ -250,10 +250,16 @@ class Account:
         store = GroupStore(path, code.group_id)
         store.genesis()
         roster = store.roster()
-        if roster.active(self.user_id) is None:
+        already = roster.active(self.user_id) is not None
+        if not already:
             store.join(self.keypair, self.handle, code.key)
+        else:  # any code "worked" here once: a forged or expired one must still be refused
+            check_code_of_member(store.invites()[0].get(code.key.public_id), roster, now_ms())
         self._stores[store.group_id] = store
-        return self.personal.add_group(store.group_id, store.name, path)
+        entry = self.personal.add_group(store.group_id, store.name, path)
+        if already:
+            raise AlreadyMember(f"already a member of {entry.name}", entry)
+        return entry
 
     def members(self, query: str, include_former: bool = False) -> list[MemberView]:
         _, store = self._group_store(query)

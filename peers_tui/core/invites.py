@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import nacl.exceptions
 
 from peers_tui.core.encoding import b32, unb32
 from peers_tui.core.errors import BadInvite, PeersError
 from peers_tui.core.identity import Keypair
+from peers_tui.core.roles import Role
+
+if TYPE_CHECKING:
+    from peers_tui.core.membership import InviteTerms, Roster
 
 PREFIX = "peers1"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -50,3 +55,16 @@ def parse_duration(text: str) -> int:
     if not match or int(match.group(1)) == 0:
         raise PeersError(f"bad duration {text!r}: use a number and a unit, e.g. 30m, 12h or 7d")
     return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def check_code_of_member(terms: InviteTerms | None, roster: Roster, now: int) -> None:
+    """BadInvite unless the code shown by someone already in the group would still admit a
+    newcomer as far as the code itself goes: known to the group, not revoked, not expired.
+    (Its uses do not matter: a member joining again uses none.)"""
+    if terms is None:
+        raise BadInvite("this invite code is not known to the group (wrong or forged code)")
+    if any(revoker == terms.signer or (roster.role_of(revoker) or 0) >= Role.ADMIN
+           for revoker, _ in terms.revocations):
+        raise BadInvite("this invite was revoked")
+    if terms.expires_at is not None and now > terms.expires_at:
+        raise BadInvite("this invite has expired")
