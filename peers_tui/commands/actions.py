@@ -103,6 +103,9 @@ class SlashActions:
         self._background(chat, work)
 
     def do_leave(self, chat: ChatScreen, args: str) -> None:
+        if chat.standing in ("removed", "left"):
+            raise PeersError(f"you are no longer a member of {chat.entry.name} ({chat.standing}):"
+                             " there is nothing to leave; it stays in your list to read")
         self._background(chat, lambda: f"you left {self.account.leave(chat.entry.id).name}",
                          then=self.app.refresh_summaries)
 

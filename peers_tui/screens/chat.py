@@ -70,6 +70,7 @@ class ChatScreen(Screen[None]):
         self.presence = Presence(account.paths.hub)
         self.feed: LiveFeed | None = None
         self._can_post = True
+        self.standing = "active"  # this user's state in the group, as the roster last said
         # The breakpoint class the first resize would set, set now: set then, it restyles
         # every widget once more before the first paint.
         width = self.app.size.width
@@ -133,8 +134,9 @@ class ChatScreen(Screen[None]):
             newest = None  # the worker tries again and reports why it cannot read
         log.show(self.store, entry.read_marker, self.account.user_id, newest)
         composer = self.composer
-        composer.read_only = False
+        composer.cannot_post = None
         self._can_post = True
+        self.standing = "active"
         self._draft_loaded = self.account.draft(entry.id)
         composer.load_text(self._draft_loaded)
         composer.move_cursor(composer.document.end)
@@ -234,6 +236,7 @@ class ChatScreen(Screen[None]):
             return  # for a group the screen has since switched away from
         self._topic = event.topic
         self._membership = event.membership
+        self.standing = event.state
         self.query_one(RosterPanel).show(event.members, event.present)
         self.query_one(Composer).handles = [m.handle for m in event.members]
         self.query_one("#topic-bar", Static).update(self._title_text(event.topic))
@@ -241,10 +244,20 @@ class ChatScreen(Screen[None]):
         if can_post != self._can_post:
             self._can_post = can_post
             composer = self.query_one(Composer)
-            composer.read_only = not can_post
+            composer.cannot_post = None if can_post else self._cannot_post_reason(event)
             composer.placeholder = self._writing_hint() if can_post else (
-                "You are a reader here" if event.role == "reader"
-                else f"You cannot post here ({event.state})")
+                f"{composer.cannot_post} · commands such as /leave still work")
+            if composer.cannot_post and composer.text:
+                # The placeholder is hidden behind the draft: say it once, now.
+                self.notify(composer.cannot_post, title="Cannot post", severity="warning")
+
+    @staticmethod
+    def _cannot_post_reason(event: RosterLoaded) -> str:
+        if event.role == "reader":
+            return "You are a reader here"
+        if event.state == "removed":
+            return "You cannot post here (removed: an admin removed you from this group)"
+        return f"You cannot post here ({event.state})"
 
     @work(thread=True, exclusive=True, group="chat-presence", exit_on_error=False)
     def refresh_presence(self) -> None:

@@ -62,6 +62,9 @@ class Composer(TextArea):
         self._stash = ""
         self.handles: list[str] = []
         self.commands: list[str] = []
+        # Why a message cannot be posted here (a reader, removed, a read-only file), or None.
+        # The composer stays editable all the same: drafts can be kept and commands typed.
+        self.cannot_post: str | None = None
 
     # ----------------------------------------------------------------- keys
     async def _on_key(self, event: events.Key) -> None:
@@ -90,6 +93,10 @@ class Composer(TextArea):
     def submit(self) -> None:
         text = without_blank_edges(self.text)
         if not text:
+            return
+        if self.cannot_post and (not text.startswith("/") or text.startswith("//")):
+            # Kept where it is (a draft to copy or to send elsewhere); commands still run.
+            self.notify(self.cannot_post, title="Not sent", severity="warning")
             return
         self.remember(text)
         self.clear()
