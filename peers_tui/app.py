@@ -22,12 +22,12 @@ from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.notifier import ChangeNotifier
-from peers_tui.core.personal_store import NOTIFY_LEVELS, GroupEntry
+from peers_tui.core.personal_store import GROUP_LIST_MARK, NOTIFY_LEVELS, GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.keyboard import enable_alt_digits, enable_alt_enter
-from peers_tui.messages import GroupsChanged, SummariesUpdated
+from peers_tui.messages import GroupListChanged, GroupsChanged, SummariesUpdated
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.terminal import set_window_title
@@ -36,6 +36,7 @@ from peers_tui.widgets.group_label import unread_label
 
 HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
 SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
+GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
 
 
 def styles_dir() -> Path:
@@ -89,6 +90,7 @@ class PeersApp(App[None]):
         self.chat: ChatScreen | None = None
         self.window_title = ""
         self._notifier: ChangeNotifier | None = None
+        self._watched_ids: frozenset[str] = frozenset()
         self._counted_at: dict[str, float] = {}
         self._count_pending: set[str] = set()
         self._count_all = False
@@ -193,11 +195,16 @@ class PeersApp(App[None]):
         """
         notifier = ChangeNotifier()
         worker = get_current_worker()
+        self._watched_ids = frozenset(group_id for group_id, _ in groups)
+        # personal.db too: a group created or joined elsewhere joins the list at once.
+        notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK)
         for group_id, path in groups:
             if worker.is_cancelled:  # the app closed while hundreds of groups were looked at
                 notifier.close()
                 return
             notifier.watch(group_id, Path(path))
+        if {entry.id for entry in self.account.entries()} != self._watched_ids:
+            self.post_message(GroupListChanged())  # changed before the watcher looked
         previous, self._notifier = self._notifier, notifier
         if previous is not None:
             previous.interrupt()  # the watcher this one replaces (the list of groups changed)
@@ -215,6 +222,9 @@ class PeersApp(App[None]):
                 chat.read_feed(read)
             while not worker.is_cancelled and not notifier.interrupted:
                 changed = notifier.wait()
+                if GROUP_LIST in changed:
+                    changed.discard(GROUP_LIST)
+                    self.post_message(GroupListChanged())
                 if not changed:
                     continue
                 chat = self.chat
@@ -230,6 +240,19 @@ class PeersApp(App[None]):
             if read is not None:
                 read.release()
             notifier.close()
+
+    @on(GroupListChanged)
+    def _group_list_changed(self) -> None:
+        """Groups were added, renamed or reordered in personal.db by another process: watch
+        the new ones and recount all (the list, the switcher and Alt+N follow the counts)."""
+        try:
+            entries = self.account.entries()
+        except PeersError as exc:
+            self.log.warning(f"group list not read: {exc}")
+            return
+        if frozenset(entry.id for entry in entries) != self._watched_ids:
+            self._watch_groups([(e.id, str(e.db_path)) for e in entries])
+        self.refresh_summaries()
 
     @on(GroupsChanged)
     def _groups_changed(self, event: GroupsChanged) -> None:

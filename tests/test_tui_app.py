@@ -350,3 +350,24 @@ async def test_offsets_count_from_the_newest_and_bad_ones_are_refused(alice: Use
         await pilot.pause(0.3)
     assert [row["body"] for row in alice.ok("log", "team", "--json").json()
             if not row["deleted"]] == ["first", "second"]
+
+
+async def test_groups_created_and_joined_elsewhere_appear_at_once(alice: User, bob: User, team):
+    """The CLI (or another TUI of the same user) adds groups to personal.db: the running app
+    lists them, counts them, watches them and switches to them by Alt+N."""
+    app = make_app(bob, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.summaries) == 2)
+        bob.ok("create", "bobs-own")
+        await wait_for(pilot, lambda: [s.name for s in app.summaries][-1:] == ["bobs-own"],
+                       timeout=5)
+        alice.ok("create", "elsewhere")
+        bob.ok("join", alice.ok("invite", "elsewhere").out.strip())
+        await wait_for(pilot, lambda: "elsewhere" in [s.name for s in app.summaries], timeout=5)
+        alice.ok("send", "elsewhere", "hello bob")  # a new group is watched: counted live
+        await wait_for(pilot, lambda: next(s.unread for s in app.summaries
+                                           if s.name == "elsewhere") == 1, timeout=5)
+        index = [s.name for s in app.summaries].index("elsewhere")
+        await pilot.press(f"alt+{index + 1}")
+        await wait_for(pilot, lambda: app.chat.entry.name == "elsewhere")

@@ -81,18 +81,20 @@ def open_reader(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def content_token(path: Path, conn: sqlite3.Connection | None = None) -> Token:
-    """What has been committed: the newest message, membership change and invite.
+def content_token(path: Path, conn: sqlite3.Connection | None = None,
+                  query: str = CONTENT_QUERY) -> Token:
+    """What has been committed: the newest message, membership change and invite (or what
+    another one-row `query` reads).
 
     With `conn`, read through that open connection (about 30 µs); else through a new one,
     opened and closed here (about 350 µs).
     """
     try:
         if conn is not None:
-            return tuple(conn.execute(CONTENT_QUERY).fetchone())
+            return tuple(conn.execute(query).fetchone())
         conn = open_reader(path)
         try:
-            return tuple(conn.execute(CONTENT_QUERY).fetchone())
+            return tuple(conn.execute(query).fetchone())
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -104,6 +106,7 @@ class ChangeNotifier:
 
     def __init__(self, sweep_interval: float = SWEEP_INTERVAL) -> None:
         self._paths: dict[str, Path] = {}
+        self._queries: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
         self._stats: dict[str, Token] = {}
         self._by_file: dict[tuple[str, str], str] = {}
@@ -125,12 +128,14 @@ class ChangeNotifier:
         # "x" over the first byte of personal.db. The lock and the -1 marks prevent it.
         self._fd_lock = threading.Lock()
 
-    def watch(self, group_id: str, path: Path) -> None:
-        """Start reporting commits to `path` as changes of `group_id`."""
+    def watch(self, group_id: str, path: Path, query: str = CONTENT_QUERY) -> None:
+        """Start reporting commits to `path` as changes of `group_id`: those that change what
+        `query` (one row) reads; by default a group DB's messages, members and invites."""
         path = Path(path)
         directory = str(path.parent)
         self._paths[group_id] = path
-        self._tokens[group_id] = content_token(path)
+        self._queries[group_id] = query
+        self._tokens[group_id] = content_token(path, query=query)
         self._stats[group_id] = stat_token(path)
         self._by_file[(directory, path.name)] = group_id
         if self._inotify is not None and directory not in self._watched_dirs:
@@ -142,6 +147,7 @@ class ChangeNotifier:
     def unwatch(self, group_id: str) -> None:
         self._close_reader(group_id)
         path = self._paths.pop(group_id, None)
+        self._queries.pop(group_id, None)
         self._tokens.pop(group_id, None)
         self._stats.pop(group_id, None)
         self._rechecks.pop(group_id, None)
@@ -196,7 +202,7 @@ class ChangeNotifier:
             if reader is None:
                 with contextlib.suppress(sqlite3.Error):
                     reader = self._readers[group_id] = open_reader(path)
-        token = content_token(path, reader)
+        token = content_token(path, reader, self._queries.get(group_id, CONTENT_QUERY))
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token
             return True

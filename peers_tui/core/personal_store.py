@@ -25,6 +25,11 @@ from peers_tui.core.identity import Keypair
 from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting
 
 PERSONAL_FILE = "personal.db"
+# What the group list shows, as one row: it changes when a group is added, renamed, archived,
+# reordered or muted (by the CLI or another TUI), not when a read marker or a draft is written.
+GROUP_LIST_MARK = ("SELECT count(*), group_concat(id || ' ' || archived || ' ' || sort_order"
+                   " || ' ' || notify || ' ' || name, char(10))"
+                   " FROM (SELECT * FROM groups ORDER BY id)")
 PERSONAL_NAME = "personal"
 PERSONAL_MODE = 0o600
 ALL_MODELS = GROUP_MODELS + PERSONAL_MODELS
