@@ -9,11 +9,15 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from peers_tui.commands.slash import SlashCommand
@@ -406,23 +410,45 @@ class PeersApp(App[None]):
         def chosen(group_id: str | None) -> None:
             if group_id:
                 self.open_group(group_id)
-        self.push_screen(GroupSwitcher(self.summaries), chosen)
+        self.show_dialog(GroupSwitcher, lambda: GroupSwitcher(self.summaries), chosen)
 
     def action_group_list(self) -> None:
         from peers_tui.screens.group_list import GroupListScreen
 
-        if not isinstance(self.screen, GroupListScreen):
-            self.push_screen(GroupListScreen(self.summaries))
+        self.show_dialog(GroupListScreen, lambda: GroupListScreen(self.summaries))
 
     def action_search(self) -> None:
-        if self.chat is not None and self.screen is self.chat:
+        from peers_tui.screens.search import SearchScreen
+
+        if self.chat is not None and not isinstance(self.screen, SearchScreen):
+            self.close_dialogs()
             self.chat.open_search()
 
     def action_help(self) -> None:
         from peers_tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        self.show_dialog(HelpScreen, HelpScreen)
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.close_dialogs()
+        super().action_command_palette()
+
+    def show_dialog(self, kind: type[Screen], make: Callable[[], Screen],
+                    callback: Callable[[Any], None] | None = None) -> None:
+        """One dialog at a time over the chat, so one Esc always leads back to it: the dialog
+        already on top is kept (with what was typed in it), another one is replaced."""
+        if isinstance(self.screen, kind):
+            return
+        self.close_dialogs()
+        self.push_screen(make(), callback)
+
+    def close_dialogs(self) -> None:
+        """Back to the chat screen: every screen above it is closed (without a result)."""
+        if self.chat is None or self.chat not in self.screen_stack:
+            return
+        while self.screen is not self.chat:
+            self.pop_screen()
 
     def palette_command(self, command: SlashCommand) -> None:
         """A command chosen in the palette: run it, or start it in the composer for its text."""

@@ -371,3 +371,32 @@ async def test_groups_created_and_joined_elsewhere_appear_at_once(alice: User, b
         index = [s.name for s in app.summaries].index("elsewhere")
         await pilot.press(f"alt+{index + 1}")
         await wait_for(pilot, lambda: app.chat.entry.name == "elsewhere")
+
+
+@pytest.mark.parametrize("key", ["ctrl+k", "ctrl+g", "f1", "ctrl+f", "ctrl+p"])
+async def test_a_dialog_opened_again_is_not_stacked_and_one_esc_closes_it(alice: User, team,
+                                                                          key):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: app.screen is not app.chat)
+        dialog = app.screen
+        for _ in range(5):
+            await pilot.press(key)
+        await pilot.pause(0.1)
+        assert app.screen is dialog and len(app.screen_stack) == 3  # default, chat, dialog
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat)
+
+
+async def test_another_dialog_replaces_the_open_one(alice: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        for key in ("ctrl+k", "ctrl+g", "f1", "ctrl+k", "ctrl+p", "ctrl+f"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+            assert len(app.screen_stack) == 3, key
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat)
