@@ -94,6 +94,8 @@ def build_parser() -> Parser:
     search.add_argument("group")
     search.add_argument("query", help='words, "a phrase", prefix*')
     search.add_argument("--limit", type=_positive_int, default=50)
+    search.add_argument("--offset", type=_count, default=0,
+                        help="skip this many of the newest matches (the next page)")
     search.add_argument("--json", action="store_true")
 
     import_ = sub.add_parser("import", help="import history from a JSON-lines file (admins)")
@@ -126,6 +128,17 @@ def build_parser() -> Parser:
 
     sub.add_parser("doctor", help="check file modes, the hub's filesystem and the databases")
     return parser
+
+
+def _count(text: str) -> int:
+    """0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -162,7 +162,10 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    print_messages(account(args).search(args.group, args.query, args.limit), args)
+    found = account(args).search(args.group, args.query, args.limit, args.offset)
+    print_messages(found, args)
+    if len(found) == args.limit:  # on stderr: stdout stays the matches alone
+        print(f"(there may be more: --offset {args.offset + args.limit})", file=sys.stderr)
     return 0
 
 

@@ -333,11 +333,11 @@ class Account:
         _, store = self._group_store(query)
         return store.topic()
 
-    def search(self, query: str, text: str, limit: int = 50) -> list[MessageView]:
+    def search(self, query: str, text: str, limit: int = 50, offset: int = 0) -> list[MessageView]:
         if limit < 1:
             raise PeersError("--limit must be at least 1")
         _, store = self._group_store(query)
-        return store.search(text, limit)
+        return store.search(text, limit, offset)
 
     # Import and export pull in multiprocessing and friends: loaded only when used, so that
     # `peers send` and the TUI start without them.

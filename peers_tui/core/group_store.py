@@ -523,10 +523,11 @@ class GroupStore:
         with self.session():
             return Message.select(peewee.fn.MAX(SQL("rowid"))).scalar() or 0
 
-    def search(self, query: str, limit: int) -> list[MessageView]:
-        """Messages whose current text matches `query`, newest first, each verified."""
+    def search(self, query: str, limit: int, offset: int = 0) -> list[MessageView]:
+        """Messages whose current text matches `query`, newest first (from the `offset`th),
+        each verified."""
         with self.session():
-            rowids = search.search_rowids(self.db, query, limit)
+            rowids = search.search_rowids(self.db, query, limit, offset)
             rows = list(Message.with_rowid().where(SQL("rowid").in_(rowids)))
             by_rowid = {row.rowid: view for row, view in zip(
                 rows, HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows))}
