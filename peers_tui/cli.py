@@ -55,9 +55,12 @@ def build_parser() -> Parser:
 
     invite = sub.add_parser("invite", help="print an invite code (or revoke one)")
     invite.add_argument("group")
-    invite.add_argument("--role", default="writer", help="reader, writer or admin (default writer)")
+    invite.add_argument("--role", default="writer",
+                        help="reader, writer, admin or owner (default writer); you grant only "
+                             "roles below your own, and only owners grant owner")
     invite.add_argument("--uses", type=_positive_int, help="how many people may join with it")
-    invite.add_argument("--expires", help="how long it stays valid: 30m, 12h, 7d ...")
+    invite.add_argument("--expires", type=_duration,
+                        help="how long it stays valid: 30m, 12h, 7d ...")
     invite.add_argument("--revoke", metavar="CODE_OR_ID", help="revoke an invite instead")
 
     join = sub.add_parser("join", help="join a group with an invite code")
@@ -128,6 +131,15 @@ def build_parser() -> Parser:
 
     sub.add_parser("doctor", help="check file modes, the hub's filesystem and the databases")
     return parser
+
+
+def _duration(text: str) -> int:
+    """Seconds in 30m, 12h, 7d: a malformed one is a usage error (exit 2), like any option."""
+    from peers_tui.core.invites import parse_duration
+    try:
+        return parse_duration(text)
+    except PeersError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _count(text: str) -> int:

@@ -14,7 +14,6 @@ from peers_tui.core.doctor import (
 from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import KEY_FILE, fingerprint
-from peers_tui.core.invites import parse_duration
 from peers_tui.core.personal_store import PERSONAL_FILE
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MessageView
@@ -41,12 +40,20 @@ def start_tui(args: argparse.Namespace) -> int:
     return 0
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def read_input(value: str, what: str) -> str:
     """`value`, or standard input when it is '-' (one trailing newline dropped)."""
     if value != "-":
         return value
     if sys.stdin is None or sys.stdin.closed:
         raise PeersError(f"no {what} given and no standard input to read it from")
+    if sys.stdin.isatty():
+        # Otherwise the command seems to hang: say what it waits for, and how to end it.
+        print(f"peers: reading the {what} from the terminal; end it with Ctrl+D on a line of "
+              f"its own (or give the {what} as an argument)", file=sys.stderr)
     try:
         data = sys.stdin.read()
     except UnicodeDecodeError as exc:
@@ -76,7 +83,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
         if args.json:
             out_json(group.to_json())
             continue
-        unread = f"{group.unread} unread" + (f", {group.mentions} mentions" if group.mentions else "")
+        unread = f"{group.unread} unread" + (
+            f", {plural(group.mentions, 'mention')}" if group.mentions else "")
         standing = group.role if group.state == "active" else group.state
         extra = (f"  ({group.problem})" if group.problem
                  else f"  (read-only: {group.read_only})" if group.read_only else "")
@@ -91,7 +99,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
         out(f"revoked invite {key[:10]}")
         return 0
     role = Role.parse(args.role)
-    expires = parse_duration(args.expires) if args.expires else None
+    expires = args.expires
     code = me.invite(args.group, role, args.uses, expires)
     out(str(code))
     return 0
@@ -181,7 +189,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise PeersError(f"{args.file} is not UTF-8 text ({exc.reason})") from exc
         except IsADirectoryError as exc:
             raise PeersError(f"{args.file} is a directory") from exc
-    out(f"imported {result.added} messages ({result.skipped} already there)")
+    out(f"imported {plural(result.added, 'message')} ({result.skipped} already there)")
     return 0
 
 

@@ -91,6 +91,9 @@ class SlashActions:
         for word in args.split():
             if word.isdigit():
                 uses = int(word)
+                if uses < 1:
+                    raise PeersError(f"an invite must allow at least 1 use, not {word}: "
+                                     "usage: /invite [reader|writer|admin] [USES] [EXPIRES]")
             elif word[:-1].isdigit() and word[-1:] in "smhdw":
                 expires = parse_duration(word)
             else:

@@ -23,7 +23,7 @@ from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
-from peers_tui.core.text import check_text
+from peers_tui.core.text import check_text, without_blank_edges
 from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ class Account:
     def invite(self, query: str, role: Role = Role.WRITER, uses: int | None = None,
                expires_in: int | None = None) -> InviteCode:
         if uses is not None and uses < 1:
-            raise PeersError("--uses must be at least 1")
+            raise PeersError("an invite must allow at least 1 use")
         _, store = self._group_store(query, shared=True)
         expires_at = now_ms() + expires_in * 1000 if expires_in else None
         key = store.create_invite(self.keypair, role, expires_at, uses)
@@ -307,7 +307,7 @@ class Account:
              reply_to: str | None = None) -> MessageView:
         entry, store = self._group_store(query)
         self._sync_handle(store)
-        view = store.post(self.keypair, text, kind, reply_to)
+        view = store.post(self.keypair, without_blank_edges(text), kind, reply_to)
         self._remember(lambda: self.personal.set_read_marker(entry.id, view.id))
         return view
 
@@ -319,7 +319,7 @@ class Account:
 
     def edit(self, query: str, message: str, text: str) -> MessageView:
         _, store = self._group_store(query)
-        return store.edit(self.keypair, message, text)
+        return store.edit(self.keypair, message, without_blank_edges(text))
 
     def delete(self, query: str, message: str) -> MessageView:
         _, store = self._group_store(query)

@@ -9,6 +9,8 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
+from peers_tui.core.text import without_blank_edges
+
 HISTORY_LIMIT = 200
 # Ctrl+J is a plain line feed in every terminal. Alt+Enter is ESC CR through tmux, screen,
 # SSH and most terminals (peers_tui.keyboard); Shift+Enter and Ctrl+Enter reach us only from
@@ -24,20 +26,6 @@ def common_prefix(words: list[str]) -> str:
     while size < len(first) and first[size] == last[size]:
         size += 1
     return first[:size]
-
-
-def without_blank_edges(text: str) -> str:
-    """The text without its leading and trailing blank lines (and trailing spaces): a stray
-    newline typed before Enter is not part of the message. Indentation of the first line
-    that has text, and blank lines inside, are kept."""
-    lines = text.split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if lines:
-        lines[-1] = lines[-1].rstrip()
-    return "\n".join(lines)
 
 
 class Composer(TextArea):
