@@ -188,8 +188,14 @@ class ChangeNotifier:
     def fileno(self) -> int | None:
         return self._inotify.fileno() if self._inotify is not None else None
 
-    def _check(self, group_id: str) -> bool:
-        """Confirm by reading: has anything been committed since the last look?"""
+    def _check(self, group_id: str, settle: bool = False) -> bool:
+        """Confirm by reading: has anything been committed since the last look?
+
+        The stat is taken before the read, and kept only once the read saw a change, or by
+        the sweep (`settle`): a writer preempted between writing its commit to the WAL and
+        publishing it in the WAL index leaves the files as they will stay while the re-checks
+        still read the old content, and a stat kept then would blind the sweep to that commit
+        for good (it showed only when the next message came)."""
         path = self._paths.get(group_id)
         if path is None:
             return False
@@ -202,18 +208,21 @@ class ChangeNotifier:
             if reader is None:
                 with contextlib.suppress(sqlite3.Error):
                     reader = self._readers[group_id] = open_reader(path)
-        token = content_token(path, reader, self._queries.get(group_id, CONTENT_QUERY))
+        token = self._read_token(group_id, path, reader)
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token
             return True
         return False
+
+    def _read_token(self, group_id: str, path: Path, reader: sqlite3.Connection | None) -> Token:
+        return content_token(path, reader, self._queries.get(group_id, CONTENT_QUERY))
 
     def _sweep(self, group_id: str) -> bool:
         """The safety net: stat every file, and read only those whose stat moved."""
         path = self._paths.get(group_id)
         if path is None or stat_token(path) == self._stats.get(group_id):
             return False
-        return self._check(group_id)
+        return self._check(group_id, settle=True)
 
     def _group_of(self, directory: str, name: str) -> str | None:
         if name.endswith("-shm"):
