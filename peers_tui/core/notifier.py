@@ -199,7 +199,7 @@ class ChangeNotifier:
         path = self._paths.get(group_id)
         if path is None:
             return False
-        self._stats[group_id] = stat_token(path)
+        stat = stat_token(path)
         reader = None
         # Not for a file we may not write: that is read `immutable`, a snapshot that would
         # hide the very commit the re-checks wait for.
@@ -211,7 +211,10 @@ class ChangeNotifier:
         token = self._read_token(group_id, path, reader)
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token
+            self._stats[group_id] = stat
             return True
+        if settle:
+            self._stats[group_id] = stat
         return False
 
     def _read_token(self, group_id: str, path: Path, reader: sqlite3.Connection | None) -> Token:
