@@ -221,9 +221,11 @@ class PeersApp(App[None]):
                 # The open group's feed starts where its first window was read, before this
                 # watcher's first look (it starts after the first paint, or replaces one): a
                 # commit in between changed no token this watcher will ever see move, and it
-                # stayed off screen until the next message. Read it now.
-                read = chat.feed
-                chat.read_feed(read)
+                # stayed off screen until the next message. Read it now, and let the file go
+                # again: a connection kept open keeps its WAL in use, and a file that then
+                # becomes read-only (chattr +i) would still take writes into that WAL.
+                chat.read_feed(chat.feed)
+                chat.feed.release()
             while not worker.is_cancelled and not notifier.interrupted:
                 changed = notifier.wait()
                 if GROUP_LIST in changed:
