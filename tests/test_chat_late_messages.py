@@ -53,3 +53,32 @@ async def test_a_late_message_below_the_view_counts_as_new(alice: User, bob: Use
         assert log_bodies(app)[-2:] == ["late but new", "just now"]
         await wait_for(pilot, lambda: log.unseen == 1)
         assert "1 new message" in str(app.screen.query_one("#unseen").render())
+
+
+def test_a_late_message_counts_as_unread_by_arrival(alice: User, bob: User, team, tmp_path):
+    """Read up to the newest; then bob imports a message dated an hour ago: it is new to
+    alice (unread 1), and reading the group again clears it."""
+    alice.ok("role", "team", "bob", "admin")
+    now = int(time.time())
+    bob.ok("send", "team", "the newest")
+    alice.ok("log", "team")  # read
+    assert " 0 unread" in next(l for l in alice.ok("groups").lines if " team " in l)
+    import_lines(bob, "team", tmp_path, ("x1", "an hour old, stored now", now - 3600))
+    assert " 1 unread" in next(l for l in alice.ok("groups").lines if " team " in l)
+    alice.ok("log", "team")
+    assert " 0 unread" in next(l for l in alice.ok("groups").lines if " team " in l)
+
+
+async def test_the_new_messages_line_marks_what_arrived_since_reading(alice: User, bob: User,
+                                                                     team, tmp_path):
+    alice.ok("role", "team", "bob", "admin")
+    now = int(time.time())
+    bob.ok("send", "team", "read already")
+    alice.ok("log", "team")
+    import_lines(bob, "team", tmp_path, ("x1", "late but unread", now - 3600))
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 2)
+        assert log_bodies(app) == ["late but unread", "read already"]
+        assert log._marker_index() == 0  # the line goes above the late one, the unread one

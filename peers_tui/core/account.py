@@ -98,9 +98,20 @@ class Account:
         self.personal.set_setting("last_group", group_id)
 
     def mark_read(self, group_id: str, message_id: str) -> None:
-        self._remember(lambda: self.personal.set_read_marker(group_id, message_id))
         entry = self.resolve(group_id)
-        self.note_removals(entry, self.store(entry))
+        store = self.store(entry)
+        self._read_up_to(entry, store, message_id)
+        self.note_removals(entry, store)
+
+    def _read_up_to(self, entry: GroupEntry, store: GroupStore, message_id: str) -> None:
+        """Move the read marker to `message_id` if it was stored after the marker: unread is
+        by arrival, so a message stored late with an older id still counts as new."""
+        def write() -> None:
+            current = self.personal.group(entry.id)
+            marker = current.read_marker if current is not None else None
+            if marker is None or store.arrival(message_id) > store.arrival(marker):
+                self.personal.replace_read_marker(entry.id, marker, message_id)
+        self._remember(write)
 
     @staticmethod
     def _remember(write: Callable[[], object]) -> None:
@@ -308,7 +319,7 @@ class Account:
         entry, store = self._group_store(query)
         self._sync_handle(store)
         view = store.post(self.keypair, without_blank_edges(text), kind, reply_to)
-        self._remember(lambda: self.personal.set_read_marker(entry.id, view.id))
+        self._read_up_to(entry, store, view.id)
         return view
 
     def _sync_handle(self, store: GroupStore) -> None:
@@ -375,8 +386,7 @@ class Account:
                     continue
                 views, position = store.since(position)
                 if views:
-                    newest = max(v.id for v in views)
-                    self._remember(lambda: self.personal.set_read_marker(entry.id, newest))
+                    self._read_up_to(entry, store, max(views, key=lambda v: v.rowid).id)
                     yield views
         finally:
             notifier.close()
@@ -392,7 +402,7 @@ class Account:
         if not problems:
             self._pin_window(entry, store, messages)
         if mark_read and messages:
-            self._remember(lambda: self.personal.set_read_marker(entry.id, messages[-1].id))
+            self._read_up_to(entry, store, max(messages, key=lambda v: v.rowid).id)
         return messages, problems
 
     def _pin_window(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:

@@ -158,6 +158,16 @@ class PersonalStore:
                 (Group.id == group_id)
                 & ((Group.read_marker.is_null()) | (Group.read_marker < message_id))).execute()
 
+    def replace_read_marker(self, group_id: str, expected: str | None, message_id: str) -> None:
+        """Set the marker if it is still `expected`: the caller found `message_id` stored after
+        it (an order only the group's file knows); another process that moved it in between
+        wins."""
+        with self.session(), self.db.atomic():
+            Group.update(read_marker=message_id).where(
+                (Group.id == group_id)
+                & (Group.read_marker.is_null() if expected is None
+                   else Group.read_marker == expected)).execute()
+
     def set_notify(self, group_id: str, level: str) -> None:
         with self.session(), self.db.atomic():
             Group.update(notify=level).where(Group.id == group_id).execute()

@@ -81,8 +81,8 @@ class ChatScreen(Screen[None]):
         self._activity = ""
         self._topic: str | None = None
         self._membership: tuple[object, ...] = ()
-        self._read_upto: str | None = None
-        self._read_when_back: str | None = None
+        self._read_upto: tuple[int, str] | None = None      # (rowid, id) of the last read
+        self._read_when_back: tuple[int, str] | None = None
         self._draft_loaded = ""                 # the draft as stored: saved again only if changed
         self._history_saved: list[str] = []
         self._read_timer: Timer | None = None
@@ -174,7 +174,7 @@ class ChatScreen(Screen[None]):
         self.save_draft()
         if self._read_upto is not None:  # the app is ending: write it now, not in a worker
             try:
-                self.account.mark_read(self.entry.id, self._read_upto)
+                self.account.mark_read(self.entry.id, self._read_upto[1])
             except PeersError as exc:
                 self.log.warning(f"read marker not saved: {exc}")
 
@@ -296,25 +296,26 @@ class ChatScreen(Screen[None]):
     def _read_up_to(self, event: MessageLog.ReadUpTo) -> None:
         """The newest message is on screen: remember it as read, once a second at most, so a
         busy group does not write to personal.db at every message."""
+        seen = (event.rowid, event.message_id)  # the later stored, not the higher id, wins
         if self.app.screen is not self:
             # Arrived under the group list, a search or help: not seen until the user is back.
-            self._read_when_back = max(self._read_when_back or "", event.message_id)
+            self._read_when_back = max(self._read_when_back or seen, seen)
             return
-        self._read_upto = max(self._read_upto or "", event.message_id)
+        self._read_upto = max(self._read_upto or seen, seen)
         if self._read_timer is None:
             self._read_timer = self.set_timer(READ_MARK_DELAY, self.flush_read)
 
     def on_screen_resume(self) -> None:
         waiting, self._read_when_back = self._read_when_back, None
         if waiting is not None and self.following:
-            self.post_message(MessageLog.ReadUpTo(self.message_log, waiting))
+            self.post_message(MessageLog.ReadUpTo(self.message_log, waiting[1], waiting[0]))
 
     def flush_read(self) -> None:
         if self._read_timer is not None:
             self._read_timer.stop()
             self._read_timer = None
         if self._read_upto is not None:
-            group_id, message_id, self._read_upto = self.entry.id, self._read_upto, None
+            group_id, (_, message_id), self._read_upto = self.entry.id, self._read_upto, None
             self.app.mark_read(group_id, message_id)  # type: ignore[attr-defined]
 
     @on(MessageLog.UnseenChanged)

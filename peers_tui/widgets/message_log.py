@@ -94,10 +94,12 @@ class MessageLog(ScrollView, can_focus=True):
 
     @dataclass
     class ReadUpTo(Message):
-        """The newest message is on screen, the log following it: read up to here."""
+        """The newest message is on screen, the log following it: read up to here (the
+        message stored last of those loaded: unread is by arrival, not by id)."""
 
         log: MessageLog
         message_id: str
+        rowid: int = 0
 
     following: var[bool] = var(True)
     unseen: var[int] = var(0)
@@ -233,7 +235,8 @@ class MessageLog(ScrollView, can_focus=True):
 
     def _report_read(self) -> None:
         if self.tailing and self.views:
-            self.post_message(self.ReadUpTo(self, self.views[-1].id))
+            last = max(self.views, key=lambda view: view.rowid)
+            self.post_message(self.ReadUpTo(self, last.id, last.rowid))
 
     # ----------------------------------------------------------------- loading
     @work(thread=True, exclusive=True, group="log-window", exit_on_error=False)
@@ -486,8 +489,12 @@ class MessageLog(ScrollView, can_focus=True):
     def _marker_index(self) -> int | None:
         if not self.read_marker or not self.views or self.views[0].id > self.read_marker:
             return None  # nothing read yet is in the window: no line to draw between
+        # The read marker is the message stored last when the user read: what was stored
+        # after it is new, whatever its id. Without its position, ids are all there is.
+        read = next((view.rowid for view in self.views if view.id == self.read_marker), 0)
         for index, view in enumerate(self.views):
-            if view.id > self.read_marker and view.author_id != self.me:
+            new = view.rowid > read if read and view.rowid else view.id > self.read_marker
+            if new and view.author_id != self.me:
                 return index
         return None
 
