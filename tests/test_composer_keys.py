@@ -45,3 +45,30 @@ async def test_newline_keys_insert_in_the_composer_and_blank_edges_are_not_sent(
         await type_text(pilot, "  indented\n\nkept  \n\n")
         await pilot.press("enter")
         await wait_for(pilot, lambda: bodies(alice) == ["  indented\n\nkept"])
+
+
+def keys_parsed(data: str) -> list[str]:
+    """The key names Textual's terminal parser makes of these bytes (as the app reads them)."""
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    from peers_tui.keyboard import enable_alt_enter
+
+    enable_alt_enter()
+    parser = XTermParser()
+    tokens = list(parser.feed(data)) + list(parser.feed(""))
+    return [token.key for token in tokens if isinstance(token, events.Key)]
+
+
+def test_the_newline_keys_each_terminal_sends_are_recognised():
+    from peers_tui.widgets.composer import NEWLINE_KEYS
+
+    assert keys_parsed("\r") == ["enter"]  # sends
+    for sequence, where in (("\x1b\r", "Alt+Enter: xterm (metaSendsEscape), tmux, screen, SSH"),
+                            ("\x8d", "Alt+Enter: xterm's default eightBitInput"),
+                            ("\n", "Ctrl+J: every terminal"),
+                            ("\x1b[13;2u", "Shift+Enter: kitty keyboard protocol"),
+                            ("\x1b[13;3u", "Alt+Enter: kitty keyboard protocol"),
+                            ("\x1b[106;5u", "Ctrl+J: kitty keyboard protocol")):
+        keys = keys_parsed(sequence)
+        assert len(keys) == 1 and keys[0] in NEWLINE_KEYS, (where, keys)
