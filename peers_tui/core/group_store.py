@@ -21,7 +21,9 @@ from peers_tui.core.database import (
     check_regular_file, connect, create_file, prepare_schema, storage_error, unwritable_reason,
 )
 from peers_tui.core.encoding import b32, now_ms, record_digest_b32, record_hash
-from peers_tui.core.errors import BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError
+from peers_tui.core.errors import (
+    BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError, ReadOnly,
+)
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.chains import (
     FORKED, chain_fields, chain_heads, check_chain, own_head, predecessors, wanted_before,
@@ -138,6 +140,14 @@ class GroupStore:
             return unwritable_reason(self.path)
         except OSError:
             return None
+
+    def require_writable(self) -> None:
+        """ReadOnly before any write to a file this process may not write: a connection kept
+        open elsewhere in the process (the live feed) could otherwise still write its WAL."""
+        reason = self.read_only
+        if reason is not None:
+            raise ReadOnly(f"{self.label} is read-only ({reason}): it can be read, "
+                           "but nothing can be written to it")
 
     def close(self) -> None:
         if not self.db.is_closed():
@@ -284,6 +294,7 @@ class GroupStore:
                        *, invite_key: Keypair | None = None,
                        error: type[PeersError] = Forbidden) -> Member:
         """Sign and append one membership change, after checking it against the rules."""
+        self.require_writable()
         with self.session(), self.db.atomic():
             roster = self.roster()
             terms, _ = self.invites()
@@ -341,6 +352,7 @@ class GroupStore:
                       max_uses: int | None) -> Keypair:
         """Sign an invite record carrying a fresh invite key; return that key (the code's secret)."""
         invite_key = Keypair.generate()
+        self.require_writable()
         with self.session(), self.db.atomic():
             roster = self.roster()
             mine = roster.role_of(keypair.public_id)
@@ -357,6 +369,7 @@ class GroupStore:
         return invite_key
 
     def revoke_invite(self, keypair: Keypair, key: str) -> None:
+        self.require_writable()
         with self.session(), self.db.atomic():
             terms, _ = self.invites()
             found = terms.get(key)
@@ -405,6 +418,7 @@ class GroupStore:
         `check(roster)` may refuse the record with a clear error before anything is written.
         Returns the record and its rowid; all of it happens in one IMMEDIATE transaction.
         """
+        self.require_writable()
         me = keypair.public_id
         roster = self.roster()
         require_role(roster, me, REQUIRED_ROLE[kind])
