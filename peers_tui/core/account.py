@@ -27,6 +27,7 @@ from peers_tui.core.text import check_text
 from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
 
 if TYPE_CHECKING:
+    from peers_tui.core.bulk_verify import Progress
     from peers_tui.core.transfer import ImportResult
 
 MIN_PREFIX = 4
@@ -398,8 +399,13 @@ class Account:
         self._remember(lambda: self.personal.pin_heads(entry.id, roster.head_seq,
                                                        roster.head_hash, heads))
 
-    def verify(self, query: str | None = None) -> dict[str, list[Problem]]:
-        """Check every record of one group (or all) against signatures, chains, rules and pins."""
+    def verify(self, query: str | None = None,
+               progress: Callable[[str], Progress] | None = None) -> dict[str, list[Problem]]:
+        """Check every record of one group (or all) against signatures, chains, rules and pins.
+
+        `progress(group name)`, when given, returns the callback that hears how far the check
+        of that group's messages has got.
+        """
         entries = [self.resolve(query)] if query else self.entries()
         report: dict[str, list[Problem]] = {}
         for entry in entries:
@@ -407,7 +413,7 @@ class Account:
                 store = self.store(entry)
                 problems = store.check_pins(entry.member_head_seq, entry.member_head_hash,
                                             entry.author_heads)
-                problems += store.verify()
+                problems += store.verify(progress(entry.name) if progress else None)
                 self.note_removals(entry, store)
                 if not problems:
                     heads = store.heads()

@@ -27,6 +27,7 @@ from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
 from peers_tui.core import search
+from peers_tui.core.bulk_verify import Progress, check_messages
 from peers_tui.core.ids import new_ulid, ulid_text, ulid_value
 from peers_tui.core.history import (
     EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
@@ -563,21 +564,17 @@ class GroupStore:
             return [(row.author_seq, record_hash(row.record), row.author) for row in rows]
 
     # ----------------------------------------------------------------- verification
-    def verify(self) -> list[Problem]:
-        """Check every record and chain in the file; an empty list means all is genuine."""
+    def verify(self, progress: Progress | None = None) -> list[Problem]:
+        """Check every record and chain in the file; an empty list means all is genuine.
+
+        `progress(done, total)` hears how far the messages' check has got (see bulk_verify).
+        """
         problems: list[Problem] = []
         roster = self.roster()
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
+        problems.extend(check_messages(self, roster, progress))
         with self.session():
-            reader = HistoryReader(roster, self.group_id, self.late_marks)
-            batch: list[Message] = []
-            for row in Message.with_rowid().where(Message.target.is_null()).order_by(Message.id).iterator():
-                batch.append(row)
-                if len(batch) >= 500:
-                    problems.extend(_unverified(reader.views(batch)))
-                    batch = []
-            problems.extend(_unverified(reader.views(batch)))
             orphans = Message.select(Message.id).where(
                 Message.target.is_null(False)
                 & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))
@@ -641,10 +638,6 @@ def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
             raise Forbidden("readers cannot post in this group")
         raise Forbidden(f"only {needed.label}s and above can do that")
     return member.role
-
-
-def _unverified(views: list[MessageView]) -> list[Problem]:
-    return [Problem(f"message {v.id}", str(v.problem)) for v in views if not v.verified]
 
 
 def _member_view(member: Member) -> MemberView:

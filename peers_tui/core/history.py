@@ -45,6 +45,17 @@ class Checked:
         return self.record.data if self.record else {}
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What the rules decided about a window of rows: each row checked on its own, and the
+    genuine edits and deletions of them, and the changes to them that are not genuine."""
+
+    checked: dict[str, Checked]
+    edits: dict[str, str]
+    deleted: set[str]
+    forged: dict[str, str]
+
+
 def expected_columns(record: SignedRecord) -> dict[str, Any]:
     """What each indexed column must hold for this record; the record is the truth."""
     data = record.data
@@ -187,6 +198,26 @@ class HistoryReader:
 
     def views(self, rows: list[Message]) -> list[MessageView]:
         """Views of primary rows (messages, topics, imports), effects and replies applied."""
+        judged = self.judge(rows)
+        checked = judged.checked
+        replies = self._replies([c.data.get("reply") for c in checked.values()], checked)
+        result = []
+        for message_id, item in checked.items():
+            result.append(self._view(item, judged.edits.get(message_id), message_id in judged.deleted,
+                                     judged.forged.get(message_id), replies))
+        return result
+
+    def problems(self, rows: list[Any]) -> list[tuple[Any, str]]:
+        """(row, reason) for each row that is not genuine, the reason its view would show:
+        what `peers verify` reports, decided by the same rules without building any view.
+        `rows` may be Message rows or any rows with the same attributes and `rowid`."""
+        judged = self.judge(rows)
+        return [(item.row, item.problem or judged.forged[message_id])
+                for message_id, item in judged.checked.items()
+                if item.problem or message_id in judged.forged]
+
+    def judge(self, rows: list[Any]) -> Judgement:
+        """Every validity rule for a window of primary rows and the records that change them."""
         effects = (list(Message.with_rowid().where(Message.target.in_([r.id for r in rows]))
                         .order_by(Message.id)) if rows else [])
         chain = predecessors(rows + effects)
@@ -211,12 +242,7 @@ class HistoryReader:
                     deleted.add(row.target)
                 else:
                     edits[row.target] = effect.data["body"]
-        replies = self._replies([c.data.get("reply") for c in checked.values()], checked)
-        result = []
-        for message_id, item in checked.items():
-            result.append(self._view(item, edits.get(message_id), message_id in deleted,
-                                     forged.get(message_id), replies))
-        return result
+        return Judgement(checked, edits, deleted, forged)
 
     def _replies(self, ids: list[Any], known: dict[str, Checked]) -> dict[str, tuple[str, str]]:
         wanted = {i for i in ids if isinstance(i, str)}
