@@ -5,9 +5,9 @@ here: each window of rows goes to `HistoryReader.problems` (core/history.py), th
 that decides what the log shows, so a rule added there applies to verify at once. This module
 only decides how rows reach those rules:
 
-- rows are read as light tuples (Peewee `namedtuples`: the same column conversions as the
-  reader's model rows, without building a model object per row), in windows of consecutive
-  rowids, which SQLite reads in file order;
+- rows are read with a plain cursor as light named tuples, in windows of consecutive rowids,
+  which SQLite reads in file order; a row holding a value of another SQL type than its column
+  declares is converted by the model's own fields, exactly as the reader's model rows are;
 - no display views are built (reply previews, display text);
 - on a large file the windows are judged in worker processes, one per core: the Ed25519
   check of each signature is most of the cost and PyNaCl holds the GIL while it runs. The
@@ -26,9 +26,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from peewee import SQL
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster
@@ -41,9 +39,39 @@ if TYPE_CHECKING:
 WINDOW = 4000            # rows per unit of work: big enough that a query's overhead vanishes
 PARALLEL_FROM = 10_000   # fewer rows than this are checked in this process (no worker start-up)
 MAX_WORKERS = 8
-COLUMNS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
-           Message.body, Message.record, Message.sig, Message.target, Message.reply_to,
-           Message.orig_id, SQL("rowid").alias("rowid"))
+FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
+          Message.body, Message.record, Message.sig, Message.target, Message.reply_to,
+          Message.orig_id)
+# The SQL type each column declares: a row whose values all have it (or are NULL) reads the
+# same raw as through the model, so only the other rows pay for the fields' conversions.
+DECLARED = {"author_seq": "integer", "created_at": "integer", "sig": "blob"}  # the rest: text
+WINDOW_SQL = (
+    "SELECT rowid, {columns}, {plain} FROM message"
+    " WHERE rowid BETWEEN ? AND ? AND target IS NULL ORDER BY rowid").format(
+    columns=", ".join(f'"{field.column_name}"' for field in FIELDS),
+    plain=" AND ".join(
+        f"typeof(\"{field.column_name}\") IN ('{DECLARED.get(field.column_name, 'text')}', 'null')"
+        for field in FIELDS))
+
+
+class StoredRow(NamedTuple):
+    """A message row with the attributes the reader's rules read from a model row."""
+
+    rowid: int
+    id: Any
+    author: Any
+    author_seq: Any
+    kind: Any
+    created_at: Any
+    body: Any
+    record: Any
+    sig: Any
+    target: Any
+    reply_to: Any
+    orig_id: Any
+
+
+_CONVERT = [field.python_value for field in FIELDS]
 
 # progress(rows checked so far, rows in all): called after each window.
 Progress = Callable[[int, int], None]
@@ -59,12 +87,15 @@ class WindowJudge:
 
     def __call__(self, bounds: tuple[int, int]) -> Found:
         """The problems among the messages (not edits or deletions) stored at rowids lo..hi."""
-        low, high = bounds
         with self.store.session():
-            rows = list(Message.select(*COLUMNS)
-                        .where(SQL("rowid").between(low, high) & Message.target.is_null())
-                        .order_by(SQL("rowid")).namedtuples())
+            rows = [_stored_row(raw) for raw in self.store.db.execute_sql(WINDOW_SQL, bounds)]
             return [(row.rowid, str(row.id), reason) for row, reason in self.reader.problems(rows)]
+
+
+def _stored_row(raw: tuple[Any, ...]) -> StoredRow:
+    if raw[-1]:
+        return StoredRow._make(raw[:-1])
+    return StoredRow(raw[0], *(convert(value) for convert, value in zip(_CONVERT, raw[1:-1])))
 
 
 def check_messages(store: GroupStore, roster: Roster, progress: Progress | None = None,
