@@ -36,7 +36,7 @@ from peers_tui.core.views import Problem
 if TYPE_CHECKING:
     from peers_tui.core.group_store import GroupStore
 
-WINDOW = 4000            # rows per unit of work: big enough that a query's overhead vanishes
+WINDOW = 2000            # rows per unit of work: a query per window costs little beside it
 PARALLEL_FROM = 10_000   # fewer rows than this are checked in this process (no worker start-up)
 MAX_WORKERS = 8
 FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
