@@ -23,6 +23,7 @@ from peers_tui.core.history import HistoryReader
 from peers_tui.core.identity import load_or_create_keypair
 from peers_tui.core.models import Message
 from peers_tui.core.records import sign
+from peers_tui.core.transfer import Importer
 from peers_tui.core.views import Problem
 from peers_tui.progress import ProgressBar
 from tests.conftest import User
@@ -197,3 +198,21 @@ def test_progress_bar_is_throttled_and_its_label_inert():
     assert "\x1b]" not in stream.getvalue() and "\x07" not in stream.getvalue()
     bar.close()
     assert stream.getvalue().endswith("\r\x1b[K")
+
+
+@pytest.mark.timeout(300)
+def test_a_large_personal_group_is_judged_in_workers_too(alice: User):
+    """The personal group lives in personal.db, beside the user's own tables; the workers
+    open it as the parent does, and a row altered there is found like anywhere else."""
+    account = Account(alice.home, alice.hub)
+    personal = account.entries()[0]
+    assert personal.personal
+    store = account.store(personal)
+    # `peers import` refuses the personal group; the Importer itself fills it fastest.
+    Importer(store, account.keypair).run(import_lines(bulk_verify.PARALLEL_FROM + 1, "notes"))
+    with sqlite3.connect(store.path, isolation_level=None) as db:
+        message_id = db.execute("SELECT id FROM message ORDER BY id LIMIT 1 OFFSET 9000").fetchone()[0]
+        db.execute("UPDATE message SET body = 'rewritten' WHERE id = ?", (message_id,))
+    found = bulk_verify.check_messages(store, store.roster(), workers=2)
+    assert found == [Problem(f"message {message_id}",
+                             "row does not match its signed record (edited in the file)")]

@@ -28,6 +28,8 @@ from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from peewee import Model
+
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
@@ -181,7 +183,8 @@ def _pool(judge: WindowJudge, workers: int) -> Executor | None:
         # spawn, not fork: a forked child would inherit this process's open SQLite connections.
         return ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-            initargs=(str(store.path), store.group_id, judge.reader.roster, judge.reader.late_marks))
+            initargs=(str(store.path), store.group_id, store.models, judge.reader.roster,
+                      judge.reader.late_marks))
     except (OSError, ValueError):
         return None
 
@@ -189,13 +192,15 @@ def _pool(judge: WindowJudge, workers: int) -> Executor | None:
 _WORKER_JUDGE: WindowJudge | None = None
 
 
-def _start_worker(path: str, group_id: str, roster: Roster, late_marks: dict[str, int]) -> None:
+def _start_worker(path: str, group_id: str, models: tuple[type[Model], ...], roster: Roster,
+                  late_marks: dict[str, int]) -> None:
     from peers_tui.core.group_store import GroupStore
 
     # Ctrl-C is the parent's to handle (it stops the pool); workers would only print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _WORKER_JUDGE
-    _WORKER_JUDGE = WindowJudge(GroupStore(Path(path), group_id), roster, late_marks)
+    # The same models as the parent's store: the personal group lives in personal.db.
+    _WORKER_JUDGE = WindowJudge(GroupStore(Path(path), group_id, models=models), roster, late_marks)
 
 
 def _judge_in_worker(bounds: tuple[int, int]) -> Found:
