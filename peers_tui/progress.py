@@ -64,8 +64,10 @@ class ProgressBar:
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else None
         label = self.label if len(self.label) <= LABEL_CHARS else self.label[:LABEL_CHARS - 1] + "…"
-        tail = (f" {done:,}/{total:,}  {rate:,.0f}/s  "
-                f"ETA {_duration(left) if left is not None else '?'}")
+        # Fixed widths, so the bar does not jump as the numbers grow.
+        count = f"{done:,}".rjust(len(f"{total:,}"))
+        tail = (f" {count}/{total:,}  {f'{rate:,.0f}':>7}/s  "
+                f"ETA {_duration(left) if left is not None else '?':>7}")
         room = width - len(label) - len(tail) - 4  # "  [" and "]"
         if room < 5:
             return f"{label}{tail}"[:max(width - 1, 1)]
