@@ -63,7 +63,9 @@ class ProgressBar:
         width = self._columns()
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else None
-        label = self.label if len(self.label) <= LABEL_CHARS else self.label[:LABEL_CHARS - 1] + "…"
+        label = self.label
+        if len(label) > LABEL_CHARS:
+            label = label[:LABEL_CHARS - 1] + "…"
         # Fixed widths, so the bar does not jump as the numbers grow.
         count = f"{done:,}".rjust(len(f"{total:,}"))
         tail = (f" {count}/{total:,}  {f'{rate:,.0f}':>7}/s  "

@@ -116,7 +116,8 @@ def test_workers_and_reader_give_identical_verdicts_on_forged_data(
     # carol is no member at all.
     outsider = forge(carol, team, {"type": "text", "body": "I run this now"}, member_seq=member_seq)
     # bob claims a membership state that does not exist.
-    future = forge(bob, team, {"type": "text", "body": "from the future"}, member_seq=member_seq + 5)
+    future = forge(bob, team, {"type": "text", "body": "from the future"},
+                   member_seq=member_seq + 5)
     with conn(alice, team) as db:
         db.execute("UPDATE message SET body = 'edited in the file' WHERE id = ?", (bob_first,))
         db.execute("UPDATE message SET sig = zeroblob(64) WHERE rowid = 777")
@@ -140,8 +141,8 @@ def test_progress_counts_every_row(alice: User):
     account, _, store = store_of(alice, "small")
     account.import_history("small", import_lines(bulk_verify.WINDOW * 2 + 5, "small"))
     heard: list[tuple[int, int]] = []
-    bulk_verify.check_messages(store, store.roster(), lambda done, total: heard.append((done, total)),
-                               workers=0)
+    bulk_verify.check_messages(store, store.roster(),
+                               lambda done, total: heard.append((done, total)), workers=0)
     total = bulk_verify.WINDOW * 2 + 5
     assert heard == [(bulk_verify.WINDOW, total), (bulk_verify.WINDOW * 2, total), (total, total)]
 
@@ -212,7 +213,8 @@ def test_a_large_personal_group_is_judged_in_workers_too(alice: User):
     # `peers import` refuses the personal group; the Importer itself fills it fastest.
     Importer(store, account.keypair).run(import_lines(bulk_verify.PARALLEL_FROM + 1, "notes"))
     with sqlite3.connect(store.path, isolation_level=None) as db:
-        message_id = db.execute("SELECT id FROM message ORDER BY id LIMIT 1 OFFSET 9000").fetchone()[0]
+        [message_id] = db.execute(
+            "SELECT id FROM message ORDER BY id LIMIT 1 OFFSET 9000").fetchone()
         db.execute("UPDATE message SET body = 'rewritten' WHERE id = ?", (message_id,))
     found = bulk_verify.check_messages(store, store.roster(), workers=2)
     assert found == [Problem(f"message {message_id}",

@@ -203,11 +203,9 @@ class HistoryReader:
         judged = self.judge(rows)
         checked = judged.checked
         replies = self._replies([c.data.get("reply") for c in checked.values()], checked)
-        result = []
-        for message_id, item in checked.items():
-            result.append(self._view(item, judged.edits.get(message_id), message_id in judged.deleted,
-                                     judged.forged.get(message_id), replies))
-        return result
+        return [self._view(item, judged.edits.get(message_id), message_id in judged.deleted,
+                           judged.forged.get(message_id), replies)
+                for message_id, item in checked.items()]
 
     def problems(self, rows: list[Any]) -> list[tuple[Any, str]]:
         """(row, reason) for each row that is not genuine, the reason its view would show:
