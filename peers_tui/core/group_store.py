@@ -32,6 +32,7 @@ from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
 from peers_tui.core import search
+from peers_tui.core.bulk_verify import Progress, check_messages
 from peers_tui.core.ids import new_ulid, ulid_text, ulid_value
 from peers_tui.core.history import (
     EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
@@ -665,22 +666,18 @@ class GroupStore:
         return roster.head_seq, roster.head_hash, ({author: (head[0], head[1])} if head else {})
 
     # ----------------------------------------------------------------- verification
-    def verify(self) -> list[Problem]:
-        """Check every record and chain in the file; an empty list means all is genuine."""
+    def verify(self, progress: Progress | None = None) -> list[Problem]:
+        """Check every record and chain in the file; an empty list means all is genuine.
+
+        `progress(done, total)` hears how far the messages' check has got (see bulk_verify).
+        """
         problems: list[Problem] = []
         roster = self.roster()
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
         problems.extend(self._void_invites(roster))
+        problems.extend(check_messages(self, roster, progress))
         with self.session():
-            reader = HistoryReader(roster, self.group_id)
-            batch: list[Message] = []
-            for row in Message.with_rowid().where(Message.target.is_null()).order_by(Message.id).iterator():
-                batch.append(row)
-                if len(batch) >= 500:
-                    problems.extend(_unverified(reader.views(batch)))
-                    batch = []
-            problems.extend(_unverified(reader.views(batch)))
             orphans = Message.select(Message.id).where(
                 Message.target.is_null(False)
                 & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))
@@ -768,16 +765,6 @@ def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
             raise Forbidden("readers cannot post in this group")
         raise Forbidden(f"only {needed.label}s and above can do that")
     return member.role
-
-
-def _unverified(views: list[MessageView]) -> list[Problem]:
-    problems = []
-    for view in views:
-        if not view.verified:
-            problems.append(Problem(f"message {view.id}", str(view.problem)))
-        problems.extend(Problem(f"{change.kind} {change.id} of message {view.id}", change.reason)
-                        for change in view.forged_changes)
-    return problems
 
 
 def _member_view(member: Member) -> MemberView:
