@@ -42,6 +42,9 @@ def signed_time(text: Any) -> int:
 
 
 FORKED = "forked chain: another record of its author holds the same place"
+# Signing times a record may carry (epoch ms, 1970 to the end of 9999): beyond them no
+# calendar shows it and SQLite cannot store it, so an honest client must never build on one.
+SIGNED_TIMES = (0, 253_402_300_799_999)
 
 
 def predecessors(wanted: set[tuple[str, int]],
@@ -113,6 +116,8 @@ def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None
             raise RecordError("does not follow its author's previous record (chain broken)")
         previous_time = previous[aprev]
     signed = record.created_at
+    if not SIGNED_TIMES[0] <= signed <= SIGNED_TIMES[1]:
+        raise RecordError("signing time out of range (before 1970 or after 9999)")
     if signed < previous_time:
         raise RecordError("backdated: signed earlier than its author's previous record")
     if (roster is not None and 0 <= mseq <= roster.head_seq
@@ -148,19 +153,73 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
     best: tuple[int, str, int] | None = None
     for table in (Message, Invite):
         rows = (table.select(table.author_seq, table.record, table.sig)
-                .where(table.author == author).order_by(table.author_seq.desc()).limit(20)
-                .tuples())
-        for aseq, text, sig in rows:  # type: ignore[misc]
-            try:
-                record = open_record(text, sig, group_id=group_id, kind=CHAINED_KINDS)
-            except RecordError:
-                continue
-            if record.author != author or record.data.get("aseq") != aseq:
-                continue
-            if best is None or aseq > best[0]:
+                .where(table.author == author).order_by(table.author_seq.desc()).tuples())
+        # However many junk rows sit on top, the newest genuine one below them is found.
+        for aseq, text, sig in rows.iterator():  # type: ignore[misc]
+            if best is not None and not (isinstance(aseq, int) and aseq > best[0]):
+                break
+            record = _own_record(author, aseq, text, sig, group_id)
+            if record is not None:
                 best = (aseq, record.hash, record.created_at)
-            break
+                break
     return best
+
+
+def _own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> SignedRecord | None:
+    """The record of a row if it verifies as `author`'s own at place `aseq`, else None."""
+    try:
+        record = open_record(text, sig, group_id=group_id, kind=CHAINED_KINDS)
+    except RecordError:
+        return None
+    if (record.author != author or record.data.get("aseq") != aseq
+            or not SIGNED_TIMES[0] <= record.created_at <= SIGNED_TIMES[1]):
+        return None
+    return record
+
+
+def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
+    """Where a removal, demotion or leave cuts `author`'s chain: the highest genuine record
+    reached by following their chain up from its first record, (aseq, hash), or None.
+
+    A record standing above a gap was not seen as part of the chain: a member expecting
+    removal could otherwise file one record far up their chain so the cut lands there, and
+    fill the places below it afterwards under the authority they had lost. The walk follows
+    hashes (cheap); only where two records claim one place, and for the head, are signatures
+    checked, so a junk row can neither stop the walk nor become the head.
+    """
+    places: dict[int, list[tuple[Any, Any]]] = {}
+    for table in (Message, Invite):
+        query = table.select(table.author_seq, table.record, table.sig).where(table.author == author)
+        for aseq, text, sig in query.tuples().iterator():  # type: ignore[misc]
+            if isinstance(aseq, int) and not isinstance(aseq, bool) and isinstance(text, str):
+                places.setdefault(aseq, []).append((text, sig))
+    walked: list[tuple[int, str, Any]] = []
+    previous = ""
+    while (len(walked) + 1) in places:
+        aseq = len(walked) + 1
+        linked = [(text, sig) for text, sig in places[aseq] if _aprev(text) == previous]
+        if len(linked) > 1:
+            linked = [(t, s) for t, s in linked if _own_record(author, aseq, t, s, group_id)]
+            if len({record_hash(text) for text, _ in linked}) > 1:
+                break  # the author forked their own chain here: nothing above it was seen
+        if not linked:
+            break
+        text, sig = linked[0]
+        previous = record_hash(text)
+        walked.append((aseq, text, sig))
+    for aseq, text, sig in reversed(walked):
+        record = _own_record(author, aseq, text, sig, group_id)
+        if record is not None:
+            return aseq, record.hash
+    return None
+
+
+def _aprev(text: str) -> Any:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return data.get("aprev") if isinstance(data, dict) else None
 
 
 def chain_heads() -> dict[str, tuple[int, str]]:

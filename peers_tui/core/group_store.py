@@ -24,7 +24,8 @@ from peers_tui.core.encoding import b32, now_ms, record_digest_b32, record_hash
 from peers_tui.core.errors import BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.chains import (
-    FORKED, chain_fields, chain_heads, check_chain, own_head, predecessors, wanted_before,
+    FORKED, chain_fields, chain_heads, check_chain, own_head, predecessors, seen_head,
+    wanted_before,
 )
 from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
@@ -292,7 +293,7 @@ class GroupStore:
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
                 # older membership state is void (membership.Cut).
-                head = own_head(member, self.group_id)
+                head = seen_head(member, self.group_id)
                 fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
             record = sign(keypair, "member", self.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,
@@ -478,12 +479,19 @@ class GroupStore:
     def topic(self) -> str | None:
         """The newest genuine topic, or None."""
         with self.session():
-            rows = list(Message.with_rowid().where(Message.kind == "topic")
-                        .order_by(Message.id.desc()).limit(20))
-            for view in HistoryReader(self.current_roster(), self.group_id).views(rows):
-                if view.verified:
-                    return view.body
-        return None
+            reader = HistoryReader(self.current_roster(), self.group_id)
+            below: str | None = None
+            while True:  # page down past forged topics, however many sit on top
+                query = Message.with_rowid().where(Message.kind == "topic")
+                if below is not None:
+                    query = query.where(Message.id < below)
+                rows = list(query.order_by(Message.id.desc()).limit(20))
+                if not rows:
+                    return None
+                for view in reader.views(rows):  # newest first, as the rows
+                    if view.verified:
+                        return view.body
+                below = str(rows[-1].id)
 
     def find_message(self, prefix: str) -> str:
         """The full id of the message whose id is (or starts with) `prefix`."""
@@ -521,9 +529,11 @@ class GroupStore:
         newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
         if newest and candidate <= newest:
             try:
-                candidate = ulid_text(ulid_value(newest) + 1)
+                following = ulid_value(newest) + 1
             except ValueError:  # a forged, unparsable id: do not let it block posting
-                pass
+                return candidate
+            if following < 1 << 128:  # past the highest id there is no valid one to take
+                candidate = ulid_text(following)
         return candidate
 
     def _views_of(self, ids: list[str]) -> list[MessageView]:
