@@ -611,15 +611,19 @@ class GroupStore:
         a thousand does (the UI shows "999+" either way).
         """
         with self.session():
-            query = (Message.select(Message.body)
+            query = (Message.with_rowid()
                      .where((Message.author != me) & Message.target.is_null())
                      .order_by(Message.id.desc()).limit(cap))
             if marker:
                 query = query.where(Message.id > marker)
-            bodies = [row.body for row in query]
+            rows = list(query)
+            # Only what verifies counts (a forged row never rings the bell), with its
+            # current text: a mention edited away no longer counts, a deleted message not at all.
+            views = [view for view in HistoryReader(self.current_roster(), self.group_id).views(rows)
+                     if view.verified and not view.deleted] if rows else []
         needle = f"@{handle}".lower() if handle else None
-        mentions = sum(1 for body in bodies if needle and needle in body.lower()) if needle else 0
-        return len(bodies), mentions
+        mentions = sum(1 for view in views if needle in view.body.lower()) if needle else 0
+        return len(views), mentions
 
     def newest_id(self) -> str | None:
         with self.session():
