@@ -636,6 +636,12 @@ class GroupStore:
                 Message.id.in_(message_ids))
             return [(row.author_seq, record_hash(row.record), row.author) for row in rows]
 
+    def change_ids(self, message_ids: list[str]) -> list[str]:
+        """The ids of the edits and deletions aimed at the given messages."""
+        with self.session():
+            return [row.id for row in Message.select(Message.id).where(
+                Message.target.in_(message_ids))]
+
     def invite_heads(self) -> dict[str, tuple[int, str]]:
         """Each author's newest invite or revocation that checked out: pinned like messages."""
         heads: dict[str, tuple[int, str]] = {}
