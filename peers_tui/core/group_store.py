@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -721,9 +722,14 @@ class GroupStore:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{missing} of their records are missing (history deleted)"))
             if len(seqs) > len(distinct):
-                gaps.append(Problem(f"author {fingerprint(author)}",
-                                    f"{len(seqs) - len(distinct)} places of their chain hold two "
-                                    "records (forked chain)"))
+                doubled = {seq for seq, count in Counter(seqs).items() if count > 1}
+                held = predecessors({(author, seq) for seq in doubled})
+                # The same record filed twice is a copy, not a fork its author made.
+                forks = sum(1 for seq in doubled if len(held.get((author, seq), {})) > 1)
+                if forks:
+                    gaps.append(Problem(f"author {fingerprint(author)}",
+                                        f"{forks} places of their chain hold two records "
+                                        "(forked chain)"))
         return gaps
 
     def heads(self) -> tuple[int, str, dict[str, tuple[int, str]]]:
