@@ -237,7 +237,9 @@ class GroupStore:
         terms, invite_problems = self.invites()
         roster.invite_positions = self._invite_positions
         with self.session():
-            for row in GroupMember.select().order_by(GroupMember.seq):
+            # Two rows at one seq exist only in a table rebuilt without its key: the record
+            # text breaks the tie, so the verdict never depends on the order rows were filed in.
+            for row in GroupMember.select().order_by(GroupMember.seq, GroupMember.record):
                 try:
                     record = open_record(row.record, row.sig, row.cosig,
                                          group_id=self.group_id, kind="member")
