@@ -477,7 +477,7 @@ def test_junk_in_chain_columns_is_isolated(value, alice, bob, team):
     assert shown(alice)["still posting"]["verified"] is True
 
 
-@pytest.mark.parametrize("t", [-(2 ** 63), 2 ** 63 - 1, 2 ** 70, 0])
+@pytest.mark.parametrize("t", [-(2 ** 63), 2 ** 63 - 1, 2 ** 70, 0, 253_402_300_799_000])
 def test_extreme_signing_times_are_isolated(t, alice, bob, team):
     db = path(alice, team)
     forger = Forger(bob.home)
@@ -612,3 +612,17 @@ def test_deeply_nested_records_are_isolated(alice, bob, team):
                alice.run("groups")]
     no_traceback(*results)
     assert shown(alice)["genuine"]["verified"] is True
+
+
+async def test_the_tui_opens_a_group_holding_a_record_from_the_edge_of_time(alice, bob, team):
+    from tests.tui_helpers import make_app, screen_text, wait_for
+    Forger(bob.home).message(path(alice, team), team, "far future", t=2 ** 63 - 1,
+                             id=ulid_text(new_ulid(now_ms())), columns={"created_at": 2 ** 63 - 1})
+    Forger(bob.home).message(path(alice, team), team, "far past", t=-(2 ** 63), aseq=3,
+                             id=ulid_text(new_ulid(now_ms())), columns={"created_at": -(2 ** 63)})
+    alice.ok("send", "team", "genuine today")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "genuine today" in screen_text(app))
+        text = screen_text(app)
+        assert "far future" in text and "out of range" in text

@@ -42,9 +42,9 @@ def signed_time(text: Any) -> int:
 
 
 FORKED = "forked chain: another record of its author holds the same place"
-# Signing times a record may carry (epoch ms, 1970 to the end of 9999): beyond them no
+# Signing times a record may carry (epoch ms, 1970 to the end of 9998): beyond them no
 # calendar shows it and SQLite cannot store it, so an honest client must never build on one.
-SIGNED_TIMES = (0, 253_402_300_799_999)
+SIGNED_TIMES = (0, 253_370_764_799_999)
 
 
 def predecessors(wanted: set[tuple[str, int]],
@@ -117,7 +117,7 @@ def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None
         previous_time = previous[aprev]
     signed = record.created_at
     if not SIGNED_TIMES[0] <= signed <= SIGNED_TIMES[1]:
-        raise RecordError("signing time out of range (before 1970 or after 9999)")
+        raise RecordError("signing time out of range (before 1970 or after 9998)")
     if signed < previous_time:
         raise RecordError("backdated: signed earlier than its author's previous record")
     if (roster is not None and 0 <= mseq <= roster.head_seq

@@ -30,9 +30,9 @@ REQUIRED_ROLE = {"text": Role.WRITER, "action": Role.WRITER, "edit": Role.WRITER
                  "delete": Role.WRITER, "topic": Role.ADMIN, "imported": Role.ADMIN}
 REPLY_PREVIEW = 60
 MAX_SHOWN_CHARS = 16_000  # the longest message peers itself accepts
-# Times a calendar can show (years 1970 to 9999): a row written straight into the file may
+# Times a calendar can show in any time zone (years 1970 to 9998): a row written straight into the file may
 # claim any integer, and every surface that prints a date must still be able to.
-SHOWN_TIMES = (0, 253_402_300_799_999)
+SHOWN_TIMES = (0, 253_370_764_799_999)
 
 
 def shown_time(value: object) -> int:
