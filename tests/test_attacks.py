@@ -626,3 +626,16 @@ async def test_the_tui_opens_a_group_holding_a_record_from_the_edge_of_time(alic
         await wait_for(pilot, lambda: "genuine today" in screen_text(app))
         text = screen_text(app)
         assert "far future" in text and "out of range" in text
+
+
+def test_a_message_hidden_by_giving_its_row_a_target_is_reported(alice, bob, team):
+    """The hub sets the target column of bob's genuine message: it leaves the log as if it
+    were a change of another message. The log must say a record is missing."""
+    for word in ("one", "two", "three"):
+        bob.ok("send", "team", word)
+    sql(alice, team, "UPDATE message SET target = '00000000000000000000000000' WHERE body = 'two'")
+    view = shown(alice)
+    assert "two" not in view or view["two"]["verified"] is False
+    assert view["one"]["verified"] is True
+    assert "two" in view or "history deleted" in view["three"]["problem"]
+    assert alice.run("verify", "team").code == 1

@@ -41,6 +41,15 @@ def signed_time(text: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _signed_target(text: Any) -> Any:
+    """The `target` a stored message record names (None for a message that changes nothing)."""
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return None
+    return data.get("target") if isinstance(data, dict) else None
+
+
 FORKED = "forked chain: another record of its author holds the same place"
 # Signing times a record may carry (epoch ms, 1970 to the end of 9998): beyond them no
 # calendar shows it and SQLite cannot store it, so an honest client must never build on one.
@@ -60,13 +69,18 @@ def predecessors(wanted: set[tuple[str, int]],
                                                if key in wanted}
     missing = [key for key in wanted if key not in texts]
     for table in tables or (Message, Invite):
+        # A message row whose target column is not its record's own is not where readers look
+        # for it (a message given a target leaves the log): it does not hold its place.
+        target = table.target if table is Message else peewee.Value(None)
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
             condition = functools.reduce(operator.or_, [
                 (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
-            query = table.select(table.author, table.author_seq, table.record).where(condition)
-            for author, seq, text in query.tuples():  # type: ignore[attr-defined]
-                if isinstance(author, str) and isinstance(seq, int):
+            query = table.select(table.author, table.author_seq, table.record,
+                                 target).where(condition)
+            for author, seq, text, aimed in query.tuples():  # type: ignore[attr-defined]
+                if (isinstance(author, str) and isinstance(seq, int)
+                        and (table is not Message or aimed == _signed_target(text))):
                     texts.setdefault((author, seq), []).append(text)
     result: Predecessors = {}
     for key, candidates in texts.items():
