@@ -639,3 +639,15 @@ def test_a_message_hidden_by_giving_its_row_a_target_is_reported(alice, bob, tea
     assert view["one"]["verified"] is True
     assert "two" in view or "history deleted" in view["three"]["problem"]
     assert alice.run("verify", "team").code == 1
+
+
+@pytest.mark.parametrize("column", ["key", "kind"])
+def test_a_revocation_neutralised_by_editing_its_row_is_reported(column, alice, carol, team):
+    code = alice.ok("invite", "team").out.strip()
+    alice.ok("invite", "team", "--revoke", code)
+    value = "x" * 52 if column == "key" else "invite"
+    sql(alice, team, f"UPDATE invite SET {column} = ? WHERE kind = 'revoke'", value)
+    carol.run("join", code)
+    for text in (alice.ok("members", "team").err, alice.ok("log", "team").err,
+                 alice.ok("groups").out, alice.run("verify", "team").out):
+        assert "history deleted" in text

@@ -41,13 +41,16 @@ def signed_time(text: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _signed_target(text: Any) -> Any:
-    """The `target` a stored message record names (None for a message that changes nothing)."""
+def _signed_columns(message: bool, text: Any) -> list[Any]:
+    """What the looked-up columns of a row must hold for its record: a message's target and
+    type, an invite's or revocation's key and kind."""
     try:
         data = json.loads(text) if isinstance(text, str) else None
     except (ValueError, RecursionError):
-        return None
-    return data.get("target") if isinstance(data, dict) else None
+        return [None, None, None]  # matches no row
+    if not isinstance(data, dict):
+        return [None, None, None]
+    return [data.get("target"), data.get("type")] if message else [data.get("key"), data.get("k")]
 
 
 FORKED = "forked chain: another record of its author holds the same place"
@@ -69,18 +72,19 @@ def predecessors(wanted: set[tuple[str, int]],
                                                if key in wanted}
     missing = [key for key in wanted if key not in texts]
     for table in tables or (Message, Invite):
-        # A message row whose target column is not its record's own is not where readers look
-        # for it (a message given a target leaves the log): it does not hold its place.
-        target = table.target if table is Message else peewee.Value(None)
+        # A row whose looked-up columns are not its record's own is not where readers look for
+        # it (a message given a target leaves the log, a revocation given another key revokes
+        # nothing): it does not hold its place.
+        looked_up = (table.target, table.kind) if table is Message else (table.key, table.kind)
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
             condition = functools.reduce(operator.or_, [
                 (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
             query = table.select(table.author, table.author_seq, table.record,
-                                 target).where(condition)
-            for author, seq, text, aimed in query.tuples():  # type: ignore[attr-defined]
+                                 *looked_up).where(condition)
+            for author, seq, text, *columns in query.tuples():  # type: ignore[attr-defined]
                 if (isinstance(author, str) and isinstance(seq, int)
-                        and (table is not Message or aimed == _signed_target(text))):
+                        and columns == _signed_columns(table is Message, text)):
                     texts.setdefault((author, seq), []).append(text)
     result: Predecessors = {}
     for key, candidates in texts.items():
