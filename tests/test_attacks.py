@@ -84,10 +84,11 @@ def test_an_edit_of_ones_own_pre_cut_message_is_void(how, alice, bob, team):
     forger = Forger(bob.home)
     forger.edit(db, team, target, "rewritten under the old state", mseq=old)
     forger.edit(db, team, target, "rewritten under the new state")
+    forger.delete(db, team, target, mseq=old)
     view = shown(alice)["original words"]
-    assert view["verified"] is True and view["edited"] is False
-    edits = [r for r in log_json(alice) if r.get("target") == target]
-    assert len(edits) == 2 and not any(e["verified"] for e in edits)
+    assert view["verified"] is True and view["edited"] is False and view["deleted"] is False
+    changes = [r for r in log_json(alice) if r.get("target") == target]
+    assert len(changes) == 3 and not any(e["verified"] for e in changes)
     assert alice.run("verify", "team").code == 1
 
 
@@ -651,3 +652,12 @@ def test_a_revocation_neutralised_by_editing_its_row_is_reported(column, alice, 
     for text in (alice.ok("members", "team").err, alice.ok("log", "team").err,
                  alice.ok("groups").out, alice.run("verify", "team").out):
         assert "history deleted" in text
+
+
+def test_an_invite_signed_earlier_than_its_makers_previous_message_is_backdated(alice, bob, carol, admin_bob):
+    """Time order runs across one author's messages and invites alike."""
+    code = Forger(bob.home).invite(path(alice, admin_bob), admin_bob, t=now_ms() - 24 * HOUR)
+    assert "backdated" in alice.run("verify", "team").out
+    Forger(carol.home).join(path(alice, admin_bob), admin_bob, code, "carol")
+    assert "carol" not in handles(alice)
+    assert shown(alice)["hello as admin"]["verified"] is True
