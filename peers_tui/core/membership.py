@@ -263,18 +263,22 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
 
 def _usable_invite(roster: Roster, seq: int, record: SignedRecord,
                    found: InviteTerms | None) -> InviteTerms:
-    """The invite record a join may use: of several claiming its key, the first that passes."""
+    """The invite record a join uses. Several records may claim one invite key: forged claims
+    (by someone who could not mint it) are set aside, and the join must satisfy every genuine
+    one, so a second claim can narrow an invite's terms but never widen them."""
     if found is None:
         raise RecordError("join names an unknown invite")
-    first_error: RecordError | None = None
-    for candidate in (found, *found.alternatives):
-        try:
-            _check_join(roster, seq, record, candidate)
-            return candidate
-        except RecordError as exc:
-            first_error = first_error or exc
-    assert first_error is not None
-    raise first_error
+    candidates = (found, *found.alternatives)
+    genuine = [c for c in candidates if _minted_by_right(roster, c)] or [found]
+    for candidate in genuine:
+        _check_join(roster, seq, record, candidate)
+    return genuine[0]
+
+
+def _minted_by_right(roster: Roster, terms: InviteTerms) -> bool:
+    role = roster.role_at(terms.signer, terms.member_seq)
+    return (role is not None and role >= Role.ADMIN and may_grant(role, terms.role)
+            and roster.cut_problem(terms.signer, terms.aseq, terms.digest, terms.member_seq) is None)
 
 
 def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTerms | None) -> None:
@@ -293,9 +297,11 @@ def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTer
     beyond = roster.cut_problem(terms.signer, terms.aseq, terms.digest, terms.member_seq)
     if beyond is not None:
         raise RecordError(f"invite is {beyond}")
-    # Removing or demoting the minter revokes their invites: judged in the state the join extends.
+    # Removing or demoting the minter revokes their invites, for good (being made an admin
+    # again later does not revive them): judged in the state the join extends.
     now_role = roster.role_of(terms.signer)
-    if now_role is None or now_role < Role.ADMIN or not may_grant(now_role, terms.role):
+    if (now_role is None or now_role < Role.ADMIN or not may_grant(now_role, terms.role)
+            or any(cut.seq > terms.member_seq for cut in roster.cuts.get(terms.signer, ()))):
         raise RecordError("invite's maker is no longer allowed to grant its role")
     for revoker, revoke_seq, revoke_aseq, revoke_hash in terms.revocations:
         if revoke_seq >= seq:
@@ -305,10 +311,12 @@ def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTer
         if (roster.role_at(revoker, revoke_seq) or 0) >= Role.ADMIN and roster.cut_problem(
                 revoker, revoke_aseq, revoke_hash, revoke_seq) is None:
             raise RecordError("invite was revoked")
+    # A member who was removed or demoted cannot come back (or leave and rejoin) with an
+    # invite made before that: it would restore what the change took away.
     target = str(record.data.get("member"))
-    removed_at = [cut.seq for cut in roster.cuts.get(target, ()) if cut.what == "removed"]
-    if removed_at and terms.member_seq < removed_at[-1]:
-        raise RecordError("invite was made before this member was removed")
+    ended = [cut for cut in roster.cuts.get(target, ()) if cut.what != "gone (left)"]
+    if ended and terms.member_seq < ended[-1].seq:
+        raise RecordError(f"invite was made before this member was {ended[-1].what}")
     if terms.expires_at is not None and max(record.created_at, roster.admin_clock) > terms.expires_at:
         raise RecordError("invite had expired")
     if terms.max_uses is not None and roster.invite_uses.get(terms.key, 0) >= terms.max_uses:

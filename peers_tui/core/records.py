@@ -94,12 +94,16 @@ def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
         raise RecordError("record text missing")
     if not isinstance(sig, (bytes, bytearray, memoryview)):
         raise RecordError("signature missing")
+    if cosig is not None and not isinstance(cosig, (bytes, bytearray, memoryview)):
+        raise RecordError("malformed countersignature")
     if len(text) > MAX_RECORD_BYTES:
         raise RecordError("record too large")
     try:
         data = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
     except RecordError:
         raise
+    except RecursionError as exc:  # nesting deeper than the parser goes: junk, not a record
+        raise RecordError("record is nested too deeply") from exc
     except ValueError as exc:
         raise RecordError("record is not valid JSON") from exc
     if not isinstance(data, dict):
