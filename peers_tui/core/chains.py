@@ -158,7 +158,7 @@ def authority_problem(record: SignedRecord, roster: Roster) -> str | None:
     aseq, _, mseq = chain_fields(record)
     if mseq < 0 or mseq > roster.head_seq:
         return "refers to a membership state that does not exist"
-    return roster.cut_problem(record.author, aseq, record.hash, mseq)
+    return roster.cut_problem(record.author, aseq, record.hash, mseq, record.created_at)
 
 
 def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from playhouse.migrate import SqliteMigrator
 
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -85,7 +85,16 @@ def _v4_invite_chains(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> No
                        " ON invite (author, author_seq)")
 
 
-MIGRATIONS: dict[int, Migration] = {2: _v2_history, 3: _v3_late_records, 4: _v4_invite_chains}
+def _v5_set_aside_changes(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 5: membership rows that did not count are set aside, not left in the log."""
+    if db.table_exists("group_members"):
+        db.execute_sql("CREATE TABLE IF NOT EXISTS set_aside_changes (id INTEGER NOT NULL PRIMARY"
+                       " KEY, seq INTEGER, member TEXT, record TEXT, sig BLOB, cosig BLOB,"
+                       " reason TEXT)")
+
+
+MIGRATIONS: dict[int, Migration] = {2: _v2_history, 3: _v3_late_records, 4: _v4_invite_chains,
+                                    5: _v5_set_aside_changes}
 
 
 def create_file(path: Path, mode: int) -> None:

@@ -39,7 +39,9 @@ from peers_tui.core.ids import new_ulid, ulid_text, ulid_value
 from peers_tui.core.history import (
     EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
 )
-from peers_tui.core.models import GROUP_MODELS, GroupInfo, GroupMember, Invite, Message
+from peers_tui.core.models import (
+    GROUP_MODELS, GroupInfo, GroupMember, Invite, Message, SetAsideChange,
+)
 from peers_tui.core.records import RecordError, SignedRecord, countersign, open_record, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
@@ -184,11 +186,11 @@ class GroupStore:
 
     # ----------------------------------------------------------------- membership
     def invites(self) -> tuple[dict[str, InviteTerms], list[Problem]]:
-        """Every invite whose record, row and author chain check out, with the revocations
-        naming it, and the invite rows that failed. Whether an invite may still be used is
-        decided at each join (membership._check_join), in the state that join extends."""
+        """Every invite whose record, row and author chain check out, and the invite rows that
+        failed. Whether an invite may still be used is decided at each join
+        (membership._check_join), in the state that join extends; revocations are changes in
+        the membership log."""
         terms: dict[str, InviteTerms] = {}
-        revokes: list[tuple[str, SignedRecord]] = []
         problems: list[Problem] = []
         with self.session():
             rows = list(Invite.select().order_by(Invite.id))
@@ -226,19 +228,10 @@ class GroupStore:
                         first = terms[key]
                         found = replace(first, alternatives=first.alternatives + (found,))
                     terms[key] = found
-                else:
-                    revokes.append((key, record))
+                else:  # a link of its author's chain, but it revokes nothing from here
+                    raise RecordError("a revocation outside the membership log does not count")
             except RecordError as exc:
                 problems.append(Problem(f"invite {str(row.key)[:8]}", str(exc)))
-        for key, record in revokes:
-            if key in terms:
-                found = terms[key]
-                aseq, _, mseq = chain_fields(record)
-                revocation = (record.author, mseq, aseq, record.hash)
-                terms[key] = replace(found, revocations=found.revocations + (revocation,),
-                                     alternatives=tuple(
-                                         replace(other, revocations=other.revocations + (revocation,))
-                                         for other in found.alternatives))
         return terms, problems
 
     def roster(self) -> Roster:
@@ -259,6 +252,9 @@ class GroupStore:
                     apply_change(roster, row.seq, record, terms)
                 except RecordError as exc:
                     roster.problems.append((row.seq, str(exc)))
+            for seq, reason in SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason).tuples():
+                roster.problems.append((seq if isinstance(seq, int) else 0,
+                                        f"set aside: {str(reason)[:200]}"))
         roster.invite_problems = invite_problems
         return roster
 
@@ -303,8 +299,8 @@ class GroupStore:
         with self.session(), self.db.atomic():
             roster = self.roster()
             terms, _ = self.invites()
-            last = GroupMember.select(peewee.fn.MAX(GroupMember.seq)).scalar() or 0
-            seq = last + 1
+            seq = roster.head_seq + 1
+            self._set_aside(roster, seq)
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
                 # older membership state is void (membership.Cut).
@@ -322,6 +318,16 @@ class GroupStore:
             GroupMember.create(seq=seq, member=member, record=record.text, sig=record.sig,
                                cosig=record.cosig)
             return roster.members[member]
+
+    def _set_aside(self, roster: Roster, seq: int) -> None:
+        """Move the rows at `seq` and above out of the log: none of them counted (the replay
+        just said so, and the log has no gaps), and the next genuine change goes at `seq`.
+        They are kept with their reason, so the attempt is still reported."""
+        reasons = dict(roster.problems)
+        for row in GroupMember.select().where(GroupMember.seq >= seq):
+            SetAsideChange.create(seq=row.seq, member=row.member, record=row.record, sig=row.sig,
+                                  cosig=row.cosig, reason=reasons.get(row.seq, "did not count"))
+        GroupMember.delete().where(GroupMember.seq >= seq).execute()
 
     def set_role(self, keypair: Keypair, member: str, role: Role) -> Member:
         return self._append_change(keypair, "role", member, {"role": int(role)})
@@ -374,21 +380,12 @@ class GroupStore:
         return invite_key
 
     def revoke_invite(self, keypair: Keypair, key: str) -> None:
-        self.require_writable()
-        with self.session(), self.db.atomic():
-            terms, _ = self.invites()
-            found = terms.get(key)
-            if found is None:
-                raise NotFound("no such invite in this group")
-            roster = self.roster()
-            mine = roster.role_of(keypair.public_id)
-            if keypair.public_id != found.signer and (mine is None or mine < Role.ADMIN):
-                raise Forbidden("only admins and the invite's maker can revoke it")
-            link, floor = self._chain_link(keypair.public_id, roster)
-            record = sign(keypair, "revoke", self.group_id, {"key": key, **link},
-                          created_at=max(now_ms(), floor))
-            Invite.create(key=key, kind="revoke", record=record.text, sig=record.sig,
-                          author=record.author, author_seq=record.data["aseq"])
+        """Revoke an invite: a change in the membership log, so it counts for every join
+        after it and none before."""
+        terms, _ = self.invites()
+        if key not in terms:
+            raise NotFound("no such invite in this group")
+        self._append_change(keypair, "revoke", keypair.public_id, {"invite": key})
 
     def find_invite(self, prefix: str) -> str:
         """The full key of the invite whose id starts with `prefix`."""
@@ -670,15 +667,14 @@ class GroupStore:
                 Message.target.in_(message_ids))]
 
     def invite_heads(self) -> dict[str, tuple[int, str]]:
-        """Each author's newest invite or revocation that checked out: pinned like messages."""
+        """Each author's newest invite that checked out: pinned like messages."""
         heads: dict[str, tuple[int, str]] = {}
         terms, _ = self.invites()
-        for invite in terms.values():
-            links = [(invite.signer, invite.aseq, invite.digest)] + [
-                (who, aseq, digest) for who, _, aseq, digest in invite.revocations]
-            for author, aseq, digest in links:
+        for found in terms.values():
+            for invite in (found, *found.alternatives):
+                author, aseq = invite.signer, invite.aseq
                 if aseq and (author not in heads or heads[author][0] < aseq):
-                    heads[author] = (aseq, digest)
+                    heads[author] = (aseq, invite.digest)
         return heads
 
     def write_pins(self, author: str) -> tuple[int, str, dict[str, tuple[int, str]]]:
@@ -710,22 +706,19 @@ class GroupStore:
         return problems
 
     def _void_invites(self, roster: Roster) -> list[Problem]:
-        """Invites and revocations signed under authority their author did not have."""
+        """Invites signed under authority their author did not have."""
         problems = []
         terms, _ = self.invites()
-        for invite in terms.values():
-            role = roster.role_at(invite.signer, invite.member_seq)
-            reason = roster.cut_problem(invite.signer, invite.aseq, invite.digest, invite.member_seq)
-            if reason is None and (role is None or role < Role.ADMIN or not may_grant(role, invite.role)):
-                reason = "made by someone not allowed to grant its role"
-            if reason:
-                problems.append(Problem(f"invite {invite.key[:8]}", reason))
-            for who, mseq, aseq, digest in invite.revocations:
-                reason = roster.cut_problem(who, aseq, digest, mseq)
-                if reason is None and who != invite.signer and (roster.role_at(who, mseq) or 0) < Role.ADMIN:
-                    reason = "revoked by someone who is neither its maker nor an admin"
+        for found in terms.values():
+            for invite in (found, *found.alternatives):
+                role = roster.role_at(invite.signer, invite.member_seq)
+                reason = roster.cut_problem(invite.signer, invite.aseq, invite.digest,
+                                            invite.member_seq, invite.created_at)
+                if reason is None and (role is None or role < Role.ADMIN
+                                       or not may_grant(role, invite.role)):
+                    reason = "made by someone not allowed to grant its role"
                 if reason:
-                    problems.append(Problem(f"revocation of invite {invite.key[:8]}", reason))
+                    problems.append(Problem(f"invite {invite.key[:8]}", reason))
         return problems
 
     def _chain_gaps(self) -> list[Problem]:
@@ -765,12 +758,13 @@ class GroupStore:
         """Compare the file with the heads this user verified before: a cut shows here, and
         so does the whole file put back to an older copy of itself."""
         problems = []
+        # The pinned change must still be one that counts (a row merely still being there is
+        # not enough: a change filed below it could have broken the chain above).
+        chain = self.current_roster().chain if member_seq and member_hash else {}
         with self.session():
-            if member_seq and member_hash:
-                row = GroupMember.get_or_none(GroupMember.seq == member_seq)
-                if row is None or not isinstance(row.record, str) or record_hash(row.record) != member_hash:
-                    problems.append(Problem("membership log", f"change {member_seq}, verified "
-                                            "earlier, is gone or altered (history deleted)"))
+            if member_seq and member_hash and chain.get(member_seq) != member_hash:
+                problems.append(Problem("membership log", f"change {member_seq}, verified "
+                                        "earlier, is gone or altered (history deleted)"))
             found = predecessors({(author, seq) for author, (seq, _) in authors.items()})
             for author, (seq, digest) in authors.items():
                 if digest not in found.get((author, seq), {}):

@@ -47,12 +47,12 @@ def _usable(invite: InviteTerms, roster: Roster, now: int) -> int | None | bool:
     maker_now = roster.role_of(invite.signer)
     if (role is None or role < Role.ADMIN or not may_grant(role, invite.role)
             or maker_now is None or maker_now < Role.ADMIN or not may_grant(maker_now, invite.role)
-            or roster.cut_problem(invite.signer, invite.aseq, invite.digest, invite.member_seq)):
+            or roster.cut_problem(invite.signer, invite.aseq, invite.digest, invite.member_seq,
+                                  invite.created_at)):
         return False
-    for who, mseq, aseq, digest in invite.revocations:
-        if who == invite.signer or ((roster.role_at(who, mseq) or 0) >= Role.ADMIN
-                                    and roster.cut_problem(who, aseq, digest, mseq) is None):
-            return False
+    if invite.key in roster.revoked or any(
+            cut.seq > invite.member_seq for cut in roster.cuts.get(invite.signer, ())):
+        return False
     if invite.expires_at is not None and invite.expires_at <= now:
         return False
     if invite.max_uses is None:

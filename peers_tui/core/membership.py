@@ -18,7 +18,7 @@ from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role, may_grant, may_manage
 
 ACTIVE, LEFT, REMOVED = "active", "left", "removed"
-ACTIONS = ("join", "role", "remove", "leave", "handle")
+ACTIONS = ("join", "role", "remove", "leave", "handle", "revoke")
 MAX_HANDLE = 64
 
 
@@ -61,6 +61,9 @@ class Cut:
     aseq: int
     ahash: str
     what: str  # "removed", "left", "demoted"
+    # A leave is signed by the leaver, who also chose its cut: whatever they sign later
+    # (by their own clock) under an older state is void too, whatever place it claims.
+    until: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class InviteTerms:
     """An invite record whose signature, shape and author chain check out.
 
     Whether it may still be used is decided at each join, against the roster at that point
-    (its minter's role then, the cuts known then, revocations); see `_check_join`.
+    (its minter's role then, the cuts known then, revocations in the log); see `_check_join`.
     """
 
     key: str
@@ -80,9 +83,6 @@ class InviteTerms:
     created_at: int
     aseq: int = 0
     digest: str = ""
-    # (signer, member_seq, aseq, hash) of each revoke record naming this invite; which of them
-    # count is decided during replay, once the revoker's standing at that point is known.
-    revocations: tuple[tuple[str, int, int, str], ...] = ()
     # Other invite records naming the same key (only its first claimant is this one).
     alternatives: tuple[InviteTerms, ...] = ()
 
@@ -107,6 +107,10 @@ class Roster:
     # The latest signed time among changes by admins and owners: a join after them is at
     # least that late, whatever time the joiner claims (invite expiry; see _check_join).
     admin_clock: int = 0
+    # Invite key -> the seq of the change that revoked it.
+    revoked: dict[str, int] = field(default_factory=dict)
+    # seq -> hash of each change that counted: what a pin of the membership log must find.
+    chain: dict[int, str] = field(default_factory=dict)
     # Places of author chains held by invites and revocations (a message there is a fork).
     invite_positions: frozenset[tuple[str, int]] = frozenset()
     # Per user: the seqs at which their role changed and the role from then on (None: not a member).
@@ -151,10 +155,15 @@ class Roster:
         member = self.members.get(user_id)
         return member.handle if member else None
 
-    def cut_problem(self, author: str, aseq: int, digest: str, member_seq: int) -> str | None:
-        """Why a record at `aseq` of `author`'s chain, naming `member_seq`, lies beyond a cut
-        of theirs (so it cannot use the authority of that older state), or None."""
+    def cut_problem(self, author: str, aseq: int, digest: str, member_seq: int,
+                    signed_at: int = 0) -> str | None:
+        """Why a record at `aseq` of `author`'s chain, naming `member_seq`, signed at
+        `signed_at`, lies beyond a cut of theirs (so it cannot use the authority of that
+        older state), or None."""
         for cut in self.cuts.get(author, ()):
+            if cut.until is not None and member_seq < cut.seq and signed_at > cut.until:
+                return (f"signed after its author was {cut.what} (membership change {cut.seq}) "
+                        "but names an earlier membership state")
             if aseq == cut.aseq and digest != cut.ahash:
                 return (f"not the record membership change {cut.seq} saw at this place in its "
                         "author's chain (forked chain)")
@@ -193,6 +202,10 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
     data = record.data
     if data.get("seq") != seq:
         raise RecordError("sequence number does not match its position")
+    if seq != roster.head_seq + 1:
+        # No gaps: a change filed later below a gap must not be able to break the chain of
+        # the genuine changes above it (and so undo a removal).
+        raise RecordError("does not follow the previous change (a gap in the log)")
     if data.get("prev") != roster.head_hash:
         raise RecordError("does not follow the previous change (chain broken)")
     action = data.get("action")
@@ -206,6 +219,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
     current = roster.members.get(target)
 
     cut: Cut | None = None
+    new: Member | None
     if action == "join":
         if signer != target:
             raise RecordError("a join must be signed by the joiner")
@@ -222,7 +236,23 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
                 if m.state == ACTIVE and m.user_id != target):
             raise RecordError("the founder can leave only after making someone else an owner")
         new = replace(current, state=LEFT, since_seq=seq)
-        cut = Cut(seq, *parse_cut(data.get("cut")), "gone (left)")
+        cut = Cut(seq, *parse_cut(data.get("cut")), "gone (left)", until=record.created_at)
+    elif action == "revoke":
+        # In the log, not beside it: a revocation counts from its place on, for every join
+        # after it and none before, whatever state its signer claims.
+        key = str(data.get("invite"))
+        terms = invites.get(key)
+        if signer != target or signer_role is None:
+            raise RecordError("only a member can revoke an invite, and only as themselves")
+        if terms is None:
+            raise RecordError("revokes an unknown invite")
+        makers = {c.signer for c in (terms, *terms.alternatives)}
+        if signer not in makers and signer_role < Role.ADMIN:
+            raise RecordError("only admins and the invite's maker can revoke it")
+        if key in roster.revoked:
+            raise RecordError("invite was revoked already")
+        roster.revoked[key] = seq
+        new = None
     elif action == "handle":
         if signer != target or current is None or current.state != ACTIVE:
             raise RecordError("only an active member can change their own handle")
@@ -250,7 +280,8 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             if role < current.role:
                 cut = Cut(seq, aseq, ahash, f"demoted to {role.label}")
 
-    roster._set(new)
+    if new is not None:
+        roster._set(new)
     if cut is not None:
         roster.cuts.setdefault(target, []).append(cut)
     if signer == target:
@@ -259,6 +290,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
         roster.admin_clock = max(roster.admin_clock, record.created_at)
     roster.head_seq = seq
     roster.head_hash = record.hash
+    roster.chain[seq] = record.hash
 
 
 def _usable_invite(roster: Roster, seq: int, record: SignedRecord,
@@ -278,7 +310,8 @@ def _usable_invite(roster: Roster, seq: int, record: SignedRecord,
 def _minted_by_right(roster: Roster, terms: InviteTerms) -> bool:
     role = roster.role_at(terms.signer, terms.member_seq)
     return (role is not None and role >= Role.ADMIN and may_grant(role, terms.role)
-            and roster.cut_problem(terms.signer, terms.aseq, terms.digest, terms.member_seq) is None)
+            and roster.cut_problem(terms.signer, terms.aseq, terms.digest, terms.member_seq,
+                                   terms.created_at) is None)
 
 
 def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTerms | None) -> None:
@@ -294,7 +327,8 @@ def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTer
     minted_role = roster.role_at(terms.signer, terms.member_seq)
     if minted_role is None or minted_role < Role.ADMIN or not may_grant(minted_role, terms.role):
         raise RecordError("invite was made by someone not allowed to grant its role")
-    beyond = roster.cut_problem(terms.signer, terms.aseq, terms.digest, terms.member_seq)
+    beyond = roster.cut_problem(terms.signer, terms.aseq, terms.digest, terms.member_seq,
+                                terms.created_at)
     if beyond is not None:
         raise RecordError(f"invite is {beyond}")
     # Removing or demoting the minter revokes their invites, for good (being made an admin
@@ -303,14 +337,8 @@ def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTer
     if (now_role is None or now_role < Role.ADMIN or not may_grant(now_role, terms.role)
             or any(cut.seq > terms.member_seq for cut in roster.cuts.get(terms.signer, ()))):
         raise RecordError("invite's maker is no longer allowed to grant its role")
-    for revoker, revoke_seq, revoke_aseq, revoke_hash in terms.revocations:
-        if revoke_seq >= seq:
-            continue
-        if revoker == terms.signer:  # the maker may always withdraw their own invite
-            raise RecordError("invite was revoked")
-        if (roster.role_at(revoker, revoke_seq) or 0) >= Role.ADMIN and roster.cut_problem(
-                revoker, revoke_aseq, revoke_hash, revoke_seq) is None:
-            raise RecordError("invite was revoked")
+    if terms.key in roster.revoked:
+        raise RecordError("invite was revoked")
     # A member who was removed or demoted cannot come back (or leave and rejoin) with an
     # invite made before that: it would restore what the change took away.
     target = str(record.data.get("member"))

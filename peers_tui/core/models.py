@@ -40,6 +40,22 @@ class GroupMember(BaseModel):
         table_name = "group_members"
 
 
+class SetAsideChange(BaseModel):
+    """A membership row that did not count, moved out of the way of the next genuine change
+    (the log has no gaps) and kept, with the reason, so `peers verify` still reports it."""
+
+    id = IntegerField(primary_key=True)
+    seq = IntegerField(null=True)
+    member = TextField(null=True)
+    record = TextField(null=True)
+    sig = BlobField(null=True)
+    cosig = BlobField(null=True)
+    reason = TextField(null=True)
+
+    class Meta:
+        table_name = "set_aside_changes"
+
+
 class Invite(BaseModel):
     """Signed invite and revoke records; `key` is the invite's public key (its id).
 
@@ -129,10 +145,10 @@ Message.add_index(Message.index(Message.target, name="message_target").where(Mes
 # The current topic is the newest topic record: found without scanning every message.
 Message.add_index(Message.index(Message.id, name="message_topics").where(Message.kind == "topic"))
 
-GROUP_MODELS = (GroupInfo, GroupMember, Invite, Message)
+GROUP_MODELS = (GroupInfo, GroupMember, SetAsideChange, Invite, Message)
 PERSONAL_MODELS = (Group, Setting)
 
 __all__ = [
     "BaseModel", "GROUP_MODELS", "PERSONAL_MODELS",
-    "Group", "GroupInfo", "GroupMember", "Invite", "Message", "Setting",
+    "Group", "GroupInfo", "GroupMember", "Invite", "Message", "SetAsideChange", "Setting",
 ]

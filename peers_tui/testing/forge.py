@@ -17,7 +17,7 @@ Stable API (tests outside this project may rely on it):
     forger.delete(db, group_id, target, **options)           -> record id
     forger.topic(db, group_id, text, **options)              -> record id
     forger.invite(db, group_id, role=40, **options)          -> invite code "peers1:<group>:<secret>"
-    forger.revoke(db, group_id, invite_key, **options)       -> None
+    forger.revoke(db, group_id, invite_key, **options)       -> seq (a membership change)
     forger.change(db, group_id, action, member=None, **options) -> seq of the inserted change
     forger.join(db, group_id, code, handle, **options)       -> seq of the inserted change
     found_group(home, hub, name, handle)                     -> group id (no input checks)
@@ -158,10 +158,10 @@ class Forger:
         self._insert_invite(db, "invite", key.public_id, self.sign("invite", group_id, fields, t=t))
         return str(InviteCode(group_id, key))
 
-    def revoke(self, db: Path | str, group_id: str, invite_key: str, *, mseq: int | None = None,
-               aseq: int | None = None, aprev: str | None = None, t: int | None = None) -> None:
-        fields = {"key": invite_key, **self._link(db, mseq, aseq, aprev)}
-        self._insert_invite(db, "revoke", invite_key, self.sign("revoke", group_id, fields, t=t))
+    def revoke(self, db: Path | str, group_id: str, invite_key: str, **options: Any) -> int:
+        """Revoke an invite: a change in the membership log (options as for `change`)."""
+        extra = {"invite": invite_key, **options.pop("extra", {})}
+        return self.change(db, group_id, "revoke", self.user_id, extra=extra, **options)
 
     def _insert_invite(self, db: Path | str, kind: str, key: str, record: SignedRecord) -> None:
         with _connect(db) as conn:
