@@ -62,7 +62,11 @@ class Account:
 
     @property
     def handle(self) -> str:
-        return self.personal.setting("handle") or default_handle()
+        try:  # a handle damaged in personal.db is never signed into a group
+            return check_text(self.personal.setting("handle"), "handle", max_chars=MAX_HANDLE,
+                              multiline=False)
+        except PeersError:
+            return default_handle()
 
     def set_handle(self, handle: str) -> None:
         """Change the handle here; each group learns it (signed) the next time you post there."""

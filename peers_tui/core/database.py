@@ -19,6 +19,7 @@ import peewee
 
 from peers_tui.core import search
 from peers_tui.core.errors import DamagedDatabase, DiskFull, PeersError, ReadOnly
+from peers_tui.core.raw import decode_text
 
 if TYPE_CHECKING:
     from playhouse.migrate import SqliteMigrator
@@ -96,6 +97,8 @@ def check_regular_file(path: Path) -> None:
     except PermissionError as exc:
         raise DamagedDatabase(f"{path}: permission denied (you may not look into "
                               f"{path.parent})") from exc
+    except ValueError as exc:  # a NUL in a path read back from a damaged Groups table
+        raise DamagedDatabase(f"{str(path)!r} is not a valid file name") from exc
     if stat.S_ISLNK(info.st_mode):
         raise DamagedDatabase(f"{path} is a symlink; peers opens regular files only")
     if not stat.S_ISREG(info.st_mode):
@@ -191,6 +194,7 @@ class Database(peewee.SqliteDatabase):
             if reason is None:
                 raise
             return self._connect_immutable(path, reason)
+        conn.text_factory = decode_text  # text that is not UTF-8 must not make a file unreadable
         self.read_only = reason
         return conn
 
@@ -200,6 +204,7 @@ class Database(peewee.SqliteDatabase):
         try:
             self._add_conn_hooks(conn)
             conn.execute("PRAGMA query_only = ON")
+            conn.text_factory = decode_text
         except Exception:
             conn.close()
             raise

@@ -32,7 +32,8 @@ from peers_tui.core.history import (
     EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
 )
 from peers_tui.core.models import GROUP_MODELS, GroupInfo, GroupMember, Invite, Message
-from peers_tui.core.records import RecordError, SignedRecord, countersign, open_record, sign
+from peers_tui.core.raw import INTEGER_SEQ, open_stored as open_record, text_of
+from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
 from peers_tui.core.views import MemberView, MessageView, Problem
@@ -119,6 +120,9 @@ class GroupStore:
             raise storage_error(self.path, exc, self.label) from exc
         except PermissionError as exc:
             raise DamagedDatabase(f"{self.path}: permission denied") from exc
+        except OverflowError as exc:  # a number read from the file, too large to go back in
+            raise DamagedDatabase(f"{self.label}: a number stored in the file is out of range "
+                                  f"({exc})") from exc
 
     @property
     def label(self) -> str:
@@ -346,14 +350,14 @@ class GroupStore:
         require_role(roster, me, REQUIRED_ROLE[kind])
         if check is not None:
             check(roster)
-        last = (Message.select().where(Message.author == me)
+        last = (Message.select().where((Message.author == me) & INTEGER_SEQ)
                 .order_by(Message.author_seq.desc()).first())
         created = now_ms() if created_at is None else created_at
         message_id = self._next_id(created)
         record = sign(keypair, "msg", self.group_id, {
             "id": message_id, "type": kind, "mseq": roster.head_seq,
             "aseq": last.author_seq + 1 if last else 1,
-            "aprev": record_hash(last.record) if last else "", **fields,
+            "aprev": record_hash(text_of(last.record)) if last else "", **fields,
         }, created_at=created)
         columns = expected_columns(record)
         rowid = Message.insert(**columns, record=record.text, sig=record.sig).execute()
@@ -546,7 +550,7 @@ class GroupStore:
                      .order_by(Message.id.desc()).limit(cap))
             if marker:
                 query = query.where(Message.id > marker)
-            bodies = [row.body for row in query]
+            bodies = [text_of(row.body) for row in query]
         needle = f"@{handle}".lower() if handle else None
         mentions = sum(1 for body in bodies if needle and needle in body.lower()) if needle else 0
         return len(bodies), mentions
@@ -560,7 +564,7 @@ class GroupStore:
         with self.session():
             rows = Message.select(Message.author_seq, Message.record, Message.author).where(
                 Message.id.in_(message_ids))
-            return [(row.author_seq, record_hash(row.record), row.author) for row in rows]
+            return [(row.author_seq, record_hash(text_of(row.record)), row.author) for row in rows]
 
     # ----------------------------------------------------------------- verification
     def verify(self) -> list[Problem]:
@@ -591,7 +595,7 @@ class GroupStore:
         gaps = []
         query = (Message.select(Message.author, peewee.fn.MAX(Message.author_seq).alias("top"),
                                 peewee.fn.COUNT(Message.id).alias("n"))
-                 .group_by(Message.author))
+                 .where(INTEGER_SEQ).group_by(Message.author))
         for row in query:
             if row.top != row.n:
                 gaps.append(Problem(f"author {fingerprint(row.author)}",
@@ -604,9 +608,9 @@ class GroupStore:
         authors: dict[str, tuple[int, str]] = {}
         with self.session():
             for row in (Message.select(Message.author, peewee.fn.MAX(Message.author_seq).alias("top"))
-                        .group_by(Message.author)):
+                        .where(INTEGER_SEQ).group_by(Message.author)):
                 latest = Message.get((Message.author == row.author) & (Message.author_seq == row.top))
-                authors[row.author] = (row.top, record_hash(latest.record))
+                authors[row.author] = (row.top, record_hash(text_of(latest.record)))
         return roster.head_seq, roster.head_hash, authors
 
     def check_pins(self, member_seq: int, member_hash: str | None,
@@ -616,12 +620,12 @@ class GroupStore:
         with self.session():
             if member_seq and member_hash:
                 row = GroupMember.get_or_none(GroupMember.seq == member_seq)
-                if row is None or record_hash(row.record) != member_hash:
+                if row is None or record_hash(text_of(row.record)) != member_hash:
                     problems.append(Problem("membership log", f"change {member_seq}, verified "
                                             "earlier, is gone or altered (history deleted)"))
             for author, (seq, digest) in authors.items():
                 row = Message.get_or_none((Message.author == author) & (Message.author_seq == seq))
-                if row is None or record_hash(row.record) != digest:
+                if row is None or record_hash(text_of(row.record)) != digest:
                     problems.append(Problem(f"author {fingerprint(author)}",
                                             f"message {seq} of theirs, verified earlier, is gone "
                                             "or altered (history deleted)"))

@@ -18,7 +18,8 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
-from peers_tui.core.records import RecordError, SignedRecord, open_record
+from peers_tui.core.raw import open_stored as open_record, text_of
+from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MessageView
 
@@ -94,7 +95,7 @@ def predecessors(rows: list[Message]) -> Predecessors:
             (Message.author == author) & (Message.author_seq == seq) for author, seq in chunk])
         query = Message.select(Message.author, Message.author_seq, Message.record).where(condition)
         have.update({(r.author, r.author_seq): r.record for r in query})
-    return {key: record_hash(have[key]) for key in wanted if key in have}
+    return {key: record_hash(text_of(have[key])) for key in wanted if key in have}
 
 
 def check_row(row: Message, roster: Roster, group_id: str,

@@ -20,17 +20,19 @@ from typing import Any, TextIO
 
 import nacl.bindings
 
-from peers_tui.core.encoding import iso_utc, now_ms, record_hash
+from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import MAX_BODY_CHARS, GroupStore, require_role
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.ids import ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
+from peers_tui.core.raw import INTEGER_SEQ, text_of
 from peers_tui.core.records import FORMAT_VERSION
 from peers_tui.core.roles import Role
 from peers_tui.core.search import FTS_TABLE
 from peers_tui.core.text import first_unsafe
+from peers_tui.core.times import iso_utc_or_none
 from peers_tui.core.views import MessageView
 
 BATCH = 5000
@@ -126,10 +128,10 @@ class Importer:
             roster = store.roster()
             require_role(roster, self.me, Role.ADMIN)
             self.member_seq = roster.head_seq
-            last = (Message.select().where(Message.author == self.me)
+            last = (Message.select().where((Message.author == self.me) & INTEGER_SEQ)
                     .order_by(Message.author_seq.desc()).first())
             self.aseq = last.author_seq if last else 0
-            self.aprev = record_hash(last.record) if last else ""
+            self.aprev = record_hash(text_of(last.record)) if last else ""
             self.last_id = 0
             self.now = now_ms()
             # A bigger page cache for this connection: the unique index on original ids takes
@@ -251,7 +253,7 @@ def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
 def export_record(view: MessageView, orig_id: str | None) -> dict[str, Any]:
     """One exported line: what `import` reads back (id, author, body, created_at) and more."""
     return {"id": orig_id or view.id, "author": view.author, "body": view.body,
-            "created_at": iso_utc(view.created_at), "kind": view.kind,
+            "created_at": iso_utc_or_none(view.created_at), "kind": view.kind,
             "reply_to": view.reply_to, "edited": view.edited, "verified": view.verified}
 
 
