@@ -107,8 +107,9 @@ class GroupStore:
     def session(self, *, create: bool = False) -> Iterator[None]:
         """Bind the models to this file on this thread, with a connection, for one call."""
         try:
-            if not self._prepared:
-                check_regular_file(self.path)
+            # Every time, not only the first: a connection kept open (the live feed's) would
+            # go on reading a file deleted since, and never say that it is gone.
+            check_regular_file(self.path)
             with self.db.connection_context(), self.db.bind_ctx(self.models, False, False):
                 if not self._prepared:
                     prepare_schema(self.db, self.models, create=create)
@@ -484,7 +485,7 @@ class GroupStore:
             if condition is not None:
                 query = query.where(condition)
             rows = list(query.order_by(order).limit(limit))
-            rows.sort(key=lambda row: row.id)
+            rows.sort(key=lambda row: text_of(row.id))  # NULL in a recreated table
             return HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows)
 
     def before(self, message_id: str, limit: int) -> list[MessageView]:

@@ -191,18 +191,21 @@ class HistoryReader:
         effects = (list(Message.with_rowid().where(Message.target.in_([r.id for r in rows]))
                         .order_by(Message.id)) if rows else [])
         chain = predecessors(rows + effects)
-        checked = {}
-        for row in rows:
+        checked = {}  # by row, not by id: a row copied in the file shares its original's id
+        by_id: dict[Any, Checked] = {}  # and the genuine one of them is what changes refer to
+        for index, row in enumerate(rows):
             item = check_row(row, self.roster, self.group_id, chain)
             late = None if item.problem else self.late_problem(item)
-            checked[row.id] = Checked(item.row, item.record, late) if late else item
+            checked[index] = item = Checked(item.row, item.record, late) if late else item
+            if row.id not in by_id or by_id[row.id].problem:
+                by_id[row.id] = item
         edits: dict[str, str] = {}
         deleted: set[str] = set()
         forged: dict[str, str] = {}
         if checked:
             for row in effects:
                 effect = check_row(row, self.roster, self.group_id, chain)
-                target = checked.get(row.target)
+                target = by_id.get(row.target)
                 if target is None:
                     continue
                 problem = effect_problem(effect, target, self.roster)
@@ -212,9 +215,10 @@ class HistoryReader:
                     deleted.add(row.target)
                 else:
                     edits[row.target] = effect.data["body"]
-        replies = self._replies([c.data.get("reply") for c in checked.values()], checked)
+        replies = self._replies([c.data.get("reply") for c in checked.values()], by_id)
         result = []
-        for message_id, item in checked.items():
+        for item in checked.values():
+            message_id = item.row.id
             result.append(self._view(item, edits.get(message_id), message_id in deleted,
                                      forged.get(message_id), replies))
         return result
