@@ -9,6 +9,7 @@ messages must still show as genuine, and the other groups must not notice.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from tests.junk_helpers import GROUP_TABLES, PERSONAL_TABLES, Junk, columns, fre
 
 GENUINE = ["hello from alice", "hello from bob"]
 # No shrinking: every example runs a dozen commands, and the failing junk is printed as is.
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
+# JUNK_EXAMPLES=200 searches wider (and randomly, with JUNK_RANDOM=1) than the suite's run.
+SETTINGS = settings(max_examples=int(os.environ.get("JUNK_EXAMPLES", "12")), deadline=None,
+                    derandomize=not os.environ.get("JUNK_RANDOM"),
                     phases=(Phase.explicit, Phase.generate),
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow, HealthCheck.data_too_large])
