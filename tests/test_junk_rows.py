@@ -128,3 +128,17 @@ def test_junk_in_personal_db_never_crashes(world: Path, tmp_path: Path, table: s
             sane(alice, *args)
 
     check()
+
+
+@pytest.mark.parametrize("created_at", [
+    "10000-01-01T00:00:00Z", "1960-01-01", "0001-01-01T00:00:00-05:00", 253402300800, -5,
+    float("inf"), 10**30, 1e308, "2024-13-01", True, None, [2024], "1700000000"])
+def test_import_of_a_time_out_of_range_is_refused_in_one_line(alice: User, created_at):
+    import json
+
+    alice.ok("create", "team")
+    line = json.dumps({"id": "1", "author": "old", "body": "hi", "created_at": created_at})
+    good = json.dumps({"id": "0", "author": "old", "body": "fine", "created_at": 1_700_000_000})
+    result = alice.fails("import", "team", "-", stdin=f"{good}\n{line}\n")
+    assert result.err.startswith("peers: line 2: created_at "), result.err
+    assert alice.ok("log", "team").out == ""  # nothing of the file was kept

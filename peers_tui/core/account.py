@@ -79,7 +79,7 @@ class Account:
     def input_history(self) -> list[str]:
         try:
             value = json.loads(self.personal.setting("input_history") or "[]")
-        except ValueError:
+        except (ValueError, RecursionError):  # damaged in personal.db: start afresh
             return []
         return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 

@@ -58,23 +58,38 @@ class BadImportLine(PeersError):
     """A line of an import file that cannot be imported."""
 
 
+# Imported times must lie from 1970 up to the end of the year 9999: a message id starts with
+# its time (a ULID holds no time before 1970) and nothing after 9999 can be shown.
+MIN_IMPORT_MS, END_IMPORT_MS = 0, 253402300800000
+RANGE = "from 1970 to the end of 9999"
+
+
 def parse_time(value: Any) -> int:
-    """Epoch seconds (int or float) or an ISO 8601 string, as epoch milliseconds."""
-    if isinstance(value, bool):
-        raise ValueError("created_at must be epoch seconds or ISO 8601")
-    if isinstance(value, (int, float)):
-        if not 0 <= value < 253402300800:  # up to year 9999
-            raise ValueError("created_at is out of range")
-        return int(round(value * 1000))
-    if isinstance(value, str):
+    """Epoch seconds (int or float) or an ISO 8601 string, as epoch milliseconds.
+
+    ValueError, with a message fit for the user, for anything else or out of range.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not MIN_IMPORT_MS <= value * 1000 < END_IMPORT_MS:  # also refuses NaN and infinity
+            raise ValueError(f"created_at {repr(value)[:40]} is out of range ({RANGE})")
+        ms = int(round(value * 1000))
+    elif isinstance(value, str):
         text = value.strip()
         if text.endswith("Z"):
             text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return int(moment.timestamp() * 1000)
-    raise ValueError("created_at must be epoch seconds or ISO 8601")
+        try:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            ms = int(moment.timestamp() * 1000)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"created_at {value[:40]!r} is not an ISO 8601 time {RANGE} "
+                             "(nor epoch seconds)") from None
+    else:
+        raise ValueError("created_at must be epoch seconds or an ISO 8601 time")
+    if not MIN_IMPORT_MS <= ms < END_IMPORT_MS:
+        raise ValueError(f"created_at {repr(value)[:40]} is out of range ({RANGE})")
+    return ms
 
 
 def _text_field(data: dict[str, Any], name: str, limit: int, *, multiline: bool) -> str:
