@@ -138,3 +138,20 @@ def test_a_group_file_of_another_user_that_nobody_else_may_read(unix_users):
     result = bob.fails("log", "team")
     assert "cannot be read (permission denied)" in result.err, result.err
     assert "it can be read" not in result.err
+
+
+def test_no_way_of_opening_a_group_file_creates_a_missing_one(tmp_path):
+    import sqlite3
+
+    from peers_tui.core.database import connect
+    from peers_tui.core.notifier import content_token, open_reader
+
+    path = tmp_path / "gone.db"
+    with pytest.raises(sqlite3.Error):
+        open_reader(path)
+    assert content_token(path)[0] == "unreadable"
+    with pytest.raises(sqlite3.Error):  # the read-only way in (a file we may not write)
+        connect(path)._connect_immutable(path, "the file is not writable by you")
+    with pytest.raises(sqlite3.Error):
+        connect(path)._connect()
+    assert list(tmp_path.iterdir()) == []

@@ -235,7 +235,7 @@ class Database(peewee.SqliteDatabase):
         return conn
 
     def _connect_immutable(self, path: Path, reason: str) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True,
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True,
                                timeout=self._timeout, isolation_level=None, **self.connect_params)
         try:
             self._add_conn_hooks(conn)
