@@ -564,7 +564,7 @@ class GroupStore:
         """(author_seq, record hash, author) of each given message: the heads worth pinning."""
         with self.session():
             rows = Message.select(Message.author_seq, Message.record, Message.author).where(
-                Message.id.in_(message_ids))
+                Message.id.in_(message_ids) & INTEGER_SEQ)
             return [(row.author_seq, record_hash(text_of(row.record)), row.author) for row in rows]
 
     # ----------------------------------------------------------------- verification
