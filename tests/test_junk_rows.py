@@ -9,6 +9,7 @@ messages must still show as genuine, and the other groups must not notice.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -17,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from tests.conftest import SEEDS, User, plant_identity
-from tests.junk_helpers import GROUP_TABLES, PERSONAL_TABLES, Junk, columns, fresh_copy, junk_rows
+from tests.junk_helpers import (
+    GROUP_TABLES, PERSONAL_TABLES, BadUtf8, Junk, columns, fresh_copy, junk_rows,
+)
 
 GENUINE = ["hello from alice", "hello from bob"]
 # No shrinking: every example runs a dozen commands, and the failing junk is printed as is.
@@ -72,9 +75,9 @@ def check_group_unaffected(alice: User) -> None:
     assert listed["other"]["state"] == "active"
 
 
-def run_everything_on_team(user: User) -> None:
-    log = sane(user, "log", "team", "--json")
-    if log.code == 0:
+def run_everything_on_team(user: User, *, readable: bool = True) -> None:
+    log = sane(user, "log", "team", "--json", codes=(0,) if readable else (0, 1))
+    if log.code == 0:  # the junk is reported row by row, never by losing the whole group
         genuine = [m["body"] for m in log.json() if m["verified"]]
         assert all(body in genuine for body in GENUINE), log.out
     for args in (("log", "team"), ("verify",), ("verify", "team"), ("members", "team", "--all"),
@@ -108,7 +111,10 @@ def test_junk_in_a_group_table_is_isolated(world: Path, tmp_path: Path, table: s
             row.write(path)
         alice, bob = users_in(base)
         run_everything_on_team(alice)
-        sane(bob, "log", "team", "--json")
+        sane(bob, "log", "team", "--json", codes=(0,))
+        if table != "message_fts":  # the search index is no record: junk there is harmless
+            report = sane(alice, "verify", "team", codes=(1,))
+            assert "FAILED" in report.out
         check_group_unaffected(alice)
 
     check()
@@ -123,7 +129,7 @@ def test_junk_in_personal_db_never_crashes(world: Path, tmp_path: Path, table: s
         for row in junk:
             row.write(base / "alice" / "personal.db")
         alice, _ = users_in(base)
-        run_everything_on_team(alice)
+        run_everything_on_team(alice, readable=False)  # a junk path, say, for the group
         for args in (("groups", "--json"), ("log", "personal"), ("send", "other", "x")):
             sane(alice, *args)
 
@@ -134,11 +140,22 @@ def test_junk_in_personal_db_never_crashes(world: Path, tmp_path: Path, table: s
     "10000-01-01T00:00:00Z", "1960-01-01", "0001-01-01T00:00:00-05:00", 253402300800, -5,
     float("inf"), 10**30, 1e308, "2024-13-01", True, None, [2024], "1700000000"])
 def test_import_of_a_time_out_of_range_is_refused_in_one_line(alice: User, created_at):
-    import json
-
     alice.ok("create", "team")
     line = json.dumps({"id": "1", "author": "old", "body": "hi", "created_at": created_at})
     good = json.dumps({"id": "0", "author": "old", "body": "fine", "created_at": 1_700_000_000})
     result = alice.fails("import", "team", "-", stdin=f"{good}\n{line}\n")
     assert result.err.startswith("peers: line 2: created_at "), result.err
     assert alice.ok("log", "team").out == ""  # nothing of the file was kept
+
+
+@pytest.mark.parametrize("junk_id", [b"\x01blob", BadUtf8(b"\xff\xfe"), BadUtf8(b"01ZZ\xff"), 12.5, None])
+def test_export_pages_past_ids_that_are_not_text_or_not_utf8(alice: User, junk_id):
+    # Export pages by id; a BLOB id sorts after all text and an id that is not UTF-8 reads
+    # back changed, and either made the next page start at the same row again, for ever.
+    group_id = alice.ok("create", "team").out.strip()
+    alice.ok("send", "team", "first")
+    Junk("message", {"id": junk_id}, True).write(alice.hub / f"{group_id}.db")
+    alice.ok("send", "team", "second")
+    exported = [json.loads(line) for line in alice.ok("export", "team").lines]
+    assert [line["body"] for line in exported if line["verified"]] == ["first", "second"]
+    assert "FAILED" in alice.run("verify", "team").out

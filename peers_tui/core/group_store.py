@@ -32,7 +32,9 @@ from peers_tui.core.history import (
     EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
 )
 from peers_tui.core.models import GROUP_MODELS, GroupInfo, GroupMember, Invite, Message
-from peers_tui.core.raw import INTEGER_SEQ, open_stored as open_record, text_of
+from peers_tui.core.raw import (
+    INTEGER_SEQ, UNEXPECTED_CONTENT, open_stored as open_record, text_of, unexpected_content,
+)
 from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
@@ -121,9 +123,8 @@ class GroupStore:
             raise storage_error(self.path, exc, self.label) from exc
         except PermissionError as exc:
             raise DamagedDatabase(f"{self.path}: permission denied") from exc
-        except OverflowError as exc:  # a number read from the file, too large to go back in
-            raise DamagedDatabase(f"{self.label}: a number stored in the file is out of range "
-                                  f"({exc})") from exc
+        except UNEXPECTED_CONTENT as exc:  # junk no reader foresaw: one line, never a traceback
+            raise DamagedDatabase(unexpected_content(self.label, exc)) from exc
 
     @property
     def label(self) -> str:
@@ -589,6 +590,10 @@ class GroupStore:
             problems.extend(Problem(f"record {row.id}", "changes a message that is not in the file")
                             for row in orphans)
             problems.extend(self._chain_gaps())
+            extra = GroupInfo.select().count() - 1
+            if extra:  # only the row whose record hashes to the group id was ever read
+                problems.append(Problem("genesis", f"{extra} more genesis rows in the file "
+                                        "(written into it; ignored)"))
         return problems
 
     def _chain_gaps(self) -> list[Problem]:

@@ -195,6 +195,8 @@ class PersonalStore:
             entry = _entry(row)
             heads = dict(entry.author_heads)
             for author, (seq, digest) in authors.items():
+                if not isinstance(author, str) or type(seq) is not int:
+                    continue  # a junk row's column (NULL author): nothing to pin
                 if author not in heads or heads[author][0] < seq:
                     heads[author] = (seq, digest)
             if member_seq >= entry.member_head_seq:

@@ -28,6 +28,18 @@ from peers_tui.core.records import RecordError, SignedRecord, open_record
 INTEGER_SEQ = SQL("typeof(author_seq) = 'integer'")
 
 
+# What reading junk can raise in code that expected a value of the declared type. A group's
+# session turns these into "damaged" with the reason (the safety net under the checks that
+# report a single damaged record): the file, not the user's command, is at fault.
+UNEXPECTED_CONTENT = (TypeError, ValueError, OverflowError, RecursionError, LookupError,
+                      AttributeError)
+
+
+def unexpected_content(label: str, exc: BaseException) -> str:
+    return (f"{label}: the file holds a value peers cannot use "
+            f"({exc.__class__.__name__}: {str(exc)[:200]})")
+
+
 def decode_text(raw: bytes) -> str:
     """SQLite TEXT as str; bytes that are not UTF-8 become U+FFFD (and fail any signature)."""
     return raw.decode("utf-8", "replace")

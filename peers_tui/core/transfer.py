@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, TextIO
 
 import nacl.bindings
+from peewee import SQL
 
 from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.core.errors import PeersError
@@ -250,16 +251,22 @@ _json_string = json.JSONEncoder(ensure_ascii=False).encode
 
 def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
     """Every message in order, verified, with edits applied (deleted ones left out)."""
-    after = ""
+    # Paged by id as stored, compared byte for byte: an id read back decoded (text that is not
+    # UTF-8) or of another type (a BLOB sorts after all text) would page the same rows again
+    # for ever. Ids that are not text are junk, never a message: `peers verify` lists them.
+    after = b""
     roster = store.roster()
     while True:
         with store.session():
-            rows = list(Message.with_rowid().where(Message.target.is_null() & (Message.id > after))
+            rows = list(Message.with_rowid()
+                        .select_extend(SQL("CAST(id AS BLOB)").alias("raw_id"))
+                        .where(Message.target.is_null() & SQL("typeof(id) = 'text'")
+                               & (Message.id > SQL("CAST(? AS TEXT)", [after])))
                         .order_by(Message.id).limit(batch))
             if not rows:
                 return
             views = HistoryReader(roster, store.group_id, store.late_marks).views(rows)
-        after = rows[-1].id
+        after = bytes(rows[-1].raw_id)
         for view in views:
             if not view.deleted and view.kind in ("text", "action", "imported"):
                 yield view
