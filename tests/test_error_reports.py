@@ -155,3 +155,12 @@ def test_no_way_of_opening_a_group_file_creates_a_missing_one(tmp_path):
     with pytest.raises(sqlite3.Error):
         connect(path)._connect()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_personal_db_deleted_while_in_use_is_missing_and_not_recreated(alice: User):
+    account = Account(alice.home, alice.hub)
+    assert account.entries()
+    (alice.home / "personal.db").unlink()
+    with pytest.raises(DamagedDatabase, match="is missing"):
+        account.entries()
+    assert not (alice.home / "personal.db").exists()
