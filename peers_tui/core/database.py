@@ -88,8 +88,11 @@ def create_file(path: Path, mode: int) -> None:
         os.close(fd)
 
 
-def check_regular_file(path: Path) -> None:
-    """Refuse anything but a regular file: a symlink could point a group at another file."""
+def check_regular_file(path: Path, *, readable: bool = True) -> None:
+    """Refuse anything but a regular file: a symlink could point a group at another file.
+
+    `readable=False` skips the permission check (a file already opened was readable).
+    """
     try:
         info = os.lstat(path)
     except FileNotFoundError as exc:
@@ -103,7 +106,7 @@ def check_regular_file(path: Path) -> None:
         raise DamagedDatabase(f"{path} is a symlink; peers opens regular files only")
     if not stat.S_ISREG(info.st_mode):
         raise DamagedDatabase(f"{path} is not a regular file")
-    if not os.access(path, os.R_OK):
+    if readable and not os.access(path, os.R_OK):
         raise DamagedDatabase(f"{path} cannot be read (permission denied)")
 
 

@@ -111,7 +111,7 @@ class GroupStore:
         try:
             # Every time, not only the first: a connection kept open (the live feed's) would
             # go on reading a file deleted since, and never say that it is gone.
-            check_regular_file(self.path)
+            check_regular_file(self.path, readable=not self._prepared)
             with self.db.connection_context(), self.db.bind_ctx(self.models, False, False):
                 if not self._prepared:
                     prepare_schema(self.db, self.models, create=create)
