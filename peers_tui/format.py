@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from peers_tui.core.times import local_time
 from peers_tui.core.views import MessageView
 
 INDENT = " " * 17
@@ -11,7 +10,7 @@ INDENT = " " * 17
 
 def format_message(message: MessageView) -> str:
     """One message as `YYYY-MM-DD HH:MM <author> text`, with its marks; not yet made inert."""
-    when = datetime.fromtimestamp(message.created_at / 1000).strftime("%Y-%m-%d %H:%M")
+    when = local_time(message.created_at, "%Y-%m-%d %H:%M")
     author = message.display_author
     if message.deleted:
         line = f"{when} <{author}> (message deleted)"

@@ -69,7 +69,11 @@ class Account:
 
     @property
     def handle(self) -> str:
-        return self.personal.setting("handle") or default_handle()
+        try:  # a handle damaged in personal.db is never signed into a group
+            return check_text(self.personal.setting("handle"), "handle", max_chars=MAX_HANDLE,
+                              multiline=False)
+        except PeersError:
+            return default_handle()
 
     def set_handle(self, handle: str) -> None:
         """Change the handle here; each group learns it (signed) the next time you post there."""
@@ -102,7 +106,7 @@ class Account:
     def input_history(self) -> list[str]:
         try:
             value = json.loads(self.personal.setting("input_history") or "[]")
-        except ValueError:
+        except (ValueError, RecursionError):  # damaged in personal.db: start afresh
             return []
         return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 

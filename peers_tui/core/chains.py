@@ -21,7 +21,8 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Invite, Message
-from peers_tui.core.records import RecordError, SignedRecord, open_record
+from peers_tui.core.raw import open_stored as open_record
+from peers_tui.core.records import RecordError, SignedRecord
 
 # The record kinds that are links of an author chain.
 CHAINED_KINDS = ("msg", "invite", "revoke")

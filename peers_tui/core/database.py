@@ -19,6 +19,7 @@ import peewee
 
 from peers_tui.core import search
 from peers_tui.core.errors import DamagedDatabase, DiskFull, PeersError, ReadOnly
+from peers_tui.core.raw import decode_text
 
 if TYPE_CHECKING:
     from playhouse.migrate import SqliteMigrator
@@ -110,38 +111,66 @@ def create_file(path: Path, mode: int) -> None:
         os.close(fd)
 
 
-def check_regular_file(path: Path) -> None:
-    """Refuse anything but a regular file: a symlink could point a group at another file."""
+def check_regular_file(path: Path, *, readable: bool = True) -> None:
+    """Refuse anything but a regular file: a symlink could point a group at another file.
+
+    `readable=False` skips the permission check (a file already opened was readable).
+    """
     try:
         info = os.lstat(path)
     except FileNotFoundError as exc:
         raise DamagedDatabase(f"{path} is missing") from exc
     except PermissionError as exc:
-        raise DamagedDatabase(f"{path}: permission denied (you may not look into "
-                              f"{path.parent})") from exc
+        raise DamagedDatabase(f"{path} cannot be read (permission denied: you may not look "
+                              f"into {path.parent})") from exc
+    except ValueError as exc:  # a NUL in a path read back from a damaged Groups table
+        raise DamagedDatabase(f"{str(path)!r} is not a valid file name") from exc
     if stat.S_ISLNK(info.st_mode):
         raise DamagedDatabase(f"{path} is a symlink; peers opens regular files only")
     if not stat.S_ISREG(info.st_mode):
         raise DamagedDatabase(f"{path} is not a regular file")
-    if not os.access(path, os.R_OK):
-        raise DamagedDatabase(f"{path}: permission denied (you may not read it)")
+    if readable and not os.access(path, os.R_OK):
+        raise DamagedDatabase(f"{path} cannot be read (permission denied)")
 
 
-def sqlite_code(exc: BaseException) -> int | None:
-    """The primary SQLite result code behind `exc` (Peewee wraps sqlite3's exceptions)."""
+# The codes that say what happened to the file, most telling first. A failed write is often
+# followed by a failed rollback ("cannot rollback - no transaction is active": SQLite had
+# rolled back by itself); that later, plainer error must not hide the full disk behind it.
+TELLING_CODES = (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN)
+
+
+def sqlite_failures(exc: BaseException) -> list[tuple[int, BaseException]]:
+    """(primary SQLite result code, exception) of every SQLite error chained behind `exc`
+    (Peewee wraps sqlite3's exceptions; a rollback's error chains the original one)."""
+    found = []
     pending: list[BaseException | None] = [exc]
     seen: set[int] = set()
     while pending:
-        current = pending.pop()
+        current = pending.pop(0)
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
         code = getattr(current, "sqlite_errorcode", None)
         if isinstance(code, int):
-            return code & 0xFF
+            found.append((code & 0xFF, current))
         pending += [current.__cause__, current.__context__,
                     *(arg for arg in current.args if isinstance(arg, BaseException))]
-    return None
+    return found
+
+
+def telling_failure(exc: BaseException) -> tuple[int | None, BaseException]:
+    """The SQLite error behind `exc` that best says what happened, with its primary code."""
+    failures = sqlite_failures(exc)
+    for wanted in TELLING_CODES:
+        for code, cause in failures:
+            if code == wanted:
+                return code, cause
+    return failures[0] if failures else (None, exc)
+
+
+def sqlite_code(exc: BaseException) -> int | None:
+    """The primary SQLite result code behind `exc` (the most telling one, see above)."""
+    return telling_failure(exc)[0]
 
 
 def unwritable_reason(path: Path) -> str | None:
@@ -202,7 +231,7 @@ class Database(peewee.SqliteDatabase):
         if reason is not None and not wal_in_use(path):
             return self._connect_immutable(path, reason)
         try:
-            conn = super()._connect()
+            conn = self._connect_existing(path)
         except sqlite3.Error as exc:
             # Opening runs the pragmas, which read the WAL index: a missing -shm that cannot
             # be created (read-only mount, full disk) shows up here.
@@ -214,15 +243,30 @@ class Database(peewee.SqliteDatabase):
             if reason is None:
                 raise
             return self._connect_immutable(path, reason)
+        conn.text_factory = decode_text  # text that is not UTF-8 must not make a file unreadable
         self.read_only = reason
         return conn
 
+    def _connect_existing(self, path: Path) -> sqlite3.Connection:
+        """Peewee's connect, but `mode=rw`: SQLite would otherwise create a file that was
+        deleted or moved away, and leave an empty database in the hub in its place (new
+        files are made by `create_file` first)."""
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True,
+                               timeout=self._timeout, isolation_level=None, **self.connect_params)
+        try:
+            self._add_conn_hooks(conn)
+        except Exception:
+            conn.close()
+            raise
+        return conn
+
     def _connect_immutable(self, path: Path, reason: str) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True,
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True,
                                timeout=self._timeout, isolation_level=None, **self.connect_params)
         try:
             self._add_conn_hooks(conn)
             conn.execute("PRAGMA query_only = ON")
+            conn.text_factory = decode_text
         except Exception:
             conn.close()
             raise
@@ -251,7 +295,11 @@ def storage_error(path: Path, exc: BaseException, label: str) -> PeersError:
 
     `label` names the database for the user ("group team", "your personal database").
     """
-    code = sqlite_code(exc)
+    if not os.path.lexists(path):  # deleted or moved while in use: it is never re-created
+        return DamagedDatabase(f"{label}: {path} is missing (deleted or moved away)")
+    if not os.access(path, os.R_OK):
+        return DamagedDatabase(f"{label} cannot be read (permission denied): {path}")
+    code, cause = telling_failure(exc)
     reason = unwritable_reason(path) if code in (SQLITE_READONLY, SQLITE_CANTOPEN) else None
     if reason is not None:
         return ReadOnly(f"{label} is read-only ({reason}): it can be read, "
@@ -261,8 +309,8 @@ def storage_error(path: Path, exc: BaseException, label: str) -> PeersError:
         return DiskFull(f"{label}: the disk is full ({path.parent}); nothing was written, "
                         "free some space and try again")
     if code == SQLITE_READONLY:
-        return ReadOnly(f"{label} is read-only ({exc}): nothing was written to it")
-    return DamagedDatabase(describe_sqlite_error(path, exc))  # type: ignore[arg-type]
+        return ReadOnly(f"{label} is read-only ({cause}): nothing was written to it")
+    return DamagedDatabase(describe_sqlite_error(path, cause))  # type: ignore[arg-type]
 
 
 def prepare_schema(db: peewee.SqliteDatabase, models: Iterable[type[peewee.Model]], *,

@@ -42,7 +42,10 @@ from peers_tui.core.history import (
 from peers_tui.core.models import (
     GROUP_MODELS, GroupInfo, GroupMember, Invite, Message, SetAsideChange,
 )
-from peers_tui.core.records import RecordError, SignedRecord, countersign, open_record, sign
+from peers_tui.core.raw import (
+    INTEGER_SEQ, UNEXPECTED_CONTENT, open_stored as open_record, text_of, unexpected_content,
+)
+from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
 from peers_tui.core.views import MemberView, MessageView, Problem
@@ -117,8 +120,9 @@ class GroupStore:
     def session(self, *, create: bool = False) -> Iterator[None]:
         """Bind the models to this file on this thread, with a connection, for one call."""
         try:
-            if not self._prepared:
-                check_regular_file(self.path)
+            # Every time, not only the first: a connection kept open (the live feed's) would
+            # go on reading a file deleted since, and never say that it is gone.
+            check_regular_file(self.path, readable=not self._prepared)
             with self.db.connection_context(), self.db.bind_ctx(self.models, False, False):
                 if not self._prepared:
                     prepare_schema(self.db, self.models, create=create)
@@ -130,6 +134,8 @@ class GroupStore:
             raise storage_error(self.path, exc, self.label) from exc
         except PermissionError as exc:
             raise DamagedDatabase(f"{self.path}: permission denied") from exc
+        except UNEXPECTED_CONTENT as exc:  # junk no reader foresaw: one line, never a traceback
+            raise DamagedDatabase(unexpected_content(self.label, exc)) from exc
 
     @property
     def label(self) -> str:
@@ -226,6 +232,8 @@ class GroupStore:
                         # Anyone can sign an invite naming someone else's invite key: keep
                         # every claimant; the join decides which one (if any) it may use.
                         first = terms[key]
+                        if found.digest in {c.digest for c in (first, *first.alternatives)}:
+                            raise RecordError("a copy of another invite row")
                         found = replace(first, alternatives=first.alternatives + (found,))
                     terms[key] = found
                 else:  # a link of its author's chain, but it revokes nothing from here
@@ -565,7 +573,7 @@ class GroupStore:
             if condition is not None:
                 query = query.where(condition)
             rows = list(query.order_by(order).limit(limit))
-            rows.sort(key=lambda row: row.id)
+            rows.sort(key=lambda row: text_of(row.id))  # NULL in a recreated table
             return HistoryReader(self.current_roster(), self.group_id).views(rows)
 
     def before(self, message_id: str, limit: int) -> list[MessageView]:
@@ -657,8 +665,8 @@ class GroupStore:
         """(author_seq, record hash, author) of each given message: the heads worth pinning."""
         with self.session():
             rows = Message.select(Message.author_seq, Message.record, Message.author).where(
-                Message.id.in_(message_ids))
-            return [(row.author_seq, record_hash(row.record), row.author) for row in rows]
+                Message.id.in_(message_ids) & INTEGER_SEQ)
+            return [(row.author_seq, record_hash(text_of(row.record)), row.author) for row in rows]
 
     def change_ids(self, message_ids: list[str]) -> list[str]:
         """The ids of the edits and deletions aimed at the given messages."""
@@ -703,6 +711,10 @@ class GroupStore:
             problems.extend(Problem(f"record {row.id}", "changes a message that is not in the file")
                             for row in orphans)
             problems.extend(self._chain_gaps())
+            extra = GroupInfo.select().count() - 1
+            if extra:  # only the row whose record hashes to the group id was ever read
+                problems.append(Problem("genesis", f"{extra} more genesis rows in the file "
+                                        "(written into it; ignored)"))
         return problems
 
     def _void_invites(self, roster: Roster) -> list[Problem]:

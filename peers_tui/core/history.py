@@ -21,7 +21,8 @@ from peers_tui.core.chains import (
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
-from peers_tui.core.records import RecordError, SignedRecord, open_record
+from peers_tui.core.raw import open_stored as open_record, text_of
+from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.views import ForgedChange, MessageView
 
@@ -150,6 +151,7 @@ class Judgement:
     genuine edits and deletions of them, and the changes aimed at them that are not genuine
     (each a forged record of its own; they never change their target)."""
 
+    items: list[Checked]  # one per row, in the order given
     checked: dict[str, Checked]
     edits: dict[str, str]
     deleted: set[str]
@@ -181,9 +183,9 @@ class HistoryReader:
                   if reply_ids else [])
         judged = self.judge(rows + quoted)
         replies = self._replies(judged)
-        return [self._view(judged.checked[row.id], judged.edits.get(row.id),
-                           row.id in judged.deleted, tuple(judged.forged.get(row.id, ())),
-                           replies) for row in rows]
+        return [self._view(item, judged.edits.get(item.row.id), item.row.id in judged.deleted,
+                           tuple(judged.forged.get(item.row.id, ())), replies)
+                for item in judged.items[:len(rows)]]
 
     def problems(self, rows: list[Any]) -> list[tuple[Any, str, str]]:
         """(row, where, reason) for each record that is not genuine among these primary rows
@@ -192,9 +194,10 @@ class HistoryReader:
         the same attributes and `rowid`."""
         judged = self.judge(rows)
         found: list[tuple[Any, str, str]] = []
-        for message_id, item in judged.checked.items():
+        for item in judged.items:
             if item.problem:
-                found.append((item.row, f"message {message_id}", item.problem))
+                found.append((item.row, f"message {item.row.id}", item.problem))
+        for message_id, item in judged.checked.items():
             found.extend((item.row, f"{change.kind} {change.id} of message {message_id}",
                           change.reason) for change in judged.forged.get(message_id, ()))
         return found
@@ -202,13 +205,19 @@ class HistoryReader:
     def judge(self, rows: list[Any]) -> Judgement:
         """Every validity rule for a window of primary rows and the records that change them."""
         if not rows:
-            return Judgement({}, {}, set(), {})
+            return Judgement([], {}, {}, set(), {})
         # The ids go in as one JSON parameter: an IN list costs Peewee a node per id, as much
         # as the rest of a row's checks without its signature.
         ids = SQL("(SELECT value FROM json_each(?))", [json.dumps([str(r.id) for r in rows])])
         effects = list(Message.with_rowid().where(Message.target.in_(ids)).order_by(Message.id))
         chain = window_chain(rows + effects)
-        checked = {row.id: self._check(row, chain) for row in rows}
+        items = [self._check(row, chain) for row in rows]
+        # By id, the genuine one where a row was copied in the file under its original's id:
+        # it is what changes and replies refer to, and a copy must not hide it.
+        checked: dict[str, Checked] = {}
+        for item in items:
+            if item.row.id not in checked or checked[item.row.id].problem:
+                checked[item.row.id] = item
         edits: dict[str, str] = {}
         deleted: set[str] = set()
         forged: dict[str, list[ForgedChange]] = {}
@@ -224,7 +233,7 @@ class HistoryReader:
                 deleted.add(row.target)
             elif row.target not in deleted:
                 edits[row.target] = effect.data["body"]
-        return Judgement(checked, edits, deleted, forged)
+        return Judgement(items, checked, edits, deleted, forged)
 
     def _check(self, row: Message, chain: Predecessors) -> Checked:
         """check_row, and a place of the author's chain that an invite holds too is a fork

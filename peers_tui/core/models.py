@@ -7,8 +7,14 @@ one list never drags the other along.
 
 from __future__ import annotations
 
-from peewee import SQL, BlobField, BooleanField, IntegerField, Model, ModelSelect, TextField
+from peewee import SQL, Model, ModelSelect
 from playhouse.shortcuts import ThreadSafeDatabaseMetadata
+
+# Fields whose conversions never raise: the files are untrusted, any column may hold junk.
+from peers_tui.core.raw import RawBlobField as BlobField
+from peers_tui.core.raw import RawBooleanField as BooleanField
+from peers_tui.core.raw import RawIntegerField as IntegerField
+from peers_tui.core.raw import RawTextField as TextField
 
 
 class BaseModel(Model):

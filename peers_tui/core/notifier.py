@@ -68,7 +68,7 @@ def open_reader(path: Path) -> sqlite3.Connection:
     # query_only keeps this connection from writing all the same.
     # A file we may not write is read `immutable` while nobody has it open, as the stores
     # do (database.Database): a reader must not leave -wal and -shm files of its own.
-    mode = ("immutable=1" if unwritable_reason(path) is not None and not wal_in_use(path)
+    mode = ("mode=ro&immutable=1" if unwritable_reason(path) is not None and not wal_in_use(path)
             else "mode=rw")
     conn = sqlite3.connect(f"file:{quote(str(path))}?{mode}", uri=True, timeout=0.5,
                            isolation_level=None, check_same_thread=False)

@@ -23,6 +23,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting
+from peers_tui.core.raw import as_int, as_text, text_of
 
 PERSONAL_FILE = "personal.db"
 # What the group list shows, as one row: it changes when a group is added, renamed, archived,
@@ -55,18 +56,25 @@ class GroupEntry:
     archived: bool = False
 
 
+# What a damaged value in a JSON column of the Groups table can raise while it is read back.
+JSON_DAMAGE = (ValueError, TypeError, IndexError, AttributeError, OverflowError, RecursionError)
+
+
 def _entry(row: Group) -> GroupEntry:
+    """A row as the app uses it; a value damaged in the file reads as its default."""
     try:
         heads = {k: (int(v[0]), str(v[1])) for k, v in json.loads(row.author_heads or "{}").items()}
-    except (ValueError, TypeError, IndexError, AttributeError):
+    except JSON_DAMAGE:
         heads = {}
     try:
         removals = {str(k): int(v) for k, v in json.loads(row.removals or "{}").items()}
-    except (ValueError, TypeError, AttributeError):
+    except JSON_DAMAGE:
         removals = {}
-    return GroupEntry(row.id, row.name, Path(row.db_path), bool(row.personal), row.joined_at,
-                      row.read_marker, row.notify, row.sort_order, row.member_head_seq,
-                      row.member_head_hash, heads, removals, bool(row.archived))
+    return GroupEntry(text_of(row.id), text_of(row.name), Path(text_of(row.db_path)),
+                      bool(row.personal), as_int(row.joined_at) or 0, as_text(row.read_marker),
+                      text_of(row.notify), as_int(row.sort_order) or 0,
+                      as_int(row.member_head_seq) or 0, as_text(row.member_head_hash),
+                      heads, removals, bool(row.archived))
 
 
 class PersonalStore:
@@ -116,7 +124,7 @@ class PersonalStore:
     def setting(self, key: str, default: str | None = None) -> str | None:
         with self.session():
             row = Setting.get_or_none(Setting.key == key)
-            return row.value if row else default
+            return as_text(row.value) if row else default
 
     def set_setting(self, key: str, value: str) -> None:
         with self.session(), self.db.atomic():
@@ -216,6 +224,8 @@ class PersonalStore:
             entry = _entry(row)
             heads = dict(entry.author_heads)
             for author, (seq, digest) in authors.items():
+                if not isinstance(author, str) or type(seq) is not int:
+                    continue  # a junk row's column (NULL author): nothing to pin
                 if author not in heads or heads[author][0] < seq:
                     heads[author] = (seq, digest)
             if member_seq >= entry.member_head_seq:

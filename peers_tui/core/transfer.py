@@ -19,8 +19,9 @@ from datetime import datetime, timezone
 from typing import Any, TextIO
 
 import nacl.bindings
+from peewee import SQL
 
-from peers_tui.core.encoding import iso_utc, now_ms, record_hash
+from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import MAX_BODY_CHARS, GroupStore, require_role
 from peers_tui.core.history import HistoryReader
@@ -28,10 +29,12 @@ from peers_tui.core.ids import ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
 from peers_tui.core.chains import own_head
+from peers_tui.core.raw import text_of
 from peers_tui.core.records import FORMAT_VERSION
 from peers_tui.core.roles import Role
 from peers_tui.core.search import FTS_TABLE
 from peers_tui.core.text import first_unsafe
+from peers_tui.core.times import iso_utc_or_none
 from peers_tui.core.views import MessageView
 
 BATCH = 5000
@@ -57,23 +60,38 @@ class BadImportLine(PeersError):
     """A line of an import file that cannot be imported."""
 
 
+# Imported times must lie from 1970 up to the end of the year 9999: a message id starts with
+# its time (a ULID holds no time before 1970) and nothing after 9999 can be shown.
+MIN_IMPORT_MS, END_IMPORT_MS = 0, 253402300800000
+RANGE = "from 1970 to the end of 9999"
+
+
 def parse_time(value: Any) -> int:
-    """Epoch seconds (int or float) or an ISO 8601 string, as epoch milliseconds."""
-    if isinstance(value, bool):
-        raise ValueError("created_at must be epoch seconds or ISO 8601")
-    if isinstance(value, (int, float)):
-        if not 0 <= value < 253402300800:  # up to year 9999
-            raise ValueError("created_at is out of range")
-        return int(round(value * 1000))
-    if isinstance(value, str):
+    """Epoch seconds (int or float) or an ISO 8601 string, as epoch milliseconds.
+
+    ValueError, with a message fit for the user, for anything else or out of range.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not MIN_IMPORT_MS <= value * 1000 < END_IMPORT_MS:  # also refuses NaN and infinity
+            raise ValueError(f"created_at {repr(value)[:40]} is out of range ({RANGE})")
+        ms = int(round(value * 1000))
+    elif isinstance(value, str):
         text = value.strip()
         if text.endswith("Z"):
             text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return int(moment.timestamp() * 1000)
-    raise ValueError("created_at must be epoch seconds or ISO 8601")
+        try:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            ms = int(moment.timestamp() * 1000)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"created_at {value[:40]!r} is not an ISO 8601 time {RANGE} "
+                             "(nor epoch seconds)") from None
+    else:
+        raise ValueError("created_at must be epoch seconds or an ISO 8601 time")
+    if not MIN_IMPORT_MS <= ms < END_IMPORT_MS:
+        raise ValueError(f"created_at {repr(value)[:40]} is out of range ({RANGE})")
+    return ms
 
 
 def _text_field(data: dict[str, Any], name: str, limit: int, *, multiline: bool) -> str:
@@ -233,16 +251,22 @@ _json_string = json.JSONEncoder(ensure_ascii=False).encode
 
 def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
     """Every message in order, verified, with edits applied (deleted ones left out)."""
-    after = ""
+    # Paged by id as stored, compared byte for byte: an id read back decoded (text that is not
+    # UTF-8) or of another type (a BLOB sorts after all text) would page the same rows again
+    # for ever. Ids that are not text are junk, never a message: `peers verify` lists them.
+    after = b""
     roster = store.roster()
     while True:
         with store.session():
-            rows = list(Message.with_rowid().where(Message.target.is_null() & (Message.id > after))
+            rows = list(Message.with_rowid()
+                        .select_extend(SQL("CAST(id AS BLOB)").alias("raw_id"))
+                        .where(Message.target.is_null() & SQL("typeof(id) = 'text'")
+                               & (Message.id > SQL("CAST(? AS TEXT)", [after])))
                         .order_by(Message.id).limit(batch))
             if not rows:
                 return
             views = HistoryReader(roster, store.group_id).views(rows)
-        after = rows[-1].id
+        after = bytes(rows[-1].raw_id)
         for view in views:
             if not view.deleted and view.kind in ("text", "action", "imported"):
                 yield view
@@ -251,7 +275,7 @@ def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
 def export_record(view: MessageView, orig_id: str | None) -> dict[str, Any]:
     """One exported line: what `import` reads back (id, author, body, created_at) and more."""
     return {"id": orig_id or view.id, "author": view.author, "body": view.body,
-            "created_at": iso_utc(view.created_at), "kind": view.kind,
+            "created_at": iso_utc_or_none(view.created_at), "kind": view.kind,
             "reply_to": view.reply_to, "edited": view.edited, "verified": view.verified}
 
 

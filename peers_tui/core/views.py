@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from peers_tui.core.encoding import iso_utc
+from peers_tui.core.times import iso_utc_or_none
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ForgedChange:
         """Every key a message row has, plus the message it aimed at."""
         return {"id": self.id, "author_id": self.author_id, "author": self.author,
                 "fingerprint": self.fingerprint, "body": self.body,
-                "created_at": iso_utc(self.created_at), "kind": self.kind, "verified": False,
+                "created_at": iso_utc_or_none(self.created_at), "kind": self.kind, "verified": False,
                 "reply_to": None, "edited": False, "deleted": False, "imported": False,
                 "problem": self.reason, "target": target}
 
@@ -71,7 +71,7 @@ class MessageView:
             "author": self.author,
             "fingerprint": self.fingerprint,
             "body": self.body,
-            "created_at": iso_utc(self.created_at),
+            "created_at": iso_utc_or_none(self.created_at),
             "kind": self.kind,
             "verified": self.verified,
             "reply_to": self.reply_to,

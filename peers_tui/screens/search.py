@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
@@ -16,6 +15,7 @@ from textual.widgets.option_list import Option
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.text import inert
+from peers_tui.core.times import local_time
 from peers_tui.core.views import MessageView
 from peers_tui.screens.picker import PickerScreen
 
@@ -33,7 +33,7 @@ def as_you_type(query: str) -> str:
 
 def result_text(view: MessageView, query: str) -> Text:
     """`date author: text` with the query's words highlighted, on at most two lines."""
-    when = datetime.fromtimestamp(view.created_at / 1000).strftime("%Y-%m-%d %H:%M")
+    when = local_time(view.created_at, "%Y-%m-%d %H:%M")
     body = inert(view.body).replace("\n", " ⏎ ")
     text = Text.assemble((when, "dim"), " ", (inert(view.display_author, allow_newlines=False), "bold"),
                          ": ", body)

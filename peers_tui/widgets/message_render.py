@@ -7,7 +7,6 @@ as plain content, so markup, escape sequences and control characters show litera
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -17,6 +16,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from peers_tui.core.text import inert
+from peers_tui.core.times import local_time
 from peers_tui.core.views import MessageView
 
 # Author colours: readable on dark and light themes, picked by a hash of the user id so a
@@ -33,11 +33,11 @@ def author_colour(user_id: str) -> str:
 
 
 def day_label(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).strftime("%A %d %B %Y")
+    return local_time(ms, "%A %d %B %Y")
 
 
 def day_of(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d")
+    return local_time(ms, "%Y-%m-%d")
 
 
 def clip(text: str, width: int) -> str:
@@ -63,7 +63,7 @@ class Styles:
 def render_message(view: MessageView, label: str, author_width: int, width: int,
                    console: Console, styles: Styles) -> list[Strip]:
     """The lines of one message: `HH:MM  author │ text`, wrapped under its own column."""
-    when = datetime.fromtimestamp(view.created_at / 1000).strftime("%H:%M")
+    when = local_time(view.created_at, "%H:%M")
     colour = Style(color=author_colour(view.author_id), bold=True)
     gutter = TIME_WIDTH + 1 + author_width + 3
     body_width = max(10, width - gutter)

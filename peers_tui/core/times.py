@@ -1,0 +1,41 @@
+"""Showing times that nobody vouches for: a record's time is whatever its signer wrote.
+
+A signed time (or a column written straight into the file) may be in the year 99999, before
+the year 1, or 2**63: datetime cannot represent those (OverflowError, ValueError or OSError,
+depending on how far out it is). These functions never raise; a time they cannot show is
+shown as question marks of the same width, so the columns of a log stay aligned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+# Epoch milliseconds of 0001-01-02 and 9999-12-29: a day inside datetime's range either way,
+# so converting to local time cannot step outside it.
+MIN_SHOWN_MS = -62135510400000
+MAX_SHOWN_MS = 253402041600000
+
+
+def in_range(ms: Any) -> bool:
+    """True for an integer time that datetime can represent in any time zone."""
+    return type(ms) is int and MIN_SHOWN_MS <= ms <= MAX_SHOWN_MS
+
+
+def local_time(ms: Any, pattern: str) -> str:
+    """`ms` formatted in local time with strftime `pattern`, or '?'s when it cannot be."""
+    if in_range(ms):
+        try:
+            return datetime.fromtimestamp(ms / 1000).strftime(pattern)
+        except (OverflowError, ValueError, OSError):
+            pass
+    sample = datetime(2000, 1, 1, 0, 0).strftime(pattern)
+    return "".join("?" if char.isalnum() else char for char in sample)
+
+
+def iso_utc_or_none(ms: Any) -> str | None:
+    """ISO 8601 UTC with milliseconds and a Z (as the CLI's JSON promises), or None."""
+    if not in_range(ms):
+        return None
+    moment = datetime.fromtimestamp(ms // 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
