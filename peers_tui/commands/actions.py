@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from peers_tui.commands.slash import parse_command, split_offset
 from peers_tui.core.errors import PeersError
 from peers_tui.core.invites import parse_duration
+from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
@@ -79,7 +80,7 @@ class SlashActions:
 
         def work() -> str:
             added.append(add())
-            return f"{done} {added[0].name}"
+            return f"{done} {shown_name(added[0].name)}"
         self._background(chat, work, then=lambda: self.app.group_added(added[0]))
 
     def do_invite(self, chat: ChatScreen, args: str) -> None:
@@ -99,13 +100,17 @@ class SlashActions:
         self._background(chat, work)
 
     def do_leave(self, chat: ChatScreen, args: str) -> None:
-        self._background(chat, lambda: f"you left {self.account.leave(chat.entry.id).name}",
+        self._background(chat, lambda: f"you left {shown_name(self.account.leave(chat.entry.id).name)}",
                          then=self.app.refresh_summaries)
 
     def do_members(self, chat: ChatScreen, args: str) -> None:
         def work() -> str:
-            members = self.account.members(chat.entry.id)
-            return "\n".join(f"{m.handle} ({m.fingerprint}) {m.role}" for m in members)
+            everyone = self.account.members(chat.entry.id, include_former=True)
+            ambiguous = look_alikes((m.user_id, m.handle) for m in everyone)
+            return "\n".join(
+                f"{shown_name(m.handle)} ({m.fingerprint}) {m.role}"
+                + ("  looks like another member's handle" if (m.user_id, m.handle) in ambiguous else "")
+                for m in everyone if m.state == "active")
         self._background(chat, work)
 
     def do_role(self, chat: ChatScreen, args: str) -> None:
@@ -114,12 +119,12 @@ class SlashActions:
             raise PeersError("usage: /role MEMBER ROLE")
         parsed = Role.parse(role)
         self._background(chat, lambda: "{} is now {}".format(
-            self.account.set_role(chat.entry.id, member, parsed).handle, parsed.label))
+            shown_name(self.account.set_role(chat.entry.id, member, parsed).handle), parsed.label))
 
     def do_remove(self, chat: ChatScreen, args: str) -> None:
         if not args:
             raise PeersError("usage: /remove MEMBER")
-        self._background(chat, lambda: f"removed {self.account.remove(chat.entry.id, args).handle}")
+        self._background(chat, lambda: f"removed {shown_name(self.account.remove(chat.entry.id, args).handle)}")
 
     def do_topic(self, chat: ChatScreen, args: str) -> None:
         if not args:
@@ -156,8 +161,14 @@ class SlashActions:
         views = [v for v in reversed(chat.log_views()) if not v.deleted]
         if len(views) < offset:
             raise PeersError("there is no message that far back on screen")
-        self.app.copy_to_clipboard(views[offset - 1].body)
-        self.app.notify("copied to the clipboard")
+        view = views[offset - 1]
+        self.app.copy_to_clipboard(view.body)
+        if view.verified:
+            self.app.notify("copied to the clipboard")
+        else:
+            self.app.notify(f"copied an UNVERIFIED message to the clipboard: "
+                            f"{inert(str(view.problem), allow_newlines=False)}",
+                            title="Not genuine", severity="warning")
 
     def do_search(self, chat: ChatScreen, args: str) -> None:
         chat.open_search(args)
@@ -167,7 +178,7 @@ class SlashActions:
 
         def work() -> str:
             chat.entry = self.account.set_notify(chat.entry.id, level)
-            return f"{chat.entry.name}: notify {level}"
+            return f"{shown_name(chat.entry.name)}: notify {level}"
         self._background(chat, work, then=self.app.refresh_summaries)
 
     def do_groups(self, chat: ChatScreen, args: str) -> None:

@@ -21,9 +21,9 @@ from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
 from peers_tui.core.invites import InviteCode, parse_code
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
+from peers_tui.core.names import check_name
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
-from peers_tui.core.text import check_text
 from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
 
 if TYPE_CHECKING:
@@ -66,9 +66,7 @@ class Account:
 
     def set_handle(self, handle: str) -> None:
         """Change the handle here; each group learns it (signed) the next time you post there."""
-        check_text(handle, "handle", max_chars=MAX_HANDLE, multiline=False)
-        if handle != handle.strip() or any(c.isspace() for c in handle):
-            raise PeersError("a handle cannot contain spaces")
+        check_name(handle, "handle", max_chars=MAX_HANDLE, spaces=False)
         self.personal.set_setting("handle", handle)
 
     # ----------------------------------------------------------------- UI state
@@ -164,7 +162,7 @@ class Account:
                 pass  # noted the next time personal.db can be written
 
     def create_group(self, name: str) -> GroupEntry:
-        check_text(name, "group name", max_chars=100, multiline=False)
+        check_name(name, "group name", max_chars=100)
         store = GroupStore.create(self.paths.hub, self.keypair, name, self.handle)
         self._stores[store.group_id] = store
         return self.personal.add_group(store.group_id, name, store.path)

@@ -538,15 +538,19 @@ class GroupStore:
 
         Both are bounded: only the newest `cap` unread messages are looked at, found by walking
         the id index backwards, so a never-read group of a million messages costs what one of
-        a thousand does (the UI shows "999+" either way).
+        a thousand does (the UI shows "999+" either way). Only genuine messages count: each is
+        verified as the log would show it (a forged @mention must not ring the bell); the
+        signature cache makes a recount of the same rows cheap.
         """
         with self.session():
-            query = (Message.select(Message.body)
+            query = (Message.with_rowid()
                      .where((Message.author != me) & Message.target.is_null())
                      .order_by(Message.id.desc()).limit(cap))
             if marker:
                 query = query.where(Message.id > marker)
-            bodies = [row.body for row in query]
+            rows = list(query)
+            views = HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows)
+        bodies = [view.body for view in views if view.verified and not view.deleted]
         needle = f"@{handle}".lower() if handle else None
         mentions = sum(1 for body in bodies if needle and needle in body.lower()) if needle else 0
         return len(bodies), mentions

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -18,6 +19,7 @@ from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.live_feed import LiveBatch, LiveFeed
+from peers_tui.core.names import shown_name
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
@@ -52,6 +54,7 @@ class ChatScreen(Screen[None]):
         topic: str | None
         role: str | None
         state: str
+        people: frozenset[tuple[str, str]] = frozenset()  # (id, handle) of all, former too
 
     @dataclass
     class LiveLoaded(Message):
@@ -127,18 +130,25 @@ class ChatScreen(Screen[None]):
         # indexed reads that a worker took 25-40 ms to finish while the loop painted beside it
         # (they share one interpreter lock). Scrolling back still loads in workers.
         log = self.message_log
+        people: frozenset[tuple[str, str]] = frozenset()
         try:
             newest = self.store.recent(log.first_window())
+            # The roster recent() just checked (memoized): look-alike names get fingerprints
+            # in the very first frame, not once the roster worker is back.
+            people = frozenset((m.user_id, m.handle)
+                               for m in self.store.current_roster().members.values())
         except PeersError:
             newest = None  # the worker tries again and reports why it cannot read
-        log.show(self.store, entry.read_marker, self.account.user_id, newest)
+        log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         composer = self.composer
         composer.read_only = False
         self._can_post = True
         self._draft_loaded = self.account.draft(entry.id)
         composer.load_text(self._draft_loaded)
         composer.move_cursor(composer.document.end)
-        composer.placeholder = f"Message {inert(entry.name, allow_newlines=False)}  (Enter sends, Alt+Enter or Ctrl+J: new line)"
+        # Content, not a str: TextArea reads a str placeholder as markup.
+        composer.placeholder = Content(f"Message {shown_name(entry.name)}  "
+                                       "(Enter sends, Alt+Enter or Ctrl+J: new line)")
         composer.focus()
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
 
@@ -191,7 +201,7 @@ class ChatScreen(Screen[None]):
     # ----------------------------------------------------------------- loading
     def _title_text(self, topic: str | None) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {inert(self.entry.name, allow_newlines=False)} ", style="bold")
+        text.append(f" {shown_name(self.entry.name)} ", style="bold")
         if self.entry.notify == "mute":
             text.append("(muted) ", style="dim")
         if topic:
@@ -215,14 +225,15 @@ class ChatScreen(Screen[None]):
             present = self.presence.present([m.user_id for m in members])
             topic = store.topic()
         except PeersError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.app.call_from_thread(self.notify, inert(str(exc)), severity="error")
             return
         me = roster.members.get(self.account.user_id)
         read_only = store.read_only  # a read-only file or mount: nobody can post from here
         self.post_message(self.RosterLoaded(
             store.group_id, membership, members, present, topic,
             me.role.label if me and me.state == "active" and not read_only else None,
-            f"read-only: {read_only}" if read_only else me.state if me else "not a member"))
+            f"read-only: {read_only}" if read_only else me.state if me else "not a member",
+            frozenset((m.user_id, m.handle) for m in roster.members.values())))
 
     @on(RosterLoaded)
     def _roster_loaded(self, event: RosterLoaded) -> None:
@@ -230,7 +241,10 @@ class ChatScreen(Screen[None]):
             return  # for a group the screen has since switched away from
         self._topic = event.topic
         self._membership = event.membership
-        self.query_one(RosterPanel).show(event.members, event.present)
+        roster_panel = self.query_one(RosterPanel)
+        roster_panel.people = event.people
+        roster_panel.show(event.members, event.present)
+        self.message_log.set_people(event.people)
         self.query_one(Composer).handles = [m.handle for m in event.members]
         self.query_one("#topic-bar", Static).update(self._title_text(event.topic))
         can_post = event.role in ("writer", "admin", "owner")
@@ -238,9 +252,9 @@ class ChatScreen(Screen[None]):
             self._can_post = can_post
             composer = self.query_one(Composer)
             composer.read_only = not can_post
-            composer.placeholder = f"Message {self.entry.name}" if can_post else (
+            composer.placeholder = Content(f"Message {shown_name(self.entry.name)}" if can_post else (
                 "You are a reader here" if event.role == "reader"
-                else f"You cannot post here ({event.state})")
+                else f"You cannot post here ({event.state})"))
 
     @work(thread=True, exclusive=True, group="chat-presence", exit_on_error=False)
     def refresh_presence(self) -> None:
@@ -329,7 +343,7 @@ class ChatScreen(Screen[None]):
 
     @on(SendFailed)
     def _send_failed(self, event: SendFailed) -> None:
-        self.notify(event.reason, title="Not sent", severity="error")
+        self.notify(inert(event.reason), title="Not sent", severity="error")
         composer = self.query_one(Composer)
         if not composer.text:
             composer.load_text(event.text)

@@ -9,12 +9,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
+from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 from peers_tui.screens.picker import PickerScreen
@@ -34,13 +36,12 @@ def result_text(view: MessageView, query: str) -> Text:
     """`date author: text` with the query's words highlighted, on at most two lines."""
     when = datetime.fromtimestamp(view.created_at / 1000).strftime("%Y-%m-%d %H:%M")
     body = inert(view.body).replace("\n", " ⏎ ")
-    text = Text.assemble((when, "dim"), " ", (inert(view.display_author, allow_newlines=False), "bold"),
-                         ": ", body)
+    flag = "" if view.verified else "⚠ unverified "
+    text = Text.assemble((when, "dim"), " ", (flag, "bold"),
+                         (shown_name(view.display_author), "bold"), ": ", body)
     words = [w.strip('"*').lower() for w in query.split() if w.strip('"*')]
     for word in words:
         text.highlight_words([word], style="reverse", case_sensitive=False)
-    if not view.verified:
-        text.append("  ⚠ unverified", style="bold")
     text.truncate(400)
     return text
 
@@ -62,7 +63,7 @@ class SearchScreen(PickerScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box") as box:
-            box.border_title = f"Search {inert(self.group_name, allow_newlines=False)}"
+            box.border_title = Content(f"Search {shown_name(self.group_name)}")  # not markup
             yield Input(value=self.initial, placeholder='words, "a phrase", prefix*', id="search-input")
             yield Label("", id="search-status")
             yield OptionList(id="search-results")
@@ -96,7 +97,7 @@ class SearchScreen(PickerScreen):
         options = self.query_one(OptionList)
         options.clear_options()
         if event.error:
-            status.update(inert(event.error, allow_newlines=False))
+            status.update(Content(inert(event.error, allow_newlines=False)))  # it may quote the query
             return
         count = len(event.views)
         status.update(f"{count}{'+' if count == RESULTS else ''} result{'s' if count != 1 else ''}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from peers_tui.core.text import inert
+from peers_tui.core.names import shown_name
 from peers_tui.core.views import GroupSummary
 
 UNREAD_CAP = 999
@@ -19,7 +19,7 @@ def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 
     text = Text(no_wrap=True, overflow="ellipsis")
     if index is not None:
         text.append(f"{index:>2} " if index < 10 else "   ", style="dim")
-    name = inert(summary.name, allow_newlines=False)
+    name = shown_name(summary.name)
     style = "bold" if summary.unread and summary.notify != "mute" else ""
     if summary.state != "active":
         style = "dim strike" if summary.state in ("removed", "left") else "dim"
