@@ -118,8 +118,9 @@ def skeleton(text: str) -> str:
 
 def look_alike_key(name: str) -> str:
     """Names with one key are the same, or confusable, to a reader: "alice", "Alice",
-    "аlice" (Cyrillic а), "al\u200bice" and "aIice" all share one."""
-    return skeleton(skeleton(name).casefold())
+    "аlice" (Cyrillic а), "al\u200bice", "aIice" and "ａｌｉｃｅ" all share one. Beyond the
+    UTS #39 skeleton, compatibility forms (NFKC) and case are folded too."""
+    return skeleton(skeleton(unicodedata.normalize("NFKC", name)).casefold())
 
 
 def look_alikes(people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
