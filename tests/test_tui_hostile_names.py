@@ -4,8 +4,15 @@ fingerprints; what does not verify never rings, counts or gets copied silently."
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
 
+import pytest
 from textual.command import CommandList, CommandPalette
 from textual.content import Content
 from textual.widgets import Input, OptionList, Static
@@ -208,3 +215,58 @@ async def test_copying_an_unverified_message_says_so(alice: User, carol: User, t
         [note] = notes(app)
         assert "UNVERIFIED" in note and "not a member" in note
         assert app.chat.query_one(MessageLog).views[0].verified is False
+
+
+def tmux_capture(tmux: list[str], *flags: str) -> str:
+    return subprocess.run(tmux + ["capture-pane", "-p", *flags, "-t", "s"],
+                          capture_output=True, text=True).stdout
+
+
+def tmux_wait(tmux: list[str], predicate, what: str, timeout: float = 30) -> str:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while True:
+        screen = tmux_capture(tmux)
+        if predicate(screen):
+            return screen
+        assert time.monotonic() < deadline, f"{what}:\n{screen}"
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_in_tmux_hostile_names_show_as_text_and_leave_the_title_alone(alice: User, bob: User):
+    plain_group, group = hostile_world(alice, bob)
+    socket = f"peers-names-{os.getpid()}"
+    tmux = ["tmux", "-L", socket]
+    variables = {k: v for k, v in alice.env().items() if k.startswith("PEERS_") or k == "PYTHONPATH"}
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in variables.items())
+    subprocess.run(tmux + ["new", "-d", "-s", "s", "-x", "130", "-y", "32",
+                           f"env {env} {shlex.quote(sys.executable)} -m peers_tui open {group}"],
+                   check=True)
+    try:
+        screen = tmux_wait(tmux, lambda s: "hello there" in s and "hi bob" in s, "no log")
+        assert "x[/][@click=quit]␛]2;owned␇" in screen  # the name, every character shown
+        assert not any(line.startswith(FAKE_LINE) for line in screen.splitlines())
+        coloured = tmux_capture(tmux, "-e")
+        assert "\x1b]" not in coloured and "\x07" not in coloured
+        # The app titles the window itself ("peers", with unread counts); no name can.
+        deadline = time.monotonic() + 20
+        while True:
+            title = subprocess.run(tmux + ["display", "-p", "-t", "s", "#{pane_title}"],
+                                   capture_output=True, text=True).stdout.strip()
+            if title.startswith("peers"):
+                break
+            assert time.monotonic() < deadline, f"title never set: {title!r}"
+            time.sleep(0.1)
+        assert "owned" not in title and not CONTROL.search(title)
+        # Over to the plain "x[/]" group with the switcher, then back: still running.
+        subprocess.run(tmux + ["send-keys", "-t", "s", "C-k"], check=True)
+        tmux_wait(tmux, lambda s: "Go to group" in s, "no switcher")
+        subprocess.run(tmux + ["send-keys", "-t", "s", "-l", "x[/]"], check=True)
+        time.sleep(0.3)
+        subprocess.run(tmux + ["send-keys", "-t", "s", "Enter"], check=True)
+        screen = tmux_wait(tmux, lambda s: "Message x[/]  (Enter" in s, "x[/] not opened")
+        title = subprocess.run(tmux + ["display", "-p", "-t", "s", "#{pane_title}"],
+                               capture_output=True, text=True).stdout.strip()
+        assert title.startswith("peers") and "owned" not in title
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
