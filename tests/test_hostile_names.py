@@ -134,3 +134,24 @@ def test_unread_and_mentions_count_only_genuine_messages(alice: User, bob: User,
         return group["unread"], group["mentions"]
     assert counts() == (1, 1)
 
+
+
+def test_remembered_verdicts_never_outlive_a_change_to_the_file(alice: User, bob: User, team):
+    """Unread counts remember which rows were genuine; changing a row, or deleting the record
+    before it in its author's chain, is seen at the very next count."""
+    from peers_tui.core.account import Account
+
+    account = Account(alice.home, alice.hub)
+    entry = account.resolve("team")
+    store = account.store(entry)
+    first = bob.ok("send", "team", "one").out.strip()
+    second = bob.ok("send", "team", "two @alice").out.strip()
+    third = bob.ok("send", "team", "three @alice").out.strip()
+    assert store.unread_counts(None, account.user_id, "alice") == (3, 2)
+    with sqlite3.connect(alice.hub / f"{team}.db", isolation_level=None) as conn:
+        conn.execute("UPDATE message SET body = 'three @alice, pay bob' WHERE id = ?", (third,))
+    assert store.unread_counts(None, account.user_id, "alice") == (2, 1)
+    with sqlite3.connect(alice.hub / f"{team}.db", isolation_level=None) as conn:
+        conn.execute("DELETE FROM message WHERE id = ?", (first,))
+    assert store.unread_counts(None, account.user_id, "alice") == (0, 0)  # chain cut
+    assert second

@@ -35,6 +35,7 @@ from peers_tui.core.models import GROUP_MODELS, GroupInfo, GroupMember, Invite, 
 from peers_tui.core.records import RecordError, SignedRecord, countersign, open_record, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
+from peers_tui.core.unread import GenuineMemo
 from peers_tui.core.views import MemberView, MessageView, Problem
 
 GROUP_ID_LENGTH = 26
@@ -70,6 +71,7 @@ class GroupStore:
         # From the user's Groups table: when they first saw each removal (see HistoryReader).
         self.late_marks: dict[str, int] = {}
         self._roster_memo: tuple[tuple[object, ...], Roster] | None = None
+        self._unread_memo = GenuineMemo()  # which unread rows were found genuine
 
     # ----------------------------------------------------------------- opening and creating
     @classmethod
@@ -538,9 +540,10 @@ class GroupStore:
 
         Both are bounded: only the newest `cap` unread messages are looked at, found by walking
         the id index backwards, so a never-read group of a million messages costs what one of
-        a thousand does (the UI shows "999+" either way). Only genuine messages count: each is
-        verified as the log would show it (a forged @mention must not ring the bell); the
-        signature cache makes a recount of the same rows cheap.
+        a thousand does (the UI shows "999+" either way). Only genuine records count: each
+        row's signature, columns, author chain, role and lateness are checked as the log
+        checks them (a forged @mention must not ring the bell); verdicts are remembered
+        (core.unread), so a recount checks only rows it has not seen.
         """
         with self.session():
             query = (Message.with_rowid()
@@ -548,9 +551,10 @@ class GroupStore:
                      .order_by(Message.id.desc()).limit(cap))
             if marker:
                 query = query.where(Message.id > marker)
-            rows = list(query)
-            views = HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows)
-        bodies = [view.body for view in views if view.verified and not view.deleted]
+            rows = list(query.namedtuples())
+            reader = HistoryReader(self.current_roster(), self.group_id, self.late_marks)
+            generation = (self.roster_mark, tuple(sorted(self.late_marks.items())))
+            bodies = [str(row.body) for row in self._unread_memo.genuine(rows, reader, generation)]
         needle = f"@{handle}".lower() if handle else None
         mentions = sum(1 for body in bodies if needle and needle in body.lower()) if needle else 0
         return len(bodies), mentions
