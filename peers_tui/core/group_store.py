@@ -35,7 +35,7 @@ from peers_tui.core.models import GROUP_MODELS, GroupInfo, GroupMember, Invite, 
 from peers_tui.core.records import RecordError, SignedRecord, countersign, open_record, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
-from peers_tui.core.unread import GenuineMemo
+from peers_tui.core.unread import GenuineMemo, unread_rows
 from peers_tui.core.views import MemberView, MessageView, Problem
 
 GROUP_ID_LENGTH = 26
@@ -546,12 +546,7 @@ class GroupStore:
         (core.unread), so a recount checks only rows it has not seen.
         """
         with self.session():
-            query = (Message.with_rowid()
-                     .where((Message.author != me) & Message.target.is_null())
-                     .order_by(Message.id.desc()).limit(cap))
-            if marker:
-                query = query.where(Message.id > marker)
-            rows = list(query.namedtuples())
+            rows = unread_rows(self.db, me, marker, cap)
             reader = HistoryReader(self.current_roster(), self.group_id, self.late_marks)
             generation = (self.roster_mark, tuple(sorted(self.late_marks.items())))
             bodies = [str(row.body) for row in self._unread_memo.genuine(rows, reader, generation)]
