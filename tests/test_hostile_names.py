@@ -155,3 +155,27 @@ def test_remembered_verdicts_never_outlive_a_change_to_the_file(alice: User, bob
         conn.execute("DELETE FROM message WHERE id = ?", (first,))
     assert store.unread_counts(None, account.user_id, "alice") == (0, 0)  # chain cut
     assert second
+
+
+def test_confusable_lookups_agree_with_the_whole_table():
+    """names.py looks characters up in the confusables data one at a time (a whole parse
+    costs 30-120 ms at start): the prototype of every character must be what the whole
+    table, parsed with json, gives."""
+    import json
+
+    from peers_tui.core import names
+
+    whole = {key.replace("\u200e", ""): [e["c"].replace("\u200e", "") for e in entries]
+             for key, entries in json.loads(names._confusables_text()).items()}
+    checked = 0
+    for key, found in whole.items():
+        if len(key) != 1:
+            continue
+        expected = key
+        if len(found) == 1:
+            hub = found[0]
+            pair = len(hub) == 1 and len(whole.get(hub, [])) == 1
+            expected = key if pair and hub > key else hub
+        assert names._prototype(key) == expected, (key, expected)
+        checked += 1
+    assert checked > 6000

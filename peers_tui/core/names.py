@@ -73,43 +73,78 @@ def check_name(value: object, what: str, *, max_chars: int, spaces: bool = True)
 
 
 # ----------------------------------------------------------------- look-alikes (UTS #39)
-@lru_cache(maxsize=1)
-def _prototypes() -> dict[str, str]:
-    """Each confusable character mapped to its class's prototype (Unicode confusables.txt).
+def _confusables_text() -> str:
+    """The confusable-homoglyphs package's copy of Unicode confusables.txt, as JSON text.
 
-    The data is the confusable-homoglyphs package's copy of confusables.txt, read as a file
-    (its module imports urllib, 30 ms, at import). It lists, for each character, the
-    characters it is confusable with: a prototype lists its whole class, a member lists only
-    its prototype. Where a class is a pair, a multi-character side is the prototype (sources
-    are single characters); otherwise either serves, chosen the same way each time.
+    Read as a file, not through the package's module (which imports urllib, 30 ms).
     """
     from importlib.util import find_spec
 
     spec = find_spec("confusable_homoglyphs")
     folder = list(spec.submodule_search_locations or [])[0] if spec else ""
     with open(os.path.join(folder, "confusables.json"), encoding="utf-8") as file:
-        raw = json.load(file)
-    sizes = {key.replace("\u200e", ""): len(entries) for key, entries in raw.items()}
-    mapping: dict[str, str] = {}
-    for key, entries in raw.items():
-        source = key.replace("\u200e", "")  # the package wraps right-to-left text in LRMs
-        if len(source) != 1 or len(entries) != 1:
-            continue  # a prototype, or a sequence: nothing maps it
-        hub = entries[0]["c"].replace("\u200e", "")
-        if sizes.get(hub) == 1 and len(hub) == 1 and hub > source:
-            continue  # a pair of single characters: the smaller is the prototype
-        mapping[source] = hub
-    return mapping
+        return file.read()
+
+
+@lru_cache(maxsize=1)
+def _confusables_index() -> dict[str, str]:
+    """Each key of the data, as its JSON escape, to its list's JSON text, unparsed.
+
+    Parsing the whole file costs 30-120 ms here; splitting it costs a few, and `_neighbours`
+    then parses only the lists of the characters that names hold. The file is the package's
+    `json.dump` of a dict of lists of dicts: `{"key": [{...}, ...], "key": [...], ...}`.
+    """
+    text = _confusables_text().strip()
+    if not (text.startswith('{"') and text.endswith("}]}")):
+        raise ValueError("confusables.json is not in the expected form")
+    index = {}
+    for part in text[2:-3].split('}], "'):
+        key, _, entries = part.partition('": [')
+        index[key] = f"[{entries}}}]"
+    return index
+
+
+_DECODER = json.JSONDecoder()
+
+
+@lru_cache(maxsize=8192)
+def _listed(key: str) -> tuple[int, str]:
+    """How many characters the data lists as confusable with `key`, and the first of them
+    (0 and "" when it lists none). A prototype lists its whole class; any other member
+    lists only its prototype. The package wraps right-to-left text in LRMs: dropped here.
+    """
+    index = _confusables_index()
+    escaped = json.dumps(key)[1:-1]
+    entries = index.get(escaped) or index.get(f"\\u200e{escaped}\\u200e")
+    if entries is None:
+        return 0, ""
+    first, _ = _DECODER.raw_decode(entries, 1)  # only the first entry is ever needed
+    return entries.count('{"c": '), str(first["c"]).replace("\u200e", "")
+
+
+@lru_cache(maxsize=8192)
+def _prototype(char: str) -> str:
+    """`char`'s prototype in its confusable class (itself if it is one, or in none).
+
+    Every class is a star: the prototype is confusable with each member, a member only with
+    its prototype. Where a class is a pair, a multi-character side is the prototype (sources
+    are single characters); otherwise the smaller serves, chosen the same way each time.
+    """
+    count, hub = _listed(char)
+    if count != 1:
+        return char  # in no class, or the prototype of one
+    if len(hub) == 1 and hub > char and _listed(hub)[0] == 1:
+        return char  # a pair of single characters: the smaller is the prototype
+    return hub
 
 
 @lru_cache(maxsize=4096)
 def skeleton(text: str) -> str:
     """The UTS #39 skeleton of `text`: equal skeletons look alike. Invisible characters are
     dropped first, as the standard's earlier versions did."""
-    table = _prototypes()
     current = unicodedata.normalize("NFD", "".join(c for c in text if not hidden(c)))
     for _ in range(4):  # prototypes of sequences may hold mapped characters: to a fixed point
-        mapped = unicodedata.normalize("NFD", "".join(table.get(c, c) for c in current))
+        mapped = unicodedata.normalize("NFD", "".join(_prototype(c) for c in current))
         if mapped == current:
             break
         current = mapped
