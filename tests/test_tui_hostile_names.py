@@ -243,8 +243,9 @@ def test_in_tmux_hostile_names_show_as_text_and_leave_the_title_alone(alice: Use
                            f"env {env} {shlex.quote(sys.executable)} -m peers_tui open {group}"],
                    check=True)
     try:
-        screen = tmux_wait(tmux, lambda s: "hello there" in s and "hi bob" in s, "no log")
-        assert "x[/][@click=quit]␛]2;owned␇" in screen  # the name, every character shown
+        # the name in the topic bar and the composer, every character shown as itself
+        screen = tmux_wait(tmux, lambda s: "hi bob" in s and "x[/][@click=quit]␛]2;owned␇" in s
+                           and "Message x[/][@click=quit]" in s, "no log or no name")
         assert not any(line.startswith(FAKE_LINE) for line in screen.splitlines())
         coloured = tmux_capture(tmux, "-e")
         assert "\x1b]" not in coloured and "\x07" not in coloured
