@@ -81,8 +81,10 @@ def _confusables_text() -> str:
     from importlib.util import find_spec
 
     spec = find_spec("confusable_homoglyphs")
-    folder = list(spec.submodule_search_locations or [])[0] if spec else ""
-    with open(os.path.join(folder, "confusables.json"), encoding="utf-8") as file:
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    if not folders:
+        raise FileNotFoundError("the confusable-homoglyphs package is not installed")
+    with open(os.path.join(folders[0], "confusables.json"), encoding="utf-8") as file:
         return file.read()
 
 
@@ -94,9 +96,14 @@ def _confusables_index() -> dict[str, str]:
     then parses only the lists of the characters that names hold. The file is the package's
     `json.dump` of a dict of lists of dicts: `{"key": [{...}, ...], "key": [...], ...}`.
     """
-    text = _confusables_text().strip()
+    try:
+        text = _confusables_text().strip()
+    except OSError:
+        # A broken install must not stop the app from showing a log: names are then told
+        # apart by exact, case- and compatibility-folded equality only.
+        return {}
     if not (text.startswith('{"') and text.endswith("}]}")):
-        raise ValueError("confusables.json is not in the expected form")
+        return {}
     index = {}
     for part in text[2:-3].split('}], "'):
         key, _, entries = part.partition('": [')
