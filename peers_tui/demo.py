@@ -12,9 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from peers_tui.core.account import Account
-from peers_tui.core.encoding import b32
-from peers_tui.core.identity import KEY_FILE, load_or_create_keypair
-from peers_tui.core.records import sign
+from peers_tui.core.encoding import b32, fixed_clock
+from peers_tui.core.identity import KEY_FILE
 from peers_tui.core.roles import Role
 
 PEOPLE = {"alice": b"A" * 32, "bob": b"B" * 32, "carol": b"C" * 32, "dmitri": b"D" * 32}
@@ -44,6 +43,13 @@ def plant_identity(home: Path, seed: bytes) -> None:
 def build_demo(root: Path) -> Demo:
     """Create homes for alice, bob, carol and dmitri sharing `root/hub`, and their history."""
     demo = Demo(root, root / "hub")
+    with fixed_clock(START - 60 * MINUTE):  # keys, groups and joins: an hour before the talk
+        accounts = _founding(demo)
+    _conversation(demo, accounts)
+    return demo
+
+
+def _founding(demo: Demo) -> dict[str, Account]:
     accounts = {}
     for name, seed in PEOPLE.items():
         plant_identity(demo.home(name), seed)
@@ -56,6 +62,12 @@ def build_demo(root: Path) -> Demo:
     bob.join(str(alice.invite("release-crew")))
     carol.join(str(alice.invite("release-crew")))
     dmitri.join(str(alice.invite("release-crew", role=Role.READER)))
+    return accounts
+
+
+def _conversation(demo: Demo, accounts: dict[str, Account]) -> None:
+    alice, bob, carol = accounts["alice"], accounts["bob"], accounts["carol"]
+    team = alice.resolve("release-crew")
     clock = iter(range(START, START + 10_000 * MINUTE, 7 * MINUTE))
 
     def say(account: Account, text: str, kind: str = "text", reply_to: str | None = None):
@@ -84,19 +96,11 @@ def build_demo(root: Path) -> Demo:
     say(carol, "Markup stays literal: [bold red]not red[/] and *not bold*")
     say(bob, "multi-line works too:\n  - step one\n  - step two")
     _forge(demo, "dmitri", team.id, "I approve the release (as admin)", next(clock))
-    return demo
 
 
 def _forge(demo: Demo, name: str, group_id: str, body: str, created_at: int) -> None:
     """A reader writes a message straight into the file: peers must flag it, not show it."""
-    import sqlite3
+    from peers_tui.testing.forge import Forger
 
-    keypair = load_or_create_keypair(demo.home(name))
-    record = sign(keypair, "msg", group_id, {
-        "id": "01ZZZZZZZZZZZZZZZZZZZZZZZZ", "type": "text", "body": body, "mseq": 3,
-        "aseq": 1, "aprev": ""}, created_at=created_at)
-    with sqlite3.connect(demo.hub / f"{group_id}.db") as conn:
-        conn.execute("INSERT INTO message (id, author, author_seq, kind, created_at, body, record,"
-                     " sig) VALUES (?,?,?,?,?,?,?,?)",
-                     ("01ZZZZZZZZZZZZZZZZZZZZZZZZ", keypair.public_id, 1, "text", created_at, body,
-                      record.text, record.sig))
+    Forger(demo.home(name)).message(demo.hub / f"{group_id}.db", group_id, body, mseq=3,
+                                    aseq=1, aprev="", t=created_at, id="01ZZZZZZZZZZZZZZZZZZZZZZZZ")

@@ -20,7 +20,7 @@ from peers_tui.core.personal_store import PERSONAL_FILE
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MessageView
 from peers_tui.core.text import inert
-from peers_tui.format import AuthorLabels, format_message
+from peers_tui.format import INDENT, AuthorLabels, format_message
 from peers_tui.paths import home_dir, hub_dir
 
 
@@ -81,6 +81,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
         unread = f"{group.unread} unread" + (f", {group.mentions} mentions" if group.mentions else "")
         standing = group.role if group.state == "active" else group.state
         extra = (f"  ({group.problem})" if group.problem
+                 else f"  (WARNING: {group.warning})" if group.warning
                  else f"  (read-only: {group.read_only})" if group.read_only else "")
         out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}  {unread}{extra}")
     return 0
@@ -147,9 +148,15 @@ def print_messages(messages: list[MessageView], args: argparse.Namespace,
     for message in messages:
         if getattr(args, "json", False):
             out_json(message.to_json())
+            for change in message.forged_changes:
+                out_json(change.to_json(message.id))
         else:
             line = format_message(message, labels)
             out(f"{message.id} {line}" if getattr(args, "ids", False) else line)
+            for change in message.forged_changes:
+                out(f"{INDENT}[UNVERIFIED {change.kind} of the message above by "
+                    f"{shown_name(change.author)} ({change.fingerprint}): "
+                    f"{inert(change.reason, allow_newlines=False)}]")
     sys.stdout.flush()
 
 
@@ -200,7 +207,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_members(args: argparse.Namespace) -> int:
-    everyone = account(args).members(args.group, include_former=True)
+    everyone, problems = account(args).members_checked(args.group, include_former=True)
+    for problem in problems:
+        print(f"peers: warning: {inert(str(problem), allow_newlines=False)}", file=sys.stderr)
     ambiguous = look_alikes((m.user_id, m.handle) for m in everyone)
     for member in everyone:
         if member.state != "active" and not args.all:

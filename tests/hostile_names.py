@@ -1,20 +1,11 @@
 """Hostile handles and group names, written as an attacker with a modified client would:
-signed with the user's own key by the project's own signing, stored straight into the files,
-past every input check."""
+signed with the user's own key and stored straight into the files, past every input check
+(through peers_tui.testing.forge)."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
-
-from peers_tui.core.account import Account
-from peers_tui.core.encoding import b32, record_hash
-from peers_tui.core.group_store import GROUP_FILE_MODE, group_id_of
-from peers_tui.core.database import create_file
-from peers_tui.core.identity import load_or_create_keypair
-from peers_tui.core.models import GroupInfo
-from peers_tui.core.group_store import GroupStore
-from peers_tui.core.records import sign
+from peers_tui.testing.forge import Forger
+from peers_tui.testing.forge import found_group as forge_group
 from tests.conftest import User
 
 FAKE_LINE = "2020-01-01 00:00 <alice> pay"
@@ -25,30 +16,9 @@ HOSTILE = f"x[/][@click=quit]\x1b]2;owned\x07\u202e\u200b[b]\n{FAKE_LINE}"
 
 def found_group(user: User, name: str, handle: str | None = None) -> str:
     """A group whose genesis record carries `name` unchecked, listed in `user`'s Groups."""
-    keypair = load_or_create_keypair(user.home)
-    genesis = sign(keypair, "genesis", None, {"name": name, "handle": handle or user.name,
-                                              "nonce": b32(os.urandom(10))})
-    group_id = group_id_of(genesis)
-    user.hub.mkdir(parents=True, exist_ok=True)
-    path = user.hub / f"{group_id}.db"
-    create_file(path, GROUP_FILE_MODE)
-    store = GroupStore(path, group_id)
-    with store.session(create=True):
-        GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
-    store.close()
-    Account(user.home, user.hub).personal.add_group(group_id, name, path)
-    return group_id
+    return forge_group(user.home, user.hub, name, handle or user.name)
 
 
 def set_handle(user: User, group_id: str, handle: str) -> None:
     """`user` signs a change of their own handle to `handle` and appends it to the file."""
-    keypair = load_or_create_keypair(user.home)
-    with sqlite3.connect(user.hub / f"{group_id}.db", isolation_level=None) as conn:
-        last = conn.execute(
-            "SELECT seq, record FROM group_members ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0], record_hash(last[1])) if last else (0, group_id)
-        record = sign(keypair, "member", group_id, {
-            "seq": seq + 1, "prev": prev, "action": "handle",
-            "member": keypair.public_id, "handle": handle})
-        conn.execute("INSERT INTO group_members (seq, member, record, sig) VALUES (?,?,?,?)",
-                     (seq + 1, keypair.public_id, record.text, record.sig))
+    Forger(user.home).set_handle(user.hub / f"{group_id}.db", group_id, handle)

@@ -7,8 +7,7 @@ import shutil
 import sqlite3
 
 from peers_tui.core.encoding import record_hash
-from peers_tui.core.identity import load_or_create_keypair
-from peers_tui.core.records import sign
+from peers_tui.testing.forge import Forger
 from tests.conftest import User
 
 
@@ -45,17 +44,9 @@ def test_re_encoded_record_fails_its_signature(alice: User, bob: User, team):
 def forge_message(user: User, group_id: str, body: str, member_seq: int = 0, aseq: int = 1,
                   aprev: str = "", target_group: str | None = None) -> str:
     """Sign a message with `user`'s real key and insert it straight into the file."""
-    keypair = load_or_create_keypair(user.home)
-    message_id = "01ZZZZZZZZZZZZZZZZZZZZZZZ" + str(aseq)
-    record = sign(keypair, "msg", target_group or group_id, {
-        "id": message_id, "type": "text", "body": body, "mseq": member_seq,
-        "aseq": aseq, "aprev": aprev})
-    with db(user, group_id) as conn:
-        conn.execute("INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig)"
-                     " VALUES (?,?,?,?,?,?,?,?)",
-                     (message_id, keypair.public_id, aseq, "text", record.created_at, body,
-                      record.text, record.sig))
-    return message_id
+    return Forger(user.home).message(
+        user.hub / f"{group_id}.db", target_group or group_id, body, mseq=member_seq, aseq=aseq,
+        aprev=aprev, id="01ZZZZZZZZZZZZZZZZZZZZZZZ" + str(aseq))
 
 
 def test_message_by_a_non_member_is_not_genuine(alice: User, carol: User, team):
@@ -83,15 +74,9 @@ def test_reader_cannot_forge_a_post_by_claiming_old_state(alice: User, carol: Us
 def forge_change(user: User, group_id: str, fields: dict) -> None:
     """Sign a membership change about `user` with their real key, chained to the last row,
     and insert it straight into the file."""
-    keypair = load_or_create_keypair(user.home)
-    with db(user, group_id) as conn:
-        seq, record_text = conn.execute(
-            "SELECT seq, record FROM group_members ORDER BY seq DESC LIMIT 1").fetchone()
-        record = sign(keypair, "member", group_id, {
-            "seq": seq + 1, "prev": record_hash(record_text), "member": keypair.public_id,
-            **fields})
-        conn.execute("INSERT INTO group_members (seq, member, record, sig) VALUES (?,?,?,?)",
-                     (seq + 1, keypair.public_id, record.text, record.sig))
+    fields = dict(fields)
+    action = fields.pop("action")
+    Forger(user.home).change(user.hub / f"{group_id}.db", group_id, action, extra=fields)
 
 
 def test_forged_membership_change_is_ignored(alice: User, bob: User, carol: User, team):
@@ -174,18 +159,22 @@ def test_newer_schema_is_refused_clearly(alice: User, team):
     assert "newer peers" in alice.fails("log", "team").err
 
 
-def test_removed_member_backdating_a_message_is_shown_as_late(alice: User, bob: User, team):
-    """bob, removed, signs a message claiming the membership state from before his removal."""
+def test_removed_member_signing_under_an_old_state_is_void_for_every_reader(
+        alice: User, bob: User, carol: User, team):
+    """bob, removed, signs a message claiming the membership state from before his removal.
+    The removal recorded a cut at bob's last record, so this is decided from the signed
+    records alone: alice and carol (who never saw the file before) agree."""
     bob.ok("send", "team", "before removal")
+    carol.ok("join", alice.ok("invite", "team").out)
     alice.ok("remove", "team", "bob")
-    alice.ok("log", "team")  # alice has now seen the removal
     from peers_tui.core.encoding import record_hash as digest
     with db(bob, team) as conn:
         previous = conn.execute("SELECT record FROM message WHERE author_seq = 1").fetchone()[0]
     forge_message(bob, team, "backdated after removal", member_seq=1, aseq=2,
                   aprev=digest(previous))
-    shown = log_json(alice)[-1]
-    assert shown["body"] == "backdated after removal" and shown["verified"] is False
-    assert shown["problem"].startswith("late:")
+    for reader in (alice, carol):
+        shown = log_json(reader)[-1]
+        assert shown["body"] == "backdated after removal" and shown["verified"] is False
+        assert shown["problem"].startswith("signed after its author was removed")
     first = log_json(alice)[0]
     assert first["verified"] is True  # what bob wrote while a member stays genuine

@@ -65,9 +65,14 @@ def test_forged_edit_by_someone_else_is_exposed(alice: User, bob: User, team):
     store = bob_account.store(bob_account.resolve("team"))
     with store.session(), store.db.atomic():
         store._append_message(bob_account.keypair, "edit", {"target": target, "body": "cancelled"})
-    [shown] = bodies(alice)
-    assert shown["body"] == "the meeting is at 10" and shown["verified"] is False
-    assert "other than its author" in shown["problem"]
+    # The genuine message stays genuine; the forged edit is a forged record of its own.
+    shown, forged = bodies(alice)
+    assert shown["body"] == "the meeting is at 10" and shown["verified"] is True
+    assert forged["kind"] == "edit" and forged["target"] == target
+    assert forged["verified"] is False and "other than its author" in forged["problem"]
+    text = alice.ok("log", "team").out.splitlines()
+    assert text[-2].endswith("the meeting is at 10") and "UNVERIFIED" not in text[-2]
+    assert "UNVERIFIED edit" in text[-1] and "bob" in text[-1]
     assert alice.run("verify", "team").code == 1
 
 

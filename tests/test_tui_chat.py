@@ -184,7 +184,7 @@ async def test_edits_deletions_replies_and_actions_show(alice: User, bob: User, 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: len(log_bodies(app)) == 4)
         text = screen_text(app)
-        assert "corrected (edited)" in text and "↳ bob: original" in text
+        assert "corrected (edited)" in text and "↳ bob: corrected" in text  # the current text
         assert "(message deleted)" in text and "* │ bob shrugs" in text
 
 

@@ -20,7 +20,7 @@ from peers_tui.core.errors import (
 from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
 from peers_tui.core.invites import InviteCode, parse_code
-from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member
+from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member, Roster
 from peers_tui.core.names import check_name
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
@@ -97,8 +97,6 @@ class Account:
 
     def mark_read(self, group_id: str, message_id: str) -> None:
         self._remember(lambda: self.personal.set_read_marker(group_id, message_id))
-        entry = self.resolve(group_id)
-        self.note_removals(entry, self.store(entry))
 
     @staticmethod
     def _remember(write: Callable[[], object]) -> None:
@@ -148,18 +146,32 @@ class Account:
                      else GroupStore(entry.db_path, entry.id))
             store.genesis()
             self._stores[entry.id] = store
-        store.late_marks = dict(entry.removals)
         return store
 
-    def note_removals(self, entry: GroupEntry, store: GroupStore) -> None:
-        """Remember how far the file reached when we first saw each removal (or leave)."""
-        gone = [m.user_id for m in store.current_roster().members.values()
-                if m.state != ACTIVE and m.user_id not in store.late_marks]
-        if gone:
-            try:
-                store.late_marks = self.personal.note_removals(entry.id, gone, store.last_rowid())
-            except (DiskFull, ReadOnly):
-                pass  # noted the next time personal.db can be written
+    # ----------------------------------------------------------------- pins
+    def pin_problems(self, entry: GroupEntry, store: GroupStore | None = None) -> list[Problem]:
+        """What the file no longer holds of what this user verified before: records deleted,
+        or the whole file put back to an older copy ("history deleted")."""
+        store = store or self.store(entry)
+        fresh = self.personal.group(entry.id) or entry  # pins may have moved since `entry`
+        return store.check_pins(fresh.member_head_seq, fresh.member_head_hash, fresh.author_heads)
+
+    def pin_after_write(self, entry: GroupEntry, store: GroupStore) -> None:
+        """After our own write: pin the membership head and our own chain head, so a file
+        rolled back to before our last action is always caught."""
+        heads = store.write_pins(self.user_id)
+        self._remember(lambda: self.personal.pin_heads(entry.id, *heads))
+
+    def pin_read(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:
+        """After a read that found nothing wrong: pin the membership head, the chain heads
+        of the authors whose messages verified, and those of verified invites."""
+        roster = store.current_roster()
+        heads = store.invite_heads()
+        for seq, digest, author in store.author_positions([m.id for m in messages if m.verified]):
+            if isinstance(seq, int) and (author not in heads or heads[author][0] < seq):
+                heads[author] = (seq, digest)
+        self._remember(lambda: self.personal.pin_heads(entry.id, roster.head_seq,
+                                                       roster.head_hash, heads))
 
     def create_group(self, name: str) -> GroupEntry:
         check_name(name, "group name", max_chars=100)
@@ -197,8 +209,10 @@ class Account:
             state = member.state if member else "not a member"
             role = member.role.label if member and member.state == ACTIVE else None
             unread, mentions = store.unread_counts(entry.read_marker, self.user_id, self.handle)
+            warnings = self.pin_problems(entry, store) + membership_problems(roster)
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
-                                mentions, entry.notify, read_only=store.read_only)
+                                mentions, entry.notify, read_only=store.read_only,
+                                warning=str(warnings[0]) if warnings else None)
         except PeersError as exc:
             return GroupSummary(entry.id, entry.name, entry.personal, None, "damaged", 0, 0,
                                 entry.notify, problem=str(exc))
@@ -214,13 +228,14 @@ class Account:
                expires_in: int | None = None) -> InviteCode:
         if uses is not None and uses < 1:
             raise PeersError("--uses must be at least 1")
-        _, store = self._group_store(query, shared=True)
+        entry, store = self._group_store(query, shared=True)
         expires_at = now_ms() + expires_in * 1000 if expires_in else None
         key = store.create_invite(self.keypair, role, expires_at, uses)
+        self.pin_after_write(entry, store)
         return InviteCode(store.group_id, key)
 
     def revoke(self, query: str, code_or_id: str) -> str:
-        _, store = self._group_store(query, shared=True)
+        entry, store = self._group_store(query, shared=True)
         text = code_or_id.strip()
         if ":" in text:
             code = parse_code(text)
@@ -232,6 +247,7 @@ class Account:
                 raise PeersError(f"give at least {MIN_PREFIX} characters of the invite id")
             key = store.find_invite(text)
         store.revoke_invite(self.keypair, key)
+        self.pin_after_write(entry, store)
         return key
 
     def join(self, code_text: str) -> GroupEntry:
@@ -251,11 +267,19 @@ class Account:
         if roster.active(self.user_id) is None:
             store.join(self.keypair, self.handle, code.key)
         self._stores[store.group_id] = store
-        return self.personal.add_group(store.group_id, store.name, path)
+        entry = self.personal.add_group(store.group_id, store.name, path)
+        self.pin_after_write(entry, store)
+        return entry
 
     def members(self, query: str, include_former: bool = False) -> list[MemberView]:
-        _, store = self._group_store(query)
-        return store.members(include_former)
+        return self.members_checked(query, include_former)[0]
+
+    def members_checked(self, query: str, include_former: bool = False
+                        ) -> tuple[list[MemberView], list[Problem]]:
+        """The verified roster, and what shows that the membership log was cut or forged."""
+        entry, store = self._group_store(query)
+        members = store.members(include_former)
+        return members, self.pin_problems(entry, store) + membership_problems(store.current_roster())
 
     def find_member(self, store: GroupStore, query: str) -> Member:
         """A member by exact handle, then by id prefix (4+ characters)."""
@@ -277,21 +301,26 @@ class Account:
         raise NotFound(f"no member {query!r} in this group")
 
     def set_role(self, query: str, member: str, role: Role) -> Member:
-        _, store = self._group_store(query, shared=True)
+        entry, store = self._group_store(query, shared=True)
         target = self.find_member(store, member)
-        return store.set_role(self.keypair, target.user_id, role)
+        changed = store.set_role(self.keypair, target.user_id, role)
+        self.pin_after_write(entry, store)
+        return changed
 
     def remove(self, query: str, member: str) -> Member:
-        _, store = self._group_store(query, shared=True)
+        entry, store = self._group_store(query, shared=True)
         target = self.find_member(store, member)
         if target.user_id == self.user_id:
             raise PeersError("to leave a group use 'peers leave'")
-        return store.remove(self.keypair, target.user_id)
+        removed = store.remove(self.keypair, target.user_id)
+        self.pin_after_write(entry, store)
+        return removed
 
     def leave(self, query: str) -> GroupEntry:
         """Sign our leave in the group; the Groups table keeps it, shown as left."""
         entry, store = self._group_store(query, shared=True)
         store.leave(self.keypair)
+        self.pin_after_write(entry, store)
         return entry
 
     # ----------------------------------------------------------------- messages
@@ -301,6 +330,7 @@ class Account:
         self._sync_handle(store)
         view = store.post(self.keypair, text, kind, reply_to)
         self._remember(lambda: self.personal.set_read_marker(entry.id, view.id))
+        self.pin_after_write(entry, store)
         return view
 
     def _sync_handle(self, store: GroupStore) -> None:
@@ -310,16 +340,22 @@ class Account:
             store.set_handle(self.keypair, self.handle)
 
     def edit(self, query: str, message: str, text: str) -> MessageView:
-        _, store = self._group_store(query)
-        return store.edit(self.keypair, message, text)
+        entry, store = self._group_store(query)
+        view = store.edit(self.keypair, message, text)
+        self.pin_after_write(entry, store)
+        return view
 
     def delete(self, query: str, message: str) -> MessageView:
-        _, store = self._group_store(query)
-        return store.delete(self.keypair, message)
+        entry, store = self._group_store(query)
+        view = store.delete(self.keypair, message)
+        self.pin_after_write(entry, store)
+        return view
 
     def set_topic(self, query: str, topic: str) -> MessageView:
-        _, store = self._group_store(query, shared=True)
-        return store.set_topic(self.keypair, topic)
+        entry, store = self._group_store(query, shared=True)
+        view = store.set_topic(self.keypair, topic)
+        self.pin_after_write(entry, store)
+        return view
 
     def topic(self, query: str) -> str | None:
         _, store = self._group_store(query)
@@ -378,23 +414,14 @@ class Account:
         if limit < 1:
             raise PeersError("--limit must be at least 1")
         entry, store = self._group_store(query)
-        problems = store.check_pins(entry.member_head_seq, entry.member_head_hash, entry.author_heads)
+        problems = self.pin_problems(entry, store)
         messages = store.recent(limit)
-        self.note_removals(entry, store)
-        if not problems:
-            self._pin_window(entry, store, messages)
+        if not problems:  # forged records elsewhere do not matter: only verified heads are pinned
+            self.pin_read(entry, store, messages)
+        problems += membership_problems(store.current_roster())
         if mark_read and messages:
             self._remember(lambda: self.personal.set_read_marker(entry.id, messages[-1].id))
         return messages, problems
-
-    def _pin_window(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:
-        roster = store.roster()
-        heads: dict[str, tuple[int, str]] = {}
-        for seq, digest, author in store.author_positions([m.id for m in messages if m.verified]):
-            if author not in heads or heads[author][0] < seq:
-                heads[author] = (seq, digest)
-        self._remember(lambda: self.personal.pin_heads(entry.id, roster.head_seq,
-                                                       roster.head_hash, heads))
 
     def verify(self, query: str | None = None) -> dict[str, list[Problem]]:
         """Check every record of one group (or all) against signatures, chains, rules and pins."""
@@ -403,10 +430,8 @@ class Account:
         for entry in entries:
             try:
                 store = self.store(entry)
-                problems = store.check_pins(entry.member_head_seq, entry.member_head_hash,
-                                            entry.author_heads)
+                problems = self.pin_problems(entry, store)
                 problems += store.verify()
-                self.note_removals(entry, store)
                 if not problems:
                     heads = store.heads()
                     self._remember(lambda: self.personal.pin_heads(entry.id, *heads))
@@ -415,3 +440,11 @@ class Account:
             report[entry.id] = problems
         return report
 
+
+def membership_problems(roster: Roster) -> list[Problem]:
+    """Membership changes that did not count: a forged change, or a chain broken by deletion."""
+    if not roster.problems:
+        return []
+    seq, reason = roster.problems[0]
+    more = f" (and {len(roster.problems) - 1} more)" if len(roster.problems) > 1 else ""
+    return [Problem("membership log", f"change {seq} does not count: {reason}{more}")]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from playhouse.migrate import SqliteMigrator
 
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -71,7 +71,21 @@ def _v3_late_records(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> Non
         run_migrations(migrator.add_column("groups", "removals", peewee.TextField(default="{}")))
 
 
-MIGRATIONS: dict[int, Migration] = {2: _v2_history, 3: _v3_late_records}
+def _v4_invite_chains(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 4: invites and revocations are links of their author's chain."""
+    from playhouse.migrate import migrate as run_migrations
+
+    if db.table_exists("invite"):
+        have = {column.name for column in db.get_columns("invite")}
+        steps = [migrator.add_column("invite", name, field) for name, field in (
+            ("author", peewee.TextField(null=True)), ("author_seq", peewee.IntegerField(null=True)))
+            if name not in have]
+        run_migrations(*steps)
+        db.execute_sql("CREATE INDEX IF NOT EXISTS invite_author_author_seq"
+                       " ON invite (author, author_seq)")
+
+
+MIGRATIONS: dict[int, Migration] = {2: _v2_history, 3: _v3_late_records, 4: _v4_invite_chains}
 
 
 def create_file(path: Path, mode: int) -> None:

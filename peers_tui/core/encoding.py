@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,9 +43,26 @@ def record_digest_b32(text: str) -> str:
     return b32(hashlib.sha256(text.encode("utf-8")).digest())
 
 
+_fixed_clock: Iterator[int] | None = None
+
+
 def now_ms() -> int:
     """Wall-clock time in epoch milliseconds (display only: it proves nothing)."""
+    if _fixed_clock is not None:
+        return next(_fixed_clock)
     return time.time_ns() // 1_000_000
+
+
+@contextmanager
+def fixed_clock(start_ms: int, step_ms: int = 1) -> Iterator[None]:
+    """Sample data and screenshots: every `now_ms()` inside ticks from `start_ms` instead of
+    reading the wall clock, so the records they sign are the same on every run."""
+    global _fixed_clock
+    saved, _fixed_clock = _fixed_clock, itertools.count(start_ms, step_ms)
+    try:
+        yield
+    finally:
+        _fixed_clock = saved
 
 
 def iso_utc(ms: int) -> str:

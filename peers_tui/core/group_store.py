@@ -23,6 +23,9 @@ from peers_tui.core.database import (
 from peers_tui.core.encoding import b32, now_ms, record_digest_b32, record_hash
 from peers_tui.core.errors import BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError
 from peers_tui.core.identity import Keypair, fingerprint
+from peers_tui.core.chains import (
+    chain_fields, chain_heads, check_chain, own_head, predecessors, wanted_before,
+)
 from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
@@ -44,6 +47,8 @@ MAX_BODY_CHARS = 16_000
 MAX_TOPIC_CHARS = 500
 MESSAGE_TYPES = ("text", "action")
 MIN_MESSAGE_PREFIX = 6
+# Changes that end some of a member's authority record a cut (membership.Cut).
+CUT_ACTIONS = ("remove", "role", "leave")
 # Count, newest and total size of the membership log and of the invites (see membership_mark).
 MEMBERSHIP_MARK = (
     "SELECT (SELECT COUNT(*) FROM group_members), (SELECT MAX(seq) FROM group_members),"
@@ -68,8 +73,6 @@ class GroupStore:
         self.db = connect(path)
         self._prepared = False
         self._genesis: SignedRecord | None = None
-        # From the user's Groups table: when they first saw each removal (see HistoryReader).
-        self.late_marks: dict[str, int] = {}
         self._roster_memo: tuple[tuple[object, ...], Roster] | None = None
         self._unread_memo = GenuineMemo()  # which unread rows were found genuine
 
@@ -169,33 +172,47 @@ class GroupStore:
 
     # ----------------------------------------------------------------- membership
     def invites(self) -> tuple[dict[str, InviteTerms], list[Problem]]:
-        """Every verified invite with its revocations, and the invite rows that failed."""
+        """Every invite whose record, row and author chain check out, with the revocations
+        naming it, and the invite rows that failed. Whether an invite may still be used is
+        decided at each join (membership._check_join), in the state that join extends."""
         terms: dict[str, InviteTerms] = {}
-        revokes: list[tuple[str, str, int]] = []
+        revokes: list[tuple[str, SignedRecord]] = []
         problems: list[Problem] = []
         with self.session():
-            for row in Invite.select().order_by(Invite.id):
+            rows = list(Invite.select().order_by(Invite.id))
+            opened: list[tuple[Invite, SignedRecord | None, str | None]] = []
+            for row in rows:
                 try:
                     record = open_record(row.record, row.sig, group_id=self.group_id,
                                          kind=("invite", "revoke"))
-                    key = record.data.get("key")
-                    if key != row.key or record.kind != row.kind:
+                    aseq, _, _ = chain_fields(record)
+                    if (record.data.get("key") != row.key or record.kind != row.kind
+                            or record.author != row.author or aseq != row.author_seq):
                         raise RecordError("row does not match its signed record")
-                    if record.kind == "invite":
-                        if key in terms:
-                            raise RecordError("duplicate invite")
-                        terms[key] = invite_terms(record)
-                    else:
-                        member_seq = record.data.get("member_seq")
-                        if not isinstance(member_seq, int):
-                            raise RecordError("malformed revoke")
-                        revokes.append((key, record.author, member_seq))
+                    opened.append((row, record, None))
                 except RecordError as exc:
-                    problems.append(Problem(f"invite {str(row.key)[:8]}", str(exc)))
-        for key, signer, member_seq in revokes:
+                    opened.append((row, None, str(exc)))
+            chain = predecessors(wanted_before([r for _, r, _ in opened if r is not None]))
+        for row, record, problem in opened:
+            try:
+                if record is None:
+                    raise RecordError(str(problem))
+                check_chain(record, chain, None)
+                key = str(record.data.get("key"))
+                if record.kind == "invite":
+                    if key in terms:
+                        raise RecordError("duplicate invite")
+                    terms[key] = invite_terms(record)
+                else:
+                    revokes.append((key, record))
+            except RecordError as exc:
+                problems.append(Problem(f"invite {str(row.key)[:8]}", str(exc)))
+        for key, record in revokes:
             if key in terms:
                 found = terms[key]
-                terms[key] = replace(found, revocations=found.revocations + ((signer, member_seq),))
+                aseq, _, mseq = chain_fields(record)
+                terms[key] = replace(found, revocations=found.revocations + (
+                    (record.author, mseq, aseq, record.hash),))
         return terms, problems
 
     def roster(self) -> Roster:
@@ -258,6 +275,11 @@ class GroupStore:
             terms, _ = self.invites()
             last = GroupMember.select(peewee.fn.MAX(GroupMember.seq)).scalar() or 0
             seq = last + 1
+            if action in CUT_ACTIONS:
+                # The last record of theirs we have seen: what they sign beyond it under an
+                # older membership state is void (membership.Cut).
+                head = own_head(member)
+                fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
             record = sign(keypair, "member", self.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,
                            "member": member, **fields})
@@ -305,10 +327,12 @@ class GroupStore:
                 raise Forbidden("only admins and owners can invite")
             if not may_grant(mine, role):
                 raise Forbidden(f"{mine.with_article} cannot invite {role.with_article}")
+            link, floor = self._chain_link(keypair.public_id, roster)
             record = sign(keypair, "invite", self.group_id, {
                 "key": invite_key.public_id, "role": int(role), "expires": expires_at,
-                "uses": max_uses, "member_seq": roster.head_seq})
-            Invite.create(key=invite_key.public_id, kind="invite", record=record.text, sig=record.sig)
+                "uses": max_uses, **link}, created_at=max(now_ms(), floor))
+            Invite.create(key=invite_key.public_id, kind="invite", record=record.text,
+                          sig=record.sig, author=record.author, author_seq=record.data["aseq"])
         return invite_key
 
     def revoke_invite(self, keypair: Keypair, key: str) -> None:
@@ -321,9 +345,11 @@ class GroupStore:
             mine = roster.role_of(keypair.public_id)
             if keypair.public_id != found.signer and (mine is None or mine < Role.ADMIN):
                 raise Forbidden("only admins and the invite's maker can revoke it")
-            record = sign(keypair, "revoke", self.group_id,
-                          {"key": key, "member_seq": roster.head_seq})
-            Invite.create(key=key, kind="revoke", record=record.text, sig=record.sig)
+            link, floor = self._chain_link(keypair.public_id, roster)
+            record = sign(keypair, "revoke", self.group_id, {"key": key, **link},
+                          created_at=max(now_ms(), floor))
+            Invite.create(key=key, kind="revoke", record=record.text, sig=record.sig,
+                          author=record.author, author_seq=record.data["aseq"])
 
     def find_invite(self, prefix: str) -> str:
         """The full key of the invite whose id starts with `prefix`."""
@@ -334,6 +360,16 @@ class GroupStore:
         if len(matches) > 1:
             raise PeersError(f"invite id {prefix!r} is ambiguous; give more characters")
         return matches[0]
+
+    @staticmethod
+    def _chain_link(author: str, roster: Roster) -> tuple[dict[str, Any], int]:
+        """The chain fields of `author`'s next record (after their newest one of any kind,
+        under the membership state this write sees), and the earliest time it may be signed
+        at: an honest client never signs backwards, whatever its clock did (see "backdated")."""
+        head = own_head(author)
+        floor = max(head[2] if head else 0, roster.time_floor(author, roster.head_seq))
+        return ({"aseq": head[0] + 1 if head else 1, "aprev": head[1] if head else "",
+                 "mseq": roster.head_seq}, floor)
 
     # ----------------------------------------------------------------- messages
     def _append_message(self, keypair: Keypair, kind: str, fields: dict[str, Any], *,
@@ -348,15 +384,11 @@ class GroupStore:
         require_role(roster, me, REQUIRED_ROLE[kind])
         if check is not None:
             check(roster)
-        last = (Message.select().where(Message.author == me)
-                .order_by(Message.author_seq.desc()).first())
-        created = now_ms() if created_at is None else created_at
+        link, floor = self._chain_link(me, roster)
+        created = max(now_ms() if created_at is None else created_at, floor)
         message_id = self._next_id(created)
         record = sign(keypair, "msg", self.group_id, {
-            "id": message_id, "type": kind, "mseq": roster.head_seq,
-            "aseq": last.author_seq + 1 if last else 1,
-            "aprev": record_hash(last.record) if last else "", **fields,
-        }, created_at=created)
+            "id": message_id, "type": kind, **link, **fields}, created_at=created)
         columns = expected_columns(record)
         rowid = Message.insert(**columns, record=record.text, sig=record.sig).execute()
         return record, rowid
@@ -422,7 +454,7 @@ class GroupStore:
         with self.session():
             rows = list(Message.with_rowid().where(Message.kind == "topic")
                         .order_by(Message.id.desc()).limit(20))
-            for view in HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows):
+            for view in HistoryReader(self.current_roster(), self.group_id).views(rows):
                 if view.verified:
                     return view.body
         return None
@@ -470,7 +502,7 @@ class GroupStore:
 
     def _views_of(self, ids: list[str]) -> list[MessageView]:
         rows = list(Message.with_rowid().where(Message.id.in_(ids)).order_by(Message.id))
-        return HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows)
+        return HistoryReader(self.current_roster(), self.group_id).views(rows)
 
     def recent(self, limit: int) -> list[MessageView]:
         """The last `limit` messages, oldest first, each verified, with edits applied."""
@@ -483,7 +515,7 @@ class GroupStore:
                 query = query.where(condition)
             rows = list(query.order_by(order).limit(limit))
             rows.sort(key=lambda row: row.id)
-            return HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows)
+            return HistoryReader(self.current_roster(), self.group_id).views(rows)
 
     def before(self, message_id: str, limit: int) -> list[MessageView]:
         """Up to `limit` messages older than `message_id`, oldest first."""
@@ -531,7 +563,7 @@ class GroupStore:
             rowids = search.search_rowids(self.db, query, limit)
             rows = list(Message.with_rowid().where(SQL("rowid").in_(rowids)))
             by_rowid = {row.rowid: view for row, view in zip(
-                rows, HistoryReader(self.current_roster(), self.group_id, self.late_marks).views(rows))}
+                rows, HistoryReader(self.current_roster(), self.group_id).views(rows))}
             return [by_rowid[r] for r in rowids if r in by_rowid and not by_rowid[r].deleted]
 
     def unread_counts(self, marker: str | None, me: str, handle: str | None,
@@ -541,15 +573,14 @@ class GroupStore:
         Both are bounded: only the newest `cap` unread messages are looked at, found by walking
         the id index backwards, so a never-read group of a million messages costs what one of
         a thousand does (the UI shows "999+" either way). Only genuine records count: each
-        row's signature, columns, author chain, role and lateness are checked as the log
-        checks them (a forged @mention must not ring the bell); verdicts are remembered
+        row's signature, columns, author chain, time order and authority are checked as the
+        log checks them (a forged @mention must not ring the bell); verdicts are remembered
         (core.unread), so a recount checks only rows it has not seen.
         """
         with self.session():
             rows = unread_rows(self.db, me, marker, cap)
-            reader = HistoryReader(self.current_roster(), self.group_id, self.late_marks)
-            generation = (self.roster_mark, tuple(sorted(self.late_marks.items())))
-            bodies = [str(row.body) for row in self._unread_memo.genuine(rows, reader, generation)]
+            reader = HistoryReader(self.current_roster(), self.group_id)
+            bodies = [str(row.body) for row in self._unread_memo.genuine(rows, reader, self.roster_mark)]
         needle = f"@{handle}".lower() if handle else None
         mentions = sum(1 for body in bodies if needle and needle in body.lower()) if needle else 0
         return len(bodies), mentions
@@ -565,6 +596,25 @@ class GroupStore:
                 Message.id.in_(message_ids))
             return [(row.author_seq, record_hash(row.record), row.author) for row in rows]
 
+    def invite_heads(self) -> dict[str, tuple[int, str]]:
+        """Each author's newest invite or revocation that checked out: pinned like messages."""
+        heads: dict[str, tuple[int, str]] = {}
+        terms, _ = self.invites()
+        for invite in terms.values():
+            links = [(invite.signer, invite.aseq, invite.digest)] + [
+                (who, aseq, digest) for who, _, aseq, digest in invite.revocations]
+            for author, aseq, digest in links:
+                if aseq and (author not in heads or heads[author][0] < aseq):
+                    heads[author] = (aseq, digest)
+        return heads
+
+    def write_pins(self, author: str) -> tuple[int, str, dict[str, tuple[int, str]]]:
+        """What a write pins: the membership head and the writer's own chain head."""
+        roster = self.current_roster()
+        with self.session():
+            head = own_head(author)
+        return roster.head_seq, roster.head_hash, ({author: (head[0], head[1])} if head else {})
+
     # ----------------------------------------------------------------- verification
     def verify(self) -> list[Problem]:
         """Check every record and chain in the file; an empty list means all is genuine."""
@@ -572,8 +622,9 @@ class GroupStore:
         roster = self.roster()
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
+        problems.extend(self._void_invites(roster))
         with self.session():
-            reader = HistoryReader(roster, self.group_id, self.late_marks)
+            reader = HistoryReader(roster, self.group_id)
             batch: list[Message] = []
             for row in Message.with_rowid().where(Message.target.is_null()).order_by(Message.id).iterator():
                 batch.append(row)
@@ -589,44 +640,68 @@ class GroupStore:
             problems.extend(self._chain_gaps())
         return problems
 
+    def _void_invites(self, roster: Roster) -> list[Problem]:
+        """Invites and revocations signed under authority their author did not have."""
+        problems = []
+        terms, _ = self.invites()
+        for invite in terms.values():
+            role = roster.role_at(invite.signer, invite.member_seq)
+            reason = roster.cut_problem(invite.signer, invite.aseq, invite.digest, invite.member_seq)
+            if reason is None and (role is None or role < Role.ADMIN or not may_grant(role, invite.role)):
+                reason = "made by someone not allowed to grant its role"
+            if reason:
+                problems.append(Problem(f"invite {invite.key[:8]}", reason))
+            for who, mseq, aseq, digest in invite.revocations:
+                reason = roster.cut_problem(who, aseq, digest, mseq)
+                if reason is None and who != invite.signer and (roster.role_at(who, mseq) or 0) < Role.ADMIN:
+                    reason = "revoked by someone who is neither its maker nor an admin"
+                if reason:
+                    problems.append(Problem(f"revocation of invite {invite.key[:8]}", reason))
+        return problems
+
     def _chain_gaps(self) -> list[Problem]:
-        """Authors whose sequence numbers skip: a message of theirs was deleted."""
+        """Authors whose chains skip a place (a record was deleted) or hold two records in one
+        place (a forked chain), counted over messages and invites together."""
+        positions: dict[str, list[int]] = {}
+        for table in (Message, Invite):
+            for author, aseq in table.select(table.author, table.author_seq).tuples():
+                if isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool):
+                    positions.setdefault(author, []).append(aseq)
         gaps = []
-        query = (Message.select(Message.author, peewee.fn.MAX(Message.author_seq).alias("top"),
-                                peewee.fn.COUNT(Message.id).alias("n"))
-                 .group_by(Message.author))
-        for row in query:
-            if row.top != row.n:
-                gaps.append(Problem(f"author {fingerprint(row.author)}",
-                                    f"{row.top - row.n} of their messages are missing (history deleted)"))
+        for author, seqs in positions.items():
+            distinct = set(seqs)
+            missing = max(distinct) - len(distinct)
+            if missing > 0:
+                gaps.append(Problem(f"author {fingerprint(author)}",
+                                    f"{missing} of their records are missing (history deleted)"))
+            if len(seqs) > len(distinct):
+                gaps.append(Problem(f"author {fingerprint(author)}",
+                                    f"{len(seqs) - len(distinct)} places of their chain hold two "
+                                    "records (forked chain)"))
         return gaps
 
     def heads(self) -> tuple[int, str, dict[str, tuple[int, str]]]:
-        """The verified membership head and each author's newest message: what we pin."""
+        """The verified membership head and each author's newest record: what we pin."""
         roster = self.roster()
-        authors: dict[str, tuple[int, str]] = {}
         with self.session():
-            for row in (Message.select(Message.author, peewee.fn.MAX(Message.author_seq).alias("top"))
-                        .group_by(Message.author)):
-                latest = Message.get((Message.author == row.author) & (Message.author_seq == row.top))
-                authors[row.author] = (row.top, record_hash(latest.record))
-        return roster.head_seq, roster.head_hash, authors
+            return roster.head_seq, roster.head_hash, chain_heads()
 
     def check_pins(self, member_seq: int, member_hash: str | None,
                    authors: dict[str, tuple[int, str]]) -> list[Problem]:
-        """Compare the file with the heads this user verified before: a cut shows here."""
+        """Compare the file with the heads this user verified before: a cut shows here, and
+        so does the whole file put back to an older copy of itself."""
         problems = []
         with self.session():
             if member_seq and member_hash:
                 row = GroupMember.get_or_none(GroupMember.seq == member_seq)
-                if row is None or record_hash(row.record) != member_hash:
+                if row is None or not isinstance(row.record, str) or record_hash(row.record) != member_hash:
                     problems.append(Problem("membership log", f"change {member_seq}, verified "
                                             "earlier, is gone or altered (history deleted)"))
+            found = predecessors({(author, seq) for author, (seq, _) in authors.items()})
             for author, (seq, digest) in authors.items():
-                row = Message.get_or_none((Message.author == author) & (Message.author_seq == seq))
-                if row is None or record_hash(row.record) != digest:
+                if digest not in found.get((author, seq), {}):
                     problems.append(Problem(f"author {fingerprint(author)}",
-                                            f"message {seq} of theirs, verified earlier, is gone "
+                                            f"record {seq} of theirs, verified earlier, is gone "
                                             "or altered (history deleted)"))
         return problems
 
@@ -647,7 +722,13 @@ def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
 
 
 def _unverified(views: list[MessageView]) -> list[Problem]:
-    return [Problem(f"message {v.id}", str(v.problem)) for v in views if not v.verified]
+    problems = []
+    for view in views:
+        if not view.verified:
+            problems.append(Problem(f"message {view.id}", str(view.problem)))
+        problems.extend(Problem(f"{change.kind} {change.id} of message {view.id}", change.reason)
+                        for change in view.forged_changes)
+    return problems
 
 
 def _member_view(member: Member) -> MemberView:

@@ -8,19 +8,19 @@ the reason, never dropped.
 
 from __future__ import annotations
 
-import functools
-import operator
 from dataclasses import dataclass
 from typing import Any
 
 
-from peers_tui.core.encoding import record_hash
+from peers_tui.core.chains import (
+    Predecessors, authority_problem, check_chain, predecessors, wanted_before,
+)
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.core.roles import Role
-from peers_tui.core.views import MessageView
+from peers_tui.core.views import ForgedChange, MessageView
 
 PRIMARY_KINDS = ("text", "action", "topic", "imported")
 EFFECT_KINDS = ("edit", "delete")
@@ -73,57 +73,20 @@ def expected_columns(record: SignedRecord) -> dict[str, Any]:
     }
 
 
-Predecessors = dict[tuple[str, int], str]
-
-
-def predecessors(rows: list[Message]) -> Predecessors:
-    """The record hash of each row's predecessor in its author's chain, in one query.
-
-    Most predecessors are in the same window; the rest are fetched together, so checking a
-    window of N rows costs two queries rather than N.
-    """
-    have = {(row.author, row.author_seq): row.record for row in rows}
-    wanted = {(row.author, row.author_seq - 1) for row in rows
-              if isinstance(row.author_seq, int) and row.author_seq > 1}
-    missing = [key for key in wanted if key not in have]
-    for start in range(0, len(missing), 100):
-        chunk = missing[start:start + 100]
-        # OR of (author, seq) pairs, not a row-value IN: SQLite answers the former with one
-        # index search per pair and the latter by scanning the whole index.
-        condition = functools.reduce(operator.or_, [
-            (Message.author == author) & (Message.author_seq == seq) for author, seq in chunk])
-        query = Message.select(Message.author, Message.author_seq, Message.record).where(condition)
-        have.update({(r.author, r.author_seq): r.record for r in query})
-    return {key: record_hash(have[key]) for key in wanted if key in have}
-
-
 def check_row(row: Message, roster: Roster, group_id: str,
               chain: Predecessors | None = None) -> Checked:
-    """Check one row on its own: signature, columns, author chain and role."""
+    """Check one row on its own: signature, columns, author chain, time order and role."""
     try:
         record = open_record(row.record, row.sig, group_id=group_id, kind="msg")
         for column, value in expected_columns(record).items():
             if getattr(row, column) != value:
                 raise RecordError("row does not match its signed record (edited in the file)")
-        check_author_chain(record, predecessors([row]) if chain is None else chain)
+        if chain is None:
+            chain = predecessors(wanted_before([record]))
+        check_chain(record, chain, roster)
     except RecordError as exc:
         return Checked(row, None, str(exc))
-    return Checked(row, record, role_problem(record, roster))
-
-
-def check_author_chain(record: SignedRecord, chain: Predecessors) -> None:
-    aseq, aprev = record.data["aseq"], record.data["aprev"]
-    if aseq < 1:
-        raise RecordError("invalid author sequence")
-    if aseq == 1:
-        if aprev != "":
-            raise RecordError("first record of its author claims a predecessor")
-        return
-    previous = chain.get((record.author, aseq - 1))
-    if previous is None:
-        raise RecordError("an earlier record by this author is missing (history deleted)")
-    if previous != aprev:
-        raise RecordError("does not follow its author's previous record (chain broken)")
+    return Checked(row, record, authority_problem(record, roster) or role_problem(record, roster))
 
 
 def role_problem(record: SignedRecord, roster: Roster) -> str | None:
@@ -142,99 +105,104 @@ def role_problem(record: SignedRecord, roster: Roster) -> str | None:
 
 def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | None:
     """Why an edit or deletion may not change `target`, or None when it may."""
-    if effect.problem:
-        return effect.problem
+    if effect.problem or effect.record is None:
+        return effect.problem or "not a valid record"
     if target.record is None or target.data.get("type") not in EDITABLE_KINDS + ("imported",):
         return "changes a message that cannot be changed"
     kind = effect.data["type"]
-    if effect.record.author == target.record.author:  # type: ignore[union-attr]
+    if effect.record.author == target.record.author:
         return None
     if kind == "delete":
-        role = roster.role_at(effect.record.author, effect.data["mseq"])  # type: ignore[union-attr]
+        role = roster.role_at(effect.record.author, effect.data["mseq"])
         if role is not None and role >= Role.ADMIN:
             return None
         return "deleted by someone who is neither its author nor an admin"
     return "edited by someone other than its author"
 
 
+def window_chain(rows: list[Message]) -> Predecessors:
+    """The predecessors of every row's chain position, most of them within `rows` itself."""
+    have: dict[tuple[str, int], list[Any]] = {}
+    for row in rows:
+        if isinstance(row.author, str) and isinstance(row.author_seq, int):
+            have.setdefault((row.author, row.author_seq), []).append(row.record)
+    wanted = {(row.author, row.author_seq - 1) for row in rows
+              if isinstance(row.author, str) and isinstance(row.author_seq, int)
+              and not isinstance(row.author_seq, bool) and row.author_seq > 1}
+    return predecessors(wanted, have)
+
+
 class HistoryReader:
     """Turns stored rows into MessageViews for one group, inside a bound session."""
 
-    def __init__(self, roster: Roster, group_id: str,
-                 late_marks: dict[str, int] | None = None) -> None:
+    def __init__(self, roster: Roster, group_id: str) -> None:
         self.roster = roster
         self.group_id = group_id
-        self.late_marks = late_marks or {}
-
-    def late_problem(self, item: Checked) -> str | None:
-        """A removed member's record that claims an older membership state but was stored
-        after this user had already seen the removal: it cannot be told from a forgery in
-        time, so it is not shown as genuine."""
-        if item.record is None:
-            return None
-        author = item.record.author
-        mark = self.late_marks.get(author)
-        member = self.roster.members.get(author)
-        rowid = getattr(item.row, "rowid", 0) or 0
-        if mark is None or member is None or member.state == "active" or rowid <= mark:
-            return None
-        if item.data.get("mseq", 0) < member.since_seq:
-            return f"late: stored after you saw {member.handle} {member.state}"
-        return None
 
     def handle(self, user_id: str) -> str:
         return self.roster.handle_of(user_id) or fingerprint(user_id)
 
     def views(self, rows: list[Message]) -> list[MessageView]:
-        """Views of primary rows (messages, topics, imports), effects and replies applied."""
-        effects = (list(Message.with_rowid().where(Message.target.in_([r.id for r in rows]))
-                        .order_by(Message.id)) if rows else [])
-        chain = predecessors(rows + effects)
-        checked = {}
-        for row in rows:
-            item = check_row(row, self.roster, self.group_id, chain)
-            late = None if item.problem else self.late_problem(item)
-            checked[row.id] = Checked(item.row, item.record, late) if late else item
+        """Views of primary rows (messages, topics, imports), effects and replies applied.
+
+        A change (edit, deletion) that does not verify never touches its target: the target
+        keeps its genuine state and the change is listed on it as a forged record of its own.
+        Reply previews show their target's current state, its own changes applied.
+        """
+        if not rows:
+            return []
+        ids = {row.id for row in rows}
+        reply_ids = {row.reply_to for row in rows if isinstance(row.reply_to, str)} - ids
+        quoted = (list(Message.with_rowid().where(Message.id.in_(list(reply_ids))))
+                  if reply_ids else [])
+        primary = rows + quoted
+        effects = list(Message.with_rowid().where(Message.target.in_([r.id for r in primary]))
+                       .order_by(Message.id))
+        chain = window_chain(primary + effects)
+        checked = {row.id: check_row(row, self.roster, self.group_id, chain) for row in primary}
         edits: dict[str, str] = {}
         deleted: set[str] = set()
-        forged: dict[str, str] = {}
-        if checked:
-            for row in effects:
-                effect = check_row(row, self.roster, self.group_id, chain)
-                target = checked.get(row.target)
-                if target is None:
-                    continue
-                problem = effect_problem(effect, target, self.roster)
-                if problem:
-                    forged[row.target] = f"a change to it is not genuine: {problem}"
-                elif effect.data["type"] == "delete":
-                    deleted.add(row.target)
-                else:
-                    edits[row.target] = effect.data["body"]
-        replies = self._replies([c.data.get("reply") for c in checked.values()], checked)
-        result = []
-        for message_id, item in checked.items():
-            result.append(self._view(item, edits.get(message_id), message_id in deleted,
-                                     forged.get(message_id), replies))
-        return result
-
-    def _replies(self, ids: list[Any], known: dict[str, Checked]) -> dict[str, tuple[str, str]]:
-        wanted = {i for i in ids if isinstance(i, str)}
-        rows = {i: c.row for i, c in known.items() if i in wanted}
-        missing = [i for i in wanted if i not in rows]
-        if missing:
-            rows.update({row.id: row for row in Message.select().where(Message.id.in_(missing))})
-        previews = {}
-        for message_id in wanted:
-            row = rows.get(message_id)
-            if row is None:
-                previews[message_id] = ("?", "(message not found)")
+        forged: dict[str, list[ForgedChange]] = {}
+        for row in effects:
+            target = checked.get(row.target)
+            if target is None:
                 continue
-            item = known.get(message_id) or check_row(row, self.roster, self.group_id)
-            if item.record is None or item.problem:
-                previews[message_id] = (self.handle(str(row.author)), "(unverified message)")
+            effect = check_row(row, self.roster, self.group_id, chain)
+            problem = effect_problem(effect, target, self.roster)
+            if problem:
+                forged.setdefault(row.target, []).append(self._forged(row, problem))
+            elif effect.data["type"] == "delete":
+                deleted.add(row.target)
+            elif row.target not in deleted:
+                edits[row.target] = effect.data["body"]
+        replies = self._replies(checked, edits, deleted)
+        return [self._view(checked[row.id], edits.get(row.id), row.id in deleted,
+                           tuple(forged.get(row.id, ())), replies) for row in rows]
+
+    def _forged(self, row: Message, problem: str) -> ForgedChange:
+        author = str(row.author)
+        kind = row.kind if row.kind in EFFECT_KINDS else "change"
+        created = row.created_at if isinstance(row.created_at, int) else 0
+        return ForgedChange(id=str(row.id), kind=str(kind), author_id=author,
+                            author=self.handle(author), fingerprint=fingerprint(author),
+                            reason=problem, body=str(row.body or "")[:MAX_SHOWN_CHARS],
+                            created_at=created)
+
+    def _replies(self, checked: dict[str, Checked], edits: dict[str, str],
+                 deleted: set[str]) -> dict[str, tuple[str, str]]:
+        previews = {}
+        for message_id in {c.data.get("reply") for c in checked.values()}:
+            if not isinstance(message_id, str):
+                continue
+            item = checked.get(message_id)
+            if item is None:
+                previews[message_id] = ("?", "(message not found)")
+            elif item.record is None or item.problem:
+                previews[message_id] = (self.handle(str(item.row.author)), "(unverified message)")
+            elif message_id in deleted:
+                previews[message_id] = (self._author_name(item), "(message deleted)")
             else:
-                body = str(item.data.get("body", ""))
+                body = edits.get(message_id, str(item.data.get("body", "")))
                 short = body if len(body) <= REPLY_PREVIEW else body[:REPLY_PREVIEW - 1] + "…"
                 previews[message_id] = (self._author_name(item), short.replace("\n", " "))
         return previews
@@ -244,11 +212,10 @@ class HistoryReader:
             return str(item.data.get("orig_author"))
         return self.handle(str(item.row.author))
 
-    def _view(self, item: Checked, edit: str | None, deleted: bool, forged: str | None,
-              replies: dict[str, tuple[str, str]]) -> MessageView:
+    def _view(self, item: Checked, edit: str | None, deleted: bool,
+              forged: tuple[ForgedChange, ...], replies: dict[str, tuple[str, str]]) -> MessageView:
         row, data = item.row, item.data
         author_id = str(row.author)
-        problem = item.problem or forged
         kind = str(data.get("type", row.kind))
         body = "" if deleted else (edit if edit is not None else str(data.get("body", row.body)))
         if len(body) > MAX_SHOWN_CHARS:
@@ -260,6 +227,7 @@ class HistoryReader:
             id=str(row.id), author_id=author_id, author=self._author_name(item),
             fingerprint=fingerprint(author_id), body=body,
             created_at=row.created_at if isinstance(row.created_at, int) else 0,
-            kind=kind, verified=problem is None, problem=problem, reply_to=reply,
+            kind=kind, verified=item.problem is None, problem=item.problem, reply_to=reply,
             reply_author=reply_author, reply_body=reply_body, edited=edit is not None and not deleted,
-            deleted=deleted, imported=kind == "imported", rowid=getattr(row, "rowid", 0) or 0)
+            deleted=deleted, imported=kind == "imported", rowid=getattr(row, "rowid", 0) or 0,
+            forged_changes=forged)

@@ -50,8 +50,26 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Cut:
+    """Where a removal, demotion or leave ended a member's old authority.
+
+    `aseq`/`ahash` name the last record of the member's author chain that the change's signer
+    had seen. Their records beyond it count only under the authority they hold after `seq`.
+    """
+
+    seq: int
+    aseq: int
+    ahash: str
+    what: str  # "removed", "left", "demoted"
+
+
+@dataclass(frozen=True)
 class InviteTerms:
-    """A verified invite record: who made it, what it grants, until when and how often."""
+    """An invite record whose signature, shape and author chain check out.
+
+    Whether it may still be used is decided at each join, against the roster at that point
+    (its minter's role then, the cuts known then, revocations); see `_check_join`.
+    """
 
     key: str
     signer: str
@@ -60,9 +78,11 @@ class InviteTerms:
     max_uses: int | None
     member_seq: int
     created_at: int
-    # (signer, member_seq) of each revoke record naming this invite; which of them count is
-    # decided during replay, once the revoker's role at that point is known.
-    revocations: tuple[tuple[str, int], ...] = ()
+    aseq: int = 0
+    digest: str = ""
+    # (signer, member_seq, aseq, hash) of each revoke record naming this invite; which of them
+    # count is decided during replay, once the revoker's standing at that point is known.
+    revocations: tuple[tuple[str, int, int, str], ...] = ()
 
 
 @dataclass
@@ -77,6 +97,14 @@ class Roster:
     problems: list[tuple[int, str]] = field(default_factory=list)
     invite_uses: dict[str, int] = field(default_factory=dict)
     invite_problems: list[Any] = field(default_factory=list)
+    # Per user: the cuts made by removals, demotions and leaves, in seq order.
+    cuts: dict[str, list[Cut]] = field(default_factory=dict)
+    # Per user: (seq, signed time) of each change they signed themselves (join, handle, leave):
+    # a record of theirs naming a later state cannot be older than these (see "backdated").
+    own_times: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # The latest signed time among changes by admins and owners: a join after them is at
+    # least that late, whatever time the joiner claims (invite expiry; see _check_join).
+    admin_clock: int = 0
     # Per user: the seqs at which their role changed and the role from then on (None: not a member).
     _history: dict[str, tuple[list[int], list[Role | None]]] = field(default_factory=dict)
 
@@ -113,6 +141,37 @@ class Roster:
         member = self.members.get(user_id)
         return member.handle if member else None
 
+    def cut_problem(self, author: str, aseq: int, digest: str, member_seq: int) -> str | None:
+        """Why a record at `aseq` of `author`'s chain, naming `member_seq`, lies beyond a cut
+        of theirs (so it cannot use the authority of that older state), or None."""
+        for cut in self.cuts.get(author, ()):
+            if aseq == cut.aseq and digest != cut.ahash:
+                return (f"not the record membership change {cut.seq} saw at this place in its "
+                        "author's chain (forked chain)")
+            if aseq > cut.aseq and member_seq < cut.seq:
+                return (f"signed after its author was {cut.what} (membership change {cut.seq}) "
+                        "but names an earlier membership state")
+        return None
+
+    def time_floor(self, author: str, member_seq: int) -> int:
+        """The latest time `author` signed a membership change of their own at or before
+        `member_seq`: nothing of theirs naming that state can honestly be older."""
+        floor = 0
+        for seq, signed in self.own_times.get(author, ()):
+            if seq > member_seq:
+                break
+            floor = max(floor, signed)
+        return floor
+
+
+def parse_cut(value: Any) -> tuple[int, str]:
+    """A change's `cut` field: [author_seq, record hash] (0 and "" when nothing was seen)."""
+    if (not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int)
+            or isinstance(value[0], bool) or value[0] < 0 or not isinstance(value[1], str)
+            or len(value[1]) > 128 or (value[0] == 0) != (value[1] == "")):
+        raise RecordError("malformed cut")
+    return value[0], value[1]
+
 
 def apply_change(roster: Roster, seq: int, record: SignedRecord,
                  invites: dict[str, InviteTerms]) -> None:
@@ -136,6 +195,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
     signer_role = roster.role_of(signer)
     current = roster.members.get(target)
 
+    cut: Cut | None = None
     if action == "join":
         if signer != target:
             raise RecordError("a join must be signed by the joiner")
@@ -152,6 +212,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
         if target == roster.founder:
             raise RecordError("the founder cannot leave")
         new = replace(current, state=LEFT, since_seq=seq)
+        cut = Cut(seq, *parse_cut(data.get("cut")), "gone (left)")
     elif action == "handle":
         if signer != target or current is None or current.state != ACTIVE:
             raise RecordError("only an active member can change their own handle")
@@ -165,8 +226,10 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             raise RecordError("the founder's membership cannot be changed")
         if not may_manage(signer_role, current.role):
             raise RecordError(f"{signer_role.with_article} cannot change {current.role.with_article}")
+        aseq, ahash = parse_cut(data.get("cut"))
         if action == "remove":
             new = replace(current, state=REMOVED, since_seq=seq)
+            cut = Cut(seq, aseq, ahash, "removed")
         else:
             role = Role.from_value(data.get("role"))
             if role is None:
@@ -174,43 +237,68 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             if not may_grant(signer_role, role):
                 raise RecordError(f"{signer_role.with_article} cannot grant {role.label}")
             new = replace(current, role=role, since_seq=seq)
+            if role < current.role:
+                cut = Cut(seq, aseq, ahash, f"demoted to {role.label}")
 
     roster._set(new)
+    if cut is not None:
+        roster.cuts.setdefault(target, []).append(cut)
+    if signer == target:
+        roster.own_times.setdefault(signer, []).append((seq, record.created_at))
+    if (signer_role or 0) >= Role.ADMIN:
+        roster.admin_clock = max(roster.admin_clock, record.created_at)
     roster.head_seq = seq
     roster.head_hash = record.hash
 
 
 def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTerms | None) -> None:
+    """A join counts only under an invite that is still good in the state the join extends."""
     if terms is None:
         raise RecordError("join names an unknown invite")
     if record.cosig is None or not verify_signature(terms.key, record.text.encode("utf-8"), record.cosig):
         raise RecordError("join is not countersigned by its invite")
     if terms.member_seq >= seq:
         raise RecordError("join comes before its invite")
-    for revoker, revoke_seq in terms.revocations:
-        if revoke_seq < seq and (revoker == terms.signer or
-                                 (roster.role_at(revoker, revoke_seq) or 0) >= Role.ADMIN):
-            raise RecordError("invite was revoked")
     if record.data.get("role") != int(terms.role):
         raise RecordError("join claims a role its invite does not grant")
-    if terms.expires_at is not None and record.created_at > terms.expires_at:
+    minted_role = roster.role_at(terms.signer, terms.member_seq)
+    if minted_role is None or minted_role < Role.ADMIN or not may_grant(minted_role, terms.role):
+        raise RecordError("invite was made by someone not allowed to grant its role")
+    beyond = roster.cut_problem(terms.signer, terms.aseq, terms.digest, terms.member_seq)
+    if beyond is not None:
+        raise RecordError(f"invite is {beyond}")
+    # Removing or demoting the minter revokes their invites: judged in the state the join extends.
+    now_role = roster.role_of(terms.signer)
+    if now_role is None or now_role < Role.ADMIN or not may_grant(now_role, terms.role):
+        raise RecordError("invite's maker is no longer allowed to grant its role")
+    for revoker, revoke_seq, revoke_aseq, revoke_hash in terms.revocations:
+        if revoke_seq >= seq:
+            continue
+        if revoker == terms.signer:  # the maker may always withdraw their own invite
+            raise RecordError("invite was revoked")
+        if (roster.role_at(revoker, revoke_seq) or 0) >= Role.ADMIN and roster.cut_problem(
+                revoker, revoke_aseq, revoke_hash, revoke_seq) is None:
+            raise RecordError("invite was revoked")
+    target = str(record.data.get("member"))
+    removed_at = [cut.seq for cut in roster.cuts.get(target, ()) if cut.what == "removed"]
+    if removed_at and terms.member_seq < removed_at[-1]:
+        raise RecordError("invite was made before this member was removed")
+    if terms.expires_at is not None and max(record.created_at, roster.admin_clock) > terms.expires_at:
         raise RecordError("invite had expired")
     if terms.max_uses is not None and roster.invite_uses.get(terms.key, 0) >= terms.max_uses:
         raise RecordError("invite was used up")
-    inviter_role = roster.role_at(terms.signer, terms.member_seq)
-    if inviter_role is None or inviter_role < Role.ADMIN or not may_grant(inviter_role, terms.role):
-        raise RecordError("invite was made by someone not allowed to grant its role")
 
 
 def invite_terms(record: SignedRecord) -> InviteTerms:
     """The terms of an `invite` record; RecordError when its fields are malformed."""
     data = record.data
     key, role = data.get("key"), Role.from_value(data.get("role"))
-    expires, uses, member_seq = data.get("expires"), data.get("uses"), data.get("member_seq")
+    expires, uses, member_seq = data.get("expires"), data.get("uses"), data.get("mseq")
     if not is_user_id(key) or role is None or not isinstance(member_seq, int):
         raise RecordError("malformed invite")
-    if expires is not None and not isinstance(expires, int):
+    if expires is not None and (not isinstance(expires, int) or isinstance(expires, bool)):
         raise RecordError("malformed invite expiry")
-    if uses is not None and (not isinstance(uses, int) or uses < 1):
+    if uses is not None and (not isinstance(uses, int) or isinstance(uses, bool) or uses < 1):
         raise RecordError("malformed invite uses")
-    return InviteTerms(key, record.author, role, expires, uses, member_seq, record.created_at)
+    return InviteTerms(key, record.author, role, expires, uses, member_seq, record.created_at,
+                       int(data.get("aseq", 0)), record.hash)

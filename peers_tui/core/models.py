@@ -41,13 +41,23 @@ class GroupMember(BaseModel):
 
 
 class Invite(BaseModel):
-    """Signed invite and revoke records; `key` is the invite's public key (its id)."""
+    """Signed invite and revoke records; `key` is the invite's public key (its id).
+
+    Both are links of their author's chain (with messages): `author` and `author_seq` mirror
+    the record so chains can be followed by index. Nullable, so rows written against an older
+    schema still insert (and then fail their checks instead of the insert).
+    """
 
     id = IntegerField(primary_key=True)
     key = TextField(index=True)
     kind = TextField()
     record = TextField()
     sig = BlobField()
+    author = TextField(null=True)
+    author_seq = IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("author", "author_seq"), False),)
 
 
 class Message(BaseModel):
@@ -99,8 +109,8 @@ class Group(BaseModel):
     member_head_seq = IntegerField(default=0)
     member_head_hash = TextField(null=True)
     author_heads = TextField(default="{}")
-    # user id -> the highest message rowid stored when this user first saw them removed (or
-    # leave). A record of theirs stored later that claims an older membership state is "late".
+    # Unused since removals record a cut in the signed log (membership.Cut); kept so files
+    # written by earlier versions still match the schema.
     removals = TextField(default="{}")
 
     class Meta:

@@ -14,7 +14,9 @@ from typing import Any
 from peers_tui.core.encoding import canonical_json, now_ms, record_hash
 from peers_tui.core.identity import Keypair, verify_signature
 
-FORMAT_VERSION = 1
+# 2: invites and revocations joined their authors' chains; removals, demotions and leaves
+# record a cut. Records of format 1 carry neither, so no rule could bound them: not accepted.
+FORMAT_VERSION = 2
 MAX_RECORD_BYTES = 256 * 1024
 
 
@@ -102,6 +104,9 @@ def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
         raise RecordError("record is not valid JSON") from exc
     if not isinstance(data, dict):
         raise RecordError("record is not a JSON object")
+    if data.get("v") == 1:
+        raise RecordError("record of format 1, from a peers older than its validity rules: "
+                          "no longer accepted")
     if data.get("v") != FORMAT_VERSION:
         raise RecordError(f"unknown record format {data.get('v')!r}")
     kinds = (kind,) if isinstance(kind, str) else kind

@@ -27,6 +27,7 @@ from peers_tui.core.history import HistoryReader
 from peers_tui.core.ids import ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
+from peers_tui.core.chains import own_head
 from peers_tui.core.records import FORMAT_VERSION
 from peers_tui.core.roles import Role
 from peers_tui.core.search import FTS_TABLE
@@ -126,12 +127,11 @@ class Importer:
             roster = store.roster()
             require_role(roster, self.me, Role.ADMIN)
             self.member_seq = roster.head_seq
-            last = (Message.select().where(Message.author == self.me)
-                    .order_by(Message.author_seq.desc()).first())
-            self.aseq = last.author_seq if last else 0
-            self.aprev = record_hash(last.record) if last else ""
+            head = own_head(self.me)
+            self.aseq, self.aprev = (head[0], head[1]) if head else (0, "")
             self.last_id = 0
-            self.now = now_ms()
+            self.now = max(now_ms(), head[2] if head else 0,
+                           roster.time_floor(self.me, roster.head_seq))
             # A bigger page cache for this connection: the unique index on original ids takes
             # inserts all over its B-tree, and a million of them thrash the default 2 MB cache.
             store.db.execute_sql("PRAGMA cache_size = -131072")
@@ -241,7 +241,7 @@ def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
                         .order_by(Message.id).limit(batch))
             if not rows:
                 return
-            views = HistoryReader(roster, store.group_id, store.late_marks).views(rows)
+            views = HistoryReader(roster, store.group_id).views(rows)
         after = rows[-1].id
         for view in views:
             if not view.deleted and view.kind in ("text", "action", "imported"):

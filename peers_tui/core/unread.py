@@ -4,8 +4,8 @@ Counts run for every group at every commit to it, over up to a thousand unread r
 a row as the log does (signature, columns, author chain, role, lateness) costs ~50 µs even
 with the signature cache, so a never-read group's recount would cost 50 ms. The verdicts are
 therefore remembered per group, keyed by a digest of everything the verdict depends on: the
-whole row, its author's previous record, and (as the generation) the membership log and the
-removals this user has seen. Any change to any of these misses and is checked afresh.
+whole row, the records at its author's previous chain position, and (as the generation) the
+membership log. Any change to any of these misses and is checked afresh.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import peewee
 
-from peers_tui.core.history import HistoryReader, check_row, predecessors
+from peers_tui.core.history import HistoryReader, check_row, window_chain
 from peers_tui.core.models import Message
 
 
@@ -54,18 +54,18 @@ class GenuineMemo:
         """
         if generation != self.generation:
             self.generation, self.verdicts = generation, {}
-        chain = predecessors(list(rows))
+        chain = window_chain(list(rows))
         verdicts: dict[bytes, bool] = {}
         result = []
         for row in rows:
-            key = hashlib.blake2b(repr((tuple(row), chain.get((row.author, row.author_seq - 1))
-                                        if isinstance(row.author_seq, int) else None)).encode(
-                "utf-8", "surrogatepass"), digest_size=16).digest()
+            before = (sorted(chain.get((row.author, row.author_seq - 1), {}).items())
+                      if isinstance(row.author_seq, int) else None)
+            key = hashlib.blake2b(repr((tuple(row), before)).encode("utf-8", "surrogatepass"),
+                                  digest_size=16).digest()
             verdict = self.verdicts.get(key)
             if verdict is None:
                 item = check_row(row, reader.roster, reader.group_id, chain)
-                verdict = (item.record is not None and item.problem is None
-                           and reader.late_problem(item) is None)
+                verdict = item.record is not None and item.problem is None
             verdicts[key] = verdict
             if verdict:
                 result.append(row)

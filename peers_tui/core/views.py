@@ -9,6 +9,32 @@ from peers_tui.core.encoding import iso_utc
 
 
 @dataclass(frozen=True)
+class ForgedChange:
+    """An edit or deletion aimed at a message that does not verify: shown as a record of its
+    own, beside the message it failed to change (which keeps its genuine state)."""
+
+    id: str
+    kind: str
+    author_id: str
+    author: str
+    fingerprint: str
+    reason: str
+    body: str = ""
+    created_at: int = 0
+
+    def to_json(self, target: str) -> dict[str, Any]:
+        """Every key a message row has, plus the message it aimed at."""
+        return {"id": self.id, "author_id": self.author_id, "author": self.author,
+                "fingerprint": self.fingerprint, "body": self.body,
+                "created_at": iso_utc(self.created_at), "kind": self.kind, "verified": False,
+                "reply_to": None, "edited": False, "deleted": False, "imported": False,
+                "problem": self.reason, "target": target}
+
+    def describe(self) -> str:
+        return f"a forged {self.kind} by {self.author} ({self.fingerprint}): {self.reason}"
+
+
+@dataclass(frozen=True)
 class MessageView:
     """One message as presented, with its edits, deletion and reply applied.
 
@@ -32,6 +58,7 @@ class MessageView:
     deleted: bool = False
     imported: bool = False
     rowid: int = 0
+    forged_changes: tuple[ForgedChange, ...] = ()
 
     @property
     def display_author(self) -> str:
@@ -90,6 +117,7 @@ class GroupSummary:
     notify: str
     problem: str | None = None
     read_only: str | None = None  # why nothing can be posted here (the file cannot be written)
+    warning: str | None = None  # history deleted, the file rolled back, a forged change
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -101,6 +129,8 @@ class GroupSummary:
             data["problem"] = self.problem
         if self.read_only:
             data["read_only"] = self.read_only
+        if self.warning:
+            data["warning"] = self.warning
         return data
 
 

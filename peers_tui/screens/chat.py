@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from peers_tui.core.account import Account
+from peers_tui.core.account import Account, membership_problems
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.live_feed import LiveBatch, LiveFeed
@@ -54,6 +54,7 @@ class ChatScreen(Screen[None]):
         topic: str | None
         role: str | None
         state: str
+        warning: str | None = None  # history deleted, file rolled back, a forged change
         people: frozenset[tuple[str, str]] = frozenset()  # (id, handle) of all, former too
 
     @dataclass
@@ -91,6 +92,7 @@ class ChatScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="topic-bar")
+        yield Static(id="history-warning")
         with Horizontal(id="chat-body"):
             yield self.message_log
             yield RosterPanel(id="roster")
@@ -224,6 +226,7 @@ class ChatScreen(Screen[None]):
             members = store.members(include_former=False)
             present = self.presence.present([m.user_id for m in members])
             topic = store.topic()
+            warning = self._check_history(store)
         except PeersError as exc:
             self.app.call_from_thread(self.notify, inert(str(exc)), severity="error")
             return
@@ -233,7 +236,17 @@ class ChatScreen(Screen[None]):
             store.group_id, membership, members, present, topic,
             me.role.label if me and me.state == "active" and not read_only else None,
             f"read-only: {read_only}" if read_only else me.state if me else "not a member",
-            frozenset((m.user_id, m.handle) for m in roster.members.values())))
+            warning, frozenset((m.user_id, m.handle) for m in roster.members.values())))
+
+    def _check_history(self, store: GroupStore) -> str | None:
+        """Compare the file with the heads this user verified before (on the worker's
+        thread); pin the newest verified heads when nothing is amiss."""
+        entry = self.entry
+        problems = self.account.pin_problems(entry, store)
+        if not problems:
+            self.account.pin_read(entry, store, store.recent(40))
+        problems += membership_problems(store.current_roster())
+        return str(problems[0]) if problems else None
 
     @on(RosterLoaded)
     def _roster_loaded(self, event: RosterLoaded) -> None:
@@ -247,6 +260,11 @@ class ChatScreen(Screen[None]):
         self.message_log.set_people(event.people)
         self.query_one(Composer).handles = [m.handle for m in event.members]
         self.query_one("#topic-bar", Static).update(self._title_text(event.topic))
+        banner = self.query_one("#history-warning", Static)
+        banner.set_class(event.warning is not None, "-visible")
+        if event.warning is not None:
+            banner.update(Text(f"⚠ {inert(event.warning, allow_newlines=False)}", no_wrap=True,
+                               overflow="ellipsis"))
         can_post = event.role in ("writer", "admin", "owner")
         if can_post != self._can_post:
             self._can_post = can_post

@@ -24,6 +24,8 @@ def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 
     if summary.state != "active":
         style = "dim strike" if summary.state in ("removed", "left") else "dim"
     text.append(name[:width].ljust(width), style=style)
+    if summary.warning:
+        text.append(" ⚠ history", style="bold red")
     if summary.state != "active":
         text.append(f" {summary.state}", style="dim italic")
     elif summary.read_only:

@@ -1,0 +1,158 @@
+"""Author chains: every record an author signs in a group (messages, edits, deletions, topics,
+imports, invites and revocations) carries its place in that author's own chain (`aseq`) and
+the hash of the record before it (`aprev`).
+
+The chain makes a deleted or reordered record show as a gap, gives a removal something to cut
+at (membership.Cut), and orders an author's signing times: a record signed earlier than its
+author's previous one was backdated. These rules are decided from signed data alone, so every
+reader on every host agrees. Functions here run inside a GroupStore session.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import operator
+from typing import Any
+
+import peewee
+
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.ids import ulid_value
+from peers_tui.core.membership import Roster
+from peers_tui.core.models import Invite, Message
+from peers_tui.core.records import RecordError, SignedRecord
+
+# (author, aseq) -> record hash -> signed time, of records that may precede others. Several
+# records may claim one place (a forked chain, or junk written into the file): the one a
+# successor names by hash is its predecessor, whatever else sits there.
+Predecessors = dict[tuple[str, int], dict[str, int]]
+
+
+def signed_time(text: Any) -> int:
+    """The `t` of a stored record's text, or 0 when it has none a reader could use."""
+    try:
+        value = json.loads(text).get("t") if isinstance(text, str) else None
+    except (ValueError, AttributeError, RecursionError):
+        return 0
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def predecessors(wanted: set[tuple[str, int]],
+                 have: dict[tuple[str, int], list[Any]] | None = None) -> Predecessors:
+    """The records at each wanted chain position: from `have`, else from the file.
+
+    Positions are looked up in both tables that hold chained records (messages and invites),
+    a hundred at a time: SQLite answers an OR of (author, seq) pairs with one index search per
+    pair, and a row-value IN by scanning the whole index.
+    """
+    texts: dict[tuple[str, int], list[Any]] = {key: list(value) for key, value in (have or {}).items()
+                                               if key in wanted}
+    missing = [key for key in wanted if key not in texts]
+    for table in (Message, Invite):
+        for start in range(0, len(missing), 100):
+            chunk = missing[start:start + 100]
+            condition = functools.reduce(operator.or_, [
+                (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
+            query = table.select(table.author, table.author_seq, table.record).where(condition)
+            for author, seq, text in query.tuples():
+                if isinstance(author, str) and isinstance(seq, int):
+                    texts.setdefault((author, seq), []).append(text)
+    result: Predecessors = {}
+    for key, candidates in texts.items():
+        result[key] = {record_hash(text): signed_time(text)
+                       for text in candidates if isinstance(text, str)}
+    return result
+
+
+def wanted_before(records: list[SignedRecord]) -> set[tuple[str, int]]:
+    """The chain positions just before each of these records."""
+    wanted = set()
+    for record in records:
+        aseq = record.data.get("aseq")
+        if isinstance(aseq, int) and not isinstance(aseq, bool) and aseq > 1:
+            wanted.add((record.author, aseq - 1))
+    return wanted
+
+
+def chain_fields(record: SignedRecord) -> tuple[int, str, int]:
+    """(aseq, aprev, mseq) of a chained record; RecordError when any is malformed."""
+    data = record.data
+    aseq, aprev, mseq = data.get("aseq"), data.get("aprev"), data.get("mseq")
+    for value, kind in ((aseq, int), (aprev, str), (mseq, int)):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise RecordError(f"malformed {record.kind} record (author chain)")
+    return aseq, aprev, mseq  # type: ignore[return-value]
+
+
+def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None) -> None:
+    """Place in the author's chain and time order; RecordError naming the first problem.
+
+    Without a roster (invites, read before the membership log is replayed) the time floor of
+    the author's own membership changes is left out; everything else is checked.
+    """
+    aseq, aprev, mseq = chain_fields(record)
+    if aseq < 1:
+        raise RecordError("invalid author sequence")
+    previous_time = 0
+    if aseq == 1:
+        if aprev != "":
+            raise RecordError("first record of its author claims a predecessor")
+    else:
+        previous = chain.get((record.author, aseq - 1))
+        if not previous:
+            raise RecordError("an earlier record by this author is missing (history deleted)")
+        if aprev not in previous:
+            raise RecordError("does not follow its author's previous record (chain broken)")
+        previous_time = previous[aprev]
+    signed = record.created_at
+    if signed < previous_time:
+        raise RecordError("backdated: signed earlier than its author's previous record")
+    if (roster is not None and 0 <= mseq <= roster.head_seq
+            and signed < roster.time_floor(record.author, mseq)):
+        raise RecordError("backdated: signed earlier than its author's own membership change")
+    if record.kind == "msg" and record.data.get("type") != "imported":
+        # The log is ordered by id: an id older than the record's own signed time would
+        # place it in the past. Imports keep their original place and say so.
+        try:
+            placed = ulid_value(str(record.data.get("id"))) >> 80
+        except ValueError as exc:
+            raise RecordError("malformed message id (not a ULID)") from exc
+        if placed < signed:
+            raise RecordError("backdated: its id places it before the time it was signed")
+
+
+def authority_problem(record: SignedRecord, roster: Roster) -> str | None:
+    """Why a record that checks out on its own may not use the membership state it names:
+    it names a state that does not exist, or it lies beyond a cut of its author's."""
+    aseq, _, mseq = chain_fields(record)
+    if mseq < 0 or mseq > roster.head_seq:
+        return "refers to a membership state that does not exist"
+    return roster.cut_problem(record.author, aseq, record.hash, mseq)
+
+
+def own_head(author: str) -> tuple[int, str, int] | None:
+    """The newest position of `author`'s chain in this file: (aseq, record hash, signed time)."""
+    best: tuple[int, str, int] | None = None
+    for table in (Message, Invite):
+        row = (table.select(table.author_seq, table.record)
+               .where(table.author == author).order_by(table.author_seq.desc()).limit(1)
+               .tuples().first())
+        if row and isinstance(row[0], int) and (best is None or row[0] > best[0]):
+            text = row[1] if isinstance(row[1], str) else ""
+            best = (row[0], record_hash(text), signed_time(text))
+    return best
+
+
+def chain_heads() -> dict[str, tuple[int, str]]:
+    """Every author's newest chain position in this file: what a reader pins."""
+    tops: dict[str, int] = {}
+    for table in (Message, Invite):
+        query = (table.select(table.author, peewee.fn.MAX(table.author_seq))
+                 .where(table.author.is_null(False)).group_by(table.author).tuples())
+        for author, top in query:
+            if isinstance(author, str) and isinstance(top, int):
+                tops[author] = max(top, tops.get(author, 0))
+    found = predecessors(set(tops.items()))
+    return {author: (top, min(found[(author, top)])) for author, top in tops.items()
+            if found.get((author, top))}

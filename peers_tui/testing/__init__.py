@@ -1,0 +1,1 @@
+"""Helpers for testing peers from outside: forging records as an attacker would (forge.py)."""
