@@ -1,25 +1,34 @@
 # The two commands the README starts with: `make run` and `make test`.
-# Both create the project's own virtual environment (.venv) on first use.
+# Both create the project's own virtual environment (.venv) on first use. `make run` installs
+# only what running needs; `make test` adds the test tools on top.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install benchmark screenshots clean
+.PHONY: run test install install-test benchmark screenshots clean
 
 $(BIN)/peers: pyproject.toml
+	@echo "peers: creating $(VENV) and installing peers into it (first run only, about 20 s)..."
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --upgrade --progress-bar on pip
+	$(BIN)/pip install --progress-bar on -e .
 	touch $(BIN)/peers
 
+$(VENV)/.test-tools: $(BIN)/peers pyproject.toml
+	@echo "peers: installing the test tools into $(VENV) (first run only)..."
+	$(BIN)/pip install --progress-bar on -e '.[test]'
+	touch $(VENV)/.test-tools
+
 install: $(BIN)/peers
+
+install-test: $(VENV)/.test-tools
 
 run: install
 	$(BIN)/peers $(ARGS)
 
 # The benchmark smoke test (marked slow) spawns dozens of processes: it runs on its own after
 # the parallel suite, so its load does not make the UI tests' timing flaky.
-test: install
+test: install-test
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m slow -n 0 $(PYTEST_ARGS)
 

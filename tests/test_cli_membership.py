@@ -158,3 +158,15 @@ def test_unreadable_database_is_a_clear_error(alice: User, team):
     assert "team" not in err or "database" in err or "not" in err
     groups = {g["name"]: g for g in alice.ok("groups", "--json").json()}
     assert groups["team"]["state"] == "damaged" and groups["team"]["problem"]
+
+
+def test_the_founder_hands_the_group_over_and_leaves(alice, bob, team):
+    assert "someone else an owner" in alice.fails("leave", "team").err
+    alice.ok("role", "team", "bob", "owner")
+    alice.ok("leave", "team")
+    roles = {m["handle"]: (m["role"], m["state"]) for m in bob.ok("members", "team", "--all", "--json").json()}
+    assert roles == {"alice": ("owner", "left"), "bob": ("owner", "active")}
+    # once gone, the founder is an ordinary member if they come back
+    alice.ok("join", bob.ok("invite", "team").out.strip())
+    bob.ok("role", "team", "alice", "reader")
+    assert bob.ok("verify", "team").code == 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,10 +15,14 @@ from peers_tui.widgets import Composer, MessageLog, RosterPanel
 
 
 @pytest.fixture
-def demo(tmp_path, monkeypatch):
+def demo(request, monkeypatch):
+    """The sample hub, at a path fixed per test: the first screen shows where the hub is."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    yield build_demo(tmp_path / "demo")
+    root = Path(tempfile.gettempdir()) / "peers-snapshots" / request.node.name / "demo"
+    shutil.rmtree(root.parent, ignore_errors=True)
+    yield build_demo(root)
+    shutil.rmtree(root.parent, ignore_errors=True)
     monkeypatch.delenv("TZ")
     time.tzset()
 

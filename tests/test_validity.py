@@ -323,3 +323,54 @@ def test_a_removed_admin_cannot_change_membership_after_the_removal(alice, bob, 
     assert handles(alice) == {"alice": "owner", "carol": "writer"}
     assert "does not count" in alice.ok("members", "team").err
     assert alice.run("verify", "team").code == 1
+
+
+def test_an_invite_record_forged_under_anothers_key_does_not_spoil_it(alice, bob, carol, team):
+    """bob signs an invite record naming the key of alice's genuine invite, and files it
+    before hers (a lower row id): carol's join with alice's code still counts."""
+    import json
+    import sqlite3
+    code = alice.ok("invite", "team").out.strip()
+    key = parse_code(code).key.public_id
+    forger = Forger(bob.home)
+    record = forger.sign("invite", team, {"key": key, "role": 60, "expires": None, "uses": None,
+                                          "mseq": 1, "aseq": 1, "aprev": ""})
+    with sqlite3.connect(path(alice, team)) as conn:
+        conn.execute("INSERT INTO invite (id, key, kind, record, sig, author, author_seq)"
+                     " VALUES (-1, ?, 'invite', ?, ?, ?, 1)",
+                     (key, record.text, record.sig, forger.user_id))
+    assert json.loads(record.text)["role"] == 60
+    carol.ok("join", code)
+    assert handles(alice)["carol"] == "writer"
+
+
+def test_a_branch_forked_below_the_cut_is_not_let_through(alice, bob, carol, admin_bob):
+    """bob keeps a second branch of his chain, starting below the place the removal cut at,
+    and uses it after the removal to mint an invite 'from before'. A place of the chain
+    holding two records is a fork: neither counts."""
+    from peers_tui.core.encoding import record_hash
+    import sqlite3
+    db = path(alice, admin_bob)
+    bob.ok("send", "team", "second")
+    bob.ok("send", "team", "third")
+    old = member_seq(alice, admin_bob)
+    alice.ok("remove", "team", "bob")  # cut at bob's aseq 3
+    with sqlite3.connect(db) as conn:
+        first = conn.execute("SELECT record FROM message WHERE author_seq = 1").fetchone()[0]
+    code = Forger(bob.home).invite(db, admin_bob, mseq=old, aseq=2, aprev=record_hash(first))
+    Forger(carol.home).join(db, admin_bob, code, "carol")
+    assert "carol" not in handles(alice)
+    second = [m for m in log_json(alice) if m["body"] == "second"][0]
+    assert second["verified"] is False and "forked chain" in second["problem"]
+
+
+async def test_the_tui_shows_a_forged_edit_as_its_own_line_and_keeps_the_message(alice, bob, team):
+    from tests.tui_helpers import make_app, screen_text, wait_for
+    target = alice.ok("send", "team", "the meeting is at 10").out.strip()
+    Forger(bob.home).edit(path(alice, team), team, target, "cancelled")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "forged edit" in screen_text(app))
+        text = screen_text(app)
+        assert "the meeting is at 10" in text and "cancelled" not in text
+        assert "⚠ unverified" not in text

@@ -38,8 +38,12 @@ def signed_time(text: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+FORKED = "forked chain: another record of its author holds the same place"
+
+
 def predecessors(wanted: set[tuple[str, int]],
-                 have: dict[tuple[str, int], list[Any]] | None = None) -> Predecessors:
+                 have: dict[tuple[str, int], list[Any]] | None = None,
+                 tables: tuple[type[peewee.Model], ...] | None = None) -> Predecessors:
     """The records at each wanted chain position: from `have`, else from the file.
 
     Positions are looked up in both tables that hold chained records (messages and invites),
@@ -49,13 +53,13 @@ def predecessors(wanted: set[tuple[str, int]],
     texts: dict[tuple[str, int], list[Any]] = {key: list(value) for key, value in (have or {}).items()
                                                if key in wanted}
     missing = [key for key in wanted if key not in texts]
-    for table in (Message, Invite):
+    for table in tables or (Message, Invite):
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
             condition = functools.reduce(operator.or_, [
                 (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
             query = table.select(table.author, table.author_seq, table.record).where(condition)
-            for author, seq, text in query.tuples():
+            for author, seq, text in query.tuples():  # type: ignore[attr-defined]
                 if isinstance(author, str) and isinstance(seq, int):
                     texts.setdefault((author, seq), []).append(text)
     result: Predecessors = {}

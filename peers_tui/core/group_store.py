@@ -24,7 +24,7 @@ from peers_tui.core.encoding import b32, now_ms, record_digest_b32, record_hash
 from peers_tui.core.errors import BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.chains import (
-    chain_fields, chain_heads, check_chain, own_head, predecessors, wanted_before,
+    FORKED, chain_fields, chain_heads, check_chain, own_head, predecessors, wanted_before,
 )
 from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
@@ -74,6 +74,7 @@ class GroupStore:
         self._prepared = False
         self._genesis: SignedRecord | None = None
         self._roster_memo: tuple[tuple[object, ...], Roster] | None = None
+        self._invite_positions: frozenset[tuple[str, int]] = frozenset()
         self._unread_memo = GenuineMemo()  # which unread rows were found genuine
 
     # ----------------------------------------------------------------- opening and creating
@@ -192,17 +193,28 @@ class GroupStore:
                     opened.append((row, record, None))
                 except RecordError as exc:
                     opened.append((row, None, str(exc)))
-            chain = predecessors(wanted_before([r for _, r, _ in opened if r is not None]))
+            signed = [r for _, r, _ in opened if r is not None]
+            chain = predecessors(wanted_before(signed))
+            # Places of these chains that a message holds too: a chain its author forked.
+            forked = set(predecessors({(r.author, r.data["aseq"]) for r in signed}, None,
+                                      tables=(Message,)))
+        self._invite_positions = frozenset((r.author, r.data["aseq"]) for r in signed)
         for row, record, problem in opened:
             try:
                 if record is None:
                     raise RecordError(str(problem))
                 check_chain(record, chain, None)
+                if (record.author, record.data["aseq"]) in forked:
+                    raise RecordError(FORKED)
                 key = str(record.data.get("key"))
                 if record.kind == "invite":
+                    found = invite_terms(record)
                     if key in terms:
-                        raise RecordError("duplicate invite")
-                    terms[key] = invite_terms(record)
+                        # Anyone can sign an invite naming someone else's invite key: keep
+                        # every claimant; the join decides which one (if any) it may use.
+                        first = terms[key]
+                        found = replace(first, alternatives=first.alternatives + (found,))
+                    terms[key] = found
                 else:
                     revokes.append((key, record))
             except RecordError as exc:
@@ -211,8 +223,11 @@ class GroupStore:
             if key in terms:
                 found = terms[key]
                 aseq, _, mseq = chain_fields(record)
-                terms[key] = replace(found, revocations=found.revocations + (
-                    (record.author, mseq, aseq, record.hash),))
+                revocation = (record.author, mseq, aseq, record.hash)
+                terms[key] = replace(found, revocations=found.revocations + (revocation,),
+                                     alternatives=tuple(
+                                         replace(other, revocations=other.revocations + (revocation,))
+                                         for other in found.alternatives))
         return terms, problems
 
     def roster(self) -> Roster:
@@ -220,6 +235,7 @@ class GroupStore:
         genesis = self.genesis()
         roster = Roster.from_genesis(self.group_id, genesis.author, str(genesis.data.get("handle")))
         terms, invite_problems = self.invites()
+        roster.invite_positions = self._invite_positions
         with self.session():
             for row in GroupMember.select().order_by(GroupMember.seq):
                 try:
@@ -311,10 +327,17 @@ class GroupStore:
         found = terms.get(invite_key.public_id)
         if found is None:
             raise BadInvite("this invite code is not known to the group (wrong or forged code)")
-        return self._append_change(
-            keypair, "join", keypair.public_id,
-            {"role": int(found.role), "handle": check_handle(handle), "invite": found.key},
-            invite_key=invite_key, error=BadInvite)
+        first_error: BadInvite | None = None
+        for candidate in (found, *found.alternatives):  # several records may claim the key
+            try:
+                return self._append_change(
+                    keypair, "join", keypair.public_id,
+                    {"role": int(candidate.role), "handle": check_handle(handle),
+                     "invite": candidate.key}, invite_key=invite_key, error=BadInvite)
+            except BadInvite as exc:
+                first_error = first_error or exc
+        assert first_error is not None
+        raise first_error
 
     def create_invite(self, keypair: Keypair, role: Role, expires_at: int | None,
                       max_uses: int | None) -> Keypair:

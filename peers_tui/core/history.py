@@ -13,7 +13,7 @@ from typing import Any
 
 
 from peers_tui.core.chains import (
-    Predecessors, authority_problem, check_chain, predecessors, wanted_before,
+    FORKED, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
 )
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
@@ -159,7 +159,7 @@ class HistoryReader:
         effects = list(Message.with_rowid().where(Message.target.in_([r.id for r in primary]))
                        .order_by(Message.id))
         chain = window_chain(primary + effects)
-        checked = {row.id: check_row(row, self.roster, self.group_id, chain) for row in primary}
+        checked = {row.id: self._check(row, chain) for row in primary}
         edits: dict[str, str] = {}
         deleted: set[str] = set()
         forged: dict[str, list[ForgedChange]] = {}
@@ -167,7 +167,7 @@ class HistoryReader:
             target = checked.get(row.target)
             if target is None:
                 continue
-            effect = check_row(row, self.roster, self.group_id, chain)
+            effect = self._check(row, chain)
             problem = effect_problem(effect, target, self.roster)
             if problem:
                 forged.setdefault(row.target, []).append(self._forged(row, problem))
@@ -178,6 +178,15 @@ class HistoryReader:
         replies = self._replies(checked, edits, deleted)
         return [self._view(checked[row.id], edits.get(row.id), row.id in deleted,
                            tuple(forged.get(row.id, ())), replies) for row in rows]
+
+    def _check(self, row: Message, chain: Predecessors) -> Checked:
+        """check_row, and a place of the author's chain that an invite holds too is a fork
+        (only the key's holder can sign both, and an honest client never does)."""
+        item = check_row(row, self.roster, self.group_id, chain)
+        if item.record is not None and (item.record.author, item.data.get("aseq")) in \
+                self.roster.invite_positions:
+            return Checked(item.row, None, FORKED)
+        return item
 
     def _forged(self, row: Message, problem: str) -> ForgedChange:
         author = str(row.author)

@@ -83,6 +83,8 @@ class InviteTerms:
     # (signer, member_seq, aseq, hash) of each revoke record naming this invite; which of them
     # count is decided during replay, once the revoker's standing at that point is known.
     revocations: tuple[tuple[str, int, int, str], ...] = ()
+    # Other invite records naming the same key (only its first claimant is this one).
+    alternatives: tuple[InviteTerms, ...] = ()
 
 
 @dataclass
@@ -105,6 +107,8 @@ class Roster:
     # The latest signed time among changes by admins and owners: a join after them is at
     # least that late, whatever time the joiner claims (invite expiry; see _check_join).
     admin_clock: int = 0
+    # Places of author chains held by invites and revocations (a message there is a fork).
+    invite_positions: frozenset[tuple[str, int]] = frozenset()
     # Per user: the seqs at which their role changed and the role from then on (None: not a member).
     _history: dict[str, tuple[list[int], list[Role | None]]] = field(default_factory=dict)
 
@@ -119,6 +123,12 @@ class Roster:
         seqs, roles = self._history.setdefault(member.user_id, ([], []))
         seqs.append(member.since_seq)
         roles.append(member.role if member.state == ACTIVE else None)
+
+    @property
+    def founder_in_charge(self) -> str | None:
+        """The founder, while they have not handed the group over and left: until then
+        nobody can remove or demote them. Once gone they are an ordinary member if they return."""
+        return None if self.cuts.get(self.founder) else self.founder
 
     def active(self, user_id: str) -> Member | None:
         member = self.members.get(user_id)
@@ -201,16 +211,16 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             raise RecordError("a join must be signed by the joiner")
         if roster.active(target):
             raise RecordError("already a member")
-        terms = invites.get(str(data.get("invite")))
-        _check_join(roster, seq, record, terms)
-        assert terms is not None
+        terms = _usable_invite(roster, seq, record, invites.get(str(data.get("invite"))))
         roster.invite_uses[terms.key] = roster.invite_uses.get(terms.key, 0) + 1
         new = Member(target, check_handle(data.get("handle")), terms.role, ACTIVE, seq)
     elif action == "leave":
         if signer != target or current is None or current.state != ACTIVE:
             raise RecordError("only an active member can leave, and only by themselves")
-        if target == roster.founder:
-            raise RecordError("the founder cannot leave")
+        if target == roster.founder_in_charge and not any(
+                m.role is Role.OWNER for m in roster.members.values()
+                if m.state == ACTIVE and m.user_id != target):
+            raise RecordError("the founder can leave only after making someone else an owner")
         new = replace(current, state=LEFT, since_seq=seq)
         cut = Cut(seq, *parse_cut(data.get("cut")), "gone (left)")
     elif action == "handle":
@@ -222,7 +232,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             raise RecordError("signer is not a member")
         if current is None or current.state != ACTIVE:
             raise RecordError("target is not an active member")
-        if target == roster.founder:
+        if target == roster.founder_in_charge:
             raise RecordError("the founder's membership cannot be changed")
         if not may_manage(signer_role, current.role):
             raise RecordError(f"{signer_role.with_article} cannot change {current.role.with_article}")
@@ -249,6 +259,22 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
         roster.admin_clock = max(roster.admin_clock, record.created_at)
     roster.head_seq = seq
     roster.head_hash = record.hash
+
+
+def _usable_invite(roster: Roster, seq: int, record: SignedRecord,
+                   found: InviteTerms | None) -> InviteTerms:
+    """The invite record a join may use: of several claiming its key, the first that passes."""
+    if found is None:
+        raise RecordError("join names an unknown invite")
+    first_error: RecordError | None = None
+    for candidate in (found, *found.alternatives):
+        try:
+            _check_join(roster, seq, record, candidate)
+            return candidate
+        except RecordError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    raise first_error
 
 
 def _check_join(roster: Roster, seq: int, record: SignedRecord, terms: InviteTerms | None) -> None:

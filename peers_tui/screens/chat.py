@@ -132,6 +132,7 @@ class ChatScreen(Screen[None]):
         # indexed reads that a worker took 25-40 ms to finish while the loop painted beside it
         # (they share one interpreter lock). Scrolling back still loads in workers.
         log = self.message_log
+        log.empty_hint = self._empty_hint(entry)
         people: frozenset[tuple[str, str]] = frozenset()
         try:
             newest = self.store.recent(log.first_window())
@@ -153,6 +154,17 @@ class ChatScreen(Screen[None]):
                                        "(Enter sends, Alt+Enter or Ctrl+J: new line)")
         composer.focus()
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
+
+    def _empty_hint(self, entry: GroupEntry) -> tuple[str, ...]:
+        """What an empty group tells a newcomer to do next."""
+        hub = inert(str(self.account.paths.hub), allow_newlines=False)
+        if entry.personal:
+            return ("Your personal group: notes to yourself",
+                    "/create NAME: a new group  ·  /join CODE: join one  ·  F1: help",
+                    f"hub: {hub}",
+                    "(others can join your groups only through a shared PEERS_HUB)")
+        return ("No messages yet. Say hello below.",
+                "/invite: a code for others to join  ·  F1: help")
 
     @property
     def following(self) -> bool:

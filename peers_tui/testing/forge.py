@@ -228,10 +228,7 @@ def found_group(home: Path | str, hub: Path | str, name: str, handle: str) -> st
     with store.session(create=True):
         GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
     store.close()
-    with _connect(Path(home) / "personal.db") as conn:
-        top = conn.execute("SELECT MAX(sort_order) FROM groups").fetchone()[0] or 0
-        conn.execute("INSERT INTO groups (id, name, db_path, personal, joined_at, sort_order)"
-                     " VALUES (?,?,?,0,?,?)", (group_id, name, str(path), now_ms(), top + 1))
+    account.personal.add_group(group_id, name, path)  # lists any name: no input checks there
     return group_id
 
 

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Protocol
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from textual import on, work
 from textual.binding import Binding
@@ -118,6 +119,8 @@ class MessageLog(ScrollView, can_focus=True):
         # (id, handle) of the group's members, former ones too, from its verified roster:
         # an author whose name equals or looks like another's is shown with a fingerprint.
         self.people: frozenset[tuple[str, str]] = frozenset()
+        # Shown when the group has no messages: a rule, then lines telling what to do next.
+        self.empty_hint: tuple[str, ...] = ("No messages yet. Say hello below.",)
         self._lines: list[Strip] = []
         self._owners: list[int] = []
         self._generation = 0
@@ -466,10 +469,13 @@ class MessageLog(ScrollView, can_focus=True):
         owners: list[int] = []
         self._emit(0, lines, owners)
         if not self.views and self._loaded:
-            hint = "No messages yet. Say hello below."
             lines.append(Strip.blank(width))
-            lines.append(render_rule(hint, width, self._layout.styles.dim))
+            lines.append(render_rule(self.empty_hint[0], width, self._layout.styles.dim))
             owners.extend([-1, -1])
+            for hint in self.empty_hint[1:]:  # what a newcomer can do next, centred below
+                text = hint[:width].center(width)
+                lines.append(Strip([Segment(text, self._layout.styles.dim)], cell_len(text)))
+                owners.append(-1)
         if len(self._cache) > 4 * MAX_BUFFER:
             self._cache.clear()
         self._lines, self._owners, self._width = lines, owners, width

@@ -16,6 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 
@@ -108,6 +109,11 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
         reply.truncate(body_width, overflow="ellipsis")
         lines.append(reply)
     lines.extend(text.wrap(console, body_width))
+    for change in view.forged_changes:  # never applied: the message above keeps its state
+        forged = Text(f"⚠ forged {change.kind} by {shown_name(change.author)} "
+                      f"({change.fingerprint}), not applied: "
+                      f"{inert(change.reason, allow_newlines=False)}", style=styles.problem)
+        lines.extend(forged.wrap(console, body_width))
 
     name_text = author_cell(name, view.fingerprint, author_width, not view.verified)
     name_style = styles.dim if name in ("*", "--") else colour
