@@ -18,7 +18,8 @@ from typing import Any
 
 import peewee
 
-from peers_tui.core.history import HistoryReader, check_row, window_chain
+from peers_tui.core.chains import Predecessors, predecessors
+from peers_tui.core.history import HistoryReader, window_chain
 from peers_tui.core.models import Message
 
 
@@ -54,17 +55,30 @@ class GenuineMemo:
         """
         if generation != self.generation:
             self.generation, self.verdicts = generation, {}
-        chain = window_chain(list(rows))
+        # What each row's previous chain position holds: the texts themselves when they are
+        # in this window (nearly always), else what the file holds there. The full chain
+        # (every predecessor's hash and signed time) is built only if some row is new.
+        have: dict[tuple[str, int], list[Any]] = {}
+        for row in rows:
+            if isinstance(row.author, str) and isinstance(row.author_seq, int):
+                have.setdefault((row.author, row.author_seq), []).append(row.record)
+        positions = [(row.author, row.author_seq - 1)
+                     if isinstance(row.author, str) and isinstance(row.author_seq, int)
+                     and not isinstance(row.author_seq, bool) and row.author_seq > 1 else None
+                     for row in rows]
+        outside = predecessors({p for p in positions if p is not None and p not in have})
+        chain: Predecessors | None = None
         verdicts: dict[bytes, bool] = {}
         result = []
-        for row in rows:
-            before = (sorted(chain.get((row.author, row.author_seq - 1), {}).items())
-                      if isinstance(row.author_seq, int) else None)
+        for row, position in zip(rows, positions):
+            before = (None if position is None else have[position] if position in have
+                      else sorted(outside.get(position, {}).items()))
             key = hashlib.blake2b(repr((tuple(row), before)).encode("utf-8", "surrogatepass"),
                                   digest_size=16).digest()
             verdict = self.verdicts.get(key)
             if verdict is None:
-                item = check_row(row, reader.roster, reader.group_id, chain)
+                chain = window_chain(list(rows)) if chain is None else chain
+                item = reader._check(row, chain)  # the log's own check, the fork rule included
                 verdict = item.record is not None and item.problem is None
             verdicts[key] = verdict
             if verdict:
