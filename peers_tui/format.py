@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.core.names import look_alike_key, shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.views import MemberView, MessageView
 
@@ -15,19 +15,26 @@ INDENT = " " * 17
 class AuthorLabels:
     """How authors are named in CLI output: each name made one inert line, and the owner's
     fingerprint beside every name that another person's name equals or looks like (the
-    group's members, former ones too, and every author printed so far)."""
+    group's members, former ones too, and every author printed so far). Incremental: an
+    export of a million messages by as many imported names costs one key per name."""
 
     def __init__(self, members: Iterable[MemberView] = ()) -> None:
-        self.people = {(member.user_id, member.handle) for member in members}
-        self.ambiguous = look_alikes(self.people)
+        self.owners: dict[str, set[str]] = {}  # look-alike key -> the ids that use it
+        self.keys: dict[tuple[str, str], str] = {}
+        for member in members:
+            self._key(member.user_id, member.handle)
+
+    def _key(self, user_id: str, name: str) -> str:
+        key = self.keys.get((user_id, name))
+        if key is None:
+            key = self.keys[(user_id, name)] = look_alike_key(name)
+            self.owners.setdefault(key, set()).add(user_id)
+        return key
 
     def __call__(self, message: MessageView) -> str:
-        key = (message.author_id, message.display_author)
-        if key not in self.people:
-            self.people.add(key)
-            self.ambiguous = look_alikes(self.people)
+        key = self._key(message.author_id, message.display_author)
         name = shown_name(message.display_author)
-        return f"{name}~{message.fingerprint}" if key in self.ambiguous else name
+        return f"{name}~{message.fingerprint}" if len(self.owners[key]) > 1 else name
 
 
 def format_message(message: MessageView, labels: AuthorLabels | None = None) -> str:

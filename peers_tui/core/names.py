@@ -162,6 +162,8 @@ def look_alike_key(name: str) -> str:
     """Names with one key are the same, or confusable, to a reader: "alice", "Alice",
     "аlice" (Cyrillic а), "al\u200bice", "aIice" and "ａｌｉｃｅ" all share one. Beyond the
     UTS #39 skeleton, compatibility forms (NFKC) and case are folded too."""
+    if len(name) > MAX_SHOWN_NAME:  # only a forged name is this long; it shows cut, so compare it cut
+        name = name[:MAX_SHOWN_NAME] + "…"
     return skeleton(skeleton(unicodedata.normalize("NFKC", name)).casefold())
 
 
