@@ -33,6 +33,23 @@ class Parser(argparse.ArgumentParser):
                          if " " in self.prog else f"{message} (see 'peers --help')")
 
 
+def _uses(text: str) -> int | None:
+    if text.strip().lower() == "unlimited":
+        return None
+    return _positive_int(text)
+
+
+def _expiry(text: str) -> int | None:
+    if text.strip().lower() == "never":
+        return None
+    from peers_tui.core.invites import parse_duration  # loaded only by `peers invite`
+
+    try:
+        return parse_duration(text)
+    except PeersError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="peers", description="A keyboard-driven group chat for the terminal.")
     parser.add_argument("--version", action="version", version=f"peers {__version__}")
@@ -52,13 +69,24 @@ def build_parser() -> Parser:
 
     groups = sub.add_parser("groups", help="list your groups, the personal group first")
     groups.add_argument("--json", action="store_true")
+    groups.add_argument("--all", action="store_true", help="include archived groups")
+
+    archive = sub.add_parser("archive", help="hide a group from your list and Alt+N (e.g. one you left)")
+    archive.add_argument("group")
+    archive.add_argument("--undo", action="store_true", help="show it again")
 
     invite = sub.add_parser("invite", help="print an invite code (or revoke one)")
     invite.add_argument("group")
-    invite.add_argument("--role", default="writer", help="reader, writer or admin (default writer)")
-    invite.add_argument("--uses", type=_positive_int, help="how many people may join with it")
-    invite.add_argument("--expires", help="how long it stays valid: 30m, 12h, 7d ...")
+    invite.add_argument("--role", default="writer",
+                        help="reader, writer, admin or owner (default writer)")
+    invite.add_argument("--uses", type=_uses, default=1,
+                        help="how many people may join with it: a number or 'unlimited' (default 1)")
+    invite.add_argument("--expires", type=_expiry, default=7 * 24 * 3600,
+                        help="how long it stays valid: 30m, 12h, 7d ... or 'never' (default 7d)")
     invite.add_argument("--revoke", metavar="CODE_OR_ID", help="revoke an invite instead")
+    invite.add_argument("--list", action="store_true",
+                        help="list the invites that could still admit someone, instead")
+    invite.add_argument("--json", action="store_true", help="with --list: one JSON object a line")
 
     join = sub.add_parser("join", help="join a group with an invite code")
     join.add_argument("code", nargs="?", default="-", help="the code, or - to read it from stdin")

@@ -14,12 +14,12 @@ from peers_tui.core.doctor import (
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import KEY_FILE, fingerprint
-from peers_tui.core.invites import parse_duration
+from peers_tui.core.invites import describe_terms
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.personal_store import PERSONAL_FILE
 from peers_tui.core.roles import Role
-from peers_tui.core.views import MessageView
 from peers_tui.core.text import inert
+from peers_tui.core.views import MessageView
 from peers_tui.format import INDENT, AuthorLabels, format_message
 from peers_tui.paths import home_dir, hub_dir
 
@@ -60,6 +60,10 @@ def cmd_id(args: argparse.Namespace) -> int:
     me = account(args)
     if args.handle is not None:
         me.set_handle(args.handle)
+        _, failed = me.spread_handle()
+        for line in failed:
+            print(f"peers: warning: handle not yet changed in {inert(line, allow_newlines=False)}",
+                  file=sys.stderr)
     if args.json:
         out_json({"id": me.user_id, "handle": me.handle, "fingerprint": fingerprint(me.user_id)})
     else:
@@ -73,8 +77,16 @@ def cmd_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    entry = account(args).archive(args.group, archived=not args.undo)
+    name = shown_name(entry.name)
+    out(f"{'unarchived' if args.undo else 'archived'} {name} ({entry.id})")
+    return 0
+
+
 def cmd_groups(args: argparse.Namespace) -> int:
-    for group in account(args).summaries():
+    me = account(args)
+    for group in me.summaries(include_archived=args.all):
         if args.json:
             out_json(group.to_json())
             continue
@@ -83,6 +95,11 @@ def cmd_groups(args: argparse.Namespace) -> int:
         extra = (f"  ({group.problem})" if group.problem
                  else f"  (WARNING: {group.warning})" if group.warning
                  else f"  (read-only: {group.read_only})" if group.read_only else "")
+        if group.archived:
+            extra += "  (archived)"
+        hub = Path(group.path).parent
+        if not group.personal and hub != me.paths.hub:  # a group keeps the hub it was found in
+            extra += f"  (in {inert(str(hub), allow_newlines=False)})"
         out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}  {unread}{extra}")
     return 0
 
@@ -93,10 +110,19 @@ def cmd_invite(args: argparse.Namespace) -> int:
         key = me.revoke(args.group, args.revoke)
         out(f"revoked invite {key[:10]}")
         return 0
+    if args.list:
+        for invite in me.invites(args.group):
+            if args.json:
+                out_json(invite.to_json())
+            else:
+                out(f"{invite.short_id}  {invite.terms()}")
+        return 0
     role = Role.parse(args.role)
-    expires = parse_duration(args.expires) if args.expires else None
-    code = me.invite(args.group, role, args.uses, expires)
+    code = me.invite(args.group, role, args.uses, args.expires)
     out(str(code))
+    # Only the code goes to stdout (scripts capture it); its terms are said on stderr.
+    print(f"peers: invite to {shown_name(me.resolve(args.group).name)}: "
+          f"joins as {role.label}, {describe_terms(args.uses, args.expires)}", file=sys.stderr)
     return 0
 
 

@@ -170,3 +170,65 @@ def test_the_founder_hands_the_group_over_and_leaves(alice, bob, team):
     alice.ok("join", bob.ok("invite", "team").out.strip())
     bob.ok("role", "team", "alice", "reader")
     assert bob.ok("verify", "team").code == 0
+
+
+def test_an_invite_by_default_admits_one_person_within_a_week(alice, bob, carol, team):
+    result = alice.ok("invite", "team")
+    assert result.out.count("\n") == 1 and result.out.startswith("peers1:")  # only the code
+    assert "1 use, expires in 1 week" in result.err
+    bob_code = result.out.strip()
+    carol.ok("join", bob_code)
+    dave = type(carol)("dave", carol.home.parent / "dave", carol.hub)
+    dave.ok("id", "--handle", "dave")
+    assert "used up" in dave.fails("join", bob_code).err
+    many = alice.ok("invite", "team", "--uses", "unlimited", "--expires", "never")
+    assert "unlimited uses, never expires" in many.err
+    assert alice.run("invite", "team", "--expires", "soon").code == 2
+
+
+def test_a_group_you_left_can_be_archived_and_brought_back(alice, bob, team):
+    bob.ok("leave", "team")
+    bob.ok("archive", "team")
+    assert "team" not in bob.ok("groups").out
+    listed = bob.ok("groups", "--all", "--json").json()
+    assert [g["archived"] for g in listed if g["name"] == "team"] == [True]
+    assert "(archived)" in bob.ok("groups", "--all").out
+    assert bob.ok("log", "team").code == 0  # still readable by name
+    bob.ok("archive", "team", "--undo")
+    assert "team" in bob.ok("groups").out
+    assert "personal group" in bob.fails("archive", "personal").err
+
+
+def test_a_new_handle_shows_at_once_in_every_group(alice, bob, team):
+    alice.ok("create", "other")
+    bob.ok("send", "team", "before")
+    bob.ok("id", "--handle", "robert")
+    roster = {m["handle"] for m in alice.ok("members", "team", "--json").json()}
+    assert roster == {"alice", "robert"}
+    assert [m["author"] for m in alice.ok("log", "team", "--json").json()] == ["robert"]
+    personal = bob.ok("members", "personal", "--json").json()
+    assert [m["handle"] for m in personal] == ["robert"]
+    assert bob.ok("verify").code == 0
+
+
+def test_a_group_remembers_its_hub_and_says_so(alice, tmp_path):
+    alice.ok("create", "here")
+    other = type(alice)("alice", alice.home, tmp_path / "other-hub")
+    other.ok("create", "there")
+    listed = other.ok("groups").out
+    assert f"(in {alice.hub})" in listed and "(in " not in listed.splitlines()[-1]
+    assert other.ok("send", "here", "still found in its own hub").code == 0
+
+
+def test_outstanding_invites_are_listed_and_revoked(alice, bob, carol, team):
+    assert alice.ok("invite", "team", "--list").out == ""  # bob used the fixture's one
+    alice.ok("invite", "team", "--uses", "3")
+    gone = alice.ok("invite", "team", "--role", "reader").out.strip()
+    listed = alice.ok("invite", "team", "--list", "--json").json()
+    assert sorted(i["role"] for i in listed) == ["reader", "writer"]
+    assert {i["uses_left"] for i in listed} == {1, 3}
+    alice.ok("invite", "team", "--revoke", gone)
+    [left] = alice.ok("invite", "team", "--list", "--json").json()
+    assert left["role"] == "writer" and left["uses_left"] == 3
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    assert "only admins" in bob.fails("invite", "team", "--list").err

@@ -315,3 +315,31 @@ async def test_usable_at_80x24_and_200x60(alice: User, bob: User, team):
             await wait_for(pilot, lambda: log_bodies(app) == ["hello"])
             assert app.chat.query_one(Composer).region.width > 0
             assert "bob │ hello" in screen_text(app)
+
+
+async def test_invite_dialog_shows_the_code_lists_and_revokes(alice: User, carol: User, team):
+    from textual.widgets import Label, OptionList
+
+    from peers_tui.screens.confirm import ConfirmScreen
+    from peers_tui.screens.invites import InvitesScreen
+    from tests.tui_helpers import type_text
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_text(pilot, "/invite reader")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InvitesScreen))
+        dialog = app.screen
+        code = str(dialog.query_one("#invite-code", Label).render())
+        assert code.startswith("peers1:") and "1 use" in dialog.terms
+        options = dialog.query_one(OptionList)
+        await wait_for(pilot, lambda: len(dialog.invites) == 1)
+        await pilot.pause(0.3)  # the dialog stays until dismissed
+        assert app.screen is dialog
+        options.highlighted = 0
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen is dialog and not dialog.invites)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, InvitesScreen))
+    assert "revoked" in carol.fails("join", code).err

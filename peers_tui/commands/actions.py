@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from peers_tui.commands.slash import parse_command, split_offset
 from peers_tui.core.errors import PeersError
-from peers_tui.core.invites import parse_duration
+from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
+from peers_tui.core.invites import describe_terms, parse_duration
 from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.screens.invites import InvitesScreen
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
@@ -84,7 +86,7 @@ class SlashActions:
         self._background(chat, work, then=lambda: self.app.group_added(added[0]))
 
     def do_invite(self, chat: ChatScreen, args: str) -> None:
-        role, uses, expires = Role.WRITER, None, None
+        role, uses, expires = Role.WRITER, DEFAULT_USES, DEFAULT_EXPIRES
         for word in args.split():
             if word.isdigit():
                 uses = int(word)
@@ -93,11 +95,16 @@ class SlashActions:
             else:
                 role = Role.parse(word)
 
-        def work() -> str:
+        def work() -> None:
             code = str(self.account.invite(chat.entry.id, role, uses, expires))
             self.app.call_from_thread(self.app.copy_to_clipboard, code)
-            return f"invite for a {role.label} copied to the clipboard:\n{code}"
+            terms = f"joins as {role.label}, {describe_terms(uses, expires)}"
+            self.app.call_from_thread(self.app.push_screen, InvitesScreen(
+                self.account, chat.entry.id, chat.entry.name, code, terms))
         self._background(chat, work)
+
+    def do_invites(self, chat: ChatScreen, args: str) -> None:
+        self.app.push_screen(InvitesScreen(self.account, chat.entry.id, chat.entry.name))
 
     def do_leave(self, chat: ChatScreen, args: str) -> None:
         self._background(chat, lambda: f"you left {shown_name(self.account.leave(chat.entry.id).name)}",

@@ -27,9 +27,13 @@ from peers_tui.core.roles import Role
 from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
 
 if TYPE_CHECKING:
+    from peers_tui.core.invite_list import InviteView
     from peers_tui.core.transfer import ImportResult
 
 MIN_PREFIX = 4
+# An invite made without saying otherwise: one person, within a week.
+DEFAULT_USES = 1
+DEFAULT_EXPIRES = 7 * 24 * 3600
 
 
 def default_handle() -> str:
@@ -68,6 +72,26 @@ class Account:
         """Change the handle here; each group learns it (signed) the next time you post there."""
         check_name(handle, "handle", max_chars=MAX_HANDLE, spaces=False)
         self.personal.set_setting("handle", handle)
+
+    def spread_handle(self) -> tuple[list[str], list[str]]:
+        """Sign the current handle into every group where we are an active member under
+        another one, so rosters and logs agree at once (not only after our next post there).
+
+        Returns the names of the groups updated and one line for each that could not be
+        (read-only, damaged, a full disk): those learn it on our next post there.
+        """
+        updated, failed = [], []
+        for entry in self.entries():
+            try:
+                store = self.store(entry)
+                member = store.current_roster().active(self.user_id)
+                if member is not None and member.handle != self.handle:
+                    store.set_handle(self.keypair, self.handle)
+                    self.pin_after_write(entry, store)
+                    updated.append(entry.name)
+            except PeersError as exc:
+                failed.append(f"{entry.name}: {exc}")
+        return updated, failed
 
     # ----------------------------------------------------------------- UI state
     def input_history(self) -> list[str]:
@@ -112,6 +136,14 @@ class Account:
     def entries(self) -> list[GroupEntry]:
         return self.personal.groups()
 
+    def archive(self, query: str, archived: bool = True) -> GroupEntry:
+        """Hide a group from the list and Alt+N (or show it again); nothing in it changes."""
+        entry = self.resolve(query)
+        if entry.personal:
+            raise PeersError("the personal group cannot be archived")
+        self.personal.set_archived(entry.id, archived)
+        return entry
+
     def resolve(self, query: str) -> GroupEntry:
         """A group by full id, then a unique id prefix (4+ chars), then an exact name."""
         text = query.strip()
@@ -119,7 +151,7 @@ class Account:
             entry = self.personal.group(text.lower())
             if entry is not None:
                 return entry
-        entries = self.entries()
+        entries = self.personal.groups(include_archived=True)
         for entry in entries:
             if entry.id == text.lower():
                 return entry
@@ -130,7 +162,8 @@ class Account:
             if len(by_prefix) > 1:
                 raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
                                 + ", ".join(f"{e.name} ({e.id})" for e in by_prefix))
-        by_name = [e for e in entries if e.name == text]
+        by_name = ([e for e in entries if e.name == text and not e.archived]
+                   or [e for e in entries if e.name == text])
         if len(by_name) == 1:
             return by_name[0]
         if len(by_name) > 1:
@@ -197,9 +230,9 @@ class Account:
         entries.insert(target, entries.pop(index))
         self.personal.set_order([e.id for e in entries])
 
-    def summaries(self) -> list[GroupSummary]:
+    def summaries(self, include_archived: bool = False) -> list[GroupSummary]:
         """Every listed group with this user's standing in it and the unread counts."""
-        return [self.summary(entry) for entry in self.entries()]
+        return [self.summary(entry) for entry in self.personal.groups(include_archived)]
 
     def summary(self, entry: GroupEntry) -> GroupSummary:
         try:
@@ -212,10 +245,12 @@ class Account:
             warnings = self.pin_problems(entry, store) + membership_problems(roster)
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
                                 mentions, entry.notify, read_only=store.read_only,
-                                warning=str(warnings[0]) if warnings else None)
+                                warning=str(warnings[0]) if warnings else None,
+                                archived=entry.archived, path=str(entry.db_path))
         except PeersError as exc:
             return GroupSummary(entry.id, entry.name, entry.personal, None, "damaged", 0, 0,
-                                entry.notify, problem=str(exc))
+                                entry.notify, problem=str(exc), archived=entry.archived,
+                                path=str(entry.db_path))
 
     # ----------------------------------------------------------------- membership
     def _group_store(self, query: str, *, shared: bool = False) -> tuple[GroupEntry, GroupStore]:
@@ -224,8 +259,10 @@ class Account:
             raise Forbidden("the personal group is yours alone: it has no invites, roles or members to change")
         return entry, self.store(entry)
 
-    def invite(self, query: str, role: Role = Role.WRITER, uses: int | None = None,
-               expires_in: int | None = None) -> InviteCode:
+    def invite(self, query: str, role: Role = Role.WRITER, uses: int | None = DEFAULT_USES,
+               expires_in: int | None = DEFAULT_EXPIRES) -> InviteCode:
+        """An invite code for `query`: by default good for one join within seven days;
+        `uses` None = any number of joins, `expires_in` (seconds) None = never expires."""
         if uses is not None and uses < 1:
             raise PeersError("--uses must be at least 1")
         entry, store = self._group_store(query, shared=True)
@@ -233,6 +270,16 @@ class Account:
         key = store.create_invite(self.keypair, role, expires_at, uses)
         self.pin_after_write(entry, store)
         return InviteCode(store.group_id, key)
+
+    def invites(self, query: str) -> list[InviteView]:
+        """The group's invites that could still admit someone (admins and owners only)."""
+        from peers_tui.core.invite_list import outstanding_invites
+
+        _, store = self._group_store(query, shared=True)
+        role = store.current_roster().role_of(self.user_id)
+        if role is None or role < Role.ADMIN:
+            raise Forbidden("only admins and owners can list a group's invites")
+        return outstanding_invites(store)
 
     def revoke(self, query: str, code_or_id: str) -> str:
         entry, store = self._group_store(query, shared=True)

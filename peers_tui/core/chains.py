@@ -21,7 +21,10 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Invite, Message
-from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.core.records import RecordError, SignedRecord, open_record
+
+# The record kinds that are links of an author chain.
+CHAINED_KINDS = ("msg", "invite", "revoke")
 
 # (author, aseq) -> record hash -> signed time, of records that may precede others. Several
 # records may claim one place (a forked chain, or junk written into the file): the one a
@@ -135,16 +138,28 @@ def authority_problem(record: SignedRecord, roster: Roster) -> str | None:
     return roster.cut_problem(record.author, aseq, record.hash, mseq)
 
 
-def own_head(author: str) -> tuple[int, str, int] | None:
-    """The newest position of `author`'s chain in this file: (aseq, record hash, signed time)."""
+def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
+    """The newest *genuine* place of `author`'s chain in this file: (aseq, hash, signed time).
+
+    Rows that do not verify as the author's own are passed over: a junk row written at the
+    top of someone's chain must not become what their next record builds on (nor lend it a
+    time far in the future, nor be what a removal cuts at).
+    """
     best: tuple[int, str, int] | None = None
     for table in (Message, Invite):
-        row = (table.select(table.author_seq, table.record)
-               .where(table.author == author).order_by(table.author_seq.desc()).limit(1)
-               .tuples().first())
-        if row and isinstance(row[0], int) and (best is None or row[0] > best[0]):
-            text = row[1] if isinstance(row[1], str) else ""
-            best = (row[0], record_hash(text), signed_time(text))
+        rows = (table.select(table.author_seq, table.record, table.sig)
+                .where(table.author == author).order_by(table.author_seq.desc()).limit(20)
+                .tuples())
+        for aseq, text, sig in rows:  # type: ignore[misc]
+            try:
+                record = open_record(text, sig, group_id=group_id, kind=CHAINED_KINDS)
+            except RecordError:
+                continue
+            if record.author != author or record.data.get("aseq") != aseq:
+                continue
+            if best is None or aseq > best[0]:
+                best = (aseq, record.hash, record.created_at)
+            break
     return best
 
 

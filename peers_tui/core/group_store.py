@@ -294,7 +294,7 @@ class GroupStore:
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
                 # older membership state is void (membership.Cut).
-                head = own_head(member)
+                head = own_head(member, self.group_id)
                 fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
             record = sign(keypair, "member", self.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,
@@ -384,14 +384,19 @@ class GroupStore:
             raise PeersError(f"invite id {prefix!r} is ambiguous; give more characters")
         return matches[0]
 
-    @staticmethod
-    def _chain_link(author: str, roster: Roster) -> tuple[dict[str, Any], int]:
+    def _chain_link(self, author: str, roster: Roster) -> tuple[dict[str, Any], int]:
         """The chain fields of `author`'s next record (after their newest one of any kind,
         under the membership state this write sees), and the earliest time it may be signed
         at: an honest client never signs backwards, whatever its clock did (see "backdated")."""
-        head = own_head(author)
+        head = own_head(author, self.group_id)
         floor = max(head[2] if head else 0, roster.time_floor(author, roster.head_seq))
-        return ({"aseq": head[0] + 1 if head else 1, "aprev": head[1] if head else "",
+        following = head[0] + 1 if head else 1
+        if Message.select().where((Message.author == author)
+                                  & (Message.author_seq == following)).exists():
+            raise DamagedDatabase(
+                f"{self.label}: a record you did not sign holds your next place in your chain "
+                "(the file was tampered with; see 'peers verify'); nothing was written")
+        return ({"aseq": following, "aprev": head[1] if head else "",
                  "mseq": roster.head_seq}, floor)
 
     # ----------------------------------------------------------------- messages
@@ -635,7 +640,7 @@ class GroupStore:
         """What a write pins: the membership head and the writer's own chain head."""
         roster = self.current_roster()
         with self.session():
-            head = own_head(author)
+            head = own_head(author, self.group_id)
         return roster.head_seq, roster.head_hash, ({author: (head[0], head[1])} if head else {})
 
     # ----------------------------------------------------------------- verification

@@ -50,3 +50,15 @@ def parse_duration(text: str) -> int:
     if not match or int(match.group(1)) == 0:
         raise PeersError(f"bad duration {text!r}: use a number and a unit, e.g. 30m, 12h or 7d")
     return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def describe_terms(uses: int | None, expires_in: int | None) -> str:
+    """`1 use, expires in 7 days` — what an invite allows, for the person who made it."""
+    count = "unlimited uses" if uses is None else f"{uses} use" + ("" if uses == 1 else "s")
+    if expires_in is None:
+        return f"{count}, never expires (revoke it with --revoke)"
+    for unit, seconds in (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if expires_in >= seconds and expires_in % seconds == 0:
+            amount = expires_in // seconds
+            return f"{count}, expires in {amount} {unit}{'' if amount == 1 else 's'}"
+    return f"{count}, expires in {expires_in} seconds"

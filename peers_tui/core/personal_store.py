@@ -47,6 +47,7 @@ class GroupEntry:
     member_head_hash: str | None
     author_heads: dict[str, tuple[int, str]]
     removals: dict[str, int]
+    archived: bool = False
 
 
 def _entry(row: Group) -> GroupEntry:
@@ -60,7 +61,7 @@ def _entry(row: Group) -> GroupEntry:
         removals = {}
     return GroupEntry(row.id, row.name, Path(row.db_path), bool(row.personal), row.joined_at,
                       row.read_marker, row.notify, row.sort_order, row.member_head_seq,
-                      row.member_head_hash, heads, removals)
+                      row.member_head_hash, heads, removals, bool(row.archived))
 
 
 class PersonalStore:
@@ -117,12 +118,19 @@ class PersonalStore:
             Setting.replace(key=key, value=value).execute()
 
     # ----------------------------------------------------------------- the Groups table
-    def groups(self) -> list[GroupEntry]:
-        """Every group the user listed: the personal group first, then in the user's order."""
+    def groups(self, include_archived: bool = False) -> list[GroupEntry]:
+        """Every group the user listed: the personal group first, then in the user's order.
+        Archived groups (hidden from the list and Alt+N) only when asked for."""
         with self.session():
-            rows = Group.select().where(Group.archived == False).order_by(  # noqa: E712
-                Group.personal.desc(), Group.sort_order, Group.joined_at)
+            rows = Group.select().order_by(Group.personal.desc(), Group.sort_order, Group.joined_at)
+            if not include_archived:
+                rows = rows.where(Group.archived == False)  # noqa: E712
             return [_entry(row) for row in rows]
+
+    def set_archived(self, group_id: str, archived: bool) -> None:
+        with self.session(), self.db.atomic():
+            Group.update(archived=archived).where(
+                (Group.id == group_id) & (Group.personal == False)).execute()  # noqa: E712
 
     def group(self, group_id: str) -> GroupEntry | None:
         """One listed group by its full id: one indexed row, not the whole table."""

@@ -127,7 +127,7 @@ class Importer:
             roster = store.roster()
             require_role(roster, self.me, Role.ADMIN)
             self.member_seq = roster.head_seq
-            head = own_head(self.me)
+            head = own_head(self.me, store.group_id)
             self.aseq, self.aprev = (head[0], head[1]) if head else (0, "")
             self.last_id = 0
             self.now = max(now_ms(), head[2] if head else 0,

@@ -118,10 +118,13 @@ class GroupSummary:
     problem: str | None = None
     read_only: str | None = None  # why nothing can be posted here (the file cannot be written)
     warning: str | None = None  # history deleted, the file rolled back, a forged change
+    archived: bool = False
+    path: str = ""  # the group's file: a group remembers the hub it was created or joined in
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": self.id, "name": self.name, "personal": self.personal, "role": self.role,
+            "path": self.path,
             "state": self.state, "unread": self.unread, "mentions": self.mentions,
             "notify": self.notify,
         }
@@ -131,6 +134,8 @@ class GroupSummary:
             data["read_only"] = self.read_only
         if self.warning:
             data["warning"] = self.warning
+        if self.archived:
+            data["archived"] = True
         return data
 
 
