@@ -8,6 +8,7 @@ import pytest
 from peers_tui.app import PeersApp
 from peers_tui.config import load_config
 from peers_tui.core.account import Account
+from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.screens.group_list import GroupListScreen
 from peers_tui.screens.help import HelpScreen
 from peers_tui.screens.search import SearchScreen
@@ -169,6 +170,9 @@ async def test_slash_commands_act(alice: User, bob: User, team, command, check):
         await ready(pilot)
         await type_text(pilot, command)
         await pilot.press("enter")
+        if command.startswith(("/remove", "/leave", "/delete")):  # these ask first
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
         await wait_for(pilot, lambda: check(alice))
 
 
@@ -187,6 +191,15 @@ async def test_reply_edit_delete_and_copy_by_position(alice: User, bob: User, te
         await wait_for(pilot, lambda: "mine one, fixed" in log_bodies(app))
         await type_text(pilot, "/delete")
         await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "mine two" in str(app.screen.query_one("#confirm-detail").render())  # names it
+        await pilot.press("n")  # cancelled: nothing happens
+        await pilot.pause(0.2)
+        assert not any(v.deleted for v in app.chat.log_views())
+        await type_text(pilot, "/delete")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
         await wait_for(pilot, lambda: any(v.deleted for v in app.chat.log_views()))
         await type_text(pilot, "/copy")
         await pilot.press("enter")
@@ -343,3 +356,51 @@ async def test_invite_dialog_shows_the_code_lists_and_revokes(alice: User, carol
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, InvitesScreen))
     assert "revoked" in carol.fails("join", code).err
+
+
+async def test_l_in_the_group_list_asks_before_leaving(alice: User, bob: User, team):
+    app = make_app(bob, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
+        app.screen.query_one("OptionList").highlighted = 1  # team (the personal group is 0)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "team" in str(app.screen.query_one("Label").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
+        assert bob.ok("members", "team", "--json").json()  # still a member
+        assert "bob" in [m["handle"] for m in alice.ok("members", "team", "--json").json()]
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "bob" not in [
+            m["handle"] for m in alice.ok("members", "team", "--json").json()])
+
+
+async def test_nick_changes_the_handle_everywhere_at_once(alice: User, bob: User, team):
+    from peers_tui.widgets import RosterPanel
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await type_text(pilot, "/nick alicia")
+        await pilot.press("enter")
+        roster = app.chat.query_one(RosterPanel)
+        await wait_for(pilot, lambda: "alicia" in roster.handles)
+    assert "alicia" in [m["handle"] for m in bob.ok("members", "team", "--json").json()]
+    assert alice.ok("id").out.split()[1] == "alicia"
+
+
+async def test_a_group_you_left_can_be_archived_from_the_group_list(alice: User, bob: User, team):
+    bob.ok("leave", "team")
+    app = make_app(bob, "personal")
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.summaries) == 2)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
+        app.screen.query_one("OptionList").highlighted = 1
+        await pilot.press("a")
+        await wait_for(pilot, lambda: [s.name for s in app.summaries] == ["personal"])
+    assert "team" not in bob.ok("groups").out

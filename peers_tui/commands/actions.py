@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 from peers_tui.commands.slash import parse_command, split_offset
 from peers_tui.core.errors import PeersError
 from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
+from peers_tui.core.identity import fingerprint
 from peers_tui.core.invites import describe_terms, parse_duration
 from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.screens.invites import InvitesScreen
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
@@ -86,6 +88,9 @@ class SlashActions:
         self._background(chat, work, then=lambda: self.app.group_added(added[0]))
 
     def do_invite(self, chat: ChatScreen, args: str) -> None:
+        if args.strip() == "list":  # the open invites, to look at or revoke
+            self.app.push_screen(InvitesScreen(self.account, chat.entry.id, chat.entry.name))
+            return
         role, uses, expires = Role.WRITER, DEFAULT_USES, DEFAULT_EXPIRES
         for word in args.split():
             if word.isdigit():
@@ -103,12 +108,31 @@ class SlashActions:
                 self.account, chat.entry.id, chat.entry.name, code, terms))
         self._background(chat, work)
 
-    def do_invites(self, chat: ChatScreen, args: str) -> None:
-        self.app.push_screen(InvitesScreen(self.account, chat.entry.id, chat.entry.name))
+
+
+    def _confirm(self, question: str, detail: str, then: Callable[[], None]) -> None:
+        """Ask before a destructive action; `then` runs only on a yes."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+        self.app.push_screen(ConfirmScreen(question, detail), answered)
 
     def do_leave(self, chat: ChatScreen, args: str) -> None:
-        self._background(chat, lambda: f"you left {shown_name(self.account.leave(chat.entry.id).name)}",
-                         then=self.app.refresh_summaries)
+        self._confirm(f"Leave {shown_name(chat.entry.name)}?", "you can come back only with a new invite",
+                      lambda: self._background(
+                          chat, lambda: f"you left {shown_name(self.account.leave(chat.entry.id).name)}",
+                          then=self.app.refresh_summaries))
+
+    def do_nick(self, chat: ChatScreen, args: str) -> None:
+        if not args.strip():
+            raise PeersError("usage: /nick NEWHANDLE")
+
+        def work() -> str:
+            self.account.set_handle(args.strip())
+            updated, failed = self.account.spread_handle()
+            note = f" (not yet in {len(failed)} group(s): {failed[0]})" if failed else ""
+            return f"you are now {shown_name(self.account.handle)} in {len(updated)} group(s){note}"
+        self._background(chat, work, then=chat.refresh_roster)
 
     def do_members(self, chat: ChatScreen, args: str) -> None:
         def work() -> str:
@@ -131,7 +155,16 @@ class SlashActions:
     def do_remove(self, chat: ChatScreen, args: str) -> None:
         if not args:
             raise PeersError("usage: /remove MEMBER")
-        self._background(chat, lambda: f"removed {shown_name(self.account.remove(chat.entry.id, args).handle)}")
+        def find() -> None:  # who it is, before asking: a wrong name is told at once
+            store = self.account.store(self.account.resolve(chat.entry.id))
+            member = self.account.find_member(store, args)
+            self.app.call_from_thread(
+                self._confirm, f"Remove {shown_name(member.handle)} ({fingerprint(member.user_id)}) "
+                f"from {shown_name(chat.entry.name)}?",
+                "their messages stay; what they sign from now on does not count",
+                lambda: self._background(chat, lambda: "removed " + shown_name(self.account.remove(
+                    chat.entry.id, member.user_id).handle)))
+        self._background(chat, find)
 
     def do_topic(self, chat: ChatScreen, args: str) -> None:
         if not args:
@@ -161,7 +194,10 @@ class SlashActions:
     def do_delete(self, chat: ChatScreen, args: str) -> None:
         offset, _ = split_offset(args)
         target = self._nth(chat, offset, mine=True)
-        self._background(chat, lambda: (self.account.delete(chat.entry.id, target.id), "deleted")[1])
+        preview = target.body if len(target.body) <= 60 else target.body[:59] + "…"
+        self._confirm("Delete this message?", f"{target.author}: {preview}",
+                      lambda: self._background(
+                          chat, lambda: (self.account.delete(chat.entry.id, target.id), "deleted")[1]))
 
     def do_copy(self, chat: ChatScreen, args: str) -> None:
         offset, _ = split_offset(args)

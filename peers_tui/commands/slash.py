@@ -23,10 +23,11 @@ class SlashCommand:
 COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("create", "/create NAME", "create a group and open it", True),
     SlashCommand("join", "/join CODE", "join a group with an invite code", True),
-    SlashCommand("invite", "/invite [reader|writer|admin] [USES] [EXPIRES]",
-                 "make an invite code (1 use, 7 days unless given; shown and copied)"),
-    SlashCommand("invites", "/invites", "list this group's open invites; revoke one"),
+    SlashCommand("invite", "/invite [reader|writer|admin] [USES] [EXPIRES] | /invite list",
+                 "make an invite code (1 use, 7 days unless given; shown and copied), "
+                 "or list the open invites to revoke one"),
     SlashCommand("leave", "/leave", "leave this group"),
+    SlashCommand("nick", "/nick NEWHANDLE", "change your handle, in every group at once", True),
     SlashCommand("members", "/members", "list this group's members"),
     SlashCommand("role", "/role MEMBER ROLE", "change a member's role", True),
     SlashCommand("remove", "/remove MEMBER", "remove a member from this group", True),

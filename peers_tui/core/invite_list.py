@@ -30,7 +30,8 @@ class InviteView:
     def terms(self) -> str:
         uses = "unlimited uses" if self.uses_left is None else (
             f"{self.uses_left} use{'' if self.uses_left == 1 else 's'} left")
-        until = "never expires" if self.expires_at is None else f"expires {iso_utc(self.expires_at)}"
+        until = "never expires" if self.expires_at is None else (
+            f"expires {iso_utc(self.expires_at)[:16].replace('T', ' ')} UTC")
         return f"{self.role}, {uses}, {until}, made by {self.maker}"
 
     def to_json(self) -> dict[str, Any]:

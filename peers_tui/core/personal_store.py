@@ -187,7 +187,13 @@ class PersonalStore:
 
     def pin_heads(self, group_id: str, member_seq: int, member_hash: str | None,
                   authors: dict[str, tuple[int, str]]) -> None:
-        """Remember the newest heads this user verified, never moving a pin backwards."""
+        """Remember the newest heads this user verified, never moving a pin backwards.
+
+        Nothing is written when no pin moves: reads pin on every look, and most looks find
+        nothing new."""
+        current = self.group(group_id)
+        if current is None or not _pins_move(current, member_seq, member_hash, authors):
+            return
         with self.session(), self.db.atomic():
             row = Group.get_or_none(Group.id == group_id)
             if row is None:
@@ -201,3 +207,12 @@ class PersonalStore:
                 row.member_head_seq, row.member_head_hash = member_seq, member_hash
             row.author_heads = json.dumps(heads, sort_keys=True)
             row.save()
+
+
+def _pins_move(entry: GroupEntry, member_seq: int, member_hash: str | None,
+               authors: dict[str, tuple[int, str]]) -> bool:
+    if member_seq > entry.member_head_seq or (
+            member_seq == entry.member_head_seq and member_hash != entry.member_head_hash):
+        return True
+    return any(author not in entry.author_heads or entry.author_heads[author][0] < seq
+               for author, (seq, _) in authors.items())

@@ -9,7 +9,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from peers_tui.core.errors import PeersError
+from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
+from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.messages import SummariesUpdated
 from peers_tui.widgets.group_label import group_text
 
@@ -23,6 +26,7 @@ class GroupListScreen(Screen[None]):
         Binding("j", "join", "Join"),
         Binding("l", "leave", "Leave"),
         Binding("m", "mute", "Mute"),
+        Binding("a", "archive", "Archive"),
         Binding("shift+up", "move(-1)", "Move up"),
         Binding("shift+down", "move(1)", "Move down"),
         Binding("escape", "back", "Back"),
@@ -33,7 +37,7 @@ class GroupListScreen(Screen[None]):
         self.summaries = summaries
 
     def compose(self) -> ComposeResult:
-        yield Static(" Groups   Enter open · n new · j join · l leave · m mute · "
+        yield Static(" Groups   Enter open · n new · j join · l leave · m mute · a archive · "
                      "Shift+↑↓ reorder · Esc back", id="group-list-title")
         yield OptionList(id="group-list")
         yield Footer()
@@ -82,8 +86,40 @@ class GroupListScreen(Screen[None]):
         self.app.ask_join_group()  # type: ignore[attr-defined]
 
     def action_leave(self) -> None:
-        if self.selected_id:
-            self.app.leave_group(self.selected_id)  # type: ignore[attr-defined]
+        """Leaving asks first: vim users press j/k/l here out of habit."""
+        group_id = self.selected_id
+        if not group_id:
+            return
+        name = next((s.name for s in self.summaries if s.id == group_id), group_id)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.leave_group(group_id)  # type: ignore[attr-defined]
+        self.app.push_screen(ConfirmScreen(f"Leave {name}?",
+                                           "you can come back only with a new invite"), answered)
+
+    def action_archive(self) -> None:
+        """Hide a group (one you left, say) from this list and Alt+N; nothing in it changes."""
+        group_id = self.selected_id
+        summary = next((s for s in self.summaries if s.id == group_id), None)
+        if summary is None:
+            return
+        if summary.personal:
+            self.notify("the personal group cannot be archived", severity="warning")
+            return
+        account = self.app.account  # type: ignore[attr-defined]
+
+        def archive() -> None:
+            try:
+                account.archive(summary.id)
+            except PeersError as exc:
+                self.app.call_from_thread(self.notify, inert(str(exc)), severity="error")
+                return
+            self.app.call_from_thread(
+                self.notify, f"archived {inert(summary.name, allow_newlines=False)} "
+                "(peers archive --undo brings it back)")
+            self.app.call_from_thread(self.app.refresh_summaries)  # type: ignore[attr-defined]
+        self.run_worker(archive, thread=True, group="group-archive")
 
     def action_mute(self) -> None:
         if self.selected_id:

@@ -55,7 +55,7 @@ class InvitesScreen(ModalScreen[None]):
             if self.code:
                 yield Label(Text(f"New invite ({self.terms}), copied to your clipboard:",
                                  style="dim"))
-                yield Label(Text(self.code, style="bold"), id="invite-code")
+                yield Label(Text(self.code, style="bold", overflow="fold"), id="invite-code")
             yield Label(Text("Could still admit someone:", style="dim"))
             yield OptionList(id="invite-list")
             yield Label(Text("c copy the new code · r revoke the highlighted one · Esc close",
