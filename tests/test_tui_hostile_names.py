@@ -15,10 +15,11 @@ import time
 import pytest
 from textual.command import CommandList, CommandPalette
 from textual.content import Content
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 from peers_tui.core.account import Account
 from peers_tui.core.names import shown_name
+from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.screens.group_list import GroupListScreen
 from peers_tui.screens.prompt import PromptScreen
 from peers_tui.screens.search import SearchScreen
@@ -149,12 +150,25 @@ async def test_hostile_names_are_inert_on_every_screen(alice: User, bob: User):
         await wait_for(pilot, lambda: any("notify mute" in n for n in notes(app)))
         assert any(n.startswith(shown) for n in notes(app))
 
+        # a confirmation quoting the name, answered no; /nick refusing an invisible character
+        await type_text(pilot, "/leave")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        question = " ".join(plain(label.render()) for label in app.screen.query(Label))
+        assert_inert(question)
+        assert "x[/][@click=" in question
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is chat)
+        chat.composer.load_text("/nick al\u200bice")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("handle contains an invisible" in n for n in notes(app)))
+
         # a prompt: creating a group whose name hides a character is refused in one line
         await pilot.press("ctrl+g", "n")
         assert isinstance(app.screen, PromptScreen)
         app.screen.query_one(Input).value = "a\u200bb"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any("invisible" in n for n in notes(app)))
+        await wait_for(pilot, lambda: any("group name contains an invisible" in n for n in notes(app)))
 
         # a mention in the group named x[/] while another is open: the toast and the title
         Account(bob.home, bob.hub).send(plain_group, "@alice look")
