@@ -26,7 +26,7 @@ from peers_tui.core.notifier import ChangeNotifier
 from peers_tui.core.personal_store import NOTIFY_LEVELS, GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
-from peers_tui.core.views import GroupSummary
+from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.keyboard import enable_alt_digits
 from peers_tui.messages import GroupsChanged, SummariesUpdated
 from peers_tui.outbox import Outbox
@@ -293,7 +293,7 @@ class PeersApp(App[None]):
             if started >= self._counted_at.get(group_id, 0.0):
                 merged[group_id] = summary
                 self._counted_at[group_id] = started
-        summaries = tuple(merged[i] for i in order if i in merged)
+        summaries = mark_twins(tuple(merged[i] for i in order if i in merged))
         self.summaries = summaries
         current = self.current_id
         for summary in summaries:

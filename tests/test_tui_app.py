@@ -404,3 +404,22 @@ async def test_a_group_you_left_can_be_archived_from_the_group_list(alice: User,
         await pilot.press("a")
         await wait_for(pilot, lambda: [s.name for s in app.summaries] == ["personal"])
     assert "team" not in bob.ok("groups").out
+
+
+async def test_two_groups_of_one_name_are_told_apart(alice: User, tmp_path):
+    from peers_tui.screens.switcher import GroupSwitcher
+    from textual.widgets import OptionList
+    first = alice.ok("create", "team").out.strip()
+    second = alice.ok("create", "team").out.strip()
+    names = [g["name"] for g in alice.ok("groups", "--json").json()]
+    assert names.count("team") == 2
+    app = make_app(alice, second)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        assert f"team · {second[:6]}" in str(app.chat.query_one("#topic-bar").render())
+        await wait_for(pilot, lambda: len(app.summaries) == 3)
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupSwitcher))
+        options = app.screen.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(first[:6] in line for line in shown) and any(second[:6] in line for line in shown)

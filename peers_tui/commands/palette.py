@@ -28,7 +28,7 @@ class PeersCommands(Provider):
         for summary in self.peers.summaries:
             # The name only in the label, which is shown as plain text; the help text is
             # always read as markup by the palette.
-            entries.append((f"Go to {shown_name(summary.name)}", "open this group",
+            entries.append((f"Go to {summary.label}", "open this group",
                             partial(self.peers.open_group, summary.id)))
         return entries
 

@@ -21,10 +21,12 @@ from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
 from peers_tui.core.invites import InviteCode, parse_code
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member, Roster
-from peers_tui.core.names import check_name
+from peers_tui.core.names import check_name, look_alike_key
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
-from peers_tui.core.views import GroupSummary, MemberView, MessageView, Problem
+from peers_tui.core.views import (
+    GroupSummary, MemberView, MessageView, Problem, group_label, mark_twins,
+)
 
 if TYPE_CHECKING:
     from peers_tui.core.invite_list import InviteView
@@ -231,8 +233,17 @@ class Account:
         self.personal.set_order([e.id for e in entries])
 
     def summaries(self, include_archived: bool = False) -> list[GroupSummary]:
-        """Every listed group with this user's standing in it and the unread counts."""
-        return [self.summary(entry) for entry in self.personal.groups(include_archived)]
+        """Every listed group with this user's standing in it and the unread counts; groups
+        sharing a name are marked so that every list can tell them apart."""
+        return list(mark_twins(tuple(self.summary(entry)
+                                     for entry in self.personal.groups(include_archived))))
+
+    def label(self, entry: GroupEntry) -> str:
+        """How a group is named on screen (one inert line): with its id's start if another's
+        name is the same or looks the same (core.names)."""
+        key = look_alike_key(entry.name)
+        twin = sum(1 for other in self.entries() if look_alike_key(other.name) == key) > 1
+        return group_label(entry.name, entry.id, twin)
 
     def summary(self, entry: GroupEntry) -> GroupSummary:
         try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from peers_tui.core.encoding import iso_utc
+from peers_tui.core.names import look_alike_key, shown_name
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,11 @@ class MemberView:
                 "role": self.role, "state": self.state}
 
 
+def group_label(name: str, group_id: str, twin: bool) -> str:
+    """A group's name as one inert line (core.names), with the id's start for a twin."""
+    return f"{shown_name(name)} · {group_id[:6]}" if twin else shown_name(name)
+
+
 @dataclass(frozen=True)
 class GroupSummary:
     """A row of the user's Groups table joined with what the group's own DB says about them.
@@ -120,6 +126,12 @@ class GroupSummary:
     warning: str | None = None  # history deleted, the file rolled back, a forged change
     archived: bool = False
     path: str = ""  # the group's file: a group remembers the hub it was created or joined in
+    twin: bool = False  # another of the user's groups has the same name
+
+    @property
+    def label(self) -> str:
+        """The name as lists show it: with the id's start when another group shares it."""
+        return group_label(self.name, self.id, self.twin)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -148,3 +160,14 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.reason}"
+
+
+def mark_twins(summaries: tuple[GroupSummary, ...]) -> tuple[GroupSummary, ...]:
+    """Mark the groups whose name another one shares or looks like (core.names), so every
+    list can tell them apart."""
+    keys = {s.id: look_alike_key(s.name) for s in summaries}
+    counts: dict[str, int] = {}
+    for key in keys.values():
+        counts[key] = counts.get(key, 0) + 1
+    return tuple(replace(s, twin=counts[keys[s.id]] > 1) if s.twin != (counts[keys[s.id]] > 1)
+                 else s for s in summaries)

@@ -120,6 +120,10 @@ class ChatScreen(Screen[None]):
 
     def _open(self, entry: GroupEntry) -> None:
         self._topic = None
+        try:
+            self.label = self.account.label(entry)  # told apart from a group of the same name
+        except PeersError:
+            self.label = shown_name(entry.name)
         self.query_one("#topic-bar", Static).update(self._title_text(None))
         # Where live updates start: read before the first window, so a message committed while
         # the window loads shows up twice at worst (the log keeps one), never not at all.
@@ -150,7 +154,7 @@ class ChatScreen(Screen[None]):
         composer.load_text(self._draft_loaded)
         composer.move_cursor(composer.document.end)
         # Content, not a str: TextArea reads a str placeholder as markup.
-        composer.placeholder = Content(f"Message {shown_name(entry.name)}  "
+        composer.placeholder = Content(f"Message {self.label}  "
                                        "(Enter sends, Alt+Enter or Ctrl+J: new line)")
         composer.focus()
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
@@ -186,7 +190,7 @@ class ChatScreen(Screen[None]):
         def jump(message_id: str | None) -> None:
             if message_id:
                 self.query_one(MessageLog).jump_to(message_id)
-        self.app.push_screen(SearchScreen(self.store, self.entry.name, query), jump)
+        self.app.push_screen(SearchScreen(self.store, self.label, query), jump)
 
     def on_unmount(self) -> None:
         self.save_draft()
@@ -215,7 +219,7 @@ class ChatScreen(Screen[None]):
     # ----------------------------------------------------------------- loading
     def _title_text(self, topic: str | None) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {shown_name(self.entry.name)} ", style="bold")
+        text.append(f" {self.label} ", style="bold")
         if self.entry.notify == "mute":
             text.append("(muted) ", style="dim")
         if topic:
@@ -282,7 +286,7 @@ class ChatScreen(Screen[None]):
             self._can_post = can_post
             composer = self.query_one(Composer)
             composer.read_only = not can_post
-            composer.placeholder = Content(f"Message {shown_name(self.entry.name)}" if can_post else (
+            composer.placeholder = Content(f"Message {self.label}" if can_post else (
                 "You are a reader here" if event.role == "reader"
                 else f"You cannot post here ({event.state})"))
 

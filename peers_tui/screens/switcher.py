@@ -32,7 +32,7 @@ class GroupSwitcher(PickerScreen):
         matcher = Matcher(query) if query else None
         scored = []
         for position, summary in enumerate(self.summaries):
-            score = matcher.match(summary.name) if matcher else 1.0
+            score = matcher.match(summary.label) if matcher else 1.0
             if score > 0:
                 scored.append((-score, position, summary))
         options = self.query_one(OptionList)
