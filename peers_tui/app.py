@@ -9,11 +9,15 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from peers_tui.commands.slash import SlashCommand
@@ -23,12 +27,12 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.names import shown_name
 from peers_tui.core.notifier import ChangeNotifier
-from peers_tui.core.personal_store import NOTIFY_LEVELS, GroupEntry
+from peers_tui.core.personal_store import GROUP_LIST_MARK, NOTIFY_LEVELS, GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary, mark_twins
-from peers_tui.keyboard import enable_alt_digits
-from peers_tui.messages import GroupsChanged, SummariesUpdated
+from peers_tui.keyboard import enable_alt_digits, enable_alt_enter
+from peers_tui.messages import GroupListChanged, GroupsChanged, SummariesUpdated
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.terminal import set_window_title
@@ -37,6 +41,7 @@ from peers_tui.widgets.group_label import unread_label
 
 HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
 SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
+GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
 
 
 def styles_dir() -> Path:
@@ -78,6 +83,7 @@ class PeersApp(App[None]):
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
         enable_alt_digits()
+        enable_alt_enter()
         super().__init__()
         self.account = account
         self.first_entry = entry
@@ -89,6 +95,7 @@ class PeersApp(App[None]):
         self.chat: ChatScreen | None = None
         self.window_title = ""
         self._notifier: ChangeNotifier | None = None
+        self._watched_ids: frozenset[str] = frozenset()
         self._counted_at: dict[str, float] = {}
         self._count_pending: set[str] = set()
         self._count_all = False
@@ -202,11 +209,16 @@ class PeersApp(App[None]):
         """
         notifier = ChangeNotifier()
         worker = get_current_worker()
+        self._watched_ids = frozenset(group_id for group_id, _ in groups)
+        # personal.db too: a group created or joined elsewhere joins the list at once.
+        notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK)
         for group_id, path in groups:
             if worker.is_cancelled:  # the app closed while hundreds of groups were looked at
                 notifier.close()
                 return
             notifier.watch(group_id, Path(path))
+        if {entry.id for entry in self.account.entries()} != self._watched_ids:
+            self.post_message(GroupListChanged())  # changed before the watcher looked
         previous, self._notifier = self._notifier, notifier
         if previous is not None:
             previous.interrupt()  # the watcher this one replaces (the list of groups changed)
@@ -214,8 +226,21 @@ class PeersApp(App[None]):
         self.post_message(GroupsChanged(frozenset(group_id for group_id, _ in groups)))
         read: LiveFeed | None = None  # the feed this thread keeps a connection open for
         try:
+            chat = self.chat
+            if chat is not None and chat.feed is not None:
+                # The open group's feed starts where its first window was read, before this
+                # watcher's first look (it starts after the first paint, or replaces one): a
+                # commit in between changed no token this watcher will ever see move, and it
+                # stayed off screen until the next message. Read it now, and let the file go
+                # again: a connection kept open keeps its WAL in use, and a file that then
+                # becomes read-only (chattr +i) would still take writes into that WAL.
+                chat.read_feed(chat.feed)
+                chat.feed.release()
             while not worker.is_cancelled and not notifier.interrupted:
                 changed = notifier.wait()
+                if GROUP_LIST in changed:
+                    changed.discard(GROUP_LIST)
+                    self.post_message(GroupListChanged())
                 if not changed:
                     continue
                 chat = self.chat
@@ -231,6 +256,19 @@ class PeersApp(App[None]):
             if read is not None:
                 read.release()
             notifier.close()
+
+    @on(GroupListChanged)
+    def _group_list_changed(self) -> None:
+        """Groups were added, renamed or reordered in personal.db by another process: watch
+        the new ones and recount all (the list, the switcher and Alt+N follow the counts)."""
+        try:
+            entries = self.account.entries()
+        except PeersError as exc:
+            self.log.warning(f"group list not read: {exc}")
+            return
+        if frozenset(entry.id for entry in entries) != self._watched_ids:
+            self._watch_groups([(e.id, str(e.db_path)) for e in entries])
+        self.refresh_summaries()
 
     @on(GroupsChanged)
     def _groups_changed(self, event: GroupsChanged) -> None:
@@ -385,23 +423,45 @@ class PeersApp(App[None]):
         def chosen(group_id: str | None) -> None:
             if group_id:
                 self.open_group(group_id)
-        self.push_screen(GroupSwitcher(self.summaries), chosen)
+        self.show_dialog(GroupSwitcher, lambda: GroupSwitcher(self.summaries), chosen)
 
     def action_group_list(self) -> None:
         from peers_tui.screens.group_list import GroupListScreen
 
-        if not isinstance(self.screen, GroupListScreen):
-            self.push_screen(GroupListScreen(self.summaries))
+        self.show_dialog(GroupListScreen, lambda: GroupListScreen(self.summaries))
 
     def action_search(self) -> None:
-        if self.chat is not None and self.screen is self.chat:
+        from peers_tui.screens.search import SearchScreen
+
+        if self.chat is not None and not isinstance(self.screen, SearchScreen):
+            self.close_dialogs()
             self.chat.open_search()
 
     def action_help(self) -> None:
         from peers_tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        self.show_dialog(HelpScreen, HelpScreen)
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.close_dialogs()
+        super().action_command_palette()
+
+    def show_dialog(self, kind: type[Screen], make: Callable[[], Screen],
+                    callback: Callable[[Any], None] | None = None) -> None:
+        """One dialog at a time over the chat, so one Esc always leads back to it: the dialog
+        already on top is kept (with what was typed in it), another one is replaced."""
+        if isinstance(self.screen, kind):
+            return
+        self.close_dialogs()
+        self.push_screen(make(), callback)
+
+    def close_dialogs(self) -> None:
+        """Back to the chat screen: every screen above it is closed (without a result)."""
+        if self.chat is None or self.chat not in self.screen_stack:
+            return
+        while self.screen is not self.chat:
+            self.pop_screen()
 
     def palette_command(self, command: SlashCommand) -> None:
         """A command chosen in the palette: run it, or start it in the composer for its text."""

@@ -40,6 +40,7 @@ def _uses(text: str) -> int | None:
 
 
 def _expiry(text: str) -> int | None:
+    """Seconds in 30m, 12h, 7d, or None for 'never': a malformed one is a usage error (exit 2)."""
     if text.strip().lower() == "never":
         return None
     from peers_tui.core.invites import parse_duration  # loaded only by `peers invite`
@@ -78,7 +79,8 @@ def build_parser() -> Parser:
     invite = sub.add_parser("invite", help="print an invite code (or revoke one)")
     invite.add_argument("group")
     invite.add_argument("--role", default="writer",
-                        help="reader, writer, admin or owner (default writer)")
+                        help="reader, writer, admin or owner (default writer); you grant only "
+                             "roles below your own, and only owners grant owner")
     invite.add_argument("--uses", type=_uses, default=1,
                         help="how many people may join with it: a number or 'unlimited' (default 1)")
     invite.add_argument("--expires", type=_expiry, default=7 * 24 * 3600,
@@ -122,6 +124,8 @@ def build_parser() -> Parser:
     search.add_argument("group")
     search.add_argument("query", help='words, "a phrase", prefix*')
     search.add_argument("--limit", type=_positive_int, default=50)
+    search.add_argument("--offset", type=_count, default=0,
+                        help="skip this many of the newest matches (the next page)")
     search.add_argument("--json", action="store_true")
 
     import_ = sub.add_parser("import", help="import history from a JSON-lines file (admins)")
@@ -154,6 +158,17 @@ def build_parser() -> Parser:
 
     sub.add_parser("doctor", help="check file modes, the hub's filesystem and the databases")
     return parser
+
+
+def _count(text: str) -> int:
+    """0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def _positive_int(text: str) -> int:

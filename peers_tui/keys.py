@@ -4,7 +4,8 @@ from __future__ import annotations
 
 KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Enter", "send the message"),
-    ("Alt+Enter, Ctrl+J", "new line in the message"),
+    ("Ctrl+J", "new line in the message (any terminal)"),
+    ("Alt+Enter, Shift+Enter", "new line too, where the terminal tells them from Enter"),
     ("Up / Down", "previous / next message you sent (on the first / last line)"),
     ("Tab", "complete @handle or /command"),
     ("Esc", "back to the composer"),

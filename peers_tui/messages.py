@@ -10,6 +10,11 @@ from peers_tui.core.views import GroupSummary, MessageView
 
 
 @dataclass
+class GroupListChanged(Message):
+    """personal.db's list of groups changed (the CLI or another TUI created, joined, ...)."""
+
+
+@dataclass
 class GroupsChanged(Message):
     """Other processes committed to these groups' databases."""
 

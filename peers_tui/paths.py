@@ -43,3 +43,11 @@ def config_dir(home: str | os.PathLike[str] | None = None) -> Path:
     if home or os.environ.get("PEERS_HOME"):
         return home_dir(home)
     return platformdirs.user_config_path(APP_NAME)
+
+
+def home_relative(path: Path) -> str:
+    """`~/peers/hub` for a path under the user's home directory (shorter on screen)."""
+    try:
+        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
+    except (ValueError, RuntimeError, OSError):
+        return str(path)

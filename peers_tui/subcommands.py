@@ -11,7 +11,7 @@ from peers_tui.core.account import Account
 from peers_tui.core.doctor import (
     Finding, check_database, check_hub, check_mode, check_space, check_writable,
 )
-from peers_tui.core.errors import PeersError
+from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import KEY_FILE, fingerprint
 from peers_tui.core.invites import describe_terms
@@ -43,12 +43,20 @@ def start_tui(args: argparse.Namespace) -> int:
     return 0
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def read_input(value: str, what: str) -> str:
     """`value`, or standard input when it is '-' (one trailing newline dropped)."""
     if value != "-":
         return value
     if sys.stdin is None or sys.stdin.closed:
         raise PeersError(f"no {what} given and no standard input to read it from")
+    if sys.stdin.isatty():
+        # Otherwise the command seems to hang: say what it waits for, and how to end it.
+        print(f"peers: reading the {what} from the terminal; end it with Ctrl+D on a line of "
+              f"its own (or give the {what} as an argument)", file=sys.stderr)
     try:
         data = sys.stdin.read()
     except UnicodeDecodeError as exc:
@@ -90,7 +98,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
         if args.json:
             out_json(group.to_json())
             continue
-        unread = f"{group.unread} unread" + (f", {group.mentions} mentions" if group.mentions else "")
+        unread = f"{group.unread} unread" + (
+            f", {plural(group.mentions, 'mention')}" if group.mentions else "")
         standing = group.role if group.state == "active" else group.state
         extra = (f"  ({group.problem})" if group.problem
                  else f"  (WARNING: {group.warning})" if group.warning
@@ -128,7 +137,11 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 def cmd_join(args: argparse.Namespace) -> int:
     code = read_input(args.code, "invite code").strip()
-    entry = account(args).join(code)
+    try:
+        entry = account(args).join(code)
+    except AlreadyMember as exc:
+        out(f"{exc} ({exc.entry.id})")  # type: ignore[attr-defined]
+        return 0
     out(f"joined {shown_name(entry.name)} ({entry.id})")
     return 0
 
@@ -200,8 +213,10 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     me = account(args)
-    print_messages(me.search(args.group, args.query, args.limit), args,
-                   author_labels(me, args.group))
+    found = me.search(args.group, args.query, args.limit, args.offset)
+    print_messages(found, args, author_labels(me, args.group))
+    if len(found) == args.limit:  # on stderr: stdout stays the matches alone
+        print(f"(there may be more: --offset {args.offset + args.limit})", file=sys.stderr)
     return 0
 
 
@@ -217,7 +232,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise PeersError(f"{args.file} is not UTF-8 text ({exc.reason})") from exc
         except IsADirectoryError as exc:
             raise PeersError(f"{args.file} is a directory") from exc
-    out(f"imported {result.added} messages ({result.skipped} already there)")
+    out(f"imported {plural(result.added, 'message')} ({result.skipped} already there)")
     return 0
 
 

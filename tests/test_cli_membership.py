@@ -232,3 +232,19 @@ def test_outstanding_invites_are_listed_and_revoked(alice, bob, carol, team):
     assert left["role"] == "writer" and left["uses_left"] == 3
     carol.ok("join", alice.ok("invite", "team").out.strip())
     assert "only admins" in bob.fails("invite", "team", "--list").err
+def test_joining_again_checks_the_code_and_says_already_a_member(alice: User, bob: User, team):
+    """bob is in the group already: a good code says so; any other code is still refused."""
+    code = alice.ok("invite", "team").out.strip()
+    result = bob.ok("join", code)
+    assert result.out.startswith("already a member of team") and "joined" not in result.out
+    forged = code[:-4] + "aaaa"
+    assert "not known" in bob.fails("join", forged).err
+    account = Account(alice.home, alice.hub)
+    store = account.store(account.resolve("team"))
+    from peers_tui.core.invites import InviteCode
+    key = store.create_invite(account.keypair, Role.WRITER, now_ms() - 1000, None)
+    assert "expired" in bob.fails("join", str(InviteCode(team, key))).err
+    revoked = alice.ok("invite", "team").out.strip()
+    alice.ok("invite", "team", "--revoke", revoked)
+    assert "revoked" in bob.fails("join", revoked).err
+    assert "already a member" in bob.ok("join", code).out  # the good one still says so

@@ -91,7 +91,7 @@ async def test_app_reports_a_send_on_a_full_disk_and_keeps_the_text(make_user, h
             await wait_for(pilot, lambda: any(n.title == "Not sent" for n in app._notifications))
             failure = next(n for n in app._notifications if n.title == "Not sent")
             assert "the disk is full" in failure.message
-            assert composer.text == "words worth keeping" and not composer.read_only
+            assert composer.text == "words worth keeping" and not composer.cannot_post
 
             filler.unlink()
             await pilot.press("enter")  # the kept text, sent again once there is room

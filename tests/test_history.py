@@ -87,7 +87,7 @@ def test_search_words_phrases_prefixes_newest_first(alice: User, bob: User, team
     assert found("quick brown") == ["the quick brown fox"]
     assert found("nothing") == []
     assert len(alice.ok("search", "team", "quick", "--limit", "1", "--json").json()) == 1
-    assert "bad search query" in alice.fails("search", "team", '"open').err
+    assert found('"brown fox') == ["the quick brown fox"]  # an unclosed quote: to the end
 
 
 def test_search_follows_edits_and_deletions(alice: User, bob: User, team):

@@ -66,7 +66,7 @@ async def test_app_marks_a_read_only_group_and_keeps_the_others_working(alice: U
         app = make_app(alice)
         async with app.run_test(size=(110, 30), notifications=True) as pilot:
             composer = app.chat.query_one(Composer)
-            await wait_for(pilot, lambda: composer.read_only)
+            await wait_for(pilot, lambda: composer.cannot_post)
             assert app.chat.entry.name == "team" and log_bodies(app) == ["from bob"]
             assert "cannot post here (read-only: the file is not writable by you)" in \
                 str(composer.placeholder)
@@ -76,7 +76,7 @@ async def test_app_marks_a_read_only_group_and_keeps_the_others_working(alice: U
             assert "read-only" not in group_text(listed["other"]).plain
 
             app.open_group(listed["other"].id)
-            await wait_for(pilot, lambda: app.chat.entry.name == "other" and not composer.read_only)
+            await wait_for(pilot, lambda: app.chat.entry.name == "other" and not composer.cannot_post)
             await type_text(pilot, "posted elsewhere")
             await pilot.press("enter")
             await wait_for(pilot, lambda: log_bodies(app) == ["posted elsewhere"])
@@ -96,6 +96,6 @@ async def test_a_send_into_a_group_gone_read_only_is_reported_and_kept(alice: Us
             failure = next(n for n in app._notifications if n.title == "Not sent")
             assert "group team is read-only" in failure.message
             assert composer.text == "typed before it went read-only"
-            await wait_for(pilot, lambda: composer.read_only)  # it now says so, not fails again
+            await wait_for(pilot, lambda: composer.cannot_post)  # it now says so, not fails again
         assert log_bodies(app) == []
     assert alice.ok("log", "team").out == ""

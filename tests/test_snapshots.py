@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,14 +12,12 @@ from peers_tui.widgets import Composer, MessageLog, RosterPanel
 
 
 @pytest.fixture
-def demo(request, monkeypatch):
-    """The sample hub, at a path fixed per test: the first screen shows where the hub is."""
+def demo(tmp_path, monkeypatch):
+    """The sample hub. HOME is its root: the first screen shows the hub as ~/hub."""
     monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("HOME", str(tmp_path / "demo"))
     time.tzset()
-    root = Path(tempfile.gettempdir()) / "peers-snapshots" / request.node.name / "demo"
-    shutil.rmtree(root.parent, ignore_errors=True)
-    yield build_demo(root)
-    shutil.rmtree(root.parent, ignore_errors=True)
+    yield build_demo(tmp_path / "demo")
     monkeypatch.delenv("TZ")
     time.tzset()
 

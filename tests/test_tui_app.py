@@ -423,3 +423,92 @@ async def test_two_groups_of_one_name_are_told_apart(alice: User, tmp_path):
         options = app.screen.query_one(OptionList)
         shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any(first[:6] in line for line in shown) and any(second[:6] in line for line in shown)
+async def test_offsets_count_from_the_newest_and_bad_ones_are_refused(alice: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await ready(pilot)
+        for line in ("first", "second", "third", "fourth"):
+            await type_text(pilot, line)
+            await pilot.press("enter")
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 4)
+
+        async def run(command: str) -> None:
+            await type_text(pilot, command)
+            await pilot.press("enter")
+
+        def deleted() -> list[str]:
+            return [v.body for v in app.chat.log_views() if v.deleted]
+
+        async def confirm() -> None:  # deleting asks first
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+
+        await run("/delete 2")  # the second newest: "third"
+        await confirm()
+        await wait_for(pilot, lambda: len(deleted()) == 1)
+        assert [v.deleted for v in app.chat.log_views()] == [False, False, True, False]
+        await run("/delete -1")  # the newest: "fourth"
+        await confirm()
+        await wait_for(pilot, lambda: len(deleted()) == 2)
+        assert [v.deleted for v in app.chat.log_views()] == [False, False, True, True]
+        for bad in ("/reply -0 hi", "/delete 0", "/delete x", "/copy -0", "/edit -0 text"):
+            app._notifications.clear()
+            await run(bad)
+            await wait_for(pilot, lambda: any("not a message number" in n.message
+                                              for n in app._notifications))
+        await run("/delete 1 2")
+        await wait_for(pilot, lambda: any("usage: /delete [N]" in n.message
+                                          for n in app._notifications))
+        await pilot.pause(0.3)
+    assert [row["body"] for row in alice.ok("log", "team", "--json").json()
+            if not row["deleted"]] == ["first", "second"]
+
+
+async def test_groups_created_and_joined_elsewhere_appear_at_once(alice: User, bob: User, team):
+    """The CLI (or another TUI of the same user) adds groups to personal.db: the running app
+    lists them, counts them, watches them and switches to them by Alt+N."""
+    app = make_app(bob, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.summaries) == 2)
+        bob.ok("create", "bobs-own")
+        await wait_for(pilot, lambda: [s.name for s in app.summaries][-1:] == ["bobs-own"],
+                       timeout=5)
+        alice.ok("create", "elsewhere")
+        bob.ok("join", alice.ok("invite", "elsewhere").out.strip())
+        await wait_for(pilot, lambda: "elsewhere" in [s.name for s in app.summaries], timeout=5)
+        alice.ok("send", "elsewhere", "hello bob")  # a new group is watched: counted live
+        await wait_for(pilot, lambda: next(s.unread for s in app.summaries
+                                           if s.name == "elsewhere") == 1, timeout=5)
+        index = [s.name for s in app.summaries].index("elsewhere")
+        await pilot.press(f"alt+{index + 1}")
+        await wait_for(pilot, lambda: app.chat.entry.name == "elsewhere")
+
+
+@pytest.mark.parametrize("key", ["ctrl+k", "ctrl+g", "f1", "ctrl+f", "ctrl+p"])
+async def test_a_dialog_opened_again_is_not_stacked_and_one_esc_closes_it(alice: User, team,
+                                                                          key):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press(key)
+        await wait_for(pilot, lambda: app.screen is not app.chat)
+        dialog = app.screen
+        for _ in range(5):
+            await pilot.press(key)
+        await pilot.pause(0.1)
+        assert app.screen is dialog and len(app.screen_stack) == 3  # default, chat, dialog
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat)
+
+
+async def test_another_dialog_replaces_the_open_one(alice: User, team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        for key in ("ctrl+k", "ctrl+g", "f1", "ctrl+k", "ctrl+p", "ctrl+f"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+            assert len(app.screen_stack) == 3, key
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.chat)

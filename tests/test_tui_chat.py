@@ -136,12 +136,12 @@ async def test_roster_folds_away_when_narrow(alice: User, team):
         assert app.screen.query_one(RosterPanel).display
 
 
-async def test_readers_cannot_type(alice: User, carol: User, team):
+async def test_readers_cannot_post(alice: User, carol: User, team):
     carol.ok("join", alice.ok("invite", "team", "--role", "reader").out)
     app = make_app(carol, "team")
     async with app.run_test(size=(120, 30)) as pilot:
         composer = app.screen.query_one(Composer)
-        await wait_for(pilot, lambda: composer.read_only)
+        await wait_for(pilot, lambda: composer.cannot_post)
         assert "reader" in str(composer.placeholder)
 
 
@@ -302,3 +302,29 @@ async def test_live_lines_appended_match_a_full_layout(alice: User, bob: User, c
         assert text.count("bob~") == 4, text
         log._relayout()
         assert screen_text(app) == text
+
+
+async def test_a_removed_member_keeps_the_draft_sees_why_and_can_leave(alice: User, bob: User,
+                                                                       team):
+    app = make_app(bob, "team")
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        composer = app.screen.query_one(Composer)
+        await wait_for(pilot, lambda: app.chat._membership != ())
+        await type_text(pilot, "half a thought")
+        alice.ok("remove", "team", "bob")
+        await wait_for(pilot, lambda: composer.cannot_post is not None)
+        assert "removed" in composer.cannot_post
+        await wait_for(pilot, lambda: any("removed" in n.message for n in app._notifications))
+        await pilot.press("space", "x")  # typing still works
+        assert composer.text == "half a thought x"
+        app._notifications.clear()
+        await pilot.press("enter")  # refused with the reason, the draft kept
+        await wait_for(pilot, lambda: any("removed" in n.message for n in app._notifications))
+        assert composer.text == "half a thought x"
+        assert "removed" in composer.placeholder and "/leave" in composer.placeholder
+        composer.clear()
+        await type_text(pilot, "/leave")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("no longer a member" in n.message
+                                          for n in app._notifications))
+    assert "half a thought" not in [m["body"] for m in alice.ok("log", "team", "--json").json()]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from peers_tui.commands.slash import parse_command, split_offset
-from peers_tui.core.errors import PeersError
+from peers_tui.commands.slash import BY_NAME, only_offset, parse_command, split_offset
 from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
+from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.invites import describe_terms, parse_duration
 from peers_tui.core.names import look_alikes, shown_name
@@ -83,7 +83,11 @@ class SlashActions:
         added: list[GroupEntry] = []
 
         def work() -> str:
-            added.append(add())
+            try:
+                added.append(add())
+            except AlreadyMember as exc:  # nothing to join: open it all the same
+                added.append(exc.entry)  # type: ignore[arg-type]
+                return str(exc)
             return f"{done} {shown_name(added[0].name)}"
         self._background(chat, work, then=lambda: self.app.group_added(added[0]))
 
@@ -95,6 +99,9 @@ class SlashActions:
         for word in args.split():
             if word.isdigit():
                 uses = int(word)
+                if uses < 1:
+                    raise PeersError(f"an invite must allow at least 1 use, not {word}: "
+                                     "usage: /invite [reader|writer|admin] [USES] [EXPIRES]")
             elif word[:-1].isdigit() and word[-1:] in "smhdw":
                 expires = parse_duration(word)
             else:
@@ -118,6 +125,9 @@ class SlashActions:
         self.app.push_screen(ConfirmScreen(question, detail), answered)
 
     def do_leave(self, chat: ChatScreen, args: str) -> None:
+        if chat.standing in ("removed", "left"):
+            raise PeersError(f"you are no longer a member of {shown_name(chat.entry.name)} ({chat.standing}):"
+                             " there is nothing to leave; it stays in your list to read")
         self._confirm(f"Leave {shown_name(chat.entry.name)}?", "you can come back only with a new invite",
                       lambda: self._background(
                           chat, lambda: f"you left {shown_name(self.account.leave(chat.entry.id).name)}",
@@ -192,7 +202,7 @@ class SlashActions:
         self._background(chat, lambda: (self.account.edit(chat.entry.id, target.id, text), None)[1])
 
     def do_delete(self, chat: ChatScreen, args: str) -> None:
-        offset, _ = split_offset(args)
+        offset = only_offset(args, BY_NAME["delete"].usage)
         target = self._nth(chat, offset, mine=True)
         preview = target.body if len(target.body) <= 60 else target.body[:59] + "…"
         self._confirm("Delete this message?", f"{target.author}: {preview}",
@@ -200,7 +210,7 @@ class SlashActions:
                           chat, lambda: (self.account.delete(chat.entry.id, target.id), "deleted")[1]))
 
     def do_copy(self, chat: ChatScreen, args: str) -> None:
-        offset, _ = split_offset(args)
+        offset = only_offset(args, BY_NAME["copy"].usage)
         views = [v for v in reversed(chat.log_views()) if not v.deleted]
         if len(views) < offset:
             raise PeersError("there is no message that far back on screen")

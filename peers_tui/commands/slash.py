@@ -37,8 +37,8 @@ COMMANDS: tuple[SlashCommand, ...] = (
                  "someone else", True),
     SlashCommand("edit", "/edit [-N] TEXT", "replace the text of your newest (or Nth newest) "
                  "message", True),
-    SlashCommand("delete", "/delete [-N]", "delete your newest (or Nth newest) message"),
-    SlashCommand("copy", "/copy [-N]", "copy the newest (or Nth newest) message to the "
+    SlashCommand("delete", "/delete [N]", "delete your newest (or Nth newest) message"),
+    SlashCommand("copy", "/copy [N]", "copy the newest (or Nth newest) message to the "
                  "clipboard (OSC 52)"),
     SlashCommand("search", "/search [QUERY]", "search this group's whole history"),
     SlashCommand("mute", "/mute [all|mentions|mute]", "set how this group notifies you "
@@ -67,9 +67,29 @@ def parse_command(text: str) -> tuple[SlashCommand, str]:
     return command, rest.strip()
 
 
+def parse_offset(word: str) -> int:
+    """`2` or `-2` -> 2: which message, counted from the newest (1 or -1 is the newest)."""
+    digits = word[1:] if word.startswith("-") else word
+    if not (digits.isascii() and digits.isdigit()) or int(digits) < 1:
+        raise PeersError(f"{word!r} is not a message number: 1 (or -1) is the newest, "
+                         "2 the one before it")
+    return int(digits)
+
+
 def split_offset(text: str) -> tuple[int, str]:
-    """`-3 rest` -> (3, "rest"); `rest` -> (1, "rest"). Which message, counted from the newest."""
-    head, _, rest = text.partition(" ")
-    if head.startswith("-") and head[1:].isdigit() and int(head[1:]) >= 1:
-        return int(head[1:]), rest.strip()
+    """`-3 rest` -> (3, "rest"); `rest` -> (1, "rest"), for commands followed by text.
+
+    Only a leading `-N` is an offset here (a reply may well start with a number); `-0` or
+    `-x1` is a mistake, not text to post."""
+    head, _, rest = text.strip().partition(" ")
+    if head.startswith("-") and head[1:2].isdigit():
+        return parse_offset(head), rest.strip()
     return 1, text.strip()
+
+
+def only_offset(text: str, usage: str) -> int:
+    """The offset that is a command's whole argument (`/delete 2`, `/delete -2`); 1 if none."""
+    words = text.split()
+    if len(words) > 1:
+        raise PeersError(f"usage: {usage}")
+    return parse_offset(words[0]) if words else 1

@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import (
-    Ambiguous, DamagedDatabase, DiskFull, Forbidden, NotFound, PeersError, ReadOnly,
+    AlreadyMember, Ambiguous, DamagedDatabase, DiskFull, Forbidden, NotFound, PeersError, ReadOnly,
 )
 from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
-from peers_tui.core.invites import InviteCode, parse_code
+from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member, Roster
-from peers_tui.core.names import check_name, look_alike_key
+from peers_tui.core.names import check_name, look_alike_key, shown_name
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
+from peers_tui.core.text import without_blank_edges
 from peers_tui.core.views import (
     GroupSummary, MemberView, MessageView, Problem, group_label, mark_twins,
 )
@@ -122,7 +123,19 @@ class Account:
         self.personal.set_setting("last_group", group_id)
 
     def mark_read(self, group_id: str, message_id: str) -> None:
-        self._remember(lambda: self.personal.set_read_marker(group_id, message_id))
+        entry = self.resolve(group_id)
+        store = self.store(entry)
+        self._read_up_to(entry, store, message_id)
+
+    def _read_up_to(self, entry: GroupEntry, store: GroupStore, message_id: str) -> None:
+        """Move the read marker to `message_id` if it was stored after the marker: unread is
+        by arrival, so a message stored late with an older id still counts as new."""
+        def write() -> None:
+            current = self.personal.group(entry.id)
+            marker = current.read_marker if current is not None else None
+            if marker is None or store.arrival(message_id) > store.arrival(marker):
+                self.personal.replace_read_marker(entry.id, marker, message_id)
+        self._remember(write)
 
     @staticmethod
     def _remember(write: Callable[[], object]) -> None:
@@ -275,7 +288,7 @@ class Account:
         """An invite code for `query`: by default good for one join within seven days;
         `uses` None = any number of joins, `expires_in` (seconds) None = never expires."""
         if uses is not None and uses < 1:
-            raise PeersError("--uses must be at least 1")
+            raise PeersError("an invite must allow at least 1 use")
         entry, store = self._group_store(query, shared=True)
         expires_at = now_ms() + expires_in * 1000 if expires_in else None
         key = store.create_invite(self.keypair, role, expires_at, uses)
@@ -322,11 +335,16 @@ class Account:
         store = GroupStore(path, code.group_id)
         store.genesis()
         roster = store.roster()
-        if roster.active(self.user_id) is None:
+        already = roster.active(self.user_id) is not None
+        if not already:
             store.join(self.keypair, self.handle, code.key)
+        else:  # any code "worked" here once: a forged or expired one must still be refused
+            check_code_of_member(store.invites()[0].get(code.key.public_id), roster, now_ms())
         self._stores[store.group_id] = store
         entry = self.personal.add_group(store.group_id, store.name, path)
         self.pin_after_write(entry, store)
+        if already:
+            raise AlreadyMember(f"already a member of {shown_name(entry.name)}", entry)
         return entry
 
     def members(self, query: str, include_former: bool = False) -> list[MemberView]:
@@ -386,8 +404,8 @@ class Account:
              reply_to: str | None = None) -> MessageView:
         entry, store = self._group_store(query)
         self._sync_handle(store)
-        view = store.post(self.keypair, text, kind, reply_to)
-        self._remember(lambda: self.personal.set_read_marker(entry.id, view.id))
+        view = store.post(self.keypair, without_blank_edges(text), kind, reply_to)
+        self._read_up_to(entry, store, view.id)
         self.pin_after_write(entry, store)
         return view
 
@@ -399,7 +417,7 @@ class Account:
 
     def edit(self, query: str, message: str, text: str) -> MessageView:
         entry, store = self._group_store(query)
-        view = store.edit(self.keypair, message, text)
+        view = store.edit(self.keypair, message, without_blank_edges(text))
         self.pin_after_write(entry, store)
         return view
 
@@ -419,11 +437,11 @@ class Account:
         _, store = self._group_store(query)
         return store.topic()
 
-    def search(self, query: str, text: str, limit: int = 50) -> list[MessageView]:
+    def search(self, query: str, text: str, limit: int = 50, offset: int = 0) -> list[MessageView]:
         if limit < 1:
             raise PeersError("--limit must be at least 1")
         _, store = self._group_store(query)
-        return store.search(text, limit)
+        return store.search(text, limit, offset)
 
     # Import and export pull in multiprocessing and friends: loaded only when used, so that
     # `peers send` and the TUI start without them.
@@ -461,8 +479,7 @@ class Account:
                     continue
                 views, position = store.since(position)
                 if views:
-                    newest = max(v.id for v in views)
-                    self._remember(lambda: self.personal.set_read_marker(entry.id, newest))
+                    self._read_up_to(entry, store, max(views, key=lambda v: v.rowid).id)
                     yield views
         finally:
             notifier.close()
@@ -478,7 +495,7 @@ class Account:
             self.pin_read(entry, store, messages)
         problems += membership_problems(store.current_roster())
         if mark_read and messages:
-            self._remember(lambda: self.personal.set_read_marker(entry.id, messages[-1].id))
+            self._read_up_to(entry, store, max(messages, key=lambda v: v.rowid).id)
         return messages, problems
 
     def verify(self, query: str | None = None) -> dict[str, list[Problem]]:

@@ -21,6 +21,14 @@ class BadInvite(PeersError):
     """An invite code that is malformed, unknown, expired, used up or revoked."""
 
 
+class AlreadyMember(PeersError):
+    """Joining a group one is already an active member of, with a good code: nothing to do."""
+
+    def __init__(self, message: str, entry: object) -> None:
+        super().__init__(message)
+        self.entry = entry  # the group's GroupEntry, listed in personal.db
+
+
 class DamagedDatabase(PeersError):
     """A database file that cannot be trusted or read: missing, corrupt, forged, too new."""
 

@@ -585,10 +585,11 @@ class GroupStore:
         with self.session():
             return Message.select(peewee.fn.MAX(SQL("rowid"))).scalar() or 0
 
-    def search(self, query: str, limit: int) -> list[MessageView]:
-        """Messages whose current text matches `query`, newest first, each verified."""
+    def search(self, query: str, limit: int, offset: int = 0) -> list[MessageView]:
+        """Messages whose current text matches `query`, newest first (from the `offset`th),
+        each verified."""
         with self.session():
-            rowids = search.search_rowids(self.db, query, limit)
+            rowids = search.search_rowids(self.db, query, limit, offset)
             rows = list(Message.with_rowid().where(SQL("rowid").in_(rowids)))
             by_rowid = {row.rowid: view for row, view in zip(
                 rows, HistoryReader(self.current_roster(), self.group_id).views(rows))}
@@ -596,22 +597,30 @@ class GroupStore:
 
     def unread_counts(self, marker: str | None, me: str, handle: str | None,
                       cap: int = 1000) -> tuple[int, int]:
-        """(unread, mentions of @handle) among messages after the read marker by others.
+        """(unread, mentions of @handle) among messages by others stored after the read marker.
 
+        Unread is by arrival (the order rows were stored in), not by id: a message stored late
+        with an older id (imported, backdated, from another host) is new to the reader too.
         Both are bounded: only the newest `cap` unread messages are looked at, found by walking
-        the id index backwards, so a never-read group of a million messages costs what one of
-        a thousand does (the UI shows "999+" either way). Only genuine records count: each
+        the rows backwards, so a never-read group of a million messages costs what one of a
+        thousand does (the UI shows "999+" either way). Only genuine records count: each
         row's signature, columns, author chain, time order and authority are checked as the
         log checks them (a forged @mention must not ring the bell); verdicts are remembered
         (core.unread), so a recount checks only rows it has not seen.
         """
         with self.session():
-            rows = unread_rows(self.db, me, marker, cap)
+            since = self.arrival(marker) if marker else None
+            rows = unread_rows(self.db, me, since, None if since else marker, cap)
             reader = HistoryReader(self.current_roster(), self.group_id)
             bodies = [str(row.body) for row in self._unread_memo.genuine(rows, reader, self.roster_mark)]
         needle = f"@{handle}".lower() if handle else None
         mentions = sum(1 for body in bodies if needle and needle in body.lower()) if needle else 0
         return len(bodies), mentions
+
+    def arrival(self, message_id: str) -> int:
+        """Where a message stands in the order rows were stored here (its rowid); 0 if absent."""
+        with self.session():
+            return (Message.select(SQL("rowid")).where(Message.id == message_id).scalar()) or 0
 
     def newest_id(self) -> str | None:
         with self.session():

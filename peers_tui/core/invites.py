@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import nacl.exceptions
 
 from peers_tui.core.encoding import b32, unb32
 from peers_tui.core.errors import BadInvite, PeersError
 from peers_tui.core.identity import Keypair
+from peers_tui.core.roles import Role
+
+if TYPE_CHECKING:
+    from peers_tui.core.membership import InviteTerms, Roster
 
 PREFIX = "peers1"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -62,3 +67,16 @@ def describe_terms(uses: int | None, expires_in: int | None) -> str:
             amount = expires_in // seconds
             return f"{count}, expires in {amount} {unit}{'' if amount == 1 else 's'}"
     return f"{count}, expires in {expires_in} seconds"
+
+
+def check_code_of_member(terms: InviteTerms | None, roster: Roster, now: int) -> None:
+    """BadInvite unless the code shown by someone already in the group would still admit a
+    newcomer as far as the code itself goes: known to the group, not revoked, not expired.
+    (Its uses do not matter: a member joining again uses none.)"""
+    if terms is None:
+        raise BadInvite("this invite code is not known to the group (wrong or forged code)")
+    if any(revoker == terms.signer or (roster.role_of(revoker) or 0) >= Role.ADMIN
+           for revoker, _, _, _ in terms.revocations):
+        raise BadInvite("this invite was revoked")
+    if terms.expires_at is not None and now > terms.expires_at:
+        raise BadInvite("this invite has expired")

@@ -81,18 +81,20 @@ def open_reader(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def content_token(path: Path, conn: sqlite3.Connection | None = None) -> Token:
-    """What has been committed: the newest message, membership change and invite.
+def content_token(path: Path, conn: sqlite3.Connection | None = None,
+                  query: str = CONTENT_QUERY) -> Token:
+    """What has been committed: the newest message, membership change and invite (or what
+    another one-row `query` reads).
 
     With `conn`, read through that open connection (about 30 µs); else through a new one,
     opened and closed here (about 350 µs).
     """
     try:
         if conn is not None:
-            return tuple(conn.execute(CONTENT_QUERY).fetchone())
+            return tuple(conn.execute(query).fetchone())
         conn = open_reader(path)
         try:
-            return tuple(conn.execute(CONTENT_QUERY).fetchone())
+            return tuple(conn.execute(query).fetchone())
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -104,6 +106,7 @@ class ChangeNotifier:
 
     def __init__(self, sweep_interval: float = SWEEP_INTERVAL) -> None:
         self._paths: dict[str, Path] = {}
+        self._queries: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
         self._stats: dict[str, Token] = {}
         self._by_file: dict[tuple[str, str], str] = {}
@@ -125,12 +128,14 @@ class ChangeNotifier:
         # "x" over the first byte of personal.db. The lock and the -1 marks prevent it.
         self._fd_lock = threading.Lock()
 
-    def watch(self, group_id: str, path: Path) -> None:
-        """Start reporting commits to `path` as changes of `group_id`."""
+    def watch(self, group_id: str, path: Path, query: str = CONTENT_QUERY) -> None:
+        """Start reporting commits to `path` as changes of `group_id`: those that change what
+        `query` (one row) reads; by default a group DB's messages, members and invites."""
         path = Path(path)
         directory = str(path.parent)
         self._paths[group_id] = path
-        self._tokens[group_id] = content_token(path)
+        self._queries[group_id] = query
+        self._tokens[group_id] = content_token(path, query=query)
         self._stats[group_id] = stat_token(path)
         self._by_file[(directory, path.name)] = group_id
         if self._inotify is not None and directory not in self._watched_dirs:
@@ -142,6 +147,7 @@ class ChangeNotifier:
     def unwatch(self, group_id: str) -> None:
         self._close_reader(group_id)
         path = self._paths.pop(group_id, None)
+        self._queries.pop(group_id, None)
         self._tokens.pop(group_id, None)
         self._stats.pop(group_id, None)
         self._rechecks.pop(group_id, None)
@@ -182,12 +188,18 @@ class ChangeNotifier:
     def fileno(self) -> int | None:
         return self._inotify.fileno() if self._inotify is not None else None
 
-    def _check(self, group_id: str) -> bool:
-        """Confirm by reading: has anything been committed since the last look?"""
+    def _check(self, group_id: str, settle: bool = False) -> bool:
+        """Confirm by reading: has anything been committed since the last look?
+
+        The stat is taken before the read, and kept only once the read saw a change, or by
+        the sweep (`settle`): a writer preempted between writing its commit to the WAL and
+        publishing it in the WAL index leaves the files as they will stay while the re-checks
+        still read the old content, and a stat kept then would blind the sweep to that commit
+        for good (it showed only when the next message came)."""
         path = self._paths.get(group_id)
         if path is None:
             return False
-        self._stats[group_id] = stat_token(path)
+        stat = stat_token(path)
         reader = None
         # Not for a file we may not write: that is read `immutable`, a snapshot that would
         # hide the very commit the re-checks wait for.
@@ -196,18 +208,24 @@ class ChangeNotifier:
             if reader is None:
                 with contextlib.suppress(sqlite3.Error):
                     reader = self._readers[group_id] = open_reader(path)
-        token = content_token(path, reader)
+        token = self._read_token(group_id, path, reader)
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token
+            self._stats[group_id] = stat
             return True
+        if settle:
+            self._stats[group_id] = stat
         return False
+
+    def _read_token(self, group_id: str, path: Path, reader: sqlite3.Connection | None) -> Token:
+        return content_token(path, reader, self._queries.get(group_id, CONTENT_QUERY))
 
     def _sweep(self, group_id: str) -> bool:
         """The safety net: stat every file, and read only those whose stat moved."""
         path = self._paths.get(group_id)
         if path is None or stat_token(path) == self._stats.get(group_id):
             return False
-        return self._check(group_id)
+        return self._check(group_id, settle=True)
 
     def _group_of(self, directory: str, name: str) -> str | None:
         if name.endswith("-shm"):

@@ -25,6 +25,11 @@ from peers_tui.core.identity import Keypair
 from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting
 
 PERSONAL_FILE = "personal.db"
+# What the group list shows, as one row: it changes when a group is added, renamed, archived,
+# reordered or muted (by the CLI or another TUI), not when a read marker or a draft is written.
+GROUP_LIST_MARK = ("SELECT count(*), group_concat(id || ' ' || archived || ' ' || sort_order"
+                   " || ' ' || notify || ' ' || name, char(10))"
+                   " FROM (SELECT * FROM groups ORDER BY id)")
 PERSONAL_NAME = "personal"
 PERSONAL_MODE = 0o600
 ALL_MODELS = GROUP_MODELS + PERSONAL_MODELS
@@ -160,6 +165,16 @@ class PersonalStore:
             Group.update(read_marker=message_id).where(
                 (Group.id == group_id)
                 & ((Group.read_marker.is_null()) | (Group.read_marker < message_id))).execute()
+
+    def replace_read_marker(self, group_id: str, expected: str | None, message_id: str) -> None:
+        """Set the marker if it is still `expected`: the caller found `message_id` stored after
+        it (an order only the group's file knows); another process that moved it in between
+        wins."""
+        with self.session(), self.db.atomic():
+            Group.update(read_marker=message_id).where(
+                (Group.id == group_id)
+                & (Group.read_marker.is_null() if expected is None
+                   else Group.read_marker == expected)).execute()
 
     def set_notify(self, group_id: str, level: str) -> None:
         with self.session(), self.db.atomic():

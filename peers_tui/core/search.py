@@ -8,6 +8,7 @@ Search results are only pointers: the store verifies every message it returns.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import peewee
@@ -43,19 +44,45 @@ def unindex(db: peewee.SqliteDatabase, rowid: int) -> None:
     db.execute_sql(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (rowid,))
 
 
-def search_rowids(db: peewee.SqliteDatabase, query: str, limit: int) -> list[int]:
-    """Rowids of messages matching `query` (FTS5 syntax: words, "phrases", prefix*), newest first."""
+def fts_query(text: str) -> str:
+    """What a user typed, as an FTS5 query that cannot be a syntax error.
+
+    Words are each searched for (all of them must match); "quoted text" is a phrase; a word
+    ending in * is a prefix. Everything else is literal: each word becomes an FTS5 string, so
+    can't, @bob, C++, example.com/pr or a trailing OR are words to find, not syntax (the
+    tokenizer then splits them as it split the messages: can't finds "can't").
+    """
+    terms = []
+    for phrase, word in _TERM.findall(text):
+        raw = phrase if phrase else word
+        prefix = not phrase and raw.endswith("*")
+        raw = raw.rstrip("*") if prefix else raw
+        if not any(char.isalnum() for char in raw):
+            continue  # only punctuation: no token to look for
+        terms.append('"' + raw.replace('"', '""') + '"' + ("*" if prefix else ""))
+    if not terms:
+        raise PeersError("search for words: that query has none (letters or digits)")
+    return " ".join(terms)
+
+
+# "a phrase" (an unclosed quote runs to the end), or a run of anything but spaces and quotes.
+_TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
+
+
+def search_rowids(db: peewee.SqliteDatabase, query: str, limit: int,
+                  offset: int = 0) -> list[int]:
+    """Rowids of messages matching `query` (see fts_query), newest first, from `offset`."""
     query = query.strip()
     if not query:
         raise PeersError("search query is empty")
     if len(query) > MAX_QUERY_CHARS:
         raise PeersError(f"search query is too long (limit {MAX_QUERY_CHARS} characters)")
+    match = fts_query(query)
     try:
         rows = db.execute_sql(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? ORDER BY rowid DESC LIMIT ?",
-            (query, limit)).fetchall()
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? ORDER BY rowid DESC"
+            " LIMIT ? OFFSET ?", (match, limit, offset)).fetchall()
     except (sqlite3.OperationalError, peewee.OperationalError) as exc:
-        # Any failure of MATCH here is the query's: FTS5 reports its syntax errors this way.
-        raise PeersError(f"bad search query {query!r} ({exc}): use words, \"a phrase\" "
-                         "or prefix*") from exc
+        # fts_query leaves nothing FTS5 can misread; should it ever, the user gets no SQL.
+        raise PeersError(f"could not search for {query!r}: try plain words") from exc
     return [row[0] for row in rows]

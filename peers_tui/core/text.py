@@ -55,6 +55,9 @@ def check_text(value: object, what: str, *, max_chars: int, multiline: bool = Tr
         raise PeersError(f"{what} is empty")
     if len(value) > max_chars:
         raise PeersError(f"{what} is too long: {len(value)} characters, the limit is {max_chars}")
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        # Bytes that were no UTF-8, smuggled through as lone surrogates (surrogateescape).
+        raise PeersError(f"{what} is not valid UTF-8 text")
     found = first_unsafe(value, multiline=multiline)
     if found is not None:
         raise PeersError(f"{what} contains a control character ({_placeholder(found)}); "
@@ -66,3 +69,17 @@ def first_unsafe(value: str, *, multiline: bool) -> str | None:
     """The first character of `value` that `is_unsafe`, or None."""
     match = (UNSAFE_MULTILINE if multiline else UNSAFE_SINGLE_LINE).search(value)
     return match.group() if match else None
+
+
+def without_blank_edges(text: str) -> str:
+    """The text without its leading and trailing blank lines, and the spaces ending its last
+    line: a stray newline typed before Enter, or the one ending a file, is not part of the
+    message. The indentation of its first line with text, and blank lines inside, are kept."""
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if lines:
+        lines[-1] = lines[-1].rstrip()
+    return "\n".join(lines)

@@ -30,14 +30,20 @@ def _row_type() -> tuple[type, str]:
     return namedtuple("UnreadRow", [*columns, "rowid"]), ", ".join(f'"{c}"' for c in columns)
 
 
-def unread_rows(db: peewee.Database, me: str, marker: str | None, cap: int) -> list[Any]:
-    """The newest `cap` primary rows by others after `marker`, as plain tuples: a thousand
-    peewee rows cost more to build (12 ms) than to check against the memo."""
+def unread_rows(db: peewee.Database, me: str, since: int | None, after_id: str | None,
+                cap: int) -> list[Any]:
+    """The newest `cap` primary rows by others stored after rowid `since` (else with an id
+    after `after_id`), newest arrival first, as plain tuples: a thousand peewee rows cost
+    more to build (12 ms) than to check against the memo."""
     row_type, columns = _row_type()
+    condition, params = "", [me]
+    if since:
+        condition, params = " AND rowid > ?", [me, since]
+    elif after_id:
+        condition, params = " AND id > ?", [me, after_id]
     sql = (f"SELECT {columns}, rowid FROM {Message._meta.table_name} "
-           "WHERE author != ? AND target IS NULL" + (" AND id > ?" if marker else "")
-           + " ORDER BY id DESC LIMIT ?")
-    params = (me, marker, cap) if marker else (me, cap)
+           f"WHERE author != ? AND target IS NULL{condition} ORDER BY rowid DESC LIMIT ?")
+    params.append(cap)
     return [row_type._make(row) for row in db.execute_sql(sql, params)]
 
 

@@ -23,6 +23,7 @@ from peers_tui.core.names import shown_name
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
+from peers_tui.paths import home_relative
 from peers_tui.core.views import MemberView, MessageView
 from peers_tui.commands.slash import COMMANDS
 from peers_tui.messages import MessageSent, SendFailed
@@ -74,6 +75,7 @@ class ChatScreen(Screen[None]):
         self.presence = Presence(account.paths.hub)
         self.feed: LiveFeed | None = None
         self._can_post = True
+        self.standing = "active"  # this user's state in the group, as the roster last said
         # The breakpoint class the first resize would set, set now: set then, it restyles
         # every widget once more before the first paint.
         width = self.app.size.width
@@ -84,8 +86,8 @@ class ChatScreen(Screen[None]):
         self._activity = ""
         self._topic: str | None = None
         self._membership: tuple[object, ...] = ()
-        self._read_upto: str | None = None
-        self._read_when_back: str | None = None
+        self._read_upto: tuple[int, str] | None = None      # (rowid, id) of the last read
+        self._read_when_back: tuple[int, str] | None = None
         self._draft_loaded = ""                 # the draft as stored: saved again only if changed
         self._history_saved: list[str] = []
         self._read_timer: Timer | None = None
@@ -148,20 +150,24 @@ class ChatScreen(Screen[None]):
             newest = None  # the worker tries again and reports why it cannot read
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         composer = self.composer
-        composer.read_only = False
+        composer.cannot_post = None
         self._can_post = True
+        self.standing = "active"
         self._draft_loaded = self.account.draft(entry.id)
         composer.load_text(self._draft_loaded)
         composer.move_cursor(composer.document.end)
-        # Content, not a str: TextArea reads a str placeholder as markup.
-        composer.placeholder = Content(f"Message {self.label}  "
-                                       "(Enter sends, Alt+Enter or Ctrl+J: new line)")
+        composer.placeholder = self._writing_hint()
         composer.focus()
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
 
+    def _writing_hint(self) -> Content:
+        # Content, not a str: TextArea reads a str placeholder as markup (a group named
+        # "x[/]" crashed the app); the label is already one inert line (core.names).
+        return Content(f"Message {self.label}  (Enter sends, Alt+Enter or Ctrl+J: new line)")
+
     def _empty_hint(self, entry: GroupEntry) -> tuple[str, ...]:
         """What an empty group tells a newcomer to do next."""
-        hub = inert(str(self.account.paths.hub), allow_newlines=False)
+        hub = inert(home_relative(self.account.paths.hub), allow_newlines=False)
         if entry.personal:
             return ("Your personal group: notes to yourself",
                     "/create NAME: a new group  ·  /join CODE: join one  ·  F1: help",
@@ -196,7 +202,7 @@ class ChatScreen(Screen[None]):
         self.save_draft()
         if self._read_upto is not None:  # the app is ending: write it now, not in a worker
             try:
-                self.account.mark_read(self.entry.id, self._read_upto)
+                self.account.mark_read(self.entry.id, self._read_upto[1])
             except PeersError as exc:
                 self.log.warning(f"read marker not saved: {exc}")
 
@@ -270,6 +276,7 @@ class ChatScreen(Screen[None]):
             return  # for a group the screen has since switched away from
         self._topic = event.topic
         self._membership = event.membership
+        self.standing = event.state
         roster_panel = self.query_one(RosterPanel)
         roster_panel.people = event.people
         roster_panel.show(event.members, event.present)
@@ -285,10 +292,20 @@ class ChatScreen(Screen[None]):
         if can_post != self._can_post:
             self._can_post = can_post
             composer = self.query_one(Composer)
-            composer.read_only = not can_post
-            composer.placeholder = Content(f"Message {self.label}" if can_post else (
-                "You are a reader here" if event.role == "reader"
-                else f"You cannot post here ({event.state})"))
+            composer.cannot_post = None if can_post else self._cannot_post_reason(event)
+            composer.placeholder = self._writing_hint() if can_post else Content(
+                f"{composer.cannot_post} · commands such as /leave still work")
+            if composer.cannot_post and composer.text:
+                # The placeholder is hidden behind the draft: say it once, now.
+                self.notify(composer.cannot_post, title="Cannot post", severity="warning")
+
+    @staticmethod
+    def _cannot_post_reason(event: RosterLoaded) -> str:
+        if event.role == "reader":
+            return "You are a reader here"
+        if event.state == "removed":
+            return "You cannot post here (removed: an admin removed you from this group)"
+        return f"You cannot post here ({event.state})"
 
     @work(thread=True, exclusive=True, group="chat-presence", exit_on_error=False)
     def refresh_presence(self) -> None:
@@ -327,25 +344,26 @@ class ChatScreen(Screen[None]):
     def _read_up_to(self, event: MessageLog.ReadUpTo) -> None:
         """The newest message is on screen: remember it as read, once a second at most, so a
         busy group does not write to personal.db at every message."""
+        seen = (event.rowid, event.message_id)  # the later stored, not the higher id, wins
         if self.app.screen is not self:
             # Arrived under the group list, a search or help: not seen until the user is back.
-            self._read_when_back = max(self._read_when_back or "", event.message_id)
+            self._read_when_back = max(self._read_when_back or seen, seen)
             return
-        self._read_upto = max(self._read_upto or "", event.message_id)
+        self._read_upto = max(self._read_upto or seen, seen)
         if self._read_timer is None:
             self._read_timer = self.set_timer(READ_MARK_DELAY, self.flush_read)
 
     def on_screen_resume(self) -> None:
         waiting, self._read_when_back = self._read_when_back, None
         if waiting is not None and self.following:
-            self.post_message(MessageLog.ReadUpTo(self.message_log, waiting))
+            self.post_message(MessageLog.ReadUpTo(self.message_log, waiting[1], waiting[0]))
 
     def flush_read(self) -> None:
         if self._read_timer is not None:
             self._read_timer.stop()
             self._read_timer = None
         if self._read_upto is not None:
-            group_id, message_id, self._read_upto = self.entry.id, self._read_upto, None
+            group_id, (_, message_id), self._read_upto = self.entry.id, self._read_upto, None
             self.app.mark_read(group_id, message_id)  # type: ignore[attr-defined]
 
     @on(MessageLog.UnseenChanged)
@@ -385,12 +403,10 @@ class ChatScreen(Screen[None]):
 
     # ----------------------------------------------------------------- keys
     def action_page_up(self) -> None:
-        log = self.query_one(MessageLog)
-        log.stop_following()
-        log.scroll_page_up(animate=False)
+        self.query_one(MessageLog).page(-1)
 
     def action_page_down(self) -> None:
-        self.query_one(MessageLog).scroll_page_down(animate=False)
+        self.query_one(MessageLog).page(1)
 
     def action_oldest(self) -> None:
         self.query_one(MessageLog).action_oldest()

@@ -25,12 +25,16 @@ class PickerScreen(ModalScreen[str | None]):
         options = self.query_one(OptionList)
         if options.highlighted is None or not options.option_count:
             return False
-        self.dismiss(options.get_option_at_index(options.highlighted).id)
+        self.choose(options.get_option_at_index(options.highlighted).id)
         return True
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.choose(event.option.id)
+
+    def choose(self, option_id: str | None) -> None:
+        """An option was picked: by default, close with its id."""
+        self.dismiss(option_id)
 
     def action_cursor(self, step: int) -> None:
         options = self.query_one(OptionList)

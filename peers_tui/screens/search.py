@@ -21,7 +21,8 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 from peers_tui.screens.picker import PickerScreen
 
-RESULTS = 50
+RESULTS = 50   # a page of results; the next page is fetched from the "more" line
+MORE = "--more--"  # the id of that line (message ids are ULIDs: never this)
 
 
 def as_you_type(query: str) -> str:
@@ -54,12 +55,15 @@ class SearchScreen(PickerScreen):
         query: str
         views: list[MessageView]
         error: str | None = None
+        offset: int = 0
 
     def __init__(self, store: GroupStore, group_name: str, query: str = "") -> None:
         super().__init__()
         self.store = store
         self.group_name = group_name
         self.initial = query
+        self._query = ""
+        self._shown = 0  # results listed for _query
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box") as box:
@@ -82,26 +86,42 @@ class SearchScreen(PickerScreen):
         if not self.pick_highlighted():
             self._search(event.value)
 
+    def choose(self, option_id: str | None) -> None:
+        if option_id == MORE:
+            self._search(self._query, self._shown)
+        else:
+            super().choose(option_id)
+
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, query: str) -> None:
+    def _search(self, query: str, offset: int = 0) -> None:
         try:
-            views = self.store.search(as_you_type(query), RESULTS)
+            views = self.store.search(as_you_type(query), RESULTS, offset)
         except PeersError as exc:
-            self.post_message(self.Results(query, [], str(exc)))
+            self.post_message(self.Results(query, [], str(exc), offset))
             return
-        self.post_message(self.Results(query, views))
+        self.post_message(self.Results(query, views, None, offset))
 
     @on(Results)
     def _results(self, event: Results) -> None:
         status = self.query_one("#search-status", Label)
         options = self.query_one(OptionList)
-        options.clear_options()
+        if event.offset == 0 or event.query != self._query:
+            options.clear_options()
+            self._query, self._shown = event.query, 0
+        elif options.option_count:
+            options.remove_option(MORE)  # the next page takes its place
         if event.error:
             status.update(Content(inert(event.error, allow_newlines=False)))  # it may quote the query
             return
-        count = len(event.views)
-        status.update(f"{count}{'+' if count == RESULTS else ''} result{'s' if count != 1 else ''}"
+        first = self._shown
+        self._shown += len(event.views)
+        more = len(event.views) == RESULTS
+        count = self._shown
+        status.update(f"{count}{'+' if more else ''} result{'s' if count != 1 else ''}"
                       ", newest first; Enter jumps to the message")
         options.add_options([Option(result_text(v, event.query), id=v.id) for v in event.views])
+        if more:
+            options.add_option(Option(Text(f"… more results (Enter shows the next {RESULTS})",
+                                           style="dim"), id=MORE))
         if count:
-            options.highlighted = 0
+            options.highlighted = first if first < options.option_count else 0

@@ -1,15 +1,21 @@
-"""Composer: where messages are written. Enter sends; Alt+Enter or Ctrl+J adds a line."""
+"""Composer: where messages are written. Enter sends; Ctrl+J, Alt+Enter or Shift+Enter adds
+a line (Ctrl+J in every terminal; the others where the terminal tells them from Enter)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from textual import events
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
+from peers_tui.core.text import without_blank_edges
+
 HISTORY_LIMIT = 200
+# Ctrl+J is a plain line feed in every terminal. Alt+Enter is ESC CR through tmux, screen,
+# SSH and most terminals (peers_tui.keyboard); Shift+Enter and Ctrl+Enter reach us only from
+# terminals speaking the kitty keyboard protocol, and are plain Enter elsewhere.
+NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 
 
 def common_prefix(words: list[str]) -> str:
@@ -24,11 +30,6 @@ def common_prefix(words: list[str]) -> str:
 
 class Composer(TextArea):
     """A multi-line input with input history, @handle and /command completion."""
-
-    BINDINGS = [
-        Binding("ctrl+j", "newline", "Newline", show=False),
-        Binding("alt+enter", "newline", "Newline", show=False),
-    ]
 
     @dataclass
     class Submitted(Message):
@@ -49,6 +50,9 @@ class Composer(TextArea):
         self._stash = ""
         self.handles: list[str] = []
         self.commands: list[str] = []
+        # Why a message cannot be posted here (a reader, removed, a read-only file), or None.
+        # The composer stays editable all the same: drafts can be kept and commands typed.
+        self.cannot_post: str | None = None
 
     # ----------------------------------------------------------------- keys
     async def _on_key(self, event: events.Key) -> None:
@@ -56,6 +60,13 @@ class Composer(TextArea):
             event.stop()
             event.prevent_default()
             self.submit()
+            return
+        if event.key in NEWLINE_KEYS:
+            # Here, not as a binding: a binding runs once the key has bubbled up to the app,
+            # after the keys typed next were already inserted ("a", Ctrl+J, "b" gave "ab\n").
+            event.stop()
+            event.prevent_default()
+            self.action_newline()
             return
         if event.key == "tab":
             event.stop()
@@ -68,8 +79,12 @@ class Composer(TextArea):
         self.insert("\n")
 
     def submit(self) -> None:
-        text = self.text
-        if not text.strip():
+        text = without_blank_edges(self.text)
+        if not text:
+            return
+        if self.cannot_post and (not text.startswith("/") or text.startswith("//")):
+            # Kept where it is (a draft to copy or to send elsewhere); commands still run.
+            self.notify(self.cannot_post, title="Not sent", severity="warning")
             return
         self.remember(text)
         self.clear()

@@ -76,6 +76,8 @@ class MessageLog(ScrollView, can_focus=True):
         Binding("end", "newest", "Newest", show=False),
         Binding("up", "scroll_up", show=False),
         Binding("down", "scroll_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
     ]
 
     @dataclass
@@ -99,10 +101,12 @@ class MessageLog(ScrollView, can_focus=True):
 
     @dataclass
     class ReadUpTo(Message):
-        """The newest message is on screen, the log following it: read up to here."""
+        """The newest message is on screen, the log following it: read up to here (the
+        message stored last of those loaded: unread is by arrival, not by id)."""
 
         log: MessageLog
         message_id: str
+        rowid: int = 0
 
     following: var[bool] = var(True)
     unseen: var[int] = var(0)
@@ -123,6 +127,8 @@ class MessageLog(ScrollView, can_focus=True):
         self.empty_hint: tuple[str, ...] = ("No messages yet. Say hello below.",)
         self._lines: list[Strip] = []
         self._owners: list[int] = []
+        self._owed = 0.0  # lines a page key moved beyond the loaded window, still to move
+        self._laid_out: list[MessageView] = []  # the views _owners index: those of the last layout
         self._generation = 0
         self._loading = False
         self._loaded = False
@@ -181,24 +187,36 @@ class MessageLog(ScrollView, can_focus=True):
         self._load("around", message_id)
 
     def apply_live(self, views: list[MessageView]) -> None:
-        """Messages another process (or we) just stored, or messages they changed."""
+        """Messages another process (or we) just stored, or messages they changed.
+
+        A new message goes in its place by id wherever that falls in the window: one stored
+        late (imported, backdated, from another host) may sort before the newest on screen.
+        """
         if not views:
             return
         index = {view.id: i for i, view in enumerate(self.views)}
-        below = added = 0
+        last_seen = self._last_visible_id()
+        fresh: list[MessageView] = []
+        below = 0
         changed = False
         for view in views:
             if view.id in index:
                 self.views[index[view.id]] = view
                 changed = True
-            elif self.at_newest and (not self.views or view.id > self.views[-1].id):
-                self.views.append(view)
-                added += 1
-                below += 0 if self.following else 1
-            elif not self.at_newest and self.views and view.id > self.views[-1].id:
+            elif self._covers(view.id):
+                fresh.append(view)
+                below += 0 if self.following or (last_seen and view.id < last_seen) else 1
+            elif self.views and view.id > self.views[-1].id:
                 below += 1  # beyond the window: counted, fetched when the user gets there
+            # else: older than the window; it is fetched with its neighbours when scrolled to
+        newest = self.views[-1].id if self.views else ""
+        appended = len(self.views)
+        if any(view.id < newest for view in fresh):
+            self.views = sorted(self.views + fresh, key=lambda view: view.id)
+            changed = True
+        else:
+            self.views.extend(sorted(fresh, key=lambda view: view.id))
         if self.tailing:
-            appended = len(self.views) - added
             if changed or len(self.views) > MAX_BUFFER or not self._append(appended):
                 # Trim a window more than needed, so the next messages are cheap appends again.
                 self._trim(keep="newest", slack=WINDOW)
@@ -209,6 +227,25 @@ class MessageLog(ScrollView, can_focus=True):
             self._trim(keep="oldest")
             self._relayout(keep_anchor=True)
             self.unseen += below
+
+    def _covers(self, message_id: str) -> bool:
+        """Whether the loaded window spans this id (a message with it belongs in the window)."""
+        if not self._loaded:
+            return False
+        if self.views and message_id < self.views[0].id and not self.at_oldest:
+            return False
+        if self.views and message_id > self.views[-1].id and not self.at_newest:
+            return False
+        return True
+
+    def _last_visible_id(self) -> str | None:
+        """The id of the last message with a line on screen."""
+        bottom = min(len(self._owners), int(self.scroll_y) + self.scrollable_content_region.height)
+        for line in range(bottom - 1, -1, -1):
+            owner = self._owners[line]
+            if 0 <= owner < len(self._laid_out):
+                return self._laid_out[owner].id
+        return None
 
     @property
     def tailing(self) -> bool:
@@ -221,7 +258,8 @@ class MessageLog(ScrollView, can_focus=True):
 
     def _report_read(self) -> None:
         if self.tailing and self.views:
-            self.post_message(self.ReadUpTo(self, self.views[-1].id))
+            last = max(self.views, key=lambda view: view.rowid)
+            self.post_message(self.ReadUpTo(self, last.id, last.rowid))
 
     # ----------------------------------------------------------------- loading
     @work(thread=True, exclusive=True, group="log-window", exit_on_error=False)
@@ -264,6 +302,7 @@ class MessageLog(ScrollView, can_focus=True):
         self._loading = False
         self._loaded = True
         if mode in ("recent", "oldest", "around"):
+            self._owed = 0
             self.views = views
             self.at_newest = mode == "recent" or len(views) < WINDOW // 2
             self.at_oldest = mode == "oldest" or (mode == "recent" and len(views) < limit)
@@ -295,6 +334,8 @@ class MessageLog(ScrollView, can_focus=True):
             self.views = self.views + fresh
             self._trim(keep="newest")
         self._relayout(keep_anchor=True)
+        if self._owed:
+            self._move_to(self.scroll_y)
         self.call_after_refresh(self._maybe_load)
 
     @on(LoadFailed)
@@ -352,6 +393,43 @@ class MessageLog(ScrollView, can_focus=True):
     def action_scroll_up(self) -> None:
         self.stop_following()
         super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self.page(-1)
+
+    def action_page_down(self) -> None:
+        self.page(1)
+
+    def page(self, pages: int) -> None:
+        """Move by whole screens, now, from where the view is now.
+
+        Textual's own page scroll is deferred to after the next refresh with a target computed
+        at the key press: a window of older messages laid out in between made it land hundreds
+        of lines off, and each landing near the top fetched the next window (the log ran away
+        to the oldest message)."""
+        if pages < 0:
+            self.stop_following()
+        else:
+            self._user_moves += 1
+        height = max(1, self.scrollable_content_region.height)
+        self._move_to(self.scroll_y + pages * height)
+
+    def _move_to(self, y: float) -> None:
+        """Scroll to `y` where it is loaded; the part beyond a loaded edge (more history lies
+        there) is owed, and moved as soon as that window is in, so every key moves a full
+        screen even when keys come faster than windows are fetched."""
+        y += self._owed
+        self._owed = 0
+        if y < 0 and not self.at_oldest:
+            self._owed, y = y, 0
+        elif y > self.max_scroll_y and not self.at_newest:
+            self._owed, y = y - self.max_scroll_y, self.max_scroll_y
+        self._place(y)
+
+    def _place(self, y: float) -> None:
+        """Scroll to line `y` at once (clamped), so the next frame and the next key both see it."""
+        self.scroll_to(y=max(0, min(y, self.max_scroll_y)), animate=False, immediate=True,
+                       force=True)
 
     def watch_unseen(self, count: int) -> None:
         self.post_message(self.UnseenChanged(self, count))
@@ -438,17 +516,26 @@ class MessageLog(ScrollView, can_focus=True):
     def _marker_index(self) -> int | None:
         if not self.read_marker or not self.views or self.views[0].id > self.read_marker:
             return None  # nothing read yet is in the window: no line to draw between
+        # The read marker is the message stored last when the user read: what was stored
+        # after it is new, whatever its id. Without its position, ids are all there is.
+        read = next((view.rowid for view in self.views if view.id == self.read_marker), 0)
         for index, view in enumerate(self.views):
-            if view.id > self.read_marker and view.author_id != self.me:
+            new = view.rowid > read if read and view.rowid else view.id > self.read_marker
+            if new and view.author_id != self.me:
                 return index
         return None
 
     def _anchor(self) -> tuple[str, int] | None:
+        # The lines index the views they were laid out from: a window of older messages put
+        # in front of `views` since then shifts every index (the anchor was 100 messages off,
+        # the view stayed near the top and fetched the next window, and the next: PgUp ran to
+        # the oldest message).
         top = int(self.scroll_y)
+        laid_out = self._laid_out
         for line in range(top, len(self._owners)):
             owner = self._owners[line]
             if owner >= 0:
-                return self.views[owner].id if owner < len(self.views) else "", line - top
+                return laid_out[owner].id if owner < len(laid_out) else "", line - top
         return None
 
     def _relayout(self, keep_anchor: bool = False) -> None:
@@ -457,7 +544,7 @@ class MessageLog(ScrollView, can_focus=True):
         if not width:
             # Not laid out yet (the group is shown while the screen mounts): the first paint
             # lays the lines out at its real width (render_line), not here at a guessed one.
-            self._lines, self._owners, self._width = [], [], 0
+            self._lines, self._owners, self._width, self._laid_out = [], [], 0, []
             return
         anchor = self._anchor() if keep_anchor else None
         labels = self._labels()
@@ -479,6 +566,7 @@ class MessageLog(ScrollView, can_focus=True):
         if len(self._cache) > 4 * MAX_BUFFER:
             self._cache.clear()
         self._lines, self._owners, self._width = lines, owners, width
+        self._laid_out = list(self.views)
         self._set_virtual_size(Size(width, len(lines)))
         if self.tailing:
             self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
@@ -486,7 +574,10 @@ class MessageLog(ScrollView, can_focus=True):
             anchor_id, offset = anchor
             for line, owner in enumerate(owners):
                 if owner >= 0 and self.views[owner].id == anchor_id:
-                    self._scroll_soon(max(0, line - offset))
+                    # At once, not after the refresh: a key pressed in between would scroll
+                    # from the old offset over the new lines (and skip this), leaving the view
+                    # near the top of a window that has just grown, fetching the next one.
+                    self._place(line - offset)
                     break
         self.refresh()
 
@@ -540,6 +631,7 @@ class MessageLog(ScrollView, can_focus=True):
                for view in self.views[start:]):
             return False
         self._emit(start, self._lines, self._owners)
+        self._laid_out = list(self.views)
         self._set_virtual_size(Size(width, len(self._lines)))
         self._scroll_end_soon()
         self.refresh()

@@ -1,0 +1,74 @@
+"""The composer's keys in a real terminal (tmux): Enter sends; Ctrl+J and Alt+Enter start a
+new line, in the order typed, even right after a send."""
+
+from __future__ import annotations
+
+from tests.conftest import User
+from tests.tmux_helpers import Tmux, needs_tmux
+from tests.tui_helpers import make_app, type_text, wait_for
+
+
+def bodies(user: User) -> list[str]:
+    return [row["body"] for row in user.ok("log", "team", "--json").json()]
+
+
+@needs_tmux
+def test_ctrl_j_and_alt_enter_start_new_lines_in_order_through_tmux(alice: User, team):
+    tmux = Tmux()
+    try:
+        tmux.open("a", alice, "open", "team", size=(100, 30))
+        tmux.wait_for("a", lambda s: "Message team" in s, what="the TUI")
+        # One burst, as fast as a typist's keys arrive: the send, then the new lines at once.
+        tmux.keys("a", "one", "Enter", "C-j", "two", "C-j", "three", "M-Enter", "four")
+        tmux.wait_for("a", lambda s: "three\n" in s and " four" in s, timeout=10,
+                      what="the second message in the composer")
+        screen = tmux.screen("a")
+        assert "twothree" not in screen and "threefour" not in screen
+        tmux.keys("a", "Enter")
+        tmux.wait_for("a", lambda s: "alice │ two" in s, timeout=10, what="the second message")
+        assert bodies(alice) == ["one", "two\nthree\nfour"]
+    finally:
+        tmux.close()
+
+
+async def test_newline_keys_insert_in_the_composer_and_blank_edges_are_not_sent(alice: User,
+                                                                                team):
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        composer = app.chat.composer
+        for key in ("ctrl+j", "alt+enter", "shift+enter"):
+            composer.clear()
+            await type_text(pilot, "a")
+            await pilot.press(key, "b")
+            assert composer.text == "a\nb", key
+        composer.clear()
+        await type_text(pilot, "  indented\n\nkept  \n\n")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: bodies(alice) == ["  indented\n\nkept"])
+
+
+def keys_parsed(data: str) -> list[str]:
+    """The key names Textual's terminal parser makes of these bytes (as the app reads them)."""
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    from peers_tui.keyboard import enable_alt_enter
+
+    enable_alt_enter()
+    parser = XTermParser()
+    tokens = list(parser.feed(data)) + list(parser.feed(""))
+    return [token.key for token in tokens if isinstance(token, events.Key)]
+
+
+def test_the_newline_keys_each_terminal_sends_are_recognised():
+    from peers_tui.widgets.composer import NEWLINE_KEYS
+
+    assert keys_parsed("\r") == ["enter"]  # sends
+    for sequence, where in (("\x1b\r", "Alt+Enter: xterm (metaSendsEscape), tmux, screen, SSH"),
+                            ("\x8d", "Alt+Enter: xterm's default eightBitInput"),
+                            ("\n", "Ctrl+J: every terminal"),
+                            ("\x1b[13;2u", "Shift+Enter: kitty keyboard protocol"),
+                            ("\x1b[13;3u", "Alt+Enter: kitty keyboard protocol"),
+                            ("\x1b[106;5u", "Ctrl+J: kitty keyboard protocol")):
+        keys = keys_parsed(sequence)
+        assert len(keys) == 1 and keys[0] in NEWLINE_KEYS, (where, keys)
