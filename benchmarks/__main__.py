@@ -26,14 +26,14 @@ from pathlib import Path
 from benchmarks import data
 from benchmarks.common import Figure, Sizes, have_tmux, isolated_env, log, unmeasured
 from benchmarks.figures import (
-    delivery, idle, importing, log_open, search, send, tui_start, writers,
+    delivery, idle, importing, log_open, search, send, tui_start, verifying, writers,
 )
 from benchmarks.tmux import Tmux
 
 # Each key names a figure in the JSON; the number is the figure's in the issue (4 has two rows).
 NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p50": "4a",
            "delivery_p99": "4b", "idle_cpu": "5", "rss": "6", "search_p95": "7", "send": "8",
-           "writers": "9", "import_1m": "10"}
+           "writers": "9", "import_1m": "10", "verify_1m": "11"}
 ORDER = list(NUMBERS)
 
 
@@ -77,6 +77,7 @@ def run(sizes: Sizes, keep: bool) -> dict[str, object]:
         data.write_big_file(world, sizes)
         data.create_big_group(world)
         step(["import_1m"], lambda: importing.measure(world, sizes))
+        step(["verify_1m"], lambda: verifying.measure(world, sizes))  # before anything adds to it
         data.build_fleet(world, sizes)
         if have_tmux():
             tmux = Tmux(root, isolated_env(root))

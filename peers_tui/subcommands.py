@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from peers_tui.cli import out, out_json
@@ -22,6 +23,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 from peers_tui.format import INDENT, AuthorLabels, format_message
 from peers_tui.paths import home_dir, hub_dir
+from peers_tui.progress import ProgressBar
 
 
 def account(args: argparse.Namespace) -> Account:
@@ -285,7 +287,18 @@ def cmd_leave(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     me = account(args)
-    report = me.verify(args.group)
+    bar = ProgressBar.for_stderr()
+
+    def progress(name: str) -> Callable[[int, int], None]:
+        assert bar is not None
+        bar.start(f"verifying {name}")
+        return bar.update
+
+    try:
+        report = me.verify(args.group, progress if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
     names = {entry.id: entry.name for entry in me.entries()}
     failed = False
     for group_id, problems in report.items():

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import REPO
 
 FIGURES = ["open_switch", "peers_open", "cold_start", "delivery_p50", "delivery_p99",
-           "idle_cpu", "rss", "search_p95", "send", "writers", "import_1m"]
+           "idle_cpu", "rss", "search_p95", "send", "writers", "import_1m", "verify_1m"]
 NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss"}
 
 

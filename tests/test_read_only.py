@@ -99,3 +99,23 @@ async def test_a_send_into_a_group_gone_read_only_is_reported_and_kept(alice: Us
             await wait_for(pilot, lambda: composer.cannot_post)  # it now says so, not fails again
         assert log_bodies(app) == []
     assert alice.ok("log", "team").out == ""
+
+
+def test_a_connection_kept_open_never_lets_a_write_past_a_read_only_file(alice: User, bob: User,
+                                                                        team):
+    """The live feed keeps its connection open between reads: a post from the same process
+    after the file turned read-only must still be refused, not slipped into the WAL."""
+    require_root("chattr")
+    from peers_tui.core.account import Account
+    from peers_tui.core.errors import ReadOnly
+    from peers_tui.core.live_feed import LiveFeed
+    account = Account(alice.home, alice.hub)
+    store = account.store(account.resolve("team"))
+    feed = LiveFeed(store, store.last_rowid())
+    bob.ok("send", "team", "live")
+    assert feed.read() is not None  # the feed has read through its kept connection
+    path = alice.hub / f"{team}.db"
+    with immutable(path):
+        with pytest.raises(ReadOnly):
+            account.send("team", "must not be written")
+    assert "must not be written" not in alice.ok("log", "team").out

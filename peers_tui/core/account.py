@@ -30,6 +30,7 @@ from peers_tui.core.views import (
 )
 
 if TYPE_CHECKING:
+    from peers_tui.core.bulk_verify import Progress
     from peers_tui.core.invite_list import InviteView
     from peers_tui.core.transfer import ImportResult
 
@@ -498,15 +499,20 @@ class Account:
             self._read_up_to(entry, store, max(messages, key=lambda v: v.rowid).id)
         return messages, problems
 
-    def verify(self, query: str | None = None) -> dict[str, list[Problem]]:
-        """Check every record of one group (or all) against signatures, chains, rules and pins."""
+    def verify(self, query: str | None = None,
+               progress: Callable[[str], Progress] | None = None) -> dict[str, list[Problem]]:
+        """Check every record of one group (or all) against signatures, chains, rules and pins.
+
+        `progress(group name)`, when given, returns the callback that hears how far the check
+        of that group's messages has got.
+        """
         entries = [self.resolve(query)] if query else self.entries()
         report: dict[str, list[Problem]] = {}
         for entry in entries:
             try:
                 store = self.store(entry)
                 problems = self.pin_problems(entry, store)
-                problems += store.verify()
+                problems += store.verify(progress(entry.name) if progress else None)
                 if not problems:
                     heads = store.heads()
                     self._remember(lambda: self.personal.pin_heads(entry.id, *heads))

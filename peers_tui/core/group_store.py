@@ -21,7 +21,9 @@ from peers_tui.core.database import (
     check_regular_file, connect, create_file, prepare_schema, storage_error, unwritable_reason,
 )
 from peers_tui.core.encoding import b32, now_ms, record_digest_b32, record_hash
-from peers_tui.core.errors import BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError
+from peers_tui.core.errors import (
+    BadInvite, DamagedDatabase, Forbidden, NotFound, PeersError, ReadOnly,
+)
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.chains import (
     FORKED, chain_fields, chain_heads, check_chain, own_head, predecessors, wanted_before,
@@ -30,6 +32,7 @@ from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
 from peers_tui.core import search
+from peers_tui.core.bulk_verify import Progress, check_messages
 from peers_tui.core.ids import new_ulid, ulid_text, ulid_value
 from peers_tui.core.history import (
     EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
@@ -140,6 +143,14 @@ class GroupStore:
             return unwritable_reason(self.path)
         except OSError:
             return None
+
+    def require_writable(self) -> None:
+        """ReadOnly before any write to a file this process may not write: a connection kept
+        open elsewhere in the process (the live feed) could otherwise still write its WAL."""
+        reason = self.read_only
+        if reason is not None:
+            raise ReadOnly(f"{self.label} is read-only ({reason}): it can be read, "
+                           "but nothing can be written to it")
 
     def close(self) -> None:
         if not self.db.is_closed():
@@ -286,6 +297,7 @@ class GroupStore:
                        *, invite_key: Keypair | None = None,
                        error: type[PeersError] = Forbidden) -> Member:
         """Sign and append one membership change, after checking it against the rules."""
+        self.require_writable()
         with self.session(), self.db.atomic():
             roster = self.roster()
             terms, _ = self.invites()
@@ -343,6 +355,7 @@ class GroupStore:
                       max_uses: int | None) -> Keypair:
         """Sign an invite record carrying a fresh invite key; return that key (the code's secret)."""
         invite_key = Keypair.generate()
+        self.require_writable()
         with self.session(), self.db.atomic():
             roster = self.roster()
             mine = roster.role_of(keypair.public_id)
@@ -359,6 +372,7 @@ class GroupStore:
         return invite_key
 
     def revoke_invite(self, keypair: Keypair, key: str) -> None:
+        self.require_writable()
         with self.session(), self.db.atomic():
             terms, _ = self.invites()
             found = terms.get(key)
@@ -407,6 +421,7 @@ class GroupStore:
         `check(roster)` may refuse the record with a clear error before anything is written.
         Returns the record and its rowid; all of it happens in one IMMEDIATE transaction.
         """
+        self.require_writable()
         me = keypair.public_id
         roster = self.roster()
         require_role(roster, me, REQUIRED_ROLE[kind])
@@ -653,22 +668,18 @@ class GroupStore:
         return roster.head_seq, roster.head_hash, ({author: (head[0], head[1])} if head else {})
 
     # ----------------------------------------------------------------- verification
-    def verify(self) -> list[Problem]:
-        """Check every record and chain in the file; an empty list means all is genuine."""
+    def verify(self, progress: Progress | None = None) -> list[Problem]:
+        """Check every record and chain in the file; an empty list means all is genuine.
+
+        `progress(done, total)` hears how far the messages' check has got (see bulk_verify).
+        """
         problems: list[Problem] = []
         roster = self.roster()
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
         problems.extend(self._void_invites(roster))
+        problems.extend(check_messages(self, roster, progress))
         with self.session():
-            reader = HistoryReader(roster, self.group_id)
-            batch: list[Message] = []
-            for row in Message.with_rowid().where(Message.target.is_null()).order_by(Message.id).iterator():
-                batch.append(row)
-                if len(batch) >= 500:
-                    problems.extend(_unverified(reader.views(batch)))
-                    batch = []
-            problems.extend(_unverified(reader.views(batch)))
             orphans = Message.select(Message.id).where(
                 Message.target.is_null(False)
                 & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))
@@ -756,16 +767,6 @@ def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
             raise Forbidden("readers cannot post in this group")
         raise Forbidden(f"only {needed.label}s and above can do that")
     return member.role
-
-
-def _unverified(views: list[MessageView]) -> list[Problem]:
-    problems = []
-    for view in views:
-        if not view.verified:
-            problems.append(Problem(f"message {view.id}", str(view.problem)))
-        problems.extend(Problem(f"{change.kind} {change.id} of message {view.id}", change.reason)
-                        for change in view.forged_changes)
-    return problems
 
 
 def _member_view(member: Member) -> MemberView:

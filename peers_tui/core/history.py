@@ -8,8 +8,11 @@ the reason, never dropped.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
+
+from peewee import SQL
 
 
 from peers_tui.core.chains import (
@@ -132,6 +135,18 @@ def window_chain(rows: list[Message]) -> Predecessors:
     return predecessors(wanted, have)
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What the rules decided about a window of rows: each row checked on its own, the
+    genuine edits and deletions of them, and the changes aimed at them that are not genuine
+    (each a forged record of its own; they never change their target)."""
+
+    checked: dict[str, Checked]
+    edits: dict[str, str]
+    deleted: set[str]
+    forged: dict[str, list[ForgedChange]]
+
+
 class HistoryReader:
     """Turns stored rows into MessageViews for one group, inside a bound session."""
 
@@ -155,11 +170,36 @@ class HistoryReader:
         reply_ids = {row.reply_to for row in rows if isinstance(row.reply_to, str)} - ids
         quoted = (list(Message.with_rowid().where(Message.id.in_(list(reply_ids))))
                   if reply_ids else [])
-        primary = rows + quoted
-        effects = list(Message.with_rowid().where(Message.target.in_([r.id for r in primary]))
-                       .order_by(Message.id))
-        chain = window_chain(primary + effects)
-        checked = {row.id: self._check(row, chain) for row in primary}
+        judged = self.judge(rows + quoted)
+        replies = self._replies(judged)
+        return [self._view(judged.checked[row.id], judged.edits.get(row.id),
+                           row.id in judged.deleted, tuple(judged.forged.get(row.id, ())),
+                           replies) for row in rows]
+
+    def problems(self, rows: list[Any]) -> list[tuple[Any, str, str]]:
+        """(row, where, reason) for each record that is not genuine among these primary rows
+        and the changes aimed at them: what `peers verify` reports, decided by the same rules
+        as `views()` without building any view. `rows` may be Message rows or any rows with
+        the same attributes and `rowid`."""
+        judged = self.judge(rows)
+        found: list[tuple[Any, str, str]] = []
+        for message_id, item in judged.checked.items():
+            if item.problem:
+                found.append((item.row, f"message {message_id}", item.problem))
+            found.extend((item.row, f"{change.kind} {change.id} of message {message_id}",
+                          change.reason) for change in judged.forged.get(message_id, ()))
+        return found
+
+    def judge(self, rows: list[Any]) -> Judgement:
+        """Every validity rule for a window of primary rows and the records that change them."""
+        if not rows:
+            return Judgement({}, {}, set(), {})
+        # The ids go in as one JSON parameter: an IN list costs Peewee a node per id, as much
+        # as the rest of a row's checks without its signature.
+        ids = SQL("(SELECT value FROM json_each(?))", [json.dumps([str(r.id) for r in rows])])
+        effects = list(Message.with_rowid().where(Message.target.in_(ids)).order_by(Message.id))
+        chain = window_chain(rows + effects)
+        checked = {row.id: self._check(row, chain) for row in rows}
         edits: dict[str, str] = {}
         deleted: set[str] = set()
         forged: dict[str, list[ForgedChange]] = {}
@@ -175,9 +215,7 @@ class HistoryReader:
                 deleted.add(row.target)
             elif row.target not in deleted:
                 edits[row.target] = effect.data["body"]
-        replies = self._replies(checked, edits, deleted)
-        return [self._view(checked[row.id], edits.get(row.id), row.id in deleted,
-                           tuple(forged.get(row.id, ())), replies) for row in rows]
+        return Judgement(checked, edits, deleted, forged)
 
     def _check(self, row: Message, chain: Predecessors) -> Checked:
         """check_row, and a place of the author's chain that an invite holds too is a fork
@@ -197,8 +235,8 @@ class HistoryReader:
                             reason=problem, body=str(row.body or "")[:MAX_SHOWN_CHARS],
                             created_at=created)
 
-    def _replies(self, checked: dict[str, Checked], edits: dict[str, str],
-                 deleted: set[str]) -> dict[str, tuple[str, str]]:
+    def _replies(self, judged: Judgement) -> dict[str, tuple[str, str]]:
+        checked, edits, deleted = judged.checked, judged.edits, judged.deleted
         previews = {}
         for message_id in {c.data.get("reply") for c in checked.values()}:
             if not isinstance(message_id, str):

@@ -1,0 +1,209 @@
+"""Checking every message of a group file at scale, with the reader's own rules.
+
+`peers verify` must get through a million messages in well under a minute. The rules are not
+here: each window of rows goes to `HistoryReader.problems` (core/history.py), the same code
+that decides what the log shows, so a rule added there applies to verify at once. This module
+only decides how rows reach those rules:
+
+- rows are read with a plain cursor as light named tuples, in windows of consecutive rowids,
+  which SQLite reads in file order; a row holding a value of another SQL type than its column
+  declares is converted by the model's own fields, exactly as the reader's model rows are;
+- no display views are built (reply previews, display text);
+- on a large file the windows are judged in worker processes, one per core: the Ed25519
+  check of each signature is most of the cost and PyNaCl holds the GIL while it runs. The
+  workers receive the roster this process verified, so every window is judged against the
+  same membership state; each opens its own connection to the file.
+
+Problems come back in message-id order, as the reader would list them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from array import array
+from collections.abc import Callable, Iterator
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from peewee import Model
+
+from peers_tui.core.history import HistoryReader
+from peers_tui.core.membership import Roster
+from peers_tui.core.models import Message
+from peers_tui.core.views import Problem
+
+if TYPE_CHECKING:
+    from peers_tui.core.group_store import GroupStore
+
+WINDOW = 2000            # rows per unit of work: a query per window costs little beside it
+PARALLEL_FROM = 10_000   # fewer rows than this are checked in this process (no worker start-up)
+MAX_WORKERS = 8
+FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
+          Message.body, Message.record, Message.sig, Message.target, Message.reply_to,
+          Message.orig_id)
+# The SQL type each column declares: a row whose values all have it (or are NULL) reads the
+# same raw as through the model, so only the other rows pay for the fields' conversions.
+DECLARED = {"author_seq": "integer", "created_at": "integer", "sig": "blob"}  # the rest: text
+WINDOW_SQL = (
+    "SELECT rowid, {columns}, {plain} FROM message"
+    " WHERE rowid BETWEEN ? AND ? AND target IS NULL ORDER BY rowid").format(
+    columns=", ".join(f'"{field.column_name}"' for field in FIELDS),
+    plain=" AND ".join(
+        f"typeof(\"{field.column_name}\") IN ('{DECLARED.get(field.column_name, 'text')}', 'null')"
+        for field in FIELDS))
+
+
+class StoredRow(NamedTuple):
+    """A message row with the attributes the reader's rules read from a model row."""
+
+    rowid: int
+    id: Any
+    author: Any
+    author_seq: Any
+    kind: Any
+    created_at: Any
+    body: Any
+    record: Any
+    sig: Any
+    target: Any
+    reply_to: Any
+    orig_id: Any
+
+
+_CONVERT = [field.python_value for field in FIELDS]
+
+# progress(rows checked so far, rows in all): called after each window.
+Progress = Callable[[int, int], None]
+Found = list[tuple[int, str, str]]  # (rowid, where, reason)
+
+
+class WindowJudge:
+    """Judges windows of one group file against one verified roster, in one process."""
+
+    def __init__(self, store: GroupStore, roster: Roster) -> None:
+        self.store = store
+        self.reader = HistoryReader(roster, store.group_id)
+
+    def __call__(self, bounds: tuple[int, int]) -> Found:
+        """The problems among the messages (not edits or deletions) stored at rowids lo..hi."""
+        with self.store.session():
+            rows = [_stored_row(raw) for raw in self.store.db.execute_sql(WINDOW_SQL, bounds)]
+            return [(row.rowid, where, reason) for row, where, reason in self.reader.problems(rows)]
+
+
+def _stored_row(raw: tuple[Any, ...]) -> StoredRow:
+    if raw[-1]:
+        return StoredRow._make(raw[:-1])
+    return StoredRow(raw[0], *(convert(value) for convert, value in zip(_CONVERT, raw[1:-1])))
+
+
+def check_messages(store: GroupStore, roster: Roster, progress: Progress | None = None,
+                   workers: int | None = None) -> list[Problem]:
+    """Every message of `store` that is not genuine, in id order, by the reader's rules.
+
+    `workers`: processes to judge in (None: one per core when the file is large, else none).
+    """
+    order = _rowids_in_id_order(store)
+    windows = list(_windows(order))
+    count = len(order)
+    if workers is None:
+        workers = _default_workers(count)
+    judge = WindowJudge(store, roster)
+    found: Found = []
+    done = 0
+    for window, result in zip(windows, _judged(windows, judge, workers)):
+        found.extend(result)
+        done += window[2]
+        if progress is not None:
+            progress(done, count)
+    return [Problem(where, reason) for _, where, reason in _in_id_order(found, order)]
+
+
+def _rowids_in_id_order(store: GroupStore) -> array:
+    """Every row's rowid in message-id order, read from the id index alone (no table pages)."""
+    with store.session():
+        cursor = store.db.execute_sql("SELECT rowid FROM message ORDER BY id")
+        order = array("q")
+        while batch := cursor.fetchmany(50_000):
+            order.extend(rowid for (rowid,) in batch)
+    return order
+
+
+def _windows(order: array) -> Iterator[tuple[int, int, int]]:
+    """(first rowid, last rowid, rows) of runs of WINDOW consecutive stored rows."""
+    ordered = sorted(order)
+    for start in range(0, len(ordered), WINDOW):
+        chunk = ordered[start:start + WINDOW]
+        yield chunk[0], chunk[-1], len(chunk)
+
+
+def _in_id_order(found: Found, order: array) -> Found:
+    if len(found) < 2:
+        return found
+    wanted = {rowid for rowid, _, _ in found}
+    position = {rowid: index for index, rowid in enumerate(order) if rowid in wanted}
+    return sorted(found, key=lambda item: position.get(item[0], -1))
+
+
+def _default_workers(count: int) -> int:
+    if count < PARALLEL_FROM:
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(cores or 1, MAX_WORKERS)
+    return workers if workers >= 2 else 0
+
+
+def _judged(windows: list[tuple[int, int, int]], judge: WindowJudge,
+            workers: int) -> Iterator[Found]:
+    """Each window's problems, in the order of `windows`; in workers when asked and possible."""
+    pool = _pool(judge, workers) if workers else None
+    if pool is None:
+        for low, high, _ in windows:
+            yield judge((low, high))
+        return
+    finished = 0
+    try:
+        for result in pool.map(_judge_in_worker, [(low, high) for low, high, _ in windows]):
+            finished += 1
+            yield result
+    except BrokenExecutor:  # a worker could not start or died: finish the rest here
+        for low, high, _ in windows[finished:]:
+            yield judge((low, high))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(judge: WindowJudge, workers: int) -> Executor | None:
+    store = judge.store
+    try:
+        # spawn, not fork: a forked child would inherit this process's open SQLite connections.
+        return ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+            initargs=(str(store.path), store.group_id, store.models, judge.reader.roster))
+    except (OSError, ValueError):
+        return None
+
+
+_WORKER_JUDGE: WindowJudge | None = None
+
+
+def _start_worker(path: str, group_id: str, models: tuple[type[Model], ...],
+                  roster: Roster) -> None:
+    from peers_tui.core.group_store import GroupStore
+
+    # Ctrl-C is the parent's to handle (it stops the pool); workers would only print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _WORKER_JUDGE
+    # The same models as the parent's store: the personal group lives in personal.db.
+    _WORKER_JUDGE = WindowJudge(GroupStore(Path(path), group_id, models=models), roster)
+
+
+def _judge_in_worker(bounds: tuple[int, int]) -> Found:
+    assert _WORKER_JUDGE is not None, "worker started without its initializer"
+    return _WORKER_JUDGE(bounds)
+
+
+__all__ = ["PARALLEL_FROM", "Progress", "WindowJudge", "check_messages"]
