@@ -94,7 +94,7 @@ class Account:
                     self.pin_after_write(entry, store)
                     updated.append(entry.name)
             except PeersError as exc:
-                failed.append(f"{entry.name}: {exc}")
+                failed.append(f"{shown_name(entry.name)}: {exc}")
         return updated, failed
 
     # ----------------------------------------------------------------- UI state
@@ -177,7 +177,7 @@ class Account:
                 return by_prefix[0]
             if len(by_prefix) > 1:
                 raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
-                                + ", ".join(f"{e.name} ({e.id})" for e in by_prefix))
+                                + ", ".join(f"{shown_name(e.name)} ({e.id})" for e in by_prefix))
         by_name = ([e for e in entries if e.name == text and not e.archived]
                    or [e for e in entries if e.name == text])
         if len(by_name) == 1:
