@@ -216,7 +216,12 @@ class Account:
         of the authors whose messages verified, and those of verified invites."""
         roster = store.current_roster()
         heads = store.invite_heads()
-        for seq, digest, author in store.author_positions([m.id for m in messages if m.verified]):
+        verified = [m.id for m in messages if m.verified]
+        # The edits and deletions applied to them were verified too: deleting one later must
+        # show, not silently bring back the old text.
+        forged = {change.id for m in messages for change in m.forged_changes}
+        verified += [i for i in store.change_ids(verified) if i not in forged]
+        for seq, digest, author in store.author_positions(verified):
             if isinstance(seq, int) and (author not in heads or heads[author][0] < seq):
                 heads[author] = (seq, digest)
         self._remember(lambda: self.personal.pin_heads(entry.id, roster.head_seq,

@@ -41,7 +41,22 @@ def signed_time(text: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _signed_columns(message: bool, text: Any) -> list[Any]:
+    """What the looked-up columns of a row must hold for its record: a message's target and
+    type, an invite's or revocation's key and kind."""
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return [None, None, None]  # matches no row
+    if not isinstance(data, dict):
+        return [None, None, None]
+    return [data.get("target"), data.get("type")] if message else [data.get("key"), data.get("k")]
+
+
 FORKED = "forked chain: another record of its author holds the same place"
+# Signing times a record may carry (epoch ms, 1970 to the end of 9998): beyond them no
+# calendar shows it and SQLite cannot store it, so an honest client must never build on one.
+SIGNED_TIMES = (0, 253_370_764_799_999)
 
 
 def predecessors(wanted: set[tuple[str, int]],
@@ -57,13 +72,19 @@ def predecessors(wanted: set[tuple[str, int]],
                                                if key in wanted}
     missing = [key for key in wanted if key not in texts]
     for table in tables or (Message, Invite):
+        # A row whose looked-up columns are not its record's own is not where readers look for
+        # it (a message given a target leaves the log, a revocation given another key revokes
+        # nothing): it does not hold its place.
+        looked_up = (table.target, table.kind) if table is Message else (table.key, table.kind)
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
             condition = functools.reduce(operator.or_, [
                 (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
-            query = table.select(table.author, table.author_seq, table.record).where(condition)
-            for author, seq, text in query.tuples():  # type: ignore[attr-defined]
-                if isinstance(author, str) and isinstance(seq, int):
+            query = table.select(table.author, table.author_seq, table.record,
+                                 *looked_up).where(condition)
+            for author, seq, text, *columns in query.tuples():  # type: ignore[attr-defined]
+                if (isinstance(author, str) and isinstance(seq, int)
+                        and columns == _signed_columns(table is Message, text)):
                     texts.setdefault((author, seq), []).append(text)
     result: Predecessors = {}
     for key, candidates in texts.items():
@@ -113,6 +134,8 @@ def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None
             raise RecordError("does not follow its author's previous record (chain broken)")
         previous_time = previous[aprev]
     signed = record.created_at
+    if not SIGNED_TIMES[0] <= signed <= SIGNED_TIMES[1]:
+        raise RecordError("signing time out of range (before 1970 or after 9998)")
     if signed < previous_time:
         raise RecordError("backdated: signed earlier than its author's previous record")
     if (roster is not None and 0 <= mseq <= roster.head_seq
@@ -148,19 +171,71 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
     best: tuple[int, str, int] | None = None
     for table in (Message, Invite):
         rows = (table.select(table.author_seq, table.record, table.sig)
-                .where(table.author == author).order_by(table.author_seq.desc()).limit(20)
-                .tuples())
-        for aseq, text, sig in rows:  # type: ignore[misc]
-            try:
-                record = open_record(text, sig, group_id=group_id, kind=CHAINED_KINDS)
-            except RecordError:
-                continue
-            if record.author != author or record.data.get("aseq") != aseq:
-                continue
-            if best is None or aseq > best[0]:
+                .where(table.author == author).order_by(table.author_seq.desc()).tuples())
+        # However many junk rows sit on top, the newest genuine one below them is found.
+        for aseq, text, sig in rows.iterator():  # type: ignore[misc]
+            if best is not None and not (isinstance(aseq, int) and aseq > best[0]):
+                break
+            record = _own_record(author, aseq, text, sig, group_id)
+            if record is not None:
                 best = (aseq, record.hash, record.created_at)
-            break
+                break
     return best
+
+
+def _own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> SignedRecord | None:
+    """The record of a row if it verifies as `author`'s own at place `aseq`, else None."""
+    try:
+        record = open_record(text, sig, group_id=group_id, kind=CHAINED_KINDS)
+    except RecordError:
+        return None
+    if (record.author != author or record.data.get("aseq") != aseq
+            or not SIGNED_TIMES[0] <= record.created_at <= SIGNED_TIMES[1]):
+        return None
+    return record
+
+
+def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
+    """Where a removal, demotion or leave cuts `author`'s chain: the highest genuine record
+    reached by following their chain up from its first record, (aseq, hash), or None.
+
+    A record standing above a gap was not seen as part of the chain: a member expecting
+    removal could otherwise file one record far up their chain so the cut lands there, and
+    fill the places below it afterwards under the authority they had lost. The walk follows
+    hashes (cheap); only where two records claim one place, and for the head, are signatures
+    checked, so a junk row can neither stop the walk nor become the head.
+    """
+    places: dict[int, list[tuple[Any, Any, Any]]] = {}
+    for table in (Message, Invite):
+        # SQLite reads each `aprev` (json_valid first: json_extract fails the whole query on
+        # one malformed row); parsing every record in Python costs ten times as much.
+        aprev = peewee.Case(None, [(peewee.fn.json_valid(table.record),
+                                    peewee.fn.json_extract(table.record, "$.aprev"))], None)
+        query = (table.select(table.author_seq, table.record, table.sig, aprev)
+                 .where(table.author == author))
+        for aseq, text, sig, named in query.tuples().iterator():  # type: ignore[misc]
+            if isinstance(aseq, int) and not isinstance(aseq, bool) and isinstance(text, str):
+                places.setdefault(aseq, []).append((text, sig, named))
+    walked: list[tuple[int, str, Any]] = []
+    previous = ""
+    while (len(walked) + 1) in places:
+        aseq = len(walked) + 1
+        linked = [(text, sig) for text, sig, named in places[aseq] if named == previous]
+        if len(linked) > 1:
+            linked = [(t, s) for t, s in linked if _own_record(author, aseq, t, s, group_id)]
+            if len({record_hash(text) for text, _ in linked}) > 1:
+                break  # the author forked their own chain here: nothing above it was seen
+        if not linked:
+            break
+        text, sig = linked[0]
+        previous = record_hash(text)
+        walked.append((aseq, text, sig))
+    for aseq, text, sig in reversed(walked):
+        record = _own_record(author, aseq, text, sig, group_id)
+        if record is not None:
+            return aseq, record.hash
+    return None
+
 
 
 def chain_heads() -> dict[str, tuple[int, str]]:

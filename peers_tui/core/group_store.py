@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -26,7 +27,8 @@ from peers_tui.core.errors import (
 )
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.chains import (
-    FORKED, chain_fields, chain_heads, check_chain, own_head, predecessors, wanted_before,
+    FORKED, chain_fields, chain_heads, check_chain, own_head, predecessors, seen_head,
+    wanted_before,
 )
 from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
@@ -41,7 +43,7 @@ from peers_tui.core.models import GROUP_MODELS, GroupInfo, GroupMember, Invite, 
 from peers_tui.core.records import RecordError, SignedRecord, countersign, open_record, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
-from peers_tui.core.unread import GenuineMemo, unread_rows
+from peers_tui.core.unread import GenuineMemo, current_bodies, unread_rows
 from peers_tui.core.views import MemberView, MessageView, Problem
 
 GROUP_ID_LENGTH = 26
@@ -248,7 +250,9 @@ class GroupStore:
         terms, invite_problems = self.invites()
         roster.invite_positions = self._invite_positions
         with self.session():
-            for row in GroupMember.select().order_by(GroupMember.seq):
+            # Two rows at one seq exist only in a table rebuilt without its key: the record
+            # text breaks the tie, so the verdict never depends on the order rows were filed in.
+            for row in GroupMember.select().order_by(GroupMember.seq, GroupMember.record):
                 try:
                     record = open_record(row.record, row.sig, row.cosig,
                                          group_id=self.group_id, kind="member")
@@ -306,7 +310,7 @@ class GroupStore:
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
                 # older membership state is void (membership.Cut).
-                head = own_head(member, self.group_id)
+                head = seen_head(member, self.group_id)
                 fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
             record = sign(keypair, "member", self.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,
@@ -495,12 +499,19 @@ class GroupStore:
     def topic(self) -> str | None:
         """The newest genuine topic, or None."""
         with self.session():
-            rows = list(Message.with_rowid().where(Message.kind == "topic")
-                        .order_by(Message.id.desc()).limit(20))
-            for view in HistoryReader(self.current_roster(), self.group_id).views(rows):
-                if view.verified:
-                    return view.body
-        return None
+            reader = HistoryReader(self.current_roster(), self.group_id)
+            below: str | None = None
+            while True:  # page down past forged topics, however many sit on top
+                query = Message.with_rowid().where(Message.kind == "topic")
+                if below is not None:
+                    query = query.where(Message.id < below)
+                rows = list(query.order_by(Message.id.desc()).limit(20))
+                if not rows:
+                    return None
+                for view in reader.views(rows):  # newest first, as the rows
+                    if view.verified:
+                        return view.body
+                below = str(rows[-1].id)
 
     def find_message(self, prefix: str) -> str:
         """The full id of the message whose id is (or starts with) `prefix`."""
@@ -538,9 +549,11 @@ class GroupStore:
         newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
         if newest and candidate <= newest:
             try:
-                candidate = ulid_text(ulid_value(newest) + 1)
+                following = ulid_value(newest) + 1
             except ValueError:  # a forged, unparsable id: do not let it block posting
-                pass
+                return candidate
+            if following < 1 << 128:  # past the highest id there is no valid one to take
+                candidate = ulid_text(following)
         return candidate
 
     def _views_of(self, ids: list[str]) -> list[MessageView]:
@@ -627,9 +640,11 @@ class GroupStore:
             since = self.arrival(marker) if marker else None
             rows = unread_rows(self.db, me, since, None if since else marker, cap)
             reader = HistoryReader(self.current_roster(), self.group_id)
-            bodies = [str(row.body) for row in self._unread_memo.genuine(rows, reader, self.roster_mark)]
+            # Only what verifies counts (a forged row never rings the bell), with its current
+            # text: a mention edited away no longer counts, a deleted message not at all.
+            bodies = current_bodies(self._unread_memo.genuine(rows, reader, self.roster_mark), reader)
         needle = f"@{handle}".lower() if handle else None
-        mentions = sum(1 for body in bodies if needle and needle in body.lower()) if needle else 0
+        mentions = sum(1 for body in bodies if needle in body.lower()) if needle else 0
         return len(bodies), mentions
 
     def arrival(self, message_id: str) -> int:
@@ -647,6 +662,12 @@ class GroupStore:
             rows = Message.select(Message.author_seq, Message.record, Message.author).where(
                 Message.id.in_(message_ids))
             return [(row.author_seq, record_hash(row.record), row.author) for row in rows]
+
+    def change_ids(self, message_ids: list[str]) -> list[str]:
+        """The ids of the edits and deletions aimed at the given messages."""
+        with self.session():
+            return [row.id for row in Message.select(Message.id).where(
+                Message.target.in_(message_ids))]
 
     def invite_heads(self) -> dict[str, tuple[int, str]]:
         """Each author's newest invite or revocation that checked out: pinned like messages."""
@@ -723,9 +744,14 @@ class GroupStore:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{missing} of their records are missing (history deleted)"))
             if len(seqs) > len(distinct):
-                gaps.append(Problem(f"author {fingerprint(author)}",
-                                    f"{len(seqs) - len(distinct)} places of their chain hold two "
-                                    "records (forked chain)"))
+                doubled = {seq for seq, count in Counter(seqs).items() if count > 1}
+                held = predecessors({(author, seq) for seq in doubled})
+                # The same record filed twice is a copy, not a fork its author made.
+                forks = sum(1 for seq in doubled if len(held.get((author, seq), {})) > 1)
+                if forks:
+                    gaps.append(Problem(f"author {fingerprint(author)}",
+                                        f"{forks} places of their chain hold two records "
+                                        "(forked chain)"))
         return gaps
 
     def heads(self) -> tuple[int, str, dict[str, tuple[int, str]]]:

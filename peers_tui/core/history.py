@@ -33,6 +33,15 @@ REQUIRED_ROLE = {"text": Role.WRITER, "action": Role.WRITER, "edit": Role.WRITER
                  "delete": Role.WRITER, "topic": Role.ADMIN, "imported": Role.ADMIN}
 REPLY_PREVIEW = 60
 MAX_SHOWN_CHARS = 16_000  # the longest message peers itself accepts
+# Times a calendar can show in any time zone (years 1970 to 9998): a row written straight into the file may
+# claim any integer, and every surface that prints a date must still be able to.
+SHOWN_TIMES = (0, 253_370_764_799_999)
+
+
+def shown_time(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    return min(max(value, SHOWN_TIMES[0]), SHOWN_TIMES[1])
 
 
 @dataclass(frozen=True)
@@ -229,7 +238,7 @@ class HistoryReader:
     def _forged(self, row: Message, problem: str) -> ForgedChange:
         author = str(row.author)
         kind = row.kind if row.kind in EFFECT_KINDS else "change"
-        created = row.created_at if isinstance(row.created_at, int) else 0
+        created = shown_time(row.created_at)
         return ForgedChange(id=str(row.id), kind=str(kind), author_id=author,
                             author=self.handle(author), fingerprint=fingerprint(author),
                             reason=problem, body=str(row.body or "")[:MAX_SHOWN_CHARS],
@@ -273,7 +282,7 @@ class HistoryReader:
         return MessageView(
             id=str(row.id), author_id=author_id, author=self._author_name(item),
             fingerprint=fingerprint(author_id), body=body,
-            created_at=row.created_at if isinstance(row.created_at, int) else 0,
+            created_at=shown_time(row.created_at),
             kind=kind, verified=item.problem is None, problem=item.problem, reply_to=reply,
             reply_author=reply_author, reply_body=reply_body, edited=edit is not None and not deleted,
             deleted=deleted, imported=kind == "imported", rowid=getattr(row, "rowid", 0) or 0,
