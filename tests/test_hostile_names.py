@@ -179,3 +179,20 @@ def test_confusable_lookups_agree_with_the_whole_table():
         assert names._prototype(key) == expected, (key, expected)
         checked += 1
     assert checked > 6000
+
+
+def test_counts_follow_the_current_text_through_remembered_verdicts(alice: User, bob: User,
+                                                                   team):
+    """A mention edited away stops counting, a deleted message stops counting at all, even
+    though the row itself (and so its remembered verdict) never changed."""
+    from peers_tui.core.account import Account
+
+    account = Account(alice.home, alice.hub)
+    store = account.store(account.resolve("team"))
+    message = bob.ok("send", "team", "@alice look").out.strip()
+    bob.ok("send", "team", "and this")
+    assert store.unread_counts(None, account.user_id, "alice") == (2, 1)
+    bob.ok("edit", "team", message, "never mind")
+    assert store.unread_counts(None, account.user_id, "alice") == (2, 0)
+    bob.ok("delete", "team", message)
+    assert store.unread_counts(None, account.user_id, "alice") == (1, 0)
