@@ -25,6 +25,7 @@ from peers_tui.config import load_config, save_config
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.live_feed import LiveFeed
+from peers_tui.core.names import shown_name
 from peers_tui.core.notifier import ChangeNotifier
 from peers_tui.core.personal_store import GROUP_LIST_MARK, NOTIFY_LEVELS, GroupEntry
 from peers_tui.core.presence import Presence
@@ -101,6 +102,14 @@ class PeersApp(App[None]):
         self._count_due = False
         self._counted_last = 0.0
 
+    def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification is plain text: they carry group names, handles and errors that
+        quote what was typed, and markup in any of them (`[/]`) would crash the app. Widgets'
+        and screens' notify() pass markup=True; it is ignored here, once for all."""
+        super().notify(message, title=title, severity=severity, timeout=timeout,  # type: ignore[arg-type]
+                       markup=False)
+
     # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
         config = load_config(self.config_file)
@@ -116,7 +125,8 @@ class PeersApp(App[None]):
             self.chat = ChatScreen(self.account, entry)
         except PeersError as exc:
             # A damaged group must not keep the app from starting: open the personal group.
-            self.notify(inert(f"{entry.name}: {exc}"), title="Group damaged", severity="error")
+            self.notify(inert(f"{shown_name(entry.name)}: {exc}"), title="Group damaged",
+                        severity="error")
             entry = self.account.entries()[0]
             self.chat = ChatScreen(self.account, entry)
         self.account.set_last_group(entry.id)
@@ -329,7 +339,7 @@ class PeersApp(App[None]):
             if (old is not None and summary.id != current and summary.notify != "mute"
                     and summary.mentions > old.mentions):
                 self.bell()  # over SSH in tmux this flags the window
-                self.notify(f"you were mentioned in {inert(summary.name, allow_newlines=False)}",
+                self.notify(f"you were mentioned in {shown_name(summary.name)}",
                             timeout=4)
         others = [s for s in summaries if s.id != current and s.notify != "mute"]
         unread = sum(s.unread for s in others)
@@ -364,7 +374,8 @@ class PeersApp(App[None]):
         try:
             self.chat.show_group(entry)
         except PeersError as exc:
-            self.notify(inert(f"{entry.name}: {exc}"), title="Group damaged", severity="error")
+            self.notify(inert(f"{shown_name(entry.name)}: {exc}"), title="Group damaged",
+                        severity="error")
             return
         # After the frame that shows the group: neither is needed to paint it.
         self.call_after_refresh(self._switched, entry.id)
@@ -484,7 +495,7 @@ class PeersApp(App[None]):
         self.push_screen(PromptScreen("Invite code:", "peers1:…"), join)
 
     def leave_group(self, group_id: str) -> None:
-        self._group_job(lambda: f"you left {self.account.leave(group_id).name}")
+        self._group_job(lambda: f"you left {shown_name(self.account.leave(group_id).name)}")
 
     def cycle_notify(self, group_id: str) -> None:
         def job() -> str:
@@ -493,7 +504,7 @@ class PeersApp(App[None]):
             self.account.set_notify(group_id, level)
             if self.chat is not None and self.chat.entry.id == group_id:
                 self.chat.entry = self.account.resolve(group_id)
-            return f"{entry.name}: notify {level}"
+            return f"{shown_name(entry.name)}: notify {level}"
         self._group_job(job)
 
     def move_group(self, group_id: str, offset: int) -> None:

@@ -2,28 +2,61 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from peers_tui.core.names import look_alike_key, shown_name
+from peers_tui.core.text import inert
 from peers_tui.core.times import local_time
-from peers_tui.core.views import MessageView
+from peers_tui.core.views import MemberView, MessageView
 
 INDENT = " " * 17
 
 
-def format_message(message: MessageView) -> str:
-    """One message as `YYYY-MM-DD HH:MM <author> text`, with its marks; not yet made inert."""
+class AuthorLabels:
+    """How authors are named in CLI output: each name made one inert line, and the owner's
+    fingerprint beside every name that another person's name equals or looks like (the
+    group's members, former ones too, and every author printed so far). Incremental: an
+    export of a million messages by as many imported names costs one key per name."""
+
+    def __init__(self, members: Iterable[MemberView] = ()) -> None:
+        self.owners: dict[str, set[str]] = {}  # look-alike key -> the ids that use it
+        self.keys: dict[tuple[str, str], str] = {}
+        for member in members:
+            self._key(member.user_id, member.handle)
+
+    def _key(self, user_id: str, name: str) -> str:
+        key = self.keys.get((user_id, name))
+        if key is None:
+            key = self.keys[(user_id, name)] = look_alike_key(name)
+            self.owners.setdefault(key, set()).add(user_id)
+        return key
+
+    def __call__(self, message: MessageView) -> str:
+        key = self._key(message.author_id, message.display_author)
+        name = shown_name(message.display_author)
+        return f"{name}~{message.fingerprint}" if len(self.owners[key]) > 1 else name
+
+
+def format_message(message: MessageView, labels: AuthorLabels | None = None) -> str:
+    """One message as `YYYY-MM-DD HH:MM [UNVERIFIED: why] <author> text`, with its marks.
+
+    The flag comes before the author, so no long body can push it out of sight; names are
+    one inert line and every line of a body is indented, so nothing in a message can make
+    a line that looks like another message."""
     when = local_time(message.created_at, "%Y-%m-%d %H:%M")
-    author = message.display_author
+    author = labels(message) if labels is not None else shown_name(message.display_author)
+    flag = ("" if message.verified else
+            f"[UNVERIFIED: {inert(str(message.problem), allow_newlines=False)}] ")
+    body = message.body.replace("\n", "\n" + INDENT)
     if message.deleted:
-        line = f"{when} <{author}> (message deleted)"
-    elif message.kind == "topic":
-        line = f"{when} * {author} set the topic: {message.body}"
-    else:
-        body = message.body.replace("\n", "\n" + INDENT)
-        if message.reply_to:
-            body = f"(re {message.reply_author}: \"{message.reply_body}\") {body}"
-        if message.edited:
-            body = f"{body} (edited)"
-        line = (f"{when} * {author} {body}" if message.kind == "action"
-                else f"{when} <{author}> {body}")
-    if not message.verified:
-        line = f"{line}  [UNVERIFIED: {message.problem}]"
-    return line
+        return f"{when} {flag}<{author}> (message deleted)"
+    if message.kind == "topic":
+        return f"{when} {flag}* {author} set the topic: {body}"
+    if message.reply_to:
+        quoted = inert(message.reply_body or "", allow_newlines=False)
+        body = f"(re {shown_name(message.reply_author or '?')}: \"{quoted}\") {body}"
+    if message.edited:
+        body = f"{body} (edited)"
+    if message.kind == "action":
+        return f"{when} {flag}* {author} {body}"
+    return f"{when} {flag}<{author}> {body}"

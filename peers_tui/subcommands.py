@@ -16,11 +16,12 @@ from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import KEY_FILE, fingerprint
 from peers_tui.core.invites import describe_terms
+from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.personal_store import PERSONAL_FILE
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
-from peers_tui.format import INDENT, format_message
+from peers_tui.format import INDENT, AuthorLabels, format_message
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.progress import ProgressBar
 
@@ -76,7 +77,7 @@ def cmd_id(args: argparse.Namespace) -> int:
     if args.json:
         out_json({"id": me.user_id, "handle": me.handle, "fingerprint": fingerprint(me.user_id)})
     else:
-        out(f"{me.user_id} {me.handle}")
+        out(f"{me.user_id} {shown_name(me.handle)}")
     return 0
 
 
@@ -88,7 +89,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_archive(args: argparse.Namespace) -> int:
     entry = account(args).archive(args.group, archived=not args.undo)
-    name = inert(entry.name, allow_newlines=False)
+    name = shown_name(entry.name)
     out(f"{'unarchived' if args.undo else 'archived'} {name} ({entry.id})")
     return 0
 
@@ -110,7 +111,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
         hub = Path(group.path).parent
         if not group.personal and hub != me.paths.hub:  # a group keeps the hub it was found in
             extra += f"  (in {inert(str(hub), allow_newlines=False)})"
-        out(f"{group.id[:10]}  {group.name:<20}  {standing:<12}  {unread}{extra}")
+        out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}  {unread}{extra}")
     return 0
 
 
@@ -131,7 +132,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
     code = me.invite(args.group, role, args.uses, args.expires)
     out(str(code))
     # Only the code goes to stdout (scripts capture it); its terms are said on stderr.
-    print(f"peers: invite to {inert(me.resolve(args.group).name, allow_newlines=False)}: "
+    print(f"peers: invite to {shown_name(me.resolve(args.group).name)}: "
           f"joins as {role.label}, {describe_terms(args.uses, args.expires)}", file=sys.stderr)
     return 0
 
@@ -143,7 +144,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     except AlreadyMember as exc:
         out(f"{exc} ({exc.entry.id})")  # type: ignore[attr-defined]
         return 0
-    out(f"joined {entry.name} ({entry.id})")
+    out(f"joined {shown_name(entry.name)} ({entry.id})")
     return 0
 
 
@@ -171,43 +172,51 @@ def cmd_topic(args: argparse.Namespace) -> int:
     me = account(args)
     if args.text is None:
         topic = me.topic(args.group)
-        out(topic if topic is not None else "(no topic)")
+        out(inert(topic, allow_newlines=False) if topic is not None else "(no topic)")
     else:
         me.set_topic(args.group, args.text)
         out(f"topic set: {args.text}")
     return 0
 
 
-def print_messages(messages: list[MessageView], args: argparse.Namespace) -> None:
+def author_labels(me: Account, group: str) -> AuthorLabels:
+    """Names for the authors of `group`, told apart where they look alike."""
+    return AuthorLabels(me.members(group, include_former=True))
+
+
+def print_messages(messages: list[MessageView], args: argparse.Namespace,
+                   labels: AuthorLabels | None = None) -> None:
     for message in messages:
         if getattr(args, "json", False):
             out_json(message.to_json())
             for change in message.forged_changes:
                 out_json(change.to_json(message.id))
         else:
-            line = format_message(message)
+            line = format_message(message, labels)
             out(f"{message.id} {line}" if getattr(args, "ids", False) else line)
             for change in message.forged_changes:
-                out(f"{INDENT}[UNVERIFIED {change.kind} of the message above by {change.author} "
-                    f"({change.fingerprint}): {change.reason}]")
+                out(f"{INDENT}[UNVERIFIED {change.kind} of the message above by "
+                    f"{shown_name(change.author)} ({change.fingerprint}): "
+                    f"{inert(change.reason, allow_newlines=False)}]")
     sys.stdout.flush()
 
 
 def cmd_log(args: argparse.Namespace) -> int:
     me = account(args)
     messages, problems = me.log(args.group, args.limit)
-    print_messages(messages, args)
+    print_messages(messages, args, author_labels(me, args.group))
     for problem in problems:
-        print(f"peers: warning: {problem}", file=sys.stderr)
+        print(f"peers: warning: {inert(str(problem), allow_newlines=False)}", file=sys.stderr)
     if args.follow:
         for batch in me.follow(args.group):
-            print_messages(batch, args)
+            print_messages(batch, args, author_labels(me, args.group))
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    found = account(args).search(args.group, args.query, args.limit, args.offset)
-    print_messages(found, args)
+    me = account(args)
+    found = me.search(args.group, args.query, args.limit, args.offset)
+    print_messages(found, args, author_labels(me, args.group))
     if len(found) == args.limit:  # on stderr: stdout stays the matches alone
         print(f"(there may be more: --offset {args.offset + args.limit})", file=sys.stderr)
     return 0
@@ -234,39 +243,45 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "jsonl":
         me.export_history(args.group, sys.stdout)
     else:
+        labels = author_labels(me, args.group)
         for message in me.export_views(args.group):
-            out(format_message(message))
+            out(format_message(message, labels))
     return 0
 
 
 def cmd_members(args: argparse.Namespace) -> int:
-    members, problems = account(args).members_checked(args.group, include_former=args.all)
+    everyone, problems = account(args).members_checked(args.group, include_former=True)
     for problem in problems:
-        print(f"peers: warning: {problem}", file=sys.stderr)
-    for member in members:
+        print(f"peers: warning: {inert(str(problem), allow_newlines=False)}", file=sys.stderr)
+    ambiguous = look_alikes((m.user_id, m.handle) for m in everyone)
+    for member in everyone:
+        if member.state != "active" and not args.all:
+            continue
         if args.json:
             out_json(member.to_json())
         else:
             suffix = "" if member.state == "active" else f" ({member.state})"
-            out(f"{member.handle:<20} {member.fingerprint}  {member.role}{suffix}")
+            if (member.user_id, member.handle) in ambiguous:
+                suffix += "  (looks like another member's handle: tell them apart by fingerprint)"
+            out(f"{shown_name(member.handle):<20} {member.fingerprint}  {member.role}{suffix}")
     return 0
 
 
 def cmd_role(args: argparse.Namespace) -> int:
     member = account(args).set_role(args.group, args.member, Role.parse(args.role))
-    out(f"{member.handle} is now {member.role.label}")
+    out(f"{shown_name(member.handle)} is now {member.role.label}")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     member = account(args).remove(args.group, args.member)
-    out(f"removed {member.handle}")
+    out(f"removed {shown_name(member.handle)}")
     return 0
 
 
 def cmd_leave(args: argparse.Namespace) -> int:
     entry = account(args).leave(args.group)
-    out(f"left {entry.name}")
+    out(f"left {shown_name(entry.name)}")
     return 0
 
 
@@ -287,12 +302,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     names = {entry.id: entry.name for entry in me.entries()}
     failed = False
     for group_id, problems in report.items():
-        label = f"{names.get(group_id, '?')} ({group_id[:10]})"
+        label = f"{shown_name(names.get(group_id, '?'))} ({group_id[:10]})"
         if not problems:
             out(f"ok      {label}")
         for problem in problems:
             failed = True
-            out(f"FAILED  {label}: {problem}")
+            out(f"FAILED  {label}: {inert(str(problem), allow_newlines=False)}")
     return 1 if failed else 0
 
 
@@ -311,10 +326,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for entry in me.entries():
         if entry.personal:
             continue
-        findings.append(check_mode(entry.db_path, 0o660, f"group {entry.name}"))
-        findings.append(check_writable(Path(entry.db_path), f"group {entry.name}"))
+        findings.append(check_mode(entry.db_path, 0o660, f"group {shown_name(entry.name)}"))
+        findings.append(check_writable(Path(entry.db_path), f"group {shown_name(entry.name)}"))
         findings.append(check_database(
-            f"group {entry.name}", lambda e=entry: GroupStore(Path(e.db_path), e.id).genesis()))
+            f"group {shown_name(entry.name)}", lambda e=entry: GroupStore(Path(e.db_path), e.id).genesis()))
     findings = [finding for finding in findings if finding is not None]
     for finding in findings:
         out(str(finding))

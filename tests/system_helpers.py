@@ -31,7 +31,7 @@ USER_NAMES = {"alice": "peers-test-alice", "bob": "peers-test-bob", "eve": "peer
 IN_HUB_GROUP = ("alice", "bob")  # eve is the outsider
 # What `python -m peers_tui` needs besides the standard library (the CLI never loads Textual).
 CLI_PACKAGES = ("peewee.py", "playhouse", "nacl", "cffi", "_cffi_backend", "pycparser", "ulid",
-                "platformdirs", "inotify_simple.py")
+                "platformdirs", "inotify_simple.py", "confusable_homoglyphs")
 LOCK_FILE = Path(tempfile.gettempdir()) / "peers-test-users.lock"
 
 

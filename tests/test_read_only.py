@@ -69,7 +69,7 @@ async def test_app_marks_a_read_only_group_and_keeps_the_others_working(alice: U
             await wait_for(pilot, lambda: composer.cannot_post)
             assert app.chat.entry.name == "team" and log_bodies(app) == ["from bob"]
             assert "cannot post here (read-only: the file is not writable by you)" in \
-                composer.placeholder
+                str(composer.placeholder)
             await wait_for(pilot, lambda: any(s.read_only for s in app.summaries))
             listed = {s.name: s for s in app.summaries}
             assert "read-only" in group_text(listed["team"]).plain

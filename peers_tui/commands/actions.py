@@ -11,6 +11,7 @@ from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
 from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.invites import describe_terms, parse_duration
+from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.screens.invites import InvitesScreen
 from peers_tui.core.roles import Role
@@ -87,7 +88,7 @@ class SlashActions:
             except AlreadyMember as exc:  # nothing to join: open it all the same
                 added.append(exc.entry)  # type: ignore[arg-type]
                 return str(exc)
-            return f"{done} {added[0].name}"
+            return f"{done} {shown_name(added[0].name)}"
         self._background(chat, work, then=lambda: self.app.group_added(added[0]))
 
     def do_invite(self, chat: ChatScreen, args: str) -> None:
@@ -125,11 +126,11 @@ class SlashActions:
 
     def do_leave(self, chat: ChatScreen, args: str) -> None:
         if chat.standing in ("removed", "left"):
-            raise PeersError(f"you are no longer a member of {chat.entry.name} ({chat.standing}):"
+            raise PeersError(f"you are no longer a member of {shown_name(chat.entry.name)} ({chat.standing}):"
                              " there is nothing to leave; it stays in your list to read")
-        self._confirm(f"Leave {chat.entry.name}?", "you can come back only with a new invite",
+        self._confirm(f"Leave {shown_name(chat.entry.name)}?", "you can come back only with a new invite",
                       lambda: self._background(
-                          chat, lambda: f"you left {self.account.leave(chat.entry.id).name}",
+                          chat, lambda: f"you left {shown_name(self.account.leave(chat.entry.id).name)}",
                           then=self.app.refresh_summaries))
 
     def do_nick(self, chat: ChatScreen, args: str) -> None:
@@ -140,13 +141,17 @@ class SlashActions:
             self.account.set_handle(args.strip())
             updated, failed = self.account.spread_handle()
             note = f" (not yet in {len(failed)} group(s): {failed[0]})" if failed else ""
-            return f"you are now {self.account.handle} in {len(updated)} group(s){note}"
+            return f"you are now {shown_name(self.account.handle)} in {len(updated)} group(s){note}"
         self._background(chat, work, then=chat.refresh_roster)
 
     def do_members(self, chat: ChatScreen, args: str) -> None:
         def work() -> str:
-            members = self.account.members(chat.entry.id)
-            return "\n".join(f"{m.handle} ({m.fingerprint}) {m.role}" for m in members)
+            everyone = self.account.members(chat.entry.id, include_former=True)
+            ambiguous = look_alikes((m.user_id, m.handle) for m in everyone)
+            return "\n".join(
+                f"{shown_name(m.handle)} ({m.fingerprint}) {m.role}"
+                + ("  looks like another member's handle" if (m.user_id, m.handle) in ambiguous else "")
+                for m in everyone if m.state == "active")
         self._background(chat, work)
 
     def do_role(self, chat: ChatScreen, args: str) -> None:
@@ -155,7 +160,7 @@ class SlashActions:
             raise PeersError("usage: /role MEMBER ROLE")
         parsed = Role.parse(role)
         self._background(chat, lambda: "{} is now {}".format(
-            self.account.set_role(chat.entry.id, member, parsed).handle, parsed.label))
+            shown_name(self.account.set_role(chat.entry.id, member, parsed).handle), parsed.label))
 
     def do_remove(self, chat: ChatScreen, args: str) -> None:
         if not args:
@@ -164,11 +169,11 @@ class SlashActions:
             store = self.account.store(self.account.resolve(chat.entry.id))
             member = self.account.find_member(store, args)
             self.app.call_from_thread(
-                self._confirm, f"Remove {member.handle} ({fingerprint(member.user_id)}) "
-                f"from {chat.entry.name}?",
+                self._confirm, f"Remove {shown_name(member.handle)} ({fingerprint(member.user_id)}) "
+                f"from {shown_name(chat.entry.name)}?",
                 "their messages stay; what they sign from now on does not count",
-                lambda: self._background(chat, lambda: "removed " + self.account.remove(
-                    chat.entry.id, member.user_id).handle))
+                lambda: self._background(chat, lambda: "removed " + shown_name(self.account.remove(
+                    chat.entry.id, member.user_id).handle)))
         self._background(chat, find)
 
     def do_topic(self, chat: ChatScreen, args: str) -> None:
@@ -209,8 +214,14 @@ class SlashActions:
         views = [v for v in reversed(chat.log_views()) if not v.deleted]
         if len(views) < offset:
             raise PeersError("there is no message that far back on screen")
-        self.app.copy_to_clipboard(views[offset - 1].body)
-        self.app.notify("copied to the clipboard")
+        view = views[offset - 1]
+        self.app.copy_to_clipboard(view.body)
+        if view.verified:
+            self.app.notify("copied to the clipboard")
+        else:
+            self.app.notify(f"copied an UNVERIFIED message to the clipboard: "
+                            f"{inert(str(view.problem), allow_newlines=False)}",
+                            title="Not genuine", severity="warning")
 
     def do_search(self, chat: ChatScreen, args: str) -> None:
         chat.open_search(args)
@@ -220,7 +231,7 @@ class SlashActions:
 
         def work() -> str:
             chat.entry = self.account.set_notify(chat.entry.id, level)
-            return f"{chat.entry.name}: notify {level}"
+            return f"{shown_name(chat.entry.name)}: notify {level}"
         self._background(chat, work, then=self.app.refresh_summaries)
 
     def do_groups(self, chat: ChatScreen, args: str) -> None:

@@ -21,6 +21,7 @@ from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
 from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member, Roster
+from peers_tui.core.names import check_name, look_alike_key, shown_name
 from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text, without_blank_edges
@@ -77,9 +78,7 @@ class Account:
 
     def set_handle(self, handle: str) -> None:
         """Change the handle here; each group learns it (signed) the next time you post there."""
-        check_text(handle, "handle", max_chars=MAX_HANDLE, multiline=False)
-        if handle != handle.strip() or any(c.isspace() for c in handle):
-            raise PeersError("a handle cannot contain spaces")
+        check_name(handle, "handle", max_chars=MAX_HANDLE, spaces=False)
         self.personal.set_setting("handle", handle)
 
     def spread_handle(self) -> tuple[list[str], list[str]]:
@@ -99,7 +98,7 @@ class Account:
                     self.pin_after_write(entry, store)
                     updated.append(entry.name)
             except PeersError as exc:
-                failed.append(f"{entry.name}: {exc}")
+                failed.append(f"{shown_name(entry.name)}: {exc}")
         return updated, failed
 
     # ----------------------------------------------------------------- UI state
@@ -182,7 +181,7 @@ class Account:
                 return by_prefix[0]
             if len(by_prefix) > 1:
                 raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
-                                + ", ".join(f"{e.name} ({e.id})" for e in by_prefix))
+                                + ", ".join(f"{shown_name(e.name)} ({e.id})" for e in by_prefix))
         by_name = ([e for e in entries if e.name == text and not e.archived]
                    or [e for e in entries if e.name == text])
         if len(by_name) == 1:
@@ -233,7 +232,7 @@ class Account:
                                                        roster.head_hash, heads))
 
     def create_group(self, name: str) -> GroupEntry:
-        check_text(name, "group name", max_chars=100, multiline=False)
+        check_name(name, "group name", max_chars=100)
         store = GroupStore.create(self.paths.hub, self.keypair, name, self.handle)
         self._stores[store.group_id] = store
         return self.personal.add_group(store.group_id, name, store.path)
@@ -263,8 +262,10 @@ class Account:
                                      for entry in self.personal.groups(include_archived))))
 
     def label(self, entry: GroupEntry) -> str:
-        """How a group is named on screen: with its id's start if another shares its name."""
-        twin = sum(1 for other in self.entries() if other.name == entry.name) > 1
+        """How a group is named on screen (one inert line): with its id's start if another's
+        name is the same or looks the same (core.names)."""
+        key = look_alike_key(entry.name)
+        twin = sum(1 for other in self.entries() if look_alike_key(other.name) == key) > 1
         return group_label(entry.name, entry.id, twin)
 
     def summary(self, entry: GroupEntry) -> GroupSummary:
@@ -353,7 +354,7 @@ class Account:
         entry = self.personal.add_group(store.group_id, store.name, path)
         self.pin_after_write(entry, store)
         if already:
-            raise AlreadyMember(f"already a member of {entry.name}", entry)
+            raise AlreadyMember(f"already a member of {shown_name(entry.name)}", entry)
         return entry
 
     def members(self, query: str, include_former: bool = False) -> list[MemberView]:

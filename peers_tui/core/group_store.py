@@ -48,6 +48,7 @@ from peers_tui.core.raw import (
 from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
+from peers_tui.core.unread import GenuineMemo, current_bodies, unread_rows
 from peers_tui.core.views import MemberView, MessageView, Problem
 
 GROUP_ID_LENGTH = 26
@@ -84,6 +85,7 @@ class GroupStore:
         self._genesis: SignedRecord | None = None
         self._roster_memo: tuple[tuple[object, ...], Roster] | None = None
         self._invite_positions: frozenset[tuple[str, int]] = frozenset()
+        self._unread_memo = GenuineMemo()  # which unread rows were found genuine
 
     # ----------------------------------------------------------------- opening and creating
     @classmethod
@@ -634,23 +636,21 @@ class GroupStore:
         with an older id (imported, backdated, from another host) is new to the reader too.
         Both are bounded: only the newest `cap` unread messages are looked at, found by walking
         the rows backwards, so a never-read group of a million messages costs what one of a
-        thousand does (the UI shows "999+" either way).
+        thousand does (the UI shows "999+" either way). Only genuine records count: each
+        row's signature, columns, author chain, time order and authority are checked as the
+        log checks them (a forged @mention must not ring the bell); verdicts are remembered
+        (core.unread), so a recount checks only rows it has not seen.
         """
         with self.session():
-            query = (Message.with_rowid()
-                     .where((Message.author != me) & Message.target.is_null())
-                     .order_by(SQL("rowid").desc()).limit(cap))
-            if marker:
-                since = self.arrival(marker)
-                query = query.where(SQL("rowid") > since if since else Message.id > marker)
-            rows = list(query)
-            # Only what verifies counts (a forged row never rings the bell), with its
-            # current text: a mention edited away no longer counts, a deleted message not at all.
-            views = [view for view in HistoryReader(self.current_roster(), self.group_id).views(rows)
-                     if view.verified and not view.deleted] if rows else []
+            since = self.arrival(marker) if marker else None
+            rows = unread_rows(self.db, me, since, None if since else marker, cap)
+            reader = HistoryReader(self.current_roster(), self.group_id)
+            # Only what verifies counts (a forged row never rings the bell), with its current
+            # text: a mention edited away no longer counts, a deleted message not at all.
+            bodies = current_bodies(self._unread_memo.genuine(rows, reader, self.roster_mark), reader)
         needle = f"@{handle}".lower() if handle else None
-        mentions = sum(1 for view in views if needle in view.body.lower()) if needle else 0
-        return len(views), mentions
+        mentions = sum(1 for body in bodies if needle in body.lower()) if needle else 0
+        return len(bodies), mentions
 
     def arrival(self, message_id: str) -> int:
         """Where a message stands in the order rows were stored here (its rowid); 0 if absent."""

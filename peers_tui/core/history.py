@@ -21,7 +21,7 @@ from peers_tui.core.chains import (
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
-from peers_tui.core.raw import open_stored as open_record, text_of
+from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.views import ForgedChange, MessageView

@@ -29,7 +29,7 @@ from peers_tui.core.ids import ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
 from peers_tui.core.chains import own_head
-from peers_tui.core.raw import text_of
+
 from peers_tui.core.records import FORMAT_VERSION
 from peers_tui.core.roles import Role
 from peers_tui.core.search import FTS_TABLE

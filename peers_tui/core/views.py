@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from peers_tui.core.names import look_alike_key, shown_name
 from peers_tui.core.times import iso_utc_or_none
 
 
@@ -100,7 +101,8 @@ class MemberView:
 
 
 def group_label(name: str, group_id: str, twin: bool) -> str:
-    return f"{name} · {group_id[:6]}" if twin else name
+    """A group's name as one inert line (core.names), with the id's start for a twin."""
+    return f"{shown_name(name)} · {group_id[:6]}" if twin else shown_name(name)
 
 
 @dataclass(frozen=True)
@@ -161,9 +163,11 @@ class Problem:
 
 
 def mark_twins(summaries: tuple[GroupSummary, ...]) -> tuple[GroupSummary, ...]:
-    """Mark the groups whose name another one shares, so every list can tell them apart."""
+    """Mark the groups whose name another one shares or looks like (core.names), so every
+    list can tell them apart."""
+    keys = {s.id: look_alike_key(s.name) for s in summaries}
     counts: dict[str, int] = {}
-    for summary in summaries:
-        counts[summary.name] = counts.get(summary.name, 0) + 1
-    return tuple(replace(s, twin=counts[s.name] > 1) if s.twin != (counts[s.name] > 1) else s
-                 for s in summaries)
+    for key in keys.values():
+        counts[key] = counts.get(key, 0) + 1
+    return tuple(replace(s, twin=counts[keys[s.id]] > 1) if s.twin != (counts[keys[s.id]] > 1)
+                 else s for s in summaries)

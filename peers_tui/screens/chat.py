@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -18,6 +19,7 @@ from peers_tui.core.account import Account, membership_problems
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.live_feed import LiveBatch, LiveFeed
+from peers_tui.core.names import shown_name
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
@@ -54,6 +56,7 @@ class ChatScreen(Screen[None]):
         role: str | None
         state: str
         warning: str | None = None  # history deleted, file rolled back, a forged change
+        people: frozenset[tuple[str, str]] = frozenset()  # (id, handle) of all, former too
 
     @dataclass
     class LiveLoaded(Message):
@@ -122,7 +125,7 @@ class ChatScreen(Screen[None]):
         try:
             self.label = self.account.label(entry)  # told apart from a group of the same name
         except PeersError:
-            self.label = entry.name
+            self.label = shown_name(entry.name)
         self.query_one("#topic-bar", Static).update(self._title_text(None))
         # Where live updates start: read before the first window, so a message committed while
         # the window loads shows up twice at worst (the log keeps one), never not at all.
@@ -136,11 +139,16 @@ class ChatScreen(Screen[None]):
         # (they share one interpreter lock). Scrolling back still loads in workers.
         log = self.message_log
         log.empty_hint = self._empty_hint(entry)
+        people: frozenset[tuple[str, str]] = frozenset()
         try:
             newest = self.store.recent(log.first_window())
+            # The roster recent() just checked (memoized): look-alike names get fingerprints
+            # in the very first frame, not once the roster worker is back.
+            people = frozenset((m.user_id, m.handle)
+                               for m in self.store.current_roster().members.values())
         except PeersError:
             newest = None  # the worker tries again and reports why it cannot read
-        log.show(self.store, entry.read_marker, self.account.user_id, newest)
+        log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         composer = self.composer
         composer.cannot_post = None
         self._can_post = True
@@ -152,9 +160,10 @@ class ChatScreen(Screen[None]):
         composer.focus()
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
 
-    def _writing_hint(self) -> str:
-        return (f"Message {inert(self.label, allow_newlines=False)}"
-                "  (Enter sends, Alt+Enter or Ctrl+J: new line)")
+    def _writing_hint(self) -> Content:
+        # Content, not a str: TextArea reads a str placeholder as markup (a group named
+        # "x[/]" crashed the app); the label is already one inert line (core.names).
+        return Content(f"Message {self.label}  (Enter sends, Alt+Enter or Ctrl+J: new line)")
 
     def _empty_hint(self, entry: GroupEntry) -> tuple[str, ...]:
         """What an empty group tells a newcomer to do next."""
@@ -216,7 +225,7 @@ class ChatScreen(Screen[None]):
     # ----------------------------------------------------------------- loading
     def _title_text(self, topic: str | None) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {inert(self.label, allow_newlines=False)} ", style="bold")
+        text.append(f" {self.label} ", style="bold")
         if self.entry.notify == "mute":
             text.append("(muted) ", style="dim")
         if topic:
@@ -241,7 +250,7 @@ class ChatScreen(Screen[None]):
             topic = store.topic()
             warning = self._check_history(store)
         except PeersError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.app.call_from_thread(self.notify, inert(str(exc)), severity="error")
             return
         me = roster.members.get(self.account.user_id)
         read_only = store.read_only  # a read-only file or mount: nobody can post from here
@@ -249,7 +258,7 @@ class ChatScreen(Screen[None]):
             store.group_id, membership, members, present, topic,
             me.role.label if me and me.state == "active" and not read_only else None,
             f"read-only: {read_only}" if read_only else me.state if me else "not a member",
-            warning))
+            warning, frozenset((m.user_id, m.handle) for m in roster.members.values())))
 
     def _check_history(self, store: GroupStore) -> str | None:
         """Compare the file with the heads this user verified before (on the worker's
@@ -268,7 +277,10 @@ class ChatScreen(Screen[None]):
         self._topic = event.topic
         self._membership = event.membership
         self.standing = event.state
-        self.query_one(RosterPanel).show(event.members, event.present)
+        roster_panel = self.query_one(RosterPanel)
+        roster_panel.people = event.people
+        roster_panel.show(event.members, event.present)
+        self.message_log.set_people(event.people)
         self.query_one(Composer).handles = [m.handle for m in event.members]
         self.query_one("#topic-bar", Static).update(self._title_text(event.topic))
         banner = self.query_one("#history-warning", Static)
@@ -281,7 +293,7 @@ class ChatScreen(Screen[None]):
             self._can_post = can_post
             composer = self.query_one(Composer)
             composer.cannot_post = None if can_post else self._cannot_post_reason(event)
-            composer.placeholder = self._writing_hint() if can_post else (
+            composer.placeholder = self._writing_hint() if can_post else Content(
                 f"{composer.cannot_post} · commands such as /leave still work")
             if composer.cannot_post and composer.text:
                 # The placeholder is hidden behind the draft: say it once, now.
@@ -383,7 +395,7 @@ class ChatScreen(Screen[None]):
 
     @on(SendFailed)
     def _send_failed(self, event: SendFailed) -> None:
-        self.notify(event.reason, title="Not sent", severity="error")
+        self.notify(inert(event.reason), title="Not sent", severity="error")
         composer = self.query_one(Composer)
         if not composer.text:
             composer.load_text(event.text)

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.invite_list import InviteView
+from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.screens.confirm import ConfirmScreen
 
@@ -49,7 +50,7 @@ class InvitesScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="invites-box"):
-            yield Label(Text(f"Invites to {inert(self.group_name, allow_newlines=False)}",
+            yield Label(Text(f"Invites to {shown_name(self.group_name)}",
                              style="bold"))
             if self.code:
                 yield Label(Text(f"New invite ({self.terms}), copied to your clipboard:",

@@ -8,12 +8,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
+from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_time
 from peers_tui.core.views import MessageView
@@ -35,13 +37,12 @@ def result_text(view: MessageView, query: str) -> Text:
     """`date author: text` with the query's words highlighted, on at most two lines."""
     when = local_time(view.created_at, "%Y-%m-%d %H:%M")
     body = inert(view.body).replace("\n", " ⏎ ")
-    text = Text.assemble((when, "dim"), " ", (inert(view.display_author, allow_newlines=False), "bold"),
-                         ": ", body)
+    flag = "" if view.verified else "⚠ unverified "
+    text = Text.assemble((when, "dim"), " ", (flag, "bold"),
+                         (shown_name(view.display_author), "bold"), ": ", body)
     words = [w.strip('"*').lower() for w in query.split() if w.strip('"*')]
     for word in words:
         text.highlight_words([word], style="reverse", case_sensitive=False)
-    if not view.verified:
-        text.append("  ⚠ unverified", style="bold")
     text.truncate(400)
     return text
 
@@ -66,7 +67,7 @@ class SearchScreen(PickerScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box") as box:
-            box.border_title = f"Search {inert(self.group_name, allow_newlines=False)}"
+            box.border_title = Content(f"Search {shown_name(self.group_name)}")  # not markup
             yield Input(value=self.initial, placeholder='words, "a phrase", prefix*', id="search-input")
             yield Label("", id="search-status")
             yield OptionList(id="search-results")
@@ -110,7 +111,7 @@ class SearchScreen(PickerScreen):
         elif options.option_count:
             options.remove_option(MORE)  # the next page takes its place
         if event.error:
-            status.update(inert(event.error, allow_newlines=False))
+            status.update(Content(inert(event.error, allow_newlines=False)))  # it may quote the query
             return
         first = self._shown
         self._shown += len(event.views)

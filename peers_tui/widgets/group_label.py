@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 
 UNREAD_CAP = 999
@@ -19,7 +18,7 @@ def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 
     text = Text(no_wrap=True, overflow="ellipsis")
     if index is not None:
         text.append(f"{index:>2} " if index < 10 else "   ", style="dim")
-    name = inert(summary.label, allow_newlines=False)
+    name = summary.label  # shown_name'd, with the id's start if another name looks the same
     style = "bold" if summary.unread and summary.notify != "mute" else ""
     if summary.state != "active":
         style = "dim strike" if summary.state in ("removed", "left") else "dim"

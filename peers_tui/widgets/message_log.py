@@ -26,9 +26,10 @@ from textual.scrollbar import ScrollTo
 from textual.strip import Strip
 
 from peers_tui.core.errors import PeersError
+from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.views import MessageView
 from peers_tui.widgets.message_render import (
-    MAX_AUTHOR_WIDTH, Styles, day_label, day_of, render_message, render_rule,
+    FLAG, MAX_AUTHOR_WIDTH, Styles, clip, day_label, day_of, render_message, render_rule,
 )
 
 WINDOW = 100        # messages fetched at a time
@@ -46,6 +47,11 @@ class _Layout:
     labels: dict[str, str]
     author_width: int
     marker_at: int | None
+
+
+def author_width(view: MessageView, labels: dict[str, str]) -> int:
+    """The cells `view`'s author column asks for: its label, and the flag if unverified."""
+    return cell_len(labels[view.author_id + view.display_author]) + (0 if view.verified else len(FLAG))
 
 
 class HistorySource(Protocol):
@@ -114,6 +120,9 @@ class MessageLog(ScrollView, can_focus=True):
         self.read_marker: str | None = None
         self.me = ""
         self.highlight_id: str | None = None
+        # (id, handle) of the group's members, former ones too, from its verified roster:
+        # an author whose name equals or looks like another's is shown with a fingerprint.
+        self.people: frozenset[tuple[str, str]] = frozenset()
         # Shown when the group has no messages: a rule, then lines telling what to do next.
         self.empty_hint: tuple[str, ...] = ("No messages yet. Say hello below.",)
         self._lines: list[Strip] = []
@@ -133,7 +142,8 @@ class MessageLog(ScrollView, can_focus=True):
 
     # ----------------------------------------------------------------- public API
     def show(self, source: HistorySource, read_marker: str | None, me: str = "",
-             newest: list[MessageView] | None = None) -> None:
+             newest: list[MessageView] | None = None,
+             people: frozenset[tuple[str, str]] = frozenset()) -> None:
         """Point the log at a group: drop what it held and fetch the newest window.
 
         The "new messages" line goes above the first message after `read_marker` that
@@ -143,6 +153,7 @@ class MessageLog(ScrollView, can_focus=True):
         self.source = source
         self.read_marker = read_marker
         self.me = me
+        self.people = people
         self.views, self.at_oldest, self.at_newest = [], False, False
         self.highlight_id = None
         self._loaded = False
@@ -154,6 +165,15 @@ class MessageLog(ScrollView, can_focus=True):
             return
         self._relayout()
         self._load("recent", None)
+
+    def set_people(self, people: frozenset[tuple[str, str]]) -> None:
+        """The group's members changed (or were first read): relabel if a name now needs,
+        or no longer needs, its fingerprint."""
+        if people == self.people:
+            return
+        self.people = people
+        if self._layout is not None and self._labels() != self._layout.labels:
+            self._relayout(keep_anchor=not self.following)
 
     def first_window(self) -> int:
         """How many of the newest messages fill the log, with a few to spare."""
@@ -478,15 +498,19 @@ class MessageLog(ScrollView, can_focus=True):
         return self._style_set
 
     def _labels(self) -> dict[str, str]:
-        """Each author's label; a short fingerprint is added where two people share a handle."""
-        owners: dict[str, set[str]] = {}
-        for view in self.views:
-            owners.setdefault(view.display_author, set()).add(view.author_id)
+        """Each author's label, one inert line; with the fingerprint where another person's
+        name (an author's here, or a member's) equals or looks like it."""
+        people = {(view.author_id, view.display_author) for view in self.views}
+        ambiguous = look_alikes(people | self.people)
         labels = {}
         for view in self.views:
-            clash = len(owners[view.display_author]) > 1
-            labels[view.author_id + view.display_author] = (
-                f"{view.display_author}~{view.fingerprint[:4]}" if clash else view.display_author)
+            key = view.author_id + view.display_author
+            if key in labels:
+                continue
+            name = shown_name(view.display_author)
+            if (view.author_id, view.display_author) in ambiguous:
+                name = f"{clip(name, MAX_AUTHOR_WIDTH - len(view.fingerprint) - 1)}~{view.fingerprint}"
+            labels[key] = name
         return labels
 
     def _marker_index(self) -> int | None:
@@ -526,7 +550,7 @@ class MessageLog(ScrollView, can_focus=True):
         labels = self._labels()
         self._layout = _Layout(
             width, self._styles(), labels,
-            min(MAX_AUTHOR_WIDTH, max([cell_len(l) for l in labels.values()] or [4])),
+            min(MAX_AUTHOR_WIDTH, max([author_width(view, labels) for view in self.views] or [4])),
             self._marker_index())
         lines: list[Strip] = []
         owners: list[int] = []
@@ -595,19 +619,17 @@ class MessageLog(ScrollView, can_focus=True):
             return False
         if layout.marker_at is None and self._marker_index() is not None:
             return False
-        known = set(layout.labels)
-        handles = {view.display_author: view.author_id for view in self.views[:start]}
-        for view in self.views[start:]:
-            label_key = view.author_id + view.display_author
-            if label_key in known:
-                continue
-            if handles.get(view.display_author, view.author_id) != view.author_id:
-                return False  # two people with one handle: both get a fingerprint
-            if min(MAX_AUTHOR_WIDTH, cell_len(view.display_author)) > layout.author_width:
-                return False
-            layout.labels[label_key] = view.display_author
-            handles[view.display_author] = view.author_id
-            known.add(label_key)
+        if any(view.author_id + view.display_author not in layout.labels
+               for view in self.views[start:]):
+            labels = self._labels()
+            if any(labels.get(key, label) != label for key, label in layout.labels.items()):
+                return False  # a new name looks like one shown: both get a fingerprint
+            for key, label in labels.items():
+                if key not in layout.labels:
+                    layout.labels[key] = label
+        if any(min(MAX_AUTHOR_WIDTH, author_width(view, layout.labels)) > layout.author_width
+               for view in self.views[start:]):
+            return False
         self._emit(start, self._lines, self._owners)
         self._laid_out = list(self.views)
         self._set_virtual_size(Size(width, len(self._lines)))

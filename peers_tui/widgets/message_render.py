@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_time
 from peers_tui.core.views import MessageView
@@ -51,6 +52,21 @@ def clip(text: str, width: int) -> str:
     return out + "…"
 
 
+FLAG = "⚠ "  # before the author of a record that does not verify
+
+
+def author_cell(label: str, fingerprint: str, width: int, flagged: bool) -> str:
+    """The author column's text, `width` cells at most: a fingerprint at the end of the
+    label is kept whole (the name is shortened instead), and FLAG comes first if flagged."""
+    room = max(1, width - (len(FLAG) if flagged else 0))
+    suffix = f"~{fingerprint}"
+    if fingerprint and label.endswith(suffix) and room > len(suffix) + 1:
+        text = clip(label[:-len(suffix)], room - len(suffix)) + suffix
+    else:
+        text = clip(label, room)
+    return FLAG + text if flagged else text
+
+
 class Styles:
     """The Rich styles the renderer uses; the widget fills them from its component classes."""
 
@@ -82,24 +98,27 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
         text.append(" (edited)", style=styles.dim)
 
     lines: list[Text] = []
+    if not view.verified:
+        # First, beside the flag on the author: never below a long body, out of sight.
+        warning = Text(f"unverified: {inert(view.problem or 'unknown problem', allow_newlines=False)}",
+                       style=styles.problem)
+        lines.extend(warning.wrap(console, body_width))
     if view.reply_to:
         reply = Text.assemble(("↳ ", styles.dim), (inert(view.reply_author or "?", allow_newlines=False), styles.dim + Style(bold=True)),
                               (": ", styles.dim), (inert(view.reply_body or "", allow_newlines=False), styles.dim))
         reply.truncate(body_width, overflow="ellipsis")
         lines.append(reply)
     lines.extend(text.wrap(console, body_width))
-    if not view.verified:
-        warning = Text(f"⚠ unverified: {inert(view.problem or 'unknown problem', allow_newlines=False)}",
-                       style=styles.problem)
-        lines.extend(warning.wrap(console, body_width))
     for change in view.forged_changes:  # never applied: the message above keeps its state
-        forged = Text(f"⚠ forged {change.kind} by {inert(change.author, allow_newlines=False)} "
+        forged = Text(f"⚠ forged {change.kind} by {shown_name(change.author)} "
                       f"({change.fingerprint}), not applied: "
                       f"{inert(change.reason, allow_newlines=False)}", style=styles.problem)
         lines.extend(forged.wrap(console, body_width))
 
-    name_text = clip(inert(name, allow_newlines=False), author_width)
+    name_text = author_cell(name, view.fingerprint, author_width, not view.verified)
     name_style = styles.dim if name in ("*", "--") else colour
+    if not view.verified:
+        name_style = name_style + styles.problem
     strips = []
     for index, line in enumerate(lines):
         if index == 0:

@@ -1,0 +1,24 @@
+"""Hostile handles and group names, written as an attacker with a modified client would:
+signed with the user's own key and stored straight into the files, past every input check
+(through peers_tui.testing.forge)."""
+
+from __future__ import annotations
+
+from peers_tui.testing.forge import Forger
+from peers_tui.testing.forge import found_group as forge_group
+from tests.conftest import User
+
+FAKE_LINE = "2020-01-01 00:00 <alice> pay"
+# Markup, a title-setting escape, a bidi override, a zero-width space and a newline followed
+# by a fake log line: every way a name could act instead of show, in a valid (<= 64) handle.
+HOSTILE = f"x[/][@click=quit]\x1b]2;owned\x07\u202e\u200b[b]\n{FAKE_LINE}"
+
+
+def found_group(user: User, name: str, handle: str | None = None) -> str:
+    """A group whose genesis record carries `name` unchecked, listed in `user`'s Groups."""
+    return forge_group(user.home, user.hub, name, handle or user.name)
+
+
+def set_handle(user: User, group_id: str, handle: str) -> None:
+    """`user` signs a change of their own handle to `handle` and appends it to the file."""
+    Forger(user.home).set_handle(user.hub / f"{group_id}.db", group_id, handle)
