@@ -57,7 +57,7 @@ def _founding(demo: Demo) -> dict[str, Account]:
         account.set_handle(name)
         accounts[name] = account
     alice, bob, carol, dmitri = (accounts[n] for n in PEOPLE)
-    team = alice.create_group("release-crew")
+    alice.create_group("release-crew")
     alice.create_group("book club")
     bob.join(str(alice.invite("release-crew")))
     carol.join(str(alice.invite("release-crew")))

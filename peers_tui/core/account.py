@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import (
-    AlreadyMember, Ambiguous, DamagedDatabase, DiskFull, Forbidden, NotFound, PeersError, ReadOnly,
+    AlreadyMember, Ambiguous, DiskFull, Forbidden, NotFound, PeersError, ReadOnly,
 )
 from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair

@@ -211,7 +211,7 @@ class HistoryReader:
         ids = SQL("(SELECT value FROM json_each(?))", [json.dumps([str(r.id) for r in rows])])
         effects = list(Message.with_rowid().where(Message.target.in_(ids)).order_by(Message.id))
         chain = window_chain(rows + effects)
-        items = [self._check(row, chain) for row in rows]
+        items = [self.check(row, chain) for row in rows]
         # By id, the genuine one where a row was copied in the file under its original's id:
         # it is what changes and replies refer to, and a copy must not hide it.
         checked: dict[str, Checked] = {}
@@ -225,7 +225,7 @@ class HistoryReader:
             target = checked.get(row.target)
             if target is None:
                 continue
-            effect = self._check(row, chain)
+            effect = self.check(row, chain)
             problem = effect_problem(effect, target, self.roster)
             if problem:
                 forged.setdefault(row.target, []).append(self._forged(row, problem))
@@ -235,7 +235,7 @@ class HistoryReader:
                 edits[row.target] = effect.data["body"]
         return Judgement(items, checked, edits, deleted, forged)
 
-    def _check(self, row: Message, chain: Predecessors) -> Checked:
+    def check(self, row: Message, chain: Predecessors) -> Checked:
         """check_row, and a place of the author's chain that an invite holds too is a fork
         (only the key's holder can sign both, and an honest client never does)."""
         item = check_row(row, self.roster, self.group_id, chain)

@@ -14,7 +14,6 @@ import nacl.exceptions
 from peers_tui.core.encoding import b32, unb32
 from peers_tui.core.errors import BadInvite, PeersError
 from peers_tui.core.identity import Keypair
-from peers_tui.core.roles import Role
 
 if TYPE_CHECKING:
     from peers_tui.core.membership import InviteTerms, Roster

@@ -84,7 +84,7 @@ class GenuineMemo:
             verdict = self.verdicts.get(key)
             if verdict is None:
                 chain = window_chain(list(rows)) if chain is None else chain
-                item = reader._check(row, chain)  # the log's own check, the fork rule included
+                item = reader.check(row, chain)  # the log's own check, the fork rule included
                 verdict = item.record is not None and item.problem is None
             verdicts[key] = verdict
             if verdict:
