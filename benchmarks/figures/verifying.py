@@ -108,7 +108,7 @@ def worker_reader_views(args: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     checked = 0
     with store.session():
-        reader = HistoryReader(roster, store.group_id, store.late_marks)
+        reader = HistoryReader(roster, store.group_id)
         query = (Message.with_rowid().where(Message.target.is_null()).order_by(Message.id)
                  .limit(args["sample"]))
         batch: list[Message] = []

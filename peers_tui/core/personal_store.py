@@ -188,19 +188,6 @@ class PersonalStore:
         with self.session(), self.db.atomic():
             Group.update(notify=level).where(Group.id == group_id).execute()
 
-    def note_removals(self, group_id: str, removed: list[str], position: int) -> dict[str, int]:
-        """Record, for members newly seen removed or gone, how far the file reached then."""
-        with self.session(), self.db.atomic():
-            row = Group.get_or_none(Group.id == group_id)
-            if row is None:
-                return {}
-            marks = _entry(row).removals
-            for user_id in removed:
-                marks.setdefault(user_id, position)
-            row.removals = json.dumps(marks, sort_keys=True)
-            row.save()
-            return marks
-
     def set_order(self, group_ids: list[str]) -> None:
         """Store the user's order of their groups (the personal group always stays first)."""
         with self.session(), self.db.atomic():
