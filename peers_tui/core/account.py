@@ -62,6 +62,7 @@ class Account:
         self.keypair: Keypair = load_or_create_keypair(home)
         self.personal = PersonalStore.open(home, self.keypair, default_handle())
         self._stores: dict[str, GroupStore] = {}
+        self._names: list[str] | None = None
 
     # ----------------------------------------------------------------- identity
     @property
@@ -154,7 +155,9 @@ class Account:
 
     # ----------------------------------------------------------------- groups
     def entries(self) -> list[GroupEntry]:
-        return self.personal.groups()
+        entries = self.personal.groups()
+        self._names = [entry.name for entry in entries]  # for label(), without another read
+        return entries
 
     def archive(self, query: str, archived: bool = True) -> GroupEntry:
         """Hide a group from the list and Alt+N (or show it again); nothing in it changes."""
@@ -265,7 +268,10 @@ class Account:
         """How a group is named on screen (one inert line): with its id's start if another's
         name is the same or looks the same (core.names)."""
         key = look_alike_key(entry.name)
-        twin = sum(1 for other in self.entries() if look_alike_key(other.name) == key) > 1
+        # The names the last listing saw (a switch between groups must not read personal.db
+        # again for this); a group listed since then is named plainly until the next listing.
+        names = self._names if self._names is not None else self.personal.group_names()
+        twin = sum(1 for name in names if look_alike_key(name) == key) > 1
         return group_label(entry.name, entry.id, twin)
 
     def summary(self, entry: GroupEntry) -> GroupSummary:

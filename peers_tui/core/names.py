@@ -10,6 +10,7 @@ the CLI and the TUI decide these things.
 
 from __future__ import annotations
 
+
 import json
 import os
 import unicodedata
@@ -158,6 +159,7 @@ def skeleton(text: str) -> str:
     return current
 
 
+@lru_cache(maxsize=4096)  # names repeat: every render and recount asks again
 def look_alike_key(name: str) -> str:
     """Names with one key are the same, or confusable, to a reader: "alice", "Alice",
     "аlice" (Cyrillic а), "al\u200bice", "aIice" and "ａｌｉｃｅ" all share one. Beyond the
