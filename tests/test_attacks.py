@@ -20,29 +20,11 @@ from peers_tui.core.ids import new_ulid, ulid_text
 from peers_tui.core.invites import parse_code
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
-from tests.test_validity import _user
-
-HOUR = 3_600_000
-
-
-def path(user: User, group_id: str):
-    return user.hub / f"{group_id}.db"
-
-
-def log_json(user: User, group: str = "team") -> list[dict]:
-    return user.ok("log", group, "--json").json()
+from tests.test_validity import HOUR, _user, handles, log_json, member_seq, path
 
 
 def shown(user: User, group: str = "team") -> dict[str, dict]:
     return {m["body"]: m for m in log_json(user, group) if m.get("target") is None}
-
-
-def handles(user: User, group: str = "team") -> dict[str, str]:
-    return {m["handle"]: m["role"] for m in user.ok("members", group, "--json").json()}
-
-
-def member_seq(user: User, group_id: str) -> int:
-    return Forger(user.home).membership_head(path(user, group_id))[0]
 
 
 def another(like: User, name: str) -> User:
