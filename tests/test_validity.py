@@ -307,7 +307,7 @@ async def test_the_tui_shows_a_banner_and_marks_the_group_when_history_was_cut(a
     async with app.run_test(size=(120, 30)) as pilot:
         banner = app.screen.query_one("#history-warning", Static)
         await wait_for(pilot, lambda: banner.has_class("-visible"))
-        assert "history deleted" in str(banner.render())
+        assert "History deleted" in str(banner.render())
         await wait_for(pilot, lambda: any(s.warning for s in app.summaries if s.id == team))
 
 

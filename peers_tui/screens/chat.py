@@ -286,8 +286,11 @@ class ChatScreen(Screen[None]):
         banner = self.query_one("#history-warning", Static)
         banner.set_class(event.warning is not None, "-visible")
         if event.warning is not None:
-            banner.update(Text(f"⚠ {inert(event.warning, allow_newlines=False)}", no_wrap=True,
-                               overflow="ellipsis"))
+            # What happened first: a narrow terminal cuts the end of the line, not the news.
+            warning = inert(event.warning, allow_newlines=False)
+            lead = "History deleted" if "history deleted" in warning else "Not genuine"
+            detail = warning.replace(" (history deleted)", "")
+            banner.update(Text(f"⚠ {lead}: {detail}", no_wrap=True, overflow="ellipsis"))
         can_post = event.role in ("writer", "admin", "owner")
         if can_post != self._can_post:
             self._can_post = can_post
