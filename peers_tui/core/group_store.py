@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 from peewee import SQL
@@ -34,7 +34,6 @@ from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
 from peers_tui.core import search
-from peers_tui.core.bulk_verify import Progress, check_messages
 from peers_tui.core.ids import new_ulid, ulid_text, ulid_value
 from peers_tui.core.history import (
     EDITABLE_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, HistoryReader, expected_columns,
@@ -50,6 +49,9 @@ from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
 from peers_tui.core.unread import GenuineMemo, current_bodies, unread_rows
 from peers_tui.core.views import MemberView, MessageView, Problem
+
+if TYPE_CHECKING:
+    from peers_tui.core.bulk_verify import Progress
 
 GROUP_ID_LENGTH = 26
 GROUP_FILE_MODE = 0o660
@@ -703,6 +705,8 @@ class GroupStore:
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
         problems.extend(self._void_invites(roster))
+        from peers_tui.core.bulk_verify import check_messages  # multiprocessing: verify only
+
         problems.extend(check_messages(self, roster, progress))
         with self.session():
             orphans = Message.select(Message.id).where(
