@@ -20,7 +20,9 @@ from peers_tui.core.ids import new_ulid, ulid_text
 from peers_tui.core.invites import parse_code
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
-from tests.test_validity import HOUR, _user, handles, log_json, member_seq, path
+from tests.test_validity import (  # noqa: F401 (admin_bob is a fixture)
+    HOUR, _user, admin_bob, handles, log_json, member_seq, path,
+)
 
 
 def shown(user: User, group: str = "team") -> dict[str, dict]:
@@ -41,15 +43,6 @@ def no_traceback(*results) -> None:
 def sql(user: User, group_id: str, statement: str, *params) -> list[tuple]:
     with sqlite3.connect(path(user, group_id)) as conn:
         return conn.execute(statement, params).fetchall()
-
-
-@pytest.fixture
-def admin_bob(alice: User, bob: User) -> str:
-    """alice's group where bob is an admin who has posted once; returns the group id."""
-    group_id = alice.ok("create", "team").out.strip()
-    bob.ok("join", alice.ok("invite", "team", "--role", "admin").out.strip())
-    bob.ok("send", "team", "hello as admin")
-    return group_id
 
 
 # ----------------------------------------------------------------- authority after a cut
