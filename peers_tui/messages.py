@@ -1,4 +1,10 @@
-"""Messages that cross screens and widgets (widget-specific ones are nested on their widget)."""
+"""Messages that cross screens and widgets (widget-specific ones are nested on their widget).
+
+Two kinds. *Requests* are posted by screens, the command palette and slash commands and say what
+the user asked for; they bubble up the DOM to the object that owns the answer (the app hands them
+to the service that does the work). No screen calls a method of the app. *Notices* report what
+happened (a commit in another process, a message stored, fresh unread counts).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,86 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.views import GroupSummary, MessageView
+
+
+# ------------------------------------------------------------------ requests
+@dataclass
+class OpenGroup(Message):
+    """Show this group in the chat screen (and make it the last one opened)."""
+
+    group_id: str
+
+
+@dataclass
+class CreateGroup(Message):
+    """Create a group named `name`; with no name, ask the user for one first."""
+
+    name: str | None = None
+
+
+@dataclass
+class JoinGroup(Message):
+    """Join with this invite code; with no code, ask the user for one first."""
+
+    code: str | None = None
+
+
+@dataclass
+class LeaveGroup(Message):
+    """Leave the group (the user has already confirmed)."""
+
+    group_id: str
+
+
+@dataclass
+class SetNotify(Message):
+    """Set how the group notifies (all, mentions, mute); `level=None` steps to the next one."""
+
+    group_id: str
+    level: str | None = None
+
+
+@dataclass
+class MoveGroup(Message):
+    """Move the group up (`offset` < 0) or down in the user's list."""
+
+    group_id: str
+    offset: int
+
+
+@dataclass
+class MarkRead(Message):
+    """The user has seen the group's messages up to `message_id`."""
+
+    group_id: str
+    message_id: str
+
+
+@dataclass
+class SendMessage(Message):
+    """Store a message of ours (in submission order); answered by MessageSent or SendFailed."""
+
+    group_id: str
+    text: str
+    kind: str = "text"
+    reply_to: str | None = None
+
+
+@dataclass
+class RecountGroups(Message):
+    """Count unread messages again (of these groups, or of all with None)."""
+
+    group_ids: frozenset[str] | None = None
+
+
+# ------------------------------------------------------------------ notices
+@dataclass
+class GroupAdded(Message):
+    """The user created or joined a group (it is in personal.db now)."""
+
+    entry: GroupEntry
 
 
 @dataclass
