@@ -38,10 +38,10 @@ def start_tui(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise PeersError("the peers TUI needs a terminal; use the subcommands in scripts "
                          "(peers --help)")
-    from peers_tui.app import PeersApp
     from peers_tui.config import config_path
+    from peers_tui.factory import build_app
 
-    PeersApp(me, entry, config_file=config_path(args.home)).run()
+    build_app(me, entry, config_file=config_path(args.home)).run()
     return 0
 
 

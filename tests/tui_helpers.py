@@ -8,14 +8,13 @@ from collections.abc import Callable
 
 from peers_tui.app import PeersApp
 from peers_tui.core.account import Account
+from peers_tui.factory import build_app
 from peers_tui.widgets import Composer, MessageLog
 from tests.conftest import User
 
 
 def make_app(user: User, group: str | None = None) -> PeersApp:
-    account = Account(user.home, user.hub)
-    entry = account.resolve(group) if group else None
-    return PeersApp(account, entry)
+    return build_app(Account(user.home, user.hub), group)
 
 
 async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:

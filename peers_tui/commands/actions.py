@@ -17,6 +17,7 @@ from peers_tui.screens.invites import InvitesScreen
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
+from peers_tui.messages import GroupAdded, RecountGroups, SendMessage
 
 if TYPE_CHECKING:
     from peers_tui.app import PeersApp
@@ -89,7 +90,7 @@ class SlashActions:
                 added.append(exc.entry)  # type: ignore[arg-type]
                 return str(exc)
             return f"{done} {shown_name(added[0].name)}"
-        self._background(chat, work, then=lambda: self.app.group_added(added[0]))
+        self._background(chat, work, then=lambda: self.app.post_message(GroupAdded(added[0])))
 
     def do_invite(self, chat: ChatScreen, args: str) -> None:
         if args.strip() == "list":  # the open invites, to look at or revoke
@@ -131,7 +132,7 @@ class SlashActions:
         self._confirm(f"Leave {shown_name(chat.entry.name)}?", "you can come back only with a new invite",
                       lambda: self._background(
                           chat, lambda: f"you left {shown_name(self.account.leave(chat.entry.id).name)}",
-                          then=self.app.refresh_summaries))
+                          then=lambda: self.app.post_message(RecountGroups())))
 
     def do_nick(self, chat: ChatScreen, args: str) -> None:
         if not args.strip():
@@ -185,14 +186,14 @@ class SlashActions:
     def do_me(self, chat: ChatScreen, args: str) -> None:
         if not args:
             raise PeersError("usage: /me TEXT")
-        self.app.outbox.put(chat.entry.id, args, "action")
+        self.app.post_message(SendMessage(chat.entry.id, args, "action"))
 
     def do_reply(self, chat: ChatScreen, args: str) -> None:
         offset, text = split_offset(args)
         if not text:
             raise PeersError("usage: /reply [-N] TEXT")
         target = self._nth(chat, offset, mine=False)
-        self.app.outbox.put(chat.entry.id, text, "text", reply_to=target.id)
+        self.app.post_message(SendMessage(chat.entry.id, text, "text", reply_to=target.id))
 
     def do_edit(self, chat: ChatScreen, args: str) -> None:
         offset, text = split_offset(args)
@@ -232,7 +233,7 @@ class SlashActions:
         def work() -> str:
             chat.entry = self.account.set_notify(chat.entry.id, level)
             return f"{shown_name(chat.entry.name)}: notify {level}"
-        self._background(chat, work, then=self.app.refresh_summaries)
+        self._background(chat, work, then=lambda: self.app.post_message(RecountGroups()))
 
     def do_groups(self, chat: ChatScreen, args: str) -> None:
         self.app.action_group_list()

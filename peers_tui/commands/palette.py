@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.fuzzy import Matcher
 
 from peers_tui.commands.slash import COMMANDS
+from peers_tui.messages import OpenGroup
 
 if TYPE_CHECKING:
     from peers_tui.app import PeersApp
@@ -28,7 +29,7 @@ class PeersCommands(Provider):
             # The name only in the label, which is shown as plain text; the help text is
             # always read as markup by the palette.
             entries.append((f"Go to {summary.label}", "open this group",
-                            partial(self.peers.open_group, summary.id)))
+                            partial(self.peers.post_message, OpenGroup(summary.id))))
         return entries
 
     async def discover(self) -> Hits:

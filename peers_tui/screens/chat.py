@@ -26,7 +26,7 @@ from peers_tui.core.text import inert
 from peers_tui.paths import home_relative
 from peers_tui.core.views import MemberView, MessageView
 from peers_tui.commands.slash import COMMANDS
-from peers_tui.messages import MessageSent, SendFailed
+from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
 
 PRESENCE_POLL = 5.0
@@ -367,7 +367,7 @@ class ChatScreen(Screen[None]):
             self._read_timer = None
         if self._read_upto is not None:
             group_id, (_, message_id), self._read_upto = self.entry.id, self._read_upto, None
-            self.app.mark_read(group_id, message_id)  # type: ignore[attr-defined]
+            self.post_message(MarkRead(group_id, message_id))
 
     @on(MessageLog.UnseenChanged)
     def _unseen(self, event: MessageLog.UnseenChanged) -> None:
@@ -385,7 +385,7 @@ class ChatScreen(Screen[None]):
             return
         if text.startswith("//"):
             text = text[1:]  # "//" sends a message that starts with a slash
-        self.app.outbox.put(self.entry.id, text)  # type: ignore[attr-defined]
+        self.post_message(SendMessage(self.entry.id, text))
 
     @on(MessageSent)
     def _sent(self, event: MessageSent) -> None:
