@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-import os
 import signal
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +18,13 @@ from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from peers_tui import messages as m
+from peers_tui.background import Background
 from peers_tui.core.account import Account
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.dialogs import Dialogs
-from peers_tui.startup import open_first_group, styles_dir
 from peers_tui.keyboard import enable_alt_digits, enable_alt_enter
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
@@ -35,9 +32,8 @@ from peers_tui.services.group_list import GroupListService
 from peers_tui.services.hub_watch import HubWatcher
 from peers_tui.services.navigation import GroupNavigator
 from peers_tui.services.unread_counts import UnreadCounts
+from peers_tui.startup import open_first_group, styles_dir
 from peers_tui.theme_setting import keep_theme
-
-HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
 
 
 def _palette_provider() -> type:
@@ -73,6 +69,8 @@ class PeersApp(App[None]):
     unread: UnreadCounts
     navigator: GroupNavigator
     dialogs: Dialogs
+    outbox: Outbox
+    background: Background
 
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
@@ -80,8 +78,6 @@ class PeersApp(App[None]):
         enable_alt_enter()
         super().__init__()
         self.account, self.first_entry, self.config_file = account, entry, config_file
-        self.outbox = Outbox(account)
-        self.presence = Presence(account.paths.hub)
         self.group_list = GroupListService(self, account)
         self._slash: Any = None
 
@@ -107,54 +103,28 @@ class PeersApp(App[None]):
     # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
         keep_theme(self, self.config_file)
-        self.presence.announce(self.account.user_id)
+        account = self.account
+        self.chat = open_first_group(self, account, self.first_entry)
+        self.hub_watch = HubWatcher(self, account, self.chat)
+        self.unread = UnreadCounts(self, account, self.chat)
+        self.navigator = GroupNavigator(self, account, self.chat, self.unread)
+        self.dialogs = Dialogs(self, self.chat)
+        self.outbox = Outbox(account)
+        self.background = Background(self, account.user_id, self.chat, self.outbox,
+                                     Presence(account.paths.hub), self.hub_watch)
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped.
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
-        self.chat = open_first_group(self, self.account, self.first_entry)
-        self.hub_watch = HubWatcher(self, self.account, self.chat)
-        self.unread = UnreadCounts(self, self.account, self.chat)
-        self.navigator = GroupNavigator(self, self.account, self.chat, self.unread)
-        self.dialogs = Dialogs(self, self.chat)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.background.hang_up)
         self.push_screen(self.chat)
-        self.run_worker(lambda: self.outbox.run(self.chat), name="outbox", group="outbox",
-                        thread=True, exit_on_error=False)
-        # The watcher and the counts start once the first screen is painted: their threads
-        # would otherwise compete with it for the interpreter.
-        self.call_after_refresh(self._start_background)
-
-    def _start_background(self) -> None:
-        # Everything built so far lives as long as the app: moved out of the collector's view,
-        # a full collection no longer walks it, nor stalls a live message by tens of ms.
-        gc.freeze()
-        gc.enable()  # paused for start-up by the launcher (peers_tui.launch)
-        self.hub_watch.watch_all()
+        self.background.start()
 
     def exit(self, result: None = None, return_code: int = 0,
              message: RenderableType | None = None) -> None:
-        self._stop_threads()  # they block until told, so nothing polls while idle
+        self.background.wake_threads()
         super().exit(result, return_code, message)
 
-    def _stop_threads(self) -> None:
-        self.workers.cancel_all()  # thread workers see it at their next check
-        self.outbox.close()
-        self.hub_watch.interrupt()
-
     def on_unmount(self) -> None:
-        self._stop_threads()
-        self.presence.withdraw()
-
-    def _hang_up(self) -> None:
-        """The terminal is gone (SSH dropped, tmux pane killed): keep the draft and leave.
-        Textual's orderly exit may block writing to a terminal that no longer exists, so what
-        matters is saved first and a timer ends the process if the exit stalls."""
-        self.chat.save_draft()
-        self.presence.withdraw()
-        self.outbox.close()
-        timer = threading.Timer(HANGUP_GRACE, os._exit, (0,))
-        timer.daemon = True
-        timer.start()
-        self.exit()
+        self.background.end()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed says so, once, instead of vanishing without a word."""
