@@ -8,6 +8,7 @@ import pytest
 from peers_tui.app import PeersApp
 from peers_tui.config import load_config
 from peers_tui.core.account import Account
+from peers_tui.factory import build_app
 from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.screens.group_list import GroupListScreen
 from peers_tui.screens.help import HelpScreen
@@ -19,9 +20,7 @@ from tests.tui_helpers import log_bodies, screen_text, type_text, wait_for
 
 
 def make_app(user: User, group: str | None = None) -> PeersApp:
-    account = Account(user.home, user.hub)
-    entry = account.resolve(group) if group else None
-    return PeersApp(account, entry, config_file=user.home / "config.toml")
+    return build_app(Account(user.home, user.hub), group, config_file=user.home / "config.toml")
 
 
 @pytest.fixture
