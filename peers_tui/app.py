@@ -69,8 +69,6 @@ class PeersApp(App[None]):
     unread: UnreadCounts
     navigator: GroupNavigator
     dialogs: Dialogs
-    outbox: Outbox
-    background: Background
 
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
@@ -79,6 +77,9 @@ class PeersApp(App[None]):
         super().__init__()
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.group_list = GroupListService(self, account)
+        self.outbox = Outbox(account)
+        self.background = Background(self, account.user_id, self.outbox,
+                                     Presence(account.paths.hub))
         self._slash: Any = None
 
     @property
@@ -109,14 +110,11 @@ class PeersApp(App[None]):
         self.unread = UnreadCounts(self, account, self.chat)
         self.navigator = GroupNavigator(self, account, self.chat, self.unread)
         self.dialogs = Dialogs(self, self.chat)
-        self.outbox = Outbox(account)
-        self.background = Background(self, account.user_id, self.chat, self.outbox,
-                                     Presence(account.paths.hub), self.hub_watch)
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.background.hang_up)
         self.push_screen(self.chat)
-        self.background.start()
+        self.background.start(self.chat, self.hub_watch)
 
     def exit(self, result: None = None, return_code: int = 0,
              message: RenderableType | None = None) -> None:

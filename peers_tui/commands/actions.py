@@ -44,7 +44,7 @@ class SlashActions:
             self.app.notify(inert(str(exc)), title="Command", severity="warning")
 
     def _background(self, chat: ChatScreen, work: Callable[[], str | None], *,
-                    then: Callable[[], None] | None = None) -> None:
+                    then: Callable[[], object] | None = None) -> None:
         """Run `work` in a thread; show what it returns, or the error; then refresh."""
         def job() -> None:
             try:
