@@ -24,6 +24,8 @@ Job = Callable[[], tuple[str | None, Message]]
 
 
 class GroupListService:
+    """Stores the GroupListRequests the app hands it; never touches a screen from a thread."""
+
     def __init__(self, app: App[None], account: Account) -> None:
         self.app = app
         self.account = account
