@@ -133,28 +133,22 @@ class PeersApp(App[None]):
                         severity="error")
 
     # ----------------------------------------------------------------- requests and notices
-    @on(m.OpenGroup)
-    def _open(self, event: m.OpenGroup) -> None:
+    def on_open_group(self, event: m.OpenGroup) -> None:
         self.navigator.open(event.group_id)
 
-    @on(m.SendMessage)
-    def _send(self, event: m.SendMessage) -> None:
+    def on_send_message(self, event: m.SendMessage) -> None:
         self.outbox.put(event.group_id, event.text, event.kind, event.reply_to)
 
-    @on(m.MarkRead)
-    def _mark_read(self, event: m.MarkRead) -> None:
+    def on_mark_read(self, event: m.MarkRead) -> None:
         self.unread.mark_read(event.group_id, event.message_id)
 
-    @on(m.RecountGroups)
-    def _recount(self, event: m.RecountGroups) -> None:
+    def on_recount_groups(self, event: m.RecountGroups) -> None:
         self.unread.recount(event.group_ids)
 
-    @on(m.GroupsChanged)
-    def _groups_changed(self, event: m.GroupsChanged) -> None:
+    def on_groups_changed(self, event: m.GroupsChanged) -> None:
         self.unread.changed(event.group_ids)
 
-    @on(m.GroupListChanged)
-    def _group_list_changed(self) -> None:
+    def on_group_list_changed(self) -> None:
         """Added, renamed or reordered by another process: watch the new, recount all."""
         self.hub_watch.list_changed()
         self.unread.recount()
@@ -163,21 +157,18 @@ class PeersApp(App[None]):
     def _group_list_request(self, event: m.GroupListRequest) -> None:
         self.group_list.handle(event)  # create, join, leave, archive, notify level, order
 
-    @on(m.GroupAdded)
-    def _added(self, event: m.GroupAdded) -> None:
+    def on_group_added(self, event: m.GroupAdded) -> None:
         self.chat.refresh_roster()
         self.hub_watch.watch_all()
         self.navigator.open(event.entry.id)
 
-    @on(m.GroupUpdated)
-    def _updated(self, event: m.GroupUpdated) -> None:
+    def on_group_updated(self, event: m.GroupUpdated) -> None:
         if event.entry is not None and event.entry.id == self.chat.entry.id:
             self.chat.entry = event.entry
         self.chat.refresh_roster()
         self.unread.recount()
 
-    @on(m.SummariesUpdated)
-    def _ignore_own(self, event: m.SummariesUpdated) -> None:
+    def on_summaries_updated(self, event: m.SummariesUpdated) -> None:
         event.stop()  # posted to the screen on top; bubbled back here
 
     # ----------------------------------------------------------------- app-wide keys
