@@ -59,8 +59,8 @@ class GroupListService:
 
     def leave(self, group_id: str) -> None:
         def job() -> tuple[str | None, Message]:
-            entry = self.account.leave(group_id)
-            return f"you left {shown_name(entry.name)}", GroupUpdated(self.account.resolve(entry.id))
+            left = self.account.resolve(self.account.leave(group_id).id)  # as stored now
+            return f"you left {shown_name(left.name)}", GroupUpdated(left)
         self._run(job)
 
     def archive(self, group_id: str) -> None:
