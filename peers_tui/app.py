@@ -129,8 +129,8 @@ class PeersApp(App[None]):
         error = event.worker.error
         if event.state == WorkerState.ERROR and error is not None:
             line = next(iter(str(error).splitlines()), "") or type(error).__name__
-            self.notify(inert(line, allow_newlines=False), title=f"{event.worker.name} failed",
-                        severity="error")
+            title = f"{event.worker.name or 'background work'} failed"
+            self.notify(inert(line, allow_newlines=False), title=title, severity="error")
 
     # ----------------------------------------------------------------- requests and notices
     def on_open_group(self, event: m.OpenGroup) -> None:
