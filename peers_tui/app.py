@@ -15,15 +15,14 @@ from typing import Any
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from peers_tui.commands.slash import SlashCommand
+from peers_tui.commands.registry import app_bindings
 from peers_tui.config import load_config, save_config
 from peers_tui.core.account import Account
-from peers_tui.core.errors import PeersError
+from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.names import shown_name
 from peers_tui.core.notifier import ChangeNotifier
@@ -31,11 +30,13 @@ from peers_tui.core.personal_store import GROUP_LIST_MARK, NOTIFY_LEVELS, GroupE
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary, mark_twins
-from peers_tui.keyboard import enable_alt_digits, enable_alt_enter
-from peers_tui.messages import GroupListChanged, GroupsChanged, SummariesUpdated
+from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
+from peers_tui.messages import (CreateGroup, GroupListChanged, GroupsChanged, JoinGroup,
+                                LeaveGroup, MarkRead, MoveGroup, OpenGroup, RecountGroups,
+                                SendMessage, SetNotify, SummariesUpdated)
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
-from peers_tui.terminal import set_window_title
+from peers_tui.window_title import set_window_title
 from peers_tui.widgets.group_label import unread_label
 
 
@@ -66,19 +67,7 @@ class PeersApp(App[None]):
     CSS_PATH = [styles_dir() / "app.tcss"]
     TITLE = "peers"
     COMMANDS = App.COMMANDS | {_palette_provider}
-    # App keys are priority bindings, so the composer's own editing keys never swallow them.
-    BINDINGS = [
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        *(Binding(f"alt+{n}", f"switch_index({n - 1})", show=False, priority=True)
-          for n in range(1, 10)),
-        Binding("alt+up", "switch_step(-1)", "Previous group", show=False, priority=True),
-        Binding("alt+down", "switch_step(1)", "Next group", show=False, priority=True),
-        Binding("alt+a", "next_active", "Next active", show=False, priority=True),
-        Binding("ctrl+k", "switcher", "Go to group", priority=True),
-        Binding("ctrl+g,f2", "group_list", "Groups", priority=True),
-        Binding("ctrl+f", "search", "Search", priority=True),
-        Binding("f1", "help", "Help", priority=True),
-    ]
+    BINDINGS = app_bindings()  # from the key registry (commands/registry.py)
 
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
@@ -90,7 +79,6 @@ class PeersApp(App[None]):
         self.config_file = config_file
         self.outbox = Outbox(self, account)
         self.presence = Presence(account.paths.hub)
-        self._slash = None
         self.summaries: tuple[GroupSummary, ...] = ()
         self.chat: ChatScreen | None = None
         self.window_title = ""
@@ -181,14 +169,6 @@ class PeersApp(App[None]):
             save_config(config, self.config_file)
         except OSError as exc:
             self.notify(f"theme not saved: {exc}", severity="warning")
-
-    @property
-    def slash(self):  # noqa: ANN201 - SlashActions, imported on first use
-        if self._slash is None:
-            from peers_tui.commands.actions import SlashActions
-
-            self._slash = SlashActions(self)
-        return self._slash
 
     @property
     def current_id(self) -> str | None:
@@ -463,35 +443,21 @@ class PeersApp(App[None]):
         while self.screen is not self.chat:
             self.pop_screen()
 
-    def palette_command(self, command: SlashCommand) -> None:
-        """A command chosen in the palette: run it, or start it in the composer for its text."""
-        if self.chat is None:
-            return
-        if self.screen is not self.chat:
-            self.pop_screen()
-        if command.takes_text:
-            composer = self.chat.composer
-            composer.load_text(f"{command.word} ")
-            composer.move_cursor(composer.document.end)
-            composer.focus()
-        else:
-            self.slash.run(self.chat, command.word)
-
     # ----------------------------------------------------------------- group list actions
     def ask_create_group(self) -> None:
         from peers_tui.screens.prompt import PromptScreen
 
         def create(name: str | None) -> None:
-            if name and self.chat is not None:
-                self.slash.run(self.chat, f"/create {name}")
+            if name:
+                self.post_message(CreateGroup(name))
         self.push_screen(PromptScreen("Name of the new group:"), create)
 
     def ask_join_group(self) -> None:
         from peers_tui.screens.prompt import PromptScreen
 
         def join(code: str | None) -> None:
-            if code and self.chat is not None:
-                self.slash.run(self.chat, f"/join {code}")
+            if code:
+                self.post_message(JoinGroup(code))
         self.push_screen(PromptScreen("Invite code:", "peers1:…"), join)
 
     def leave_group(self, group_id: str) -> None:
@@ -525,3 +491,72 @@ class PeersApp(App[None]):
     @on(SummariesUpdated)
     def _ignore_own(self, event: SummariesUpdated) -> None:
         event.stop()
+
+    # ----------------------------------------------------------------- requests (h-commands)
+    # The request messages the chat screen, its slash commands and the palette post, handed
+    # to the app's methods above until the app's own services take them over.
+    @on(OpenGroup)
+    def _open_requested(self, event: OpenGroup) -> None:
+        self.open_group(event.group_id)
+
+    @on(SendMessage)
+    def _send_requested(self, event: SendMessage) -> None:
+        self.outbox.put(event.group_id, event.text, event.kind, reply_to=event.reply_to)
+
+    @on(MarkRead)
+    def _mark_read_requested(self, event: MarkRead) -> None:
+        self.mark_read(event.group_id, event.message_id)
+
+    @on(RecountGroups)
+    def _recount_requested(self, event: RecountGroups) -> None:
+        self.refresh_summaries(event.group_ids)
+
+    @on(LeaveGroup)
+    def _leave_requested(self, event: LeaveGroup) -> None:
+        self.leave_group(event.group_id)
+
+    @on(MoveGroup)
+    def _move_requested(self, event: MoveGroup) -> None:
+        self.move_group(event.group_id, event.offset)
+
+    @on(SetNotify)
+    def _notify_requested(self, event: SetNotify) -> None:
+        group_id, level = event.group_id, event.level
+        if level is None:
+            self.cycle_notify(group_id)
+        else:
+            self._group_job(lambda: f"{shown_name(self.account.set_notify(group_id, level).name)}"
+                            f": notify {level}")
+
+    @on(CreateGroup)
+    def _create_requested(self, event: CreateGroup) -> None:
+        name = event.name
+        if name is None:
+            self.ask_create_group()
+        else:
+            self._add_group(lambda: self.account.create_group(name), "created")
+
+    @on(JoinGroup)
+    def _join_requested(self, event: JoinGroup) -> None:
+        code = event.code
+        if code is None:
+            self.ask_join_group()
+        else:
+            self._add_group(lambda: self.account.join(code), "joined")
+
+    def _add_group(self, add: Callable[[], GroupEntry], done: str) -> None:
+        """Create or join in the background; then watch the new group and open it."""
+        def run() -> None:
+            try:
+                entry = add()
+                message = f"{done} {shown_name(entry.name)}"
+            except AlreadyMember as exc:  # nothing to join: open it all the same
+                if not isinstance(exc.entry, GroupEntry):
+                    return
+                entry, message = exc.entry, str(exc)
+            except PeersError as exc:
+                self.call_from_thread(self.notify, inert(str(exc)), severity="error")
+                return
+            self.call_from_thread(self.notify, inert(message))
+            self.call_from_thread(self.group_added, entry)
+        self.run_worker(run, thread=True, group="slash", exit_on_error=False)

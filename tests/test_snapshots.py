@@ -31,7 +31,7 @@ async def settle(pilot) -> None:
         await pilot.pause(0.01)
         log = app.chat.query_one(MessageLog)
         roster = app.chat.query_one(RosterPanel)
-        if app.chat._read_upto is not None:
+        if app.chat.reads.pending is not None:
             app.chat.flush_read()
             flushed = True
         counting = app._count_due or any(w.group in ("summaries", "read-marker")

@@ -269,7 +269,7 @@ async def test_opening_a_group_and_following_it_marks_it_read(alice: User, bob: 
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.chat)
         app_chat = app.chat
-        await wait_for(pilot, lambda: app_chat._read_upto is not None
+        await wait_for(pilot, lambda: app_chat.reads.pending is not None
                        or app.account.resolve("team").read_marker == log.newest_id)
         app_chat.flush_read()
         await wait_for(pilot, lambda: app.account.resolve("team").read_marker == log.newest_id)
