@@ -7,9 +7,12 @@ import re
 from pathlib import Path
 
 from peers_tui.app import PeersApp
-from peers_tui.commands.registry import COMMANDS, KEYS, app_bindings, chat_bindings, command_words
+from peers_tui.commands.registry import (COMMANDS, KEYS, app_bindings, bindings, chat_bindings,
+                                         command_words)
 from peers_tui.screens.chat import ChatScreen
-from peers_tui.screens.help import help_tables
+from peers_tui.screens.group_list import GroupListScreen
+from peers_tui.screens.help import HelpScreen, help_tables
+from peers_tui.screens.invites import InvitesScreen
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SHOWN = {"pageup": "PgUp", "pagedown": "PgDn", "escape": "Esc", "question_mark": "?"}
@@ -73,6 +76,9 @@ def test_bindings_help_and_completion_are_generated_from_the_registry():
         return [(b.key, b.action, b.priority) for b in bindings]
     assert keys(PeersApp.BINDINGS) == keys(app_bindings())
     assert keys(ChatScreen.BINDINGS) == keys(chat_bindings())
+    for screen, scope in ((GroupListScreen, "group_list"), (HelpScreen, "help"),
+                          (InvitesScreen, "invites")):
+        assert keys(screen.BINDINGS) == keys(bindings(scope)), scope
     assert all(priority for _, _, priority in keys(app_bindings()))
     key_table, command_table = help_tables()
     assert key_table.row_count == len(KEYS) and command_table.row_count == len(COMMANDS)

@@ -41,11 +41,9 @@ class Invite(SlashCommand):
             "or list the open invites to revoke one")
 
     def run(self, chat: ChatContext, args: str) -> None:
-        from peers_tui.screens.invites import InvitesScreen  # a dialog: loaded when first used
-
         account, entry, app = chat.account, chat.entry, chat.app
         if args.strip() == "list":  # the open invites, to look at or revoke
-            app.push_screen(InvitesScreen(account, entry.id, entry.name))
+            chat.show_invites(entry)
             return
         role, uses, expires = Role.WRITER, DEFAULT_USES, DEFAULT_EXPIRES
         for word in args.split():
@@ -62,7 +60,7 @@ class Invite(SlashCommand):
         def shown(code: str) -> None:  # on the UI thread
             app.copy_to_clipboard(code)
             terms = f"joins as {role.label}, {describe_terms(uses, expires)}"
-            app.push_screen(InvitesScreen(account, entry.id, entry.name, code, terms))
+            chat.show_invites(entry, code, terms)
 
         def work() -> None:
             code = str(account.invite(entry.id, role, uses, expires))
@@ -79,7 +77,8 @@ class Leave(SlashCommand):
             raise PeersError(f"you are no longer a member of {shown_name(entry.name)} "
                              f"({chat.standing}): there is nothing to leave; it stays in your "
                              "list to read")
-        confirm(chat, f"Leave {shown_name(entry.name)}?", "you can come back only with a new invite",
+        confirm(chat, f"Leave {shown_name(entry.name)}?",
+                "you can come back only with a new invite",
                 lambda: chat.post_message(LeaveGroup(entry.id)))
 
 

@@ -38,14 +38,18 @@ class PeersCommands(Provider):
         return entries
 
     def _start(self, command: SlashCommand) -> None:
-        """Back to the chat screen (from the group list, say), and start the command there."""
+        """Back to the chat screen (from the group list, say); run the command there, or
+        start it in the composer for its text."""
         chat = next((s for s in reversed(self.app.screen_stack) if isinstance(s, ChatScreen)),
                     None)
         if chat is None:
             return
         while self.app.screen is not chat:
             self.app.pop_screen()
-        chat.start_command(command)
+        if command.takes_text:
+            chat.composer.start_text(f"{command.word} ")
+        else:
+            chat.run_command(command.word)
 
     async def discover(self) -> Hits:
         for label, help_text, action in self._entries():

@@ -1,12 +1,13 @@
 """Every key and every slash command peers answers to, each described once.
 
-From this module are generated: the app's and the chat screen's key bindings
-(`app_bindings()`, `chat_bindings()`), the help screen's two tables (`KEYS`, `COMMANDS`), the
-command palette's commands (`COMMANDS`) and the composer's Tab completion of /commands
-(`command_words()`). The README's key table is checked against it (tests/test_key_registry.py).
+From this module are generated: the key bindings of the app, the chat screen and the dialogs
+(`bindings(scope)`), the help screen's two tables (`KEYS`, `COMMANDS`), the dialogs' key hints
+(`key_hints(scope)`), the command palette's commands (`COMMANDS`) and the composer's Tab
+completion of /commands (`command_words()`). The README's key table and list of commands are
+checked against it (tests/test_key_registry.py).
 
 A new key: a `Key` row here, with its bindings (the action is a method `action_NAME` of the app
-or of the chat screen). A new slash command: a `SlashCommand` class (commands/*_commands.py)
+or of the screen the binding's scope names). A new slash command: a `SlashCommand` class (commands/*_commands.py)
 listed in `COMMANDS`, in the order the help screen and the palette show it.
 """
 
@@ -25,8 +26,8 @@ from peers_tui.commands.slash import SlashCommand
 from peers_tui.core.errors import PeersError
 
 # Where a key is bound: the app (a priority binding, so the composer's own editing keys never
-# swallow it) or the chat screen.
-Scope = Literal["app", "chat"]
+# swallow it), the chat screen, or one of the screens over it.
+Scope = Literal["app", "chat", "group_list", "help", "invites"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,27 @@ KEYS: tuple[Key, ...] = (
         KeyBinding("app", "ctrl+c", "quit", "Quit"),)),
 )
 
+# The keys of the screens over the chat, in the order their footers and hints show them.
+SCREEN_KEYS: tuple[Key, ...] = (
+    Key("Enter", "open", (KeyBinding("group_list", "enter", "open", "Open"),)),
+    Key("n", "new", (KeyBinding("group_list", "n", "create", "New", show=True),)),
+    Key("j", "join", (KeyBinding("group_list", "j", "join", "Join", show=True),)),
+    Key("l", "leave", (KeyBinding("group_list", "l", "leave", "Leave", show=True),)),
+    Key("m", "mute", (KeyBinding("group_list", "m", "mute", "Mute", show=True),)),
+    Key("a", "archive", (KeyBinding("group_list", "a", "archive", "Archive", show=True),)),
+    Key("Shift+↑↓", "reorder", (
+        KeyBinding("group_list", "shift+up", "move(-1)", "Move up", show=True),
+        KeyBinding("group_list", "shift+down", "move(1)", "Move down", show=True))),
+    Key("Esc", "back", (KeyBinding("group_list", "escape", "back", "Back", show=True),)),
+    Key("Esc, q, F1, ?", "close", (
+        KeyBinding("help", "escape,q,f1,question_mark", "dismiss", "Close", show=True),)),
+    Key("c", "copy the new code", (
+        KeyBinding("invites", "c", "copy", "Copy the new code", show=True),)),
+    Key("r", "revoke the highlighted one", (
+        KeyBinding("invites", "r,delete", "revoke", "Revoke", show=True),)),
+    Key("Esc", "close", (KeyBinding("invites", "escape", "dismiss_screen", "Close", show=True),)),
+)
+
 COMMANDS: tuple[SlashCommand, ...] = (
     Create(), Join(), Invite(), Leave(), Nick(), Members(), SetRole(), Remove(), Topic(),
     Me(), Reply(), Edit(), Delete(), Copy(), Search(), Mute(), Groups(), Theme(), Help(), Quit(),
@@ -97,9 +119,19 @@ COMMANDS: tuple[SlashCommand, ...] = (
 BY_NAME = {command.name: command for command in COMMANDS}
 
 
+def keys_of(scope: Scope) -> list[Key]:
+    return [key for key in KEYS + SCREEN_KEYS if any(b.scope == scope for b in key.bindings)]
+
+
 def bindings(scope: Scope) -> list[BindingType]:
-    """The Textual bindings of the app or of the chat screen, in the help screen's order."""
-    return [bound.binding() for key in KEYS for bound in key.bindings if bound.scope == scope]
+    """The Textual bindings of the app or of a screen, in the order the registry lists them."""
+    return [bound.binding() for key in keys_of(scope) for bound in key.bindings
+            if bound.scope == scope]
+
+
+def key_hints(scope: Scope) -> str:
+    """A screen's keys on one line: `c copy the new code · r revoke ... · Esc close`."""
+    return " · ".join(f"{key.label} {key.does}" for key in keys_of(scope))
 
 
 def app_bindings() -> list[BindingType]:

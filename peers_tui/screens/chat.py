@@ -11,7 +11,6 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
-from peers_tui.commands.slash import SlashCommand
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
@@ -143,12 +142,17 @@ class ChatScreen(Screen[None]):
         self.topic_bar.show(self.label, self.entry.notify == "mute", self._topic)
 
     def open_search(self, query: str = "") -> None:
-        from peers_tui.screens.search import SearchScreen
+        from peers_tui.screens.search import SearchScreen  # dialogs: loaded when first used
 
         def jump(message_id: str | None) -> None:
             if message_id:
-                self.query_one(MessageLog).jump_to(message_id)
+                self.message_log.jump_to(message_id)
         self.app.push_screen(SearchScreen(self.store, self.label, query), jump)
+
+    def show_invites(self, entry: GroupEntry, code: str | None = None, terms: str = "") -> None:
+        """The group's open invites (and the code just made, with its terms)."""
+        from peers_tui.screens.invites import InvitesScreen
+        self.app.push_screen(InvitesScreen(self.account, entry.id, entry.name, code, terms))
 
     def on_unmount(self) -> None:
         self.save_draft()
@@ -261,13 +265,6 @@ class ChatScreen(Screen[None]):
         except PeersError as exc:
             self.app.notify(inert(str(exc)), title="Command", severity="warning")
 
-    def start_command(self, command: SlashCommand) -> None:
-        """A command chosen in the palette: run it, or start it in the composer for its text."""
-        if command.takes_text:
-            self.composer.start_text(f"{command.word} ")
-        else:
-            self.run_command(command.word)
-
     @on(MessageSent)
     def _sent(self, event: MessageSent) -> None:
         if event.group_id == self.entry.id:
@@ -280,9 +277,8 @@ class ChatScreen(Screen[None]):
     @on(SendFailed)
     def _send_failed(self, event: SendFailed) -> None:
         self.notify(inert(event.reason), title="Not sent", severity="error")
-        composer = self.query_one(Composer)
-        if not composer.text:
-            composer.load_text(event.text)
+        if not self.composer.text:
+            self.composer.load_text(event.text)
         self.refresh_roster()  # the group may have become read-only: say so in the composer
 
     # ----------------------------------------------------------------- keys

@@ -5,12 +5,11 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from peers_tui.commands.registry import COMMANDS, KEYS
+from peers_tui.commands.registry import COMMANDS, KEYS, bindings
 
 
 def help_tables() -> tuple[Table, Table]:
@@ -30,9 +29,7 @@ def help_tables() -> tuple[Table, Table]:
 class HelpScreen(ModalScreen[None]):
     """Keys and commands; any of Esc, q, F1 or ? closes it."""
 
-    BINDINGS = [
-        Binding("escape,q,f1,question_mark", "dismiss", "Close"),
-    ]
+    BINDINGS = bindings("help")
 
     def compose(self) -> ComposeResult:
         keys, commands = help_tables()
