@@ -11,9 +11,10 @@ from peers_tui.core.invites import describe_terms, parse_duration
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.roles import Role
 from peers_tui.messages import CreateGroup, JoinGroup, LeaveGroup, SetNotify
+from peers_tui.screens.chat_roster import Standing
 
 # The user's standings in a group in which there is nothing left to leave.
-GONE_STANDINGS = ("removed", "left")
+GONE_STANDINGS: tuple[Standing, ...] = ("removed", "left")
 
 
 class Create(SlashCommand):

@@ -20,6 +20,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
+from peers_tui.screens.chat_roster import Standing
 
 
 class ChatContext(Protocol):
@@ -27,7 +28,7 @@ class ChatContext(Protocol):
 
     account: Account
     entry: GroupEntry  # the open group
-    standing: str  # the user's state in it, as the roster last said
+    standing: Standing  # the user's in it, as the roster last said
 
     @property
     def app(self) -> App[Any]: ...

@@ -23,7 +23,7 @@ from peers_tui.core.views import MessageView
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, SummariesUpdated
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
-from peers_tui.screens.chat_roster import RosterLoaded, read_roster
+from peers_tui.screens.chat_roster import RosterLoaded, Standing, read_roster
 from peers_tui.screens.drafts import Drafts
 from peers_tui.screens.read_tracker import ReadTracker
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
@@ -46,7 +46,7 @@ class ChatScreen(Screen[None]):
         self.presence = Presence(account.paths.hub)
         self.feed: LiveFeed | None = None
         self._can_post = True
-        self.standing = "active"  # this user's state in the group, as the roster last said
+        self.standing: Standing = "active"  # the user's, as the roster last said
         # The breakpoint class the first resize would set, set now: set then, it restyles
         # every widget once more before the first paint.
         width = self.app.size.width
@@ -187,7 +187,7 @@ class ChatScreen(Screen[None]):
             return  # for a group the screen has since switched away from
         self._topic = event.topic
         self._membership = event.membership
-        self.standing = event.state
+        self.standing = event.standing
         roster_panel = self.query_one(RosterPanel)
         roster_panel.people = event.people
         roster_panel.show(event.members, event.present)

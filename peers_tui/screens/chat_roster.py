@@ -8,6 +8,7 @@ topic, the user's role and standing, and whether the history can be trusted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.message import Message
 
@@ -20,6 +21,10 @@ from peers_tui.core.views import MemberView
 
 POSTING_ROLES = frozenset(role.label for role in Role if role >= Role.WRITER)
 
+# The user's standing in the open group: a member's state in the roster, or not a member.
+Standing = Literal["active", "left", "removed", "not a member"]
+STANDINGS: dict[str, Standing] = {"active": "active", "left": "left", "removed": "removed"}
+
 
 @dataclass
 class RosterLoaded(Message):
@@ -29,7 +34,8 @@ class RosterLoaded(Message):
     present: set[str]
     topic: str | None
     role: str | None  # the user's role, if they are an active member of a writable file
-    state: str  # the user's standing ("active", "left", ...), or why the file is read-only
+    standing: Standing
+    read_only: str | None  # why nothing can be written to the file, if it cannot
     warning: str | None = None  # history deleted, file rolled back, a forged change
     people: frozenset[tuple[str, str]] = frozenset()  # (id, handle) of all, former too
 
@@ -40,9 +46,11 @@ class RosterLoaded(Message):
     def cannot_post_reason(self) -> str:
         if self.role == Role.READER.label:
             return "You are a reader here"
-        if self.state == "removed":
+        if self.read_only:
+            return f"You cannot post here (read-only: {self.read_only})"
+        if self.standing == "removed":
             return "You cannot post here (removed: an admin removed you from this group)"
-        return f"You cannot post here ({self.state})"
+        return f"You cannot post here ({self.standing})"
 
 
 def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
@@ -59,8 +67,7 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     return RosterLoaded(
         store.group_id, membership, members, present, topic,
         me.role.label if me and me.state == "active" and not read_only else None,
-        f"read-only: {read_only}" if read_only else me.state if me else "not a member",
-        warning, frozenset((m.user_id, m.handle) for m in roster.members.values()))
+        STANDINGS.get(me.state, "not a member") if me else "not a member", read_only, warning, frozenset((m.user_id, m.handle) for m in roster.members.values()))
 
 
 def check_history(account: Account, entry: GroupEntry, store: GroupStore) -> str | None:
