@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from peers_tui.commands.slash import ChatContext, SlashCommand, confirm, in_background
+from peers_tui.commands.slash import ChatContext, SlashCommand, Standing, confirm, in_background
 from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
 from peers_tui.core.errors import PeersError
 from peers_tui.core.identity import fingerprint
@@ -11,7 +11,6 @@ from peers_tui.core.invites import describe_terms, parse_duration
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.roles import Role
 from peers_tui.messages import CreateGroup, JoinGroup, LeaveGroup, SetNotify
-from peers_tui.screens.chat_roster import Standing
 
 # The user's standings in a group in which there is nothing left to leave.
 GONE_STANDINGS: tuple[Standing, ...] = ("removed", "left")

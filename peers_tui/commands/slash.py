@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from textual.app import App
 from textual.message import Message
@@ -20,7 +20,9 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
-from peers_tui.screens.chat_roster import Standing
+
+# The user's standing in the open group: a member's state in the roster, or not a member.
+Standing = Literal["active", "left", "removed", "not a member"]
 
 
 class ChatContext(Protocol):

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
+from peers_tui.commands.slash import Standing
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
@@ -23,7 +24,7 @@ from peers_tui.core.views import MessageView
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, SummariesUpdated
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
-from peers_tui.screens.chat_roster import RosterLoaded, Standing, read_roster
+from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.drafts import Drafts
 from peers_tui.screens.read_tracker import ReadTracker
 from peers_tui.widgets import Composer, MessageLog, RosterPanel

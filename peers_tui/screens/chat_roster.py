@@ -8,9 +8,10 @@ topic, the user's role and standing, and whether the history can be trusted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from textual.message import Message
+
+from peers_tui.commands.slash import Standing
 
 from peers_tui.core.account import Account, membership_problems
 from peers_tui.core.group_store import GroupStore
@@ -20,9 +21,6 @@ from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
 
 POSTING_ROLES = frozenset(role.label for role in Role if role >= Role.WRITER)
-
-# The user's standing in the open group: a member's state in the roster, or not a member.
-Standing = Literal["active", "left", "removed", "not a member"]
 STANDINGS: dict[str, Standing] = {"active": "active", "left": "left", "removed": "removed"}
 
 
