@@ -30,12 +30,12 @@ from peers_tui.core.personal_store import GROUP_LIST_MARK, NOTIFY_LEVELS, GroupE
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary, mark_twins
-from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.messages import (CreateGroup, GroupListChanged, GroupsChanged, JoinGroup,
                                 LeaveGroup, MarkRead, MoveGroup, OpenGroup, RecountGroups,
                                 SendMessage, SetNotify, SummariesUpdated)
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
+from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.window_title import set_window_title
 from peers_tui.widgets.group_label import unread_label
 
