@@ -117,14 +117,9 @@ class ChatScreen(Screen[None]):
         except PeersError:
             newest = None  # the worker tries again and reports why it cannot read
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
-        composer = self.composer
-        composer.cannot_post = None
-        self._can_post = True
-        self.standing = "active"
-        composer.load_text(self.drafts.draft(entry.id))
-        composer.move_cursor(composer.document.end)
-        composer.placeholder = writing_hint(self.label)
-        composer.focus()
+        self._can_post, self.standing = True, "active"
+        self.composer.set_cannot_post(None, writing_hint(self.label))
+        self.composer.start_text(self.drafts.draft(entry.id))
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
 
     @property
@@ -133,7 +128,7 @@ class ChatScreen(Screen[None]):
         return self.message_log.is_mounted and self.message_log.tailing
 
     def log_views(self) -> list[MessageView]:
-        return list(self.query_one(MessageLog).views)
+        return list(self.message_log.views)
 
     def show_activity(self, text: str) -> None:
         """What is happening in the other groups, at the right of the topic bar."""

@@ -134,7 +134,7 @@ class Composer(TextArea):
         self.move_cursor(self.document.end)
 
     def start_text(self, text: str) -> None:
-        """Begin a message with `text` (a command chosen in the palette), to be finished."""
+        """Go on writing `text` (a draft, a command chosen in the palette): cursor at its end."""
         self._recall(text)
         self.focus()
 
