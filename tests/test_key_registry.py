@@ -83,3 +83,18 @@ def test_bindings_help_and_completion_are_generated_from_the_registry():
     key_table, command_table = help_tables()
     assert key_table.row_count == len(KEYS) and command_table.row_count == len(COMMANDS)
     assert command_words() == [f"/{command.name}" for command in COMMANDS]
+
+
+async def test_commands_that_are_keys_open_what_their_keys_open(alice, team):
+    """/groups and /help run the same app actions as Ctrl+G and F1."""
+    from peers_tui.screens.group_list import GroupListScreen
+    from tests.tui_helpers import make_app, type_text, wait_for
+
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        for command, screen in (("/groups", GroupListScreen), ("/help", HelpScreen)):
+            await type_text(pilot, command)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, screen))  # noqa: B023
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.chat)
