@@ -7,25 +7,24 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import Any
 
 from rich.console import RenderableType
 from textual import on
 from textual.app import App
-from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from peers_tui import messages as m
 from peers_tui.background import Background
+from peers_tui.commands.registry import app_bindings
 from peers_tui.core.account import Account
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.dialogs import Dialogs
-from peers_tui.keyboard import enable_alt_digits, enable_alt_enter
+from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.services.group_list import GroupListService
@@ -50,18 +49,7 @@ class PeersApp(App[None]):
     TITLE = "peers"
     COMMANDS = App.COMMANDS | {_palette_provider}
     # App keys are priority bindings, so the composer's own editing keys never swallow them.
-    BINDINGS = [
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        *(Binding(f"alt+{n}", f"switch_index({n - 1})", show=False, priority=True)
-          for n in range(1, 10)),
-        Binding("alt+up", "switch_step(-1)", "Previous group", show=False, priority=True),
-        Binding("alt+down", "switch_step(1)", "Next group", show=False, priority=True),
-        Binding("alt+a", "next_active", "Next active", show=False, priority=True),
-        Binding("ctrl+k", "switcher", "Go to group", priority=True),
-        Binding("ctrl+g,f2", "group_list", "Groups", priority=True),
-        Binding("ctrl+f", "search", "Search", priority=True),
-        Binding("f1", "help", "Help", priority=True),
-    ]
+    BINDINGS = app_bindings()  # from the key registry (commands/registry.py)
 
     # Built on mount, with the chat screen they serve (no message reaches them before).
     chat: ChatScreen
@@ -80,7 +68,6 @@ class PeersApp(App[None]):
         self.outbox = Outbox(account)
         self.background = Background(self, account.user_id, self.outbox,
                                      Presence(account.paths.hub))
-        self._slash: Any = None
 
     @property
     def summaries(self) -> tuple[GroupSummary, ...]:
@@ -197,26 +184,3 @@ class PeersApp(App[None]):
         if not isinstance(self.screen, CommandPalette):
             self.dialogs.close_all()
         super().action_command_palette()
-
-    # ------------------------------------------------- until commands/ posts requests itself
-    # Read by screens/chat.py (slash) and commands/palette.py (palette_command) until the
-    # commands helper's conversion of those files lands; delete both then.
-    @property
-    def slash(self) -> Any:
-        from peers_tui.commands.actions import SlashActions
-
-        if self._slash is None:
-            self._slash = SlashActions(self)
-        return self._slash
-
-    def palette_command(self, command: Any) -> None:
-        """A command chosen in the palette: run it, or start it in the composer for its text."""
-        if self.screen is not self.chat:
-            self.pop_screen()
-        if command.takes_text:
-            composer = self.chat.composer
-            composer.load_text(f"{command.word} ")
-            composer.move_cursor(composer.document.end)
-            composer.focus()
-        else:
-            self.slash.run(self.chat, command.word)

@@ -267,8 +267,7 @@ async def test_search_from_the_ui_jumps_to_the_message(alice: User, bob: User, t
 
 
 async def test_help_screen_lists_every_key_and_command(alice: User, team):
-    from peers_tui.commands.slash import COMMANDS
-    from peers_tui.keys import KEY_HELP
+    from peers_tui.commands.registry import COMMANDS, KEYS
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f1")
@@ -278,7 +277,7 @@ async def test_help_screen_lists_every_key_and_command(alice: User, team):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
     bindings = [b.key for b in PeersApp.BINDINGS]
-    described = " ".join(k for k, _ in KEY_HELP).lower()
+    described = " ".join(k.label for k in KEYS).lower()
     for key in ("alt+a", "ctrl+k", "ctrl+g", "ctrl+f", "f1", "ctrl+c"):
         assert any(key in b for b in bindings) and key.replace("ctrl+", "ctrl+") in described
     assert {c.name for c in COMMANDS} >= {"create", "join", "invite", "leave", "members", "role",

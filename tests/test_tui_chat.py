@@ -126,6 +126,30 @@ async def test_roster_shows_roles_presence_and_not_former_members(alice: User, b
         assert "owners" in body and "readers" in body and "bob" not in body
 
 
+async def test_roster_sees_who_comes_and_goes_without_reading_the_group_again(alice: User,
+                                                                               bob: User, team):
+    """Presence is looked at on a worker with a copy of the members; the panel, on the UI
+    thread, shows the answer only if its members are still the same."""
+    from peers_tui.core.account import Account
+    from peers_tui.core.presence import Presence
+
+    bob.ok("join", alice.ok("invite", "team").out)
+    bob_id = Account(bob.home, bob.hub).user_id
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        roster = app.screen.query_one(RosterPanel)
+        body = roster.query_one("#roster-body")
+        await wait_for(pilot, lambda: "bob" in roster.handles)
+        assert "○ bob" in str(body.render())
+        bobs_app = Presence(bob.hub)
+        bobs_app.announce(bob_id)
+        roster.poll_presence()  # what the panel's timer does every PRESENCE_POLL seconds
+        await wait_for(pilot, lambda: "● bob" in str(body.render()))
+        bobs_app.withdraw()
+        roster.poll_presence()
+        await wait_for(pilot, lambda: "○ bob" in str(body.render()))
+
+
 async def test_roster_folds_away_when_narrow(alice: User, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(90, 24)) as pilot:
@@ -269,7 +293,7 @@ async def test_opening_a_group_and_following_it_marks_it_read(alice: User, bob: 
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.chat)
         app_chat = app.chat
-        await wait_for(pilot, lambda: app_chat._read_upto is not None
+        await wait_for(pilot, lambda: app_chat.reads.pending is not None
                        or app.account.resolve("team").read_marker == log.newest_id)
         app_chat.flush_read()
         await wait_for(pilot, lambda: app.account.resolve("team").read_marker == log.newest_id)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from peers_tui.commands.registry import bindings, key_hints
 from peers_tui.core.views import GroupSummary
 from peers_tui.messages import (ArchiveGroup, CreateGroup, JoinGroup, LeaveGroup, MoveGroup,
                                 OpenGroup, SetNotify, SummariesUpdated)
@@ -19,25 +19,14 @@ from peers_tui.widgets.group_label import group_text
 class GroupListScreen(Screen[None]):
     """Every group in the user's Groups table, personal first, in the user's order."""
 
-    BINDINGS = [
-        Binding("enter", "open", "Open", show=False),
-        Binding("n", "create", "New"),
-        Binding("j", "join", "Join"),
-        Binding("l", "leave", "Leave"),
-        Binding("m", "mute", "Mute"),
-        Binding("a", "archive", "Archive"),
-        Binding("shift+up", "move(-1)", "Move up"),
-        Binding("shift+down", "move(1)", "Move down"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS = bindings("group_list")  # from the key registry (commands/registry.py)
 
     def __init__(self, summaries: tuple[GroupSummary, ...]) -> None:
         super().__init__()
         self.summaries = summaries
 
     def compose(self) -> ComposeResult:
-        yield Static(" Groups   Enter open · n new · j join · l leave · m mute · a archive · "
-                     "Shift+↑↓ reorder · Esc back", id="group-list-title")
+        yield Static(f" Groups   {key_hints('group_list')}", id="group-list-title")
         yield OptionList(id="group-list")
         yield Footer()
 

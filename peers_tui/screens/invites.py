@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from peers_tui.commands.registry import bindings, key_hints
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.invite_list import InviteView
@@ -27,11 +27,7 @@ from peers_tui.screens.confirm import ConfirmScreen
 
 
 class InvitesScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape", "dismiss_screen", "Close"),
-        Binding("c", "copy", "Copy the new code"),
-        Binding("r,delete", "revoke", "Revoke"),
-    ]
+    BINDINGS = bindings("invites")
 
     @dataclass
     class Listed(Message):
@@ -58,8 +54,7 @@ class InvitesScreen(ModalScreen[None]):
                 yield Label(Text(self.code, style="bold", overflow="fold"), id="invite-code")
             yield Label(Text("Could still admit someone:", style="dim"))
             yield OptionList(id="invite-list")
-            yield Label(Text("c copy the new code · r revoke the highlighted one · Esc close",
-                             style="italic"))
+            yield Label(Text(key_hints("invites"), style="italic"))
 
     def on_mount(self) -> None:
         self.refresh_list()

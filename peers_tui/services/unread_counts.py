@@ -16,7 +16,7 @@ from peers_tui.core.names import shown_name
 from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.messages import SummariesUpdated
 from peers_tui.screens import ChatScreen
-from peers_tui.terminal import set_window_title
+from peers_tui.window_title import set_window_title
 from peers_tui.widgets.group_label import unread_label
 
 SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least

@@ -23,7 +23,7 @@ async def settle(pilot: Any, attempts: int = 500) -> None:
         await pilot.pause(0.01)
         log = app.chat.query_one(MessageLog)
         roster = app.chat.query_one(RosterPanel)
-        if app.chat._read_upto is not None:
+        if app.chat.reads.pending is not None:
             app.chat.flush_read()
             flushed = True
             continue  # its MarkRead is on the way: look again once it arrived

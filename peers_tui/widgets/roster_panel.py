@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.core.presence import Presence
+from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
 from peers_tui.widgets.message_render import author_colour
 
-ROLE_ORDER = ("owner", "admin", "writer", "reader")
+ROLE_ORDER = tuple(role.label for role in sorted(Role, reverse=True))  # owners first
+PRESENCE_POLL = 5.0  # seconds between two looks at who is here
 
 
 class RosterPanel(VerticalScroll, can_focus=False):
@@ -19,8 +23,9 @@ class RosterPanel(VerticalScroll, can_focus=False):
 
     COMPONENT_CLASSES = {"roster--title", "roster--role", "roster--here", "roster--away"}
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, presence: Presence | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.presence = presence
         self.border_title = "Members"
         self._members: list[MemberView] = []
         self._present: set[str] = set()
@@ -30,6 +35,25 @@ class RosterPanel(VerticalScroll, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield Static(id="roster-body")
+
+    def on_mount(self) -> None:
+        if self.presence is not None:
+            self.set_interval(PRESENCE_POLL, self.poll_presence)
+
+    def poll_presence(self) -> None:
+        """Look again at who is here (on the UI thread: the worker gets its own copy)."""
+        if self.presence is not None and self._members:
+            self._look_for_presence(self.presence, list(self._members))
+
+    @work(thread=True, exclusive=True, group="roster-presence", exit_on_error=False)
+    def _look_for_presence(self, presence: Presence, members: list[MemberView]) -> None:
+        """A lock test per member, no database reads."""
+        present = presence.present([m.user_id for m in members])
+        self.app.call_from_thread(self._presence_seen, members, present)
+
+    def _presence_seen(self, members: list[MemberView], present: set[str]) -> None:
+        if members == self._members and present != self._present:
+            self.show(members, present)
 
     def show(self, members: list[MemberView], present: set[str]) -> None:
         self._members = [m for m in members if m.state == "active"]
