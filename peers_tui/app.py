@@ -13,7 +13,7 @@ from textual import on
 from textual.app import App
 from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from peers_tui import messages as m
 from peers_tui.background import Background
@@ -33,6 +33,7 @@ from peers_tui.services.navigation import GroupNavigator
 from peers_tui.services.unread_counts import UnreadCounts
 from peers_tui.startup import open_first_group, styles_dir
 from peers_tui.theme_setting import keep_theme
+from peers_tui.worker_errors import WorkerFailed, failure_of
 
 
 def _palette_provider() -> type:
@@ -112,12 +113,16 @@ class PeersApp(App[None]):
         self.background.end()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that failed says so, once, instead of vanishing without a word."""
-        error = event.worker.error
-        if event.state == WorkerState.ERROR and error is not None:
-            line = next(iter(str(error).splitlines()), "") or type(error).__name__
-            title = f"{event.worker.name or 'background work'} failed"
-            self.notify(inert(line, allow_newlines=False), title=title, severity="error")
+        """A worker of the app's own that failed says so, once (see worker_errors)."""
+        failure = failure_of(event)
+        if failure is not None:
+            self.post_message(failure)
+
+    @on(WorkerFailed)
+    def _worker_failed(self, event: WorkerFailed) -> None:
+        """The one place a failed background job reaches the user, instead of vanishing."""
+        self.notify(inert(event.line, allow_newlines=False), title=f"{event.name} failed",
+                    severity="error")
 
     # ----------------------------------------------------------------- requests and notices
     def on_open_group(self, event: m.OpenGroup) -> None:

@@ -26,6 +26,25 @@ async def test_a_worker_that_fails_says_so_in_one_notification(alice: User, team
         assert app.is_running  # reported, not fatal
 
 
+async def test_a_screens_or_widgets_failed_worker_reaches_the_same_handler(alice: User, team):
+    """Worker.StateChanged does not bubble: a failure on the chat screen or the roster panel
+    would vanish unless they hand it on."""
+    from peers_tui.widgets import RosterPanel
+
+    app = make_app(alice, "team")
+
+    def read_the_unreadable() -> None:
+        raise OSError("disk went away")
+
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.is_idle)
+        for node, name in ((app.chat, "roster read"), (app.chat.query_one(RosterPanel), "poll")):
+            node.run_worker(read_the_unreadable, name=name, thread=True, exit_on_error=False)
+            await wait_for(pilot, lambda: any(n.title == f"{name} failed"
+                                              for n in app._notifications))
+        assert app.is_running
+
+
 async def test_the_app_becomes_idle_once_the_hub_is_watched_and_counted(alice: User, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(100, 30)) as pilot:

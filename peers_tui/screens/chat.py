@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import Worker
 
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
 from peers_tui.commands.slash import Standing
@@ -31,6 +32,7 @@ from peers_tui.widgets import Composer, MessageLog, RosterPanel
 from peers_tui.widgets.history_banner import HistoryBanner
 from peers_tui.widgets.topic_bar import TopicBar
 from peers_tui.widgets.unseen_bar import UnseenBar
+from peers_tui.worker_errors import pass_on_failure
 
 
 class ChatScreen(Screen[None]):
@@ -38,6 +40,9 @@ class ChatScreen(Screen[None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = chat_bindings()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
 
     def __init__(self, account: Account, entry: GroupEntry) -> None:
         super().__init__()

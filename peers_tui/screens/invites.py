@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from peers_tui.commands.registry import bindings, key_hints
 from peers_tui.core.account import Account
@@ -24,6 +25,7 @@ from peers_tui.core.invite_list import InviteView
 from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.screens.confirm import ConfirmScreen
+from peers_tui.worker_errors import pass_on_failure
 
 
 class InvitesScreen(ModalScreen[None]):
@@ -33,6 +35,9 @@ class InvitesScreen(ModalScreen[None]):
     class Listed(Message):
         invites: list[InviteView]
         error: str | None = None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
 
     def __init__(self, account: Account, group_id: str, group_name: str,
                  code: str | None = None, terms: str = "") -> None:

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
@@ -20,6 +21,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.times import local_time
 from peers_tui.core.views import MessageView
 from peers_tui.screens.picker import PickerScreen
+from peers_tui.worker_errors import pass_on_failure
 
 RESULTS = 50   # a page of results; the next page is fetched from the "more" line
 MORE = "--more--"  # the id of that line (message ids are ULIDs: never this)
@@ -56,6 +58,9 @@ class SearchScreen(PickerScreen):
         views: list[MessageView]
         error: str | None = None
         offset: int = 0
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
 
     def __init__(self, store: GroupStore, group_name: str, query: str = "") -> None:
         super().__init__()

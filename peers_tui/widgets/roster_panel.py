@@ -7,12 +7,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+from textual.worker import Worker
 
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
 from peers_tui.widgets.message_render import author_colour
+from peers_tui.worker_errors import pass_on_failure
 
 ROLE_ORDER = tuple(role.label for role in sorted(Role, reverse=True))  # owners first
 PRESENCE_POLL = 5.0  # seconds between two looks at who is here
@@ -22,6 +24,9 @@ class RosterPanel(VerticalScroll, can_focus=False):
     """Members grouped by role; ● marks those running peers now. Former members are left out."""
 
     COMPONENT_CLASSES = {"roster--title", "roster--role", "roster--here", "roster--away"}
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
 
     def __init__(self, presence: Presence | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
