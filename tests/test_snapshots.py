@@ -36,10 +36,9 @@ async def settle(pilot) -> None:
             flushed = True
         counting = app._count_due or any(w.group in ("summaries", "read-marker")
                                          and not w.is_finished for w in app.workers)
-        if (log._loaded and roster.handles and not log._loading and app.summaries
+        if (not log.busy and roster.handles and app.summaries
                 and (flushed or not log.views)
-                and app._notifier is not None and not counting
-                and (not log.following or log.scroll_y == log.max_scroll_y)):
+                and app._notifier is not None and not counting):
             break
     app.chat.query_one(Composer).cursor_blink = False
     await pilot.pause()
