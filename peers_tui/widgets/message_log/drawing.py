@@ -124,7 +124,8 @@ class LogLines(LogScrolling):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         lines = self.line_layout.lines
-        if width != self.line_layout.width and y == 0 and (lines or self.window.views or self.window.loaded):
+        window = self.window
+        if width != self.line_layout.width and y == 0 and (lines or window.views or window.loaded):
             # The width changed (or the first paint): lay out now, so this very frame shows
             # the lines at their width, the newest in view, instead of the next one.
             self._relayout(keep_anchor=not self.following)

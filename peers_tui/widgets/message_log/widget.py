@@ -159,9 +159,7 @@ class MessageLog(LogLines, can_focus=True):
                 self._scroll_end_soon()
             self._report_read()
         else:
-            self.window.trim(keep="oldest")
             self._relayout(keep_anchor=True)
-            self.window.unseen += merge.below
 
     def _report_read(self) -> None:
         last = self.window.read_up_to()

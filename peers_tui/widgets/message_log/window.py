@@ -216,6 +216,7 @@ class LogWindow:
         A new message goes in its place by id wherever that falls in the window: one stored
         late (imported, backdated, from another host) may sort before the newest on screen.
         `last_seen` is the id of the last message on screen: what sorts after it is unseen.
+        While tailing, the caller lays the new lines out and trims (see `trim`).
         """
         index = {view.id: i for i, view in enumerate(self.views)}
         fresh: list[MessageView] = []
@@ -238,6 +239,9 @@ class LogWindow:
             changed = True
         else:
             self.views.extend(sorted(fresh, key=lambda view: view.id))
+        if not self.tailing:  # the reader looks back: what came below waits there, counted
+            self.trim(keep="oldest")
+            self.unseen += below
         return LiveMerge(appended, changed, below)
 
     # ----------------------------------------------------------------- reading
