@@ -73,10 +73,8 @@ class LogLines(LogScrolling):
         return self._style_set
 
     def _look(self) -> Look:
-        highlight_id = self.window.highlight_id
-        highlight = (self.get_component_rich_style("message-log--highlight", partial=True)
-                     if highlight_id is not None else None)
-        return Look(self.app.console, highlight_id, highlight)
+        highlight = partial(self.get_component_rich_style, "message-log--highlight", partial=True)
+        return Look(self.app.console, self.window.highlight_id, highlight)
 
     def _relayout(self, keep_anchor: bool = False) -> None:
         self._relayout_due = False
@@ -92,7 +90,7 @@ class LogLines(LogScrolling):
         basis = Basis(width, self._styles(), labels, column_width(views, labels),
                       self.window.marker_index())
         self.line_layout.build(views, basis, self._look(),
-                          self.empty_hint if self.window.loaded else None)
+                               self.empty_hint if self.window.loaded else None)
         self._set_virtual_size(Size(width, len(self.line_layout.lines)))
         if self.window.tailing:
             self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
@@ -109,8 +107,8 @@ class LogLines(LogScrolling):
     def _append(self, start: int) -> bool:
         """Lay out only the views from `start` on, new at the end (see LineLayout.append)."""
         width = self.scrollable_content_region.width or self.size.width or 80
-        if not self.line_layout.append(self.window.views, start, width, self.window.marker_index(),
-                                  self.people, self._look()):
+        if not self.line_layout.append(self.window.views, start, width, self.window.marker_index,
+                                       self.people, self._look()):
             return False
         self._set_virtual_size(Size(width, len(self.line_layout.lines)))
         self._scroll_end_soon()

@@ -9,7 +9,7 @@ again after a window of older messages, renders only what is new.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -63,7 +63,7 @@ class Look:
 
     console: Console
     highlight_id: str | None
-    highlight: Style | None  # the highlight style; needed only if highlight_id is laid out
+    highlight: Callable[[], Style]  # the highlight's style, asked for only when it is drawn
 
 
 class LineLayout:
@@ -102,15 +102,16 @@ class LineLayout:
         self.lines, self.owners, self.width = lines, owners, width
         self.laid_out = list(views)
 
-    def append(self, views: list[MessageView], start: int, width: int, marker_at: int | None,
-               people: frozenset[tuple[str, str]], look: Look) -> bool:
+    def append(self, views: list[MessageView], start: int, width: int,
+               marker_at: Callable[[], int | None], people: frozenset[tuple[str, str]],
+               look: Look) -> bool:
         """Lay out only views[start:], new at the end: what a live message costs while the log
         follows. False where the rest would change too (a new handle clash or a wider author
         column, the "new messages" line, another width): then the caller lays out everything."""
         basis = self.basis
         if basis is None or start == 0 or width != basis.width or width != self.width:
             return False
-        if basis.marker_at is None and marker_at is not None:
+        if basis.marker_at is None and marker_at() is not None:
             return False
         if any((view.author_id, view.display_author) not in basis.labels
                for view in views[start:]):
@@ -151,8 +152,9 @@ class LineLayout:
             if strips is None:
                 strips = render_message(view, label, basis.author_width, basis.width,
                                         look.console, basis.styles)
-                if highlighted and look.highlight is not None:
-                    strips = [strip.apply_style(look.highlight) for strip in strips]
+                if highlighted:
+                    highlight = look.highlight()
+                    strips = [strip.apply_style(highlight) for strip in strips]
                 self._cache[key] = strips
             lines.extend(strips)
             owners.extend([index] * len(strips))
