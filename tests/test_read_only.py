@@ -89,7 +89,7 @@ async def test_a_send_into_a_group_gone_read_only_is_reported_and_kept(alice: Us
     path = alice.hub / f"{team}.db"
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
         composer = app.chat.query_one(Composer)
-        await wait_for(pilot, lambda: app.chat.query_one("MessageLog")._loaded)
+        await wait_for(pilot, lambda: app.chat.query_one("MessageLog").loaded)
         await type_text(pilot, "typed before it went read-only")
         with immutable(path):
             await pilot.press("enter")

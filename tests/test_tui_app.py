@@ -64,7 +64,7 @@ async def test_switching_keeps_each_groups_draft_and_shows_its_messages(three_gr
         await wait_for(pilot, lambda: log_bodies(app) == ["only in team"])
         await type_text(pilot, "draft for team")
         await pilot.press("alt+3")
-        await wait_for(pilot, lambda: app.chat.query_one(MessageLog)._loaded)
+        await wait_for(pilot, lambda: app.chat.query_one(MessageLog).loaded)
         assert log_bodies(app) == [] and app.chat.composer.text == ""
         await pilot.press("alt+2")
         await wait_for(pilot, lambda: log_bodies(app) == ["only in team"])
@@ -254,7 +254,7 @@ async def test_search_from_the_ui_jumps_to_the_message(alice: User, bob: User, t
     async with app.run_test(size=(120, 30)) as pilot:
         log = app.chat.query_one(MessageLog)
         # A screenful, then a window of scrollback: the oldest messages are not loaded.
-        await wait_for(pilot, lambda: len(log_bodies(app)) > 100 and not log._loading)
+        await wait_for(pilot, lambda: len(log_bodies(app)) > 100 and not log.busy)
         assert "the needle is here" not in log_bodies(app)
         await pilot.press("ctrl+f")
         assert isinstance(app.screen, SearchScreen)

@@ -104,7 +104,7 @@ async def test_draft_is_kept_per_group(alice: User, team):
 async def test_message_from_another_process_appears_without_a_key(alice: User, bob: User, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(MessageLog)._loaded)
+        await wait_for(pilot, lambda: app.screen.query_one(MessageLog).loaded)
         writer = subprocess.run([sys.executable, "-m", "peers_tui", "send", "team", "live!"],
                                 env=bob.env(), capture_output=True, text=True, timeout=60)
         assert writer.returncode == 0, writer.stderr

@@ -34,7 +34,7 @@ def log_bodies(app: PeersApp) -> list[str]:
 def screen_text(app: PeersApp) -> str:
     """The log's rendered lines as plain text."""
     log = app.screen.query_one(MessageLog)
-    return "\n".join(strip.text for strip in log._lines)
+    return "\n".join(strip.text for strip in log.rendered_lines)
 
 
 async def type_text(pilot, text: str) -> None:

@@ -27,9 +27,8 @@ async def settle(pilot: Any, attempts: int = 500) -> None:
             app.chat.flush_read()
             flushed = True
             continue  # its MarkRead is on the way: look again once it arrived
-        if (log._loaded and roster.handles and not log._loading and app.summaries
-                and (flushed or not log.views) and app.is_idle
-                and (not log.following or log.scroll_y == log.max_scroll_y)):
+        if (not log.busy and roster.handles and app.summaries
+                and (flushed or not log.views) and app.is_idle):
             break
     app.chat.query_one(Composer).cursor_blink = False
     await pilot.pause()

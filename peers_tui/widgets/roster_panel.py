@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import Worker
 
-from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.core.names import person_labels
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
@@ -35,7 +35,7 @@ class RosterPanel(VerticalScroll, can_focus=False):
         self._members: list[MemberView] = []
         self._present: set[str] = set()
         # (id, handle) of every member, former ones too: a handle that equals or looks like
-        # another's is shown with the fingerprint (core.names.look_alikes decides)
+        # another's is shown with the fingerprint (core.names.person_labels decides)
         self.people: frozenset[tuple[str, str]] = frozenset()
 
     def compose(self) -> ComposeResult:
@@ -65,7 +65,8 @@ class RosterPanel(VerticalScroll, can_focus=False):
         self._present = present
         self.border_title = f"Members ({len(self._members)})"
         style = self.get_component_rich_style
-        ambiguous = look_alikes(self.people | {(m.user_id, m.handle) for m in self._members})
+        labels = person_labels(((m.user_id, m.handle, m.fingerprint) for m in self._members),
+                               self.people, room=24)
         text = Text(f"Members ({len(self._members)})\n", style=style("roster--title", partial=True))
         for role in ROLE_ORDER:
             group = [m for m in self._members if m.role == role]
@@ -74,9 +75,7 @@ class RosterPanel(VerticalScroll, can_focus=False):
             text.append(f"\n{role}s\n", style=style("roster--role", partial=True))
             for member in sorted(group, key=lambda m: m.handle.lower()):
                 here = member.user_id in present
-                label = shown_name(member.handle)[:24]
-                if (member.user_id, member.handle) in ambiguous:
-                    label = f"{label[:15]}~{member.fingerprint}"
+                label = labels[(member.user_id, member.handle)][:24]
                 text.append(" ● " if here else " ○ ",
                             style=style("roster--here" if here else "roster--away", partial=True))
                 text.append(label, style=author_colour(member.user_id))
