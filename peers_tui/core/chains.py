@@ -18,6 +18,7 @@ from typing import Any
 import peewee
 
 from peers_tui.core.encoding import record_hash
+from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Invite, Message
@@ -194,6 +195,23 @@ def _own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> S
             or not SIGNED_TIMES[0] <= record.created_at <= SIGNED_TIMES[1]):
         return None
     return record
+
+
+def next_link(author: str, group_id: str, roster: Roster,
+          label: str) -> tuple[dict[str, Any], int]:
+    """The chain fields of `author`'s next record (after their newest one of any kind,
+    under the membership state this write sees), and the earliest time it may be signed
+    at: an honest client never signs backwards, whatever its clock did (see "backdated")."""
+    head = own_head(author, group_id)
+    floor = max(head[2] if head else 0, roster.time_floor(author, roster.head_seq))
+    following = head[0] + 1 if head else 1
+    if Message.select().where((Message.author == author)
+                              & (Message.author_seq == following)).exists():
+        raise DamagedDatabase(
+            f"{label}: a record you did not sign holds your next place in your chain "
+            "(the file was tampered with; see 'peers verify'); nothing was written")
+    return ({"aseq": following, "aprev": head[1] if head else "",
+             "mseq": roster.head_seq}, floor)
 
 
 def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
