@@ -5,7 +5,6 @@ IMMEDIATE transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import peewee

@@ -27,9 +27,8 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
-from peers_tui.core.database import unwritable_reason, wal_in_use
+from peers_tui.core.database.files import immutable_reason, sqlite_uri, unwritable_reason
 
 try:
     from inotify_simple import INotify, flags
@@ -67,10 +66,9 @@ def open_reader(path: Path) -> sqlite3.Connection:
     # gone (the last writer removed them), and would report the same failure for ever.
     # query_only keeps this connection from writing all the same.
     # A file we may not write is read `immutable` while nobody has it open, as the stores
-    # do (database.Database): a reader must not leave -wal and -shm files of its own.
-    mode = ("mode=ro&immutable=1" if unwritable_reason(path) is not None and not wal_in_use(path)
-            else "mode=rw")
-    conn = sqlite3.connect(f"file:{quote(str(path))}?{mode}", uri=True, timeout=0.5,
+    # do (database.files.immutable_reason): a reader must not leave -wal and -shm files.
+    immutable = immutable_reason(path) is not None
+    conn = sqlite3.connect(sqlite_uri(path, immutable=immutable), uri=True, timeout=0.5,
                            isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA query_only = ON")
