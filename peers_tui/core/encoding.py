@@ -9,7 +9,6 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from typing import Any
 
 
@@ -63,9 +62,3 @@ def fixed_clock(start_ms: int, step_ms: int = 1) -> Iterator[None]:
         yield
     finally:
         _fixed_clock = saved
-
-
-def iso_utc(ms: int) -> str:
-    """ISO 8601 UTC with milliseconds and a Z, as the CLI's JSON promises."""
-    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"

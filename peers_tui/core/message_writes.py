@@ -16,7 +16,7 @@ from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.history import EDITABLE_KINDS, REQUIRED_ROLE, expected_columns
 from peers_tui.core.identity import Keypair
-from peers_tui.core.ids import new_ulid, ulid_text, ulid_value
+from peers_tui.core.ids import ulid_after, ulid_text, ulid_value
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog, require_role
 from peers_tui.core.models import Message
@@ -128,13 +128,9 @@ class MessageWriter:
     @staticmethod
     def _next_id(created_at: int) -> str:
         """A ULID for now, strictly above every id stored, so ids follow commit order."""
-        candidate = ulid_text(new_ulid(created_at))
         newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
-        if newest and candidate <= newest:
-            try:
-                following = ulid_value(newest) + 1
-            except ValueError:  # a forged, unparsable id: do not let it block posting
-                return candidate
-            if following < 1 << 128:  # past the highest id there is no valid one to take
-                candidate = ulid_text(following)
-        return candidate
+        try:
+            previous = ulid_value(newest) if newest else None
+        except ValueError:  # a forged, unparsable id: do not let it block posting
+            previous = None
+        return ulid_text(ulid_after(created_at, previous))
