@@ -21,7 +21,8 @@ from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES, MIN_PRE
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE
 from peers_tui.core.message_actions import MessageActions
 from peers_tui.core.names import check_name, look_alike_key, shown_name
-from peers_tui.core.personal_store import NOTIFY_LEVELS, GroupEntry, PersonalStore
+from peers_tui.core.personal_store import GroupEntry, PersonalStore
+from peers_tui.core.states import NOTIFY_LEVELS, GroupState, NotifyLevel
 from peers_tui.core.pins import Pins, membership_problems
 from peers_tui.core.store_registry import StoreRegistry
 from peers_tui.core.text import check_text
@@ -186,7 +187,7 @@ class Account:
         if level not in NOTIFY_LEVELS:
             raise PeersError(f"unknown notify level {level!r}: use {', '.join(NOTIFY_LEVELS)}")
         entry = self.resolve(query)
-        self.personal.set_notify(entry.id, level)
+        self.personal.set_notify(entry.id, NotifyLevel(level))
         return self.resolve(entry.id)
 
     def move(self, query: str, offset: int) -> None:
@@ -221,7 +222,7 @@ class Account:
             store = self.store(entry)
             roster = store.current_roster()  # replayed only if its membership changed
             member = roster.members.get(self.user_id)
-            state = member.state if member else "not a member"
+            state = GroupState(member.state) if member else GroupState.NOT_A_MEMBER
             role = member.role.label if member and member.state == ACTIVE else None
             unread, mentions = store.unread_counts(entry.read_marker, self.user_id, self.handle)
             warnings = self.pins.problems(entry, store) + membership_problems(roster)
@@ -230,7 +231,7 @@ class Account:
                                 warning=str(warnings[0]) if warnings else None,
                                 archived=entry.archived, path=str(entry.db_path))
         except PeersError as exc:
-            return GroupSummary(entry.id, entry.name, entry.personal, None, "damaged", 0, 0,
+            return GroupSummary(entry.id, entry.name, entry.personal, None, GroupState.DAMAGED, 0, 0,
                                 entry.notify, problem=str(exc), archived=entry.archived,
                                 path=str(entry.db_path))
 

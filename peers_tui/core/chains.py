@@ -20,13 +20,14 @@ import peewee
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.ids import ulid_value
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Invite, Message
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 
 # The record kinds that are links of an author chain.
-CHAINED_KINDS = ("msg", "invite", "revoke")
+CHAINED_KINDS = (RecordKind.MSG, RecordKind.INVITE, RecordKind.REVOKE)
 
 # (author, aseq) -> record hash -> signed time, of records that may precede others. Several
 # records may claim one place (a forked chain, or junk written into the file): the one a

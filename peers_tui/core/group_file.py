@@ -21,6 +21,7 @@ from peers_tui.core.database import (
 from peers_tui.core.encoding import b32, record_digest_b32
 from peers_tui.core.errors import DamagedDatabase, PeersError, ReadOnly
 from peers_tui.core.identity import Keypair
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import check_handle
 from peers_tui.core.models import GROUP_MODELS, GroupInfo
 from peers_tui.core.raw import UNEXPECTED_CONTENT, open_stored as open_record, unexpected_content
@@ -58,7 +59,7 @@ class GroupFile:
         personal.db; otherwise the file is `<directory>/<group_id>.db`, created mode 0660.
         """
         check_text(name, "group name", max_chars=100)
-        genesis = sign(keypair, "genesis", None,
+        genesis = sign(keypair, RecordKind.GENESIS, None,
                        {"name": name, "handle": check_handle(handle), "nonce": b32(os.urandom(10))})
         group_id = group_id_of(genesis)
         created = path is None
@@ -134,7 +135,7 @@ class GroupFile:
                 if row is None:
                     raise DamagedDatabase(f"{self.path.name} has no genesis record")
                 try:
-                    record = open_record(row.record, row.sig, group_id=None, kind="genesis")
+                    record = open_record(row.record, row.sig, group_id=None, kind=RecordKind.GENESIS)
                 except RecordError as exc:
                     raise DamagedDatabase(f"{self.path.name}: genesis record: {exc}") from exc
                 if group_id_of(record) != self.group_id or row.id != self.group_id:

@@ -19,6 +19,7 @@ from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import Keypair, fingerprint
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
@@ -59,7 +60,7 @@ class MembershipLog:
             for row in rows:
                 try:
                     record = open_record(row.record, row.sig, group_id=self.file.group_id,
-                                         kind=("invite", "revoke"))
+                                         kind=(RecordKind.INVITE, RecordKind.REVOKE))
                     aseq, _, _ = chain_fields(record)
                     if (record.data.get("key") != row.key or record.kind != row.kind
                             or record.author != row.author or aseq != row.author_seq):
@@ -81,7 +82,7 @@ class MembershipLog:
                 if (record.author, record.data["aseq"]) in forked:
                     raise RecordError(FORKED)
                 key = str(record.data.get("key"))
-                if record.kind == "invite":
+                if record.kind == RecordKind.INVITE:
                     found = invite_terms(record)
                     if key in terms:
                         # Anyone can sign an invite naming someone else's invite key: keep
@@ -109,7 +110,7 @@ class MembershipLog:
             for row in GroupMember.select().order_by(GroupMember.seq, GroupMember.record):
                 try:
                     record = open_record(row.record, row.sig, row.cosig,
-                                         group_id=self.file.group_id, kind="member")
+                                         group_id=self.file.group_id, kind=RecordKind.MEMBER)
                     if record.data.get("member") != row.member:
                         raise RecordError("row does not match its signed record")
                     apply_change(roster, row.seq, record, terms)
@@ -169,7 +170,7 @@ class MembershipLog:
                 # older membership state is void (membership.Cut).
                 head = seen_head(member, self.file.group_id)
                 fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
-            record = sign(keypair, "member", self.file.group_id,
+            record = sign(keypair, RecordKind.MEMBER, self.file.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,
                            "member": member, **fields})
             if invite_key is not None:
@@ -235,10 +236,10 @@ class MembershipLog:
             if not may_grant(mine, role):
                 raise Forbidden(f"{mine.with_article} cannot invite {role.with_article}")
             link, floor = next_link(keypair.public_id, self.file.group_id, roster, self.file.label)
-            record = sign(keypair, "invite", self.file.group_id, {
+            record = sign(keypair, RecordKind.INVITE, self.file.group_id, {
                 "key": invite_key.public_id, "role": int(role), "expires": expires_at,
                 "uses": max_uses, **link}, created_at=max(now_ms(), floor))
-            Invite.create(key=invite_key.public_id, kind="invite", record=record.text,
+            Invite.create(key=invite_key.public_id, kind=RecordKind.INVITE, record=record.text,
                           sig=record.sig, author=record.author, author_seq=record.data["aseq"])
         return invite_key
 

@@ -16,6 +16,7 @@ from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.history import EDITABLE_KINDS, REQUIRED_ROLE, expected_columns
 from peers_tui.core.identity import Keypair
+from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.ids import ulid_after, ulid_text, ulid_value
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog, require_role
@@ -28,7 +29,7 @@ from peers_tui.core.views import MessageView
 
 MAX_BODY_CHARS = 16_000
 MAX_TOPIC_CHARS = 500
-MESSAGE_TYPES = ("text", "action")
+MESSAGE_TYPES = (MessageKind.TEXT, MessageKind.ACTION)
 
 
 class MessageWriter:
@@ -52,7 +53,8 @@ class MessageWriter:
         with self.file.session(), self.file.db.atomic():
             if reply_to is not None:
                 fields["reply"] = self.timeline.primary(reply_to).id
-            record, rowid = self.append_message(keypair, kind, fields, created_at=created_at)
+            record, rowid = self.append_message(keypair, MessageKind(kind), fields,
+                                                created_at=created_at)
             search.index(self.file.db, rowid, body)
             return self.timeline.views_of([record.data["id"]])[0]
 
@@ -66,7 +68,7 @@ class MessageWriter:
                 raise Forbidden("you can only edit your own messages")
             if target.kind not in EDITABLE_KINDS:
                 raise Forbidden(f"a {target.kind} message cannot be edited")
-            self.append_message(keypair, "edit", {"target": target.id, "body": body},
+            self.append_message(keypair, MessageKind.EDIT, {"target": target.id, "body": body},
                                  created_at=created_at)
             search.index(self.file.db, target.rowid, body)
             return self.timeline.views_of([target.id])[0]
@@ -82,7 +84,7 @@ class MessageWriter:
                 if target.author != keypair.public_id and role < Role.ADMIN:
                     raise Forbidden("only admins can delete other people's messages")
 
-            self.append_message(keypair, "delete", {"target": target.id}, check=allowed,
+            self.append_message(keypair, MessageKind.DELETE, {"target": target.id}, check=allowed,
                                  created_at=created_at)
             search.unindex(self.file.db, target.rowid)
             return self.timeline.views_of([target.id])[0]
@@ -91,11 +93,11 @@ class MessageWriter:
                   created_at: int | None = None) -> MessageView:
         check_text(topic, "topic", max_chars=MAX_TOPIC_CHARS, multiline=False)
         with self.file.session(), self.file.db.atomic():
-            record, _ = self.append_message(keypair, "topic", {"body": topic},
+            record, _ = self.append_message(keypair, MessageKind.TOPIC, {"body": topic},
                                              created_at=created_at)
             return self.timeline.views_of([record.data["id"]])[0]
 
-    def append_message(self, keypair: Keypair, kind: str, fields: dict[str, Any], *,
+    def append_message(self, keypair: Keypair, kind: MessageKind, fields: dict[str, Any], *,
                         created_at: int | None = None, check=None) -> tuple[SignedRecord, int]:
         """Sign and store one message record by `keypair`, after the role check for `kind`.
 
@@ -111,7 +113,7 @@ class MessageWriter:
         link, floor = next_link(me, self.file.group_id, roster, self.file.label)
         created = max(now_ms() if created_at is None else created_at, floor)
         message_id = self._next_id(created)
-        record = sign(keypair, "msg", self.file.group_id, {
+        record = sign(keypair, RecordKind.MSG, self.file.group_id, {
             "id": message_id, "type": kind, **link, **fields}, created_at=created)
         columns = expected_columns(record)
         rowid = Message.insert(**columns, record=record.text, sig=record.sig).execute()

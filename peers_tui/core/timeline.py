@@ -13,6 +13,7 @@ from peers_tui.core import search
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.errors import NotFound, PeersError
 from peers_tui.core.group_file import GroupFile
+from peers_tui.core.kinds import MessageKind
 from peers_tui.core.history import PRIMARY_KINDS, HistoryReader
 from peers_tui.core.membership_log import MembershipLog
 from peers_tui.core.models import Message
@@ -133,7 +134,7 @@ class Timeline:
             reader = HistoryReader(self.log.current_roster(), self.file.group_id)
             below: str | None = None
             while True:  # page down past forged topics, however many sit on top
-                query = Message.with_rowid().where(Message.kind == "topic")
+                query = Message.with_rowid().where(Message.kind == MessageKind.TOPIC)
                 if below is not None:
                     query = query.where(Message.id < below)
                 rows = list(query.order_by(Message.id.desc()).limit(20))
