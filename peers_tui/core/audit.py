@@ -12,7 +12,7 @@ from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog
-from peers_tui.core.models import GroupInfo, Invite, Message
+from peers_tui.core.models import GroupInfo, Invite, Message, tuples
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.views import Problem
 
@@ -74,7 +74,7 @@ class Audit:
         place (a forked chain), counted over messages and invites together."""
         positions: dict[str, list[int]] = {}
         for table in (Message, Invite):
-            for author, aseq in table.select(table.author, table.author_seq).tuples():
+            for author, aseq in tuples(table.select(table.author, table.author_seq)):
                 if isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool):
                     positions.setdefault(author, []).append(aseq)
         gaps = []

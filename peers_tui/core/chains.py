@@ -22,7 +22,7 @@ from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Invite, Message
+from peers_tui.core.models import ChainedTable, Invite, Message, tuples
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 
@@ -64,7 +64,7 @@ SIGNED_TIMES = (0, 253_370_764_799_999)
 
 def predecessors(wanted: set[tuple[str, int]],
                  have: dict[tuple[str, int], list[Any]] | None = None,
-                 tables: tuple[type[peewee.Model], ...] | None = None) -> Predecessors:
+                 tables: tuple[ChainedTable, ...] | None = None) -> Predecessors:
     """The records at each wanted chain position: from `have`, else from the file.
 
     Positions are looked up in both tables that hold chained records (messages and invites),
@@ -78,14 +78,14 @@ def predecessors(wanted: set[tuple[str, int]],
         # A row whose looked-up columns are not its record's own is not where readers look for
         # it (a message given a target leaves the log, a revocation given another key revokes
         # nothing): it does not hold its place.
-        looked_up = (table.target, table.kind) if table is Message else (table.key, table.kind)
+        looked_up = (Message.target, Message.kind) if table is Message else (Invite.key, Invite.kind)
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
             condition = functools.reduce(operator.or_, [
                 (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
             query = table.select(table.author, table.author_seq, table.record,
                                  *looked_up).where(condition)
-            for author, seq, text, *columns in query.tuples():  # type: ignore[attr-defined]
+            for author, seq, text, *columns in tuples(query):
                 if (isinstance(author, str) and isinstance(seq, int)
                         and columns == _signed_columns(table is Message, text)):
                     texts.setdefault((author, seq), []).append(text)
@@ -174,9 +174,9 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
     best: tuple[int, str, int] | None = None
     for table in (Message, Invite):
         rows = (table.select(table.author_seq, table.record, table.sig)
-                .where(table.author == author).order_by(table.author_seq.desc()).tuples())
+                .where(table.author == author).order_by(table.author_seq.desc()))
         # However many junk rows sit on top, the newest genuine one below them is found.
-        for aseq, text, sig in rows.iterator():  # type: ignore[misc]
+        for aseq, text, sig in tuples(rows):
             if best is not None and not (isinstance(aseq, int) and aseq > best[0]):
                 break
             record = _own_record(author, aseq, text, sig, group_id)
@@ -233,7 +233,7 @@ def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
                                     peewee.fn.json_extract(table.record, "$.aprev"))], None)
         query = (table.select(table.author_seq, table.record, table.sig, aprev)
                  .where(table.author == author))
-        for aseq, text, sig, named in query.tuples().iterator():  # type: ignore[misc]
+        for aseq, text, sig, named in tuples(query):
             if isinstance(aseq, int) and not isinstance(aseq, bool) and isinstance(text, str):
                 places.setdefault(aseq, []).append((text, sig, named))
     walked: list[tuple[int, str, Any]] = []
@@ -263,8 +263,8 @@ def chain_heads() -> dict[str, tuple[int, str]]:
     tops: dict[str, int] = {}
     for table in (Message, Invite):
         query = (table.select(table.author, peewee.fn.MAX(table.author_seq))
-                 .where(table.author.is_null(False)).group_by(table.author).tuples())
-        for author, top in query:
+                 .where(table.author.is_null(False)).group_by(table.author))
+        for author, top in tuples(query):
             if isinstance(author, str) and isinstance(top, int):
                 tops[author] = max(top, tops.get(author, 0))
     found = predecessors(set(tops.items()))

@@ -10,7 +10,7 @@ change before it is appended and again whenever the log is replayed, so the rule
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from peers_tui.core.identity import verify_signature
 from peers_tui.core.encoding import unb32
@@ -29,7 +29,7 @@ def check_handle(value: Any) -> str:
     return value
 
 
-def is_user_id(value: Any) -> bool:
+def is_user_id(value: Any) -> TypeGuard[str]:
     if not isinstance(value, str) or len(value) != 52:
         return False
     try:
@@ -117,12 +117,12 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
         # In the log, not beside it: a revocation counts from its place on, for every join
         # after it and none before, whatever state its signer claims.
         key = str(data.get("invite"))
-        terms = invites.get(key)
+        revoked = invites.get(key)
         if signer != target or signer_role is None:
             raise RecordError("only a member can revoke an invite, and only as themselves")
-        if terms is None:
+        if revoked is None:
             raise RecordError("revokes an unknown invite")
-        makers = {c.signer for c in (terms, *terms.alternatives)}
+        makers = {c.signer for c in (revoked, *revoked.alternatives)}
         if signer not in makers and signer_role < Role.ADMIN:
             raise RecordError("only admins and the invite's maker can revoke it")
         if key in roster.revoked:

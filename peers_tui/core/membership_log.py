@@ -23,7 +23,7 @@ from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
-from peers_tui.core.models import GroupMember, Invite, Message, SetAsideChange
+from peers_tui.core.models import GroupMember, Invite, Message, SetAsideChange, tuples
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
 from peers_tui.core.roles import Role, may_grant
@@ -54,6 +54,7 @@ class MembershipLog:
         the membership log."""
         terms: dict[str, InviteTerms] = {}
         problems: list[Problem] = []
+        record: SignedRecord | None
         with self.file.session():
             rows = list(Invite.select().order_by(Invite.id))
             opened: list[tuple[Invite, SignedRecord | None, str | None]] = []
@@ -116,7 +117,7 @@ class MembershipLog:
                     apply_change(roster, row.seq, record, terms)
                 except RecordError as exc:
                     roster.problems.append((row.seq, str(exc)))
-            for seq, reason in SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason).tuples():
+            for seq, reason in tuples(SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason)):
                 roster.problems.append((seq if isinstance(seq, int) else 0,
                                         f"set aside: {str(reason)[:200]}"))
         roster.invite_problems = invite_problems

@@ -33,7 +33,7 @@ from peers_tui.core.database.files import immutable_reason, sqlite_uri, unwritab
 try:
     from inotify_simple import INotify, flags
 except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
-    INotify = None  # type: ignore[assignment,misc]
+    INotify = None
 
 RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
 SWEEP_INTERVAL = 1.0
@@ -270,9 +270,8 @@ class ChangeNotifier:
                 continue
             events = self._inotify.read(timeout=0)
             now = time.monotonic()
-            touched = {self._group_of(directories.get(event.wd, ""), event.name)
-                       for event in events}  # a commit writes several frames: check once
-            touched.discard(None)
+            touched = {group for event in events  # a commit writes several frames: check once
+                       if (group := self._group_of(directories.get(event.wd, ""), event.name)) is not None}
             for gid in touched:
                 self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
                 if self._check(gid):

@@ -22,7 +22,7 @@ from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair
-from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting
+from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting, tuples
 from peers_tui.core.raw import as_int, as_text, text_of
 from peers_tui.core.states import NOTIFY_LEVELS, NotifyLevel
 
@@ -143,7 +143,7 @@ class PersonalStore:
     def group_names(self) -> list[str]:
         """The names of the listed groups (not archived), nothing else: cheap to ask often."""
         with self.session():
-            rows = Group.select(Group.name).where(Group.archived == False).tuples()  # noqa: E712
+            rows = tuples(Group.select(Group.name).where(Group.archived == False))  # noqa: E712
             return [name for (name,) in rows if isinstance(name, str)]
 
     def set_archived(self, group_id: str, archived: bool) -> None:

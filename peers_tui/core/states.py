@@ -14,7 +14,7 @@ class NotifyLevel(StrEnum):
     MUTE = "mute"
 
     @classmethod
-    def read(cls, value: object) -> NotifyLevel:
+    def read(cls, value: str) -> NotifyLevel:
         """A stored level; a value damaged in the file reads as the default, ALL."""
         try:
             return cls(value)

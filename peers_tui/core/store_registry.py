@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 
 from peers_tui.core.group_store import GroupStore
+from peers_tui.core.models import GROUP_MODELS
 from peers_tui.core.personal_store import ALL_MODELS, GroupEntry
 
 
@@ -27,7 +28,7 @@ class StoreRegistry:
             if store is None:
                 # The personal group lives in personal.db, beside the Groups table.
                 store = GroupStore(entry.db_path, entry.id,
-                                   **({"models": ALL_MODELS} if entry.personal else {}))
+                                   models=ALL_MODELS if entry.personal else GROUP_MODELS)
                 store.genesis()
                 self._stores[entry.id] = store
             return store

@@ -264,7 +264,7 @@ def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
             if not rows:
                 return
             views = HistoryReader(roster, store.group_id).views(rows)
-        after = bytes(rows[-1].raw_id)
+        after = bytes(getattr(rows[-1], "raw_id"))  # the alias selected above
         for view in views:
             if not view.deleted and view.kind in ("text", "action", "imported"):
                 yield view

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import peewee
 
@@ -34,6 +35,11 @@ class Database(peewee.SqliteDatabase):
     """
 
     read_only: str | None = None
+    _timeout: float  # Peewee's, set by its __init__ (untyped in its stubs)
+
+    if TYPE_CHECKING:
+        def _add_conn_hooks(self, conn: sqlite3.Connection) -> None:
+            """Peewee's: applies the pragmas and functions to a new connection."""
 
     def _connect(self) -> sqlite3.Connection:
         path = Path(self.database)
