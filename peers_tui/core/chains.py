@@ -110,10 +110,10 @@ def chain_fields(record: SignedRecord) -> tuple[int, str, int]:
     """(aseq, aprev, mseq) of a chained record; RecordError when any is malformed."""
     data = record.data
     aseq, aprev, mseq = data.get("aseq"), data.get("aprev"), data.get("mseq")
-    for value, kind in ((aseq, int), (aprev, str), (mseq, int)):
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise RecordError(f"malformed {record.kind} record (author chain)")
-    return aseq, aprev, mseq  # type: ignore[return-value]
+    if (not isinstance(aseq, int) or isinstance(aseq, bool) or not isinstance(aprev, str)
+            or not isinstance(mseq, int) or isinstance(mseq, bool)):
+        raise RecordError(f"malformed {record.kind} record (author chain)")
+    return aseq, aprev, mseq
 
 
 def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import itertools
 import json
@@ -28,7 +29,7 @@ def unb32(text: str) -> bytes:
     padding = "=" * (-len(cleaned) % 8)
     try:
         return base64.b32decode(cleaned + padding)
-    except (ValueError, base64.binascii.Error) as exc:  # type: ignore[attr-defined]
+    except (ValueError, binascii.Error) as exc:
         raise ValueError(f"not base32: {text!r}") from exc
 
 

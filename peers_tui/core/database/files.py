@@ -152,7 +152,7 @@ def sqlite_code(exc: BaseException) -> int | None:
     return telling_failure(exc)[0]
 
 
-def describe_sqlite_error(path: Path, exc: Exception) -> str:
+def describe_sqlite_error(path: Path, exc: BaseException) -> str:
     """One line for the user about a failed database operation."""
     text = str(exc) or exc.__class__.__name__
     return f"{path.name}: {text}"
@@ -178,4 +178,4 @@ def storage_error(path: Path, exc: BaseException, label: str) -> PeersError:
                         "free some space and try again")
     if code == SQLITE_READONLY:
         return ReadOnly(f"{label} is read-only ({cause}): nothing was written to it")
-    return DamagedDatabase(describe_sqlite_error(path, cause))  # type: ignore[arg-type]
+    return DamagedDatabase(describe_sqlite_error(path, cause))
