@@ -1,6 +1,6 @@
 """GroupStore: one group's SQLite database, its signed records and the rules around them.
 
-A thin facade over four parts, each with one job:
+A thin facade over five parts, each with one job:
 
 - `file` (core.group_file): the file, its per-call sessions, writability and genesis;
 - `log` (core.membership_log): the membership log and the invites it may use;

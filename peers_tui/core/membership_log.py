@@ -240,7 +240,7 @@ class MembershipLog:
             record = sign(keypair, RecordKind.INVITE, self.file.group_id, {
                 "key": invite_key.public_id, "role": int(role), "expires": expires_at,
                 "uses": max_uses, **link}, created_at=max(now_ms(), floor))
-            Invite.create(key=invite_key.public_id, kind=RecordKind.INVITE, record=record.text,
+            Invite.create(key=invite_key.public_id, kind=str(RecordKind.INVITE), record=record.text,
                           sig=record.sig, author=record.author, author_seq=record.data["aseq"])
         return invite_key
 

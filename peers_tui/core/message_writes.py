@@ -5,6 +5,7 @@ IMMEDIATE transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import peewee
@@ -98,7 +99,8 @@ class MessageWriter:
             return self.timeline.views_of([record.data["id"]])[0]
 
     def append_message(self, keypair: Keypair, kind: MessageKind, fields: dict[str, Any], *,
-                        created_at: int | None = None, check=None) -> tuple[SignedRecord, int]:
+                       created_at: int | None = None,
+                       check: Callable[[Roster], None] | None = None) -> tuple[SignedRecord, int]:
         """Sign and store one message record by `keypair`, after the role check for `kind`.
 
         `check(roster)` may refuse the record with a clear error before anything is written.
@@ -114,7 +116,7 @@ class MessageWriter:
         created = max(now_ms() if created_at is None else created_at, floor)
         message_id = self._next_id(created)
         record = sign(keypair, RecordKind.MSG, self.file.group_id, {
-            "id": message_id, "type": kind, **link, **fields}, created_at=created)
+            "id": message_id, "type": str(kind), **link, **fields}, created_at=created)
         columns = expected_columns(record)
         rowid = Message.insert(**columns, record=record.text, sig=record.sig).execute()
         return record, rowid
