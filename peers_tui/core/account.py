@@ -57,8 +57,7 @@ class Account:
         self.input_history, self.save_input_history = ui.input_history, ui.save_input_history
         self.draft, self.save_draft, self.set_last_group = ui.draft, ui.save_draft, ui.set_last_group
         # Pins
-        self.pin_problems, self.pin_after_write = self.pins.problems, self.pins.after_write
-        self.pin_read = self.pins.after_read
+        self.pin_after_write, self.pin_read = self.pins.after_write, self.pins.after_read
         # Membership
         self.membership = members = MemberActions(self)
         self.invite, self.invites, self.revoke, self.join = (
@@ -171,6 +170,10 @@ class Account:
         """The open store of a listed group (checked against the id the Groups table pins)."""
         return self.stores.store(entry)
 
+    def pin_problems(self, entry: GroupEntry, store: GroupStore | None = None) -> list[Problem]:
+        """What the file no longer holds of what this user verified before (core.pins)."""
+        return self.pins.problems(entry, store or self.store(entry))
+
     def group_store(self, query: str, *, shared: bool = False) -> tuple[GroupEntry, GroupStore]:
         entry = self.resolve(query)
         if shared and entry.personal:
@@ -225,7 +228,7 @@ class Account:
             state = GroupState(member.state) if member else GroupState.NOT_A_MEMBER
             role = member.role.label if member and member.state == ACTIVE else None
             unread, mentions = store.unread_counts(entry.read_marker, self.user_id, self.handle)
-            warnings = self.pins.problems(entry, store) + membership_problems(roster)
+            warnings = self.pin_problems(entry, store) + membership_problems(roster)
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
                                 mentions, entry.notify, read_only=store.read_only,
                                 warning=str(warnings[0]) if warnings else None,
