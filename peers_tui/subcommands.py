@@ -41,7 +41,10 @@ def start_tui(args: argparse.Namespace) -> int:
     from peers_tui.config import config_path
     from peers_tui.factory import build_app
 
-    build_app(me, entry, config_file=config_path(args.home)).run()
+    try:
+        build_app(me, entry, config_file=config_path(args.home)).run()
+    finally:
+        me.close()  # the stores the app opened
     return 0
 
 

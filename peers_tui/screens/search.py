@@ -18,7 +18,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
-from peers_tui.core.times import local_time
+from peers_tui.core.times import local_minute
 from peers_tui.core.views import MessageView
 from peers_tui.screens.picker import PickerScreen
 from peers_tui.worker_errors import pass_on_failure
@@ -37,7 +37,7 @@ def as_you_type(query: str) -> str:
 
 def result_text(view: MessageView, query: str) -> Text:
     """`date author: text` with the query's words highlighted, on at most two lines."""
-    when = local_time(view.created_at, "%Y-%m-%d %H:%M")
+    when = local_minute(view.created_at)
     body = inert(view.body).replace("\n", " ⏎ ")
     flag = "" if view.verified else "⚠ unverified "
     text = Text.assemble((when, "dim"), " ", (flag, "bold"),
