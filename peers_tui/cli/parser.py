@@ -12,7 +12,7 @@ import argparse
 
 from peers_tui import __version__
 from peers_tui.cli import checks, groups, identity, invites, members, messages, tui
-from peers_tui.cli.arguments import Commands, Parser
+from peers_tui.cli.arguments import Commands, Parser, parse_command_line
 
 COMMAND_MODULES = (tui, identity, groups, invites, messages, members, checks)
 OPTIONS_WITH_VALUES = ("--home", "--hub")
@@ -31,26 +31,6 @@ def build_parser() -> tuple[Parser, Commands]:
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    """Parse the command line, letting options and text mix freely after the command.
-
-    Plain argparse binds an optional positional (TEXT in `send GROUP [TEXT]`) before it sees a
-    later option, so `peers send team --reply-to X hello` would fail; the command's own
-    parser is therefore run again in intermixed mode.
-    """
+    """`argv` (without the program's name) as arguments; `.handler` runs the command."""
     parser, commands = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if not extra:
-        return args
-    if args.command not in commands.parsers:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    position, skip = 0, False
-    for position, token in enumerate(argv):
-        if skip:
-            skip = False
-        elif token in OPTIONS_WITH_VALUES:
-            skip = True
-        elif not token.startswith("-"):
-            break
-    sub_args = commands.parsers[args.command].parse_intermixed_args(argv[position + 1:])
-    vars(args).update(vars(sub_args))
-    return args
+    return parse_command_line(parser, commands, argv, OPTIONS_WITH_VALUES)
