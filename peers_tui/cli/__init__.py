@@ -1,16 +1,20 @@
 """The `peers` command: no arguments starts the TUI, the commands are for shells and bots.
 
-    parser.py     the command line: global options and the list of command modules
-    arguments.py  the parser class, the registry of commands, checked value types
+    parser.py     the command line: global options and the command modules in --help order
+    arguments.py  the parser class, the registry of commands, the parse, checked value types
     output.py     printing results, warnings and failures (one line, an exit code)
     inputs.py     the account (--home, --hub) and text from standard input
     tui.py        `peers`, `peers open`: the full-screen app (the only one to load Textual)
     identity.py, groups.py, invites.py, messages.py, members.py, checks.py: the commands
     format.py, progress.py  message lines and the progress bar of the plain-text output
 
+To add a command: in a command module's `add_parsers(commands)`, call
+`commands.add(NAME, handler, help=...)` and add arguments to the parser it returns (or
+`commands.add_family(NAME, help=...).add(...)` for `peers NAME ACTION`); `handler(args)` returns
+the exit code. A new module goes into `COMMAND_MODULES` in parser.py.
+
 A script's `peers send` must stay fast: nothing here imports Textual, and each handler
-imports the stores and helpers it needs when it runs.
-"""
+imports the stores and helpers it needs when it runs."""
 
 from __future__ import annotations
 

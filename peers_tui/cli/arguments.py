@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Collection
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from peers_tui.core.errors import PeersError
 
@@ -55,6 +55,12 @@ class Commands:
         Its options belong to its commands: `peers relay serve --port 1`, not `relay --port`."""
         parser = self._choices.add_parser(name, help=help)
         return Commands(parser, words=(*self.words, name), parsers=self.parsers)
+
+
+class CommandModule(Protocol):
+    """A module of commands (peers_tui.cli.messages, ...): it adds them, with their handlers."""
+
+    def add_parsers(self, commands: Commands) -> None: ...
 
 
 def parse_command_line(parser: Parser, commands: Commands, argv: list[str],

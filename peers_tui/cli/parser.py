@@ -12,9 +12,10 @@ import argparse
 
 from peers_tui import __version__
 from peers_tui.cli import checks, groups, identity, invites, members, messages, tui
-from peers_tui.cli.arguments import Commands, Parser, parse_command_line
+from peers_tui.cli.arguments import CommandModule, Commands, Parser, parse_command_line
 
-COMMAND_MODULES = (tui, identity, groups, invites, messages, members, checks)
+COMMAND_MODULES: tuple[CommandModule, ...] = (
+    tui, identity, groups, invites, messages, members, checks)
 OPTIONS_WITH_VALUES = ("--home", "--hub")
 
 
