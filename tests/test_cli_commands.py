@@ -9,6 +9,7 @@ import pytest
 
 from peers_tui.cli.arguments import Commands, Parser, UsageError, parse_command_line
 from peers_tui.cli.parser import build_parser, parse
+from tests.conftest import User
 
 
 def post(args: argparse.Namespace) -> int:
@@ -59,3 +60,13 @@ def test_a_family_alone_or_with_extra_words_is_a_one_line_usage_error():
     with pytest.raises(UsageError,
                        match=r"unrecognized arguments: extra \(see 'peers relay post --help'\)"):
         parse_command_line(parser, commands, ["relay", "post", "lobby", "hi", "extra"])
+
+
+def test_an_unknown_option_before_the_command_is_a_usage_error(alice: User, team):
+    result = alice.fails("--bogus", "send", "team", "--action", "waves")
+    assert result.code == 2
+    assert result.err.strip() == "peers: unrecognized arguments: --bogus (see 'peers --help')"
+    assert alice.ok("log", "team", "--json").json() == []  # nothing was sent
+    parser, commands = relay_cli()
+    with pytest.raises(UsageError, match=r"unrecognized arguments: --loud \(see 'peers --help'\)"):
+        parse_command_line(parser, commands, ["relay", "--loud", "post", "lobby", "--urgent", "x"])

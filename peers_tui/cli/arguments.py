@@ -88,6 +88,10 @@ def parse_command_line(parser: Parser, commands: Commands, argv: list[str],
             words_left -= 1
             if not words_left:
                 break
+    before_command = argv[:position]  # only the command's own arguments are parsed again
+    stray = [token for token in extra if token in before_command]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
     own_args = commands.parsers[args.command].parse_intermixed_args(argv[position + 1:])
     vars(args).update(vars(own_args))
     return args
