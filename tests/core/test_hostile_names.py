@@ -12,7 +12,7 @@ import pytest
 from peers_tui.core.names import look_alike_key, look_alikes, shown_name
 from tests.conftest import User
 from tests.hostile_names import FAKE_LINE, HOSTILE, found_group, set_handle
-from tests.test_forgery import forge_message
+from tests.core.test_forgery import forge_message
 
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 

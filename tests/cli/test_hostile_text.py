@@ -11,7 +11,7 @@ from peers_tui.core.text import first_unsafe, inert
 from peers_tui.cli.format import format_message
 from peers_tui.core.views import MessageView
 from tests.conftest import User
-from tests.test_forgery import forge_message
+from tests.core.test_forgery import forge_message
 
 PAYLOADS = [
     "\x1b]0;owned\x07", "\x1b[2J\x1b[H", "\x1b]52;c;ZXZpbA==\x07", "\x1bP+q\x1b\\",
