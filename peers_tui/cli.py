@@ -13,7 +13,7 @@ import sqlite3
 import sys
 from typing import Any
 
-from peers_tui import __version__
+from peers_tui import __version__, conversations
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
 
@@ -157,6 +157,7 @@ def build_parser() -> Parser:
     verify.add_argument("group", nargs="?")
 
     sub.add_parser("doctor", help="check file modes, the hub's filesystem and the databases")
+    conversations.add_parsers(sub)
     return parser
 
 
@@ -243,7 +244,11 @@ def run(args: argparse.Namespace) -> int:
     from peers_tui import subcommands
 
     if args.command in (None, "open"):
+        conversations.after_command(args)
         return subcommands.start_tui(args)  # the app resumes collecting after its first paint
     gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
-    handler = getattr(subcommands, f"cmd_{args.command}")
-    return handler(args)
+    handler = conversations.handler(args) or getattr(subcommands, f"cmd_{args.command}")
+    code = handler(args)
+    if code == 0:
+        conversations.after_command(args)
+    return code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from peers_tui.cli import out, out_json
@@ -21,14 +21,21 @@ from peers_tui.core.personal_store import PERSONAL_FILE
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
+from peers_tui.conversations.log_lines import event_line, reactions_line
+from peers_tui.core.events import EventView
+from peers_tui.core.message_actions import log_with_events
 from peers_tui.format import INDENT, AuthorLabels, format_message
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.progress import ProgressBar
 
 
 def account(args: argparse.Namespace) -> Account:
+    made = getattr(args, "_account", None)  # made once per command line (and kept for
+    if isinstance(made, Account):  # publishing the profile after it: conversations)
+        return made
     home = home_dir(args.home)
-    return Account(home, hub_dir(home, args.hub))
+    args._account = Account(home, hub_dir(home, args.hub))
+    return args._account
 
 
 def start_tui(args: argparse.Namespace) -> int:
@@ -184,9 +191,13 @@ def author_labels(me: Account, group: str) -> AuthorLabels:
     return AuthorLabels(me.members(group, include_former=True))
 
 
-def print_messages(messages: list[MessageView], args: argparse.Namespace,
+def print_messages(messages: Sequence[MessageView | EventView], args: argparse.Namespace,
                    labels: AuthorLabels | None = None) -> None:
     for message in messages:
+        if isinstance(message, EventView):  # conversations: a membership event in its place
+            (out_json(message.to_json()) if getattr(args, "json", False)
+             else out(event_line(message)))
+            continue
         if getattr(args, "json", False):
             out_json(message.to_json())
             for change in message.forged_changes:
@@ -194,6 +205,8 @@ def print_messages(messages: list[MessageView], args: argparse.Namespace,
         else:
             line = format_message(message, labels)
             out(f"{message.id} {line}" if getattr(args, "ids", False) else line)
+            if message.reactions and not message.deleted:
+                out(reactions_line(message) or "")
             for change in message.forged_changes:
                 out(f"{INDENT}[UNVERIFIED {change.kind} of the message above by "
                     f"{shown_name(change.author)} ({change.fingerprint}): "
@@ -204,7 +217,8 @@ def print_messages(messages: list[MessageView], args: argparse.Namespace,
 def cmd_log(args: argparse.Namespace) -> int:
     me = account(args)
     messages, problems = me.log(args.group, args.limit)
-    print_messages(messages, args, author_labels(me, args.group))
+    print_messages(messages if args.no_events else log_with_events(me, args.group, messages, args.limit),
+                   args, author_labels(me, args.group))
     for problem in problems:
         print(f"peers: warning: {inert(str(problem), allow_newlines=False)}", file=sys.stderr)
     if args.follow:

@@ -48,10 +48,12 @@ from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.text import check_text
 from peers_tui.core.unread import GenuineMemo, current_bodies, unread_rows
+from peers_tui.core.mentions import names, replies_to
 from peers_tui.core.views import MemberView, MessageView, Problem
 
 if TYPE_CHECKING:
     from peers_tui.core.bulk_verify import Progress
+    from peers_tui.core.events import EventView
 
 GROUP_ID_LENGTH = 26
 GROUP_FILE_MODE = 0o660
@@ -632,7 +634,7 @@ class GroupStore:
 
     def unread_counts(self, marker: str | None, me: str, handle: str | None,
                       cap: int = 1000) -> tuple[int, int]:
-        """(unread, mentions of @handle) among messages by others stored after the read marker.
+        """(unread, mentions of handle: core.mentions) among messages by others stored after the read marker.
 
         Unread is by arrival (the order rows were stored in), not by id: a message stored late
         with an older id (imported, backdated, from another host) is new to the reader too.
@@ -650,8 +652,9 @@ class GroupStore:
             # Only what verifies counts (a forged row never rings the bell), with its current
             # text: a mention edited away no longer counts, a deleted message not at all.
             bodies = current_bodies(self._unread_memo.genuine(rows, reader, self.roster_mark), reader)
-        needle = f"@{handle}".lower() if handle else None
-        mentions = sum(1 for body in bodies if needle in body.lower()) if needle else 0
+            replying = replies_to([row for row, _ in bodies], me, self.group_id)
+        # core.mentions: the handle as a word, or a reply to a genuine message of ours.
+        mentions = sum(1 for row, body in bodies if row.id in replying or names(body, handle))
         return len(bodies), mentions
 
     def arrival(self, message_id: str) -> int:
@@ -788,6 +791,34 @@ class GroupStore:
                                             f"record {seq} of theirs, verified earlier, is gone "
                                             "or altered (history deleted)"))
         return problems
+
+    def react(self, keypair: Keypair, message_id: str, emoji: str, *,
+              created_at: int | None = None) -> MessageView:
+        """Toggle `keypair`'s reaction `emoji` on a message (core.reactions): a new signed
+        record that puts it there, or takes it back if it is there already."""
+        from peers_tui.core.reactions import check_emoji, reacted
+
+        emoji = check_emoji(emoji)
+        with self.session(), self.db.atomic():
+            target = self._changeable(message_id)
+            if target.kind not in EDITABLE_KINDS + ("imported",):
+                raise Forbidden(f"a {target.kind} record takes no reactions")
+            view = self._views_of([target.id])[0]
+            if not view.verified:
+                raise Forbidden("that message is not verified: it takes no reactions")
+            on = not reacted(view.reactions, keypair.public_id, emoji)
+            self._append_message(keypair, "react", {"target": target.id, "body": emoji,
+                                                    "on": on}, created_at=created_at)
+            return self._views_of([target.id])[0]
+
+    def events(self) -> list[EventView]:
+        """The membership log as events of the history (core.events), in log order."""
+        from peers_tui.core.events import membership_events
+
+        roster = self.current_roster()
+        terms, _ = self.invites()
+        with self.session():
+            return membership_events(roster, terms)
 
 
 def require_role(roster: Roster, user_id: str, needed: Role) -> Role:

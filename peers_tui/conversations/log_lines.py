@@ -1,0 +1,26 @@
+"""How `peers log` prints what conversations added to the history: reactions under a
+message, and membership events as compact lines in their place."""
+
+from __future__ import annotations
+
+from peers_tui.core.events import EventView
+from peers_tui.core.reactions import summary
+from peers_tui.core.times import local_time
+from peers_tui.core.views import MessageView
+
+INDENT = " " * 17  # as peers_tui.format: under the text of a message
+
+
+def event_line(event: EventView) -> str:
+    """"2026-11-30 10:02 -- bob joined as writer (invited by alice)"; a change that did not
+    count is flagged, with what it claimed, so it never reads as an event."""
+    when = local_time(event.created_at, "%Y-%m-%d %H:%M")
+    if not event.verified:
+        return f"{when} [UNVERIFIED: {event.problem}] -- {event.body}"
+    return f"{when} -- {event.body}"
+
+
+def reactions_line(message: MessageView) -> str | None:
+    """"                 👍 2 🎉 1" under a message with reactions, else None."""
+    shown = summary(message.reactions)
+    return f"{INDENT}{shown}" if shown else None

@@ -1,0 +1,99 @@
+"""`peers people`, `peers invite GROUP --to PERSON`, `peers invitations [accept|decline ID]`
+and `peers dm PERSON [TEXT]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from peers_tui.conversations.output import account, out, out_json, warn
+from peers_tui.core import direct, profiles
+from peers_tui.core.errors import PeersError
+from peers_tui.core.names import shown_name
+from peers_tui.core.roles import Role
+
+
+def cmd_people(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.publish is not None:
+        me.personal.set_setting(profiles.PUBLISH_SETTING, args.publish)
+        if args.publish == "off":
+            profiles.unpublish(me.paths.hub, me.keypair)
+            out("your profile is no longer published (others cannot find you by name)")
+        else:
+            profiles.publish(me.paths.hub, me.keypair, me.handle)
+            out(f"your profile is published as {shown_name(me.handle)}")
+        return 0
+    found, problems = profiles.people(me.paths.hub)
+    for problem in problems:
+        warn(f"warning: {problem}")
+    for person in found:
+        if args.json:
+            out_json(person.to_json(me.user_id))
+        else:
+            mark = "  (you)" if person.user_id == me.user_id else ""
+            out(f"{shown_name(person.handle):<20} {person.fingerprint}{mark}")
+    return 0
+
+
+def cmd_invite_to(args: argparse.Namespace) -> int:
+    me = account(args)
+    profile, ident = direct.invite_to(me, args.group, args.to, Role.parse(args.role),
+                                      args.uses, args.expires)
+    out(f"invited {shown_name(profile.handle)} ({profile.fingerprint}) to "
+        f"{shown_name(me.resolve(args.group).name)}: invitation {ident}")
+    return 0
+
+
+def cmd_invitations(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.action in ("accept", "decline"):
+        if not args.id:
+            raise PeersError(f"which invitation? peers invitations {args.action} ID")
+        if args.action == "accept":
+            entry = direct.accept(me, args.id)
+            out(f"joined {shown_name(entry.name)} ({entry.id})")
+        else:
+            invitation = direct.decline(me, args.id)
+            out(f"declined {invitation.id}: {shown_name(invitation.text)}")
+        return 0
+    if args.id:
+        raise PeersError("give accept or decline before the invitation id")
+    for invitation in direct.pending(me):
+        if args.json:
+            out_json(invitation.to_json())
+        elif invitation.problem:
+            warn(f"refused invitation {invitation.id} (claims to be from "
+                 f"{invitation.from_handle}): {invitation.problem}")
+        else:
+            out(f"{invitation.id}  {shown_name(invitation.from_handle)} invites you to "
+                f"{shown_name(invitation.group_name)} (as {invitation.role})")
+    return 0
+
+
+def cmd_dm(args: argparse.Namespace) -> int:
+    me = account(args)
+    entry, founded = direct.dm(me, args.person)
+    if founded:
+        print(f"peers: started a direct conversation with {shown_name(entry.name)}; "
+              "they are invited", file=sys.stderr)
+    if args.text is None:
+        return start_tui(args, me, entry)
+    text = args.text
+    if text == "-":
+        text = sys.stdin.read().removesuffix("\n")
+    out(me.send(entry.id, text).id)
+    return 0
+
+
+def start_tui(args: argparse.Namespace, me: object, entry: object) -> int:
+    """The TUI on `entry`, as `peers open GROUP` starts it (peers_tui.subcommands.start_tui,
+    which this package may not import: it imports the CLI that wires these commands in)."""
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise PeersError("the peers TUI needs a terminal; to write to the conversation from "
+                         "a script, give the text: peers dm PERSON TEXT")
+    from peers_tui.app import PeersApp
+    from peers_tui.config import config_path
+
+    PeersApp(me, entry, config_file=config_path(args.home)).run()  # type: ignore[arg-type]
+    return 0
