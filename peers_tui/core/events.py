@@ -83,12 +83,21 @@ def _parse(text: object) -> dict[str, Any]:
 
 
 class _Namer:
-    def __init__(self, roster: Roster) -> None:
+    """Handles as they were at each point of the log: an event names people as they were
+    called then (as a message names its author as they are called now)."""
+
+    def __init__(self, roster: Roster, founder_handle: str) -> None:
         self.roster = roster
+        self.then: dict[str, str] = {roster.founder: founder_handle}
 
     def __call__(self, user_id: object) -> str:
         text = str(user_id)
-        return self.roster.handle_of(text) or fingerprint(text)
+        return self.then.get(text) or self.roster.handle_of(text) or fingerprint(text)
+
+    def follow(self, data: dict[str, Any]) -> None:
+        """Apply a change that counted: joins and handle changes name someone anew."""
+        if data.get("action") in ("join", "handle") and isinstance(data.get("handle"), str):
+            self.then[str(data.get("member"))] = data["handle"]
 
 
 def describe(data: dict[str, Any], roster: Roster, seq: int, name: _Namer,
@@ -113,17 +122,18 @@ def describe(data: dict[str, Any], roster: Roster, seq: int, name: _Namer,
             return f"{who} made {whom} {role.with_article} (was {before.with_article})"
         return f"{who} made {whom} {role.with_article}"
     if action == "handle":
-        return f"{whom} is now known as {data.get('handle')}"
+        return f"{whom} is now known as {data.get('handle')}"  # (named before the change)
     if action == "revoke":
         return f"{who} revoked an invite"
     return f"{who}: membership change {str(action)[:40]!r}"
 
 
-def membership_events(roster: Roster, invites: dict[str, InviteTerms]) -> list[EventView]:
+def membership_events(roster: Roster, invites: dict[str, InviteTerms],
+                      founder_handle: str) -> list[EventView]:
     """Every change in the file's membership log, as events (those that counted) and items
     marked unverified (those that did not), in log order. Runs inside a GroupStore session;
     `roster` and `invites` are what that store's replay verified (roster(), invites())."""
-    name = _Namer(roster)
+    name = _Namer(roster, founder_handle)
     reasons = dict(roster.problems)
     events: list[EventView] = []
     placed = 0
@@ -139,7 +149,12 @@ def membership_events(roster: Roster, invites: dict[str, InviteTerms]) -> list[E
         counted = isinstance(text, str) and roster.chain.get(seq) == record_hash(text)
         if counted:
             placed = max(placed, _clamped(data.get("t")))
+            joined = data.get("action") == "join"
+            if joined:  # a join names its joiner by the handle it brings
+                name.follow(data)
             events.append(_event(seq, data, roster, name, invites, placed, record_hash(text)))
+            if not joined:
+                name.follow(data)
         else:
             events.append(_unverified(seq, data, text, reasons.get(seq, "did not count"),
                                       roster, name, invites))

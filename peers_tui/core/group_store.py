@@ -818,7 +818,7 @@ class GroupStore:
         roster = self.current_roster()
         terms, _ = self.invites()
         with self.session():
-            return membership_events(roster, terms)
+            return membership_events(roster, terms, str(self.genesis().data.get("handle")))
 
 
 def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
