@@ -11,7 +11,7 @@ MESSAGE_KEYS = {"id", "author_id", "author", "fingerprint", "body", "created_at"
 
 
 def rows(user: User, *extra: str) -> list[dict]:
-    return user.ok("log", "team", "--json", *extra).json()
+    return user.ok("log", "team", "--json", *extra).rows()
 
 
 def test_events_stand_in_their_place_among_messages(alice: User, bob: User, carol: User):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 Handler = Callable[[argparse.Namespace], int]
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     react = sub.add_parser("react", help="react to a message with an emoji (again: take it back)")
     react.add_argument("group")
     react.add_argument("message", metavar="MSG", help="its id (or id prefix), or -N: the Nth newest")

@@ -4,6 +4,8 @@ message, and membership events as compact lines in their place."""
 from __future__ import annotations
 
 from peers_tui.core.events import EventView
+from peers_tui.core.names import shown_name
+from peers_tui.core.text import inert
 from peers_tui.core.reactions import summary
 from peers_tui.core.times import local_time
 from peers_tui.core.views import MessageView
@@ -15,9 +17,10 @@ def event_line(event: EventView) -> str:
     """"2026-11-30 10:02 -- bob joined as writer (invited by alice)"; a change that did not
     count is flagged, with what it claimed, so it never reads as an event."""
     when = local_time(event.created_at, "%Y-%m-%d %H:%M")
+    text = event.shown(shown_name)  # names are one inert line each (core.names)
     if not event.verified:
-        return f"{when} [UNVERIFIED: {event.problem}] -- {event.body}"
-    return f"{when} -- {event.body}"
+        return f"{when} [UNVERIFIED: {inert(str(event.problem), allow_newlines=False)}] -- {text}"
+    return f"{when} -- {text}"
 
 
 def reactions_line(message: MessageView) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, cast
 
 from peers_tui.core.encoding import record_hash
@@ -42,11 +43,22 @@ class EventView:
     actor: str
     member_id: str
     member: str
-    body: str
+    template: str  # the text, with {placeholders} for the names in `names`
+    names: tuple[tuple[str, str], ...]
     created_at: int
     verified: bool = True
     problem: str | None = None
     kind: str = "event"
+
+    @property
+    def body(self) -> str:
+        """The event's text, names as they are ("bob joined as writer (invited by alice)")."""
+        return self.template.format(**dict(self.names))
+
+    def shown(self, render: Callable[[str], str]) -> str:
+        """The text with each name made safe to show by `render` (e.g. core.names.shown_name):
+        names are untrusted text, the rest of an event's text is peers' own."""
+        return self.template.format(**{key: render(value) for key, value in self.names})
 
     @property
     def fingerprint(self) -> str:
@@ -100,32 +112,38 @@ class _Namer:
             self.then[str(data.get("member"))] = data["handle"]
 
 
+Described = tuple[str, tuple[tuple[str, str], ...]]
+
+
 def describe(data: dict[str, Any], roster: Roster, seq: int, name: _Namer,
-             invites: dict[str, InviteTerms]) -> str:
-    """The text of a change: "bob joined as writer (invited by alice)", "alice removed bob"."""
+             invites: dict[str, InviteTerms]) -> Described:
+    """The text of a change ("{whom} joined as writer (invited by {inviter})", "{who}
+    removed {whom}") and the names that fill it in."""
     action, actor, member = data.get("action"), data.get("a"), data.get("member")
-    who, whom = name(actor), name(member)
+    names = {"who": name(actor), "whom": name(member)}
+    text = f"{{who}}: membership change {{action}}"
+    names["action"] = str(action)[:40]
     if action == "join":
         role = Role.from_value(data.get("role"))
-        text = f"{whom} joined as {role.label if role else '?'}"
+        text = f"{{whom}} joined as {role.label if role else '?'}"
         terms = invites.get(str(data.get("invite")))
-        return f"{text} (invited by {name(terms.signer)})" if terms else text
-    if action == "leave":
-        return f"{whom} left"
-    if action == "remove":
-        return f"{who} removed {whom}"
-    if action == "role":
+        if terms:
+            text, names["inviter"] = text + " (invited by {inviter})", name(terms.signer)
+    elif action == "leave":
+        text = "{whom} left"
+    elif action == "remove":
+        text = "{who} removed {whom}"
+    elif action == "role":
         role, before = Role.from_value(data.get("role")), roster.role_at(str(member), seq - 1)
-        if role is None:
-            return f"{who} changed the role of {whom}"
-        if before is not None and role < before:
-            return f"{who} made {whom} {role.with_article} (was {before.with_article})"
-        return f"{who} made {whom} {role.with_article}"
-    if action == "handle":
-        return f"{whom} is now known as {data.get('handle')}"  # (named before the change)
-    if action == "revoke":
-        return f"{who} revoked an invite"
-    return f"{who}: membership change {str(action)[:40]!r}"
+        text = (f"{{who}} changed the role of {{whom}}" if role is None
+                else f"{{who}} made {{whom}} {role.with_article} (was {before.with_article})"
+                if before is not None and role < before
+                else f"{{who}} made {{whom}} {role.with_article}")
+    elif action == "handle":  # named as they were before the change
+        text, names["handle"] = "{whom} is now known as {handle}", str(data.get("handle"))[:64]
+    elif action == "revoke":
+        text = "{who} revoked an invite"
+    return text, tuple(sorted(names.items()))
 
 
 def membership_events(roster: Roster, invites: dict[str, InviteTerms],
@@ -166,20 +184,21 @@ def membership_events(roster: Roster, invites: dict[str, InviteTerms],
 
 def _event(seq: int, data: dict[str, Any], roster: Roster, name: _Namer,
            invites: dict[str, InviteTerms], placed: int, digest: str) -> EventView:
+    template, names = describe(data, roster, seq, name, invites)
     return EventView(id=f"member-{seq}-{digest[:8]}", seq=seq, action=str(data.get("action")),
                      actor_id=str(data.get("a")), actor=name(data.get("a")),
                      member_id=str(data.get("member")), member=name(data.get("member")),
-                     body=describe(data, roster, seq, name, invites), created_at=placed)
+                     template=template, names=names, created_at=placed)
 
 
 def _unverified(seq: int, data: dict[str, Any], text: object, reason: str, roster: Roster,
                 name: _Namer, invites: dict[str, InviteTerms]) -> EventView:
     digest = record_hash(text) if isinstance(text, str) else "damaged"
-    claim = describe(data, roster, seq, name, invites) if data else "a damaged record"
+    claim, names = describe(data, roster, seq, name, invites) if data else ("a damaged record", ())
     return EventView(id=f"member-{seq}-{digest[:8]}", seq=seq, action=str(data.get("action")),
                      actor_id=str(data.get("a", "")), actor=name(data.get("a", "")),
                      member_id=str(data.get("member", "")), member=name(data.get("member", "")),
-                     body=f"unverified membership change (claims: {claim})",
+                     template=f"unverified membership change (claims: {claim})", names=names,
                      created_at=_clamped(data.get("t")), verified=False, problem=reason)
 
 
