@@ -48,14 +48,16 @@ def test_group_list_counts_handles_as_words_and_replies(alice: User, bob: User, 
 
 
 def test_a_reply_to_a_message_forged_as_yours_is_no_mention(alice, bob, carol, team):
+    genuine = alice.ok("send", "team", "genuine").out.strip()
     alice.ok("log", "team")
+    bob.ok("send", "team", "to the real one", "--reply-to", genuine)
     db = alice.hub / f"{team}.db"
     alice_id = Forger(alice.home).user_id
     # carol writes a message into the file claiming (in its columns) to be alice's
     fake = Forger(carol.home).message(db, team, "fake", columns={"author": alice_id,
                                                                   "author_seq": 500})
     bob.ok("send", "team", "replying", "--reply-to", fake)
-    assert mention_count(alice) == 0
+    assert mention_count(alice) == 1, "only the reply to alice's genuine message"
 
 
 def test_the_log_highlight_uses_the_same_rule(alice: User, bob: User, team, hub: Path):

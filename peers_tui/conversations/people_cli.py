@@ -72,6 +72,8 @@ def cmd_invitations(args: argparse.Namespace) -> int:
 
 
 def cmd_dm(args: argparse.Namespace) -> int:
+    if args.text is None:
+        require_terminal()  # before anything is started or offered
     me = account(args)
     entry, founded = direct.dm(me, args.person)
     if founded:
@@ -86,12 +88,16 @@ def cmd_dm(args: argparse.Namespace) -> int:
     return 0
 
 
-def start_tui(args: argparse.Namespace, me: object, entry: object) -> int:
-    """The TUI on `entry`, as `peers open GROUP` starts it (peers_tui.subcommands.start_tui,
-    which this package may not import: it imports the CLI that wires these commands in)."""
+def require_terminal() -> None:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise PeersError("the peers TUI needs a terminal; to write to the conversation from "
                          "a script, give the text: peers dm PERSON TEXT")
+
+
+def start_tui(args: argparse.Namespace, me: object, entry: object) -> int:
+    """The TUI on `entry`, as `peers open GROUP` starts it (peers_tui.subcommands.start_tui,
+    which this package may not import: it imports the CLI that wires these commands in)."""
+    require_terminal()
     from peers_tui.app import PeersApp
     from peers_tui.config import config_path
 
