@@ -37,6 +37,8 @@ def cmd_people(args: argparse.Namespace) -> int:
 
 
 def cmd_invite_to(args: argparse.Namespace) -> int:
+    if args.revoke or args.list:
+        raise PeersError("--to delivers a new invite: it goes with neither --revoke nor --list")
     me = account(args)
     profile, ident = direct.invite_to(me, args.group, args.to, Role.parse(args.role),
                                       args.uses, args.expires)

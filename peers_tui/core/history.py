@@ -239,7 +239,7 @@ class HistoryReader:
             elif effect.data["type"] == "delete":
                 deleted.add(row.target)
             elif effect.data["type"] == "react":
-                reactions.add(row.target, str(row.author), effect.data)
+                reactions.add(str(effect.data["target"]), str(effect.data["a"]), effect.data)
             elif row.target not in deleted:
                 edits[row.target] = effect.data["body"]
         return Judgement(items, checked, edits, deleted, forged, reactions)
