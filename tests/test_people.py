@@ -212,3 +212,30 @@ def test_an_invitation_to_another_group_than_it_names_is_refused(alice, bob, car
     fields["group"] = team  # the record names team; the sealed code is for other
     deliver_raw(alice.home, carol, fields)
     assert refused(carol) == "what it seals is for another group or invite"
+
+
+def test_an_inbox_pointed_elsewhere_by_a_symlink_is_not_used(alice, bob, carol, tmp_path):
+    """Someone with write access to the hub points bob's inbox at a directory of bob's own:
+    nothing there is listed as an invitation, and a decline can delete nothing of it."""
+    alice.ok("create", "team")
+    precious = tmp_path / "bob-documents"
+    precious.mkdir()
+    (precious / "report.txt").write_text("keep me")
+    inbox(bob).parent.mkdir(parents=True, exist_ok=True)
+    inbox(bob).symlink_to(precious)
+    result = bob.fails("invitations")
+    assert "cannot be used" in result.err
+    assert bob.fails("invitations", "decline", "report").code == 1
+    assert (precious / "report.txt").read_text() == "keep me"
+
+
+def test_invitations_in_a_shared_hub_are_readable_by_its_group_only(alice, bob, hub):
+    hub.mkdir(parents=True)
+    hub.chmod(0o2770)
+    alice.ok("create", "team")
+    bob.ok("people")
+    alice.ok("invite", "team", "--to", "bob")
+    [file] = inbox(bob).iterdir()
+    assert stat.S_IMODE(file.stat().st_mode) == 0o640
+    assert stat.S_IMODE(inbox(bob).stat().st_mode) == 0o2770, "bob may delete what he handled"
+    assert stat.S_IMODE(inbox(bob).parent.stat().st_mode) == 0o3770

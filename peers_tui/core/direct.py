@@ -53,17 +53,22 @@ def invite_to(account: Account, group: str, person: str, role: Role = Role.WRITE
                             account.store(entry).name, extra)
 
 
-def handled(account: Account) -> set[str]:
+def _handled_list(account: Account) -> list[str]:
     try:
         value = json.loads(account.personal.setting(HANDLED_SETTING) or "[]")
     except (ValueError, RecursionError):
-        return set()
-    return {str(item) for item in value} if isinstance(value, list) else set()
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def handled(account: Account) -> set[str]:
+    """The ids of the invitations accepted or declined here (hidden from now on)."""
+    return set(_handled_list(account))
 
 
 def _mark_handled(account: Account, invitation: Invitation) -> None:
-    done = sorted(handled(account) | {invitation.id})[-1000:]
-    account.personal.set_setting(HANDLED_SETTING, json.dumps(done))
+    done = [i for i in _handled_list(account) if i != invitation.id] + [invitation.id]
+    account.personal.set_setting(HANDLED_SETTING, json.dumps(done[-1000:]))  # the newest
     discard(account.paths.hub, account.user_id, invitation)
 
 

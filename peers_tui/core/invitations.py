@@ -31,7 +31,9 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.invites import InviteCode, parse_code
 from peers_tui.core.membership import is_user_id
-from peers_tui.core.profiles import ensure_dir, open_signed_file, read_small, signed_file, write_file
+from peers_tui.core.profiles import (
+    check_real_dir, ensure_dir, open_signed_file, read_small, signed_file, write_file,
+)
 from peers_tui.core.records import RecordError, SignedRecord, sign
 from peers_tui.core.roles import Role
 
@@ -149,9 +151,13 @@ def read_inbox(hub: Path, keypair: Keypair, handled: set[str]) -> list[Invitatio
     """Every invitation in our inbox not yet accepted or declined, offered or refused."""
     directory = inbox(hub, keypair.public_id)
     try:
+        check_real_dir(hub / INVITATIONS_DIR)
+        check_real_dir(directory)
         names = sorted(os.listdir(directory))[:MAX_INVITATIONS]
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return []
+    except NotADirectoryError as exc:
+        raise PeersError(f"your inbox of invitations cannot be used: {exc}") from exc
     found = []
     for name in names:
         if name.startswith(".") or name[:ID_LENGTH] in handled:
@@ -201,6 +207,8 @@ def find(invitations: list[Invitation], prefix: str) -> Invitation:
 def discard(hub: Path, user_id: str, invitation: Invitation) -> None:
     """Take a handled invitation out of the inbox, where the hub lets us."""
     try:
+        check_real_dir(hub / INVITATIONS_DIR)
+        check_real_dir(inbox(hub, user_id))
         (inbox(hub, user_id) / invitation.file).unlink(missing_ok=True)
     except OSError:
         pass  # remembered as handled in personal.db all the same

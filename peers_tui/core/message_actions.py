@@ -17,7 +17,8 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.views import MessageView
 
-OFFSET = re.compile(r"-([1-9][0-9]{0,5})")
+OFFSET = re.compile(r"-([1-9][0-9]*)")
+MAX_OFFSET = 10_000  # counting back further reads (and verifies) too much of a history
 ACTIONABLE_KINDS = ("text", "action", "imported")
 PAGE = 200
 
@@ -40,6 +41,9 @@ def find_target(store: GroupStore, target: str) -> str:
     """The full id of the message `target` names (an id prefix, or -N)."""
     match = OFFSET.fullmatch(target.strip())
     if match:
+        if len(match.group(1)) > 5 or int(match.group(1)) > MAX_OFFSET:
+            raise PeersError(f"-N counts back at most {MAX_OFFSET} messages: use the "
+                             "message's id (peers log --ids)")
         return nth_newest(store, int(match.group(1))).id
     if target.strip().startswith("-"):
         raise PeersError(f"{target!r} is neither a message id nor -N (the Nth newest message)")

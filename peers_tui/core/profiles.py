@@ -71,11 +71,21 @@ def shared_mode(hub: Path, *, directory: bool, sticky: bool = False) -> int:
     return 0o640 if shared else 0o600
 
 
+def check_real_dir(path: Path) -> None:
+    """OSError unless `path` is a directory itself, not a symlink: another user of the hub
+    could otherwise point our inbox or the people directory anywhere (at a directory of
+    ours, whose files a decline would then delete)."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise NotADirectoryError(f"{path} is not a directory (a symlink?): not used")
+
+
 def ensure_dir(hub: Path, path: Path, *, sticky: bool) -> None:
     """Create `path` (under the hub) with the hub's sharing, if it is not there yet."""
     try:
-        path.mkdir(parents=True)
+        path.mkdir()
     except FileExistsError:
+        check_real_dir(path)
         return
     os.chmod(path, shared_mode(hub, directory=True, sticky=sticky))
 
@@ -156,9 +166,12 @@ def people(hub: Path) -> tuple[list[Profile], list[ProfileProblem]]:
     found: list[Profile] = []
     problems: list[ProfileProblem] = []
     try:
+        check_real_dir(hub / PEOPLE_DIR)
         names = sorted(os.listdir(hub / PEOPLE_DIR))[:MAX_PROFILES]
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return [], []
+    except NotADirectoryError as exc:
+        return [], [ProfileProblem("", str(exc))]
     except PermissionError:
         return [], [ProfileProblem("", "cannot be read (permission denied)")]
     for name in names:
