@@ -239,3 +239,15 @@ def test_invitations_in_a_shared_hub_are_readable_by_its_group_only(alice, bob, 
     assert stat.S_IMODE(file.stat().st_mode) == 0o640
     assert stat.S_IMODE(inbox(bob).stat().st_mode) == 0o2770, "bob may delete what he handled"
     assert stat.S_IMODE(inbox(bob).parent.stat().st_mode) == 0o3770
+
+
+def test_a_look_alike_handle_makes_a_name_ambiguous_not_another_person(alice, bob, carol):
+    """carol publishes "bоb" (a Cyrillic о): inviting "bob" by name is refused as ambiguous
+    (with the fingerprints), never sealed to the wrong key; the fingerprint still works."""
+    alice.ok("create", "team")
+    bob.ok("people")
+    carol.ok("id", "--handle", "b\u043eb")
+    result = alice.fails("invite", "team", "--to", "bob")
+    assert "fingerprint" in result.err and Forger(bob.home).user_id[:8] in result.err
+    assert alice.ok("invite", "team", "--to", Forger(bob.home).user_id[:8]).out.startswith(
+        "invited bob")

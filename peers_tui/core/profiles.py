@@ -186,17 +186,22 @@ def people(hub: Path) -> tuple[list[Profile], list[ProfileProblem]]:
 
 
 def find_person(hub: Path, query: str) -> Profile:
-    """A published person by handle (with or without @), fingerprint or id prefix."""
+    """A published person by handle (with or without @), fingerprint or id prefix.
+
+    A handle must be exactly theirs, and no other profile's handle may look like it
+    (core.names): anyone can publish "bоb" with a Cyrillic о, and an invitation sealed to
+    the wrong key goes to the wrong person. Such a name is refused as ambiguous, with the
+    fingerprints that tell the people apart."""
     text = query.strip().lstrip("@")
     everyone, _ = people(hub)
-    by_handle = [p for p in everyone if p.handle == text]
-    if not by_handle:
-        by_handle = [p for p in everyone if look_alike_key(p.handle) == look_alike_key(text)]
-    if len(by_handle) == 1:
-        return by_handle[0]
-    if len(by_handle) > 1:
-        raise Ambiguous(f"{len(by_handle)} people are called {text!r}; name one by "
-                        "fingerprint: " + ", ".join(p.fingerprint for p in by_handle))
+    exact = [p for p in everyone if p.handle == text]
+    alike = [p for p in everyone if look_alike_key(p.handle) == look_alike_key(text)]
+    if len(alike) > 1:
+        raise Ambiguous(f"{len(alike)} people have the handle {text!r} or one like it; name "
+                        "one by fingerprint: " + ", ".join(
+                            f"{p.fingerprint} ({p.handle})" for p in alike))
+    if len(exact) == 1:
+        return exact[0]
     if len(text) >= MIN_PREFIX:
         by_id = [p for p in everyone if p.user_id.startswith(text.lower())]
         if len(by_id) == 1:
