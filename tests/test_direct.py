@@ -44,7 +44,8 @@ def test_a_dm_is_created_once_offered_and_reused_by_both(pair, hub: Path):
     first = alice.run("dm", "bob", "hi bob")
     assert first.code == 0 and "started a direct conversation with bob" in first.err
     [offered] = bob.ok("invitations", "--json").json()
-    assert offered["from"] == "alice" and offered["valid"]
+    assert offered["from"] == "alice" and offered["valid"] and offered["direct"]
+    assert "alice invites you to a direct conversation" in bob.ok("invitations").out
     bob.ok("dm", "alice", "hi alice")  # takes up alice's invitation: the same conversation
     alice.ok("dm", "bob", "again")
     assert len(conversations(hub)) == 1

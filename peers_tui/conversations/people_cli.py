@@ -66,7 +66,10 @@ def cmd_invitations(args: argparse.Namespace) -> int:
             out_json(invitation.to_json())
         elif invitation.problem:
             warn(f"refused invitation {invitation.id} (claims to be from "
-                 f"{invitation.from_handle}): {invitation.problem}")
+                 f"{shown_name(invitation.from_handle)}): {invitation.problem}")
+        elif invitation.direct:
+            out(f"{invitation.id}  {shown_name(invitation.from_handle)} invites you to a "
+                f"direct conversation (peers dm {shown_name(invitation.from_handle)})")
         else:
             out(f"{invitation.id}  {shown_name(invitation.from_handle)} invites you to "
                 f"{shown_name(invitation.group_name)} (as {invitation.role})")

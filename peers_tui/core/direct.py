@@ -175,16 +175,6 @@ def conversations_with(account: Account, other: str) -> list[GroupEntry]:
     return found
 
 
-def _is_dm_with(account: Account, group_id: str, other: str) -> bool:
-    store = GroupStore(account.paths.hub / f"{group_id}.db", group_id)
-    try:
-        return dm_pair(store) == tuple(sorted([account.user_id, other]))
-    except PeersError:
-        return False
-    finally:
-        store.close()
-
-
 def dm(account: Account, person: str) -> tuple[GroupEntry, bool]:
     """The direct conversation with `person`: found, accepted from their invitation, or
     founded and offered to them. (entry, founded now)."""
@@ -196,8 +186,7 @@ def dm(account: Account, person: str) -> tuple[GroupEntry, bool]:
     mine = {entry.id: entry for entry in conversations_with(account, other)}
     offered: dict[str, Invitation] = {}
     for invitation in pending(account):
-        if invitation.problem is None and invitation.from_id == other and _is_dm_with(
-                account, invitation.group_id, other):
+        if invitation.problem is None and invitation.from_id == other and invitation.direct:
             offered.setdefault(invitation.group_id, invitation)
     candidates = sorted(set(mine) | set(offered))
     if candidates:

@@ -98,23 +98,28 @@ class Invitation:
     problem: str | None
     code: InviteCode | None = None
     data: dict[str, Any] | None = None
+    # A direct conversation of the inviter and us: the group's genesis names the two of us
+    # (core.direct), whatever the invitation itself says.
+    direct: bool = False
 
     @property
     def text(self) -> str:
+        if self.direct:
+            return f"{self.from_handle} invites you to a direct conversation"
         return f"{self.from_handle} invites you to {self.group_name}"
 
     def to_json(self) -> dict[str, Any]:
         found = {"id": self.id, "from_id": self.from_id, "from": self.from_handle,
                  "from_fingerprint": fingerprint(self.from_id), "group_id": self.group_id,
                  "group": self.group_name, "role": self.role, "valid": self.problem is None,
-                 "text": self.text}
+                 "direct": self.direct, "text": self.text}
         if self.problem:
             found["problem"] = self.problem
         return found
 
 
-def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCode, str, str]:
-    """(code, group name, role) of a genuine invitation to us; RecordError otherwise."""
+def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCode, str, str, bool]:
+    """(code, group name, role, direct) of a genuine invitation to us; RecordError otherwise."""
     data = record.data
     if data.get("to") != keypair.public_id:
         raise RecordError("addressed to someone else")
@@ -140,7 +145,10 @@ def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCod
         role = store.current_roster().role_of(record.author)
         if role is None or role < Role.ADMIN:
             raise RecordError("the inviter is not allowed to invite in that group")
-        return code, store.name, found.role.label if found else "?"
+        genesis = store.genesis()
+        direct = (genesis.data.get("dm") == sorted([record.author, keypair.public_id])
+                  and genesis.author == record.author)
+        return code, store.name, found.role.label if found else "?", direct
     except PeersError as exc:
         raise RecordError(f"the group cannot be read ({exc})") from exc
     finally:
@@ -177,12 +185,12 @@ def _read_one(hub: Path, keypair: Keypair, path: Path) -> Invitation:
     author, claimed = record.author, str(data.get("name", "?"))[:100]
     from_handle = _handle_of(hub, author)
     try:
-        code, name, role = _judge(hub, keypair, record)
+        code, name, role, direct = _judge(hub, keypair, record)
     except RecordError as exc:
         return Invitation(ident, path.name, author, from_handle, str(data.get("group", ""))[:40],
                           claimed, None, str(exc), data=data)
     return Invitation(ident, path.name, author, from_handle, code.group_id, name, role, None,
-                      code, data)
+                      code, data, direct)
 
 
 def _handle_of(hub: Path, user_id: str) -> str:
