@@ -110,3 +110,16 @@ def test_dm_without_text_opens_the_tui_on_the_conversation(pair, hub: Path):
         tmux.wait_for("bob", lambda text: "hello from alice" in text, what="the conversation")
     finally:
         tmux.close()
+
+
+def test_an_invitation_calling_an_ordinary_group_direct_is_not_taken_for_one(pair, hub: Path):
+    """alice's invitation to team says "dm": true; the genesis of team names no pair, so bob
+    sees an invitation to team, and `peers dm alice` starts a conversation of its own."""
+    alice, bob = pair
+    alice.ok("create", "team")
+    direct.invite_to(Account(alice.home, hub), "team", "bob", extra={"dm": True})
+    [offered] = bob.ok("invitations", "--json").json()
+    assert offered["direct"] is False and offered["text"] == "alice invites you to team"
+    bob.ok("dm", "alice", "hello")
+    assert "team" not in [g["name"] for g in bob.ok("groups", "--json").json()]
+    assert len(conversations(hub)) == 1
