@@ -34,7 +34,9 @@ def nth_newest(store: GroupStore, offset: int) -> MessageView:
                 if seen == offset:
                     return view
         views = store.before(views[0].id, PAGE)
-    raise NotFound(f"there are not {offset} messages in this group")
+    raise NotFound(f"no message {offset} back: this group has "
+                   f"{'only ' + str(seen) if seen else 'no'} message{'' if seen == 1 else 's'} "
+                   "to act on")
 
 
 def find_target(store: GroupStore, target: str) -> str:
