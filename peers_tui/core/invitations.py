@@ -36,6 +36,7 @@ from peers_tui.core.profiles import (
 )
 from peers_tui.core.records import RecordError, SignedRecord, sign
 from peers_tui.core.roles import Role
+from peers_tui.core.times import iso_utc_or_none
 
 INVITATIONS_DIR = ".invitations"
 MAX_INVITATIONS = 1000
@@ -101,6 +102,7 @@ class Invitation:
     # A direct conversation of the inviter and us: the group's genesis names the two of us
     # (core.direct), whatever the invitation itself says.
     direct: bool = False
+    created_at: int = 0  # the inviter's signed time (display only)
 
     @property
     def text(self) -> str:
@@ -112,7 +114,8 @@ class Invitation:
         found = {"id": self.id, "from_id": self.from_id, "from": self.from_handle,
                  "from_fingerprint": fingerprint(self.from_id), "group_id": self.group_id,
                  "group": self.group_name, "role": self.role, "valid": self.problem is None,
-                 "direct": self.direct, "text": self.text}
+                 "direct": self.direct, "text": self.text,
+                 "created_at": iso_utc_or_none(self.created_at)}
         if self.problem:
             found["problem"] = self.problem
         return found
@@ -188,9 +191,9 @@ def _read_one(hub: Path, keypair: Keypair, path: Path) -> Invitation:
         code, name, role, direct = _judge(hub, keypair, record)
     except RecordError as exc:
         return Invitation(ident, path.name, author, from_handle, str(data.get("group", ""))[:40],
-                          claimed, None, str(exc), data=data)
+                          claimed, None, str(exc), data=data, created_at=record.created_at)
     return Invitation(ident, path.name, author, from_handle, code.group_id, name, role, None,
-                      code, data, direct)
+                      code, data, direct, record.created_at)
 
 
 def _handle_of(hub: Path, user_id: str) -> str:

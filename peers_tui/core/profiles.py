@@ -26,6 +26,7 @@ from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.membership import check_handle, is_user_id
 from peers_tui.core.names import look_alike_key
 from peers_tui.core.records import RecordError, SignedRecord, open_record, sign
+from peers_tui.core.times import iso_utc_or_none
 
 PEOPLE_DIR = ".people"
 MAX_FILE_BYTES = 64 * 1024
@@ -46,7 +47,7 @@ class Profile:
 
     def to_json(self, me: str) -> dict[str, Any]:
         return {"id": self.user_id, "handle": self.handle, "fingerprint": self.fingerprint,
-                "updated_at": self.updated_at, "me": self.user_id == me}
+                "updated_at": iso_utc_or_none(self.updated_at), "me": self.user_id == me}
 
 
 @dataclass(frozen=True)
