@@ -103,3 +103,24 @@ def test_a_backdated_change_keeps_its_place_in_the_log(alice, bob, carol, team):
     bodies = [row["body"] for row in rows(alice)]
     assert bodies.index("carol joined as writer (invited by alice)") > bodies.index(
         "bob joined as writer (invited by alice)")
+
+
+def test_junk_in_the_membership_log_never_crashes_the_log(alice: User, bob: User, team):
+    """Rows written straight into the file with any types at all are shown as unverified
+    items with a reason (or skipped when they have no place), never a traceback."""
+    import sqlite3
+
+    bob.ok("send", "team", "hello")
+    with sqlite3.connect(alice.hub / f"{team}.db") as conn:
+        conn.execute("INSERT INTO group_members (seq, member, record, sig) VALUES (?,?,?,?)",
+                     (50, "x", b"\xff\xfe", b"s"))
+        conn.execute("INSERT INTO group_members (seq, member, record, sig) VALUES (?,?,?,?)",
+                     (51, "x", '{"action": "remove", "a": [1], "member": {"x": 1}, "t": "no"}',
+                      b"s"))
+        conn.execute("INSERT INTO set_aside_changes (seq, record, reason) VALUES (?,?,?)",
+                     ("junk", "[[[[", None))
+    shown = rows(alice)
+    assert [row["body"] for row in shown if row["verified"]] == [
+        "bob joined as writer (invited by alice)", "hello"]
+    assert all(row["kind"] == "event" for row in shown if not row["verified"])
+    assert "Traceback" not in alice.run("log", "team").err

@@ -251,3 +251,18 @@ def test_a_look_alike_handle_makes_a_name_ambiguous_not_another_person(alice, bo
     assert "fingerprint" in result.err and Forger(bob.home).user_id[:8] in result.err
     assert alice.ok("invite", "team", "--to", Forger(bob.home).user_id[:8]).out.startswith(
         "invited bob")
+
+
+@pytest.mark.parametrize("junk", [b"\xff\xfe", b"[]", b'{"record": 5, "sig": []}',
+                                  b'{"record": "{}", "sig": "zz"}', b"[" * 5000, b"x" * 70000])
+def test_junk_profile_and_invitation_files_are_reported_not_crashing(alice, bob, junk):
+    alice.ok("create", "team")
+    bob.ok("people")
+    (alice.hub / PEOPLE_DIR / "junk.json").write_bytes(junk)
+    inbox(bob).mkdir(parents=True)
+    (inbox(bob) / "junk.json").write_bytes(junk)
+    listed = alice.ok("people", "--json")
+    assert {p["handle"] for p in listed.json()} == {"alice", "bob"} and "junk.json" in listed.err
+    [found] = invitations(bob)
+    assert found["valid"] is False and found["problem"].startswith("not a genuine invitation")
+    assert "Traceback" not in bob.run("invitations").err
