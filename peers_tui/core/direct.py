@@ -30,7 +30,7 @@ from peers_tui.core.membership import ACTIVE
 from peers_tui.core.models import GroupInfo
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.profiles import Profile, find_person
-from peers_tui.core.records import sign
+from peers_tui.core.records import SignedRecord, sign
 from peers_tui.core.roles import Role
 
 HANDLED_SETTING = "invitations_handled"  # ids of invitations accepted or declined here
@@ -110,7 +110,11 @@ def decline(account: Account, ident: str) -> Invitation:
 # ----------------------------------------------------------------- direct conversations
 def dm_pair(store: GroupStore) -> tuple[str, str] | None:
     """The two people of a direct conversation, from its genesis; None for any other group."""
-    genesis = store.genesis()
+    return genesis_pair(store.genesis())
+
+
+def genesis_pair(genesis: SignedRecord) -> tuple[str, str] | None:
+    """The pair a genesis names, if its founder is one of them (else no direct conversation)."""
     pair = genesis.data.get("dm")
     if (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
             and pair == sorted(pair) and pair[0] != pair[1] and genesis.author in pair):
