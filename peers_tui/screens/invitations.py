@@ -8,6 +8,7 @@ declining drops the invitation. The list is read again whenever the inbox change
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -63,8 +64,12 @@ class InvitationsScreen(ModalScreen[None]):
                                       id=invitation.id))
         if not offered:
             options.add_option(Option(Text("(none)", style="dim"), disabled=True))
-        elif highlighted is not None:
-            options.highlighted = min(highlighted, len(offered) - 1)
+        else:
+            options.highlighted = min(highlighted or 0, len(offered) - 1)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self) -> None:
+        self.action_accept()  # Enter on the list (the list's own Enter comes first)
 
     def _chosen(self) -> Invitation | None:
         options = self.query_one(OptionList)
