@@ -36,6 +36,13 @@ def invitation_line(invitation: Invitation) -> str:
 
 class InvitationsScreen(ModalScreen[None]):
     BINDINGS = bindings("invitations")
+    # As the other dialogs (styles/app.tcss); the box and list are styled like InvitesScreen's.
+    DEFAULT_CSS = """
+    InvitationsScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    """
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
@@ -60,8 +67,7 @@ class InvitationsScreen(ModalScreen[None]):
         highlighted = options.highlighted
         options.clear_options()
         for invitation in offered:
-            options.add_option(Option(Text(f"{invitation.id}  {invitation_line(invitation)}"),
-                                      id=invitation.id))
+            options.add_option(Option(Text(invitation_line(invitation)), id=invitation.id))
         if not offered:
             options.add_option(Option(Text("(none)", style="dim"), disabled=True))
         else:
