@@ -51,9 +51,9 @@ class Join(SlashCommand):
 
 class Invite(SlashCommand):
     name = "invite"
-    usage = "/invite [@PERSON] [reader|writer|admin] [USES] [EXPIRES] | /invite list"
-    help = ("make an invite code (1 use, 7 days unless given; shown and copied), deliver it "
-            "sealed to @PERSON, or list the open invites to revoke one")
+    usage = "/invite [@PERSON] [ROLE] [USES] [EXPIRES] | /invite list"
+    help = ("make an invite code (a writer's, 1 use, 7 days unless given; shown and copied), "
+            "deliver it sealed to @PERSON, or list the open invites to revoke one")
     completes = "person"
 
     def run(self, chat: ChatContext, args: str) -> None:

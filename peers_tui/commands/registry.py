@@ -63,8 +63,7 @@ KEYS: tuple[Key, ...] = (
     Key("Ctrl+J", "new line in the message (any terminal)"),
     Key("Alt+Enter, Shift+Enter", "new line too, where the terminal tells them from Enter"),
     Key("Up / Down", "previous / next message you sent (on the first / last line)"),
-    Key("Tab / Shift+Tab", "complete a handle, /command, person or group; again: the next / "
-        "previous match"),
+    Key("Tab / Shift+Tab", "complete a handle, /command, person or group; again: next / back"),
     Key("Esc", "back to the composer", (
         KeyBinding("chat", "escape", "focus_composer", "Composer"),)),
     Key("PgUp / PgDn", "scroll the log by a page", (
