@@ -7,6 +7,8 @@ declining drops the invitation. The list is read again whenever the inbox change
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,11 +21,13 @@ from textual.worker import Worker
 from peers_tui.commands.registry import bindings, key_hints
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
-from peers_tui.core.invitations import Invitation
 from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.messages import GroupAdded, InvitationsChanged
 from peers_tui.worker_errors import pass_on_failure
+
+if TYPE_CHECKING:
+    from peers_tui.core.invitations import Invitation
 
 
 def invitation_line(invitation: Invitation) -> str:

@@ -17,8 +17,6 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.notifier import ChangeNotifier
 from peers_tui.core.personal_store import GROUP_LIST_MARK
-from peers_tui.core.invitations import INVITATIONS_DIR, inbox
-from peers_tui.core.profiles import ensure_dir
 from peers_tui.messages import GroupListChanged, GroupsChanged, InvitationsChanged
 from peers_tui.screens import ChatScreen
 
@@ -70,6 +68,10 @@ class HubWatcher:
     def _watch_inbox(self, notifier: ChangeNotifier) -> None:
         """Watch the user's inbox of invitations, made here first (as a sender would make it)
         so it can be watched before anything arrives; a hub we cannot write has no inbox."""
+        # Loaded here, on the watcher's thread after the first paint, not at start-up.
+        from peers_tui.core.invitations import INVITATIONS_DIR, inbox
+        from peers_tui.core.profiles import ensure_dir
+
         hub = self.account.paths.hub
         try:
             ensure_dir(hub, hub / INVITATIONS_DIR, sticky=True)

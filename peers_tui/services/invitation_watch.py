@@ -9,14 +9,16 @@ Refused ones (forged, or no longer valid) are never offered: `peers invitations`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.message import Message
 
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
-from peers_tui.core.invitations import Invitation
-from peers_tui.screens.invitations import InvitationsScreen, invitation_line
+
+if TYPE_CHECKING:
+    from peers_tui.core.invitations import Invitation
 
 
 @dataclass
@@ -50,6 +52,8 @@ class InvitationWatch:
 
     def read(self, event: InvitationsRead) -> None:
         """On the UI thread: tell the new ones, and refresh the list if it is shown."""
+        from peers_tui.screens.invitations import InvitationsScreen, invitation_line
+
         self.offered = event.offered
         for invitation in event.offered:
             if invitation.id not in self._told:
@@ -63,6 +67,8 @@ class InvitationWatch:
 
     def show(self) -> None:
         """The list of pending invitations over the chat (read afresh)."""
+        from peers_tui.screens.invitations import InvitationsScreen  # a dialog: when first shown
+
         if not isinstance(self.app.screen, InvitationsScreen):
             self.app.push_screen(InvitationsScreen(self.account, self.offered))
         self.changed()
