@@ -29,6 +29,7 @@ from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.services.group_list import GroupListService
 from peers_tui.services.hub_watch import HubWatcher
+from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
 from peers_tui.services.navigation import GroupNavigator
 from peers_tui.services.unread_counts import UnreadCounts
 from peers_tui.startup import open_first_group, styles_dir
@@ -66,6 +67,7 @@ class PeersApp(App[None]):
         super().__init__()
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.group_list = GroupListService(self, account)
+        self.invitations = InvitationWatch(self, account)
         self.outbox = Outbox(account)
         self.background = Background(self, account.user_id, self.outbox,
                                      Presence(account.paths.hub))
@@ -159,6 +161,18 @@ class PeersApp(App[None]):
             self.chat.entry = event.entry
         self.chat.refresh_roster()
         self.unread.recount()
+
+    @on(m.InvitationsChanged)
+    def _invitations_changed(self) -> None:
+        self.invitations.changed()  # read the inbox again; new invitations are told
+
+    @on(InvitationsRead)
+    def _invitations_read(self, event: InvitationsRead) -> None:
+        self.invitations.read(event)
+
+    @on(m.ShowInvitations)
+    def _show_invitations(self) -> None:
+        self.invitations.show()
 
     def on_summaries_updated(self, event: m.SummariesUpdated) -> None:
         event.stop()  # posted to the screen on top; bubbled back here

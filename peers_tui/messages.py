@@ -91,6 +91,10 @@ class SendMessage(Message):
     reply_to: str | None = None
 
 
+class ShowInvitations(Message):
+    """Show the invitations sent to the user by name, to accept or decline."""
+
+
 @dataclass
 class RecountGroups(Message):
     """Count unread messages again (of these groups, or of all with None)."""
@@ -117,6 +121,10 @@ class GroupUpdated(Message):
 @dataclass
 class GroupListChanged(Message):
     """personal.db's list of groups changed (the CLI or another TUI created, joined, ...)."""
+
+
+class InvitationsChanged(Message):
+    """Something was delivered to (or taken from) the user's inbox of invitations."""
 
 
 @dataclass

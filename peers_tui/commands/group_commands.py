@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from textual.message import Message
+
 from peers_tui.commands.slash import ChatContext, SlashCommand, Standing, confirm, in_background
 from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
-from peers_tui.core.errors import PeersError
+from peers_tui.core.errors import NotFound, PeersError
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.invites import describe_terms, parse_duration
+from peers_tui.core.invites import PREFIX as CODE_PREFIX, describe_terms, parse_duration
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.roles import Role
-from peers_tui.messages import CreateGroup, JoinGroup, LeaveGroup, SetNotify
+from peers_tui.messages import CreateGroup, JoinGroup, LeaveGroup, OpenGroup, SetNotify
 
 # The user's standings in a group in which there is nothing left to leave.
 GONE_STANDINGS: tuple[Standing, ...] = ("removed", "left")
@@ -26,28 +28,44 @@ class Create(SlashCommand):
 
 
 class Join(SlashCommand):
-    name, usage, help, takes_text = "join", "/join CODE", "join a group with an invite code", True
+    name, usage, takes_text = "join", "/join CODE | /join GROUP", True
+    help = "join a group with an invite code, or go to one of your groups by name"
+    completes = "group"
 
     def run(self, chat: ChatContext, args: str) -> None:
         if not args:
             raise PeersError("usage: /join CODE")
-        chat.post_message(JoinGroup(args))
+        if args.startswith(f"{CODE_PREFIX}:"):
+            chat.post_message(JoinGroup(args))
+            return
+        account = chat.account
+
+        def work() -> None:  # one of ours by name (irssi's /join of a channel already joined)
+            try:
+                message: Message = OpenGroup(account.resolve(args).id)
+            except NotFound:
+                message = JoinGroup(args)  # not ours: a code after all, or told why not
+            chat.app.call_from_thread(chat.post_message, message)
+        in_background(chat, work)
 
 
 class Invite(SlashCommand):
     name = "invite"
-    usage = "/invite [reader|writer|admin] [USES] [EXPIRES] | /invite list"
-    help = ("make an invite code (1 use, 7 days unless given; shown and copied), "
-            "or list the open invites to revoke one")
+    usage = "/invite [@PERSON] [ROLE] [USES] [EXPIRES] | /invite list"
+    help = ("make an invite code (a writer's, 1 use, 7 days unless given; shown and copied), "
+            "deliver it sealed to @PERSON, or list the open invites to revoke one")
+    completes = "person"
 
     def run(self, chat: ChatContext, args: str) -> None:
         account, entry, app = chat.account, chat.entry, chat.app
         if args.strip() == "list":  # the open invites, to look at or revoke
             chat.show_invites(entry)
             return
-        role, uses, expires = Role.WRITER, DEFAULT_USES, DEFAULT_EXPIRES
+        role, uses, expires, person = Role.WRITER, DEFAULT_USES, DEFAULT_EXPIRES, None
         for word in args.split():
-            if word.isdigit():
+            if word.startswith("@") and person is None:
+                person = word
+            elif word.isdigit():
                 uses = int(word)
                 if uses < 1:
                     raise PeersError(f"an invite must allow at least 1 use, not {word}: "
@@ -65,7 +83,14 @@ class Invite(SlashCommand):
         def work() -> None:
             code = str(account.invite(entry.id, role, uses, expires))
             app.call_from_thread(shown, code)
-        in_background(chat, work)
+
+        def deliver() -> str:  # sealed to them, in their inbox: no code passed by hand
+            from peers_tui.core.direct import invite_to  # sealing: loaded when first used
+
+            profile, ident = invite_to(account, entry.id, str(person), role, uses, expires)
+            return (f"invited {shown_name(profile.handle)} ({profile.fingerprint}) to "
+                    f"{shown_name(entry.name)} as {role.label}: invitation {ident}")
+        in_background(chat, work if person is None else deliver)
 
 
 class Leave(SlashCommand):

@@ -22,12 +22,14 @@ from peers_tui.commands.app_commands import Groups, Help, Quit, Theme
 from peers_tui.commands.group_commands import (Create, Invite, Join, Leave, Members, Mute, Nick,
                                                Remove, SetRole, Topic)
 from peers_tui.commands.message_commands import Copy, Delete, Edit, Me, Reply, Search
+from peers_tui.commands.people_commands import Dm, Invitations, Who
 from peers_tui.commands.slash import SlashCommand
 from peers_tui.core.errors import PeersError
+from peers_tui.widgets.completion import ArgumentKind
 
 # Where a key is bound: the app (a priority binding, so the composer's own editing keys never
 # swallow it), the chat screen, or one of the screens over it.
-Scope = Literal["app", "chat", "group_list", "help", "invites"]
+Scope = Literal["app", "chat", "group_list", "help", "invites", "invitations"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ KEYS: tuple[Key, ...] = (
     Key("Ctrl+J", "new line in the message (any terminal)"),
     Key("Alt+Enter, Shift+Enter", "new line too, where the terminal tells them from Enter"),
     Key("Up / Down", "previous / next message you sent (on the first / last line)"),
-    Key("Tab", "complete @handle or /command"),
+    Key("Tab / Shift+Tab", "complete a handle, /command, person or group; again: next / back"),
     Key("Esc", "back to the composer", (
         KeyBinding("chat", "escape", "focus_composer", "Composer"),)),
     Key("PgUp / PgDn", "scroll the log by a page", (
@@ -110,10 +112,16 @@ SCREEN_KEYS: tuple[Key, ...] = (
     Key("r", "revoke the highlighted one", (
         KeyBinding("invites", "r,delete", "revoke", "Revoke", show=True),)),
     Key("Esc", "close", (KeyBinding("invites", "escape", "dismiss_screen", "Close", show=True),)),
+    Key("Enter, a", "accept the highlighted invitation", (
+        KeyBinding("invitations", "enter,a", "accept", "Accept", show=True),)),
+    Key("d", "decline it", (KeyBinding("invitations", "d,delete", "decline", "Decline", show=True),)),
+    Key("Esc", "close", (
+        KeyBinding("invitations", "escape", "dismiss_screen", "Close", show=True),)),
 )
 
 COMMANDS: tuple[SlashCommand, ...] = (
     Create(), Join(), Invite(), Leave(), Nick(), Members(), SetRole(), Remove(), Topic(),
+    Who(), Dm(), Invitations(),
     Me(), Reply(), Edit(), Delete(), Copy(), Search(), Mute(), Groups(), Theme(), Help(), Quit(),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
@@ -145,6 +153,12 @@ def chat_bindings() -> list[BindingType]:
 def command_words() -> list[str]:
     """What Tab completes at the start of the composer: /create, /join, ..."""
     return [command.word for command in COMMANDS]
+
+
+def command_arguments() -> dict[str, ArgumentKind]:
+    """The commands whose argument Tab completes, and with what: {"/dm": "person", ...}."""
+    return {command.word: command.completes for command in COMMANDS
+            if command.completes is not None}
 
 
 class UnknownCommand(PeersError):

@@ -20,6 +20,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
+from peers_tui.widgets.completion import ArgumentKind
 
 # The user's standing in the open group: a member's state in the roster, or not a member.
 Standing = Literal["active", "left", "removed", "not a member"]
@@ -54,6 +55,7 @@ class SlashCommand(ABC):
     usage: ClassVar[str]
     help: ClassVar[str]
     takes_text: ClassVar[bool] = False  # from the palette it is started in the composer
+    completes: ClassVar[ArgumentKind | None] = None  # what Tab completes its argument with
 
     @property
     def word(self) -> str:

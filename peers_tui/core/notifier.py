@@ -114,6 +114,10 @@ class ChangeNotifier:
         self._readers: dict[str, sqlite3.Connection] = {}
         self._inotify = INotify() if INotify is not None else None
         self._watched_dirs: dict[str, int] = {}
+        # Directories watched for files arriving or leaving (an inbox), by watch descriptor.
+        self._folders: dict[str, Path] = {}
+        self._folder_stats: dict[str, tuple[int, int, int] | None] = {}
+        self._folder_by_wd: dict[int, str] = {}
         self._sweep_interval = sweep_interval if self._inotify else min(sweep_interval, FALLBACK_SWEEP)
         self._next_sweep = time.monotonic() + self._sweep_interval
         # interrupt() writes here, so a thread blocked in wait() returns at once (app exit)
@@ -141,6 +145,25 @@ class ChangeNotifier:
             # even when it wrote nothing, and reacting to that would loop.
             mask = flags.MODIFY | flags.MOVED_TO
             self._watched_dirs[directory] = self._inotify.add_watch(directory, mask)
+
+    def watch_folder(self, key: str, path: Path) -> None:
+        """Also report `key` when a file is moved into `path` or leaves it (files written
+        whole and renamed in, like an inbox of invitations; dot-files are writes in progress).
+        The sweep compares the directory's stat, for what inotify cannot tell."""
+        self._folders[key] = path
+        self._folder_stats[key] = _stat(str(path))
+        if self._inotify is not None:
+            mask = flags.MOVED_TO | flags.MOVED_FROM | flags.DELETE
+            self._folder_by_wd[self._inotify.add_watch(str(path), mask)] = key
+
+    def _sweep_folders(self) -> set[str]:
+        moved = set()
+        for key, path in self._folders.items():
+            stat = _stat(str(path))
+            if stat != self._folder_stats.get(key):
+                self._folder_stats[key] = stat
+                moved.add(key)
+        return moved
 
     def unwatch(self, group_id: str) -> None:
         self._close_reader(group_id)
@@ -251,6 +274,7 @@ class ChangeNotifier:
                     self._close_reader(gid)
             if now >= self._next_sweep:
                 changed.update(gid for gid in list(self._paths) if self._sweep(gid))
+                changed.update(self._sweep_folders())
                 self._next_sweep = now + self._sweep_interval
             if changed:
                 return changed
@@ -270,6 +294,11 @@ class ChangeNotifier:
                 continue
             events = self._inotify.read(timeout=0)
             now = time.monotonic()
+            for event in events:
+                key = self._folder_by_wd.get(event.wd)
+                if key is not None and not event.name.startswith("."):
+                    changed.add(key)
+                    self._folder_stats[key] = _stat(str(self._folders[key]))
             touched = {group for event in events  # a commit writes several frames: check once
                        if (group := self._group_of(directories.get(event.wd, ""), event.name)) is not None}
             for gid in touched:

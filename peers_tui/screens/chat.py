@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
+from peers_tui.commands.completion_sources import completion_sources
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
 from peers_tui.commands.slash import Standing
 from peers_tui.core.account import Account
@@ -79,6 +80,7 @@ class ChatScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.composer.commands = command_words()
+        self.composer.arguments = completion_sources(self.account)  # /dm PERSON, /join GROUP
         self.composer.sent_history = self.drafts.input_history()
         self._open(self.entry)
 

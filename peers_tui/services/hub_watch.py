@@ -17,10 +17,11 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.notifier import ChangeNotifier
 from peers_tui.core.personal_store import GROUP_LIST_MARK
-from peers_tui.messages import GroupListChanged, GroupsChanged
+from peers_tui.messages import GroupListChanged, GroupsChanged, InvitationsChanged
 from peers_tui.screens import ChatScreen
 
 GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
+INVITATIONS = "invitations"  # the notifier's name for the user's inbox of invitations
 
 
 class HubWatcher:
@@ -64,6 +65,21 @@ class HubWatcher:
         if self._notifier is not None:
             self._notifier.interrupt()
 
+    def _watch_inbox(self, notifier: ChangeNotifier) -> None:
+        """Watch the user's inbox of invitations, made here first (as a sender would make it)
+        so it can be watched before anything arrives; a hub we cannot write has no inbox."""
+        # Loaded here, on the watcher's thread after the first paint, not at start-up.
+        from peers_tui.core.invitations import INVITATIONS_DIR, inbox
+        from peers_tui.core.profiles import ensure_dir
+
+        hub = self.account.paths.hub
+        try:
+            ensure_dir(hub, hub / INVITATIONS_DIR, sticky=True)
+            ensure_dir(hub, inbox(hub, self.account.user_id), sticky=False)
+            notifier.watch_folder(INVITATIONS, inbox(hub, self.account.user_id))
+        except OSError as exc:
+            self.app.log.warning(f"invitations not watched: {exc}")
+
     def _watch(self, groups: list[tuple[str, str]]) -> None:
         """Report commits by any process to any listed group, until the app exits."""
         notifier = ChangeNotifier()
@@ -71,6 +87,7 @@ class HubWatcher:
         self._watched_ids = frozenset(group_id for group_id, _ in groups)
         # personal.db too: a group created or joined elsewhere joins the list at once.
         notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK)
+        self._watch_inbox(notifier)
         for group_id, path in groups:
             if worker.is_cancelled:  # the app closed while hundreds of groups were looked at
                 notifier.close()
@@ -83,6 +100,7 @@ class HubWatcher:
             previous.interrupt()  # the watcher this one replaces (the list of groups changed)
         # Counts taken before the watcher looked could miss a commit made in between.
         self.app.post_message(GroupsChanged(frozenset(group_id for group_id, _ in groups)))
+        self.app.post_message(InvitationsChanged())  # those delivered while we were away
         read: LiveFeed | None = None  # the feed this thread keeps a connection open for
         chat = self.chat
         try:
@@ -97,6 +115,9 @@ class HubWatcher:
                 chat.feed.release()
             while not worker.is_cancelled and not notifier.interrupted:
                 changed = notifier.wait()
+                if INVITATIONS in changed:
+                    changed.discard(INVITATIONS)
+                    self.app.post_message(InvitationsChanged())
                 if GROUP_LIST in changed:
                     changed.discard(GROUP_LIST)
                     self.app.post_message(GroupListChanged())

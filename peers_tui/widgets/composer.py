@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from peers_tui.core.text import without_blank_edges
+from peers_tui.widgets.completion import ArgumentSource, offer
 
 HISTORY_LIMIT = 200
 # Ctrl+J is a plain line feed in every terminal. Alt+Enter is ESC CR through tmux, screen,
@@ -19,14 +20,18 @@ HISTORY_LIMIT = 200
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 
 
-def common_prefix(words: list[str]) -> str:
-    if not words:
-        return ""
-    first, last = min(words), max(words)
-    size = 0
-    while size < len(first) and first[size] == last[size]:
-        size += 1
-    return first[:size]
+@dataclass
+class TabCycle:
+    """Tab has put `candidates[index]` at (`row`, `start`); another Tab puts the next one."""
+
+    row: int
+    start: int
+    candidates: tuple[str, ...]
+    index: int
+
+    @property
+    def shown(self) -> str:
+        return self.candidates[self.index]
 
 
 class Composer(TextArea):
@@ -51,6 +56,9 @@ class Composer(TextArea):
         self._stash = ""
         self.handles: list[str] = []
         self.commands: list[str] = []
+        # The commands whose argument Tab completes (a person, a group), by word: /dm, /join.
+        self.arguments: dict[str, ArgumentSource] = {}
+        self._cycle: TabCycle | None = None
         # Why a message cannot be posted here (a reader, removed, a read-only file), or None.
         # The composer stays editable all the same: drafts can be kept and commands typed.
         self.cannot_post: str | None = None
@@ -65,6 +73,13 @@ class Composer(TextArea):
 
     # ----------------------------------------------------------------- keys
     async def _on_key(self, event: events.Key) -> None:
+        if event.key == "shift+tab" and self._cycle is not None:
+            event.stop()
+            event.prevent_default()
+            self.complete(-1)
+            return
+        if event.key != "tab":
+            self._cycle = None  # any other key keeps the completion shown
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -139,27 +154,30 @@ class Composer(TextArea):
         self.focus()
 
     # ----------------------------------------------------------------- completion
-    def complete(self) -> None:
-        """Complete the @handle or /command before the cursor."""
+    def complete(self, step: int = 1) -> None:
+        """Complete what is before the cursor (see widgets.completion); a repeated Tab puts
+        the next candidate in place of the one shown (Shift+Tab the one before)."""
         row, column = self.cursor_location
         line = self.document.get_line(row)
-        start = column
-        while start > 0 and not line[start - 1].isspace():
-            start -= 1
-        word = line[start:column]
-        if word.startswith("@"):
-            pool = [f"@{handle}" for handle in self.handles]
-        elif word.startswith("/") and start == 0 and row == 0:
-            pool = list(self.commands)
-        else:
+        cycle = self._cycle
+        if (cycle is not None and cycle.row == row
+                and column == cycle.start + len(cycle.shown)
+                and line[cycle.start:column] == cycle.shown):
+            cycle.index = (cycle.index + step) % len(cycle.candidates)
+            self.replace(cycle.shown, (row, cycle.start), (row, column))
             return
-        matches = sorted({c for c in pool if c.lower().startswith(word.lower())})
-        if not matches:
+        self._cycle = None
+        found = offer(line, column, row == 0, handles=self.handles, commands=self.commands,
+                      arguments=self.arguments)
+        if found is None:
+            return
+        if not found.candidates:
             self.app.bell()
             return
-        if len(matches) == 1:
-            replacement = matches[0] + " "
-        else:
-            replacement = common_prefix(matches) or word
-            self.post_message(self.CompletionCandidates(matches))
-        self.replace(replacement, (row, start), (row, column))
+        if len(found.candidates) > 1:
+            self._cycle = TabCycle(row, found.start, found.candidates,
+                                   0 if step > 0 else len(found.candidates) - 1)
+            self.post_message(self.CompletionCandidates(
+                [candidate.rstrip(": ") for candidate in found.candidates]))
+        chosen = self._cycle.shown if self._cycle is not None else found.candidates[0]
+        self.replace(chosen, (row, found.start), (row, column))

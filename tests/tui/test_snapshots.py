@@ -99,3 +99,31 @@ class TestOtherScreens:
             pilot.app.screen.query_one("#prompt-input").cursor_blink = False
             await pilot.pause()
         assert snap_compare(chat_app(demo), terminal_size=(100, 24), run_before=run_before)
+
+
+class TestPeopleScreens:
+    def test_invitations(self, demo, snap_compare):
+        """bob's invitations after alice invited him to book club by name (he is told, too)."""
+        from peers_tui.core.direct import invite_to
+        from peers_tui.core.profiles import publish
+        from peers_tui.screens.invitations import InvitationsScreen
+
+        for name in ("alice", "bob"):
+            publish(demo.hub, demo.account(name).keypair, name)
+        invite_to(demo.account("alice"), "book club", "bob")
+
+        async def run_before(pilot):
+            await settle(pilot)
+            for _ in range(500):
+                await pilot.pause(0.01)
+                if pilot.app.invitations.offered:
+                    break
+            pilot.app.screen.query_one(Composer).insert("/invitations")
+            await pilot.press("enter")
+            for _ in range(500):
+                await pilot.pause(0.01)
+                if isinstance(pilot.app.screen, InvitationsScreen) and pilot.app.screen.offered:
+                    break
+            await pilot.pause()
+        assert snap_compare(demo.app("release-crew", name="bob"), terminal_size=(100, 24),
+                            run_before=run_before)

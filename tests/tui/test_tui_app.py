@@ -242,6 +242,8 @@ async def test_tab_completes_slash_commands(alice: User, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
         await type_text(pilot, "/inv")
+        await pilot.press("tab")  # /invitations, /invite: one, then the other
+        assert app.chat.composer.text == "/invitations "
         await pilot.press("tab")
         assert app.chat.composer.text == "/invite "
 

@@ -1,0 +1,32 @@
+"""Where Tab finds the arguments of the commands that take a person or a group (the registry
+says which do): the people who published a profile in the hub, the user's groups by name."""
+
+from __future__ import annotations
+
+from peers_tui.commands.registry import command_arguments
+from peers_tui.core.account import Account
+from peers_tui.core.errors import PeersError
+from peers_tui.widgets.completion import ArgumentKind, ArgumentSource
+
+
+def completion_sources(account: Account) -> dict[str, ArgumentSource]:
+    """{"/dm": where its people come from, "/join": where its groups do, ...}: each read only
+    when Tab is pressed after its command (a small directory, or personal.db)."""
+    def people() -> list[str]:
+        from peers_tui.core.profiles import people as published  # loaded when first used
+
+        try:
+            found, _ = published(account.paths.hub)
+        except (PeersError, OSError):
+            return []
+        return [person.handle for person in found if person.user_id != account.user_id]
+
+    def groups() -> list[str]:
+        try:
+            return [entry.name for entry in account.entries() if not entry.personal]
+        except PeersError:
+            return []
+
+    names = {"person": people, "group": groups}
+    kinds: dict[str, ArgumentKind] = command_arguments()
+    return {word: ArgumentSource(kind, names[kind]) for word, kind in kinds.items()}
