@@ -157,6 +157,9 @@ def build_parser() -> Parser:
     verify.add_argument("group", nargs="?")
 
     sub.add_parser("doctor", help="check file modes, the hub's filesystem and the databases")
+    from peers_tui.relay.commands import add_relay_parser
+
+    add_relay_parser(sub)
     return parser
 
 
@@ -245,5 +248,5 @@ def run(args: argparse.Namespace) -> int:
     if args.command in (None, "open"):
         return subcommands.start_tui(args)  # the app resumes collecting after its first paint
     gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
-    handler = getattr(subcommands, f"cmd_{args.command}")
+    handler = getattr(args, "handler", None) or getattr(subcommands, f"cmd_{args.command}")
     return handler(args)

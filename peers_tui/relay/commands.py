@@ -1,0 +1,198 @@
+"""`peers relay ...`: parser setup and handlers (wired into the CLI by `add_relay_parser`).
+
+Nothing here imports nats or the CLI package: `peers --help` stays fast and works without the
+relay extra; the runner (and nats-py) load only for `peers relay` itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from peers_tui.core.text import inert
+from peers_tui.paths import home_dir, hub_dir
+from peers_tui.relay.config import (
+    DEFAULT_LEAF_PORT, RelayConfig, RelayError, check_host_name, config_path, default_host_name,
+    ensure_dir, free_port, load_config, make_token, read_token, relay_dir, save_config,
+)
+from peers_tui.relay.ledger import Ledger
+
+STALE_STATUS = 5.0
+
+
+def add_relay_parser(subparsers: Any) -> None:
+    relay = subparsers.add_parser(
+        "relay", help="groups across hosts: run this host's relay (see 'peers relay --help')",
+        description="Without a subcommand: run this host's relay until SIGTERM/SIGINT.")
+    relay.set_defaults(handler=cmd_relay_run)
+    sub = relay.add_subparsers(dest="relay_command", metavar="SUBCOMMAND",
+                               parser_class=type(relay))
+    init = sub.add_parser("init", help="set this host up as the hub, or as a leaf with a token")
+    role = init.add_mutually_exclusive_group(required=True)
+    role.add_argument("--hub", dest="as_hub", action="store_true", help="this host is the federation's hub")
+    role.add_argument("--leaf", dest="leaf_token", metavar="TOKEN", help="join the federation with a hub's token")
+    init.add_argument("--listen", metavar="ADDR:PORT", default=f"0.0.0.0:{DEFAULT_LEAF_PORT}",
+                      help=f"hub: where leaves connect (default 0.0.0.0:{DEFAULT_LEAF_PORT})")
+    init.add_argument("--client-port", type=int, help="this host's local NATS port (default: a free one)")
+    init.add_argument("--name", help="this host's name (default: the hostname)")
+    init.add_argument("--ssh", metavar="USER@HOST", help="leaf: reach the hub through an SSH tunnel")
+    init.set_defaults(handler=cmd_relay_init)
+    token = sub.add_parser("token", help="on the hub: print a token for one leaf host")
+    token.add_argument("--name", required=True, help="the leaf host's name")
+    token.add_argument("--address", metavar="HOST:PORT",
+                       help="where the leaf reaches the hub (default: the listen address)")
+    token.set_defaults(handler=cmd_relay_token)
+    revoke = sub.add_parser("revoke", help="on the hub: refuse a leaf host's token from now on")
+    revoke.add_argument("name")
+    revoke.set_defaults(handler=cmd_relay_revoke)
+    status = sub.add_parser("status", help="this host's role, the link, records unsent and refused")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=cmd_relay_status)
+    rejected = sub.add_parser("rejected", help="records refused from other hosts: host, group, reason")
+    rejected.add_argument("--json", action="store_true")
+    rejected.set_defaults(handler=cmd_relay_rejected)
+
+
+def _hub(args: argparse.Namespace) -> Path:
+    return hub_dir(home_dir(args.home), args.hub)
+
+
+def cmd_relay_init(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    if config_path(hub).exists():
+        raise RelayError(f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)")
+    if args.ssh:
+        raise RelayError("--ssh is not supported yet: run 'ssh -N -L PORT:localhost:PORT' yourself "
+                         "and give the token's address as localhost:PORT")
+    port = args.client_port or free_port()
+    if args.as_hub:
+        name = check_host_name(args.name or default_host_name())
+        config = RelayConfig(role="hub", name=name, client_port=port, leaf_listen=args.listen)
+        save_config(hub, config)
+        print(f"relay hub {name} set up for {hub}; leaves connect to {args.listen}; "
+              "give each one a token: peers relay token --name HOST")
+        return 0
+    fields = read_token(args.leaf_token)
+    name = check_host_name(fields["name"])
+    if args.name and args.name != name:
+        raise RelayError(f"this token was made for the host {name!r}, not {args.name!r}")
+    config = RelayConfig(role="leaf", name=name, client_port=port, hub_url=fields["url"],
+                         password=fields["password"], hub_name=fields["hub"])
+    save_config(hub, config)
+    print(f"relay leaf {name} set up for {hub}; start it with: peers relay")
+    return 0
+
+
+def cmd_relay_token(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    config = load_config(hub)
+    if config.role != "hub":
+        raise RelayError("tokens are made on the hub host")
+    address = args.address or config.leaf_listen
+    host, _, port = address.rpartition(":")
+    if host in ("0.0.0.0", "", "::"):
+        address = f"{socket.getfqdn()}:{port}"
+    token = make_token(config, args.name, address)
+    save_config(hub, config)
+    print(token)
+    return 0
+
+
+def cmd_relay_revoke(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    config = load_config(hub)
+    if config.leaves.pop(args.name, None) is None:
+        raise RelayError(f"no token was made for a host named {args.name!r}")
+    save_config(hub, config)
+    print(f"the token of {args.name} is revoked (a running relay applies it within a second)")
+    return 0
+
+
+def cmd_relay_run(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    config = load_config(hub)
+    ensure_dir(hub)
+    try:
+        import asyncio
+
+        from peers_tui.relay.runner import Relay
+    except ImportError as exc:
+        raise RelayError(f"the relay needs its extra: pip install 'peers-tui[relay]' ({exc})") from exc
+    asyncio.run(Relay(hub, config).run())
+    return 0
+
+
+def read_status(hub: Path) -> dict[str, Any]:
+    """The running relay's last status, or what is known without it."""
+    config = load_config(hub)
+    try:
+        status: dict[str, Any] = json.loads((relay_dir(hub) / "status.json").read_text())
+    except (OSError, ValueError):
+        status = {"host": config.name, "role": config.role, "link": {"up": False}}
+    alive = status.get("running") and time.time() - float(status.get("updated", 0)) < STALE_STATUS
+    if alive:
+        try:
+            os.kill(int(status.get("pid", 0)), 0)
+        except (OSError, ValueError):
+            alive = False
+    status["running"] = bool(alive)
+    ledger = Ledger(relay_dir(hub) / "relay.db")
+    try:
+        status["rejected"] = ledger.rejected_counts()
+    finally:
+        ledger.close()
+    return status
+
+
+def _ago(since: object) -> str:
+    if not isinstance(since, (int, float)):
+        return "?"
+    seconds = int(time.time() - since)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def cmd_relay_status(args: argparse.Namespace) -> int:
+    status = read_status(_hub(args))
+    if args.json:
+        print(json.dumps(status, ensure_ascii=True))
+        return 0
+    link = status.get("link") or {}
+    state = "running" if status["running"] else "not running"
+    print(inert(f"{status.get('host')} ({status.get('role')}): relay {state}"))
+    if status.get("role") == "leaf" and status["running"]:
+        if link.get("up"):
+            print(inert(f"link to hub {link.get('to')}: up for {_ago(link.get('since'))}, "
+                        f"{link.get('rtt_ms') or 0:.1f} ms"))
+        else:
+            print(inert(f"link to hub {link.get('to')}: down for {_ago(link.get('since'))}"
+                        f" ({link.get('problem') or 'unreachable'})"))
+    if status["running"]:
+        print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
+              f"received {status.get('received')}")
+    rejected = status.get("rejected") or {}
+    print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
+                                 or "none")))
+    return 0
+
+
+def cmd_relay_rejected(args: argparse.Namespace) -> int:
+    ledger = Ledger(relay_dir(_hub(args)) / "relay.db")
+    try:
+        rows = ledger.rejected()
+    finally:
+        ledger.close()
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, ensure_ascii=True))
+        else:
+            print(inert(f"{row['host']}  {row['group']}  {row['kind']}: {row['reason']}",
+                        allow_newlines=False))
+    if not rows and not args.json:
+        print("no records were refused", file=sys.stderr)
+    return 0
