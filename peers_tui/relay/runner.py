@@ -23,7 +23,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 
 from peers_tui.core.errors import PeersError
 from peers_tui.relay import apply
-from peers_tui.relay.config import RelayConfig, relay_dir
+from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, EnvelopeError, fed_subject,
     from_message, in_subject,
@@ -53,12 +53,11 @@ class Relay:
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
         self.nc: Any = None
+        self.config_mtime = config_path(hub).stat().st_mtime_ns
 
     # ----------------------------------------------------------------- life cycle
     async def run(self) -> None:
         self.server.start()
-        (relay_dir(self.hub) / "nats.pid").write_text(f"{self.server.process.pid}\n"
-                                                      if self.server.process else "")
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stopping.set)
@@ -76,6 +75,8 @@ class Relay:
                      asyncio.create_task(self._forever(self._status_once, 1.0))]
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
+            else:
+                tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
             print(f"peers relay: {self.config.name} ({self.config.role}) running; "
                   f"client port 127.0.0.1:{self.config.client_port}", file=sys.stderr, flush=True)
             await self.stopping.wait()
@@ -211,6 +212,17 @@ class Relay:
     # ----------------------------------------------------------------- link and status
     async def _link_once(self) -> None:
         await self.link.check(self.nc)
+
+    async def _reload_once(self) -> None:
+        """A token made or revoked while running takes effect at once (nats-server reload)."""
+        try:
+            changed = config_path(self.hub).stat().st_mtime_ns
+        except OSError:
+            return
+        if changed != self.config_mtime:
+            self.config_mtime = changed
+            self.config = load_config(self.hub)
+            self.server.restart(self.config)
 
     async def _status_once(self) -> None:
         self.link.write_status(self.scanner, running=True)

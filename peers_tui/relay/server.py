@@ -96,11 +96,23 @@ class NatsServer:
         self.log_path = relay_dir(hub) / "nats.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def _write_config(self) -> Path:
         conf = relay_dir(self.hub) / "nats.conf"
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(server_config(self.config, self.hub))
+        return conf
+
+    def restart(self, config: RelayConfig) -> None:
+        """New leaf credentials (a token made or revoked). nats-server cannot reload leaf
+        users ("config reload not supported for LeafNode"), so it is restarted: leaves
+        reconnect within their 250 ms, JetStream keeps its store, the relay reconnects."""
+        self.stop()
+        self.config = config
+        self.start()
+
+    def start(self) -> None:
+        conf = self._write_config()
         if _port_open(self.config.client_port):
             raise RelayError(f"port {self.config.client_port} on 127.0.0.1 is already in use "
                              "(another relay for this hub running?)")
@@ -114,6 +126,7 @@ class NatsServer:
             log.close()
         if os.getpid() != parent:  # pragma: no cover - never: preexec runs in the child
             os._exit(1)
+        (relay_dir(self.hub) / "nats.pid").write_text(f"{self.process.pid}\n")
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not _port_open(self.config.client_port):
             if self.process.poll() is not None:
