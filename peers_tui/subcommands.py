@@ -139,6 +139,9 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 def cmd_join(args: argparse.Namespace) -> int:
     code = read_input(args.code, "invite code").strip()
+    from peers_tui.relay.commands import locate_for_join  # a group on another host
+
+    locate_for_join(args, code)
     try:
         entry = account(args).join(code)
     except AlreadyMember as exc:

@@ -128,6 +128,27 @@ def cmd_relay_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def locate_for_join(args: argparse.Namespace, code_text: str) -> None:
+    """Before `peers join CODE`: a group this hub lacks is fetched through the relay (its
+    genesis checked against the group id, membership and invites first); without a relay
+    set up here nothing happens and join says the group is not in the hub."""
+    from peers_tui.core.errors import BadInvite
+    from peers_tui.core.invites import parse_code
+
+    try:
+        group_id = parse_code(code_text).group_id
+    except BadInvite:
+        return  # join itself says what is wrong with the code
+    hub = _hub(args)
+    if (hub / f"{group_id}.db").exists() or not config_path(hub).exists():
+        return
+    try:
+        from peers_tui.relay.fetch import fetch_group
+    except ImportError:
+        return
+    fetch_group(hub, group_id)
+
+
 def read_status(hub: Path) -> dict[str, Any]:
     """The running relay's last status, or what is known without it."""
     config = load_config(hub)

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from peers_tui.relay.local import LocalScanner
 
 PROBE_TIMEOUT = 0.5
+# Probes that must fail in a row before the link counts as down: one slow answer while the
+# hub is busy must not restart every consumer.
+FAILURES_FOR_DOWN = 3
 REFUSED = "the hub refused this host's token (wrong or revoked)"
 
 
@@ -37,6 +40,7 @@ class LinkState:
         self.problem: str | None = None
         self.generation = 0  # moves at every change, so consumers restart after a cut
         self.received = 0
+        self.failures = 0
 
     async def check(self, nc: Any) -> None:
         started = time.monotonic()
@@ -45,13 +49,14 @@ class LinkState:
             reached = True
         except Exception:
             reached = False
+        self.failures = 0 if reached else self.failures + 1
         if reached:
             self.rtt_ms = (time.monotonic() - started) * 1000
             if not self.up:
                 self._change(True, None)
                 print(f"peers relay: link to the hub up ({self.rtt_ms:.0f} ms)", file=sys.stderr,
                       flush=True)
-        else:
+        elif self.failures >= FAILURES_FOR_DOWN or not self.up:
             problem = REFUSED if self.refused() else "hub unreachable"
             if self.up or problem != self.problem:
                 self._change(False, problem)

@@ -76,6 +76,16 @@ class LocalScanner:
 
             yield group_id, fresh, commit
 
+    def unseen(self) -> list[str]:
+        """Group files this relay has not looked at yet (joined here through another way, or
+        made before the relay was set up): what passed through the hub before they existed
+        here is fetched once."""
+        return [group_id for group_id, _ in self.group_files()
+                if not self.ledger.position(f"seen:{group_id}")]
+
+    def mark_seen(self, group_id: str) -> None:
+        self.ledger.set_position(f"seen:{group_id}", 1)
+
     def note_applied(self, group_id: str) -> None:
         """The relay wrote to this file itself: its token moved, a rescan finds only known records."""
 

@@ -71,32 +71,38 @@ def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
 
 def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int) -> Scan:
     """Genesis, membership changes that count, and the invites and messages stored after the
-    given positions, each judged as readers judge it."""
+    given positions, each judged as readers judge it.
+
+    The new rows are read first and the roster and invites after them: everything is
+    appended, so what the rows depend on is then in the state they are judged against (read
+    the other way round, a row committed in between would be judged by an older roster).
+    """
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
     genesis = store.genesis()
     gid = store.group_id
     scan.genuine.append(Envelope(gid, "genesis", genesis.text, genesis.sig, None, origin))
-    roster = store.roster()
     with store.session():
-        rows = {row.seq: row for row in GroupMember.select().where(GroupMember.seq.in_(list(roster.chain)))}
+        invites = list(Invite.select().where(Invite.id > after_invite).order_by(Invite.id))
+        messages = list(Message.with_rowid().where(SQL("rowid > ?", [after_rowid]))
+                        .order_by(SQL("rowid")).limit(SCAN_LIMIT + 1))
+        scan.more = len(messages) > SCAN_LIMIT
+        messages = messages[:SCAN_LIMIT]
+        roster = store.roster()
+        good = genuine_invite_digests(store, roster) if invites else set()
+        members = {row.seq: row for row in GroupMember.select().where(
+            GroupMember.seq.in_(list(roster.chain)))}
         for seq in sorted(roster.chain):
-            row = rows[seq]
+            row = members[seq]
             scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
                                          _cosig(row.cosig), origin))
-        good = genuine_invite_digests(store, roster) if Invite.select().where(
-            Invite.id > after_invite).exists() else set()
         chained: list[tuple[tuple[int, str, int], Envelope]] = []
-        for row in Invite.select().where(Invite.id > after_invite).order_by(Invite.id):
+        for row in invites:
             envelope = Envelope(gid, "invite", text_of(row.record), _blob(row.sig), None, origin)
             scan.invite_position = max(scan.invite_position, row.id)
             if record_hash(envelope.text) in good:
                 chained.append((_order(envelope), envelope))
             else:
                 scan.refused.append((envelope, "invite that does not verify in its own file"))
-        messages = list(Message.with_rowid().where(SQL("rowid > ?", [after_rowid]))
-                        .order_by(SQL("rowid")).limit(SCAN_LIMIT + 1))
-        scan.more = len(messages) > SCAN_LIMIT
-        messages = messages[:SCAN_LIMIT]
         if messages:
             scan.message_position = messages[-1].rowid
         for envelope, problem in _judge_messages(store, roster, messages, origin):

@@ -24,6 +24,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 from peers_tui.core.errors import PeersError
 from peers_tui.relay import apply
 from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
+from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, EnvelopeError, fed_subject,
     from_message, in_subject,
@@ -118,6 +119,10 @@ class Relay:
         if not self.is_hub and not self.link.up:
             return
         async with self.lock:
+            for group_id in self.scanner.unseen():
+                if not self.is_hub:
+                    await self._backfill(group_id)
+                self.scanner.mark_seen(group_id)
             for group_id, envelopes, commit in self.scanner.changes():
                 subject = fed_subject(group_id) if self.is_hub else in_subject(self.config.name, group_id)
                 await self._send(subject, envelopes)
@@ -130,6 +135,13 @@ class Relay:
             chunk = envelopes[start:start + PUBLISH_CHUNK]
             await asyncio.gather(*[js.publish(subject, e.payload(), headers=e.headers(), timeout=2.0)
                                    for e in chunk])
+
+    async def _backfill(self, group_id: str) -> None:
+        """Everything of a group new here that the hub has (stream order; duplicates skip)."""
+        records = [r for r in await read_group(self.js_hub, group_id)
+                   if r.origin != self.config.name]
+        if records:
+            await self._apply_group(group_id, records)
 
     # ----------------------------------------------------------------- others' records
     async def _consume(self) -> None:
