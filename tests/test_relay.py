@@ -113,3 +113,138 @@ def test_tokens_made_and_revoked_while_the_hub_runs_take_effect(tmp_path, hosts)
                  "the hub refused this host's token (wrong or revoked)", what="the refusal")
     finally:
         late.stop()
+
+
+def joined(hub: Host, leaf: Host) -> tuple:
+    """alice on the hub host founds 'team'; bob on the leaf joins it through the relay."""
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    group_id = alice.ok("create", "team").out.strip()
+    code = alice.ok("invite", "team", "--role", "admin").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="the leaf link")
+    wait_for(lambda: hub.status().get("running"), what="the hub relay")
+    wait_for(lambda: bob.run("join", code).code == 0, what="bob's join through the relay")
+    alice.ok("send", "team", "welcome")
+    wait_for(lambda: "welcome" in bodies(bob), what="the welcome on B")
+    return alice, bob, group_id
+
+
+def inject(host: Host, subject: str, envelopes: list) -> None:
+    """Publish records on `host`'s own NATS port as a modified relay would."""
+    import asyncio
+
+    import nats
+
+    from peers_tui.relay.config import load_config
+
+    async def send() -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{load_config(host.hub).client_port}")
+        js = nc.jetstream(domain="hub")
+        for envelope in envelopes:
+            await js.publish(subject, envelope.payload(), headers=envelope.headers())
+        await nc.close()
+
+    asyncio.run(send())
+
+
+def test_forged_records_in_a_hosts_file_or_stream_never_reach_another_host(tmp_path, hosts):
+    from peers_tui.relay.envelope import Envelope, in_subject
+    from peers_tui.testing.forge import Forger
+    from tests.test_relay_apply import forged_message
+
+    hub, leaf = hosts
+    alice, bob, group_id = joined(hub, leaf)
+    mallory = leaf.user("mallory")
+    db = leaf.hub / f"{group_id}.db"
+    # Into B's file: a non-member's post, and one of theirs whose row claims bob wrote it.
+    Forger(mallory.home).message(db, group_id, "mallory was here")
+    Forger(mallory.home).message(db, group_id, "bob's, says the row",
+                                 columns={"author": Forger(bob.home).user_id})
+    # Into B's outbound stream: a non-member's record, an altered one, one of another group.
+    other = alice.ok("create", "other").out.strip()
+    alice.ok("send", "other", "said in other")
+    wait_for(lambda: len(hub.status().get("rejected", {})) == 0 and bodies(alice, "other"),
+             what="the other group")
+    genuine = [m for m in alice.ok("log", "team", "--json").json() if m["body"] == "welcome"]
+    assert genuine
+    from peers_tui.core.group_store import GroupStore
+    from peers_tui.relay.rows import scan_local
+
+    welcome = [e for e in scan_local(GroupStore(hub.hub / f"{group_id}.db", group_id), "B", 0, 0)
+               .genuine if '"welcome"' in e.text][0]
+    said = [e for e in scan_local(GroupStore(hub.hub / f"{other}.db", other), "B", 0, 0).genuine
+            if e.table == "msg"][0]
+    stream = [forged_message(Forger(mallory.home), alice, group_id, "injected"),
+              Envelope(group_id, "msg", welcome.text.replace("welcome", "WELCOME"), welcome.sig,
+                       None, "B"),
+              Envelope(group_id, "msg", said.text, said.sig, None, "B")]
+    inject(leaf, in_subject("B", group_id), stream)
+    bob.ok("send", "team", "genuine after the forgeries")
+    wait_for(lambda: "genuine after the forgeries" in bodies(alice), what="bob's genuine post")
+    wait_for(lambda: hub.status()["rejected"].get("B") == 3, what="the hub's quarantine")
+    assert leaf.status()["rejected"] == {"B": 2}  # its own file's forged rows, not published
+    reasons = sorted(row["reason"] for row in hub.peers().ok("relay", "rejected", "--json").json())
+    assert reasons == ["author was not a member when it was written", "bad signature",
+                       "record belongs to another group"]
+    text = hub.peers().ok("relay", "rejected").out
+    assert f"B  {group_id}  msg: bad signature" in text
+    assert bodies(alice) == ["welcome", "genuine after the forgeries"]
+    assert alice.run("verify", "team").code == 0
+
+
+def post_many(user, prefix: str, count: int) -> list[str]:
+    from peers_tui.core.account import Account
+
+    me = Account(user.home, user.hub)
+    texts = [f"{prefix} {i}" for i in range(count)]
+    for text in texts:
+        me.send("team", text)
+    return texts
+
+
+def converged(users, expected: set[str]) -> bool:
+    seen = [bodies(user) for user in users]
+    return all(set(found) == expected and len(found) == len(expected) for found in seen)
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_both_sides_write_through_a_cut_and_converge(hosts, how):
+    """The hub's relay (and with it its server) goes away while both hosts write; when it is
+    back, every record is everywhere once, and `peers verify` is clean on both hosts."""
+    hub, leaf = hosts
+    alice, bob, group_id = joined(hub, leaf)
+    before = post_many(alice, "before from A", 20)
+    hub.stop(how)
+    wait_for(lambda: not leaf.link_up(), what="the leaf to see the cut")
+    during = post_many(alice, "cut from A", 100) + post_many(bob, "cut from B", 100)
+    wait_for(lambda: leaf.status()["unsent"] == 100, what="B's unsent records counted")
+    started = time.monotonic()
+    hub.start()
+    expected = {"welcome", *before, *during}
+    wait_for(lambda: converged([alice, bob], expected), timeout=30, what="convergence")
+    took = time.monotonic() - started
+    print(f"converged {len(expected)} records {took:.2f} s after the hub relay restarted")
+    for user in (alice, bob):
+        assert user.run("verify", "team").code == 0
+    assert leaf.status()["unsent"] == 0
+    from peers_tui.core.group_store import GroupStore
+
+    heads = [GroupStore(h.hub / f"{group_id}.db", group_id).heads() for h in (hub, leaf)]
+    assert heads[0] == heads[1]  # identical membership head and author chains
+
+
+def test_the_hub_relay_killed_mid_stream_loses_and_doubles_nothing(hosts):
+    hub, leaf = hosts
+    alice, bob, group_id = joined(hub, leaf)
+    import threading
+
+    writer = threading.Thread(target=post_many, args=(bob, "streamed from B", 150))
+    writer.start()
+    time.sleep(0.5)
+    hub.stop(signal.SIGKILL)
+    time.sleep(0.5)
+    hub.start()
+    writer.join()
+    expected = {"welcome", *(f"streamed from B {i}" for i in range(150))}
+    wait_for(lambda: converged([alice, bob], expected), timeout=30, what="convergence")
