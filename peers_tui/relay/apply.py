@@ -27,6 +27,7 @@ from peers_tui.core.models import Invite, Message
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay import rows
+from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.envelope import Envelope
 
 DUPLICATE, APPLIED = "duplicate", "applied"
@@ -106,39 +107,57 @@ def _found(hub: Path, group_id: str, geneses: list[Envelope], outcome: Outcome) 
 
 
 def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome) -> None:
+    """Membership changes and invites one by one, messages a batch at a time, in rounds
+    until nothing more goes in (a message may wait for a change, an invite for a message)."""
     store.require_writable()
     touched: set[str] = set()
     with store.session(), store.db.atomic():
         roster = store.roster()
-        remaining = envelopes
+        others = [e for e in envelopes if e.table != "msg"]
+        messages = [e for e in envelopes if e.table == "msg"]
         waiting: list[tuple[Envelope, str]] = []
-        while remaining:
-            waiting, progress = [], False
-            for envelope in remaining:
-                try:
-                    with store.db.atomic():
-                        result = _apply_one(store, roster, envelope, touched)
-                except Waiting as exc:
-                    waiting.append((envelope, str(exc)))
-                    continue
-                except Refused as exc:
-                    outcome.refused.append((envelope, str(exc)))
-                    continue
-                except (sqlite3.IntegrityError, peewee.IntegrityError):
-                    outcome.refused.append((envelope, "conflicts with a record stored here"))
-                    continue
-                if result == DUPLICATE:
-                    outcome.duplicates.append(envelope)
-                    continue
-                outcome.applied.append(envelope)
-                progress = True
-                if envelope.table == "invite":  # joins may now use it; messages may not fork it
-                    roster = store.roster()
-            if not progress:
+        while True:
+            roster, others_waiting, progress = _apply_singly(store, roster, others, outcome, touched)
+            batch = apply_messages(store, roster, messages)
+            outcome.applied += batch.applied
+            outcome.duplicates += batch.duplicates
+            outcome.refused += batch.refused
+            touched |= batch.touched
+            waiting = others_waiting + batch.waiting
+            if not (progress or batch.applied) or not waiting:
                 break
-            remaining = [envelope for envelope, _ in waiting]
+            others = [e for e, _ in others_waiting]
+            messages = [e for e, _ in batch.waiting]
         outcome.waiting.extend(waiting)
         _reindex(store, roster, touched)
+
+
+def _apply_singly(store: GroupStore, roster: Roster, envelopes: list[Envelope], outcome: Outcome,
+                  touched: set[str]) -> tuple[Roster, list[tuple[Envelope, str]], bool]:
+    """One pass over membership changes and invites, each under its own savepoint."""
+    waiting: list[tuple[Envelope, str]] = []
+    progress = False
+    for envelope in envelopes:
+        try:
+            with store.db.atomic():
+                result = _apply_one(store, roster, envelope, touched)
+        except Waiting as exc:
+            waiting.append((envelope, str(exc)))
+            continue
+        except Refused as exc:
+            outcome.refused.append((envelope, str(exc)))
+            continue
+        except (sqlite3.IntegrityError, peewee.IntegrityError):
+            outcome.refused.append((envelope, "conflicts with a record stored here"))
+            continue
+        if result == DUPLICATE:
+            outcome.duplicates.append(envelope)
+            continue
+        outcome.applied.append(envelope)
+        progress = True
+        if envelope.table == "invite":  # joins may now use it; messages may not fork it
+            roster = store.roster()
+    return roster, waiting, progress
 
 
 def _apply_one(store: GroupStore, roster: Roster, envelope: Envelope, touched: set[str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -34,6 +35,8 @@ from peers_tui.relay.link import LinkState
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.server import NatsServer
 
+# PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
+TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
 POLL = 0.02
 BATCH = 1000
 PUBLISH_CHUNK = 256
@@ -94,6 +97,10 @@ class Relay:
             self.link.write_status(self.scanner, running=False)
             self.ledger.close()
 
+    def _trace(self, what: str) -> None:
+        if TRACE:
+            print(f"peers relay: {time.time():.3f} {what}", file=sys.stderr, flush=True)
+
     async def _forever(self, step: Any, pause: float) -> None:
         """Run `step` again and again; trouble is reported once a minute, never fatal."""
         last_report = 0.0
@@ -127,6 +134,8 @@ class Relay:
                 subject = fed_subject(group_id) if self.is_hub else in_subject(self.config.name, group_id)
                 await self._send(subject, envelopes)
                 commit()
+                if envelopes:
+                    self._trace(f"published {len(envelopes)} of {group_id[:6]}")
 
     async def _send(self, subject: str, envelopes: list[Envelope]) -> None:
         """Publish in order, pipelined a chunk at a time; raises unless every one was stored."""
@@ -157,6 +166,7 @@ class Relay:
                   if position else ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
         generation = self.link.generation
         sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True, config=config)
+        self._trace(f"consuming {stream} after {position}")
         try:
             while self.is_hub or (self.link.up and self.link.generation == generation):
                 batch = await self._next_batch(sub)
@@ -198,6 +208,7 @@ class Relay:
                 await self._apply_group(group_id, envelopes)
             self.ledger.set_position(key, batch[-1].metadata.sequence.stream)
         self.link.received += len(batch)
+        self._trace(f"applied a batch of {len(batch)} from {key}")
 
     async def _apply_group(self, group_id: str, envelopes: list[Envelope]) -> None:
         held = self.ledger.held(group_id)
