@@ -248,3 +248,54 @@ def test_the_hub_relay_killed_mid_stream_loses_and_doubles_nothing(hosts):
     writer.join()
     expected = {"welcome", *(f"streamed from B {i}" for i in range(150))}
     wait_for(lambda: converged([alice, bob], expected), timeout=30, what="convergence")
+
+
+def test_membership_changes_need_the_hub_and_say_for_how_long_it_is_gone(hosts):
+    hub, leaf = hosts
+    alice, bob, group_id = joined(hub, leaf)
+    hub.stop()
+    wait_for(lambda: not leaf.link_up(), what="the leaf to see the cut")
+    time.sleep(1.1)
+    for args in (("leave", "team"), ("remove", "team", "alice"), ("role", "team", "alice", "reader")):
+        error = bob.fails(*args).err
+        assert "membership changes need it" in error, error
+        assert "the hub A has been unreachable for 1s" in error or \
+            "the hub A has been unreachable for 2s" in error, error
+    bob.ok("send", "team", "still talking")  # messages do not need the hub
+    assert "still talking" in bodies(bob)
+    leaf.stop()
+    assert "relay is not running" in bob.fails("leave", "team").err
+    assert [m["handle"] for m in bob.ok("members", "team", "--json").json()] == ["alice", "bob"]
+
+
+def test_a_membership_race_ends_in_the_hubs_order_on_every_host(hosts):
+    """Changes at the same place of the log on both sides of a cut: the hub's wins everywhere,
+    the loser's is taken out and reported, and both files hold one chain."""
+    from peers_tui.core.account import Account
+    from peers_tui.core.group_store import GroupStore
+
+    hub, leaf = hosts
+    alice, bob, group_id = joined(hub, leaf)
+    hub.stop()
+    wait_for(lambda: not leaf.link_up(), what="the cut")
+    alice.ok("role", "team", "bob", "writer")  # on the hub host: the hub's order
+    Account(bob.home, bob.hub).leave("team")    # on the leaf, past the guard (a race)
+    alice.ok("send", "team", "after the race")
+    hub.start()
+    wait_for(lambda: "after the race" in bodies(bob), what="the hub's records on B")
+    heads = [GroupStore(h.hub / f"{group_id}.db", group_id).heads() for h in (hub, leaf)]
+    wait_for(lambda: leaf.status()["rejected"] == {"B": 1}, what="the loser's report")
+    assert heads[0] == heads[1]
+    assert alice.run("verify", "team").code == 0
+    # The loser may have pinned its own change when it made it: its client then says it is
+    # gone (no sequencer asks the hub before the commit yet; the guard makes races rare).
+    assert bob.run("verify", "team").out.splitlines()[0] in (
+        f"ok      team ({group_id[:10]})",
+        f"FAILED  team ({group_id[:10]}): membership log: change 2, verified earlier, is gone "
+        "or altered (history deleted)")
+    for user in (alice, bob):
+        members = {m["handle"]: m["role"] for m in user.ok("members", "team", "--json").json()}
+        assert members == {"alice": "owner", "bob": "writer"}
+    [lost] = leaf.peers().ok("relay", "rejected", "--json").json()
+    assert lost["host"] == "B" and lost["reason"].startswith("lost the race for membership change")
+    wait_for(lambda: hub.status()["rejected"] == {"B": 1}, what="the hub's refusal of the fork")

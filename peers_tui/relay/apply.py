@@ -21,7 +21,7 @@ from peewee import SQL
 from peers_tui.core import search
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
 from peers_tui.core.group_store import GroupStore, group_id_of
-from peers_tui.core.history import HistoryReader, window_chain
+from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster, apply_change, invite_terms
 from peers_tui.core.models import Invite, Message
 from peers_tui.core.raw import text_of
@@ -30,7 +30,7 @@ from peers_tui.relay import rows
 from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.envelope import Envelope
 
-DUPLICATE, APPLIED = "duplicate", "applied"
+DUPLICATE, APPLIED, REPLACED = "duplicate", "applied", "replaced"
 # What readers say about a record whose predecessor is simply not here yet.
 DEPENDENCY_REASONS = ("an earlier record by this author is missing",
                       "refers to a membership state that does not exist",
@@ -51,6 +51,8 @@ class Outcome:
     duplicates: list[Envelope] = field(default_factory=list)
     waiting: list[tuple[Envelope, str]] = field(default_factory=list)
     refused: list[tuple[Envelope, str]] = field(default_factory=list)
+    # This host's own membership changes that lost the race at the hub (origin left empty).
+    lost: list[tuple[Envelope, str]] = field(default_factory=list)
 
 
 def _verdict(reason: str) -> Exception:
@@ -60,11 +62,13 @@ def _verdict(reason: str) -> Exception:
 
 
 def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
-                  create: bool) -> Outcome | None:
+                  create: bool, hub_order: bool = False) -> Outcome | None:
     """Apply `envelopes` (all of `group_id`) to `<hub>/<group_id>.db`.
 
     Without the file: with `create` it is made from the batch's genesis (checked against the
-    group id); otherwise None (this host does not replicate the group).
+    group id); otherwise None (this host does not replicate the group). With `hub_order`
+    (records from the hub's federation stream) the hub's membership order wins: a change of
+    this host's at a place the hub gave another change is taken out (`Outcome.lost`).
     """
     outcome = Outcome()
     path = hub / f"{group_id}.db"
@@ -86,7 +90,7 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
             else:
                 outcome.refused.append((envelope, "another genesis than this group's"))
     try:
-        _apply_to(store, others, outcome)
+        _apply_to(store, others, outcome, hub_order)
     finally:
         store.close()
     return outcome
@@ -106,7 +110,8 @@ def _found(hub: Path, group_id: str, geneses: list[Envelope], outcome: Outcome) 
     return None
 
 
-def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome) -> None:
+def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
+              hub_order: bool) -> None:
     """Membership changes and invites one by one, messages a batch at a time, in rounds
     until nothing more goes in (a message may wait for a change, an invite for a message)."""
     store.require_writable()
@@ -117,7 +122,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome) ->
         messages = [e for e in envelopes if e.table == "msg"]
         waiting: list[tuple[Envelope, str]] = []
         while True:
-            roster, others_waiting, progress = _apply_singly(store, roster, others, outcome, touched)
+            roster, others_waiting, progress = _apply_singly(store, roster, others, outcome,
+                                                             hub_order)
             batch = apply_messages(store, roster, messages)
             outcome.applied += batch.applied
             outcome.duplicates += batch.duplicates
@@ -133,14 +139,14 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome) ->
 
 
 def _apply_singly(store: GroupStore, roster: Roster, envelopes: list[Envelope], outcome: Outcome,
-                  touched: set[str]) -> tuple[Roster, list[tuple[Envelope, str]], bool]:
+                  hub_order: bool) -> tuple[Roster, list[tuple[Envelope, str]], bool]:
     """One pass over membership changes and invites, each under its own savepoint."""
     waiting: list[tuple[Envelope, str]] = []
     progress = False
     for envelope in envelopes:
         try:
             with store.db.atomic():
-                result = _apply_one(store, roster, envelope, touched)
+                result = _apply_one(store, roster, envelope, outcome.lost if hub_order else None)
         except Waiting as exc:
             waiting.append((envelope, str(exc)))
             continue
@@ -155,32 +161,38 @@ def _apply_singly(store: GroupStore, roster: Roster, envelopes: list[Envelope], 
             continue
         outcome.applied.append(envelope)
         progress = True
-        if envelope.table == "invite":  # joins may now use it; messages may not fork it
+        if envelope.table == "invite" or result == REPLACED:  # the state changed under it
             roster = store.roster()
     return roster, waiting, progress
 
 
-def _apply_one(store: GroupStore, roster: Roster, envelope: Envelope, touched: set[str]) -> str:
+def _apply_one(store: GroupStore, roster: Roster, envelope: Envelope,
+               lost: list[tuple[Envelope, str]] | None) -> str:
+    """`lost` is given when the hub's order wins (see apply_records)."""
     gid = store.group_id
     try:
         if envelope.table == "member":
             return _apply_member(store, roster, open_record(
-                envelope.text, envelope.sig, envelope.cosig, group_id=gid, kind="member"))
-        if envelope.table == "invite":
-            return _apply_invite(store, roster, open_record(
-                envelope.text, envelope.sig, group_id=gid, kind=("invite", "revoke")))
-        return _apply_message(store, roster, open_record(
-            envelope.text, envelope.sig, group_id=gid, kind="msg"), touched)
+                envelope.text, envelope.sig, envelope.cosig, group_id=gid, kind="member"), lost)
+        return _apply_invite(store, roster, open_record(
+            envelope.text, envelope.sig, group_id=gid, kind=("invite", "revoke")))
     except RecordError as exc:
         raise _verdict(str(exc)) from exc
 
 
-def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord) -> str:
+def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
+                  lost: list[tuple[Envelope, str]] | None) -> str:
     seq = record.data.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise Refused("malformed membership change (seq)")
     if roster.chain.get(seq) == record.hash:
         return DUPLICATE
+    if seq in roster.chain and lost is not None:
+        _lose_race(store, seq, lost)
+        fresh = store.roster()
+        apply_change(fresh, seq, record, store.invites()[0])  # RecordError: refused, undone
+        rows.insert_member(record, seq)
+        return REPLACED
     if seq in roster.chain:
         raise Refused(f"membership fork: change {seq} here is another change "
                       "(the hub's order wins)")
@@ -191,6 +203,19 @@ def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord) -> st
     rows.set_aside_from(seq, dict(roster.problems))
     rows.insert_member(record, seq)
     return APPLIED
+
+
+def _lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) -> None:
+    """Take this host's changes from `seq` on out of the log: the hub ordered another change
+    there, and ours (and what was built on it) never counted anywhere else."""
+    from peers_tui.core.models import GroupMember
+
+    for row in GroupMember.select().where(GroupMember.seq >= seq).order_by(GroupMember.seq):
+        envelope = Envelope(store.group_id, "member", text_of(row.record), bytes(row.sig or b""),
+                            bytes(row.cosig) if row.cosig else None, "")
+        lost.append((envelope, f"lost the race for membership change {seq}: the hub ordered "
+                               "another change there first; make the change again"))
+    GroupMember.delete().where(GroupMember.seq >= seq).execute()
 
 
 def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> str:
@@ -226,36 +251,6 @@ def _check_place(record: SignedRecord, roster: Roster, aseq: int, mseq: int) -> 
                                                 & (Invite.author_seq == aseq)).exists())
     if taken:
         raise Refused("forked chain: another record of its author holds the same place")
-
-
-def _apply_message(store: GroupStore, roster: Roster, record: SignedRecord,
-                   touched: set[str]) -> str:
-    duplicate, conflict = rows.message_conflict(record)
-    if duplicate:
-        return DUPLICATE
-    if conflict:
-        raise Refused(conflict)
-    aseq, _, mseq = chain_fields(record)
-    _check_place(record, roster, aseq, mseq)
-    target_id = record.data.get("target")
-    target = None
-    if target_id is not None:
-        target = Message.with_rowid().where((Message.id == target_id) & Message.target.is_null()).first()
-        if target is None:
-            raise Waiting("the message it changes has not arrived")
-    rowid = rows.insert_message(record)
-    row = Message.with_rowid().where(SQL("rowid = ?", [rowid])).get()
-    reader = HistoryReader(roster, store.group_id)
-    if target is None:
-        problem = reader.check(row, window_chain([row])).problem
-    else:
-        judged = reader.judge([target])
-        problem = next((change.reason for changes in judged.forged.values()
-                        for change in changes if change.id == row.id), None)
-    if problem:
-        raise _verdict(problem)
-    touched.add(str(target_id if target_id is not None else row.id))
-    return APPLIED
 
 
 def _reindex(store: GroupStore, roster: Roster, touched: set[str]) -> None:

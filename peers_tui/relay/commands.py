@@ -149,6 +149,34 @@ def locate_for_join(args: argparse.Namespace, code_text: str) -> None:
     fetch_group(hub, group_id)
 
 
+MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
+
+
+def guard_membership(args: argparse.Namespace) -> None:
+    """On a leaf, a membership change needs the hub (one order for the whole federation):
+    RelayError naming how long the hub has been unreachable, before anything is written.
+    Messages, edits, topics and invites go on offline and are sent when the link returns."""
+    command = getattr(args, "command", None)
+    if command not in MEMBERSHIP_COMMANDS and not (command == "invite" and getattr(args, "revoke", None)):
+        return
+    hub = _hub(args)
+    try:
+        if not config_path(hub).exists() or load_config(hub).role != "leaf":
+            return
+        status = read_status(hub)
+    except (OSError, RelayError):
+        return  # no relay state this user may read: one host as before
+    what = "revoke" if command == "invite" else command
+    if not status["running"]:
+        raise RelayError(f"cannot {what} now: this host's relay is not running and membership "
+                         "changes need the hub (start it: peers relay); messages still work")
+    link = status.get("link") or {}
+    if not link.get("up"):
+        raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
+                         f"{_ago(link.get('since'))} and membership changes need it; "
+                         "messages still work and are sent when it is back")
+
+
 def read_status(hub: Path) -> dict[str, Any]:
     """The running relay's last status, or what is known without it."""
     config = load_config(hub)

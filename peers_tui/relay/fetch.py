@@ -61,7 +61,7 @@ def apply_group(hub: Path, group_id: str, records: list[Envelope]) -> Outcome:
     total = Outcome()
     held: list[Envelope] = []
     for page in [first] + [messages[i:i + PAGE] for i in range(0, len(messages), PAGE)]:
-        outcome = apply_records(hub, group_id, held + page, create=True)
+        outcome = apply_records(hub, group_id, held + page, create=True, hub_order=True)
         assert outcome is not None  # create=True
         total.applied += outcome.applied
         total.duplicates += outcome.duplicates

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +214,8 @@ class Relay:
     async def _apply_group(self, group_id: str, envelopes: list[Envelope]) -> None:
         held = self.ledger.held(group_id)
         try:
-            outcome = apply.apply_records(self.hub, group_id, held + envelopes, create=self.is_hub)
+            outcome = apply.apply_records(self.hub, group_id, held + envelopes,
+                                          create=self.is_hub, hub_order=not self.is_hub)
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
             for envelope in envelopes:
                 self.ledger.hold(envelope, str(exc))
@@ -222,6 +224,9 @@ class Relay:
             return
         for envelope, reason in outcome.refused:
             self.ledger.quarantine(envelope, reason)
+        for envelope, reason in outcome.lost:
+            self.ledger.quarantine(replace(envelope, origin=self.config.name), reason)
+            print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
         for envelope, reason in outcome.waiting:
             self.ledger.hold(envelope, reason)
         accepted = outcome.applied + outcome.duplicates
