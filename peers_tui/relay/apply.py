@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import peewee
 from peewee import SQL
@@ -221,8 +222,9 @@ def _lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) ->
 def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> str:
     if record.kind != "invite":
         raise Refused("a revocation outside the membership log does not count")
-    stored = Invite.select(Invite.record).where(Invite.key == record.data.get("key"))
-    if any(text_of(text) == record.text for (text,) in stored.tuples()):
+    stored: list[Any] = list(Invite.select(Invite.record).where(
+        Invite.key == record.data.get("key")).tuples())
+    if any(text_of(text) == record.text for (text,) in stored):
         return DUPLICATE
     aseq, _, mseq = chain_fields(record)
     _check_place(record, roster, aseq, mseq)
@@ -258,7 +260,7 @@ def _reindex(store: GroupStore, roster: Roster, touched: set[str]) -> None:
     after a later edit of the same message, or a deletion before it)."""
     if not touched:
         return
-    primaries = list(Message.with_rowid().where(Message.id.in_(list(touched)) & Message.target.is_null()))
+    primaries: list[Any] = list(Message.with_rowid().where(Message.id.in_(list(touched)) & Message.target.is_null()))
     for row, view in zip(primaries, HistoryReader(roster, store.group_id).views(primaries)):
         if view.deleted or not view.verified or view.kind not in search.SEARCHABLE_KINDS:
             search.unindex(store.db, row.rowid)

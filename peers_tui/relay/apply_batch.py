@@ -114,7 +114,7 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
     """The records whose membership state, previous record and target are here or in the
     batch; the others wait."""
     wanted = [[r.author, c["author_seq"] - 1] for _, r, c in fresh if c["author_seq"] > 1]
-    present = set()
+    present: set[tuple[str, int]] = set()
     for table in ("message", "invite"):
         present.update((a, s) for a, s in _rows(store, (
             f"SELECT t.author, t.author_seq FROM json_each(?) AS j JOIN {table} AS t"
@@ -152,11 +152,12 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
     by_id = {c["id"]: (envelope, c) for envelope, _, c in ready}
     reader = HistoryReader(roster, store.group_id)
     while by_id:
-        rows = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+        rows: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
         targets = {str(row.target) for row in rows if row.target is not None}
         primaries = [row for row in rows if row.target is None]
-        judged = reader.judge(primaries + list(Message.with_rowid().where(
-            Message.id.in_(_among(list(targets - {str(p.id) for p in primaries}))) & Message.target.is_null())))
+        quoted: list[Any] = list(Message.with_rowid().where(
+            Message.id.in_(_among(list(targets - {str(p.id) for p in primaries}))) & Message.target.is_null()))
+        judged = reader.judge(primaries + quoted)
         problems = {str(item.row.id): item.problem for item in judged.items
                     if item.problem and str(item.row.id) in by_id}
         problems.update({change.id: change.reason for changes in judged.forged.values()
@@ -168,7 +169,8 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
             envelope, _ = by_id.pop(message_id)
             waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS)
             (result.waiting if waits else result.refused).append((envelope, reason))
-    new_rows = {str(row.id): row for row in Message.with_rowid().where(Message.id.in_(_among(list(by_id))))}
+    kept: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+    new_rows = {str(row.id): row for row in kept}
     searchable = [(new_rows[i].rowid, c["body"]) for i, (_, c) in by_id.items()
                   if c["target"] is None and c["kind"] in search.SEARCHABLE_KINDS]
     search.index_many(store.db.cursor(), searchable)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from peewee import SQL
 
@@ -82,23 +83,23 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     gid = store.group_id
     scan.genuine.append(Envelope(gid, "genesis", genesis.text, genesis.sig, None, origin))
     with store.session():
-        invites = list(Invite.select().where(Invite.id > after_invite).order_by(Invite.id))
-        messages = list(Message.with_rowid().where(SQL("rowid > ?", [after_rowid]))
+        invites: list[Any] = list(Invite.select().where(Invite.id > after_invite).order_by(Invite.id))
+        messages: list[Any] = list(Message.with_rowid().where(SQL("rowid > ?", [after_rowid]))
                         .order_by(SQL("rowid")).limit(SCAN_LIMIT + 1))
         scan.more = len(messages) > SCAN_LIMIT
         messages = messages[:SCAN_LIMIT]
         roster = store.roster()
         good = genuine_invite_digests(store, roster) if invites else set()
-        members = {row.seq: row for row in GroupMember.select().where(
+        members: dict[int, Any] = {row.seq: row for row in GroupMember.select().where(
             GroupMember.seq.in_(list(roster.chain)))}
         for seq in sorted(roster.chain):
             row = members[seq]
             scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
                                          _cosig(row.cosig), origin))
         chained: list[tuple[tuple[int, str, int], Envelope]] = []
-        for row in invites:
-            envelope = Envelope(gid, "invite", text_of(row.record), _blob(row.sig), None, origin)
-            scan.invite_position = max(scan.invite_position, row.id)
+        for invite in invites:
+            envelope = Envelope(gid, "invite", text_of(invite.record), _blob(invite.sig), None, origin)
+            scan.invite_position = max(scan.invite_position, invite.id)
             if record_hash(envelope.text) in good:
                 chained.append((_order(envelope), envelope))
             else:
@@ -127,7 +128,7 @@ def _order(envelope: Envelope) -> tuple[int, str, int]:
             aseq if isinstance(aseq, int) else 0)
 
 
-def _judge_messages(store: GroupStore, roster: Roster, rows: list[Message],
+def _judge_messages(store: GroupStore, roster: Roster, rows: list[Any],
                     origin: str) -> list[tuple[Envelope, str | None]]:
     """Each message row with None when it is genuine, else the reason it is not."""
     reader = HistoryReader(roster, store.group_id)
@@ -135,9 +136,9 @@ def _judge_messages(store: GroupStore, roster: Roster, rows: list[Message],
     effects = [row for row in rows if row.target is not None]
     verdicts: dict[int, str | None] = {}
     for item in reader.judge(primaries).items:
-        verdicts[item.row.rowid] = item.problem
+        verdicts[getattr(item.row, "rowid")] = item.problem  # selected with_rowid()
     if effects:
-        targets = list(Message.with_rowid().where(
+        targets: list[Any] = list(Message.with_rowid().where(
             Message.id.in_([str(row.target) for row in effects]) & Message.target.is_null()))
         judged = reader.judge(targets)
         forged = {change.id: change.reason for changes in judged.forged.values() for change in changes}
