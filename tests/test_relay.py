@@ -208,6 +208,7 @@ def converged(users, expected: set[str]) -> bool:
     return all(set(found) == expected and len(found) == len(expected) for found in seen)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_both_sides_write_through_a_cut_and_converge(hosts, how):
     """The hub's relay (and with it its server) goes away while both hosts write; when it is
@@ -234,6 +235,7 @@ def test_both_sides_write_through_a_cut_and_converge(hosts, how):
     assert heads[0] == heads[1]  # identical membership head and author chains
 
 
+@pytest.mark.slow
 def test_the_hub_relay_killed_mid_stream_loses_and_doubles_nothing(hosts):
     hub, leaf = hosts
     alice, bob, group_id = joined(hub, leaf)
@@ -299,3 +301,33 @@ def test_a_membership_race_ends_in_the_hubs_order_on_every_host(hosts):
     [lost] = leaf.peers().ok("relay", "rejected", "--json").json()
     assert lost["host"] == "B" and lost["reason"].startswith("lost the race for membership change")
     wait_for(lambda: hub.status()["rejected"] == {"B": 1}, what="the hub's refusal of the fork")
+
+
+@pytest.mark.slow
+def test_join_on_a_host_without_the_group_fetches_it_through_the_relay(tmp_path):
+    """Three hosts: a group founded on leaf B with history, joined from leaf C."""
+    hub, b, c = federation(tmp_path, ("A", "B", "C"))
+    try:
+        bob, carol = b.user("bob"), c.user("carol")
+        group_id = bob.ok("create", "team").out.strip()
+        for i in range(3):
+            bob.ok("send", "team", f"history {i}")
+        post_many(bob, "older", 200)
+        code = bob.ok("invite", "team").out.strip()
+        unknown = "peers1:" + "a" * 26 + ":" + code.rsplit(":", 1)[1]
+        for host in (hub, b, c):
+            host.start()
+        wait_for(c.link_up, what="C's link")
+        wait_for(lambda: hub.status().get("received", 0) >= 200, what="B's history at the hub")
+        assert "is not known to the federation's hub" in carol.fails("join", unknown).err
+        carol.ok("join", code)
+        expected = [f"history {i}" for i in range(3)] + [f"older {i}" for i in range(200)]
+        assert bodies(carol) == expected  # all of it at once: membership, invites, history
+        assert carol.run("verify", "team").code == 0
+        carol.ok("send", "team", "hello from C")
+        wait_for(lambda: "hello from C" in bodies(bob), what="C's post on B")
+        assert [m["handle"] for m in bob.ok("members", "team", "--json").json()] == ["bob", "carol"]
+        c.stop()
+        assert "relay is not running" in carol.fails("join", unknown).err
+    finally:
+        stop_all([hub, b, c])

@@ -146,3 +146,18 @@ def forged_message(forger: Forger, owner: User, group_id: str, body: str) -> Env
                                            "body": body, "aseq": 1, "aprev": "", "mseq": head},
                          t=now)
     return Envelope(group_id, "msg", record.text, record.sig, None, "evil")
+
+
+def test_a_genesis_that_is_not_the_groups_creates_nothing(tmp_path, alice, carol):
+    """What a join fetched from the hub is checked against the group id of the code."""
+    group_id = alice.ok("create", "team").out.strip()
+    other_id = carol.ok("create", "other").out.strip()
+    impostor = [Envelope(group_id, e.table, e.text, e.sig, e.cosig, "evil")
+                for e in local_envelopes(carol, other_id)]
+    empty = tmp_path / "empty-hub"
+    empty.mkdir()
+    outcome = apply_records(empty, group_id, impostor, create=True)
+    assert outcome is not None and not outcome.applied
+    assert [reason for _, reason in outcome.refused] == [
+        "genesis of another group (its hash is not the group id)"]
+    assert not (empty / f"{group_id}.db").exists()
