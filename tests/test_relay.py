@@ -125,6 +125,7 @@ def joined(hub: Host, leaf: Host) -> tuple:
     wait_for(leaf.link_up, what="the leaf link")
     wait_for(lambda: hub.status().get("running"), what="the hub relay")
     wait_for(lambda: bob.run("join", code).code == 0, what="bob's join through the relay")
+    wait_for(lambda: "bob" in alice.ok("members", "team").out, what="bob's join on A")
     alice.ok("send", "team", "welcome")
     wait_for(lambda: "welcome" in bodies(bob), what="the welcome on B")
     return alice, bob, group_id

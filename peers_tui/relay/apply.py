@@ -63,13 +63,15 @@ def _verdict(reason: str) -> Exception:
 
 
 def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
-                  create: bool, hub_order: bool = False) -> Outcome | None:
+                  create: bool, hub_order: bool = False,
+                  store: GroupStore | None = None) -> Outcome | None:
     """Apply `envelopes` (all of `group_id`) to `<hub>/<group_id>.db`.
 
     Without the file: with `create` it is made from the batch's genesis (checked against the
     group id); otherwise None (this host does not replicate the group). With `hub_order`
     (records from the hub's federation stream) the hub's membership order wins: a change of
     this host's at a place the hub gave another change is taken out (`Outcome.lost`).
+    `store` is this file's store if the caller keeps one open (its checks are remembered).
     """
     outcome = Outcome()
     path = hub / f"{group_id}.db"
@@ -83,17 +85,15 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
             outcome.waiting.extend((e, "the group's genesis has not arrived") for e in others)
             return outcome
     else:
-        store = GroupStore(path, group_id)
+        store = store or GroupStore(path, group_id)
         genesis_text = store.genesis().text
         for envelope in geneses:
             if envelope.text == genesis_text:
                 outcome.duplicates.append(envelope)
             else:
                 outcome.refused.append((envelope, "another genesis than this group's"))
-    try:
-        _apply_to(store, others, outcome, hub_order)
-    finally:
-        store.close()
+    _apply_to(store, others, outcome, hub_order)
+    store.close()  # the connection only: the next session opens one again
     return outcome
 
 
@@ -118,7 +118,9 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     store.require_writable()
     touched: set[str] = set()
     with store.session(), store.db.atomic():
-        roster = store.roster()
+        # Messages alone change no membership: the roster verified last is the one to use.
+        singles = any(e.table != "msg" for e in envelopes)
+        roster = store.roster() if singles else store.current_roster()
         others = [e for e in envelopes if e.table != "msg"]
         messages = [e for e in envelopes if e.table == "msg"]
         waiting: list[tuple[Envelope, str]] = []

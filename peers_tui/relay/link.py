@@ -79,7 +79,9 @@ class LinkState:
         return False
 
     def status(self, scanner: LocalScanner | None, running: bool) -> dict[str, Any]:
-        unsent = scanner.unsent() if scanner is not None and running else None
+        # Counting opens every group file: only while records cannot leave (the link down).
+        unsent = None if scanner is None or not running else (
+            scanner.pending if self.up else scanner.unsent())
         return {
             "host": self.config.name, "role": self.config.role, "running": running,
             "pid": os.getpid(), "updated": time.time(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -43,10 +44,28 @@ class LocalScanner:
         self.name = name
         self.ledger = ledger
         self.tokens: dict[str, Token | None] = {}
+        self.stores: dict[str, GroupStore] = {}  # kept: genesis and schema checked once
+        self.files: list[tuple[str, Path]] = []
+        self.listed = 0.0
+        self.pending = 0  # records found but not yet stored upstream
+        self.seen: set[str] | None = None
 
-    def group_files(self) -> list[tuple[str, Path]]:
-        return [(path.stem, path) for path in sorted(self.hub.glob("*.db"))
-                if GROUP_FILE.match(path.stem) and path.is_file() and not path.is_symlink()]
+    def store(self, group_id: str, path: Path) -> GroupStore:
+        if group_id not in self.stores:
+            self.stores[group_id] = GroupStore(path, group_id)
+        return self.stores[group_id]
+
+    def close(self) -> None:
+        for store in self.stores.values():
+            store.close()
+
+    def group_files(self, fresh: bool = False) -> list[tuple[str, Path]]:
+        """The hub's group files, listed again at most once a second (new groups are rare)."""
+        if fresh or time.monotonic() - self.listed > 1.0:
+            self.files = [(path.stem, path) for path in sorted(self.hub.glob("*.db"))
+                          if GROUP_FILE.match(path.stem) and path.is_file() and not path.is_symlink()]
+            self.listed = time.monotonic()
+        return self.files
 
     def changes(self) -> Iterator[tuple[str, list[Envelope], Callable[[], None]]]:
         """(group, records to publish, call once they are stored upstream) per changed file."""
@@ -54,16 +73,16 @@ class LocalScanner:
             token = _token(path)
             if token is None or self.tokens.get(group_id) == token:
                 continue
-            store = GroupStore(path, group_id)
             try:
-                scan = rows.scan_local(store, self.name, self.ledger.position(f"invite:{group_id}"),
-                                       self.ledger.position(f"msg:{group_id}"))
+                scan = rows.scan_local(self.store(group_id, path), self.name,
+                                       self.ledger.position(f"invite:{group_id}"),
+                                       self.ledger.position(f"msg:{group_id}"), self.ledger.is_known)
             except PeersError:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
+                self.stores.pop(group_id).close()
                 continue
-            finally:
-                store.close()
             fresh = [e for e in scan.genuine if not self.ledger.is_known(e.hash)]
+            self.pending = len(fresh)
             for envelope, reason in scan.refused:
                 self.ledger.quarantine(envelope, f"written into this host's file: {reason}")
 
@@ -73,6 +92,7 @@ class LocalScanner:
                 self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                 self.ledger.set_position(f"msg:{group_id}", scan.message_position)
                 self.tokens[group_id] = None if scan.more else token
+                self.pending = 0
 
             yield group_id, fresh, commit
 
@@ -80,11 +100,15 @@ class LocalScanner:
         """Group files this relay has not looked at yet (joined here through another way, or
         made before the relay was set up): what passed through the hub before they existed
         here is fetched once."""
-        return [group_id for group_id, _ in self.group_files()
-                if not self.ledger.position(f"seen:{group_id}")]
+        if self.seen is None:
+            self.seen = {group_id for group_id, _ in self.group_files()
+                         if self.ledger.position(f"seen:{group_id}")}
+        return [group_id for group_id, _ in self.group_files() if group_id not in self.seen]
 
     def mark_seen(self, group_id: str) -> None:
         self.ledger.set_position(f"seen:{group_id}", 1)
+        if self.seen is not None:
+            self.seen.add(group_id)
 
     def note_applied(self, group_id: str) -> None:
         """The relay wrote to this file itself: its token moved, a rescan finds only known records."""
@@ -93,7 +117,7 @@ class LocalScanner:
         """Records stored here after what was last published (a cheap count, not verified)."""
         total = 0
         for group_id, path in self.group_files():
-            store = GroupStore(path, group_id)
+            store = self.store(group_id, path)
             try:
                 with store.session():
                     cursor = store.db.execute_sql(
@@ -104,6 +128,4 @@ class LocalScanner:
                     total += int(cursor.fetchone()[0])
             except PeersError:
                 continue
-            finally:
-                store.close()
         return total

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from collections.abc import Callable
 
 from peewee import SQL
 
@@ -70,13 +71,16 @@ def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
     return good
 
 
-def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int) -> Scan:
+def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int,
+               known: Callable[[str], bool] | None = None) -> Scan:
     """Genesis, membership changes that count, and the invites and messages stored after the
     given positions, each judged as readers judge it.
 
     The new rows are read first and the roster and invites after them: everything is
     appended, so what the rows depend on is then in the state they are judged against (read
     the other way round, a row committed in between would be judged by an older roster).
+    Rows whose record is `known` (the federation has it: applied here from another host) are
+    passed over before any judging.
     """
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
     genesis = store.genesis()
@@ -88,7 +92,13 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
                         .order_by(SQL("rowid")).limit(SCAN_LIMIT + 1))
         scan.more = len(messages) > SCAN_LIMIT
         messages = messages[:SCAN_LIMIT]
-        roster = store.roster()
+        if messages:
+            scan.message_position = messages[-1].rowid
+        scan.invite_position = max([after_invite, *(row.id for row in invites)])
+        if known is not None:
+            invites = [row for row in invites if not known(record_hash(text_of(row.record)))]
+            messages = [row for row in messages if not known(record_hash(text_of(row.record)))]
+        roster = store.current_roster()
         good = genuine_invite_digests(store, roster) if invites else set()
         members: dict[int, Any] = {row.seq: row for row in GroupMember.select().where(
             GroupMember.seq.in_(list(roster.chain)))}
@@ -99,13 +109,10 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         chained: list[tuple[tuple[int, str, int], Envelope]] = []
         for invite in invites:
             envelope = Envelope(gid, "invite", text_of(invite.record), _blob(invite.sig), None, origin)
-            scan.invite_position = max(scan.invite_position, invite.id)
             if record_hash(envelope.text) in good:
                 chained.append((_order(envelope), envelope))
             else:
                 scan.refused.append((envelope, "invite that does not verify in its own file"))
-        if messages:
-            scan.message_position = messages[-1].rowid
         for envelope, problem in _judge_messages(store, roster, messages, origin):
             if problem is None:
                 chained.append((_order(envelope), envelope))

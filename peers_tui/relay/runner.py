@@ -38,7 +38,7 @@ from peers_tui.relay.server import NatsServer
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
-POLL = 0.02
+POLL = 0.01
 BATCH = 1000
 PUBLISH_CHUNK = 256
 DUPLICATE_WINDOW = 120.0
@@ -96,6 +96,7 @@ class Relay:
                     await asyncio.wait_for(self.nc.close(), 2)
             self.server.stop()
             self.link.write_status(self.scanner, running=False)
+            self.scanner.close()
             self.ledger.close()
 
     def _trace(self, what: str) -> None:
@@ -215,7 +216,8 @@ class Relay:
         held = self.ledger.held(group_id)
         try:
             outcome = apply.apply_records(self.hub, group_id, held + envelopes,
-                                          create=self.is_hub, hub_order=not self.is_hub)
+                                          create=self.is_hub, hub_order=not self.is_hub,
+                                          store=self.scanner.stores.get(group_id))
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
             for envelope in envelopes:
                 self.ledger.hold(envelope, str(exc))
