@@ -74,6 +74,7 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
     `store` is this file's store if the caller keeps one open (its checks are remembered).
     """
     outcome = Outcome()
+    kept = False
     path = hub / f"{group_id}.db"
     geneses = [e for e in envelopes if e.table == "genesis"]
     others = [e for e in envelopes if e.table != "genesis"]
@@ -85,6 +86,7 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
             outcome.waiting.extend((e, "the group's genesis has not arrived") for e in others)
             return outcome
     else:
+        kept = store is not None
         store = store or GroupStore(path, group_id)
         genesis_text = store.genesis().text
         for envelope in geneses:
@@ -93,7 +95,8 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
             else:
                 outcome.refused.append((envelope, "another genesis than this group's"))
     _apply_to(store, others, outcome, hub_order)
-    store.close()  # the connection only: the next session opens one again
+    if not kept:
+        store.close()
     return outcome
 
 

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
@@ -45,18 +46,37 @@ class LocalScanner:
         self.ledger = ledger
         self.tokens: dict[str, Token | None] = {}
         self.stores: dict[str, GroupStore] = {}  # kept: genesis and schema checked once
+        self.held: dict[str, Any] = {}
         self.files: list[tuple[str, Path]] = []
         self.listed = 0.0
         self.pending = 0  # records found but not yet stored upstream
         self.seen: set[str] | None = None
 
     def store(self, group_id: str, path: Path) -> GroupStore:
+        """The group's store with its connection kept open: closing the last connection to a
+        WAL database checkpoints it (~3 ms each time, measured), and the relay touches every
+        changed file at every commit. An idle connection holds no transaction, so it does not
+        keep the WAL from being checkpointed by others."""
         if group_id not in self.stores:
-            self.stores[group_id] = GroupStore(path, group_id)
+            store = GroupStore(path, group_id)
+            # An outer connection context that stays entered: the store's sessions nest in it
+            # and never close the connection (peewee closes when the outermost one ends).
+            held = store.db.connection_context()
+            held.__enter__()
+            self.held[group_id] = held
+            self.stores[group_id] = store
         return self.stores[group_id]
 
     def close(self) -> None:
-        for store in self.stores.values():
+        for group_id in list(self.stores):
+            self.forget(group_id)
+
+    def forget(self, group_id: str) -> None:
+        held = self.held.pop(group_id, None)
+        if held is not None:
+            held.__exit__(None, None, None)
+        store = self.stores.pop(group_id, None)
+        if store is not None:
             store.close()
 
     def group_files(self, fresh: bool = False) -> list[tuple[str, Path]]:
@@ -79,7 +99,7 @@ class LocalScanner:
                                        self.ledger.position(f"msg:{group_id}"), self.ledger.is_known)
             except PeersError:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
-                self.stores.pop(group_id).close()
+                self.forget(group_id)
                 continue
             fresh = [e for e in scan.genuine if not self.ledger.is_known(e.hash)]
             self.pending = len(fresh)

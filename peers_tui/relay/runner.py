@@ -101,7 +101,7 @@ class Relay:
 
     def _trace(self, what: str) -> None:
         if TRACE:
-            print(f"peers relay: {time.time():.3f} {what}", file=sys.stderr, flush=True)
+            print(f"peers relay: {time.time():.3f} {self.config.name} {what}", file=sys.stderr, flush=True)
 
     async def _forever(self, step: Any, pause: float) -> None:
         """Run `step` again and again; trouble is reported once a minute, never fatal."""
@@ -191,6 +191,7 @@ class Relay:
         return batch
 
     async def _handle(self, key: str, batch: list[Any]) -> None:
+        self._trace(f"received {len(batch)} from {key}")
         groups: dict[str, list[Envelope]] = {}
         for msg in batch:
             parts = msg.subject.split(".")
