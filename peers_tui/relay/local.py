@@ -37,6 +37,16 @@ def _token(path: Path) -> Token | None:
     return (main.st_mtime_ns, main.st_size, *wal_part)
 
 
+# A write seen by stat may not be visible to readers yet (the WAL frame is written before
+# the WAL index says it is committed: DESIGN.md measured this for inotify). A file written
+# this recently is scanned again at the next tick even when its token did not move.
+SETTLE_NS = 100_000_000
+
+
+def _settled(token: Token | None) -> bool:
+    return token is not None and time.time_ns() - max(token[0], token[2]) > SETTLE_NS
+
+
 class LocalScanner:
     """Finds this host's new records, group by group."""
 
@@ -111,7 +121,7 @@ class LocalScanner:
                 self.ledger.add_known(e.hash for e in fresh)
                 self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                 self.ledger.set_position(f"msg:{group_id}", scan.message_position)
-                self.tokens[group_id] = None if scan.more else token
+                self.tokens[group_id] = None if scan.more or not _settled(token) else token
                 self.pending = 0
 
             yield group_id, fresh, commit
