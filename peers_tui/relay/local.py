@@ -89,6 +89,11 @@ class LocalScanner:
         if store is not None:
             store.close()
 
+    @property
+    def busy(self) -> bool:
+        """A file was written so recently that it must be looked at again soon."""
+        return any(token is None for token in self.tokens.values())
+
     def group_files(self, fresh: bool = False) -> list[tuple[str, Path]]:
         """The hub's group files, listed again at most once a second (new groups are rare)."""
         if fresh or time.monotonic() - self.listed > 1.0:

@@ -35,10 +35,10 @@ from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.server import NatsServer
+from peers_tui.relay.wake import Waker
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
-POLL = 0.01
 BATCH = 1000
 PUBLISH_CHUNK = 256
 DUPLICATE_WINDOW = 120.0
@@ -58,6 +58,7 @@ class Relay:
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
         self.nc: Any = None
+        self.waker: Waker | None = None
         self.config_mtime = config_path(hub).stat().st_mtime_ns
 
     # ----------------------------------------------------------------- life cycle
@@ -75,7 +76,9 @@ class Relay:
             self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
             if self.is_hub:
                 await self._ensure_streams()
-            tasks = [asyncio.create_task(self._forever(self._publish_once, POLL)),
+            self.waker = Waker(self.hub)
+            self.waker.wake()  # a first look at every file
+            tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(self._consume, 0.25)),
                      asyncio.create_task(self._forever(self._status_once, 1.0))]
             if not self.is_hub:
@@ -97,6 +100,8 @@ class Relay:
             self.server.stop()
             self.link.write_status(self.scanner, running=False)
             self.scanner.close()
+            if self.waker is not None:
+                self.waker.close()
             self.ledger.close()
 
     def _trace(self, what: str) -> None:
@@ -125,6 +130,8 @@ class Relay:
 
     # ----------------------------------------------------------------- this host's records
     async def _publish_once(self) -> None:
+        assert self.waker is not None
+        await self.waker.wait(self.scanner.busy)
         if not self.is_hub and not self.link.up:
             return
         async with self.lock:
@@ -242,7 +249,10 @@ class Relay:
 
     # ----------------------------------------------------------------- link and status
     async def _link_once(self) -> None:
+        was_up = self.link.up
         await self.link.check(self.nc)
+        if self.link.up and not was_up and self.waker is not None:
+            self.waker.wake()  # what was written offline goes now
 
     async def _reload_once(self) -> None:
         """A token made or revoked while running takes effect at once (nats-server reload)."""
