@@ -248,8 +248,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command in (None, "open"):
         return subcommands.start_tui(args)  # the app resumes collecting after its first paint
     gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
-    from peers_tui.relay.commands import guard_membership  # one membership order across hosts
+    from peers_tui.relay.commands import guard_membership, run_ordered  # one order across hosts
 
     guard_membership(args)
     handler = getattr(args, "handler", None) or getattr(subcommands, f"cmd_{args.command}")
-    return handler(args)
+    return run_ordered(args, handler)

@@ -332,3 +332,41 @@ def test_join_on_a_host_without_the_group_fetches_it_through_the_relay(tmp_path)
         assert "relay is not running" in carol.fails("join", unknown).err
     finally:
         stop_all([hub, b, c])
+
+
+@pytest.mark.slow
+def test_three_hosts_write_while_a_leaf_is_killed_and_restarted(tmp_path):
+    """A hub and two leaves; everyone writes; leaf C's relay is killed with SIGKILL while the
+    others go on and restarted: every host ends with every message once, verify clean."""
+    import threading
+
+    hub, b, c = federation(tmp_path, ("A", "B", "C"))
+    try:
+        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+        alice.ok("create", "team")
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        for host in (hub, b, c):
+            host.start()
+        for user, host in ((bob, b), (carol, c)):
+            wait_for(host.link_up, what=f"{host.name}'s link")
+            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
+        writers = [threading.Thread(target=post_many, args=(user, f"from {user.name}", 60))
+                   for user in (alice, bob)]
+        for writer in writers:
+            writer.start()
+        time.sleep(0.3)
+        c.stop(signal.SIGKILL)
+        post_many(carol, "from carol offline", 20)
+        time.sleep(0.5)
+        c.start()
+        for writer in writers:
+            writer.join()
+        expected = {f"from {name} {i}" for name in ("alice", "bob") for i in range(60)}
+        expected |= {f"from carol offline {i}" for i in range(20)}
+        wait_for(lambda: converged([alice, bob, carol], expected), timeout=30, what="convergence")
+        for user in (alice, bob, carol):
+            assert user.run("verify", "team").code == 0
+        assert all(host.status()["rejected"] == {} for host in (hub, b, c))
+    finally:
+        stop_all([hub, b, c])

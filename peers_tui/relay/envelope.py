@@ -1,7 +1,8 @@
 """A record on the wire: its text exactly as stored (never re-encoded) plus headers.
 
 Subjects: a leaf sends its host's records to the hub on `peers.in.<host>.<group>`; the hub
-republishes every record it accepted on `peers.fed.<group>`, which every host pulls.
+republishes every record it accepted on `peers.fed.<group>.m` (membership changes) or
+`peers.fed.<group>.r` (the rest), which every host pulls.
 `Nats-Msg-Id` is the record's hash, so a record published twice is stored once.
 """
 
@@ -24,8 +25,12 @@ def in_subject(host: str, group_id: str) -> str:
     return f"peers.in.{host}.{group_id}"
 
 
-def fed_subject(group_id: str) -> str:
-    return f"peers.fed.{group_id}"
+def fed_subject(group_id: str, table: str | None = None) -> str:
+    """`peers.fed.<group>.m` for membership changes (so a leaf can read the hub's membership
+    order alone), `peers.fed.<group>.r` for every other record; without a table, both."""
+    if table is None:
+        return f"peers.fed.{group_id}.>"
+    return f"peers.fed.{group_id}.{'m' if table == 'member' else 'r'}"
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,19 @@ PAGE = 1000
 FIRST_RECORD_TIMEOUT = 3.0
 
 
-async def read_group(js: Any, group_id: str) -> list[Envelope]:
-    """Every record of `group_id` in the federation stream, in stream order."""
+async def read_group(js: Any, group_id: str, subject: str | None = None) -> list[Envelope]:
+    """Every record of `group_id` in the federation stream (or only those on `subject`), in
+    stream order."""
+    subject = subject or fed_subject(group_id)
     try:
-        info = await js.stream_info(FED_STREAM, subjects_filter=fed_subject(group_id))
-        stored = (info.state.subjects or {}).get(fed_subject(group_id), 0)
+        info = await js.stream_info(FED_STREAM, subjects_filter=subject)
+        stored = sum((info.state.subjects or {}).values())
     except Exception as exc:  # no stream (hub never ran) or hub unreachable
         raise RelayError(f"the hub cannot be asked for group {group_id} ({exc.__class__.__name__})"
                          ) from exc
     if not stored:
         return []
-    sub = await js.subscribe(fed_subject(group_id), stream=FED_STREAM, ordered_consumer=True,
+    sub = await js.subscribe(subject, stream=FED_STREAM, ordered_consumer=True,
                              config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
     records: list[Envelope] = []
     try:

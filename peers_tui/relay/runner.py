@@ -91,9 +91,8 @@ class Relay:
         finally:
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            if tasks:  # bounded: a request to an unreachable hub must not hold up the stop
+                await asyncio.wait(tasks, timeout=2)
             if self.nc is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.nc.close(), 2)
@@ -140,19 +139,24 @@ class Relay:
                     await self._backfill(group_id)
                 self.scanner.mark_seen(group_id)
             for group_id, envelopes, commit in self.scanner.changes():
-                subject = fed_subject(group_id) if self.is_hub else in_subject(self.config.name, group_id)
-                await self._send(subject, envelopes)
+                await self._send(envelopes)
                 commit()
                 if envelopes:
                     self._trace(f"published {len(envelopes)} of {group_id[:6]}")
 
-    async def _send(self, subject: str, envelopes: list[Envelope]) -> None:
-        """Publish in order, pipelined a chunk at a time; raises unless every one was stored."""
+    async def _send(self, envelopes: list[Envelope]) -> None:
+        """Publish in order (the hub into the federation stream, a leaf to the hub's inbound
+        one), pipelined a chunk at a time; raises unless every one was stored."""
         js = self.js_local if self.is_hub else self.js_hub
         for start in range(0, len(envelopes), PUBLISH_CHUNK):
             chunk = envelopes[start:start + PUBLISH_CHUNK]
-            await asyncio.gather(*[js.publish(subject, e.payload(), headers=e.headers(), timeout=2.0)
-                                   for e in chunk])
+            await asyncio.gather(*[js.publish(self._subject(e), e.payload(), headers=e.headers(),
+                                              timeout=2.0) for e in chunk])
+
+    def _subject(self, envelope: Envelope) -> str:
+        if self.is_hub:
+            return fed_subject(envelope.group_id, envelope.table)
+        return in_subject(self.config.name, envelope.group_id)
 
     async def _backfill(self, group_id: str) -> None:
         """Everything of a group new here that the hub has (stream order; duplicates skip)."""
@@ -183,7 +187,7 @@ class Relay:
                     await self._handle(key, batch)
         finally:
             with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+                await asyncio.wait_for(sub.unsubscribe(), 1)
 
     async def _next_batch(self, sub: Any) -> list[Any]:
         try:
@@ -243,7 +247,7 @@ class Relay:
         self.ledger.release(e.hash for e in accepted)
         if self.is_hub:
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
-            await self._send(fed_subject(group_id), fresh)
+            await self._send(fresh)
         self.ledger.add_known(e.hash for e in accepted)
         self.scanner.note_applied(group_id)
 
