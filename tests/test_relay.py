@@ -370,3 +370,37 @@ def test_three_hosts_write_while_a_leaf_is_killed_and_restarted(tmp_path):
         assert all(host.status()["rejected"] == {} for host in (hub, b, c))
     finally:
         stop_all([hub, b, c])
+
+
+@pytest.mark.slow
+def test_joins_from_two_leaves_at_once_both_count_in_one_order(tmp_path):
+    """bob on B and carol on C join at the same moment: the hub orders one first, the other
+    joins again after it; every host ends with the same log of three members."""
+    import subprocess
+    import sys
+
+    from peers_tui.core.group_store import GroupStore
+
+    hub, b, c = federation(tmp_path, ("A", "B", "C"))
+    try:
+        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        for host in (hub, b, c):
+            host.start()
+        wait_for(lambda: b.link_up() and c.link_up(), what="both links")
+        time.sleep(1)  # the hub has published the new group
+        joins = [subprocess.Popen([sys.executable, "-m", "peers_tui", "join", code],
+                                  env=user.env(), text=True, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for user in (bob, carol)]
+        results = [join.communicate(timeout=60) for join in joins]
+        assert [join.returncode for join in joins] == [0, 0], results
+        for user in (alice, bob, carol):
+            wait_for(lambda user=user: len(user.ok("members", "team", "--json").json()) == 3,
+                     what=f"three members for {user.name}")
+        heads = [GroupStore(h.hub / f"{group_id}.db", group_id).heads()[:2] for h in (hub, b, c)]
+        assert heads[0] == heads[1] == heads[2]
+        for user in (alice, bob, carol):
+            assert user.run("verify", "team").code == 0
+    finally:
+        stop_all([hub, b, c])
