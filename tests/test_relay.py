@@ -229,7 +229,7 @@ def test_both_sides_write_through_a_cut_and_converge(hosts, how):
     print(f"converged {len(expected)} records {took:.2f} s after the hub relay restarted")
     for user in (alice, bob):
         assert user.run("verify", "team").code == 0
-    assert leaf.status()["unsent"] == 0
+    wait_for(lambda: leaf.status()["unsent"] == 0, what="nothing unsent on B")
     from peers_tui.core.group_store import GroupStore
 
     heads = [GroupStore(h.hub / f"{group_id}.db", group_id).heads() for h in (hub, leaf)]

@@ -255,6 +255,8 @@ class Relay:
     async def _link_once(self) -> None:
         was_up = self.link.up
         await self.link.check(self.nc)
+        if self.link.up != was_up:
+            self.link.write_status(self.scanner, running=True)  # not a second late
         if self.link.up and not was_up and self.waker is not None:
             self.waker.wake()  # what was written offline goes now
 
