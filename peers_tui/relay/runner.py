@@ -110,7 +110,9 @@ class Relay:
     async def _forever(self, step: Any, pause: float) -> None:
         """Run `step` again and again; trouble is reported once a minute, never fatal."""
         last_report = 0.0
-        while True:
+        # The flag as well as the cancellation: asyncio.wait_for can swallow a cancel that
+        # lands as its inner call finishes (Python 3.11), and a relay must stop on SIGTERM.
+        while not self.stopping.is_set():
             try:
                 await step()
             except asyncio.CancelledError:
@@ -181,7 +183,8 @@ class Relay:
         sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True, config=config)
         self._trace(f"consuming {stream} after {position}")
         try:
-            while self.is_hub or (self.link.up and self.link.generation == generation):
+            while not self.stopping.is_set() and (
+                    self.is_hub or (self.link.up and self.link.generation == generation)):
                 batch = await self._next_batch(sub)
                 if batch:
                     await self._handle(key, batch)
