@@ -24,6 +24,7 @@ import sys
 from peers_tui.cli.arguments import Handler
 from peers_tui.cli.output import FAILURES, report_failure
 from peers_tui.cli.parser import parse
+from peers_tui.cli.relay import in_hub_order
 from peers_tui.cli.tui import start as start_tui
 
 
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         handler: Handler = args.handler
         if handler is not start_tui:  # the app resumes collecting after its first paint
             gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
-        code = handler(args)
+        code = in_hub_order(args, handler)  # membership changes: one order across hosts
         if code == 0 and handler is not start_tui:
             from peers_tui.cli.publishing import refresh_profile
 

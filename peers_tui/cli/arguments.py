@@ -35,10 +35,11 @@ class Commands:
     (`send`, `relay serve`), which is also `args.command` once parsed."""
 
     def __init__(self, parser: Parser, *, words: tuple[str, ...] = (),
-                 parsers: dict[str, Parser] | None = None) -> None:
-        # A family's own name alone runs nothing: it needs one of its commands.
-        self._choices = parser.add_subparsers(dest="command", parser_class=Parser,
-                                              metavar="COMMAND", required=bool(words))
+                 parsers: dict[str, Parser] | None = None, required: bool | None = None) -> None:
+        # A family's own name alone runs nothing, unless it was given a handler of its own.
+        self._choices = parser.add_subparsers(
+            dest="command", parser_class=Parser, metavar="COMMAND",
+            required=bool(words) if required is None else required)
         self.words = words
         self.parsers: dict[str, Parser] = {} if parsers is None else parsers
 
@@ -50,11 +51,18 @@ class Commands:
         self.parsers[full_name] = parser
         return parser
 
-    def add_family(self, name: str, help: str) -> Commands:
+    def add_family(self, name: str, help: str, handler: Handler | None = None) -> Commands:
         """A new command NAME whose own commands are added to the result (`NAME ACTION ...`).
-        Its options belong to its commands: `peers relay serve --port 1`, not `relay --port`."""
+        Its options belong to its commands: `peers relay status --json`, not `relay --json`.
+        With a `handler`, NAME alone runs it (`peers relay` runs the relay)."""
         parser = self._choices.add_parser(name, help=help)
-        return Commands(parser, words=(*self.words, name), parsers=self.parsers)
+        full_name = " ".join((*self.words, name))
+        family = Commands(parser, words=(*self.words, name), parsers=self.parsers,
+                          required=handler is None)
+        if handler is not None:  # after its commands' choice exists, so it is that default too
+            parser.set_defaults(handler=handler, command=full_name)
+            self.parsers[full_name] = parser
+        return family
 
 
 class CommandModule(Protocol):

@@ -86,6 +86,9 @@ def join_group(args: argparse.Namespace) -> int:
     from peers_tui.core.personal_store import GroupEntry
 
     code = read_input(args.code, "invite code").strip()
+    from peers_tui.cli.relay import locate_for_join
+
+    locate_for_join(args, code)  # a group on another host is fetched through the relay first
     try:
         entry = open_account(args).join(code)
     except AlreadyMember as exc:

@@ -12,12 +12,12 @@ import argparse
 
 from peers_tui import __version__
 from peers_tui.cli import (
-    checks, groups, identity, invites, members, messages, people, reactions, tui,
+    checks, groups, identity, invites, members, messages, people, reactions, relay, tui,
 )
 from peers_tui.cli.arguments import CommandModule, Commands, Parser, parse_command_line
 
 COMMAND_MODULES: tuple[CommandModule, ...] = (
-    tui, identity, groups, invites, messages, reactions, members, people, checks)
+    tui, identity, groups, invites, messages, reactions, members, people, checks, relay)
 OPTIONS_WITH_VALUES = ("--home", "--hub")
 
 

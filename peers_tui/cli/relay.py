@@ -1,0 +1,104 @@
+"""`peers relay ...`: groups across hosts (peers_tui.relay), and the one membership order.
+
+The relay's handlers live in peers_tui.relay.commands and are imported when one runs, so a
+`peers send` pays nothing for them. Membership changes (join, leave, role, remove, revoking an
+invite) go through `in_hub_order`: on a leaf host they need the hub, which orders them.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from peers_tui.cli.arguments import Commands, Handler
+
+MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
+
+
+def add_parsers(commands: Commands) -> None:
+    relay = commands.add_family(
+        "relay", help="groups across hosts: run this host's relay (see 'peers relay --help')",
+        handler=_run)
+    init = relay.add("init", _init, help="set this host up as the hub, or as a leaf with a token")
+    role = init.add_mutually_exclusive_group(required=True)
+    role.add_argument("--hub", dest="as_hub", action="store_true",
+                      help="this host is the federation's hub")
+    role.add_argument("--leaf", dest="leaf_token", metavar="TOKEN",
+                      help="join the federation with a hub's token")
+    init.add_argument("--listen", metavar="ADDR:PORT", default=None,
+                      help="hub: where leaves connect (default 0.0.0.0:7422)")
+    init.add_argument("--client-port", type=int,
+                      help="this host's local NATS port (default: a free one)")
+    init.add_argument("--name", help="this host's name (default: the hostname)")
+    init.add_argument("--ssh", metavar="USER@HOST", help="leaf: reach the hub through an SSH tunnel")
+    token = relay.add("token", _token, help="on the hub: print a token for one leaf host")
+    token.add_argument("--name", required=True, help="the leaf host's name")
+    token.add_argument("--address", metavar="HOST:PORT",
+                       help="where the leaf reaches the hub (default: the listen address)")
+    revoke = relay.add("revoke", _revoke, help="on the hub: refuse a leaf host's token from now on")
+    revoke.add_argument("name")
+    status = relay.add("status", _status,
+                       help="this host's role, the link, records unsent and refused")
+    status.add_argument("--json", action="store_true")
+    rejected = relay.add("rejected", _rejected,
+                         help="records refused from other hosts: host, group, reason")
+    rejected.add_argument("--json", action="store_true")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from peers_tui.relay.commands import cmd_relay_run
+
+    return cmd_relay_run(args)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from peers_tui.relay.commands import cmd_relay_init
+    from peers_tui.relay.config import DEFAULT_LEAF_PORT
+
+    if args.listen is None:
+        args.listen = f"0.0.0.0:{DEFAULT_LEAF_PORT}"
+    return cmd_relay_init(args)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from peers_tui.relay.commands import cmd_relay_token
+
+    return cmd_relay_token(args)
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    from peers_tui.relay.commands import cmd_relay_revoke
+
+    return cmd_relay_revoke(args)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from peers_tui.relay.commands import cmd_relay_status
+
+    return cmd_relay_status(args)
+
+
+def _rejected(args: argparse.Namespace) -> int:
+    from peers_tui.relay.commands import cmd_relay_rejected
+
+    return cmd_relay_rejected(args)
+
+
+def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
+    """Run a command; a membership change on a leaf host only with the hub reachable, and in
+    the order the hub gives it (peers_tui.relay.ordering). Anything else just runs."""
+    command = args.command
+    if command not in MEMBERSHIP_COMMANDS and not (command == "invite"
+                                                   and getattr(args, "revoke", None)):
+        return handler(args)
+    from peers_tui.relay.commands import guard_membership, run_ordered
+
+    guard_membership(args)
+    return run_ordered(args, handler)
+
+
+def locate_for_join(args: argparse.Namespace, code: str) -> None:
+    """Before `peers join CODE`: a group this hub lacks is fetched through the relay, if one
+    is set up here (relay.commands.locate_for_join)."""
+    from peers_tui.relay.commands import locate_for_join as locate
+
+    locate(args, code)

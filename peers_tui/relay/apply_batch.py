@@ -1,0 +1,181 @@
+"""Messages from another host, a batch at a time: the same verdicts as one by one, ~100x faster.
+
+One record at a time cost ~35 ms (a dozen Peewee queries each); a cut of 1,000 records
+must converge in a second or two. So a batch is checked with a handful of set queries
+(duplicates, conflicts, predecessors present), inserted with one executemany, and then
+judged in place by HistoryReader.judge, the function `peers log` and `peers verify` use.
+Rows it does not find genuine are deleted again (inside the same transaction, so nobody ever
+sees them) and refused with its reason; their successors are judged again without them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from peewee import SQL
+
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core import search
+from peers_tui.core.chains import chain_fields
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.history import HistoryReader, expected_columns
+from peers_tui.core.membership import Roster
+from peers_tui.core.models import Message
+from peers_tui.core.records import RecordError, SignedRecord, open_record
+from peers_tui.relay.envelope import Envelope
+
+INSERT = ("INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig,"
+          " target, reply_to, orig_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+DEPENDENCY_REASONS = ("an earlier record by this author is missing",
+                      "refers to a membership state that does not exist")
+
+
+@dataclass
+class BatchOutcome:
+    applied: list[Envelope] = field(default_factory=list)
+    duplicates: list[Envelope] = field(default_factory=list)
+    waiting: list[tuple[Envelope, str]] = field(default_factory=list)
+    refused: list[tuple[Envelope, str]] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+
+
+def _among(ids: list[str]) -> Any:
+    """`Message.id.in_()` operand for many ids: one JSON parameter, not a node per id."""
+    return SQL("(SELECT value FROM json_each(?))", [json.dumps(ids)])
+
+
+def _rows(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    return list(store.db.execute_sql(sql, (json.dumps(values),)).fetchall())
+
+
+def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]) -> BatchOutcome:
+    """Apply message records (inside the caller's session and transaction)."""
+    result = BatchOutcome()
+    opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
+    for envelope in envelopes:
+        try:
+            record = open_record(envelope.text, envelope.sig, group_id=store.group_id, kind=RecordKind.MSG)
+            chain_fields(record)
+            opened.append((envelope, record, expected_columns(record)))
+        except RecordError as exc:
+            result.refused.append((envelope, str(exc)))
+    fresh = _without_stored(store, opened, result)
+    ready = _ready(store, roster, fresh, result)
+    if ready:
+        _insert_and_judge(store, roster, ready, result)
+    return result
+
+
+def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
+                    result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
+    """Drop duplicates (here or twice in the batch); refuse records whose id, chain place or
+    import id another record holds."""
+    ids = [columns["id"] for _, _, columns in opened]
+    places = [[record.author, columns["author_seq"]] for _, record, columns in opened]
+    by_id = {row[0]: row[1] for row in _rows(
+        store, "SELECT id, record FROM message WHERE id IN (SELECT value FROM json_each(?))", ids)}
+    by_place: dict[tuple[str, int], str] = {}
+    for table in ("message", "invite"):
+        for author, seq, text in _rows(store, (
+                f"SELECT t.author, t.author_seq, t.record FROM json_each(?) AS j JOIN {table} AS t"
+                " ON t.author = json_extract(j.value, '$[0]')"
+                " AND t.author_seq = json_extract(j.value, '$[1]')"), places):
+            by_place[(author, seq)] = text
+    imports = {(author, orig): text for author, orig, text in _rows(store, (
+        "SELECT m.author, m.orig_id, m.record FROM json_each(?) AS j JOIN message AS m"
+        " ON m.author = json_extract(j.value, '$[0]') AND m.orig_id = json_extract(j.value, '$[1]')"),
+        [[r.author, c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
+    fresh = []
+    for envelope, record, columns in opened:
+        place = (record.author, columns["author_seq"])
+        origin = (record.author, columns["orig_id"])
+        if by_id.get(columns["id"]) == record.text:
+            result.duplicates.append(envelope)
+            continue
+        if columns["id"] in by_id:
+            result.refused.append((envelope, "another record holds this message id here"))
+        elif place in by_place:
+            result.refused.append((envelope, "forked chain: another record of its author holds "
+                                   "the same place"))
+        elif columns["orig_id"] is not None and origin in imports:
+            result.refused.append((envelope, "the same original message was imported already"))
+        else:
+            fresh.append((envelope, record, columns))
+            by_id[columns["id"]] = record.text
+            by_place[place] = record.text
+            if columns["orig_id"] is not None:
+                imports[origin] = record.text
+    return fresh
+
+
+def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
+           result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
+    """The records whose membership state, previous record and target are here or in the
+    batch; the others wait."""
+    wanted = [[r.author, c["author_seq"] - 1] for _, r, c in fresh if c["author_seq"] > 1]
+    present: set[tuple[str, int]] = set()
+    for table in ("message", "invite"):
+        present.update((a, s) for a, s in _rows(store, (
+            f"SELECT t.author, t.author_seq FROM json_each(?) AS j JOIN {table} AS t"
+            " ON t.author = json_extract(j.value, '$[0]') AND t.author_seq = json_extract(j.value, '$[1]')"),
+            wanted))
+    targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
+    present_targets = {row[0] for row in _rows(store, (
+        "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),
+        list(targets))}
+    ready = []
+    for envelope, record, columns in sorted(fresh, key=lambda item: (item[1].author, item[2]["author_seq"])):
+        seq, mseq = columns["author_seq"], record.data["mseq"]
+        if mseq > roster.head_seq:
+            result.waiting.append((envelope, f"membership state {mseq} not yet received"))
+        elif seq > 1 and (record.author, seq - 1) not in present:
+            result.waiting.append((envelope, "an earlier record by this author is missing "
+                                   "(not yet received)"))
+        elif columns["target"] is not None and columns["target"] not in present_targets:
+            result.waiting.append((envelope, "the message it changes has not arrived"))
+        else:
+            ready.append((envelope, record, columns))
+            present.add((record.author, seq))
+            if columns["target"] is None:
+                present_targets.add(columns["id"])
+    return ready
+
+
+def _insert_and_judge(store: GroupStore, roster: Roster,
+                      ready: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
+                      result: BatchOutcome) -> None:
+    cursor = store.db.cursor()
+    cursor.executemany(INSERT, [
+        (c["id"], c["author"], c["author_seq"], c["kind"], c["created_at"], c["body"], r.text,
+         r.sig, c["target"], c["reply_to"], c["orig_id"]) for _, r, c in ready])
+    by_id = {c["id"]: (envelope, c) for envelope, _, c in ready}
+    reader = HistoryReader(roster, store.group_id)
+    while by_id:
+        rows: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+        targets = {str(row.target) for row in rows if row.target is not None}
+        primaries = [row for row in rows if row.target is None]
+        quoted: list[Any] = list(Message.with_rowid().where(
+            Message.id.in_(_among(list(targets - {str(p.id) for p in primaries}))) & Message.target.is_null()))
+        judged = reader.judge(primaries + quoted)
+        problems = {str(item.row.id): item.problem for item in judged.items
+                    if item.problem and str(item.row.id) in by_id}
+        problems.update({change.id: change.reason for changes in judged.forged.values()
+                         for change in changes if change.id in by_id})
+        if not problems:
+            break
+        Message.delete().where(Message.id.in_(_among(list(problems)))).execute()
+        for message_id, reason in problems.items():
+            envelope, _ = by_id.pop(message_id)
+            waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS)
+            (result.waiting if waits else result.refused).append((envelope, reason))
+    kept: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+    new_rows = {str(row.id): row for row in kept}
+    searchable = [(new_rows[i].rowid, c["body"]) for i, (_, c) in by_id.items()
+                  if c["target"] is None and c["kind"] in search.SEARCHABLE_KINDS]
+    search.index_many(store.db.cursor(), searchable)
+    for envelope, columns in by_id.values():
+        result.applied.append(envelope)
+        if columns["target"] is not None:
+            result.touched.add(str(columns["target"]))

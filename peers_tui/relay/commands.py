@@ -1,0 +1,262 @@
+"""`peers relay ...`: the handlers (the CLI's parser for them is peers_tui.cli.relay).
+
+Nothing here imports nats or the CLI package: `peers --help` stays fast and works without the
+relay extra; the runner (and nats-py) load only for `peers relay` itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from peers_tui.core.text import inert
+from peers_tui.paths import home_dir, hub_dir
+from peers_tui.relay.config import (
+    DEFAULT_LEAF_PORT, RelayConfig, RelayError, check_host_name, config_path, default_host_name,
+    ensure_dir, free_port, load_config, make_token, read_token, relay_dir, save_config,
+)
+from peers_tui.relay.ledger import Ledger
+
+STALE_STATUS = 5.0
+
+
+def _hub(args: argparse.Namespace) -> Path:
+    return hub_dir(home_dir(args.home), args.hub)
+
+
+def cmd_relay_init(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    if config_path(hub).exists():
+        raise RelayError(f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)")
+    if args.ssh:
+        raise RelayError("--ssh is not supported yet: run 'ssh -N -L PORT:localhost:PORT' yourself "
+                         "and give the token's address as localhost:PORT")
+    port = args.client_port or free_port()
+    if args.as_hub:
+        name = check_host_name(args.name or default_host_name())
+        config = RelayConfig(role="hub", name=name, client_port=port, leaf_listen=args.listen)
+        save_config(hub, config)
+        print(f"relay hub {name} set up for {hub}; leaves connect to {args.listen}; "
+              "give each one a token: peers relay token --name HOST")
+        return 0
+    fields = read_token(args.leaf_token)
+    name = check_host_name(fields["name"])
+    if args.name and args.name != name:
+        raise RelayError(f"this token was made for the host {name!r}, not {args.name!r}")
+    config = RelayConfig(role="leaf", name=name, client_port=port, hub_url=fields["url"],
+                         password=fields["password"], hub_name=fields["hub"])
+    save_config(hub, config)
+    print(f"relay leaf {name} set up for {hub}; start it with: peers relay")
+    return 0
+
+
+def cmd_relay_token(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    config = load_config(hub)
+    if config.role != "hub":
+        raise RelayError("tokens are made on the hub host")
+    address = args.address or config.leaf_listen
+    host, _, port = address.rpartition(":")
+    if host in ("0.0.0.0", "", "::"):
+        address = f"{socket.getfqdn()}:{port}"
+    token = make_token(config, args.name, address)
+    save_config(hub, config)
+    print(token)
+    return 0
+
+
+def cmd_relay_revoke(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    config = load_config(hub)
+    if config.leaves.pop(args.name, None) is None:
+        raise RelayError(f"no token was made for a host named {args.name!r}")
+    save_config(hub, config)
+    print(f"the token of {args.name} is revoked (a running relay applies it within a second)")
+    return 0
+
+
+def cmd_relay_run(args: argparse.Namespace) -> int:
+    hub = _hub(args)
+    config = load_config(hub)
+    ensure_dir(hub)
+    try:
+        import asyncio
+
+        from peers_tui.relay.runner import Relay
+    except ImportError as exc:
+        raise RelayError(f"the relay needs its extra: pip install 'peers-tui[relay]' ({exc})") from exc
+    asyncio.run(Relay(hub, config).run())
+    return 0
+
+
+def locate_for_join(args: argparse.Namespace, code_text: str) -> None:
+    """Before `peers join CODE`: a group this hub lacks is fetched through the relay (its
+    genesis checked against the group id, membership and invites first); without a relay
+    set up here nothing happens and join says the group is not in the hub."""
+    from peers_tui.core.errors import BadInvite
+    from peers_tui.core.invites import parse_code
+
+    try:
+        group_id = parse_code(code_text).group_id
+    except BadInvite:
+        return  # join itself says what is wrong with the code
+    hub = _hub(args)
+    if (hub / f"{group_id}.db").exists() or not config_path(hub).exists():
+        return
+    try:
+        from peers_tui.relay.fetch import fetch_group
+    except ImportError:
+        return
+    fetch_group(hub, group_id)
+
+
+MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
+
+
+def guard_membership(args: argparse.Namespace) -> None:
+    """On a leaf, a membership change needs the hub (one order for the whole federation):
+    RelayError naming how long the hub has been unreachable, before anything is written.
+    Messages, edits, topics and invites go on offline and are sent when the link returns."""
+    command = getattr(args, "command", None)
+    if command not in MEMBERSHIP_COMMANDS and not (command == "invite" and getattr(args, "revoke", None)):
+        return
+    hub = _hub(args)
+    try:
+        if not config_path(hub).exists() or load_config(hub).role != "leaf":
+            return
+        status = read_status(hub)
+    except (OSError, RelayError):
+        return  # no relay state this user may read: one host as before
+    what = "revoke" if command == "invite" else command
+    if not status["running"]:
+        raise RelayError(f"cannot {what} now: this host's relay is not running and membership "
+                         "changes need the hub (start it: peers relay); messages still work")
+    link = status.get("link") or {}
+    if not link.get("up"):
+        raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
+                         f"{_ago(link.get('since'))} and membership changes need it; "
+                         "messages still work and are sent when it is back")
+
+
+def _ordered_group(args: argparse.Namespace) -> str | None:
+    """The group a membership command on a leaf changes, or None (no ordering needed)."""
+    command = getattr(args, "command", None)
+    if command not in MEMBERSHIP_COMMANDS and not (command == "invite" and getattr(args, "revoke", None)):
+        return None
+    hub = _hub(args)
+    try:
+        if not config_path(hub).exists() or load_config(hub).role != "leaf":
+            return None
+    except (OSError, RelayError):
+        return None
+    if command == "join":
+        from peers_tui.core.errors import BadInvite
+        from peers_tui.core.invites import parse_code
+
+        try:
+            return parse_code(args.code).group_id if args.code != "-" else None
+        except BadInvite:
+            return None
+    from peers_tui.core.account import Account
+
+    return Account(home_dir(args.home), hub).resolve(args.group).id
+
+
+def run_ordered(args: argparse.Namespace, handler: Any) -> int:
+    """Run a command; a membership command on a leaf in the hub's order (relay.ordering)."""
+    group_id = _ordered_group(args)
+    if group_id is None:
+        return int(handler(args))
+    from peers_tui.relay import ordering
+
+    hub = _hub(args)
+    config = load_config(hub)
+    for attempt in range(2):
+        if (hub / f"{group_id}.db").exists():
+            ordering.catch_up(hub, config, group_id)
+        code = int(handler(args))
+        if code != 0:
+            return code
+        seq, digest = ordering.local_head(hub, group_id)
+        if ordering.ordered_by_hub(hub, config, group_id, seq, digest):
+            return code
+        if attempt == 0:
+            print("peers: another membership change reached the hub first; doing it again "
+                  "after that one", file=sys.stderr)
+    raise RelayError("another membership change reached the hub first, twice; try again")
+
+
+def read_status(hub: Path) -> dict[str, Any]:
+    """The running relay's last status, or what is known without it."""
+    config = load_config(hub)
+    try:
+        status: dict[str, Any] = json.loads((relay_dir(hub) / "status.json").read_text())
+    except (OSError, ValueError):
+        status = {"host": config.name, "role": config.role, "link": {"up": False}}
+    alive = status.get("running") and time.time() - float(status.get("updated", 0)) < STALE_STATUS
+    if alive:
+        try:
+            os.kill(int(status.get("pid", 0)), 0)
+        except (OSError, ValueError):
+            alive = False
+    status["running"] = bool(alive)
+    ledger = Ledger(relay_dir(hub) / "relay.db")
+    try:
+        status["rejected"] = ledger.rejected_counts()
+    finally:
+        ledger.close()
+    return status
+
+
+def _ago(since: object) -> str:
+    if not isinstance(since, (int, float)):
+        return "?"
+    seconds = int(time.time() - since)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def cmd_relay_status(args: argparse.Namespace) -> int:
+    status = read_status(_hub(args))
+    if args.json:
+        print(json.dumps(status, ensure_ascii=True))
+        return 0
+    link = status.get("link") or {}
+    state = "running" if status["running"] else "not running"
+    print(inert(f"{status.get('host')} ({status.get('role')}): relay {state}"))
+    if status.get("role") == "leaf" and status["running"]:
+        if link.get("up"):
+            print(inert(f"link to hub {link.get('to')}: up for {_ago(link.get('since'))}, "
+                        f"{link.get('rtt_ms') or 0:.1f} ms"))
+        else:
+            print(inert(f"link to hub {link.get('to')}: down for {_ago(link.get('since'))}"
+                        f" ({link.get('problem') or 'unreachable'})"))
+    if status["running"]:
+        print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
+              f"received {status.get('received')}")
+    rejected = status.get("rejected") or {}
+    print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
+                                 or "none")))
+    return 0
+
+
+def cmd_relay_rejected(args: argparse.Namespace) -> int:
+    ledger = Ledger(relay_dir(_hub(args)) / "relay.db")
+    try:
+        rows = ledger.rejected()
+    finally:
+        ledger.close()
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, ensure_ascii=True))
+        else:
+            print(inert(f"{row['host']}  {row['group']}  {row['kind']}: {row['reason']}",
+                        allow_newlines=False))
+    if not rows and not args.json:
+        print("no records were refused", file=sys.stderr)
+    return 0

@@ -1,0 +1,130 @@
+"""The relay's own directory `<hub>/.relay/` (mode 0700): its config, its leaf tokens, tokens.
+
+Everything the relay keeps lives here: `config.json` (role, name, ports, credentials),
+`nats.conf` and `js/` (its nats-server's config and JetStream store), `relay.db` (positions
+and quarantine, see ledger.py) and `status.json` (what `peers relay status` prints).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import secrets
+import socket
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from peers_tui.core.errors import PeersError
+
+RELAY_DIR = ".relay"
+DIR_MODE = 0o700
+TOKEN_PREFIX = "peersrelay1:"
+HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+HUB_DOMAIN = "hub"
+DEFAULT_LEAF_PORT = 7422
+
+
+class RelayError(PeersError):
+    """A relay command that cannot be carried out; the message says why."""
+
+
+def check_host_name(name: str) -> str:
+    """A host name usable in NATS subjects and as a JetStream domain."""
+    if not HOST_NAME.match(name) or name == HUB_DOMAIN:
+        raise RelayError(f"host name {name!r} must be 1-32 letters, digits, '-' or '_' "
+                         f"(and not {HUB_DOMAIN!r})")
+    return name
+
+
+def default_host_name() -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname().split(".")[0])[:32]
+    return cleaned if HOST_NAME.match(cleaned) and cleaned != HUB_DOMAIN else "host"
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RelayConfig:
+    """What `peers relay init` decided; `leaves` (hub only) maps leaf names to passwords."""
+
+    role: str
+    name: str
+    client_port: int
+    leaf_listen: str = ""          # hub: ADDR:PORT leaves dial
+    leaves: dict[str, str] = field(default_factory=dict)
+    hub_url: str = ""              # leaf: nats-leaf://host:port of the hub
+    password: str = ""             # leaf: its credential at the hub
+    hub_name: str = ""             # leaf: the hub host's name
+    ssh: str = ""                  # leaf: USER@HOST to tunnel through (not yet supported)
+
+
+def relay_dir(hub: Path) -> Path:
+    return hub / RELAY_DIR
+
+
+def ensure_dir(hub: Path) -> Path:
+    """`<hub>/.relay/`, created mode 0700 (and kept so: the config holds credentials)."""
+    path = relay_dir(hub)
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(path, DIR_MODE)
+    return path
+
+
+def config_path(hub: Path) -> Path:
+    return relay_dir(hub) / "config.json"
+
+
+def load_config(hub: Path) -> RelayConfig:
+    path = config_path(hub)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return RelayConfig(**data)
+    except FileNotFoundError:
+        raise RelayError(f"no relay set up for the hub {hub} (run 'peers relay init --hub' "
+                         "or 'peers relay init --leaf TOKEN')") from None
+    except (ValueError, TypeError) as exc:
+        raise RelayError(f"{path} is damaged ({exc})") from exc
+
+
+def save_config(hub: Path, config: RelayConfig) -> None:
+    """Write the config atomically, mode 0600."""
+    ensure_dir(hub)
+    path = config_path(hub)
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(asdict(config), out, indent=1, sort_keys=True)
+    os.replace(temporary, path)
+
+
+def make_token(config: RelayConfig, leaf: str, address: str) -> str:
+    """A token for `leaf`: the hub's leaf address, the leaf's name and its new password."""
+    password = secrets.token_urlsafe(24)
+    config.leaves[check_host_name(leaf)] = password
+    payload = json.dumps({"url": f"nats-leaf://{address}", "name": leaf,
+                          "password": password, "hub": config.name}, sort_keys=True)
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def read_token(token: str) -> dict[str, str]:
+    """The fields of a token; RelayError for anything that is not one."""
+    text = token.strip()
+    if not text.startswith(TOKEN_PREFIX):
+        raise RelayError("not a relay token (it starts with 'peersrelay1:')")
+    body = text[len(TOKEN_PREFIX):]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (ValueError, binascii.Error) as exc:
+        raise RelayError("the relay token is damaged (copied incompletely?)") from exc
+    if not isinstance(data, dict) or not all(
+            isinstance(data.get(key), str) for key in ("url", "name", "password", "hub")):
+        raise RelayError("the relay token is damaged (copied incompletely?)")
+    return {key: data[key] for key in ("url", "name", "password", "hub")}

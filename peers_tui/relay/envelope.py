@@ -1,0 +1,82 @@
+"""A record on the wire: its text exactly as stored (never re-encoded) plus headers.
+
+Subjects: a leaf sends its host's records to the hub on `peers.in.<host>.<group>`; the hub
+republishes every record it accepted on `peers.fed.<group>.m` (membership changes) or
+`peers.fed.<group>.r` (the rest), which every host pulls.
+`Nats-Msg-Id` is the record's hash, so a record published twice is stored once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from peers_tui.core.encoding import record_hash
+
+IN_STREAM = "PEERS_IN"
+FED_STREAM = "PEERS_FED"
+IN_SUBJECTS = "peers.in.>"
+FED_SUBJECTS = "peers.fed.>"
+TABLES = ("genesis", "member", "invite", "msg")
+
+
+def in_subject(host: str, group_id: str) -> str:
+    return f"peers.in.{host}.{group_id}"
+
+
+def fed_subject(group_id: str, table: str | None = None) -> str:
+    """`peers.fed.<group>.m` for membership changes (so a leaf can read the hub's membership
+    order alone), `peers.fed.<group>.r` for every other record; without a table, both."""
+    if table is None:
+        return f"peers.fed.{group_id}.>"
+    return f"peers.fed.{group_id}.{'m' if table == 'member' else 'r'}"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One record of one group, with the table it belongs in and the host it came from."""
+
+    group_id: str
+    table: str
+    text: str
+    sig: bytes
+    cosig: bytes | None
+    origin: str
+
+    @property
+    def hash(self) -> str:
+        return record_hash(self.text)
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Nats-Msg-Id": self.hash, "Peers-Table": self.table,
+                   "Peers-Origin": self.origin, "Peers-Group": self.group_id,
+                   "Peers-Sig": base64.b64encode(self.sig).decode()}
+        if self.cosig is not None:
+            headers["Peers-Cosig"] = base64.b64encode(self.cosig).decode()
+        return headers
+
+    def payload(self) -> bytes:
+        return self.text.encode("utf-8")
+
+
+class EnvelopeError(ValueError):
+    """A message on a peers subject that is not a record envelope."""
+
+
+def from_message(data: bytes, headers: dict[str, str] | None, fallback_origin: str) -> Envelope:
+    """The envelope carried by a NATS message; EnvelopeError for anything malformed."""
+    headers = headers or {}
+    table = headers.get("Peers-Table", "")
+    group_id = headers.get("Peers-Group", "")
+    if table not in TABLES or not group_id:
+        raise EnvelopeError("message without a record table or group")
+    try:
+        text = data.decode("utf-8")
+        sig = base64.b64decode(headers.get("Peers-Sig", ""), validate=True)
+        cosig_text = headers.get("Peers-Cosig")
+        cosig = base64.b64decode(cosig_text, validate=True) if cosig_text is not None else None
+    except (UnicodeDecodeError, binascii.Error, ValueError) as exc:
+        raise EnvelopeError(f"undecodable record ({exc})") from exc
+    origin = headers.get("Peers-Origin") or fallback_origin
+    return Envelope(group_id, table, text, sig, cosig, origin)

@@ -1,0 +1,99 @@
+"""The relay's own SQLite file `<hub>/.relay/relay.db`: positions, known records, quarantine.
+
+- `positions`: the last stream sequence applied from each stream, and per group the last
+  local row already published; the relay restarts from here (no durable consumers, whose
+  ack-all lost records when measured: MULTIHOST.md).
+- `known`: hashes of records the federation already has (published by us or applied from
+  another host), so the publisher never sends a record back where it came from.
+- `quarantine`: records refused, with the reason and the host they came from.
+- `waiting`: records held back because something they depend on has not arrived yet.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from peers_tui.relay.envelope import Envelope
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS positions (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS known (hash TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS quarantine (
+    hash TEXT NOT NULL, host TEXT NOT NULL, group_id TEXT NOT NULL, tbl TEXT NOT NULL,
+    reason TEXT NOT NULL, at INTEGER NOT NULL, record TEXT NOT NULL, sig BLOB, cosig BLOB,
+    PRIMARY KEY (hash, host));
+CREATE TABLE IF NOT EXISTS waiting (
+    hash TEXT PRIMARY KEY, host TEXT NOT NULL, group_id TEXT NOT NULL, tbl TEXT NOT NULL,
+    reason TEXT NOT NULL, at INTEGER NOT NULL, record TEXT NOT NULL, sig BLOB, cosig BLOB);
+"""
+
+
+class Ledger:
+    """relay.db, used by one relay process (and read by `peers relay status/rejected`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=5)
+        self.db.execute("PRAGMA journal_mode=wal")
+        # No fsync per commit (several a delivery): after a power cut the positions may step
+        # back, and records are then sent or applied again, which is harmless (duplicates).
+        self.db.execute("PRAGMA synchronous=normal")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def position(self, key: str) -> int:
+        row = self.db.execute("SELECT value FROM positions WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_position(self, key: str, value: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO positions (key, value) VALUES (?, ?)", (key, value))
+
+    def is_known(self, record_hash: str) -> bool:
+        return self.db.execute("SELECT 1 FROM known WHERE hash = ?", (record_hash,)).fetchone() is not None
+
+    def add_known(self, hashes: Iterable[str]) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany("INSERT OR IGNORE INTO known (hash) VALUES (?)", ((h,) for h in hashes))
+        self.db.execute("COMMIT")
+
+    def quarantine(self, envelope: Envelope, reason: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO quarantine (hash, host, group_id, tbl, reason, at, record, sig, "
+            "cosig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (envelope.hash, envelope.origin, envelope.group_id, envelope.table, reason[:500],
+             int(time.time() * 1000), envelope.text, envelope.sig, envelope.cosig))
+        self.db.execute("DELETE FROM waiting WHERE hash = ?", (envelope.hash,))
+
+    def rejected_counts(self) -> dict[str, int]:
+        return {host: count for host, count in self.db.execute(
+            "SELECT host, COUNT(*) FROM quarantine GROUP BY host ORDER BY host")}
+
+    def rejected(self) -> list[dict[str, object]]:
+        rows = self.db.execute("SELECT host, group_id, tbl, reason, at, hash FROM quarantine "
+                               "ORDER BY at, hash")
+        return [{"host": host, "group": group, "kind": table, "reason": reason, "at": at,
+                 "hash": digest} for host, group, table, reason, at, digest in rows]
+
+    def hold(self, envelope: Envelope, reason: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO waiting (hash, host, group_id, tbl, reason, at, record, sig, "
+            "cosig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (envelope.hash, envelope.origin, envelope.group_id, envelope.table, reason[:500],
+             int(time.time() * 1000), envelope.text, envelope.sig, envelope.cosig))
+
+    def release(self, hashes: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM waiting WHERE hash = ?", ((h,) for h in hashes))
+
+    def held(self, group_id: str) -> list[Envelope]:
+        rows = self.db.execute("SELECT group_id, tbl, record, sig, cosig, host FROM waiting "
+                               "WHERE group_id = ? ORDER BY at", (group_id,))
+        return [Envelope(group, table, text, bytes(sig or b""), bytes(cosig) if cosig else None, host)
+                for group, table, text, sig, cosig, host in rows]
+
+    def waiting_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM waiting").fetchone()[0])

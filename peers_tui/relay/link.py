@@ -1,0 +1,101 @@
+"""The leaf link to the hub: up or down since when, its round trip, and the status file.
+
+A leaf asks the hub's JetStream API for its account info every quarter second: an answer
+means the leaf link (and the hub's server) is up. A hub that refuses this host's credentials
+shows in the leaf server's log as an authorization violation: reported as such.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from peers_tui.relay.config import RelayConfig, relay_dir
+from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.server import NatsServer
+
+if TYPE_CHECKING:
+    from peers_tui.relay.local import LocalScanner
+
+PROBE_TIMEOUT = 0.5
+# Probes that must fail in a row before the link counts as down: one slow answer while the
+# hub is busy must not restart every consumer.
+FAILURES_FOR_DOWN = 3
+REFUSED = "the hub refused this host's token (wrong or revoked)"
+
+
+class LinkState:
+    def __init__(self, hub: Path, config: RelayConfig, ledger: Ledger, server: NatsServer) -> None:
+        self.hub = hub
+        self.config = config
+        self.ledger = ledger
+        self.server = server
+        self.up = config.role == "hub"
+        self.since = time.time()
+        self.rtt_ms: float | None = None
+        self.problem: str | None = None
+        self.generation = 0  # moves at every change, so consumers restart after a cut
+        self.received = 0
+        self.failures = 0
+
+    async def check(self, nc: Any) -> None:
+        started = time.monotonic()
+        try:
+            await nc.request("$JS.hub.API.INFO", b"", timeout=PROBE_TIMEOUT)
+            reached = True
+        except Exception:
+            reached = False
+        self.failures = 0 if reached else self.failures + 1
+        if reached:
+            self.rtt_ms = (time.monotonic() - started) * 1000
+            if not self.up:
+                self._change(True, None)
+                print(f"peers relay: link to the hub up ({self.rtt_ms:.0f} ms)", file=sys.stderr,
+                      flush=True)
+        elif self.failures >= FAILURES_FOR_DOWN or not self.up:
+            problem = REFUSED if self.refused() else "hub unreachable"
+            if self.up or problem != self.problem:
+                self._change(False, problem)
+                print(f"peers relay: {problem}", file=sys.stderr, flush=True)
+
+    def _change(self, up: bool, problem: str | None) -> None:
+        self.up, self.problem = up, problem
+        self.since = time.time()
+        self.generation += 1
+
+    def refused(self) -> bool:
+        """Whether the hub's last answer to this leaf was an authorization violation."""
+        lines = [line for line in self.server.log_text().splitlines()[-200:] if "Leafnode" in line
+                 or "JetStream using domains" in line]
+        for line in reversed(lines):
+            if "Authorization Violation" in line:
+                return True
+            if "JetStream using domains" in line:
+                return False
+        return False
+
+    def status(self, scanner: LocalScanner | None, running: bool) -> dict[str, Any]:
+        # Counting opens every group file: only while records cannot leave (the link down).
+        unsent = None if scanner is None or not running else (
+            scanner.pending if self.up else scanner.unsent())
+        return {
+            "host": self.config.name, "role": self.config.role, "running": running,
+            "pid": os.getpid(), "updated": time.time(),
+            "link": {"up": self.up, "since": self.since, "rtt_ms": self.rtt_ms,
+                     "problem": self.problem,
+                     "to": self.config.hub_name if self.config.role == "leaf" else None},
+            "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,
+            "rejected": self.ledger.rejected_counts(),
+        }
+
+    def write_status(self, scanner: LocalScanner | None, running: bool) -> None:
+        path = relay_dir(self.hub) / "status.json"
+        temporary = path.with_suffix(".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(self.status(scanner, running), out)
+        os.replace(temporary, path)

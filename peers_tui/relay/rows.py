@@ -1,0 +1,219 @@
+"""The relay's adapter to a group file: read this host's new genuine records, insert others'.
+
+GroupStore's public API reads verified views, not the raw signed rows the relay ships, so
+this module reads and writes the rows itself, inside the store's own session (models bound
+to that file). It decides nothing about validity on its own: local rows are judged by the
+same readers `peers log` and `peers verify` use (the roster replay, `invites()`,
+HistoryReader.judge); apply.py judges incoming rows the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from collections.abc import Callable
+
+from peewee import SQL
+
+from peers_tui.core.database import create_file
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
+from peers_tui.core.history import HistoryReader, expected_columns
+from peers_tui.core.membership import InviteTerms, Roster
+from peers_tui.core.models import GroupInfo, GroupMember, Invite, Message, SetAsideChange
+from peers_tui.core.raw import text_of
+from peers_tui.core.records import SignedRecord
+from peers_tui.core.roles import Role, may_grant
+from peers_tui.relay.envelope import Envelope
+
+SCAN_LIMIT = 2000
+
+
+@dataclass
+class Scan:
+    """This host's records found after the given positions: genuine ones to publish, the rest
+    with the reason they are not (rows written straight into the file)."""
+
+    genuine: list[Envelope] = field(default_factory=list)
+    refused: list[tuple[Envelope, str]] = field(default_factory=list)
+    invite_position: int = 0
+    message_position: int = 0
+    more: bool = False
+
+
+def _blob(value: object) -> bytes:
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else b""
+
+
+def _cosig(value: object) -> bytes | None:
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else None
+
+
+def void_invite_reason(roster: Roster, invite: InviteTerms) -> str | None:
+    """Why a well-formed invite was not its maker's to make (GroupStore.verify's rule)."""
+    reason = roster.cut_problem(invite.signer, invite.aseq, invite.digest, invite.member_seq,
+                                invite.created_at)
+    held = roster.role_at(invite.signer, invite.member_seq)
+    if reason is None and (held is None or held < Role.ADMIN or not may_grant(held, invite.role)):
+        reason = "made by someone not allowed to grant its role"
+    return reason
+
+
+def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
+    terms, _ = store.invites()
+    good = set()
+    for found in terms.values():
+        for invite in (found, *found.alternatives):
+            if void_invite_reason(roster, invite) is None:
+                good.add(invite.digest)
+    return good
+
+
+def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int,
+               known: Callable[[str], bool] | None = None) -> Scan:
+    """Genesis, membership changes that count, and the invites and messages stored after the
+    given positions, each judged as readers judge it.
+
+    The new rows are read first and the roster and invites after them: everything is
+    appended, so what the rows depend on is then in the state they are judged against (read
+    the other way round, a row committed in between would be judged by an older roster).
+    Rows whose record is `known` (the federation has it: applied here from another host) are
+    passed over before any judging.
+    """
+    scan = Scan(invite_position=after_invite, message_position=after_rowid)
+    genesis = store.genesis()
+    gid = store.group_id
+    scan.genuine.append(Envelope(gid, "genesis", genesis.text, genesis.sig, None, origin))
+    with store.session():
+        invites: list[Any] = list(Invite.select().where(Invite.id > after_invite).order_by(Invite.id))
+        messages: list[Any] = list(Message.with_rowid().where(SQL("rowid > ?", [after_rowid]))
+                        .order_by(SQL("rowid")).limit(SCAN_LIMIT + 1))
+        scan.more = len(messages) > SCAN_LIMIT
+        messages = messages[:SCAN_LIMIT]
+        if messages:
+            scan.message_position = messages[-1].rowid
+        scan.invite_position = max([after_invite, *(row.id for row in invites)])
+        if known is not None:
+            invites = [row for row in invites if not known(record_hash(text_of(row.record)))]
+            messages = [row for row in messages if not known(record_hash(text_of(row.record)))]
+        roster = store.current_roster()
+        good = genuine_invite_digests(store, roster) if invites else set()
+        members: dict[int, Any] = {row.seq: row for row in GroupMember.select().where(
+            GroupMember.seq.in_(list(roster.chain)))}
+        for seq in sorted(roster.chain):
+            row = members[seq]
+            scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
+                                         _cosig(row.cosig), origin))
+        chained: list[tuple[tuple[int, str, int], Envelope]] = []
+        for invite in invites:
+            envelope = Envelope(gid, "invite", text_of(invite.record), _blob(invite.sig), None, origin)
+            if record_hash(envelope.text) in good:
+                chained.append((_order(envelope), envelope))
+            else:
+                scan.refused.append((envelope, "invite that does not verify in its own file"))
+        for envelope, problem in _judge_messages(store, roster, messages, origin):
+            if problem is None:
+                chained.append((_order(envelope), envelope))
+            else:
+                scan.refused.append((envelope, problem))
+    chained.sort(key=lambda pair: pair[0])
+    scan.genuine.extend(envelope for _, envelope in chained)
+    return scan
+
+
+def _order(envelope: Envelope) -> tuple[int, str, int]:
+    """Signed time, then author and place: an author's chain stays in order (an honest
+    client never signs backwards) and records of one time keep a stable order."""
+    try:
+        data = json.loads(envelope.text)
+    except ValueError:
+        return (0, "", 0)
+    t, a, aseq = data.get("t"), data.get("a"), data.get("aseq")
+    return (t if isinstance(t, int) else 0, a if isinstance(a, str) else "",
+            aseq if isinstance(aseq, int) else 0)
+
+
+def _judge_messages(store: GroupStore, roster: Roster, rows: list[Any],
+                    origin: str) -> list[tuple[Envelope, str | None]]:
+    """Each message row with None when it is genuine, else the reason it is not."""
+    reader = HistoryReader(roster, store.group_id)
+    primaries = [row for row in rows if row.target is None]
+    effects = [row for row in rows if row.target is not None]
+    verdicts: dict[int, str | None] = {}
+    for item in reader.judge(primaries).items:
+        verdicts[getattr(item.row, "rowid")] = item.problem  # selected with_rowid()
+    if effects:
+        targets: list[Any] = list(Message.with_rowid().where(
+            Message.id.in_([str(row.target) for row in effects]) & Message.target.is_null()))
+        judged = reader.judge(targets)
+        forged = {change.id: change.reason for changes in judged.forged.values() for change in changes}
+        for row in effects:
+            target = judged.checked.get(row.target)
+            if target is None:
+                verdicts[row.rowid] = "changes a message that is not in the file"
+            else:
+                verdicts[row.rowid] = forged.get(str(row.id))
+    return [(Envelope(store.group_id, "msg", text_of(row.record), _blob(row.sig), None, origin),
+             verdicts.get(row.rowid, "not a valid record")) for row in rows]
+
+
+# ----------------------------------------------------------------- writing others' records
+def create_group_file(hub: Path, genesis: SignedRecord, group_id: str) -> GroupStore:
+    """A new group file holding only the (already checked) genesis record."""
+    path = hub / f"{group_id}.db"
+    create_file(path, GROUP_FILE_MODE)
+    store = GroupStore(path, group_id)
+    with store.session(create=True):
+        GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
+    store.genesis()
+    return store
+
+
+def set_aside_from(seq: int, reasons: dict[int, str]) -> None:
+    """Move membership rows at `seq` and above (none counted) out of the log's way, as a
+    local write does before it appends (GroupStore._set_aside)."""
+    for row in GroupMember.select().where(GroupMember.seq >= seq):
+        SetAsideChange.create(seq=row.seq, member=row.member, record=row.record, sig=row.sig,
+                              cosig=row.cosig, reason=reasons.get(row.seq, "did not count"))
+    GroupMember.delete().where(GroupMember.seq >= seq).execute()
+
+
+def insert_member(record: SignedRecord, seq: int) -> None:
+    GroupMember.insert(seq=seq, member=record.data.get("member"), record=record.text,
+                       sig=record.sig, cosig=record.cosig).execute()
+
+
+def insert_invite(record: SignedRecord) -> None:
+    Invite.insert(key=record.data.get("key"), kind=record.kind, record=record.text,
+                  sig=record.sig, author=record.author, author_seq=record.data.get("aseq")).execute()
+
+
+def insert_message(record: SignedRecord) -> int:
+    """The new row's rowid (IntegrityError when its id, chain place or import id is taken)."""
+    columns = expected_columns(record)
+    return int(Message.insert(**columns, record=record.text, sig=record.sig).execute())
+
+
+def message_conflict(record: SignedRecord) -> tuple[bool, str | None]:
+    """(already stored, conflict): the same record is a duplicate; another record holding
+    its id, its author's chain place or its import id is a conflict, with the reason."""
+    data = record.data
+    rows = list(Message.select(Message.record, Message.id, Message.author_seq, Message.orig_id).where(
+        (Message.id == data.get("id"))
+        | ((Message.author == record.author) & (Message.author_seq == data.get("aseq")))
+        | ((Message.author == record.author) & (Message.orig_id == data.get("orig_id"))
+           & Message.orig_id.is_null(False))))
+    if any(text_of(row.record) == record.text for row in rows):
+        return True, None
+    for row in rows:
+        if row.id == data.get("id"):
+            return False, "another record holds this message id here"
+        if row.author_seq == data.get("aseq"):
+            return False, "forked chain: another record of its author holds the same place"
+        return False, "the same original message was imported already"
+    if Invite.select().where((Invite.author == record.author)
+                             & (Invite.author_seq == data.get("aseq"))).exists():
+        return False, "forked chain: an invite of its author holds the same place"
+    return False, None

@@ -1,0 +1,278 @@
+"""`peers relay`: this host's relay, in the foreground until SIGTERM/SIGINT.
+
+Flow (a star; MULTIHOST.md): each relay publishes its host's new genuine records; a leaf sends
+them to the hub's `PEERS_IN` stream (`peers.in.<host>.<group>`), the hub publishes its own
+straight to `PEERS_FED`. The hub pulls `PEERS_IN`, applies every record under the checks of
+local writes and republishes what it accepted to `PEERS_FED` (forgeries stop at the hub);
+every leaf pulls `PEERS_FED` and applies the groups it has. Positions are the relay's own
+(ledger.py): consumers are short-lived ordered ones, restarted from there on any trouble.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
+
+from peers_tui.core.errors import PeersError
+from peers_tui.relay import apply
+from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
+from peers_tui.relay.fetch import read_group
+from peers_tui.relay.envelope import (
+    FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, EnvelopeError, fed_subject,
+    from_message, in_subject,
+)
+from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.link import LinkState
+from peers_tui.relay.local import LocalScanner
+from peers_tui.relay.server import NatsServer
+from peers_tui.relay.wake import Waker
+
+# PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
+TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
+BATCH = 1000
+PUBLISH_CHUNK = 256
+DUPLICATE_WINDOW = 120.0
+
+
+class Relay:
+    """One host's relay: its nats-server, its publisher, its consumer and its status."""
+
+    def __init__(self, hub: Path, config: RelayConfig) -> None:
+        self.hub = hub
+        self.config = config
+        self.is_hub = config.role == "hub"
+        self.ledger = Ledger(relay_dir(hub) / "relay.db")
+        self.server = NatsServer(config, hub)
+        self.link = LinkState(hub, config, self.ledger, self.server)
+        self.scanner = LocalScanner(hub, config.name, self.ledger)
+        self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
+        self.stopping = asyncio.Event()
+        self.nc: Any = None
+        self.waker: Waker | None = None
+        self.config_mtime = config_path(hub).stat().st_mtime_ns
+
+    # ----------------------------------------------------------------- life cycle
+    async def run(self) -> None:
+        self.server.start()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stopping.set)
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            self.nc = await nats.connect(
+                f"nats://127.0.0.1:{self.config.client_port}", name=f"peers-relay-{self.config.name}",
+                max_reconnect_attempts=-1, reconnect_time_wait=0.25, allow_reconnect=True)
+            self.js_local = self.nc.jetstream()
+            self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
+            if self.is_hub:
+                await self._ensure_streams()
+            self.waker = Waker(self.hub)
+            self.waker.wake()  # a first look at every file
+            tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
+                     asyncio.create_task(self._forever(self._consume, 0.25)),
+                     asyncio.create_task(self._forever(self._status_once, 1.0))]
+            if not self.is_hub:
+                tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
+            else:
+                tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
+            print(f"peers relay: {self.config.name} ({self.config.role}) running; "
+                  f"client port 127.0.0.1:{self.config.client_port}", file=sys.stderr, flush=True)
+            await self.stopping.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            if tasks:  # bounded: a request to an unreachable hub must not hold up the stop
+                await asyncio.wait(tasks, timeout=2)
+            if self.nc is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.nc.close(), 2)
+            self.server.stop()
+            self.link.write_status(self.scanner, running=False)
+            self.scanner.close()
+            if self.waker is not None:
+                self.waker.close()
+            self.ledger.close()
+
+    def _trace(self, what: str) -> None:
+        if TRACE:
+            print(f"peers relay: {time.time():.3f} {self.config.name} {what}", file=sys.stderr, flush=True)
+
+    async def _forever(self, step: Any, pause: float) -> None:
+        """Run `step` again and again; trouble is reported once a minute, never fatal."""
+        last_report = 0.0
+        # The flag as well as the cancellation: asyncio.wait_for can swallow a cancel that
+        # lands as its inner call finishes (Python 3.11), and a relay must stop on SIGTERM.
+        while not self.stopping.is_set():
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a transport hiccup or a damaged file: retry later
+                if time.monotonic() - last_report > 60:
+                    last_report = time.monotonic()
+                    print(f"peers relay: {step.__name__.strip('_')}: {exc.__class__.__name__}: "
+                          f"{str(exc)[:300]}", file=sys.stderr, flush=True)
+            await asyncio.sleep(pause)
+
+    async def _ensure_streams(self) -> None:
+        for name, subjects in ((IN_STREAM, IN_SUBJECTS), (FED_STREAM, FED_SUBJECTS)):
+            await self.js_local.add_stream(StreamConfig(
+                name=name, subjects=[subjects], duplicate_window=DUPLICATE_WINDOW))
+
+    # ----------------------------------------------------------------- this host's records
+    async def _publish_once(self) -> None:
+        assert self.waker is not None
+        await self.waker.wait(self.scanner.busy)
+        if not self.is_hub and not self.link.up:
+            return
+        async with self.lock:
+            for group_id in self.scanner.unseen():
+                if not self.is_hub:
+                    await self._backfill(group_id)
+                self.scanner.mark_seen(group_id)
+            for group_id, envelopes, commit in self.scanner.changes():
+                await self._send(envelopes)
+                commit()
+                if envelopes:
+                    self._trace(f"published {len(envelopes)} of {group_id[:6]}")
+
+    async def _send(self, envelopes: list[Envelope]) -> None:
+        """Publish in order (the hub into the federation stream, a leaf to the hub's inbound
+        one), pipelined a chunk at a time; raises unless every one was stored."""
+        js = self.js_local if self.is_hub else self.js_hub
+        for start in range(0, len(envelopes), PUBLISH_CHUNK):
+            chunk = envelopes[start:start + PUBLISH_CHUNK]
+            await asyncio.gather(*[js.publish(self._subject(e), e.payload(), headers=e.headers(),
+                                              timeout=2.0) for e in chunk])
+
+    def _subject(self, envelope: Envelope) -> str:
+        if self.is_hub:
+            return fed_subject(envelope.group_id, envelope.table)
+        return in_subject(self.config.name, envelope.group_id)
+
+    async def _backfill(self, group_id: str) -> None:
+        """Everything of a group new here that the hub has (stream order; duplicates skip)."""
+        records = [r for r in await read_group(self.js_hub, group_id)
+                   if r.origin != self.config.name]
+        if records:
+            await self._apply_group(group_id, records)
+
+    # ----------------------------------------------------------------- others' records
+    async def _consume(self) -> None:
+        """Pull the stream this host applies from its own position, until told to restart."""
+        key = "in" if self.is_hub else "fed"
+        stream, subjects = (IN_STREAM, IN_SUBJECTS) if self.is_hub else (FED_STREAM, FED_SUBJECTS)
+        if not self.is_hub and not self.link.up:
+            return
+        position = self.ledger.position(key)
+        js = self.js_local if self.is_hub else self.js_hub
+        config = (ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                                 opt_start_seq=position + 1)
+                  if position else ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+        generation = self.link.generation
+        sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True, config=config)
+        self._trace(f"consuming {stream} after {position}")
+        try:
+            while not self.stopping.is_set() and (
+                    self.is_hub or (self.link.up and self.link.generation == generation)):
+                batch = await self._next_batch(sub)
+                if batch:
+                    await self._handle(key, batch)
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sub.unsubscribe(), 1)
+
+    async def _next_batch(self, sub: Any) -> list[Any]:
+        try:
+            batch = [await sub.next_msg(timeout=0.25)]
+        except nats.errors.TimeoutError:
+            return []
+        while len(batch) < BATCH:
+            try:
+                batch.append(await sub.next_msg(timeout=0.002))
+            except nats.errors.TimeoutError:
+                break
+        return batch
+
+    async def _handle(self, key: str, batch: list[Any]) -> None:
+        self._trace(f"received {len(batch)} from {key}")
+        groups: dict[str, list[Envelope]] = {}
+        for msg in batch:
+            parts = msg.subject.split(".")
+            sender = parts[2] if self.is_hub and len(parts) > 3 else ""
+            try:
+                envelope = from_message(msg.data, msg.headers, sender)
+            except EnvelopeError:
+                continue
+            if self.is_hub and envelope.origin != sender:  # a leaf speaks only for itself
+                envelope = Envelope(envelope.group_id, envelope.table, envelope.text,
+                                    envelope.sig, envelope.cosig, sender)
+            if envelope.origin == self.config.name:
+                continue  # ours, back from the hub
+            groups.setdefault(envelope.group_id, []).append(envelope)
+        async with self.lock:
+            for group_id, envelopes in groups.items():
+                await self._apply_group(group_id, envelopes)
+            self.ledger.set_position(key, batch[-1].metadata.sequence.stream)
+        self.link.received += len(batch)
+        self._trace(f"applied a batch of {len(batch)} from {key}")
+
+    async def _apply_group(self, group_id: str, envelopes: list[Envelope]) -> None:
+        held = self.ledger.held(group_id)
+        try:
+            outcome = apply.apply_records(self.hub, group_id, held + envelopes,
+                                          create=self.is_hub, hub_order=not self.is_hub,
+                                          store=self.scanner.stores.get(group_id))
+        except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
+            for envelope in envelopes:
+                self.ledger.hold(envelope, str(exc))
+            return
+        if outcome is None:
+            return
+        for envelope, reason in outcome.refused:
+            self.ledger.quarantine(envelope, reason)
+        for envelope, reason in outcome.lost:
+            self.ledger.quarantine(replace(envelope, origin=self.config.name), reason)
+            print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
+        for envelope, reason in outcome.waiting:
+            self.ledger.hold(envelope, reason)
+        accepted = outcome.applied + outcome.duplicates
+        self.ledger.release(e.hash for e in accepted)
+        if self.is_hub:
+            fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
+            await self._send(fresh)
+        self.ledger.add_known(e.hash for e in accepted)
+        self.scanner.note_applied(group_id)
+
+    # ----------------------------------------------------------------- link and status
+    async def _link_once(self) -> None:
+        was_up = self.link.up
+        await self.link.check(self.nc)
+        if self.link.up != was_up:
+            self.link.write_status(self.scanner, running=True)  # not a second late
+        if self.link.up and not was_up and self.waker is not None:
+            self.waker.wake()  # what was written offline goes now
+
+    async def _reload_once(self) -> None:
+        """A token made or revoked while running takes effect at once (nats-server reload)."""
+        try:
+            changed = config_path(self.hub).stat().st_mtime_ns
+        except OSError:
+            return
+        if changed != self.config_mtime:
+            self.config_mtime = changed
+            self.config = load_config(self.hub)
+            self.server.restart(self.config)
+
+    async def _status_once(self) -> None:
+        self.link.write_status(self.scanner, running=True)

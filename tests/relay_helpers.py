@@ -1,0 +1,115 @@
+"""Hosts on loopback for the relay tests: each its own hub, users and `peers relay` process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peers_tui.relay.config import free_port
+from tests.conftest import SEEDS, User, plant_identity
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+@dataclass
+class Host:
+    """One machine: a hub directory, its users, and its relay when running."""
+
+    name: str
+    root: Path
+    process: subprocess.Popen[str] | None = None
+    users: dict[str, User] = field(default_factory=dict)
+
+    @property
+    def hub(self) -> Path:
+        return self.root / "hub"
+
+    def user(self, name: str) -> User:
+        if name not in self.users:
+            user = User(name, self.root / name, self.hub)
+            if name in SEEDS:
+                plant_identity(user.home, SEEDS[name])
+            user.ok("id", "--handle", name)
+            self.users[name] = user
+        return self.users[name]
+
+    def peers(self, *args: str) -> User:
+        """A user only for running `peers relay ...` on this host."""
+        return User("admin", self.root / "admin", self.hub)
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONPATH": str(REPO), "PEERS_HUB": str(self.hub),
+                "PEERS_HOME": str(self.root / "admin")}
+
+    def start(self) -> None:
+        assert self.process is None or self.process.poll() is not None
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "peers_tui", "relay"], env=self.env(), text=True,
+            stdout=subprocess.PIPE, stderr=open(self.root / "relay.err", "a"))
+        wait_for(lambda: self.status().get("running") or self.process.poll() is not None,
+                 what=f"the relay of {self.name}")
+        assert self.process.poll() is None, self.stderr()
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def stderr(self) -> str:
+        try:
+            return (self.root / "relay.err").read_text()
+        except OSError:
+            return ""
+
+    def status(self) -> dict[str, Any]:
+        result = self.peers().run("relay", "status", "--json")
+        return json.loads(result.out) if result.code == 0 and result.out.strip() else {}
+
+    def nats_pid(self) -> int:
+        return int((self.hub / ".relay" / "nats.pid").read_text())
+
+    def link_up(self) -> bool:
+        return bool(self.status().get("link", {}).get("up"))
+
+
+def federation(tmp_path: Path, names: tuple[str, ...] = ("A", "B")) -> list[Host]:
+    """The first host the hub, the others leaves holding its tokens; relays not started."""
+    hosts = [Host(name, tmp_path / name) for name in names]
+    for host in hosts:
+        host.root.mkdir(parents=True)
+    hub, leaves = hosts[0], hosts[1:]
+    hub.peers().ok("relay", "init", "--hub", "--name", hub.name,
+                   "--listen", f"127.0.0.1:{free_port()}")
+    for leaf in leaves:
+        token = hub.peers().ok("relay", "token", "--name", leaf.name).out.strip()
+        leaf.peers().ok("relay", "init", "--leaf", token)
+    return hosts
+
+
+def stop_all(hosts: list[Host]) -> None:
+    for host in hosts:
+        host.stop()
+
+
+def bodies(user: User, group: str = "team") -> list[str]:
+    return [m["body"] for m in user.ok("log", group, "--json", "--limit", "100000").json()]
