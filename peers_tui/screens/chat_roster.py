@@ -64,7 +64,8 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     warning = check_history(account, entry, store)
     me = roster.members.get(account.user_id)
     read_only = store.read_only  # a read-only file or mount: nobody can post from here
-    events = tuple(store.events())  # judged by the roster just read (memoized): no replay
+    with store.session():  # one connection for the roster, invites and log events() reads
+        events = tuple(store.events())  # judged by the roster just read (memoized): no replay
     return RosterLoaded(
         store.group_id, membership, members, present, topic,
         me.role.label if me and me.state == "active" and not read_only else None,
