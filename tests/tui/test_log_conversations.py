@@ -72,6 +72,15 @@ async def test_membership_events_stand_in_their_place_and_arrive_live(alice: Use
         time.sleep(0.01)
         assert bob.spawn("send", "team", "welcome dave").code == 0
         await wait_for(pilot, lambda: "welcome dave" in screen_text(app))
+        # The first message from another after the read marker drew "new messages" (a full
+        # layout); the next is appended to the lines, events and all, not laid out anew.
+        log = app.screen.query_one(MessageLog)
+        builds = []
+        build = log.line_layout.build
+        log.line_layout.build = lambda *args, **kw: (builds.append(1), build(*args, **kw))[1]
+        assert bob.spawn("send", "team", "and again").code == 0
+        await wait_for(pilot, lambda: "and again" in screen_text(app))
+        assert not builds, "a live message after the events is appended, not laid out anew"
         alice.ok("remove", "team", "dave")
         await wait_for(pilot, lambda: "alice removed dave" in screen_text(app))
         text = screen_text(app)
