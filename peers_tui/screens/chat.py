@@ -195,6 +195,7 @@ class ChatScreen(Screen[None]):
         roster_panel.people = event.people
         roster_panel.show(event.members, event.present)
         self.message_log.set_people(event.people)
+        self.message_log.set_events(event.events)  # joins, leaves, removals in their place
         self.composer.handles = [m.handle for m in event.members]
         self._show_title()
         self.query_one(HistoryBanner).show_warning(event.warning)

@@ -14,6 +14,7 @@ from textual.message import Message
 from peers_tui.commands.slash import Standing
 
 from peers_tui.core.account import Account, membership_problems
+from peers_tui.core.events import EventView
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
@@ -37,6 +38,7 @@ class RosterLoaded(Message):
     read_only: str | None  # why nothing can be written to the file, if it cannot
     warning: str | None = None  # history deleted, file rolled back, a forged change
     people: frozenset[tuple[str, str]] = frozenset()  # (id, handle) of all, former too
+    events: tuple[EventView, ...] = ()  # the membership log as events, for the message log
 
     @property
     def can_post(self) -> bool:
@@ -63,10 +65,13 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     warning = check_history(account, entry, store)
     me = roster.members.get(account.user_id)
     read_only = store.read_only  # a read-only file or mount: nobody can post from here
+    with store.session():  # one connection for the roster, invites and log events() reads
+        events = tuple(store.events())  # judged by the roster just read (memoized): no replay
     return RosterLoaded(
         store.group_id, membership, members, present, topic,
         me.role.label if me and me.state == MemberState.ACTIVE and not read_only else None,
-        STANDINGS.get(me.state, "not a member") if me else "not a member", read_only, warning, frozenset((m.user_id, m.handle) for m in roster.members.values()))
+        STANDINGS.get(me.state, "not a member") if me else "not a member", read_only, warning, frozenset((m.user_id, m.handle) for m in roster.members.values()),
+        events)
 
 
 def check_history(account: Account, entry: GroupEntry, store: GroupStore) -> str | None:

@@ -15,7 +15,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from peers_tui.core.events import EventView
+from peers_tui.core.links import url_spans
 from peers_tui.core.names import shown_name
+from peers_tui.core.reactions import summary
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_clock, local_day, local_day_name
 from peers_tui.core.views import MessageView
@@ -26,6 +29,7 @@ AUTHOR_COLOURS = ("#e06c75", "#98c379", "#d19a66", "#61afef", "#c678dd", "#56b6c
                   "#e5c07b", "#ef8f6c", "#7ec699", "#82aaff", "#f78cb0", "#b5bd68")
 MAX_AUTHOR_WIDTH = 16
 TIME_WIDTH = 5
+FOLD_LINES = 20  # a message's text longer than this shows this many lines until expanded
 
 
 def author_colour(user_id: str) -> str:
@@ -71,27 +75,50 @@ class Styles:
     """The Rich styles the renderer uses; the widget fills them from its component classes."""
 
     def __init__(self, time: Style, body: Style, dim: Style, marker: Style, problem: Style,
-                 separator: Style) -> None:
+                 separator: Style, mention: Style | None = None) -> None:
         self.time, self.body, self.dim = time, body, dim
         self.marker, self.problem, self.separator = marker, problem, separator
+        self.mention = mention if mention is not None else Style(bold=True)
+
+
+def body_text(body: str, style: Style, linked: bool) -> Text:
+    """A message's text, inert; with each URL a terminal hyperlink to exactly the URL shown
+    (core.links) if `linked` (a genuine message: a forged one gets no links)."""
+    text = Text(inert(body), style=style)
+    if linked:
+        for start, end in url_spans(text.plain):
+            text.stylize(Style(link=text.plain[start:end]), start, end)
+    return text
+
+
+def folded(lines: list[Text], expanded: bool, style: Style) -> list[Text]:
+    """The first FOLD_LINES of a long text and "… N more lines", unless `expanded`."""
+    if expanded or len(lines) <= FOLD_LINES:
+        return lines
+    hidden = len(lines) - FOLD_LINES
+    return [*lines[:FOLD_LINES],
+            Text(f"… {hidden} more line{'s' if hidden != 1 else ''}", style=style)]
 
 
 def render_message(view: MessageView, label: str, author_width: int, width: int,
-                   console: Console, styles: Styles) -> list[Strip]:
-    """The lines of one message: `HH:MM  author │ text`, wrapped under its own column."""
+                   console: Console, styles: Styles, *, mentioned: bool = False,
+                   expanded: bool = False) -> list[Strip]:
+    """The lines of one message: `HH:MM  author │ text`, wrapped under its own column, its
+    reactions under it; a bar down the left of the text if it `mentioned` the reader; a
+    text of more than FOLD_LINES lines folded unless `expanded`."""
     when = local_clock(view.created_at)
     colour = Style(color=author_colour(view.author_id), bold=True)
     gutter = TIME_WIDTH + 1 + author_width + 3
     body_width = max(10, width - gutter)
 
+    body = body_text(view.body, styles.body, view.verified and not view.deleted)
     if view.kind == "action" and not view.deleted:
-        name, text = "*", Text.assemble((inert(label, allow_newlines=False), colour), " ",
-                                        (inert(view.body), styles.body))
+        name, text = "*", Text.assemble((inert(label, allow_newlines=False), colour), " ", body)
     elif view.kind == "topic":
         name, text = "--", Text.assemble((inert(label, allow_newlines=False), colour),
-                                         (" set the topic: ", styles.dim), (inert(view.body), styles.body))
+                                         (" set the topic: ", styles.dim), body)
     else:
-        name, text = label, Text(inert(view.body), style=styles.body)
+        name, text = label, body
     if view.deleted:
         text = Text("(message deleted)", style=styles.dim + Style(italic=True))
     elif view.edited:
@@ -108,7 +135,11 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
                               (": ", styles.dim), (inert(view.reply_body or "", allow_newlines=False), styles.dim))
         reply.truncate(body_width, overflow="ellipsis")
         lines.append(reply)
-    lines.extend(text.wrap(console, body_width))
+    lines.extend(folded(list(text.wrap(console, body_width)), expanded, styles.dim))
+    reactions = summary(view.reactions) if not view.deleted else ""
+    if reactions:
+        lines.extend(Text(inert(reactions, allow_newlines=False), style=styles.dim)
+                     .wrap(console, body_width))
     for change in view.forged_changes:  # never applied: the message above keeps its state
         forged = Text(f"⚠ forged {change.kind} by {shown_name(change.author)} "
                       f"({change.fingerprint}), not applied: "
@@ -119,17 +150,42 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
     name_style = styles.dim if name in ("*", "--") else colour
     if not view.verified:
         name_style = name_style + styles.problem
+    bar = Segment(" ┃ ", styles.mention) if mentioned else Segment(" │ ", styles.dim)
+    first = [Segment(when.rjust(TIME_WIDTH), styles.time), Segment(" "),
+             Segment(name_text.rjust(author_width), name_style)]
+    return strips_of(lines, first, author_width, bar, width, console)
+
+
+def strips_of(lines: list[Text], first: list[Segment], author_width: int, bar: Segment,
+              width: int, console: Console) -> list[Strip]:
+    """`lines` beside the time and author columns (`first`, on the first line only)."""
     strips = []
     for index, line in enumerate(lines):
-        if index == 0:
-            prefix = [Segment(when.rjust(TIME_WIDTH), styles.time), Segment(" "),
-                      Segment(name_text.rjust(author_width), name_style), Segment(" │ ", styles.dim)]
-        else:
-            prefix = [Segment(" " * (TIME_WIDTH + 1 + author_width)), Segment(" │ ", styles.dim)]
-        segments = prefix + list(line.render(console))
-        strip = Strip(segments).crop_extend(0, width, None)
-        strips.append(strip)
+        prefix = first if index == 0 else [Segment(" " * (TIME_WIDTH + 1 + author_width))]
+        segments = [*prefix, bar, *line.render(console)]
+        strips.append(Strip(segments).crop_extend(0, width, None))
     return strips
+
+
+def render_event(event: EventView, author_width: int, width: int, console: Console,
+                 styles: Styles) -> list[Strip]:
+    """A membership change in its place, compact and dim: `HH:MM  -- │ bob joined as
+    writer (invited by alice)`. One that did not count is flagged as forged, never shown as
+    an event: what it claims, and why it does not count."""
+    body_width = max(10, width - (TIME_WIDTH + 1 + author_width + 3))
+    said = event.shown(shown_name)  # names are untrusted text, each one inert line
+    if event.verified:
+        text = Text(said, style=styles.dim)
+        name = Segment("--".rjust(author_width), styles.dim)
+    else:
+        problem = inert(event.problem or "unknown problem", allow_newlines=False)
+        text = Text(f"forged, not applied: {problem}: {said}", style=styles.problem)
+        name = Segment(author_cell("--", "", author_width, True).rjust(author_width),
+                       styles.dim + styles.problem)
+    first = [Segment(local_clock(event.created_at).rjust(TIME_WIDTH), styles.time),
+             Segment(" "), name]
+    return strips_of(list(text.wrap(console, body_width)), first, author_width,
+                     Segment(" │ ", styles.dim), width, console)
 
 
 def render_rule(label: str, width: int, style: Style) -> Strip:

@@ -127,3 +127,36 @@ class TestPeopleScreens:
             await pilot.pause()
         assert snap_compare(demo.app("release-crew", name="bob"), terminal_size=(100, 24),
                             run_before=run_before)
+
+
+def _conversation_extras(demo) -> None:
+    """Reactions on carol's report, a long message from bob, and a removal dmitri forged,
+    at fixed times after the demo's last message (so the picture is the same every time)."""
+    from peers_tui.core.encoding import fixed_clock
+    from peers_tui.demo import MINUTE, START
+    from peers_tui.testing.forge import Forger
+
+    later = START + 24 * 60 * MINUTE + 40 * MINUTE
+    accounts = {name: demo.account(name) for name in ("alice", "bob", "carol")}
+    stores = {name: account.store(account.resolve("release-crew"))
+              for name, account in accounts.items()}
+    report = next(view for view in stores["bob"].recent(20)
+                  if view.body.startswith("Rehearsal passed"))
+    with fixed_clock(later):
+        stores["bob"].react(accounts["bob"].keypair, report.id, "👍")
+        stores["alice"].react(accounts["alice"].keypair, report.id, "👍")
+        stores["bob"].react(accounts["bob"].keypair, report.id, "🎉")
+        stores["bob"].post(accounts["bob"].keypair, "\n".join(
+            f"{n:02}. step {n} of the release runbook" for n in range(1, 26)), "text", None)
+    group = stores["bob"].group_id
+    Forger(demo.home("dmitri")).change(demo.hub / f"{group}.db", group, "remove",
+                                       accounts["bob"].user_id, t=later + MINUTE)
+
+
+class TestLogConversations:
+    def test_reactions_a_folded_message_and_a_forged_removal(self, demo, snap_compare):
+        """Reactions under a message, a long message folded at 20 lines ("… 5 more
+        lines"), a removal a reader forged flagged in its place, never an event. (The joins
+        and the mention bar are in test_wide_with_roster.)"""
+        _conversation_extras(demo)
+        assert snap_compare(chat_app(demo), terminal_size=(120, 50), run_before=settle)

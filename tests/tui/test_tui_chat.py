@@ -19,7 +19,7 @@ async def test_opens_the_group_with_its_messages(alice: User, bob: User, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: log_bodies(app) == ["hello alice"])
-        assert "bob │ hello alice" in screen_text(app)
+        assert "bob ┃ hello alice" in screen_text(app)  # it names her: the mention bar
         assert app.screen.query_one(Composer).has_focus
 
 

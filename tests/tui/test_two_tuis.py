@@ -23,7 +23,7 @@ def test_a_message_sent_as_the_other_tui_opens_reaches_it(alice: User, bob: User
         tmux.keys("alice", "Enter")
         tmux.wait_for("alice", lambda s: "alice │ sent as bob opens" in s, timeout=10,
                       what="alice's own message")
-        tmux.wait_for("bob", lambda s: "alice │ sent as bob opens" in s, timeout=5,
+        tmux.wait_for("bob", lambda s: "alice ┃ sent as bob opens" in s, timeout=5,  # names bob
                       what="the message on bob's screen")
     finally:
         tmux.close()

@@ -3,19 +3,27 @@
 It lays the LogWindow's messages out as lines (a LineLayout) at the log's width, lays them
 out again when the width, the theme or the people's names change, appends the lines of a
 live message without laying out the rest, and draws only the lines on screen (Textual's
-line API), the newest in view from the very first frame while the log follows.
+line API), the newest in view from the very first frame while the log follows. The group's
+membership events are laid out among the messages of the window (core.events.interleave);
+the messages that mention the reader get a bar (core.mentions); long ones fold unless
+expanded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
 from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
 
-from peers_tui.widgets.message_log.layout import Basis, LineLayout, Look, author_labels, column_width
+from peers_tui.core.events import EventView, interleave
+from peers_tui.widgets.message_log.layout import (
+    Basis, Item, LineLayout, Look, author_labels, column_width,
+)
 from peers_tui.widgets.message_log.scrolling import LogScrolling
+from peers_tui.widgets.message_log.window import HistorySource
 from peers_tui.widgets.message_render import Styles
 
 
@@ -25,6 +33,7 @@ class LogLines(LogScrolling):
     COMPONENT_CLASSES = {
         "message-log--time", "message-log--body", "message-log--dim", "message-log--marker",
         "message-log--problem", "message-log--day", "message-log--highlight",
+        "message-log--mention",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -38,6 +47,14 @@ class LogLines(LogScrolling):
         self._base_style: Style | None = None
         self._style_set: Styles | None = None
         self._relayout_due = False
+        self.source: HistorySource | None = None  # the group shown (set by MessageLog.show)
+        # The group's membership events and the source they were read from: another group's
+        # are never laid out while the new group's are read.
+        self.events: tuple[EventView, ...] = ()
+        self._events_of: HistorySource | None = None
+        self._latest_event: int | None = None
+        # Messages shown whole however long (the selected one): the others fold.
+        self.expanded: set[str] = set()
 
     @property
     def rendered_lines(self) -> list[Strip]:
@@ -49,10 +66,45 @@ class LogLines(LogScrolling):
         or no longer needs, its fingerprint."""
         if people == self.people:
             return
+        handle = self._my_handle()
         self.people = people
         basis = self.line_layout.basis
-        if basis is not None and author_labels(self.window.views, people) != basis.labels:
+        if basis is not None and (author_labels(self.window.views, people) != basis.labels
+                                  or self._my_handle() != handle):
             self._relayout(keep_anchor=not self.following)
+
+    def set_events(self, events: Iterable[EventView]) -> None:
+        """The shown group's membership events (GroupStore.events(), read with its roster):
+        each laid out in its place among the messages."""
+        shown = tuple(events)
+        if shown == self.events and self._events_of is self.source:
+            return
+        self.events, self._events_of = shown, self.source
+        self._latest_event = max((event.created_at for event in shown), default=None)
+        self._relayout(keep_anchor=not self.following)
+
+    def set_expanded(self, message_ids: Iterable[str]) -> None:
+        """Show these messages whole (the others fold beyond FOLD_LINES)."""
+        wanted = set(message_ids)
+        if wanted != self.expanded:
+            self.expanded = wanted
+            self._relayout(keep_anchor=not self.following)
+
+    def _events_shown(self) -> bool:
+        return bool(self.events) and self._events_of is self.source
+
+    def _items(self) -> list[Item] | None:
+        """The window's messages with the events that fall among them; None without events."""
+        if not self._events_shown():
+            return None
+        window = self.window
+        return interleave(window.views, list(self.events), from_start=window.at_oldest,
+                          to_end=window.at_newest)
+
+    def _my_handle(self) -> str | None:
+        """The reader's handle in the group shown (from its roster): a mention names it."""
+        me = self.window.me
+        return next((handle for user_id, handle in self.people if user_id == me), None)
 
     def on_resize(self) -> None:
         # Lines depend on the width only; start-up alone resizes the log a dozen times.
@@ -69,12 +121,13 @@ class LogLines(LogScrolling):
             self._style_set = Styles(
                 get("message-log--time"), get("message-log--body"), get("message-log--dim"),
                 get("message-log--marker"), get("message-log--problem"),
-                get("message-log--day"))
+                get("message-log--day"), get("message-log--mention"))
         return self._style_set
 
     def _look(self) -> Look:
         highlight = partial(self.get_component_rich_style, "message-log--highlight", partial=True)
-        return Look(self.app.console, self.window.highlight_id, highlight)
+        return Look(self.app.console, self.window.highlight_id, highlight, self.window.me,
+                    self._my_handle(), self.expanded.__contains__)
 
     def _relayout(self, keep_anchor: bool = False) -> None:
         self._relayout_due = False
@@ -90,7 +143,7 @@ class LogLines(LogScrolling):
         basis = Basis(width, self._styles(), labels, column_width(views, labels),
                       self.window.marker_index())
         self.line_layout.build(views, basis, self._look(),
-                               self.empty_hint if self.window.loaded else None)
+                               self.empty_hint if self.window.loaded else None, self._items())
         self._set_virtual_size(Size(width, len(self.line_layout.lines)))
         if self.window.tailing:
             self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
@@ -108,7 +161,8 @@ class LogLines(LogScrolling):
         """Lay out only the views from `start` on, new at the end (see LineLayout.append)."""
         width = self.scrollable_content_region.width or self.size.width or 80
         if not self.line_layout.append(self.window.views, start, width, self.window.marker_index,
-                                       self.people, self._look()):
+                                       self.people, self._look(),
+                                       self._latest_event if self._events_shown() else None):
             return False
         self._set_virtual_size(Size(width, len(self.line_layout.lines)))
         self._scroll_end_soon()

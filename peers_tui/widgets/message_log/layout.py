@@ -1,8 +1,11 @@
 """LineLayout: the log's messages laid out as terminal lines, and what each line belongs to.
 
 The widget draws only the lines on screen (Textual's line API) from `lines`; `owners` says
-which message each line shows (-1 for day rules, the "new messages" line and hints), which
-is how the widget keeps a message in place while windows come and go. Rendered messages are
+which message each line shows (-1 for day rules, the "new messages" line, hints and
+membership events: those are no messages, nothing selects or anchors on them), which is how
+the widget keeps a message in place while windows come and go. Membership events
+(core.events) are laid out among the messages, each before the first message placed at or
+after its time (core.events.interleave). Rendered messages are
 cached by everything their lines depend on, so switching back to a group, or laying out
 again after a window of older messages, renders only what is new.
 """
@@ -18,11 +21,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from peers_tui.core.events import EventView, log_time
+from peers_tui.core.mentions import mentions_view
 from peers_tui.core.names import person_labels
 from peers_tui.core.views import MessageView
 from peers_tui.widgets.message_log.window import MAX_BUFFER
 from peers_tui.widgets.message_render import (
-    FLAG, MAX_AUTHOR_WIDTH, Styles, clip, day_label, day_of, render_message, render_rule,
+    FLAG, MAX_AUTHOR_WIDTH, Styles, clip, day_label, day_of, render_event, render_message,
+    render_rule,
 )
 
 Labels = dict[tuple[str, str], str]  # (author id, name) -> the label shown
@@ -64,6 +70,15 @@ class Look:
     console: Console
     highlight_id: str | None
     highlight: Callable[[], Style]  # the highlight's style, asked for only when it is drawn
+    me: str = ""                    # the reader's user id: a reply to them mentions them
+    handle: str | None = None       # the reader's handle here: as a word, it mentions them
+    expanded: Callable[[str], bool] = lambda message_id: False  # shown whole, not folded
+
+    def mentioned(self, view: MessageView) -> bool:
+        return bool(self.me) and mentions_view(view, self.handle, self.me)
+
+
+Item = MessageView | EventView  # what the log lays out: messages, and events between them
 
 
 class LineLayout:
@@ -75,6 +90,7 @@ class LineLayout:
         self.laid_out: list[MessageView] = []  # the views `owners` index: those of the last layout
         self.width = 0                       # the width the lines were laid out at (0: none yet)
         self.basis: Basis | None = None
+        self.day: str | None = None          # the day of the last item laid out
         self._cache: dict[tuple[object, ...], list[Strip]] = {}
 
     def clear(self) -> None:
@@ -82,13 +98,14 @@ class LineLayout:
         self.lines, self.owners, self.width, self.laid_out = [], [], 0, []
 
     def build(self, views: list[MessageView], basis: Basis, look: Look,
-              empty_hint: tuple[str, ...] | None) -> None:
-        """Lay out every message; `empty_hint` (a rule, then centred lines) if there are none."""
+              empty_hint: tuple[str, ...] | None, items: list[Item] | None = None) -> None:
+        """Lay out every message (`items`: the same with the events between them, if any);
+        `empty_hint` (a rule, then centred lines) if there are no messages."""
         self.basis = basis
         width = basis.width
         lines: list[Strip] = []
         owners: list[int] = []
-        self._emit(views, 0, lines, owners, look)
+        self._emit(views if items is None else items, 0, None, lines, owners, look)
         if not views and empty_hint:
             lines.append(Strip.blank(width))
             lines.append(render_rule(empty_hint[0], width, basis.styles.dim))
@@ -104,12 +121,17 @@ class LineLayout:
 
     def append(self, views: list[MessageView], start: int, width: int,
                marker_at: Callable[[], int | None], people: frozenset[tuple[str, str]],
-               look: Look) -> bool:
+               look: Look, latest_event: int | None = None) -> bool:
         """Lay out only views[start:], new at the end: what a live message costs while the log
         follows. False where the rest would change too (a new handle clash or a wider author
-        column, the "new messages" line, another width): then the caller lays out everything."""
+        column, the "new messages" line, another width, an event shown last that belongs
+        after the new message: `latest_event` is the latest time of those shown): then the
+        caller lays out everything."""
         basis = self.basis
         if basis is None or start == 0 or width != basis.width or width != self.width:
+            return False
+        if start < len(views) and latest_event is not None \
+                and latest_event > log_time(views[start]):
             return False
         if basis.marker_at is None and marker_at() is not None:
             return False
@@ -124,40 +146,52 @@ class LineLayout:
         if any(min(MAX_AUTHOR_WIDTH, author_width(view, basis.labels)) > basis.author_width
                for view in views[start:]):
             return False
-        self._emit(views, start, self.lines, self.owners, look)
+        self._emit(views[start:], start, self.day, self.lines, self.owners, look)
         self.laid_out = list(views)
         return True
 
-    def _emit(self, views: list[MessageView], start: int, lines: list[Strip], owners: list[int],
-              look: Look) -> None:
-        """Render views[start:] onto `lines` (with `owners`: the view of each line, -1 for rules)."""
+    def _emit(self, items: Sequence[Item], index: int, previous_day: str | None,
+              lines: list[Strip], owners: list[int], look: Look) -> None:
+        """Render `items` onto `lines` (with `owners`: the index of each line's message in the
+        views, from `index` on; -1 for rules and events)."""
         basis = self.basis
         assert basis is not None  # set by build() before any line is emitted
-        previous_day = day_of(views[start - 1].created_at) if start > 0 else None
-        for index in range(start, len(views)):
-            view = views[index]
-            day = day_of(view.created_at)
+        width, author_width = basis.width, basis.author_width
+        for item in items:
+            day = day_of(item.created_at)
             if day != previous_day:
-                lines.append(render_rule(day_label(view.created_at), basis.width,
+                lines.append(render_rule(day_label(item.created_at), width,
                                          basis.styles.separator))
                 owners.append(-1)
                 previous_day = day
+            if isinstance(item, EventView):
+                key: tuple[object, ...] = (item, author_width, width)
+                strips = self._cache.get(key)
+                if strips is None:
+                    strips = render_event(item, author_width, width, look.console, basis.styles)
+                    self._cache[key] = strips
+                lines.extend(strips)
+                owners.extend([-1] * len(strips))
+                continue
             if index == basis.marker_at:
-                lines.append(render_rule("new messages", basis.width, basis.styles.marker))
+                lines.append(render_rule("new messages", width, basis.styles.marker))
                 owners.append(-1)
-            label = basis.labels[(view.author_id, view.display_author)]
-            highlighted = view.id == look.highlight_id
-            key = (view, label, basis.author_width, basis.width, highlighted)
+            label = basis.labels[(item.author_id, item.display_author)]
+            highlighted = item.id == look.highlight_id
+            mentioned, expanded = look.mentioned(item), look.expanded(item.id)
+            key = (item, label, author_width, width, highlighted, mentioned, expanded)
             strips = self._cache.get(key)
             if strips is None:
-                strips = render_message(view, label, basis.author_width, basis.width,
-                                        look.console, basis.styles)
+                strips = render_message(item, label, author_width, width, look.console,
+                                        basis.styles, mentioned=mentioned, expanded=expanded)
                 if highlighted:
                     highlight = look.highlight()
                     strips = [strip.apply_style(highlight) for strip in strips]
                 self._cache[key] = strips
             lines.extend(strips)
             owners.extend([index] * len(strips))
+            index += 1
+        self.day = previous_day
 
     # ----------------------------------------------------------------- where messages are
     def anchor(self, top: int) -> tuple[str, int] | None:
