@@ -103,7 +103,7 @@ class BufferList(ScrollView, can_focus=False):
         text = buffer_row(summary, row + 1, width)
         style = base
         if summary.id == self.current:
-            style = base + self.get_component_rich_style("buffer-list--current", partial=True)
+            style = base + self.get_component_rich_style("buffer-list--current")
         segments = list(text.render(self.app.console))
         return Strip(segments, text.cell_len).apply_style(style).crop_extend(0, width, style)
 
