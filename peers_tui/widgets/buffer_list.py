@@ -56,7 +56,8 @@ class BufferList(ScrollView, can_focus=False):
             return
         self.summaries = summaries
         self.virtual_size = Size(self.virtual_size.width, len(summaries))
-        self._keep_current_in_view()
+        # Once laid out: until then the scroll range is that of the old length.
+        self.call_after_refresh(self._keep_current_in_view)
         self.refresh()
 
     def show_current(self, group_id: str) -> None:
@@ -83,6 +84,9 @@ class BufferList(ScrollView, can_focus=False):
         except PeersError as exc:
             self.app.call_from_thread(self.app.notify, inert(f"not remembered: {exc}"),
                                       severity="warning")
+
+    def on_resize(self) -> None:
+        self._keep_current_in_view()  # shown again, or taller: the open group stays in sight
 
     def _keep_current_in_view(self) -> None:
         row = self._row_of(self.current)

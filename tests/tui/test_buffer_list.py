@@ -93,6 +93,24 @@ async def test_counts_and_the_mention_mark_follow_another_process_live(alice: Us
         await wait_for(pilot, lambda: marks(app, "team") == ["3", "@"])
 
 
+async def test_the_open_group_is_in_view_far_down_a_long_list(alice: User):
+    account = Account(alice.home, alice.hub)
+    for n in range(40):
+        account.create_group(f"g{n:02d}")
+    app = make_app(alice, "g35")
+    async with app.run_test(size=(120, 20)) as pilot:
+        await wait_for(pilot, lambda: counted(app) and len(buffer_list(app).summaries) == 41)
+        widget = buffer_list(app)
+        row = [s.label for s in widget.summaries].index("g35")
+        await wait_for(pilot, lambda: widget.scroll_y <= row < widget.scroll_y
+                       + widget.size.height)
+        await pilot.resize_terminal(80, 20)
+        await pilot.press("alt+1")  # personal, at the top, while the list is hidden
+        await wait_for(pilot, lambda: app.chat.entry.personal)
+        await pilot.resize_terminal(120, 20)
+        await wait_for(pilot, lambda: shown(app) and widget.scroll_y == 0)
+
+
 async def test_a_click_opens_the_group_and_highlights_it(alice: User, team):
     app = make_app(alice, "personal")
     async with app.run_test(size=(120, 30)) as pilot:
