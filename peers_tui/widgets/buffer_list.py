@@ -69,9 +69,9 @@ class BufferList(ScrollView, can_focus=False):
     def toggle(self) -> None:
         """Show or hide it, and remember that; on a narrow terminal say why it cannot show."""
         if self.app.size.width < MIN_TERMINAL_WIDTH:
-            self.app.notify(f"the group list shows at the left from {MIN_TERMINAL_WIDTH} columns "
-                        f"(this terminal has {self.app.size.width}); Ctrl+G lists the groups",
-                        severity="warning")
+            self.app.notify(f"the groups show at the left from {MIN_TERMINAL_WIDTH} columns (this "
+                            f"terminal has {self.app.size.width}); Ctrl+G lists them",
+                            severity="warning")
             return
         shown = self.has_class("-off")
         self.set_class(not shown, "-off")

@@ -185,6 +185,23 @@ async def test_the_notify_level_shows_on_every_list_and_the_topic_bar(alice: Use
         await wait_for(pilot, lambda: marks(app, "personal") == ["@only"])
 
 
+async def test_a_reply_to_us_is_a_mention_in_the_group_list_and_the_buffer_list(
+        alice: User, bob: User, team):
+    """core.mentions counts a reply to one of our messages as a mention, handle or not: the
+    group list and the buffer list mark the group with `@` beside its count."""
+    ours = alice.ok("send", "team", "who can review the release notes?").out.strip()
+    bob.ok("send", "team", "nothing to do with you")
+    bob.ok("send", "team", "--reply-to", ours, "I can, after lunch")
+    app = make_app(alice, "personal")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: counted(app))
+        assert marks(app, "team") == ["2", "@"]
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
+        listed = next(row for row in options(app.screen) if "team" in row)
+        assert listed.split()[-2:] == ["2", "@"]
+
+
 async def test_hostile_group_names_show_as_text(alice: User):
     found_group(alice, HOSTILE)
     app = make_app(alice, "personal")
