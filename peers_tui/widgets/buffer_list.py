@@ -6,11 +6,13 @@ opens a group.
 It reads no group: the chat screen hands it the summaries the app counts anyway
 (SummariesUpdated) and the group it shows, so it costs no start-up read of a group and no
 timer. Its one setting (shown or hidden, F3) is read with the screen and written in a worker.
-Lines are drawn on demand (Line API): of 200 groups only those in view are rendered.
+Lines are drawn on demand (Line API): of 200 groups only those in view are rendered, and a
+line is kept until its group's summary changes: a recount redraws only the rows it changed.
 """
 
 from __future__ import annotations
 
+from rich.style import Style
 from textual import events, work
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -29,6 +31,7 @@ from peers_tui.worker_errors import pass_on_failure
 # list (Ctrl+G) and the switcher (Ctrl+K) remain. styles/app.tcss and ChatScreen's
 # breakpoints say the same.
 MIN_TERMINAL_WIDTH = 120
+MOST_KEPT_LINES = 1024  # drawn lines kept for reuse (a few screens' worth of 200 groups)
 
 
 class BufferList(ScrollView, can_focus=False):
@@ -44,6 +47,9 @@ class BufferList(ScrollView, can_focus=False):
         self.ui_state = ui_state
         self.summaries: tuple[GroupSummary, ...] = ()
         self.current: str | None = None  # the id of the group the chat screen shows
+        # (plain, current) styles: rich_style walks the ancestors (0.1 ms), so once per theme.
+        self._styles: tuple[Style, Style] | None = None
+        self._lines: dict[tuple[GroupSummary, int, bool, int], Strip] = {}
         try:
             shown = ui_state.buffer_list_shown()  # one row of personal.db's settings
         except PeersError:
@@ -97,19 +103,29 @@ class BufferList(ScrollView, can_focus=False):
     def _row_of(self, group_id: str | None) -> int | None:
         return next((i for i, s in enumerate(self.summaries) if s.id == group_id), None)
 
+    def notify_style_update(self) -> None:
+        self._styles, self._lines = None, {}  # the theme or a pseudo-class changed
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = (base, base + self.get_component_rich_style("buffer-list--current"))
         row = int(self.scroll_y) + y
         if not 0 <= row < len(self.summaries) or width <= 0:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._styles[0])
         summary = self.summaries[row]
-        text = buffer_row(summary, row + 1, width)
-        style = base
-        if summary.id == self.current:
-            style = base + self.get_component_rich_style("buffer-list--current")
-        segments = list(text.render(self.app.console))
-        return Strip(segments, text.cell_len).apply_style(style).crop_extend(0, width, style)
+        key = (summary, row, summary.id == self.current, width)
+        line = self._lines.get(key)
+        if line is None:
+            if len(self._lines) >= MOST_KEPT_LINES:
+                self._lines.clear()
+            style = self._styles[key[2]]
+            text = buffer_row(summary, row + 1, width)
+            line = Strip(list(text.render(self.app.console)), text.cell_len)
+            line = self._lines[key] = line.apply_style(style).crop_extend(0, width, style)
+        return line
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
