@@ -83,6 +83,8 @@ KEYS: tuple[Key, ...] = (
         KeyBinding("app", "ctrl+k", "switcher", "Go to group", show=True),)),
     Key("Ctrl+G, F2", "the group list", (
         KeyBinding("app", "ctrl+g,f2", "group_list", "Groups", show=True),)),
+    Key("F3", "show / hide the list of groups at the left (120+ columns; remembered)", (
+        KeyBinding("chat", "f3", "toggle_buffer_list", "Group list", priority=True),)),
     Key("Ctrl+F", "search this group's history", (
         KeyBinding("app", "ctrl+f", "search", "Search", show=True),)),
     Key("Ctrl+P", "command palette: every command"),  # Textual's own binding

@@ -1,5 +1,5 @@
 """What the TUI remembers between runs, kept in personal.db's settings: the composer's input
-history, a draft per group and the group open last."""
+history, a draft per group, the group open last and whether the buffer list is shown."""
 
 from __future__ import annotations
 
@@ -37,3 +37,10 @@ class UiState:
 
     def set_last_group(self, group_id: str) -> None:
         self.personal.set_setting("last_group", group_id)
+
+    def buffer_list_shown(self) -> bool:
+        """The list of groups at the left of wide terminals: shown unless the user hid it."""
+        return self.personal.setting("buffer_list") != "hidden"
+
+    def set_buffer_list_shown(self, shown: bool) -> None:
+        self.personal.set_setting("buffer_list", "shown" if shown else "hidden")

@@ -30,6 +30,7 @@ from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.drafts import Drafts
 from peers_tui.screens.read_tracker import ReadTracker
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
+from peers_tui.widgets.buffer_list import BufferList
 from peers_tui.widgets.history_banner import HistoryBanner
 from peers_tui.widgets.topic_bar import TopicBar
 from peers_tui.widgets.unseen_bar import UnseenBar
@@ -39,7 +40,7 @@ from peers_tui.worker_errors import pass_on_failure
 class ChatScreen(Screen[None]):
     """One group: what was said, who is in it, and where to say more."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (120, "-widest")]
     BINDINGS = chat_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -62,6 +63,7 @@ class ChatScreen(Screen[None]):
         self.composer = Composer(id="composer")
         self.message_log = MessageLog(id="log")
         self.topic_bar = TopicBar(id="topic-bar")
+        self.buffer_list = BufferList(account.ui_state, id="buffer-list")  # from 120 columns
         self._topic: str | None = None
         self._membership: tuple[object, ...] = ()
         self.drafts = Drafts(account)
@@ -72,6 +74,7 @@ class ChatScreen(Screen[None]):
         yield self.topic_bar
         yield HistoryBanner(id="history-warning")
         with Horizontal(id="chat-body"):
+            yield self.buffer_list
             yield self.message_log
             yield RosterPanel(self.presence, id="roster")
         yield UnseenBar(id="unseen")
@@ -97,6 +100,7 @@ class ChatScreen(Screen[None]):
 
     def _open(self, entry: GroupEntry) -> None:
         self._topic = None
+        self.buffer_list.show_current(entry.id)
         try:
             self.label = self.account.label(entry)  # told apart from a group of the same name
         except PeersError:
@@ -142,7 +146,7 @@ class ChatScreen(Screen[None]):
         self.topic_bar.show_activity(text)
 
     def _show_title(self) -> None:
-        self.topic_bar.show(self.label, self.entry.notify == "mute", self._topic)
+        self.topic_bar.show(self.label, self.entry.notify, self._topic)
 
     def open_search(self, query: str = "") -> None:
         from peers_tui.screens.search import SearchScreen  # dialogs: loaded when first used
@@ -207,7 +211,9 @@ class ChatScreen(Screen[None]):
 
     @on(SummariesUpdated)
     def _summaries_updated(self, event: SummariesUpdated) -> None:
-        """The group's notify level may have changed (/mute, the group list): the title says."""
+        """The group's notify level may have changed (/mute, the group list): the title says.
+        The buffer list shows the fresh counts (sent here under dialogs too)."""
+        self.buffer_list.show_summaries(event.summaries)
         summary = next((s for s in event.summaries if s.id == self.entry.id), None)
         if summary is not None and summary.notify != self.entry.notify:
             self.entry = replace(self.entry, notify=summary.notify)
@@ -294,6 +300,9 @@ class ChatScreen(Screen[None]):
 
     def action_newest(self) -> None:
         self.query_one(MessageLog).action_newest()
+
+    def action_toggle_buffer_list(self) -> None:
+        self.buffer_list.toggle()  # F3: the list of groups at the left, remembered
 
     def action_focus_composer(self) -> None:
         self.query_one(Composer).focus()

@@ -133,3 +133,5 @@ class UnreadCounts:
             activity += " · Alt+A"
         self.chat.show_activity(activity)
         self.app.screen.post_message(SummariesUpdated(summaries))
+        if self.app.screen is not self.chat:  # its buffer list shows under a dialog too
+            self.chat.post_message(SummariesUpdated(summaries))

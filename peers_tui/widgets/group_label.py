@@ -1,28 +1,54 @@
-"""How a group is shown in lists: name, unread count (capped), mention mark, standing."""
+"""How a group is shown in lists: name, unread count (capped), mention mark, standing, and its
+notify level — the same marks in the group list, the switcher, the buffer list and the topic
+bar."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
+from peers_tui.core.states import NotifyLevel
 from peers_tui.core.views import GroupSummary
 
 UNREAD_CAP = 999
+
+# The notify level, where it is not the default: (in lists with room, in the buffer list).
+NOTIFY_BADGES = {NotifyLevel.MENTIONS: ("mentions only", "@only"),
+                 NotifyLevel.MUTE: ("muted", "muted")}
 
 
 def unread_label(count: int) -> str:
     return f"{UNREAD_CAP}+" if count > UNREAD_CAP else str(count)
 
 
+def notify_badge(level: str, *, short: bool = False) -> str:
+    """"mentions only", "muted", or "" for a group that tells of every message."""
+    badges = NOTIFY_BADGES.get(NotifyLevel.read(level))
+    return "" if badges is None else badges[short]
+
+
+def quiet(summary: GroupSummary) -> bool:
+    """Its unread messages do not call for the user: muted, or mentions only and none."""
+    level = NotifyLevel.read(summary.notify)
+    return level == NotifyLevel.MUTE or (level == NotifyLevel.MENTIONS and not summary.mentions)
+
+
+def _index(text: Text, index: int | None) -> None:
+    if index is not None:
+        text.append(f"{index:>2} " if index < 10 else "   ", style="dim")  # Alt+1 … Alt+9
+
+
+def _name_style(summary: GroupSummary) -> str:
+    if summary.state != "active":
+        return "dim strike" if summary.state in ("removed", "left") else "dim"
+    return "bold" if summary.unread and not quiet(summary) else ""
+
+
 def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 24) -> Text:
     """One line: `1 name  12 @` with the standing when the user is not an active member."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    if index is not None:
-        text.append(f"{index:>2} " if index < 10 else "   ", style="dim")
+    _index(text, index)
     name = summary.label  # shown_name'd, with the id's start if another name looks the same
-    style = "bold" if summary.unread and summary.notify != "mute" else ""
-    if summary.state != "active":
-        style = "dim strike" if summary.state in ("removed", "left") else "dim"
-    text.append(name[:width].ljust(width), style=style)
+    text.append(name[:width].ljust(width), style=_name_style(summary))
     if summary.warning:
         text.append(" ⚠ history", style="bold red")
     if summary.state != "active":
@@ -30,9 +56,40 @@ def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 
     elif summary.read_only:
         text.append(" read-only", style="dim italic")
     elif summary.unread:
-        text.append(f" {unread_label(summary.unread):>4}", style="dim" if summary.notify == "mute" else "bold")
+        text.append(f" {unread_label(summary.unread):>4}", style="dim" if quiet(summary) else "bold")
         if summary.mentions and summary.notify != "mute":
             text.append(" @", style="bold reverse")
+    badge = notify_badge(summary.notify)
+    if badge:
+        text.append(f" {badge}", style="dim italic")
+    return text
+
+
+def buffer_row(summary: GroupSummary, index: int, width: int) -> Text:
+    """The buffer list's line of a group, `width` cells: ` 1 name…   @only 12 @`, the marks
+    at the right edge where the eye scans for activity."""
+    tail = Text(no_wrap=True)
+    badge = notify_badge(summary.notify, short=True)
+    if badge:
+        tail.append(f" {badge}", style="dim italic")
+    if summary.warning:
+        tail.append(" ⚠", style="bold red")
+    if summary.state != "active":
+        tail.append(f" {summary.state}", style="dim italic")
+    elif summary.read_only:
+        tail.append(" read-only", style="dim italic")
+    elif summary.unread:
+        tail.append(f" {unread_label(summary.unread)}", style="dim" if quiet(summary) else "bold")
+        if summary.mentions and summary.notify != "mute":
+            tail.append(" @", style="bold reverse")
+    tail.append(" ")
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    _index(text, index)
+    room = max(1, width - text.cell_len - tail.cell_len)
+    name = Text(summary.label, style=_name_style(summary), no_wrap=True, overflow="ellipsis")
+    name.truncate(room, overflow="ellipsis", pad=True)
+    text.append_text(name)
+    text.append_text(tail)
     if summary.notify == "mute":
-        text.append(" muted", style="dim italic")
+        text.stylize("dim")
     return text

@@ -1,4 +1,4 @@
-"""TopicBar: the chat screen's top line: the group, muted or not, its topic, and what is
+"""TopicBar: the chat screen's top line: the group, its notify level, its topic, and what is
 happening in the user's other groups at the right."""
 
 from __future__ import annotations
@@ -6,7 +6,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from peers_tui.core.states import NotifyLevel
 from peers_tui.core.text import inert
+from peers_tui.widgets.group_label import notify_badge
 
 
 class TopicBar(Static):
@@ -15,12 +17,13 @@ class TopicBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.label = ""  # the group's name, already one inert line (core.names)
-        self.muted = False
+        self.notify_level = NotifyLevel.ALL
         self.topic: str | None = None
         self.activity = ""
 
-    def show(self, label: str, muted: bool, topic: str | None) -> None:
-        self.label, self.muted, self.topic = label, muted, topic
+    def show(self, label: str, notify: str, topic: str | None) -> None:
+        """`notify`: the group's NotifyLevel ("mentions only" and "muted" are shown)."""
+        self.label, self.notify_level, self.topic = label, NotifyLevel.read(notify), topic
         self.update(self.title_text())
 
     def show_activity(self, text: str) -> None:
@@ -33,8 +36,9 @@ class TopicBar(Static):
     def title_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {self.label} ", style="bold")
-        if self.muted:
-            text.append("(muted) ", style="dim")
+        badge = notify_badge(self.notify_level)
+        if badge:
+            text.append(f"({badge}) ", style="dim")
         if self.topic:
             text.append("│ ", style="dim")
             text.append(inert(self.topic, allow_newlines=False))

@@ -160,3 +160,17 @@ class TestLogConversations:
         and the mention bar are in test_wide_with_roster.)"""
         _conversation_extras(demo)
         assert snap_compare(chat_app(demo), terminal_size=(120, 50), run_before=settle)
+
+
+class TestBufferList:
+    """The groups at the left from 120 columns (test_wide_with_roster and test_wide_200x60
+    show it too; test_narrow_80x24_hides_the_roster, not)."""
+
+    def test_marks_and_the_open_group(self, demo, snap_compare):
+        """Opened on book club, muted: release-crew, mentions only, keeps its unread count and
+        mention mark; the topic bar names book club's level."""
+        account = demo.account("alice")
+        account.set_notify("release-crew", "mentions")
+        account.set_notify("book club", "mute")
+        assert snap_compare(chat_app(demo, "book club"), terminal_size=(120, 24),
+                            run_before=settle)
