@@ -111,7 +111,8 @@ async def test_a_message_that_mentions_the_reader_has_a_bar(alice: User, bob: Us
     bob.ok("send", "team", "alicebob is not alice's handle as a word either way? no: alice")
     bob.ok("send", "team", "nobody named")
     app = make_app(alice, "team")
-    async with app.run_test(size=(120, 30)) as pilot:
+    # Wide enough that the buffer list beside the log leaves the long line unwrapped.
+    async with app.run_test(size=(150, 30)) as pilot:
         await wait_for(pilot, lambda: "nobody named" in screen_text(app))
         await wait_for(pilot, lambda: "┃" in screen_text(app))
         barred = [line for line in lines(app) if "┃" in line]
