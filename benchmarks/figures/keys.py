@@ -19,6 +19,8 @@ one; in the other first the floor app, then the second user's `peers`.
     then presses Enter, timed until the text is on the second user's screen in the other
     pane (that user has the chat group open). `key_messages` messages; p50 and p99. Baseline:
     the bare echo floor's p50 and p99 (one key through tmux into one Textual app and back).
+    The details also give, per message, when it showed in the sender's own log (the two
+    panes are captured in turn), which splits the path into the sender's part and the rest.
 """
 
 from __future__ import annotations
@@ -106,18 +108,39 @@ def _echo(tmux: Tmux, other: Tmux, sizes: Sizes) -> tuple[list[float], list[floa
     return app, floor
 
 
-def _key_to_screen(tmux: Tmux, other: Tmux, sizes: Sizes) -> list[float]:
+def _in_log(screen: str, text: str) -> bool:
+    """Whether `text` is on a line above the composer (whose top border is the last line
+    that starts with a horizontal rule), i.e. in the log, not still in the composer."""
+    lines = screen.split("\n")
+    border = max((i for i, line in enumerate(lines) if line.startswith("─")), default=len(lines))
+    return any(text in line for line in lines[:border])
+
+
+def _key_to_screen(tmux: Tmux, other: Tmux, sizes: Sizes) -> tuple[list[float], list[float]]:
+    """Per message: ms to the text on the other user's screen (the figure), and ms to it in
+    the sender's own log (a detail: the sender's part of the path, its send and repaint)."""
     samples: list[float] = []
+    own: list[float] = []
     for i in range(sizes.key_messages + 1):
         text = f"k2s{i:04d}zq"
         _key_ms(tmux, text, text)  # typed and shown in the sender's composer
         time.sleep(0.05)
         sent = tmux.send_keys("Enter")
-        ms = 1000 * other.wait_for_text([text], sent, TIMEOUT_S, POLL_S)
+        there: float | None = None
+        here: float | None = None
+        while there is None or here is None:
+            if there is None and text in other.capture():
+                there = time.perf_counter() - sent
+            if here is None and _in_log(tmux.capture(), text):
+                here = time.perf_counter() - sent
+            if time.perf_counter() - sent > TIMEOUT_S:
+                raise RuntimeError(f"{text!r} was not on both screens {TIMEOUT_S:g} s after Enter")
+            time.sleep(POLL_S)
         if i:
-            samples.append(ms)
+            samples.append(there * 1000)
+            own.append(here * 1000)
         time.sleep(0.1)
-    return samples
+    return samples, own
 
 
 def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
@@ -163,7 +186,7 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
         other.stop()
         _started(other, peers + ["open", World.CHAT], friend_env, marker(World.CHAT))
         time.sleep(_settle(sizes))
-        delivered = _key_to_screen(tmux, other, sizes)
+        delivered, own_log = _key_to_screen(tmux, other, sizes)
     finally:
         tmux.stop()
         other.close()
@@ -188,7 +211,8 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
         figures.append(Figure(
             key, titles[key], "ms", value, floor, labels[key], targets[key], value <= limit,
             ratio(value, floor),
-            {"samples_ms": delivered, "median_ms": median(delivered), "max_ms": max(delivered)},
+            {"samples_ms": delivered, "median_ms": median(delivered), "max_ms": max(delivered),
+             "sender_log_samples_ms": own_log, "sender_log_median_ms": median(own_log)},
             floor=floor, floor_label=labels[key], floor_ratio=ratio(value, floor)))
     value, baseline = median(to_big), median(to_small)
     figures.append(Figure(
