@@ -21,6 +21,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 from benchmarks import data
@@ -56,7 +57,7 @@ def machine() -> dict[str, object]:
             "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
-def run(sizes: Sizes, keep: bool) -> dict[str, object]:
+def run(sizes: Sizes, keep: bool) -> dict[str, Any]:
     started = time.time()
     load_before = round(os.getloadavg()[0], 2)
     root = Path(tempfile.mkdtemp(prefix="peers-bench-"))
@@ -130,19 +131,19 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.1f} {unit}" if unit in ("ms", "MB", "s") else f"{value:.2f} {unit}"
 
 
-def verdict(figure: dict[str, object], enforced: bool) -> str:
+def verdict(figure: dict[str, Any], enforced: bool) -> str:
     if figure["value"] is None:
         return "n/a"
     text = "pass" if figure["met"] else "MISS"
     return text if enforced else f"({text.lower()})"
 
 
-def table(result: dict[str, object]) -> str:
+def table(result: dict[str, Any]) -> str:
     enforced = bool(result["enforced"])
     rows = [("#", "figure", "value", "baseline", "ratio", "floor", "x floor", "target", "met")]
     notes = []
     floors: dict[str, list[str]] = {}
-    for key, figure in result["figures"].items():  # type: ignore[union-attr]
+    for key, figure in result["figures"].items():
         unit = figure["unit"]
         ratio = figure["ratio"]
         floor_ratio = figure.get("floor_ratio")
@@ -167,9 +168,9 @@ def table(result: dict[str, object]) -> str:
     lines.insert(1, "  ".join("-" * width for width in widths))
     machine_ = result["machine"]
     head = (f"peers benchmarks, {result['mode']} sizes, {result['date']}, "
-            f"{machine_['nproc']} cores, Python {machine_['python']}, "  # type: ignore[index]
-            f"SQLite {machine_['sqlite']}, load {machine_['loadavg_1m_at_start']}->"  # type: ignore[index]
-            f"{machine_['loadavg_1m']}, {result['seconds']} s")  # type: ignore[index]
+            f"{machine_['nproc']} cores, Python {machine_['python']}, "
+            f"SQLite {machine_['sqlite']}, load {machine_['loadavg_1m_at_start']}->"
+            f"{machine_['loadavg_1m']}, {result['seconds']} s")
     tail = [] if enforced else ["(quick sizes: targets are for the full sizes and not enforced)"]
     return "\n".join([head, ""] + lines + ([""] + ["notes:"] + notes if notes else []) + tail)
 
@@ -182,7 +183,7 @@ def main() -> int:
     args = parser.parse_args()
     result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep)
     print(json.dumps(result, indent=2) if args.json else table(result))
-    figures = result["figures"].values()  # type: ignore[union-attr]
+    figures = result["figures"].values()
     if any(str(f["reason"] or "").startswith("error") for f in figures):
         return 2
     if result["enforced"] and any(f["met"] is False for f in figures):
