@@ -1,56 +1,39 @@
-"""PeersApp: builds the services, watches the hub, owns the app-wide keys and group switching."""
+"""PeersApp: builds the services, shows the chat screen, owns the app-wide keys, and hands each
+request message to the service that does the work (see peers_tui/messages.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-import os
 import signal
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from textual import on, work
+from rich.console import RenderableType
+from textual import on
 from textual.app import App
-from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.notifications import SeverityLevel
+from textual.worker import Worker
 
-from peers_tui.commands.slash import SlashCommand
-from peers_tui.config import load_config, save_config
+from peers_tui import messages as m
+from peers_tui.background import Background
+from peers_tui.commands.registry import app_bindings
 from peers_tui.core.account import Account
-from peers_tui.core.errors import PeersError
-from peers_tui.core.live_feed import LiveFeed
-from peers_tui.core.names import shown_name
-from peers_tui.core.notifier import ChangeNotifier
-from peers_tui.core.personal_store import GROUP_LIST_MARK, NOTIFY_LEVELS, GroupEntry
+from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
-from peers_tui.core.views import GroupSummary, mark_twins
-from peers_tui.keyboard import enable_alt_digits, enable_alt_enter
-from peers_tui.messages import GroupListChanged, GroupsChanged, SummariesUpdated
+from peers_tui.core.views import GroupSummary
+from peers_tui.dialogs import Dialogs
+from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
-from peers_tui.terminal import set_window_title
-from peers_tui.widgets.group_label import unread_label
-
-
-HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
-SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
-GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
-
-
-def styles_dir() -> Path:
-    """`styles/` beside the package in a checkout, or inside it in an installed wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "styles", here.parent / "styles"):
-        if candidate.is_dir():
-            return candidate
-    return here.parent / "styles"
+from peers_tui.services.group_list import GroupListService
+from peers_tui.services.hub_watch import HubWatcher
+from peers_tui.services.navigation import GroupNavigator
+from peers_tui.services.unread_counts import UnreadCounts
+from peers_tui.startup import open_first_group, styles_dir
+from peers_tui.theme_setting import keep_theme
+from peers_tui.worker_errors import WorkerFailed, failure_of
 
 
 def _palette_provider() -> type:
@@ -67,461 +50,142 @@ class PeersApp(App[None]):
     TITLE = "peers"
     COMMANDS = App.COMMANDS | {_palette_provider}
     # App keys are priority bindings, so the composer's own editing keys never swallow them.
-    BINDINGS = [
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        *(Binding(f"alt+{n}", f"switch_index({n - 1})", show=False, priority=True)
-          for n in range(1, 10)),
-        Binding("alt+up", "switch_step(-1)", "Previous group", show=False, priority=True),
-        Binding("alt+down", "switch_step(1)", "Next group", show=False, priority=True),
-        Binding("alt+a", "next_active", "Next active", show=False, priority=True),
-        Binding("ctrl+k", "switcher", "Go to group", priority=True),
-        Binding("ctrl+g,f2", "group_list", "Groups", priority=True),
-        Binding("ctrl+f", "search", "Search", priority=True),
-        Binding("f1", "help", "Help", priority=True),
-    ]
+    BINDINGS = app_bindings()  # from the key registry (commands/registry.py)
+
+    # Built on mount, with the chat screen they serve (no message reaches them before).
+    chat: ChatScreen
+    hub_watch: HubWatcher
+    unread: UnreadCounts
+    navigator: GroupNavigator
+    dialogs: Dialogs
 
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
         enable_alt_digits()
         enable_alt_enter()
         super().__init__()
-        self.account = account
-        self.first_entry = entry
-        self.config_file = config_file
-        self.outbox = Outbox(self, account)
-        self.presence = Presence(account.paths.hub)
-        self._slash = None
-        self.summaries: tuple[GroupSummary, ...] = ()
-        self.chat: ChatScreen | None = None
-        self.window_title = ""
-        self._notifier: ChangeNotifier | None = None
-        self._watched_ids: frozenset[str] = frozenset()
-        self._counted_at: dict[str, float] = {}
-        self._count_pending: set[str] = set()
-        self._count_all = False
-        self._count_due = False
-        self._counted_last = 0.0
+        self.account, self.first_entry, self.config_file = account, entry, config_file
+        self.group_list = GroupListService(self, account)
+        self.outbox = Outbox(account)
+        self.background = Background(self, account.user_id, self.outbox,
+                                     Presence(account.paths.hub))
 
-    def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
+    @property
+    def summaries(self) -> tuple[GroupSummary, ...]:
+        return self.unread.summaries
+
+    @property
+    def window_title(self) -> str:
+        return self.unread.window_title
+
+    @property
+    def is_idle(self) -> bool:
+        """Background work has caught up: the hub is watched, no recount is due or running."""
+        return self.hub_watch.running and not self.unread.busy
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """Every notification is plain text: they carry group names, handles and errors that
-        quote what was typed, and markup in any of them (`[/]`) would crash the app. Widgets'
-        and screens' notify() pass markup=True; it is ignored here, once for all."""
-        super().notify(message, title=title, severity=severity, timeout=timeout,  # type: ignore[arg-type]
-                       markup=False)
+        quote what was typed, and markup in any of them (`[/]`) would crash the app."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
-        config = load_config(self.config_file)
-        if config.theme in self.available_themes:
-            self.theme = config.theme
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.presence.announce(self.account.user_id)
+        keep_theme(self, self.config_file)
+        account = self.account
+        self.chat = open_first_group(self, account, self.first_entry)
+        self.hub_watch = HubWatcher(self, account, self.chat)
+        self.unread = UnreadCounts(self, account, self.chat)
+        self.navigator = GroupNavigator(self, account, self.chat, self.unread)
+        self.dialogs = Dialogs(self, self.chat)
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped.
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
-        entry = self.first_entry or self.account.last_group()
-        try:
-            self.chat = ChatScreen(self.account, entry)
-        except PeersError as exc:
-            # A damaged group must not keep the app from starting: open the personal group.
-            self.notify(inert(f"{shown_name(entry.name)}: {exc}"), title="Group damaged",
-                        severity="error")
-            entry = self.account.entries()[0]
-            self.chat = ChatScreen(self.account, entry)
-        self.account.set_last_group(entry.id)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.background.hang_up)
         self.push_screen(self.chat)
-        self._send_worker()
-        # The watcher and the counts of every group start once the first screen is painted:
-        # their threads would otherwise compete with it for the interpreter.
-        self.call_after_refresh(self._start_background)
+        self.background.start(self.chat, self.hub_watch)
 
-    def _start_background(self) -> None:
-        # Everything built so far (Textual, the screens, the first window) lives as long as
-        # the app: moved out of the collector's view, a full collection no longer walks it,
-        # and no longer stalls a live message by tens of milliseconds.
-        gc.freeze()
-        gc.enable()  # paused for start-up by the launcher (peers_tui.launch)
-        self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
-
-    def exit(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def, override]
-        # Wake the idle threads first: they block until told, so nothing polls while idle.
-        self._stop_threads()
-        super().exit(*args, **kwargs)
-
-    def _stop_threads(self) -> None:
-        self.workers.cancel_all()  # thread workers see it at their next check
-        self.outbox.close()
-        if self._notifier is not None:
-            self._notifier.interrupt()
+    def exit(self, result: None = None, return_code: int = 0,
+             message: RenderableType | None = None) -> None:
+        self.background.wake_threads()
+        super().exit(result, return_code, message)
 
     def on_unmount(self) -> None:
-        self._stop_threads()
-        self.presence.withdraw()
+        self.background.end()
 
-    def _hang_up(self) -> None:
-        """The terminal is gone (SSH dropped, tmux pane killed): keep the draft and leave.
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of the app's own that failed says so, once (see worker_errors)."""
+        failure = failure_of(event)
+        if failure is not None:
+            self.post_message(failure)
 
-        Textual's orderly exit may block writing to a terminal that no longer exists, so
-        what matters is saved first and a timer ends the process if the exit stalls.
-        """
-        if self.chat is not None:
-            self.chat.save_draft()
-        self.presence.withdraw()
-        self.outbox.close()
-        timer = threading.Timer(HANGUP_GRACE, os._exit, (0,))
-        timer.daemon = True
-        timer.start()
-        self.exit()
+    @on(WorkerFailed)
+    def _worker_failed(self, event: WorkerFailed) -> None:
+        """The one place a failed background job reaches the user, instead of vanishing."""
+        self.notify(inert(event.line, allow_newlines=False), title=f"{event.name} failed",
+                    severity="error")
 
-    def _theme_changed(self, theme: object) -> None:
-        config = load_config(self.config_file)
-        config.theme = self.theme
-        try:
-            save_config(config, self.config_file)
-        except OSError as exc:
-            self.notify(f"theme not saved: {exc}", severity="warning")
+    # ----------------------------------------------------------------- requests and notices
+    def on_open_group(self, event: m.OpenGroup) -> None:
+        self.navigator.open(event.group_id)
 
-    @property
-    def slash(self):  # noqa: ANN201 - SlashActions, imported on first use
-        if self._slash is None:
-            from peers_tui.commands.actions import SlashActions
+    def on_send_message(self, event: m.SendMessage) -> None:
+        self.outbox.put(event.group_id, event.text, event.kind, event.reply_to)
 
-            self._slash = SlashActions(self)
-        return self._slash
+    def on_mark_read(self, event: m.MarkRead) -> None:
+        self.unread.mark_read(event.group_id, event.message_id)
 
-    @property
-    def current_id(self) -> str | None:
-        return self.chat.entry.id if self.chat else None
+    def on_recount_groups(self, event: m.RecountGroups) -> None:
+        self.unread.recount(event.group_ids)
 
-    # ----------------------------------------------------------------- workers
-    @work(thread=True, group="outbox", exit_on_error=False)
-    def _send_worker(self) -> None:
-        self.outbox.run()
+    def on_groups_changed(self, event: m.GroupsChanged) -> None:
+        self.unread.changed(event.group_ids)
 
-    @work(thread=True, exclusive=True, group="live", exit_on_error=False)
-    def _watch_groups(self, groups: list[tuple[str, str]]) -> None:
-        """Report commits by any process to any listed group, until the app exits.
+    def on_group_list_changed(self) -> None:
+        """Added, renamed or reordered by another process: watch the new, recount all."""
+        self.hub_watch.list_changed()
+        self.unread.recount()
 
-        Commits to the open group are read right here, on the thread the notifier woke: the
-        new rows reach the log as one message, with no worker started and no hop through the
-        event loop first (that hop, and the recounts queued beside it, cost 50-150 ms).
-        """
-        notifier = ChangeNotifier()
-        worker = get_current_worker()
-        self._watched_ids = frozenset(group_id for group_id, _ in groups)
-        # personal.db too: a group created or joined elsewhere joins the list at once.
-        notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK)
-        for group_id, path in groups:
-            if worker.is_cancelled:  # the app closed while hundreds of groups were looked at
-                notifier.close()
-                return
-            notifier.watch(group_id, Path(path))
-        if {entry.id for entry in self.account.entries()} != self._watched_ids:
-            self.post_message(GroupListChanged())  # changed before the watcher looked
-        previous, self._notifier = self._notifier, notifier
-        if previous is not None:
-            previous.interrupt()  # the watcher this one replaces (the list of groups changed)
-        # Counts taken before the watcher looked could miss a commit made in between.
-        self.post_message(GroupsChanged(frozenset(group_id for group_id, _ in groups)))
-        read: LiveFeed | None = None  # the feed this thread keeps a connection open for
-        try:
-            chat = self.chat
-            if chat is not None and chat.feed is not None:
-                # The open group's feed starts where its first window was read, before this
-                # watcher's first look (it starts after the first paint, or replaces one): a
-                # commit in between changed no token this watcher will ever see move, and it
-                # stayed off screen until the next message. Read it now, and let the file go
-                # again: a connection kept open keeps its WAL in use, and a file that then
-                # becomes read-only (chattr +i) would still take writes into that WAL.
-                chat.read_feed(chat.feed)
-                chat.feed.release()
-            while not worker.is_cancelled and not notifier.interrupted:
-                changed = notifier.wait()
-                if GROUP_LIST in changed:
-                    changed.discard(GROUP_LIST)
-                    self.post_message(GroupListChanged())
-                if not changed:
-                    continue
-                chat = self.chat
-                feed = chat.feed if chat is not None else None
-                if feed is not read and read is not None:
-                    read.release()  # the user switched groups: let the old file go
-                    read = None
-                if chat is not None and feed is not None and feed.group_id in changed:
-                    chat.read_feed(feed)
-                    read = feed
-                self.post_message(GroupsChanged(frozenset(changed)))
-        finally:
-            if read is not None:
-                read.release()
-            notifier.close()
+    @on(m.GroupListRequest)
+    def _group_list_request(self, event: m.GroupListRequest) -> None:
+        self.group_list.handle(event)  # create, join, leave, archive, notify level, order
 
-    @on(GroupListChanged)
-    def _group_list_changed(self) -> None:
-        """Groups were added, renamed or reordered in personal.db by another process: watch
-        the new ones and recount all (the list, the switcher and Alt+N follow the counts)."""
-        try:
-            entries = self.account.entries()
-        except PeersError as exc:
-            self.log.warning(f"group list not read: {exc}")
-            return
-        if frozenset(entry.id for entry in entries) != self._watched_ids:
-            self._watch_groups([(e.id, str(e.db_path)) for e in entries])
-        self.refresh_summaries()
+    def on_group_added(self, event: m.GroupAdded) -> None:
+        self.chat.refresh_roster()
+        self.hub_watch.watch_all()
+        self.navigator.open(event.entry.id)
 
-    @on(GroupsChanged)
-    def _groups_changed(self, event: GroupsChanged) -> None:
-        group_ids = event.group_ids
-        if self.chat is not None and self.chat.following:
-            # What the user is watching arrive is read: the read marker, written a second
-            # later, recounts this group then (ChatScreen.flush_read).
-            group_ids = group_ids - {self.chat.entry.id}
-        if group_ids:
-            self.refresh_summaries(group_ids)
+    def on_group_updated(self, event: m.GroupUpdated) -> None:
+        if event.entry is not None and event.entry.id == self.chat.entry.id:
+            self.chat.entry = event.entry
+        self.chat.refresh_roster()
+        self.unread.recount()
 
-    def refresh_summaries(self, group_ids: frozenset[str] | None = None) -> None:
-        """Recount the groups that changed (None: every group), at most every SUMMARY_INTERVAL.
+    def on_summaries_updated(self, event: m.SummariesUpdated) -> None:
+        event.stop()  # posted to the screen on top; bubbled back here
 
-        Counts are for the group list, the title and the bell; a busy group committing ten
-        times a second must not make the app recount ten times a second.
-        """
-        if group_ids is None:
-            self._count_all = True
-        else:
-            self._count_pending |= group_ids
-        if not self._count_due:
-            self._count_due = True
-            delay = self._counted_last + SUMMARY_INTERVAL - time.monotonic()
-            if delay > 0:
-                self.set_timer(delay, self._start_count, name="recount")
-            else:
-                self.call_later(self._start_count)
-
-    def _start_count(self) -> None:
-        group_ids = None if self._count_all else frozenset(self._count_pending)
-        self._count_due = False
-        self._count_all, self._count_pending = False, set()
-        self._counted_last = time.monotonic()
-        self._count_summaries(group_ids)
-
-    @work(thread=True, group="summaries", exit_on_error=False)
-    def _count_summaries(self, group_ids: frozenset[str] | None) -> None:
-        """Unread counts and standings, from capped count queries."""
-        started = time.monotonic()
-        worker = get_current_worker()
-        entries = self.account.entries()
-        known = {s.id: s for s in self.summaries}
-        fresh = {}
-        for entry in entries:
-            if group_ids is None or entry.id in group_ids or entry.id not in known:
-                if worker.is_cancelled:
-                    return  # the app is closing: counting 200 groups must not hold it open
-                fresh[entry.id] = self.account.summary(entry)
-                time.sleep(0)  # let the event loop take the interpreter between two groups
-        self.call_from_thread(self._summaries_ready, [e.id for e in entries], fresh, started)
-
-    def _summaries_ready(self, order: list[str], fresh: dict[str, GroupSummary],
-                         started: float) -> None:
-        """Merge counts in, keeping for each group the one computed last: workers finish
-        in any order, and an older count must not overwrite a newer one."""
-        before = {s.id: s for s in self.summaries}
-        merged = dict(before)
-        for group_id, summary in fresh.items():
-            if started >= self._counted_at.get(group_id, 0.0):
-                merged[group_id] = summary
-                self._counted_at[group_id] = started
-        summaries = mark_twins(tuple(merged[i] for i in order if i in merged))
-        self.summaries = summaries
-        current = self.current_id
-        for summary in summaries:
-            old = before.get(summary.id)
-            if (old is not None and summary.id != current and summary.notify != "mute"
-                    and summary.mentions > old.mentions):
-                self.bell()  # over SSH in tmux this flags the window
-                self.notify(f"you were mentioned in {shown_name(summary.name)}",
-                            timeout=4)
-        others = [s for s in summaries if s.id != current and s.notify != "mute"]
-        unread = sum(s.unread for s in others)
-        mentions = sum(s.mentions for s in others)
-        self.window_title = f"peers ({unread_label(unread)})" if unread else "peers"
-        set_window_title(self, self.window_title)
-        if self.chat is not None:
-            activity = ""
-            if unread:
-                activity = f"{unread_label(unread)} unread" + (f", {mentions} @" if mentions else "")
-                activity += " · Alt+A"
-            self.chat.show_activity(activity)
-        self.screen.post_message(SummariesUpdated(summaries))
-
-    @work(thread=True, group="read-marker", exit_on_error=False)
-    def mark_read(self, group_id: str, message_id: str) -> None:
-        self.account.mark_read(group_id, message_id)
-        self.call_from_thread(self.refresh_summaries, frozenset({group_id}))
-
-    # ----------------------------------------------------------------- switching groups
-    def open_group(self, group_id: str) -> None:
-        """Show a group on the chat screen (closing the group list if it is open)."""
-        try:
-            entry = self.account.resolve(group_id)
-        except PeersError as exc:
-            self.notify(inert(str(exc)), severity="error")
-            return
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        if self.chat is None:
-            return
-        try:
-            self.chat.show_group(entry)
-        except PeersError as exc:
-            self.notify(inert(f"{shown_name(entry.name)}: {exc}"), title="Group damaged",
-                        severity="error")
-            return
-        # After the frame that shows the group: neither is needed to paint it.
-        self.call_after_refresh(self._switched, entry.id)
-
-    def _switched(self, group_id: str) -> None:
-        try:
-            self.account.set_last_group(group_id)
-        except PeersError as exc:
-            self.log.warning(f"last group not saved: {exc}")
-        self.refresh_summaries(frozenset({group_id}))
-
-    def group_added(self, entry: GroupEntry) -> None:
-        self._watch_groups([(e.id, str(e.db_path)) for e in self.account.entries()])
-        self.open_group(entry.id)
-
-    def _ordered_ids(self) -> list[str]:
-        return [s.id for s in self.summaries] or [e.id for e in self.account.entries()]
-
+    # ----------------------------------------------------------------- app-wide keys
     def action_switch_index(self, index: int) -> None:
-        ids = self._ordered_ids()
-        if index < len(ids):
-            self.open_group(ids[index])
+        self.navigator.to_index(index)
 
     def action_switch_step(self, step: int) -> None:
-        ids = self._ordered_ids()
-        if self.current_id in ids:
-            self.open_group(ids[(ids.index(self.current_id) + step) % len(ids)])
+        self.navigator.step(step)
 
     def action_next_active(self) -> None:
-        """The next group with mentions, else with unread messages, after the current one."""
-        ids = self._ordered_ids()
-        start = ids.index(self.current_id) + 1 if self.current_id in ids else 0
-        ordered = [s for s in (self.summaries[start:] + self.summaries[:start])
-                   if s.id != self.current_id and s.notify != "mute" and s.state == "active"]
-        for wanted in (lambda s: s.mentions > 0, lambda s: s.unread > 0):
-            for summary in ordered:
-                if wanted(summary):
-                    self.open_group(summary.id)
-                    return
-        self.notify("no other group has new messages")
+        self.navigator.next_active()
 
     def action_switcher(self) -> None:
-        from peers_tui.screens.switcher import GroupSwitcher
-
-        def chosen(group_id: str | None) -> None:
-            if group_id:
-                self.open_group(group_id)
-        self.show_dialog(GroupSwitcher, lambda: GroupSwitcher(self.summaries), chosen)
+        self.dialogs.switcher(self.summaries)
 
     def action_group_list(self) -> None:
-        from peers_tui.screens.group_list import GroupListScreen
-
-        self.show_dialog(GroupListScreen, lambda: GroupListScreen(self.summaries))
+        self.dialogs.group_list(self.summaries)
 
     def action_search(self) -> None:
-        from peers_tui.screens.search import SearchScreen
-
-        if self.chat is not None and not isinstance(self.screen, SearchScreen):
-            self.close_dialogs()
-            self.chat.open_search()
+        self.dialogs.search()
 
     def action_help(self) -> None:
-        from peers_tui.screens.help import HelpScreen
-
-        self.show_dialog(HelpScreen, HelpScreen)
+        self.dialogs.help()
 
     def action_command_palette(self) -> None:
-        if not CommandPalette.is_open(self):
-            self.close_dialogs()
+        if not isinstance(self.screen, CommandPalette):
+            self.dialogs.close_all()
         super().action_command_palette()
-
-    def show_dialog(self, kind: type[Screen], make: Callable[[], Screen],
-                    callback: Callable[[Any], None] | None = None) -> None:
-        """One dialog at a time over the chat, so one Esc always leads back to it: the dialog
-        already on top is kept (with what was typed in it), another one is replaced."""
-        if isinstance(self.screen, kind):
-            return
-        self.close_dialogs()
-        self.push_screen(make(), callback)
-
-    def close_dialogs(self) -> None:
-        """Back to the chat screen: every screen above it is closed (without a result)."""
-        if self.chat is None or self.chat not in self.screen_stack:
-            return
-        while self.screen is not self.chat:
-            self.pop_screen()
-
-    def palette_command(self, command: SlashCommand) -> None:
-        """A command chosen in the palette: run it, or start it in the composer for its text."""
-        if self.chat is None:
-            return
-        if self.screen is not self.chat:
-            self.pop_screen()
-        if command.takes_text:
-            composer = self.chat.composer
-            composer.load_text(f"{command.word} ")
-            composer.move_cursor(composer.document.end)
-            composer.focus()
-        else:
-            self.slash.run(self.chat, command.word)
-
-    # ----------------------------------------------------------------- group list actions
-    def ask_create_group(self) -> None:
-        from peers_tui.screens.prompt import PromptScreen
-
-        def create(name: str | None) -> None:
-            if name and self.chat is not None:
-                self.slash.run(self.chat, f"/create {name}")
-        self.push_screen(PromptScreen("Name of the new group:"), create)
-
-    def ask_join_group(self) -> None:
-        from peers_tui.screens.prompt import PromptScreen
-
-        def join(code: str | None) -> None:
-            if code and self.chat is not None:
-                self.slash.run(self.chat, f"/join {code}")
-        self.push_screen(PromptScreen("Invite code:", "peers1:…"), join)
-
-    def leave_group(self, group_id: str) -> None:
-        self._group_job(lambda: f"you left {shown_name(self.account.leave(group_id).name)}")
-
-    def cycle_notify(self, group_id: str) -> None:
-        def job() -> str:
-            entry = self.account.resolve(group_id)
-            level = NOTIFY_LEVELS[(NOTIFY_LEVELS.index(entry.notify) + 1) % len(NOTIFY_LEVELS)]
-            self.account.set_notify(group_id, level)
-            if self.chat is not None and self.chat.entry.id == group_id:
-                self.chat.entry = self.account.resolve(group_id)
-            return f"{shown_name(entry.name)}: notify {level}"
-        self._group_job(job)
-
-    def move_group(self, group_id: str, offset: int) -> None:
-        self._group_job(lambda: self.account.move(group_id, offset))
-
-    def _group_job(self, job) -> None:  # type: ignore[no-untyped-def]
-        def run() -> None:
-            try:
-                message = job()
-            except PeersError as exc:
-                self.call_from_thread(self.notify, inert(str(exc)), severity="error")
-                return
-            if message:
-                self.call_from_thread(self.notify, inert(message))
-            self.call_from_thread(self.refresh_summaries)
-        self.run_worker(run, thread=True, group="group-list", exit_on_error=False)
-
-    @on(SummariesUpdated)
-    def _ignore_own(self, event: SummariesUpdated) -> None:
-        event.stop()

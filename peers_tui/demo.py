@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from peers_tui.app import PeersApp
 from peers_tui.core.account import Account
 from peers_tui.core.encoding import b32, fixed_clock
 from peers_tui.core.identity import KEY_FILE
 from peers_tui.core.roles import Role
+from peers_tui.factory import build_app
 
 PEOPLE = {"alice": b"A" * 32, "bob": b"B" * 32, "carol": b"C" * 32, "dmitri": b"D" * 32}
 START = int(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc).timestamp() * 1000)
@@ -31,6 +33,10 @@ class Demo:
 
     def account(self, name: str) -> Account:
         return Account(self.home(name), self.hub)
+
+    def app(self, group: str = "release-crew", name: str = "alice") -> PeersApp:
+        """`name`'s app on the sample hub, opening `group`, with a config file of its own."""
+        return build_app(self.account(name), group, config_file=self.root / "config.toml")
 
 
 def plant_identity(home: Path, seed: bytes) -> None:

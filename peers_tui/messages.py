@@ -24,29 +24,41 @@ class OpenGroup(Message):
     group_id: str
 
 
+class GroupListRequest(Message):
+    """A change to the user's own list of groups (create, join, leave, archive, notify level,
+    order): the app hands each one to its group list service, which stores it."""
+
+
 @dataclass
-class CreateGroup(Message):
+class CreateGroup(GroupListRequest):
     """Create a group named `name`; with no name, ask the user for one first."""
 
     name: str | None = None
 
 
 @dataclass
-class JoinGroup(Message):
+class JoinGroup(GroupListRequest):
     """Join with this invite code; with no code, ask the user for one first."""
 
     code: str | None = None
 
 
 @dataclass
-class LeaveGroup(Message):
+class LeaveGroup(GroupListRequest):
     """Leave the group (the user has already confirmed)."""
 
     group_id: str
 
 
 @dataclass
-class SetNotify(Message):
+class ArchiveGroup(GroupListRequest):
+    """Hide the group from the list and Alt+N (nothing in it changes; `peers archive --undo`)."""
+
+    group_id: str
+
+
+@dataclass
+class SetNotify(GroupListRequest):
     """Set how the group notifies (all, mentions, mute); `level=None` steps to the next one."""
 
     group_id: str
@@ -54,7 +66,7 @@ class SetNotify(Message):
 
 
 @dataclass
-class MoveGroup(Message):
+class MoveGroup(GroupListRequest):
     """Move the group up (`offset` < 0) or down in the user's list."""
 
     group_id: str
@@ -92,6 +104,14 @@ class GroupAdded(Message):
     """The user created or joined a group (it is in personal.db now)."""
 
     entry: GroupEntry
+
+
+@dataclass
+class GroupUpdated(Message):
+    """The user's own change to their list was stored (left, archived, notify level, order);
+    `entry` is the group's entry as stored now, or None when only the order changed."""
+
+    entry: GroupEntry | None
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import queue
 from dataclasses import dataclass
 
-from textual.app import App
+from textual.message_pump import MessagePump
 
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
@@ -25,8 +25,7 @@ class Outgoing:
 
 
 class Outbox:
-    def __init__(self, app: App[None], account: Account) -> None:
-        self.app = app
+    def __init__(self, account: Account) -> None:
         self.account = account
         self.queue: queue.Queue[Outgoing | None] = queue.Queue()
 
@@ -37,8 +36,9 @@ class Outbox:
     def close(self) -> None:
         self.queue.put(None)
 
-    def run(self) -> None:
-        """The worker's body: send until `close()`; report each outcome as a message."""
+    def run(self, report_to: MessagePump) -> None:
+        """The worker's body: send until `close()`; report each outcome to `report_to` (the
+        chat screen) as a message, which is safe from this thread."""
         while True:
             item = self.queue.get()  # blocks while idle: close() wakes it with None
             if item is None:
@@ -46,10 +46,6 @@ class Outbox:
             try:
                 view = self.account.send(item.group_id, item.text, item.kind, item.reply_to)
             except PeersError as exc:
-                self._post(SendFailed(item.group_id, item.text, str(exc)))
+                report_to.post_message(SendFailed(item.group_id, item.text, str(exc)))
             else:
-                self._post(MessageSent(item.group_id, view))
-
-    def _post(self, message: MessageSent | SendFailed) -> None:
-        screen = self.app.screen
-        screen.post_message(message)
+                report_to.post_message(MessageSent(item.group_id, view))

@@ -20,9 +20,8 @@ sys.path.insert(0, str(ROOT))
 os.environ["TZ"] = "UTC"
 time.tzset()
 
-from peers_tui.app import PeersApp  # noqa: E402
 from peers_tui.demo import build_demo  # noqa: E402
-from tests.test_snapshots import settle  # noqa: E402
+from peers_tui.testing.settle import settle  # noqa: E402
 
 OUT = ROOT / "screenshots"
 
@@ -33,8 +32,7 @@ async def shoot(scratch: Path, name: str, size: tuple[int, int],
     # A fresh sample hub for each picture: opening a group marks it read, which would take
     # the "new messages" line and the unread counts out of the pictures after the first.
     demo = build_demo(scratch / name)
-    account = demo.account("alice")
-    app = PeersApp(account, account.resolve(group), config_file=demo.root / "c.toml")
+    app = demo.app(group)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         if then is not None:

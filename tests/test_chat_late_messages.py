@@ -81,4 +81,4 @@ async def test_the_new_messages_line_marks_what_arrived_since_reading(alice: Use
         log = app.screen.query_one(MessageLog)
         await wait_for(pilot, lambda: len(log_bodies(app)) == 2)
         assert log_bodies(app) == ["late but unread", "read already"]
-        assert log._marker_index() == 0  # the line goes above the late one, the unread one
+        assert log.window.marker_index() == 0  # the line goes above the late one, the unread one

@@ -24,12 +24,12 @@ def import_numbered(user: User, group: str, count: int, tmp_path: Path) -> None:
 
 def top_number(log: MessageLog) -> int:
     """The number of the message on the log's top line."""
-    return int(re.search(r"message (\d+)", log._lines[int(log.scroll_y)].text).group(1))
+    return int(re.search(r"message (\d+)", log.rendered_lines[int(log.scroll_y)].text).group(1))
 
 
 async def settle(pilot, log: MessageLog) -> None:
     await pilot.pause(0.05)
-    await wait_for(pilot, lambda: not log._loading)
+    await wait_for(pilot, lambda: not log.busy)
     await pilot.pause(0.1)
 
 
@@ -44,7 +44,7 @@ async def check_paging(pilot, log: MessageLog) -> None:
         assert top_number(log) == start - step * height, f"PgUp {step}"
     still = top_number(log)
     await pilot.pause(0.5)
-    assert top_number(log) == still and not log._loading  # nothing moves once the key stops
+    assert top_number(log) == still and not log.busy  # nothing moves once the key stops
     for step in range(1, 4):
         await pilot.press("pagedown")
         await settle(pilot, log)

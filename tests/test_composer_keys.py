@@ -52,7 +52,7 @@ def keys_parsed(data: str) -> list[str]:
     from textual import events
     from textual._xterm_parser import XTermParser
 
-    from peers_tui.keyboard import enable_alt_enter
+    from peers_tui.terminal_keys import enable_alt_enter
 
     enable_alt_enter()
     parser = XTermParser()

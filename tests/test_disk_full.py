@@ -84,7 +84,7 @@ async def test_app_reports_a_send_on_a_full_disk_and_keeps_the_text(make_user, h
         app = make_app(alice, "team")
         async with app.run_test(size=(110, 30), notifications=True) as pilot:
             composer = app.chat.query_one(Composer)
-            await wait_for(pilot, lambda: app.chat.query_one("MessageLog")._loaded)
+            await wait_for(pilot, lambda: app.chat.query_one("MessageLog").loaded)
             filler = fill_disk(hub)
             await type_text(pilot, "words worth keeping")
             await pilot.press("enter")

@@ -80,8 +80,8 @@ async def test_app_reports_a_group_file_deleted_under_it_and_does_not_recreate_i
     alice.ok("send", "team", "hello")
     app = make_app(alice, "team")
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
-        await wait_for(pilot, lambda: log_bodies(app) == ["hello"] and app._notifier is not None
-                       and team in app._notifier.watched)
+        await wait_for(pilot, lambda: log_bodies(app) == ["hello"]
+                       and team in app.hub_watch.watched)
         (alice.hub / f"{team}.db").unlink()
         # The watcher notices (its sweep), the live feed reads, and says what happened.
         await wait_for(pilot, lambda: any("is missing" in n.message for n in app._notifications))

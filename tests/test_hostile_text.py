@@ -8,7 +8,7 @@ import re
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from peers_tui.core.text import first_unsafe, inert
-from peers_tui.format import format_message
+from peers_tui.cli.format import format_message
 from peers_tui.core.views import MessageView
 from tests.conftest import User
 from tests.test_forgery import forge_message

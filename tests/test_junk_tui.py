@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from peers_tui.messages import OpenGroup
 from peers_tui.core.account import Account
 from peers_tui.screens.group_list import GroupListScreen
 from peers_tui.screens.search import SearchScreen
@@ -78,9 +79,9 @@ async def test_app_lives_with_junk_in_every_screen(alice: User, bob: User, team,
         await pilot.pause(0.5)
         await pilot.press("escape")
 
-        app.open_group(listed["other"].id)
+        app.post_message(OpenGroup(listed["other"].id))
         await wait_for(pilot, lambda: app.chat.entry.name == "other")
         await wait_for(pilot, lambda: [v.body for v in app.chat.query_one(MessageLog).views]
                        == ["elsewhere"])
-        app.open_group(listed["team"].id)
+        app.post_message(OpenGroup(listed["team"].id))
         await wait_for(pilot, lambda: app.chat.entry.name == "team" and genuine_shown())

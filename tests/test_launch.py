@@ -24,7 +24,7 @@ async def test_the_app_collects_again_after_its_first_paint(alice: User, team):
     gc.disable()  # as the launcher leaves it
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app._notifier is not None)
+            await wait_for(pilot, lambda: app.hub_watch.running)
             assert gc.isenabled()
     finally:
         gc.enable()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from peers_tui.messages import OpenGroup
 from peers_tui.core.account import Account
 from peers_tui.widgets import Composer
 from peers_tui.widgets.group_label import group_text
@@ -75,7 +76,7 @@ async def test_app_marks_a_read_only_group_and_keeps_the_others_working(alice: U
             assert "read-only" in group_text(listed["team"]).plain
             assert "read-only" not in group_text(listed["other"]).plain
 
-            app.open_group(listed["other"].id)
+            app.post_message(OpenGroup(listed["other"].id))
             await wait_for(pilot, lambda: app.chat.entry.name == "other" and not composer.cannot_post)
             await type_text(pilot, "posted elsewhere")
             await pilot.press("enter")
@@ -88,7 +89,7 @@ async def test_a_send_into_a_group_gone_read_only_is_reported_and_kept(alice: Us
     path = alice.hub / f"{team}.db"
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
         composer = app.chat.query_one(Composer)
-        await wait_for(pilot, lambda: app.chat.query_one("MessageLog")._loaded)
+        await wait_for(pilot, lambda: app.chat.query_one("MessageLog").loaded)
         await type_text(pilot, "typed before it went read-only")
         with immutable(path):
             await pilot.press("enter")

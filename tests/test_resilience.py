@@ -75,13 +75,13 @@ def test_each_kind_of_damage_gives_a_clear_error(alice: User, team, tmp_path, da
 
 
 async def test_app_starts_on_the_personal_group_when_the_last_one_is_damaged(alice: User, team):
-    from peers_tui.app import PeersApp
+    from peers_tui.factory import build_app
     account = Account(alice.home, alice.hub)
     account.set_last_group(team)
     (alice.hub / f"{team}.db").write_bytes(b"not a database" * 100)
-    app = PeersApp(account, config_file=alice.home / "c.toml")
+    app = build_app(account, config_file=alice.home / "c.toml")
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.chat is not None and app.chat.query_one("MessageLog")._loaded)
+        await wait_for(pilot, lambda: app.chat is not None and app.chat.query_one("MessageLog").loaded)
         assert app.chat.entry.name == "personal"
         assert any("damaged" in (n.title or "") for n in app._notifications)
         await pilot.press("alt+2")  # switching to it reports, and changes nothing

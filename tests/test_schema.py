@@ -7,7 +7,7 @@ import sqlite3
 from playhouse.migrate import SqliteMigrator
 from peewee import TextField
 
-from peers_tui.core import database
+from peers_tui.core.database import schema as database  # where the version and steps live
 from tests.conftest import User
 
 

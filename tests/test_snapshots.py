@@ -8,6 +8,7 @@ import pytest
 
 from peers_tui.app import PeersApp
 from peers_tui.demo import build_demo
+from peers_tui.testing.settle import settle
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
 
 
@@ -22,32 +23,8 @@ def demo(tmp_path, monkeypatch):
     time.tzset()
 
 
-async def settle(pilot) -> None:
-    """Wait for the log and roster workers, write the read marker the open group's log
-    reported (normally a second later), wait for the recount, and stop the cursor blinking."""
-    app = pilot.app
-    flushed = False
-    for _ in range(500):
-        await pilot.pause(0.01)
-        log = app.chat.query_one(MessageLog)
-        roster = app.chat.query_one(RosterPanel)
-        if app.chat._read_upto is not None:
-            app.chat.flush_read()
-            flushed = True
-        counting = app._count_due or any(w.group in ("summaries", "read-marker")
-                                         and not w.is_finished for w in app.workers)
-        if (log._loaded and roster.handles and not log._loading and app.summaries
-                and (flushed or not log.views)
-                and app._notifier is not None and not counting
-                and (not log.following or log.scroll_y == log.max_scroll_y)):
-            break
-    app.chat.query_one(Composer).cursor_blink = False
-    await pilot.pause()
-
-
 def chat_app(demo, group: str = "release-crew") -> PeersApp:
-    account = demo.account("alice")
-    return PeersApp(account, account.resolve(group), config_file=demo.root / "config.toml")
+    return demo.app(group)
 
 
 class TestChatScreen:

@@ -8,6 +8,7 @@ import pytest
 from peers_tui.app import PeersApp
 from peers_tui.config import load_config
 from peers_tui.core.account import Account
+from peers_tui.factory import build_app
 from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.screens.group_list import GroupListScreen
 from peers_tui.screens.help import HelpScreen
@@ -19,9 +20,7 @@ from tests.tui_helpers import log_bodies, screen_text, type_text, wait_for
 
 
 def make_app(user: User, group: str | None = None) -> PeersApp:
-    account = Account(user.home, user.hub)
-    entry = account.resolve(group) if group else None
-    return PeersApp(account, entry, config_file=user.home / "config.toml")
+    return build_app(Account(user.home, user.hub), group, config_file=user.home / "config.toml")
 
 
 @pytest.fixture
@@ -65,7 +64,7 @@ async def test_switching_keeps_each_groups_draft_and_shows_its_messages(three_gr
         await wait_for(pilot, lambda: log_bodies(app) == ["only in team"])
         await type_text(pilot, "draft for team")
         await pilot.press("alt+3")
-        await wait_for(pilot, lambda: app.chat.query_one(MessageLog)._loaded)
+        await wait_for(pilot, lambda: app.chat.query_one(MessageLog).loaded)
         assert log_bodies(app) == [] and app.chat.composer.text == ""
         await pilot.press("alt+2")
         await wait_for(pilot, lambda: log_bodies(app) == ["only in team"])
@@ -255,7 +254,7 @@ async def test_search_from_the_ui_jumps_to_the_message(alice: User, bob: User, t
     async with app.run_test(size=(120, 30)) as pilot:
         log = app.chat.query_one(MessageLog)
         # A screenful, then a window of scrollback: the oldest messages are not loaded.
-        await wait_for(pilot, lambda: len(log_bodies(app)) > 100 and not log._loading)
+        await wait_for(pilot, lambda: len(log_bodies(app)) > 100 and not log.busy)
         assert "the needle is here" not in log_bodies(app)
         await pilot.press("ctrl+f")
         assert isinstance(app.screen, SearchScreen)
@@ -268,8 +267,7 @@ async def test_search_from_the_ui_jumps_to_the_message(alice: User, bob: User, t
 
 
 async def test_help_screen_lists_every_key_and_command(alice: User, team):
-    from peers_tui.commands.slash import COMMANDS
-    from peers_tui.keys import KEY_HELP
+    from peers_tui.commands.registry import COMMANDS, KEYS
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f1")
@@ -279,7 +277,7 @@ async def test_help_screen_lists_every_key_and_command(alice: User, team):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
     bindings = [b.key for b in PeersApp.BINDINGS]
-    described = " ".join(k for k, _ in KEY_HELP).lower()
+    described = " ".join(k.label for k in KEYS).lower()
     for key in ("alt+a", "ctrl+k", "ctrl+g", "ctrl+f", "f1", "ctrl+c"):
         assert any(key in b for b in bindings) and key.replace("ctrl+", "ctrl+") in described
     assert {c.name for c in COMMANDS} >= {"create", "join", "invite", "leave", "members", "role",

@@ -104,7 +104,7 @@ async def test_draft_is_kept_per_group(alice: User, team):
 async def test_message_from_another_process_appears_without_a_key(alice: User, bob: User, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(MessageLog)._loaded)
+        await wait_for(pilot, lambda: app.screen.query_one(MessageLog).loaded)
         writer = subprocess.run([sys.executable, "-m", "peers_tui", "send", "team", "live!"],
                                 env=bob.env(), capture_output=True, text=True, timeout=60)
         assert writer.returncode == 0, writer.stderr
@@ -124,6 +124,30 @@ async def test_roster_shows_roles_presence_and_not_former_members(alice: User, b
         assert app.account.user_id in roster._present  # this app announces itself
         body = str(roster.query_one("#roster-body").render())
         assert "owners" in body and "readers" in body and "bob" not in body
+
+
+async def test_roster_sees_who_comes_and_goes_without_reading_the_group_again(alice: User,
+                                                                               bob: User, team):
+    """Presence is looked at on a worker with a copy of the members; the panel, on the UI
+    thread, shows the answer only if its members are still the same."""
+    from peers_tui.core.account import Account
+    from peers_tui.core.presence import Presence
+
+    bob.ok("join", alice.ok("invite", "team").out)
+    bob_id = Account(bob.home, bob.hub).user_id
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        roster = app.screen.query_one(RosterPanel)
+        body = roster.query_one("#roster-body")
+        await wait_for(pilot, lambda: "bob" in roster.handles)
+        assert "○ bob" in str(body.render())
+        bobs_app = Presence(bob.hub)
+        bobs_app.announce(bob_id)
+        roster.poll_presence()  # what the panel's timer does every PRESENCE_POLL seconds
+        await wait_for(pilot, lambda: "● bob" in str(body.render()))
+        bobs_app.withdraw()
+        roster.poll_presence()
+        await wait_for(pilot, lambda: "○ bob" in str(body.render()))
 
 
 async def test_roster_folds_away_when_narrow(alice: User, team):
@@ -269,7 +293,7 @@ async def test_opening_a_group_and_following_it_marks_it_read(alice: User, bob: 
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.chat)
         app_chat = app.chat
-        await wait_for(pilot, lambda: app_chat._read_upto is not None
+        await wait_for(pilot, lambda: app_chat.reads.pending is not None
                        or app.account.resolve("team").read_marker == log.newest_id)
         app_chat.flush_read()
         await wait_for(pilot, lambda: app.account.resolve("team").read_marker == log.newest_id)

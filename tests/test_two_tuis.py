@@ -29,18 +29,21 @@ def test_a_message_sent_as_the_other_tui_opens_reaches_it(alice: User, bob: User
         tmux.close()
 
 
-async def test_a_commit_before_the_hub_watcher_starts_is_shown(alice: User, bob: User, team):
+async def test_a_commit_before_the_hub_watcher_starts_is_shown(alice: User, bob: User, team,
+                                                               monkeypatch):
     """Deterministic form of the race above: another process commits after the chat screen
     read where its live feed starts and before the hub watcher's first look."""
-    from peers_tui.app import PeersApp
-    from peers_tui.core.account import Account
-    from tests.tui_helpers import log_bodies, wait_for
+    from peers_tui.services.hub_watch import HubWatcher
+    from tests.tui_helpers import log_bodies, make_app, wait_for
 
-    class CommitFirst(PeersApp):
-        def _start_background(self) -> None:
-            bob.ok("send", "team", "committed in between")
-            super()._start_background()
+    watch_all = HubWatcher.watch_all
 
-    app = CommitFirst(Account(alice.home, alice.hub), Account(alice.home, alice.hub).resolve("team"))
+    def commit_first(watcher: HubWatcher) -> None:
+        bob.ok("send", "team", "committed in between")
+        monkeypatch.setattr(HubWatcher, "watch_all", watch_all)  # once
+        watch_all(watcher)
+
+    monkeypatch.setattr(HubWatcher, "watch_all", commit_first)
+    app = make_app(alice, "team")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: log_bodies(app) == ["committed in between"], timeout=5)

@@ -26,7 +26,7 @@ from peers_tui.core.models import Message
 from peers_tui.core.records import sign
 from peers_tui.core.transfer import Importer
 from peers_tui.core.views import Problem
-from peers_tui.progress import ProgressBar
+from peers_tui.cli.progress import ProgressBar
 from tests.conftest import User
 
 LARGE = 20_000

@@ -8,14 +8,13 @@ from collections.abc import Callable
 
 from peers_tui.app import PeersApp
 from peers_tui.core.account import Account
+from peers_tui.factory import build_app
 from peers_tui.widgets import Composer, MessageLog
 from tests.conftest import User
 
 
 def make_app(user: User, group: str | None = None) -> PeersApp:
-    account = Account(user.home, user.hub)
-    entry = account.resolve(group) if group else None
-    return PeersApp(account, entry)
+    return build_app(Account(user.home, user.hub), group)
 
 
 async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -35,7 +34,7 @@ def log_bodies(app: PeersApp) -> list[str]:
 def screen_text(app: PeersApp) -> str:
     """The log's rendered lines as plain text."""
     log = app.screen.query_one(MessageLog)
-    return "\n".join(strip.text for strip in log._lines)
+    return "\n".join(strip.text for strip in log.rendered_lines)
 
 
 async def type_text(pilot, text: str) -> None:

@@ -159,7 +159,7 @@ async def worker_app_watcher(args: dict[str, Any]) -> dict[str, Any]:
     async with app.run_test(size=(120, 40)) as pilot:
         log_widget = app.screen.query_one(MessageLog)
         deadline = time.monotonic() + 30
-        while not log_widget._loaded and time.monotonic() < deadline:
+        while not log_widget.loaded and time.monotonic() < deadline:
             await pilot.pause(0.01)
         apply_live = log_widget.apply_live
 

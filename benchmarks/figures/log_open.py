@@ -1,7 +1,8 @@
 """Figure 1: open or switch to the big group in a running app, in process, 120x40.
 
-From the request (the app's `open_group`, or, in a build without it, pointing the chat
-screen's MessageLog at a freshly opened store, which is what a switch does) to the first
+From the request (an OpenGroup message to the app, as the keys and the group list send; the
+app's `open_group` in older builds; in a build without either, pointing the chat screen's
+MessageLog at a freshly opened store, which is what a switch does) to the first
 frame whose painted text holds the group's newest row. The app starts on the small group and
 switches big, small, big, small...; the first switch to the big group opens its store, the
 later ones find it open. The figure is the worse of that first open and the median switch.
@@ -77,6 +78,13 @@ def measure(world: World, sizes: Sizes) -> list[Figure]:
 
 def _request(app: Any, account: Any, entry: Any) -> str:
     """Ask the app to show `entry`, as a user's switch would; return which way was used."""
+    try:
+        from peers_tui.messages import OpenGroup
+    except ImportError:  # a tree from before requests were messages
+        pass
+    else:
+        app.post_message(OpenGroup(entry.id))
+        return "OpenGroup"
     open_group = getattr(app, "open_group", None)
     if callable(open_group):
         open_group(entry.id)

@@ -1,5 +1,2 @@
-"""Commands: the slash-command registry, their actions, and the command palette provider."""
-
-from peers_tui.commands.slash import COMMANDS, SlashCommand, UnknownCommand, parse_command
-
-__all__ = ["COMMANDS", "SlashCommand", "UnknownCommand", "parse_command"]
+"""Commands: every key and slash command (registry), what each slash command does
+(*_commands.py, on the base in slash.py), and the command palette's provider (palette.py)."""

@@ -1,72 +1,101 @@
-"""The slash commands: names, usage and help in one place, shared by the composer's Tab
-completion, the command palette and the help screen."""
+"""What a slash command is, and what it may use of the chat screen it is typed in.
+
+A command is one class: its name, usage and help (for the palette, the help screen and Tab
+completion, all generated from `commands.registry`) beside what it does. It asks for work the
+app owns by posting request messages (`peers_tui.messages`) from the chat screen; work on the
+user's own account runs in a thread worker, and only its outcome comes back to the UI thread.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, Protocol
 
+from textual.app import App
+from textual.message import Message
+
+from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
+from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.text import inert
+from peers_tui.core.views import MessageView
+
+# The user's standing in the open group: a member's state in the roster, or not a member.
+Standing = Literal["active", "left", "removed", "not a member"]
 
 
-@dataclass(frozen=True)
-class SlashCommand:
-    name: str
-    usage: str
-    help: str
-    takes_text: bool = False  # from the palette, it is started in the composer for the text
+class ChatContext(Protocol):
+    """What a command may use of the chat screen it runs on (ChatScreen provides it)."""
+
+    account: Account
+    entry: GroupEntry  # the open group
+    standing: Standing  # the user's in it, as the roster last said
+
+    @property
+    def app(self) -> App[Any]: ...
+
+    def log_views(self) -> list[MessageView]: ...
+
+    def open_search(self, query: str = "") -> None: ...
+
+    def show_invites(self, entry: GroupEntry, code: str | None = None, terms: str = "") -> None:
+        ...
+
+    def refresh_roster(self) -> object: ...
+
+    def post_message(self, message: Message) -> bool: ...
+
+
+class SlashCommand(ABC):
+    """One slash command: `/name args`, typed in the composer or chosen in the palette."""
+
+    name: ClassVar[str]
+    usage: ClassVar[str]
+    help: ClassVar[str]
+    takes_text: ClassVar[bool] = False  # from the palette it is started in the composer
 
     @property
     def word(self) -> str:
         return f"/{self.name}"
 
-
-COMMANDS: tuple[SlashCommand, ...] = (
-    SlashCommand("create", "/create NAME", "create a group and open it", True),
-    SlashCommand("join", "/join CODE", "join a group with an invite code", True),
-    SlashCommand("invite", "/invite [reader|writer|admin] [USES] [EXPIRES] | /invite list",
-                 "make an invite code (1 use, 7 days unless given; shown and copied), "
-                 "or list the open invites to revoke one"),
-    SlashCommand("leave", "/leave", "leave this group"),
-    SlashCommand("nick", "/nick NEWHANDLE", "change your handle, in every group at once", True),
-    SlashCommand("members", "/members", "list this group's members"),
-    SlashCommand("role", "/role MEMBER ROLE", "change a member's role", True),
-    SlashCommand("remove", "/remove MEMBER", "remove a member from this group", True),
-    SlashCommand("topic", "/topic [TEXT]", "show or set the topic", True),
-    SlashCommand("me", "/me TEXT", "post an action: * you TEXT", True),
-    SlashCommand("reply", "/reply [-N] TEXT", "reply to the newest (or Nth newest) message of "
-                 "someone else", True),
-    SlashCommand("edit", "/edit [-N] TEXT", "replace the text of your newest (or Nth newest) "
-                 "message", True),
-    SlashCommand("delete", "/delete [N]", "delete your newest (or Nth newest) message"),
-    SlashCommand("copy", "/copy [N]", "copy the newest (or Nth newest) message to the "
-                 "clipboard (OSC 52)"),
-    SlashCommand("search", "/search [QUERY]", "search this group's whole history"),
-    SlashCommand("mute", "/mute [all|mentions|mute]", "set how this group notifies you "
-                 "(no argument: toggle mute)"),
-    SlashCommand("groups", "/groups", "show the group list"),
-    SlashCommand("theme", "/theme [NAME]", "change the theme (no argument: list them)"),
-    SlashCommand("help", "/help", "show keys and commands"),
-    SlashCommand("quit", "/quit", "leave peers"),
-)
-BY_NAME = {command.name: command for command in COMMANDS}
+    @abstractmethod
+    def run(self, chat: ChatContext, args: str) -> None:
+        """Do it on the UI thread; raise PeersError for a mistake the user should be told."""
 
 
-class UnknownCommand(PeersError):
-    """A slash command that does not exist."""
+def in_background(chat: ChatContext, work: Callable[[], str | None], *,
+                  then: Callable[[], None] | None = None) -> None:
+    """Run `work` in a thread; show what it returns, or the error; then refresh the roster.
+
+    `work` must not touch the screen or its widgets: what it needs is read before it starts."""
+    app = chat.app
+
+    def job() -> None:
+        try:
+            message = work()
+        except PeersError as exc:
+            app.call_from_thread(app.notify, inert(str(exc)), severity="error")
+            return
+        if message:
+            app.call_from_thread(app.notify, inert(message))
+        app.call_from_thread(chat.refresh_roster)
+        if then is not None:
+            app.call_from_thread(then)
+    app.run_worker(job, thread=True, group="slash", exit_on_error=False)
 
 
-def parse_command(text: str) -> tuple[SlashCommand, str]:
-    """Split `/name rest` into the command and its argument text."""
-    head, _, rest = text.strip().partition(" ")
-    name = head[1:].lower()
-    command = BY_NAME.get(name)
-    if command is None:
-        close = [c.word for c in COMMANDS if c.name.startswith(name[:2])] if name else []
-        hint = f"; did you mean {', '.join(close)}?" if close else "; /help lists them"
-        raise UnknownCommand(f"unknown command {head!r}{hint}")
-    return command, rest.strip()
+def confirm(chat: ChatContext, question: str, detail: str, then: Callable[[], object]) -> None:
+    """Ask before a destructive action; `then` runs only on a yes."""
+    from peers_tui.screens.confirm import ConfirmScreen  # a dialog: loaded when first asked
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            then()
+    chat.app.push_screen(ConfirmScreen(question, detail), answered)
 
 
+# ----------------------------------------------------------------- arguments
 def parse_offset(word: str) -> int:
     """`2` or `-2` -> 2: which message, counted from the newest (1 or -1 is the newest)."""
     digits = word[1:] if word.startswith("-") else word

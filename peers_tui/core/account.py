@@ -1,43 +1,37 @@
 """Account: what one user does, through their identity, personal DB and hub of group DBs.
 
 This is the API the CLI and the TUI share. GROUP arguments resolve within the user's Groups
-table; MEMBER arguments within the group's verified roster.
+table; MEMBER arguments within the group's verified roster. The work is done by parts with
+one job each, which Account puts together and delegates to: the open stores
+(core.store_registry), pins (core.pins), UI state (core.ui_state), membership actions
+(core.member_actions) and message actions (core.message_actions).
 """
 
 from __future__ import annotations
 
 import getpass
-import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
-from peers_tui.core.encoding import now_ms
-from peers_tui.core.errors import (
-    AlreadyMember, Ambiguous, DiskFull, Forbidden, NotFound, PeersError, ReadOnly,
-)
+from peers_tui.core.errors import Ambiguous, Forbidden, NotFound, PeersError
 from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
-from peers_tui.core.identity import Keypair, fingerprint, load_or_create_keypair
-from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
-from peers_tui.core.membership import ACTIVE, MAX_HANDLE, Member, Roster
+from peers_tui.core.identity import Keypair, load_or_create_keypair
+from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES, MIN_PREFIX, MemberActions
+from peers_tui.core.membership import ACTIVE, MAX_HANDLE
+from peers_tui.core.message_actions import MessageActions
 from peers_tui.core.names import check_name, look_alike_key, shown_name
-from peers_tui.core.personal_store import ALL_MODELS, NOTIFY_LEVELS, GroupEntry, PersonalStore
-from peers_tui.core.roles import Role
-from peers_tui.core.text import check_text, without_blank_edges
-from peers_tui.core.views import (
-    GroupSummary, MemberView, MessageView, Problem, group_label, mark_twins,
-)
+from peers_tui.core.personal_store import GroupEntry, PersonalStore
+from peers_tui.core.states import NOTIFY_LEVELS, GroupState, NotifyLevel
+from peers_tui.core.pins import Pins, membership_problems
+from peers_tui.core.store_registry import StoreRegistry
+from peers_tui.core.text import check_text
+from peers_tui.core.ui_state import UiState
+from peers_tui.core.user_context import Paths
+from peers_tui.core.views import GroupSummary, Problem, group_label, mark_twins
 
 if TYPE_CHECKING:
     from peers_tui.core.bulk_verify import Progress
-    from peers_tui.core.invite_list import InviteView
-    from peers_tui.core.transfer import ImportResult
-
-MIN_PREFIX = 4
-# An invite made without saying otherwise: one person, within a week.
-DEFAULT_USES = 1
-DEFAULT_EXPIRES = 7 * 24 * 3600
 
 
 def default_handle() -> str:
@@ -48,12 +42,6 @@ def default_handle() -> str:
     return name.strip()[:MAX_HANDLE] or "user"
 
 
-@dataclass(frozen=True)
-class Paths:
-    home: Path
-    hub: Path
-
-
 class Account:
     """One user's view of peers: their identity, their Groups table and the groups' DBs."""
 
@@ -61,8 +49,33 @@ class Account:
         self.paths = Paths(home, hub)
         self.keypair: Keypair = load_or_create_keypair(home)
         self.personal = PersonalStore.open(home, self.keypair, default_handle())
-        self._stores: dict[str, GroupStore] = {}
+        self.stores = StoreRegistry()
+        self.pins = Pins(self.personal, self.keypair.public_id)
+        self.ui_state = ui = UiState(self.personal)
         self._names: list[str] | None = None
+        # UI state
+        self.input_history, self.save_input_history = ui.input_history, ui.save_input_history
+        self.draft, self.save_draft, self.set_last_group = ui.draft, ui.save_draft, ui.set_last_group
+        # Pins
+        self.pin_after_write, self.pin_read = self.pins.after_write, self.pins.after_read
+        # Membership
+        self.membership = members = MemberActions(self)
+        self.invite, self.invites, self.revoke, self.join = (
+            members.invite, members.invites, members.revoke, members.join)
+        self.members, self.members_checked = members.members, members.members_checked
+        self.find_member, self.set_role = members.find_member, members.set_role
+        self.remove, self.leave = members.remove, members.leave
+        # Messages
+        self.messages = messages = MessageActions(self)
+        self.send, self.edit, self.delete = messages.send, messages.edit, messages.delete
+        self.set_topic, self.topic, self.search = messages.set_topic, messages.topic, messages.search
+        self.import_history, self.export_history = messages.import_history, messages.export_history
+        self.export_views, self.follow, self.log = (
+            messages.export_views, messages.follow, messages.log)
+
+    def close(self) -> None:
+        """Close every group store this account opened (at exit)."""
+        self.stores.close()
 
     # ----------------------------------------------------------------- identity
     @property
@@ -96,62 +109,21 @@ class Account:
                 member = store.current_roster().active(self.user_id)
                 if member is not None and member.handle != self.handle:
                     store.set_handle(self.keypair, self.handle)
-                    self.pin_after_write(entry, store)
+                    self.pins.after_write(entry, store)
                     updated.append(entry.name)
             except PeersError as exc:
                 failed.append(f"{shown_name(entry.name)}: {exc}")
         return updated, failed
 
-    # ----------------------------------------------------------------- UI state
-    def input_history(self) -> list[str]:
-        try:
-            value = json.loads(self.personal.setting("input_history") or "[]")
-        except (ValueError, RecursionError):  # damaged in personal.db: start afresh
-            return []
-        return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
-
-    def save_input_history(self, history: list[str]) -> None:
-        self.personal.set_setting("input_history", json.dumps(history[-200:]))
-
-    def draft(self, group_id: str) -> str:
-        return self.personal.setting(f"draft:{group_id}") or ""
-
-    def save_draft(self, group_id: str, text: str) -> None:
-        self.personal.set_setting(f"draft:{group_id}", text)
-
     def last_group(self) -> GroupEntry:
         """The group the user had open last, else the personal group."""
-        wanted = self.personal.setting("last_group")
+        wanted = self.ui_state.last_group_id()
         entry = self.personal.group(wanted) if wanted else None  # one row, not all 200
         return entry if entry is not None else self.entries()[0]
 
-    def set_last_group(self, group_id: str) -> None:
-        self.personal.set_setting("last_group", group_id)
-
     def mark_read(self, group_id: str, message_id: str) -> None:
         entry = self.resolve(group_id)
-        store = self.store(entry)
-        self._read_up_to(entry, store, message_id)
-
-    def _read_up_to(self, entry: GroupEntry, store: GroupStore, message_id: str) -> None:
-        """Move the read marker to `message_id` if it was stored after the marker: unread is
-        by arrival, so a message stored late with an older id still counts as new."""
-        def write() -> None:
-            current = self.personal.group(entry.id)
-            marker = current.read_marker if current is not None else None
-            if marker is None or store.arrival(message_id) > store.arrival(marker):
-                self.personal.replace_read_marker(entry.id, marker, message_id)
-        self._remember(write)
-
-    @staticmethod
-    def _remember(write: Callable[[], object]) -> None:
-        """Bookkeeping in personal.db (read markers, pinned heads, seen removals) that must
-        not fail what it follows: on a full disk or a read-only home, a message that was
-        sent was sent, and a log that was read was read."""
-        try:
-            write()
-        except (DiskFull, ReadOnly):
-            pass
+        self.messages.read_up_to(entry, self.store(entry), message_id)
 
     # ----------------------------------------------------------------- groups
     def entries(self) -> list[GroupEntry]:
@@ -196,55 +168,29 @@ class Account:
 
     def store(self, entry: GroupEntry) -> GroupStore:
         """The open store of a listed group (checked against the id the Groups table pins)."""
-        store = self._stores.get(entry.id)
-        if store is None:
-            store = (GroupStore(entry.db_path, entry.id, models=ALL_MODELS) if entry.personal
-                     else GroupStore(entry.db_path, entry.id))
-            store.genesis()
-            self._stores[entry.id] = store
-        return store
+        return self.stores.store(entry)
 
-    # ----------------------------------------------------------------- pins
     def pin_problems(self, entry: GroupEntry, store: GroupStore | None = None) -> list[Problem]:
-        """What the file no longer holds of what this user verified before: records deleted,
-        or the whole file put back to an older copy ("history deleted")."""
-        store = store or self.store(entry)
-        fresh = self.personal.group(entry.id) or entry  # pins may have moved since `entry`
-        return store.check_pins(fresh.member_head_seq, fresh.member_head_hash, fresh.author_heads)
+        """What the file no longer holds of what this user verified before (core.pins)."""
+        return self.pins.problems(entry, store or self.store(entry))
 
-    def pin_after_write(self, entry: GroupEntry, store: GroupStore) -> None:
-        """After our own write: pin the membership head and our own chain head, so a file
-        rolled back to before our last action is always caught."""
-        heads = store.write_pins(self.user_id)
-        self._remember(lambda: self.personal.pin_heads(entry.id, *heads))
-
-    def pin_read(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:
-        """After a read that found nothing wrong: pin the membership head, the chain heads
-        of the authors whose messages verified, and those of verified invites."""
-        roster = store.current_roster()
-        heads = store.invite_heads()
-        verified = [m.id for m in messages if m.verified]
-        # The edits and deletions applied to them were verified too: deleting one later must
-        # show, not silently bring back the old text.
-        forged = {change.id for m in messages for change in m.forged_changes}
-        verified += [i for i in store.change_ids(verified) if i not in forged]
-        for seq, digest, author in store.author_positions(verified):
-            if isinstance(seq, int) and (author not in heads or heads[author][0] < seq):
-                heads[author] = (seq, digest)
-        self._remember(lambda: self.personal.pin_heads(entry.id, roster.head_seq,
-                                                       roster.head_hash, heads))
+    def group_store(self, query: str, *, shared: bool = False) -> tuple[GroupEntry, GroupStore]:
+        entry = self.resolve(query)
+        if shared and entry.personal:
+            raise Forbidden("the personal group is yours alone: it has no invites, roles or members to change")
+        return entry, self.store(entry)
 
     def create_group(self, name: str) -> GroupEntry:
         check_name(name, "group name", max_chars=100)
         store = GroupStore.create(self.paths.hub, self.keypair, name, self.handle)
-        self._stores[store.group_id] = store
+        self.stores.add(store)
         return self.personal.add_group(store.group_id, name, store.path)
 
     def set_notify(self, query: str, level: str) -> GroupEntry:
         if level not in NOTIFY_LEVELS:
             raise PeersError(f"unknown notify level {level!r}: use {', '.join(NOTIFY_LEVELS)}")
         entry = self.resolve(query)
-        self.personal.set_notify(entry.id, level)
+        self.personal.set_notify(entry.id, NotifyLevel(level))
         return self.resolve(entry.id)
 
     def move(self, query: str, offset: int) -> None:
@@ -279,7 +225,7 @@ class Account:
             store = self.store(entry)
             roster = store.current_roster()  # replayed only if its membership changed
             member = roster.members.get(self.user_id)
-            state = member.state if member else "not a member"
+            state = GroupState(member.state) if member else GroupState.NOT_A_MEMBER
             role = member.role.label if member and member.state == ACTIVE else None
             unread, mentions = store.unread_counts(entry.read_marker, self.user_id, self.handle)
             warnings = self.pin_problems(entry, store) + membership_problems(roster)
@@ -288,231 +234,9 @@ class Account:
                                 warning=str(warnings[0]) if warnings else None,
                                 archived=entry.archived, path=str(entry.db_path))
         except PeersError as exc:
-            return GroupSummary(entry.id, entry.name, entry.personal, None, "damaged", 0, 0,
+            return GroupSummary(entry.id, entry.name, entry.personal, None, GroupState.DAMAGED, 0, 0,
                                 entry.notify, problem=str(exc), archived=entry.archived,
                                 path=str(entry.db_path))
-
-    # ----------------------------------------------------------------- membership
-    def _group_store(self, query: str, *, shared: bool = False) -> tuple[GroupEntry, GroupStore]:
-        entry = self.resolve(query)
-        if shared and entry.personal:
-            raise Forbidden("the personal group is yours alone: it has no invites, roles or members to change")
-        return entry, self.store(entry)
-
-    def invite(self, query: str, role: Role = Role.WRITER, uses: int | None = DEFAULT_USES,
-               expires_in: int | None = DEFAULT_EXPIRES) -> InviteCode:
-        """An invite code for `query`: by default good for one join within seven days;
-        `uses` None = any number of joins, `expires_in` (seconds) None = never expires."""
-        if uses is not None and uses < 1:
-            raise PeersError("an invite must allow at least 1 use")
-        entry, store = self._group_store(query, shared=True)
-        expires_at = now_ms() + expires_in * 1000 if expires_in else None
-        key = store.create_invite(self.keypair, role, expires_at, uses)
-        self.pin_after_write(entry, store)
-        return InviteCode(store.group_id, key)
-
-    def invites(self, query: str) -> list[InviteView]:
-        """The group's invites that could still admit someone (admins and owners only)."""
-        from peers_tui.core.invite_list import outstanding_invites
-
-        _, store = self._group_store(query, shared=True)
-        role = store.current_roster().role_of(self.user_id)
-        if role is None or role < Role.ADMIN:
-            raise Forbidden("only admins and owners can list a group's invites")
-        return outstanding_invites(store)
-
-    def revoke(self, query: str, code_or_id: str) -> str:
-        entry, store = self._group_store(query, shared=True)
-        text = code_or_id.strip()
-        if ":" in text:
-            code = parse_code(text)
-            if code.group_id != store.group_id:
-                raise PeersError("that invite code belongs to another group")
-            key = code.key.public_id
-        else:
-            if len(text) < MIN_PREFIX:
-                raise PeersError(f"give at least {MIN_PREFIX} characters of the invite id")
-            key = store.find_invite(text)
-        store.revoke_invite(self.keypair, key)
-        self.pin_after_write(entry, store)
-        return key
-
-    def join(self, code_text: str) -> GroupEntry:
-        """Join with an invite code: sign our membership change, then list the group."""
-        code = parse_code(code_text)
-        path = self.paths.hub / f"{code.group_id}.db"
-        try:
-            found = path.exists() or path.is_symlink()
-        except PermissionError as exc:
-            raise Forbidden(f"you may not look into the hub {self.paths.hub} (permission "
-                            "denied: is your user in the hub's Unix group?)") from exc
-        if not found:
-            raise NotFound(f"group {code.group_id} is not in your hub ({self.paths.hub})")
-        store = GroupStore(path, code.group_id)
-        store.genesis()
-        roster = store.roster()
-        already = roster.active(self.user_id) is not None
-        if not already:
-            store.join(self.keypair, self.handle, code.key)
-        else:  # any code "worked" here once: a forged or expired one must still be refused
-            check_code_of_member(store.invites()[0].get(code.key.public_id), roster, now_ms())
-        self._stores[store.group_id] = store
-        entry = self.personal.add_group(store.group_id, store.name, path)
-        self.pin_after_write(entry, store)
-        if already:
-            raise AlreadyMember(f"already a member of {shown_name(entry.name)}", entry)
-        return entry
-
-    def members(self, query: str, include_former: bool = False) -> list[MemberView]:
-        return self.members_checked(query, include_former)[0]
-
-    def members_checked(self, query: str, include_former: bool = False
-                        ) -> tuple[list[MemberView], list[Problem]]:
-        """The verified roster, and what shows that the membership log was cut or forged."""
-        entry, store = self._group_store(query)
-        members = store.members(include_former)
-        return members, self.pin_problems(entry, store) + membership_problems(store.current_roster())
-
-    def find_member(self, store: GroupStore, query: str) -> Member:
-        """A member by exact handle, then by id prefix (4+ characters)."""
-        roster = store.roster()
-        text = query.strip().lstrip("@")
-        by_handle = [m for m in roster.members.values() if m.handle == text]
-        active = [m for m in by_handle if m.state == ACTIVE]
-        if len(active) == 1 or (len(by_handle) == 1 and not active):
-            return (active or by_handle)[0]
-        if len(active) > 1:
-            raise Ambiguous(f"handle {text!r} is ambiguous; use an id prefix: "
-                            + ", ".join(fingerprint(m.user_id) for m in active))
-        if len(text) >= MIN_PREFIX:
-            by_id = [m for m in roster.members.values() if m.user_id.startswith(text.lower())]
-            if len(by_id) == 1:
-                return by_id[0]
-            if len(by_id) > 1:
-                raise Ambiguous(f"member id prefix {text!r} is ambiguous")
-        raise NotFound(f"no member {query!r} in this group")
-
-    def set_role(self, query: str, member: str, role: Role) -> Member:
-        entry, store = self._group_store(query, shared=True)
-        target = self.find_member(store, member)
-        changed = store.set_role(self.keypair, target.user_id, role)
-        self.pin_after_write(entry, store)
-        return changed
-
-    def remove(self, query: str, member: str) -> Member:
-        entry, store = self._group_store(query, shared=True)
-        target = self.find_member(store, member)
-        if target.user_id == self.user_id:
-            raise PeersError("to leave a group use 'peers leave'")
-        removed = store.remove(self.keypair, target.user_id)
-        self.pin_after_write(entry, store)
-        return removed
-
-    def leave(self, query: str) -> GroupEntry:
-        """Sign our leave in the group; the Groups table keeps it, shown as left."""
-        entry, store = self._group_store(query, shared=True)
-        store.leave(self.keypair)
-        self.pin_after_write(entry, store)
-        return entry
-
-    # ----------------------------------------------------------------- messages
-    def send(self, query: str, text: str, kind: str = "text",
-             reply_to: str | None = None) -> MessageView:
-        entry, store = self._group_store(query)
-        self._sync_handle(store)
-        view = store.post(self.keypair, without_blank_edges(text), kind, reply_to)
-        self._read_up_to(entry, store, view.id)
-        self.pin_after_write(entry, store)
-        return view
-
-    def _sync_handle(self, store: GroupStore) -> None:
-        """Sign a handle change into the group when ours changed since we last wrote there."""
-        member = store.roster().active(self.user_id)
-        if member is not None and member.handle != self.handle:
-            store.set_handle(self.keypair, self.handle)
-
-    def edit(self, query: str, message: str, text: str) -> MessageView:
-        entry, store = self._group_store(query)
-        view = store.edit(self.keypair, message, without_blank_edges(text))
-        self.pin_after_write(entry, store)
-        return view
-
-    def delete(self, query: str, message: str) -> MessageView:
-        entry, store = self._group_store(query)
-        view = store.delete(self.keypair, message)
-        self.pin_after_write(entry, store)
-        return view
-
-    def set_topic(self, query: str, topic: str) -> MessageView:
-        entry, store = self._group_store(query, shared=True)
-        view = store.set_topic(self.keypair, topic)
-        self.pin_after_write(entry, store)
-        return view
-
-    def topic(self, query: str) -> str | None:
-        _, store = self._group_store(query)
-        return store.topic()
-
-    def search(self, query: str, text: str, limit: int = 50, offset: int = 0) -> list[MessageView]:
-        if limit < 1:
-            raise PeersError("--limit must be at least 1")
-        _, store = self._group_store(query)
-        return store.search(text, limit, offset)
-
-    # Import and export pull in multiprocessing and friends: loaded only when used, so that
-    # `peers send` and the TUI start without them.
-    def import_history(self, query: str, lines: Iterable[str]) -> ImportResult:
-        from peers_tui.core.transfer import Importer
-
-        _, store = self._group_store(query, shared=True)
-        return Importer(store, self.keypair).run(lines)
-
-    def export_history(self, query: str, out: TextIO) -> int:
-        from peers_tui.core.transfer import write_jsonl
-
-        _, store = self._group_store(query)
-        return write_jsonl(store, out)
-
-    def export_views(self, query: str) -> Iterator[MessageView]:
-        from peers_tui.core.transfer import export_views
-
-        _, store = self._group_store(query)
-        return export_views(store)
-
-    def follow(self, query: str, timeout: float | None = None) -> Iterator[list[MessageView]]:
-        """Yield batches of messages as other processes commit them (until `timeout` idles)."""
-        from peers_tui.core.notifier import ChangeNotifier
-
-        entry, store = self._group_store(query)
-        notifier = ChangeNotifier()
-        notifier.watch(entry.id, store.path)
-        position = store.last_rowid()
-        try:
-            while True:
-                if not notifier.wait(timeout):
-                    if timeout is not None:
-                        return
-                    continue
-                views, position = store.since(position)
-                if views:
-                    self._read_up_to(entry, store, max(views, key=lambda v: v.rowid).id)
-                    yield views
-        finally:
-            notifier.close()
-
-    def log(self, query: str, limit: int = 50, mark_read: bool = True) -> tuple[list[MessageView], list[Problem]]:
-        """The last `limit` messages, verified, plus anything that shows history was cut."""
-        if limit < 1:
-            raise PeersError("--limit must be at least 1")
-        entry, store = self._group_store(query)
-        problems = self.pin_problems(entry, store)
-        messages = store.recent(limit)
-        if not problems:  # forged records elsewhere do not matter: only verified heads are pinned
-            self.pin_read(entry, store, messages)
-        problems += membership_problems(store.current_roster())
-        if mark_read and messages:
-            self._read_up_to(entry, store, max(messages, key=lambda v: v.rowid).id)
-        return messages, problems
 
     def verify(self, query: str | None = None,
                progress: Callable[[str], Progress] | None = None) -> dict[str, list[Problem]]:
@@ -526,21 +250,16 @@ class Account:
         for entry in entries:
             try:
                 store = self.store(entry)
-                problems = self.pin_problems(entry, store)
+                problems = self.pins.problems(entry, store)
                 problems += store.verify(progress(entry.name) if progress else None)
                 if not problems:
-                    heads = store.heads()
-                    self._remember(lambda: self.personal.pin_heads(entry.id, *heads))
+                    self.pins.after_verify(entry, store)
             except PeersError as exc:
                 problems = [Problem("database", str(exc))]
             report[entry.id] = problems
         return report
 
 
-def membership_problems(roster: Roster) -> list[Problem]:
-    """Membership changes that did not count: a forged change, or a chain broken by deletion."""
-    if not roster.problems:
-        return []
-    seq, reason = roster.problems[0]
-    more = f" (and {len(roster.problems) - 1} more)" if len(roster.problems) > 1 else ""
-    return [Problem("membership log", f"change {seq} does not count: {reason}{more}")]
+
+__all__ = ["DEFAULT_EXPIRES", "DEFAULT_USES", "MIN_PREFIX", "Account", "default_handle",
+           "membership_problems"]

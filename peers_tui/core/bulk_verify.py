@@ -36,7 +36,7 @@ from peers_tui.core.models import Message
 from peers_tui.core.views import Problem
 
 if TYPE_CHECKING:
-    from peers_tui.core.group_store import GroupStore
+    from peers_tui.core.group_file import GroupFile
 
 WINDOW = 2000            # rows per unit of work: a query per window costs little beside it
 PARALLEL_FROM = 10_000   # fewer rows than this are checked in this process (no worker start-up)
@@ -83,7 +83,7 @@ Found = list[tuple[int, str, str]]  # (rowid, where, reason)
 class WindowJudge:
     """Judges windows of one group file against one verified roster, in one process."""
 
-    def __init__(self, store: GroupStore, roster: Roster) -> None:
+    def __init__(self, store: GroupFile, roster: Roster) -> None:
         self.store = store
         self.reader = HistoryReader(roster, store.group_id)
 
@@ -100,7 +100,7 @@ def _stored_row(raw: tuple[Any, ...]) -> StoredRow:
     return StoredRow(raw[0], *(convert(value) for convert, value in zip(_CONVERT, raw[1:-1])))
 
 
-def check_messages(store: GroupStore, roster: Roster, progress: Progress | None = None,
+def check_messages(store: GroupFile, roster: Roster, progress: Progress | None = None,
                    workers: int | None = None) -> list[Problem]:
     """Every message of `store` that is not genuine, in id order, by the reader's rules.
 
@@ -122,7 +122,7 @@ def check_messages(store: GroupStore, roster: Roster, progress: Progress | None 
     return [Problem(where, reason) for _, where, reason in _in_id_order(found, order)]
 
 
-def _rowids_in_id_order(store: GroupStore) -> array:
+def _rowids_in_id_order(store: GroupFile) -> array:
     """Every row's rowid in message-id order, read from the id index alone (no table pages)."""
     with store.session():
         cursor = store.db.execute_sql("SELECT rowid FROM message ORDER BY id")
@@ -192,13 +192,13 @@ _WORKER_JUDGE: WindowJudge | None = None
 
 def _start_worker(path: str, group_id: str, models: tuple[type[Model], ...],
                   roster: Roster) -> None:
-    from peers_tui.core.group_store import GroupStore
+    from peers_tui.core.group_file import GroupFile
 
     # Ctrl-C is the parent's to handle (it stops the pool); workers would only print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _WORKER_JUDGE
     # The same models as the parent's store: the personal group lives in personal.db.
-    _WORKER_JUDGE = WindowJudge(GroupStore(Path(path), group_id, models=models), roster)
+    _WORKER_JUDGE = WindowJudge(GroupFile(Path(path), group_id, models=models), roster)
 
 
 def _judge_in_worker(bounds: tuple[int, int]) -> Found:

@@ -18,14 +18,16 @@ from typing import Any
 import peewee
 
 from peers_tui.core.encoding import record_hash
+from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.ids import ulid_value
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Invite, Message
+from peers_tui.core.models import ChainedTable, Invite, Message, tuples
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 
 # The record kinds that are links of an author chain.
-CHAINED_KINDS = ("msg", "invite", "revoke")
+CHAINED_KINDS = (RecordKind.MSG, RecordKind.INVITE, RecordKind.REVOKE)
 
 # (author, aseq) -> record hash -> signed time, of records that may precede others. Several
 # records may claim one place (a forked chain, or junk written into the file): the one a
@@ -62,7 +64,7 @@ SIGNED_TIMES = (0, 253_370_764_799_999)
 
 def predecessors(wanted: set[tuple[str, int]],
                  have: dict[tuple[str, int], list[Any]] | None = None,
-                 tables: tuple[type[peewee.Model], ...] | None = None) -> Predecessors:
+                 tables: tuple[ChainedTable, ...] | None = None) -> Predecessors:
     """The records at each wanted chain position: from `have`, else from the file.
 
     Positions are looked up in both tables that hold chained records (messages and invites),
@@ -76,14 +78,14 @@ def predecessors(wanted: set[tuple[str, int]],
         # A row whose looked-up columns are not its record's own is not where readers look for
         # it (a message given a target leaves the log, a revocation given another key revokes
         # nothing): it does not hold its place.
-        looked_up = (table.target, table.kind) if table is Message else (table.key, table.kind)
+        looked_up = (Message.target, Message.kind) if table is Message else (Invite.key, Invite.kind)
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
             condition = functools.reduce(operator.or_, [
                 (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
             query = table.select(table.author, table.author_seq, table.record,
                                  *looked_up).where(condition)
-            for author, seq, text, *columns in query.tuples():  # type: ignore[attr-defined]
+            for author, seq, text, *columns in tuples(query):
                 if (isinstance(author, str) and isinstance(seq, int)
                         and columns == _signed_columns(table is Message, text)):
                     texts.setdefault((author, seq), []).append(text)
@@ -108,10 +110,10 @@ def chain_fields(record: SignedRecord) -> tuple[int, str, int]:
     """(aseq, aprev, mseq) of a chained record; RecordError when any is malformed."""
     data = record.data
     aseq, aprev, mseq = data.get("aseq"), data.get("aprev"), data.get("mseq")
-    for value, kind in ((aseq, int), (aprev, str), (mseq, int)):
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise RecordError(f"malformed {record.kind} record (author chain)")
-    return aseq, aprev, mseq  # type: ignore[return-value]
+    if (not isinstance(aseq, int) or isinstance(aseq, bool) or not isinstance(aprev, str)
+            or not isinstance(mseq, int) or isinstance(mseq, bool)):
+        raise RecordError(f"malformed {record.kind} record (author chain)")
+    return aseq, aprev, mseq
 
 
 def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None) -> None:
@@ -172,9 +174,9 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
     best: tuple[int, str, int] | None = None
     for table in (Message, Invite):
         rows = (table.select(table.author_seq, table.record, table.sig)
-                .where(table.author == author).order_by(table.author_seq.desc()).tuples())
+                .where(table.author == author).order_by(table.author_seq.desc()))
         # However many junk rows sit on top, the newest genuine one below them is found.
-        for aseq, text, sig in rows.iterator():  # type: ignore[misc]
+        for aseq, text, sig in tuples(rows):
             if best is not None and not (isinstance(aseq, int) and aseq > best[0]):
                 break
             record = _own_record(author, aseq, text, sig, group_id)
@@ -196,6 +198,23 @@ def _own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> S
     return record
 
 
+def next_link(author: str, group_id: str, roster: Roster,
+          label: str) -> tuple[dict[str, Any], int]:
+    """The chain fields of `author`'s next record (after their newest one of any kind,
+    under the membership state this write sees), and the earliest time it may be signed
+    at: an honest client never signs backwards, whatever its clock did (see "backdated")."""
+    head = own_head(author, group_id)
+    floor = max(head[2] if head else 0, roster.time_floor(author, roster.head_seq))
+    following = head[0] + 1 if head else 1
+    if Message.select().where((Message.author == author)
+                              & (Message.author_seq == following)).exists():
+        raise DamagedDatabase(
+            f"{label}: a record you did not sign holds your next place in your chain "
+            "(the file was tampered with; see 'peers verify'); nothing was written")
+    return ({"aseq": following, "aprev": head[1] if head else "",
+             "mseq": roster.head_seq}, floor)
+
+
 def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
     """Where a removal, demotion or leave cuts `author`'s chain: the highest genuine record
     reached by following their chain up from its first record, (aseq, hash), or None.
@@ -214,7 +233,7 @@ def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
                                     peewee.fn.json_extract(table.record, "$.aprev"))], None)
         query = (table.select(table.author_seq, table.record, table.sig, aprev)
                  .where(table.author == author))
-        for aseq, text, sig, named in query.tuples().iterator():  # type: ignore[misc]
+        for aseq, text, sig, named in tuples(query):
             if isinstance(aseq, int) and not isinstance(aseq, bool) and isinstance(text, str):
                 places.setdefault(aseq, []).append((text, sig, named))
     walked: list[tuple[int, str, Any]] = []
@@ -244,8 +263,8 @@ def chain_heads() -> dict[str, tuple[int, str]]:
     tops: dict[str, int] = {}
     for table in (Message, Invite):
         query = (table.select(table.author, peewee.fn.MAX(table.author_seq))
-                 .where(table.author.is_null(False)).group_by(table.author).tuples())
-        for author, top in query:
+                 .where(table.author.is_null(False)).group_by(table.author))
+        for author, top in tuples(query):
             if isinstance(author, str) and isinstance(top, int):
                 tops[author] = max(top, tops.get(author, 0))
     found = predecessors(set(tops.items()))

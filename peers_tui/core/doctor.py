@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def check_hub(hub: Path, mountinfo: str | None = None) -> list[Finding]:
     return findings
 
 
-def check_database(label: str, opener) -> Finding:  # type: ignore[no-untyped-def]
+def check_database(label: str, opener: Callable[..., object]) -> Finding:
     """Open a database through `opener` and report whether it is a sound peers DB."""
     try:
         opener()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import itertools
 import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from typing import Any
 
 
@@ -29,7 +29,7 @@ def unb32(text: str) -> bytes:
     padding = "=" * (-len(cleaned) % 8)
     try:
         return base64.b32decode(cleaned + padding)
-    except (ValueError, base64.binascii.Error) as exc:  # type: ignore[attr-defined]
+    except (ValueError, binascii.Error) as exc:
         raise ValueError(f"not base32: {text!r}") from exc
 
 
@@ -63,9 +63,3 @@ def fixed_clock(start_ms: int, step_ms: int = 1) -> Iterator[None]:
         yield
     finally:
         _fixed_clock = saved
-
-
-def iso_utc(ms: int) -> str:
-    """ISO 8601 UTC with milliseconds and a Z, as the CLI's JSON promises."""
-    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"

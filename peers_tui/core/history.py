@@ -19,6 +19,7 @@ from peers_tui.core.chains import (
     FORKED, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
 )
 from peers_tui.core.identity import fingerprint
+from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.raw import open_stored as open_record
@@ -26,12 +27,13 @@ from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.views import ForgedChange, MessageView
 
-PRIMARY_KINDS = ("text", "action", "topic", "imported")
-EFFECT_KINDS = ("edit", "delete")
-EDITABLE_KINDS = ("text", "action")
+PRIMARY_KINDS = (MessageKind.TEXT, MessageKind.ACTION, MessageKind.TOPIC, MessageKind.IMPORTED)
+EFFECT_KINDS = (MessageKind.EDIT, MessageKind.DELETE)
+EDITABLE_KINDS = (MessageKind.TEXT, MessageKind.ACTION)
 # The role an author needs (at the membership state the record names) for each kind.
-REQUIRED_ROLE = {"text": Role.WRITER, "action": Role.WRITER, "edit": Role.WRITER,
-                 "delete": Role.WRITER, "topic": Role.ADMIN, "imported": Role.ADMIN}
+REQUIRED_ROLE: dict[str, Role] = {
+    MessageKind.TEXT: Role.WRITER, MessageKind.ACTION: Role.WRITER, MessageKind.EDIT: Role.WRITER,
+    MessageKind.DELETE: Role.WRITER, MessageKind.TOPIC: Role.ADMIN, MessageKind.IMPORTED: Role.ADMIN}
 REPLY_PREVIEW = 60
 MAX_SHOWN_CHARS = 16_000  # the longest message peers itself accepts
 # Times a calendar can show in any time zone (years 1970 to 9998): a row written straight into the file may
@@ -90,7 +92,7 @@ def check_row(row: Message, roster: Roster, group_id: str,
               chain: Predecessors | None = None) -> Checked:
     """Check one row on its own: signature, columns, author chain, time order and role."""
     try:
-        record = open_record(row.record, row.sig, group_id=group_id, kind="msg")
+        record = open_record(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
         for column, value in expected_columns(record).items():
             if getattr(row, column) != value:
                 raise RecordError("row does not match its signed record (edited in the file)")

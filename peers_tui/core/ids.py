@@ -34,3 +34,20 @@ def ulid_value(text: str) -> int:
 
 def new_ulid(ms: int) -> int:
     return (ms << 80) | int.from_bytes(os.urandom(10), "big")
+
+
+def ulid_after(ms: int, previous: int | None, *, same_ms_only: bool = False) -> int:
+    """A new ULID for `ms` that sorts after `previous` (the one generator of monotonic ids).
+
+    A random ULID that would not sort after `previous` is replaced by `previous + 1`, so ids
+    follow the order they were made in. With `same_ms_only`, only when both share a
+    millisecond: a ULID for an earlier time keeps its place among older ids (imports keep their
+    messages' times). Past the highest ULID there is none to take: the random one stays.
+    """
+    candidate = new_ulid(ms)
+    if previous is None or candidate > previous:
+        return candidate
+    if same_ms_only and previous >> 80 != ms:
+        return candidate
+    following = previous + 1
+    return following if following < 1 << 128 else candidate

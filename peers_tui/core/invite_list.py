@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from peers_tui.core.encoding import iso_utc, now_ms
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.times import iso_utc_or_none, utc_minute
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import InviteTerms, Roster
@@ -31,13 +32,13 @@ class InviteView:
         uses = "unlimited uses" if self.uses_left is None else (
             f"{self.uses_left} use{'' if self.uses_left == 1 else 's'} left")
         until = "never expires" if self.expires_at is None else (
-            f"expires {iso_utc(self.expires_at)[:16].replace('T', ' ')} UTC")
+            f"expires {utc_minute(self.expires_at)}")
         return f"{self.role}, {uses}, {until}, made by {self.maker}"
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.key, "role": self.role, "maker": self.maker,
-                "made_at": iso_utc(self.made_at),
-                "expires_at": iso_utc(self.expires_at) if self.expires_at is not None else None,
+                "made_at": iso_utc_or_none(self.made_at),
+                "expires_at": iso_utc_or_none(self.expires_at),
                 "uses_left": self.uses_left}
 
 

@@ -40,8 +40,9 @@ class LiveFeed:
         """Everything stored after the last read (PeersError if the file cannot be read)."""
         with self._lock, self.store.session():
             thread = threading.get_ident()
-            # A file this process may not write is opened `immutable` (database.Database):
-            # a snapshot that never sees later commits. Such a connection is never kept.
+            # A file this process may not write is opened `immutable` (see
+            # database.files.immutable_reason): a snapshot that never sees later commits.
+            # Such a connection is never kept.
             snapshot = self.store.db.read_only is not None
             if thread not in self._held and not snapshot:
                 held = self.store.db.connection_context()

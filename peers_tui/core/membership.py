@@ -1,4 +1,5 @@
-"""Replaying the signed membership log into a roster, and the rules each change must pass.
+"""Replaying the signed membership log into a roster (core.roster), and the rules each change
+and each invite a join uses must pass.
 
 GroupMembers is an append-only, hash-chained log. The roster is never stored as truth: it is
 computed by replaying the valid changes in `seq` order, where a change is valid only if its
@@ -8,16 +9,15 @@ change before it is appended and again whenever the log is replayed, so the rule
 
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypeGuard
 
 from peers_tui.core.identity import verify_signature
 from peers_tui.core.encoding import unb32
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role, may_grant, may_manage
+from peers_tui.core.roster import ACTIVE, LEFT, REMOVED, Cut, Member, MemberState, Roster
 
-ACTIVE, LEFT, REMOVED = "active", "left", "removed"
 ACTIONS = ("join", "role", "remove", "leave", "handle", "revoke")
 MAX_HANDLE = 64
 
@@ -29,41 +29,13 @@ def check_handle(value: Any) -> str:
     return value
 
 
-def is_user_id(value: Any) -> bool:
+def is_user_id(value: Any) -> TypeGuard[str]:
     if not isinstance(value, str) or len(value) != 52:
         return False
     try:
         return len(unb32(value)) == 32
     except ValueError:
         return False
-
-
-@dataclass(frozen=True)
-class Member:
-    """One person's current standing in a group, as the replay computed it."""
-
-    user_id: str
-    handle: str
-    role: Role
-    state: str
-    since_seq: int
-
-
-@dataclass(frozen=True)
-class Cut:
-    """Where a removal, demotion or leave ended a member's old authority.
-
-    `aseq`/`ahash` name the last record of the member's author chain that the change's signer
-    had seen. Their records beyond it count only under the authority they hold after `seq`.
-    """
-
-    seq: int
-    aseq: int
-    ahash: str
-    what: str  # "removed", "left", "demoted"
-    # A leave is signed by the leaver, who also chose its cut: whatever they sign later
-    # (by their own clock) under an older state is void too, whatever place it claims.
-    until: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,102 +57,6 @@ class InviteTerms:
     digest: str = ""
     # Other invite records naming the same key (only its first claimant is this one).
     alternatives: tuple[InviteTerms, ...] = ()
-
-
-@dataclass
-class Roster:
-    """The membership state after replaying the log up to `head_seq`."""
-
-    group_id: str
-    founder: str
-    members: dict[str, Member] = field(default_factory=dict)
-    head_seq: int = 0
-    head_hash: str = ""
-    problems: list[tuple[int, str]] = field(default_factory=list)
-    invite_uses: dict[str, int] = field(default_factory=dict)
-    invite_problems: list[Any] = field(default_factory=list)
-    # Per user: the cuts made by removals, demotions and leaves, in seq order.
-    cuts: dict[str, list[Cut]] = field(default_factory=dict)
-    # Per user: (seq, signed time) of each change they signed themselves (join, handle, leave):
-    # a record of theirs naming a later state cannot be older than these (see "backdated").
-    own_times: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    # The latest signed time among changes by admins and owners: a join after them is at
-    # least that late, whatever time the joiner claims (invite expiry; see _check_join).
-    admin_clock: int = 0
-    # Invite key -> the seq of the change that revoked it.
-    revoked: dict[str, int] = field(default_factory=dict)
-    # seq -> hash of each change that counted: what a pin of the membership log must find.
-    chain: dict[int, str] = field(default_factory=dict)
-    # Places of author chains held by invites and revocations (a message there is a fork).
-    invite_positions: frozenset[tuple[str, int]] = frozenset()
-    # Per user: the seqs at which their role changed and the role from then on (None: not a member).
-    _history: dict[str, tuple[list[int], list[Role | None]]] = field(default_factory=dict)
-
-    @classmethod
-    def from_genesis(cls, group_id: str, founder: str, handle: str) -> Roster:
-        roster = cls(group_id=group_id, founder=founder, head_hash=group_id)
-        roster._set(Member(founder, handle, Role.OWNER, ACTIVE, 0))
-        return roster
-
-    def _set(self, member: Member) -> None:
-        self.members[member.user_id] = member
-        seqs, roles = self._history.setdefault(member.user_id, ([], []))
-        seqs.append(member.since_seq)
-        roles.append(member.role if member.state == ACTIVE else None)
-
-    @property
-    def founder_in_charge(self) -> str | None:
-        """The founder, while they have not handed the group over and left: until then
-        nobody can remove or demote them. Once gone they are an ordinary member if they return."""
-        return None if self.cuts.get(self.founder) else self.founder
-
-    def active(self, user_id: str) -> Member | None:
-        member = self.members.get(user_id)
-        return member if member is not None and member.state == ACTIVE else None
-
-    def role_of(self, user_id: str) -> Role | None:
-        member = self.active(user_id)
-        return member.role if member else None
-
-    def role_at(self, user_id: str, seq: int) -> Role | None:
-        """The role `user_id` held once the change numbered `seq` had been applied."""
-        history = self._history.get(user_id)
-        if history is None:
-            return None
-        seqs, roles = history
-        index = bisect.bisect_right(seqs, seq) - 1
-        return roles[index] if index >= 0 else None
-
-    def handle_of(self, user_id: str) -> str | None:
-        member = self.members.get(user_id)
-        return member.handle if member else None
-
-    def cut_problem(self, author: str, aseq: int, digest: str, member_seq: int,
-                    signed_at: int = 0) -> str | None:
-        """Why a record at `aseq` of `author`'s chain, naming `member_seq`, signed at
-        `signed_at`, lies beyond a cut of theirs (so it cannot use the authority of that
-        older state), or None."""
-        for cut in self.cuts.get(author, ()):
-            if cut.until is not None and member_seq < cut.seq and signed_at > cut.until:
-                return (f"signed after its author was {cut.what} (membership change {cut.seq}) "
-                        "but names an earlier membership state")
-            if aseq == cut.aseq and digest != cut.ahash:
-                return (f"not the record membership change {cut.seq} saw at this place in its "
-                        "author's chain (forked chain)")
-            if aseq > cut.aseq and member_seq < cut.seq:
-                return (f"signed after its author was {cut.what} (membership change {cut.seq}) "
-                        "but names an earlier membership state")
-        return None
-
-    def time_floor(self, author: str, member_seq: int) -> int:
-        """The latest time `author` signed a membership change of their own at or before
-        `member_seq`: nothing of theirs naming that state can honestly be older."""
-        floor = 0
-        for seq, signed in self.own_times.get(author, ()):
-            if seq > member_seq:
-                break
-            floor = max(floor, signed)
-        return floor
 
 
 def parse_cut(value: Any) -> tuple[int, str]:
@@ -241,12 +117,12 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
         # In the log, not beside it: a revocation counts from its place on, for every join
         # after it and none before, whatever state its signer claims.
         key = str(data.get("invite"))
-        terms = invites.get(key)
+        revoked = invites.get(key)
         if signer != target or signer_role is None:
             raise RecordError("only a member can revoke an invite, and only as themselves")
-        if terms is None:
+        if revoked is None:
             raise RecordError("revokes an unknown invite")
-        makers = {c.signer for c in (terms, *terms.alternatives)}
+        makers = {c.signer for c in (revoked, *revoked.alternatives)}
         if signer not in makers and signer_role < Role.ADMIN:
             raise RecordError("only admins and the invite's maker can revoke it")
         if key in roster.revoked:
@@ -364,3 +240,8 @@ def invite_terms(record: SignedRecord) -> InviteTerms:
         raise RecordError("malformed invite uses")
     return InviteTerms(key, record.author, role, expires, uses, member_seq, record.created_at,
                        int(data.get("aseq", 0)), record.hash)
+
+
+__all__ = ["ACTIONS", "ACTIVE", "LEFT", "MAX_HANDLE", "REMOVED", "Cut", "InviteTerms", "Member",
+           "MemberState", "Roster", "apply_change", "check_handle", "invite_terms", "is_user_id",
+           "parse_cut"]

@@ -7,7 +7,10 @@ one list never drags the other along.
 
 from __future__ import annotations
 
-from peewee import SQL, Model, ModelSelect
+from collections.abc import Iterator
+from typing import Any, Self, cast
+
+from peewee import SQL, Model, ModelSelect, Query
 from playhouse.shortcuts import ThreadSafeDatabaseMetadata
 
 # Fields whose conversions never raise: the files are untrusted, any column may hold junk.
@@ -15,6 +18,13 @@ from peers_tui.core.raw import RawBlobField as BlobField
 from peers_tui.core.raw import RawBooleanField as BooleanField
 from peers_tui.core.raw import RawIntegerField as IntegerField
 from peers_tui.core.raw import RawTextField as TextField
+
+
+def tuples(query: Query) -> Iterator[tuple[Any, ...]]:
+    """The rows of `query` as plain tuples, read once without caching them in the query.
+
+    Peewee's typing sees model rows there; this says what they are."""
+    return cast("Iterator[tuple[Any, ...]]", query.tuples().iterator())
 
 
 class BaseModel(Model):
@@ -102,8 +112,11 @@ class Message(BaseModel):
     reply_to = TextField(null=True)
     orig_id = TextField(null=True)
 
+    # Not a column: the SQLite rowid that `with_rowid()` selects alongside.
+    rowid: int
+
     @classmethod
-    def with_rowid(cls) -> ModelSelect:
+    def with_rowid(cls) -> ModelSelect[Self]:
         """Rows with their SQLite rowid (the order they were stored in) as `row.rowid`."""
         return cls.select(cls, SQL("rowid").alias("rowid"))
 
@@ -112,6 +125,10 @@ class Message(BaseModel):
             (("author", "author_seq"), True),
             (("author", "orig_id"), True),
         )
+
+
+# The tables whose rows are links of author chains (core.chains).
+ChainedTable = type[Message] | type[Invite]
 
 
 class Group(BaseModel):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from peers_tui.core.errors import PeersError
@@ -177,3 +177,27 @@ def look_alikes(people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     for user_id, name in pairs:
         owners.setdefault(look_alike_key(name), set()).add(user_id)
     return {(user_id, name) for user_id, name in pairs if len(owners[look_alike_key(name)]) > 1}
+
+
+def _cut(text: str, width: int) -> str:
+    return text[:width]
+
+
+def person_labels(people: Iterable[tuple[str, str, str]], others: Iterable[tuple[str, str]] = (),
+                  *, room: int, shorten: Callable[[str, int], str] = _cut,
+                  ) -> dict[tuple[str, str], str]:
+    """The label of each (user id, name, fingerprint) person, keyed by (user id, name): the
+    name as shown; where someone else's name (one of `people`, or of `others`, such as former
+    members) is the same or looks alike, `name~fingerprint`, the name shortened by `shorten`
+    so that the whole fits in `room`: the one rule the message log and the roster share."""
+    people = list(people)
+    ambiguous = look_alikes({(user_id, name) for user_id, name, _ in people} | set(others))
+    labels: dict[tuple[str, str], str] = {}
+    for user_id, name, fingerprint in people:
+        if (user_id, name) in labels:
+            continue
+        label = shown_name(name)
+        if (user_id, name) in ambiguous:
+            label = f"{shorten(label, room - len(fingerprint) - 1)}~{fingerprint}"
+        labels[(user_id, name)] = label
+    return labels

@@ -27,14 +27,13 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
-from peers_tui.core.database import unwritable_reason, wal_in_use
+from peers_tui.core.database.files import immutable_reason, sqlite_uri, unwritable_reason
 
 try:
     from inotify_simple import INotify, flags
 except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
-    INotify = None  # type: ignore[assignment,misc]
+    INotify = None
 
 RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
 SWEEP_INTERVAL = 1.0
@@ -67,10 +66,9 @@ def open_reader(path: Path) -> sqlite3.Connection:
     # gone (the last writer removed them), and would report the same failure for ever.
     # query_only keeps this connection from writing all the same.
     # A file we may not write is read `immutable` while nobody has it open, as the stores
-    # do (database.Database): a reader must not leave -wal and -shm files of its own.
-    mode = ("mode=ro&immutable=1" if unwritable_reason(path) is not None and not wal_in_use(path)
-            else "mode=rw")
-    conn = sqlite3.connect(f"file:{quote(str(path))}?{mode}", uri=True, timeout=0.5,
+    # do (database.files.immutable_reason): a reader must not leave -wal and -shm files.
+    immutable = immutable_reason(path) is not None
+    conn = sqlite3.connect(sqlite_uri(path, immutable=immutable), uri=True, timeout=0.5,
                            isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA query_only = ON")
@@ -272,9 +270,8 @@ class ChangeNotifier:
                 continue
             events = self._inotify.read(timeout=0)
             now = time.monotonic()
-            touched = {self._group_of(directories.get(event.wd, ""), event.name)
-                       for event in events}  # a commit writes several frames: check once
-            touched.discard(None)
+            touched = {group for event in events  # a commit writes several frames: check once
+                       if (group := self._group_of(directories.get(event.wd, ""), event.name)) is not None}
             for gid in touched:
                 self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
                 if self._check(gid):

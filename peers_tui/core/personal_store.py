@@ -22,8 +22,9 @@ from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair
-from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting
+from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting, tuples
 from peers_tui.core.raw import as_int, as_text, text_of
+from peers_tui.core.states import NOTIFY_LEVELS, NotifyLevel
 
 PERSONAL_FILE = "personal.db"
 # What the group list shows, as one row: it changes when a group is added, renamed, archived,
@@ -34,7 +35,6 @@ GROUP_LIST_MARK = ("SELECT count(*), group_concat(id || ' ' || archived || ' ' |
 PERSONAL_NAME = "personal"
 PERSONAL_MODE = 0o600
 ALL_MODELS = GROUP_MODELS + PERSONAL_MODELS
-NOTIFY_LEVELS = ("all", "mentions", "mute")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class GroupEntry:
     personal: bool
     joined_at: int
     read_marker: str | None
-    notify: str
+    notify: NotifyLevel
     sort_order: int
     member_head_seq: int
     member_head_hash: str | None
@@ -72,7 +72,7 @@ def _entry(row: Group) -> GroupEntry:
         removals = {}
     return GroupEntry(text_of(row.id), text_of(row.name), Path(text_of(row.db_path)),
                       bool(row.personal), as_int(row.joined_at) or 0, as_text(row.read_marker),
-                      text_of(row.notify), as_int(row.sort_order) or 0,
+                      NotifyLevel.read(text_of(row.notify)), as_int(row.sort_order) or 0,
                       as_int(row.member_head_seq) or 0, as_text(row.member_head_hash),
                       heads, removals, bool(row.archived))
 
@@ -143,7 +143,7 @@ class PersonalStore:
     def group_names(self) -> list[str]:
         """The names of the listed groups (not archived), nothing else: cheap to ask often."""
         with self.session():
-            rows = Group.select(Group.name).where(Group.archived == False).tuples()  # noqa: E712
+            rows = tuples(Group.select(Group.name).where(Group.archived == False))  # noqa: E712
             return [name for (name,) in rows if isinstance(name, str)]
 
     def set_archived(self, group_id: str, archived: bool) -> None:
@@ -190,7 +190,7 @@ class PersonalStore:
                 & (Group.read_marker.is_null() if expected is None
                    else Group.read_marker == expected)).execute()
 
-    def set_notify(self, group_id: str, level: str) -> None:
+    def set_notify(self, group_id: str, level: NotifyLevel) -> None:
         with self.session(), self.db.atomic():
             Group.update(notify=level).where(Group.id == group_id).execute()
 
@@ -234,3 +234,7 @@ def _pins_move(entry: GroupEntry, member_seq: int, member_hash: str | None,
         return True
     return any(author not in entry.author_heads or entry.author_heads[author][0] < seq
                for author, (seq, _) in authors.items())
+
+
+__all__ = ["ALL_MODELS", "GROUP_LIST_MARK", "JSON_DAMAGE", "NOTIFY_LEVELS", "PERSONAL_FILE",
+           "PERSONAL_MODE", "PERSONAL_NAME", "GroupEntry", "NotifyLevel", "PersonalStore"]

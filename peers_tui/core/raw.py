@@ -20,6 +20,7 @@ from typing import Any
 
 from peewee import SQL, BlobField, BooleanField, IntegerField, TextField
 
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 
 
@@ -102,7 +103,7 @@ class RawBooleanField(BooleanField):
 
 
 def open_stored(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
-                kind: str | tuple[str, ...]) -> SignedRecord:
+                kind: RecordKind | tuple[RecordKind, ...]) -> SignedRecord:
     """`records.open_record` for values read from a file: RecordError for anything amiss.
 
     A countersignature that is not bytes counts as missing; JSON nested deeper than the

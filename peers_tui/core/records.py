@@ -13,6 +13,7 @@ from typing import Any
 
 from peers_tui.core.encoding import canonical_json, now_ms, record_hash
 from peers_tui.core.identity import Keypair, verify_signature
+from peers_tui.core.kinds import RecordKind
 
 # 2: invites and revocations joined their authors' chains; removals, demotions and leaves
 # record a cut. Records of format 1 carry neither, so no rule could bound them: not accepted.
@@ -60,12 +61,12 @@ class SignedRecord:
         return value if isinstance(value, int) else 0
 
 
-def sign(keypair: Keypair, kind: str, group_id: str | None, fields: dict[str, Any],
+def sign(keypair: Keypair, kind: RecordKind, group_id: str | None, fields: dict[str, Any],
          created_at: int | None = None) -> SignedRecord:
     """Build and sign a record of `kind` by `keypair` for `group_id` (None only for a genesis)."""
     data: dict[str, Any] = {
         "v": FORMAT_VERSION,
-        "k": kind,
+        "k": str(kind),
         "a": keypair.public_id,
         "t": now_ms() if created_at is None else created_at,
         **fields,
@@ -84,7 +85,7 @@ def countersign(record: SignedRecord, keypair: Keypair) -> SignedRecord:
 
 
 def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
-                kind: str | tuple[str, ...]) -> SignedRecord:
+                kind: RecordKind | tuple[RecordKind, ...]) -> SignedRecord:
     """Parse and check a stored record; raise RecordError naming the first problem found.
 
     Checks the text is a JSON object of the known format, of the expected kind and group, and

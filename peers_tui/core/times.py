@@ -33,6 +33,33 @@ def local_time(ms: Any, pattern: str) -> str:
     return "".join("?" if char.isalnum() else char for char in sample)
 
 
+# Every way peers shows a time, named once (all through `local_time`, which never raises).
+def local_minute(ms: Any) -> str:
+    """"2026-11-30 14:05": a message's time in a log line or a search result."""
+    return local_time(ms, "%Y-%m-%d %H:%M")
+
+
+def local_clock(ms: Any) -> str:
+    """"14:05": a message's time under its day's heading."""
+    return local_time(ms, "%H:%M")
+
+
+def local_day(ms: Any) -> str:
+    """"2026-11-30": which local day a time falls on (to tell days apart)."""
+    return local_time(ms, "%Y-%m-%d")
+
+
+def local_day_name(ms: Any) -> str:
+    """"Monday 30 November 2026": a day's heading."""
+    return local_time(ms, "%A %d %B %Y")
+
+
+def utc_minute(ms: Any) -> str:
+    """"2026-11-30 13:05 UTC": a time the same for every reader (an invite's expiry)."""
+    iso = iso_utc_or_none(ms)
+    return f"{iso[:16].replace('T', ' ')} UTC" if iso is not None else "????-??-?? ??:?? UTC"
+
+
 def iso_utc_or_none(ms: Any) -> str | None:
     """ISO 8601 UTC with milliseconds and a Z (as the CLI's JSON promises), or None."""
     if not in_range(ms):

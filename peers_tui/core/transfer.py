@@ -25,7 +25,7 @@ from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import MAX_BODY_CHARS, GroupStore, require_role
 from peers_tui.core.history import HistoryReader
-from peers_tui.core.ids import ulid_text
+from peers_tui.core.ids import ulid_after, ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
 from peers_tui.core.chains import own_head
@@ -214,10 +214,8 @@ class Importer:
         return following
 
     def _row(self, item: ImportLine) -> tuple[Any, ...]:
-        candidate = (item.created_at << 80) | int.from_bytes(os.urandom(10), "big")
-        if candidate >> 80 == self.last_id >> 80 and candidate <= self.last_id:
-            candidate = self.last_id + 1  # same millisecond: keep the file's order
-        self.last_id = candidate
+        # Within a millisecond, keep the file's order; an older time keeps its place.
+        candidate = self.last_id = ulid_after(item.created_at, self.last_id, same_ms_only=True)
         message_id = ulid_text(candidate)
         self.aseq += 1
         # canonical_json() of the record, written out by hand in its sorted key order: this
@@ -266,7 +264,7 @@ def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
             if not rows:
                 return
             views = HistoryReader(roster, store.group_id).views(rows)
-        after = bytes(rows[-1].raw_id)
+        after = bytes(getattr(rows[-1], "raw_id"))  # the alias selected above
         for view in views:
             if not view.deleted and view.kind in ("text", "action", "imported"):
                 yield view

@@ -12,22 +12,24 @@ from __future__ import annotations
 
 import hashlib
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import peewee
 
 from peers_tui.core.chains import Predecessors, predecessors
 from peers_tui.core.history import HistoryReader, window_chain
-from peers_tui.core.models import Message
+from peers_tui.core.models import Message, tuples
 
 
 @lru_cache(maxsize=1)
-def _row_type() -> tuple[type, str]:
-    """A tuple type with every Message column (and rowid) as attributes, and their list."""
+def _row_type() -> tuple[Callable[[Iterable[Any]], Any], str]:
+    """What makes a tuple with every Message column (and rowid) as attributes, and their list."""
     columns = [field.column_name for field in Message._meta.sorted_fields]
-    return namedtuple("UnreadRow", [*columns, "rowid"]), ", ".join(f'"{c}"' for c in columns)
+    # The fields are the model's, known at run time only: no static type describes the rows.
+    row_type = cast(Any, namedtuple)("UnreadRow", [*columns, "rowid"])
+    return row_type._make, ", ".join(f'"{c}"' for c in columns)
 
 
 def unread_rows(db: peewee.Database, me: str, since: int | None, after_id: str | None,
@@ -35,7 +37,8 @@ def unread_rows(db: peewee.Database, me: str, since: int | None, after_id: str |
     """The newest `cap` primary rows by others stored after rowid `since` (else with an id
     after `after_id`), newest arrival first, as plain tuples: a thousand peewee rows cost
     more to build (12 ms) than to check against the memo."""
-    row_type, columns = _row_type()
+    make_row, columns = _row_type()
+    params: list[object]
     condition, params = "", [me]
     if since:
         condition, params = " AND rowid > ?", [me, since]
@@ -44,7 +47,7 @@ def unread_rows(db: peewee.Database, me: str, since: int | None, after_id: str |
     sql = (f"SELECT {columns}, rowid FROM {Message._meta.table_name} "
            f"WHERE author != ? AND target IS NULL{condition} ORDER BY rowid DESC LIMIT ?")
     params.append(cap)
-    return [row_type._make(row) for row in db.execute_sql(sql, params)]
+    return [make_row(row) for row in db.execute_sql(sql, params)]
 
 
 class GenuineMemo:
@@ -101,8 +104,8 @@ def current_bodies(rows: Sequence[Any], reader: HistoryReader) -> list[str]:
     ids = [row.id for row in rows]
     changed: set[Any] = set()
     for start in range(0, len(ids), 500):
-        changed.update(target for (target,) in Message.select(Message.target)
-                       .where(Message.target.in_(ids[start:start + 500])).tuples())
+        changed.update(target for (target,) in tuples(Message.select(Message.target)
+                       .where(Message.target.in_(ids[start:start + 500]))))
     views = ({view.id: view for view in reader.views(
         list(Message.with_rowid().where(Message.id.in_(list(changed)))))} if changed else {})
     bodies = []

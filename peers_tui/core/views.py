@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from peers_tui.core.names import look_alike_key, shown_name
+from peers_tui.core.states import GroupState, NotifyLevel
 from peers_tui.core.times import iso_utc_or_none
 
 
@@ -117,10 +118,10 @@ class GroupSummary:
     name: str
     personal: bool
     role: str | None
-    state: str
+    state: GroupState
     unread: int
     mentions: int
-    notify: str
+    notify: NotifyLevel
     problem: str | None = None
     read_only: str | None = None  # why nothing can be posted here (the file cannot be written)
     warning: str | None = None  # history deleted, the file rolled back, a forged change

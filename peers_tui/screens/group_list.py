@@ -4,41 +4,29 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from peers_tui.core.errors import PeersError
-from peers_tui.core.text import inert
+from peers_tui.commands.registry import bindings, key_hints
 from peers_tui.core.views import GroupSummary
+from peers_tui.messages import (ArchiveGroup, CreateGroup, JoinGroup, LeaveGroup, MoveGroup,
+                                OpenGroup, SetNotify, SummariesUpdated)
 from peers_tui.screens.confirm import ConfirmScreen
-from peers_tui.messages import SummariesUpdated
 from peers_tui.widgets.group_label import group_text
 
 
 class GroupListScreen(Screen[None]):
     """Every group in the user's Groups table, personal first, in the user's order."""
 
-    BINDINGS = [
-        Binding("enter", "open", "Open", show=False),
-        Binding("n", "create", "New"),
-        Binding("j", "join", "Join"),
-        Binding("l", "leave", "Leave"),
-        Binding("m", "mute", "Mute"),
-        Binding("a", "archive", "Archive"),
-        Binding("shift+up", "move(-1)", "Move up"),
-        Binding("shift+down", "move(1)", "Move down"),
-        Binding("escape", "back", "Back"),
-    ]
+    BINDINGS = bindings("group_list")  # from the key registry (commands/registry.py)
 
     def __init__(self, summaries: tuple[GroupSummary, ...]) -> None:
         super().__init__()
         self.summaries = summaries
 
     def compose(self) -> ComposeResult:
-        yield Static(" Groups   Enter open · n new · j join · l leave · m mute · a archive · "
-                     "Shift+↑↓ reorder · Esc back", id="group-list-title")
+        yield Static(f" Groups   {key_hints('group_list')}", id="group-list-title")
         yield OptionList(id="group-list")
         yield Footer()
 
@@ -70,20 +58,21 @@ class GroupListScreen(Screen[None]):
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.app.open_group(event.option.id)  # type: ignore[attr-defined]
+        if event.option.id:
+            self.post_message(OpenGroup(event.option.id))
 
     def action_open(self) -> None:
         if self.selected_id:
-            self.app.open_group(self.selected_id)  # type: ignore[attr-defined]
+            self.post_message(OpenGroup(self.selected_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_create(self) -> None:
-        self.app.ask_create_group()  # type: ignore[attr-defined]
+        self.post_message(CreateGroup())  # with no name: asks for one
 
     def action_join(self) -> None:
-        self.app.ask_join_group()  # type: ignore[attr-defined]
+        self.post_message(JoinGroup())  # with no code: asks for one
 
     def action_leave(self) -> None:
         """Leaving asks first: vim users press j/k/l here out of habit."""
@@ -94,7 +83,7 @@ class GroupListScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.leave_group(group_id)  # type: ignore[attr-defined]
+                self.post_message(LeaveGroup(group_id))
         self.app.push_screen(ConfirmScreen(f"Leave {name}?",
                                            "you can come back only with a new invite"), answered)
 
@@ -107,24 +96,12 @@ class GroupListScreen(Screen[None]):
         if summary.personal:
             self.notify("the personal group cannot be archived", severity="warning")
             return
-        account = self.app.account  # type: ignore[attr-defined]
-
-        def archive() -> None:
-            try:
-                account.archive(summary.id)
-            except PeersError as exc:
-                self.app.call_from_thread(self.notify, inert(str(exc)), severity="error")
-                return
-            self.app.call_from_thread(
-                self.notify, f"archived {inert(summary.name, allow_newlines=False)} "
-                "(peers archive --undo brings it back)")
-            self.app.call_from_thread(self.app.refresh_summaries)  # type: ignore[attr-defined]
-        self.run_worker(archive, thread=True, group="group-archive")
+        self.post_message(ArchiveGroup(summary.id))
 
     def action_mute(self) -> None:
         if self.selected_id:
-            self.app.cycle_notify(self.selected_id)  # type: ignore[attr-defined]
+            self.post_message(SetNotify(self.selected_id))  # the next level
 
     def action_move(self, offset: int) -> None:
         if self.selected_id:
-            self.app.move_group(self.selected_id, offset)  # type: ignore[attr-defined]
+            self.post_message(MoveGroup(self.selected_id, offset))

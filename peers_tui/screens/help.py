@@ -1,25 +1,23 @@
-"""HelpScreen: every key and every slash command."""
+"""HelpScreen: every key and every slash command, as the registry (commands.registry) lists them."""
 
 from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from peers_tui.commands.slash import COMMANDS
-from peers_tui.keys import KEY_HELP
+from peers_tui.commands.registry import COMMANDS, KEYS, bindings
 
 
 def help_tables() -> tuple[Table, Table]:
     keys = Table(title="Keys", expand=True, show_edge=False, box=None, padding=(0, 1))
     keys.add_column("key", style="bold", no_wrap=True)
     keys.add_column("does")
-    for key, does in KEY_HELP:
-        keys.add_row(Text(key), Text(does))
+    for key in KEYS:
+        keys.add_row(Text(key.label), Text(key.does))
     commands = Table(title="Commands", expand=True, show_edge=False, box=None, padding=(0, 1))
     commands.add_column("command", style="bold", no_wrap=True)
     commands.add_column("does")
@@ -31,9 +29,7 @@ def help_tables() -> tuple[Table, Table]:
 class HelpScreen(ModalScreen[None]):
     """Keys and commands; any of Esc, q, F1 or ? closes it."""
 
-    BINDINGS = [
-        Binding("escape,q,f1,question_mark", "dismiss", "Close"),
-    ]
+    BINDINGS = bindings("help")
 
     def compose(self) -> ComposeResult:
         keys, commands = help_tables()
@@ -43,6 +39,3 @@ class HelpScreen(ModalScreen[None]):
             yield Static(keys)
             yield Static("")
             yield Static(commands)
-
-    def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
-        self.dismiss(None)

@@ -11,32 +11,33 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
+from peers_tui.commands.registry import bindings, key_hints
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.invite_list import InviteView
 from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.screens.confirm import ConfirmScreen
+from peers_tui.worker_errors import pass_on_failure
 
 
 class InvitesScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape", "dismiss_screen", "Close"),
-        Binding("c", "copy", "Copy the new code"),
-        Binding("r,delete", "revoke", "Revoke"),
-    ]
+    BINDINGS = bindings("invites")
 
     @dataclass
     class Listed(Message):
         invites: list[InviteView]
         error: str | None = None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
 
     def __init__(self, account: Account, group_id: str, group_name: str,
                  code: str | None = None, terms: str = "") -> None:
@@ -58,8 +59,7 @@ class InvitesScreen(ModalScreen[None]):
                 yield Label(Text(self.code, style="bold", overflow="fold"), id="invite-code")
             yield Label(Text("Could still admit someone:", style="dim"))
             yield OptionList(id="invite-list")
-            yield Label(Text("c copy the new code · r revoke the highlighted one · Esc close",
-                             style="italic"))
+            yield Label(Text(key_hints("invites"), style="italic"))
 
     def on_mount(self) -> None:
         self.refresh_list()

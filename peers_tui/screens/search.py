@@ -12,14 +12,16 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
-from peers_tui.core.times import local_time
+from peers_tui.core.times import local_minute
 from peers_tui.core.views import MessageView
 from peers_tui.screens.picker import PickerScreen
+from peers_tui.worker_errors import pass_on_failure
 
 RESULTS = 50   # a page of results; the next page is fetched from the "more" line
 MORE = "--more--"  # the id of that line (message ids are ULIDs: never this)
@@ -35,7 +37,7 @@ def as_you_type(query: str) -> str:
 
 def result_text(view: MessageView, query: str) -> Text:
     """`date author: text` with the query's words highlighted, on at most two lines."""
-    when = local_time(view.created_at, "%Y-%m-%d %H:%M")
+    when = local_minute(view.created_at)
     body = inert(view.body).replace("\n", " ⏎ ")
     flag = "" if view.verified else "⚠ unverified "
     text = Text.assemble((when, "dim"), " ", (flag, "bold"),
@@ -56,6 +58,9 @@ class SearchScreen(PickerScreen):
         views: list[MessageView]
         error: str | None = None
         offset: int = 0
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
 
     def __init__(self, store: GroupStore, group_name: str, query: str = "") -> None:
         super().__init__()

@@ -1,1 +1,2 @@
-"""Helpers for testing peers from outside: forging records as an attacker would (forge.py)."""
+"""Helpers for testing peers from outside: forging records as an attacker would (forge.py),
+and waiting until the app is idle (settle.py)."""

@@ -45,6 +45,7 @@ from peers_tui.core.encoding import b32, now_ms, record_hash
 from peers_tui.core.identity import Keypair, load_or_create_keypair
 from peers_tui.core.ids import new_ulid, ulid_text
 from peers_tui.core.invites import InviteCode, parse_code
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.records import SignedRecord, countersign, sign
 
 __all__ = ["Forger", "found_group", "set_handle"]
@@ -65,7 +66,7 @@ class Forger:
     def user_id(self) -> str:
         return self.keypair.public_id
 
-    def sign(self, kind: str, group_id: str | None, fields: dict[str, Any],
+    def sign(self, kind: RecordKind, group_id: str | None, fields: dict[str, Any],
              t: int | None = None) -> SignedRecord:
         return sign(self.keypair, kind, group_id, fields, created_at=t)
 
@@ -121,7 +122,7 @@ class Forger:
         if reply is not None:
             fields["reply"] = reply
         fields.update(extra or {})
-        record = self.sign("msg", group_id, fields, t=signed_at)
+        record = self.sign(RecordKind.MSG, group_id, fields, t=signed_at)
         row: dict[str, Any] = {
             "id": message_id, "author": self.user_id, "author_seq": fields["aseq"],
             "kind": type, "created_at": fields.get("orig_time", signed_at),
@@ -155,7 +156,7 @@ class Forger:
         key = Keypair.generate()
         fields = {"key": key.public_id, "role": role, "expires": expires, "uses": uses,
                   **self._link(db, mseq, aseq, aprev), **(extra or {})}
-        self._insert_invite(db, "invite", key.public_id, self.sign("invite", group_id, fields, t=t))
+        self._insert_invite(db, "invite", key.public_id, self.sign(RecordKind.INVITE, group_id, fields, t=t))
         return str(InviteCode(group_id, key))
 
     def revoke(self, db: Path | str, group_id: str, invite_key: str, **options: Any) -> int:
@@ -184,7 +185,7 @@ class Forger:
             head = self.chain_head(db, member)
             fields["cut"] = list(head) if cut is None else cut
         fields.update(extra or {})
-        record = self.sign("member", group_id, fields, t=t)
+        record = self.sign(RecordKind.MEMBER, group_id, fields, t=t)
         if invite_key is not None:
             record = countersign(record, invite_key)
         with _connect(db) as conn:
@@ -218,7 +219,7 @@ def found_group(home: Path | str, hub: Path | str, name: str, handle: str) -> st
     from peers_tui.core.models import GroupInfo
 
     account = Account(Path(home), Path(hub))
-    genesis = sign(account.keypair, "genesis", None,
+    genesis = sign(account.keypair, RecordKind.GENESIS, None,
                    {"name": name, "handle": handle, "nonce": b32(os.urandom(10))})
     group_id = group_id_of(genesis)
     Path(hub).mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import events
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import TextArea
 
@@ -13,7 +14,7 @@ from peers_tui.core.text import without_blank_edges
 
 HISTORY_LIMIT = 200
 # Ctrl+J is a plain line feed in every terminal. Alt+Enter is ESC CR through tmux, screen,
-# SSH and most terminals (peers_tui.keyboard); Shift+Enter and Ctrl+Enter reach us only from
+# SSH and most terminals (peers_tui.terminal_keys); Shift+Enter and Ctrl+Enter reach us only from
 # terminals speaking the kitty keyboard protocol, and are plain Enter elsewhere.
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 
@@ -53,6 +54,14 @@ class Composer(TextArea):
         # Why a message cannot be posted here (a reader, removed, a read-only file), or None.
         # The composer stays editable all the same: drafts can be kept and commands typed.
         self.cannot_post: str | None = None
+
+    def set_cannot_post(self, reason: str | None, placeholder: Content) -> None:
+        """Why nothing can be posted from here (None: it can), and the placeholder saying so;
+        a draft hides the placeholder, so the reason is also told once, now."""
+        self.cannot_post = reason
+        self.placeholder = placeholder
+        if reason and self.text:
+            self.notify(reason, title="Cannot post", severity="warning")
 
     # ----------------------------------------------------------------- keys
     async def _on_key(self, event: events.Key) -> None:
@@ -123,6 +132,11 @@ class Composer(TextArea):
     def _recall(self, text: str) -> None:
         self.load_text(text)
         self.move_cursor(self.document.end)
+
+    def start_text(self, text: str) -> None:
+        """Go on writing `text` (a draft, a command chosen in the palette): cursor at its end."""
+        self._recall(text)
+        self.focus()
 
     # ----------------------------------------------------------------- completion
     def complete(self) -> None:

@@ -17,7 +17,7 @@ from textual.strip import Strip
 
 from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
-from peers_tui.core.times import local_time
+from peers_tui.core.times import local_clock, local_day, local_day_name
 from peers_tui.core.views import MessageView
 
 # Author colours: readable on dark and light themes, picked by a hash of the user id so a
@@ -34,11 +34,11 @@ def author_colour(user_id: str) -> str:
 
 
 def day_label(ms: int) -> str:
-    return local_time(ms, "%A %d %B %Y")
+    return local_day_name(ms)
 
 
 def day_of(ms: int) -> str:
-    return local_time(ms, "%Y-%m-%d")
+    return local_day(ms)
 
 
 def clip(text: str, width: int) -> str:
@@ -79,7 +79,7 @@ class Styles:
 def render_message(view: MessageView, label: str, author_width: int, width: int,
                    console: Console, styles: Styles) -> list[Strip]:
     """The lines of one message: `HH:MM  author │ text`, wrapped under its own column."""
-    when = local_time(view.created_at, "%H:%M")
+    when = local_clock(view.created_at)
     colour = Style(color=author_colour(view.author_id), bold=True)
     gutter = TIME_WIDTH + 1 + author_width + 3
     body_width = max(10, width - gutter)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from peers_tui.core.names import look_alike_key, shown_name
 from peers_tui.core.text import inert
-from peers_tui.core.times import local_time
+from peers_tui.core.times import local_minute
 from peers_tui.core.views import MemberView, MessageView
 
 INDENT = " " * 17
@@ -43,7 +43,7 @@ def format_message(message: MessageView, labels: AuthorLabels | None = None) -> 
     The flag comes before the author, so no long body can push it out of sight; names are
     one inert line and every line of a body is indented, so nothing in a message can make
     a line that looks like another message."""
-    when = local_time(message.created_at, "%Y-%m-%d %H:%M")
+    when = local_minute(message.created_at)
     author = labels(message) if labels is not None else shown_name(message.display_author)
     flag = ("" if message.verified else
             f"[UNVERIFIED: {inert(str(message.problem), allow_newlines=False)}] ")

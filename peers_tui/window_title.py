@@ -3,12 +3,14 @@ the bell and OSC 52 clipboard)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import App
 
 from peers_tui.core.text import inert
 
 
-def set_window_title(app: App[object], title: str) -> None:
+def set_window_title(app: App[Any], title: str) -> None:
     """Set the terminal's window title (OSC 2); tmux shows it as the pane title.
 
     Textual has no public call for this, so the sequence goes through its driver, the same

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from peers_tui.core.text import inert
@@ -22,7 +23,7 @@ SIZE_FALLBACK = 80
 class ProgressBar:
     """Draws `label [#####.....] done/total  rate/s  ETA` in place; `close()` wipes it."""
 
-    def __init__(self, stream: TextIO, *, clock=time.monotonic) -> None:
+    def __init__(self, stream: TextIO, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.clock = clock
         self.label = ""

@@ -15,8 +15,12 @@ starting a new line. Both are mapped to alt+enter here.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any, cast
 
 from textual import _ansi_sequences
+
+# Textual declares its table a Mapping; it is a dict, and changing it is the point here.
+SEQUENCES = cast("dict[str, Any]", _ansi_sequences.ANSI_SEQUENCES_KEYS)
 
 ALT_DIGITS = tuple(f"\x1b{digit}" for digit in "0123456789")
 ALT_ENTER = ("\x1b\r", "\x8d")
@@ -30,9 +34,9 @@ class ExtraKey(str, Enum):
 
 def enable_alt_digits() -> None:
     for sequence in ALT_DIGITS:
-        _ansi_sequences.ANSI_SEQUENCES_KEYS.pop(sequence, None)  # type: ignore[attr-defined]
+        SEQUENCES.pop(sequence, None)
 
 
 def enable_alt_enter() -> None:
     for sequence in ALT_ENTER:
-        _ansi_sequences.ANSI_SEQUENCES_KEYS[sequence] = (ExtraKey.ALT_ENTER,)  # type: ignore[index]
+        SEQUENCES[sequence] = (ExtraKey.ALT_ENTER,)

@@ -1,0 +1,39 @@
+"""The `peers` command: no arguments starts the TUI, the commands are for shells and bots.
+
+    parser.py     the command line: global options and the command modules in --help order
+    arguments.py  the parser class, the registry of commands, the parse, checked value types
+    output.py     printing results, warnings and failures (one line, an exit code)
+    inputs.py     the account (--home, --hub) and text from standard input
+    tui.py        `peers`, `peers open`: the full-screen app (the only one to load Textual)
+    identity.py, groups.py, invites.py, messages.py, members.py, checks.py: the commands
+    format.py, progress.py  message lines and the progress bar of the plain-text output
+
+To add a command: in a command module's `add_parsers(commands)`, call
+`commands.add(NAME, handler, help=...)` and add arguments to the parser it returns (or
+`commands.add_family(NAME, help=...).add(...)` for `peers NAME ACTION`); `handler(args)` returns
+the exit code. A new module goes into `COMMAND_MODULES` in parser.py.
+
+A script's `peers send` must stay fast: nothing here imports Textual, and each handler
+imports the stores and helpers it needs when it runs."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+from peers_tui.cli.arguments import Handler
+from peers_tui.cli.output import FAILURES, report_failure
+from peers_tui.cli.parser import parse
+from peers_tui.cli.tui import start as start_tui
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one `peers` command line; the exit code is returned, never raised."""
+    try:
+        args = parse(sys.argv[1:] if argv is None else argv)
+        handler: Handler = args.handler
+        if handler is not start_tui:  # the app resumes collecting after its first paint
+            gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
+        return handler(args)
+    except FAILURES as exc:
+        return report_failure(exc)

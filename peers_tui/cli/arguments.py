@@ -1,0 +1,117 @@
+"""The argparse pieces every command module uses: the parser class, the registry of commands,
+the parse that lets options and text mix, and the checked value types.
+
+A usage mistake is one line on stderr and exit 2, like every other error: `Parser.error`
+raises `UsageError` instead of printing argparse's usage block and exiting itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Collection
+from typing import NoReturn, Protocol
+
+from peers_tui.core.errors import PeersError
+
+Handler = Callable[[argparse.Namespace], int]
+"""What a command does: the parsed arguments in, the exit code out."""
+
+
+class UsageError(PeersError):
+    """A command line that cannot be carried out as written."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+class Commands:
+    """The commands under a parser. Each command module adds its own: `add` ties a command to
+    the function that runs it (`args.handler`), `add_family` makes a command of commands
+    (`peers relay serve`). `parsers` holds every runnable command's parser by its full name
+    (`send`, `relay serve`), which is also `args.command` once parsed."""
+
+    def __init__(self, parser: Parser, *, words: tuple[str, ...] = (),
+                 parsers: dict[str, Parser] | None = None) -> None:
+        # A family's own name alone runs nothing: it needs one of its commands.
+        self._choices = parser.add_subparsers(dest="command", parser_class=Parser,
+                                              metavar="COMMAND", required=bool(words))
+        self.words = words
+        self.parsers: dict[str, Parser] = {} if parsers is None else parsers
+
+    def add(self, name: str, handler: Handler, help: str) -> Parser:
+        """A new command NAME, run by `handler`; add its arguments to the parser returned."""
+        parser = self._choices.add_parser(name, help=help)
+        full_name = " ".join((*self.words, name))
+        parser.set_defaults(handler=handler, command=full_name)
+        self.parsers[full_name] = parser
+        return parser
+
+    def add_family(self, name: str, help: str) -> Commands:
+        """A new command NAME whose own commands are added to the result (`NAME ACTION ...`).
+        Its options belong to its commands: `peers relay serve --port 1`, not `relay --port`."""
+        parser = self._choices.add_parser(name, help=help)
+        return Commands(parser, words=(*self.words, name), parsers=self.parsers)
+
+
+class CommandModule(Protocol):
+    """A module of commands (peers_tui.cli.messages, ...): it adds them, with their handlers."""
+
+    def add_parsers(self, commands: Commands) -> None: ...
+
+
+def parse_command_line(parser: Parser, commands: Commands, argv: list[str],
+                       options_with_values: Collection[str] = ()) -> argparse.Namespace:
+    """Parse `argv`, letting options and text mix freely after the command.
+
+    Plain argparse binds an optional positional (TEXT in `send GROUP [TEXT]`) before it sees a
+    later option, so `peers send team --reply-to X hello` would fail; the command's own parser
+    is therefore run again in intermixed mode on what follows the command's name.
+    `options_with_values` are the options before the command that take a value (`--home H`).
+    """
+    args, extra = parser.parse_known_args(argv)
+    if not extra:
+        return args
+    if args.command not in commands.parsers:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    words_left = len(args.command.split())
+    position, skip = 0, False
+    for position, token in enumerate(argv):
+        if skip:
+            skip = False
+        elif token in options_with_values:
+            skip = True
+        elif not token.startswith("-"):
+            words_left -= 1
+            if not words_left:
+                break
+    before_command = argv[:position]  # only the command's own arguments are parsed again
+    stray = [token for token in extra if token in before_command]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    own_args = commands.parsers[args.command].parse_intermixed_args(argv[position + 1:])
+    vars(args).update(vars(own_args))
+    return args
+
+
+def at_least(least: int, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+    return value
+
+
+def count(text: str) -> int:
+    """0 or more."""
+    return at_least(0, text)
+
+
+def positive_int(text: str) -> int:
+    """1 or more."""
+    return at_least(1, text)

@@ -1,0 +1,61 @@
+"""`peers create`, `peers groups` and `peers archive`: the groups in your list."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from peers_tui.cli.arguments import Commands
+from peers_tui.cli.inputs import open_account
+from peers_tui.cli.output import EXIT_OK, out, out_json, plural
+from peers_tui.core.names import shown_name
+from peers_tui.core.text import inert
+
+
+def add_parsers(commands: Commands) -> None:
+    create = commands.add("create", create_group, help="create a group and print its id")
+    create.add_argument("name")
+
+    groups = commands.add("groups", list_groups,
+                          help="list your groups, the personal group first")
+    groups.add_argument("--json", action="store_true")
+    groups.add_argument("--all", action="store_true", help="include archived groups")
+
+    archive = commands.add("archive", archive_group,
+                           help="hide a group from your list and Alt+N (e.g. one you left)")
+    archive.add_argument("group")
+    archive.add_argument("--undo", action="store_true", help="show it again")
+
+
+def create_group(args: argparse.Namespace) -> int:
+    entry = open_account(args).create_group(args.name)
+    out(entry.id)
+    return EXIT_OK
+
+
+def archive_group(args: argparse.Namespace) -> int:
+    entry = open_account(args).archive(args.group, archived=not args.undo)
+    name = shown_name(entry.name)
+    out(f"{'unarchived' if args.undo else 'archived'} {name} ({entry.id})")
+    return EXIT_OK
+
+
+def list_groups(args: argparse.Namespace) -> int:
+    me = open_account(args)
+    for group in me.summaries(include_archived=args.all):
+        if args.json:
+            out_json(group.to_json())
+            continue
+        unread = f"{group.unread} unread" + (
+            f", {plural(group.mentions, 'mention')}" if group.mentions else "")
+        standing = group.role if group.state == "active" else group.state
+        extra = (f"  ({group.problem})" if group.problem
+                 else f"  (WARNING: {group.warning})" if group.warning
+                 else f"  (read-only: {group.read_only})" if group.read_only else "")
+        if group.archived:
+            extra += "  (archived)"
+        hub = Path(group.path).parent
+        if not group.personal and hub != me.paths.hub:  # a group keeps the hub it was found in
+            extra += f"  (in {inert(str(hub), allow_newlines=False)})"
+        out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}  {unread}{extra}")
+    return EXIT_OK

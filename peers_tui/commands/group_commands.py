@@ -1,0 +1,175 @@
+"""Slash commands about groups and their members: /create /join /invite /leave /nick /members
+/role /remove /topic /mute."""
+
+from __future__ import annotations
+
+from peers_tui.commands.slash import ChatContext, SlashCommand, Standing, confirm, in_background
+from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
+from peers_tui.core.errors import PeersError
+from peers_tui.core.identity import fingerprint
+from peers_tui.core.invites import describe_terms, parse_duration
+from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.core.roles import Role
+from peers_tui.messages import CreateGroup, JoinGroup, LeaveGroup, SetNotify
+
+# The user's standings in a group in which there is nothing left to leave.
+GONE_STANDINGS: tuple[Standing, ...] = ("removed", "left")
+
+
+class Create(SlashCommand):
+    name, usage, help, takes_text = "create", "/create NAME", "create a group and open it", True
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        if not args:
+            raise PeersError("usage: /create NAME")
+        chat.post_message(CreateGroup(args))
+
+
+class Join(SlashCommand):
+    name, usage, help, takes_text = "join", "/join CODE", "join a group with an invite code", True
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        if not args:
+            raise PeersError("usage: /join CODE")
+        chat.post_message(JoinGroup(args))
+
+
+class Invite(SlashCommand):
+    name = "invite"
+    usage = "/invite [reader|writer|admin] [USES] [EXPIRES] | /invite list"
+    help = ("make an invite code (1 use, 7 days unless given; shown and copied), "
+            "or list the open invites to revoke one")
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        account, entry, app = chat.account, chat.entry, chat.app
+        if args.strip() == "list":  # the open invites, to look at or revoke
+            chat.show_invites(entry)
+            return
+        role, uses, expires = Role.WRITER, DEFAULT_USES, DEFAULT_EXPIRES
+        for word in args.split():
+            if word.isdigit():
+                uses = int(word)
+                if uses < 1:
+                    raise PeersError(f"an invite must allow at least 1 use, not {word}: "
+                                     f"usage: {self.usage.partition(' | ')[0]}")
+            elif word[:-1].isdigit() and word[-1:] in "smhdw":
+                expires = parse_duration(word)
+            else:
+                role = Role.parse(word)
+
+        def shown(code: str) -> None:  # on the UI thread
+            app.copy_to_clipboard(code)
+            terms = f"joins as {role.label}, {describe_terms(uses, expires)}"
+            chat.show_invites(entry, code, terms)
+
+        def work() -> None:
+            code = str(account.invite(entry.id, role, uses, expires))
+            app.call_from_thread(shown, code)
+        in_background(chat, work)
+
+
+class Leave(SlashCommand):
+    name, usage, help = "leave", "/leave", "leave this group"
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        entry = chat.entry
+        if chat.standing in GONE_STANDINGS:
+            raise PeersError(f"you are no longer a member of {shown_name(entry.name)} "
+                             f"({chat.standing}): there is nothing to leave; it stays in your "
+                             "list to read")
+        confirm(chat, f"Leave {shown_name(entry.name)}?",
+                "you can come back only with a new invite",
+                lambda: chat.post_message(LeaveGroup(entry.id)))
+
+
+class Nick(SlashCommand):
+    name, usage, help, takes_text = ("nick", "/nick NEWHANDLE",
+                                     "change your handle, in every group at once", True)
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        handle, account = args.strip(), chat.account
+        if not handle:
+            raise PeersError("usage: /nick NEWHANDLE")
+
+        def work() -> str:
+            account.set_handle(handle)
+            updated, failed = account.spread_handle()
+            note = f" (not yet in {len(failed)} group(s): {failed[0]})" if failed else ""
+            return f"you are now {shown_name(account.handle)} in {len(updated)} group(s){note}"
+        in_background(chat, work)
+
+
+class Members(SlashCommand):
+    name, usage, help = "members", "/members", "list this group's members"
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        account, group_id = chat.account, chat.entry.id
+
+        def work() -> str:
+            everyone = account.members(group_id, include_former=True)
+            ambiguous = look_alikes((m.user_id, m.handle) for m in everyone)
+            return "\n".join(
+                f"{shown_name(m.handle)} ({m.fingerprint}) {m.role}"
+                + ("  looks like another member's handle" if (m.user_id, m.handle) in ambiguous
+                   else "")
+                for m in everyone if m.state == "active")
+        in_background(chat, work)
+
+
+class SetRole(SlashCommand):
+    name, usage, help, takes_text = "role", "/role MEMBER ROLE", "change a member's role", True
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        member, _, role = args.rpartition(" ")
+        if not member or not role:
+            raise PeersError("usage: /role MEMBER ROLE")
+        parsed, account, group_id = Role.parse(role), chat.account, chat.entry.id
+        in_background(chat, lambda: "{} is now {}".format(
+            shown_name(account.set_role(group_id, member, parsed).handle), parsed.label))
+
+
+class Remove(SlashCommand):
+    name, usage, help, takes_text = ("remove", "/remove MEMBER", "remove a member from this group",
+                                     True)
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        if not args:
+            raise PeersError("usage: /remove MEMBER")
+        account, entry, app = chat.account, chat.entry, chat.app
+
+        def ask(handle: str, user_id: str) -> None:  # on the UI thread
+            confirm(chat, f"Remove {shown_name(handle)} ({fingerprint(user_id)}) "
+                    f"from {shown_name(entry.name)}?",
+                    "their messages stay; what they sign from now on does not count",
+                    lambda: in_background(chat, lambda: "removed " + shown_name(
+                        account.remove(entry.id, user_id).handle)))
+
+        def find() -> None:  # who it is, before asking: a wrong name is told at once
+            member = account.find_member(account.store(account.resolve(entry.id)), args)
+            app.call_from_thread(ask, member.handle, member.user_id)
+        in_background(chat, find)
+
+
+class Topic(SlashCommand):
+    name, usage, help, takes_text = "topic", "/topic [TEXT]", "show or set the topic", True
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        account, group_id = chat.account, chat.entry.id
+        if not args:
+            in_background(chat, lambda: f"topic: {account.topic(group_id) or '(none)'}")
+            return
+
+        def work() -> None:
+            account.set_topic(group_id, args)
+        in_background(chat, work)
+
+
+class Mute(SlashCommand):
+    name = "mute"
+    usage = "/mute [all|mentions|mute]"
+    help = "set how this group notifies you (no argument: toggle mute)"
+
+    def run(self, chat: ChatContext, args: str) -> None:
+        entry = chat.entry
+        level = args.strip().lower() or ("all" if entry.notify == "mute" else "mute")
+        chat.post_message(SetNotify(entry.id, level))

@@ -1,0 +1,163 @@
+"""Every key and every slash command peers answers to, each described once.
+
+From this module are generated: the key bindings of the app, the chat screen and the dialogs
+(`bindings(scope)`), the help screen's two tables (`KEYS`, `COMMANDS`), the dialogs' key hints
+(`key_hints(scope)`), the command palette's commands (`COMMANDS`) and the composer's Tab
+completion of /commands (`command_words()`). The README's key table and list of commands are
+checked against it (tests/test_key_registry.py).
+
+A new key: a `Key` row here, with its bindings (the action is a method `action_NAME` of the app
+or of the screen the binding's scope names). A new slash command: a `SlashCommand` class (commands/*_commands.py)
+listed in `COMMANDS`, in the order the help screen and the palette show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.binding import Binding, BindingType
+
+from peers_tui.commands.app_commands import Groups, Help, Quit, Theme
+from peers_tui.commands.group_commands import (Create, Invite, Join, Leave, Members, Mute, Nick,
+                                               Remove, SetRole, Topic)
+from peers_tui.commands.message_commands import Copy, Delete, Edit, Me, Reply, Search
+from peers_tui.commands.slash import SlashCommand
+from peers_tui.core.errors import PeersError
+
+# Where a key is bound: the app (a priority binding, so the composer's own editing keys never
+# swallow it), the chat screen, or one of the screens over it.
+Scope = Literal["app", "chat", "group_list", "help", "invites"]
+
+
+@dataclass(frozen=True)
+class KeyBinding:
+    """One Textual binding: `key` in Textual's names (comma-separated), `action` to run."""
+
+    scope: Scope
+    key: str
+    action: str
+    description: str = ""  # what the footer and Textual's key panel call it
+    show: bool = False  # in the footer
+    priority: bool = False  # (app bindings always are)
+
+    def binding(self) -> Binding:
+        return Binding(self.key, self.action, self.description, show=self.show,
+                       priority=self.priority or self.scope == "app")
+
+
+@dataclass(frozen=True)
+class Key:
+    """A row of the help screen's key table, and the bindings it stands for (none for the
+    keys the composer or the log handle themselves)."""
+
+    label: str  # the keys as the user reads them
+    does: str
+    bindings: tuple[KeyBinding, ...] = ()
+
+
+KEYS: tuple[Key, ...] = (
+    Key("Enter", "send the message"),
+    Key("Ctrl+J", "new line in the message (any terminal)"),
+    Key("Alt+Enter, Shift+Enter", "new line too, where the terminal tells them from Enter"),
+    Key("Up / Down", "previous / next message you sent (on the first / last line)"),
+    Key("Tab", "complete @handle or /command"),
+    Key("Esc", "back to the composer", (
+        KeyBinding("chat", "escape", "focus_composer", "Composer"),)),
+    Key("PgUp / PgDn", "scroll the log by a page", (
+        KeyBinding("chat", "pageup", "page(-1)", "Older", priority=True),
+        KeyBinding("chat", "pagedown", "page(1)", "Newer", priority=True))),
+    Key("Home / End", "oldest / newest message (when the log has focus; Ctrl+Home/End anywhere)", (
+        KeyBinding("chat", "ctrl+home", "oldest", "Oldest", priority=True),
+        KeyBinding("chat", "ctrl+end", "newest", "Newest", priority=True))),
+    Key("Alt+1 … Alt+9", "switch to group 1 … 9 of your list", tuple(
+        KeyBinding("app", f"alt+{n}", f"switch_index({n - 1})") for n in range(1, 10))),
+    Key("Alt+Up / Alt+Down", "previous / next group", (
+        KeyBinding("app", "alt+up", "switch_step(-1)", "Previous group"),
+        KeyBinding("app", "alt+down", "switch_step(1)", "Next group"))),
+    Key("Alt+A", "next group with activity (mentions first)", (
+        KeyBinding("app", "alt+a", "next_active", "Next active"),)),
+    Key("Ctrl+K", "find a group by name (fuzzy)", (
+        KeyBinding("app", "ctrl+k", "switcher", "Go to group", show=True),)),
+    Key("Ctrl+G, F2", "the group list", (
+        KeyBinding("app", "ctrl+g,f2", "group_list", "Groups", show=True),)),
+    Key("Ctrl+F", "search this group's history", (
+        KeyBinding("app", "ctrl+f", "search", "Search", show=True),)),
+    Key("Ctrl+P", "command palette: every command"),  # Textual's own binding
+    Key("F1, ? (outside the composer)", "this help", (
+        KeyBinding("app", "f1", "help", "Help", show=True),
+        KeyBinding("chat", "question_mark", "app.help", "Help"))),
+    Key("Ctrl+C", "quit", (
+        KeyBinding("app", "ctrl+c", "quit", "Quit"),)),
+)
+
+# The keys of the screens over the chat, in the order their footers and hints show them.
+SCREEN_KEYS: tuple[Key, ...] = (
+    Key("Enter", "open", (KeyBinding("group_list", "enter", "open", "Open"),)),
+    Key("n", "new", (KeyBinding("group_list", "n", "create", "New", show=True),)),
+    Key("j", "join", (KeyBinding("group_list", "j", "join", "Join", show=True),)),
+    Key("l", "leave", (KeyBinding("group_list", "l", "leave", "Leave", show=True),)),
+    Key("m", "mute", (KeyBinding("group_list", "m", "mute", "Mute", show=True),)),
+    Key("a", "archive", (KeyBinding("group_list", "a", "archive", "Archive", show=True),)),
+    Key("Shift+↑↓", "reorder", (
+        KeyBinding("group_list", "shift+up", "move(-1)", "Move up", show=True),
+        KeyBinding("group_list", "shift+down", "move(1)", "Move down", show=True))),
+    Key("Esc", "back", (KeyBinding("group_list", "escape", "back", "Back", show=True),)),
+    Key("Esc, q, F1, ?", "close", (
+        KeyBinding("help", "escape,q,f1,question_mark", "dismiss", "Close", show=True),)),
+    Key("c", "copy the new code", (
+        KeyBinding("invites", "c", "copy", "Copy the new code", show=True),)),
+    Key("r", "revoke the highlighted one", (
+        KeyBinding("invites", "r,delete", "revoke", "Revoke", show=True),)),
+    Key("Esc", "close", (KeyBinding("invites", "escape", "dismiss_screen", "Close", show=True),)),
+)
+
+COMMANDS: tuple[SlashCommand, ...] = (
+    Create(), Join(), Invite(), Leave(), Nick(), Members(), SetRole(), Remove(), Topic(),
+    Me(), Reply(), Edit(), Delete(), Copy(), Search(), Mute(), Groups(), Theme(), Help(), Quit(),
+)
+BY_NAME = {command.name: command for command in COMMANDS}
+
+
+def keys_of(scope: Scope) -> list[Key]:
+    return [key for key in KEYS + SCREEN_KEYS if any(b.scope == scope for b in key.bindings)]
+
+
+def bindings(scope: Scope) -> list[BindingType]:
+    """The Textual bindings of the app or of a screen, in the order the registry lists them."""
+    return [bound.binding() for key in keys_of(scope) for bound in key.bindings
+            if bound.scope == scope]
+
+
+def key_hints(scope: Scope) -> str:
+    """A screen's keys on one line: `c copy the new code · r revoke ... · Esc close`."""
+    return " · ".join(f"{key.label} {key.does}" for key in keys_of(scope))
+
+
+def app_bindings() -> list[BindingType]:
+    return bindings("app")
+
+
+def chat_bindings() -> list[BindingType]:
+    return bindings("chat")
+
+
+def command_words() -> list[str]:
+    """What Tab completes at the start of the composer: /create, /join, ..."""
+    return [command.word for command in COMMANDS]
+
+
+class UnknownCommand(PeersError):
+    """A slash command that does not exist."""
+
+
+def parse_command(text: str) -> tuple[SlashCommand, str]:
+    """Split `/name rest` into the command and its argument text."""
+    head, _, rest = text.strip().partition(" ")
+    name = head[1:].lower()
+    command = BY_NAME.get(name)
+    if command is None:
+        close = [c.word for c in COMMANDS if c.name.startswith(name[:2])] if name else []
+        hint = f"; did you mean {', '.join(close)}?" if close else "; /help lists them"
+        raise UnknownCommand(f"unknown command {head!r}{hint}")
+    return command, rest.strip()

@@ -1,0 +1,140 @@
+"""Auditing a group file: every record and chain checked (`peers verify`), and the heads a
+user pins so that a later cut, or the whole file put back to an older copy, shows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from peers_tui.core.chains import chain_heads, own_head, predecessors
+from peers_tui.core.group_file import GroupFile
+from peers_tui.core.identity import fingerprint
+from peers_tui.core.membership import Roster
+from peers_tui.core.membership_log import MembershipLog
+from peers_tui.core.models import GroupInfo, Invite, Message, tuples
+from peers_tui.core.roles import Role, may_grant
+from peers_tui.core.views import Problem
+
+if TYPE_CHECKING:
+    from peers_tui.core.bulk_verify import Progress
+
+
+class Audit:
+    """Verification and pinning of one group file."""
+
+    def __init__(self, file: GroupFile, log: MembershipLog) -> None:
+        self.file = file
+        self.log = log
+
+    def verify(self, progress: Progress | None = None) -> list[Problem]:
+        """Check every record and chain in the file; an empty list means all is genuine.
+
+        `progress(done, total)` hears how far the messages' check has got (see bulk_verify).
+        """
+        problems: list[Problem] = []
+        roster = self.log.roster()
+        problems.extend(roster.invite_problems)
+        problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
+        problems.extend(self._void_invites(roster))
+        from peers_tui.core.bulk_verify import check_messages  # multiprocessing: verify only
+
+        problems.extend(check_messages(self.file, roster, progress))
+        with self.file.session():
+            orphans = Message.select(Message.id).where(
+                Message.target.is_null(False)
+                & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))
+            problems.extend(Problem(f"record {row.id}", "changes a message that is not in the file")
+                            for row in orphans)
+            problems.extend(self._chain_gaps())
+            extra = GroupInfo.select().count() - 1
+            if extra:  # only the row whose record hashes to the group id was ever read
+                problems.append(Problem("genesis", f"{extra} more genesis rows in the file "
+                                        "(written into it; ignored)"))
+        return problems
+
+    def _void_invites(self, roster: Roster) -> list[Problem]:
+        """Invites signed under authority their author did not have."""
+        problems = []
+        terms, _ = self.log.invites()
+        for found in terms.values():
+            for invite in (found, *found.alternatives):
+                role = roster.role_at(invite.signer, invite.member_seq)
+                reason = roster.cut_problem(invite.signer, invite.aseq, invite.digest,
+                                            invite.member_seq, invite.created_at)
+                if reason is None and (role is None or role < Role.ADMIN
+                                       or not may_grant(role, invite.role)):
+                    reason = "made by someone not allowed to grant its role"
+                if reason:
+                    problems.append(Problem(f"invite {invite.key[:8]}", reason))
+        return problems
+
+    def _chain_gaps(self) -> list[Problem]:
+        """Authors whose chains skip a place (a record was deleted) or hold two records in one
+        place (a forked chain), counted over messages and invites together."""
+        positions: dict[str, list[int]] = {}
+        for table in (Message, Invite):
+            for author, aseq in tuples(table.select(table.author, table.author_seq)):
+                if isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool):
+                    positions.setdefault(author, []).append(aseq)
+        gaps = []
+        for author, seqs in positions.items():
+            distinct = set(seqs)
+            missing = max(distinct) - len(distinct)
+            if missing > 0:
+                gaps.append(Problem(f"author {fingerprint(author)}",
+                                    f"{missing} of their records are missing (history deleted)"))
+            if len(seqs) > len(distinct):
+                doubled = {seq for seq, count in Counter(seqs).items() if count > 1}
+                held = predecessors({(author, seq) for seq in doubled})
+                # The same record filed twice is a copy, not a fork its author made.
+                forks = sum(1 for seq in doubled if len(held.get((author, seq), {})) > 1)
+                if forks:
+                    gaps.append(Problem(f"author {fingerprint(author)}",
+                                        f"{forks} places of their chain hold two records "
+                                        "(forked chain)"))
+        return gaps
+
+    def heads(self) -> tuple[int, str, dict[str, tuple[int, str]]]:
+        """The verified membership head and each author's newest record: what we pin."""
+        roster = self.log.roster()
+        with self.file.session():
+            return roster.head_seq, roster.head_hash, chain_heads()
+
+    def check_pins(self, member_seq: int, member_hash: str | None,
+                   authors: dict[str, tuple[int, str]]) -> list[Problem]:
+        """Compare the file with the heads this user verified before: a cut shows here, and
+        so does the whole file put back to an older copy of itself."""
+        problems = []
+        # The pinned change must still be one that counts (a row merely still being there is
+        # not enough: a change filed below it could have broken the chain above).
+        chain = self.log.current_roster().chain if member_seq and member_hash else {}
+        with self.file.session():
+            if member_seq and member_hash and chain.get(member_seq) != member_hash:
+                problems.append(Problem("membership log", f"change {member_seq}, verified "
+                                        "earlier, is gone or altered (history deleted)"))
+            found = predecessors({(author, seq) for author, (seq, _) in authors.items()})
+            for author, (seq, digest) in authors.items():
+                if digest not in found.get((author, seq), {}):
+                    problems.append(Problem(f"author {fingerprint(author)}",
+                                            f"record {seq} of theirs, verified earlier, is gone "
+                                            "or altered (history deleted)"))
+        return problems
+
+    def write_pins(self, author: str) -> tuple[int, str, dict[str, tuple[int, str]]]:
+        """What a write pins: the membership head and the writer's own chain head."""
+        roster = self.log.current_roster()
+        with self.file.session():
+            head = own_head(author, self.file.group_id)
+        return roster.head_seq, roster.head_hash, ({author: (head[0], head[1])} if head else {})
+
+    def invite_heads(self) -> dict[str, tuple[int, str]]:
+        """Each author's newest invite that checked out: pinned like messages."""
+        heads: dict[str, tuple[int, str]] = {}
+        terms, _ = self.log.invites()
+        for found in terms.values():
+            for invite in (found, *found.alternatives):
+                author, aseq = invite.signer, invite.aseq
+                if aseq and (author not in heads or heads[author][0] < aseq):
+                    heads[author] = (aseq, invite.digest)
+        return heads

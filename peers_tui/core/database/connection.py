@@ -1,0 +1,99 @@
+"""The connection class of every peers database: Peewee's SQLite database, opened so that a file
+this process cannot write still reads, with the pragmas every file gets.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import peewee
+
+from peers_tui.core.database.files import (
+    SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, disk_full, immutable_reason,
+    sqlite_code, sqlite_uri, unwritable_reason, wal_has_content,
+)
+from peers_tui.core.raw import decode_text
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "journal_size_limit": 64 * 1024 * 1024,
+    "trusted_schema": 0,
+}
+
+
+class Database(peewee.SqliteDatabase):
+    """Peewee's SQLite database, opened so that a file this process cannot write still reads:
+    `immutable` when nobody else has it open (files.immutable_reason says why), and also when
+    opening it read-write failed for want of -wal and -shm files (a read-only mount, a full
+    disk). `read_only` says why this process cannot write the file (None when it can, as far
+    as the last connection found).
+    """
+
+    read_only: str | None = None
+    _timeout: float  # Peewee's, set by its __init__ (untyped in its stubs)
+
+    if TYPE_CHECKING:
+        def _add_conn_hooks(self, conn: sqlite3.Connection) -> None:
+            """Peewee's: applies the pragmas and functions to a new connection."""
+
+    def _connect(self) -> sqlite3.Connection:
+        path = Path(self.database)
+        immutable = immutable_reason(path)
+        if immutable is not None:
+            return self._connect_immutable(path, immutable)
+        reason = unwritable_reason(path)
+        try:
+            conn = self._connect_existing(path)
+        except sqlite3.Error as exc:
+            # Opening runs the pragmas, which read the WAL index: a missing -shm that cannot
+            # be created (read-only mount, full disk) shows up here.
+            code = sqlite_code(exc)
+            if (code not in (SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_READONLY, SQLITE_FULL)
+                    or wal_has_content(path)):
+                raise
+            reason = reason or ("the disk is full" if disk_full(path) else None)
+            if reason is None:
+                raise
+            return self._connect_immutable(path, reason)
+        conn.text_factory = decode_text  # text that is not UTF-8 must not make a file unreadable
+        self.read_only = reason
+        return conn
+
+    def _connect_existing(self, path: Path) -> sqlite3.Connection:
+        """Peewee's connect, but `mode=rw` (new files are made by `create_file` first)."""
+        conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True,
+                               timeout=self._timeout, isolation_level=None, **self.connect_params)
+        try:
+            self._add_conn_hooks(conn)
+        except Exception:
+            conn.close()
+            raise
+        return conn
+
+    def _connect_immutable(self, path: Path, reason: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(sqlite_uri(path, immutable=True), uri=True,
+                               timeout=self._timeout, isolation_level=None, **self.connect_params)
+        try:
+            self._add_conn_hooks(conn)
+            conn.execute("PRAGMA query_only = ON")
+            conn.text_factory = decode_text
+        except Exception:
+            conn.close()
+            raise
+        self.read_only = reason
+        return conn
+
+
+def connect(path: Path) -> Database:
+    """A Peewee database for `path` whose every transaction is BEGIN IMMEDIATE.
+
+    Deferred transactions lost writes to SQLITE_BUSY under concurrent writers here; IMMEDIATE
+    takes the write lock up front so the busy timeout can do its job.
+    """
+    return Database(str(path), pragmas=PRAGMAS, timeout=5, lock_type="IMMEDIATE",
+                    autoconnect=False)

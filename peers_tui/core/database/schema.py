@@ -1,0 +1,134 @@
+"""The schema of peers databases: created fresh, checked, or migrated from an older version.
+
+Group DBs are untrusted input: they are opened with `trusted_schema=OFF` (see connection), and
+a file carrying triggers or views we did not create is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import peewee
+
+from peers_tui.core import search
+from peers_tui.core.errors import DamagedDatabase
+
+if TYPE_CHECKING:
+    from playhouse.migrate import SqliteMigrator
+
+APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
+SCHEMA_VERSION = 5
+
+# version -> step that upgrades a database from version-1. Each step checks which tables the
+# file has, because group DBs and personal.db share the version number.
+Migration = Callable[[peewee.SqliteDatabase, "SqliteMigrator"], None]
+
+
+def _v2_history(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 2: edits, deletions and replies refer to messages; imports; full-text search."""
+    from playhouse.migrate import migrate as run_migrations
+
+    if not db.table_exists("message"):
+        return
+    run_migrations(
+        migrator.add_column("message", "target", peewee.TextField(null=True)),
+        migrator.add_column("message", "reply_to", peewee.TextField(null=True)),
+        migrator.add_column("message", "orig_id", peewee.TextField(null=True)),
+        migrator.add_index("message", ("author", "orig_id"), True),
+    )
+    db.execute_sql("CREATE INDEX message_target ON message (target) WHERE target IS NOT NULL")
+    db.execute_sql("CREATE INDEX message_topics ON message (id) WHERE kind = 'topic'")
+    search.create_search_index(db)
+    search.backfill(db)
+
+
+def _v3_late_records(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 3: the Groups table remembers when this user first saw each removal."""
+    from playhouse.migrate import migrate as run_migrations
+
+    if db.table_exists("groups"):
+        run_migrations(migrator.add_column("groups", "removals", peewee.TextField(default="{}")))
+
+
+def _v4_invite_chains(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 4: invites and revocations are links of their author's chain."""
+    from playhouse.migrate import migrate as run_migrations
+
+    if db.table_exists("invite"):
+        have = {column.name for column in db.get_columns("invite")}
+        steps = [migrator.add_column("invite", name, field) for name, field in (
+            ("author", peewee.TextField(null=True)), ("author_seq", peewee.IntegerField(null=True)))
+            if name not in have]
+        run_migrations(*steps)
+        db.execute_sql("CREATE INDEX IF NOT EXISTS invite_author_author_seq"
+                       " ON invite (author, author_seq)")
+
+
+def _v5_set_aside_changes(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 5: membership rows that did not count are set aside, not left in the log."""
+    if db.table_exists("group_members"):
+        db.execute_sql("CREATE TABLE IF NOT EXISTS set_aside_changes (id INTEGER NOT NULL PRIMARY"
+                       " KEY, seq INTEGER, member TEXT, record TEXT, sig BLOB, cosig BLOB,"
+                       " reason TEXT)")
+
+
+MIGRATIONS: dict[int, Migration] = {2: _v2_history, 3: _v3_late_records, 4: _v4_invite_chains,
+                                    5: _v5_set_aside_changes}
+
+
+def prepare_schema(db: peewee.SqliteDatabase, models: Iterable[type[peewee.Model]], *,
+                   create: bool, allowed_objects: Callable[[str, str], bool] | None = None) -> None:
+    """Create, check or migrate the schema of an open database.
+
+    A fresh file gets the tables and the current version; an older one is migrated in one
+    transaction; a newer one, a foreign one or one carrying unknown triggers or views is refused.
+    """
+    try:
+        version = db.execute_sql("PRAGMA user_version").fetchone()[0]
+        app_id = db.execute_sql("PRAGMA application_id").fetchone()[0]
+    except (sqlite3.DatabaseError, peewee.DatabaseError) as exc:
+        raise DamagedDatabase(f"{Path(db.database).name} is not a readable SQLite database ({exc})") from exc
+    if version == 0 and app_id == 0:
+        if not create:
+            raise DamagedDatabase(f"{Path(db.database).name} is not a peers database")
+        with db.atomic():
+            db.create_tables(list(models))
+            if db.table_exists("message"):
+                search.create_search_index(db)
+            db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return
+    if app_id != APPLICATION_ID:
+        raise DamagedDatabase(f"{Path(db.database).name} is not a peers database")
+    if version > SCHEMA_VERSION:
+        raise DamagedDatabase(
+            f"{Path(db.database).name} was written by a newer peers (schema {version}, "
+            f"this peers knows {SCHEMA_VERSION}); upgrade peers")
+    if version < SCHEMA_VERSION:
+        migrate(db, version)
+    check_schema_objects(db, allowed_objects)
+
+
+def migrate(db: peewee.SqliteDatabase, version: int) -> None:
+    """Run every migration after `version` in a single IMMEDIATE transaction."""
+    from playhouse.migrate import SqliteMigrator  # only an old file pays for loading it
+
+    migrator = SqliteMigrator(db)
+    with db.atomic():
+        current = db.execute_sql("PRAGMA user_version").fetchone()[0]
+        for step in range(current + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[step](db, migrator)
+        db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def check_schema_objects(db: peewee.SqliteDatabase,
+                         allowed: Callable[[str, str], bool] | None = None) -> None:
+    """Refuse triggers and views we did not create: they could rewrite or fake what we read."""
+    rows = db.execute_sql(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
+    for kind, name in rows:
+        if allowed is None or not allowed(kind, name):
+            raise DamagedDatabase(f"{Path(db.database).name} contains a foreign {kind} {name!r}")

@@ -1,0 +1,154 @@
+"""One group's SQLite file: opening it safely, binding the models to it for a call, and its
+genesis record (which names the group and proves the file holds the group it claims to).
+
+Every caller binds the shared Peewee models to this file for the duration of one call only
+(`session()`), so many group files can be used from many threads.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import peewee
+
+from peers_tui.core.database import (
+    check_regular_file, connect, create_file, prepare_schema, storage_error, unwritable_reason,
+)
+from peers_tui.core.encoding import b32, record_digest_b32
+from peers_tui.core.errors import DamagedDatabase, PeersError, ReadOnly
+from peers_tui.core.identity import Keypair
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.membership import check_handle
+from peers_tui.core.models import GROUP_MODELS, GroupInfo
+from peers_tui.core.raw import UNEXPECTED_CONTENT, open_stored as open_record, unexpected_content
+from peers_tui.core.records import RecordError, SignedRecord, sign
+from peers_tui.core.text import check_text
+
+GROUP_ID_LENGTH = 26
+GROUP_FILE_MODE = 0o660
+
+Models = tuple[type[peewee.Model], ...]
+
+
+def group_id_of(genesis: SignedRecord) -> str:
+    """The group id: the genesis record's hash, cut to 26 base32 characters."""
+    return record_digest_b32(genesis.text)[:GROUP_ID_LENGTH]
+
+
+class GroupFile:
+    """A group DB file: its connection, per-call sessions, writability and genesis."""
+
+    def __init__(self, path: Path, group_id: str, *, models: Models = GROUP_MODELS) -> None:
+        self.path = path
+        self.group_id = group_id
+        self.models = models
+        self.db = connect(path)
+        self._prepared = False
+        self._genesis: SignedRecord | None = None
+
+    @classmethod
+    def create(cls, directory: Path, keypair: Keypair, name: str, handle: str, *,
+               path: Path | None = None, models: Models = GROUP_MODELS) -> GroupFile:
+        """Found a new group: sign its genesis record and write it to a new DB file.
+
+        With `path`, the (already created) file is used, as for the personal group in
+        personal.db; otherwise the file is `<directory>/<group_id>.db`, created mode 0660.
+        """
+        check_text(name, "group name", max_chars=100)
+        genesis = sign(keypair, RecordKind.GENESIS, None,
+                       {"name": name, "handle": check_handle(handle), "nonce": b32(os.urandom(10))})
+        group_id = group_id_of(genesis)
+        created = path is None
+        if path is None:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / f"{group_id}.db"
+            create_file(path, GROUP_FILE_MODE)
+        file = cls(path, group_id, models=models)
+        try:
+            with file.session(create=True):
+                GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
+        except PeersError:
+            if created:  # a full disk, say: leave no empty file behind in the hub
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+            raise
+        file._genesis = genesis
+        return file
+
+    @contextmanager
+    def session(self, *, create: bool = False) -> Iterator[None]:
+        """Bind the models to this file on this thread, with a connection, for one call."""
+        try:
+            # Every time, not only the first: a connection kept open (the live feed's) would
+            # go on reading a file deleted since, and never say that it is gone.
+            check_regular_file(self.path, readable=not self._prepared)
+            with self.db.connection_context(), self.db.bind_ctx(self.models, False, False):
+                if not self._prepared:
+                    prepare_schema(self.db, self.models, create=create)
+                    self._prepared = True
+                    if not create:
+                        self.genesis()
+                yield
+        except (sqlite3.Error, peewee.DatabaseError, peewee.InterfaceError) as exc:
+            raise storage_error(self.path, exc, self.label) from exc
+        except PermissionError as exc:
+            raise DamagedDatabase(f"{self.path}: permission denied") from exc
+        except UNEXPECTED_CONTENT as exc:  # junk no reader foresaw: one line, never a traceback
+            raise DamagedDatabase(unexpected_content(self.label, exc)) from exc
+
+    @property
+    def label(self) -> str:
+        """How errors name this group: by name once its genesis was read, else by file."""
+        if self._genesis is not None:
+            return f"group {self._genesis.data.get('name', '')}"
+        return f"group file {self.path.name}"
+
+    @property
+    def read_only(self) -> str | None:
+        """Why this process cannot post here (read-only file or mount), or None."""
+        try:
+            return unwritable_reason(self.path)
+        except OSError:
+            return None
+
+    def require_writable(self) -> None:
+        """ReadOnly before any write to a file this process may not write: a connection kept
+        open elsewhere in the process (the live feed) could otherwise still write its WAL."""
+        reason = self.read_only
+        if reason is not None:
+            raise ReadOnly(f"{self.label} is read-only ({reason}): it can be read, "
+                           "but nothing can be written to it")
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    def genesis(self) -> SignedRecord:
+        """The verified genesis record; DamagedDatabase if it does not produce our group id."""
+        if self._genesis is None:
+            with self.session():
+                row = GroupInfo.get_or_none()
+                if row is None:
+                    raise DamagedDatabase(f"{self.path.name} has no genesis record")
+                try:
+                    record = open_record(row.record, row.sig, group_id=None, kind=RecordKind.GENESIS)
+                except RecordError as exc:
+                    raise DamagedDatabase(f"{self.path.name}: genesis record: {exc}") from exc
+                if group_id_of(record) != self.group_id or row.id != self.group_id:
+                    raise DamagedDatabase(
+                        f"{self.path.name} holds a different group than {self.group_id} "
+                        "(file swapped or forged)")
+                self._genesis = record
+        return self._genesis
+
+    @property
+    def name(self) -> str:
+        return str(self.genesis().data.get("name", ""))
+
+    @property
+    def founder(self) -> str:
+        return self.genesis().author

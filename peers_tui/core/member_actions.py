@@ -1,0 +1,151 @@
+"""Changing who is in a group, as one user: invite codes, joining, roles, removals, leaving,
+and reading the verified roster. Each write pins the heads it produced (core.pins).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.errors import AlreadyMember, Ambiguous, Forbidden, NotFound, PeersError
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import fingerprint
+from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
+from peers_tui.core.membership import ACTIVE, Member
+from peers_tui.core.names import shown_name
+from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.pins import membership_problems
+from peers_tui.core.roles import Role
+from peers_tui.core.user_context import UserContext
+from peers_tui.core.views import MemberView, Problem
+
+if TYPE_CHECKING:
+    from peers_tui.core.invite_list import InviteView
+
+MIN_PREFIX = 4
+# An invite made without saying otherwise: one person, within a week.
+DEFAULT_USES = 1
+DEFAULT_EXPIRES = 7 * 24 * 3600
+
+
+class MemberActions:
+    """One user's membership actions across their groups."""
+
+    def __init__(self, me: UserContext) -> None:
+        self.me = me
+
+    def invite(self, query: str, role: Role = Role.WRITER, uses: int | None = DEFAULT_USES,
+               expires_in: int | None = DEFAULT_EXPIRES) -> InviteCode:
+        """An invite code for `query`: by default good for one join within seven days;
+        `uses` None = any number of joins, `expires_in` (seconds) None = never expires."""
+        if uses is not None and uses < 1:
+            raise PeersError("an invite must allow at least 1 use")
+        entry, store = self.me.group_store(query, shared=True)
+        expires_at = now_ms() + expires_in * 1000 if expires_in else None
+        key = store.create_invite(self.me.keypair, role, expires_at, uses)
+        self.me.pins.after_write(entry, store)
+        return InviteCode(store.group_id, key)
+
+    def invites(self, query: str) -> list[InviteView]:
+        """The group's invites that could still admit someone (admins and owners only)."""
+        from peers_tui.core.invite_list import outstanding_invites
+
+        _, store = self.me.group_store(query, shared=True)
+        role = store.current_roster().role_of(self.me.user_id)
+        if role is None or role < Role.ADMIN:
+            raise Forbidden("only admins and owners can list a group's invites")
+        return outstanding_invites(store)
+
+    def revoke(self, query: str, code_or_id: str) -> str:
+        entry, store = self.me.group_store(query, shared=True)
+        text = code_or_id.strip()
+        if ":" in text:
+            code = parse_code(text)
+            if code.group_id != store.group_id:
+                raise PeersError("that invite code belongs to another group")
+            key = code.key.public_id
+        else:
+            if len(text) < MIN_PREFIX:
+                raise PeersError(f"give at least {MIN_PREFIX} characters of the invite id")
+            key = store.find_invite(text)
+        store.revoke_invite(self.me.keypair, key)
+        self.me.pins.after_write(entry, store)
+        return key
+
+    def join(self, code_text: str) -> GroupEntry:
+        """Join with an invite code: sign our membership change, then list the group."""
+        code = parse_code(code_text)
+        path = self.me.paths.hub / f"{code.group_id}.db"
+        try:
+            found = path.exists() or path.is_symlink()
+        except PermissionError as exc:
+            raise Forbidden(f"you may not look into the hub {self.me.paths.hub} (permission "
+                            "denied: is your user in the hub's Unix group?)") from exc
+        if not found:
+            raise NotFound(f"group {code.group_id} is not in your hub ({self.me.paths.hub})")
+        store = GroupStore(path, code.group_id)
+        store.genesis()
+        roster = store.roster()
+        already = roster.active(self.me.user_id) is not None
+        if not already:
+            store.join(self.me.keypair, self.me.handle, code.key)
+        else:  # any code "worked" here once: a forged or expired one must still be refused
+            check_code_of_member(store.invites()[0].get(code.key.public_id), roster, now_ms())
+        self.me.stores.add(store)
+        entry = self.me.personal.add_group(store.group_id, store.name, path)
+        self.me.pins.after_write(entry, store)
+        if already:
+            raise AlreadyMember(f"already a member of {shown_name(entry.name)}", entry)
+        return entry
+
+    def members(self, query: str, include_former: bool = False) -> list[MemberView]:
+        return self.members_checked(query, include_former)[0]
+
+    def members_checked(self, query: str, include_former: bool = False
+                        ) -> tuple[list[MemberView], list[Problem]]:
+        """The verified roster, and what shows that the membership log was cut or forged."""
+        entry, store = self.me.group_store(query)
+        members = store.members(include_former)
+        return members, self.me.pins.problems(entry, store) + membership_problems(store.current_roster())
+
+    def find_member(self, store: GroupStore, query: str) -> Member:
+        """A member by exact handle, then by id prefix (4+ characters)."""
+        roster = store.roster()
+        text = query.strip().lstrip("@")
+        by_handle = [m for m in roster.members.values() if m.handle == text]
+        active = [m for m in by_handle if m.state == ACTIVE]
+        if len(active) == 1 or (len(by_handle) == 1 and not active):
+            return (active or by_handle)[0]
+        if len(active) > 1:
+            raise Ambiguous(f"handle {text!r} is ambiguous; use an id prefix: "
+                            + ", ".join(fingerprint(m.user_id) for m in active))
+        if len(text) >= MIN_PREFIX:
+            by_id = [m for m in roster.members.values() if m.user_id.startswith(text.lower())]
+            if len(by_id) == 1:
+                return by_id[0]
+            if len(by_id) > 1:
+                raise Ambiguous(f"member id prefix {text!r} is ambiguous")
+        raise NotFound(f"no member {query!r} in this group")
+
+    def set_role(self, query: str, member: str, role: Role) -> Member:
+        entry, store = self.me.group_store(query, shared=True)
+        target = self.find_member(store, member)
+        changed = store.set_role(self.me.keypair, target.user_id, role)
+        self.me.pins.after_write(entry, store)
+        return changed
+
+    def remove(self, query: str, member: str) -> Member:
+        entry, store = self.me.group_store(query, shared=True)
+        target = self.find_member(store, member)
+        if target.user_id == self.me.user_id:
+            raise PeersError("to leave a group use 'peers leave'")
+        removed = store.remove(self.me.keypair, target.user_id)
+        self.me.pins.after_write(entry, store)
+        return removed
+
+    def leave(self, query: str) -> GroupEntry:
+        """Sign our leave in the group; the Groups table keeps it, shown as left."""
+        entry, store = self.me.group_store(query, shared=True)
+        store.leave(self.me.keypair)
+        self.me.pins.after_write(entry, store)
+        return entry

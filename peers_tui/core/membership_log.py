@@ -1,0 +1,283 @@
+"""The membership log of a group: who is in it with which role, replayed from signed changes,
+and the invites those changes may use (an invite is a promise of membership; its revocation is a
+change in the log).
+
+Reads verify every change and invite; `current_roster` replays again only when the log moved.
+Writes replay afresh inside their transaction and append one signed change after checking it
+against the rules (core.membership).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from peers_tui.core.chains import (
+    FORKED, chain_fields, check_chain, next_link, predecessors, seen_head, wanted_before,
+)
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
+from peers_tui.core.group_file import GroupFile
+from peers_tui.core.identity import Keypair, fingerprint
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.membership import (
+    ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
+)
+from peers_tui.core.models import GroupMember, Invite, Message, SetAsideChange, tuples
+from peers_tui.core.raw import open_stored as open_record
+from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
+from peers_tui.core.roles import Role, may_grant
+from peers_tui.core.views import MemberView, Problem
+
+# Changes that end some of a member's authority record a cut (membership.Cut).
+CUT_ACTIONS = ("remove", "role", "leave")
+# Count, newest and total size of the membership log and of the invites (see membership_mark).
+MEMBERSHIP_MARK = (
+    "SELECT (SELECT COUNT(*) FROM group_members), (SELECT MAX(seq) FROM group_members),"
+    " (SELECT TOTAL(LENGTH(record) + LENGTH(sig) + IFNULL(LENGTH(cosig), 0)) FROM group_members),"
+    " (SELECT COUNT(*) FROM invite), (SELECT MAX(id) FROM invite),"
+    " (SELECT TOTAL(LENGTH(record) + LENGTH(sig)) FROM invite)")
+
+
+class MembershipLog:
+    """The membership changes and invites of one group file, verified on every read."""
+
+    def __init__(self, file: GroupFile) -> None:
+        self.file = file
+        self._roster_memo: tuple[tuple[object, ...], Roster] | None = None
+        self._invite_positions: frozenset[tuple[str, int]] = frozenset()
+
+    def invites(self) -> tuple[dict[str, InviteTerms], list[Problem]]:
+        """Every invite whose record, row and author chain check out, and the invite rows that
+        failed. Whether an invite may still be used is decided at each join
+        (membership._check_join), in the state that join extends; revocations are changes in
+        the membership log."""
+        terms: dict[str, InviteTerms] = {}
+        problems: list[Problem] = []
+        record: SignedRecord | None
+        with self.file.session():
+            rows = list(Invite.select().order_by(Invite.id))
+            opened: list[tuple[Invite, SignedRecord | None, str | None]] = []
+            for row in rows:
+                try:
+                    record = open_record(row.record, row.sig, group_id=self.file.group_id,
+                                         kind=(RecordKind.INVITE, RecordKind.REVOKE))
+                    aseq, _, _ = chain_fields(record)
+                    if (record.data.get("key") != row.key or record.kind != row.kind
+                            or record.author != row.author or aseq != row.author_seq):
+                        raise RecordError("row does not match its signed record")
+                    opened.append((row, record, None))
+                except RecordError as exc:
+                    opened.append((row, None, str(exc)))
+            signed = [r for _, r, _ in opened if r is not None]
+            chain = predecessors(wanted_before(signed))
+            # Places of these chains that a message holds too: a chain its author forked.
+            forked = set(predecessors({(r.author, r.data["aseq"]) for r in signed}, None,
+                                      tables=(Message,)))
+        self._invite_positions = frozenset((r.author, r.data["aseq"]) for r in signed)
+        for row, record, problem in opened:
+            try:
+                if record is None:
+                    raise RecordError(str(problem))
+                check_chain(record, chain, None)
+                if (record.author, record.data["aseq"]) in forked:
+                    raise RecordError(FORKED)
+                key = str(record.data.get("key"))
+                if record.kind == RecordKind.INVITE:
+                    found = invite_terms(record)
+                    if key in terms:
+                        # Anyone can sign an invite naming someone else's invite key: keep
+                        # every claimant; the join decides which one (if any) it may use.
+                        first = terms[key]
+                        if found.digest in {c.digest for c in (first, *first.alternatives)}:
+                            raise RecordError("a copy of another invite row")
+                        found = replace(first, alternatives=first.alternatives + (found,))
+                    terms[key] = found
+                else:  # a link of its author's chain, but it revokes nothing from here
+                    raise RecordError("a revocation outside the membership log does not count")
+            except RecordError as exc:
+                problems.append(Problem(f"invite {str(row.key)[:8]}", str(exc)))
+        return terms, problems
+
+    def roster(self) -> Roster:
+        """Replay the membership log; invalid changes are skipped and listed in `problems`."""
+        genesis = self.file.genesis()
+        roster = Roster.from_genesis(self.file.group_id, genesis.author, str(genesis.data.get("handle")))
+        terms, invite_problems = self.invites()
+        roster.invite_positions = self._invite_positions
+        with self.file.session():
+            # Two rows at one seq exist only in a table rebuilt without its key: the record
+            # text breaks the tie, so the verdict never depends on the order rows were filed in.
+            for row in GroupMember.select().order_by(GroupMember.seq, GroupMember.record):
+                try:
+                    record = open_record(row.record, row.sig, row.cosig,
+                                         group_id=self.file.group_id, kind=RecordKind.MEMBER)
+                    if record.data.get("member") != row.member:
+                        raise RecordError("row does not match its signed record")
+                    apply_change(roster, row.seq, record, terms)
+                except RecordError as exc:
+                    roster.problems.append((row.seq, str(exc)))
+            for seq, reason in tuples(SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason)):
+                roster.problems.append((seq if isinstance(seq, int) else 0,
+                                        f"set aside: {str(reason)[:200]}"))
+        roster.invite_problems = invite_problems
+        return roster
+
+    def membership_mark(self) -> tuple[object, ...]:
+        """A cheap fingerprint of the membership log and the invites: it changes whenever a row
+        of either is added, removed or rewritten (to another length), without verifying any."""
+        with self.file.session():
+            return tuple(self.file.db.execute_sql(MEMBERSHIP_MARK).fetchone())
+
+    def current_roster(self) -> Roster:
+        """The roster for reading history: replayed again only when `membership_mark` moves.
+
+        A replay verifies every membership and invite signature; a live log asks at every
+        commit. Writes still replay afresh inside their transaction (`roster()`), so a cached
+        roster can only ever be the last one verified, never a forged one.
+        """
+        mark = self.membership_mark()
+        memo = self._roster_memo
+        if memo is not None and memo[0] == mark:
+            return memo[1]
+        roster = self.roster()
+        self._roster_memo = (mark, roster)
+        return roster
+
+    @property
+    def roster_mark(self) -> tuple[object, ...] | None:
+        """The `membership_mark` that the roster last read (`current_roster`) was checked at."""
+        memo = self._roster_memo
+        return memo[0] if memo is not None else None
+
+    def members(self, include_former: bool = False) -> list[MemberView]:
+        roster = self.current_roster()
+        return [_member_view(member) for member in sorted(
+            roster.members.values(), key=lambda m: (-m.role, m.handle.lower()))
+            if include_former or member.state == ACTIVE]
+
+    def append_change(self, keypair: Keypair, action: str, member: str, fields: dict[str, Any],
+                       *, invite_key: Keypair | None = None,
+                       error: type[PeersError] = Forbidden) -> Member:
+        """Sign and append one membership change, after checking it against the rules."""
+        self.file.require_writable()
+        with self.file.session(), self.file.db.atomic():
+            roster = self.roster()
+            terms, _ = self.invites()
+            seq = roster.head_seq + 1
+            self._set_aside(roster, seq)
+            if action in CUT_ACTIONS:
+                # The last record of theirs we have seen: what they sign beyond it under an
+                # older membership state is void (membership.Cut).
+                head = seen_head(member, self.file.group_id)
+                fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
+            record = sign(keypair, RecordKind.MEMBER, self.file.group_id,
+                          {"seq": seq, "prev": roster.head_hash, "action": action,
+                           "member": member, **fields})
+            if invite_key is not None:
+                record = countersign(record, invite_key)
+            try:
+                apply_change(roster, seq, record, terms)
+            except RecordError as exc:
+                raise error(str(exc)) from exc
+            GroupMember.create(seq=seq, member=member, record=record.text, sig=record.sig,
+                               cosig=record.cosig)
+            return roster.members[member]
+
+    def _set_aside(self, roster: Roster, seq: int) -> None:
+        """Move the rows at `seq` and above out of the log: none of them counted (the replay
+        just said so, and the log has no gaps), and the next genuine change goes at `seq`.
+        They are kept with their reason, so the attempt is still reported."""
+        reasons = dict(roster.problems)
+        for row in GroupMember.select().where(GroupMember.seq >= seq):
+            SetAsideChange.create(seq=row.seq, member=row.member, record=row.record, sig=row.sig,
+                                  cosig=row.cosig, reason=reasons.get(row.seq, "did not count"))
+        GroupMember.delete().where(GroupMember.seq >= seq).execute()
+
+    def set_role(self, keypair: Keypair, member: str, role: Role) -> Member:
+        return self.append_change(keypair, "role", member, {"role": int(role)})
+
+    def remove(self, keypair: Keypair, member: str) -> Member:
+        return self.append_change(keypair, "remove", member, {})
+
+    def leave(self, keypair: Keypair) -> Member:
+        return self.append_change(keypair, "leave", keypair.public_id, {})
+
+    def set_handle(self, keypair: Keypair, handle: str) -> Member:
+        return self.append_change(keypair, "handle", keypair.public_id, {"handle": handle})
+
+    def join(self, keypair: Keypair, handle: str, invite_key: Keypair) -> Member:
+        """Append the joiner's own signed change, countersigned by the invite's key."""
+        terms, _ = self.invites()
+        found = terms.get(invite_key.public_id)
+        if found is None:
+            raise BadInvite("this invite code is not known to the group (wrong or forged code)")
+        first_error: BadInvite | None = None
+        for candidate in (found, *found.alternatives):  # several records may claim the key
+            try:
+                return self.append_change(
+                    keypair, "join", keypair.public_id,
+                    {"role": int(candidate.role), "handle": check_handle(handle),
+                     "invite": candidate.key}, invite_key=invite_key, error=BadInvite)
+            except BadInvite as exc:
+                first_error = first_error or exc
+        assert first_error is not None
+        raise first_error
+
+    def create_invite(self, keypair: Keypair, role: Role, expires_at: int | None,
+                      max_uses: int | None) -> Keypair:
+        """Sign an invite record carrying a fresh invite key; return that key (the code's secret)."""
+        invite_key = Keypair.generate()
+        self.file.require_writable()
+        with self.file.session(), self.file.db.atomic():
+            roster = self.roster()
+            mine = roster.role_of(keypair.public_id)
+            if mine is None or mine < Role.ADMIN:
+                raise Forbidden("only admins and owners can invite")
+            if not may_grant(mine, role):
+                raise Forbidden(f"{mine.with_article} cannot invite {role.with_article}")
+            link, floor = next_link(keypair.public_id, self.file.group_id, roster, self.file.label)
+            record = sign(keypair, RecordKind.INVITE, self.file.group_id, {
+                "key": invite_key.public_id, "role": int(role), "expires": expires_at,
+                "uses": max_uses, **link}, created_at=max(now_ms(), floor))
+            Invite.create(key=invite_key.public_id, kind=str(RecordKind.INVITE), record=record.text,
+                          sig=record.sig, author=record.author, author_seq=record.data["aseq"])
+        return invite_key
+
+    def revoke_invite(self, keypair: Keypair, key: str) -> None:
+        """Revoke an invite: a change in the membership log, so it counts for every join
+        after it and none before."""
+        terms, _ = self.invites()
+        if key not in terms:
+            raise NotFound("no such invite in this group")
+        self.append_change(keypair, "revoke", keypair.public_id, {"invite": key})
+
+    def find_invite(self, prefix: str) -> str:
+        """The full key of the invite whose id starts with `prefix`."""
+        terms, _ = self.invites()
+        matches = [key for key in terms if key.startswith(prefix.lower())]
+        if not matches:
+            raise NotFound(f"no invite {prefix!r} in this group")
+        if len(matches) > 1:
+            raise PeersError(f"invite id {prefix!r} is ambiguous; give more characters")
+        return matches[0]
+
+
+def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
+    """The user's role if it is at least `needed`; Forbidden with the reason otherwise."""
+    member = roster.members.get(user_id)
+    if member is None:
+        raise Forbidden("you are not a member of this group")
+    if member.state != ACTIVE:
+        how = "left" if member.state == "left" else "were removed from"
+        raise Forbidden(f"you cannot post: you {how} this group")
+    if member.role < needed:
+        if needed is Role.WRITER:
+            raise Forbidden("readers cannot post in this group")
+        raise Forbidden(f"only {needed.label}s and above can do that")
+    return member.role
+
+
+def _member_view(member: Member) -> MemberView:
+    return MemberView(member.user_id, member.handle, fingerprint(member.user_id),
+                      member.role.label, member.state)

@@ -1,0 +1,134 @@
+"""Writing and reading messages, as one user: send, edit, delete, topic, search, the log, live
+following, import and export; read markers move as messages are read (by arrival).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, TextIO
+
+from peers_tui.core.errors import PeersError
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.pins import membership_problems, remember
+from peers_tui.core.text import without_blank_edges
+from peers_tui.core.user_context import UserContext
+from peers_tui.core.views import MessageView, Problem
+
+if TYPE_CHECKING:
+    from peers_tui.core.transfer import ImportResult
+
+
+class MessageActions:
+    """One user's message actions across their groups."""
+
+    def __init__(self, me: UserContext) -> None:
+        self.me = me
+
+    def send(self, query: str, text: str, kind: str = "text",
+             reply_to: str | None = None) -> MessageView:
+        entry, store = self.me.group_store(query)
+        self._sync_handle(store)
+        view = store.post(self.me.keypair, without_blank_edges(text), kind, reply_to)
+        self.read_up_to(entry, store, view.id)
+        self.me.pins.after_write(entry, store)
+        return view
+
+    def _sync_handle(self, store: GroupStore) -> None:
+        """Sign a handle change into the group when ours changed since we last wrote there."""
+        member = store.roster().active(self.me.user_id)
+        if member is not None and member.handle != self.me.handle:
+            store.set_handle(self.me.keypair, self.me.handle)
+
+    def edit(self, query: str, message: str, text: str) -> MessageView:
+        entry, store = self.me.group_store(query)
+        view = store.edit(self.me.keypair, message, without_blank_edges(text))
+        self.me.pins.after_write(entry, store)
+        return view
+
+    def delete(self, query: str, message: str) -> MessageView:
+        entry, store = self.me.group_store(query)
+        view = store.delete(self.me.keypair, message)
+        self.me.pins.after_write(entry, store)
+        return view
+
+    def set_topic(self, query: str, topic: str) -> MessageView:
+        entry, store = self.me.group_store(query, shared=True)
+        view = store.set_topic(self.me.keypair, topic)
+        self.me.pins.after_write(entry, store)
+        return view
+
+    def topic(self, query: str) -> str | None:
+        _, store = self.me.group_store(query)
+        return store.topic()
+
+    def search(self, query: str, text: str, limit: int = 50, offset: int = 0) -> list[MessageView]:
+        if limit < 1:
+            raise PeersError("--limit must be at least 1")
+        _, store = self.me.group_store(query)
+        return store.search(text, limit, offset)
+
+    # Import and export pull in multiprocessing and friends: loaded only when used, so that
+    # `peers send` and the TUI start without them.
+    def import_history(self, query: str, lines: Iterable[str]) -> ImportResult:
+        from peers_tui.core.transfer import Importer
+
+        _, store = self.me.group_store(query, shared=True)
+        return Importer(store, self.me.keypair).run(lines)
+
+    def export_history(self, query: str, out: TextIO) -> int:
+        from peers_tui.core.transfer import write_jsonl
+
+        _, store = self.me.group_store(query)
+        return write_jsonl(store, out)
+
+    def export_views(self, query: str) -> Iterator[MessageView]:
+        from peers_tui.core.transfer import export_views
+
+        _, store = self.me.group_store(query)
+        return export_views(store)
+
+    def follow(self, query: str, timeout: float | None = None) -> Iterator[list[MessageView]]:
+        """Yield batches of messages as other processes commit them (until `timeout` idles)."""
+        from peers_tui.core.notifier import ChangeNotifier
+
+        entry, store = self.me.group_store(query)
+        notifier = ChangeNotifier()
+        notifier.watch(entry.id, store.path)
+        position = store.last_rowid()
+        try:
+            while True:
+                if not notifier.wait(timeout):
+                    if timeout is not None:
+                        return
+                    continue
+                views, position = store.since(position)
+                if views:
+                    self.read_up_to(entry, store, max(views, key=lambda v: v.rowid).id)
+                    yield views
+        finally:
+            notifier.close()
+
+    def log(self, query: str, limit: int = 50, mark_read: bool = True) -> tuple[list[MessageView], list[Problem]]:
+        """The last `limit` messages, verified, plus anything that shows history was cut."""
+        if limit < 1:
+            raise PeersError("--limit must be at least 1")
+        entry, store = self.me.group_store(query)
+        problems = self.me.pins.problems(entry, store)
+        messages = store.recent(limit)
+        if not problems:  # forged records elsewhere do not matter: only verified heads are pinned
+            self.me.pins.after_read(entry, store, messages)
+        problems += membership_problems(store.current_roster())
+        if mark_read and messages:
+            self.read_up_to(entry, store, max(messages, key=lambda v: v.rowid).id)
+        return messages, problems
+
+    def read_up_to(self, entry: GroupEntry, store: GroupStore, message_id: str) -> None:
+        """Move the read marker to `message_id` if it was stored after the marker: unread is
+        by arrival, so a message stored late with an older id still counts as new."""
+        def write() -> None:
+            current = self.me.personal.group(entry.id)
+            marker = current.read_marker if current is not None else None
+            if marker is None or store.arrival(message_id) > store.arrival(marker):
+                self.me.personal.replace_read_marker(entry.id, marker, message_id)
+        remember(write)

@@ -1,0 +1,73 @@
+"""Pins: the heads of a group's history this user verified, kept in personal.db, so that a
+record deleted later, or the whole file put back to an older copy of itself, shows
+("history deleted"). Also the bookkeeping rule every such note follows (`remember`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peers_tui.core.errors import DiskFull, ReadOnly
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.membership import Roster
+from peers_tui.core.personal_store import GroupEntry, PersonalStore
+from peers_tui.core.views import MessageView, Problem
+
+
+def remember(write: Callable[[], object]) -> None:
+    """Bookkeeping in personal.db (read markers, pinned heads, seen removals) that must
+    not fail what it follows: on a full disk or a read-only home, a message that was
+    sent was sent, and a log that was read was read."""
+    try:
+        write()
+    except (DiskFull, ReadOnly):
+        pass
+
+
+def membership_problems(roster: Roster) -> list[Problem]:
+    """Membership changes that did not count: a forged change, or a chain broken by deletion."""
+    if not roster.problems:
+        return []
+    seq, reason = roster.problems[0]
+    more = f" (and {len(roster.problems) - 1} more)" if len(roster.problems) > 1 else ""
+    return [Problem("membership log", f"change {seq} does not count: {reason}{more}")]
+
+
+class Pins:
+    """The verified heads one user pins for each of their groups."""
+
+    def __init__(self, personal: PersonalStore, user_id: str) -> None:
+        self.personal = personal
+        self.user_id = user_id
+
+    def problems(self, entry: GroupEntry, store: GroupStore) -> list[Problem]:
+        """What the file no longer holds of what this user verified before."""
+        fresh = self.personal.group(entry.id) or entry  # pins may have moved since `entry`
+        return store.check_pins(fresh.member_head_seq, fresh.member_head_hash, fresh.author_heads)
+
+    def after_write(self, entry: GroupEntry, store: GroupStore) -> None:
+        """After our own write: pin the membership head and our own chain head, so a file
+        rolled back to before our last action is always caught."""
+        heads = store.write_pins(self.user_id)
+        remember(lambda: self.personal.pin_heads(entry.id, *heads))
+
+    def after_read(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:
+        """After a read that found nothing wrong: pin the membership head, the chain heads
+        of the authors whose messages verified, and those of verified invites."""
+        roster = store.current_roster()
+        heads = store.invite_heads()
+        verified = [m.id for m in messages if m.verified]
+        # The edits and deletions applied to them were verified too: deleting one later must
+        # show, not silently bring back the old text.
+        forged = {change.id for m in messages for change in m.forged_changes}
+        verified += [i for i in store.change_ids(verified) if i not in forged]
+        for seq, digest, author in store.author_positions(verified):
+            if isinstance(seq, int) and (author not in heads or heads[author][0] < seq):
+                heads[author] = (seq, digest)
+        remember(lambda: self.personal.pin_heads(entry.id, roster.head_seq,
+                                                 roster.head_hash, heads))
+
+    def after_verify(self, entry: GroupEntry, store: GroupStore) -> None:
+        """After a whole-file check found nothing wrong: pin every head it verified."""
+        heads = store.heads()
+        remember(lambda: self.personal.pin_heads(entry.id, *heads))

@@ -1,0 +1,19 @@
+"""The one way to build the app: the CLI, the tests, the snapshot demo and the screenshot
+script all call build_app(), so each of them runs the app the user gets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peers_tui.app import PeersApp
+from peers_tui.core.account import Account
+from peers_tui.core.personal_store import GroupEntry
+
+
+def build_app(account: Account, group: str | GroupEntry | None = None, *,
+              config_file: Path | None = None) -> PeersApp:
+    """The app for `account`, opening `group` (a name, id or resolved entry; None: the group
+    opened last). The CLI resolves the group itself first, so a wrong name is reported
+    before it looks for a terminal; `config_file` None is the user's usual config file."""
+    entry = account.resolve(group) if isinstance(group, str) else group
+    return PeersApp(account, entry, config_file=config_file)

@@ -1,0 +1,35 @@
+"""What the chat screen's composer and empty log say to the user, by the group's situation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.content import Content
+
+from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.text import inert
+from peers_tui.paths import home_relative
+
+
+def writing_hint(label: str) -> Content:
+    """The composer's placeholder where the user can post.
+
+    Content, not a str: TextArea reads a str placeholder as markup (a group named "x[/]"
+    crashed the app); the label is already one inert line (core.names)."""
+    return Content(f"Message {label}  (Enter sends, Alt+Enter or Ctrl+J: new line)")
+
+
+def cannot_post_hint(reason: str) -> Content:
+    """The composer's placeholder where the user cannot post (a reader, removed, ...)."""
+    return Content(f"{reason} · commands such as /leave still work")
+
+
+def empty_hint(entry: GroupEntry, hub: Path) -> tuple[str, ...]:
+    """What an empty group tells a newcomer to do next (`hub`: the hub's directory)."""
+    if entry.personal:
+        return ("Your personal group: notes to yourself",
+                "/create NAME: a new group  ·  /join CODE: join one  ·  F1: help",
+                f"hub: {inert(home_relative(hub), allow_newlines=False)}",
+                "(others can join your groups only through a shared PEERS_HUB)")
+    return ("No messages yet. Say hello below.",
+            "/invite: a code for others to join  ·  F1: help")

@@ -1,0 +1,34 @@
+"""What other processes committed to the open group, read on the hub watcher's thread and
+handed to the chat screen as one message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from peers_tui.core.errors import PeersError
+from peers_tui.core.live_feed import LiveBatch, LiveFeed
+
+
+@dataclass
+class LiveLoaded(Message):
+    batch: LiveBatch
+
+
+@dataclass
+class LiveFailed(Message):
+    group_id: str
+    reason: str
+
+
+def read_live(feed: LiveFeed, membership: tuple[object, ...]) -> LiveLoaded | LiveFailed | None:
+    """The feed's new rows, or why it could not be read; None when nothing changed (no new
+    message, the same `membership` as the roster shown)."""
+    try:
+        batch = feed.read()
+    except PeersError as exc:
+        return LiveFailed(feed.group_id, str(exc))
+    if batch.views or batch.membership != membership:
+        return LiveLoaded(batch)
+    return None

@@ -1,0 +1,78 @@
+"""What the chat screen learns from the open group's roster: members, who is here, the
+topic, the user's role and standing, and whether the history can be trusted.
+
+`read_roster` runs on a worker thread and touches no widget; the chat screen shows its
+`RosterLoaded` on the UI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from peers_tui.commands.slash import Standing
+
+from peers_tui.core.account import Account, membership_problems
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.presence import Presence
+from peers_tui.core.roles import Role
+from peers_tui.core.views import MemberView
+
+POSTING_ROLES = frozenset(role.label for role in Role if role >= Role.WRITER)
+STANDINGS: dict[str, Standing] = {"active": "active", "left": "left", "removed": "removed"}
+
+
+@dataclass
+class RosterLoaded(Message):
+    group_id: str
+    membership: tuple[object, ...]
+    members: list[MemberView]
+    present: set[str]
+    topic: str | None
+    role: str | None  # the user's role, if they are an active member of a writable file
+    standing: Standing
+    read_only: str | None  # why nothing can be written to the file, if it cannot
+    warning: str | None = None  # history deleted, file rolled back, a forged change
+    people: frozenset[tuple[str, str]] = frozenset()  # (id, handle) of all, former too
+
+    @property
+    def can_post(self) -> bool:
+        return self.role in POSTING_ROLES
+
+    def cannot_post_reason(self) -> str:
+        if self.role == Role.READER.label:
+            return "You are a reader here"
+        if self.read_only:
+            return f"You cannot post here (read-only: {self.read_only})"
+        if self.standing == "removed":
+            return "You cannot post here (removed: an admin removed you from this group)"
+        return f"You cannot post here ({self.standing})"
+
+
+def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
+                presence: Presence) -> RosterLoaded:
+    """Everything the roster panel, the topic bar and the composer need (raises PeersError)."""
+    membership = store.membership_mark()
+    roster = store.current_roster()
+    members = store.members(include_former=False)
+    present = presence.present([m.user_id for m in members])
+    topic = store.topic()
+    warning = check_history(account, entry, store)
+    me = roster.members.get(account.user_id)
+    read_only = store.read_only  # a read-only file or mount: nobody can post from here
+    return RosterLoaded(
+        store.group_id, membership, members, present, topic,
+        me.role.label if me and me.state == "active" and not read_only else None,
+        STANDINGS.get(me.state, "not a member") if me else "not a member", read_only, warning, frozenset((m.user_id, m.handle) for m in roster.members.values()))
+
+
+def check_history(account: Account, entry: GroupEntry, store: GroupStore) -> str | None:
+    """Compare the file with the heads this user verified before; pin the newest verified
+    heads when nothing is amiss."""
+    problems = account.pin_problems(entry, store)
+    if not problems:
+        account.pin_read(entry, store, store.recent(40))
+    problems += membership_problems(store.current_roster())
+    return str(problems[0]) if problems else None

@@ -1,0 +1,116 @@
+"""HubWatcher: one thread that waits for commits by any process to the user's groups.
+
+It reports them as messages to the app (GroupsChanged, GroupListChanged); commits to the open
+group are read right on that thread, so new rows reach the log without a hop through the
+event loop first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.worker import get_current_worker
+
+from peers_tui.core.account import Account
+from peers_tui.core.errors import PeersError
+from peers_tui.core.live_feed import LiveFeed
+from peers_tui.core.notifier import ChangeNotifier
+from peers_tui.core.personal_store import GROUP_LIST_MARK
+from peers_tui.messages import GroupListChanged, GroupsChanged
+from peers_tui.screens import ChatScreen
+
+GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
+
+
+class HubWatcher:
+    """Watches personal.db and every group file of the user; one watcher thread at a time."""
+
+    def __init__(self, app: App[None], account: Account, chat: ChatScreen) -> None:
+        self.app = app
+        self.account = account
+        self.chat = chat
+        self._notifier: ChangeNotifier | None = None
+        self._watched_ids: frozenset[str] = frozenset()
+
+    @property
+    def watched(self) -> frozenset[str]:
+        """The groups the running watcher has looked at (none before its first look)."""
+        notifier = self._notifier
+        return frozenset(notifier.watched) if notifier is not None else frozenset()
+
+    @property
+    def running(self) -> bool:
+        return self._notifier is not None
+
+    def watch_all(self) -> None:
+        """Watch the user's groups as listed now (replacing the watcher that runs)."""
+        groups = [(e.id, str(e.db_path)) for e in self.account.entries()]
+        self.app.run_worker(lambda: self._watch(groups), name="hub watcher", group="live",
+                            thread=True, exclusive=True, exit_on_error=False)
+
+    def list_changed(self) -> None:
+        """personal.db changed: watch again if its groups are not the ones watched."""
+        try:
+            entries = self.account.entries()
+        except PeersError as exc:
+            self.app.log.warning(f"group list not read: {exc}")
+            return
+        if frozenset(entry.id for entry in entries) != self._watched_ids:
+            self.watch_all()
+
+    def interrupt(self) -> None:
+        """Wake the thread (it blocks until told, so nothing polls while idle) to end it."""
+        if self._notifier is not None:
+            self._notifier.interrupt()
+
+    def _watch(self, groups: list[tuple[str, str]]) -> None:
+        """Report commits by any process to any listed group, until the app exits."""
+        notifier = ChangeNotifier()
+        worker = get_current_worker()
+        self._watched_ids = frozenset(group_id for group_id, _ in groups)
+        # personal.db too: a group created or joined elsewhere joins the list at once.
+        notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK)
+        for group_id, path in groups:
+            if worker.is_cancelled:  # the app closed while hundreds of groups were looked at
+                notifier.close()
+                return
+            notifier.watch(group_id, Path(path))
+        if {entry.id for entry in self.account.entries()} != self._watched_ids:
+            self.app.post_message(GroupListChanged())  # changed before the watcher looked
+        previous, self._notifier = self._notifier, notifier
+        if previous is not None:
+            previous.interrupt()  # the watcher this one replaces (the list of groups changed)
+        # Counts taken before the watcher looked could miss a commit made in between.
+        self.app.post_message(GroupsChanged(frozenset(group_id for group_id, _ in groups)))
+        read: LiveFeed | None = None  # the feed this thread keeps a connection open for
+        chat = self.chat
+        try:
+            if chat.feed is not None:
+                # The open group's feed starts where its first window was read, before this
+                # watcher's first look (it starts after the first paint, or replaces one): a
+                # commit in between changed no token this watcher will ever see move, and it
+                # stayed off screen until the next message. Read it now, and let the file go
+                # again: a connection kept open keeps its WAL in use, and a file that then
+                # becomes read-only (chattr +i) would still take writes into that WAL.
+                chat.read_feed(chat.feed)
+                chat.feed.release()
+            while not worker.is_cancelled and not notifier.interrupted:
+                changed = notifier.wait()
+                if GROUP_LIST in changed:
+                    changed.discard(GROUP_LIST)
+                    self.app.post_message(GroupListChanged())
+                if not changed:
+                    continue
+                feed = chat.feed
+                if feed is not read and read is not None:
+                    read.release()  # the user switched groups: let the old file go
+                    read = None
+                if feed is not None and feed.group_id in changed:
+                    chat.read_feed(feed)
+                    read = feed
+                self.app.post_message(GroupsChanged(frozenset(changed)))
+        finally:
+            if read is not None:
+                read.release()
+            notifier.close()

@@ -1,0 +1,134 @@
+"""UnreadCounts: the user's groups' unread counts and standings, recounted at most every
+SUMMARY_INTERVAL, and what follows from them: the bell on a new mention, the window title,
+the chat's activity line, and SummariesUpdated for the screen on top.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from textual.app import App
+from textual.worker import get_current_worker
+
+from peers_tui.core.account import Account
+from peers_tui.core.names import shown_name
+from peers_tui.core.views import GroupSummary, mark_twins
+from peers_tui.messages import SummariesUpdated
+from peers_tui.screens import ChatScreen
+from peers_tui.window_title import set_window_title
+from peers_tui.widgets.group_label import unread_label
+
+SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
+
+
+class UnreadCounts:
+    """Counts in worker threads; merges and shows them on the UI thread."""
+
+    # App[Any]: set_window_title() takes any app, whatever it returns.
+    def __init__(self, app: App[Any], account: Account, chat: ChatScreen) -> None:
+        self.app = app
+        self.account = account
+        self.chat = chat
+        self.summaries: tuple[GroupSummary, ...] = ()
+        self.window_title = ""
+        self._counted_at: dict[str, float] = {}
+        self._pending: set[str] = set()
+        self._all = False
+        self._due = False
+        self._counted_last = 0.0
+
+    @property
+    def busy(self) -> bool:
+        """A recount or a read marker is due or still being written or counted."""
+        return self._due or any(worker.group in ("summaries", "read-marker")
+                                and not worker.is_finished for worker in self.app.workers)
+
+    def recount(self, group_ids: frozenset[str] | None = None) -> None:
+        """Recount the groups that changed (None: every group), at most every SUMMARY_INTERVAL.
+
+        Counts are for the group list, the title and the bell; a busy group committing ten
+        times a second must not make the app recount ten times a second.
+        """
+        if group_ids is None:
+            self._all = True
+        else:
+            self._pending |= group_ids
+        if not self._due:
+            self._due = True
+            delay = self._counted_last + SUMMARY_INTERVAL - time.monotonic()
+            if delay > 0:
+                self.app.set_timer(delay, self._start, name="recount")
+            else:
+                self.app.call_later(self._start)
+
+    def changed(self, group_ids: frozenset[str]) -> None:
+        """Other processes committed to these groups."""
+        if self.chat.following:
+            # What the user is watching arrive is read: the read marker, written a second
+            # later, recounts this group then (ChatScreen.flush_read).
+            group_ids = group_ids - {self.chat.entry.id}
+        if group_ids:
+            self.recount(group_ids)
+
+    def mark_read(self, group_id: str, message_id: str) -> None:
+        """Store the read marker (in a thread), then recount the group."""
+        def write() -> None:
+            self.account.mark_read(group_id, message_id)
+            # Called, not posted: the recount is due before this worker counts as finished.
+            self.app.call_from_thread(self.recount, frozenset({group_id}))
+        self.app.run_worker(write, name="read marker", group="read-marker", thread=True,
+                            exit_on_error=False)
+
+    def _start(self) -> None:
+        group_ids = None if self._all else frozenset(self._pending)
+        self._due = False
+        self._all, self._pending = False, set()
+        self._counted_last = time.monotonic()
+        self.app.run_worker(lambda: self._count(group_ids), name="unread counts",
+                            group="summaries", thread=True, exit_on_error=False)
+
+    def _count(self, group_ids: frozenset[str] | None) -> None:
+        """Unread counts and standings, from capped count queries."""
+        started = time.monotonic()
+        worker = get_current_worker()
+        entries = self.account.entries()
+        known = {s.id: s for s in self.summaries}
+        fresh = {}
+        for entry in entries:
+            if group_ids is None or entry.id in group_ids or entry.id not in known:
+                if worker.is_cancelled:
+                    return  # the app is closing: counting 200 groups must not hold it open
+                fresh[entry.id] = self.account.summary(entry)
+                time.sleep(0)  # let the event loop take the interpreter between two groups
+        self.app.call_from_thread(self._ready, [e.id for e in entries], fresh, started)
+
+    def _ready(self, order: list[str], fresh: dict[str, GroupSummary], started: float) -> None:
+        """Merge counts in, keeping for each group the one computed last: workers finish
+        in any order, and an older count must not overwrite a newer one."""
+        before = {s.id: s for s in self.summaries}
+        merged = dict(before)
+        for group_id, summary in fresh.items():
+            if started >= self._counted_at.get(group_id, 0.0):
+                merged[group_id] = summary
+                self._counted_at[group_id] = started
+        summaries = mark_twins(tuple(merged[i] for i in order if i in merged))
+        self.summaries = summaries
+        current = self.chat.entry.id
+        for summary in summaries:
+            old = before.get(summary.id)
+            if (old is not None and summary.id != current and summary.notify != "mute"
+                    and summary.mentions > old.mentions):
+                self.app.bell()  # over SSH in tmux this flags the window
+                self.app.notify(f"you were mentioned in {shown_name(summary.name)}", timeout=4)
+        others = [s for s in summaries if s.id != current and s.notify != "mute"]
+        unread = sum(s.unread for s in others)
+        mentions = sum(s.mentions for s in others)
+        self.window_title = f"peers ({unread_label(unread)})" if unread else "peers"
+        set_window_title(self.app, self.window_title)
+        activity = ""
+        if unread:
+            activity = f"{unread_label(unread)} unread" + (f", {mentions} @" if mentions else "")
+            activity += " · Alt+A"
+        self.chat.show_activity(activity)
+        self.app.screen.post_message(SummariesUpdated(summaries))

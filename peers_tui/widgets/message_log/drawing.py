@@ -1,0 +1,149 @@
+"""LogLines: the drawing half of the message log.
+
+It lays the LogWindow's messages out as lines (a LineLayout) at the log's width, lays them
+out again when the width, the theme or the people's names change, appends the lines of a
+live message without laying out the rest, and draws only the lines on screen (Textual's
+line API), the newest in view from the very first frame while the log follows.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.style import Style
+from textual.geometry import Size
+from textual.strip import Strip
+
+from peers_tui.widgets.message_log.layout import Basis, LineLayout, Look, author_labels, column_width
+from peers_tui.widgets.message_log.scrolling import LogScrolling
+from peers_tui.widgets.message_render import Styles
+
+
+class LogLines(LogScrolling):
+    """A LogScrolling that draws its window's messages as laid-out lines."""
+
+    COMPONENT_CLASSES = {
+        "message-log--time", "message-log--body", "message-log--dim", "message-log--marker",
+        "message-log--problem", "message-log--day", "message-log--highlight",
+    }
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.line_layout = LineLayout()
+        # (id, handle) of the group's members, former ones too, from its verified roster:
+        # an author whose name equals or looks like another's is shown with a fingerprint.
+        self.people: frozenset[tuple[str, str]] = frozenset()
+        # Shown when the group has no messages: a rule, then lines telling what to do next.
+        self.empty_hint: tuple[str, ...] = ("No messages yet. Say hello below.",)
+        self._base_style: Style | None = None
+        self._style_set: Styles | None = None
+        self._relayout_due = False
+
+    @property
+    def rendered_lines(self) -> list[Strip]:
+        """Every line of the log as laid out, on screen or not."""
+        return self.line_layout.lines
+
+    def set_people(self, people: frozenset[tuple[str, str]]) -> None:
+        """The group's members changed (or were first read): relabel if a name now needs,
+        or no longer needs, its fingerprint."""
+        if people == self.people:
+            return
+        self.people = people
+        basis = self.line_layout.basis
+        if basis is not None and author_labels(self.window.views, people) != basis.labels:
+            self._relayout(keep_anchor=not self.following)
+
+    def on_resize(self) -> None:
+        # Lines depend on the width only; start-up alone resizes the log a dozen times.
+        width = self.scrollable_content_region.width or self.size.width
+        if width != self.line_layout.width or not self.line_layout.lines:
+            self._relayout(keep_anchor=not self.following)
+        if self.following:
+            self._scroll_end_soon()
+
+    def _styles(self) -> Styles:
+        """The component styles, looked up once per theme (each lookup walks the CSS)."""
+        if self._style_set is None:
+            get = partial(self.get_component_rich_style, partial=True)
+            self._style_set = Styles(
+                get("message-log--time"), get("message-log--body"), get("message-log--dim"),
+                get("message-log--marker"), get("message-log--problem"),
+                get("message-log--day"))
+        return self._style_set
+
+    def _look(self) -> Look:
+        highlight = partial(self.get_component_rich_style, "message-log--highlight", partial=True)
+        return Look(self.app.console, self.window.highlight_id, highlight)
+
+    def _relayout(self, keep_anchor: bool = False) -> None:
+        self._relayout_due = False
+        width = self.scrollable_content_region.width or self.size.width
+        if not width:
+            # Not laid out yet (the group is shown while the screen mounts): the first paint
+            # lays the lines out at its real width (render_line), not here at a guessed one.
+            self.line_layout.clear()
+            return
+        anchor = self.line_layout.anchor(int(self.scroll_y)) if keep_anchor else None
+        views = self.window.views
+        labels = author_labels(views, self.people)
+        basis = Basis(width, self._styles(), labels, column_width(views, labels),
+                      self.window.marker_index())
+        self.line_layout.build(views, basis, self._look(),
+                               self.empty_hint if self.window.loaded else None)
+        self._set_virtual_size(Size(width, len(self.line_layout.lines)))
+        if self.window.tailing:
+            self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view
+        elif anchor is not None:
+            anchor_id, offset = anchor
+            line = self.line_layout.line_of(anchor_id)
+            if line is not None:
+                # At once, not after the refresh: a key pressed in between would scroll from
+                # the old offset over the new lines (and skip this), leaving the view near the
+                # top of a window that has just grown, fetching the next one.
+                self._place(line - offset)
+        self.refresh()
+
+    def _append(self, start: int) -> bool:
+        """Lay out only the views from `start` on, new at the end (see LineLayout.append)."""
+        width = self.scrollable_content_region.width or self.size.width or 80
+        if not self.line_layout.append(self.window.views, start, width, self.window.marker_index,
+                                       self.people, self._look()):
+            return False
+        self._set_virtual_size(Size(width, len(self.line_layout.lines)))
+        self._scroll_end_soon()
+        self.refresh()
+        return True
+
+    def notify_style_update(self) -> None:
+        self._base_style = self._style_set = None  # the theme or a pseudo-class changed
+        super().notify_style_update()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        lines = self.line_layout.lines
+        window = self.window
+        if width != self.line_layout.width and y == 0 and (lines or window.views or window.loaded):
+            # The width changed (or the first paint): lay out now, so this very frame shows
+            # the lines at their width, the newest in view, instead of the next one.
+            self._relayout(keep_anchor=not self.following)
+            lines = self.line_layout.lines
+            if self.window.tailing:
+                self._pin_to_bottom()
+            self.call_after_refresh(self._maybe_load)  # set quietly: no watcher will ask
+        index = int(self.scroll_y) + y
+        if width != self.line_layout.width and lines:
+            if not self._relayout_due:  # once, however many lines are drawn before it runs
+                self._relayout_due = True
+                self.call_later(self._relayout, keep_anchor=not self.following)
+        elif y == 0 and self.window.tailing and lines and self.scroll_y < self.max_scroll_y:
+            # Following means the newest line is in view: whatever layout change came between
+            # (sizes settling at start-up, a scroll done before it), put it back.
+            self._scroll_end_soon()
+        # rich_style walks the ancestors' styles (0.1 ms): once per style, not once per line.
+        base = self._base_style
+        if base is None:
+            base = self._base_style = self.rich_style
+        if 0 <= index < len(lines):
+            return lines[index].crop_extend(0, width, base)
+        return Strip.blank(width, base)

@@ -1,0 +1,195 @@
+"""LineLayout: the log's messages laid out as terminal lines, and what each line belongs to.
+
+The widget draws only the lines on screen (Textual's line API) from `lines`; `owners` says
+which message each line shows (-1 for day rules, the "new messages" line and hints), which
+is how the widget keeps a message in place while windows come and go. Rendered messages are
+cached by everything their lines depend on, so switching back to a group, or laying out
+again after a window of older messages, renders only what is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from peers_tui.core.names import person_labels
+from peers_tui.core.views import MessageView
+from peers_tui.widgets.message_log.window import MAX_BUFFER
+from peers_tui.widgets.message_render import (
+    FLAG, MAX_AUTHOR_WIDTH, Styles, clip, day_label, day_of, render_message, render_rule,
+)
+
+Labels = dict[tuple[str, str], str]  # (author id, name) -> the label shown
+
+
+def author_labels(views: Sequence[MessageView], people: frozenset[tuple[str, str]]) -> Labels:
+    """Each author's label, one inert line; with the fingerprint where another person's
+    name (an author's here, or a member's in `people`) equals or looks like it."""
+    return person_labels(((v.author_id, v.display_author, v.fingerprint) for v in views),
+                         people, room=MAX_AUTHOR_WIDTH, shorten=clip)
+
+
+def author_width(view: MessageView, labels: Labels) -> int:
+    """The cells `view`'s author column asks for: its label, and the flag if unverified."""
+    return (cell_len(labels[(view.author_id, view.display_author)])
+            + (0 if view.verified else len(FLAG)))
+
+
+def column_width(views: Sequence[MessageView], labels: Labels) -> int:
+    """The author column: as wide as the widest author asks, MAX_AUTHOR_WIDTH at most."""
+    return min(MAX_AUTHOR_WIDTH, max([author_width(view, labels) for view in views] or [4]))
+
+
+@dataclass
+class Basis:
+    """What the last full layout settled: new lines appended at the end must agree with it."""
+
+    width: int
+    styles: Styles
+    labels: Labels
+    author_width: int
+    marker_at: int | None
+
+
+@dataclass
+class Look:
+    """How messages are drawn this time: which one is highlighted, and with what."""
+
+    console: Console
+    highlight_id: str | None
+    highlight: Callable[[], Style]  # the highlight's style, asked for only when it is drawn
+
+
+class LineLayout:
+    """The lines of the messages last laid out, and the render cache behind them."""
+
+    def __init__(self) -> None:
+        self.lines: list[Strip] = []
+        self.owners: list[int] = []          # the index in `laid_out` of each line, -1 for rules
+        self.laid_out: list[MessageView] = []  # the views `owners` index: those of the last layout
+        self.width = 0                       # the width the lines were laid out at (0: none yet)
+        self.basis: Basis | None = None
+        self._cache: dict[tuple[object, ...], list[Strip]] = {}
+
+    def clear(self) -> None:
+        """No lines (the log has no width yet); the cache stays."""
+        self.lines, self.owners, self.width, self.laid_out = [], [], 0, []
+
+    def build(self, views: list[MessageView], basis: Basis, look: Look,
+              empty_hint: tuple[str, ...] | None) -> None:
+        """Lay out every message; `empty_hint` (a rule, then centred lines) if there are none."""
+        self.basis = basis
+        width = basis.width
+        lines: list[Strip] = []
+        owners: list[int] = []
+        self._emit(views, 0, lines, owners, look)
+        if not views and empty_hint:
+            lines.append(Strip.blank(width))
+            lines.append(render_rule(empty_hint[0], width, basis.styles.dim))
+            owners.extend([-1, -1])
+            for hint in empty_hint[1:]:  # what a newcomer can do next, centred below
+                text = hint[:width].center(width)
+                lines.append(Strip([Segment(text, basis.styles.dim)], cell_len(text)))
+                owners.append(-1)
+        if len(self._cache) > 4 * MAX_BUFFER:
+            self._cache.clear()
+        self.lines, self.owners, self.width = lines, owners, width
+        self.laid_out = list(views)
+
+    def append(self, views: list[MessageView], start: int, width: int,
+               marker_at: Callable[[], int | None], people: frozenset[tuple[str, str]],
+               look: Look) -> bool:
+        """Lay out only views[start:], new at the end: what a live message costs while the log
+        follows. False where the rest would change too (a new handle clash or a wider author
+        column, the "new messages" line, another width): then the caller lays out everything."""
+        basis = self.basis
+        if basis is None or start == 0 or width != basis.width or width != self.width:
+            return False
+        if basis.marker_at is None and marker_at() is not None:
+            return False
+        if any((view.author_id, view.display_author) not in basis.labels
+               for view in views[start:]):
+            labels = author_labels(views, people)
+            if any(labels.get(key, label) != label for key, label in basis.labels.items()):
+                return False  # a new name looks like one shown: both get a fingerprint
+            for key, label in labels.items():
+                if key not in basis.labels:
+                    basis.labels[key] = label
+        if any(min(MAX_AUTHOR_WIDTH, author_width(view, basis.labels)) > basis.author_width
+               for view in views[start:]):
+            return False
+        self._emit(views, start, self.lines, self.owners, look)
+        self.laid_out = list(views)
+        return True
+
+    def _emit(self, views: list[MessageView], start: int, lines: list[Strip], owners: list[int],
+              look: Look) -> None:
+        """Render views[start:] onto `lines` (with `owners`: the view of each line, -1 for rules)."""
+        basis = self.basis
+        assert basis is not None  # set by build() before any line is emitted
+        previous_day = day_of(views[start - 1].created_at) if start > 0 else None
+        for index in range(start, len(views)):
+            view = views[index]
+            day = day_of(view.created_at)
+            if day != previous_day:
+                lines.append(render_rule(day_label(view.created_at), basis.width,
+                                         basis.styles.separator))
+                owners.append(-1)
+                previous_day = day
+            if index == basis.marker_at:
+                lines.append(render_rule("new messages", basis.width, basis.styles.marker))
+                owners.append(-1)
+            label = basis.labels[(view.author_id, view.display_author)]
+            highlighted = view.id == look.highlight_id
+            key = (view, label, basis.author_width, basis.width, highlighted)
+            strips = self._cache.get(key)
+            if strips is None:
+                strips = render_message(view, label, basis.author_width, basis.width,
+                                        look.console, basis.styles)
+                if highlighted:
+                    highlight = look.highlight()
+                    strips = [strip.apply_style(highlight) for strip in strips]
+                self._cache[key] = strips
+            lines.extend(strips)
+            owners.extend([index] * len(strips))
+
+    # ----------------------------------------------------------------- where messages are
+    def anchor(self, top: int) -> tuple[str, int] | None:
+        """The first message with a line at or below line `top`, and how far below it is."""
+        # The lines index the views they were laid out from: a window of older messages put
+        # in front of the views since then shifts every index (the anchor was 100 messages
+        # off, the view stayed near the top and fetched the next window, and the next: PgUp
+        # ran to the oldest message).
+        for line in range(top, len(self.owners)):
+            owner = self.owners[line]
+            if owner >= 0:
+                return self.laid_out[owner].id if owner < len(self.laid_out) else "", line - top
+        return None
+
+    def line_of(self, message_id: str) -> int | None:
+        """The first line of the message with this id."""
+        for line, owner in enumerate(self.owners):
+            if owner >= 0 and self.laid_out[owner].id == message_id:
+                return line
+        return None
+
+    def line_from(self, message_id: str) -> int | None:
+        """The first line of the first message with this id or a later one."""
+        for line, owner in enumerate(self.owners):
+            if owner >= 0 and self.laid_out[owner].id >= message_id:
+                return line
+        return None
+
+    def last_id_above(self, bottom: int) -> str | None:
+        """The id of the last message with a line above line `bottom`."""
+        for line in range(min(len(self.owners), bottom) - 1, -1, -1):
+            owner = self.owners[line]
+            if 0 <= owner < len(self.laid_out):
+                return self.laid_out[owner].id
+        return None
