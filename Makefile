@@ -26,9 +26,12 @@ install-test: $(VENV)/.test-tools
 run: install
 	$(BIN)/peers $(ARGS)
 
+# The layers (import-linter contracts in pyproject.toml) and the types are checked first.
 # The benchmark smoke test (marked slow) spawns dozens of processes: it runs on its own after
 # the parallel suite, so its load does not make the UI tests' timing flaky.
 test: install-test
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m slow -n 0 $(PYTEST_ARGS)
 

@@ -1,5 +1,5 @@
-"""The one way to build the app: the CLI, the tests, the snapshot demo and the screenshot
-script all call build_app(), so each of them runs the app the user gets."""
+"""The one way to build the app: the CLI, the tests, the snapshot demo, the screenshot script
+and the benchmarks all call build_app(), so each of them runs the app the user gets."""
 
 from __future__ import annotations
 

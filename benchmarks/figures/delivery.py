@@ -149,12 +149,12 @@ class SeenLog:
 
 
 async def worker_app_watcher(args: dict[str, Any]) -> dict[str, Any]:
-    from peers_tui.app import PeersApp
+    from peers_tui.factory import build_app
     from peers_tui.core.account import Account
     from peers_tui.widgets import MessageLog
 
     account = Account(Path(args["home"]), Path(args["hub"]))
-    app = PeersApp(account, account.resolve(args["group_id"]))
+    app = build_app(account, args["group_id"])
     seen = SeenLog(args)
     async with app.run_test(size=(120, 40)) as pilot:
         log_widget = app.screen.query_one(MessageLog)

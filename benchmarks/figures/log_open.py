@@ -99,12 +99,12 @@ def _request(app: Any, account: Any, entry: Any) -> str:
 
 
 async def worker_switch(args: dict[str, Any]) -> dict[str, Any]:
-    from peers_tui.app import PeersApp
+    from peers_tui.factory import build_app
     from peers_tui.core.account import Account
 
     account = Account(Path(args["home"]), Path(args["hub"]))
     big, small = account.resolve(args["big_id"]), account.resolve(args["small_id"])
-    app = PeersApp(account, small)
+    app = build_app(account, small)
     watch = FrameWatch(app)
     first_paint = watch.expect(args["small_marker"])
     samples: list[float] = []

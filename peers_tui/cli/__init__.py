@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         handler: Handler = args.handler
         if handler is not start_tui:  # the app resumes collecting after its first paint
             gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
-        return handler(args)
+        code = handler(args)
+        if code == 0 and handler is not start_tui:
+            from peers_tui.cli.publishing import refresh_profile
+
+            refresh_profile(args)  # every command publishes or refreshes our profile
+        return code
     except FAILURES as exc:
         return report_failure(exc)

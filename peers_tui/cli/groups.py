@@ -10,6 +10,7 @@ from peers_tui.cli.inputs import open_account
 from peers_tui.cli.output import EXIT_OK, out, out_json, plural
 from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
+from peers_tui.core.states import GroupState
 
 
 def add_parsers(commands: Commands) -> None:
@@ -48,7 +49,7 @@ def list_groups(args: argparse.Namespace) -> int:
             continue
         unread = f"{group.unread} unread" + (
             f", {plural(group.mentions, 'mention')}" if group.mentions else "")
-        standing = group.role if group.state == "active" else group.state
+        standing = group.role if group.state == GroupState.ACTIVE else group.state
         extra = (f"  ({group.problem})" if group.problem
                  else f"  (WARNING: {group.warning})" if group.warning
                  else f"  (read-only: {group.read_only})" if group.read_only else "")

@@ -13,15 +13,23 @@ from peers_tui.core.errors import PeersError
 if TYPE_CHECKING:
     from peers_tui.core.account import Account
 
+ACCOUNT_ATTRIBUTE = "_account"  # where a command line keeps its Account
+
 
 def open_account(args: argparse.Namespace) -> Account:
-    """The account in --home (or $PEERS_HOME, or the platform's place) with its hub."""
+    """The account in --home (or $PEERS_HOME, or the platform's place) with its hub: made once
+    per command line, and shared with what runs after the command (publishing the profile)."""
     # Imported here, not above: `peers --help` and usage errors never need the stores.
     from peers_tui.core.account import Account
     from peers_tui.paths import home_dir, hub_dir
 
+    made = getattr(args, ACCOUNT_ATTRIBUTE, None)
+    if isinstance(made, Account):
+        return made
     home = home_dir(args.home)
-    return Account(home, hub_dir(home, args.hub))
+    made = Account(home, hub_dir(home, args.hub))
+    setattr(args, ACCOUNT_ATTRIBUTE, made)
+    return made
 
 
 def read_input(value: str, what: str) -> str:

@@ -28,6 +28,8 @@ def add_parsers(commands: Commands) -> None:
     invite.add_argument("--list", action="store_true",
                         help="list the invites that could still admit someone, instead")
     invite.add_argument("--json", action="store_true", help="with --list: one JSON object a line")
+    invite.add_argument("--to", metavar="PERSON",
+                        help="deliver the invite to someone by name (sealed to their key)")
 
     join = commands.add("join", join_group, help="join a group with an invite code")
     join.add_argument("code", nargs="?", default="-", help="the code, or - to read it from stdin")
@@ -55,6 +57,10 @@ def expiry(text: str) -> int | None:
 def invite_code(args: argparse.Namespace) -> int:
     from peers_tui.core.invites import describe_terms
 
+    if args.to:  # delivered by name instead of printed (core.invitations)
+        from peers_tui.cli.people import cmd_invite_to
+
+        return cmd_invite_to(args)
     me = open_account(args)
     if args.revoke:
         key = me.revoke(args.group, args.revoke)

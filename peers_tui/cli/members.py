@@ -10,6 +10,7 @@ from peers_tui.cli.inputs import open_account
 from peers_tui.cli.output import EXIT_OK, out, out_json, warn
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.roles import Role
+from peers_tui.core.roster import MemberState
 
 
 def add_parsers(commands: Commands) -> None:
@@ -38,12 +39,12 @@ def list_members(args: argparse.Namespace) -> int:
         warn(problem)
     ambiguous = look_alikes((m.user_id, m.handle) for m in everyone)
     for member in everyone:
-        if member.state != "active" and not args.all:
+        if member.state != MemberState.ACTIVE and not args.all:
             continue
         if args.json:
             out_json(member.to_json())
         else:
-            suffix = "" if member.state == "active" else f" ({member.state})"
+            suffix = "" if member.state == MemberState.ACTIVE else f" ({member.state})"
             if (member.user_id, member.handle) in ambiguous:
                 suffix += "  (looks like another member's handle: tell them apart by fingerprint)"
             out(f"{shown_name(member.handle):<20} {member.fingerprint}  {member.role}{suffix}")

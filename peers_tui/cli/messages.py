@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from peers_tui.cli.arguments import Commands, count, positive_int
@@ -17,6 +18,7 @@ from peers_tui.core.text import inert
 if TYPE_CHECKING:
     from peers_tui.cli.format import AuthorLabels
     from peers_tui.core.account import Account
+    from peers_tui.core.events import EventView
     from peers_tui.core.views import MessageView
 
 
@@ -35,6 +37,8 @@ def add_parsers(commands: Commands) -> None:
     log.add_argument("--ids", action="store_true", help="show each message's id")
     log.add_argument("--follow", "-f", action="store_true",
                      help="keep running and print each new message as it is committed")
+    log.add_argument("--no-events", action="store_true",
+                     help="messages only: leave out joins, leaves and other membership events")
 
     edit = commands.add("edit", edit_message,
                         help="replace the text of one of your messages")
@@ -108,13 +112,18 @@ def author_labels(me: Account, group: str) -> AuthorLabels:
     return AuthorLabels(me.members(group, include_former=True))
 
 
-def print_messages(messages: list[MessageView], labels: AuthorLabels, *, as_json: bool,
-                   with_ids: bool = False) -> None:
-    """Messages one a line (or one JSON object a line), each followed by the unverified
-    changes someone tried to make to it."""
+def print_messages(messages: Sequence[MessageView | EventView], labels: AuthorLabels, *,
+                   as_json: bool, with_ids: bool = False) -> None:
+    """Messages one a line (or one JSON object a line), each followed by its reactions and the
+    unverified changes someone tried to make to it; membership events as compact lines."""
     from peers_tui.cli.format import INDENT, format_message
+    from peers_tui.cli.log_lines import event_line, reactions_line
+    from peers_tui.core.events import EventView
 
     for message in messages:
+        if isinstance(message, EventView):  # a membership event in its place
+            out_json(message.to_json()) if as_json else out(event_line(message))
+            continue
         if as_json:
             out_json(message.to_json())
             for change in message.forged_changes:
@@ -122,6 +131,8 @@ def print_messages(messages: list[MessageView], labels: AuthorLabels, *, as_json
         else:
             line = format_message(message, labels)
             out(f"{message.id} {line}" if with_ids else line)
+            if message.reactions and not message.deleted:
+                out(reactions_line(message) or "")
             for change in message.forged_changes:
                 out(f"{INDENT}[UNVERIFIED {change.kind} of the message above by "
                     f"{shown_name(change.author)} ({change.fingerprint}): "
@@ -132,7 +143,12 @@ def print_messages(messages: list[MessageView], labels: AuthorLabels, *, as_json
 def print_log(args: argparse.Namespace) -> int:
     me = open_account(args)
     messages, problems = me.log(args.group, args.limit)
-    print_messages(messages, author_labels(me, args.group), as_json=args.json, with_ids=args.ids)
+    shown: Sequence[MessageView | EventView] = messages
+    if not args.no_events:
+        from peers_tui.core.message_targets import log_with_events
+
+        shown = log_with_events(me, args.group, messages, args.limit)
+    print_messages(shown, author_labels(me, args.group), as_json=args.json, with_ids=args.ids)
     for problem in problems:
         warn(problem)
     if args.follow:

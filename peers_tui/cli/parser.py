@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 
 from peers_tui import __version__
-from peers_tui.cli import checks, groups, identity, invites, members, messages, tui
+from peers_tui.cli import (
+    checks, groups, identity, invites, members, messages, people, reactions, tui,
+)
 from peers_tui.cli.arguments import CommandModule, Commands, Parser, parse_command_line
 
 COMMAND_MODULES: tuple[CommandModule, ...] = (
-    tui, identity, groups, invites, messages, members, checks)
+    tui, identity, groups, invites, messages, reactions, members, people, checks)
 OPTIONS_WITH_VALUES = ("--home", "--hub")
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account
 from peers_tui.core.errors import PeersError
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+    from peers_tui.core.personal_store import GroupEntry
 
 
 def add_parsers(commands: Commands) -> None:
@@ -23,9 +28,16 @@ def start(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise PeersError("the peers TUI needs a terminal; use the subcommands in scripts "
                          "(peers --help)")
+    return run_app(args, me, entry)
+
+
+def run_app(args: argparse.Namespace, me: Account, entry: GroupEntry | None) -> int:
+    """The app on `entry` (the last group opened when None), until the user quits."""
+    from peers_tui.cli.publishing import refresh_profile
     from peers_tui.config import config_path
     from peers_tui.factory import build_app  # Textual: loaded by this command alone
 
+    refresh_profile(args)  # as every command does: others find us by name
     try:
         build_app(me, entry, config_file=config_path(args.home)).run()
     finally:

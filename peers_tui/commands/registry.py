@@ -4,7 +4,7 @@ From this module are generated: the key bindings of the app, the chat screen and
 (`bindings(scope)`), the help screen's two tables (`KEYS`, `COMMANDS`), the dialogs' key hints
 (`key_hints(scope)`), the command palette's commands (`COMMANDS`) and the composer's Tab
 completion of /commands (`command_words()`). The README's key table and list of commands are
-checked against it (tests/test_key_registry.py).
+checked against it (tests/tui/test_key_registry.py).
 
 A new key: a `Key` row here, with its bindings (the action is a method `action_NAME` of the app
 or of the screen the binding's scope names). A new slash command: a `SlashCommand` class (commands/*_commands.py)

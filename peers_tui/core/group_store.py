@@ -49,10 +49,11 @@ class GroupStore:
         self.set_role, self.remove, self.leave = log.set_role, log.remove, log.leave
         self.set_handle, self.join = log.set_handle, log.join
         self.create_invite, self.revoke_invite = log.create_invite, log.revoke_invite
-        self.find_invite = log.find_invite
+        self.find_invite, self.events = log.find_invite, log.events
         # Messages written
         self.post, self.edit, self.delete = writer.post, writer.edit, writer.delete
         self.set_topic, self._append_message = writer.set_topic, writer.append_message
+        self.react = writer.react
         # Messages read
         self.recent, self.before, self.after = timeline.recent, timeline.before, timeline.after
         self.oldest, self.around, self.since = timeline.oldest, timeline.around, timeline.since

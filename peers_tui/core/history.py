@@ -9,7 +9,7 @@ the reason, never dropped.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from peewee import SQL
@@ -22,18 +22,20 @@ from peers_tui.core.identity import fingerprint
 from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
+from peers_tui.core.reactions import Reaction, ReactionTally, check_reaction_record
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.views import ForgedChange, MessageView
 
 PRIMARY_KINDS = (MessageKind.TEXT, MessageKind.ACTION, MessageKind.TOPIC, MessageKind.IMPORTED)
-EFFECT_KINDS = (MessageKind.EDIT, MessageKind.DELETE)
+EFFECT_KINDS = (MessageKind.EDIT, MessageKind.DELETE, MessageKind.REACT)
 EDITABLE_KINDS = (MessageKind.TEXT, MessageKind.ACTION)
 # The role an author needs (at the membership state the record names) for each kind.
 REQUIRED_ROLE: dict[str, Role] = {
     MessageKind.TEXT: Role.WRITER, MessageKind.ACTION: Role.WRITER, MessageKind.EDIT: Role.WRITER,
-    MessageKind.DELETE: Role.WRITER, MessageKind.TOPIC: Role.ADMIN, MessageKind.IMPORTED: Role.ADMIN}
+    MessageKind.DELETE: Role.WRITER, MessageKind.REACT: Role.WRITER, MessageKind.TOPIC: Role.ADMIN,
+    MessageKind.IMPORTED: Role.ADMIN}
 REPLY_PREVIEW = 60
 MAX_SHOWN_CHARS = 16_000  # the longest message peers itself accepts
 # Times a calendar can show in any time zone (years 1970 to 9998): a row written straight into the file may
@@ -66,7 +68,7 @@ def expected_columns(record: SignedRecord) -> dict[str, Any]:
     kind = data.get("type")
     fields: dict[str, type | tuple[type, ...]] = {"id": str, "type": str, "mseq": int,
                                                   "aseq": int, "aprev": str}
-    if kind in ("text", "action", "topic", "imported", "edit"):
+    if kind in ("text", "action", "topic", "imported", "edit", "react"):
         fields["body"] = str
     if kind in EFFECT_KINDS:
         fields["target"] = str
@@ -77,6 +79,8 @@ def expected_columns(record: SignedRecord) -> dict[str, Any]:
             raise RecordError(f"malformed {kind or 'message'} record (field {name})")
     if kind not in REQUIRED_ROLE:
         raise RecordError(f"unknown message kind {kind!r}")
+    if kind == "react":
+        check_reaction_record(data)
     reply = data.get("reply")
     if reply is not None and not isinstance(reply, str):
         raise RecordError("malformed reply")
@@ -125,7 +129,7 @@ def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | No
     if target.record is None or target.data.get("type") not in EDITABLE_KINDS + ("imported",):
         return "changes a message that cannot be changed"
     kind = effect.data["type"]
-    if effect.record.author == target.record.author:
+    if effect.record.author == target.record.author or kind == "react":
         return None
     if kind == "delete":
         role = roster.role_at(effect.record.author, effect.data["mseq"])
@@ -158,6 +162,7 @@ class Judgement:
     edits: dict[str, str]
     deleted: set[str]
     forged: dict[str, list[ForgedChange]]
+    reactions: ReactionTally = field(default_factory=ReactionTally)
 
 
 class HistoryReader:
@@ -186,7 +191,8 @@ class HistoryReader:
         judged = self.judge(rows + quoted)
         replies = self._replies(judged)
         return [self._view(item, judged.edits.get(item.row.id), item.row.id in judged.deleted,
-                           tuple(judged.forged.get(item.row.id, ())), replies)
+                           tuple(judged.forged.get(item.row.id, ())), replies,
+                           judged.reactions.of(item.row.id))
                 for item in judged.items[:len(rows)]]
 
     def problems(self, rows: list[Any]) -> list[tuple[Any, str, str]]:
@@ -223,6 +229,7 @@ class HistoryReader:
         edits: dict[str, str] = {}
         deleted: set[str] = set()
         forged: dict[str, list[ForgedChange]] = {}
+        reactions = ReactionTally()
         for row in effects:
             target = checked.get(row.target)
             if target is None:
@@ -233,9 +240,11 @@ class HistoryReader:
                 forged.setdefault(row.target, []).append(self._forged(row, problem))
             elif effect.data["type"] == "delete":
                 deleted.add(row.target)
+            elif effect.data["type"] == "react":
+                reactions.add(str(effect.data["target"]), str(effect.data["a"]), effect.data)
             elif row.target not in deleted:
                 edits[row.target] = effect.data["body"]
-        return Judgement(items, checked, edits, deleted, forged)
+        return Judgement(items, checked, edits, deleted, forged, reactions)
 
     def check(self, row: Message, chain: Predecessors) -> Checked:
         """check_row, and a place of the author's chain that an invite holds too is a fork
@@ -255,23 +264,25 @@ class HistoryReader:
                             reason=problem, body=str(row.body or "")[:MAX_SHOWN_CHARS],
                             created_at=created)
 
-    def _replies(self, judged: Judgement) -> dict[str, tuple[str, str]]:
+    def _replies(self, judged: Judgement) -> dict[str, tuple[str, str, str | None]]:
+        """Reply previews by target id: (author name, text, author id when genuine)."""
         checked, edits, deleted = judged.checked, judged.edits, judged.deleted
-        previews = {}
+        previews: dict[str, tuple[str, str, str | None]] = {}
         for message_id in {c.data.get("reply") for c in checked.values()}:
             if not isinstance(message_id, str):
                 continue
             item = checked.get(message_id)
             if item is None:
-                previews[message_id] = ("?", "(message not found)")
+                previews[message_id] = ("?", "(message not found)", None)
             elif item.record is None or item.problem:
-                previews[message_id] = (self.handle(str(item.row.author)), "(unverified message)")
+                previews[message_id] = (self.handle(str(item.row.author)), "(unverified message)", None)
             elif message_id in deleted:
-                previews[message_id] = (self._author_name(item), "(message deleted)")
+                previews[message_id] = (self._author_name(item), "(message deleted)", item.record.author)
             else:
                 body = edits.get(message_id, str(item.data.get("body", "")))
                 short = body if len(body) <= REPLY_PREVIEW else body[:REPLY_PREVIEW - 1] + "…"
-                previews[message_id] = (self._author_name(item), short.replace("\n", " "))
+                previews[message_id] = (self._author_name(item), short.replace("\n", " "),
+                                        None if item.data.get("type") == "imported" else item.record.author)
         return previews
 
     def _author_name(self, item: Checked) -> str:
@@ -280,7 +291,8 @@ class HistoryReader:
         return self.handle(str(item.row.author))
 
     def _view(self, item: Checked, edit: str | None, deleted: bool,
-              forged: tuple[ForgedChange, ...], replies: dict[str, tuple[str, str]]) -> MessageView:
+              forged: tuple[ForgedChange, ...], replies: dict[str, tuple[str, str, str | None]],
+              reactions: tuple[Reaction, ...] = ()) -> MessageView:
         row, data = item.row, item.data
         author_id = str(row.author)
         kind = str(data.get("type", row.kind))
@@ -289,12 +301,14 @@ class HistoryReader:
             # Only a row written straight into the file can be this long; show a bounded part.
             body = body[:MAX_SHOWN_CHARS] + f"… ({len(body) - MAX_SHOWN_CHARS} more characters)"
         reply = data.get("reply") if isinstance(data.get("reply"), str) else None
-        reply_author, reply_body = replies.get(reply, (None, None)) if reply else (None, None)
+        reply_author, reply_body, reply_author_id = replies.get(reply, (None, None, None)) \
+            if reply else (None, None, None)
         return MessageView(
             id=str(row.id), author_id=author_id, author=self._author_name(item),
             fingerprint=fingerprint(author_id), body=body,
             created_at=shown_time(row.created_at),
             kind=kind, verified=item.problem is None, problem=item.problem, reply_to=reply,
-            reply_author=reply_author, reply_body=reply_body, edited=edit is not None and not deleted,
+            reply_author=reply_author, reply_body=reply_body, reply_author_id=reply_author_id,
+            edited=edit is not None and not deleted,
             deleted=deleted, imported=kind == "imported", rowid=getattr(row, "rowid", 0) or 0,
-            forged_changes=forged)
+            forged_changes=forged, reactions=() if deleted else reactions)

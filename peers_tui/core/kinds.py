@@ -15,6 +15,8 @@ class RecordKind(StrEnum):
     INVITE = "invite"     # an invite's terms, carrying its key
     REVOKE = "revoke"     # a revocation (counted only as a membership change)
     MSG = "msg"           # a message or a change of one (see MessageKind)
+    PROFILE = "profile"   # a user's handle and key, published to the hub (core.profiles)
+    INVITATION = "invitation"  # an invite code sealed to one person (core.invitations)
 
 
 class MessageKind(StrEnum):
@@ -26,3 +28,4 @@ class MessageKind(StrEnum):
     DELETE = "delete"
     TOPIC = "topic"
     IMPORTED = "imported"
+    REACT = "react"       # an emoji put on a message, or taken back (core.reactions)

@@ -22,6 +22,7 @@ class LiveBatch:
     views: list[MessageView]
     position: int                       # the rowid read up to
     membership: tuple[object, ...]      # GroupStore.membership_mark() after the read
+    membership_moved: bool              # the mark differs from the previous read's (or first read)
 
 
 class LiveFeed:
@@ -31,6 +32,7 @@ class LiveFeed:
         self.store = store
         self.group_id = store.group_id
         self.position = position
+        self._membership: tuple[object, ...] | None = None  # the mark at the last read
         self._lock = threading.Lock()
         # The reading thread's connection stays open between reads: opening one (and setting
         # its pragmas) cost more than the read itself. Peewee keeps connections per thread.
@@ -52,9 +54,10 @@ class LiveFeed:
             # Reading new rows checked the roster against the mark already: not twice.
             membership = (self.store.roster_mark if views else None) or self.store.membership_mark()
             self.position = max(self.position, position)
+            moved, self._membership = membership != self._membership, membership
             if snapshot:
                 self.release()
-            return LiveBatch(self.group_id, views, self.position, membership)
+            return LiveBatch(self.group_id, views, self.position, membership, moved)
 
     def release(self) -> None:
         """Close the connection the calling thread kept open (call it from that thread)."""

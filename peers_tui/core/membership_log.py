@@ -10,7 +10,7 @@ against the rules (core.membership).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.chains import (
     FORKED, chain_fields, check_chain, next_link, predecessors, seen_head, wanted_before,
@@ -38,6 +38,9 @@ MEMBERSHIP_MARK = (
     " (SELECT COUNT(*) FROM invite), (SELECT MAX(id) FROM invite),"
     " (SELECT TOTAL(LENGTH(record) + LENGTH(sig)) FROM invite)")
 
+
+if TYPE_CHECKING:
+    from peers_tui.core.events import EventView
 
 class MembershipLog:
     """The membership changes and invites of one group file, verified on every read."""
@@ -262,6 +265,15 @@ class MembershipLog:
             raise PeersError(f"invite id {prefix!r} is ambiguous; give more characters")
         return matches[0]
 
+
+    def events(self) -> list[EventView]:
+        """The membership log as events of the history (core.events), in log order."""
+        from peers_tui.core.events import membership_events
+
+        roster = self.current_roster()
+        terms, _ = self.invites()
+        with self.file.session():
+            return membership_events(roster, terms, str(self.file.genesis().data.get("handle")))
 
 def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
     """The user's role if it is at least `needed`; Forbidden with the reason otherwise."""

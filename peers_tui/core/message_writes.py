@@ -98,6 +98,24 @@ class MessageWriter:
                                              created_at=created_at)
             return self.timeline.views_of([record.data["id"]])[0]
 
+    def react(self, keypair: Keypair, message_id: str, emoji: str, *,
+              created_at: int | None = None) -> MessageView:
+        """Toggle `keypair`'s reaction `emoji` on a message (core.reactions): a new signed
+        record that puts it there, or takes it back if it is there already."""
+        from peers_tui.core.reactions import check_emoji, reacted
+
+        emoji = check_emoji(emoji)
+        with self.file.session(), self.file.db.atomic():
+            target = self._changeable(message_id)
+            view = self.timeline.views_of([target.id])[0]
+            if not view.verified:
+                raise Forbidden("that message is not verified: it takes no reactions")
+            on = not reacted(view.reactions, keypair.public_id, emoji)
+            self.append_message(keypair, MessageKind.REACT,
+                                 {"target": target.id, "body": emoji, "on": on},
+                                 created_at=created_at)
+            return self.timeline.views_of([target.id])[0]
+
     def append_message(self, keypair: Keypair, kind: MessageKind, fields: dict[str, Any], *,
                        created_at: int | None = None,
                        check: Callable[[Roster], None] | None = None) -> tuple[SignedRecord, int]:

@@ -16,6 +16,7 @@ from peers_tui.core.group_file import GroupFile
 from peers_tui.core.kinds import MessageKind
 from peers_tui.core.history import PRIMARY_KINDS, HistoryReader
 from peers_tui.core.membership_log import MembershipLog
+from peers_tui.core.mentions import names, replies_to
 from peers_tui.core.models import Message
 from peers_tui.core.raw import INTEGER_SEQ, text_of
 from peers_tui.core.unread import GenuineMemo, current_bodies, unread_rows
@@ -97,7 +98,7 @@ class Timeline:
 
     def unread_counts(self, marker: str | None, me: str, handle: str | None,
                       cap: int = 1000) -> tuple[int, int]:
-        """(unread, mentions of @handle) among messages by others stored after the read marker.
+        """(unread, mentions of handle: core.mentions) among messages by others stored after the read marker.
 
         Unread is by arrival (the order rows were stored in), not by id: a message stored late
         with an older id (imported, backdated, from another host) is new to the reader too.
@@ -115,8 +116,9 @@ class Timeline:
             # Only what verifies counts (a forged row never rings the bell), with its current
             # text: a mention edited away no longer counts, a deleted message not at all.
             bodies = current_bodies(self._unread_memo.genuine(rows, reader, self.log.roster_mark), reader)
-        needle = f"@{handle}".lower() if handle else None
-        mentions = sum(1 for body in bodies if needle in body.lower()) if needle else 0
+            replying = replies_to([row for row, _ in bodies], me, self.file.group_id)
+        # core.mentions: the handle as a word, or a reply to a genuine message of ours.
+        mentions = sum(1 for row, body in bodies if row.id in replying or names(body, handle))
         return len(bodies), mentions
 
     def arrival(self, message_id: str) -> int:

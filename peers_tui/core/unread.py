@@ -96,8 +96,8 @@ class GenuineMemo:
         return result
 
 
-def current_bodies(rows: Sequence[Any], reader: HistoryReader) -> list[str]:
-    """The current text of each genuine row, as the log shows it: its own, or its edited
+def current_bodies(rows: Sequence[Any], reader: HistoryReader) -> list[tuple[Any, str]]:
+    """Each genuine row with its current text, as the log shows it: its own, or its edited
     text; a deleted one is left out. Only rows that a change names (one indexed query finds
     them, few ever are) are read again as views, so the common case costs that query alone.
     Must run inside the store's session."""
@@ -112,7 +112,7 @@ def current_bodies(rows: Sequence[Any], reader: HistoryReader) -> list[str]:
     for row in rows:
         view = views.get(row.id)
         if view is None:
-            bodies.append(str(row.body))
+            bodies.append((row, str(row.body)))
         elif view.verified and not view.deleted:
-            bodies.append(view.body)
+            bodies.append((row, view.body))
     return bodies

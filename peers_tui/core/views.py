@@ -7,6 +7,7 @@ from typing import Any
 
 from peers_tui.core.names import look_alike_key, shown_name
 from peers_tui.core.states import GroupState, NotifyLevel
+from peers_tui.core.reactions import Reaction, counts
 from peers_tui.core.times import iso_utc_or_none
 
 
@@ -30,7 +31,7 @@ class ForgedChange:
                 "fingerprint": self.fingerprint, "body": self.body,
                 "created_at": iso_utc_or_none(self.created_at), "kind": self.kind, "verified": False,
                 "reply_to": None, "edited": False, "deleted": False, "imported": False,
-                "problem": self.reason, "target": target}
+                "problem": self.reason, "target": target, "reactions": {}}
 
     def describe(self) -> str:
         return f"a forged {self.kind} by {self.author} ({self.fingerprint}): {self.reason}"
@@ -61,6 +62,8 @@ class MessageView:
     imported: bool = False
     rowid: int = 0
     forged_changes: tuple[ForgedChange, ...] = ()
+    reactions: tuple[Reaction, ...] = ()  # core.reactions: what holds, deletions applied
+    reply_author_id: str | None = None  # who wrote the message replied to, when genuine
 
     @property
     def display_author(self) -> str:
@@ -80,6 +83,7 @@ class MessageView:
             "edited": self.edited,
             "deleted": self.deleted,
             "imported": self.imported,
+            "reactions": counts(self.reactions),
         }
         if not self.verified:
             data["problem"] = self.problem

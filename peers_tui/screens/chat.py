@@ -212,7 +212,7 @@ class ChatScreen(Screen[None]):
 
     def read_feed(self, feed: LiveFeed) -> None:
         """Read what was committed to the open group (on the hub watcher's thread)."""
-        message = read_live(feed, self._membership)
+        message = read_live(feed)
         if message is not None:
             self.post_message(message)
 

@@ -22,13 +22,14 @@ class LiveFailed(Message):
     reason: str
 
 
-def read_live(feed: LiveFeed, membership: tuple[object, ...]) -> LiveLoaded | LiveFailed | None:
+def read_live(feed: LiveFeed) -> LiveLoaded | LiveFailed | None:
     """The feed's new rows, or why it could not be read; None when nothing changed (no new
-    message, the same `membership` as the roster shown)."""
+    message, the membership as at the feed's last read). Runs on the hub watcher's thread, so
+    it reads nothing of the screen: the screen compares the membership with its roster."""
     try:
         batch = feed.read()
     except PeersError as exc:
         return LiveFailed(feed.group_id, str(exc))
-    if batch.views or batch.membership != membership:
+    if batch.views or batch.membership_moved:
         return LiveLoaded(batch)
     return None

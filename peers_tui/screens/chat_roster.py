@@ -19,6 +19,7 @@ from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
+from peers_tui.core.roster import MemberState
 
 POSTING_ROLES = frozenset(role.label for role in Role if role >= Role.WRITER)
 STANDINGS: dict[str, Standing] = {"active": "active", "left": "left", "removed": "removed"}
@@ -64,7 +65,7 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     read_only = store.read_only  # a read-only file or mount: nobody can post from here
     return RosterLoaded(
         store.group_id, membership, members, present, topic,
-        me.role.label if me and me.state == "active" and not read_only else None,
+        me.role.label if me and me.state == MemberState.ACTIVE and not read_only else None,
         STANDINGS.get(me.state, "not a member") if me else "not a member", read_only, warning, frozenset((m.user_id, m.handle) for m in roster.members.values()))
 
 

@@ -14,6 +14,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.screens import ChatScreen
 from peers_tui.services.unread_counts import UnreadCounts
+from peers_tui.core.states import GroupState, NotifyLevel
 
 
 class GroupNavigator:
@@ -68,7 +69,7 @@ class GroupNavigator:
         ids, current, summaries = self._ordered_ids(), self.chat.entry.id, self.counts.summaries
         start = ids.index(current) + 1 if current in ids else 0
         ordered = [s for s in (summaries[start:] + summaries[:start])
-                   if s.id != current and s.notify != "mute" and s.state == "active"]
+                   if s.id != current and s.notify != NotifyLevel.MUTE and s.state == GroupState.ACTIVE]
         wanted: tuple[Callable[[GroupSummary], bool], ...] = (lambda s: s.mentions > 0,
                                                                lambda s: s.unread > 0)
         for test in wanted:

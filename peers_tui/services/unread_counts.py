@@ -18,6 +18,7 @@ from peers_tui.messages import SummariesUpdated
 from peers_tui.screens import ChatScreen
 from peers_tui.window_title import set_window_title
 from peers_tui.widgets.group_label import unread_label
+from peers_tui.core.states import NotifyLevel
 
 SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
 
@@ -117,11 +118,11 @@ class UnreadCounts:
         current = self.chat.entry.id
         for summary in summaries:
             old = before.get(summary.id)
-            if (old is not None and summary.id != current and summary.notify != "mute"
+            if (old is not None and summary.id != current and summary.notify != NotifyLevel.MUTE
                     and summary.mentions > old.mentions):
                 self.app.bell()  # over SSH in tmux this flags the window
                 self.app.notify(f"you were mentioned in {shown_name(summary.name)}", timeout=4)
-        others = [s for s in summaries if s.id != current and s.notify != "mute"]
+        others = [s for s in summaries if s.id != current and s.notify != NotifyLevel.MUTE]
         unread = sum(s.unread for s in others)
         mentions = sum(s.mentions for s in others)
         self.window_title = f"peers ({unread_label(unread)})" if unread else "peers"

@@ -16,6 +16,7 @@ Stable API (tests outside this project may rely on it):
     forger.edit(db, group_id, target, body, **options)       -> record id
     forger.delete(db, group_id, target, **options)           -> record id
     forger.topic(db, group_id, text, **options)              -> record id
+    forger.react(db, group_id, target, emoji, on=True, **options) -> record id
     forger.invite(db, group_id, role=40, **options)          -> invite code "peers1:<group>:<secret>"
     forger.revoke(db, group_id, invite_key, **options)       -> seq (a membership change)
     forger.change(db, group_id, action, member=None, **options) -> seq of the inserted change
@@ -146,6 +147,12 @@ class Forger:
 
     def topic(self, db: Path | str, group_id: str, text: str, **options: Any) -> str:
         return self.message(db, group_id, text, type="topic", **options)
+
+    def react(self, db: Path | str, group_id: str, target: str, emoji: Any, on: Any = True,
+              **options: Any) -> str:
+        """A reaction record (core.reactions); `emoji` and `on` may be anything at all."""
+        extra = {"body": emoji, "on": on, **options.pop("extra", {})}
+        return self.message(db, group_id, "", type="react", target=target, extra=extra, **options)
 
     # ----------------------------------------------------------------- invites
     def invite(self, db: Path | str, group_id: str, role: int = 40, *,

@@ -15,6 +15,7 @@ from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
 from peers_tui.widgets.message_render import author_colour
 from peers_tui.worker_errors import pass_on_failure
+from peers_tui.core.roster import MemberState
 
 ROLE_ORDER = tuple(role.label for role in sorted(Role, reverse=True))  # owners first
 PRESENCE_POLL = 5.0  # seconds between two looks at who is here
@@ -61,7 +62,7 @@ class RosterPanel(VerticalScroll, can_focus=False):
             self.show(members, present)
 
     def show(self, members: list[MemberView], present: set[str]) -> None:
-        self._members = [m for m in members if m.state == "active"]
+        self._members = [m for m in members if m.state == MemberState.ACTIVE]
         self._present = present
         self.border_title = f"Members ({len(self._members)})"
         style = self.get_component_rich_style

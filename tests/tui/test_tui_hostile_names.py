@@ -27,7 +27,7 @@ from peers_tui.screens.switcher import GroupSwitcher
 from peers_tui.widgets import MessageLog, RosterPanel
 from tests.conftest import User
 from tests.hostile_names import FAKE_LINE, HOSTILE, found_group, set_handle
-from tests.test_forgery import forge_message
+from tests.core.test_forgery import forge_message
 from tests.tui_helpers import log_bodies, make_app, screen_text, type_text, wait_for
 
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")

@@ -1,6 +1,6 @@
 """The TUI with junk rows in the files: it starts, opens, switches, lists, searches and counts.
 
-The same raw junk as tests/test_junk_rows.py, a fixed handful at a time, and a Pilot run over
+The same raw junk as tests/core/test_junk_rows.py, a fixed handful at a time, and a Pilot run over
 every screen that reads the files. Any exception in the app fails the run; the genuine
 messages must still be shown as genuine.
 """

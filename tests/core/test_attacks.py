@@ -20,7 +20,7 @@ from peers_tui.core.ids import new_ulid, ulid_text
 from peers_tui.core.invites import parse_code
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
-from tests.test_validity import (  # noqa: F401 (admin_bob is a fixture)
+from tests.core.test_validity import (  # noqa: F401 (admin_bob is a fixture)
     HOUR, _user, admin_bob, handles, log_json, member_seq, path,
 )
 

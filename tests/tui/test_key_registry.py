@@ -14,7 +14,7 @@ from peers_tui.screens.group_list import GroupListScreen
 from peers_tui.screens.help import HelpScreen, help_tables
 from peers_tui.screens.invites import InvitesScreen
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 SHOWN = {"pageup": "PgUp", "pagedown": "PgDn", "escape": "Esc", "question_mark": "?"}
 KEY = re.compile(r"(?<![\w+])(?:(?:Ctrl|Alt|Shift)\+)*"
                  r"(?:PgUp|PgDn|Esc|Enter|Tab|Up|Down|Home|End|F\d+|[A-Z]|\d|\?)(?![\w+])")

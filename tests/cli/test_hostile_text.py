@@ -11,7 +11,7 @@ from peers_tui.core.text import first_unsafe, inert
 from peers_tui.cli.format import format_message
 from peers_tui.core.views import MessageView
 from tests.conftest import User
-from tests.test_forgery import forge_message
+from tests.core.test_forgery import forge_message
 
 PAYLOADS = [
     "\x1b]0;owned\x07", "\x1b[2J\x1b[H", "\x1b]52;c;ZXZpbA==\x07", "\x1bP+q\x1b\\",
@@ -28,7 +28,7 @@ def test_payloads_in_bodies_are_inert_in_plain_and_json_output(alice: User, bob:
     plain = alice.ok("log", "team", "--limit", "100").out
     assert not CONTROL.search(plain)
     assert "␛]0;owned␇" in plain and "[bold red]x[/]" in plain
-    raw = alice.ok("log", "team", "--limit", "100", "--json").out
+    raw = alice.ok("log", "team", "--limit", "100", "--json", "--no-events").out
     assert not CONTROL.search(raw)
     assert json.loads(raw.splitlines()[0])["body"] == PAYLOADS[0]  # data round-trips exactly
 

@@ -175,7 +175,7 @@ async def test_hostile_text_is_shown_literally(alice: User, bob: User, team, tmp
     (tmp_path / "h.jsonl").write_text(line + "\n")
     alice.ok("import", "team", str(tmp_path / "h.jsonl"))
     # bob's message goes straight into the file (the CLI refuses control characters)
-    from tests.test_forgery import forge_message
+    from tests.core.test_forgery import forge_message
     forge_message(bob, team, hostile, member_seq=1)
     app = make_app(alice, "team")
     async with app.run_test(size=(140, 30)) as pilot:
@@ -187,7 +187,7 @@ async def test_hostile_text_is_shown_literally(alice: User, bob: User, team, tmp
 
 
 async def test_unverified_messages_are_flagged(alice: User, carol: User, team):
-    from tests.test_forgery import forge_message
+    from tests.core.test_forgery import forge_message
     forge_message(carol, team, "I am the admin now")
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:

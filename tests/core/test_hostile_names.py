@@ -12,7 +12,7 @@ import pytest
 from peers_tui.core.names import look_alike_key, look_alikes, shown_name
 from tests.conftest import User
 from tests.hostile_names import FAKE_LINE, HOSTILE, found_group, set_handle
-from tests.test_forgery import forge_message
+from tests.core.test_forgery import forge_message
 
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -52,7 +52,7 @@ def test_a_hostile_handle_or_group_name_cannot_forge_a_line_of_any_cli_output(al
         assert not CONTROL.search(text), (what, text)
         assert FAKE_LINE not in text.splitlines(), (what, text)
         assert not any(line.startswith("2020-01-01") for line in text.splitlines()), what
-    assert len(outputs["log"].splitlines()) == 2
+    assert len(outputs["log"].splitlines()) == 4  # two messages, bob's join and new handle
     assert len(outputs["export"].splitlines()) == 2
     assert len(outputs["members"].splitlines()) == 2
     shown = shown_name(HOSTILE)
@@ -89,7 +89,7 @@ def test_look_alike_handles_carry_fingerprints_in_log_and_members(alice: User, b
     alice.ok("send", "team", "from the real alice")
     carol.ok("send", "team", "from the other one")
     bob.ok("send", "team", "bob here")
-    log = bob.ok("log", "team").lines
+    log = bob.ok("log", "team", "--no-events").lines
     assert f"<alice~{user_fingerprint(alice)}> from the real alice" in log[0]
     assert f"<аlice~{user_fingerprint(carol)}> from the other one" in log[1]
     assert log[2].endswith("<bob> bob here")  # nobody looks like bob: no fingerprint

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.conftest import User
 from tests.tui_helpers import make_app, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_a_worker_that_fails_says_so_in_one_notification(alice: User, team):

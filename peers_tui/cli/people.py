@@ -1,0 +1,132 @@
+"""`peers people`, `peers invite GROUP --to PERSON`, `peers invitations [accept|decline ID]`
+and `peers dm PERSON [TEXT]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from peers_tui.cli.arguments import Commands
+from peers_tui.cli.inputs import open_account as account
+from peers_tui.cli.output import out, out_json, say, warn
+from peers_tui.cli.tui import run_app
+from peers_tui.core import direct, profiles
+from peers_tui.core.errors import PeersError
+from peers_tui.core.names import shown_name
+from peers_tui.core.roles import Role
+from peers_tui.core.text import inert
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+    from peers_tui.core.personal_store import GroupEntry
+
+
+def add_parsers(commands: Commands) -> None:
+    people = commands.add("people", cmd_people,
+                          help="the people who published a profile in this hub")
+    people.add_argument("--json", action="store_true")
+    people.add_argument("--publish", choices=("on", "off"),
+                        help="publish your profile (the default) or take it down")
+    invitations = commands.add("invitations", cmd_invitations,
+                               help="invitations sent to you by name")
+    invitations.add_argument("action", nargs="?", choices=("list", "accept", "decline"),
+                             default="list")
+    invitations.add_argument("id", nargs="?", help="the invitation's id (or its start)")
+    invitations.add_argument("--json", action="store_true")
+    dm = commands.add("dm", cmd_dm, help="the direct conversation with someone (the TUI without TEXT)")
+    dm.add_argument("person", help="their handle, fingerprint or id")
+    dm.add_argument("text", nargs="?", help="a message to send (- to read standard input)")
+
+
+def cmd_people(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.publish is not None:
+        me.personal.set_setting(profiles.PUBLISH_SETTING, args.publish)
+        if args.publish == "off":
+            profiles.unpublish(me.paths.hub, me.keypair)
+            out("your profile is no longer published (others cannot find you by name)")
+        else:
+            profiles.publish(me.paths.hub, me.keypair, me.handle)
+            out(f"your profile is published as {shown_name(me.handle)}")
+        return 0
+    found, problems = profiles.people(me.paths.hub)
+    for problem in problems:
+        warn(problem)
+    for person in found:
+        if args.json:
+            out_json(person.to_json(me.user_id))
+        else:
+            mark = "  (you)" if person.user_id == me.user_id else ""
+            out(f"{shown_name(person.handle):<20} {person.fingerprint}{mark}")
+    return 0
+
+
+def cmd_invite_to(args: argparse.Namespace) -> int:
+    if args.revoke or args.list:
+        raise PeersError("--to delivers a new invite: it goes with neither --revoke nor --list")
+    me = account(args)
+    profile, ident = direct.invite_to(me, args.group, args.to, Role.parse(args.role),
+                                      args.uses, args.expires)
+    out(f"invited {shown_name(profile.handle)} ({profile.fingerprint}) to "
+        f"{shown_name(me.resolve(args.group).name)}: invitation {ident}")
+    return 0
+
+
+def cmd_invitations(args: argparse.Namespace) -> int:
+    me = account(args)
+    if args.action in ("accept", "decline"):
+        if not args.id:
+            raise PeersError(f"which invitation? peers invitations {args.action} ID")
+        if args.action == "accept":
+            entry = direct.accept(me, args.id)
+            out(f"joined {shown_name(entry.name)} ({entry.id})")
+        else:
+            invitation = direct.decline(me, args.id)
+            out(f"declined {invitation.id}: {shown_name(invitation.text)}")
+        return 0
+    if args.id:
+        raise PeersError("give accept or decline before the invitation id")
+    for invitation in direct.pending(me):
+        if args.json:
+            out_json(invitation.to_json())
+        elif invitation.problem:
+            say("peers: " + inert(f"refused invitation {invitation.id} (claims to be from "
+                 f"{shown_name(invitation.from_handle)}): {invitation.problem}",
+                                    allow_newlines=False))
+        elif invitation.direct:
+            out(f"{invitation.id}  {shown_name(invitation.from_handle)} invites you to a "
+                f"direct conversation (peers dm {shown_name(invitation.from_handle)})")
+        else:
+            out(f"{invitation.id}  {shown_name(invitation.from_handle)} invites you to "
+                f"{shown_name(invitation.group_name)} (as {invitation.role})")
+    return 0
+
+
+def cmd_dm(args: argparse.Namespace) -> int:
+    if args.text is None:
+        require_terminal()  # before anything is started or offered
+    me = account(args)
+    entry, founded = direct.dm(me, args.person)
+    if founded:
+        print(f"peers: started a direct conversation with {shown_name(entry.name)}; "
+              "they are invited", file=sys.stderr)
+    if args.text is None:
+        return start_tui(args, me, entry)
+    text = args.text
+    if text == "-":
+        text = sys.stdin.read().removesuffix("\n")
+    out(me.send(entry.id, text).id)
+    return 0
+
+
+def require_terminal() -> None:
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise PeersError("the peers TUI needs a terminal; to write to the conversation from "
+                         "a script, give the text: peers dm PERSON TEXT")
+
+
+def start_tui(args: argparse.Namespace, me: Account, entry: GroupEntry) -> int:
+    """The TUI on the conversation, as `peers open GROUP` starts it."""
+    require_terminal()
+    return run_app(args, me, entry)

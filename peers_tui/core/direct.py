@@ -1,0 +1,205 @@
+"""Talking to people by name through an Account: invitations by name and direct conversations.
+
+A **direct conversation** between two people is a group whose genesis record carries
+`"dm": [id1, id2]` (the two user ids, sorted), founded by one of the two. The genesis is
+signed and hashed into the group id, so the marker cannot be added or changed later, and a
+third person cannot found a "direct conversation" between two others (the founder must be
+one of the pair). `peers dm bob` uses the one such group with bob that we are an active
+member of or hold a genuine invitation to; if there are several (both started one at the
+same moment), the one with the smallest group id, so both sides settle on the same group.
+Only when there is none is a group founded, and bob invited (one use, no expiry) by a
+sealed invitation. Each side lists it under the other's handle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.account import Account
+from peers_tui.core.database import create_file
+from peers_tui.core.encoding import b32
+from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
+from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore, group_id_of
+from peers_tui.core.identity import fingerprint
+from peers_tui.core.invitations import Invitation, deliver, discard, find, read_inbox
+from peers_tui.core.invites import InviteCode
+from peers_tui.core.membership import ACTIVE
+from peers_tui.core.models import GroupInfo
+from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.profiles import Profile, find_person
+from peers_tui.core.records import SignedRecord, sign
+from peers_tui.core.roles import Role
+
+HANDLED_SETTING = "invitations_handled"  # ids of invitations accepted or declined here
+DM_SETTING = "dm:"  # + the other's user id: the group id of our conversation (a hint)
+DM_NAME = "direct conversation"
+
+
+def invite_to(account: Account, group: str, person: str, role: Role = Role.WRITER,
+              uses: int | None = 1, expires_in: int | None = 7 * 24 * 3600,
+              extra: dict[str, object] | None = None) -> tuple[Profile, str]:
+    """Invite `person` (a published profile) to `group` with a sealed invitation: the
+    (profile, invitation id)."""
+    profile = find_person(account.paths.hub, person)
+    if profile.user_id == account.user_id:
+        raise PeersError("you cannot invite yourself")
+    entry = account.resolve(group)
+    if account.store(entry).current_roster().active(profile.user_id) is not None:
+        raise PeersError(f"{profile.handle} is already a member of {entry.name}")
+    code = account.invite(group, role, uses, expires_in)
+    return profile, deliver(account.paths.hub, account.keypair, profile.user_id, code,
+                            account.store(entry).name, extra)
+
+
+def _handled_list(account: Account) -> list[str]:
+    try:
+        value = json.loads(account.personal.setting(HANDLED_SETTING) or "[]")
+    except (ValueError, RecursionError):
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def handled(account: Account) -> set[str]:
+    """The ids of the invitations accepted or declined here (hidden from now on)."""
+    return set(_handled_list(account))
+
+
+def _mark_handled(account: Account, invitation: Invitation) -> None:
+    done = [i for i in _handled_list(account) if i != invitation.id] + [invitation.id]
+    account.personal.set_setting(HANDLED_SETTING, json.dumps(done[-1000:]))  # the newest
+    discard(account.paths.hub, account.user_id, invitation)
+
+
+def pending(account: Account) -> list[Invitation]:
+    """Our invitations not yet accepted or declined: offered ones and refused ones."""
+    return read_inbox(account.paths.hub, account.keypair, handled(account))
+
+
+def accept(account: Account, ident: str) -> GroupEntry:
+    """Join the group of an offered invitation; a refused one raises with its reason."""
+    invitation = find(pending(account), ident)
+    if invitation.problem or invitation.code is None:
+        raise BadInvite(f"invitation {invitation.id} refused: {invitation.problem}")
+    entry = _join(account, invitation.code)
+    _mark_handled(account, invitation)
+    other = dm_partner(account, account.store(entry))
+    if other is not None:
+        entry = _name_conversation(account, entry, other)
+    return entry
+
+
+def _join(account: Account, code: InviteCode) -> GroupEntry:
+    try:
+        return account.join(str(code))
+    except AlreadyMember as exc:
+        entry = exc.entry
+        if not isinstance(entry, GroupEntry):
+            raise
+        return entry
+
+
+def decline(account: Account, ident: str) -> Invitation:
+    invitation = find(pending(account), ident)
+    _mark_handled(account, invitation)
+    return invitation
+
+
+# ----------------------------------------------------------------- direct conversations
+def dm_pair(store: GroupStore) -> tuple[str, str] | None:
+    """The two people of a direct conversation, from its genesis; None for any other group."""
+    return genesis_pair(store.genesis())
+
+
+def genesis_pair(genesis: SignedRecord) -> tuple[str, str] | None:
+    """The pair a genesis names, if its founder is one of them (else no direct conversation)."""
+    pair = genesis.data.get("dm")
+    if (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+            and pair == sorted(pair) and pair[0] != pair[1] and genesis.author in pair):
+        return pair[0], pair[1]
+    return None
+
+
+def dm_partner(account: Account, store: GroupStore) -> str | None:
+    """The other person of a direct conversation we are in, else None."""
+    pair = dm_pair(store)
+    if pair is None or account.user_id not in pair:
+        return None
+    return pair[1] if pair[0] == account.user_id else pair[0]
+
+
+def _name_conversation(account: Account, entry: GroupEntry, other: str) -> GroupEntry:
+    """List a direct conversation under the other person's name (their profile's handle,
+    else the group's), and remember it."""
+    try:
+        name = find_person(account.paths.hub, other).handle
+    except PeersError:
+        name = account.store(entry).current_roster().handle_of(other) or fingerprint(other)
+    account.personal.set_setting(DM_SETTING + other, entry.id)
+    return account.personal.add_group(entry.id, name, entry.db_path)
+
+
+def _found(account: Account, other: str) -> GroupEntry:
+    """Found a direct conversation with `other` (the genesis carries the pair)."""
+    hub = account.paths.hub
+    genesis = sign(account.keypair, RecordKind.GENESIS, None, {
+        "name": DM_NAME, "handle": account.handle, "nonce": b32(os.urandom(10)),
+        "dm": sorted([account.user_id, other])})
+    group_id = group_id_of(genesis)
+    hub.mkdir(parents=True, exist_ok=True)
+    path = hub / f"{group_id}.db"
+    create_file(path, GROUP_FILE_MODE)
+    store = GroupStore(path, group_id)
+    try:
+        with store.session(create=True):
+            GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
+    except PeersError:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    finally:
+        store.close()
+    return account.personal.add_group(group_id, DM_NAME, path)
+
+
+def conversations_with(account: Account, other: str) -> list[GroupEntry]:
+    """Our listed direct conversations with `other` that we are still an active member of."""
+    found = []
+    for entry in account.entries():
+        if entry.personal:
+            continue
+        try:
+            store = account.store(entry)
+            member = store.current_roster().active(account.user_id)
+            if member is not None and member.state == ACTIVE and dm_partner(account, store) == other:
+                found.append(entry)
+        except PeersError:
+            continue  # a damaged group is no conversation to reuse
+    return found
+
+
+def dm(account: Account, person: str) -> tuple[GroupEntry, bool]:
+    """The direct conversation with `person`: found, accepted from their invitation, or
+    founded and offered to them. (entry, founded now)."""
+    profile = find_person(account.paths.hub, person)
+    other = profile.user_id
+    if other == account.user_id:
+        raise PeersError("a direct conversation needs someone else: use your personal group "
+                         "for notes to yourself")
+    mine = {entry.id: entry for entry in conversations_with(account, other)}
+    offered: dict[str, Invitation] = {}
+    for invitation in pending(account):
+        if invitation.problem is None and invitation.from_id == other and invitation.direct:
+            offered.setdefault(invitation.group_id, invitation)
+    candidates = sorted(set(mine) | set(offered))
+    if candidates:
+        chosen = candidates[0]
+        if chosen in mine:
+            return _name_conversation(account, mine[chosen], other), False
+        return accept(account, offered[chosen].id), False
+    entry = _found(account, other)
+    invite_to(account, entry.id, other, Role.WRITER, uses=1, expires_in=None,
+              extra={"dm": True})
+    return _name_conversation(account, entry, other), True

@@ -1,0 +1,226 @@
+"""Sealed invitations: an invite code delivered to one person through the hub, by name.
+
+`<hub>/.invitations/<to_id>/<digest>.json` holds a signed record of kind "invitation" by the
+inviter: `to`, `group`, `name`, `invite` (the invite's public key) and `sealed`: the code
+(with the inviter's and the recipient's ids) sealed to the recipient's X25519 key, derived
+from their user id (PyNaCl SealedBox), so only they can open it. The file's mode is the hub's
+sharing at most (0600 in a private hub); the secret is safe by the sealing alone.
+
+An invitation is offered only when all of this holds, and refused with the reason otherwise:
+its signature is its author's; it is addressed to us and opens with our key; what it seals
+names the same inviter, recipient, group and invite; the group is in our hub, the invite is
+a genuine invite record of that group signed by the inviter, who is still an admin or owner
+there. Whether the invite can still admit us is decided when we join, by the group's rules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nacl.exceptions
+import nacl.public
+import nacl.signing
+
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.encoding import b32, canonical_json, record_digest_b32, unb32
+from peers_tui.core.errors import BadInvite, NotFound, PeersError
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import Keypair, fingerprint
+from peers_tui.core.invites import InviteCode, parse_code
+from peers_tui.core.membership import is_user_id
+from peers_tui.core.profiles import (
+    check_real_dir, ensure_dir, open_signed_file, read_small, signed_file, write_file,
+)
+from peers_tui.core.records import RecordError, SignedRecord, sign
+from peers_tui.core.roles import Role
+from peers_tui.core.times import iso_utc_or_none
+
+INVITATIONS_DIR = ".invitations"
+MAX_INVITATIONS = 1000
+ID_LENGTH = 10
+
+
+def _box_key(user_id: str) -> nacl.public.PublicKey:
+    return nacl.signing.VerifyKey(unb32(user_id)).to_curve25519_public_key()
+
+
+def seal(recipient: str, payload: dict[str, Any]) -> str:
+    """`payload` sealed to `recipient`'s key (derived from their user id), in base32."""
+    return b32(nacl.public.SealedBox(_box_key(recipient)).encrypt(
+        canonical_json(payload).encode("utf-8")))
+
+
+def unseal(keypair: Keypair, sealed: object) -> dict[str, Any]:
+    """What was sealed to `keypair`; RecordError when it was not sealed to this key."""
+    try:
+        box = nacl.public.SealedBox(keypair.signing_key.to_curve25519_private_key())
+        data = json.loads(box.decrypt(unb32(str(sealed))).decode("utf-8"))
+    except (nacl.exceptions.CryptoError, ValueError, TypeError, RecursionError) as exc:
+        raise RecordError("not sealed to you") from exc
+    if not isinstance(data, dict):
+        raise RecordError("not sealed to you")
+    return data
+
+
+def inbox(hub: Path, user_id: str) -> Path:
+    return hub / INVITATIONS_DIR / user_id
+
+
+def deliver(hub: Path, keypair: Keypair, recipient: str, code: InviteCode, group_name: str,
+            extra: dict[str, Any] | None = None) -> str:
+    """Seal `code` to `recipient` and drop the signed invitation in their inbox; its id."""
+    if not is_user_id(recipient):
+        raise PeersError("not a user id")
+    sealed = seal(recipient, {"code": str(code), "from": keypair.public_id, "to": recipient})
+    record = sign(keypair, RecordKind.INVITATION, None, {
+        "to": recipient, "group": code.group_id, "name": group_name,
+        "invite": code.key.public_id, "sealed": sealed, **(extra or {})})
+    digest = record_digest_b32(record.text)[:26]
+    ensure_dir(hub, hub / INVITATIONS_DIR, sticky=True)
+    ensure_dir(hub, inbox(hub, recipient), sticky=False)
+    write_file(hub, inbox(hub, recipient) / f"{digest}.json", signed_file(record))
+    return digest[:ID_LENGTH]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation in our inbox: offered (`problem` None) or refused (with the reason)."""
+
+    id: str
+    file: str
+    from_id: str
+    from_handle: str
+    group_id: str
+    group_name: str
+    role: str | None
+    problem: str | None
+    code: InviteCode | None = None
+    data: dict[str, Any] | None = None
+    # A direct conversation of the inviter and us: the group's genesis names the two of us
+    # (core.direct), whatever the invitation itself says.
+    direct: bool = False
+    created_at: int = 0  # the inviter's signed time (display only)
+
+    @property
+    def text(self) -> str:
+        if self.direct:
+            return f"{self.from_handle} invites you to a direct conversation"
+        return f"{self.from_handle} invites you to {self.group_name}"
+
+    def to_json(self) -> dict[str, Any]:
+        found = {"id": self.id, "from_id": self.from_id, "from": self.from_handle,
+                 "from_fingerprint": fingerprint(self.from_id), "group_id": self.group_id,
+                 "group": self.group_name, "role": self.role, "valid": self.problem is None,
+                 "direct": self.direct, "text": self.text,
+                 "created_at": iso_utc_or_none(self.created_at)}
+        if self.problem:
+            found["problem"] = self.problem
+        return found
+
+
+def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCode, str, str, bool]:
+    """(code, group name, role, direct) of a genuine invitation to us; RecordError otherwise."""
+    data = record.data
+    if data.get("to") != keypair.public_id:
+        raise RecordError("addressed to someone else")
+    sealed = unseal(keypair, data.get("sealed"))
+    if sealed.get("from") != record.author or sealed.get("to") != keypair.public_id:
+        raise RecordError("what it seals names another inviter or recipient")
+    try:
+        code = parse_code(str(sealed.get("code")))
+    except BadInvite as exc:
+        raise RecordError(f"it seals no invite code ({exc})") from exc
+    if code.group_id != data.get("group") or code.key.public_id != data.get("invite"):
+        raise RecordError("what it seals is for another group or invite")
+    path = hub / f"{code.group_id}.db"
+    if not path.exists():
+        raise RecordError(f"group {code.group_id} is not in your hub")
+    store = GroupStore(path, code.group_id)
+    try:
+        terms, _ = store.invites()
+        found = terms.get(code.key.public_id)
+        makers = {c.signer for c in (found, *found.alternatives)} if found else set()
+        if record.author not in makers:
+            raise RecordError("its invite was not made by the inviter in that group")
+        role = store.current_roster().role_of(record.author)
+        if role is None or role < Role.ADMIN:
+            raise RecordError("the inviter is not allowed to invite in that group")
+        genesis = store.genesis()
+        direct = (genesis.data.get("dm") == sorted([record.author, keypair.public_id])
+                  and genesis.author == record.author)
+        return code, store.name, found.role.label if found else "?", direct
+    except PeersError as exc:
+        raise RecordError(f"the group cannot be read ({exc})") from exc
+    finally:
+        store.close()
+
+
+def read_inbox(hub: Path, keypair: Keypair, handled: set[str]) -> list[Invitation]:
+    """Every invitation in our inbox not yet accepted or declined, offered or refused."""
+    directory = inbox(hub, keypair.public_id)
+    try:
+        check_real_dir(hub / INVITATIONS_DIR)
+        check_real_dir(directory)
+        names = sorted(os.listdir(directory))[:MAX_INVITATIONS]
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError as exc:
+        raise PeersError(f"your inbox of invitations cannot be used: {exc}") from exc
+    found = []
+    for name in names:
+        if name.startswith(".") or name[:ID_LENGTH] in handled:
+            continue
+        found.append(_read_one(hub, keypair, directory / name))
+    return found
+
+
+def _read_one(hub: Path, keypair: Keypair, path: Path) -> Invitation:
+    ident = path.name.removesuffix(".json")[:ID_LENGTH]
+    try:
+        record = open_signed_file(read_small(path), RecordKind.INVITATION)
+    except (OSError, ValueError, RecordError) as exc:
+        return Invitation(ident, path.name, "", "?", "", "?", None,
+                          f"not a genuine invitation ({exc or type(exc).__name__})")
+    data = record.data
+    author, claimed = record.author, str(data.get("name", "?"))[:100]
+    from_handle = _handle_of(hub, author)
+    try:
+        code, name, role, direct = _judge(hub, keypair, record)
+    except RecordError as exc:
+        return Invitation(ident, path.name, author, from_handle, str(data.get("group", ""))[:40],
+                          claimed, None, str(exc), data=data, created_at=record.created_at)
+    return Invitation(ident, path.name, author, from_handle, code.group_id, name, role, None,
+                      code, data, direct, record.created_at)
+
+
+def _handle_of(hub: Path, user_id: str) -> str:
+    from peers_tui.core.profiles import PEOPLE_DIR, read_profile
+
+    try:
+        return read_profile(hub / PEOPLE_DIR / f"{user_id}.json").handle
+    except (OSError, ValueError, RecordError):
+        return fingerprint(user_id)
+
+
+def find(invitations: list[Invitation], prefix: str) -> Invitation:
+    text = prefix.strip().lower()
+    matches = [i for i in invitations if i.id.startswith(text)] if text else []
+    if not matches:
+        raise NotFound(f"no invitation {prefix!r} (see 'peers invitations')")
+    if len(matches) > 1:
+        raise PeersError(f"invitation id {prefix!r} is ambiguous; give more characters")
+    return matches[0]
+
+
+def discard(hub: Path, user_id: str, invitation: Invitation) -> None:
+    """Take a handled invitation out of the inbox, where the hub lets us."""
+    try:
+        check_real_dir(hub / INVITATIONS_DIR)
+        check_real_dir(inbox(hub, user_id))
+        (inbox(hub, user_id) / invitation.file).unlink(missing_ok=True)
+    except OSError:
+        pass  # remembered as handled in personal.db all the same
