@@ -21,19 +21,21 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 from benchmarks import data
 from benchmarks.common import Figure, Sizes, have_tmux, isolated_env, log, unmeasured
 from benchmarks.figures import (
-    delivery, idle, importing, log_open, search, send, tui_start, verifying, writers,
+    delivery, idle, importing, keys, log_open, search, send, tui_start, verifying, writers,
 )
 from benchmarks.tmux import Tmux
 
 # Each key names a figure in the JSON; the number is the figure's in the issue (4 has two rows).
 NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p50": "4a",
            "delivery_p99": "4b", "idle_cpu": "5", "rss": "6", "search_p95": "7", "send": "8",
-           "writers": "9", "import_1m": "10", "verify_1m": "11"}
+           "writers": "9", "import_1m": "10", "verify_1m": "11", "echo": "12",
+           "key_to_screen_p50": "13a", "key_to_screen_p99": "13b", "alt_switch": "14"}
 ORDER = list(NUMBERS)
 
 
@@ -55,17 +57,19 @@ def machine() -> dict[str, object]:
             "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
-def run(sizes: Sizes, keep: bool) -> dict[str, object]:
+def run(sizes: Sizes, keep: bool) -> dict[str, Any]:
     started = time.time()
     load_before = round(os.getloadavg()[0], 2)
     root = Path(tempfile.mkdtemp(prefix="peers-bench-"))
     figures: dict[str, Figure] = {}
+    load_by_family: dict[str, float] = {}  # the 1-minute load average as each family began
     tmux: Tmux | None = None
     try:
         world = data.make_world(root)
 
         def step(keys: list[str], measure: Callable[[], list[Figure]]) -> None:
             """Run one family; if it fails, its figures say why instead of stopping the run."""
+            load_by_family[",".join(keys)] = round(os.getloadavg()[0], 2)
             try:
                 for figure in measure():
                     figures[figure.key] = figure
@@ -87,6 +91,8 @@ def run(sizes: Sizes, keep: bool) -> dict[str, object]:
         step(["open_switch"], lambda: log_open.measure(world, sizes))
         step(["peers_open", "cold_start"], lambda: tui_start.measure(world, sizes, tmux))
         step(["idle_cpu", "rss"], lambda: idle.measure(world, sizes, tmux))
+        step(["echo", "key_to_screen_p50", "key_to_screen_p99", "alt_switch"],
+             lambda: keys.measure(world, sizes, tmux))
         step(["delivery_p50", "delivery_p99"], lambda: delivery.measure(world, sizes))
         step(["send"], lambda: send.measure(world, sizes))  # adds to the big group: after the rest
         step(["writers"], lambda: writers.measure(world, sizes))
@@ -102,7 +108,11 @@ def run(sizes: Sizes, keep: bool) -> dict[str, object]:
         "enforced": sizes.name == "full",
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(started)),
         "seconds": round(time.time() - started, 1),
-        "machine": {**machine(), "loadavg_1m_at_start": load_before},
+        "machine": {**machine(), "loadavg_1m_at_start": load_before,
+                    "loadavg_1m_by_figure": load_by_family,
+                    # What every child process runs with (common.isolated_env).
+                    "bytecode": "cached in PYTHONPYCACHEPREFIX (PYTHONDONTWRITEBYTECODE unset), "
+                                "as an installed wheel starts"},
         "sizes": sizes.__dict__,
         "figures": {key: figures[key].to_json() for key in ORDER if key in figures},
     }
@@ -121,38 +131,46 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.1f} {unit}" if unit in ("ms", "MB", "s") else f"{value:.2f} {unit}"
 
 
-def verdict(figure: dict[str, object], enforced: bool) -> str:
+def verdict(figure: dict[str, Any], enforced: bool) -> str:
     if figure["value"] is None:
         return "n/a"
     text = "pass" if figure["met"] else "MISS"
     return text if enforced else f"({text.lower()})"
 
 
-def table(result: dict[str, object]) -> str:
+def table(result: dict[str, Any]) -> str:
     enforced = bool(result["enforced"])
-    rows = [("#", "figure", "value", "baseline", "ratio", "target", "met")]
+    rows = [("#", "figure", "value", "baseline", "ratio", "floor", "x floor", "target", "met")]
     notes = []
-    for key, figure in result["figures"].items():  # type: ignore[union-attr]
+    floors: dict[str, list[str]] = {}
+    for key, figure in result["figures"].items():
         unit = figure["unit"]
         ratio = figure["ratio"]
+        floor_ratio = figure.get("floor_ratio")
         rows.append((NUMBERS[key],
                      figure["title"], fmt(figure["value"], unit),
                      f"{fmt(figure['baseline'], unit)} ({figure['baseline_label']})"
                      if figure["baseline_label"] else fmt(figure["baseline"], unit),
-                     f"{ratio:.2f}x" if ratio is not None else "-", figure["target"],
-                     verdict(figure, enforced)))
+                     f"{ratio:.2f}x" if ratio is not None else "-",
+                     fmt(figure.get("floor"), unit) if figure.get("floor_label") else "",
+                     f"{floor_ratio:.2f}x" if floor_ratio is not None else "",
+                     figure["target"], verdict(figure, enforced)))
+        if figure.get("floor_label"):
+            floors.setdefault(figure["floor_label"], []).append(NUMBERS[key])
         if figure["reason"]:
             notes.append(f"  {NUMBERS[key]} {key}: {figure['reason']}")
         notes.extend(f"  {NUMBERS[key]} {key}: {note}" for note in figure.get("notes", []))
+    notes = [f"  floor of {', '.join(numbers)}: {label} (same run)"
+             for label, numbers in floors.items()] + notes
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
              for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     machine_ = result["machine"]
     head = (f"peers benchmarks, {result['mode']} sizes, {result['date']}, "
-            f"{machine_['nproc']} cores, Python {machine_['python']}, "  # type: ignore[index]
-            f"SQLite {machine_['sqlite']}, load {machine_['loadavg_1m_at_start']}->"  # type: ignore[index]
-            f"{machine_['loadavg_1m']}, {result['seconds']} s")  # type: ignore[index]
+            f"{machine_['nproc']} cores, Python {machine_['python']}, "
+            f"SQLite {machine_['sqlite']}, load {machine_['loadavg_1m_at_start']}->"
+            f"{machine_['loadavg_1m']}, {result['seconds']} s")
     tail = [] if enforced else ["(quick sizes: targets are for the full sizes and not enforced)"]
     return "\n".join([head, ""] + lines + ([""] + ["notes:"] + notes if notes else []) + tail)
 
@@ -165,7 +183,7 @@ def main() -> int:
     args = parser.parse_args()
     result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep)
     print(json.dumps(result, indent=2) if args.json else table(result))
-    figures = result["figures"].values()  # type: ignore[union-attr]
+    figures = result["figures"].values()
     if any(str(f["reason"] or "").startswith("error") for f in figures):
         return 2
     if result["enforced"] and any(f["met"] is False for f in figures):

@@ -37,14 +37,19 @@ class Sizes:
     send_repeats: int
     writers: int
     per_writer: int
+    echo_keys: int             # keystrokes timed in the composer, and in the bare echo floor
+    key_messages: int          # messages sent by Enter in one TUI and timed on the other's screen
+    alt_switches: int          # Alt+N switches to the big group (and as many back)
 
     @classmethod
     def full(cls) -> Sizes:
-        return cls("full", 1_000_000, 100, 200, 100, 5_000, 30.0, 7, 5, 300, 10.0, 5, 21, 8, 500)
+        return cls("full", 1_000_000, 100, 200, 100, 5_000, 30.0, 7, 5, 300, 10.0, 5, 21, 8, 500,
+                   40, 100, 9)
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls("quick", 2_000, 100, 10, 20, 500, 30.0, 3, 1, 30, 2.0, 2, 5, 2, 20)
+        return cls("quick", 2_000, 100, 10, 20, 500, 30.0, 3, 1, 30, 2.0, 2, 5, 2, 20,
+                   4, 4, 2)
 
 
 @dataclass
@@ -63,6 +68,11 @@ class Figure:
     details: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None         # why value is None
     notes: list[str] = field(default_factory=list)  # what a reader of the table must know
+    # The physical floor of this figure on this machine, measured in the same run: the least
+    # that the same stack (Python, Textual, tmux, SQLite) needs for the same visible result.
+    floor: float | None = None
+    floor_label: str = ""
+    floor_ratio: float | None = None  # value / floor
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

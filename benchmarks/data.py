@@ -107,25 +107,29 @@ class World:
 
     root: Path
     hub: Path
-    home: Path            # the main user: `groups` shared groups (big, small, delivery, fillers)
+    home: Path            # the main user: `groups` shared groups (big, small, delivery, chat, fillers)
+    friend_home: Path     # a second user, in the same hub, who shares only the chat group
     solo_home: Path       # the same app with no groups: only the personal group
     solo_hub: Path
     big_jsonl: Path
     big_id: str = ""
     small_id: str = ""
     delivery_id: str = ""
+    chat_id: str = ""
     solo_personal_id: str = ""
     total_messages: int = 0
 
     BIG = "big"
     SMALL = "small"
     DELIVERY = "delivery"
+    CHAT = "chat"
 
 
 def make_world(root: Path) -> World:
-    world = World(root=root, hub=root / "hub", home=root / "home", solo_home=root / "solo-home",
+    world = World(root=root, hub=root / "hub", home=root / "home",
+                  friend_home=root / "friend-home", solo_home=root / "solo-home",
                   solo_hub=root / "solo-hub", big_jsonl=root / "big.jsonl")
-    for path in (world.hub, world.home, world.solo_home, world.solo_hub):
+    for path in (world.hub, world.home, world.friend_home, world.solo_home, world.solo_hub):
         path.mkdir(parents=True)
     return world
 
@@ -153,14 +157,22 @@ def build_fleet(world: World, sizes: Sizes) -> None:
     account.import_history(small.id, (json.dumps(r) for r in
                                       messages(sizes.small_messages, World.SMALL, seed=2)))
     world.delivery_id = account.create_group(World.DELIVERY).id
-    fillers = sizes.groups - 3
+    # The group two users chat in, each in a TUI (figure 13): filler-sized, ending with its
+    # marker, and the second user joined by invite as anyone would.
+    chat = account.create_group(World.CHAT)
+    world.chat_id = chat.id
+    account.import_history(chat.id, (json.dumps(r) for r in
+                                     messages(sizes.filler_messages, World.CHAT, seed=3)))
+    Account(world.friend_home, world.hub).join(str(account.invite(chat.id, uses=1)))
+    fillers = sizes.groups - 4
     log(f"creating {fillers} more groups of {sizes.filler_messages} messages")
     for n in range(fillers):
         tag = f"g{n:03d}"
         entry = account.create_group(tag)
         account.import_history(entry.id, (json.dumps(r) for r in
                                           messages(sizes.filler_messages, tag, seed=100 + n)))
-    world.total_messages = sizes.big_messages + sizes.small_messages + fillers * sizes.filler_messages
+    world.total_messages = (sizes.big_messages + sizes.small_messages
+                            + (fillers + 1) * sizes.filler_messages)
     # `peers` with no group argument opens the last group: make that the big one.
     account.set_last_group(world.big_id)
 

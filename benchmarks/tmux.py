@@ -5,6 +5,10 @@ on a 2-core machine, stealing CPU from the app being timed. A control-mode clien
 is one long-lived process to which commands are written as lines; each answer comes back
 between `%begin` and `%end`. Pane output is switched off for this client (`no-output`), so
 only the answers arrive.
+
+A figure that needs two terminals (two users' apps side by side) starts a second `Tmux`, a
+server of its own: tmux 3.3a's server crashes (SIGSEGV) when a control client attaches to a
+server with `window-size manual` and more than one window or session.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ class TmuxError(RuntimeError):
 
 
 class Tmux:
-    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
-        self.socket = str(workdir / "tmux.sock")
+    def __init__(self, workdir: Path, env: dict[str, str], name: str = "tmux") -> None:
+        self.socket = str(workdir / f"{name}.sock")
         self.env = env
         self.survived_hangup = 0
         self._started: set[int] = set()
@@ -102,6 +106,15 @@ class Tmux:
         self._started.add(self.pane_pid())
         return started
 
+    def send_keys(self, keys: str, literal: bool = False) -> float:
+        """Type into the pane as a user would (tmux writes the keys to the pane's terminal);
+        returns the perf_counter just before the request. `keys` is one tmux key name (Enter,
+        M-2, BSpace) or, with `literal`, text typed character by character."""
+        line = f"send-keys -t {TARGET} {'-l ' if literal else ''}{_tmux_quote(keys)}"
+        sent = time.perf_counter()
+        self.command(line)
+        return sent
+
     def stop(self) -> None:
         """End the pane's process as a closed terminal does (SIGHUP), and make sure it is gone.
 
@@ -129,13 +142,15 @@ class Tmux:
         return self.command(f"display-message -p -t {TARGET} '#{{pane_dead}}'")[0] == "1"
 
     def wait_for_text(self, needles: list[str], started: float, timeout: float,
-                      interval: float = 0.004) -> float:
-        """Seconds from `started` until every needle is on screen at once (polling captures)."""
+                      interval: float = 0.004, absent: tuple[str, ...] = ()) -> float:
+        """Seconds from `started` until every needle is on screen at once and none of
+        `absent` is (polling captures)."""
         deadline = started + timeout
         while True:
             screen = self.capture()
             now = time.perf_counter()
-            if all(needle in screen for needle in needles):
+            if all(needle in screen for needle in needles) and not any(
+                    text in screen for text in absent):
                 return now - started
             if now > deadline or self.pane_dead():
                 raise TmuxError(f"{needles} not on screen after {now - started:.1f} s; "

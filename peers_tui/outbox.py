@@ -7,8 +7,11 @@ later send never cancels an earlier one (as an exclusive worker would).
 from __future__ import annotations
 
 import queue
+import sqlite3
 from dataclasses import dataclass
 
+import peewee
+from peewee import ConnectionContext
 from textual.message_pump import MessagePump
 
 from peers_tui.core.account import Account
@@ -39,13 +42,36 @@ class Outbox:
     def run(self, report_to: MessagePump) -> None:
         """The worker's body: send until `close()`; report each outcome to `report_to` (the
         chat screen) as a message, which is safe from this thread."""
-        while True:
-            item = self.queue.get()  # blocks while idle: close() wakes it with None
-            if item is None:
-                return
-            try:
-                view = self.account.send(item.group_id, item.text, item.kind, item.reply_to)
-            except PeersError as exc:
-                report_to.post_message(SendFailed(item.group_id, item.text, str(exc)))
-            else:
-                report_to.post_message(MessageSent(item.group_id, view))
+        held: ConnectionContext | None = None
+        try:
+            while True:
+                item = self.queue.get()  # blocks while idle: close() wakes it with None
+                if item is None:
+                    return
+                if held is None:  # at the first send: nothing of this competes with start-up
+                    held = self._hold_personal()
+                try:
+                    view = self.account.send(item.group_id, item.text, item.kind, item.reply_to)
+                except PeersError as exc:
+                    report_to.post_message(SendFailed(item.group_id, item.text, str(exc)))
+                else:
+                    report_to.post_message(MessageSent(item.group_id, view))
+        finally:
+            if held is not None:
+                held.__exit__(None, None, None)
+
+    def _hold_personal(self) -> ConnectionContext | None:
+        """Keep this thread's connection to personal.db open between sends: every send writes
+        there (its read marker, its pins), and closing the last connection to a file
+        checkpoints its WAL. (The open group's file is held by its live feed already.) A file
+        this process may not write opens as a snapshot (core.database): that is never kept."""
+        db = self.account.personal.db
+        held = db.connection_context()
+        try:
+            held.__enter__()
+        except (sqlite3.Error, peewee.PeeweeException, OSError):
+            return None  # each send opens its own connection and reports what is wrong
+        if db.read_only is not None:
+            held.__exit__(None, None, None)
+            return None
+        return held

@@ -2,9 +2,11 @@
 
 xterm, tmux, screen and most Linux terminals send Alt+digit as ESC followed by the digit.
 Textual maps those sequences to the characters macOS's Option key would type (ESC 3 -> "£"),
-for WezTerm on macOS, so weechat-style group switching never arrived. We drop that mapping
-for ESC+digit only: Textual's parser then reports them as alt+digit, as it does any ESC+key.
-A "£" typed directly (UTF-8, no ESC) is unaffected.
+for WezTerm on macOS, so weechat-style group switching never arrived. We map ESC+digit to
+alt+digit instead, for ESC+digit only. (Removing the mapping is not enough: a sequence the
+table does not know makes Textual's parser wait its escape delay, 100 ms, for more of it
+before reporting alt+digit, so every Alt+N switch came that much later.) A "£" typed
+directly (UTF-8, no ESC) is unaffected.
 
 Alt+Enter arrives as ESC CR from tmux, screen, most terminals and over SSH, and as the 8-bit
 character U+008D from an xterm left to its default (eightBitInput). Textual reports ESC CR as
@@ -30,11 +32,21 @@ class ExtraKey(str, Enum):
     """Key names Textual's table has no member for (it reads each entry's `.value`)."""
 
     ALT_ENTER = "alt+enter"
+    ALT_0 = "alt+0"
+    ALT_1 = "alt+1"
+    ALT_2 = "alt+2"
+    ALT_3 = "alt+3"
+    ALT_4 = "alt+4"
+    ALT_5 = "alt+5"
+    ALT_6 = "alt+6"
+    ALT_7 = "alt+7"
+    ALT_8 = "alt+8"
+    ALT_9 = "alt+9"
 
 
 def enable_alt_digits() -> None:
     for sequence in ALT_DIGITS:
-        SEQUENCES.pop(sequence, None)
+        SEQUENCES[sequence] = (ExtraKey(f"alt+{sequence[1]}"),)
 
 
 def enable_alt_enter() -> None:

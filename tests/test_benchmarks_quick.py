@@ -17,8 +17,13 @@ import pytest
 from tests.conftest import REPO
 
 FIGURES = ["open_switch", "peers_open", "cold_start", "delivery_p50", "delivery_p99",
-           "idle_cpu", "rss", "search_p95", "send", "writers", "import_1m", "verify_1m"]
-NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss"}
+           "idle_cpu", "rss", "search_p95", "send", "writers", "import_1m", "verify_1m", "echo",
+           "key_to_screen_p50", "key_to_screen_p99", "alt_switch"]
+NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss", "echo", "key_to_screen_p50",
+             "key_to_screen_p99", "alt_switch"}
+# Figures bounded by a floor measured in the same run (issue 16): each reports it.
+WITH_FLOOR = {"peers_open", "cold_start", "send", "echo", "key_to_screen_p50",
+              "key_to_screen_p99", "alt_switch"}
 
 
 @pytest.mark.slow
@@ -45,3 +50,7 @@ def test_quick_benchmark_reports_every_figure() -> None:
             assert isinstance(figure[field], (int, float)) and not isinstance(figure[field], bool), (key, field, figure)
             assert figure[field] >= 0, (key, field, figure)
         assert isinstance(figure["met"], bool), key
+        if key in WITH_FLOOR:
+            assert figure["floor_label"] and figure["floor"] > 0, (key, figure)
+            assert figure["floor_ratio"] == figure["value"] / figure["floor"], (key, figure)
+    assert "PYTHONPYCACHEPREFIX" in result["machine"]["bytecode"]

@@ -100,7 +100,9 @@ def measure(world: World, sizes: Sizes) -> list[Figure]:
              "baseline_missing": poll["missing"], "watcher_crash": app["crash"],
              "baseline_watcher_crash": poll["crash"],
              "median_ms": median(app["latencies"]) if app["latencies"] else None,
-             "max_ms": max(app["latencies"]) if app["latencies"] else None}, notes=notes))
+             "max_ms": max(app["latencies"]) if app["latencies"] else None,
+             "samples_ms": app["latencies"], "baseline_samples_ms": poll["latencies"]},
+            notes=notes))
     return figures
 
 

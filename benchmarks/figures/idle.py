@@ -80,7 +80,11 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
                                     "PEERS_HUB": str(world.solo_hub)}, marker("solo"), sizes)
 
     log("figure 5 baseline: data_version poller over the same DBs")
-    paths = sorted(str(p) for p in world.hub.glob("*.db"))
+    from peers_tui.core.account import Account
+
+    # The DBs the app watches: the user's listed groups (the hub also holds the second user's
+    # personal group, which this user never sees).
+    paths = sorted(str(e.db_path) for e in Account(world.home, world.hub).entries())
     duration = _settle(sizes) + sizes.idle_window_s + 1
     proc = spawn_worker("idle:worker_poller", {"paths": paths, "seconds": duration,
                                                "interval": POLL_INTERVAL},

@@ -27,11 +27,16 @@ class MessageActions:
 
     def send(self, query: str, text: str, kind: str = "text",
              reply_to: str | None = None) -> MessageView:
-        entry, store = self.me.group_store(query)
-        self._sync_handle(store)
-        view = store.post(self.me.keypair, without_blank_edges(text), kind, reply_to)
-        self.read_up_to(entry, store, view.id)
-        self.me.pins.after_write(entry, store)
+        # One connection to each file for the whole send (the steps below nest theirs in it):
+        # a send opened ~13, each setting its pragmas, and the close of the last connection to
+        # a file checkpoints its WAL.
+        with self.me.personal.session():
+            entry, store = self.me.group_store(query)
+            with store.session():
+                self._sync_handle(store)
+                view = store.post(self.me.keypair, without_blank_edges(text), kind, reply_to)
+                self.read_up_to(entry, store, view.id)
+                self.me.pins.after_write(entry, store)
         return view
 
     def _sync_handle(self, store: GroupStore) -> None:

@@ -165,7 +165,11 @@ class LogLines(LogScrolling):
                                        self._latest_event if self._events_shown() else None):
             return False
         self._set_virtual_size(Size(width, len(self.line_layout.lines)))
-        self._scroll_end_soon()
+        if self.following:
+            # Now, in the frame that paints the new line: scrolled only after that refresh, a
+            # live message reached the terminal ~40 ms later (that refresh, then another).
+            self.scroll_end(animate=False, immediate=True)
+        self._scroll_end_soon()  # and after it, should the new size have needed a layout
         self.refresh()
         return True
 

@@ -1,0 +1,70 @@
+"""A send opens one connection to each file it touches, and the TUI's outbox keeps its
+connection to personal.db between sends (issue 16).
+
+Each SQLite connection costs its pragmas, and closing the last connection a process has to a
+WAL file checkpoints it (an fsync of the WAL and of the file): a send that opened 15 of them
+spent most of its time there, and so did the sender's part of Enter-to-the-other-screen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from peers_tui.core.account import Account
+from peers_tui.core.database import connection as database
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, int]]:
+    """(file name, thread) of every connection peers opens from now on."""
+    opened: Counter[tuple[str, int]] = Counter()
+    connect = database.Database._connect
+
+    def counted(self: database.Database) -> Any:
+        opened[(Path(self.database).name, threading.get_ident())] += 1
+        return connect(self)
+
+    monkeypatch.setattr(database.Database, "_connect", counted)
+    return opened
+
+
+def test_a_send_opens_one_connection_to_each_file(alice, team, connections):
+    account = Account(alice.home, alice.hub)
+    account.store(account.resolve("team"))  # opened (its genesis checked) as the TUI has it
+    connections.clear()
+    account.send("team", "hello")
+    by_file = Counter({name: count for (name, _), count in connections.items()})
+    assert by_file == {"personal.db": 1, f"{team}.db": 1}, by_file
+
+
+def test_the_outbox_keeps_its_connection_to_personal_db_between_sends(alice, team, connections):
+    from peers_tui.outbox import Outbox
+
+    class Screen:  # where the outbox reports each outcome (the chat screen in the TUI)
+        def __init__(self) -> None:
+            self.messages: list[object] = []
+
+        def post_message(self, message: object) -> bool:
+            self.messages.append(message)
+            return True
+
+    screen = Screen()
+    account = Account(alice.home, alice.hub)
+    outbox = Outbox(account)
+    for text in ("one", "two", "three"):
+        outbox.put(team, text)
+    outbox.close()
+    connections.clear()
+    worker = threading.Thread(target=outbox.run, args=(screen,))
+    worker.start()
+    worker.join(30)
+    assert [type(m).__name__ for m in screen.messages] == ["MessageSent"] * 3
+    personal = sum(count for (name, thread), count in connections.items()
+                   if name == "personal.db" and thread == worker.ident)
+    assert personal == 1, connections
+    assert [v.body for v in account.export_views(team)][-3:] == ["one", "two", "three"]
