@@ -25,6 +25,7 @@ class LogLines(LogScrolling):
     COMPONENT_CLASSES = {
         "message-log--time", "message-log--body", "message-log--dim", "message-log--marker",
         "message-log--problem", "message-log--day", "message-log--highlight",
+        "message-log--selected",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -74,7 +75,9 @@ class LogLines(LogScrolling):
 
     def _look(self) -> Look:
         highlight = partial(self.get_component_rich_style, "message-log--highlight", partial=True)
-        return Look(self.app.console, self.window.highlight_id, highlight)
+        selected = partial(self.get_component_rich_style, "message-log--selected", partial=True)
+        return Look(self.app.console, self.window.highlight_id, highlight,
+                    self.window.selected_id, selected)
 
     def _relayout(self, keep_anchor: bool = False) -> None:
         self._relayout_due = False

@@ -64,6 +64,8 @@ class Look:
     console: Console
     highlight_id: str | None
     highlight: Callable[[], Style]  # the highlight's style, asked for only when it is drawn
+    selected_id: str | None = None  # the message selection mode acts on
+    selected: Callable[[], Style] | None = None  # its style, asked for only when it is drawn
 
 
 class LineLayout:
@@ -147,7 +149,8 @@ class LineLayout:
                 owners.append(-1)
             label = basis.labels[(view.author_id, view.display_author)]
             highlighted = view.id == look.highlight_id
-            key = (view, label, basis.author_width, basis.width, highlighted)
+            selected = view.id == look.selected_id and look.selected is not None
+            key = (view, label, basis.author_width, basis.width, highlighted, selected)
             strips = self._cache.get(key)
             if strips is None:
                 strips = render_message(view, label, basis.author_width, basis.width,
@@ -155,6 +158,9 @@ class LineLayout:
                 if highlighted:
                     highlight = look.highlight()
                     strips = [strip.apply_style(highlight) for strip in strips]
+                if selected and look.selected is not None:
+                    chosen = look.selected()
+                    strips = [strip.apply_style(chosen) for strip in strips]
                 self._cache[key] = strips
             lines.extend(strips)
             owners.extend([index] * len(strips))
