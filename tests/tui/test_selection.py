@@ -82,6 +82,15 @@ async def test_a_click_selects_the_message_under_the_mouse(alice: User, team):
         await pilot.click(MessageLog, offset=(30, line))
         await wait_for(pilot, lambda: selected_body(app) == "note 1")
         assert app.focused is log
+        selected = log.get_component_rich_style("message-log--selected", partial=True).bgcolor
+        assert selected is not None
+
+        def backgrounds(message_index: int) -> set:
+            line = log.line_layout.line_of(log.views[message_index].id)
+            return {segment.style.bgcolor for segment in log.rendered_lines[line]
+                    if segment.style is not None}
+        assert backgrounds(1) == {selected}  # the highlight, drawn on the selected message only
+        assert selected not in backgrounds(0) | backgrounds(2)
 
 
 async def test_reply_key_starts_a_reply_to_the_selected_message(alice: User, bob: User, team):
