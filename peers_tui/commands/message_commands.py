@@ -86,7 +86,7 @@ def target_of(chat: ChatContext, args: str, usage: str, mine: bool | None) -> Me
     """The message a command's whole argument names: `N`, `-N` or an id prefix (1 if none).
     `mine`: count back over the user's own messages (True) or over all (None)."""
     words = args.split()
-    if len(words) == 1 and not words[0].lstrip("-").isdigit():
+    if len(words) == 1 and looks_like_id(words[0]):
         view = message_by_id(chat, words[0])
         if view is None:
             raise PeersError(f"no message {words[0]!r} in this group (usage: {usage})")

@@ -133,3 +133,21 @@ async def test_slash_commands_name_a_message_by_id_prefix(alice: User, bob: User
         await wait_for(pilot, lambda: reactions_of(app, "to the first") == {})
     log = alice.ok("log", "team", "--json").json()
     assert log[3]["reply_to"] == ids[0] and log[3]["body"] == "to the first"
+
+
+async def test_the_palette_offers_selection_actions(alice: User, bob: User, team):
+    from peers_tui.commands.palette import PeersCommands
+    bob.ok("send", "team", "pick me")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 1)
+        labels = [label for label, _, _ in PeersCommands(app.screen)._entries()]
+        assert "React (a (selecting))" in labels and "Edit last (Alt+E)" in labels
+        await pilot.press("ctrl+p", *"Select (Alt+S")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: selected_body(app) == "pick me")
+        await pilot.press("ctrl+p", *"React (a")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReactionPicker))
