@@ -301,4 +301,3 @@ class ChatScreen(SelectionScreen):
 
     def action_edit_last(self) -> None:
         selection_commands.edit_last(self)
-

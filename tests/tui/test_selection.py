@@ -7,7 +7,7 @@ from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.widgets import Composer, MessageLog
 from tests.conftest import User
 from tests.tui.test_chat_paging import import_numbered
-from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
+from tests.tui_helpers import log_bodies, make_app, wait_for
 
 
 def selected_body(app) -> str | None:

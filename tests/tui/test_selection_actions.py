@@ -6,7 +6,6 @@ from __future__ import annotations
 import webbrowser
 
 from peers_tui.screens.reaction_picker import ReactionPicker
-from peers_tui.widgets import MessageLog
 from tests.conftest import User
 from tests.tui.test_chat_paging import import_numbered
 from tests.tui.test_selection import selected_body, selected_in_view, settled, start_selecting
