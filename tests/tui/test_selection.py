@@ -161,3 +161,4 @@ async def test_copy_key_copies_the_selected_message(alice: User, bob: User, team
         await start_selecting(pilot, 2)
         await pilot.press("up", "c")
         await wait_for(pilot, lambda: app.clipboard == "copy me")
+

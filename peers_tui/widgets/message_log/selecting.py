@@ -73,6 +73,8 @@ class LogSelecting(LogLines):
         if self.window.selected_id is not None:
             self.window.selected_id = None
             self._relayout(keep_anchor=not self.following)
+            if self.scroll_y >= self.max_scroll_y and self.window.reached_bottom():
+                self._report_read()  # left at the bottom: follow the newest again
 
     def select(self, message_id: str | None) -> None:
         """Select this message (loaded, or being jumped to) and bring it into view."""

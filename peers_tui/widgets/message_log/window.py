@@ -149,6 +149,8 @@ class LogWindow:
         stopped following, or missed messages): the read marker moves."""
         if not self.at_newest:
             return False
+        if self.selected_id is not None and self.views and self.selected_id != self.views[-1].id:
+            return False  # the view stays with a selection further back, not with the newest
         caught_up = not self.following or bool(self.unseen)
         self.catch_up()
         return caught_up
