@@ -1,5 +1,5 @@
-"""The command palette (Ctrl+P): every slash command (from the registry), and every group to
-go to."""
+"""The command palette (Ctrl+P): every slash command and selection-mode key (from the
+registry), and every group to go to."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from peers_tui.commands.registry import COMMANDS
+from peers_tui.commands.registry import COMMANDS, SELECTION_KEYS
 from peers_tui.commands.slash import SlashCommand
 from peers_tui.core.views import GroupSummary
 from peers_tui.messages import OpenGroup
@@ -29,6 +29,9 @@ class PeersCommands(Provider):
     def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
         entries: list[tuple[str, str, Callable[[], object]]] = [
             (command.usage, command.help, partial(self._start, command)) for command in COMMANDS]
+        for key in SELECTION_KEYS:  # selection mode's keys: the chat screen runs the action
+            entries.extend((f"{bound.description} ({key.label})", key.does,
+                            partial(self._run_action, bound.action)) for bound in key.bindings)
         summaries = self.app.summaries if isinstance(self.app, GroupDirectory) else ()
         for summary in summaries:
             # The name only in the label, which is shown as plain text; the help text is
@@ -50,6 +53,16 @@ class PeersCommands(Provider):
             chat.composer.start_text(f"{command.word} ")
         else:
             chat.run_command(command.word)
+
+    def _run_action(self, action: str) -> None:
+        """Back to the chat screen; run a chat-screen action there (a selection key's)."""
+        chat = next((s for s in reversed(self.app.screen_stack) if isinstance(s, ChatScreen)),
+                    None)
+        if chat is None:
+            return
+        while self.app.screen is not chat:
+            self.app.pop_screen()
+        self.app.call_later(chat.run_action, action)
 
     async def discover(self) -> Hits:
         for label, help_text, action in self._entries():

@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from peers_tui.commands.app_commands import Groups, Help, Quit, Theme
 from peers_tui.commands.group_commands import (Create, Invite, Join, Leave, Members, Mute, Nick,
                                                Remove, SetRole, Topic)
-from peers_tui.commands.message_commands import Copy, Delete, Edit, Me, Reply, Search
+from peers_tui.commands.message_commands import Copy, Delete, Edit, Me, React, Reply, Search
 from peers_tui.commands.people_commands import Dm, Invitations, Who
 from peers_tui.commands.slash import SlashCommand
 from peers_tui.core.errors import PeersError
@@ -58,6 +58,34 @@ class Key:
     bindings: tuple[KeyBinding, ...] = ()
 
 
+# Selection mode (commands/selection_commands.py): Alt+S (Meta+S through tmux and screen, whose
+# prefixes are Ctrl+B and Ctrl+A; Up stays the input history) or a click selects a message; the
+# letters act on it while the log has the focus (in the composer they are text).
+SELECTION_KEYS: tuple[Key, ...] = (
+    Key("Alt+S, click", "select a message in the log (Esc: back to the composer)", (
+        KeyBinding("chat", "alt+s", "select_message", "Select", priority=True),)),
+    Key("Up / Down, PgUp / PgDn, Home / End (selecting)",
+        "move the selection a message, a page, to the oldest / newest"),
+    Key("r (selecting)", "reply to the selected message", (
+        KeyBinding("chat", "r", "on_selection('reply')", "Reply"),)),
+    Key("e (selecting)", "edit the selected message (yours)", (
+        KeyBinding("chat", "e", "on_selection('edit')", "Edit"),)),
+    Key("d (selecting)", "delete the selected message (yours, or any as an admin)", (
+        KeyBinding("chat", "d", "on_selection('delete')", "Delete"),)),
+    Key("c (selecting)", "copy the selected message (OSC 52)", (
+        KeyBinding("chat", "c", "on_selection('copy')", "Copy"),)),
+    Key("a (selecting)", "react to the selected message (or take a reaction back)", (
+        KeyBinding("chat", "a", "on_selection('react')", "React"),)),
+    Key("w (selecting)", "who reacted to the selected message", (
+        KeyBinding("chat", "w", "on_selection('who')", "Who reacted"),)),
+    Key("o (selecting)", "open the selected message's first link (genuine messages only)", (
+        KeyBinding("chat", "o", "on_selection('open')", "Open link"),)),
+    Key("g (selecting)", "go to the message the selected one replies to", (
+        KeyBinding("chat", "g", "on_selection('jump')", "Go to replied"),)),
+    Key("Alt+E", "edit your last message (loads /edit into the composer)", (
+        KeyBinding("chat", "alt+e", "edit_last", "Edit last", priority=True),)),
+)
+
 KEYS: tuple[Key, ...] = (
     Key("Enter", "send the message"),
     Key("Ctrl+J", "new line in the message (any terminal)"),
@@ -93,7 +121,7 @@ KEYS: tuple[Key, ...] = (
         KeyBinding("chat", "question_mark", "app.help", "Help"))),
     Key("Ctrl+C", "quit", (
         KeyBinding("app", "ctrl+c", "quit", "Quit"),)),
-)
+) + SELECTION_KEYS
 
 # The keys of the screens over the chat, in the order their footers and hints show them.
 SCREEN_KEYS: tuple[Key, ...] = (
@@ -124,7 +152,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
 COMMANDS: tuple[SlashCommand, ...] = (
     Create(), Join(), Invite(), Leave(), Nick(), Members(), SetRole(), Remove(), Topic(),
     Who(), Dm(), Invitations(),
-    Me(), Reply(), Edit(), Delete(), Copy(), Search(), Mute(), Groups(), Theme(), Help(), Quit(),
+    Me(), Reply(), Edit(), Delete(), Copy(), React(), Search(), Mute(), Groups(), Theme(), Help(), Quit(),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
 from peers_tui.commands.completion_sources import completion_sources
+from peers_tui.commands import selection_commands
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
 from peers_tui.commands.slash import Standing
 from peers_tui.core.account import Account
@@ -27,6 +27,7 @@ from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, S
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
 from peers_tui.screens.chat_roster import RosterLoaded, read_roster
+from peers_tui.screens.chat_selection import SelectionScreen
 from peers_tui.screens.drafts import Drafts
 from peers_tui.screens.read_tracker import ReadTracker
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
@@ -37,7 +38,7 @@ from peers_tui.widgets.unseen_bar import UnseenBar
 from peers_tui.worker_errors import pass_on_failure
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(SelectionScreen):
     """One group: what was said, who is in it, and where to say more."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (120, "-widest")]
@@ -306,3 +307,9 @@ class ChatScreen(Screen[None]):
 
     def action_focus_composer(self) -> None:
         self.query_one(Composer).focus()
+
+    def action_on_selection(self, action: str) -> None:
+        selection_commands.act(self, action)  # selection mode's keys (chat_selection.py)
+
+    def action_edit_last(self) -> None:
+        selection_commands.edit_last(self)

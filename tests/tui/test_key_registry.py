@@ -17,11 +17,14 @@ from peers_tui.screens.invites import InvitesScreen
 README = Path(__file__).resolve().parents[2] / "README.md"
 SHOWN = {"pageup": "PgUp", "pagedown": "PgDn", "escape": "Esc", "question_mark": "?"}
 KEY = re.compile(r"(?<![\w+])(?:(?:Ctrl|Alt|Shift)\+)*"
-                 r"(?:PgUp|PgDn|Esc|Enter|Tab|Up|Down|Home|End|F\d+|[A-Z]|\d|\?)(?![\w+])")
+                 r"(?:PgUp|PgDn|Esc|Enter|Tab|Up|Down|Home|End|F\d+|[A-Z]|[a-z]|\d|\?)(?![\w+])")
 
 
 def shown(key: str) -> str:
-    """Textual's key name as the help and the README write it: ctrl+g -> Ctrl+G."""
+    """Textual's key name as the help and the README write it: ctrl+g -> Ctrl+G; a plain
+    letter stays as typed (selection mode's r, e, d ...)."""
+    if len(key) == 1 and key.islower():
+        return key
     return "+".join(SHOWN.get(part, part.capitalize()) for part in key.split("+"))
 
 

@@ -221,3 +221,15 @@ def test_the_new_messages_line_goes_above_the_first_unread_by_arrival_not_by_own
     assert window.marker_index() is None
     window.read_marker = None
     assert window.marker_index() is None
+
+
+def test_reaching_the_bottom_does_not_follow_while_an_older_message_is_selected(history):
+    """Selection mode moves the view with the selection: the view still at its bottom line
+    (the selection only moved up within it) must not snap back to the newest messages."""
+    window = opened(history)
+    window.following = False
+    window.selected_id = window.views[-5].id
+    assert not window.reached_bottom() and not window.following
+    window.selected_id = window.views[-1].id  # the newest selected: following resumes
+    window.reached_bottom()
+    assert window.following

@@ -174,3 +174,22 @@ class TestBufferList:
         account.set_notify("book club", "mute")
         assert snap_compare(chat_app(demo, "book club"), terminal_size=(120, 24),
                             run_before=settle)
+
+
+class TestSelection:
+    def test_selected_message_is_highlighted(self, demo, snap_compare):
+        """Alt+S, then Up twice: the third newest message is highlighted."""
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("alt+s", "up", "up")
+            await settle(pilot)
+        assert snap_compare(chat_app(demo), terminal_size=(120, 30), run_before=run_before)
+
+    def test_reaction_picker(self, demo, snap_compare):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("alt+s", "a")
+            await settle(pilot)
+            pilot.app.screen.query_one("#reaction-input").cursor_blink = False
+            await pilot.pause()
+        assert snap_compare(chat_app(demo), terminal_size=(120, 30), run_before=run_before)

@@ -457,7 +457,7 @@ async def test_offsets_count_from_the_newest_and_bad_ones_are_refused(alice: Use
             await wait_for(pilot, lambda: any("not a message number" in n.message
                                               for n in app._notifications))
         await run("/delete 1 2")
-        await wait_for(pilot, lambda: any("usage: /delete [N]" in n.message
+        await wait_for(pilot, lambda: any("usage: /delete [N|ID]" in n.message
                                           for n in app._notifications))
         await pilot.pause(0.3)
     assert [row["body"] for row in alice.ok("log", "team", "--json").json()

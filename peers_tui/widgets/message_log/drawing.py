@@ -34,6 +34,7 @@ class LogLines(LogScrolling):
         "message-log--time", "message-log--body", "message-log--dim", "message-log--marker",
         "message-log--problem", "message-log--day", "message-log--highlight",
         "message-log--mention",
+        "message-log--selected",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -126,8 +127,13 @@ class LogLines(LogScrolling):
 
     def _look(self) -> Look:
         highlight = partial(self.get_component_rich_style, "message-log--highlight", partial=True)
+        selected = partial(self.get_component_rich_style, "message-log--selected", partial=True)
+        selected_id = self.window.selected_id
+        # A folded message is shown whole while it is selected (or expanded by hand).
         return Look(self.app.console, self.window.highlight_id, highlight, self.window.me,
-                    self._my_handle(), self.expanded.__contains__)
+                    self._my_handle(),
+                    lambda message_id: message_id in self.expanded or message_id == selected_id,
+                    selected_id, selected)
 
     def _relayout(self, keep_anchor: bool = False) -> None:
         self._relayout_due = False

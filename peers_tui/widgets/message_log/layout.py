@@ -73,6 +73,8 @@ class Look:
     me: str = ""                    # the reader's user id: a reply to them mentions them
     handle: str | None = None       # the reader's handle here: as a word, it mentions them
     expanded: Callable[[str], bool] = lambda message_id: False  # shown whole, not folded
+    selected_id: str | None = None  # the message selection mode acts on
+    selected: Callable[[], Style] | None = None  # its style, asked for only when it is drawn
 
     def mentioned(self, view: MessageView) -> bool:
         return bool(self.me) and mentions_view(view, self.handle, self.me)
@@ -178,8 +180,9 @@ class LineLayout:
                 owners.append(-1)
             label = basis.labels[(item.author_id, item.display_author)]
             highlighted = item.id == look.highlight_id
+            selected = item.id == look.selected_id and look.selected is not None
             mentioned, expanded = look.mentioned(item), look.expanded(item.id)
-            key = (item, label, author_width, width, highlighted, mentioned, expanded)
+            key = (item, label, author_width, width, highlighted, mentioned, expanded, selected)
             strips = self._cache.get(key)
             if strips is None:
                 strips = render_message(item, label, author_width, width, look.console,
@@ -187,6 +190,9 @@ class LineLayout:
                 if highlighted:
                     highlight = look.highlight()
                     strips = [strip.apply_style(highlight) for strip in strips]
+                if selected and look.selected is not None:
+                    chosen = look.selected()
+                    strips = [strip.apply_style(chosen) for strip in strips]
                 self._cache[key] = strips
             lines.extend(strips)
             owners.extend([index] * len(strips))

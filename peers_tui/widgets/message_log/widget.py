@@ -5,7 +5,7 @@ indexed key in thread workers as the view moves: older history near the top, new
 bottom, a fresh window around any message on a jump. Opening a million-message group costs
 what opening a ten-message group does, and memory is bounded by MAX_BUFFER, not by history.
 This module is the loading half (workers, live messages, what the screen is told); the
-drawing is LogLines' and the scrolling LogScrolling's.
+drawing is LogLines', the scrolling LogScrolling's and the selection LogSelecting's.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from textual.message import Message
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
-from peers_tui.widgets.message_log.drawing import LogLines
+from peers_tui.widgets.message_log.selecting import LogSelecting
 from peers_tui.widgets.message_log.window import (
     LOAD_MARGIN, MAX_BUFFER, WINDOW, FetchMode, HistorySource, fetch, first_window,
 )
 
 
-class MessageLog(LogLines, can_focus=True):
+class MessageLog(LogSelecting, can_focus=True):
     """The scrolling history of one group."""
 
     BINDINGS = [
@@ -210,6 +210,7 @@ class MessageLog(LogLines, can_focus=True):
             if self._owed:
                 self._move_to(self.scroll_y)
             self.call_after_refresh(self._maybe_load)
+            self._selection_after_window(mode)
             return
         self._owed = 0
         self._relayout()
@@ -222,6 +223,7 @@ class MessageLog(LogLines, can_focus=True):
             line = self.line_layout.line_from(focus_id)
             if line is not None:
                 self._scroll_soon(max(0, line - self.size.height // 3))
+        self._selection_after_window(mode)
 
     @on(LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
@@ -240,6 +242,18 @@ class MessageLog(LogLines, can_focus=True):
             self._load(*wanted)
 
     def action_oldest(self) -> None:
+        if self.selecting:
+            self.selection_to("oldest")
+        else:
+            self._oldest()
+
+    def action_newest(self) -> None:
+        if self.selecting:
+            self.selection_to("newest")
+        else:
+            self._newest()
+
+    def _oldest(self) -> None:
         self.stop_following()
         if self.window.at_oldest:
             self.scroll_home(animate=False)
@@ -247,7 +261,7 @@ class MessageLog(LogLines, can_focus=True):
             self.window.restart()
             self._load(FetchMode.OLDEST, None)
 
-    def action_newest(self) -> None:
+    def _newest(self) -> None:
         if self.window.at_newest:
             self.window.catch_up()
             self.scroll_end(animate=False)

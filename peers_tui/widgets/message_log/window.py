@@ -91,6 +91,7 @@ class LogWindow:
         self.read_marker: str | None = None
         self.me = ""
         self.highlight_id: str | None = None
+        self.selected_id: str | None = None  # the message selection mode acts on (None: off)
         self._unseen = 0
         self._on_unseen = on_unseen
 
@@ -116,6 +117,11 @@ class LogWindow:
     def newest_id(self) -> str | None:
         return self.views[-1].id if self.views else None
 
+    @property
+    def selected(self) -> MessageView | None:
+        """The selected message, if it is loaded."""
+        return next((view for view in self.views if view.id == self.selected_id), None)
+
     def is_current(self, generation: int) -> bool:
         return generation == self.generation
 
@@ -123,7 +129,7 @@ class LogWindow:
         """Another group (or the same again): nothing loaded, following, nothing unseen."""
         self.read_marker, self.me = read_marker, me
         self.views, self.at_oldest, self.at_newest = [], False, False
-        self.highlight_id = None
+        self.highlight_id = self.selected_id = None
         self.loaded = False
         self.generation += 1
         self.following = True
@@ -143,6 +149,8 @@ class LogWindow:
         stopped following, or missed messages): the read marker moves."""
         if not self.at_newest:
             return False
+        if self.selected_id is not None and self.views and self.selected_id != self.views[-1].id:
+            return False  # the view stays with a selection further back, not with the newest
         caught_up = not self.following or bool(self.unseen)
         self.catch_up()
         return caught_up

@@ -1,0 +1,41 @@
+"""SelectionScreen: the chat screen's part in selection mode (Alt+S, or a click in the log).
+
+The log keeps which message is selected and moves it (widgets/message_log/selecting.py);
+the keys that act on it are in the registry and run commands/selection_commands.py (from
+ChatScreen, the whole SelectionContext), which asks this screen for the selected message, to
+select another, or to start the composer."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.screen import Screen
+
+from peers_tui.core.views import MessageView
+from peers_tui.widgets import Composer, MessageLog
+
+
+class SelectionScreen(Screen[None]):
+    """A screen with a message log and a composer, whose log's messages can be selected."""
+
+    message_log: MessageLog
+    composer: Composer
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.composer:  # Esc, a click on it, a reply begun: selection ends
+            self.message_log.end_selection()
+
+    def action_select_message(self) -> None:
+        if not self.message_log.start_selection():
+            self.notify("no message to select", title="Selection", severity="warning")
+
+    def selected_message(self) -> MessageView | None:
+        return self.message_log.selected
+
+    def select_message(self, message_id: str) -> None:
+        if not self.message_log.start_selection(message_id):  # not loaded: fetch around it
+            self.message_log.jump_to(message_id)
+            self.message_log.select(message_id)
+            self.message_log.focus()
+
+    def start_in_composer(self, text: str) -> None:
+        self.composer.start_text(text)
