@@ -61,9 +61,11 @@ class InvitationWatch:
                 self.app.notify(invitation_line(invitation)
                                 + ": /invitations to accept or decline it",
                                 title="Invitation", timeout=30)
-        screen = self.app.screen
-        if isinstance(screen, InvitationsScreen):
-            screen.show(event.offered)
+        # The stack, not `app.screen`: a read that lands while the app is closing finds no
+        # screen at all, and `app.screen` would raise.
+        for screen in self.app.screen_stack[-1:]:
+            if isinstance(screen, InvitationsScreen):
+                screen.show(event.offered)
 
     def show(self) -> None:
         """The list of pending invitations over the chat (read afresh)."""
