@@ -7,7 +7,7 @@ from peers_tui.screens.confirm import ConfirmScreen
 from peers_tui.widgets import Composer, MessageLog
 from tests.conftest import User
 from tests.tui.test_chat_paging import import_numbered
-from tests.tui_helpers import log_bodies, make_app, wait_for
+from tests.tui_helpers import log_bodies, make_app, screen_text, wait_for
 
 
 def selected_body(app) -> str | None:
@@ -162,3 +162,20 @@ async def test_copy_key_copies_the_selected_message(alice: User, bob: User, team
         await pilot.press("up", "c")
         await wait_for(pilot, lambda: app.clipboard == "copy me")
 
+
+
+async def test_a_folded_message_shows_whole_while_it_is_selected(alice: User, bob: User, team):
+    bob.ok("send", "team", "\n".join(f"row {n:02}" for n in range(1, 31)))
+    alice.ok("send", "team", "after it")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 60)) as pilot:
+        await start_selecting(pilot, 2)
+        log = app.screen.query_one(MessageLog)
+        assert "row 30" not in screen_text(app) and "more lines" in screen_text(app)
+        await pilot.press("up")
+        await wait_for(pilot, lambda: selected_body(app) is not None
+                       and selected_body(app).startswith("row 01"))
+        await wait_for(pilot, lambda: "row 30" in screen_text(app))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: log.selected is None)
+        await wait_for(pilot, lambda: "row 30" not in screen_text(app))
