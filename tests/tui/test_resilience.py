@@ -106,8 +106,11 @@ def test_sighup_closes_the_app_cleanly_and_keeps_the_draft(alice: User, team, tm
             time.sleep(0.1)
         subprocess.run(tmux + ["send-keys", "-t", "s", "unsent words"], check=True)
         time.sleep(0.5)
-        pattern = f"^{sys.executable} -m peers_tui open team"  # the app, not its shell
-        pid = subprocess.run(["pgrep", "-f", pattern], capture_output=True,
+        # The app is the pane's shell's child: found by parent, not by a machine-wide pattern
+        # that another test's app could match.
+        shell = subprocess.run(tmux + ["display", "-p", "-t", "s", "#{pane_pid}"],
+                               capture_output=True, text=True).stdout.strip()
+        pid = subprocess.run(["pgrep", "-P", shell], capture_output=True,
                              text=True).stdout.split()[0]
         os.kill(int(pid), signal.SIGHUP)
         deadline = time.monotonic() + 20
