@@ -43,6 +43,20 @@ def _name_style(summary: GroupSummary) -> str:
     return "bold" if summary.unread and not quiet(summary) else ""
 
 
+def _standing(text: Text, summary: GroupSummary, count_width: int) -> None:
+    """Why the group is quiet (left, removed, read-only), or its unread count and mention mark;
+    the group list and the buffer list show the same marks."""
+    if summary.state != "active":
+        text.append(f" {summary.state}", style="dim italic")
+    elif summary.read_only:
+        text.append(" read-only", style="dim italic")
+    elif summary.unread:
+        text.append(f" {unread_label(summary.unread):>{count_width}}",
+                    style="dim" if quiet(summary) else "bold")
+        if summary.mentions and summary.notify != "mute":
+            text.append(" @", style="bold reverse")
+
+
 def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 24) -> Text:
     """One line: `1 name  12 @` with the standing when the user is not an active member."""
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -51,14 +65,7 @@ def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 
     text.append(name[:width].ljust(width), style=_name_style(summary))
     if summary.warning:
         text.append(" ⚠ history", style="bold red")
-    if summary.state != "active":
-        text.append(f" {summary.state}", style="dim italic")
-    elif summary.read_only:
-        text.append(" read-only", style="dim italic")
-    elif summary.unread:
-        text.append(f" {unread_label(summary.unread):>4}", style="dim" if quiet(summary) else "bold")
-        if summary.mentions and summary.notify != "mute":
-            text.append(" @", style="bold reverse")
+    _standing(text, summary, count_width=4)
     badge = notify_badge(summary.notify)
     if badge:
         text.append(f" {badge}", style="dim italic")
@@ -74,14 +81,7 @@ def buffer_row(summary: GroupSummary, index: int, width: int) -> Text:
         tail.append(f" {badge}", style="dim italic")
     if summary.warning:
         tail.append(" ⚠", style="bold red")
-    if summary.state != "active":
-        tail.append(f" {summary.state}", style="dim italic")
-    elif summary.read_only:
-        tail.append(" read-only", style="dim italic")
-    elif summary.unread:
-        tail.append(f" {unread_label(summary.unread)}", style="dim" if quiet(summary) else "bold")
-        if summary.mentions and summary.notify != "mute":
-            tail.append(" @", style="bold reverse")
+    _standing(tail, summary, count_width=0)
     tail.append(" ")
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     _index(text, index)
