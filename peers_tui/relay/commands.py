@@ -236,6 +236,15 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
         else:
             print(inert(f"link to hub {link.get('to')}: down for {_ago(link.get('since'))}"
                         f" ({link.get('problem') or 'unreachable'})"))
+    leaves = status.get("leaves") if status["running"] else None
+    for name, leaf in sorted((leaves if isinstance(leaves, dict) else {}).items()):
+        if not isinstance(leaf, dict):
+            continue
+        if leaf.get("up"):
+            print(inert(f"link from {name}: up for {_ago(leaf.get('since'))}, "
+                        f"{leaf.get('rtt_ms') or 0:.1f} ms"))
+        else:
+            print(inert(f"link from {name}: down for {_ago(leaf.get('since'))}"))
     if status["running"]:
         print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
               f"received {status.get('received')}")

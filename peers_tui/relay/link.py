@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peers_tui.relay.config import RelayConfig, relay_dir
+from peers_tui.relay.leaf_links import LeafLinks
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.server import NatsServer
 
@@ -41,6 +42,7 @@ class LinkState:
         self.generation = 0  # moves at every change, so consumers restart after a cut
         self.received = 0
         self.failures = 0
+        self.leaf_links = LeafLinks()  # the hub: each leaf's link
 
     async def check(self, nc: Any) -> None:
         started = time.monotonic()
@@ -88,6 +90,7 @@ class LinkState:
             "link": {"up": self.up, "since": self.since, "rtt_ms": self.rtt_ms,
                      "problem": self.problem,
                      "to": self.config.hub_name if self.config.role == "leaf" else None},
+            "leaves": self.leaf_links.snapshot(),
             "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,
             "rejected": self.ledger.rejected_counts(),
         }

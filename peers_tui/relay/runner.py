@@ -85,6 +85,7 @@ class Relay:
                 tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
             else:
                 tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
+                tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
             print(f"peers relay: {self.config.name} ({self.config.role}) running; "
                   f"client port 127.0.0.1:{self.config.client_port}", file=sys.stderr, flush=True)
             await self.stopping.wait()
@@ -273,6 +274,11 @@ class Relay:
             self.config_mtime = changed
             self.config = load_config(self.hub)
             self.server.restart(self.config)
+
+    async def _leaves_once(self) -> None:
+        """The hub: which leaves are connected now, from its server's connection list."""
+        if await self.link.leaf_links.observe(self.server.monitor_port, self.config.leaves):
+            self.link.write_status(self.scanner, running=True)  # a cut shows at once
 
     async def _status_once(self) -> None:
         self.link.write_status(self.scanner, running=True)

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from peers_tui.relay.config import HUB_DOMAIN, RelayConfig, RelayError, relay_dir
+from peers_tui.relay.config import HUB_DOMAIN, RelayConfig, RelayError, free_port, relay_dir
 
 PR_SET_PDEATHSIG = 1
 STARTUP_TIMEOUT = 10.0
@@ -49,8 +49,8 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def server_config(config: RelayConfig, hub: Path) -> str:
-    """nats-server's config for this host (client port on loopback only)."""
+def server_config(config: RelayConfig, hub: Path, monitor_port: int = 0) -> str:
+    """nats-server's config for this host (client and monitoring ports on loopback only)."""
     store = relay_dir(hub) / "js"
     domain = HUB_DOMAIN if config.role == "hub" else config.name
     lines = [
@@ -58,6 +58,8 @@ def server_config(config: RelayConfig, hub: Path) -> str:
         f"listen: \"127.0.0.1:{config.client_port}\"",
         f"jetstream {{ store_dir: {_quote(str(store))}, domain: {_quote(domain)} }}",
     ]
+    if monitor_port:  # the hub's relay reads its leaf connections from /leafz
+        lines.append(f"http: \"127.0.0.1:{monitor_port}\"")
     if config.role == "hub":
         users = ", ".join(f"{{user: {_quote(name)}, password: {_quote(password)}}}"
                           for name, password in sorted(config.leaves.items()))
@@ -95,12 +97,13 @@ class NatsServer:
         self.hub = hub
         self.log_path = relay_dir(hub) / "nats.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self.monitor_port = 0
 
     def _write_config(self) -> Path:
         conf = relay_dir(self.hub) / "nats.conf"
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(server_config(self.config, self.hub))
+            out.write(server_config(self.config, self.hub, self.monitor_port))
         return conf
 
     def restart(self, config: RelayConfig) -> None:
@@ -112,6 +115,7 @@ class NatsServer:
         self.start()
 
     def start(self) -> None:
+        self.monitor_port = free_port() if self.config.role == "hub" else 0
         conf = self._write_config()
         if _port_open(self.config.client_port):
             raise RelayError(f"port {self.config.client_port} on 127.0.0.1 is already in use "

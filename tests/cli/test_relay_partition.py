@@ -1,0 +1,111 @@
+"""A network partition, not a stopped relay: leaf C reaches the hub through a TCP proxy the
+test cuts. The hub keeps running and its connection list (nats-server's /leafz, shown in
+`peers relay status`) proves C is gone; every host writes through the cut; after it, every
+host holds every message once, `peers verify` is clean and the heads are identical."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from peers_tui.core.group_store import GroupStore
+from peers_tui.relay.config import load_config, save_config
+from tests.cli.test_relay import converged, post_many
+from tests.relay_helpers import federation, stop_all, wait_for
+from tests.tcp_proxy import TcpProxy
+
+
+def through_proxy(leaf, hub) -> TcpProxy:
+    """Make `leaf` dial the hub's leaf port through a proxy the test can cut."""
+    hub_port = int(load_config(hub.hub).leaf_listen.rpartition(":")[2])
+    proxy = TcpProxy(hub_port)
+    config = load_config(leaf.hub)
+    config.hub_url = f"nats-leaf://127.0.0.1:{proxy.port}"
+    save_config(leaf.hub, config)
+    return proxy
+
+
+def leaf_seen_by_hub(hub, name: str) -> bool | None:
+    leaf = (hub.status().get("leaves") or {}).get(name)
+    return None if leaf is None else bool(leaf.get("up"))
+
+
+def test_the_hub_lists_each_leaf_link_up_and_down(tmp_path):
+    hub, leaf = federation(tmp_path)
+    proxy = through_proxy(leaf, hub)
+    try:
+        hub.start()
+        leaf.start()
+        wait_for(lambda: leaf_seen_by_hub(hub, "B") is True, what="the hub to see B")
+        assert "link from B: up for" in hub.peers().ok("relay", "status").out
+        proxy.cut()
+        wait_for(lambda: leaf_seen_by_hub(hub, "B") is False, what="the hub to see B gone")
+        assert "link from B: down for" in hub.peers().ok("relay", "status").out
+        wait_for(lambda: not leaf.link_up(), what="B to see the cut")
+        proxy.restore()
+        wait_for(lambda: leaf_seen_by_hub(hub, "B") is True, what="B back at the hub")
+    finally:
+        stop_all([hub, leaf])
+        proxy.close()
+
+
+@pytest.mark.slow
+def test_a_leaf_cut_off_while_every_host_writes_converges(tmp_path):
+    hub, b, c = federation(tmp_path, ("A", "B", "C"))
+    proxy = through_proxy(c, hub)
+    try:
+        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        for host in (hub, b, c):
+            host.start()
+        for user, host in ((bob, b), (carol, c)):
+            wait_for(host.link_up, what=f"{host.name}'s link")
+            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
+        before = set(post_many(alice, "before", 5))
+        wait_for(lambda: converged([alice, bob, carol], {"welcome", *before}) or
+                 converged([alice, bob, carol], before), what="the start everywhere")
+        start = set(bodies_of(alice))
+
+        proxy.cut()
+        wait_for(lambda: leaf_seen_by_hub(hub, "C") is False, what="the hub's list without C")
+        assert leaf_seen_by_hub(hub, "B") is True
+        wait_for(lambda: not c.link_up(), what="C to see the cut")
+        writers = [threading.Thread(target=post_many, args=(user, f"cut {user.name}", 100))
+                   for user in (alice, bob, carol)]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+        during = {f"cut {name} {i}" for name in ("alice", "bob", "carol") for i in range(100)}
+        # the rest of the federation goes on: A and B have each other's posts, C none of them
+        wait_for(lambda: converged([alice, bob], start | (during - carols(during))),
+                 what="A and B in step during the cut")
+        assert not set(bodies_of(carol)) & {f"cut alice {i}" for i in range(100)}
+        wait_for(lambda: c.status()["unsent"] == 100, what="C's posts counted unsent")
+
+        proxy.restore()
+        restored = time.monotonic()
+        wait_for(lambda: converged([alice, bob, carol], start | during), timeout=30,
+                 what="convergence after the cut")
+        print(f"converged {len(start | during)} records {time.monotonic() - restored:.2f} s "
+              "after the link returned")
+        for user in (alice, bob, carol):
+            assert user.run("verify", "team").code == 0
+        heads = [GroupStore(h.hub / f"{group_id}.db", group_id).heads() for h in (hub, b, c)]
+        assert heads[0] == heads[1] == heads[2]
+        assert all(host.status()["rejected"] == {} for host in (hub, b, c))
+    finally:
+        stop_all([hub, b, c])
+        proxy.close()
+
+
+def bodies_of(user) -> list[str]:
+    return [m["body"] for m in user.ok("log", "team", "--json", "--limit", "100000").json()]
+
+
+def carols(texts: set[str]) -> set[str]:
+    return {text for text in texts if text.startswith("cut carol")}
