@@ -108,7 +108,20 @@ class Audit:
         problems = []
         # The pinned change must still be one that counts (a row merely still being there is
         # not enough: a change filed below it could have broken the chain above).
-        chain = self.log.current_roster().chain if member_seq and member_hash else {}
+        roster = self.log.current_roster()
+        chain = roster.chain if member_seq and member_hash else {}
+        authors = dict(authors)
+        for author, (seq, _) in list(authors.items()):
+            # Someone no longer a member whose last removal (or leave) cut their chain below
+            # the pin: everything beyond the cut is void (and taken out of the file when the
+            # removal arrived from another host), so what must still be here is the record
+            # the cut names. A member who came back keeps the strict check.
+            cuts = roster.cuts.get(author)
+            if cuts and roster.active(author) is None and cuts[-1].aseq < seq:
+                if cuts[-1].aseq:
+                    authors[author] = (cuts[-1].aseq, cuts[-1].ahash)
+                else:
+                    del authors[author]
         with self.file.session():
             if member_seq and member_hash and chain.get(member_seq) != member_hash:
                 problems.append(Problem("membership log", f"change {member_seq}, verified "

@@ -31,6 +31,7 @@ from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay import rows
 from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.voided import take_out_voided
 
 DUPLICATE, APPLIED, REPLACED = "duplicate", "applied", "replaced"
 # What readers say about a record whose predecessor is simply not here yet.
@@ -142,6 +143,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
             others = [e for e, _ in others_waiting]
             messages = [e for e, _ in batch.waiting]
         outcome.waiting.extend(waiting)
+        if any(e.table == "member" for e in outcome.applied):
+            outcome.lost += take_out_voided(store, store.roster())
         _reindex(store, roster, touched)
 
 

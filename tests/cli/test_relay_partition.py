@@ -109,3 +109,48 @@ def bodies_of(user) -> list[str]:
 
 def carols(texts: set[str]) -> set[str]:
     return {text for text in texts if text.startswith("cut carol")}
+
+
+@pytest.mark.slow
+def test_a_member_removed_while_posting_from_a_cut_off_host_is_void_everywhere(tmp_path):
+    """carol posts on C while C is cut off; meanwhile alice removes her on the hub. When the
+    link returns, every post of carol's that alice had not seen is void on every host — also
+    on C, where they were written — whatever their timestamps, and the hosts agree."""
+    hub, b, c = federation(tmp_path, ("A", "B", "C"))
+    proxy = through_proxy(c, hub)
+    try:
+        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        for host in (hub, b, c):
+            host.start()
+        for user, host in ((bob, b), (carol, c)):
+            wait_for(host.link_up, what=f"{host.name}'s link")
+            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        seen = set(post_many(carol, "seen", 3))
+        wait_for(lambda: seen <= set(bodies_of(alice)), what="carol's first posts at the hub")
+        proxy.cut()
+        wait_for(lambda: not c.link_up(), what="C to see the cut")
+        unseen = set(post_many(carol, "unseen", 5))
+        alice.ok("remove", "team", "carol")
+        after = set(post_many(alice, "after", 3))
+        proxy.restore()
+        wait_for(lambda: c.link_up(), what="C back")
+        wait_for(lambda: "carol" not in handles(carol), timeout=30, what="the removal on C")
+        wait_for(lambda: after <= set(bodies_of(carol)), timeout=30, what="alice's posts on C")
+        time.sleep(1)  # anything of carol's that was going to travel has travelled
+        logs = [set(bodies_of(user)) for user in (alice, bob, carol)]
+        assert logs[0] == logs[1] == logs[2], logs
+        assert seen <= logs[0] and after <= logs[0]
+        assert not unseen & logs[0]  # void everywhere, not just late
+        for user in (alice, bob, carol):
+            assert user.run("verify", "team").code == 0
+        heads = [GroupStore(h.hub / f"{group_id}.db", group_id).heads()[:2] for h in (hub, b, c)]
+        assert heads[0] == heads[1] == heads[2]
+    finally:
+        stop_all([hub, b, c])
+        proxy.close()
+
+
+def handles(user) -> list[str]:
+    return [m["handle"] for m in user.ok("members", "team", "--json").json()]
