@@ -15,6 +15,7 @@ file goes stale when this host's relay stops; the reader ages it itself).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -75,7 +76,8 @@ def parse_entry(data: Any, *, seen: float | None = None) -> HostEntry | None:
         return None
     if seen is None:
         stamp = data.get("seen")
-        if not isinstance(stamp, (int, float)) or isinstance(stamp, bool) or stamp != stamp:
+        if (not isinstance(stamp, (int, float)) or isinstance(stamp, bool)
+                or not math.isfinite(stamp)):
             return None
         seen = float(stamp)
     return HostEntry(data["host"], present, home, seen)
@@ -142,7 +144,9 @@ def read_hosts_file(hub: Path, *, now: float | None = None) -> HostsView | None:
     others: dict[str, HostEntry] = {}
     for item in hosts[:MAX_HOSTS]:
         entry = parse_entry(item)
-        if entry is not None and entry.host != data["here"] and now - entry.seen <= AGE_OUT:
+        # heard of within the age-out; a time far ahead is no relay's (whose clock is ours)
+        if (entry is not None and entry.host != data["here"]
+                and -AGE_OUT <= now - entry.seen <= AGE_OUT):
             others[entry.host] = entry
     return HostsView(data["here"], tuple(sorted(others.values(), key=lambda e: e.host)))
 

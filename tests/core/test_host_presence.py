@@ -77,9 +77,12 @@ def test_malformed_entries_are_left_out_one_by_one(tmp_path):
     bad = [
         entry_json("\x1b]0;title\x07"), entry_json("two words"), entry_json("x" * 33),
         entry_json("-dash"), entry_json(None), entry_json(7),
-        entry_json("hostC", present="not a list"), entry_json("hostD", present=[BOB] * (MAX_IDS + 1)),
+        entry_json("hostC", present="not a list"),
+        entry_json("hostD", present=[BOB] * (MAX_IDS + 1)),
         entry_json("hostE", home={"a": 1}), entry_json("hostF", seen="yesterday"),
         entry_json("hostG", seen=True), entry_json("hostH", seen=now - 3600),
+        entry_json("hostK", seen=now + 3600), entry_json("hostL", seen=float("inf")),
+        entry_json("hostM", seen=float("nan")),
         entry_json("hostI", v=2), entry_json("hostA"),  # this host itself: it knows better
         "text", None, 3, [], {},
     ]
@@ -134,7 +137,8 @@ def test_a_relay_takes_a_hosts_word_only_for_itself(tmp_path):
     hub.mkdir()
 
     async def hear_all() -> dict:
-        sync = PresenceSync(hub, "hostA", None, None, None, asyncio.Event())  # type: ignore[arg-type]
+        sync = PresenceSync(hub, "hostA", None, None, None,  # type: ignore[arg-type]
+                            asyncio.Event())
         payload = HostEntry("hostB", frozenset({BOB}), frozenset(), 0.0).payload()
         assert not sync.hear("peers.presence.hostC", payload)  # B pretending to be C
         assert not sync.hear("peers.presence.hostA", payload)  # or this host
