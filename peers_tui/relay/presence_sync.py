@@ -131,7 +131,8 @@ class PresenceSync:
 
     # ----------------------------------------------------------------- this host's entry
     async def publish_once(self) -> None:
-        await self.watch.wait(SWEEP)
+        relinked = self.link.up and self.link.generation != self.sent_generation
+        await self.watch.wait(0.25 if relinked else SWEEP)  # a new link hears of us at once
         await asyncio.sleep(SETTLE)
         self.watch.watch_new()
         entry = this_host(self.presence, self.name)
