@@ -189,6 +189,9 @@ class PresenceSync:
         sub = await js.subscribe(SUBJECTS, stream=STREAM, ordered_consumer=True,
                                  config=ConsumerConfig(
                                      deliver_policy=DeliverPolicy.LAST_PER_SUBJECT))
+        # Our own heartbeat comes back on this stream: silence for two of them means the
+        # subscription died under us (the hub's server restarts when a token is made).
+        last_message = time.monotonic()
         try:
             while not self.stopping.is_set() and (
                     self.is_hub or (self.link.up and self.link.generation == generation)):
@@ -196,7 +199,10 @@ class PresenceSync:
                     msg = await sub.next_msg(timeout=1.0)
                 except nats.errors.TimeoutError:
                     self._expire()
+                    if time.monotonic() - last_message > 2 * self.heartbeat + 2:
+                        return
                     continue
+                last_message = time.monotonic()
                 self.hear(msg.subject, msg.data)
         finally:
             with contextlib.suppress(Exception):
