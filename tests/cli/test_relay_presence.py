@@ -4,6 +4,7 @@ host, and leaves it when the app exits or that host's relay dies (real relays, r
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
@@ -81,3 +82,35 @@ def test_a_hub_without_a_relay_lists_members_as_before(tmp_path):
     assert row["hosts"] == [] and row["present"] is False
     line = alice.ok("members", "team").out.splitlines()[0]
     assert "away" not in line and line.split()[-1] == "owner"
+
+
+def test_presence_keeps_flowing_after_the_hubs_server_restarts(hosts):
+    """A token made while the hub runs restarts its nats-server; the presence subscriptions
+    that went silent then are renewed (a held presence lock stands in for an app here)."""
+    from peers_tui.core.account import Account
+    from peers_tui.core.presence import Presence
+
+    hub, leaf = hosts
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    alice.ok("create", "team")
+    code = alice.ok("invite", "team").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="the leaf link")
+    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
+    bob.ok("join", code)
+    wait_for(lambda: "bob" in [m["handle"] for m in alice.ok("members", "team", "--json").json()],
+             what="bob's join on A")
+    server = hub.nats_pid()
+    hub.peers().ok("relay", "token", "--name", "C")  # the hub's server restarts
+    wait_for(lambda: hub.nats_pid() != server, what="the hub's new server")
+    time.sleep(2)  # the leaf reconnects; what subscribed before the restart is gone quiet
+    wait_for(leaf.link_up, what="the leaf link again")
+    bobs_app = Presence(bob.hub)
+    bobs_app.announce(Account(bob.home, bob.hub).user_id)
+    try:
+        wait_for(lambda: member(alice, "team", "bob")["present"], timeout=8,
+                 what="bob present on A after the hub's restart")
+        assert member(alice, "team", "bob")["hosts"] == ["B"]
+    finally:
+        bobs_app.withdraw()
