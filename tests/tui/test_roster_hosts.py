@@ -41,6 +41,18 @@ async def test_roster_shows_each_members_host_and_presence_on_other_hosts(
         await wait_for(pilot, lambda: "○ bob  hostA,hostB" in body_of(app))
 
 
+async def test_a_long_name_puts_the_host_on_a_line_of_its_own(alice: User, bob: User, team):
+    bob.ok("id", "--handle", "bartholomew-the-third")
+    app = make_app(alice, "team")
+    write_hosts_file(alice.hub, "hostA", [])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "bartholomew" in body_of(app) and "hostA" in body_of(app))
+        lines = body_of(app).splitlines()
+        at = next(n for n, line in enumerate(lines) if "bartholomew-the-third" in line)
+        assert lines[at].rstrip().endswith("bartholomew-the-third")
+        assert lines[at + 1].strip() == "hostA"
+
+
 async def test_roster_leaves_out_hostile_and_stale_hosts(alice: User, bob: User, team):
     bob_id = Account(bob.home, bob.hub).user_id
     now = time.time()
