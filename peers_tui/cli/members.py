@@ -8,7 +8,9 @@ import argparse
 from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account
 from peers_tui.cli.output import EXIT_OK, out, out_json, warn
+from peers_tui.core.host_presence import locate
 from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.roster import MemberState
 
@@ -34,20 +36,30 @@ def add_parsers(commands: Commands) -> None:
 
 
 def list_members(args: argparse.Namespace) -> int:
-    everyone, problems = open_account(args).members_checked(args.group, include_former=True)
+    account = open_account(args)
+    everyone, problems = account.members_checked(args.group, include_former=True)
     for problem in problems:
         warn(problem)
     ambiguous = look_alikes((m.user_id, m.handle) for m in everyone)
-    for member in everyone:
-        if member.state != MemberState.ACTIVE and not args.all:
-            continue
+    shown = [m for m in everyone if m.state == MemberState.ACTIVE or args.all]
+    # present here (a lock) or on another host (what this host's relay heard), and where
+    where = locate(Presence(account.paths.hub), [m.user_id for m in shown])
+    for member in shown:
+        hosts = where.hosts.get(member.user_id, ())
         if args.json:
-            out_json(member.to_json())
+            out_json({**member.to_json(), "present": member.user_id in where.present,
+                      "hosts": list(hosts)})
         else:
             suffix = "" if member.state == MemberState.ACTIVE else f" ({member.state})"
             if (member.user_id, member.handle) in ambiguous:
                 suffix += "  (looks like another member's handle: tell them apart by fingerprint)"
-            out(f"{shown_name(member.handle):<20} {member.fingerprint}  {member.role}{suffix}")
+            # host names are letters, digits, '-' and '_' (host_presence checks them)
+            place = ",".join(hosts)
+            if member.user_id not in where.present:
+                place = f"away ({place})" if place else "away"
+            host = f"  {place:<18}" if where.across_hosts else ""
+            out(f"{shown_name(member.handle):<20} {member.fingerprint}{host}  "
+                f"{member.role}{suffix}")
     return EXIT_OK
 
 

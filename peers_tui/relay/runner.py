@@ -34,6 +34,7 @@ from peers_tui.relay.envelope import (
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
 from peers_tui.relay.local import LocalScanner
+from peers_tui.relay.presence_sync import PresenceSync
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.wake import Waker
 
@@ -59,6 +60,7 @@ class Relay:
         self.stopping = asyncio.Event()
         self.nc: Any = None
         self.waker: Waker | None = None
+        self.presence_sync: PresenceSync | None = None
         self.config_mtime = config_path(hub).stat().st_mtime_ns
 
     # ----------------------------------------------------------------- life cycle
@@ -86,6 +88,10 @@ class Relay:
             else:
                 tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
+            self.presence_sync = PresenceSync(self.hub, self.config.name, self.link,
+                                              self.js_local, self.js_hub, self.stopping)
+            tasks += [asyncio.create_task(self._forever(self.presence_sync.publish_once, 0)),
+                      asyncio.create_task(self._forever(self.presence_sync.listen_once, 1.0))]
             print(f"peers relay: {self.config.name} ({self.config.role}) running; "
                   f"client port 127.0.0.1:{self.config.client_port}", file=sys.stderr, flush=True)
             await self.stopping.wait()
@@ -94,6 +100,9 @@ class Relay:
                 task.cancel()
             if tasks:  # bounded: a request to an unreachable hub must not hold up the stop
                 await asyncio.wait(tasks, timeout=2)
+            if self.presence_sync is not None:  # others see this host's users leave now
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.presence_sync.withdraw(), 1)
             if self.nc is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.nc.close(), 2)

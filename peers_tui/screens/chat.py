@@ -198,7 +198,7 @@ class ChatScreen(SelectionScreen):
         self.standing = event.standing
         roster_panel = self.query_one(RosterPanel)
         roster_panel.people = event.people
-        roster_panel.show(event.members, event.present)
+        roster_panel.show(event.members, event.present, event.hosts)
         self.message_log.set_people(event.people)
         self.message_log.set_events(event.events)  # joins, leaves, removals in their place
         self.composer.handles = [m.handle for m in event.members]

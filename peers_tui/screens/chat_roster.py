@@ -7,7 +7,7 @@ topic, the user's role and standing, and whether the history can be trusted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -17,6 +17,7 @@ from peers_tui.core.account import Account, membership_problems
 from peers_tui.core.events import EventView
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.host_presence import locate
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
@@ -39,6 +40,8 @@ class RosterLoaded(Message):
     warning: str | None = None  # history deleted, file rolled back, a forged change
     people: frozenset[tuple[str, str]] = frozenset()  # (id, handle) of all, former too
     events: tuple[EventView, ...] = ()  # the membership log as events, for the message log
+    # each member's host(s) where a relay joins this hub to others (host_presence.locate)
+    hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def can_post(self) -> bool:
@@ -60,7 +63,7 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     membership = store.membership_mark()
     roster = store.current_roster()
     members = store.members(include_former=False)
-    present = presence.present([m.user_id for m in members])
+    where = locate(presence, [m.user_id for m in members])
     topic = store.topic()
     warning = check_history(account, entry, store)
     me = roster.members.get(account.user_id)
@@ -68,10 +71,10 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     with store.session():  # one connection for the roster, invites and log events() reads
         events = tuple(store.events())  # judged by the roster just read (memoized): no replay
     return RosterLoaded(
-        store.group_id, membership, members, present, topic,
+        store.group_id, membership, members, where.present, topic,
         me.role.label if me and me.state == MemberState.ACTIVE and not read_only else None,
         STANDINGS.get(me.state, "not a member") if me else "not a member", read_only, warning, frozenset((m.user_id, m.handle) for m in roster.members.values()),
-        events)
+        events, where.hosts)
 
 
 def check_history(account: Account, entry: GroupEntry, store: GroupStore) -> str | None:

@@ -1,4 +1,8 @@
-"""RosterPanel: the group's verified members by role, and who is here now."""
+"""RosterPanel: the group's verified members by role, who is here now, and on which host.
+
+Where a relay joins this hub to others (core.host_presence), each member's host follows the
+name: the host(s) they are present on, else their home; on a hub without one, only the dot.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from peers_tui.core.names import person_labels
+from peers_tui.core.host_presence import Whereabouts, locate
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
@@ -19,12 +24,15 @@ from peers_tui.core.roster import MemberState
 
 ROLE_ORDER = tuple(role.label for role in sorted(Role, reverse=True))  # owners first
 PRESENCE_POLL = 5.0  # seconds between two looks at who is here
+LINE = 23  # the panel's width (26) less its border and padding
+HOSTS_ROOM = 16  # at most this much of a member's host names
 
 
 class RosterPanel(VerticalScroll, can_focus=False):
     """Members grouped by role; ● marks those running peers now. Former members are left out."""
 
-    COMPONENT_CLASSES = {"roster--title", "roster--role", "roster--here", "roster--away"}
+    COMPONENT_CLASSES = {"roster--title", "roster--role", "roster--here", "roster--away",
+                         "roster--host"}
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
@@ -35,6 +43,7 @@ class RosterPanel(VerticalScroll, can_focus=False):
         self.border_title = "Members"
         self._members: list[MemberView] = []
         self._present: set[str] = set()
+        self._hosts: dict[str, tuple[str, ...]] = {}
         # (id, handle) of every member, former ones too: a handle that equals or looks like
         # another's is shown with the fingerprint (core.names.person_labels decides)
         self.people: frozenset[tuple[str, str]] = frozenset()
@@ -53,17 +62,20 @@ class RosterPanel(VerticalScroll, can_focus=False):
 
     @work(thread=True, exclusive=True, group="roster-presence", exit_on_error=False)
     def _look_for_presence(self, presence: Presence, members: list[MemberView]) -> None:
-        """A lock test per member, no database reads."""
-        present = presence.present([m.user_id for m in members])
-        self.app.call_from_thread(self._presence_seen, members, present)
+        """A lock test per member and the relay's hosts file, no database reads."""
+        where = locate(presence, [m.user_id for m in members])
+        self.app.call_from_thread(self._presence_seen, members, where)
 
-    def _presence_seen(self, members: list[MemberView], present: set[str]) -> None:
-        if members == self._members and present != self._present:
-            self.show(members, present)
+    def _presence_seen(self, members: list[MemberView], where: Whereabouts) -> None:
+        if members == self._members and (where.present, where.hosts) != (self._present,
+                                                                         self._hosts):
+            self.show(members, where.present, where.hosts)
 
-    def show(self, members: list[MemberView], present: set[str]) -> None:
+    def show(self, members: list[MemberView], present: set[str],
+             hosts: dict[str, tuple[str, ...]] | None = None) -> None:
         self._members = [m for m in members if m.state == MemberState.ACTIVE]
         self._present = present
+        self._hosts = hosts or {}
         self.border_title = f"Members ({len(self._members)})"
         style = self.get_component_rich_style
         labels = person_labels(((m.user_id, m.handle, m.fingerprint) for m in self._members),
@@ -80,8 +92,23 @@ class RosterPanel(VerticalScroll, can_focus=False):
                 text.append(" ● " if here else " ○ ",
                             style=style("roster--here" if here else "roster--away", partial=True))
                 text.append(label, style=author_colour(member.user_id))
+                self._append_hosts(text, len(label), self._hosts.get(member.user_id, ()))
                 text.append("\n")
         self.query_one("#roster-body", Static).update(text)
+
+    def _append_hosts(self, text: Text, label_width: int, hosts: tuple[str, ...]) -> None:
+        """`  hostB` after the name, or on a line of its own when the name leaves no room.
+        Host names are checked plain ASCII (core.host_presence): nothing to escape."""
+        if not hosts:
+            return
+        shown = ",".join(hosts)
+        if len(shown) > HOSTS_ROOM:
+            shown = shown[:HOSTS_ROOM - 1] + "…"
+        style = self.get_component_rich_style("roster--host", partial=True)
+        if 3 + label_width + 2 + len(shown) <= LINE:
+            text.append(f"  {shown}", style=style)
+        else:
+            text.append(f"\n     {shown}", style=style)
 
     @property
     def handles(self) -> list[str]:

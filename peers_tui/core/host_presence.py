@@ -1,0 +1,210 @@
+"""Presence across hosts: which users are running peers on which host, and where they live.
+
+Within one hub, presence is a lock per user (presence.py). Across hosts, each host's relay
+publishes a `HostEntry` (its name, the user ids present there, the user ids whose profile is
+published there: their home) and writes what it hears from the other hosts into
+`<hub>/.presence-hosts.json` (0644, atomic rename), which this module reads. The relay imports
+this module; the core never imports the relay.
+
+Another host's word is a courtesy display, not an authority: anything malformed is ignored
+entry by entry, sizes are bounded, host names are plain letters and digits (nothing a terminal
+would take for an escape), and an entry not heard of for `AGE_OUT` seconds counts no more (the
+file goes stale when this host's relay stops; the reader ages it itself).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peers_tui.core.membership import is_user_id
+from peers_tui.core.presence import Presence
+from peers_tui.core.profiles import PEOPLE_DIR
+
+HOSTS_FILE = ".presence-hosts.json"
+FORMAT = 1
+# The same rule as the relay's host names (NATS subject tokens, JetStream domains).
+HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+MAX_HOSTS = 64
+MAX_IDS = 2000          # user ids per list of one host
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ENTRY_BYTES = 256 * 1024
+HEARTBEAT = 15.0        # seconds between two publications of an unchanged host
+AGE_OUT = 45.0          # a host not heard of for this long is gone
+
+
+def is_host_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(HOST_NAME.match(value))
+
+
+@dataclass(frozen=True)
+class HostEntry:
+    """What one host says of itself: who is present there, and whose home it is."""
+
+    host: str
+    present: frozenset[str] = frozenset()
+    home: frozenset[str] = frozenset()
+    seen: float = 0.0  # when it was last heard of, by this host's clock
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": FORMAT, "host": self.host, "present": sorted(self.present),
+                "home": sorted(self.home), "seen": self.seen}
+
+    def payload(self) -> bytes:
+        return json.dumps(self.to_json(), separators=(",", ":")).encode()
+
+
+def _ids(value: Any) -> frozenset[str] | None:
+    if not isinstance(value, list) or len(value) > MAX_IDS:
+        return None
+    return frozenset(item for item in value if is_user_id(item))
+
+
+def parse_entry(data: Any, *, seen: float | None = None) -> HostEntry | None:
+    """A host's entry from its JSON form, or None if it is not one (never raises)."""
+    if not isinstance(data, dict) or data.get("v") != FORMAT or not is_host_name(data.get("host")):
+        return None
+    present, home = _ids(data.get("present")), _ids(data.get("home", []))
+    if present is None or home is None:
+        return None
+    if seen is None:
+        stamp = data.get("seen")
+        if (not isinstance(stamp, (int, float)) or isinstance(stamp, bool)
+                or not math.isfinite(stamp)):
+            return None
+        seen = float(stamp)
+    return HostEntry(data["host"], present, home, seen)
+
+
+def parse_payload(payload: bytes, *, seen: float) -> HostEntry | None:
+    """An entry as it came over the wire from another host (None if malformed or too big)."""
+    if len(payload) > MAX_ENTRY_BYTES:
+        return None
+    try:
+        data = json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+    return parse_entry(data, seen=seen)
+
+
+# ----------------------------------------------------------------------- the file
+def write_hosts_file(hub: Path, here: str, entries: Iterable[HostEntry]) -> None:
+    """Replace `<hub>/.presence-hosts.json` at once (readers see the old or the new one)."""
+    data = {"v": FORMAT, "here": here, "written": time.time(),
+            "hosts": [entry.to_json() for entry in list(entries)[:MAX_HOSTS]]}
+    path = hub / HOSTS_FILE
+    temporary = hub / f"{HOSTS_FILE}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    try:
+        os.fchmod(fd, 0o644)  # readable by every user of the hub, whatever the umask
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, separators=(",", ":"))
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class HostsView:
+    """This host's name and the other hosts heard of recently, as the relay last wrote them."""
+
+    here: str
+    others: tuple[HostEntry, ...] = ()
+
+
+def read_hosts_file(hub: Path, *, now: float | None = None) -> HostsView | None:
+    """What this host's relay knows of the other hosts; None where no relay ever wrote it
+    (or the file is unreadable or not one). Entries older than AGE_OUT are left out."""
+    try:
+        fd = os.open(hub / HOSTS_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as source:
+            text = source.read(MAX_FILE_BYTES + 1)
+        if len(text) > MAX_FILE_BYTES:
+            return None
+        data = json.loads(text)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("v") != FORMAT or not is_host_name(data.get("here")):
+        return None
+    hosts = data.get("hosts")
+    if not isinstance(hosts, list):
+        return None
+    now = time.time() if now is None else now
+    others: dict[str, HostEntry] = {}
+    for item in hosts[:MAX_HOSTS]:
+        entry = parse_entry(item)
+        # heard of within the age-out; a time far ahead is no relay's (whose clock is ours)
+        if (entry is not None and entry.host != data["here"]
+                and -AGE_OUT <= now - entry.seen <= AGE_OUT):
+            others[entry.host] = entry
+    return HostsView(data["here"], tuple(sorted(others.values(), key=lambda e: e.host)))
+
+
+# ----------------------------------------------------------------------- members' whereabouts
+def homes_here(hub: Path, user_ids: Iterable[str]) -> set[str]:
+    """The users among `user_ids` whose profile is published in this hub (their home)."""
+    people = hub / PEOPLE_DIR
+    return {user_id for user_id in user_ids
+            if is_user_id(user_id) and os.path.lexists(people / f"{user_id}.json")}
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    """Who is present (on any host) and, per user, the host(s) to show: where they are
+    present, else their home. `hosts` is empty for everyone on a hub without a relay."""
+
+    present: set[str]
+    hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def across_hosts(self) -> bool:
+        return bool(self.hosts)
+
+
+def locate(presence: Presence, user_ids: list[str], *, now: float | None = None) -> Whereabouts:
+    """Presence here (locks) and, where a relay writes the hosts file, on the other hosts."""
+    here_now = presence.present(user_ids)
+    view = read_hosts_file(presence.directory.parent, now=now)
+    if view is None:
+        return Whereabouts(here_now)
+    homes = homes_here(presence.directory.parent, user_ids)
+    present: set[str] = set()
+    hosts: dict[str, tuple[str, ...]] = {}
+    for user_id in user_ids:
+        there = [view.here] if user_id in here_now else []
+        there += [entry.host for entry in view.others if user_id in entry.present]
+        if there:
+            present.add(user_id)
+        else:
+            there = [view.here] if user_id in homes else []
+            there += [entry.host for entry in view.others if user_id in entry.home]
+        hosts[user_id] = tuple(there)
+    return Whereabouts(present, hosts)
+
+
+def this_host(presence: Presence, host: str) -> HostEntry:
+    """This host's own entry, as its relay publishes it: who holds a presence lock here, and
+    whose profile is published here (file names only: a courtesy, not a proof)."""
+    hub = presence.directory.parent
+    try:
+        locked = [name for name in os.listdir(presence.directory) if is_user_id(name)]
+    except OSError:
+        locked = []
+    try:
+        profiles = [name[:-5] for name in os.listdir(hub / PEOPLE_DIR) if name.endswith(".json")]
+    except OSError:
+        profiles = []
+    present = sorted(presence.present(locked[:MAX_IDS * 4]))[:MAX_IDS]
+    home = sorted(user_id for user_id in profiles if is_user_id(user_id))[:MAX_IDS]
+    return HostEntry(host, frozenset(present), frozenset(home), time.time())

@@ -1,0 +1,116 @@
+"""Presence across hosts: a user's app on one host shows on another host's roster, with the
+host, and leaves it when the app exits or that host's relay dies (real relays, real apps)."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from tests.relay_helpers import federation, stop_all, wait_for
+from tests.tmux_helpers import Tmux, needs_tmux
+
+pytestmark = [pytest.mark.slow, needs_tmux]
+
+
+def member(user, group: str, handle: str) -> dict:
+    rows = {m["handle"]: m for m in user.ok("members", group, "--json").json()}
+    return rows[handle]
+
+
+@pytest.fixture
+def hosts(tmp_path, monkeypatch):
+    # Heartbeats every half second: a host whose relay died ages out in 1.5 s, not 45 s.
+    monkeypatch.setenv("PEERS_PRESENCE_HEARTBEAT", "0.5")
+    made = federation(tmp_path)
+    yield made
+    stop_all(made)
+
+
+def test_an_app_on_one_host_is_present_with_its_host_on_the_other(hosts):
+    hub, leaf = hosts
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    alice.ok("create", "team")
+    code = alice.ok("invite", "team").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="the leaf link")
+    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
+    bob.ok("join", code)
+    wait_for(lambda: "bob" in [m["handle"] for m in alice.ok("members", "team", "--json").json()],
+             what="bob's join on A")
+    # bob has run commands on B (his profile is there): his home is B, he is not present
+    wait_for(lambda: member(alice, "team", "bob")["hosts"] == ["B"], what="bob's home host")
+    assert member(alice, "team", "bob")["present"] is False
+    assert member(alice, "team", "alice") == {**member(alice, "team", "alice"),
+                                              "present": False, "hosts": ["A"]}
+    tmux = Tmux()
+    try:
+        tmux.open("bob", bob, "open", "team", size=(100, 30))
+        seen = wait_for(lambda: member(alice, "team", "bob")["present"], timeout=10,
+                        what="bob's app on B seen on A")
+        assert seen and member(alice, "team", "bob")["hosts"] == ["B"]
+        plain = alice.ok("members", "team").out
+        assert any(line.startswith("bob") and "  B  " in line for line in plain.splitlines())
+        assert any(line.startswith("alice") and "away (A)" in line for line in plain.splitlines())
+
+        tmux.keys("bob", "C-c")  # bob quits: absent on A within seconds
+        wait_for(lambda: not member(alice, "team", "bob")["present"], timeout=10,
+                 what="bob's exit seen on A")
+        assert member(alice, "team", "bob")["hosts"] == ["B"]  # still his home
+
+        tmux.open("bob2", bob, "open", "team", size=(100, 30))
+        wait_for(lambda: member(alice, "team", "bob")["present"], timeout=10,
+                 what="bob back on B")
+        leaf.stop(signal.SIGKILL)  # no goodbye from B: A ages it out
+        wait_for(lambda: not member(alice, "team", "bob")["present"], timeout=10,
+                 what="B aged out on A")
+        assert member(alice, "team", "bob")["hosts"] == []
+    finally:
+        tmux.close()
+
+
+def test_a_hub_without_a_relay_lists_members_as_before(tmp_path):
+    from tests.relay_helpers import Host
+
+    host = Host("A", tmp_path / "A")
+    host.root.mkdir()
+    alice = host.user("alice")
+    alice.ok("create", "team")
+    row = member(alice, "team", "alice")
+    assert row["hosts"] == [] and row["present"] is False
+    line = alice.ok("members", "team").out.splitlines()[0]
+    assert "away" not in line and line.split()[-1] == "owner"
+
+
+def test_presence_keeps_flowing_after_the_hubs_server_restarts(hosts):
+    """A token made while the hub runs restarts its nats-server; the presence subscriptions
+    that went silent then are renewed (a held presence lock stands in for an app here)."""
+    from peers_tui.core.account import Account
+    from peers_tui.core.presence import Presence
+
+    hub, leaf = hosts
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    alice.ok("create", "team")
+    code = alice.ok("invite", "team").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="the leaf link")
+    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
+    bob.ok("join", code)
+    wait_for(lambda: "bob" in [m["handle"] for m in alice.ok("members", "team", "--json").json()],
+             what="bob's join on A")
+    server = hub.nats_pid()
+    hub.peers().ok("relay", "token", "--name", "C")  # the hub's server restarts
+    wait_for(lambda: hub.nats_pid() != server, what="the hub's new server")
+    time.sleep(2)  # the leaf reconnects; what subscribed before the restart is gone quiet
+    wait_for(leaf.link_up, what="the leaf link again")
+    bobs_app = Presence(bob.hub)
+    bobs_app.announce(Account(bob.home, bob.hub).user_id)
+    try:
+        wait_for(lambda: member(alice, "team", "bob")["present"], timeout=8,
+                 what="bob present on A after the hub's restart")
+        assert member(alice, "team", "bob")["hosts"] == ["B"]
+    finally:
+        bobs_app.withdraw()
