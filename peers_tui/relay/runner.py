@@ -193,8 +193,8 @@ class Relay:
         sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True, config=config)
         self._trace(f"consuming {stream} after {position}")
         try:
-            while not self.stopping.is_set() and (
-                    self.is_hub or (self.link.up and self.link.generation == generation)):
+            while not self.stopping.is_set() and self.link.generation == generation and (
+                    self.is_hub or self.link.up):
                 batch = await self._next_batch(sub)
                 if batch:
                     await self._handle(key, batch)
@@ -283,6 +283,7 @@ class Relay:
             self.config_mtime = changed
             self.config = load_config(self.hub)
             self.server.restart(self.config)
+            self.link.generation += 1  # consumers start again now, not after a heartbeat
 
     async def _leaves_once(self) -> None:
         """The hub: which leaves are connected now, from its server's connection list."""

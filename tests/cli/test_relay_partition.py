@@ -154,3 +154,24 @@ def test_a_member_removed_while_posting_from_a_cut_off_host_is_void_everywhere(t
 
 def handles(user) -> list[str]:
     return [m["handle"] for m in user.ok("members", "team", "--json").json()]
+
+
+def test_records_flow_on_at_once_after_the_hubs_server_restarts_for_a_token(tmp_path):
+    """A token made while the hub runs restarts its nats-server (leaf users cannot be
+    reloaded); the hub's consumers start again with it instead of waiting out a heartbeat
+    (a leaf's post took ~10 s to reach the hub before)."""
+    from tests.cli.test_relay import joined
+
+    hub, leaf = federation(tmp_path)
+    try:
+        alice, bob, _ = joined(hub, leaf)
+        hub.peers().ok("relay", "token", "--name", "C")  # the hub's server restarts
+        wait_for(lambda: leaf_seen_by_hub(hub, "B") is True and leaf.link_up(),
+                 what="B reconnected after the restart")
+        posted = time.monotonic()
+        bob.ok("send", "team", "after the restart")
+        wait_for(lambda: "after the restart" in bodies_of(alice), timeout=6,
+                 what="bob's post at the hub within seconds")
+        print(f"crossed in {time.monotonic() - posted:.2f} s")
+    finally:
+        stop_all([hub, leaf])
