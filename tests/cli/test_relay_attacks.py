@@ -169,3 +169,34 @@ def test_a_leaf_cannot_delete_purge_or_change_the_streams(three):
     assert through(hub, stored) == "done"
     assert counts == before
     crosses(hosts, "still federated")
+
+
+def matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: `*` one token, `>` one or more at the end."""
+    want, have = pattern.split("."), subject.split(".")
+    for index, token in enumerate(want):
+        if token == ">":
+            return len(have) > index
+        if index >= len(have) or token not in ("*", have[index]):
+            return False
+    return len(want) == len(have)
+
+
+def test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject():
+    """A guard for whoever adds a subject to permissions.py: none of these may ever match."""
+    from peers_tui.relay.permissions import leaf_permissions
+
+    allowed = leaf_permissions("B")
+    sends, receives = allowed["publish"]["allow"], allowed["subscribe"]["allow"]
+    api = "$JS.hub.API"
+    forbidden = [f"{api}.STREAM.{verb}.{stream}" for stream in (IN_STREAM, FED_STREAM)
+                 for verb in ("DELETE", "PURGE", "UPDATE", "CREATE", "MSG.DELETE")]
+    forbidden += [f"{api}.CONSUMER.DELETE.{FED_STREAM}.x", f"{api}.CONSUMER.CREATE.{IN_STREAM}",
+                  f"{api}.CONSUMER.CREATE.{IN_STREAM}.x.peers.in.C.g", f"{api}.STREAM.LIST",
+                  f"$JS.API.STREAM.DELETE.{FED_STREAM}", "peers.in.C.g", "peers.fed.g.r",
+                  "peers.fed.g.m", "peers.order.C.g", "peers.presence.C", "_INBOX.x"]
+    assert [(p, s) for p in sends for s in forbidden if matches(p, s)] == []
+    assert any(matches(p, "peers.in.B.g") for p in sends)  # and the matcher does match
+    # What the leaf receives: replies only, never another host's requests or records.
+    for subject in ("peers.in.C.g", "peers.order.C.g", "peers.fed.g.r", "$JS.hub.API.INFO"):
+        assert not any(matches(p, subject) for p in receives)
