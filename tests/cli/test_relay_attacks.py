@@ -101,9 +101,9 @@ def test_a_leaf_cannot_publish_in_another_hosts_name(three):
     assert hub.status()["rejected"] == {}  # C was never blamed (nor anyone)
     assert all(host.status()["rejected"] == {} for host in (b, c))
     assert "C sent this, says the subject" not in bodies(hub.users["alice"])
-    # Its own subject stays open to it: a forgery there is refused by the hub's checks and
-    # counted against B, the host that sent it.
-    own = forgery(hosts, group_id, "B sent this", origin="B")
+    # Its own subject stays open to it: a forgery there, even with a header naming C as its
+    # origin, is refused by the hub's checks and counted against B, the host that sent it.
+    own = forgery(hosts, group_id, "B sent this", origin="C")
     assert through(b, publish(in_subject("B", group_id), own)) == "done"
     wait_for(lambda: hub.status()["rejected"] == {"B": 1}, what="the forgery counted against B")
 
