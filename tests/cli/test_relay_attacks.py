@@ -200,3 +200,36 @@ def test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject():
     # What the leaf receives: replies only, never another host's requests or records.
     for subject in ("peers.in.C.g", "peers.order.C.g", "peers.fed.g.r", "$JS.hub.API.INFO"):
         assert not any(matches(p, subject) for p in receives)
+
+
+def test_a_leaf_still_reads_a_backlog_larger_than_its_consumers_window(tmp_path):
+    """The allow-list must keep what the relay needs: an ordered consumer across the link
+    stalls after ~2 MB unless the leaf may answer its flow control (`$JS.FC.<stream>.>`)."""
+    from nats.js.api import ConsumerConfig, DeliverPolicy
+
+    hosts = federation(tmp_path, ("A", "B"))
+    hub, b = hosts
+    count, size = 400, 16_000
+    try:
+        for host in hosts:
+            host.start()
+        wait_for(b.link_up, what="B's link")
+
+        async def fill(nc: Any, js: Any) -> None:
+            for start in range(0, count, 100):
+                await asyncio.gather(*[js.publish(fed_subject("a" * 26, "msg"), bytes(size))
+                                       for _ in range(start, min(count, start + 100))])
+
+        async def read_all(nc: Any, js: Any) -> None:
+            sub = await js.subscribe(fed_subject("a" * 26), stream=FED_STREAM, ordered_consumer=True,
+                                     config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+            while len(received) < count:
+                received.append(len((await sub.next_msg(timeout=5)).data))
+            await sub.unsubscribe()
+
+        received: list[int] = []
+        assert through(hub, fill) == "done"
+        assert through(b, read_all) == "done", f"stalled after {len(received)} of {count}"
+        assert received == [size] * count
+    finally:
+        stop_all(hosts)
