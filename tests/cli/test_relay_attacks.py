@@ -110,10 +110,15 @@ def test_a_leaf_cannot_publish_in_another_hosts_name(three):
 
 def test_the_hub_refuses_records_in_the_name_of_a_host_without_a_token(three):
     """Only a process on the hub host itself can still publish as any host: what names a
-    host that holds no token is refused before any check, whatever it is."""
+    host that holds no token is refused before any check, even a genuine record."""
+    from peers_tui.core.group_store import GroupStore
+    from peers_tui.relay.rows import scan_local
+
     hosts, group_id = three
     hub, _, _ = hosts
-    record = forgery(hosts, group_id, "from nowhere", origin="Z")
+    store = GroupStore(hub.hub / f"{group_id}.db", group_id)
+    [record] = [e for e in scan_local(store, "Z", 0, 0).genuine if '"welcome"' in e.text]
+    store.close()
     assert through(hub, publish(in_subject("Z", group_id), record)) == "done"
     wait_for(lambda: hub.status()["rejected"] == {"Z": 1}, what="the hub's refusal")
     [refused] = hub.peers().ok("relay", "rejected", "--json").json()
