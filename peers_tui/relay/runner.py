@@ -227,6 +227,11 @@ class Relay:
             if self.is_hub and envelope.origin != sender:  # a leaf speaks only for itself
                 envelope = Envelope(envelope.group_id, envelope.table, envelope.text,
                                     envelope.sig, envelope.cosig, sender)
+            if self.is_hub and sender not in self.config.leaves:
+                # A leaf can only publish on its own host's subject (permissions.py): this
+                # came from a process on the hub host, or a leaf whose token was revoked.
+                self.ledger.quarantine(envelope, f"sent as host {sender!r}, which holds no token")
+                continue
             if envelope.origin == self.config.name:
                 continue  # ours, back from the hub
             groups.setdefault(envelope.group_id, []).append(envelope)

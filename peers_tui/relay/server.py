@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -18,8 +19,11 @@ import time
 from pathlib import Path
 
 from peers_tui.relay.config import HUB_DOMAIN, RelayConfig, RelayError, free_port, relay_dir
+from peers_tui.relay.permissions import leaf_user
 
 PR_SET_PDEATHSIG = 1
+# The hub host's own clients (its relay, `peers join`): a name no host can have (a dot).
+LOCAL_USER = "local.clients"
 STARTUP_TIMEOUT = 10.0
 
 
@@ -61,12 +65,18 @@ def server_config(config: RelayConfig, hub: Path, monitor_port: int = 0) -> str:
     if monitor_port:  # the hub's relay reads its leaf connections from /leafz
         lines.append(f"http: \"127.0.0.1:{monitor_port}\"")
     if config.role == "hub":
-        users = ", ".join(f"{{user: {_quote(name)}, password: {_quote(password)}}}"
-                          for name, password in sorted(config.leaves.items()))
+        # Leaves log in as users of the server's own authorization block, not of the
+        # leafnodes block: only there can a user carry permissions (permissions.py). This
+        # host's own processes connect without credentials on loopback and become the local
+        # user, which may not be used for a leaf link (nor a leaf's user for a client).
+        users = [f"{{user: {_quote(LOCAL_USER)}, password: {_quote(secrets.token_urlsafe(24))}, "
+                 "allowed_connection_types: [\"STANDARD\"]}"]
+        users += [leaf_user(name, password) for name, password in sorted(config.leaves.items())]
+        lines.append("authorization { users: [\n  " + ",\n  ".join(users) + "\n] }")
+        lines.append(f"no_auth_user: {_quote(LOCAL_USER)}")
         # no_advertise: a leaf must keep dialling the address it was given (an SSH tunnel or
         # a proxy), not the hub's real leaf port it would otherwise learn and bypass it with.
-        lines.append(f"leafnodes {{ listen: {_quote(config.leaf_listen)}, no_advertise: true, "
-                     f"authorization {{ users: [{users}] }} }}")
+        lines.append(f"leafnodes {{ listen: {_quote(config.leaf_listen)}, no_advertise: true }}")
     else:
         scheme, _, address = config.hub_url.partition("://")
         url = f"{scheme}://{config.name}:{config.password}@{address}"

@@ -1,0 +1,82 @@
+"""What a leaf host may do on the hub's nats-server, in one place.
+
+Each leaf's token is a user of the hub's server with its own permissions. Without them any
+leaf could publish anything across its link: another host's records into `peers.in.<C>.*`
+(the hub would quarantine them in C's name), records straight into `peers.fed.>` (past the
+hub's checks), or JetStream API calls that delete or purge the federation's streams.
+
+Directions, measured with nats-server 2.15.1: on a leaf connection `publish` is what the leaf
+may send to the hub (publishes and requests), `subscribe` what the hub may send to the leaf
+(replies, consumer deliveries). A subject the leaf may not send gets "no responders" at once
+from the leaf's own server, which learns the hub's permissions at connect time.
+
+A leaf may send only:
+- its own host's subjects: records into `PEERS_IN` on `peers.in.<host>.>`, membership
+  proposals on `peers.order.<host>.>`, its presence on `peers.presence.<host>`;
+- read-only JetStream API calls through the `hub` domain: the account info the link probe
+  asks for, stream info, consumers (create, next batch) and message gets on the streams it
+  reads, and the flow-control replies of its ordered consumers (`$JS.FC.<stream>.>`: without
+  them a consumer stalls after a few megabytes).
+It may receive only replies and deliveries (`_INBOX.>`): it cannot answer another host's
+request (a membership proposal, say) in the hub's place.
+
+Subjects a new feature needs go into `LEAF_SENDS` / `LEAF_READS` / `LEAF_RECEIVES` below.
+"""
+
+from __future__ import annotations
+
+import json
+
+from peers_tui.relay.config import HUB_DOMAIN
+from peers_tui.relay.envelope import FED_STREAM
+
+API = f"$JS.{HUB_DOMAIN}.API"
+PRESENCE_STREAM = "PEERS_PRESENCE"
+
+# Subjects of the leaf's own host ("{host}" is its name): no leaf speaks for another.
+LEAF_SENDS = (
+    "peers.in.{host}.>",        # its records, into the hub's PEERS_IN (runner._send)
+    "peers.order.{host}.>",     # its membership proposals to the hub's sequencer
+    "peers.presence.{host}",    # who is present on its host
+)
+# Streams a leaf reads: info, consumers, message gets, flow control. Never delete or purge,
+# never another stream's consumers, never a stream of its own making.
+LEAF_READS = (FED_STREAM, PRESENCE_STREAM)
+LEAF_API = (
+    f"{API}.INFO",              # the link probe (link.py)
+)
+LEAF_RECEIVES = (
+    "_INBOX.>",                 # request replies, publish acks, consumer deliveries
+)
+
+
+def _stream_reads(stream: str) -> list[str]:
+    return [f"{API}.STREAM.INFO.{stream}",
+            f"{API}.CONSUMER.CREATE.{stream}",        # nats-py's ephemeral consumers
+            f"{API}.CONSUMER.CREATE.{stream}.>",      # named / filtered ones
+            f"{API}.CONSUMER.INFO.{stream}.*",
+            f"{API}.CONSUMER.MSG.NEXT.{stream}.*",    # pull consumers' next batch
+            f"{API}.STREAM.MSG.GET.{stream}",
+            f"{API}.DIRECT.GET.{stream}",
+            f"{API}.DIRECT.GET.{stream}.>",
+            f"$JS.FC.{stream}.>"]
+
+
+def leaf_may_send(host: str) -> list[str]:
+    """Every subject leaf `host` may publish or request on across its link."""
+    own = [subject.format(host=host) for subject in LEAF_SENDS]
+    return own + list(LEAF_API) + [s for stream in LEAF_READS for s in _stream_reads(stream)]
+
+
+def leaf_permissions(host: str) -> dict[str, dict[str, list[str]]]:
+    """The `permissions` of leaf `host`'s user on the hub's server."""
+    return {"publish": {"allow": leaf_may_send(host)},
+            "subscribe": {"allow": list(LEAF_RECEIVES)}}
+
+
+def leaf_user(host: str, password: str) -> str:
+    """Leaf `host`'s entry in the hub's `authorization { users }` (nats config syntax; JSON
+    strings are valid quoted strings there): leaf connections only, with its permissions."""
+    return (f"{{user: {json.dumps(host)}, password: {json.dumps(password)}, "
+            f"allowed_connection_types: [\"LEAFNODE\"], "
+            f"permissions: {json.dumps(leaf_permissions(host))}}}")

@@ -1,0 +1,240 @@
+"""A leaf host turned hostile: with its own token (its relay's leaf link) it tries to frame
+another host, to write past the hub's checks, and to wipe the federation's streams.
+
+Three hosts on loopback (hub A, leaves B and C, real nats-server and relays). The attacker
+holds leaf B: everything it does goes through a nats-py client on B's own server, which
+forwards over B's leaf link to the hub with the `hub` JetStream domain, exactly as B's relay
+does. The hub's permissions for B (relay/permissions.py) must refuse each attempt, and the
+federation must still carry a message afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nats
+import pytest
+
+from peers_tui.relay.config import load_config
+from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, Envelope, fed_subject, in_subject
+from peers_tui.testing.forge import Forger
+from tests.core.test_relay_apply import forged_message
+from tests.relay_helpers import Host, bodies, federation, stop_all, wait_for
+
+# What a leaf's own server answers at once for a subject the hub does not let it send on.
+REFUSED = {"NoStreamResponseError", "ServiceUnavailableError", "NoRespondersError"}
+
+
+@pytest.fixture
+def three(tmp_path):
+    """Hub A with alice; leaves B (bob, and mallory who is no member) and C (carol), both
+    members of alice's 'team', which has carried a message to everyone."""
+    hosts = federation(tmp_path, ("A", "B", "C"))
+    hub, b, c = hosts
+    try:
+        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        for host in hosts:
+            host.start()
+        for user, host in ((bob, b), (carol, c)):
+            wait_for(host.link_up, what=f"{host.name}'s link")
+            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
+        alice.ok("send", "team", "welcome")
+        wait_for(lambda: "welcome" in bodies(bob) and "welcome" in bodies(carol),
+                 what="the welcome on B and C")
+        yield hosts, group_id
+    finally:
+        stop_all(hosts)
+
+
+def through(host: Host, action: Callable[[Any, Any], Awaitable[Any]]) -> str:
+    """Run `action(nc, js)` with a client on `host`'s own server (`js` in the hub's domain):
+    "done", or the name of the error it ended with."""
+
+    async def run() -> str:
+        nc = await nats.connect(f"nats://127.0.0.1:{load_config(host.hub).client_port}")
+        try:
+            hub_js = nc.jetstream(domain="hub") if load_config(host.hub).role == "leaf" \
+                else nc.jetstream()
+            await action(nc, hub_js)
+            return "done"
+        except nats.errors.Error as exc:
+            return exc.__class__.__name__
+        finally:
+            await nc.close()
+
+    return asyncio.run(run())
+
+
+def publish(subject: str, envelope: Envelope) -> Callable[[Any, Any], Awaitable[Any]]:
+    async def action(nc: Any, js: Any) -> None:
+        await js.publish(subject, envelope.payload(), headers=envelope.headers(), timeout=2.0)
+    return action
+
+
+def forgery(hosts: list[Host], group_id: str, body: str, origin: str) -> Envelope:
+    """A message signed with a key the attacker holds (mallory's, no member of the group)."""
+    hub, b, _ = hosts
+    envelope = forged_message(Forger(b.user("mallory").home), hub.users["alice"], group_id, body)
+    return dataclasses.replace(envelope, origin=origin)
+
+
+def crosses(hosts: list[Host], body: str) -> None:
+    """bob on B posts `body`: it must reach A and C (the federation still works)."""
+    hub, b, c = hosts
+    b.users["bob"].ok("send", "team", body)
+    wait_for(lambda: body in bodies(hub.users["alice"]) and body in bodies(c.users["carol"]),
+             what=f"{body!r} on A and C")
+
+
+def test_a_leaf_cannot_publish_in_another_hosts_name(three):
+    hosts, group_id = three
+    hub, b, c = hosts
+    framed = forgery(hosts, group_id, "C sent this, says the subject", origin="C")
+    assert through(b, publish(in_subject("C", group_id), framed)) in REFUSED
+    crosses(hosts, "genuine from B")
+    assert hub.status()["rejected"] == {}  # C was never blamed (nor anyone)
+    assert all(host.status()["rejected"] == {} for host in (b, c))
+    assert "C sent this, says the subject" not in bodies(hub.users["alice"])
+    # Its own subject stays open to it: a forgery there, even with a header naming C as its
+    # origin, is refused by the hub's checks and counted against B, the host that sent it.
+    own = forgery(hosts, group_id, "B sent this", origin="C")
+    assert through(b, publish(in_subject("B", group_id), own)) == "done"
+    wait_for(lambda: hub.status()["rejected"] == {"B": 1}, what="the forgery counted against B")
+
+
+def test_the_hub_refuses_records_in_the_name_of_a_host_without_a_token(three):
+    """Only a process on the hub host itself can still publish as any host: what names a
+    host that holds no token is refused before any check, even a genuine record."""
+    from peers_tui.core.group_store import GroupStore
+    from peers_tui.relay.rows import scan_local
+
+    hosts, group_id = three
+    hub, _, _ = hosts
+    store = GroupStore(hub.hub / f"{group_id}.db", group_id)
+    [record] = [e for e in scan_local(store, "Z", 0, 0).genuine if '"welcome"' in e.text]
+    store.close()
+    assert through(hub, publish(in_subject("Z", group_id), record)) == "done"
+    wait_for(lambda: hub.status()["rejected"] == {"Z": 1}, what="the hub's refusal")
+    [refused] = hub.peers().ok("relay", "rejected", "--json").json()
+    assert refused["reason"] == "sent as host 'Z', which holds no token"
+
+
+def test_a_leaf_cannot_publish_into_the_federation_stream(three):
+    hosts, group_id = three
+    hub, b, c = hosts
+    past_the_hub = forgery(hosts, group_id, "straight into the federation", origin="B")
+    subject = fed_subject(group_id, "msg")
+    assert through(b, publish(subject, past_the_hub)) in REFUSED
+    crosses(hosts, "genuine after the attempt")
+    # Had it got through (here: published by a process on the hub host), the leaves run the
+    # checks of local writes on it: C refuses it, B ignores what names it as the origin, and
+    # the hub never applies the federation stream at all.
+    assert through(hub, publish(subject, past_the_hub)) == "done"
+    wait_for(lambda: c.status()["rejected"] == {"B": 1}, what="C's refusal")
+    crosses(hosts, "genuine after the bypass")
+    for user in (hub.users["alice"], b.users["bob"], c.users["carol"]):
+        assert "straight into the federation" not in bodies(user)
+        assert user.run("verify", "team").code == 0
+    [refused] = c.peers().ok("relay", "rejected", "--json").json()
+    assert refused["reason"] == "author was not a member when it was written"
+    assert hub.status()["rejected"] == {}
+
+
+def test_a_leaf_cannot_delete_purge_or_change_the_streams(three):
+    from nats.js.api import StreamConfig
+
+    hosts, group_id = three
+    hub, b, _ = hosts
+
+    async def stored(nc: Any, js: Any) -> None:
+        for stream in (IN_STREAM, FED_STREAM):
+            counts[stream] = (await js.stream_info(stream)).state.messages
+
+    counts: dict[str, int] = {}
+    assert through(hub, stored) == "done"
+    before = dict(counts)
+    attacks: dict[str, Callable[[Any, Any], Awaitable[Any]]] = {}
+    for stream in (IN_STREAM, FED_STREAM):
+        attacks[f"delete {stream}"] = lambda nc, js, s=stream: js.delete_stream(s)
+        attacks[f"purge {stream}"] = lambda nc, js, s=stream: js.purge_stream(s)
+        attacks[f"delete a message of {stream}"] = lambda nc, js, s=stream: js.delete_msg(s, 1)
+        attacks[f"shrink {stream}"] = lambda nc, js, s=stream: js.update_stream(
+            StreamConfig(name=s, subjects=["peers.nothing"], max_msgs=1))
+    attacks["a stream of its own on the hub"] = lambda nc, js: js.add_stream(
+        StreamConfig(name="EVIL", subjects=["peers.order.>"]))
+    attacks["a consumer of the inbound stream"] = lambda nc, js: js.add_consumer(IN_STREAM)
+    outcomes = {name: through(b, attack) for name, attack in attacks.items()}
+    assert {name: outcome for name, outcome in outcomes.items() if outcome not in REFUSED} == {}
+    assert through(hub, stored) == "done"
+    assert counts == before
+    crosses(hosts, "still federated")
+
+
+def matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: `*` one token, `>` one or more at the end."""
+    want, have = pattern.split("."), subject.split(".")
+    for index, token in enumerate(want):
+        if token == ">":
+            return len(have) > index
+        if index >= len(have) or token not in ("*", have[index]):
+            return False
+    return len(want) == len(have)
+
+
+def test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject():
+    """A guard for whoever adds a subject to permissions.py: none of these may ever match."""
+    from peers_tui.relay.permissions import leaf_permissions
+
+    allowed = leaf_permissions("B")
+    sends, receives = allowed["publish"]["allow"], allowed["subscribe"]["allow"]
+    api = "$JS.hub.API"
+    forbidden = [f"{api}.STREAM.{verb}.{stream}" for stream in (IN_STREAM, FED_STREAM)
+                 for verb in ("DELETE", "PURGE", "UPDATE", "CREATE", "MSG.DELETE")]
+    forbidden += [f"{api}.CONSUMER.DELETE.{FED_STREAM}.x", f"{api}.CONSUMER.CREATE.{IN_STREAM}",
+                  f"{api}.CONSUMER.CREATE.{IN_STREAM}.x.peers.in.C.g", f"{api}.STREAM.LIST",
+                  f"$JS.API.STREAM.DELETE.{FED_STREAM}", "peers.in.C.g", "peers.fed.g.r",
+                  "peers.fed.g.m", "peers.order.C.g", "peers.presence.C", "_INBOX.x"]
+    assert [(p, s) for p in sends for s in forbidden if matches(p, s)] == []
+    assert any(matches(p, "peers.in.B.g") for p in sends)  # and the matcher does match
+    # What the leaf receives: replies only, never another host's requests or records.
+    for subject in ("peers.in.C.g", "peers.order.C.g", "peers.fed.g.r", "$JS.hub.API.INFO"):
+        assert not any(matches(p, subject) for p in receives)
+
+
+def test_a_leaf_still_reads_a_backlog_larger_than_its_consumers_window(tmp_path):
+    """The allow-list must keep what the relay needs: an ordered consumer across the link
+    stalls after ~2 MB unless the leaf may answer its flow control (`$JS.FC.<stream>.>`)."""
+    from nats.js.api import ConsumerConfig, DeliverPolicy
+
+    hosts = federation(tmp_path, ("A", "B"))
+    hub, b = hosts
+    count, size = 400, 16_000
+    try:
+        for host in hosts:
+            host.start()
+        wait_for(b.link_up, what="B's link")
+
+        async def fill(nc: Any, js: Any) -> None:
+            for start in range(0, count, 100):
+                await asyncio.gather(*[js.publish(fed_subject("a" * 26, "msg"), bytes(size))
+                                       for _ in range(start, min(count, start + 100))])
+
+        async def read_all(nc: Any, js: Any) -> None:
+            sub = await js.subscribe(fed_subject("a" * 26), stream=FED_STREAM, ordered_consumer=True,
+                                     config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+            while len(received) < count:
+                received.append(len((await sub.next_msg(timeout=5)).data))
+            await sub.unsubscribe()
+
+        received: list[int] = []
+        assert through(hub, fill) == "done"
+        assert through(b, read_all) == "done", f"stalled after {len(received)} of {count}"
+        assert received == [size] * count
+    finally:
+        stop_all(hosts)
