@@ -144,52 +144,27 @@ def guard_membership(args: argparse.Namespace) -> None:
                          "messages still work and are sent when it is back")
 
 
-def _ordered_group(args: argparse.Namespace) -> str | None:
-    """The group a membership command on a leaf changes, or None (no ordering needed)."""
-    command = getattr(args, "command", None)
-    if command not in MEMBERSHIP_COMMANDS and not (command == "invite" and getattr(args, "revoke", None)):
-        return None
-    hub = _hub(args)
-    try:
-        if not config_path(hub).exists() or load_config(hub).role != "leaf":
-            return None
-    except (OSError, RelayError):
-        return None
-    if command == "join":
-        from peers_tui.core.errors import BadInvite
-        from peers_tui.core.invites import parse_code
-
-        try:
-            return parse_code(args.code).group_id if args.code != "-" else None
-        except BadInvite:
-            return None
-    from peers_tui.core.account import Account
-
-    return Account(home_dir(args.home), hub).resolve(args.group).id
-
-
 def run_ordered(args: argparse.Namespace, handler: Any) -> int:
-    """Run a command; a membership command on a leaf in the hub's order (relay.ordering)."""
-    group_id = _ordered_group(args)
-    if group_id is None:
-        return int(handler(args))
-    from peers_tui.relay import ordering
+    """Run a membership command; on a leaf its change is written only once the hub accepted it
+    (relay.ordering). When another change took the place first, the hub's changes are applied
+    and the command runs once more against the new head (not a join reading its code from
+    standard input: that was read already)."""
+    from peers_tui.core.membership_order import OutOrdered
 
-    hub = _hub(args)
-    config = load_config(hub)
-    for attempt in range(2):
-        if (hub / f"{group_id}.db").exists():
-            ordering.catch_up(hub, config, group_id)
-        code = int(handler(args))
-        if code != 0:
-            return code
-        seq, digest = ordering.local_head(hub, group_id)
-        if ordering.ordered_by_hub(hub, config, group_id, seq, digest):
-            return code
-        if attempt == 0:
-            print("peers: another membership change reached the hub first; doing it again "
-                  "after that one", file=sys.stderr)
-    raise RelayError("another membership change reached the hub first, twice; try again")
+    again = not (getattr(args, "command", None) == "join" and getattr(args, "code", "") == "-")
+    for attempt in range(2 if again else 1):
+        try:
+            return int(handler(args))
+        except OutOrdered as lost:
+            from peers_tui.relay import ordering
+
+            if isinstance(lost, ordering.StaleAtHub):
+                ordering.catch_up(_hub(args), lost.group_id, lost.changes)
+            if attempt == 0 and again:
+                print("peers: another membership change reached the hub first; doing it again "
+                      "after that one", file=sys.stderr)
+    raise RelayError("another membership change reached the hub first; nothing was changed, "
+                     "try again")
 
 
 def read_status(hub: Path) -> dict[str, Any]:

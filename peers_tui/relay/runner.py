@@ -24,7 +24,7 @@ import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 
 from peers_tui.core.errors import PeersError
-from peers_tui.relay import apply
+from peers_tui.relay import apply, held
 from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
@@ -34,6 +34,7 @@ from peers_tui.relay.envelope import (
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
 from peers_tui.relay.local import LocalScanner
+from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.wake import Waker
 
@@ -76,6 +77,7 @@ class Relay:
             self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
             if self.is_hub:
                 await self._ensure_streams()
+                await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
             self.waker = Waker(self.hub)
             self.waker.wake()  # a first look at every file
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
@@ -83,6 +85,7 @@ class Relay:
                      asyncio.create_task(self._forever(self._status_once, 1.0))]
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
+                tasks.append(asyncio.create_task(self._forever(self._held_once, 0.5)))
             else:
                 tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
             print(f"peers relay: {self.config.name} ({self.config.role}) running; "
@@ -262,6 +265,11 @@ class Relay:
             self.link.write_status(self.scanner, running=True)  # not a second late
         if self.link.up and not was_up and self.waker is not None:
             self.waker.wake()  # what was written offline goes now
+
+    async def _held_once(self) -> None:
+        """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
+        if self.link.up:
+            await held.propose_held(self.nc, self.config.name, self.hub)
 
     async def _reload_once(self) -> None:
         """A token made or revoked while running takes effect at once (nats-server reload)."""

@@ -1,0 +1,94 @@
+"""One membership order across hosts, asked for before anything is written: a leaf's
+membership change lands in its file only once the hub's sequencer accepted it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.relay_helpers import Host, federation, stop_all, wait_for
+
+
+def membership_rows(host: Host, group_id: str) -> list[tuple[int, str]]:
+    with sqlite3.connect(host.hub / f"{group_id}.db") as db:
+        return list(db.execute("SELECT seq, record FROM group_members ORDER BY seq"))
+
+
+def set_aside(host: Host, group_id: str) -> list[tuple[int]]:
+    with sqlite3.connect(host.hub / f"{group_id}.db") as db:
+        return list(db.execute("SELECT seq FROM set_aside_changes"))
+
+
+def write_locked(path: Path) -> bool:
+    """Whether another process holds the file's write lock right now."""
+    db = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        db.close()
+
+
+def test_a_race_between_two_leaves_ends_in_one_chain_with_no_local_fork(tmp_path):
+    """bob on leaf B and carol on leaf C leave at the same moment. The hub's relay is held
+    (SIGSTOP) while both ask, so both changes are signed against the same head: nothing is
+    in either leaf's file while they wait; the hub answers one, then the other "stale"; the
+    loser's command re-signs after the winner's change and its file holds exactly the hub's
+    chain the moment it returns. No host ever refused or quarantined anything."""
+    hub, b, c = federation(tmp_path, ("A", "B", "C"))
+    try:
+        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        for host in (hub, b, c):
+            host.start()
+        for user, host in ((bob, b), (carol, c)):
+            wait_for(host.link_up, what=f"{host.name}'s link")
+            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        for host in (b, c):
+            wait_for(lambda host=host: len(membership_rows(host, group_id)) == 2,
+                     what=f"both joins on {host.name}")
+        before = membership_rows(hub, group_id)
+        assert len(before) == 2
+
+        assert hub.process is not None
+        os.kill(hub.process.pid, signal.SIGSTOP)  # its nats-server runs on: requests queue
+        try:
+            leaves = [subprocess.Popen([sys.executable, "-m", "peers_tui", "leave", "team"],
+                                       env=user.env(), text=True, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE) for user in (bob, carol)]
+            files = [h.hub / f"{group_id}.db" for h in (b, c)]
+            wait_for(lambda: all(write_locked(f) or len(membership_rows(h, group_id)) > 2
+                                 for f, h in zip(files, (b, c))),
+                     timeout=20, what="both leaves to be waiting for the hub")
+            for host in (b, c):  # asked first: nothing written while the hub has not answered
+                assert membership_rows(host, group_id) == before, host.name
+        finally:
+            os.kill(hub.process.pid, signal.SIGCONT)
+        results = [proc.communicate(timeout=60) for proc in leaves]
+        assert [proc.returncode for proc in leaves] == [0, 0], results
+        lost = [i for i, (_, err) in enumerate(results) if "reached the hub first" in err]
+        assert len(lost) == 1, results
+        loser = (b, c)[lost[0]]
+        final = membership_rows(hub, group_id)
+        assert len(final) == 4
+        assert membership_rows(loser, group_id) == final  # right after its command returned
+        assert set_aside(loser, group_id) == []
+        for host in (b, c):
+            wait_for(lambda host=host: membership_rows(host, group_id) == final,
+                     what=f"the hub's chain on {host.name}")
+        for user in (alice, bob, carol):
+            assert user.run("verify", "team").code == 0, user.run("verify", "team").out
+            members = {m["handle"]: m["state"] for m in
+                       user.ok("members", "team", "--json", "--all").json()}
+            assert members == {"alice": "active", "bob": "left", "carol": "left"}
+        assert all(host.status()["rejected"] == {} for host in (hub, b, c))
+    finally:
+        stop_all([hub, b, c])
