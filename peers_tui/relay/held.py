@@ -82,14 +82,15 @@ def _drop(path: Path, envelope: Envelope) -> None:
         pass
 
 
-async def propose_held(nc: Any, host: str, hub: Path, timeout: float = 3.0) -> int:
-    """Propose every kept change to the hub (from the leaf's relay, link up); the number
-    answered. Accepted ones come back through the federation stream like any other."""
+async def propose_held(nc: Any, host: str, hub: Path, timeout: float = 3.0) -> list[Envelope]:
+    """Propose every kept change to the hub (from the leaf's relay, link up); those it
+    accepted, for the relay to write here (the federation stream does not bring a host's
+    own records back to it)."""
     import nats
 
     from peers_tui.relay.order_service import order_subject
 
-    answered = 0
+    accepted: list[Envelope] = []
     for path, envelope in held(hub):
         envelope = Envelope(envelope.group_id, "member", envelope.text, envelope.sig,
                             envelope.cosig, host)
@@ -98,12 +99,13 @@ async def propose_held(nc: Any, host: str, hub: Path, timeout: float = 3.0) -> i
                                    headers=envelope.headers(), timeout=timeout)
             answer = json.loads(msg.data)
         except (nats.errors.Error, ValueError):
-            return answered  # not now: the next round
-        answered += 1
+            return accepted  # not now: the next round
         _drop(path, envelope)
-        if not isinstance(answer, dict) or not answer.get("ok"):
+        if isinstance(answer, dict) and answer.get("ok"):
+            accepted.append(envelope)
+        else:
             reason = answer.get("reason") if isinstance(answer, dict) else "no answer"
             print(f"peers relay: a handle change kept while the hub was unreachable was "
                   f"refused ({reason}); it is signed again with its author's next message "
                   "in that group", file=sys.stderr, flush=True)
-    return answered
+    return accepted

@@ -269,7 +269,9 @@ class Relay:
     async def _held_once(self) -> None:
         """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
         if self.link.up:
-            await held.propose_held(self.nc, self.config.name, self.hub)
+            for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
+                async with self.lock:
+                    await self._apply_group(envelope.group_id, [envelope])
 
     async def _reload_once(self) -> None:
         """A token made or revoked while running takes effect at once (nats-server reload)."""

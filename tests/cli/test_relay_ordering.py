@@ -92,3 +92,44 @@ def test_a_race_between_two_leaves_ends_in_one_chain_with_no_local_fork(tmp_path
         assert all(host.status()["rejected"] == {} for host in (hub, b, c))
     finally:
         stop_all([hub, b, c])
+
+
+def test_a_handle_change_made_offline_waits_for_the_link_and_never_blocks_a_send(tmp_path):
+    """bob on leaf B changes his handle while the hub is down: the command succeeds at once
+    and says the change waits; his send goes out at once; nothing is written to the
+    membership log here until the hub ordered it; when the hub is back the kept change is
+    proposed by B's relay and both hosts end with the same log, bob named 'robert'."""
+    import time
+
+    from tests.cli.test_relay import joined
+
+    hub, leaf = made = federation(tmp_path)
+    try:
+        alice, bob, group_id = joined(hub, leaf)
+        before = membership_rows(leaf, group_id)
+        hub.stop()
+        wait_for(lambda: not leaf.link_up(), what="the leaf to see the cut")
+        started = time.monotonic()
+        changed = bob.ok("id", "--handle", "robert")
+        assert "waits for the hub" in changed.err, changed.err
+        assert changed.err.count("\n") == 1  # one line
+        bob.ok("send", "team", "sent while cut off")
+        assert time.monotonic() - started < 5
+        assert membership_rows(leaf, group_id) == before  # kept, not written: no fork
+        assert [m["handle"] for m in bob.ok("members", "team", "--json").json()] == ["alice", "bob"]
+        hub.start()
+        for user in (alice, bob):
+            wait_for(lambda user=user: {m["handle"] for m in user.ok(
+                "members", "team", "--json").json()} == {"alice", "robert"},
+                what=f"the handle change at {user.name}'s host")
+        wait_for(lambda: "sent while cut off" in [m["body"] for m in alice.ok(
+            "log", "team", "--json").json()], what="the message at the hub")
+        rows = membership_rows(hub, group_id)
+        wait_for(lambda: membership_rows(leaf, group_id) == rows, what="one log on both")
+        assert len(rows) == len(before) + 1
+        for user in (alice, bob):
+            assert user.run("verify", "team").code == 0
+        assert all(host.status()["rejected"] == {} for host in made)
+        assert not list((leaf.hub / ".relay" / "held").glob("*.json"))
+    finally:
+        stop_all(made)
