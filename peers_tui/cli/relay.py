@@ -35,7 +35,10 @@ def add_parsers(commands: Commands) -> None:
     init.add_argument("--client-port", type=int,
                       help="this host's local NATS port (default: a free one)")
     init.add_argument("--name", help="this host's name (default: the hostname)")
-    init.add_argument("--ssh", metavar="USER@HOST", help="leaf: reach the hub through an SSH tunnel")
+    init.add_argument("--ssh", metavar="USER@HOST",
+                      help="leaf: reach the hub through an SSH tunnel the relay keeps up")
+    init.add_argument("--ssh-option", metavar="KEY=VALUE", action="append",
+                      help="leaf: an ssh -o option for the tunnel (repeatable), e.g. Port=2222")
     token = relay.add("token", _token, help="on the hub: print a token for one leaf host")
     token.add_argument("--name", required=True, help="the leaf host's name")
     token.add_argument("--address", metavar="HOST:PORT",

@@ -34,9 +34,13 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     hub = _hub(args)
     if config_path(hub).exists():
         raise RelayError(f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)")
+    options = list(getattr(args, "ssh_option", None) or [])
+    if (args.ssh or options) and args.as_hub:
+        raise RelayError("--ssh is for a leaf: the hub accepts, leaves dial out through ssh")
+    if options and not args.ssh:
+        raise RelayError("--ssh-option needs --ssh USER@HOST")
     if args.ssh:
-        raise RelayError("--ssh is not supported yet: run 'ssh -N -L PORT:localhost:PORT' yourself "
-                         "and give the token's address as localhost:PORT")
+        _check_ssh(args.ssh, options)
     port = args.client_port or free_port()
     if args.as_hub:
         name = check_host_name(args.name or default_host_name())
@@ -50,10 +54,29 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     if args.name and args.name != name:
         raise RelayError(f"this token was made for the host {name!r}, not {args.name!r}")
     config = RelayConfig(role="leaf", name=name, client_port=port, hub_url=fields["url"],
-                         password=fields["password"], hub_name=fields["hub"])
+                         password=fields["password"], hub_name=fields["hub"],
+                         ssh=args.ssh or "", ssh_options=options)
+    if config.ssh:
+        from peers_tui.relay.tunnel import hub_address
+
+        hub_address(config)  # a token whose address cannot be forwarded: said now
     save_config(hub, config)
-    print(f"relay leaf {name} set up for {hub}; start it with: peers relay")
+    through = f" (the link through ssh {config.ssh})" if config.ssh else ""
+    print(f"relay leaf {name} set up for {hub}{through}; start it with: peers relay")
     return 0
+
+
+def _check_ssh(target: str, options: list[str]) -> None:
+    """`--ssh USER@HOST` and `--ssh-option KEY=VALUE`: one clear line for anything else."""
+    import shutil
+
+    if not target or target.startswith("-") or any(c.isspace() for c in target):
+        raise RelayError(f"--ssh wants USER@HOST (or a host of your ssh config), not {target!r}")
+    for option in options:
+        if "=" not in option or option.startswith("-") or "\n" in option:
+            raise RelayError(f"--ssh-option wants KEY=VALUE (as for ssh -o), not {option!r}")
+    if shutil.which("ssh") is None:
+        raise RelayError("--ssh needs the ssh client (apt-get install openssh-client)")
 
 
 def cmd_relay_token(args: argparse.Namespace) -> int:
@@ -211,6 +234,12 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
         else:
             print(inert(f"link to hub {link.get('to')}: down for {_ago(link.get('since'))}"
                         f" ({link.get('problem') or 'unreachable'})"))
+    tunnel = status.get("tunnel")
+    if isinstance(tunnel, dict) and status["running"]:
+        state = (f"up for {_ago(tunnel.get('since'))}" if tunnel.get("up") else
+                 f"down for {_ago(tunnel.get('since'))} ({tunnel.get('problem') or 'starting'})")
+        print(inert(f"ssh tunnel via {tunnel.get('via')}: {state}, restarted "
+                    f"{tunnel.get('restarts', 0)} times", allow_newlines=False))
     if status["running"]:
         print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
               f"received {status.get('received')}")

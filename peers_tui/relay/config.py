@@ -63,7 +63,8 @@ class RelayConfig:
     hub_url: str = ""              # leaf: nats-leaf://host:port of the hub
     password: str = ""             # leaf: its credential at the hub
     hub_name: str = ""             # leaf: the hub host's name
-    ssh: str = ""                  # leaf: USER@HOST to tunnel through (not yet supported)
+    ssh: str = ""                  # leaf: USER@HOST to tunnel through (tunnel.py)
+    ssh_options: list[str] = field(default_factory=list)  # leaf: ssh -o OPTION for the tunnel
 
 
 def relay_dir(hub: Path) -> Path:

@@ -20,6 +20,7 @@ from peers_tui.relay.server import NatsServer
 
 if TYPE_CHECKING:
     from peers_tui.relay.local import LocalScanner
+    from peers_tui.relay.tunnel import Tunnel
 
 PROBE_TIMEOUT = 0.5
 # Probes that must fail in a row before the link counts as down: one slow answer while the
@@ -41,6 +42,7 @@ class LinkState:
         self.generation = 0  # moves at every change, so consumers restart after a cut
         self.received = 0
         self.failures = 0
+        self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
 
     async def check(self, nc: Any) -> None:
         started = time.monotonic()
@@ -90,6 +92,7 @@ class LinkState:
                      "to": self.config.hub_name if self.config.role == "leaf" else None},
             "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,
             "rejected": self.ledger.rejected_counts(),
+            "tunnel": self.tunnel.state() if self.tunnel is not None else None,
         }
 
     def write_status(self, scanner: LocalScanner | None, running: bool) -> None:

@@ -36,6 +36,7 @@ from peers_tui.relay.link import LinkState
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
+from peers_tui.relay.tunnel import Tunnel
 from peers_tui.relay.wake import Waker
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
@@ -53,8 +54,12 @@ class Relay:
         self.config = config
         self.is_hub = config.role == "hub"
         self.ledger = Ledger(relay_dir(hub) / "relay.db")
-        self.server = NatsServer(config, hub)
+        # A leaf with --ssh: its server dials the tunnel's local end (tunnel.py).
+        self.tunnel = Tunnel(config, hub) if not self.is_hub and config.ssh else None
+        self.server = NatsServer(replace(config, hub_url=self.tunnel.local_url)
+                                 if self.tunnel is not None else config, hub)
         self.link = LinkState(hub, config, self.ledger, self.server)
+        self.link.tunnel = self.tunnel
         self.scanner = LocalScanner(hub, config.name, self.ledger)
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
@@ -64,6 +69,8 @@ class Relay:
 
     # ----------------------------------------------------------------- life cycle
     async def run(self) -> None:
+        if self.tunnel is not None:
+            self.tunnel.start()
         self.server.start()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -100,6 +107,8 @@ class Relay:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.nc.close(), 2)
             self.server.stop()
+            if self.tunnel is not None:
+                self.tunnel.stop()
             self.link.write_status(self.scanner, running=False)
             self.scanner.close()
             if self.waker is not None:
@@ -259,6 +268,8 @@ class Relay:
 
     # ----------------------------------------------------------------- link and status
     async def _link_once(self) -> None:
+        if self.tunnel is not None:
+            self.tunnel.check()  # a dead ssh is started again after its backoff
         was_up = self.link.up
         await self.link.check(self.nc)
         if self.link.up != was_up:
