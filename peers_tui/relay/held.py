@@ -47,6 +47,14 @@ def keep(hub: Path, envelope: Envelope, author: str) -> None:
         return
 
 
+def forget(hub: Path, group_id: str, author: str) -> None:
+    """A newer handle change of `author` was ordered directly: the kept one is void."""
+    try:
+        (held_dir(hub) / f"{group_id}.{author}.json").unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def held(hub: Path) -> list[tuple[Path, Envelope]]:
     """The kept changes, oldest first."""
     from peers_tui.relay.order_service import decode_change

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,19 @@ async def _request(config: RelayConfig, envelope: Envelope, timeout: float) -> d
     return answer
 
 
+def _run(coroutine: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    """Run `coroutine` to its end from synchronous code, also on a thread whose event loop
+    is running (the TUI's): then on a thread of its own, this one waiting."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TIMEOUT
             ) -> dict[str, Any]:
     """The hub's answer to a proposed membership change ({"ok": ...}); HubUnreachable when
@@ -108,7 +122,7 @@ def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TI
     except ImportError as exc:
         raise RelayError(f"the relay needs its extra: pip install 'peers-tui[relay]' ({exc})") from exc
     try:
-        return asyncio.run(_request(config, envelope, timeout))
+        return _run(_request(config, envelope, timeout))
     except (OSError, ValueError, nats.errors.Error, asyncio.TimeoutError) as exc:
         what = ("no sequencer answers (is the hub's relay running?)"
                 if isinstance(exc, nats.errors.NoRespondersError)
@@ -153,6 +167,8 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
                              "it is sent when the link is back") from exc
         raise RelayError(f"nothing was changed: {exc}; membership changes need the hub") from exc
     if answer.get("ok"):
+        if is_handle:
+            held.forget(hub, group_id, record.author)
         return
     reason = str(answer.get("reason") or "refused")[:300]
     if answer.get("stale"):
