@@ -131,5 +131,10 @@ def test_a_handle_change_made_offline_waits_for_the_link_and_never_blocks_a_send
             assert user.run("verify", "team").code == 0
         assert all(host.status()["rejected"] == {} for host in made)
         assert not list((leaf.hub / ".relay" / "held").glob("*.json"))
+        online = bob.ok("id", "--handle", "bobby")  # link up: ordered by the hub at once
+        assert online.err == ""
+        assert {m["handle"] for m in bob.ok("members", "team", "--json").json()} == {"alice", "bobby"}
+        wait_for(lambda: {m["handle"] for m in alice.ok("members", "team", "--json").json()}
+                 == {"alice", "bobby"}, what="the online handle change on A")
     finally:
         stop_all(made)
