@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
@@ -25,7 +25,23 @@ from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope, EnvelopeError, from_message
 
 if TYPE_CHECKING:
-    from peers_tui.relay.runner import Relay
+    import asyncio
+    from pathlib import Path
+
+    from peers_tui.relay.ledger import Ledger
+    from peers_tui.relay.local import LocalScanner
+
+
+class HubRelay(Protocol):
+    """What the sequencer needs of the hub's relay (runner.Relay), named here so that this
+    module does not import the runner."""
+
+    hub: Path
+    lock: asyncio.Lock
+    ledger: Ledger
+    scanner: LocalScanner
+
+    async def _send(self, envelopes: list[Envelope]) -> None: ...
 
 ORDER_SUBJECTS = "peers.order.*.*"
 
@@ -72,7 +88,7 @@ def _place(envelope: Envelope) -> tuple[int, str]:
 class OrderService:
     """Serves `peers.order.*.*` for one hub relay."""
 
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: HubRelay) -> None:
         self.relay = relay
         self.sub: Any = None
         self.answered = 0
