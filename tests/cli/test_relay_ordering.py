@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.relay_helpers import Host, federation, stop_all, wait_for
@@ -21,6 +22,16 @@ def membership_rows(host: Host, group_id: str) -> list[tuple[int, str]]:
 def set_aside(host: Host, group_id: str) -> list[tuple[int]]:
     with sqlite3.connect(host.hub / f"{group_id}.db") as db:
         return list(db.execute("SELECT seq FROM set_aside_changes"))
+
+
+READY_THEN_LEAVE = """
+import sys
+import nats, peers_tui.core.account, peers_tui.relay.ordering, peers_tui.relay.commands
+from peers_tui.cli import main
+print("ready", flush=True)
+sys.stdin.readline()
+sys.exit(main(["leave", "team"]))
+"""
 
 
 def write_locked(path: Path) -> bool:
@@ -58,16 +69,35 @@ def test_a_race_between_two_leaves_ends_in_one_chain_with_no_local_fork(tmp_path
         before = membership_rows(hub, group_id)
         assert len(before) == 2
 
+        # Both commands loaded and waiting for a line, so they ask within moments of each
+        # other (a start-up under load can take longer than the leaf's request timeout).
+        leaves = [subprocess.Popen([sys.executable, "-c", READY_THEN_LEAVE], env=user.env(),
+                                   text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE) for user in (bob, carol)]
+        for proc in leaves:
+            assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
         assert hub.process is not None
         os.kill(hub.process.pid, signal.SIGSTOP)  # its nats-server runs on: requests queue
         try:
-            leaves = [subprocess.Popen([sys.executable, "-m", "peers_tui", "leave", "team"],
-                                       env=user.env(), text=True, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE) for user in (bob, carol)]
+            for proc in leaves:
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
             files = [h.hub / f"{group_id}.db" for h in (b, c)]
-            wait_for(lambda: all(write_locked(f) or len(membership_rows(h, group_id)) > 2
-                                 for f, h in zip(files, (b, c))),
-                     timeout=20, what="both leaves to be waiting for the hub")
+            steady = [0.0]
+
+            def both_waiting() -> bool:
+                """Each leaf holds its file's write lock or wrote its change, for 0.3 s on
+                end (a commit takes the lock for a moment too)."""
+                now = time.monotonic()
+                if not all(write_locked(f) or len(membership_rows(h, group_id)) > 2
+                           for f, h in zip(files, (b, c))):
+                    steady[0] = 0.0
+                    return False
+                steady[0] = steady[0] or now
+                return now - steady[0] >= 0.3
+
+            wait_for(both_waiting, timeout=20, what="both leaves to be waiting for the hub")
             for host in (b, c):  # asked first: nothing written while the hub has not answered
                 assert membership_rows(host, group_id) == before, host.name
         finally:
