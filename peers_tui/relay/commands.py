@@ -18,7 +18,7 @@ from typing import Any
 from peers_tui.core.text import inert
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay.config import (
-    DEFAULT_LEAF_PORT, RelayConfig, RelayError, check_host_name, config_path, default_host_name,
+    RelayConfig, RelayError, ago, check_host_name, config_path, default_host_name,
     ensure_dir, free_port, load_config, make_token, read_token, relay_dir, save_config,
 )
 from peers_tui.relay.ledger import Ledger
@@ -163,7 +163,7 @@ def guard_membership(args: argparse.Namespace) -> None:
     link = status.get("link") or {}
     if not link.get("up"):
         raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
-                         f"{_ago(link.get('since'))} and membership changes need it; "
+                         f"{ago(link.get('since'))} and membership changes need it; "
                          "messages still work and are sent when it is back")
 
 
@@ -212,13 +212,6 @@ def read_status(hub: Path) -> dict[str, Any]:
     return status
 
 
-def _ago(since: object) -> str:
-    if not isinstance(since, (int, float)):
-        return "?"
-    seconds = int(time.time() - since)
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
-
-
 def cmd_relay_status(args: argparse.Namespace) -> int:
     status = read_status(_hub(args))
     if args.json:
@@ -229,15 +222,15 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
     print(inert(f"{status.get('host')} ({status.get('role')}): relay {state}"))
     if status.get("role") == "leaf" and status["running"]:
         if link.get("up"):
-            print(inert(f"link to hub {link.get('to')}: up for {_ago(link.get('since'))}, "
+            print(inert(f"link to hub {link.get('to')}: up for {ago(link.get('since'))}, "
                         f"{link.get('rtt_ms') or 0:.1f} ms"))
         else:
-            print(inert(f"link to hub {link.get('to')}: down for {_ago(link.get('since'))}"
+            print(inert(f"link to hub {link.get('to')}: down for {ago(link.get('since'))}"
                         f" ({link.get('problem') or 'unreachable'})"))
     tunnel = status.get("tunnel")
     if isinstance(tunnel, dict) and status["running"]:
-        state = (f"up for {_ago(tunnel.get('since'))}" if tunnel.get("up") else
-                 f"down for {_ago(tunnel.get('since'))} ({tunnel.get('problem') or 'starting'})")
+        state = (f"up for {ago(tunnel.get('since'))}" if tunnel.get("up") else
+                 f"down for {ago(tunnel.get('since'))} ({tunnel.get('problem') or 'starting'})")
         print(inert(f"ssh tunnel via {tunnel.get('via')}: {state}, restarted "
                     f"{tunnel.get('restarts', 0)} times", allow_newlines=False))
     if status["running"]:

@@ -44,6 +44,16 @@ def default_host_name() -> str:
     return cleaned if HOST_NAME.match(cleaned) and cleaned != HUB_DOMAIN else "host"
 
 
+def ago(since: object) -> str:
+    """How long ago the Unix time `since` was: "12s", "3m07s" ("?" when unknown)."""
+    import time
+
+    if not isinstance(since, (int, float)):
+        return "?"
+    seconds = int(time.time() - since)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
 def free_port() -> int:
     """A TCP port on loopback nobody listens on right now."""
     with socket.socket() as probe:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Coroutine
 from pathlib import Path
@@ -26,12 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.membership_order import HeldForHub, OutOrdered
 from peers_tui.relay import held
-from peers_tui.relay.config import RelayConfig, RelayError, config_path, load_config, relay_dir
+from peers_tui.relay.config import (
+    RelayConfig, RelayError, ago, config_path, load_config, relay_dir,
+)
 from peers_tui.relay.envelope import Envelope
 
 if TYPE_CHECKING:
     from peers_tui.core.records import SignedRecord
 
+GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")  # as relay.local: the files the relay replicates
 REQUEST_TIMEOUT = 3.0
 HANDLE_TIMEOUT = 1.0    # a send waits no longer for its handle change
 STALE_STATUS = 5.0
@@ -61,13 +65,6 @@ def leaf_config(hub: Path) -> RelayConfig | None:
     return config if config.role == "leaf" else None
 
 
-def _ago(since: object) -> str:
-    if not isinstance(since, (int, float)):
-        return "?"
-    seconds = int(time.time() - since)
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
-
-
 def link_down_reason(hub: Path) -> str | None:
     """Why the hub cannot be asked now (from the relay's status file), or None: it can."""
     try:
@@ -78,7 +75,7 @@ def link_down_reason(hub: Path) -> str | None:
         return "this host's relay is not running (start it: peers relay)"
     link = status.get("link") or {}
     if not link.get("up"):
-        return f"the hub {link.get('to')} has been unreachable for {_ago(link.get('since'))}"
+        return f"the hub {link.get('to')} has been unreachable for {ago(link.get('since'))}"
     return None
 
 
@@ -150,8 +147,8 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
     `record` (the caller writes it), else raise (nothing is written)."""
     hub = path.parent
     config = leaf_config(hub)
-    if config is None:
-        return
+    if config is None or not GROUP_FILE.match(path.stem) or path.suffix != ".db":
+        return  # not a group file the relay replicates (a personal group: personal.db)
     group_id = path.stem
     envelope = Envelope(group_id, "member", record.text, record.sig, record.cosig, config.name)
     is_handle = record.data.get("action") == "handle"
