@@ -229,8 +229,9 @@ class Relay:
             if self.is_hub and envelope.origin != sender:  # a leaf speaks only for itself
                 envelope = Envelope(envelope.group_id, envelope.table, envelope.text,
                                     envelope.sig, envelope.cosig, sender)
-            if envelope.origin == self.config.name:
-                continue  # ours, back from the hub
+            if envelope.origin == self.config.name and envelope.table != "member":
+                continue  # ours, back from the hub (a membership change of ours is applied:
+                # the command the hub accepted it for may have died before writing it here)
             groups.setdefault(envelope.group_id, []).append(envelope)
         async with self.lock:
             for group_id, envelopes in groups.items():

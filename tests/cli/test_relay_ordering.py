@@ -168,3 +168,43 @@ def test_a_handle_change_made_offline_waits_for_the_link_and_never_blocks_a_send
                  == {"alice", "bobby"}, what="the online handle change on A")
     finally:
         stop_all(made)
+
+
+def test_a_change_the_hub_accepted_reaches_its_host_even_if_the_command_died(tmp_path):
+    """bob's `peers leave` on leaf B is killed while it waits for the hub's answer (the hub's
+    relay held with SIGSTOP): the hub still orders the change it was asked, and B's relay
+    writes it from the federation stream, so B's log does not stop one change short."""
+    from tests.cli.test_relay import joined
+
+    hub, leaf = made = federation(tmp_path)
+    try:
+        alice, bob, group_id = joined(hub, leaf)
+        before = membership_rows(leaf, group_id)
+        proc = subprocess.Popen([sys.executable, "-c", READY_THEN_LEAVE], env=bob.env(),
+                                text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        assert hub.process is not None and proc.stdin is not None
+        os.kill(hub.process.pid, signal.SIGSTOP)
+        try:
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            wait_for(lambda: write_locked(leaf.hub / f"{group_id}.db"), what="bob's leave asking")
+            time.sleep(1)  # its request is out (the lock is taken before it is sent)
+            assert write_locked(leaf.hub / f"{group_id}.db") and proc.poll() is None
+            proc.kill()
+            proc.wait(timeout=10)
+            assert membership_rows(leaf, group_id) == before
+        finally:
+            os.kill(hub.process.pid, signal.SIGCONT)
+        wait_for(lambda: len(membership_rows(hub, group_id)) == len(before) + 1,
+                 what="the change at the hub")
+        wait_for(lambda: membership_rows(leaf, group_id) == membership_rows(hub, group_id),
+                 what="the hub's change written on B")
+        states = {m["handle"]: m["state"] for m in
+                  alice.ok("members", "team", "--json", "--all").json()}
+        assert states == {"alice": "active", "bob": "left"}
+        for user in (alice, bob):
+            assert user.run("verify", "team").code == 0
+    finally:
+        stop_all(made)
