@@ -8,8 +8,14 @@ invite) go through `in_hub_order`: on a leaf host they need the hub, which order
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peers_tui.cli.arguments import Commands, Handler
+from peers_tui.core import membership_order
+
+if TYPE_CHECKING:
+    from peers_tui.core.records import SignedRecord
 
 MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
 
@@ -29,7 +35,10 @@ def add_parsers(commands: Commands) -> None:
     init.add_argument("--client-port", type=int,
                       help="this host's local NATS port (default: a free one)")
     init.add_argument("--name", help="this host's name (default: the hostname)")
-    init.add_argument("--ssh", metavar="USER@HOST", help="leaf: reach the hub through an SSH tunnel")
+    init.add_argument("--ssh", metavar="USER@HOST",
+                      help="leaf: reach the hub through an SSH tunnel the relay keeps up")
+    init.add_argument("--ssh-option", metavar="KEY=VALUE", action="append",
+                      help="leaf: an ssh -o option for the tunnel (repeatable), e.g. Port=2222")
     token = relay.add("token", _token, help="on the hub: print a token for one leaf host")
     token.add_argument("--name", required=True, help="the leaf host's name")
     token.add_argument("--address", metavar="HOST:PORT",
@@ -83,9 +92,21 @@ def _rejected(args: argparse.Namespace) -> int:
     return cmd_relay_rejected(args)
 
 
+def _order_on_leaf(path: Path, record: SignedRecord) -> None:
+    """The sequencer of this process's membership changes (core.membership_order): on a
+    leaf host the hub accepts each one before it is written (relay.ordering)."""
+    if not (path.parent / ".relay" / "config.json").exists():
+        return  # no relay here: the file is the order, and nothing more is loaded
+    from peers_tui.relay.ordering import order_on_leaf
+
+    order_on_leaf(path, record)
+
+
 def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
     """Run a command; a membership change on a leaf host only with the hub reachable, and in
-    the order the hub gives it (peers_tui.relay.ordering). Anything else just runs."""
+    the order the hub gives it (peers_tui.relay.ordering). Anything else just runs (a handle
+    change it makes on a leaf is ordered by the hub too, or kept for it: relay.held)."""
+    membership_order.install(_order_on_leaf)
     command = args.command
     if command not in MEMBERSHIP_COMMANDS and not (command == "invite"
                                                    and getattr(args, "revoke", None)):

@@ -23,6 +23,7 @@ from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
 )
+from peers_tui.core.membership_order import order_change
 from peers_tui.core.models import GroupMember, Invite, Message, SetAsideChange, tuples
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
@@ -183,6 +184,7 @@ class MembershipLog:
                 apply_change(roster, seq, record, terms)
             except RecordError as exc:
                 raise error(str(exc)) from exc
+            order_change(self.file.path, record)  # a federation's hub first (core.membership_order)
             GroupMember.create(seq=seq, member=member, record=record.text, sig=record.sig,
                                cosig=record.cosig)
             return roster.members[member]

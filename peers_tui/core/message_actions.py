@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
+from peers_tui.core.membership_order import HeldForHub, OutOrdered
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.pins import membership_problems, remember
 from peers_tui.core.text import without_blank_edges
@@ -43,7 +44,10 @@ class MessageActions:
         """Sign a handle change into the group when ours changed since we last wrote there."""
         member = store.roster().active(self.me.user_id)
         if member is not None and member.handle != self.me.handle:
-            store.set_handle(self.me.keypair, self.me.handle)
+            try:
+                store.set_handle(self.me.keypair, self.me.handle)
+            except (HeldForHub, OutOrdered):
+                pass  # a federation's hub orders it later (core.membership_order): send now
 
     def edit(self, query: str, message: str, text: str) -> MessageView:
         entry, store = self.me.group_store(query)

@@ -18,7 +18,7 @@ from typing import Any
 from peers_tui.core.text import inert
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay.config import (
-    DEFAULT_LEAF_PORT, RelayConfig, RelayError, check_host_name, config_path, default_host_name,
+    RelayConfig, RelayError, ago, check_host_name, config_path, default_host_name,
     ensure_dir, free_port, load_config, make_token, read_token, relay_dir, save_config,
 )
 from peers_tui.relay.ledger import Ledger
@@ -34,9 +34,13 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     hub = _hub(args)
     if config_path(hub).exists():
         raise RelayError(f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)")
+    options = list(getattr(args, "ssh_option", None) or [])
+    if (args.ssh or options) and args.as_hub:
+        raise RelayError("--ssh is for a leaf: the hub accepts, leaves dial out through ssh")
+    if options and not args.ssh:
+        raise RelayError("--ssh-option needs --ssh USER@HOST")
     if args.ssh:
-        raise RelayError("--ssh is not supported yet: run 'ssh -N -L PORT:localhost:PORT' yourself "
-                         "and give the token's address as localhost:PORT")
+        _check_ssh(args.ssh, options)
     port = args.client_port or free_port()
     if args.as_hub:
         name = check_host_name(args.name or default_host_name())
@@ -50,10 +54,29 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     if args.name and args.name != name:
         raise RelayError(f"this token was made for the host {name!r}, not {args.name!r}")
     config = RelayConfig(role="leaf", name=name, client_port=port, hub_url=fields["url"],
-                         password=fields["password"], hub_name=fields["hub"])
+                         password=fields["password"], hub_name=fields["hub"],
+                         ssh=args.ssh or "", ssh_options=options)
+    if config.ssh:
+        from peers_tui.relay.tunnel import hub_address
+
+        hub_address(config)  # a token whose address cannot be forwarded: said now
     save_config(hub, config)
-    print(f"relay leaf {name} set up for {hub}; start it with: peers relay")
+    through = f" (the link through ssh {config.ssh})" if config.ssh else ""
+    print(f"relay leaf {name} set up for {hub}{through}; start it with: peers relay")
     return 0
+
+
+def _check_ssh(target: str, options: list[str]) -> None:
+    """`--ssh USER@HOST` and `--ssh-option KEY=VALUE`: one clear line for anything else."""
+    import shutil
+
+    if not target or target.startswith("-") or any(c.isspace() for c in target):
+        raise RelayError(f"--ssh wants USER@HOST (or a host of your ssh config), not {target!r}")
+    for option in options:
+        if "=" not in option or option.startswith("-") or "\n" in option:
+            raise RelayError(f"--ssh-option wants KEY=VALUE (as for ssh -o), not {option!r}")
+    if shutil.which("ssh") is None:
+        raise RelayError("--ssh needs the ssh client (apt-get install openssh-client)")
 
 
 def cmd_relay_token(args: argparse.Namespace) -> int:
@@ -140,56 +163,31 @@ def guard_membership(args: argparse.Namespace) -> None:
     link = status.get("link") or {}
     if not link.get("up"):
         raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
-                         f"{_ago(link.get('since'))} and membership changes need it; "
+                         f"{ago(link.get('since'))} and membership changes need it; "
                          "messages still work and are sent when it is back")
 
 
-def _ordered_group(args: argparse.Namespace) -> str | None:
-    """The group a membership command on a leaf changes, or None (no ordering needed)."""
-    command = getattr(args, "command", None)
-    if command not in MEMBERSHIP_COMMANDS and not (command == "invite" and getattr(args, "revoke", None)):
-        return None
-    hub = _hub(args)
-    try:
-        if not config_path(hub).exists() or load_config(hub).role != "leaf":
-            return None
-    except (OSError, RelayError):
-        return None
-    if command == "join":
-        from peers_tui.core.errors import BadInvite
-        from peers_tui.core.invites import parse_code
-
-        try:
-            return parse_code(args.code).group_id if args.code != "-" else None
-        except BadInvite:
-            return None
-    from peers_tui.core.account import Account
-
-    return Account(home_dir(args.home), hub).resolve(args.group).id
-
-
 def run_ordered(args: argparse.Namespace, handler: Any) -> int:
-    """Run a command; a membership command on a leaf in the hub's order (relay.ordering)."""
-    group_id = _ordered_group(args)
-    if group_id is None:
-        return int(handler(args))
-    from peers_tui.relay import ordering
+    """Run a membership command; on a leaf its change is written only once the hub accepted it
+    (relay.ordering). When another change took the place first, the hub's changes are applied
+    and the command runs once more against the new head (not a join reading its code from
+    standard input: that was read already)."""
+    from peers_tui.core.membership_order import OutOrdered
 
-    hub = _hub(args)
-    config = load_config(hub)
-    for attempt in range(2):
-        if (hub / f"{group_id}.db").exists():
-            ordering.catch_up(hub, config, group_id)
-        code = int(handler(args))
-        if code != 0:
-            return code
-        seq, digest = ordering.local_head(hub, group_id)
-        if ordering.ordered_by_hub(hub, config, group_id, seq, digest):
-            return code
-        if attempt == 0:
-            print("peers: another membership change reached the hub first; doing it again "
-                  "after that one", file=sys.stderr)
-    raise RelayError("another membership change reached the hub first, twice; try again")
+    again = not (getattr(args, "command", None) == "join" and getattr(args, "code", "") == "-")
+    for attempt in range(2 if again else 1):
+        try:
+            return int(handler(args))
+        except OutOrdered as lost:
+            from peers_tui.relay import ordering
+
+            if isinstance(lost, ordering.StaleAtHub):
+                ordering.catch_up(_hub(args), lost.group_id, lost.changes)
+            if attempt == 0 and again:
+                print("peers: another membership change reached the hub first; doing it again "
+                      "after that one", file=sys.stderr)
+    raise RelayError("another membership change reached the hub first; nothing was changed, "
+                     "try again")
 
 
 def read_status(hub: Path) -> dict[str, Any]:
@@ -214,13 +212,6 @@ def read_status(hub: Path) -> dict[str, Any]:
     return status
 
 
-def _ago(since: object) -> str:
-    if not isinstance(since, (int, float)):
-        return "?"
-    seconds = int(time.time() - since)
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
-
-
 def cmd_relay_status(args: argparse.Namespace) -> int:
     status = read_status(_hub(args))
     if args.json:
@@ -231,20 +222,26 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
     print(inert(f"{status.get('host')} ({status.get('role')}): relay {state}"))
     if status.get("role") == "leaf" and status["running"]:
         if link.get("up"):
-            print(inert(f"link to hub {link.get('to')}: up for {_ago(link.get('since'))}, "
+            print(inert(f"link to hub {link.get('to')}: up for {ago(link.get('since'))}, "
                         f"{link.get('rtt_ms') or 0:.1f} ms"))
         else:
-            print(inert(f"link to hub {link.get('to')}: down for {_ago(link.get('since'))}"
+            print(inert(f"link to hub {link.get('to')}: down for {ago(link.get('since'))}"
                         f" ({link.get('problem') or 'unreachable'})"))
     leaves = status.get("leaves") if status["running"] else None
     for name, leaf in sorted((leaves if isinstance(leaves, dict) else {}).items()):
         if not isinstance(leaf, dict):
             continue
         if leaf.get("up"):
-            print(inert(f"link from {name}: up for {_ago(leaf.get('since'))}, "
+            print(inert(f"link from {name}: up for {ago(leaf.get('since'))}, "
                         f"{leaf.get('rtt_ms') or 0:.1f} ms"))
         else:
-            print(inert(f"link from {name}: down for {_ago(leaf.get('since'))}"))
+            print(inert(f"link from {name}: down for {ago(leaf.get('since'))}"))
+    tunnel = status.get("tunnel")
+    if isinstance(tunnel, dict) and status["running"]:
+        state = (f"up for {ago(tunnel.get('since'))}" if tunnel.get("up") else
+                 f"down for {ago(tunnel.get('since'))} ({tunnel.get('problem') or 'starting'})")
+        print(inert(f"ssh tunnel via {tunnel.get('via')}: {state}, restarted "
+                    f"{tunnel.get('restarts', 0)} times", allow_newlines=False))
     if status["running"]:
         print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
               f"received {status.get('received')}")

@@ -44,6 +44,16 @@ def default_host_name() -> str:
     return cleaned if HOST_NAME.match(cleaned) and cleaned != HUB_DOMAIN else "host"
 
 
+def ago(since: object) -> str:
+    """How long ago the Unix time `since` was: "12s", "3m07s" ("?" when unknown)."""
+    import time
+
+    if not isinstance(since, (int, float)):
+        return "?"
+    seconds = int(time.time() - since)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
 def free_port() -> int:
     """A TCP port on loopback nobody listens on right now."""
     with socket.socket() as probe:
@@ -63,7 +73,8 @@ class RelayConfig:
     hub_url: str = ""              # leaf: nats-leaf://host:port of the hub
     password: str = ""             # leaf: its credential at the hub
     hub_name: str = ""             # leaf: the hub host's name
-    ssh: str = ""                  # leaf: USER@HOST to tunnel through (not yet supported)
+    ssh: str = ""                  # leaf: USER@HOST to tunnel through (tunnel.py)
+    ssh_options: list[str] = field(default_factory=list)  # leaf: ssh -o OPTION for the tunnel
 
 
 def relay_dir(hub: Path) -> Path:

@@ -21,6 +21,7 @@ from peers_tui.relay.server import NatsServer
 
 if TYPE_CHECKING:
     from peers_tui.relay.local import LocalScanner
+    from peers_tui.relay.tunnel import Tunnel
 
 PROBE_TIMEOUT = 0.5
 # Probes that must fail in a row before the link counts as down: one slow answer while the
@@ -43,6 +44,7 @@ class LinkState:
         self.received = 0
         self.failures = 0
         self.leaf_links = LeafLinks()  # the hub: each leaf's link
+        self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
 
     async def check(self, nc: Any) -> None:
         started = time.monotonic()
@@ -93,6 +95,7 @@ class LinkState:
             "leaves": self.leaf_links.snapshot(),
             "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,
             "rejected": self.ledger.rejected_counts(),
+            "tunnel": self.tunnel.state() if self.tunnel is not None else None,
         }
 
     def write_status(self, scanner: LocalScanner | None, running: bool) -> None:

@@ -1,88 +1,182 @@
-"""One membership order across hosts, for membership commands run on a leaf.
+"""One membership order across hosts, asked for before anything is written (a leaf's side).
 
-The hub's relay applies membership changes one at a time, so the hub's log is the order. A
-leaf's command (join, leave, role, remove, revoke) therefore first brings its file up to the
-hub's membership head (`peers.fed.<group>.m`), so the change it signs extends that head; after
-the local commit it waits until the hub has ordered it: the hub's change at that place is ours
-(done), or another host's got there first, in which case ours is taken out here (the hub's
-order wins) and the command is run once more against the new head. A second loss is reported
-as one line.
+On a leaf host every membership change (join, leave, role, remove, revoke, a handle change)
+is signed against this host's head and sent to the hub's sequencer (order_service.py) as a
+request, from inside the write transaction that would append it (core.membership_order): the
+row is written only when the hub accepted it, so a change that loses a race never exists
+here, not even for a moment. A refusal because another change took the place ("stale")
+carries the hub's changes from there: `run_ordered` (commands.py) applies them, and runs the
+command once more against the new head. The transaction holds this file's write lock for the
+round trip (a few ms; at most REQUEST_TIMEOUT when the link dies mid-request), so nothing
+else lands between the head the change was signed against and its row.
+
+A handle change is not refused while the hub is unreachable: it is kept signed in the relay's
+directory (held.py) and proposed by the relay when the link is back; the send it came with
+goes on at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nats
+from peers_tui.core.membership_order import HeldForHub, OutOrdered
+from peers_tui.relay import held
+from peers_tui.relay.config import (
+    RelayConfig, RelayError, ago, config_path, load_config, relay_dir,
+)
+from peers_tui.relay.envelope import Envelope
 
-from peers_tui.core.group_store import GroupStore
-from peers_tui.relay.apply import apply_records
-from peers_tui.relay.config import RelayConfig, RelayError
-from peers_tui.relay.envelope import Envelope, fed_subject
-from peers_tui.relay.fetch import read_group
+if TYPE_CHECKING:
+    from peers_tui.core.records import SignedRecord
 
-CONFIRM_TIMEOUT = 10.0
+GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")  # as relay.local: the files the relay replicates
+REQUEST_TIMEOUT = 3.0
+HANDLE_TIMEOUT = 1.0    # a send waits no longer for its handle change
+STALE_STATUS = 5.0
 
 
-async def _hub_changes(config: RelayConfig, group_id: str) -> list[Envelope]:
-    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
+class HubUnreachable(RelayError):
+    """No answer from the hub's sequencer (link down, hub relay stopped, or too slow)."""
+
+
+class StaleAtHub(OutOrdered):
+    """Another change holds the place at the hub; `changes` are the hub's from there on."""
+
+    def __init__(self, reason: str, group_id: str, changes: list[Envelope]) -> None:
+        super().__init__(reason)
+        self.group_id = group_id
+        self.changes = changes
+
+
+def leaf_config(hub: Path) -> RelayConfig | None:
+    """This hub's relay config if it is a leaf's, else None (one host: the file orders)."""
+    try:
+        if not config_path(hub).exists():
+            return None
+        config = load_config(hub)
+    except (OSError, RelayError):
+        return None  # no relay state this user may read: one host as before
+    return config if config.role == "leaf" else None
+
+
+def link_down_reason(hub: Path) -> str | None:
+    """Why the hub cannot be asked now (from the relay's status file), or None: it can."""
+    try:
+        status: dict[str, Any] = json.loads((relay_dir(hub) / "status.json").read_text())
+    except (OSError, ValueError):
+        return "this host's relay is not running (start it: peers relay)"
+    if not status.get("running") or time.time() - float(status.get("updated", 0)) > STALE_STATUS:
+        return "this host's relay is not running (start it: peers relay)"
+    link = status.get("link") or {}
+    if not link.get("up"):
+        return f"the hub {link.get('to')} has been unreachable for {ago(link.get('since'))}"
+    return None
+
+
+async def _request(config: RelayConfig, envelope: Envelope, timeout: float) -> dict[str, Any]:
+    import nats
+
+    from peers_tui.relay.order_service import order_subject
+
+    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=timeout,
                             max_reconnect_attempts=0, allow_reconnect=False)
     try:
-        js: Any = nc.jetstream(domain="hub")
-        return await read_group(js, group_id, fed_subject(group_id, "member"))
+        msg = await nc.request(order_subject(config.name, envelope.group_id), envelope.payload(),
+                               headers=envelope.headers(), timeout=timeout)
     finally:
         await nc.close()
+    answer = json.loads(msg.data)
+    if not isinstance(answer, dict):
+        raise ValueError("not an answer")
+    return answer
 
 
-def hub_changes(config: RelayConfig, group_id: str) -> list[Envelope]:
-    """The group's membership changes in the hub's order."""
+def _run(coroutine: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    """Run `coroutine` to its end from synchronous code, also on a thread whose event loop
+    is running (the TUI's): then on a thread of its own, this one waiting."""
     try:
-        return asyncio.run(_hub_changes(config, group_id))
-    except (OSError, nats.errors.Error) as exc:
-        raise RelayError(f"this host's relay is not running (peers relay): {exc}") from exc
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
-def _seq(envelope: Envelope) -> int:
+def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TIMEOUT
+            ) -> dict[str, Any]:
+    """The hub's answer to a proposed membership change ({"ok": ...}); HubUnreachable when
+    none came within `timeout` (this host's relay may be down too)."""
     try:
-        value = json.loads(envelope.text).get("seq")
-    except ValueError:
-        return 0
-    return value if isinstance(value, int) else 0
+        import nats
+    except ImportError as exc:
+        raise RelayError(f"the relay needs its extra: pip install 'peers-tui[relay]' ({exc})") from exc
+    try:
+        return _run(_request(config, envelope, timeout))
+    except (OSError, ValueError, nats.errors.Error, asyncio.TimeoutError) as exc:
+        what = ("no sequencer answers (is the hub's relay running?)"
+                if isinstance(exc, nats.errors.NoRespondersError)
+                else f"no answer within {timeout:.0f} s" if isinstance(
+                    exc, (nats.errors.TimeoutError, asyncio.TimeoutError))
+                else f"{exc.__class__.__name__}: {exc}")
+        raise HubUnreachable(f"the hub could not be asked: {what}") from exc
 
 
-def catch_up(hub: Path, config: RelayConfig, group_id: str) -> None:
+def stale_changes(group_id: str, answer: dict[str, Any]) -> list[Envelope]:
+    from peers_tui.relay.envelope import EnvelopeError
+    from peers_tui.relay.order_service import decode_change
+
+    changes = []
+    for item in answer.get("changes") or []:
+        try:
+            changes.append(decode_change(group_id, item))
+        except EnvelopeError:
+            continue
+    return changes
+
+
+def order_on_leaf(path: Path, record: SignedRecord) -> None:
+    """core.membership_order's Sequencer on a leaf host: return once the hub accepted
+    `record` (the caller writes it), else raise (nothing is written)."""
+    hub = path.parent
+    config = leaf_config(hub)
+    if config is None or not GROUP_FILE.match(path.stem) or path.suffix != ".db":
+        return  # not a group file the relay replicates (a personal group: personal.db)
+    group_id = path.stem
+    envelope = Envelope(group_id, "member", record.text, record.sig, record.cosig, config.name)
+    is_handle = record.data.get("action") == "handle"
+    down = link_down_reason(hub)
+    try:
+        if down is not None:
+            raise HubUnreachable(down)
+        answer = propose(config, envelope, HANDLE_TIMEOUT if is_handle else REQUEST_TIMEOUT)
+    except HubUnreachable as exc:
+        if is_handle:
+            held.keep(hub, envelope, record.author)
+            raise HeldForHub(f"your handle change waits for the hub ({exc}); "
+                             "it is sent when the link is back") from exc
+        raise RelayError(f"nothing was changed: {exc}; membership changes need the hub") from exc
+    if answer.get("ok"):
+        if is_handle:
+            held.forget(hub, group_id, record.author)
+        return
+    reason = str(answer.get("reason") or "refused")[:300]
+    if answer.get("stale"):
+        raise StaleAtHub(f"another membership change reached the hub first ({reason})",
+                         group_id, stale_changes(group_id, answer))
+    raise RelayError(f"the hub refused this membership change: {reason}")
+
+
+def catch_up(hub: Path, group_id: str, changes: list[Envelope]) -> None:
     """Bring this host's membership log up to the hub's (the hub's order wins)."""
-    changes = hub_changes(config, group_id)
+    from peers_tui.relay.apply import apply_records
+
     if changes:
         apply_records(hub, group_id, changes, create=False, hub_order=True)
-
-
-def local_head(hub: Path, group_id: str) -> tuple[int, str]:
-    store = GroupStore(hub / f"{group_id}.db", group_id)
-    try:
-        roster = store.roster()
-        return roster.head_seq, roster.head_hash
-    finally:
-        store.close()
-
-
-def ordered_by_hub(hub: Path, config: RelayConfig, group_id: str, seq: int, digest: str) -> bool:
-    """Wait until the hub ordered change `seq`: True when it is ours (`digest`), False when
-    another change holds that place (ours is then taken out of this host's log)."""
-    deadline = time.monotonic() + CONFIRM_TIMEOUT
-    while time.monotonic() < deadline:
-        changes = hub_changes(config, group_id)
-        at_place = [e for e in changes if _seq(e) == seq]
-        if at_place:
-            if at_place[0].hash == digest:
-                return True
-            apply_records(hub, group_id, changes, create=False, hub_order=True)
-            return False
-        time.sleep(0.05)
-    raise RelayError(f"the hub did not order this membership change within "
-                     f"{CONFIRM_TIMEOUT:.0f} s; it is sent when the hub is reachable "
-                     "(see peers relay status)")

@@ -24,7 +24,7 @@ import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 
 from peers_tui.core.errors import PeersError
-from peers_tui.relay import apply
+from peers_tui.relay import apply, held
 from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
@@ -35,7 +35,9 @@ from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.presence_sync import PresenceSync
+from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
+from peers_tui.relay.tunnel import Tunnel
 from peers_tui.relay.wake import Waker
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
@@ -53,8 +55,12 @@ class Relay:
         self.config = config
         self.is_hub = config.role == "hub"
         self.ledger = Ledger(relay_dir(hub) / "relay.db")
-        self.server = NatsServer(config, hub)
+        # A leaf with --ssh: its server dials the tunnel's local end (tunnel.py).
+        self.tunnel = Tunnel(config, hub) if not self.is_hub and config.ssh else None
+        self.server = NatsServer(replace(config, hub_url=self.tunnel.local_url)
+                                 if self.tunnel is not None else config, hub)
         self.link = LinkState(hub, config, self.ledger, self.server)
+        self.link.tunnel = self.tunnel
         self.scanner = LocalScanner(hub, config.name, self.ledger)
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
@@ -65,6 +71,8 @@ class Relay:
 
     # ----------------------------------------------------------------- life cycle
     async def run(self) -> None:
+        if self.tunnel is not None:
+            self.tunnel.start()
         self.server.start()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -78,6 +86,7 @@ class Relay:
             self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
             if self.is_hub:
                 await self._ensure_streams()
+                await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
             self.waker = Waker(self.hub)
             self.waker.wake()  # a first look at every file
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
@@ -85,6 +94,7 @@ class Relay:
                      asyncio.create_task(self._forever(self._status_once, 1.0))]
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
+                tasks.append(asyncio.create_task(self._forever(self._held_once, 0.5)))
             else:
                 tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
@@ -107,6 +117,8 @@ class Relay:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.nc.close(), 2)
             self.server.stop()
+            if self.tunnel is not None:
+                self.tunnel.stop()
             self.link.write_status(self.scanner, running=False)
             self.scanner.close()
             if self.waker is not None:
@@ -232,8 +244,9 @@ class Relay:
                 # came from a process on the hub host, or a leaf whose token was revoked.
                 self.ledger.quarantine(envelope, f"sent as host {sender!r}, which holds no token")
                 continue
-            if envelope.origin == self.config.name:
-                continue  # ours, back from the hub
+            if envelope.origin == self.config.name and envelope.table != "member":
+                continue  # ours, back from the hub (a membership change of ours is applied:
+                # the command the hub accepted it for may have died before writing it here)
             groups.setdefault(envelope.group_id, []).append(envelope)
         async with self.lock:
             for group_id, envelopes in groups.items():
@@ -271,12 +284,21 @@ class Relay:
 
     # ----------------------------------------------------------------- link and status
     async def _link_once(self) -> None:
+        if self.tunnel is not None:
+            self.tunnel.check()  # a dead ssh is started again after its backoff
         was_up = self.link.up
         await self.link.check(self.nc)
         if self.link.up != was_up:
             self.link.write_status(self.scanner, running=True)  # not a second late
         if self.link.up and not was_up and self.waker is not None:
             self.waker.wake()  # what was written offline goes now
+
+    async def _held_once(self) -> None:
+        """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
+        if self.link.up:
+            for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
+                async with self.lock:
+                    await self._apply_group(envelope.group_id, [envelope])
 
     async def _reload_once(self) -> None:
         """A token made or revoked while running takes effect at once (nats-server reload)."""

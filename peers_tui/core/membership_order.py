@@ -1,0 +1,49 @@
+"""Who orders a group's membership changes before one lands in its file.
+
+On one host the file itself does (`MembershipLog.append_change` appends under BEGIN
+IMMEDIATE). A host that shares its groups with others through a relay is not the order: a
+membership change must first be accepted by the federation's hub. The relay installs a
+`Sequencer` for that (the core stays transport-free); `append_change` hands it the signed
+change just before the insert, and writes the row only when the sequencer returns.
+
+A sequencer either returns (the hub accepted the change: write it here, the same record), or
+raises: `HeldForHub` when the change was kept to be proposed later (a handle change made
+while the hub is unreachable), `OutOrdered` when another change holds that place at the hub
+(the caller re-reads the new head and tries again), or any PeersError saying why not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from peers_tui.core.errors import PeersError
+
+if TYPE_CHECKING:
+    from peers_tui.core.records import SignedRecord
+
+
+class Sequencer(Protocol):
+    def __call__(self, path: Path, record: SignedRecord) -> None: ...
+
+
+class HeldForHub(PeersError):
+    """The change was not written here: it is kept and proposed to the hub when it is back."""
+
+
+class OutOrdered(PeersError):
+    """Another change took this place in the hub's order first; nothing was written here."""
+
+
+_installed: list[Sequencer] = []
+
+
+def install(sequencer: Sequencer | None) -> None:
+    """Make `sequencer` order every membership change of this process (None: the file does)."""
+    _installed[:] = [sequencer] if sequencer is not None else []
+
+
+def order_change(path: Path, record: SignedRecord) -> None:
+    """Called by append_change with the change about to be written to the file at `path`."""
+    for sequencer in _installed:
+        sequencer(path, record)

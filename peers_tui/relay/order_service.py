@@ -1,0 +1,148 @@
+"""The hub's membership sequencer: leaves ask before a membership change lands anywhere.
+
+A leaf sends a signed membership change it has not written yet as a NATS request on
+`peers.order.<host>.<group>` (through the leaf link). The hub's relay answers it under the
+same lock as its apply loop, so the hub's file stays the one order: the change goes through
+`apply.apply_records` (the checks of every record from another host, which are those of a
+local write) and, accepted, into `PEERS_FED` like any record the hub applied; only then is
+the answer sent. A refusal carries the reason and, when another change holds that place
+(`stale`), the hub's membership changes from that place on, so the leaf can re-sign against
+the new head without a second round trip. A refused proposal was never stored anywhere: it
+is an answer, not a quarantined record.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import TYPE_CHECKING, Any, Protocol
+
+from peers_tui.core.errors import PeersError
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.models import GroupMember
+from peers_tui.core.raw import text_of
+from peers_tui.relay.apply import apply_records
+from peers_tui.relay.envelope import Envelope, EnvelopeError, from_message
+
+if TYPE_CHECKING:
+    import asyncio
+    from pathlib import Path
+
+    from peers_tui.relay.ledger import Ledger
+    from peers_tui.relay.local import LocalScanner
+
+
+class HubRelay(Protocol):
+    """What the sequencer needs of the hub's relay (runner.Relay), named here so that this
+    module does not import the runner."""
+
+    hub: Path
+    lock: asyncio.Lock
+    ledger: Ledger
+    scanner: LocalScanner
+
+    async def _send(self, envelopes: list[Envelope]) -> None: ...
+
+ORDER_SUBJECTS = "peers.order.*.*"
+
+
+def order_subject(host: str, group_id: str) -> str:
+    return f"peers.order.{host}.{group_id}"
+
+
+def encode_change(envelope: Envelope) -> dict[str, Any]:
+    return {"text": envelope.text, "sig": base64.b64encode(envelope.sig).decode(),
+            "cosig": base64.b64encode(envelope.cosig).decode() if envelope.cosig else None}
+
+
+def decode_change(group_id: str, item: Any) -> Envelope:
+    """One membership change of a reply (EnvelopeError when malformed)."""
+    try:
+        cosig = item.get("cosig")
+        return Envelope(group_id, "member", str(item["text"]), base64.b64decode(item["sig"]),
+                        base64.b64decode(cosig) if cosig else None, "")
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise EnvelopeError(f"malformed change in the hub's answer ({exc})") from exc
+
+
+def changes_from(store: GroupStore, seq: int) -> list[Envelope]:
+    """The group's membership changes at `seq` and after, as stored in the hub's file."""
+    with store.session():
+        rows: list[Any] = list(GroupMember.select().where(GroupMember.seq >= seq)
+                               .order_by(GroupMember.seq))
+    return [Envelope(store.group_id, "member", text_of(row.record), bytes(row.sig or b""),
+                     bytes(row.cosig) if row.cosig else None, "") for row in rows]
+
+
+def _place(envelope: Envelope) -> tuple[int, str]:
+    """The (seq, prev) a membership change claims."""
+    try:
+        data = json.loads(envelope.text)
+        seq, prev = data.get("seq"), data.get("prev")
+    except (ValueError, AttributeError):
+        return 0, ""
+    return (seq if isinstance(seq, int) and not isinstance(seq, bool) else 0,
+            prev if isinstance(prev, str) else "")
+
+
+class OrderService:
+    """Serves `peers.order.*.*` for one hub relay."""
+
+    def __init__(self, relay: HubRelay) -> None:
+        self.relay = relay
+        self.sub: Any = None
+        self.answered = 0
+
+    async def start(self, nc: Any) -> None:
+        self.sub = await nc.subscribe(ORDER_SUBJECTS, cb=self._on_request)
+
+    async def _on_request(self, msg: Any) -> None:
+        try:
+            answer = await self.decide(msg)
+        except Exception as exc:  # never leave a leaf waiting for its timeout
+            answer = {"ok": False, "reason": f"the hub could not decide ({exc.__class__.__name__})"}
+        self.answered += 1
+        if msg.reply:
+            await msg.respond(json.dumps(answer).encode())
+
+    async def decide(self, msg: Any) -> dict[str, Any]:
+        parts = msg.subject.split(".")
+        if len(parts) != 4:
+            return {"ok": False, "reason": "not an order request"}
+        host, group_id = parts[2], parts[3]
+        try:
+            envelope = from_message(msg.data, msg.headers, host)
+        except EnvelopeError as exc:
+            return {"ok": False, "reason": str(exc)}
+        if envelope.table != "member" or envelope.group_id != group_id:
+            return {"ok": False, "reason": "only membership changes are ordered"}
+        relay = self.relay
+        async with relay.lock:  # one order: never beside the apply loop
+            try:
+                outcome = apply_records(relay.hub, group_id, [envelope], create=False,
+                                        store=relay.scanner.stores.get(group_id))
+            except PeersError as exc:
+                return {"ok": False, "reason": str(exc)}
+            if outcome is None:
+                return {"ok": False, "reason": f"the hub does not have group {group_id}"}
+            accepted = outcome.applied + outcome.duplicates
+            if accepted:
+                fresh = [e for e in accepted if not relay.ledger.is_known(e.hash)]
+                try:
+                    await relay._send(fresh)
+                    relay.ledger.add_known(e.hash for e in accepted)
+                except Exception:  # in the hub's file: its own publisher sends it (not known)
+                    pass
+                return {"ok": True}
+            reason = (outcome.refused or outcome.waiting or [(envelope, "refused")])[0][1]
+            answer: dict[str, Any] = {"ok": False, "reason": reason}
+            store = relay.scanner.stores.get(group_id) or GroupStore(
+                relay.hub / f"{group_id}.db", group_id)
+            seq, prev = _place(envelope)
+            roster = store.current_roster()
+            if (seq, prev) != (roster.head_seq + 1, roster.head_hash):
+                # Signed against another head than the hub's: what the leaf lacks, from the
+                # place before its change (its own copy of that one may differ too).
+                answer["stale"] = True
+                answer["changes"] = [encode_change(e) for e in changes_from(store, max(1, seq - 1))]
+            return answer

@@ -1,0 +1,156 @@
+"""A leaf's SSH tunnel to the hub (`peers relay init --leaf TOKEN --ssh USER@HOST`).
+
+The relay keeps `ssh -N -L 127.0.0.1:<local>:<hub's leaf host>:<port> USER@HOST` running
+and its nats-server dials the local end; the hub's `no_advertise` keeps the leaf on it
+(MULTIHOST pitfall 1). The hub's leaf address is the token's, as seen from the SSH server
+(give the token `--address localhost:7422` when the hub listens on loopback only).
+
+`ssh` runs with BatchMode (never a password prompt in a service), ExitOnForwardFailure (a
+port it cannot forward ends it, rather than a tunnel that carries nothing) and
+ServerAliveInterval 5 x 2 (a dead path ends it within ~10 s). When it ends it is started
+again after a short backoff (0.5 s, doubling to 5 s, back to 0.5 s once it stayed up for
+30 s). It gets PR_SET_PDEATHSIG like the relay's nats-server, so it dies with the relay even
+on SIGKILL. Its stderr goes to `<hub>/.relay/ssh.log`; its last line is the tunnel's problem
+in `peers relay status`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from peers_tui.relay.config import RelayConfig, RelayError, free_port, relay_dir
+from peers_tui.relay.server import _die_with_parent
+
+FIRST_BACKOFF = 0.5
+MAX_BACKOFF = 5.0
+STEADY = 30.0  # up this long: the next failure starts again from the first backoff
+LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
+
+
+def hub_address(config: RelayConfig) -> tuple[str, int]:
+    """The hub's leaf host and port from the token's URL (nats-leaf://HOST:PORT)."""
+    _, _, address = config.hub_url.partition("://")
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise RelayError(f"the hub's address {config.hub_url!r} has no HOST:PORT to tunnel to")
+    return host.strip("[]"), int(port)
+
+
+def listening(port: int) -> bool:
+    """Whether something listens on TCP `port` on this host (the tunnel's local end).
+    Read from /proc: connecting would open a forwarded connection to the hub."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as lines:
+                next(lines, None)
+                for line in lines:
+                    fields = line.split()
+                    if len(fields) > 3 and fields[3] == LISTEN and \
+                            int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        return True
+        except OSError:
+            continue
+    return False
+
+
+class Tunnel:
+    """The ssh process of one leaf relay and what `peers relay status` says about it."""
+
+    def __init__(self, config: RelayConfig, hub: Path) -> None:
+        self.via = config.ssh
+        self.options = list(config.ssh_options)
+        self.target = hub_address(config)
+        self.local_port = free_port()
+        self.log_path = relay_dir(hub) / "ssh.log"
+        self.pid_path = relay_dir(hub) / "ssh.pid"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+        self.since = time.time()
+        self.was_up = False
+        self.restarts = 0
+        self.backoff = FIRST_BACKOFF
+        self.next_start = 0.0
+        self.problem: str | None = None
+
+    @property
+    def local_url(self) -> str:
+        return f"nats-leaf://127.0.0.1:{self.local_port}"
+
+    def command(self) -> list[str]:
+        host, port = self.target
+        forward = f"127.0.0.1:{self.local_port}:{host}:{port}"
+        options = [arg for option in self.options for arg in ("-o", option)]
+        return ["ssh", "-N", "-o", "ExitOnForwardFailure=yes", "-o", "ServerAliveInterval=5",
+                "-o", "ServerAliveCountMax=2", "-o", "BatchMode=yes", *options,
+                "-L", forward, "--", self.via]
+
+    def start(self) -> None:
+        """Start ssh (called from the relay's main thread: PDEATHSIG follows that thread)."""
+        with open(self.log_path, "ab") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} ssh to {self.via}\n".encode())
+            log.flush()
+            try:
+                self.process = subprocess.Popen(
+                    self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=log, preexec_fn=_die_with_parent, close_fds=True)
+            except OSError as exc:
+                self.process = None
+                self.problem = f"ssh cannot be started: {exc}"
+                return
+        self.started = time.monotonic()
+        self.pid_path.write_text(f"{self.process.pid}\n")
+
+    def check(self) -> None:
+        """Notice a dead ssh and start it again once its backoff has passed."""
+        process = self.process
+        now = time.monotonic()
+        if process is not None and process.poll() is None:
+            up = listening(self.local_port)
+            if up and not self.was_up:
+                self.problem = None
+            self._note(up)
+            if up and now - self.started > STEADY:
+                self.backoff = FIRST_BACKOFF
+            return
+        if process is not None:  # it ended: say why, wait, start again
+            self.problem = f"ssh exited ({process.returncode}): {self.last_log_line()}"
+            self.process = None
+            self.next_start = now + self.backoff
+            self.backoff = min(MAX_BACKOFF, self.backoff * 2)
+            self._note(False)
+        if now >= self.next_start:
+            self.restarts += 1 if self.started else 0
+            self.start()
+
+    def _note(self, up: bool) -> None:
+        if up != self.was_up:
+            self.was_up = up
+            self.since = time.time()
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def last_log_line(self) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return lines[-1][-300:] if lines and not lines[-1].startswith("---") else "no message"
+
+    def state(self) -> dict[str, Any]:
+        return {"via": self.via, "up": self.was_up, "since": self.since,
+                "local_port": self.local_port, "restarts": self.restarts,
+                "pid": self.process.pid if self.process is not None else None,
+                "problem": None if self.was_up else self.problem}
+

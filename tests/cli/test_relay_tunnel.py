@@ -1,0 +1,147 @@
+"""`peers relay init --leaf TOKEN --ssh USER@HOST`: the leaf's relay keeps an SSH tunnel up
+for the leaf link. A real sshd of the test's own on a free loopback port (temp host key,
+authorized_keys, client key and known_hosts), real relays, real users."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from peers_tui.relay.config import free_port
+from tests.relay_helpers import Host, bodies, stop_all, wait_for
+
+SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
+PRIVSEP = Path("/run/sshd")
+
+pytestmark = pytest.mark.skipif(
+    SSHD is None or shutil.which("ssh") is None or shutil.which("ssh-keygen") is None,
+    reason="needs OpenSSH's sshd, ssh and ssh-keygen (apt-get install openssh-server)")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as proc:
+        return proc.read().split()[2] != "Z"
+
+
+@pytest.fixture
+def sshd(tmp_path):
+    """An sshd on 127.0.0.1:<free port> that lets this user in with a fresh key, and the ssh
+    options a client needs to reach it (no other config, known host pinned)."""
+    if not PRIVSEP.is_dir():
+        if os.geteuid() != 0:
+            pytest.skip(f"sshd needs its privilege separation directory {PRIVSEP}")
+        PRIVSEP.mkdir(mode=0o755)
+    keys = tmp_path / "ssh"
+    keys.mkdir(mode=0o700)
+    for name in ("host", "client"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
+                       check=True)
+    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
+    port = free_port()
+    host_key = (keys / "host.pub").read_text().split()
+    (keys / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
+    config = keys / "sshd_config"
+    config.write_text("\n".join([
+        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {keys / 'host'}",
+        f"AuthorizedKeysFile {keys / 'authorized_keys'}", f"PidFile {keys / 'sshd.pid'}",
+        "StrictModes no", "UsePAM no", "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "PermitRootLogin yes",
+        "AllowTcpForwarding yes", "LogLevel ERROR"]) + "\n")
+    server = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)],
+                              stderr=open(tmp_path / "sshd.log", "w"))
+    wait_for(lambda: _port_open(port) or server.poll() is not None, what="sshd")
+    assert server.poll() is None, (tmp_path / "sshd.log").read_text()
+    options = [f"Port={port}", f"IdentityFile={keys / 'client'}", "IdentitiesOnly=yes",
+               f"UserKnownHostsFile={keys / 'known_hosts'}", "GlobalKnownHostsFile=/dev/null",
+               "StrictHostKeyChecking=yes", "ConnectTimeout=5"]
+    yield f"{getpass.getuser()}@127.0.0.1", options
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def tunnel_state(host: Host) -> dict:
+    return host.status().get("tunnel") or {}
+
+
+def test_the_leaf_link_goes_through_an_ssh_tunnel_kept_up_by_the_relay(tmp_path, sshd):
+    target, options = sshd
+    hub, leaf = Host("A", tmp_path / "A"), Host("B", tmp_path / "B")
+    for host in (hub, leaf):
+        host.root.mkdir()
+    hub_port = free_port()
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{hub_port}")
+    token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
+    ssh_args = [arg for option in options for arg in ("--ssh-option", option)]
+    assert "through ssh" in leaf.peers().ok("relay", "init", "--leaf", token, "--ssh", target,
+                                            *ssh_args).out
+    try:
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, timeout=20, what="the leaf link through the tunnel")
+        state = tunnel_state(leaf)
+        assert state["up"] and state["via"] == target and state["restarts"] == 0
+        # The leaf's server dials the tunnel's local end, never the hub's port itself.
+        conf = (leaf.hub / ".relay" / "nats.conf").read_text()
+        assert f"127.0.0.1:{state['local_port']}" in conf and str(hub_port) not in conf
+        status_text = leaf.peers().ok("relay", "status").out
+        assert f"ssh tunnel via {target}: up for" in status_text, status_text
+
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")
+        code = alice.ok("invite", "team").out.strip()
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join through the tunnel")
+        alice.ok("send", "team", "over ssh")
+        wait_for(lambda: "over ssh" in bodies(bob), what="A's message on B")
+
+        first = state["pid"]
+        os.kill(first, signal.SIGKILL)  # the tunnel dies: the relay notices, starts it again
+        wait_for(lambda: not alive(first), what="the ssh process to die")
+        wait_for(lambda: tunnel_state(leaf).get("restarts", 0) >= 1 and tunnel_state(leaf)["up"]
+                 and tunnel_state(leaf)["pid"] != first, what="the tunnel back up")
+        wait_for(leaf.link_up, what="the link back through the new tunnel")
+        bob.ok("send", "team", "after the tunnel came back")
+        wait_for(lambda: "after the tunnel came back" in bodies(alice), what="B's message on A")
+        alice.ok("send", "team", "and back again")
+        wait_for(lambda: "and back again" in bodies(bob), what="A's reply on B")
+        assert bodies(alice) == bodies(bob)
+
+        second = tunnel_state(leaf)["pid"]
+        leaf.stop(signal.SIGKILL)  # no orphan ssh, as no orphan nats-server
+        wait_for(lambda: not alive(second), timeout=5, what="the orphaned ssh to die")
+    finally:
+        stop_all([hub, leaf])
+
+
+def test_ssh_is_for_leaves_and_wants_a_user_at_host(tmp_path):
+    hub = Host("A", tmp_path / "A")
+    hub.root.mkdir()
+    assert "--ssh is for a leaf" in hub.peers().fails(
+        "relay", "init", "--hub", "--ssh", "me@there").err
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
+    leaf = Host("B", tmp_path / "B")
+    leaf.root.mkdir()
+    failed = leaf.peers().fails("relay", "init", "--leaf", token, "--ssh=-oProxyCommand=x")
+    assert "--ssh wants USER@HOST" in failed.err and failed.err.count("\n") == 1
+    assert "--ssh-option needs --ssh" in leaf.peers().fails(
+        "relay", "init", "--leaf", token, "--ssh-option", "Port=22").err
