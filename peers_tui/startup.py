@@ -65,5 +65,12 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
                    severity="error")
         entry = account.entries()[0]
         chat = ChatScreen(account, entry)
-    app.call_after_refresh(account.set_last_group, entry.id)
+    app.call_after_refresh(_remember, app, account, entry.id)
     return chat
+
+
+def _remember(app: App[None], account: Account, group_id: str) -> None:
+    try:
+        account.set_last_group(group_id)
+    except PeersError as exc:  # a personal.db this process cannot write: the app still runs
+        app.log.warning(f"last group not saved: {exc}")
