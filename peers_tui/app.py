@@ -67,7 +67,6 @@ class PeersApp(App[None]):
         super().__init__()
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.startup_connections = StartupConnections()
-        self.startup_connections.hold(account.personal.db)
         self.group_list = GroupListService(self, account)
         self.invitations = InvitationWatch(self, account)
         self.outbox = Outbox(account)
@@ -95,8 +94,9 @@ class PeersApp(App[None]):
 
     # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
-        keep_theme(self, self.config_file)
         account = self.account
+        self.startup_connections.hold(account.personal.db)  # released after the first paint
+        keep_theme(self, self.config_file)
         self.chat = open_first_group(self, account, self.first_entry)
         self.startup_connections.hold(self.chat.store.db)
         self.hub_watch = HubWatcher(self, account, self.chat)
