@@ -32,7 +32,7 @@ from peers_tui.services.hub_watch import HubWatcher
 from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
 from peers_tui.services.navigation import GroupNavigator
 from peers_tui.services.unread_counts import UnreadCounts
-from peers_tui.startup import open_first_group, styles_dir
+from peers_tui.startup import StartupConnections, open_first_group, styles_dir
 from peers_tui.theme_setting import keep_theme
 from peers_tui.worker_errors import WorkerFailed, failure_of
 
@@ -66,6 +66,7 @@ class PeersApp(App[None]):
         enable_alt_enter()
         super().__init__()
         self.account, self.first_entry, self.config_file = account, entry, config_file
+        self.startup_connections = StartupConnections()
         self.group_list = GroupListService(self, account)
         self.invitations = InvitationWatch(self, account)
         self.outbox = Outbox(account)
@@ -93,9 +94,11 @@ class PeersApp(App[None]):
 
     # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
-        keep_theme(self, self.config_file)
         account = self.account
+        self.startup_connections.hold(account.personal.db)  # released after the first paint
+        keep_theme(self, self.config_file)
         self.chat = open_first_group(self, account, self.first_entry)
+        self.startup_connections.hold(self.chat.store.db)
         self.hub_watch = HubWatcher(self, account, self.chat)
         self.unread = UnreadCounts(self, account, self.chat)
         self.navigator = GroupNavigator(self, account, self.chat, self.unread)
@@ -105,6 +108,7 @@ class PeersApp(App[None]):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.background.hang_up)
         self.push_screen(self.chat)
         self.background.start(self.chat, self.hub_watch)
+        self.call_after_refresh(self.startup_connections.release)
 
     def exit(self, result: None = None, return_code: int = 0,
              message: RenderableType | None = None) -> None:
@@ -112,6 +116,7 @@ class PeersApp(App[None]):
         super().exit(result, return_code, message)
 
     def on_unmount(self) -> None:
+        self.startup_connections.release()  # an app that ends before its first paint
         self.background.end()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

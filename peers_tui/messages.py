@@ -4,11 +4,12 @@ Two kinds. *Requests* are posted by screens, the command palette and slash comma
 the user asked for; they bubble up the DOM to the object that owns the answer (the app hands them
 to the service that does the work). No screen calls a method of the app. *Notices* report what
 happened (a commit in another process, a message stored, fresh unread counts).
+
+Plain classes, not dataclasses: a dataclass generates and compiles its methods when it is
+defined, which every start of the app paid for each of these.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from textual.message import Message
 
@@ -17,11 +18,12 @@ from peers_tui.core.views import GroupSummary, MessageView
 
 
 # ------------------------------------------------------------------ requests
-@dataclass
 class OpenGroup(Message):
     """Show this group in the chat screen (and make it the last one opened)."""
 
-    group_id: str
+    def __init__(self, group_id: str) -> None:
+        super().__init__()
+        self.group_id = group_id
 
 
 class GroupListRequest(Message):
@@ -29,96 +31,107 @@ class GroupListRequest(Message):
     order): the app hands each one to its group list service, which stores it."""
 
 
-@dataclass
 class CreateGroup(GroupListRequest):
     """Create a group named `name`; with no name, ask the user for one first."""
 
-    name: str | None = None
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__()
+        self.name = name
 
 
-@dataclass
 class JoinGroup(GroupListRequest):
     """Join with this invite code; with no code, ask the user for one first."""
 
-    code: str | None = None
+    def __init__(self, code: str | None = None) -> None:
+        super().__init__()
+        self.code = code
 
 
-@dataclass
 class LeaveGroup(GroupListRequest):
     """Leave the group (the user has already confirmed)."""
 
-    group_id: str
+    def __init__(self, group_id: str) -> None:
+        super().__init__()
+        self.group_id = group_id
 
 
-@dataclass
 class ArchiveGroup(GroupListRequest):
     """Hide the group from the list and Alt+N (nothing in it changes; `peers archive --undo`)."""
 
-    group_id: str
+    def __init__(self, group_id: str) -> None:
+        super().__init__()
+        self.group_id = group_id
 
 
-@dataclass
 class SetNotify(GroupListRequest):
     """Set how the group notifies (all, mentions, mute); `level=None` steps to the next one."""
 
-    group_id: str
-    level: str | None = None
+    def __init__(self, group_id: str, level: str | None = None) -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.level = level
 
 
-@dataclass
 class MoveGroup(GroupListRequest):
     """Move the group up (`offset` < 0) or down in the user's list."""
 
-    group_id: str
-    offset: int
+    def __init__(self, group_id: str, offset: int) -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.offset = offset
 
 
-@dataclass
 class MarkRead(Message):
     """The user has seen the group's messages up to `message_id`."""
 
-    group_id: str
-    message_id: str
+    def __init__(self, group_id: str, message_id: str) -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.message_id = message_id
 
 
-@dataclass
 class SendMessage(Message):
     """Store a message of ours (in submission order); answered by MessageSent or SendFailed."""
 
-    group_id: str
-    text: str
-    kind: str = "text"
-    reply_to: str | None = None
+    def __init__(self, group_id: str, text: str, kind: str = "text",
+                 reply_to: str | None = None) -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.text = text
+        self.kind = kind
+        self.reply_to = reply_to
 
 
 class ShowInvitations(Message):
     """Show the invitations sent to the user by name, to accept or decline."""
 
 
-@dataclass
 class RecountGroups(Message):
     """Count unread messages again (of these groups, or of all with None)."""
 
-    group_ids: frozenset[str] | None = None
+    def __init__(self, group_ids: frozenset[str] | None = None) -> None:
+        super().__init__()
+        self.group_ids = group_ids
 
 
 # ------------------------------------------------------------------ notices
-@dataclass
 class GroupAdded(Message):
     """The user created or joined a group (it is in personal.db now)."""
 
-    entry: GroupEntry
+    def __init__(self, entry: GroupEntry) -> None:
+        super().__init__()
+        self.entry = entry
 
 
-@dataclass
 class GroupUpdated(Message):
     """The user's own change to their list was stored (left, archived, notify level, order);
     `entry` is the group's entry as stored now, or None when only the order changed."""
 
-    entry: GroupEntry | None
+    def __init__(self, entry: GroupEntry | None) -> None:
+        super().__init__()
+        self.entry = entry
 
 
-@dataclass
 class GroupListChanged(Message):
     """personal.db's list of groups changed (the CLI or another TUI created, joined, ...)."""
 
@@ -127,32 +140,36 @@ class InvitationsChanged(Message):
     """Something was delivered to (or taken from) the user's inbox of invitations."""
 
 
-@dataclass
 class GroupsChanged(Message):
     """Other processes committed to these groups' databases."""
 
-    group_ids: frozenset[str]
+    def __init__(self, group_ids: frozenset[str]) -> None:
+        super().__init__()
+        self.group_ids = group_ids
 
 
-@dataclass
 class MessageSent(Message):
     """A message of ours was stored."""
 
-    group_id: str
-    view: MessageView
+    def __init__(self, group_id: str, view: MessageView) -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.view = view
 
 
-@dataclass
 class SendFailed(Message):
     """A message of ours could not be stored; `reason` is one line for the user."""
 
-    group_id: str
-    text: str
-    reason: str
+    def __init__(self, group_id: str, text: str, reason: str) -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.text = text
+        self.reason = reason
 
 
-@dataclass
 class SummariesUpdated(Message):
     """Fresh unread counts and standings of the user's groups (in their order)."""
 
-    summaries: tuple[GroupSummary, ...]
+    def __init__(self, summaries: tuple[GroupSummary, ...]) -> None:
+        super().__init__()
+        self.summaries = summaries

@@ -1,9 +1,12 @@
-"""What the app starts with: its style sheet and its first chat screen."""
+"""What the app starts with: its style sheet, its first chat screen, and the connections it
+keeps open on its own thread until the first screen is painted."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import peewee
 from textual.app import App
 
 from peers_tui.core.account import Account
@@ -23,9 +26,37 @@ def styles_dir() -> Path:
     return here.parent / "styles"
 
 
+class StartupConnections:
+    """Connections held open on the app's thread until its first paint.
+
+    Start-up reads personal.db and the first group's file some ten times, each in a session
+    of its own; a session opens a connection (six PRAGMAs), and closing the last connection
+    to a file unlinks its -wal and -shm files (and checkpoints the WAL after a write). Held,
+    the sessions nest in one connection per file. Released after the first paint, so that no
+    connection of this thread outlives start-up (a file may be replaced later; an immutable
+    snapshot of a read-only file must not go on being read)."""
+
+    def __init__(self) -> None:
+        self._held: list[peewee.ConnectionContext] = []
+
+    def hold(self, db: peewee.Database) -> None:
+        held = db.connection_context()
+        try:
+            held.__enter__()
+        except (sqlite3.Error, peewee.PeeweeException, OSError):
+            return  # each session opens its own and reports what is wrong
+        self._held.append(held)
+
+    def release(self) -> None:
+        while self._held:  # the last held is the innermost: Peewee pops them in order
+            self._held.pop().__exit__(None, None, None)
+
+
 def open_first_group(app: App[None], account: Account, entry: GroupEntry | None) -> ChatScreen:
     """The group asked for, else the one opened last; a damaged group must not keep the app
-    from starting, so then the personal group (and a notification)."""
+    from starting, so then the personal group (and a notification). It is remembered as the
+    last group after the first paint (a write, with its syncs, that the paint need not wait
+    for)."""
     entry = entry or account.last_group()
     try:
         chat = ChatScreen(account, entry)
@@ -34,5 +65,12 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
                    severity="error")
         entry = account.entries()[0]
         chat = ChatScreen(account, entry)
-    account.set_last_group(entry.id)
+    app.call_after_refresh(_remember, app, account, entry.id)
     return chat
+
+
+def _remember(app: App[None], account: Account, group_id: str) -> None:
+    try:
+        account.set_last_group(group_id)
+    except PeersError as exc:  # a personal.db this process cannot write: the app still runs
+        app.log.warning(f"last group not saved: {exc}")

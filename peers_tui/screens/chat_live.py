@@ -3,7 +3,6 @@ handed to the chat screen as one message."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from textual.message import Message
 
@@ -11,15 +10,16 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.live_feed import LiveBatch, LiveFeed
 
 
-@dataclass
 class LiveLoaded(Message):
-    batch: LiveBatch
+    def __init__(self, batch: LiveBatch) -> None:
+        super().__init__()
+        self.batch = batch
 
 
-@dataclass
 class LiveFailed(Message):
-    group_id: str
-    reason: str
+    def __init__(self, group_id: str, reason: str) -> None:
+        super().__init__()
+        self.group_id, self.reason = group_id, reason
 
 
 def read_live(feed: LiveFeed) -> LiveLoaded | LiveFailed | None:

@@ -17,7 +17,6 @@ from peers_tui.core.personal_store import NOTIFY_LEVELS, GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.messages import (ArchiveGroup, CreateGroup, GroupAdded, GroupListRequest,
                                 GroupUpdated, JoinGroup, LeaveGroup, MoveGroup, SetNotify)
-from peers_tui.screens.prompt import PromptScreen
 
 # A job returns the line to show the user (or None) and the message that reports the change.
 Job = Callable[[], tuple[str | None, Message]]
@@ -103,6 +102,8 @@ class GroupListService:
         def answered(text: str | None) -> None:
             if text:
                 self.app.post_message(request(text))
+        from peers_tui.screens.prompt import PromptScreen  # a dialog: loaded when first asked
+
         self.app.push_screen(PromptScreen(question, placeholder), answered)
 
     def _run(self, job: Job) -> None:

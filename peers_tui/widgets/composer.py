@@ -37,16 +37,17 @@ class TabCycle:
 class Composer(TextArea):
     """A multi-line input with input history, @handle and /command completion."""
 
-    @dataclass
     class Submitted(Message):
-        composer: Composer
-        text: str
+        def __init__(self, composer: Composer, text: str) -> None:
+            super().__init__()
+            self.composer, self.text = composer, text
 
-    @dataclass
     class CompletionCandidates(Message):
         """Tab found several completions; the screen may show them."""
 
-        candidates: list[str]
+        def __init__(self, candidates: list[str]) -> None:
+            super().__init__()
+            self.candidates = candidates
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",

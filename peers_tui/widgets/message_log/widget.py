@@ -10,8 +10,6 @@ drawing is LogLines', the scrolling LogScrolling's and the selection LogSelectin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
@@ -37,33 +35,33 @@ class MessageLog(LogSelecting, can_focus=True):
         Binding("pagedown", "page_down", show=False),
     ]
 
-    @dataclass
+    # Plain classes: a dataclass compiles its methods at import, which every start paid.
     class WindowLoaded(Message):
-        generation: int
-        mode: FetchMode
-        views: list[MessageView]
-        focus_id: str | None = None
-        limit: int = WINDOW
+        def __init__(self, generation: int, mode: FetchMode, views: list[MessageView],
+                     focus_id: str | None = None, limit: int = WINDOW) -> None:
+            super().__init__()
+            self.generation, self.mode, self.views = generation, mode, views
+            self.focus_id, self.limit = focus_id, limit
 
-    @dataclass
     class LoadFailed(Message):
-        reason: str
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
 
-    @dataclass
     class UnseenChanged(Message):
         """How many new messages arrived below the part of the log on screen."""
 
-        log: MessageLog
-        count: int
+        def __init__(self, log: MessageLog, count: int) -> None:
+            super().__init__()
+            self.log, self.count = log, count
 
-    @dataclass
     class ReadUpTo(Message):
         """The newest message is on screen, the log following it: read up to here (the
         message stored last of those loaded: unread is by arrival, not by id)."""
 
-        log: MessageLog
-        message_id: str
-        rowid: int = 0
+        def __init__(self, log: MessageLog, message_id: str, rowid: int = 0) -> None:
+            super().__init__()
+            self.log, self.message_id, self.rowid = log, message_id, rowid
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -135,7 +133,10 @@ class MessageLog(LogSelecting, can_focus=True):
 
     def first_window(self) -> int:
         """How many of the newest messages fill the log, with a few to spare."""
-        return first_window(self.size.height or max(0, self.app.size.height - 4))
+        # Before the log's first layout (the app starting) its size is not known, and asking
+        # for it makes the compositor arrange the whole screen only to say so: the app's then.
+        height = self.size.height if self.line_layout.width else 0
+        return first_window(height or max(0, self.app.size.height - 4))
 
     def jump_to(self, message_id: str) -> None:
         """Fetch a window around a message and bring it on screen, highlighted."""
