@@ -144,3 +144,10 @@ def chain_heads() -> dict[str, tuple[int, str]]:
     found = predecessors(set(tops.items()))
     return {author: (top, min(found[(author, top)])) for author, top in tops.items()
             if found.get((author, top))}
+
+
+__all__ = [
+    "CHAINED_KINDS", "FORKED", "SIGNED_TIMES", "Predecessors", "authority_problem", "chain_fields",
+    "chain_heads", "check_chain", "next_link", "own_head", "predecessors", "seen_head",
+    "signed_time", "wanted_before",
+]

@@ -9,7 +9,6 @@ against the rules (core.membership).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.chains import next_link, predecessors, seen_head, wanted_before
@@ -25,8 +24,7 @@ from peers_tui.core.membership_replay import (
     judge_invites, open_invites, replay_changes, require_role, signed_invites,
 )
 from peers_tui.core.models import GroupMember, Invite, Message, SetAsideChange, tuples
-from peers_tui.core.raw import open_stored as open_record
-from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
+from peers_tui.core.records import RecordError, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.views import MemberView, Problem
 
@@ -236,3 +234,6 @@ class MembershipLog:
 def _member_view(member: Member) -> MemberView:
     return MemberView(member.user_id, member.handle, fingerprint(member.user_id),
                       member.role.label, member.state)
+
+
+__all__ = ["CUT_ACTIONS", "MEMBERSHIP_MARK", "MembershipLog", "require_role"]

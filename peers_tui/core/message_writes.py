@@ -12,17 +12,15 @@ import peewee
 
 from peers_tui.core import search
 from peers_tui.core.chains import next_link
-from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_file import GroupFile
-from peers_tui.core.history import EDITABLE_KINDS, REQUIRED_ROLE, expected_columns
+from peers_tui.core.message_rules import EDITABLE_KINDS, REQUIRED_ROLE, signed_message
 from peers_tui.core.identity import Keypair
-from peers_tui.core.kinds import MessageKind, RecordKind
-from peers_tui.core.ids import ulid_after, ulid_text, ulid_value
+from peers_tui.core.kinds import MessageKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog, require_role
 from peers_tui.core.models import Message
-from peers_tui.core.records import SignedRecord, sign
+from peers_tui.core.records import SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
 from peers_tui.core.timeline import Timeline
@@ -131,11 +129,9 @@ class MessageWriter:
         if check is not None:
             check(roster)
         link, floor = next_link(me, self.file.group_id, roster, self.file.label)
-        created = max(now_ms() if created_at is None else created_at, floor)
-        message_id = self._next_id(created)
-        record = sign(keypair, RecordKind.MSG, self.file.group_id, {
-            "id": message_id, "type": str(kind), **link, **fields}, created_at=created)
-        columns = expected_columns(record)
+        newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
+        record, columns = signed_message(keypair, self.file.group_id, kind, fields, link, floor,
+                                         newest, created_at=created_at)
         rowid = Message.insert(**columns, record=record.text, sig=record.sig).execute()
         return record, rowid
 
@@ -146,13 +142,3 @@ class MessageWriter:
         if self.timeline.views_of([row.id])[0].deleted:
             raise PeersError("that message was deleted")
         return row
-
-    @staticmethod
-    def _next_id(created_at: int) -> str:
-        """A ULID for now, strictly above every id stored, so ids follow commit order."""
-        newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
-        try:
-            previous = ulid_value(newest) if newest else None
-        except ValueError:  # a forged, unparsable id: do not let it block posting
-            previous = None
-        return ulid_text(ulid_after(created_at, previous))
