@@ -7,12 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from peers_tui.core.encoding import now_ms
+from peers_tui.core.errors import PeersError
 from peers_tui.core.identity import Keypair
 from peers_tui.core.ids import ulid_after, ulid_text, ulid_value
 from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.records import RecordError, SignedRecord, sign
 from peers_tui.core.roles import Role
+from peers_tui.core.text import check_text
 
+MAX_BODY_CHARS = 16_000
+MAX_TOPIC_CHARS = 500
+MESSAGE_TYPES = (MessageKind.TEXT, MessageKind.ACTION)
 PRIMARY_KINDS = (MessageKind.TEXT, MessageKind.ACTION, MessageKind.TOPIC, MessageKind.IMPORTED)
 EFFECT_KINDS = (MessageKind.EDIT, MessageKind.DELETE, MessageKind.REACT)
 EDITABLE_KINDS = (MessageKind.TEXT, MessageKind.ACTION)
@@ -53,6 +58,13 @@ def expected_columns(record: SignedRecord) -> dict[str, Any]:
         "orig_id": data.get("orig_id"),
         "created_at": data["orig_time"] if kind == "imported" else record.created_at,
     }
+
+
+def check_post(body: str, kind: str) -> None:
+    """PeersError unless `body` may be posted as a message of `kind`."""
+    check_text(body, "message", max_chars=MAX_BODY_CHARS)
+    if kind not in MESSAGE_TYPES:
+        raise PeersError(f"unknown message kind {kind!r}")
 
 
 def next_message_id(created_at: int, newest: Any) -> str:

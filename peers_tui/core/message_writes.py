@@ -14,7 +14,10 @@ from peers_tui.core import search
 from peers_tui.core.chains import next_link
 from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_file import GroupFile
-from peers_tui.core.message_rules import EDITABLE_KINDS, REQUIRED_ROLE, signed_message
+from peers_tui.core.message_rules import (
+    EDITABLE_KINDS, MAX_BODY_CHARS, MAX_TOPIC_CHARS, MESSAGE_TYPES, REQUIRED_ROLE, check_post,
+    signed_message,
+)
 from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import MessageKind
 from peers_tui.core.membership import Roster
@@ -26,9 +29,6 @@ from peers_tui.core.text import check_text
 from peers_tui.core.timeline import Timeline
 from peers_tui.core.views import MessageView
 
-MAX_BODY_CHARS = 16_000
-MAX_TOPIC_CHARS = 500
-MESSAGE_TYPES = (MessageKind.TEXT, MessageKind.ACTION)
 
 
 class MessageWriter:
@@ -45,9 +45,7 @@ class MessageWriter:
 
         `created_at` is for sample data and tests with a fixed clock; it proves nothing anyway.
         """
-        check_text(body, "message", max_chars=MAX_BODY_CHARS)
-        if kind not in MESSAGE_TYPES:
-            raise PeersError(f"unknown message kind {kind!r}")
+        check_post(body, kind)
         fields: dict[str, Any] = {"body": body}
         with self.file.session(), self.file.db.atomic():
             if reply_to is not None:
@@ -142,3 +140,6 @@ class MessageWriter:
         if self.timeline.views_of([row.id])[0].deleted:
             raise PeersError("that message was deleted")
         return row
+
+
+__all__ = ["MAX_BODY_CHARS", "MAX_TOPIC_CHARS", "MESSAGE_TYPES", "MessageWriter"]
