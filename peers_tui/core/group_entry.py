@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from peers_tui.core.errors import Ambiguous, NotFound
 from peers_tui.core.genesis import GROUP_ID_LENGTH
@@ -73,7 +73,34 @@ def entry_of(values: Sequence[Any]) -> GroupEntry:
                       archived == 1)
 
 
-def find_group(query: str, entries: list[GroupEntry]) -> GroupEntry:
+class Named(Protocol):
+    """What naming a group looks at: a GroupEntry, or a lighter row with just these."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def archived(self) -> bool: ...
+
+
+class GroupName(NamedTuple):
+    """A Groups row's id, name and archived flag alone (a send resolves GROUP with these)."""
+
+    id: str
+    name: str
+    archived: bool
+
+    @classmethod
+    def of(cls, id_: Any, name: Any, archived: Any) -> GroupName:
+        """From the stored values, read as `entry_of` reads them."""
+        return cls(text_of(id_), text_of(name), archived == 1)
+
+
+N = TypeVar("N", bound=Named)
+
+
+def find_group(query: str, entries: Sequence[N]) -> N:
     """The group `query` names among all listed `entries` (archived ones too): by full id,
     then a unique id prefix (4+ chars), then an exact name (one not archived first)."""
     text = query.strip()
@@ -125,4 +152,4 @@ def pinned(entry: GroupEntry, member_seq: int, member_hash: str | None,
 
 
 __all__ = ["GROUP_COLUMNS", "GROUP_ID_LENGTH", "JSON_DAMAGE", "MIN_PREFIX", "GroupEntry",
-           "entry_of", "find_group", "pinned", "pins_move"]
+           "GroupName", "Named", "entry_of", "find_group", "pinned", "pins_move"]

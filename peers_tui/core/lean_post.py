@@ -31,7 +31,9 @@ from peers_tui.core.database.files import (
 )
 from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
 from peers_tui.core.genesis import checked_genesis
-from peers_tui.core.group_entry import GROUP_COLUMNS, GroupEntry, entry_of, find_group, pinned, pins_move
+from peers_tui.core.group_entry import (
+    GROUP_COLUMNS, GroupEntry, GroupName, entry_of, find_group, pinned, pins_move,
+)
 from peers_tui.core.identity import KEY_FILE, Keypair, load_or_create_keypair
 from peers_tui.core.kinds import MessageKind
 from peers_tui.core.membership import MAX_HANDLE, Roster
@@ -221,11 +223,15 @@ def _bookkeeping(personal: sqlite3.Connection, group: sqlite3.Connection, entry:
         raise
 
 
-def _entries(personal: sqlite3.Connection) -> list[GroupEntry]:
-    """Every listed group, archived ones too, in the order PersonalStore.groups gives."""
-    return [entry_of(row) for row in personal.execute(
-        f"SELECT {', '.join(GROUP_COLUMNS)} FROM groups"
-        " ORDER BY personal DESC, sort_order, joined_at")]
+def _entry(personal: sqlite3.Connection, query: str) -> GroupEntry | None:
+    """The listed group `query` names (Account.resolve): resolved on the names and ids of all
+    of them, archived ones too, in the order PersonalStore.groups gives; only its row is read
+    whole (each row's pins are JSON, ~200 groups' worth of them)."""
+    found = find_group(query, [GroupName.of(*row) for row in personal.execute(
+        "SELECT id, name, archived FROM groups ORDER BY personal DESC, sort_order, joined_at")])
+    row = personal.execute(f"SELECT {', '.join(GROUP_COLUMNS)} FROM groups WHERE id = ?",
+                           (found.id,)).fetchone()
+    return entry_of(row) if row is not None else None
 
 
 def settings(personal: sqlite3.Connection, keys: Iterable[str]) -> dict[str, Any]:
@@ -292,9 +298,9 @@ class LeanSend:
         self.personal = personal = _connect(personal_path)
         if personal is None:
             return None
-        entry = find_group(query, _entries(personal))
+        entry = _entry(personal, query)
         handle = _my_handle(personal)
-        if entry.personal or handle is None:
+        if entry is None or entry.personal or handle is None:
             return None  # the personal group shares personal.db: the full path posts there
         self._group = group = _connect(entry.db_path)
         if group is None:
