@@ -76,7 +76,7 @@ def _refresh_profile(lean: LeanSend) -> None:
     """What every successful command does last (cli.publishing), from the send's own
     connection to personal.db."""
     from peers_tui.cli.publishing import HANDLE_SETTING, IGNORED, PUBLISH_SETTING, publish_profile
-    from peers_tui.core.lean_post import settings
+    from peers_tui.core.lean_reads import settings
 
     assert lean.personal is not None and lean.keypair is not None  # a message was sent
     try:

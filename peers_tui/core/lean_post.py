@@ -18,30 +18,21 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
-from peers_tui.core.chain_rules import (
-    by_hash, holds_place, link_after, newest_own, wanted_before,
-)
-from peers_tui.core.database.files import (
-    APPLICATION_ID, PRAGMAS, SCHEMA_VERSION, check_regular_file, immutable_reason, sqlite_uri,
-    storage_error, unwritable_reason,
-)
+from peers_tui.core.chain_rules import link_after
+from peers_tui.core.database.files import storage_error
 from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
-from peers_tui.core.genesis import checked_genesis
 from peers_tui.core.group_entry import (
     GROUP_COLUMNS, GroupEntry, GroupName, entry_of, find_group, pinned, pins_move,
 )
 from peers_tui.core.identity import KEY_FILE, Keypair, load_or_create_keypair
 from peers_tui.core.kinds import MessageKind
+from peers_tui.core.lean_reads import connect, own_head, read_roster, text_column
 from peers_tui.core.membership import MAX_HANDLE, Roster
-from peers_tui.core.membership_replay import (
-    judge_invites, open_invites, replay_changes, require_role, signed_invites,
-)
+from peers_tui.core.membership_replay import require_role
 from peers_tui.core.message_rules import REQUIRED_ROLE, check_post, signed_message
-from peers_tui.core.raw_values import UNEXPECTED_CONTENT, as_text, decode_text, text_of
+from peers_tui.core.raw_values import UNEXPECTED_CONTENT, as_text
 from peers_tui.core.records import RecordError
 from peers_tui.core.search import index as index_for_search
 from peers_tui.core.text import check_text, without_blank_edges
@@ -61,94 +52,11 @@ class _Sql:
         self.execute_sql = conn.execute
 
 
-def _text(value: Any) -> Any:
-    """A TEXT column as the models read it (core.raw.RawTextField): a BLOB decoded leniently."""
-    return None if value is None else text_of(value)
-
-
-def _connect(path: Path) -> sqlite3.Connection | None:
-    """A read-write connection to an existing peers file of the current schema, or None (a
-    read-only, foreign, older or newer file: the full path deals with those)."""
-    check_regular_file(path)
-    if immutable_reason(path) is not None or unwritable_reason(path) is not None:
-        return None
-    conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True, timeout=5,
-                           isolation_level=None)
-    conn.text_factory = decode_text  # as every connection of the models (core.database)
-    for name, value in PRAGMAS.items():
-        conn.execute(f"PRAGMA {name} = {value}")
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    foreign = conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('trigger', 'view')"
-                           " LIMIT 1").fetchone()
-    if version != SCHEMA_VERSION or app_id != APPLICATION_ID or foreign is not None:
-        conn.close()
-        return None
-    return conn
-
-
-def _predecessors(conn: sqlite3.Connection, wanted: set[tuple[str, int]],
-                  tables: tuple[str, ...] = ("message", "invite")) -> dict[tuple[str, int], dict[str, int]]:
-    """core.chains.predecessors on plain sqlite3: the records at each wanted chain position."""
-    texts: dict[tuple[str, int], list[Any]] = {}
-    positions = list(wanted)
-    for table in tables:
-        looked_up = "target, kind" if table == "message" else "key, kind"
-        for start in range(0, len(positions), 100):
-            chunk = positions[start:start + 100]
-            condition = " OR ".join(["(author = ? AND author_seq = ?)"] * len(chunk))
-            rows = conn.execute(f"SELECT author, author_seq, record, {looked_up} FROM {table}"
-                                f" WHERE {condition}", [v for key in chunk for v in key])
-            for author, seq, text, *columns in rows:
-                author, text, columns = _text(author), _text(text), [_text(c) for c in columns]
-                if holds_place(table == "message", author, seq, text, columns):
-                    texts.setdefault((author, seq), []).append(text)
-    return by_hash(texts)
-
-
-def _roster(conn: sqlite3.Connection, group_id: str, file_name: str) -> Roster | None:
-    """The verified roster at the head of the membership log (as MembershipLog.roster), or
-    None when any change or invite did not count: such a file goes the full way."""
-    genesis = checked_genesis(conn.execute("SELECT id, record, sig FROM group_info LIMIT 1")
-                              .fetchone(), group_id, file_name)
-    roster = Roster.from_genesis(group_id, genesis.author, str(genesis.data.get("handle")))
-    opened = open_invites(((_text(k), _text(kind), _text(a), seq, _text(text), sig)
-                           for k, kind, a, seq, text, sig in conn.execute(
-                               "SELECT key, kind, author, author_seq, record, sig FROM invite"
-                               " ORDER BY id")), group_id)
-    signed = signed_invites(opened)
-    positions = {(record.author, record.data["aseq"]) for record in signed}
-    terms, invite_problems = judge_invites(
-        opened, _predecessors(conn, wanted_before(signed)),
-        set(_predecessors(conn, positions, tables=("message",))))
-    roster.invite_positions = frozenset(positions)
-    replay_changes(roster, ((seq, _text(member), _text(text), sig, cosig)
-                            for seq, member, text, sig, cosig in conn.execute(
-                                "SELECT seq, member, record, sig, cosig FROM group_members"
-                                " ORDER BY seq, record")),
-                   terms, conn.execute("SELECT seq, reason FROM set_aside_changes"))
-    roster.invite_problems = invite_problems
-    return None if roster.problems or invite_problems else roster
-
-
-def _own_head(conn: sqlite3.Connection, author: str,
-              group_id: str) -> tuple[int, str, int] | None:
-    """core.chains.own_head on plain sqlite3."""
-    best: tuple[int, str, int] | None = None
-    for table in ("message", "invite"):
-        rows: Iterator[tuple[Any, Any, Any]] = (
-            (seq, _text(text), sig) for seq, text, sig in conn.execute(
-                f"SELECT author_seq, record, sig FROM {table} WHERE author = ?"
-                " ORDER BY author_seq DESC", (author,)))
-        best = newest_own(author, group_id, rows, best)
-    return best
-
-
 def _my_handle(personal: sqlite3.Connection) -> str | None:
     """Account.handle, when it is the stored setting (None: the full path decides)."""
     row = personal.execute("SELECT value FROM setting WHERE key = 'handle'").fetchone()
     try:
-        return check_text(as_text(_text(row[0])) if row else None, "handle",
+        return check_text(as_text(text_column(row[0])) if row else None, "handle",
                           max_chars=MAX_HANDLE, multiline=False)
     except PeersError:
         return None
@@ -161,19 +69,19 @@ def _write(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, handle
     me = keypair.public_id
     conn.execute("BEGIN IMMEDIATE")
     try:
-        roster = _roster(conn, entry.id, entry.db_path.name)
+        roster = read_roster(conn, entry.id, entry.db_path.name)
         member = roster.active(me) if roster is not None else None
         if roster is None or member is None or member.handle != handle:
             conn.execute("ROLLBACK")  # a handle change is signed first, by the full path
             return None
         require_role(roster, me, REQUIRED_ROLE[kind])
-        link, floor = link_after(me, _own_head(conn, me, entry.id), roster)
+        link, floor = link_after(me, own_head(conn, me, entry.id), roster)
         taken = conn.execute("SELECT 1 FROM message WHERE author = ? AND author_seq = ?",
                              (me, link["aseq"])).fetchone()
         if taken is not None:  # tampered with: the full path refuses with the reason
             conn.execute("ROLLBACK")
             return None
-        newest = _text(conn.execute("SELECT MAX(id) FROM message").fetchone()[0])
+        newest = text_column(conn.execute("SELECT MAX(id) FROM message").fetchone()[0])
         record, columns = signed_message(keypair, entry.id, kind, {"body": body}, link, floor,
                                          newest)
         values = {**columns, "record": record.text, "sig": record.sig}
@@ -234,13 +142,6 @@ def _entry(personal: sqlite3.Connection, query: str) -> GroupEntry | None:
     return entry_of(row) if row is not None else None
 
 
-def settings(personal: sqlite3.Connection, keys: Iterable[str]) -> dict[str, Any]:
-    """Some of the user's settings, as stored."""
-    wanted = list(keys)
-    return {_text(key): _text(value) for key, value in personal.execute(
-        f"SELECT key, value FROM setting WHERE key IN ({', '.join('?' * len(wanted))})", wanted)}
-
-
 class LeanSend:
     """One `peers send` on plain sqlite3. `send()` returns the message id, or None when the
     full path must do it (nothing was written then). Use as a context manager: the
@@ -295,17 +196,17 @@ class LeanSend:
         personal_path = self.home / PERSONAL_FILE
         if not personal_path.is_file():
             return None
-        self.personal = personal = _connect(personal_path)
+        self.personal = personal = connect(personal_path)
         if personal is None:
             return None
         entry = _entry(personal, query)
         handle = _my_handle(personal)
         if entry is None or entry.personal or handle is None:
             return None  # the personal group shares personal.db: the full path posts there
-        self._group = group = _connect(entry.db_path)
+        self._group = group = connect(entry.db_path)
         if group is None:
             return None
         return entry, group, keypair, handle, body
 
 
-__all__ = ["LeanSend", "settings"]
+__all__ = ["LeanSend"]
