@@ -16,7 +16,7 @@ from peers_tui.testing.forge import Forger, set_handle
 
 # What a send must not load: a future import that pulls one of these in undoes the lean path.
 HEAVY = ("peewee", "playhouse", "argparse", "textual", "rich", "peers_tui.core.history",
-         "peers_tui.core.account", "peers_tui.cli.parser", "nacl.secret")
+         "peers_tui.core.account", "peers_tui.cli.parser", "nacl.signing", "nacl.public")
 SEND_AND_LIST_MODULES = (
     "import sys\n"
     "from peers_tui.launch import main\n"
