@@ -103,6 +103,15 @@ class MembershipLog:
         self._roster_memo = (mark, roster)
         return roster
 
+    def write_roster(self) -> Roster:
+        """The roster a write checks against: replayed afresh inside the write's transaction,
+        and kept as the current one (with the mark read in that transaction), so what the
+        write does next (pins) does not replay it again."""
+        mark = self.membership_mark()
+        roster = self.roster()
+        self._roster_memo = (mark, roster)
+        return roster
+
     @property
     def roster_mark(self) -> tuple[object, ...] | None:
         """The `membership_mark` that the roster last read (`current_roster`) was checked at."""

@@ -122,7 +122,7 @@ class MessageWriter:
         """
         self.file.require_writable()
         me = keypair.public_id
-        roster = self.log.roster()
+        roster = self.log.write_roster()  # checked in this transaction; pins reuse it
         require_role(roster, me, REQUIRED_ROLE[kind])
         if check is not None:
             check(roster)
