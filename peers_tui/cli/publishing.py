@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 HANDLE_SETTING = "handle"
 PUBLISH_SETTING = "publish_profile"  # core.profiles.PUBLISH_SETTING (a test checks they agree)
+PEOPLE_DIR = ".people"  # core.profiles.PEOPLE_DIR (a test checks they agree)
+# The profile file as last checked or written by a lean `peers send` (cli.quick_send).
+STAMP_SETTING = "profile_stamp"
 # What refreshing the profile may end with: it never fails the command it follows.
 IGNORED = (PeersError, OSError, sqlite3.Error, ValueError)
 
@@ -37,6 +40,19 @@ def refresh_profile(args: argparse.Namespace) -> None:
         publish_profile(me.paths.hub, me.keypair, values, lambda: me.handle)
     except IGNORED:
         pass
+
+
+def profile_stamp(hub: Path, user_id: str, handle: str) -> str | None:
+    """Our profile file's identity (hub, handle, inode, size, change times), or None when
+    there is none: any write to the file, or a file put in its place, changes it."""
+    import os
+
+    try:
+        info = os.lstat(os.path.join(hub, PEOPLE_DIR, f"{user_id}.json"))
+    except (OSError, ValueError):
+        return None
+    return (f"{hub}\n{handle}\n{info.st_ino} {info.st_size} {info.st_mtime_ns} "
+            f"{info.st_ctime_ns}")
 
 
 def publish_profile(hub: Path, keypair: Keypair, values: Mapping[str, Any],

@@ -74,14 +74,26 @@ def run(argv: list[str]) -> int | None:
 
 def _refresh_profile(lean: LeanSend) -> None:
     """What every successful command does last (cli.publishing), from the send's own
-    connection to personal.db."""
-    from peers_tui.cli.publishing import HANDLE_SETTING, IGNORED, PUBLISH_SETTING, publish_profile
+    connection to personal.db; skipped when the profile file is the one checked last time
+    (its stamp, kept in personal.db, is unchanged), which saves loading core.profiles."""
+    from peers_tui.cli.publishing import (
+        HANDLE_SETTING, IGNORED, PUBLISH_SETTING, STAMP_SETTING, profile_stamp, publish_profile,
+    )
     from peers_tui.core.lean_reads import settings
 
     assert lean.personal is not None and lean.keypair is not None  # a message was sent
     try:
-        values = settings(lean.personal, (HANDLE_SETTING, PUBLISH_SETTING))
-        handle = values.get(HANDLE_SETTING)
-        publish_profile(lean.hub, lean.keypair, values, lambda: str(handle))
+        values = settings(lean.personal, (HANDLE_SETTING, PUBLISH_SETTING, STAMP_SETTING))
+        handle = str(values.get(HANDLE_SETTING))  # the send checked it is there
+        if values.get(PUBLISH_SETTING) == "off":
+            return
+        stamp = profile_stamp(lean.hub, lean.keypair.public_id, handle)
+        if stamp is not None and stamp == values.get(STAMP_SETTING):
+            return
+        publish_profile(lean.hub, lean.keypair, values, lambda: handle)
+        stamp = profile_stamp(lean.hub, lean.keypair.public_id, handle)
+        if stamp is not None and stamp != values.get(STAMP_SETTING):
+            lean.personal.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+                                  (STAMP_SETTING, stamp))
     except IGNORED:
         pass

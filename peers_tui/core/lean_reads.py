@@ -11,8 +11,7 @@ from typing import Any
 
 from peers_tui.core.chain_rules import Predecessors, by_hash, holds_place, newest_own, wanted_before
 from peers_tui.core.database.files import (
-    APPLICATION_ID, PRAGMAS, SCHEMA_VERSION, check_regular_file, immutable_reason, sqlite_uri,
-    unwritable_reason,
+    APPLICATION_ID, PRAGMAS, SCHEMA_VERSION, check_regular_file, sqlite_uri, unwritable_reason,
 )
 from peers_tui.core.genesis import checked_genesis
 from peers_tui.core.membership import Roster
@@ -31,7 +30,7 @@ def connect(path: Path) -> sqlite3.Connection | None:
     """A read-write connection to an existing peers file of the current schema, or None (a
     read-only, foreign, older or newer file: the full path deals with those)."""
     check_regular_file(path)
-    if immutable_reason(path) is not None or unwritable_reason(path) is not None:
+    if unwritable_reason(path) is not None:  # (then also never one to open `immutable`)
         return None
     conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True, timeout=5,
                            isolation_level=None)

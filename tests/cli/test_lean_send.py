@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 
-from peers_tui.cli.publishing import PUBLISH_SETTING
+from peers_tui.cli.publishing import PEOPLE_DIR, PUBLISH_SETTING
 from peers_tui.cli.quick_send import plain_send
 from peers_tui.core import profiles
 from peers_tui.testing.forge import Forger, set_handle
@@ -127,7 +127,19 @@ def test_profile_publishing_turned_off_is_kept(alice, team):
 
 
 def test_publish_setting_names_agree():
-    assert PUBLISH_SETTING == profiles.PUBLISH_SETTING
+    assert PUBLISH_SETTING == profiles.PUBLISH_SETTING and PEOPLE_DIR == profiles.PEOPLE_DIR
+
+
+def test_profile_is_checked_again_once_its_file_changed(alice, team):
+    profile = alice.hub / profiles.PEOPLE_DIR / f"{Forger(alice.home).user_id}.json"
+    assert spawn_send(alice, "team", "one")[0].returncode == 0
+    genuine = profile.read_bytes()
+    _, modules = spawn_send(alice, "team", "two")
+    assert "peers_tui.core.profiles" not in modules  # unchanged since checked: not read again
+    profile.write_text("{}")  # damaged (or forged) in the hub
+    assert spawn_send(alice, "team", "three")[0].returncode == 0
+    assert profiles.read_profile(profile).handle == "alice"  # written again, genuine
+    assert profile.read_bytes() != b"{}" and len(profile.read_bytes()) == len(genuine)
 
 
 def test_only_plain_command_lines_are_taken():
