@@ -151,14 +151,3 @@ def test_only_plain_command_lines_are_taken():
                  ["log", "send"], ["--verbose", "send", "t", "x"], ["send", "team", "-5 degrees"],
                  ["send", "team", "x", "--action", "--action"]):
         assert plain_send(argv) is None, argv
-
-
-def test_database_uris_are_quoted_as_urllib_quotes_them():
-    import os
-    from urllib.parse import quote
-
-    from peers_tui.core.database.files import uri_path
-
-    for path in ("/tmp/a b/c.db", "/x/\u00e9?#%&=+;", "/plain/path_1-2.~db", "/\u65e5\u672c/x y",
-                 "/tmp/\udcffname"):
-        assert uri_path(path) == quote(os.fsencode(path))
