@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from peers_tui.core import ed25519
-from peers_tui.core.encoding import b32, unb32
+from peers_tui.core.encoding import b32, blake2b, unb32
 from peers_tui.core.errors import DamagedDatabase
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ _VERIFIED_MAX = 20_000  # ~4 MB at most
 def verify_signature(user_id: str, message: bytes, signature: bytes) -> bool:
     """True when `signature` is `user_id`'s Ed25519 signature of `message`."""
     key_of = (user_id, bytes(signature))
-    digest = hashlib.blake2b(message, digest_size=16).digest()
+    digest = blake2b(message, digest_size=16).digest()
     if _VERIFIED.get(key_of) == digest:
         return True
     try:

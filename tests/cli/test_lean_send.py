@@ -16,14 +16,16 @@ from peers_tui.testing.forge import Forger, set_handle
 
 # What a send must not load: a future import that pulls one of these in undoes the lean path.
 HEAVY = ("peewee", "playhouse", "argparse", "textual", "rich", "peers_tui.core.history",
-         "peers_tui.core.account", "peers_tui.cli.parser", "nacl.signing", "nacl.public")
+         "peers_tui.core.account", "peers_tui.cli.parser", "nacl.signing", "nacl.public",
+         "_hashlib")
 SEND_AND_LIST_MODULES = (
     "import sys\n"
     "from peers_tui.launch import main\n"
     "sys.argv = ['peers'] + sys.argv[1:]\n"
     "code = main()\n"
     "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('peewee', 'playhouse', "
-    "'argparse', 'textual', 'rich') or m.startswith(('peers_tui.', 'nacl.')))), file=sys.stderr)\n"
+    "'argparse', 'textual', 'rich', '_hashlib') or m.startswith(('peers_tui.', 'nacl.')))),"
+    " file=sys.stderr)\n"
     "raise SystemExit(code)\n")
 
 
@@ -151,3 +153,17 @@ def test_only_plain_command_lines_are_taken():
                  ["log", "send"], ["--verbose", "send", "t", "x"], ["send", "team", "-5 degrees"],
                  ["send", "team", "x", "--action", "--action"]):
         assert plain_send(argv) is None, argv
+
+
+def test_record_hashes_are_hashlibs():
+    import hashlib
+
+    from peers_tui.core.encoding import blake2b, record_digest_b32, record_hash, sha256
+
+    for text in ("", "abc", "\u00e9t\u00e9 \U0001f600" * 50):
+        data = text.encode("utf-8")
+        assert record_hash(text) == hashlib.sha256(data).hexdigest()
+        assert sha256(data).digest() == hashlib.sha256(data).digest()
+        assert (blake2b(data, digest_size=16).digest()
+                == hashlib.blake2b(data, digest_size=16).digest())
+        assert record_digest_b32(text)
