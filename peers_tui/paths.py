@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "peers"
 
 
@@ -17,6 +15,8 @@ def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get("PEERS_HOME")
     if env:
         return Path(env).expanduser()
+    import platformdirs  # ~5 ms: only when neither --home nor PEERS_HOME says where
+
     return platformdirs.user_data_path(APP_NAME)
 
 
@@ -42,6 +42,8 @@ def config_dir(home: str | os.PathLike[str] | None = None) -> Path:
         return Path(env).expanduser()
     if home or os.environ.get("PEERS_HOME"):
         return home_dir(home)
+    import platformdirs
+
     return platformdirs.user_config_path(APP_NAME)
 
 

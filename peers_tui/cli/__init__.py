@@ -14,24 +14,33 @@ To add a command: in a command module's `add_parsers(commands)`, call
 the exit code. A new module goes into `COMMAND_MODULES` in parser.py.
 
 A script's `peers send` must stay fast: nothing here imports Textual, and each handler
-imports the stores and helpers it needs when it runs."""
+imports the stores and helpers it needs when it runs. A plain `peers send GROUP TEXT` does not
+even come here: quick_send.py runs it without the parser (see peers_tui.launch), which is why
+this package imports nothing until `main` runs."""
 
 from __future__ import annotations
 
 import gc
 import sys
 
-from peers_tui.cli.arguments import Handler
-from peers_tui.cli.output import FAILURES, report_failure
-from peers_tui.cli.parser import parse
-from peers_tui.cli.relay import in_hub_order
-from peers_tui.cli.tui import start as start_tui
-
 
 def main(argv: list[str] | None = None) -> int:
     """Run one `peers` command line; the exit code is returned, never raised."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "send" in argv:  # a script's plain `peers send`: the lean path, when it can
+        from peers_tui.cli.quick_send import run
+
+        code = run(argv)
+        if code is not None:
+            return code
+    from peers_tui.cli.arguments import Handler
+    from peers_tui.cli.output import FAILURES, report_failure
+    from peers_tui.cli.parser import parse
+    from peers_tui.cli.relay import in_hub_order
+    from peers_tui.cli.tui import start as start_tui
+
     try:
-        args = parse(sys.argv[1:] if argv is None else argv)
+        args = parse(argv)
         handler: Handler = args.handler
         if handler is not start_tui:  # the app resumes collecting after its first paint
             gc.enable()  # paused by the launcher for start-up (peers_tui.launch)

@@ -12,7 +12,6 @@ import sqlite3
 import sys
 from typing import Any
 
-from peers_tui.cli.arguments import UsageError
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
 
@@ -55,6 +54,8 @@ def report_failure(exc: BaseException) -> int:
     if isinstance(exc, BrokenPipeError):  # the reader went away (`peers log x | head`)
         return EXIT_PROBLEMS
     if isinstance(exc, PeersError):
+        from peers_tui.cli.arguments import UsageError  # argparse: loaded by a usage error's parse
+
         say(f"peers: {inert(str(exc), allow_newlines=False)}")
         return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_PROBLEMS
     if isinstance(exc, sqlite3.Error):

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import sqlite3
-from typing import cast
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-from peers_tui.cli.inputs import open_account as account
-from peers_tui.core import profiles
 from peers_tui.core.errors import PeersError
-from peers_tui.core.models import Setting
+
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+
+    from peers_tui.core.identity import Keypair
 
 HANDLE_SETTING = "handle"
+PUBLISH_SETTING = "publish_profile"  # core.profiles.PUBLISH_SETTING (a test checks they agree)
+PEOPLE_DIR = ".people"  # core.profiles.PEOPLE_DIR (a test checks they agree)
+# The profile file as last checked or written by a lean `peers send` (cli.quick_send).
+STAMP_SETTING = "profile_stamp"
+# What refreshing the profile may end with: it never fails the command it follows.
+IGNORED = (PeersError, OSError, sqlite3.Error, ValueError)
 
 
 def refresh_profile(args: argparse.Namespace) -> None:
@@ -19,15 +28,40 @@ def refresh_profile(args: argparse.Namespace) -> None:
     --publish off`). Never fails the command it follows: a read-only hub, say, just
     leaves the profile as it was. Costs one read of personal.db (both settings at once)
     and, when the profile is up to date, one small file read."""
+    from peers_tui.cli.inputs import open_account as account
+    from peers_tui.core.models import Setting
+
     try:
         me = account(args)
         with me.personal.session():
             values = dict(cast("list[tuple[str, str]]", list(
                 Setting.select(Setting.key, Setting.value)
-                .where(Setting.key.in_([HANDLE_SETTING, profiles.PUBLISH_SETTING])).tuples())))
-        if values.get(profiles.PUBLISH_SETTING) == "off":
-            return
-        handle = me.handle if values.get(HANDLE_SETTING) is None else values[HANDLE_SETTING]
-        profiles.publish(me.paths.hub, me.keypair, profiles.check_handle(handle))
-    except (PeersError, OSError, sqlite3.Error, ValueError):
+                .where(Setting.key.in_([HANDLE_SETTING, PUBLISH_SETTING])).tuples())))
+        publish_profile(me.paths.hub, me.keypair, values, lambda: me.handle)
+    except IGNORED:
         pass
+
+
+def profile_stamp(hub: Path, user_id: str, handle: str) -> str | None:
+    """Our profile file's identity (hub, handle, inode, size, change times), or None when
+    there is none: any write to the file, or a file put in its place, changes it."""
+    import os
+
+    try:
+        info = os.lstat(os.path.join(hub, PEOPLE_DIR, f"{user_id}.json"))
+    except (OSError, ValueError):
+        return None
+    return (f"{hub}\n{handle}\n{info.st_ino} {info.st_size} {info.st_mtime_ns} "
+            f"{info.st_ctime_ns}")
+
+
+def publish_profile(hub: Path, keypair: Keypair, values: Mapping[str, Any],
+                    handle: Callable[[], str]) -> None:
+    """Publish or refresh the profile as the settings `values` (handle, publish) say;
+    `handle()` is the account's handle when no handle is stored."""
+    from peers_tui.core import profiles
+
+    if values.get(PUBLISH_SETTING) == "off":
+        return
+    name = handle() if values.get(HANDLE_SETTING) is None else values[HANDLE_SETTING]
+    profiles.publish(hub, keypair, profiles.check_handle(name))

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peers_tui.core.errors import Ambiguous, Forbidden, NotFound, PeersError
+from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, load_or_create_keypair
 from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES, MIN_PREFIX, MemberActions
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE
 from peers_tui.core.message_actions import MessageActions
 from peers_tui.core.names import check_name, look_alike_key, shown_name
+from peers_tui.core.group_entry import find_group
 from peers_tui.core.personal_store import GroupEntry, PersonalStore
 from peers_tui.core.states import NOTIFY_LEVELS, GroupState, NotifyLevel
 from peers_tui.core.pins import Pins, membership_problems
@@ -146,25 +147,7 @@ class Account:
             entry = self.personal.group(text.lower())
             if entry is not None:
                 return entry
-        entries = self.personal.groups(include_archived=True)
-        for entry in entries:
-            if entry.id == text.lower():
-                return entry
-        if len(text) >= MIN_PREFIX:
-            by_prefix = [e for e in entries if e.id.startswith(text.lower())]
-            if len(by_prefix) == 1:
-                return by_prefix[0]
-            if len(by_prefix) > 1:
-                raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
-                                + ", ".join(f"{shown_name(e.name)} ({e.id})" for e in by_prefix))
-        by_name = ([e for e in entries if e.name == text and not e.archived]
-                   or [e for e in entries if e.name == text])
-        if len(by_name) == 1:
-            return by_name[0]
-        if len(by_name) > 1:
-            raise Ambiguous(f"group name {query!r} is ambiguous; use an id: "
-                            + ", ".join(f"{e.id[:10]}" for e in by_name))
-        raise NotFound(f"no group {query!r} in your groups (see 'peers groups')")
+        return find_group(query, self.personal.groups(include_archived=True))
 
     def store(self, entry: GroupEntry) -> GroupStore:
         """The open store of a listed group (checked against the id the Groups table pins)."""

@@ -18,25 +18,20 @@ import peewee
 from peers_tui.core.database import (
     check_regular_file, connect, create_file, prepare_schema, storage_error, unwritable_reason,
 )
-from peers_tui.core.encoding import b32, record_digest_b32
+from peers_tui.core.encoding import b32
 from peers_tui.core.errors import DamagedDatabase, PeersError, ReadOnly
+from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis, group_id_of
 from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import check_handle
 from peers_tui.core.models import GROUP_MODELS, GroupInfo
-from peers_tui.core.raw import UNEXPECTED_CONTENT, open_stored as open_record, unexpected_content
-from peers_tui.core.records import RecordError, SignedRecord, sign
+from peers_tui.core.raw import UNEXPECTED_CONTENT, unexpected_content
+from peers_tui.core.records import SignedRecord, sign
 from peers_tui.core.text import check_text
 
-GROUP_ID_LENGTH = 26
 GROUP_FILE_MODE = 0o660
 
 Models = tuple[type[peewee.Model], ...]
-
-
-def group_id_of(genesis: SignedRecord) -> str:
-    """The group id: the genesis record's hash, cut to 26 base32 characters."""
-    return record_digest_b32(genesis.text)[:GROUP_ID_LENGTH]
 
 
 class GroupFile:
@@ -132,16 +127,8 @@ class GroupFile:
         if self._genesis is None:
             with self.session():
                 row = GroupInfo.get_or_none()
-                if row is None:
-                    raise DamagedDatabase(f"{self.path.name} has no genesis record")
-                try:
-                    record = open_record(row.record, row.sig, group_id=None, kind=RecordKind.GENESIS)
-                except RecordError as exc:
-                    raise DamagedDatabase(f"{self.path.name}: genesis record: {exc}") from exc
-                if group_id_of(record) != self.group_id or row.id != self.group_id:
-                    raise DamagedDatabase(
-                        f"{self.path.name} holds a different group than {self.group_id} "
-                        "(file swapped or forged)")
+                record = checked_genesis(None if row is None else (row.id, row.record, row.sig),
+                                         self.group_id, self.path.name)
                 self._genesis = record
         return self._genesis
 
@@ -152,3 +139,6 @@ class GroupFile:
     @property
     def founder(self) -> str:
         return self.genesis().author
+
+
+__all__ = ["GROUP_FILE_MODE", "GROUP_ID_LENGTH", "GroupFile", "Models", "group_id_of"]

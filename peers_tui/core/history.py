@@ -19,23 +19,18 @@ from peers_tui.core.chains import (
     FORKED, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
 )
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.kinds import MessageKind, RecordKind
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.message_rules import (
+    EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, expected_columns,
+)
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
-from peers_tui.core.reactions import Reaction, ReactionTally, check_reaction_record
+from peers_tui.core.reactions import Reaction, ReactionTally
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.views import ForgedChange, MessageView
 
-PRIMARY_KINDS = (MessageKind.TEXT, MessageKind.ACTION, MessageKind.TOPIC, MessageKind.IMPORTED)
-EFFECT_KINDS = (MessageKind.EDIT, MessageKind.DELETE, MessageKind.REACT)
-EDITABLE_KINDS = (MessageKind.TEXT, MessageKind.ACTION)
-# The role an author needs (at the membership state the record names) for each kind.
-REQUIRED_ROLE: dict[str, Role] = {
-    MessageKind.TEXT: Role.WRITER, MessageKind.ACTION: Role.WRITER, MessageKind.EDIT: Role.WRITER,
-    MessageKind.DELETE: Role.WRITER, MessageKind.REACT: Role.WRITER, MessageKind.TOPIC: Role.ADMIN,
-    MessageKind.IMPORTED: Role.ADMIN}
 REPLY_PREVIEW = 60
 MAX_SHOWN_CHARS = 16_000  # the longest message peers itself accepts
 # Times a calendar can show in any time zone (years 1970 to 9998): a row written straight into the file may
@@ -60,36 +55,6 @@ class Checked:
     @property
     def data(self) -> dict[str, Any]:
         return self.record.data if self.record else {}
-
-
-def expected_columns(record: SignedRecord) -> dict[str, Any]:
-    """What each indexed column must hold for this record; the record is the truth."""
-    data = record.data
-    kind = data.get("type")
-    fields: dict[str, type | tuple[type, ...]] = {"id": str, "type": str, "mseq": int,
-                                                  "aseq": int, "aprev": str}
-    if kind in ("text", "action", "topic", "imported", "edit", "react"):
-        fields["body"] = str
-    if kind in EFFECT_KINDS:
-        fields["target"] = str
-    if kind == "imported":
-        fields.update(orig_id=str, orig_author=str, orig_time=int)
-    for name, expected in fields.items():
-        if not isinstance(data.get(name), expected) or isinstance(data.get(name), bool):
-            raise RecordError(f"malformed {kind or 'message'} record (field {name})")
-    if kind not in REQUIRED_ROLE:
-        raise RecordError(f"unknown message kind {kind!r}")
-    if kind == "react":
-        check_reaction_record(data)
-    reply = data.get("reply")
-    if reply is not None and not isinstance(reply, str):
-        raise RecordError("malformed reply")
-    return {
-        "id": data["id"], "author": record.author, "author_seq": data["aseq"], "kind": kind,
-        "body": data.get("body", ""), "target": data.get("target"), "reply_to": reply,
-        "orig_id": data.get("orig_id"),
-        "created_at": data["orig_time"] if kind == "imported" else record.created_at,
-    }
 
 
 def check_row(row: Message, roster: Roster, group_id: str,
@@ -312,3 +277,11 @@ class HistoryReader:
             edited=edit is not None and not deleted,
             deleted=deleted, imported=kind == "imported", rowid=getattr(row, "rowid", 0) or 0,
             forged_changes=forged, reactions=() if deleted else reactions)
+
+
+
+__all__ = [
+    "EDITABLE_KINDS", "EFFECT_KINDS", "MAX_SHOWN_CHARS", "PRIMARY_KINDS", "REPLY_PREVIEW",
+    "REQUIRED_ROLE", "SHOWN_TIMES", "Checked", "HistoryReader", "Judgement", "check_row",
+    "effect_problem", "expected_columns", "role_problem", "shown_time", "window_chain",
+]

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nacl.exceptions
-import nacl.signing
-
-from peers_tui.core.encoding import b32, unb32
+from peers_tui.core import ed25519
+from peers_tui.core.encoding import b32, blake2b, unb32
 from peers_tui.core.errors import DamagedDatabase
+
+if TYPE_CHECKING:
+    import nacl.signing
 
 KEY_FILE = "identity.key"
 FINGERPRINT_LENGTH = 8
@@ -35,12 +36,13 @@ _VERIFIED_MAX = 20_000  # ~4 MB at most
 def verify_signature(user_id: str, message: bytes, signature: bytes) -> bool:
     """True when `signature` is `user_id`'s Ed25519 signature of `message`."""
     key_of = (user_id, bytes(signature))
-    digest = hashlib.blake2b(message, digest_size=16).digest()
+    digest = blake2b(message, digest_size=16).digest()
     if _VERIFIED.get(key_of) == digest:
         return True
     try:
-        _verify_key(user_id).verify(message, signature)
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError, TypeError):
+        if not ed25519.verify(_verify_key(user_id), message, bytes(signature)):
+            return False
+    except (ValueError, TypeError):
         return False
     if len(_VERIFIED) >= _VERIFIED_MAX:
         _VERIFIED.clear()
@@ -49,36 +51,45 @@ def verify_signature(user_id: str, message: bytes, signature: bytes) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def _verify_key(user_id: str) -> nacl.signing.VerifyKey:
+def _verify_key(user_id: str) -> bytes:
     # Decoding the base32 id costs ~25 µs in pure Python, most of a cached check's cost and a
     # third of a fresh one's; a group has few authors, so their keys are decoded once.
-    return nacl.signing.VerifyKey(unb32(user_id))
+    return unb32(user_id)
 
 
 @dataclass(frozen=True)
 class Keypair:
-    """An Ed25519 keypair: a user's identity, or an invite's own key."""
+    """An Ed25519 keypair: a user's identity, or an invite's own key (core.ed25519 signs)."""
 
-    signing_key: nacl.signing.SigningKey
+    seed: bytes = field(repr=False)
+    public_key: bytes = field(repr=False, compare=False)
+    _secret: bytes = field(repr=False, compare=False)
 
     @classmethod
     def generate(cls) -> Keypair:
-        return cls(nacl.signing.SigningKey.generate())
+        return cls.from_seed(os.urandom(ed25519.SEED_BYTES))
 
     @classmethod
     def from_seed(cls, seed: bytes) -> Keypair:
-        return cls(nacl.signing.SigningKey(seed))
+        public, secret = ed25519.seed_keypair(seed)
+        return cls(seed, public, secret)
 
     @property
     def public_id(self) -> str:
-        return b32(bytes(self.signing_key.verify_key))
+        return b32(self.public_key)
 
     @property
-    def seed(self) -> bytes:
-        return bytes(self.signing_key)
+    def signing_key(self) -> nacl.signing.SigningKey:
+        """PyNaCl's key, for what needs more than signing (sealed boxes: core.invitations)."""
+        import nacl.signing
+
+        return nacl.signing.SigningKey(self.seed)
 
     def sign(self, message: bytes) -> bytes:
-        return self.signing_key.sign(message).signature
+        return ed25519.sign(message, self._secret)
+
+    def __repr__(self) -> str:
+        return f"Keypair({self.public_id})"
 
 
 def load_or_create_keypair(home: Path) -> Keypair:
@@ -91,7 +102,7 @@ def load_or_create_keypair(home: Path) -> Keypair:
     try:
         seed = unb32(json.loads(raw)["secret"])
         return Keypair.from_seed(seed)
-    except (ValueError, KeyError, TypeError, nacl.exceptions.ValueError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise DamagedDatabase(f"identity file {path} is damaged") from exc
 
 

@@ -13,6 +13,7 @@ from peers_tui.core.identity import fingerprint
 from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
 from peers_tui.core.membership import ACTIVE, Member
 from peers_tui.core.names import shown_name
+from peers_tui.core.group_entry import MIN_PREFIX
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.pins import membership_problems
 from peers_tui.core.roles import Role
@@ -22,7 +23,6 @@ from peers_tui.core.views import MemberView, Problem
 if TYPE_CHECKING:
     from peers_tui.core.invite_list import InviteView
 
-MIN_PREFIX = 4
 # An invite made without saying otherwise: one person, within a week.
 DEFAULT_USES = 1
 DEFAULT_EXPIRES = 7 * 24 * 3600

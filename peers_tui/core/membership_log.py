@@ -9,24 +9,23 @@ against the rules (core.membership).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.core.chains import (
-    FORKED, chain_fields, check_chain, next_link, predecessors, seen_head, wanted_before,
-)
+from peers_tui.core.chains import next_link, predecessors, seen_head, wanted_before
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import (
-    ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle, invite_terms,
+    ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle,
+)
+from peers_tui.core.membership_replay import (
+    judge_invites, open_invites, replay_changes, require_role, signed_invites,
 )
 from peers_tui.core.membership_order import order_change
 from peers_tui.core.models import GroupMember, Invite, Message, SetAsideChange, tuples
-from peers_tui.core.raw import open_stored as open_record
-from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
+from peers_tui.core.records import RecordError, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.views import MemberView, Problem
 
@@ -56,52 +55,17 @@ class MembershipLog:
         failed. Whether an invite may still be used is decided at each join
         (membership._check_join), in the state that join extends; revocations are changes in
         the membership log."""
-        terms: dict[str, InviteTerms] = {}
-        problems: list[Problem] = []
-        record: SignedRecord | None
         with self.file.session():
-            rows = list(Invite.select().order_by(Invite.id))
-            opened: list[tuple[Invite, SignedRecord | None, str | None]] = []
-            for row in rows:
-                try:
-                    record = open_record(row.record, row.sig, group_id=self.file.group_id,
-                                         kind=(RecordKind.INVITE, RecordKind.REVOKE))
-                    aseq, _, _ = chain_fields(record)
-                    if (record.data.get("key") != row.key or record.kind != row.kind
-                            or record.author != row.author or aseq != row.author_seq):
-                        raise RecordError("row does not match its signed record")
-                    opened.append((row, record, None))
-                except RecordError as exc:
-                    opened.append((row, None, str(exc)))
-            signed = [r for _, r, _ in opened if r is not None]
+            opened = open_invites(tuples(Invite.select(
+                Invite.key, Invite.kind, Invite.author, Invite.author_seq, Invite.record,
+                Invite.sig).order_by(Invite.id)), self.file.group_id)
+            signed = signed_invites(opened)
             chain = predecessors(wanted_before(signed))
             # Places of these chains that a message holds too: a chain its author forked.
             forked = set(predecessors({(r.author, r.data["aseq"]) for r in signed}, None,
                                       tables=(Message,)))
         self._invite_positions = frozenset((r.author, r.data["aseq"]) for r in signed)
-        for row, record, problem in opened:
-            try:
-                if record is None:
-                    raise RecordError(str(problem))
-                check_chain(record, chain, None)
-                if (record.author, record.data["aseq"]) in forked:
-                    raise RecordError(FORKED)
-                key = str(record.data.get("key"))
-                if record.kind == RecordKind.INVITE:
-                    found = invite_terms(record)
-                    if key in terms:
-                        # Anyone can sign an invite naming someone else's invite key: keep
-                        # every claimant; the join decides which one (if any) it may use.
-                        first = terms[key]
-                        if found.digest in {c.digest for c in (first, *first.alternatives)}:
-                            raise RecordError("a copy of another invite row")
-                        found = replace(first, alternatives=first.alternatives + (found,))
-                    terms[key] = found
-                else:  # a link of its author's chain, but it revokes nothing from here
-                    raise RecordError("a revocation outside the membership log does not count")
-            except RecordError as exc:
-                problems.append(Problem(f"invite {str(row.key)[:8]}", str(exc)))
-        return terms, problems
+        return judge_invites(opened, chain, forked)
 
     def roster(self) -> Roster:
         """Replay the membership log; invalid changes are skipped and listed in `problems`."""
@@ -112,18 +76,10 @@ class MembershipLog:
         with self.file.session():
             # Two rows at one seq exist only in a table rebuilt without its key: the record
             # text breaks the tie, so the verdict never depends on the order rows were filed in.
-            for row in GroupMember.select().order_by(GroupMember.seq, GroupMember.record):
-                try:
-                    record = open_record(row.record, row.sig, row.cosig,
-                                         group_id=self.file.group_id, kind=RecordKind.MEMBER)
-                    if record.data.get("member") != row.member:
-                        raise RecordError("row does not match its signed record")
-                    apply_change(roster, row.seq, record, terms)
-                except RecordError as exc:
-                    roster.problems.append((row.seq, str(exc)))
-            for seq, reason in tuples(SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason)):
-                roster.problems.append((seq if isinstance(seq, int) else 0,
-                                        f"set aside: {str(reason)[:200]}"))
+            replay_changes(roster, tuples(GroupMember.select(
+                GroupMember.seq, GroupMember.member, GroupMember.record, GroupMember.sig,
+                GroupMember.cosig).order_by(GroupMember.seq, GroupMember.record)), terms,
+                tuples(SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason)))
         roster.invite_problems = invite_problems
         return roster
 
@@ -144,6 +100,15 @@ class MembershipLog:
         memo = self._roster_memo
         if memo is not None and memo[0] == mark:
             return memo[1]
+        roster = self.roster()
+        self._roster_memo = (mark, roster)
+        return roster
+
+    def write_roster(self) -> Roster:
+        """The roster a write checks against: replayed afresh inside the write's transaction,
+        and kept as the current one (with the mark read in that transaction), so what the
+        write does next (pins) does not replay it again."""
+        mark = self.membership_mark()
         roster = self.roster()
         self._roster_memo = (mark, roster)
         return roster
@@ -277,21 +242,9 @@ class MembershipLog:
         with self.file.session():
             return membership_events(roster, terms, str(self.file.genesis().data.get("handle")))
 
-def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
-    """The user's role if it is at least `needed`; Forbidden with the reason otherwise."""
-    member = roster.members.get(user_id)
-    if member is None:
-        raise Forbidden("you are not a member of this group")
-    if member.state != ACTIVE:
-        how = "left" if member.state == "left" else "were removed from"
-        raise Forbidden(f"you cannot post: you {how} this group")
-    if member.role < needed:
-        if needed is Role.WRITER:
-            raise Forbidden("readers cannot post in this group")
-        raise Forbidden(f"only {needed.label}s and above can do that")
-    return member.role
-
-
 def _member_view(member: Member) -> MemberView:
     return MemberView(member.user_id, member.handle, fingerprint(member.user_id),
                       member.role.label, member.state)
+
+
+__all__ = ["CUT_ACTIONS", "MEMBERSHIP_MARK", "MembershipLog", "require_role"]

@@ -42,7 +42,7 @@ class MessageActions:
 
     def _sync_handle(self, store: GroupStore) -> None:
         """Sign a handle change into the group when ours changed since we last wrote there."""
-        member = store.roster().active(self.me.user_id)
+        member = store.current_roster().active(self.me.user_id)  # the write replays anyway
         if member is not None and member.handle != self.me.handle:
             try:
                 store.set_handle(self.me.keypair, self.me.handle)

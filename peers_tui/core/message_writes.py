@@ -12,25 +12,23 @@ import peewee
 
 from peers_tui.core import search
 from peers_tui.core.chains import next_link
-from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_file import GroupFile
-from peers_tui.core.history import EDITABLE_KINDS, REQUIRED_ROLE, expected_columns
+from peers_tui.core.message_rules import (
+    EDITABLE_KINDS, MAX_BODY_CHARS, MAX_TOPIC_CHARS, MESSAGE_TYPES, REQUIRED_ROLE, check_post,
+    signed_message,
+)
 from peers_tui.core.identity import Keypair
-from peers_tui.core.kinds import MessageKind, RecordKind
-from peers_tui.core.ids import ulid_after, ulid_text, ulid_value
+from peers_tui.core.kinds import MessageKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog, require_role
 from peers_tui.core.models import Message
-from peers_tui.core.records import SignedRecord, sign
+from peers_tui.core.records import SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
 from peers_tui.core.timeline import Timeline
 from peers_tui.core.views import MessageView
 
-MAX_BODY_CHARS = 16_000
-MAX_TOPIC_CHARS = 500
-MESSAGE_TYPES = (MessageKind.TEXT, MessageKind.ACTION)
 
 
 class MessageWriter:
@@ -47,9 +45,7 @@ class MessageWriter:
 
         `created_at` is for sample data and tests with a fixed clock; it proves nothing anyway.
         """
-        check_text(body, "message", max_chars=MAX_BODY_CHARS)
-        if kind not in MESSAGE_TYPES:
-            raise PeersError(f"unknown message kind {kind!r}")
+        check_post(body, kind)
         fields: dict[str, Any] = {"body": body}
         with self.file.session(), self.file.db.atomic():
             if reply_to is not None:
@@ -126,16 +122,14 @@ class MessageWriter:
         """
         self.file.require_writable()
         me = keypair.public_id
-        roster = self.log.roster()
+        roster = self.log.write_roster()  # checked in this transaction; pins reuse it
         require_role(roster, me, REQUIRED_ROLE[kind])
         if check is not None:
             check(roster)
         link, floor = next_link(me, self.file.group_id, roster, self.file.label)
-        created = max(now_ms() if created_at is None else created_at, floor)
-        message_id = self._next_id(created)
-        record = sign(keypair, RecordKind.MSG, self.file.group_id, {
-            "id": message_id, "type": str(kind), **link, **fields}, created_at=created)
-        columns = expected_columns(record)
+        newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
+        record, columns = signed_message(keypair, self.file.group_id, kind, fields, link, floor,
+                                         newest, created_at=created_at)
         rowid = Message.insert(**columns, record=record.text, sig=record.sig).execute()
         return record, rowid
 
@@ -147,12 +141,5 @@ class MessageWriter:
             raise PeersError("that message was deleted")
         return row
 
-    @staticmethod
-    def _next_id(created_at: int) -> str:
-        """A ULID for now, strictly above every id stored, so ids follow commit order."""
-        newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
-        try:
-            previous = ulid_value(newest) if newest else None
-        except ValueError:  # a forged, unparsable id: do not let it block posting
-            previous = None
-        return ulid_text(ulid_after(created_at, previous))
+
+__all__ = ["MAX_BODY_CHARS", "MAX_TOPIC_CHARS", "MESSAGE_TYPES", "MessageWriter"]

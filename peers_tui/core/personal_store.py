@@ -6,11 +6,9 @@ same file, so `personal_group()` returns a GroupStore on personal.db like any ot
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import peewee
@@ -22,8 +20,11 @@ from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair
+from peers_tui.core.group_entry import (
+    GROUP_COLUMNS, JSON_DAMAGE, GroupEntry, entry_of, pinned, pins_move,
+)
 from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting, tuples
-from peers_tui.core.raw import as_int, as_text, text_of
+from peers_tui.core.raw import as_text
 from peers_tui.core.states import NOTIFY_LEVELS, NotifyLevel
 
 PERSONAL_FILE = "personal.db"
@@ -37,44 +38,9 @@ PERSONAL_MODE = 0o600
 ALL_MODELS = GROUP_MODELS + PERSONAL_MODELS
 
 
-@dataclass(frozen=True)
-class GroupEntry:
-    """A row of the Groups table: what this user has said about one group."""
-
-    id: str
-    name: str
-    db_path: Path
-    personal: bool
-    joined_at: int
-    read_marker: str | None
-    notify: NotifyLevel
-    sort_order: int
-    member_head_seq: int
-    member_head_hash: str | None
-    author_heads: dict[str, tuple[int, str]]
-    removals: dict[str, int]
-    archived: bool = False
-
-
-# What a damaged value in a JSON column of the Groups table can raise while it is read back.
-JSON_DAMAGE = (ValueError, TypeError, IndexError, AttributeError, OverflowError, RecursionError)
-
-
 def _entry(row: Group) -> GroupEntry:
     """A row as the app uses it; a value damaged in the file reads as its default."""
-    try:
-        heads = {k: (int(v[0]), str(v[1])) for k, v in json.loads(row.author_heads or "{}").items()}
-    except JSON_DAMAGE:
-        heads = {}
-    try:
-        removals = {str(k): int(v) for k, v in json.loads(row.removals or "{}").items()}
-    except JSON_DAMAGE:
-        removals = {}
-    return GroupEntry(text_of(row.id), text_of(row.name), Path(text_of(row.db_path)),
-                      bool(row.personal), as_int(row.joined_at) or 0, as_text(row.read_marker),
-                      NotifyLevel.read(text_of(row.notify)), as_int(row.sort_order) or 0,
-                      as_int(row.member_head_seq) or 0, as_text(row.member_head_hash),
-                      heads, removals, bool(row.archived))
+    return entry_of([getattr(row, column) for column in GROUP_COLUMNS])
 
 
 class PersonalStore:
@@ -208,32 +174,18 @@ class PersonalStore:
         Nothing is written when no pin moves: reads pin on every look, and most looks find
         nothing new."""
         current = self.group(group_id)
-        if current is None or not _pins_move(current, member_seq, member_hash, authors):
+        if current is None or not pins_move(current, member_seq, member_hash, authors):
             return
         with self.session(), self.db.atomic():
             row = Group.get_or_none(Group.id == group_id)
             if row is None:
                 return
             entry = _entry(row)
-            heads = dict(entry.author_heads)
-            for author, (seq, digest) in authors.items():
-                if not isinstance(author, str) or type(seq) is not int:
-                    continue  # a junk row's column (NULL author): nothing to pin
-                if author not in heads or heads[author][0] < seq:
-                    heads[author] = (seq, digest)
+            seq, digest, heads = pinned(entry, member_seq, member_hash, authors)
             if member_seq >= entry.member_head_seq:
-                row.member_head_seq, row.member_head_hash = member_seq, member_hash
-            row.author_heads = json.dumps(heads, sort_keys=True)
+                row.member_head_seq, row.member_head_hash = seq, digest
+            row.author_heads = heads
             row.save()
-
-
-def _pins_move(entry: GroupEntry, member_seq: int, member_hash: str | None,
-               authors: dict[str, tuple[int, str]]) -> bool:
-    if member_seq > entry.member_head_seq or (
-            member_seq == entry.member_head_seq and member_hash != entry.member_head_hash):
-        return True
-    return any(author not in entry.author_heads or entry.author_heads[author][0] < seq
-               for author, (seq, _) in authors.items())
 
 
 __all__ = ["ALL_MODELS", "GROUP_LIST_MARK", "JSON_DAMAGE", "NOTIFY_LEVELS", "PERSONAL_FILE",

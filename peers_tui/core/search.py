@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import re
 import sqlite3
-
-import peewee
+from typing import TYPE_CHECKING, Any, Protocol
 
 from peers_tui.core.errors import PeersError
+
+if TYPE_CHECKING:  # Peewee is imported where it is used: `peers send` runs without it
+    import peewee
+
+
+class RunsSql(Protocol):
+    """What writing the index needs of a connection: Peewee's database, or core.lean_post's
+    plain sqlite3 one."""
+
+    def execute_sql(self, sql: str, params: Any = ..., /) -> Any: ...
 
 FTS_TABLE = "message_fts"
 SEARCHABLE_KINDS = ("text", "action", "imported")
@@ -32,7 +41,7 @@ def backfill(db: peewee.SqliteDatabase) -> None:
                    f"SELECT rowid, body FROM message WHERE kind IN ({kinds}) AND target IS NULL")
 
 
-def index(db: peewee.SqliteDatabase, rowid: int, body: str) -> None:
+def index(db: RunsSql, rowid: int, body: str) -> None:
     db.execute_sql(f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, body) VALUES (?, ?)", (rowid, body))
 
 
@@ -72,6 +81,8 @@ _TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
 def search_rowids(db: peewee.SqliteDatabase, query: str, limit: int,
                   offset: int = 0) -> list[int]:
     """Rowids of messages matching `query` (see fts_query), newest first, from `offset`."""
+    from peewee import OperationalError  # a reader has Peewee loaded already
+
     query = query.strip()
     if not query:
         raise PeersError("search query is empty")
@@ -82,7 +93,7 @@ def search_rowids(db: peewee.SqliteDatabase, query: str, limit: int,
         rows = db.execute_sql(
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? ORDER BY rowid DESC"
             " LIMIT ? OFFSET ?", (match, limit, offset)).fetchall()
-    except (sqlite3.OperationalError, peewee.OperationalError) as exc:
+    except (sqlite3.OperationalError, OperationalError) as exc:
         # fts_query leaves nothing FTS5 can misread; should it ever, the user gets no SQL.
         raise PeersError(f"could not search for {query!r}: try plain words") from exc
     return [row[0] for row in rows]

@@ -1,18 +1,38 @@
 """Peers databases on disk, in three parts: `files` (file safety, how a file is opened, what a
 failure says about it), `connection` (the connection class) and `schema` (creating, checking
 and migrating tables). The names most callers need are gathered here.
+
+`connection` and `schema` stand on Peewee, which costs ~20 ms to import: they are loaded when
+one of their names is first used, so that `peers send` (core.lean_post, plain sqlite3) can use
+`files` without them.
 """
 
 from __future__ import annotations
 
-from peers_tui.core.database.connection import PRAGMAS, Database, connect
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from peers_tui.core.database.files import (
-    check_regular_file, create_file, disk_full, immutable_reason, sqlite_code, sqlite_uri,
-    storage_error, unwritable_reason, wal_in_use,
+    APPLICATION_ID, PRAGMAS, SCHEMA_VERSION, check_regular_file, create_file, disk_full,
+    immutable_reason, sqlite_code, sqlite_uri, storage_error, unwritable_reason, wal_in_use,
 )
-from peers_tui.core.database.schema import (
-    APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, check_schema_objects, migrate, prepare_schema,
-)
+
+if TYPE_CHECKING:
+    from peers_tui.core.database.connection import Database, connect
+    from peers_tui.core.database.schema import (
+        MIGRATIONS, check_schema_objects, migrate, prepare_schema,
+    )
+
+_LAZY = {"Database": "connection", "connect": "connection", "MIGRATIONS": "schema",
+         "check_schema_objects": "schema", "migrate": "schema", "prepare_schema": "schema"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "APPLICATION_ID", "MIGRATIONS", "PRAGMAS", "SCHEMA_VERSION", "Database",

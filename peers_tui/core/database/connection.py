@@ -11,20 +11,10 @@ from typing import TYPE_CHECKING
 import peewee
 
 from peers_tui.core.database.files import (
-    SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, disk_full, immutable_reason,
+    PRAGMAS, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, disk_full, immutable_reason,
     sqlite_code, sqlite_uri, unwritable_reason, wal_has_content,
 )
 from peers_tui.core.raw import decode_text
-
-PRAGMAS = {
-    "journal_mode": "wal",
-    "synchronous": "normal",
-    "foreign_keys": 1,
-    "busy_timeout": 5000,
-    "journal_size_limit": 64 * 1024 * 1024,
-    "trusted_schema": 0,
-}
-
 
 class Database(peewee.SqliteDatabase):
     """Peewee's SQLite database, opened so that a file this process cannot write still reads:
@@ -97,3 +87,6 @@ def connect(path: Path) -> Database:
     """
     return Database(str(path), pragmas=PRAGMAS, timeout=5, lock_type="IMMEDIATE",
                     autoconnect=False)
+
+
+__all__ = ["PRAGMAS", "Database", "connect"]

@@ -20,6 +20,19 @@ SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 13, 14
 # Below this much free space an I/O failure is taken to be the disk filling up.
 LOW_SPACE = 1 << 20
 
+# Every connection to a peers database (core.database.connection; core.lean_post opens its
+# own with plain sqlite3 and the same pragmas).
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "journal_size_limit": 64 * 1024 * 1024,
+    "trusted_schema": 0,
+}
+APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
+SCHEMA_VERSION = 5
+
 def create_file(path: Path, mode: int) -> None:
     """Create an empty file with exactly `mode` before SQLite opens it.
 

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 import peewee
 
 from peers_tui.core import search
+from peers_tui.core.database.files import APPLICATION_ID, SCHEMA_VERSION
 from peers_tui.core.errors import DamagedDatabase
 
 if TYPE_CHECKING:
     from playhouse.migrate import SqliteMigrator
 
-APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
-SCHEMA_VERSION = 5
 
 # version -> step that upgrades a database from version-1. Each step checks which tables the
 # file has, because group DBs and personal.db share the version number.
@@ -132,3 +131,7 @@ def check_schema_objects(db: peewee.SqliteDatabase,
     for kind, name in rows:
         if allowed is None or not allowed(kind, name):
             raise DamagedDatabase(f"{Path(db.database).name} contains a foreign {kind} {name!r}")
+
+
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_schema_objects", "migrate",
+           "prepare_schema"]

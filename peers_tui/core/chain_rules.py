@@ -1,0 +1,176 @@
+"""The rules of author chains, decided from signed data alone (see core.chains, which reads
+the rows these judge from a group file through the models; the lean send path, core.lean_post,
+reads them with plain sqlite3 and calls the same functions).
+
+Every record an author signs in a group (messages, edits, deletions, topics, imports, invites
+and revocations) carries its place in that author's own chain (`aseq`) and the hash of the
+record before it (`aprev`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.ids import ulid_value
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.raw_values import open_stored as open_record
+from peers_tui.core.records import RecordError, SignedRecord
+
+if TYPE_CHECKING:
+    from peers_tui.core.roster import Roster
+
+# The record kinds that are links of an author chain.
+CHAINED_KINDS = (RecordKind.MSG, RecordKind.INVITE, RecordKind.REVOKE)
+
+# (author, aseq) -> record hash -> signed time, of records that may precede others. Several
+# records may claim one place (a forked chain, or junk written into the file): the one a
+# successor names by hash is its predecessor, whatever else sits there.
+Predecessors = dict[tuple[str, int], dict[str, int]]
+
+
+def signed_time(text: Any) -> int:
+    """The `t` of a stored record's text, or 0 when it has none a reader could use."""
+    try:
+        value = json.loads(text).get("t") if isinstance(text, str) else None
+    except (ValueError, AttributeError, RecursionError):
+        return 0
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def signed_columns(message: bool, text: Any) -> list[Any]:
+    """What the looked-up columns of a row must hold for its record: a message's target and
+    type, an invite's or revocation's key and kind."""
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return [None, None, None]  # matches no row
+    if not isinstance(data, dict):
+        return [None, None, None]
+    return [data.get("target"), data.get("type")] if message else [data.get("key"), data.get("k")]
+
+
+FORKED = "forked chain: another record of its author holds the same place"
+# Signing times a record may carry (epoch ms, 1970 to the end of 9998): beyond them no
+# calendar shows it and SQLite cannot store it, so an honest client must never build on one.
+SIGNED_TIMES = (0, 253_370_764_799_999)
+
+
+def wanted_before(records: list[SignedRecord]) -> set[tuple[str, int]]:
+    """The chain positions just before each of these records."""
+    wanted = set()
+    for record in records:
+        aseq = record.data.get("aseq")
+        if isinstance(aseq, int) and not isinstance(aseq, bool) and aseq > 1:
+            wanted.add((record.author, aseq - 1))
+    return wanted
+
+
+def chain_fields(record: SignedRecord) -> tuple[int, str, int]:
+    """(aseq, aprev, mseq) of a chained record; RecordError when any is malformed."""
+    data = record.data
+    aseq, aprev, mseq = data.get("aseq"), data.get("aprev"), data.get("mseq")
+    if (not isinstance(aseq, int) or isinstance(aseq, bool) or not isinstance(aprev, str)
+            or not isinstance(mseq, int) or isinstance(mseq, bool)):
+        raise RecordError(f"malformed {record.kind} record (author chain)")
+    return aseq, aprev, mseq
+
+
+def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None) -> None:
+    """Place in the author's chain and time order; RecordError naming the first problem.
+
+    Without a roster (invites, read before the membership log is replayed) the time floor of
+    the author's own membership changes is left out; everything else is checked.
+    """
+    aseq, aprev, mseq = chain_fields(record)
+    if aseq < 1:
+        raise RecordError("invalid author sequence")
+    previous_time = 0
+    if aseq == 1:
+        if aprev != "":
+            raise RecordError("first record of its author claims a predecessor")
+    else:
+        previous = chain.get((record.author, aseq - 1))
+        if not previous:
+            raise RecordError("an earlier record by this author is missing (history deleted)")
+        if aprev not in previous:
+            raise RecordError("does not follow its author's previous record (chain broken)")
+        previous_time = previous[aprev]
+    signed = record.created_at
+    if not SIGNED_TIMES[0] <= signed <= SIGNED_TIMES[1]:
+        raise RecordError("signing time out of range (before 1970 or after 9998)")
+    if signed < previous_time:
+        raise RecordError("backdated: signed earlier than its author's previous record")
+    if (roster is not None and 0 <= mseq <= roster.head_seq
+            and signed < roster.time_floor(record.author, mseq)):
+        raise RecordError("backdated: signed earlier than its author's own membership change")
+    if record.kind == "msg" and record.data.get("type") != "imported":
+        # The log is ordered by id: an id older than the record's own signed time would
+        # place it in the past. Imports keep their original place and say so.
+        try:
+            placed = ulid_value(str(record.data.get("id"))) >> 80
+        except ValueError as exc:
+            raise RecordError("malformed message id (not a ULID)") from exc
+        if placed < signed:
+            raise RecordError("backdated: its id places it before the time it was signed")
+
+
+def authority_problem(record: SignedRecord, roster: Roster) -> str | None:
+    """Why a record that checks out on its own may not use the membership state it names:
+    it names a state that does not exist, or it lies beyond a cut of its author's."""
+    aseq, _, mseq = chain_fields(record)
+    if mseq < 0 or mseq > roster.head_seq:
+        return "refers to a membership state that does not exist"
+    return roster.cut_problem(record.author, aseq, record.hash, mseq, record.created_at)
+
+
+def own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> SignedRecord | None:
+    """The record of a row if it verifies as `author`'s own at place `aseq`, else None."""
+    try:
+        record = open_record(text, sig, group_id=group_id, kind=CHAINED_KINDS)
+    except RecordError:
+        return None
+    if (record.author != author or record.data.get("aseq") != aseq
+            or not SIGNED_TIMES[0] <= record.created_at <= SIGNED_TIMES[1]):
+        return None
+    return record
+
+
+def holds_place(message: bool, author: Any, seq: Any, text: Any, columns: list[Any]) -> bool:
+    """Whether a row read at a chain position holds it: a row whose looked-up columns are not
+    its record's own is not where readers look for it (a message given a target leaves the
+    log, a revocation given another key revokes nothing)."""
+    return (isinstance(author, str) and isinstance(seq, int)
+            and columns == signed_columns(message, text))
+
+
+def by_hash(texts: dict[tuple[str, int], list[Any]]) -> Predecessors:
+    """The candidate texts at each position as hash -> signed time."""
+    return {key: {record_hash(text): signed_time(text) for text in candidates
+                  if isinstance(text, str)} for key, candidates in texts.items()}
+
+
+def newest_own(author: str, group_id: str, rows: Iterable[tuple[Any, Any, Any]],
+               best: tuple[int, str, int] | None) -> tuple[int, str, int] | None:
+    """`best`, or the newest genuine place of `author`'s chain among `rows` (aseq, text, sig,
+    newest first) if higher: rows that do not verify as the author's own are passed over, so
+    however many junk rows sit on top, the newest genuine one below them is found."""
+    for aseq, text, sig in rows:
+        if best is not None and not (isinstance(aseq, int) and aseq > best[0]):
+            break
+        record = own_record(author, aseq, text, sig, group_id)
+        if record is not None:
+            return (aseq, record.hash, record.created_at)
+    return best
+
+
+def link_after(author: str, head: tuple[int, str, int] | None,
+               roster: Roster) -> tuple[dict[str, Any], int]:
+    """The chain fields of `author`'s record after `head` (under the membership state `roster`
+    is at), and the earliest time it may be signed at: an honest client never signs
+    backwards, whatever its clock did (see "backdated")."""
+    floor = max(head[2] if head else 0, roster.time_floor(author, roster.head_seq))
+    return ({"aseq": head[0] + 1 if head else 1, "aprev": head[1] if head else "",
+             "mseq": roster.head_seq}, floor)

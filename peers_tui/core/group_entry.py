@@ -1,0 +1,155 @@
+"""A row of the user's Groups table (personal.db) and the rules around it, whoever reads it:
+which group a GROUP argument names, and how the heads a user pins move. Used by
+core.personal_store and core.account through the models, and by core.lean_post with plain
+sqlite3 for `peers send`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol, TypeVar
+
+from peers_tui.core.errors import Ambiguous, NotFound
+from peers_tui.core.genesis import GROUP_ID_LENGTH
+from peers_tui.core.raw_values import as_int, as_text, text_of
+from peers_tui.core.states import NotifyLevel
+
+MIN_PREFIX = 4  # the shortest id prefix taken for a group or an invite
+
+# The Groups table's columns in the order `entry_of` takes them.
+GROUP_COLUMNS = ("id", "name", "db_path", "personal", "joined_at", "read_marker", "notify",
+                 "sort_order", "member_head_seq", "member_head_hash", "author_heads", "removals",
+                 "archived")
+# What a damaged value in a JSON column of the Groups table can raise while it is read back.
+JSON_DAMAGE = (ValueError, TypeError, IndexError, AttributeError, OverflowError, RecursionError)
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    """A row of the Groups table: what this user has said about one group."""
+
+    id: str
+    name: str
+    db_path: Path
+    personal: bool
+    joined_at: int
+    read_marker: str | None
+    notify: NotifyLevel
+    sort_order: int
+    member_head_seq: int
+    member_head_hash: str | None
+    author_heads: dict[str, tuple[int, str]]
+    removals: dict[str, int]
+    archived: bool = False
+
+
+def _text(value: Any) -> str | None:
+    """A TEXT column as the models read it: a BLOB decoded leniently, NULL kept."""
+    return None if value is None else text_of(value)
+
+
+def entry_of(values: Sequence[Any]) -> GroupEntry:
+    """A row (its GROUP_COLUMNS, as stored or as the models read them) as the app uses it;
+    a value damaged in the file reads as its default."""
+    (id_, name, db_path, personal, joined_at, read_marker, notify, sort_order, head_seq,
+     head_hash, author_heads, removals, archived) = values
+    try:
+        heads = {k: (int(v[0]), str(v[1]))
+                 for k, v in json.loads(_text(author_heads) or "{}").items()}
+    except JSON_DAMAGE:
+        heads = {}
+    try:
+        removed = {str(k): int(v) for k, v in json.loads(_text(removals) or "{}").items()}
+    except JSON_DAMAGE:
+        removed = {}
+    # A flag is true only when it is 1 (True, once the models read it); junk is false.
+    return GroupEntry(text_of(id_), text_of(name), Path(text_of(db_path)), personal == 1,
+                      as_int(joined_at) or 0, as_text(_text(read_marker)),
+                      NotifyLevel.read(text_of(notify)), as_int(sort_order) or 0,
+                      as_int(head_seq) or 0, as_text(_text(head_hash)), heads, removed,
+                      archived == 1)
+
+
+class Named(Protocol):
+    """What naming a group looks at: a GroupEntry, or a lighter row with just these."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def archived(self) -> bool: ...
+
+
+class GroupName(NamedTuple):
+    """A Groups row's id, name and archived flag alone (a send resolves GROUP with these)."""
+
+    id: str
+    name: str
+    archived: bool
+
+    @classmethod
+    def of(cls, id_: Any, name: Any, archived: Any) -> GroupName:
+        """From the stored values, read as `entry_of` reads them."""
+        return cls(text_of(id_), text_of(name), archived == 1)
+
+
+N = TypeVar("N", bound=Named)
+
+
+def find_group(query: str, entries: Sequence[N]) -> N:
+    """The group `query` names among all listed `entries` (archived ones too): by full id,
+    then a unique id prefix (4+ chars), then an exact name (one not archived first)."""
+    text = query.strip()
+    for entry in entries:
+        if entry.id == text.lower():
+            return entry
+    if len(text) >= MIN_PREFIX:
+        by_prefix = [e for e in entries if e.id.startswith(text.lower())]
+        if len(by_prefix) == 1:
+            return by_prefix[0]
+        if len(by_prefix) > 1:
+            from peers_tui.core.names import shown_name  # only this error needs it
+
+            raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
+                            + ", ".join(f"{shown_name(e.name)} ({e.id})" for e in by_prefix))
+    by_name = ([e for e in entries if e.name == text and not e.archived]
+               or [e for e in entries if e.name == text])
+    if len(by_name) == 1:
+        return by_name[0]
+    if len(by_name) > 1:
+        raise Ambiguous(f"group name {query!r} is ambiguous; use an id: "
+                        + ", ".join(f"{e.id[:10]}" for e in by_name))
+    raise NotFound(f"no group {query!r} in your groups (see 'peers groups')")
+
+
+def pins_move(entry: GroupEntry, member_seq: int, member_hash: str | None,
+              authors: dict[str, tuple[int, str]]) -> bool:
+    """Whether pinning these heads would change what `entry` pins."""
+    if member_seq > entry.member_head_seq or (
+            member_seq == entry.member_head_seq and member_hash != entry.member_head_hash):
+        return True
+    return any(author not in entry.author_heads or entry.author_heads[author][0] < seq
+               for author, (seq, _) in authors.items())
+
+
+def pinned(entry: GroupEntry, member_seq: int, member_hash: str | None,
+           authors: dict[str, tuple[int, str]]) -> tuple[int, str | None, str]:
+    """The pin columns (member_head_seq, member_head_hash, author_heads) once these heads are
+    pinned on `entry`: a pin never moves backwards."""
+    heads = dict(entry.author_heads)
+    for author, (seq, digest) in authors.items():
+        if not isinstance(author, str) or type(seq) is not int:
+            continue  # a junk row's column (NULL author): nothing to pin
+        if author not in heads or heads[author][0] < seq:
+            heads[author] = (seq, digest)
+    if member_seq >= entry.member_head_seq:
+        return member_seq, member_hash, json.dumps(heads, sort_keys=True)
+    return entry.member_head_seq, entry.member_head_hash, json.dumps(heads, sort_keys=True)
+
+
+__all__ = ["GROUP_COLUMNS", "GROUP_ID_LENGTH", "JSON_DAMAGE", "MIN_PREFIX", "GroupEntry",
+           "GroupName", "Named", "entry_of", "find_group", "pinned", "pins_move"]

@@ -1,0 +1,116 @@
+"""Reading a group file and personal.db with plain sqlite3 for `peers send` (core.lean_post):
+the same rows the models read, converted as the models convert them (core.raw), judged by the
+same functions (core.membership_replay, core.chain_rules, core.genesis)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from peers_tui.core.chain_rules import Predecessors, by_hash, holds_place, newest_own, wanted_before
+from peers_tui.core.database.files import (
+    APPLICATION_ID, PRAGMAS, SCHEMA_VERSION, check_regular_file, sqlite_uri, unwritable_reason,
+)
+from peers_tui.core.genesis import checked_genesis
+from peers_tui.core.membership import Roster
+from peers_tui.core.membership_replay import (
+    judge_invites, open_invites, replay_changes, signed_invites,
+)
+from peers_tui.core.raw_values import decode_text, text_of
+
+
+def text_column(value: Any) -> Any:
+    """A TEXT column as the models read it (core.raw.RawTextField): a BLOB decoded leniently."""
+    return None if value is None else text_of(value)
+
+
+def connect(path: Path) -> sqlite3.Connection | None:
+    """A read-write connection to an existing peers file of the current schema, or None (a
+    read-only, foreign, older or newer file: the full path deals with those)."""
+    check_regular_file(path)
+    if unwritable_reason(path) is not None:  # (then also never one to open `immutable`)
+        return None
+    conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True, timeout=5,
+                           isolation_level=None)
+    conn.text_factory = decode_text  # as every connection of the models (core.database)
+    for name, value in PRAGMAS.items():
+        conn.execute(f"PRAGMA {name} = {value}")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    foreign = conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('trigger', 'view')"
+                           " LIMIT 1").fetchone()
+    if version != SCHEMA_VERSION or app_id != APPLICATION_ID or foreign is not None:
+        conn.close()
+        return None
+    return conn
+
+
+def predecessors(conn: sqlite3.Connection, wanted: set[tuple[str, int]],
+                 tables: tuple[str, ...] = ("message", "invite")) -> Predecessors:
+    """core.chains.predecessors on plain sqlite3: the records at each wanted chain position."""
+    texts: dict[tuple[str, int], list[Any]] = {}
+    positions = list(wanted)
+    for table in tables:
+        looked_up = "target, kind" if table == "message" else "key, kind"
+        for start in range(0, len(positions), 100):
+            chunk = positions[start:start + 100]
+            condition = " OR ".join(["(author = ? AND author_seq = ?)"] * len(chunk))
+            rows = conn.execute(f"SELECT author, author_seq, record, {looked_up} FROM {table}"
+                                f" WHERE {condition}", [v for key in chunk for v in key])
+            for author, seq, text, *columns in rows:
+                author, text = text_column(author), text_column(text)
+                columns = [text_column(column) for column in columns]
+                if holds_place(table == "message", author, seq, text, columns):
+                    texts.setdefault((author, seq), []).append(text)
+    return by_hash(texts)
+
+
+def read_roster(conn: sqlite3.Connection, group_id: str, file_name: str) -> Roster | None:
+    """The verified roster at the head of the membership log (as MembershipLog.roster), or
+    None when any change or invite did not count: such a file goes the full way."""
+    genesis = checked_genesis(conn.execute("SELECT id, record, sig FROM group_info LIMIT 1")
+                              .fetchone(), group_id, file_name)
+    roster = Roster.from_genesis(group_id, genesis.author, str(genesis.data.get("handle")))
+    opened = open_invites(((text_column(key), text_column(kind), text_column(author), seq,
+                            text_column(text), sig)
+                           for key, kind, author, seq, text, sig in conn.execute(
+                               "SELECT key, kind, author, author_seq, record, sig FROM invite"
+                               " ORDER BY id")), group_id)
+    signed = signed_invites(opened)
+    positions = {(record.author, record.data["aseq"]) for record in signed}
+    terms, invite_problems = judge_invites(
+        opened, predecessors(conn, wanted_before(signed)),
+        set(predecessors(conn, positions, tables=("message",))))
+    roster.invite_positions = frozenset(positions)
+    replay_changes(roster, ((seq, text_column(member), text_column(text), sig, cosig)
+                            for seq, member, text, sig, cosig in conn.execute(
+                                "SELECT seq, member, record, sig, cosig FROM group_members"
+                                " ORDER BY seq, record")),
+                   terms, conn.execute("SELECT seq, reason FROM set_aside_changes"))
+    roster.invite_problems = invite_problems
+    return None if roster.problems or invite_problems else roster
+
+
+def own_head(conn: sqlite3.Connection, author: str,
+             group_id: str) -> tuple[int, str, int] | None:
+    """core.chains.own_head on plain sqlite3."""
+    best: tuple[int, str, int] | None = None
+    for table in ("message", "invite"):
+        rows: Iterator[tuple[Any, Any, Any]] = (
+            (seq, text_column(text), sig) for seq, text, sig in conn.execute(
+                f"SELECT author_seq, record, sig FROM {table} WHERE author = ?"
+                " ORDER BY author_seq DESC", (author,)))
+        best = newest_own(author, group_id, rows, best)
+    return best
+
+
+def settings(personal: sqlite3.Connection, keys: Iterable[str]) -> dict[str, Any]:
+    """Some of the user's settings, as stored."""
+    wanted = list(keys)
+    return {text_column(key): text_column(value) for key, value in personal.execute(
+        f"SELECT key, value FROM setting WHERE key IN ({', '.join('?' * len(wanted))})", wanted)}
+
+
+__all__ = ["connect", "own_head", "predecessors", "read_roster", "settings", "text_column"]

@@ -1,0 +1,121 @@
+"""Replaying a group's membership log and judging its invites, from rows already read.
+
+The rules of each change and invite live in core.membership and core.chain_rules; this module
+is the one walk over the rows that applies them, whoever read the rows: core.membership_log
+through the models, core.lean_post with plain sqlite3 for `peers send`. Nothing here touches
+a database, so both give the same roster for the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from peers_tui.core.chain_rules import FORKED, Predecessors, chain_fields, check_chain
+from peers_tui.core.errors import Forbidden
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.membership import ACTIVE, InviteTerms, Roster, apply_change, invite_terms
+from peers_tui.core.raw_values import open_stored as open_record
+from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.core.roles import Role
+
+if TYPE_CHECKING:
+    from peers_tui.core.views import Problem
+
+# An invite row's looked-up columns and what it stores: key, kind, author, author_seq,
+# record, sig.
+InviteRow = tuple[Any, Any, Any, Any, Any, Any]
+# (the row's key, its record if it opened, else why not)
+OpenedInvite = tuple[Any, SignedRecord | None, str | None]
+# A membership row: seq, member, record, sig, cosig.
+ChangeRow = tuple[Any, Any, Any, Any, Any]
+
+
+def open_invites(rows: Iterable[InviteRow], group_id: str) -> list[OpenedInvite]:
+    """Each invite row's signed record, if its signature and shape check out and the row's
+    looked-up columns are its record's own; else the reason."""
+    opened: list[OpenedInvite] = []
+    for key, kind, author, author_seq, text, sig in rows:
+        try:
+            record = open_record(text, sig, group_id=group_id,
+                                 kind=(RecordKind.INVITE, RecordKind.REVOKE))
+            aseq, _, _ = chain_fields(record)
+            if (record.data.get("key") != key or record.kind != kind
+                    or record.author != author or aseq != author_seq):
+                raise RecordError("row does not match its signed record")
+            opened.append((key, record, None))
+        except RecordError as exc:
+            opened.append((key, None, str(exc)))
+    return opened
+
+
+def signed_invites(opened: list[OpenedInvite]) -> list[SignedRecord]:
+    return [record for _, record, _ in opened if record is not None]
+
+
+def judge_invites(opened: list[OpenedInvite], chain: Predecessors,
+                  forked: set[tuple[str, int]]) -> tuple[dict[str, InviteTerms], list[Problem]]:
+    """Every invite whose record, row and author chain check out, and the invite rows that
+    failed. `chain` holds the chain positions just before each invite; `forked` the places of
+    these chains that a message holds too (a chain its author forked)."""
+    terms: dict[str, InviteTerms] = {}
+    problems: list[Problem] = []
+    for key, record, problem in opened:
+        try:
+            if record is None:
+                raise RecordError(str(problem))
+            check_chain(record, chain, None)
+            if (record.author, record.data["aseq"]) in forked:
+                raise RecordError(FORKED)
+            invite_key = str(record.data.get("key"))
+            if record.kind == RecordKind.INVITE:
+                found = invite_terms(record)
+                if invite_key in terms:
+                    # Anyone can sign an invite naming someone else's invite key: keep
+                    # every claimant; the join decides which one (if any) it may use.
+                    first = terms[invite_key]
+                    if found.digest in {c.digest for c in (first, *first.alternatives)}:
+                        raise RecordError("a copy of another invite row")
+                    found = replace(first, alternatives=first.alternatives + (found,))
+                terms[invite_key] = found
+            else:  # a link of its author's chain, but it revokes nothing from here
+                raise RecordError("a revocation outside the membership log does not count")
+        except RecordError as exc:
+            from peers_tui.core.views import Problem  # only a damaged file pays for it
+
+            problems.append(Problem(f"invite {str(key)[:8]}", str(exc)))
+    return terms, problems
+
+
+def replay_changes(roster: Roster, rows: Iterable[ChangeRow], terms: dict[str, InviteTerms],
+                   set_aside: Iterable[tuple[Any, Any]]) -> None:
+    """Apply the membership rows (in seq order, the record text breaking ties) to `roster`;
+    invalid changes are skipped and listed in `roster.problems`, as are the set-aside rows."""
+    for seq, member, text, sig, cosig in rows:
+        try:
+            record = open_record(text, sig, cosig, group_id=roster.group_id,
+                                 kind=RecordKind.MEMBER)
+            if record.data.get("member") != member:
+                raise RecordError("row does not match its signed record")
+            apply_change(roster, seq, record, terms)
+        except RecordError as exc:
+            roster.problems.append((seq, str(exc)))
+    for seq, reason in set_aside:
+        roster.problems.append((seq if isinstance(seq, int) else 0,
+                                f"set aside: {str(reason)[:200]}"))
+
+
+def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
+    """The user's role if it is at least `needed`; Forbidden with the reason otherwise."""
+    member = roster.members.get(user_id)
+    if member is None:
+        raise Forbidden("you are not a member of this group")
+    if member.state != ACTIVE:
+        how = "left" if member.state == "left" else "were removed from"
+        raise Forbidden(f"you cannot post: you {how} this group")
+    if member.role < needed:
+        if needed is Role.WRITER:
+            raise Forbidden("readers cannot post in this group")
+        raise Forbidden(f"only {needed.label}s and above can do that")
+    return member.role

@@ -1,0 +1,89 @@
+"""What a message record must be, whoever writes or reads it: the role its kind needs, the
+columns its row must hold, and how a new one is signed (core.message_writes through the models,
+core.lean_post with plain sqlite3 for `peers send`; core.history reads them back)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.errors import PeersError
+from peers_tui.core.identity import Keypair
+from peers_tui.core.ids import ulid_after, ulid_text, ulid_value
+from peers_tui.core.kinds import MessageKind, RecordKind
+from peers_tui.core.records import RecordError, SignedRecord, sign
+from peers_tui.core.roles import Role
+from peers_tui.core.text import check_text
+
+MAX_BODY_CHARS = 16_000
+MAX_TOPIC_CHARS = 500
+MESSAGE_TYPES = (MessageKind.TEXT, MessageKind.ACTION)
+PRIMARY_KINDS = (MessageKind.TEXT, MessageKind.ACTION, MessageKind.TOPIC, MessageKind.IMPORTED)
+EFFECT_KINDS = (MessageKind.EDIT, MessageKind.DELETE, MessageKind.REACT)
+EDITABLE_KINDS = (MessageKind.TEXT, MessageKind.ACTION)
+# The role an author needs (at the membership state the record names) for each kind.
+REQUIRED_ROLE: dict[str, Role] = {
+    MessageKind.TEXT: Role.WRITER, MessageKind.ACTION: Role.WRITER, MessageKind.EDIT: Role.WRITER,
+    MessageKind.DELETE: Role.WRITER, MessageKind.REACT: Role.WRITER, MessageKind.TOPIC: Role.ADMIN,
+    MessageKind.IMPORTED: Role.ADMIN}
+
+
+def expected_columns(record: SignedRecord) -> dict[str, Any]:
+    """What each indexed column must hold for this record; the record is the truth."""
+    data = record.data
+    kind = data.get("type")
+    fields: dict[str, type | tuple[type, ...]] = {"id": str, "type": str, "mseq": int,
+                                                  "aseq": int, "aprev": str}
+    if kind in ("text", "action", "topic", "imported", "edit", "react"):
+        fields["body"] = str
+    if kind in EFFECT_KINDS:
+        fields["target"] = str
+    if kind == "imported":
+        fields.update(orig_id=str, orig_author=str, orig_time=int)
+    for name, expected in fields.items():
+        if not isinstance(data.get(name), expected) or isinstance(data.get(name), bool):
+            raise RecordError(f"malformed {kind or 'message'} record (field {name})")
+    if kind not in REQUIRED_ROLE:
+        raise RecordError(f"unknown message kind {kind!r}")
+    if kind == "react":
+        from peers_tui.core.reactions import check_reaction_record  # reactions only
+
+        check_reaction_record(data)
+    reply = data.get("reply")
+    if reply is not None and not isinstance(reply, str):
+        raise RecordError("malformed reply")
+    return {
+        "id": data["id"], "author": record.author, "author_seq": data["aseq"], "kind": kind,
+        "body": data.get("body", ""), "target": data.get("target"), "reply_to": reply,
+        "orig_id": data.get("orig_id"),
+        "created_at": data["orig_time"] if kind == "imported" else record.created_at,
+    }
+
+
+def check_post(body: str, kind: str) -> None:
+    """PeersError unless `body` may be posted as a message of `kind`."""
+    check_text(body, "message", max_chars=MAX_BODY_CHARS)
+    if kind not in MESSAGE_TYPES:
+        raise PeersError(f"unknown message kind {kind!r}")
+
+
+def next_message_id(created_at: int, newest: Any) -> str:
+    """A ULID for `created_at`, strictly above `newest` (the highest id stored), so ids follow
+    commit order."""
+    try:
+        previous = ulid_value(newest) if newest else None
+    except ValueError:  # a forged, unparsable id: do not let it block posting
+        previous = None
+    return ulid_text(ulid_after(created_at, previous))
+
+
+def signed_message(keypair: Keypair, group_id: str, kind: MessageKind, fields: dict[str, Any],
+                   link: dict[str, Any], floor: int, newest: Any, *,
+                   created_at: int | None = None) -> tuple[SignedRecord, dict[str, Any]]:
+    """A new message record by `keypair` after its chain `link` (never signed before `floor`,
+    with an id above `newest`), and the columns its row must hold."""
+    created = max(now_ms() if created_at is None else created_at, floor)
+    record = sign(keypair, RecordKind.MSG, group_id, {
+        "id": next_message_id(created, newest), "type": str(kind), **link, **fields},
+        created_at=created)
+    return record, expected_columns(record)
