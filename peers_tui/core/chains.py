@@ -19,6 +19,7 @@ import peewee
 
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
@@ -131,11 +132,14 @@ def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None
             raise RecordError("first record of its author claims a predecessor")
     else:
         previous = chain.get((record.author, aseq - 1))
-        if not previous:
+        if not previous and not_yet_received(record.author, aseq - 1):
+            pass  # below a backfill's frontier: the link is checked when that record arrives
+        elif not previous:
             raise RecordError("an earlier record by this author is missing (history deleted)")
-        if aprev not in previous:
+        elif aprev not in previous:
             raise RecordError("does not follow its author's previous record (chain broken)")
-        previous_time = previous[aprev]
+        else:
+            previous_time = previous[aprev]
     signed = record.created_at
     if not SIGNED_TIMES[0] <= signed <= SIGNED_TIMES[1]:
         raise RecordError("signing time out of range (before 1970 or after 9998)")

@@ -22,6 +22,7 @@ from peewee import SQL
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
+from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore, group_id_of
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster, apply_change, invite_terms
@@ -251,7 +252,8 @@ def _check_place(record: SignedRecord, roster: Roster, aseq: int, mseq: int) -> 
     if mseq > roster.head_seq:
         raise Waiting(f"membership state {mseq} not yet received")
     chain = predecessors(wanted_before([record]))
-    if aseq > 1 and not chain.get((record.author, aseq - 1)):
+    if aseq > 1 and not chain.get((record.author, aseq - 1)) \
+            and not not_yet_received(record.author, aseq - 1):
         raise Waiting("an earlier record by this author is missing (not yet received)")
     check_chain(record, chain, roster)
     taken = (Message.select().where((Message.author == record.author) & (Message.author_seq == aseq))

@@ -19,12 +19,14 @@ from peewee import SQL
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
 from peers_tui.core.chains import chain_fields
+from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.links import void_broken_links
 
 INSERT = ("INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig,"
           " target, reply_to, orig_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -130,7 +132,8 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
         seq, mseq = columns["author_seq"], record.data["mseq"]
         if mseq > roster.head_seq:
             result.waiting.append((envelope, f"membership state {mseq} not yet received"))
-        elif seq > 1 and (record.author, seq - 1) not in present:
+        elif seq > 1 and (record.author, seq - 1) not in present \
+                and not not_yet_received(record.author, seq - 1):
             result.waiting.append((envelope, "an earlier record by this author is missing "
                                    "(not yet received)"))
         elif columns["target"] is not None and columns["target"] not in present_targets:
@@ -170,6 +173,9 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
             envelope, _ = by_id.pop(message_id)
             waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS)
             (result.waiting if waits else result.refused).append((envelope, reason))
+    # Records stored above these places while they lay beyond a backfill's frontier.
+    result.refused += void_broken_links(store.group_id, roster, {
+        (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id))
     kept: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
     new_rows = {str(row.id): row for row in kept}
     searchable = [(new_rows[i].rowid, c["body"]) for i, (_, c) in by_id.items()
