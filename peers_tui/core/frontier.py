@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from peers_tui.core.models import Message
+from peers_tui.core.models import Invite, Message
 
 STATE = "backfill_state"
 FLOORS = "backfill_floor"
@@ -54,11 +54,12 @@ class Frontier:
 
 
 def _db() -> Any:
-    return Message._meta.database  # the file the session bound
+    """The file the session bound (None outside a session)."""
+    return Message._meta.database or Invite._meta.database
 
 
 def _has_state(db: Any) -> bool:
-    return db.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    return db is not None and db.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                           (STATE,)).fetchone() is not None
 
 
@@ -109,9 +110,13 @@ def begin(db: Any, total: int, upper: int, lower: int) -> None:
                    (total, upper, lower))
 
 
-def lower(db: Any, floors: dict[str, int], position: int, total: int | None = None) -> None:
-    """The walk reached `floors` (author -> lowest place received) and stream `position`."""
-    db.execute_sql(f"UPDATE {STATE} SET lower = MIN(lower, ?) WHERE id = 1", (position,))
+def lower(db: Any, floors: dict[str, int], position: int | None = None,
+          total: int | None = None) -> None:
+    """The walk reached `floors` (author -> lowest place received; lowered in the transaction
+    that stores those records, so no reader sees a floor below what is here) and stream
+    `position`."""
+    if position is not None:
+        db.execute_sql(f"UPDATE {STATE} SET lower = MIN(lower, ?) WHERE id = 1", (position,))
     if total is not None:
         db.execute_sql(f"UPDATE {STATE} SET total = ? WHERE id = 1", (total,))
     for author, place in floors.items():

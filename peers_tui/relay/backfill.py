@@ -96,9 +96,8 @@ class Backfills:
             if found is not None:
                 async for low, page in newest_first(self.js, subject, state.lower, found.first, PAGE):
                     async with self.lock:
-                        backfill_state.lower(store, backfill_state.floors_of(page), total=found.count)
                         await self.apply(group_id, page)
-                        backfill_state.lower(store, {}, low)
+                        backfill_state.lower(store, low, total=found.count)
                     self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low}")
             async with self.lock:
                 for envelope, reason in backfill_state.finish(store):

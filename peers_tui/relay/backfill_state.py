@@ -58,16 +58,12 @@ def begin(store: GroupStore, total: int, upper: int) -> None:
         frontier.begin(store.db, total, upper, upper + 1)
 
 
-def lower(store: GroupStore, floors: dict[str, int], position: int | None = None,
-          total: int | None = None) -> None:
-    """Lower the authors' floors (before the page that reached them is applied), or record
-    the stream position reached (after it was)."""
+def lower(store: GroupStore, position: int, total: int | None = None) -> None:
+    """Record the stream position the walk reached (after the page that reached it was
+    applied: the authors' floors went down with its records, apply.py)."""
     with store.session(), store.db.atomic():
         if frontier.active():
-            current_state = frontier.current()
-            assert current_state is not None
-            frontier.lower(store.db, floors, current_state.lower if position is None else position,
-                           total)
+            frontier.lower(store.db, {}, position, total)
 
 
 def finish(store: GroupStore) -> list[tuple[Envelope, str]]:

@@ -120,10 +120,9 @@ def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[En
             backfill_state.begin(store, found.count, found.last)
         _add(total, apply_records(hub, group_id, [r for r in firsts if r.table != "genesis"],
                                   create=False, hub_order=True, store=store))
-        backfill_state.lower(store, backfill_state.floors_of(newest))
         _add(total, apply_records(hub, group_id, [e for e, _ in total.waiting] + newest,
                                   create=False, hub_order=True, store=store), waiting=True)
-        backfill_state.lower(store, {}, low)
+        backfill_state.lower(store, low)
         if found is None or low <= found.first:
             total.refused += backfill_state.finish(store)
     finally:
