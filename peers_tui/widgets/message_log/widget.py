@@ -19,6 +19,7 @@ from textual.message import Message
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
+from peers_tui.widgets.message_log.frontier import frontier_note
 from peers_tui.widgets.message_log.selecting import LogSelecting
 from peers_tui.widgets.message_log.window import (
     LOAD_MARGIN, MAX_BUFFER, WINDOW, FetchMode, HistorySource, fetch, first_window,
@@ -44,6 +45,7 @@ class MessageLog(LogSelecting, can_focus=True):
         views: list[MessageView]
         focus_id: str | None = None
         limit: int = WINDOW
+        frontier: str | None = None  # the history not yet received (frontier.py)
 
     @dataclass
     class LoadFailed(Message):
@@ -128,6 +130,7 @@ class MessageLog(LogSelecting, can_focus=True):
         self.people = people
         self.window.reset(read_marker, me)  # the render cache stays: switching back finds its lines
         if newest is not None:
+            self.frontier_note = frontier_note(source)  # read with `newest` by a fetch otherwise
             self._apply_window(FetchMode.RECENT, newest, None, self.first_window())
             return
         self._relayout()
@@ -148,6 +151,8 @@ class MessageLog(LogSelecting, can_focus=True):
         its place by id (see LogWindow.merge_live); kept in view while the log follows."""
         if not views:
             return
+        if self.frontier_note is not None:  # a backfill's page: the count, or its end
+            self.frontier_note = frontier_note(self.source)
         bottom = int(self.scroll_y) + self.scrollable_content_region.height
         merge = self.window.merge_live(views, self.line_layout.last_id_above(bottom))
         if self.tailing:
@@ -185,7 +190,8 @@ class MessageLog(LogSelecting, can_focus=True):
         except Exception as exc:  # a bug, not a bad file: still the user must hear of it
             self.post_message(self.LoadFailed(f"unexpected error: {type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.WindowLoaded(generation, mode, views, anchor, limit))
+        self.post_message(self.WindowLoaded(generation, mode, views, anchor, limit,
+                                            frontier_note(source)))
 
     def _load(self, mode: FetchMode, anchor: str | None) -> None:
         if self.source is None:
@@ -200,6 +206,7 @@ class MessageLog(LogSelecting, can_focus=True):
     def _window_loaded(self, event: WindowLoaded) -> None:
         event.stop()
         if self.window.is_current(event.generation):
+            self.frontier_note = event.frontier
             self._apply_window(event.mode, event.views, event.focus_id, event.limit)
 
     def _apply_window(self, mode: FetchMode, views: list[MessageView], focus_id: str | None,
