@@ -24,7 +24,7 @@ from peers_tui.relay.fetch import read_group
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.pages import bounds, newest_first, read_range
 
-PAGE = 2000  # messages applied per commit behind the newest screen
+PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
 RETRY = 1.0
 
 Apply = Callable[[str, list[Envelope]], Awaitable[None]]

@@ -48,7 +48,9 @@ def void_broken_links(group_id: str, roster: Roster, arrived: set[tuple[str, int
     if not frontier.active():
         return []
     voided: list[tuple[Envelope, str]] = []
-    places = arrived
+    # Places whose successor came in the same batch were judged with it: only the top of each
+    # run of places is looked up (one an author in an ordinary page).
+    places = {(author, seq) for author, seq in arrived if (author, seq + 1) not in arrived}
     while places:
         rows = [row for row in successors_of(places) if str(row.id) not in skip]
         chain = window_chain(rows)
