@@ -125,7 +125,7 @@ def test_a_join_shows_the_newest_first_and_the_rest_streams_in_behind(two_hosts)
     leaf.start()
     wait_for(leaf.link_up, what="C's link")
     total = MESSAGES + 5
-    wait_for(lambda: fed_messages(hub, group_id) == MESSAGES + 5, timeout=60,
+    wait_for(lambda: fed_messages(hub, group_id) >= MESSAGES + 5, timeout=60,
              what="A's records published")
     carol = leaf.user("carol")
     started = time.monotonic()
@@ -165,7 +165,7 @@ def test_a_record_forged_above_the_frontier_is_refused_when_its_chain_arrives(tw
     hub.start()
     leaf.start()
     wait_for(leaf.link_up, what="C's link")
-    wait_for(lambda: fed_messages(hub, group_id) == MESSAGES + 5, timeout=60,
+    wait_for(lambda: fed_messages(hub, group_id) >= MESSAGES + 5, timeout=60,
              what="A's records published")
     db = hub.hub / f"{group_id}.db"
     inject_fed(hub, group_id, [
