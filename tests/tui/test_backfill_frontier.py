@@ -11,14 +11,14 @@ from tests.conftest import User
 from tests.tui_helpers import log_bodies, make_app, screen_text, wait_for
 
 
-def half_received(user: User, group_id: str) -> None:
-    """The file as a backfill leaves it part-way: bob's two oldest messages not here yet,
-    the frontier saying 5 of the hub's 7 message records are."""
+def half_received(user: User, group_id: str, total: int = 7) -> None:
+    """The file as a backfill leaves it part-way: bob's two oldest messages not here yet, the
+    hub holding `total` message records."""
     store = GroupStore(user.hub / f"{group_id}.db", group_id)
     with store.session(), store.db.atomic():
         oldest = list(Message.select().where(Message.body.in_(["bob 0", "bob 1"])))
         Message.delete().where(Message.id.in_([m.id for m in oldest])).execute()
-        frontier.begin(store.db, 7, 100, 90)
+        frontier.begin(store.db, total, 100, 90)
         frontier.lower(store.db, {str(oldest[0].author): 3})
     store.close()
 
@@ -33,6 +33,7 @@ async def test_the_top_of_a_half_received_history_says_so(alice: User, bob: User
     async with app.run_test(size=(100, 30)) as pilot:
         log = app.screen.query_one(MessageLog)
         await wait_for(pilot, lambda: log_bodies(app) == ["bob 2", "alice 0", "alice 1"])
+        log.focus()
         await pilot.press("home")
         await wait_for(pilot, lambda: not log.busy)
         text = screen_text(app)
@@ -40,3 +41,30 @@ async def test_the_top_of_a_half_received_history_says_so(alice: User, bob: User
         assert "UNVERIFIED" not in text and "deleted" not in text
         lines = [str(line.text) for line in log.rendered_lines]
         assert "earlier history not yet received" in lines[0]
+
+
+async def test_the_frontier_line_waits_at_the_top_of_a_long_history(alice: User, bob: User,
+                                                                      team, tmp_path):
+    import json
+    import time
+
+    for i in range(3):
+        bob.ok("send", "team", f"bob {i}")
+    start = int(time.time()) - 3600
+    lines = tmp_path / "old.jsonl"
+    lines.write_text("".join(json.dumps({"id": f"o{i}", "author": "old", "body": f"old {i}",
+                                         "created_at": start + i}) + "\n" for i in range(250)))
+    alice.ok("import", "team", str(lines))
+    half_received(alice, team, 300)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: bool(log_bodies(app)) and not log.busy)
+        assert "not yet received" not in screen_text(app)  # the newest screen: no top yet
+        log.focus()
+        await pilot.press("home")
+        await wait_for(pilot, lambda: log.window.at_oldest and not log.busy
+                       and "not yet received" in screen_text(app))
+        lines_shown = [str(line.text) for line in log.rendered_lines]
+        assert "earlier history not yet received (251 of 300)" in lines_shown[0]
+        assert "UNVERIFIED" not in screen_text(app)
