@@ -94,11 +94,15 @@ class Backfills:
             async with self.lock:
                 await self.apply(group_id, later)
             if found is not None:
+                read = time.monotonic()
                 async for low, page in newest_first(self.js, subject, state.lower, found.first, PAGE):
+                    applying = time.monotonic()
                     async with self.lock:
                         await self.apply(group_id, page)
                         backfill_state.lower(store, low, total=found.count)
-                    self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low}")
+                    self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "
+                               f"{applying - read:.3f} s, applied {time.monotonic() - applying:.3f} s)")
+                    read = time.monotonic()
             async with self.lock:
                 for envelope, reason in backfill_state.finish(store):
                     self.ledger.quarantine(envelope, reason)
