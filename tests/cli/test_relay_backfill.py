@@ -141,11 +141,13 @@ def test_a_join_shows_the_newest_first_and_the_rest_streams_in_behind(two_hosts)
     whole = carol.ok("log", "team", "--limit", "100000").out.splitlines()
     assert whole[0].startswith("— earlier history not yet received (")  # above the oldest here
     assert [line for line in whole if "deleted" in line or "UNVERIFIED" in line] == []
+    assert "team" in carol.ok("groups").out  # unread counts read a half-received file
     wait_for(lambda: len(bodies_in(leaf.hub / f"{group_id}.db", group_id)) == total,
              timeout=120, what="the whole history on C")
     print(f"join returned after {joined:.2f} s, all in after {time.monotonic() - started:.2f} s")
     assert "earlier history not yet received" not in carol.ok("log", "team", "--limit", "5").out
     assert carol.run("verify", "team").code == 0, carol.run("verify", "team").out
+    assert carol.ok("search", "team", "early").out.count("bob early") == 3  # the oldest, indexed
     wait_for(lambda: heads(carol) == heads(alice), what="the same log on both hosts")
     assert leaf.status().get("rejected", {}) == {}
 
