@@ -65,6 +65,7 @@ class Backfills:
             task.cancel()
 
     async def _walk_until_done(self, group_id: str) -> None:
+        reported = 0.0
         while True:
             try:
                 await self._walk(group_id)
@@ -72,8 +73,10 @@ class Backfills:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the link went down, the file is busy: again from the frontier
-                print(f"peers relay: backfill of {group_id}: {exc.__class__.__name__}: "
-                      f"{str(exc)[:300]}", file=sys.stderr, flush=True)
+                if time.monotonic() - reported > 60:  # once a minute, like the relay's other work
+                    reported = time.monotonic()
+                    print(f"peers relay: backfill of {group_id}: {exc.__class__.__name__}: "
+                          f"{str(exc)[:300]}", file=sys.stderr, flush=True)
                 await asyncio.sleep(RETRY)
 
     async def _walk(self, group_id: str) -> None:
