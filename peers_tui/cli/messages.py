@@ -148,6 +148,7 @@ def print_log(args: argparse.Namespace) -> int:
         from peers_tui.core.message_targets import log_with_events
 
         shown = log_with_events(me, args.group, messages, args.limit)
+    _print_frontier(me, args.group, messages, as_json=args.json)
     print_messages(shown, author_labels(me, args.group), as_json=args.json, with_ids=args.ids)
     for problem in problems:
         warn(problem)
@@ -156,6 +157,21 @@ def print_log(args: argparse.Namespace) -> int:
             print_messages(batch, author_labels(me, args.group), as_json=args.json,
                            with_ids=args.ids)
     return EXIT_OK
+
+
+def _print_frontier(me: Account, group: str, messages: Sequence[MessageView], as_json: bool) -> None:
+    """While a backfill brings a joined group's history (newest first), the log that reaches
+    the oldest message received says that more is still coming, above it; any other log says
+    so on stderr."""
+    from peers_tui.core.frontier import of as frontier_of
+
+    state = frontier_of(me.group_store(group)[1])
+    if state is None:
+        return
+    if not as_json and (not messages or messages[0].id == state.oldest):
+        out(state.note)
+    else:
+        say(state.note.strip("— "))
 
 
 def print_matches(args: argparse.Namespace) -> int:

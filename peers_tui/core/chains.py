@@ -18,13 +18,15 @@ import peewee
 
 from peers_tui.core.chain_rules import (
     CHAINED_KINDS, FORKED, SIGNED_TIMES, Predecessors, authority_problem, by_hash, chain_fields,
-    check_chain, holds_place, link_after, newest_own, own_record, signed_columns, signed_time,
+    check_chain as check_complete_chain, holds_place, link_after, newest_own, own_record, signed_columns, signed_time,
     wanted_before,
 )
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import ChainedTable, Invite, Message, tuples
+from peers_tui.core.records import SignedRecord
 
 # The rules moved to core.chain_rules (the lean send path uses them without the models); their
 # old names here keep working.
@@ -58,6 +60,26 @@ def predecessors(wanted: set[tuple[str, int]],
                 if holds_place(table is Message, author, seq, text, columns):
                     texts.setdefault((author, seq), []).append(text)
     return by_hash(texts)
+
+
+def within_frontier(records: list[SignedRecord], chain: Predecessors) -> Predecessors:
+    """`chain` with the places a backfill has not brought yet filled by what each record says
+    is before it (frontier.py): such a record is judged on its own signed data, and its link
+    is checked when the record below arrives. A complete file answers with one schema look."""
+    filled: Predecessors | None = None
+    for record in records:
+        aseq, aprev = record.data.get("aseq"), record.data.get("aprev")
+        if (isinstance(aseq, int) and not isinstance(aseq, bool) and aseq > 1
+                and isinstance(aprev, str) and not chain.get((record.author, aseq - 1))
+                and not_yet_received(record.author, aseq - 1)):
+            filled = dict(chain) if filled is None else filled
+            filled[(record.author, aseq - 1)] = {aprev: 0}
+    return chain if filled is None else filled
+
+
+def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None) -> None:
+    """chain_rules.check_chain, for a file that may be in the middle of a backfill."""
+    check_complete_chain(record, within_frontier([record], chain), roster)
 
 
 def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:

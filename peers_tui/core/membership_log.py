@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.core.chains import next_link, predecessors, seen_head, wanted_before
+from peers_tui.core.chains import next_link, predecessors, seen_head, wanted_before, within_frontier
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
 from peers_tui.core.group_file import GroupFile
@@ -60,7 +60,7 @@ class MembershipLog:
                 Invite.key, Invite.kind, Invite.author, Invite.author_seq, Invite.record,
                 Invite.sig).order_by(Invite.id)), self.file.group_id)
             signed = signed_invites(opened)
-            chain = predecessors(wanted_before(signed))
+            chain = within_frontier(signed, predecessors(wanted_before(signed)))
             # Places of these chains that a message holds too: a chain its author forked.
             forked = set(predecessors({(r.author, r.data["aseq"]) for r in signed}, None,
                                       tables=(Message,)))

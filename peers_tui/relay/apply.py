@@ -22,6 +22,8 @@ from peewee import SQL
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
+from peers_tui.core import frontier
+from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore, group_id_of
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster, apply_change, invite_terms
@@ -30,6 +32,7 @@ from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay import rows
 from peers_tui.relay.apply_batch import apply_messages
+from peers_tui.relay.backfill_state import floors_of
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.voided import take_out_voided
 
@@ -128,6 +131,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
         roster = store.roster() if singles else store.current_roster()
         others = [e for e in envelopes if e.table != "msg"]
         messages = [e for e in envelopes if e.table == "msg"]
+        if messages and frontier.active():  # a backfill: these reach below the authors' floors
+            frontier.lower(store.db, floors_of(messages))
         waiting: list[tuple[Envelope, str]] = []
         while True:
             roster, others_waiting, progress = _apply_singly(store, roster, others, outcome,
@@ -254,7 +259,8 @@ def _check_place(record: SignedRecord, roster: Roster, aseq: int, mseq: int) -> 
     if mseq > roster.head_seq:
         raise Waiting(f"membership state {mseq} not yet received")
     chain = predecessors(wanted_before([record]))
-    if aseq > 1 and not chain.get((record.author, aseq - 1)):
+    if aseq > 1 and not chain.get((record.author, aseq - 1)) \
+            and not not_yet_received(record.author, aseq - 1):
         raise Waiting("an earlier record by this author is missing (not yet received)")
     check_chain(record, chain, roster)
     taken = (Message.select().where((Message.author == record.author) & (Message.author_seq == aseq))

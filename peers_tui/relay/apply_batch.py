@@ -19,12 +19,15 @@ from peewee import SQL
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
 from peers_tui.core.chains import chain_fields
+from peers_tui.core import frontier
+from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.history import HistoryReader, expected_columns
+from peers_tui.core.history import HistoryReader, expected_columns, window_chain
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.links import void_broken_links
 
 INSERT = ("INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig,"
           " target, reply_to, orig_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -125,15 +128,20 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
     present_targets = {row[0] for row in _rows(store, (
         "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),
         list(targets))}
+    # During a backfill a change may come before the older message it changes: it is stored
+    # (it is a link of its author's chain) and takes effect when that message arrives.
+    backfilling = frontier.active()
     ready = []
     for envelope, record, columns in sorted(fresh, key=lambda item: (item[1].author, item[2]["author_seq"])):
         seq, mseq = columns["author_seq"], record.data["mseq"]
         if mseq > roster.head_seq:
             result.waiting.append((envelope, f"membership state {mseq} not yet received"))
-        elif seq > 1 and (record.author, seq - 1) not in present:
+        elif seq > 1 and (record.author, seq - 1) not in present \
+                and not not_yet_received(record.author, seq - 1):
             result.waiting.append((envelope, "an earlier record by this author is missing "
                                    "(not yet received)"))
-        elif columns["target"] is not None and columns["target"] not in present_targets:
+        elif columns["target"] is not None and columns["target"] not in present_targets \
+                and not backfilling:
             result.waiting.append((envelope, "the message it changes has not arrived"))
         else:
             ready.append((envelope, record, columns))
@@ -143,9 +151,20 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
     return ready
 
 
+def _orphan_problems(reader: HistoryReader, rows: list[Any], targets: set[str]) -> dict[str, str]:
+    """Changes stored before the message they change (a backfill): each judged on its own."""
+    orphans = [row for row in rows if row.target is not None and str(row.target) not in targets]
+    if not orphans:
+        return {}
+    chain = window_chain(orphans)
+    checked = [reader.check(row, chain) for row in orphans]
+    return {str(item.row.id): item.problem for item in checked if item.problem}
+
+
 def _insert_and_judge(store: GroupStore, roster: Roster,
                       ready: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
                       result: BatchOutcome) -> None:
+    backfilling = frontier.active()
     cursor = store.db.cursor()
     cursor.executemany(INSERT, [
         (c["id"], c["author"], c["author_seq"], c["kind"], c["created_at"], c["body"], r.text,
@@ -163,6 +182,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
                     if item.problem and str(item.row.id) in by_id}
         problems.update({change.id: change.reason for changes in judged.forged.values()
                          for change in changes if change.id in by_id})
+        problems.update(_orphan_problems(reader, rows, {str(row.id) for row in primaries + quoted}))
         if not problems:
             break
         Message.delete().where(Message.id.in_(_among(list(problems)))).execute()
@@ -170,7 +190,14 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
             envelope, _ = by_id.pop(message_id)
             waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS)
             (result.waiting if waits else result.refused).append((envelope, reason))
+    # Records stored above these places while they lay beyond a backfill's frontier.
+    result.refused += void_broken_links(store.group_id, roster, {
+        (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id))
     kept: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+    if backfilling:  # messages whose changes came first: their search entries from their final state
+        result.touched.update(str(target) for (target,) in _rows(store, (
+            "SELECT DISTINCT target FROM message WHERE target IN (SELECT value FROM json_each(?))"),
+            [str(row.id) for row in kept if row.target is None]))
     new_rows = {str(row.id): row for row in kept}
     searchable = [(new_rows[i].rowid, c["body"]) for i, (_, c) in by_id.items()
                   if c["target"] is None and c["kind"] in search.SEARCHABLE_KINDS]

@@ -1,8 +1,9 @@
 """A record on the wire: its text exactly as stored (never re-encoded) plus headers.
 
 Subjects: a leaf sends its host's records to the hub on `peers.in.<host>.<group>`; the hub
-republishes every record it accepted on `peers.fed.<group>.m` (membership changes) or
-`peers.fed.<group>.r` (the rest), which every host pulls.
+republishes every record it accepted on `peers.fed.<group>.m` (membership changes),
+`peers.fed.<group>.i` (genesis, invites) or `peers.fed.<group>.r` (messages), which every
+host pulls.
 `Nats-Msg-Id` is the record's hash, so a record published twice is stored once.
 """
 
@@ -19,6 +20,7 @@ FED_STREAM = "PEERS_FED"
 IN_SUBJECTS = "peers.in.>"
 FED_SUBJECTS = "peers.fed.>"
 TABLES = ("genesis", "member", "invite", "msg")
+FED_PARTS = {"member": "m", "genesis": "i", "invite": "i", "msg": "r"}
 
 
 def in_subject(host: str, group_id: str) -> str:
@@ -27,10 +29,11 @@ def in_subject(host: str, group_id: str) -> str:
 
 def fed_subject(group_id: str, table: str | None = None) -> str:
     """`peers.fed.<group>.m` for membership changes (so a leaf can read the hub's membership
-    order alone), `peers.fed.<group>.r` for every other record; without a table, both."""
+    order alone), `.i` for the genesis and invites (a joining host reads them whole before
+    any message), `.r` for messages (read newest first by a backfill); without a table, all."""
     if table is None:
         return f"peers.fed.{group_id}.>"
-    return f"peers.fed.{group_id}.{'m' if table == 'member' else 'r'}"
+    return f"peers.fed.{group_id}.{FED_PARTS.get(table, 'r')}"
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,34 @@
-"""Fetching one whole group through the relay: for `peers join` on a host without the group,
-and for a relay that finds a group file new to it (records that passed before it existed).
+"""Fetching a group through the relay: for `peers join` on a host without the group, and for
+a relay that finds a group file new to it (records that passed before it existed).
 
 The hub's `PEERS_FED` stream holds every record the hub accepted, in an order it could apply
-them in; a group's records are read on its own subject (`peers.fed.<group>`). The genesis is
-checked against the group id before anything is written (apply.py); the membership log and
-invites go in first, then the messages in batches, each batch one commit.
+them in; a group's records are read on its own subjects (`peers.fed.<group>.m/.i/.r`). The
+genesis is checked against the group id before anything is written (apply.py). `peers join`
+applies the membership log and invites (one commit), then the newest page of messages (one
+commit) and returns: the rest comes newest first behind it, applied by the relay
+(relay/backfill.py), below a frontier the readers show as "not yet received" (core/frontier.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from peers_tui.relay import backfill_state
 from peers_tui.relay.apply import Outcome, apply_records
-from peers_tui.relay.config import RelayConfig, RelayError, load_config
+from peers_tui.relay.config import RelayConfig, RelayError, load_config, relay_dir
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, fed_subject, from_message
+from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.links import ORIGIN
+from peers_tui.relay.pages import Bounds, bounds, newest_first
 
 PAGE = 1000
+NEWEST = 500  # messages `peers join` applies before it returns (a screen shows ~50)
 FIRST_RECORD_TIMEOUT = 3.0
 
 
@@ -73,17 +81,95 @@ def apply_group(hub: Path, group_id: str, records: list[Envelope]) -> Outcome:
     return total
 
 
+async def _read_join(js: Any, group_id: str
+                     ) -> tuple[list[Envelope] | None, list[Envelope], int, Bounds | None]:
+    """What `peers join` reads before it returns: the membership log and invites whole, then
+    the newest page of messages; with the position that page starts at and the bounds of the
+    group's messages at the hub. No page (None) when the stream is of the old layout: then
+    the second list is the whole group."""
+    members = await read_group(js, group_id, fed_subject(group_id, "member"))
+    firsts = await read_group(js, group_id, fed_subject(group_id, "invite"))
+    if not any(r.table == "genesis" for r in firsts):
+        # A stream written before genesis and invites had a subject of their own.
+        return None, await read_group(js, group_id), 0, None
+    found = await bounds(js, fed_subject(group_id, "msg"))
+    newest: list[Envelope] = []
+    low = 0
+    if found is not None:
+        async for low, page in newest_first(js, fed_subject(group_id, "msg"), found.last + 1,
+                                            found.first, NEWEST):
+            newest = page + newest
+            if len(newest) >= NEWEST:
+                break
+    return newest, firsts + members, low, found
+
+
+def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[Envelope],
+               low: int, found: Bounds | None) -> Outcome:
+    """Genesis; then membership and invites with the frontier opened (one commit); then the
+    newest page (one commit). When that page reaches the oldest message the frontier is closed
+    at once; otherwise the relay walks on (relay/backfill.py) and `peers join` returns now."""
+    geneses = [r for r in firsts if r.table == "genesis"]
+    total = apply_records(hub, group_id, geneses, create=True, hub_order=True)
+    assert total is not None  # create=True
+    if not (hub / f"{group_id}.db").exists():
+        return total
+    store = backfill_state.open_store(hub, group_id)
+    try:
+        if backfill_state.current(store) is None and found is not None:
+            backfill_state.begin(store, found.count, found.last)
+        _add(total, apply_records(hub, group_id, [r for r in firsts if r.table != "genesis"],
+                                  create=False, hub_order=True, store=store))
+        _add(total, apply_records(hub, group_id, [e for e, _ in total.waiting] + newest,
+                                  create=False, hub_order=True, store=store), waiting=True)
+        backfill_state.lower(store, low)
+        if found is None or low <= found.first:
+            total.refused += backfill_state.finish(store)
+    finally:
+        store.close()
+    return total
+
+
+def _add(total: Outcome, outcome: Outcome | None, waiting: bool = False) -> None:
+    if outcome is None:
+        return
+    total.applied += outcome.applied
+    total.duplicates += outcome.duplicates
+    total.refused += outcome.refused
+    total.lost += outcome.lost
+    total.waiting = outcome.waiting if waiting else total.waiting + outcome.waiting
+
+
+def _record(hub: Path, outcome: Outcome) -> None:
+    """What the join applied is known to the federation (this host's relay must not send it
+    back); what it refused is quarantined, what waits is held for the relay to retry."""
+    ledger = Ledger(relay_dir(hub) / "relay.db")
+    try:
+        ledger.add_known(e.hash for e in outcome.applied + outcome.duplicates)
+        for envelope, reason in outcome.refused:
+            ledger.quarantine(envelope if envelope.origin else replace(envelope, origin=ORIGIN), reason)
+        for envelope, reason in outcome.waiting:
+            ledger.hold(envelope if envelope.origin else replace(envelope, origin=ORIGIN), reason)
+    finally:
+        ledger.close()
+
+
 async def _fetch(hub: Path, config: RelayConfig, group_id: str) -> Outcome:
     nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
                             max_reconnect_attempts=0, allow_reconnect=False)
     try:
         js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
-        records = await read_group(js, group_id)
+        newest, firsts, low, found = await _read_join(js, group_id)
     finally:
         await nc.close()
-    if not any(r.table == "genesis" for r in records):
+    if not any(r.table == "genesis" for r in firsts):
         raise RelayError(f"group {group_id} is not known to the federation's hub")
-    return apply_group(hub, group_id, records)
+    if newest is None:  # the whole group, oldest first
+        outcome = apply_group(hub, group_id, firsts)
+    else:
+        outcome = apply_join(hub, group_id, firsts, newest, low, found)
+    _record(hub, outcome)
+    return outcome
 
 
 def fetch_group(hub: Path, group_id: str) -> Outcome | None:

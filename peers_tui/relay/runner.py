@@ -25,6 +25,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 
 from peers_tui.core.errors import PeersError
 from peers_tui.relay import apply, held
+from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
@@ -67,6 +68,7 @@ class Relay:
         self.nc: Any = None
         self.waker: Waker | None = None
         self.presence_sync: PresenceSync | None = None
+        self.backfills: Backfills | None = None
         self.config_mtime = config_path(hub).stat().st_mtime_ns
 
     # ----------------------------------------------------------------- life cycle
@@ -89,6 +91,10 @@ class Relay:
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
             self.waker = Waker(self.hub)
             self.waker.wake()  # a first look at every file
+            self.backfills = Backfills(self.hub, self.js_hub, self._apply_group, self.ledger,
+                                       self.lock, self._trace)
+            for group_id, _ in self.scanner.group_files(fresh=True):
+                self.backfills.resume(group_id)  # walks a stopped relay left half done
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(self._consume, 0.25)),
                      asyncio.create_task(self._forever(self._status_once, 1.0))]
@@ -106,6 +112,8 @@ class Relay:
                   f"client port 127.0.0.1:{self.config.client_port}", file=sys.stderr, flush=True)
             await self.stopping.wait()
         finally:
+            if self.backfills is not None:
+                self.backfills.cancel()
             for task in tasks:
                 task.cancel()
             if tasks:  # bounded: a request to an unreachable hub must not hold up the stop
@@ -183,7 +191,10 @@ class Relay:
         return in_subject(self.config.name, envelope.group_id)
 
     async def _backfill(self, group_id: str) -> None:
-        """Everything of a group new here that the hub has (stream order; duplicates skip)."""
+        """Everything of a group new here that the hub has: a join's walk continued
+        (relay/backfill.py), else the whole group in stream order (duplicates skip)."""
+        if self.backfills is not None and self.backfills.resume(group_id):
+            return
         records = [r for r in await read_group(self.js_hub, group_id)
                    if r.origin != self.config.name]
         if records:

@@ -56,6 +56,8 @@ class LogLines(LogScrolling):
         self._latest_event: int | None = None
         # Messages shown whole however long (the selected one): the others fold.
         self.expanded: set[str] = set()
+        # Above the oldest message while a backfill brings the rest (widgets/message_log/frontier.py).
+        self.frontier_note: str | None = None
 
     @property
     def rendered_lines(self) -> list[Strip]:
@@ -149,7 +151,8 @@ class LogLines(LogScrolling):
         basis = Basis(width, self._styles(), labels, column_width(views, labels),
                       self.window.marker_index())
         self.line_layout.build(views, basis, self._look(),
-                               self.empty_hint if self.window.loaded else None, self._items())
+                               self.empty_hint if self.window.loaded else None, self._items(),
+                               self.frontier_note if self.window.at_oldest else None)
         self._set_virtual_size(Size(width, len(self.line_layout.lines)))
         if self.window.tailing:
             self._scroll_end_soon()  # any relayout (a width change too) keeps the newest in view

@@ -100,13 +100,18 @@ class LineLayout:
         self.lines, self.owners, self.width, self.laid_out = [], [], 0, []
 
     def build(self, views: list[MessageView], basis: Basis, look: Look,
-              empty_hint: tuple[str, ...] | None, items: list[Item] | None = None) -> None:
+              empty_hint: tuple[str, ...] | None, items: list[Item] | None = None,
+              top_note: str | None = None) -> None:
         """Lay out every message (`items`: the same with the events between them, if any);
-        `empty_hint` (a rule, then centred lines) if there are no messages."""
+        `empty_hint` (a rule, then centred lines) if there are no messages; `top_note` (a
+        rule) above them all (history not yet received)."""
         self.basis = basis
         width = basis.width
         lines: list[Strip] = []
         owners: list[int] = []
+        if top_note and views:
+            lines.append(render_rule(top_note, width, basis.styles.dim))
+            owners.append(-1)
         self._emit(views if items is None else items, 0, None, lines, owners, look)
         if not views and empty_hint:
             lines.append(Strip.blank(width))

@@ -17,6 +17,7 @@ from textual.message import Message
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
+from peers_tui.widgets.message_log.frontier import frontier_note
 from peers_tui.widgets.message_log.selecting import LogSelecting
 from peers_tui.widgets.message_log.window import (
     LOAD_MARGIN, MAX_BUFFER, WINDOW, FetchMode, HistorySource, fetch, first_window,
@@ -38,10 +39,12 @@ class MessageLog(LogSelecting, can_focus=True):
     # Plain classes: a dataclass compiles its methods at import, which every start paid.
     class WindowLoaded(Message):
         def __init__(self, generation: int, mode: FetchMode, views: list[MessageView],
-                     focus_id: str | None = None, limit: int = WINDOW) -> None:
+                     focus_id: str | None = None, limit: int = WINDOW,
+                     frontier: str | None = None) -> None:
             super().__init__()
             self.generation, self.mode, self.views = generation, mode, views
             self.focus_id, self.limit = focus_id, limit
+            self.frontier = frontier  # the history not yet received (frontier.py)
 
     class LoadFailed(Message):
         def __init__(self, reason: str) -> None:
@@ -125,7 +128,10 @@ class MessageLog(LogSelecting, can_focus=True):
         self.source = source
         self.people = people
         self.window.reset(read_marker, me)  # the render cache stays: switching back finds its lines
+        self.frontier_note = None
         if newest is not None:
+            if len(newest) < self.first_window():  # the top is on screen: is more coming?
+                self._read_frontier(source, self.window.generation)
             self._apply_window(FetchMode.RECENT, newest, None, self.first_window())
             return
         self._relayout()
@@ -149,6 +155,8 @@ class MessageLog(LogSelecting, can_focus=True):
         its place by id (see LogWindow.merge_live); kept in view while the log follows."""
         if not views:
             return
+        if self.frontier_note is not None and self.source is not None:  # a backfill's page
+            self._read_frontier(self.source, self.window.generation)
         bottom = int(self.scroll_y) + self.scrollable_content_region.height
         merge = self.window.merge_live(views, self.line_layout.last_id_above(bottom))
         if self.tailing:
@@ -186,7 +194,22 @@ class MessageLog(LogSelecting, can_focus=True):
         except Exception as exc:  # a bug, not a bad file: still the user must hear of it
             self.post_message(self.LoadFailed(f"unexpected error: {type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.WindowLoaded(generation, mode, views, anchor, limit))
+        # Only a window that reaches the top asks (a complete file answers at once).
+        top = mode is FetchMode.OLDEST or (mode is not FetchMode.NEWER and len(views) < limit)
+        self.post_message(self.WindowLoaded(generation, mode, views, anchor, limit,
+                                            frontier_note(source) if top else None))
+
+    @work(thread=True, exclusive=True, group="log-frontier", exit_on_error=False)
+    def _read_frontier(self, source: HistorySource, generation: int) -> None:
+        """The frontier line's text, read in a thread (a backfill's page came, or the group
+        shown fits on screen); laid out when it changed."""
+        note = frontier_note(source)
+        self.app.call_from_thread(self._set_frontier, generation, note)
+
+    def _set_frontier(self, generation: int, note: str | None) -> None:
+        if self.window.is_current(generation) and note != self.frontier_note:
+            self.frontier_note = note
+            self._relayout(keep_anchor=not self.following)
 
     def _load(self, mode: FetchMode, anchor: str | None) -> None:
         if self.source is None:
@@ -201,6 +224,8 @@ class MessageLog(LogSelecting, can_focus=True):
     def _window_loaded(self, event: WindowLoaded) -> None:
         event.stop()
         if self.window.is_current(event.generation):
+            if event.mode.replaces or event.frontier is not None:
+                self.frontier_note = event.frontier
             self._apply_window(event.mode, event.views, event.focus_id, event.limit)
 
     def _apply_window(self, mode: FetchMode, views: list[MessageView], focus_id: str | None,

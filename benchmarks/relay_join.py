@@ -1,0 +1,154 @@
+"""`python -m benchmarks.relay_join [--messages N]`: a new host joining a big group, on loopback.
+
+Two hosts, A the hub and C a leaf, each its own hub directory and `peers relay`. On A, alice
+founds a group, bob writes three messages in it, alice imports N messages and writes one more;
+once A's relay has published everything, carol on C runs `peers join`. Timed from the start of
+the fetch `peers join` makes (run in this process, so Python's start-up is left out):
+- newest screen: until the newest 50 messages read back verified from C's file (what the
+  TUI's first screen reads), membership, invites and the newest page committed before;
+- all: until every message is in C's file and the backfill's frontier is gone (the relay
+  walks the rest newest first);
+- join: the `peers join` command run after the fetch (start-up and the ordered join).
+`measure(messages)` returns the figures as a dict (for `python -m benchmarks`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.relay import peers, start
+from peers_tui.core.account import Account
+from peers_tui.core.group_store import GroupStore
+from peers_tui.relay.config import free_port, load_config
+from peers_tui.relay.envelope import FED_STREAM, fed_subject
+from peers_tui.relay.fetch import fetch_group
+
+NEWEST = "the newest message"
+
+
+def fed_messages(hub: Path, group_id: str) -> int:
+    """Message records of the group in the hub's federation stream."""
+    import nats
+
+    async def ask() -> int:
+        nc = await nats.connect(f"nats://127.0.0.1:{load_config(hub).client_port}")
+        try:
+            info = await nc.jetstream().stream_info(FED_STREAM, subjects_filter=fed_subject(group_id, "msg"))
+            return sum((info.state.subjects or {}).values())
+        except nats.errors.Error:
+            return 0
+        finally:
+            await nc.close()
+
+    return asyncio.run(ask())
+
+
+def lines(count: int) -> list[str]:
+    start = int(time.time()) - count - 3600
+    return [json.dumps({"id": f"old-{i}", "author": "old", "body": f"old message {i}",
+                        "created_at": start + i}) for i in range(count)]
+
+
+def newest_shown(path: Path, group_id: str) -> bool:
+    if not path.exists():
+        return False
+    store = GroupStore(path, group_id)
+    try:
+        views = store.recent(50)
+        return bool(views) and views[-1].body == NEWEST and all(v.verified for v in views)
+    except Exception:  # the file is being made
+        return False
+    finally:
+        store.close()
+
+
+def complete(path: Path, expected: int) -> bool:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        count = db.execute("SELECT COUNT(*) FROM message").fetchone()[0]
+        pending = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'backfill_state'").fetchone()
+    return count >= expected and pending is None
+
+
+def measure(messages: int, keep: bool = False) -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="peers-join-bench-"))
+    a, c = root / "A", root / "C"
+    for host in (a, c):
+        (host / "hub").mkdir(parents=True)
+    peers(a, "relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    peers(c, "relay", "init", "--leaf", peers(a, "relay", "token", "--name", "C"))
+    alice, bob = Account(a / "alice", a / "hub"), Account(a / "bob", a / "hub")
+    alice.set_handle("alice")
+    bob.set_handle("bob")
+    group_id = alice.create_group("bench").id
+    bob.join(str(alice.invite("bench", uses=None)))
+    for i in range(3):
+        bob.send("bench", f"bob {i}")
+    made = time.perf_counter()
+    alice.import_history("bench", lines(messages))
+    alice.send("bench", NEWEST)
+    code = str(alice.invite("bench", uses=None))
+    expected = messages + 4
+    relays = [start(a), start(c)]
+    figures: dict[str, Any] = {"messages": expected}
+    try:
+        while fed_messages(a / "hub", group_id) < expected:
+            time.sleep(0.2)
+        figures["published_s"] = time.perf_counter() - made
+        env = {**os.environ, "PEERS_HOME": str(c / "carol"), "PEERS_HUB": str(c / "hub")}
+        subprocess.run([sys.executable, "-m", "peers_tui", "id", "--handle", "carol"], env=env,
+                       check=True, capture_output=True)
+        path = c / "hub" / f"{group_id}.db"
+        # In this process (its imports done: a user's `peers join` pays its own start-up on
+        # top, measured below), what `peers join` does before it signs the join: fetch the
+        # group, membership and invites first, then the newest page.
+        started = time.perf_counter()
+        fetch_group(c / "hub", group_id)
+        figures["fetched_s"] = time.perf_counter() - started
+        if not newest_shown(path, group_id):
+            raise RuntimeError("the newest messages are not readable after the fetch")
+        figures["newest_s"] = time.perf_counter() - started
+        joining = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "peers_tui", "join", code], env=env, check=True,
+                       capture_output=True)
+        figures["join_s"] = time.perf_counter() - joining
+        while not complete(path, expected):
+            time.sleep(0.05)
+        figures["all_s"] = time.perf_counter() - started
+        figures["per_second"] = expected / figures["all_s"]
+    finally:
+        for process in relays:
+            process.terminate()
+            process.wait(timeout=15)
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=100_000, help="messages in the group")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    figures = measure(args.messages, args.keep)
+    print(f"join of a {figures['messages']:,}-message group: newest screen after "
+          f"{figures['newest_s']:.2f} s (membership, invites and the newest page fetched and "
+          f"committed in {figures['fetched_s']:.2f} s), all of it after {figures['all_s']:.2f} s "
+          f"({figures['per_second']:,.0f} messages/s); the `peers join` command after the fetch "
+          f"took {figures['join_s']:.2f} s (its start-up included); publishing on the hub took "
+          f"{figures['published_s']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The relay's half of a backfill: after `peers join` applied the membership log, the invites
+and the newest page of a group (relay/fetch.py), the relay walks on through the hub's stream,
+newest page first, and closes the frontier when it reaches the oldest message.
+
+One task per group, beside the relay's other work: each page is read without the relay's
+lock and applied under it through the relay's own apply path (quarantine, held records,
+known hashes), so live records keep flowing between pages. The walk's position is in the
+group file (core/frontier.py), so a relay restarted mid-way goes on from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from peers_tui.core.errors import PeersError
+from peers_tui.relay import backfill_state
+from peers_tui.relay.envelope import Envelope, fed_subject
+from peers_tui.relay.fetch import read_group
+from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.pages import bounds, newest_first, read_range
+
+PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
+RETRY = 1.0
+
+Apply = Callable[[str, list[Envelope]], Awaitable[None]]
+
+
+class Backfills:
+    """The walks under way on this host, one task per group."""
+
+    def __init__(self, hub: Path, js: Any, apply: Apply, ledger: Ledger, lock: asyncio.Lock,
+                 trace: Callable[[str], None]) -> None:
+        self.hub = hub
+        self.js = js
+        self.apply = apply
+        self.ledger = ledger
+        self.lock = lock
+        self.trace = trace
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    def resume(self, group_id: str) -> bool:
+        """Walk on in `group_id` if its file has a frontier (True), else nothing (False)."""
+        if group_id in self.tasks and not self.tasks[group_id].done():
+            return True
+        try:
+            store = backfill_state.open_store(self.hub, group_id)
+            try:
+                state = backfill_state.current(store)
+            finally:
+                store.close()
+        except PeersError:
+            return False
+        if state is None:
+            return False
+        self.tasks[group_id] = asyncio.create_task(self._walk_until_done(group_id))
+        return True
+
+    def cancel(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+
+    async def _walk_until_done(self, group_id: str) -> None:
+        reported = 0.0
+        while True:
+            try:
+                await self._walk(group_id)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the link went down, the file is busy: again from the frontier
+                if time.monotonic() - reported > 60:  # once a minute, like the relay's other work
+                    reported = time.monotonic()
+                    print(f"peers relay: backfill of {group_id}: {exc.__class__.__name__}: "
+                          f"{str(exc)[:300]}", file=sys.stderr, flush=True)
+                await asyncio.sleep(RETRY)
+
+    async def _walk(self, group_id: str) -> None:
+        store = backfill_state.open_store(self.hub, group_id)
+        try:
+            state = backfill_state.current(store)
+            if state is None:
+                return
+            started = time.monotonic()
+            subject = fed_subject(group_id, "msg")
+            found = await bounds(self.js, subject)
+            # What reached the hub after the join read it (this relay passed over it while the
+            # file did not exist yet), and any membership change or invite since.
+            later = (await read_group(self.js, group_id, fed_subject(group_id, "member"))
+                     + await read_group(self.js, group_id, fed_subject(group_id, "invite")))
+            if found is not None and found.last > state.upper:
+                later += [e for _, e in await read_range(self.js, subject, state.upper + 1, found.last)]
+            async with self.lock:
+                await self.apply(group_id, later)
+            if found is not None:
+                read = time.monotonic()
+                async for low, page in newest_first(self.js, subject, state.lower, found.first, PAGE):
+                    applying = time.monotonic()
+                    async with self.lock:
+                        await self.apply(group_id, page)
+                        backfill_state.lower(store, low, total=found.count)
+                    self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "
+                               f"{applying - read:.3f} s, applied {time.monotonic() - applying:.3f} s)")
+                    read = time.monotonic()
+            async with self.lock:
+                for envelope, reason in backfill_state.finish(store):
+                    self.ledger.quarantine(envelope, reason)
+                await self.apply(group_id, [])  # what waited for the oldest records
+            self.trace(f"backfill of {group_id[:6]} done in {time.monotonic() - started:.2f} s")
+        finally:
+            store.close()

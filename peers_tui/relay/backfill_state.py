@@ -1,0 +1,87 @@
+"""A backfill's steps on the group file (core/frontier.py holds the frontier itself): start it,
+lower it as older pages come, and finish it, each an ordinary commit.
+
+Finishing drops the frontier and, in the same transaction, takes out any message whose
+predecessor never arrived (an honest hub's history has none: such a record claimed a place
+in a chain that does not exist), so that from then on the file is exactly what applying the
+hub's records oldest first would have made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from peers_tui.core import frontier, search
+from peers_tui.core.frontier import Frontier
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.models import Message
+from peers_tui.core.raw import text_of
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.links import ORIGIN
+
+UNLINKED = ("SELECT m.rowid, m.id FROM message AS m WHERE m.author_seq > 1"
+            " AND NOT EXISTS (SELECT 1 FROM message AS p WHERE p.author = m.author"
+            " AND p.author_seq = m.author_seq - 1)"
+            " AND NOT EXISTS (SELECT 1 FROM invite AS i WHERE i.author = m.author"
+            " AND i.author_seq = m.author_seq - 1)")
+
+
+def floors_of(envelopes: Iterable[Envelope]) -> dict[str, int]:
+    """Per author, the lowest chain place among these message records (read from their text;
+    the records themselves are judged when they are applied)."""
+    floors: dict[str, int] = {}
+    for envelope in envelopes:
+        try:
+            data = json.loads(envelope.text)
+        except ValueError:
+            continue
+        author, place = (data.get("a"), data.get("aseq")) if isinstance(data, dict) else (None, None)
+        if isinstance(author, str) and isinstance(place, int) and not isinstance(place, bool):
+            floors[author] = min(place, floors.get(author, place))
+    return floors
+
+
+def open_store(hub: Path, group_id: str) -> GroupStore:
+    return GroupStore(hub / f"{group_id}.db", group_id)
+
+
+def current(store: GroupStore) -> Frontier | None:
+    with store.session():
+        return frontier.current()
+
+
+def begin(store: GroupStore, total: int, upper: int) -> None:
+    with store.session(), store.db.atomic():
+        frontier.begin(store.db, total, upper, upper + 1)
+
+
+def lower(store: GroupStore, position: int, total: int | None = None) -> None:
+    """Record the stream position the walk reached (after the page that reached it was
+    applied: the authors' floors went down with its records, apply.py)."""
+    with store.session(), store.db.atomic():
+        if frontier.active():
+            frontier.lower(store.db, {}, position, total)
+
+
+def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
+    """Drop the frontier; take out the messages left without a predecessor (and what stood on
+    them), returned with the reason to quarantine them."""
+    voided: list[tuple[Envelope, str]] = []
+    with store.session(), store.db.atomic():
+        frontier.finish(store.db)
+        while True:
+            found = store.db.execute_sql(UNLINKED).fetchall()
+            if not found:
+                break
+            rows: list[Any] = list(Message.select().where(Message.id.in_([i for _, i in found])))
+            for row in rows:
+                voided.append((Envelope(store.group_id, "msg", text_of(row.record),
+                                        bytes(row.sig or b""), None, ORIGIN),
+                               "an earlier record by this author never arrived (no such chain)"))
+            for rowid, _ in found:
+                search.unindex(store.db, rowid)
+            Message.delete().where(Message.id.in_([i for _, i in found])).execute()
+    return voided

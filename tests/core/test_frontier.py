@@ -1,0 +1,45 @@
+"""The backfill frontier (core/frontier.py): a chain place below it is "not yet received", its
+successor judged on its own signed data; above it every rule holds as in a complete file."""
+
+from __future__ import annotations
+
+from peers_tui.core import frontier
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.models import Message
+from tests.conftest import User
+
+
+def states(user: User) -> dict[str, str | None]:
+    return {m["body"]: m.get("problem") for m in user.ok("log", "team", "--json").json()}
+
+
+def edit_file(user: User, group_id: str, work) -> None:
+    store = GroupStore(user.hub / f"{group_id}.db", group_id)
+    with store.session(), store.db.atomic():
+        work(store.db)
+    store.close()
+
+
+def test_only_places_below_the_frontier_count_as_not_yet_received(alice: User, bob: User, team):
+    for i in range(3):
+        bob.ok("send", "team", f"bob {i}")
+    for i in range(3):
+        alice.ok("send", "team", f"alice {i}")
+    ids = {m["body"]: m["id"] for m in alice.ok("log", "team", "--json").json()}
+    bob_id = alice.ok("members", "team", "--json").json()[1]["id"]
+    alice_id = alice.ok("members", "team", "--json").json()[0]["id"]
+
+    def cut(db) -> None:  # bob's two oldest not received; alice's "alice 1" gone above her floor
+        Message.delete().where(Message.id.in_([ids["bob 0"], ids["bob 1"], ids["alice 1"]])).execute()
+        frontier.begin(db, 6, 10, 5)
+        frontier.lower(db, {bob_id: 3, alice_id: 2})
+
+    edit_file(alice, team, cut)
+    found = states(alice)
+    assert found["bob 2"] is None  # its predecessor lies below bob's floor: judged on its own
+    assert found["alice 2"] == "an earlier record by this author is missing (history deleted)"
+    assert "earlier history not yet received (3 of 6)" in alice.ok("log", "team").out
+    assert "not yet received" in alice.run("log", "team", "--limit", "1").err
+    edit_file(alice, team, frontier.finish)  # complete: every rule as before
+    assert states(alice)["bob 2"] == "an earlier record by this author is missing (history deleted)"
+    assert "not yet received" not in alice.run("log", "team").out + alice.run("log", "team").err
