@@ -33,6 +33,7 @@ from peers_tui.relay.envelope import (
 )
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
+from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.wake import Waker
@@ -55,6 +56,7 @@ class Relay:
         self.server = NatsServer(config, hub)
         self.link = LinkState(hub, config, self.ledger, self.server)
         self.scanner = LocalScanner(hub, config.name, self.ledger)
+        self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
         self.nc: Any = None
@@ -80,7 +82,8 @@ class Relay:
             self.waker.wake()  # a first look at every file
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(self._consume, 0.25)),
-                     asyncio.create_task(self._forever(self._status_once, 1.0))]
+                     asyncio.create_task(self._forever(self._status_once, 1.0)),
+                     asyncio.create_task(self._forever(self.reporter.tick, 0.25))]
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
             else:
@@ -98,6 +101,7 @@ class Relay:
                     await asyncio.wait_for(self.nc.close(), 2)
             self.server.stop()
             self.link.write_status(self.scanner, running=False)
+            self.reporter.write(running=False)
             self.scanner.close()
             if self.waker is not None:
                 self.waker.close()
@@ -145,6 +149,7 @@ class Relay:
                 commit()
                 if envelopes:
                     self._trace(f"published {len(envelopes)} of {group_id[:6]}")
+            self.reporter.sent()
 
     async def _send(self, envelopes: list[Envelope]) -> None:
         """Publish in order (the hub into the federation stream, a leaf to the hub's inbound
@@ -247,6 +252,7 @@ class Relay:
         for envelope, reason in outcome.waiting:
             self.ledger.hold(envelope, reason)
         accepted = outcome.applied + outcome.duplicates
+        self.reporter.arrived(group_id, outcome.applied)
         self.ledger.release(e.hash for e in accepted)
         if self.is_hub:
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
@@ -260,6 +266,7 @@ class Relay:
         await self.link.check(self.nc)
         if self.link.up != was_up:
             self.link.write_status(self.scanner, running=True)  # not a second late
+            self.reporter.changed()
         if self.link.up and not was_up and self.waker is not None:
             self.waker.wake()  # what was written offline goes now
 
