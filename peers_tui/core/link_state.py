@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -141,10 +142,18 @@ def read_link_state(hub: Path) -> LinkState | None:
     """The link state, or None when there is none or it is not one (missing, unreadable,
     too large, not JSON, a field of the wrong type or shape): never an exception."""
     try:
-        with open(link_path(hub), "rb") as source:
-            raw = source.read(MAX_BYTES + 1)
+        # Not following a link, not blocking on a FIFO put in its place: only a plain file.
+        fd = os.open(link_path(hub), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except (OSError, ValueError):
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        raw = os.read(fd, MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     if len(raw) > MAX_BYTES:
         return None
     try:
@@ -167,7 +176,7 @@ def _count(value: Any) -> int:
 
 
 def _match(pattern: re.Pattern[str], value: Any) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         raise ValueError("not the expected shape")
     return value
 
@@ -202,8 +211,8 @@ def parse_link_state(data: Any) -> LinkState:
     role = data["role"]
     if role not in ("hub", "leaf"):
         raise ValueError("unknown role")
-    groups = data.get("groups") or {}
-    arrivals = data.get("arrivals") or []
+    groups = data.get("groups", {})
+    arrivals = data.get("arrivals", [])
     if not isinstance(groups, dict) or not isinstance(arrivals, list):
         raise ValueError("groups or arrivals of the wrong type")
     running, up = data["running"], data["up"]
