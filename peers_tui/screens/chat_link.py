@@ -1,0 +1,142 @@
+"""LinkWatch: the chat screen's view of the relay through `<hub>/.link.json` (core.link_state).
+
+- the indicator at the right of the topic bar (`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`);
+- the reader's messages not yet at the hub, marked in the log (MessageLog.set_sent_up_to);
+- "37 earlier messages arrived from hostB": late rows the live feed brings that sort above
+  what is on screen, with the host the relay says they came from.
+
+Nothing at all happens on a hub without a relay: no timer, no bar, no mark. With one, a timer
+ticks once a second (the offline time counts on screen, a relay that died shows as such);
+each tick is a stat of the file, read again only when the stat moved.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.screen import Screen
+from textual.timer import Timer
+
+from peers_tui.core.link_state import LinkState, link_path, read_link_state, relay_configured
+from peers_tui.core.link_words import indicator
+from peers_tui.core.views import MessageView
+from peers_tui.widgets.earlier_bar import EarlierBar
+from peers_tui.widgets.message_log import MessageLog
+from peers_tui.widgets.topic_bar import TopicBar
+
+TICK = 1.0
+NOTE_SECONDS = 60.0  # the note goes after this long even if its place was never scrolled to
+MAX_LATE_IDS = 10_000
+
+
+class LinkWatch:
+    """Owned by the chat screen; `start()` once mounted, `group_opened()` after each switch,
+    `note_live(views)` before live rows are merged into the log."""
+
+    topic_bar: TopicBar  # set by start(), on a hub with a relay
+    log: MessageLog
+
+    def __init__(self, screen: Screen[Any], hub: Path, group_id: Callable[[], str]) -> None:
+        self.screen = screen
+        self.hub = hub
+        self.group_id = group_id
+        self.active = False
+        self.state: LinkState | None = None
+        self.token: tuple[int, int, int] | None = None
+        self.timer: Timer | None = None
+        self.bar: EarlierBar | None = None
+        self.late_ids: list[str] = []  # sorted: the late messages the note counts
+        self.late_count = 0
+        self.noted_at = 0.0
+
+    def start(self) -> None:
+        if not relay_configured(self.hub):
+            return  # one host: nothing to show, nothing to watch
+        self.active = True
+        self.topic_bar = self.screen.query_one(TopicBar)
+        self.log = self.screen.query_one(MessageLog)
+        self.bar = EarlierBar(id="earlier")
+        self.screen.mount(self.bar, before=self.screen.query_one("#chat-body"))
+        self.tick()
+        self.timer = self.screen.set_interval(TICK, self.tick)
+
+    # ----------------------------------------------------------------- the file
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            info = os.stat(link_path(self.hub))
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
+
+    def tick(self) -> None:
+        token = self._stat()
+        if token != self.token:
+            self.token = token
+            self.state = read_link_state(self.hub)
+            self._show_marks()
+            self._resolve_hosts()
+        self.topic_bar.show_link(indicator(self.state, True))
+        self._maybe_drop_note()
+
+    def group_opened(self) -> None:
+        """Another group is shown: its marks, and no note about the one before."""
+        if not self.active:
+            return
+        self._show_marks()
+        self._set_note([], 0)
+
+    def _show_marks(self) -> None:
+        sync = self.state.group(self.group_id()) if self.state is not None else None
+        self.log.set_sent_up_to(sync.sent if sync is not None else None)
+
+    # ----------------------------------------------------------------- late arrivals
+    def note_live(self, views: list[MessageView]) -> None:
+        """Count the new rows that sort before the first message on screen: put in their
+        place above, out of sight, they would go unnoticed."""
+        if not self.active or not views:
+            return
+        top = self.log.line_layout.anchor(int(self.log.scroll_y))
+        if top is None:
+            return
+        shown = {view.id for view in self.log.views}
+        late = [view.id for view in views if view.id < top[0] and view.id not in shown]
+        if not late:
+            return
+        ids = sorted(set(self.late_ids) | set(late))[-MAX_LATE_IDS:]
+        self._set_note(ids, self.late_count + len(late))
+
+    def _set_note(self, ids: list[str], count: int) -> None:
+        self.late_ids, self.late_count = ids, count
+        self.noted_at = time.monotonic()
+        self._resolve_hosts()
+
+    def _resolve_hosts(self) -> None:
+        """The hosts the relay applied the late messages from (its arrivals, by id range);
+        filled in when the relay's file catches up with the log."""
+        if self.bar is None:
+            return
+        hosts: list[str] = []
+        if self.late_ids and self.state is not None:
+            group = self.group_id()
+            for arrival in self.state.arrivals:
+                if arrival.group != group:
+                    continue
+                at = bisect.bisect_left(self.late_ids, arrival.oldest)
+                if at < len(self.late_ids) and self.late_ids[at] <= arrival.newest:
+                    hosts.append(arrival.host)
+        self.bar.show_note(self.late_count, hosts)
+
+    def _maybe_drop_note(self) -> None:
+        """The note goes once the oldest late message is on screen, or after a while."""
+        if not self.late_count:
+            return
+        line = self.log.line_layout.line_of(self.late_ids[0]) if self.late_ids else None
+        top = int(self.log.scroll_y)
+        seen = line is not None and top <= line < top + self.log.size.height
+        if seen or time.monotonic() - self.noted_at > NOTE_SECONDS:
+            self._set_note([], 0)
