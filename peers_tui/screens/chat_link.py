@@ -5,14 +5,18 @@
 - "37 earlier messages arrived from hostB": late rows the live feed brings that sort above
   what is on screen, with the host the relay says they came from.
 
-Nothing at all happens on a hub without a relay: no timer, no bar, no mark. With one, a timer
-ticks once a second (the offline time counts on screen, a relay that died shows as such);
-each tick is a stat of the file, read again only when the stat moved.
+Nothing at all happens on a hub without a relay: no timer, no bar, no mark. With one, the
+file is read when the relay renames a new one into place (inotify on the hub directory, its
+descriptor read by the event loop itself: no thread, no polling), and a timer ticks once a
+second for what no write announces (the offline time counting on screen, a relay that died
+without a word); a tick is a stat of the file, read again only when the stat moved.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -22,7 +26,9 @@ from typing import Any
 from textual.screen import Screen
 from textual.timer import Timer
 
-from peers_tui.core.link_state import LinkState, link_path, read_link_state, relay_configured
+from peers_tui.core.link_state import (
+    LINK_FILE, LinkState, link_path, read_link_state, relay_configured,
+)
 from peers_tui.core.link_words import indicator
 from peers_tui.core.views import MessageView
 from peers_tui.widgets.earlier_bar import EarlierBar
@@ -53,6 +59,7 @@ class LinkWatch:
         self.late_ids: list[str] = []  # sorted: the late messages the note counts
         self.late_count = 0
         self.noted_at = 0.0
+        self.inotify: Any = None
 
     def start(self) -> None:
         if not relay_configured(self.hub):
@@ -60,10 +67,40 @@ class LinkWatch:
         self.active = True
         self.topic_bar = self.screen.query_one(TopicBar)
         self.log = self.screen.query_one(MessageLog)
-        self.bar = EarlierBar(id="earlier")
+        self.bar = EarlierBar(id="earlier", on_unmount=self.close)
         self.screen.mount(self.bar, before=self.screen.query_one("#chat-body"))
         self.tick()
         self.timer = self.screen.set_interval(TICK, self.tick)
+        self._watch_file()
+
+    def _watch_file(self) -> None:
+        """Read the file as soon as the relay renames a new one into the hub."""
+        try:
+            from inotify_simple import INotify, flags
+        except ImportError:  # not Linux: the tick alone still shows it, a second later
+            return
+        try:
+            self.inotify = INotify()
+            self.inotify.add_watch(str(self.hub), flags.MOVED_TO)
+            asyncio.get_running_loop().add_reader(self.inotify.fileno(), self._renamed)
+        except OSError:
+            self.close()
+
+    def _renamed(self) -> None:
+        try:
+            events = self.inotify.read(timeout=0)
+        except OSError:
+            return
+        if any(event.name == LINK_FILE for event in events):
+            self.tick()
+
+    def close(self) -> None:
+        """Stop watching the file (the screen is going)."""
+        inotify, self.inotify = self.inotify, None
+        if inotify is not None:
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
+                asyncio.get_running_loop().remove_reader(inotify.fileno())
+            inotify.close()
 
     # ----------------------------------------------------------------- the file
     def _stat(self) -> tuple[int, int, int] | None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -10,6 +12,14 @@ from peers_tui.core.link_words import hosts_phrase
 
 
 class EarlierBar(Static):
+    def __init__(self, *, id: str | None = None, on_unmount: Callable[[], None] | None = None) -> None:
+        super().__init__(id=id)
+        self._when_gone = on_unmount  # what watches for the bar's news stops with it
+
+    def on_unmount(self) -> None:
+        if self._when_gone is not None:
+            self._when_gone()
+
     def show_note(self, count: int, hosts: list[str]) -> None:
         """`↑ 37 earlier messages arrived from hostB`; a count of 0 hides the bar. Host names
         are shown through core.names (they come from a file every user may write)."""
