@@ -88,11 +88,11 @@ class LinkReporter:
             self.changed()
 
     # ----------------------------------------------------------------- writing
-    def sent(self) -> None:
-        """Records were stored upstream (called under the runner's lock, right after the
-        positions moved: no record of another host has been applied beyond them since, which
-        would count as unsent until the next scan passes over it)."""
-        self.recount()
+    def sent(self, group_id: str) -> None:
+        """A group's new records were stored upstream (called under the runner's lock, right
+        after its positions moved: no record of another host has been applied beyond them
+        since, which would count as unsent until the next scan passes over it)."""
+        self.recount(group_id)
         if self.dirty:
             self.changed()
 
@@ -105,9 +105,11 @@ class LinkReporter:
         if (self.dirty and due >= MIN_INTERVAL) or due >= HEARTBEAT:
             self.write()
 
-    def recount(self) -> None:
-        """Count again the groups whose file or sent position moved."""
+    def recount(self, only: str | None = None) -> None:
+        """Count again the groups (or the one) whose file or sent position moved."""
         for group_id, path in self.scanner.group_files():
+            if only is not None and group_id != only:
+                continue
             token = file_token(path)
             sent = self.ledger.position(f"msg:{group_id}")
             invites = self.ledger.position(f"invite:{group_id}")

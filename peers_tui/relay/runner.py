@@ -147,9 +147,9 @@ class Relay:
             for group_id, envelopes, commit in self.scanner.changes():
                 await self._send(envelopes)
                 commit()
+                self.reporter.sent(group_id)
                 if envelopes:
                     self._trace(f"published {len(envelopes)} of {group_id[:6]}")
-            self.reporter.sent()
 
     async def _send(self, envelopes: list[Envelope]) -> None:
         """Publish in order (the hub into the federation stream, a leaf to the hub's inbound
