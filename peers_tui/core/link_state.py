@@ -114,9 +114,8 @@ def link_path(hub: Path) -> Path:
 
 
 def relay_configured(hub: Path) -> bool:
-    """Whether this hub has a relay set up (its private directory exists) or had one."""
-    hub = Path(hub)
-    return (hub / RELAY_DIR).is_dir() or link_path(hub).is_file()
+    """Whether this hub has a relay set up (its private directory exists)."""
+    return (Path(hub) / RELAY_DIR).is_dir()
 
 
 # ----------------------------------------------------------------- writing (the relay)
@@ -140,14 +139,21 @@ def write_link_state(hub: Path, state: LinkState) -> None:
 # ----------------------------------------------------------------- reading (everyone)
 def read_link_state(hub: Path) -> LinkState | None:
     """The link state, or None when there is none or it is not one (missing, unreadable,
-    too large, not JSON, a field of the wrong type or shape): never an exception."""
+    not owned by the relay's owner, too large, not JSON, a field of the wrong type or shape):
+    never an exception. Only the owner of `<hub>/.relay/` speaks for the relay: in a hub
+    with the sticky bit, another user's file put there first could not even be replaced."""
+    try:
+        relay_owner = os.stat(Path(hub) / RELAY_DIR).st_uid
+    except (OSError, ValueError):
+        return None
     try:
         # Not following a link, not blocking on a FIFO put in its place: only a plain file.
         fd = os.open(link_path(hub), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except (OSError, ValueError):
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != relay_owner:
             return None
         raw = os.read(fd, MAX_BYTES + 1)
     except OSError:

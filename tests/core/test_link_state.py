@@ -35,7 +35,14 @@ def dead_pid() -> int:
     return child.pid
 
 
-def test_written_whole_readable_by_all_and_read_back(tmp_path):
+@pytest.fixture
+def hub(tmp_path):
+    (tmp_path / ".relay").mkdir(mode=0o700)
+    return tmp_path
+
+
+def test_written_whole_readable_by_all_and_read_back(hub):
+    tmp_path = hub
     written = state()
     os.umask(0o077)  # whatever the relay's umask: users must be able to read it
     try:
@@ -43,7 +50,7 @@ def test_written_whole_readable_by_all_and_read_back(tmp_path):
     finally:
         os.umask(0o022)
     assert stat.S_IMODE(os.stat(link_path(tmp_path)).st_mode) == 0o644
-    assert [p.name for p in tmp_path.iterdir()] == [".link.json"]  # no temporary left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".link.json", ".relay"]  # no temporary
     back = read_link_state(tmp_path)
     assert back == written
     assert back.unsent == 5 and back.alive()
@@ -102,7 +109,8 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("field,value", HOSTILE)
-def test_a_hostile_or_damaged_file_is_no_link_state(tmp_path, field, value):
+def test_a_hostile_or_damaged_file_is_no_link_state(hub, field, value):
+    tmp_path = hub
     (tmp_path / ".link.json").write_text(json.dumps(damaged(good_json(), field, value)))
     assert read_link_state(tmp_path) is None
     shown = indicator(read_link_state(tmp_path), relay_configured(tmp_path))
@@ -111,21 +119,40 @@ def test_a_hostile_or_damaged_file_is_no_link_state(tmp_path, field, value):
 
 @pytest.mark.parametrize("content", [b"", b"{", b"null", b"[]", b"\xff\xfe", b"1e999",
                                      b"[" * 100000, b'{"v": 1}', b" " * (2 << 20)])
-def test_junk_is_no_link_state_and_never_a_traceback(tmp_path, content):
+def test_junk_is_no_link_state_and_never_a_traceback(hub, content):
+    tmp_path = hub
     (tmp_path / ".link.json").write_bytes(content)
     assert read_link_state(tmp_path) is None
 
 
-def test_a_directory_or_a_fifo_in_its_place_is_no_link_state(tmp_path):
-    (tmp_path / ".link.json").mkdir()
+def test_a_directory_a_fifo_or_a_link_in_its_place_is_no_link_state(tmp_path):
+    for name in ("dir", "fifo", "link"):
+        (tmp_path / name / ".relay").mkdir(parents=True)
+    (tmp_path / "dir" / ".link.json").mkdir()
+    os.mkfifo(tmp_path / "fifo" / ".link.json")  # not opened for reading: it would block
+    write_link_state(tmp_path, state())
+    (tmp_path / "link" / ".link.json").symlink_to(tmp_path / ".link.json")
+    assert read_link_state(tmp_path / "link") is None
+    for name in ("dir", "fifo"):
+        assert read_link_state(tmp_path / name) is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a file of another user needs root")
+def test_a_file_of_another_user_than_the_relays_is_not_the_relays(hub):
+    write_link_state(hub, state())
+    assert read_link_state(hub) is not None
+    os.chown(link_path(hub), 4242, 4242)
+    assert read_link_state(hub) is None
+
+
+def test_without_the_relays_directory_there_is_no_link_state(tmp_path):
+    write_link_state(tmp_path, state())
     assert read_link_state(tmp_path) is None
-    other = tmp_path / "other"
-    other.mkdir()
-    os.mkfifo(other / ".link.json")
-    assert read_link_state(other) is None  # not opened for reading: it would block
 
 
 def test_no_relay_no_file(tmp_path):
     assert not relay_configured(tmp_path) and read_link_state(tmp_path) is None
+    write_link_state(tmp_path, state())
+    assert not relay_configured(tmp_path)  # a file anyone could have put there
     (tmp_path / ".relay").mkdir()
     assert relay_configured(tmp_path)
