@@ -47,7 +47,7 @@ def list_groups(args: argparse.Namespace) -> int:
     me = open_account(args)
     summaries = me.summaries(include_archived=args.all)
     syncs = sync_column([(Path(group.path).parent, group.id, group.personal) for group in summaries])
-    shown = any(syncs)  # no column while no hub of these groups has a relay (one host)
+    width = max(map(len, syncs), default=0)  # no column while no hub has a relay (one host)
     for group, sync in zip(summaries, syncs):
         if args.json:
             out_json(group.to_json() | ({"sync": sync} if sync else {}))
@@ -63,7 +63,7 @@ def list_groups(args: argparse.Namespace) -> int:
         hub = Path(group.path).parent
         if not group.personal and hub != me.paths.hub:  # a group keeps the hub it was found in
             extra += f"  (in {inert(str(hub), allow_newlines=False)})"
-        column = f"  {sync:<17}" if shown else ""
+        column = f"  {sync:<{width}}" if width else ""
         out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}{column}  {unread}{extra}")
     return EXIT_OK
 
