@@ -46,7 +46,8 @@ def archive_group(args: argparse.Namespace) -> int:
 def list_groups(args: argparse.Namespace) -> int:
     me = open_account(args)
     summaries = me.summaries(include_archived=args.all)
-    syncs = sync_column([(Path(group.path).parent, group.id, group.personal) for group in summaries])
+    syncs = sync_column([(Path(group.path).parent, group.id, group.personal)
+                         for group in summaries])
     width = max(map(len, syncs), default=0)  # no column while no hub has a relay (one host)
     for group, sync in zip(summaries, syncs):
         if args.json:
@@ -64,7 +65,8 @@ def list_groups(args: argparse.Namespace) -> int:
         if not group.personal and hub != me.paths.hub:  # a group keeps the hub it was found in
             extra += f"  (in {inert(str(hub), allow_newlines=False)})"
         column = f"  {sync:<{width}}" if width else ""
-        out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}{column}  {unread}{extra}")
+        out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}{column}  "
+            f"{unread}{extra}")
     return EXIT_OK
 
 

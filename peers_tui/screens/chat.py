@@ -237,7 +237,7 @@ class ChatScreen(SelectionScreen):
             return  # for a group the screen has since switched away from
         if batch.membership != self._membership or any(v.kind == "topic" for v in batch.views):
             self.refresh_roster()  # someone joined, left, changed role, or set the topic
-        self.link.note_live(batch.views)  # late ones from another host, above the screen
+        self.link.note_live(batch)  # late ones from another host, above the screen
         self.query_one(MessageLog).apply_live(batch.views)
 
     @on(LiveFailed)

@@ -30,7 +30,7 @@ from peers_tui.core.link_state import (
     LINK_FILE, LinkState, link_path, read_link_state, relay_configured,
 )
 from peers_tui.core.link_words import indicator
-from peers_tui.core.views import MessageView
+from peers_tui.core.live_feed import LiveBatch
 from peers_tui.widgets.earlier_bar import EarlierBar
 from peers_tui.widgets.message_log import MessageLog
 from peers_tui.widgets.topic_bar import TopicBar
@@ -60,6 +60,7 @@ class LinkWatch:
         self.late_count = 0
         self.noted_at = 0.0
         self.inotify: Any = None
+        self.stored_up_to = 0  # the highest rowid the log has had: what is above it is new
 
     def start(self) -> None:
         if not relay_configured(self.hub):
@@ -67,6 +68,7 @@ class LinkWatch:
         self.active = True
         self.topic_bar = self.screen.query_one(TopicBar)
         self.log = self.screen.query_one(MessageLog)
+        self.stored_up_to = max((view.rowid for view in self.log.views), default=0)
         self.bar = EarlierBar(id="earlier", on_unmount=self.close)
         self.screen.mount(self.bar, before=self.screen.query_one("#chat-body"))
         self.tick()
@@ -126,22 +128,27 @@ class LinkWatch:
             return
         self._show_marks()
         self._set_note([], 0)
+        self.stored_up_to = max((view.rowid for view in self.log.views), default=0)
 
     def _show_marks(self) -> None:
         sync = self.state.group(self.group_id()) if self.state is not None else None
         self.log.set_sent_up_to(sync.sent if sync is not None else None)
 
     # ----------------------------------------------------------------- late arrivals
-    def note_live(self, views: list[MessageView]) -> None:
-        """Count the new rows that sort before the first message on screen: put in their
-        place above, out of sight, they would go unnoticed."""
-        if not self.active or not views:
+    def note_live(self, batch: LiveBatch) -> None:
+        """Count the new messages that sort before the first message on screen: put in their
+        place above, out of sight, they would go unnoticed. New: stored after what the log
+        had (a message an edit or a reaction changed comes back with its old rowid)."""
+        if not self.active:
             return
+        stored_before = self.stored_up_to
+        self.stored_up_to = max(stored_before, batch.position)
         top = self.log.line_layout.anchor(int(self.log.scroll_y))
-        if top is None:
+        if top is None or not batch.views:
             return
         shown = {view.id for view in self.log.views}
-        late = [view.id for view in views if view.id < top[0] and view.id not in shown]
+        late = [view.id for view in batch.views if view.rowid > stored_before
+                and view.id < top[0] and view.id not in shown]
         if not late:
             return
         ids = sorted(set(self.late_ids) | set(late))[-MAX_LATE_IDS:]

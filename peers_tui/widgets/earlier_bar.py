@@ -12,7 +12,8 @@ from peers_tui.core.link_words import hosts_phrase
 
 
 class EarlierBar(Static):
-    def __init__(self, *, id: str | None = None, on_unmount: Callable[[], None] | None = None) -> None:
+    def __init__(self, *, id: str | None = None,
+                 on_unmount: Callable[[], None] | None = None) -> None:
         super().__init__(id=id)
         self._when_gone = on_unmount  # what watches for the bar's news stops with it
 
