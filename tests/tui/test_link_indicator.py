@@ -4,6 +4,8 @@ reader's messages marked until they reach the hub; the note when earlier message
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from peers_tui.widgets.message_render import UNSENT_MARK
@@ -83,3 +85,12 @@ async def test_the_leaf_sees_its_link_its_unsent_messages_and_late_arrivals(host
         assert "5 earlier messages arrived from A" in earlier_note(app)
         await pilot.press("pageup")  # the user goes there: the note has been read
         await wait_for(pilot, lambda: earlier_note(app) == "", timeout=10)
+
+        # Sent while the link is up: marked only for the moment it takes to reach the hub.
+        await pilot.press("end")
+        await type_text(pilot, "while up")
+        started = time.monotonic()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "while up" in screen_text(app), timeout=5)
+        await wait_for(pilot, lambda: not marked(app), timeout=3)
+        print(f"unsent mark gone {1000 * (time.monotonic() - started):.0f} ms after Enter")
