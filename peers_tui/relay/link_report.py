@@ -24,7 +24,10 @@ from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner, Token
-from peers_tui.relay.local import _token as file_token  # the stat token the scanner uses
+# The scanner's stat token, and whether a file's last write is old enough to be visible
+# to readers (a WAL frame can be on disk before the commit shows: counted again until then).
+from peers_tui.relay.local import _settled as settled
+from peers_tui.relay.local import _token as file_token
 
 if TYPE_CHECKING:
     from peers_tui.relay.link import LinkState as Link
@@ -92,7 +95,7 @@ class LinkReporter:
         """A group's new records were stored upstream (called under the runner's lock, right
         after its positions moved: no record of another host has been applied beyond them
         since, which would count as unsent until the next scan passes over it)."""
-        self.recount(group_id)
+        self.recount(group_id, positions_moved=True)
         if self.dirty:
             self.changed()
 
@@ -105,15 +108,19 @@ class LinkReporter:
         if (self.dirty and due >= MIN_INTERVAL) or due >= HEARTBEAT:
             self.write()
 
-    def recount(self, only: str | None = None) -> None:
-        """Count again the groups (or the one) whose file or sent position moved."""
+    def recount(self, only: str | None = None, positions_moved: bool = False) -> None:
+        """Count again the groups (or the one) whose file or sent position moved: while the
+        link is down (positions stand still) a stat per group when nothing was written."""
         for group_id, path in self.scanner.group_files():
             if only is not None and group_id != only:
                 continue
             token = file_token(path)
+            counted = self.counted.get(group_id)
+            if counted is not None and counted[0] == token and not positions_moved:
+                continue
             sent = self.ledger.position(f"msg:{group_id}")
             invites = self.ledger.position(f"invite:{group_id}")
-            if self.counted.get(group_id) == (token, sent, invites):
+            if counted == (token, sent, invites):
                 continue
             try:
                 store = self.scanner.store(group_id, path)
@@ -124,7 +131,7 @@ class LinkReporter:
                     unsent = int(cursor.fetchone()[0])
             except PeersError:
                 continue
-            self.counted[group_id] = (token, sent, invites)
+            self.counted[group_id] = (token if settled(token) else None, sent, invites)
             fresh = GroupSync(unsent=unsent, sent=sent)
             if self.syncs.get(group_id) != fresh:
                 self.syncs[group_id] = fresh
