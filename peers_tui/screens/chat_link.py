@@ -38,6 +38,7 @@ from peers_tui.widgets.topic_bar import TopicBar
 TICK = 1.0
 NOTE_SECONDS = 60.0  # the note goes after this long even if its place was never scrolled to
 MAX_LATE_IDS = 10_000
+ARRIVAL_SLACK = 10.0
 
 
 class LinkWatch:
@@ -59,6 +60,7 @@ class LinkWatch:
         self.late_ids: list[str] = []  # sorted: the late messages the note counts
         self.late_count = 0
         self.noted_at = 0.0
+        self.noted_since = 0.0  # wall time the note began: arrivals before it are others'
         self.inotify: Any = None
         self.stored_up_to = 0  # the highest rowid the log has had: what is above it is new
 
@@ -155,6 +157,8 @@ class LinkWatch:
         self._set_note(ids, self.late_count + len(late))
 
     def _set_note(self, ids: list[str], count: int) -> None:
+        if count and not self.late_count:
+            self.noted_since = time.time()
         self.late_ids, self.late_count = ids, count
         self.noted_at = time.monotonic()
         self._resolve_hosts()
@@ -168,7 +172,9 @@ class LinkWatch:
         if self.late_ids and self.state is not None:
             group = self.group_id()
             for arrival in self.state.arrivals:
-                if arrival.group != group:
+                # The relay applied them moments before the log got them (same host, same
+                # clock); an older batch over the same ids belongs to an earlier note.
+                if arrival.group != group or arrival.at < self.noted_since - ARRIVAL_SLACK:
                     continue
                 at = bisect.bisect_left(self.late_ids, arrival.oldest)
                 if at < len(self.late_ids) and self.late_ids[at] <= arrival.newest:
