@@ -8,6 +8,8 @@ from pathlib import Path
 from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account
 from peers_tui.cli.output import EXIT_OK, out, out_json, plural
+from peers_tui.core.link_state import LinkState, read_link_state, relay_configured
+from peers_tui.core.link_words import sync_label
 from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.states import GroupState
@@ -43,9 +45,13 @@ def archive_group(args: argparse.Namespace) -> int:
 
 def list_groups(args: argparse.Namespace) -> int:
     me = open_account(args)
-    for group in me.summaries(include_archived=args.all):
+    summaries = me.summaries(include_archived=args.all)
+    syncs = sync_column([(Path(group.path).parent, group.id, group.personal)
+                         for group in summaries])
+    width = max(map(len, syncs), default=0)  # no column while no hub has a relay (one host)
+    for group, sync in zip(summaries, syncs):
         if args.json:
-            out_json(group.to_json())
+            out_json(group.to_json() | ({"sync": sync} if sync else {}))
             continue
         unread = f"{group.unread} unread" + (
             f", {plural(group.mentions, 'mention')}" if group.mentions else "")
@@ -58,5 +64,21 @@ def list_groups(args: argparse.Namespace) -> int:
         hub = Path(group.path).parent
         if not group.personal and hub != me.paths.hub:  # a group keeps the hub it was found in
             extra += f"  (in {inert(str(hub), allow_newlines=False)})"
-        out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}  {unread}{extra}")
+        column = f"  {sync:<{width}}" if width else ""
+        out(f"{group.id[:10]}  {shown_name(group.name):<20}  {standing:<12}{column}  "
+            f"{unread}{extra}")
     return EXIT_OK
+
+
+def sync_column(groups: list[tuple[Path, str, bool]]) -> list[str]:
+    """Each group's sync state (core.link_words.sync_label) from its hub's link state, read
+    once per hub; "" for the personal group and for a hub without a relay."""
+    hubs: dict[Path, tuple[bool, LinkState | None]] = {}
+    labels = []
+    for hub, group_id, personal in groups:
+        if hub not in hubs:
+            configured = relay_configured(hub)
+            hubs[hub] = (configured, read_link_state(hub) if configured else None)
+        configured, state = hubs[hub]
+        labels.append("" if personal else sync_label(state, configured, group_id))
+    return labels

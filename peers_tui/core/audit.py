@@ -12,6 +12,7 @@ from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog
+from peers_tui.core import frontier
 from peers_tui.core.models import GroupInfo, Invite, Message, tuples
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.views import Problem
@@ -47,6 +48,11 @@ class Audit:
             problems.extend(Problem(f"record {row.id}", "changes a message that is not in the file")
                             for row in orphans)
             problems.extend(self._chain_gaps())
+            incomplete = frontier.current()
+            if incomplete is not None:  # a backfill under way: what is below it cannot be checked
+                problems.append(Problem("history", "incomplete: earlier history not yet received "
+                                        f"({incomplete.received:,} of {incomplete.total:,}); "
+                                        "verify again when it has arrived"))
             extra = GroupInfo.select().count() - 1
             if extra:  # only the row whose record hashes to the group id was ever read
                 problems.append(Problem("genesis", f"{extra} more genesis rows in the file "

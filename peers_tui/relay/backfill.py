@@ -34,8 +34,11 @@ class Backfills:
     """The walks under way on this host, one task per group."""
 
     def __init__(self, hub: Path, js: Any, apply: Apply, ledger: Ledger, lock: asyncio.Lock,
-                 trace: Callable[[str], None]) -> None:
+                 trace: Callable[[str], None],
+                 progress: Callable[[str, str | None, float | None], None] | None = None) -> None:
         self.hub = hub
+        # (group, oldest id received, share received) for users' link state; (None, None) done
+        self.progress = progress or (lambda group_id, oldest, share: None)
         self.js = js
         self.apply = apply
         self.ledger = ledger
@@ -79,12 +82,19 @@ class Backfills:
                           f"{str(exc)[:300]}", file=sys.stderr, flush=True)
                 await asyncio.sleep(RETRY)
 
+    def _report(self, group_id: str, store: Any) -> None:
+        state = backfill_state.current(store)
+        if state is not None:
+            self.progress(group_id, state.oldest, state.received / max(state.total, state.received, 1))
+
     async def _walk(self, group_id: str) -> None:
         store = backfill_state.open_store(self.hub, group_id)
         try:
             state = backfill_state.current(store)
             if state is None:
+                self.progress(group_id, None, None)
                 return
+            self._report(group_id, store)
             started = time.monotonic()
             subject = fed_subject(group_id, "msg")
             found = await bounds(self.js, subject)
@@ -103,6 +113,7 @@ class Backfills:
                     async with self.lock:
                         await self.apply(group_id, page)
                         backfill_state.lower(store, low, total=found.count)
+                        self._report(group_id, store)
                     self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "
                                f"{applying - read:.3f} s, applied {time.monotonic() - applying:.3f} s)")
                     read = time.monotonic()
@@ -110,6 +121,7 @@ class Backfills:
                 for envelope, reason in backfill_state.finish(store):
                     self.ledger.quarantine(envelope, reason)
                 await self.apply(group_id, [])  # what waited for the oldest records
+            self.progress(group_id, None, None)
             self.trace(f"backfill of {group_id[:6]} done in {time.monotonic() - started:.2f} s")
         finally:
             store.close()

@@ -34,6 +34,7 @@ from peers_tui.relay.envelope import (
 )
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
+from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.presence_sync import PresenceSync
 from peers_tui.relay.order_service import OrderService
@@ -63,6 +64,7 @@ class Relay:
         self.link = LinkState(hub, config, self.ledger, self.server)
         self.link.tunnel = self.tunnel
         self.scanner = LocalScanner(hub, config.name, self.ledger)
+        self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
         self.nc: Any = None
@@ -92,12 +94,13 @@ class Relay:
             self.waker = Waker(self.hub)
             self.waker.wake()  # a first look at every file
             self.backfills = Backfills(self.hub, self.js_hub, self._apply_group, self.ledger,
-                                       self.lock, self._trace)
+                                       self.lock, self._trace, self.reporter.set_backfill)
             for group_id, _ in self.scanner.group_files(fresh=True):
                 self.backfills.resume(group_id)  # walks a stopped relay left half done
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(self._consume, 0.25)),
-                     asyncio.create_task(self._forever(self._status_once, 1.0))]
+                     asyncio.create_task(self._forever(self._status_once, 1.0)),
+                     asyncio.create_task(self._forever(self.reporter.tick, 0.25))]
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
                 tasks.append(asyncio.create_task(self._forever(self._held_once, 0.5)))
@@ -128,6 +131,7 @@ class Relay:
             if self.tunnel is not None:
                 self.tunnel.stop()
             self.link.write_status(self.scanner, running=False)
+            self.reporter.write(running=False)
             self.scanner.close()
             if self.waker is not None:
                 self.waker.close()
@@ -173,6 +177,7 @@ class Relay:
             for group_id, envelopes, commit in self.scanner.changes():
                 await self._send(envelopes)
                 commit()
+                self.reporter.sent(group_id)
                 if envelopes:
                     self._trace(f"published {len(envelopes)} of {group_id[:6]}")
 
@@ -286,6 +291,7 @@ class Relay:
         for envelope, reason in outcome.waiting:
             self.ledger.hold(envelope, reason)
         accepted = outcome.applied + outcome.duplicates
+        self.reporter.arrived(group_id, outcome.applied)
         self.ledger.release(e.hash for e in accepted)
         if self.is_hub:
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
@@ -301,6 +307,7 @@ class Relay:
         await self.link.check(self.nc)
         if self.link.up != was_up:
             self.link.write_status(self.scanner, running=True)  # not a second late
+            self.reporter.changed()
         if self.link.up and not was_up and self.waker is not None:
             self.waker.wake()  # what was written offline goes now
 

@@ -24,6 +24,7 @@ from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, SummariesUpdated
+from peers_tui.screens.chat_link import LinkWatch
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
 from peers_tui.screens.chat_roster import RosterLoaded, read_roster
@@ -70,6 +71,7 @@ class ChatScreen(SelectionScreen):
         self.drafts = Drafts(account)
         self.reads = ReadTracker(self, lambda message_id: self.post_message(
             MarkRead(self.entry.id, message_id)))
+        self.link = LinkWatch(self, account.paths.hub, lambda: self.entry.id)
 
     def compose(self) -> ComposeResult:
         yield self.topic_bar
@@ -87,6 +89,7 @@ class ChatScreen(SelectionScreen):
         self.composer.arguments = completion_sources(self.account)  # /dm PERSON, /join GROUP
         self.composer.sent_history = self.drafts.input_history()
         self._open(self.entry)
+        self.link.start()  # the relay's link, when this hub has one
 
     def show_group(self, entry: GroupEntry) -> None:
         """Point the screen at another group (its own store; nothing global is rebound)."""
@@ -133,6 +136,7 @@ class ChatScreen(SelectionScreen):
         self.composer.set_cannot_post(None, writing_hint(self.label))
         self.composer.start_text(self.drafts.draft(entry.id))
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
+        self.link.group_opened()
 
     @property
     def following(self) -> bool:
@@ -233,6 +237,7 @@ class ChatScreen(SelectionScreen):
             return  # for a group the screen has since switched away from
         if batch.membership != self._membership or any(v.kind == "topic" for v in batch.views):
             self.refresh_roster()  # someone joined, left, changed role, or set the topic
+        self.link.note_live(batch)  # late ones from another host, above the screen
         self.query_one(MessageLog).apply_live(batch.views)
 
     @on(LiveFailed)

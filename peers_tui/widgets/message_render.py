@@ -30,6 +30,7 @@ AUTHOR_COLOURS = ("#e06c75", "#98c379", "#d19a66", "#61afef", "#c678dd", "#56b6c
 MAX_AUTHOR_WIDTH = 16
 TIME_WIDTH = 5
 FOLD_LINES = 20  # a message's text longer than this shows this many lines until expanded
+UNSENT_MARK = "⋯"  # between the time and the author: stored here, not yet at the relay's hub
 
 
 def author_colour(user_id: str) -> str:
@@ -102,10 +103,11 @@ def folded(lines: list[Text], expanded: bool, style: Style) -> list[Text]:
 
 def render_message(view: MessageView, label: str, author_width: int, width: int,
                    console: Console, styles: Styles, *, mentioned: bool = False,
-                   expanded: bool = False) -> list[Strip]:
+                   expanded: bool = False, unsent: bool = False) -> list[Strip]:
     """The lines of one message: `HH:MM  author │ text`, wrapped under its own column, its
     reactions under it; a bar down the left of the text if it `mentioned` the reader; a
-    text of more than FOLD_LINES lines folded unless `expanded`."""
+    text of more than FOLD_LINES lines folded unless `expanded`; UNSENT_MARK after the time
+    while it is `unsent` (not yet at the hub of the relay)."""
     when = local_clock(view.created_at)
     colour = Style(color=author_colour(view.author_id), bold=True)
     gutter = TIME_WIDTH + 1 + author_width + 3
@@ -151,7 +153,8 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
     if not view.verified:
         name_style = name_style + styles.problem
     bar = Segment(" ┃ ", styles.mention) if mentioned else Segment(" │ ", styles.dim)
-    first = [Segment(when.rjust(TIME_WIDTH), styles.time), Segment(" "),
+    first = [Segment(when.rjust(TIME_WIDTH), styles.time),
+             Segment(UNSENT_MARK, styles.dim) if unsent else Segment(" "),
              Segment(name_text.rjust(author_width), name_style)]
     return strips_of(lines, first, author_width, bar, width, console)
 

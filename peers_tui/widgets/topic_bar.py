@@ -3,6 +3,7 @@ happening in the user's other groups at the right."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -20,6 +21,7 @@ class TopicBar(Static):
         self.notify_level = NotifyLevel.ALL
         self.topic: str | None = None
         self.activity = ""
+        self.link = ""  # the relay's link (core.link_words.indicator), "" without a relay
 
     def show(self, label: str, notify: str, topic: str | None) -> None:
         """`notify`: the group's NotifyLevel ("mentions only" and "muted" are shown)."""
@@ -33,6 +35,12 @@ class TopicBar(Static):
             self.activity = text
             self.update(self.title_text())
 
+    def show_link(self, text: str) -> None:
+        """The link to the hub at the far right (`⇅ hub ✓ 2 ms`); "" shows nothing."""
+        if text != self.link:
+            self.link = text
+            self.update(self.title_text())
+
     def title_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {self.label} ", style="bold")
@@ -42,9 +50,11 @@ class TopicBar(Static):
         if self.topic:
             text.append("│ ", style="dim")
             text.append(inert(self.topic, allow_newlines=False))
-        if self.activity:
+        link = ("  " if self.activity else "") + self.link if self.link else ""
+        if self.activity or link:
             width = self.size.width or 80
-            pad = max(1, width - text.cell_len - len(self.activity) - 1)
+            pad = max(1, width - text.cell_len - len(self.activity) - cell_len(link) - 1)
             text.append(" " * pad)
             text.append(self.activity, style="bold")
+            text.append(link, style="dim" if "✓" in link else "bold")
         return text

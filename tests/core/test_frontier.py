@@ -43,3 +43,23 @@ def test_only_places_below_the_frontier_count_as_not_yet_received(alice: User, b
     edit_file(alice, team, frontier.finish)  # complete: every rule as before
     assert states(alice)["bob 2"] == "an earlier record by this author is missing (history deleted)"
     assert "not yet received" not in alice.run("log", "team").out + alice.run("log", "team").err
+
+
+def test_verify_says_a_file_with_a_frontier_is_incomplete(alice: User, bob: User, team):
+    """Anyone who can write the file can add a frontier, so that deleted history reads as "not
+    yet received" in the log: `peers verify` does not call such a file clean."""
+    for i in range(3):
+        bob.ok("send", "team", f"bob {i}")
+    ids = {m["body"]: m["id"] for m in alice.ok("log", "team", "--json").json()}
+    bob_id = alice.ok("members", "team", "--json").json()[1]["id"]
+    assert alice.run("verify", "team").code == 0
+
+    def hide_a_deletion(db) -> None:
+        Message.delete().where(Message.id == ids["bob 0"]).execute()
+        frontier.begin(db, 3, 10, 5)
+        frontier.lower(db, {bob_id: 2})
+
+    edit_file(alice, team, hide_a_deletion)
+    result = alice.run("verify", "team")
+    assert result.code == 1
+    assert "incomplete: earlier history not yet received (2 of 3)" in result.out

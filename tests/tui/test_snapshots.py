@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
 from peers_tui.app import PeersApp
+from peers_tui.core.link_state import GroupSync, LinkState, write_link_state
 from peers_tui.demo import build_demo
 from peers_tui.testing.settle import settle
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
@@ -47,6 +49,19 @@ class TestChatScreen:
 
     def test_empty_personal_group(self, demo, snap_compare):
         assert snap_compare(chat_app(demo, "personal"), terminal_size=(100, 24), run_before=settle)
+
+    def test_link_indicator_and_an_unsent_message(self, demo, snap_compare):
+        """A hub with a relay: the link at the right of the topic bar, alice's last message
+        not yet at the hub marked ⋯ (the link file frozen: up, 2 ms, her last message unsent)."""
+        account = demo.account("alice")
+        group = account.resolve("release-crew")
+        mine = [v for v in account.store(group).recent(50) if v.author_id == account.user_id]
+        (demo.hub / ".relay").mkdir(mode=0o700)
+        write_link_state(demo.hub, LinkState(
+            host="laptop", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
+            up=True, since=time.time(), rtt_ms=2.2, to="hub1",
+            groups={group.id: GroupSync(unsent=1, sent=mine[-1].rowid - 1)}))
+        assert snap_compare(chat_app(demo), terminal_size=(120, 30), run_before=settle)
 
 
 class TestOtherScreens:

@@ -19,6 +19,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 
 from peers_tui.core.events import EventView, interleave
+from peers_tui.core.views import MessageView
 from peers_tui.widgets.message_log.layout import (
     Basis, Item, LineLayout, Look, author_labels, column_width,
 )
@@ -58,6 +59,9 @@ class LogLines(LogScrolling):
         self.expanded: set[str] = set()
         # Above the oldest message while a backfill brings the rest (widgets/message_log/frontier.py).
         self.frontier_note: str | None = None
+        # The reader's messages stored after this rowid are not yet at the relay's hub
+        # (core.link_state): marked. None: no relay, nothing is marked.
+        self.sent_up_to: int | None = None
 
     @property
     def rendered_lines(self) -> list[Strip]:
@@ -92,6 +96,20 @@ class LogLines(LogScrolling):
         if wanted != self.expanded:
             self.expanded = wanted
             self._relayout(keep_anchor=not self.following)
+
+    def set_sent_up_to(self, rowid: int | None) -> None:
+        """The relay stored this group's messages upstream up to `rowid`: the reader's later
+        ones are marked, the others no longer (laid out again only if a mark changes)."""
+        if rowid == self.sent_up_to:
+            return
+        before = [view.id for view in self.window.views if self._unsent(view)]
+        self.sent_up_to = rowid
+        if [view.id for view in self.window.views if self._unsent(view)] != before:
+            self._relayout(keep_anchor=not self.following)
+
+    def _unsent(self, view: MessageView) -> bool:
+        sent = self.sent_up_to
+        return sent is not None and view.rowid > sent and view.author_id == self.window.me
 
     def _events_shown(self) -> bool:
         return bool(self.events) and self._events_of is self.source
@@ -135,7 +153,7 @@ class LogLines(LogScrolling):
         return Look(self.app.console, self.window.highlight_id, highlight, self.window.me,
                     self._my_handle(),
                     lambda message_id: message_id in self.expanded or message_id == selected_id,
-                    selected_id, selected)
+                    selected_id, selected, self._unsent)
 
     def _relayout(self, keep_anchor: bool = False) -> None:
         self._relayout_due = False

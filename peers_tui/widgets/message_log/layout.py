@@ -75,6 +75,7 @@ class Look:
     expanded: Callable[[str], bool] = lambda message_id: False  # shown whole, not folded
     selected_id: str | None = None  # the message selection mode acts on
     selected: Callable[[], Style] | None = None  # its style, asked for only when it is drawn
+    unsent: Callable[[MessageView], bool] = lambda view: False  # not yet at the relay's hub
 
     def mentioned(self, view: MessageView) -> bool:
         return bool(self.me) and mentions_view(view, self.handle, self.me)
@@ -187,11 +188,14 @@ class LineLayout:
             highlighted = item.id == look.highlight_id
             selected = item.id == look.selected_id and look.selected is not None
             mentioned, expanded = look.mentioned(item), look.expanded(item.id)
-            key = (item, label, author_width, width, highlighted, mentioned, expanded, selected)
+            unsent = look.unsent(item)
+            key = (item, label, author_width, width, highlighted, mentioned, expanded, selected,
+                   unsent)
             strips = self._cache.get(key)
             if strips is None:
                 strips = render_message(item, label, author_width, width, look.console,
-                                        basis.styles, mentioned=mentioned, expanded=expanded)
+                                        basis.styles, mentioned=mentioned, expanded=expanded,
+                                        unsent=unsent)
                 if highlighted:
                     highlight = look.highlight()
                     strips = [strip.apply_style(highlight) for strip in strips]

@@ -1,0 +1,233 @@
+"""The relay's link state as every user of the hub may read it: `<hub>/.link.json`.
+
+The relay keeps its own state in `<hub>/.relay/` (mode 0700: credentials), which ordinary
+users' TUI and CLI cannot read. So it also publishes this small file, mode 0644, written whole
+and renamed into place on each change (at most about once a second while things change, and
+every HEARTBEAT seconds while nothing does). The relay imports the writer from here; the TUI
+and the CLI read it without the relay extra installed.
+
+The file lies in the hub, which every user may write: it is untrusted input. Anything that is
+not exactly the format below reads as "no link state" (never a traceback), host names must be
+relay host names, ids must look like ids, and every string is shown through core.names.
+
+Format (JSON object, version 1):
+    v: 1, host, role ("hub" | "leaf"), to (the hub's name, on a leaf), pid, running,
+    updated (unix seconds), up, since (unix seconds of the last change), rtt_ms,
+    groups: {group id: {unsent, sent (the local message rowid stored upstream up to),
+             frontier (the oldest message id received when history below it is still coming,
+             else null), receiving (0..1 while a backfill runs, else null)}},
+    arrivals: [{group, host, count, oldest, newest, at}]: the last batches of messages this
+             relay applied from other hosts, by the host they came from (newest last).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import stat
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+LINK_FILE = ".link.json"
+RELAY_DIR = ".relay"
+VERSION = 1
+HEARTBEAT = 5.0          # the relay rewrites the file at least this often while it runs
+STALE_AFTER = 20.0       # older than this, the relay counts as not running
+MAX_BYTES = 1 << 20      # a larger file is not the relay's
+MAX_ARRIVALS = 32
+HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")   # relay.config.HOST_NAME
+GROUP = re.compile(r"^[a-z2-7]{26}$")
+MESSAGE_ID = re.compile(r"^[0-9A-Za-z]{1,40}$")
+
+
+@dataclass(frozen=True)
+class GroupSync:
+    """One group's part in the link: what is not yet sent, and what is still arriving."""
+
+    unsent: int = 0
+    sent: int = 0                   # the local message rowid stored upstream up to
+    frontier: str | None = None     # history older than this message id is not yet here
+    receiving: float | None = None  # 0..1 while a backfill runs
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Messages of one group the relay applied from another host in one go."""
+
+    group: str
+    host: str
+    count: int
+    oldest: str
+    newest: str
+    at: float
+
+
+@dataclass(frozen=True)
+class LinkState:
+    host: str
+    role: str
+    pid: int
+    running: bool
+    updated: float
+    up: bool
+    since: float
+    rtt_ms: float | None = None
+    to: str | None = None
+    groups: dict[str, GroupSync] = field(default_factory=dict)
+    arrivals: tuple[Arrival, ...] = ()
+
+    @property
+    def unsent(self) -> int:
+        return sum(sync.unsent for sync in self.groups.values())
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["v"] = VERSION
+        data["arrivals"] = [asdict(arrival) for arrival in self.arrivals]
+        return data
+
+    def alive(self, now: float | None = None) -> bool:
+        """The relay that wrote this still runs: it said so, not too long ago, and its
+        process exists (one of another user is alive too: EPERM)."""
+        now = time.time() if now is None else now
+        if not self.running or now - self.updated > STALE_AFTER or self.pid <= 0:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except PermissionError:
+            return True
+        except (OSError, OverflowError):
+            return False
+        return True
+
+    def group(self, group_id: str) -> GroupSync | None:
+        return self.groups.get(group_id)
+
+
+def link_path(hub: Path) -> Path:
+    return Path(hub) / LINK_FILE
+
+
+def relay_configured(hub: Path) -> bool:
+    """Whether this hub has a relay set up (its private directory exists)."""
+    return (Path(hub) / RELAY_DIR).is_dir()
+
+
+# ----------------------------------------------------------------- writing (the relay)
+def write_link_state(hub: Path, state: LinkState) -> None:
+    """Write the file whole under a temporary name and rename it into place (readers never
+    see half a file), mode 0644 whatever the umask. OSError if the hub cannot take it."""
+    hub = Path(hub)
+    text = json.dumps(state.to_json(), ensure_ascii=True, separators=(",", ":"))
+    fd, temporary = tempfile.mkstemp(dir=hub, prefix=".link.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            os.fchmod(out.fileno(), 0o644)
+            out.write(text)
+        os.replace(temporary, link_path(hub))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# ----------------------------------------------------------------- reading (everyone)
+def read_link_state(hub: Path) -> LinkState | None:
+    """The link state, or None when there is none or it is not one (missing, unreadable,
+    not owned by the relay's owner, too large, not JSON, a field of the wrong type or shape):
+    never an exception. Only the owner of `<hub>/.relay/` speaks for the relay: in a hub
+    with the sticky bit, another user's file put there first could not even be replaced."""
+    try:
+        relay_owner = os.stat(Path(hub) / RELAY_DIR).st_uid
+    except (OSError, ValueError):
+        return None
+    try:
+        # Not following a link, not blocking on a FIFO put in its place: only a plain file.
+        fd = os.open(link_path(hub), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except (OSError, ValueError):
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != relay_owner:
+            return None
+        raw = os.read(fd, MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_BYTES:
+        return None
+    try:
+        return parse_link_state(json.loads(raw))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+
+
+def _number(value: Any, *, least: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= least \
+            or value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("not a number")
+    return float(value)
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("not a count")
+    return value
+
+
+def _match(pattern: re.Pattern[str], value: Any) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValueError("not the expected shape")
+    return value
+
+
+def _optional(value: Any, read: Any) -> Any:
+    return None if value is None else read(value)
+
+
+def _group_sync(data: Any) -> GroupSync:
+    if not isinstance(data, dict):
+        raise ValueError("not a group")
+    receiving = _optional(data.get("receiving"), _number)
+    if receiving is not None and receiving > 1:
+        raise ValueError("receiving is a fraction")
+    return GroupSync(unsent=_count(data.get("unsent", 0)), sent=_count(data.get("sent", 0)),
+                     frontier=_optional(data.get("frontier"), lambda v: _match(MESSAGE_ID, v)),
+                     receiving=receiving)
+
+
+def _arrival(data: Any) -> Arrival:
+    if not isinstance(data, dict):
+        raise ValueError("not an arrival")
+    return Arrival(group=_match(GROUP, data["group"]), host=_match(HOST, data["host"]),
+                   count=_count(data["count"]), oldest=_match(MESSAGE_ID, data["oldest"]),
+                   newest=_match(MESSAGE_ID, data["newest"]), at=_number(data["at"]))
+
+
+def parse_link_state(data: Any) -> LinkState:
+    """A LinkState from the decoded JSON; ValueError (or TypeError, KeyError) if it is not one."""
+    if not isinstance(data, dict) or data.get("v") != VERSION:
+        raise ValueError("not a link state of this version")
+    role = data["role"]
+    if role not in ("hub", "leaf"):
+        raise ValueError("unknown role")
+    groups = data.get("groups", {})
+    arrivals = data.get("arrivals", [])
+    if not isinstance(groups, dict) or not isinstance(arrivals, list):
+        raise ValueError("groups or arrivals of the wrong type")
+    running, up = data["running"], data["up"]
+    if not isinstance(running, bool) or not isinstance(up, bool):
+        raise ValueError("flags of the wrong type")
+    return LinkState(
+        host=_match(HOST, data["host"]), role=role, pid=_count(data["pid"]), running=running,
+        updated=_number(data["updated"]), up=up, since=_number(data["since"]),
+        rtt_ms=_optional(data.get("rtt_ms"), _number),
+        to=_optional(data.get("to"), lambda v: _match(HOST, v)),
+        groups={_match(GROUP, gid): _group_sync(sync) for gid, sync in groups.items()},
+        arrivals=tuple(_arrival(a) for a in arrivals[-MAX_ARRIVALS:]))

@@ -1,0 +1,93 @@
+"""The link state in words: the TUI's indicator and the sync column of `peers groups`.
+
+One place for both, so the CLI and the TUI say the same thing. Every word that comes from the
+file (host names) is already checked by core.link_state and shown through core.names.
+"""
+
+from __future__ import annotations
+
+import time
+
+from peers_tui.core.link_state import LinkState
+from peers_tui.core.names import shown_name
+
+NOT_RUNNING = "relay not running"
+
+
+def duration(seconds: float) -> str:
+    """`12s`, `1m12s`, `2h05m`: how long, to the second while it is short."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    if whole < 86400:
+        return f"{whole // 3600}h{whole // 60 % 60:02d}m"
+    return f"{whole // 86400}d{whole // 3600 % 24:02d}h"
+
+
+def short_duration(seconds: float) -> str:
+    """`12s`, `4m`, `2h`, `3d`: for a column."""
+    whole = max(0, int(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if whole >= size:
+            return f"{whole // size}{unit}"
+    return f"{whole}s"
+
+
+def round_trip(rtt_ms: float | None) -> str:
+    if rtt_ms is None:
+        return ""
+    return " <1 ms" if rtt_ms < 1 else f" {rtt_ms:.0f} ms"
+
+
+def indicator(state: LinkState | None, configured: bool, now: float | None = None) -> str:
+    """`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`, `⇅ relay not running`; "" when the hub
+    has no relay (one host, nothing to show)."""
+    if not configured:
+        return ""
+    now = time.time() if now is None else now
+    if state is None or not state.alive(now):
+        return f"⇅ {NOT_RUNNING}"
+    unsent = state.unsent
+    if state.up:
+        text = f"⇅ hub ✓{round_trip(state.rtt_ms)}" if state.role == "leaf" else "⇅ hub ✓"
+        receiving = [s.receiving for s in state.groups.values() if s.receiving is not None]
+        if receiving:
+            text += f" · receiving {int(min(receiving) * 100)}%"
+    else:
+        text = f"⇅ offline {duration(now - state.since)}"
+    if unsent:
+        text += f" · {unsent} unsent"
+    return text
+
+
+def sync_label(state: LinkState | None, configured: bool, group_id: str,
+               now: float | None = None) -> str:
+    """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `receiving 41%`, `relay not
+    running`; "" when the hub has no relay."""
+    if not configured:
+        return ""
+    now = time.time() if now is None else now
+    if state is None or not state.alive(now):
+        return NOT_RUNNING
+    sync = state.group(group_id)
+    unsent = sync.unsent if sync is not None else 0
+    parts = []
+    if not state.up:
+        parts.append(f"offline {short_duration(now - state.since)}")
+    if sync is not None and sync.receiving is not None:
+        parts.append(f"receiving {int(sync.receiving * 100)}%")
+    if unsent:
+        parts.append(f"{unsent} unsent")
+    return ", ".join(parts) or "✓"
+
+
+def hosts_phrase(hosts: list[str]) -> str:
+    """`from hostB`, `from hostB and hostC`: the hosts late messages came from."""
+    names = [shown_name(host) for host in dict.fromkeys(hosts)]
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f" from {names[0]}"
+    return f" from {', '.join(names[:-1])} and {names[-1]}"

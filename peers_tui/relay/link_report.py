@@ -1,0 +1,165 @@
+"""The relay's side of `<hub>/.link.json` (core.link_state): what it publishes for users.
+
+Written on a change (the link going up or down, records sent upstream, records applied from
+another host), at most once every MIN_INTERVAL while changes keep coming, and every
+core.link_state.HEARTBEAT while nothing changes, so readers can tell a dead relay. Per group:
+the records stored here after what was last sent upstream, counted again only for the files
+whose stat moved (a few stat calls a tick when idle).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from peers_tui.core.errors import PeersError
+from peers_tui.core.link_state import (
+    HEARTBEAT, MAX_ARRIVALS, Arrival, GroupSync, LinkState, write_link_state,
+)
+from peers_tui.relay.config import RelayConfig
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.local import LocalScanner, Token
+# The scanner's stat token, and whether a file's last write is old enough to be visible
+# to readers (a WAL frame can be on disk before the commit shows: counted again until then).
+from peers_tui.relay.local import _settled as settled
+from peers_tui.relay.local import _token as file_token
+
+if TYPE_CHECKING:
+    from peers_tui.relay.link import LinkState as Link
+
+MIN_INTERVAL = 1.0
+
+
+class LinkReporter:
+    """Keeps `<hub>/.link.json` in step with the relay; every call is cheap when idle."""
+
+    def __init__(self, hub: Path, config: RelayConfig, link: Link, ledger: Ledger,
+                 scanner: LocalScanner) -> None:
+        self.hub = hub
+        self.config = config
+        self.link = link
+        self.ledger = ledger
+        self.scanner = scanner
+        self.syncs: dict[str, GroupSync] = {}
+        self.counted: dict[str, tuple[Token | None, int, int]] = {}
+        self.arrivals: list[Arrival] = []
+        self.backfill: dict[str, tuple[str | None, float | None]] = {}
+        self.dirty = True
+        self.written_at = 0.0
+        self.last: dict[str, object] | None = None
+        self.failed = False
+
+    # ----------------------------------------------------------------- what changed
+    def changed(self) -> None:
+        """Something users see changed: written now, or at the next tick if one was just
+        written (at most one write a second while changes keep coming)."""
+        self.dirty = True
+        if time.monotonic() - self.written_at >= MIN_INTERVAL:
+            self.write()
+
+    def arrived(self, group_id: str, envelopes: list[Envelope]) -> None:
+        """Messages applied here from other hosts: the log of a user who has this group open
+        says how many arrived from where (the hub tells each leaf the host a record came from)."""
+        by_host: dict[str, list[str]] = {}
+        for envelope in envelopes:
+            if envelope.table != "msg" or envelope.origin == self.config.name:
+                continue
+            try:
+                message_id = json.loads(envelope.text).get("id")
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(message_id, str):
+                by_host.setdefault(envelope.origin, []).append(message_id)
+        if not by_host:
+            return
+        now = time.time()
+        for host, ids in by_host.items():
+            self.arrivals.append(Arrival(group_id, host, len(ids), min(ids), max(ids), now))
+        del self.arrivals[:-MAX_ARRIVALS]
+        self.changed()
+
+    def set_backfill(self, group_id: str, frontier: str | None, receiving: float | None) -> None:
+        """A backfill's progress (the oldest id received, the share received so far); both
+        None when the group's history is complete here."""
+        if self.backfill.get(group_id, (None, None)) != (frontier, receiving):
+            self.backfill[group_id] = (frontier, receiving)
+            self.changed()
+
+    # ----------------------------------------------------------------- writing
+    def sent(self, group_id: str) -> None:
+        """A group's new records were stored upstream (called under the runner's lock, right
+        after its positions moved: no record of another host has been applied beyond them
+        since, which would count as unsent until the next scan passes over it)."""
+        self.recount(group_id, positions_moved=True)
+        if self.dirty:
+            self.changed()
+
+    async def tick(self) -> None:
+        """The runner's loop: write what is due (counts moved, a change waiting, heartbeat).
+        Counted here only while records cannot leave (nothing is applied then either)."""
+        if not self.link.up:
+            self.recount()
+        due = time.monotonic() - self.written_at
+        if (self.dirty and due >= MIN_INTERVAL) or due >= HEARTBEAT:
+            self.write()
+
+    def recount(self, only: str | None = None, positions_moved: bool = False) -> None:
+        """Count again the groups (or the one) whose file or sent position moved: while the
+        link is down (positions stand still) a stat per group when nothing was written."""
+        for group_id, path in self.scanner.group_files():
+            if only is not None and group_id != only:
+                continue
+            token = file_token(path)
+            counted = self.counted.get(group_id)
+            if counted is not None and counted[0] == token and not positions_moved:
+                continue
+            sent = self.ledger.position(f"msg:{group_id}")
+            invites = self.ledger.position(f"invite:{group_id}")
+            if counted == (token, sent, invites):
+                continue
+            try:
+                store = self.scanner.store(group_id, path)
+                with store.session():
+                    cursor = store.db.execute_sql(
+                        "SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"
+                        " + (SELECT COUNT(*) FROM invite WHERE id > ?)", (sent, invites))
+                    unsent = int(cursor.fetchone()[0])
+            except PeersError:
+                continue
+            self.counted[group_id] = (token if settled(token) else None, sent, invites)
+            fresh = GroupSync(unsent=unsent, sent=sent)
+            if self.syncs.get(group_id) != fresh:
+                self.syncs[group_id] = fresh
+                self.dirty = True
+
+    def state(self, running: bool) -> LinkState:
+        groups = {}
+        for group_id, sync in self.syncs.items():
+            frontier, receiving = self.backfill.get(group_id, (None, None))
+            groups[group_id] = GroupSync(sync.unsent, sync.sent, frontier, receiving)
+        link = self.link
+        return LinkState(
+            host=self.config.name, role=self.config.role, pid=os.getpid(), running=running,
+            updated=time.time(), up=link.up, since=link.since,
+            rtt_ms=None if link.rtt_ms is None else round(link.rtt_ms, 2),
+            to=self.config.hub_name or None if self.config.role == "leaf" else None,
+            groups=groups, arrivals=tuple(self.arrivals))
+
+    def write(self, running: bool = True) -> None:
+        try:
+            write_link_state(self.hub, self.state(running))
+        except OSError as exc:  # the hub is full or read-only: users see no link state
+            if not self.failed:
+                print(f"peers relay: {self.hub}/.link.json not written: {exc}", file=sys.stderr,
+                      flush=True)
+            self.failed = True
+        else:
+            self.failed = False
+        self.dirty = False
+        self.written_at = time.monotonic()
+

@@ -1,0 +1,192 @@
+"""LinkWatch: the chat screen's view of the relay through `<hub>/.link.json` (core.link_state).
+
+- the indicator at the right of the topic bar (`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`);
+- the reader's messages not yet at the hub, marked in the log (MessageLog.set_sent_up_to);
+- "37 earlier messages arrived from hostB": late rows the live feed brings that sort above
+  what is on screen, with the host the relay says they came from.
+
+Nothing at all happens on a hub without a relay: no timer, no bar, no mark. With one, the
+file is read when the relay renames a new one into place (inotify on the hub directory, its
+descriptor read by the event loop itself: no thread, no polling), and a timer ticks once a
+second for what no write announces (the offline time counting on screen, a relay that died
+without a word); a tick is a stat of the file, read again only when the stat moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.screen import Screen
+from textual.timer import Timer
+
+from peers_tui.core.link_state import (
+    LINK_FILE, LinkState, link_path, read_link_state, relay_configured,
+)
+from peers_tui.core.link_words import indicator
+from peers_tui.core.live_feed import LiveBatch
+from peers_tui.widgets.earlier_bar import EarlierBar
+from peers_tui.widgets.message_log import MessageLog
+from peers_tui.widgets.topic_bar import TopicBar
+
+TICK = 1.0
+NOTE_SECONDS = 60.0  # the note goes after this long even if its place was never scrolled to
+MAX_LATE_IDS = 10_000
+ARRIVAL_SLACK = 10.0
+
+
+class LinkWatch:
+    """Owned by the chat screen; `start()` once mounted, `group_opened()` after each switch,
+    `note_live(views)` before live rows are merged into the log."""
+
+    topic_bar: TopicBar  # set by start(), on a hub with a relay
+    log: MessageLog
+
+    def __init__(self, screen: Screen[Any], hub: Path, group_id: Callable[[], str]) -> None:
+        self.screen = screen
+        self.hub = hub
+        self.group_id = group_id
+        self.active = False
+        self.state: LinkState | None = None
+        self.token: tuple[int, int, int] | None = None
+        self.timer: Timer | None = None
+        self.bar: EarlierBar | None = None
+        self.late_ids: list[str] = []  # sorted: the late messages the note counts
+        self.late_count = 0
+        self.noted_at = 0.0
+        self.noted_since = 0.0  # wall time the note began: arrivals before it are others'
+        self.inotify: Any = None
+        self.stored_up_to = 0  # the highest rowid the log has had: what is above it is new
+
+    def start(self) -> None:
+        if not relay_configured(self.hub):
+            return  # one host: nothing to show, nothing to watch
+        self.active = True
+        self.topic_bar = self.screen.query_one(TopicBar)
+        self.log = self.screen.query_one(MessageLog)
+        self.stored_up_to = max((view.rowid for view in self.log.views), default=0)
+        self.bar = EarlierBar(id="earlier", on_unmount=self.close)
+        self.screen.mount(self.bar, before=self.screen.query_one("#chat-body"))
+        self.tick()
+        self.timer = self.screen.set_interval(TICK, self.tick)
+        self._watch_file()
+
+    def _watch_file(self) -> None:
+        """Read the file as soon as the relay renames a new one into the hub."""
+        try:
+            from inotify_simple import INotify, flags
+        except ImportError:  # not Linux: the tick alone still shows it, a second later
+            return
+        try:
+            self.inotify = INotify()
+            self.inotify.add_watch(str(self.hub), flags.MOVED_TO)
+            asyncio.get_running_loop().add_reader(self.inotify.fileno(), self._renamed)
+        except OSError:
+            self.close()
+
+    def _renamed(self) -> None:
+        try:
+            events = self.inotify.read(timeout=0)
+        except OSError:
+            return
+        if any(event.name == LINK_FILE for event in events):
+            self.tick()
+
+    def close(self) -> None:
+        """Stop watching the file (the screen is going)."""
+        inotify, self.inotify = self.inotify, None
+        if inotify is not None:
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
+                asyncio.get_running_loop().remove_reader(inotify.fileno())
+            inotify.close()
+
+    # ----------------------------------------------------------------- the file
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            info = os.stat(link_path(self.hub))
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
+
+    def tick(self) -> None:
+        token = self._stat()
+        if token != self.token:
+            self.token = token
+            self.state = read_link_state(self.hub)
+            self._show_marks()
+            self._resolve_hosts()
+        self.topic_bar.show_link(indicator(self.state, True))
+        self._maybe_drop_note()
+
+    def group_opened(self) -> None:
+        """Another group is shown: its marks, and no note about the one before."""
+        if not self.active:
+            return
+        self._show_marks()
+        self._set_note([], 0)
+        self.stored_up_to = max((view.rowid for view in self.log.views), default=0)
+
+    def _show_marks(self) -> None:
+        sync = self.state.group(self.group_id()) if self.state is not None else None
+        self.log.set_sent_up_to(sync.sent if sync is not None else None)
+
+    # ----------------------------------------------------------------- late arrivals
+    def note_live(self, batch: LiveBatch) -> None:
+        """Count the new messages that sort before the first message on screen: put in their
+        place above, out of sight, they would go unnoticed. New: stored after what the log
+        had (a message an edit or a reaction changed comes back with its old rowid)."""
+        if not self.active:
+            return
+        stored_before = self.stored_up_to
+        self.stored_up_to = max(stored_before, batch.position)
+        top = self.log.line_layout.anchor(int(self.log.scroll_y))
+        if top is None or not batch.views:
+            return
+        shown = {view.id for view in self.log.views}
+        late = [view.id for view in batch.views if view.rowid > stored_before
+                and view.id < top[0] and view.id not in shown]
+        if not late:
+            return
+        ids = sorted(set(self.late_ids) | set(late))[-MAX_LATE_IDS:]
+        self._set_note(ids, self.late_count + len(late))
+
+    def _set_note(self, ids: list[str], count: int) -> None:
+        if count and not self.late_count:
+            self.noted_since = time.time()
+        self.late_ids, self.late_count = ids, count
+        self.noted_at = time.monotonic()
+        self._resolve_hosts()
+
+    def _resolve_hosts(self) -> None:
+        """The hosts the relay applied the late messages from (its arrivals, by id range);
+        filled in when the relay's file catches up with the log."""
+        if self.bar is None:
+            return
+        hosts: list[str] = []
+        if self.late_ids and self.state is not None:
+            group = self.group_id()
+            for arrival in self.state.arrivals:
+                # The relay applied them moments before the log got them (same host, same
+                # clock); an older batch over the same ids belongs to an earlier note.
+                if arrival.group != group or arrival.at < self.noted_since - ARRIVAL_SLACK:
+                    continue
+                at = bisect.bisect_left(self.late_ids, arrival.oldest)
+                if at < len(self.late_ids) and self.late_ids[at] <= arrival.newest:
+                    hosts.append(arrival.host)
+        self.bar.show_note(self.late_count, hosts)
+
+    def _maybe_drop_note(self) -> None:
+        """The note goes once the oldest late message is on screen, or after a while."""
+        if not self.late_count:
+            return
+        line = self.log.line_layout.line_of(self.late_ids[0]) if self.late_ids else None
+        top = int(self.log.scroll_y)
+        seen = line is not None and top <= line < top + self.log.size.height
+        if seen or time.monotonic() - self.noted_at > NOTE_SECONDS:
+            self._set_note([], 0)
