@@ -22,7 +22,7 @@ from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import ChainedTable, Invite, Message, tuples
+from peers_tui.core.models import ChainedTable, Invite, Message, prepared, tuples
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 
@@ -81,10 +81,12 @@ def predecessors(wanted: set[tuple[str, int]],
         looked_up = (Message.target, Message.kind) if table is Message else (Invite.key, Invite.kind)
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
-            condition = functools.reduce(operator.or_, [
-                (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
-            query = table.select(table.author, table.author_seq, table.record,
-                                 *looked_up).where(condition)
+            query = prepared(table, ("predecessors", table.__name__, len(chunk)),
+                             [value for pair in chunk for value in pair],
+                             lambda: table.select(table.author, table.author_seq, table.record,
+                                                  *looked_up).where(functools.reduce(operator.or_, [
+                                 (table.author == author) & (table.author_seq == seq)
+                                 for author, seq in chunk])))
             for author, seq, text, *columns in tuples(query):
                 if (isinstance(author, str) and isinstance(seq, int)
                         and columns == _signed_columns(table is Message, text)):

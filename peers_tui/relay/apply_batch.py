@@ -22,7 +22,7 @@ from peers_tui.core.chains import chain_fields
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Message
+from peers_tui.core.models import Message, prepared
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay.envelope import Envelope
 
@@ -44,6 +44,14 @@ class BatchOutcome:
 def _among(ids: list[str]) -> Any:
     """`Message.id.in_()` operand for many ids: one JSON parameter, not a node per id."""
     return SQL("(SELECT value FROM json_each(?))", [json.dumps(ids)])
+
+
+def _with_ids(ids: list[str]) -> list[Any]:
+    """The message rows (with rowid) holding these ids; its SQL written once (models.prepared)."""
+    param = json.dumps(ids)
+    return list(prepared(Message, ("relay: messages with ids",), [param],
+                         lambda: Message.with_rowid().where(Message.id.in_(SQL(
+                             "(SELECT value FROM json_each(?))", [param])))))
 
 
 def _rows(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
@@ -153,7 +161,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
     by_id = {c["id"]: (envelope, c) for envelope, _, c in ready}
     reader = HistoryReader(roster, store.group_id)
     while by_id:
-        rows: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+        rows: list[Any] = _with_ids(list(by_id))
         targets = {str(row.target) for row in rows if row.target is not None}
         primaries = [row for row in rows if row.target is None]
         quoted: list[Any] = list(Message.with_rowid().where(
@@ -170,7 +178,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
             envelope, _ = by_id.pop(message_id)
             waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS)
             (result.waiting if waits else result.refused).append((envelope, reason))
-    kept: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+    kept: list[Any] = _with_ids(list(by_id))
     new_rows = {str(row.id): row for row in kept}
     searchable = [(new_rows[i].rowid, c["body"]) for i, (_, c) in by_id.items()
                   if c["target"] is None and c["kind"] in search.SEARCHABLE_KINDS]
