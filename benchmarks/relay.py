@@ -98,7 +98,13 @@ def _path(fed: relay_hosts.Federation, source: str, target: str, count: int) -> 
 def delivery(fed: relay_hosts.Federation, sizes: Sizes) -> list[Figure]:
     count = sizes.relay_messages
     log(f"relay delivery: {count} messages B -> hub -> C, each to carol's open log")
+    pids = {f"{kind} {name}": pid for name, host in fed.hosts.items()
+            for kind, pid in (("relay", host.relay_pid()), ("server", host.nats_pid()))}
+    used = {what: relay_hosts.proc_cpu_s(pid) for what, pid in pids.items()}
     main = _path(fed, "B", "C", count)
+    # CPU per message, which the machine's load does not change (wall times it does).
+    cpu_ms = {what: (relay_hosts.proc_cpu_s(pid) - used[what]) * 1000 / count
+              for what, pid in pids.items()}
     log("relay delivery baseline: plain NATS publish on B, subscribe on C")
     raw = relay_nats.latency_ms(fed.hosts["B"].client_port(), fed.hosts["C"].client_port(),
                                 count)
@@ -112,6 +118,8 @@ def delivery(fed: relay_hosts.Federation, sizes: Sizes) -> list[Figure]:
              for path, run in others.items() if run["p50"] is not None]
     if main["missing"]:
         notes.append(f"{main['missing']} of {count} messages never reached carol's log")
+    notes.append("CPU per message B->C (ms): " + ", ".join(
+        f"{what} {ms:.2f}" for what, ms in cpu_ms.items()))
     figures = []
     for pct, limit in ((50, P50_TARGET_MS), (99, P99_TARGET_MS)):
         value, baseline = main[f"p{pct}"], raw[f"p{pct}"]
@@ -122,7 +130,7 @@ def delivery(fed: relay_hosts.Federation, sizes: Sizes) -> list[Figure]:
             value is not None and value <= limit and main["missing"] == 0, ratio(value, baseline),
             {"messages": count, "missing": main["missing"], "samples_ms": main["samples_ms"],
              "baseline_samples_ms": raw["samples_ms"], "baseline_missing": raw["missing"],
-             "hub_paths": others}, notes=list(notes)))
+             "hub_paths": others, "cpu_ms_per_message": cpu_ms}, notes=list(notes)))
     return figures
 
 

@@ -198,12 +198,11 @@ class Relay:
             batch = [await sub.next_msg(timeout=0.25)]
         except nats.errors.TimeoutError:
             return []
-        # What has already arrived goes in the same batch; nothing is waited for (a timer
-        # here was 2 ms or more added to every delivery). Under a stream of records the
-        # queue fills while a batch is applied, so batches grow by themselves.
-        await asyncio.sleep(0)  # let the reader hand over what it has already read
-        while len(batch) < BATCH and sub.pending_msgs:
-            batch.append(await sub.next_msg(timeout=None))
+        while len(batch) < BATCH:
+            try:
+                batch.append(await sub.next_msg(timeout=0.002))
+            except nats.errors.TimeoutError:
+                break
         return batch
 
     async def _handle(self, key: str, batch: list[Any]) -> None:
