@@ -243,12 +243,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.relay",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and a 3 s cut")
+    parser.add_argument("--json", action="store_true", help="each figure with its samples")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="peers-relay-bench-"))
     try:
         for figure in measure(root, Sizes.quick() if args.quick else Sizes.full()):
             print(json.dumps({k: v for k, v in figure.to_json().items()
-                              if k not in ("details",)}))
+                              if args.json or k != "details"}))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0
