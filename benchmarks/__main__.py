@@ -1,8 +1,13 @@
-"""`python -m benchmarks [--quick] [--json] [--keep]`: measure every figure beside its baseline.
+"""`python -m benchmarks [--quick] [--json] [--keep] [--no-relay]`: every figure beside its baseline.
 
 Builds its data in a fresh temporary directory with the project's own code, runs the figures
 in an order where none disturbs the next (read-only ones first; those that add messages to
 the big group last), prints the table (or one JSON object), and deletes the directory.
+
+The relay figures (groups across hosts, issue 15: benchmarks/relay.py, rows R1-R4) run last,
+on three hosts of their own; `--no-relay` or PEERS_BENCH_NO_RELAY=1 leaves them out. When
+`benchmarks/relay_join.py` exists, its `measure(root, sizes) -> list[Figure]` runs after them
+(a new host joining a large group).
 
 Exit status: 0 when every figure was measured (and, at full size, met its target); 1 when a
 full-size target was missed; 2 when a figure could not be measured because of an error.
@@ -11,6 +16,7 @@ full-size target was missed; 2 when a figure could not be measured because of an
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -24,19 +30,34 @@ from collections.abc import Callable
 from typing import Any
 from pathlib import Path
 
-from benchmarks import data
+from benchmarks import data, relay
 from benchmarks.common import Figure, Sizes, have_tmux, isolated_env, log, unmeasured
 from benchmarks.figures import (
     delivery, idle, importing, keys, log_open, search, send, tui_start, verifying, writers,
 )
 from benchmarks.tmux import Tmux
 
+
 # Each key names a figure in the JSON; the number is the figure's in the issue (4 has two rows).
 NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p50": "4a",
            "delivery_p99": "4b", "idle_cpu": "5", "rss": "6", "search_p95": "7", "send": "8",
            "writers": "9", "import_1m": "10", "verify_1m": "11", "echo": "12",
-           "key_to_screen_p50": "13a", "key_to_screen_p99": "13b", "alt_switch": "14"}
+           "key_to_screen_p50": "13a", "key_to_screen_p99": "13b", "alt_switch": "14",
+           # Groups across hosts (issue 15), numbered apart from issue 16's fourteen.
+           "relay_delivery_p50": "R1a", "relay_delivery_p99": "R1b", "relay_convergence": "R2",
+           "relay_idle_cpu": "R3", "relay_rss": "R4"}
 ORDER = list(NUMBERS)
+NO_RELAY_ENV = "PEERS_BENCH_NO_RELAY"
+
+
+def relay_join() -> Any:
+    """benchmarks/relay_join.py (a new host joining a large group) when it exists, else None."""
+    try:
+        return importlib.import_module("benchmarks.relay_join")
+    except ModuleNotFoundError as exc:
+        if exc.name == "benchmarks.relay_join":
+            return None
+        raise
 
 
 def machine() -> dict[str, object]:
@@ -57,7 +78,7 @@ def machine() -> dict[str, object]:
             "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
-def run(sizes: Sizes, keep: bool) -> dict[str, Any]:
+def run(sizes: Sizes, keep: bool, with_relay: bool = True) -> dict[str, Any]:
     started = time.time()
     load_before = round(os.getloadavg()[0], 2)
     root = Path(tempfile.mkdtemp(prefix="peers-bench-"))
@@ -96,6 +117,11 @@ def run(sizes: Sizes, keep: bool) -> dict[str, Any]:
         step(["delivery_p50", "delivery_p99"], lambda: delivery.measure(world, sizes))
         step(["send"], lambda: send.measure(world, sizes))  # adds to the big group: after the rest
         step(["writers"], lambda: writers.measure(world, sizes))
+        if with_relay:  # last: three relays and their servers, in their own directories
+            step(relay.KEYS, lambda: relay.measure(root, sizes))
+            join = relay_join()
+            if join is not None:
+                step(["relay_join"], lambda: join.measure(root, sizes))
     finally:
         if tmux is not None:
             tmux.close()
@@ -114,7 +140,8 @@ def run(sizes: Sizes, keep: bool) -> dict[str, Any]:
                     "bytecode": "cached in PYTHONPYCACHEPREFIX (PYTHONDONTWRITEBYTECODE unset), "
                                 "as an installed wheel starts"},
         "sizes": sizes.__dict__,
-        "figures": {key: figures[key].to_json() for key in ORDER if key in figures},
+        "figures": {key: figures[key].to_json()
+                    for key in ORDER + sorted(set(figures) - set(ORDER)) if key in figures},
     }
 
 
@@ -147,7 +174,8 @@ def table(result: dict[str, Any]) -> str:
         unit = figure["unit"]
         ratio = figure["ratio"]
         floor_ratio = figure.get("floor_ratio")
-        rows.append((NUMBERS[key],
+        number = NUMBERS.get(key, "R5")
+        rows.append((number,
                      figure["title"], fmt(figure["value"], unit),
                      f"{fmt(figure['baseline'], unit)} ({figure['baseline_label']})"
                      if figure["baseline_label"] else fmt(figure["baseline"], unit),
@@ -156,10 +184,10 @@ def table(result: dict[str, Any]) -> str:
                      f"{floor_ratio:.2f}x" if floor_ratio is not None else "",
                      figure["target"], verdict(figure, enforced)))
         if figure.get("floor_label"):
-            floors.setdefault(figure["floor_label"], []).append(NUMBERS[key])
+            floors.setdefault(figure["floor_label"], []).append(number)
         if figure["reason"]:
-            notes.append(f"  {NUMBERS[key]} {key}: {figure['reason']}")
-        notes.extend(f"  {NUMBERS[key]} {key}: {note}" for note in figure.get("notes", []))
+            notes.append(f"  {number} {key}: {figure['reason']}")
+        notes.extend(f"  {number} {key}: {note}" for note in figure.get("notes", []))
     notes = [f"  floor of {', '.join(numbers)}: {label} (same run)"
              for label, numbers in floors.items()] + notes
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -180,8 +208,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that it runs")
     parser.add_argument("--json", action="store_true", help="print one JSON object, not the table")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument("--no-relay", action="store_true",
+                        help=f"leave out the figures across hosts (also: {NO_RELAY_ENV}=1)")
     args = parser.parse_args()
-    result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep)
+    with_relay = not (args.no_relay or os.environ.get(NO_RELAY_ENV, "") not in ("", "0"))
+    result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep, with_relay)
     print(json.dumps(result, indent=2) if args.json else table(result))
     figures = result["figures"].values()
     if any(str(f["reason"] or "").startswith("error") for f in figures):

@@ -40,6 +40,12 @@ class Sizes:
     echo_keys: int             # keystrokes timed in the composer, and in the bare echo floor
     key_messages: int          # messages sent by Enter in one TUI and timed on the other's screen
     alt_switches: int          # Alt+N switches to the big group (and as many back)
+    # Groups across hosts (benchmarks/relay.py): messages timed leaf -> hub -> leaf, the cut
+    # of one leaf and the records written on each side of it, the idle window.
+    relay_messages: int = 200
+    relay_cut_s: float = 60.0
+    relay_cut_records: int = 1000
+    relay_idle_s: float = 10.0
 
     @classmethod
     def full(cls) -> Sizes:
@@ -49,7 +55,8 @@ class Sizes:
     @classmethod
     def quick(cls) -> Sizes:
         return cls("quick", 2_000, 100, 10, 20, 500, 30.0, 3, 1, 30, 2.0, 2, 5, 2, 20,
-                   4, 4, 2)
+                   4, 4, 2, relay_messages=10, relay_cut_s=3.0, relay_cut_records=30,
+                   relay_idle_s=1.0)
 
 
 @dataclass

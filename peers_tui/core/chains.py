@@ -25,7 +25,7 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import ChainedTable, Invite, Message, tuples
+from peers_tui.core.models import ChainedTable, Invite, Message, prepared, tuples
 from peers_tui.core.records import SignedRecord
 
 # The rules moved to core.chain_rules (the lean send path uses them without the models); their
@@ -52,10 +52,12 @@ def predecessors(wanted: set[tuple[str, int]],
         looked_up = (Message.target, Message.kind) if table is Message else (Invite.key, Invite.kind)
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
-            condition = functools.reduce(operator.or_, [
-                (table.author == author) & (table.author_seq == seq) for author, seq in chunk])
-            query = table.select(table.author, table.author_seq, table.record,
-                                 *looked_up).where(condition)
+            query = prepared(table, ("predecessors", table.__name__, len(chunk)),
+                             [value for pair in chunk for value in pair],
+                             lambda: table.select(table.author, table.author_seq, table.record,
+                                                  *looked_up).where(functools.reduce(operator.or_, [
+                                 (table.author == author) & (table.author_seq == seq)
+                                 for author, seq in chunk])))
             for author, seq, text, *columns in tuples(query):
                 if holds_place(table is Message, author, seq, text, columns):
                     texts.setdefault((author, seq), []).append(text)

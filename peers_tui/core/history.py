@@ -24,7 +24,7 @@ from peers_tui.core.message_rules import (
     EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, expected_columns,
 )
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Message
+from peers_tui.core.models import Message, prepared
 from peers_tui.core.reactions import Reaction, ReactionTally
 from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
@@ -181,8 +181,9 @@ class HistoryReader:
             return Judgement([], {}, {}, set(), {})
         # The ids go in as one JSON parameter: an IN list costs Peewee a node per id, as much
         # as the rest of a row's checks without its signature.
-        ids = SQL("(SELECT value FROM json_each(?))", [json.dumps([str(r.id) for r in rows])])
-        effects = list(Message.with_rowid().where(Message.target.in_(ids)).order_by(Message.id))
+        ids = json.dumps([str(r.id) for r in rows])
+        effects = list(prepared(Message, ("effects",), [ids], lambda: Message.with_rowid().where(
+            Message.target.in_(SQL("(SELECT value FROM json_each(?))", [ids]))).order_by(Message.id)))
         chain = window_chain(rows + effects)
         items = [self.check(row, chain) for row in rows]
         # By id, the genuine one where a row was copied in the file under its original's id:

@@ -24,7 +24,7 @@ from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns, window_chain
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Message
+from peers_tui.core.models import Message, prepared
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.links import void_broken_links
@@ -47,6 +47,14 @@ class BatchOutcome:
 def _among(ids: list[str]) -> Any:
     """`Message.id.in_()` operand for many ids: one JSON parameter, not a node per id."""
     return SQL("(SELECT value FROM json_each(?))", [json.dumps(ids)])
+
+
+def _with_ids(ids: list[str]) -> list[Any]:
+    """The message rows (with rowid) holding these ids; its SQL written once (models.prepared)."""
+    param = json.dumps(ids)
+    return list(prepared(Message, ("relay: messages with ids",), [param],
+                         lambda: Message.with_rowid().where(Message.id.in_(SQL(
+                             "(SELECT value FROM json_each(?))", [param])))))
 
 
 def _rows(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
@@ -172,7 +180,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
     by_id = {c["id"]: (envelope, c) for envelope, _, c in ready}
     reader = HistoryReader(roster, store.group_id)
     while by_id:
-        rows: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+        rows: list[Any] = _with_ids(list(by_id))
         targets = {str(row.target) for row in rows if row.target is not None}
         primaries = [row for row in rows if row.target is None]
         quoted: list[Any] = list(Message.with_rowid().where(
@@ -193,7 +201,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
     # Records stored above these places while they lay beyond a backfill's frontier.
     result.refused += void_broken_links(store.group_id, roster, {
         (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id))
-    kept: list[Any] = list(Message.with_rowid().where(Message.id.in_(_among(list(by_id)))))
+    kept: list[Any] = _with_ids(list(by_id))
     if backfilling:  # messages whose changes came first: their search entries from their final state
         result.touched.update(str(target) for (target,) in _rows(store, (
             "SELECT DISTINCT target FROM message WHERE target IN (SELECT value FROM json_each(?))"),

@@ -1,14 +1,18 @@
 """This host's side: which group files changed, and their new genuine records to publish.
 
-A stat token per file (the DB and its WAL) says whether anything was committed since the last
-scan, so an idle hub costs a few stat calls per tick. Positions (the last invite id and the
-last message rowid published) advance only once the records were stored upstream.
+A stat token per file (the DB and its WAL) says whether anything was written since the last
+scan, so an idle hub costs a few stat calls per tick. A file whose token moved is scanned only
+if another connection committed to it since the last scan (`PRAGMA data_version` on the kept
+connection, one cheap call): the relay's own applies, a reader's connection, the rescans of a
+recently written file cost nothing else. Positions (the last invite id and the last message
+rowid published) advance only once the records were stored upstream.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,6 +51,15 @@ def _settled(token: Token | None) -> bool:
     return token is not None and time.time_ns() - max(token[0], token[2]) > SETTLE_NS
 
 
+def _data_version(store: GroupStore) -> int | None:
+    """What moves when another connection commits to the file (SQLite's data_version of the
+    store's kept connection; the relay's own commits through it leave it alone)."""
+    try:
+        return int(store.db.connection().execute("PRAGMA data_version").fetchone()[0])
+    except (sqlite3.Error, ValueError, TypeError):
+        return None
+
+
 class LocalScanner:
     """Finds this host's new records, group by group."""
 
@@ -55,6 +68,10 @@ class LocalScanner:
         self.name = name
         self.ledger = ledger
         self.tokens: dict[str, Token | None] = {}
+        # Per file: data_version when its last scan was stored upstream (None: scan again).
+        self.versions: dict[str, int | None] = {}
+        # Per file: the membership mark of the last scan stored upstream (its log went along).
+        self.membership: dict[str, tuple[object, ...] | None] = {}
         self.stores: dict[str, GroupStore] = {}  # kept: genesis and schema checked once
         self.held: dict[str, Any] = {}
         self.files: list[tuple[str, Path]] = []
@@ -85,6 +102,8 @@ class LocalScanner:
         held = self.held.pop(group_id, None)
         if held is not None:
             held.__exit__(None, None, None)
+        self.versions.pop(group_id, None)
+        self.membership.pop(group_id, None)
         store = self.stores.pop(group_id, None)
         if store is not None:
             store.close()
@@ -109,9 +128,16 @@ class LocalScanner:
             if token is None or self.tokens.get(group_id) == token:
                 continue
             try:
-                scan = rows.scan_local(self.store(group_id, path), self.name,
+                store = self.store(group_id, path)
+                version = _data_version(store)  # before the scan: a commit after it moves it
+                if version is not None and self.versions.get(group_id) == version:
+                    # Nobody else committed since the last scan was sent: nothing new.
+                    self.tokens[group_id] = token if _settled(token) else None
+                    continue
+                scan = rows.scan_local(store, self.name,
                                        self.ledger.position(f"invite:{group_id}"),
-                                       self.ledger.position(f"msg:{group_id}"), self.ledger.is_known)
+                                       self.ledger.position(f"msg:{group_id}"), self.ledger.is_known,
+                                       self.membership.get(group_id))
             except PeersError:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
                 self.forget(group_id)
@@ -122,8 +148,11 @@ class LocalScanner:
                 self.ledger.quarantine(envelope, f"written into this host's file: {reason}")
 
             def commit(group_id: str = group_id, scan: rows.Scan = scan,
-                       fresh: list[Envelope] = fresh, token: Token | None = token) -> None:
+                       fresh: list[Envelope] = fresh, token: Token | None = token,
+                       version: int | None = version) -> None:
                 self.ledger.add_known(e.hash for e in fresh)
+                self.versions[group_id] = None if scan.more else version
+                self.membership[group_id] = scan.membership_mark
                 self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                 self.ledger.set_position(f"msg:{group_id}", scan.message_position)
                 self.tokens[group_id] = None if scan.more or not _settled(token) else token
@@ -146,7 +175,10 @@ class LocalScanner:
             self.seen.add(group_id)
 
     def note_applied(self, group_id: str) -> None:
-        """The relay wrote to this file itself: its token moved, a rescan finds only known records."""
+        """The relay wrote to this file itself (through the kept connection, so data_version
+        stays): scan it once more, which finds only known records and moves the positions
+        past them (`unsent` counts from there)."""
+        self.versions.pop(group_id, None)
 
     def unsent(self) -> int:
         """Records stored here after what was last published (a cheap count, not verified)."""

@@ -22,7 +22,7 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns
 from peers_tui.core.membership import InviteTerms, Roster
-from peers_tui.core.models import GroupInfo, GroupMember, Invite, Message, SetAsideChange
+from peers_tui.core.models import GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
 from peers_tui.core.roles import Role, may_grant
@@ -41,6 +41,7 @@ class Scan:
     invite_position: int = 0
     message_position: int = 0
     more: bool = False
+    membership_mark: tuple[object, ...] | None = None  # what the membership log was judged at
 
 
 def _blob(value: object) -> bytes:
@@ -72,7 +73,8 @@ def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
 
 
 def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int,
-               known: Callable[[str], bool] | None = None) -> Scan:
+               known: Callable[[str], bool] | None = None,
+               membership_sent: tuple[object, ...] | None = None) -> Scan:
     """Genesis, membership changes that count, and the invites and messages stored after the
     given positions, each judged as readers judge it.
 
@@ -80,16 +82,21 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     appended, so what the rows depend on is then in the state they are judged against (read
     the other way round, a row committed in between would be judged by an older roster).
     Rows whose record is `known` (the federation has it: applied here from another host) are
-    passed over before any judging.
+    passed over before any judging. The membership log is left out when its mark is still
+    `membership_sent` (the mark of the last scan whose records were all stored upstream).
     """
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
     genesis = store.genesis()
     gid = store.group_id
     scan.genuine.append(Envelope(gid, "genesis", genesis.text, genesis.sig, None, origin))
     with store.session():
-        invites: list[Any] = list(Invite.select().where(Invite.id > after_invite).order_by(Invite.id))
-        messages: list[Any] = list(Message.with_rowid().where(SQL("rowid > ?", [after_rowid]))
-                        .order_by(SQL("rowid")).limit(SCAN_LIMIT + 1))
+        invites: list[Any] = list(prepared(Invite, ("relay: invites after",), [after_invite],
+                                           lambda: Invite.select().where(
+                                               Invite.id > after_invite).order_by(Invite.id)))
+        messages: list[Any] = list(prepared(
+            Message, ("relay: messages after",), [after_rowid, SCAN_LIMIT + 1],
+            lambda: Message.with_rowid().where(SQL("rowid > ?", [after_rowid]))
+            .order_by(SQL("rowid")).limit(SCAN_LIMIT + 1)))
         scan.more = len(messages) > SCAN_LIMIT
         messages = messages[:SCAN_LIMIT]
         if messages:
@@ -99,10 +106,12 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             invites = [row for row in invites if not known(record_hash(text_of(row.record)))]
             messages = [row for row in messages if not known(record_hash(text_of(row.record)))]
         roster = store.current_roster()
+        scan.membership_mark = store.roster_mark
         good = genuine_invite_digests(store, roster) if invites else set()
+        chain = [] if scan.membership_mark == membership_sent else sorted(roster.chain)
         members: dict[int, Any] = {row.seq: row for row in GroupMember.select().where(
-            GroupMember.seq.in_(list(roster.chain)))}
-        for seq in sorted(roster.chain):
+            GroupMember.seq.in_(chain))} if chain else {}
+        for seq in chain:
             row = members[seq]
             scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
                                          _cosig(row.cosig), origin))
