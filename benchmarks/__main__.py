@@ -6,7 +6,7 @@ the big group last), prints the table (or one JSON object), and deletes the dire
 
 The relay figures (groups across hosts, issue 15: benchmarks/relay.py, rows R1-R4) run last,
 on three hosts of their own; `--no-relay` or PEERS_BENCH_NO_RELAY=1 leaves them out. When
-`benchmarks/relay_join.py` exists, its `measure(root, sizes) -> list[Figure]` runs after them
+`benchmarks/relay_join.py` exists, its `suite_figures(root, sizes) -> list[Figure]` runs after them
 (a new host joining a large group).
 
 Exit status: 0 when every figure was measured (and, at full size, met its target); 1 when a
@@ -45,7 +45,8 @@ NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p
            "key_to_screen_p50": "13a", "key_to_screen_p99": "13b", "alt_switch": "14",
            # Groups across hosts (issue 15), numbered apart from issue 16's fourteen.
            "relay_delivery_p50": "R1a", "relay_delivery_p99": "R1b", "relay_convergence": "R2",
-           "relay_idle_cpu": "R3", "relay_rss": "R4"}
+           "relay_idle_cpu": "R3", "relay_rss": "R4", "relay_join_newest": "R5a",
+           "relay_join_all": "R5b"}
 ORDER = list(NUMBERS)
 NO_RELAY_ENV = "PEERS_BENCH_NO_RELAY"
 
@@ -121,7 +122,8 @@ def run(sizes: Sizes, keep: bool, with_relay: bool = True) -> dict[str, Any]:
             step(relay.KEYS, lambda: relay.measure(root, sizes))
             join = relay_join()
             if join is not None:
-                step(["relay_join"], lambda: join.measure(root, sizes))
+                step(["relay_join_newest", "relay_join_all"],
+                     lambda: join.suite_figures(root, sizes))
     finally:
         if tmux is not None:
             tmux.close()

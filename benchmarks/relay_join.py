@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.relay import peers, start
 from peers_tui.core.account import Account
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.config import free_port, load_config
@@ -35,6 +34,33 @@ from peers_tui.relay.envelope import FED_STREAM, fed_subject
 from peers_tui.relay.fetch import fetch_group
 
 NEWEST = "the newest message"
+
+
+def peers(root: Path, *args: str) -> str:
+    """`peers ARGS` as this host's relay admin."""
+    env = {**os.environ, "PEERS_HOME": str(root / "admin"), "PEERS_HUB": str(root / "hub")}
+    return subprocess.run([sys.executable, "-m", "peers_tui", *args], env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def start(root: Path) -> subprocess.Popen[bytes]:
+    """This host's `peers relay`, once it runs (and a leaf's link is up)."""
+    env = {**os.environ, "PEERS_HOME": str(root / "admin"), "PEERS_HUB": str(root / "hub")}
+    process = subprocess.Popen([sys.executable, "-m", "peers_tui", "relay"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=open(root / "relay.err", "ab"))
+    status = root / "hub" / ".relay" / "status.json"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            data = json.loads(status.read_text())
+            if data.get("running") and data.get("pid") == process.pid and (
+                    data["role"] == "hub" or data["link"]["up"]):
+                return process
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.01)
+    process.terminate()
+    raise RuntimeError(f"the relay of {root.name} did not start")
 
 
 def fed_messages(hub: Path, group_id: str) -> int:
@@ -78,6 +104,40 @@ def complete(path: Path, expected: int) -> bool:
         count = db.execute("SELECT COUNT(*) FROM message").fetchone()[0]
         pending = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'backfill_state'").fetchone()
     return count >= expected and pending is None
+
+
+async def read_everything(hub: Path, group_id: str) -> int:
+    import nats
+
+    from peers_tui.relay.fetch import read_group
+
+    nc = await nats.connect(f"nats://127.0.0.1:{load_config(hub).client_port}")
+    try:
+        return len(await read_group(nc.jetstream(domain="hub"), group_id,
+                                    fed_subject(group_id, "msg")))
+    finally:
+        await nc.close()
+
+
+def suite_figures(root: Path, sizes: Any) -> list[Any]:
+    """The join figures for `python -m benchmarks` (rows R5): 100,000 messages at full size."""
+    from benchmarks.common import Figure, ratio
+
+    count = 100_000 if sizes.name == "full" else 2_000
+    found = measure(count)
+    newest, everything, transport = found["newest_s"], found["all_s"], found["transport_s"]
+    details = {k: round(v, 3) if isinstance(v, float) else v for k, v in found.items()}
+    return [
+        Figure("relay_join_newest", f"new host joins a {count:,}-message group: newest screen", "s",
+               newest, None, "", "<= 2 s", newest <= 2.0, None, details,
+               notes=["membership, invites and the newest page fetched and committed, in-process "
+                      f"(`peers join` as a command took {found['join_s']:.2f} s more: start-up and "
+                      "the ordered join)"]),
+        Figure("relay_join_all", f"new host joins a {count:,}-message group: all of it", "s",
+               everything, transport, "reading every record from the stream, no checks",
+               "<= 30 s", everything <= 30.0, ratio(everything, transport), details,
+               notes=[f"{found['per_second']:.0f} messages/s applied under every check"]),
+    ]
 
 
 def measure(messages: int, keep: bool = False) -> dict[str, Any]:
@@ -126,6 +186,11 @@ def measure(messages: int, keep: bool = False) -> dict[str, Any]:
             time.sleep(0.05)
         figures["all_s"] = time.perf_counter() - started
         figures["per_second"] = expected / figures["all_s"]
+        # The transport alone, same run: every message record of the group read from the
+        # hub's stream through C's server, as the backfill reads them, with no check, no write.
+        reading = time.perf_counter()
+        figures["transport_read"] = asyncio.run(read_everything(c / "hub", group_id))
+        figures["transport_s"] = time.perf_counter() - reading
     finally:
         for process in relays:
             process.terminate()

@@ -21,7 +21,7 @@ FIGURES = ["open_switch", "peers_open", "cold_start", "delivery_p50", "delivery_
            "key_to_screen_p50", "key_to_screen_p99", "alt_switch",
            # Groups across hosts (benchmarks/relay.py): three relays on loopback, a 3 s cut.
            "relay_delivery_p50", "relay_delivery_p99", "relay_convergence", "relay_idle_cpu",
-           "relay_rss"]
+           "relay_rss", "relay_join_newest", "relay_join_all"]
 NEED_RELAY = {key for key in FIGURES if key.startswith("relay_")}
 NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss", "echo", "key_to_screen_p50",
              "key_to_screen_p99", "alt_switch"}

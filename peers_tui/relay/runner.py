@@ -21,17 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import nats
-from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.api import StreamConfig
 
-from peers_tui.core.errors import PeersError
-from peers_tui.relay import apply, held
+from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
-    FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, EnvelopeError, fed_subject,
-    from_message, in_subject,
+    FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, fed_subject, in_subject,
 )
+from peers_tui.relay.intake import Intake
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
 from peers_tui.relay.link_report import LinkReporter
@@ -44,12 +43,11 @@ from peers_tui.relay.wake import Waker
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
-BATCH = 1000
 PUBLISH_CHUNK = 256
 DUPLICATE_WINDOW = 120.0
 
 
-class Relay:
+class Relay(Intake):
     """One host's relay: its nats-server, its publisher, its consumer and its status."""
 
     def __init__(self, hub: Path, config: RelayConfig) -> None:
@@ -204,100 +202,6 @@ class Relay:
                    if r.origin != self.config.name]
         if records:
             await self._apply_group(group_id, records)
-
-    # ----------------------------------------------------------------- others' records
-    async def _consume(self) -> None:
-        """Pull the stream this host applies from its own position, until told to restart."""
-        key = "in" if self.is_hub else "fed"
-        stream, subjects = (IN_STREAM, IN_SUBJECTS) if self.is_hub else (FED_STREAM, FED_SUBJECTS)
-        if not self.is_hub and not self.link.up:
-            return
-        position = self.ledger.position(key)
-        js = self.js_local if self.is_hub else self.js_hub
-        config = (ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                                 opt_start_seq=position + 1)
-                  if position else ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-        generation = self.link.generation
-        sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True, config=config)
-        self._trace(f"consuming {stream} after {position}")
-        try:
-            while not self.stopping.is_set() and self.link.generation == generation and (
-                    self.is_hub or self.link.up):
-                batch = await self._next_batch(sub)
-                if batch:
-                    await self._handle(key, batch)
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(sub.unsubscribe(), 1)
-
-    async def _next_batch(self, sub: Any) -> list[Any]:
-        try:
-            batch = [await sub.next_msg(timeout=0.25)]
-        except nats.errors.TimeoutError:
-            return []
-        while len(batch) < BATCH:
-            try:
-                batch.append(await sub.next_msg(timeout=0.002))
-            except nats.errors.TimeoutError:
-                break
-        return batch
-
-    async def _handle(self, key: str, batch: list[Any]) -> None:
-        self._trace(f"received {len(batch)} from {key}")
-        groups: dict[str, list[Envelope]] = {}
-        for msg in batch:
-            parts = msg.subject.split(".")
-            sender = parts[2] if self.is_hub and len(parts) > 3 else ""
-            try:
-                envelope = from_message(msg.data, msg.headers, sender)
-            except EnvelopeError:
-                continue
-            if self.is_hub and envelope.origin != sender:  # a leaf speaks only for itself
-                envelope = Envelope(envelope.group_id, envelope.table, envelope.text,
-                                    envelope.sig, envelope.cosig, sender)
-            if self.is_hub and sender not in self.config.leaves:
-                # A leaf can only publish on its own host's subject (permissions.py): this
-                # came from a process on the hub host, or a leaf whose token was revoked.
-                self.ledger.quarantine(envelope, f"sent as host {sender!r}, which holds no token")
-                continue
-            if envelope.origin == self.config.name and envelope.table != "member":
-                continue  # ours, back from the hub (a membership change of ours is applied:
-                # the command the hub accepted it for may have died before writing it here)
-            groups.setdefault(envelope.group_id, []).append(envelope)
-        async with self.lock:
-            for group_id, envelopes in groups.items():
-                await self._apply_group(group_id, envelopes)
-            self.ledger.set_position(key, batch[-1].metadata.sequence.stream)
-        self.link.received += len(batch)
-        self._trace(f"applied a batch of {len(batch)} from {key}")
-
-    async def _apply_group(self, group_id: str, envelopes: list[Envelope]) -> None:
-        held = self.ledger.held(group_id)
-        try:
-            outcome = apply.apply_records(self.hub, group_id, held + envelopes,
-                                          create=self.is_hub, hub_order=not self.is_hub,
-                                          store=self.scanner.stores.get(group_id))
-        except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
-            for envelope in envelopes:
-                self.ledger.hold(envelope, str(exc))
-            return
-        if outcome is None:
-            return
-        for envelope, reason in outcome.refused:
-            self.ledger.quarantine(envelope, reason)
-        for envelope, reason in outcome.lost:
-            self.ledger.quarantine(replace(envelope, origin=self.config.name), reason)
-            print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
-        for envelope, reason in outcome.waiting:
-            self.ledger.hold(envelope, reason)
-        accepted = outcome.applied + outcome.duplicates
-        self.reporter.arrived(group_id, outcome.applied)
-        self.ledger.release(e.hash for e in accepted)
-        if self.is_hub:
-            fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
-            await self._send(fresh)
-        self.ledger.add_known(e.hash for e in accepted)
-        self.scanner.note_applied(group_id)
 
     # ----------------------------------------------------------------- link and status
     async def _link_once(self) -> None:
