@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import relay_hosts, relay_nats
+from benchmarks.relay_plain import PlainFederation
 from benchmarks.common import (
     Figure, Sizes, finish_worker, log, percentile, ratio, run_worker, spawn_worker, unmeasured,
 )
@@ -55,12 +56,18 @@ def measure(root: Path, sizes: Sizes) -> list[Figure]:
     log("relay: three hosts on loopback (A hub, B and C leaves)")
     federation = relay_hosts.build(root)
     try:
-        figures = delivery(federation, sizes)
+        plain = PlainFederation(root)  # the baselines' transport, without peers' permissions
+    except BaseException:
+        federation.close()
+        raise
+    try:
+        figures = delivery(federation, plain, sizes)
         figures += idle(federation, sizes)
-        figures.append(convergence(federation, sizes))
+        figures.append(convergence(federation, plain, sizes))
         return figures
     finally:
         federation.close()
+        plain.close()
 
 
 # ----------------------------------------------------------------------------- delivery
@@ -95,7 +102,7 @@ def _path(fed: relay_hosts.Federation, source: str, target: str, count: int) -> 
             "p99": percentile(latencies, 99) if latencies else None}
 
 
-def delivery(fed: relay_hosts.Federation, sizes: Sizes) -> list[Figure]:
+def delivery(fed: relay_hosts.Federation, plain: PlainFederation, sizes: Sizes) -> list[Figure]:
     count = sizes.relay_messages
     log(f"relay delivery: {count} messages B -> hub -> C, each to carol's open log")
     pids = {f"{kind} {name}": pid for name, host in fed.hosts.items()
@@ -106,8 +113,7 @@ def delivery(fed: relay_hosts.Federation, sizes: Sizes) -> list[Figure]:
     cpu_ms = {what: (relay_hosts.proc_cpu_s(pid) - used[what]) * 1000 / count
               for what, pid in pids.items()}
     log("relay delivery baseline: plain NATS publish on B, subscribe on C")
-    raw = relay_nats.latency_ms(fed.hosts["B"].client_port(), fed.hosts["C"].client_port(),
-                                count)
+    raw = relay_nats.latency_ms(plain.ports["B"], plain.ports["C"], count)
     others: dict[str, dict[str, Any]] = {}
     if sizes.name == "full":  # the hub's own one-hop paths, for the notes
         for source, target in (("A", "B"), ("C", "A")):
@@ -180,11 +186,11 @@ def _post(fed: relay_hosts.Federation, host: str, count: int) -> None:
     store.close()
 
 
-def convergence(fed: relay_hosts.Federation, sizes: Sizes) -> Figure:
+def convergence(fed: relay_hosts.Federation, plain: PlainFederation, sizes: Sizes) -> Figure:
     n, cut_s = sizes.relay_cut_records, sizes.relay_cut_s
     key, title = "relay_convergence", (f"across hosts: converged after a {cut_s:g} s cut, "
                                        f"{n} records on each side")
-    ports = {"A": fed.hosts["A"].client_port(), "C": fed.hosts["C"].client_port()}
+    ports = {"A": plain.ports["A"], "C": plain.ports["C"]}
     baseline = relay_nats.CutBaseline(ports, {"A": "hub", "C": "C"})
     asyncio.run(baseline.prepare())
     files = {name: sqlite3.connect(f"file:{fed.file(name)}?mode=ro", uri=True)
@@ -194,6 +200,7 @@ def convergence(fed: relay_hosts.Federation, sizes: Sizes) -> Figure:
         return unmeasured(key, title, "s", "the transport alone", "", f"not level before: {before}")
     log(f"relay convergence: C cut off for {cut_s:g} s; {n} records written on A and on C")
     fed.proxy.cut()
+    plain.proxy.cut()
     cut_at = time.monotonic()
     deadline = cut_at + 15
     while fed.hosts["C"].status().get("link", {}).get("up") and time.monotonic() < deadline:
@@ -205,6 +212,7 @@ def convergence(fed: relay_hosts.Federation, sizes: Sizes) -> Figure:
     time.sleep(max(0.0, cut_at + cut_s - time.monotonic()))
     link: dict[str, float] = {}
     fed.proxy.restore()
+    plain.proxy.restore()
     started = time.perf_counter()
     waiter = threading.Thread(target=lambda: link.update(
         s=asyncio.run(baseline.reconnected(60))), daemon=True)
