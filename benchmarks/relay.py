@@ -231,7 +231,7 @@ def convergence(fed: relay_hosts.Federation, plain: PlainFederation, sizes: Size
     pull = asyncio.run(baseline.pull_across(n))
     base = link.get("s", 0.0) + pull
     complete = converged is not None and all(c == expected for c in counts.values())
-    notes = [f"each host reached every record after (s): "
+    notes = ["each host reached every record after (s): "
              + ", ".join(f"{name} {at:.2f}" for name, at in sorted(reached.items())),
              f"baseline = the link back ({link.get('s', 0.0):.2f} s, asked while the relays "
              f"synced) + both sides pulling the other's plain stream ({pull:.2f} s, after them)",
