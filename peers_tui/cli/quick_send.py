@@ -11,8 +11,8 @@ runs the full command line (peers_tui.cli.main), which says what is wrong in one
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
     from peers_tui.core.lean_post import LeanSend
 

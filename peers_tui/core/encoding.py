@@ -9,7 +9,10 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _hashes() -> tuple[Callable[..., Any], Callable[..., Any]]:

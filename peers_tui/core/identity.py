@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from peers_tui.core import ed25519
 from peers_tui.core.encoding import b32, blake2b, unb32
 from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.frozen import Frozen, set_field
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
     import nacl.signing
 
@@ -57,13 +57,20 @@ def _verify_key(user_id: str) -> bytes:
     return unb32(user_id)
 
 
-@dataclass(frozen=True)
-class Keypair:
+class Keypair(Frozen):
     """An Ed25519 keypair: a user's identity, or an invite's own key (core.ed25519 signs)."""
 
-    seed: bytes = field(repr=False)
-    public_key: bytes = field(repr=False, compare=False)
-    _secret: bytes = field(repr=False, compare=False)
+    __slots__ = ("seed", "public_key", "_secret")
+    _fields = ("seed", "public_key", "_secret")
+    _compared = ("seed",)
+    seed: bytes
+    public_key: bytes
+    _secret: bytes
+
+    def __init__(self, seed: bytes, public_key: bytes, _secret: bytes) -> None:
+        set_field(self, "seed", seed)
+        set_field(self, "public_key", public_key)
+        set_field(self, "_secret", _secret)
 
     @classmethod
     def generate(cls) -> Keypair:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from peers_tui.core.chain_rules import Predecessors, by_hash, holds_place, newest_own, wanted_before
 from peers_tui.core.database.files import (
@@ -19,6 +18,10 @@ from peers_tui.core.membership_replay import (
     judge_invites, open_invites, replay_changes, signed_invites,
 )
 from peers_tui.core.raw_values import decode_text, text_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def text_column(value: Any) -> Any:
