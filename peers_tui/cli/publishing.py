@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Mapping
 
@@ -45,11 +46,9 @@ def refresh_profile(args: argparse.Namespace) -> None:
         pass
 
 
-def profile_stamp(hub: Path, user_id: str, handle: str) -> str | None:
+def profile_stamp(hub: str | os.PathLike[str], user_id: str, handle: str) -> str | None:
     """Our profile file's identity (hub, handle, inode, size, change times), or None when
     there is none: any write to the file, or a file put in its place, changes it."""
-    import os
-
     try:
         info = os.lstat(os.path.join(hub, PEOPLE_DIR, f"{user_id}.json"))
     except (OSError, ValueError):

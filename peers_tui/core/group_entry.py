@@ -7,8 +7,8 @@ sqlite3 for `peers send`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from peers_tui.core.errors import Ambiguous, NotFound
 from peers_tui.core.frozen import Frozen, set_field
@@ -18,6 +18,7 @@ from peers_tui.core.states import NotifyLevel
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, Protocol, TypeVar
 
     class Named(Protocol):
@@ -45,12 +46,12 @@ JSON_DAMAGE = (ValueError, TypeError, IndexError, AttributeError, OverflowError,
 class GroupEntry(Frozen):
     """A row of the Groups table: what this user has said about one group."""
 
-    __slots__ = _fields = ("id", "name", "db_path", "personal", "joined_at", "read_marker",
+    __slots__ = _fields = ("id", "name", "db_file", "personal", "joined_at", "read_marker",
                            "notify", "sort_order", "member_head_seq", "member_head_hash",
                            "author_heads", "removals", "archived")
     id: str
     name: str
-    db_path: Path
+    db_file: str  # the group's file as stored (db_path: as a Path)
     personal: bool
     joined_at: int
     read_marker: str | None
@@ -62,15 +63,23 @@ class GroupEntry(Frozen):
     removals: dict[str, int]
     archived: bool
 
-    def __init__(self, id: str, name: str, db_path: Path, personal: bool, joined_at: int,
-                 read_marker: str | None, notify: NotifyLevel, sort_order: int,
+    def __init__(self, id: str, name: str, db_path: str | os.PathLike[str], personal: bool,
+                 joined_at: int, read_marker: str | None, notify: NotifyLevel, sort_order: int,
                  member_head_seq: int, member_head_hash: str | None,
                  author_heads: dict[str, tuple[int, str]], removals: dict[str, int],
                  archived: bool = False) -> None:
         for name_, value in zip(self._fields, (
-                id, name, db_path, personal, joined_at, read_marker, notify, sort_order,
-                member_head_seq, member_head_hash, author_heads, removals, archived)):
+                id, name, os.fspath(db_path), personal, joined_at, read_marker, notify,
+                sort_order, member_head_seq, member_head_hash, author_heads, removals,
+                archived)):
             set_field(self, name_, value)
+
+    @property
+    def db_path(self) -> Path:
+        """The group's file. (A Path is made on demand: `peers send` runs without pathlib.)"""
+        from pathlib import Path
+
+        return Path(self.db_file)
 
 
 def _text(value: Any) -> str | None:
@@ -93,7 +102,7 @@ def entry_of(values: Sequence[Any]) -> GroupEntry:
     except JSON_DAMAGE:
         removed = {}
     # A flag is true only when it is 1 (True, once the models read it); junk is false.
-    return GroupEntry(text_of(id_), text_of(name), Path(text_of(db_path)), personal == 1,
+    return GroupEntry(text_of(id_), text_of(name), text_of(db_path), personal == 1,
                       as_int(joined_at) or 0, as_text(_text(read_marker)),
                       NotifyLevel.read(text_of(notify)), as_int(sort_order) or 0,
                       as_int(head_seq) or 0, as_text(_text(head_hash)), heads, removed,

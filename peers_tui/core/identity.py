@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-from pathlib import Path
 
 from peers_tui.core import ed25519
 from peers_tui.core.encoding import b32, blake2b, unb32
@@ -14,6 +13,8 @@ from peers_tui.core.frozen import Frozen, set_field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import nacl.signing
 
 KEY_FILE = "identity.key"
@@ -99,13 +100,16 @@ class Keypair(Frozen):
         return f"Keypair({self.public_id})"
 
 
-def load_or_create_keypair(home: Path) -> Keypair:
+def load_or_create_keypair(home: str | os.PathLike[str]) -> Keypair:
     """Read <home>/identity.key, creating it (mode 0600, no prompt) on first run."""
-    path = home / KEY_FILE
+    path = os.path.join(home, KEY_FILE)  # a str: `peers send` runs without pathlib
     try:
-        raw = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            raw = file.read()
     except FileNotFoundError:
-        return _create_key_file(path)
+        from pathlib import Path
+
+        return _create_key_file(Path(path))
     try:
         seed = unb32(json.loads(raw)["secret"])
         return Keypair.from_seed(seed)

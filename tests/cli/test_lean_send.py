@@ -19,17 +19,19 @@ HEAVY = ("peewee", "playhouse", "argparse", "textual", "rich", "peers_tui.core.h
          "peers_tui.core.account", "peers_tui.cli.parser", "nacl.signing", "nacl.public",
          "_hashlib")
 # ...nor, once its profile is published (every send but the first after a handle change,
-# which loads core.profiles), these: dataclasses (with inspect, ast, dis, tokenize) and typing
-# cost ~15 ms of the ~40 ms a send spent importing. The core's types on its path are plain
-# classes (core.frozen), and it imports typing for the type checker only.
-HEAVY_ONCE_PUBLISHED = HEAVY + ("dataclasses", "inspect", "typing")
+# which loads core.profiles), these: dataclasses (with inspect, ast, dis, tokenize), typing,
+# pathlib and urllib cost ~18 ms of the ~40 ms a send spent importing. The core's types on
+# its path are plain classes (core.frozen), it imports typing for the type checker only, and
+# takes its paths as str.
+HEAVY_ONCE_PUBLISHED = HEAVY + ("dataclasses", "inspect", "typing", "pathlib", "urllib")
 SEND_AND_LIST_MODULES = (
     "import sys\n"
     "from peers_tui.launch import main\n"
     "sys.argv = ['peers'] + sys.argv[1:]\n"
     "code = main()\n"
     "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('peewee', 'playhouse', "
-    "'argparse', 'textual', 'rich', '_hashlib', 'dataclasses', 'inspect', 'typing')"
+    "'argparse', 'textual', 'rich', '_hashlib', 'dataclasses', 'inspect', 'typing', 'pathlib', "
+    "'urllib')"
     " or m.startswith(('peers_tui.', 'nacl.')))), file=sys.stderr)\n"
     "raise SystemExit(code)\n")
 
