@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 APP_NAME = "peers"
 
 
+def chosen_home(override: str | os.PathLike[str] | None = None) -> str | None:
+    """--home, else PEERS_HOME, as a str (`peers send` runs without pathlib); None when
+    neither says where: then it is the platform's user data dir (home_dir)."""
+    chosen = override or os.environ.get("PEERS_HOME")
+    return os.path.expanduser(chosen) if chosen else None
+
+
+def chosen_hub(home: str | os.PathLike[str], override: str | os.PathLike[str] | None = None) -> str:
+    """hub_dir as a str (`peers send` runs without pathlib)."""
+    chosen = override or os.environ.get("PEERS_HUB")
+    return os.path.expanduser(chosen) if chosen else os.path.join(home, "groups")
+
+
 def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The user's data directory: --home, else PEERS_HOME, else the platform's user data dir."""
-    if override:
-        return Path(override).expanduser()
-    env = os.environ.get("PEERS_HOME")
-    if env:
-        return Path(env).expanduser()
+    from pathlib import Path
+
+    chosen = chosen_home(override)
+    if chosen:
+        return Path(chosen)
     import platformdirs  # ~5 ms: only when neither --home nor PEERS_HOME says where
 
     return platformdirs.user_data_path(APP_NAME)
@@ -22,12 +38,9 @@ def home_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
 def hub_dir(home: Path, override: str | os.PathLike[str] | None = None) -> Path:
     """The directory of group databases: --hub, else PEERS_HUB, else <home>/groups."""
-    if override:
-        return Path(override).expanduser()
-    env = os.environ.get("PEERS_HUB")
-    if env:
-        return Path(env).expanduser()
-    return home / "groups"
+    from pathlib import Path
+
+    return Path(chosen_hub(home, override))
 
 
 def config_dir(home: str | os.PathLike[str] | None = None) -> Path:
@@ -37,6 +50,8 @@ def config_dir(home: str | os.PathLike[str] | None = None) -> Path:
     `home`, or PEERS_HOME): then nothing is written outside it and the hub. Only with
     neither is it the platform's user config dir.
     """
+    from pathlib import Path
+
     env = os.environ.get("PEERS_CONFIG_DIR")
     if env:
         return Path(env).expanduser()
@@ -49,6 +64,8 @@ def config_dir(home: str | os.PathLike[str] | None = None) -> Path:
 
 def home_relative(path: Path) -> str:
     """`~/peers/hub` for a path under the user's home directory (shorter on screen)."""
+    from pathlib import Path
+
     try:
         return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
     except (ValueError, RuntimeError, OSError):

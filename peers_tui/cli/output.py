@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from typing import Any
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # an error, or (verify, doctor) a problem found

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, cast
 
 from peers_tui.core.errors import PeersError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
     from pathlib import Path
 
     from peers_tui.core.identity import Keypair
@@ -28,6 +30,8 @@ def refresh_profile(args: argparse.Namespace) -> None:
     --publish off`). Never fails the command it follows: a read-only hub, say, just
     leaves the profile as it was. Costs one read of personal.db (both settings at once)
     and, when the profile is up to date, one small file read."""
+    from typing import cast  # (the full path: Peewee has imported typing already)
+
     from peers_tui.cli.inputs import open_account as account
     from peers_tui.core.models import Setting
 
@@ -42,11 +46,9 @@ def refresh_profile(args: argparse.Namespace) -> None:
         pass
 
 
-def profile_stamp(hub: Path, user_id: str, handle: str) -> str | None:
+def profile_stamp(hub: str | os.PathLike[str], user_id: str, handle: str) -> str | None:
     """Our profile file's identity (hub, handle, inode, size, change times), or None when
     there is none: any write to the file, or a file put in its place, changes it."""
-    import os
-
     try:
         info = os.lstat(os.path.join(hub, PEOPLE_DIR, f"{user_id}.json"))
     except (OSError, ValueError):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.ids import ulid_value
@@ -19,7 +18,10 @@ from peers_tui.core.kinds import RecordKind
 from peers_tui.core.raw_values import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
+    from typing import Any
+
     from peers_tui.core.roster import Roster
 
 # The record kinds that are links of an author chain.

@@ -8,8 +8,10 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _hashes() -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -69,13 +71,19 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-@contextmanager
-def fixed_clock(start_ms: int, step_ms: int = 1) -> Iterator[None]:
+class fixed_clock:
     """Sample data and screenshots: every `now_ms()` inside ticks from `start_ms` instead of
-    reading the wall clock, so the records they sign are the same on every run."""
-    global _fixed_clock
-    saved, _fixed_clock = _fixed_clock, itertools.count(start_ms, step_ms)
-    try:
-        yield
-    finally:
-        _fixed_clock = saved
+    reading the wall clock, so the records they sign are the same on every run. (A class,
+    not @contextlib.contextmanager: `peers send` runs without contextlib.)"""
+
+    def __init__(self, start_ms: int, step_ms: int = 1) -> None:
+        self._clock = itertools.count(start_ms, step_ms)
+        self._saved: Iterator[int] | None = None
+
+    def __enter__(self) -> None:
+        global _fixed_clock
+        self._saved, _fixed_clock = _fixed_clock, self._clock
+
+    def __exit__(self, *exc: object) -> None:
+        global _fixed_clock
+        _fixed_clock = self._saved

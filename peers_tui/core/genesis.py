@@ -4,13 +4,15 @@ through the models, core.lean_post with plain sqlite3)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from peers_tui.core.encoding import record_digest_b32
 from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.raw_values import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 GROUP_ID_LENGTH = 26
 

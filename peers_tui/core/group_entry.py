@@ -7,15 +7,31 @@ sqlite3 for `peers send`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NamedTuple, Protocol, TypeVar
 
 from peers_tui.core.errors import Ambiguous, NotFound
+from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.genesis import GROUP_ID_LENGTH
 from peers_tui.core.raw_values import as_int, as_text, text_of
 from peers_tui.core.states import NotifyLevel
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Protocol, TypeVar
+
+    class Named(Protocol):
+        """What naming a group looks at: a GroupEntry, or a lighter row with just these."""
+
+        @property
+        def id(self) -> str: ...
+        @property
+        def name(self) -> str: ...
+        @property
+        def archived(self) -> bool: ...
+
+    N = TypeVar("N", bound=Named)
 
 MIN_PREFIX = 4  # the shortest id prefix taken for a group or an invite
 
@@ -27,13 +43,15 @@ GROUP_COLUMNS = ("id", "name", "db_path", "personal", "joined_at", "read_marker"
 JSON_DAMAGE = (ValueError, TypeError, IndexError, AttributeError, OverflowError, RecursionError)
 
 
-@dataclass(frozen=True)
-class GroupEntry:
+class GroupEntry(Frozen):
     """A row of the Groups table: what this user has said about one group."""
 
+    __slots__ = _fields = ("id", "name", "db_file", "personal", "joined_at", "read_marker",
+                           "notify", "sort_order", "member_head_seq", "member_head_hash",
+                           "author_heads", "removals", "archived")
     id: str
     name: str
-    db_path: Path
+    db_file: str  # the group's file as stored (db_path: as a Path)
     personal: bool
     joined_at: int
     read_marker: str | None
@@ -43,7 +61,25 @@ class GroupEntry:
     member_head_hash: str | None
     author_heads: dict[str, tuple[int, str]]
     removals: dict[str, int]
-    archived: bool = False
+    archived: bool
+
+    def __init__(self, id: str, name: str, db_path: str | os.PathLike[str], personal: bool,
+                 joined_at: int, read_marker: str | None, notify: NotifyLevel, sort_order: int,
+                 member_head_seq: int, member_head_hash: str | None,
+                 author_heads: dict[str, tuple[int, str]], removals: dict[str, int],
+                 archived: bool = False) -> None:
+        for name_, value in zip(self._fields, (
+                id, name, os.fspath(db_path), personal, joined_at, read_marker, notify,
+                sort_order, member_head_seq, member_head_hash, author_heads, removals,
+                archived)):
+            set_field(self, name_, value)
+
+    @property
+    def db_path(self) -> Path:
+        """The group's file. (A Path is made on demand: `peers send` runs without pathlib.)"""
+        from pathlib import Path
+
+        return Path(self.db_file)
 
 
 def _text(value: Any) -> str | None:
@@ -66,38 +102,30 @@ def entry_of(values: Sequence[Any]) -> GroupEntry:
     except JSON_DAMAGE:
         removed = {}
     # A flag is true only when it is 1 (True, once the models read it); junk is false.
-    return GroupEntry(text_of(id_), text_of(name), Path(text_of(db_path)), personal == 1,
+    return GroupEntry(text_of(id_), text_of(name), text_of(db_path), personal == 1,
                       as_int(joined_at) or 0, as_text(_text(read_marker)),
                       NotifyLevel.read(text_of(notify)), as_int(sort_order) or 0,
                       as_int(head_seq) or 0, as_text(_text(head_hash)), heads, removed,
                       archived == 1)
 
 
-class Named(Protocol):
-    """What naming a group looks at: a GroupEntry, or a lighter row with just these."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def archived(self) -> bool: ...
-
-
-class GroupName(NamedTuple):
+class GroupName(Frozen):
     """A Groups row's id, name and archived flag alone (a send resolves GROUP with these)."""
 
+    __slots__ = _fields = ("id", "name", "archived")
     id: str
     name: str
     archived: bool
+
+    def __init__(self, id: str, name: str, archived: bool) -> None:
+        set_field(self, "id", id)
+        set_field(self, "name", name)
+        set_field(self, "archived", archived)
 
     @classmethod
     def of(cls, id_: Any, name: Any, archived: Any) -> GroupName:
         """From the stored values, read as `entry_of` reads them."""
         return cls(text_of(id_), text_of(name), archived == 1)
-
-
-N = TypeVar("N", bound=Named)
 
 
 def find_group(query: str, entries: Sequence[N]) -> N:
@@ -152,4 +180,4 @@ def pinned(entry: GroupEntry, member_seq: int, member_hash: str | None,
 
 
 __all__ = ["GROUP_COLUMNS", "GROUP_ID_LENGTH", "JSON_DAMAGE", "MIN_PREFIX", "GroupEntry",
-           "GroupName", "Named", "entry_of", "find_group", "pinned", "pins_move"]
+           "GroupName", "entry_of", "find_group", "pinned", "pins_move"]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from peers_tui.core import ed25519
 from peers_tui.core.encoding import b32, blake2b, unb32
 from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.frozen import Frozen, set_field
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import nacl.signing
 
 KEY_FILE = "identity.key"
@@ -57,13 +58,20 @@ def _verify_key(user_id: str) -> bytes:
     return unb32(user_id)
 
 
-@dataclass(frozen=True)
-class Keypair:
+class Keypair(Frozen):
     """An Ed25519 keypair: a user's identity, or an invite's own key (core.ed25519 signs)."""
 
-    seed: bytes = field(repr=False)
-    public_key: bytes = field(repr=False, compare=False)
-    _secret: bytes = field(repr=False, compare=False)
+    __slots__ = ("seed", "public_key", "_secret")
+    _fields = ("seed", "public_key", "_secret")
+    _compared = ("seed",)
+    seed: bytes
+    public_key: bytes
+    _secret: bytes
+
+    def __init__(self, seed: bytes, public_key: bytes, _secret: bytes) -> None:
+        set_field(self, "seed", seed)
+        set_field(self, "public_key", public_key)
+        set_field(self, "_secret", _secret)
 
     @classmethod
     def generate(cls) -> Keypair:
@@ -92,13 +100,16 @@ class Keypair:
         return f"Keypair({self.public_id})"
 
 
-def load_or_create_keypair(home: Path) -> Keypair:
+def load_or_create_keypair(home: str | os.PathLike[str]) -> Keypair:
     """Read <home>/identity.key, creating it (mode 0600, no prompt) on first run."""
-    path = home / KEY_FILE
+    path = os.path.join(home, KEY_FILE)  # a str: `peers send` runs without pathlib
     try:
-        raw = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            raw = file.read()
     except FileNotFoundError:
-        return _create_key_file(path)
+        from pathlib import Path
+
+        return _create_key_file(Path(path))
     try:
         seed = unb32(json.loads(raw)["secret"])
         return Keypair.from_seed(seed)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from pathlib import Path
 
 from peers_tui.core.chain_rules import link_after
 from peers_tui.core.database.files import storage_error
@@ -69,7 +68,7 @@ def _write(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, handle
     me = keypair.public_id
     conn.execute("BEGIN IMMEDIATE")
     try:
-        roster = read_roster(conn, entry.id, entry.db_path.name)
+        roster = read_roster(conn, entry.id, os.path.basename(entry.db_file))
         member = roster.active(me) if roster is not None else None
         if roster is None or member is None or member.handle != handle:
             conn.execute("ROLLBACK")  # a handle change is signed first, by the full path
@@ -147,7 +146,7 @@ class LeanSend:
     full path must do it (nothing was written then). Use as a context manager: the
     connections close at its end."""
 
-    def __init__(self, home: Path, hub: Path) -> None:
+    def __init__(self, home: str, hub: str) -> None:
         self.home, self.hub = home, hub
         self.keypair: Keypair | None = None
         self.personal: sqlite3.Connection | None = None
@@ -182,19 +181,19 @@ class LeanSend:
         except sqlite3.Error as exc:
             # As after the full send (core.pins.remember): a full disk or a read-only home
             # does not fail a message that was sent; anything else is reported.
-            error = storage_error(self.home / PERSONAL_FILE, exc, PERSONAL_LABEL)
+            error = storage_error(os.path.join(self.home, PERSONAL_FILE), exc, PERSONAL_LABEL)
             if not isinstance(error, (DiskFull, ReadOnly)):
                 raise error from exc
         return message_id
 
     def _prepare(self, query: str, body: str,
                  kind: str) -> tuple[GroupEntry, sqlite3.Connection, Keypair, str, str] | None:
-        if not os.path.isfile(self.home / KEY_FILE):
+        if not os.path.isfile(os.path.join(self.home, KEY_FILE)):
             return None  # a first run: the full path creates the identity
         check_post(body, kind)
         self.keypair = keypair = load_or_create_keypair(self.home)
-        personal_path = self.home / PERSONAL_FILE
-        if not personal_path.is_file():
+        personal_path = os.path.join(self.home, PERSONAL_FILE)
+        if not os.path.isfile(personal_path):
             return None
         self.personal = personal = connect(personal_path)
         if personal is None:
@@ -203,7 +202,7 @@ class LeanSend:
         handle = _my_handle(personal)
         if entry is None or entry.personal or handle is None:
             return None  # the personal group shares personal.db: the full path posts there
-        self._group = group = connect(entry.db_path)
+        self._group = group = connect(entry.db_file)
         if group is None:
             return None
         return entry, group, keypair, handle, body

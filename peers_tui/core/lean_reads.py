@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any
 
 from peers_tui.core.chain_rules import Predecessors, by_hash, holds_place, newest_own, wanted_before
 from peers_tui.core.database.files import (
@@ -20,13 +18,19 @@ from peers_tui.core.membership_replay import (
 )
 from peers_tui.core.raw_values import decode_text, text_of
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from peers_tui.core.database.files import StrPath
+
 
 def text_column(value: Any) -> Any:
     """A TEXT column as the models read it (core.raw.RawTextField): a BLOB decoded leniently."""
     return None if value is None else text_of(value)
 
 
-def connect(path: Path) -> sqlite3.Connection | None:
+def connect(path: StrPath) -> sqlite3.Connection | None:
     """A read-write connection to an existing peers file of the current schema, or None (a
     read-only, foreign, older or newer file: the full path deals with those)."""
     check_regular_file(path)

@@ -9,14 +9,16 @@ change before it is appended and again whenever the log is replayed, so the rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, TypeGuard
-
 from peers_tui.core.identity import verify_signature
 from peers_tui.core.encoding import unb32
+from peers_tui.core.frozen import Frozen, replace, set_field
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role, may_grant, may_manage
 from peers_tui.core.roster import ACTIVE, LEFT, REMOVED, Cut, Member, MemberState, Roster
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
 
 ACTIONS = ("join", "role", "remove", "leave", "handle", "revoke")
 MAX_HANDLE = 64
@@ -38,14 +40,15 @@ def is_user_id(value: Any) -> TypeGuard[str]:
         return False
 
 
-@dataclass(frozen=True)
-class InviteTerms:
+class InviteTerms(Frozen):
     """An invite record whose signature, shape and author chain check out.
 
     Whether it may still be used is decided at each join, against the roster at that point
     (its minter's role then, the cuts known then, revocations in the log); see `_check_join`.
     """
 
+    __slots__ = _fields = ("key", "signer", "role", "expires_at", "max_uses", "member_seq",
+                           "created_at", "aseq", "digest", "alternatives")
     key: str
     signer: str
     role: Role
@@ -53,10 +56,18 @@ class InviteTerms:
     max_uses: int | None
     member_seq: int
     created_at: int
-    aseq: int = 0
-    digest: str = ""
+    aseq: int
+    digest: str
     # Other invite records naming the same key (only its first claimant is this one).
-    alternatives: tuple[InviteTerms, ...] = ()
+    alternatives: tuple[InviteTerms, ...]
+
+    def __init__(self, key: str, signer: str, role: Role, expires_at: int | None,
+                 max_uses: int | None, member_seq: int, created_at: int, aseq: int = 0,
+                 digest: str = "", alternatives: tuple[InviteTerms, ...] = ()) -> None:
+        for name, value in zip(self._fields, (key, signer, role, expires_at, max_uses,
+                                              member_seq, created_at, aseq, digest,
+                                              alternatives)):
+            set_field(self, name, value)
 
 
 def parse_cut(value: Any) -> tuple[int, str]:

@@ -9,27 +9,29 @@ a database, so both give the same roster for the same rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.chain_rules import FORKED, Predecessors, chain_fields, check_chain
 from peers_tui.core.errors import Forbidden
+from peers_tui.core.frozen import replace
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import ACTIVE, InviteTerms, Roster, apply_change, invite_terms
 from peers_tui.core.raw_values import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
+    from typing import Any
+
     from peers_tui.core.views import Problem
 
-# An invite row's looked-up columns and what it stores: key, kind, author, author_seq,
-# record, sig.
-InviteRow = tuple[Any, Any, Any, Any, Any, Any]
-# (the row's key, its record if it opened, else why not)
-OpenedInvite = tuple[Any, SignedRecord | None, str | None]
-# A membership row: seq, member, record, sig, cosig.
-ChangeRow = tuple[Any, Any, Any, Any, Any]
+    # An invite row's looked-up columns and what it stores: key, kind, author, author_seq,
+    # record, sig.
+    InviteRow = tuple[Any, Any, Any, Any, Any, Any]
+    # (the row's key, its record if it opened, else why not)
+    OpenedInvite = tuple[Any, SignedRecord | None, str | None]
+    # A membership row: seq, member, record, sig, cosig.
+    ChangeRow = tuple[Any, Any, Any, Any, Any]
 
 
 def open_invites(rows: Iterable[InviteRow], group_id: str) -> list[OpenedInvite]:

@@ -4,8 +4,6 @@ core.lean_post with plain sqlite3 for `peers send`; core.history reads them back
 
 from __future__ import annotations
 
-from typing import Any
-
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import PeersError
 from peers_tui.core.identity import Keypair
@@ -14,6 +12,10 @@ from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.records import RecordError, SignedRecord, sign
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_BODY_CHARS = 16_000
 MAX_TOPIC_CHARS = 500

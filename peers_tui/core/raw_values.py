@@ -4,10 +4,12 @@ the plain-Python part of core.raw (no models), which the lean send path uses too
 
 from __future__ import annotations
 
-from typing import Any
-
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.records import RecordError, SignedRecord, open_record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 # What reading junk can raise in code that expected a value of the declared type. A group's

@@ -8,12 +8,15 @@ record never depends on encoding it again.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
 
 from peers_tui.core.encoding import canonical_json, now_ms, record_hash
+from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.identity import Keypair, verify_signature
 from peers_tui.core.kinds import RecordKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 # 2: invites and revocations joined their authors' chains; removals, demotions and leaves
 # record a cut. Records of format 1 carry neither, so no rule could bound them: not accepted.
@@ -34,14 +37,23 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-@dataclass(frozen=True)
-class SignedRecord:
+class SignedRecord(Frozen):
     """A record as stored: its exact text, the author's signature and an optional countersignature."""
 
+    __slots__ = ("text", "sig", "cosig", "data")
+    _fields = ("text", "sig", "cosig", "data")
+    _compared = _shown = ("text", "sig", "cosig")
     text: str
     sig: bytes
-    cosig: bytes | None = None
-    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    cosig: bytes | None
+    data: dict[str, Any]
+
+    def __init__(self, text: str, sig: bytes, cosig: bytes | None = None,
+                 data: dict[str, Any] | None = None) -> None:
+        set_field(self, "text", text)
+        set_field(self, "sig", sig)
+        set_field(self, "cosig", cosig)
+        set_field(self, "data", {} if data is None else data)
 
     @property
     def hash(self) -> str:

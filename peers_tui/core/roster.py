@@ -7,11 +7,14 @@ A Roster is computed by replaying the log (core.membership.apply_change), never 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
+from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.roles import Role
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class MemberState(StrEnum):
@@ -25,63 +28,94 @@ class MemberState(StrEnum):
 ACTIVE, LEFT, REMOVED = MemberState.ACTIVE, MemberState.LEFT, MemberState.REMOVED
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(Frozen):
     """One person's current standing in a group, as the replay computed it."""
 
+    __slots__ = _fields = ("user_id", "handle", "role", "state", "since_seq")
     user_id: str
     handle: str
     role: Role
     state: MemberState
     since_seq: int
 
+    def __init__(self, user_id: str, handle: str, role: Role, state: MemberState,
+                 since_seq: int) -> None:
+        set_field(self, "user_id", user_id)
+        set_field(self, "handle", handle)
+        set_field(self, "role", role)
+        set_field(self, "state", state)
+        set_field(self, "since_seq", since_seq)
 
-@dataclass(frozen=True)
-class Cut:
+
+class Cut(Frozen):
     """Where a removal, demotion or leave ended a member's old authority.
 
     `aseq`/`ahash` name the last record of the member's author chain that the change's signer
     had seen. Their records beyond it count only under the authority they hold after `seq`.
     """
 
+    __slots__ = _fields = ("seq", "aseq", "ahash", "what", "until")
     seq: int
     aseq: int
     ahash: str
     what: str  # "removed", "left", "demoted"
     # A leave is signed by the leaver, who also chose its cut: whatever they sign later
     # (by their own clock) under an older state is void too, whatever place it claims.
-    until: int | None = None
+    until: int | None
+
+    def __init__(self, seq: int, aseq: int, ahash: str, what: str,
+                 until: int | None = None) -> None:
+        set_field(self, "seq", seq)
+        set_field(self, "aseq", aseq)
+        set_field(self, "ahash", ahash)
+        set_field(self, "what", what)
+        set_field(self, "until", until)
 
 
-
-@dataclass
 class Roster:
-    """The membership state after replaying the log up to `head_seq`."""
+    """The membership state after replaying the log up to `head_seq` (mutable: the replay
+    applies each change to it; compared field by field, and so not hashable)."""
 
-    group_id: str
-    founder: str
-    members: dict[str, Member] = field(default_factory=dict)
-    head_seq: int = 0
-    head_hash: str = ""
-    problems: list[tuple[int, str]] = field(default_factory=list)
-    invite_uses: dict[str, int] = field(default_factory=dict)
-    invite_problems: list[Any] = field(default_factory=list)
-    # Per user: the cuts made by removals, demotions and leaves, in seq order.
-    cuts: dict[str, list[Cut]] = field(default_factory=dict)
-    # Per user: (seq, signed time) of each change they signed themselves (join, handle, leave):
-    # a record of theirs naming a later state cannot be older than these (see "backdated").
-    own_times: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    # The latest signed time among changes by admins and owners: a join after them is at
-    # least that late, whatever time the joiner claims (invite expiry; see _check_join).
-    admin_clock: int = 0
-    # Invite key -> the seq of the change that revoked it.
-    revoked: dict[str, int] = field(default_factory=dict)
-    # seq -> hash of each change that counted: what a pin of the membership log must find.
-    chain: dict[int, str] = field(default_factory=dict)
-    # Places of author chains held by invites and revocations (a message there is a fork).
-    invite_positions: frozenset[tuple[str, int]] = frozenset()
-    # Per user: the seqs at which their role changed and the role from then on (None: not a member).
-    _history: dict[str, tuple[list[int], list[Role | None]]] = field(default_factory=dict)
+    __slots__ = ("group_id", "founder", "members", "head_seq", "head_hash", "problems",
+                 "invite_uses", "invite_problems", "cuts", "own_times", "admin_clock",
+                 "revoked", "chain", "invite_positions", "_history")
+
+    def __init__(self, group_id: str, founder: str, members: dict[str, Member] | None = None,
+                 head_seq: int = 0, head_hash: str = "") -> None:
+        self.group_id = group_id
+        self.founder = founder
+        self.members: dict[str, Member] = {} if members is None else members
+        self.head_seq = head_seq
+        self.head_hash = head_hash
+        self.problems: list[tuple[int, str]] = []
+        self.invite_uses: dict[str, int] = {}
+        self.invite_problems: list[Any] = []
+        # Per user: the cuts made by removals, demotions and leaves, in seq order.
+        self.cuts: dict[str, list[Cut]] = {}
+        # Per user: (seq, signed time) of each change they signed themselves (join, handle,
+        # leave): a record of theirs naming a later state cannot be older than these (see
+        # "backdated").
+        self.own_times: dict[str, list[tuple[int, int]]] = {}
+        # The latest signed time among changes by admins and owners: a join after them is at
+        # least that late, whatever time the joiner claims (invite expiry; see _check_join).
+        self.admin_clock = 0
+        # Invite key -> the seq of the change that revoked it.
+        self.revoked: dict[str, int] = {}
+        # seq -> hash of each change that counted: what a pin of the membership log must find.
+        self.chain: dict[int, str] = {}
+        # Places of author chains held by invites and revocations (a message there is a fork).
+        self.invite_positions: frozenset[tuple[str, int]] = frozenset()
+        # Per user: the seqs at which their role changed and the role from then on (None:
+        # not a member).
+        self._history: dict[str, tuple[list[int], list[Role | None]]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    def __repr__(self) -> str:
+        return f"Roster({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__slots__)})"
 
     @classmethod
     def from_genesis(cls, group_id: str, founder: str, handle: str) -> Roster:

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import TYPE_CHECKING, Any, Protocol
 
 from peers_tui.core.errors import PeersError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:  # Peewee is imported where it is used: `peers send` runs without it
+    from typing import Any, Protocol
+
     import peewee
 
+    class RunsSql(Protocol):
+        """What writing the index needs of a connection: Peewee's database, or
+        core.lean_post's plain sqlite3 one."""
 
-class RunsSql(Protocol):
-    """What writing the index needs of a connection: Peewee's database, or core.lean_post's
-    plain sqlite3 one."""
-
-    def execute_sql(self, sql: str, params: Any = ..., /) -> Any: ...
+        def execute_sql(self, sql: str, params: Any = ..., /) -> Any: ...
 
 FTS_TABLE = "message_fts"
 SEARCHABLE_KINDS = ("text", "action", "imported")

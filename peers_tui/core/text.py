@@ -15,9 +15,10 @@ from peers_tui.core.errors import PeersError
 # Bidi embeddings, overrides and isolates can visually reorder the text around them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 # Everything is_unsafe() refuses, as one pattern: scanning megabytes with it costs little.
+# Compiled when first needed (~1 ms): printable text, all a plain `peers send` checks, never
+# needs it.
 _UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + "".join(sorted(BIDI_CONTROLS))
-UNSAFE_MULTILINE = re.compile(f"[{_UNSAFE}]")
-UNSAFE_SINGLE_LINE = re.compile(f"[{_UNSAFE}\n]")
+_UNSAFE_PATTERNS: dict[bool, re.Pattern[str]] = {}  # by `multiline`
 
 
 def _placeholder(char: str) -> str:
@@ -67,7 +68,13 @@ def check_text(value: object, what: str, *, max_chars: int, multiline: bool = Tr
 
 def first_unsafe(value: str, *, multiline: bool) -> str | None:
     """The first character of `value` that `is_unsafe`, or None."""
-    match = (UNSAFE_MULTILINE if multiline else UNSAFE_SINGLE_LINE).search(value)
+    if value.isprintable():  # every unsafe character is unprintable (a test checks)
+        return None
+    pattern = _UNSAFE_PATTERNS.get(multiline)
+    if pattern is None:
+        pattern = _UNSAFE_PATTERNS[multiline] = re.compile(
+            f"[{_UNSAFE}]" if multiline else f"[{_UNSAFE}\n]")
+    match = pattern.search(value)
     return match.group() if match else None
 
 

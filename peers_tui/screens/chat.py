@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -16,6 +14,7 @@ from peers_tui.commands.registry import chat_bindings, command_words, parse_comm
 from peers_tui.commands.slash import Standing
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
+from peers_tui.core.frozen import replace
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.names import shown_name

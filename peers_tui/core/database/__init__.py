@@ -9,15 +9,15 @@ one of their names is first used, so that `peers send` (core.lean_post, plain sq
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from peers_tui.core.database.files import (
     APPLICATION_ID, PRAGMAS, SCHEMA_VERSION, check_regular_file, create_file, disk_full,
     immutable_reason, sqlite_code, sqlite_uri, storage_error, unwritable_reason, wal_in_use,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
+    from typing import Any
+
     from peers_tui.core.database.connection import Database, connect
     from peers_tui.core.database.schema import (
         MIGRATIONS, check_schema_objects, migrate, prepare_schema,
@@ -31,6 +31,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # (here: importlib imports warnings, which `peers send` does without)
+
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 

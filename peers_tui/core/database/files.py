@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
-from urllib.parse import quote
 
 from peers_tui.core.errors import DamagedDatabase, DiskFull, PeersError, ReadOnly
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from pathlib import PurePath
+
+    # A path as a str (`peers send` runs without pathlib and urllib: ~3 ms) or a Path.
+    StrPath = str | os.PathLike[str]
 
 # SQLite's primary result codes that say something about the file rather than its contents.
 SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 13, 14
@@ -33,7 +38,7 @@ PRAGMAS = {
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
 SCHEMA_VERSION = 5
 
-def create_file(path: Path, mode: int) -> None:
+def create_file(path: StrPath, mode: int) -> None:
     """Create an empty file with exactly `mode` before SQLite opens it.
 
     SQLite gives the -wal and -shm files the mode of the main file, so this is what makes a
@@ -46,7 +51,7 @@ def create_file(path: Path, mode: int) -> None:
         os.close(fd)
 
 
-def check_regular_file(path: Path, *, readable: bool = True) -> None:
+def check_regular_file(path: StrPath, *, readable: bool = True) -> None:
     """Refuse anything but a regular file: a symlink could point a group at another file.
 
     `readable=False` skips the permission check (a file already opened was readable).
@@ -57,7 +62,7 @@ def check_regular_file(path: Path, *, readable: bool = True) -> None:
         raise DamagedDatabase(f"{path} is missing") from exc
     except PermissionError as exc:
         raise DamagedDatabase(f"{path} cannot be read (permission denied: you may not look "
-                              f"into {path.parent})") from exc
+                              f"into {_pure(path).parent})") from exc
     except ValueError as exc:  # a NUL in a path read back from a damaged Groups table
         raise DamagedDatabase(f"{str(path)!r} is not a valid file name") from exc
     if stat.S_ISLNK(info.st_mode):
@@ -68,7 +73,7 @@ def check_regular_file(path: Path, *, readable: bool = True) -> None:
         raise DamagedDatabase(f"{path} cannot be read (permission denied)")
 
 
-def unwritable_reason(path: Path) -> str | None:
+def unwritable_reason(path: StrPath) -> str | None:
     """Why this process cannot write the existing file `path`, or None when it can (or when
     there is no such file: that is a missing file, not a read-only one)."""
     if not os.path.lexists(path):
@@ -83,28 +88,28 @@ def unwritable_reason(path: Path) -> str | None:
     return None
 
 
-def disk_full(path: Path) -> bool:
+def disk_full(path: StrPath) -> bool:
     """True when the filesystem holding `path` has (next to) no space left for this user."""
     try:
-        info = os.statvfs(path.parent)
+        info = os.statvfs(_pure(path).parent)
     except OSError:
         return False
     root = hasattr(os, "geteuid") and os.geteuid() == 0  # root may use the reserved blocks
     return (info.f_bfree if root else info.f_bavail) * info.f_frsize < LOW_SPACE
 
 
-def wal_in_use(path: Path) -> bool:
+def wal_in_use(path: StrPath) -> bool:
     """Another connection has the database open: its -wal and -shm files exist."""
     return os.path.exists(f"{path}-wal") and os.path.exists(f"{path}-shm")
 
 
-def wal_has_content(path: Path) -> bool:
+def wal_has_content(path: StrPath) -> bool:
     try:
         return os.stat(f"{path}-wal").st_size > 0
     except OSError:
         return False
 
-def immutable_reason(path: Path) -> str | None:
+def immutable_reason(path: StrPath) -> str | None:
     """Why `path` is to be opened `immutable`, or None to open it read-write.
 
     In WAL mode every connection needs the -wal and -shm files beside the database. A reader
@@ -119,10 +124,28 @@ def immutable_reason(path: Path) -> str | None:
     return reason if reason is not None and not wal_in_use(path) else None
 
 
-def sqlite_uri(path: Path, *, immutable: bool) -> str:
+def sqlite_uri(path: StrPath, *, immutable: bool) -> str:
     """The URI that opens `path` read-write (never creating it: SQLite would otherwise make an
     empty database where a file was deleted or moved away) or `immutable`."""
-    return f"file:{quote(str(path))}?{'mode=ro&immutable=1' if immutable else 'mode=rw'}"
+    return f"file:{_quoted(os.fspath(path))}?{'mode=ro&immutable=1' if immutable else 'mode=rw'}"
+
+
+# What urllib.parse.quote leaves as it is (its default `safe` is "/").
+_URI_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
+
+
+def _quoted(text: str) -> str:
+    """urllib.parse.quote(text) (a test checks they agree), without importing urllib."""
+    return "".join(chr(byte) if byte in _URI_SAFE else f"%{byte:02X}"
+                   for byte in text.encode("utf-8"))
+
+
+def _pure(path: StrPath) -> PurePath:
+    """`path` as a PurePath, for its parent and name in what a failure says (pathlib is
+    imported only then)."""
+    from pathlib import PurePath
+
+    return PurePath(path)
 
 
 # The codes that say what happened to the file, most telling first. A failed write is often
@@ -165,13 +188,13 @@ def sqlite_code(exc: BaseException) -> int | None:
     return telling_failure(exc)[0]
 
 
-def describe_sqlite_error(path: Path, exc: BaseException) -> str:
+def describe_sqlite_error(path: StrPath, exc: BaseException) -> str:
     """One line for the user about a failed database operation."""
     text = str(exc) or exc.__class__.__name__
-    return f"{path.name}: {text}"
+    return f"{_pure(path).name}: {text}"
 
 
-def storage_error(path: Path, exc: BaseException, label: str) -> PeersError:
+def storage_error(path: StrPath, exc: BaseException, label: str) -> PeersError:
     """The user's error for a failed operation on `path`: read-only, disk full, or damaged.
 
     `label` names the database for the user ("group team", "your personal database").
@@ -187,7 +210,7 @@ def storage_error(path: Path, exc: BaseException, label: str) -> PeersError:
                         "but nothing can be written to it")
     if code == SQLITE_FULL or (code in (SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY)
                                and disk_full(path)):
-        return DiskFull(f"{label}: the disk is full ({path.parent}); nothing was written, "
+        return DiskFull(f"{label}: the disk is full ({_pure(path).parent}); nothing was written, "
                         "free some space and try again")
     if code == SQLITE_READONLY:
         return ReadOnly(f"{label} is read-only ({cause}): nothing was written to it")
