@@ -20,8 +20,7 @@ from peers_tui.core.identity import Keypair, load_or_create_keypair
 from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES, MIN_PREFIX, MemberActions
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE
 from peers_tui.core.message_actions import MessageActions
-from peers_tui.core.name_keys import look_alike_keys
-from peers_tui.core.names import check_name, shown_name
+from peers_tui.core.names import check_name, look_alike_key, shown_name
 from peers_tui.core.group_entry import find_group
 from peers_tui.core.personal_store import GroupEntry, PersonalStore
 from peers_tui.core.states import NOTIFY_LEVELS, GroupState, NotifyLevel
@@ -197,11 +196,11 @@ class Account:
     def label(self, entry: GroupEntry) -> str:
         """How a group is named on screen (one inert line): with its id's start if another's
         name is the same or looks the same (core.names)."""
+        key = look_alike_key(entry.name)
         # The names the last listing saw (a switch between groups must not read personal.db
         # again for this); a group listed since then is named plainly until the next listing.
         names = self._names if self._names is not None else self.personal.group_names()
-        keys = look_alike_keys(self.paths.home, [entry.name, *names])  # kept in the home
-        twin = sum(1 for name in names if keys[name] == keys[entry.name]) > 1
+        twin = sum(1 for name in names if look_alike_key(name) == key) > 1
         return group_label(entry.name, entry.id, twin)
 
     def summary(self, entry: GroupEntry) -> GroupSummary:
