@@ -27,13 +27,28 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from peers_tui.core.database.files import immutable_reason, sqlite_uri, unwritable_reason
 
-try:
-    from inotify_simple import INotify, flags
-except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
-    INotify = None
+_NOT_LOADED = object()
+# inotify_simple's, imported by the first notifier (it loads ctypes: ~2.5 ms that the app's
+# start, which builds its notifier after the first frame, need not pay); None where there is
+# none (not Linux: the sweep alone still delivers, only more slowly).
+INotify: Any = _NOT_LOADED
+flags: Any = None
+
+
+def _inotify_class() -> Any:
+    global INotify, flags
+    if INotify is _NOT_LOADED:
+        try:
+            from inotify_simple import INotify as inotify, flags as inotify_flags
+        except ImportError:
+            INotify = None
+        else:
+            INotify, flags = inotify, inotify_flags
+    return INotify
 
 RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
 SWEEP_INTERVAL = 1.0
@@ -112,7 +127,8 @@ class ChangeNotifier:
         # A connection per group being re-checked, kept for the ~16 ms the re-checks last and
         # closed after: cheap checks without descriptors that grow with the groups watched.
         self._readers: dict[str, sqlite3.Connection] = {}
-        self._inotify = INotify() if INotify is not None else None
+        inotify = _inotify_class()
+        self._inotify = inotify() if inotify is not None else None
         self._watched_dirs: dict[str, int] = {}
         # Directories watched for files arriving or leaving (an inbox), by watch descriptor.
         self._folders: dict[str, Path] = {}
