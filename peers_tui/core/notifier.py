@@ -31,24 +31,19 @@ from typing import Any
 
 from peers_tui.core.database.files import immutable_reason, sqlite_uri, unwritable_reason
 
-_NOT_LOADED = object()
-# inotify_simple's, imported by the first notifier (it loads ctypes: ~2.5 ms that the app's
-# start, which builds its notifier after the first frame, need not pay); None where there is
-# none (not Linux: the sweep alone still delivers, only more slowly).
-INotify: Any = _NOT_LOADED
-flags: Any = None
+INotify: Any = ...  # inotify_simple's, imported by the first notifier (ctypes: ~2.5 ms)
+flags: Any = None  # the app builds its notifier after its first frame, so it need not wait
 
 
 def _inotify_class() -> Any:
     global INotify, flags
-    if INotify is _NOT_LOADED:
+    if INotify is ...:
         try:
-            from inotify_simple import INotify as inotify, flags as inotify_flags
-        except ImportError:
+            from inotify_simple import INotify, flags
+        except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
             INotify = None
-        else:
-            INotify, flags = inotify, inotify_flags
     return INotify
+
 
 RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
 SWEEP_INTERVAL = 1.0
