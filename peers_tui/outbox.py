@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import queue
 import sqlite3
-from dataclasses import dataclass
 
 import peewee
 from peewee import ConnectionContext
@@ -17,14 +16,21 @@ from textual.message_pump import MessagePump
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.messages import MessageSent, SendFailed
+from peers_tui.core.value import Value
 
 
-@dataclass(frozen=True)
-class Outgoing:
+class Outgoing(Value):  # not a dataclass: compiled at import (core.value)
+    __slots__ = ("group_id", "text", "kind", "reply_to")
     group_id: str
     text: str
     kind: str
-    reply_to: str | None = None
+    reply_to: str | None
+
+    def __init__(self, group_id: str, text: str, kind: str, reply_to: str | None = None) -> None:
+        self.group_id = group_id
+        self.text = text
+        self.kind = kind
+        self.reply_to = reply_to
 
 
 class Outbox:

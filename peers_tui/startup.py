@@ -11,6 +11,7 @@ from textual.app import App
 
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
+from peers_tui.core.name_keys import keep_name_keys, save_name_keys
 from peers_tui.core.names import shown_name
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.text import inert
@@ -58,6 +59,7 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
     last group after the first paint (a write, with its syncs, that the paint need not wait
     for)."""
     entry = entry or account.last_group()
+    keep_name_keys(account.paths.home)  # the look-alike keys of the names seen before
     try:
         chat = ChatScreen(account, entry)
     except PeersError as exc:
@@ -70,6 +72,7 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
 
 
 def _remember(app: App[None], account: Account, group_id: str) -> None:
+    save_name_keys(account.paths.home)  # those the first frame computed, for the next start
     try:
         account.set_last_group(group_id)
     except PeersError as exc:  # a personal.db this process cannot write: the app still runs

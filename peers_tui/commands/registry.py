@@ -13,7 +13,6 @@ listed in `COMMANDS`, in the order the help screen and the palette show it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from textual.binding import Binding, BindingType
@@ -26,36 +25,51 @@ from peers_tui.commands.people_commands import Dm, Invitations, Who
 from peers_tui.commands.slash import SlashCommand
 from peers_tui.core.errors import PeersError
 from peers_tui.widgets.completion import ArgumentKind
+from peers_tui.core.value import Value
 
 # Where a key is bound: the app (a priority binding, so the composer's own editing keys never
 # swallow it), the chat screen, or one of the screens over it.
 Scope = Literal["app", "chat", "group_list", "help", "invites", "invitations"]
 
 
-@dataclass(frozen=True)
-class KeyBinding:
+class KeyBinding(Value):  # not a dataclass: compiled at import (core.value)
     """One Textual binding: `key` in Textual's names (comma-separated), `action` to run."""
 
+    __slots__ = ("scope", "key", "action", "description", "show", "priority")
     scope: Scope
     key: str
     action: str
-    description: str = ""  # what the footer and Textual's key panel call it
-    show: bool = False  # in the footer
-    priority: bool = False  # (app bindings always are)
+    description: str  # what the footer and Textual's key panel call it
+    show: bool  # in the footer
+    priority: bool  # (app bindings always are)
+
+    def __init__(self, scope: Scope, key: str, action: str, description: str = "",
+                 show: bool = False, priority: bool = False) -> None:
+        self.scope = scope
+        self.key = key
+        self.action = action
+        self.description = description
+        self.show = show
+        self.priority = priority
 
     def binding(self) -> Binding:
         return Binding(self.key, self.action, self.description, show=self.show,
                        priority=self.priority or self.scope == "app")
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(Value):  # not a dataclass: compiled at import (core.value)
     """A row of the help screen's key table, and the bindings it stands for (none for the
     keys the composer or the log handle themselves)."""
 
+    __slots__ = ("label", "does", "bindings")
     label: str  # the keys as the user reads them
     does: str
-    bindings: tuple[KeyBinding, ...] = ()
+    bindings: tuple[KeyBinding, ...]
+
+    def __init__(self, label: str, does: str, bindings: tuple[KeyBinding, ...] = ()) -> None:
+        self.label = label
+        self.does = does
+        self.bindings = bindings
 
 
 # Selection mode (commands/selection_commands.py): Alt+S (Meta+S through tmux and screen, whose

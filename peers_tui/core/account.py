@@ -147,7 +147,7 @@ class Account:
             entry = self.personal.group(text.lower())
             if entry is not None:
                 return entry
-        return find_group(query, self.personal.groups(include_archived=True))
+        return find_group(query, self.personal.groups_named(query))  # the rows that can match
 
     def store(self, entry: GroupEntry) -> GroupStore:
         """The open store of a listed group (checked against the id the Groups table pins)."""

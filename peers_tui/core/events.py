@@ -15,7 +15,6 @@ run backwards against the log (and a backdated join cannot slip above messages b
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -27,15 +26,17 @@ from peers_tui.core.models import GroupMember, SetAsideChange
 from peers_tui.core.roles import Role
 from peers_tui.core.times import iso_utc_or_none
 from peers_tui.core.views import MessageView
+from peers_tui.core.value import Value
 
 SHOWN_TIMES = (0, 253_370_764_799_999)
 
 
-@dataclass(frozen=True)
-class EventView:
+class EventView(Value):  # not a dataclass: compiled at import (core.value)
     """One membership change as the log shows it. `verified` False: a change that did not
     count, shown with `problem` and what it claimed (in `body`), never as an event."""
 
+    __slots__ = ("id", "seq", "action", "actor_id", "actor", "member_id", "member", "template",
+                 "names", "created_at", "verified", "problem", "kind")
     id: str
     seq: int
     action: str
@@ -46,9 +47,26 @@ class EventView:
     template: str  # the text, with {placeholders} for the names in `names`
     names: tuple[tuple[str, str], ...]
     created_at: int
-    verified: bool = True
-    problem: str | None = None
-    kind: str = "event"
+    verified: bool
+    problem: str | None
+    kind: str
+
+    def __init__(self, id: str, seq: int, action: str, actor_id: str, actor: str, member_id: str,
+                 member: str, template: str, names: tuple[tuple[str, str], ...], created_at: int,
+                 verified: bool = True, problem: str | None = None, kind: str = "event") -> None:
+        self.id = id
+        self.seq = seq
+        self.action = action
+        self.actor_id = actor_id
+        self.actor = actor
+        self.member_id = member_id
+        self.member = member
+        self.template = template
+        self.names = names
+        self.created_at = created_at
+        self.verified = verified
+        self.problem = problem
+        self.kind = kind
 
     @property
     def body(self) -> str:

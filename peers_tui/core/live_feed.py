@@ -8,21 +8,29 @@ through the event loop before the read. Only the result crosses to the UI, as on
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 from peewee import ConnectionContext
 
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.views import MessageView
+from peers_tui.core.value import Value
 
 
-@dataclass(frozen=True)
-class LiveBatch:
+class LiveBatch(Value):  # not a dataclass: compiled at import (core.value)
+    __slots__ = ("group_id", "views", "position", "membership", "membership_moved")
     group_id: str
     views: list[MessageView]
-    position: int                       # the rowid read up to
-    membership: tuple[object, ...]      # GroupStore.membership_mark() after the read
-    membership_moved: bool              # the mark differs from the previous read's (or first read)
+    position: int  # the rowid read up to
+    membership: tuple[object, ...]  # GroupStore.membership_mark() after the read
+    membership_moved: bool  # the mark differs from the previous read's (or first read)
+
+    def __init__(self, group_id: str, views: list[MessageView], position: int,
+                 membership: tuple[object, ...], membership_moved: bool) -> None:
+        self.group_id = group_id
+        self.views = views
+        self.position = position
+        self.membership = membership
+        self.membership_moved = membership_moved
 
 
 class LiveFeed:

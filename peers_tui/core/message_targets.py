@@ -9,7 +9,6 @@ action or imported, not deleted; `-1` the newest), as `/reply -N` counts back.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from peers_tui.core.account import Account
 from peers_tui.core.errors import NotFound, PeersError
@@ -17,6 +16,7 @@ from peers_tui.core.events import EventView, interleave
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.views import MessageView
+from peers_tui.core.value import Value
 
 OFFSET = re.compile(r"-([1-9][0-9]*)")
 MAX_OFFSET = 10_000  # counting back further reads (and verifies) too much of a history
@@ -62,13 +62,18 @@ def react(account: Account, group: str, target: str, emoji: str) -> MessageView:
     return view
 
 
-@dataclass(frozen=True)
-class Reactor:
+class Reactor(Value):  # not a dataclass: compiled at import (core.value)
     """Someone who reacted, named as the group's roster names them."""
 
+    __slots__ = ("user_id", "handle", "fingerprint")
     user_id: str
     handle: str
     fingerprint: str
+
+    def __init__(self, user_id: str, handle: str, fingerprint: str) -> None:
+        self.user_id = user_id
+        self.handle = handle
+        self.fingerprint = fingerprint
 
 
 def reactors(account: Account, group: str, target: str) -> tuple[MessageView,

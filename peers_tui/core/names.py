@@ -159,14 +159,29 @@ def skeleton(text: str) -> str:
     return current
 
 
+# Keys an earlier run computed under the same rules and data, read from the user's home
+# (core.name_keys), and the keys this process computed: the first frame then need not load
+# the confusables data to label its authors and title (issue 16).
+KEPT_KEYS: dict[str, str] = {}
+NEW_KEYS: dict[str, str] = {}
+MOST_KEPT_KEYS = 4096
+
+
 @lru_cache(maxsize=4096)  # names repeat: every render and recount asks again
 def look_alike_key(name: str) -> str:
     """Names with one key are the same, or confusable, to a reader: "alice", "Alice",
     "аlice" (Cyrillic а), "al\u200bice", "aIice" and "ａｌｉｃｅ" all share one. Beyond the
     UTS #39 skeleton, compatibility forms (NFKC) and case are folded too."""
-    if len(name) > MAX_SHOWN_NAME:  # only a forged name is this long; it shows cut, so compare it cut
-        name = name[:MAX_SHOWN_NAME] + "…"
-    return skeleton(skeleton(unicodedata.normalize("NFKC", name)).casefold())
+    kept = KEPT_KEYS.get(name)
+    if kept is not None:
+        return kept
+    shown = name
+    if len(shown) > MAX_SHOWN_NAME:  # only a forged name is this long; it shows cut, so compare it cut
+        shown = shown[:MAX_SHOWN_NAME] + "…"
+    key = skeleton(skeleton(unicodedata.normalize("NFKC", shown)).casefold())
+    if len(NEW_KEYS) < MOST_KEPT_KEYS:
+        NEW_KEYS[name] = key
+    return key
 
 
 def look_alikes(people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:

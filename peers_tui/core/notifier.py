@@ -27,13 +27,23 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from peers_tui.core.database.files import immutable_reason, sqlite_uri, unwritable_reason
 
-try:
-    from inotify_simple import INotify, flags
-except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
-    INotify = None
+INotify: Any = ...  # inotify_simple's, imported by the first notifier (ctypes: ~2.5 ms)
+flags: Any = None  # the app builds its notifier after its first frame, so it need not wait
+
+
+def _inotify_class() -> Any:
+    global INotify, flags
+    if INotify is ...:
+        try:
+            from inotify_simple import INotify, flags
+        except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
+            INotify = None
+    return INotify
+
 
 RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
 SWEEP_INTERVAL = 1.0
@@ -112,7 +122,8 @@ class ChangeNotifier:
         # A connection per group being re-checked, kept for the ~16 ms the re-checks last and
         # closed after: cheap checks without descriptors that grow with the groups watched.
         self._readers: dict[str, sqlite3.Connection] = {}
-        self._inotify = INotify() if INotify is not None else None
+        inotify = _inotify_class()
+        self._inotify = inotify() if inotify is not None else None
         self._watched_dirs: dict[str, int] = {}
         # Directories watched for files arriving or leaving (an inbox), by watch descriptor.
         self._folders: dict[str, Path] = {}

@@ -21,7 +21,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair
 from peers_tui.core.group_entry import (
-    GROUP_COLUMNS, JSON_DAMAGE, GroupEntry, entry_of, pinned, pins_move,
+    GROUP_COLUMNS, JSON_DAMAGE, MIN_PREFIX, GroupEntry, entry_of, pinned, pins_move,
 )
 from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting, tuples
 from peers_tui.core.raw import as_text
@@ -116,6 +116,19 @@ class PersonalStore:
         with self.session(), self.db.atomic():
             Group.update(archived=archived).where(
                 (Group.id == group_id) & (Group.personal == False)).execute()  # noqa: E712
+
+    def groups_named(self, query: str) -> list[GroupEntry]:
+        """The listed groups (archived too) that `find_group` could pick for `query`: its id,
+        an id starting with it (4+ chars), or its exact name, in the order of `groups`. Asked
+        of SQLite, so that opening one group does not build an entry for each of hundreds."""
+        text = query.strip()
+        matches = (Group.id == text.lower()) | (Group.name == text)
+        if len(text) >= MIN_PREFIX:
+            matches |= peewee.fn.substr(Group.id, 1, len(text)) == text.lower()
+        with self.session():
+            rows = Group.select().where(matches).order_by(
+                Group.personal.desc(), Group.sort_order, Group.joined_at)
+            return [_entry(row) for row in rows]
 
     def group(self, group_id: str) -> GroupEntry | None:
         """One listed group by its full id: one indexed row, not the whole table."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.records import RecordError
+from peers_tui.core.value import Value
 
 MAX_EMOJI_CHARS = 16  # the longest family/flag sequences are 10 code points; room to spare
 ZWJ, VS16, VS15, KEYCAP = "\u200d", "\ufe0f", "\ufe0e", "\u20e3"
@@ -102,12 +103,16 @@ def check_reaction_record(data: dict[str, Any]) -> None:
         raise RecordError("malformed react record (field on)")
 
 
-@dataclass(frozen=True)
-class Reaction:
+class Reaction(Value):  # not a dataclass: compiled at import (core.value)
     """One emoji on a message and who put it there (user ids, in the order they reacted)."""
 
+    __slots__ = ("emoji", "user_ids")
     emoji: str
     user_ids: tuple[str, ...]
+
+    def __init__(self, emoji: str, user_ids: tuple[str, ...]) -> None:
+        self.emoji = emoji
+        self.user_ids = user_ids
 
     @property
     def count(self) -> int:

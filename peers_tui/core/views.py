@@ -1,29 +1,44 @@
-"""Frozen dataclasses the CLI and the screens receive from the core: never Peewee rows."""
+"""The records the CLI and the screens receive from the core: never Peewee rows.
+
+Plain `Value` classes with slots, not frozen dataclasses: this module is imported before the
+first frame, and a dataclass is compiled at import (core.value)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
 from peers_tui.core.names import look_alike_key, shown_name
 from peers_tui.core.states import GroupState, NotifyLevel
 from peers_tui.core.reactions import Reaction, counts
 from peers_tui.core.times import iso_utc_or_none
+from peers_tui.core.value import Value
 
 
-@dataclass(frozen=True)
-class ForgedChange:
+class ForgedChange(Value):
     """An edit or deletion aimed at a message that does not verify: shown as a record of its
     own, beside the message it failed to change (which keeps its genuine state)."""
 
+    __slots__ = ("id", "kind", "author_id", "author", "fingerprint", "reason", "body",
+                 "created_at")
     id: str
     kind: str
     author_id: str
     author: str
     fingerprint: str
     reason: str
-    body: str = ""
-    created_at: int = 0
+    body: str
+    created_at: int
+
+    def __init__(self, id: str, kind: str, author_id: str, author: str, fingerprint: str,
+                 reason: str, body: str = "", created_at: int = 0) -> None:
+        self.id = id
+        self.kind = kind
+        self.author_id = author_id
+        self.author = author
+        self.fingerprint = fingerprint
+        self.reason = reason
+        self.body = body
+        self.created_at = created_at
 
     def to_json(self, target: str) -> dict[str, Any]:
         """Every key a message row has, plus the message it aimed at."""
@@ -37,14 +52,16 @@ class ForgedChange:
         return f"a forged {self.kind} by {self.author} ({self.fingerprint}): {self.reason}"
 
 
-@dataclass(frozen=True)
-class MessageView:
+class MessageView(Value):
     """One message as presented, with its edits, deletion and reply applied.
 
     `verified` is False (with `problem` saying why) when the record, or a record that edits or
     deletes it, fails its signature, chain or role checks.
     """
 
+    __slots__ = ("id", "author_id", "author", "fingerprint", "body", "created_at", "kind",
+                 "verified", "problem", "reply_to", "reply_author", "reply_body", "edited",
+                 "deleted", "imported", "rowid", "forged_changes", "reactions", "reply_author_id")
     id: str
     author_id: str
     author: str
@@ -53,17 +70,44 @@ class MessageView:
     created_at: int
     kind: str
     verified: bool
-    problem: str | None = None
-    reply_to: str | None = None
-    reply_author: str | None = None
-    reply_body: str | None = None
-    edited: bool = False
-    deleted: bool = False
-    imported: bool = False
-    rowid: int = 0
-    forged_changes: tuple[ForgedChange, ...] = ()
-    reactions: tuple[Reaction, ...] = ()  # core.reactions: what holds, deletions applied
-    reply_author_id: str | None = None  # who wrote the message replied to, when genuine
+    problem: str | None
+    reply_to: str | None
+    reply_author: str | None
+    reply_body: str | None
+    edited: bool
+    deleted: bool
+    imported: bool
+    rowid: int
+    forged_changes: tuple[ForgedChange, ...]
+    reactions: tuple[Reaction, ...]  # core.reactions: what holds, deletions applied
+    reply_author_id: str | None  # who wrote the message replied to, when genuine
+
+    def __init__(self, id: str, author_id: str, author: str, fingerprint: str, body: str,
+                 created_at: int, kind: str, verified: bool, problem: str | None = None,
+                 reply_to: str | None = None, reply_author: str | None = None,
+                 reply_body: str | None = None, edited: bool = False, deleted: bool = False,
+                 imported: bool = False, rowid: int = 0,
+                 forged_changes: tuple[ForgedChange, ...] = (),
+                 reactions: tuple[Reaction, ...] = (), reply_author_id: str | None = None) -> None:
+        self.id = id
+        self.author_id = author_id
+        self.author = author
+        self.fingerprint = fingerprint
+        self.body = body
+        self.created_at = created_at
+        self.kind = kind
+        self.verified = verified
+        self.problem = problem
+        self.reply_to = reply_to
+        self.reply_author = reply_author
+        self.reply_body = reply_body
+        self.edited = edited
+        self.deleted = deleted
+        self.imported = imported
+        self.rowid = rowid
+        self.forged_changes = forged_changes
+        self.reactions = reactions
+        self.reply_author_id = reply_author_id
 
     @property
     def display_author(self) -> str:
@@ -90,15 +134,22 @@ class MessageView:
         return data
 
 
-@dataclass(frozen=True)
-class MemberView:
+class MemberView(Value):
     """A member of a group as the verified roster shows them."""
 
+    __slots__ = ("user_id", "handle", "fingerprint", "role", "state")
     user_id: str
     handle: str
     fingerprint: str
     role: str
     state: str
+
+    def __init__(self, user_id: str, handle: str, fingerprint: str, role: str, state: str) -> None:
+        self.user_id = user_id
+        self.handle = handle
+        self.fingerprint = fingerprint
+        self.role = role
+        self.state = state
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.user_id, "handle": self.handle, "fingerprint": self.fingerprint,
@@ -110,14 +161,15 @@ def group_label(name: str, group_id: str, twin: bool) -> str:
     return f"{shown_name(name)} · {group_id[:6]}" if twin else shown_name(name)
 
 
-@dataclass(frozen=True)
-class GroupSummary:
+class GroupSummary(Value):
     """A row of the user's Groups table joined with what the group's own DB says about them.
 
     `state` is the user's standing ("active", "left", ...) or "damaged" (with `problem`); a
     group that can be read but not written keeps its state and says why in `read_only`.
     """
 
+    __slots__ = ("id", "name", "personal", "role", "state", "unread", "mentions", "notify",
+                 "problem", "read_only", "warning", "archived", "path", "twin")
     id: str
     name: str
     personal: bool
@@ -126,12 +178,31 @@ class GroupSummary:
     unread: int
     mentions: int
     notify: NotifyLevel
-    problem: str | None = None
-    read_only: str | None = None  # why nothing can be posted here (the file cannot be written)
-    warning: str | None = None  # history deleted, the file rolled back, a forged change
-    archived: bool = False
-    path: str = ""  # the group's file: a group remembers the hub it was created or joined in
-    twin: bool = False  # another of the user's groups has the same name
+    problem: str | None
+    read_only: str | None  # why nothing can be posted here (the file cannot be written)
+    warning: str | None  # history deleted, the file rolled back, a forged change
+    archived: bool
+    path: str  # the group's file: a group remembers the hub it was created or joined in
+    twin: bool  # another of the user's groups has the same name
+
+    def __init__(self, id: str, name: str, personal: bool, role: str | None, state: GroupState,
+                 unread: int, mentions: int, notify: NotifyLevel, problem: str | None = None,
+                 read_only: str | None = None, warning: str | None = None, archived: bool = False,
+                 path: str = "", twin: bool = False) -> None:
+        self.id = id
+        self.name = name
+        self.personal = personal
+        self.role = role
+        self.state = state
+        self.unread = unread
+        self.mentions = mentions
+        self.notify = notify
+        self.problem = problem
+        self.read_only = read_only
+        self.warning = warning
+        self.archived = archived
+        self.path = path
+        self.twin = twin
 
     @property
     def label(self) -> str:
@@ -156,12 +227,16 @@ class GroupSummary:
         return data
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Value):
     """Something `peers verify` found: where it is and what is wrong."""
 
+    __slots__ = ("where", "reason")
     where: str
     reason: str
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
 
     def __str__(self) -> str:
         return f"{self.where}: {self.reason}"
@@ -174,5 +249,5 @@ def mark_twins(summaries: tuple[GroupSummary, ...]) -> tuple[GroupSummary, ...]:
     counts: dict[str, int] = {}
     for key in keys.values():
         counts[key] = counts.get(key, 0) + 1
-    return tuple(replace(s, twin=counts[keys[s.id]] > 1) if s.twin != (counts[keys[s.id]] > 1)
+    return tuple(s.replace(twin=counts[keys[s.id]] > 1) if s.twin != (counts[keys[s.id]] > 1)
                  else s for s in summaries)

@@ -15,29 +15,38 @@ before), and any other key keeps what is shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Literal
+
+from peers_tui.core.value import Value
 
 ArgumentKind = Literal["person", "group"]
 ADDRESS_SUFFIX = ": "  # a handle that starts the message addresses that person
 
 
-@dataclass(frozen=True)
-class ArgumentSource:
+class ArgumentSource(Value):  # not a dataclass: compiled at import (core.value)
     """What a command's argument is, and where the names it may be come from (read when Tab
     is pressed there, on the UI thread: a small directory or personal.db, a few ms)."""
 
+    __slots__ = ("kind", "names")
     kind: ArgumentKind
     names: Callable[[], list[str]]
 
+    def __init__(self, kind: ArgumentKind, names: Callable[[], list[str]]) -> None:
+        self.kind = kind
+        self.names = names
 
-@dataclass(frozen=True)
-class Offer:
+
+class Offer(Value):  # not a dataclass: compiled at import (core.value)
     """The text from `start` to the cursor may become any of `candidates` (each whole, with
     what follows it); none: nothing matched."""
 
+    __slots__ = ("start", "candidates")
     start: int
     candidates: tuple[str, ...]
+
+    def __init__(self, start: int, candidates: tuple[str, ...]) -> None:
+        self.start = start
+        self.candidates = candidates
 
 
 def _insertable(name: str) -> bool:

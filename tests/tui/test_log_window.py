@@ -5,7 +5,6 @@ where the reader has read up to. Windows are read from a real group file."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -126,7 +125,7 @@ def test_reset_drops_the_window_and_makes_fetches_in_flight_stale(history):
 
 def later(view: MessageView, id: str, rowid: int, body: str = "new") -> MessageView:
     """A message stored after `view` (a higher rowid) with the given id."""
-    return replace(view, id=id, rowid=rowid, body=body)
+    return view.replace(id=id, rowid=rowid, body=body)
 
 
 def test_live_messages_append_while_following(history):
@@ -140,7 +139,7 @@ def test_live_messages_append_while_following(history):
 
 def test_a_changed_message_is_replaced_in_place(history):
     window = opened(history)
-    edited = replace(window.views[5], body="message 965 (edited)", edited=True)
+    edited = window.views[5].replace(body="message 965 (edited)", edited=True)
     merge = window.merge_live([edited], window.views[-1].id)
     assert merge.changed and window.views[5].edited and len(window.views) == 40
 

@@ -25,3 +25,22 @@ def test_starting_the_app_imports_no_dialog() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", result.stdout
+
+
+# Loaded after the first frame, or only when there is something to read: the hub's watcher
+# (inotify_simple loads ctypes) starts after it; the theme's file is TOML only if there is one.
+LATER = ("inotify_simple", "ctypes", "tomllib")
+
+
+def test_starting_the_app_imports_neither_the_watcher_s_nor_the_config_s_parser(tmp_path):
+    code = (
+        "import sys\n"
+        "import peers_tui.cli, peers_tui.factory\n"
+        "from pathlib import Path\n"
+        "from peers_tui.config import load_config\n"
+        f"load_config(Path({str(tmp_path / 'config.toml')!r}))\n"  # no file: nothing to parse
+        f"print(sorted(set({LATER!r}) & set(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout

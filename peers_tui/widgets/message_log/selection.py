@@ -8,17 +8,21 @@ rest of its screen, see LogScrolling._move_to).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from peers_tui.core.views import MessageView
+from peers_tui.core.value import Value
 
 
-@dataclass(frozen=True)
-class SelectionMove:
+class SelectionMove(Value):  # not a dataclass: compiled at import (core.value)
     """Where a move lands in the loaded window, and how much of it is owed beyond an edge."""
 
+    __slots__ = ("selected_id", "owed")
     selected_id: str | None
     owed: int  # messages still to move (negative: older) once the next window is in
+
+    def __init__(self, selected_id: str | None, owed: int) -> None:
+        self.selected_id = selected_id
+        self.owed = owed
 
 
 def step_selection(views: list[MessageView], selected_id: str | None, step: int,

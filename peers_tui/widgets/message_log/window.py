@@ -10,11 +10,11 @@ asks it what to fetch and tells it what arrived; it never scrolls or draws.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Literal, Protocol
 
 from peers_tui.core.views import MessageView
+from peers_tui.core.value import Value
 
 WINDOW = 100        # messages fetched at a time
 FIRST_SCREEN = 10   # newest messages fetched beyond one per line of the log, when it opens
@@ -68,13 +68,18 @@ def first_window(height: int) -> int:
     return min(WINDOW, height + FIRST_SCREEN) if height else WINDOW
 
 
-@dataclass(frozen=True)
-class LiveMerge:
+class LiveMerge(Value):  # not a dataclass: compiled at import (core.value)
     """What `LogWindow.merge_live` did: how the widget must lay the log out again."""
 
+    __slots__ = ("appended_from", "changed", "below")
     appended_from: int  # views[appended_from:] are new at the end (if nothing else changed)
-    changed: bool       # a message in the window changed, or one went in before the newest
-    below: int          # new messages that arrived below what the reader sees
+    changed: bool  # a message in the window changed, or one went in before the newest
+    below: int  # new messages that arrived below what the reader sees
+
+    def __init__(self, appended_from: int, changed: bool, below: int) -> None:
+        self.appended_from = appended_from
+        self.changed = changed
+        self.below = below
 
 
 class LogWindow:

@@ -1,0 +1,41 @@
+"""`peers` and `peers open GROUP` are parsed by the app's own commands alone (issue 16: the
+other command modules and their parsers cost ~10 ms of a start measured against a bare
+Textual app), to exactly what the whole parser makes of them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from peers_tui.cli.arguments import UsageError, parse_command_line
+from peers_tui.cli.parser import OPTIONS_WITH_VALUES, build_parser, parse
+
+
+@pytest.mark.parametrize("argv", [[], ["open", "team"], ["open", "two words"], ["open", "open"],
+                                  ["open", "send"], ["open", ""]])
+def test_the_app_s_command_lines_parse_as_the_whole_parser_parses_them(argv: list[str]):
+    parser, commands = build_parser()
+    assert vars(parse(argv)) == vars(parse_command_line(parser, commands, argv,
+                                                        OPTIONS_WITH_VALUES))
+
+
+@pytest.mark.parametrize("argv", [["open"], ["open", "a", "b"], ["open", "--help-me"]])
+def test_other_shapes_still_meet_the_whole_parser(argv: list[str]):
+    with pytest.raises(UsageError):
+        parse(argv)
+
+
+def test_starting_the_app_imports_no_other_command_module():
+    others = [f"peers_tui.cli.{name}" for name in ("identity", "groups", "invites", "messages",
+                                                   "reactions", "members", "people", "checks",
+                                                   "relay")]
+    code = ("import sys\n"
+            "from peers_tui.cli.parser import parse\n"
+            "parse(['open', 'team']); parse([])\n"
+            f"print(sorted(set({others!r}) & set(sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
