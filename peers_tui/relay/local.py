@@ -180,6 +180,13 @@ class LocalScanner:
         past them (`unsent` counts from there)."""
         self.versions.pop(group_id, None)
 
+    def catch_up(self) -> None:
+        """The link went down: move the positions past what is all known here (records that
+        came from the hub, ours already published), so that `unsent` counts only what waits."""
+        for _, fresh, commit in self.changes():
+            if not fresh:
+                commit()
+
     def unsent(self) -> int:
         """Records stored here after what was last published (a cheap count, not verified)."""
         total = 0

@@ -210,6 +210,9 @@ class Relay(Intake):
         was_up = self.link.up
         await self.link.check(self.nc)
         if self.link.up != was_up:
+            if not self.link.up:  # what arrived just before the cut is not ours to send
+                async with self.lock:
+                    self.scanner.catch_up()
             self.link.write_status(self.scanner, running=True)  # not a second late
             self.reporter.changed()
         if self.link.up and not was_up and self.waker is not None:
