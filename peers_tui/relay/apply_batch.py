@@ -179,8 +179,10 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
          r.sig, c["target"], c["reply_to"], c["orig_id"]) for _, r, c in ready])
     by_id = {c["id"]: (envelope, c) for envelope, _, c in ready}
     reader = HistoryReader(roster, store.group_id)
+    rows: list[Any] = []
+    problems: dict[str, str] = {}
     while by_id:
-        rows: list[Any] = _with_ids(list(by_id))
+        rows = _with_ids(list(by_id))
         targets = {str(row.target) for row in rows if row.target is not None}
         primaries = [row for row in rows if row.target is None]
         quoted: list[Any] = list(Message.with_rowid().where(
@@ -201,7 +203,8 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
     # Records stored above these places while they lay beyond a backfill's frontier.
     result.refused += void_broken_links(store.group_id, roster, {
         (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id))
-    kept: list[Any] = _with_ids(list(by_id))
+    # The last round read exactly these rows when it found no problem in them.
+    kept: list[Any] = rows if not problems else _with_ids(list(by_id))
     if backfilling:  # messages whose changes came first: their search entries from their final state
         result.touched.update(str(target) for (target,) in _rows(store, (
             "SELECT DISTINCT target FROM message WHERE target IN (SELECT value FROM json_each(?))"),
