@@ -15,26 +15,21 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~2.5 ms)
 if TYPE_CHECKING:
     from typing import Any, ClassVar, TypeVar
 
-    F = TypeVar("F", bound="Frozen")
+    F = TypeVar("F", bound="Compared")
 
 set_field = object.__setattr__  # how an __init__ sets a field of a frozen instance
 
 
-class Frozen:
-    """Base of an immutable value class with `__slots__`; a subclass names its fields in
-    `_fields` (its constructor's parameters, in order), those equality and hashing compare in
-    `_compared` and those its repr shows in `_shown` (both default to all of them)."""
+class Compared:
+    """Equality, hashing, a dataclass-style repr and pickling over named fields: a subclass
+    names its fields in `_fields` (its constructor's parameters, in order), those equality and
+    hashing compare in `_compared` and those its repr shows in `_shown` (both default to all
+    of them). `Frozen` adds refused assignment; `core.value.Value` is the mutable kind."""
 
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
     _compared: ClassVar[tuple[str, ...] | None] = None
     _shown: ClassVar[tuple[str, ...] | None] = None
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r} of a {type(self).__name__}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r} of a {type(self).__name__}")
 
     def _key(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self._compared or self._fields)
@@ -42,7 +37,7 @@ class Frozen:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        assert isinstance(other, Frozen)
+        assert isinstance(other, Compared)
         return self._key() == other._key()
 
     def __hash__(self) -> int:
@@ -53,8 +48,20 @@ class Frozen:
                           for name in (self._fields if self._shown is None else self._shown))
         return f"{type(self).__qualname__}({shown})"
 
-    def __reduce__(self) -> tuple[type[Frozen], tuple[Any, ...]]:
+    def __reduce__(self) -> tuple[type[Compared], tuple[Any, ...]]:
         return self.__class__, tuple(getattr(self, name) for name in self._fields)
+
+
+class Frozen(Compared):
+    """Base of an immutable value class with `__slots__` (see Compared)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a {type(self).__name__}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of a {type(self).__name__}")
 
 
 def replace(obj: F, **changes: Any) -> F:
@@ -68,4 +75,4 @@ def replace(obj: F, **changes: Any) -> F:
     return copy
 
 
-__all__ = ["Frozen", "replace", "set_field"]
+__all__ = ["Compared", "Frozen", "replace", "set_field"]

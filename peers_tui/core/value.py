@@ -5,7 +5,7 @@ A frozen dataclass compiles its `__init__`, `__repr__`, `__eq__`, `__hash__` and
 start-up is measured against a bare Textual app (issue 16). A `Value` subclass lists its
 fields in `__slots__`, in the order of its `__init__`'s parameters of the same names, and
 sets them plainly in `__init__`; equality, hashing, the repr and `replace` come from
-`core.frozen.Frozen` (the send path's immutable classes), over those slots. Unlike `Frozen`,
+`core.frozen.Compared` (what the send path's immutable classes have too), over those slots. Unlike `Frozen`,
 nothing stops an assignment at run time (mypy still reports one to a name the class does not
 declare); no code assigns to one.
 """
@@ -14,19 +14,13 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from peers_tui.core.frozen import Frozen, replace
+from peers_tui.core.frozen import Compared, replace
 
 V = TypeVar("V", bound="Value")
 
 
-class Value(Frozen):
+class Value(Compared):
     __slots__: tuple[str, ...] = ()
-
-    def __setattr__(self, name: str, value: object) -> None:
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        object.__delattr__(self, name)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
