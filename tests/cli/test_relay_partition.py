@@ -14,7 +14,7 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.config import load_config, save_config
 from tests.cli.test_relay import converged, post_many
 from tests.relay_helpers import federation, stop_all, wait_for
-from tests.tcp_proxy import TcpProxy
+from benchmarks.relay_hosts import TcpProxy
 
 
 def through_proxy(leaf, hub) -> TcpProxy:
@@ -30,6 +30,19 @@ def through_proxy(leaf, hub) -> TcpProxy:
 def leaf_seen_by_hub(hub, name: str) -> bool | None:
     leaf = (hub.status().get("leaves") or {}).get(name)
     return None if leaf is None else bool(leaf.get("up"))
+
+
+def team_on_three_hosts(hub, b, c) -> tuple:
+    """alice on the hub founds 'team'; bob on B and carol on C join it through the relays."""
+    alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+    group_id = alice.ok("create", "team").out.strip()
+    code = alice.ok("invite", "team", "--uses", "2").out.strip()
+    for host in (hub, b, c):
+        host.start()
+    for user, host in ((bob, b), (carol, c)):
+        wait_for(host.link_up, what=f"{host.name}'s link")
+        wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+    return alice, bob, carol, group_id
 
 
 def test_the_hub_lists_each_leaf_link_up_and_down(tmp_path):
@@ -56,14 +69,7 @@ def test_a_leaf_cut_off_while_every_host_writes_converges(tmp_path):
     hub, b, c = federation(tmp_path, ("A", "B", "C"))
     proxy = through_proxy(c, hub)
     try:
-        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team", "--uses", "2").out.strip()
-        for host in (hub, b, c):
-            host.start()
-        for user, host in ((bob, b), (carol, c)):
-            wait_for(host.link_up, what=f"{host.name}'s link")
-            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
         wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
         before = set(post_many(alice, "before", 5))
         wait_for(lambda: converged([alice, bob, carol], {"welcome", *before}) or
@@ -119,14 +125,7 @@ def test_a_member_removed_while_posting_from_a_cut_off_host_is_void_everywhere(t
     hub, b, c = federation(tmp_path, ("A", "B", "C"))
     proxy = through_proxy(c, hub)
     try:
-        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team", "--uses", "2").out.strip()
-        for host in (hub, b, c):
-            host.start()
-        for user, host in ((bob, b), (carol, c)):
-            wait_for(host.link_up, what=f"{host.name}'s link")
-            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
         seen = set(post_many(carol, "seen", 3))
         wait_for(lambda: seen <= set(bodies_of(alice)), what="carol's first posts at the hub")
         proxy.cut()
