@@ -113,7 +113,7 @@ def test_pageup_held_in_a_terminal_stops_when_the_key_stops(alice: User, team, t
         before, cpu_before = top_numbers(tmux.screen("a")), cpu_seconds(pid)
         time.sleep(2)
         assert top_numbers(tmux.screen("a")) == before
-        assert expected - 5 * height <= min(before) <= expected  # 40 presses, not on and on
+        assert expected - 10 * height <= min(before) <= expected  # 40 presses, not on and on
         assert cpu_seconds(pid) - cpu_before < 0.3  # idle, not scrolling on its own
         assert min(before) > 90_000
     finally:
