@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--json] [--keep] [--no-relay]`: every figure beside its baseline.
+"""`python -m benchmarks [--quick] [--json] [--keep] [--no-relay] [--only FIGS]`: every figure beside its baseline.
 
 Builds its data in a fresh temporary directory with the project's own code, runs the figures
 in an order where none disturbs the next (read-only ones first; those that add messages to
@@ -8,6 +8,9 @@ The relay figures (groups across hosts, issue 15: benchmarks/relay.py, rows R1-R
 on three hosts of their own; `--no-relay` or PEERS_BENCH_NO_RELAY=1 leaves them out. When
 `benchmarks/relay_join.py` exists, its `suite_figures(root, sizes) -> list[Figure]` runs after them
 (a new host joining a large group).
+
+`--only 2,3,R1a` (numbers or keys) runs only the families holding those figures, for work on
+one figure; the 1,000,000-message group is still built when any figure on one host is asked.
 
 Exit status: 0 when every figure was measured (and, at full size, met its target); 1 when a
 full-size target was missed; 2 when a figure could not be measured because of an error.
@@ -48,6 +51,7 @@ NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p
            "relay_idle_cpu": "R3", "relay_rss": "R4", "relay_join_newest": "R5a",
            "relay_join_all": "R5b"}
 ORDER = list(NUMBERS)
+RELAY_KEYS = [key for key, number in NUMBERS.items() if number.startswith("R")]
 NO_RELAY_ENV = "PEERS_BENCH_NO_RELAY"
 
 
@@ -79,36 +83,26 @@ def machine() -> dict[str, object]:
             "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
-def run(sizes: Sizes, keep: bool, with_relay: bool = True) -> dict[str, Any]:
-    started = time.time()
-    load_before = round(os.getloadavg()[0], 2)
-    root = Path(tempfile.mkdtemp(prefix="peers-bench-"))
-    figures: dict[str, Figure] = {}
-    load_by_family: dict[str, float] = {}  # the 1-minute load average as each family began
-    tmux: Tmux | None = None
-    try:
-        world = data.make_world(root)
+Step = Callable[[list[str], Callable[[], list[Figure]]], None]
 
-        def step(keys: list[str], measure: Callable[[], list[Figure]]) -> None:
-            """Run one family; if it fails, its figures say why instead of stopping the run."""
-            load_by_family[",".join(keys)] = round(os.getloadavg()[0], 2)
-            try:
-                for figure in measure():
-                    figures[figure.key] = figure
-            except Exception as exc:  # noqa: BLE001 - reported in the figure, run goes on
-                traceback.print_exc(file=sys.stderr)
-                for key in keys:
-                    figures[key] = unmeasured(key, key, "", "", "", f"error: {exc}")
 
-        data.write_big_file(world, sizes)
-        data.create_big_group(world)
+def one_host(sizes: Sizes, root: Path, step: Step, wanted: Callable[[list[str]], bool]) -> None:
+    """The figures on one host, in an order where none disturbs the next."""
+    world = data.make_world(root)
+    data.write_big_file(world, sizes)
+    data.create_big_group(world)
+    if wanted(["import_1m"]):
         step(["import_1m"], lambda: importing.measure(world, sizes))
-        step(["verify_1m"], lambda: verifying.measure(world, sizes))  # before anything adds to it
-        data.build_fleet(world, sizes)
-        if have_tmux():
-            tmux = Tmux(root, isolated_env(root))
-        else:
-            log("tmux not found: the figures taken in a terminal are left out")
+    else:  # it fills the big group every other figure reads
+        importing.measure(world, sizes)
+    step(["verify_1m"], lambda: verifying.measure(world, sizes))  # before anything adds to it
+    data.build_fleet(world, sizes)
+    tmux: Tmux | None = None
+    if have_tmux():
+        tmux = Tmux(root, isolated_env(root))
+    else:
+        log("tmux not found: the figures taken in a terminal are left out")
+    try:
         step(["search_p95"], lambda: search.measure(world, sizes))
         step(["open_switch"], lambda: log_open.measure(world, sizes))
         step(["peers_open", "cold_start"], lambda: tui_start.measure(world, sizes, tmux))
@@ -118,6 +112,50 @@ def run(sizes: Sizes, keep: bool, with_relay: bool = True) -> dict[str, Any]:
         step(["delivery_p50", "delivery_p99"], lambda: delivery.measure(world, sizes))
         step(["send"], lambda: send.measure(world, sizes))  # adds to the big group: after the rest
         step(["writers"], lambda: writers.measure(world, sizes))
+    finally:
+        if tmux is not None:
+            tmux.close()
+
+
+def only_keys(text: str) -> set[str]:
+    """`--only 2,R1a,send` -> the figure keys; unknown names are a usage error."""
+    by_number = {number.lower(): key for key, number in NUMBERS.items()}
+    keys = set()
+    for name in filter(None, (part.strip() for part in text.split(","))):
+        key = by_number.get(name.lower(), name)
+        if key not in NUMBERS:
+            raise SystemExit(f"--only: no figure {name!r} (numbers or keys: "
+                             f"{', '.join(NUMBERS.values())})")
+        keys.add(key)
+    return keys
+
+
+def run(sizes: Sizes, keep: bool, with_relay: bool = True,
+        only: set[str] | None = None) -> dict[str, Any]:
+    started = time.time()
+    load_before = round(os.getloadavg()[0], 2)
+    root = Path(tempfile.mkdtemp(prefix="peers-bench-"))
+    figures: dict[str, Figure] = {}
+    load_by_family: dict[str, float] = {}  # the 1-minute load average as each family began
+    try:
+        def wanted(keys: list[str]) -> bool:
+            return only is None or bool(only.intersection(keys))
+
+        def step(keys: list[str], measure: Callable[[], list[Figure]]) -> None:
+            """Run one family; if it fails, its figures say why instead of stopping the run."""
+            if not wanted(keys):
+                return
+            load_by_family[",".join(keys)] = round(os.getloadavg()[0], 2)
+            try:
+                for figure in measure():
+                    figures[figure.key] = figure
+            except Exception as exc:  # noqa: BLE001 - reported in the figure, run goes on
+                traceback.print_exc(file=sys.stderr)
+                for key in keys:
+                    figures[key] = unmeasured(key, key, "", "", "", f"error: {exc}")
+
+        if only is None or only - set(RELAY_KEYS):
+            one_host(sizes, root, step, wanted)
         if with_relay:  # last: three relays and their servers, in their own directories
             step(relay.KEYS, lambda: relay.measure(root, sizes))
             join = relay_join()
@@ -125,8 +163,6 @@ def run(sizes: Sizes, keep: bool, with_relay: bool = True) -> dict[str, Any]:
                 step(["relay_join_newest", "relay_join_all"],
                      lambda: join.suite_figures(root, sizes))
     finally:
-        if tmux is not None:
-            tmux.close()
         if keep:
             log(f"data kept in {root}")
         else:
@@ -212,9 +248,12 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     parser.add_argument("--no-relay", action="store_true",
                         help=f"leave out the figures across hosts (also: {NO_RELAY_ENV}=1)")
+    parser.add_argument("--only", metavar="FIGS",
+                        help="comma-separated figure numbers or keys (e.g. 2,3,R1a): only those")
     args = parser.parse_args()
     with_relay = not (args.no_relay or os.environ.get(NO_RELAY_ENV, "") not in ("", "0"))
-    result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep, with_relay)
+    only = only_keys(args.only) if args.only else None
+    result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep, with_relay, only)
     print(json.dumps(result, indent=2) if args.json else table(result))
     figures = result["figures"].values()
     if any(str(f["reason"] or "").startswith("error") for f in figures):
