@@ -17,7 +17,6 @@ from peers_tui.core.account import Account, membership_problems
 from peers_tui.core.events import EventView
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.personal_store import GroupEntry
-from peers_tui.core.host_presence import locate
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
@@ -63,6 +62,9 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     membership = store.membership_mark()
     roster = store.current_roster()
     members = store.members(include_former=False)
+    # Imported by the first roster read, on this worker's thread after the first frame: the
+    # hosts' file and the published profiles are no part of what start-up paints.
+    from peers_tui.core.host_presence import locate
     where = locate(presence, [m.user_id for m in members])
     topic = store.topic()
     warning = check_history(account, entry, store)
