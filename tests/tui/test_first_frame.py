@@ -45,3 +45,40 @@ async def test_the_first_frame_with_the_messages_is_drawn_outside_the_start_up_b
         assert not footer_keys  # the footer's keys come in a later frame...
         assert app.screen.query_one(Footer).query(FooterKey)  # ...and they do come
         assert "hello from bob" in "".join(view.body for view in app.chat.log_views())
+
+
+
+async def test_the_chat_screen_is_styled_once_before_its_first_frame(
+        alice: User, bob: User, team: str) -> None:
+    """Textual restyles a screen on each ScreenResume; the first comes right after the push
+    that mounted (and styled) it, and is skipped (MountedStylesScreen). A later resume that
+    asks for fresh styles gets them, as in Textual."""
+    from textual import events
+
+    from peers_tui.widgets.topic_bar import TopicBar
+
+    bob.ok("send", "team", "hello from bob")
+    app = build_app(Account(alice.home, alice.hub), "team")
+    styled: list[str] = []
+    frames: list[int] = []
+    display = app._display
+    apply = app.stylesheet.apply
+
+    def counted(node: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(node, TopicBar):
+            styled.append("topic bar")
+        apply(node, *args, **kwargs)
+
+    def drawn(screen: Any, renderable: Any) -> None:
+        log = screen.query(MessageLog)
+        if not frames and renderable is not None and log and log.first().views:
+            frames.append(len(styled))
+        display(screen, renderable)
+
+    app.stylesheet.apply = counted  # type: ignore[method-assign]
+    app._display = drawn  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(frames))
+        assert frames == [1], "the topic bar was styled more than once before the first frame"
+        app.screen.post_message(events.ScreenResume())
+        await wait_for(pilot, lambda: len(styled) > 1)
