@@ -4,7 +4,8 @@ Start-up is measured against a bare Textual app that paints one line, and every 
 at import (Textual's classes walk their `dir()`, frozen dataclasses compile their methods):
 what the first screen does not show is imported after that frame. The roster's hosts and
 published profiles (`core.host_presence`, `core.profiles`) come with the first roster read,
-on its worker; the hub's watcher (inotify_simple, ctypes) starts after the frame; the
+on its worker; the relay's link state (`core.link_state`) is read after the first frame, on
+a hub that has a relay; the hub's watcher (inotify_simple, ctypes) starts after the frame; the
 dialogs and the palette are imported when first opened.
 """
 
@@ -16,6 +17,7 @@ import sys
 from tests.conftest import User
 
 LATER = ("peers_tui.core.host_presence", "peers_tui.core.profiles", "inotify_simple", "ctypes",
+         "peers_tui.core.link_state", "peers_tui.core.link_words",
          "peers_tui.screens.search", "peers_tui.screens.switcher", "peers_tui.screens.help",
          "peers_tui.screens.group_list", "peers_tui.commands.palette")
 
