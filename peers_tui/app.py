@@ -115,8 +115,10 @@ class PeersApp(App[None]):
         # and the footer's keys follow in the next.
         self.call_later(self._show_first_screen)
 
-    def _show_first_screen(self) -> None:
-        self.push_screen(self.chat)
+    async def _show_first_screen(self) -> None:
+        # Awaited, as Textual's batch awaited it: keys typed ahead (already in the terminal
+        # when the app starts) are handled once the chat screen is mounted, not before.
+        await self.push_screen(self.chat)
         # Each of these waits for the chat screen's first paint (so they are asked for after
         # the push: an after-refresh callback belongs to the screen on top when it is taken).
         remember_after_paint(self, self.account, self.chat.entry.id)
