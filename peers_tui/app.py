@@ -25,6 +25,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.dialogs import Dialogs
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
+from peers_tui.terminal_signals import resume_only_after_own_suspend
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.services.group_list import GroupListService
@@ -108,6 +109,7 @@ class PeersApp(App[None]):
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.background.hang_up)
+        resume_only_after_own_suspend(self._driver)  # the SIGCONT that comes with a hang-up
         # Pushed once Textual's start-up batch is over. Pushed here, inside it, the chat screen
         # is laid out and drawn into a frame that is thrown away (nothing is written in a
         # batch), and its footer composes its keys, before the first frame reaches the
