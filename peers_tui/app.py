@@ -25,6 +25,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.dialogs import Dialogs
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
+from peers_tui.terminal_signals import resume_only_after_own_suspend
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.services.group_list import GroupListService
@@ -32,7 +33,9 @@ from peers_tui.services.hub_watch import HubWatcher
 from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
 from peers_tui.services.navigation import GroupNavigator
 from peers_tui.services.unread_counts import UnreadCounts
-from peers_tui.startup import StartupConnections, open_first_group, styles_dir
+from peers_tui.startup import (
+    StartupConnections, open_first_group, remember_after_paint, styles_dir,
+)
 from peers_tui.theme_setting import keep_theme
 from peers_tui.worker_errors import WorkerFailed, failure_of
 
@@ -106,7 +109,21 @@ class PeersApp(App[None]):
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.background.hang_up)
-        self.push_screen(self.chat)
+        resume_only_after_own_suspend(self._driver)  # the SIGCONT that comes with a hang-up
+        # Pushed once Textual's start-up batch is over. Pushed here, inside it, the chat screen
+        # is laid out and drawn into a frame that is thrown away (nothing is written in a
+        # batch), and its footer composes its keys, before the first frame reaches the
+        # terminal; pushed after it, its first frame is the one written (~25 ms sooner in CPU)
+        # and the footer's keys follow in the next.
+        self.call_later(self._show_first_screen)
+
+    async def _show_first_screen(self) -> None:
+        # Awaited, as Textual's batch awaited it: keys typed ahead (already in the terminal
+        # when the app starts) are handled once the chat screen is mounted, not before.
+        await self.push_screen(self.chat)
+        # Each of these waits for the chat screen's first paint (so they are asked for after
+        # the push: an after-refresh callback belongs to the screen on top when it is taken).
+        remember_after_paint(self, self.account, self.chat.entry.id)
         self.background.start(self.chat, self.hub_watch)
         self.call_after_refresh(self.startup_connections.release)
 

@@ -55,9 +55,7 @@ class StartupConnections:
 
 def open_first_group(app: App[None], account: Account, entry: GroupEntry | None) -> ChatScreen:
     """The group asked for, else the one opened last; a damaged group must not keep the app
-    from starting, so then the personal group (and a notification). It is remembered as the
-    last group after the first paint (a write, with its syncs, that the paint need not wait
-    for)."""
+    from starting, so then the personal group (and a notification)."""
     entry = entry or account.last_group()
     keep_name_keys(account.paths.home)  # the look-alike keys of the names seen before
     try:
@@ -67,8 +65,13 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
                    severity="error")
         entry = account.entries()[0]
         chat = ChatScreen(account, entry)
-    app.call_after_refresh(_remember, app, account, entry.id)
     return chat
+
+
+def remember_after_paint(app: App[None], account: Account, group_id: str) -> None:
+    """Remember the group opened as the last group once the screen on top has painted (a
+    write, with its syncs, that the first paint need not wait for)."""
+    app.call_after_refresh(_remember, app, account, group_id)
 
 
 def _remember(app: App[None], account: Account, group_id: str) -> None:

@@ -8,19 +8,19 @@ turns it (and its own workers' failures) into one notification.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 
-@dataclass
 class WorkerFailed(Message):
     """A background job failed unexpectedly; `line` is the first line of its error."""
 
-    name: str
-    line: str
+    # A plain class: a dataclass compiles its methods at import, which every start paid.
+    def __init__(self, name: str, line: str) -> None:
+        super().__init__()
+        self.name = name
+        self.line = line
 
 
 def failure_of(event: Worker.StateChanged) -> WorkerFailed | None:

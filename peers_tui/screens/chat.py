@@ -88,7 +88,7 @@ class ChatScreen(SelectionScreen):
         self.composer.arguments = completion_sources(self.account)  # /dm PERSON, /join GROUP
         self.composer.sent_history = self.drafts.input_history()
         self._open(self.entry)
-        self.link.start()  # the relay's link, when this hub has one
+        self.call_after_refresh(self.link.start)  # the relay's link, if any: after the frame
 
     def show_group(self, entry: GroupEntry) -> None:
         """Point the screen at another group (its own store; nothing global is rebound)."""

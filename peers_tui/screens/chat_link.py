@@ -21,19 +21,21 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 from textual.timer import Timer
 
-from peers_tui.core.link_state import (
-    LINK_FILE, LinkState, link_path, read_link_state, relay_configured,
-)
-from peers_tui.core.link_words import indicator
 from peers_tui.core.live_feed import LiveBatch
-from peers_tui.widgets.earlier_bar import EarlierBar
 from peers_tui.widgets.message_log import MessageLog
 from peers_tui.widgets.topic_bar import TopicBar
+
+if TYPE_CHECKING:
+    from peers_tui.core.link_state import LinkState
+    from peers_tui.widgets.earlier_bar import EarlierBar
+
+# core.link_state, core.link_words and the earlier-messages bar are imported by start(),
+# which the chat screen calls after its first frame: no part of what start-up paints.
 
 TICK = 1.0
 NOTE_SECONDS = 60.0  # the note goes after this long even if its place was never scrolled to
@@ -65,12 +67,14 @@ class LinkWatch:
         self.stored_up_to = 0  # the highest rowid the log has had: what is above it is new
 
     def start(self) -> None:
+        from peers_tui.core.link_state import relay_configured
         if not relay_configured(self.hub):
             return  # one host: nothing to show, nothing to watch
         self.active = True
         self.topic_bar = self.screen.query_one(TopicBar)
         self.log = self.screen.query_one(MessageLog)
         self.stored_up_to = max((view.rowid for view in self.log.views), default=0)
+        from peers_tui.widgets.earlier_bar import EarlierBar
         self.bar = EarlierBar(id="earlier", on_unmount=self.close)
         self.screen.mount(self.bar, before=self.screen.query_one("#chat-body"))
         self.tick()
@@ -95,6 +99,7 @@ class LinkWatch:
             events = self.inotify.read(timeout=0)
         except OSError:
             return
+        from peers_tui.core.link_state import LINK_FILE
         if any(event.name == LINK_FILE for event in events):
             self.tick()
 
@@ -108,6 +113,7 @@ class LinkWatch:
 
     # ----------------------------------------------------------------- the file
     def _stat(self) -> tuple[int, int, int] | None:
+        from peers_tui.core.link_state import link_path
         try:
             info = os.stat(link_path(self.hub))
         except OSError:
@@ -115,6 +121,8 @@ class LinkWatch:
         return info.st_ino, info.st_mtime_ns, info.st_size
 
     def tick(self) -> None:
+        from peers_tui.core.link_state import read_link_state
+        from peers_tui.core.link_words import indicator
         token = self._stat()
         if token != self.token:
             self.token = token

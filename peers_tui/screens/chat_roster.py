@@ -7,8 +7,6 @@ topic, the user's role and standing, and whether the history can be trusted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from textual.message import Message
 
 from peers_tui.commands.slash import Standing
@@ -17,7 +15,6 @@ from peers_tui.core.account import Account, membership_problems
 from peers_tui.core.events import EventView
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.personal_store import GroupEntry
-from peers_tui.core.host_presence import locate
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
@@ -27,21 +24,31 @@ POSTING_ROLES = frozenset(role.label for role in Role if role >= Role.WRITER)
 STANDINGS: dict[str, Standing] = {"active": "active", "left": "left", "removed": "removed"}
 
 
-@dataclass
 class RosterLoaded(Message):
-    group_id: str
-    membership: tuple[object, ...]
-    members: list[MemberView]
-    present: set[str]
-    topic: str | None
-    role: str | None  # the user's role, if they are an active member of a writable file
-    standing: Standing
-    read_only: str | None  # why nothing can be written to the file, if it cannot
-    warning: str | None = None  # history deleted, file rolled back, a forged change
-    people: frozenset[tuple[str, str]] = frozenset()  # (id, handle) of all, former too
-    events: tuple[EventView, ...] = ()  # the membership log as events, for the message log
-    # each member's host(s) where a relay joins this hub to others (host_presence.locate)
-    hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """What the roster read found (read_roster, on a worker thread)."""
+
+    # A plain class: a dataclass compiles its methods at import, which every start paid.
+    def __init__(self, group_id: str, membership: tuple[object, ...],
+                 members: list[MemberView], present: set[str], topic: str | None,
+                 role: str | None, standing: Standing, read_only: str | None,
+                 warning: str | None = None,
+                 people: frozenset[tuple[str, str]] = frozenset(),
+                 events: tuple[EventView, ...] = (),
+                 hosts: dict[str, tuple[str, ...]] | None = None) -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.membership = membership
+        self.members = members
+        self.present = present
+        self.topic = topic
+        self.role = role  # the user's role, if they are an active member of a writable file
+        self.standing = standing
+        self.read_only = read_only  # why nothing can be written to the file, if it cannot
+        self.warning = warning  # history deleted, file rolled back, a forged change
+        self.people = people  # (id, handle) of all members, former ones too
+        self.events = events  # the membership log as events, for the message log
+        # each member's host(s) where a relay joins this hub to others (host_presence.locate)
+        self.hosts: dict[str, tuple[str, ...]] = {} if hosts is None else hosts
 
     @property
     def can_post(self) -> bool:
@@ -63,6 +70,9 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     membership = store.membership_mark()
     roster = store.current_roster()
     members = store.members(include_former=False)
+    # Imported by the first roster read, on this worker's thread after the first frame: the
+    # hosts' file and the published profiles are no part of what start-up paints.
+    from peers_tui.core.host_presence import locate
     where = locate(presence, [m.user_id for m in members])
     topic = store.topic()
     warning = check_history(account, entry, store)

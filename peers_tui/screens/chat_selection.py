@@ -8,13 +8,13 @@ select another, or to start the composer."""
 from __future__ import annotations
 
 from textual import events
-from textual.screen import Screen
 
 from peers_tui.core.views import MessageView
+from peers_tui.screens.mounted_styles import MountedStylesScreen
 from peers_tui.widgets import Composer, MessageLog
 
 
-class SelectionScreen(Screen[None]):
+class SelectionScreen(MountedStylesScreen):
     """A screen with a message log and a composer, whose log's messages can be selected."""
 
     message_log: MessageLog

@@ -8,7 +8,6 @@ Refused ones (forged, or no longer valid) are never offered: `peers invitations`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -21,11 +20,13 @@ if TYPE_CHECKING:
     from peers_tui.core.invitations import Invitation
 
 
-@dataclass
 class InvitationsRead(Message):
     """The invitations offered to the user now (read on a worker thread)."""
 
-    offered: list[Invitation]
+    # A plain class: a dataclass compiles its methods at import, which every start paid.
+    def __init__(self, offered: list[Invitation]) -> None:
+        super().__init__()
+        self.offered = offered
 
 
 class InvitationWatch:

@@ -6,6 +6,8 @@ name: the host(s) they are present on, else their home; on a hub without one, on
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,13 +16,15 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from peers_tui.core.names import person_labels
-from peers_tui.core.host_presence import Whereabouts, locate
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
 from peers_tui.widgets.message_render import author_colour
 from peers_tui.worker_errors import pass_on_failure
 from peers_tui.core.roster import MemberState
+
+if TYPE_CHECKING:
+    from peers_tui.core.host_presence import Whereabouts
 
 ROLE_ORDER = tuple(role.label for role in sorted(Role, reverse=True))  # owners first
 PRESENCE_POLL = 5.0  # seconds between two looks at who is here
@@ -63,6 +67,7 @@ class RosterPanel(VerticalScroll, can_focus=False):
     @work(thread=True, exclusive=True, group="roster-presence", exit_on_error=False)
     def _look_for_presence(self, presence: Presence, members: list[MemberView]) -> None:
         """A lock test per member and the relay's hosts file, no database reads."""
+        from peers_tui.core.host_presence import locate  # off the start-up path: a worker's
         where = locate(presence, [m.user_id for m in members])
         self.app.call_from_thread(self._presence_seen, members, where)
 

@@ -1,0 +1,84 @@
+"""The chat screen's first frame is one Textual writes to the terminal (issue 16).
+
+Textual mounts what an app's `on_mount` pushes inside its start-up batch, in which nothing is
+written: the chat screen pushed there was laid out and drawn into a frame that was thrown
+away, and its footer composed its keys, before a frame reached the terminal (~25 ms of CPU of
+a ~310 ms start). The app pushes it once that batch is over, so that the first frame drawn
+with the newest messages is the one written; the footer's keys follow in the next.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from peers_tui.core.account import Account
+from peers_tui.factory import build_app
+from peers_tui.screens import ChatScreen
+from peers_tui.widgets import MessageLog
+from tests.conftest import User
+from tests.tui_helpers import wait_for
+
+
+async def test_the_first_frame_with_the_messages_is_drawn_outside_the_start_up_batch(
+        alice: User, bob: User, team: str) -> None:
+    bob.ok("send", "team", "hello from bob")
+    app = build_app(Account(alice.home, alice.hub), "team")
+    frames: list[tuple[int, bool]] = []  # (Textual's batch depth, the footer's keys shown)
+    display = app._display
+
+    def drawn(screen: Any, renderable: Any) -> None:
+        log = screen.query(MessageLog)
+        if renderable is not None and log and log.first().views:
+            frames.append((app._batch_count, bool(screen.query(FooterKey))))
+        display(screen, renderable)
+
+    app._display = drawn  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query(FooterKey)))
+        assert isinstance(app.screen, ChatScreen)
+        assert frames, "no frame showed the log's messages"
+        batch_depth, footer_keys = frames[0]
+        assert batch_depth == 0, "the first frame with the messages was drawn in a batch"
+        assert not footer_keys  # the footer's keys come in a later frame...
+        assert app.screen.query_one(Footer).query(FooterKey)  # ...and they do come
+        assert "hello from bob" in "".join(view.body for view in app.chat.log_views())
+
+
+
+async def test_the_chat_screen_is_styled_once_before_its_first_frame(
+        alice: User, bob: User, team: str) -> None:
+    """Textual restyles a screen on each ScreenResume; the first comes right after the push
+    that mounted (and styled) it, and is skipped (MountedStylesScreen). A later resume that
+    asks for fresh styles gets them, as in Textual."""
+    from textual import events
+
+    from peers_tui.widgets.topic_bar import TopicBar
+
+    bob.ok("send", "team", "hello from bob")
+    app = build_app(Account(alice.home, alice.hub), "team")
+    styled: list[str] = []
+    frames: list[int] = []
+    display = app._display
+    apply = app.stylesheet.apply
+
+    def counted(node: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(node, TopicBar):
+            styled.append("topic bar")
+        apply(node, *args, **kwargs)
+
+    def drawn(screen: Any, renderable: Any) -> None:
+        log = screen.query(MessageLog)
+        if not frames and renderable is not None and log and log.first().views:
+            frames.append(len(styled))
+        display(screen, renderable)
+
+    app.stylesheet.apply = counted  # type: ignore[method-assign]
+    app._display = drawn  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(frames))
+        assert frames == [1], "the topic bar was styled more than once before the first frame"
+        app.screen.post_message(events.ScreenResume())
+        await wait_for(pilot, lambda: len(styled) > 1)

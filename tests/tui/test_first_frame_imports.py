@@ -1,0 +1,61 @@
+"""What the app has imported when its first frame with the newest messages is drawn (issue 16).
+
+Start-up is measured against a bare Textual app that paints one line, and every module costs
+at import (Textual's classes walk their `dir()`, frozen dataclasses compile their methods):
+what the first screen does not show is imported after that frame. The roster's hosts and
+published profiles (`core.host_presence`, `core.profiles`) come with the first roster read,
+on its worker; the relay's link state (`core.link_state`) is read after the first frame, on
+a hub that has a relay; the hub's watcher (inotify_simple, ctypes) starts after the frame; the
+dialogs and the palette are imported when first opened.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import User
+
+LATER = ("peers_tui.core.host_presence", "peers_tui.core.profiles", "inotify_simple", "ctypes",
+         "peers_tui.core.link_state", "peers_tui.core.link_words",
+         "peers_tui.screens.search", "peers_tui.screens.switcher", "peers_tui.screens.help",
+         "peers_tui.screens.group_list", "peers_tui.commands.palette")
+
+SCRIPT = """
+import asyncio, sys
+from pathlib import Path
+from peers_tui.core.account import Account
+from peers_tui.factory import build_app
+from peers_tui.widgets import MessageLog
+
+async def main() -> None:
+    app = build_app(Account(Path(sys.argv[1]), Path(sys.argv[2])), "team")
+    seen = []
+    display = app._display
+
+    def drawn(screen, renderable):
+        log = screen.query(MessageLog)
+        if not seen and renderable is not None and log and log.first().views:
+            seen.append(sorted(set(sys.argv[3].split()) & set(sys.modules)))
+        display(screen, renderable)
+
+    app._display = drawn
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(2000):
+            if seen:
+                break
+            await pilot.pause(0.01)
+    print(seen[0] if seen else "no frame showed the messages")
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_frame_is_drawn_before_the_roster_s_hosts_the_watcher_and_the_dialogs(
+        alice: User, bob: User, team: str) -> None:
+    bob.ok("send", "team", "hello from bob")
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(alice.home), str(alice.hub), " ".join(LATER)],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
