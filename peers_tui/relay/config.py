@@ -39,6 +39,14 @@ def check_host_name(name: str) -> str:
     return name
 
 
+def inbox_prefix(host: str) -> str:
+    """The inbox prefix of every NATS client on host `host` that gets replies across the leaf
+    link (`nats.connect(inbox_prefix=...)`): the hub lets leaf `host` receive only subjects
+    under it, so no leaf reads the replies and consumer deliveries meant for another
+    (permissions.py). One token: `_INBOX_B` is not a prefix of `_INBOX_B2`'s subjects."""
+    return f"_INBOX_{host}"
+
+
 def default_host_name() -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname().split(".")[0])[:32]
     return cleaned if HOST_NAME.match(cleaned) and cleaned != HUB_DOMAIN else "host"

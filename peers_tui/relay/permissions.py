@@ -17,8 +17,10 @@ A leaf may send only:
   asks for, stream info, consumers (create, next batch) and message gets on the streams it
   reads, and the flow-control replies of its ordered consumers (`$JS.FC.<stream>.>`: without
   them a consumer stalls after a few megabytes).
-It may receive only replies and deliveries (`_INBOX.>`): it cannot answer another host's
-request (a membership proposal, say) in the hub's place.
+It may receive only replies and deliveries under its own inbox prefix (`_INBOX_<host>.>`,
+which every client on that host that talks across the link connects with): it cannot answer
+another host's request (a membership proposal, say) in the hub's place, nor read the replies
+and deliveries meant for another host (its JetStream fetches, the sequencer's answers).
 
 Subjects a new feature needs go into `LEAF_SENDS` / `LEAF_READS` / `LEAF_RECEIVES` below.
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import json
 
-from peers_tui.relay.config import HUB_DOMAIN
+from peers_tui.relay.config import HUB_DOMAIN, inbox_prefix
 from peers_tui.relay.envelope import FED_STREAM
 
 API = f"$JS.{HUB_DOMAIN}.API"
@@ -45,8 +47,10 @@ LEAF_READS = (FED_STREAM, PRESENCE_STREAM)
 LEAF_API = (
     f"{API}.INFO",              # the link probe (link.py)
 )
+# What the hub may send the leaf: replies, publish acks and consumer deliveries, all under the
+# leaf's own inbox prefix (config.inbox_prefix), never another host's.
 LEAF_RECEIVES = (
-    "_INBOX.>",                 # request replies, publish acks, consumer deliveries
+    "{inbox}.>",
 )
 
 
@@ -71,7 +75,8 @@ def leaf_may_send(host: str) -> list[str]:
 def leaf_permissions(host: str) -> dict[str, dict[str, list[str]]]:
     """The `permissions` of leaf `host`'s user on the hub's server."""
     return {"publish": {"allow": leaf_may_send(host)},
-            "subscribe": {"allow": list(LEAF_RECEIVES)}}
+            "subscribe": {"allow": [subject.format(inbox=inbox_prefix(host))
+                                    for subject in LEAF_RECEIVES]}}
 
 
 def leaf_user(host: str, password: str) -> str:

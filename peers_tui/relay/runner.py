@@ -25,7 +25,9 @@ from nats.js.api import StreamConfig
 
 from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
-from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
+from peers_tui.relay.config import (
+    RelayConfig, config_path, inbox_prefix, load_config, relay_dir,
+)
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, fed_subject, in_subject,
@@ -83,7 +85,8 @@ class Relay(Intake):
         try:
             self.nc = await nats.connect(
                 f"nats://127.0.0.1:{self.config.client_port}", name=f"peers-relay-{self.config.name}",
-                max_reconnect_attempts=-1, reconnect_time_wait=0.25, allow_reconnect=True)
+                max_reconnect_attempts=-1, reconnect_time_wait=0.25, allow_reconnect=True,
+                inbox_prefix=inbox_prefix(self.config.name))  # the hub sends it only its own
             self.js_local = self.nc.jetstream()
             self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
             if self.is_hub:

@@ -18,7 +18,7 @@ from typing import Any
 import nats
 import pytest
 
-from peers_tui.relay.config import load_config
+from peers_tui.relay.config import inbox_prefix, load_config
 from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, Envelope, fed_subject, in_subject
 from peers_tui.testing.forge import Forger
 from tests.core.test_relay_apply import forged_message
@@ -57,10 +57,11 @@ def through(host: Host, action: Callable[[Any, Any], Awaitable[Any]]) -> str:
     "done", or the name of the error it ended with."""
 
     async def run() -> str:
-        nc = await nats.connect(f"nats://127.0.0.1:{load_config(host.hub).client_port}")
+        config = load_config(host.hub)
+        nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}",
+                                inbox_prefix=inbox_prefix(config.name))  # as its relay does
         try:
-            hub_js = nc.jetstream(domain="hub") if load_config(host.hub).role == "leaf" \
-                else nc.jetstream()
+            hub_js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
             await action(nc, hub_js)
             return "done"
         except nats.errors.Error as exc:
@@ -176,6 +177,47 @@ def test_a_leaf_cannot_delete_purge_or_change_the_streams(three):
     crosses(hosts, "still federated")
 
 
+def test_a_leaf_cannot_read_replies_meant_for_another_host(three):
+    """Leaf B listens on every inbox it can name, and on everything, while carol on C sends a
+    message (C's relay stores it upstream: a publish ack for C) and changes her handle (C asks
+    the hub's sequencer: its answer is for C) and alice's message is delivered to C's
+    consumer. B must see none of it: the hub sends B only replies under B's own prefix."""
+    hosts, _ = three
+    hub, b, c = hosts
+    patterns = ("_INBOX.>", f"{inbox_prefix('C')}.>", ">")
+    seen: dict[str, list[bytes]] = {pattern: [] for pattern in patterns}
+
+    def keeper(pattern: str) -> Callable[[Any], Awaitable[None]]:
+        async def keep(msg: Any) -> None:  # nats-py takes coroutine functions only
+            seen[pattern].append(msg.data)
+        return keep
+
+    async def spy(nc: Any, js: Any) -> None:
+        for pattern in patterns:
+            await nc.subscribe(pattern, cb=keeper(pattern))
+        await nc.flush()
+        await asyncio.sleep(0.5)  # B's interest reaches the hub
+        await asyncio.to_thread(carol_and_alice_talk)
+        await asyncio.sleep(0.5)
+
+    def carol_and_alice_talk() -> None:
+        carol = c.users["carol"]
+        carol.ok("send", "team", "from carol, acked to C")
+        carol.ok("id", "--handle", "caroline")  # ordered by the hub: the answer goes to C
+        hub.users["alice"].ok("send", "team", "to carol's consumer")
+        wait_for(lambda: "to carol's consumer" in bodies(carol) and "from carol, acked to C"
+                 in bodies(hub.users["alice"]) and "to carol's consumer" in bodies(b.users["bob"]),
+                 what="the messages across")
+
+    assert through(b, spy) == "done"
+    everything = seen[">"]
+    for_c = [data for data in everything if b'"PEERS_IN"' in data or data == b'{"ok": true}']
+    assert for_c == []  # neither C's publish ack nor the hub's answer to C
+    assert seen["_INBOX.>"] == [] and seen[f"{inbox_prefix('C')}.>"] == []
+    # Alice's message came to B once: its own relay's delivery (C's would be a second copy).
+    assert sum(b"to carol's consumer" in data for data in everything) == 1
+
+
 def matches(pattern: str, subject: str) -> bool:
     """NATS subject matching: `*` one token, `>` one or more at the end."""
     want, have = pattern.split("."), subject.split(".")
@@ -202,8 +244,10 @@ def test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject():
                   "peers.fed.g.m", "peers.order.C.g", "peers.presence.C", "_INBOX.x"]
     assert [(p, s) for p in sends for s in forbidden if matches(p, s)] == []
     assert any(matches(p, "peers.in.B.g") for p in sends)  # and the matcher does match
+    assert any(matches(p, "_INBOX_B.x.y") for p in receives)
     # What the leaf receives: replies only, never another host's requests or records.
-    for subject in ("peers.in.C.g", "peers.order.C.g", "peers.fed.g.r", "$JS.hub.API.INFO"):
+    for subject in ("peers.in.C.g", "peers.order.C.g", "peers.fed.g.r", "$JS.hub.API.INFO",
+                    "_INBOX.x.y", "_INBOX_C.x", "_INBOX_B2.x"):
         assert not any(matches(p, subject) for p in receives)
 
 
