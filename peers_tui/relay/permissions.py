@@ -22,6 +22,10 @@ which every client on that host that talks across the link connects with): it ca
 another host's request (a membership proposal, say) in the hub's place, nor read the replies
 and deliveries meant for another host (its JetStream fetches, the sequencer's answers).
 
+Subject permissions cannot bound the consumers a leaf creates (their number, durability,
+lifetime and deliver subject are in the request's body): the hub's relay does
+(consumer_guard.py).
+
 Subjects a new feature needs go into `LEAF_SENDS` / `LEAF_READS` / `LEAF_RECEIVES` below.
 """
 
