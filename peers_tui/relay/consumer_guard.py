@@ -18,8 +18,9 @@ the response) and deletes at once a consumer a leaf created on those streams tha
 - would be more than `QUOTA` live consumers of that leaf.
 Each such stream also carries `max_consumers = STREAM_CAP` (the bound while an advisory is on
 its way). A sweep every `SWEEP` s forgets consumers that are gone and applies the first three
-rules to consumers no advisory told of (made while the relay was reconnecting), with any
-token holder's prefix (or the hub's own) as a valid delivery.
+rules to consumers no advisory told of (made while the relay was reconnecting, or by a process
+on the hub host), with any token holder's prefix, the hub's own or plain `_INBOX` as a valid
+delivery.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ class ConsumerGuard:
         self.removed[(host, reason)] += 1
 
     async def sweep(self) -> None:
-        prefixes = [inbox_prefix(host) for host in sorted(self.hosts())]
+        # Plain `_INBOX` too: a hub-local reader's default (no leaf receives under it).
+        prefixes = ["_INBOX"] + [inbox_prefix(host) for host in sorted(self.hosts())]
         for stream in LEAF_READS:
             try:
                 info = await self.js.stream_info(stream)

@@ -58,15 +58,15 @@ LEAF_RECEIVES = (
 )
 
 
-def _stream_reads(stream: str) -> list[str]:
-    return [f"{API}.STREAM.INFO.{stream}",
-            f"{API}.CONSUMER.CREATE.{stream}",        # nats-py's ephemeral consumers
-            f"{API}.CONSUMER.CREATE.{stream}.>",      # named / filtered ones
-            f"{API}.CONSUMER.INFO.{stream}.*",
-            f"{API}.CONSUMER.MSG.NEXT.{stream}.*",    # pull consumers' next batch
-            f"{API}.STREAM.MSG.GET.{stream}",
-            f"{API}.DIRECT.GET.{stream}",
-            f"{API}.DIRECT.GET.{stream}.>",
+def _stream_reads(stream: str, api: str = API) -> list[str]:
+    return [f"{api}.STREAM.INFO.{stream}",
+            f"{api}.CONSUMER.CREATE.{stream}",        # nats-py's ephemeral consumers
+            f"{api}.CONSUMER.CREATE.{stream}.>",      # named / filtered ones
+            f"{api}.CONSUMER.INFO.{stream}.*",
+            f"{api}.CONSUMER.MSG.NEXT.{stream}.*",    # pull consumers' next batch
+            f"{api}.STREAM.MSG.GET.{stream}",
+            f"{api}.DIRECT.GET.{stream}",
+            f"{api}.DIRECT.GET.{stream}.>",
             f"$JS.FC.{stream}.>"]
 
 
@@ -89,3 +89,15 @@ def leaf_user(host: str, password: str) -> str:
     return (f"{{user: {json.dumps(host)}, password: {json.dumps(password)}, "
             f"allowed_connection_types: [\"LEAFNODE\"], "
             f"permissions: {json.dumps(leaf_permissions(host))}}}")
+
+
+def local_permissions(hub_name: str) -> dict[str, dict[str, list[str]]]:
+    """The `permissions` of the hub host's other local processes (every Unix user of the hub
+    host, who connect without credentials): the reads a leaf may make, in the hub's own
+    JetStream API, and replies under `_INBOX` or the hub's own prefix; nothing that writes.
+    Only the relay, with its credential, publishes, answers and manages the streams."""
+    local_api = "$JS.API"
+    sends = [f"{local_api}.INFO"]
+    sends += [s for stream in LEAF_READS for s in _stream_reads(stream, local_api)]
+    return {"publish": {"allow": sends},
+            "subscribe": {"allow": ["_INBOX.>", f"{inbox_prefix(hub_name)}.>"]}}

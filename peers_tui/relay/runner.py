@@ -26,7 +26,7 @@ from nats.js.api import StreamConfig
 from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.config import (
-    RelayConfig, config_path, inbox_prefix, load_config, relay_dir,
+    RelayConfig, client_url, config_path, inbox_prefix, load_config, relay_dir,
 )
 from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
 from peers_tui.relay.fetch import read_group
@@ -86,7 +86,7 @@ class Relay(Intake):
         tasks: list[asyncio.Task[None]] = []
         try:
             self.nc = await nats.connect(
-                f"nats://127.0.0.1:{self.config.client_port}", name=f"peers-relay-{self.config.name}",
+                client_url(self.config), name=f"peers-relay-{self.config.name}",
                 max_reconnect_attempts=-1, reconnect_time_wait=0.25, allow_reconnect=True,
                 inbox_prefix=inbox_prefix(self.config.name))  # the hub sends it only its own
             self.js_local = self.nc.jetstream()

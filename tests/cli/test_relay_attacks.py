@@ -18,7 +18,7 @@ from typing import Any
 import nats
 import pytest
 
-from peers_tui.relay.config import inbox_prefix, load_config
+from peers_tui.relay.config import client_url, inbox_prefix, load_config
 from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, Envelope, fed_subject, in_subject
 from peers_tui.testing.forge import Forger
 from tests.core.test_relay_apply import forged_message
@@ -52,14 +52,16 @@ def three(tmp_path):
         stop_all(hosts)
 
 
-def through(host: Host, action: Callable[[Any, Any], Awaitable[Any]]) -> str:
-    """Run `action(nc, js)` with a client on `host`'s own server (`js` in the hub's domain):
-    "done", or the name of the error it ended with."""
+def through(host: Host, action: Callable[[Any, Any], Awaitable[Any]], *,
+            as_relay: bool = True) -> str:
+    """Run `action(nc, js)` with a client on `host`'s own server (`js` in the hub's domain),
+    connected as its relay is (on the hub: with the relay's credential) or, `as_relay=False`,
+    as any other local process: "done", or the name of the error it ended with."""
 
     async def run() -> str:
         config = load_config(host.hub)
-        nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}",
-                                inbox_prefix=inbox_prefix(config.name))  # as its relay does
+        url = client_url(config) if as_relay else f"nats://127.0.0.1:{config.client_port}"
+        nc = await nats.connect(url, inbox_prefix=inbox_prefix(config.name))
         try:
             hub_js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
             await action(nc, hub_js)
@@ -110,8 +112,8 @@ def test_a_leaf_cannot_publish_in_another_hosts_name(three):
 
 
 def test_the_hub_refuses_records_in_the_name_of_a_host_without_a_token(three):
-    """Only a process on the hub host itself can still publish as any host: what names a
-    host that holds no token is refused before any check, even a genuine record."""
+    """Only a process with the hub relay's credential can still publish as any host: what
+    names a host that holds no token is refused before any check, even a genuine record."""
     from peers_tui.core.group_store import GroupStore
     from peers_tui.relay.rows import scan_local
 
@@ -133,7 +135,7 @@ def test_a_leaf_cannot_publish_into_the_federation_stream(three):
     subject = fed_subject(group_id, "msg")
     assert through(b, publish(subject, past_the_hub)) in REFUSED
     crosses(hosts, "genuine after the attempt")
-    # Had it got through (here: published by a process on the hub host), the leaves run the
+    # Had it got through (here: published with the hub relay's credential), the leaves run the
     # checks of local writes on it: C refuses it, B ignores what names it as the origin, and
     # the hub never applies the federation stream at all.
     assert through(hub, publish(subject, past_the_hub)) == "done"
