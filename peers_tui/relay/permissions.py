@@ -63,6 +63,10 @@ def _stream_reads(stream: str, api: str = API) -> list[str]:
             f"{api}.CONSUMER.CREATE.{stream}",        # nats-py's ephemeral consumers
             f"{api}.CONSUMER.CREATE.{stream}.>",      # named / filtered ones
             f"{api}.CONSUMER.INFO.{stream}.*",
+            # Its own consumers, once read through (pages.py): a consumer is deleted by its
+            # name, which only its maker knows (no leaf lists consumers, nor receives another
+            # host's deliveries or the advisories that name them).
+            f"{api}.CONSUMER.DELETE.{stream}.*",
             f"{api}.CONSUMER.MSG.NEXT.{stream}.*",    # pull consumers' next batch
             f"{api}.STREAM.MSG.GET.{stream}",
             f"{api}.DIRECT.GET.{stream}",

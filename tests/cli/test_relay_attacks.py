@@ -172,6 +172,10 @@ def test_a_leaf_cannot_delete_purge_or_change_the_streams(three):
     attacks["a stream of its own on the hub"] = lambda nc, js: js.add_stream(
         StreamConfig(name="EVIL", subjects=["peers.order.>"]))
     attacks["a consumer of the inbound stream"] = lambda nc, js: js.add_consumer(IN_STREAM)
+    # Consumer names stay secret to their makers: a leaf may delete a consumer by its name.
+    attacks["the names of the consumers"] = lambda nc, js: js.consumers_info(FED_STREAM)
+    attacks["the names, the short way"] = lambda nc, js: nc.request(
+        f"$JS.hub.API.CONSUMER.NAMES.{FED_STREAM}", b"", timeout=2)
     outcomes = {name: through(b, attack) for name, attack in attacks.items()}
     assert {name: outcome for name, outcome in outcomes.items() if outcome not in REFUSED} == {}
     assert through(hub, stored) == "done"
@@ -240,7 +244,7 @@ def test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject():
     api = "$JS.hub.API"
     forbidden = [f"{api}.STREAM.{verb}.{stream}" for stream in (IN_STREAM, FED_STREAM)
                  for verb in ("DELETE", "PURGE", "UPDATE", "CREATE", "MSG.DELETE")]
-    forbidden += [f"{api}.CONSUMER.DELETE.{FED_STREAM}.x", f"{api}.CONSUMER.CREATE.{IN_STREAM}",
+    forbidden += [f"{api}.CONSUMER.DELETE.{IN_STREAM}.x", f"{api}.CONSUMER.CREATE.{IN_STREAM}",
                   f"{api}.CONSUMER.CREATE.{IN_STREAM}.x.peers.in.C.g", f"{api}.STREAM.LIST",
                   f"$JS.API.STREAM.DELETE.{FED_STREAM}", "peers.in.C.g", "peers.fed.g.r",
                   "peers.fed.g.m", "peers.order.C.g", "peers.presence.C", "_INBOX.x"]

@@ -95,3 +95,31 @@ def test_the_hub_caps_the_consumers_of_its_streams_also_those_made_before(tmp_pa
         assert hub.process is not None and hub.process.poll() is None
     finally:
         stop_all([hub])
+
+
+def test_a_leaf_drops_the_pull_consumers_it_has_read_through(three):
+    """A backfill's page is a pull consumer the leaf deletes when the page is read (pages.py).
+    It may delete a consumer by its name, which only its maker knows (a leaf can neither list
+    consumers nor receive another host's deliveries or advisories): without that, every page
+    kept a consumer on the hub for 20 s, and a few groups walked at once filled the quota."""
+    from peers_tui.relay.pages import read_range
+
+    hosts, group_id = three
+    hub, b, _ = hosts
+    subject = fed_subject(group_id, "msg")
+
+    async def read_pages(nc: Any, js: Any) -> None:
+        for _ in range(3):
+            assert [position for position, _ in await read_range(js, subject, 1, 10_000)]
+
+    def pulls_on_the_hub() -> int:
+        async def listed(nc: Any, js: Any) -> None:
+            found.extend(info for info in await js.consumers_info(FED_STREAM)
+                         if info.config.deliver_subject is None)
+
+        found: list[Any] = []
+        assert through(hub, listed) == "done"
+        return len(found)
+
+    assert through(b, read_pages) == "done"
+    assert pulls_on_the_hub() == 0
