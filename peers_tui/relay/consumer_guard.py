@@ -40,8 +40,8 @@ GONE = "$JS.EVENT.ADVISORY.CONSUMER.DELETED.>"
 CREATE = "$JS.API.CONSUMER.CREATE."
 DURABLE_CREATE = "$JS.API.CONSUMER.DURABLE.CREATE."
 # The relay's own consumers on a leaf, at their most: its federation and presence consumers
-# (and the ones they replace, 5 s each), and a backfill's pages, pull consumers it may not
-# delete, each kept ~20 s (pages.INACTIVE) at about one page a second per group walked.
+# (and the ones they replace, 5 s each), a page consumer per group walked (deleted once read;
+# one whose delete was lost stays pages.INACTIVE = 20 s) and `peers join`'s: far below this.
 QUOTA = 100
 MAX_INACTIVE = 60.0       # seconds; nats-py's ordered consumers 5 s, the backfill's pages 20 s
 STREAM_CAP = 2000         # consumers on each stream a leaf reads, all hosts together
@@ -156,7 +156,7 @@ class ConsumerGuard:
                 await self.js.update_stream(info.config)
             listed = await self._consumers(stream)
             for key in [key for key in self.owners if key[0] == stream and key[1] not in listed]:
-                del self.owners[key]
+                await self._forget_if_gone(*key)
             for name, config in listed.items():
                 if (stream, name) in self.owners:
                     continue
@@ -167,12 +167,29 @@ class ConsumerGuard:
         self.report()
 
     async def _consumers(self, stream: str) -> dict[str, Any]:
+        """The stream's consumers by name, a page (256) at a time. While consumers come and go
+        the pages may skip or repeat some (the next sweep sees them); the offset moves on by
+        each page, so churn never keeps this looping (with `offset=len(found)` a run under load
+        saw the sweep never finish: no report in 20 s)."""
         found: dict[str, Any] = {}
-        while True:
-            page = await self.js.consumers_info(stream, offset=len(found))
+        offset = 0
+        for _ in range(STREAM_CAP // 256 + 2):
+            page = await self.js.consumers_info(stream, offset=offset)
+            if not page:
+                break
             found.update((info.name, info.config) for info in page)
-            if not page or len(found) >= STREAM_CAP:
-                return found
+            offset += len(page)
+        return found
+
+    async def _forget_if_gone(self, stream: str, name: str) -> None:
+        """A leaf's consumer the listing did not show: forgotten only once the server says it
+        is gone (a listing skewed by churn must not lower the leaf's count)."""
+        import nats.js.errors
+
+        try:
+            await self.js.consumer_info(stream, name)
+        except nats.js.errors.NotFoundError:
+            self.owners.pop((stream, name), None)
 
     def report(self) -> None:
         """One line per host and reason for what was removed since the last report."""

@@ -14,8 +14,8 @@ A leaf may send only:
 - its own host's subjects: records into `PEERS_IN` on `peers.in.<host>.>`, membership
   proposals on `peers.order.<host>.>`, its presence on `peers.presence.<host>`;
 - read-only JetStream API calls through the `hub` domain: the account info the link probe
-  asks for, stream info, consumers (create, next batch) and message gets on the streams it
-  reads, and the flow-control replies of its ordered consumers (`$JS.FC.<stream>.>`: without
+  asks for, stream info, consumers (create, next batch, delete by name) and message gets on
+  the streams it reads, and the flow-control replies of its ordered consumers (`$JS.FC.<stream>.>`: without
   them a consumer stalls after a few megabytes).
 It may receive only replies and deliveries under its own inbox prefix (`_INBOX_<host>.>`,
 which every client on that host that talks across the link connects with): it cannot answer
