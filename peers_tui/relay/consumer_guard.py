@@ -115,6 +115,10 @@ class ConsumerGuard:
         await nc.subscribe(GONE, cb=self._on_gone)
 
     async def _on_audit(self, msg: Any) -> None:
+        # Every API call has its advisory (each leaf's link probe, 4 a second): only consumer
+        # creates are read, so the others cost a substring test, not a JSON parse.
+        if b".CONSUMER." not in msg.data or b'"Leafnode"' not in msg.data:
+            return
         try:
             found = created_by_leaf(json.loads(msg.data))
         except ValueError:
