@@ -39,6 +39,26 @@ def check_host_name(name: str) -> str:
     return name
 
 
+# The hub relay's own user on its server: a dotted name no host can have.
+ADMIN_USER = "relay.admin"
+
+
+def client_url(config: RelayConfig) -> str:
+    """The URL this host's relay connects to its own server with: on the hub with the relay's
+    credential (any other local process gets the read-only local user, server.py)."""
+    if config.role == "hub" and config.admin_password:
+        return f"nats://{ADMIN_USER}:{config.admin_password}@127.0.0.1:{config.client_port}"
+    return f"nats://127.0.0.1:{config.client_port}"
+
+
+def inbox_prefix(host: str) -> str:
+    """The inbox prefix of every NATS client on host `host` that gets replies across the leaf
+    link (`nats.connect(inbox_prefix=...)`): the hub lets leaf `host` receive only subjects
+    under it, so no leaf reads the replies and consumer deliveries meant for another
+    (permissions.py). One token: `_INBOX_B` is not a prefix of `_INBOX_B2`'s subjects."""
+    return f"_INBOX_{host}"
+
+
 def default_host_name() -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname().split(".")[0])[:32]
     return cleaned if HOST_NAME.match(cleaned) and cleaned != HUB_DOMAIN else "host"
@@ -75,6 +95,7 @@ class RelayConfig:
     hub_name: str = ""             # leaf: the hub host's name
     ssh: str = ""                  # leaf: USER@HOST to tunnel through (tunnel.py)
     ssh_options: list[str] = field(default_factory=list)  # leaf: ssh -o OPTION for the tunnel
+    admin_password: str = ""       # hub: its relay's own credential on its server (server.py)
 
 
 def relay_dir(hub: Path) -> Path:
@@ -97,12 +118,19 @@ def load_config(hub: Path) -> RelayConfig:
     path = config_path(hub)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return RelayConfig(**data)
+        config = RelayConfig(**data)
     except FileNotFoundError:
         raise RelayError(f"no relay set up for the hub {hub} (run 'peers relay init --hub' "
                          "or 'peers relay init --leaf TOKEN')") from None
     except (ValueError, TypeError) as exc:
         raise RelayError(f"{path} is damaged ({exc})") from exc
+    if config.role == "hub" and not config.admin_password:  # set up before there was one
+        config.admin_password = secrets.token_urlsafe(24)
+        try:
+            save_config(hub, config)
+        except OSError:
+            pass  # a reader that may not write: the relay's own user sets it
+    return config
 
 
 def save_config(hub: Path, config: RelayConfig) -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from peers_tui.core.membership_order import HeldForHub, OutOrdered
 from peers_tui.relay import held
 from peers_tui.relay.config import (
-    RelayConfig, RelayError, ago, config_path, load_config, relay_dir,
+    RelayConfig, RelayError, ago, config_path, inbox_prefix, load_config, relay_dir,
 )
 from peers_tui.relay.envelope import Envelope
 
@@ -85,7 +85,8 @@ async def _request(config: RelayConfig, envelope: Envelope, timeout: float) -> d
     from peers_tui.relay.order_service import order_subject
 
     nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=timeout,
-                            max_reconnect_attempts=0, allow_reconnect=False)
+                            max_reconnect_attempts=0, allow_reconnect=False,
+                            inbox_prefix=inbox_prefix(config.name))
     try:
         msg = await nc.request(order_subject(config.name, envelope.group_id), envelope.payload(),
                                headers=envelope.headers(), timeout=timeout)

@@ -14,11 +14,17 @@ A leaf may send only:
 - its own host's subjects: records into `PEERS_IN` on `peers.in.<host>.>`, membership
   proposals on `peers.order.<host>.>`, its presence on `peers.presence.<host>`;
 - read-only JetStream API calls through the `hub` domain: the account info the link probe
-  asks for, stream info, consumers (create, next batch) and message gets on the streams it
-  reads, and the flow-control replies of its ordered consumers (`$JS.FC.<stream>.>`: without
+  asks for, stream info, consumers (create, next batch, delete by name) and message gets on
+  the streams it reads, and the flow-control replies of its ordered consumers (`$JS.FC.<stream>.>`: without
   them a consumer stalls after a few megabytes).
-It may receive only replies and deliveries (`_INBOX.>`): it cannot answer another host's
-request (a membership proposal, say) in the hub's place.
+It may receive only replies and deliveries under its own inbox prefix (`_INBOX_<host>.>`,
+which every client on that host that talks across the link connects with): it cannot answer
+another host's request (a membership proposal, say) in the hub's place, nor read the replies
+and deliveries meant for another host (its JetStream fetches, the sequencer's answers).
+
+Subject permissions cannot bound the consumers a leaf creates (their number, durability,
+lifetime and deliver subject are in the request's body): the hub's relay does
+(consumer_guard.py).
 
 Subjects a new feature needs go into `LEAF_SENDS` / `LEAF_READS` / `LEAF_RECEIVES` below.
 """
@@ -27,7 +33,7 @@ from __future__ import annotations
 
 import json
 
-from peers_tui.relay.config import HUB_DOMAIN
+from peers_tui.relay.config import HUB_DOMAIN, inbox_prefix
 from peers_tui.relay.envelope import FED_STREAM
 
 API = f"$JS.{HUB_DOMAIN}.API"
@@ -45,20 +51,26 @@ LEAF_READS = (FED_STREAM, PRESENCE_STREAM)
 LEAF_API = (
     f"{API}.INFO",              # the link probe (link.py)
 )
+# What the hub may send the leaf: replies, publish acks and consumer deliveries, all under the
+# leaf's own inbox prefix (config.inbox_prefix), never another host's.
 LEAF_RECEIVES = (
-    "_INBOX.>",                 # request replies, publish acks, consumer deliveries
+    "{inbox}.>",
 )
 
 
-def _stream_reads(stream: str) -> list[str]:
-    return [f"{API}.STREAM.INFO.{stream}",
-            f"{API}.CONSUMER.CREATE.{stream}",        # nats-py's ephemeral consumers
-            f"{API}.CONSUMER.CREATE.{stream}.>",      # named / filtered ones
-            f"{API}.CONSUMER.INFO.{stream}.*",
-            f"{API}.CONSUMER.MSG.NEXT.{stream}.*",    # pull consumers' next batch
-            f"{API}.STREAM.MSG.GET.{stream}",
-            f"{API}.DIRECT.GET.{stream}",
-            f"{API}.DIRECT.GET.{stream}.>",
+def _stream_reads(stream: str, api: str = API) -> list[str]:
+    return [f"{api}.STREAM.INFO.{stream}",
+            f"{api}.CONSUMER.CREATE.{stream}",        # nats-py's ephemeral consumers
+            f"{api}.CONSUMER.CREATE.{stream}.>",      # named / filtered ones
+            f"{api}.CONSUMER.INFO.{stream}.*",
+            # Its own consumers, once read through (pages.py): a consumer is deleted by its
+            # name, which only its maker knows (no leaf lists consumers, nor receives another
+            # host's deliveries or the advisories that name them).
+            f"{api}.CONSUMER.DELETE.{stream}.*",
+            f"{api}.CONSUMER.MSG.NEXT.{stream}.*",    # pull consumers' next batch
+            f"{api}.STREAM.MSG.GET.{stream}",
+            f"{api}.DIRECT.GET.{stream}",
+            f"{api}.DIRECT.GET.{stream}.>",
             f"$JS.FC.{stream}.>"]
 
 
@@ -71,7 +83,8 @@ def leaf_may_send(host: str) -> list[str]:
 def leaf_permissions(host: str) -> dict[str, dict[str, list[str]]]:
     """The `permissions` of leaf `host`'s user on the hub's server."""
     return {"publish": {"allow": leaf_may_send(host)},
-            "subscribe": {"allow": list(LEAF_RECEIVES)}}
+            "subscribe": {"allow": [subject.format(inbox=inbox_prefix(host))
+                                    for subject in LEAF_RECEIVES]}}
 
 
 def leaf_user(host: str, password: str) -> str:
@@ -80,3 +93,15 @@ def leaf_user(host: str, password: str) -> str:
     return (f"{{user: {json.dumps(host)}, password: {json.dumps(password)}, "
             f"allowed_connection_types: [\"LEAFNODE\"], "
             f"permissions: {json.dumps(leaf_permissions(host))}}}")
+
+
+def local_permissions(hub_name: str) -> dict[str, dict[str, list[str]]]:
+    """The `permissions` of the hub host's other local processes (every Unix user of the hub
+    host, who connect without credentials): the reads a leaf may make, in the hub's own
+    JetStream API, and replies under `_INBOX` or the hub's own prefix; nothing that writes.
+    Only the relay, with its credential, publishes, answers and manages the streams."""
+    local_api = "$JS.API"
+    sends = [f"{local_api}.INFO"]
+    sends += [s for stream in LEAF_READS for s in _stream_reads(stream, local_api)]
+    return {"publish": {"allow": sends},
+            "subscribe": {"allow": ["_INBOX.>", f"{inbox_prefix(hub_name)}.>"]}}

@@ -31,6 +31,7 @@ from peers_tui.core.host_presence import (
 )
 from peers_tui.core.presence import PRESENCE_DIR, Presence
 from peers_tui.core.profiles import PEOPLE_DIR
+from peers_tui.relay.consumer_guard import STREAM_CAP
 from peers_tui.relay.link import LinkState
 
 STREAM = "PEERS_PRESENCE"
@@ -160,7 +161,8 @@ class PresenceSync:
     async def _ensure_stream(self) -> None:
         """The hub keeps the stream (one message per host, none older than the age-out)."""
         config = StreamConfig(name=STREAM, subjects=[SUBJECTS], max_msgs_per_subject=1,
-                              max_age=self.age_out, max_msg_size=MAX_ENTRY_BYTES)
+                              max_age=self.age_out, max_msg_size=MAX_ENTRY_BYTES,
+                              max_consumers=STREAM_CAP)  # leaves' consumers (consumer_guard)
         try:
             await self.js_local.add_stream(config)
         except nats.js.errors.BadRequestError:  # made by a relay with another age-out

@@ -25,7 +25,10 @@ from nats.js.api import StreamConfig
 
 from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
-from peers_tui.relay.config import RelayConfig, config_path, load_config, relay_dir
+from peers_tui.relay.config import (
+    RelayConfig, client_url, config_path, inbox_prefix, load_config, relay_dir,
+)
+from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, fed_subject, in_subject,
@@ -68,6 +71,7 @@ class Relay(Intake):
         self.nc: Any = None
         self.waker: Waker | None = None
         self.presence_sync: PresenceSync | None = None
+        self.guard = ConsumerGuard(lambda: {*self.config.leaves, self.config.name})  # the hub's
         self.backfills: Backfills | None = None
         self.config_mtime = config_path(hub).stat().st_mtime_ns
 
@@ -82,13 +86,15 @@ class Relay(Intake):
         tasks: list[asyncio.Task[None]] = []
         try:
             self.nc = await nats.connect(
-                f"nats://127.0.0.1:{self.config.client_port}", name=f"peers-relay-{self.config.name}",
-                max_reconnect_attempts=-1, reconnect_time_wait=0.25, allow_reconnect=True)
+                client_url(self.config), name=f"peers-relay-{self.config.name}",
+                max_reconnect_attempts=-1, reconnect_time_wait=0.25, allow_reconnect=True,
+                inbox_prefix=inbox_prefix(self.config.name))  # the hub sends it only its own
             self.js_local = self.nc.jetstream()
             self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
             if self.is_hub:
                 await self._ensure_streams()
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
+                await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
             self.waker = Waker(self.hub)
             self.waker.wake()  # a first look at every file
             self.backfills = Backfills(self.hub, self.js_hub, self._apply_group, self.ledger,
@@ -105,6 +111,7 @@ class Relay(Intake):
             else:
                 tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
+                tasks.append(asyncio.create_task(self._forever(self.guard.sweep, SWEEP)))
             self.presence_sync = PresenceSync(self.hub, self.config.name, self.link,
                                               self.js_local, self.js_hub, self.stopping)
             tasks += [asyncio.create_task(self._forever(self.presence_sync.publish_once, 0)),
@@ -158,8 +165,12 @@ class Relay(Intake):
 
     async def _ensure_streams(self) -> None:
         for name, subjects in ((IN_STREAM, IN_SUBJECTS), (FED_STREAM, FED_SUBJECTS)):
-            await self.js_local.add_stream(StreamConfig(
-                name=name, subjects=[subjects], duplicate_window=DUPLICATE_WINDOW))
+            config = StreamConfig(name=name, subjects=[subjects], duplicate_window=DUPLICATE_WINDOW,
+                                  max_consumers=STREAM_CAP)
+            try:
+                await self.js_local.add_stream(config)
+            except nats.js.errors.BadRequestError:  # made before its consumers were capped
+                await self.js_local.update_stream(config)
 
     # ----------------------------------------------------------------- this host's records
     async def _publish_once(self) -> None:

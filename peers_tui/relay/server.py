@@ -8,6 +8,7 @@ when the relay itself is killed with SIGKILL: no orphan server keeps the ports o
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import secrets
 import shutil
@@ -18,8 +19,10 @@ import sys
 import time
 from pathlib import Path
 
-from peers_tui.relay.config import HUB_DOMAIN, RelayConfig, RelayError, free_port, relay_dir
-from peers_tui.relay.permissions import leaf_user
+from peers_tui.relay.config import (
+    ADMIN_USER, HUB_DOMAIN, RelayConfig, RelayError, free_port, relay_dir,
+)
+from peers_tui.relay.permissions import leaf_user, local_permissions
 
 PR_SET_PDEATHSIG = 1
 # The hub host's own clients (its relay, `peers join`): a name no host can have (a dot).
@@ -65,12 +68,20 @@ def server_config(config: RelayConfig, hub: Path, monitor_port: int = 0) -> str:
     if monitor_port:  # the hub's relay reads its leaf connections from /leafz
         lines.append(f"http: \"127.0.0.1:{monitor_port}\"")
     if config.role == "hub":
+        if not config.admin_password:  # load_config makes one: a config from elsewhere
+            raise RelayError("the hub's relay config has no admin password (load it with "
+                             "load_config)")
         # Leaves log in as users of the server's own authorization block, not of the
         # leafnodes block: only there can a user carry permissions (permissions.py). This
         # host's own processes connect without credentials on loopback and become the local
         # user, which may not be used for a leaf link (nor a leaf's user for a client).
-        users = [f"{{user: {_quote(LOCAL_USER)}, password: {_quote(secrets.token_urlsafe(24))}, "
-                 "allowed_connection_types: [\"STANDARD\"]}"]
+        # The relay alone holds a credential with every right; any other local process (any
+        # Unix user of this host) is the local user, which may only read (permissions.py).
+        users = [f"{{user: {_quote(ADMIN_USER)}, password: {_quote(config.admin_password)}, "
+                 "allowed_connection_types: [\"STANDARD\"]}",
+                 f"{{user: {_quote(LOCAL_USER)}, password: {_quote(secrets.token_urlsafe(24))}, "
+                 "allowed_connection_types: [\"STANDARD\"], "
+                 f"permissions: {json.dumps(local_permissions(config.name))}}}"]
         users += [leaf_user(name, password) for name, password in sorted(config.leaves.items())]
         lines.append("authorization { users: [\n  " + ",\n  ".join(users) + "\n] }")
         lines.append(f"no_auth_user: {_quote(LOCAL_USER)}")

@@ -137,10 +137,12 @@ def inject(host: Host, subject: str, envelopes: list) -> None:
 
     import nats
 
-    from peers_tui.relay.config import load_config
+    from peers_tui.relay.config import inbox_prefix, load_config
 
     async def send() -> None:
-        nc = await nats.connect(f"nats://127.0.0.1:{load_config(host.hub).client_port}")
+        config = load_config(host.hub)  # replies come back under the host's own prefix only
+        nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}",
+                                inbox_prefix=inbox_prefix(config.name))
         js = nc.jetstream(domain="hub")
         for envelope in envelopes:
             await js.publish(subject, envelope.payload(), headers=envelope.headers())

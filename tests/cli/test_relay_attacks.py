@@ -18,7 +18,7 @@ from typing import Any
 import nats
 import pytest
 
-from peers_tui.relay.config import load_config
+from peers_tui.relay.config import client_url, inbox_prefix, load_config
 from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, Envelope, fed_subject, in_subject
 from peers_tui.testing.forge import Forger
 from tests.core.test_relay_apply import forged_message
@@ -52,15 +52,18 @@ def three(tmp_path):
         stop_all(hosts)
 
 
-def through(host: Host, action: Callable[[Any, Any], Awaitable[Any]]) -> str:
-    """Run `action(nc, js)` with a client on `host`'s own server (`js` in the hub's domain):
-    "done", or the name of the error it ended with."""
+def through(host: Host, action: Callable[[Any, Any], Awaitable[Any]], *,
+            as_relay: bool = True) -> str:
+    """Run `action(nc, js)` with a client on `host`'s own server (`js` in the hub's domain),
+    connected as its relay is (on the hub: with the relay's credential) or, `as_relay=False`,
+    as any other local process: "done", or the name of the error it ended with."""
 
     async def run() -> str:
-        nc = await nats.connect(f"nats://127.0.0.1:{load_config(host.hub).client_port}")
+        config = load_config(host.hub)
+        url = client_url(config) if as_relay else f"nats://127.0.0.1:{config.client_port}"
+        nc = await nats.connect(url, inbox_prefix=inbox_prefix(config.name))
         try:
-            hub_js = nc.jetstream(domain="hub") if load_config(host.hub).role == "leaf" \
-                else nc.jetstream()
+            hub_js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
             await action(nc, hub_js)
             return "done"
         except nats.errors.Error as exc:
@@ -109,8 +112,8 @@ def test_a_leaf_cannot_publish_in_another_hosts_name(three):
 
 
 def test_the_hub_refuses_records_in_the_name_of_a_host_without_a_token(three):
-    """Only a process on the hub host itself can still publish as any host: what names a
-    host that holds no token is refused before any check, even a genuine record."""
+    """Only a process with the hub relay's credential can still publish as any host: what
+    names a host that holds no token is refused before any check, even a genuine record."""
     from peers_tui.core.group_store import GroupStore
     from peers_tui.relay.rows import scan_local
 
@@ -132,7 +135,7 @@ def test_a_leaf_cannot_publish_into_the_federation_stream(three):
     subject = fed_subject(group_id, "msg")
     assert through(b, publish(subject, past_the_hub)) in REFUSED
     crosses(hosts, "genuine after the attempt")
-    # Had it got through (here: published by a process on the hub host), the leaves run the
+    # Had it got through (here: published with the hub relay's credential), the leaves run the
     # checks of local writes on it: C refuses it, B ignores what names it as the origin, and
     # the hub never applies the federation stream at all.
     assert through(hub, publish(subject, past_the_hub)) == "done"
@@ -169,11 +172,56 @@ def test_a_leaf_cannot_delete_purge_or_change_the_streams(three):
     attacks["a stream of its own on the hub"] = lambda nc, js: js.add_stream(
         StreamConfig(name="EVIL", subjects=["peers.order.>"]))
     attacks["a consumer of the inbound stream"] = lambda nc, js: js.add_consumer(IN_STREAM)
+    # Consumer names stay secret to their makers: a leaf may delete a consumer by its name.
+    attacks["the names of the consumers"] = lambda nc, js: js.consumers_info(FED_STREAM)
+    attacks["the names, the short way"] = lambda nc, js: nc.request(
+        f"$JS.hub.API.CONSUMER.NAMES.{FED_STREAM}", b"", timeout=2)
     outcomes = {name: through(b, attack) for name, attack in attacks.items()}
     assert {name: outcome for name, outcome in outcomes.items() if outcome not in REFUSED} == {}
     assert through(hub, stored) == "done"
     assert counts == before
     crosses(hosts, "still federated")
+
+
+def test_a_leaf_cannot_read_replies_meant_for_another_host(three):
+    """Leaf B listens on every inbox it can name, and on everything, while carol on C sends a
+    message (C's relay stores it upstream: a publish ack for C) and changes her handle (C asks
+    the hub's sequencer: its answer is for C) and alice's message is delivered to C's
+    consumer. B must see none of it: the hub sends B only replies under B's own prefix."""
+    hosts, _ = three
+    hub, b, c = hosts
+    patterns = ("_INBOX.>", f"{inbox_prefix('C')}.>", ">")
+    seen: dict[str, list[bytes]] = {pattern: [] for pattern in patterns}
+
+    def keeper(pattern: str) -> Callable[[Any], Awaitable[None]]:
+        async def keep(msg: Any) -> None:  # nats-py takes coroutine functions only
+            seen[pattern].append(msg.data)
+        return keep
+
+    async def spy(nc: Any, js: Any) -> None:
+        for pattern in patterns:
+            await nc.subscribe(pattern, cb=keeper(pattern))
+        await nc.flush()
+        await asyncio.sleep(0.5)  # B's interest reaches the hub
+        await asyncio.to_thread(carol_and_alice_talk)
+        await asyncio.sleep(0.5)
+
+    def carol_and_alice_talk() -> None:
+        carol = c.users["carol"]
+        carol.ok("send", "team", "from carol, acked to C")
+        carol.ok("id", "--handle", "caroline")  # ordered by the hub: the answer goes to C
+        hub.users["alice"].ok("send", "team", "to carol's consumer")
+        wait_for(lambda: "to carol's consumer" in bodies(carol) and "from carol, acked to C"
+                 in bodies(hub.users["alice"]) and "to carol's consumer" in bodies(b.users["bob"]),
+                 what="the messages across")
+
+    assert through(b, spy) == "done"
+    everything = seen[">"]
+    for_c = [data for data in everything if b'"PEERS_IN"' in data or data == b'{"ok": true}']
+    assert for_c == []  # neither C's publish ack nor the hub's answer to C
+    assert seen["_INBOX.>"] == [] and seen[f"{inbox_prefix('C')}.>"] == []
+    # Alice's message came to B once: its own relay's delivery (C's would be a second copy).
+    assert sum(b"to carol's consumer" in data for data in everything) == 1
 
 
 def matches(pattern: str, subject: str) -> bool:
@@ -196,14 +244,16 @@ def test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject():
     api = "$JS.hub.API"
     forbidden = [f"{api}.STREAM.{verb}.{stream}" for stream in (IN_STREAM, FED_STREAM)
                  for verb in ("DELETE", "PURGE", "UPDATE", "CREATE", "MSG.DELETE")]
-    forbidden += [f"{api}.CONSUMER.DELETE.{FED_STREAM}.x", f"{api}.CONSUMER.CREATE.{IN_STREAM}",
+    forbidden += [f"{api}.CONSUMER.DELETE.{IN_STREAM}.x", f"{api}.CONSUMER.CREATE.{IN_STREAM}",
                   f"{api}.CONSUMER.CREATE.{IN_STREAM}.x.peers.in.C.g", f"{api}.STREAM.LIST",
                   f"$JS.API.STREAM.DELETE.{FED_STREAM}", "peers.in.C.g", "peers.fed.g.r",
                   "peers.fed.g.m", "peers.order.C.g", "peers.presence.C", "_INBOX.x"]
     assert [(p, s) for p in sends for s in forbidden if matches(p, s)] == []
     assert any(matches(p, "peers.in.B.g") for p in sends)  # and the matcher does match
+    assert any(matches(p, "_INBOX_B.x.y") for p in receives)
     # What the leaf receives: replies only, never another host's requests or records.
-    for subject in ("peers.in.C.g", "peers.order.C.g", "peers.fed.g.r", "$JS.hub.API.INFO"):
+    for subject in ("peers.in.C.g", "peers.order.C.g", "peers.fed.g.r", "$JS.hub.API.INFO",
+                    "_INBOX.x.y", "_INBOX_C.x", "_INBOX_B2.x"):
         assert not any(matches(p, subject) for p in receives)
 
 

@@ -53,11 +53,11 @@ def inject_fed(host: Host, group_id: str, envelopes: list) -> None:
 
     import nats
 
-    from peers_tui.relay.config import load_config
+    from peers_tui.relay.config import client_url, load_config
     from peers_tui.relay.envelope import fed_subject
 
     async def send() -> None:
-        nc = await nats.connect(f"nats://127.0.0.1:{load_config(host.hub).client_port}")
+        nc = await nats.connect(client_url(load_config(host.hub)))  # as the hub's relay
         js = nc.jetstream()
         for envelope in envelopes:
             await js.publish(fed_subject(group_id, "msg"), envelope.payload(),

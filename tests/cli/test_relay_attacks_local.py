@@ -1,0 +1,86 @@
+"""A Unix user of the hub host itself turned hostile: it reaches the hub's nats-server on
+loopback, as every local process does, but without the relay's own credential
+(`config.client_url`, in `<hub>/.relay/`, mode 0700). It may read what a leaf may read, and
+nothing else: no records past the hub's checks, none in another host's name, no answer in
+the sequencer's place, no purge or delete (server.py, permissions.local_permissions).
+
+Same three hosts as test_relay_attacks.py (hub A, leaves B and C).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, fed_subject, in_subject
+from tests.cli.test_relay_attacks import (  # noqa: F401 (three is a fixture)
+    crosses, forgery, three, through,
+)
+from tests.relay_helpers import bodies, wait_for
+
+# A write the local user may not make: the server drops it (the client waits for no ack), or
+# JetStream's own refusal.
+REFUSED = {"TimeoutError", "NoRespondersError", "ServiceUnavailableError", "NoStreamResponseError"}
+
+
+def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(three):
+    from nats.js.api import StreamConfig
+
+    hosts, group_id = three
+    hub, b, c = hosts
+    forged = forgery(hosts, group_id, "from a local user of the hub host", origin="B")
+    counts: dict[str, int] = {}
+
+    async def stored(nc: Any, js: Any) -> None:
+        for stream in (IN_STREAM, FED_STREAM):
+            counts[stream] = (await js.stream_info(stream)).state.messages
+
+    def publishing(subject: str) -> Callable[[Any, Any], Awaitable[Any]]:
+        async def action(nc: Any, js: Any) -> None:
+            await js.publish(subject, forged.payload(), headers=forged.headers(), timeout=1.0)
+        return action
+
+    async def read(nc: Any, js: Any) -> None:  # as a leaf may, and as `peers join` does
+        from peers_tui.relay.fetch import read_group
+
+        read_back.extend(await read_group(js, group_id))
+
+    read_back: list[Any] = []
+    assert through(hub, read, as_relay=False) == "done"
+    assert any("welcome" in envelope.text for envelope in read_back)
+    assert through(hub, stored) == "done"
+    before = dict(counts)
+    attacks: dict[str, Callable[[Any, Any], Awaitable[Any]]] = {
+        "into the federation": publishing(fed_subject(group_id, "msg")),
+        "in C's name": publishing(in_subject("C", group_id)),
+        "purge the federation": lambda nc, js: js.purge_stream(FED_STREAM),
+        "delete the inbound stream": lambda nc, js: js.delete_stream(IN_STREAM),
+        "a stream of its own": lambda nc, js: js.add_stream(
+            StreamConfig(name="EVIL", subjects=["peers.order.>"])),
+    }
+    outcomes = {name: through(hub, attack, as_relay=False) for name, attack in attacks.items()}
+    assert {name: outcome for name, outcome in outcomes.items() if outcome not in REFUSED} == {}
+    assert through(hub, stored) == "done"
+    assert counts == before
+
+    # Listening for the sequencer's requests (to answer them first): nothing comes.
+    heard: list[bytes] = []
+
+    async def listen(nc: Any, js: Any) -> None:
+        async def keep(msg: Any) -> None:
+            heard.append(msg.data)
+
+        await nc.subscribe("peers.order.>", cb=keep)
+        await nc.subscribe("peers.in.>", cb=keep)
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(c.users["carol"].ok, "id", "--handle", "caroline")
+        await asyncio.sleep(0.3)
+
+    assert through(hub, listen, as_relay=False) == "done"
+    assert heard == []
+    crosses(hosts, "still federated")
+    for user in (hub.users["alice"], b.users["bob"], c.users["carol"]):
+        assert "from a local user of the hub host" not in bodies(user)
+    wait_for(lambda: "caroline" in hub.users["alice"].ok("members", "team").out,
+             what="carol's handle change ordered by the hub")
