@@ -23,6 +23,7 @@ from peers_tui.relay.envelope import Envelope, fed_subject
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.pages import bounds, newest_first, read_range
+from peers_tui.relay.signatures import checked_ahead
 
 PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
 RETRY = 1.0
@@ -108,7 +109,8 @@ class Backfills:
                 await self.apply(group_id, later)
             if found is not None:
                 read = time.monotonic()
-                async for low, page in newest_first(self.js, subject, state.lower, found.first, PAGE):
+                pages = newest_first(self.js, subject, state.lower, found.first, PAGE)
+                async for low, page in checked_ahead(pages):
                     applying = time.monotonic()
                     async with self.lock:
                         await self.apply(group_id, page)
