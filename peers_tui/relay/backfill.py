@@ -83,10 +83,12 @@ class Backfills:
                           f"{str(exc)[:300]}", file=sys.stderr, flush=True)
                 await asyncio.sleep(RETRY)
 
-    def _report(self, group_id: str, store: Any) -> None:
-        state = backfill_state.current(store)
-        if state is not None:
-            self.progress(group_id, state.oldest, state.received / max(state.total, state.received, 1))
+    def _report(self, group_id: str, store: Any, received: int, total: int) -> None:
+        """Progress for users' link state. `received` is counted along the walk (records
+        applied), not with a COUNT(*) of the file after every page: that grew with the file
+        (2-15 ms at 100,000 rows, measured: O(n^2) over a walk, tens of seconds of a
+        million-message join)."""
+        self.progress(group_id, backfill_state.oldest(store), min(received / max(total, 1), 1.0))
 
     async def _walk(self, group_id: str) -> None:
         store = backfill_state.open_store(self.hub, group_id)
@@ -95,7 +97,8 @@ class Backfills:
             if state is None:
                 self.progress(group_id, None, None)
                 return
-            self._report(group_id, store)
+            received, total = state.received, state.total
+            self._report(group_id, store, received, total)
             started = time.monotonic()
             subject = fed_subject(group_id, "msg")
             found = await bounds(self.js, subject)
@@ -115,7 +118,8 @@ class Backfills:
                     async with self.lock:
                         await self.apply(group_id, page)
                         backfill_state.lower(store, low, total=found.count)
-                        self._report(group_id, store)
+                        received, total = received + len(page), found.count
+                        self._report(group_id, store, received, total)
                     self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "
                                f"{applying - read:.3f} s, applied {time.monotonic() - applying:.3f} s)")
                     read = time.monotonic()
