@@ -225,8 +225,7 @@ class ChatScreen(SelectionScreen):
 
     def read_feed(self, feed: LiveFeed) -> None:
         """Read what was committed to the open group (on the hub watcher's thread)."""
-        # A backfill's older pages only matter to a log showing the top of what was received.
-        feed.history_wanted = self.message_log.window.at_oldest
+        feed.history_wanted = self.message_log.window.at_oldest  # else a backfill's pages: skipped
         message = read_live(feed)
         if message is not None:
             self.post_message(message)
