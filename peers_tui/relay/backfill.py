@@ -23,6 +23,7 @@ from peers_tui.relay.envelope import Envelope, fed_subject
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.pages import bounds, newest_first, read_range
+from peers_tui.relay import signatures
 from peers_tui.relay.signatures import checked_ahead
 
 PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
@@ -67,6 +68,7 @@ class Backfills:
     def cancel(self) -> None:
         for task in self.tasks.values():
             task.cancel()
+        signatures.shutdown()  # its threads end with their chunk: nothing waits at exit
 
     async def _walk_until_done(self, group_id: str) -> None:
         reported = 0.0
