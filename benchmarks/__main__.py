@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--json] [--keep] [--no-relay] [--only FIGS]`: every figure beside its baseline.
+"""`python -m benchmarks [--quick] [--json] [--keep] [--no-relay] [--only FIGS] [--join-1m]`: every figure beside its baseline.
 
 Builds its data in a fresh temporary directory with the project's own code, runs the figures
 in an order where none disturbs the next (read-only ones first; those that add messages to
@@ -49,7 +49,9 @@ NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p
            # Groups across hosts (issue 15), numbered apart from issue 16's fourteen.
            "relay_delivery_p50": "R1a", "relay_delivery_p99": "R1b", "relay_convergence": "R2",
            "relay_idle_cpu": "R3", "relay_rss": "R4", "relay_join_newest": "R5a",
-           "relay_join_all": "R5b"}
+           "relay_join_all": "R5b", "relay_join_all_1m": "R5c", "relay_join_echo_p50": "R6a",
+           "relay_join_echo_p99": "R6b"}
+JOIN_KEYS = ["relay_join_newest", "relay_join_all", "relay_join_echo_p50", "relay_join_echo_p99"]
 ORDER = list(NUMBERS)
 RELAY_KEYS = [key for key, number in NUMBERS.items() if number.startswith("R")]
 NO_RELAY_ENV = "PEERS_BENCH_NO_RELAY"
@@ -131,7 +133,7 @@ def only_keys(text: str) -> set[str]:
 
 
 def run(sizes: Sizes, keep: bool, with_relay: bool = True,
-        only: set[str] | None = None) -> dict[str, Any]:
+        only: set[str] | None = None, join_1m: bool = False) -> dict[str, Any]:
     started = time.time()
     load_before = round(os.getloadavg()[0], 2)
     root = Path(tempfile.mkdtemp(prefix="peers-bench-"))
@@ -160,8 +162,10 @@ def run(sizes: Sizes, keep: bool, with_relay: bool = True,
             step(relay.KEYS, lambda: relay.measure(root, sizes))
             join = relay_join()
             if join is not None:
-                step(["relay_join_newest", "relay_join_all"],
-                     lambda: join.suite_figures(root, sizes))
+                step(JOIN_KEYS, lambda: join.suite_figures(root, sizes))
+                if join_1m or (only is not None and "relay_join_all_1m" in only):
+                    step(["relay_join_all_1m"],
+                         lambda: join.suite_figures(root, sizes, with_1m=True, main=False))
     finally:
         if keep:
             log(f"data kept in {root}")
@@ -250,10 +254,13 @@ def main() -> int:
                         help=f"leave out the figures across hosts (also: {NO_RELAY_ENV}=1)")
     parser.add_argument("--only", metavar="FIGS",
                         help="comma-separated figure numbers or keys (e.g. 2,3,R1a): only those")
+    parser.add_argument("--join-1m", action="store_true",
+                        help="also R5c, a new host joining 1,000,000 messages (~12 min more)")
     args = parser.parse_args()
     with_relay = not (args.no_relay or os.environ.get(NO_RELAY_ENV, "") not in ("", "0"))
     only = only_keys(args.only) if args.only else None
-    result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep, with_relay, only)
+    result = run(Sizes.quick() if args.quick else Sizes.full(), args.keep, with_relay, only,
+                 args.join_1m)
     print(json.dumps(result, indent=2) if args.json else table(result))
     figures = result["figures"].values()
     if any(str(f["reason"] or "").startswith("error") for f in figures):

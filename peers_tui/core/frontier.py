@@ -72,9 +72,15 @@ def current() -> Frontier | None:
     if row is None:
         return None
     received = db.execute_sql("SELECT COUNT(*) FROM message").fetchone()[0]
-    oldest = db.execute_sql("SELECT MIN(id) FROM message WHERE target IS NULL").fetchone()[0]
     total, upper, lower = (int(value) for value in row)
-    return Frontier(int(received), total, upper, lower, oldest if isinstance(oldest, str) else None)
+    return Frontier(int(received), total, upper, lower, oldest_received())
+
+
+def oldest_received() -> str | None:
+    """The oldest message of the bound file (one step down its id index): where the frontier
+    line goes."""
+    oldest = _db().execute_sql("SELECT MIN(id) FROM message WHERE target IS NULL").fetchone()[0]
+    return oldest if isinstance(oldest, str) else None
 
 
 class Sessions(Protocol):

@@ -11,6 +11,7 @@ import threading
 
 from peewee import ConnectionContext
 
+from peers_tui.core import frontier
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.views import MessageView
 from peers_tui.core.value import Value
@@ -45,6 +46,13 @@ class LiveFeed:
         # The reading thread's connection stays open between reads: opening one (and setting
         # its pragmas) cost more than the read itself. Peewee keeps connections per thread.
         self._held: dict[int, ConnectionContext] = {}
+        # While a backfill brings a joined group's older pages (core/frontier.py), each page
+        # is 1,000 rows older than anything stored before it: history, not news. A screen
+        # whose log is not at the top of what was received (where the frontier line is) sets
+        # this False and is not sent them: building and verifying their views only for the
+        # log to drop them took half of the reader's CPU while the relay wrote.
+        self.history_wanted = True
+        self._oldest: str | None = None  # the oldest message stored up to `position`
 
     def read(self) -> LiveBatch:
         """Everything stored after the last read (PeersError if the file cannot be read)."""
@@ -58,7 +66,12 @@ class LiveFeed:
                 held = self.store.db.connection_context()
                 held.__enter__()  # nested in the session's: outlives it, until release()
                 self._held[thread] = held
-            views, position = self.store.since(self.position)
+            older_than = self._history_line()
+            views, position = self.store.since(
+                self.position, older_than=None if self.history_wanted else older_than)
+            if older_than is not None and position > self.position:
+                self._oldest = min(older_than, self._oldest_between(self.position, position)
+                                   or older_than)
             # Reading new rows checked the roster against the mark already: not twice.
             membership = (self.store.roster_mark if views else None) or self.store.membership_mark()
             self.position = max(self.position, position)
@@ -66,6 +79,21 @@ class LiveFeed:
             if snapshot:
                 self.release()
             return LiveBatch(self.group_id, views, self.position, membership, moved)
+
+    def _history_line(self) -> str | None:
+        """The oldest message stored up to `position` while a backfill is under way, else None."""
+        if not frontier.active():
+            self._oldest = None
+            return None
+        if self._oldest is None:  # once per backfill: later reads move it along the new rows
+            self._oldest = self._oldest_between(None, self.position)
+        return self._oldest
+
+    def _oldest_between(self, after: int | None, upto: int) -> str | None:
+        row = self.store.db.execute_sql(
+            "SELECT MIN(id) FROM message WHERE target IS NULL AND rowid > ? AND rowid <= ?",
+            (-(2 ** 63) if after is None else after, upto)).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
 
     def release(self) -> None:
         """Close the connection the calling thread kept open (call it from that thread)."""

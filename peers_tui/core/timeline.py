@@ -64,10 +64,13 @@ class Timeline:
         return (self._window(Message.id < message_id, Message.id.desc(), half)
                 + self._window(Message.id >= message_id, Message.id, half))
 
-    def since(self, rowid: int, limit: int = 1000) -> tuple[list[MessageView], int]:
+    def since(self, rowid: int, limit: int = 1000,
+              older_than: str | None = None) -> tuple[list[MessageView], int]:
         """What was stored after `rowid`: new messages, and messages a new record changed.
 
-        Returns the views (in storage order) and the rowid to continue from.
+        Returns the views (in storage order) and the rowid to continue from. With
+        `older_than`, messages with a lower id (and changes to them) are passed over unread:
+        a backfill's older page, which a reader not showing the top of the log has no use for.
         """
         with self.file.session():
             rows = list(Message.with_rowid().where(SQL("rowid") > rowid)
@@ -77,6 +80,8 @@ class Timeline:
             wanted = []
             for row in rows:
                 message_id = row.target if row.target else row.id
+                if older_than is not None and message_id < older_than:
+                    continue
                 if message_id not in wanted:
                     wanted.append(message_id)
             views = {v.id: v for v in self.views_of(wanted)}

@@ -53,6 +53,11 @@ def current(store: GroupStore) -> Frontier | None:
         return frontier.current()
 
 
+def oldest(store: GroupStore) -> str | None:
+    with store.session():
+        return frontier.oldest_received()
+
+
 def begin(store: GroupStore, total: int, upper: int) -> None:
     with store.session(), store.db.atomic():
         frontier.begin(store.db, total, upper, upper + 1)

@@ -225,6 +225,7 @@ class ChatScreen(SelectionScreen):
 
     def read_feed(self, feed: LiveFeed) -> None:
         """Read what was committed to the open group (on the hub watcher's thread)."""
+        feed.history_wanted = self.message_log.window.at_oldest  # else a backfill's pages: skipped
         message = read_live(feed)
         if message is not None:
             self.post_message(message)

@@ -48,3 +48,40 @@ def test_a_deletion_and_an_edit_that_come_first_take_effect_when_their_target_ar
     store.close()
     assert [(m["body"], m.get("deleted")) for m in alice.ok("log", "team", "--json").json()] == \
         [(v.body, v.deleted) for v in GroupStore(here / f"{team}.db", team).recent(50)]
+
+
+def test_a_reader_not_showing_the_top_is_not_sent_a_backfills_older_pages(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    from peers_tui.core.live_feed import LiveFeed
+
+    for i in range(6):
+        bob.ok("send", "team", f"old {i}")
+    for i in range(2):
+        alice.ok("send", "team", f"new {i}")
+    envelopes = local_envelopes(alice, team)
+    messages = [e for e in envelopes if e.table == "msg"]
+    firsts = [e for e in envelopes if e.table != "msg"]
+    here = tmp_path / "C"
+    here.mkdir()
+    apply_records(here, team, [e for e in firsts if e.table == "genesis"], create=True)
+    store = GroupStore(here / f"{team}.db", team)
+    backfill_state.begin(store, len(messages), 100)
+    apply_records(here, team, [e for e in firsts if e.table != "genesis"], create=False,
+                  hub_order=True, store=store)
+    apply_records(here, team, messages[-2:], create=False, hub_order=True, store=store)
+    skipping, reading = LiveFeed(store, store.last_rowid()), LiveFeed(store, store.last_rowid())
+    skipping.history_wanted = False
+    apply_records(here, team, messages[-5:-2], create=False, hub_order=True, store=store)
+    assert [v.body for v in reading.read().views] == ["old 3", "old 4", "old 5"]
+    assert skipping.read().views == []  # older than anything it had: the frontier's business
+    alice.ok("send", "team", "live")  # a new message still comes, and so does the next page
+    apply_records(here, team, [e for e in local_envelopes(alice, team) if e.table == "msg"][-1:]
+                  + messages[:-5], create=False, hub_order=True, store=store)
+    assert [v.body for v in skipping.read().views] == ["live"]
+    assert sorted(v.body for v in reading.read().views) == ["live", "old 0", "old 1", "old 2"]
+    assert backfill_state.finish(store) == []
+    alice.ok("send", "team", "after")
+    apply_records(here, team, [e for e in local_envelopes(alice, team) if e.table == "msg"][-1:],
+                  create=False, hub_order=True, store=store)
+    assert [v.body for v in skipping.read().views] == ["after"]
+    store.close()

@@ -1,0 +1,77 @@
+"""A backfill page's signatures checked on a thread pool before the page is applied
+(relay/signatures.py): the apply finds the good ones checked, refuses a forged one exactly as
+before, and the pages come in order, the next one read before this one is handed on."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from peers_tui.core import identity
+from peers_tui.core.group_store import GroupStore
+from peers_tui.relay import backfill_state
+from peers_tui.relay.apply import apply_records
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.signatures import check_signatures, checked_ahead
+from tests.conftest import User
+from tests.core.test_relay_apply import local_envelopes
+
+
+def _forged(envelope: Envelope) -> Envelope:
+    sig = bytearray(envelope.sig)
+    sig[0] ^= 1
+    return replace(envelope, sig=bytes(sig))
+
+
+def test_a_page_checked_ahead_is_applied_as_before_and_a_forged_signature_is_still_refused(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    for i in range(6):
+        (alice if i % 2 else bob).ok("send", "team", f"message {i}")
+    envelopes = local_envelopes(alice, team)
+    messages = [e for e in envelopes if e.table == "msg"]
+    firsts = [e for e in envelopes if e.table != "msg"]
+    page = messages[:-1] + [_forged(messages[-1])]
+    identity._VERIFIED.clear()
+    assert check_signatures(page) == len(page) - 1
+    for envelope in messages[:-1]:  # remembered for the apply's own check
+        assert (envelope.text.split('"a":"')[1].split('"')[0], bytes(envelope.sig)) in identity._VERIFIED
+    here = tmp_path / "C"
+    here.mkdir()
+    apply_records(here, team, [e for e in firsts if e.table == "genesis"], create=True)
+    store = GroupStore(here / f"{team}.db", team)
+    backfill_state.begin(store, len(messages), 100)
+    apply_records(here, team, [e for e in firsts if e.table != "genesis"], create=False,
+                  hub_order=True, store=store)
+    outcome = apply_records(here, team, page, create=False, hub_order=True, store=store)
+    assert outcome is not None
+    assert [(e.text, reason) for e, reason in outcome.refused] == [(page[-1].text, "bad signature")]
+    assert len(outcome.applied) == len(page) - 1
+    store.close()
+
+
+def test_pages_come_in_order_each_checked_with_the_next_one_already_read(
+        alice: User, bob: User, team: str):
+    for i in range(6):
+        bob.ok("send", "team", f"message {i}")
+    messages = [e for e in local_envelopes(alice, team) if e.table == "msg"]
+    pages = [(30, messages[4:]), (20, messages[2:4]), (10, messages[:2])]
+    read: list[int] = []
+
+    async def newest_first():
+        for low, page in pages:
+            await asyncio.sleep(0)
+            read.append(low)
+            yield low, page
+
+    async def walk() -> list[tuple[int, list[int], bool]]:
+        seen = []
+        identity._VERIFIED.clear()
+        async for low, page in checked_ahead(newest_first()):
+            checked = all((e.text.split('"a":"')[1].split('"')[0], bytes(e.sig))
+                          in identity._VERIFIED for e in page)
+            seen.append((low, list(read), checked))
+        return seen
+
+    assert asyncio.run(walk()) == [(30, [30, 20], True), (20, [30, 20, 10], True),
+                                   (10, [30, 20, 10], True)]
