@@ -58,6 +58,11 @@ def _with_ids(ids: list[str]) -> list[Any]:
 
 
 def _rows(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql`, which selects among `values` (one JSON parameter): none for none,
+    without asking (a lone message has no target, import id or, first of its author, no
+    predecessor to look for)."""
+    if not values:
+        return []
     return list(store.db.execute_sql(sql, (json.dumps(values),)).fetchall())
 
 
@@ -185,8 +190,9 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
         rows = _with_ids(list(by_id))
         targets = {str(row.target) for row in rows if row.target is not None}
         primaries = [row for row in rows if row.target is None]
+        outside = list(targets - {str(p.id) for p in primaries})  # changed messages stored before
         quoted: list[Any] = list(Message.with_rowid().where(
-            Message.id.in_(_among(list(targets - {str(p.id) for p in primaries}))) & Message.target.is_null()))
+            Message.id.in_(_among(outside)) & Message.target.is_null())) if outside else []
         judged = reader.judge(primaries + quoted)
         problems = {str(item.row.id): item.problem for item in judged.items
                     if item.problem and str(item.row.id) in by_id}

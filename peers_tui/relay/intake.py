@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,7 @@ class Intake:
     scanner: LocalScanner
     lock: asyncio.Lock
     stopping: asyncio.Event
+    batch_at = 0.0  # when the first record of the batch in hand arrived (for the trace)
     js_local: Any
     js_hub: Any
     # runner.Relay's: a trace line, and publishing records (the hub republishes what it took)
@@ -77,17 +79,20 @@ class Intake:
     async def _next_batch(self, sub: Any) -> list[Any]:
         try:
             batch = [await sub.next_msg(timeout=0.25)]
+            self.batch_at = time.time()
         except nats.errors.TimeoutError:
             return []
-        while len(batch) < BATCH:
-            try:
-                batch.append(await sub.next_msg(timeout=0.002))
-            except nats.errors.TimeoutError:
-                break
+        # What has arrived already goes along; nothing waits for more (a timer here cost every
+        # delivery its length twice, at the hub and at the leaf). Under a catch-up the records
+        # queue up while a batch is applied, so batches grow by themselves.
+        if not sub.pending_msgs:
+            await asyncio.sleep(0)  # the reader parses what is already in the socket buffer
+        while len(batch) < BATCH and sub.pending_msgs:
+            batch.append(await sub.next_msg(timeout=None))
         return batch
 
     async def _handle(self, key: str, batch: list[Any]) -> None:
-        self._trace(f"received {len(batch)} from {key}")
+        self._trace(f"received {len(batch)} from {key} (the first at {self.batch_at:.4f})")
         groups: dict[str, list[Envelope]] = {}
         for msg in batch:
             parts = msg.subject.split(".")
@@ -127,6 +132,12 @@ class Intake:
             return
         if outcome is None:
             return
+        accepted = outcome.applied + outcome.duplicates
+        if self.is_hub:  # on to the federation first: the bookkeeping below can wait
+            fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
+            self._trace(f"applied {len(outcome.applied)} of {group_id[:6]}, republishing")
+            await self._send(fresh)
+            self._trace(f"republished {len(fresh)} of {group_id[:6]}")
         for envelope, reason in outcome.refused:
             self.ledger.quarantine(envelope, reason)
         for envelope, reason in outcome.lost:
@@ -134,12 +145,8 @@ class Intake:
             print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
         for envelope, reason in outcome.waiting:
             self.ledger.hold(envelope, reason)
-        accepted = outcome.applied + outcome.duplicates
         self.reporter.arrived(group_id, outcome.applied)
         self.ledger.release(e.hash for e in accepted)
-        if self.is_hub:
-            fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
-            await self._send(fresh)
         self.ledger.add_known(e.hash for e in accepted)
         self.scanner.note_applied(group_id)
 

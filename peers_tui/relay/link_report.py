@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peers_tui.core.errors import PeersError
 from peers_tui.core.link_state import (
     HEARTBEAT, MAX_ARRIVALS, Arrival, GroupSync, LinkState, write_link_state,
 )
@@ -122,14 +121,8 @@ class LinkReporter:
             invites = self.ledger.position(f"invite:{group_id}")
             if counted == (token, sent, invites):
                 continue
-            try:
-                store = self.scanner.store(group_id, path)
-                with store.session():
-                    cursor = store.db.execute_sql(
-                        "SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"
-                        " + (SELECT COUNT(*) FROM invite WHERE id > ?)", (sent, invites))
-                    unsent = int(cursor.fetchone()[0])
-            except PeersError:
+            unsent = self.scanner.count_after(group_id, path, sent, invites)
+            if unsent is None:
                 continue
             self.counted[group_id] = (token if settled(token) else None, sent, invites)
             fresh = GroupSync(unsent=unsent, sent=sent)

@@ -77,6 +77,7 @@ class LocalScanner:
         self.files: list[tuple[str, Path]] = []
         self.listed = 0.0
         self.pending = 0  # records found but not yet stored upstream
+        self.more = False  # a scan stopped at its limit: the rest goes at once, not after a wait
         self.seen: set[str] | None = None
 
     def store(self, group_id: str, path: Path) -> GroupStore:
@@ -156,6 +157,7 @@ class LocalScanner:
                 self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                 self.ledger.set_position(f"msg:{group_id}", scan.message_position)
                 self.tokens[group_id] = None if scan.more or not _settled(token) else token
+                self.more = self.more or scan.more
                 self.pending = 0
 
             yield group_id, fresh, commit
@@ -176,9 +178,29 @@ class LocalScanner:
 
     def note_applied(self, group_id: str) -> None:
         """The relay wrote to this file itself (through the kept connection, so data_version
-        stays): scan it once more, which finds only known records and moves the positions
-        past them (`unsent` counts from there)."""
-        self.versions.pop(group_id, None)
+        stays). If nobody else committed since the last scan was stored upstream, every row
+        after the positions is one the relay applied (a known record): the positions move
+        past them here, which is all a scan would find and do (`unsent` counts from there),
+        without one after every delivery. Otherwise the file is scanned once more."""
+        store = self.stores.get(group_id)
+        version = self.versions.get(group_id)
+        if store is None or version is None:
+            self.versions.pop(group_id, None)
+            return
+        try:  # on the kept connection, as data_version: no session to open for one look
+            message, invite = store.db.connection().execute(
+                "SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(id) FROM invite)"
+            ).fetchone()
+        except sqlite3.Error:
+            message = invite = None
+            version = None
+        # Asked after the rows were read: a commit of another process before the read moved it.
+        if version is None or _data_version(store) != version:
+            self.versions.pop(group_id, None)
+            return
+        for key, last in ((f"msg:{group_id}", message), (f"invite:{group_id}", invite)):
+            if last is not None and last > self.ledger.position(key):
+                self.ledger.set_position(key, int(last))
 
     def catch_up(self) -> None:
         """The link went down: move the positions past what is all known here (records that
@@ -191,15 +213,18 @@ class LocalScanner:
         """Records stored here after what was last published (a cheap count, not verified)."""
         total = 0
         for group_id, path in self.group_files():
-            store = self.store(group_id, path)
-            try:
-                with store.session():
-                    cursor = store.db.execute_sql(
-                        "SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"
-                        " + (SELECT COUNT(*) FROM invite WHERE id > ?)",
-                        (self.ledger.position(f"msg:{group_id}"),
-                         self.ledger.position(f"invite:{group_id}")))
-                    total += int(cursor.fetchone()[0])
-            except PeersError:
-                continue
+            total += self.count_after(group_id, path, self.ledger.position(f"msg:{group_id}"),
+                                      self.ledger.position(f"invite:{group_id}")) or 0
         return total
+
+    def count_after(self, group_id: str, path: Path, message: int, invite: int) -> int | None:
+        """Messages and invites stored after these positions (None: the file cannot be read).
+        One query on the kept connection: a store session (binding every model) cost more
+        than the count, and the link report counts after every publish."""
+        try:
+            store = self.store(group_id, path)
+            return int(store.db.connection().execute(
+                "SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"
+                " + (SELECT COUNT(*) FROM invite WHERE id > ?)", (message, invite)).fetchone()[0])
+        except (PeersError, sqlite3.Error):
+            return None

@@ -74,6 +74,7 @@ class Relay(Intake):
         self.guard = ConsumerGuard(lambda: {*self.config.leaves, self.config.name})  # the hub's
         self.backfills: Backfills | None = None
         self.config_mtime = config_path(hub).stat().st_mtime_ns
+        self.woke_at = 0.0  # when the publisher last woke (for the trace)
 
     # ----------------------------------------------------------------- life cycle
     async def run(self) -> None:
@@ -144,7 +145,7 @@ class Relay(Intake):
 
     def _trace(self, what: str) -> None:
         if TRACE:
-            print(f"peers relay: {time.time():.3f} {self.config.name} {what}", file=sys.stderr, flush=True)
+            print(f"peers relay: {time.time():.4f} {self.config.name} {what}", file=sys.stderr, flush=True)
 
     async def _forever(self, step: Any, pause: float) -> None:
         """Run `step` again and again; trouble is reported once a minute, never fatal."""
@@ -176,19 +177,25 @@ class Relay(Intake):
     async def _publish_once(self) -> None:
         assert self.waker is not None
         await self.waker.wait(self.scanner.busy)
+        self.woke_at = time.time()
         if not self.is_hub and not self.link.up:
             return
+        self.scanner.more = False
         async with self.lock:
             for group_id in self.scanner.unseen():
                 if not self.is_hub:
                     await self._backfill(group_id)
                 self.scanner.mark_seen(group_id)
             for group_id, envelopes, commit in self.scanner.changes():
+                if envelopes:
+                    self._trace(f"scanned {len(envelopes)} of {group_id[:6]} (woken at {self.woke_at:.4f})")
                 await self._send(envelopes)
                 commit()
                 self.reporter.sent(group_id)
                 if envelopes:
                     self._trace(f"published {len(envelopes)} of {group_id[:6]}")
+        if self.scanner.more:
+            self.waker.wake()
 
     async def _send(self, envelopes: list[Envelope]) -> None:
         """Publish in order (the hub into the federation stream, a leaf to the hub's inbound

@@ -15,12 +15,17 @@ from pathlib import Path
 from typing import Any
 
 SWEEP = 0.5
-SOON = 0.005
+# A recent write is looked at again after 2 ms, then 4, 8, ... up to 64 ms between looks
+# until it is old enough to be visible for sure (local.SETTLE_NS): six looks where a fixed
+# 5 ms took twenty, after every commit of every relay (its own applies included).
+SOON_FIRST = 0.002
+SOON_MAX = 0.064
 
 
 class Waker:
     def __init__(self, hub: Path) -> None:
         self.event = asyncio.Event()
+        self.soon = SOON_FIRST
         self.inotify: Any = None
         try:
             from inotify_simple import INotify, flags
@@ -44,11 +49,16 @@ class Waker:
         """Until a group file is written, or briefly when `busy` (a recent write to look at
         again), or at most the sweep interval."""
         if busy:
-            timeout = SOON
+            timeout = self.soon
+            self.soon = min(self.soon * 2, SOON_MAX)
         else:
             timeout = SWEEP if self.inotify is not None else 0.01
-        with contextlib.suppress(asyncio.TimeoutError):
+            self.soon = SOON_FIRST
+        try:
             await asyncio.wait_for(self.event.wait(), timeout)
+            self.soon = SOON_FIRST  # a new write: its looks start again from the shortest
+        except asyncio.TimeoutError:
+            pass
         self.event.clear()
 
     def close(self) -> None:

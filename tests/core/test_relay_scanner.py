@@ -1,0 +1,95 @@
+"""The relay's scanner of this host's group files (peers_tui.relay.local), without any
+transport: what it finds to publish after the relay applied another host's record itself,
+and after a local write that landed in between."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import load_or_create_keypair
+from peers_tui.relay.apply import apply_records
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.local import LocalScanner
+from tests.conftest import User
+from tests.core.test_relay_apply import busy_group, local_envelopes
+
+
+def _host_without_bobs_last(tmp_path: Path, alice: User, bob: User) -> tuple[str, Path, Envelope]:
+    """A second host holding the group but bob's last message, which arrives later."""
+    group_id = busy_group(alice, bob)
+    envelopes = local_envelopes(alice, group_id)
+    messages = [e for e in envelopes if e.table == "msg"]
+    alice_key = json.loads(messages[0].text)["a"]
+    withheld = [e for e in messages if json.loads(e.text)["a"] != alice_key][-1]
+    remote = tmp_path / "remote-hub"
+    remote.mkdir()
+    outcome = apply_records(remote, group_id, [e for e in envelopes if e is not withheld],
+                            create=True)
+    assert outcome is not None and not outcome.refused and not outcome.waiting
+    return group_id, remote, withheld
+
+
+def _publish_everything(scanner: LocalScanner) -> list[Envelope]:
+    """One pass of the publisher: what it found, every record counted as stored upstream."""
+    found = []
+    for _, fresh, commit in scanner.changes():
+        found += fresh
+        commit()
+    return found
+
+
+def _apply_as_relay(scanner: LocalScanner, ledger: Ledger, remote: Path, group_id: str,
+                    envelope: Envelope) -> None:
+    outcome = apply_records(remote, group_id, [envelope], create=False, hub_order=True,
+                            store=scanner.stores[group_id])
+    assert outcome is not None and outcome.applied == [envelope], outcome
+    ledger.add_known(e.hash for e in outcome.applied)
+    scanner.note_applied(group_id)
+
+
+def _last_rowid(path: Path) -> int:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(connection.execute("SELECT MAX(rowid) FROM message").fetchone()[0])
+    finally:
+        connection.close()
+
+
+def test_a_record_the_relay_applied_moves_the_positions_without_a_scan(tmp_path, alice, bob):
+    group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
+    ledger = Ledger(tmp_path / "relay.db")
+    scanner = LocalScanner(remote, "B", ledger)
+    try:
+        assert _publish_everything(scanner)  # this host's copy, as if written here
+        _apply_as_relay(scanner, ledger, remote, group_id, withheld)
+        # Nobody else wrote: the positions are past the applied row at once (no scan of a
+        # file holding only known records after every delivery), and nothing waits.
+        assert ledger.position(f"msg:{group_id}") == _last_rowid(remote / f"{group_id}.db")
+        assert scanner.unsent() == 0
+        assert _publish_everything(scanner) == []
+    finally:
+        scanner.close()
+        ledger.close()
+
+
+def test_a_local_write_before_the_relays_apply_is_still_published(tmp_path, alice, bob):
+    group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
+    ledger = Ledger(tmp_path / "relay.db")
+    scanner = LocalScanner(remote, "B", ledger)
+    writer = GroupStore(remote / f"{group_id}.db", group_id)
+    try:
+        _publish_everything(scanner)
+        writer.post(load_or_create_keypair(alice.home), "written here meanwhile")
+        _apply_as_relay(scanner, ledger, remote, group_id, withheld)
+        found = _publish_everything(scanner)
+        assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+            ["written here meanwhile"]
+        assert scanner.unsent() == 0
+    finally:
+        writer.close()
+        scanner.close()
+        ledger.close()
