@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 import threading
 
 from textual.app import App
@@ -16,11 +15,6 @@ from peers_tui.screens import ChatScreen
 from peers_tui.services.hub_watch import HubWatcher
 
 HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
-# How long a thread that wants the interpreter lock waits for the one running Python (5 ms by
-# default): an Enter's send on the outbox thread waited out the frame that clears the composer,
-# and a worker's read the frame it raced. Shorter hand-overs cost a little when two threads
-# both run Python, which in the app is seldom.
-SWITCH_INTERVAL = 0.001
 
 
 class Background:
@@ -31,7 +25,6 @@ class Background:
 
     def start(self, chat: ChatScreen, hub_watch: HubWatcher) -> None:
         self.chat, self.hub_watch = chat, hub_watch
-        sys.setswitchinterval(SWITCH_INTERVAL)
         self.presence.announce(self.user_id)
         self.app.run_worker(lambda: self.outbox.run(chat), name="outbox", group="outbox",
                             thread=True, exit_on_error=False)
