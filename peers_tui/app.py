@@ -3,9 +3,7 @@ request message to the service that does the work (see peers_tui/messages.py).""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
 from pathlib import Path
 
 from rich.console import RenderableType
@@ -24,8 +22,8 @@ from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.dialogs import Dialogs
+from peers_tui.hangup import on_hang_up
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
-from peers_tui.terminal_signals import resume_only_after_own_suspend
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.services.group_list import GroupListService
@@ -106,10 +104,10 @@ class PeersApp(App[None]):
         self.unread = UnreadCounts(self, account, self.chat)
         self.navigator = GroupNavigator(self, account, self.chat, self.unread)
         self.dialogs = Dialogs(self, self.chat)
-        # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.background.hang_up)
-        resume_only_after_own_suspend(self._driver)  # the SIGCONT that comes with a hang-up
+        # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped
+        # (peers_tui.hangup: not through Textual's resume on the SIGCONT that comes with it).
+        with contextlib.suppress(ValueError, AttributeError):  # not the main thread; Windows
+            on_hang_up(self.background.hang_up)
         # Pushed once Textual's start-up batch is over. Pushed here, inside it, the chat screen
         # is laid out and drawn into a frame that is thrown away (nothing is written in a
         # batch), and its footer composes its keys, before the first frame reaches the

@@ -25,8 +25,8 @@ from peers_tui.core.message_rules import (
 )
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message, prepared
+from peers_tui.core.opened_records import open_message
 from peers_tui.core.reactions import Reaction, ReactionTally
-from peers_tui.core.raw import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.views import ForgedChange, MessageView
@@ -61,7 +61,7 @@ def check_row(row: Message, roster: Roster, group_id: str,
               chain: Predecessors | None = None) -> Checked:
     """Check one row on its own: signature, columns, author chain, time order and role."""
     try:
-        record = open_record(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
+        record = open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
         for column, value in expected_columns(record).items():
             if getattr(row, column) != value:
                 raise RecordError("row does not match its signed record (edited in the file)")

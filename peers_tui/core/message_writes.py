@@ -47,12 +47,14 @@ class MessageWriter:
         """
         check_post(body, kind)
         fields: dict[str, Any] = {"body": body}
-        with self.file.session(), self.file.db.atomic():
-            if reply_to is not None:
-                fields["reply"] = self.timeline.primary(reply_to).id
-            record, rowid = self.append_message(keypair, MessageKind(kind), fields,
-                                                created_at=created_at)
-            search.index(self.file.db, rowid, body)
+        with self.file.session():
+            with self.file.db.atomic():
+                if reply_to is not None:
+                    fields["reply"] = self.timeline.primary(reply_to).id
+                record, rowid = self.append_message(keypair, MessageKind(kind), fields,
+                                                    created_at=created_at)
+                search.index(self.file.db, rowid, body)
+            # Read back after the commit, not before: the other users' screens wait for it.
             return self.timeline.views_of([record.data["id"]])[0]
 
     def edit(self, keypair: Keypair, message_id: str, body: str, *,

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from contextlib import ExitStack
 
+import peewee
 from textual.app import App
 
 from peers_tui.core.account import Account
@@ -27,6 +30,14 @@ class GroupNavigator:
 
     def open(self, group_id: str) -> None:
         """Show a group on the chat screen (closing the group list if it is open)."""
+        # One connection to each file for the whole switch: its dozen short sessions (the
+        # entry, the draft, the window, the roster, ...) each opened and closed their own, six
+        # PRAGMAs and the -wal/-shm files every time: half the switch's time on the event loop.
+        with ExitStack() as held:
+            hold(held, self.account.personal.db)
+            self._open(group_id, held)
+
+    def _open(self, group_id: str, held: ExitStack) -> None:
         try:
             entry = self.account.resolve(group_id)
         except PeersError as exc:
@@ -35,6 +46,7 @@ class GroupNavigator:
         while len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         try:
+            hold(held, self.account.store(entry).db)
             self.chat.show_group(entry)
         except PeersError as exc:
             self.app.notify(inert(f"{shown_name(entry.name)}: {exc}"), title="Group damaged",
@@ -78,3 +90,12 @@ class GroupNavigator:
                     self.open(summary.id)
                     return
         self.app.notify("no other group has new messages")
+
+
+def hold(held: ExitStack, db: peewee.Database) -> None:
+    """Keep one connection to `db` open on this thread until `held` closes; the sessions in
+    between nest in it. A file that cannot be opened is left to them: each says why."""
+    try:
+        held.enter_context(db.connection_context())
+    except (sqlite3.Error, peewee.PeeweeException, OSError):
+        pass

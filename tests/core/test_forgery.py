@@ -178,3 +178,26 @@ def test_removed_member_signing_under_an_old_state_is_void_for_every_reader(
         assert shown["problem"].startswith("signed after its author was removed")
     first = log_json(alice)[0]
     assert first["verified"] is True  # what bob wrote while a member stays genuine
+
+
+def test_a_row_rewritten_after_it_was_shown_is_checked_again_in_the_same_process(
+        alice: User, bob: User, team):
+    """Records opened once are kept by their exact bytes (core.opened_records, for switching
+    back to a group): a row rewritten in the file afterwards must not pass on that account."""
+    from pathlib import Path
+
+    from peers_tui.core.account import Account
+
+    first = bob.ok("send", "team", "original").out.strip()
+    second = bob.ok("send", "team", "second").out.strip()
+    account = Account(Path(alice.home), Path(alice.hub))
+    store = account.store(account.resolve(team))
+    assert all(view.verified for view in store.recent(10))  # opened, and kept
+    with db(alice, team) as conn:
+        record = conn.execute("SELECT record FROM message WHERE id=?", (first,)).fetchone()[0]
+        conn.execute("UPDATE message SET record=?, body='rewritten' WHERE id=?",
+                     (record.replace("original", "rewritten"), first))
+        conn.execute("UPDATE message SET body='edited' WHERE id=?", (second,))
+    views = {view.id: view for view in store.recent(10)}
+    assert not views[first].verified and views[first].problem == "bad signature"
+    assert not views[second].verified and "edited" in (views[second].problem or "")

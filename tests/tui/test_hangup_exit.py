@@ -3,8 +3,7 @@
 tmux (as a closing terminal does) sends SIGHUP and SIGCONT together. Textual's driver
 restarted application mode on the SIGCONT, a second output thread whose writes to the gone
 terminal failed, and the exit then waited on it until the hang-up's 2 s grace timer ended
-the process. peers_tui/terminal_signals.py lets only a SIGCONT after the driver's own suspend
-resume it.
+the process. peers_tui/hangup.py takes the SIGCONT away from the driver before it runs.
 """
 
 from __future__ import annotations
