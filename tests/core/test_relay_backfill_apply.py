@@ -8,8 +8,25 @@ from pathlib import Path
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay import backfill_state
 from peers_tui.relay.apply import apply_records
+from peers_tui.relay.envelope import Envelope
 from tests.conftest import User
 from tests.core.test_relay_apply import local_envelopes
+
+
+def joining_host(tmp_path: Path, alice: User, team: str) -> tuple[Path, GroupStore, list[Envelope]]:
+    """Host C as a join leaves it: alice's group with every record but its messages, a
+    backfill begun. Returns C's hub, its store and the messages (oldest first) to apply."""
+    envelopes = local_envelopes(alice, team)
+    messages = [e for e in envelopes if e.table == "msg"]
+    firsts = [e for e in envelopes if e.table != "msg"]
+    here = tmp_path / "C"
+    here.mkdir()
+    apply_records(here, team, [e for e in firsts if e.table == "genesis"], create=True)
+    store = GroupStore(here / f"{team}.db", team)
+    backfill_state.begin(store, len(messages), 100)
+    apply_records(here, team, [e for e in firsts if e.table != "genesis"], create=False,
+                  hub_order=True, store=store)
+    return here, store, messages
 
 
 def test_a_deletion_and_an_edit_that_come_first_take_effect_when_their_target_arrives(
@@ -21,16 +38,7 @@ def test_a_deletion_and_an_edit_that_come_first_take_effect_when_their_target_ar
     ids = {m["body"]: m["id"] for m in alice.ok("log", "team", "--json").json()}
     bob.ok("delete", "team", ids["soon deleted"])
     bob.ok("edit", "team", ids["soon edited"], "edited at last")
-    envelopes = local_envelopes(alice, team)
-    messages = [e for e in envelopes if e.table == "msg"]
-    firsts = [e for e in envelopes if e.table != "msg"]
-    here = tmp_path / "C"
-    here.mkdir()
-    apply_records(here, team, [e for e in firsts if e.table == "genesis"], create=True)
-    store = GroupStore(here / f"{team}.db", team)
-    backfill_state.begin(store, len(messages), 100)
-    apply_records(here, team, [e for e in firsts if e.table != "genesis"], create=False,
-                  hub_order=True, store=store)
+    here, store, messages = joining_host(tmp_path, alice, team)
     newest, oldest = messages[-4:], messages[:-4]  # the filler's end, the deletion, the edit
     outcome = apply_records(here, team, newest, create=False, hub_order=True, store=store)
     assert outcome is not None and len(outcome.applied) == 4 and not outcome.waiting
@@ -58,16 +66,7 @@ def test_a_reader_not_showing_the_top_is_not_sent_a_backfills_older_pages(
         bob.ok("send", "team", f"old {i}")
     for i in range(2):
         alice.ok("send", "team", f"new {i}")
-    envelopes = local_envelopes(alice, team)
-    messages = [e for e in envelopes if e.table == "msg"]
-    firsts = [e for e in envelopes if e.table != "msg"]
-    here = tmp_path / "C"
-    here.mkdir()
-    apply_records(here, team, [e for e in firsts if e.table == "genesis"], create=True)
-    store = GroupStore(here / f"{team}.db", team)
-    backfill_state.begin(store, len(messages), 100)
-    apply_records(here, team, [e for e in firsts if e.table != "genesis"], create=False,
-                  hub_order=True, store=store)
+    here, store, messages = joining_host(tmp_path, alice, team)
     apply_records(here, team, messages[-2:], create=False, hub_order=True, store=store)
     skipping, reading = LiveFeed(store, store.last_rowid()), LiveFeed(store, store.last_rowid())
     skipping.history_wanted = False

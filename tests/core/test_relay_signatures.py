@@ -9,13 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from peers_tui.core import identity
-from peers_tui.core.group_store import GroupStore
-from peers_tui.relay import backfill_state
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.signatures import check_signatures, checked_ahead
 from tests.conftest import User
 from tests.core.test_relay_apply import local_envelopes
+from tests.core.test_relay_backfill_apply import joining_host
 
 
 def _forged(envelope: Envelope) -> Envelope:
@@ -28,21 +27,13 @@ def test_a_page_checked_ahead_is_applied_as_before_and_a_forged_signature_is_sti
         tmp_path: Path, alice: User, bob: User, team: str):
     for i in range(6):
         (alice if i % 2 else bob).ok("send", "team", f"message {i}")
-    envelopes = local_envelopes(alice, team)
-    messages = [e for e in envelopes if e.table == "msg"]
-    firsts = [e for e in envelopes if e.table != "msg"]
+    messages = [e for e in local_envelopes(alice, team) if e.table == "msg"]
     page = messages[:-1] + [_forged(messages[-1])]
     identity._VERIFIED.clear()
     assert check_signatures(page) == len(page) - 1
     for envelope in messages[:-1]:  # remembered for the apply's own check
         assert (envelope.text.split('"a":"')[1].split('"')[0], bytes(envelope.sig)) in identity._VERIFIED
-    here = tmp_path / "C"
-    here.mkdir()
-    apply_records(here, team, [e for e in firsts if e.table == "genesis"], create=True)
-    store = GroupStore(here / f"{team}.db", team)
-    backfill_state.begin(store, len(messages), 100)
-    apply_records(here, team, [e for e in firsts if e.table != "genesis"], create=False,
-                  hub_order=True, store=store)
+    here, store, _ = joining_host(tmp_path, alice, team)
     outcome = apply_records(here, team, page, create=False, hub_order=True, store=store)
     assert outcome is not None
     assert [(e.text, reason) for e, reason in outcome.refused] == [(page[-1].text, "bad signature")]
