@@ -89,24 +89,9 @@ def forged_after(forger, db, group_id: str, body: str, *, aprev: str | None = No
 
 def fed_messages(host: Host, group_id: str) -> int:
     """How many message records of the group the hub's federation stream holds."""
-    import asyncio
+    from benchmarks.relay_join import fed_messages as in_stream
 
-    import nats
-
-    from peers_tui.relay.config import load_config
-    from peers_tui.relay.envelope import FED_STREAM, fed_subject
-
-    async def ask() -> int:
-        nc = await nats.connect(f"nats://127.0.0.1:{load_config(host.hub).client_port}")
-        try:
-            info = await nc.jetstream().stream_info(FED_STREAM, subjects_filter=fed_subject(group_id, "msg"))
-            return sum((info.state.subjects or {}).values())
-        except nats.errors.Error:
-            return 0
-        finally:
-            await nc.close()
-
-    return asyncio.run(ask())
+    return in_stream(host.hub, group_id)
 
 
 @pytest.fixture
