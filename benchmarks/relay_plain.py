@@ -9,20 +9,13 @@ these servers run beside them, on the same machine in the same minutes.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 from benchmarks.relay_hosts import TcpProxy
+from peers_tui.relay.server import port_open
 
-
-def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 class PlainFederation:
@@ -52,7 +45,7 @@ class PlainFederation:
             self.processes.append(subprocess.Popen(
                 [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         deadline = time.monotonic() + 10
-        while not all(_port_open(port) for port in self.ports.values()):
+        while not all(port_open(port) for port in self.ports.values()):
             if time.monotonic() > deadline:
                 self.close()
                 raise RuntimeError("the plain nats-servers did not start")

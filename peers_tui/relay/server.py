@@ -102,7 +102,7 @@ def _die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return True
@@ -138,7 +138,7 @@ class NatsServer:
     def start(self) -> None:
         self.monitor_port = free_port() if self.config.role == "hub" else 0
         conf = self._write_config()
-        if _port_open(self.config.client_port):
+        if port_open(self.config.client_port):
             raise RelayError(f"port {self.config.client_port} on 127.0.0.1 is already in use "
                              "(another relay for this hub running?)")
         parent = os.getpid()
@@ -153,7 +153,7 @@ class NatsServer:
             os._exit(1)
         (relay_dir(self.hub) / "nats.pid").write_text(f"{self.process.pid}\n")
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _port_open(self.config.client_port):
+        while not port_open(self.config.client_port):
             if self.process.poll() is not None:
                 raise RelayError(f"nats-server exited at start (code {self.process.returncode}); "
                                  f"see {self.log_path}: {self.last_log_line()}")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from peers_tui.relay.config import free_port
+from peers_tui.relay.server import port_open
 from tests.relay_helpers import Host, bodies, stop_all, wait_for
 
 SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
@@ -59,7 +60,7 @@ def sshd(tmp_path):
         "AllowTcpForwarding yes", "LogLevel ERROR"]) + "\n")
     server = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)],
                               stderr=open(tmp_path / "sshd.log", "w"))
-    wait_for(lambda: _port_open(port) or server.poll() is not None, what="sshd")
+    wait_for(lambda: port_open(port) or server.poll() is not None, what="sshd")
     assert server.poll() is None, (tmp_path / "sshd.log").read_text()
     options = [f"Port={port}", f"IdentityFile={keys / 'client'}", "IdentitiesOnly=yes",
                f"UserKnownHostsFile={keys / 'known_hosts'}", "GlobalKnownHostsFile=/dev/null",
@@ -67,16 +68,6 @@ def sshd(tmp_path):
     yield f"{getpass.getuser()}@127.0.0.1", options
     server.terminate()
     server.wait(timeout=10)
-
-
-def _port_open(port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def tunnel_state(host: Host) -> dict:
