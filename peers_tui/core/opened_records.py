@@ -18,7 +18,11 @@ from peers_tui.core.kinds import RecordKind
 from peers_tui.core.raw import open_stored
 from peers_tui.core.records import SignedRecord
 
-LIMIT = 4096  # records kept (the log holds at most a few windows of 100)
+# Records kept: the log holds a few windows of 100, and a record's text may be 16,000
+# characters, so 1,024 bound the cache to ~16 MB at worst (4,096 would allow ~64 MB of the
+# 100 MB the app may use). The signature check alone is also remembered, longer and smaller,
+# by core.identity; what this adds is skipping the parse and the record's own checks.
+LIMIT = 1024
 
 _opened: dict[tuple[str, bytes, str | None, RecordKind], SignedRecord] = {}
 _lock = threading.Lock()  # the window's worker, the hub watcher and the event loop all read
