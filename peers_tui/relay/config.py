@@ -133,15 +133,20 @@ def load_config(hub: Path) -> RelayConfig:
     return config
 
 
-def save_config(hub: Path, config: RelayConfig) -> None:
-    """Write the config atomically, mode 0600."""
-    ensure_dir(hub)
-    path = config_path(hub)
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text` at once, mode 0600: a reader (`relay status`, a test
+    waiting for a restarted server's pid) never sees it half written or empty."""
     temporary = path.with_suffix(".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(asdict(config), out, indent=1, sort_keys=True)
+        out.write(text)
     os.replace(temporary, path)
+
+
+def save_config(hub: Path, config: RelayConfig) -> None:
+    """Write the config atomically, mode 0600."""
+    ensure_dir(hub)
+    write_private(config_path(hub), json.dumps(asdict(config), indent=1, sort_keys=True))
 
 
 def make_token(config: RelayConfig, leaf: str, address: str) -> str:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.relay.config import RelayConfig, relay_dir
+from peers_tui.relay.config import RelayConfig, relay_dir, write_private
 from peers_tui.relay.leaf_links import LeafLinks
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.server import NatsServer
@@ -99,9 +99,5 @@ class LinkState:
         }
 
     def write_status(self, scanner: LocalScanner | None, running: bool) -> None:
-        path = relay_dir(self.hub) / "status.json"
-        temporary = path.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(self.status(scanner, running), out)
-        os.replace(temporary, path)
+        write_private(relay_dir(self.hub) / "status.json",
+                      json.dumps(self.status(scanner, running)))

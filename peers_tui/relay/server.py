@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from peers_tui.relay.config import (
-    ADMIN_USER, HUB_DOMAIN, RelayConfig, RelayError, free_port, relay_dir,
+    ADMIN_USER, HUB_DOMAIN, RelayConfig, RelayError, free_port, relay_dir, write_private,
 )
 from peers_tui.relay.permissions import leaf_user, local_permissions
 
@@ -151,7 +151,7 @@ class NatsServer:
             log.close()
         if os.getpid() != parent:  # pragma: no cover - never: preexec runs in the child
             os._exit(1)
-        (relay_dir(self.hub) / "nats.pid").write_text(f"{self.process.pid}\n")
+        write_private(relay_dir(self.hub) / "nats.pid", f"{self.process.pid}\n")
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not port_open(self.config.client_port):
             if self.process.poll() is not None:

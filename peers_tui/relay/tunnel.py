@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peers_tui.relay.config import RelayConfig, RelayError, free_port, relay_dir
+from peers_tui.relay.config import RelayConfig, RelayError, free_port, relay_dir, write_private
 from peers_tui.relay.server import _die_with_parent
 
 FIRST_BACKOFF = 0.5
@@ -101,7 +101,7 @@ class Tunnel:
                 self.problem = f"ssh cannot be started: {exc}"
                 return
         self.started = time.monotonic()
-        self.pid_path.write_text(f"{self.process.pid}\n")
+        write_private(self.pid_path, f"{self.process.pid}\n")
 
     def check(self) -> None:
         """Notice a dead ssh and start it again once its backoff has passed."""
