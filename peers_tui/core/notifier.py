@@ -67,7 +67,9 @@ class ChangeNotifier:
         self._queries: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
         self._stats: dict[str, Token] = {}
-        self._by_file: dict[tuple[str, str], str] = {}
+        # A file may be watched under several keys: personal.db holds the group list and the
+        # personal group.
+        self._by_file: dict[tuple[str, str], set[str]] = {}
         self._rechecks: dict[str, list[float]] = {}
         # A connection per group being re-checked, kept for the ~16 ms the re-checks last and
         # closed after: cheap checks without descriptors that grow with the groups watched.
@@ -105,7 +107,7 @@ class ChangeNotifier:
         self._queries[group_id] = query
         self._tokens[group_id] = content_token(path, query=query)
         self._stats[group_id] = stat_token(path)
-        self._by_file[(directory, path.name)] = group_id
+        self._by_file.setdefault((directory, path.name), set()).add(group_id)
         if self._inotify is not None and directory not in self._watched_dirs:
             # MODIFY only: every connection closes the -wal it opened for writing (CLOSE_WRITE)
             # even when it wrote nothing, and reacting to that would loop.
@@ -141,7 +143,7 @@ class ChangeNotifier:
         self._rechecks.pop(group_id, None)
         self._unsettled.pop(group_id, None)
         if path is not None:
-            self._by_file.pop((str(path.parent), path.name), None)
+            self._by_file.get((str(path.parent), path.name), set()).discard(group_id)
 
     @property
     def watched(self) -> list[str]:
@@ -241,14 +243,14 @@ class ChangeNotifier:
         self._schedule_sweep(now)
         return changed
 
-    def _group_of(self, directory: str, name: str) -> str | None:
+    def _groups_of(self, directory: str, name: str) -> set[str]:
         if name.endswith("-shm"):
-            return None
+            return set()
         for suffix in SUFFIXES:
             if name.endswith(suffix):
                 name = name[: -len(suffix)]
                 break
-        return self._by_file.get((directory, name))
+        return self._by_file.get((directory, name), set())
 
     def wait(self, timeout: float | None = None) -> set[str]:
         """Block until at least one watched group changed (or `timeout` passes); return them."""
@@ -297,7 +299,7 @@ class ChangeNotifier:
                     self._folder_stats[key] = file_stat(str(self._folders[key]))
                     self._unsettle(key, now)
             touched = {group for event in events  # a commit writes several frames: check once
-                       if (group := self._group_of(directories.get(event.wd, ""), event.name)) is not None}
+                       for group in self._groups_of(directories.get(event.wd, ""), event.name)}
             for gid in touched:
                 self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
                 self._unsettle(gid, now)

@@ -85,3 +85,20 @@ def test_a_changed_group_is_swept_a_few_times_then_left_alone(tmp_path: Path, lo
         writer.close()
     finally:
         notifier.close()
+
+
+def test_one_file_watched_under_two_keys_reports_each_by_inotify(tmp_path: Path):
+    """personal.db holds the group list and the personal group: a commit that changes what
+    each key's query reads is told for that key at once (not left to a sweep)."""
+    path = group_file(tmp_path / "personal.db")
+    notifier = ChangeNotifier(sweep_interval=60)
+    try:
+        notifier.watch("list", path, "SELECT count(*) FROM invite")
+        notifier.watch("personal", path)
+        writer = sqlite3.connect(path)
+        writer.execute("INSERT INTO invite VALUES ('x')")
+        writer.commit()
+        assert notifier.wait(timeout=5) == {"list", "personal"}
+        writer.close()
+    finally:
+        notifier.close()
