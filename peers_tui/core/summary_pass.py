@@ -38,6 +38,7 @@ def count_groups(account: Account, entries: list[GroupEntry],
     summaries: dict[str, GroupSummary] = {}
     with ExitStack() as held:
         hold(held, account.personal.db)
+        handle = account.handle
         for entry in entries:
             if cancelled():
                 return None
@@ -46,6 +47,6 @@ def count_groups(account: Account, entries: list[GroupEntry],
                     hold(one, account.store(entry).db)
                 except PeersError:
                     pass  # a damaged file: the summary says so
-                summaries[entry.id] = account.summary(entry)
+                summaries[entry.id] = account.summary(entry, handle)
             time.sleep(0)  # let the event loop take the interpreter between two groups
     return summaries
