@@ -65,7 +65,7 @@ class ChangeNotifier:
     def __init__(self, sweep_interval: float = SWEEP_INTERVAL) -> None:
         self._paths: dict[str, Path] = {}
         self._queries: dict[str, str] = {}
-        self._tokens: dict[str, Token] = {}
+        self._tokens: dict[str, Token | None] = {}  # None: not read yet
         self._stats: dict[str, Token] = {}
         # A file may be watched under several keys: personal.db holds the group list and the
         # personal group.
@@ -105,8 +105,12 @@ class ChangeNotifier:
         directory = str(path.parent)
         self._paths[group_id] = path
         self._queries[group_id] = query
-        self._tokens[group_id] = content_token(path, query=query)
-        self._stats[group_id] = stat_token(path)
+        stat = self._stats[group_id] = stat_token(path)
+        # Read now only if the WAL holds frames, which a reader's checkpoint could write into
+        # the file (an event that is no change). Else the first event's read is compared with
+        # nothing and told as a change: at worst one recount, where reading every file at
+        # start cost an app with 200 groups 200 connections.
+        self._tokens[group_id] = content_token(path, query=query) if stat[1] is not None else None
         self._by_file.setdefault((directory, path.name), set()).add(group_id)
         if self._inotify is not None and directory not in self._watched_dirs:
             # MODIFY only: every connection closes the -wal it opened for writing (CLOSE_WRITE)
