@@ -98,19 +98,22 @@ class ChangeNotifier:
         # "x" over the first byte of personal.db. The lock and the -1 marks prevent it.
         self._fd_lock = threading.Lock()
 
-    def watch(self, group_id: str, path: Path, query: str = CONTENT_QUERY) -> None:
+    def watch(self, group_id: str, path: Path, query: str = CONTENT_QUERY, *,
+              read_now: bool = False) -> None:
         """Start reporting commits to `path` as changes of `group_id`: those that change what
-        `query` (one row) reads; by default a group DB's messages, members and invites."""
+        `query` (one row) reads; by default a group DB's messages, members and invites.
+        `read_now`: what `query` reads is taken now, so that no first event is told as a change
+        unless it changed (for a key whose change costs much, like the group list)."""
         path = Path(path)
         directory = str(path.parent)
         self._paths[group_id] = path
         self._queries[group_id] = query
         stat = self._stats[group_id] = stat_token(path)
         # Read now only if the WAL holds frames, which a reader's checkpoint could write into
-        # the file (an event that is no change). Else the first event's read is compared with
-        # nothing and told as a change: at worst one recount, where reading every file at
-        # start cost an app with 200 groups 200 connections.
-        self._tokens[group_id] = content_token(path, query=query) if stat[1] is not None else None
+        # the file (an event, no change). Else the first event is told as a change: at worst
+        # one recount, where reading at start cost 200 connections for 200 groups.
+        self._tokens[group_id] = (content_token(path, query=query)
+                                  if read_now or stat[1] is not None else None)
         self._by_file.setdefault((directory, path.name), set()).add(group_id)
         if self._inotify is not None and directory not in self._watched_dirs:
             # MODIFY only: every connection closes the -wal it opened for writing (CLOSE_WRITE)

@@ -85,8 +85,10 @@ class HubWatcher:
         notifier = ChangeNotifier()
         worker = get_current_worker()
         self._watched_ids = frozenset(group_id for group_id, _ in groups)
-        # personal.db too: a group created or joined elsewhere joins the list at once.
-        notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK)
+        # personal.db too: a group created or joined elsewhere joins the list at once. Read
+        # now: the app's own first write there (the read marker) must not look like a change
+        # of the list, which recounts every group.
+        notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK, read_now=True)
         self._watch_inbox(notifier)
         for group_id, path in groups:
             if worker.is_cancelled:  # the app closed while hundreds of groups were looked at

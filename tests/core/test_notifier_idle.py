@@ -104,3 +104,27 @@ def test_one_file_watched_under_two_keys_reports_each_by_inotify(tmp_path: Path)
         writer.close()
     finally:
         notifier.close()
+
+
+def test_a_key_read_now_is_not_told_for_a_commit_that_leaves_its_query_alone(tmp_path: Path):
+    """The group list (personal.db) is read when watched: the app's own first write there, a
+    read marker, must not look like a change of the list, which recounts every group. A key
+    not read now is told at its first event (it has nothing to compare with)."""
+    path = group_file(tmp_path / "personal.db")
+    notifier = ChangeNotifier(sweep_interval=60)
+    try:
+        notifier.watch("list", path, "SELECT count(*) FROM invite", read_now=True)
+        writer = sqlite3.connect(path)
+        writer.execute("INSERT INTO message VALUES ('a read marker, say')")
+        writer.commit()
+        assert notifier.wait(timeout=0.5) == set()
+        writer.close()
+        other = group_file(tmp_path / "other.db")  # at rest: watched without a read
+        notifier.watch("lazy", other, "SELECT count(*) FROM invite")
+        writer = sqlite3.connect(other)
+        writer.execute("INSERT INTO message VALUES ('another')")
+        writer.commit()
+        assert notifier.wait(timeout=5) == {"lazy"}
+        writer.close()
+    finally:
+        notifier.close()

@@ -31,10 +31,10 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     counts: Counter[str] = Counter()
     summary = Account.summary
 
-    def slow_summary(self: Account, entry):
+    def slow_summary(self: Account, entry, *args):
         counts[entry.name] += 1
         time.sleep(0.03)
-        return summary(self, entry)
+        return summary(self, entry, *args)
 
     monkeypatch.setattr(Account, "summary", slow_summary)
     return counts
@@ -72,3 +72,18 @@ async def test_an_idle_app_with_many_groups_looks_at_no_file(
         counted.clear()
         await pilot.pause(2.5)  # two sweeps' time
         assert looks == [] and not counted
+
+
+async def test_start_up_counts_each_group_once(alice: User, many: list[str],
+                                               counted: Counter[str]):
+    """The app's own writes to personal.db after its first frame (the last group, the read
+    marker, the pins) change no group's list entry: they must not recount every group."""
+    app = make_app(alice, "g0")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await wait_for(pilot, lambda: app.is_idle and len(app.summaries) == GROUPS + 1)
+        await pilot.pause(1.5)
+        await wait_for(pilot, lambda: app.is_idle)
+        # g0 is on screen (its read marker recounts it); personal.db holds the personal group.
+        again = sorted(name for name, n in counted.items()
+                       if n > 1 and name not in ("g0", "personal"))
+        assert again == [], f"counted more than once: {again}"
