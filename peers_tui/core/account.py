@@ -203,14 +203,16 @@ class Account:
         twin = sum(1 for name in names if look_alike_key(name) == key) > 1
         return group_label(entry.name, entry.id, twin)
 
-    def summary(self, entry: GroupEntry) -> GroupSummary:
+    def summary(self, entry: GroupEntry, handle: str | None = None) -> GroupSummary:
+        """`handle`: this user's, when the caller read it once for many groups."""
         try:
             store = self.store(entry)
             roster = store.current_roster()  # replayed only if its membership changed
             member = roster.members.get(self.user_id)
             state = GroupState(member.state) if member else GroupState.NOT_A_MEMBER
             role = member.role.label if member and member.state == ACTIVE else None
-            unread, mentions = store.unread_counts(entry.read_marker, self.user_id, self.handle)
+            unread, mentions = store.unread_counts(entry.read_marker, self.user_id,
+                                                   self.handle if handle is None else handle)
             warnings = self.pin_problems(entry, store) + membership_problems(roster)
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
                                 mentions, entry.notify, read_only=store.read_only,

@@ -4,7 +4,11 @@ Measured on this machine (DESIGN.md §2): inotify on the hub directory delivers 
 ~0.1% CPU, where polling costs 7% of a core and watchfiles' debounce adds 0.4–1.5 s. But
 inotify fires on the WAL write, and in 1–3% of commits that is *before* the commit is
 visible. So each event is confirmed by reading the database, re-checked at about 1, 2, 4, 8
-and 16 ms, and a 1 s sweep is the safety net for anything missed.
+and 16 ms, and a 1 s sweep of the groups that had an event in the last few seconds is the safety
+net for a commit that became visible later still (its writer preempted). A group with no event
+is not looked at: while nothing changes the thread sleeps in select() with no timeout (200
+groups swept every second were most of an idle app's cost). Without inotify, or after its
+queue overflowed, every group is swept.
 
 Two hazards shape the details:
 - Readers must not look like writers: every connection that opens and closes a WAL database
@@ -29,7 +33,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core.database.files import immutable_reason, sqlite_uri, unwritable_reason
+from peers_tui.core.change_tokens import (
+    CONTENT_QUERY, Token, content_token, file_stat, open_reader, stat_token,
+)
+from peers_tui.core.database.files import unwritable_reason
 
 INotify: Any = ...  # inotify_simple's, imported by the first notifier (ctypes: ~2.5 ms)
 flags: Any = None  # the app builds its notifier after its first frame, so it need not wait
@@ -47,66 +54,9 @@ def _inotify_class() -> Any:
 
 RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
 SWEEP_INTERVAL = 1.0
+SETTLE_SWEEPS = 3  # sweeps of a group (or folder) after its last event: then it is left alone
 FALLBACK_SWEEP = 0.1
 SUFFIXES = ("-wal", "-journal")
-CONTENT_QUERY = ("SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(seq) FROM group_members),"
-                 " (SELECT MAX(id) FROM invite)")
-Token = tuple[object, ...]
-
-
-def _stat(path: str) -> tuple[int, int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
-
-
-def stat_token(path: Path) -> Token:
-    """Cheap and fd-free: changes on commits (the WAL grows) and checkpoints (the DB is written),
-    not when a reader merely creates or removes an empty WAL."""
-    name = str(path)
-    wal = _stat(name + "-wal")
-    return _stat(name), (wal if wal is not None and wal[1] > 0 else None)
-
-
-def open_reader(path: Path) -> sqlite3.Connection:
-    """A connection that only reads what has been committed to `path`."""
-    # Not mode=ro: a read-only connection cannot open a WAL database whose -wal and -shm are
-    # gone (the last writer removed them), and would report the same failure for ever.
-    # query_only keeps this connection from writing all the same.
-    # A file we may not write is read `immutable` while nobody has it open, as the stores
-    # do (database.files.immutable_reason): a reader must not leave -wal and -shm files.
-    immutable = immutable_reason(path) is not None
-    conn = sqlite3.connect(sqlite_uri(path, immutable=immutable), uri=True, timeout=0.5,
-                           isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA trusted_schema = OFF")
-    except sqlite3.Error:
-        conn.close()
-        raise
-    return conn
-
-
-def content_token(path: Path, conn: sqlite3.Connection | None = None,
-                  query: str = CONTENT_QUERY) -> Token:
-    """What has been committed: the newest message, membership change and invite (or what
-    another one-row `query` reads).
-
-    With `conn`, read through that open connection (about 30 µs); else through a new one,
-    opened and closed here (about 350 µs).
-    """
-    try:
-        if conn is not None:
-            return tuple(conn.execute(query).fetchone())
-        conn = open_reader(path)
-        try:
-            return tuple(conn.execute(query).fetchone())
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return ("unreadable", str(exc))
 
 
 class ChangeNotifier:
@@ -115,9 +65,11 @@ class ChangeNotifier:
     def __init__(self, sweep_interval: float = SWEEP_INTERVAL) -> None:
         self._paths: dict[str, Path] = {}
         self._queries: dict[str, str] = {}
-        self._tokens: dict[str, Token] = {}
+        self._tokens: dict[str, Token | None] = {}  # None: not read yet
         self._stats: dict[str, Token] = {}
-        self._by_file: dict[tuple[str, str], str] = {}
+        # A file may be watched under several keys: personal.db holds the group list and the
+        # personal group.
+        self._by_file: dict[tuple[str, str], set[str]] = {}
         self._rechecks: dict[str, list[float]] = {}
         # A connection per group being re-checked, kept for the ~16 ms the re-checks last and
         # closed after: cheap checks without descriptors that grow with the groups watched.
@@ -130,7 +82,12 @@ class ChangeNotifier:
         self._folder_stats: dict[str, tuple[int, int, int] | None] = {}
         self._folder_by_wd: dict[int, str] = {}
         self._sweep_interval = sweep_interval if self._inotify else min(sweep_interval, FALLBACK_SWEEP)
-        self._next_sweep = time.monotonic() + self._sweep_interval
+        # What the next sweeps look at (group ids and folder keys -> sweeps left): those that
+        # had an event lately. `_swept_always`: all of them (no inotify, or events were lost).
+        self._unsettled: dict[str, int] = {}
+        self._swept_always = self._inotify is None
+        self._next_sweep: float | None = None
+        self._schedule_sweep(time.monotonic())
         # interrupt() writes here, so a thread blocked in wait() returns at once (app exit)
         # and an idle wait need not wake up just to check whether it should stop.
         self._wake_r, self._wake_w = os.pipe()
@@ -141,16 +98,23 @@ class ChangeNotifier:
         # "x" over the first byte of personal.db. The lock and the -1 marks prevent it.
         self._fd_lock = threading.Lock()
 
-    def watch(self, group_id: str, path: Path, query: str = CONTENT_QUERY) -> None:
+    def watch(self, group_id: str, path: Path, query: str = CONTENT_QUERY, *,
+              read_now: bool = False) -> None:
         """Start reporting commits to `path` as changes of `group_id`: those that change what
-        `query` (one row) reads; by default a group DB's messages, members and invites."""
+        `query` (one row) reads; by default a group DB's messages, members and invites.
+        `read_now`: what `query` reads is taken now, so that no first event is told as a change
+        unless it changed (for a key whose change costs much, like the group list)."""
         path = Path(path)
         directory = str(path.parent)
         self._paths[group_id] = path
         self._queries[group_id] = query
-        self._tokens[group_id] = content_token(path, query=query)
-        self._stats[group_id] = stat_token(path)
-        self._by_file[(directory, path.name)] = group_id
+        stat = self._stats[group_id] = stat_token(path)
+        # Read now only if the WAL holds frames, which a reader's checkpoint could write into
+        # the file (an event, no change). Else the first event is told as a change: at worst
+        # one recount, where reading at start cost 200 connections for 200 groups.
+        self._tokens[group_id] = (content_token(path, query=query)
+                                  if read_now or stat[1] is not None else None)
+        self._by_file.setdefault((directory, path.name), set()).add(group_id)
         if self._inotify is not None and directory not in self._watched_dirs:
             # MODIFY only: every connection closes the -wal it opened for writing (CLOSE_WRITE)
             # even when it wrote nothing, and reacting to that would loop.
@@ -162,15 +126,16 @@ class ChangeNotifier:
         whole and renamed in, like an inbox of invitations; dot-files are writes in progress).
         The sweep compares the directory's stat, for what inotify cannot tell."""
         self._folders[key] = path
-        self._folder_stats[key] = _stat(str(path))
+        self._folder_stats[key] = file_stat(str(path))
         if self._inotify is not None:
             mask = flags.MOVED_TO | flags.MOVED_FROM | flags.DELETE
             self._folder_by_wd[self._inotify.add_watch(str(path), mask)] = key
 
-    def _sweep_folders(self) -> set[str]:
+    def _sweep_folders(self, keys: list[str]) -> set[str]:
         moved = set()
-        for key, path in self._folders.items():
-            stat = _stat(str(path))
+        for key in keys:
+            path = self._folders[key]
+            stat = file_stat(str(path))
             if stat != self._folder_stats.get(key):
                 self._folder_stats[key] = stat
                 moved.add(key)
@@ -183,8 +148,9 @@ class ChangeNotifier:
         self._tokens.pop(group_id, None)
         self._stats.pop(group_id, None)
         self._rechecks.pop(group_id, None)
+        self._unsettled.pop(group_id, None)
         if path is not None:
-            self._by_file.pop((str(path.parent), path.name), None)
+            self._by_file.get((str(path.parent), path.name), set()).discard(group_id)
 
     @property
     def watched(self) -> list[str]:
@@ -259,14 +225,39 @@ class ChangeNotifier:
             return False
         return self._check(group_id, settle=True)
 
-    def _group_of(self, directory: str, name: str) -> str | None:
+    def _unsettle(self, key: str, now: float) -> None:
+        """An event for `key`: sweep it for the next SETTLE_SWEEPS sweeps."""
+        self._unsettled[key] = SETTLE_SWEEPS
+        if self._next_sweep is None:
+            self._next_sweep = now + self._sweep_interval
+
+    def _schedule_sweep(self, now: float) -> None:
+        """The next sweep, or none at all while no group had an event lately."""
+        busy = self._swept_always or self._unsettled
+        self._next_sweep = now + self._sweep_interval if busy else None
+
+    def _sweep_due(self, now: float) -> set[str]:
+        keys = (list(self._paths) + list(self._folders) if self._swept_always
+                else list(self._unsettled))
+        changed = {gid for gid in keys if gid in self._paths and self._sweep(gid)}
+        changed |= self._sweep_folders([key for key in keys if key in self._folders])
+        for key in list(self._unsettled):
+            left = SETTLE_SWEEPS if key in changed else self._unsettled[key] - 1
+            if left > 0:
+                self._unsettled[key] = left  # still moving: go on looking
+            else:
+                del self._unsettled[key]
+        self._schedule_sweep(now)
+        return changed
+
+    def _groups_of(self, directory: str, name: str) -> set[str]:
         if name.endswith("-shm"):
-            return None
+            return set()
         for suffix in SUFFIXES:
             if name.endswith(suffix):
                 name = name[: -len(suffix)]
                 break
-        return self._by_file.get((directory, name))
+        return self._by_file.get((directory, name), set())
 
     def wait(self, timeout: float | None = None) -> set[str]:
         """Block until at least one watched group changed (or `timeout` passes); return them."""
@@ -283,17 +274,15 @@ class ChangeNotifier:
                 else:
                     del self._rechecks[gid]
                     self._close_reader(gid)
-            if now >= self._next_sweep:
-                changed.update(gid for gid in list(self._paths) if self._sweep(gid))
-                changed.update(self._sweep_folders())
-                self._next_sweep = now + self._sweep_interval
+            if self._next_sweep is not None and now >= self._next_sweep:
+                changed |= self._sweep_due(now)
             if changed:
                 return changed
-            wake = min([self._next_sweep] + [d[0] for d in self._rechecks.values()]
-                       + ([deadline] if deadline is not None else []))
+            wakes = ([d[0] for d in self._rechecks.values()]
+                     + [t for t in (self._next_sweep, deadline) if t is not None])
             if self.interrupted or (deadline is not None and now >= deadline):
                 return set()
-            delay = max(0.0, wake - now)
+            delay = max(0.0, min(wakes) - now) if wakes else None  # None: until an event
             if self._wake_r < 0:
                 return set()  # closed
             watched = [self._wake_r] + ([self._inotify.fileno()] if self._inotify else [])
@@ -306,15 +295,26 @@ class ChangeNotifier:
             events = self._inotify.read(timeout=0)
             now = time.monotonic()
             for event in events:
+                if event.mask & (flags.Q_OVERFLOW | flags.IGNORED):
+                    # Events were lost, or a watched directory went: sweep everything from
+                    # now on (what inotify no longer tells, the stat still does).
+                    self._swept_always = True
+                    self._schedule_sweep(now)
                 key = self._folder_by_wd.get(event.wd)
                 if key is not None and not event.name.startswith("."):
                     changed.add(key)
-                    self._folder_stats[key] = _stat(str(self._folders[key]))
+                    self._folder_stats[key] = file_stat(str(self._folders[key]))
+                    self._unsettle(key, now)
             touched = {group for event in events  # a commit writes several frames: check once
-                       if (group := self._group_of(directories.get(event.wd, ""), event.name)) is not None}
+                       for group in self._groups_of(directories.get(event.wd, ""), event.name)}
             for gid in touched:
                 self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
+                self._unsettle(gid, now)
                 if self._check(gid):
                     changed.add(gid)
             if changed:
                 return changed
+
+
+__all__ = ["CONTENT_QUERY", "FALLBACK_SWEEP", "RECHECK_DELAYS", "SETTLE_SWEEPS", "SWEEP_INTERVAL",
+           "ChangeNotifier", "Token", "content_token", "open_reader", "stat_token"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from peers_tui.core.errors import DiskFull, ReadOnly
+from peers_tui.core.group_entry import GROUP_COLUMNS, entry_of
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
 from peers_tui.core.personal_store import GroupEntry, PersonalStore
@@ -42,8 +43,17 @@ class Pins:
 
     def problems(self, entry: GroupEntry, store: GroupStore) -> list[Problem]:
         """What the file no longer holds of what this user verified before."""
-        fresh = self.personal.group(entry.id) or entry  # pins may have moved since `entry`
+        fresh = self._pinned(entry.id) or entry  # pins may have moved since `entry`
         return store.check_pins(fresh.member_head_seq, fresh.member_head_hash, fresh.author_heads)
+
+    def _pinned(self, group_id: str) -> GroupEntry | None:
+        """The group's row as stored now, in one plain query: the unread counts check the
+        pins of every group at each pass, and building the ORM query cost more than reading."""
+        with self.personal.session():
+            row = self.personal.db.execute_sql(
+                f"SELECT {', '.join(GROUP_COLUMNS)} FROM groups WHERE id = ?", (group_id,)
+            ).fetchone()
+        return entry_of(row) if row is not None else None
 
     def after_write(self, entry: GroupEntry, store: GroupStore) -> None:
         """After our own write: pin the membership head and our own chain head, so a file

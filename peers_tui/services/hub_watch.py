@@ -46,9 +46,13 @@ class HubWatcher:
 
     def watch_all(self) -> None:
         """Watch the user's groups as listed now (replacing the watcher that runs)."""
-        groups = [(e.id, str(e.db_path)) for e in self.account.entries()]
-        self.app.run_worker(lambda: self._watch(groups), name="hub watcher", group="live",
+        self.app.run_worker(self._watch_listed, name="hub watcher", group="live",
                             thread=True, exclusive=True, exit_on_error=False)
+
+    def _watch_listed(self) -> None:
+        # The list is read here, not on the event loop: 200 rows, in the seconds after the
+        # first frame when the user starts typing.
+        self._watch([(e.id, str(e.db_path)) for e in self.account.entries()])
 
     def list_changed(self) -> None:
         """personal.db changed: watch again if its groups are not the ones watched."""
@@ -85,8 +89,10 @@ class HubWatcher:
         notifier = ChangeNotifier()
         worker = get_current_worker()
         self._watched_ids = frozenset(group_id for group_id, _ in groups)
-        # personal.db too: a group created or joined elsewhere joins the list at once.
-        notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK)
+        # personal.db too: a group created or joined elsewhere joins the list at once. Read
+        # now: the app's own first write there (the read marker) must not look like a change
+        # of the list, which recounts every group.
+        notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK, read_now=True)
         self._watch_inbox(notifier)
         for group_id, path in groups:
             if worker.is_cancelled:  # the app closed while hundreds of groups were looked at

@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from contextlib import ExitStack
 
-import peewee
 from textual.app import App
 
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.names import shown_name
+from peers_tui.core.summary_pass import hold
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.screens import ChatScreen
@@ -90,12 +89,3 @@ class GroupNavigator:
                     self.open(summary.id)
                     return
         self.app.notify("no other group has new messages")
-
-
-def hold(held: ExitStack, db: peewee.Database) -> None:
-    """Keep one connection to `db` open on this thread until `held` closes; the sessions in
-    between nest in it. A file that cannot be opened is left to them: each says why."""
-    try:
-        held.enter_context(db.connection_context())
-    except (sqlite3.Error, peewee.PeeweeException, OSError):
-        pass

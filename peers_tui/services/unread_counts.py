@@ -1,6 +1,10 @@
 """UnreadCounts: the user's groups' unread counts and standings, recounted at most every
 SUMMARY_INTERVAL, and what follows from them: the bell on a new mention, the window title,
 the chat's activity line, and SummariesUpdated for the screen on top.
+
+One count runs at a time: what is asked for meanwhile is counted once it is merged. Two at
+once, at start-up, each counted all 200 groups (the second, asked for one group, found none
+counted yet): 1-2 s of CPU twice over, in the seconds the user starts typing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from textual.app import App
 from textual.worker import get_current_worker
 
 from peers_tui.core.account import Account
+from peers_tui.core.summary_pass import count_groups
 from peers_tui.core.names import shown_name
 from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.messages import SummariesUpdated
@@ -37,6 +42,7 @@ class UnreadCounts:
         self._pending: set[str] = set()
         self._all = False
         self._due = False
+        self._counting = False  # a count worker runs; the next one starts once it is merged
         self._counted_last = 0.0
 
     @property
@@ -57,11 +63,15 @@ class UnreadCounts:
             self._pending |= group_ids
         if not self._due:
             self._due = True
-            delay = self._counted_last + SUMMARY_INTERVAL - time.monotonic()
-            if delay > 0:
-                self.app.set_timer(delay, self._start, name="recount")
-            else:
-                self.app.call_later(self._start)
+            if not self._counting:
+                self._schedule()
+
+    def _schedule(self) -> None:
+        delay = self._counted_last + SUMMARY_INTERVAL - time.monotonic()
+        if delay > 0:
+            self.app.set_timer(delay, self._start, name="recount")
+        else:
+            self.app.call_later(self._start)
 
     def changed(self, group_ids: frozenset[str]) -> None:
         """Other processes committed to these groups."""
@@ -86,6 +96,7 @@ class UnreadCounts:
         self._due = False
         self._all, self._pending = False, set()
         self._counted_last = time.monotonic()
+        self._counting = True
         self.app.run_worker(lambda: self._count(group_ids), name="unread counts",
                             group="summaries", thread=True, exit_on_error=False)
 
@@ -93,18 +104,29 @@ class UnreadCounts:
         """Unread counts and standings, from capped count queries."""
         started = time.monotonic()
         worker = get_current_worker()
-        entries = self.account.entries()
-        known = {s.id: s for s in self.summaries}
-        fresh = {}
-        for entry in entries:
-            if group_ids is None or entry.id in group_ids or entry.id not in known:
-                if worker.is_cancelled:
-                    return  # the app is closing: counting 200 groups must not hold it open
-                fresh[entry.id] = self.account.summary(entry)
-                time.sleep(0)  # let the event loop take the interpreter between two groups
-        self.app.call_from_thread(self._ready, [e.id for e in entries], fresh, started)
+        order: list[str] = []
+        fresh: dict[str, GroupSummary] | None = {}
+        try:
+            entries = self.account.entries()
+            order = [e.id for e in entries]
+            known = {s.id for s in self.summaries}
+            fresh = count_groups(self.account, [
+                e for e in entries if group_ids is None or e.id in group_ids or e.id not in known
+            ], lambda: worker.is_cancelled)
+        finally:
+            if fresh is not None:  # None: cancelled, the app is closing
+                # Merged (or, on a failure, only marked done) on the UI thread, so that what
+                # was asked for meanwhile is counted next.
+                self.app.call_from_thread(self._ready, order, fresh or {}, started)
 
     def _ready(self, order: list[str], fresh: dict[str, GroupSummary], started: float) -> None:
+        self._counting = False
+        if self._due:
+            self._schedule()
+        if order:
+            self._merge(order, fresh, started)
+
+    def _merge(self, order: list[str], fresh: dict[str, GroupSummary], started: float) -> None:
         """Merge counts in, keeping for each group the one computed last: workers finish
         in any order, and an older count must not overwrite a newer one."""
         before = {s.id: s for s in self.summaries}
