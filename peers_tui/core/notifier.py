@@ -2,9 +2,10 @@
 
 Measured on this machine (DESIGN.md §2): inotify on the hub directory delivers in ~0.2 ms at
 ~0.1% CPU, where polling costs 7% of a core and watchfiles' debounce adds 0.4–1.5 s. But
-inotify fires on the WAL write, and in 1–3% of commits that is *before* the commit is
-visible. So each event is confirmed by reading the database, re-checked at about 1, 2, 4, 8
-and 16 ms, and a 1 s sweep is the safety net for anything missed.
+inotify fires on each WAL write, and a commit writes several frames before it is visible (a
+relay's apply: 6-10 writes over ~0.3 ms). So the first event is confirmed by reading the
+database, re-checked at about 0.3, 0.6, 1, 2 ... 16 ms (the writes in between are read at the
+next look, not each on its own wake-up), and a 1 s sweep is the safety net for anything missed.
 
 Two hazards shape the details:
 - Readers must not look like writers: every connection that opens and closes a WAL database
@@ -14,8 +15,10 @@ Two hazards shape the details:
 - This process must never open and close a database's files itself: closing any descriptor
   of a file drops every POSIX lock the process holds on it, SQLite's included, and another
   process may then reset the -shm under our mapping (we saw SIGBUS). Confirmation therefore
-  goes through a read-only SQLite connection, which SQLite itself keeps safe, held only for
-  the ~16 ms of a group's re-checks: file descriptors do not grow with the groups watched.
+  goes through a read-only SQLite connection, which SQLite itself keeps safe, held while the
+  group is being written (until a sweep finds it quiet for READER_KEEP): descriptors grow
+  with the groups written in the last seconds, not with those watched. Opening one cost
+  ~0.25 ms, at every message of a group written every few seconds.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core.database.files import immutable_reason, sqlite_uri, unwritable_reason
+from peers_tui.core.commit_tokens import (  # here before: still importable from this module
+    CONTENT_QUERY, Token, content_token, open_reader, stat_of, stat_token,
+)
+from peers_tui.core.database.files import unwritable_reason
 
 INotify: Any = ...  # inotify_simple's, imported by the first notifier (ctypes: ~2.5 ms)
 flags: Any = None  # the app builds its notifier after its first frame, so it need not wait
@@ -45,70 +51,12 @@ def _inotify_class() -> Any:
     return INotify
 
 
-RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
+RECHECK_DELAYS = (0.0003, 0.0006, 0.001, 0.002, 0.004, 0.008, 0.016)
+QUIET_BEFORE_LOOK = 0.001  # a look this close: the writes meanwhile wait for it (one wake-up)
+READER_KEEP = 2.0
 SWEEP_INTERVAL = 1.0
 FALLBACK_SWEEP = 0.1
 SUFFIXES = ("-wal", "-journal")
-CONTENT_QUERY = ("SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(seq) FROM group_members),"
-                 " (SELECT MAX(id) FROM invite)")
-Token = tuple[object, ...]
-
-
-def _stat(path: str) -> tuple[int, int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
-
-
-def stat_token(path: Path) -> Token:
-    """Cheap and fd-free: changes on commits (the WAL grows) and checkpoints (the DB is written),
-    not when a reader merely creates or removes an empty WAL."""
-    name = str(path)
-    wal = _stat(name + "-wal")
-    return _stat(name), (wal if wal is not None and wal[1] > 0 else None)
-
-
-def open_reader(path: Path) -> sqlite3.Connection:
-    """A connection that only reads what has been committed to `path`."""
-    # Not mode=ro: a read-only connection cannot open a WAL database whose -wal and -shm are
-    # gone (the last writer removed them), and would report the same failure for ever.
-    # query_only keeps this connection from writing all the same.
-    # A file we may not write is read `immutable` while nobody has it open, as the stores
-    # do (database.files.immutable_reason): a reader must not leave -wal and -shm files.
-    immutable = immutable_reason(path) is not None
-    conn = sqlite3.connect(sqlite_uri(path, immutable=immutable), uri=True, timeout=0.5,
-                           isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA trusted_schema = OFF")
-    except sqlite3.Error:
-        conn.close()
-        raise
-    return conn
-
-
-def content_token(path: Path, conn: sqlite3.Connection | None = None,
-                  query: str = CONTENT_QUERY) -> Token:
-    """What has been committed: the newest message, membership change and invite (or what
-    another one-row `query` reads).
-
-    With `conn`, read through that open connection (about 30 µs); else through a new one,
-    opened and closed here (about 350 µs).
-    """
-    try:
-        if conn is not None:
-            return tuple(conn.execute(query).fetchone())
-        conn = open_reader(path)
-        try:
-            return tuple(conn.execute(query).fetchone())
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return ("unreadable", str(exc))
-
-
 class ChangeNotifier:
     """Watches group DB files; `wait()` returns the ids of those that changed."""
 
@@ -119,9 +67,10 @@ class ChangeNotifier:
         self._stats: dict[str, Token] = {}
         self._by_file: dict[tuple[str, str], str] = {}
         self._rechecks: dict[str, list[float]] = {}
-        # A connection per group being re-checked, kept for the ~16 ms the re-checks last and
-        # closed after: cheap checks without descriptors that grow with the groups watched.
+        # A connection per group being written, closed by the sweep once the group was quiet
+        # for READER_KEEP (`_last_event`): cheap checks, no descriptor per group watched.
         self._readers: dict[str, sqlite3.Connection] = {}
+        self._last_event: dict[str, float] = {}
         inotify = _inotify_class()
         self._inotify = inotify() if inotify is not None else None
         self._watched_dirs: dict[str, int] = {}
@@ -162,7 +111,7 @@ class ChangeNotifier:
         whole and renamed in, like an inbox of invitations; dot-files are writes in progress).
         The sweep compares the directory's stat, for what inotify cannot tell."""
         self._folders[key] = path
-        self._folder_stats[key] = _stat(str(path))
+        self._folder_stats[key] = stat_of(str(path))
         if self._inotify is not None:
             mask = flags.MOVED_TO | flags.MOVED_FROM | flags.DELETE
             self._folder_by_wd[self._inotify.add_watch(str(path), mask)] = key
@@ -170,7 +119,7 @@ class ChangeNotifier:
     def _sweep_folders(self) -> set[str]:
         moved = set()
         for key, path in self._folders.items():
-            stat = _stat(str(path))
+            stat = stat_of(str(path))
             if stat != self._folder_stats.get(key):
                 self._folder_stats[key] = stat
                 moved.add(key)
@@ -183,6 +132,7 @@ class ChangeNotifier:
         self._tokens.pop(group_id, None)
         self._stats.pop(group_id, None)
         self._rechecks.pop(group_id, None)
+        self._last_event.pop(group_id, None)
         if path is not None:
             self._by_file.pop((str(path.parent), path.name), None)
 
@@ -235,7 +185,7 @@ class ChangeNotifier:
         reader = None
         # Not for a file we may not write: that is read `immutable`, a snapshot that would
         # hide the very commit the re-checks wait for.
-        if group_id in self._rechecks and unwritable_reason(path) is None:
+        if group_id in self._last_event and unwritable_reason(path) is None:
             reader = self._readers.get(group_id)
             if reader is None:
                 with contextlib.suppress(sqlite3.Error):
@@ -282,8 +232,10 @@ class ChangeNotifier:
                     self._rechecks[gid] = due
                 else:
                     del self._rechecks[gid]
-                    self._close_reader(gid)
             if now >= self._next_sweep:
+                for gid in [g for g, at in self._last_event.items() if now - at > READER_KEEP]:
+                    del self._last_event[gid]
+                    self._close_reader(gid)
                 changed.update(gid for gid in list(self._paths) if self._sweep(gid))
                 changed.update(self._sweep_folders())
                 self._next_sweep = now + self._sweep_interval
@@ -296,7 +248,8 @@ class ChangeNotifier:
             delay = max(0.0, wake - now)
             if self._wake_r < 0:
                 return set()  # closed
-            watched = [self._wake_r] + ([self._inotify.fileno()] if self._inotify else [])
+            soon = delay < QUIET_BEFORE_LOOK  # the frames of a commit: read them at that look
+            watched = [self._wake_r] + ([self._inotify.fileno()] if self._inotify and not soon else [])
             ready, _, _ = select.select(watched, [], [], delay)
             if self._wake_r in ready:
                 with contextlib.suppress(OSError):
@@ -309,10 +262,11 @@ class ChangeNotifier:
                 key = self._folder_by_wd.get(event.wd)
                 if key is not None and not event.name.startswith("."):
                     changed.add(key)
-                    self._folder_stats[key] = _stat(str(self._folders[key]))
+                    self._folder_stats[key] = stat_of(str(self._folders[key]))
             touched = {group for event in events  # a commit writes several frames: check once
                        if (group := self._group_of(directories.get(event.wd, ""), event.name)) is not None}
             for gid in touched:
+                self._last_event[gid] = now
                 self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
                 if self._check(gid):
                     changed.add(gid)
