@@ -70,6 +70,7 @@ class ChangeNotifier:
         # A connection per group being written, closed by the sweep once the group was quiet
         # for READER_KEEP (`_last_event`): cheap checks, no descriptor per group watched.
         self._readers: dict[str, sqlite3.Connection] = {}
+        self._reader_inodes: dict[str, int | None] = {}  # the file each reader has open
         self._last_event: dict[str, float] = {}
         inotify = _inotify_class()
         self._inotify = inotify() if inotify is not None else None
@@ -150,6 +151,7 @@ class ChangeNotifier:
 
     def _close_reader(self, group_id: str) -> None:
         reader = self._readers.pop(group_id, None)
+        self._reader_inodes.pop(group_id, None)
         if reader is not None:
             with contextlib.suppress(sqlite3.Error):
                 reader.close()
@@ -186,10 +188,14 @@ class ChangeNotifier:
         # Not for a file we may not write: that is read `immutable`, a snapshot that would
         # hide the very commit the re-checks wait for.
         if group_id in self._last_event and unwritable_reason(path) is None:
+            inode = stat[0][0] if isinstance(stat[0], tuple) else None
+            if self._reader_inodes.get(group_id, inode) != inode:
+                self._close_reader(group_id)  # another file renamed in: its reader is blind
             reader = self._readers.get(group_id)
             if reader is None:
                 with contextlib.suppress(sqlite3.Error):
                     reader = self._readers[group_id] = open_reader(path)
+                    self._reader_inodes[group_id] = inode
         token = self._read_token(group_id, path, reader)
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token

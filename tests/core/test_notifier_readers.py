@@ -4,6 +4,7 @@ cost ~0.25 ms at every message of a live group) and is let go once the group is 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -85,6 +86,37 @@ def test_a_written_groups_reader_outlives_its_rechecks_and_goes_when_quiet(
         assert descriptors_on(path) == before + 1
         notifier.wait(timeout=0.6)  # quiet for longer than READER_KEEP: a sweep lets it go
         assert descriptors_on(path) == before
+    finally:
+        notifier.close()
+        writer.close()
+
+
+
+def test_a_kept_reader_of_a_file_since_renamed_over_is_opened_afresh(
+        alice: User, team: str, monkeypatch: pytest.MonkeyPatch):
+    """`mv restored.db <group>.db` while the group is being written: a reader kept open still
+    reads the old file, and the writes to the new one would keep it kept (and blind)."""
+    path = alice.hub / f"{team}.db"
+    writer = Writer(path)
+    notifier = ChangeNotifier(sweep_interval=0.1)
+    try:
+        notifier.watch(team, path)
+        notifier.wait(timeout=0.05)
+        writer.commit("first")
+        wait_for(notifier, team)
+        notifier.wait(timeout=0.05)  # its writes read too (a sweep may have told first)
+        kept = notifier._readers[team]
+        real = notifier_module.stat_token
+
+        def renamed_over(target: Path) -> tuple[object, ...]:  # another inode at that name
+            db, wal = real(target)
+            assert isinstance(db, tuple)
+            return (db[0] + 1, *db[1:]), wal
+
+        monkeypatch.setattr(notifier_module, "stat_token", renamed_over)
+        writer.commit("second")
+        wait_for(notifier, team)
+        assert notifier._readers[team] is not kept
     finally:
         notifier.close()
         writer.close()
