@@ -43,7 +43,8 @@ class PreparedRows:
                 for c in columns]
             attributes = [fields[c].name if isinstance(fields.get(c), Field) else c
                           for c in columns]
-            shape = _SHAPES[key] = (namedtuple(f"{self.model.__name__}Row", attributes), converters)
+            row_type = namedtuple(f"{self.model.__name__}Row", attributes, rename=True)
+            shape = _SHAPES[key] = (row_type, converters)
         return shape
 
     def tuples(self) -> PreparedRows:

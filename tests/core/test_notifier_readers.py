@@ -4,7 +4,6 @@ cost ~0.25 ms at every message of a live group) and is let go once the group is 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import time
