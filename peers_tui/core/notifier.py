@@ -255,7 +255,8 @@ class ChangeNotifier:
             if self._wake_r < 0:
                 return set()  # closed
             soon = delay < QUIET_BEFORE_LOOK  # the frames of a commit: read them at that look
-            watched = [self._wake_r] + ([self._inotify.fileno()] if self._inotify and not soon else [])
+            inotify = self._inotify if not soon else None
+            watched = [self._wake_r] + ([inotify.fileno()] if inotify is not None else [])
             ready, _, _ = select.select(watched, [], [], delay)
             if self._wake_r in ready:
                 with contextlib.suppress(OSError):

@@ -44,7 +44,8 @@ class Writer:
 
     def __init__(self, path: Path) -> None:
         self.proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
 
     def commit(self, text: str) -> None:
         assert self.proc.stdin is not None and self.proc.stdout is not None
