@@ -19,6 +19,9 @@ from typing import Any
 from peewee import Field, Model
 
 Converters = list[Callable[[Any], Any] | None]
+# The columns are known only when the query has run: a named tuple type made then, which no
+# static type describes.
+_row_type: Callable[..., Any] = namedtuple
 _SHAPES: dict[tuple[type[Model], tuple[str, ...]], tuple[Any, Converters]] = {}
 
 
@@ -43,7 +46,7 @@ class PreparedRows:
                 for c in columns]
             attributes = [fields[c].name if isinstance(fields.get(c), Field) else c
                           for c in columns]
-            row_type = namedtuple(f"{self.model.__name__}Row", attributes, rename=True)
+            row_type = _row_type("PreparedRow", attributes, rename=True)
             shape = _SHAPES[key] = (row_type, converters)
         return shape
 
