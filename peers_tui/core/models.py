@@ -13,6 +13,8 @@ from typing import Any, Self, cast
 from peewee import SQL, Model, ModelSelect, Query
 from playhouse.shortcuts import ThreadSafeDatabaseMetadata
 
+from peers_tui.core.prepared_rows import PreparedRows
+
 # Fields whose conversions never raise: the files are untrusted, any column may hold junk.
 from peers_tui.core.raw import RawBlobField as BlobField
 from peers_tui.core.raw import RawBooleanField as BooleanField
@@ -46,7 +48,8 @@ def prepared(model: type[Model], shape: tuple[object, ...], params: list[Any],
         if list(built) != list(params):
             return query
         _QUERY_TEXTS[shape] = text
-    return cast(Query, model.raw(text, *params))
+    # Read without model objects (core.prepared_rows): the same attributes and conversions.
+    return cast(Query, PreparedRows(model, text, params))
 
 
 class BaseModel(Model):

@@ -2,10 +2,12 @@
 
 Measured on this machine (DESIGN.md §2): inotify on the hub directory delivers in ~0.2 ms at
 ~0.1% CPU, where polling costs 7% of a core and watchfiles' debounce adds 0.4–1.5 s. But
-inotify fires on the WAL write, and in 1–3% of commits that is *before* the commit is
-visible. So each event is confirmed by reading the database, re-checked at about 1, 2, 4, 8
-and 16 ms, and a 1 s sweep of the groups that had an event in the last few seconds is the safety
-net for a commit that became visible later still (its writer preempted). A group with no event
+inotify fires on each WAL write, and a commit writes several frames before it is visible (a
+relay's apply: 6-10 writes over ~0.3 ms). So the first event is confirmed by reading the
+database, re-checked at about 0.3, 0.6, 1, 2 ... 16 ms (the writes in between are read at the
+next look, not each on its own wake-up), and a 1 s sweep of the groups that had an event in the
+last few seconds is the safety net for a commit that became visible later still (its writer
+preempted). A group with no event
 is not looked at: while nothing changes the thread sleeps in select() with no timeout (200
 groups swept every second were most of an idle app's cost). Without inotify, or after its
 queue overflowed, every group is swept.
@@ -18,8 +20,10 @@ Two hazards shape the details:
 - This process must never open and close a database's files itself: closing any descriptor
   of a file drops every POSIX lock the process holds on it, SQLite's included, and another
   process may then reset the -shm under our mapping (we saw SIGBUS). Confirmation therefore
-  goes through a read-only SQLite connection, which SQLite itself keeps safe, held only for
-  the ~16 ms of a group's re-checks: file descriptors do not grow with the groups watched.
+  goes through a read-only SQLite connection, which SQLite itself keeps safe, held while the
+  group is being written (until a sweep finds it quiet for READER_KEEP): descriptors grow
+  with the groups written in the last seconds, not with those watched. Opening one cost
+  ~0.25 ms, at every message of a group written every few seconds.
 """
 
 from __future__ import annotations
@@ -33,10 +37,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core.change_tokens import (
-    CONTENT_QUERY, Token, content_token, file_stat, open_reader, stat_token,
-)
+from peers_tui.core.change_tokens import CONTENT_QUERY, Token, content_token, open_reader, stat_token
 from peers_tui.core.database.files import unwritable_reason
+from peers_tui.core.folder_watch import FolderWatch
 
 INotify: Any = ...  # inotify_simple's, imported by the first notifier (ctypes: ~2.5 ms)
 flags: Any = None  # the app builds its notifier after its first frame, so it need not wait
@@ -52,7 +55,9 @@ def _inotify_class() -> Any:
     return INotify
 
 
-RECHECK_DELAYS = (0.001, 0.002, 0.004, 0.008, 0.016)
+RECHECK_DELAYS = (0.0003, 0.0006, 0.001, 0.002, 0.004, 0.008, 0.016)
+QUIET_BEFORE_LOOK = 0.001  # a look this close: the writes meanwhile wait for it (one wake-up)
+READER_KEEP = 2.0
 SWEEP_INTERVAL = 1.0
 SETTLE_SWEEPS = 3  # sweeps of a group (or folder) after its last event: then it is left alone
 FALLBACK_SWEEP = 0.1
@@ -71,16 +76,15 @@ class ChangeNotifier:
         # personal group.
         self._by_file: dict[tuple[str, str], set[str]] = {}
         self._rechecks: dict[str, list[float]] = {}
-        # A connection per group being re-checked, kept for the ~16 ms the re-checks last and
-        # closed after: cheap checks without descriptors that grow with the groups watched.
+        # A connection per group being written, closed by the sweep once the group was quiet
+        # for READER_KEEP (`_last_event`): cheap checks, no descriptor per group watched.
         self._readers: dict[str, sqlite3.Connection] = {}
+        self._reader_inodes: dict[str, int | None] = {}  # the file each reader has open
+        self._last_event: dict[str, float] = {}
         inotify = _inotify_class()
         self._inotify = inotify() if inotify is not None else None
         self._watched_dirs: dict[str, int] = {}
-        # Directories watched for files arriving or leaving (an inbox), by watch descriptor.
-        self._folders: dict[str, Path] = {}
-        self._folder_stats: dict[str, tuple[int, int, int] | None] = {}
-        self._folder_by_wd: dict[int, str] = {}
+        self._folders = FolderWatch()  # directories watched for files arriving or leaving
         self._sweep_interval = sweep_interval if self._inotify else min(sweep_interval, FALLBACK_SWEEP)
         # What the next sweeps look at (group ids and folder keys -> sweeps left): those that
         # had an event lately. `_swept_always`: all of them (no inotify, or events were lost).
@@ -122,24 +126,8 @@ class ChangeNotifier:
             self._watched_dirs[directory] = self._inotify.add_watch(directory, mask)
 
     def watch_folder(self, key: str, path: Path) -> None:
-        """Also report `key` when a file is moved into `path` or leaves it (files written
-        whole and renamed in, like an inbox of invitations; dot-files are writes in progress).
-        The sweep compares the directory's stat, for what inotify cannot tell."""
-        self._folders[key] = path
-        self._folder_stats[key] = file_stat(str(path))
-        if self._inotify is not None:
-            mask = flags.MOVED_TO | flags.MOVED_FROM | flags.DELETE
-            self._folder_by_wd[self._inotify.add_watch(str(path), mask)] = key
-
-    def _sweep_folders(self, keys: list[str]) -> set[str]:
-        moved = set()
-        for key in keys:
-            path = self._folders[key]
-            stat = file_stat(str(path))
-            if stat != self._folder_stats.get(key):
-                self._folder_stats[key] = stat
-                moved.add(key)
-        return moved
+        """Also report `key` when a file is moved into `path` or leaves it (core.folder_watch)."""
+        self._folders.add(key, path, self._inotify, flags)
 
     def unwatch(self, group_id: str) -> None:
         self._close_reader(group_id)
@@ -149,6 +137,7 @@ class ChangeNotifier:
         self._stats.pop(group_id, None)
         self._rechecks.pop(group_id, None)
         self._unsettled.pop(group_id, None)
+        self._last_event.pop(group_id, None)
         if path is not None:
             self._by_file.get((str(path.parent), path.name), set()).discard(group_id)
 
@@ -166,6 +155,7 @@ class ChangeNotifier:
 
     def _close_reader(self, group_id: str) -> None:
         reader = self._readers.pop(group_id, None)
+        self._reader_inodes.pop(group_id, None)
         if reader is not None:
             with contextlib.suppress(sqlite3.Error):
                 reader.close()
@@ -201,11 +191,15 @@ class ChangeNotifier:
         reader = None
         # Not for a file we may not write: that is read `immutable`, a snapshot that would
         # hide the very commit the re-checks wait for.
-        if group_id in self._rechecks and unwritable_reason(path) is None:
+        if group_id in self._last_event and unwritable_reason(path) is None:
+            inode = stat[0][0] if isinstance(stat[0], tuple) else None
+            if self._reader_inodes.get(group_id, inode) != inode:
+                self._close_reader(group_id)  # another file renamed in: its reader is blind
             reader = self._readers.get(group_id)
             if reader is None:
                 with contextlib.suppress(sqlite3.Error):
                     reader = self._readers[group_id] = open_reader(path)
+                    self._reader_inodes[group_id] = inode
         token = self._read_token(group_id, path, reader)
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token
@@ -237,16 +231,20 @@ class ChangeNotifier:
         self._next_sweep = now + self._sweep_interval if busy else None
 
     def _sweep_due(self, now: float) -> set[str]:
-        keys = (list(self._paths) + list(self._folders) if self._swept_always
+        keys = (list(self._paths) + list(self._folders.paths) if self._swept_always
                 else list(self._unsettled))
         changed = {gid for gid in keys if gid in self._paths and self._sweep(gid)}
-        changed |= self._sweep_folders([key for key in keys if key in self._folders])
+        changed |= self._folders.sweep(keys)
         for key in list(self._unsettled):
             left = SETTLE_SWEEPS if key in changed else self._unsettled[key] - 1
             if left > 0:
                 self._unsettled[key] = left  # still moving: go on looking
             else:
                 del self._unsettled[key]
+        for gid in [g for g, at in self._last_event.items()
+                    if now - at > READER_KEEP or g not in self._unsettled]:
+            del self._last_event[gid]  # quiet: its reader goes (the last settling sweep at latest)
+            self._close_reader(gid)
         self._schedule_sweep(now)
         return changed
 
@@ -273,7 +271,6 @@ class ChangeNotifier:
                     self._rechecks[gid] = due
                 else:
                     del self._rechecks[gid]
-                    self._close_reader(gid)
             if self._next_sweep is not None and now >= self._next_sweep:
                 changed |= self._sweep_due(now)
             if changed:
@@ -285,7 +282,9 @@ class ChangeNotifier:
             delay = max(0.0, min(wakes) - now) if wakes else None  # None: until an event
             if self._wake_r < 0:
                 return set()  # closed
-            watched = [self._wake_r] + ([self._inotify.fileno()] if self._inotify else [])
+            soon = delay is not None and delay < QUIET_BEFORE_LOOK  # a commit's frames: one look
+            inotify = self._inotify if not soon else None
+            watched = [self._wake_r] + ([inotify.fileno()] if inotify is not None else [])
             ready, _, _ = select.select(watched, [], [], delay)
             if self._wake_r in ready:
                 with contextlib.suppress(OSError):
@@ -300,14 +299,14 @@ class ChangeNotifier:
                     # now on (what inotify no longer tells, the stat still does).
                     self._swept_always = True
                     self._schedule_sweep(now)
-                key = self._folder_by_wd.get(event.wd)
-                if key is not None and not event.name.startswith("."):
+                key = self._folders.moved(event.wd, event.name)
+                if key is not None:
                     changed.add(key)
-                    self._folder_stats[key] = file_stat(str(self._folders[key]))
                     self._unsettle(key, now)
             touched = {group for event in events  # a commit writes several frames: check once
                        for group in self._groups_of(directories.get(event.wd, ""), event.name)}
             for gid in touched:
+                self._last_event[gid] = now
                 self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
                 self._unsettle(gid, now)
                 if self._check(gid):

@@ -132,6 +132,7 @@ class Intake:
             return
         if outcome is None:
             return
+        self._trace(f"committed {len(outcome.applied)} of {group_id[:6]}")
         accepted = outcome.applied + outcome.duplicates
         if self.is_hub:  # on to the federation first: the bookkeeping below can wait
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]

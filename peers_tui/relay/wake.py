@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 SWEEP = 0.5
-# A recent write is looked at again after 2 ms, then 4, 8, ... up to 64 ms between looks
-# until it is old enough to be visible for sure (local.SETTLE_NS): six looks where a fixed
-# 5 ms took twenty, after every commit of every relay (its own applies included).
-SOON_FIRST = 0.002
+# A recent write is looked at again after 0.5 ms, then 1, 2, 4, ... up to 64 ms between looks
+# until it is old enough to be visible for sure (local.SETTLE_NS): eight looks where a fixed
+# 5 ms took twenty, after every commit of every relay (its own applies included). The first
+# soon: inotify wakes the relay at a commit's first frame, before the commit is visible, and
+# the next wake was the writer's checkpoint as it closed (~0.7 ms after its commit) or the
+# look 2 ms later.
+SOON_FIRST = 0.0005
 SOON_MAX = 0.064
 
 
