@@ -3,6 +3,7 @@ frontier), without NATS: changes that arrive before the message they change, and
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
@@ -83,4 +84,24 @@ def test_a_reader_not_showing_the_top_is_not_sent_a_backfills_older_pages(
     apply_records(here, team, [e for e in local_envelopes(alice, team) if e.table == "msg"][-1:],
                   create=False, hub_order=True, store=store)
     assert [v.body for v in skipping.read().views] == ["after"]
+    store.close()
+
+
+def test_a_record_refused_in_a_page_lowers_no_floor_under_its_authors_genuine_ones(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    """Only a record that opens (its signature good) tells where its author's chain reached:
+    a forged copy of bob's first message in the newest page must not pull bob's floor down,
+    which would make his newest genuine message wait for places "missing" below it."""
+    for i in range(4):
+        bob.ok("send", "team", f"bob {i}")
+    here, store, messages = joining_host(tmp_path, alice, team)
+    bobs = [e for e in messages if '"body":"bob ' in e.text]
+    sig = bytearray(bobs[0].sig)
+    sig[0] ^= 1
+    forged = replace(bobs[0], sig=bytes(sig))
+    outcome = apply_records(here, team, [forged, bobs[-1]], create=False, hub_order=True, store=store)
+    assert outcome is not None
+    assert [(e.text, reason) for e, reason in outcome.refused] == [(forged.text, "bad signature")]
+    assert outcome.applied == [bobs[-1]] and not outcome.waiting
+    assert [v.body for v in store.recent(50) if v.body.startswith("bob")] == ["bob 3"]
     store.close()
