@@ -105,3 +105,35 @@ def test_a_record_refused_in_a_page_lowers_no_floor_under_its_authors_genuine_on
     assert outcome.applied == [bobs[-1]] and not outcome.waiting
     assert [v.body for v in store.recent(50) if v.body.startswith("bob")] == ["bob 3"]
     store.close()
+
+
+def test_a_joined_group_appears_in_the_hub_whole_with_its_frontier_open(
+        tmp_path: Path, alice: User, bob: User, team: str, monkeypatch):
+    """`peers join` makes a group new here beside the hub and links it in whole: a relay
+    listing the hub never finds its file holding a genesis without the frontier (it took such
+    a file for a group with no backfill under way and applied all of it at once)."""
+    from peers_tui.core import frontier
+    from peers_tui.relay.fetch import apply_join
+    from peers_tui.relay.pages import Bounds
+
+    for i in range(6):
+        (alice if i % 2 else bob).ok("send", "team", f"message {i}")
+    envelopes = local_envelopes(alice, team)
+    messages = [e for e in envelopes if e.table == "msg"]
+    here = tmp_path / "C"
+    here.mkdir()
+    final = here / f"{team}.db"
+    seen: list[bool] = []
+    begin = backfill_state.begin
+    monkeypatch.setattr(backfill_state, "begin",
+                        lambda *args, **kwargs: (seen.append(final.exists()), begin(*args, **kwargs)))
+    outcome = apply_join(here, team, [e for e in envelopes if e.table != "msg"], messages[-3:],
+                         low=90, found=Bounds(10, 100, len(messages)))
+    assert seen == [False] and not outcome.refused and not outcome.waiting
+    assert [p.name for p in here.iterdir()] == [final.name]  # nothing left beside it
+    store = GroupStore(final, team)
+    state = frontier.of(store)
+    assert state is not None and state.received == 3 and state.total == len(messages)
+    assert [v.body for v in store.recent(50)] == ["message 3", "message 4", "message 5"]
+    assert all(v.verified for v in store.recent(50))
+    store.close()
