@@ -131,7 +131,12 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
            result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
     """The records whose membership state, previous record and target are here or in the
     batch; the others wait."""
-    wanted = [[r.author, c["author_seq"] - 1] for _, r, c in fresh if c["author_seq"] > 1]
+    # A place a record of the batch holds is not held in the file (_without_stored refused
+    # that as a fork): only the places below each run of the batch are looked up, one an
+    # author in a backfill's page instead of one a record.
+    held = {(r.author, c["author_seq"]) for _, r, c in fresh}
+    wanted = [[r.author, c["author_seq"] - 1] for _, r, c in fresh
+              if c["author_seq"] > 1 and (r.author, c["author_seq"] - 1) not in held]
     present: set[tuple[str, int]] = set()
     for table in ("message", "invite"):
         present.update((a, s) for a, s in _rows(store, (
