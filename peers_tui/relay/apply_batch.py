@@ -70,7 +70,12 @@ def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope])
             # finds this record by its exact text and signature instead of parsing it again.
             record = open_message(envelope.text, envelope.sig, group_id=store.group_id, kind=RecordKind.MSG)
             chain_fields(record)
-            opened.append((envelope, record, expected_columns(record)))
+            columns = expected_columns(record)
+            if any(isinstance(value, (list, dict)) for value in columns.values()):
+                # An unchecked field (a deletion's body) that no column can hold: it failed
+                # the whole batch's insert, and with it every record after it, for good.
+                raise RecordError(f"malformed {columns['kind']} record (a field no column can hold)")
+            opened.append((envelope, record, columns))
         except RecordError as exc:
             result.refused.append((envelope, str(exc)))
     if opened and frontier.active():  # a backfill: these reach below their authors' floors

@@ -137,3 +137,32 @@ def test_a_joined_group_appears_in_the_hub_whole_with_its_frontier_open(
     assert [v.body for v in store.recent(50)] == ["message 3", "message 4", "message 5"]
     assert all(v.verified for v in store.recent(50))
     store.close()
+
+
+def test_a_signed_change_with_a_field_no_column_can_hold_is_refused_alone(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    """A member may sign a deletion whose (unchecked) body is a list: SQLite cannot store it,
+    and the page's insert failed as a whole, every time (a walk, or a group's live records,
+    held up for good). It is refused on its own; the rest of the page goes in."""
+    from peers_tui.core.encoding import now_ms
+    from peers_tui.core.ids import new_ulid, ulid_text
+    from peers_tui.testing.forge import Forger
+
+    bob.ok("send", "team", "to delete")
+    target = [m for m in alice.ok("log", "team", "--json").json() if m["body"] == "to delete"][0]["id"]
+    db = alice.hub / f"{team}.db"
+    forger = Forger(bob.home)
+    aseq, previous = forger.chain_head(db)
+    now = now_ms()
+    record = forger.sign("msg", team, {
+        "id": ulid_text(new_ulid(now)), "type": "delete", "target": target, "body": [1],
+        "aseq": aseq + 1, "aprev": previous, "mseq": Forger.membership_head(db)[0]}, t=now)
+    here, store, messages = joining_host(tmp_path, alice, team)
+    odd = Envelope(team, "msg", record.text, record.sig, None, "A")
+    outcome = apply_records(here, team, messages + [odd], create=False, hub_order=True, store=store)
+    assert outcome is not None
+    assert [(e, reason) for e, reason in outcome.refused] == [
+        (odd, "malformed delete record (a field no column can hold)")]
+    assert outcome.applied == messages and not outcome.waiting
+    assert [v.body for v in store.recent(50)][-1] == "to delete"
+    store.close()
