@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -79,6 +80,11 @@ def fed_messages(hub: Path, group_id: str) -> int:
             await nc.close()
 
     return asyncio.run(ask())
+
+
+def server_pid(hub: Path) -> int:
+    """The pid of the nats-server this hub directory's relay started."""
+    return int((hub / ".relay" / "nats.pid").read_text().strip())
 
 
 def thread_cpu_seconds(pid: int) -> float:
@@ -191,7 +197,21 @@ def join_figures(found: dict[str, Any], count: int, all_key: str, target_s: floa
     ]
 
 
-def measure(messages: int, keep: bool = False, echo_keys: int = 0) -> dict[str, Any]:
+def profiler(pid: int, output: str | None) -> subprocess.Popen[bytes] | None:
+    """py-spy recording `pid` (the joining relay) into `output` (by its suffix: .json
+    speedscope, .svg a flame graph, else collapsed stacks) until it is sent SIGINT; None
+    without an output."""
+    if not output:
+        return None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    form = {".json": "speedscope", ".svg": "flamegraph"}.get(Path(output).suffix, "raw")
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "50", "--format", form,
+                             "--output", output], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def measure(messages: int, keep: bool = False, echo_keys: int = 0,
+            profile: str | None = None) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="peers-join-bench-"))
     a, c = root / "A", root / "C"
     for host in (a, c):
@@ -223,7 +243,10 @@ def measure(messages: int, keep: bool = False, echo_keys: int = 0) -> dict[str, 
         # In this process (its imports done: a user's `peers join` pays its own start-up on
         # top, measured below), what `peers join` does before it signs the join: fetch the
         # group, membership and invites first, then the newest page.
+        spy = profiler(relays[1].pid, profile)
         cpu_before, loop_before = cpu_seconds(relays[1].pid), thread_cpu_seconds(relays[1].pid)
+        servers = {host.name: server_pid(host / "hub") for host in (a, c)}
+        servers_before = {name: cpu_seconds(pid) for name, pid in servers.items()}
         started = time.perf_counter()
         fetch_group(c / "hub", group_id)
         figures["fetched_s"] = time.perf_counter() - started
@@ -251,6 +274,11 @@ def measure(messages: int, keep: bool = False, echo_keys: int = 0) -> dict[str, 
             figures["per_second"] = expected / figures["all_s"]
             figures["relay_cpu_s"] = cpu_seconds(relays[1].pid) - cpu_before
             figures["relay_loop_cpu_s"] = thread_cpu_seconds(relays[1].pid) - loop_before
+            for name, pid in servers.items():  # the hub's server pages the stream out, C's relays it
+                figures[f"server_{name}_cpu_s"] = cpu_seconds(pid) - servers_before[name]
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
             if tui is not None:
                 time.sleep(1.0)  # the app's last refresh after the frontier went
                 figures["echo_idle_ms"] = [ms for ms, _ in tui.echo(
@@ -281,15 +309,20 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--echo", type=int, default=0, metavar="KEYS",
                         help="also type up to KEYS keys into carol's app during the backfill")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="py-spy the joining relay during the join into FILE (.json: speedscope, else SVG)")
     args = parser.parse_args()
-    figures = measure(args.messages, args.keep, args.echo)
+    figures = measure(args.messages, args.keep, args.echo, args.profile)
     print(f"join of a {figures['messages']:,}-message group: newest screen after "
           f"{figures['newest_s']:.2f} s (membership, invites and the newest page fetched and "
           f"committed in {figures['fetched_s']:.2f} s), all of it after {figures['all_s']:.2f} s "
           f"({figures['per_second']:,.0f} messages/s); the `peers join` command after the fetch "
           f"took {figures['join_s']:.2f} s (its start-up included); publishing on the hub took "
           f"{figures['published_s']:.1f} s; the joining relay used {figures['relay_cpu_s']:.1f} s "
-          f"of CPU ({figures['relay_loop_cpu_s']:.1f} s on its event loop)")
+          f"of CPU ({figures['relay_loop_cpu_s']:.1f} s on its event loop, "
+          f"{figures['relay_loop_cpu_s'] * 100_000 / figures['messages']:.1f} s a 100,000); "
+          f"nats-servers A {figures['server_A_cpu_s']:.1f} s, C {figures['server_C_cpu_s']:.1f} s "
+          f"of CPU; load at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.echo:
         from benchmarks.common import percentile
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from itertools import islice
 
 from peers_tui.core import ed25519
 from peers_tui.core.encoding import b32, blake2b, unb32
@@ -46,7 +47,11 @@ def verify_signature(user_id: str, message: bytes, signature: bytes) -> bool:
     except (ValueError, TypeError):
         return False
     if len(_VERIFIED) >= _VERIFIED_MAX:
-        _VERIFIED.clear()
+        # The oldest quarter goes, not everything: the relay's pool checks a backfill's next
+        # page ahead of its apply (relay/signatures.py), and a clear() dropped those checks,
+        # so a page every 20 was verified again on the event loop.
+        for old in list(islice(_VERIFIED, _VERIFIED_MAX // 4)):
+            _VERIFIED.pop(old, None)  # the pool's threads may drop the same ones at once
     _VERIFIED[key_of] = digest
     return True
 

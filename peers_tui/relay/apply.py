@@ -22,7 +22,6 @@ from peewee import SQL
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
-from peers_tui.core import frontier
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore, group_id_of
 from peers_tui.core.history import HistoryReader
@@ -32,7 +31,6 @@ from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay import rows
 from peers_tui.relay.apply_batch import apply_messages
-from peers_tui.relay.backfill_state import floors_of
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.voided import take_out_voided
 
@@ -131,8 +129,6 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
         roster = store.roster() if singles else store.current_roster()
         others = [e for e in envelopes if e.table != "msg"]
         messages = [e for e in envelopes if e.table == "msg"]
-        if messages and frontier.active():  # a backfill: these reach below the authors' floors
-            frontier.lower(store.db, floors_of(messages))
         waiting: list[tuple[Envelope, str]] = []
         while True:
             roster, others_waiting, progress = _apply_singly(store, roster, others, outcome,

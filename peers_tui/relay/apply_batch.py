@@ -24,10 +24,12 @@ from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns, window_chain
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Message, prepared
-from peers_tui.core.records import RecordError, SignedRecord, open_record
+from peers_tui.core.models import Message
+from peers_tui.core.opened_records import open_message
+from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.links import void_broken_links
+from peers_tui.relay.stored_rows import rows_with_ids
 
 INSERT = ("INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig,"
           " target, reply_to, orig_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -49,14 +51,6 @@ def _among(ids: list[str]) -> Any:
     return SQL("(SELECT value FROM json_each(?))", [json.dumps(ids)])
 
 
-def _with_ids(ids: list[str]) -> list[Any]:
-    """The message rows (with rowid) holding these ids; its SQL written once (models.prepared)."""
-    param = json.dumps(ids)
-    return list(prepared(Message, ("relay: messages with ids",), [param],
-                         lambda: Message.with_rowid().where(Message.id.in_(SQL(
-                             "(SELECT value FROM json_each(?))", [param])))))
-
-
 def _rows(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
     """The rows of `sql`, which selects among `values` (one JSON parameter): none for none,
     without asking (a lone message has no target, import id or, first of its author, no
@@ -72,11 +66,23 @@ def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope])
     opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
     for envelope in envelopes:
         try:
-            record = open_record(envelope.text, envelope.sig, group_id=store.group_id, kind=RecordKind.MSG)
+            # Opened as the judge opens a stored row (core.opened_records): the judge below
+            # finds this record by its exact text and signature instead of parsing it again.
+            record = open_message(envelope.text, envelope.sig, group_id=store.group_id, kind=RecordKind.MSG)
             chain_fields(record)
-            opened.append((envelope, record, expected_columns(record)))
+            columns = expected_columns(record)
+            if any(isinstance(value, (list, dict)) for value in columns.values()):
+                # An unchecked field (a deletion's body) that no column can hold: it failed
+                # the whole batch's insert, and with it every record after it, for good.
+                raise RecordError(f"malformed {columns['kind']} record (a field no column can hold)")
+            opened.append((envelope, record, columns))
         except RecordError as exc:
             result.refused.append((envelope, str(exc)))
+    if opened and frontier.active():  # a backfill: these reach below their authors' floors
+        floors: dict[str, int] = {}
+        for _, record, columns in opened:
+            floors[record.author] = min(columns["author_seq"], floors.get(record.author, columns["author_seq"]))
+        frontier.lower(store.db, floors)
     fresh = _without_stored(store, opened, result)
     ready = _ready(store, roster, fresh, result)
     if ready:
@@ -130,7 +136,12 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
            result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
     """The records whose membership state, previous record and target are here or in the
     batch; the others wait."""
-    wanted = [[r.author, c["author_seq"] - 1] for _, r, c in fresh if c["author_seq"] > 1]
+    # A place a record of the batch holds is not held in the file (_without_stored refused
+    # that as a fork): only the places below each run of the batch are looked up, one an
+    # author in a backfill's page instead of one a record.
+    held = {(r.author, c["author_seq"]) for _, r, c in fresh}
+    wanted = [[r.author, c["author_seq"] - 1] for _, r, c in fresh
+              if c["author_seq"] > 1 and (r.author, c["author_seq"] - 1) not in held]
     present: set[tuple[str, int]] = set()
     for table in ("message", "invite"):
         present.update((a, s) for a, s in _rows(store, (
@@ -187,7 +198,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
     rows: list[Any] = []
     problems: dict[str, str] = {}
     while by_id:
-        rows = _with_ids(list(by_id))
+        rows = rows_with_ids(store.db, list(by_id))
         targets = {str(row.target) for row in rows if row.target is not None}
         primaries = [row for row in rows if row.target is None]
         outside = list(targets - {str(p.id) for p in primaries})  # changed messages stored before
@@ -210,7 +221,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
     result.refused += void_broken_links(store.group_id, roster, {
         (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id))
     # The last round read exactly these rows when it found no problem in them.
-    kept: list[Any] = rows if not problems else _with_ids(list(by_id))
+    kept: list[Any] = rows if not problems else rows_with_ids(store.db, list(by_id))
     if backfilling:  # messages whose changes came first: their search entries from their final state
         result.touched.update(str(target) for (target,) in _rows(store, (
             "SELECT DISTINCT target FROM message WHERE target IN (SELECT value FROM json_each(?))"),

@@ -9,8 +9,6 @@ hub's records oldest first would have made.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +25,6 @@ UNLINKED = ("SELECT m.rowid, m.id FROM message AS m WHERE m.author_seq > 1"
             " AND p.author_seq = m.author_seq - 1)"
             " AND NOT EXISTS (SELECT 1 FROM invite AS i WHERE i.author = m.author"
             " AND i.author_seq = m.author_seq - 1)")
-
-
-def floors_of(envelopes: Iterable[Envelope]) -> dict[str, int]:
-    """Per author, the lowest chain place among these message records (read from their text;
-    the records themselves are judged when they are applied)."""
-    floors: dict[str, int] = {}
-    for envelope in envelopes:
-        try:
-            data = json.loads(envelope.text)
-        except ValueError:
-            continue
-        author, place = (data.get("a"), data.get("aseq")) if isinstance(data, dict) else (None, None)
-        if isinstance(author, str) and isinstance(place, int) and not isinstance(place, bool):
-            floors[author] = min(place, floors.get(author, place))
-    return floors
 
 
 def open_store(hub: Path, group_id: str) -> GroupStore:

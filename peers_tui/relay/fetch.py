@@ -12,6 +12,9 @@ commit) and returns: the rest comes newest first behind it, applied by the relay
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -106,9 +109,34 @@ async def _read_join(js: Any, group_id: str
 
 def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[Envelope],
                low: int, found: Bounds | None) -> Outcome:
-    """Genesis; then membership and invites with the frontier opened (one commit); then the
-    newest page (one commit). When that page reaches the oldest message the frontier is closed
-    at once; otherwise the relay walks on (relay/backfill.py) and `peers join` returns now."""
+    """Genesis; then membership and invites with the frontier opened; then the newest page.
+    When that page reaches the oldest message the frontier is closed at once; otherwise the
+    relay walks on (relay/backfill.py) and `peers join` returns now.
+
+    A group new here is made in a directory of its own inside the hub and linked into place
+    whole: this host's relay, listing the hub between the genesis and the frontier, took it
+    for a group with no backfill under way and applied all of it in one transaction (a
+    million records), leaving the frontier open for good (seen under load, 2026-11-30)."""
+    final = hub / f"{group_id}.db"
+    if final.exists():
+        return _apply_join_to(hub, group_id, firsts, newest, low, found)
+    staging = Path(tempfile.mkdtemp(prefix=f".joining-{group_id}-", dir=hub))
+    try:
+        total = _apply_join_to(staging, group_id, firsts, newest, low, found)
+        made = staging / f"{group_id}.db"  # every connection to it closed: no WAL left beside it
+        if not made.exists():
+            return total
+        try:
+            os.link(made, final)  # never over a file another process made meanwhile
+        except FileExistsError:
+            return _apply_join_to(hub, group_id, firsts, newest, low, found)
+        return total
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _apply_join_to(hub: Path, group_id: str, firsts: list[Envelope], newest: list[Envelope],
+                   low: int, found: Bounds | None) -> Outcome:
     geneses = [r for r in firsts if r.table == "genesis"]
     total = apply_records(hub, group_id, geneses, create=True, hub_order=True)
     assert total is not None  # create=True

@@ -4,7 +4,10 @@
   local row already published; the relay restarts from here (no durable consumers, whose
   ack-all lost records when measured: MULTIHOST.md).
 - `known`: hashes of records the federation already has (published by us or applied from
-  another host), so the publisher never sends a record back where it came from.
+  another host), so the publisher never sends a record back where it came from. A leaf
+  keeps a message or invite it applied here only while a scan of its file may still meet it
+  (intake.py: not once the scanner's positions are past it), so a backfill of a million
+  records does not leave a million random keys to insert into this index.
 - `quarantine`: records refused, with the reason and the host they came from.
 - `waiting`: records held back because something they depend on has not arrived yet.
 """

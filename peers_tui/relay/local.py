@@ -176,17 +176,19 @@ class LocalScanner:
         if self.seen is not None:
             self.seen.add(group_id)
 
-    def note_applied(self, group_id: str) -> None:
+    def note_applied(self, group_id: str) -> bool:
         """The relay wrote to this file itself (through the kept connection, so data_version
         stays). If nobody else committed since the last scan was stored upstream, every row
         after the positions is one the relay applied (a known record): the positions move
         past them here, which is all a scan would find and do (`unsent` counts from there),
-        without one after every delivery. Otherwise the file is scanned once more."""
+        without one after every delivery. Otherwise the file is scanned once more.
+        True when the positions are now past every message and invite of the file: no scan
+        will meet the rows just applied (so they need not be remembered as known)."""
         store = self.stores.get(group_id)
         version = self.versions.get(group_id)
         if store is None or version is None:
             self.versions.pop(group_id, None)
-            return
+            return False
         try:  # on the kept connection, as data_version: no session to open for one look
             message, invite = store.db.connection().execute(
                 "SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(id) FROM invite)"
@@ -197,10 +199,11 @@ class LocalScanner:
         # Asked after the rows were read: a commit of another process before the read moved it.
         if version is None or _data_version(store) != version:
             self.versions.pop(group_id, None)
-            return
+            return False
         for key, last in ((f"msg:{group_id}", message), (f"invite:{group_id}", invite)):
             if last is not None and last > self.ledger.position(key):
                 self.ledger.set_position(key, int(last))
+        return True
 
     def catch_up(self) -> None:
         """The link went down: move the positions past what is all known here (records that

@@ -3,6 +3,7 @@ frontier), without NATS: changes that arrive before the message they change, and
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
@@ -83,4 +84,85 @@ def test_a_reader_not_showing_the_top_is_not_sent_a_backfills_older_pages(
     apply_records(here, team, [e for e in local_envelopes(alice, team) if e.table == "msg"][-1:],
                   create=False, hub_order=True, store=store)
     assert [v.body for v in skipping.read().views] == ["after"]
+    store.close()
+
+
+def test_a_record_refused_in_a_page_lowers_no_floor_under_its_authors_genuine_ones(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    """Only a record that opens (its signature good) tells where its author's chain reached:
+    a forged copy of bob's first message in the newest page must not pull bob's floor down,
+    which would make his newest genuine message wait for places "missing" below it."""
+    for i in range(4):
+        bob.ok("send", "team", f"bob {i}")
+    here, store, messages = joining_host(tmp_path, alice, team)
+    bobs = [e for e in messages if '"body":"bob ' in e.text]
+    sig = bytearray(bobs[0].sig)
+    sig[0] ^= 1
+    forged = replace(bobs[0], sig=bytes(sig))
+    outcome = apply_records(here, team, [forged, bobs[-1]], create=False, hub_order=True, store=store)
+    assert outcome is not None
+    assert [(e.text, reason) for e, reason in outcome.refused] == [(forged.text, "bad signature")]
+    assert outcome.applied == [bobs[-1]] and not outcome.waiting
+    assert [v.body for v in store.recent(50) if v.body.startswith("bob")] == ["bob 3"]
+    store.close()
+
+
+def test_a_joined_group_appears_in_the_hub_whole_with_its_frontier_open(
+        tmp_path: Path, alice: User, bob: User, team: str, monkeypatch):
+    """`peers join` makes a group new here beside the hub and links it in whole: a relay
+    listing the hub never finds its file holding a genesis without the frontier (it took such
+    a file for a group with no backfill under way and applied all of it at once)."""
+    from peers_tui.core import frontier
+    from peers_tui.relay.fetch import apply_join
+    from peers_tui.relay.pages import Bounds
+
+    for i in range(6):
+        (alice if i % 2 else bob).ok("send", "team", f"message {i}")
+    envelopes = local_envelopes(alice, team)
+    messages = [e for e in envelopes if e.table == "msg"]
+    here = tmp_path / "C"
+    here.mkdir()
+    final = here / f"{team}.db"
+    seen: list[bool] = []
+    begin = backfill_state.begin
+    monkeypatch.setattr(backfill_state, "begin",
+                        lambda *args, **kwargs: (seen.append(final.exists()), begin(*args, **kwargs)))
+    outcome = apply_join(here, team, [e for e in envelopes if e.table != "msg"], messages[-3:],
+                         low=90, found=Bounds(10, 100, len(messages)))
+    assert seen == [False] and not outcome.refused and not outcome.waiting
+    assert [p.name for p in here.iterdir()] == [final.name]  # nothing left beside it
+    store = GroupStore(final, team)
+    state = frontier.of(store)
+    assert state is not None and state.received == 3 and state.total == len(messages)
+    assert [v.body for v in store.recent(50)] == ["message 3", "message 4", "message 5"]
+    assert all(v.verified for v in store.recent(50))
+    store.close()
+
+
+def test_a_signed_change_with_a_field_no_column_can_hold_is_refused_alone(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    """A member may sign a deletion whose (unchecked) body is a list: SQLite cannot store it,
+    and the page's insert failed as a whole, every time (a walk, or a group's live records,
+    held up for good). It is refused on its own; the rest of the page goes in."""
+    from peers_tui.core.encoding import now_ms
+    from peers_tui.core.ids import new_ulid, ulid_text
+    from peers_tui.testing.forge import Forger
+
+    bob.ok("send", "team", "to delete")
+    target = [m for m in alice.ok("log", "team", "--json").json() if m["body"] == "to delete"][0]["id"]
+    db = alice.hub / f"{team}.db"
+    forger = Forger(bob.home)
+    aseq, previous = forger.chain_head(db)
+    now = now_ms()
+    record = forger.sign("msg", team, {
+        "id": ulid_text(new_ulid(now)), "type": "delete", "target": target, "body": [1],
+        "aseq": aseq + 1, "aprev": previous, "mseq": Forger.membership_head(db)[0]}, t=now)
+    here, store, messages = joining_host(tmp_path, alice, team)
+    odd = Envelope(team, "msg", record.text, record.sig, None, "A")
+    outcome = apply_records(here, team, messages + [odd], create=False, hub_order=True, store=store)
+    assert outcome is not None
+    assert [(e, reason) for e, reason in outcome.refused] == [
+        (odd, "malformed delete record (a field no column can hold)")]
+    assert outcome.applied == messages and not outcome.waiting
+    assert [v.body for v in store.recent(50)][-1] == "to delete"
     store.close()

@@ -66,3 +66,21 @@ def test_pages_come_in_order_each_checked_with_the_next_one_already_read(
 
     assert asyncio.run(walk()) == [(30, [30, 20], True), (20, [30, 20, 10], True),
                                    (10, [30, 20, 10], True)]
+
+
+def test_signatures_checked_last_are_still_remembered_when_the_cache_fills(
+        alice: User, bob: User, team: str):
+    """The pool checks the next page while the loop applies this one: filling the cache of
+    verified signatures must drop the oldest entries, not those just checked."""
+    alice.ok("send", "team", "checked last")
+    bob.ok("send", "team", "checked after it")
+    envelope, other = [e for e in local_envelopes(alice, team) if e.table == "msg"][-2:]
+    author = envelope.text.split('"a":"')[1].split('"')[0]
+    identity._VERIFIED.clear()
+    for i in range(identity._VERIFIED_MAX - 1):  # older checks, as a long walk leaves them
+        identity._VERIFIED[(author, i.to_bytes(64, "big"))] = b"x"
+    assert check_signatures([envelope]) == 1  # the cache is full after it
+    assert check_signatures([other]) == 1  # one more: room is made for it
+    assert (author, bytes(envelope.sig)) in identity._VERIFIED
+    assert (author, (0).to_bytes(64, "big")) not in identity._VERIFIED  # the oldest went
+    assert len(identity._VERIFIED) < identity._VERIFIED_MAX
