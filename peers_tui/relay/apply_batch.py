@@ -27,6 +27,7 @@ from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.opened_records import open_message
 from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.links import void_broken_links
 from peers_tui.relay.stored_rows import rows_with_ids
@@ -213,6 +214,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
         if not problems:
             break
         Message.delete().where(Message.id.in_(_among(list(problems)))).execute()
+        deleted_tops.note_deletion(store.db)
         for message_id, reason in problems.items():
             envelope, _ = by_id.pop(message_id)
             waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS)

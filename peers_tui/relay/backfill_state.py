@@ -17,6 +17,7 @@ from peers_tui.core.frontier import Frontier
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import Message
 from peers_tui.core.raw import text_of
+from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.links import ORIGIN
 
@@ -72,4 +73,5 @@ def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
             for rowid, _ in found:
                 search.unindex(store.db, rowid)
             Message.delete().where(Message.id.in_([i for _, i in found])).execute()
+            deleted_tops.note_deletion(store.db)
     return voided

@@ -18,6 +18,7 @@ from peers_tui.core.history import check_row, window_chain
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.raw import text_of
+from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
 
 # What a broken link reads like (core.chains.check_chain): only these void a stored record here;
@@ -64,5 +65,6 @@ def void_broken_links(group_id: str, roster: Roster, arrived: set[tuple[str, int
                                                    "it arrived)"))
             search.unindex(Message._meta.database, row.rowid)
             Message.delete().where(Message.id == row.id).execute()
+            deleted_tops.note_deletion(Message._meta.database)
             places.add((str(row.author), int(row.author_seq)))
     return voided

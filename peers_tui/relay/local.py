@@ -20,7 +20,7 @@ from typing import Any
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay import rows
+from peers_tui.relay import deleted_tops, rows
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
 
@@ -130,6 +130,7 @@ class LocalScanner:
                 continue
             try:
                 store = self.store(group_id, path)
+                self._lower_to_deleted_tops(group_id, path)
                 version = _data_version(store)  # before the scan: a commit after it moves it
                 if version is not None and self.versions.get(group_id) == version:
                     # Nobody else committed since the last scan was sent: nothing new.
@@ -189,6 +190,7 @@ class LocalScanner:
         if store is None or version is None:
             self.versions.pop(group_id, None)
             return False
+        self._lower_to_deleted_tops(group_id, store.path)
         try:  # on the kept connection, as data_version: no session to open for one look
             message, invite = store.db.connection().execute(
                 "SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(id) FROM invite)"
@@ -204,6 +206,15 @@ class LocalScanner:
             if last is not None and last > self.ledger.position(key):
                 self.ledger.set_position(key, int(last))
         return True
+
+    def _lower_to_deleted_tops(self, group_id: str, path: Path) -> None:
+        """Positions past rows the relay deleted come down to what is left (relay.deleted_tops):
+        SQLite numbers the next rows from there."""
+        tops = deleted_tops.take(path)
+        for key, top in zip((f"msg:{group_id}", f"invite:{group_id}"), tops or ()):
+            if top < self.ledger.position(key):
+                self.ledger.set_position(key, top)
+                self.versions.pop(group_id, None)
 
     def catch_up(self) -> None:
         """The link went down: move the positions past what is all known here (records that

@@ -21,6 +21,7 @@ from peers_tui.core.membership import Roster
 from peers_tui.core.models import Invite, Message
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
+from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
 
 
@@ -39,6 +40,7 @@ def take_out_voided(store: GroupStore, roster: Roster) -> list[tuple[Envelope, s
             if reason:
                 search.unindex(store.db, row.rowid)
                 Message.delete().where(Message.id == row.id).execute()
+                deleted_tops.note_deletion(store.db)
                 voided.append((Envelope(store.group_id, "msg", text_of(row.record),
                                         bytes(row.sig), None, ""), reason))
         invites: list[Any] = list(Invite.select().where(
@@ -48,6 +50,7 @@ def take_out_voided(store: GroupStore, roster: Roster) -> list[tuple[Envelope, s
                                   (RecordKind.INVITE, RecordKind.REVOKE))
             if reason:
                 Invite.delete().where(Invite.id == row.id).execute()
+                deleted_tops.note_deletion(store.db)
                 voided.append((Envelope(store.group_id, "invite", text_of(row.record),
                                         bytes(row.sig), None, ""), reason))
     return voided

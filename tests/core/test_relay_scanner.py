@@ -10,6 +10,7 @@ from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import load_or_create_keypair
+from peers_tui.relay import deleted_tops
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
@@ -93,3 +94,43 @@ def test_a_local_write_before_the_relays_apply_is_still_published(tmp_path, alic
         writer.close()
         scanner.close()
         ledger.close()
+
+
+def test_a_post_after_the_relay_voided_the_newest_row_is_still_published(tmp_path, alice, bob):
+    """The positions are rowids and the message table has no AUTOINCREMENT: when the relay
+    voids the newest row (a record voided by a cut or a broken link arrives), SQLite gives
+    that rowid to the next post, which a position past it would never publish."""
+    group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
+    ledger = Ledger(tmp_path / "relay.db")
+    scanner = LocalScanner(remote, "B", ledger)
+    writer = GroupStore(remote / f"{group_id}.db", group_id)
+    try:
+        _publish_everything(scanner)
+        _apply_as_relay(scanner, ledger, remote, group_id, withheld)
+        top = _last_rowid(remote / f"{group_id}.db")
+        store = scanner.stores[group_id]
+        with store.session(), store.db.atomic():  # as relay/voided.py does, on its connection
+            store.db.execute_sql("DELETE FROM message WHERE rowid = ?", (top,))
+            deleted_tops.note_deletion(store.db)
+        writer.post(load_or_create_keypair(alice.home), "written after the void")
+        assert _last_rowid(remote / f"{group_id}.db") == top  # the rowid was given again
+        found = _publish_everything(scanner)
+        assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+            ["written after the void"]
+    finally:
+        writer.close()
+        scanner.close()
+        ledger.close()
+
+
+def test_every_deletion_of_records_by_the_relay_notes_the_tops_it_left():
+    """The scanner lowers its positions only to tops noted by deletions (relay.deleted_tops):
+    a deletion of messages or invites that forgot to note them could hide the next post."""
+    relay = Path(__file__).parents[2] / "peers_tui" / "relay"
+    for module in relay.glob("*.py"):
+        lines = module.read_text().splitlines()
+        for number, line in enumerate(lines):
+            if ("Message.delete()" in line or "Invite.delete()" in line
+                    or "DELETE FROM message" in line or "DELETE FROM invite" in line):
+                assert "deleted_tops.note_deletion(" in lines[number + 1], \
+                    f"{module.name}:{number + 1} deletes records without noting the tops it left"
