@@ -1,6 +1,12 @@
 """UnreadCounts: the user's groups' unread counts and standings, recounted at most every
 SUMMARY_INTERVAL, and what follows from them: the bell on a new mention, the window title,
 the chat's activity line, and SummariesUpdated for the screen on top.
+
+A group whose history still arrives (a backfill after a join, core/frontier.py) commits a
+page of 1,000 older messages every second or so. Unread is by arrival, so each page is the
+newest thousand rows a count looks at, all of them new to its memo of verdicts: recounting it
+at every page judged 1,000 records each time. Such a group is recounted every
+BACKFILL_INTERVAL instead; each count is still a whole, fresh one.
 """
 
 from __future__ import annotations
@@ -11,8 +17,11 @@ from typing import Any
 from textual.app import App
 from textual.worker import get_current_worker
 
+from peers_tui.core import frontier
 from peers_tui.core.account import Account
+from peers_tui.core.errors import PeersError
 from peers_tui.core.names import shown_name
+from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.messages import SummariesUpdated
 from peers_tui.screens import ChatScreen
@@ -21,6 +30,7 @@ from peers_tui.widgets.group_label import unread_label
 from peers_tui.core.states import NotifyLevel
 
 SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
+BACKFILL_INTERVAL = 2.0  # seconds between two recounts of a group whose history still arrives
 
 
 class UnreadCounts:
@@ -38,11 +48,14 @@ class UnreadCounts:
         self._all = False
         self._due = False
         self._counted_last = 0.0
+        self._backfilling: set[str] = set()  # groups whose last count found a backfill going on
+        self._later: set[str] = set()  # their commits since, counted at the next slow turn
+        self._later_due = False
 
     @property
     def busy(self) -> bool:
         """A recount or a read marker is due or still being written or counted."""
-        return self._due or any(worker.group in ("summaries", "read-marker")
+        return self._due or self._later_due or any(worker.group in ("summaries", "read-marker")
                                 and not worker.is_finished for worker in self.app.workers)
 
     def recount(self, group_ids: frozenset[str] | None = None) -> None:
@@ -69,8 +82,18 @@ class UnreadCounts:
             # What the user is watching arrive is read: the read marker, written a second
             # later, recounts this group then (ChatScreen.flush_read).
             group_ids = group_ids - {self.chat.entry.id}
-        if group_ids:
-            self.recount(group_ids)
+        slow = group_ids & self._backfilling
+        if slow:
+            self._later |= slow
+            if not self._later_due:
+                self._later_due = True
+                self.app.set_timer(BACKFILL_INTERVAL, self._recount_later, name="backfill recount")
+        if group_ids - slow:
+            self.recount(group_ids - slow)
+
+    def _recount_later(self) -> None:
+        group_ids, self._later, self._later_due = frozenset(self._later), set(), False
+        self.recount(group_ids)
 
     def mark_read(self, group_id: str, message_id: str) -> None:
         """Store the read marker (in a thread), then recount the group."""
@@ -96,17 +119,23 @@ class UnreadCounts:
         entries = self.account.entries()
         known = {s.id: s for s in self.summaries}
         fresh = {}
+        backfilling = set()
         for entry in entries:
             if group_ids is None or entry.id in group_ids or entry.id not in known:
                 if worker.is_cancelled:
                     return  # the app is closing: counting 200 groups must not hold it open
                 fresh[entry.id] = self.account.summary(entry)
+                if backfill_under_way(self.account, entry):
+                    backfilling.add(entry.id)
                 time.sleep(0)  # let the event loop take the interpreter between two groups
-        self.app.call_from_thread(self._ready, [e.id for e in entries], fresh, started)
+        self.app.call_from_thread(self._ready, [e.id for e in entries], fresh, started,
+                                  backfilling)
 
-    def _ready(self, order: list[str], fresh: dict[str, GroupSummary], started: float) -> None:
+    def _ready(self, order: list[str], fresh: dict[str, GroupSummary], started: float,
+               backfilling: set[str] | frozenset[str] = frozenset()) -> None:
         """Merge counts in, keeping for each group the one computed last: workers finish
         in any order, and an older count must not overwrite a newer one."""
+        self._backfilling = (self._backfilling - set(fresh)) | set(backfilling)
         before = {s.id: s for s in self.summaries}
         merged = dict(before)
         for group_id, summary in fresh.items():
@@ -135,3 +164,13 @@ class UnreadCounts:
         self.app.screen.post_message(SummariesUpdated(summaries))
         if self.app.screen is not self.chat:  # its buffer list shows under a dialog too
             self.chat.post_message(SummariesUpdated(summaries))
+
+
+def backfill_under_way(account: Account, entry: GroupEntry) -> bool:
+    """Whether the group's history is still arriving (one look at the file's schema)."""
+    try:
+        store = account.store(entry)
+        with store.session():
+            return frontier.active()
+    except PeersError:
+        return False
