@@ -67,7 +67,9 @@ class LiveFeed:
                 held.__enter__()  # nested in the session's: outlives it, until release()
                 self._held[thread] = held
             older_than = self._history_line()
-            views, position = self.store.since(
+            skipped = (None if self.history_wanted or older_than is None
+                       else self._history_only(older_than))
+            views, position = ([], skipped) if skipped is not None else self.store.since(
                 self.position, older_than=None if self.history_wanted else older_than)
             if older_than is not None and position > self.position:
                 self._oldest = min(older_than, self._oldest_between(self.position, position)
@@ -88,6 +90,22 @@ class LiveFeed:
         if self._oldest is None:  # once per backfill: later reads move it along the new rows
             self._oldest = self._oldest_between(None, self.position)
         return self._oldest
+
+    def _history_only(self, older_than: str) -> int | None:
+        """The last rowid stored after `position` when every row there is history this feed
+        is not sent (a message, or a change to one, older than `older_than`), else None.
+
+        Skipping such a page through `since` built and dropped 1,000 full rows: a tenth of a
+        second of the reader's CPU a page. One statement (one snapshot) over the rows' ids
+        decides it; a row with an id that is not text is left to `since` to read.
+        """
+        row = self.store.db.execute_sql(
+            "SELECT MAX(rowid), MAX(typeof(m) != 'text' OR m >= ?) FROM (SELECT rowid, "
+            "COALESCE(NULLIF(target, ''), id) AS m FROM message WHERE rowid > ?)",
+            (older_than, self.position)).fetchone()
+        if row is None or row[0] is None or row[1]:
+            return None
+        return int(row[0])
 
     def _oldest_between(self, after: int | None, upto: int) -> str | None:
         row = self.store.db.execute_sql(

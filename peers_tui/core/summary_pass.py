@@ -16,6 +16,7 @@ from contextlib import ExitStack
 
 import peewee
 
+from peers_tui.core import frontier
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.personal_store import GroupEntry
@@ -31,10 +32,11 @@ def hold(held: ExitStack, db: peewee.Database) -> None:
         pass
 
 
-def count_groups(account: Account, entries: list[GroupEntry],
-                 cancelled: Callable[[], bool]) -> dict[str, GroupSummary] | None:
+def count_groups(account: Account, entries: list[GroupEntry], cancelled: Callable[[], bool],
+                 backfilling: set[str] | None = None) -> dict[str, GroupSummary] | None:
     """The summary of each of `entries`, in order; None if `cancelled()` turned true between
-    two groups (the app is closing: 200 groups must not hold it open)."""
+    two groups (the app is closing: 200 groups must not hold it open). The ids of those whose
+    history is still arriving (a backfill, core.frontier) are added to `backfilling`."""
     summaries: dict[str, GroupSummary] = {}
     with ExitStack() as held:
         hold(held, account.personal.db)
@@ -48,5 +50,17 @@ def count_groups(account: Account, entries: list[GroupEntry],
                 except PeersError:
                     pass  # a damaged file: the summary says so
                 summaries[entry.id] = account.summary(entry, handle)
+                if backfilling is not None and backfill_under_way(account, entry):
+                    backfilling.add(entry.id)
             time.sleep(0)  # let the event loop take the interpreter between two groups
     return summaries
+
+
+def backfill_under_way(account: Account, entry: GroupEntry) -> bool:
+    """Whether the group's history is still arriving (one look at the file's schema)."""
+    try:
+        store = account.store(entry)
+        with store.session():
+            return frontier.active()
+    except PeersError:
+        return False

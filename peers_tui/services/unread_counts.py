@@ -5,6 +5,12 @@ the chat's activity line, and SummariesUpdated for the screen on top.
 One count runs at a time: what is asked for meanwhile is counted once it is merged. Two at
 once, at start-up, each counted all 200 groups (the second, asked for one group, found none
 counted yet): 1-2 s of CPU twice over, in the seconds the user starts typing.
+
+A group whose history still arrives (a backfill after a join, core/frontier.py) commits a
+page of 1,000 older messages every second or so. Unread is by arrival, so each page is the
+newest thousand rows a count looks at, all of them new to its memo of verdicts: recounting it
+at every page judged 1,000 records each time. Such a group is recounted every
+BACKFILL_INTERVAL instead; each count is still a whole, fresh one.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from peers_tui.widgets.group_label import unread_label
 from peers_tui.core.states import NotifyLevel
 
 SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
+BACKFILL_INTERVAL = 2.0  # seconds between two recounts of a group whose history still arrives
 
 
 class UnreadCounts:
@@ -44,11 +51,14 @@ class UnreadCounts:
         self._due = False
         self._counting = False  # a count worker runs; the next one starts once it is merged
         self._counted_last = 0.0
+        self._backfilling: set[str] = set()  # groups whose last count found a backfill going on
+        self._later: set[str] = set()  # their commits since, counted at the next slow turn
+        self._later_due = False
 
     @property
     def busy(self) -> bool:
         """A recount or a read marker is due or still being written or counted."""
-        return self._due or any(worker.group in ("summaries", "read-marker")
+        return self._due or self._later_due or any(worker.group in ("summaries", "read-marker")
                                 and not worker.is_finished for worker in self.app.workers)
 
     def recount(self, group_ids: frozenset[str] | None = None) -> None:
@@ -79,8 +89,18 @@ class UnreadCounts:
             # What the user is watching arrive is read: the read marker, written a second
             # later, recounts this group then (ChatScreen.flush_read).
             group_ids = group_ids - {self.chat.entry.id}
-        if group_ids:
-            self.recount(group_ids)
+        slow = group_ids & self._backfilling
+        if slow:
+            self._later |= slow
+            if not self._later_due:
+                self._later_due = True
+                self.app.set_timer(BACKFILL_INTERVAL, self._recount_later, name="backfill recount")
+        if group_ids - slow:
+            self.recount(group_ids - slow)
+
+    def _recount_later(self) -> None:
+        group_ids, self._later, self._later_due = frozenset(self._later), set(), False
+        self.recount(group_ids)
 
     def mark_read(self, group_id: str, message_id: str) -> None:
         """Store the read marker (in a thread), then recount the group."""
@@ -106,29 +126,34 @@ class UnreadCounts:
         worker = get_current_worker()
         order: list[str] = []
         fresh: dict[str, GroupSummary] | None = {}
+        backfilling: set[str] = set()
         try:
             entries = self.account.entries()
             order = [e.id for e in entries]
             known = {s.id for s in self.summaries}
             fresh = count_groups(self.account, [
                 e for e in entries if group_ids is None or e.id in group_ids or e.id not in known
-            ], lambda: worker.is_cancelled)
+            ], lambda: worker.is_cancelled, backfilling)
         finally:
             if fresh is not None:  # None: cancelled, the app is closing
                 # Merged (or, on a failure, only marked done) on the UI thread, so that what
                 # was asked for meanwhile is counted next.
-                self.app.call_from_thread(self._ready, order, fresh or {}, started)
+                self.app.call_from_thread(self._ready, order, fresh or {}, started,
+                                          backfilling)
 
-    def _ready(self, order: list[str], fresh: dict[str, GroupSummary], started: float) -> None:
+    def _ready(self, order: list[str], fresh: dict[str, GroupSummary], started: float,
+               backfilling: set[str]) -> None:
         self._counting = False
         if self._due:
             self._schedule()
         if order:
-            self._merge(order, fresh, started)
+            self._merge(order, fresh, started, backfilling)
 
-    def _merge(self, order: list[str], fresh: dict[str, GroupSummary], started: float) -> None:
+    def _merge(self, order: list[str], fresh: dict[str, GroupSummary], started: float,
+               backfilling: set[str]) -> None:
         """Merge counts in, keeping for each group the one computed last: workers finish
         in any order, and an older count must not overwrite a newer one."""
+        self._backfilling = (self._backfilling - set(fresh)) | set(backfilling)
         before = {s.id: s for s in self.summaries}
         merged = dict(before)
         for group_id, summary in fresh.items():
@@ -157,3 +182,4 @@ class UnreadCounts:
         self.app.screen.post_message(SummariesUpdated(summaries))
         if self.app.screen is not self.chat:  # its buffer list shows under a dialog too
             self.chat.post_message(SummariesUpdated(summaries))
+

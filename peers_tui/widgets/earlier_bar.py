@@ -16,6 +16,7 @@ class EarlierBar(Static):
                  on_unmount: Callable[[], None] | None = None) -> None:
         super().__init__(id=id)
         self._when_gone = on_unmount  # what watches for the bar's news stops with it
+        self._line = ""  # what it says ("" hidden)
 
     def on_unmount(self) -> None:
         if self._when_gone is not None:
@@ -24,10 +25,11 @@ class EarlierBar(Static):
     def show_note(self, count: int, hosts: list[str]) -> None:
         """`↑ 37 earlier messages arrived from hostB`; a count of 0 hides the bar. Host names
         are shown through core.names (they come from a file every user may write)."""
-        self.set_class(count > 0, "-visible")
-        if count:
-            noun = "message" if count == 1 else "messages"
-            self.update(Text(f" ↑ {count} earlier {noun} arrived{hosts_phrase(hosts)} (PgUp)",
-                             no_wrap=True, overflow="ellipsis"))
-        else:
-            self.update("")
+        noun = "message" if count == 1 else "messages"
+        line = f" ↑ {count} earlier {noun} arrived{hosts_phrase(hosts)} (PgUp)" if count else ""
+        if line == self._line:
+            return  # the link watcher tells it at every change of the link file: most say nothing new
+        self._line = line
+        self.set_class(count > 0, "-visible")  # showing or hiding it lays the screen out
+        # One line whatever it says (styles/app.tcss): a new text never changes its size.
+        self.update(Text(line, no_wrap=True, overflow="ellipsis"), layout=False)

@@ -13,7 +13,7 @@ from peers_tui.widgets.group_label import notify_badge
 
 
 class TopicBar(Static):
-    """One line; laid out again only when something on it changed."""
+    """One line; redrawn only when something on it changed, never laid out again."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -26,20 +26,26 @@ class TopicBar(Static):
     def show(self, label: str, notify: str, topic: str | None) -> None:
         """`notify`: the group's NotifyLevel ("mentions only" and "muted" are shown)."""
         self.label, self.notify_level, self.topic = label, NotifyLevel.read(notify), topic
-        self.update(self.title_text())
+        self._redraw()
 
     def show_activity(self, text: str) -> None:
-        """Unread messages in the other groups (an update lays the screen out again: only on
-        a change)."""
+        """Unread messages in the other groups (redrawn only on a change)."""
         if text != self.activity:
             self.activity = text
-            self.update(self.title_text())
+            self._redraw()
 
     def show_link(self, text: str) -> None:
         """The link to the hub at the far right (`⇅ hub ✓ 2 ms`); "" shows nothing."""
         if text != self.link:
             self.link = text
-            self.update(self.title_text())
+            self._redraw()
+
+    def _redraw(self) -> None:
+        # One docked line whatever it says (styles/app.tcss): a new text never changes its
+        # size, so the screen is not laid out again. With a relay the link's round trip and
+        # a backfill's progress change it every second or page; a layout of the whole screen
+        # each time was most of what a backfill cost the app's event loop.
+        self.update(self.title_text(), layout=False)
 
     def title_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
