@@ -13,9 +13,7 @@ record whose author cannot be read off its first key, is simply left for the app
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,13 +24,6 @@ from peers_tui.relay.envelope import Envelope
 _AUTHOR = re.compile(r'\{"a":"([A-Za-z0-9]{1,128})"')
 WORKERS = 2
 CHUNK = 250
-# The pool's threads run at this much lower CPU priority (nice) than the relay: a backfill is
-# bulk work with no one waiting on any one page, while the user's app on the same host must
-# echo a key within milliseconds. Measured (docs/performance.md, R6a): during a backfill an
-# app that is not even in the group echoed 1.35-1.41x slower than after it, the relay's CPU
-# alone; with the relay's threads at nice 10, 1.02x. Only these two threads are the
-# backfill's own: the relay's event loop also carries live records, and stays as it is.
-BACKGROUND_NICE = 10
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -40,22 +31,8 @@ _pool: ThreadPoolExecutor | None = None
 def _executor() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="peers-verify",
-                                   initializer=_lower_priority)
+        _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="peers-verify")
     return _pool
-
-
-def _lower_priority() -> None:
-    """Make the calling pool thread yield the CPU to interactive work (Linux: a thread's nice
-    value is its own; elsewhere, or where refused, it keeps the process's)."""
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
-        return
-    try:
-        thread = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread,
-                       os.getpriority(os.PRIO_PROCESS, thread) + BACKGROUND_NICE)
-    except OSError:
-        pass
 
 
 def check_signatures(envelopes: list[Envelope]) -> int:
