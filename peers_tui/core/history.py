@@ -223,7 +223,7 @@ class HistoryReader:
         different records of theirs hold is void, whichever tables hold them. `forked`: the
         forked places among the rows being judged (looked up for this row alone if None)."""
         item = check_row(row, self.roster, self.group_id, chain)
-        if item.record is not None:
+        if item.record is not None and item.problem is None:  # void already: that reason stands
             place = (item.record.author, item.data.get("aseq"))
             if place in (self.forked([row]) if forked is None else forked):
                 return Checked(item.row, None, FORKED)

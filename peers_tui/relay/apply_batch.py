@@ -18,7 +18,7 @@ from peewee import SQL
 
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
-from peers_tui.core.chains import chain_fields
+from peers_tui.core.chains import FORKED, chain_fields
 from peers_tui.core import frontier
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
@@ -27,6 +27,7 @@ from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message, prepared
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.evidence import keep_as_evidence
 from peers_tui.relay.links import void_broken_links
 
 INSERT = ("INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig,"
@@ -110,11 +111,12 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
         if by_id.get(columns["id"]) == record.text:
             result.duplicates.append(envelope)
             continue
-        if columns["id"] in by_id:
+        if place in by_place:  # the author forked their chain: kept, as on every host (evidence.py)
+            stored, void = keep_as_evidence(record)
+            (result.applied if stored else result.duplicates).append(envelope)
+            result.touched |= void
+        elif columns["id"] in by_id:
             result.refused.append((envelope, "another record holds this message id here"))
-        elif place in by_place:
-            result.refused.append((envelope, "forked chain: another record of its author holds "
-                                   "the same place"))
         elif columns["orig_id"] is not None and origin in imports:
             result.refused.append((envelope, "the same original message was imported already"))
         else:
@@ -199,6 +201,8 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
         problems.update({change.id: change.reason for changes in judged.forged.values()
                          for change in changes if change.id in by_id})
         problems.update(_orphan_problems(reader, rows, {str(row.id) for row in primaries + quoted}))
+        # A record void only for its author's fork stays: every host keeps both (evidence.py).
+        problems = {key: reason for key, reason in problems.items() if reason != FORKED}
         if not problems:
             break
         Message.delete().where(Message.id.in_(_among(list(problems)))).execute()

@@ -161,3 +161,34 @@ def test_a_genesis_that_is_not_the_groups_creates_nothing(tmp_path, alice, carol
     assert [reason for _, reason in outcome.refused] == [
         "genesis of another group (its hash is not the group id)"]
     assert not (empty / f"{group_id}.db").exists()
+
+
+def test_a_fork_written_on_one_host_is_carried_and_void_on_every_host(tmp_path, alice, bob, team):
+    """bob signs two messages at place 1 of his chain and files both in alice's file (its
+    unique place index dropped): alice's scan ships both as evidence, and another host that
+    gets them in either order keeps both (one in fork_evidence), voids both, and pins the
+    same heads (docs/relay.md "An author forking their own chain")."""
+    import sqlite3
+
+    bob.ok("send", "team", "first at one")
+    db = alice.hub / f"{team}.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX message_author_author_seq")
+    Forger(bob.home).message(db, team, "second at one", aseq=1, aprev="")
+    envelopes = local_envelopes(alice, team)
+    shipped = {json.loads(e.text).get("body") for e in envelopes if e.table == "msg"}
+    assert {"first at one", "second at one"} <= shipped
+    original = GroupStore(db, team)
+    for name, order in (("b", envelopes), ("c", envelopes[::-1])):
+        remote = tmp_path / f"{name}-hub"
+        remote.mkdir()
+        outcome = apply_records(remote, team, order, create=True)
+        assert outcome is not None and not outcome.refused and not outcome.waiting, outcome
+        store = GroupStore(remote / f"{team}.db", team)
+        [kept] = [v for v in store.recent(50) if v.body.endswith("at one")]
+        assert not kept.verified and "forked chain" in str(kept.problem)
+        assert any("forked chain" in p.reason for p in store.verify())
+        assert store.heads() == original.heads()
+        again = apply_records(remote, team, order, create=True)
+        assert again is not None and not again.applied and not again.refused
+        store.close()
