@@ -24,7 +24,7 @@ from peers_tui.core.chain_rules import (
 )
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.errors import DamagedDatabase
-from peers_tui.core.forks import forked_places
+from peers_tui.core.forks import crowded_places, forked_places
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import ChainedTable, ForkEvidence, Invite, Message, prepared, tuples
@@ -174,15 +174,23 @@ def chain_heads() -> dict[str, tuple[int, str]]:
             if found.get((author, top))}
 
 
-def forked_here(places: Iterable[tuple[str, int]], group_id: str) -> set[tuple[str, int]]:
+def _execute(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    return list(Message._meta.database.execute_sql(sql, params).fetchall())
+
+
+def crowded_here(places: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """core.forks.crowded_places in the group file the models are bound to (in a session)."""
+    return crowded_places(_execute, places)
+
+
+def forked_here(places: Iterable[tuple[str, int]], group_id: str,
+                crowded: set[tuple[str, int]] | None = None) -> set[tuple[str, int]]:
     """core.forks.forked_places in the group file the models are bound to (in a session)."""
-    database = Message._meta.database
-    return forked_places(lambda sql, params: database.execute_sql(sql, params).fetchall(),
-                         places, group_id)
+    return forked_places(_execute, places, group_id, crowded)
 
 
 __all__ = [
     "CHAINED_KINDS", "FORKED", "SIGNED_TIMES", "Predecessors", "authority_problem", "chain_fields",
-    "chain_heads", "check_chain", "forked_here", "next_link", "own_head", "predecessors", "seen_head",
+    "chain_heads", "check_chain", "crowded_here", "forked_here", "next_link", "own_head", "predecessors", "seen_head",
     "signed_time", "wanted_before",
 ]

@@ -60,20 +60,35 @@ def is_forked(author: str, aseq: int, held: Iterable[tuple[Any, Any]], group_id:
     return len(signed_by_author(author, aseq, held, group_id)) > 1
 
 
-def forked_places(execute: Execute, places: Iterable[Place], group_id: str) -> set[Place]:
-    """Those of `places` that are forked, read from the file `execute` runs on."""
-    asked = sorted({(a, s) for a, s in places
-                    if isinstance(a, str) and isinstance(s, int) and not isinstance(s, bool)})
+def _asked(places: Iterable[Place]) -> list[Place]:
+    return sorted({(a, s) for a, s in places
+                   if isinstance(a, str) and isinstance(s, int) and not isinstance(s, bool)})
+
+
+def crowded_places(execute: Execute, places: Iterable[Place]) -> set[Place]:
+    """Those of `places` that more than one row claims, in any of the chained tables: the
+    only places that can be forked, and the only ones where the rows a reader has at hand
+    (a window of the log) may not be all the records there."""
+    asked = _asked(places)
     if not asked:
         return set()
     param = json.dumps(asked)
-    crowded = [[author, seq] for author, seq in execute(CROWDED, (param,) * len(CHAINED_TABLES))]
-    if not crowded:
+    return {(author, seq) for author, seq in execute(CROWDED, (param,) * len(CHAINED_TABLES))}
+
+
+def forked_places(execute: Execute, places: Iterable[Place], group_id: str,
+                  crowded: set[Place] | None = None) -> set[Place]:
+    """Those of `places` that are forked, read from the file `execute` runs on. `crowded`:
+    crowded_places of a superset of `places`, if the caller has it already."""
+    asked = _asked(places)
+    candidates = [[author, seq] for author, seq in (
+        crowded_places(execute, asked) if crowded is None else crowded.intersection(asked))]
+    if not candidates:
         return set()
     held: dict[Place, list[tuple[Any, Any]]] = {}
-    for author, seq, text, sig in execute(HELD, (json.dumps(crowded),) * len(CHAINED_TABLES)):
+    for author, seq, text, sig in execute(HELD, (json.dumps(candidates),) * len(CHAINED_TABLES)):
         held.setdefault((author, seq), []).append((text, sig))
     return {place for place, rows in held.items() if is_forked(*place, rows, group_id)}
 
 
-__all__ = ["CHAINED_TABLES", "forked_places", "is_forked", "signed_by_author"]
+__all__ = ["CHAINED_TABLES", "crowded_places", "forked_places", "is_forked", "signed_by_author"]

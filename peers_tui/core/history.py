@@ -16,7 +16,7 @@ from peewee import SQL
 
 
 from peers_tui.core.chains import (
-    FORKED, forked_here, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
+    FORKED, crowded_here, forked_here, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
 )
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.kinds import RecordKind
@@ -104,8 +104,12 @@ def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | No
     return "edited by someone other than its author"
 
 
-def window_chain(rows: list[Message]) -> Predecessors:
-    """The predecessors of every row's chain position, most of them within `rows` itself."""
+def window_chain(rows: list[Message], crowded: set[tuple[str, int]] | None = None) -> Predecessors:
+    """The predecessors of every row's chain position, most of them within `rows` itself.
+
+    A place that more than one row claims (a fork: core.forks) is read from the file, not
+    from `rows`: its other records need not be in this window, nor in the message table.
+    `crowded`: those places among the wanted ones, if the caller looked them up already."""
     have: dict[tuple[str, int], list[Any]] = {}
     for row in rows:
         if isinstance(row.author, str) and isinstance(row.author_seq, int):
@@ -113,6 +117,8 @@ def window_chain(rows: list[Message]) -> Predecessors:
     wanted = {(row.author, row.author_seq - 1) for row in rows
               if isinstance(row.author, str) and isinstance(row.author_seq, int)
               and not isinstance(row.author_seq, bool) and row.author_seq > 1}
+    for place in crowded_here(wanted.intersection(have)) if crowded is None else crowded:
+        have.pop(place, None)
     return predecessors(wanted, have)
 
 
@@ -184,8 +190,11 @@ class HistoryReader:
         ids = json.dumps([str(r.id) for r in rows])
         effects = list(prepared(Message, ("effects",), [ids], lambda: Message.with_rowid().where(
             Message.target.in_(SQL("(SELECT value FROM json_each(?))", [ids]))).order_by(Message.id)))
-        chain = window_chain(rows + effects)
-        forked = self.forked(rows + effects)
+        places = {(row.author, row.author_seq) for row in rows + effects}
+        crowded = crowded_here(places | {(author, seq - 1) for author, seq in places
+                                         if isinstance(seq, int) and not isinstance(seq, bool)})
+        chain = window_chain(rows + effects, crowded)
+        forked = forked_here(places, self.group_id, crowded)
         items = [self.check(row, chain, forked) for row in rows]
         # By id, the genuine one where a row was copied in the file under its original's id:
         # it is what changes and replies refer to, and a copy must not hide it.

@@ -34,6 +34,9 @@ INSERT = ("INSERT INTO message (id, author, author_seq, kind, created_at, body, 
           " target, reply_to, orig_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 DEPENDENCY_REASONS = ("an earlier record by this author is missing",
                       "refers to a membership state that does not exist")
+# During a backfill a record may name a predecessor that is still to come even though another
+# record holds its place: the other record of a fork (evidence.py). It waits for it.
+NOT_FOLLOWING = "does not follow its author's previous record"
 
 
 @dataclass
@@ -208,11 +211,14 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
         Message.delete().where(Message.id.in_(_among(list(problems)))).execute()
         for message_id, reason in problems.items():
             envelope, _ = by_id.pop(message_id)
-            waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS)
+            waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS) or (
+                backfilling and reason.startswith(NOT_FOLLOWING))
             (result.waiting if waits else result.refused).append((envelope, reason))
     # Records stored above these places while they lay beyond a backfill's frontier.
-    result.refused += void_broken_links(store.group_id, roster, {
-        (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id))
+    for envelope, reason in void_broken_links(store.group_id, roster, {
+            (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id)):
+        waits = reason.startswith((NOT_FOLLOWING, DEPENDENCY_REASONS[0]))
+        (result.waiting if waits else result.refused).append((envelope, reason))
     # The last round read exactly these rows when it found no problem in them.
     kept: list[Any] = rows if not problems else _with_ids(list(by_id))
     if backfilling:  # messages whose changes came first: their search entries from their final state

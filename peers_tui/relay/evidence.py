@@ -49,7 +49,7 @@ def keep_as_evidence(record: SignedRecord) -> tuple[bool, set[str]]:
     """Store `record` as evidence of its author's fork at its place: (stored, the ids of the
     messages there whose search entries must be judged again: they are void now). Not
     stored when the same record is here already (a duplicate)."""
-    aseq = record.data.get("aseq")
+    aseq = int(record.data["aseq"])  # the caller checked its chain fields (chain_fields)
     if any(text is not None and text_of(text) == record.text
            for text, _ in held_at(record.author, aseq)):
         return False, set()
