@@ -74,6 +74,8 @@ class Intake:
                 batch = await self._next_batch(sub)
                 if batch:
                     await self._handle(key, batch)
+                elif self.is_hub:  # quiet: what was applied leaves PEERS_IN (limits.py)
+                    await self.inbound_trim.settle(self.js_local)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sub.unsubscribe(), 1)

@@ -61,18 +61,26 @@ def inbound_stream(overrides: dict[str, int] | None, duplicate_window: float,
 
 
 class InboundTrim:
-    """Purges PEERS_IN below the hub relay's applied position, now and then."""
+    """Purges PEERS_IN below the hub relay's applied position: now and then while records
+    come in, and whenever the stream falls quiet (`settle`): a backlog that fills a bound
+    must not wait for the next record to be purged, since the bound holds that record off."""
 
     def __init__(self) -> None:
-        self.trimmed, self.at = 0, time.monotonic()
+        self.trimmed, self.applied_to, self.at = 0, 0, time.monotonic()
 
     async def applied(self, js: Any, position: int) -> None:
         """`position`: the stream sequence applied last (and recorded in the ledger)."""
-        if position <= self.trimmed or (position - self.trimmed < TRIM_RECORDS
-                                        and time.monotonic() - self.at < TRIM_SECONDS):
-            return
-        await js.purge_stream(IN_STREAM, seq=position + 1)  # everything below it
-        self.trimmed, self.at = position, time.monotonic()
+        self.applied_to = max(self.applied_to, position)
+        if (self.applied_to - self.trimmed >= TRIM_RECORDS
+                or time.monotonic() - self.at >= TRIM_SECONDS):
+            await self.settle(js)
+
+    async def settle(self, js: Any) -> None:
+        """Purge everything applied that is still in the stream (one request, if any)."""
+        if self.applied_to > self.trimmed:
+            await js.purge_stream(IN_STREAM, seq=self.applied_to + 1)  # everything below it
+            self.trimmed = self.applied_to
+        self.at = time.monotonic()
 
 
 __all__ = ["DEFAULTS", "InboundTrim", "inbound_stream", "limit"]
