@@ -5,10 +5,8 @@
   ack-all lost records when measured: MULTIHOST.md).
 - `known`: hashes of records the federation already has (published by us or applied from
   another host), so the publisher never sends a record back where it came from.
-- `quarantine`: records refused, with the reason and the host they came from; counted per
-  host in `rejected_counts`, and kept up to a bound per host (quarantine.py).
-- `waiting`: records held back because something they depend on has not arrived yet (up to
-  a bound per host).
+- `quarantine`: records refused, with the reason and the host they came from.
+- `waiting`: records held back because something they depend on has not arrived yet.
 """
 
 from __future__ import annotations
@@ -39,6 +37,7 @@ class Ledger:
     """relay.db, used by one relay process (and read by `peers relay status/rejected`)."""
 
     def __init__(self, path: Path, limits: dict[str, int] | None = None) -> None:
+        # Both tables are bounded per host, every refusal counted (quarantine.py, limits.py).
         self.path = path
         self.quarantine_cap = limit(limits, "quarantine_per_host")
         self.waiting_cap = limit(limits, "waiting_per_host")
