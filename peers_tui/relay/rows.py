@@ -24,7 +24,9 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns
 from peers_tui.core.membership import InviteTerms, Roster
-from peers_tui.core.models import GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared
+from peers_tui.core.models import (
+    ForkEvidence, GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared, tuples,
+)
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
 from peers_tui.core.roles import Role, may_grant
@@ -126,6 +128,7 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
                 chained.append((_order(envelope), envelope))
             else:
                 scan.refused.append((envelope, "invite that does not verify in its own file"))
+        chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
         for envelope, problem in _judge_messages(store, roster, messages, origin):
             # A record void only for its author's fork is evidence every host must hold.
             if problem is None or problem == FORKED:
@@ -144,6 +147,21 @@ def _fork_evidence(group_id: str, invites: list[Any]) -> set[str]:
     forked = forked_here(places, group_id) if invites else set()
     return {text_of(row.record) for row in invites if (row.author, row.author_seq) in forked
             and own_record(row.author, row.author_seq, text_of(row.record), row.sig, group_id)}
+
+
+def _kept_evidence(group_id: str, origin: str,
+                   known: Callable[[str], bool] | None) -> list[Envelope]:
+    """The records in fork_evidence that the federation may not have: signed by their author
+    for their place (the table is empty but for forks, so it is read whole)."""
+    found = []
+    for author, aseq, kind, text, sig in tuples(ForkEvidence.select(
+            ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.kind,
+            ForkEvidence.record, ForkEvidence.sig)):
+        record = own_record(author, aseq, text, sig, group_id)
+        if record is not None and not (known is not None and known(record.hash)):
+            table = "msg" if record.kind == "msg" else "invite"
+            found.append(Envelope(group_id, table, record.text, record.sig, None, origin))
+    return found
 
 
 def _order(envelope: Envelope) -> tuple[int, str, int]:
