@@ -20,14 +20,18 @@ GroupStore session (core.chains.forked_here), or a plain sqlite3 connection (cor
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from peers_tui.core.chain_rules import own_record
 from peers_tui.core.raw_values import text_of
 
-Execute = Callable[[str, tuple[Any, ...]], Iterable[tuple[Any, ...]]]
-Place = tuple[str, int]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the lean send path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Execute = Callable[[str, tuple[Any, ...]], Iterable[tuple[Any, ...]]]
+    Place = tuple[str, int]
 
 # Every table whose rows are links of author chains.
 CHAINED_TABLES = ("message", "invite", "fork_evidence")

@@ -25,11 +25,12 @@ The hub's `config.json` may set any of these under "limits" (tests set small one
 from __future__ import annotations
 
 import time
-from typing import Any
-
-from nats.js.api import DiscardPolicy, StreamConfig
+from typing import TYPE_CHECKING, Any
 
 from peers_tui.relay.envelope import IN_STREAM, IN_SUBJECTS
+
+if TYPE_CHECKING:
+    from nats.js.api import StreamConfig
 
 DEFAULTS = {
     "in_max_bytes": 256 * 1024 * 1024,
@@ -52,6 +53,9 @@ def limit(overrides: dict[str, int] | None, name: str) -> int:
 def inbound_stream(overrides: dict[str, int] | None, duplicate_window: float,
                    max_consumers: int) -> StreamConfig:
     """PEERS_IN's config: what every stream of the relay has, and the bounds."""
+    # nats only here: the ledger reads the other bounds, also where the relay extra is absent
+    from nats.js.api import DiscardPolicy, StreamConfig
+
     return StreamConfig(name=IN_STREAM, subjects=[IN_SUBJECTS], discard=DiscardPolicy.NEW,
                         duplicate_window=duplicate_window, max_consumers=max_consumers,
                         discard_new_per_subject=True,
