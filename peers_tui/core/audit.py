@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from peers_tui.core.chains import chain_heads, own_head, predecessors
+from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog
 from peers_tui.core import frontier
-from peers_tui.core.models import GroupInfo, Invite, Message, tuples
+from peers_tui.core.models import ForkEvidence, GroupInfo, Invite, Message, tuples
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.views import Problem
 
@@ -76,13 +76,19 @@ class Audit:
         return problems
 
     def _chain_gaps(self) -> list[Problem]:
-        """Authors whose chains skip a place (a record was deleted) or hold two records in one
-        place (a forked chain), counted over messages and invites together."""
+        """Authors whose chains skip a place (a record was deleted) or hold two records of
+        theirs in one place (a forked chain, core.forks: messages, invites and the evidence
+        of forks that arrived from other hosts together)."""
         positions: dict[str, list[int]] = {}
         for table in (Message, Invite):
             for author, aseq in tuples(table.select(table.author, table.author_seq)):
                 if isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool):
                     positions.setdefault(author, []).append(aseq)
+        crowded = {(author, seq) for author, seqs in positions.items()
+                   for seq, count in Counter(seqs).items() if count > 1}
+        crowded.update(tuples(ForkEvidence.select(ForkEvidence.author, ForkEvidence.author_seq)))
+        # The same record filed twice is a copy, not a fork its author made.
+        forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id))
         gaps = []
         for author, seqs in positions.items():
             distinct = set(seqs)
@@ -90,15 +96,10 @@ class Audit:
             if missing > 0:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{missing} of their records are missing (history deleted)"))
-            if len(seqs) > len(distinct):
-                doubled = {seq for seq, count in Counter(seqs).items() if count > 1}
-                held = predecessors({(author, seq) for seq in doubled})
-                # The same record filed twice is a copy, not a fork its author made.
-                forks = sum(1 for seq in doubled if len(held.get((author, seq), {})) > 1)
-                if forks:
-                    gaps.append(Problem(f"author {fingerprint(author)}",
-                                        f"{forks} places of their chain hold two records "
-                                        "(forked chain)"))
+            if forks[author]:
+                gaps.append(Problem(f"author {fingerprint(author)}",
+                                    f"{forks[author]} places of their chain hold two records "
+                                    "(forked chain)"))
         return gaps
 
     def heads(self) -> tuple[int, str, dict[str, tuple[int, str]]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Iterable
 from typing import Any
 
 import peewee
@@ -23,9 +24,10 @@ from peers_tui.core.chain_rules import (
 )
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.forks import crowded_places, forked_places
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import ChainedTable, Invite, Message, prepared, tuples
+from peers_tui.core.models import ChainedTable, ForkEvidence, Invite, Message, prepared, tuples
 from peers_tui.core.records import SignedRecord
 
 # The rules moved to core.chain_rules (the lean send path uses them without the models); their
@@ -45,11 +47,12 @@ def predecessors(wanted: set[tuple[str, int]],
     texts: dict[tuple[str, int], list[Any]] = {key: list(value) for key, value in (have or {}).items()
                                                if key in wanted}
     missing = [key for key in wanted if key not in texts]
-    for table in tables or (Message, Invite):
+    for table in tables or (Message, Invite, ForkEvidence):
         # A row whose looked-up columns are not its record's own is not where readers look for
         # it (a message given a target leaves the log, a revocation given another key revokes
-        # nothing): it does not hold its place.
-        looked_up = (Message.target, Message.kind) if table is Message else (Invite.key, Invite.kind)
+        # nothing): it does not hold its place. Evidence of a fork is looked up by place alone.
+        looked_up = ((Message.target, Message.kind) if table is Message
+                     else (Invite.key, Invite.kind) if table is Invite else ())
         for start in range(0, len(missing), 100):
             chunk = missing[start:start + 100]
             query = prepared(table, ("predecessors", table.__name__, len(chunk)),
@@ -59,7 +62,8 @@ def predecessors(wanted: set[tuple[str, int]],
                                  (table.author == author) & (table.author_seq == seq)
                                  for author, seq in chunk])))
             for author, seq, text, *columns in tuples(query):
-                if holds_place(table is Message, author, seq, text, columns):
+                if holds_place(table is Message, author, seq, text, columns) if looked_up \
+                        else isinstance(author, str) and isinstance(seq, int):
                     texts.setdefault((author, seq), []).append(text)
     return by_hash(texts)
 
@@ -124,7 +128,7 @@ def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
     checked, so a junk row can neither stop the walk nor become the head.
     """
     places: dict[int, list[tuple[Any, Any, Any]]] = {}
-    for table in (Message, Invite):
+    for table in (Message, Invite, ForkEvidence):  # a fork is a fork wherever it is kept
         # SQLite reads each `aprev` (json_valid first: json_extract fails the whole query on
         # one malformed row); parsing every record in Python costs ten times as much.
         aprev = peewee.Case(None, [(peewee.fn.json_valid(table.record),
@@ -170,8 +174,23 @@ def chain_heads() -> dict[str, tuple[int, str]]:
             if found.get((author, top))}
 
 
+def _execute(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    return list(Message._meta.database.execute_sql(sql, params).fetchall())
+
+
+def crowded_here(places: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """core.forks.crowded_places in the group file the models are bound to (in a session)."""
+    return crowded_places(_execute, places)
+
+
+def forked_here(places: Iterable[tuple[str, int]], group_id: str,
+                crowded: set[tuple[str, int]] | None = None) -> set[tuple[str, int]]:
+    """core.forks.forked_places in the group file the models are bound to (in a session)."""
+    return forked_places(_execute, places, group_id, crowded)
+
+
 __all__ = [
     "CHAINED_KINDS", "FORKED", "SIGNED_TIMES", "Predecessors", "authority_problem", "chain_fields",
-    "chain_heads", "check_chain", "next_link", "own_head", "predecessors", "seen_head",
+    "chain_heads", "check_chain", "crowded_here", "forked_here", "next_link", "own_head", "predecessors", "seen_head",
     "signed_time", "wanted_before",
 ]

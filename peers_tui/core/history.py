@@ -16,7 +16,7 @@ from peewee import SQL
 
 
 from peers_tui.core.chains import (
-    FORKED, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
+    FORKED, crowded_here, forked_here, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
 )
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.kinds import RecordKind
@@ -104,8 +104,12 @@ def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | No
     return "edited by someone other than its author"
 
 
-def window_chain(rows: list[Message]) -> Predecessors:
-    """The predecessors of every row's chain position, most of them within `rows` itself."""
+def window_chain(rows: list[Message], crowded: set[tuple[str, int]] | None = None) -> Predecessors:
+    """The predecessors of every row's chain position, most of them within `rows` itself.
+
+    A place that more than one row claims (a fork: core.forks) is read from the file, not
+    from `rows`: its other records need not be in this window, nor in the message table.
+    `crowded`: those places among the wanted ones, if the caller looked them up already."""
     have: dict[tuple[str, int], list[Any]] = {}
     for row in rows:
         if isinstance(row.author, str) and isinstance(row.author_seq, int):
@@ -113,6 +117,8 @@ def window_chain(rows: list[Message]) -> Predecessors:
     wanted = {(row.author, row.author_seq - 1) for row in rows
               if isinstance(row.author, str) and isinstance(row.author_seq, int)
               and not isinstance(row.author_seq, bool) and row.author_seq > 1}
+    for place in crowded_here(wanted.intersection(have)) if crowded is None else crowded:
+        have.pop(place, None)
     return predecessors(wanted, have)
 
 
@@ -184,8 +190,12 @@ class HistoryReader:
         ids = json.dumps([str(r.id) for r in rows])
         effects = list(prepared(Message, ("effects",), [ids], lambda: Message.with_rowid().where(
             Message.target.in_(SQL("(SELECT value FROM json_each(?))", [ids]))).order_by(Message.id)))
-        chain = window_chain(rows + effects)
-        items = [self.check(row, chain) for row in rows]
+        places = {(row.author, row.author_seq) for row in rows + effects}
+        crowded = crowded_here(places | {(author, seq - 1) for author, seq in places
+                                         if isinstance(seq, int) and not isinstance(seq, bool)})
+        chain = window_chain(rows + effects, crowded)
+        forked = forked_here(places, self.group_id, crowded)
+        items = [self.check(row, chain, forked) for row in rows]
         # By id, the genuine one where a row was copied in the file under its original's id:
         # it is what changes and replies refer to, and a copy must not hide it.
         checked: dict[str, Checked] = {}
@@ -200,7 +210,7 @@ class HistoryReader:
             target = checked.get(row.target)
             if target is None:
                 continue
-            effect = self.check(row, chain)
+            effect = self.check(row, chain, forked)
             problem = effect_problem(effect, target, self.roster)
             if problem:
                 forged.setdefault(row.target, []).append(self._forged(row, problem))
@@ -212,13 +222,20 @@ class HistoryReader:
                 edits[row.target] = effect.data["body"]
         return Judgement(items, checked, edits, deleted, forged, reactions)
 
-    def check(self, row: Message, chain: Predecessors) -> Checked:
-        """check_row, and a place of the author's chain that an invite holds too is a fork
-        (only the key's holder can sign both, and an honest client never does)."""
+    def forked(self, rows: list[Any]) -> set[tuple[str, int]]:
+        """The places of these rows' author chains that are forked (core.forks)."""
+        return forked_here(((row.author, row.author_seq) for row in rows), self.group_id)
+
+    def check(self, row: Message, chain: Predecessors,
+              forked: set[tuple[str, int]] | None = None) -> Checked:
+        """check_row, and the fork rule (core.forks): a place of the author's chain that two
+        different records of theirs hold is void, whichever tables hold them. `forked`: the
+        forked places among the rows being judged (looked up for this row alone if None)."""
         item = check_row(row, self.roster, self.group_id, chain)
-        if item.record is not None and (item.record.author, item.data.get("aseq")) in \
-                self.roster.invite_positions:
-            return Checked(item.row, None, FORKED)
+        if item.record is not None and item.problem is None:  # void already: that reason stands
+            place = (item.record.author, item.data.get("aseq"))
+            if place in (self.forked([row]) if forked is None else forked):
+                return Checked(item.row, None, FORKED)
         return item
 
     def _forged(self, row: Message, problem: str) -> ForgedChange:

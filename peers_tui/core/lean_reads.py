@@ -11,6 +11,7 @@ from peers_tui.core.chain_rules import Predecessors, by_hash, holds_place, newes
 from peers_tui.core.database.files import (
     APPLICATION_ID, PRAGMAS, SCHEMA_VERSION, check_regular_file, sqlite_uri, unwritable_reason,
 )
+from peers_tui.core.forks import forked_places
 from peers_tui.core.genesis import checked_genesis
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_replay import (
@@ -54,12 +55,12 @@ def connect(path: StrPath) -> sqlite3.Connection | None:
 
 
 def predecessors(conn: sqlite3.Connection, wanted: set[tuple[str, int]],
-                 tables: tuple[str, ...] = ("message", "invite")) -> Predecessors:
+                 tables: tuple[str, ...] = ("message", "invite", "fork_evidence")) -> Predecessors:
     """core.chains.predecessors on plain sqlite3: the records at each wanted chain position."""
     texts: dict[tuple[str, int], list[Any]] = {}
     positions = list(wanted)
     for table in tables:
-        looked_up = "target, kind" if table == "message" else "key, kind"
+        looked_up = {"message": "target, kind", "invite": "key, kind"}.get(table, "kind, kind")
         for start in range(0, len(positions), 100):
             chunk = positions[start:start + 100]
             condition = " OR ".join(["(author = ? AND author_seq = ?)"] * len(chunk))
@@ -68,7 +69,8 @@ def predecessors(conn: sqlite3.Connection, wanted: set[tuple[str, int]],
             for author, seq, text, *columns in rows:
                 author, text = text_column(author), text_column(text)
                 columns = [text_column(column) for column in columns]
-                if holds_place(table == "message", author, seq, text, columns):
+                if holds_place(table == "message", author, seq, text, columns) \
+                        if table != "fork_evidence" else isinstance(author, str) and isinstance(seq, int):
                     texts.setdefault((author, seq), []).append(text)
     return by_hash(texts)
 
@@ -88,7 +90,8 @@ def read_roster(conn: sqlite3.Connection, group_id: str, file_name: str) -> Rost
     positions = {(record.author, record.data["aseq"]) for record in signed}
     terms, invite_problems = judge_invites(
         opened, predecessors(conn, wanted_before(signed)),
-        set(predecessors(conn, positions, tables=("message",))))
+        forked_places(lambda sql, params: conn.execute(sql, params).fetchall(), positions,
+                      group_id))
     roster.invite_positions = frozenset(positions)
     replay_changes(roster, ((seq, text_column(member), text_column(text), sig, cosig)
                             for seq, member, text, sig, cosig in conn.execute(

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.core.chains import next_link, predecessors, seen_head, wanted_before, within_frontier
+from peers_tui.core.chains import (
+    forked_here, next_link, predecessors, seen_head, wanted_before, within_frontier,
+)
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
 from peers_tui.core.group_file import GroupFile
@@ -24,7 +26,7 @@ from peers_tui.core.membership_replay import (
     judge_invites, open_invites, replay_changes, require_role, signed_invites,
 )
 from peers_tui.core.membership_order import order_change
-from peers_tui.core.models import GroupMember, Invite, Message, SetAsideChange, tuples
+from peers_tui.core.models import GroupMember, Invite, SetAsideChange, tuples
 from peers_tui.core.records import RecordError, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.views import MemberView, Problem
@@ -36,7 +38,8 @@ MEMBERSHIP_MARK = (
     "SELECT (SELECT COUNT(*) FROM group_members), (SELECT MAX(seq) FROM group_members),"
     " (SELECT TOTAL(LENGTH(record) + LENGTH(sig) + IFNULL(LENGTH(cosig), 0)) FROM group_members),"
     " (SELECT COUNT(*) FROM invite), (SELECT MAX(id) FROM invite),"
-    " (SELECT TOTAL(LENGTH(record) + LENGTH(sig)) FROM invite)")
+    " (SELECT TOTAL(LENGTH(record) + LENGTH(sig)) FROM invite),"
+    " (SELECT COUNT(*) FROM fork_evidence)")  # evidence of a fork voids the invites there
 
 
 if TYPE_CHECKING:
@@ -61,9 +64,9 @@ class MembershipLog:
                 Invite.sig).order_by(Invite.id)), self.file.group_id)
             signed = signed_invites(opened)
             chain = within_frontier(signed, predecessors(wanted_before(signed)))
-            # Places of these chains that a message holds too: a chain its author forked.
-            forked = set(predecessors({(r.author, r.data["aseq"]) for r in signed}, None,
-                                      tables=(Message,)))
+            # Places of these chains that another record of their author holds too: a chain
+            # its author forked (core.forks).
+            forked = forked_here({(r.author, r.data["aseq"]) for r in signed}, self.file.group_id)
         self._invite_positions = frozenset((r.author, r.data["aseq"]) for r in signed)
         return judge_invites(opened, chain, forked)
 

@@ -60,7 +60,8 @@ def judge_invites(opened: list[OpenedInvite], chain: Predecessors,
                   forked: set[tuple[str, int]]) -> tuple[dict[str, InviteTerms], list[Problem]]:
     """Every invite whose record, row and author chain check out, and the invite rows that
     failed. `chain` holds the chain positions just before each invite; `forked` the places of
-    these chains that a message holds too (a chain its author forked)."""
+    these chains that two different records of their author hold (core.forks): every record
+    there is void, an invite as much as a message."""
     terms: dict[str, InviteTerms] = {}
     problems: list[Problem] = []
     for key, record, problem in opened:

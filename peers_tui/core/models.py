@@ -152,8 +152,27 @@ class Message(BaseModel):
         )
 
 
+class ForkEvidence(BaseModel):
+    """A second record its author signed at a place of their chain that another record holds
+    (the author equivocated), kept as evidence where its own table has no room for it: it
+    arrived from another host, and the message table holds one record a place. Both records
+    are void (core.forks), on every host alike.
+    """
+
+    id = IntegerField(primary_key=True)
+    author = TextField(null=True)
+    author_seq = IntegerField(null=True)
+    kind = TextField()
+    record = TextField()
+    sig = BlobField()
+
+    class Meta:
+        table_name = "fork_evidence"
+        indexes = ((("author", "author_seq"), False),)
+
+
 # The tables whose rows are links of author chains (core.chains).
-ChainedTable = type[Message] | type[Invite]
+ChainedTable = type[Message] | type[Invite] | type[ForkEvidence]
 
 
 class Group(BaseModel):
@@ -193,10 +212,10 @@ Message.add_index(Message.index(Message.target, name="message_target").where(Mes
 # The current topic is the newest topic record: found without scanning every message.
 Message.add_index(Message.index(Message.id, name="message_topics").where(Message.kind == "topic"))
 
-GROUP_MODELS = (GroupInfo, GroupMember, SetAsideChange, Invite, Message)
+GROUP_MODELS = (GroupInfo, GroupMember, SetAsideChange, Invite, Message, ForkEvidence)
 PERSONAL_MODELS = (Group, Setting)
 
 __all__ = [
-    "BaseModel", "GROUP_MODELS", "PERSONAL_MODELS",
+    "BaseModel", "GROUP_MODELS", "PERSONAL_MODELS", "ForkEvidence",
     "Group", "GroupInfo", "GroupMember", "Invite", "Message", "SetAsideChange", "Setting",
 ]

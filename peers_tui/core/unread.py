@@ -77,17 +77,21 @@ class GenuineMemo:
                      for row in rows]
         outside = predecessors({p for p in positions if p is not None and p not in have})
         chain: Predecessors | None = None
+        # Forked places are looked up every time (one query): a second record of a place
+        # changes the verdict of a row that did not change itself.
+        forked = reader.forked(list(rows))
         verdicts: dict[bytes, bool] = {}
         result = []
         for row, position in zip(rows, positions):
             before = (None if position is None else have[position] if position in have
                       else sorted(outside.get(position, {}).items()))
-            key = hashlib.blake2b(repr((tuple(row), before)).encode("utf-8", "surrogatepass"),
+            fork = (row.author, row.author_seq) in forked
+            key = hashlib.blake2b(repr((tuple(row), before, fork)).encode("utf-8", "surrogatepass"),
                                   digest_size=16).digest()
             verdict = self.verdicts.get(key)
             if verdict is None:
                 chain = window_chain(list(rows)) if chain is None else chain
-                item = reader.check(row, chain)  # the log's own check, the fork rule included
+                item = reader.check(row, chain, forked)  # the log's own check, the fork rule included
                 verdict = item.record is not None and item.problem is None
             verdicts[key] = verdict
             if verdict:

@@ -32,6 +32,7 @@ from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay import rows
 from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.evidence import keep_as_evidence, place_taken
 from peers_tui.relay.voided import take_out_voided
 
 DUPLICATE, APPLIED, REPLACED = "duplicate", "applied", "replaced"
@@ -237,6 +238,8 @@ def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> st
     if any(text_of(text) == record.text for (text,) in stored):
         return DUPLICATE
     aseq, _, mseq = chain_fields(record)
+    if place_taken(record):  # the author forked their chain: kept, as on every host (evidence.py)
+        return APPLIED if keep_as_evidence(record)[0] else DUPLICATE
     _check_place(record, roster, aseq, mseq)
     terms = invite_terms(record)
     reason = rows.void_invite_reason(roster, terms)
@@ -259,11 +262,6 @@ def _check_place(record: SignedRecord, roster: Roster, aseq: int, mseq: int) -> 
             and not not_yet_received(record.author, aseq - 1):
         raise Waiting("an earlier record by this author is missing (not yet received)")
     check_chain(record, chain, roster)
-    taken = (Message.select().where((Message.author == record.author) & (Message.author_seq == aseq))
-             .exists() or Invite.select().where((Invite.author == record.author)
-                                                & (Invite.author_seq == aseq)).exists())
-    if taken:
-        raise Refused("forked chain: another record of its author holds the same place")
 
 
 def _reindex(store: GroupStore, roster: Roster, touched: set[str]) -> None:

@@ -18,7 +18,7 @@ from peewee import SQL
 
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
-from peers_tui.core.chains import chain_fields
+from peers_tui.core.chains import FORKED, chain_fields
 from peers_tui.core import frontier
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
@@ -29,6 +29,7 @@ from peers_tui.core.opened_records import open_message
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.evidence import keep_as_evidence
 from peers_tui.relay.links import void_broken_links
 from peers_tui.relay.stored_rows import rows_with_ids
 
@@ -36,6 +37,9 @@ INSERT = ("INSERT INTO message (id, author, author_seq, kind, created_at, body, 
           " target, reply_to, orig_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 DEPENDENCY_REASONS = ("an earlier record by this author is missing",
                       "refers to a membership state that does not exist")
+# During a backfill a record may name a predecessor that is still to come even though another
+# record holds its place: the other record of a fork (evidence.py). It waits for it.
+NOT_FOLLOWING = "does not follow its author's previous record"
 
 
 @dataclass
@@ -117,11 +121,12 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
         if by_id.get(columns["id"]) == record.text:
             result.duplicates.append(envelope)
             continue
-        if columns["id"] in by_id:
+        if place in by_place:  # the author forked their chain: kept, as on every host (evidence.py)
+            stored, void = keep_as_evidence(record)
+            (result.applied if stored else result.duplicates).append(envelope)
+            result.touched |= void
+        elif columns["id"] in by_id:
             result.refused.append((envelope, "another record holds this message id here"))
-        elif place in by_place:
-            result.refused.append((envelope, "forked chain: another record of its author holds "
-                                   "the same place"))
         elif columns["orig_id"] is not None and origin in imports:
             result.refused.append((envelope, "the same original message was imported already"))
         else:
@@ -211,17 +216,22 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
         problems.update({change.id: change.reason for changes in judged.forged.values()
                          for change in changes if change.id in by_id})
         problems.update(_orphan_problems(reader, rows, {str(row.id) for row in primaries + quoted}))
+        # A record void only for its author's fork stays: every host keeps both (evidence.py).
+        problems = {key: reason for key, reason in problems.items() if reason != FORKED}
         if not problems:
             break
         Message.delete().where(Message.id.in_(_among(list(problems)))).execute()
         deleted_tops.note_deletion(store.db)
         for message_id, reason in problems.items():
             envelope, _ = by_id.pop(message_id)
-            waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS)
+            waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS) or (
+                backfilling and reason.startswith(NOT_FOLLOWING))
             (result.waiting if waits else result.refused).append((envelope, reason))
     # Records stored above these places while they lay beyond a backfill's frontier.
-    result.refused += void_broken_links(store.group_id, roster, {
-        (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id))
+    for envelope, reason in void_broken_links(store.group_id, roster, {
+            (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id)):
+        waits = reason.startswith((NOT_FOLLOWING, DEPENDENCY_REASONS[0]))
+        (result.waiting if waits else result.refused).append((envelope, reason))
     # The last round read exactly these rows when it found no problem in them.
     kept: list[Any] = rows if not problems else rows_with_ids(store.db, list(by_id))
     if backfilling:  # messages whose changes came first: their search entries from their final state

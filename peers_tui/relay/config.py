@@ -59,6 +59,15 @@ def inbox_prefix(host: str) -> str:
     return f"_INBOX_{host}"
 
 
+def relay_inbox_prefix(config: RelayConfig) -> str:
+    """The inbox prefix of this host's relay itself. On a leaf its host's (the hub sends it
+    replies across the link). On the hub one of its own, `_RELAY_<hub>`: every other local
+    process may subscribe under `_INBOX_<hub>` (`peers join` gets its replies there), and
+    would read the relay's replies and consumer deliveries there too; no user but the
+    relay's credential may subscribe under this one (permissions.local_permissions)."""
+    return f"_RELAY_{config.name}" if config.role == "hub" else inbox_prefix(config.name)
+
+
 def default_host_name() -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname().split(".")[0])[:32]
     return cleaned if HOST_NAME.match(cleaned) and cleaned != HUB_DOMAIN else "host"
@@ -96,6 +105,7 @@ class RelayConfig:
     ssh: str = ""                  # leaf: USER@HOST to tunnel through (tunnel.py)
     ssh_options: list[str] = field(default_factory=list)  # leaf: ssh -o OPTION for the tunnel
     admin_password: str = ""       # hub: its relay's own credential on its server (server.py)
+    limits: dict[str, int] = field(default_factory=dict)  # hub: bounds other than limits.py's
 
 
 def relay_dir(hub: Path) -> Path:

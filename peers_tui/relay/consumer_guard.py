@@ -103,9 +103,10 @@ def created_by_leaf(advisory: dict[str, Any]) -> tuple[str, str, str, dict[str, 
 class ConsumerGuard:
     """Runs in the hub's relay: `start` once connected, then `sweep` every SWEEP s."""
 
-    def __init__(self, hosts: Callable[[], set[str]]) -> None:
+    def __init__(self, hosts: Callable[[], set[str]], own_inbox: str = "") -> None:
         self.js: Any = None           # the hub's own JetStream context (full rights)
         self.hosts = hosts            # every host allowed to read: token holders and the hub
+        self.own_inbox = own_inbox    # the hub relay's own prefix (config.relay_inbox_prefix)
         self.owners: dict[tuple[str, str], str] = {}  # (stream, consumer) -> leaf host
         self.removed: Counter[tuple[str, str]] = Counter()  # (host, reason), since reported
 
@@ -150,6 +151,7 @@ class ConsumerGuard:
     async def sweep(self) -> None:
         # Plain `_INBOX` too: a hub-local reader's default (no leaf receives under it).
         prefixes = ["_INBOX"] + [inbox_prefix(host) for host in sorted(self.hosts())]
+        prefixes += [self.own_inbox] if self.own_inbox else []  # the relay's own consumers
         for stream in LEAF_READS:
             try:
                 info = await self.js.stream_info(stream)

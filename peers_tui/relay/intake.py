@@ -24,6 +24,7 @@ from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, EnvelopeError, from_message,
 )
 from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.limits import InboundTrim
 
 if TYPE_CHECKING:
     from peers_tui.relay.link import LinkState
@@ -40,6 +41,7 @@ class Intake:
     config: RelayConfig
     is_hub: bool
     ledger: Ledger
+    inbound_trim: InboundTrim
     link: LinkState
     reporter: LinkReporter
     scanner: LocalScanner
@@ -72,6 +74,8 @@ class Intake:
                 batch = await self._next_batch(sub)
                 if batch:
                     await self._handle(key, batch)
+                elif self.is_hub:  # quiet: what was applied leaves PEERS_IN (limits.py)
+                    await self.inbound_trim.settle(self.js_local)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sub.unsubscribe(), 1)
@@ -117,6 +121,8 @@ class Intake:
             for group_id, envelopes in groups.items():
                 await self._apply_group(group_id, envelopes)
             self.ledger.set_position(key, batch[-1].metadata.sequence.stream)
+        if self.is_hub:  # what is applied leaves PEERS_IN: its bounds hold the backlog only
+            await self.inbound_trim.applied(self.js_local, batch[-1].metadata.sequence.stream)
         self.link.received += len(batch)
         self._trace(f"applied a batch of {len(batch)} from {key}")
 

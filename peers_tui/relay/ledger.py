@@ -19,7 +19,9 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from peers_tui.relay import quarantine as bounded
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.limits import limit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS positions (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -37,14 +39,18 @@ CREATE TABLE IF NOT EXISTS waiting (
 class Ledger:
     """relay.db, used by one relay process (and read by `peers relay status/rejected`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: dict[str, int] | None = None) -> None:
+        # Both tables are bounded per host, every refusal counted (quarantine.py, limits.py).
         self.path = path
+        self.quarantine_cap = limit(limits, "quarantine_per_host")
+        self.waiting_cap = limit(limits, "waiting_per_host")
         self.db = sqlite3.connect(path, isolation_level=None, timeout=5)
         self.db.execute("PRAGMA journal_mode=wal")
         # No fsync per commit (several a delivery): after a power cut the positions may step
         # back, and records are then sent or applied again, which is harmless (duplicates).
         self.db.execute("PRAGMA synchronous=normal")
         self.db.executescript(SCHEMA)
+        bounded.prepare(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -65,16 +71,10 @@ class Ledger:
         self.db.execute("COMMIT")
 
     def quarantine(self, envelope: Envelope, reason: str) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO quarantine (hash, host, group_id, tbl, reason, at, record, sig, "
-            "cosig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (envelope.hash, envelope.origin, envelope.group_id, envelope.table, reason[:500],
-             int(time.time() * 1000), envelope.text, envelope.sig, envelope.cosig))
-        self.db.execute("DELETE FROM waiting WHERE hash = ?", (envelope.hash,))
+        bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
 
     def rejected_counts(self) -> dict[str, int]:
-        return {host: count for host, count in self.db.execute(
-            "SELECT host, COUNT(*) FROM quarantine GROUP BY host ORDER BY host")}
+        return bounded.rejected_counts(self.db)
 
     def rejected(self) -> list[dict[str, object]]:
         rows = self.db.execute("SELECT host, group_id, tbl, reason, at, hash FROM quarantine "
@@ -83,6 +83,10 @@ class Ledger:
                  "hash": digest} for host, group, table, reason, at, digest in rows]
 
     def hold(self, envelope: Envelope, reason: str) -> None:
+        if not bounded.may_hold(self.db, envelope, self.waiting_cap):
+            self.quarantine(envelope, f"{self.waiting_cap:,} records from this host wait "
+                                      f"already; this one waited because {reason}")
+            return
         self.db.execute(
             "INSERT OR REPLACE INTO waiting (hash, host, group_id, tbl, reason, at, record, sig, "
             "cosig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

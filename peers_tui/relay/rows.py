@@ -17,12 +17,16 @@ from collections.abc import Callable
 
 from peewee import SQL
 
+from peers_tui.core.chain_rules import own_record
+from peers_tui.core.chains import FORKED, forked_here
 from peers_tui.core.database import create_file
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns
 from peers_tui.core.membership import InviteTerms, Roster
-from peers_tui.core.models import GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared
+from peers_tui.core.models import (
+    ForkEvidence, GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared, tuples,
+)
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
 from peers_tui.core.roles import Role, may_grant
@@ -116,20 +120,48 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
                                          _cosig(row.cosig), origin))
         chained: list[tuple[tuple[int, str, int], Envelope]] = []
+        evidence = _fork_evidence(gid, [row for row in invites
+                                        if record_hash(text_of(row.record)) not in good])
         for invite in invites:
             envelope = Envelope(gid, "invite", text_of(invite.record), _blob(invite.sig), None, origin)
-            if record_hash(envelope.text) in good:
+            if record_hash(envelope.text) in good or envelope.text in evidence:
                 chained.append((_order(envelope), envelope))
             else:
                 scan.refused.append((envelope, "invite that does not verify in its own file"))
+        chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
         for envelope, problem in _judge_messages(store, roster, messages, origin):
-            if problem is None:
+            # A record void only for its author's fork is evidence every host must hold.
+            if problem is None or problem == FORKED:
                 chained.append((_order(envelope), envelope))
             else:
                 scan.refused.append((envelope, problem))
     chained.sort(key=lambda pair: pair[0])
     scan.genuine.extend(envelope for _, envelope in chained)
     return scan
+
+
+def _fork_evidence(group_id: str, invites: list[Any]) -> set[str]:
+    """The texts of these invite rows that are void for their author's fork alone: signed by
+    the author at a place of their chain that another record of theirs holds."""
+    places = {(row.author, row.author_seq) for row in invites}
+    forked = forked_here(places, group_id) if invites else set()
+    return {text_of(row.record) for row in invites if (row.author, row.author_seq) in forked
+            and own_record(row.author, row.author_seq, text_of(row.record), row.sig, group_id)}
+
+
+def _kept_evidence(group_id: str, origin: str,
+                   known: Callable[[str], bool] | None) -> list[Envelope]:
+    """The records in fork_evidence that the federation may not have: signed by their author
+    for their place (the table is empty but for forks, so it is read whole)."""
+    found = []
+    for author, aseq, kind, text, sig in tuples(ForkEvidence.select(
+            ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.kind,
+            ForkEvidence.record, ForkEvidence.sig)):
+        record = own_record(author, aseq, text, sig, group_id)
+        if record is not None and not (known is not None and known(record.hash)):
+            table = "msg" if record.kind == "msg" else "invite"
+            found.append(Envelope(group_id, table, record.text, record.sig, None, origin))
+    return found
 
 
 def _order(envelope: Envelope) -> tuple[int, str, int]:
@@ -203,26 +235,3 @@ def insert_message(record: SignedRecord) -> int:
     """The new row's rowid (IntegrityError when its id, chain place or import id is taken)."""
     columns = expected_columns(record)
     return int(Message.insert(**columns, record=record.text, sig=record.sig).execute())
-
-
-def message_conflict(record: SignedRecord) -> tuple[bool, str | None]:
-    """(already stored, conflict): the same record is a duplicate; another record holding
-    its id, its author's chain place or its import id is a conflict, with the reason."""
-    data = record.data
-    rows = list(Message.select(Message.record, Message.id, Message.author_seq, Message.orig_id).where(
-        (Message.id == data.get("id"))
-        | ((Message.author == record.author) & (Message.author_seq == data.get("aseq")))
-        | ((Message.author == record.author) & (Message.orig_id == data.get("orig_id"))
-           & Message.orig_id.is_null(False))))
-    if any(text_of(row.record) == record.text for row in rows):
-        return True, None
-    for row in rows:
-        if row.id == data.get("id"):
-            return False, "another record holds this message id here"
-        if row.author_seq == data.get("aseq"):
-            return False, "forked chain: another record of its author holds the same place"
-        return False, "the same original message was imported already"
-    if Invite.select().where((Invite.author == record.author)
-                             & (Invite.author_seq == data.get("aseq"))).exists():
-        return False, "forked chain: an invite of its author holds the same place"
-    return False, None

@@ -26,12 +26,13 @@ from nats.js.api import StreamConfig
 from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.config import (
-    RelayConfig, client_url, config_path, inbox_prefix, load_config, relay_dir,
+    RelayConfig, client_url, config_path, load_config, relay_dir, relay_inbox_prefix,
 )
 from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
+from peers_tui.relay.limits import InboundTrim, inbound_stream
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
-    FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, fed_subject, in_subject,
+    FED_STREAM, FED_SUBJECTS, Envelope, fed_subject, in_subject,
 )
 from peers_tui.relay.intake import Intake
 from peers_tui.relay.ledger import Ledger
@@ -57,7 +58,8 @@ class Relay(Intake):
         self.hub = hub
         self.config = config
         self.is_hub = config.role == "hub"
-        self.ledger = Ledger(relay_dir(hub) / "relay.db")
+        self.ledger = Ledger(relay_dir(hub) / "relay.db", config.limits)
+        self.inbound_trim = InboundTrim()  # the hub: PEERS_IN holds only what is not applied
         # A leaf with --ssh: its server dials the tunnel's local end (tunnel.py).
         self.tunnel = Tunnel(config, hub) if not self.is_hub and config.ssh else None
         self.server = NatsServer(replace(config, hub_url=self.tunnel.local_url)
@@ -71,7 +73,8 @@ class Relay(Intake):
         self.nc: Any = None
         self.waker: Waker | None = None
         self.presence_sync: PresenceSync | None = None
-        self.guard = ConsumerGuard(lambda: {*self.config.leaves, self.config.name})  # the hub's
+        self.guard = ConsumerGuard(lambda: {*self.config.leaves, self.config.name},  # the hub's
+                                   relay_inbox_prefix(config))
         self.backfills: Backfills | None = None
         self.config_mtime = config_path(hub).stat().st_mtime_ns
         self.woke_at = 0.0  # when the publisher last woke (for the trace)
@@ -89,7 +92,7 @@ class Relay(Intake):
             self.nc = await nats.connect(
                 client_url(self.config), name=f"peers-relay-{self.config.name}",
                 max_reconnect_attempts=-1, reconnect_time_wait=0.25, allow_reconnect=True,
-                inbox_prefix=inbox_prefix(self.config.name))  # the hub sends it only its own
+                inbox_prefix=relay_inbox_prefix(self.config))  # its own, no one else's
             self.js_local = self.nc.jetstream()
             self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
             if self.is_hub:
@@ -165,9 +168,9 @@ class Relay(Intake):
             await asyncio.sleep(pause)
 
     async def _ensure_streams(self) -> None:
-        for name, subjects in ((IN_STREAM, IN_SUBJECTS), (FED_STREAM, FED_SUBJECTS)):
-            config = StreamConfig(name=name, subjects=[subjects], duplicate_window=DUPLICATE_WINDOW,
-                                  max_consumers=STREAM_CAP)
+        for config in (inbound_stream(self.config.limits, DUPLICATE_WINDOW, STREAM_CAP),
+                       StreamConfig(name=FED_STREAM, subjects=[FED_SUBJECTS],
+                                    duplicate_window=DUPLICATE_WINDOW, max_consumers=STREAM_CAP)):
             try:
                 await self.js_local.add_stream(config)
             except nats.js.errors.BadRequestError:  # made before its consumers were capped

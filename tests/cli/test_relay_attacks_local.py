@@ -84,3 +84,49 @@ def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(thre
         assert "from a local user of the hub host" not in bodies(user)
     wait_for(lambda: "caroline" in hub.users["alice"].ok("members", "team").out,
              what="carol's handle change ordered by the hub")
+
+
+def test_a_local_user_of_the_hub_host_cannot_read_the_hub_relays_replies(three):
+    """The hub relay's replies and consumer deliveries (PEERS_IN's records, publish acks,
+    stream answers) go to an inbox of its own, `_RELAY_<hub>` (config.relay_inbox_prefix), not
+    to `_INBOX_<hub>`, which every local process may read (`peers join` gets its replies
+    there); a local user may not subscribe under the relay's."""
+    import nats
+
+    from peers_tui.relay.config import load_config, relay_inbox_prefix
+
+    hosts, group_id = three
+    hub, _, _ = hosts
+    own = relay_inbox_prefix(load_config(hub.hub))
+    heard: list[str] = []
+    errors: list[str] = []
+
+    async def listen(nc: Any, js: Any) -> None:
+        async def keep(msg: Any) -> None:
+            heard.append(msg.subject)
+
+        await nc.subscribe(f"{own}.>", cb=keep)
+        await nc.subscribe("_INBOX_A.>", cb=keep)
+        await nc.subscribe("_INBOX.>", cb=keep)
+        await nc.flush()
+        await asyncio.to_thread(crosses, hosts, "while a local user listens")
+        await asyncio.sleep(0.3)
+
+    async def run() -> None:
+        from peers_tui.relay.config import inbox_prefix
+
+        config = load_config(hub.hub)
+
+        async def on_error(exc: Exception) -> None:
+            errors.append(str(exc))
+
+        nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", error_cb=on_error,
+                                inbox_prefix=inbox_prefix(config.name))
+        try:
+            await listen(nc, None)
+        finally:
+            await nc.close()
+
+    asyncio.run(run())
+    assert heard == []
+    assert any("permissions violation" in error.lower() and own.lower() in error.lower() for error in errors), errors

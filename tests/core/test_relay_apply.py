@@ -161,3 +161,63 @@ def test_a_genesis_that_is_not_the_groups_creates_nothing(tmp_path, alice, carol
     assert [reason for _, reason in outcome.refused] == [
         "genesis of another group (its hash is not the group id)"]
     assert not (empty / f"{group_id}.db").exists()
+
+
+def test_a_fork_written_on_one_host_is_carried_and_void_on_every_host(tmp_path, alice, bob, team):
+    """bob signs two messages at place 1 of his chain and files both in alice's file (its
+    unique place index dropped): alice's scan ships both as evidence, and another host that
+    gets them in either order keeps both (one in fork_evidence), voids both, and pins the
+    same heads (docs/relay.md "An author forking their own chain")."""
+    import sqlite3
+
+    bob.ok("send", "team", "first at one")
+    db = alice.hub / f"{team}.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX message_author_author_seq")
+    Forger(bob.home).message(db, team, "second at one", aseq=1, aprev="")
+    envelopes = local_envelopes(alice, team)
+    shipped = {json.loads(e.text).get("body") for e in envelopes if e.table == "msg"}
+    assert {"first at one", "second at one"} <= shipped
+    original = GroupStore(db, team)
+    for name, order in (("b", envelopes), ("c", envelopes[::-1])):
+        remote = tmp_path / f"{name}-hub"
+        remote.mkdir()
+        outcome = apply_records(remote, team, order, create=True)
+        assert outcome is not None and not outcome.refused and not outcome.waiting, outcome
+        store = GroupStore(remote / f"{team}.db", team)
+        [kept] = [v for v in store.recent(50) if v.body.endswith("at one")]
+        assert not kept.verified and "forked chain" in str(kept.problem)
+        assert any("forked chain" in p.reason for p in store.verify())
+        assert store.heads() == original.heads()
+        again = apply_records(remote, team, order, create=True)
+        assert again is not None and not again.applied and not again.refused
+        store.close()
+
+
+def test_a_second_record_kept_only_as_evidence_is_shipped_too(tmp_path, alice, bob, team):
+    """A second record with its first's message id cannot go into the message table: filed
+    into fork_evidence, it voids both here, and the scan ships it so every host agrees."""
+    import sqlite3
+
+    from peers_tui.core.kinds import RecordKind
+
+    bob.ok("send", "team", "first at one")
+    db = alice.hub / f"{team}.db"
+    with sqlite3.connect(db) as conn:
+        [(first_id, first)] = conn.execute("SELECT id, record FROM message")
+    data = json.loads(first)
+    second = Forger(bob.home).sign(RecordKind.MSG, team, {
+        **{k: data[k] for k in ("id", "type", "aseq", "aprev", "mseq")}, "body": "same id, other"})
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
+                     " VALUES (?, 1, 'msg', ?, ?)", (data["a"], second.text, second.sig))
+    shipped = local_envelopes(alice, team)
+    assert second.text in {e.text for e in shipped}
+    remote = tmp_path / "b-hub"
+    remote.mkdir()
+    outcome = apply_records(remote, team, shipped, create=True)
+    assert outcome is not None and not outcome.refused and not outcome.waiting, outcome
+    store = GroupStore(remote / f"{team}.db", team)
+    [kept] = [v for v in store.recent(50) if v.id == first_id]
+    assert not kept.verified and "forked chain" in str(kept.problem)
+    assert store.heads() == GroupStore(db, team).heads()

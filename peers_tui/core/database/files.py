@@ -36,7 +36,7 @@ PRAGMAS = {
     "trusted_schema": 0,
 }
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 def create_file(path: StrPath, mode: int) -> None:
     """Create an empty file with exactly `mode` before SQLite opens it.

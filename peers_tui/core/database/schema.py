@@ -74,8 +74,19 @@ def _v5_set_aside_changes(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -
                        " reason TEXT)")
 
 
+def _v6_fork_evidence(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 6: a second record at a taken place of an author's chain is kept as evidence
+    of the fork (core.forks), not refused."""
+    if db.table_exists("message"):
+        db.execute_sql("CREATE TABLE IF NOT EXISTS fork_evidence (id INTEGER NOT NULL PRIMARY"
+                       " KEY, author TEXT, author_seq INTEGER, kind TEXT NOT NULL,"
+                       " record TEXT NOT NULL, sig BLOB NOT NULL)")
+        db.execute_sql("CREATE INDEX IF NOT EXISTS fork_evidence_author_author_seq"
+                       " ON fork_evidence (author, author_seq)")
+
+
 MIGRATIONS: dict[int, Migration] = {2: _v2_history, 3: _v3_late_records, 4: _v4_invite_chains,
-                                    5: _v5_set_aside_changes}
+                                    5: _v5_set_aside_changes, 6: _v6_fork_evidence}
 
 
 def prepare_schema(db: peewee.SqliteDatabase, models: Iterable[type[peewee.Model]], *,

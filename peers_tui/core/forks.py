@@ -1,0 +1,98 @@
+"""The fork rule: a place of an author's chain that two or more different records hold, each
+signed by that author for that place, is void for every record there ("forked chain").
+
+Only the key's holder can sign both (an honest client never does), so the author is
+equivocating, and no reader can tell which of the two they meant: the verdict must not
+depend on which one this host happened to see first. It is a function of the signed
+records alone, wherever they are stored: in the message and invite tables, or in
+`fork_evidence` (a second record that arrived from another host where its own table has no
+room for it: the message table holds one record a place). The records after a forked place
+are judged as before: a successor naming either record as its predecessor still follows it.
+
+The looked-up columns of a row do not matter here (a signature is the evidence), and a row
+that does not verify as its author's own at that place is no evidence of anything: junk
+written into a file can never void a genuine record.
+
+`execute(sql, params)` runs a query on the open group file: the models' database inside a
+GroupStore session (core.chains.forked_here), or a plain sqlite3 connection (core.lean_reads).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from peers_tui.core.chain_rules import own_record
+from peers_tui.core.raw_values import text_of
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the lean send path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Execute = Callable[[str, tuple[Any, ...]], Iterable[tuple[Any, ...]]]
+    Place = tuple[str, int]
+
+# Every table whose rows are links of author chains.
+CHAINED_TABLES = ("message", "invite", "fork_evidence")
+_AT_PLACES = ("SELECT t.author AS author, t.author_seq AS seq{extra} FROM json_each(?) AS j"
+              " JOIN {table} AS t ON t.author = json_extract(j.value, '$[0]')"
+              " AND t.author_seq = json_extract(j.value, '$[1]')")
+# The places (of those asked about) that more than one row claims: in a file nobody wrote
+# into, none but real forks, so the records themselves are read only there.
+CROWDED = ("SELECT author, seq FROM (" + " UNION ALL ".join(
+    _AT_PLACES.format(table=table, extra="") for table in CHAINED_TABLES)
+    + ") GROUP BY author, seq HAVING COUNT(*) > 1")
+HELD = " UNION ALL ".join(_AT_PLACES.format(table=table, extra=", t.record, t.sig")
+                          for table in CHAINED_TABLES)
+
+
+def signed_by_author(author: str, aseq: int, held: Iterable[tuple[Any, Any]],
+                     group_id: str) -> set[str]:
+    """The hashes of the records among `held` (text, sig) that verify as `author`'s own at
+    place `aseq` of their chain in this group."""
+    hashes = set()
+    for text, sig in held:
+        record = own_record(author, aseq, None if text is None else text_of(text), sig, group_id)
+        if record is not None:
+            hashes.add(record.hash)
+    return hashes
+
+
+def is_forked(author: str, aseq: int, held: Iterable[tuple[Any, Any]], group_id: str) -> bool:
+    """The rule itself: two or more different records of the author's own at one place."""
+    return len(signed_by_author(author, aseq, held, group_id)) > 1
+
+
+def _asked(places: Iterable[Place]) -> list[Place]:
+    return sorted({(a, s) for a, s in places
+                   if isinstance(a, str) and isinstance(s, int) and not isinstance(s, bool)})
+
+
+def crowded_places(execute: Execute, places: Iterable[Place]) -> set[Place]:
+    """Those of `places` that more than one row claims, in any of the chained tables: the
+    only places that can be forked, and the only ones where the rows a reader has at hand
+    (a window of the log) may not be all the records there."""
+    asked = _asked(places)
+    if not asked:
+        return set()
+    param = json.dumps(asked)
+    return {(author, seq) for author, seq in execute(CROWDED, (param,) * len(CHAINED_TABLES))}
+
+
+def forked_places(execute: Execute, places: Iterable[Place], group_id: str,
+                  crowded: set[Place] | None = None) -> set[Place]:
+    """Those of `places` that are forked, read from the file `execute` runs on. `crowded`:
+    crowded_places of a superset of `places`, if the caller has it already."""
+    asked = _asked(places)
+    candidates = [[author, seq] for author, seq in (
+        crowded_places(execute, asked) if crowded is None else crowded.intersection(asked))]
+    if not candidates:
+        return set()
+    held: dict[Place, list[tuple[Any, Any]]] = {}
+    for author, seq, text, sig in execute(HELD, (json.dumps(candidates),) * len(CHAINED_TABLES)):
+        held.setdefault((author, seq), []).append((text, sig))
+    return {place for place, rows in held.items() if is_forked(*place, rows, group_id)}
+
+
+__all__ = ["CHAINED_TABLES", "crowded_places", "forked_places", "is_forked", "signed_by_author"]

@@ -1,0 +1,64 @@
+"""A second record at a taken place of its author's chain, arriving from another host: kept as
+evidence of the fork, not refused.
+
+The fork rule (core.forks) voids every record at a place of an author's chain that two
+different records of theirs hold. It is a pure function of the signed records, so hosts
+agree only if they hold the same records: refusing the second one at the hub (as the relay
+did) left the host where the fork was written voiding both, every other host keeping the
+first as genuine, and a late joiner keeping whichever came first newest-first. So every
+host keeps every record of a fork, and the hub carries it on like any record: the message
+table holds one record a place, so the later one goes into `fork_evidence` (an invite could
+go into its own table, but one place to look keeps apply and backfill simple).
+
+Only a record signed by its author for that place is kept (the caller opened it with its
+group and kind); what already stands at the place need not verify: junk there is no
+evidence, and a lone genuine record beside it is not void (core.forks). Runs inside the
+applying transaction and the store's session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
+from peers_tui.core.raw_values import text_of
+from peers_tui.core.records import SignedRecord
+
+
+def held_at(author: str, aseq: int) -> list[tuple[Any, Any]]:
+    """(text, sig) of every row at this place of the author's chain, in any table."""
+    held: list[tuple[Any, Any]] = []
+    for table in (Message, Invite, ForkEvidence):
+        held.extend(tuples(table.select(table.record, table.sig).where(
+            (table.author == author) & (table.author_seq == aseq))))
+    return held
+
+
+def place_taken(record: SignedRecord) -> bool:
+    """Whether another record than this one holds its place in the message or invite table."""
+    aseq = record.data.get("aseq")
+    for table in (Message, Invite):
+        for (text,) in tuples(table.select(table.record).where(
+                (table.author == record.author) & (table.author_seq == aseq))):
+            if text is None or text_of(text) != record.text:
+                return True
+    return False
+
+
+def keep_as_evidence(record: SignedRecord) -> tuple[bool, set[str]]:
+    """Store `record` as evidence of its author's fork at its place: (stored, the ids of the
+    messages there whose search entries must be judged again: they are void now). Not
+    stored when the same record is here already (a duplicate)."""
+    aseq = int(record.data["aseq"])  # the caller checked its chain fields (chain_fields)
+    if any(text is not None and text_of(text) == record.text
+           for text, _ in held_at(record.author, aseq)):
+        return False, set()
+    ForkEvidence.insert(author=record.author, author_seq=aseq, kind=record.kind,
+                        record=record.text, sig=record.sig).execute()
+    touched = {str(target if target is not None else message_id)
+               for message_id, target in tuples(Message.select(Message.id, Message.target).where(
+                   (Message.author == record.author) & (Message.author_seq == aseq)))}
+    return True, touched
+
+
+__all__ = ["held_at", "keep_as_evidence", "place_taken"]

@@ -1,0 +1,67 @@
+"""The ledger's quarantine and waiting tables, bounded per host (relay/limits.py).
+
+Every refused record is counted, by the host it came from (`rejected_counts`, what `relay
+status` shows), but only the first `quarantine_per_host` of a host are kept with their text:
+a host sending a flood of forged records cannot fill the disk, and what it sent first stays
+for the operator to read (`relay rejected`). A host may have at most `waiting_per_host`
+records held back: the next one is refused (and counted) instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from peers_tui.relay.envelope import Envelope
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rejected_counts (host TEXT PRIMARY KEY, refused INTEGER NOT NULL,
+    kept INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS waiting_host ON waiting (host);
+"""
+
+
+def prepare(db: sqlite3.Connection) -> None:
+    """The counts table, filled from the rows kept when a ledger from before it is opened."""
+    db.executescript(SCHEMA)
+    if db.execute("SELECT 1 FROM rejected_counts LIMIT 1").fetchone() is None:
+        db.execute("INSERT INTO rejected_counts (host, refused, kept) SELECT host, COUNT(*),"
+                   " COUNT(*) FROM quarantine GROUP BY host")
+
+
+def quarantine(db: sqlite3.Connection, envelope: Envelope, reason: str, cap: int) -> None:
+    """Count the refusal; keep the record unless its host has `cap` kept already (a record
+    refused again from the same host counts once, as before)."""
+    if db.execute("SELECT 1 FROM quarantine WHERE hash = ? AND host = ?",
+                  (envelope.hash, envelope.origin)).fetchone() is None:
+        row = db.execute("SELECT kept FROM rejected_counts WHERE host = ?",
+                         (envelope.origin,)).fetchone()
+        keep = row is None or row[0] < cap
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO rejected_counts (host, refused, kept) VALUES (?, 1, ?) ON CONFLICT"
+                   " (host) DO UPDATE SET refused = refused + 1, kept = kept + excluded.kept",
+                   (envelope.origin, int(keep)))
+        if keep:
+            db.execute(
+                "INSERT INTO quarantine (hash, host, group_id, tbl, reason, at, record, sig, "
+                "cosig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (envelope.hash, envelope.origin, envelope.group_id, envelope.table, reason[:500],
+                 int(time.time() * 1000), envelope.text, envelope.sig, envelope.cosig))
+        db.execute("COMMIT")
+    db.execute("DELETE FROM waiting WHERE hash = ?", (envelope.hash,))
+
+
+def rejected_counts(db: sqlite3.Connection) -> dict[str, int]:
+    return {host: count for host, count in db.execute(
+        "SELECT host, refused FROM rejected_counts WHERE refused > 0 ORDER BY host")}
+
+
+def may_hold(db: sqlite3.Connection, envelope: Envelope, cap: int) -> bool:
+    """Whether `envelope` may wait: held already, or its host holds fewer than `cap`."""
+    if db.execute("SELECT 1 FROM waiting WHERE hash = ?", (envelope.hash,)).fetchone():
+        return True
+    return int(db.execute("SELECT COUNT(*) FROM waiting WHERE host = ?",
+                          (envelope.origin,)).fetchone()[0]) < cap
+
+
+__all__ = ["may_hold", "prepare", "quarantine", "rejected_counts"]

@@ -1,0 +1,113 @@
+"""A leaf floods the hub (relay/limits.py): PEERS_IN holds a bounded backlog a leaf and group
+(a publish past it is refused, nothing stored is dropped), the hub relay purges what it has
+applied, the quarantine keeps a bounded number of refused records a host and counts them all,
+and genuine records keep flowing, the flooding leaf's own included.
+
+Three hosts on loopback (hub A, leaves B and C, real nats-server and relays), the hub's bounds
+set small in its config.json. The hub's relay is stopped (SIGSTOP) while B floods, so nothing
+is consumed and the bound is what holds; its server keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Any
+
+import pytest
+
+from peers_tui.relay.config import load_config, save_config
+from peers_tui.relay.envelope import IN_STREAM, Envelope, in_subject
+from peers_tui.testing.forge import Forger
+from tests.cli.test_relay_attacks import through
+from tests.relay_helpers import bodies, federation, stop_all, wait_for
+
+pytestmark = pytest.mark.slow
+PER_SUBJECT, KEPT = 50, 20
+
+
+@pytest.fixture
+def bounded(tmp_path):
+    hosts = federation(tmp_path, ("A", "B", "C"))
+    hub, b, c = hosts
+    config = load_config(hub.hub)
+    config.limits = {"in_max_msgs_per_subject": PER_SUBJECT, "quarantine_per_host": KEPT}
+    save_config(hub.hub, config)
+    try:
+        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        for host in hosts:
+            host.start()
+        for user, host in ((bob, b), (carol, c)):
+            wait_for(host.link_up, what=f"{host.name}'s link")
+            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
+        yield hosts, group_id
+    finally:
+        for host in hosts:  # a stopped relay must be let go on before it can stop
+            if host.process is not None and host.process.poll() is None:
+                os.kill(host.process.pid, signal.SIGCONT)
+        stop_all(hosts)
+
+
+def stream_state(hub: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    async def read(nc: Any, js: Any) -> None:
+        info = await js.stream_info(IN_STREAM)
+        found.update(messages=info.state.messages, config=info.config)
+
+    assert through(hub, read) == "done"
+    return found
+
+
+def test_a_flooding_leaf_is_bounded_and_genuine_records_still_flow(bounded):
+    hosts, group_id = bounded
+    hub, b, c = hosts
+    alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
+    config = stream_state(hub)["config"]
+    assert str(getattr(config.discard, "value", config.discard)) == "new"
+    assert config.discard_new_per_subject
+    assert config.max_msgs_per_subject == PER_SUBJECT and config.max_bytes > 0
+    mallory = Forger(b.user("mallory").home)
+    flood = []
+    for n in range(4 * PER_SUBJECT):
+        record = mallory.sign("msg", group_id, {"body": f"flood {n}"})
+        flood.append(Envelope(group_id, "msg", record.text, record.sig, None, "B"))
+    results: list[Any] = []
+
+    async def publish_all(nc: Any, js: Any) -> None:
+        results.extend(await asyncio.gather(*[
+            js.publish(in_subject("B", group_id), e.payload(), headers=e.headers(), timeout=5.0)
+            for e in flood], return_exceptions=True))
+
+    assert hub.process is not None
+    os.kill(hub.process.pid, signal.SIGSTOP)  # nothing is consumed: only the bound holds
+    try:
+        assert through(b, publish_all) == "done"
+        stored = sum(not isinstance(r, BaseException) for r in results)
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert stored <= PER_SUBJECT and len(refused) >= 3 * PER_SUBJECT, results[:3]
+        assert all("maximum messages per subject" in str(r).lower() for r in refused), refused[:1]
+        carol.ok("send", "team", "genuine from C during the flood")  # another subject: stored
+        wait_for(lambda: c.status().get("unsent", 1) == 0 if "unsent" in c.status() else True,
+                 what="C's record stored upstream")
+    finally:
+        os.kill(hub.process.pid, signal.SIGCONT)
+    wait_for(lambda: "genuine from C during the flood" in bodies(alice)
+             and "genuine from C during the flood" in bodies(bob), timeout=40,
+             what="C's record on A and B")
+    bob.ok("send", "team", "genuine from B after its flood")
+    wait_for(lambda: "genuine from B after its flood" in bodies(alice)
+             and "genuine from B after its flood" in bodies(carol), timeout=40,
+             what="B's own record on A and C")
+    wait_for(lambda: hub.status().get("rejected", {}).get("B") == stored, timeout=40,
+             what="every stored flood record refused and counted against B")
+    kept = [row for row in hub.peers().ok("relay", "rejected", "--json").json()
+            if row["host"] == "B"]
+    assert len(kept) == KEPT
+    wait_for(lambda: stream_state(hub)["messages"] < PER_SUBJECT, timeout=40,
+             what="PEERS_IN purged of what the hub applied")
+    assert not any(body.startswith("flood ") for body in bodies(alice))
