@@ -4,6 +4,7 @@ request message to the service that does the work (see peers_tui/messages.py).""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import RenderableType
@@ -68,6 +69,8 @@ class PeersApp(App[None]):
         super().__init__()
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.startup_connections = StartupConnections()
+        # Work for once the first screen has painted (the CLI publishes the profile then).
+        self.after_first_paint: list[Callable[[], None]] = []
         self.group_list = GroupListService(self, account)
         self.invitations = InvitationWatch(self, account)
         self.outbox = Outbox(account)
@@ -121,7 +124,7 @@ class PeersApp(App[None]):
         await self.push_screen(self.chat)
         # Each of these waits for the chat screen's first paint (so they are asked for after
         # the push: an after-refresh callback belongs to the screen on top when it is taken).
-        remember_after_paint(self, self.account, self.chat.entry.id)
+        remember_after_paint(self, self.account, self.chat.entry.id, self.after_first_paint)
         self.background.start(self.chat, self.hub_watch)
         self.call_after_refresh(self.startup_connections.release)
 

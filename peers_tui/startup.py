@@ -4,6 +4,7 @@ keeps open on its own thread until the first screen is painted."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import peewee
@@ -68,13 +69,18 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
     return chat
 
 
-def remember_after_paint(app: App[None], account: Account, group_id: str) -> None:
+def remember_after_paint(app: App[None], account: Account, group_id: str,
+                         tasks: list[Callable[[], None]] | None = None) -> None:
     """Remember the group opened as the last group once the screen on top has painted (a
-    write, with its syncs, that the first paint need not wait for)."""
-    app.call_after_refresh(_remember, app, account, group_id)
+    write, with its syncs, that the first paint need not wait for); then run `tasks`, the
+    other work the first paint need not wait for (the CLI's profile publishing)."""
+    app.call_after_refresh(_remember, app, account, group_id, tasks or [])
 
 
-def _remember(app: App[None], account: Account, group_id: str) -> None:
+def _remember(app: App[None], account: Account, group_id: str,
+              tasks: list[Callable[[], None]]) -> None:
+    for task in tasks:
+        task()
     save_name_keys(account.paths.home)  # those the first frame computed, for the next start
     try:
         account.set_last_group(group_id)
