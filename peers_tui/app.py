@@ -35,6 +35,7 @@ from peers_tui.services.unread_counts import UnreadCounts
 from peers_tui.startup import (
     StartupConnections, open_first_group, remember_after_paint, styles_dir,
 )
+from peers_tui.style_rules import KeptRulesStylesheet, keep_style_rules, rules_file
 from peers_tui.theme_setting import keep_theme
 from peers_tui.worker_errors import WorkerFailed, failure_of
 
@@ -67,10 +68,14 @@ class PeersApp(App[None]):
         enable_alt_digits()
         enable_alt_enter()
         super().__init__()
+        # The style rules parsed by an earlier start, kept beside the byte code (style_rules).
+        self.stylesheet = KeptRulesStylesheet(variables=self.get_css_variables(),
+                                              path=rules_file(styles_dir()))
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.startup_connections = StartupConnections()
         # Work for once the first screen has painted (the CLI publishes the profile then).
-        self.after_first_paint: list[Callable[[], None]] = []
+        self.after_first_paint: list[Callable[[], None]] = [
+            lambda: keep_style_rules(self.stylesheet)]
         self.group_list = GroupListService(self, account)
         self.invitations = InvitationWatch(self, account)
         self.outbox = Outbox(account)
