@@ -69,7 +69,7 @@ class PeersApp(App[None]):
         enable_alt_enter()
         super().__init__()
         # The style rules parsed by an earlier start, kept beside the byte code (style_rules).
-        self.stylesheet = KeptRulesStylesheet(variables=self.get_css_variables(),
+        self.stylesheet = KeptRulesStylesheet(variables=self.stylesheet._variables,
                                               path=rules_file(styles_dir()))
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.startup_connections = StartupConnections()
