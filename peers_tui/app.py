@@ -140,6 +140,9 @@ class PeersApp(App[None]):
 
     def on_unmount(self) -> None:
         self.startup_connections.release()  # an app that ends before its first paint
+        # Also here: an app whose terminal hangs up right after its first frame (a closed
+        # window, a benchmark's next start) ends before the tasks after that frame have run.
+        keep_style_rules(self.stylesheet)
         self.background.end()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
