@@ -33,9 +33,9 @@ from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
 from peers_tui.services.navigation import GroupNavigator
 from peers_tui.services.unread_counts import UnreadCounts
 from peers_tui.startup import (
-    StartupConnections, open_first_group, remember_after_paint, styles_dir,
+    StartupConnections, keep_for_next_start, open_first_group, remember_after_paint, styles_dir,
 )
-from peers_tui.style_rules import KeptRulesStylesheet, keep_style_rules, rules_file
+from peers_tui.style_rules import KeptRulesStylesheet, rules_file
 from peers_tui.theme_setting import keep_theme
 from peers_tui.worker_errors import WorkerFailed, failure_of
 
@@ -74,8 +74,7 @@ class PeersApp(App[None]):
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.startup_connections = StartupConnections()
         # Work for once the first screen has painted (the CLI publishes the profile then).
-        self.after_first_paint: list[Callable[[], None]] = [
-            lambda: keep_style_rules(self.stylesheet)]
+        self.after_first_paint: list[Callable[[], None]] = []
         self.group_list = GroupListService(self, account)
         self.invitations = InvitationWatch(self, account)
         self.outbox = Outbox(account)
@@ -140,9 +139,7 @@ class PeersApp(App[None]):
 
     def on_unmount(self) -> None:
         self.startup_connections.release()  # an app that ends before its first paint
-        # Also here: an app whose terminal hangs up right after its first frame (a closed
-        # window, a benchmark's next start) ends before the tasks after that frame have run.
-        keep_style_rules(self.stylesheet)
+        keep_for_next_start(self, self.account)  # also here: see startup.keep_for_next_start
         self.background.end()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

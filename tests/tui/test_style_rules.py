@@ -109,19 +109,25 @@ def test_changed_css_and_a_damaged_file_are_parsed_afresh(tmp_path: Path) -> Non
 
 
 
-def test_an_app_that_ends_before_its_tasks_after_the_first_frame_keeps_its_rules(
+
+def test_an_app_that_ends_before_its_tasks_after_the_first_frame_keeps_its_rules_and_keys(
         alice: User, bob: User, team: str, tmp_path: Path) -> None:
     """A terminal that hangs up right after the first frame (a closed window, the
     benchmark's next start: SIGHUP as soon as the newest row shows) may end the app before
-    the tasks after that frame run: the rules are kept on the way out too."""
+    the tasks after that frame run: the style rules and the look-alike keys (core.name_keys)
+    are kept on the way out too."""
+    from peers_tui.core.name_keys import KEYS_FILE
+
     bob.ok("send", "team", "hello from bob")
+    (alice.home / KEYS_FILE).unlink(missing_ok=True)
     cache = tmp_path / "pycache"
     env = {**os.environ, "PYTHONPYCACHEPREFIX": str(cache)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    result = subprocess.run([sys.executable, "-c", SCRIPT.replace(
-        "    app = build_app(Account(Path(sys.argv[1]), Path(sys.argv[2])), \"team\")\n",
-        "    app = build_app(Account(Path(sys.argv[1]), Path(sys.argv[2])), \"team\")\n"
-        "    app.after_first_paint.clear()  # as if the app ended before they ran\n"),
-        str(alice.home), str(alice.hub)], capture_output=True, text=True, timeout=120, env=env)
+    script = SCRIPT.replace("parses = []\n", "parses = []\n"
+                            "import peers_tui.startup as startup\n"
+                            "startup._remember = lambda *args: None  # ended before it ran\n")
+    result = subprocess.run([sys.executable, "-c", script, str(alice.home), str(alice.hub)],
+                            capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert list(cache.rglob(FILE_NAME))
+    assert (alice.home / KEYS_FILE).exists()
