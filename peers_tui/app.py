@@ -4,6 +4,7 @@ request message to the service that does the work (see peers_tui/messages.py).""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import RenderableType
@@ -32,8 +33,9 @@ from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
 from peers_tui.services.navigation import GroupNavigator
 from peers_tui.services.unread_counts import UnreadCounts
 from peers_tui.startup import (
-    StartupConnections, open_first_group, remember_after_paint, styles_dir,
+    StartupConnections, keep_for_next_start, open_first_group, remember_after_paint, styles_dir,
 )
+from peers_tui.style_rules import KeptRulesStylesheet, rules_file
 from peers_tui.theme_setting import keep_theme
 from peers_tui.worker_errors import WorkerFailed, failure_of
 
@@ -66,8 +68,13 @@ class PeersApp(App[None]):
         enable_alt_digits()
         enable_alt_enter()
         super().__init__()
+        # The style rules parsed by an earlier start, kept beside the byte code (style_rules).
+        self.stylesheet = KeptRulesStylesheet(variables=self.stylesheet._variables,
+                                              path=rules_file(styles_dir()))
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.startup_connections = StartupConnections()
+        # Work for once the first screen has painted (the CLI publishes the profile then).
+        self.after_first_paint: list[Callable[[], None]] = []
         self.group_list = GroupListService(self, account)
         self.invitations = InvitationWatch(self, account)
         self.outbox = Outbox(account)
@@ -121,7 +128,7 @@ class PeersApp(App[None]):
         await self.push_screen(self.chat)
         # Each of these waits for the chat screen's first paint (so they are asked for after
         # the push: an after-refresh callback belongs to the screen on top when it is taken).
-        remember_after_paint(self, self.account, self.chat.entry.id)
+        remember_after_paint(self, self.account, self.chat.entry.id, self.after_first_paint)
         self.background.start(self.chat, self.hub_watch)
         self.call_after_refresh(self.startup_connections.release)
 
@@ -132,6 +139,7 @@ class PeersApp(App[None]):
 
     def on_unmount(self) -> None:
         self.startup_connections.release()  # an app that ends before its first paint
+        keep_for_next_start(self, self.account)  # also here: see startup.keep_for_next_start
         self.background.end()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

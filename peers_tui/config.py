@@ -8,8 +8,9 @@ holds only how the app looks, so it can be edited by hand or copied between mach
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from peers_tui.core.value import Value
 
 from peers_tui.paths import config_dir
 
@@ -17,9 +18,14 @@ CONFIG_FILE = "config.toml"
 DEFAULT_THEME = "textual-dark"
 
 
-@dataclass
-class Config:
-    theme: str = DEFAULT_THEME
+class Config(Value):
+    """The preferences (a Value, not a dataclass: one compiles its methods at import, and
+    this module is imported before the app's first frame)."""
+
+    __slots__ = ("theme",)
+
+    def __init__(self, theme: str = DEFAULT_THEME) -> None:
+        self.theme = theme
 
 
 def config_path(home: str | os.PathLike[str] | None = None) -> Path:
@@ -53,8 +59,8 @@ def save_config(config: Config, path: Path | None = None) -> None:
     """Write the preferences atomically (a crash never leaves half a file)."""
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# peers UI preferences", *(f"{key} = {_toml_string(str(value))}"
-                                         for key, value in asdict(config).items())]
+    lines = ["# peers UI preferences", *(f"{key} = {_toml_string(str(getattr(config, key)))}"
+                                         for key in config._fields)]
     temp = path.with_suffix(".tmp")
     temp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(temp, path)

@@ -4,6 +4,7 @@ keeps open on its own thread until the first screen is painted."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import peewee
@@ -16,6 +17,7 @@ from peers_tui.core.names import shown_name
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.screens import ChatScreen
+from peers_tui.style_rules import keep_style_rules
 
 
 def styles_dir() -> Path:
@@ -68,14 +70,28 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
     return chat
 
 
-def remember_after_paint(app: App[None], account: Account, group_id: str) -> None:
+def remember_after_paint(app: App[None], account: Account, group_id: str,
+                         tasks: list[Callable[[], None]] | None = None) -> None:
     """Remember the group opened as the last group once the screen on top has painted (a
-    write, with its syncs, that the first paint need not wait for)."""
-    app.call_after_refresh(_remember, app, account, group_id)
+    write, with its syncs, that the first paint need not wait for); then run `tasks`, the
+    other work the first paint need not wait for (the CLI's profile publishing)."""
+    app.call_after_refresh(_remember, app, account, group_id, tasks or [])
 
 
-def _remember(app: App[None], account: Account, group_id: str) -> None:
-    save_name_keys(account.paths.home)  # those the first frame computed, for the next start
+def keep_for_next_start(app: App[None], account: Account) -> None:
+    """What this start computed that the next one can take: the look-alike keys and the
+    style rules (no-ops when nothing new was computed). Run after the first paint, and again
+    as the app ends: an app hung up right after its first frame (a closed window, each of
+    the benchmark's starts) ends before the tasks after that frame have run."""
+    save_name_keys(account.paths.home)
+    keep_style_rules(app.stylesheet)
+
+
+def _remember(app: App[None], account: Account, group_id: str,
+              tasks: list[Callable[[], None]]) -> None:
+    for task in tasks:
+        task()
+    keep_for_next_start(app, account)
     try:
         account.set_last_group(group_id)
     except PeersError as exc:  # a personal.db this process cannot write: the app still runs

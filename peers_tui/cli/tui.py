@@ -37,9 +37,22 @@ def run_app(args: argparse.Namespace, me: Account, entry: GroupEntry | None) -> 
     from peers_tui.config import config_path
     from peers_tui.factory import build_app  # Textual: loaded by this command alone
 
-    refresh_profile(args)  # as every command does: others find us by name
+    app = build_app(me, entry, config_file=config_path(args.home))
+    published: list[bool] = []
+
+    def publish() -> None:
+        if not published:
+            published.append(True)
+            refresh_profile(args)
+
+    # As every command does (others find us by name), but once the first screen is painted:
+    # publishing imports core.profiles and reads and writes files, ~4 ms of a start measured
+    # against a bare Textual app (issue 16). An app that ends before its first paint
+    # publishes as it ends.
+    app.after_first_paint.append(publish)
     try:
-        build_app(me, entry, config_file=config_path(args.home)).run()
+        app.run()
     finally:
+        publish()
         me.close()  # the stores the app opened
     return 0

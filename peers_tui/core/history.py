@@ -9,7 +9,6 @@ the reason, never dropped.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from peewee import SQL
@@ -18,6 +17,7 @@ from peewee import SQL
 from peers_tui.core.chains import (
     FORKED, crowded_here, forked_here, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
 )
+from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.message_rules import (
@@ -44,13 +44,18 @@ def shown_time(value: object) -> int:
     return min(max(value, SHOWN_TIMES[0]), SHOWN_TIMES[1])
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(Frozen):  # not a dataclass: compiled at import, before the first frame
     """A stored row and the outcome of checking it on its own."""
 
+    __slots__ = _fields = ("row", "record", "problem")
     row: Message
     record: SignedRecord | None
     problem: str | None
+
+    def __init__(self, row: Message, record: SignedRecord | None, problem: str | None) -> None:
+        set_field(self, "row", row)
+        set_field(self, "record", record)
+        set_field(self, "problem", problem)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -122,18 +127,28 @@ def window_chain(rows: list[Message], crowded: set[tuple[str, int]] | None = Non
     return predecessors(wanted, have)
 
 
-@dataclass(frozen=True)
-class Judgement:
+class Judgement(Frozen):  # not a dataclass (as Checked)
     """What the rules decided about a window of rows: each row checked on its own, the
     genuine edits and deletions of them, and the changes aimed at them that are not genuine
     (each a forged record of its own; they never change their target)."""
 
+    __slots__ = _fields = ("items", "checked", "edits", "deleted", "forged", "reactions")
     items: list[Checked]  # one per row, in the order given
     checked: dict[str, Checked]
     edits: dict[str, str]
     deleted: set[str]
     forged: dict[str, list[ForgedChange]]
-    reactions: ReactionTally = field(default_factory=ReactionTally)
+    reactions: ReactionTally
+
+    def __init__(self, items: list[Checked], checked: dict[str, Checked], edits: dict[str, str],
+                 deleted: set[str], forged: dict[str, list[ForgedChange]],
+                 reactions: ReactionTally | None = None) -> None:
+        set_field(self, "items", items)
+        set_field(self, "checked", checked)
+        set_field(self, "edits", edits)
+        set_field(self, "deleted", deleted)
+        set_field(self, "forged", forged)
+        set_field(self, "reactions", ReactionTally() if reactions is None else reactions)
 
 
 class HistoryReader:

@@ -11,7 +11,6 @@ record holds is decided by the author's chain position alone: every reader agree
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from peers_tui.core.errors import PeersError
@@ -119,12 +118,14 @@ class Reaction(Value):  # not a dataclass: compiled at import (core.value)
         return len(self.user_ids)
 
 
-@dataclass
-class ReactionTally:
+class ReactionTally:  # not a dataclass: compiled at import (core.value)
     """The genuine reaction records of a window, reduced to what holds for each message."""
 
-    # target -> (author, emoji) -> (aseq, on, record id) of the record furthest along the chain
-    latest: dict[str, dict[tuple[str, str], tuple[int, bool, str]]] = field(default_factory=dict)
+    __slots__ = ("latest",)
+
+    def __init__(self) -> None:
+        # target -> (author, emoji) -> (aseq, on, record id) of the record furthest along the chain
+        self.latest: dict[str, dict[tuple[str, str], tuple[int, bool, str]]] = {}
 
     def add(self, target: str, author: str, data: dict[str, Any]) -> None:
         """Count one genuine react record (its fields checked by check_reaction_record)."""

@@ -3,8 +3,6 @@ a line (Ctrl+J in every terminal; the others where the terminal tells them from 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import events
 from textual.content import Content
 from textual.message import Message
@@ -20,14 +18,14 @@ HISTORY_LIMIT = 200
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"})
 
 
-@dataclass
 class TabCycle:
-    """Tab has put `candidates[index]` at (`row`, `start`); another Tab puts the next one."""
+    """Tab has put `candidates[index]` at (`row`, `start`); another Tab puts the next one.
+    (A plain class: a dataclass compiles its methods at import, before the first frame.)"""
 
-    row: int
-    start: int
-    candidates: tuple[str, ...]
-    index: int
+    __slots__ = ("row", "start", "candidates", "index")
+
+    def __init__(self, row: int, start: int, candidates: tuple[str, ...], index: int) -> None:
+        self.row, self.start, self.candidates, self.index = row, start, candidates, index
 
     @property
     def shown(self) -> str:

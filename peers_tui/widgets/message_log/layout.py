@@ -13,7 +13,6 @@ again after a window of older messages, renders only what is new.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -52,30 +51,38 @@ def column_width(views: Sequence[MessageView], labels: Labels) -> int:
     return min(MAX_AUTHOR_WIDTH, max([author_width(view, labels) for view in views] or [4]))
 
 
-@dataclass
 class Basis:
     """What the last full layout settled: new lines appended at the end must agree with it."""
 
-    width: int
-    styles: Styles
-    labels: Labels
-    author_width: int
-    marker_at: int | None
+    # A plain class, not a dataclass: a dataclass compiles its methods at import, and the log
+    # is imported before the first frame of a start measured against a bare Textual app.
+    __slots__ = ("width", "styles", "labels", "author_width", "marker_at")
+
+    def __init__(self, width: int, styles: Styles, labels: Labels, author_width: int,
+                 marker_at: int | None) -> None:
+        self.width, self.styles, self.labels = width, styles, labels
+        self.author_width, self.marker_at = author_width, marker_at
 
 
-@dataclass
 class Look:
-    """How messages are drawn this time: which one is highlighted, and with what."""
+    """How messages are drawn this time: which one is highlighted, and with what (a plain
+    class, as Basis)."""
 
-    console: Console
-    highlight_id: str | None
-    highlight: Callable[[], Style]  # the highlight's style, asked for only when it is drawn
-    me: str = ""                    # the reader's user id: a reply to them mentions them
-    handle: str | None = None       # the reader's handle here: as a word, it mentions them
-    expanded: Callable[[str], bool] = lambda message_id: False  # shown whole, not folded
-    selected_id: str | None = None  # the message selection mode acts on
-    selected: Callable[[], Style] | None = None  # its style, asked for only when it is drawn
-    unsent: Callable[[MessageView], bool] = lambda view: False  # not yet at the relay's hub
+    __slots__ = ("console", "highlight_id", "highlight", "me", "handle", "expanded",
+                 "selected_id", "selected", "unsent")
+
+    def __init__(self, console: Console, highlight_id: str | None,
+                 highlight: Callable[[], Style],  # asked for only when it is drawn
+                 me: str = "",                    # the reader's id: a reply to them mentions them
+                 handle: str | None = None,       # the reader's handle here: as a word, too
+                 expanded: Callable[[str], bool] = lambda message_id: False,  # shown whole
+                 selected_id: str | None = None,  # the message selection mode acts on
+                 selected: Callable[[], Style] | None = None,  # its style, when drawn
+                 unsent: Callable[[MessageView], bool] = lambda view: False,  # not yet at hub
+                 ) -> None:
+        self.console, self.highlight_id, self.highlight = console, highlight_id, highlight
+        self.me, self.handle, self.expanded = me, handle, expanded
+        self.selected_id, self.selected, self.unsent = selected_id, selected, unsent
 
     def mentioned(self, view: MessageView) -> bool:
         return bool(self.me) and mentions_view(view, self.handle, self.me)
