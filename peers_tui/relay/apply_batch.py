@@ -204,7 +204,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
     rows: list[Any] = []
     problems: dict[str, str] = {}
     while by_id:
-        rows = rows_with_ids(store.db, list(by_id))
+        rows = rows_with_ids(list(by_id))
         targets = {str(row.target) for row in rows if row.target is not None}
         primaries = [row for row in rows if row.target is None]
         outside = list(targets - {str(p.id) for p in primaries})  # changed messages stored before
@@ -233,7 +233,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
         waits = reason.startswith((NOT_FOLLOWING, DEPENDENCY_REASONS[0]))
         (result.waiting if waits else result.refused).append((envelope, reason))
     # The last round read exactly these rows when it found no problem in them.
-    kept: list[Any] = rows if not problems else rows_with_ids(store.db, list(by_id))
+    kept: list[Any] = rows if not problems else rows_with_ids(list(by_id))
     if backfilling:  # messages whose changes came first: their search entries from their final state
         result.touched.update(str(target) for (target,) in _rows(store, (
             "SELECT DISTINCT target FROM message WHERE target IN (SELECT value FROM json_each(?))"),
