@@ -106,6 +106,21 @@ def federation(tmp_path: Path, names: tuple[str, ...] = ("A", "B")) -> list[Host
     return hosts
 
 
+def team_on_three_hosts(hub: Host, b: Host, c: Host) -> tuple[User, User, User, str]:
+    """alice on the hub founds 'team'; the relays start; bob on B and carol on C join it
+    through them. Returns alice, bob, carol and the group id once all three are members."""
+    alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+    group_id = alice.ok("create", "team").out.strip()
+    code = alice.ok("invite", "team", "--uses", "2").out.strip()
+    for host in (hub, b, c):
+        host.start()
+    for user, host in ((bob, b), (carol, c)):
+        wait_for(host.link_up, what=f"{host.name}'s link")
+        wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+    wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
+    return alice, bob, carol, group_id
+
+
 def stop_all(hosts: list[Host]) -> None:
     for host in hosts:
         host.stop()

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from peers_tui.relay.config import free_port
-from tests.relay_helpers import Host, bodies, federation, stop_all, wait_for
+from tests.relay_helpers import Host, bodies, federation, stop_all, team_on_three_hosts, wait_for
 
 
 @pytest.fixture
@@ -353,15 +353,7 @@ def test_three_hosts_write_while_a_leaf_is_killed_and_restarted(tmp_path):
 
     hub, b, c = federation(tmp_path, ("A", "B", "C"))
     try:
-        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
-        alice.ok("create", "team")
-        code = alice.ok("invite", "team", "--uses", "2").out.strip()
-        for host in (hub, b, c):
-            host.start()
-        for user, host in ((bob, b), (carol, c)):
-            wait_for(host.link_up, what=f"{host.name}'s link")
-            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
-        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
+        alice, bob, carol, _ = team_on_three_hosts(hub, b, c)
         writers = [threading.Thread(target=post_many, args=(user, f"from {user.name}", 60))
                    for user in (alice, bob)]
         for writer in writers:

@@ -22,7 +22,7 @@ from peers_tui.relay.config import client_url, inbox_prefix, load_config
 from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, Envelope, fed_subject, in_subject
 from peers_tui.testing.forge import Forger
 from tests.core.test_relay_apply import forged_message
-from tests.relay_helpers import Host, bodies, federation, stop_all, wait_for
+from tests.relay_helpers import Host, bodies, federation, stop_all, team_on_three_hosts, wait_for
 
 # What a leaf's own server answers at once for a subject the hub does not let it send on.
 REFUSED = {"NoStreamResponseError", "ServiceUnavailableError", "NoRespondersError"}
@@ -35,15 +35,7 @@ def three(tmp_path):
     hosts = federation(tmp_path, ("A", "B", "C"))
     hub, b, c = hosts
     try:
-        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team", "--uses", "2").out.strip()
-        for host in hosts:
-            host.start()
-        for user, host in ((bob, b), (carol, c)):
-            wait_for(host.link_up, what=f"{host.name}'s link")
-            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
-        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
+        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
         alice.ok("send", "team", "welcome")
         wait_for(lambda: "welcome" in bodies(bob) and "welcome" in bodies(carol),
                  what="the welcome on B and C")

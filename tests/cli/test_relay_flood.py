@@ -21,7 +21,7 @@ from peers_tui.relay.config import load_config, save_config
 from peers_tui.relay.envelope import IN_STREAM, Envelope, in_subject
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_attacks import through
-from tests.relay_helpers import bodies, federation, stop_all, wait_for
+from tests.relay_helpers import bodies, federation, stop_all, team_on_three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
 PER_SUBJECT, KEPT = 50, 20
@@ -35,15 +35,7 @@ def bounded(tmp_path):
     config.limits = {"in_max_msgs_per_subject": PER_SUBJECT, "quarantine_per_host": KEPT}
     save_config(hub.hub, config)
     try:
-        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team", "--uses", "2").out.strip()
-        for host in hosts:
-            host.start()
-        for user, host in ((bob, b), (carol, c)):
-            wait_for(host.link_up, what=f"{host.name}'s link")
-            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
-        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
+        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
         yield hosts, group_id
     finally:
         for host in hosts:  # a stopped relay must be let go on before it can stop

@@ -11,17 +11,12 @@ from peers_tui.relay import backfill_state
 from peers_tui.relay.apply import apply_records
 from tests.conftest import User
 from tests.core.test_relay_apply import local_envelopes
-from tests.core.test_relay_backfill_apply import joining_host
+from tests.core.test_relay_backfill_apply import newest_two_received
 
 
 def test_a_page_of_history_only_is_skipped_without_reading_its_rows(
         tmp_path: Path, alice: User, bob: User, team: str):
-    for i in range(6):
-        bob.ok("send", "team", f"old {i}")
-    for i in range(2):
-        alice.ok("send", "team", f"new {i}")
-    here, store, messages = joining_host(tmp_path, alice, team)
-    apply_records(here, team, messages[-2:], create=False, hub_order=True, store=store)
+    here, store, messages = newest_two_received(tmp_path, alice, bob, team)
     feed = LiveFeed(store, store.last_rowid())
     feed.history_wanted = False
     assert feed.read().views == []  # where the backfill's line is: the oldest received

@@ -30,6 +30,19 @@ def joining_host(tmp_path: Path, alice: User, team: str) -> tuple[Path, GroupSto
     return here, store, messages
 
 
+def newest_two_received(tmp_path: Path, alice: User, bob: User,
+                        team: str) -> tuple[Path, GroupStore, list[Envelope]]:
+    """Six old messages of bob's and two new of alice's; a joining host that has received
+    the newest two so far (joining_host's returns)."""
+    for i in range(6):
+        bob.ok("send", "team", f"old {i}")
+    for i in range(2):
+        alice.ok("send", "team", f"new {i}")
+    here, store, messages = joining_host(tmp_path, alice, team)
+    apply_records(here, team, messages[-2:], create=False, hub_order=True, store=store)
+    return here, store, messages
+
+
 def test_a_deletion_and_an_edit_that_come_first_take_effect_when_their_target_arrives(
         tmp_path: Path, alice: User, bob: User, team: str):
     bob.ok("send", "team", "soon deleted")
@@ -63,12 +76,7 @@ def test_a_reader_not_showing_the_top_is_not_sent_a_backfills_older_pages(
         tmp_path: Path, alice: User, bob: User, team: str):
     from peers_tui.core.live_feed import LiveFeed
 
-    for i in range(6):
-        bob.ok("send", "team", f"old {i}")
-    for i in range(2):
-        alice.ok("send", "team", f"new {i}")
-    here, store, messages = joining_host(tmp_path, alice, team)
-    apply_records(here, team, messages[-2:], create=False, hub_order=True, store=store)
+    here, store, messages = newest_two_received(tmp_path, alice, bob, team)
     skipping, reading = LiveFeed(store, store.last_rowid()), LiveFeed(store, store.last_rowid())
     skipping.history_wanted = False
     apply_records(here, team, messages[-5:-2], create=False, hub_order=True, store=store)

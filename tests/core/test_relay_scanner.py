@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
@@ -32,6 +34,20 @@ def _host_without_bobs_last(tmp_path: Path, alice: User, bob: User) -> tuple[str
                             create=True)
     assert outcome is not None and not outcome.refused and not outcome.waiting
     return group_id, remote, withheld
+
+
+@contextmanager
+def _scanned_host(tmp_path: Path, alice: User,
+                  bob: User) -> Iterator[tuple[str, Path, Envelope, Ledger, LocalScanner]]:
+    """_host_without_bobs_last with its relay's ledger and scanner (closed after)."""
+    group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
+    ledger = Ledger(tmp_path / "relay.db")
+    scanner = LocalScanner(remote, "B", ledger)
+    try:
+        yield group_id, remote, withheld, ledger, scanner
+    finally:
+        scanner.close()
+        ledger.close()
 
 
 def _publish_everything(scanner: LocalScanner) -> list[Envelope]:
@@ -61,10 +77,7 @@ def _last_rowid(path: Path) -> int:
 
 
 def test_a_record_the_relay_applied_moves_the_positions_without_a_scan(tmp_path, alice, bob):
-    group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
-    ledger = Ledger(tmp_path / "relay.db")
-    scanner = LocalScanner(remote, "B", ledger)
-    try:
+    with _scanned_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger, scanner):
         assert _publish_everything(scanner)  # this host's copy, as if written here
         _apply_as_relay(scanner, ledger, remote, group_id, withheld)
         # Nobody else wrote: the positions are past the applied row at once (no scan of a
@@ -72,55 +85,44 @@ def test_a_record_the_relay_applied_moves_the_positions_without_a_scan(tmp_path,
         assert ledger.position(f"msg:{group_id}") == _last_rowid(remote / f"{group_id}.db")
         assert scanner.unsent() == 0
         assert _publish_everything(scanner) == []
-    finally:
-        scanner.close()
-        ledger.close()
 
 
 def test_a_local_write_before_the_relays_apply_is_still_published(tmp_path, alice, bob):
-    group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
-    ledger = Ledger(tmp_path / "relay.db")
-    scanner = LocalScanner(remote, "B", ledger)
-    writer = GroupStore(remote / f"{group_id}.db", group_id)
-    try:
-        _publish_everything(scanner)
-        writer.post(load_or_create_keypair(alice.home), "written here meanwhile")
-        _apply_as_relay(scanner, ledger, remote, group_id, withheld)
-        found = _publish_everything(scanner)
-        assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
-            ["written here meanwhile"]
-        assert scanner.unsent() == 0
-    finally:
-        writer.close()
-        scanner.close()
-        ledger.close()
+    with _scanned_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger, scanner):
+        writer = GroupStore(remote / f"{group_id}.db", group_id)
+        try:
+            _publish_everything(scanner)
+            writer.post(load_or_create_keypair(alice.home), "written here meanwhile")
+            _apply_as_relay(scanner, ledger, remote, group_id, withheld)
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+                ["written here meanwhile"]
+            assert scanner.unsent() == 0
+        finally:
+            writer.close()
 
 
 def test_a_post_after_the_relay_voided_the_newest_row_is_still_published(tmp_path, alice, bob):
     """The positions are rowids and the message table has no AUTOINCREMENT: when the relay
     voids the newest row (a record voided by a cut or a broken link arrives), SQLite gives
     that rowid to the next post, which a position past it would never publish."""
-    group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
-    ledger = Ledger(tmp_path / "relay.db")
-    scanner = LocalScanner(remote, "B", ledger)
-    writer = GroupStore(remote / f"{group_id}.db", group_id)
-    try:
-        _publish_everything(scanner)
-        _apply_as_relay(scanner, ledger, remote, group_id, withheld)
-        top = _last_rowid(remote / f"{group_id}.db")
-        store = scanner.stores[group_id]
-        with store.session(), store.db.atomic():  # as relay/voided.py does, on its connection
-            store.db.execute_sql("DELETE FROM message WHERE rowid = ?", (top,))
-            deleted_tops.note_deletion(store.db)
-        writer.post(load_or_create_keypair(alice.home), "written after the void")
-        assert _last_rowid(remote / f"{group_id}.db") == top  # the rowid was given again
-        found = _publish_everything(scanner)
-        assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
-            ["written after the void"]
-    finally:
-        writer.close()
-        scanner.close()
-        ledger.close()
+    with _scanned_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger, scanner):
+        writer = GroupStore(remote / f"{group_id}.db", group_id)
+        try:
+            _publish_everything(scanner)
+            _apply_as_relay(scanner, ledger, remote, group_id, withheld)
+            top = _last_rowid(remote / f"{group_id}.db")
+            store = scanner.stores[group_id]
+            with store.session(), store.db.atomic():  # as relay/voided.py does, on its connection
+                store.db.execute_sql("DELETE FROM message WHERE rowid = ?", (top,))
+                deleted_tops.note_deletion(store.db)
+            writer.post(load_or_create_keypair(alice.home), "written after the void")
+            assert _last_rowid(remote / f"{group_id}.db") == top  # the rowid was given again
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+                ["written after the void"]
+        finally:
+            writer.close()
 
 
 def test_every_deletion_of_records_by_the_relay_notes_the_tops_it_left():
