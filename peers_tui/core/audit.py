@@ -8,6 +8,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors
+from peers_tui.core.fork_listing import forked_records, without_forked
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
@@ -33,7 +34,7 @@ class Audit:
 
         `progress(done, total)` hears how far the messages' check has got (see bulk_verify).
         """
-        problems: list[Problem] = []
+        problems: list[Problem] = []  # a fork's records are listed by _chain_gaps
         roster = self.log.roster()
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
@@ -41,6 +42,7 @@ class Audit:
         from peers_tui.core.bulk_verify import check_messages  # multiprocessing: verify only
 
         problems.extend(check_messages(self.file, roster, progress))
+        problems = without_forked(problems)
         with self.file.session():
             orphans = Message.select(Message.id).where(
                 Message.target.is_null(False)
@@ -78,7 +80,8 @@ class Audit:
     def _chain_gaps(self) -> list[Problem]:
         """Authors whose chains skip a place (a record was deleted) or hold two records of
         theirs in one place (a forked chain, core.forks: messages, invites and the evidence
-        of forks that arrived from other hosts together)."""
+        of forks that arrived from other hosts together), with every record at those places
+        (core.fork_listing: the same lines on every host, whichever table holds them)."""
         positions: dict[str, list[int]] = {}
         for table in (Message, Invite):
             for author, aseq in tuples(table.select(table.author, table.author_seq)):
@@ -89,7 +92,7 @@ class Audit:
         crowded.update(tuples(ForkEvidence.select(ForkEvidence.author, ForkEvidence.author_seq)))
         # The same record filed twice is a copy, not a fork its author made.
         forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id))
-        gaps = []
+        gaps = forked_records(crowded, self.file.group_id)
         for author, seqs in positions.items():
             distinct = set(seqs)
             missing = max(distinct) - len(distinct)

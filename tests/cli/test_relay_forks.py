@@ -1,7 +1,8 @@
 """An author forking their own chain across hosts (docs/relay.md "An author forking their own
 chain"): bob signs a second message at a place of his chain that his first one holds, and it
 is filed straight into leaf B's file. Every host must end with both void and the same heads:
-the relays carry the second record as evidence instead of the hub refusing it.
+the relays carry the second record as evidence instead of the hub refusing it, and `peers
+verify` lists the fork the same way on every host.
 
 Three hosts on loopback (hub A, leaves B and C, real nats-server and relays).
 """
@@ -52,9 +53,14 @@ def test_a_fork_filed_into_one_hosts_file_ends_void_on_every_host(three):  # noq
         return True
 
     wait_for(void_everywhere, timeout=20, what="both records void on every host")
-    for user in users:
-        report = user.run("verify", "team")
+    reports = [user.run("verify", "team") for user in users]
+    for report in reports:
         assert report.code == 1 and "1 places of their chain hold two records" in report.out
+    # The listing is a function of the signed records alone: B holds the second record in
+    # its message table, A and C as fork evidence, and all three print the same lines, both
+    # records of the fork among them.
+    assert reports[0].out == reports[1].out == reports[2].out, [r.out for r in reports]
+    assert reports[0].out.count("forked chain: another record") == 2, reports[0].out
     assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
     # The federation still carries genuine records, and bob's next one counts.
     b.users["bob"].ok("send", "team", "after the fork")
