@@ -1,5 +1,5 @@
 """A relay's intake: the records of other hosts, pulled from the stream this host applies
-(the hub: every leaf's `PEERS_IN`; a leaf: the federation's `PEERS_FED`) from the relay's own
+(the hub: each leaf's `PEERS_IN_<host>`, inbound.py; a leaf: the federation's `PEERS_FED`) from the relay's own
 position, and applied under the checks of local writes (apply.py). Part of `runner.Relay`.
 """
 
@@ -21,8 +21,9 @@ from peers_tui.core.errors import PeersError
 from peers_tui.relay import apply
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import (
-    FED_STREAM, FED_SUBJECTS, IN_STREAM, IN_SUBJECTS, Envelope, EnvelopeError, from_message,
+    FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message,
 )
+from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
 
@@ -41,7 +42,7 @@ class Intake:
     config: RelayConfig
     is_hub: bool
     ledger: Ledger
-    inbound_trim: InboundTrim
+    inbound: InboundStreams
     link: LinkState
     reporter: LinkReporter
     scanner: LocalScanner
@@ -54,10 +55,12 @@ class Intake:
     _trace: Callable[[str], None]
     _send: Callable[[list[Envelope]], Awaitable[None]]
 
-    async def _consume(self) -> None:
-        """Pull the stream this host applies from its own position, until told to restart."""
-        key = "in" if self.is_hub else "fed"
-        stream, subjects = (IN_STREAM, IN_SUBJECTS) if self.is_hub else (FED_STREAM, FED_SUBJECTS)
+    async def _consume(self, stream: str = FED_STREAM) -> None:
+        """Pull a stream this host applies (the hub: one leaf's inbound stream, inbound.py)
+        from its own position, until told to restart."""
+        key = position_key(stream) if self.is_hub else "fed"
+        subjects = stream_subjects(stream) if self.is_hub else FED_SUBJECTS
+        trim = self.inbound.trim(stream) if self.is_hub else None
         if not self.is_hub and not self.link.up:
             return
         position = self.ledger.position(key)
@@ -73,9 +76,9 @@ class Intake:
                     self.is_hub or self.link.up):
                 batch = await self._next_batch(sub)
                 if batch:
-                    await self._handle(key, batch)
-                elif self.is_hub:  # quiet: what was applied leaves PEERS_IN (limits.py)
-                    await self.inbound_trim.settle(self.js_local)
+                    await self._handle(key, batch, trim)
+                elif trim is not None:  # quiet: what was applied leaves the stream (limits.py)
+                    await trim.settle(self.js_local)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sub.unsubscribe(), 1)
@@ -95,7 +98,7 @@ class Intake:
             batch.append(await sub.next_msg(timeout=None))
         return batch
 
-    async def _handle(self, key: str, batch: list[Any]) -> None:
+    async def _handle(self, key: str, batch: list[Any], trim: InboundTrim | None = None) -> None:
         self._trace(f"received {len(batch)} from {key} (the first at {self.batch_at:.4f})")
         groups: dict[str, list[Envelope]] = {}
         for msg in batch:
@@ -121,8 +124,8 @@ class Intake:
             for group_id, envelopes in groups.items():
                 await self._apply_group(group_id, envelopes)
             self.ledger.set_position(key, batch[-1].metadata.sequence.stream)
-        if self.is_hub:  # what is applied leaves PEERS_IN: its bounds hold the backlog only
-            await self.inbound_trim.applied(self.js_local, batch[-1].metadata.sequence.stream)
+        if trim is not None:  # what is applied leaves the stream: its bounds hold the backlog only
+            await trim.applied(self.js_local, batch[-1].metadata.sequence.stream)
         self.link.received += len(batch)
         self._trace(f"applied a batch of {len(batch)} from {key}")
 

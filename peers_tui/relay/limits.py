@@ -4,16 +4,17 @@ A leaf may publish anything on its own subjects `peers.in.<leaf>.<group>` (permi
 hostile or broken one could fill the hub's disk through PEERS_IN, and through the quarantine
 and waiting tables of the relay's ledger, where what the hub refuses or holds is kept. So:
 
-- PEERS_IN holds only what the hub relay has not applied yet: the relay purges what it has
+- Each leaf publishes into a stream of its own at the hub, `PEERS_IN_<host>` (inbound.py),
+  which holds only what the hub relay has not applied yet: the relay purges what it has
   applied (`InboundTrim`), so its bounds are on the backlog, not the history (PEERS_FED is
   the history). They are DiscardPolicy.NEW: a publish past a bound is refused, and the
   publishing relay keeps the records and tries again (its scan position moves only once
   every record was stored), so nothing genuine is lost, where DiscardPolicy.OLD would drop
-  the oldest records not applied yet, another host's included. `max_msgs_per_subject` with
-  `discard_new_per_subject` bounds one leaf's backlog for one group without touching
-  anyone else's; `max_bytes` the stream as a whole (a leaf spreading a flood over made-up
-  groups slows everyone until the hub has refused it, but fills no disk); `max_msg_size`
-  one record (a 16,000-character message escapes to under 100 KB).
+  the oldest records not applied yet. `max_msgs_per_subject` with `discard_new_per_subject`
+  bounds the leaf's backlog for one group; `max_bytes` the leaf's backlog across all its
+  groups (a leaf spreading a flood over made-up groups fills its own stream only, and
+  refuses only its own publishes); `max_msg_size` one record (a 16,000-character message
+  escapes to under 100 KB).
 - The quarantine keeps at most `quarantine_per_host` refused records a host, and counts
   them all (`rejected_counts`: what `relay status` shows); the waiting table holds at most
   `waiting_per_host` records a host: one more is refused instead (it would be retried with
@@ -26,8 +27,6 @@ from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
-
-from peers_tui.relay.envelope import IN_STREAM, IN_SUBJECTS
 
 if TYPE_CHECKING:
     from nats.js.api import StreamConfig
@@ -50,13 +49,13 @@ def limit(overrides: dict[str, int] | None, name: str) -> int:
         else DEFAULTS[name]
 
 
-def inbound_stream(overrides: dict[str, int] | None, duplicate_window: float,
-                   max_consumers: int) -> StreamConfig:
-    """PEERS_IN's config: what every stream of the relay has, and the bounds."""
+def inbound_stream(name: str, subjects: str, overrides: dict[str, int] | None,
+                   duplicate_window: float, max_consumers: int) -> StreamConfig:
+    """A leaf's inbound stream's config: what every stream of the relay has, and the bounds."""
     # nats only here: the ledger reads the other bounds, also where the relay extra is absent
     from nats.js.api import DiscardPolicy, StreamConfig
 
-    return StreamConfig(name=IN_STREAM, subjects=[IN_SUBJECTS], discard=DiscardPolicy.NEW,
+    return StreamConfig(name=name, subjects=[subjects], discard=DiscardPolicy.NEW,
                         duplicate_window=duplicate_window, max_consumers=max_consumers,
                         discard_new_per_subject=True,
                         max_bytes=limit(overrides, "in_max_bytes"),
@@ -65,11 +64,12 @@ def inbound_stream(overrides: dict[str, int] | None, duplicate_window: float,
 
 
 class InboundTrim:
-    """Purges PEERS_IN below the hub relay's applied position: now and then while records
-    come in, and whenever the stream falls quiet (`settle`): a backlog that fills a bound
-    must not wait for the next record to be purged, since the bound holds that record off."""
+    """Purges an inbound stream below the hub relay's applied position: now and then while
+    records come in, and whenever the stream falls quiet (`settle`): a backlog that fills a
+    bound must not wait for the next record to be purged, since the bound holds it off."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: str) -> None:
+        self.stream = stream
         self.trimmed, self.applied_to, self.at = 0, 0, time.monotonic()
 
     async def applied(self, js: Any, position: int) -> None:
@@ -82,7 +82,7 @@ class InboundTrim:
     async def settle(self, js: Any) -> None:
         """Purge everything applied that is still in the stream (one request, if any)."""
         if self.applied_to > self.trimmed:
-            await js.purge_stream(IN_STREAM, seq=self.applied_to + 1)  # everything below it
+            await js.purge_stream(self.stream, seq=self.applied_to + 1)  # everything below it
             self.trimmed = self.applied_to
         self.at = time.monotonic()
 

@@ -29,7 +29,7 @@ from peers_tui.relay.config import (
     RelayConfig, client_url, config_path, load_config, relay_dir, relay_inbox_prefix,
 )
 from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
-from peers_tui.relay.limits import InboundTrim, inbound_stream
+from peers_tui.relay.inbound import InboundStreams
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, fed_subject, in_subject,
@@ -59,7 +59,6 @@ class Relay(Intake):
         self.config = config
         self.is_hub = config.role == "hub"
         self.ledger = Ledger(relay_dir(hub) / "relay.db", config.limits)
-        self.inbound_trim = InboundTrim()  # the hub: PEERS_IN holds only what is not applied
         # A leaf with --ssh: its server dials the tunnel's local end (tunnel.py).
         self.tunnel = Tunnel(config, hub) if not self.is_hub and config.ssh else None
         self.server = NatsServer(replace(config, hub_url=self.tunnel.local_url)
@@ -95,7 +94,10 @@ class Relay(Intake):
                 inbox_prefix=relay_inbox_prefix(self.config))  # its own, no one else's
             self.js_local = self.nc.jetstream()
             self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
-            if self.is_hub:
+            if self.is_hub:  # a stream a leaf for what they send (inbound.py)
+                self.inbound = InboundStreams(self.js_local, self.ledger, lambda: self.config.leaves,
+                                              self._consume, self._forever, self.config.limits,
+                                              DUPLICATE_WINDOW, STREAM_CAP)
                 await self._ensure_streams()
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
@@ -105,8 +107,10 @@ class Relay(Intake):
                                        self.lock, self._trace, self.reporter.set_backfill)
             for group_id, _ in self.scanner.group_files(fresh=True):
                 self.backfills.resume(group_id)  # walks a stopped relay left half done
+            # The hub: a consumer task a leaf's inbound stream, kept by the supervisor.
+            intake, pause = (self.inbound.supervise, 1.0) if self.is_hub else (self._consume, 0.25)
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
-                     asyncio.create_task(self._forever(self._consume, 0.25)),
+                     asyncio.create_task(self._forever(intake, pause)),
                      asyncio.create_task(self._forever(self._status_once, 1.0)),
                      asyncio.create_task(self._forever(self.reporter.tick, 0.25))]
             if not self.is_hub:
@@ -126,6 +130,8 @@ class Relay(Intake):
         finally:
             if self.backfills is not None:
                 self.backfills.cancel()
+            if self.is_hub and hasattr(self, "inbound"):
+                tasks += self.inbound.cancel()
             for task in tasks:
                 task.cancel()
             if tasks:  # bounded: a request to an unreachable hub must not hold up the stop
@@ -168,13 +174,13 @@ class Relay(Intake):
             await asyncio.sleep(pause)
 
     async def _ensure_streams(self) -> None:
-        for config in (inbound_stream(self.config.limits, DUPLICATE_WINDOW, STREAM_CAP),
-                       StreamConfig(name=FED_STREAM, subjects=[FED_SUBJECTS],
-                                    duplicate_window=DUPLICATE_WINDOW, max_consumers=STREAM_CAP)):
-            try:
-                await self.js_local.add_stream(config)
-            except nats.js.errors.BadRequestError:  # made before its consumers were capped
-                await self.js_local.update_stream(config)
+        config = StreamConfig(name=FED_STREAM, subjects=[FED_SUBJECTS],
+                              duplicate_window=DUPLICATE_WINDOW, max_consumers=STREAM_CAP)
+        try:
+            await self.js_local.add_stream(config)
+        except nats.js.errors.BadRequestError:  # made before its consumers were capped
+            await self.js_local.update_stream(config)
+        await self.inbound.start()
 
     # ----------------------------------------------------------------- this host's records
     async def _publish_once(self) -> None:

@@ -19,7 +19,8 @@ import nats
 import pytest
 
 from peers_tui.relay.config import client_url, inbox_prefix, load_config
-from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, Envelope, fed_subject, in_subject
+from peers_tui.relay.envelope import FED_STREAM, Envelope, fed_subject, in_subject
+from peers_tui.relay.inbound import leaf_stream
 from peers_tui.testing.forge import Forger
 from tests.core.test_relay_apply import forged_message
 from tests.relay_helpers import Host, bodies, federation, stop_all, team_on_three_hosts, wait_for
@@ -148,14 +149,14 @@ def test_a_leaf_cannot_delete_purge_or_change_the_streams(three):
     hub, b, _ = hosts
 
     async def stored(nc: Any, js: Any) -> None:
-        for stream in (IN_STREAM, FED_STREAM):
+        for stream in (leaf_stream("B"), leaf_stream("C"), FED_STREAM):
             counts[stream] = (await js.stream_info(stream)).state.messages
 
     counts: dict[str, int] = {}
     assert through(hub, stored) == "done"
     before = dict(counts)
     attacks: dict[str, Callable[[Any, Any], Awaitable[Any]]] = {}
-    for stream in (IN_STREAM, FED_STREAM):
+    for stream in (leaf_stream("B"), leaf_stream("C"), FED_STREAM):
         attacks[f"delete {stream}"] = lambda nc, js, s=stream: js.delete_stream(s)
         attacks[f"purge {stream}"] = lambda nc, js, s=stream: js.purge_stream(s)
         attacks[f"delete a message of {stream}"] = lambda nc, js, s=stream: js.delete_msg(s, 1)
@@ -163,7 +164,7 @@ def test_a_leaf_cannot_delete_purge_or_change_the_streams(three):
             StreamConfig(name=s, subjects=["peers.nothing"], max_msgs=1))
     attacks["a stream of its own on the hub"] = lambda nc, js: js.add_stream(
         StreamConfig(name="EVIL", subjects=["peers.order.>"]))
-    attacks["a consumer of the inbound stream"] = lambda nc, js: js.add_consumer(IN_STREAM)
+    attacks["a consumer of the inbound stream"] = lambda nc, js: js.add_consumer(leaf_stream("B"))
     # Consumer names stay secret to their makers: a leaf may delete a consumer by its name.
     attacks["the names of the consumers"] = lambda nc, js: js.consumers_info(FED_STREAM)
     attacks["the names, the short way"] = lambda nc, js: nc.request(
@@ -209,7 +210,7 @@ def test_a_leaf_cannot_read_replies_meant_for_another_host(three):
 
     assert through(b, spy) == "done"
     everything = seen[">"]
-    for_c = [data for data in everything if b'"PEERS_IN"' in data or data == b'{"ok": true}']
+    for_c = [data for data in everything if b'"PEERS_IN' in data or data == b'{"ok": true}']
     assert for_c == []  # neither C's publish ack nor the hub's answer to C
     assert seen["_INBOX.>"] == [] and seen[f"{inbox_prefix('C')}.>"] == []
     # Alice's message came to B once: its own relay's delivery (C's would be a second copy).
@@ -234,10 +235,11 @@ def test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject():
     allowed = leaf_permissions("B")
     sends, receives = allowed["publish"]["allow"], allowed["subscribe"]["allow"]
     api = "$JS.hub.API"
-    forbidden = [f"{api}.STREAM.{verb}.{stream}" for stream in (IN_STREAM, FED_STREAM)
+    forbidden = [f"{api}.STREAM.{verb}.{stream}" for stream in (leaf_stream("B"), leaf_stream("C"), FED_STREAM)
                  for verb in ("DELETE", "PURGE", "UPDATE", "CREATE", "MSG.DELETE")]
-    forbidden += [f"{api}.CONSUMER.DELETE.{IN_STREAM}.x", f"{api}.CONSUMER.CREATE.{IN_STREAM}",
-                  f"{api}.CONSUMER.CREATE.{IN_STREAM}.x.peers.in.C.g", f"{api}.STREAM.LIST",
+    mine = leaf_stream("B")
+    forbidden += [f"{api}.CONSUMER.DELETE.{mine}.x", f"{api}.CONSUMER.CREATE.{mine}",
+                  f"{api}.CONSUMER.CREATE.{mine}.x.peers.in.C.g", f"{api}.STREAM.LIST",
                   f"$JS.API.STREAM.DELETE.{FED_STREAM}", "peers.in.C.g", "peers.fed.g.r",
                   "peers.fed.g.m", "peers.order.C.g", "peers.presence.C", "_INBOX.x"]
     assert [(p, s) for p in sends for s in forbidden if matches(p, s)] == []

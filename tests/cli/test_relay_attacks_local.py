@@ -13,7 +13,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, fed_subject, in_subject
+from peers_tui.relay.envelope import FED_STREAM, fed_subject, in_subject
+from peers_tui.relay.inbound import leaf_stream
 from tests.cli.test_relay_attacks import (  # noqa: F401 (three is a fixture)
     crosses, forgery, three, through,
 )
@@ -33,7 +34,7 @@ def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(thre
     counts: dict[str, int] = {}
 
     async def stored(nc: Any, js: Any) -> None:
-        for stream in (IN_STREAM, FED_STREAM):
+        for stream in (leaf_stream("B"), leaf_stream("C"), FED_STREAM):
             counts[stream] = (await js.stream_info(stream)).state.messages
 
     def publishing(subject: str) -> Callable[[Any, Any], Awaitable[Any]]:
@@ -55,7 +56,7 @@ def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(thre
         "into the federation": publishing(fed_subject(group_id, "msg")),
         "in C's name": publishing(in_subject("C", group_id)),
         "purge the federation": lambda nc, js: js.purge_stream(FED_STREAM),
-        "delete the inbound stream": lambda nc, js: js.delete_stream(IN_STREAM),
+        "delete the inbound stream": lambda nc, js: js.delete_stream(leaf_stream("B")),
         "a stream of its own": lambda nc, js: js.add_stream(
             StreamConfig(name="EVIL", subjects=["peers.order.>"])),
     }
