@@ -21,7 +21,9 @@ from peers_tui.relay.config import (
     RelayConfig, RelayError, ago, check_host_name, config_path, default_host_name,
     ensure_dir, free_port, load_config, make_token, read_token, relay_dir, save_config,
 )
+from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.limits import limit
 
 STALE_STATUS = 5.0
 
@@ -207,6 +209,9 @@ def read_status(hub: Path) -> dict[str, Any]:
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         status["rejected"] = ledger.rejected_counts()
+        if config.role == "hub":  # groups each leaf founded here, no user of this host in them
+            status["founded"] = founded_counts(ledger.db)
+            status["groups_per_leaf"] = limit(config.limits, "groups_per_leaf")
     finally:
         ledger.close()
     return status
@@ -245,6 +250,11 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
     if status["running"]:
         print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
               f"received {status.get('received')}")
+    founded = status.get("founded")
+    if isinstance(founded, dict):
+        print(inert(f"groups founded by leaves with no user here (at most "
+                    f"{status.get('groups_per_leaf')} a leaf): "
+                    + (", ".join(f"{host} {count}" for host, count in founded.items()) or "none")))
     rejected = status.get("rejected") or {}
     print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
                                  or "none")))

@@ -23,6 +23,7 @@ from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message,
 )
+from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
@@ -43,6 +44,7 @@ class Intake:
     is_hub: bool
     ledger: Ledger
     inbound: InboundStreams
+    founding: Founding
     link: LinkState
     reporter: LinkReporter
     scanner: LocalScanner
@@ -130,6 +132,10 @@ class Intake:
         self._trace(f"applied a batch of {len(batch)} from {key}")
 
     async def _apply_group(self, group_id: str, envelopes: list[Envelope]) -> None:
+        if self.is_hub:  # a leaf founds only so many groups here (founding.py)
+            envelopes, refused = self.founding.admit(group_id, envelopes)
+            for envelope, reason in refused:
+                self.ledger.quarantine(envelope, reason)
         held = self.ledger.held(group_id)
         try:
             outcome = apply.apply_records(self.hub, group_id, held + envelopes,

@@ -20,6 +20,9 @@ and waiting tables of the relay's ledger, where what the hub refuses or holds is
   `waiting_per_host` records a host: one more is refused instead (it would be retried with
   every batch of its group, a cost as well as a size).
 
+- A leaf may found at most `groups_per_leaf` groups at the hub that no user of the hub takes
+  part in (founding.py): a genesis beyond that is refused.
+
 The hub's `config.json` may set any of these under "limits" (tests set small ones).
 """
 
@@ -37,6 +40,7 @@ DEFAULTS = {
     "in_max_msg_size": 256 * 1024,
     "quarantine_per_host": 10_000,
     "waiting_per_host": 20_000,
+    "groups_per_leaf": 1_000,  # founded by a leaf, no user of the hub in them (founding.py)
 }
 # Purge what was applied once this many records or seconds have passed: one request then,
 # not one a delivery.

@@ -29,7 +29,9 @@ from peers_tui.relay.config import (
     RelayConfig, client_url, config_path, load_config, relay_dir, relay_inbox_prefix,
 )
 from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
+from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams
+from peers_tui.relay.limits import limit
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, fed_subject, in_subject,
@@ -59,6 +61,8 @@ class Relay(Intake):
         self.config = config
         self.is_hub = config.role == "hub"
         self.ledger = Ledger(relay_dir(hub) / "relay.db", config.limits)
+        self.founding = Founding(hub, self.ledger.db, limit(config.limits, "groups_per_leaf"),
+                                 config.name)  # the hub: groups leaves found there, capped
         # A leaf with --ssh: its server dials the tunnel's local end (tunnel.py).
         self.tunnel = Tunnel(config, hub) if not self.is_hub and config.ssh else None
         self.server = NatsServer(replace(config, hub_url=self.tunnel.local_url)
@@ -199,6 +203,8 @@ class Relay(Intake):
                 if envelopes:
                     self._trace(f"scanned {len(envelopes)} of {group_id[:6]} (woken at {self.woke_at:.4f})")
                 await self._send(envelopes)
+                if self.is_hub and envelopes:  # written here: a user of the hub takes part
+                    self.founding.taken_part(group_id)
                 commit()
                 self.reporter.sent(group_id)
                 if envelopes:
