@@ -122,9 +122,12 @@ class Intake:
                 continue  # ours, back from the hub (a membership change of ours is applied:
                 # the command the hub accepted it for may have died before writing it here)
             groups.setdefault(envelope.group_id, []).append(envelope)
-        async with self.lock:
-            for group_id, envelopes in groups.items():
+        for group_id, envelopes in groups.items():
+            # The lock a group at a time: another stream's batch (another leaf's, at the hub)
+            # waits for one group of this one, not for a flood spread over a thousand.
+            async with self.lock:
                 await self._apply_group(group_id, envelopes)
+        async with self.lock:
             self.ledger.set_position(key, batch[-1].metadata.sequence.stream)
         if trim is not None:  # what is applied leaves the stream: its bounds hold the backlog only
             await trim.applied(self.js_local, batch[-1].metadata.sequence.stream)

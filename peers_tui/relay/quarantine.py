@@ -18,6 +18,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS rejected_counts (host TEXT PRIMARY KEY, refused INTEGER NOT NULL,
     kept INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS waiting_host ON waiting (host);
+CREATE INDEX IF NOT EXISTS waiting_group ON waiting (group_id);
 """
 
 
