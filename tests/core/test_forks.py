@@ -132,3 +132,21 @@ async def test_the_tui_shows_both_records_of_a_fork_as_unverified(alice, bob, te
         await wait_for(pilot, lambda: "the second at place one" in screen_text(app))
         text = screen_text(app)
         assert text.count("unverified: forked chain") == 2, text
+
+
+def test_verify_lists_a_fork_the_same_whichever_table_holds_its_second_record(alice, bob, team):
+    """The host where a fork was written holds both records in its message table, every
+    other host the second one in fork_evidence: `peers verify` prints the same lines for
+    both files (core.fork_listing), each record of the fork once, by its signed id."""
+    equivocate(alice, bob, team)
+    both_in_messages = alice.run("verify", "team").out
+    second = "@alice the second at place one"
+    [(message_id,)] = sql(alice, team, "SELECT id FROM message WHERE body = ?", second)
+    sql(alice, team, "INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
+        " SELECT author, author_seq, 'msg', record, sig FROM message WHERE body = ?", second)
+    filed_twice = alice.run("verify", "team").out  # the same record in both tables: once
+    sql(alice, team, "DELETE FROM message WHERE body = ?", second)
+    as_evidence = alice.run("verify", "team").out
+    assert both_in_messages == filed_twice == as_evidence, (both_in_messages, as_evidence)
+    assert as_evidence.count("forked chain: another record") == 2
+    assert f"message {message_id}: forked chain" in as_evidence
