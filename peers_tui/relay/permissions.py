@@ -11,7 +11,7 @@ may send to the hub (publishes and requests), `subscribe` what the hub may send 
 from the leaf's own server, which learns the hub's permissions at connect time.
 
 A leaf may send only:
-- its own host's subjects: records into `PEERS_IN` on `peers.in.<host>.>`, membership
+- its own host's subjects: records into `PEERS_IN_<host>` on `peers.in.<host>.>`, membership
   proposals on `peers.order.<host>.>`, its presence on `peers.presence.<host>`;
 - read-only JetStream API calls through the `hub` domain: the account info the link probe
   asks for, stream info, consumers (create, next batch, delete by name) and message gets on
@@ -41,7 +41,7 @@ PRESENCE_STREAM = "PEERS_PRESENCE"
 
 # Subjects of the leaf's own host ("{host}" is its name): no leaf speaks for another.
 LEAF_SENDS = (
-    "peers.in.{host}.>",        # its records, into the hub's PEERS_IN (runner._send)
+    "peers.in.{host}.>",        # its records, into its stream PEERS_IN_<host> (inbound.py)
     "peers.order.{host}.>",     # its membership proposals to the hub's sequencer
     "peers.presence.{host}",    # who is present on its host
 )
