@@ -11,8 +11,9 @@ construction; no leaf may touch any stream's API.
 The hub's relay consumes every inbound stream with an ordered consumer of its own (one task
 a stream, `InboundStreams.supervise`), from its position in the ledger (`in.<host>`), and
 purges what it applied from that stream (`InboundTrim`). A leaf given a token while the hub
-runs gets its stream within a supervision round; a revoked leaf's stream is consumed until
-empty (its records are refused: "holds no token") and then deleted, its position with it.
+runs gets its stream within a second (the supervisor sees the leaves change); a revoked
+leaf's stream is consumed until empty (its records are refused: "holds no token") and then
+deleted, its position with it.
 
 Before: one `PEERS_IN` on `peers.in.>`, position `in`. A hub relay finding it retires its
 subjects (nothing more lands there, its records stay), consumes what it still holds from
@@ -22,6 +23,7 @@ that position, and deletes it once empty: an update loses nothing a leaf had sto
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 # The one stream from before: subjects no leaf publishes on, so nothing more is stored there.
 RETIRED_SUBJECTS = ["peers.retired.in"]
 LEAF_PREFIX = f"{IN_STREAM}_"
+LOOK_AGAIN = 10.0  # seconds between listings of the streams while nothing changed
 
 
 def leaf_stream(host: str) -> str:
@@ -105,6 +108,8 @@ class InboundStreams:
         self.stream_options = (limits, duplicate_window, max_consumers)
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.trims: dict[str, InboundTrim] = {}
+        self.leaves_seen: set[str] = set()
+        self.looked = 0.0
 
     def trim(self, stream: str) -> InboundTrim:
         """What purges `stream` of what the hub applied from it (limits.InboundTrim)."""
@@ -120,8 +125,14 @@ class InboundStreams:
 
     async def supervise(self) -> None:
         """Streams made for new leaves; a consumer task for every inbound stream; a drained
-        stream of the past (the shared one, a revoked leaf's) deleted."""
+        stream of the past (the shared one, a revoked leaf's) deleted. The streams are
+        listed (an API call, and an advisory the consumer guard reads) when the leaves
+        changed, a consumer task ended or LOOK_AGAIN seconds passed, else nothing is asked."""
         leaves = set(self.leaves())
+        if (leaves == self.leaves_seen and time.monotonic() - self.looked < LOOK_AGAIN
+                and all(not task.done() for task in self.tasks.values())):
+            return
+        self.leaves_seen, self.looked = leaves, time.monotonic()
         infos = {info.config.name: info for info in await self.js.streams_info()
                  if is_inbound(info.config.name)}
         for host in sorted(leaves - {stream_host(name) for name in infos}):
