@@ -23,6 +23,10 @@ from __future__ import annotations
 import gc
 import sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from peers_tui.cli.arguments import Handler
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run one `peers` command line; the exit code is returned, never raised."""
@@ -33,19 +37,24 @@ def main(argv: list[str] | None = None) -> int:
         code = run(argv)
         if code is not None:
             return code
-    from peers_tui.cli.arguments import Handler
+    from peers_tui.cli.app_line import app_line
     from peers_tui.cli.output import FAILURES, report_failure
-    from peers_tui.cli.parser import parse
     from peers_tui.cli.relay import in_hub_order
-    from peers_tui.cli.tui import start as start_tui
 
     try:
-        args = parse(argv)
+        args = app_line(argv)  # `peers`, `peers open GROUP`: no argparse (cli.app_line)
+        if args is None:
+            from peers_tui.cli.parser import parse
+
+            args = parse(argv)
+        from peers_tui.cli.tui import start as start_tui  # (imported by either parse)
+
         handler: Handler = args.handler
-        if handler is not start_tui:  # the app resumes collecting after its first paint
+        starts_app = handler is start_tui
+        if not starts_app:  # the app resumes collecting after its first paint
             gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
         code = in_hub_order(args, handler)  # membership changes: one order across hosts
-        if code == 0 and handler is not start_tui:
+        if code == 0 and not starts_app:
             from peers_tui.cli.publishing import refresh_profile
 
             refresh_profile(args)  # every command publishes or refreshes our profile

@@ -3,7 +3,6 @@ and text from standard input."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from peers_tui.cli.output import say
 from peers_tui.core.errors import PeersError
 
 if TYPE_CHECKING:
+    import argparse
     from peers_tui.core.account import Account
 
 ACCOUNT_ATTRIBUTE = "_account"  # where a command line keeps its Account

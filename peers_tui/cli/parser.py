@@ -13,6 +13,7 @@ from importlib import import_module
 
 from peers_tui import __version__
 from peers_tui.cli import tui
+from peers_tui.cli.app_line import app_line
 from peers_tui.cli.arguments import CommandModule, Commands, Parser, parse_command_line
 
 # The command modules under peers_tui.cli, imported when a parser with their commands is built.
@@ -35,12 +36,6 @@ def build_parser(modules: tuple[str, ...] = COMMAND_MODULES) -> tuple[Parser, Co
     return parser, commands
 
 
-def starts_the_app(argv: list[str]) -> bool:
-    """`peers` or `peers open GROUP` alone: parsed as the whole parser parses them by the
-    app's own commands alone (`open`; no other command's parser is consulted for these)."""
-    return not argv or (len(argv) == 2 and argv[0] == "open" and not argv[1].startswith("-"))
-
-
 def parse(argv: list[str]) -> argparse.Namespace:
     """`argv` (without the program's name) as arguments; `.handler` runs the command.
 
@@ -48,10 +43,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     modules and their parsers cost ~10 ms, and the app's own parser ~3.5 ms more, against a
     start measured beside a bare Textual app (issue 16). What they are read as is what the
     whole parser makes of them (tests/cli/test_app_start_parse.py)."""
-    if starts_the_app(argv):
-        if not argv:
-            return argparse.Namespace(home=None, hub=None, command=None, handler=tui.start)
-        return argparse.Namespace(home=None, hub=None, command="open", handler=tui.start,
-                                  group=argv[1])
+    line = app_line(argv)  # (cli.app_line)
+    if line is not None:
+        return line
     parser, commands = build_parser()
     return parse_command_line(parser, commands, argv, OPTIONS_WITH_VALUES)

@@ -7,14 +7,14 @@ invite) go through `in_hub_order`: on a leaf host they need the hub, which order
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peers_tui.cli.arguments import Commands, Handler
 from peers_tui.core import membership_order
 
 if TYPE_CHECKING:
+    import argparse
+    from peers_tui.cli.arguments import Commands, Handler
     from peers_tui.core.records import SignedRecord
 
 MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account
 from peers_tui.core.errors import PeersError
 
 if TYPE_CHECKING:
+    import argparse
+    from peers_tui.cli.arguments import Commands
     from peers_tui.core.account import Account
     from peers_tui.core.personal_store import GroupEntry
 

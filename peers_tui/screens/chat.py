@@ -25,6 +25,7 @@ from peers_tui.core.views import MessageView
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, SummariesUpdated
 from peers_tui.screens.chat_link import LinkWatch
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
+from peers_tui.screens.chat_bars import HiddenBars
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
 from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.chat_selection import SelectionScreen
@@ -32,9 +33,7 @@ from peers_tui.screens.drafts import Drafts
 from peers_tui.screens.read_tracker import ReadTracker
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
 from peers_tui.widgets.buffer_list import BufferList
-from peers_tui.widgets.history_banner import HistoryBanner
 from peers_tui.widgets.topic_bar import TopicBar
-from peers_tui.widgets.unseen_bar import UnseenBar
 from peers_tui.worker_errors import pass_on_failure
 
 
@@ -65,6 +64,7 @@ class ChatScreen(SelectionScreen):
         self.message_log = MessageLog(id="log")
         self.topic_bar = TopicBar(id="topic-bar")
         self.buffer_list = BufferList(account.ui_state, id="buffer-list")  # from 120 columns
+        self.bars = HiddenBars()  # mounted after the first paint (screens.chat_bars)
         self._topic: str | None = None
         self._membership: tuple[object, ...] = ()
         self.drafts = Drafts(account)
@@ -74,12 +74,10 @@ class ChatScreen(SelectionScreen):
 
     def compose(self) -> ComposeResult:
         yield self.topic_bar
-        yield HistoryBanner(id="history-warning")
         with Horizontal(id="chat-body"):
             yield self.buffer_list
             yield self.message_log
             yield RosterPanel(self.presence, id="roster")
-        yield UnseenBar(id="unseen")
         yield self.composer
         yield Footer()
 
@@ -89,6 +87,7 @@ class ChatScreen(SelectionScreen):
         self.composer.sent_history = self.drafts.input_history()
         self._open(self.entry)
         self.call_after_refresh(self.link.start)  # the relay's link, if any: after the frame
+        self.bars.mount_after_first_paint(self, self.query_one("#chat-body"), self.composer)
 
     def show_group(self, entry: GroupEntry) -> None:
         """Point the screen at another group (its own store; nothing global is rebound)."""
@@ -206,7 +205,7 @@ class ChatScreen(SelectionScreen):
         self.message_log.set_events(event.events)  # joins, leaves, removals in their place
         self.composer.handles = [m.handle for m in event.members]
         self._show_title()
-        self.query_one(HistoryBanner).show_warning(event.warning)
+        self.bars.banner.show_warning(event.warning)
         if event.can_post != self._can_post:
             self._can_post = event.can_post
             reason = None if event.can_post else event.cannot_post_reason()
@@ -260,7 +259,7 @@ class ChatScreen(SelectionScreen):
 
     @on(MessageLog.UnseenChanged)
     def _unseen(self, event: MessageLog.UnseenChanged) -> None:
-        self.query_one(UnseenBar).show_count(event.count)
+        self.bars.unseen.show_count(event.count)
 
     # ----------------------------------------------------------------- sending
     @on(Composer.Submitted)

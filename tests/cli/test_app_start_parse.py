@@ -4,6 +4,7 @@ Textual app), to exactly what the whole parser makes of them."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -58,3 +59,28 @@ def test_the_app_s_command_lines_build_no_parser(argv: list[str], monkeypatch):
     args = parse(argv)
     assert args.handler.__name__ == "start"
     assert built == []
+
+
+def test_the_app_s_command_lines_run_without_argparse(tmp_path):
+    """argparse (with gettext) and the parser's helpers are ~3.5 ms of a start measured
+    against a bare Textual app (issue 16): `peers` and `peers open GROUP` reach the app
+    without them (the app itself is replaced here by what records the modules loaded)."""
+    code = ("import sys, types\n"
+            "import peers_tui.cli.tui as tui\n"
+            "tty = types.SimpleNamespace(isatty=lambda: True)\n"
+            "tui.sys = types.SimpleNamespace(stdout=tty, stdin=tty)\n"
+            "loaded = []\n"
+            "tui.run_app = lambda args, me, entry: loaded.append(set(sys.modules)) or 0\n"
+            "from peers_tui.cli import main\n"
+            "for argv in (['open', 'team'], []):\n"
+            "    assert main(argv) == 0\n"
+            "print(len(loaded), sorted({'argparse', 'gettext', 'peers_tui.cli.arguments',\n"
+            "                           'peers_tui.cli.parser'} & loaded[-1]))\n")
+    env = {**os.environ, "PEERS_HOME": str(tmp_path / "home"), "PEERS_HUB": str(tmp_path / "hub")}
+    made = subprocess.run([sys.executable, "-m", "peers_tui", "create", "team"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2 []"
