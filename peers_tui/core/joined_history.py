@@ -1,0 +1,126 @@
+"""History a join received: rows of a group file that are not news to anyone on this host.
+
+When a host joins a group already under way (`peers join` through the relay, core/frontier.py),
+its file receives the group's history newest first: the newest page with the join, the rest
+page by page behind it. Unread is by arrival (rowid, core/unread.py), so every page landing
+after the newest screen would count as unread, and every @mention in it as a mention. Counting
+by message id instead would stop counting what arrives late from a host that was cut off: those
+records carry old ids but are news.
+
+**The rule: a message row is history when it holds a record of the hub's message stream at or
+below the position where the join read it (the records the hub held when this host joined),
+brought by the join itself or by the relay's backfill walk. Every other row is news, by arrival
+as before: what the live stream applies (also during the walk, also with an old id), the
+records that reached the hub after the join read it (the walk's first step), local writes.**
+History can be scrolled back through; it is never unread nor a mention, nor an "earlier
+messages arrived" note.
+
+How the file says so, in two tables of its own (created by the first join that needs them and
+never dropped: they must outlive the frontier, and every reader on the host sees them):
+- `joined_history_ids (id)`: the message ids of a page about to be applied, written by the
+  walk in a commit of its own *before* the page's (so no reader ever sees a page's rows
+  unmarked: a count in between would flash a thousand unread and ring the bell for old
+  mentions);
+- `joined_history (lo, hi)`: rowid ranges of history rows, which those ids are folded into
+  by the commit that lowers the walk's position after the page (`settle`), so the table stays
+  a few rows however long the history; the ids left (records not stored: refused, or waiting
+  for a predecessor) stay named, and count as history whenever they are stored.
+A relay restarted between the two commits reads the page again (its position did not move)
+and settles it then; a row the walk deletes at the top of the table gives its rowid to the
+next row stored, so every deletion trims the ranges to the new top (`forget_above`, from
+relay/deleted_tops.py).
+
+Functions here take the group file's connection, inside the caller's session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+RANGES = "joined_history"
+IDS = "joined_history_ids"
+SCHEMA = (f"CREATE TABLE IF NOT EXISTS {RANGES} (lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL)",
+          f"CREATE TABLE IF NOT EXISTS {IDS} (id TEXT PRIMARY KEY) WITHOUT ROWID")
+# The rows named by the expected ids and not yet in a range, as runs of consecutive rowids
+# (gaps and islands: rowid - its rank is constant along a run).
+_RUNS = (f"SELECT MIN(r), MAX(r) FROM (SELECT m.rowid AS r, m.rowid - ROW_NUMBER() OVER"
+         f" (ORDER BY m.rowid) AS run FROM {IDS} AS e JOIN message AS m ON m.id = e.id"
+         f" WHERE NOT EXISTS (SELECT 1 FROM {RANGES} AS h WHERE h.lo = (SELECT MAX(lo) FROM"
+         f" {RANGES} WHERE lo <= m.rowid) AND h.hi >= m.rowid)) GROUP BY run ORDER BY 1")
+NO_LIMIT = 2 ** 63 - 1
+
+
+def present(db: Any) -> bool:
+    """Whether the file holds history marks (one look at its schema)."""
+    return db.execute_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                          (RANGES,)).fetchone() is not None
+
+
+def expect(db: Any, record_texts: Iterable[str]) -> None:
+    """Name the messages of a page about to be applied as history (its own transaction, before
+    the page's: see the module's docstring). One statement: SQLite reads each record's id."""
+    for statement in SCHEMA:
+        db.execute_sql(statement)
+    db.cursor().executemany(
+        f"INSERT OR IGNORE INTO {IDS} (id) SELECT id FROM (SELECT CASE WHEN json_valid(?1)"
+        " THEN json_extract(?1, '$.id') END AS id) WHERE typeof(id) = 'text'",
+        ((text,) for text in record_texts))
+
+
+def settle(db: Any) -> None:
+    """Fold the expected ids that are stored now into rowid ranges (inside the caller's
+    transaction), joining ranges that touch."""
+    if not present(db):
+        return
+    for lo, hi in db.execute_sql(_RUNS).fetchall():
+        below = db.execute_sql(f"SELECT lo FROM {RANGES} WHERE hi = ?", (lo - 1,)).fetchone()
+        above = db.execute_sql(f"SELECT hi FROM {RANGES} WHERE lo = ?", (hi + 1,)).fetchone()
+        if above is not None:
+            db.execute_sql(f"DELETE FROM {RANGES} WHERE lo = ?", (hi + 1,))
+            hi = int(above[0])
+        if below is not None:
+            db.execute_sql(f"UPDATE {RANGES} SET hi = ? WHERE lo = ?", (hi, int(below[0])))
+        else:
+            db.execute_sql(f"INSERT INTO {RANGES} (lo, hi) VALUES (?, ?)", (lo, hi))
+    db.execute_sql(f"DELETE FROM {IDS} WHERE id IN (SELECT id FROM message)")
+
+
+def forget_above(db: Any, top: int) -> None:
+    """Rows above `top` were deleted: their rowids go to the next rows stored, which are news
+    (call inside the deleting transaction)."""
+    if present(db):
+        db.execute_sql(f"DELETE FROM {RANGES} WHERE lo > ?", (top,))
+        db.execute_sql(f"UPDATE {RANGES} SET hi = ? WHERE hi > ?", (top, top))
+
+
+def news_spans(db: Any, after: int) -> list[tuple[int, int]] | None:
+    """The rowid spans after `after` that hold no history range, newest first; None when the
+    file has no history marks (every row is news)."""
+    if not present(db):
+        return None
+    spans: list[tuple[int, int]] = []
+    start = after + 1
+    for lo, hi in db.execute_sql(f"SELECT lo, hi FROM {RANGES} WHERE hi >= ? ORDER BY lo",
+                                 (start,)).fetchall():
+        if lo > start:
+            spans.append((start, lo - 1))
+        start = max(start, hi + 1)
+    spans.append((start, NO_LIMIT))
+    spans.reverse()
+    return spans
+
+
+def among(db: Any, rowids: list[int]) -> set[int]:
+    """Which of `rowids` are history rows (for the live feed: a page received while the log
+    shows the top is no "earlier messages arrived" note)."""
+    if not rowids or not present(db):
+        return set()
+    low, high = min(rowids), max(rowids)
+    ranges = db.execute_sql(f"SELECT lo, hi FROM {RANGES} WHERE hi >= ? AND lo <= ?",
+                            (low, high)).fetchall()
+    named = {int(r) for (r,) in db.execute_sql(
+        f"SELECT m.rowid FROM {IDS} AS e JOIN message AS m ON m.id = e.id"
+        " WHERE m.rowid BETWEEN ? AND ?", (low, high)).fetchall()}
+    return {r for r in rowids if r in named or any(lo <= r <= hi for lo, hi in ranges)}
+
