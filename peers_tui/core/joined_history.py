@@ -17,10 +17,13 @@ messages arrived" note.
 
 How the file says so, in two tables of its own (created by the first join that needs them and
 never dropped: they must outlive the frontier, and every reader on the host sees them):
-- `joined_history_ids (id)`: the message ids of a page about to be applied, written by the
-  walk in a commit of its own *before* the page's (so no reader ever sees a page's rows
+- `joined_history_ids (id, top)`: the message ids of a page about to be applied, written
+  by the walk in a commit of its own *before* the page's (so no reader ever sees a page's rows
   unmarked: a count in between would flash a thousand unread and ring the bell for old
-  mentions);
+  mentions), with the file's top rowid then: only a row stored after it is history. A record
+  the file already held (a host that had the group, where someone joins again) stays what it
+  was: the marks are the file's, shared by every user of the host, and another user's unread
+  must not change because someone joined;
 - `joined_history (lo, hi)`: rowid ranges of history rows, which those ids are folded into
   by the commit that lowers the walk's position after the page (`settle`), so the table stays
   a few rows however long the history; the ids left (records not stored: refused, or waiting
@@ -41,13 +44,15 @@ from typing import Any
 RANGES = "joined_history"
 IDS = "joined_history_ids"
 SCHEMA = (f"CREATE TABLE IF NOT EXISTS {RANGES} (lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL)",
-          f"CREATE TABLE IF NOT EXISTS {IDS} (id TEXT PRIMARY KEY) WITHOUT ROWID")
-# The rows named by the expected ids and not yet in a range, as runs of consecutive rowids
-# (gaps and islands: rowid - its rank is constant along a run).
+          f"CREATE TABLE IF NOT EXISTS {IDS} (id TEXT PRIMARY KEY, top INTEGER NOT NULL)"
+          " WITHOUT ROWID")
+# The rows stored for the expected ids (after the expectation) and not yet in a range, as
+# runs of consecutive rowids (gaps and islands: rowid - its rank is constant along a run).
 _RUNS = (f"SELECT MIN(r), MAX(r) FROM (SELECT m.rowid AS r, m.rowid - ROW_NUMBER() OVER"
          f" (ORDER BY m.rowid) AS run FROM {IDS} AS e JOIN message AS m ON m.id = e.id"
-         f" WHERE NOT EXISTS (SELECT 1 FROM {RANGES} AS h WHERE h.lo = (SELECT MAX(lo) FROM"
-         f" {RANGES} WHERE lo <= m.rowid) AND h.hi >= m.rowid)) GROUP BY run ORDER BY 1")
+         f" AND m.rowid > e.top WHERE NOT EXISTS (SELECT 1 FROM {RANGES} AS h"
+         f" WHERE h.lo = (SELECT MAX(lo) FROM {RANGES} WHERE lo <= m.rowid) AND h.hi >= m.rowid))"
+         " GROUP BY run ORDER BY 1")
 NO_LIMIT = 2 ** 63 - 1
 
 
@@ -62,10 +67,12 @@ def expect(db: Any, record_texts: Iterable[str]) -> None:
     the page's: see the module's docstring). One statement: SQLite reads each record's id."""
     for statement in SCHEMA:
         db.execute_sql(statement)
+    top = db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0]
+    # OR IGNORE: a page read again after a restart keeps the position it was first named at.
     db.cursor().executemany(
-        f"INSERT OR IGNORE INTO {IDS} (id) SELECT id FROM (SELECT CASE WHEN json_valid(?1)"
-        " THEN json_extract(?1, '$.id') END AS id) WHERE typeof(id) = 'text'",
-        ((text,) for text in record_texts))
+        f"INSERT OR IGNORE INTO {IDS} (id, top) SELECT id, ?2 FROM (SELECT CASE WHEN"
+        " json_valid(?1) THEN json_extract(?1, '$.id') END AS id) WHERE typeof(id) = 'text'",
+        ((text, top) for text in record_texts))
 
 
 def settle(db: Any) -> None:
@@ -121,6 +128,6 @@ def among(db: Any, rowids: list[int]) -> set[int]:
                             (low, high)).fetchall()
     named = {int(r) for (r,) in db.execute_sql(
         f"SELECT m.rowid FROM {IDS} AS e JOIN message AS m ON m.id = e.id"
-        " WHERE m.rowid BETWEEN ? AND ?", (low, high)).fetchall()}
+        " AND m.rowid > e.top WHERE m.rowid BETWEEN ? AND ?", (low, high)).fetchall()}
     return {r for r in rowids if r in named or any(lo <= r <= hi for lo, hi in ranges)}
 

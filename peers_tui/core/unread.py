@@ -56,11 +56,14 @@ def unread_rows(db: peewee.Database, me: str, since: int | None, after_id: str |
     if spans is None:
         sql = f"{select} ORDER BY rowid DESC LIMIT ?"
         return [make_row(row) for row in db.execute_sql(sql, [*params, cap])]
-    sql = (f"{select} AND rowid BETWEEN ? AND ? AND id NOT IN (SELECT id FROM"
-           f" {joined_history.IDS}) ORDER BY rowid DESC LIMIT ?")
+    table = Message._meta.table_name
+    sql = (f"{select} AND rowid BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM"
+           f" {joined_history.IDS} AS e WHERE e.id = {table}.id AND e.top < {table}.rowid)"
+           " ORDER BY rowid DESC LIMIT ?")
     rows: list[Any] = []
     for low, high in spans:
-        rows += [make_row(row) for row in db.execute_sql(sql, [*params, low, high, cap - len(rows)])]
+        found = db.execute_sql(sql, [*params, low, high, cap - len(rows)])
+        rows += [make_row(row) for row in found]
         if len(rows) >= cap:
             break
     return rows

@@ -9,6 +9,7 @@ import pytest
 
 from peers_tui.screens.group_list import GroupListScreen
 from tests.cli.test_relay_backfill_unread import joined_with_history, stored_id
+from tests.core.test_joined_history import taken_out
 from tests.relay_helpers import stop_all, wait_for as wait_until
 from tests.tui.test_buffer_list import counted, marks, options
 from tests.tui_helpers import make_app, wait_for
@@ -57,19 +58,6 @@ async def test_the_group_list_shows_no_backfilled_history_but_live_and_late_mess
         assert team_counts(app) == (3, 1)
         assert str(stored_id(b, group_id, "late from C for @dave")) < str(
             stored_id(b, group_id, "A after the cut"))  # an old id, stored late
-
-
-def taken_out(store, where) -> list:  # noqa: ANN001
-    """The message rows matching `where`, deleted from the file, as the records the relay
-    would bring them back in."""
-    from peers_tui.core.models import Message
-    from peers_tui.core.raw import text_of
-    from peers_tui.relay.envelope import Envelope
-
-    rows = list(Message.select().where(where))
-    Message.delete().where(Message.id.in_([row.id for row in rows])).execute()
-    return [Envelope(store.group_id, "msg", text_of(row.record), bytes(row.sig), None, "hub")
-            for row in rows]
 
 
 async def test_a_backfilled_page_makes_no_earlier_messages_note_but_a_late_one_does(
