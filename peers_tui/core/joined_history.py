@@ -49,7 +49,7 @@ SCHEMA = (f"CREATE TABLE IF NOT EXISTS {RANGES} (lo INTEGER PRIMARY KEY, hi INTE
 # The rows stored for the expected ids (after the expectation) and not yet in a range, as
 # runs of consecutive rowids (gaps and islands: rowid - its rank is constant along a run).
 _RUNS = (f"SELECT MIN(r), MAX(r) FROM (SELECT m.rowid AS r, m.rowid - ROW_NUMBER() OVER"
-         f" (ORDER BY m.rowid) AS run FROM {IDS} AS e JOIN message AS m ON m.id = e.id"
+         f" (ORDER BY m.rowid) AS run FROM {IDS} AS e CROSS JOIN message AS m ON m.id = e.id"
          f" AND m.rowid > e.top WHERE NOT EXISTS (SELECT 1 FROM {RANGES} AS h"
          f" WHERE h.lo = (SELECT MAX(lo) FROM {RANGES} WHERE lo <= m.rowid) AND h.hi >= m.rowid))"
          " GROUP BY run ORDER BY 1")
@@ -90,7 +90,9 @@ def settle(db: Any) -> None:
             db.execute_sql(f"UPDATE {RANGES} SET hi = ? WHERE lo = ?", (hi, int(below[0])))
         else:
             db.execute_sql(f"INSERT INTO {RANGES} (lo, hi) VALUES (?, ?)", (lo, hi))
-    db.execute_sql(f"DELETE FROM {IDS} WHERE id IN (SELECT id FROM message)")
+    # EXISTS, not IN (SELECT id FROM message): that would list every id of the file.
+    db.execute_sql(f"DELETE FROM {IDS} WHERE EXISTS (SELECT 1 FROM message AS m"
+                   f" WHERE m.id = {IDS}.id)")
 
 
 def forget_above(db: Any, top: int) -> None:
