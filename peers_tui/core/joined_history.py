@@ -17,10 +17,14 @@ messages arrived" note.
 
 How the file says so, in two tables of its own (created by the first join that needs them and
 never dropped: they must outlive the frontier, and every reader on the host sees them):
-- `joined_history_ids (id, top)`: the message ids of a page about to be applied, written
-  by the walk in a commit of its own *before* the page's (so no reader ever sees a page's rows
-  unmarked: a count in between would flash a thousand unread and ring the bell for old
-  mentions), with the file's top rowid then: only a row stored after it is history. A record
+- `joined_history_ids (id, top)`: the message ids of a page about to be applied. The walk
+  names the page (`name_page`, in memory) and the apply writes the names in its own
+  transaction before the rows (`write_named`, from relay/apply.py): no reader ever sees a
+  page's rows unmarked (a count in between would flash a thousand unread and ring the bell
+  for old mentions), and the relay's kept connection stays the file's only writer (a commit
+  of the walk's own beside it made the scanner look at the file again after every page and
+  remember every backfilled hash as known). With each id the file's top rowid then: only a
+  row stored after it is history. A record
   the file already held (a host that had the group, where someone joins again) stays what it
   was: the marks are the file's, shared by every user of the host, and another user's unread
   must not change because someone joined;
@@ -38,6 +42,7 @@ Functions here take the group file's connection, inside the caller's session.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -75,9 +80,32 @@ def expect(db: Any, record_texts: Iterable[str]) -> None:
         ((text, top) for text in record_texts))
 
 
-def settle(db: Any) -> None:
+_named: dict[str, list[str]] = {}  # group id -> record texts of pages named, not yet settled
+_named_lock = threading.Lock()
+
+
+def name_page(group_id: str, record_texts: list[str]) -> None:
+    """Name a page of the group's messages as history: the next apply to the group writes the
+    names in its transaction (`write_named`), until a `settle` of the group forgets them."""
+    with _named_lock:
+        _named.setdefault(group_id, []).extend(record_texts)
+
+
+def write_named(db: Any, group_id: str) -> None:
+    """Write the names of the group's pages (inside the apply's transaction, before its rows).
+    Kept until settled: an apply that rolls back loses nothing, and writing twice is one."""
+    with _named_lock:
+        texts = list(_named.get(group_id, ()))
+    if texts:
+        expect(db, texts)
+
+
+def settle(db: Any, group_id: str | None = None) -> None:
     """Fold the expected ids that are stored now into rowid ranges (inside the caller's
-    transaction), joining ranges that touch."""
+    transaction), joining ranges that touch; the group's pages named in memory are done."""
+    if group_id is not None:
+        with _named_lock:
+            _named.pop(group_id, None)
     if not present(db):
         return
     for lo, hi in db.execute_sql(_RUNS).fetchall():

@@ -49,9 +49,9 @@ def begin(store: GroupStore, total: int, upper: int) -> None:
 
 def expect_history(store: GroupStore, page: list[Envelope]) -> None:
     """Name a page's messages as history before it is applied (core.joined_history: what
-    the hub held when this host joined is not news here), in a commit of its own."""
-    with store.session(), store.db.atomic():
-        joined_history.expect(store.db, (e.text for e in page if e.table == "msg"))
+    the hub held when this host joined is not news here): the apply's own transaction writes
+    the names (relay/apply.py), the next `lower` settles them."""
+    joined_history.name_page(store.group_id, [e.text for e in page if e.table == "msg"])
 
 
 def lower(store: GroupStore, position: int, total: int | None = None) -> None:
@@ -61,7 +61,7 @@ def lower(store: GroupStore, position: int, total: int | None = None) -> None:
     with store.session(), store.db.atomic():
         if frontier.active():
             frontier.lower(store.db, {}, position, total)
-        joined_history.settle(store.db)
+        joined_history.settle(store.db, store.group_id)
 
 
 def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
@@ -70,7 +70,7 @@ def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
     voided: list[tuple[Envelope, str]] = []
     with store.session(), store.db.atomic():
         frontier.finish(store.db)
-        joined_history.settle(store.db)  # the history marks outlive the frontier
+        joined_history.settle(store.db, store.group_id)  # the history marks outlive the frontier
         while True:
             found = store.db.execute_sql(UNLINKED).fetchall()
             if not found:
