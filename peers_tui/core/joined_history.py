@@ -21,18 +21,17 @@ never dropped: they must outlive the frontier, and every reader on the host sees
   names the page (`name_page`, in memory) and the apply writes the names in its own
   transaction before the rows (`write_named`, from relay/apply.py): no reader ever sees a
   page's rows unmarked (a count in between would flash a thousand unread and ring the bell
-  for old mentions), and the relay's kept connection stays the file's only writer (a commit
-  of the walk's own beside it made the scanner look at the file again after every page and
-  remember every backfilled hash as known). With each id the file's top rowid then: only a
-  row stored after it is history. A record
-  the file already held (a host that had the group, where someone joins again) stays what it
-  was: the marks are the file's, shared by every user of the host, and another user's unread
-  must not change because someone joined;
+  for old mentions), and the walk adds no commit of its own (one before each page made the
+  relay's scanner see another writer, look at the file again after every page and remember
+  every backfilled hash as known). With each id the file's top rowid then: only a row stored
+  after it is history. A record the file already held (a host that had the group, where
+  someone joins again) stays what it was: the marks are the file's, shared by every user of
+  the host, and another user's unread must not change because someone joined;
 - `joined_history (lo, hi)`: rowid ranges of history rows, which those ids are folded into
   by the commit that lowers the walk's position after the page (`settle`), so the table stays
   a few rows however long the history; the ids left (records not stored: refused, or waiting
   for a predecessor) stay named, and count as history whenever they are stored.
-A relay restarted between the two commits reads the page again (its position did not move)
+A relay restarted between the page's commit and the position's reads the page again (its position did not move)
 and settles it then; a row the walk deletes at the top of the table gives its rowid to the
 next row stored, so every deletion trims the ranges to the new top (`forget_above`, from
 relay/deleted_tops.py).
