@@ -18,7 +18,8 @@ before it in their chain. The frontier says which chain places are simply not he
 Both tables live in the group file, not in the relay's private directory: every user's reader
 needs them (the log's "not yet received" line, the chain checks), and they change in the same
 transaction as the rows they describe. The relay drops them when the walk is done; from then
-on every rule holds as in any complete file. Functions here run inside a GroupStore session.
+on every rule holds as in any complete file. Which rows the walk stored as history (not
+unread, core/joined_history.py) is kept apart, in tables that outlive these. Functions here run inside a GroupStore session.
 """
 
 from __future__ import annotations

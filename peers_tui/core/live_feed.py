@@ -11,27 +11,30 @@ import threading
 
 from peewee import ConnectionContext
 
-from peers_tui.core import frontier
+from peers_tui.core import frontier, joined_history
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.views import MessageView
 from peers_tui.core.value import Value
 
 
 class LiveBatch(Value):  # not a dataclass: compiled at import (core.value)
-    __slots__ = ("group_id", "views", "position", "membership", "membership_moved")
+    __slots__ = ("group_id", "views", "position", "membership", "membership_moved", "history")
     group_id: str
     views: list[MessageView]
     position: int  # the rowid read up to
     membership: tuple[object, ...]  # GroupStore.membership_mark() after the read
     membership_moved: bool  # the mark differs from the previous read's (or first read)
+    history: frozenset[int]  # rowids of views a join received as history (core.joined_history)
 
     def __init__(self, group_id: str, views: list[MessageView], position: int,
-                 membership: tuple[object, ...], membership_moved: bool) -> None:
+                 membership: tuple[object, ...], membership_moved: bool,
+                 history: frozenset[int] = frozenset()) -> None:
         self.group_id = group_id
         self.views = views
         self.position = position
         self.membership = membership
         self.membership_moved = membership_moved
+        self.history = history
 
 
 class LiveFeed:
@@ -78,9 +81,12 @@ class LiveFeed:
             membership = (self.store.roster_mark if views else None) or self.store.membership_mark()
             self.position = max(self.position, position)
             moved, self._membership = membership != self._membership, membership
+            # History rows arrive only while a backfill is under way: no look otherwise.
+            history = (frozenset(joined_history.among(self.store.db, [v.rowid for v in views]))
+                       if views and older_than is not None else frozenset())
             if snapshot:
                 self.release()
-            return LiveBatch(self.group_id, views, self.position, membership, moved)
+            return LiveBatch(self.group_id, views, self.position, membership, moved, history)
 
     def _history_line(self) -> str | None:
         """The oldest message stored up to `position` while a backfill is under way, else None."""

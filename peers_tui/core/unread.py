@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import peewee
 
+from peers_tui.core import joined_history
 from peers_tui.core.chains import Predecessors, predecessors
 from peers_tui.core.history import HistoryReader, window_chain
 from peers_tui.core.models import Message, tuples
@@ -36,7 +37,12 @@ def unread_rows(db: peewee.Database, me: str, since: int | None, after_id: str |
                 cap: int) -> list[Any]:
     """The newest `cap` primary rows by others stored after rowid `since` (else with an id
     after `after_id`), newest arrival first, as plain tuples: a thousand peewee rows cost
-    more to build (12 ms) than to check against the memo."""
+    more to build (12 ms) than to check against the memo.
+
+    History a join received (core.joined_history: what the hub held when this host joined)
+    is left out: it is not news to anyone here, however late it was stored. The walk goes
+    down the spans between its ranges, so a million backfilled rows after the read marker
+    cost a lookup of their few ranges, not a look at each row."""
     make_row, columns = _row_type()
     params: list[object]
     condition, params = "", [me]
@@ -44,10 +50,23 @@ def unread_rows(db: peewee.Database, me: str, since: int | None, after_id: str |
         condition, params = " AND rowid > ?", [me, since]
     elif after_id:
         condition, params = " AND id > ?", [me, after_id]
-    sql = (f"SELECT {columns}, rowid FROM {Message._meta.table_name} "
-           f"WHERE author != ? AND target IS NULL{condition} ORDER BY rowid DESC LIMIT ?")
-    params.append(cap)
-    return [make_row(row) for row in db.execute_sql(sql, params)]
+    select = (f"SELECT {columns}, rowid FROM {Message._meta.table_name} "
+              f"WHERE author != ? AND target IS NULL{condition}")
+    spans = joined_history.news_spans(db, since or 0)
+    if spans is None:
+        sql = f"{select} ORDER BY rowid DESC LIMIT ?"
+        return [make_row(row) for row in db.execute_sql(sql, [*params, cap])]
+    table = Message._meta.table_name
+    sql = (f"{select} AND rowid BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM"
+           f" {joined_history.IDS} AS e WHERE e.id = {table}.id AND e.top < {table}.rowid)"
+           " ORDER BY rowid DESC LIMIT ?")
+    rows: list[Any] = []
+    for low, high in spans:
+        found = db.execute_sql(sql, [*params, low, high, cap - len(rows)])
+        rows += [make_row(row) for row in found]
+        if len(rows) >= cap:
+            break
+    return rows
 
 
 class GenuineMemo:

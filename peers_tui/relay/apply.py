@@ -20,7 +20,7 @@ import peewee
 from peewee import SQL
 
 from peers_tui.core.kinds import RecordKind
-from peers_tui.core import search
+from peers_tui.core import joined_history, search
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore, group_id_of
@@ -125,6 +125,7 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     store.require_writable()
     touched: set[str] = set()
     with store.session(), store.db.atomic():
+        joined_history.write_named(store.db, store.group_id)  # a backfill page's, if named
         # Messages alone change no membership: the roster verified last is the one to use.
         singles = any(e.table != "msg" for e in envelopes)
         roster = store.roster() if singles else store.current_roster()

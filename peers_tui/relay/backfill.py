@@ -117,6 +117,7 @@ class Backfills:
                 pages = newest_first(self.js, subject, state.lower, found.first, PAGE)
                 async for low, page in checked_ahead(pages):
                     applying = time.monotonic()
+                    backfill_state.expect_history(store, page)  # core.joined_history: not news
                     async with self.lock:
                         await self.apply(group_id, page)
                         backfill_state.lower(store, low, total=found.count)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core import frontier, search
+from peers_tui.core import frontier, joined_history, search
 from peers_tui.core.frontier import Frontier
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import Message
@@ -47,12 +47,21 @@ def begin(store: GroupStore, total: int, upper: int) -> None:
         frontier.begin(store.db, total, upper, upper + 1)
 
 
+def expect_history(store: GroupStore, page: list[Envelope]) -> None:
+    """Name a page's messages as history before it is applied (core.joined_history: what
+    the hub held when this host joined is not news here): the apply's own transaction writes
+    the names (relay/apply.py), the next `lower` settles them."""
+    joined_history.name_page(store.group_id, [e.text for e in page if e.table == "msg"])
+
+
 def lower(store: GroupStore, position: int, total: int | None = None) -> None:
     """Record the stream position the walk reached (after the page that reached it was
-    applied: the authors' floors went down with its records, apply.py)."""
+    applied: the authors' floors went down with its records, apply.py), and fold the page's
+    history ids into rowid ranges in the same commit (a restart reads the page again)."""
     with store.session(), store.db.atomic():
         if frontier.active():
             frontier.lower(store.db, {}, position, total)
+        joined_history.settle(store.db, store.group_id)
 
 
 def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
@@ -61,6 +70,7 @@ def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
     voided: list[tuple[Envelope, str]] = []
     with store.session(), store.db.atomic():
         frontier.finish(store.db)
+        joined_history.settle(store.db, store.group_id)  # the history marks outlive the frontier
         while True:
             found = store.db.execute_sql(UNLINKED).fetchall()
             if not found:

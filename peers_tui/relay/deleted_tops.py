@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from peers_tui.core import joined_history
+
 _TOPS = ("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
          " COALESCE((SELECT MAX(id) FROM invite), 0)")
 _lowest: dict[str, tuple[int, int]] = {}  # by the file's real path: (message rowid, invite id)
@@ -21,6 +23,7 @@ _lowest: dict[str, tuple[int, int]] = {}  # by the file's real path: (message ro
 def note_deletion(db: Any) -> None:
     """Call in the transaction that deleted, after the deletes: what any later row exceeds."""
     message, invite = db.execute_sql(_TOPS).fetchone()
+    joined_history.forget_above(db, int(message))  # a reused rowid is news, not history
     key = os.path.realpath(db.database)
     before = _lowest.get(key)
     _lowest[key] = ((int(message), int(invite)) if before is None

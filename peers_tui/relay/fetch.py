@@ -148,6 +148,7 @@ def _apply_join_to(hub: Path, group_id: str, firsts: list[Envelope], newest: lis
             backfill_state.begin(store, found.count, found.last)
         _add(total, apply_records(hub, group_id, [r for r in firsts if r.table != "genesis"],
                                   create=False, hub_order=True, store=store))
+        backfill_state.expect_history(store, newest)  # core.joined_history: not news here
         _add(total, apply_records(hub, group_id, [e for e, _ in total.waiting] + newest,
                                   create=False, hub_order=True, store=store), waiting=True)
         backfill_state.lower(store, low)

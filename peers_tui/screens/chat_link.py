@@ -157,8 +157,9 @@ class LinkWatch:
         if top is None or not batch.views:
             return
         shown = {view.id for view in self.log.views}
+        # History a join's backfill brings is no news (core.joined_history): no note for it.
         late = [view.id for view in batch.views if view.rowid > stored_before
-                and view.id < top[0] and view.id not in shown]
+                and view.id < top[0] and view.id not in shown and view.rowid not in batch.history]
         if not late:
             return
         ids = sorted(set(self.late_ids) | set(late))[-MAX_LATE_IDS:]

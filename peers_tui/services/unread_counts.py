@@ -7,9 +7,10 @@ once, at start-up, each counted all 200 groups (the second, asked for one group,
 counted yet): 1-2 s of CPU twice over, in the seconds the user starts typing.
 
 A group whose history still arrives (a backfill after a join, core/frontier.py) commits a
-page of 1,000 older messages every second or so. Unread is by arrival, so each page is the
-newest thousand rows a count looks at, all of them new to its memo of verdicts: recounting it
-at every page judged 1,000 records each time. Such a group is recounted every
+page of 1,000 older messages every second or so. Those pages are history, not unread
+(core/joined_history.py: a count passes over them by their rowid ranges); before that rule
+each page was the newest thousand rows a count judged. Each page still wakes a whole recount
+of the group (roster, pins, counts) for nothing new, so such a group is recounted every
 BACKFILL_INTERVAL instead; each count is still a whole, fresh one.
 """
 
