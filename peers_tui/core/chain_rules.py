@@ -126,7 +126,9 @@ def authority_problem(record: SignedRecord, roster: Roster) -> str | None:
     aseq, _, mseq = chain_fields(record)
     if mseq < 0 or mseq > roster.head_seq:
         return "refers to a membership state that does not exist"
-    return roster.cut_problem(record.author, aseq, record.hash, mseq, record.created_at)
+    found = opened(record.text)  # its hash, once: SignedRecord.hash hashes the text each time
+    return roster.cut_problem(record.author, aseq, found[1] if found else record.hash, mseq,
+                              record.created_at)
 
 
 def own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> SignedRecord | None:

@@ -10,6 +10,7 @@ sees them) and refused with its reason; their successors are judged again withou
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,20 @@ def _rows(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...
 
 def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]) -> BatchOutcome:
     """Apply message records (inside the caller's session and transaction)."""
+    # A batch makes some hundred thousand short-lived containers (records, columns, rows)
+    # and nothing cyclic: with the cyclic collector on, each 700 of them start a collection
+    # (and, as they pile up, a full one over every object of the process). Freed by their
+    # counts alone; the collector runs again from the next allocation after the batch.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _apply_messages(store, roster, envelopes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]) -> BatchOutcome:
     result = BatchOutcome()
     opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
     for envelope in envelopes:
@@ -97,21 +112,37 @@ def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope])
     return result
 
 
+def _runs(places: set[tuple[str, int]]) -> list[list[Any]]:
+    """[author, first, last] for each run of consecutive chain places: a backfill's page holds
+    one run an author, so a place lookup is one index range an author, not a probe a record."""
+    runs: list[list[Any]] = []
+    for author, seq in sorted(places):
+        if runs and runs[-1][0] == author and runs[-1][2] == seq - 1:
+            runs[-1][2] = seq
+        else:
+            runs.append([author, seq, seq])
+    return runs
+
+
+# The rows of both tables of chained records at the places of some runs (`_runs`).
+IN_RUNS = " UNION ALL ".join(
+    f"SELECT t.author, t.author_seq{{text}} FROM json_each(?1) AS j JOIN {table} AS t"
+    " ON t.author = json_extract(j.value, '$[0]')"
+    " AND t.author_seq BETWEEN json_extract(j.value, '$[1]') AND json_extract(j.value, '$[2]')"
+    for table in ("message", "invite"))
+
+
 def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
                     result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
     """Drop duplicates (here or twice in the batch); refuse records whose id, chain place or
     import id another record holds."""
     ids = [columns["id"] for _, _, columns in opened]
-    places = [[columns["author"], columns["author_seq"]] for _, record, columns in opened]
+    places = {(columns["author"], columns["author_seq"]) for _, _, columns in opened}
     by_id = {row[0]: row[1] for row in _rows(
         store, "SELECT id, record FROM message WHERE id IN (SELECT value FROM json_each(?))", ids)}
     by_place: dict[tuple[str, int], str] = {}
-    for table in ("message", "invite"):
-        for author, seq, text in _rows(store, (
-                f"SELECT t.author, t.author_seq, t.record FROM json_each(?) AS j JOIN {table} AS t"
-                " ON t.author = json_extract(j.value, '$[0]')"
-                " AND t.author_seq = json_extract(j.value, '$[1]')"), places):
-            by_place[(author, seq)] = text
+    for author, seq, text in _rows(store, IN_RUNS.format(text=", t.record"), _runs(places)):
+        by_place[(author, seq)] = text
     imports = {(author, orig): text for author, orig, text in _rows(store, (
         "SELECT m.author, m.orig_id, m.record FROM json_each(?) AS j JOIN message AS m"
         " ON m.author = json_extract(j.value, '$[0]') AND m.orig_id = json_extract(j.value, '$[1]')"),
@@ -148,14 +179,10 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
     # that as a fork): only the places below each run of the batch are looked up, one an
     # author in a backfill's page instead of one a record.
     held = {(c["author"], c["author_seq"]) for _, r, c in fresh}
-    wanted = [[c["author"], c["author_seq"] - 1] for _, r, c in fresh
-              if c["author_seq"] > 1 and (c["author"], c["author_seq"] - 1) not in held]
-    present: set[tuple[str, int]] = set()
-    for table in ("message", "invite"):
-        present.update((a, s) for a, s in _rows(store, (
-            f"SELECT t.author, t.author_seq FROM json_each(?) AS j JOIN {table} AS t"
-            " ON t.author = json_extract(j.value, '$[0]') AND t.author_seq = json_extract(j.value, '$[1]')"),
-            wanted))
+    wanted = {(c["author"], c["author_seq"] - 1) for _, r, c in fresh
+              if c["author_seq"] > 1 and (c["author"], c["author_seq"] - 1) not in held}
+    present: set[tuple[str, int]] = {
+        (a, s) for a, s in _rows(store, IN_RUNS.format(text=""), _runs(wanted))}
     targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
     present_targets = {row[0] for row in _rows(store, (
         "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),
