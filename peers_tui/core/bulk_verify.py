@@ -47,13 +47,12 @@ FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.
 # The SQL type each column declares: a row whose values all have it (or are NULL) reads the
 # same raw as through the model, so only the other rows pay for the fields' conversions.
 DECLARED = {"author_seq": "integer", "created_at": "integer", "sig": "blob"}  # the rest: text
-WINDOW_SQL = (
-    "SELECT rowid, {columns}, {plain} FROM message"
-    " WHERE rowid BETWEEN ? AND ? AND target IS NULL ORDER BY rowid").format(
+ROWS_SQL = "SELECT rowid, {columns}, {plain} FROM message".format(
     columns=", ".join(f'"{field.column_name}"' for field in FIELDS),
     plain=" AND ".join(
         f"typeof(\"{field.column_name}\") IN ('{DECLARED.get(field.column_name, 'text')}', 'null')"
         for field in FIELDS))
+WINDOW_SQL = ROWS_SQL + " WHERE rowid BETWEEN ? AND ? AND target IS NULL ORDER BY rowid"
 
 
 class StoredRow(NamedTuple):
@@ -92,6 +91,12 @@ class WindowJudge:
         with self.store.session():
             rows = [_stored_row(raw) for raw in self.store.db.execute_sql(WINDOW_SQL, bounds)]
             return [(row.rowid, where, reason) for row, where, reason in self.reader.problems(rows)]
+
+
+def stored_rows(db: Any, where: str, params: tuple[Any, ...]) -> list[StoredRow]:
+    """The message rows `where` selects (SQL on the table's columns), as the judge reads them:
+    also what the relay's batch apply reads back (relay/stored_rows.py)."""
+    return [_stored_row(raw) for raw in db.execute_sql(f"{ROWS_SQL} WHERE {where}", params)]
 
 
 def _stored_row(raw: tuple[Any, ...]) -> StoredRow:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.kinds import RecordKind
+from peers_tui.core.opened_records import opened
 from peers_tui.core.raw_values import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 
@@ -125,7 +126,9 @@ def authority_problem(record: SignedRecord, roster: Roster) -> str | None:
     aseq, _, mseq = chain_fields(record)
     if mseq < 0 or mseq > roster.head_seq:
         return "refers to a membership state that does not exist"
-    return roster.cut_problem(record.author, aseq, record.hash, mseq, record.created_at)
+    found = opened(record.text)  # its hash, once: SignedRecord.hash hashes the text each time
+    return roster.cut_problem(record.author, aseq, found[1] if found else record.hash, mseq,
+                              record.created_at)
 
 
 def own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> SignedRecord | None:
@@ -148,10 +151,22 @@ def holds_place(message: bool, author: Any, seq: Any, text: Any, columns: list[A
             and columns == signed_columns(message, text))
 
 
+def _hash_and_time(text: str) -> tuple[str, int]:
+    """A text's hash and signed time: from the record it opened to, if it was opened lately
+    (a batch apply opens its records before it judges them), else hashed and parsed here."""
+    found = opened(text)
+    if found is None:
+        return record_hash(text), signed_time(text)
+    value = found[0].data.get("t")
+    return found[1], value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def by_hash(texts: dict[tuple[str, int], list[Any]]) -> Predecessors:
     """The candidate texts at each position as hash -> signed time."""
-    return {key: {record_hash(text): signed_time(text) for text in candidates
-                  if isinstance(text, str)} for key, candidates in texts.items()}
+    found: Predecessors = {}
+    for key, candidates in texts.items():
+        found[key] = dict(_hash_and_time(text) for text in candidates if isinstance(text, str))
+    return found
 
 
 def newest_own(author: str, group_id: str, rows: Iterable[tuple[Any, Any, Any]],

@@ -12,10 +12,12 @@ not cached: they depend on more than the record.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any
 
+from peers_tui.core.encoding import record_hash
 from peers_tui.core.kinds import RecordKind
-from peers_tui.core.raw import open_stored
+from peers_tui.core.raw_values import open_stored  # core.raw's, without the models (chain_rules)
 from peers_tui.core.records import SignedRecord
 
 # Records kept: the log holds a few windows of 100, and a record's text may be 16,000
@@ -24,7 +26,14 @@ from peers_tui.core.records import SignedRecord
 # by core.identity; what this adds is skipping the parse and the record's own checks.
 LIMIT = 1024
 
-_opened: dict[tuple[str, bytes, str | None, RecordKind], SignedRecord] = {}
+# Ordered dicts: `next(iter(d))` on a plain dict that always loses its first entry walks over
+# every slot deleted before it until the dict is rebuilt (~2 % of a backfill's event loop).
+_opened: OrderedDict[tuple[str, bytes, str | None, RecordKind], SignedRecord] = OrderedDict()
+# The same records by their text alone, with their hash: a chain lookup (core.chain_rules.
+# by_hash) wants the hash and signing time of the texts at its places, and parsed each one's
+# JSON again for its time (~4 % of a backfill's event loop, with the hashing). Whatever
+# signature a text came with, its hash and its fields are the text's own.
+_by_text: OrderedDict[str, tuple[SignedRecord, str]] = OrderedDict()
 _lock = threading.Lock()  # the window's worker, the hub watcher and the event loop all read
 
 
@@ -36,8 +45,18 @@ def open_message(text: Any, sig: Any, *, group_id: str | None, kind: RecordKind)
     record = _opened.get(key)
     if record is None:
         record = open_stored(text, sig, group_id=group_id, kind=kind)
+        digest = record_hash(text)
         with _lock:
             if len(_opened) >= LIMIT:
-                _opened.pop(next(iter(_opened)), None)  # the oldest kept
+                _opened.popitem(last=False)  # the oldest kept
+            if len(_by_text) >= LIMIT:
+                _by_text.popitem(last=False)
             _opened[key] = record
+            _by_text[text] = (record, digest)
     return record
+
+
+def opened(text: str) -> tuple[SignedRecord, str] | None:
+    """The record a message text opened to here lately (whatever its signature), with the
+    text's hash; None for a text not opened (or no longer kept)."""
+    return _by_text.get(text)

@@ -10,6 +10,7 @@ sees them) and refused with its reason; their successors are judged again withou
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,20 @@ def _rows(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...
 
 def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]) -> BatchOutcome:
     """Apply message records (inside the caller's session and transaction)."""
+    # A batch makes some hundred thousand short-lived containers (records, columns, rows)
+    # and nothing cyclic: with the cyclic collector on, each 700 of them start a collection
+    # (and, as they pile up, a full one over every object of the process). Freed by their
+    # counts alone; the collector runs again from the next allocation after the batch.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _apply_messages(store, roster, envelopes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]) -> BatchOutcome:
     result = BatchOutcome()
     opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
     for envelope in envelopes:
@@ -83,16 +98,38 @@ def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope])
             opened.append((envelope, record, columns))
         except RecordError as exc:
             result.refused.append((envelope, str(exc)))
-    if opened and frontier.active():  # a backfill: these reach below their authors' floors
+    backfilling = bool(opened) and frontier.active()  # asked once: two queries each time
+    if backfilling:  # these reach below their authors' floors
         floors: dict[str, int] = {}
-        for _, record, columns in opened:
-            floors[record.author] = min(columns["author_seq"], floors.get(record.author, columns["author_seq"]))
+        for _, _, columns in opened:
+            author, seq = columns["author"], columns["author_seq"]
+            floors[author] = min(seq, floors.get(author, seq))
         frontier.lower(store.db, floors)
     fresh = _without_stored(store, opened, result)
-    ready = _ready(store, roster, fresh, result)
+    ready = _ready(store, roster, fresh, result, backfilling)
     if ready:
-        _insert_and_judge(store, roster, ready, result)
+        _insert_and_judge(store, roster, ready, result, backfilling)
     return result
+
+
+def _runs(places: set[tuple[str, int]]) -> list[list[Any]]:
+    """[author, first, last] for each run of consecutive chain places: a backfill's page holds
+    one run an author, so a place lookup is one index range an author, not a probe a record."""
+    runs: list[list[Any]] = []
+    for author, seq in sorted(places):
+        if runs and runs[-1][0] == author and runs[-1][2] == seq - 1:
+            runs[-1][2] = seq
+        else:
+            runs.append([author, seq, seq])
+    return runs
+
+
+# The rows of both tables of chained records at the places of some runs (`_runs`).
+IN_RUNS = " UNION ALL ".join(
+    f"SELECT t.author, t.author_seq{{text}} FROM json_each(?1) AS j JOIN {table} AS t"
+    " ON t.author = json_extract(j.value, '$[0]')"
+    " AND t.author_seq BETWEEN json_extract(j.value, '$[1]') AND json_extract(j.value, '$[2]')"
+    for table in ("message", "invite"))
 
 
 def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
@@ -100,24 +137,20 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
     """Drop duplicates (here or twice in the batch); refuse records whose id, chain place or
     import id another record holds."""
     ids = [columns["id"] for _, _, columns in opened]
-    places = [[record.author, columns["author_seq"]] for _, record, columns in opened]
+    places = {(columns["author"], columns["author_seq"]) for _, _, columns in opened}
     by_id = {row[0]: row[1] for row in _rows(
         store, "SELECT id, record FROM message WHERE id IN (SELECT value FROM json_each(?))", ids)}
     by_place: dict[tuple[str, int], str] = {}
-    for table in ("message", "invite"):
-        for author, seq, text in _rows(store, (
-                f"SELECT t.author, t.author_seq, t.record FROM json_each(?) AS j JOIN {table} AS t"
-                " ON t.author = json_extract(j.value, '$[0]')"
-                " AND t.author_seq = json_extract(j.value, '$[1]')"), places):
-            by_place[(author, seq)] = text
+    for author, seq, text in _rows(store, IN_RUNS.format(text=", t.record"), _runs(places)):
+        by_place[(author, seq)] = text
     imports = {(author, orig): text for author, orig, text in _rows(store, (
         "SELECT m.author, m.orig_id, m.record FROM json_each(?) AS j JOIN message AS m"
         " ON m.author = json_extract(j.value, '$[0]') AND m.orig_id = json_extract(j.value, '$[1]')"),
-        [[r.author, c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
+        [[c["author"], c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
     fresh = []
     for envelope, record, columns in opened:
-        place = (record.author, columns["author_seq"])
-        origin = (record.author, columns["orig_id"])
+        place = (columns["author"], columns["author_seq"])
+        origin = (columns["author"], columns["orig_id"])
         if by_id.get(columns["id"]) == record.text:
             result.duplicates.append(envelope)
             continue
@@ -139,35 +172,30 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
 
 
 def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
-           result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
+           result: BatchOutcome, backfilling: bool) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
     """The records whose membership state, previous record and target are here or in the
     batch; the others wait."""
     # A place a record of the batch holds is not held in the file (_without_stored refused
     # that as a fork): only the places below each run of the batch are looked up, one an
     # author in a backfill's page instead of one a record.
-    held = {(r.author, c["author_seq"]) for _, r, c in fresh}
-    wanted = [[r.author, c["author_seq"] - 1] for _, r, c in fresh
-              if c["author_seq"] > 1 and (r.author, c["author_seq"] - 1) not in held]
-    present: set[tuple[str, int]] = set()
-    for table in ("message", "invite"):
-        present.update((a, s) for a, s in _rows(store, (
-            f"SELECT t.author, t.author_seq FROM json_each(?) AS j JOIN {table} AS t"
-            " ON t.author = json_extract(j.value, '$[0]') AND t.author_seq = json_extract(j.value, '$[1]')"),
-            wanted))
+    held = {(c["author"], c["author_seq"]) for _, r, c in fresh}
+    wanted = {(c["author"], c["author_seq"] - 1) for _, r, c in fresh
+              if c["author_seq"] > 1 and (c["author"], c["author_seq"] - 1) not in held}
+    present: set[tuple[str, int]] = {
+        (a, s) for a, s in _rows(store, IN_RUNS.format(text=""), _runs(wanted))}
     targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
     present_targets = {row[0] for row in _rows(store, (
         "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),
         list(targets))}
     # During a backfill a change may come before the older message it changes: it is stored
     # (it is a link of its author's chain) and takes effect when that message arrives.
-    backfilling = frontier.active()
     ready = []
-    for envelope, record, columns in sorted(fresh, key=lambda item: (item[1].author, item[2]["author_seq"])):
+    for envelope, record, columns in sorted(fresh, key=lambda item: (item[2]["author"], item[2]["author_seq"])):
         seq, mseq = columns["author_seq"], record.data["mseq"]
         if mseq > roster.head_seq:
             result.waiting.append((envelope, f"membership state {mseq} not yet received"))
-        elif seq > 1 and (record.author, seq - 1) not in present \
-                and not not_yet_received(record.author, seq - 1):
+        elif seq > 1 and (columns["author"], seq - 1) not in present \
+                and not not_yet_received(columns["author"], seq - 1):
             result.waiting.append((envelope, "an earlier record by this author is missing "
                                    "(not yet received)"))
         elif columns["target"] is not None and columns["target"] not in present_targets \
@@ -175,7 +203,7 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
             result.waiting.append((envelope, "the message it changes has not arrived"))
         else:
             ready.append((envelope, record, columns))
-            present.add((record.author, seq))
+            present.add((columns["author"], seq))
             if columns["target"] is None:
                 present_targets.add(columns["id"])
     return ready
@@ -193,8 +221,7 @@ def _orphan_problems(reader: HistoryReader, rows: list[Any], targets: set[str]) 
 
 def _insert_and_judge(store: GroupStore, roster: Roster,
                       ready: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
-                      result: BatchOutcome) -> None:
-    backfilling = frontier.active()
+                      result: BatchOutcome, backfilling: bool) -> None:
     cursor = store.db.cursor()
     cursor.executemany(INSERT, [
         (c["id"], c["author"], c["author_seq"], c["kind"], c["created_at"], c["body"], r.text,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from peers_tui.core.link_state import (
     HEARTBEAT, MAX_ARRIVALS, Arrival, GroupSync, LinkState, write_link_state,
 )
+from peers_tui.core.opened_records import opened
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
@@ -68,8 +69,9 @@ class LinkReporter:
         for envelope in envelopes:
             if envelope.table != "msg" or envelope.origin == self.config.name:
                 continue
+            found = opened(envelope.text)  # the apply opened it: its id without a parse
             try:
-                message_id = json.loads(envelope.text).get("id")
+                message_id = found[0].data.get("id") if found else json.loads(envelope.text).get("id")
             except (ValueError, AttributeError):
                 continue
             if isinstance(message_id, str):
