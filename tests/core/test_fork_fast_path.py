@@ -7,6 +7,7 @@ asked the long way."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -41,16 +42,16 @@ def reader(alice: User):
     return account.store(account.resolve("team"))
 
 
-def bob_place(alice: User, group_id: str, seq: int) -> tuple[str, int]:
+def bob_id(alice: User, group_id: str) -> str:
     with sqlite3.connect(path(alice, group_id)) as conn:
         [(author,)] = conn.execute("SELECT author FROM message WHERE body = 'bob 1'").fetchall()
-    return (author, seq)
+    return author
 
 
 def long_way(places: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """core.forks' query itself, in the session's file."""
     rows = Message._meta.database.execute_sql(
-        CROWDED, (__import__("json").dumps(sorted(places)),) * len(CHAINED_TABLES)).fetchall()
+        CROWDED, (json.dumps(sorted(places)),) * len(CHAINED_TABLES)).fetchall()
     return {(a, s) for a, s in rows}
 
 
@@ -69,7 +70,7 @@ def all_places(author: str) -> set[tuple[str, int]]:
 
 def test_a_message_and_an_invite_at_one_place_the_invite_arriving_while_the_file_is_open(alice, bob, group):
     store = reader(alice)
-    author, _ = bob_place(alice, group, 1)
+    author = bob_id(alice, group)
     with store.session():
         assert forked_bodies(store) == {}
         assert fast_way(all_places(author)) == set()  # the fast way is the one taken
@@ -83,7 +84,7 @@ def test_a_message_and_an_invite_at_one_place_the_invite_arriving_while_the_file
 
 def test_two_invites_at_one_place_are_crowded_the_fast_way(alice, bob, group):
     store = reader(alice)
-    author, _ = bob_place(alice, group, 1)
+    author = bob_id(alice, group)
     place = (author, BOB_MESSAGES + 1)  # after his messages: only the two invites hold it
     for _ in range(2):
         Forger(bob.home).invite(path(alice, group), group, aseq=place[1], aprev="")
@@ -96,7 +97,7 @@ def test_a_record_kept_as_fork_evidence_voids_the_message_the_fast_way(alice, bo
     """The second record of place 3 is kept in fork_evidence, the message table's unique
     index is there (as on a host that received the fork): the set finds the place."""
     db = path(alice, group)
-    author, _ = bob_place(alice, group, 1)
+    author = bob_id(alice, group)
     with sqlite3.connect(db) as conn:
         conn.execute("DROP INDEX message_author_author_seq")
     Forger(bob.home).message(db, group, "bob 3 again", aseq=3, aprev="")
@@ -123,7 +124,7 @@ def test_a_file_that_may_hold_two_messages_a_place_is_asked_the_long_way(alice, 
         if index:
             conn.execute(index)
     Forger(bob.home).message(db, group, "bob 7 again", aseq=7, aprev="")
-    author, _ = bob_place(alice, group, 1)
+    author = bob_id(alice, group)
     store = reader(alice)
     with store.session():
         conn = Message._meta.database.connection()
@@ -135,7 +136,7 @@ def test_a_file_that_may_hold_two_messages_a_place_is_asked_the_long_way(alice, 
 
 def test_a_fork_written_in_the_readers_own_transaction_is_crowded(alice, bob, group):
     store = reader(alice)
-    author, _ = bob_place(alice, group, 1)
+    author = bob_id(alice, group)
     with store.session(), Message._meta.database.atomic():
         conn = Message._meta.database.connection()
         conn.execute("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
@@ -145,7 +146,7 @@ def test_a_fork_written_in_the_readers_own_transaction_is_crowded(alice, bob, gr
 
 
 def test_many_invites_are_asked_the_long_way(alice, bob, group):
-    author, _ = bob_place(alice, group, 1)
+    author = bob_id(alice, group)
     with sqlite3.connect(path(alice, group)) as conn:
         conn.executemany("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
                          " VALUES (?, ?, 'msg', '{}', x'00')",
