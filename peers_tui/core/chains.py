@@ -180,7 +180,7 @@ def _execute(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
 
 def crowded_here(places: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
     """core.forks.crowded_places in the group file the models are bound to (in a session)."""
-    return crowded_places(_execute, places)
+    return crowded_places(_execute, places, Message._meta.database.connection())
 
 
 def forked_here(places: Iterable[tuple[str, int]], group_id: str,

@@ -23,10 +23,12 @@ import json
 from collections.abc import Iterable
 
 from peers_tui.core.chain_rules import own_record
+from peers_tui.core.fork_candidates import crowded_among
 from peers_tui.core.raw_values import text_of
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the lean send path)
 if TYPE_CHECKING:
+    import sqlite3
     from collections.abc import Callable
     from typing import Any
 
@@ -69,13 +71,20 @@ def _asked(places: Iterable[Place]) -> list[Place]:
                    if isinstance(a, str) and isinstance(s, int) and not isinstance(s, bool)})
 
 
-def crowded_places(execute: Execute, places: Iterable[Place]) -> set[Place]:
+def crowded_places(execute: Execute, places: Iterable[Place],
+                   connection: sqlite3.Connection | None = None) -> set[Place]:
     """Those of `places` that more than one row claims, in any of the chained tables: the
     only places that can be forked, and the only ones where the rows a reader has at hand
-    (a window of the log) may not be all the records there."""
+    (a window of the log) may not be all the records there. `connection`: the one `execute`
+    runs on, if the caller has it: then the file's crowded places are kept between calls
+    where that gives the same answer (core.fork_candidates)."""
     asked = _asked(places)
     if not asked:
         return set()
+    if connection is not None:
+        found = crowded_among(connection, asked)
+        if found is not None:
+            return found
     param = json.dumps(asked)
     return {(author, seq) for author, seq in execute(CROWDED, (param,) * len(CHAINED_TABLES))}
 

@@ -50,6 +50,10 @@ class Composer(TextArea):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
                          compact=True)
+        # Nothing listens to these, and every key posted both: each bubbled through the screen
+        # and the app, four more hops of the message loop per keystroke than the echo needs.
+        # A handler that wants them must enable them again (`enable_messages`).
+        self.disable_messages(TextArea.Changed, TextArea.SelectionChanged)
         self.sent_history: list[str] = []
         self._history_index: int | None = None
         self._stash = ""
