@@ -94,6 +94,16 @@ def of(file: Sessions) -> Frontier | None:
         return current()
 
 
+def reach() -> int:
+    """The hub stream position up to which the backfill under way reads the bound file's
+    messages itself (the join read the hub's stream up to there), 0 when none is under way."""
+    db = _db()
+    if not _has_state(db):
+        return 0
+    row = db.execute_sql(f"SELECT upper FROM {STATE} WHERE id = 1").fetchone()
+    return 0 if row is None else int(row[0])
+
+
 def active() -> bool:
     """Whether a backfill is under way in the bound file."""
     db = _db()

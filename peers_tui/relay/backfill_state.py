@@ -37,6 +37,12 @@ def current(store: GroupStore) -> Frontier | None:
         return frontier.current()
 
 
+def reach(store: GroupStore) -> int:
+    """The hub stream position the join read up to, 0 when no walk is under way (walk_reach.py)."""
+    with store.session():
+        return frontier.reach()
+
+
 def oldest(store: GroupStore) -> str | None:
     with store.session():
         return frontier.oldest_received()

@@ -27,6 +27,7 @@ from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
+from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
     from peers_tui.relay.link import LinkState
@@ -48,6 +49,7 @@ class Intake:
     link: LinkState
     reporter: LinkReporter
     scanner: LocalScanner
+    walk_reach: WalkReach
     lock: asyncio.Lock
     stopping: asyncio.Event
     batch_at = 0.0  # when the first record of the batch in hand arrived (for the trace)
@@ -102,7 +104,7 @@ class Intake:
 
     async def _handle(self, key: str, batch: list[Any], trim: InboundTrim | None = None) -> None:
         self._trace(f"received {len(batch)} from {key} (the first at {self.batch_at:.4f})")
-        groups: dict[str, list[Envelope]] = {}
+        groups: dict[str, list[tuple[Any, Envelope]]] = {}
         for msg in batch:
             parts = msg.subject.split(".")
             sender = parts[2] if self.is_hub and len(parts) > 3 else ""
@@ -121,8 +123,12 @@ class Intake:
             if envelope.origin == self.config.name and envelope.table != "member":
                 continue  # ours, back from the hub (a membership change of ours is applied:
                 # the command the hub accepted it for may have died before writing it here)
-            groups.setdefault(envelope.group_id, []).append(envelope)
-        for group_id, envelopes in groups.items():
+            groups.setdefault(envelope.group_id, []).append((msg, envelope))
+        for group_id, pairs in groups.items():
+            reach = 0 if self.is_hub else self.walk_reach.reach(group_id)
+            # What a join's walk reads itself is not applied here too (walk_reach.py).
+            envelopes = [e for m, e in pairs if not (
+                reach and e.table == "msg" and m.metadata.sequence.stream <= reach)]
             # The lock a group at a time: another stream's batch (another leaf's, at the hub)
             # waits for one group of this one, not for a flood spread over a thousand.
             async with self.lock:

@@ -46,6 +46,7 @@ from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.tunnel import Tunnel
 from peers_tui.relay.wake import Waker
+from peers_tui.relay.walk_reach import WalkReach
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
@@ -70,6 +71,7 @@ class Relay(Intake):
         self.link = LinkState(hub, config, self.ledger, self.server)
         self.link.tunnel = self.tunnel
         self.scanner = LocalScanner(hub, config.name, self.ledger)
+        self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
