@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 from peers_tui.app import PeersApp
 from peers_tui.core.account import Account
@@ -44,3 +45,19 @@ async def type_text(pilot, text: str) -> None:
 
 
 __all__ = ["asyncio", "make_app", "wait_for", "log_bodies", "screen_text", "type_text"]
+
+
+def at_first_frame_with_messages(app: PeersApp, take: Callable[[Any], None]) -> None:
+    """Call `take(screen)` when the app writes the first frame whose log shows messages (what
+    a terminal shows first), before that frame goes out."""
+    display = app._display
+    taken: list[bool] = []
+
+    def drawn(screen: Any, renderable: Any) -> None:
+        logs = screen.query(MessageLog)
+        if not taken and renderable is not None and logs and logs.first().views:
+            taken.append(True)
+            take(screen)
+        display(screen, renderable)
+
+    app._display = drawn  # type: ignore[method-assign]

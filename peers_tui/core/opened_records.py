@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
 
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.raw_values import open_stored  # core.raw's, without the models (chain_rules)
 from peers_tui.core.records import SignedRecord
+
+TYPE_CHECKING = False  # typing's, without importing typing (`peers send` reads this: core.frozen)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Records kept: the log holds a few windows of 100, and a record's text may be 16,000
 # characters, so 1,024 bound the cache to ~16 MB at worst (4,096 would allow ~64 MB of the

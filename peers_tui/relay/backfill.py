@@ -53,11 +53,7 @@ class Backfills:
         if group_id in self.tasks and not self.tasks[group_id].done():
             return True
         try:
-            store = backfill_state.open_store(self.hub, group_id)
-            try:
-                state = backfill_state.current(store)
-            finally:
-                store.close()
+            state = backfill_state.read_file(self.hub, group_id, backfill_state.current)
         except PeersError:
             return False
         if state is None:

@@ -9,8 +9,9 @@ hub's records oldest first would have made.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from peers_tui.core import frontier, joined_history, search
 from peers_tui.core.frontier import Frontier
@@ -21,6 +22,8 @@ from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.links import ORIGIN
 
+T = TypeVar("T")
+
 UNLINKED = ("SELECT m.rowid, m.id FROM message AS m WHERE m.author_seq > 1"
             " AND NOT EXISTS (SELECT 1 FROM message AS p WHERE p.author = m.author"
             " AND p.author_seq = m.author_seq - 1)"
@@ -30,6 +33,15 @@ UNLINKED = ("SELECT m.rowid, m.id FROM message AS m WHERE m.author_seq > 1"
 
 def open_store(hub: Path, group_id: str) -> GroupStore:
     return GroupStore(hub / f"{group_id}.db", group_id)
+
+
+def read_file(hub: Path, group_id: str, read: Callable[[GroupStore], T]) -> T:
+    """`read` of the group's file, on a store of its own closed after it."""
+    store = open_store(hub, group_id)
+    try:
+        return read(store)
+    finally:
+        store.close()
 
 
 def current(store: GroupStore) -> Frontier | None:

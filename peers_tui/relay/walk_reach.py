@@ -39,11 +39,7 @@ class WalkReach:
         if known is not None and known[0] == inode:
             return known[1]
         try:
-            store = backfill_state.open_store(self.hub, group_id)
-            try:
-                reach = backfill_state.reach(store)
-            finally:
-                store.close()
+            reach = backfill_state.read_file(self.hub, group_id, backfill_state.reach)
         except PeersError:
             return 0  # damaged or busy: looked at again with the next batch
         self._known[group_id] = (inode, reach)

@@ -94,6 +94,19 @@ def fed_messages(host: Host, group_id: str) -> int:
     return in_stream(host.hub, group_id)
 
 
+def published_on_the_hub(hub: Host, leaf: Host) -> tuple:
+    """big_group on the hub, both relays up and every record in the federation stream:
+    alice, bob, the group id and an invite code for the leaf's user."""
+    alice, bob, group_id = big_group(hub)
+    code = alice.ok("invite", "team").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what=f"{leaf.name}'s link")
+    wait_for(lambda: fed_messages(hub, group_id) >= MESSAGES + 5, timeout=60,
+             what="A's records published")
+    return alice, bob, group_id, code
+
+
 @pytest.fixture
 def two_hosts(tmp_path):
     made = federation(tmp_path, ("A", "C"))
@@ -104,14 +117,8 @@ def two_hosts(tmp_path):
 @pytest.mark.slow
 def test_a_join_shows_the_newest_first_and_the_rest_streams_in_behind(two_hosts):
     hub, leaf = two_hosts
-    alice, bob, group_id = big_group(hub)
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_for(leaf.link_up, what="C's link")
+    alice, bob, group_id, code = published_on_the_hub(hub, leaf)
     total = MESSAGES + 5
-    wait_for(lambda: fed_messages(hub, group_id) >= MESSAGES + 5, timeout=60,
-             what="A's records published")
     carol = leaf.user("carol")
     started = time.monotonic()
     carol.ok("join", code)
@@ -152,14 +159,8 @@ def test_a_record_forged_above_the_frontier_is_refused_when_its_chain_arrives(tw
     from peers_tui.testing.forge import Forger
 
     hub, leaf = two_hosts
-    alice, bob, group_id = big_group(hub)
+    alice, bob, group_id, code = published_on_the_hub(hub, leaf)
     mallory = hub.user("mallory")
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_for(leaf.link_up, what="C's link")
-    wait_for(lambda: fed_messages(hub, group_id) >= MESSAGES + 5, timeout=60,
-             what="A's records published")
     db = hub.hub / f"{group_id}.db"
     inject_fed(hub, group_id, [
         forged_after(Forger(mallory.home), db, group_id, "from a non-member"),

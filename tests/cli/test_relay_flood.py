@@ -23,7 +23,9 @@ from peers_tui.relay.envelope import Envelope, in_subject
 from peers_tui.relay.inbound import leaf_stream
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_attacks import publish, through
-from tests.relay_helpers import bodies, federation, stop_all, team_on_three_hosts, wait_for
+from tests.relay_helpers import (
+    User, bodies, federation, stop_all, team_on_three_hosts, wait_for,
+)
 
 pytestmark = pytest.mark.slow
 PER_SUBJECT, KEPT = 50, 20
@@ -60,6 +62,18 @@ def stream_state(hub: Any, leaf: str = "B") -> dict[str, Any]:
     return found
 
 
+def genuine_records_flow(alice: User, bob: User, carol: User, flood: str) -> None:
+    """carol's record sent during the flood reaches A and B, and the flooding leaf's own
+    genuine record after it reaches A and C."""
+    wait_for(lambda: f"genuine from C during the {flood}" in bodies(alice)
+             and f"genuine from C during the {flood}" in bodies(bob), timeout=40,
+             what="C's record on A and B")
+    bob.ok("send", "team", f"genuine from B after its {flood}")
+    wait_for(lambda: f"genuine from B after its {flood}" in bodies(alice)
+             and f"genuine from B after its {flood}" in bodies(carol), timeout=40,
+             what="B's own record on A and C")
+
+
 def test_a_flooding_leaf_is_bounded_and_genuine_records_still_flow(bounded):
     hosts, group_id = bounded
     hub, b, c = hosts
@@ -93,13 +107,7 @@ def test_a_flooding_leaf_is_bounded_and_genuine_records_still_flow(bounded):
                  what="C's record stored upstream")
     finally:
         os.kill(hub.process.pid, signal.SIGCONT)
-    wait_for(lambda: "genuine from C during the flood" in bodies(alice)
-             and "genuine from C during the flood" in bodies(bob), timeout=40,
-             what="C's record on A and B")
-    bob.ok("send", "team", "genuine from B after its flood")
-    wait_for(lambda: "genuine from B after its flood" in bodies(alice)
-             and "genuine from B after its flood" in bodies(carol), timeout=40,
-             what="B's own record on A and C")
+    genuine_records_flow(alice, bob, carol, "flood")
     wait_for(lambda: hub.status().get("rejected", {}).get("B") == stored, timeout=40,
              what="every stored flood record refused and counted against B")
     kept = [row for row in hub.peers().ok("relay", "rejected", "--json").json()
@@ -148,12 +156,6 @@ def test_a_leaf_spreading_a_flood_over_made_up_groups_fills_only_its_own_backlog
                  what="carol's record stored in C's stream while the hub is stopped")
     finally:
         os.kill(hub.process.pid, signal.SIGCONT)
-    wait_for(lambda: "genuine from C during the spread flood" in bodies(alice)
-             and "genuine from C during the spread flood" in bodies(bob), timeout=40,
-             what="C's record on A and B")
-    bob.ok("send", "team", "genuine from B after its spread flood")
-    wait_for(lambda: "genuine from B after its spread flood" in bodies(alice)
-             and "genuine from B after its spread flood" in bodies(carol), timeout=40,
-             what="B's own record on A and C")
+    genuine_records_flow(alice, bob, carol, "spread flood")
     wait_for(lambda: stream_state(hub)["messages"] == 0, timeout=40,
              what="B's inbound stream purged of what the hub applied")

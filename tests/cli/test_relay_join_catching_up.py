@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from tests.cli.test_relay_backfill import MESSAGES, big_group, bodies_in, fed_messages, heads
-from tests.relay_helpers import federation, stop_all, wait_for
+from tests.cli.test_relay_backfill import MESSAGES, bodies_in, heads, published_on_the_hub
+from tests.cli.test_relay_backfill import two_hosts  # noqa: F401 (the fixture)
+from tests.relay_helpers import wait_for
 
 
 def waiting_count(relay_db) -> int:
@@ -21,23 +22,10 @@ def waiting_count(relay_db) -> int:
         return 0
 
 
-@pytest.fixture
-def two_hosts(tmp_path):
-    made = federation(tmp_path, ("A", "C"))
-    yield made
-    stop_all(made)
-
-
 @pytest.mark.slow
 def test_a_relay_behind_the_stream_when_the_join_came_does_not_apply_the_history_again(two_hosts):
     hub, leaf = two_hosts
-    alice, _bob, group_id = big_group(hub)
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_for(leaf.link_up, what="C's link")
-    wait_for(lambda: fed_messages(hub, group_id) >= MESSAGES + 5, timeout=60,
-             what="A's records published")
+    alice, _bob, group_id, code = published_on_the_hub(hub, leaf)
     carol = leaf.user("carol")
     carol.ok("join", code)
     # The relay dies before its walk is far, and comes back behind the stream: as a new

@@ -305,6 +305,8 @@ async def test_the_tui_shows_a_banner_and_marks_the_group_when_history_was_cut(a
     shutil.copy(saved, path(alice, team))  # the file put back to an older copy
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
+        # mounted once the first frame is out (screens/chat_bars.py)
+        await wait_for(pilot, lambda: bool(app.screen.query("#history-warning")))
         banner = app.screen.query_one("#history-warning", Static)
         await wait_for(pilot, lambda: banner.has_class("-visible"))
         assert "History deleted" in str(banner.render())

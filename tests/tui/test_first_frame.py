@@ -19,7 +19,7 @@ from peers_tui.factory import build_app
 from peers_tui.screens import ChatScreen
 from peers_tui.widgets import MessageLog
 from tests.conftest import User
-from tests.tui_helpers import wait_for
+from tests.tui_helpers import at_first_frame_with_messages, wait_for
 
 
 async def test_the_first_frame_with_the_messages_is_drawn_outside_the_start_up_batch(
@@ -93,15 +93,8 @@ async def test_the_hidden_bars_are_mounted_after_the_first_frame_in_their_places
     bob.ok("send", "team", "hello from bob")
     app = build_app(Account(alice.home, alice.hub), "team")
     mounted_at_first: list[list[str]] = []
-    display = app._display
-
-    def drawn(screen: Any, renderable: Any) -> None:
-        log = screen.query(MessageLog)
-        if not mounted_at_first and renderable is not None and log and log.first().views:
-            mounted_at_first.append([w.id for w in screen.query("#history-warning, #unseen")])
-        display(screen, renderable)
-
-    app._display = drawn  # type: ignore[method-assign]
+    at_first_frame_with_messages(app, lambda screen: mounted_at_first.append(
+        [w.id for w in screen.query("#history-warning, #unseen")]))
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: bool(app.screen.query("#unseen")))
         assert mounted_at_first == [[]]

@@ -11,7 +11,6 @@ first one drawn with the newest messages, before anything could correct it.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from peers_tui.core.account import Account
 from peers_tui.core.views import MessageView
@@ -19,7 +18,7 @@ from peers_tui.factory import build_app
 from peers_tui.testing.forge import Forger
 from peers_tui.widgets import MessageLog
 from tests.conftest import User
-from tests.tui_helpers import wait_for
+from tests.tui_helpers import at_first_frame_with_messages, wait_for
 
 NON_MEMBER = "carol was never a member"
 FIRST_AT_ONE = "bob at place one"
@@ -44,15 +43,8 @@ def _forge_rows(alice: User, bob: User, carol: User, team: str) -> None:
 async def _first_frame_views(user: User) -> list[MessageView]:
     app = build_app(Account(user.home, user.hub), "team")
     first: list[list[MessageView]] = []
-    display = app._display
-
-    def drawn(screen: Any, renderable: Any) -> None:
-        logs = screen.query(MessageLog)
-        if not first and renderable is not None and logs and logs.first().views:
-            first.append(list(logs.first().views))
-        display(screen, renderable)
-
-    app._display = drawn  # type: ignore[method-assign]
+    at_first_frame_with_messages(app, lambda screen: first.append(
+        list(screen.query_one(MessageLog).views)))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: bool(first))
     return first[0]

@@ -8,20 +8,11 @@ from __future__ import annotations
 import pytest
 
 from peers_tui.screens.group_list import GroupListScreen
-from tests.cli.test_relay_backfill_unread import joined_with_history, stored_id
+from tests.cli.test_relay_backfill_unread import joined, stored_id  # noqa: F401 (joined: the fixture)
 from tests.core.test_joined_history import taken_out
-from tests.relay_helpers import stop_all, wait_for as wait_until
+from tests.relay_helpers import wait_for as wait_until
 from tests.tui.test_buffer_list import counted, marks, options
 from tests.tui_helpers import make_app, wait_for
-
-
-@pytest.fixture
-def joined(tmp_path):
-    hosts, proxy, made = joined_with_history(tmp_path)
-    made["hosts"], made["proxy"] = hosts, proxy
-    yield made
-    stop_all(hosts)
-    proxy.close()
 
 
 def team_counts(app) -> tuple[int, int] | None:  # noqa: ANN001
