@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.relay_helpers import Host, federation, stop_all, wait_for
+from tests.relay_helpers import Host, federation, stop_all, team_on_three_hosts, wait_for
 
 
 def membership_rows(host: Host, group_id: str) -> list[tuple[int, str]]:
@@ -55,14 +55,7 @@ def test_a_race_between_two_leaves_ends_in_one_chain_with_no_local_fork(tmp_path
     chain the moment it returns. No host ever refused or quarantined anything."""
     hub, b, c = federation(tmp_path, ("A", "B", "C"))
     try:
-        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team", "--uses", "2").out.strip()
-        for host in (hub, b, c):
-            host.start()
-        for user, host in ((bob, b), (carol, c)):
-            wait_for(host.link_up, what=f"{host.name}'s link")
-            wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
+        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
         for host in (b, c):
             wait_for(lambda host=host: len(membership_rows(host, group_id)) == 2,
                      what=f"both joins on {host.name}")

@@ -45,12 +45,17 @@ def looks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_nothing_changing_means_no_look_at_any_file(tmp_path: Path, looks: list[str]):
+def watching(tmp_path: Path) -> tuple[list[Path], ChangeNotifier]:
+    """GROUPS group files at rest, each watched by one notifier sweeping every 0.2 s."""
     paths = [group_file(tmp_path / f"g{n}.db") for n in range(GROUPS)]
     notifier = ChangeNotifier(sweep_interval=0.2)
+    for n, path in enumerate(paths):
+        notifier.watch(f"g{n}", path)
+    return paths, notifier
+
+def test_nothing_changing_means_no_look_at_any_file(tmp_path: Path, looks: list[str]):
+    paths, notifier = watching(tmp_path)
     try:
-        for n, path in enumerate(paths):
-            notifier.watch(f"g{n}", path)
         # Files at rest (no WAL frames) are not even opened to be watched: one stat each.
         assert sorted(looks) == sorted(f"stat g{n}.db" for n in range(GROUPS))
         looks.clear()
@@ -61,11 +66,8 @@ def test_nothing_changing_means_no_look_at_any_file(tmp_path: Path, looks: list[
 
 
 def test_a_changed_group_is_swept_a_few_times_then_left_alone(tmp_path: Path, looks: list[str]):
-    paths = [group_file(tmp_path / f"g{n}.db") for n in range(GROUPS)]
-    notifier = ChangeNotifier(sweep_interval=0.2)
+    paths, notifier = watching(tmp_path)
     try:
-        for n, path in enumerate(paths):
-            notifier.watch(f"g{n}", path)
         writer = sqlite3.connect(paths[7])
         writer.execute("INSERT INTO message VALUES ('one')")
         writer.commit()
