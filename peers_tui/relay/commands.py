@@ -19,7 +19,8 @@ from peers_tui.core.text import inert
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay.config import (
     RelayConfig, RelayError, ago, check_host_name, config_path, default_host_name,
-    ensure_dir, free_port, load_config, make_token, read_token, relay_dir, save_config,
+    ensure_dir, free_port, load_config, make_token, read_token, relay_dir, relay_stopped,
+    save_config,
 )
 from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.ledger import Ledger
@@ -99,6 +100,8 @@ def cmd_relay_token(args: argparse.Namespace) -> int:
 def cmd_relay_revoke(args: argparse.Namespace) -> int:
     hub = _hub(args)
     config = load_config(hub)
+    if config.role != "hub":
+        raise RelayError("tokens are revoked on the hub host")
     if config.leaves.pop(args.name, None) is None:
         raise RelayError(f"no token was made for a host named {args.name!r}")
     save_config(hub, config)
@@ -142,6 +145,9 @@ def locate_for_join(args: argparse.Namespace, code_text: str) -> None:
 
 
 MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
+# What each refusal says was refused ("cannot role now" read as a typo).
+CHANGE_IN_WORDS = {"join": "join", "leave": "leave", "role": "change a role",
+                   "remove": "remove a member", "invite": "revoke an invite"}
 
 
 def guard_membership(args: argparse.Namespace) -> None:
@@ -158,11 +164,12 @@ def guard_membership(args: argparse.Namespace) -> None:
         status = read_status(hub)
     except (OSError, RelayError):
         return  # no relay state this user may read: one host as before
-    what = "revoke" if command == "invite" else command
-    if not status["running"]:
-        raise RelayError(f"cannot {what} now: this host's relay is not running and membership "
-                         "changes need the hub (start it: peers relay); messages still work")
+    what = CHANGE_IN_WORDS.get(command, command)
     link = status.get("link") or {}
+    if not status["running"]:
+        raise RelayError(f"cannot {what} now: {relay_stopped(status, link.get('to'))} and "
+                         "membership changes need the hub (start it: peers relay); messages "
+                         "still work")
     if not link.get("up"):
         raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
                          f"{ago(link.get('since'))} and membership changes need it; "
@@ -262,7 +269,9 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
 
 
 def cmd_relay_rejected(args: argparse.Namespace) -> int:
-    ledger = Ledger(relay_dir(_hub(args)) / "relay.db")
+    hub = _hub(args)
+    load_config(hub)  # no relay set up here: one line saying so, not a database error
+    ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         rows = ledger.rejected()
     finally:

@@ -16,6 +16,7 @@ import secrets
 import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from peers_tui.core.errors import PeersError
 
@@ -81,6 +82,17 @@ def ago(since: object) -> str:
         return "?"
     seconds = int(time.time() - since)
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def relay_stopped(status: dict[str, Any], hub_name: object) -> str:
+    """"this host's relay is not running", with how long the hub has been out of reach from
+    here when the relay's last status says: since the link went down, or since its last word
+    (SIGTERM writes one; after SIGKILL, its last heartbeat)."""
+    link = status.get("link") if isinstance(status.get("link"), dict) else {}
+    since = link.get("since") if not link.get("up") else status.get("updated")
+    if not isinstance(since, (int, float)) or not hub_name:
+        return "this host's relay is not running"
+    return f"this host's relay is not running (the hub {hub_name} unreachable for {ago(since)})"
 
 
 def free_port() -> int:

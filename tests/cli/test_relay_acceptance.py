@@ -1,0 +1,53 @@
+"""What a stranger following the README meets at the shell, found in the acceptance pass of
+issue 15 (three hosts on loopback, relays stopped, killed and cut while everyone writes):
+every refusal one line naming what was refused and why, with a non-zero exit."""
+
+from __future__ import annotations
+
+import time
+
+from tests.cli.test_relay import joined
+from tests.conftest import User
+from tests.relay_helpers import federation, stop_all, wait_for
+
+
+def test_relay_commands_on_the_wrong_host_say_so_in_one_line(tmp_path):
+    """`peers relay revoke` on a leaf, `peers relay rejected` where no relay was set up."""
+    _, leaf = federation(tmp_path)
+    error = leaf.peers().fails("relay", "revoke", "B").err
+    assert "tokens are revoked on the hub host" in error, error
+    nowhere = tmp_path / "D"
+    nowhere.mkdir()
+    for command in (("relay", "rejected"), ("relay", "rejected", "--json"), ("relay", "status")):
+        error = User("admin", nowhere / "admin", nowhere / "hub").fails(*command).err
+        assert "no relay set up for the hub" in error, (command, error)
+        assert "database" not in error
+
+
+def test_membership_refusals_name_the_change_and_how_long_the_hub_is_gone(tmp_path):
+    """On a leaf whose relay was stopped, the hub has been out of reach since the relay's last
+    word: the refusal says for how long, like a cut with the relay running does, and names
+    the change in words ("change a role", not "role")."""
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob, _ = joined(hub, leaf)
+        leaf.stop()
+        time.sleep(1.1)
+        refusals = {("leave", "team"): "cannot leave now",
+                    ("role", "team", "alice", "reader"): "cannot change a role now",
+                    ("remove", "team", "alice"): "cannot remove a member now"}
+        for args, start in refusals.items():
+            error = bob.fails(*args).err
+            assert start in error, error
+            assert "relay is not running" in error, error
+            assert "the hub A unreachable for 1s" in error or \
+                "the hub A unreachable for 2s" in error, error
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link back")
+        hub.stop()
+        wait_for(lambda: not leaf.link_up(), what="the leaf to see the cut")
+        for args, start in refusals.items():
+            error = bob.fails(*args).err
+            assert start in error and "the hub A has been unreachable for" in error, error
+    finally:
+        stop_all(hosts)
