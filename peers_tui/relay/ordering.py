@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from peers_tui.core.membership_order import HeldForHub, OutOrdered
 from peers_tui.relay import held
 from peers_tui.relay.config import (
-    RelayConfig, RelayError, ago, config_path, inbox_prefix, load_config, relay_dir,
+    INSTALL_EXTRA, RelayConfig, RelayError, ago, config_path, inbox_prefix, load_config,
+    relay_dir,
 )
 from peers_tui.relay.envelope import Envelope
 
@@ -118,7 +119,7 @@ def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TI
     try:
         import nats
     except ImportError as exc:
-        raise RelayError(f"the relay needs its extra: pip install 'peers-tui[relay]' ({exc})") from exc
+        raise RelayError(f"the relay needs its extra: {INSTALL_EXTRA} ({exc})") from exc
     try:
         return _run(_request(config, envelope, timeout))
     except (OSError, ValueError, nats.errors.Error, asyncio.TimeoutError) as exc:

