@@ -186,15 +186,19 @@ def run_ordered(args: argparse.Namespace, handler: Any) -> int:
     again = not (getattr(args, "command", None) == "join" and getattr(args, "code", "") == "-")
     for attempt in range(2 if again else 1):
         try:
-            return int(handler(args))
+            code = int(handler(args))
         except OutOrdered as lost:
             from peers_tui.relay import ordering
 
             if isinstance(lost, ordering.StaleAtHub):
                 ordering.catch_up(_hub(args), lost.group_id, lost.changes)
-            if attempt == 0 and again:
-                print("peers: another membership change reached the hub first; doing it again "
-                      "after that one", file=sys.stderr)
+            continue
+        # Said only once the second try went through: when it fails (the invite used up by
+        # the change that won), its error is the one line the user reads.
+        if attempt:
+            print("peers: another membership change reached the hub first; done again after "
+                  "that one", file=sys.stderr)
+        return code
     raise RelayError("another membership change reached the hub first; nothing was changed, "
                      "try again")
 

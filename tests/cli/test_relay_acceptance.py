@@ -71,3 +71,48 @@ def test_a_relay_without_its_extra_says_how_to_install_it_from_the_source(tmp_pa
     assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert "pip install '.[relay]'" in run.stderr, run.stderr
+
+
+def test_a_join_that_loses_the_race_for_a_last_use_says_one_line(tmp_path):
+    """A one-use invite used on the hub host and on leaf B at once: B's join, signed against
+    a head the hub has moved past, is done again after the hub's change and then finds the
+    invite used up. That is the one line B's user reads (not a progress note above it); the
+    retry's note shows only when the retry goes through."""
+    import signal
+
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob, group_id = joined(hub, leaf)
+        kim, lee = hub.user("kim"), leaf.user("lee")
+        code = alice.ok("invite", "team").out.strip()
+        wait_for(lambda: invites(leaf, group_id) == invites(hub, group_id), what="the invite on B")
+        # B's relay paused (its status stays fresh for a few seconds, its server runs): B's
+        # file does not get kim's join before lee signs against it, as in a race of ms.
+        leaf.process.send_signal(signal.SIGSTOP)
+        try:
+            kim.ok("join", code)
+            error = lee.fails("join", code).err
+        finally:
+            leaf.process.send_signal(signal.SIGCONT)
+        assert error.strip() == "peers: invite was used up", error
+        # A lost race that goes through the second time still says why it took longer.
+        again = alice.ok("invite", "team", "--uses", "2").out.strip()
+        wait_for(lambda: invites(leaf, group_id) == invites(hub, group_id), what="the invite on B")
+        leaf.process.send_signal(signal.SIGSTOP)
+        try:
+            alice.ok("role", "team", "kim", "reader")
+            result = lee.ok("join", again)
+        finally:
+            leaf.process.send_signal(signal.SIGCONT)
+        assert "reached the hub first" in result.err, result.err
+        handles = {m["handle"] for m in alice.ok("members", "team", "--json").json()}
+        assert handles == {"alice", "bob", "kim", "lee"}
+    finally:
+        stop_all(hosts)
+
+
+def invites(host, group_id: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(host.hub / f"{group_id}.db") as db:
+        return int(db.execute("SELECT count(*) FROM invite").fetchone()[0])
