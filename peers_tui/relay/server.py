@@ -144,9 +144,12 @@ class NatsServer:
         parent = os.getpid()
         log = open(self.log_path, "ab")
         try:
+            # A process group of its own: Ctrl+C in the relay's terminal reaches the relay
+            # alone, which closes its client before it stops the server (the server killed
+            # first under the open client, nats-py logged tracebacks).
             self.process = subprocess.Popen(
                 [server_binary(), "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=log,
-                stderr=log, preexec_fn=_die_with_parent, close_fds=True)
+                stderr=log, preexec_fn=_die_with_parent, close_fds=True, process_group=0)
         finally:
             log.close()
         if os.getpid() != parent:  # pragma: no cover - never: preexec runs in the child

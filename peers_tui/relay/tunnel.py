@@ -95,7 +95,8 @@ class Tunnel:
             try:
                 self.process = subprocess.Popen(
                     self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=log, preexec_fn=_die_with_parent, close_fds=True)
+                    stderr=log, preexec_fn=_die_with_parent, close_fds=True,
+                    process_group=0)  # Ctrl+C stops the relay, which stops ssh (server.py)
             except OSError as exc:
                 self.process = None
                 self.problem = f"ssh cannot be started: {exc}"

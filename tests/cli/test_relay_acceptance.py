@@ -116,3 +116,32 @@ def invites(host, group_id: str) -> int:
 
     with sqlite3.connect(host.hub / f"{group_id}.db") as db:
         return int(db.execute("SELECT count(*) FROM invite").fetchone()[0])
+
+
+def test_ctrl_c_in_the_relays_terminal_stops_it_without_a_traceback(tmp_path):
+    """`peers relay` in tmux, stopped with Ctrl+C: the terminal sends SIGINT to its whole
+    foreground process group. Its nats-server must not get it too and die under the relay's
+    open client (nats-py then logged four tracebacks while the relay stopped)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from peers_tui.relay.config import load_config
+    from peers_tui.relay.server import port_open
+
+    (hub,) = federation(tmp_path, ("A",))
+    relay = subprocess.Popen([sys.executable, "-m", "peers_tui", "relay"], env=hub.env(),
+                             text=True, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        port = load_config(hub.hub).client_port
+        wait_for(lambda: hub.status().get("running") or relay.poll() is not None,
+                 what="the relay")
+        os.killpg(relay.pid, signal.SIGINT)  # what Ctrl+C in its terminal does
+        _, err = relay.communicate(timeout=30)
+    finally:
+        if relay.poll() is None:
+            relay.kill()
+    assert relay.returncode == 0, err
+    assert "Traceback" not in err and "encountered error" not in err, err
+    assert not port_open(port)  # and its server stopped with it
