@@ -171,8 +171,10 @@ def guard_membership(args: argparse.Namespace) -> None:
                          "membership changes need the hub (start it: peers relay); messages "
                          "still work")
     if not link.get("up"):
+        problem = link.get("problem")
+        why = f" ({problem})" if problem and problem != "hub unreachable" else ""
         raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
-                         f"{ago(link.get('since'))} and membership changes need it; "
+                         f"{ago(link.get('since'))}{why} and membership changes need it; "
                          "messages still work and are sent when it is back")
 
 

@@ -28,6 +28,10 @@ PROBE_TIMEOUT = 0.5
 # hub is busy must not restart every consumer.
 FAILURES_FOR_DOWN = 3
 REFUSED = "the hub refused this host's token (wrong or revoked)"
+# nats-server keeps one leaf connection a name: two hosts holding one token push each other
+# off every few hundred ms, which looked like a bad network.
+SHARED = ("another host is connected to the hub with this host's token (a token is for one "
+          "host: make each its own with peers relay token --name HOST)")
 
 
 class LinkState:
@@ -60,27 +64,36 @@ class LinkState:
                 self._change(True, None)
                 print(f"peers relay: link to the hub up ({self.rtt_ms:.0f} ms)", file=sys.stderr,
                       flush=True)
-        elif self.failures >= FAILURES_FOR_DOWN or not self.up:
-            problem = REFUSED if self.refused() else "hub unreachable"
-            if self.up or problem != self.problem:
-                self._change(False, problem)
-                print(f"peers relay: {problem}", file=sys.stderr, flush=True)
+        else:
+            refused = self.refused()
+            # A shared token shows at its first failed probe: its link is back within the
+            # three a cut needs, and would never be reported.
+            if self.failures >= FAILURES_FOR_DOWN or not self.up or refused == SHARED:
+                problem = refused or "hub unreachable"
+                if self.up or problem != self.problem:
+                    self._change(False, problem)
+                    print(f"peers relay: {problem}", file=sys.stderr, flush=True)
 
     def _change(self, up: bool, problem: str | None) -> None:
         self.up, self.problem = up, problem
         self.since = time.time()
         self.generation += 1
 
-    def refused(self) -> bool:
-        """Whether the hub's last answer to this leaf was an authorization violation."""
+    def refused(self) -> str | None:
+        """Why the hub's last answer to this leaf's link was no (in the leaf server's log):
+        its token refused, or held by another host too; None if it was not."""
         lines = [line for line in self.server.log_text().splitlines()[-200:] if "Leafnode" in line
                  or "JetStream using domains" in line]
         for line in reversed(lines):
             if "Authorization Violation" in line:
-                return True
+                return REFUSED
             if "JetStream using domains" in line:
-                return False
-        return False
+                break
+        # The other host is pushed off in turn: this link was up a moment ago, and is again.
+        if any("Duplicate Remote LeafNode Connection" in line and _logged_within(line, 10.0)
+               for line in lines[-20:]):
+            return SHARED
+        return None
 
     def status(self, scanner: LocalScanner | None, running: bool) -> dict[str, Any]:
         # Counting opens every group file: only while records cannot leave (the link down).
@@ -101,3 +114,15 @@ class LinkState:
     def write_status(self, scanner: LocalScanner | None, running: bool) -> None:
         write_private(relay_dir(self.hub) / "status.json",
                       json.dumps(self.status(scanner, running)))
+
+
+def _logged_within(line: str, seconds: float) -> bool:
+    """Whether a nats-server log line ("[pid] 2026/11/30 14:21:48.144510 [ERR] ...", local
+    time) was written in the last `seconds`."""
+    parts = line.split(" ", 3)
+    try:
+        logged = time.mktime(time.strptime(f"{parts[1]} {parts[2].split('.')[0]}",
+                                           "%Y/%m/%d %H:%M:%S"))
+    except (IndexError, ValueError, OverflowError):
+        return False
+    return time.time() - logged <= seconds + 1

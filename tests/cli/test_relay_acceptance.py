@@ -145,3 +145,32 @@ def test_ctrl_c_in_the_relays_terminal_stops_it_without_a_traceback(tmp_path):
     assert relay.returncode == 0, err
     assert "Traceback" not in err and "encountered error" not in err, err
     assert not port_open(port)  # and its server stopped with it
+
+
+def test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network(tmp_path):
+    """A stranger gives leaf B's token to a second host too. The hub's server keeps one leaf
+    connection a name and closes the other ("Duplicate Remote LeafNode Connection"), so both
+    links come and go every few hundred ms; B's membership changes then failed with "no
+    sequencer answers (is the hub's relay running?)". The leaves' status says what it is."""
+    from peers_tui.relay.config import free_port
+    from tests.relay_helpers import Host
+
+    hub, leaf, twin = hosts = [Host(name, tmp_path / name) for name in ("A", "B", "B2")]
+    for host in hosts:
+        host.root.mkdir()
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
+    for host in (leaf, twin):
+        host.peers().ok("relay", "init", "--leaf", token)
+    try:
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        twin.start()
+        said = "another host is connected to the hub with this host's token"
+        wait_for(lambda: any(said in host.peers().ok("relay", "status").out
+                             for host in (leaf, twin)), timeout=20,
+                 what="a leaf's status to name the shared token")
+        assert said in leaf.stderr() + twin.stderr()
+    finally:
+        stop_all(hosts)
