@@ -25,6 +25,7 @@ from nats.js.api import StreamConfig
 
 from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
+from peers_tui.relay.client_errors import ClientErrors
 from peers_tui.relay.config import (
     RelayConfig, client_url, config_path, load_config, relay_dir, relay_inbox_prefix,
 )
@@ -97,7 +98,8 @@ class Relay(Intake):
             self.nc = await nats.connect(
                 client_url(self.config), name=f"peers-relay-{self.config.name}",
                 max_reconnect_attempts=-1, reconnect_time_wait=0.25, allow_reconnect=True,
-                inbox_prefix=relay_inbox_prefix(self.config))  # its own, no one else's
+                inbox_prefix=relay_inbox_prefix(self.config),  # its own, no one else's
+                error_cb=ClientErrors().say)  # not a traceback at every reconnect
             self.js_local = self.nc.jetstream()
             self.js_hub = self.js_local if self.is_hub else self.nc.jetstream(domain="hub")
             if self.is_hub:  # a stream a leaf for what they send (inbound.py)
@@ -278,4 +280,9 @@ class Relay(Intake):
             self.link.write_status(self.scanner, running=True)  # a cut shows at once
 
     async def _status_once(self) -> None:
+        exited = self.server.revive()
+        if exited is not None:  # the link stayed down for good before
+            print(f"peers relay: its nats-server exited (code {exited}); started again",
+                  file=sys.stderr, flush=True)
+            self.link.generation += 1
         self.link.write_status(self.scanner, running=True)

@@ -179,6 +179,15 @@ class NatsServer:
         except OSError:
             return ""
 
+    def revive(self) -> int | None:
+        """Start the server again if it died under the relay (killed alone: the OOM killer,
+        a stray kill); its exit code then, else None."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        code = self.process.returncode
+        self.start()
+        return code
+
     def stop(self) -> None:
         process = self.process
         if process is None or process.poll() is not None:

@@ -174,3 +174,27 @@ def test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network(tmp_path):
         assert said in leaf.stderr() + twin.stderr()
     finally:
         stop_all(hosts)
+
+
+def test_a_relay_whose_nats_server_was_killed_starts_it_again(tmp_path):
+    """The leaf's nats-server killed alone (the OOM killer, a stray kill -9): the relay went
+    on with its link "down (hub unreachable)" for good, its posts unsent, and nats-py logged
+    a traceback four times a second into its stderr."""
+    import os
+    import signal
+
+    from tests.relay_helpers import bodies
+
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob, _ = joined(hub, leaf)
+        killed = leaf.nats_pid()
+        os.kill(killed, signal.SIGKILL)
+        wait_for(lambda: leaf.nats_pid() != killed and leaf.link_up(), timeout=20,
+                 what="B's server started again and its link up")
+        bob.ok("send", "team", "after B's server was killed")
+        wait_for(lambda: "after B's server was killed" in bodies(alice), what="the post on A")
+        assert "nats-server exited" in leaf.stderr(), leaf.stderr()
+        assert "Traceback" not in leaf.stderr(), leaf.stderr()[-3000:]
+    finally:
+        stop_all(hosts)

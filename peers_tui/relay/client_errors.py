@@ -1,0 +1,31 @@
+"""What the relay's NATS client says when it cannot reach its own server.
+
+nats-py's default error callback logs every failed reconnect with its traceback: four a second
+while this host's nats-server is away (killed, or restarting for a token), a few hundred bytes
+each, for as long as it stays away. The relay's own checks say what that means (the link down,
+the server started again); this keeps one line a minute for each kind of error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+REPEAT_AFTER = 60.0
+
+
+class ClientErrors:
+    """`say` is an `error_cb` for nats.connect (which wants a coroutine function): one line
+    on stderr per kind of error a minute."""
+
+    def __init__(self, repeat_after: float = REPEAT_AFTER) -> None:
+        self.repeat_after = repeat_after
+        self.said: dict[str, float] = {}
+
+    async def say(self, error: Exception) -> None:
+        kind = type(error).__name__
+        now = time.monotonic()
+        if kind in self.said and now - self.said[kind] < self.repeat_after:
+            return
+        self.said[kind] = now
+        print(f"peers relay: its NATS client: {kind}: {error}"[:300], file=sys.stderr, flush=True)
