@@ -1,10 +1,14 @@
-"""What a stranger following the README meets at the shell, found in the acceptance pass of
-issue 15 (three hosts on loopback, relays stopped, killed and cut while everyone writes):
-every refusal one line naming what was refused and why, with a non-zero exit."""
+"""What a stranger following the README met at the shell in the acceptance pass of issue 15
+(three hosts on loopback, relays stopped, killed and cut while everyone writes; docs/relay.md
+"Acceptance pass"): refusals one line naming what was refused and why, with a non-zero exit;
+Ctrl+C on a relay without tracebacks; a relay whose nats-server was killed alone carrying on;
+one token used on two hosts named as such."""
 
 from __future__ import annotations
 
 import time
+
+import pytest
 
 from tests.cli.test_relay import joined
 from tests.conftest import User
@@ -147,6 +151,7 @@ def test_ctrl_c_in_the_relays_terminal_stops_it_without_a_traceback(tmp_path):
     assert not port_open(port)  # and its server stopped with it
 
 
+@pytest.mark.slow
 def test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network(tmp_path):
     """A stranger gives leaf B's token to a second host too. The hub's server keeps one leaf
     connection a name and closes the other ("Duplicate Remote LeafNode Connection"), so both
@@ -176,6 +181,7 @@ def test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network(tmp_path):
         stop_all(hosts)
 
 
+@pytest.mark.slow
 def test_a_relay_whose_nats_server_was_killed_starts_it_again(tmp_path):
     """The leaf's nats-server killed alone (the OOM killer, a stray kill -9): the relay went
     on with its link "down (hub unreachable)" for good, its posts unsent, and nats-py logged
