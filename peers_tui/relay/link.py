@@ -30,8 +30,9 @@ FAILURES_FOR_DOWN = 3
 REFUSED = "the hub refused this host's token (wrong or revoked)"
 # nats-server keeps one leaf connection a name: two hosts holding one token push each other
 # off every few hundred ms, which looked like a bad network.
-SHARED = ("another host is connected to the hub with this host's token (a token is for one "
-          "host: make each its own with peers relay token --name HOST)")
+# Also seen for a few seconds when the hub has not yet noticed this host's old link is dead.
+SHARED = ("the hub already has a link with this host's token: is it used by another host too? "
+          "(a token is for one host: make each its own with peers relay token --name HOST)")
 
 
 class LinkState:

@@ -172,7 +172,7 @@ def test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network(tmp_path):
         leaf.start()
         wait_for(leaf.link_up, what="B's link")
         twin.start()
-        said = "another host is connected to the hub with this host's token"
+        said = "the hub already has a link with this host's token: is it used by another host"
         wait_for(lambda: any(said in host.peers().ok("relay", "status").out
                              for host in (leaf, twin)), timeout=20,
                  what="a leaf's status to name the shared token")
