@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Footer
 from textual.worker import Worker
 
@@ -26,6 +25,7 @@ from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, S
 from peers_tui.screens.chat_link import LinkWatch
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_bars import HiddenBars
+from peers_tui.screens.chat_frame import ChatBody, focused_composer, width_class
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
 from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.chat_selection import SelectionScreen
@@ -41,6 +41,10 @@ class ChatScreen(SelectionScreen):
     """One group: what was said, who is in it, and where to say more."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (120, "-widest")]
+    # The composer, as the screen is composed: with Textual's "*" the log took the focus
+    # first, and gave it to the composer only after the first frame (screens.chat_frame).
+    AUTO_FOCUS = "#composer"
+    BLANK = True  # covered by its children (screens.chat_frame)
     BINDINGS = chat_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -55,12 +59,9 @@ class ChatScreen(SelectionScreen):
         self.feed: LiveFeed | None = None
         self._can_post = True
         self.standing: Standing = "active"  # the user's, as the roster last said
-        # The breakpoint class the first resize would set, set now: set then, it restyles
-        # every widget once more before the first paint.
-        width = self.app.size.width
-        self.add_class(next((name for least, name in reversed(self.HORIZONTAL_BREAKPOINTS)
-                             if width >= least), "-narrow"))
-        self.composer = Composer(id="composer")
+        # The breakpoint class the first resize would set, set now (screens.chat_frame).
+        self.add_class(width_class(self.HORIZONTAL_BREAKPOINTS, self.app.size.width))
+        self.composer = focused_composer()
         self.message_log = MessageLog(id="log")
         self.topic_bar = TopicBar(id="topic-bar")
         self.buffer_list = BufferList(account.ui_state, id="buffer-list")  # from 120 columns
@@ -74,7 +75,7 @@ class ChatScreen(SelectionScreen):
 
     def compose(self) -> ComposeResult:
         yield self.topic_bar
-        with Horizontal(id="chat-body"):
+        with ChatBody(id="chat-body"):
             yield self.buffer_list
             yield self.message_log
             yield RosterPanel(self.presence, id="roster")

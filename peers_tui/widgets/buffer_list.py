@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from textual import events, work
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker
@@ -24,6 +24,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.ui_state import UiState
 from peers_tui.core.views import GroupSummary
 from peers_tui.messages import OpenGroup
+from peers_tui.widgets.alike_lines import alike_lines
 from peers_tui.widgets.group_label import buffer_row
 from peers_tui.worker_errors import pass_on_failure
 
@@ -106,6 +107,11 @@ class BufferList(ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         self._styles, self._lines = None, {}  # the theme or a pseudo-class changed
         super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self.summaries:
+            return super().render_lines(crop)
+        return alike_lines(self.styles, crop, super().render_lines)  # no rows yet: all blank
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -66,6 +66,12 @@ class Composer(TextArea):
         # The composer stays editable all the same: drafts can be kept and commands typed.
         self.cannot_post: str | None = None
 
+    def update_node_styles(self, animate: bool = True) -> None:
+        # TextArea's __init__ sets a class (compact), which made Textual style the composer
+        # before it was in the app's DOM (~1 ms of a start); its mount styles it anyway.
+        if self.is_attached:
+            super().update_node_styles(animate)
+
     def set_cannot_post(self, reason: str | None, placeholder: Content) -> None:
         """Why nothing can be posted from here (None: it can), and the placeholder saying so;
         a draft hides the placeholder, so the reason is also told once, now."""

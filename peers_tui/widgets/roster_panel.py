@@ -12,6 +12,8 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -19,6 +21,7 @@ from peers_tui.core.names import person_labels
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
+from peers_tui.widgets.alike_lines import alike_lines
 from peers_tui.widgets.message_render import author_colour
 from peers_tui.worker_errors import pass_on_failure
 from peers_tui.core.roster import MemberState
@@ -54,6 +57,10 @@ class RosterPanel(VerticalScroll, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield Static(id="roster-body")
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Its own lines are its left border and background: the text is its child's.
+        return alike_lines(self.styles, crop, super().render_lines)
 
     def on_mount(self) -> None:
         if self.presence is not None:

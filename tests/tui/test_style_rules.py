@@ -64,8 +64,8 @@ asyncio.run(main())
 """
 
 
-def _start(user: User, cache: Path) -> str:
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(cache)}
+def _start(user: User, cache: Path, **extra_env: str) -> str:
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(cache), **extra_env}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     result = subprocess.run([sys.executable, "-c", SCRIPT, str(user.home), str(user.hub)],
                             capture_output=True, text=True, timeout=120, env=env)
@@ -82,6 +82,21 @@ def test_a_second_start_parses_no_style_sheet_and_has_the_same_rules(
     assert list(cache.rglob(FILE_NAME))
     parsed, same = _start(alice, cache).split()
     assert (int(parsed), same) == (0, "True")
+
+
+def test_a_start_with_a_saved_theme_parses_no_style_sheet_either(
+        alice: User, bob: User, team: str, tmp_path: Path) -> None:
+    """A saved theme is set as the app mounts, and Textual parses every sheet again with its
+    variables (in a fresh Stylesheet of its own): that parse takes the kept rules too."""
+    bob.ok("send", "team", "hello from bob")
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text('theme = "nord"\n')
+    cache = tmp_path / "pycache"
+    parsed, same = _start(alice, cache, PEERS_CONFIG_DIR=str(config)).split()
+    assert int(parsed) > 0 and same == "True"
+    parsed, same = _start(alice, cache, PEERS_CONFIG_DIR=str(config)).split()
+    assert (int(parsed), same) == (0, "True")  # the rules of the theme's variables, kept
 
 
 def _rules(sheet: Stylesheet) -> list[str]:

@@ -1,0 +1,38 @@
+"""What the chat screen's first frame is built of, built to cost little (issue 16: a start is
+measured against a bare Textual app painting one line).
+
+- The screen and the row under the topic bar (the buffer list, the log and the roster) are
+  covered by their children at every size: the log's `1fr` takes whatever the others leave.
+  Textual draws every widget in full, front to back, the covered ones too, each line through
+  its style cache (~1.8 ms of the first frame for these two); as BLANK widgets (Textual's own
+  switch for a widget with no border and no content) each is one blank line repeated.
+- The composer is focused as the screen is composed (ChatScreen.AUTO_FOCUS) and is styled as
+  focused when it is mounted: focused after its mount, its new pseudo-class styled it (and its
+  8 component classes) a second time before the first frame.
+- The width class the first resize would set is set before the screen is mounted (set then,
+  it restyled every widget once more before the first paint).
+"""
+
+from __future__ import annotations
+
+from textual.containers import Horizontal
+
+from peers_tui.widgets import Composer
+
+
+class ChatBody(Horizontal):
+    """The buffer list, the log and the roster, side by side; never seen itself."""
+
+    BLANK = True
+
+
+def focused_composer() -> Composer:
+    composer = Composer(id="composer")
+    composer.set_reactive(Composer.has_focus, True)  # the screen focuses it as composed
+    return composer
+
+
+def width_class(breakpoints: list[tuple[int, str]], width: int) -> str:
+    """The class Textual's HORIZONTAL_BREAKPOINTS give a screen `width` columns wide."""
+    return next((name for least, name in reversed(breakpoints) if width >= least),
+                breakpoints[0][1])
