@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,12 @@ from peers_tui.relay.walk_reach import WalkReach
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
 PUBLISH_CHUNK = 256
 DUPLICATE_WINDOW = 120.0
+# status.json is written at once when the link or a leaf's link changes, and else this often:
+# readers take a status older than 5 s for a relay that is gone (commands/ordering.STALE_STATUS).
+STATUS_EVERY = 2.0
+# A leaf's kept handle changes (held.py) go when the link comes up, and are looked for this
+# often while it stays up (a change is kept then only when the hub did not answer in time).
+HELD_EVERY = 2.0
 
 
 class Relay(Intake):
@@ -75,6 +82,7 @@ class Relay(Intake):
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
+        self.relinked = asyncio.Event()  # a leaf's link came up: kept changes go (_held_once)
         self.nc: Any = None
         self.waker: Waker | None = None
         self.presence_sync: PresenceSync | None = None
@@ -117,11 +125,12 @@ class Relay(Intake):
             intake, pause = (self.inbound.supervise, 1.0) if self.is_hub else (self._consume, 0.25)
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(intake, pause)),
-                     asyncio.create_task(self._forever(self._status_once, 1.0)),
-                     asyncio.create_task(self._forever(self.reporter.tick, 0.25))]
+                     asyncio.create_task(self._forever(self._status_once, STATUS_EVERY)),
+                     asyncio.create_task(self._forever(self.reporter.tick, 0))]  # paces itself
             if not self.is_hub:
-                tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
-                tasks.append(asyncio.create_task(self._forever(self._held_once, 0.5)))
+                tasks.append(asyncio.create_task(self._forever(self._link_once,
+                                                               self.link.probe_pause)))
+                tasks.append(asyncio.create_task(self._forever(self._held_once, 0)))
             else:
                 tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
@@ -162,8 +171,9 @@ class Relay(Intake):
         if TRACE:
             print(f"peers relay: {time.time():.4f} {self.config.name} {what}", file=sys.stderr, flush=True)
 
-    async def _forever(self, step: Any, pause: float) -> None:
-        """Run `step` again and again; trouble is reported once a minute, never fatal."""
+    async def _forever(self, step: Any, pause: float | Callable[[], float]) -> None:
+        """Run `step` again and again, `pause` seconds apart (or as many as it says when
+        called); trouble is reported once a minute, never fatal."""
         last_report = 0.0
         # The flag as well as the cancellation: asyncio.wait_for can swallow a cancel that
         # lands as its inner call finishes (Python 3.11), and a relay must stop on SIGTERM.
@@ -177,7 +187,7 @@ class Relay(Intake):
                     last_report = time.monotonic()
                     print(f"peers relay: {step.__name__.strip('_')}: {exc.__class__.__name__}: "
                           f"{str(exc)[:300]}", file=sys.stderr, flush=True)
-            await asyncio.sleep(pause)
+            await asyncio.sleep(pause() if callable(pause) else pause)
 
     async def _ensure_streams(self) -> None:
         config = StreamConfig(name=FED_STREAM, subjects=[FED_SUBJECTS],
@@ -196,6 +206,7 @@ class Relay(Intake):
         if not self.is_hub and not self.link.up:
             return
         self.scanner.more = False
+        self.waker.failing = True  # until this look is through: looked at again soon
         async with self.lock:
             for group_id in self.scanner.unseen():
                 if not self.is_hub:
@@ -211,6 +222,7 @@ class Relay(Intake):
                 self.reporter.sent(group_id)
                 if envelopes:
                     self._trace(f"published {len(envelopes)} of {group_id[:6]}")
+        self.waker.failing = False
         if self.scanner.more:
             self.waker.wake()
 
@@ -250,15 +262,22 @@ class Relay(Intake):
                     self.scanner.catch_up()
             self.link.write_status(self.scanner, running=True)  # not a second late
             self.reporter.changed()
-        if self.link.up and not was_up and self.waker is not None:
-            self.waker.wake()  # what was written offline goes now
+        if self.link.up and not was_up:
+            self.relinked.set()  # handle changes kept offline go now
+            if self.waker is not None:
+                self.waker.wake()  # what was written offline goes now
 
     async def _held_once(self) -> None:
         """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
-        if self.link.up:
-            for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
-                async with self.lock:
-                    await self._apply_group(envelope.group_id, [envelope])
+        try:
+            if self.link.up:
+                for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
+                    async with self.lock:
+                        await self._apply_group(envelope.group_id, [envelope])
+        finally:  # also after a failure: _forever does not pause this loop
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
+            self.relinked.clear()
 
     async def _reload_once(self) -> None:
         """A token made or revoked while running takes effect at once (nats-server reload)."""
