@@ -26,7 +26,7 @@ from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
-from peers_tui.relay.waiting import next_record, subscribe_ordered
+from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued
 from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class Intake:
         if not sub.pending_msgs:
             await asyncio.sleep(0)  # the reader parses what is already in the socket buffer
         while len(batch) < BATCH and sub.pending_msgs:
-            batch.append(await sub.next_msg(timeout=None))
+            batch.append(await take_queued(sub))
         return batch
 
     async def _handle(self, key: str, batch: list[Any], trim: InboundTrim | None = None) -> None:

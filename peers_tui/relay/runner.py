@@ -46,7 +46,7 @@ from peers_tui.relay.presence_sync import PresenceSync
 from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.tunnel import Tunnel
-from peers_tui.relay.wake import Waker
+from peers_tui.relay.wake import FileWatch, Waker
 from peers_tui.relay.walk_reach import WalkReach
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
@@ -85,6 +85,7 @@ class Relay(Intake):
         self.relinked = asyncio.Event()  # a leaf's link came up: kept changes go (_held_once)
         self.nc: Any = None
         self.waker: Waker | None = None
+        self.config_watch: FileWatch | None = None  # the hub: config.json rewritten (a token)
         self.presence_sync: PresenceSync | None = None
         self.guard = ConsumerGuard(lambda: {*self.config.leaves, self.config.name},  # the hub's
                                    relay_inbox_prefix(config))
@@ -132,7 +133,7 @@ class Relay(Intake):
                                                                self.link.probe_pause)))
                 tasks.append(asyncio.create_task(self._forever(self._held_once, 0)))
             else:
-                tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
+                tasks.append(asyncio.create_task(self._forever(self._reload_once, 0)))
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
                 tasks.append(asyncio.create_task(self._forever(self.guard.sweep, SWEEP)))
             self.presence_sync = PresenceSync(self.hub, self.config.name, self.link,
@@ -165,6 +166,8 @@ class Relay(Intake):
             self.scanner.close()
             if self.waker is not None:
                 self.waker.close()
+            if self.config_watch is not None:
+                self.config_watch.close()
             self.ledger.close()
 
     def _trace(self, what: str) -> None:
@@ -281,6 +284,9 @@ class Relay(Intake):
 
     async def _reload_once(self) -> None:
         """A token made or revoked while running takes effect at once (nats-server reload)."""
+        if self.config_watch is None:
+            self.config_watch = FileWatch(config_path(self.hub))
+        await self.config_watch.wait(0.5, 10.0)  # written, or a look now and then all the same
         try:
             changed = config_path(self.hub).stat().st_mtime_ns
         except OSError:

@@ -74,3 +74,39 @@ class Waker:
             with contextlib.suppress(Exception):
                 asyncio.get_running_loop().remove_reader(self.inotify.fileno())
             self.inotify.close()
+
+
+class FileWatch:
+    """Wakes a waiter when a file is written or replaced (inotify on its directory): the hub
+    relay's config, which `peers relay token` rewrites, was looked at every 0.5 s. Without
+    inotify, `wait` is that look again."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self.event = asyncio.Event()
+        self.inotify: Any = None
+        try:
+            from inotify_simple import INotify, flags
+
+            self.inotify = INotify()
+            self.inotify.add_watch(str(path.parent), flags.CLOSE_WRITE | flags.MOVED_TO)
+            asyncio.get_running_loop().add_reader(self.inotify.fileno(), self._readable)
+        except (ImportError, OSError):
+            self.inotify = None
+
+    def _readable(self) -> None:
+        if any(e.name == self.name for e in self.inotify.read(timeout=0)):
+            self.event.set()
+
+    async def wait(self, fallback: float, longest: float) -> None:
+        """Until the file is written (at most `longest` s), or `fallback` s without inotify."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.event.wait(),
+                                   longest if self.inotify is not None else fallback)
+        self.event.clear()
+
+    def close(self) -> None:
+        if self.inotify is not None:
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_reader(self.inotify.fileno())
+            self.inotify.close()
