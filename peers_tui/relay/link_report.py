@@ -66,8 +66,7 @@ class LinkReporter:
         self.dirty = True
         if time.monotonic() - self.written_at >= MIN_INTERVAL:
             self.write()
-        else:
-            self.woken.set()
+        self.woken.set()  # the loop sleeps for what is due now (a link down: counting unsent)
 
     def arrived(self, group_id: str, envelopes: list[Envelope]) -> None:
         """Messages applied here from other hosts: the log of a user who has this group open
@@ -108,19 +107,17 @@ class LinkReporter:
             self.changed()
 
     async def tick(self) -> None:
-        """The runner's loop: write what is due (counts moved, a change waiting, heartbeat),
-        then sleep until the next is due or a change comes. Counted here only while records
+        """The runner's loop: sleep until a write is due or a change comes, then write what is
+        due (counts moved, a change waiting, heartbeat). Counted here only while records
         cannot leave (nothing is applied then either)."""
-        try:
-            if not self.link.up:
-                self.recount()
-            due = time.monotonic() - self.written_at
-            if (self.dirty and due >= MIN_INTERVAL) or due >= HEARTBEAT:
-                self.write()
-        finally:  # also after a failure: the runner does not pause this loop
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.woken.wait(), self.pause())
-            self.woken.clear()
+        with contextlib.suppress(asyncio.TimeoutError):  # first: the runner does not pause this
+            await asyncio.wait_for(self.woken.wait(), self.pause())
+        self.woken.clear()
+        if not self.link.up:
+            self.recount()
+        due = time.monotonic() - self.written_at
+        if (self.dirty and due >= MIN_INTERVAL) or due >= HEARTBEAT:
+            self.write()
 
     def pause(self) -> float:
         """Seconds until the next write or count is due, nothing changing meanwhile."""

@@ -272,15 +272,13 @@ class Relay(Intake):
 
     async def _held_once(self) -> None:
         """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
-        try:
-            if self.link.up:
-                for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
-                    async with self.lock:
-                        await self._apply_group(envelope.group_id, [envelope])
-        finally:  # also after a failure: _forever does not pause this loop
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
-            self.relinked.clear()
+        with contextlib.suppress(asyncio.TimeoutError):  # first: _forever does not pause this
+            await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
+        self.relinked.clear()
+        if self.link.up:
+            for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
+                async with self.lock:
+                    await self._apply_group(envelope.group_id, [envelope])
 
     async def _reload_once(self) -> None:
         """A token made or revoked while running takes effect at once (nats-server reload)."""

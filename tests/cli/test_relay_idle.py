@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import pytest
 from nats.js.api import StreamConfig
 
 from peers_tui.relay.config import client_url, inbox_prefix, load_config
@@ -129,3 +130,38 @@ def test_a_consumer_without_the_flow_control_poll_reads_a_backlog_and_loses_no_r
         assert no_poll
     finally:
         stop_all(hosts)
+
+
+@pytest.mark.slow
+def test_records_written_offline_show_as_unsent_soon_after_an_idle_link_drops(tmp_path):
+    """The link reporter sleeps while idle (up to the 5 s heartbeat); the link going down must
+    wake it to count what is written offline every quarter second, not after that sleep."""
+    from peers_tui.core.link_state import read_link_state
+
+    hub, leaf = hosts = federation(tmp_path, ("A", "B"))
+    try:
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team").out.strip()
+        for host in hosts:
+            host.start()
+        wait_for(leaf.link_up, what="B's link")
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+        for _ in range(3):  # the link just up: the reporter sleeps toward its 5 s heartbeat
+            hub.stop()
+            wait_for(lambda: not read_link_state(leaf.hub).up, what="B offline")
+            bob.ok("send", "team", "offline")
+            written = time.monotonic()
+            wait_for(lambda: (read_link_state(leaf.hub).group(group_id) or _NONE).unsent == 1,
+                     timeout=10, what="1 unsent")
+            assert time.monotonic() - written < 2.0
+            hub.start()
+            wait_for(lambda: read_link_state(leaf.hub).up
+                     and (read_link_state(leaf.hub).group(group_id) or _NONE).unsent == 0,
+                     what="sent again")
+    finally:
+        stop_all(hosts)
+
+
+class _NONE:
+    unsent = None
