@@ -26,7 +26,7 @@ from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
-from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued
+from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued, watch
 from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
@@ -78,8 +78,12 @@ class Intake:
         config = (ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                                  opt_start_seq=position + 1)
                   if position else ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-        generation, moved = self.link.generation, self.link.moved()
-        sub = await subscribe_ordered(js, subjects, stream, config)
+        generation, moved = self.link.generation, watch(self.link.moved())
+        try:
+            sub = await subscribe_ordered(js, subjects, stream, config)
+        except BaseException:
+            moved.cancel()
+            raise
         self._trace(f"consuming {stream} after {position}")
         try:
             while not self.stopping.is_set() and self.link.generation == generation and (
@@ -91,12 +95,14 @@ class Intake:
                 elif trim is not None:  # quiet: what was applied leaves the stream (limits.py)
                     await trim.settle(self.js_local)
         finally:
+            moved.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sub.unsubscribe(), 1)
 
-    async def _next_batch(self, sub: Any, wait: float | None, moved: asyncio.Event) -> list[Any]:
+    async def _next_batch(self, sub: Any, wait: float | None, moved: asyncio.Future[Any]
+                          ) -> list[Any]:
         """What has arrived, waiting for a first record until `wait` (None: no limit) or
-        `moved` is set: [] then."""
+        `moved` is done: [] then."""
         first = await next_record(sub, wait, moved)
         if first is None:
             return []

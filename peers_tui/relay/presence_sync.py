@@ -33,7 +33,7 @@ from peers_tui.core.presence import PRESENCE_DIR, Presence
 from peers_tui.core.profiles import PEOPLE_DIR
 from peers_tui.relay.consumer_guard import STREAM_CAP
 from peers_tui.relay.link import LinkState
-from peers_tui.relay.waiting import next_record, subscribe_ordered
+from peers_tui.relay.waiting import next_record, subscribe_ordered, watch
 
 STREAM = "PEERS_PRESENCE"
 SUBJECTS = "peers.presence.>"
@@ -194,15 +194,18 @@ class PresenceSync:
         if not self.stream_ready:
             await self._ensure_stream()
         js = self.js_local if self.is_hub else self.js_hub
-        generation, moved = self.link.generation, self.link.moved()
+        generation = self.link.generation
         sub = await subscribe_ordered(js, SUBJECTS, STREAM, ConsumerConfig(
             deliver_policy=DeliverPolicy.LAST_PER_SUBJECT))
+        moved = watch(self.link.moved())
         # Our own heartbeat comes back on this stream: silence for two of them means the
         # subscription died under us (the hub's server restarts when a token is made).
         last_message = time.monotonic()
         try:
-            while not self.stopping.is_set() and (
-                    self.is_hub or (self.link.up and self.link.generation == generation)):
+            # The generation moves on the hub too (its server restarted for a token): then
+            # the subscription is renewed now, not after two silent heartbeats.
+            while not self.stopping.is_set() and self.link.generation == generation and (
+                    self.is_hub or self.link.up):
                 msg = await next_record(sub, self.look_every, moved)
                 if msg is None:  # quiet for a while, or the link moved
                     self._expire()
@@ -212,6 +215,7 @@ class PresenceSync:
                 last_message = time.monotonic()
                 self.hear(msg.subject, msg.data)
         finally:
+            moved.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sub.unsubscribe(), 1)
 

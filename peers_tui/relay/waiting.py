@@ -45,25 +45,33 @@ async def take_queued(sub: Any) -> Any:
     return msg
 
 
-async def next_record(sub: Any, wait: float | None, moved: asyncio.Event) -> Any:
+async def next_record(sub: Any, wait: float | None, moved: asyncio.Future[Any]) -> Any:
     """The next message of `sub`; None once `wait` seconds passed (None: no limit) or `moved`
-    is set. A message is never lost: cancelled before it took one, the getter leaves it
-    queued for the next call (asyncio.Queue), and one it took is returned. What `next_msg`
-    raised (a closed connection) is raised here."""
+    is done (`watch(event)`, made once for every wait of a consumer). A message is never
+    lost: cancelled before it took one, the getter leaves it queued for the next call
+    (asyncio.Queue), and one it took is returned. What `next_msg` raised (a closed
+    connection) is raised here."""
     if sub.pending_msgs:  # queued already (a catch-up): nothing to race
         return await take_queued(sub)
+    if moved.done():
+        return None
     getter = asyncio.ensure_future(sub.next_msg(timeout=None))
-    stop = asyncio.ensure_future(moved.wait())
     try:
-        await asyncio.wait((getter, stop), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait((getter, moved), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        stop.cancel()
         if not getter.done():
             getter.cancel()
             await asyncio.wait((getter,))
     if getter.cancelled():
         return None
-    return getter.result()
+    msg = getter.result()  # or what next_msg raised (a closed connection)
+    await answer_flow_control(sub)
+    return msg
 
 
-__all__ = ["answer_flow_control", "next_record", "subscribe_ordered", "take_queued"]
+def watch(event: asyncio.Event) -> asyncio.Future[Any]:
+    """A future done once `event` is set, for `next_record`; cancel it when done waiting."""
+    return asyncio.ensure_future(event.wait())
+
+
+__all__ = ["answer_flow_control", "next_record", "subscribe_ordered", "take_queued", "watch"]

@@ -16,7 +16,7 @@ import pytest
 from nats.js.api import StreamConfig
 
 from peers_tui.relay.config import client_url, inbox_prefix, load_config
-from peers_tui.relay.waiting import next_record, subscribe_ordered
+from peers_tui.relay.waiting import next_record, subscribe_ordered, watch
 from tests.cli.test_relay_partition import through_proxy
 from tests.relay_helpers import federation, stop_all, wait_for
 
@@ -104,7 +104,7 @@ def test_a_consumer_without_the_flow_control_poll_reads_a_backlog_and_loses_no_r
                     await asyncio.gather(*[js.publish("t.x", bytes(size))
                                            for _ in range(start, min(count, start + 100))])
                 sub = await subscribe_ordered(js, "t.>", "T", None)
-                never = asyncio.Event()
+                never = watch(asyncio.Event())
                 read = 0
                 while read < count:
                     msg = await next_record(sub, 5.0, never)
@@ -113,11 +113,12 @@ def test_a_consumer_without_the_flow_control_poll_reads_a_backlog_and_loses_no_r
                     read += 1
                     if read % 50 == 0:
                         await asyncio.sleep(0.05)  # a slow reader: requests come mid-queue
-                moved = asyncio.Event()
-                asyncio.get_running_loop().call_later(0.1, moved.set)
-                waited = await next_record(sub, None, moved)  # ends on the event, no record
+                event = asyncio.Event()
+                asyncio.get_running_loop().call_later(0.1, event.set)
+                waited = await next_record(sub, None, watch(event))  # ends on it, no record
                 await js.publish("t.x", b"after")
-                after = await next_record(sub, 5.0, asyncio.Event())
+                after = await next_record(sub, 5.0, never)
+                never.cancel()
                 poll = getattr(sub._sub._jsi, "_fctask", None)
                 await sub.unsubscribe()
                 return read, waited, after, poll is None
