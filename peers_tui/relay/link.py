@@ -4,8 +4,9 @@ A leaf asks the hub's JetStream API for its account info: an answer means the le
 the hub's server) is up. Every second while the link is up and answering (each probe is also
 an API advisory the hub's relay reads: at a quarter second, two leaves' probes were a tenth
 of the hub relay's idle CPU), every quarter second while it is down or a probe just failed,
-so a link coming back is seen as soon as before and a cut within about a second more. A hub that refuses this host's credentials
-shows in the leaf server's log as an authorization violation: reported as such.
+so a link coming back is seen as soon as before and a cut within about a second more. A hub
+that refuses this host's credentials shows in the leaf server's log as an authorization
+violation: reported as such.
 """
 
 from __future__ import annotations
