@@ -14,7 +14,6 @@ from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from peers_tui.core.errors import PeersError
@@ -27,6 +26,7 @@ from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
+from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued, watch
 from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
@@ -35,11 +35,12 @@ if TYPE_CHECKING:
     from peers_tui.relay.local import LocalScanner
 
 BATCH = 1000
-# How long the hub's consumer of a leaf's inbound stream waits for a record before it looks
-# around (a record ends the wait at once). A leaf's one consumer looks at its link every
-# 0.25 s; the hub has one consumer a leaf, and each look costs ~0.7 ms of CPU: at 0.25 s,
-# two leaves took the hub relay's idle CPU from 0.8 to 1.1 % of a core (R3, 13:12 run).
-QUIET_WAIT = 2.0
+# While idle a consumer waits for a record, or for the link (or the hub's server) to move,
+# with no timer: a leaf's consumer looked at its link every 0.25 s and each of the hub's (one
+# a leaf) every 2 s, each look ~0.1-0.7 ms of CPU (R3). The one timed wait left: the hub,
+# holding records applied but not yet purged, waits this long for the next one before it
+# purges them (a quiet stream gives its bounds back at once; limits.InboundTrim).
+QUIET_WAIT = 0.25
 
 
 class Intake:
@@ -77,34 +78,43 @@ class Intake:
         config = (ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                                  opt_start_seq=position + 1)
                   if position else ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-        generation = self.link.generation
-        sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True, config=config)
+        generation, moved = self.link.generation, watch(self.link.moved())
+        try:
+            sub = await subscribe_ordered(js, subjects, stream, config)
+        except BaseException:
+            moved.cancel()
+            raise
         self._trace(f"consuming {stream} after {position}")
         try:
             while not self.stopping.is_set() and self.link.generation == generation and (
                     self.is_hub or self.link.up):
-                batch = await self._next_batch(sub, 0.25 if not self.is_hub else QUIET_WAIT)
+                quiet = QUIET_WAIT if trim is not None and trim.unpurged() else None
+                batch = await self._next_batch(sub, quiet, moved)
                 if batch:
                     await self._handle(key, batch, trim)
                 elif trim is not None:  # quiet: what was applied leaves the stream (limits.py)
                     await trim.settle(self.js_local)
         finally:
+            moved.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sub.unsubscribe(), 1)
 
-    async def _next_batch(self, sub: Any, wait: float) -> list[Any]:
-        try:
-            batch = [await sub.next_msg(timeout=wait)]
-            self.batch_at = time.time()
-        except nats.errors.TimeoutError:
+    async def _next_batch(self, sub: Any, wait: float | None, moved: asyncio.Future[Any]
+                          ) -> list[Any]:
+        """What has arrived, waiting for a first record until `wait` (None: no limit) or
+        `moved` is done: [] then."""
+        first = await next_record(sub, wait, moved)
+        if first is None:
             return []
+        batch = [first]
+        self.batch_at = time.time()
         # What has arrived already goes along; nothing waits for more (a timer here cost every
         # delivery its length twice, at the hub and at the leaf). Under a catch-up the records
         # queue up while a batch is applied, so batches grow by themselves.
         if not sub.pending_msgs:
             await asyncio.sleep(0)  # the reader parses what is already in the socket buffer
         while len(batch) < BATCH and sub.pending_msgs:
-            batch.append(await sub.next_msg(timeout=None))
+            batch.append(await take_queued(sub))
         return batch
 
     async def _handle(self, key: str, batch: list[Any], trim: InboundTrim | None = None) -> None:

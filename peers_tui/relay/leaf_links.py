@@ -1,7 +1,8 @@
 """On the hub: each leaf's link, up or down since when and its round trip.
 
 The hub's nats-server knows its leaf connections; it tells them on its monitoring endpoint
-(`/leafz`, served on 127.0.0.1 only). The relay asks once a second and keeps, for every leaf
+(`/leafz`, served on 127.0.0.1 only). The relay asks once a second (on one kept-alive
+connection) and keeps, for every leaf
 that holds a token, whether it is connected now and since when — the connection list is the
 proof of a cut, not a guess from missing traffic.
 """
@@ -15,6 +16,7 @@ import time
 from typing import Any
 
 LEAFZ_TIMEOUT = 0.5
+LEAFZ_REQUEST = b"GET /leafz?rtt=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 _DURATION = re.compile(r"([0-9.]+)(ns|µs|us|ms|s|m|h)")
 _UNIT_MS = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}
 
@@ -38,19 +40,53 @@ def connected_leaves(leafz: dict[str, Any]) -> dict[str, float | None]:
     return found
 
 
-async def fetch_leafz(port: int) -> dict[str, Any]:
-    """GET /leafz from this host's nats-server monitoring port (plain HTTP/1.0 on loopback)."""
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection("127.0.0.1", port), LEAFZ_TIMEOUT)
-    try:
-        writer.write(b"GET /leafz?rtt=1 HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        await writer.drain()
-        answer = await asyncio.wait_for(reader.read(), LEAFZ_TIMEOUT)
-    finally:
-        writer.close()
-    _, _, body = answer.partition(b"\r\n\r\n")
+def _leafz(body: bytes) -> dict[str, Any]:
     data = json.loads(body)
     return data if isinstance(data, dict) else {}
+
+
+class LeafzConnection:
+    """GET /leafz again and again on one kept-alive HTTP/1.1 connection: a new connection a
+    second (connect, accept, close on both sides) was most of what watching the leaves cost
+    the hub's relay idle (R3). Dropped on any trouble, opened again on the next ask."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, port: int) -> dict[str, Any]:
+        if self.stream is not None and port != self.port:
+            self.close()  # the server restarted on another monitoring port
+        try:
+            return _leafz(await asyncio.wait_for(self._ask(port), LEAFZ_TIMEOUT))
+        except BaseException:
+            self.close()
+            raise
+
+    async def _ask(self, port: int) -> bytes:
+        if self.stream is None:
+            self.stream, self.port = await asyncio.open_connection("127.0.0.1", port), port
+        reader, writer = self.stream
+        writer.write(LEAFZ_REQUEST)
+        await writer.drain()
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        headers = dict(line.partition(":")[::2] for line in head.split("\r\n")[1:] if line)
+        if "close" in headers.get("connection", ""):
+            body = await reader.read()
+            self.close()
+            return body
+        if "chunked" in headers.get("transfer-encoding", ""):  # a long answer (Go's net/http)
+            body = b""
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                body += (await reader.readexactly(size + 2))[:-2]
+            await reader.readuntil(b"\r\n")  # the empty trailer
+            return body
+        return await reader.readexactly(int(headers.get("content-length", "0")))
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream[1].close()
+        self.stream = None
 
 
 class LeafLinks:
@@ -58,6 +94,7 @@ class LeafLinks:
 
     def __init__(self) -> None:
         self.links: dict[str, dict[str, Any]] = {}
+        self.leafz = LeafzConnection()
 
     def update(self, known: list[str], connected: dict[str, float | None]) -> bool:
         """Take one observation; True when some leaf came or went."""
@@ -78,8 +115,8 @@ class LeafLinks:
     async def observe(self, monitor_port: int, leaves: dict[str, str]) -> bool:
         """Ask the server once; True when some leaf came or went."""
         try:
-            connected = connected_leaves(await fetch_leafz(monitor_port))
-        except (OSError, ValueError, asyncio.TimeoutError):
+            connected = connected_leaves(await self.leafz.get(monitor_port))
+        except (OSError, ValueError, EOFError, asyncio.TimeoutError, asyncio.LimitOverrunError):
             return False  # the server restarting (a token made or revoked): ask again later
         return self.update(sorted(leaves), connected)
 

@@ -83,6 +83,10 @@ class InboundTrim:
                 or time.monotonic() - self.at >= TRIM_SECONDS):
             await self.settle(js)
 
+    def unpurged(self) -> bool:
+        """Whether records applied are still in the stream (a purge is due once it is quiet)."""
+        return self.applied_to > self.trimmed
+
     async def settle(self, js: Any) -> None:
         """Purge everything applied that is still in the stream (one request, if any)."""
         if self.applied_to > self.trimmed:

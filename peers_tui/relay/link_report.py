@@ -4,11 +4,14 @@ Written on a change (the link going up or down, records sent upstream, records a
 another host), at most once every MIN_INTERVAL while changes keep coming, and every
 core.link_state.HEARTBEAT while nothing changes, so readers can tell a dead relay. Per group:
 the records stored here after what was last sent upstream, counted again only for the files
-whose stat moved (a few stat calls a tick when idle).
+whose stat moved (a few stat calls a tick while the link is down). The runner's loop sleeps
+until the next write is due or a change comes (no quarter-second tick while idle).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from peers_tui.relay.link import LinkState as Link
 
 MIN_INTERVAL = 1.0
+RECOUNT_EVERY = 0.25  # while the link is down: records written offline show as unsent
 
 
 class LinkReporter:
@@ -53,6 +57,7 @@ class LinkReporter:
         self.written_at = 0.0
         self.last: dict[str, object] | None = None
         self.failed = False
+        self.woken = asyncio.Event()  # a change the loop must write when it is due
 
     # ----------------------------------------------------------------- what changed
     def changed(self) -> None:
@@ -61,6 +66,7 @@ class LinkReporter:
         self.dirty = True
         if time.monotonic() - self.written_at >= MIN_INTERVAL:
             self.write()
+        self.woken.set()  # the loop sleeps for what is due now (a link down: counting unsent)
 
     def arrived(self, group_id: str, envelopes: list[Envelope]) -> None:
         """Messages applied here from other hosts: the log of a user who has this group open
@@ -101,13 +107,25 @@ class LinkReporter:
             self.changed()
 
     async def tick(self) -> None:
-        """The runner's loop: write what is due (counts moved, a change waiting, heartbeat).
-        Counted here only while records cannot leave (nothing is applied then either)."""
+        """The runner's loop: sleep until a write is due or a change comes, then write what is
+        due (counts moved, a change waiting, heartbeat). Counted here only while records
+        cannot leave (nothing is applied then either)."""
+        with contextlib.suppress(asyncio.TimeoutError):  # first: the runner does not pause this
+            await asyncio.wait_for(self.woken.wait(), self.pause())
+        self.woken.clear()
         if not self.link.up:
             self.recount()
         due = time.monotonic() - self.written_at
         if (self.dirty and due >= MIN_INTERVAL) or due >= HEARTBEAT:
             self.write()
+
+    def pause(self) -> float:
+        """Seconds until the next write or count is due, nothing changing meanwhile."""
+        since = time.monotonic() - self.written_at
+        wait = (MIN_INTERVAL if self.dirty else HEARTBEAT) - since
+        if not self.link.up:
+            wait = min(wait, RECOUNT_EVERY)
+        return max(wait, 0.01)
 
     def recount(self, only: str | None = None, positions_moved: bool = False) -> None:
         """Count again the groups (or the one) whose file or sent position moved: while the

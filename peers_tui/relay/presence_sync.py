@@ -33,10 +33,12 @@ from peers_tui.core.presence import PRESENCE_DIR, Presence
 from peers_tui.core.profiles import PEOPLE_DIR
 from peers_tui.relay.consumer_guard import STREAM_CAP
 from peers_tui.relay.link import LinkState
+from peers_tui.relay.waiting import next_record, subscribe_ordered, watch
 
 STREAM = "PEERS_PRESENCE"
 SUBJECTS = "peers.presence.>"
-SWEEP = 2.0     # seconds: the longest a change inotify missed waits to be published
+SWEEP = 5.0     # seconds: the longest a change inotify missed waits to be published
+LOOK_EVERY = 5.0  # seconds: the longest a host past its age-out stays listed
 SETTLE = 0.05   # an app creates its presence file, then takes the lock: look just after
 
 
@@ -122,6 +124,9 @@ class PresenceSync:
         self.presence = Presence(hub)
         self.heartbeat = heartbeat()
         self.age_out = AGE_OUT * self.heartbeat / HEARTBEAT
+        # Entries are aged out this often while nothing is heard (was every second: a wake-up
+        # a second for an age-out of 45 s).
+        self.look_every = min(max(self.heartbeat / 3, 0.1), LOOK_EVERY)
         self.heard: dict[str, HostEntry] = {}
         self.sent: HostEntry | None = None
         self.sent_at = 0.0
@@ -133,7 +138,9 @@ class PresenceSync:
     # ----------------------------------------------------------------- this host's entry
     async def publish_once(self) -> None:
         relinked = self.link.up and self.link.generation != self.sent_generation
-        await self.watch.wait(0.25 if relinked else SWEEP)  # a new link hears of us at once
+        # A new link hears of us at once; else inotify wakes us, the sweep is a safety net
+        # and the heartbeat's clock (was 2 s: a look at every presence file, ~0.3 ms).
+        await self.watch.wait(0.25 if relinked else min(SWEEP, self.heartbeat))
         await asyncio.sleep(SETTLE)
         self.watch.watch_new()
         entry = this_host(self.presence, self.name)
@@ -188,18 +195,19 @@ class PresenceSync:
             await self._ensure_stream()
         js = self.js_local if self.is_hub else self.js_hub
         generation = self.link.generation
-        sub = await js.subscribe(SUBJECTS, stream=STREAM, ordered_consumer=True,
-                                 config=ConsumerConfig(
-                                     deliver_policy=DeliverPolicy.LAST_PER_SUBJECT))
+        sub = await subscribe_ordered(js, SUBJECTS, STREAM, ConsumerConfig(
+            deliver_policy=DeliverPolicy.LAST_PER_SUBJECT))
+        moved = watch(self.link.moved())
         # Our own heartbeat comes back on this stream: silence for two of them means the
         # subscription died under us (the hub's server restarts when a token is made).
         last_message = time.monotonic()
         try:
-            while not self.stopping.is_set() and (
-                    self.is_hub or (self.link.up and self.link.generation == generation)):
-                try:
-                    msg = await sub.next_msg(timeout=1.0)
-                except nats.errors.TimeoutError:
+            # The generation moves on the hub too (its server restarted for a token): then
+            # the subscription is renewed now, not after two silent heartbeats.
+            while not self.stopping.is_set() and self.link.generation == generation and (
+                    self.is_hub or self.link.up):
+                msg = await next_record(sub, self.look_every, moved)
+                if msg is None:  # quiet for a while, or the link moved
                     self._expire()
                     if time.monotonic() - last_message > 2 * self.heartbeat + 2:
                         return
@@ -207,6 +215,7 @@ class PresenceSync:
                 last_message = time.monotonic()
                 self.hear(msg.subject, msg.data)
         finally:
+            moved.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sub.unsubscribe(), 1)
 

@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +47,19 @@ from peers_tui.relay.presence_sync import PresenceSync
 from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.tunnel import Tunnel
-from peers_tui.relay.wake import Waker
+from peers_tui.relay.wake import FileWatch, Waker
 from peers_tui.relay.walk_reach import WalkReach
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
 PUBLISH_CHUNK = 256
 DUPLICATE_WINDOW = 120.0
+# status.json is written at once when the link or a leaf's link changes, and else this often:
+# readers take a status older than 5 s for a relay that is gone (commands/ordering.STALE_STATUS).
+STATUS_EVERY = 2.0
+# A leaf's kept handle changes (held.py) go when the link comes up, and are looked for this
+# often while it stays up (a change is kept then only when the hub did not answer in time).
+HELD_EVERY = 2.0
 
 
 class Relay(Intake):
@@ -76,8 +83,10 @@ class Relay(Intake):
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
+        self.relinked = asyncio.Event()  # a leaf's link came up: kept changes go (_held_once)
         self.nc: Any = None
         self.waker: Waker | None = None
+        self.config_watch: FileWatch | None = None  # the hub: config.json rewritten (a token)
         self.presence_sync: PresenceSync | None = None
         self.guard = ConsumerGuard(lambda: {*self.config.leaves, self.config.name},  # the hub's
                                    relay_inbox_prefix(config))
@@ -119,13 +128,14 @@ class Relay(Intake):
             intake, pause = (self.inbound.supervise, 1.0) if self.is_hub else (self._consume, 0.25)
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(intake, pause)),
-                     asyncio.create_task(self._forever(self._status_once, 1.0)),
-                     asyncio.create_task(self._forever(self.reporter.tick, 0.25))]
+                     asyncio.create_task(self._forever(self._status_once, STATUS_EVERY)),
+                     asyncio.create_task(self._forever(self.reporter.tick, 0))]  # paces itself
             if not self.is_hub:
-                tasks.append(asyncio.create_task(self._forever(self._link_once, 0.25)))
-                tasks.append(asyncio.create_task(self._forever(self._held_once, 0.5)))
+                tasks.append(asyncio.create_task(self._forever(self._link_once,
+                                                               self.link.probe_pause)))
+                tasks.append(asyncio.create_task(self._forever(self._held_once, 0)))
             else:
-                tasks.append(asyncio.create_task(self._forever(self._reload_once, 0.5)))
+                tasks.append(asyncio.create_task(self._forever(self._reload_once, 0)))
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
                 tasks.append(asyncio.create_task(self._forever(self.guard.sweep, SWEEP)))
             self.presence_sync = PresenceSync(self.hub, self.config.name, self.link,
@@ -158,14 +168,17 @@ class Relay(Intake):
             self.scanner.close()
             if self.waker is not None:
                 self.waker.close()
+            if self.config_watch is not None:
+                self.config_watch.close()
             self.ledger.close()
 
     def _trace(self, what: str) -> None:
         if TRACE:
             print(f"peers relay: {time.time():.4f} {self.config.name} {what}", file=sys.stderr, flush=True)
 
-    async def _forever(self, step: Any, pause: float) -> None:
-        """Run `step` again and again; trouble is reported once a minute, never fatal."""
+    async def _forever(self, step: Any, pause: float | Callable[[], float]) -> None:
+        """Run `step` again and again, `pause` seconds apart (or as many as it says when
+        called); trouble is reported once a minute, never fatal."""
         last_report = 0.0
         # The flag as well as the cancellation: asyncio.wait_for can swallow a cancel that
         # lands as its inner call finishes (Python 3.11), and a relay must stop on SIGTERM.
@@ -179,7 +192,7 @@ class Relay(Intake):
                     last_report = time.monotonic()
                     print(f"peers relay: {step.__name__.strip('_')}: {exc.__class__.__name__}: "
                           f"{str(exc)[:300]}", file=sys.stderr, flush=True)
-            await asyncio.sleep(pause)
+            await asyncio.sleep(pause() if callable(pause) else pause)
 
     async def _ensure_streams(self) -> None:
         config = StreamConfig(name=FED_STREAM, subjects=[FED_SUBJECTS],
@@ -198,6 +211,7 @@ class Relay(Intake):
         if not self.is_hub and not self.link.up:
             return
         self.scanner.more = False
+        self.waker.failing = True  # until this look is through: looked at again soon
         async with self.lock:
             for group_id in self.scanner.unseen():
                 if not self.is_hub:
@@ -213,6 +227,7 @@ class Relay(Intake):
                 self.reporter.sent(group_id)
                 if envelopes:
                     self._trace(f"published {len(envelopes)} of {group_id[:6]}")
+        self.waker.failing = False
         if self.scanner.more:
             self.waker.wake()
 
@@ -252,11 +267,16 @@ class Relay(Intake):
                     self.scanner.catch_up()
             self.link.write_status(self.scanner, running=True)  # not a second late
             self.reporter.changed()
-        if self.link.up and not was_up and self.waker is not None:
-            self.waker.wake()  # what was written offline goes now
+        if self.link.up and not was_up:
+            self.relinked.set()  # handle changes kept offline go now
+            if self.waker is not None:
+                self.waker.wake()  # what was written offline goes now
 
     async def _held_once(self) -> None:
         """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
+        with contextlib.suppress(asyncio.TimeoutError):  # first: _forever does not pause this
+            await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
+        self.relinked.clear()
         if self.link.up:
             for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
                 async with self.lock:
@@ -264,6 +284,9 @@ class Relay(Intake):
 
     async def _reload_once(self) -> None:
         """A token made or revoked while running takes effect at once (nats-server reload)."""
+        if self.config_watch is None:
+            self.config_watch = FileWatch(config_path(self.hub))
+        await self.config_watch.wait(0.5, 10.0)  # written, or a look now and then all the same
         try:
             changed = config_path(self.hub).stat().st_mtime_ns
         except OSError:

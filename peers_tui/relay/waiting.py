@@ -1,0 +1,77 @@
+"""Waiting on a stream without a timer: the relay's consumers idle with no periodic wake-up.
+
+- `subscribe_ordered`: an ordered push consumer as `js.subscribe(ordered_consumer=True)` makes
+  it, less nats-py's flow-control poll (a task a consumer waking every 0.25 s, forever: 4 of
+  the ~25 wake-ups a second an idle relay had, a consumer each). nats-py answers the
+  server's flow-control requests itself when one comes with everything delivered
+  (`Client._process_msg`) and when `next_msg` empties the queue; what the poll added, an
+  answer as soon as the reader took the record the request came after (so the server sends
+  on while a backlog is still queued here), `answer_flow_control` gives after every take.
+- `next_record`: the next message, or None once a time passed or an event (the link moved,
+  `link.LinkState.moved`) is set; `take_queued`: one already queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+async def subscribe_ordered(js: Any, subjects: str, stream: str, config: Any) -> Any:
+    sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True, config=config)
+    state = getattr(getattr(sub, "_sub", None), "_jsi", None)  # nats-py 2.16's consumer state
+    poll = getattr(state, "_fctask", None)
+    if isinstance(poll, asyncio.Task):
+        poll.cancel()
+        state._fctask = None  # type: ignore[union-attr]  # unsubscribe() skips it then
+    return sub
+
+
+async def answer_flow_control(sub: Any) -> None:
+    """nats-py 2.16's `check_flow_control_response`, at once instead of every 0.25 s."""
+    inner = getattr(sub, "_sub", None)
+    state = getattr(inner, "_jsi", None)
+    if inner is None or state is None or not state._fcr:
+        return
+    if state._fciseq - inner._pending_queue.qsize() >= state._fcd:
+        reply, state._fcr, state._fcd = state._fcr, None, 0
+        await inner._conn.publish(reply)
+
+
+async def take_queued(sub: Any) -> Any:
+    """A message already queued (`sub.pending_msgs`), flow control answered."""
+    msg = await sub.next_msg(timeout=None)
+    await answer_flow_control(sub)
+    return msg
+
+
+async def next_record(sub: Any, wait: float | None, moved: asyncio.Future[Any]) -> Any:
+    """The next message of `sub`; None once `wait` seconds passed (None: no limit) or `moved`
+    is done (`watch(event)`, made once for every wait of a consumer). A message is never
+    lost: cancelled before it took one, the getter leaves it queued for the next call
+    (asyncio.Queue), and one it took is returned. What `next_msg` raised (a closed
+    connection) is raised here."""
+    if sub.pending_msgs:  # queued already (a catch-up): nothing to race
+        return await take_queued(sub)
+    if moved.done():
+        return None
+    getter = asyncio.ensure_future(sub.next_msg(timeout=None))
+    try:
+        await asyncio.wait((getter, moved), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not getter.done():
+            getter.cancel()
+            await asyncio.wait((getter,))
+    if getter.cancelled():
+        return None
+    msg = getter.result()  # or what next_msg raised (a closed connection)
+    await answer_flow_control(sub)
+    return msg
+
+
+def watch(event: asyncio.Event) -> asyncio.Future[Any]:
+    """A future done once `event` is set, for `next_record`; cancel it when done waiting."""
+    return asyncio.ensure_future(event.wait())
+
+
+__all__ = ["answer_flow_control", "next_record", "subscribe_ordered", "take_queued", "watch"]
