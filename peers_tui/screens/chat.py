@@ -270,7 +270,9 @@ class ChatScreen(SelectionScreen):
             return
         if text.startswith("//"):
             text = text[1:]  # "//" sends a message that starts with a slash
-        self.post_message(SendMessage(self.entry.id, text))
+        # To the app, its owner, at once: posted here it took one more turn of the loop (the
+        # screen's queue, then the app's) between Enter and the outbox.
+        self.app.post_message(SendMessage(self.entry.id, text))
 
     def run_command(self, text: str) -> None:
         """Run a slash command (`/name args`) on this screen's group."""
