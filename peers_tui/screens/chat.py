@@ -264,6 +264,7 @@ class ChatScreen(SelectionScreen):
     # ----------------------------------------------------------------- sending
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
+        event.stop()  # handled: the app has nothing to do with it (a turn of its loop less)
         text = event.text
         if text.startswith("/") and not text.startswith("//"):
             self.run_command(text)

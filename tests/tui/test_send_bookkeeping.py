@@ -137,3 +137,31 @@ async def test_enter_in_the_tui_leaves_the_read_marker_on_the_message_sent(
         sent = store.recent(1)[0].id
         await wait_for(pilot, lambda: app.account.resolve("team").read_marker == sent,
                        timeout=AFTER_SEND_DELAY + 10)
+
+
+async def test_enter_reaches_the_outbox_without_extra_turns_of_the_loop(
+        alice: User, team: Any, monkeypatch: pytest.MonkeyPatch):
+    """Composer -> chat screen -> app, once each: the screen handles Submitted (the app has
+    nothing to do with it) and posts SendMessage straight to the app, its owner."""
+    from textual.message_pump import MessagePump
+
+    from peers_tui.messages import SendMessage
+    from peers_tui.widgets import Composer
+
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.chat.composer.focus()
+        await type_text(pilot, "quick")
+        seen: list[tuple[str, str]] = []
+        dispatch = MessagePump._dispatch_message
+
+        async def recording(self: MessagePump, message: Any) -> Any:
+            if isinstance(message, (Composer.Submitted, SendMessage)):
+                seen.append((type(self).__name__, type(message).__name__))
+            return await dispatch(self, message)
+        monkeypatch.setattr(MessagePump, "_dispatch_message", recording)
+        await pilot.press("enter")
+        store = app.account.store(app.account.resolve("team"))
+        await wait_for(pilot, lambda: [v.body for v in store.recent(1)] == ["quick"])
+        assert seen == [("Composer", "Submitted"), ("ChatScreen", "Submitted"),
+                        ("PeersApp", "SendMessage")], seen
