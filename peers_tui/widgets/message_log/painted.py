@@ -23,7 +23,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-MAX_KEPT = 2048  # painted lines kept; emptied beyond (a window is ~400 messages of 1-3 lines)
+MAX_KEPT = 256  # painted lines kept (a few screens); beyond, only those on screen now stay
 
 
 class PaintedLines:
@@ -60,8 +60,6 @@ class PaintedLines:
             drawn.append(line)
             kept = painted.get(id(line))
             rows.append(kept[1] if kept is not None and kept[0] is line else None)
-        if len(painted) > MAX_KEPT:
-            painted.clear()
         top = crop.y
         index = 0
         while index < len(rows):
@@ -77,4 +75,6 @@ class PaintedLines:
                 line = drawn[index + offset]
                 painted[id(line)] = (line, strip)
             index = end
+        if len(painted) > MAX_KEPT:  # each keeps its own caches: hold a few screens, not all
+            self._painted = {id(line): painted[id(line)] for line in drawn if id(line) in painted}
         return [row for row in rows if row is not None]
