@@ -171,3 +171,22 @@ async def test_the_senders_own_message_coming_back_costs_no_layout(
         assert laid_out
         await pilot.pause()
         assert "mine, edited (edited)" in log.render_lines(log.size.region)[-1].text
+
+
+async def test_painted_lines_kept_stay_a_few_screens_however_far_one_scrolls(alice: User, team):
+    from peers_tui.widgets.message_log.painted import MAX_KEPT
+
+    history(alice, 300)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 24)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: log_bodies(app)[-1:] == ["old 299"]
+                       and log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y)
+        log.focus()
+        for _ in range(20):
+            await pilot.press("pageup")
+            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: not log.busy)
+        await pilot.pause(0.1)
+        assert len(log._painted._painted) <= MAX_KEPT + log.size.height
+        assert log.render_lines(log.size.region) == fresh(log)
