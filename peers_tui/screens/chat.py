@@ -271,9 +271,7 @@ class ChatScreen(SelectionScreen):
             return
         if text.startswith("//"):
             text = text[1:]  # "//" sends a message that starts with a slash
-        # To the app, its owner, at once: posted here it took one more turn of the loop (the
-        # screen's queue, then the app's) between Enter and the outbox.
-        self.app.post_message(SendMessage(self.entry.id, text))
+        self.app.post_message(SendMessage(self.entry.id, text))  # to its owner: no turn here
 
     def run_command(self, text: str) -> None:
         """Run a slash command (`/name args`) on this screen's group."""
