@@ -190,3 +190,26 @@ async def test_painted_lines_kept_stay_a_few_screens_however_far_one_scrolls(ali
         await pilot.pause(0.1)
         assert len(log._painted._painted) <= MAX_KEPT + log.size.height
         assert log.render_lines(log.size.region) == fresh(log)
+
+
+async def test_the_echo_of_a_message_laid_out_while_looking_back_brings_the_log_down(
+        alice: User, team):
+    """The live feed can lay the sender's message out while the log looks back; the echo
+    (MessageSent) follows the log again and must bring that message into view."""
+    from peers_tui.messages import MessageSent
+
+    history(alice, 60)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 24)) as pilot:
+        log = await following_log(pilot, app, 60)
+        log.focus()
+        await pilot.press("pageup")
+        await wait_for(pilot, lambda: not log.following)
+        view = Account(alice.home, alice.hub).send("team", "sent while looking back")
+        log.apply_live([view])  # the live feed, first
+        await pilot.pause(0.1)
+        assert log.scroll_y < log.max_scroll_y
+        app.chat.post_message(MessageSent(team, view))  # the echo
+        await wait_for(pilot, lambda: log.following and log.scroll_y == log.max_scroll_y)
+        await pilot.pause()
+        assert "sent while looking back" in log.render_lines(log.size.region)[-1].text
