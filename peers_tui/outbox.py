@@ -2,12 +2,19 @@
 
 One thread in submission order, so two quick sends are committed in the order typed and a
 later send never cancels an earlier one (as an exclusive worker would).
+
+What a send writes after its message (the read marker and the pins in personal.db,
+core.message_actions.AfterSend) waits: the message is reported first (the screens of both
+users are painting it then, on a machine whose cores they share), and that bookkeeping is
+written once a second at most, once per group for a burst of sends, and before the thread
+ends.
 """
 
 from __future__ import annotations
 
 import queue
 import sqlite3
+import time
 
 import peewee
 from peewee import ConnectionContext
@@ -15,6 +22,7 @@ from textual.message_pump import MessagePump
 
 from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
+from peers_tui.core.message_actions import AfterSend
 from peers_tui.messages import MessageSent, SendFailed
 from peers_tui.core.value import Value
 
@@ -33,6 +41,9 @@ class Outgoing(Value):  # not a dataclass: compiled at import (core.value)
         self.reply_to = reply_to
 
 
+AFTER_SEND_DELAY = 1.0  # seconds: how long a send's bookkeeping may wait (see above)
+
+
 class Outbox:
     def __init__(self, account: Account) -> None:
         self.account = account
@@ -49,22 +60,46 @@ class Outbox:
         """The worker's body: send until `close()`; report each outcome to `report_to` (the
         chat screen) as a message, which is safe from this thread."""
         held: ConnectionContext | None = None
+        waiting: dict[str, AfterSend] = {}  # by group: the last send's bookkeeping
+        due = 0.0  # when what waits is written (monotonic)
         try:
             while True:
-                item = self.queue.get()  # blocks while idle: close() wakes it with None
+                try:  # blocks while idle: close() wakes it with None
+                    item = self.queue.get(timeout=max(0.0, due - time.monotonic())
+                                          if waiting else None)
+                except queue.Empty:
+                    self._write(waiting)
+                    continue
                 if item is None:
                     return
                 if held is None:  # at the first send: nothing of this competes with start-up
                     held = self._hold_personal()
                 try:
-                    view = self.account.send(item.group_id, item.text, item.kind, item.reply_to)
+                    view, after = self.account.messages.send_first(
+                        item.group_id, item.text, item.kind, item.reply_to)
                 except PeersError as exc:
                     report_to.post_message(SendFailed(item.group_id, item.text, str(exc)))
                 else:
                     report_to.post_message(MessageSent(item.group_id, view))
+                    if not waiting:
+                        due = time.monotonic() + AFTER_SEND_DELAY
+                    waiting[after.group_id] = after
         finally:
+            self._write(waiting)
             if held is not None:
                 held.__exit__(None, None, None)
+
+    @staticmethod
+    def _write(waiting: dict[str, AfterSend]) -> None:
+        """Write the sends' bookkeeping that waits (and forget it)."""
+        for after in waiting.values():
+            try:
+                after.write()
+            except PeersError:
+                # The message was sent and shown; the read marker is also written as the log
+                # shows it (screens.read_tracker), the pins at the next write to the group.
+                pass
+        waiting.clear()
 
     def _hold_personal(self) -> ConnectionContext | None:
         """Keep this thread's connection to personal.db open between sends: every send writes

@@ -34,11 +34,25 @@ class MessageActions:
         with self.me.personal.session():
             entry, store = self.me.group_store(query)
             with store.session():
-                self._sync_handle(store)
-                view = store.post(self.me.keypair, without_blank_edges(text), kind, reply_to)
-                self.read_up_to(entry, store, view.id)
-                self.me.pins.after_write(entry, store)
+                view = self._post(store, text, kind, reply_to)
+                AfterSend(self, entry, store, view.id).write()
         return view
+
+    def send_first(self, query: str, text: str, kind: str = "text",
+                   reply_to: str | None = None) -> tuple[MessageView, AfterSend]:
+        """`send`, but what follows the message in personal.db (the read marker, the pins:
+        `AfterSend`) is left to the caller: the TUI shows the message first, and writes
+        that bookkeeping once for a burst of sends."""
+        with self.me.personal.session():
+            entry, store = self.me.group_store(query)
+            with store.session():
+                view = self._post(store, text, kind, reply_to)
+        return view, AfterSend(self, entry, store, view.id)
+
+    def _post(self, store: GroupStore, text: str, kind: str,
+              reply_to: str | None) -> MessageView:
+        self._sync_handle(store)
+        return store.post(self.me.keypair, without_blank_edges(text), kind, reply_to)
 
     def _sync_handle(self, store: GroupStore) -> None:
         """Sign a handle change into the group when ours changed since we last wrote there."""
@@ -141,3 +155,27 @@ class MessageActions:
             if marker is None or store.arrival(message_id) > store.arrival(marker):
                 self.me.personal.replace_read_marker(entry.id, marker, message_id)
         remember(write)
+
+
+class AfterSend:
+    """What a send writes to personal.db after its message: the read marker moves to it (our
+    own message is read), and the pins move to the group's heads (a file put back to before
+    it shows). Written again later, the same holds: the marker only moves forward (by
+    arrival) and the pins are read from the file as it is then, so of a burst of sends to one
+    group the last one's write stands for them all."""
+
+    __slots__ = ("actions", "entry", "store", "message_id")
+
+    def __init__(self, actions: MessageActions, entry: GroupEntry, store: GroupStore,
+                 message_id: str) -> None:
+        self.actions, self.entry, self.store = actions, entry, store
+        self.message_id = message_id
+
+    @property
+    def group_id(self) -> str:
+        return self.entry.id
+
+    def write(self) -> None:
+        with self.actions.me.personal.session(), self.store.session():
+            self.actions.read_up_to(self.entry, self.store, self.message_id)
+            self.actions.me.pins.after_write(self.entry, self.store)

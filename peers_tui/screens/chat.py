@@ -265,13 +265,14 @@ class ChatScreen(SelectionScreen):
     # ----------------------------------------------------------------- sending
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
+        event.stop()  # handled: the app has nothing to do with it (a turn of its loop less)
         text = event.text
         if text.startswith("/") and not text.startswith("//"):
             self.run_command(text)
             return
         if text.startswith("//"):
             text = text[1:]  # "//" sends a message that starts with a slash
-        self.post_message(SendMessage(self.entry.id, text))
+        self.app.post_message(SendMessage(self.entry.id, text))  # to its owner: no turn here
 
     def run_command(self, text: str) -> None:
         """Run a slash command (`/name args`) on this screen's group."""

@@ -144,6 +144,16 @@ def test_a_changed_message_is_replaced_in_place(history):
     assert merge.changed and window.views[5].edited and len(window.views) == 40
 
 
+def test_the_same_message_again_changes_nothing(history):
+    """The sender's own message comes twice (its echo, its live feed): no layout the second
+    time."""
+    window = opened(history)
+    again = window.views[-1].replace()
+    merge = window.merge_live([again], window.views[-1].id)
+    assert (merge.appended_from, merge.changed, merge.below) == (40, False, 0)
+    assert len(window.views) == 40
+
+
 def test_a_late_arrival_goes_in_its_place_by_id_and_is_read_by_arrival(history):
     window = opened(history)
     newest = window.views[-1]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 
 from peers_tui.core.events import EventView, interleave
@@ -23,6 +23,7 @@ from peers_tui.core.views import MessageView
 from peers_tui.widgets.message_log.layout import (
     Basis, Item, LineLayout, Look, author_labels, column_width,
 )
+from peers_tui.widgets.message_log.painted import PaintedLines
 from peers_tui.widgets.message_log.scrolling import LogScrolling
 from peers_tui.widgets.message_log.window import HistorySource
 from peers_tui.widgets.message_render import Styles
@@ -49,6 +50,8 @@ class LogLines(LogScrolling):
         self._base_style: Style | None = None
         self._style_set: Styles | None = None
         self._relayout_due = False
+        self._painted = PaintedLines()  # painted lines by the line they show (painted.py)
+        self._blank: Strip | None = None  # the row below the last line: one object, kept
         self.source: HistorySource | None = None  # the group shown (set by MessageLog.show)
         # The group's membership events and the source they were read from: another group's
         # are never laid out while the new group's are read.
@@ -202,7 +205,13 @@ class LogLines(LogScrolling):
 
     def notify_style_update(self) -> None:
         self._base_style = self._style_set = None  # the theme or a pseudo-class changed
+        self._blank = None
+        self._painted.clear()
         super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # A new message scrolls every row: the lines painted before are found by line.
+        return self._painted.render(self, crop, self.render_line, super().render_lines)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -231,4 +240,7 @@ class LogLines(LogScrolling):
             base = self._base_style = self.rich_style
         if 0 <= index < len(lines):
             return lines[index].crop_extend(0, width, base)
-        return Strip.blank(width, base)
+        blank = self._blank
+        if blank is None or blank.cell_length != width:
+            blank = self._blank = Strip.blank(width, base)
+        return blank

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollTo
+from textual.scrollbar import ScrollBar, ScrollTo
 
+from peers_tui.widgets.message_log.scrollbar import LogScrollBar
 from peers_tui.widgets.message_log.window import LogWindow
 
 
@@ -26,6 +27,18 @@ class LogScrolling(ScrollView):
         self.window = LogWindow(on_unseen=self._unseen_changed)
         self._owed = 0.0  # lines a page key moved beyond the loaded window, still to move
         self._user_moves = 0
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's own property, with a bar that renders again only a bar that changed
+        (scrollbar.py): created the same way, on first use."""
+        if self._vertical_scrollbar is None:
+            bar = LogScrollBar(vertical=True, name="vertical",
+                               thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     # ----------------------------------------------------------------- what the subclass does
     def _unseen_changed(self, count: int) -> None:

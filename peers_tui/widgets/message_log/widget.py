@@ -159,6 +159,10 @@ class MessageLog(LogSelecting, can_focus=True):
             self._read_frontier(self.source, self.window.generation)
         bottom = int(self.scroll_y) + self.scrollable_content_region.height
         merge = self.window.merge_live(views, self.line_layout.last_id_above(bottom))
+        if not merge.changed and merge.appended_from == len(self.views):
+            if self.tailing and self.scroll_y < self.max_scroll_y:
+                self._scroll_end_soon()  # the echo of a send made while looking back
+            return  # all of them laid out already, as they are (the sender's echo, say)
         if self.tailing:
             if (merge.changed or len(self.views) > MAX_BUFFER
                     or not self._append(merge.appended_from)):

@@ -237,8 +237,11 @@ class LogWindow:
         changed = False
         for view in views:
             if view.id in index:
-                self.views[index[view.id]] = view
-                changed = True
+                # The sender gets its own message twice (its echo and its live feed): the
+                # same again changes nothing, and costs no layout.
+                if self.views[index[view.id]] != view:
+                    self.views[index[view.id]] = view
+                    changed = True
             elif self.covers(view.id):
                 fresh.append(view)
                 below += 0 if self.following or (last_seen and view.id < last_seen) else 1

@@ -1,0 +1,59 @@
+"""LogScrollBar: the log's scrollbar, rendered again only when the bar it draws changes.
+
+Every message that arrives while the log follows scrolls it and grows its history, and
+Textual's scrollbar is rendered again at each change of its position or sizes: its whole
+column through Rich, then styled line by line, the costliest part of painting a new message
+(more than the log's own lines). Over a window of hundreds of lines, one line more moves the
+thumb by a fraction of an eighth of a cell, so the bar drawn is nearly always the same. This
+one computes the bar's cells (cheap: a list of segments) and, when they, its size and the
+app's line filters are those it last painted, gives back the lines it painted then: the
+same objects, which Textual's caches (cuts, escape sequences) find again. Its colours (the
+styles, the mouse over it, a drag) are part of the cells, so a change of those paints anew.
+"""
+
+from __future__ import annotations
+
+from rich.color import Color
+from rich.console import RenderableType
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.strip import Strip
+
+Drawn = tuple[Size, list[Segment]]
+
+
+class LogScrollBar(ScrollBar):
+    """A ScrollBar that paints the same bar from the lines it painted it with."""
+
+    def __init__(self, vertical: bool = True, name: str | None = None, *,
+                 thickness: int = 1) -> None:
+        super().__init__(vertical=vertical, name=name, thickness=thickness)
+        self._painted: tuple[object, Region, list[Strip]] | None = None
+
+    def _segments(self, bar: RenderableType) -> Drawn | None:
+        """The cells `bar` draws at the bar's size (None: not a plain bar: always painted)."""
+        if not isinstance(bar, ScrollBarRender) or not isinstance(bar.style, Style):
+            return None
+        style = bar.style
+        size = self.size
+        # As ScrollBarRender draws itself (its __rich_console__), at the widget's size.
+        segments = bar.render_bar(
+            size=size.height if self.vertical else size.width,
+            virtual_size=bar.virtual_size, window_size=bar.window_size,
+            position=bar.position, thickness=bar.thickness, vertical=bar.vertical,
+            back_color=style.bgcolor or Color.parse("#555555"),
+            bar_color=style.color or Color.parse("bright_magenta"))
+        return size, list(segments.segments)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        drawn = self._segments(self.render())
+        look = None if drawn is None else (drawn, tuple(self.get_line_filters()))
+        painted = self._painted
+        if look is not None and painted is not None and painted[0] == look \
+                and painted[1] == crop:
+            return painted[2]  # the same bar: the same lines (Textual's caches find them)
+        lines = super().render_lines(crop)
+        self._painted = None if look is None else (look, crop, lines)
+        return lines
