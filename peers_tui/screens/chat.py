@@ -41,9 +41,7 @@ class ChatScreen(SelectionScreen):
     """One group: what was said, who is in it, and where to say more."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (120, "-widest")]
-    # The composer, as the screen is composed: with Textual's "*" the log took the focus
-    # first, and gave it to the composer only after the first frame (screens.chat_frame).
-    AUTO_FOCUS = "#composer"
+    AUTO_FOCUS = "#composer"  # with "*" the log had it on the first frame (screens.chat_frame)
     BLANK = True  # covered by its children (screens.chat_frame)
     BINDINGS = chat_bindings()
 
