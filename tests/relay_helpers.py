@@ -60,13 +60,11 @@ class Host:
         return {**os.environ, "PYTHONPATH": str(REPO), "PEERS_HUB": str(self.hub),
                 "PEERS_HOME": str(self.root / "admin")}
 
-    def start(self, own_session: bool = False) -> None:
-        """`own_session`: as a systemd unit or `tmux new-window 'peers relay'` starts it."""
+    def start(self) -> None:
         assert self.process is None or self.process.poll() is not None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "peers_tui", "relay"], env=self.env(), text=True,
-            stdout=subprocess.PIPE, stderr=open(self.root / "relay.err", "a"),
-            start_new_session=own_session)
+            stdout=subprocess.PIPE, stderr=open(self.root / "relay.err", "a"))
         wait_for(lambda: self.status().get("running") or self.process.poll() is not None,
                  what=f"the relay of {self.name}")
         assert self.process.poll() is None, self.stderr()

@@ -23,7 +23,6 @@ from peers_tui.relay.envelope import Envelope, fed_subject
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.pages import bounds, newest_first, read_range
-from peers_tui.relay.session_weight import SessionWeight
 from peers_tui.relay import signatures
 from peers_tui.relay.signatures import checked_ahead
 
@@ -48,9 +47,6 @@ class Backfills:
         self.lock = lock
         self.trace = trace
         self.tasks: dict[str, asyncio.Task[None]] = {}
-        # While a walk runs the relay's session weighs less than the user's app (R6a):
-        # session_weight.py says why a thread's nice is not enough.
-        self.weight = SessionWeight()
 
     def resume(self, group_id: str) -> bool:
         """Walk on in `group_id` if its file has a frontier (True), else nothing (False)."""
@@ -62,16 +58,8 @@ class Backfills:
             return False
         if state is None:
             return False
-        self.tasks[group_id] = asyncio.create_task(self._weighed(self._walk_until_done(group_id)))
+        self.tasks[group_id] = asyncio.create_task(self._walk_until_done(group_id))
         return True
-
-    async def _weighed(self, walk: Awaitable[None]) -> None:
-        """The walk, with the relay's session at a lower weight until it ends (or is cancelled)."""
-        self.weight.hold()
-        try:
-            await walk
-        finally:
-            self.weight.release()
 
     def cancel(self) -> None:
         for task in self.tasks.values():
