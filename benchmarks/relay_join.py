@@ -46,10 +46,15 @@ def peers(root: Path, *args: str) -> str:
 
 
 def start(root: Path) -> subprocess.Popen[bytes]:
-    """This host's `peers relay`, once it runs (and a leaf's link is up)."""
+    """This host's `peers relay`, once it runs (and a leaf's link is up).
+
+    In a session of its own, as a systemd unit or `tmux new-window 'peers relay'` runs it:
+    the kernel shares the CPU between sessions first (autogroup), and a relay in this
+    process's session would share its slice with the tmux client that times R6's keys."""
     env = {**os.environ, "PEERS_HOME": str(root / "admin"), "PEERS_HUB": str(root / "hub")}
     process = subprocess.Popen([sys.executable, "-m", "peers_tui", "relay"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=open(root / "relay.err", "ab"))
+                               stdout=subprocess.DEVNULL, stderr=open(root / "relay.err", "ab"),
+                               start_new_session=True)
     status = root / "hub" / ".relay" / "status.json"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
