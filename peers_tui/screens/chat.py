@@ -26,6 +26,7 @@ from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, S
 from peers_tui.screens.chat_link import LinkWatch
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_bars import HiddenBars
+from peers_tui.screens.chat_first_read import read_newest
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
 from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.chat_selection import SelectionScreen
@@ -108,27 +109,13 @@ class ChatScreen(SelectionScreen):
         except PeersError:
             self.label = shown_name(entry.name)
         self._show_title()
-        # Where live updates start: read before the first window, so a message committed while
-        # the window loads shows up twice at worst (the log keeps one), never not at all.
-        try:
-            position = self.store.last_rowid()  # one indexed lookup, under a millisecond
-        except PeersError:
-            position = 0
-        self.feed = LiveFeed(self.store, position)
-        # The newest messages are read here, on the event loop, not in a worker: ~10 ms of
-        # indexed reads that a worker took 25-40 ms to finish while the loop painted beside it
-        # (they share one interpreter lock). Scrolling back still loads in workers.
         log = self.message_log
+        # Where live updates start, the newest window and its people (the screen's first group
+        # on plain sqlite3: screens.chat_first_read).
+        position, newest, people = read_newest(self.store, entry, log.first_window(),
+                                               first=self.feed is None)
+        self.feed = LiveFeed(self.store, position)
         log.empty_hint = empty_hint(entry, self.account.paths.hub)
-        people: frozenset[tuple[str, str]] = frozenset()
-        try:
-            newest = self.store.recent(log.first_window())
-            # The roster recent() just checked (memoized): look-alike names get fingerprints
-            # in the very first frame, not once the roster worker is back.
-            people = frozenset((m.user_id, m.handle)
-                               for m in self.store.current_roster().members.values())
-        except PeersError:
-            newest = None  # the worker tries again and reports why it cannot read
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         self._can_post, self.standing = True, "active"
         self.composer.set_cannot_post(None, writing_hint(self.label))
