@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -12,13 +14,11 @@ from peers_tui.commands.completion_sources import completion_sources
 from peers_tui.commands import selection_commands
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
 from peers_tui.commands.slash import Standing
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.frozen import replace
-from peers_tui.core.group_store import GroupStore
 from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.names import shown_name
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
@@ -36,6 +36,10 @@ from peers_tui.widgets import Composer, MessageLog, RosterPanel
 from peers_tui.widgets.buffer_list import BufferList
 from peers_tui.widgets.topic_bar import TopicBar
 from peers_tui.worker_errors import pass_on_failure
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+    from peers_tui.core.group_store import GroupStore
 
 
 class ChatScreen(SelectionScreen):

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from peers_tui.core.group_store import GroupStore
-    from peers_tui.core.personal_store import GroupEntry
+    from peers_tui.core.group_entry import GroupEntry
     from peers_tui.core.roster import Member
     from peers_tui.core.views import MessageView
 
