@@ -3,11 +3,10 @@ request message to the service that does the work (see peers_tui/messages.py).""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from textual import on

@@ -3,9 +3,8 @@ and the benchmarks all call build_app(), so each of them runs the app the user g
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peers_tui.app import PeersApp
 from peers_tui.core.group_entry import GroupEntry

@@ -3,11 +3,10 @@ keeps open on its own thread until the first screen is painted."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 

@@ -56,7 +56,7 @@ class Invite(SlashCommand):
     completes = "person"
 
     def run(self, chat: ChatContext, args: str) -> None:
-        from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES  # after the first frame
+        from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES  # (the stores)
         account, entry, app = chat.account, chat.entry, chat.app
         if args.strip() == "list":  # the open invites, to look at or revoke
             chat.show_invites(entry)

@@ -5,9 +5,8 @@ GroupAdded (open it) or GroupUpdated (show and count it again); errors as a noti
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.message import Message

@@ -7,9 +7,8 @@ event loop first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.worker import get_current_worker
