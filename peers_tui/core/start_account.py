@@ -192,6 +192,8 @@ class StartAccount:
         """Account.last_group: the group opened last, else the personal group."""
         wanted = self.ui_state.last_group_id()
         entry = self._row(f"{_ROW} WHERE id = ?", (wanted,)) if wanted else None
+        if entry is None:  # Account.entries()[0]: the first listed group, the personal one
+            entry = self._row(f"{_ROW} WHERE archived = 0{_ORDER} LIMIT 1", ())
         return entry if entry is not None else self.full().last_group()
 
     def label(self, entry: GroupEntry) -> str:
