@@ -10,6 +10,8 @@ from peers_tui.core.errors import PeersError
 
 if TYPE_CHECKING:
     import argparse
+
+    from peers_tui.core.start_account import StartAccount
     from peers_tui.cli.arguments import Commands
     from peers_tui.core.account import Account
     from peers_tui.core.personal_store import GroupEntry
@@ -46,20 +48,39 @@ def start_account(args: argparse.Namespace) -> Account:
     return cast("Account", started) if started is not None else open_account(args)
 
 
+def publish_started(started: StartAccount) -> None:
+    """cli.publishing.refresh_profile for an account that read personal.db on plain sqlite3."""
+    from peers_tui.cli.publishing import HANDLE_SETTING, IGNORED, PUBLISH_SETTING, publish_profile
+
+    try:
+        values = started.read_settings([HANDLE_SETTING, PUBLISH_SETTING])
+        publish_profile(started.paths.hub, started.keypair, values, lambda: started.handle)
+    except IGNORED:
+        pass
+
+
 def run_app(args: argparse.Namespace, me: Account, entry: GroupEntry | None) -> int:
     """The app on `entry` (the last group opened when None), until the user quits."""
     from peers_tui.cli.publishing import refresh_profile
     from peers_tui.config import config_path
+    from peers_tui.core.start_account import StartAccount
     from peers_tui.factory import build_app  # Textual: loaded by this command alone
 
     app = build_app(me, entry, config_file=config_path(args.home))
     published: list[bool] = []
 
-    def publish() -> None:
-        if not published:
-            published.append(True)
-            if getattr(args, ACCOUNT_ATTRIBUTE, None) is None:  # the account started on
-                setattr(args, ACCOUNT_ATTRIBUTE, getattr(me, "full", lambda: me)())
+    def publish(ending: bool = False) -> None:
+        if published:
+            return
+        published.append(True)
+        started = me if isinstance(me, StartAccount) else None
+        if started is not None and ending and not started.loaded:
+            # Ended before the first paint's tasks (hung up right after the frame): published
+            # on plain sqlite3, not by loading Peewee and the stores on the way out.
+            publish_started(started)
+        else:
+            if started is not None:  # the real account: made here, before gc.freeze
+                setattr(args, ACCOUNT_ATTRIBUTE, started.full())
             refresh_profile(args)
 
     # As every command does (others find us by name), but once the first screen is painted:
@@ -70,6 +91,6 @@ def run_app(args: argparse.Namespace, me: Account, entry: GroupEntry | None) -> 
     try:
         app.run()
     finally:
-        publish()
+        publish(ending=True)
         me.close()  # the stores the app opened
     return 0
