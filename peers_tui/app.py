@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from textual import on
@@ -17,8 +18,7 @@ from textual.worker import Worker
 from peers_tui import messages as m
 from peers_tui.background import Background
 from peers_tui.commands.registry import app_bindings
-from peers_tui.core.account import Account
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
@@ -39,6 +39,9 @@ from peers_tui.startup import (
 from peers_tui.style_rules import KeptRulesStylesheet, rules_file
 from peers_tui.theme_setting import keep_theme
 from peers_tui.worker_errors import WorkerFailed, failure_of
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
 
 
 def _palette_provider() -> type:
@@ -109,10 +112,10 @@ class PeersApp(App[None]):
     # ----------------------------------------------------------------- life cycle
     def on_mount(self) -> None:
         account = self.account
-        self.startup_connections.hold(account.personal.db)  # released after the first paint
+        self.startup_connections.hold_account(account)  # released after the first paint
         keep_theme(self, self.config_file)
         self.chat = open_first_group(self, account, self.first_entry)
-        self.startup_connections.hold(self.chat.store.db)
+        self.startup_connections.hold_store(self.chat.store)
         self.hub_watch = HubWatcher(self, account, self.chat)
         self.unread = UnreadCounts(self, account, self.chat)
         self.navigator = GroupNavigator(self, account, self.chat, self.unread)

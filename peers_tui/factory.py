@@ -4,10 +4,13 @@ and the benchmarks all call build_app(), so each of them runs the app the user g
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peers_tui.app import PeersApp
-from peers_tui.core.account import Account
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.group_entry import GroupEntry
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
 
 
 def build_app(account: Account, group: str | GroupEntry | None = None, *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.views import GroupSummary, MessageView
 
 

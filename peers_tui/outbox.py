@@ -15,16 +15,19 @@ from __future__ import annotations
 import queue
 import sqlite3
 import time
+from typing import TYPE_CHECKING
 
-import peewee
-from peewee import ConnectionContext
 from textual.message_pump import MessagePump
 
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.message_actions import AfterSend
 from peers_tui.messages import MessageSent, SendFailed
 from peers_tui.core.value import Value
+
+if TYPE_CHECKING:  # Peewee and the stores load after the first frame (core.start_account)
+    from peewee import ConnectionContext
+
+    from peers_tui.core.account import Account
 
 
 class Outgoing(Value):  # not a dataclass: compiled at import (core.value)
@@ -106,6 +109,8 @@ class Outbox:
         there (its read marker, its pins), and closing the last connection to a file
         checkpoints its WAL. (The open group's file is held by its live feed already.) A file
         this process may not write opens as a snapshot (core.database): that is never kept."""
+        import peewee  # loaded by the account already: the first send comes after the frame
+
         db = self.account.personal.db
         held = db.connection_context()
         try:

@@ -6,18 +6,24 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import peewee
 from textual.app import App
 
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.name_keys import keep_name_keys, save_name_keys
 from peers_tui.core.names import shown_name
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.start_account import LaterStore, StartAccount
+from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.screens import ChatScreen
 from peers_tui.style_rules import keep_style_rules
+
+if TYPE_CHECKING:
+    import peewee
+
+    from peers_tui.core.account import Account
+    from peers_tui.core.group_store import GroupStore
 
 
 def styles_dir() -> Path:
@@ -42,7 +48,20 @@ class StartupConnections:
     def __init__(self) -> None:
         self._held: list[peewee.ConnectionContext] = []
 
+    def hold_account(self, account: Account) -> None:
+        """personal.db's, unless the account reads it on plain sqlite3 until the first
+        frame (core.start_account: then Peewee is not even loaded yet)."""
+        if not (isinstance(account, StartAccount) and not account.loaded):
+            self.hold(account.personal.db)
+
+    def hold_store(self, store: GroupStore) -> None:
+        """The group's, unless its store is opened after the first frame (LaterStore)."""
+        if not isinstance(store, LaterStore):
+            self.hold(store.db)
+
     def hold(self, db: peewee.Database) -> None:
+        import peewee  # loaded with the store that holds `db`
+
         held = db.connection_context()
         try:
             held.__enter__()

@@ -3,10 +3,14 @@ says which do): the people who published a profile in the hub, the user's groups
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from peers_tui.commands.registry import command_arguments
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.widgets.completion import ArgumentKind, ArgumentSource
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
 
 
 def completion_sources(account: Account) -> dict[str, ArgumentSource]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual.message import Message
 
 from peers_tui.commands.slash import ChatContext, SlashCommand, Standing, confirm, in_background
-from peers_tui.core.account import DEFAULT_EXPIRES, DEFAULT_USES
 from peers_tui.core.errors import NotFound, PeersError
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.invites import PREFIX as CODE_PREFIX, describe_terms, parse_duration
@@ -57,6 +56,7 @@ class Invite(SlashCommand):
     completes = "person"
 
     def run(self, chat: ChatContext, args: str) -> None:
+        from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES  # (the stores)
         account, entry, app = chat.account, chat.entry, chat.app
         if args.strip() == "list":  # the open invites, to look at or revoke
             chat.show_invites(entry)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from peers_tui.commands.slash import (ChatContext, SlashCommand, confirm, in_background,
                                       only_offset, split_offset)
-from peers_tui.core import message_targets
 from peers_tui.core.errors import NotFound, PeersError
 from peers_tui.core.reactions import check_emoji
 from peers_tui.core.text import inert
@@ -193,6 +192,7 @@ def react_to(chat: ChatContext, view: MessageView, emoji: str) -> None:
     account, group_id = chat.account, chat.entry.id
 
     def work() -> str:
+        from peers_tui.core import message_targets  # after the first frame
         after = message_targets.react(account, group_id, view.id, emoji)
         mine = any(account.user_id in r.user_ids for r in after.reactions if r.emoji == emoji)
         return f"reacted {emoji}" if mine else f"took back {emoji}"

@@ -15,7 +15,6 @@ from typing import Protocol
 from peers_tui.commands.message_commands import (ANSWERABLE_KINDS, copy_message,
                                                  delete_message, id_prefix, react_to)
 from peers_tui.commands.slash import ChatContext
-from peers_tui.core import message_targets
 from peers_tui.core.errors import PeersError
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
@@ -92,6 +91,7 @@ def who_reacted(chat: SelectionContext, view: MessageView) -> None:
     account, group_id, app = chat.account, chat.entry.id, chat.app
 
     def job() -> None:
+        from peers_tui.core import message_targets  # after the first frame
         try:
             _, rows = message_targets.reactors(account, group_id, view.id)
         except PeersError as exc:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from textual.app import App
 from textual.message import Message
 
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 from peers_tui.widgets.completion import ArgumentKind
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
 
 # The user's standing in the open group: a member's state in the roster, or not a member.
 Standing = Literal["active", "left", "removed", "not a member"]

@@ -22,7 +22,6 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.membership import InviteTerms, Roster
-from peers_tui.core.models import GroupMember, SetAsideChange
 from peers_tui.core.roles import Role
 from peers_tui.core.times import iso_utc_or_none
 from peers_tui.core.views import MessageView
@@ -169,6 +168,9 @@ def membership_events(roster: Roster, invites: dict[str, InviteTerms],
     """Every change in the file's membership log, as events (those that counted) and items
     marked unverified (those that did not), in log order. Runs inside a GroupStore session;
     `roster` and `invites` are what that store's replay verified (roster(), invites())."""
+    # The models here only: the log draws events without them, at the first frame too.
+    from peers_tui.core.models import GroupMember, SetAsideChange
+
     name = _Namer(roster, founder_handle)
     reasons = dict(roster.problems)
     events: list[EventView] = []

@@ -8,15 +8,11 @@ the reason, never dropped.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from peewee import SQL
-
-
-from peers_tui.core.chains import (
-    FORKED, crowded_here, forked_here, Predecessors, authority_problem, check_chain, predecessors, wanted_before,
-)
+# No Peewee here: the rules read the file through core.window_reads (the models by default;
+# plain sqlite3 for the first frame of `peers open`, core.lean_window).
+from peers_tui.core.chain_rules import FORKED, Predecessors, authority_problem, wanted_before
 from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.kinds import RecordKind
@@ -24,12 +20,16 @@ from peers_tui.core.message_rules import (
     EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, expected_columns,
 )
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Message, prepared
 from peers_tui.core.opened_records import open_message
 from peers_tui.core.reactions import Reaction, ReactionTally
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
 from peers_tui.core.views import ForgedChange, MessageView
+from peers_tui.core.window_reads import model_reads
+
+if TYPE_CHECKING:
+    from peers_tui.core.models import Message
+    from peers_tui.core.window_reads import WindowReads
 
 REPLY_PREVIEW = 60
 MAX_SHOWN_CHARS = 16_000  # the longest message peers itself accepts
@@ -63,16 +63,18 @@ class Checked(Frozen):  # not a dataclass: compiled at import, before the first 
 
 
 def check_row(row: Message, roster: Roster, group_id: str,
-              chain: Predecessors | None = None) -> Checked:
-    """Check one row on its own: signature, columns, author chain, time order and role."""
+              chain: Predecessors | None = None, reads: WindowReads | None = None) -> Checked:
+    """Check one row on its own: signature, columns, author chain, time order and role.
+    `reads`: how the file is read (core.window_reads; the models when None)."""
+    reads = model_reads() if reads is None else reads
     try:
         record = open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
         for column, value in expected_columns(record).items():
             if getattr(row, column) != value:
                 raise RecordError("row does not match its signed record (edited in the file)")
         if chain is None:
-            chain = predecessors(wanted_before([record]))
-        check_chain(record, chain, roster)
+            chain = reads.predecessors(wanted_before([record]))
+        reads.check_chain(record, chain, roster)
     except RecordError as exc:
         return Checked(row, None, str(exc))
     return Checked(row, record, authority_problem(record, roster) or role_problem(record, roster))
@@ -109,7 +111,8 @@ def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | No
     return "edited by someone other than its author"
 
 
-def window_chain(rows: list[Message], crowded: set[tuple[str, int]] | None = None) -> Predecessors:
+def window_chain(rows: list[Message], crowded: set[tuple[str, int]] | None = None,
+                 reads: WindowReads | None = None) -> Predecessors:
     """The predecessors of every row's chain position, most of them within `rows` itself.
 
     A place that more than one row claims (a fork: core.forks) is read from the file, not
@@ -122,9 +125,10 @@ def window_chain(rows: list[Message], crowded: set[tuple[str, int]] | None = Non
     wanted = {(row.author, row.author_seq - 1) for row in rows
               if isinstance(row.author, str) and isinstance(row.author_seq, int)
               and not isinstance(row.author_seq, bool) and row.author_seq > 1}
-    for place in crowded_here(wanted.intersection(have)) if crowded is None else crowded:
+    reads = model_reads() if reads is None else reads
+    for place in reads.crowded(wanted.intersection(have)) if crowded is None else crowded:
         have.pop(place, None)
-    return predecessors(wanted, have)
+    return reads.predecessors(wanted, have)
 
 
 class Judgement(Frozen):  # not a dataclass (as Checked)
@@ -154,14 +158,15 @@ class Judgement(Frozen):  # not a dataclass (as Checked)
 class HistoryReader:
     """Turns stored rows into MessageViews for one group, inside a bound session."""
 
-    def __init__(self, roster: Roster, group_id: str) -> None:
+    def __init__(self, roster: Roster, group_id: str, reads: WindowReads | None = None) -> None:
         self.roster = roster
         self.group_id = group_id
+        self.reads = model_reads() if reads is None else reads  # core.window_reads
 
     def handle(self, user_id: str) -> str:
         return self.roster.handle_of(user_id) or fingerprint(user_id)
 
-    def views(self, rows: list[Message]) -> list[MessageView]:
+    def views(self, rows: list[Any]) -> list[MessageView]:
         """Views of primary rows (messages, topics, imports), effects and replies applied.
 
         A change (edit, deletion) that does not verify never touches its target: the target
@@ -172,8 +177,7 @@ class HistoryReader:
             return []
         ids = {row.id for row in rows}
         reply_ids = {row.reply_to for row in rows if isinstance(row.reply_to, str)} - ids
-        quoted = (list(Message.with_rowid().where(Message.id.in_(list(reply_ids))))
-                  if reply_ids else [])
+        quoted = self.reads.rows_with_ids(list(reply_ids)) if reply_ids else []
         judged = self.judge(rows + quoted)
         replies = self._replies(judged)
         return [self._view(item, judged.edits.get(item.row.id), item.row.id in judged.deleted,
@@ -200,16 +204,13 @@ class HistoryReader:
         """Every validity rule for a window of primary rows and the records that change them."""
         if not rows:
             return Judgement([], {}, {}, set(), {})
-        # The ids go in as one JSON parameter: an IN list costs Peewee a node per id, as much
-        # as the rest of a row's checks without its signature.
-        ids = json.dumps([str(r.id) for r in rows])
-        effects = list(prepared(Message, ("effects",), [ids], lambda: Message.with_rowid().where(
-            Message.target.in_(SQL("(SELECT value FROM json_each(?))", [ids]))).order_by(Message.id)))
+        reads = self.reads
+        effects = reads.effects_on([str(r.id) for r in rows])
         places = {(row.author, row.author_seq) for row in rows + effects}
-        crowded = crowded_here(places | {(author, seq - 1) for author, seq in places
-                                         if isinstance(seq, int) and not isinstance(seq, bool)})
-        chain = window_chain(rows + effects, crowded)
-        forked = forked_here(places, self.group_id, crowded)
+        crowded = reads.crowded(places | {(author, seq - 1) for author, seq in places
+                                          if isinstance(seq, int) and not isinstance(seq, bool)})
+        chain = window_chain(rows + effects, crowded, reads)
+        forked = reads.forked(places, self.group_id, crowded)
         items = [self.check(row, chain, forked) for row in rows]
         # By id, the genuine one where a row was copied in the file under its original's id:
         # it is what changes and replies refer to, and a copy must not hide it.
@@ -239,14 +240,14 @@ class HistoryReader:
 
     def forked(self, rows: list[Any]) -> set[tuple[str, int]]:
         """The places of these rows' author chains that are forked (core.forks)."""
-        return forked_here(((row.author, row.author_seq) for row in rows), self.group_id)
+        return self.reads.forked(((row.author, row.author_seq) for row in rows), self.group_id)
 
     def check(self, row: Message, chain: Predecessors,
               forked: set[tuple[str, int]] | None = None) -> Checked:
         """check_row, and the fork rule (core.forks): a place of the author's chain that two
         different records of theirs hold is void, whichever tables hold them. `forked`: the
         forked places among the rows being judged (looked up for this row alone if None)."""
-        item = check_row(row, self.roster, self.group_id, chain)
+        item = check_row(row, self.roster, self.group_id, chain, self.reads)
         if item.record is not None and item.problem is None:  # void already: that reason stands
             place = (item.record.author, item.data.get("aseq"))
             if place in (self.forked([row]) if forked is None else forked):
@@ -310,7 +311,6 @@ class HistoryReader:
             edited=edit is not None and not deleted,
             deleted=deleted, imported=kind == "imported", rowid=getattr(row, "rowid", 0) or 0,
             forged_changes=forged, reactions=() if deleted else reactions)
-
 
 
 __all__ = [

@@ -8,13 +8,16 @@ through the event loop before the read. Only the result crosses to the UI, as on
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from peewee import ConnectionContext
-
-from peers_tui.core import frontier, joined_history
-from peers_tui.core.group_store import GroupStore
+from peers_tui.core import joined_history
 from peers_tui.core.views import MessageView
 from peers_tui.core.value import Value
+
+if TYPE_CHECKING:  # the screen makes its feed at the first frame, before Peewee is loaded
+    from peewee import ConnectionContext
+
+    from peers_tui.core.group_store import GroupStore
 
 
 class LiveBatch(Value):  # not a dataclass: compiled at import (core.value)
@@ -90,6 +93,8 @@ class LiveFeed:
 
     def _history_line(self) -> str | None:
         """The oldest message stored up to `position` while a backfill is under way, else None."""
+        from peers_tui.core import frontier  # (its models: loaded by the store's session)
+
         if not frontier.active():
             self._oldest = None
             return None

@@ -15,8 +15,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from peers_tui.core.kinds import RecordKind
-from peers_tui.core.models import Message
-from peers_tui.core.raw import open_stored
+from peers_tui.core.raw_values import open_stored
 from peers_tui.core.records import RecordError
 from peers_tui.core.views import MessageView
 
@@ -53,6 +52,7 @@ def mentions_view(view: MessageView, handle: str | None, user_id: str) -> bool:
 def replies_to(rows: Sequence[Any], user_id: str, group_id: str) -> set[Any]:
     """The ids of the rows (genuine ones, as unread counts them) that reply to a genuine
     message by `user_id`. Runs inside the group's session."""
+    from peers_tui.core.models import Message  # a read in a session: not the log's drawing
     wanted = {row.reply_to for row in rows if isinstance(row.reply_to, str)}
     if not wanted:
         return set()

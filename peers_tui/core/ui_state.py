@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import json
 
-from peers_tui.core.personal_store import PersonalStore
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Settings(Protocol):
+        """Where the settings are kept: PersonalStore (or the app's start, core.start_account)."""
+
+        def setting(self, key: str, default: str | None = None) -> str | None: ...
+        def set_setting(self, key: str, value: str) -> None: ...
 
 MAX_INPUT_HISTORY = 200
 
@@ -13,7 +21,7 @@ MAX_INPUT_HISTORY = 200
 class UiState:
     """Key-value UI state of one user."""
 
-    def __init__(self, personal: PersonalStore) -> None:
+    def __init__(self, personal: Settings) -> None:
         self.personal = personal
 
     def input_history(self) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Footer
@@ -11,13 +13,11 @@ from peers_tui.commands.completion_sources import completion_sources
 from peers_tui.commands import selection_commands
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
 from peers_tui.commands.slash import Standing
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.frozen import replace
-from peers_tui.core.group_store import GroupStore
 from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.names import shown_name
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
@@ -26,6 +26,7 @@ from peers_tui.screens.chat_link import LinkWatch
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_bars import HiddenBars
 from peers_tui.screens.chat_frame import ChatBody, focused_composer, width_class
+from peers_tui.screens.chat_first_read import read_newest
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
 from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.chat_selection import SelectionScreen
@@ -35,6 +36,10 @@ from peers_tui.widgets import Composer, MessageLog, RosterPanel
 from peers_tui.widgets.buffer_list import BufferList
 from peers_tui.widgets.topic_bar import TopicBar
 from peers_tui.worker_errors import pass_on_failure
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+    from peers_tui.core.group_store import GroupStore
 
 
 class ChatScreen(SelectionScreen):
@@ -107,27 +112,13 @@ class ChatScreen(SelectionScreen):
         except PeersError:
             self.label = shown_name(entry.name)
         self._show_title()
-        # Where live updates start: read before the first window, so a message committed while
-        # the window loads shows up twice at worst (the log keeps one), never not at all.
-        try:
-            position = self.store.last_rowid()  # one indexed lookup, under a millisecond
-        except PeersError:
-            position = 0
-        self.feed = LiveFeed(self.store, position)
-        # The newest messages are read here, on the event loop, not in a worker: ~10 ms of
-        # indexed reads that a worker took 25-40 ms to finish while the loop painted beside it
-        # (they share one interpreter lock). Scrolling back still loads in workers.
         log = self.message_log
+        # Where live updates start, the newest window and its people (the screen's first group
+        # on plain sqlite3: screens.chat_first_read).
+        position, newest, people = read_newest(self.store, entry, log.first_window(),
+                                               first=self.feed is None)
+        self.feed = LiveFeed(self.store, position)
         log.empty_hint = empty_hint(entry, self.account.paths.hub)
-        people: frozenset[tuple[str, str]] = frozenset()
-        try:
-            newest = self.store.recent(log.first_window())
-            # The roster recent() just checked (memoized): look-alike names get fingerprints
-            # in the very first frame, not once the roster worker is back.
-            people = frozenset((m.user_id, m.handle)
-                               for m in self.store.current_roster().members.values())
-        except PeersError:
-            newest = None  # the worker tries again and reports why it cannot read
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         self._can_post, self.standing = True, "active"
         self.composer.set_cannot_post(None, writing_hint(self.label))

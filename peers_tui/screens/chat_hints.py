@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.content import Content
 
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.paths import home_relative
 

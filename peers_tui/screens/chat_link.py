@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 from textual.timer import Timer
 
-from peers_tui.core.live_feed import LiveBatch
 from peers_tui.widgets.message_log import MessageLog
 from peers_tui.widgets.topic_bar import TopicBar
 
 if TYPE_CHECKING:
     from peers_tui.core.link_state import LinkState
     from peers_tui.widgets.earlier_bar import EarlierBar
+    from peers_tui.core.live_feed import LiveBatch
 
 # core.link_state, core.link_words and the earlier-messages bar are imported by start(),
 # which the chat screen calls after its first frame: no part of what start-up paints.

@@ -3,11 +3,15 @@ handed to the chat screen as one message."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 
 from textual.message import Message
 
 from peers_tui.core.errors import PeersError
-from peers_tui.core.live_feed import LiveBatch, LiveFeed
+
+if TYPE_CHECKING:
+    from peers_tui.core.live_feed import LiveBatch, LiveFeed
 
 
 class LiveLoaded(Message):

@@ -7,18 +7,21 @@ topic, the user's role and standing, and whether the history can be trusted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from peers_tui.commands.slash import Standing
-
-from peers_tui.core.account import Account, membership_problems
 from peers_tui.core.events import EventView
-from peers_tui.core.group_store import GroupStore
-from peers_tui.core.personal_store import GroupEntry
+from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
 from peers_tui.core.roster import MemberState
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+    from peers_tui.core.group_store import GroupStore
 
 POSTING_ROLES = frozenset(role.label for role in Role if role >= Role.WRITER)
 STANDINGS: dict[str, Standing] = {"active": "active", "left": "left", "removed": "removed"}
@@ -90,6 +93,8 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
 def check_history(account: Account, entry: GroupEntry, store: GroupStore) -> str | None:
     """Compare the file with the heads this user verified before; pin the newest verified
     heads when nothing is amiss."""
+    from peers_tui.core.pins import membership_problems  # on the roster's worker
+
     problems = account.pin_problems(entry, store)
     if not problems:
         account.pin_read(entry, store, store.recent(40))

@@ -7,7 +7,11 @@ the next group can be shown.
 
 from __future__ import annotations
 
-from peers_tui.core.account import Account
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+
 
 
 class Drafts:

@@ -6,17 +6,21 @@ GroupAdded (open it) or GroupUpdated (show and count it again); errors as a noti
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.message import Message
 
-from peers_tui.core.account import Account
 from peers_tui.core.errors import AlreadyMember, PeersError
 from peers_tui.core.names import shown_name
-from peers_tui.core.personal_store import NOTIFY_LEVELS, GroupEntry
+from peers_tui.core.group_entry import GroupEntry
+from peers_tui.core.states import NOTIFY_LEVELS
 from peers_tui.core.text import inert
 from peers_tui.messages import (ArchiveGroup, CreateGroup, GroupAdded, GroupListRequest,
                                 GroupUpdated, JoinGroup, LeaveGroup, MoveGroup, SetNotify)
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
 
 # A job returns the line to show the user (or None) and the message that reports the change.
 Job = Callable[[], tuple[str | None, Message]]

@@ -8,17 +8,19 @@ event loop first.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.worker import get_current_worker
 
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
-from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.notifier import ChangeNotifier
-from peers_tui.core.personal_store import GROUP_LIST_MARK
 from peers_tui.messages import GroupListChanged, GroupsChanged, InvitationsChanged
 from peers_tui.screens import ChatScreen
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+    from peers_tui.core.live_feed import LiveFeed
 
 GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
 INVITATIONS = "invitations"  # the notifier's name for the user's inbox of invitations
@@ -86,6 +88,7 @@ class HubWatcher:
 
     def _watch(self, groups: list[tuple[str, str]]) -> None:
         """Report commits by any process to any listed group, until the app exits."""
+        from peers_tui.core.personal_store import GROUP_LIST_MARK  # after the first frame
         notifier = ChangeNotifier()
         worker = get_current_worker()
         self._watched_ids = frozenset(group_id for group_id, _ in groups)

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.message import Message
 
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 
 if TYPE_CHECKING:
     from peers_tui.core.invitations import Invitation
+    from peers_tui.core.account import Account
 
 
 class InvitationsRead(Message):

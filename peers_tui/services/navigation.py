@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from peers_tui.core.account import Account
 from peers_tui.core.errors import PeersError
 from peers_tui.core.names import shown_name
-from peers_tui.core.summary_pass import hold
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.screens import ChatScreen
 from peers_tui.services.unread_counts import UnreadCounts
 from peers_tui.core.states import GroupState, NotifyLevel
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
 
 
 class GroupNavigator:
@@ -29,6 +31,7 @@ class GroupNavigator:
 
     def open(self, group_id: str) -> None:
         """Show a group on the chat screen (closing the group list if it is open)."""
+        from peers_tui.core.summary_pass import hold  # after the first frame
         # One connection to each file for the whole switch: its dozen short sessions (the
         # entry, the draft, the window, the roster, ...) each opened and closed their own, six
         # PRAGMAs and the -wal/-shm files every time: half the switch's time on the event loop.
@@ -37,6 +40,7 @@ class GroupNavigator:
             self._open(group_id, held)
 
     def _open(self, group_id: str, held: ExitStack) -> None:
+        from peers_tui.core.summary_pass import hold  # after the first frame
         try:
             entry = self.account.resolve(group_id)
         except PeersError as exc:

@@ -17,13 +17,11 @@ BACKFILL_INTERVAL instead; each count is still a whole, fresh one.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.worker import get_current_worker
 
-from peers_tui.core.account import Account
-from peers_tui.core.summary_pass import count_groups
 from peers_tui.core.names import shown_name
 from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.messages import SummariesUpdated
@@ -31,6 +29,9 @@ from peers_tui.screens import ChatScreen
 from peers_tui.window_title import set_window_title
 from peers_tui.widgets.group_label import unread_label
 from peers_tui.core.states import NotifyLevel
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
 
 SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
 BACKFILL_INTERVAL = 2.0  # seconds between two recounts of a group whose history still arrives
@@ -123,6 +124,7 @@ class UnreadCounts:
 
     def _count(self, group_ids: frozenset[str] | None) -> None:
         """Unread counts and standings, from capped count queries."""
+        from peers_tui.core.summary_pass import count_groups  # after the first frame
         started = time.monotonic()
         worker = get_current_worker()
         order: list[str] = []

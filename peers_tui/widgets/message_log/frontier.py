@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import cast
 
 from peers_tui.core.errors import PeersError
-from peers_tui.core.frontier import Sessions, of
 
 
 def frontier_note(source: object) -> str | None:
@@ -15,6 +14,7 @@ def frontier_note(source: object) -> str | None:
     Read in the log's fetch thread (and after live batches while a backfill runs)."""
     if not hasattr(source, "session"):
         return None
+    from peers_tui.core.frontier import Sessions, of  # the models: a store's are loaded
     try:
         state = of(cast(Sessions, source))
     except PeersError:

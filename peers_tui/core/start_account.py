@@ -1,0 +1,247 @@
+"""The account `peers` and `peers open GROUP` start the app on: what the first frame asks of
+an Account, answered on plain sqlite3 (issue 16: Peewee, the models and the core built on
+them are ~30 ms of CPU of a start measured against a bare Textual app).
+
+The first frame asks for little: the group to open (by name, or the one opened last), the
+names of the listed groups (for its label), a few settings (the draft, the input history,
+whether the group list is shown) and the group's newest window (core.lean_window). Those
+are read here as `peers send` reads them (core.lean_reads: the same rows, the same rules).
+Everything else, and anything this path does not read (a first run, a file of another
+schema, a group to report as missing or ambiguous), goes to a real Account, built on first
+use: `StartAccount` answers for it, attribute by attribute.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+
+from peers_tui.core.errors import PeersError
+from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis
+from peers_tui.core.group_entry import GROUP_COLUMNS, GroupName, entry_of, find_group
+from peers_tui.core.identity import KEY_FILE, load_or_create_keypair
+from peers_tui.core.lean_reads import connect, settings
+from peers_tui.core.names import look_alike_key
+from peers_tui.core.raw_values import UNEXPECTED_CONTENT, as_text
+from peers_tui.core.ui_state import UiState
+from peers_tui.core.views import group_label
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from peers_tui.core.account import Account
+    from peers_tui.core.group_entry import GroupEntry
+    from peers_tui.core.identity import Keypair
+
+PERSONAL_FILE = "personal.db"  # core.personal_store's
+_ORDER = " ORDER BY personal DESC, sort_order, joined_at"  # PersonalStore.groups' order
+_ROW = f"SELECT {', '.join(GROUP_COLUMNS)} FROM groups"
+# What reading a file this path was not meant for can raise: the real Account reads it.
+_HAND_OVER = (OSError, sqlite3.Error, PeersError, *UNEXPECTED_CONTENT)
+
+
+class StartPaths:
+    """core.user_context.Paths' attributes (that module loads the stores)."""
+
+    __slots__ = ("home", "hub")
+
+    def __init__(self, home: Path, hub: Path) -> None:
+        self.home, self.hub = home, hub
+
+
+class _Settings:
+    """personal.db's settings as UiState reads them: read here, written by the Account."""
+
+    def __init__(self, account: StartAccount) -> None:
+        self._account = account
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        value = self._account.read_settings([key]).get(key)
+        return as_text(value) if value is not None else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._account.full().personal.set_setting(key, value)
+
+
+class LaterStore:
+    """A group's store, opened on first use (after the first frame, which reads the file on
+    plain sqlite3): every attribute is the real GroupStore's."""
+
+    def __init__(self, account: StartAccount, entry: GroupEntry) -> None:
+        self._account, self._entry = account, entry
+        self.group_id = entry.id
+
+    @property
+    def opened(self) -> bool:
+        return self._account.loaded
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "session" and not self._account.loaded:
+            # Asked by the log's frontier line (widgets.message_log.frontier) at the first
+            # window: a file lean_reads.connect() opened has no backfill going on.
+            raise AttributeError(name)
+        return getattr(self._account.full().store(self._entry), name)
+
+
+class StartAccount:
+    """An Account for the app's start: the first frame's reads on plain sqlite3, the rest
+    delegated to a real Account made when first needed (`full()`)."""
+
+    def __init__(self, home: Path, hub: Path) -> None:
+        self.paths = StartPaths(home, hub)
+        self.keypair: Keypair = load_or_create_keypair(home)
+        self.ui_state = UiState(_Settings(self))
+        self._account: Account | None = None
+        self._personal: sqlite3.Connection | None = None
+        self._names: list[str] | None = None
+        self._loading = threading.Lock()
+
+    @classmethod
+    def open(cls, home: Path, hub: Path) -> StartAccount | None:
+        """None for a first run (no identity or personal.db yet: the Account creates them)."""
+        if not (os.path.isfile(os.path.join(home, KEY_FILE))
+                and os.path.isfile(os.path.join(home, PERSONAL_FILE))):
+            return None
+        try:
+            return cls(home, hub)
+        except _HAND_OVER:
+            return None
+
+    @property
+    def user_id(self) -> str:
+        return self.keypair.public_id
+
+    @property
+    def loaded(self) -> bool:
+        return self._account is not None
+
+    def full(self) -> Account:
+        """The real Account (Peewee and the stores: loaded here, once)."""
+        with self._loading:  # the app's thread and a worker may both ask first
+            if self._account is None:
+                from peers_tui.core.account import Account
+
+                self._account = Account(self.paths.home, self.paths.hub)
+            return self._account
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.full(), name)
+
+    def close(self) -> None:
+        self._close_personal()
+        if self._account is not None:
+            self._account.close()
+
+    # ----------------------------------------------------------------- plain reads
+    def _conn(self) -> sqlite3.Connection | None:
+        if self._personal is None and self._account is None:
+            self._personal = connect(os.path.join(self.paths.home, PERSONAL_FILE))
+        return self._personal
+
+    def _close_personal(self) -> None:
+        if self._personal is not None:
+            self._personal.close()
+            self._personal = None
+
+    def read_settings(self, keys: list[str]) -> dict[str, Any]:
+        conn = self._conn() if self._account is None else None
+        if conn is None:
+            personal = self.full().personal
+            return {key: personal.setting(key) for key in keys}
+        try:
+            return settings(conn, keys)
+        except _HAND_OVER:
+            personal = self.full().personal
+            return {key: personal.setting(key) for key in keys}
+
+    def _row(self, sql: str, params: tuple[Any, ...]) -> GroupEntry | None:
+        conn = self._conn() if self._account is None else None
+        if conn is None:
+            return None
+        try:
+            row = conn.execute(sql, params).fetchone()
+        except _HAND_OVER:
+            return None
+        return entry_of(row) if row is not None else None
+
+    def resolve(self, query: str) -> GroupEntry:
+        """Account.resolve: a group by full id, then a unique id prefix, then an exact name;
+        a query that names none or several is the Account's to report."""
+        text = query.strip()
+        if len(text) == GROUP_ID_LENGTH:
+            entry = self._row(f"{_ROW} WHERE id = ?", (text.lower(),))
+            if entry is not None:
+                return entry
+        conn = self._conn() if self._account is None else None
+        if conn is not None:
+            try:
+                names = [GroupName.of(*row) for row in conn.execute(
+                    "SELECT id, name, archived FROM groups" + _ORDER)]
+                found = find_group(query, names)
+            except _HAND_OVER:
+                found = None
+            entry = self._row(f"{_ROW} WHERE id = ?", (found.id,)) if found else None
+            if entry is not None:
+                return entry
+        return self.full().resolve(query)
+
+    def last_group(self) -> GroupEntry:
+        """Account.last_group: the group opened last, else the personal group."""
+        wanted = self.ui_state.last_group_id()
+        entry = self._row(f"{_ROW} WHERE id = ?", (wanted,)) if wanted else None
+        if entry is None:  # Account.entries()[0]: the first listed group, the personal one
+            entry = self._row(f"{_ROW} WHERE archived = 0{_ORDER} LIMIT 1", ())
+        return entry if entry is not None else self.full().last_group()
+
+    def label(self, entry: GroupEntry) -> str:
+        """Account.label, the listed names read here."""
+        if self._account is not None:
+            return self._account.label(entry)
+        if self._names is None:
+            conn = self._conn()
+            try:
+                self._names = [name for (name,) in conn.execute(
+                    "SELECT name FROM groups WHERE archived = 0") if isinstance(name, str)] \
+                    if conn is not None else None
+            except _HAND_OVER:
+                self._names = None
+            if self._names is None:
+                return self.full().label(entry)
+        key = look_alike_key(entry.name)
+        twin = sum(1 for name in self._names if look_alike_key(name) == key) > 1
+        return group_label(entry.name, entry.id, twin)
+
+    def input_history(self) -> list[str]:
+        return self.ui_state.input_history()
+
+    def draft(self, group_id: str) -> str:
+        return self.ui_state.draft(group_id)
+
+    def store(self, entry: GroupEntry) -> Any:
+        """The group's store: opened later if its file is one the first frame reads on plain
+        sqlite3 (its genesis checked here, as opening it checks it), else now."""
+        if self._account is None and self._genesis_holds(entry):
+            return LaterStore(self, entry)
+        return self.full().store(entry)
+
+    def _genesis_holds(self, entry: GroupEntry) -> bool:
+        try:
+            conn = connect(entry.db_file)
+        except _HAND_OVER:
+            return False
+        if conn is None:
+            return False
+        try:
+            checked_genesis(conn.execute("SELECT id, record, sig FROM group_info LIMIT 1")
+                            .fetchone(), entry.id, os.path.basename(entry.db_file))
+            return True
+        except _HAND_OVER:
+            return False
+        finally:
+            conn.close()
+
+
+__all__ = ["LaterStore", "StartAccount", "StartPaths"]
