@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from textual.message_pump import MessagePump
 
 from peers_tui.core.errors import PeersError
-from peers_tui.core.message_actions import AfterSend
 from peers_tui.messages import MessageSent, SendFailed
 from peers_tui.core.value import Value
 
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # Peewee and the stores load after the first frame (core.star
     from peewee import ConnectionContext
 
     from peers_tui.core.account import Account
+    from peers_tui.core.message_actions import AfterSend
 
 
 class Outgoing(Value):  # not a dataclass: compiled at import (core.value)
