@@ -103,21 +103,10 @@ def _bookkeeping(personal: sqlite3.Connection, group: sqlite3.Connection, entry:
     """After the send, in one transaction of personal.db: the read marker moves to the new
     message if it was stored after the marker (MessageActions.read_up_to), and the
     membership head and our own chain head are pinned (Pins.after_write)."""
-    def arrival(message: str) -> int:
-        row = group.execute("SELECT rowid FROM message WHERE id = ?", (message,)).fetchone()
-        return row[0] if row else 0
-
     personal.execute("BEGIN IMMEDIATE")
     try:
-        row = personal.execute(f"SELECT {', '.join(GROUP_COLUMNS)} FROM groups WHERE id = ?",
-                               (entry.id,)).fetchone()
-        if row is not None:
-            current = entry_of(row)
-            marker = current.read_marker
-            if marker is None or arrival(message_id) > arrival(marker):
-                personal.execute("UPDATE groups SET read_marker = ? WHERE id = ? AND "
-                                 + ("read_marker IS NULL" if marker is None else "read_marker = ?"),
-                                 (message_id, entry.id) + (() if marker is None else (marker,)))
+        current = move_read_marker(personal, group, entry.id, message_id)
+        if current is not None:
             heads = {author: head}
             if pins_move(current, roster.head_seq, roster.head_hash, heads):
                 seq, digest, authors = pinned(current, roster.head_seq, roster.head_hash, heads)
@@ -128,6 +117,28 @@ def _bookkeeping(personal: sqlite3.Connection, group: sqlite3.Connection, entry:
         if personal.in_transaction:
             personal.execute("ROLLBACK")
         raise
+
+
+def move_read_marker(personal: sqlite3.Connection, group: sqlite3.Connection, group_id: str,
+                     message_id: str) -> GroupEntry | None:
+    """MessageActions.read_up_to inside the caller's transaction of personal.db: the marker
+    moves to `message_id` if that was stored after it (unread is by arrival). Returns the
+    group's row as it was, None if personal.db does not list the group."""
+    def arrival(message: str) -> int:
+        row = group.execute("SELECT rowid FROM message WHERE id = ?", (message,)).fetchone()
+        return row[0] if row else 0
+
+    row = personal.execute(f"SELECT {', '.join(GROUP_COLUMNS)} FROM groups WHERE id = ?",
+                           (group_id,)).fetchone()
+    if row is None:
+        return None
+    current = entry_of(row)
+    marker = current.read_marker
+    if marker is None or arrival(message_id) > arrival(marker):
+        personal.execute("UPDATE groups SET read_marker = ? WHERE id = ? AND "
+                         + ("read_marker IS NULL" if marker is None else "read_marker = ?"),
+                         (message_id, group_id) + (() if marker is None else (marker,)))
+    return current
 
 
 def _entry(personal: sqlite3.Connection, query: str) -> GroupEntry | None:

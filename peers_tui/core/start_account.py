@@ -214,6 +214,41 @@ class StartAccount:
         twin = sum(1 for name in self._names if look_alike_key(name) == key) > 1
         return group_label(entry.name, entry.id, twin)
 
+    def mark_read(self, group_id: str, message_id: str) -> None:
+        """Account.mark_read; before the Account has loaded, on plain sqlite3 as `peers send`
+        moves the marker: an app hung up right after its first frame writes its marker as it
+        ends, and loading Peewee and the stores then kept it alive past its pane."""
+        if self._account is None:
+            entry = self._row(f"{_ROW} WHERE id = ?", (group_id,))
+            if entry is not None and self._read_up_to(entry, message_id):
+                return
+        self.full().mark_read(group_id, message_id)
+
+    def _read_up_to(self, entry: GroupEntry, message_id: str) -> bool:
+        from peers_tui.core.lean_post import move_read_marker  # at the end: not for the frame
+
+        personal = self._conn()
+        try:
+            group = connect(entry.db_file)
+        except _HAND_OVER:
+            return False
+        if personal is None or group is None:
+            return False
+        try:
+            personal.execute("BEGIN IMMEDIATE")
+            try:
+                move_read_marker(personal, group, entry.id, message_id)
+                personal.execute("COMMIT")
+            except BaseException:
+                if personal.in_transaction:
+                    personal.execute("ROLLBACK")
+                raise
+            return True
+        except _HAND_OVER:
+            return False
+        finally:
+            group.close()
+
     def input_history(self) -> list[str]:
         return self.ui_state.input_history()
 

@@ -74,3 +74,23 @@ def test_starting_loads_no_peewee(alice: User) -> None:
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_read_marker_moves_as_the_account_moves_it_without_loading_it(alice: User) -> None:
+    """An app hung up right after its first frame writes its read marker as it ends: on
+    plain sqlite3, by arrival as Account.mark_read, not by loading Peewee and the stores."""
+    account = Account(alice.home, alice.hub)
+    team = account.create_group("team")
+    first = account.send(team.id, "first").id
+    second = account.send(team.id, "second").id
+    personal = account.personal
+    personal.replace_read_marker(team.id, personal.group(team.id).read_marker, first)
+    started = StartAccount.open(alice.home, alice.hub)
+    assert started is not None
+    started.mark_read(team.id, second)
+    assert personal.group(team.id).read_marker == second
+    started.mark_read(team.id, first)  # stored before the marker: it stays
+    assert personal.group(team.id).read_marker == second
+    assert not started.loaded
+    started.close()
+    account.close()
