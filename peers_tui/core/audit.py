@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors
+from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
 from peers_tui.core.fork_listing import forked_records, without_forked
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
@@ -94,8 +94,11 @@ class Audit:
         forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id))
         gaps = forked_records(crowded, self.file.group_id)
         for author, seqs in positions.items():
-            distinct = set(seqs)
-            missing = max(distinct) - len(distinct)
+            # The columns may lie (a junk row at place 1,000,000 in someone's name): the
+            # chain ends at the highest place a record of theirs verifiably holds.
+            top = verified_top(author, self.file.group_id)
+            distinct = {seq for seq in seqs if top is not None and 0 < seq <= top}
+            missing = (top or 0) - len(distinct)
             if missing > 0:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{missing} of their records are missing (history deleted)"))
@@ -109,7 +112,7 @@ class Audit:
         """The verified membership head and each author's newest record: what we pin."""
         roster = self.log.roster()
         with self.file.session():
-            return roster.head_seq, roster.head_hash, chain_heads()
+            return roster.head_seq, roster.head_hash, chain_heads(self.file.group_id)
 
     def check_pins(self, member_seq: int, member_hash: str | None,
                    authors: dict[str, tuple[int, str]]) -> list[Problem]:
