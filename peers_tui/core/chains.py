@@ -161,16 +161,19 @@ def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
 
 
 
-def chain_heads(group_id: str) -> dict[str, tuple[int, str]]:
+def chain_heads(group_id: str, among: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
     """Every author's newest genuine chain position in this file: what a reader pins, and
     what hosts compare. The columns only say where to look: a row counts only if it verifies
     as that author's record for this group at that place (verified_top), so a junk row
     claiming a high place moves no one's head, and every host holding the same genuine
-    records pins the same heads whatever else its file holds."""
+    records pins the same heads whatever else its file holds. `among`: only these authors
+    (the group's members: a key that never was one has no chain that counts)."""
     authors: set[str] = set()
     for table in (Message, Invite):
         query = table.select(table.author).where(table.author.is_null(False)).distinct()
         authors.update(author for (author,) in tuples(query) if isinstance(author, str))
+    if among is not None:
+        authors.intersection_update(among)
     found: dict[str, tuple[int, str]] = {}
     for author in authors:
         top = verified_top(author, group_id)
