@@ -61,7 +61,7 @@ def run(argv: list[str]) -> int | None:
         # As str: pathlib (with urllib) costs ~3 ms, a tenth of a send's budget over its floor.
         home = chosen_home(options.get("--home")) or str(home_dir())  # home_dir: the platform's
         hub = chosen_hub(home, options.get("--hub"))
-        with LeanSend(home, hub) as lean:
+        with LeanSend(home, hub, lambda group_id, author: _held(hub, group_id, author)) as lean:
             message_id = lean.send(group, text, "action" if action else "text")
             if message_id is None:
                 return None
@@ -71,6 +71,14 @@ def run(argv: list[str]) -> int | None:
         return EXIT_OK
     except FAILURES as exc:
         return report_failure(exc)
+
+
+def _held(hub: str, group_id: str, author: str) -> tuple[str, bytes, bytes | None] | None:
+    """A handle change kept for a federation's hub (relay.held), read only when the group's
+    handle differs from ours."""
+    from peers_tui.relay.held_peek import held_change
+
+    return held_change(hub, group_id, author)
 
 
 def _refresh_profile(lean: LeanSend) -> None:

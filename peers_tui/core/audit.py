@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors
+from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
 from peers_tui.core.fork_listing import forked_records, without_forked
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
@@ -49,7 +49,7 @@ class Audit:
                 & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))
             problems.extend(Problem(f"record {row.id}", "changes a message that is not in the file")
                             for row in orphans)
-            problems.extend(self._chain_gaps())
+            problems.extend(self._chain_gaps(roster))
             incomplete = frontier.current()
             if incomplete is not None:  # a backfill under way: what is below it cannot be checked
                 problems.append(Problem("history", "incomplete: earlier history not yet received "
@@ -77,7 +77,7 @@ class Audit:
                     problems.append(Problem(f"invite {invite.key[:8]}", reason))
         return problems
 
-    def _chain_gaps(self) -> list[Problem]:
+    def _chain_gaps(self, roster: Roster) -> list[Problem]:
         """Authors whose chains skip a place (a record was deleted) or hold two records of
         theirs in one place (a forked chain, core.forks: messages, invites and the evidence
         of forks that arrived from other hosts together), with every record at those places
@@ -94,8 +94,12 @@ class Audit:
         forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id))
         gaps = forked_records(crowded, self.file.group_id)
         for author, seqs in positions.items():
-            distinct = set(seqs)
-            missing = max(distinct) - len(distinct)
+            # The columns may lie (a junk row at place 1,000,000 in someone's name): the
+            # chain ends at the highest place a record of theirs verifiably holds. A key that
+            # never was a member has no chain that counts (its rows are named on their own).
+            top = verified_top(author, self.file.group_id) if author in roster.members else None
+            distinct = {seq for seq in seqs if top is not None and 0 < seq <= top}
+            missing = (top or 0) - len(distinct)
             if missing > 0:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{missing} of their records are missing (history deleted)"))
@@ -106,10 +110,12 @@ class Audit:
         return gaps
 
     def heads(self) -> tuple[int, str, dict[str, tuple[int, str]]]:
-        """The verified membership head and each author's newest record: what we pin."""
+        """The verified membership head and each member's newest record: what we pin, and
+        what hosts holding the same genuine records agree on whatever junk a file holds."""
         roster = self.log.roster()
         with self.file.session():
-            return roster.head_seq, roster.head_hash, chain_heads()
+            return roster.head_seq, roster.head_hash, chain_heads(self.file.group_id,
+                                                                  roster.members)
 
     def check_pins(self, member_seq: int, member_hash: str | None,
                    authors: dict[str, tuple[int, str]]) -> list[Problem]:

@@ -27,6 +27,7 @@ from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.forks import crowded_places, forked_places
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.membership import Roster
+from peers_tui.core.raw import INTEGER_SEQ
 from peers_tui.core.models import ChainedTable, ForkEvidence, Invite, Message, prepared, tuples
 from peers_tui.core.records import SignedRecord
 
@@ -160,18 +161,63 @@ def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
 
 
 
-def chain_heads() -> dict[str, tuple[int, str]]:
-    """Every author's newest chain position in this file: what a reader pins."""
-    tops: dict[str, int] = {}
+def chain_heads(group_id: str, among: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
+    """Every author's newest genuine chain position in this file: what a reader pins, and
+    what hosts compare. The columns only say where to look: a row counts only if it verifies
+    as that author's record for this group at that place (verified_top), so a junk row
+    claiming a high place moves no one's head, and every host holding the same genuine
+    records pins the same heads whatever else its file holds. `among`: only these authors
+    (the group's members: a key that never was one has no chain that counts)."""
+    authors: set[str] = set()
     for table in (Message, Invite):
-        query = (table.select(table.author, peewee.fn.MAX(table.author_seq))
-                 .where(table.author.is_null(False)).group_by(table.author))
-        for author, top in tuples(query):
-            if isinstance(author, str) and isinstance(top, int):
-                tops[author] = max(top, tops.get(author, 0))
-    found = predecessors(set(tops.items()))
-    return {author: (top, min(found[(author, top)])) for author, top in tops.items()
-            if found.get((author, top))}
+        query = table.select(table.author).where(table.author.is_null(False)).distinct()
+        authors.update(author for (author,) in tuples(query) if isinstance(author, str))
+    if among is not None:
+        authors.intersection_update(among)
+    found: dict[str, tuple[int, str]] = {}
+    for author in authors:
+        top = verified_top(author, group_id)
+        if top is not None:
+            found[author] = (top, min(_own_hashes(author, top, group_id)))
+    return found
+
+
+def verified_top(author: str, group_id: str) -> int | None:
+    """The highest place of `author`'s chain that a row in this file holds as their own
+    record (signature, group, author and place from the signed data; the row's looked-up
+    columns its record's own), or None. Walks down from the top of the columns' places, so
+    one signature check an author and table when no junk sits above the genuine head."""
+    top: int | None = None
+    for table in (Message, Invite):
+        looked_up = ((Message.target, Message.kind) if table is Message
+                     else (Invite.key, Invite.kind))
+        rows = (table.select(table.author_seq, table.record, table.sig, *looked_up)
+                .where((table.author == author) & INTEGER_SEQ).order_by(table.author_seq.desc()))
+        for aseq, text, sig, *columns in tuples(rows):
+            if not isinstance(aseq, int) or (top is not None and aseq <= top):
+                break
+            if (holds_place(table is Message, author, aseq, text, columns)
+                    and _own_record(author, aseq, text, sig, group_id) is not None):
+                top = aseq
+                break
+    return top
+
+
+def _own_hashes(author: str, aseq: int, group_id: str) -> set[str]:
+    """The hashes of the records `author` signed for place `aseq` found in this file (two or
+    more: a forked chain, kept in any of the three tables)."""
+    hashes: set[str] = set()
+    for table in (Message, Invite, ForkEvidence):
+        looked_up = ((Message.target, Message.kind) if table is Message
+                     else (Invite.key, Invite.kind) if table is Invite else ())
+        rows = (table.select(table.record, table.sig, *looked_up)
+                .where((table.author == author) & (table.author_seq == aseq)))
+        for text, sig, *columns in tuples(rows):
+            record = _own_record(author, aseq, text, sig, group_id)
+            if record is not None and (not looked_up or holds_place(
+                    table is Message, author, aseq, text, columns)):
+                hashes.add(record.hash)
+    return hashes
 
 
 def _execute(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -192,5 +238,5 @@ def forked_here(places: Iterable[tuple[str, int]], group_id: str,
 __all__ = [
     "CHAINED_KINDS", "FORKED", "SIGNED_TIMES", "Predecessors", "authority_problem", "chain_fields",
     "chain_heads", "check_chain", "crowded_here", "forked_here", "next_link", "own_head", "predecessors", "seen_head",
-    "signed_time", "wanted_before",
+    "signed_time", "verified_top", "wanted_before",
 ]

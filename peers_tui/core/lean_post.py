@@ -8,6 +8,10 @@ IMMEDIATE transaction that writes the message, the sender must be an active memb
 post at the head of the log, and the message is a signed link of their own chain, indexed for
 search in the same transaction. The read marker and the pins move as after any send.
 
+A handle change kept for the hub of a federation (a leaf cut off from it, relay.held) is
+plain too: the group's handle then differs from ours only because that change is signed and
+waiting, and the full path would sign the same change again only to keep it in its place.
+
 It does only the plain case. Whenever anything is not plain (a file to create or migrate, a
 read-only file, a damaged or forged row anywhere in the membership log or the invites, a
 handle to sign first, a refusal of any kind), it writes nothing and returns None, and the
@@ -26,15 +30,22 @@ from peers_tui.core.group_entry import (
     GROUP_COLUMNS, GroupEntry, GroupName, entry_of, find_group, pinned, pins_move,
 )
 from peers_tui.core.identity import KEY_FILE, Keypair, load_or_create_keypair
-from peers_tui.core.kinds import MessageKind
+from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.lean_reads import connect, own_head, read_roster, text_column
 from peers_tui.core.membership import MAX_HANDLE, Roster
 from peers_tui.core.membership_replay import require_role
 from peers_tui.core.message_rules import REQUIRED_ROLE, check_post, signed_message
 from peers_tui.core.raw_values import UNEXPECTED_CONTENT, as_text
-from peers_tui.core.records import RecordError
+from peers_tui.core.records import RecordError, open_record
 from peers_tui.core.search import index as index_for_search
 from peers_tui.core.text import check_text, without_blank_edges
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    # (group id, author) -> the handle change kept for the hub: (text, sig, cosig), or None.
+    HeldChange = Callable[[str, str], "tuple[str, bytes, bytes | None] | None"]
 
 PERSONAL_FILE = "personal.db"
 PERSONAL_LABEL = "your personal database"
@@ -61,8 +72,27 @@ def _my_handle(personal: sqlite3.Connection) -> str | None:
         return None
 
 
+def _handle_waits(held: HeldChange | None, roster: Roster, group_id: str, me: str,
+                  handle: str) -> bool:
+    """Whether our change of handle to `handle` is signed and kept for the hub (relay.held),
+    and still the next change of this host's log: the relay proposes that one when the link
+    is back. A kept change that no longer fits (or none) is the full path's to sign."""
+    kept = held(group_id, me) if held is not None else None
+    if kept is None:
+        return False
+    try:
+        record = open_record(kept[0], kept[1], kept[2], group_id=group_id, kind=RecordKind.MEMBER)
+    except RecordError:
+        return False
+    data = record.data
+    return (record.author == me and data.get("action") == "handle" and data.get("member") == me
+            and data.get("handle") == handle and data.get("seq") == roster.head_seq + 1
+            and data.get("prev") == roster.head_hash)
+
+
 def _write(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, handle: str,
-           body: str, kind: MessageKind) -> tuple[str, int, Roster, tuple[int, str]] | None:
+           body: str, kind: MessageKind,
+           held: HeldChange | None = None) -> tuple[str, int, Roster, tuple[int, str]] | None:
     """Check and write the message in one IMMEDIATE transaction: (its id, rowid, the roster
     it was checked against, the sender's new chain head), or None with nothing written."""
     me = keypair.public_id
@@ -70,7 +100,8 @@ def _write(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, handle
     try:
         roster = read_roster(conn, entry.id, os.path.basename(entry.db_file))
         member = roster.active(me) if roster is not None else None
-        if roster is None or member is None or member.handle != handle:
+        if roster is None or member is None or (
+                member.handle != handle and not _handle_waits(held, roster, entry.id, me, handle)):
             conn.execute("ROLLBACK")  # a handle change is signed first, by the full path
             return None
         require_role(roster, me, REQUIRED_ROLE[kind])
@@ -155,10 +186,12 @@ def _entry(personal: sqlite3.Connection, query: str) -> GroupEntry | None:
 class LeanSend:
     """One `peers send` on plain sqlite3. `send()` returns the message id, or None when the
     full path must do it (nothing was written then). Use as a context manager: the
-    connections close at its end."""
+    connections close at its end. `held` finds a handle change kept for the hub (the CLI
+    gives relay.held_peek's: the core knows no relay)."""
 
-    def __init__(self, home: str, hub: str) -> None:
+    def __init__(self, home: str, hub: str, held: HeldChange | None = None) -> None:
         self.home, self.hub = home, hub
+        self.held = held
         self.keypair: Keypair | None = None
         self.personal: sqlite3.Connection | None = None
         self._group: sqlite3.Connection | None = None
@@ -181,7 +214,7 @@ class LeanSend:
         entry, group, keypair, handle, body = found
         assert self.personal is not None
         try:
-            written = _write(group, entry, keypair, handle, body, MessageKind(kind))
+            written = _write(group, entry, keypair, handle, body, MessageKind(kind), self.held)
         except HAND_OVER:
             return None  # rolled back: nothing was written
         if written is None:

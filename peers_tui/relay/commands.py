@@ -282,12 +282,14 @@ def cmd_relay_rejected(args: argparse.Namespace) -> int:
         rows = ledger.rejected()
     finally:
         ledger.close()
-    for row in rows:
-        if args.json:
+    if args.json:
+        for row in rows:
             print(json.dumps(row, ensure_ascii=True))
-        else:
-            print(inert(f"{row['host']}  {row['group']}  {row['kind']}: {row['reason']}",
-                        allow_newlines=False))
+    else:
+        from peers_tui.relay.rejected_listing import rejected_lines
+
+        for line in rejected_lines(hub, rows):
+            print(line)
     if not rows and not args.json:
         print("no records were refused", file=sys.stderr)
     return 0

@@ -22,8 +22,7 @@ from typing import Any
 
 from peers_tui.relay.config import relay_dir
 from peers_tui.relay.envelope import Envelope, EnvelopeError
-
-HELD_DIR = "held"
+from peers_tui.relay.held_peek import HELD_DIR  # (also read by `peers send`: held_peek)
 
 
 def held_dir(hub: Path) -> Path:

@@ -77,10 +77,13 @@ class Ledger:
         return bounded.rejected_counts(self.db)
 
     def rejected(self) -> list[dict[str, object]]:
-        rows = self.db.execute("SELECT host, group_id, tbl, reason, at, hash FROM quarantine "
-                               "ORDER BY at, hash")
+        from peers_tui.relay.rejected_listing import claims
+
+        rows = self.db.execute("SELECT host, group_id, tbl, reason, at, hash, record"
+                               " FROM quarantine ORDER BY at, hash")
         return [{"host": host, "group": group, "kind": table, "reason": reason, "at": at,
-                 "hash": digest} for host, group, table, reason, at, digest in rows]
+                 "hash": digest, **dict(zip(("type", "author"), claims(text)))}
+                for host, group, table, reason, at, digest, text in rows]
 
     def hold(self, envelope: Envelope, reason: str) -> None:
         if not bounded.may_hold(self.db, envelope, self.waiting_cap):

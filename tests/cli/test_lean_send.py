@@ -177,3 +177,64 @@ def test_record_hashes_are_hashlibs():
         assert (blake2b(data, digest_size=16).digest()
                 == hashlib.blake2b(data, digest_size=16).digest())
         assert record_digest_b32(text)
+
+
+def keep_handle_change(user, group_id: str, handle: str, **fields) -> None:
+    """What a leaf cut off from its hub keeps when `user` changes handle (relay.held): a
+    change signed against this host's head, not written to the log."""
+    from peers_tui.core.kinds import RecordKind
+    from peers_tui.relay import held
+    from peers_tui.relay.envelope import Envelope
+
+    forger = Forger(user.home)
+    seq, prev = forger.membership_head(user.hub / f"{group_id}.db")
+    record = forger.sign(RecordKind.MEMBER, group_id, {
+        "seq": seq + 1, "prev": prev, "action": "handle", "member": forger.user_id,
+        "handle": handle, **fields})
+    (user.hub / ".relay").mkdir(mode=0o700, exist_ok=True)  # as `relay init` makes it
+    held.keep(user.hub, Envelope(group_id, "member", record.text, record.sig, None, "B"),
+              forger.user_id)
+    set_handle(user.home, handle)
+
+
+def membership(user, group_id: str) -> list[tuple]:
+    with sqlite3.connect(user.hub / f"{group_id}.db") as conn:
+        return conn.execute("SELECT seq, record FROM group_members ORDER BY seq").fetchall()
+
+
+def test_a_send_while_a_handle_change_waits_for_the_hub_stays_lean(alice, bob, team):
+    """The group's handle differs from bob's only because his change is kept for the hub:
+    the send posts at once on the lean path, writes no membership change, keeps the kept
+    change as it was (the relay proposes it), and the message is genuine."""
+    from peers_tui.relay.held_peek import held_file
+
+    bob.ok("send", "team", "first")  # the profile is published: later sends load little
+    keep_handle_change(bob, team, "robert")
+    kept = open(held_file(str(bob.hub), team, Forger(bob.home).user_id)).read()
+    before = membership(bob, team)
+    proc, modules = spawn_send(bob, "team", "while the change waits")
+    assert proc.returncode == 0, proc.stderr
+    assert not modules & set(HEAVY), modules & set(HEAVY)
+    assert membership(bob, team) == before
+    assert open(held_file(str(bob.hub), team, Forger(bob.home).user_id)).read() == kept
+    shown = alice.ok("log", "team", "--json").json()[-1]
+    assert (shown["body"], shown["verified"]) == ("while the change waits", True)
+    assert alice.ok("verify", "team").out.strip().startswith("ok")
+
+
+def test_a_kept_handle_change_that_no_longer_fits_goes_the_full_way(alice, bob, team):
+    """A kept change signed against another head (or for another handle) is not the one the
+    relay can propose: the full path signs the handle change (no relay here: written)."""
+    bob.ok("send", "team", "first")
+    keep_handle_change(bob, team, "robert", seq=7)
+    proc, modules = spawn_send(bob, "team", "hello")
+    assert proc.returncode == 0, proc.stderr
+    assert "peewee" in modules
+    assert {m["handle"] for m in alice.ok("members", "team", "--json").json()} == {"alice", "robert"}
+
+
+def test_the_lean_send_reads_the_relay_s_kept_change_where_the_relay_keeps_it(tmp_path):
+    from peers_tui.relay import config, held, held_peek
+
+    assert held_peek.RELAY_DIR == config.RELAY_DIR
+    assert held_peek.held_file(str(tmp_path), "g", "a") == str(held.held_dir(tmp_path) / "g.a.json")

@@ -169,6 +169,11 @@ def test_forged_records_in_a_hosts_file_or_stream_never_reach_another_host(tmp_p
     alice.ok("send", "other", "said in other")
     wait_for(lambda: len(hub.status().get("rejected", {})) == 0 and bodies(alice, "other"),
              what="the other group")
+    # And into B's file: bob's own record of another group, filed at place 1,000,000 of his
+    # chain here (the acceptance pass: it blamed him for 999,996 missing records and moved
+    # B's heads away from A's).
+    Forger(bob.home).message(db, other, "bob's, of another group", aseq=1, aprev="", mseq=0,
+                             columns={"author_seq": 1_000_000})
     genuine = [m for m in alice.ok("log", "team", "--json").json() if m["body"] == "welcome"]
     assert genuine
     from peers_tui.core.group_store import GroupStore
@@ -186,14 +191,27 @@ def test_forged_records_in_a_hosts_file_or_stream_never_reach_another_host(tmp_p
     bob.ok("send", "team", "genuine after the forgeries")
     wait_for(lambda: "genuine after the forgeries" in bodies(alice), what="bob's genuine post")
     wait_for(lambda: hub.status()["rejected"].get("B") == 3, what="the hub's quarantine")
-    assert leaf.status()["rejected"] == {"B": 2}  # its own file's forged rows, not published
+    wait_for(lambda: leaf.status()["rejected"] == {"B": 3},  # its own file's forged rows,
+             what="B's own quarantine")                       # not published
     reasons = sorted(row["reason"] for row in hub.peers().ok("relay", "rejected", "--json").json())
     assert reasons == ["author was not a member when it was written", "bad signature",
                        "record belongs to another group"]
     text = hub.peers().ok("relay", "rejected").out
-    assert f"B  {group_id}  msg: bad signature" in text
+    assert f"B  {group_id}  msg: {stream[1].hash[:12]} text by alice (" in text
+    assert text.count("bad signature") == 1
     assert bodies(alice) == ["welcome", "genuine after the forgeries"]
     assert alice.run("verify", "team").code == 0
+    verdict = bob.run("verify", "team")
+    assert verdict.code == 1 and "of their records are missing" not in verdict.out, verdict.out
+
+    def heads(host):
+        store = GroupStore(host.hub / f"{group_id}.db", group_id)
+        try:
+            return store.heads()
+        finally:
+            store.close()
+
+    wait_for(lambda: heads(hub) == heads(leaf), what="the same heads on both hosts")
 
 
 def post_many(user, prefix: str, count: int) -> list[str]:

@@ -1,0 +1,73 @@
+"""`peers relay rejected` as plain text: one line a refused record naming the record itself
+(its short hash, what it claims to be and who it claims is its author), so a line can be
+told from its neighbours and found again in `--json` (whose "hash" is the whole hash).
+
+What a refused record says about itself is a claim (it was refused: perhaps forged), so the
+author is named by the handle this host's copy of the group gives that key, with the key's
+short form beside it, and a record that names no one is "by ?".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from peers_tui.core.identity import fingerprint
+from peers_tui.core.text import inert
+
+SHORT_HASH = 12
+
+
+def claims(text: Any) -> tuple[str, str]:
+    """(what the record says it is, its claimed author's key) from a refused record's text;
+    "" for what it does not say."""
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        return "", ""
+    what = next((data[key] for key in ("type", "action", "k") if isinstance(data.get(key), str)), "")
+    author = data.get("a")
+    return what[:40], author if isinstance(author, str) else ""
+
+
+def _handles(hub: Path, group_id: str) -> dict[str, str]:
+    """Each member's handle in this host's copy of the group ({} when it is not here or
+    cannot be read: the key's short form is shown alone)."""
+    from peers_tui.core.errors import PeersError
+    from peers_tui.core.group_store import GroupStore
+
+    path = hub / f"{group_id}.db"
+    if not path.is_file():
+        return {}
+    try:
+        store = GroupStore(path, group_id)
+        try:
+            roster = store.current_roster()
+        finally:
+            store.close()
+    except (PeersError, OSError):
+        return {}
+    return {user: member.handle for user, member in roster.members.items()}
+
+
+def rejected_lines(hub: Path, rows: list[dict[str, Any]]) -> list[str]:
+    """One line per refused record: host, group, table, record, author, reason."""
+    handles: dict[str, dict[str, str]] = {}
+    lines = []
+    for row in rows:
+        group = str(row["group"])
+        if group not in handles:
+            handles[group] = _handles(hub, group)
+        what, author = str(row.get("type") or ""), str(row.get("author") or "")
+        who = (f"{handles[group][author]} ({fingerprint(author)})" if author in handles[group]
+               else fingerprint(author) if author else "?")
+        record = f"{str(row.get('hash') or '')[:SHORT_HASH]} {what}".rstrip()
+        lines.append(inert(f"{row['host']}  {group}  {row['kind']}: {record} by {who}: "
+                           f"{row['reason']}", allow_newlines=False))
+    return lines
+
+
+__all__ = ["claims", "rejected_lines"]
