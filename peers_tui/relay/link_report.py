@@ -64,6 +64,8 @@ class LinkReporter:
         """Something users see changed: written now, or at the next tick if one was just
         written (at most one write a second while changes keep coming)."""
         self.dirty = True
+        if not self.link.up:  # what was written offline is part of what users see now
+            self.recount()
         if time.monotonic() - self.written_at >= MIN_INTERVAL:
             self.write()
         self.woken.set()  # the loop sleeps for what is due now (a link down: counting unsent)
