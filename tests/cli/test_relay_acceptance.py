@@ -92,7 +92,7 @@ def test_a_join_that_loses_the_race_for_a_last_use_says_one_line(tmp_path):
         wait_for(lambda: invites(leaf, group_id) == invites(hub, group_id), what="the invite on B")
         # B's relay paused (its status stays fresh for a few seconds, its server runs): B's
         # file does not get kim's join before lee signs against it, as in a race of ms.
-        leaf.process.send_signal(signal.SIGSTOP)
+        paused_between_writes(leaf, group_id)
         try:
             kim.ok("join", code)
             error = lee.fails("join", code).err
@@ -102,7 +102,7 @@ def test_a_join_that_loses_the_race_for_a_last_use_says_one_line(tmp_path):
         # A lost race that goes through the second time still says why it took longer.
         again = alice.ok("invite", "team", "--uses", "2").out.strip()
         wait_for(lambda: invites(leaf, group_id) == invites(hub, group_id), what="the invite on B")
-        leaf.process.send_signal(signal.SIGSTOP)
+        paused_between_writes(leaf, group_id)
         try:
             alice.ok("role", "team", "kim", "reader")
             result = lee.ok("join", again)
@@ -113,6 +113,28 @@ def test_a_join_that_loses_the_race_for_a_last_use_says_one_line(tmp_path):
         assert handles == {"alice", "bob", "kim", "lee"}
     finally:
         stop_all(hosts)
+
+
+def paused_between_writes(host, group_id: str) -> None:
+    """SIGSTOP the host's relay at a moment it holds no write lock on the group's file: stopped
+    inside a transaction (likelier on a loaded machine), it would keep every writer of that
+    file waiting, and the join under test would fail on the lock, not on the race."""
+    import signal
+    import sqlite3
+
+    for _ in range(100):
+        host.process.send_signal(signal.SIGSTOP)
+        db = sqlite3.connect(host.hub / f"{group_id}.db", timeout=0.05, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
+            return
+        except sqlite3.OperationalError:  # locked: let it finish its transaction
+            host.process.send_signal(signal.SIGCONT)
+            time.sleep(0.05)
+        finally:
+            db.close()
+    raise AssertionError("the relay kept the group's file locked for 5 s")
 
 
 def invites(host, group_id: str) -> int:
