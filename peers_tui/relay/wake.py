@@ -70,10 +70,7 @@ class Waker:
         self.event.clear()
 
     def close(self) -> None:
-        if self.inotify is not None:
-            with contextlib.suppress(Exception):
-                asyncio.get_running_loop().remove_reader(self.inotify.fileno())
-            self.inotify.close()
+        close_watch(self.inotify)
 
 
 class FileWatch:
@@ -106,7 +103,12 @@ class FileWatch:
         self.event.clear()
 
     def close(self) -> None:
-        if self.inotify is not None:
-            with contextlib.suppress(Exception):
-                asyncio.get_running_loop().remove_reader(self.inotify.fileno())
-            self.inotify.close()
+        close_watch(self.inotify)
+
+
+def close_watch(inotify: Any) -> None:
+    """Stop reading an inotify handle on the running loop and close it (None: nothing to do)."""
+    if inotify is not None:
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(inotify.fileno())
+        inotify.close()
