@@ -85,8 +85,20 @@ def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None
     """Place in the author's chain and time order; RecordError naming the first problem.
 
     Without a roster (invites, read before the membership log is replayed) the time floor of
-    the author's own membership changes is left out; everything else is checked.
+    the author's own membership changes is left out; everything else is checked. With one, a
+    non-member's record that fails here is refused as a non-member's (non_member): checked
+    only then, so a genuine record costs nothing more.
     """
+    try:
+        _check_chain(record, chain, roster)
+    except RecordError:
+        reason = non_member(record, roster) if roster is not None else None
+        if reason is None:
+            raise
+        raise RecordError(reason) from None
+
+
+def _check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None) -> None:
     aseq, aprev, mseq = chain_fields(record)
     if aseq < 1:
         raise RecordError("invalid author sequence")
@@ -129,6 +141,21 @@ def authority_problem(record: SignedRecord, roster: Roster) -> str | None:
     found = opened(record.text)  # its hash, once: SignedRecord.hash hashes the text each time
     return roster.cut_problem(record.author, aseq, found[1] if found else record.hash, mseq,
                               record.created_at)
+
+
+NOT_A_MEMBER = "author was not a member when it was written"
+
+
+def non_member(record: SignedRecord, roster: Roster) -> str | None:
+    """NOT_A_MEMBER when the membership state the record names exists and does not list its
+    author. Said before anything about its chain: a key that was no member has no chain that
+    counts, and which of its records a host holds (a gap below one) must not change the
+    reason from one host, or one reader, to the next."""
+    mseq = record.data.get("mseq")
+    if (isinstance(mseq, int) and not isinstance(mseq, bool) and 0 <= mseq <= roster.head_seq
+            and roster.role_at(record.author, mseq) is None):
+        return NOT_A_MEMBER
+    return None
 
 
 def own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> SignedRecord | None:

@@ -19,6 +19,7 @@ from peewee import SQL
 
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
+from peers_tui.core.chain_rules import non_member
 from peers_tui.core.chains import FORKED, chain_fields
 from peers_tui.core import frontier
 from peers_tui.core.frontier import not_yet_received
@@ -194,6 +195,8 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
         seq, mseq = columns["author_seq"], record.data["mseq"]
         if mseq > roster.head_seq:
             result.waiting.append((envelope, f"membership state {mseq} not yet received"))
+        elif non_member(record, roster):  # refused as readers say, not held for its chain
+            result.refused.append((envelope, str(non_member(record, roster))))
         elif seq > 1 and (columns["author"], seq - 1) not in present \
                 and not not_yet_received(columns["author"], seq - 1):
             result.waiting.append((envelope, "an earlier record by this author is missing "
