@@ -102,11 +102,24 @@ def _order_on_leaf(path: Path, record: SignedRecord) -> None:
     order_on_leaf(path, record)
 
 
+def _held_on_leaf(hub: str, group_id: str, author: str) -> tuple[str, bytes, bytes | None] | None:
+    from peers_tui.relay.held_peek import held_change  # plain os and json
+
+    return held_change(hub, group_id, author)
+
+
+def install_ordering() -> None:
+    """This process's membership changes in the hub's order, and a handle change kept for
+    the hub found again (the TUI's sends do not sign it anew: core.message_actions)."""
+    membership_order.install(_order_on_leaf)
+    membership_order.install_held(_held_on_leaf)
+
+
 def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
     """Run a command; a membership change on a leaf host only with the hub reachable, and in
     the order the hub gives it (peers_tui.relay.ordering). Anything else just runs (a handle
     change it makes on a leaf is ordered by the hub too, or kept for it: relay.held)."""
-    membership_order.install(_order_on_leaf)
+    install_ordering()
     command = args.command
     if command not in MEMBERSHIP_COMMANDS and not (command == "invite"
                                                    and getattr(args, "revoke", None)):

@@ -72,7 +72,7 @@ def _my_handle(personal: sqlite3.Connection) -> str | None:
         return None
 
 
-def _handle_waits(held: HeldChange | None, roster: Roster, group_id: str, me: str,
+def handle_waits(held: HeldChange | None, roster: Roster, group_id: str, me: str,
                   handle: str) -> bool:
     """Whether our change of handle to `handle` is signed and kept for the hub (relay.held),
     and still the next change of this host's log: the relay proposes that one when the link
@@ -101,7 +101,7 @@ def _write(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, handle
         roster = read_roster(conn, entry.id, os.path.basename(entry.db_file))
         member = roster.active(me) if roster is not None else None
         if roster is None or member is None or (
-                member.handle != handle and not _handle_waits(held, roster, entry.id, me, handle)):
+                member.handle != handle and not handle_waits(held, roster, entry.id, me, handle)):
             conn.execute("ROLLBACK")  # a handle change is signed first, by the full path
             return None
         require_role(roster, me, REQUIRED_ROLE[kind])

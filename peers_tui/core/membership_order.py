@@ -35,7 +35,13 @@ class OutOrdered(PeersError):
     """Another change took this place in the hub's order first; nothing was written here."""
 
 
+class HeldLookup(Protocol):
+    def __call__(self, hub: str, group_id: str, author: str
+                 ) -> tuple[str, bytes, bytes | None] | None: ...
+
+
 _installed: list[Sequencer] = []
+_held: list[HeldLookup] = []
 
 
 def install(sequencer: Sequencer | None) -> None:
@@ -47,3 +53,17 @@ def order_change(path: Path, record: SignedRecord) -> None:
     """Called by append_change with the change about to be written to the file at `path`."""
     for sequencer in _installed:
         sequencer(path, record)
+
+
+def install_held(lookup: HeldLookup | None) -> None:
+    """Where this process finds a change kept for the hub (relay.held_peek.held_change: the
+    record text, signature and countersignature), so that a send does not sign a handle
+    change again while the one signed before still waits (core.message_actions)."""
+    _held[:] = [lookup] if lookup is not None else []
+
+
+def kept_change(path: Path, group_id: str, author: str) -> tuple[str, bytes, bytes | None] | None:
+    """The change of `author` kept for the hub of the group file at `path`, if any."""
+    for lookup in _held:
+        return lookup(str(path.parent), group_id, author)
+    return None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.membership_order import HeldForHub, OutOrdered
+from peers_tui.core.membership_order import HeldForHub, OutOrdered, kept_change
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.pins import membership_problems, remember
 from peers_tui.core.text import without_blank_edges
@@ -56,8 +56,14 @@ class MessageActions:
 
     def _sync_handle(self, store: GroupStore) -> None:
         """Sign a handle change into the group when ours changed since we last wrote there."""
-        member = store.current_roster().active(self.me.user_id)  # the write replays anyway
+        roster = store.current_roster()  # the write replays anyway
+        member = roster.active(self.me.user_id)
         if member is not None and member.handle != self.me.handle:
+            from peers_tui.core.lean_post import handle_waits  # rare: not at start-up
+
+            if handle_waits(lambda group_id, author: kept_change(store.path, group_id, author),
+                            roster, store.group_id, self.me.user_id, self.me.handle):
+                return  # signed already and kept for the hub: not signed (and kept) again
             try:
                 store.set_handle(self.me.keypair, self.me.handle)
             except (HeldForHub, OutOrdered):
