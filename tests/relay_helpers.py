@@ -83,7 +83,8 @@ class Host:
 
     def status(self) -> dict[str, Any]:
         result = self.peers().run("relay", "status", "--json")
-        return json.loads(result.out) if result.code == 0 and result.out.strip() else {}
+        # exit 3 with the JSON still printed: the relay is not running (relay.commands)
+        return json.loads(result.out) if result.code in (0, 3) and result.out.strip() else {}
 
     def nats_pid(self) -> int:
         return int((self.hub / ".relay" / "nats.pid").read_text())

@@ -81,7 +81,7 @@ def _revoke(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from peers_tui.relay.commands import cmd_relay_status
+    from peers_tui.relay.status_report import cmd_relay_status
 
     return cmd_relay_status(args)
 

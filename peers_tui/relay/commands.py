@@ -18,13 +18,14 @@ from typing import Any
 from peers_tui.core.text import inert
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay.config import (
-    INSTALL_EXTRA, RelayConfig, RelayError, ago, check_host_name, config_path,
+    INSTALL_EXTRA, RelayConfig, RelayError, ago, check_address, check_host_name, config_path,
     default_host_name, ensure_dir, free_port, load_config, make_token, read_token, relay_dir,
-    relay_stopped, save_config,
+    relay_stopped, save_config, shown,
 )
 from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import limit
+from peers_tui.relay.setup_checks import RunLock, check_private
 
 STALE_STATUS = 5.0
 
@@ -44,6 +45,10 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
         raise RelayError("--ssh-option needs --ssh USER@HOST")
     if args.ssh:
         _check_ssh(args.ssh, options)
+    if args.client_port is not None and not 1 <= args.client_port <= 65535:
+        raise RelayError(f"--client-port wants a port 1-65535, not {args.client_port}")
+    if args.as_hub:
+        check_address(args.listen, "--listen")
     port = args.client_port or free_port()
     if args.as_hub:
         name = check_host_name(args.name or default_host_name())
@@ -85,9 +90,11 @@ def _check_ssh(target: str, options: list[str]) -> None:
 def cmd_relay_token(args: argparse.Namespace) -> int:
     hub = _hub(args)
     config = load_config(hub)
+    check_private(hub)
     if config.role != "hub":
         raise RelayError("tokens are made on the hub host")
-    address = args.address or config.leaf_listen
+    check_host_name(args.name)
+    address = check_address(args.address, "--address") if args.address else config.leaf_listen
     host, _, port = address.rpartition(":")
     if host in ("0.0.0.0", "", "::"):
         address = f"{socket.getfqdn()}:{port}"
@@ -100,10 +107,11 @@ def cmd_relay_token(args: argparse.Namespace) -> int:
 def cmd_relay_revoke(args: argparse.Namespace) -> int:
     hub = _hub(args)
     config = load_config(hub)
+    check_private(hub)
     if config.role != "hub":
         raise RelayError("tokens are revoked on the hub host")
     if config.leaves.pop(args.name, None) is None:
-        raise RelayError(f"no token was made for a host named {args.name!r}")
+        raise RelayError(f"no token was made for a host named {shown(args.name)}")
     save_config(hub, config)
     print(f"the token of {args.name} is revoked (a running relay applies it within a second)")
     return 0
@@ -112,14 +120,19 @@ def cmd_relay_revoke(args: argparse.Namespace) -> int:
 def cmd_relay_run(args: argparse.Namespace) -> int:
     hub = _hub(args)
     config = load_config(hub)
-    ensure_dir(hub)
+    check_private(hub)
     try:
         import asyncio
 
         from peers_tui.relay.runner import Relay
     except ImportError as exc:
         raise RelayError(f"the relay needs its extra: {INSTALL_EXTRA} ({exc})") from exc
-    asyncio.run(Relay(hub, config).run())
+    lock = RunLock(hub)
+    lock.acquire()  # before anything of the hub's relay is touched: one relay a hub
+    try:
+        asyncio.run(Relay(hub, config).run())
+    finally:
+        lock.release()
     return 0
 
 
@@ -157,6 +170,8 @@ def guard_membership(args: argparse.Namespace) -> None:
     command = getattr(args, "command", None)
     if command not in MEMBERSHIP_COMMANDS and not (command == "invite" and getattr(args, "revoke", None)):
         return
+    if command == "join" and not _a_code(getattr(args, "code", None)):
+        return  # join itself says what is wrong with it: the hub would not help
     hub = _hub(args)
     try:
         if not config_path(hub).exists() or load_config(hub).role != "leaf":
@@ -176,6 +191,20 @@ def guard_membership(args: argparse.Namespace) -> None:
         raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
                          f"{ago(link.get('since'))}{why} and membership changes need it; "
                          "messages still work and are sent when it is back")
+
+
+def _a_code(text: object) -> bool:
+    """Whether `text` is an invite code, or is still to be read from standard input."""
+    from peers_tui.core.errors import BadInvite
+    from peers_tui.core.invites import parse_code
+
+    if text in (None, "-"):
+        return True
+    try:
+        parse_code(str(text))
+    except BadInvite:
+        return False
+    return True
 
 
 def run_ordered(args: argparse.Namespace, handler: Any) -> int:
@@ -218,6 +247,8 @@ def read_status(hub: Path) -> dict[str, Any]:
             os.kill(int(status.get("pid", 0)), 0)
         except (OSError, ValueError):
             alive = False
+    if not alive and isinstance(status.get("updated"), (int, float)):
+        status["last_seen"] = status["updated"]  # its last word: a stop, or its last heartbeat
     status["running"] = bool(alive)
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
@@ -230,53 +261,10 @@ def read_status(hub: Path) -> dict[str, Any]:
     return status
 
 
-def cmd_relay_status(args: argparse.Namespace) -> int:
-    status = read_status(_hub(args))
-    if args.json:
-        print(json.dumps(status, ensure_ascii=True))
-        return 0
-    link = status.get("link") or {}
-    state = "running" if status["running"] else "not running"
-    print(inert(f"{status.get('host')} ({status.get('role')}): relay {state}"))
-    if status.get("role") == "leaf" and status["running"]:
-        if link.get("up"):
-            print(inert(f"link to hub {link.get('to')}: up for {ago(link.get('since'))}, "
-                        f"{link.get('rtt_ms') or 0:.1f} ms"))
-        else:
-            print(inert(f"link to hub {link.get('to')}: down for {ago(link.get('since'))}"
-                        f" ({link.get('problem') or 'unreachable'})"))
-    leaves = status.get("leaves") if status["running"] else None
-    for name, leaf in sorted((leaves if isinstance(leaves, dict) else {}).items()):
-        if not isinstance(leaf, dict):
-            continue
-        if leaf.get("up"):
-            print(inert(f"link from {name}: up for {ago(leaf.get('since'))}, "
-                        f"{leaf.get('rtt_ms') or 0:.1f} ms"))
-        else:
-            print(inert(f"link from {name}: down for {ago(leaf.get('since'))}"))
-    tunnel = status.get("tunnel")
-    if isinstance(tunnel, dict) and status["running"]:
-        state = (f"up for {ago(tunnel.get('since'))}" if tunnel.get("up") else
-                 f"down for {ago(tunnel.get('since'))} ({tunnel.get('problem') or 'starting'})")
-        print(inert(f"ssh tunnel via {tunnel.get('via')}: {state}, restarted "
-                    f"{tunnel.get('restarts', 0)} times", allow_newlines=False))
-    if status["running"]:
-        print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
-              f"received {status.get('received')}")
-    founded = status.get("founded")
-    if isinstance(founded, dict):
-        print(inert(f"groups founded by leaves with no user here (at most "
-                    f"{status.get('groups_per_leaf')} a leaf): "
-                    + (", ".join(f"{host} {count}" for host, count in founded.items()) or "none")))
-    rejected = status.get("rejected") or {}
-    print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
-                                 or "none")))
-    return 0
-
-
 def cmd_relay_rejected(args: argparse.Namespace) -> int:
     hub = _hub(args)
     load_config(hub)  # no relay set up here: one line saying so, not a database error
+    check_private(hub)
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         rows = ledger.rejected()

@@ -32,10 +32,16 @@ class RelayError(PeersError):
     """A relay command that cannot be carried out; the message says why."""
 
 
+def shown(text: str, most: int = 40) -> str:
+    """`text` quoted for a one-line error, cut to `most` characters (a name pasted by
+    mistake may be kilobytes long; report_failure makes control characters visible)."""
+    return repr(text[:most]) + (f"... ({len(text):,} characters)" if len(text) > most else "")
+
+
 def check_host_name(name: str) -> str:
     """A host name usable in NATS subjects and as a JetStream domain."""
-    if not HOST_NAME.match(name) or name == HUB_DOMAIN:
-        raise RelayError(f"host name {name!r} must be 1-32 letters, digits, '-' or '_' "
+    if not HOST_NAME.fullmatch(name) or name == HUB_DOMAIN:
+        raise RelayError(f"host name {shown(name)} must be 1-32 letters, digits, '-' or '_' "
                          f"(and not {HUB_DOMAIN!r})")
     return name
 
@@ -198,4 +204,22 @@ def read_token(token: str) -> dict[str, str]:
     if not isinstance(data, dict) or not all(
             isinstance(data.get(key), str) for key in ("url", "name", "password", "hub")):
         raise RelayError("the relay token is damaged (copied incompletely?)")
-    return {key: data[key] for key in ("url", "name", "password", "hub")}
+    fields = {key: data[key] for key in ("url", "name", "password", "hub")}
+    scheme, _, address = fields["url"].partition("://")
+    if scheme != "nats-leaf" or not LEAF_ADDRESS.fullmatch(address) or not fields["password"]:
+        raise RelayError("the relay token is damaged (copied incompletely?)")
+    check_host_name(fields["name"])
+    check_host_name(fields["hub"])
+    return fields
+
+
+# HOST:PORT where leaves reach the hub, or where it listens for them (0.0.0.0, [::] or ::).
+LEAF_ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]+\]|::|[A-Za-z0-9._-]{1,253}):([1-9][0-9]{0,4})")
+
+
+def check_address(address: str, option: str) -> str:
+    """`address` when it is HOST:PORT with a port 1-65535; RelayError naming `option` else."""
+    found = LEAF_ADDRESS.fullmatch(address)
+    if found is None or int(found.group(2)) > 65535:
+        raise RelayError(f"{option} wants HOST:PORT (a port 1-65535), not {shown(address)}")
+    return address

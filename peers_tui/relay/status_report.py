@@ -1,0 +1,80 @@
+"""`peers relay status [--json]`: what this host's relay last reported (relay.commands
+read_status), or one line saying it is not running.
+
+Not running, it exits 3, the LSB status code for "program is not running" (init scripts'
+`status`, `systemctl status` of an inactive unit), so `peers relay status || ...` in a script
+or a health check sees it; `--json` still prints its object (`"running": false`, and
+`"last_seen"`, its last word's time, when it ever ran). A running relay's lines are as before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from peers_tui.core.text import inert
+from peers_tui.paths import home_dir, hub_dir
+from peers_tui.relay.commands import read_status
+from peers_tui.relay.config import ago
+from peers_tui.relay.setup_checks import check_private
+
+EXIT_NOT_RUNNING = 3
+
+
+def cmd_relay_status(args: argparse.Namespace) -> int:
+    """What the relay reports; not running: one line on stderr (after the JSON) and exit 3."""
+    hub = hub_dir(home_dir(args.home), args.hub)
+    status = read_status(hub)
+    check_private(hub)
+    if args.json:
+        print(json.dumps(status, ensure_ascii=True))
+    if not status["running"]:
+        print(inert(f"peers: {not_running_line(status)}", allow_newlines=False), file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    if args.json:
+        return 0
+    link = status.get("link") or {}
+    print(inert(f"{status.get('host')} ({status.get('role')}): relay running"))
+    if status.get("role") == "leaf":
+        if link.get("up"):
+            print(inert(f"link to hub {link.get('to')}: up for {ago(link.get('since'))}, "
+                        f"{link.get('rtt_ms') or 0:.1f} ms"))
+        else:
+            print(inert(f"link to hub {link.get('to')}: down for {ago(link.get('since'))}"
+                        f" ({link.get('problem') or 'unreachable'})"))
+    leaves = status.get("leaves")
+    for name, leaf in sorted((leaves if isinstance(leaves, dict) else {}).items()):
+        if not isinstance(leaf, dict):
+            continue
+        if leaf.get("up"):
+            print(inert(f"link from {name}: up for {ago(leaf.get('since'))}, "
+                        f"{leaf.get('rtt_ms') or 0:.1f} ms"))
+        else:
+            print(inert(f"link from {name}: down for {ago(leaf.get('since'))}"))
+    tunnel = status.get("tunnel")
+    if isinstance(tunnel, dict):
+        state = (f"up for {ago(tunnel.get('since'))}" if tunnel.get("up") else
+                 f"down for {ago(tunnel.get('since'))} ({tunnel.get('problem') or 'starting'})")
+        print(inert(f"ssh tunnel via {tunnel.get('via')}: {state}, restarted "
+                    f"{tunnel.get('restarts', 0)} times", allow_newlines=False))
+    print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
+          f"received {status.get('received')}")
+    founded = status.get("founded")
+    if isinstance(founded, dict):
+        print(inert(f"groups founded by leaves with no user here (at most "
+                    f"{status.get('groups_per_leaf')} a leaf): "
+                    + (", ".join(f"{host} {count}" for host, count in founded.items()) or "none")))
+    rejected = status.get("rejected") or {}
+    print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
+                                 or "none")))
+    return 0
+
+
+def not_running_line(status: dict[str, Any]) -> str:
+    """"relay not running on this host B (leaf; last seen 3m07s ago)"."""
+    seen = status.get("last_seen")
+    when = f"last seen {ago(seen)} ago" if isinstance(seen, (int, float)) else "never started"
+    return (f"relay not running on this host {status.get('host')} ({status.get('role')}; "
+            f"{when}): start it with 'peers relay'")
