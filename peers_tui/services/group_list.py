@@ -58,7 +58,14 @@ class GroupListService:
         if not code:
             self._ask("Invite code:", "peers1:…", lambda text: JoinGroup(text))
             return
-        self._add(lambda: self.account.join(code), "joined")
+        def join() -> GroupEntry:
+            from peers_tui.relay.commands import fetch_for_join  # only when joining
+
+            # A group on another host is fetched through this host's relay first, as
+            # `peers join CODE` does (before, the app said "not in your hub").
+            fetch_for_join(self.account.paths.hub, code)
+            return self.account.join(code)
+        self._add(join, "joined")
 
     def leave(self, group_id: str) -> None:
         def job() -> tuple[str | None, Message]:

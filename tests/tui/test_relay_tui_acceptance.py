@@ -1,0 +1,44 @@
+"""What the second acceptance pass of issue 15 met in the app itself (three hosts on loopback,
+each `peers` in tmux at 120x40; docs/relay.md "The second acceptance pass"). Real relays and
+nats-servers; the app driven with Pilot as `peers` starts it (the hub's membership order
+installed, as cli.main does for the app too)."""
+
+from __future__ import annotations
+
+import pytest
+
+from peers_tui.core import membership_order
+from peers_tui.cli.relay import _order_on_leaf
+from peers_tui.messages import JoinGroup
+from tests.relay_helpers import federation, stop_all, wait_for as wait_until
+from tests.tui_helpers import log_bodies, make_app, wait_for
+
+
+@pytest.fixture
+def hub_order():
+    membership_order.install(_order_on_leaf)  # what `peers` does before it starts the app
+    yield
+    membership_order.install(None)
+
+
+@pytest.mark.slow
+async def test_join_with_a_code_in_the_app_fetches_a_group_from_another_host(tmp_path, hub_order):
+    """`/join CODE` in the app on a host that lacks the group: it is fetched through the
+    relay, as `peers join CODE` does. Before, the app said "group ... is not in your hub"."""
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")
+        alice.ok("send", "team", "hello from A")
+        code = alice.ok("invite", "team").out.strip()
+        for host in hosts:
+            host.start()
+        wait_until(leaf.link_up, what="B's link")
+        app = make_app(bob)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.post_message(JoinGroup(code))
+            await wait_for(pilot, lambda: "hello from A" in log_bodies(app), timeout=30)
+        members = {m["handle"] for m in alice.ok("members", "team", "--json").json()}
+        assert members == {"alice", "bob"}
+    finally:
+        stop_all(hosts)
