@@ -42,3 +42,23 @@ async def test_join_with_a_code_in_the_app_fetches_a_group_from_another_host(tmp
         assert members == {"alice", "bob"}
     finally:
         stop_all(hosts)
+
+
+async def test_event_lines_tell_look_alike_names_apart_by_fingerprint(alice, make_user):
+    """A member whose handle looks like another's (a Cyrillic а) joined: the `--` line said
+    "аlice joined as writer", the same as alice's own, in the app's log and in `peers log`,
+    while messages and the roster showed `аlice~fingerprint`. Events now name them so too."""
+    from peers_tui.core.identity import fingerprint
+    from tests.tui_helpers import screen_text
+
+    alice.ok("create", "team")
+    mallory = make_user("mallory")
+    mallory.ok("id", "--handle", "\u0430lice")
+    mallory.ok("join", alice.ok("invite", "team").out.strip())
+    mine = fingerprint(alice.ok("id").out.split()[0])
+    theirs = fingerprint(mallory.ok("id").out.split()[0])
+    printed = alice.ok("log", "team").out
+    assert f"-- \u0430lice~{theirs} joined as writer (invited by alice~{mine})" in printed, printed
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: f"\u0430lice~{theirs} joined" in screen_text(app))
