@@ -119,8 +119,11 @@ class GroupListService:
 
     def _run(self, job: Job) -> None:
         def run() -> None:
-            try:
-                note, report = job()
+            from peers_tui.services.hub_order import AGAIN, after_the_hub
+
+            try:  # a join or leave that lost the race at the federation's hub: once more
+                (note, report), again = after_the_hub(self.account.paths.hub, job)
+                note = f"{note} ({AGAIN})" if again and note else note
             except PeersError as exc:
                 self.app.notify(inert(str(exc)), severity="error")
                 return

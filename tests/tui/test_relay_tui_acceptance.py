@@ -11,6 +11,7 @@ from peers_tui.core import membership_order
 from peers_tui.cli.relay import _order_on_leaf
 from peers_tui.messages import JoinGroup
 from tests.relay_helpers import federation, stop_all, wait_for as wait_until
+from peers_tui.widgets import Composer
 from tests.tui_helpers import log_bodies, make_app, wait_for
 
 
@@ -62,3 +63,48 @@ async def test_event_lines_tell_look_alike_names_apart_by_fingerprint(alice, mak
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: f"\u0430lice~{theirs} joined" in screen_text(app))
+
+
+@pytest.mark.slow
+async def test_a_role_change_in_the_app_that_loses_the_race_at_the_hub_is_done_again(
+        tmp_path, hub_order):
+    """bob's `/role kim reader` on leaf B, signed against a head the hub has moved past (a
+    change on the hub host that B's relay had not brought yet): `peers role` applies the
+    hub's changes and does it again; the app said "another membership change reached the
+    hub first (membership fork ...)" and changed nothing."""
+    import asyncio
+    import signal
+
+    from tests.cli.test_relay_acceptance import paused_between_writes
+    from tests.tui_helpers import type_text
+
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, kim, bob = hub.user("alice"), hub.user("kim"), leaf.user("bob")
+        group_id = alice.ok("create", "team").out.strip()
+        kim.ok("join", alice.ok("invite", "team").out.strip())
+        code = alice.ok("invite", "team", "--role", "admin").out.strip()
+        for host in hosts:
+            host.start()
+        wait_until(leaf.link_up, what="B's link")
+        await asyncio.to_thread(  # (the CLI in this process runs its own event loop)
+            wait_until, lambda: bob.run("join", code).code == 0, what="bob's join")
+        app = make_app(bob, "team")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.screen.query(Composer), timeout=10)
+            paused_between_writes(leaf, group_id)
+            try:
+                alice.ok("id", "--handle", "alicia")  # a change at the hub B does not have
+                await type_text(pilot, "/role kim reader")
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: any(
+                    "reader" in str(n.message) or "first" in str(n.message)
+                    for n in app._notifications), timeout=20)
+            finally:
+                leaf.process.send_signal(signal.SIGCONT)
+            said = [str(n.message) for n in app._notifications]
+        roles = {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json").json()}
+        assert roles["kim"] == "reader", (roles, said)
+        assert any("done again" in line for line in said), said
+    finally:
+        stop_all(hosts)
