@@ -108,3 +108,25 @@ async def test_a_role_change_in_the_app_that_loses_the_race_at_the_hub_is_done_a
         assert any("done again" in line for line in said), said
     finally:
         stop_all(hosts)
+
+
+async def test_an_open_log_names_an_author_by_the_handle_they_took_since(alice, bob, team):
+    """alice becomes alicia (`peers id --handle`, here or on another host) while bob's log
+    shows her messages: the roster said "alicia" at once, the messages on screen kept
+    "alice" (and only those read afterwards said "alicia")."""
+    from peers_tui.widgets import MessageLog
+    from peers_tui.widgets.roster_panel import RosterPanel
+
+    alice.ok("send", "team", "before the change")
+    app = make_app(bob, "team")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "before the change" in log_bodies(app))
+        alice.ok("id", "--handle", "alicia")
+        alice.ok("send", "team", "after the change")
+        await wait_for(pilot, lambda: "after the change" in log_bodies(app))
+        roster = app.screen.query_one(RosterPanel)
+        await wait_for(pilot, lambda: ("alicia" in {h for _, h in roster.people}))
+        await pilot.pause(0.2)
+        authors = {v.body: v.author for v in app.screen.query_one(MessageLog).views}
+        assert authors["before the change"] == "alicia", authors
+        assert "alice │" not in "\n".join(s.text for s in app.screen.query_one(MessageLog).rendered_lines)
