@@ -130,3 +130,29 @@ async def test_an_open_log_names_an_author_by_the_handle_they_took_since(alice, 
         authors = {v.body: v.author for v in app.screen.query_one(MessageLog).views}
         assert authors["before the change"] == "alicia", authors
         assert "alice │" not in "\n".join(s.text for s in app.screen.query_one(MessageLog).rendered_lines)
+
+
+async def test_a_member_is_found_by_the_name_the_roster_shows_beside_a_look_alike(
+        alice, make_user):
+    """The roster and the log show `аlice~b2gnqu7m` beside `alice~ri4gmlyc`: typed as shown
+    (`/role аlice~b2gnqu7m reader`, `peers remove team alice~ri4gmlyc`) it was "no member".
+    """
+    from peers_tui.core.identity import fingerprint
+    from tests.tui_helpers import type_text
+
+    alice.ok("create", "team")
+    mallory = make_user("mallory")
+    mallory.ok("id", "--handle", "\u0430lice")
+    mallory.ok("join", alice.ok("invite", "team").out.strip())
+    shown = f"\u0430lice~{fingerprint(mallory.ok('id').out.split()[0])}"
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(Composer))
+        await type_text(pilot, f"/role {shown} reader")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("reader" in str(n.message) or "member" in str(n.message)
+                                          for n in app._notifications))
+    roles = {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json").json()}
+    assert roles == {"alice": "owner", "\u0430lice": "reader"}, roles
+    assert alice.fails("role", "team", f"bob~{shown.split('~')[1]}", "writer").err.startswith(
+        "peers: no member")
