@@ -156,3 +156,21 @@ async def test_a_member_is_found_by_the_name_the_roster_shows_beside_a_look_alik
     assert roles == {"alice": "owner", "\u0430lice": "reader"}, roles
     assert alice.fails("role", "team", f"bob~{shown.split('~')[1]}", "writer").err.startswith(
         "peers: no member")
+
+
+async def test_the_personal_groups_hint_says_other_hosts_join_through_the_relay(alice):
+    """On a hub with a relay set up, the personal group said "(others can join your groups
+    only through a shared PEERS_HUB)": users of other hosts join through the relay too."""
+    from peers_tui.widgets import MessageLog
+
+    def hint(app) -> str:  # noqa: ANN001
+        return " ".join(app.screen.query_one(MessageLog).empty_hint)
+
+    app = make_app(alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "only through a shared PEERS_HUB" in hint(app))
+    alice.ok("relay", "init", "--hub", "--name", "A", "--listen", "127.0.0.1:1")
+    app = make_app(alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "through its relay" in hint(app))
+        assert "only through a shared PEERS_HUB" not in hint(app)
