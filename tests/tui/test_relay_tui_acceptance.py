@@ -174,3 +174,50 @@ async def test_the_personal_groups_hint_says_other_hosts_join_through_the_relay(
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "through its relay" in hint(app))
         assert "only through a shared PEERS_HUB" not in hint(app)
+
+
+@pytest.mark.slow
+async def test_a_click_on_the_earlier_messages_note_goes_to_them(tmp_path):
+    """"↑ 5 earlier messages arrived from A (PgUp)" with three screens of messages below
+    them: PgUp went up one page, and nothing took the reader to them."""
+    from peers_tui.widgets import MessageLog
+    from tests.relay_helpers import bodies
+    from tests.tui.test_link_indicator import earlier_note
+
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")
+        code = alice.ok("invite", "team").out.strip()
+        for host in hosts:
+            host.start()
+        wait_until(leaf.link_up, what="the leaf link")
+        wait_until(lambda: leaf.status().get("received"), what="the group at the hub")
+        assert bob.spawn("join", code).code == 0
+        alice.ok("send", "team", "hello from A")
+        wait_until(lambda: "hello from A" in bodies(bob), what="A's message on B")
+        app = make_app(bob, "team")
+        async with app.run_test(size=(100, 24)) as pilot:
+            log = app.screen.query_one(MessageLog)
+            await wait_for(pilot, lambda: "hello from A" in log_bodies(app))
+            hub.stop()
+            wait_until(lambda: not leaf.link_up(), what="B to see the cut")
+            for number in range(5):
+                alice.ok("send", "team", f"late {number}")
+            for number in range(60):
+                bob.ok("send", "team", f"filler {number}")
+            await wait_for(pilot, lambda: "filler 59" in log_bodies(app), timeout=10)
+            hub.start()
+            await wait_for(pilot, lambda: "5 earlier messages arrived" in earlier_note(app),
+                           timeout=30)
+
+            def on_screen() -> str:
+                top = int(log.scroll_y)
+                return "\n".join(s.text for s in log.rendered_lines[top:top + log.size.height])
+
+            assert "late 0" not in on_screen()
+            await pilot.click("#earlier")
+            await wait_for(pilot, lambda: "late 0" in on_screen(), timeout=10)
+            await wait_for(pilot, lambda: earlier_note(app) == "", timeout=5)
+    finally:
+        stop_all(hosts)
