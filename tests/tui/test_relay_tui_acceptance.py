@@ -221,3 +221,27 @@ async def test_a_click_on_the_earlier_messages_note_goes_to_them(tmp_path):
             await wait_for(pilot, lambda: earlier_note(app) == "", timeout=5)
     finally:
         stop_all(hosts)
+
+
+async def test_a_long_handle_stays_on_its_line_in_the_roster(alice, make_user):
+    """A 64-character handle (the limit) in the roster: cut at 24 characters after " ● ", it
+    was wider than the panel's line and wrapped, the dot alone on a line and the name under
+    it; a wide (fullwidth) one took twice its length in cells."""
+    from rich.cells import cell_len
+
+    from peers_tui.widgets.roster_panel import LINE, RosterPanel
+
+    alice.ok("create", "team")
+    for name, handle in (("zed", "Z" * 64), ("wade", "\uff57" * 30)):
+        user = make_user(name)
+        user.ok("id", "--handle", handle)
+        user.ok("join", alice.ok("invite", "team").out.strip())
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 40)) as pilot:
+        roster = app.screen.query_one(RosterPanel)
+        await wait_for(pilot, lambda: "Members (3)" in str(roster.query_one("#roster-body").render()))
+        lines = str(roster.query_one("#roster-body").render()).splitlines()
+        long_ones = [line for line in lines if "Z" in line or "\uff57" in line]
+        assert len(long_ones) == 2 and all(line.startswith(" ○ ") or line.startswith(" ● ")
+                                           for line in long_ones), lines
+        assert all(cell_len(line) <= LINE for line in lines), lines
