@@ -245,3 +245,30 @@ async def test_a_long_handle_stays_on_its_line_in_the_roster(alice, make_user):
         assert len(long_ones) == 2 and all(line.startswith(" ○ ") or line.startswith(" ● ")
                                            for line in long_ones), lines
         assert all(cell_len(line) <= LINE for line in lines), lines
+
+
+@pytest.mark.slow
+async def test_a_leaf_whose_token_was_revoked_says_so_in_the_app_and_in_groups(tmp_path):
+    """`peers relay revoke B` on the hub: B's app showed `⇅ offline 5s`, counting, like a cut
+    that would end (only `peers relay status` named the refused token)."""
+    from peers_tui.widgets.topic_bar import TopicBar
+
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        bob = leaf.user("bob")
+        bob.ok("create", "team")
+        for host in hosts:
+            host.start()
+        wait_until(leaf.link_up, what="B's link")
+        app = make_app(bob, "team")
+        async with app.run_test(size=(120, 40)) as pilot:
+            def link() -> str:
+                return app.screen.query_one(TopicBar).title_text().plain
+            await wait_for(pilot, lambda: "⇅ hub ✓" in link(), timeout=10)
+            hub.peers().ok("relay", "revoke", "B")
+            await wait_for(pilot, lambda: "(token refused)" in link(), timeout=20)
+            assert "⇅ offline " in link()
+        listed = bob.ok("groups").out
+        assert "(token refused)" in listed, listed
+    finally:
+        stop_all(hosts)
