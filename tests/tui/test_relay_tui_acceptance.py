@@ -272,3 +272,19 @@ async def test_a_leaf_whose_token_was_revoked_says_so_in_the_app_and_in_groups(t
         assert "(token refused)" in listed, listed
     finally:
         stop_all(hosts)
+
+
+async def test_invite_with_the_clis_options_says_how_the_app_takes_them(alice):
+    """`/invite --uses 5` (as `peers invite team --uses 5`) said "unknown role '--uses': use
+    one of reader, writer, admin, owner" and no more."""
+    from tests.tui_helpers import type_text
+
+    alice.ok("create", "team")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(Composer))
+        await type_text(pilot, "/invite --uses 5")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("--uses" in str(n.message) for n in app._notifications))
+        said = [str(n.message) for n in app._notifications if "--uses" in str(n.message)]
+        assert "usage: /invite [@PERSON] [ROLE] [USES] [EXPIRES]" in said[0], said
