@@ -15,13 +15,15 @@ def chosen_home(override: str | os.PathLike[str] | None = None) -> str | None:
     """--home, else PEERS_HOME, as a str (`peers send` runs without pathlib); None when
     neither says where: then it is the platform's user data dir (home_dir)."""
     chosen = override or os.environ.get("PEERS_HOME")
-    return os.path.expanduser(chosen) if chosen else None
+    # Absolute: the paths of groups are stored in personal.db, and a relative `--home u1`
+    # left them unfound ("missing", "damaged") when peers ran from another directory.
+    return os.path.abspath(os.path.expanduser(chosen)) if chosen else None
 
 
 def chosen_hub(home: str | os.PathLike[str], override: str | os.PathLike[str] | None = None) -> str:
     """hub_dir as a str (`peers send` runs without pathlib)."""
     chosen = override or os.environ.get("PEERS_HUB")
-    return os.path.expanduser(chosen) if chosen else os.path.join(home, "groups")
+    return os.path.abspath(os.path.expanduser(chosen)) if chosen else os.path.join(home, "groups")
 
 
 def home_dir(override: str | os.PathLike[str] | None = None) -> Path:

@@ -72,8 +72,12 @@ class Invite(SlashCommand):
                                      f"usage: {self.usage.partition(' | ')[0]}")
             elif word[:-1].isdigit() and word[-1:] in "smhdw":
                 expires = parse_duration(word)
-            else:
-                role = Role.parse(word)
+            else:  # `/invite --uses 5` (the CLI's words) said only "unknown role '--uses'"
+                try:
+                    role = Role.parse(word)
+                except PeersError as exc:
+                    raise PeersError(f"{exc}; usage: {self.usage.partition(' | ')[0]} "
+                                     "(e.g. /invite admin 5 12h)") from exc
 
         def shown(code: str) -> None:  # on the UI thread
             app.copy_to_clipboard(code)

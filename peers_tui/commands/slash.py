@@ -77,7 +77,7 @@ def in_background(chat: ChatContext, work: Callable[[], str | None], *,
 
     def job() -> None:
         try:
-            message = work()
+            message = ordered_work(chat.account, work)
         except PeersError as exc:
             app.call_from_thread(app.notify, inert(str(exc)), severity="error")
             return
@@ -87,6 +87,17 @@ def in_background(chat: ChatContext, work: Callable[[], str | None], *,
         if then is not None:
             app.call_from_thread(then)
     app.run_worker(job, thread=True, group="slash", exit_on_error=False)
+
+
+def ordered_work(account: Account, work: Callable[[], str | None]) -> str | None:
+    """`work`, done once more when its membership change lost the race at the federation's
+    hub (services.hub_order)."""
+    from peers_tui.services.hub_order import AGAIN, after_the_hub
+
+    message, again = after_the_hub(account.paths.hub, work)
+    if not again:
+        return message
+    return f"{message} ({AGAIN})" if message else AGAIN
 
 
 def confirm(chat: ChatContext, question: str, detail: str, then: Callable[[], object]) -> None:

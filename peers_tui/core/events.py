@@ -22,6 +22,7 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.membership import InviteTerms, Roster
+from peers_tui.core.names import look_alike_key
 from peers_tui.core.roles import Role
 from peers_tui.core.times import iso_utc_or_none
 from peers_tui.core.views import MessageView
@@ -118,15 +119,30 @@ class _Namer:
     def __init__(self, roster: Roster, founder_handle: str) -> None:
         self.roster = roster
         self.then: dict[str, str] = {roster.founder: founder_handle}
+        self._owners: dict[str, set[str]] | None = None  # look-alike key -> user ids
 
     def __call__(self, user_id: object) -> str:
         text = str(user_id)
-        return self.then.get(text) or self.roster.handle_of(text) or fingerprint(text)
+        name = self.then.get(text) or self.roster.handle_of(text)
+        if not name:
+            return fingerprint(text)
+        # A name that is, or looks like, another member's carries its owner's fingerprint,
+        # as in messages and the roster ("аlice~b2gnqu7m joined", a Cyrillic а).
+        if self._owners is None:
+            self._owners = {}
+            for member in self.roster.members.values():
+                self._owners.setdefault(look_alike_key(member.handle), set()).add(member.user_id)
+        if self._owners.get(look_alike_key(name), set()) - {text}:
+            return f"{name}~{fingerprint(text)}"
+        return name
 
     def follow(self, data: dict[str, Any]) -> None:
         """Apply a change that counted: joins and handle changes name someone anew."""
         if data.get("action") in ("join", "handle") and isinstance(data.get("handle"), str):
             self.then[str(data.get("member"))] = data["handle"]
+            if self._owners is not None:  # a name held then counts as looking alike too
+                self._owners.setdefault(look_alike_key(data["handle"]), set()).add(
+                    str(data.get("member")))
 
 
 Described = tuple[str, tuple[tuple[str, str], ...]]

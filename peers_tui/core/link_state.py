@@ -67,6 +67,12 @@ class Arrival:
     at: float
 
 
+# Why a leaf's link is down when waiting will not bring it back (relay.link): one of these
+# words, never the relay's own text (the file is read as untrusted: anything else is none).
+TOKEN_REFUSED, TOKEN_SHARED = "token refused", "token used by another host"
+PROBLEMS = (TOKEN_REFUSED, TOKEN_SHARED)
+
+
 @dataclass(frozen=True)
 class LinkState:
     host: str
@@ -80,6 +86,7 @@ class LinkState:
     to: str | None = None
     groups: dict[str, GroupSync] = field(default_factory=dict)
     arrivals: tuple[Arrival, ...] = ()
+    problem: str | None = None  # why the link is down, when it is not the network: PROBLEMS
 
     @property
     def unsent(self) -> int:
@@ -230,4 +237,5 @@ def parse_link_state(data: Any) -> LinkState:
         rtt_ms=_optional(data.get("rtt_ms"), _number),
         to=_optional(data.get("to"), lambda v: _match(HOST, v)),
         groups={_match(GROUP, gid): _group_sync(sync) for gid, sync in groups.items()},
-        arrivals=tuple(_arrival(a) for a in arrivals[-MAX_ARRIVALS:]))
+        arrivals=tuple(_arrival(a) for a in arrivals[-MAX_ARRIVALS:]),
+        problem=data.get("problem") if data.get("problem") in PROBLEMS else None)

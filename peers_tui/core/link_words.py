@@ -57,6 +57,8 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
             text += f" · receiving {int(min(receiving) * 100)}%"
     else:
         text = f"⇅ offline {duration(now - state.since)}"
+        if state.problem:
+            text += f" ({state.problem})"
     if unsent:
         text += f" · {unsent} unsent"
     return text
@@ -75,7 +77,8 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
     unsent = sync.unsent if sync is not None else 0
     parts = []
     if not state.up:
-        parts.append(f"offline {short_duration(now - state.since)}")
+        parts.append(f"offline {short_duration(now - state.since)}"
+                     + (f" ({state.problem})" if state.problem else ""))
     if sync is not None and sync.receiving is not None:
         parts.append(f"receiving {int(sync.receiving * 100)}%")
     if unsent:

@@ -109,7 +109,8 @@ class MemberActions:
         return members, self.me.pins.problems(entry, store) + membership_problems(store.current_roster())
 
     def find_member(self, store: GroupStore, query: str) -> Member:
-        """A member by exact handle, then by id prefix (4+ characters)."""
+        """A member by exact handle, as shown (`handle~fingerprint`), then by id prefix (4+
+        characters)."""
         roster = store.roster()
         text = query.strip().lstrip("@")
         by_handle = [m for m in roster.members.values() if m.handle == text]
@@ -119,6 +120,12 @@ class MemberActions:
         if len(active) > 1:
             raise Ambiguous(f"handle {text!r} is ambiguous; use an id prefix: "
                             + ", ".join(fingerprint(m.user_id) for m in active))
+        name, tilde, print_ = text.rpartition("~")
+        if tilde and name and len(print_) >= MIN_PREFIX:  # `alice~ri4gmlyc`, as shown beside a look-alike
+            shown = [m for m in roster.members.values() if m.user_id.startswith(print_.lower())
+                     and m.handle.startswith(name.rstrip("…"))]
+            if len(shown) == 1:
+                return shown[0]
         if len(text) >= MIN_PREFIX:
             by_id = [m for m in roster.members.values() if m.user_id.startswith(text.lower())]
             if len(by_id) == 1:

@@ -29,3 +29,9 @@ class ClientErrors:
             return
         self.said[kind] = now
         print(f"peers relay: its NATS client: {kind}: {error}"[:300], file=sys.stderr, flush=True)
+
+
+async def said_by_the_caller(error: Exception) -> None:
+    """The `error_cb` of a one-shot client (`peers join`'s fetch, a membership change's request
+    to the hub): nats-py's default printed a traceback ("nats: encountered error") when this
+    host's nats-server did not answer; the caller says it in one line instead."""

@@ -140,6 +140,11 @@ def locate_for_join(args: argparse.Namespace, code_text: str) -> None:
     """Before `peers join CODE`: a group this hub lacks is fetched through the relay (its
     genesis checked against the group id, membership and invites first); without a relay
     set up here nothing happens and join says the group is not in the hub."""
+    fetch_for_join(_hub(args), code_text)
+
+
+def fetch_for_join(hub: Path, code_text: str) -> None:
+    """locate_for_join for a hub directory: also the TUI's /join CODE (services.group_list)."""
     from peers_tui.core.errors import BadInvite
     from peers_tui.core.invites import parse_code
 
@@ -147,7 +152,6 @@ def locate_for_join(args: argparse.Namespace, code_text: str) -> None:
         group_id = parse_code(code_text).group_id
     except BadInvite:
         return  # join itself says what is wrong with the code
-    hub = _hub(args)
     if (hub / f"{group_id}.db").exists() or not config_path(hub).exists():
         return
     try:

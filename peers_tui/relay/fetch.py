@@ -24,6 +24,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from peers_tui.relay import backfill_state
 from peers_tui.relay.apply import Outcome, apply_records
+from peers_tui.relay.client_errors import said_by_the_caller
 from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, fed_subject, from_message
 from peers_tui.relay.ledger import Ledger
@@ -186,7 +187,8 @@ def _record(hub: Path, outcome: Outcome) -> None:
 async def _fetch(hub: Path, config: RelayConfig, group_id: str) -> Outcome:
     nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
                             max_reconnect_attempts=0, allow_reconnect=False,
-                            inbox_prefix=inbox_prefix(config.name))
+                            inbox_prefix=inbox_prefix(config.name),
+                            error_cb=said_by_the_caller)
     try:
         js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
         newest, firsts, low, found = await _read_join(js, group_id)
@@ -213,5 +215,6 @@ def fetch_group(hub: Path, group_id: str) -> Outcome | None:
         return None
     try:
         return asyncio.run(_fetch(hub, config, group_id))
-    except (OSError, nats.errors.Error) as exc:
-        raise RelayError(f"this host's relay is not running (peers relay): {exc}") from exc
+    except (OSError, nats.errors.Error, asyncio.TimeoutError) as exc:
+        why = str(exc) or f"{type(exc).__name__}: its nats-server did not answer"  # a hung one
+        raise RelayError(f"this host's relay is not running (peers relay): {why}") from exc

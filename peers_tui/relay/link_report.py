@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from peers_tui.core.link_state import (
+    TOKEN_REFUSED, TOKEN_SHARED,
     HEARTBEAT, MAX_ARRIVALS, Arrival, GroupSync, LinkState, write_link_state,
 )
 from peers_tui.core.opened_records import opened
@@ -163,7 +164,7 @@ class LinkReporter:
             updated=time.time(), up=link.up, since=link.since,
             rtt_ms=None if link.rtt_ms is None else round(link.rtt_ms, 2),
             to=self.config.hub_name or None if self.config.role == "leaf" else None,
-            groups=groups, arrivals=tuple(self.arrivals))
+            groups=groups, arrivals=tuple(self.arrivals), problem=link_problem(link.problem))
 
     def write(self, running: bool = True) -> None:
         try:
@@ -178,3 +179,10 @@ class LinkReporter:
         self.dirty = False
         self.written_at = time.monotonic()
 
+
+def link_problem(problem: str | None) -> str | None:
+    """The word users see for a link the hub refuses (the TUI's `⇅ offline 5s (token
+    refused)`): before, a revoked or shared token read as a network cut that never ended."""
+    from peers_tui.relay.link import REFUSED, SHARED  # (the runner has loaded it already)
+
+    return {REFUSED: TOKEN_REFUSED, SHARED: TOKEN_SHARED}.get(problem or "")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.membership_order import HeldForHub, OutOrdered
 from peers_tui.relay import held
+from peers_tui.relay.client_errors import said_by_the_caller
 from peers_tui.relay.config import (
     INSTALL_EXTRA, RelayConfig, RelayError, ago, config_path, inbox_prefix, load_config,
     relay_dir,
@@ -87,7 +88,8 @@ async def _request(config: RelayConfig, envelope: Envelope, timeout: float) -> d
 
     nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=timeout,
                             max_reconnect_attempts=0, allow_reconnect=False,
-                            inbox_prefix=inbox_prefix(config.name))
+                            inbox_prefix=inbox_prefix(config.name),
+                            error_cb=said_by_the_caller)
     try:
         msg = await nc.request(order_subject(config.name, envelope.group_id), envelope.payload(),
                                headers=envelope.headers(), timeout=timeout)

@@ -27,9 +27,13 @@ def cannot_post_hint(reason: str) -> Content:
 def empty_hint(entry: GroupEntry, hub: Path) -> tuple[str, ...]:
     """What an empty group tells a newcomer to do next (`hub`: the hub's directory)."""
     if entry.personal:
+        # With a relay set up here (core.link_state.relay_configured: a stat, inlined) other
+        # hosts join too: "only through a shared PEERS_HUB" told them they could not.
+        reach = ("(others join your groups on this hub, or from other hosts through its relay)"
+                 if (hub / ".relay").is_dir() else
+                 "(others can join your groups only through a shared PEERS_HUB)")
         return ("Your personal group: notes to yourself",
                 "/create NAME: a new group  ·  /join CODE: join one  ·  F1: help",
-                f"hub: {inert(home_relative(hub), allow_newlines=False)}",
-                "(others can join your groups only through a shared PEERS_HUB)")
+                f"hub: {inert(home_relative(hub), allow_newlines=False)}", reach)
     return ("No messages yet. Say hello below.",
             "/invite: a code for others to join  ·  F1: help")

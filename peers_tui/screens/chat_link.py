@@ -75,7 +75,7 @@ class LinkWatch:
         self.log = self.screen.query_one(MessageLog)
         self.stored_up_to = max((view.rowid for view in self.log.views), default=0)
         from peers_tui.widgets.earlier_bar import EarlierBar
-        self.bar = EarlierBar(id="earlier", on_unmount=self.close)
+        self.bar = EarlierBar(id="earlier", on_unmount=self.close, on_click=self.go_to_late)
         self.screen.mount(self.bar, before=self.screen.query_one("#chat-body"))
         self.tick()
         self.timer = self.screen.set_interval(TICK, self.tick)
@@ -164,6 +164,12 @@ class LinkWatch:
             return
         ids = sorted(set(self.late_ids) | set(late))[-MAX_LATE_IDS:]
         self._set_note(ids, self.late_count + len(late))
+
+    def go_to_late(self) -> None:
+        """The note clicked: bring the oldest late message on screen, highlighted (PgUp may
+        take several pages when many messages came after the cut)."""
+        if self.late_ids:
+            self.log.jump_to(self.late_ids[0])
 
     def _set_note(self, ids: list[str], count: int) -> None:
         if count and not self.late_count:

@@ -107,8 +107,10 @@ class InvitesScreen(ModalScreen[None]):
 
     @work(thread=True, group="invites-revoke")
     def _revoke(self, key: str) -> None:
-        try:
-            self.account.revoke(self.group_id, key)
+        from peers_tui.services.hub_order import after_the_hub
+
+        try:  # lost the race at the federation's hub: done once more after its changes
+            after_the_hub(self.account.paths.hub, lambda: self.account.revoke(self.group_id, key))
         except PeersError as exc:
             self.app.call_from_thread(self.notify, inert(str(exc)), severity="error")
             return

@@ -58,7 +58,14 @@ class GroupListService:
         if not code:
             self._ask("Invite code:", "peers1:…", lambda text: JoinGroup(text))
             return
-        self._add(lambda: self.account.join(code), "joined")
+        def join() -> GroupEntry:
+            from peers_tui.relay.commands import fetch_for_join  # only when joining
+
+            # A group on another host is fetched through this host's relay first, as
+            # `peers join CODE` does (before, the app said "not in your hub").
+            fetch_for_join(self.account.paths.hub, code)
+            return self.account.join(code)
+        self._add(join, "joined")
 
     def leave(self, group_id: str) -> None:
         def job() -> tuple[str | None, Message]:
@@ -112,8 +119,11 @@ class GroupListService:
 
     def _run(self, job: Job) -> None:
         def run() -> None:
-            try:
-                note, report = job()
+            from peers_tui.services.hub_order import AGAIN, after_the_hub
+
+            try:  # a join or leave that lost the race at the federation's hub: once more
+                (note, report), again = after_the_hub(self.account.paths.hub, job)
+                note = f"{note} ({AGAIN})" if again and note else note
             except PeersError as exc:
                 self.app.notify(inert(str(exc)), severity="error")
                 return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -22,7 +23,7 @@ from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.views import MemberView
 from peers_tui.widgets.alike_lines import alike_lines
-from peers_tui.widgets.message_render import author_colour
+from peers_tui.widgets.message_render import author_colour, clip
 from peers_tui.worker_errors import pass_on_failure
 from peers_tui.core.roster import MemberState
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 ROLE_ORDER = tuple(role.label for role in sorted(Role, reverse=True))  # owners first
 PRESENCE_POLL = 5.0  # seconds between two looks at who is here
 LINE = 23  # the panel's width (26) less its border and padding
+NAME_ROOM = LINE - 3  # after " ● "
 HOSTS_ROOM = 16  # at most this much of a member's host names
 
 
@@ -91,7 +93,7 @@ class RosterPanel(VerticalScroll, can_focus=False):
         self.border_title = f"Members ({len(self._members)})"
         style = self.get_component_rich_style
         labels = person_labels(((m.user_id, m.handle, m.fingerprint) for m in self._members),
-                               self.people, room=24)
+                               self.people, room=NAME_ROOM, shorten=clip)
         text = Text(f"Members ({len(self._members)})\n", style=style("roster--title", partial=True))
         for role in ROLE_ORDER:
             group = [m for m in self._members if m.role == role]
@@ -100,11 +102,13 @@ class RosterPanel(VerticalScroll, can_focus=False):
             text.append(f"\n{role}s\n", style=style("roster--role", partial=True))
             for member in sorted(group, key=lambda m: m.handle.lower()):
                 here = member.user_id in present
-                label = labels[(member.user_id, member.handle)][:24]
+                # Cut to the line (in cells: a wide name takes two a character): 24
+                # characters after " ● " wrapped the name under its dot (a handle of 21+).
+                label = clip(labels[(member.user_id, member.handle)], NAME_ROOM)
                 text.append(" ● " if here else " ○ ",
                             style=style("roster--here" if here else "roster--away", partial=True))
                 text.append(label, style=author_colour(member.user_id))
-                self._append_hosts(text, len(label), self._hosts.get(member.user_id, ()))
+                self._append_hosts(text, cell_len(label), self._hosts.get(member.user_id, ()))
                 text.append("\n")
         self.query_one("#roster-body", Static).update(text)
 

@@ -78,10 +78,25 @@ class LogLines(LogScrolling):
             return
         handle = self._my_handle()
         self.people = people
+        renamed = self._rename_authors(people)
         basis = self.line_layout.basis
-        if basis is not None and (author_labels(self.window.views, people) != basis.labels
-                                  or self._my_handle() != handle):
+        if basis is not None and (renamed or author_labels(self.window.views, people)
+                                  != basis.labels or self._my_handle() != handle):
             self._relayout(keep_anchor=not self.following)
+
+    def _rename_authors(self, people: frozenset[tuple[str, str]]) -> bool:
+        """A member's handle changed (`/nick` here or on another host): the messages on screen
+        name them as they are called now, as a window read afresh does (before, those read
+        earlier kept the old name beside the roster's new one)."""
+        handles = dict(people)
+        views = self.window.views
+        renamed = False
+        for index, view in enumerate(views):
+            now = handles.get(view.author_id)
+            if now is not None and now != view.author and not view.imported:
+                views[index] = view.replace(author=now)
+                renamed = True
+        return renamed
 
     def set_events(self, events: Iterable[EventView]) -> None:
         """The shown group's membership events (GroupStore.events(), read with its roster):
