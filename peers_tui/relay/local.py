@@ -180,11 +180,12 @@ class LocalScanner:
                        fresh: list[Envelope] = fresh, token: Token | None = token,
                        version: int | None = version, store: GroupStore = store,
                        path: Path = path) -> None:
-                self.ledger.add_known(e.hash for e in fresh)
+                with self.ledger.batch():
+                    self.ledger.add_known(e.hash for e in fresh)
+                    self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
+                    self.ledger.set_position(f"msg:{group_id}", scan.message_position)
                 self.versions[group_id] = None if scan.more else version
                 self.membership[group_id] = scan.membership_mark
-                self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
-                self.ledger.set_position(f"msg:{group_id}", scan.message_position)
                 self.tokens[group_id] = None if scan.more else self._looked_at(
                     store, path, token, version)
                 self.more = self.more or scan.more
