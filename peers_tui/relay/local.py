@@ -43,7 +43,8 @@ def _token(path: Path) -> Token | None:
 
 # A write seen by stat may not be visible to readers yet (the WAL frame is written before
 # the WAL index says it is committed: DESIGN.md measured this for inotify). A file written
-# this recently is scanned again at the next tick even when its token did not move.
+# this recently is scanned again at the next tick even when its token did not move, unless a
+# look under the write lock found it whole (_quiet_token).
 SETTLE_NS = 100_000_000
 
 
@@ -153,7 +154,10 @@ class LocalScanner:
         """(group, records to publish, call once they are stored upstream) per changed file."""
         for group_id, path in self.group_files():
             token = _token(path)
-            if token is None or self.tokens.get(group_id) == token:
+            # A token that has not moved says nothing new only once it is old enough: file
+            # times tick by the clock's coarse step, and a WAL reused from its start keeps its
+            # size, so a later write can leave a recent token as it was (_looked_at).
+            if token is None or (self.tokens.get(group_id) == token and _settled(token)):
                 continue
             try:
                 store = self.store(group_id, path)
@@ -198,7 +202,9 @@ class LocalScanner:
         """The token to remember for a file whose commits up to `version` were all handled
         (None: look again soon). The token the look began with if it is old enough to be
         visible for sure; else the one taken under the write lock if no other connection
-        committed since (_quiet_token); else None."""
+        committed since (_quiet_token); else None. A recent token is not trusted on its own
+        at the next look (`changes`): it only says the file need not be looked at again
+        until something is written."""
         if _settled(token):
             return token
         quiet = _quiet_token(store, path) if version is not None else None
@@ -249,7 +255,7 @@ class LocalScanner:
             if last is not None and last > self.ledger.position(key):
                 self.ledger.set_position(key, int(last))
         # The relay's own commit wakes its publisher (inotify): with the file's token taken
-        # now, that look finds nothing moved and stops at two stat calls.
+        # now, that look is one under the write lock, not the start of a series of looks.
         if group_id in self.tokens:
             self.tokens[group_id] = self._looked_at(store, store.path, None, version)
         return True

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import load_or_create_keypair
-from peers_tui.relay import deleted_tops
+from peers_tui.relay import deleted_tops, local
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
@@ -182,4 +182,22 @@ def test_a_file_another_connection_is_writing_is_looked_at_again(tmp_path, alice
             assert not scanner.busy
         finally:
             other.close()
+            writer.close()
+
+
+def test_a_recent_token_that_did_not_move_is_not_taken_for_nothing_new(tmp_path, alice, bob):
+    """File times tick by the clock's coarse step and a WAL reused from its start keeps its
+    size: a write right after a look can leave the file's stat token as the look saw it.
+    A token remembered from under the write lock is trusted alone only once it is old."""
+    with _scanned_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger, scanner):
+        path = remote / f"{group_id}.db"
+        writer = GroupStore(path, group_id)
+        try:
+            _publish_everything(scanner)
+            writer.post(load_or_create_keypair(alice.home), "in the same tick")
+            scanner.tokens[group_id] = local._token(path)  # as if the write left it unmoved
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+                ["in the same tick"]
+        finally:
             writer.close()
