@@ -32,6 +32,8 @@ def note_deletion(db: Any) -> None:
 
 def take(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     """The lowest tops the relay's deletions left in this file since the last call, if any."""
+    if not _lowest:  # the usual case: no realpath (a few lstat calls) at every look
+        return None
     return _lowest.pop(os.path.realpath(path), None)
 
 

@@ -178,6 +178,10 @@ class Intake:
             self._trace(f"applied {len(outcome.applied)} of {group_id[:6]}, republishing")
             await self._send(fresh)
             self._trace(f"republished {len(fresh)} of {group_id[:6]}")
+        with self.ledger.batch():  # the bookkeeping below: one commit of relay.db, not four
+            self._keep_books(group_id, outcome, accepted)
+
+    def _keep_books(self, group_id: str, outcome: apply.Outcome, accepted: list[Envelope]) -> None:
         for envelope, reason in outcome.refused:
             self.ledger.quarantine(envelope, reason)
         for envelope, reason in outcome.lost:

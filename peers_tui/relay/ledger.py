@@ -14,9 +14,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from peers_tui.relay import quarantine as bounded
@@ -66,8 +67,25 @@ class Ledger:
         return self.db.execute("SELECT 1 FROM known WHERE hash = ?", (record_hash,)).fetchone() is not None
 
     def add_known(self, hashes: Iterable[str]) -> None:
+        rows = [(h,) for h in hashes]
+        if not rows:  # a leaf's delivered message (intake.py): no empty transaction
+            return
+        with self.batch():
+            self.db.executemany("INSERT OR IGNORE INTO known (hash) VALUES (?)", rows)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """The writes inside as one transaction (one inside another joins it): each write
+        alone is a commit of its own, three or four of them after every delivered message."""
+        if self.db.in_transaction:
+            yield
+            return
         self.db.execute("BEGIN IMMEDIATE")
-        self.db.executemany("INSERT OR IGNORE INTO known (hash) VALUES (?)", ((h,) for h in hashes))
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         self.db.execute("COMMIT")
 
     def quarantine(self, envelope: Envelope, reason: str) -> None:

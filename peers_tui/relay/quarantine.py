@@ -38,7 +38,9 @@ def quarantine(db: sqlite3.Connection, envelope: Envelope, reason: str, cap: int
         row = db.execute("SELECT kept FROM rejected_counts WHERE host = ?",
                          (envelope.origin,)).fetchone()
         keep = row is None or row[0] < cap
-        db.execute("BEGIN IMMEDIATE")
+        nested = db.in_transaction  # inside the intake's bookkeeping (Ledger.batch): one commit
+        if not nested:
+            db.execute("BEGIN IMMEDIATE")
         db.execute("INSERT INTO rejected_counts (host, refused, kept) VALUES (?, 1, ?) ON CONFLICT"
                    " (host) DO UPDATE SET refused = refused + 1, kept = kept + excluded.kept",
                    (envelope.origin, int(keep)))
@@ -48,7 +50,8 @@ def quarantine(db: sqlite3.Connection, envelope: Envelope, reason: str, cap: int
                 "cosig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (envelope.hash, envelope.origin, envelope.group_id, envelope.table, reason[:500],
                  int(time.time() * 1000), envelope.text, envelope.sig, envelope.cosig))
-        db.execute("COMMIT")
+        if not nested:
+            db.execute("COMMIT")
     db.execute("DELETE FROM waiting WHERE hash = ?", (envelope.hash,))
 
 

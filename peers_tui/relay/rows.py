@@ -25,7 +25,7 @@ from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns
 from peers_tui.core.membership import InviteTerms, Roster
 from peers_tui.core.models import (
-    ForkEvidence, GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared, tuples,
+    ForkEvidence, GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared,
 )
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
@@ -154,10 +154,11 @@ def _kept_evidence(group_id: str, origin: str,
     """The records in fork_evidence that the federation may not have: signed by their author
     for their place (the table is empty but for forks, so it is read whole)."""
     found = []
-    for author, aseq, kind, text, sig in tuples(ForkEvidence.select(
+    # Its text written once (models.prepared): Peewee wrote it anew at every scan, ~0.2 ms.
+    for row in prepared(ForkEvidence, ("relay: fork evidence",), [], lambda: ForkEvidence.select(
             ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.kind,
             ForkEvidence.record, ForkEvidence.sig)):
-        record = own_record(author, aseq, text, sig, group_id)
+        record = own_record(row.author, row.author_seq, row.record, row.sig, group_id)
         if record is not None and not (known is not None and known(record.hash)):
             table = "msg" if record.kind == "msg" else "invite"
             found.append(Envelope(group_id, table, record.text, record.sig, None, origin))

@@ -19,12 +19,13 @@ from typing import Any
 # 0.5 s while the last look failed (a publish refused at a bound: the same records go again).
 SWEEP = 2.0
 RETRY = 0.5
-# A recent write is looked at again after 0.5 ms, then 1, 2, 4, ... up to 64 ms between looks
-# until it is old enough to be visible for sure (local.SETTLE_NS): eight looks where a fixed
-# 5 ms took twenty, after every commit of every relay (its own applies included). The first
-# soon: inotify wakes the relay at a commit's first frame, before the commit is visible, and
-# the next wake was the writer's checkpoint as it closed (~0.7 ms after its commit) or the
-# look 2 ms later.
+# A recent write that may not be visible yet is looked at again after 0.5 ms, then 1, 2, 4,
+# ... up to 64 ms between looks until it is old enough to be visible for sure
+# (local.SETTLE_NS). Since a look that finds no other connection holding the write lock takes
+# the file as seen (local._quiet_token), that is only while another writer is in the middle of
+# a transaction; before, it was after every commit of every relay (its own applies included),
+# six or seven looks each. The first soon: inotify wakes the relay at a commit's first frame,
+# before the commit is visible.
 SOON_FIRST = 0.0005
 SOON_MAX = 0.064
 

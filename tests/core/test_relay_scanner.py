@@ -12,7 +12,7 @@ from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import load_or_create_keypair
-from peers_tui.relay import deleted_tops
+from peers_tui.relay import deleted_tops, local
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
@@ -136,3 +136,68 @@ def test_every_deletion_of_records_by_the_relay_notes_the_tops_it_left():
                     or "DELETE FROM message" in line or "DELETE FROM invite" in line):
                 assert "deleted_tops.note_deletion(" in lines[number + 1], \
                     f"{module.name}:{number + 1} deletes records without noting the tops it left"
+
+
+def test_a_file_looked_at_while_nobody_writes_is_not_looked_at_again(tmp_path, alice, bob):
+    """A look that found every commit of the file handled remembers the file's token taken
+    under the write lock: the publisher then waits for the next write instead of looking
+    again and again until the last one is old enough (local.SETTLE_NS), after every commit
+    of every relay, its own applies included."""
+    with _scanned_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger, scanner):
+        writer = GroupStore(remote / f"{group_id}.db", group_id)
+        try:
+            _publish_everything(scanner)
+            writer.post(load_or_create_keypair(alice.home), "just written")
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == ["just written"]
+            assert not scanner.busy  # the write is a moment old, and it was looked at whole
+            _apply_as_relay(scanner, ledger, remote, group_id, withheld)
+            assert not scanner.busy  # the relay's own commit: its wake-up finds nothing moved
+            assert _publish_everything(scanner) == []
+        finally:
+            writer.close()
+
+
+def test_a_file_another_connection_is_writing_is_looked_at_again(tmp_path, alice, bob):
+    """While another connection holds the write lock, its frames may be in the WAL before
+    its commit shows: the file stays one to look at again soon, and the commit, once it
+    shows, is published."""
+    with _scanned_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger, scanner):
+        path = remote / f"{group_id}.db"
+        _publish_everything(scanner)
+        writer = GroupStore(path, group_id)
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            writer.post(load_or_create_keypair(alice.home), "before the lock")
+            other.execute("BEGIN IMMEDIATE")  # a writer in the middle of its transaction
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+                ["before the lock"]
+            assert scanner.busy  # not confirmed: looked at again soon
+            other.execute("ROLLBACK")
+            writer.post(load_or_create_keypair(alice.home), "after the lock")
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+                ["after the lock"]
+            assert not scanner.busy
+        finally:
+            other.close()
+            writer.close()
+
+
+def test_a_recent_token_that_did_not_move_is_not_taken_for_nothing_new(tmp_path, alice, bob):
+    """File times tick by the clock's coarse step and a WAL reused from its start keeps its
+    size: a write right after a look can leave the file's stat token as the look saw it.
+    A token remembered from under the write lock is trusted alone only once it is old."""
+    with _scanned_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger, scanner):
+        path = remote / f"{group_id}.db"
+        writer = GroupStore(path, group_id)
+        try:
+            _publish_everything(scanner)
+            writer.post(load_or_create_keypair(alice.home), "in the same tick")
+            scanner.tokens[group_id] = local._token(path)  # as if the write left it unmoved
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+                ["in the same tick"]
+        finally:
+            writer.close()
