@@ -1,9 +1,11 @@
-"""Invite codes are read when a command reads or makes one, not before the first frame
-(issue 16: a start is measured against a bare Textual app painting one line).
+"""Invite codes are read when a command reads or makes one, not before the first frame, and
+OpenSSL's hashes are not loaded for it (issue 16: a start is measured against a bare Textual
+app painting one line).
 
 `commands.group_commands` is imported for the key registry before the first frame; it took
 `core.invites` with it (a dataclass compiled at import, and nacl's exceptions: ~1-2 ms of a
-start). Checked as a user starts the app, in a terminal: the process records what it has
+start). The log's author colours hashed with hashlib, which loads OpenSSL (~1 ms): CPython's
+own SHA-256 (core.encoding) gives the same digests. Checked as a user starts the app, in a terminal: the process records what it has
 imported at the terminal write that first holds the newest message (the recorder of
 tests/tui/test_first_frame_no_peewee.py)."""
 
@@ -18,7 +20,7 @@ from tests.conftest import User
 from tests.tmux_helpers import needs_tmux
 from tests.tui.test_first_frame_no_peewee import NEWEST, WRAPPER
 
-LATER = ("peers_tui.core.invites", "peers_tui.core.member_actions")
+LATER = ("peers_tui.core.invites", "peers_tui.core.member_actions", "hashlib", "_hashlib")
 
 
 @needs_tmux

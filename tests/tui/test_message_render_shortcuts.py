@@ -3,7 +3,8 @@ of the first window is laid out before the first frame, against a bare Textual a
 
 - a message's text that fits on one line is not wrapped by Rich (`wrapped`): the same lines,
   span for span, as Text.wrap, at every width;
-- an author's name style is made once (`author_style`);
+- an author's name style is made once (`author_style`), and its colour hashed with CPython's
+  own SHA-256, the colour hashlib gave;
 - the time beside a message (`clock`) and the day it falls on (`day_of`) are read from the
   moment's fields, not by strftime: the same clock as core.times, the same days told apart,
   and question marks for a time datetime cannot hold."""
@@ -73,3 +74,15 @@ def test_the_clock_and_the_days_are_core_times_own() -> None:
     for earlier, later in zip(times, times[1:]):
         assert (day_of(earlier) == day_of(later)) == (local_day(earlier) == local_day(later))
     assert day_of(2**63) == local_day(2**63)  # question marks, as core.times shows them
+
+
+def test_an_author_keeps_the_colour_hashlib_gave_them() -> None:
+    import hashlib
+
+    from peers_tui.widgets.message_render import AUTHOR_COLOURS
+    rng = random.Random(16)
+    for user_id in ["", "alice", *("".join(rng.choice("abcdefghijklmnopqrstuvwxyz234567")
+                                            for _ in range(52)) for _ in range(200))]:
+        expected = AUTHOR_COLOURS[hashlib.sha256(user_id.encode()).digest()[0]
+                                  % len(AUTHOR_COLOURS)]
+        assert author_colour(user_id) == expected
