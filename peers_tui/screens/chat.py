@@ -11,7 +11,6 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from peers_tui.commands.completion_sources import completion_sources
-from peers_tui.commands import selection_commands
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
 from peers_tui.commands.slash import Standing
 from peers_tui.core.errors import PeersError
@@ -309,8 +308,11 @@ class ChatScreen(SelectionScreen):
     def action_focus_composer(self) -> None:
         self.query_one(Composer).focus()
 
+    # Selection mode's commands: imported on the first key that asks (not before the first frame).
     def action_on_selection(self, action: str) -> None:
+        from peers_tui.commands import selection_commands
         selection_commands.act(self, action)  # selection mode's keys (chat_selection.py)
 
     def action_edit_last(self) -> None:
+        from peers_tui.commands import selection_commands
         selection_commands.edit_last(self)
