@@ -7,7 +7,9 @@ of the first window is laid out before the first frame, against a bare Textual a
   own SHA-256, the colour hashlib gave;
 - the time beside a message (`clock`) and the day it falls on (`day_of`) are read from the
   moment's fields, not by strftime: the same clock as core.times, the same days told apart,
-  and question marks for a time datetime cannot hold."""
+  and question marks for a time datetime cannot hold;
+- the log's component styles are Textual's partial ones, read without the full style Textual
+  computes beside each."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from peers_tui.core.times import MAX_SHOWN_MS, MIN_SHOWN_MS, local_clock, local_
 from peers_tui.widgets.message_render import (
     author_colour, author_style, body_text, clock, day_of, wrapped,
 )
+from tests.conftest import User
 
 CONSOLE = Console(width=120, color_system="truecolor")
 SAMPLES = [
@@ -86,3 +89,24 @@ def test_an_author_keeps_the_colour_hashlib_gave_them() -> None:
         expected = AUTHOR_COLOURS[hashlib.sha256(user_id.encode()).digest()[0]
                                   % len(AUTHOR_COLOURS)]
         assert author_colour(user_id) == expected
+
+
+async def test_the_log_s_component_styles_are_textual_s_partial_ones(alice: User, bob: User,
+                                                                    team: str) -> None:
+    """The log reads its component classes' partial styles without the full style Textual
+    computes beside each (an ancestor walk): the same styles, in every theme it shows."""
+    from peers_tui.widgets import MessageLog
+    from tests.tui_helpers import make_app, wait_for
+
+    bob.ok("send", "team", "hello")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 40)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: bool(log.views))
+        for theme in ("textual-dark", "textual-light", "nord"):
+            app.theme = theme
+            await pilot.pause()
+            for name in sorted(MessageLog.COMPONENT_CLASSES):
+                log._rich_style_cache.clear()
+                assert log._partial_style(name) == log.get_component_rich_style(
+                    name, partial=True), (theme, name)
