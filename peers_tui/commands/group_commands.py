@@ -8,7 +8,6 @@ from textual.message import Message
 from peers_tui.commands.slash import ChatContext, SlashCommand, Standing, confirm, in_background
 from peers_tui.core.errors import NotFound, PeersError
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.invites import PREFIX as CODE_PREFIX, describe_terms, parse_duration
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.roles import Role
 from peers_tui.messages import CreateGroup, JoinGroup, LeaveGroup, OpenGroup, SetNotify
@@ -34,6 +33,9 @@ class Join(SlashCommand):
     def run(self, chat: ChatContext, args: str) -> None:
         if not args:
             raise PeersError("usage: /join CODE")
+        # core.invites (a dataclass, nacl's exceptions) when a command asks: not before the
+        # first frame, which imports this module for the key registry (issue 16).
+        from peers_tui.core.invites import PREFIX as CODE_PREFIX
         if args.startswith(f"{CODE_PREFIX}:"):
             chat.post_message(JoinGroup(args))
             return
@@ -56,6 +58,7 @@ class Invite(SlashCommand):
     completes = "person"
 
     def run(self, chat: ChatContext, args: str) -> None:
+        from peers_tui.core.invites import describe_terms, parse_duration  # (as /join)
         from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES  # (the stores)
         account, entry, app = chat.account, chat.entry, chat.app
         if args.strip() == "list":  # the open invites, to look at or revoke

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker
 
 from peers_tui.commands.completion_sources import completion_sources
-from peers_tui.commands import selection_commands
 from peers_tui.commands.registry import chat_bindings, command_words, parse_command
 from peers_tui.commands.slash import Standing
 from peers_tui.core.errors import PeersError
@@ -28,6 +28,7 @@ from peers_tui.screens.chat_bars import HiddenBars
 from peers_tui.screens.chat_frame import ChatBody, focused_composer, width_class
 from peers_tui.screens.chat_first_read import read_newest
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
+from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
 from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.chat_selection import SelectionScreen
 from peers_tui.screens.drafts import Drafts
@@ -85,6 +86,9 @@ class ChatScreen(SelectionScreen):
         yield self.composer
         yield Footer()
 
+    def _extend_compose(self, widgets: list[Widget]) -> None:
+        compose_none(widgets)  # Textual's toast rack and tooltip: after the first frame
+
     def on_mount(self) -> None:
         self.composer.commands = command_words()
         self.composer.arguments = completion_sources(self.account)  # /dm PERSON, /join GROUP
@@ -92,6 +96,7 @@ class ChatScreen(SelectionScreen):
         self._open(self.entry)
         self.call_after_refresh(self.link.start)  # the relay's link, if any: after the frame
         self.bars.mount_after_first_paint(self, self.query_one("#chat-body"), self.composer)
+        mount_overlays_after_first_paint(self)
 
     def show_group(self, entry: GroupEntry) -> None:
         """Point the screen at another group (its own store; nothing global is rebound)."""
@@ -303,8 +308,11 @@ class ChatScreen(SelectionScreen):
     def action_focus_composer(self) -> None:
         self.query_one(Composer).focus()
 
+    # Selection mode's commands: imported on the first key that asks (not before the first frame).
     def action_on_selection(self, action: str) -> None:
+        from peers_tui.commands import selection_commands
         selection_commands.act(self, action)  # selection mode's keys (chat_selection.py)
 
     def action_edit_last(self) -> None:
+        from peers_tui.commands import selection_commands
         selection_commands.edit_last(self)

@@ -153,10 +153,16 @@ class LogLines(LogScrolling):
         if self.following:
             self._scroll_end_soon()
 
+    def _partial_style(self, name: str) -> Style:
+        """`get_component_rich_style(name, partial=True)`, without the full style Textual
+        computes beside it (and drops): that walks every ancestor's styles, ~0.1 ms a class,
+        seven of them before the first frame."""
+        return self.get_component_styles(name).partial_rich_style
+
     def _styles(self) -> Styles:
         """The component styles, looked up once per theme (each lookup walks the CSS)."""
         if self._style_set is None:
-            get = partial(self.get_component_rich_style, partial=True)
+            get = self._partial_style
             self._style_set = Styles(
                 get("message-log--time"), get("message-log--body"), get("message-log--dim"),
                 get("message-log--marker"), get("message-log--problem"),
@@ -164,8 +170,8 @@ class LogLines(LogScrolling):
         return self._style_set
 
     def _look(self) -> Look:
-        highlight = partial(self.get_component_rich_style, "message-log--highlight", partial=True)
-        selected = partial(self.get_component_rich_style, "message-log--selected", partial=True)
+        highlight = partial(self._partial_style, "message-log--highlight")
+        selected = partial(self._partial_style, "message-log--selected")
         selected_id = self.window.selected_id
         # A folded message is shown whole while it is selected (or expanded by hand).
         return Look(self.app.console, self.window.highlight_id, highlight, self.window.me,

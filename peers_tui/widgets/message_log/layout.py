@@ -101,7 +101,8 @@ class LineLayout:
         self.width = 0                       # the width the lines were laid out at (0: none yet)
         self.basis: Basis | None = None
         self.day: str | None = None          # the day of the last item laid out
-        self._cache: dict[tuple[object, ...], list[Strip]] = {}
+        self._cache: dict[tuple[object, ...], list[Strip]] = {}  # events' lines
+        self._drawn: dict[tuple[object, ...], tuple[MessageView, list[Strip]]] = {}  # messages'
 
     def clear(self) -> None:
         """No lines (the log has no width yet); the cache stays."""
@@ -131,6 +132,8 @@ class LineLayout:
                 owners.append(-1)
         if len(self._cache) > 4 * MAX_BUFFER:
             self._cache.clear()
+        if len(self._drawn) > 4 * MAX_BUFFER:
+            self._drawn.clear()
         self.lines, self.owners, self.width = lines, owners, width
         self.laid_out = list(views)
 
@@ -196,10 +199,14 @@ class LineLayout:
             selected = item.id == look.selected_id and look.selected is not None
             mentioned, expanded = look.mentioned(item), look.expanded(item.id)
             unsent = look.unsent(item)
-            key = (item, label, author_width, width, highlighted, mentioned, expanded, selected,
-                   unsent)
-            strips = self._cache.get(key)
-            if strips is None:
+            # Keyed by the message's id and held with the view it was drawn from: hashing the
+            # view itself (its 19 fields, twice a message) was a fifth of a first layout.
+            key = (item.id, label, author_width, width, highlighted, mentioned, expanded,
+                   selected, unsent)
+            drawn = self._drawn.get(key)
+            if drawn is not None and (drawn[0] is item or drawn[0] == item):
+                strips = drawn[1]
+            else:
                 strips = render_message(item, label, author_width, width, look.console,
                                         basis.styles, mentioned=mentioned, expanded=expanded,
                                         unsent=unsent)
@@ -209,7 +216,7 @@ class LineLayout:
                 if selected and look.selected is not None:
                     chosen = look.selected()
                     strips = [strip.apply_style(chosen) for strip in strips]
-                self._cache[key] = strips
+                self._drawn[key] = (item, strips)
             lines.extend(strips)
             owners.extend([index] * len(strips))
             index += 1

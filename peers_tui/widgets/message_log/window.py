@@ -17,7 +17,9 @@ from peers_tui.core.views import MessageView
 from peers_tui.core.value import Value
 
 WINDOW = 100        # messages fetched at a time
-FIRST_SCREEN = 10   # newest messages fetched beyond one per line of the log, when it opens
+FIRST_SCREEN = 1    # newest messages read beyond one per row of the log when it opens (a
+#                     message is a row at least): each is read, verified and laid out before
+#                     the first frame; the older ones are fetched right after it
 MAX_BUFFER = 400    # messages held at most; the far side is dropped beyond this
 LOAD_MARGIN = 20    # lines from an edge at which the next window is fetched
 
