@@ -31,14 +31,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from peewee import Model
 
 from peers_tui.core.history import HistoryReader
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
+from peers_tui.core.opened_records import LIMIT as OPENED_LIMIT, open_message
+from peers_tui.core.records import RecordError
 from peers_tui.core.views import Problem
 
 if TYPE_CHECKING:
     from peers_tui.core.group_file import GroupFile
 
-WINDOW = 2000            # rows per unit of work: a query per window costs little beside it
+# Rows per unit of work: a query per window costs little beside it, and a window's records
+# all stay among those core.opened_records keeps (see WindowJudge.__call__).
+WINDOW = OPENED_LIMIT - 24
 PARALLEL_FROM = 10_000   # fewer rows than this are checked in this process (no worker start-up)
 MAX_WORKERS = 8
 FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
@@ -90,7 +95,21 @@ class WindowJudge:
         """The problems among the messages (not edits or deletions) stored at rowids lo..hi."""
         with self.store.session():
             rows = [_stored_row(raw) for raw in self.store.db.execute_sql(WINDOW_SQL, bounds)]
+            self._open(rows)
             return [(row.rowid, where, reason) for row, where, reason in self.reader.problems(rows)]
+
+    def _open(self, rows: list[StoredRow]) -> None:
+        """Open the window's records before the rules judge them. The rules build each row's
+        chain from the texts at the places before it (most of them this window's own rows)
+        before they open the rows themselves, and took a text's hash and signed time by
+        parsing and hashing it there a second time; a text opened here is found by both. A
+        record that does not open is left to the rules, which say why."""
+        group_id = self.reader.group_id
+        for row in rows:
+            try:
+                open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
+            except RecordError:
+                pass
 
 
 def stored_rows(db: Any, where: str, params: tuple[Any, ...]) -> list[StoredRow]:
