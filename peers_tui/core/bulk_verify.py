@@ -155,11 +155,18 @@ def check_messages(store: GroupFile, roster: Roster, progress: Progress | None =
         count = len(order)
         found: Found = []
         done = 0
-        for window, result in zip(windows, _judged(windows, judge, pool, meanwhile)):
+        pending = [meanwhile] if meanwhile is not None else []
+
+        def once() -> None:
+            while pending:
+                pending.pop()()
+
+        for window, result in zip(windows, _judged(windows, judge, pool, once)):
             found.extend(result)
             done += window[2]
             if progress is not None:
                 progress(done, count)
+        once()  # a file without messages has no window to wait for
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -206,20 +213,14 @@ def _default_workers(count: int) -> int:
 
 
 def _judged(windows: list[tuple[int, int, int]], judge: WindowJudge, pool: Executor | None,
-            meanwhile: Callable[[], None] | None) -> Iterator[Found]:
+            meanwhile: Callable[[], None]) -> Iterator[Found]:
     """Each window's problems, in the order of `windows`; in the pool's workers if there is
-    one and it works. `meanwhile` runs once, after the windows went to the workers."""
-    pending = [meanwhile] if meanwhile is not None else []
-
-    def run_meanwhile() -> None:
-        while pending:
-            pending.pop()()
-
+    one and it works. `meanwhile` is called once the windows went to the workers."""
     finished = 0
     if pool is not None:
         try:
             results = pool.map(_judge_in_worker, [(low, high) for low, high, _ in windows])
-            run_meanwhile()
+            meanwhile()
             for result in results:
                 finished += 1
                 yield result
@@ -227,7 +228,7 @@ def _judged(windows: list[tuple[int, int, int]], judge: WindowJudge, pool: Execu
             pass
         else:
             return
-    run_meanwhile()
+    meanwhile()
     for low, high, _ in windows[finished:]:
         yield judge((low, high))
 

@@ -279,3 +279,19 @@ def test_workers_leave_when_verify_is_killed(alice: User):
     for pid in left:  # do not leave them to the rest of the suite
         os.kill(pid, 9)
     assert left == []
+
+
+def test_the_whole_file_work_runs_once_with_or_without_messages(alice: User):
+    """core.audit's chain-gap check runs while the workers judge (check_messages' `meanwhile`):
+    exactly once, also in a file with no message to judge (only invites, say)."""
+    alice.ok("create", "empty")
+    alice.ok("create", "some")
+    for n in range(3):
+        alice.ok("send", "some", f"hello {n}")
+    for group in ("empty", "some"):
+        _, _, store = store_of(alice, group)
+        for workers in (0, 2):
+            calls: list[int] = []
+            found = bulk_verify.check_messages(store, store.roster(), workers=workers,
+                                               meanwhile=lambda: calls.append(1))
+            assert (found, calls) == ([], [1]), (group, workers)
