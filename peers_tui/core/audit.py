@@ -41,7 +41,13 @@ class Audit:
         problems.extend(self._void_invites(roster))
         from peers_tui.core.bulk_verify import check_messages  # multiprocessing: verify only
 
-        problems.extend(check_messages(self.file, roster, progress))
+        gaps: list[Problem] = []
+
+        def whole_file() -> None:  # this process's share while the workers judge the messages
+            with self.file.session():
+                gaps.extend(self._chain_gaps(roster))
+
+        problems.extend(check_messages(self.file, roster, progress, meanwhile=whole_file))
         problems = without_forked(problems)
         with self.file.session():
             orphans = Message.select(Message.id).where(
@@ -49,7 +55,7 @@ class Audit:
                 & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))
             problems.extend(Problem(f"record {row.id}", "changes a message that is not in the file")
                             for row in orphans)
-            problems.extend(self._chain_gaps(roster))
+            problems.extend(gaps)
             incomplete = frontier.current()
             if incomplete is not None:  # a backfill under way: what is below it cannot be checked
                 problems.append(Problem("history", "incomplete: earlier history not yet received "

@@ -20,25 +20,34 @@ Problems come back in message-id order, as the reader would list them.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import sqlite3
+import threading
 from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from peewee import Model
+from peewee import Model, PeeweeException
 
 from peers_tui.core.history import HistoryReader
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
+from peers_tui.core.opened_records import LIMIT as OPENED_LIMIT, open_message
+from peers_tui.core.records import RecordError
 from peers_tui.core.views import Problem
 
 if TYPE_CHECKING:
     from peers_tui.core.group_file import GroupFile
 
-WINDOW = 2000            # rows per unit of work: a query per window costs little beside it
+# Rows per unit of work: a query per window costs little beside it, and a window's records
+# all stay among those core.opened_records keeps (see WindowJudge.__call__).
+WINDOW = OPENED_LIMIT - 24
 PARALLEL_FROM = 10_000   # fewer rows than this are checked in this process (no worker start-up)
 MAX_WORKERS = 8
 FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
@@ -90,7 +99,21 @@ class WindowJudge:
         """The problems among the messages (not edits or deletions) stored at rowids lo..hi."""
         with self.store.session():
             rows = [_stored_row(raw) for raw in self.store.db.execute_sql(WINDOW_SQL, bounds)]
+            self._open(rows)
             return [(row.rowid, where, reason) for row, where, reason in self.reader.problems(rows)]
+
+    def _open(self, rows: list[StoredRow]) -> None:
+        """Open the window's records before the rules judge them. The rules build each row's
+        chain from the texts at the places before it (most of them this window's own rows)
+        before they open the rows themselves, and took a text's hash and signed time by
+        parsing and hashing it there a second time; a text opened here is found by both. A
+        record that does not open is left to the rules, which say why."""
+        group_id = self.reader.group_id
+        for row in rows:
+            try:
+                open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
+            except RecordError:
+                pass
 
 
 def stored_rows(db: Any, where: str, params: tuple[Any, ...]) -> list[StoredRow]:
@@ -106,25 +129,53 @@ def _stored_row(raw: tuple[Any, ...]) -> StoredRow:
 
 
 def check_messages(store: GroupFile, roster: Roster, progress: Progress | None = None,
-                   workers: int | None = None) -> list[Problem]:
+                   workers: int | None = None,
+                   meanwhile: Callable[[], None] | None = None) -> list[Problem]:
     """Every message of `store` that is not genuine, in id order, by the reader's rules.
 
     `workers`: processes to judge in (None: one per core when the file is large, else none).
+    `meanwhile`: work of this process's own (core.audit's whole-file checks), run once while
+    the workers judge the windows: otherwise it waited for them, a core idle, and they for it.
     """
-    order = _rowids_in_id_order(store)
-    windows = list(_windows(order))
-    count = len(order)
     if workers is None:
-        workers = _default_workers(count)
+        workers = _default_workers(_stored_count(store))
     judge = WindowJudge(store, roster)
-    found: Found = []
-    done = 0
-    for window, result in zip(windows, _judged(windows, judge, workers)):
-        found.extend(result)
-        done += window[2]
-        if progress is not None:
-            progress(done, count)
+    pool = _pool(judge, workers) if workers else None
+    try:
+        if pool is not None:
+            # Spawned workers take ~0.5 s each to import peers: they start now, while this
+            # process reads the ids below, not after it.
+            try:
+                pool.submit(int)
+            except (BrokenExecutor, OSError):  # no workers: everything is judged here
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+        order = _rowids_in_id_order(store)
+        windows = list(_windows(order))
+        count = len(order)
+        found: Found = []
+        done = 0
+        pending = [meanwhile] if meanwhile is not None else []
+
+        def once() -> None:
+            while pending:
+                pending.pop()()
+
+        for window, result in zip(windows, _judged(windows, judge, pool, once)):
+            found.extend(result)
+            done += window[2]
+            if progress is not None:
+                progress(done, count)
+        once()  # a file without messages has no window to wait for
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return [Problem(where, reason) for _, where, reason in _in_id_order(found, order)]
+
+
+def _stored_count(store: GroupFile) -> int:
+    with store.session():
+        return int(store.db.execute_sql("SELECT COUNT(*) FROM message").fetchone()[0])
 
 
 def _rowids_in_id_order(store: GroupFile) -> array:
@@ -161,24 +212,25 @@ def _default_workers(count: int) -> int:
     return workers if workers >= 2 else 0
 
 
-def _judged(windows: list[tuple[int, int, int]], judge: WindowJudge,
-            workers: int) -> Iterator[Found]:
-    """Each window's problems, in the order of `windows`; in workers when asked and possible."""
-    pool = _pool(judge, workers) if workers else None
-    if pool is None:
-        for low, high, _ in windows:
-            yield judge((low, high))
-        return
+def _judged(windows: list[tuple[int, int, int]], judge: WindowJudge, pool: Executor | None,
+            meanwhile: Callable[[], None]) -> Iterator[Found]:
+    """Each window's problems, in the order of `windows`; in the pool's workers if there is
+    one and it works. `meanwhile` is called once the windows went to the workers."""
     finished = 0
-    try:
-        for result in pool.map(_judge_in_worker, [(low, high) for low, high, _ in windows]):
-            finished += 1
-            yield result
-    except BrokenExecutor:  # a worker could not start or died: finish the rest here
-        for low, high, _ in windows[finished:]:
-            yield judge((low, high))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    if pool is not None:
+        try:
+            results = pool.map(_judge_in_worker, [(low, high) for low, high, _ in windows])
+            meanwhile()
+            for result in results:
+                finished += 1
+                yield result
+        except BrokenExecutor:  # a worker could not start or died: finish the rest here
+            pass
+        else:
+            return
+    meanwhile()
+    for low, high, _ in windows[finished:]:
+        yield judge((low, high))
 
 
 def _pool(judge: WindowJudge, workers: int) -> Executor | None:
@@ -193,6 +245,7 @@ def _pool(judge: WindowJudge, workers: int) -> Executor | None:
 
 
 _WORKER_JUDGE: WindowJudge | None = None
+_WORKER_CONNECTION = ExitStack()  # held until the worker exits
 
 
 def _start_worker(path: str, group_id: str, models: tuple[type[Model], ...],
@@ -201,9 +254,26 @@ def _start_worker(path: str, group_id: str, models: tuple[type[Model], ...],
 
     # Ctrl-C is the parent's to handle (it stops the pool); workers would only print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed outright stops no pool: its workers, each holding the queue's other end,
+    # waited for work forever. They leave with it.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
     global _WORKER_JUDGE
     # The same models as the parent's store: the personal group lives in personal.db.
     _WORKER_JUDGE = WindowJudge(GroupFile(Path(path), group_id, models=models), roster)
+    # One connection for all the windows this worker judges (each window's session nests in
+    # it): opening one per window, with its PRAGMAs, cost ~1 % of the work. A file that cannot
+    # be opened now is left to the sessions, which say why.
+    try:
+        _WORKER_CONNECTION.enter_context(_WORKER_JUDGE.store.db.connection_context())
+    except (sqlite3.Error, PeeweeException, OSError):
+        pass
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(1)
 
 
 def _judge_in_worker(bounds: tuple[int, int]) -> Found:

@@ -226,3 +226,72 @@ def test_a_large_personal_group_is_judged_in_workers_too(alice: User):
     found = bulk_verify.check_messages(store, store.roster(), workers=2)
     assert found == [Problem(f"message {message_id}",
                              "row does not match its signed record (edited in the file)")]
+
+
+def _workers_of(parent: int) -> list[int]:
+    """The pids of `parent`'s spawned pool workers (not its resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is left
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(not Path("/proc/self/stat").exists() or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs /proc and two cores (the workers)")
+def test_workers_leave_when_verify_is_killed(alice: User):
+    """`peers verify` killed outright (SIGKILL, or SIGTERM: no handler) stops no pool; its
+    workers, each holding the work queue's other end, used to wait for work forever."""
+    alice.ok("create", "big")
+    account, _, _ = store_of(alice, "big")
+    account.import_history("big", import_lines(bulk_verify.PARALLEL_FROM + 2_000, "big"))
+    proc = subprocess.Popen([sys.executable, "-m", "peers_tui", "verify", "big"], env=alice.env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+        workers = _workers_of(proc.pid)
+    assert len(workers) >= 2, "verify started no workers"
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if _running(pid)]
+    for pid in left:  # do not leave them to the rest of the suite
+        os.kill(pid, 9)
+    assert left == []
+
+
+def test_the_whole_file_work_runs_once_with_or_without_messages(alice: User):
+    """core.audit's chain-gap check runs while the workers judge (check_messages' `meanwhile`):
+    exactly once, also in a file with no message to judge (only invites, say)."""
+    alice.ok("create", "empty")
+    alice.ok("create", "some")
+    for n in range(3):
+        alice.ok("send", "some", f"hello {n}")
+    for group in ("empty", "some"):
+        _, _, store = store_of(alice, group)
+        for workers in (0, 2):
+            calls: list[int] = []
+            found = bulk_verify.check_messages(store, store.roster(), workers=workers,
+                                               meanwhile=lambda: calls.append(1))
+            assert (found, calls) == ([], [1]), (group, workers)
