@@ -23,7 +23,7 @@ from peers_tui.relay.envelope import Envelope, fed_subject
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.pages import bounds, newest_first, read_range
-from peers_tui.relay import signatures
+from peers_tui.relay import signatures, walk_slice
 from peers_tui.relay.signatures import checked_ahead
 
 PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
@@ -47,6 +47,7 @@ class Backfills:
         self.lock = lock
         self.trace = trace
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.walking = 0  # walks under way: the loop's slice is short while any is (walk_slice.py)
 
     def resume(self, group_id: str) -> bool:
         """Walk on in `group_id` if its file has a frontier (True), else nothing (False)."""
@@ -90,6 +91,9 @@ class Backfills:
 
     async def _walk(self, group_id: str) -> None:
         store = backfill_state.open_store(self.hub, group_id)
+        self.walking += 1
+        if self.walking == 1:
+            walk_slice.in_walk()
         try:
             state = backfill_state.current(store)
             if state is None:
@@ -129,4 +133,7 @@ class Backfills:
             self.progress(group_id, None, None)
             self.trace(f"backfill of {group_id[:6]} done in {time.monotonic() - started:.2f} s")
         finally:
+            self.walking -= 1
+            if not self.walking:
+                walk_slice.set_own_slice(walk_slice.DEFAULT)
             store.close()
