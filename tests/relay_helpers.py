@@ -8,7 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,24 @@ def team_on_three_hosts(hub: Host, b: Host, c: Host) -> tuple[User, User, User, 
         wait_for(lambda user=user: user.run("join", code).code == 0, what=f"{user.name}'s join")
     wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3, what="both joins")
     return alice, bob, carol, group_id
+
+
+@contextmanager
+def team_on_two_hosts(tmp_path: Path) -> Iterator[tuple[list[Host], User, User, str]]:
+    """Hub A and leaf B with their relays running and B's link up; alice on A has founded
+    'team' and made a one-use invite (the code yielded, not used yet) for bob on B. Every
+    process is stopped at the end, whatever the test did."""
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")
+        code = alice.ok("invite", "team").out.strip()
+        for host in hosts:
+            host.start()
+        wait_for(leaf.link_up, what="B's link")
+        yield hosts, alice, bob, code
+    finally:
+        stop_all(hosts)
 
 
 def stop_all(hosts: list[Host]) -> None:

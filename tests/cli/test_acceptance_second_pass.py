@@ -46,16 +46,9 @@ def test_a_join_through_a_hung_nats_server_says_one_line(tmp_path):
     it ended in an empty reason ("...not running (peers relay): ")."""
     import signal
 
-    from tests.relay_helpers import federation, stop_all, wait_for
+    from tests.relay_helpers import team_on_two_hosts
 
-    hub, leaf = hosts = federation(tmp_path)
-    try:
-        alice, bob = hub.user("alice"), leaf.user("bob")
-        alice.ok("create", "team")
-        code = alice.ok("invite", "team").out.strip()
-        for host in hosts:
-            host.start()
-        wait_for(leaf.link_up, what="B's link")
+    with team_on_two_hosts(tmp_path) as ((_, leaf), _, bob, code):
         server = leaf.nats_pid()
         os.kill(server, signal.SIGSTOP)
         try:
@@ -67,5 +60,3 @@ def test_a_join_through_a_hung_nats_server_says_one_line(tmp_path):
         assert joined.err.strip().splitlines() == [
             "peers: this host's relay is not running (peers relay): TimeoutError: its "
             "nats-server did not answer"], joined.err
-    finally:
-        stop_all(hosts)
