@@ -41,3 +41,40 @@ def test_a_file_that_is_not_peers_is_refused(alice: User, team):
     path.unlink()
     sqlite3.connect(path).execute("CREATE TABLE x (y)").connection.commit()
     assert "not a peers database" in alice.fails("log", "team").err
+
+
+def test_a_file_is_made_on_its_own_database_whatever_another_thread_bound(tmp_path):
+    """The app's /join through the relay at start-up failed with "database connection not
+    opened": Peewee keeps each model's SchemaManager database for all threads, so the tables
+    of a file created in a worker were made on whatever database the app's thread had bound
+    the models to last (with no connection on the worker's thread)."""
+    import threading
+
+    from peers_tui.core.database import connect, create_file, prepare_schema
+    from peers_tui.core.models import GROUP_MODELS
+
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    create_file(first, 0o600)
+    bound = connect(first)
+    bound.connect()
+    bound.bind(GROUP_MODELS, False, False)  # this thread's binding, as the app's start has it
+    prepare_schema(bound, GROUP_MODELS, create=True)
+    failures: list[BaseException] = []
+
+    def create_second() -> None:
+        create_file(second, 0o600)
+        db = connect(second)
+        try:
+            with db.connection_context():
+                prepare_schema(db, GROUP_MODELS, create=True)
+        except BaseException as exc:  # reported to the test's thread
+            failures.append(exc)
+
+    worker = threading.Thread(target=create_second)
+    worker.start()
+    worker.join()
+    bound.close()
+    assert failures == []
+    made = connect(second)
+    with made.connection_context():
+        assert {"message", "group_members", "group_info"} <= set(made.get_tables())

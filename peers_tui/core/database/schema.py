@@ -105,7 +105,13 @@ def prepare_schema(db: peewee.SqliteDatabase, models: Iterable[type[peewee.Model
         if not create:
             raise DamagedDatabase(f"{Path(db.database).name} is not a peers database")
         with db.atomic():
-            db.create_tables(list(models))
+            # On `db` itself, not through each model's SchemaManager: Peewee keeps that
+            # manager's database per model for every thread (set by each bind, even with
+            # ThreadSafeDatabaseMetadata), so a file created in a worker while another thread
+            # bound the models elsewhere had its tables made on that other database (the app's
+            # /join through the relay at start-up: "database connection not opened").
+            for model in models:  # in the order given (the models have no foreign keys)
+                peewee.SchemaManager(model, db).create_all(safe=True)
             if db.table_exists("message"):
                 search.create_search_index(db)
             db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
