@@ -40,13 +40,28 @@ def local_minute(ms: Any) -> str:
 
 
 def local_clock(ms: Any) -> str:
-    """"14:05": a message's time under its day's heading."""
-    return local_time(ms, "%H:%M")
+    """"14:05": a message's time under its day's heading. From the moment's fields, not by
+    strftime (~3 us less, and the log lays out every message of its first window with it)."""
+    moment = _moment(ms)
+    return f"{moment.hour:02d}:{moment.minute:02d}" if moment is not None else "??:??"
 
 
 def local_day(ms: Any) -> str:
-    """"2026-11-30": which local day a time falls on (to tell days apart)."""
-    return local_time(ms, "%Y-%m-%d")
+    """"2026-11-30": which local day a time falls on (to tell days apart); as local_clock."""
+    moment = _moment(ms)
+    if moment is None:
+        return "????-??-??"
+    return f"{moment.year}-{moment.month:02d}-{moment.day:02d}"  # %Y: the year unpadded
+
+
+def _moment(ms: Any) -> datetime | None:
+    """`ms` in local time, or None when datetime cannot hold it."""
+    if in_range(ms):
+        try:
+            return datetime.fromtimestamp(ms / 1000)
+        except (OverflowError, ValueError, OSError):
+            pass
+    return None
 
 
 def local_day_name(ms: Any) -> str:

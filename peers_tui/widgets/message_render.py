@@ -6,8 +6,6 @@ as plain content, so markup, escape sequences and control characters show litera
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
@@ -21,7 +19,7 @@ from peers_tui.core.links import url_spans
 from peers_tui.core.names import shown_name
 from peers_tui.core.reactions import summary
 from peers_tui.core.text import inert
-from peers_tui.core.times import in_range, local_clock, local_day, local_day_name
+from peers_tui.core.times import local_clock, local_day, local_day_name
 from peers_tui.core.views import MessageView
 
 # Author colours: readable on dark and light themes, picked by a hash of the user id so a
@@ -71,26 +69,11 @@ def day_label(ms: int) -> str:
 
 
 def day_of(ms: int) -> str:
-    """Which local day `ms` falls on: a key that tells days apart, never shown. Read from the
-    moment's fields, not by strftime (~3 us less a message, each laid out before the first
-    frame); a time datetime cannot hold is core.times' question marks."""
-    moment = _moment(ms)
-    return f"{moment.year}-{moment.month}-{moment.day}" if moment is not None else local_day(ms)
+    return local_day(ms)
 
 
 def clock(ms: int) -> str:
-    """"14:05": local_clock, from the moment's fields (as day_of)."""
-    moment = _moment(ms)
-    return f"{moment.hour:02d}:{moment.minute:02d}" if moment is not None else local_clock(ms)
-
-
-def _moment(ms: int) -> datetime | None:
-    if in_range(ms):
-        try:
-            return datetime.fromtimestamp(ms / 1000)
-        except (OverflowError, ValueError, OSError):
-            pass
-    return None
+    return local_clock(ms)
 
 
 def clip(text: str, width: int) -> str:
