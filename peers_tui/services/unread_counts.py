@@ -97,7 +97,9 @@ class UnreadCounts:
             if not self._later_due:
                 self._later_due = True
                 self.app.set_timer(BACKFILL_INTERVAL, self._recount_later, name="backfill recount")
-        if group_ids - slow:
+        if group_ids - slow or not self.summaries:
+            # Nothing counted yet: the watcher's first report counts the groups not known
+            # as well, the personal one too, even when it is the only group listed.
             self.recount(group_ids - slow)
 
     def _recount_later(self) -> None:

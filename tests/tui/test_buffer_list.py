@@ -62,6 +62,16 @@ async def test_shown_at_120_and_200_columns_and_absent_at_80(alice: User, team):
                 assert buffer_list(app).current == team
 
 
+async def test_a_new_user_with_only_the_personal_group_sees_it_listed(alice: User):
+    """A first start: no group but the personal one. The list at the left showed nothing at
+    all (the watcher's first look had no group to report, so nothing was ever counted)."""
+    app = make_app(alice)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: counted(app))
+        assert shown(app)
+        assert [row.split()[1] for row in rows(app)] == ["personal"]
+
+
 async def test_hidden_when_the_terminal_shrinks_and_back_when_it_grows(alice: User, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(130, 30)) as pilot:
