@@ -1,0 +1,89 @@
+"""Textual's bookkeeping for a new widget, screen or app class, done with what its bases
+already know (issue 16: a start is measured against a bare Textual app painting one line).
+
+Every subclass of Textual's DOMNode runs `DOMNode.__init_subclass__`, which gathers the
+class's reactives from the `__dict__` of every class in its MRO and its `compute_` methods
+from `dir()` of the class: ~0.15-0.3 ms a class, for ~25 classes (peers' own, Textual's
+footer, label and scroll bars) imported before the first frame, where the bare app defines
+none. Both are unions over the MRO of what each class itself defines; a base's share is the
+same for every subclass, so it is taken once per base here, and the new class's own share
+fresh. The rest (the CSS names, the merged bindings, the inherit flags) is Textual's own
+code, called as before. `install()` replaces the hook for the Textual release this was
+checked against only (tests/tui/test_textual_classes.py compares every class's attributes
+with Textual's); on any other it leaves Textual alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import textual
+from textual.dom import DOMNode
+from textual.reactive import Reactive
+
+CHECKED_RELEASE = "8.2.8"
+_COMPUTE_PREFIXES = ("_compute_", "compute_")
+
+_own_reactives: dict[type, dict[str, Reactive[Any]]] = {}
+_own_computes: dict[type, frozenset[str]] = {}
+_textual_hook = DOMNode.__dict__["__init_subclass__"]
+
+
+def _reactives_of(base: type, fresh: bool) -> dict[str, Reactive[Any]]:
+    found = None if fresh else _own_reactives.get(base)
+    if found is None:
+        found = {name: value for name, value in base.__dict__.items()
+                 if isinstance(value, Reactive)}
+        if not fresh:
+            _own_reactives[base] = found
+    return found
+
+
+def _computes_of(base: type, fresh: bool) -> frozenset[str]:
+    found = None if fresh else _own_computes.get(base)
+    if found is None:
+        # dir() of a class is the union of its MRO's __dict__ keys: so is this, base by base.
+        found = frozenset(name.lstrip("_")[8:] for name in base.__dict__
+                          if name.startswith(_COMPUTE_PREFIXES))
+        if not fresh:
+            _own_computes[base] = found
+    return found
+
+
+def reactives_and_computes(cls: type) -> tuple[dict[str, Reactive[Any]], frozenset[str]]:
+    """What `DOMNode.__init_subclass__` sets as `_reactives` and `_computes` for `cls`."""
+    reactives: dict[str, Reactive[Any]] = {}
+    computes: set[str] = set()
+    for base in reversed(cls.__mro__):
+        fresh = base is cls
+        reactives.update(_reactives_of(base, fresh))
+        computes.update(_computes_of(base, fresh))
+    return reactives, frozenset(computes)
+
+
+def _init_subclass(cls: type[DOMNode], inherit_css: bool = True,
+                   inherit_bindings: bool = True,
+                   inherit_component_classes: bool = True) -> None:
+    # DOMNode.__init_subclass__ of Textual 8.2.8, the two unions above taken base by base.
+    cls._reactives, computes = reactives_and_computes(cls)
+    cls._inherit_css = inherit_css
+    cls._inherit_bindings = inherit_bindings
+    cls._inherit_component_classes = inherit_component_classes
+    bases = cls._css_bases(cls)
+    cls._css_type_name = bases[0].__name__
+    cls._merged_bindings = cls._merge_bindings()
+    cls._css_type_names = frozenset(base.__name__ for base in bases)
+    cls._computes = computes
+
+
+def install() -> bool:
+    """Use the shortcut for classes made from now on (on the checked Textual release only)."""
+    if textual.__version__ != CHECKED_RELEASE:
+        return False
+    setattr(DOMNode, "__init_subclass__", classmethod(_init_subclass))
+    return True
+
+
+def uninstall() -> None:
+    """Textual's own hook again (for tests that compare the two)."""
+    setattr(DOMNode, "__init_subclass__", _textual_hook)
