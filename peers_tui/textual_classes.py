@@ -8,20 +8,26 @@ footer, label and scroll bars) imported before the first frame, where the bare a
 none. Both are unions over the MRO of what each class itself defines; a base's share is the
 same for every subclass, so it is taken once per base here, and the new class's own share
 fresh. The rest (the CSS names, the merged bindings, the inherit flags) is Textual's own
-code, called as before. `install()` replaces the hook for the Textual release this was
-checked against only (tests/tui/test_textual_classes.py compares every class's attributes
-with Textual's); on any other it leaves Textual alone.
+code, called as before. `install()` replaces the hook only where it is the one this was
+checked against (Textual 8.2.8's, told by the names its code uses: asking Textual for its
+version reads the installed packages' metadata, ~14 ms); tests/tui/test_textual_classes.py
+compares every class's attributes with what Textual's own hook gives. Elsewhere Textual's
+hook stays.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import textual
 from textual.dom import DOMNode
 from textual.reactive import Reactive
 
-CHECKED_RELEASE = "8.2.8"
+# The names the checked hook's code uses (Textual 8.2.8's DOMNode.__init_subclass__).
+CHECKED_NAMES = (
+    "super", "__init_subclass__", "_reactives", "reversed", "__mro__", "update", "__dict__",
+    "items", "_inherit_css", "_inherit_bindings", "_inherit_component_classes", "set",
+    "_css_bases", "__name__", "_css_type_name", "add", "_merge_bindings", "_merged_bindings",
+    "frozenset", "_css_type_names", "dir", "_computes")
 _COMPUTE_PREFIXES = ("_compute_", "compute_")
 
 _own_reactives: dict[type, dict[str, Reactive[Any]]] = {}
@@ -77,8 +83,9 @@ def _init_subclass(cls: type[DOMNode], inherit_css: bool = True,
 
 
 def install() -> bool:
-    """Use the shortcut for classes made from now on (on the checked Textual release only)."""
-    if textual.__version__ != CHECKED_RELEASE:
+    """Use the shortcut for classes made from now on (where Textual's hook is the checked one)."""
+    code = getattr(getattr(_textual_hook, "__func__", None), "__code__", None)
+    if code is None or code.co_names != CHECKED_NAMES:
         return False
     setattr(DOMNode, "__init_subclass__", classmethod(_init_subclass))
     return True
