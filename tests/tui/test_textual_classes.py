@@ -1,5 +1,6 @@
 """Textual's bookkeeping for a new DOMNode class, taken base by base (peers_tui.textual_classes):
-the same attributes as Textual's own `DOMNode.__init_subclass__` gives, for every class."""
+the same attributes as Textual's own `DOMNode.__init_subclass__` gives, for every class
+(reactives, compute_ methods, CSS names, inherit flags, key bindings)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,20 @@ def test_every_class_has_the_reactives_and_computes_textual_would_give_it() -> N
         assert cls._reactives == _textual_reactives(cls), cls
         assert cls._computes == _textual_computes(cls), cls
         assert textual_classes.reactives_and_computes(cls) == (cls._reactives, cls._computes)
+        merged = cls._merged_bindings
+        assert merged is not None
+        assert merged.key_to_bindings == cls._merge_bindings().key_to_bindings, cls
+
+
+def test_no_two_classes_share_a_list_of_bindings() -> None:
+    """A list Textual's bindings map holds for a key is the class's own (as Textual makes it):
+    a class's instances copy the map, not the lists."""
+    seen: dict[int, type] = {}
+    for cls in _every_class():
+        if cls._merged_bindings is None:
+            continue
+        for bindings in cls._merged_bindings.key_to_bindings.values():
+            assert seen.setdefault(id(bindings), cls) is cls
 
 
 def _make_classes() -> list[type[DOMNode]]:
@@ -85,8 +100,7 @@ def _attributes(cls: type[DOMNode]) -> dict[str, object]:
             "inherit": (cls._inherit_css, cls._inherit_bindings,
                         cls._inherit_component_classes),
             "can_focus": (cls.can_focus, cls.can_focus_children),
-            "bindings": {key: [(b.key, b.action, b.description) for b in bindings]
-                         for key, bindings in cls._merged_bindings.key_to_bindings.items()}}
+            "bindings": cls._merged_bindings.key_to_bindings}
 
 
 def test_a_new_class_gets_the_same_attributes_either_way() -> None:
