@@ -5,10 +5,11 @@ checked (~55 µs each, ~2 ms for the ~37 of a 40-row terminal, with the group's 
 membership changes), where a start is measured against a bare Textual app painting one line
 (issue 16). Most of them are the very rows the last start checked. core.identity remembers
 a valid signature by (signer, signature) with a digest of what was signed, and takes a row
-whose signed text has that digest as verified; this keeps the entries the app used last
-(those of its newest window, found or added, `KEPT_MAX` at most) in `KEEP_FILE`, and puts
-them back into that cache at the next start. A row whose text differs from what was
-verified, by a byte, misses them and is checked in full; only valid signatures are kept.
+whose signed text has that digest as verified. This module keeps the entries the app used
+last (found or added: its newest window's), then those the file held before (other
+groups'), `KEPT_MAX` at most, in `KEEP_FILE`, and puts them back into that cache at the
+next start. A row whose text differs from what was verified, by a byte, misses them and is
+checked in full; only valid signatures are kept.
 
 The file is trusted as personal.db and identity.key are (whoever can write the home can
 also replace the user's key); a file that is not exactly what this module writes is
@@ -22,12 +23,13 @@ import os
 from peers_tui.core import identity
 
 KEEP_FILE = ".verified-signatures"
-KEPT_MAX = 256
+KEPT_MAX = 512
 _HEADER = b"peers verified signatures 1\n"
 _ID, _SIG, _DIGEST = 52, 64, 16
 _ENTRY = _ID + _SIG + _DIGEST
 
 _loaded: list[bytes] = []  # the file's content as read at start (not written again unchanged)
+_kept: dict[tuple[str, bytes], bytes] = {}  # its entries, oldest first
 
 
 def keep_verified(home: str | os.PathLike[str]) -> None:
@@ -51,17 +53,21 @@ def keep_verified(home: str | os.PathLike[str]) -> None:
         end = start + _ID + _SIG
         entries[(signer.decode("ascii"), body[start + _ID:end])] = body[end:end + _DIGEST]
     identity._VERIFIED.update(entries)
+    _kept.clear()
+    _kept.update(entries)
     _loaded[:] = [data]
 
 
 def save_verified(home: str | os.PathLike[str]) -> None:
-    """Write the last `KEPT_MAX` entries the cache was used for (if it recorded, and they
-    differ from the file's), for the next start."""
+    """Write the last `KEPT_MAX` entries the cache was used for, then the file's others (if
+    the cache recorded, and they differ from the file's), for the next start."""
     used = identity._USED
     if not used:
         return
     chosen: dict[tuple[str, bytes], bytes] = {}
-    for key_of in reversed(used[-4 * KEPT_MAX:]):  # the most recent first
+    # The most recent first, then those the file held that this process did not use (another
+    # group's, opened by an earlier start): a start on one group does not undo another's.
+    for key_of in [*reversed(used[-4 * KEPT_MAX:]), *reversed(_kept)]:
         digest = identity._VERIFIED.get(key_of)
         signer, signature = key_of
         if (digest is None or key_of in chosen or len(signer) != _ID or not signer.isascii()

@@ -22,7 +22,9 @@ def fresh_process_state() -> Iterator[None]:
     identity._VERIFIED.clear()
     identity._USED = None
     verified_keep._loaded.clear()
+    verified_keep._kept.clear()
     yield
+    verified_keep._kept.clear()
     identity._VERIFIED.clear()
     identity._VERIFIED.update(saved[0])
     identity._USED = saved[1]
@@ -33,6 +35,7 @@ def _next_start(home: Path) -> None:
     identity._VERIFIED.clear()
     identity._USED = None
     verified_keep._loaded.clear()
+    verified_keep._kept.clear()
     verified_keep.keep_verified(home)
 
 
@@ -128,6 +131,25 @@ def test_the_file_holds_the_entries_used_last_up_to_its_bound(tmp_path: Path) ->
 
     _next_start(tmp_path)
     assert set(identity._VERIFIED) == {(keypair.public_id, s) for _, s in signed[10:]}
+
+
+def test_a_start_on_another_group_keeps_the_first_one_s_entries(
+        tmp_path: Path, ed25519_checks: list[bytes]) -> None:
+    """Starts on two groups, one after the other (figure 2 alternates a big and a small one):
+    each start finds what the last start on its group checked."""
+    keypair = Keypair.generate()
+    big, small = _signed(keypair, 40), _signed(keypair, 30)
+    verified_keep.keep_verified(tmp_path)
+    assert all(verify_signature(keypair.public_id, m, s) for m, s in big)
+    verified_keep.save_verified(tmp_path)
+    _next_start(tmp_path)
+    assert all(verify_signature(keypair.public_id, m, s) for m, s in small)
+    verified_keep.save_verified(tmp_path)
+
+    _next_start(tmp_path)
+    ed25519_checks.clear()
+    assert all(verify_signature(keypair.public_id, m, s) for m, s in big + small)
+    assert ed25519_checks == []
 
 
 def test_nothing_is_kept_by_a_process_that_does_not_record(tmp_path: Path) -> None:
