@@ -6,8 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peers_tui.app import PeersApp
-from peers_tui.core.group_entry import GroupEntry
+from peers_tui import textual_classes
+
+# Before the app's widget, screen and app classes are made (peers_tui.textual_classes).
+textual_classes.install()
+
+from peers_tui.app import PeersApp  # noqa: E402  (after the install above)
+from peers_tui.core.group_entry import GroupEntry  # noqa: E402
 
 if TYPE_CHECKING:
     from peers_tui.core.account import Account

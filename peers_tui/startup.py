@@ -14,6 +14,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.name_keys import keep_name_keys, save_name_keys
 from peers_tui.core.names import shown_name
 from peers_tui.core.start_account import LaterStore, StartAccount
+from peers_tui.core.verified_keep import save_verified
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.screens import ChatScreen
@@ -98,12 +99,13 @@ def remember_after_paint(app: App[None], account: Account, group_id: str,
 
 
 def keep_for_next_start(app: App[None], account: Account) -> None:
-    """What this start computed that the next one can take: the look-alike keys and the
-    style rules (no-ops when nothing new was computed). Run after the first paint, and again
+    """What this start computed that the next one can take: the look-alike keys, the style
+    rules and the signatures found valid (no-ops when nothing new was computed). Run after the first paint, and again
     as the app ends: an app hung up right after its first frame (a closed window, each of
     the benchmark's starts) ends before the tasks after that frame have run."""
     save_name_keys(account.paths.home)
     keep_style_rules(app.stylesheet)
+    save_verified(account.paths.home)
 
 
 def _remember(app: App[None], account: Account, group_id: str,

@@ -38,11 +38,13 @@ def start_account(args: argparse.Namespace) -> Account:
     stores loaded after it (core.start_account; ~30 ms of CPU of a start measured against a
     bare Textual app, issue 16); a first run, or an account already made, as before."""
     from peers_tui.core.start_account import StartAccount
+    from peers_tui.core.verified_keep import keep_verified
     from peers_tui.paths import home_dir, hub_dir
 
     if getattr(args, ACCOUNT_ATTRIBUTE, None) is not None:
         return open_account(args)
     home = home_dir(args.home)
+    keep_verified(home)  # the signatures the last start checked, before any read verifies
     started = StartAccount.open(home, hub_dir(home, args.hub))
     # Answers as an Account does: the rest is a real one's, made on first use.
     return cast("Account", started) if started is not None else open_account(args)

@@ -33,6 +33,18 @@ def fingerprint(user_id: str) -> str:
 # differs from what was verified misses the cache and is verified in full.
 _VERIFIED: dict[tuple[str, bytes], bytes] = {}
 _VERIFIED_MAX = 20_000  # ~4 MB at most
+# The cache's keys found or added, in order, while a process records them (the app does, to
+# keep them for its next start: core.verified_keep); None when nothing records.
+_USED: list[tuple[str, bytes]] | None = None
+_USED_MAX = 4096
+
+
+def _note_used(key_of: tuple[str, bytes]) -> None:
+    used = _USED
+    if used is not None:
+        used.append(key_of)
+        if len(used) > _USED_MAX:
+            del used[:_USED_MAX // 2]
 
 
 def verify_signature(user_id: str, message: bytes, signature: bytes) -> bool:
@@ -40,6 +52,7 @@ def verify_signature(user_id: str, message: bytes, signature: bytes) -> bool:
     key_of = (user_id, bytes(signature))
     digest = blake2b(message, digest_size=16).digest()
     if _VERIFIED.get(key_of) == digest:
+        _note_used(key_of)
         return True
     try:
         if not ed25519.verify(_verify_key(user_id), message, bytes(signature)):
@@ -53,6 +66,7 @@ def verify_signature(user_id: str, message: bytes, signature: bytes) -> bool:
         for old in list(islice(_VERIFIED, _VERIFIED_MAX // 4)):
             _VERIFIED.pop(old, None)  # the pool's threads may drop the same ones at once
     _VERIFIED[key_of] = digest
+    _note_used(key_of)
     return True
 
 

@@ -1,0 +1,96 @@
+"""The signatures the app found valid, kept in the user's home for its next start.
+
+The first frame of a group shows its newest messages verified: each one's Ed25519 signature
+checked (~55 µs each, ~2 ms for the ~37 of a 40-row terminal, with the group's genesis and
+membership changes), where a start is measured against a bare Textual app painting one line
+(issue 16). Most of them are the very rows the last start checked. core.identity remembers
+a valid signature by (signer, signature) with a digest of what was signed, and takes a row
+whose signed text has that digest as verified. This module keeps the entries the app used
+last (found or added: its newest window's), then those the file held before (other
+groups'), `KEPT_MAX` at most, in `KEEP_FILE`, and puts them back into that cache at the
+next start. A row whose text differs from what was verified, by a byte, misses them and is
+checked in full; only valid signatures are kept.
+
+The file is trusted as personal.db and identity.key are (whoever can write the home can
+also replace the user's key); a file that is not exactly what this module writes is
+ignored. Entries: the signer's id (52 ASCII characters), the signature (64 bytes) and the
+digest (16 bytes)."""
+
+from __future__ import annotations
+
+import os
+
+from peers_tui.core import identity
+
+KEEP_FILE = ".verified-signatures"
+KEPT_MAX = 512
+_HEADER = b"peers verified signatures 1\n"
+_ID, _SIG, _DIGEST = 52, 64, 16
+_ENTRY = _ID + _SIG + _DIGEST
+
+_loaded: list[bytes] = []  # the file's content as read at start (not written again unchanged)
+_kept: dict[tuple[str, bytes], bytes] = {}  # its entries, oldest first
+
+
+def keep_verified(home: str | os.PathLike[str]) -> None:
+    """Put the signatures `home`'s file holds into core.identity's cache, and have the cache
+    record what it is used for from now on (for `save_verified`)."""
+    if identity._USED is None:
+        identity._USED = []
+    try:
+        with open(os.path.join(home, KEEP_FILE), "rb") as file:
+            data = file.read()
+    except OSError:
+        return
+    body = data[len(_HEADER):]
+    if not data.startswith(_HEADER) or len(body) % _ENTRY or len(body) > KEPT_MAX * _ENTRY:
+        return
+    entries: dict[tuple[str, bytes], bytes] = {}
+    for start in range(0, len(body), _ENTRY):
+        signer = body[start:start + _ID]
+        if not signer.isalnum():  # base32: lower-case letters and digits
+            return
+        end = start + _ID + _SIG
+        entries[(signer.decode("ascii"), body[start + _ID:end])] = body[end:end + _DIGEST]
+    identity._VERIFIED.update(entries)
+    _kept.clear()
+    _kept.update(entries)
+    _loaded[:] = [data]
+
+
+def save_verified(home: str | os.PathLike[str]) -> None:
+    """Write the last `KEPT_MAX` entries the cache was used for, then the file's others (if
+    the cache recorded, and they differ from the file's), for the next start."""
+    used = identity._USED
+    if not used:
+        return
+    chosen: dict[tuple[str, bytes], bytes] = {}
+    # The most recent first, then those the file held that this process did not use (another
+    # group's, opened by an earlier start): a start on one group does not undo another's.
+    for key_of in [*reversed(used[-4 * KEPT_MAX:]), *reversed(_kept)]:
+        digest = identity._VERIFIED.get(key_of)
+        signer, signature = key_of
+        if (digest is None or key_of in chosen or len(signer) != _ID or not signer.isascii()
+                or len(signature) != _SIG or len(digest) != _DIGEST):
+            continue
+        chosen[key_of] = digest
+        if len(chosen) == KEPT_MAX:
+            break
+    data = _HEADER + b"".join(signer.encode("ascii") + signature + digest
+                              for (signer, signature), digest in reversed(chosen.items()))
+    if _loaded and _loaded[0] == data:
+        return
+    path = os.path.join(home, KEEP_FILE)
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp, path)
+    except OSError:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        return
+    _loaded[:] = [data]
