@@ -19,7 +19,7 @@ How the file says so, in two tables of its own (created by the first join that n
 never dropped: they must outlive the frontier, and every reader on the host sees them):
 - `joined_history_ids (id, top)`: the message ids of a page about to be applied. The walk
   names the page (`name_page`, in memory) and the apply writes the names in its own
-  transaction before the rows (`write_named`, from relay/apply.py): no reader ever sees a
+  transaction with the top its rows went above (`write_named`, from relay/apply.py): no reader ever sees a
   page's rows unmarked (a count in between would flash a thousand unread and ring the bell
   for old mentions), and the walk adds no commit of its own (one before each page made the
   relay's scanner see another writer, look at the file again after every page and remember
@@ -45,6 +45,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from peers_tui.core.opened_records import opened
+
 RANGES = "joined_history"
 IDS = "joined_history_ids"
 SCHEMA = (f"CREATE TABLE IF NOT EXISTS {RANGES} (lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL)",
@@ -66,17 +68,34 @@ def present(db: Any) -> bool:
                           (RANGES,)).fetchone() is not None
 
 
-def expect(db: Any, record_texts: Iterable[str]) -> None:
+def expect(db: Any, record_texts: Iterable[str], top: int | None = None) -> None:
     """Name the messages of a page about to be applied as history (its own transaction, before
-    the page's: see the module's docstring). One statement: SQLite reads each record's id."""
+    the page's: see the module's docstring). `top`: the file's top rowid before the page's
+    rows (read now when None). A text this process opened already (core.opened_records: the
+    apply opens every record of a page) gives its id as parsed; SQLite reads the others'."""
     for statement in SCHEMA:
         db.execute_sql(statement)
-    top = db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0]
+    if top is None:
+        top = top_rowid(db)
+    ids, unopened = [], []
+    for text in record_texts:
+        found = opened(text)
+        message_id = found[0].data.get("id") if found is not None else None
+        if isinstance(message_id, str):
+            ids.append((message_id, top))
+        else:
+            unopened.append((text, top))
     # OR IGNORE: a page read again after a restart keeps the position it was first named at.
+    db.cursor().executemany(f"INSERT OR IGNORE INTO {IDS} (id, top) VALUES (?, ?)", ids)
+    # Parsing twice in SQLite (json_valid, json_extract) was ~8 % of a backfill's event loop.
     db.cursor().executemany(
         f"INSERT OR IGNORE INTO {IDS} (id, top) SELECT id, ?2 FROM (SELECT CASE WHEN"
         " json_valid(?1) THEN json_extract(?1, '$.id') END AS id) WHERE typeof(id) = 'text'",
-        ((text, top) for text in record_texts))
+        unopened)
+
+
+def top_rowid(db: Any) -> int:
+    return int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0])
 
 
 _named: dict[str, list[str]] = {}  # group id -> record texts of pages named, not yet settled
@@ -90,13 +109,21 @@ def name_page(group_id: str, record_texts: list[str]) -> None:
         _named.setdefault(group_id, []).extend(record_texts)
 
 
-def write_named(db: Any, group_id: str) -> None:
-    """Write the names of the group's pages (inside the apply's transaction, before its rows).
-    Kept until settled: an apply that rolls back loses nothing, and writing twice is one."""
+def write_named(db: Any, group_id: str, top: int | None = None) -> None:
+    """Write the names of the group's pages (inside the apply's transaction; `top`, the file's
+    top rowid before the apply's rows, when written after them: the relay's apply writes them
+    once it has opened the page's records, see `expect`). Kept until settled: an apply that
+    rolls back loses nothing, and writing twice is one."""
     with _named_lock:
         texts = list(_named.get(group_id, ()))
     if texts:
-        expect(db, texts)
+        expect(db, texts, top)
+
+
+def any_named(group_id: str) -> bool:
+    """Whether pages of the group are named and not yet settled."""
+    with _named_lock:
+        return bool(_named.get(group_id))
 
 
 def settle(db: Any, group_id: str | None = None) -> None:

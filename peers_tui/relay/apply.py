@@ -125,7 +125,9 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     store.require_writable()
     touched: set[str] = set()
     with store.session(), store.db.atomic():
-        joined_history.write_named(store.db, store.group_id)  # a backfill page's, if named
+        # A backfill page's names, if named: with the file's top before the page's rows, and
+        # written after them, once the page's records are opened (joined_history.expect).
+        top = joined_history.top_rowid(store.db) if joined_history.any_named(store.group_id) else None
         # Messages alone change no membership: the roster verified last is the one to use.
         singles = any(e.table != "msg" for e in envelopes)
         roster = store.roster() if singles else store.current_roster()
@@ -146,6 +148,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
             others = [e for e, _ in others_waiting]
             messages = [e for e, _ in batch.waiting]
         outcome.waiting.extend(waiting)
+        if top is not None:
+            joined_history.write_named(store.db, store.group_id, top)
         if any(e.table == "member" for e in outcome.applied):
             outcome.lost += take_out_voided(store, store.roster())
         _reindex(store, roster, touched)

@@ -33,7 +33,7 @@ from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
 from peers_tui.relay.links import void_broken_links
-from peers_tui.relay.stored_rows import rows_with_ids
+from peers_tui.relay.stored_rows import rows_as_inserted, rows_with_ids
 
 INSERT = ("INSERT INTO message (id, author, author_seq, kind, created_at, body, record, sig,"
           " target, reply_to, orig_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
@@ -226,15 +226,17 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
                       ready: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
                       result: BatchOutcome, backfilling: bool) -> None:
     cursor = store.db.cursor()
-    cursor.executemany(INSERT, [
-        (c["id"], c["author"], c["author_seq"], c["kind"], c["created_at"], c["body"], r.text,
-         r.sig, c["target"], c["reply_to"], c["orig_id"]) for _, r, c in ready])
+    top = store.db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0]
+    values = [(c["id"], c["author"], c["author_seq"], c["kind"], c["created_at"], c["body"],
+               r.text, r.sig, c["target"], c["reply_to"], c["orig_id"]) for _, r, c in ready]
+    cursor.executemany(INSERT, values)
     by_id = {c["id"]: (envelope, c) for envelope, _, c in ready}
     reader = HistoryReader(roster, store.group_id)
-    rows: list[Any] = []
+    # Judged as stored: the first round as inserted when that is what a read would give.
+    rows: list[Any] = rows_as_inserted(values, top) or []
     problems: dict[str, str] = {}
     while by_id:
-        rows = rows_with_ids(list(by_id))
+        rows = rows or rows_with_ids(list(by_id))
         targets = {str(row.target) for row in rows if row.target is not None}
         primaries = [row for row in rows if row.target is None]
         outside = list(targets - {str(p.id) for p in primaries})  # changed messages stored before
@@ -250,6 +252,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
         problems = {key: reason for key, reason in problems.items() if reason != FORKED}
         if not problems:
             break
+        rows = []  # read again without them
         Message.delete().where(Message.id.in_(_among(list(problems)))).execute()
         deleted_tops.note_deletion(store.db)
         for message_id, reason in problems.items():

@@ -73,7 +73,7 @@ class _Pull:
 
     def __init__(self, stop: int) -> None:
         self.stop = stop
-        self.msgs: list[Any] = []
+        self.msgs: list[tuple[int, int, Any]] = []  # (position, pending, message)
         self.wanted = 0
         self.position = 0
         self.pending = 1
@@ -84,7 +84,7 @@ class _Pull:
             self._answer()  # 404 no messages, 408 expired, 409 ...: this request is over
             return
         self.position, self.pending = _position(msg.reply)
-        self.msgs.append(msg)
+        self.msgs.append((self.position, self.pending, msg))  # read off its reply once
         if len(self.msgs) >= self.wanted or self.position >= self.stop or self.pending == 0:
             self._answer()
 
@@ -92,7 +92,8 @@ class _Pull:
         if self.answered is not None and not self.answered.done():
             self.answered.set_result(None)
 
-    async def request(self, nc: Any, subject: str, inbox: str, batch: int) -> list[Any]:
+    async def request(self, nc: Any, subject: str, inbox: str,
+                      batch: int) -> list[tuple[int, int, Any]]:
         """Ask for `batch` more records; what arrived once the request is answered (none
         after FETCH_TIMEOUT without an answer). A record of an earlier request arriving late
         (one that timed out) comes with the next answer, in delivery order."""
@@ -126,8 +127,7 @@ async def read_range(js: Any, subject: str, start: int, stop: int) -> list[tuple
             msgs = await pull.request(nc, f"{js._prefix}.CONSUMER.MSG.NEXT.{FED_STREAM}.{name}",
                                       inbox, min(FETCH, stop - position))
             pending = 0
-            for msg in msgs:
-                position, pending = _position(msg.reply)
+            for position, pending, msg in msgs:
                 if position > stop:
                     return records
                 with contextlib.suppress(EnvelopeError):
