@@ -23,6 +23,7 @@ from peers_tui.relay.config import (
     relay_stopped, save_config, shown,
 )
 from peers_tui.relay.founding import founded_counts
+from peers_tui.relay.hub_bounds import hub_report
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import limit
 from peers_tui.relay.setup_checks import RunLock, check_private
@@ -260,6 +261,8 @@ def read_status(hub: Path) -> dict[str, Any]:
         if config.role == "hub":  # groups each leaf founded here, no user of this host in them
             status["founded"] = founded_counts(ledger.db)
             status["groups_per_leaf"] = limit(config.limits, "groups_per_leaf")
+            status |= hub_report(ledger.db, config.name)  # what it keeps for good, bounded
+            status["leaf_max_bytes"] = limit(config.limits, "leaf_max_bytes")
     finally:
         ledger.close()
     return status
