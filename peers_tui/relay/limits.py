@@ -45,8 +45,8 @@ DEFAULTS = {
     # PEERS_FED (ten times the largest group measured, 1,000,000), a leaf's bytes stored,
     # and the disk left free under the store.
     "fed_max_msgs_per_group": 10_000_000,
-    "leaf_max_bytes": 16 * 1024 ** 3,
-    "min_free_disk": 1024 ** 3,
+    "leaf_max_bytes": 16 * 10 ** 9,
+    "min_free_disk": 10 ** 9,
 }
 # Purge what was applied once this many records or seconds have passed: one request then,
 # not one a delivery.

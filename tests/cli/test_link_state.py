@@ -109,6 +109,6 @@ def test_a_group_just_joined_shows_its_backfill_before_the_relay_reports_it(host
         sync = groups_json(bob)["team"]["sync"]
     finally:
         leaf.process.send_signal(signal.SIGCONT)
-    assert sync.startswith("receiving ") and sync != "receiving 100%", sync
+    assert "receiving " in sync and "100%" not in sync, sync  # "offline 1s, " too, under load
     wait_for(lambda: groups_json(bob)["team"]["sync"] == "✓", timeout=60, what="all received")
     assert len(bodies(bob)) == 3001
