@@ -7,6 +7,7 @@ relay extra; the runner (and nats-py) load only for `peers relay` itself.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import os
 import socket
@@ -38,7 +39,7 @@ def _hub(args: argparse.Namespace) -> Path:
 def cmd_relay_init(args: argparse.Namespace) -> int:
     hub = _hub(args)
     if config_path(hub).exists():
-        raise RelayError(f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)")
+        return _new_token(hub, args)
     options = list(getattr(args, "ssh_option", None) or [])
     if (args.ssh or options) and args.as_hub:
         raise RelayError("--ssh is for a leaf: the hub accepts, leaves dial out through ssh")
@@ -72,6 +73,26 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     save_config(hub, config)
     through = f" (the link through ssh {config.ssh})" if config.ssh else ""
     print(f"relay leaf {name} set up for {hub}{through}; start it with: peers relay")
+    return 0
+
+
+def _new_token(hub: Path, args: argparse.Namespace) -> int:
+    """`relay init --leaf TOKEN` on a leaf set up before: the hub made this host a new token
+    (its old one revoked), so the leaf takes its credentials and keeps everything else (its
+    positions, what it sent). Anything else is refused as before."""
+    config = load_config(hub)
+    again = f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)"
+    if args.as_hub or not args.leaf_token or config.role != "leaf":
+        raise RelayError(again)
+    fields = read_token(args.leaf_token)
+    if (fields["name"], fields["hub"]) != (config.name, config.hub_name):
+        raise RelayError(f"this token is for the host {shown(fields['name'])} of the hub "
+                         f"{shown(fields['hub'])}, and this host is {config.name} of the hub "
+                         f"{config.hub_name}: {again}")
+    check_private(hub)
+    save_config(hub, replace(config, hub_url=fields["url"], password=fields["password"]))
+    print(f"relay leaf {config.name} takes its new token; restart its relay (peers relay) "
+          "if it runs")
     return 0
 
 
@@ -114,7 +135,9 @@ def cmd_relay_revoke(args: argparse.Namespace) -> int:
     if config.leaves.pop(args.name, None) is None:
         raise RelayError(f"no token was made for a host named {shown(args.name)}")
     save_config(hub, config)
-    print(f"the token of {args.name} is revoked (a running relay applies it within a second)")
+    print(f"the token of {args.name} is revoked (a running relay applies it within a second); "
+          f"to let it back in: peers relay token --name {args.name}, then on it: "
+          "peers relay init --leaf TOKEN")
     return 0
 
 

@@ -45,6 +45,9 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
         else:
             print(inert(f"link to hub {link.get('to')}: down for {ago(link.get('since'))}"
                         f" ({link.get('problem') or 'unreachable'})"))
+            if "refused this host's token" in str(link.get("problem")):
+                print("a new token from the hub (peers relay token --name HOST there) is taken "
+                      "with: peers relay init --leaf TOKEN")
     leaves = status.get("leaves")
     for name, leaf in sorted((leaves if isinstance(leaves, dict) else {}).items()):
         if not isinstance(leaf, dict):
