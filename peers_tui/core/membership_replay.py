@@ -111,7 +111,9 @@ def name_non_members(problems: list[Problem], chain_failed: list[tuple[int, Sign
     for index, record in chain_failed:
         reason = non_member(record, roster)
         if reason is not None:
-            problems[index] = type(problems[index])(problems[index].where, reason)
+            from peers_tui.core.views import Problem  # only a damaged file pays for it
+
+            problems[index] = Problem(problems[index].where, reason)
 
 
 def invite_authority_problem(roster: Roster, invite: InviteTerms) -> str | None:
