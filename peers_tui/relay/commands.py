@@ -91,8 +91,7 @@ def _new_token(hub: Path, args: argparse.Namespace) -> int:
                          f"{config.hub_name}: {again}")
     check_private(hub)
     save_config(hub, replace(config, hub_url=fields["url"], password=fields["password"]))
-    print(f"relay leaf {config.name} takes its new token; restart its relay (peers relay) "
-          "if it runs")
+    print(f"relay leaf {config.name} takes its new token (a running relay within a second)")
     return 0
 
 

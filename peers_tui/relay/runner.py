@@ -130,13 +130,13 @@ class Relay(Intake):
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(intake, pause)),
                      asyncio.create_task(self._forever(self._status_once, STATUS_EVERY)),
-                     asyncio.create_task(self._forever(self.reporter.tick, 0))]  # paces itself
+                     asyncio.create_task(self._forever(self.reporter.tick, 0)),  # paces itself
+                     asyncio.create_task(self._forever(self._reload_once, 0))]  # tokens
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once,
                                                                self.link.probe_pause)))
                 tasks.append(asyncio.create_task(self._forever(self._held_once, 0)))
             else:
-                tasks.append(asyncio.create_task(self._forever(self._reload_once, 0)))
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
                 tasks.append(asyncio.create_task(self._forever(self.guard.sweep, SWEEP)))
             self.presence_sync = PresenceSync(self.hub, self.config.name, self.link,
@@ -287,7 +287,8 @@ class Relay(Intake):
                     await self._apply_group(envelope.group_id, [envelope])
 
     async def _reload_once(self) -> None:
-        """A token made or revoked while running takes effect at once (nats-server reload)."""
+        """A token made or revoked while running takes effect at once (nats-server reload);
+        on a leaf, a new token of its own (`relay init --leaf TOKEN`), through its tunnel."""
         if self.config_watch is None:
             self.config_watch = FileWatch(config_path(self.hub))
         await self.config_watch.wait(0.5, 10.0)  # written, or a look now and then all the same
@@ -298,7 +299,8 @@ class Relay(Intake):
         if changed != self.config_mtime:
             self.config_mtime = changed
             self.config = load_config(self.hub)
-            self.server.restart(self.config)
+            self.server.restart(replace(self.config, hub_url=self.tunnel.local_url)
+                                if self.tunnel is not None else self.config)
             self.link.generation += 1  # consumers start again now, not after a heartbeat
 
     async def _leaves_once(self) -> None:
