@@ -84,6 +84,8 @@ def _new_token(hub: Path, args: argparse.Namespace) -> int:
     again = f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)"
     if args.as_hub or not args.leaf_token or config.role != "leaf":
         raise RelayError(again)
+    if args.ssh or getattr(args, "ssh_option", None) or args.client_port is not None:
+        raise RelayError(f"only the token changes on a leaf set up before: {again}")
     fields = read_token(args.leaf_token)
     if (fields["name"], fields["hub"]) != (config.name, config.hub_name):
         raise RelayError(f"this token is for the host {shown(fields['name'])} of the hub "
