@@ -83,8 +83,9 @@ def list_groups(args: argparse.Namespace) -> int:
 def sync_column(groups: list[tuple[Path, str, bool]],
                 history: Callable[[str], FileHistory | None] | None = None) -> list[str]:
     """Each group's sync state (core.link_words.sync_label) from its hub's link state, read
-    once per hub, and from what `history` says of the group's own file (read only where the
-    hub has a relay); "" for the personal group and for a hub without a relay."""
+    once per hub, and, for a group the relay does not list yet (just joined), from what
+    `history` says of the group's own file (~0.5 ms a group: not for every group every
+    time); "" for the personal group and for a hub without a relay."""
     hubs: dict[Path, tuple[bool, LinkState | None]] = {}
     labels = []
     for hub, group_id, personal in groups:
@@ -95,8 +96,9 @@ def sync_column(groups: list[tuple[Path, str, bool]],
         if personal or not configured:
             labels.append("")
             continue
+        unlisted = history is not None and state is not None and state.group(group_id) is None
         labels.append(sync_label(state, configured, group_id,
-                                 history=history(group_id) if history else None))
+                                 history=history(group_id) if unlisted and history else None))
     return labels
 
 
