@@ -51,11 +51,13 @@ class Commands:
         self.parsers[full_name] = parser
         return parser
 
-    def add_family(self, name: str, help: str, handler: Handler | None = None) -> Commands:
+    def add_family(self, name: str, help: str, handler: Handler | None = None,
+                   description: str | None = None) -> Commands:
         """A new command NAME whose own commands are added to the result (`NAME ACTION ...`).
         Its options belong to its commands: `peers relay status --json`, not `relay --json`.
-        With a `handler`, NAME alone runs it (`peers relay` runs the relay)."""
-        parser = self._choices.add_parser(name, help=help)
+        With a `handler`, NAME alone runs it (`peers relay` runs the relay): `description`
+        says so in its --help."""
+        parser = self._choices.add_parser(name, help=help, description=description)
         full_name = " ".join((*self.words, name))
         family = Commands(parser, words=(*self.words, name), parsers=self.parsers,
                           required=handler is None)

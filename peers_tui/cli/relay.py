@@ -23,7 +23,10 @@ MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
 def add_parsers(commands: Commands) -> None:
     relay = commands.add_family(
         "relay", help="groups across hosts: run this host's relay (see 'peers relay --help')",
-        handler=_run)
+        handler=_run,
+        description="'peers relay' alone runs this host's relay in the foreground until "
+                    "SIGTERM or Ctrl+C (in tmux or as a service); set the host up first with "
+                    "'peers relay init'. The commands below set it up and look at it.")
     init = relay.add("init", _init, help="set this host up as the hub, or as a leaf with a token")
     role = init.add_mutually_exclusive_group(required=True)
     role.add_argument("--hub", dest="as_hub", action="store_true",

@@ -13,9 +13,9 @@ from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog
+from peers_tui.core.membership_replay import invite_authority_problem
 from peers_tui.core import frontier
 from peers_tui.core.models import ForkEvidence, GroupInfo, Invite, Message, tuples
-from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.views import Problem
 
 if TYPE_CHECKING:
@@ -73,12 +73,7 @@ class Audit:
         terms, _ = self.log.invites()
         for found in terms.values():
             for invite in (found, *found.alternatives):
-                role = roster.role_at(invite.signer, invite.member_seq)
-                reason = roster.cut_problem(invite.signer, invite.aseq, invite.digest,
-                                            invite.member_seq, invite.created_at)
-                if reason is None and (role is None or role < Role.ADMIN
-                                       or not may_grant(role, invite.role)):
-                    reason = "made by someone not allowed to grant its role"
+                reason = invite_authority_problem(roster, invite)
                 if reason:
                     problems.append(Problem(f"invite {invite.key[:8]}", reason))
         return problems

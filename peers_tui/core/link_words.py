@@ -64,10 +64,25 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
     return text
 
 
+class FileHistory:
+    """What a group's own file says of its history, read by the caller: complete, or a
+    backfill under way with the share of it received (core.frontier)."""
+
+    __slots__ = ("receiving",)
+
+    def __init__(self, receiving: float | None) -> None:
+        self.receiving = receiving
+
+
 def sync_label(state: LinkState | None, configured: bool, group_id: str,
-               now: float | None = None) -> str:
+               now: float | None = None, history: FileHistory | None = None) -> str:
     """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `receiving 41%`, `relay not
-    running`; "" when the hub has no relay."""
+    running`; "" when the hub has no relay.
+
+    `history`, when the caller read the group's file: its backfill frontier decides whether
+    history is still coming, since the relay lists a group it is backfilling only in its next
+    `.link.json` (up to a second after the join; as long as the relay is stopped): a group
+    just joined read "✓" until then. The relay's share is taken while it has one."""
     if not configured:
         return ""
     now = time.time() if now is None else now
@@ -79,8 +94,12 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
     if not state.up:
         parts.append(f"offline {short_duration(now - state.since)}"
                      + (f" ({state.problem})" if state.problem else ""))
-    if sync is not None and sync.receiving is not None:
-        parts.append(f"receiving {int(sync.receiving * 100)}%")
+    receiving = sync.receiving if sync is not None else None
+    if history is not None:  # the file is the truth: a frontier open, or history complete
+        receiving = (None if history.receiving is None
+                     else history.receiving if receiving is None else receiving)
+    if receiving is not None:
+        parts.append(f"receiving {int(receiving * 100)}%")
     if unsent:
         parts.append(f"{unsent} unsent")
     return ", ".join(parts) or "✓"

@@ -23,11 +23,12 @@ from peers_tui.core.membership import (
     ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle,
 )
 from peers_tui.core.membership_replay import (
-    judge_invites, open_invites, replay_changes, require_role, signed_invites,
+    judge_invites, name_non_members, open_invites, replay_changes, require_role,
+    signed_invites,
 )
 from peers_tui.core.membership_order import order_change
 from peers_tui.core.models import GroupMember, Invite, SetAsideChange, tuples
-from peers_tui.core.records import RecordError, countersign, sign
+from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.core.views import MemberView, Problem
 
@@ -52,6 +53,8 @@ class MembershipLog:
         self.file = file
         self._roster_memo: tuple[tuple[object, ...], Roster] | None = None
         self._invite_positions: frozenset[tuple[str, int]] = frozenset()
+        # The invites the last judging refused for their chain (membership_replay.judge_invites).
+        self._chain_failed: list[tuple[int, SignedRecord]] = []
 
     def invites(self) -> tuple[dict[str, InviteTerms], list[Problem]]:
         """Every invite whose record, row and author chain check out, and the invite rows that
@@ -68,7 +71,8 @@ class MembershipLog:
             # its author forked (core.forks).
             forked = forked_here({(r.author, r.data["aseq"]) for r in signed}, self.file.group_id)
         self._invite_positions = frozenset((r.author, r.data["aseq"]) for r in signed)
-        return judge_invites(opened, chain, forked)
+        self._chain_failed = []
+        return judge_invites(opened, chain, forked, self._chain_failed)
 
     def roster(self) -> Roster:
         """Replay the membership log; invalid changes are skipped and listed in `problems`."""
@@ -83,6 +87,7 @@ class MembershipLog:
                 GroupMember.seq, GroupMember.member, GroupMember.record, GroupMember.sig,
                 GroupMember.cosig).order_by(GroupMember.seq, GroupMember.record)), terms,
                 tuples(SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason)))
+        name_non_members(invite_problems, self._chain_failed, roster)
         roster.invite_problems = invite_problems
         return roster
 

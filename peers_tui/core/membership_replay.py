@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from peers_tui.core.chain_rules import FORKED, Predecessors, chain_fields, check_chain
+from peers_tui.core.chain_rules import (
+    FORKED, NOT_A_MEMBER, Predecessors, chain_fields, check_chain, non_member)
 from peers_tui.core.errors import Forbidden
 from peers_tui.core.frozen import replace
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import ACTIVE, InviteTerms, Roster, apply_change, invite_terms
 from peers_tui.core.raw_values import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
-from peers_tui.core.roles import Role
+from peers_tui.core.roles import Role, may_grant
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
@@ -57,18 +58,28 @@ def signed_invites(opened: list[OpenedInvite]) -> list[SignedRecord]:
 
 
 def judge_invites(opened: list[OpenedInvite], chain: Predecessors,
-                  forked: set[tuple[str, int]]) -> tuple[dict[str, InviteTerms], list[Problem]]:
+                  forked: set[tuple[str, int]],
+                  chain_failed: list[tuple[int, SignedRecord]] | None = None,
+                  ) -> tuple[dict[str, InviteTerms], list[Problem]]:
     """Every invite whose record, row and author chain check out, and the invite rows that
     failed. `chain` holds the chain positions just before each invite; `forked` the places of
     these chains that two different records of their author hold (core.forks): every record
-    there is void, an invite as much as a message."""
+    there is void, an invite as much as a message. `chain_failed` hears (index in the
+    problems, record) of each invite its chain check refused: invites are judged before the
+    membership log they would need, so a non-member's is named as such once the log is
+    replayed (name_non_members)."""
     terms: dict[str, InviteTerms] = {}
     problems: list[Problem] = []
     for key, record, problem in opened:
         try:
             if record is None:
                 raise RecordError(str(problem))
-            check_chain(record, chain, None)
+            try:
+                check_chain(record, chain, None)
+            except RecordError:
+                if chain_failed is not None:
+                    chain_failed.append((len(problems), record))
+                raise
             if (record.author, record.data["aseq"]) in forked:
                 raise RecordError(FORKED)
             invite_key = str(record.data.get("key"))
@@ -89,6 +100,36 @@ def judge_invites(opened: list[OpenedInvite], chain: Predecessors,
 
             problems.append(Problem(f"invite {str(key)[:8]}", str(exc)))
     return terms, problems
+
+
+def name_non_members(problems: list[Problem], chain_failed: list[tuple[int, SignedRecord]],
+                     roster: Roster) -> None:
+    """Name as a non-member's each invite whose chain check failed and whose author the
+    membership state it names does not list, as check_chain does for every other record
+    (core.chain_rules.non_member): which of a non-member's records a host holds must not
+    change the reason."""
+    for index, record in chain_failed:
+        reason = non_member(record, roster)
+        if reason is not None:
+            from peers_tui.core.views import Problem  # only a damaged file pays for it
+
+            problems[index] = Problem(problems[index].where, reason)
+
+
+def invite_authority_problem(roster: Roster, invite: InviteTerms) -> str | None:
+    """Why a well-formed invite was not its maker's to make, or None: beyond a cut of its
+    author's, its author no member in the state it names (said as for any record), or not
+    allowed to grant its role. `peers verify` and the relays judge with this one rule."""
+    reason = roster.cut_problem(invite.signer, invite.aseq, invite.digest, invite.member_seq,
+                                invite.created_at)
+    if reason is not None:
+        return reason
+    held = roster.role_at(invite.signer, invite.member_seq)
+    if held is None:
+        return NOT_A_MEMBER
+    if held < Role.ADMIN or not may_grant(held, invite.role):
+        return "made by someone not allowed to grant its role"
+    return None
 
 
 def replay_changes(roster: Roster, rows: Iterable[ChangeRow], terms: dict[str, InviteTerms],

@@ -21,6 +21,7 @@ from peewee import SQL
 
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import joined_history, search
+from peers_tui.core.chain_rules import non_member
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore, group_id_of
@@ -262,6 +263,8 @@ def _check_place(record: SignedRecord, roster: Roster, aseq: int, mseq: int) -> 
     hold (RecordError otherwise)."""
     if mseq > roster.head_seq:
         raise Waiting(f"membership state {mseq} not yet received")
+    if non_member(record, roster):  # refused as readers say, not held for its chain
+        raise Refused(str(non_member(record, roster)))
     chain = predecessors(wanted_before([record]))
     if aseq > 1 and not chain.get((record.author, aseq - 1)) \
             and not not_yet_received(record.author, aseq - 1):

@@ -7,6 +7,7 @@ relay extra; the runner (and nats-py) load only for `peers relay` itself.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import os
 import socket
@@ -23,6 +24,7 @@ from peers_tui.relay.config import (
     relay_stopped, save_config, shown,
 )
 from peers_tui.relay.founding import founded_counts
+from peers_tui.relay.hub_bounds import hub_report
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import limit
 from peers_tui.relay.setup_checks import RunLock, check_private
@@ -37,7 +39,7 @@ def _hub(args: argparse.Namespace) -> Path:
 def cmd_relay_init(args: argparse.Namespace) -> int:
     hub = _hub(args)
     if config_path(hub).exists():
-        raise RelayError(f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)")
+        return _new_token(hub, args)
     options = list(getattr(args, "ssh_option", None) or [])
     if (args.ssh or options) and args.as_hub:
         raise RelayError("--ssh is for a leaf: the hub accepts, leaves dial out through ssh")
@@ -71,6 +73,27 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     save_config(hub, config)
     through = f" (the link through ssh {config.ssh})" if config.ssh else ""
     print(f"relay leaf {name} set up for {hub}{through}; start it with: peers relay")
+    return 0
+
+
+def _new_token(hub: Path, args: argparse.Namespace) -> int:
+    """`relay init --leaf TOKEN` on a leaf set up before: the hub made this host a new token
+    (its old one revoked), so the leaf takes its credentials and keeps everything else (its
+    positions, what it sent). Anything else is refused as before."""
+    config = load_config(hub)
+    again = f"a relay is already set up for {hub} (remove {relay_dir(hub)} to start over)"
+    if args.as_hub or not args.leaf_token or config.role != "leaf":
+        raise RelayError(again)
+    if args.ssh or getattr(args, "ssh_option", None) or args.client_port is not None:
+        raise RelayError(f"only the token changes on a leaf set up before: {again}")
+    fields = read_token(args.leaf_token)
+    if (fields["name"], fields["hub"]) != (config.name, config.hub_name):
+        raise RelayError(f"this token is for the host {shown(fields['name'])} of the hub "
+                         f"{shown(fields['hub'])}, and this host is {config.name} of the hub "
+                         f"{config.hub_name}: {again}")
+    check_private(hub)
+    save_config(hub, replace(config, hub_url=fields["url"], password=fields["password"]))
+    print(f"relay leaf {config.name} takes its new token (a running relay within a second)")
     return 0
 
 
@@ -113,7 +136,9 @@ def cmd_relay_revoke(args: argparse.Namespace) -> int:
     if config.leaves.pop(args.name, None) is None:
         raise RelayError(f"no token was made for a host named {shown(args.name)}")
     save_config(hub, config)
-    print(f"the token of {args.name} is revoked (a running relay applies it within a second)")
+    print(f"the token of {args.name} is revoked (a running relay applies it within a second); "
+          f"to let it back in: peers relay token --name {args.name}, then on it: "
+          "peers relay init --leaf TOKEN")
     return 0
 
 
@@ -260,6 +285,8 @@ def read_status(hub: Path) -> dict[str, Any]:
         if config.role == "hub":  # groups each leaf founded here, no user of this host in them
             status["founded"] = founded_counts(ledger.db)
             status["groups_per_leaf"] = limit(config.limits, "groups_per_leaf")
+            status |= hub_report(ledger.db, config.name)  # what it keeps for good, bounded
+            status["leaf_max_bytes"] = limit(config.limits, "leaf_max_bytes")
     finally:
         ledger.close()
     return status

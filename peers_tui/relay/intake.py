@@ -23,6 +23,7 @@ from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message,
 )
 from peers_tui.relay.founding import Founding
+from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
@@ -52,6 +53,7 @@ class Intake:
     ledger: Ledger
     inbound: InboundStreams
     founding: Founding
+    bounds: HubBounds
     link: LinkState
     reporter: LinkReporter
     scanner: LocalScanner
@@ -158,7 +160,10 @@ class Intake:
     async def _apply_group(self, group_id: str, envelopes: list[Envelope]) -> None:
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
             envelopes, refused = self.founding.admit(group_id, envelopes)
-            for envelope, reason in refused:
+            # ... and the hub keeps only so much for good of a group, a leaf (hub_bounds.py)
+            envelopes, past = await self.bounds.admit(self.js_local, group_id, envelopes,
+                                                      self.ledger.is_known)
+            for envelope, reason in refused + past:
                 self.ledger.quarantine(envelope, reason)
         held = self.ledger.held(group_id)
         try:

@@ -41,6 +41,12 @@ DEFAULTS = {
     "quarantine_per_host": 10_000,
     "waiting_per_host": 20_000,
     "groups_per_leaf": 1_000,  # founded by a leaf, no user of the hub in them (founding.py)
+    # What the hub keeps for good (hub_bounds.py): a group's records on one subject of
+    # PEERS_FED (ten times the largest group measured, 1,000,000), a leaf's bytes stored,
+    # and the disk left free under the store.
+    "fed_max_msgs_per_group": 10_000_000,
+    "leaf_max_bytes": 16 * 10 ** 9,
+    "min_free_disk": 10 ** 9,
 }
 # Purge what was applied once this many records or seconds have passed: one request then,
 # not one a delivery.
@@ -64,6 +70,20 @@ def inbound_stream(name: str, subjects: str, overrides: dict[str, int] | None,
                         discard_new_per_subject=True,
                         max_bytes=limit(overrides, "in_max_bytes"),
                         max_msgs_per_subject=limit(overrides, "in_max_msgs_per_subject"),
+                        max_msg_size=limit(overrides, "in_max_msg_size"))
+
+
+def federation_stream(name: str, subjects: str, overrides: dict[str, int] | None,
+                      duplicate_window: float, max_consumers: int) -> StreamConfig:
+    """PEERS_FED's config: a group's records on each of its subjects bounded by the engine,
+    refusing what would pass the bound (DiscardPolicy.NEW), never dropping history
+    (hub_bounds.py admits leaves' records below it; no max_bytes, see there)."""
+    from nats.js.api import DiscardPolicy, StreamConfig
+
+    return StreamConfig(name=name, subjects=[subjects], discard=DiscardPolicy.NEW,
+                        duplicate_window=duplicate_window, max_consumers=max_consumers,
+                        discard_new_per_subject=True,
+                        max_msgs_per_subject=limit(overrides, "fed_max_msgs_per_group"),
                         max_msg_size=limit(overrides, "in_max_msg_size"))
 
 
@@ -95,4 +115,4 @@ class InboundTrim:
         self.at = time.monotonic()
 
 
-__all__ = ["DEFAULTS", "InboundTrim", "inbound_stream", "limit"]
+__all__ = ["DEFAULTS", "InboundTrim", "federation_stream", "inbound_stream", "limit"]

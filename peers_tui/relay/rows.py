@@ -24,12 +24,12 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
 from peers_tui.core.history import HistoryReader, expected_columns
 from peers_tui.core.membership import InviteTerms, Roster
+from peers_tui.core.membership_replay import invite_authority_problem
 from peers_tui.core.models import (
     ForkEvidence, GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared,
 )
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
-from peers_tui.core.roles import Role, may_grant
 from peers_tui.relay.envelope import Envelope
 
 SCAN_LIMIT = 2000
@@ -58,12 +58,22 @@ def _cosig(value: object) -> bytes | None:
 
 def void_invite_reason(roster: Roster, invite: InviteTerms) -> str | None:
     """Why a well-formed invite was not its maker's to make (GroupStore.verify's rule)."""
-    reason = roster.cut_problem(invite.signer, invite.aseq, invite.digest, invite.member_seq,
-                                invite.created_at)
-    held = roster.role_at(invite.signer, invite.member_seq)
-    if reason is None and (held is None or held < Role.ADMIN or not may_grant(held, invite.role)):
-        reason = "made by someone not allowed to grant its role"
-    return reason
+    return invite_authority_problem(roster, invite)
+
+
+def invite_problem(store: GroupStore, roster: Roster, key: object) -> str:
+    """Why the invite row of `key` was refused, as `peers verify` says it: the roster's
+    invite problems, else the authority of an invite that checked out on its own."""
+    where = f"invite {str(key)[:8]}"
+    for problem in roster.invite_problems:
+        if problem.where == where:
+            return str(problem.reason)
+    found = store.invites()[0].get(str(key))
+    for invite in (found, *found.alternatives) if found is not None else ():
+        reason = invite_authority_problem(roster, invite)
+        if reason is not None:
+            return reason
+    return "invite that does not verify in its own file"
 
 
 def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
@@ -127,7 +137,7 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             if record_hash(envelope.text) in good or envelope.text in evidence:
                 chained.append((_order(envelope), envelope))
             else:
-                scan.refused.append((envelope, "invite that does not verify in its own file"))
+                scan.refused.append((envelope, invite_problem(store, roster, invite.key)))
         chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
         for envelope, problem in _judge_messages(store, roster, messages, origin):
             # A record void only for its author's fork is evidence every host must hold.

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import nats
-from nats.js.api import StreamConfig
 
 from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
@@ -33,7 +32,8 @@ from peers_tui.relay.config import (
 from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
 from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams
-from peers_tui.relay.limits import limit
+from peers_tui.relay.hub_bounds import HubBounds
+from peers_tui.relay.limits import federation_stream, limit
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, fed_subject, in_subject,
@@ -72,6 +72,7 @@ class Relay(Intake):
         self.ledger = Ledger(relay_dir(hub) / "relay.db", config.limits)
         self.founding = Founding(hub, self.ledger.db, limit(config.limits, "groups_per_leaf"),
                                  config.name)  # the hub: groups leaves found there, capped
+        self.bounds = HubBounds(self.ledger.db, config.limits, config.name, relay_dir(hub) / "js")
         # A leaf with --ssh: its server dials the tunnel's local end (tunnel.py).
         self.tunnel = Tunnel(config, hub) if not self.is_hub and config.ssh else None
         self.server = NatsServer(replace(config, hub_url=self.tunnel.local_url)
@@ -129,13 +130,13 @@ class Relay(Intake):
             tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(intake, pause)),
                      asyncio.create_task(self._forever(self._status_once, STATUS_EVERY)),
-                     asyncio.create_task(self._forever(self.reporter.tick, 0))]  # paces itself
+                     asyncio.create_task(self._forever(self.reporter.tick, 0)),  # paces itself
+                     asyncio.create_task(self._forever(self._reload_once, 0))]  # tokens
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once,
                                                                self.link.probe_pause)))
                 tasks.append(asyncio.create_task(self._forever(self._held_once, 0)))
             else:
-                tasks.append(asyncio.create_task(self._forever(self._reload_once, 0)))
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
                 tasks.append(asyncio.create_task(self._forever(self.guard.sweep, SWEEP)))
             self.presence_sync = PresenceSync(self.hub, self.config.name, self.link,
@@ -163,6 +164,7 @@ class Relay(Intake):
             self.server.stop()
             if self.tunnel is not None:
                 self.tunnel.stop()
+            self.bounds.save()
             self.link.write_status(self.scanner, running=False)
             self.reporter.write(running=False)
             self.scanner.close()
@@ -195,8 +197,8 @@ class Relay(Intake):
             await asyncio.sleep(pause() if callable(pause) else pause)
 
     async def _ensure_streams(self) -> None:
-        config = StreamConfig(name=FED_STREAM, subjects=[FED_SUBJECTS],
-                              duplicate_window=DUPLICATE_WINDOW, max_consumers=STREAM_CAP)
+        config = federation_stream(FED_STREAM, FED_SUBJECTS, self.config.limits,
+                                   DUPLICATE_WINDOW, STREAM_CAP)  # bounded: hub_bounds.py
         try:
             await self.js_local.add_stream(config)
         except nats.js.errors.BadRequestError:  # made before its consumers were capped
@@ -239,6 +241,8 @@ class Relay(Intake):
             chunk = envelopes[start:start + PUBLISH_CHUNK]
             await asyncio.gather(*[js.publish(self._subject(e), e.payload(), headers=e.headers(),
                                               timeout=2.0) for e in chunk])
+            if self.is_hub:  # what PEERS_FED holds, by group and by host (hub_bounds.py)
+                self.bounds.published(chunk)
 
     def _subject(self, envelope: Envelope) -> str:
         if self.is_hub:
@@ -283,7 +287,8 @@ class Relay(Intake):
                     await self._apply_group(envelope.group_id, [envelope])
 
     async def _reload_once(self) -> None:
-        """A token made or revoked while running takes effect at once (nats-server reload)."""
+        """A token made or revoked while running takes effect at once (nats-server reload);
+        on a leaf, a new token of its own (`relay init --leaf TOKEN`), through its tunnel."""
         if self.config_watch is None:
             self.config_watch = FileWatch(config_path(self.hub))
         await self.config_watch.wait(0.5, 10.0)  # written, or a look now and then all the same
@@ -294,7 +299,8 @@ class Relay(Intake):
         if changed != self.config_mtime:
             self.config_mtime = changed
             self.config = load_config(self.hub)
-            self.server.restart(self.config)
+            self.server.restart(replace(self.config, hub_url=self.tunnel.local_url)
+                                if self.tunnel is not None else self.config)
             self.link.generation += 1  # consumers start again now, not after a heartbeat
 
     async def _leaves_once(self) -> None:
@@ -308,4 +314,5 @@ class Relay(Intake):
             print(f"peers relay: its nats-server exited (code {exited}); started again",
                   file=sys.stderr, flush=True)
             self.link.generation += 1
+        self.bounds.save()
         self.link.write_status(self.scanner, running=True)

@@ -18,6 +18,7 @@ from peers_tui.core.text import inert
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay.commands import read_status
 from peers_tui.relay.config import ago
+from peers_tui.relay.hub_bounds import size_text
 from peers_tui.relay.setup_checks import check_private
 
 EXIT_NOT_RUNNING = 3
@@ -44,6 +45,9 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
         else:
             print(inert(f"link to hub {link.get('to')}: down for {ago(link.get('since'))}"
                         f" ({link.get('problem') or 'unreachable'})"))
+            if "refused this host's token" in str(link.get("problem")):
+                print("a new token from the hub (peers relay token --name HOST there) is taken "
+                      "with: peers relay init --leaf TOKEN")
     leaves = status.get("leaves")
     for name, leaf in sorted((leaves if isinstance(leaves, dict) else {}).items()):
         if not isinstance(leaf, dict):
@@ -66,6 +70,14 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
         print(inert(f"groups founded by leaves with no user here (at most "
                     f"{status.get('groups_per_leaf')} a leaf): "
                     + (", ".join(f"{host} {count}" for host, count in founded.items()) or "none")))
+    stored = status.get("stored")
+    if isinstance(stored, dict):
+        print(inert(f"stored for leaves (at most {size_text(status.get('leaf_max_bytes') or 0)} "
+                    "a leaf): " + (", ".join(f"{host} {size_text(size)}" for host, size
+                                             in stored.items() if isinstance(size, int))
+                                   or "none")))
+    for reason in status.get("at_bound") or ():
+        print(inert(f"at a bound: {reason}", allow_newlines=False))
     rejected = status.get("rejected") or {}
     print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
                                  or "none")))

@@ -5,11 +5,13 @@ of `peers groups`; what arrived from which host."""
 from __future__ import annotations
 
 import os
+import signal
 import stat
 
 import pytest
 
 from peers_tui.core.link_state import link_path, read_link_state
+from tests.cli.test_relay_backfill import fed_messages, import_lines
 from tests.relay_helpers import bodies, federation, stop_all, wait_for
 
 
@@ -79,3 +81,34 @@ def test_groups_have_no_sync_column_without_a_relay(tmp_path):
     assert "sync" not in groups_json(user)["team"]
     listed = user.ok("groups").out
     assert "✓" not in listed and "relay" not in listed
+
+
+@pytest.mark.slow
+def test_a_group_just_joined_shows_its_backfill_before_the_relay_reports_it(hosts):
+    """`peers groups` said ✓ for a group joined through the relay until the relay's next
+    `.link.json` listed its backfill (a second later; as long as the relay is stopped): the
+    column reads the group file's own frontier now, so it says `receiving N%` at once."""
+    from peers_tui.core.account import Account
+
+    hub, leaf = hosts
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    group_id = alice.ok("create", "team").out.strip()
+    Account(alice.home, alice.hub).import_history("team", import_lines(3000, "old"))
+    alice.ok("send", "team", "the newest")
+    code = alice.ok("invite", "team").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="the leaf up")
+    wait_for(lambda: fed_messages(hub, group_id) >= 3001, timeout=60, what="A's records published")
+    assert leaf.process is not None
+    # B's relay paused between writes (nothing of B's to write yet): its nats-server still
+    # answers the join's fetch and the hub orders the join, but no new `.link.json` comes.
+    leaf.process.send_signal(signal.SIGSTOP)
+    try:
+        bob.ok("join", code)
+        sync = groups_json(bob)["team"]["sync"]
+    finally:
+        leaf.process.send_signal(signal.SIGCONT)
+    assert "receiving " in sync and "100%" not in sync, sync  # "offline 1s, " too, under load
+    wait_for(lambda: groups_json(bob)["team"]["sync"] == "✓", timeout=60, what="all received")
+    assert len(bodies(bob)) == 3001
