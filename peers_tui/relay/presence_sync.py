@@ -189,6 +189,7 @@ class PresenceSync:
     async def listen_once(self) -> None:
         """Follow the presence stream from every host's last entry until the link changes."""
         if not self.is_hub and not self.link.up:
+            self._unreachable()
             self._expire()
             return
         if not self.stream_ready:
@@ -223,7 +224,10 @@ class PresenceSync:
         """Take one host's entry (False, and nothing changes, if it is not a valid one)."""
         parts = subject.split(".")
         host = parts[2] if len(parts) == 3 else ""
-        if not is_host_name(host) or host == self.name:
+        if host == self.name:
+            self._correct(payload)
+            return False
+        if not is_host_name(host):
             return False
         entry = parse_payload(payload, seen=time.time())
         if entry is None or entry.host != host:  # a host speaks only for itself
@@ -234,6 +238,39 @@ class PresenceSync:
             self.heard.pop(host, None)
         self._write()
         return True
+
+    def _correct(self, payload: bytes) -> None:
+        """Our own entry came back: if it is not what we said (the hub said this host gone
+        while its link was cut for a moment), say it again now, not at the next heartbeat."""
+        entry = parse_payload(payload, seen=time.time())
+        if self.sent is not None and entry is not None and entry.present != self.sent.present:
+            self.sent = None
+            self.watch.event.set()
+
+    # ----------------------------------------------------------------- links that drop
+    async def leaves_changed(self, links: dict[str, dict[str, Any]]) -> None:
+        """The hub: a leaf whose connection its nats-server dropped (the host killed or cut)
+        has nobody present that anyone can reach. Its people are away for every host now,
+        said in its name on its subject (only the hub may: leaves publish their own only),
+        not after the age-out; the leaf says otherwise as soon as its link is back."""
+        for host, link in links.items():
+            entry = self.heard.get(host)
+            if link.get("up") or entry is None or not entry.present:
+                continue
+            gone = HostEntry(host, frozenset(), entry.home, time.time())
+            self.heard[host] = gone
+            self._write()
+            with contextlib.suppress(Exception):
+                await self.js_local.publish(presence_subject(host), gone.payload(), timeout=2.0)
+
+    def _unreachable(self) -> None:
+        """A leaf cut from the hub cannot know who is present elsewhere: away, not present
+        (their homes still shown), until the link is back and the stream says again."""
+        cut = {host: HostEntry(host, frozenset(), entry.home, entry.seen)
+               for host, entry in self.heard.items() if entry.present}
+        if cut:
+            self.heard.update(cut)
+            self._write()
 
     def _expire(self) -> None:
         now = time.time()
