@@ -12,8 +12,7 @@ from peers_tui.messages import GroupAdded, OpenGroup, ShowInvitations
 
 class Who(SlashCommand):
     name, usage, help = ("who", "/who",
-                         "this group's members, who is here now and on which host, and the "
-                         "other people known in the federation")
+                         "the members, here or away and on which host; others known")
 
     def run(self, chat: ChatContext, args: str) -> None:
         account, entry = chat.account, chat.entry
