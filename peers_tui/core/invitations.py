@@ -15,6 +15,7 @@ there. Whether the invite can still admit us is decided when we join, by the gro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -101,6 +102,9 @@ def file_received(hub: Path, text: str, homes: set[str]) -> str | None:
     name = f"{record_digest_b32(record.text)[:26]}.json"
     if os.path.lexists(inbox(hub, recipient) / name):
         return None
+    with contextlib.suppress(FileNotFoundError):  # another host cannot fill a disk here
+        if len(os.listdir(inbox(hub, recipient))) >= MAX_INVITATIONS:
+            return None
     ensure_dir(hub, hub / INVITATIONS_DIR, sticky=True)
     ensure_dir(hub, inbox(hub, recipient), sticky=False)
     write_file(hub, inbox(hub, recipient) / name, signed_file(record))

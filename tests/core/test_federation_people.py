@@ -59,3 +59,27 @@ def test_a_look_alike_on_another_host_is_told_apart_by_fingerprint(hub: Path):
     assert find_known(hub, f"bob~{fingerprint(bob.public_id)}").profile.user_id == bob.public_id
     with pytest.raises(NotFound):
         find_known(hub, "carol")
+
+
+def test_invitations_carried_from_another_host_are_filed_once_and_bounded(hub: Path,
+                                                                         monkeypatch):
+    from peers_tui.core import invitations
+    from peers_tui.core.invitations import file_received, inbox
+
+    bob, alice = Keypair.generate(), Keypair.generate()
+
+    def invitation(n: int) -> str:
+        return signed_file(sign(alice, RecordKind.INVITATION, None, {
+            "to": bob.public_id, "group": "g" * 26, "name": f"team{n}", "invite": "x",
+            "sealed": "y"}))
+
+    homes = {bob.public_id}
+    first = invitation(0)
+    assert file_received(hub, first, homes) is not None
+    assert file_received(hub, first, homes) is None  # there already
+    assert file_received(hub, invitation(1), set()) is None  # bob does not live here
+    assert file_received(hub, "junk", homes) is None
+    monkeypatch.setattr(invitations, "MAX_INVITATIONS", 3)
+    filed = [file_received(hub, invitation(n), homes) for n in range(2, 6)]
+    assert filed[:2] != [None, None] and filed[2:] == [None, None]
+    assert len(list(inbox(hub, bob.public_id).iterdir())) == 3
