@@ -35,6 +35,7 @@ from peers_tui.core.profiles import PEOPLE_DIR
 from peers_tui.relay.consumer_guard import STREAM_CAP
 from peers_tui.relay.link import LinkState
 from peers_tui.relay.presence_carry import Carried, genesis_at_hub
+from peers_tui.relay.presence_links import LinkDrops, presence_subject
 from peers_tui.relay.waiting import next_record, subscribe_ordered, watch
 
 STREAM = "PEERS_PRESENCE"
@@ -42,10 +43,6 @@ SUBJECTS = "peers.presence.>"
 SWEEP = 5.0     # seconds: the longest a change inotify missed waits to be published
 LOOK_EVERY = 5.0  # seconds: the longest a host past its age-out stays listed
 SETTLE = 0.05   # an app creates its presence file, then takes the lock: look just after
-
-
-def presence_subject(host: str) -> str:
-    return f"peers.presence.{host}"
 
 
 def heartbeat() -> float:
@@ -112,7 +109,7 @@ class PresenceWatch:
             self.inotify.close()
 
 
-class PresenceSync:
+class PresenceSync(LinkDrops):
     """This host's presence out to the federation, the other hosts' into the hosts file."""
 
     def __init__(self, hub: Path, name: str, link: LinkState, js_local: Any, js_hub: Any,
@@ -137,6 +134,7 @@ class PresenceSync:
         self.watch = PresenceWatch(hub)
         self.carried = Carried(hub)  # profiles and invitations that travel with the entry
         self.mail: HostEntry | None = None  # the last entry heard carrying invitations
+        self.leaves_checked = 0.0  # the hub: when leaves down a while were last looked at
         self._write()  # a relay runs here: the roster shows hosts from now on
 
     # ----------------------------------------------------------------- this host's entry
@@ -221,6 +219,7 @@ class PresenceSync:
             while not self.stopping.is_set() and self.link.generation == generation and (
                     self.is_hub or self.link.up):
                 msg = await next_record(sub, self.look_every, moved)
+                await self.recheck_leaves()
                 if msg is None:  # quiet for a while, or the link moved
                     self._expire()
                     if time.monotonic() - last_message > 2 * self.heartbeat + 2:
@@ -257,39 +256,6 @@ class PresenceSync:
             self.heard.pop(host, None)
         self._write()
         return True
-
-    def _correct(self, payload: bytes) -> None:
-        """Our own entry came back: if it is not what we said (the hub said this host gone
-        while its link was cut for a moment), say it again now, not at the next heartbeat."""
-        entry = parse_payload(payload, seen=time.time())
-        if self.sent is not None and entry is not None and entry.present != self.sent.present:
-            self.sent = None
-            self.watch.event.set()
-
-    # ----------------------------------------------------------------- links that drop
-    async def leaves_changed(self, links: dict[str, dict[str, Any]]) -> None:
-        """The hub: a leaf whose connection its nats-server dropped (the host killed or cut)
-        has nobody present that anyone can reach. Its people are away for every host now,
-        said in its name on its subject (only the hub may: leaves publish their own only),
-        not after the age-out; the leaf says otherwise as soon as its link is back."""
-        for host, link in links.items():
-            entry = self.heard.get(host)
-            if link.get("up") or entry is None or not entry.present:
-                continue
-            gone = dataclasses.replace(entry, present=frozenset(), seen=time.time())
-            self.heard[host] = gone
-            self._write()
-            with contextlib.suppress(Exception):
-                await self.js_local.publish(presence_subject(host), gone.payload(), timeout=2.0)
-
-    def _unreachable(self) -> None:
-        """A leaf cut from the hub cannot know who is present elsewhere: away, not present
-        (their homes still shown), until the link is back and the stream says again."""
-        cut = {host: dataclasses.replace(entry, present=frozenset())
-               for host, entry in self.heard.items() if entry.present}
-        if cut:
-            self.heard.update(cut)
-            self._write()
 
     def _expire(self) -> None:
         now = time.time()

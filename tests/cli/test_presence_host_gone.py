@@ -96,3 +96,25 @@ def test_a_leaf_cut_from_its_hub_shows_the_others_away(hosts):
     finally:
         for app in apps:
             app.withdraw()
+
+
+def test_a_leaf_that_died_while_the_hubs_relay_was_down_is_not_present_once_it_is_back(hosts):
+    """The hub's relay did not see B's link drop (it was down itself): back, it reads B's
+    last entry from the stream, present. Its server says B has no link: B is gone."""
+    hub, b, c = hosts
+    alice, bob, carol, apps = present_everywhere(hosts)
+    try:
+        hub.stop(signal.SIGKILL)  # the hub's relay and its nats-server
+        b.stop(signal.SIGKILL)
+        apps[1].withdraw()
+        restarted = time.monotonic()
+        hub.start()
+        wait_for(c.link_up, what="C's link again")
+        for viewer in (alice, carol):
+            wait_for(lambda viewer=viewer: member(viewer, "carol")["present"]
+                     and not member(viewer, "bob")["present"], timeout=SOON + 5,
+                     what=f"bob away and carol present for {viewer.name}")
+        print(f"hub back -> dead leaf B away in {time.monotonic() - restarted:.2f} s")
+    finally:
+        for app in apps:
+            app.withdraw()
