@@ -79,7 +79,9 @@ def cmd_invitations(args: argparse.Namespace) -> int:
         if not args.id:
             raise PeersError(f"which invitation? peers invitations {args.action} ID")
         if args.action == "accept":
-            entry = direct.accept(me, args.id)
+            from peers_tui.relay.commands import fetch_for_join  # a group on another host
+
+            entry = direct.accept(me, args.id, lambda code: fetch_for_join(me.paths.hub, code))
             out(f"joined {shown_name(entry.name)} ({entry.id})")
         else:
             invitation = direct.decline(me, args.id)

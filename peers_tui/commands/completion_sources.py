@@ -1,5 +1,6 @@
 """Where Tab finds the arguments of the commands that take a person or a group (the registry
-says which do): the people who published a profile in the hub, the user's groups by name."""
+says which do): the people known in the federation (published in this hub or carried here by
+its relay), the user's groups by name."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ def completion_sources(account: Account) -> dict[str, ArgumentSource]:
     """{"/dm": where its people come from, "/join": where its groups do, ...}: each read only
     when Tab is pressed after its command (a small directory, or personal.db)."""
     def people() -> list[str]:
-        from peers_tui.core.profiles import people as published  # loaded when first used
+        # everyone known in the federation: this hub's profiles and those carried here
+        from peers_tui.core.federation_people import known_people  # loaded when first used
 
         try:
-            found, _ = published(account.paths.hub)
+            found = known_people(account.paths.hub)
         except (PeersError, OSError):
             return []
-        return [person.handle for person in found if person.user_id != account.user_id]
+        return [known.profile.handle for known in found
+                if known.profile.user_id != account.user_id]
 
     def groups() -> list[str]:
         try:

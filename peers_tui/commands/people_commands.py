@@ -1,43 +1,26 @@
-"""Slash commands about people: /who (who published a profile in the hub, who is here now),
+"""Slash commands about people: /who (the group's members and the people known in the
+federation, who is here now and where),
 /dm (the direct conversation with someone) and /invitations (those sent to you by name)."""
 
 from __future__ import annotations
 
 from peers_tui.commands.slash import ChatContext, SlashCommand, in_background
 from peers_tui.core.errors import PeersError
-from peers_tui.core.names import look_alikes, shown_name
-from peers_tui.core.presence import Presence
+from peers_tui.core.names import shown_name
 from peers_tui.messages import GroupAdded, OpenGroup, ShowInvitations
 
 
 class Who(SlashCommand):
     name, usage, help = ("who", "/who",
-                         "the people who published a profile in this hub, and who is here now")
+                         "the members, here or away and on which host; others known")
 
     def run(self, chat: ChatContext, args: str) -> None:
-        account = chat.account
+        account, entry = chat.account, chat.entry
 
         def work() -> str:
-            from peers_tui.core.profiles import people  # loaded when first used
+            from peers_tui.core.who import who_lines  # profiles, hosts: loaded when first used
 
-            hub = account.paths.hub
-            found, problems = people(hub)
-            if not found:
-                return "nobody has published a profile in this hub yet"
-            here = Presence(hub).present([person.user_id for person in found])
-            alike = look_alikes((p.user_id, p.handle) for p in found)
-            lines = [f"{len(found)} people in this hub, {len(here)} here now:"]
-            for person in found:
-                marks = [mark for mark, shown in (
-                    ("you", person.user_id == account.user_id),
-                    ("here now", person.user_id in here),
-                    ("looks like another's handle", (person.user_id, person.handle) in alike))
-                    if shown]
-                lines.append(f"{shown_name(person.handle)} ({person.fingerprint})"
-                             + (f"  {', '.join(marks)}" if marks else ""))
-            if problems:
-                lines.append(f"({len(problems)} profile file(s) not genuine: not listed)")
-            return "\n".join(lines)
+            return "\n".join(who_lines(account, entry))
         in_background(chat, work)
 
 

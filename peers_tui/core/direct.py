@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from peers_tui.core.kinds import RecordKind
@@ -22,6 +23,7 @@ from peers_tui.core.account import Account
 from peers_tui.core.database import create_file
 from peers_tui.core.encoding import b32
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
+from peers_tui.core.federation_people import find_known
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore, group_id_of
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.invitations import Invitation, deliver, discard, find, read_inbox
@@ -29,7 +31,7 @@ from peers_tui.core.invites import InviteCode
 from peers_tui.core.membership import ACTIVE
 from peers_tui.core.models import GroupInfo
 from peers_tui.core.personal_store import GroupEntry
-from peers_tui.core.profiles import Profile, find_person
+from peers_tui.core.profiles import Profile
 from peers_tui.core.records import SignedRecord, sign
 from peers_tui.core.roles import Role
 
@@ -43,7 +45,9 @@ def invite_to(account: Account, group: str, person: str, role: Role = Role.WRITE
               extra: dict[str, object] | None = None) -> tuple[Profile, str]:
     """Invite `person` (a published profile) to `group` with a sealed invitation: the
     (profile, invitation id)."""
-    profile = find_person(account.paths.hub, person)
+    # Anyone known in the federation: one at home on another host gets it through the relays
+    # (relay.presence_carry carries it from the inbox it is dropped into here).
+    profile = find_known(account.paths.hub, person).profile
     if profile.user_id == account.user_id:
         raise PeersError("you cannot invite yourself")
     entry = account.resolve(group)
@@ -78,9 +82,19 @@ def pending(account: Account) -> list[Invitation]:
     return read_inbox(account.paths.hub, account.keypair, handled(account))
 
 
-def accept(account: Account, ident: str) -> GroupEntry:
-    """Join the group of an offered invitation; a refused one raises with its reason."""
+def accept(account: Account, ident: str,
+           fetch: Callable[[str], None] | None = None) -> GroupEntry:
+    """Join the group of an offered invitation; a refused one raises with its reason. One
+    to a group on another host is fetched first with `fetch(code)` (the relay's, as for
+    `peers join CODE`), then judged like any other."""
     invitation = find(pending(account), ident)
+    if invitation.elsewhere and invitation.code is not None:
+        if fetch is not None:
+            fetch(str(invitation.code))
+            invitation = find(pending(account), ident)
+        if invitation.elsewhere:
+            raise BadInvite(f"invitation {invitation.id} is to a group on another host, not "
+                            "in this hub yet: this host's relay fetches it (peers relay)")
     if invitation.problem or invitation.code is None:
         raise BadInvite(f"invitation {invitation.id} refused: {invitation.problem}")
     entry = _join(account, invitation.code)
@@ -134,7 +148,7 @@ def _name_conversation(account: Account, entry: GroupEntry, other: str) -> Group
     """List a direct conversation under the other person's name (their profile's handle,
     else the group's), and remember it."""
     try:
-        name = find_person(account.paths.hub, other).handle
+        name = find_known(account.paths.hub, other).profile.handle
     except PeersError:
         name = account.store(entry).current_roster().handle_of(other) or fingerprint(other)
     account.personal.set_setting(DM_SETTING + other, entry.id)
@@ -183,7 +197,7 @@ def conversations_with(account: Account, other: str) -> list[GroupEntry]:
 def dm(account: Account, person: str) -> tuple[GroupEntry, bool]:
     """The direct conversation with `person`: found, accepted from their invitation, or
     founded and offered to them. (entry, founded now)."""
-    profile = find_person(account.paths.hub, person)
+    profile = find_known(account.paths.hub, person).profile  # on any host of the federation
     other = profile.user_id
     if other == account.user_id:
         raise PeersError("a direct conversation needs someone else: use your personal group "

@@ -36,6 +36,8 @@ MAX_HOSTS = 64
 MAX_IDS = 2000          # user ids per list of one host
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ENTRY_BYTES = 256 * 1024
+MAX_CARRIED = 200       # signed profiles, and sealed invitations, one host carries
+MAX_CARRIED_TEXT = 4096  # bytes of one of them
 HEARTBEAT = 15.0        # seconds between two publications of an unchanged host
 AGE_OUT = 45.0          # a host not heard of for this long is gone
 
@@ -52,10 +54,24 @@ class HostEntry:
     present: frozenset[str] = frozenset()
     home: frozenset[str] = frozenset()
     seen: float = 0.0  # when it was last heard of, by this host's clock
+    # The signed profile files of the people whose home it is (so they can be named on every
+    # host) and the sealed invitations its users sent to people at home elsewhere (filed into
+    # their inbox by their host's relay): texts, each checked by whoever uses it.
+    profiles: tuple[str, ...] = ()
+    invitations: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"v": FORMAT, "host": self.host, "present": sorted(self.present),
-                "home": sorted(self.home), "seen": self.seen}
+        data: dict[str, Any] = {"v": FORMAT, "host": self.host, "present": sorted(self.present),
+                                "home": sorted(self.home), "seen": self.seen}
+        if self.profiles:
+            data["profiles"] = list(self.profiles)
+        if self.invitations:
+            data["invitations"] = list(self.invitations)
+        return data
+
+    def bare(self) -> HostEntry:
+        """The entry without what it carries (who is where only)."""
+        return HostEntry(self.host, self.present, self.home, self.seen)
 
     def payload(self) -> bytes:
         return json.dumps(self.to_json(), separators=(",", ":")).encode()
@@ -65,6 +81,14 @@ def _ids(value: Any) -> frozenset[str] | None:
     if not isinstance(value, list) or len(value) > MAX_IDS:
         return None
     return frozenset(item for item in value if is_user_id(item))
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    """Carried texts: bounded in number and size; anything else is left out."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(item for item in value[:MAX_CARRIED]
+                 if isinstance(item, str) and len(item) <= MAX_CARRIED_TEXT)
 
 
 def parse_entry(data: Any, *, seen: float | None = None) -> HostEntry | None:
@@ -80,7 +104,8 @@ def parse_entry(data: Any, *, seen: float | None = None) -> HostEntry | None:
                 or not math.isfinite(stamp)):
             return None
         seen = float(stamp)
-    return HostEntry(data["host"], present, home, seen)
+    return HostEntry(data["host"], present, home, seen, _texts(data.get("profiles")),
+                     _texts(data.get("invitations")))
 
 
 def parse_payload(payload: bytes, *, seen: float) -> HostEntry | None:
@@ -97,8 +122,11 @@ def parse_payload(payload: bytes, *, seen: float) -> HostEntry | None:
 # ----------------------------------------------------------------------- the file
 def write_hosts_file(hub: Path, here: str, entries: Iterable[HostEntry]) -> None:
     """Replace `<hub>/.presence-hosts.json` at once (readers see the old or the new one)."""
+    hosts = list(entries)[:MAX_HOSTS]
     data = {"v": FORMAT, "here": here, "written": time.time(),
-            "hosts": [entry.to_json() for entry in list(entries)[:MAX_HOSTS]]}
+            "hosts": [entry.to_json() for entry in hosts]}
+    if len(json.dumps(data, separators=(",", ":"))) > MAX_FILE_BYTES:  # who is where first
+        data["hosts"] = [entry.bare().to_json() for entry in hosts]
     path = hub / HOSTS_FILE
     temporary = hub / f"{HOSTS_FILE}.{os.getpid()}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)

@@ -15,6 +15,7 @@ there. Whether the invite can still admit us is decided when we join, by the gro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -86,6 +87,30 @@ def deliver(hub: Path, keypair: Keypair, recipient: str, code: InviteCode, group
     return digest[:ID_LENGTH]
 
 
+def file_received(hub: Path, text: str, homes: set[str]) -> str | None:
+    """An invitation another host's relay carried here (its sender's hub holds it): into the
+    inbox of its recipient if they live here (`homes`), where deliver() would have put it.
+    Its file name, or None when it is not a signed invitation to someone of this host or is
+    there already. Whether it is genuine is judged as for any other, when it is read."""
+    try:
+        record = open_signed_file(text, RecordKind.INVITATION)
+    except RecordError:
+        return None
+    recipient = record.data.get("to")
+    if not isinstance(recipient, str) or recipient not in homes or not is_user_id(recipient):
+        return None
+    name = f"{record_digest_b32(record.text)[:26]}.json"
+    if os.path.lexists(inbox(hub, recipient) / name):
+        return None
+    with contextlib.suppress(FileNotFoundError):  # another host cannot fill a disk here
+        if len(os.listdir(inbox(hub, recipient))) >= MAX_INVITATIONS:
+            return None
+    ensure_dir(hub, hub / INVITATIONS_DIR, sticky=True)
+    ensure_dir(hub, inbox(hub, recipient), sticky=False)
+    write_file(hub, inbox(hub, recipient) / name, signed_file(record))
+    return name
+
+
 @dataclass(frozen=True)
 class Invitation:
     """An invitation in our inbox: offered (`problem` None) or refused (with the reason)."""
@@ -104,11 +129,17 @@ class Invitation:
     # (core.direct), whatever the invitation itself says.
     direct: bool = False
     created_at: int = 0  # the inviter's signed time (display only)
+    # Carried from another host (relay.presence_carry) for a group not in this hub yet: only
+    # the signature and the sealing are checked now; the rest once accepting fetched it.
+    elsewhere: bool = False
 
     @property
     def text(self) -> str:
         if self.direct:
             return f"{self.from_handle} invites you to a direct conversation"
+        if self.elsewhere:
+            return (f"{self.from_handle} invites you to {self.group_name} (a group on another "
+                    "host: checked when you accept)")
         return f"{self.from_handle} invites you to {self.group_name}"
 
     def to_json(self) -> dict[str, Any]:
@@ -117,9 +148,19 @@ class Invitation:
                  "group": self.group_name, "role": self.role, "valid": self.problem is None,
                  "direct": self.direct, "text": self.text,
                  "created_at": iso_utc_or_none(self.created_at)}
+        if self.elsewhere:
+            found["elsewhere"] = True
         if self.problem:
             found["problem"] = self.problem
         return found
+
+
+class _Elsewhere(Exception):
+    """A genuine invitation's group is not in this hub (yet): it is on another host."""
+
+    def __init__(self, code: InviteCode) -> None:
+        super().__init__(code.group_id)
+        self.code = code
 
 
 def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCode, str, str, bool]:
@@ -138,7 +179,7 @@ def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCod
         raise RecordError("what it seals is for another group or invite")
     path = hub / f"{code.group_id}.db"
     if not path.exists():
-        raise RecordError(f"group {code.group_id} is not in your hub")
+        raise _Elsewhere(code)
     store = GroupStore(path, code.group_id)
     try:
         terms, _ = store.invites()
@@ -193,6 +234,10 @@ def _read_one(hub: Path, keypair: Keypair, path: Path) -> Invitation:
     except RecordError as exc:
         return Invitation(ident, path.name, author, from_handle, str(data.get("group", ""))[:40],
                           claimed, None, str(exc), data=data, created_at=record.created_at)
+    except _Elsewhere as away:
+        return Invitation(ident, path.name, author, from_handle, away.code.group_id, claimed,
+                          None, None, away.code, data, created_at=record.created_at,
+                          elsewhere=True)
     return Invitation(ident, path.name, author, from_handle, code.group_id, name, role, None,
                       code, data, direct, record.created_at)
 
@@ -203,7 +248,13 @@ def _handle_of(hub: Path, user_id: str) -> str:
     try:
         return read_profile(hub / PEOPLE_DIR / f"{user_id}.json").handle
     except (OSError, ValueError, RecordError):
-        return fingerprint(user_id)
+        pass
+    from peers_tui.core.federation_people import known_people  # one at home on another host
+
+    for known in known_people(hub):
+        if known.profile.user_id == user_id:
+            return known.profile.handle
+    return fingerprint(user_id)
 
 
 def find(invitations: list[Invitation], prefix: str) -> Invitation:

@@ -194,23 +194,35 @@ def find_person(hub: Path, query: str) -> Profile:
     (core.names): anyone can publish "bоb" with a Cyrillic о, and an invitation sealed to
     the wrong key goes to the wrong person. Such a name is refused as ambiguous, with the
     fingerprints that tell the people apart."""
-    text = query.strip().lstrip("@")
     everyone, _ = people(hub)
+    return find_among(everyone, query, "has published a profile in this hub (see 'peers people')")
+
+
+def find_among(everyone: list[Profile], query: str, nowhere: str) -> Profile:
+    """find_person's rules over `everyone`: a handle (not one that looks like another's), a
+    handle as shown beside a look-alike (`bob~fingerprint`), a fingerprint or id prefix.
+    NotFound says "nobody called ... " + `nowhere`."""
+    text = query.strip().lstrip("@")
     exact = [p for p in everyone if p.handle == text]
     alike = [p for p in everyone if look_alike_key(p.handle) == look_alike_key(text)]
-    if len(alike) > 1:
+    name, tilde, print_ = text.rpartition("~")
+    if tilde and name and len(print_) >= MIN_PREFIX:  # as shown beside a look-alike
+        shown = {p for p in everyone if p.user_id.startswith(print_.lower())
+                 and p.handle.startswith(name.rstrip("…"))}
+        if len(shown) == 1:
+            return shown.pop()
+    if len({p.user_id for p in alike}) > 1:
         raise Ambiguous(f"{len(alike)} people have the handle {text!r} or one like it; name "
                         "one by fingerprint: " + ", ".join(
                             f"{p.fingerprint} ({p.handle})" for p in alike))
     if len(exact) == 1:
         return exact[0]
     if len(text) >= MIN_PREFIX:
-        by_id = [p for p in everyone if p.user_id.startswith(text.lower())]
+        by_id = {p.user_id: p for p in everyone if p.user_id.startswith(text.lower())}
         if len(by_id) == 1:
-            return by_id[0]
+            return next(iter(by_id.values()))
         if len(by_id) > 1:
             raise Ambiguous(f"id prefix {text!r} is ambiguous")
         if is_user_id(text.lower()):
             return Profile(text.lower(), fingerprint(text.lower()), 0)
-    raise NotFound(f"nobody called {text!r} has published a profile in this hub "
-                   "(see 'peers people')")
+    raise NotFound(f"nobody called {text!r} {nowhere}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -33,6 +34,8 @@ from peers_tui.core.presence import PRESENCE_DIR, Presence
 from peers_tui.core.profiles import PEOPLE_DIR
 from peers_tui.relay.consumer_guard import STREAM_CAP
 from peers_tui.relay.link import LinkState
+from peers_tui.relay.presence_carry import Carried, genesis_at_hub
+from peers_tui.relay.presence_links import LinkDrops, presence_subject
 from peers_tui.relay.waiting import next_record, subscribe_ordered, watch
 
 STREAM = "PEERS_PRESENCE"
@@ -40,10 +43,6 @@ SUBJECTS = "peers.presence.>"
 SWEEP = 5.0     # seconds: the longest a change inotify missed waits to be published
 LOOK_EVERY = 5.0  # seconds: the longest a host past its age-out stays listed
 SETTLE = 0.05   # an app creates its presence file, then takes the lock: look just after
-
-
-def presence_subject(host: str) -> str:
-    return f"peers.presence.{host}"
 
 
 def heartbeat() -> float:
@@ -110,7 +109,7 @@ class PresenceWatch:
             self.inotify.close()
 
 
-class PresenceSync:
+class PresenceSync(LinkDrops):
     """This host's presence out to the federation, the other hosts' into the hosts file."""
 
     def __init__(self, hub: Path, name: str, link: LinkState, js_local: Any, js_hub: Any,
@@ -133,6 +132,9 @@ class PresenceSync:
         self.sent_generation = -1
         self.stream_ready = not self.is_hub
         self.watch = PresenceWatch(hub)
+        self.carried = Carried(hub)  # profiles and invitations that travel with the entry
+        self.mail: HostEntry | None = None  # the last entry heard carrying invitations
+        self.leaves_checked = 0.0  # the hub: when leaves down a while were last looked at
         self._write()  # a relay runs here: the roster shows hosts from now on
 
     # ----------------------------------------------------------------- this host's entry
@@ -143,10 +145,12 @@ class PresenceSync:
         await self.watch.wait(0.25 if relinked else min(SWEEP, self.heartbeat))
         await asyncio.sleep(SETTLE)
         self.watch.watch_new()
-        entry = this_host(self.presence, self.name)
+        entry = self.carried.fill(this_host(self.presence, self.name))
         self.watch.drain()
         due = (self.sent is None or entry.present != self.sent.present
                or entry.home != self.sent.home or self.link.generation != self.sent_generation
+               or (entry.profiles, entry.invitations) != (self.sent.profiles,
+                                                          self.sent.invitations)
                or time.monotonic() - self.sent_at >= self.heartbeat)
         if due and (self.is_hub or self.link.up):
             await self._publish(entry)
@@ -155,14 +159,20 @@ class PresenceSync:
     async def _publish(self, entry: HostEntry) -> None:
         if not self.stream_ready:
             await self._ensure_stream()
-        payload = entry.payload()
+        whole, payload = entry, entry.payload()
+        while len(payload) > MAX_ENTRY_BYTES and (entry.invitations or entry.profiles):
+            entry = dataclasses.replace(  # what it carries gives way first, newest kept
+                entry, invitations=entry.invitations[:len(entry.invitations) // 2],
+                profiles=entry.profiles if entry.invitations else entry.profiles[
+                    :len(entry.profiles) // 2])
+            payload = entry.payload()
         if len(payload) > MAX_ENTRY_BYTES:  # thousands of users on one host: the first ones
             entry = HostEntry(entry.host, frozenset(sorted(entry.present)[:1000]),
                               frozenset(sorted(entry.home)[:1000]), entry.seen)
             payload = entry.payload()
         js = self.js_local if self.is_hub else self.js_hub
         await js.publish(presence_subject(self.name), payload, timeout=2.0)
-        self.sent, self.sent_at = entry, time.monotonic()
+        self.sent, self.sent_at = whole, time.monotonic()
         self.sent_generation = self.link.generation
 
     async def _ensure_stream(self) -> None:
@@ -183,12 +193,14 @@ class PresenceSync:
         self._write()
         self.watch.close()
         if self.sent is not None and (self.is_hub or self.link.up):
-            await self._publish(HostEntry(self.name, frozenset(), self.sent.home, time.time()))
+            await self._publish(dataclasses.replace(self.sent, present=frozenset(),
+                                                    seen=time.time()))
 
     # ----------------------------------------------------------------- other hosts' entries
     async def listen_once(self) -> None:
         """Follow the presence stream from every host's last entry until the link changes."""
         if not self.is_hub and not self.link.up:
+            self._unreachable()
             self._expire()
             return
         if not self.stream_ready:
@@ -207,6 +219,7 @@ class PresenceSync:
             while not self.stopping.is_set() and self.link.generation == generation and (
                     self.is_hub or self.link.up):
                 msg = await next_record(sub, self.look_every, moved)
+                await self.recheck_leaves()
                 if msg is None:  # quiet for a while, or the link moved
                     self._expire()
                     if time.monotonic() - last_message > 2 * self.heartbeat + 2:
@@ -214,6 +227,9 @@ class PresenceSync:
                     continue
                 last_message = time.monotonic()
                 self.hear(msg.subject, msg.data)
+                if self.mail is not None:
+                    mail, self.mail = self.mail, None
+                    await self.carried.file(mail, lambda group: genesis_at_hub(js, group))
         finally:
             moved.cancel()
             with contextlib.suppress(Exception):
@@ -223,11 +239,17 @@ class PresenceSync:
         """Take one host's entry (False, and nothing changes, if it is not a valid one)."""
         parts = subject.split(".")
         host = parts[2] if len(parts) == 3 else ""
-        if not is_host_name(host) or host == self.name:
+        if host == self.name:
+            self._correct(payload)
+            return False
+        if not is_host_name(host):
             return False
         entry = parse_payload(payload, seen=time.time())
         if entry is None or entry.host != host:  # a host speaks only for itself
             return False
+        if entry.invitations:  # to people of this host: filed into their inbox (listen_once)
+            self.mail = entry
+        entry = dataclasses.replace(entry, invitations=())
         if entry.present or entry.home:
             self.heard[host] = entry
         else:

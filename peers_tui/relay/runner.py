@@ -307,6 +307,8 @@ class Relay(Intake):
         """The hub: which leaves are connected now, from its server's connection list."""
         if await self.link.leaf_links.observe(self.server.monitor_port, self.config.leaves):
             self.link.write_status(self.scanner, running=True)  # a cut shows at once
+            if self.presence_sync is not None:  # a cut leaf's people away now (presence_sync)
+                await self.presence_sync.leaves_changed(self.link.leaf_links.snapshot())
 
     async def _status_once(self) -> None:
         exited = self.server.revive()

@@ -107,7 +107,10 @@ class InvitationsScreen(ModalScreen[None]):
 
             try:
                 if accept:
-                    entry = direct.accept(account, invitation.id)
+                    from peers_tui.relay.commands import fetch_for_join  # (as /join)
+
+                    entry = direct.accept(account, invitation.id,
+                                          lambda code: fetch_for_join(account.paths.hub, code))
                 else:
                     direct.decline(account, invitation.id)
             except PeersError as exc:

@@ -63,10 +63,12 @@ def test_an_app_on_one_host_is_present_with_its_host_on_the_other(hosts):
         tmux.open("bob2", bob, "open", "team", size=(100, 30))
         wait_for(lambda: member(alice, "team", "bob")["present"], timeout=10,
                  what="bob back on B")
-        leaf.stop(signal.SIGKILL)  # no goodbye from B: A ages it out
+        leaf.stop(signal.SIGKILL)  # no goodbye from B: the hub sees its link drop
         wait_for(lambda: not member(alice, "team", "bob")["present"], timeout=10,
+                 what="B gone on A")
+        # away at once, his home still shown; then A ages B's entry out (1.5 s here)
+        wait_for(lambda: member(alice, "team", "bob")["hosts"] == [], timeout=10,
                  what="B aged out on A")
-        assert member(alice, "team", "bob")["hosts"] == []
     finally:
         tmux.close()
 

@@ -42,14 +42,16 @@ async def test_who_lists_the_people_and_who_is_here(alice: User, bob: User, caro
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
         await run_command(pilot, "/who")
-        await wait_for(pilot, lambda: told(app, "3 people in this hub, 1 here now"))
-        [shown] = [n.message for n in app._notifications if "people in this hub" in n.message]
-        for user in (alice, bob, carol):
-            print_ = fingerprint(Account(user.home, user.hub).user_id)
-            assert f"{user.name} ({print_})" in shown
-        assert f"alice ({fingerprint(Account(alice.home, alice.hub).user_id)})  you, here now" \
-            in shown
-        assert "bob (" in shown and "here now" not in shown.split("bob (")[1].split("\n")[0]
+        await wait_for(pilot, lambda: told(app, "team: 2 members, 1 here now"))
+        [shown] = [n.message for n in app._notifications if "members," in n.message]
+        prints = {user.name: fingerprint(Account(user.home, user.hub).user_id)
+                  for user in (alice, bob, carol)}
+        lines = shown.splitlines()
+        # no relay on this hub: no hosts, only here now or away (as the roster: ● and ○)
+        assert lines[1] == f"● alice ({prints['alice']})  owner  here now  you"
+        assert lines[2] == f"○ bob ({prints['bob']})  writer  away"
+        assert lines[3] == "1 more known in the federation (not members):"
+        assert lines[4] == f"○ carol ({prints['carol']})  away"
 
 
 async def test_invite_by_name_delivers_a_sealed_invitation(alice: User, carol: User, published):
