@@ -20,7 +20,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.relay import apply
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import (
-    FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message,
+    FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message, unreadable,
 )
 from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
@@ -125,7 +125,9 @@ class Intake:
             sender = parts[2] if self.is_hub and len(parts) > 3 else ""
             try:
                 envelope = from_message(msg.data, msg.headers, sender)
-            except EnvelopeError:
+            except EnvelopeError as exc:  # refused like any record: counted, listed
+                origin = sender or self.config.hub_name or self.config.name
+                self.ledger.quarantine(unreadable(msg.data, msg.headers, origin), str(exc))
                 continue
             if self.is_hub and envelope.origin != sender:  # a leaf speaks only for itself
                 envelope = Envelope(envelope.group_id, envelope.table, envelope.text,

@@ -1,0 +1,61 @@
+"""What the third acceptance pass of issue 15 met (docs/relay.md, "The third acceptance pass"):
+three hosts on loopback from the CLI, forged rows dropped into one host's file with sqlite3,
+and forged messages published straight into a leaf's outbound stream with its credentials.
+Every forgery must be refused at the first relay it meets, counted in `relay status`,
+listed in `relay rejected` with its reason and host, and reach no other host."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from peers_tui.relay.envelope import in_subject
+from tests.cli.test_relay_attacks import through
+from tests.relay_helpers import Host, bodies, team_on_two_hosts, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def rejected(host: Host) -> list[dict[str, Any]]:
+    return host.peers().ok("relay", "rejected", "--json").json()
+
+
+def test_messages_in_a_leafs_outbound_stream_that_are_no_record_are_counted_and_listed(tmp_path):
+    """A client on B's link publishing bytes that are no record envelope into B's inbound
+    stream at the hub (undecodable text, a signature that is no base64, no known table, a
+    group that is no group id): the hub dropped each without a word, so `relay status`
+    said "rejected: none" and `relay rejected` listed nothing while B sent junk (and a group
+    header naming no group waited, as if its genesis could still come)."""
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        bob.ok("join", code)
+        group_id = next(g["id"] for g in alice.ok("groups", "--json").json()
+                        if g["name"] == "team")
+        junk = [
+            (b"\xff\xfe\x00 not text", {"Peers-Table": "msg", "Peers-Group": group_id,
+                                        "Peers-Sig": base64.b64encode(bytes(64)).decode()}),
+            (b"{1}", {"Peers-Table": "msg", "Peers-Group": group_id, "Peers-Sig": "!!"}),
+            (b"{2}", {"Peers-Table": "nope", "Peers-Group": group_id}),
+            (b"{3}", {"Peers-Table": "member", "Peers-Group": "../../etc/passwd",
+                     "Peers-Sig": ""}),
+        ]
+
+        async def publish_junk(nc: Any, js: Any) -> None:
+            for number, (payload, headers) in enumerate(junk):
+                await js.publish(in_subject("B", group_id), payload, timeout=2.0,
+                                 headers={**headers, "Nats-Msg-Id": f"junk{number}"})
+
+        assert through(leaf, publish_junk) == "done"
+        wait_for(lambda: hub.status().get("rejected") == {"B": 4}, what="four refusals of B's")
+        listed = rejected(hub)
+        assert {row["host"] for row in listed} == {"B"}, listed
+        reasons = " | ".join(row["reason"] for row in listed)
+        for expected in ("undecodable record", "without a record table or group",
+                         "no group id: '../../etc/passwd'"):
+            assert expected in reasons, reasons
+        assert hub.status()["waiting"] == 0
+        text = hub.peers().ok("relay", "rejected").out
+        assert text.count("\n") == 4 and "\x00" not in text, text
+        bob.ok("send", "team", "still carried")
+        wait_for(lambda: "still carried" in bodies(alice), what="bob's message on A")
