@@ -28,7 +28,7 @@ from peers_tui.core.models import (
     ForkEvidence, GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared,
 )
 from peers_tui.core.raw import text_of
-from peers_tui.core.records import SignedRecord
+from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role, may_grant
 from peers_tui.relay.envelope import Envelope
 
@@ -107,8 +107,8 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             scan.message_position = messages[-1].rowid
         scan.invite_position = max([after_invite, *(row.id for row in invites)])
         if known is not None:
-            invites = [row for row in invites if not known(record_hash(text_of(row.record)))]
-            messages = [row for row in messages if not known(record_hash(text_of(row.record)))]
+            invites = [row for row in invites if not _passed_over(row, gid, known)]
+            messages = [row for row in messages if not _passed_over(row, gid, known)]
         roster = store.current_roster()
         scan.membership_mark = store.roster_mark
         good = genuine_invite_digests(store, roster) if invites else set()
@@ -138,6 +138,30 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     chained.sort(key=lambda pair: pair[0])
     scan.genuine.extend(envelope for _, envelope in chained)
     return scan
+
+
+def _passed_over(row: Any, group_id: str, known: Callable[[str], bool]) -> bool:
+    """The federation has this row's record already, and the row is that record's own here.
+    A known record filed where it does not belong (copied from another group, or a second
+    row of it under another id, place or time) is judged like any row, and refused with its
+    reason: passed over, it was neither sent nor listed in `relay rejected`."""
+    text = text_of(row.record)
+    return known(record_hash(text)) and _own_row(row, text, group_id)
+
+
+def _own_row(row: Any, text: str, group_id: str) -> bool:
+    """Whether the row holds what its record says, in this group (signature not checked:
+    the record is one the federation holds)."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("g") != group_id:
+            return False
+        if isinstance(row, Invite):
+            return bool(row.key == data.get("key"))
+        columns = expected_columns(SignedRecord(text, b"", None, data))
+    except (ValueError, RecursionError, RecordError):
+        return False
+    return all(getattr(row, column) == value for column, value in columns.items())
 
 
 def _fork_evidence(group_id: str, invites: list[Any]) -> set[str]:

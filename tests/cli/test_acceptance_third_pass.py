@@ -7,6 +7,7 @@ listed in `relay rejected` with its reason and host, and reach no other host."""
 from __future__ import annotations
 
 import base64
+import sqlite3
 from typing import Any
 
 import pytest
@@ -59,3 +60,47 @@ def test_messages_in_a_leafs_outbound_stream_that_are_no_record_are_counted_and_
         assert text.count("\n") == 4 and "\x00" not in text, text
         bob.ok("send", "team", "still carried")
         wait_for(lambda: "still carried" in bodies(alice), what="bob's message on A")
+
+
+def test_known_records_filed_where_they_do_not_belong_are_refused_where_they_were_written(
+        tmp_path):
+    """Rows dropped into B's file with sqlite3 that hold a record the federation has: one of
+    another group's, and second rows of one of this group's under another id and time. B's
+    relay passed them over as known: never sent (right), but never refused either, so `relay
+    status` and `relay rejected` on B did not show them while `peers verify` failed on them."""
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        bob.ok("join", code)
+        alice.ok("create", "other")
+        other_code = alice.ok("invite", "other").out.strip()
+        wait_for(lambda: bob.run("join", other_code).code == 0, what="bob's join of other")
+        alice.ok("send", "team", "in team")
+        alice.ok("send", "team", "in team too")
+        alice.ok("send", "other", "in other")
+        wait_for(lambda: "in team too" in bodies(bob) and "in other" in bodies(bob, "other"),
+                 what="both messages on B")
+        groups = {g["name"]: g["id"] for g in bob.ok("groups", "--json").json()}
+        team, other = (leaf.hub / f"{groups[name]}.db" for name in ("team", "other"))
+        columns = "id, author, author_seq, kind, created_at, body, record, sig, target, " \
+                  "reply_to, orig_id"
+        with sqlite3.connect(team) as db:
+            db.execute("ATTACH ? AS other", (str(other),))
+            db.execute(f"INSERT INTO message ({columns}) SELECT id, author, author_seq + 3000, "
+                       "kind, created_at, body, record, sig, target, reply_to, orig_id "
+                       "FROM other.message")
+            db.execute(f"INSERT INTO message ({columns}) SELECT '01M8ZZZZZZDUPLICATE0000000', "
+                       "author, author_seq + 1000, kind, created_at, body, record, sig, target,"
+                       " reply_to, orig_id FROM message WHERE body = 'in team' AND author_seq < 1000")
+            db.execute(f"INSERT INTO message ({columns}) SELECT '01M8ZZZZZZFUTURECOLUMN0000', "
+                       "author, author_seq + 2000, kind, 32503680000000, body, record, sig, "
+                       "target, reply_to, orig_id FROM message WHERE body = 'in team too' AND author_seq < 1000")
+        wait_for(lambda: leaf.status().get("rejected") == {"B": 3}, what="three refusals at B")
+        reasons = sorted(row["reason"] for row in rejected(leaf))
+        assert reasons == ["written into this host's file: record belongs to another group"] + [
+            "written into this host's file: row does not match its signed record "
+            "(edited in the file)"] * 2, reasons
+        assert hub.status().get("rejected") == {}
+        bob.ok("send", "team", "after the junk")
+        wait_for(lambda: "after the junk" in bodies(alice), what="bob's message on A")
+        assert bodies(alice) == ["in team", "in team too", "after the junk"]
+        verified = bob.run("verify", "team")
+        assert verified.code == 1 and verified.out.count("FAILED") == 3, verified.out
