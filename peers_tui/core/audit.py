@@ -5,6 +5,7 @@ user pins so that a later cut, or the whole file put back to an older copy, show
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
@@ -124,20 +125,27 @@ class Audit:
                                                                   roster.members)
 
     def check_pins(self, member_seq: int, member_hash: str | None,
-                   authors: dict[str, tuple[int, str]]) -> list[Problem]:
+                   authors: dict[str, tuple[int, str]],
+                   voided: Callable[[dict[str, tuple[int, str] | None]], object] | None = None
+                   ) -> list[Problem]:
         """Compare the file with the heads this user verified before: a cut shows here, and
-        so does the whole file put back to an older copy of itself."""
+        so does the whole file put back to an older copy of itself. `voided` is told of the
+        author pins a cut made void, and what they come down to (void_pins)."""
         problems = []
         # The pinned change must still be one that counts (a row merely still being there is
         # not enough: a change filed below it could have broken the chain above).
         roster = self.log.current_roster()
         chain = roster.chain if member_seq and member_hash else {}
-        authors = dict(authors)
+        lowered = void_pins(roster, member_seq, authors)
+        if lowered and voided is not None:
+            voided(lowered)
+        authors = {author: head for author, head in {**authors, **lowered}.items()
+                   if head is not None}
         for author, (seq, _) in list(authors.items()):
             # Someone no longer a member whose last removal (or leave) cut their chain below
             # the pin: everything beyond the cut is void (and taken out of the file when the
             # removal arrived from another host), so what must still be here is the record
-            # the cut names. A member who came back keeps the strict check.
+            # the cut names. (A member who came back, or still is one: void_pins.)
             cuts = roster.cuts.get(author)
             if cuts and roster.active(author) is None and cuts[-1].aseq < seq:
                 if cuts[-1].aseq:
@@ -173,3 +181,21 @@ class Audit:
                 if aseq and (author not in heads or heads[author][0] < aseq):
                     heads[author] = (aseq, invite.digest)
         return heads
+
+
+def void_pins(roster: Roster, member_seq: int, authors: dict[str, tuple[int, str]]
+              ) -> dict[str, tuple[int, str] | None]:
+    """Author pins that name a record a cut made void: pinned before the user verified
+    (`member_seq`) the removal, demotion or leave that cut the author's chain below it (made
+    on a host that had not seen the record). Such a record names an older state, counts for
+    nothing whatever became of its author since (back as a member, or still one as a reader),
+    and the relay takes it out of the file; what must still be here is the record the cut
+    names (None: nothing). A pin made after the change was verified stays as strict as any:
+    a record beyond the cut pinned then was signed after it."""
+    lowered: dict[str, tuple[int, str] | None] = {}
+    for author, (seq, _) in authors.items():
+        for cut in roster.cuts.get(author, ()):
+            if cut.seq > member_seq and cut.aseq < seq:
+                lowered[author] = (cut.aseq, cut.ahash) if cut.aseq else None
+                break
+    return lowered

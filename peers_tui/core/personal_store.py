@@ -6,6 +6,7 @@ same file, so `personal_group()` returns a GroupStore on personal.db like any ot
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -198,6 +199,25 @@ class PersonalStore:
             if member_seq >= entry.member_head_seq:
                 row.member_head_seq, row.member_head_hash = seq, digest
             row.author_heads = heads
+            row.save()
+
+    def lower_pins(self, group_id: str, judged: dict[str, tuple[int, str]],
+                   lowered: dict[str, tuple[int, str] | None]) -> None:
+        """Move author pins back to where a cut voided what they named (core.audit.void_pins;
+        None: unpin), each only if it is still the pin that was `judged`."""
+        with self.session(), self.db.atomic():
+            row = Group.get_or_none(Group.id == group_id)
+            if row is None:
+                return
+            heads = dict(_entry(row).author_heads)
+            for author, head in lowered.items():
+                if heads.get(author) != judged[author]:
+                    continue  # pinned anew meanwhile: judged again at the next look
+                if head is None:
+                    heads.pop(author, None)
+                else:
+                    heads[author] = head
+            row.author_heads = json.dumps(heads, sort_keys=True)
             row.save()
 
 

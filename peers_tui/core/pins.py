@@ -44,7 +44,14 @@ class Pins:
     def problems(self, entry: GroupEntry, store: GroupStore) -> list[Problem]:
         """What the file no longer holds of what this user verified before."""
         fresh = self._pinned(entry.id) or entry  # pins may have moved since `entry`
-        return store.check_pins(fresh.member_head_seq, fresh.member_head_hash, fresh.author_heads)
+
+        def voided(lowered: dict[str, tuple[int, str] | None]) -> None:
+            # Down to the cut for good: the reads after this one pin past the change.
+            judged = {author: fresh.author_heads[author] for author in lowered}
+            remember(lambda: self.personal.lower_pins(entry.id, judged, lowered))
+
+        return store.check_pins(fresh.member_head_seq, fresh.member_head_hash,
+                                fresh.author_heads, voided)
 
     def _pinned(self, group_id: str) -> GroupEntry | None:
         """The group's row as stored now, in one plain query: the unread counts check the

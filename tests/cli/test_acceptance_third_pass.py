@@ -104,3 +104,44 @@ def test_known_records_filed_where_they_do_not_belong_are_refused_where_they_wer
         assert bodies(alice) == ["in team", "in team too", "after the junk"]
         verified = bob.run("verify", "team")
         assert verified.code == 1 and verified.out.count("FAILED") == 3, verified.out
+
+
+@pytest.mark.parametrize("change", ["remove", "demote"])
+def test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_afterwards(
+        tmp_path, change):
+    """The cut rule from the cut-off side: bob posts on B while B's link is down, alice
+    removes him (or makes him a reader) on A meanwhile; his posts beyond the cut are void on
+    every host and B's relay takes them out of B's file. bob's own writes had pinned them,
+    so once he was a member again (invited back, or still one as a reader) every `peers log`,
+    `groups` and `verify` of his reported "record 3 of theirs, verified earlier, is gone or
+    altered (history deleted)", for good: the pin never moves back, and his chain starts
+    again after the cut. A record beyond a cut that was pinned before its change was
+    verified is void by that change: the pin comes down to the cut."""
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        bob.ok("join", code)
+        bob.ok("send", "team", "seen by alice")
+        wait_for(lambda: "seen by alice" in bodies(alice), what="bob's first post on A")
+        leaf.stop()
+        bob.ok("send", "team", "cut off 1")
+        bob.ok("send", "team", "cut off 2")
+        if change == "remove":
+            alice.ok("remove", "team", "bob")
+        else:
+            alice.ok("role", "team", "bob", "reader")
+        leaf.start()
+        wait_for(lambda: "cut off 1" not in bodies(bob), what="bob's void posts out of B's file")
+        if change == "remove":
+            again = alice.ok("invite", "team").out.strip()
+            bob.ok("join", again)
+        else:
+            alice.ok("role", "team", "bob", "writer")
+        wait_for(lambda: {m["handle"]: m["role"] for m in bob.ok("members", "team", "--json").json()}
+                 == {"alice": "owner", "bob": "writer"}, what="bob a writer again on B")
+        logged = bob.run("log", "team")
+        assert "history deleted" not in logged.err + logged.out, logged
+        bob.ok("send", "team", "back")
+        wait_for(lambda: "back" in bodies(alice), what="bob's post after his return on A")
+        verified = bob.run("verify", "team")
+        assert verified.code == 0, verified.out + verified.err
+        assert "history deleted" not in bob.ok("groups").out
+        assert bodies(alice) == bodies(bob) == ["seen by alice", "back"]
