@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
 from peers_tui.core.fork_listing import forked_records, without_forked
+from peers_tui.core.group_entry import void_pins
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
@@ -136,7 +137,7 @@ class Audit:
         # not enough: a change filed below it could have broken the chain above).
         roster = self.log.current_roster()
         chain = roster.chain if member_seq and member_hash else {}
-        lowered = void_pins(roster, member_seq, authors)
+        lowered = void_pins(roster.cuts, member_seq, authors)
         if lowered and voided is not None:
             voided(lowered)
         authors = {author: head for author, head in {**authors, **lowered}.items()
@@ -181,21 +182,3 @@ class Audit:
                 if aseq and (author not in heads or heads[author][0] < aseq):
                     heads[author] = (aseq, invite.digest)
         return heads
-
-
-def void_pins(roster: Roster, member_seq: int, authors: dict[str, tuple[int, str]]
-              ) -> dict[str, tuple[int, str] | None]:
-    """Author pins that name a record a cut made void: pinned before the user verified
-    (`member_seq`) the removal, demotion or leave that cut the author's chain below it (made
-    on a host that had not seen the record). Such a record names an older state, counts for
-    nothing whatever became of its author since (back as a member, or still one as a reader),
-    and the relay takes it out of the file; what must still be here is the record the cut
-    names (None: nothing). A pin made after the change was verified stays as strict as any:
-    a record beyond the cut pinned then was signed after it."""
-    lowered: dict[str, tuple[int, str] | None] = {}
-    for author, (seq, _) in authors.items():
-        for cut in roster.cuts.get(author, ()):
-            if cut.seq > member_seq and cut.aseq < seq:
-                lowered[author] = (cut.aseq, cut.ahash) if cut.aseq else None
-                break
-    return lowered

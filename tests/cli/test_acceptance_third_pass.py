@@ -119,29 +119,36 @@ def test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_after
     verified is void by that change: the pin comes down to the cut."""
     with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
         bob.ok("join", code)
+        dave = leaf.user("dave")  # reads bob's posts on B before the cut reaches B
+        dave.ok("join", alice.ok("invite", "team").out.strip())
         bob.ok("send", "team", "seen by alice")
         wait_for(lambda: "seen by alice" in bodies(alice), what="bob's first post on A")
         leaf.stop()
         bob.ok("send", "team", "cut off 1")
         bob.ok("send", "team", "cut off 2")
+        assert "cut off 2" in dave.ok("log", "team").out
         if change == "remove":
             alice.ok("remove", "team", "bob")
         else:
             alice.ok("role", "team", "bob", "reader")
         leaf.start()
         wait_for(lambda: "cut off 1" not in bodies(bob), what="bob's void posts out of B's file")
+        dave.ok("send", "team", "dave")  # a send pins the membership head past the change
         if change == "remove":
             again = alice.ok("invite", "team").out.strip()
             bob.ok("join", again)
         else:
             alice.ok("role", "team", "bob", "writer")
         wait_for(lambda: {m["handle"]: m["role"] for m in bob.ok("members", "team", "--json").json()}
-                 == {"alice": "owner", "bob": "writer"}, what="bob a writer again on B")
-        logged = bob.run("log", "team")
-        assert "history deleted" not in logged.err + logged.out, logged
+                 == {"alice": "owner", "bob": "writer", "dave": "writer"},
+                 what="bob a writer again on B")
+        for user in (bob, dave):
+            logged = user.run("log", "team")
+            assert "history deleted" not in logged.err + logged.out, (user.name, logged)
         bob.ok("send", "team", "back")
         wait_for(lambda: "back" in bodies(alice), what="bob's post after his return on A")
-        verified = bob.run("verify", "team")
-        assert verified.code == 0, verified.out + verified.err
-        assert "history deleted" not in bob.ok("groups").out
-        assert bodies(alice) == bodies(bob) == ["seen by alice", "back"]
+        for user in (bob, dave):
+            verified = user.run("verify", "team")
+            assert verified.code == 0, verified.out + verified.err
+            assert "history deleted" not in user.ok("groups").out
+        assert bodies(alice) == bodies(bob) == bodies(dave) == ["seen by alice", "dave", "back"]
