@@ -30,7 +30,7 @@ def test_messages_in_a_leafs_outbound_stream_that_are_no_record_are_counted_and_
     said "rejected: none" and `relay rejected` listed nothing while B sent junk (and a group
     header naming no group waited, as if its genesis could still come)."""
     with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
-        bob.ok("join", code)
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join on B")
         group_id = next(g["id"] for g in alice.ok("groups", "--json").json()
                         if g["name"] == "team")
         junk = [
@@ -69,7 +69,7 @@ def test_known_records_filed_where_they_do_not_belong_are_refused_where_they_wer
     relay passed them over as known: never sent (right), but never refused either, so `relay
     status` and `relay rejected` on B did not show them while `peers verify` failed on them."""
     with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
-        bob.ok("join", code)
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join on B")
         alice.ok("create", "other")
         other_code = alice.ok("invite", "other").out.strip()
         wait_for(lambda: bob.run("join", other_code).code == 0, what="bob's join of other")
@@ -118,9 +118,10 @@ def test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_after
     again after the cut. A record beyond a cut that was pinned before its change was
     verified is void by that change: the pin comes down to the cut."""
     with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
-        bob.ok("join", code)
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join on B")
         dave = leaf.user("dave")  # reads bob's posts on B before the cut reaches B
-        dave.ok("join", alice.ok("invite", "team").out.strip())
+        for_dave = alice.ok("invite", "team").out.strip()  # the invite reaches B first
+        wait_for(lambda: dave.run("join", for_dave).code == 0, what="dave's join on B")
         bob.ok("send", "team", "seen by alice")
         wait_for(lambda: "seen by alice" in bodies(alice), what="bob's first post on A")
         leaf.stop()
@@ -136,7 +137,7 @@ def test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_after
         dave.ok("send", "team", "dave")  # a send pins the membership head past the change
         if change == "remove":
             again = alice.ok("invite", "team").out.strip()
-            bob.ok("join", again)
+            wait_for(lambda: bob.run("join", again).code == 0, what="bob's join again")
         else:
             alice.ok("role", "team", "bob", "writer")
         wait_for(lambda: {m["handle"]: m["role"] for m in bob.ok("members", "team", "--json").json()}
