@@ -5,10 +5,12 @@ user pins so that a later cut, or the whole file put back to an older copy, show
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
 from peers_tui.core.fork_listing import forked_records, without_forked
+from peers_tui.core.group_entry import void_pins
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import Roster
@@ -119,20 +121,27 @@ class Audit:
                                                                   roster.members)
 
     def check_pins(self, member_seq: int, member_hash: str | None,
-                   authors: dict[str, tuple[int, str]]) -> list[Problem]:
+                   authors: dict[str, tuple[int, str]],
+                   voided: Callable[[dict[str, tuple[int, str] | None]], object] | None = None
+                   ) -> list[Problem]:
         """Compare the file with the heads this user verified before: a cut shows here, and
-        so does the whole file put back to an older copy of itself."""
+        so does the whole file put back to an older copy of itself. `voided` is told of the
+        author pins a cut made void, and what they come down to (void_pins)."""
         problems = []
         # The pinned change must still be one that counts (a row merely still being there is
         # not enough: a change filed below it could have broken the chain above).
         roster = self.log.current_roster()
         chain = roster.chain if member_seq and member_hash else {}
-        authors = dict(authors)
+        lowered = void_pins(roster.cuts, member_seq, authors)
+        if lowered and voided is not None:
+            voided(lowered)
+        authors = {author: head for author, head in {**authors, **lowered}.items()
+                   if head is not None}
         for author, (seq, _) in list(authors.items()):
             # Someone no longer a member whose last removal (or leave) cut their chain below
             # the pin: everything beyond the cut is void (and taken out of the file when the
             # removal arrived from another host), so what must still be here is the record
-            # the cut names. A member who came back keeps the strict check.
+            # the cut names. (A member who came back, or still is one: void_pins.)
             cuts = roster.cuts.get(author)
             if cuts and roster.active(author) is None and cuts[-1].aseq < seq:
                 if cuts[-1].aseq:

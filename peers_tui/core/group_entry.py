@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from peers_tui.core.errors import Ambiguous, NotFound
 from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.genesis import GROUP_ID_LENGTH
 from peers_tui.core.raw_values import as_int, as_text, text_of
+from peers_tui.core.roster import Cut
 from peers_tui.core.states import NotifyLevel
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
@@ -154,9 +155,31 @@ def find_group(query: str, entries: Sequence[N]) -> N:
     raise NotFound(f"no group {query!r} in your groups (see 'peers groups')")
 
 
+def void_pins(cuts: Mapping[str, Sequence[Cut]], member_seq: int,
+              authors: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str] | None]:
+    """Author pins that name a record a cut made void: pinned before the user verified
+    (`member_seq`) the removal, demotion or leave that cut the author's chain below it (made
+    on a host that had not seen the record). Such a record names an older state, counts for
+    nothing whatever became of its author since (back as a member, or still one as a reader),
+    and the relay takes it out of the file; what must still be here is the record the cut
+    names (None: nothing). A pin made after the change was verified stays as strict as any:
+    a record beyond the cut pinned then was signed after it."""
+    lowered: dict[str, tuple[int, str] | None] = {}
+    for author, (seq, _) in authors.items():
+        for cut in cuts.get(author, ()):
+            if cut.seq > member_seq and cut.aseq < seq:
+                lowered[author] = (cut.aseq, cut.ahash) if cut.aseq else None
+                break
+    return lowered
+
+
 def pins_move(entry: GroupEntry, member_seq: int, member_hash: str | None,
-              authors: dict[str, tuple[int, str]]) -> bool:
-    """Whether pinning these heads would change what `entry` pins."""
+              authors: dict[str, tuple[int, str]],
+              cuts: Mapping[str, Sequence[Cut]] | None = None) -> bool:
+    """Whether pinning these heads would change what `entry` pins (`cuts`: the roster's,
+    whose void pins come down: void_pins)."""
+    if cuts and void_pins(cuts, entry.member_head_seq, entry.author_heads):
+        return True
     if member_seq > entry.member_head_seq or (
             member_seq == entry.member_head_seq and member_hash != entry.member_head_hash):
         return True
@@ -165,10 +188,17 @@ def pins_move(entry: GroupEntry, member_seq: int, member_hash: str | None,
 
 
 def pinned(entry: GroupEntry, member_seq: int, member_hash: str | None,
-           authors: dict[str, tuple[int, str]]) -> tuple[int, str | None, str]:
+           authors: dict[str, tuple[int, str]],
+           cuts: Mapping[str, Sequence[Cut]] | None = None) -> tuple[int, str | None, str]:
     """The pin columns (member_head_seq, member_head_hash, author_heads) once these heads are
-    pinned on `entry`: a pin never moves backwards."""
+    pinned on `entry`: a pin never moves backwards, but for one a cut made void (`cuts`:
+    the roster's; void_pins), which comes down to the cut."""
     heads = dict(entry.author_heads)
+    for author, head in (void_pins(cuts, entry.member_head_seq, heads) if cuts else {}).items():
+        if head is None:
+            del heads[author]
+        else:
+            heads[author] = head
     for author, (seq, digest) in authors.items():
         if not isinstance(author, str) or type(seq) is not int:
             continue  # a junk row's column (NULL author): nothing to pin
@@ -180,4 +210,4 @@ def pinned(entry: GroupEntry, member_seq: int, member_hash: str | None,
 
 
 __all__ = ["GROUP_COLUMNS", "GROUP_ID_LENGTH", "JSON_DAMAGE", "MIN_PREFIX", "GroupEntry",
-           "GroupName", "entry_of", "find_group", "pinned", "pins_move"]
+           "GroupName", "entry_of", "find_group", "pinned", "pins_move", "void_pins"]

@@ -139,8 +139,9 @@ def _bookkeeping(personal: sqlite3.Connection, group: sqlite3.Connection, entry:
         current = move_read_marker(personal, group, entry.id, message_id)
         if current is not None:
             heads = {author: head}
-            if pins_move(current, roster.head_seq, roster.head_hash, heads):
-                seq, digest, authors = pinned(current, roster.head_seq, roster.head_hash, heads)
+            if pins_move(current, roster.head_seq, roster.head_hash, heads, roster.cuts):
+                seq, digest, authors = pinned(current, roster.head_seq, roster.head_hash, heads,
+                                              roster.cuts)
                 personal.execute("UPDATE groups SET member_head_seq = ?, member_head_hash = ?,"
                                  " author_heads = ? WHERE id = ?", (seq, digest, authors, entry.id))
         personal.execute("COMMIT")

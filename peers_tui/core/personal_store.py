@@ -7,7 +7,7 @@ same file, so `personal_group()` returns a GroupStore on personal.db like any ot
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from peers_tui.core.group_entry import (
 )
 from peers_tui.core.models import GROUP_MODELS, PERSONAL_MODELS, Group, Setting, tuples
 from peers_tui.core.raw import as_text
+from peers_tui.core.roster import Cut
 from peers_tui.core.states import NOTIFY_LEVELS, NotifyLevel
 
 PERSONAL_FILE = "personal.db"
@@ -181,20 +182,22 @@ class PersonalStore:
                     (Group.id == group_id) & (Group.personal == False)).execute()  # noqa: E712
 
     def pin_heads(self, group_id: str, member_seq: int, member_hash: str | None,
-                  authors: dict[str, tuple[int, str]]) -> None:
-        """Remember the newest heads this user verified, never moving a pin backwards.
+                  authors: dict[str, tuple[int, str]],
+                  cuts: Mapping[str, Sequence[Cut]] | None = None) -> None:
+        """Remember the newest heads this user verified, never moving a pin backwards (but
+        for one a cut in the roster's `cuts` made void: core.group_entry.void_pins).
 
         Nothing is written when no pin moves: reads pin on every look, and most looks find
         nothing new."""
         current = self.group(group_id)
-        if current is None or not pins_move(current, member_seq, member_hash, authors):
+        if current is None or not pins_move(current, member_seq, member_hash, authors, cuts):
             return
         with self.session(), self.db.atomic():
             row = Group.get_or_none(Group.id == group_id)
             if row is None:
                 return
             entry = _entry(row)
-            seq, digest, heads = pinned(entry, member_seq, member_hash, authors)
+            seq, digest, heads = pinned(entry, member_seq, member_hash, authors, cuts)
             if member_seq >= entry.member_head_seq:
                 row.member_head_seq, row.member_head_hash = seq, digest
             row.author_heads = heads

@@ -44,7 +44,14 @@ class Pins:
     def problems(self, entry: GroupEntry, store: GroupStore) -> list[Problem]:
         """What the file no longer holds of what this user verified before."""
         fresh = self._pinned(entry.id) or entry  # pins may have moved since `entry`
-        return store.check_pins(fresh.member_head_seq, fresh.member_head_hash, fresh.author_heads)
+
+        def voided(_: dict[str, tuple[int, str] | None]) -> None:
+            # Down to the cut for good: the reads after this one pin past the change.
+            cuts = store.current_roster().cuts
+            remember(lambda: self.personal.pin_heads(entry.id, 0, None, {}, cuts))
+
+        return store.check_pins(fresh.member_head_seq, fresh.member_head_hash,
+                                fresh.author_heads, voided)
 
     def _pinned(self, group_id: str) -> GroupEntry | None:
         """The group's row as stored now, in one plain query: the unread counts check the
@@ -59,7 +66,8 @@ class Pins:
         """After our own write: pin the membership head and our own chain head, so a file
         rolled back to before our last action is always caught."""
         heads = store.write_pins(self.user_id)
-        remember(lambda: self.personal.pin_heads(entry.id, *heads))
+        cuts = store.current_roster().cuts  # pins a cut made void come down first (void_pins)
+        remember(lambda: self.personal.pin_heads(entry.id, *heads, cuts))
 
     def after_read(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:
         """After a read that found nothing wrong: pin the membership head, the chain heads

@@ -169,8 +169,9 @@ class Roster:
                 return (f"not the record membership change {cut.seq} saw at this place in its "
                         "author's chain (forked chain)")
             if aseq > cut.aseq and member_seq < cut.seq:
-                return (f"signed after its author was {cut.what} (membership change {cut.seq}) "
-                        "but names an earlier membership state")
+                # Beyond the cut, whenever it was signed: on a host cut off, before the change.
+                return (f"beyond where membership change {cut.seq} cut its author's chain "
+                        f"({cut.what}) but names an earlier membership state")
         return None
 
     def time_floor(self, author: str, member_seq: int) -> int:

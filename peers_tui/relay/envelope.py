@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 from peers_tui.core.encoding import record_hash
@@ -21,6 +22,8 @@ IN_SUBJECTS = "peers.in.>"
 FED_SUBJECTS = "peers.fed.>"
 TABLES = ("genesis", "member", "invite", "msg")
 FED_PARTS = {"member": "m", "genesis": "i", "invite": "i", "msg": "r"}
+GROUP_ID = re.compile(r"[a-z2-7]{26}")
+KEPT_BYTES = 4096  # of a message that is no record: enough to tell what it was
 
 
 def in_subject(host: str, group_id: str) -> str:
@@ -74,6 +77,9 @@ def from_message(data: bytes, headers: dict[str, str] | None, fallback_origin: s
     group_id = headers.get("Peers-Group", "")
     if table not in TABLES or not group_id:
         raise EnvelopeError("message without a record table or group")
+    if not GROUP_ID.fullmatch(group_id):
+        # No group is called that: it would only wait for a genesis that cannot come.
+        raise EnvelopeError(f"no group id: {group_id[:40]!r}")
     try:
         text = data.decode("utf-8")
         sig = base64.b64decode(headers.get("Peers-Sig", ""), validate=True)
@@ -83,3 +89,15 @@ def from_message(data: bytes, headers: dict[str, str] | None, fallback_origin: s
         raise EnvelopeError(f"undecodable record ({exc})") from exc
     origin = headers.get("Peers-Origin") or fallback_origin
     return Envelope(group_id, table, text, sig, cosig, origin)
+
+
+def unreadable(data: bytes, headers: dict[str, str] | None, origin: str) -> Envelope:
+    """What to keep of a message on a peers subject that is no record envelope (from_message
+    refused it), so that its refusal is counted and listed with the host it came from: its
+    first bytes as text (undecodable ones replaced), its table and group only when they are
+    one."""
+    headers = headers or {}
+    table, group_id = headers.get("Peers-Table", ""), headers.get("Peers-Group", "")
+    return Envelope(group_id if GROUP_ID.fullmatch(group_id) else "",
+                    table if table in TABLES else "?",
+                    data[:KEPT_BYTES].decode("utf-8", errors="replace"), b"", None, origin)

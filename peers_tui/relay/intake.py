@@ -20,7 +20,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.relay import apply
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import (
-    FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message,
+    FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message, unreadable,
 )
 from peers_tui.relay.founding import Founding
 from peers_tui.relay.hub_bounds import HubBounds
@@ -122,12 +122,15 @@ class Intake:
     async def _handle(self, key: str, batch: list[Any], trim: InboundTrim | None = None) -> None:
         self._trace(f"received {len(batch)} from {key} (the first at {self.batch_at:.4f})")
         groups: dict[str, list[tuple[Any, Envelope]]] = {}
+        unread: list[tuple[Envelope, str]] = []
         for msg in batch:
             parts = msg.subject.split(".")
             sender = parts[2] if self.is_hub and len(parts) > 3 else ""
             try:
                 envelope = from_message(msg.data, msg.headers, sender)
-            except EnvelopeError:
+            except EnvelopeError as exc:  # refused like any record: counted, listed
+                origin = sender or self.config.hub_name or self.config.name
+                unread.append((unreadable(msg.data, msg.headers, origin), str(exc)))
                 continue
             if self.is_hub and envelope.origin != sender:  # a leaf speaks only for itself
                 envelope = Envelope(envelope.group_id, envelope.table, envelope.text,
@@ -141,6 +144,10 @@ class Intake:
                 continue  # ours, back from the hub (a membership change of ours is applied:
                 # the command the hub accepted it for may have died before writing it here)
             groups.setdefault(envelope.group_id, []).append((msg, envelope))
+        if unread:
+            with self.ledger.batch():  # one commit for a batch of junk, not one a message
+                for envelope, reason in unread:
+                    self.ledger.quarantine(envelope, reason)
         for group_id, pairs in groups.items():
             reach = 0 if self.is_hub else self.walk_reach.reach(group_id)
             # What a join's walk reads itself is not applied here too (walk_reach.py).

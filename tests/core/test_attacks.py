@@ -90,7 +90,7 @@ def test_an_import_by_a_removed_admin_is_void(alice, bob, admin_bob):
         id=ulid_text(new_ulid(now_ms() - 1000 * HOUR)),
         extra={"orig_id": "x1", "orig_author": "alice", "orig_time": now_ms() - 1000 * HOUR})
     view = shown(alice)["imported lie"]
-    assert view["verified"] is False and "signed after its author was removed" in view["problem"]
+    assert view["verified"] is False and "cut its author's chain (removed)" in view["problem"]
 
 
 def test_an_import_by_a_writer_is_void(alice, bob, team):

@@ -175,7 +175,8 @@ def test_removed_member_signing_under_an_old_state_is_void_for_every_reader(
     for reader in (alice, carol):
         shown = log_json(reader)[-1]
         assert shown["body"] == "backdated after removal" and shown["verified"] is False
-        assert shown["problem"].startswith("signed after its author was removed")
+        assert shown["problem"].startswith("beyond where membership change")
+        assert "cut its author's chain (removed)" in shown["problem"]
     first = log_json(alice)[0]
     assert first["verified"] is True  # what bob wrote while a member stays genuine
 

@@ -137,7 +137,7 @@ def test_a_reaction_signed_after_removal_under_an_old_state_is_void(alice, bob, 
     alice.ok("remove", "team", "bob")
     forger.react(db(alice, team), team, posted["first"], "👍", mseq=old)
     assert by_body(alice)["first"]["reactions"] == {}
-    assert "signed after its author was removed" in forged_rows(alice)[0]["problem"]
+    assert "cut its author's chain (removed)" in forged_rows(alice)[0]["problem"]
 
 
 def test_a_readers_forged_reaction_is_void(alice, carol, posted, team):
