@@ -59,6 +59,9 @@ class Backfills:
             return False
         if state is None:
             return False
+        # Reported at once: the link state written before the walk's first page must not
+        # list a group still receiving its history as in sync (`peers groups` said ✓).
+        self.progress(group_id, state.oldest, min(state.received / max(state.total, 1), 1.0))
         self.tasks[group_id] = asyncio.create_task(self._walk_until_done(group_id))
         return True
 
