@@ -39,19 +39,41 @@ PLACES = {"first": {"aseq": 1, "aprev": ""},
 @pytest.mark.parametrize("place", list(PLACES))
 def test_a_non_members_record_is_named_as_such_wherever_it_sits_in_their_chain(
         tmp_path, alice, bob, place):
+    judged_as_a_non_members_everywhere(tmp_path, alice, place, "msg")
+
+
+def test_a_members_record_above_a_gap_still_says_an_earlier_record_is_missing(alice, bob):
+    """The rule is about non-members only: a member's record above a gap in their chain is a
+    deleted record, as before."""
+    group_id = alice.ok("create", "team").out.strip()
+    bob.ok("join", alice.ok("invite", "team").out.strip())
+    Forger(bob.home).message(alice.hub / f"{group_id}.db", group_id, "bob's", aseq=5,
+                             aprev="x" * 64)
+    verdict = alice.run("verify", "team")
+    assert verdict.code == 1 and "an earlier record by this author is missing" in verdict.out
+    assert NOT_A_MEMBER not in verdict.out, verdict.out
+
+
+def judged_as_a_non_members_everywhere(tmp_path, alice, place: str, kind: str) -> None:
+    """Mallory (never a member) forges a record of `kind` at `place` of her chain in alice's
+    file: verify, the relay's scan of its own file and another host's apply all name it a
+    non-member's record, not a gap nor a broken chain."""
     group_id = alice.ok("create", "team").out.strip()
     alice.ok("send", "team", "hello")
     mallory = User("mallory", tmp_path / "mallory", alice.hub)
     mallory.ok("id", "--handle", "mallory")
     db = alice.hub / f"{group_id}.db"
     forger = Forger(mallory.home)
+    forge = ((lambda **at: forger.message(db, group_id, "mallory's post", **at)) if kind == "msg"
+             else (lambda **at: forger.invite(db, group_id, **at)))
     if place == "chain broken":
-        forger.message(db, group_id, "mallory's first", aseq=1, aprev="")
-    forger.message(db, group_id, "mallory's post", **PLACES[place])
+        forge(aseq=1, aprev="")
+    forge(**PLACES[place])
 
     verdict = alice.run("verify", "team")
     assert verdict.code == 1
-    lines = [line for line in verdict.out.splitlines() if "message" in line]
+    word = "message" if kind == "msg" else "invite"
+    lines = [line for line in verdict.out.splitlines() if word in line]
     assert lines and all(line.endswith(NOT_A_MEMBER) for line in lines), verdict.out
     assert "earlier record" not in verdict.out and "chain broken" not in verdict.out
 
@@ -68,23 +90,12 @@ def test_a_non_members_record_is_named_as_such_wherever_it_sits_in_their_chain(
     remote.hub.mkdir()
     outcome = apply_records(remote.hub, group_id, local_envelopes(alice, group_id), create=True)
     assert outcome is not None and not outcome.refused and not outcome.waiting
-    text, sig = forged_row(db, "mallory's post")
-    outcome = apply_records(remote.hub, group_id, [Envelope(group_id, "msg", text, sig, None, "A")],
+    text, sig = (forged_row(db, "mallory's post") if kind == "msg"
+                 else forged_invite_row(db, PLACES[place]["aseq"]))
+    outcome = apply_records(remote.hub, group_id, [Envelope(group_id, kind, text, sig, None, "A")],
                             create=False)
     assert outcome is not None
-    assert outcome.waiting == [] and [r for _, r in outcome.refused] == [NOT_A_MEMBER]
-
-
-def test_a_members_record_above_a_gap_still_says_an_earlier_record_is_missing(alice, bob):
-    """The rule is about non-members only: a member's record above a gap in their chain is a
-    deleted record, as before."""
-    group_id = alice.ok("create", "team").out.strip()
-    bob.ok("join", alice.ok("invite", "team").out.strip())
-    Forger(bob.home).message(alice.hub / f"{group_id}.db", group_id, "bob's", aseq=5,
-                             aprev="x" * 64)
-    verdict = alice.run("verify", "team")
-    assert verdict.code == 1 and "an earlier record by this author is missing" in verdict.out
-    assert NOT_A_MEMBER not in verdict.out, verdict.out
+    assert outcome.waiting == [] and [r for _, r in outcome.refused] == [NOT_A_MEMBER], outcome
 
 
 def forged_invite_row(db, aseq: int) -> tuple[str, bytes]:
@@ -101,35 +112,4 @@ def test_a_non_members_invite_is_named_as_such_wherever_it_sits_in_their_chain(
     them): an invite above a gap read "an earlier record by this author is missing" in verify
     and was held back by a relay as not yet received, and at place 1 it read "made by someone
     not allowed to grant its role"; a non-member's message said NOT_A_MEMBER everywhere."""
-    group_id = alice.ok("create", "team").out.strip()
-    alice.ok("send", "team", "hello")
-    mallory = User("mallory", tmp_path / "mallory", alice.hub)
-    mallory.ok("id", "--handle", "mallory")
-    db = alice.hub / f"{group_id}.db"
-    forger = Forger(mallory.home)
-    if place == "chain broken":
-        forger.invite(db, group_id, aseq=1, aprev="")
-    forger.invite(db, group_id, **PLACES[place])
-
-    verdict = alice.run("verify", "team")
-    assert verdict.code == 1
-    lines = [line for line in verdict.out.splitlines() if "invite" in line]
-    assert lines and all(line.endswith(NOT_A_MEMBER) for line in lines), verdict.out
-    assert "earlier record" not in verdict.out and "chain broken" not in verdict.out
-
-    store = GroupStore(db, group_id)  # the relay's scan of its own file: counted, not sent
-    try:
-        scan = scan_local(store, "A", 0, 0)
-    finally:
-        store.close()
-    assert {reason for _, reason in scan.refused} == {NOT_A_MEMBER}, scan.refused
-
-    remote = other_host(tmp_path, alice, "b")
-    remote.hub.mkdir()
-    outcome = apply_records(remote.hub, group_id, local_envelopes(alice, group_id), create=True)
-    assert outcome is not None and not outcome.refused and not outcome.waiting
-    text, sig = forged_invite_row(db, PLACES[place]["aseq"])
-    outcome = apply_records(remote.hub, group_id,
-                            [Envelope(group_id, "invite", text, sig, None, "A")], create=False)
-    assert outcome is not None
-    assert outcome.waiting == [] and [r for _, r in outcome.refused] == [NOT_A_MEMBER], outcome
+    judged_as_a_non_members_everywhere(tmp_path, alice, place, "invite")
