@@ -41,7 +41,8 @@ def who_lines(account: Account, entry: GroupEntry) -> list[str]:
         return f"  {', '.join(said)}" if said else ""
 
     here = sum(1 for m in members if m.user_id in where.present)
-    lines = [f"{shown_name(entry.name)}: {len(members)} members, {here} here now:"]
+    counted = f"{len(members)} member" + ("" if len(members) == 1 else "s")
+    lines = [f"{shown_name(entry.name)}: {counted}, {here} here now:"]
     for m in sorted(members, key=lambda m: (m.user_id not in where.present, m.handle.lower())):
         dot = "●" if m.user_id in where.present else "○"
         lines.append(f"{dot} {shown_name(m.handle)} ({m.fingerprint})  {m.role}  "
