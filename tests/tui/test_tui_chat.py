@@ -326,9 +326,11 @@ async def test_live_lines_appended_match_a_full_layout(alice: User, bob: User, c
         carol.ok("join", code)
         Account(carol.home, carol.hub).send("team", "i am bob too")
         await wait_for(pilot, lambda: log_bodies(app)[-1] == "i am bob too")
-        text = screen_text(app)
         # Four message lines (bob's three, carol's one) and the two join lines: event lines
-        # name look-alike members by fingerprint too.
+        # name look-alike members by fingerprint too, once the roster read in a worker after
+        # carol's join is in (her message can be on screen a moment before it, under load).
+        await wait_for(pilot, lambda: screen_text(app).count("bob~") == 6)
+        text = screen_text(app)
         assert text.count("bob~") == 6, text
         log._relayout()
         assert screen_text(app) == text
