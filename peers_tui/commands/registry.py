@@ -218,4 +218,7 @@ def parse_command(text: str) -> tuple[SlashCommand, str]:
         close = [c.word for c in COMMANDS if c.name.startswith(name[:2])] if name else []
         hint = f"; did you mean {', '.join(close)}?" if close else "; /help lists them"
         raise UnknownCommand(f"unknown command {head!r}{hint}")
+    if rest.strip() and " " not in command.usage:
+        # `/leave other-group` must not leave this one: a command without arguments refuses them.
+        raise PeersError(f"{command.word} takes no arguments: type {command.usage} alone")
     return command, rest.strip()

@@ -228,6 +228,8 @@ async def test_invite_command_copies_the_code(alice: User, carol: User, team):
     ("/edit -9 nothing", "no message of yours"),
     ("/theme no-such-theme", "unknown theme"),
     ("/remove nobody", "no member"),
+    ("/leave other-group", "/leave takes no arguments"),
+    ("/who everyone", "/who takes no arguments"),
 ])
 async def test_bad_commands_get_a_clear_message(alice: User, bob: User, team, command, message):
     app = make_app(alice, "team")
