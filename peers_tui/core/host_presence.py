@@ -40,6 +40,9 @@ MAX_CARRIED = 200       # signed profiles, and sealed invitations, one host carr
 MAX_CARRIED_TEXT = 4096  # bytes of one of them
 HEARTBEAT = 15.0        # seconds between two publications of an unchanged host
 AGE_OUT = 45.0          # a host not heard of for this long is gone
+# Seconds a sealed invitation to someone at home elsewhere is carried (relay.presence_carry):
+# the longest default invite is 7 days.
+CARRY_INVITATIONS_FOR = 8 * 24 * 3600
 
 
 def is_host_name(value: Any) -> bool:
@@ -127,8 +130,14 @@ def write_hosts_file(hub: Path, here: str, entries: Iterable[HostEntry]) -> None
             "hosts": [entry.to_json() for entry in hosts]}
     if len(json.dumps(data, separators=(",", ":"))) > MAX_FILE_BYTES:  # who is where first
         data["hosts"] = [entry.bare().to_json() for entry in hosts]
-    path = hub / HOSTS_FILE
-    temporary = hub / f"{HOSTS_FILE}.{os.getpid()}.tmp"
+    write_public_json(hub, HOSTS_FILE, data)
+
+
+def write_public_json(hub: Path, name: str, data: object) -> None:
+    """Replace `<hub>/<name>` with `data` at once (readers see the old or the new file),
+    0644: the relay writes it, every user of the hub reads it."""
+    path = hub / name
+    temporary = hub / f"{name}.{os.getpid()}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     try:
         os.fchmod(fd, 0o644)  # readable by every user of the hub, whatever the umask
@@ -138,6 +147,23 @@ def write_hosts_file(hub: Path, here: str, entries: Iterable[HostEntry]) -> None
         temporary.unlink(missing_ok=True)
         raise
     os.replace(temporary, path)
+
+
+def read_public_json(hub: Path, name: str) -> Any:
+    """What `<hub>/<name>` holds (a file the relay wrote), or None where it is missing,
+    unreadable, over MAX_FILE_BYTES or not JSON: never a symlink followed."""
+    try:
+        fd = os.open(hub / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as source:
+            text = source.read(MAX_FILE_BYTES + 1)
+        if len(text) > MAX_FILE_BYTES:
+            return None
+        return json.loads(text)
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -151,18 +177,7 @@ class HostsView:
 def read_hosts_file(hub: Path, *, now: float | None = None) -> HostsView | None:
     """What this host's relay knows of the other hosts; None where no relay ever wrote it
     (or the file is unreadable or not one). Entries older than AGE_OUT are left out."""
-    try:
-        fd = os.open(hub / HOSTS_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as source:
-            text = source.read(MAX_FILE_BYTES + 1)
-        if len(text) > MAX_FILE_BYTES:
-            return None
-        data = json.loads(text)
-    except (OSError, ValueError, RecursionError):
-        return None
+    data = read_public_json(hub, HOSTS_FILE)
     if not isinstance(data, dict) or data.get("v") != FORMAT or not is_host_name(data.get("here")):
         return None
     hosts = data.get("hosts")

@@ -23,13 +23,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core.host_presence import MAX_CARRIED, MAX_CARRIED_TEXT, HostEntry, homes_here
+from peers_tui.core.host_presence import (
+    CARRY_INVITATIONS_FOR, MAX_CARRIED, MAX_CARRIED_TEXT, HostEntry, homes_here,
+)
 from peers_tui.core.invitations import INVITATIONS_DIR, file_received
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.profiles import PEOPLE_DIR, read_small
 from peers_tui.relay.envelope import FED_STREAM, fed_subject
 
-KEEP = 8 * 24 * 3600  # seconds an invitation is carried (the longest default invite is 7 days)
+KEEP = CARRY_INVITATIONS_FOR  # seconds an invitation is carried
 MAX_FILED = 10_000    # invitations remembered as filed (not filed again once handled)
 ABSENT_FOR = 5.0      # seconds a group found missing at the hub is not asked for again
 
