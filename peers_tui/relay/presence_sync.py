@@ -30,6 +30,7 @@ from peers_tui.core.host_presence import (
     AGE_OUT, HEARTBEAT, MAX_ENTRY_BYTES, HostEntry, is_host_name, parse_payload, this_host,
     write_hosts_file,
 )
+from peers_tui.core.kept_people import KeptPeople
 from peers_tui.core.presence import PRESENCE_DIR, Presence
 from peers_tui.core.profiles import PEOPLE_DIR
 from peers_tui.relay.consumer_guard import STREAM_CAP
@@ -133,6 +134,7 @@ class PresenceSync(LinkDrops):
         self.stream_ready = not self.is_hub
         self.watch = PresenceWatch(hub)
         self.carried = Carried(hub)  # profiles and invitations that travel with the entry
+        self.kept = KeptPeople(hub)  # the profiles heard, kept after their host went quiet
         self.mail: HostEntry | None = None  # the last entry heard carrying invitations
         self.leaves_checked = 0.0  # the hub: when leaves down a while were last looked at
         self._write()  # a relay runs here: the roster shows hosts from now on
@@ -250,6 +252,7 @@ class PresenceSync(LinkDrops):
         if entry.invitations:  # to people of this host: filed into their inbox (listen_once)
             self.mail = entry
         entry = dataclasses.replace(entry, invitations=())
+        self.kept.note(entry)
         if entry.present or entry.home:
             self.heard[host] = entry
         else:
