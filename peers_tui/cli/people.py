@@ -70,7 +70,15 @@ def cmd_invite_to(args: argparse.Namespace) -> int:
                                       args.uses, args.expires)
     out(f"invited {shown_name(profile.handle)} ({profile.fingerprint}) to "
         f"{shown_name(me.resolve(args.group).name)}: invitation {ident}")
+    _say_reach(me, profile.user_id)
     return 0
+
+
+def _say_reach(me: Account, user_id: str | None) -> None:
+    """One line on stderr when the invitation does not reach its recipient now."""
+    note = direct.reach_note(me, user_id) if user_id else None
+    if note:
+        say("peers: " + inert(note, allow_newlines=False))
 
 
 def cmd_invitations(args: argparse.Namespace) -> int:
@@ -113,6 +121,7 @@ def cmd_dm(args: argparse.Namespace) -> int:
     if founded:
         print(f"peers: started a direct conversation with {shown_name(entry.name)}; "
               "they are invited", file=sys.stderr)
+        _say_reach(me, direct.dm_partner(me, me.store(entry)))
     if args.text is None:
         return start_tui(args, me, entry)
     text = args.text

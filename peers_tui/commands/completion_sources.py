@@ -1,6 +1,6 @@
 """Where Tab finds the arguments of the commands that take a person or a group (the registry
-says which do): the people known in the federation (published in this hub or carried here by
-its relay), the user's groups by name."""
+says which do): the people known in the federation (published in this hub, carried here by
+its relay, in the user's groups), the user's groups by name."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ def completion_sources(account: Account) -> dict[str, ArgumentSource]:
     """{"/dm": where its people come from, "/join": where its groups do, ...}: each read only
     when Tab is pressed after its command (a small directory, or personal.db)."""
     def people() -> list[str]:
-        # everyone known in the federation: this hub's profiles and those carried here
-        from peers_tui.core.federation_people import known_people  # loaded when first used
+        # everyone known: this hub's profiles, those carried here, the members of our groups
+        from peers_tui.core.federation_people import known_to  # loaded when first used
 
         try:
-            found = known_people(account.paths.hub)
+            found = known_to(account)
         except (PeersError, OSError):
             return []
         return [known.profile.handle for known in found

@@ -92,11 +92,14 @@ class Invite(SlashCommand):
             app.call_from_thread(shown, code)
 
         def deliver() -> str:  # sealed to them, in their inbox: no code passed by hand
-            from peers_tui.core.direct import invite_to  # sealing: loaded when first used
+            # sealing: loaded when first used
+            from peers_tui.core.direct import invite_to, reach_note
 
             profile, ident = invite_to(account, entry.id, str(person), role, uses, expires)
+            note = reach_note(account, profile.user_id)  # one line: it waits for their host
             return (f"invited {shown_name(profile.handle)} ({profile.fingerprint}) to "
-                    f"{shown_name(entry.name)} as {role.label}: invitation {ident}")
+                    f"{shown_name(entry.name)} as {role.label}: invitation {ident}"
+                    + (f" — {note}" if note else ""))
         in_background(chat, work if person is None else deliver)
 
 

@@ -44,8 +44,10 @@ class Dm(SlashCommand):
             app.call_from_thread(chat.post_message, OpenGroup(entry.id) if entry.id in listed
                                  else GroupAdded(entry))
             if founded:
+                other = direct.dm_partner(account, account.store(entry))
+                note = direct.reach_note(account, other) if other else None
                 return (f"started a direct conversation with {shown_name(entry.name)}; they "
-                        "are invited")
+                        "are invited" + (f" — {note}" if note else ""))
             return None
         in_background(chat, work)
 

@@ -23,7 +23,9 @@ from peers_tui.core.account import Account
 from peers_tui.core.database import create_file
 from peers_tui.core.encoding import b32
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
-from peers_tui.core.federation_people import find_known
+from peers_tui.core.federation_people import (
+    KnownPerson, delivery_note, find_known_to, known_to,
+)
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore, group_id_of
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.invitations import Invitation, deliver, discard, find, read_inbox
@@ -43,11 +45,12 @@ DM_NAME = "direct conversation"
 def invite_to(account: Account, group: str, person: str, role: Role = Role.WRITER,
               uses: int | None = 1, expires_in: int | None = 7 * 24 * 3600,
               extra: dict[str, object] | None = None) -> tuple[Profile, str]:
-    """Invite `person` (a published profile) to `group` with a sealed invitation: the
-    (profile, invitation id)."""
-    # Anyone known in the federation: one at home on another host gets it through the relays
-    # (relay.presence_carry carries it from the inbox it is dropped into here).
-    profile = find_known(account.paths.hub, person).profile
+    """Invite `person` (anyone known: core.federation_people) to `group` with a sealed
+    invitation: the (profile, invitation id). `reach_note` says whether it reaches them now."""
+    # Anyone known in the federation or in our groups: one at home on another host gets it
+    # through the relays (relay.presence_carry carries it from the inbox it is dropped into
+    # here), when their host is heard from.
+    profile = find_known_to(account, person).profile
     if profile.user_id == account.user_id:
         raise PeersError("you cannot invite yourself")
     entry = account.resolve(group)
@@ -56,6 +59,16 @@ def invite_to(account: Account, group: str, person: str, role: Role = Role.WRITE
     code = account.invite(group, role, uses, expires_in)
     return profile, deliver(account.paths.hub, account.keypair, profile.user_id, code,
                             account.store(entry).name, extra)
+
+
+def reach_note(account: Account, user_id: str) -> str | None:
+    """One line for the sender of an invitation to `user_id` that does not reach them now
+    (their host is offline, or where they live is not known here); None when it does."""
+    for known in known_to(account):
+        if known.profile.user_id == user_id:
+            return delivery_note(account.paths.hub, known)
+    return delivery_note(account.paths.hub, KnownPerson(Profile(user_id, fingerprint(user_id), 0),
+                                                        (), False, False))
 
 
 def _handled_list(account: Account) -> list[str]:
@@ -148,7 +161,7 @@ def _name_conversation(account: Account, entry: GroupEntry, other: str) -> Group
     """List a direct conversation under the other person's name (their profile's handle,
     else the group's), and remember it."""
     try:
-        name = find_known(account.paths.hub, other).profile.handle
+        name = find_known_to(account, other).profile.handle
     except PeersError:
         name = account.store(entry).current_roster().handle_of(other) or fingerprint(other)
     account.personal.set_setting(DM_SETTING + other, entry.id)
@@ -197,7 +210,7 @@ def conversations_with(account: Account, other: str) -> list[GroupEntry]:
 def dm(account: Account, person: str) -> tuple[GroupEntry, bool]:
     """The direct conversation with `person`: found, accepted from their invitation, or
     founded and offered to them. (entry, founded now)."""
-    profile = find_known(account.paths.hub, person).profile  # on any host of the federation
+    profile = find_known_to(account, person).profile  # on any host, or in our groups
     other = profile.user_id
     if other == account.user_id:
         raise PeersError("a direct conversation needs someone else: use your personal group "

@@ -1,12 +1,14 @@
 """What `/who` says: the open group's members with their presence and host, as the roster
 shows them (core.host_presence.locate, the same reading), then the other people known in
-the federation (core.federation_people): those who published a profile in this hub and those
-at home on another host whose profile its relay carried here."""
+the federation (core.federation_people): those who published a profile in this hub, those
+at home on another host whose profile its relay carries or carried here, and the members of
+the user's other groups. Someone whose host is not heard from now is shown away, with the
+host last heard to be theirs."""
 
 from __future__ import annotations
 
 from peers_tui.core.account import Account
-from peers_tui.core.federation_people import known_people
+from peers_tui.core.federation_people import known_to
 from peers_tui.core.host_presence import Whereabouts, locate
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.personal_store import GroupEntry
@@ -14,10 +16,10 @@ from peers_tui.core.presence import Presence
 from peers_tui.core.roster import MemberState
 
 
-def place(user_id: str, where: Whereabouts) -> str:
+def place(user_id: str, where: Whereabouts, last_known: tuple[str, ...] = ()) -> str:
     """`on hostB` / `away (hostB)`, as `peers members` says it; `here now` / `away` on a hub
-    without a relay."""
-    hosts = ",".join(where.hosts.get(user_id, ()))
+    without a relay. `last_known`: the hosts to name when no host heard now says."""
+    hosts = ",".join(where.hosts.get(user_id, ()) or last_known)
     if user_id in where.present:
         return f"on {hosts}" if hosts else "here now"
     return f"away ({hosts})" if hosts else "away"
@@ -27,7 +29,8 @@ def who_lines(account: Account, entry: GroupEntry) -> list[str]:
     hub = account.paths.hub
     everyone = account.store(entry).members(include_former=True)
     members = [m for m in everyone if m.state == MemberState.ACTIVE]
-    known = known_people(hub)
+    known = known_to(account)
+    last_known = {k.profile.user_id: k.hosts for k in known}
     ids = {m.user_id for m in members}
     others = [k for k in known if k.profile.user_id not in ids]
     where = locate(Presence(hub), [*ids, *(k.profile.user_id for k in others)])
@@ -46,12 +49,13 @@ def who_lines(account: Account, entry: GroupEntry) -> list[str]:
     for m in sorted(members, key=lambda m: (m.user_id not in where.present, m.handle.lower())):
         dot = "●" if m.user_id in where.present else "○"
         lines.append(f"{dot} {shown_name(m.handle)} ({m.fingerprint})  {m.role}  "
-                     f"{place(m.user_id, where)}{marks(m.user_id, m.handle)}")
+                     f"{place(m.user_id, where, last_known.get(m.user_id, ()))}"
+                     f"{marks(m.user_id, m.handle)}")
     if others:
         lines.append(f"{len(others)} more known in the federation (not members):")
         for k in others:
             person = k.profile
             dot = "●" if person.user_id in where.present else "○"
             lines.append(f"{dot} {shown_name(person.handle)} ({person.fingerprint})  "
-                         f"{place(person.user_id, where)}{marks(person.user_id, person.handle)}")
+                         f"{place(person.user_id, where, k.hosts)}{marks(person.user_id, person.handle)}")
     return lines
