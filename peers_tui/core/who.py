@@ -57,5 +57,6 @@ def who_lines(account: Account, entry: GroupEntry) -> list[str]:
             person = k.profile
             dot = "●" if person.user_id in where.present else "○"
             lines.append(f"{dot} {shown_name(person.handle)} ({person.fingerprint})  "
-                         f"{place(person.user_id, where, k.hosts)}{marks(person.user_id, person.handle)}")
+                         f"{place(person.user_id, where, k.hosts)}"
+                         f"{marks(person.user_id, person.handle)}")
     return lines

@@ -151,3 +151,13 @@ def test_a_kept_look_alike_is_refused_naming_both(hub_dir: Path):
         find_known(hub_dir, "erin")
     assert fingerprint(erin.public_id) in str(refused.value)
     assert fingerprint(other.public_id) in str(refused.value)
+
+
+def test_who_shows_a_kept_person_away_on_the_host_last_heard(alice: User, hub: Path):
+    alice.ok("create", "team")
+    dave = Keypair.generate()
+    heard(hub, "hostB", (dave, "dave"))
+    write_hosts_file(hub, "hostA", [])  # a relay runs here; hostB is not heard now
+    account = Account(alice.home, alice.hub)
+    lines = who_lines(account, account.resolve("team"))
+    assert f"○ dave ({fingerprint(dave.public_id)})  away (hostB)" in lines, lines
