@@ -14,6 +14,7 @@ file goes stale when this host's relay stops; the reader ages it itself).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -39,7 +40,10 @@ MAX_ENTRY_BYTES = 256 * 1024
 MAX_CARRIED = 200       # signed profiles, and sealed invitations, one host carries
 MAX_CARRIED_TEXT = 4096  # bytes of one of them
 HEARTBEAT = 15.0        # seconds between two publications of an unchanged host
-AGE_OUT = 45.0          # a host not heard of for this long is gone
+AGE_OUT = 45.0          # a host not heard of for this long has nobody present
+# ... and its people's homes are still shown this long (away, at home there): a host cut off
+# for a minute is not "nowhere" to the others; a host that never comes back is forgotten.
+HOME_KEPT = 24 * 3600.0
 # Seconds a sealed invitation to someone at home elsewhere is carried (relay.presence_carry):
 # the longest default invite is 7 days.
 CARRY_INVITATIONS_FOR = 8 * 24 * 3600
@@ -71,6 +75,10 @@ class HostEntry:
         if self.invitations:
             data["invitations"] = list(self.invitations)
         return data
+
+    def away(self) -> HostEntry:
+        """The entry of a host nobody can reach: its homes (and profiles) without presence."""
+        return dataclasses.replace(self, present=frozenset())
 
     def bare(self) -> HostEntry:
         """The entry without what it carries (who is where only)."""
@@ -176,7 +184,8 @@ class HostsView:
 
 def read_hosts_file(hub: Path, *, now: float | None = None) -> HostsView | None:
     """What this host's relay knows of the other hosts; None where no relay ever wrote it
-    (or the file is unreadable or not one). Entries older than AGE_OUT are left out."""
+    (or the file is unreadable or not one). Entries older than AGE_OUT count nobody present,
+    those older than HOME_KEPT are left out."""
     data = read_public_json(hub, HOSTS_FILE)
     if not isinstance(data, dict) or data.get("v") != FORMAT or not is_host_name(data.get("here")):
         return None
@@ -187,10 +196,11 @@ def read_hosts_file(hub: Path, *, now: float | None = None) -> HostsView | None:
     others: dict[str, HostEntry] = {}
     for item in hosts[:MAX_HOSTS]:
         entry = parse_entry(item)
-        # heard of within the age-out; a time far ahead is no relay's (whose clock is ours)
+        # a time far ahead is no relay's (whose clock is ours); past the age-out, nobody
+        # there is present (the file of a relay that stopped is stale), their homes stay
         if (entry is not None and entry.host != data["here"]
-                and -AGE_OUT <= now - entry.seen <= AGE_OUT):
-            others[entry.host] = entry
+                and -AGE_OUT <= now - entry.seen <= HOME_KEPT):
+            others[entry.host] = entry if now - entry.seen <= AGE_OUT else entry.away()
     return HostsView(data["here"], tuple(sorted(others.values(), key=lambda e: e.host)))
 
 

@@ -74,8 +74,7 @@ class LinkDrops:
     def _unreachable(self) -> None:
         """A leaf cut from the hub cannot know who is present elsewhere: away, not present
         (their homes still shown), until the link is back and the stream says again."""
-        cut = {host: dataclasses.replace(entry, present=frozenset())
-               for host, entry in self.heard.items() if entry.present}
+        cut = {host: entry.away() for host, entry in self.heard.items() if entry.present}
         if cut:
             self.heard.update(cut)
             self._write()

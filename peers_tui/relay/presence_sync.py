@@ -27,8 +27,8 @@ import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 
 from peers_tui.core.host_presence import (
-    AGE_OUT, HEARTBEAT, MAX_ENTRY_BYTES, HostEntry, is_host_name, parse_payload, this_host,
-    write_hosts_file,
+    AGE_OUT, HEARTBEAT, HOME_KEPT, MAX_ENTRY_BYTES, HostEntry, is_host_name, parse_payload,
+    this_host, write_hosts_file,
 )
 from peers_tui.core.kept_people import KeptPeople
 from peers_tui.core.presence import PRESENCE_DIR, Presence
@@ -42,7 +42,7 @@ from peers_tui.relay.waiting import next_record, subscribe_ordered, watch
 STREAM = "PEERS_PRESENCE"
 SUBJECTS = "peers.presence.>"
 SWEEP = 5.0     # seconds: the longest a change inotify missed waits to be published
-LOOK_EVERY = 5.0  # seconds: the longest a host past its age-out stays listed
+LOOK_EVERY = 5.0  # seconds: the longest a host past its age-out stays present
 SETTLE = 0.05   # an app creates its presence file, then takes the lock: look just after
 
 
@@ -261,11 +261,16 @@ class PresenceSync(LinkDrops):
         return True
 
     def _expire(self) -> None:
+        """A host not heard of for the age-out has nobody present; its people's homes are
+        shown for HOME_KEPT (a host cut off for a minute still says where they live)."""
         now = time.time()
-        gone = [host for host, entry in self.heard.items() if now - entry.seen > self.age_out]
+        away = {host: entry.away() for host, entry in self.heard.items()
+                if entry.present and now - entry.seen > self.age_out}
+        gone = [host for host, entry in self.heard.items() if now - entry.seen > HOME_KEPT]
+        self.heard.update(away)
         for host in gone:
             del self.heard[host]
-        if gone:
+        if away or gone:
             self._write()
 
     def _write(self) -> None:

@@ -66,9 +66,10 @@ def test_an_app_on_one_host_is_present_with_its_host_on_the_other(hosts):
         leaf.stop(signal.SIGKILL)  # no goodbye from B: the hub sees its link drop
         wait_for(lambda: not member(alice, "team", "bob")["present"], timeout=10,
                  what="B gone on A")
-        # away at once, his home still shown; then A ages B's entry out (1.5 s here)
-        wait_for(lambda: member(alice, "team", "bob")["hosts"] == [], timeout=10,
-                 what="B aged out on A")
+        # away at once, his home still shown, also once A aged B's entry out (1.5 s here)
+        time.sleep(3 * 1.5)
+        assert member(alice, "team", "bob")["hosts"] == ["B"]
+        assert not member(alice, "team", "bob")["present"]
     finally:
         tmux.close()
 
@@ -116,3 +117,46 @@ def test_presence_keeps_flowing_after_the_hubs_server_restarts(hosts):
         assert member(alice, "team", "bob")["hosts"] == ["B"]
     finally:
         bobs_app.withdraw()
+
+
+def test_a_host_cut_off_past_the_age_out_keeps_its_peoples_homes_on_both_sides(hosts):
+    """The fourth acceptance pass: B's nats-server stopped (SIGSTOP: the TCP connection
+    stays, so the hub's server does not see the leaf go) for longer than the age-out. Both
+    sides show the other side's people away, at home where they were: `○ alice  A` on B and
+    `○ bob  B` on A (the roster lost the host column after 45 s of a one-minute cut)."""
+    import os
+
+    from peers_tui.core.account import Account
+    from peers_tui.core.presence import Presence
+
+    hub, leaf = hosts
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    alice.ok("create", "team")
+    code = alice.ok("invite", "team").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="the leaf link")
+    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
+    bob.ok("join", code)
+    apps = [Presence(user.hub) for user in (alice, bob)]
+    for app, user in zip(apps, (alice, bob)):
+        app.announce(Account(user.home, user.hub).user_id)
+    try:
+        wait_for(lambda: member(alice, "team", "bob")["present"]
+                 and member(bob, "team", "alice")["present"], what="both present both sides")
+        server = leaf.nats_pid()
+        os.kill(server, signal.SIGSTOP)
+        try:
+            wait_for(lambda: not member(bob, "team", "alice")["present"]
+                     and not member(alice, "team", "bob")["present"], what="both away")
+            time.sleep(3 * 1.5)  # three age-outs (1.5 s with these heartbeats)
+            assert member(bob, "team", "alice")["hosts"] == ["A"]
+            assert member(alice, "team", "bob")["hosts"] == ["B"]
+            assert not member(alice, "team", "bob")["present"]
+        finally:
+            os.kill(server, signal.SIGCONT)
+        wait_for(lambda: member(alice, "team", "bob")["present"]
+                 and member(bob, "team", "alice")["present"], what="present again once back")
+    finally:
+        for app in apps:
+            app.withdraw()

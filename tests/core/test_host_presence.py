@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from peers_tui.core.host_presence import (
-    HOSTS_FILE, MAX_ENTRY_BYTES, MAX_FILE_BYTES, MAX_IDS, HostEntry, locate, parse_payload,
-    read_hosts_file, this_host, write_hosts_file,
+    HOME_KEPT, HOSTS_FILE, MAX_ENTRY_BYTES, MAX_FILE_BYTES, MAX_IDS, HostEntry, locate,
+    parse_payload, read_hosts_file, this_host, write_hosts_file,
 )
 from peers_tui.core.identity import Keypair
 from peers_tui.core.presence import Presence
@@ -80,7 +80,7 @@ def test_malformed_entries_are_left_out_one_by_one(tmp_path):
         entry_json("hostC", present="not a list"),
         entry_json("hostD", present=[BOB] * (MAX_IDS + 1)),
         entry_json("hostE", home={"a": 1}), entry_json("hostF", seen="yesterday"),
-        entry_json("hostG", seen=True), entry_json("hostH", seen=now - 3600),
+        entry_json("hostG", seen=True), entry_json("hostH", seen=now - HOME_KEPT - 1),
         entry_json("hostK", seen=now + 3600), entry_json("hostL", seen=float("inf")),
         entry_json("hostM", seen=float("nan")),
         entry_json("hostI", v=2), entry_json("hostA"),  # this host itself: it knows better
@@ -88,11 +88,12 @@ def test_malformed_entries_are_left_out_one_by_one(tmp_path):
     ]
     junk_ids = entry_json("hostJ", present=["\x1b[2J", 5, None, BOB + "x", BOB], home=[])
     write_raw(tmp_path / "hub", {"v": 1, "here": "hostA", "written": now,
-                                 "hosts": bad + [junk_ids, entry_json("hostB")]})
+                                 "hosts": bad + [junk_ids, entry_json("hostB"),
+                                                 entry_json("hostN", seen=now - 3600)]})
     view = read_hosts_file(tmp_path / "hub", now=now)
     assert view is not None
-    assert [(e.host, e.present) for e in view.others] == [
-        ("hostB", frozenset({BOB})), ("hostJ", frozenset({BOB}))]
+    assert [(e.host, e.present) for e in view.others] == [  # hostN: not heard for an hour
+        ("hostB", frozenset({BOB})), ("hostJ", frozenset({BOB})), ("hostN", frozenset())]
 
 
 def test_wire_entries_are_bounded_and_checked():
@@ -120,10 +121,13 @@ def test_members_are_located_here_on_other_hosts_and_at_home(tmp_path):
         where = locate(presence, [ALICE, BOB, CAROL])
         assert where.present == {ALICE, BOB}
         assert where.hosts == {ALICE: ("hostA", "hostC"), BOB: ("hostB",), CAROL: ("hostA",)}
-        # the relay stopped long ago: its file is stale, the other hosts count no more
+        # the relay stopped an hour ago: its file is stale, nobody elsewhere is present,
+        # but bob's home is still shown (away); a day later the other hosts count no more
         later = locate(presence, [ALICE, BOB, CAROL], now=time.time() + 3600)
         assert later.present == {ALICE}
-        assert later.hosts == {ALICE: ("hostA",), BOB: (), CAROL: ("hostA",)}
+        assert later.hosts == {ALICE: ("hostA",), BOB: ("hostB",), CAROL: ("hostA",)}
+        forgotten = locate(presence, [ALICE, BOB, CAROL], now=time.time() + HOME_KEPT + 60)
+        assert forgotten.hosts == {ALICE: ("hostA",), BOB: (), CAROL: ("hostA",)}
         entry = this_host(presence, "hostA")
         assert (entry.present, entry.home) == (frozenset({ALICE}), frozenset({CAROL}))
     finally:
