@@ -160,3 +160,33 @@ def test_records_flow_on_at_once_after_the_hubs_server_restarts_for_a_token(tmp_
         print(f"crossed in {time.monotonic() - posted:.2f} s")
     finally:
         stop_all([hub, leaf])
+
+
+@pytest.mark.slow
+def test_the_hub_sees_a_silent_leaf_gone_within_seconds(tmp_path):
+    """The fourth acceptance pass: B's nats-server stopped (SIGSTOP: its TCP connection stays
+    open, as when a laptop's network vanishes) was listed by the hub as `link from B: up for
+    8m04s, 0.2 ms` six minutes into the cut (nats-server's default pings: every 2 minutes).
+    The hub's server pings its connections every few seconds now and drops a silent one."""
+    import os
+    import signal
+
+    hub, leaf = federation(tmp_path)
+    try:
+        hub.start()
+        leaf.start()
+        wait_for(lambda: leaf_seen_by_hub(hub, "B") is True, what="the hub to see B")
+        server = leaf.nats_pid()
+        os.kill(server, signal.SIGSTOP)
+        try:
+            cut = time.monotonic()
+            wait_for(lambda: leaf_seen_by_hub(hub, "B") is False, timeout=30,
+                     what="the hub to see the silent B gone")
+            print(f"silent leaf seen gone by the hub after {time.monotonic() - cut:.1f} s")
+            assert "link from B: down for" in hub.peers().ok("relay", "status").out
+        finally:
+            os.kill(server, signal.SIGCONT)
+        wait_for(lambda: leaf_seen_by_hub(hub, "B") is True, what="B back at the hub")
+        wait_for(leaf.link_up, what="B's own link back")
+    finally:
+        stop_all([hub, leaf])
