@@ -19,6 +19,19 @@ def member(user, group: str, handle: str) -> dict:
     return rows[handle]
 
 
+def team_joined_on_two_hosts(hub, leaf):
+    """alice founds 'team' on the hub, both relays start, bob joins it from the leaf."""
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    alice.ok("create", "team")
+    code = alice.ok("invite", "team").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="the leaf link")
+    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
+    bob.ok("join", code)
+    return alice, bob
+
+
 @pytest.fixture
 def hosts(tmp_path, monkeypatch):
     # Heartbeats every half second: a host whose relay died ages out in 1.5 s, not 45 s.
@@ -30,14 +43,7 @@ def hosts(tmp_path, monkeypatch):
 
 def test_an_app_on_one_host_is_present_with_its_host_on_the_other(hosts):
     hub, leaf = hosts
-    alice, bob = hub.user("alice"), leaf.user("bob")
-    alice.ok("create", "team")
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_for(leaf.link_up, what="the leaf link")
-    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
-    bob.ok("join", code)
+    alice, bob = team_joined_on_two_hosts(hub, leaf)
     wait_for(lambda: "bob" in [m["handle"] for m in alice.ok("members", "team", "--json").json()],
              what="bob's join on A")
     # bob has run commands on B (his profile is there): his home is B, he is not present
@@ -94,14 +100,7 @@ def test_presence_keeps_flowing_after_the_hubs_server_restarts(hosts):
     from peers_tui.core.presence import Presence
 
     hub, leaf = hosts
-    alice, bob = hub.user("alice"), leaf.user("bob")
-    alice.ok("create", "team")
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_for(leaf.link_up, what="the leaf link")
-    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
-    bob.ok("join", code)
+    alice, bob = team_joined_on_two_hosts(hub, leaf)
     wait_for(lambda: "bob" in [m["handle"] for m in alice.ok("members", "team", "--json").json()],
              what="bob's join on A")
     server = hub.nats_pid()
@@ -120,8 +119,8 @@ def test_presence_keeps_flowing_after_the_hubs_server_restarts(hosts):
 
 
 def test_a_host_cut_off_past_the_age_out_keeps_its_peoples_homes_on_both_sides(hosts):
-    """The fourth acceptance pass: B's nats-server stopped (SIGSTOP: the TCP connection
-    stays, so the hub's server does not see the leaf go) for longer than the age-out. Both
+    """The fourth acceptance pass: B's nats-server stopped (SIGSTOP: its TCP connection
+    stays open, as when a laptop's network vanishes) for longer than the age-out. Both
     sides show the other side's people away, at home where they were: `○ alice  A` on B and
     `○ bob  B` on A (the roster lost the host column after 45 s of a one-minute cut)."""
     import os
@@ -130,14 +129,7 @@ def test_a_host_cut_off_past_the_age_out_keeps_its_peoples_homes_on_both_sides(h
     from peers_tui.core.presence import Presence
 
     hub, leaf = hosts
-    alice, bob = hub.user("alice"), leaf.user("bob")
-    alice.ok("create", "team")
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_for(leaf.link_up, what="the leaf link")
-    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
-    bob.ok("join", code)
+    alice, bob = team_joined_on_two_hosts(hub, leaf)
     apps = [Presence(user.hub) for user in (alice, bob)]
     for app, user in zip(apps, (alice, bob)):
         app.announce(Account(user.home, user.hub).user_id)
