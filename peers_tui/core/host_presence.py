@@ -8,8 +8,9 @@ this module; the core never imports the relay.
 
 Another host's word is a courtesy display, not an authority: anything malformed is ignored
 entry by entry, sizes are bounded, host names are plain letters and digits (nothing a terminal
-would take for an escape), and an entry not heard of for `AGE_OUT` seconds counts no more (the
-file goes stale when this host's relay stops; the reader ages it itself).
+would take for an escape), and an entry not heard of for `AGE_OUT` seconds counts nobody
+present, and no more after `HOME_KEPT` (the file goes stale when this host's relay stops; the
+reader ages it itself).
 """
 
 from __future__ import annotations
