@@ -43,6 +43,13 @@ from peers_tui.worker_errors import WorkerFailed, failure_of
 if TYPE_CHECKING:
     from peers_tui.core.account import Account
 
+# After Enter, the event loop waits (at most this long) for the outbox thread to commit the
+# message before it paints: the two share the interpreter lock, and the composer's repaint
+# held it for the first milliseconds of every send (the send waited ~3 ms to start and then
+# shared the lock with the paint). The message reaches the other users' screens sooner; the
+# composer is cleared in the frame that shows the message in our own log.
+SEND_FIRST_WAIT = 0.03
+
 
 def _palette_provider() -> type:
     # Loaded when the palette first opens: start-up only pays for what the first screen needs.
@@ -168,7 +175,8 @@ class PeersApp(App[None]):
         self.navigator.open(event.group_id)
 
     def on_send_message(self, event: m.SendMessage) -> None:
-        self.outbox.put(event.group_id, event.text, event.kind, event.reply_to)
+        stored = self.outbox.put(event.group_id, event.text, event.kind, event.reply_to)
+        stored.wait(SEND_FIRST_WAIT)
 
     def on_mark_read(self, event: m.MarkRead) -> None:
         self.unread.mark_read(event.group_id, event.message_id)

@@ -1,7 +1,9 @@
 """Outbox: messages the user sent, stored one after another in a single worker thread.
 
 One thread in submission order, so two quick sends are committed in the order typed and a
-later send never cancels an earlier one (as an exclusive worker would).
+later send never cancels an earlier one (as an exclusive worker would). `put` hands back an
+event set once the message is committed or refused: the app waits for it a moment before it
+paints (app.SEND_FIRST_WAIT), so the send does not share the interpreter lock with a paint.
 
 What a send writes after its message (the read marker and the pins in personal.db,
 core.message_actions.AfterSend) waits: the message is reported first (the screens of both
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import queue
 import sqlite3
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -31,17 +34,19 @@ if TYPE_CHECKING:  # Peewee and the stores load after the first frame (core.star
 
 
 class Outgoing(Value):  # not a dataclass: compiled at import (core.value)
-    __slots__ = ("group_id", "text", "kind", "reply_to")
+    __slots__ = ("group_id", "text", "kind", "reply_to", "stored")
     group_id: str
     text: str
     kind: str
     reply_to: str | None
+    stored: threading.Event  # set once the message is committed (or refused)
 
     def __init__(self, group_id: str, text: str, kind: str, reply_to: str | None = None) -> None:
         self.group_id = group_id
         self.text = text
         self.kind = kind
         self.reply_to = reply_to
+        self.stored = threading.Event()
 
 
 AFTER_SEND_DELAY = 1.0  # seconds: how long a send's bookkeeping may wait (see above)
@@ -53,8 +58,11 @@ class Outbox:
         self.queue: queue.Queue[Outgoing | None] = queue.Queue()
 
     def put(self, group_id: str, text: str, kind: str = "text",
-            reply_to: str | None = None) -> None:
-        self.queue.put(Outgoing(group_id, text, kind, reply_to))
+            reply_to: str | None = None) -> threading.Event:
+        """Queue a message; the event returned is set once it is committed (or refused)."""
+        item = Outgoing(group_id, text, kind, reply_to)
+        self.queue.put(item)
+        return item.stored
 
     def close(self) -> None:
         self.queue.put(None)
@@ -82,11 +90,13 @@ class Outbox:
                         item.group_id, item.text, item.kind, item.reply_to)
                 except PeersError as exc:
                     report_to.post_message(SendFailed(item.group_id, item.text, str(exc)))
-                else:
-                    report_to.post_message(MessageSent(item.group_id, view))
-                    if not waiting:
-                        due = time.monotonic() + AFTER_SEND_DELAY
-                    waiting[after.group_id] = after
+                    continue
+                finally:
+                    item.stored.set()  # the event loop, waiting for it, paints now
+                report_to.post_message(MessageSent(item.group_id, view))
+                if not waiting:
+                    due = time.monotonic() + AFTER_SEND_DELAY
+                waiting[after.group_id] = after
         finally:
             self._write(waiting)
             if held is not None:
