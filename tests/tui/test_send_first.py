@@ -65,6 +65,9 @@ async def test_enter_returns_to_the_loop_with_the_message_committed(
         handle(self, event)
         committed_when_handled.append(stored_bodies(alice, team))
     monkeypatch.setattr(PeersApp, "on_send_message", handled)
+    # The mechanism, not the bound: under load a commit takes longer than the 30 ms the app
+    # waits at most, and the test would then time the machine.
+    monkeypatch.setattr("peers_tui.app.SEND_FIRST_WAIT", 30.0)
     app = make_app(alice, "team")
     async with app.run_test() as pilot:
         for n in range(3):
