@@ -114,11 +114,11 @@ def test_the_bookkeeping_lands_within_its_delay_while_the_outbox_runs_on(alice, 
             time.sleep(0.01)
         (message, _), = screen.reported
         reported = time.monotonic()
-        while account.resolve(team).read_marker != message.view.id:
+        # The read marker and the pins are two writes: wait for both, not the first alone.
+        while (account.resolve(team).read_marker != message.view.id or writes != [team]
+               or pinned_own_head(account, team) != own_head(account, team)):
             assert time.monotonic() - reported < AFTER_SEND_DELAY + 5, "never written"
             time.sleep(0.02)
-        assert writes == [team]
-        assert pinned_own_head(account, team) == own_head(account, team)
     finally:
         outbox.close()
         worker.join(30)
