@@ -17,6 +17,7 @@ import sys
 from tests.conftest import User
 
 LATER = ("peers_tui.core.host_presence", "peers_tui.core.profiles", "inotify_simple", "ctypes",
+         "peers_tui.core.notifier", "peers_tui.core.change_tokens", "peers_tui.core.folder_watch",
          "peers_tui.core.link_state", "peers_tui.core.link_words",
          "peers_tui.screens.search", "peers_tui.screens.switcher", "peers_tui.screens.help",
          "peers_tui.screens.group_list", "peers_tui.commands.palette")
