@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,6 @@ from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
-from peers_tui.dialogs import Dialogs
 from peers_tui.hangup import on_hang_up
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.outbox import Outbox
@@ -31,7 +31,6 @@ from peers_tui.screens.mounted_styles import UnderScreen
 from peers_tui.services.group_list import GroupListService
 from peers_tui.services.hub_watch import HubWatcher
 from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
-from peers_tui.services.navigation import GroupNavigator
 from peers_tui.services.unread_counts import UnreadCounts
 from peers_tui.startup import (
     StartupConnections, keep_for_next_start, open_first_group, remember_after_paint, styles_dir,
@@ -42,6 +41,8 @@ from peers_tui.worker_errors import WorkerFailed, failure_of
 
 if TYPE_CHECKING:
     from peers_tui.core.account import Account
+    from peers_tui.dialogs import Dialogs
+    from peers_tui.services.navigation import GroupNavigator
 
 # After Enter, the event loop waits (at most this long) for the outbox thread to commit the
 # message before it paints: the two share the interpreter lock, and the composer's repaint
@@ -71,8 +72,6 @@ class PeersApp(App[None]):
     chat: ChatScreen
     hub_watch: HubWatcher
     unread: UnreadCounts
-    navigator: GroupNavigator
-    dialogs: Dialogs
 
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
@@ -96,6 +95,20 @@ class PeersApp(App[None]):
         # Under the chat screen, never shown: styled once, without a toast rack or a tooltip
         # (screens.mounted_styles; ~2.5 ms of a start).
         return UnderScreen(id="_default")
+
+    # Made on first use (a key, a switch, a dialog): their modules are not imported before
+    # the first frame (issue 16).
+    @cached_property
+    def navigator(self) -> GroupNavigator:
+        from peers_tui.services.navigation import GroupNavigator
+
+        return GroupNavigator(self, self.account, self.chat, self.unread)
+
+    @cached_property
+    def dialogs(self) -> Dialogs:
+        from peers_tui.dialogs import Dialogs
+
+        return Dialogs(self, self.chat)
 
     @property
     def summaries(self) -> tuple[GroupSummary, ...]:
@@ -125,8 +138,6 @@ class PeersApp(App[None]):
         self.startup_connections.hold_store(self.chat.store)
         self.hub_watch = HubWatcher(self, account, self.chat)
         self.unread = UnreadCounts(self, account, self.chat)
-        self.navigator = GroupNavigator(self, account, self.chat, self.unread)
-        self.dialogs = Dialogs(self, self.chat)
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped
         # (peers_tui.hangup: not through Textual's resume on the SIGCONT that comes with it).
         with contextlib.suppress(ValueError, AttributeError):  # not the main thread; Windows

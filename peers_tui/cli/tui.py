@@ -63,7 +63,6 @@ def publish_started(started: StartAccount) -> None:
 
 def run_app(args: argparse.Namespace, me: Account, entry: GroupEntry | None) -> int:
     """The app on `entry` (the last group opened when None), until the user quits."""
-    from peers_tui.cli.publishing import refresh_profile
     from peers_tui.config import config_path
     from peers_tui.core.start_account import StartAccount
     from peers_tui.factory import build_app  # Textual: loaded by this command alone
@@ -81,6 +80,8 @@ def run_app(args: argparse.Namespace, me: Account, entry: GroupEntry | None) -> 
             # on plain sqlite3, not by loading Peewee and the stores on the way out.
             publish_started(started)
         else:
+            from peers_tui.cli.publishing import refresh_profile  # after the first frame
+
             if started is not None:  # the real account: made here, before gc.freeze
                 setattr(args, ACCOUNT_ATTRIBUTE, started.full())
             refresh_profile(args)

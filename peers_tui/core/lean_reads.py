@@ -42,16 +42,22 @@ def connect(path: StrPath) -> sqlite3.Connection | None:
     conn.text_factory = decode_text  # as every connection of the models (core.database)
     for name, value in PRAGMAS.items():
         conn.execute(f"PRAGMA {name} = {value}")
+    if not lean_schema(conn):
+        conn.close()
+        return None
+    return conn
+
+
+def lean_schema(conn: sqlite3.Connection) -> bool:
+    """Whether the file is one this path reads: the current schema, no foreign objects, and
+    no backfill going on (asked again by a read on a connection opened earlier)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     # A file in the middle of a backfill (core.frontier) has chain places not yet received:
     # the full path judges those.
     foreign = conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('trigger', 'view')"
                            " OR name = 'backfill_state' LIMIT 1").fetchone()
-    if version != SCHEMA_VERSION or app_id != APPLICATION_ID or foreign is not None:
-        conn.close()
-        return None
-    return conn
+    return version == SCHEMA_VERSION and app_id == APPLICATION_ID and foreign is None
 
 
 def predecessors(conn: sqlite3.Connection, wanted: set[tuple[str, int]],

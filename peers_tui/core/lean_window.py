@@ -20,7 +20,9 @@ from peers_tui.core.chain_rules import by_hash, check_chain
 from peers_tui.core.errors import PeersError
 from peers_tui.core.forks import crowded_places, forked_places
 from peers_tui.core.history import HistoryReader
-from peers_tui.core.lean_reads import connect, predecessors, read_roster, text_column
+from peers_tui.core.lean_reads import (
+    connect, lean_schema, predecessors, read_roster, text_column,
+)
 from peers_tui.core.raw_values import UNEXPECTED_CONTENT, text_of
 from peers_tui.core.records import RecordError
 
@@ -117,18 +119,23 @@ class LeanWindow:
         self.views, self.roster, self.last_rowid = views, roster, last_rowid
 
 
-def newest_window(path: StrPath, group_id: str, limit: int) -> LeanWindow | None:
+def newest_window(path: StrPath, group_id: str, limit: int,
+                  opened: sqlite3.Connection | None = None) -> LeanWindow | None:
     """The newest `limit` messages of the group file at `path` (oldest first, each judged, as
     `GroupStore.recent`), the roster they were judged by and the file's last rowid (read
-    before the window, as the live feed's start); None where the full path must read it."""
+    before the window, as the live feed's start); None where the full path must read it.
+    `opened`: the file's connection from `connect` (core.start_account's genesis check),
+    read and closed here instead of opening the file again."""
     try:
-        conn = connect(path)
+        conn = connect(path) if opened is None else opened
     except (OSError, sqlite3.Error, *UNEXPECTED_CONTENT):
         return None
     if conn is None:
         return None
     try:
         conn.execute("BEGIN")  # one snapshot: the roster, the last rowid and the window agree
+        if opened is not None and not lean_schema(conn):  # a backfill begun since it opened
+            return None
         roster = read_roster(conn, group_id, os.path.basename(path))
         if roster is None:
             return None

@@ -70,9 +70,18 @@ class LaterStore:
     """A group's store, opened on first use (after the first frame, which reads the file on
     plain sqlite3): every attribute is the real GroupStore's."""
 
-    def __init__(self, account: StartAccount, entry: GroupEntry) -> None:
+    def __init__(self, account: StartAccount, entry: GroupEntry,
+                 checked: sqlite3.Connection | None = None) -> None:
         self._account, self._entry = account, entry
         self.group_id = entry.id
+        self._checked = checked
+
+    def take_connection(self) -> sqlite3.Connection | None:
+        """The connection the genesis check opened (once; the taker closes it), for the first
+        read: opening the file again cost its six PRAGMAs and schema checks, and closing the
+        last connection removes the -wal and -shm files that the next open makes again."""
+        checked, self._checked = self._checked, None
+        return checked
 
     @property
     def opened(self) -> bool:
@@ -83,6 +92,9 @@ class LaterStore:
             # Asked by the log's frontier line (widgets.message_log.frontier) at the first
             # window: a file lean_reads.connect() opened has no backfill going on.
             raise AttributeError(name)
+        checked = self.take_connection()
+        if checked is not None:  # not taken by a first read: the real store reads from here on
+            checked.close()
         return getattr(self._account.full().store(self._entry), name)
 
 
@@ -258,25 +270,30 @@ class StartAccount:
     def store(self, entry: GroupEntry) -> Any:
         """The group's store: opened later if its file is one the first frame reads on plain
         sqlite3 (its genesis checked here, as opening it checks it), else now."""
-        if self._account is None and self._genesis_holds(entry):
-            return LaterStore(self, entry)
+        if self._account is None:
+            checked = self._genesis_checked(entry)
+            if checked is not None:
+                return LaterStore(self, entry, checked)
         return self.full().store(entry)
 
-    def _genesis_holds(self, entry: GroupEntry) -> bool:
+    def _genesis_checked(self, entry: GroupEntry) -> sqlite3.Connection | None:
+        """The file opened, its genesis found to hold (kept open for the first read), or None."""
         try:
             conn = connect(entry.db_file)
         except _HAND_OVER:
-            return False
+            return None
         if conn is None:
-            return False
+            return None
         try:
             checked_genesis(conn.execute("SELECT id, record, sig FROM group_info LIMIT 1")
                             .fetchone(), entry.id, os.path.basename(entry.db_file))
-            return True
         except _HAND_OVER:
-            return False
-        finally:
             conn.close()
+            return None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
 
 __all__ = ["LaterStore", "StartAccount", "StartPaths"]

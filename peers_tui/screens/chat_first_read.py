@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.lean_window import newest_window
+from peers_tui.core.start_account import LaterStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -35,7 +36,9 @@ def read_newest(store: GroupStore, entry: GroupEntry, limit: int,
     message committed meanwhile shows up twice at worst (the log keeps one), never not at all.
     The roster is the one the window was judged by: look-alike names get fingerprints in the
     very first frame, not once the roster worker is back."""
-    lean = newest_window(entry.db_file, entry.id, limit) if first else None
+    # The connection the store's genesis check opened, read on rather than opened again.
+    opened = store.take_connection() if first and isinstance(store, LaterStore) else None
+    lean = newest_window(entry.db_file, entry.id, limit, opened) if first else None
     if lean is not None:
         return lean.last_rowid, lean.views, _people(lean.roster.members.values())
     try:

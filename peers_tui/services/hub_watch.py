@@ -14,12 +14,12 @@ from textual.app import App
 from textual.worker import get_current_worker
 
 from peers_tui.core.errors import PeersError
-from peers_tui.core.notifier import ChangeNotifier
 from peers_tui.messages import GroupListChanged, GroupsChanged, InvitationsChanged
 from peers_tui.screens import ChatScreen
 
 if TYPE_CHECKING:
     from peers_tui.core.account import Account
+    from peers_tui.core.notifier import ChangeNotifier
     from peers_tui.core.live_feed import LiveFeed
 
 GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
@@ -88,7 +88,10 @@ class HubWatcher:
 
     def _watch(self, groups: list[tuple[str, str]]) -> None:
         """Report commits by any process to any listed group, until the app exits."""
-        from peers_tui.core.personal_store import GROUP_LIST_MARK  # after the first frame
+        # After the first frame, on the watcher's thread: the notifier and its two helpers were
+        # three modules imported before it (issue 16).
+        from peers_tui.core.notifier import ChangeNotifier
+        from peers_tui.core.personal_store import GROUP_LIST_MARK
         notifier = ChangeNotifier()
         worker = get_current_worker()
         self._watched_ids = frozenset(group_id for group_id, _ in groups)

@@ -26,7 +26,6 @@ from peers_tui.core.names import shown_name
 from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.messages import SummariesUpdated
 from peers_tui.screens import ChatScreen
-from peers_tui.window_title import set_window_title
 from peers_tui.widgets.group_label import unread_label
 from peers_tui.core.states import NotifyLevel
 
@@ -178,6 +177,8 @@ class UnreadCounts:
         unread = sum(s.unread for s in others)
         mentions = sum(s.mentions for s in others)
         self.window_title = f"peers ({unread_label(unread)})" if unread else "peers"
+        from peers_tui.window_title import set_window_title  # counts come after the first frame
+
         set_window_title(self.app, self.window_title)
         activity = ""
         if unread:

@@ -5,8 +5,10 @@ at import (Textual's classes walk their `dir()`, frozen dataclasses compile thei
 what the first screen does not show is imported after that frame. The roster's hosts and
 published profiles (`core.host_presence`, `core.profiles`) come with the first roster read,
 on its worker; the relay's link state (`core.link_state`) is read after the first frame, on
-a hub that has a relay; the hub's watcher (inotify_simple, ctypes) starts after the frame; the
-dialogs and the palette are imported when first opened.
+a hub that has a relay; the hub's watcher (inotify_simple, ctypes, core.notifier and its two
+helpers) starts after the frame, on its thread; the window title is set when the counts come,
+and selection mode's steps are imported on its first key; the group navigator with the first
+switch; the dialogs (and the service that opens them) and the palette when first opened.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import sys
 from tests.conftest import User
 
 LATER = ("peers_tui.core.host_presence", "peers_tui.core.profiles", "inotify_simple", "ctypes",
+         "peers_tui.core.notifier", "peers_tui.core.change_tokens", "peers_tui.core.folder_watch",
+         "peers_tui.window_title", "peers_tui.widgets.message_log.selection",
+         "peers_tui.services.navigation", "peers_tui.dialogs",
          "peers_tui.core.link_state", "peers_tui.core.link_words",
          "peers_tui.screens.search", "peers_tui.screens.switcher", "peers_tui.screens.help",
          "peers_tui.screens.group_list", "peers_tui.commands.palette")

@@ -6,7 +6,8 @@ app painting one line).
 `core.invites` with it (a dataclass compiled at import, and nacl's exceptions: ~1-2 ms of a
 start). The log's author colours hashed with hashlib, which loads OpenSSL (~1 ms): CPython's
 own SHA-256 (core.encoding) gives the same digests. Selection mode's commands come with the
-first key that asks for one. Checked as a user starts the app, in a terminal: the process records what it has
+first key that asks for one. The CLI's profile publishing (cli.publishing) runs after the
+first paint and is imported then. Checked as a user starts the app, in a terminal: the process records what it has
 imported at the terminal write that first holds the newest message (the recorder of
 tests/tui/test_first_frame_no_peewee.py)."""
 
@@ -22,7 +23,7 @@ from tests.tmux_helpers import needs_tmux
 from tests.tui.test_first_frame_no_peewee import NEWEST, WRAPPER
 
 LATER = ("peers_tui.core.invites", "peers_tui.core.member_actions", "hashlib", "_hashlib",
-         "peers_tui.commands.selection_commands")
+         "peers_tui.commands.selection_commands", "peers_tui.cli.publishing")
 
 
 @needs_tmux

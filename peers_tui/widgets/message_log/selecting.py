@@ -16,7 +16,6 @@ from textual import events
 
 from peers_tui.core.views import MessageView
 from peers_tui.widgets.message_log.drawing import LogLines
-from peers_tui.widgets.message_log.selection import step_selection
 from peers_tui.widgets.message_log.window import FetchMode
 
 Edge = Literal["oldest", "newest"]
@@ -86,6 +85,8 @@ class LogSelecting(LogLines):
         """Move the selection `step` messages (negative: older), loading windows as needed."""
         if step < 0:
             self.stop_following()
+        from peers_tui.widgets.message_log.selection import step_selection  # selection mode
+
         window = self.window
         move = step_selection(window.views, window.selected_id, step, window.at_oldest,
                               window.at_newest)
