@@ -20,7 +20,7 @@ from peers_tui.core.message_rules import (
     EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, expected_columns,
 )
 from peers_tui.core.membership import Roster
-from peers_tui.core.opened_records import open_message
+from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.reactions import Reaction, ReactionTally
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role
@@ -69,7 +69,7 @@ def check_row(row: Message, roster: Roster, group_id: str,
     reads = model_reads() if reads is None else reads
     try:
         record = open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
-        for column, value in expected_columns(record).items():
+        for column, value in columns_of(record).items():
             if getattr(row, column) != value:
                 raise RecordError("row does not match its signed record (edited in the file)")
         if chain is None:

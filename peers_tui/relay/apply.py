@@ -12,6 +12,7 @@ more go in, so a batch need not arrive in dependency order.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,8 @@ def _verdict(reason: str) -> Exception:
 
 def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
                   create: bool, hub_order: bool = False,
-                  store: GroupStore | None = None) -> Outcome | None:
+                  store: GroupStore | None = None,
+                  then: Callable[[Any], None] | None = None) -> Outcome | None:
     """Apply `envelopes` (all of `group_id`) to `<hub>/<group_id>.db`.
 
     Without the file: with `create` it is made from the batch's genesis (checked against the
@@ -77,6 +79,8 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
     (records from the hub's federation stream) the hub's membership order wins: a change of
     this host's at a place the hub gave another change is taken out (`Outcome.lost`).
     `store` is this file's store if the caller keeps one open (its checks are remembered).
+    `then(db)` runs in the same transaction after the batch's rows (a backfill's position:
+    one commit a page, not two).
     """
     outcome = Outcome()
     kept = False
@@ -99,7 +103,7 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
                 outcome.duplicates.append(envelope)
             else:
                 outcome.refused.append((envelope, "another genesis than this group's"))
-    _apply_to(store, others, outcome, hub_order)
+    _apply_to(store, others, outcome, hub_order, then)
     if not kept:
         store.close()
     return outcome
@@ -120,7 +124,7 @@ def _found(hub: Path, group_id: str, geneses: list[Envelope], outcome: Outcome) 
 
 
 def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
-              hub_order: bool) -> None:
+              hub_order: bool, then: Callable[[Any], None] | None = None) -> None:
     """Membership changes and invites one by one, messages a batch at a time, in rounds
     until nothing more goes in (a message may wait for a change, an invite for a message)."""
     store.require_writable()
@@ -154,6 +158,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
         if any(e.table == "member" for e in outcome.applied):
             outcome.lost += take_out_voided(store, store.roster())
         _reindex(store, roster, touched)
+        if then is not None:
+            then(store.db)
 
 
 def _apply_singly(store: GroupStore, roster: Roster, envelopes: list[Envelope], outcome: Outcome,

@@ -24,10 +24,10 @@ from peers_tui.core.chains import FORKED, chain_fields
 from peers_tui.core import frontier
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.history import HistoryReader, expected_columns, window_chain
+from peers_tui.core.history import HistoryReader, window_chain
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
-from peers_tui.core.opened_records import open_message
+from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
@@ -91,7 +91,7 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
             # finds this record by its exact text and signature instead of parsing it again.
             record = open_message(envelope.text, envelope.sig, group_id=store.group_id, kind=RecordKind.MSG)
             chain_fields(record)
-            columns = expected_columns(record)
+            columns = columns_of(record)
             if any(isinstance(value, (list, dict)) for value in columns.values()):
                 # An unchecked field (a deletion's body) that no column can hold: it failed
                 # the whole batch's insert, and with it every record after it, for good.

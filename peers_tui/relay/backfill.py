@@ -11,6 +11,7 @@ group file (core/frontier.py), so a relay restarted mid-way goes on from there.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -29,7 +30,8 @@ from peers_tui.relay.signatures import checked_ahead
 PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
 RETRY = 1.0
 
-Apply = Callable[[str, list[Envelope]], Awaitable[None]]
+# (group, records, then): `then(db)` runs in the apply's transaction after its rows.
+Apply = Callable[[str, list[Envelope], Callable[[Any], None] | None], Awaitable[None]]
 
 
 class Backfills:
@@ -114,7 +116,7 @@ class Backfills:
             if found is not None and found.last > state.upper:
                 later += [e for _, e in await read_range(self.js, subject, state.upper + 1, found.last)]
             async with self.lock:
-                await self.apply(group_id, later)
+                await self.apply(group_id, later, None)
             if found is not None:
                 read = time.monotonic()
                 pages = newest_first(self.js, subject, state.lower, found.first, PAGE)
@@ -122,8 +124,10 @@ class Backfills:
                     applying = time.monotonic()
                     backfill_state.expect_history(store, page)  # core.joined_history: not news
                     async with self.lock:
-                        await self.apply(group_id, page)
-                        backfill_state.lower(store, low, total=found.count)
+                        # The position reached is stored with the page, in its commit.
+                        await self.apply(group_id, page, functools.partial(
+                            backfill_state.reached, group_id=group_id, position=low,
+                            total=found.count))
                         received, total = received + len(page), found.count
                         self._report(group_id, store, received, total)
                     self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "
@@ -132,7 +136,7 @@ class Backfills:
             async with self.lock:
                 for envelope, reason in backfill_state.finish(store):
                     self.ledger.quarantine(envelope, reason)
-                await self.apply(group_id, [])  # what waited for the oldest records
+                await self.apply(group_id, [], None)  # what waited for the oldest records
             self.progress(group_id, None, None)
             self.trace(f"backfill of {group_id[:6]} done in {time.monotonic() - started:.2f} s")
         finally:

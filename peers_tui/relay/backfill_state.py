@@ -77,9 +77,17 @@ def lower(store: GroupStore, position: int, total: int | None = None) -> None:
     applied: the authors' floors went down with its records, apply.py), and fold the page's
     history ids into rowid ranges in the same commit (a restart reads the page again)."""
     with store.session(), store.db.atomic():
-        if frontier.active():
-            frontier.lower(store.db, {}, position, total)
-        joined_history.settle(store.db, store.group_id)
+        reached(store.db, store.group_id, position, total)
+
+
+def reached(db: Any, group_id: str, position: int, total: int | None = None) -> None:
+    """`lower` inside the caller's transaction: the walk passes it to the apply of the page
+    that reached `position`, so a page is one commit (its rows, the authors' floors, the
+    position, the history ranges), not two: a second commit a page woke every reader of the
+    file again (the joining user's app) and cost the walk its own transaction."""
+    if frontier.active():
+        frontier.lower(db, {}, position, total)
+    joined_history.settle(db, group_id)
 
 
 def finish(store: GroupStore) -> list[tuple[Envelope, str]]:

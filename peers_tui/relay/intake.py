@@ -164,7 +164,9 @@ class Intake:
         self.link.received += len(batch)
         self._trace(f"applied a batch of {len(batch)} from {key}")
 
-    async def _apply_group(self, group_id: str, envelopes: list[Envelope]) -> None:
+    async def _apply_group(self, group_id: str, envelopes: list[Envelope],
+                           then: Callable[[Any], None] | None = None) -> None:
+        """Apply a batch of one group; `then(db)` runs in its transaction (apply.apply_records)."""
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
             envelopes, refused = self.founding.admit(group_id, envelopes)
             # ... and the hub keeps only so much for good of a group, a leaf (hub_bounds.py)
@@ -176,7 +178,7 @@ class Intake:
         try:
             outcome = apply.apply_records(self.hub, group_id, held + envelopes,
                                           create=self.is_hub, hub_order=not self.is_hub,
-                                          store=self.scanner.stores.get(group_id))
+                                          store=self.scanner.stores.get(group_id), then=then)
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
             for envelope in envelopes:
                 self.ledger.hold(envelope, str(exc))

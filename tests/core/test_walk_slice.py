@@ -49,7 +49,7 @@ def test_the_walk_runs_on_a_short_slice_and_gives_it_back(tmp_path: Path, alice:
     default = own_slice()
     seen: list[int | None] = []
 
-    async def nothing(group_id: str, envelopes: list[object]) -> None:
+    async def nothing(group_id: str, envelopes: list[object], then: object = None) -> None:
         pass
 
     async def walk() -> None:
