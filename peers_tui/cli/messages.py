@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from peers_tui.cli.format import AuthorLabels
     from peers_tui.core.account import Account
     from peers_tui.core.events import EventView
+    from peers_tui.core.frontier import Frontier
     from peers_tui.core.views import MessageView
 
 
@@ -142,13 +143,14 @@ def print_messages(messages: Sequence[MessageView | EventView], labels: AuthorLa
 
 def print_log(args: argparse.Namespace) -> int:
     me = open_account(args)
+    frontier = _frontier(me, args.group)  # before the rows: a page may land between the reads
     messages, problems = me.log(args.group, args.limit)
     shown: Sequence[MessageView | EventView] = messages
     if not args.no_events:
         from peers_tui.core.message_targets import log_with_events
 
         shown = log_with_events(me, args.group, messages, args.limit)
-    _print_frontier(me, args.group, messages, as_json=args.json)
+    _print_frontier(frontier, messages, as_json=args.json)
     print_messages(shown, author_labels(me, args.group), as_json=args.json, with_ids=args.ids)
     for problem in problems:
         warn(problem)
@@ -159,16 +161,21 @@ def print_log(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_frontier(me: Account, group: str, messages: Sequence[MessageView], as_json: bool) -> None:
-    """While a backfill brings a joined group's history (newest first), the log that reaches
-    the oldest message received says that more is still coming, above it; any other log says
-    so on stderr."""
+def _frontier(me: Account, group: str) -> Frontier | None:
     from peers_tui.core.frontier import of as frontier_of
 
-    state = frontier_of(me.group_store(group)[1])
+    return frontier_of(me.group_store(group)[1])
+
+
+def _print_frontier(state: Frontier | None, messages: Sequence[MessageView], as_json: bool) -> None:
+    """While a backfill brings a joined group's history (newest first), the log that reaches
+    the oldest message received says that more is still coming, above it; any other log says
+    so on stderr. `state` is read before the rows: a page the walk committed between the two
+    reads (older messages) is then still above the note, where reading the frontier after
+    the rows put the note on stderr for a log that showed them all."""
     if state is None:
         return
-    if not as_json and (not messages or messages[0].id == state.oldest):
+    if not as_json and (not messages or (state.oldest is not None and messages[0].id <= state.oldest)):
         out(state.note)
     else:
         say(state.note.strip("— "))
