@@ -30,6 +30,10 @@ FETCH_TIMEOUT = 3.0
 INACTIVE = 20.0
 
 
+class PageUnanswered(RelayError):
+    """A page request nothing answered: read the page again later, from where the walk is."""
+
+
 @dataclass(frozen=True)
 class Bounds:
     """Where a subject's records lie in the stream: first and last position, and how many."""
@@ -78,6 +82,7 @@ class _Pull:
         self.position = 0
         self.pending = 1
         self.answered: asyncio.Future[None] | None = None
+        self.arrived = 0  # records delivered so far: a request still being answered is alive
 
     async def deliver(self, msg: Any) -> None:
         if msg.headers and msg.headers.get(Header.STATUS) and not msg.data:
@@ -85,6 +90,7 @@ class _Pull:
             return
         self.position, self.pending = _position(msg.reply)
         self.msgs.append((self.position, self.pending, msg))  # read off its reply once
+        self.arrived += 1
         if len(self.msgs) >= self.wanted or self.position >= self.stop or self.pending == 0:
             self._answer()
 
@@ -94,14 +100,21 @@ class _Pull:
 
     async def request(self, nc: Any, subject: str, inbox: str,
                       batch: int) -> list[tuple[int, int, Any]]:
-        """Ask for `batch` more records; what arrived once the request is answered (none
-        after FETCH_TIMEOUT without an answer). A record of an earlier request arriving late
-        (one that timed out) comes with the next answer, in delivery order."""
+        """Ask for `batch` more records; what arrived once the request is answered.
+
+        A request nothing answers for FETCH_TIMEOUT (the link or the hub gone mid-page) is an
+        error, never the end of the page: taken as the end, the walk went on below records it
+        never received and the frontier closed over the hole. A request whose records are
+        still arriving is waited for (a loaded host delivers a page slowly)."""
         self.wanted = len(self.msgs) + batch
-        self.answered = asyncio.get_running_loop().create_future()
+        answered = self.answered = asyncio.get_running_loop().create_future()
         await nc.publish(subject, json.dumps({"batch": batch, "no_wait": True}).encode(), reply=inbox)
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.answered, FETCH_TIMEOUT)
+        while not answered.done():
+            arrived = self.arrived
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(answered), FETCH_TIMEOUT)
+            if not answered.done() and self.arrived == arrived:
+                raise PageUnanswered(f"the hub did not answer a page request in {FETCH_TIMEOUT:.0f} s")
         taken, self.msgs = self.msgs, []
         return taken
 

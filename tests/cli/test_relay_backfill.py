@@ -4,6 +4,8 @@ once, the rest newest first behind it, below a frontier shown as "not yet receiv
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import time
 
@@ -180,3 +182,33 @@ def test_a_record_forged_above_the_frontier_is_refused_when_its_chain_arrives(tw
     assert reasons[1].startswith("does not follow its author's previous record")
     assert carol.run("verify", "team").code == 0
     wait_for(lambda: heads(carol) == heads(alice), what="the same log on both hosts")
+
+
+@pytest.mark.slow
+def test_a_hub_silent_mid_walk_leaves_no_hole_below_the_frontier(two_hosts):
+    """A page request nothing answered (the hub gone mid-walk) was taken for the end of the
+    page: the walk went on below records it never received and closed the frontier over the
+    hole. It is an error now: the walk reads the page again once the hub answers."""
+    hub, leaf = two_hosts
+    alice, bob, group_id, code = published_on_the_hub(hub, leaf)
+    carol = leaf.user("carol")
+    carol.ok("join", code)
+    path = leaf.hub / f"{group_id}.db"
+    joined = len(bodies_in(path, group_id))
+    # Mid-walk for certain: a page beyond the join's is in, the walk has asked the hub for its
+    # bounds. Then the leaf's relay is held while the hub's server stops, so its next page
+    # request is the one nothing answers.
+    wait_for(lambda: len(bodies_in(path, group_id)) > joined, timeout=60, what="a page walked")
+    assert leaf.process is not None
+    leaf.process.send_signal(signal.SIGSTOP)
+    assert len(bodies_in(path, group_id)) < MESSAGES + 5, "the walk ended before the cut"
+    os.kill(hub.nats_pid(), signal.SIGSTOP)
+    try:
+        leaf.process.send_signal(signal.SIGCONT)
+        time.sleep(8)  # more than two page requests' wait (relay/pages.py FETCH_TIMEOUT)
+    finally:
+        os.kill(hub.nats_pid(), signal.SIGCONT)
+    wait_for(lambda: "earlier history not yet received" not in carol.ok("log", "team", "--limit", "5").err,
+             timeout=120, what="the frontier closed")
+    assert len(bodies_in(path, group_id)) == MESSAGES + 5
+    assert carol.run("verify", "team").code == 0
