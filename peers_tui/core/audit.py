@@ -92,7 +92,11 @@ class Audit:
                     positions.setdefault(author, []).append(aseq)
         crowded = {(author, seq) for author, seqs in positions.items()
                    for seq, count in Counter(seqs).items() if count > 1}
-        crowded.update(tuples(ForkEvidence.select(ForkEvidence.author, ForkEvidence.author_seq)))
+        evidence = list(tuples(ForkEvidence.select(ForkEvidence.author, ForkEvidence.author_seq)))
+        crowded.update(evidence)
+        for author, aseq in evidence:  # a void record a genuine one names holds its place
+            if author in positions and isinstance(aseq, int):  # (relay/chain_evidence.py)
+                positions[author].append(aseq)
         # The same record filed twice is a copy, not a fork its author made.
         forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id))
         gaps = forked_records(crowded, self.file.group_id)

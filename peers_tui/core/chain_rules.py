@@ -17,7 +17,7 @@ from peers_tui.core.ids import ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.opened_records import opened
 from peers_tui.core.raw_values import open_stored as open_record
-from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.core.records import MAX_RECORD_BYTES, RecordError, SignedRecord
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
@@ -189,10 +189,17 @@ def _hash_and_time(text: str) -> tuple[str, int]:
 
 
 def by_hash(texts: dict[tuple[str, int], list[Any]]) -> Predecessors:
-    """The candidate texts at each position as hash -> signed time."""
+    """The candidate texts at each position as hash -> signed time.
+
+    A text longer than any record (open_record refuses it: "record too large") holds no
+    place (rule 2: a place counts only from a row that is its author's record there): no
+    host can carry it, so a record built on it would be genuine on the host whose file holds
+    it and wait for it for good everywhere else. Cheap (a length); the signature is not
+    checked here (docs/relay.md, "Loose ends, third round")."""
     found: Predecessors = {}
     for key, candidates in texts.items():
-        found[key] = dict(_hash_and_time(text) for text in candidates if isinstance(text, str))
+        found[key] = dict(_hash_and_time(text) for text in candidates
+                          if isinstance(text, str) and len(text) <= MAX_RECORD_BYTES)
     return found
 
 

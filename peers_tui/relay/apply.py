@@ -33,6 +33,7 @@ from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, SignedRecord, open_record
 from peers_tui.relay import rows
 from peers_tui.relay.apply_batch import apply_messages
+from peers_tui.relay.chain_evidence import keep_evidence
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence, place_taken
 from peers_tui.relay.voided import take_out_voided
@@ -136,7 +137,10 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
         # Messages alone change no membership: the roster verified last is the one to use.
         singles = any(e.table != "msg" for e in envelopes)
         roster = store.roster() if singles else store.current_roster()
-        others = [e for e in envelopes if e.table != "msg"]
+        # Evidence of a place first: the records built on it are judged with it here.
+        for envelope in (e for e in envelopes if e.table == "evidence"):
+            keep_evidence(store, envelope, outcome, touched)
+        others = [e for e in envelopes if e.table not in ("msg", "evidence")]
         messages = [e for e in envelopes if e.table == "msg"]
         waiting: list[tuple[Envelope, str]] = []
         while True:

@@ -125,12 +125,19 @@ def _runs(places: set[tuple[str, int]]) -> list[list[Any]]:
     return runs
 
 
-# The rows of both tables of chained records at the places of some runs (`_runs`).
-IN_RUNS = " UNION ALL ".join(
-    f"SELECT t.author, t.author_seq{{text}} FROM json_each(?1) AS j JOIN {table} AS t"
-    " ON t.author = json_extract(j.value, '$[0]')"
-    " AND t.author_seq BETWEEN json_extract(j.value, '$[1]') AND json_extract(j.value, '$[2]')"
-    for table in ("message", "invite"))
+def _in_runs(tables: tuple[str, ...]) -> str:
+    """The rows of these tables of chained records at the places of some runs (`_runs`)."""
+    return " UNION ALL ".join(
+        f"SELECT t.author, t.author_seq{{text}} FROM json_each(?1) AS j JOIN {table} AS t"
+        " ON t.author = json_extract(j.value, '$[0]')"
+        " AND t.author_seq BETWEEN json_extract(j.value, '$[1]') AND json_extract(j.value, '$[2]')"
+        for table in tables)
+
+
+IN_RUNS = _in_runs(("message", "invite"))
+# A place held by evidence alone (relay/chain_evidence.py) holds a predecessor, though a
+# message of its own may still come for the message table.
+HELD_IN_RUNS = _in_runs(("message", "invite", "fork_evidence"))
 
 
 def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
@@ -183,7 +190,7 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
     wanted = {(c["author"], c["author_seq"] - 1) for _, r, c in fresh
               if c["author_seq"] > 1 and (c["author"], c["author_seq"] - 1) not in held}
     present: set[tuple[str, int]] = {
-        (a, s) for a, s in _rows(store, IN_RUNS.format(text=""), _runs(wanted))}
+        (a, s) for a, s in _rows(store, HELD_IN_RUNS.format(text=""), _runs(wanted))}
     targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
     present_targets = {row[0] for row in _rows(store, (
         "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),

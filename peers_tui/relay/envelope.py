@@ -20,8 +20,11 @@ IN_STREAM = "PEERS_IN"
 FED_STREAM = "PEERS_FED"
 IN_SUBJECTS = "peers.in.>"
 FED_SUBJECTS = "peers.fed.>"
-TABLES = ("genesis", "member", "invite", "msg")
-FED_PARTS = {"member": "m", "genesis": "i", "invite": "i", "msg": "r"}
+# "evidence": a record of an author's chain kept only as evidence of its place, never as a
+# message or invite of the log (a fork's second record, or a void one a genuine record
+# names as its predecessor: relay/chain_evidence.py).
+TABLES = ("genesis", "member", "invite", "msg", "evidence")
+FED_PARTS = {"member": "m", "genesis": "i", "invite": "i", "msg": "r", "evidence": "r"}
 GROUP_ID = re.compile(r"[a-z2-7]{26}")
 KEPT_BYTES = 4096  # of a message that is no record: enough to tell what it was
 

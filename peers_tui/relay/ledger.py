@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from peers_tui.relay import quarantine as bounded
@@ -90,6 +90,12 @@ class Ledger:
 
     def quarantine(self, envelope: Envelope, reason: str) -> None:
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
+
+    def refused_from(self, host: str) -> Callable[[str], bool]:
+        """Whether a record (by its hash) that `host` sent or wrote was refused here and kept
+        in the quarantine."""
+        return lambda digest: self.db.execute(
+            "SELECT 1 FROM quarantine WHERE hash = ? AND host = ?", (digest, host)).fetchone() is not None
 
     def rejected_counts(self) -> dict[str, int]:
         return bounded.rejected_counts(self.db)

@@ -170,7 +170,8 @@ class LocalScanner:
                 scan = rows.scan_local(store, self.name,
                                        self.ledger.position(f"invite:{group_id}"),
                                        self.ledger.position(f"msg:{group_id}"), self.ledger.is_known,
-                                       self.membership.get(group_id))
+                                       self.membership.get(group_id),
+                                       self.ledger.refused_from(self.name))
             except PeersError:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
                 self.forget(group_id)

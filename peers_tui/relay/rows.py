@@ -30,6 +30,7 @@ from peers_tui.core.models import (
 )
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
+from peers_tui.relay.chain_evidence import move_named_void
 from peers_tui.relay.envelope import Envelope
 
 SCAN_LIMIT = 2000
@@ -88,7 +89,8 @@ def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
 
 def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int,
                known: Callable[[str], bool] | None = None,
-               membership_sent: tuple[object, ...] | None = None) -> Scan:
+               membership_sent: tuple[object, ...] | None = None,
+               refused_here: Callable[[str], bool] | None = None) -> Scan:
     """Genesis, membership changes that count, and the invites and messages stored after the
     given positions, each judged as readers judge it.
 
@@ -98,6 +100,7 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     Rows whose record is `known` (the federation has it: applied here from another host) are
     passed over before any judging. The membership log is left out when its mark is still
     `membership_sent` (the mark of the last scan whose records were all stored upstream).
+    `refused_here`: whether this relay refused a record of this file before (its hash).
     """
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
     genesis = store.genesis()
@@ -138,13 +141,15 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
                 chained.append((_order(envelope), envelope))
             else:
                 scan.refused.append((envelope, invite_problem(store, roster, invite.key)))
-        chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
         for envelope, problem in _judge_messages(store, roster, messages, origin):
             # A record void only for its author's fork is evidence every host must hold.
             if problem is None or problem == FORKED:
                 chained.append((_order(envelope), envelope))
             else:
                 scan.refused.append((envelope, problem))
+        # A void record a genuine one names goes to fork_evidence first (chain_evidence.py).
+        move_named_void(store, [e for _, e in chained], scan.refused, refused_here)
+        chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
     chained.sort(key=lambda pair: pair[0])
     scan.genuine.extend(envelope for _, envelope in chained)
     return scan
@@ -185,7 +190,8 @@ def _fork_evidence(group_id: str, invites: list[Any]) -> set[str]:
 def _kept_evidence(group_id: str, origin: str,
                    known: Callable[[str], bool] | None) -> list[Envelope]:
     """The records in fork_evidence that the federation may not have: signed by their author
-    for their place (the table is empty but for forks, so it is read whole)."""
+    for their place (the table is empty but for forks and void records a genuine one names,
+    chain_evidence.py, so it is read whole). Sent as evidence: kept as such everywhere."""
     found = []
     # Its text written once (models.prepared): Peewee wrote it anew at every scan, ~0.2 ms.
     for row in prepared(ForkEvidence, ("relay: fork evidence",), [], lambda: ForkEvidence.select(
@@ -193,8 +199,7 @@ def _kept_evidence(group_id: str, origin: str,
             ForkEvidence.record, ForkEvidence.sig)):
         record = own_record(row.author, row.author_seq, row.record, row.sig, group_id)
         if record is not None and not (known is not None and known(record.hash)):
-            table = "msg" if record.kind == "msg" else "invite"
-            found.append(Envelope(group_id, table, record.text, record.sig, None, origin))
+            found.append(Envelope(group_id, "evidence", record.text, record.sig, None, origin))
     return found
 
 

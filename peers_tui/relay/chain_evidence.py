@@ -1,0 +1,128 @@
+"""A void record of an author that a genuine record of theirs names as its predecessor:
+carried to every host as evidence of its place, as a fork's second record is (evidence.py).
+
+A record follows the one it names by hash, whatever that one's own verdict (README rule 2:
+"the records after it are judged as before"): a member's modified client can sign a void
+record (backdated, say) and genuine ones after it, and `peers log` and `peers verify` on
+their host show the later ones genuine. Validity is a pure function of the signed records,
+so another host can judge the later ones only if it holds the void one: refused by the
+host's own relay (never sent) or at the hub, it left them waiting at the hub for good
+(bounded) while their host showed them genuine.
+
+So the host where they were written moves the void record out of its message (or invite)
+table into `fork_evidence` once a genuine record names it (`move_named_void`: the scan met
+the later one), its scan ships it as an "evidence" envelope (rows._kept_evidence), and every
+host keeps it there (`keep_evidence`): never a message of the log, counted as refused only
+where it was written (its relay refused it with the reason, `relay rejected` lists it), and
+the same three tables on every host, so `peers verify` says the same everywhere.
+
+A row that is no record of its author's at its place (a record too large to carry, a bad
+signature) is evidence of nothing: it holds no place (chain_rules.by_hash), so what is built
+on it is void where it was written and is never sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from peers_tui.core import search
+from peers_tui.core.chain_rules import CHAINED_KINDS, chain_fields, own_record
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.models import Invite, Message, tuples
+from peers_tui.core.raw import text_of
+from peers_tui.core.records import RecordError, open_record
+from peers_tui.relay import deleted_tops
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.evidence import keep_as_evidence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from peers_tui.relay.apply import Outcome
+
+
+def _link(text: str) -> tuple[str, int, str] | None:
+    """(author, aseq, aprev) of a chained record's text, None when it names no predecessor."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    author, aseq, aprev = data.get("a"), data.get("aseq"), data.get("aprev")
+    if (isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool)
+            and aseq > 1 and isinstance(aprev, str)):
+        return author, aseq, aprev
+    return None
+
+
+def move_named_void(store: GroupStore, shipped: list[Envelope],
+                    refused: list[tuple[Envelope, str]],
+                    refused_here: Callable[[str], bool] | None) -> int:
+    """Move the void records of this host's file that a record about to be shipped names as
+    its predecessor into `fork_evidence` (inside the scan's session); how many moved.
+    A predecessor is void when this relay refused it: in this scan (`refused`) or before
+    (`refused_here`, its quarantine). One lookup an author a scan at most: a chain's
+    records in one scan name each other."""
+    shipped_hashes = {envelope.hash for envelope in shipped}
+    refused_now = {envelope.hash for envelope, _ in refused}
+    moved = 0
+    for envelope in shipped:
+        if envelope.table not in ("msg", "invite"):
+            continue
+        link = _link(envelope.text)
+        if link is None or link[2] in shipped_hashes:
+            continue
+        author, aseq, aprev = link
+        if aprev not in refused_now and not (refused_here is not None and refused_here(aprev)):
+            continue
+        if _move(store, author, aseq - 1, aprev):
+            moved += 1
+            shipped_hashes.add(aprev)
+    return moved
+
+
+def _move(store: GroupStore, author: str, aseq: int, digest: str) -> bool:
+    for table in (Message, Invite):
+        key = Message.id if table is Message else Invite.id
+        query = table.select(key, table.record, table.sig).where(
+            (table.author == author) & (table.author_seq == aseq))
+        for row_key, text, sig in tuples(query):
+            text = text_of(text)
+            if not isinstance(text, str) or record_hash(text) != digest:
+                continue
+            record = own_record(author, aseq, text, sig, store.group_id)
+            if record is None:
+                return False
+            with store.db.atomic():
+                if table is Message:
+                    found = store.db.execute_sql("SELECT rowid FROM message WHERE id = ?",
+                                                 (row_key,)).fetchone()
+                    if found is not None:
+                        search.unindex(store.db, found[0])
+                table.delete().where(key == row_key).execute()
+                deleted_tops.note_deletion(store.db)
+                keep_as_evidence(record)
+            return True
+    return False
+
+
+def keep_evidence(store: GroupStore, envelope: Envelope, outcome: Outcome,
+                  touched: set[str]) -> None:
+    """An "evidence" envelope from another host: kept in `fork_evidence` (applied) if it is
+    its author's own record at the place it claims, a duplicate when that record is here
+    already, else refused with the reason. `touched`: messages at its place whose search
+    entries must be judged again (a fork voids them)."""
+    try:
+        record = open_record(envelope.text, envelope.sig, group_id=store.group_id,
+                             kind=CHAINED_KINDS)
+        chain_fields(record)
+    except RecordError as exc:
+        outcome.refused.append((envelope, str(exc)))
+        return
+    with store.db.atomic():
+        stored, void = keep_as_evidence(record)
+    (outcome.applied if stored else outcome.duplicates).append(envelope)
+    touched |= void
+
+
+__all__ = ["keep_evidence", "move_named_void"]

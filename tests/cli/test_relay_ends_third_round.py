@@ -1,0 +1,102 @@
+"""Loose ends of issue 15, third round (docs/relay.md, "Loose ends, third round"): hosts on
+loopback with real nats-server and relays (tests/relay_helpers.py), records forged into a
+host's own file with a member's own key (what a modified client writes).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from peers_tui.core import records
+from peers_tui.testing.forge import Forger
+from tests.cli.test_acceptance_third_pass import rejected
+from tests.relay_helpers import bodies, federation, stop_all, team_on_three_hosts, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def three(tmp_path):
+    """Hub A (alice), leaves B (bob) and C (carol), all members of alice's 'team'."""
+    hosts = federation(tmp_path, ("A", "B", "C"))
+    try:
+        alice, bob, carol, group_id = team_on_three_hosts(*hosts)
+        bob.ok("send", "team", "first")
+        wait_for(lambda: "first" in bodies(alice) and "first" in bodies(carol),
+                 what="bob's first message on A and C")
+        yield hosts, (alice, bob, carol), group_id
+    finally:
+        stop_all(hosts)
+
+
+def failures(user) -> tuple[int, list[str]]:
+    """`peers verify team`: its exit code and the lines naming a record that failed."""
+    verified = user.run("verify", "team")
+    return verified.code, [line.strip() for line in verified.out.splitlines() if "FAILED" in line]
+
+
+def test_records_a_member_builds_on_their_own_void_one_get_one_verdict_everywhere(three):
+    """bob's modified client on B signs a void record (backdated against his previous one)
+    and then genuine ones after it. By the rules the later ones are genuine (a record follows
+    the one it names by hash, void or not: README rule 2), and B showed them so; but the hub
+    refused the void one, so the later ones waited there for good (bounded) and never
+    reached A or C. Now the void one travels as evidence of its place (never a message of
+    the log), so the hub and C judge the later ones as B does."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = b.hub / f"{group_id}.db"
+    with sqlite3.connect(db) as conn:
+        [(first_at,)] = conn.execute("SELECT created_at FROM message WHERE body = 'first'")
+    forger = Forger(bob.home)
+    forger.message(db, group_id, "void: backdated", t=first_at - 1)
+    forger.message(db, group_id, "after the void one")
+    bob.ok("send", "team", "honest after")  # his client builds on his newest own record
+    expected = ["first", "after the void one", "honest after"]
+    wait_for(lambda: bodies(alice) == expected and bodies(carol) == expected, timeout=20,
+             what="bob's records after his void one on A and C")
+    assert bodies(bob) == expected
+    assert hub.status()["waiting"] == 0 and c.status()["waiting"] == 0
+    # Refused where it was written, and listed there; kept as evidence alone elsewhere.
+    [reason] = [row["reason"] for row in rejected(b)]
+    assert reason.startswith("written into this host's file: backdated"), reason
+    assert hub.status()["rejected"] == {} and c.status()["rejected"] == {}
+    verdicts = [failures(user) for user in (alice, bob, carol)]
+    assert verdicts == [(0, [])] * 3, verdicts
+
+
+def test_a_record_built_on_one_too_large_to_carry_is_void_where_it_was_written(three):
+    """bob's modified client on B files a record too large for any host to take (over 256
+    KiB: no record of anyone's, README rule 2) and another after it. B showed the second as
+    genuine and sent it, and it waited at the hub for good. A place counts only from a row
+    that is its author's record there: the second now follows nothing, on B as everywhere,
+    so B's relay refuses it. bob's honest client builds on it (his newest record): that one
+    follows it by hash and is genuine, so it reaches everyone with the second as evidence."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = b.hub / f"{group_id}.db"
+    forger = Forger(bob.home)
+    limit = records.MAX_RECORD_BYTES
+    records.MAX_RECORD_BYTES = 1 << 30  # the modified client signs past the limit
+    try:
+        forger.message(db, group_id, "x" * 300_000)
+    finally:
+        records.MAX_RECORD_BYTES = limit
+    forger.message(db, group_id, "after the big one")
+    wait_for(lambda: b.status().get("rejected") == {"B": 2}, what="B's two refusals")
+    reasons = sorted(row["reason"] for row in rejected(b))
+    assert "record too large" in reasons[1] and "an earlier record by this author is missing" \
+        in reasons[0], reasons
+    assert hub.status()["waiting"] == 0
+    bob.ok("send", "team", "seen by everyone")
+    expected = ["first", "seen by everyone"]
+    wait_for(lambda: bodies(alice) == expected and bodies(carol) == expected,
+             what="bob's honest message on A and C")
+    assert "seen by everyone" in bodies(bob)
+    assert hub.status()["waiting"] == 0 and hub.status()["rejected"] == {}
+    # The row no host can carry stays in B's file alone: B's verify names it, the others
+    # the place it leaves empty in bob's chain.
+    code, failed = failures(bob)
+    assert code == 1 and len(failed) == 1 and "record too large" in failed[0], failed
+    elsewhere = [failures(user) for user in (alice, carol)]
+    assert elsewhere[0] == elsewhere[1] and len(elsewhere[0][1]) == 1, elsewhere
+    assert "1 of their records are missing" in elsewhere[0][1][0], elsewhere
