@@ -27,6 +27,7 @@ from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
+from peers_tui.relay.join_invites import refuse_unknown_invites
 from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued, watch
 from peers_tui.relay.walk_reach import WalkReach
 
@@ -185,6 +186,8 @@ class Intake:
             return
         if outcome is None:
             return
+        if self.is_hub:
+            refuse_unknown_invites(outcome)
         self._trace(f"committed {len(outcome.applied)} of {group_id[:6]}")
         accepted = outcome.applied + outcome.duplicates
         if self.is_hub:  # on to the federation first: the bookkeeping below can wait

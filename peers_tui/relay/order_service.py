@@ -23,6 +23,7 @@ from peers_tui.core.models import GroupMember
 from peers_tui.core.raw import text_of
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope, EnvelopeError, from_message
+from peers_tui.relay.join_invites import invites_of
 
 if TYPE_CHECKING:
     import asyncio
@@ -117,9 +118,12 @@ class OrderService:
         if envelope.table != "member" or envelope.group_id != group_id:
             return {"ok": False, "reason": "only membership changes are ordered"}
         relay = self.relay
+        # A join's invite, made on the same leaf, may not have reached the hub yet: the
+        # request carries it, applied first like any record of that leaf's (join_invites.py).
+        invites = invites_of(group_id, host, msg.headers)
         async with relay.lock:  # one order: never beside the apply loop
             try:
-                outcome = apply_records(relay.hub, group_id, [envelope], create=False,
+                outcome = apply_records(relay.hub, group_id, [*invites, envelope], create=False,
                                         store=relay.scanner.stores.get(group_id))
             except PeersError as exc:
                 return {"ok": False, "reason": str(exc)}
@@ -133,8 +137,10 @@ class OrderService:
                     relay.ledger.add_known(e.hash for e in accepted)
                 except Exception:  # in the hub's file: its own publisher sends it (not known)
                     pass
+            if any(e.hash == envelope.hash for e in accepted):
                 return {"ok": True}
-            reason = (outcome.refused or outcome.waiting or [(envelope, "refused")])[0][1]
+            reason = next((r for e, r in outcome.refused + outcome.waiting
+                           if e.hash == envelope.hash), "refused")
             answer: dict[str, Any] = {"ok": False, "reason": reason}
             store = relay.scanner.stores.get(group_id) or GroupStore(
                 relay.hub / f"{group_id}.db", group_id)

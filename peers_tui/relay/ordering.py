@@ -33,6 +33,7 @@ from peers_tui.relay.config import (
     relay_dir,
 )
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.join_invites import carried
 
 if TYPE_CHECKING:
     from peers_tui.core.records import SignedRecord
@@ -81,7 +82,8 @@ def link_down_reason(hub: Path) -> str | None:
     return None
 
 
-async def _request(config: RelayConfig, envelope: Envelope, timeout: float) -> dict[str, Any]:
+async def _request(config: RelayConfig, envelope: Envelope, timeout: float,
+                   headers: dict[str, str]) -> dict[str, Any]:
     import nats
 
     from peers_tui.relay.order_service import order_subject
@@ -92,7 +94,7 @@ async def _request(config: RelayConfig, envelope: Envelope, timeout: float) -> d
                             error_cb=said_by_the_caller)
     try:
         msg = await nc.request(order_subject(config.name, envelope.group_id), envelope.payload(),
-                               headers=envelope.headers(), timeout=timeout)
+                               headers={**envelope.headers(), **headers}, timeout=timeout)
     finally:
         await nc.close()
     answer = json.loads(msg.data)
@@ -114,16 +116,17 @@ def _run(coroutine: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TIMEOUT
-            ) -> dict[str, Any]:
+def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TIMEOUT,
+            headers: dict[str, str] | None = None) -> dict[str, Any]:
     """The hub's answer to a proposed membership change ({"ok": ...}); HubUnreachable when
-    none came within `timeout` (this host's relay may be down too)."""
+    none came within `timeout` (this host's relay may be down too). `headers`: more to send
+    with it (the invites a join names: join_invites.py)."""
     try:
         import nats
     except ImportError as exc:
         raise RelayError(f"the relay needs its extra: {INSTALL_EXTRA} ({exc})") from exc
     try:
-        return _run(_request(config, envelope, timeout))
+        return _run(_request(config, envelope, timeout, headers or {}))
     except (OSError, ValueError, nats.errors.Error, asyncio.TimeoutError) as exc:
         what = ("no sequencer answers (is the hub's relay running?)"
                 if isinstance(exc, nats.errors.NoRespondersError)
@@ -160,7 +163,8 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
     try:
         if down is not None:
             raise HubUnreachable(down)
-        answer = propose(config, envelope, HANDLE_TIMEOUT if is_handle else REQUEST_TIMEOUT)
+        answer = propose(config, envelope, HANDLE_TIMEOUT if is_handle else REQUEST_TIMEOUT,
+                         carried(path, record.data))
     except HubUnreachable as exc:
         if is_handle:
             held.keep(hub, envelope, record.author)

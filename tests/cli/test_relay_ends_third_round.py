@@ -100,3 +100,58 @@ def test_a_record_built_on_one_too_large_to_carry_is_void_where_it_was_written(t
     elsewhere = [failures(user) for user in (alice, carol)]
     assert elsewhere[0] == elsewhere[1] and len(elsewhere[0][1]) == 1, elsewhere
     assert "1 of their records are missing" in elsewhere[0][1][0], elsewhere
+
+
+def test_a_join_ends_at_once_unless_its_code_is_genuine_however_new(tmp_path):
+    """`peers join CODE` on leaf B: a code made on B a moment before (its invite not at the
+    hub yet) was refused by the hub's sequencer ("join names an unknown invite"); a join
+    naming an invite no host has, published into B's outbound stream, waited at the hub for
+    good (bounded). Now the request carries the invite, and the stray join is refused. Codes
+    no host knows end in one line, at once."""
+    import time
+
+    from peers_tui.core.identity import Keypair
+    from peers_tui.core.kinds import RecordKind
+    from peers_tui.core.records import countersign
+    from peers_tui.relay.envelope import Envelope, in_subject
+    from tests.cli.test_relay_attacks import publish, through
+    from tests.conftest import User
+    from tests.relay_helpers import team_on_two_hosts
+
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join on B")
+        alice.ok("role", "team", "bob", "admin")
+        wait_for(lambda: {m["handle"]: m["role"] for m in bob.ok("members", "team", "--json")
+                          .json()}.get("bob") == "admin", what="bob an admin on B")
+        for name in ("carol", "dave", "erin"):  # each code used the moment it is made
+            fresh = bob.ok("invite", "team").out.strip()
+            joined = leaf.user(name).run("join", fresh)
+            assert joined.code == 0, (name, joined)
+        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 5,
+                 what="the three joins on A")
+        group_id = code.split(":")[1]
+        lone = User("zed", tmp_path / "zed", tmp_path / "lone")
+        lone.hub.mkdir()
+        lone.ok("id", "--handle", "zed")
+        lone.ok("create", "nowhere")
+        nowhere = lone.ok("invite", "nowhere").out.strip()
+        unknown = f"peers1:{group_id}:{nowhere.split(':')[2]}"
+        for what, wrong in (("no host has its group", nowhere), ("unknown invite", unknown),
+                            ("used up", code)):
+            started = time.monotonic()
+            result = leaf.user("frank").run("join", wrong)
+            took = time.monotonic() - started
+            assert result.code != 0 and result.err.count("\n") == 1, (what, result)
+            assert "Traceback" not in result.err and took < 5, (what, took, result)
+        mallory = Forger(leaf.user("mallory").home)
+        head_seq, head_hash = Forger.membership_head(leaf.hub / f"{group_id}.db")
+        own_key = Keypair.generate()
+        join = countersign(mallory.sign(RecordKind.MEMBER, group_id, {
+            "seq": head_seq + 1, "prev": head_hash, "action": "join", "member": mallory.user_id,
+            "role": 40, "handle": "mallory", "invite": own_key.public_id}), own_key)
+        stray = Envelope(group_id, "member", join.text, join.sig, join.cosig, "B")
+        assert through(leaf, publish(in_subject("B", group_id), stray)) == "done"
+        wait_for(lambda: hub.status().get("rejected") == {"B": 1}, what="the stray join refused")
+        [refused] = rejected(hub)
+        assert refused["reason"] == "join names an unknown invite", refused
+        assert hub.status()["waiting"] == 0

@@ -1,0 +1,79 @@
+"""The invite a join names, carried with the join's order request (ordering.py ->
+order_service.py).
+
+An invite made on a leaf reaches the hub with that leaf's next scan (half a second, or as
+long as the link is slow or the relay busy); a join with it made on the same leaf right
+away asked the hub's sequencer first, and the hub refused it: "join names an unknown
+invite", for a code that was genuine. So a leaf's join request carries the invite records
+its own file holds for that key: the hub applies them first, with the checks of any record
+from another host (a forged one is refused and proves nothing), and orders the join against
+them. A join naming an invite no host has is refused at once, as before.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from peers_tui.relay.envelope import Envelope
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from peers_tui.relay.apply import Outcome
+
+UNKNOWN_INVITE = "join names an unknown invite"  # core.membership's words
+HEADER = "Peers-Invites"
+MOST = 4  # invite records claiming one key that a request carries (a second claim is rare)
+
+
+def carried(path: Path, record_data: dict[str, Any]) -> dict[str, str]:
+    """The header carrying the invites a join record names, from this host's file `path`
+    (none for another change, or when the file holds none)."""
+    key = record_data.get("invite")
+    if record_data.get("action") != "join" or not isinstance(key, str):
+        return {}
+    try:
+        with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1) as conn:
+            rows = conn.execute("SELECT record, sig FROM invite WHERE key = ? AND kind = 'invite'"
+                                " LIMIT ?", (key, MOST)).fetchall()
+    except sqlite3.Error:
+        return {}
+    found = [{"text": text, "sig": base64.b64encode(bytes(sig)).decode()} for text, sig in rows
+             if isinstance(text, str) and isinstance(sig, (bytes, bytearray))]
+    return {HEADER: json.dumps(found, separators=(",", ":"))} if found else {}
+
+
+def invites_of(group_id: str, host: str, headers: dict[str, str] | None) -> list[Envelope]:
+    """The invite envelopes a request carries (what is malformed in it is left out)."""
+    try:
+        items = json.loads((headers or {}).get(HEADER) or "[]")
+    except ValueError:
+        return []
+    found = []
+    for item in items[:MOST] if isinstance(items, list) else []:
+        try:
+            found.append(Envelope(group_id, "invite", str(item["text"]),
+                                  base64.b64decode(item["sig"], validate=True), None, host))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
+
+
+def refuse_unknown_invites(outcome: Outcome) -> None:
+    """At the hub: a join from a leaf's inbound stream that names an invite the hub lacks is
+    refused, not held. Every change a leaf writes was ordered here first, with the invite it
+    names (above), so such a join was never ordered: its invite exists nowhere the hub can
+    get it from, and it waited for good (bounded) where it is void."""
+    waiting = []
+    for envelope, reason in outcome.waiting:
+        if envelope.table == "member" and reason.startswith(UNKNOWN_INVITE):
+            outcome.refused.append((envelope, reason))
+        else:
+            waiting.append((envelope, reason))
+    outcome.waiting = waiting
+
+
+__all__ = ["HEADER", "carried", "invites_of", "refuse_unknown_invites"]
