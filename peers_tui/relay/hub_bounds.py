@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS bounds_reached (bound TEXT PRIMARY KEY, reason TEXT N
 """
 ALWAYS_TAKEN = ("member",)  # the one membership order: a leave or removal must still pass
 FREE_DISK_EVERY = 1.0       # seconds a look at the free disk is trusted for
+# What nats-server answers a publish past `max_msgs_per_subject` with `discard_new_per_subject`.
+PER_SUBJECT_REFUSAL = "maximum messages per subject exceeded"
 
 
 def size_text(count: float) -> str:
@@ -155,6 +157,27 @@ class HubBounds:
         for bound in bounds & self.reached:
             self.reached.discard(bound)
             self.db.execute("DELETE FROM bounds_reached WHERE bound = ?", (bound,))
+
+    async def publish(self, sending: Awaitable[Any], chunk: list[Envelope]) -> None:
+        """The hub's publishing of `chunk` (one group's) into `PEERS_FED`, counted once
+        stored. The stream refuses a record past its own bound on the group's subject; a
+        leaf's records were admitted against it before, so what it refuses was written by
+        a user of the hub, and stays unsent in the hub's file: noted as a bound reached,
+        so that `relay status` says why, until a record of that group passes again."""
+        try:
+            await sending
+        except Exception as exc:
+            if PER_SUBJECT_REFUSAL in str(getattr(exc, "description", "") or exc) and chunk:
+                envelope = chunk[0]
+                kind = "messages" if FED_PARTS.get(envelope.table) == "r" else "invites"
+                self._note(f"group {envelope.group_id}",
+                           f"group {envelope.group_id} holds {self.per_group:,} {kind} at the "
+                           "hub already (limits.fed_max_msgs_per_group in the hub's relay "
+                           "config): records written on this host wait unsent")
+            raise
+        self.published(chunk)
+        if self.reached:
+            self._clear({f"group {envelope.group_id}" for envelope in chunk})
 
     def published(self, envelopes: list[Envelope]) -> None:
         """Records stored in `PEERS_FED` (by the hub's relay, its only writer of messages and

@@ -239,10 +239,10 @@ class Relay(Intake):
         js = self.js_local if self.is_hub else self.js_hub
         for start in range(0, len(envelopes), PUBLISH_CHUNK):
             chunk = envelopes[start:start + PUBLISH_CHUNK]
-            await asyncio.gather(*[js.publish(self._subject(e), e.payload(), headers=e.headers(),
-                                              timeout=2.0) for e in chunk])
-            if self.is_hub:  # what PEERS_FED holds, by group and by host (hub_bounds.py)
-                self.bounds.published(chunk)
+            sending = asyncio.gather(*[js.publish(self._subject(e), e.payload(),
+                                                  headers=e.headers(), timeout=2.0) for e in chunk])
+            # The hub counts what PEERS_FED holds, and notes its bound refusing (hub_bounds.py).
+            await (self.bounds.publish(sending, chunk) if self.is_hub else sending)
 
     def _subject(self, envelope: Envelope) -> str:
         if self.is_hub:

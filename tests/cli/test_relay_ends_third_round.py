@@ -155,3 +155,35 @@ def test_a_join_ends_at_once_unless_its_code_is_genuine_however_new(tmp_path):
         [refused] = rejected(hub)
         assert refused["reason"] == "join names an unknown invite", refused
         assert hub.status()["waiting"] == 0
+
+
+def test_the_hub_says_why_its_own_users_records_wait_past_a_bound(tmp_path):
+    """PEERS_FED refuses a group's records past `fed_max_msgs_per_group` (DiscardPolicy.NEW,
+    hub_bounds.py): a leaf's are refused before they are applied, with the bound's name; the
+    hub's own users' records stayed unsent with nothing in `relay status` but the count (the
+    server's refusal went to the relay's stderr). Now the status names the bound."""
+    from peers_tui.relay.config import load_config, save_config
+
+    hosts = federation(tmp_path)
+    hub, _ = hosts
+    config = load_config(hub.hub)
+    config.limits = {"fed_max_msgs_per_group": 3}
+    save_config(hub.hub, config)
+    try:
+        alice = hub.user("alice")
+        alice.ok("create", "team")
+        for host in hosts:
+            host.start()
+        for n in range(5):
+            alice.ok("send", "team", f"message {n}")
+        bound = "limits.fed_max_msgs_per_group"
+        wait_for(lambda: any(bound in reason for reason in hub.status().get("at_bound", [])),
+                 what="the bound named in the hub's status")
+        status = wait_for(lambda: (lambda found: found if found.get("unsent") == 2 else None)(
+            hub.status()), what="two of alice's records unsent")
+        [reason] = status["at_bound"]
+        assert "holds 3 messages at the hub already" in reason and "wait unsent" in reason, reason
+        text = hub.peers().ok("relay", "status").out
+        assert "at a bound: group " in text and bound in text, text
+    finally:
+        stop_all(hosts)
