@@ -41,7 +41,10 @@ CREATE TABLE IF NOT EXISTS leaf_totals (host TEXT PRIMARY KEY, records INTEGER N
 CREATE TABLE IF NOT EXISTS bounds_reached (bound TEXT PRIMARY KEY, reason TEXT NOT NULL,
     at INTEGER NOT NULL);
 """
-ALWAYS_TAKEN = ("member",)  # the one membership order: a leave or removal must still pass
+# The one membership order: a leaf's changes are ordered (and bounded: change_refused) by
+# the sequencer before they are written anywhere; what its stream carries of them is taken.
+ALWAYS_TAKEN = ("member",)
+BOUNDED_CHANGES = ("join", "handle")
 FREE_DISK_EVERY = 1.0       # seconds a look at the free disk is trusted for
 # What nats-server answers a publish past `max_msgs_per_subject` with `discard_new_per_subject`.
 PER_SUBJECT_REFUSAL = "maximum messages per subject exceeded"
@@ -70,6 +73,7 @@ class HubBounds:
         db.executescript(SCHEMA)
         self.db, self.hub_name, self.store = db, hub_name, store
         self.per_group = limit(limits, "fed_max_msgs_per_group")
+        self.changes_per_group = limit(limits, "fed_max_changes_per_group")
         self.per_leaf = limit(limits, "leaf_max_bytes")
         self.min_free = limit(limits, "min_free_disk")
         self.counts: dict[str, int] = {}  # a group's subject in PEERS_FED -> records on it
@@ -111,6 +115,23 @@ class HubBounds:
             self._clear({f"group {group_id}", "disk", *(f"leaf {host}" for host in from_host)}
                         - noted)
         return admitted, refused
+
+    def change_refused(self, group_id: str, action: object, head_seq: int) -> str | None:
+        """Why the hub's sequencer refuses a leaf's membership change (order_service.py),
+        or None. Only joins and handle changes are bounded: what a holder of a many-use code
+        or any member's modified client can repeat without end, each stored here for good.
+        Removals, leaves, role changes and revocations always pass: a bound must never stop
+        a group from containing someone (nor a member from leaving)."""
+        if action not in BOUNDED_CHANGES or head_seq < self.changes_per_group:
+            if self.reached:
+                self._clear({f"changes {group_id}"})
+            return None
+        reason = (f"group {group_id} holds {self.changes_per_group:,} membership changes at "
+                  "the hub already (limits.fed_max_changes_per_group in the hub's relay "
+                  "config): no more joins or handle changes are taken; removals, leaves and "
+                  "role changes still are")
+        self._note(f"changes {group_id}", reason)
+        return reason
 
     def _bound_passed(self, group_id: str, envelope: Envelope, on_subject: int,
                       leaf_bytes: int) -> tuple[str, str] | None:

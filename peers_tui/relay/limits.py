@@ -45,6 +45,11 @@ DEFAULTS = {
     # PEERS_FED (ten times the largest group measured, 1,000,000), a leaf's bytes stored,
     # and the disk left free under the store.
     "fed_max_msgs_per_group": 10_000_000,
+    # Joins and handle changes a group's membership log may hold at the hub (hub_bounds.py:
+    # removals, leaves, role changes and revocations are always taken). A hundred times the
+    # joins and renames of a 1,000-member group, and far below the stream's own bound on
+    # the log's subject (the one above), which would refuse a removal too.
+    "fed_max_changes_per_group": 100_000,
     "leaf_max_bytes": 16 * 10 ** 9,
     "min_free_disk": 10 ** 9,
 }

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import asyncio
     from pathlib import Path
 
+    from peers_tui.relay.hub_bounds import HubBounds
     from peers_tui.relay.ledger import Ledger
     from peers_tui.relay.local import LocalScanner
 
@@ -41,6 +42,7 @@ class HubRelay(Protocol):
     lock: asyncio.Lock
     ledger: Ledger
     scanner: LocalScanner
+    bounds: HubBounds
 
     async def _send(self, envelopes: list[Envelope]) -> None: ...
 
@@ -86,6 +88,24 @@ def _place(envelope: Envelope) -> tuple[int, str]:
             prev if isinstance(prev, str) else "")
 
 
+def _past_a_bound(relay: HubRelay, group_id: str, envelope: Envelope) -> str | None:
+    """The bound a join or handle change would pass (hub_bounds.change_refused), if any."""
+    path = relay.hub / f"{group_id}.db"
+    if not path.exists():
+        return None  # apply_records says the hub lacks the group
+    kept = relay.scanner.stores.get(group_id)
+    store = kept or GroupStore(path, group_id)
+    try:
+        action = json.loads(envelope.text).get("action")
+        head_seq = store.current_roster().head_seq
+    except (ValueError, AttributeError, PeersError):
+        return None  # judged, and refused with its reason, by apply_records
+    finally:
+        if kept is None:
+            store.close()
+    return relay.bounds.change_refused(group_id, action, head_seq)
+
+
 class OrderService:
     """Serves `peers.order.*.*` for one hub relay."""
 
@@ -122,6 +142,9 @@ class OrderService:
         # request carries it, applied first like any record of that leaf's (join_invites.py).
         invites = invites_of(group_id, host, msg.headers)
         async with relay.lock:  # one order: never beside the apply loop
+            refusal = _past_a_bound(relay, group_id, envelope)
+            if refusal is not None:
+                return {"ok": False, "reason": refusal}
             try:
                 outcome = apply_records(relay.hub, group_id, [*invites, envelope], create=False,
                                         store=relay.scanner.stores.get(group_id))

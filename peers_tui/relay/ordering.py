@@ -179,6 +179,10 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
     if answer.get("stale"):
         raise StaleAtHub(f"another membership change reached the hub first ({reason})",
                          group_id, stale_changes(group_id, answer))
+    if is_handle:  # refused (past a bound: hub_bounds.change_refused): never blocks a send
+        held.keep(hub, envelope, record.author)  # proposed again by the relay, then signed anew
+        raise HeldForHub(f"the hub refused your handle change ({reason}); your message goes "
+                         "on under the handle you had")
     raise RelayError(f"the hub refused this membership change: {reason}")
 
 

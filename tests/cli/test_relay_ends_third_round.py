@@ -187,3 +187,44 @@ def test_the_hub_says_why_its_own_users_records_wait_past_a_bound(tmp_path):
         assert "at a bound: group " in text and bound in text, text
     finally:
         stop_all(hosts)
+
+
+def test_joins_are_bounded_at_the_hub_and_removals_and_leaves_never(tmp_path):
+    """Membership changes passed the hub's bounds: a holder of a many-use code (or a member
+    renaming without end) made the hub keep changes for good. Joins and handle changes are
+    bounded now (fed_max_changes_per_group, 3 here); a removal and a leave past the bound
+    still go through, so a group can always contain someone."""
+    from peers_tui.relay.config import load_config, save_config
+
+    hosts = federation(tmp_path)
+    hub, leaf = hosts
+    config = load_config(hub.hub)
+    config.limits = {"fed_max_changes_per_group": 3}
+    save_config(hub.hub, config)
+    try:
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")  # the genesis: no change of the log
+        code = alice.ok("invite", "team", "--uses", "5").out.strip()
+        for host in hosts:
+            host.start()
+        wait_for(leaf.link_up, what="B's link")
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")  # change 1
+        alice.ok("role", "team", "bob", "admin")  # 2
+        wait_for(lambda: {m["handle"]: m["role"] for m in bob.ok("members", "team", "--json")
+                          .json()}.get("bob") == "admin", what="bob an admin on B")
+        leaf.user("carol").ok("join", code)  # 3
+        refused = leaf.user("dave").run("join", code)
+        assert refused.code != 0 and refused.err.count("\n") == 1, refused
+        assert "limits.fed_max_changes_per_group" in refused.err, refused.err
+        [reason] = hub.status()["at_bound"]
+        assert "holds 3 membership changes at the hub already" in reason, reason
+        bob.ok("id", "--handle", "bobby")  # a handle change past the bound blocks no send
+        bob.ok("send", "team", "renamed past the bound")
+        wait_for(lambda: "renamed past the bound" in bodies(alice), what="bob's message on A")
+        assert "bobby" not in alice.ok("members", "team").out
+        bob.ok("remove", "team", "carol")  # 4: past the bound, taken
+        bob.ok("leave", "team")  # 5
+        wait_for(lambda: [m["handle"] for m in alice.ok("members", "team", "--json").json()]
+                 == ["alice"], what="the removal and the leave on A")
+    finally:
+        stop_all(hosts)
