@@ -61,6 +61,14 @@ class Founding:
                         (group_id, host, int(time.time() * 1000)))
         return envelopes, []
 
+    def settle(self, group_id: str, envelopes: list[Envelope]) -> None:
+        """After a batch was applied: a genesis counted by `admit` that made no file (refused:
+        not JSON, another group's) founded nothing, so it no longer counts (it did until the
+        leaf's next recount, which runs only at its cap)."""
+        if any(e.table == "genesis" for e in envelopes) and not (
+                self.hub / f"{group_id}.db").exists():
+            self.db.execute("DELETE FROM founded WHERE group_id = ?", (group_id,))
+
     def taken_part(self, group_id: str) -> None:
         """A record of the group was written on the hub host: it no longer counts."""
         self.db.execute("DELETE FROM founded WHERE group_id = ?", (group_id,))

@@ -184,10 +184,12 @@ class Intake:
             for envelope in envelopes:
                 self.ledger.hold(envelope, str(exc))
             return
+        if self.is_hub:
+            self.founding.settle(group_id, envelopes)  # a genesis refused founded nothing
+            if outcome is not None:  # a join naming an invite no host has (join_invites.py)
+                refuse_unknown_invites(outcome)
         if outcome is None:
             return
-        if self.is_hub:
-            refuse_unknown_invites(outcome)
         self._trace(f"committed {len(outcome.applied)} of {group_id[:6]}")
         accepted = outcome.applied + outcome.duplicates
         if self.is_hub:  # on to the federation first: the bookkeeping below can wait

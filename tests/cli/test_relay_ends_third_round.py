@@ -228,3 +228,22 @@ def test_joins_are_bounded_at_the_hub_and_removals_and_leaves_never(tmp_path):
                  == ["alice"], what="the removal and the leave on A")
     finally:
         stop_all(hosts)
+
+
+def test_a_genesis_refused_at_the_hub_founds_nothing_there(tmp_path):
+    """A genesis from leaf B that the hub refuses (not JSON) made no group file, but counted
+    against B under "founded by leaves with no user here" until B's places were next
+    recounted (founding.py, only when B is at its cap)."""
+    from peers_tui.relay.envelope import Envelope, in_subject
+    from tests.cli.test_relay_attacks import publish, through
+    from tests.relay_helpers import team_on_two_hosts
+
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        made_up = "a" * 26
+        junk = Envelope(made_up, "genesis", "not json", bytes(64), None, "B")
+        assert through(leaf, publish(in_subject("B", made_up), junk)) == "done"
+        wait_for(lambda: hub.status().get("rejected") == {"B": 1}, what="the genesis refused")
+        assert not (hub.hub / f"{made_up}.db").exists()
+        assert hub.status()["founded"] == {}, hub.status()
+        assert "founded by leaves with no user here (at most 1000 a leaf): none" in \
+            hub.peers().ok("relay", "status").out
