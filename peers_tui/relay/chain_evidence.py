@@ -31,6 +31,7 @@ from peers_tui.core.chain_rules import CHAINED_KINDS, chain_fields, own_record
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import Invite, Message, tuples
+from peers_tui.core.opened_records import opened
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
 from peers_tui.relay import deleted_tops
@@ -43,10 +44,14 @@ if TYPE_CHECKING:
 
 
 def _link(text: str) -> tuple[str, int, str] | None:
-    """(author, aseq, aprev) of a chained record's text, None when it names no predecessor."""
+    """(author, aseq, aprev) of a chained record's text, None when it names no predecessor.
+    The scan judged most of them just now: their fields without a second parse."""
+    found = opened(text)
     try:
-        data = json.loads(text)
+        data = found[0].data if found is not None else json.loads(text)
     except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
         return None
     author, aseq, aprev = data.get("a"), data.get("aseq"), data.get("aprev")
     if (isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool)
@@ -61,8 +66,8 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     """Move the void records of this host's file that a record about to be shipped names as
     its predecessor into `fork_evidence` (inside the scan's session); how many moved.
     A predecessor is void when this relay refused it: in this scan (`refused`) or before
-    (`refused_here`, its quarantine). One lookup an author a scan at most: a chain's
-    records in one scan name each other."""
+    (`refused_here`, its quarantine): asked only of a record whose predecessor this scan
+    does not ship (mostly an author's first in the scan: a chain's records name each other)."""
     shipped_hashes = {envelope.hash for envelope in shipped}
     refused_now = {envelope.hash for envelope, _ in refused}
     moved = 0
