@@ -6,13 +6,18 @@ host's own file with a member's own key (what a modified client writes).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from peers_tui.core import records
+from peers_tui.relay.config import load_config, save_config
 from peers_tui.testing.forge import Forger
 from tests.cli.test_acceptance_third_pass import rejected
-from tests.relay_helpers import bodies, federation, stop_all, team_on_three_hosts, wait_for
+from tests.relay_helpers import (
+    Host, bodies, federation, stop_all, team_on_three_hosts, wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +32,20 @@ def three(tmp_path):
         wait_for(lambda: "first" in bodies(alice) and "first" in bodies(carol),
                  what="bob's first message on A and C")
         yield hosts, (alice, bob, carol), group_id
+    finally:
+        stop_all(hosts)
+
+
+@contextmanager
+def hub_limited(tmp_path, limits: dict[str, int]) -> Iterator[list[Host]]:
+    """Hub A (with these limits in its relay config) and leaf B, relays not started yet;
+    every process stopped at the end."""
+    hosts = federation(tmp_path)
+    config = load_config(hosts[0].hub)
+    config.limits = limits
+    save_config(hosts[0].hub, config)
+    try:
+        yield hosts
     finally:
         stop_all(hosts)
 
@@ -162,14 +181,8 @@ def test_the_hub_says_why_its_own_users_records_wait_past_a_bound(tmp_path):
     hub_bounds.py): a leaf's are refused before they are applied, with the bound's name; the
     hub's own users' records stayed unsent with nothing in `relay status` but the count (the
     server's refusal went to the relay's stderr). Now the status names the bound."""
-    from peers_tui.relay.config import load_config, save_config
-
-    hosts = federation(tmp_path)
-    hub, _ = hosts
-    config = load_config(hub.hub)
-    config.limits = {"fed_max_msgs_per_group": 3}
-    save_config(hub.hub, config)
-    try:
+    with hub_limited(tmp_path, {"fed_max_msgs_per_group": 3}) as hosts:
+        hub, _ = hosts
         alice = hub.user("alice")
         alice.ok("create", "team")
         for host in hosts:
@@ -185,8 +198,6 @@ def test_the_hub_says_why_its_own_users_records_wait_past_a_bound(tmp_path):
         assert "holds 3 messages at the hub already" in reason and "wait unsent" in reason, reason
         text = hub.peers().ok("relay", "status").out
         assert "at a bound: group " in text and bound in text, text
-    finally:
-        stop_all(hosts)
 
 
 def test_joins_are_bounded_at_the_hub_and_removals_and_leaves_never(tmp_path):
@@ -194,14 +205,8 @@ def test_joins_are_bounded_at_the_hub_and_removals_and_leaves_never(tmp_path):
     renaming without end) made the hub keep changes for good. Joins and handle changes are
     bounded now (fed_max_changes_per_group, 3 here); a removal and a leave past the bound
     still go through, so a group can always contain someone."""
-    from peers_tui.relay.config import load_config, save_config
-
-    hosts = federation(tmp_path)
-    hub, leaf = hosts
-    config = load_config(hub.hub)
-    config.limits = {"fed_max_changes_per_group": 3}
-    save_config(hub.hub, config)
-    try:
+    with hub_limited(tmp_path, {"fed_max_changes_per_group": 3}) as hosts:
+        hub, leaf = hosts
         alice, bob = hub.user("alice"), leaf.user("bob")
         alice.ok("create", "team")  # the genesis: no change of the log
         code = alice.ok("invite", "team", "--uses", "5").out.strip()
@@ -226,8 +231,6 @@ def test_joins_are_bounded_at_the_hub_and_removals_and_leaves_never(tmp_path):
         bob.ok("leave", "team")  # 5
         wait_for(lambda: [m["handle"] for m in alice.ok("members", "team", "--json").json()]
                  == ["alice"], what="the removal and the leave on A")
-    finally:
-        stop_all(hosts)
 
 
 def test_a_genesis_refused_at_the_hub_founds_nothing_there(tmp_path):
