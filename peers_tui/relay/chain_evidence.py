@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 
 def _link(text: str) -> tuple[str, int, str] | None:
-    """(author, aseq, aprev) of a chained record's text, None when it names no predecessor.
+    """(author, aseq, aprev) of a chained record's text, None when it has none.
     The scan judged most of them just now: their fields without a second parse."""
     found = opened(text)
     try:
@@ -55,7 +55,7 @@ def _link(text: str) -> tuple[str, int, str] | None:
         return None
     author, aseq, aprev = data.get("a"), data.get("aseq"), data.get("aprev")
     if (isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool)
-            and aseq > 1 and isinstance(aprev, str)):
+            and aseq > 0 and isinstance(aprev, str)):
         return author, aseq, aprev
     return None
 
@@ -68,21 +68,21 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     A predecessor is void when this relay refused it: in this scan (`refused`) or before
     (`refused_here`, its quarantine): asked only of a record whose predecessor this scan
     does not ship (mostly an author's first in the scan: a chain's records name each other)."""
-    shipped_hashes = {envelope.hash for envelope in shipped}
+    links = [_link(envelope.text) for envelope in shipped if envelope.table in ("msg", "invite")]
+    # Places, not hashes: a record shipped here holds the place its successor names (two
+    # records of one place are a fork, and both are shipped as one).
+    places = {(link[0], link[1]) for link in links if link is not None}
     refused_now = {envelope.hash for envelope, _ in refused}
     moved = 0
-    for envelope in shipped:
-        if envelope.table not in ("msg", "invite"):
-            continue
-        link = _link(envelope.text)
-        if link is None or link[2] in shipped_hashes:
+    for link in links:
+        if link is None or link[1] == 1 or (link[0], link[1] - 1) in places:
             continue
         author, aseq, aprev = link
         if aprev not in refused_now and not (refused_here is not None and refused_here(aprev)):
             continue
         if _move(store, author, aseq - 1, aprev):
             moved += 1
-            shipped_hashes.add(aprev)
+            places.add((author, aseq - 1))
     return moved
 
 
