@@ -28,7 +28,10 @@ UNLINKED = ("SELECT m.rowid, m.id FROM message AS m WHERE m.author_seq > 1"
             " AND NOT EXISTS (SELECT 1 FROM message AS p WHERE p.author = m.author"
             " AND p.author_seq = m.author_seq - 1)"
             " AND NOT EXISTS (SELECT 1 FROM invite AS i WHERE i.author = m.author"
-            " AND i.author_seq = m.author_seq - 1)")
+            " AND i.author_seq = m.author_seq - 1)"
+            # a place held by evidence alone holds a predecessor (relay/chain_evidence.py)
+            " AND NOT EXISTS (SELECT 1 FROM fork_evidence AS f WHERE f.author = m.author"
+            " AND f.author_seq = m.author_seq - 1)")
 
 
 def open_store(hub: Path, group_id: str) -> GroupStore:

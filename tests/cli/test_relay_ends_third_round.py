@@ -250,3 +250,40 @@ def test_a_genesis_refused_at_the_hub_founds_nothing_there(tmp_path):
         assert hub.status()["founded"] == {}, hub.status()
         assert "founded by leaves with no user here (at most 1000 a leaf): none" in \
             hub.peers().ok("relay", "status").out
+
+
+def test_a_host_joining_later_gets_the_evidence_with_the_history(tmp_path):
+    """The void record a genuine one names reaches a host that has not had the group yet
+    too: with the history its join reads newest first (`.r`), so the later record is
+    genuine there as well, nothing waits, and `peers verify` is clean."""
+    hosts = federation(tmp_path, ("A", "B", "C"))
+    hub, b, c = hosts
+    try:
+        alice, bob = hub.user("alice"), b.user("bob")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        for host in hosts:
+            host.start()
+        for host in (b, c):
+            wait_for(host.link_up, what=f"{host.name}'s link")
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join on B")
+        bob.ok("send", "team", "first")
+        db = b.hub / f"{group_id}.db"
+        with sqlite3.connect(db) as conn:
+            [(first_at,)] = conn.execute("SELECT created_at FROM message WHERE body = 'first'")
+        forger = Forger(bob.home)
+        forger.message(db, group_id, "void: backdated", t=first_at - 1)
+        forger.message(db, group_id, "after the void one")
+        expected = ["first", "after the void one"]
+        wait_for(lambda: bodies(alice) == expected, what="bob's record after his void one on A")
+        carol = c.user("carol")
+        assert not (c.hub / f"{group_id}.db").exists()
+        wait_for(lambda: carol.run("join", code).code == 0, what="carol's join on C")
+        wait_for(lambda: bodies(carol) == expected, what="the history on C")
+        carol.ok("send", "team", "carol")  # C's relay has been through the group since
+        wait_for(lambda: "carol" in bodies(alice), what="carol's message on A")
+        assert bodies(carol) == expected + ["carol"]  # the backfill's close kept bob's
+        assert failures(carol) == (0, []) and c.status()["waiting"] == 0
+        assert c.status()["rejected"] == {}, [(r["reason"], r["kind"]) for r in rejected(c)]
+    finally:
+        stop_all(hosts)
