@@ -184,7 +184,8 @@ class HubBounds:
         stored. The stream refuses a record past its own bound on the group's subject; a
         leaf's records were admitted against it before, so what it refuses was written by
         a user of the hub, and stays unsent in the hub's file: noted as a bound reached,
-        so that `relay status` says why, until a record of that group passes again."""
+        so that `relay status` says why, until a leaf's record of that group is admitted
+        again (`admit`, as for the leaves' own)."""
         try:
             await sending
         except Exception as exc:
@@ -197,8 +198,6 @@ class HubBounds:
                            "config): records written on this host wait unsent")
             raise
         self.published(chunk)
-        if self.reached:
-            self._clear({f"group {envelope.group_id}" for envelope in chunk})
 
     def published(self, envelopes: list[Envelope]) -> None:
         """Records stored in `PEERS_FED` (by the hub's relay, its only writer of messages and
