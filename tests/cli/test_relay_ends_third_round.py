@@ -191,9 +191,9 @@ def test_the_hub_says_why_its_own_users_records_wait_past_a_bound(tmp_path):
             alice.ok("send", "team", f"message {n}")
         bound = "limits.fed_max_msgs_per_group"
         wait_for(lambda: any(bound in reason for reason in hub.status().get("at_bound", [])),
-                 what="the bound named in the hub's status")
+                 timeout=30, what="the bound named in the hub's status")
         status = wait_for(lambda: (lambda found: found if found.get("unsent") == 2 else None)(
-            hub.status()), what="two of alice's records unsent")
+            hub.status()), timeout=30, what="two of alice's records unsent")
         [reason] = status["at_bound"]
         assert "holds 3 messages at the hub already" in reason and "wait unsent" in reason, reason
         text = hub.peers().ok("relay", "status").out
