@@ -139,7 +139,11 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
         roster = store.roster() if singles else store.current_roster()
         # Evidence of a place first: the records built on it are judged with it here.
         for envelope in (e for e in envelopes if e.table == "evidence"):
-            keep_evidence(store, envelope, outcome, touched)
+            kept = keep_evidence(store, envelope, touched)
+            if isinstance(kept, str):
+                outcome.refused.append((envelope, kept))
+            else:
+                (outcome.applied if kept else outcome.duplicates).append(envelope)
         others = [e for e in envelopes if e.table not in ("msg", "evidence")]
         messages = [e for e in envelopes if e.table == "msg"]
         waiting: list[tuple[Envelope, str]] = []

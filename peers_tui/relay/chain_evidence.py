@@ -40,10 +40,6 @@ from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from peers_tui.relay.apply import Outcome
-
 
 def _link(text: str) -> tuple[str, int, str] | None:
     """(author, aseq, aprev) of a chained record's text, None when it has none.
@@ -113,23 +109,22 @@ def _move(store: GroupStore, author: str, aseq: int, digest: str) -> bool:
     return False
 
 
-def keep_evidence(store: GroupStore, envelope: Envelope, outcome: Outcome,
-                  touched: set[str]) -> None:
-    """An "evidence" envelope from another host: kept in `fork_evidence` (applied) if it is
-    its author's own record at the place it claims, a duplicate when that record is here
-    already, else refused with the reason. `touched`: messages at its place whose search
-    entries must be judged again (a fork voids them)."""
+def keep_evidence(store: GroupStore, envelope: Envelope, touched: set[str]) -> bool | str:
+    """An "evidence" envelope from another host, kept in `fork_evidence` if it is its
+    author's own record at the place it claims: True when kept now, False when that record is
+    here already, else the reason it is refused. `touched`: messages at its place whose
+    search entries must be judged again (a fork voids them). (A verdict, not relay.apply's
+    Outcome: apply imports this module.)"""
     try:
         record = open_record(envelope.text, envelope.sig, group_id=store.group_id,
                              kind=CHAINED_KINDS)
         chain_fields(record)
     except RecordError as exc:
-        outcome.refused.append((envelope, str(exc)))
-        return
+        return str(exc)
     with store.db.atomic():
         stored, void = keep_as_evidence(record)
-    (outcome.applied if stored else outcome.duplicates).append(envelope)
     touched |= void
+    return stored
 
 
 __all__ = ["keep_evidence", "move_named_void"]
