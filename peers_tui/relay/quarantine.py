@@ -25,7 +25,11 @@ CREATE INDEX IF NOT EXISTS waiting_group ON waiting (group_id);
 def prepare(db: sqlite3.Connection) -> None:
     """The counts table, filled from the rows kept when a ledger from before it is opened."""
     db.executescript(SCHEMA)
-    if db.execute("SELECT 1 FROM rejected_counts LIMIT 1").fetchone() is None:
+    # Only when there is something to count: an INSERT of nothing still takes the write lock,
+    # and `peers relay status` (which opens the ledger too) then waited on the running relay's
+    # transactions, failing "database is locked" under load.
+    if (db.execute("SELECT 1 FROM rejected_counts LIMIT 1").fetchone() is None
+            and db.execute("SELECT 1 FROM quarantine LIMIT 1").fetchone() is not None):
         db.execute("INSERT INTO rejected_counts (host, refused, kept) SELECT host, COUNT(*),"
                    " COUNT(*) FROM quarantine GROUP BY host")
 

@@ -51,3 +51,21 @@ def test_a_host_may_hold_only_so_many_records_waiting(tmp_path: Path):
     assert ledger.rejected_counts() == {"B": 7}
     [reason] = {row["reason"] for row in ledger.rejected()}
     assert reason.startswith("3 records from this host wait already")
+
+
+def test_reading_the_counts_takes_no_write_lock_while_the_relay_writes(tmp_path: Path):
+    """`peers relay status` opens the ledger while the running relay commits; with nothing
+    refused yet, opening it once wrote (an INSERT of no rows) and so waited 5 s on the relay's
+    transaction and failed "database is locked" (a relay test saw the status empty)."""
+    import sqlite3
+
+    Ledger(tmp_path / "relay.db").close()
+    relay = sqlite3.connect(tmp_path / "relay.db", isolation_level=None)
+    relay.execute("BEGIN IMMEDIATE")  # the relay in the middle of a batch
+    try:
+        reader = Ledger(tmp_path / "relay.db")
+        assert reader.rejected_counts() == {}
+        reader.close()
+    finally:
+        relay.execute("ROLLBACK")
+        relay.close()
