@@ -115,15 +115,16 @@ class Tmux:
         self.command(line)
         return sent
 
-    def stop(self) -> None:
-        """End the pane's process as a closed terminal does (SIGHUP), and make sure it is gone.
+    def stop(self, wait: float = 1.0) -> None:
+        """End the pane's process as a closed terminal does (SIGHUP), and make sure it is gone
+        (given `wait` seconds, else counted).
 
         An app that outlives its hang-up would go on running, unseen, beside every later
         measurement; it is counted in `survived_hangup` and then terminated by its pid.
         """
         pid = self.pane_pid()
         self.command(f"respawn-pane -k -t {TARGET} 'sleep 1000000'")
-        if pid in self._started and not _wait_gone(pid, 1.0):
+        if pid in self._started and not _wait_gone(pid, wait):
             self.survived_hangup += 1
             for sig in (signal.SIGTERM, signal.SIGKILL):
                 with contextlib.suppress(ProcessLookupError):
