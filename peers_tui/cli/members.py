@@ -8,7 +8,7 @@ import argparse
 from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account
 from peers_tui.cli.output import EXIT_OK, out, out_json, warn
-from peers_tui.core.host_presence import locate
+from peers_tui.core.whereabouts import locate
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role

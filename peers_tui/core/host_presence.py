@@ -21,10 +21,10 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.presence import Presence
@@ -175,6 +175,33 @@ def read_public_json(hub: Path, name: str) -> Any:
         return None
 
 
+Parsed = TypeVar("Parsed")
+# (hub, name, parse) -> (the file's inode, size and mtime when read, what `parse` made of it)
+_parsed: dict[tuple[Path, str, Callable[[Any], Any]], tuple[tuple[int, int, int], Any]] = {}
+MAX_PARSED = 16  # files remembered (a process reads one hub's few)
+
+
+def read_public_parsed(hub: Path, name: str, parse: Callable[[Any], Parsed]) -> Parsed:
+    """`parse(read_public_json(hub, name))`, read and parsed again only when the file's
+    inode, size or mtime moved (its writer renames a new file in place: a new inode). For
+    files read at every refresh (the roster's, every 5 s) whose parse is costly: `parse` must
+    be pure, and its result is shared (never to be changed by a caller)."""
+    try:
+        info = os.lstat(hub / name)  # not followed: read_public_json refuses a symlink
+    except OSError:
+        return parse(None)
+    stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
+    key = (hub, name, parse)
+    known = _parsed.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    value = parse(read_public_json(hub, name))  # replaced after the stat: read again next time
+    if len(_parsed) >= MAX_PARSED:
+        _parsed.clear()
+    _parsed[key] = (stamp, value)
+    return value
+
+
 @dataclass(frozen=True)
 class HostsView:
     """This host's name and the other hosts heard of recently, as the relay last wrote them."""
@@ -205,46 +232,11 @@ def read_hosts_file(hub: Path, *, now: float | None = None) -> HostsView | None:
     return HostsView(data["here"], tuple(sorted(others.values(), key=lambda e: e.host)))
 
 
-# ----------------------------------------------------------------------- members' whereabouts
 def homes_here(hub: Path, user_ids: Iterable[str]) -> set[str]:
     """The users among `user_ids` whose profile is published in this hub (their home)."""
     people = hub / PEOPLE_DIR
     return {user_id for user_id in user_ids
             if is_user_id(user_id) and os.path.lexists(people / f"{user_id}.json")}
-
-
-@dataclass(frozen=True)
-class Whereabouts:
-    """Who is present (on any host) and, per user, the host(s) to show: where they are
-    present, else their home. `hosts` is empty for everyone on a hub without a relay."""
-
-    present: set[str]
-    hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def across_hosts(self) -> bool:
-        return bool(self.hosts)
-
-
-def locate(presence: Presence, user_ids: list[str], *, now: float | None = None) -> Whereabouts:
-    """Presence here (locks) and, where a relay writes the hosts file, on the other hosts."""
-    here_now = presence.present(user_ids)
-    view = read_hosts_file(presence.directory.parent, now=now)
-    if view is None:
-        return Whereabouts(here_now)
-    homes = homes_here(presence.directory.parent, user_ids)
-    present: set[str] = set()
-    hosts: dict[str, tuple[str, ...]] = {}
-    for user_id in user_ids:
-        there = [view.here] if user_id in here_now else []
-        there += [entry.host for entry in view.others if user_id in entry.present]
-        if there:
-            present.add(user_id)
-        else:
-            there = [view.here] if user_id in homes else []
-            there += [entry.host for entry in view.others if user_id in entry.home]
-        hosts[user_id] = tuple(there)
-    return Whereabouts(present, hosts)
 
 
 def this_host(presence: Presence, host: str) -> HostEntry:

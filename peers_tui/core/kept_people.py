@@ -15,13 +15,15 @@ word, the host a courtesy) and skips anything malformed, entry by entry.
 from __future__ import annotations
 
 import functools
+import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from peers_tui.core.host_presence import (
-    MAX_CARRIED_TEXT, MAX_FILE_BYTES, HostEntry, is_host_name, read_public_json, write_public_json,
+    MAX_CARRIED_TEXT, MAX_FILE_BYTES, HostEntry, is_host_name, read_public_parsed, write_public_json,
 )
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import check_handle
@@ -60,35 +62,53 @@ class KeptProfile:
         return {"host": self.host, "heard": self.heard, "profile": self.text}
 
 
-def _parse(item: Any, now: float) -> KeptProfile | None:
+def _parse(item: Any) -> KeptProfile | None:
     if not isinstance(item, dict):
         return None
     host, heard, text = item.get("host"), item.get("heard"), item.get("profile")
     if (not is_host_name(host) or not isinstance(heard, (int, float)) or isinstance(heard, bool)
-            or not isinstance(text, str) or len(text) > MAX_CARRIED_TEXT
-            or not 0 <= now - heard <= KEEP_FOR):
+            or not math.isfinite(heard) or not isinstance(text, str)
+            or len(text) > MAX_CARRIED_TEXT):
         return None
     profile = carried_profile(text)
     return KeptProfile(profile, str(host), float(heard), text) if profile else None
 
 
-def read_kept(hub: Path, *, now: float | None = None) -> list[KeptProfile]:
-    """The kept profiles that are genuine and not too old, one per person (the newest
-    profile), by handle; [] where no relay kept any."""
-    data = read_public_json(hub, KEPT_FILE)
+def _genuine(data: Any) -> tuple[KeptProfile, ...]:
+    """Every well-formed entry of the file's JSON whose profile is genuine, whenever heard."""
     if not isinstance(data, dict) or data.get("v") != FORMAT or not isinstance(
             data.get("people"), list):
-        return []
+        return ()
+    return tuple(kept for kept in map(_parse, data["people"][:MAX_KEPT]) if kept is not None)
+
+
+def _newest(hub: Path, now: float | None) -> dict[str, KeptProfile]:
+    """Per person, the newest of their genuine profiles heard at most KEEP_FOR ago. The file
+    is parsed (and its signatures checked) again only when it changed."""
     now = time.time() if now is None else now
     found: dict[str, KeptProfile] = {}
-    for item in data["people"][:MAX_KEPT]:
-        kept = _parse(item, now)
-        if kept is None:
+    for kept in read_public_parsed(hub, KEPT_FILE, _genuine):
+        if not 0 <= now - kept.heard <= KEEP_FOR:
             continue
         other = found.get(kept.profile.user_id)
         if other is None or other.profile.updated_at < kept.profile.updated_at:
             found[kept.profile.user_id] = kept
-    return sorted(found.values(), key=lambda k: (k.profile.handle.lower(), k.profile.user_id))
+    return found
+
+
+def read_kept(hub: Path, *, now: float | None = None) -> list[KeptProfile]:
+    """The kept profiles that are genuine and not too old, one per person (the newest
+    profile), by handle; [] where no relay kept any."""
+    return sorted(_newest(hub, now).values(),
+                  key=lambda k: (k.profile.handle.lower(), k.profile.user_id))
+
+
+def kept_homes(hub: Path, user_ids: Iterable[str], *,
+               now: float | None = None) -> dict[str, str]:
+    """The host each of `user_ids` was last said to live on, by a host whose entry carried
+    their genuine profile (a courtesy, as that host's word was): nothing for anyone else."""
+    newest = _newest(hub, now)
+    return {user_id: newest[user_id].host for user_id in user_ids if user_id in newest}
 
 
 class KeptPeople:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from peers_tui.core.account import Account
 from peers_tui.core.federation_people import known_to
-from peers_tui.core.host_presence import Whereabouts, locate
+from peers_tui.core.whereabouts import Whereabouts, locate
 from peers_tui.core.names import look_alikes, shown_name
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence

@@ -75,7 +75,7 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
     members = store.members(include_former=False)
     # Imported by the first roster read, on this worker's thread after the first frame: the
     # hosts' file and the published profiles are no part of what start-up paints.
-    from peers_tui.core.host_presence import locate
+    from peers_tui.core.whereabouts import locate
     where = locate(presence, [m.user_id for m in members])
     topic = store.topic()
     warning = check_history(account, entry, store)

@@ -1,7 +1,8 @@
 """RosterPanel: the group's verified members by role, who is here now, and on which host.
 
-Where a relay joins this hub to others (core.host_presence), each member's host follows the
-name: the host(s) they are present on, else their home; on a hub without one, only the dot.
+Where a relay joins this hub to others (core.whereabouts), each member's host follows the
+name: the host(s) they are present on, else their home (for a member no host heard of lately,
+the home their profile kept here names); on a hub without one, only the dot.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from peers_tui.worker_errors import pass_on_failure
 from peers_tui.core.roster import MemberState
 
 if TYPE_CHECKING:
-    from peers_tui.core.host_presence import Whereabouts
+    from peers_tui.core.whereabouts import Whereabouts
 
 ROLE_ORDER = tuple(role.label for role in sorted(Role, reverse=True))  # owners first
 PRESENCE_POLL = 5.0  # seconds between two looks at who is here
@@ -76,7 +77,7 @@ class RosterPanel(VerticalScroll, can_focus=False):
     @work(thread=True, exclusive=True, group="roster-presence", exit_on_error=False)
     def _look_for_presence(self, presence: Presence, members: list[MemberView]) -> None:
         """A lock test per member and the relay's hosts file, no database reads."""
-        from peers_tui.core.host_presence import locate  # off the start-up path: a worker's
+        from peers_tui.core.whereabouts import locate  # off the start-up path: a worker's
         where = locate(presence, [m.user_id for m in members])
         self.app.call_from_thread(self._presence_seen, members, where)
 

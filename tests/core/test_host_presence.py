@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from peers_tui.core.host_presence import (
-    HOME_KEPT, HOSTS_FILE, MAX_ENTRY_BYTES, MAX_FILE_BYTES, MAX_IDS, HostEntry, locate,
-    parse_payload, read_hosts_file, this_host, write_hosts_file,
+    HOME_KEPT, HOSTS_FILE, MAX_ENTRY_BYTES, MAX_FILE_BYTES, MAX_IDS, HostEntry, parse_payload,
+    read_hosts_file, this_host, write_hosts_file,
 )
 from peers_tui.core.identity import Keypair
 from peers_tui.core.presence import Presence
 from peers_tui.core.profiles import PEOPLE_DIR
+from peers_tui.core.whereabouts import locate
 
 ALICE, BOB, CAROL = (Keypair.from_seed(bytes([n]) * 32).public_id for n in (1, 2, 3))
 

@@ -161,3 +161,72 @@ def test_who_shows_a_kept_person_away_on_the_host_last_heard(alice: User, hub: P
     account = Account(alice.home, alice.hub)
     lines = who_lines(account, account.resolve("team"))
     assert f"○ dave ({fingerprint(dave.public_id)})  away (hostB)" in lines, lines
+
+
+# ------------------------------------------ their host in `peers members`, from a kept profile
+def members_of(user: User, group: str) -> dict[str, dict]:
+    return {m["handle"]: m for m in user.ok("members", group, "--json").json()}
+
+
+def forged_as(author: Keypair, signer: Keypair, handle: str) -> str:
+    """A profile that says it is `author`'s, signed with `signer`'s key."""
+    text = json.loads(profile_text(signer, handle))
+    text["record"] = text["record"].replace(signer.public_id, author.public_id)
+    return json.dumps(text)
+
+
+def test_members_shows_the_host_a_kept_profile_names_for_a_member_heard_of_by_no_host(
+        alice: User, bob: User, hub: Path, team_without_bobs_profile):
+    """bob lives on hostB, not heard for over a day (or since this host's relay restarted):
+    only the profile this relay kept says where he lives."""
+    heard(hub, "hostB", (Account(bob.home, bob.hub).keypair, "bob"))
+    write_hosts_file(hub, "hostA", [])  # a relay runs here; hostB is not heard now
+    bob_row = members_of(alice, "team")["bob"]
+    assert (bob_row["present"], bob_row["hosts"]) == (False, ["hostB"])
+    assert members_of(alice, "team")["alice"]["hosts"] == ["hostA"]
+    [line] = [line for line in alice.ok("members", "team").lines if line.startswith("bob ")]
+    assert "away (hostB)" in line, line
+    # the relay kept a newer word (bob moved to hostC): read again, not the first reading
+    time.sleep(0.01)
+    heard(hub, "hostC", (Account(bob.home, bob.hub).keypair, "bob"))
+    assert members_of(alice, "team")["bob"]["hosts"] == ["hostC"]
+
+
+def test_a_tampered_kept_file_names_no_host_and_breaks_nothing(
+        alice: User, bob: User, carol: User, hub: Path, team_without_bobs_profile):
+    """Someone who can write the hub rewrites the kept file: a forged signature, a genuine
+    profile of bob's under a hostile host name, a non-member's profile calling itself bob,
+    junk. None of it names a host for bob; carol's genuine entry still names hers."""
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    carol.ok("people", "--publish", "off")
+    bob_key, carol_key = (Account(u.home, u.hub).keypair for u in (bob, carol))
+    mallory = Keypair.generate()
+    now = time.time()
+
+    def entry(host: object, text: object, heard_at: object = now) -> dict:
+        return {"host": host, "heard": heard_at, "profile": text}
+
+    people = [
+        entry("hostX", forged_as(bob_key, mallory, "bob")),        # not bob's signature
+        entry("hostY", profile_text(bob_key, "bob").replace('"sig": "', '"sig": "a')),
+        entry("\x1b]0;pwned\x07", profile_text(bob_key, "bob")),   # a terminal escape
+        entry("evil\n● mallory", profile_text(bob_key, "bob")),    # a fake roster line
+        entry("x" * 100, profile_text(bob_key, "bob")),            # too long a name
+        entry("hostM", profile_text(mallory, "bob")),              # not a member: mallory
+        entry("hostZ", profile_text(bob_key, "bob"), "soon"),
+        entry("hostZ", profile_text(bob_key, "bob"), now + 3600),  # heard in the future
+        entry("hostZ", None), entry(["hostZ"], "x"), None, [], 7, "hostZ",
+        entry("hostC", profile_text(carol_key, "carol")),
+    ]
+    (hub / KEPT_FILE).write_text(json.dumps({"v": 1, "people": people}))
+    write_hosts_file(hub, "hostA", [])
+    rows = members_of(alice, "team")
+    assert set(rows) == {"alice", "bob", "carol"}  # mallory, calling himself bob, is no member
+    assert rows["bob"]["hosts"] == [] and rows["carol"]["hosts"] == ["hostC"]
+    plain = alice.ok("members", "team").out
+    assert "away (hostC)" in plain
+    for shown in ("hostX", "hostY", "hostM", "hostZ", "\x1b", "pwned", "mallory", "xxxx"):
+        assert shown not in plain
+    for junk in ("{not json", json.dumps({"v": 1, "people": "bob"}), json.dumps([1, 2])):
+        (hub / KEPT_FILE).write_text(junk)
+        assert members_of(alice, "team")["carol"]["hosts"] == []

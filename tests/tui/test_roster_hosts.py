@@ -1,5 +1,6 @@
 """The roster with presence across hosts (Pilot): each member's host beside the name, from the
-hosts file a relay writes; hostile entries in that file are left out, never shown."""
+hosts file a relay writes (or, for a member no host heard of lately, the profile it kept);
+hostile entries in those files are left out, never shown."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import time
 
 from peers_tui.core.account import Account
 from peers_tui.core.host_presence import HOSTS_FILE, MAX_IDS, HostEntry, write_hosts_file
+from peers_tui.core.identity import Keypair
+from peers_tui.core.kept_people import KEPT_FILE
 from peers_tui.widgets import RosterPanel
 from tests.conftest import User
+from tests.core.test_offline_people import forged_as, heard, profile_text
 from tests.tui_helpers import make_app, wait_for
 
 
@@ -78,3 +82,57 @@ async def test_roster_leaves_out_hostile_and_stale_hosts(alice: User, bob: User,
         for shown in ("\x1b", "pwned", "mallory", "xxxx", "hostC", "hostD", "hostE", "hostF"):
             assert shown not in body
         assert "● alice  hostA" in body
+
+
+def roster_line(app, handle: str) -> str:  # noqa: ANN001
+    return next((line for line in body_of(app).splitlines()
+                 if line.strip().startswith(("●", "○")) and line.split()[1] == handle), "")
+
+
+async def test_roster_shows_the_kept_home_of_a_member_no_host_hears(alice: User, bob: User,
+                                                                     team):
+    """bob lives on hostB, not heard of for over a day (or since this host's relay restarted)
+    and has no profile here: the profile this host's relay kept names his home, away."""
+    bob.ok("people", "--publish", "off")
+    heard(alice.hub, "hostB", (Account(bob.home, bob.hub).keypair, "bob"))
+    write_hosts_file(alice.hub, "hostA", [])
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: roster_line(app, "bob") == " ○ bob  hostB")
+        assert roster_line(app, "alice") == " ● alice  hostA"
+
+
+async def test_roster_names_no_host_from_a_tampered_kept_file(alice: User, bob: User,
+                                                              carol: User, team):
+    """A forged signature, hostile host names, a non-member calling himself bob, junk: bob's
+    line shows no host and the app goes on; carol's genuine kept profile names hers."""
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    for user in (bob, carol):
+        user.ok("people", "--publish", "off")
+    bob_key, carol_key = (Account(u.home, u.hub).keypair for u in (bob, carol))
+    mallory, now = Keypair.generate(), time.time()
+    tampered = [
+        {"host": "hostX", "heard": now, "profile": forged_as(bob_key, mallory, "bob")},
+        {"host": "\x1b]0;pwned\x07", "heard": now, "profile": profile_text(bob_key, "bob")},
+        {"host": "evil\n● mallory", "heard": now, "profile": profile_text(bob_key, "bob")},
+        {"host": "hostM", "heard": now, "profile": profile_text(mallory, "bob")},
+        {"host": "hostZ", "heard": "soon", "profile": profile_text(bob_key, "bob")},
+        None, 7, "hostZ", {"host": "hostZ"},
+    ]
+    genuine = {"host": "hostC", "heard": now, "profile": profile_text(carol_key, "carol")}
+    (alice.hub / KEPT_FILE).write_text(json.dumps({"v": 1, "people": tampered}))
+    write_hosts_file(alice.hub, "hostA", [])
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        roster = app.screen.query_one(RosterPanel)
+        await wait_for(pilot, lambda: len(roster.handles) == 3
+                       and roster_line(app, "alice") == " ● alice  hostA")
+        # the relay keeps carol's profile: the next look reads the file again
+        (alice.hub / KEPT_FILE).write_text(json.dumps({"v": 1, "people": [*tampered, genuine]}))
+        roster.poll_presence()
+        await wait_for(pilot, lambda: roster_line(app, "carol") == " ○ carol  hostC")
+        assert roster_line(app, "bob") == " ○ bob"
+        body = body_of(app)
+        for shown in ("hostX", "hostM", "hostZ", "\x1b", "pwned", "mallory"):
+            assert shown not in body
+        assert not [n for n in app._notifications if n.severity == "error"]
