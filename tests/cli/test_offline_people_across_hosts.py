@@ -87,6 +87,12 @@ def test_people_of_an_offline_host_are_named_shown_away_and_invited_when_it_is_b
     wait_for(lambda: read_hosts_file(alice.hub) is not None, what="A's hosts file")
     assert not hears(alice, "B")
 
+    # bob, a member of team no host has heard of since: his home is what A's relay kept
+    rows = {m["handle"]: m for m in alice.ok("members", "team", "--json").json()}
+    assert (rows["bob"]["present"], rows["bob"]["hosts"]) == (False, ["B"]), rows["bob"]
+    [line] = [line for line in alice.ok("members", "team").lines if line.startswith("bob ")]
+    assert "away (B)" in line, line
+
     # dave: in no group of alice's, his profile kept from what A's relay carried before
     said = alice.run("invite", "side", "--to", "dave")
     assert said.code == 0, said.err
