@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from peers_tui.relay.link import LinkState as Link
 
 MIN_INTERVAL = 1.0
-RECOUNT_EVERY = 0.25  # while the link is down: records written offline show as unsent
+RECOUNT_EVERY = 0.25
+SLACK = 0.002  # a loop asleep until this close to when a write is due is not woken for it  # while the link is down: records written offline show as unsent
 
 
 class LinkReporter:
@@ -59,6 +60,7 @@ class LinkReporter:
         self.last: dict[str, object] | None = None
         self.failed = False
         self.woken = asyncio.Event()  # a change the loop must write when it is due
+        self.asleep_until = 0.0  # when the loop's sleep ends (monotonic; 0: not asleep)
 
     # ----------------------------------------------------------------- what changed
     def changed(self) -> None:
@@ -69,7 +71,11 @@ class LinkReporter:
             self.recount()
         if time.monotonic() - self.written_at >= MIN_INTERVAL:
             self.write()
-        self.woken.set()  # the loop sleeps for what is due now (a link down: counting unsent)
+        # The loop sleeps for what is due now (a link down: counting unsent). When it wakes by
+        # then anyway (a change already waited), it is left asleep: waking it for every
+        # delivered message cost a wake-up and a new timer each.
+        if not self.link.up or self.written_at + self.pause_for() < self.asleep_until - SLACK:
+            self.woken.set()
 
     def arrived(self, group_id: str, envelopes: list[Envelope]) -> None:
         """Messages applied here from other hosts: the log of a user who has this group open
@@ -113,8 +119,12 @@ class LinkReporter:
         """The runner's loop: sleep until a write is due or a change comes, then write what is
         due (counts moved, a change waiting, heartbeat). Counted here only while records
         cannot leave (nothing is applied then either)."""
-        with contextlib.suppress(asyncio.TimeoutError):  # first: the runner does not pause this
-            await asyncio.wait_for(self.woken.wait(), self.pause())
+        pause = self.pause()
+        self.asleep_until = time.monotonic() + pause
+        with contextlib.suppress(TimeoutError):  # first: the runner does not pause this
+            async with asyncio.timeout(pause):  # no task a wait, as wait_for makes
+                await self.woken.wait()
+        self.asleep_until = 0.0
         self.woken.clear()
         if not self.link.up:
             self.recount()
@@ -122,10 +132,14 @@ class LinkReporter:
         if (self.dirty and due >= MIN_INTERVAL) or due >= HEARTBEAT:
             self.write()
 
+    def pause_for(self) -> float:
+        """Seconds after the last write that the next one is due."""
+        return MIN_INTERVAL if self.dirty else HEARTBEAT
+
     def pause(self) -> float:
         """Seconds until the next write or count is due, nothing changing meanwhile."""
         since = time.monotonic() - self.written_at
-        wait = (MIN_INTERVAL if self.dirty else HEARTBEAT) - since
+        wait = self.pause_for() - since
         if not self.link.up:
             wait = min(wait, RECOUNT_EVERY)
         return max(wait, 0.01)
