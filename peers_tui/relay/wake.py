@@ -64,9 +64,10 @@ class Waker:
             timeout = (RETRY if self.failing else SWEEP) if self.inotify is not None else 0.01
             self.soon = SOON_FIRST
         try:
-            await asyncio.wait_for(self.event.wait(), timeout)
+            async with asyncio.timeout(timeout):  # no task a wait, as wait_for makes
+                await self.event.wait()
             self.soon = SOON_FIRST  # a new write: its looks start again from the shortest
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self.event.clear()
 
