@@ -52,7 +52,8 @@ def _settled(token: Token | None) -> bool:
     return token is not None and time.time_ns() - max(token[0], token[2]) > SETTLE_NS
 
 
-def _quiet_token(store: GroupStore, path: Path) -> tuple[Token | None, int] | None:
+def _quiet_token(store: GroupStore, path: Path, version: int | None = None,
+                 handled: Callable[[Path], None] | None = None) -> tuple[Token | None, int] | None:
     """The file's token and data_version taken while no other connection writes to it (the
     write lock held for a moment, never waited for), or None when another writer holds it.
     With the lock held, every frame in the WAL belongs to a commit that is over: a token
@@ -60,7 +61,9 @@ def _quiet_token(store: GroupStore, path: Path) -> tuple[Token | None, int] | No
     scanned, nothing is left to look at until the token moves again, and a recently written
     file need not be looked at again and again until its write is old enough to be visible
     for sure (SETTLE_NS; each look was ~0.1 ms of CPU, six or seven after every commit of
-    every relay, their own applies included). Nothing is written: the transaction is empty."""
+    every relay, their own applies included). Nothing is written: the transaction is empty.
+    When the version is `version` (every commit up to it handled), `handled(path)` is called
+    with the lock still held: no write can have begun since (Waker.seen)."""
     try:
         connection = store.db.connection()
         if connection.in_transaction:
@@ -72,7 +75,11 @@ def _quiet_token(store: GroupStore, path: Path) -> tuple[Token | None, int] | No
         finally:
             connection.execute(f"PRAGMA busy_timeout = {int(wait)}")
         try:
-            return _token(path), int(connection.execute("PRAGMA data_version").fetchone()[0])
+            token = _token(path)
+            now = int(connection.execute("PRAGMA data_version").fetchone()[0])
+            if handled is not None and now == version:
+                handled(path)
+            return token, now
         finally:
             connection.execute("ROLLBACK")
     except (sqlite3.Error, ValueError, TypeError):
@@ -107,6 +114,9 @@ class LocalScanner:
         self.pending = 0  # records found but not yet stored upstream
         self.more = False  # a scan stopped at its limit: the rest goes at once, not after a wait
         self.seen: set[str] | None = None
+        # Told, under a file's write lock, that every write to it so far is handled (the
+        # runner's Waker.seen): those writes' inotify events wake no look.
+        self.handled: Callable[[Path], None] | None = None
 
     def store(self, group_id: str, path: Path) -> GroupStore:
         """The group's store with its connection kept open: closing the last connection to a
@@ -208,7 +218,7 @@ class LocalScanner:
         until something is written."""
         if _settled(token):
             return token
-        quiet = _quiet_token(store, path) if version is not None else None
+        quiet = _quiet_token(store, path, version, self.handled) if version is not None else None
         if quiet is None or quiet[1] != version:
             return None
         return quiet[0]

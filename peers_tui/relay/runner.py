@@ -120,6 +120,7 @@ class Relay(Intake):
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
             self.waker = Waker(self.hub)
+            self.scanner.handled = self.waker.seen
             self.waker.wake()  # a first look at every file
             self.backfills = Backfills(self.hub, self.js_hub, self._apply_group, self.ledger,
                                        self.lock, self._trace, self.reporter.set_backfill)
