@@ -209,13 +209,17 @@ class Relay(Intake):
     # ----------------------------------------------------------------- this host's records
     async def _publish_once(self) -> None:
         assert self.waker is not None
-        await self.waker.wait(self.scanner.busy)
+        woken = await self.waker.wait(self.scanner.busy)
         self.woke_at = time.time()
         if not self.is_hub and not self.link.up:
             return
-        self.scanner.more = False
-        self.waker.failing = True  # until this look is through: looked at again soon
         async with self.lock:
+            # Woken by the relay's own apply (which held the lock meanwhile), or by the later
+            # frames of a commit already published: nothing to look at (Waker.seen).
+            if woken and self.waker.all_seen() and not self.scanner.busy:
+                return
+            self.scanner.more = False
+            self.waker.failing = True  # until this look is through: looked at again soon
             for group_id in self.scanner.unseen():
                 if not self.is_hub:
                     await self._backfill(group_id)

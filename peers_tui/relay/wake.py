@@ -72,24 +72,35 @@ class Waker:
         if not self.names and not self.asked:
             self.event.clear()
 
-    async def wait(self, busy: bool) -> None:
+    def all_seen(self) -> bool:
+        """Whether every write that woke the publisher was handled since (`seen`: by an apply
+        it waited for), so that its look can find nothing; else what woke it is taken."""
+        if not self.names and not self.asked:
+            return True
+        self.names.clear()
+        self.asked = False
+        return False
+
+    async def wait(self, busy: bool) -> bool:
         """Until a group file is written, or briefly when `busy` (a recent write to look at
-        again), or at most the sweep interval."""
+        again), or at most the sweep interval. True when woken by a write or `wake` (see
+        `all_seen`), False when the time ran out."""
         if busy:
             timeout = self.soon
             self.soon = min(self.soon * 2, SOON_MAX)
         else:
             timeout = (RETRY if self.failing else SWEEP) if self.inotify is not None else 0.01
             self.soon = SOON_FIRST
+        woken = False
         try:
             async with asyncio.timeout(timeout):  # no task a wait, as wait_for makes
                 await self.event.wait()
             self.soon = SOON_FIRST  # a new write: its looks start again from the shortest
+            woken = True
         except TimeoutError:
             pass
         self.event.clear()
-        self.names.clear()
-        self.asked = False
+        return woken
 
     def close(self) -> None:
         close_watch(self.inotify)

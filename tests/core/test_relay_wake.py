@@ -42,6 +42,7 @@ async def relay_host(tmp_path: Path, alice, bob
         _publish_everything(scanner)
         await settle()
         await waker.wait(scanner.busy)
+        waker.all_seen()  # the look of that wake-up taken, as the runner's publisher does
         yield group_id, remote, withheld, ledger, scanner, waker
     finally:
         waker.close()
@@ -109,3 +110,48 @@ async def test_a_write_to_another_file_still_wakes_a_look(tmp_path, alice, bob) 
         waker.wake()  # asked for a look (the link came up): no apply takes that back
         _publish_everything(scanner)
         assert waker.event.is_set()
+
+
+def _commit_as_relay(scanner: LocalScanner, remote: Path, group_id: str,
+                     envelope: Envelope) -> None:
+    """The relay's apply up to its commit (its bookkeeping, `note_applied`, comes after)."""
+    from peers_tui.relay.apply import apply_records
+
+    outcome = apply_records(remote, group_id, [envelope], create=False, hub_order=True,
+                            store=scanner.stores[group_id])
+    assert outcome is not None and outcome.applied == [envelope], outcome
+
+
+async def test_a_wake_up_by_the_relays_own_apply_it_waited_for_finds_it_handled(
+        tmp_path, alice, bob) -> None:
+    """The publisher woke at the apply's commit and waited for the apply to finish (the
+    runner's lock): by then the apply has taken its writes as handled, and the look is left
+    out (runner._publish_once asks `all_seen`)."""
+    async with relay_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger,
+                                                    scanner, waker):
+        _commit_as_relay(scanner, remote, group_id, withheld)
+        await settle()
+        assert await waker.wait(scanner.busy)  # woken by the apply's commit
+        ledger.add_known([withheld.hash])
+        scanner.note_applied(group_id)
+        assert waker.all_seen() and not scanner.busy
+
+
+async def test_a_write_while_the_publisher_waited_for_the_apply_is_looked_at(
+        tmp_path, alice, bob) -> None:
+    async with relay_host(tmp_path, alice, bob) as (group_id, remote, withheld, ledger,
+                                                    scanner, waker):
+        writer = GroupStore(remote / f"{group_id}.db", group_id)
+        try:
+            _commit_as_relay(scanner, remote, group_id, withheld)
+            await settle()
+            assert await waker.wait(scanner.busy)
+            writer.post(load_or_create_keypair(alice.home), "written while it waited")
+            ledger.add_known([withheld.hash])
+            scanner.note_applied(group_id)
+            assert not waker.all_seen()  # the look comes
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+                ["written while it waited"]
+        finally:
+            writer.close()
