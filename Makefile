@@ -27,13 +27,17 @@ run: install
 	$(BIN)/peers $(ARGS)
 
 # The layers (import-linter contracts in pyproject.toml) and the types are checked first.
-# The benchmark smoke test (marked slow) spawns dozens of processes: it runs on its own after
-# the parallel suite, so its load does not make the UI tests' timing flaky.
+# Then three lanes (docs/performance.md, "Test suite time"): the suite on every core; the slow
+# tests that only wait for conditions (relays on loopback, generous timeouts), two at a time
+# (they mostly wait on processes, so two share two cores); last, alone, the slow tests marked
+# serial: the UI's timing, bounds in seconds, and the benchmark smoke test, which spawns
+# dozens of processes whose load would make the others' timing flaky.
 test: install-test
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m slow -n 0 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "slow and not serial" -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "slow and serial" -n 0 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) snapshot_report.html

@@ -14,7 +14,7 @@ from peers_tui.core.account import Account
 from peers_tui.core.presence import Presence
 from tests.relay_helpers import federation, stop_all, wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 SOON = 10.0  # seconds; the age-out it replaces is 45
 

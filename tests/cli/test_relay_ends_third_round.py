@@ -19,7 +19,7 @@ from tests.relay_helpers import (
     Host, bodies, federation, stop_all, team_on_three_hosts, wait_for,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 @pytest.fixture

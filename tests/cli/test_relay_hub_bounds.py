@@ -21,7 +21,7 @@ from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_attacks import through
 from tests.relay_helpers import bodies, federation, stop_all, wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 FLOOD = 40
 BOUNDS = {

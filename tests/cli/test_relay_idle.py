@@ -134,6 +134,7 @@ def test_a_consumer_without_the_flow_control_poll_reads_a_backlog_and_loses_no_r
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_records_written_offline_show_as_unsent_soon_after_an_idle_link_drops(tmp_path):
     """The link reporter sleeps while idle (up to the 5 s heartbeat); the link going down must
     wake it to count what is written offline every quarter second, not after that sleep."""

@@ -11,7 +11,7 @@ import pytest
 from tests.relay_helpers import federation, stop_all, wait_for
 from tests.tmux_helpers import Tmux, needs_tmux
 
-pytestmark = [pytest.mark.slow, needs_tmux]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, needs_tmux]
 
 
 def member(user, group: str, handle: str) -> dict:

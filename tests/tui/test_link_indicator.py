@@ -36,6 +36,7 @@ def earlier_note(app) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 async def test_the_leaf_sees_its_link_its_unsent_messages_and_late_arrivals(hosts):
     hub, leaf = hosts
     alice, bob = hub.user("alice"), leaf.user("bob")
