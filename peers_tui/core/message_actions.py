@@ -144,9 +144,13 @@ class MessageActions:
             raise PeersError("--limit must be at least 1")
         entry, store = self.me.group_store(query)
         problems = self.me.pins.problems(entry, store)
+        # The membership state the read is judged under, taken before it: a relay may apply
+        # a change meanwhile, and pinning that later head for records verified under the
+        # earlier one would make a cut's void records look pinned after the cut.
+        roster = store.current_roster()
         messages = store.recent(limit)
         if not problems:  # forged records elsewhere do not matter: only verified heads are pinned
-            self.me.pins.after_read(entry, store, messages)
+            self.me.pins.after_read(entry, store, messages, roster)
         problems += membership_problems(store.current_roster())
         if mark_read and messages:
             self.read_up_to(entry, store, max(messages, key=lambda v: v.rowid).id)

@@ -69,10 +69,16 @@ class Pins:
         cuts = store.current_roster().cuts  # pins a cut made void come down first (void_pins)
         remember(lambda: self.personal.pin_heads(entry.id, *heads, cuts))
 
-    def after_read(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView]) -> None:
-        """After a read that found nothing wrong: pin the membership head, the chain heads
-        of the authors whose messages verified, and those of verified invites."""
-        roster = store.current_roster()
+    def after_read(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView],
+                   roster: Roster | None = None) -> None:
+        """After a read that found nothing wrong: pin the membership head (`roster`'s, the
+        state the read was judged under; else the current one), the chain heads of the
+        authors whose messages verified, and those of verified invites. Pins a cut in that
+        state made void come down first (void_pins): the check before the read may have
+        seen the file before a relay applied the cut, and a member head pinned past it
+        would then hold the void record for good ("history deleted" once the relay took it
+        out of the file)."""
+        roster = roster if roster is not None else store.current_roster()
         heads = store.invite_heads()
         verified = [m.id for m in messages if m.verified]
         # The edits and deletions applied to them were verified too: deleting one later must
@@ -83,9 +89,10 @@ class Pins:
             if isinstance(seq, int) and (author not in heads or heads[author][0] < seq):
                 heads[author] = (seq, digest)
         remember(lambda: self.personal.pin_heads(entry.id, roster.head_seq,
-                                                 roster.head_hash, heads))
+                                                 roster.head_hash, heads, roster.cuts))
 
     def after_verify(self, entry: GroupEntry, store: GroupStore) -> None:
         """After a whole-file check found nothing wrong: pin every head it verified."""
         heads = store.heads()
-        remember(lambda: self.personal.pin_heads(entry.id, *heads))
+        cuts = store.current_roster().cuts  # as after_read: void pins come down first
+        remember(lambda: self.personal.pin_heads(entry.id, *heads, cuts))
