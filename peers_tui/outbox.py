@@ -10,6 +10,12 @@ core.message_actions.AfterSend) waits: the message is reported first (the screen
 users are painting it then, on a machine whose cores they share), and that bookkeeping is
 written once a second at most, once per group for a burst of sends, and before the thread
 ends.
+
+The message itself is written on the plain path (core.held_send: one IMMEDIATE transaction on
+plain sqlite3, the checks of `peers send`) through a connection to the group's file that this
+thread keeps between sends (opening one costs as much as the write), and by the full path
+whenever the plain one hands it over. That connection is let go when a send goes to another
+group, after a minute without sends, and when the thread ends.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class Outgoing(Value):  # not a dataclass: compiled at import (core.value)
 
 
 AFTER_SEND_DELAY = 1.0  # seconds: how long a send's bookkeeping may wait (see above)
+GROUP_KEEP = 60.0  # seconds without a send after which the group's connection is let go
 
 
 class Outbox:
@@ -70,23 +77,34 @@ class Outbox:
     def run(self, report_to: MessagePump) -> None:
         """The worker's body: send until `close()`; report each outcome to `report_to` (the
         chat screen) as a message, which is safe from this thread."""
+        from peers_tui.core.held_send import send_held  # after the first frame, as the thread
+
         held: ConnectionContext | None = None
+        group: tuple[str, ConnectionContext] | None = None  # (group id, its held connection)
         waiting: dict[str, AfterSend] = {}  # by group: the last send's bookkeeping
         due = 0.0  # when what waits is written (monotonic)
         try:
             while True:
                 try:  # blocks while idle: close() wakes it with None
                     item = self.queue.get(timeout=max(0.0, due - time.monotonic())
-                                          if waiting else None)
+                                          if waiting else GROUP_KEEP if group else None)
                 except queue.Empty:
-                    self._write(waiting)
+                    if waiting:
+                        self._write(waiting)
+                    else:
+                        self._let_go(group)
+                        group = None
                     continue
                 if item is None:
                     return
                 if held is None:  # at the first send: nothing of this competes with start-up
                     held = self._hold_personal()
+                group = self._hold_group(item.group_id, group)
+                messages = self.account.messages
                 try:
-                    view, after = self.account.messages.send_first(
+                    sent = send_held(messages, item.group_id, item.text, item.kind,
+                                     item.reply_to)
+                    view, after = sent if sent is not None else messages.send_first(
                         item.group_id, item.text, item.kind, item.reply_to)
                 except PeersError as exc:
                     report_to.post_message(SendFailed(item.group_id, item.text, str(exc)))
@@ -99,6 +117,7 @@ class Outbox:
                 waiting[after.group_id] = after
         finally:
             self._write(waiting)
+            self._let_go(group)
             if held is not None:
                 held.__exit__(None, None, None)
 
@@ -131,3 +150,33 @@ class Outbox:
             held.__exit__(None, None, None)
             return None
         return held
+
+    def _hold_group(self, group_id: str, group: tuple[str, ConnectionContext] | None
+                    ) -> tuple[str, ConnectionContext] | None:
+        """This thread's connection to the file of the group sent to, kept between sends (the
+        one kept for another group let go). A file this process may not write opens as a
+        snapshot: never kept, as personal.db's."""
+        import peewee
+
+        from peers_tui.core.held_send import held_group
+
+        if group is not None:
+            if group[0] == group_id:
+                return group
+            self._let_go(group)
+        context = held_group(self.account.messages, group_id)
+        if context is None:
+            return None
+        try:
+            context.__enter__()
+        except (sqlite3.Error, peewee.PeeweeException, OSError):
+            return None  # the send opens its own connection and reports what is wrong
+        if context.db.read_only is not None:
+            context.__exit__(None, None, None)
+            return None
+        return group_id, context
+
+    @staticmethod
+    def _let_go(group: tuple[str, ConnectionContext] | None) -> None:
+        if group is not None:
+            group[1].__exit__(None, None, None)

@@ -31,7 +31,7 @@ from peers_tui.core.group_entry import (
 )
 from peers_tui.core.identity import KEY_FILE, Keypair, load_or_create_keypair
 from peers_tui.core.kinds import MessageKind, RecordKind
-from peers_tui.core.lean_reads import connect, own_head, read_roster, text_column
+from peers_tui.core.lean_reads import connect, lean_schema, own_head, read_roster, text_column
 from peers_tui.core.membership import MAX_HANDLE, Roster
 from peers_tui.core.membership_replay import require_role
 from peers_tui.core.message_rules import REQUIRED_ROLE, check_post, signed_message
@@ -90,14 +90,19 @@ def handle_waits(held: HeldChange | None, roster: Roster, group_id: str, me: str
             and data.get("prev") == roster.head_hash)
 
 
-def _write(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, handle: str,
-           body: str, kind: MessageKind,
-           held: HeldChange | None = None) -> tuple[str, int, Roster, tuple[int, str]] | None:
+def write_plain(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, handle: str,
+                body: str, kind: MessageKind,
+                held: HeldChange | None = None) -> tuple[str, int, Roster, tuple[int, str]] | None:
     """Check and write the message in one IMMEDIATE transaction: (its id, rowid, the roster
-    it was checked against, the sender's new chain head), or None with nothing written."""
+    it was checked against, the sender's new chain head), or None with nothing written.
+    Also used on a connection kept open (core.held_send), so whether the file is one this path
+    writes is asked again inside the transaction (a backfill may have begun since)."""
     me = keypair.public_id
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if not lean_schema(conn):
+            conn.execute("ROLLBACK")
+            return None
         roster = read_roster(conn, entry.id, os.path.basename(entry.db_file))
         member = roster.active(me) if roster is not None else None
         if roster is None or member is None or (
@@ -215,7 +220,7 @@ class LeanSend:
         entry, group, keypair, handle, body = found
         assert self.personal is not None
         try:
-            written = _write(group, entry, keypair, handle, body, MessageKind(kind), self.held)
+            written = write_plain(group, entry, keypair, handle, body, MessageKind(kind), self.held)
         except HAND_OVER:
             return None  # rolled back: nothing was written
         if written is None:
