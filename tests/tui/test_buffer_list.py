@@ -221,3 +221,32 @@ async def test_hostile_group_names_show_as_text(alice: User):
         assert "\x1b" not in drawn and "\u202e" not in drawn and FAKE_LINE not in drawn
         assert len(rows(app)) == 2  # the newline in the name made no second line
         assert app.is_running  # `[@click=quit]` is text, not an action
+
+
+async def test_a_switch_draws_only_the_two_rows_whose_highlight_moved(alice: User, team):
+    """Figure 1 (issue 16): a switch drew every row of the list again through Textual's
+    styles (~2 ms of the switch's frame); only the row left and the row opened change."""
+    ids = {name: alice.ok("create", name).out.strip() for name in ("one", "two", "three")}
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: counted(app))
+        await pilot.pause(0.3)
+        widget = buffer_list(app)
+        drawn: list[int] = []
+        draw = widget.render_line
+
+        def counting(y: int):  # noqa: ANN202
+            drawn.append(y)
+            return draw(y)
+
+        widget.render_line = counting  # type: ignore[method-assign]
+        two = ids["two"]
+        before, after = widget._row_of(team), widget._row_of(two)
+        from peers_tui.messages import OpenGroup
+
+        app.post_message(OpenGroup(two))
+        await wait_for(pilot, lambda: app.chat.entry.id == two and counted(app))
+        await pilot.pause(0.3)
+        assert widget.current == two
+        assert sorted(set(drawn)) == sorted({before, after}), drawn
+        assert "two" in row_of(app, "two") and rows(app)[after] != rows(app)[before]
