@@ -166,6 +166,8 @@ class PeersApp(App[None]):
 
     def on_unmount(self) -> None:
         self.startup_connections.release()  # an app that ends before its first paint
+        if hasattr(self, "unread"):  # built on mount
+            self.unread.write_unwritten()
         keep_for_next_start(self, self.account)  # also here: see startup.keep_for_next_start
         self.background.end()
 
@@ -190,7 +192,7 @@ class PeersApp(App[None]):
         stored.wait(SEND_FIRST_WAIT)
 
     def on_mark_read(self, event: m.MarkRead) -> None:
-        self.unread.mark_read(event.group_id, event.message_id)
+        self.unread.mark_read_after_paint(event.group_id, event.message_id)
 
     def on_recount_groups(self, event: m.RecountGroups) -> None:
         self.unread.recount(event.group_ids)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.worker import get_current_worker
 
+from peers_tui.core.errors import PeersError
 from peers_tui.core.names import shown_name
 from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.messages import SummariesUpdated
@@ -55,11 +56,12 @@ class UnreadCounts:
         self._backfilling: set[str] = set()  # groups whose last count found a backfill going on
         self._later: set[str] = set()  # their commits since, counted at the next slow turn
         self._later_due = False
+        self._unwritten: dict[str, str] = {}  # read markers to write once the frame is painted
 
     @property
     def busy(self) -> bool:
         """A recount or a read marker is due or still being written or counted."""
-        return self._due or self._later_due or any(worker.group in ("summaries", "read-marker")
+        return self._due or self._later_due or bool(self._unwritten) or any(worker.group in ("summaries", "read-marker")
                                 and not worker.is_finished for worker in self.app.workers)
 
     def recount(self, group_ids: frozenset[str] | None = None) -> None:
@@ -104,6 +106,27 @@ class UnreadCounts:
     def _recount_later(self) -> None:
         group_ids, self._later, self._later_due = frozenset(self._later), set(), False
         self.recount(group_ids)
+
+    def mark_read_after_paint(self, group_id: str, message_id: str) -> None:
+        """`mark_read`, once the next frame is painted: a switch writes the read marker of
+        the group it leaves, and the worker writing it took the interpreter from the frame
+        that shows the group opened (figure 1). Written at the end if the app ends first."""
+        self._unwritten[group_id] = message_id
+        self.app.call_after_refresh(self._write_after_paint, group_id, message_id)
+
+    def _write_after_paint(self, group_id: str, message_id: str) -> None:
+        if self._unwritten.get(group_id) == message_id:
+            del self._unwritten[group_id]
+            self.mark_read(group_id, message_id)
+
+    def write_unwritten(self) -> None:
+        """The app is ending: the read markers not yet handed to a worker, written now."""
+        unwritten, self._unwritten = self._unwritten, {}
+        for group_id, message_id in unwritten.items():
+            try:
+                self.account.mark_read(group_id, message_id)
+            except PeersError as exc:
+                self.app.log.warning(f"read marker not saved: {exc}")
 
     def mark_read(self, group_id: str, message_id: str) -> None:
         """Store the read marker (in a thread), then recount the group."""
