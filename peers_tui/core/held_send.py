@@ -50,7 +50,7 @@ def send_held(actions: MessageActions, group_id: str, text: str, kind: str = "te
         entry = me.resolve(group_id)
         if entry.personal:
             return None  # the personal group shares personal.db: the full path posts there
-        store = me.store(entry)
+        store = me.stores.store(entry)
         # As GroupFile.require_writable before every write: a connection kept open would
         # still write the WAL of a file made read-only since.
         if store.db.read_only is not None or unwritable_reason(store.path) is not None:
@@ -74,7 +74,7 @@ def held_group(actions: MessageActions, group_id: str) -> ConnectionContext | No
         entry = actions.me.resolve(group_id)
         if entry.personal:
             return None
-        return actions.me.store(entry).db.connection_context()
+        return actions.me.stores.store(entry).db.connection_context()
     except PeersError:
         return None
 
