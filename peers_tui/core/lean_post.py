@@ -62,7 +62,7 @@ class _Sql:
         self.execute_sql = conn.execute
 
 
-def _my_handle(personal: sqlite3.Connection) -> str | None:
+def stored_handle(personal: sqlite3.Connection) -> str | None:
     """Account.handle, when it is the stored setting (None: the full path decides)."""
     row = personal.execute("SELECT value FROM setting WHERE key = 'handle'").fetchone()
     try:
@@ -249,7 +249,7 @@ class LeanSend:
         if personal is None:
             return None
         entry = _entry(personal, query)
-        handle = _my_handle(personal)
+        handle = stored_handle(personal)
         if entry is None or entry.personal or handle is None:
             return None  # the personal group shares personal.db: the full path posts there
         self._group = group = connect(entry.db_file)
