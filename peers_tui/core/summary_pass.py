@@ -33,10 +33,14 @@ def hold(held: ExitStack, db: peewee.Database) -> None:
 
 
 def count_groups(account: Account, entries: list[GroupEntry], cancelled: Callable[[], bool],
-                 backfilling: set[str] | None = None) -> dict[str, GroupSummary] | None:
+                 backfilling: set[str] | None = None,
+                 between: Callable[[], object] = lambda: time.sleep(0),
+                 ) -> dict[str, GroupSummary] | None:
     """The summary of each of `entries`, in order; None if `cancelled()` turned true between
     two groups (the app is closing: 200 groups must not hold it open). The ids of those whose
-    history is still arriving (a backfill, core.frontier) are added to `backfilling`."""
+    history is still arriving (a backfill, core.frontier) are added to `backfilling`.
+    `between()` runs between two groups: by default it lets the event loop take the
+    interpreter; the app's also waits for a switch's frame (services.unread_counts)."""
     summaries: dict[str, GroupSummary] = {}
     with ExitStack() as held:
         hold(held, account.personal.db)
@@ -52,7 +56,7 @@ def count_groups(account: Account, entries: list[GroupEntry], cancelled: Callabl
                 summaries[entry.id] = account.summary(entry, handle)
                 if backfilling is not None and backfill_under_way(account, entry):
                     backfilling.add(entry.id)
-            time.sleep(0)  # let the event loop take the interpreter between two groups
+            between()
     return summaries
 
 

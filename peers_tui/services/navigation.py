@@ -32,6 +32,8 @@ class GroupNavigator:
     def open(self, group_id: str) -> None:
         """Show a group on the chat screen (closing the group list if it is open)."""
         from peers_tui.core.summary_pass import hold  # after the first frame
+        # A recount under way waits for this switch's frame (services.unread_counts).
+        self.counts.hold_for_frame(self.chat.message_log.after_next_paint)
         # One connection to each file for the whole switch: its dozen short sessions (the
         # entry, the draft, the window, the roster, ...) each opened and closed their own, six
         # PRAGMAs and the -wal/-shm files every time: half the switch's time on the event loop.

@@ -16,7 +16,9 @@ BACKFILL_INTERVAL instead; each count is still a whole, fresh one.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 SUMMARY_INTERVAL = 0.25  # seconds between two recounts of unread messages, at the least
 BACKFILL_INTERVAL = 2.0  # seconds between two recounts of a group whose history still arrives
+FRAME_WAIT = 0.25  # seconds a recount waits at most, between two groups, for a switch's frame
 
 
 class UnreadCounts:
@@ -57,6 +60,8 @@ class UnreadCounts:
         self._later: set[str] = set()  # their commits since, counted at the next slow turn
         self._later_due = False
         self._unwritten: dict[str, str] = {}  # read markers to write once the frame is painted
+        self._no_switch = threading.Event()  # clear while a switch waits for its frame
+        self._no_switch.set()
 
     @property
     def busy(self) -> bool:
@@ -106,6 +111,19 @@ class UnreadCounts:
     def _recount_later(self) -> None:
         group_ids, self._later, self._later_due = frozenset(self._later), set(), False
         self.recount(group_ids)
+
+    def hold_for_frame(self, after_paint: Callable[[Callable[[], object]], None]) -> None:
+        """A switch is under way: a recount running in its thread waits, between two groups,
+        until the frame that shows the group opened is painted (`after_paint`: the log's), at
+        most FRAME_WAIT. Both need the interpreter: the start-up recount of 200 groups, still
+        running when the user switches at once, made the switch's frame wait for it (figure 1)."""
+        self._no_switch.clear()
+        after_paint(self._no_switch.set)
+        self.app.set_timer(FRAME_WAIT, self._no_switch.set)  # a switch that paints nothing
+
+    def _give_way(self) -> None:
+        self._no_switch.wait(FRAME_WAIT)
+        time.sleep(0)  # and let the event loop take the interpreter between two groups
 
     def mark_read_after_paint(self, group_id: str, message_id: str) -> None:
         """`mark_read`, once the next frame is painted: a switch writes the read marker of
@@ -160,7 +178,7 @@ class UnreadCounts:
             known = {s.id for s in self.summaries}
             fresh = count_groups(self.account, [
                 e for e in entries if group_ids is None or e.id in group_ids or e.id not in known
-            ], lambda: worker.is_cancelled, backfilling)
+            ], lambda: worker.is_cancelled, backfilling, self._give_way)
         finally:
             if fresh is not None:  # None: cancelled, the app is closing
                 # Merged (or, on a failure, only marked done) on the UI thread, so that what

@@ -11,7 +11,7 @@ expanded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from rich.style import Style
@@ -65,6 +65,7 @@ class LogLines(LogScrolling):
         # The reader's messages stored after this rowid are not yet at the relay's hub
         # (core.link_state): marked. None: no relay, nothing is marked.
         self.sent_up_to: int | None = None
+        self._after_paint: list[Callable[[], object]] = []  # see after_next_paint
 
     @property
     def rendered_lines(self) -> list[Strip]:
@@ -230,7 +231,16 @@ class LogLines(LogScrolling):
         self._painted.clear()
         super().notify_style_update()
 
+    def after_next_paint(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once the next frame that paints the log is done (the group just
+        shown is on screen then; "after refresh" can come before that frame is made)."""
+        self._after_paint.append(callback)
+
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._after_paint:  # run after this frame is written (the next turn of the loop)
+            for callback in self._after_paint:
+                self.call_next(callback)
+            self._after_paint = []
         # A new message scrolls every row: the lines painted before are found by line.
         return self._painted.render(self, crop, self.render_line, super().render_lines)
 
