@@ -26,6 +26,7 @@ import nats
 from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.client_errors import ClientErrors
+from peers_tui.relay.forever import forever
 from peers_tui.relay.config import (
     RelayConfig, client_url, config_path, load_config, relay_dir, relay_inbox_prefix,
 )
@@ -180,22 +181,7 @@ class Relay(Intake):
             print(f"peers relay: {time.time():.4f} {self.config.name} {what}", file=sys.stderr, flush=True)
 
     async def _forever(self, step: Any, pause: float | Callable[[], float]) -> None:
-        """Run `step` again and again, `pause` seconds apart (or as many as it says when
-        called); trouble is reported once a minute, never fatal."""
-        last_report = 0.0
-        # The flag as well as the cancellation: asyncio.wait_for can swallow a cancel that
-        # lands as its inner call finishes (Python 3.11), and a relay must stop on SIGTERM.
-        while not self.stopping.is_set():
-            try:
-                await step()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a transport hiccup or a damaged file: retry later
-                if time.monotonic() - last_report > 60:
-                    last_report = time.monotonic()
-                    print(f"peers relay: {step.__name__.strip('_')}: {exc.__class__.__name__}: "
-                          f"{str(exc)[:300]}", file=sys.stderr, flush=True)
-            await asyncio.sleep(pause() if callable(pause) else pause)
+        await forever(self.stopping, step, pause)  # relay/forever.py
 
     async def _ensure_streams(self) -> None:
         config = federation_stream(FED_STREAM, FED_SUBJECTS, self.config.limits,
