@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from peers_tui.core import records
 from peers_tui.relay.config import load_config, save_config
 from peers_tui.testing.forge import Forger
 from tests.cli.test_acceptance_third_pass import rejected
+from tests.conftest import User
 from tests.relay_helpers import (
     Host, bodies, federation, stop_all, team_on_three_hosts, wait_for,
 )
@@ -56,6 +58,15 @@ def failures(user) -> tuple[int, list[str]]:
     return verified.code, [line.strip() for line in verified.out.splitlines() if "FAILED" in line]
 
 
+def forge_void_then_after(bob: User, db: Path, group_id: str) -> None:
+    """bob's modified client: a record backdated against his 'first' (void), then one on it."""
+    with sqlite3.connect(db) as conn:
+        [(first_at,)] = conn.execute("SELECT created_at FROM message WHERE body = 'first'")
+    forger = Forger(bob.home)
+    forger.message(db, group_id, "void: backdated", t=first_at - 1)
+    forger.message(db, group_id, "after the void one")
+
+
 def test_records_a_member_builds_on_their_own_void_one_get_one_verdict_everywhere(three):
     """bob's modified client on B signs a void record (backdated against his previous one)
     and then genuine ones after it. By the rules the later ones are genuine (a record follows
@@ -64,12 +75,7 @@ def test_records_a_member_builds_on_their_own_void_one_get_one_verdict_everywher
     reached A or C. Now the void one travels as evidence of its place (never a message of
     the log), so the hub and C judge the later ones as B does."""
     (hub, b, c), (alice, bob, carol), group_id = three
-    db = b.hub / f"{group_id}.db"
-    with sqlite3.connect(db) as conn:
-        [(first_at,)] = conn.execute("SELECT created_at FROM message WHERE body = 'first'")
-    forger = Forger(bob.home)
-    forger.message(db, group_id, "void: backdated", t=first_at - 1)
-    forger.message(db, group_id, "after the void one")
+    forge_void_then_after(bob, b.hub / f"{group_id}.db", group_id)
     bob.ok("send", "team", "honest after")  # his client builds on his newest own record
     expected = ["first", "after the void one", "honest after"]
     wait_for(lambda: bodies(alice) == expected and bodies(carol) == expected, timeout=20,
@@ -134,7 +140,6 @@ def test_a_join_ends_at_once_unless_its_code_is_genuine_however_new(tmp_path):
     from peers_tui.core.records import countersign
     from peers_tui.relay.envelope import Envelope, in_subject
     from tests.cli.test_relay_attacks import publish, through
-    from tests.conftest import User
     from tests.relay_helpers import team_on_two_hosts
 
     with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
@@ -270,12 +275,7 @@ def test_a_host_joining_later_gets_the_evidence_with_the_history(tmp_path):
             wait_for(host.link_up, what=f"{host.name}'s link")
         wait_for(lambda: bob.run("join", code).code == 0, what="bob's join on B")
         bob.ok("send", "team", "first")
-        db = b.hub / f"{group_id}.db"
-        with sqlite3.connect(db) as conn:
-            [(first_at,)] = conn.execute("SELECT created_at FROM message WHERE body = 'first'")
-        forger = Forger(bob.home)
-        forger.message(db, group_id, "void: backdated", t=first_at - 1)
-        forger.message(db, group_id, "after the void one")
+        forge_void_then_after(bob, b.hub / f"{group_id}.db", group_id)
         expected = ["first", "after the void one"]
         wait_for(lambda: bodies(alice) == expected, what="bob's record after his void one on A")
         carol = c.user("carol")

@@ -17,6 +17,8 @@ import pytest
 
 from peers_tui.core.account import Account
 from peers_tui.core.database import connection as database
+from peers_tui.outbox import Outbox
+from tests.tui.test_send_first import Reports  # where the outbox reports (the chat screen)
 
 
 @pytest.fixture
@@ -33,6 +35,16 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, int]]:
     return opened
 
 
+def drain(outbox: Outbox, screen: Reports, connections: Counter[tuple[str, int]]) -> threading.Thread:
+    """Run the outbox's worker over what was put in it, counting only its connections."""
+    outbox.close()
+    connections.clear()
+    worker = threading.Thread(target=outbox.run, args=(screen,))
+    worker.start()
+    worker.join(30)
+    return worker
+
+
 def test_a_send_opens_one_connection_to_each_file(alice, team, connections):
     account = Account(alice.home, alice.hub)
     account.store(account.resolve("team"))  # opened (its genesis checked) as the TUI has it
@@ -43,26 +55,12 @@ def test_a_send_opens_one_connection_to_each_file(alice, team, connections):
 
 
 def test_the_outbox_keeps_its_connection_to_personal_db_between_sends(alice, team, connections):
-    from peers_tui.outbox import Outbox
-
-    class Screen:  # where the outbox reports each outcome (the chat screen in the TUI)
-        def __init__(self) -> None:
-            self.messages: list[object] = []
-
-        def post_message(self, message: object) -> bool:
-            self.messages.append(message)
-            return True
-
-    screen = Screen()
+    screen = Reports()
     account = Account(alice.home, alice.hub)
     outbox = Outbox(account)
     for text in ("one", "two", "three"):
         outbox.put(team, text)
-    outbox.close()
-    connections.clear()
-    worker = threading.Thread(target=outbox.run, args=(screen,))
-    worker.start()
-    worker.join(30)
+    worker = drain(outbox, screen, connections)
     assert [type(m).__name__ for m in screen.messages] == ["MessageSent"] * 3
     personal = sum(count for (name, thread), count in connections.items()
                    if name == "personal.db" and thread == worker.ident)
@@ -74,17 +72,7 @@ def test_the_outbox_keeps_its_connection_to_the_group_between_sends(alice, team,
     """Opening a group's file costs as much CPU as the plain write of a message (~1.8 ms: six
     PRAGMAs, the schema checks): the outbox opens it once for a run of sends to the group, and
     a send to another group lets it go (core.held_send)."""
-    from peers_tui.outbox import Outbox
-
-    class Screen:
-        def __init__(self) -> None:
-            self.messages: list[object] = []
-
-        def post_message(self, message: object) -> bool:
-            self.messages.append(message)
-            return True
-
-    screen = Screen()
+    screen = Reports()
     account = Account(alice.home, alice.hub)
     other = account.create_group("other").id
     for group in (team, other):
@@ -93,11 +81,7 @@ def test_the_outbox_keeps_its_connection_to_the_group_between_sends(alice, team,
     for group, text in ((team, "one"), (team, "two"), (team, "three"), (other, "elsewhere"),
                         (team, "back")):
         outbox.put(group, text)
-    outbox.close()
-    connections.clear()
-    worker = threading.Thread(target=outbox.run, args=(screen,))
-    worker.start()
-    worker.join(30)
+    worker = drain(outbox, screen, connections)
     assert [type(m).__name__ for m in screen.messages] == ["MessageSent"] * 5
     opened = Counter({name: count for (name, thread), count in connections.items()
                       if thread == worker.ident})
