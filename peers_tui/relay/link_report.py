@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from peers_tui.relay.link import LinkState as Link
 
 MIN_INTERVAL = 1.0
-RECOUNT_EVERY = 0.25
-SLACK = 0.002  # a loop asleep until this close to when a write is due is not woken for it  # while the link is down: records written offline show as unsent
+RECOUNT_EVERY = 0.25  # while the link is down: records written offline show as unsent
+SLACK = 0.002  # a loop asleep until this close to when a write is due is not woken for it
 
 
 class LinkReporter:

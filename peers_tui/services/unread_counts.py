@@ -66,8 +66,9 @@ class UnreadCounts:
     @property
     def busy(self) -> bool:
         """A recount or a read marker is due or still being written or counted."""
-        return self._due or self._later_due or bool(self._unwritten) or any(worker.group in ("summaries", "read-marker")
-                                and not worker.is_finished for worker in self.app.workers)
+        return (self._due or self._later_due or bool(self._unwritten)
+                or any(worker.group in ("summaries", "read-marker") and not worker.is_finished
+                       for worker in self.app.workers))
 
     def recount(self, group_ids: frozenset[str] | None = None) -> None:
         """Recount the groups that changed (None: every group), at most every SUMMARY_INTERVAL.
