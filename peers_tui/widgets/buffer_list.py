@@ -51,6 +51,7 @@ class BufferList(ScrollView, can_focus=False):
         # (plain, current) styles: rich_style walks the ancestors (0.1 ms), so once per theme.
         self._styles: tuple[Style, Style] | None = None
         self._lines: dict[tuple[GroupSummary, int, bool, int], Strip] = {}
+        self._keep_after_layout = False  # a new length waits for the screen's next layout
         try:
             shown = ui_state.buffer_list_shown()  # one row of personal.db's settings
         except PeersError:
@@ -63,8 +64,10 @@ class BufferList(ScrollView, can_focus=False):
             return
         self.summaries = summaries
         self.virtual_size = Size(self.virtual_size.width, len(summaries))
-        # Once laid out: until then the scroll range is that of the old length.
-        self.call_after_refresh(self._keep_current_in_view)
+        # Once laid out: until then the scrollbar is that of the old length and a scroll is
+        # refused. Not call_after_refresh: a screen under a dialog is not laid out, yet runs
+        # those at once (the open group then stayed out of sight far down a long list).
+        self._keep_after_layout = True
         self.refresh()
 
     def show_current(self, group_id: str) -> None:
@@ -82,6 +85,14 @@ class BufferList(ScrollView, can_focus=False):
         # the switch's frame, figure 1: every row goes through Textual's styles once more).
         self.refresh_line(before)
         self.refresh_line(after)
+
+    def on_mount(self) -> None:
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out, immediate=True)
+
+    def _laid_out(self, _screen: object) -> None:
+        if self._keep_after_layout:
+            self._keep_after_layout = False
+            self._keep_current_in_view()
 
     def toggle(self) -> None:
         """Show or hide it, and remember that; on a narrow terminal say why it cannot show."""

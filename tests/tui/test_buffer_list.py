@@ -121,6 +121,30 @@ async def test_the_open_group_is_in_view_far_down_a_long_list(alice: User):
         await wait_for(pilot, lambda: shown(app) and widget.scroll_y == 0)
 
 
+async def test_the_open_group_is_in_view_after_the_list_grew_under_a_dialog(alice: User):
+    """The list grew from a few rows to more than fit while a dialog covered the chat screen:
+    a covered screen is not laid out, so the scroll had to wait for its layout (it was asked
+    for at once, found no scrollbar yet and did nothing; CI saw the same race at start-up)."""
+    account = Account(alice.home, alice.hub)
+    for n in range(3):
+        account.create_group(f"g{n:02d}")
+    app = make_app(alice, "g02")
+    async with app.run_test(size=(120, 20)) as pilot:
+        await wait_for(pilot, lambda: counted(app) and len(buffer_list(app).summaries) == 4)
+        widget = buffer_list(app)
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupSwitcher))
+        for n in range(3, 40):
+            account.create_group(f"g{n:02d}")
+        account.move("g02", 50)  # to the end of the list, far below the first screenful
+        await wait_for(pilot, lambda: len(widget.summaries) == 41
+                       and widget.summaries[-1].label == "g02")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, GroupSwitcher))
+        await wait_for(pilot, lambda: widget.scroll_y <= 40 < widget.scroll_y
+                       + widget.size.height)
+
+
 async def test_a_click_opens_the_group_and_highlights_it(alice: User, team):
     app = make_app(alice, "personal")
     async with app.run_test(size=(120, 30)) as pilot:
