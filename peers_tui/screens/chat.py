@@ -25,7 +25,7 @@ from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, S
 from peers_tui.screens.chat_link import LinkWatch
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_bars import HiddenBars
-from peers_tui.screens.chat_frame import ChatBody, focused_composer, width_class
+from peers_tui.screens.chat_frame import ChatBody, ComposerRule, focused_composer, width_class
 from peers_tui.screens.chat_first_read import read_newest
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
@@ -83,6 +83,7 @@ class ChatScreen(SelectionScreen):
             yield self.buffer_list
             yield self.message_log
             yield RosterPanel(self.presence, id="roster")
+        yield ComposerRule(self.composer)
         yield self.composer
         yield Footer()
 
@@ -95,7 +96,8 @@ class ChatScreen(SelectionScreen):
         self.composer.sent_history = self.drafts.input_history()
         self._open(self.entry)
         self.call_after_refresh(self.link.start)  # the relay's link, if any: after the frame
-        self.bars.mount_after_first_paint(self, self.query_one("#chat-body"), self.composer)
+        self.bars.mount_after_first_paint(self, self.query_one("#chat-body"),
+                                          self.query_one(ComposerRule))
         mount_overlays_after_first_paint(self)
 
     def show_group(self, entry: GroupEntry) -> None:

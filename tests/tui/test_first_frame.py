@@ -99,7 +99,8 @@ async def test_the_hidden_bars_are_mounted_after_the_first_frame_in_their_places
         await wait_for(pilot, lambda: bool(app.screen.query("#unseen")))
         assert mounted_at_first == [[]]
         order = [child.id for child in app.screen.children]
-        assert order[:5] == ["topic-bar", "history-warning", "chat-body", "unseen", "composer"]
+        assert order[:6] == ["topic-bar", "history-warning", "chat-body", "unseen",
+                             "composer-rule", "composer"]  # the count above the rule
 
 
 async def test_a_hidden_bar_told_before_it_is_mounted_shows_it_once_mounted() -> None:
