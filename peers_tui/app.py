@@ -29,6 +29,7 @@ from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.screens.mounted_styles import UnderScreen
 from peers_tui.services.group_list import GroupListService
+from peers_tui.services.held_handles import HeldHandles
 from peers_tui.services.hub_watch import HubWatcher
 from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
 from peers_tui.services.unread_counts import UnreadCounts
@@ -87,6 +88,7 @@ class PeersApp(App[None]):
         self.after_first_paint: list[Callable[[], None]] = []
         self.group_list = GroupListService(self, account)
         self.invitations = InvitationWatch(self, account)
+        self.held_handles = HeldHandles(self, account)  # on a leaf host (relay.held_resign)
         self.outbox = Outbox(account)
         self.background = Background(self, account.user_id, self.outbox,
                                      Presence(account.paths.hub))
@@ -223,6 +225,10 @@ class PeersApp(App[None]):
     @on(m.InvitationsChanged)
     def _invitations_changed(self) -> None:
         self.invitations.changed()  # read the inbox again; new invitations are told
+
+    @on(m.HeldChanged)
+    def _held_changed(self) -> None:
+        self.held_handles.changed()  # a handle change of ours refused as stale: signed again
 
     @on(InvitationsRead)
     def _invitations_read(self, event: InvitationsRead) -> None:

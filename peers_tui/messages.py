@@ -140,6 +140,11 @@ class InvitationsChanged(Message):
     """Something was delivered to (or taken from) the user's inbox of invitations."""
 
 
+class HeldChanged(Message):
+    """The handle changes kept for the hub on this leaf host changed (relay.held): one of
+    ours the hub refused as stale is ours to sign again (services.held_handles)."""
+
+
 class GroupsChanged(Message):
     """Other processes committed to these groups' databases."""
 

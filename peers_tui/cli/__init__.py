@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             return code
     from peers_tui.cli.app_line import app_line
     from peers_tui.cli.output import FAILURES, report_failure
-    from peers_tui.cli.relay import in_hub_order
+    from peers_tui.cli.relay import in_hub_order, sign_kept_again
 
     try:
         args = app_line(argv)  # `peers`, `peers open GROUP`: no argparse (cli.app_line)
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             from peers_tui.cli.publishing import refresh_profile
 
             refresh_profile(args)  # every command publishes or refreshes our profile
+            sign_kept_again(args)  # a handle change of ours the hub refused as stale
         return code
     except FAILURES as exc:
         return report_failure(exc)

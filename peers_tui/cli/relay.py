@@ -118,6 +118,30 @@ def install_ordering() -> None:
     membership_order.install_held(_held_on_leaf)
 
 
+def sign_kept_again(args: argparse.Namespace) -> None:
+    """After a command: a handle change of ours kept on this leaf while the hub was
+    unreachable, which the hub then refused as stale (another change went first), is signed
+    again against the new head (relay.held_resign; the relay holds no user's key). One that
+    cannot be now is said, and waits. Costs a look at one small directory otherwise."""
+    from peers_tui.cli.output import say
+    from peers_tui.core.errors import PeersError
+    from peers_tui.core.text import inert
+    from peers_tui.paths import home_dir, hub_dir
+    from peers_tui.relay.held_peek import any_to_sign  # plain os and json
+
+    try:
+        if not any_to_sign(str(hub_dir(home_dir(args.home), args.hub))):
+            return
+        from peers_tui.cli.inputs import open_account
+        from peers_tui.relay.held_resign import sign_again
+
+        _, failed = sign_again(open_account(args))
+    except (PeersError, OSError) as exc:
+        failed = [str(exc)]
+    for line in failed:
+        say(f"peers: warning: your handle change waits in {inert(line, allow_newlines=False)}")
+
+
 def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
     """Run a command; a membership change on a leaf host only with the hub reachable, and in
     the order the hub gives it (peers_tui.relay.ordering). Anything else just runs (a handle

@@ -49,6 +49,12 @@ def install(sequencer: Sequencer | None) -> None:
     _installed[:] = [sequencer] if sequencer is not None else []
 
 
+def installed() -> bool:
+    """Whether a sequencer orders this process's membership changes (a change signed
+    without one would be written straight to the file, the hub never asked)."""
+    return bool(_installed)
+
+
 def order_change(path: Path, record: SignedRecord) -> None:
     """Called by append_change with the change about to be written to the file at `path`."""
     for sequencer in _installed:

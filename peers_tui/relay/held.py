@@ -5,11 +5,16 @@ but it must never stop a user: `peers id --handle` and the handle sync of `peers
 at once. The change is signed against this host's head and kept as
 `<hub>/.relay/held/<group>.<author>.json` (one per author and group: a newer change replaces
 the older one, which would take the same place); the leaf's relay proposes it to the hub's
-sequencer when the link is up, and it arrives here like any change the hub ordered. If the
-hub's head moved meanwhile the signed change no longer fits and is dropped: the author's
-personal handle still differs from the group's, so their next message there signs it again.
-Without write access to the relay's directory (a relay run by a service user), nothing is
-kept and that next message does it.
+sequencer when the link is up, and it arrives here like any change the hub ordered.
+
+If the hub's head moved meanwhile (another user's change kept here went first, a join at the
+hub), the hub refuses the change as stale: it no longer fits, and only its author's key can
+sign it again. The relay then keeps the file marked (`"resign"`: the hub's reason) and does
+not propose it again; held_resign.py signs it anew against the new head in the author's own
+processes (the app, watching this directory; any `peers` command; their next send there),
+and the relay proposes that one. Until then `peers relay status` counts it as waiting for
+its author. Without write access to the relay's directory (a relay run by a service user),
+nothing is kept and the author's next message there signs it.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 from peers_tui.relay.config import relay_dir
 from peers_tui.relay.envelope import Envelope, EnvelopeError
-from peers_tui.relay.held_peek import HELD_DIR  # (also read by `peers send`: held_peek)
+from peers_tui.relay.held_peek import HELD_DIR, RESIGN  # (read by `peers send`: held_peek)
 
 
 def held_dir(hub: Path) -> Path:
@@ -36,14 +41,20 @@ def keep(hub: Path, envelope: Envelope, author: str) -> None:
     try:
         directory = held_dir(hub)
         directory.mkdir(mode=0o700, exist_ok=True)
-        path = directory / f"{envelope.group_id}.{author}.json"
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"group": envelope.group_id, **encode_change(envelope)}, out)
-        os.replace(temporary, path)
+        _write(directory / f"{envelope.group_id}.{author}.json",
+               {"group": envelope.group_id, **encode_change(envelope)})
     except OSError:
         return
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` as the file at `path` whole (renamed into place: a reader, or the app
+    watching the directory, never sees half of it)."""
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out)
+    os.replace(temporary, path)
 
 
 def forget(hub: Path, group_id: str, author: str) -> None:
@@ -55,7 +66,8 @@ def forget(hub: Path, group_id: str, author: str) -> None:
 
 
 def held(hub: Path) -> list[tuple[Path, Envelope]]:
-    """The kept changes, oldest first."""
+    """The kept changes to propose (not those waiting for their author to sign again),
+    oldest first."""
     from peers_tui.relay.order_service import decode_change
 
     found: list[tuple[float, Path, Envelope]] = []
@@ -66,26 +78,56 @@ def held(hub: Path) -> list[tuple[Path, Envelope]]:
     for path in paths:
         try:
             data: Any = json.loads(path.read_text(encoding="utf-8"))
+            if data.get(RESIGN):
+                continue  # refused as stale: its author signs it again (held_resign.py)
             envelope = decode_change(str(data["group"]), data)
             found.append((path.stat().st_mtime, path, envelope))
-        except (OSError, ValueError, KeyError, TypeError, EnvelopeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, EnvelopeError):
             path.unlink(missing_ok=True)  # damaged: never proposable
     return [(path, envelope) for _, path, envelope in sorted(found, key=lambda f: f[0])]
 
 
-def count(hub: Path) -> int:
+def to_sign(hub: Path, author: str | None = None) -> list[tuple[str, str]]:
+    """(group id, author) of each kept change the hub refused as stale, which waits for its
+    author to sign it again (of `author` only, when given)."""
     try:
-        return sum(1 for _ in held_dir(hub).glob("*.json"))
+        paths = list(held_dir(hub).glob(f"*.{author}.json" if author else "*.json"))
     except OSError:
-        return 0
+        return []
+    found = []
+    for path in paths:
+        try:
+            if json.loads(path.read_text(encoding="utf-8")).get(RESIGN):
+                group_id, who = path.stem.split(".", 1)
+                found.append((group_id, who))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return sorted(found)
 
 
-def _drop(path: Path, envelope: Envelope) -> None:
-    """Remove `path` unless a newer change replaced it meanwhile."""
+def counts(hub: Path) -> tuple[int, int]:
+    """How many kept changes wait for the link (or the relay), and how many for their
+    author to sign them again."""
     try:
-        if json.loads(path.read_text(encoding="utf-8")).get("text") == envelope.text:
+        total = sum(1 for _ in held_dir(hub).glob("*.json"))
+    except OSError:
+        return 0, 0
+    waiting = len(to_sign(hub))
+    return total - waiting, waiting
+
+
+def _drop(path: Path, envelope: Envelope, resign: str | None = None) -> None:
+    """Remove `path` unless a newer change replaced it meanwhile; with `resign`, keep it
+    marked instead (not proposed again: its author signs it anew)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("text") != envelope.text:
+            return
+        if resign is None:
             path.unlink()
-    except (OSError, ValueError):
+        else:
+            _write(path, {**data, RESIGN: resign})
+    except (OSError, ValueError, AttributeError):
         pass
 
 
@@ -107,12 +149,21 @@ async def propose_held(nc: Any, host: str, hub: Path, timeout: float = 3.0) -> l
             answer = json.loads(msg.data)
         except (nats.errors.Error, ValueError):
             return accepted  # not now: the next round
-        _drop(path, envelope)
         if isinstance(answer, dict) and answer.get("ok"):
+            _drop(path, envelope)
             accepted.append(envelope)
-        else:
-            reason = answer.get("reason") if isinstance(answer, dict) else "no answer"
-            print(f"peers relay: a handle change kept while the hub was unreachable was "
-                  f"refused ({reason}); it is signed again with its author's next message "
-                  "in that group", file=sys.stderr, flush=True)
+            continue
+        reason = str(answer.get("reason") if isinstance(answer, dict) else "no answer")[:300]
+        if isinstance(answer, dict) and answer.get("stale"):
+            # The hub's log moved on (another change went first): only the author can sign
+            # it against the new head. Kept, marked; their processes do (held_resign.py).
+            _drop(path, envelope, resign=reason)
+            print("peers relay: a handle change kept while the hub was unreachable came "
+                  f"after another change ({reason}); it waits for its author's app or next "
+                  "`peers` command to sign it again", file=sys.stderr, flush=True)
+            continue
+        _drop(path, envelope)
+        print(f"peers relay: a handle change kept while the hub was unreachable was "
+              f"refused ({reason}); it is signed again with its author's next message "
+              "in that group", file=sys.stderr, flush=True)
     return accepted

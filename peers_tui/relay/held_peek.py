@@ -4,7 +4,9 @@ has differs from the group's only because that change is already signed and wait
 then posts at once instead of signing the same change again on the full path.
 
 The file's place and format are held.py's: `<hub>/.relay/held/<group>.<author>.json` holding
-{"group", "text", "sig", "cosig"} (signatures in base64).
+{"group", "text", "sig", "cosig"} (signatures in base64), and "resign" (the hub's reason) once
+the hub refused it as stale: such a change is no longer the one to send, so it is not
+returned here (the full path signs the handle again).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 
 RELAY_DIR = ".relay"  # relay.config.RELAY_DIR (that module costs pathlib and more to import)
 HELD_DIR = "held"
+RESIGN = "resign"  # the mark of a kept change the hub refused as stale (held.py)
 
 
 def held_file(hub: str, group_id: str, author: str) -> str:
@@ -28,6 +31,8 @@ def held_change(hub: str, group_id: str, author: str) -> tuple[str, bytes, bytes
     try:
         with open(held_file(hub, group_id, author), encoding="utf-8") as kept:
             data = json.load(kept)
+        if data.get(RESIGN):
+            return None  # refused as stale: to be signed again, not reused
         cosig = data.get("cosig")
         return (str(data["text"]), base64.b64decode(data["sig"]),
                 base64.b64decode(cosig) if cosig else None)
@@ -35,4 +40,22 @@ def held_change(hub: str, group_id: str, author: str) -> tuple[str, bytes, bytes
         return None
 
 
-__all__ = ["held_change", "held_file"]
+def any_to_sign(hub: str) -> bool:
+    """Whether any kept change here waits for its author to sign it again (cheap when none
+    is kept: the directory is missing, or holds a file or two)."""
+    try:
+        names = [name for name in os.listdir(os.path.join(hub, RELAY_DIR, HELD_DIR))
+                 if name.endswith(".json")]
+    except OSError:
+        return False
+    for name in names:
+        try:
+            with open(os.path.join(hub, RELAY_DIR, HELD_DIR, name), encoding="utf-8") as kept:
+                if json.load(kept).get(RESIGN):
+                    return True
+        except (OSError, ValueError, AttributeError):
+            continue
+    return False
+
+
+__all__ = ["RESIGN", "any_to_sign", "held_change", "held_file"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from peers_tui.core.text import inert
 from peers_tui.paths import home_dir, hub_dir
+from peers_tui.relay import held
 from peers_tui.relay.commands import read_status
 from peers_tui.relay.config import ago
 from peers_tui.relay.hub_bounds import size_text
@@ -29,6 +30,9 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
     hub = hub_dir(home_dir(args.home), args.hub)
     status = read_status(hub)
     check_private(hub)
+    to_send, to_sign = held.counts(hub)
+    if to_send or to_sign:  # a leaf's handle changes kept while the hub was unreachable
+        status["held"] = {"to_send": to_send, "to_sign": to_sign}
     if args.json:
         print(json.dumps(status, ensure_ascii=True))
     if not status["running"]:
@@ -65,6 +69,9 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
                     f"{tunnel.get('restarts', 0)} times", allow_newlines=False))
     print(f"unsent {status.get('unsent')} · waiting {status.get('waiting')} · "
           f"received {status.get('received')}")
+    if to_send or to_sign:
+        print(f"handle changes kept for the hub: {to_send} to send, {to_sign} waiting for "
+              "their author to sign again (their app, or any `peers` command of theirs)")
     founded = status.get("founded")
     if isinstance(founded, dict):
         print(inert(f"groups founded by leaves with no user here (at most "

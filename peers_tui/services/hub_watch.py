@@ -14,7 +14,7 @@ from textual.app import App
 from textual.worker import get_current_worker
 
 from peers_tui.core.errors import PeersError
-from peers_tui.messages import GroupListChanged, GroupsChanged, InvitationsChanged
+from peers_tui.messages import GroupListChanged, GroupsChanged, HeldChanged, InvitationsChanged
 from peers_tui.screens import ChatScreen
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
 INVITATIONS = "invitations"  # the notifier's name for the user's inbox of invitations
+HELD = "held"  # its name for the handle changes kept for the hub on a leaf (relay.held)
 
 
 class HubWatcher:
@@ -86,6 +87,23 @@ class HubWatcher:
         except OSError as exc:
             self.app.log.warning(f"invitations not watched: {exc}")
 
+    def _watch_held(self, notifier: ChangeNotifier) -> bool:
+        """On a leaf host, watch the handle changes kept for the hub (made here first, as
+        relay.held keeps them): one the hub refused as stale waits for us to sign it again
+        (services.held_handles). Whether it is watched."""
+        from peers_tui.relay.held_peek import HELD_DIR, RELAY_DIR  # plain os and json
+
+        relay = self.account.paths.hub / RELAY_DIR
+        if not (relay / "config.json").exists():
+            return False  # no relay here: nothing is ever kept
+        try:
+            (relay / HELD_DIR).mkdir(mode=0o700, exist_ok=True)
+            notifier.watch_folder(HELD, relay / HELD_DIR)
+        except OSError as exc:
+            self.app.log.warning(f"kept handle changes not watched: {exc}")
+            return False
+        return True
+
     def _watch(self, groups: list[tuple[str, str]]) -> None:
         """Report commits by any process to any listed group, until the app exits."""
         # After the first frame, on the watcher's thread: the notifier and its two helpers were
@@ -100,6 +118,7 @@ class HubWatcher:
         # of the list, which recounts every group.
         notifier.watch(GROUP_LIST, self.account.personal.path, GROUP_LIST_MARK, read_now=True)
         self._watch_inbox(notifier)
+        held = self._watch_held(notifier)
         for group_id, path in groups:
             if worker.is_cancelled:  # the app closed while hundreds of groups were looked at
                 notifier.close()
@@ -113,6 +132,8 @@ class HubWatcher:
         # Counts taken before the watcher looked could miss a commit made in between.
         self.app.post_message(GroupsChanged(frozenset(group_id for group_id, _ in groups)))
         self.app.post_message(InvitationsChanged())  # those delivered while we were away
+        if held:
+            self.app.post_message(HeldChanged())  # refused while we were away
         read: LiveFeed | None = None  # the feed this thread keeps a connection open for
         chat = self.chat
         try:
@@ -130,6 +151,9 @@ class HubWatcher:
                 if INVITATIONS in changed:
                     changed.discard(INVITATIONS)
                     self.app.post_message(InvitationsChanged())
+                if HELD in changed:
+                    changed.discard(HELD)
+                    self.app.post_message(HeldChanged())
                 if GROUP_LIST in changed:
                     changed.discard(GROUP_LIST)
                     self.app.post_message(GroupListChanged())
