@@ -54,15 +54,37 @@ def open_message(text: Any, sig: Any, *, group_id: str | None, kind: RecordKind)
     record = _opened.get(key)
     if record is None:
         record = open_stored(text, sig, group_id=group_id, kind=kind)
-        digest = record_hash(text)
-        with _lock:
-            if len(_opened) >= LIMIT:
-                _opened.popitem(last=False)  # the oldest kept
-            if len(_by_text) >= LIMIT:
-                _by_text.popitem(last=False)
-            _opened[key] = record
-            _by_text[text] = (record, digest)
+        _keep(key, record)
     return record
+
+
+def open_link(text: Any, sig: Any, *, group_id: str,
+              kinds: tuple[RecordKind, ...]) -> SignedRecord:
+    """`raw.open_stored` for a row at a place of an author chain (any of `kinds`): a message
+    opened lately is the record kept (no parse, no signature check), and a message opened
+    here is kept as `open_message` keeps it. A window's chain is looked up before its rows are
+    checked (core.history.window_chain), and most predecessors are rows of the same window:
+    each is verified once, here, and its own check finds it kept."""
+    if not isinstance(text, str) or not isinstance(sig, (bytes, bytearray)):
+        return open_stored(text, sig, group_id=group_id, kind=kinds)  # raises with the reason
+    key = (text, bytes(sig), group_id, RecordKind.MSG)
+    record = _opened.get(key)
+    if record is None:
+        record = open_stored(text, sig, group_id=group_id, kind=kinds)
+        if record.kind == RecordKind.MSG:
+            _keep(key, record)
+    return record
+
+
+def _keep(key: tuple[str, bytes, str | None, RecordKind], record: SignedRecord) -> None:
+    digest = record_hash(key[0])
+    with _lock:
+        if len(_opened) >= LIMIT:
+            _opened.popitem(last=False)  # the oldest kept
+        if len(_by_text) >= LIMIT:
+            _by_text.popitem(last=False)
+        _opened[key] = record
+        _by_text[key[0]] = (record, digest)
 
 
 def opened(text: str) -> tuple[SignedRecord, str] | None:
