@@ -7,29 +7,34 @@ author is missing" on the host whose file holds the row, as on every host that n
 record on it genuine, so its validity depended on which host read it.
 
 Attacker style: a member's own key signs the records (their modified client), written
-straight into the file; the bad row's signature is then spoiled with plain sqlite3."""
+straight into the file, the bad row with its signature one bit off."""
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any
 
 import pytest
 
 from peers_tui.core.account import Account
+from peers_tui.core.kinds import RecordKind
 from peers_tui.core.lean_window import newest_window
+from peers_tui.core.records import SignedRecord
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
 
 MISSING = "an earlier record by this author is missing"
 
 
-def spoil_signature(db, message_id: str) -> None:
-    """Flip one bit of the row's signature: the text stays valid JSON, its place the same."""
-    with sqlite3.connect(db) as conn:
-        [(sig,)] = conn.execute("SELECT sig FROM message WHERE id = ?", (message_id,))
-        conn.execute("UPDATE message SET sig = ? WHERE id = ?",
-                     (bytes([sig[0] ^ 1]) + bytes(sig[1:]), message_id))
-    conn.close()
+class BadSigner(Forger):
+    """A forger whose records carry a signature one bit off: valid JSON at the author's own
+    place, written with the bad signature at once (a relay scanning the file meanwhile must
+    never see the row signed well)."""
+
+    def sign(self, kind: RecordKind, group_id: str | None, fields: dict[str, Any],
+             t: int | None = None) -> SignedRecord:
+        record = super().sign(kind, group_id, fields, t)
+        return SignedRecord(record.text, bytes([record.sig[0] ^ 1]) + record.sig[1:],
+                            record.cosig, record.data)
 
 
 def forge_on_a_bad_row(bob: User, alice: User, team: str, how: str) -> tuple[str, str]:
@@ -38,8 +43,7 @@ def forge_on_a_bad_row(bob: User, alice: User, team: str, how: str) -> tuple[str
     db = alice.hub / f"{team}.db"
     forger = Forger(bob.home)
     if how == "bad signature":
-        bad = forger.message(db, team, "signed badly")
-        spoil_signature(db, bad)
+        bad = BadSigner(bob.home).message(db, team, "signed badly")
     elif how == "signed by someone else":  # alice signs bob's next place, columns say bob
         aseq, aprev = forger.chain_head(db)
         bad = Forger(alice.home).message(db, team, "not bob's", aseq=aseq + 1, aprev=aprev,
