@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from peers_tui.core.encoding import record_hash
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.opened_records import open_link, opened
@@ -161,14 +160,22 @@ def own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> Si
     """The record of a row if it verifies as `author`'s own at place `aseq`, else None: its
     signature, kind and group, its author and place, a signing time a record may carry. A
     message opened lately is not verified again (opened_records.open_link)."""
+    found = _own_link(author, aseq, text, sig, group_id)
+    return None if found is None else found[0]
+
+
+def _own_link(author: str, aseq: Any, text: Any, sig: Any,
+              group_id: str) -> tuple[SignedRecord, str] | None:
+    """own_record, with the text's hash."""
     try:
-        record = open_link(text, sig, group_id=group_id, kinds=CHAINED_KINDS)
+        found = open_link(text, sig, group_id=group_id, kinds=CHAINED_KINDS)
     except RecordError:
         return None
+    record = found[0]
     if (record.author != author or record.data.get("aseq") != aseq
             or not SIGNED_TIMES[0] <= record.created_at <= SIGNED_TIMES[1]):
         return None
-    return record
+    return found
 
 
 def holds_place(message: bool, author: Any, seq: Any, text: Any, columns: list[Any]) -> bool:
@@ -194,11 +201,9 @@ def by_hash(rows: dict[tuple[str, int], list[tuple[Any, Any]]], group_id: str) -
     for (author, aseq), candidates in rows.items():
         places = found[(author, aseq)] = {}
         for text, sig in candidates:
-            record = own_record(author, aseq, text, sig, group_id)
-            if record is not None:
-                kept = opened(record.text)
-                places[kept[1] if kept is not None else record_hash(record.text)] = \
-                    record.created_at
+            own = _own_link(author, aseq, text, sig, group_id)
+            if own is not None:
+                places[own[1]] = own[0].created_at
     return found
 
 
