@@ -156,7 +156,8 @@ class Audit:
             if member_seq and member_hash and chain.get(member_seq) != member_hash:
                 problems.append(Problem("membership log", f"change {member_seq}, verified "
                                         "earlier, is gone or altered (history deleted)"))
-            found = predecessors({(author, seq) for author, (seq, _) in authors.items()})
+            found = predecessors({(author, seq) for author, (seq, _) in authors.items()},
+                                 group_id=self.file.group_id)
             for author, (seq, digest) in authors.items():
                 if digest not in found.get((author, seq), {}):
                     problems.append(Problem(f"author {fingerprint(author)}",

@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from peers_tui.core.encoding import record_hash
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.kinds import RecordKind
-from peers_tui.core.opened_records import opened
-from peers_tui.core.raw_values import open_stored as open_record
-from peers_tui.core.records import MAX_RECORD_BYTES, RecordError, SignedRecord
+from peers_tui.core.opened_records import open_link, opened
+from peers_tui.core.records import RecordError, SignedRecord
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
@@ -159,15 +157,25 @@ def non_member(record: SignedRecord, roster: Roster) -> str | None:
 
 
 def own_record(author: str, aseq: Any, text: Any, sig: Any, group_id: str) -> SignedRecord | None:
-    """The record of a row if it verifies as `author`'s own at place `aseq`, else None."""
+    """The record of a row if it verifies as `author`'s own at place `aseq`, else None: its
+    signature, kind and group, its author and place, a signing time a record may carry. A
+    message opened lately is not verified again (opened_records.open_link)."""
+    found = _own_link(author, aseq, text, sig, group_id)
+    return None if found is None else found[0]
+
+
+def _own_link(author: str, aseq: Any, text: Any, sig: Any,
+              group_id: str) -> tuple[SignedRecord, str] | None:
+    """own_record, with the text's hash."""
     try:
-        record = open_record(text, sig, group_id=group_id, kind=CHAINED_KINDS)
+        found = open_link(text, sig, group_id=group_id, kinds=CHAINED_KINDS)
     except RecordError:
         return None
+    record = found[0]
     if (record.author != author or record.data.get("aseq") != aseq
             or not SIGNED_TIMES[0] <= record.created_at <= SIGNED_TIMES[1]):
         return None
-    return record
+    return found
 
 
 def holds_place(message: bool, author: Any, seq: Any, text: Any, columns: list[Any]) -> bool:
@@ -178,28 +186,24 @@ def holds_place(message: bool, author: Any, seq: Any, text: Any, columns: list[A
             and columns == signed_columns(message, text))
 
 
-def _hash_and_time(text: str) -> tuple[str, int]:
-    """A text's hash and signed time: from the record it opened to, if it was opened lately
-    (a batch apply opens its records before it judges them), else hashed and parsed here."""
-    found = opened(text)
-    if found is None:
-        return record_hash(text), signed_time(text)
-    value = found[0].data.get("t")
-    return found[1], value if isinstance(value, int) and not isinstance(value, bool) else 0
+def by_hash(rows: dict[tuple[str, int], list[tuple[Any, Any]]], group_id: str) -> Predecessors:
+    """The rows (text, signature) at each position as hash -> signed time, of those that are
+    their author's record there.
 
-
-def by_hash(texts: dict[tuple[str, int], list[Any]]) -> Predecessors:
-    """The candidate texts at each position as hash -> signed time.
-
-    A text longer than any record (open_record refuses it: "record too large") holds no
-    place (rule 2: a place counts only from a row that is its author's record there): no
-    host can carry it, so a record built on it would be genuine on the host whose file holds
-    it and wait for it for good everywhere else. Cheap (a length); the signature is not
-    checked here (docs/relay.md, "Loose ends, third round")."""
+    A row that does not verify as its author's own at its place (own_record: a bad
+    signature, another author's key, another group's record, a text longer than any record)
+    holds no place (rule 2: a place counts only from a row that verifies as that author's
+    record): no relay sends it, so a record built on it would be genuine on the host whose
+    file holds it and wait for it for good everywhere else. Most rows asked about are records
+    of the window being read, opened here once for their own check too; a message opened
+    lately costs a lookup (opened_records.open_link; docs/performance.md)."""
     found: Predecessors = {}
-    for key, candidates in texts.items():
-        found[key] = dict(_hash_and_time(text) for text in candidates
-                          if isinstance(text, str) and len(text) <= MAX_RECORD_BYTES)
+    for (author, aseq), candidates in rows.items():
+        places = found[(author, aseq)] = {}
+        for text, sig in candidates:
+            own = _own_link(author, aseq, text, sig, group_id)
+            if own is not None:
+                places[own[1]] = own[0].created_at
     return found
 
 

@@ -37,16 +37,18 @@ _signed_columns, _own_record = signed_columns, own_record
 
 
 def predecessors(wanted: set[tuple[str, int]],
-                 have: dict[tuple[str, int], list[Any]] | None = None,
-                 tables: tuple[ChainedTable, ...] | None = None) -> Predecessors:
-    """The records at each wanted chain position: from `have`, else from the file.
+                 have: dict[tuple[str, int], list[tuple[Any, Any]]] | None = None,
+                 tables: tuple[ChainedTable, ...] | None = None, *,
+                 group_id: str) -> Predecessors:
+    """The records of group `group_id` at each wanted chain position: from `have` (text and
+    signature of the rows there), else from the file.
 
     Positions are looked up in both tables that hold chained records (messages and invites),
     a hundred at a time: SQLite answers an OR of (author, seq) pairs with one index search per
     pair, and a row-value IN by scanning the whole index.
     """
-    texts: dict[tuple[str, int], list[Any]] = {key: list(value) for key, value in (have or {}).items()
-                                               if key in wanted}
+    texts: dict[tuple[str, int], list[tuple[Any, Any]]] = {
+        key: list(value) for key, value in (have or {}).items() if key in wanted}
     missing = [key for key in wanted if key not in texts]
     for table in tables or (Message, Invite, ForkEvidence):
         # A row whose looked-up columns are not its record's own is not where readers look for
@@ -59,14 +61,14 @@ def predecessors(wanted: set[tuple[str, int]],
             query = prepared(table, ("predecessors", table.__name__, len(chunk)),
                              [value for pair in chunk for value in pair],
                              lambda: table.select(table.author, table.author_seq, table.record,
-                                                  *looked_up).where(functools.reduce(operator.or_, [
+                                                  table.sig, *looked_up).where(functools.reduce(operator.or_, [
                                  (table.author == author) & (table.author_seq == seq)
                                  for author, seq in chunk])))
-            for author, seq, text, *columns in tuples(query):
+            for author, seq, text, sig, *columns in tuples(query):
                 if holds_place(table is Message, author, seq, text, columns) if looked_up \
                         else isinstance(author, str) and isinstance(seq, int):
-                    texts.setdefault((author, seq), []).append(text)
-    return by_hash(texts)
+                    texts.setdefault((author, seq), []).append((text, sig))
+    return by_hash(texts, group_id)
 
 
 def within_frontier(records: list[SignedRecord], chain: Predecessors) -> Predecessors:

@@ -73,7 +73,7 @@ def check_row(row: Message, roster: Roster, group_id: str,
             if getattr(row, column) != value:
                 raise RecordError("row does not match its signed record (edited in the file)")
         if chain is None:
-            chain = reads.predecessors(wanted_before([record]))
+            chain = reads.predecessors(wanted_before([record]), group_id=group_id)
         reads.check_chain(record, chain, roster)
     except RecordError as exc:
         return Checked(row, None, str(exc))
@@ -111,24 +111,24 @@ def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | No
     return "edited by someone other than its author"
 
 
-def window_chain(rows: list[Message], crowded: set[tuple[str, int]] | None = None,
+def window_chain(rows: list[Message], group_id: str, crowded: set[tuple[str, int]] | None = None,
                  reads: WindowReads | None = None) -> Predecessors:
     """The predecessors of every row's chain position, most of them within `rows` itself.
 
     A place that more than one row claims (a fork: core.forks) is read from the file, not
     from `rows`: its other records need not be in this window, nor in the message table.
     `crowded`: those places among the wanted ones, if the caller looked them up already."""
-    have: dict[tuple[str, int], list[Any]] = {}
+    have: dict[tuple[str, int], list[tuple[Any, Any]]] = {}
     for row in rows:
         if isinstance(row.author, str) and isinstance(row.author_seq, int):
-            have.setdefault((row.author, row.author_seq), []).append(row.record)
+            have.setdefault((row.author, row.author_seq), []).append((row.record, row.sig))
     wanted = {(row.author, row.author_seq - 1) for row in rows
               if isinstance(row.author, str) and isinstance(row.author_seq, int)
               and not isinstance(row.author_seq, bool) and row.author_seq > 1}
     reads = model_reads() if reads is None else reads
     for place in reads.crowded(wanted.intersection(have)) if crowded is None else crowded:
         have.pop(place, None)
-    return reads.predecessors(wanted, have)
+    return reads.predecessors(wanted, have, group_id=group_id)
 
 
 class Judgement(Frozen):  # not a dataclass (as Checked)
@@ -209,7 +209,7 @@ class HistoryReader:
         places = {(row.author, row.author_seq) for row in rows + effects}
         crowded = reads.crowded(places | {(author, seq - 1) for author, seq in places
                                           if isinstance(seq, int) and not isinstance(seq, bool)})
-        chain = window_chain(rows + effects, crowded, reads)
+        chain = window_chain(rows + effects, self.group_id, crowded, reads)
         forked = reads.forked(places, self.group_id, crowded)
         items = [self.check(row, chain, forked) for row in rows]
         # By id, the genuine one where a row was copied in the file under its original's id:

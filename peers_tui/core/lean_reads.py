@@ -61,24 +61,25 @@ def lean_schema(conn: sqlite3.Connection) -> bool:
 
 
 def predecessors(conn: sqlite3.Connection, wanted: set[tuple[str, int]],
-                 tables: tuple[str, ...] = ("message", "invite", "fork_evidence")) -> Predecessors:
+                 tables: tuple[str, ...] = ("message", "invite", "fork_evidence"), *,
+                 group_id: str) -> Predecessors:
     """core.chains.predecessors on plain sqlite3: the records at each wanted chain position."""
-    texts: dict[tuple[str, int], list[Any]] = {}
+    texts: dict[tuple[str, int], list[tuple[Any, Any]]] = {}
     positions = list(wanted)
     for table in tables:
         looked_up = {"message": "target, kind", "invite": "key, kind"}.get(table, "kind, kind")
         for start in range(0, len(positions), 100):
             chunk = positions[start:start + 100]
             condition = " OR ".join(["(author = ? AND author_seq = ?)"] * len(chunk))
-            rows = conn.execute(f"SELECT author, author_seq, record, {looked_up} FROM {table}"
-                                f" WHERE {condition}", [v for key in chunk for v in key])
-            for author, seq, text, *columns in rows:
+            rows = conn.execute(f"SELECT author, author_seq, record, sig, {looked_up} FROM"
+                                f" {table} WHERE {condition}", [v for key in chunk for v in key])
+            for author, seq, text, sig, *columns in rows:
                 author, text = text_column(author), text_column(text)
                 columns = [text_column(column) for column in columns]
                 if holds_place(table == "message", author, seq, text, columns) \
                         if table != "fork_evidence" else isinstance(author, str) and isinstance(seq, int):
-                    texts.setdefault((author, seq), []).append(text)
-    return by_hash(texts)
+                    texts.setdefault((author, seq), []).append((text, sig))
+    return by_hash(texts, group_id)
 
 
 def read_roster(conn: sqlite3.Connection, group_id: str, file_name: str) -> Roster | None:
@@ -95,7 +96,7 @@ def read_roster(conn: sqlite3.Connection, group_id: str, file_name: str) -> Rost
     signed = signed_invites(opened)
     positions = {(record.author, record.data["aseq"]) for record in signed}
     terms, invite_problems = judge_invites(
-        opened, predecessors(conn, wanted_before(signed)),
+        opened, predecessors(conn, wanted_before(signed), group_id=group_id),
         forked_places(lambda sql, params: conn.execute(sql, params).fetchall(), positions,
                       group_id))
     roster.invite_positions = frozenset(positions)

@@ -96,13 +96,13 @@ class LeanReads:
                crowded: set[Place] | None = None) -> set[Place]:
         return forked_places(self._execute, places, group_id, crowded)
 
-    def predecessors(self, wanted: set[Place],
-                     have: dict[Place, list[Any]] | None = None) -> Predecessors:
+    def predecessors(self, wanted: set[Place], have: dict[Place, list[tuple[Any, Any]]] | None
+                     = None, *, group_id: str) -> Predecessors:
         held = {key: list(value) for key, value in (have or {}).items() if key in wanted}
-        found = by_hash(held)
+        found = by_hash(held, group_id)
         missing = {key for key in wanted if key not in held}
         if missing:
-            found.update(predecessors(self.conn, missing))
+            found.update(predecessors(self.conn, missing, group_id=group_id))
         return found
 
     def check_chain(self, record: SignedRecord, chain: Predecessors,

@@ -66,7 +66,8 @@ class MembershipLog:
                 Invite.key, Invite.kind, Invite.author, Invite.author_seq, Invite.record,
                 Invite.sig).order_by(Invite.id)), self.file.group_id)
             signed = signed_invites(opened)
-            chain = within_frontier(signed, predecessors(wanted_before(signed)))
+            chain = within_frontier(signed, predecessors(wanted_before(signed),
+                                                         group_id=self.file.group_id))
             # Places of these chains that another record of their author holds too: a chain
             # its author forked (core.forks).
             forked = forked_here({(r.author, r.data["aseq"]) for r in signed}, self.file.group_id)

@@ -39,9 +39,9 @@ class ModelReads:
                crowded: set[Place] | None = None) -> set[Place]:
         return forked_here(places, group_id, crowded)
 
-    def predecessors(self, wanted: set[Place],
-                     have: dict[Place, list[Any]] | None = None) -> Predecessors:
-        return predecessors(wanted, have)
+    def predecessors(self, wanted: set[Place], have: dict[Place, list[tuple[Any, Any]]] | None
+                     = None, *, group_id: str) -> Predecessors:
+        return predecessors(wanted, have, group_id=group_id)
 
     def check_chain(self, record: SignedRecord, chain: Predecessors,
                     roster: Roster | None) -> None:

@@ -32,7 +32,9 @@ LIMIT = 1024
 
 # Ordered dicts: `next(iter(d))` on a plain dict that always loses its first entry walks over
 # every slot deleted before it until the dict is rebuilt (~2 % of a backfill's event loop).
-_opened: OrderedDict[tuple[str, bytes, str | None, RecordKind], SignedRecord] = OrderedDict()
+# Each with its text's hash (a chain lookup wants it: open_link).
+_opened: OrderedDict[tuple[str, bytes, str | None, RecordKind], tuple[SignedRecord, str]] = \
+    OrderedDict()
 # The same records by their text alone, with their hash: a chain lookup (core.chain_rules.
 # by_hash) wants the hash and signing time of the texts at its places, and parsed each one's
 # JSON again for its time (~4 % of a backfill's event loop, with the hashing). Whatever
@@ -51,18 +53,48 @@ def open_message(text: Any, sig: Any, *, group_id: str | None, kind: RecordKind)
     if not isinstance(text, str) or not isinstance(sig, (bytes, bytearray)):
         return open_stored(text, sig, group_id=group_id, kind=kind)  # raises with the reason
     key = (text, bytes(sig), group_id, kind)
-    record = _opened.get(key)
-    if record is None:
+    found = _opened.get(key)
+    if found is None:
         record = open_stored(text, sig, group_id=group_id, kind=kind)
-        digest = record_hash(text)
-        with _lock:
-            if len(_opened) >= LIMIT:
-                _opened.popitem(last=False)  # the oldest kept
-            if len(_by_text) >= LIMIT:
-                _by_text.popitem(last=False)
-            _opened[key] = record
-            _by_text[text] = (record, digest)
-    return record
+        _keep(key, record)
+        return record
+    return found[0]
+
+
+def open_link(text: Any, sig: Any, *, group_id: str,
+              kinds: tuple[RecordKind, ...]) -> tuple[SignedRecord, str]:
+    """`raw.open_stored` for a row at a place of an author chain (any of `kinds`): a message
+    opened lately is the record kept (no parse, no signature check), and a message opened
+    here is kept as `open_message` keeps it. A window's chain is looked up before its rows are
+    checked (core.history.window_chain), and most predecessors are rows of the same window:
+    each is verified once, here, and its own check finds it kept. With the text's hash."""
+    if not isinstance(text, str) or not isinstance(sig, (bytes, bytearray)):
+        record = open_stored(text, sig, group_id=group_id, kind=kinds)  # raises with the reason
+        return record, record_hash(record.text)
+    # By the text alone, then its signature and group compared: the tuple key's hash costs
+    # more than the rest (its enum's hash is a Python call), ~0.7 us a place of a window.
+    found = _by_text.get(text)
+    if found is not None:
+        data = found[0].data
+        if found[0].sig == sig and data.get("g") == group_id and data.get("k") in kinds:
+            return found
+    record = open_stored(text, sig, group_id=group_id, kind=kinds)
+    if record.kind != RecordKind.MSG:
+        return record, record_hash(text)
+    return _keep((text, bytes(sig), group_id, RecordKind.MSG), record)
+
+
+def _keep(key: tuple[str, bytes, str | None, RecordKind],
+          record: SignedRecord) -> tuple[SignedRecord, str]:
+    found = (record, record_hash(key[0]))
+    with _lock:
+        if len(_opened) >= LIMIT:
+            _opened.popitem(last=False)  # the oldest kept
+        if len(_by_text) >= LIMIT:
+            _by_text.popitem(last=False)
+        _opened[key] = found
+        _by_text[key[0]] = found
+    return found
 
 
 def opened(text: str) -> tuple[SignedRecord, str] | None:

@@ -86,15 +86,16 @@ class GenuineMemo:
         # What each row's previous chain position holds: the texts themselves when they are
         # in this window (nearly always), else what the file holds there. The full chain
         # (every predecessor's hash and signed time) is built only if some row is new.
-        have: dict[tuple[str, int], list[Any]] = {}
+        have: dict[tuple[str, int], list[tuple[Any, Any]]] = {}
         for row in rows:
             if isinstance(row.author, str) and isinstance(row.author_seq, int):
-                have.setdefault((row.author, row.author_seq), []).append(row.record)
+                have.setdefault((row.author, row.author_seq), []).append((row.record, row.sig))
         positions = [(row.author, row.author_seq - 1)
                      if isinstance(row.author, str) and isinstance(row.author_seq, int)
                      and not isinstance(row.author_seq, bool) and row.author_seq > 1 else None
                      for row in rows]
-        outside = predecessors({p for p in positions if p is not None and p not in have})
+        outside = predecessors({p for p in positions if p is not None and p not in have},
+                               group_id=reader.group_id)
         chain: Predecessors | None = None
         # Forked places are looked up every time (one query): a second record of a place
         # changes the verdict of a row that did not change itself.
@@ -109,7 +110,7 @@ class GenuineMemo:
                                   digest_size=16).digest()
             verdict = self.verdicts.get(key)
             if verdict is None:
-                chain = window_chain(list(rows)) if chain is None else chain
+                chain = window_chain(list(rows), reader.group_id) if chain is None else chain
                 item = reader.check(row, chain, forked)  # the log's own check, the fork rule included
                 verdict = item.record is not None and item.problem is None
             verdicts[key] = verdict

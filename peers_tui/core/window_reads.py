@@ -38,8 +38,10 @@ if TYPE_CHECKING:
             """core.forks.forked_places of these places."""
 
         def predecessors(self, wanted: set[Place],
-                         have: dict[Place, list[Any]] | None = None) -> Predecessors:
-            """The records at each wanted chain place: from `have`, else from the file."""
+                         have: dict[Place, list[tuple[Any, Any]]] | None = None, *,
+                         group_id: str) -> Predecessors:
+            """The records of group `group_id` at each wanted chain place: from `have` (the
+            text and signature of each row there), else from the file."""
 
         def check_chain(self, record: SignedRecord, chain: Predecessors,
                         roster: Roster | None) -> None:

@@ -260,7 +260,7 @@ def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> st
     aseq, _, mseq = chain_fields(record)
     if place_taken(record):  # the author forked their chain: kept, as on every host (evidence.py)
         return APPLIED if keep_as_evidence(record)[0] else DUPLICATE
-    _check_place(record, roster, aseq, mseq)
+    _check_place(record, store.group_id, roster, aseq, mseq)
     terms = invite_terms(record)
     reason = rows.void_invite_reason(roster, terms)
     if reason:
@@ -272,14 +272,15 @@ def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> st
     return APPLIED
 
 
-def _check_place(record: SignedRecord, roster: Roster, aseq: int, mseq: int) -> None:
+def _check_place(record: SignedRecord, group_id: str, roster: Roster, aseq: int,
+                 mseq: int) -> None:
     """The membership state and the author's previous record must be here; the chain must
     hold (RecordError otherwise)."""
     if mseq > roster.head_seq:
         raise Waiting(f"membership state {mseq} not yet received")
     if non_member(record, roster):  # refused as readers say, not held for its chain
         raise Refused(str(non_member(record, roster)))
-    chain = predecessors(wanted_before([record]))
+    chain = predecessors(wanted_before([record]), group_id=group_id)
     if aseq > 1 and not chain.get((record.author, aseq - 1)) \
             and not not_yet_received(record.author, aseq - 1):
         raise Waiting("an earlier record by this author is missing (not yet received)")

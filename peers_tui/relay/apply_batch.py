@@ -224,7 +224,7 @@ def _orphan_problems(reader: HistoryReader, rows: list[Any], targets: set[str]) 
     orphans = [row for row in rows if row.target is not None and str(row.target) not in targets]
     if not orphans:
         return {}
-    chain = window_chain(orphans)
+    chain = window_chain(orphans, reader.group_id)
     checked = [reader.check(row, chain) for row in orphans]
     return {str(item.row.id): item.problem for item in checked if item.problem}
 

@@ -16,11 +16,10 @@ host keeps it there (`keep_evidence`): never a message of the log, counted as re
 where it was written (its relay refused it with the reason, `relay rejected` lists it), and
 the same three tables on every host, so `peers verify` says the same everywhere.
 
-A row too large to be any record is evidence of nothing: it holds no place
-(chain_rules.by_hash), so what is built on it is void where it was written and is never sent.
-A row with a bad signature still holds its place there (checking every predecessor's
-signature on every read costs ~60 us each): what is built on it is genuine on its host and
-waits at the hub (docs/relay.md, "Loose ends, third round": left).
+A row that is not its author's record at its place (too large to be any record, a bad
+signature, another group's: chain_rules.own_record) is evidence of nothing: it holds no place
+(chain_rules.by_hash), so what is built on it is void where it was written and is never sent
+(docs/relay.md, "Loose ends, third round").
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def void_broken_links(group_id: str, roster: Roster, arrived: set[tuple[str, int
     places = {(author, seq) for author, seq in arrived if (author, seq + 1) not in arrived}
     while places:
         rows = [row for row in successors_of(places) if str(row.id) not in skip]
-        chain = window_chain(rows)
+        chain = window_chain(rows, group_id)
         places = set()
         for row in rows:
             problem = check_row(row, roster, group_id, chain).problem

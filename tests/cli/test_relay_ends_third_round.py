@@ -127,6 +127,37 @@ def test_a_record_built_on_one_too_large_to_carry_is_void_where_it_was_written(t
     assert "1 of their records are missing" in elsewhere[0][1][0], elsewhere
 
 
+def test_a_record_built_on_a_row_with_a_bad_signature_is_void_where_it_was_written(three):
+    """As the test above, with a row whose signature is bad (valid JSON, bob's own place)
+    where the too-large one was: B's relay refuses it, and B showed the record built on it
+    genuine, sent it, and it waited at the hub for good. A row that does not verify as its
+    author's record holds no place (tests/core/test_bad_signature_place.py): the second
+    follows nothing on B too, and B's relay refuses it."""
+    from tests.core.test_bad_signature_place import BadSigner
+
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = b.hub / f"{group_id}.db"
+    BadSigner(bob.home).message(db, group_id, "signed badly")
+    Forger(bob.home).message(db, group_id, "after the bad one")
+    wait_for(lambda: b.status().get("rejected") == {"B": 2}, what="B's two refusals")
+    reasons = [row["reason"] for row in rejected(b)]
+    assert any("bad signature" in reason for reason in reasons) and any(
+        "an earlier record by this author is missing" in reason for reason in reasons), reasons
+    assert hub.status()["waiting"] == 0
+    bob.ok("send", "team", "seen by everyone")
+    expected = ["first", "seen by everyone"]
+    wait_for(lambda: bodies(alice) == expected and bodies(carol) == expected,
+             what="bob's honest message on A and C")
+    assert "seen by everyone" in bodies(bob)
+    assert hub.status()["waiting"] == 0 and hub.status()["rejected"] == {}
+    # B's verify names the row, the others the place it leaves empty in bob's chain.
+    code, failed = failures(bob)
+    assert code == 1 and len(failed) == 1 and "bad signature" in failed[0], failed
+    elsewhere = [failures(user) for user in (alice, carol)]
+    assert elsewhere[0] == elsewhere[1] and len(elsewhere[0][1]) == 1, elsewhere
+    assert "1 of their records are missing" in elsewhere[0][1][0], elsewhere
+
+
 def test_a_join_ends_at_once_unless_its_code_is_genuine_however_new(tmp_path):
     """`peers join CODE` on leaf B: a code made on B a moment before (its invite not at the
     hub yet) was refused by the hub's sequencer ("join names an unknown invite"); a join

@@ -96,14 +96,22 @@ def test_forged_signature_deep_in_a_large_group_is_found_by_the_workers(alice: U
         forged = bytes([sig[0] ^ 1]) + sig[1:]
         db.execute("UPDATE message SET sig = ? WHERE rowid = ?", (forged, ALTERED))
 
+        [(next_id,)] = db.execute("SELECT id FROM message WHERE rowid = ?", (ALTERED + 1,))
+
+    # The row holds no place in alice's chain (a row that is not her record there holds none,
+    # docs/relay.md "Loose ends, third round"): her next record follows nothing here, as if
+    # the row had been deleted.
+    missing = "an earlier record by this author is missing (history deleted)"
     found = bulk_verify.check_messages(store, store.roster(), workers=2)
-    assert found == [Problem(f"message {message_id}", "bad signature")]
+    assert found == [Problem(f"message {message_id}", "bad signature"),
+                     Problem(f"message {next_id}", missing)], found
     # `peers verify` itself takes the same path on any machine with two cores or more.
     if len(os.sched_getaffinity(0)) >= 2:
         assert bulk_verify._default_workers(LARGE) >= 2
     result = alice.run("verify", "big")
     assert result.code == 1
-    assert result.lines == [f"FAILED  big ({group_id[:10]}): message {message_id}: bad signature"]
+    assert result.lines == [f"FAILED  big ({group_id[:10]}): message {message_id}: bad signature",
+                            f"FAILED  big ({group_id[:10]}): message {next_id}: {missing}"]
 
 
 @pytest.mark.timeout(300)
