@@ -282,7 +282,9 @@ class LocalScanner:
 
     def catch_up(self) -> None:
         """The link went down: move the positions past what is all known here (records that
-        came from the hub, ours already published), so that `unsent` counts only what waits."""
+        came from the hub, ours already published), so that `unsent` counts only what waits.
+        Listed afresh: a group joined a moment before is counted from the hub's records too."""
+        self.group_files(fresh=True)
         for _, fresh, commit in self.changes():
             if not fresh:
                 commit()

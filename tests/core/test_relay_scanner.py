@@ -201,3 +201,28 @@ def test_a_recent_token_that_did_not_move_is_not_taken_for_nothing_new(tmp_path,
                 ["in the same tick"]
         finally:
             writer.close()
+
+
+def test_a_group_joined_just_before_the_link_drops_counts_only_what_waits(tmp_path, alice, bob):
+    """The link's drop moves the positions past what is known (catch_up), so that `unsent`
+    counts only what waits. The hub's files were listed at most once a second: a group whose
+    file came a moment before the drop (a join) was left out, its positions stayed at 0, and
+    its records from the hub showed as unsent while the link was down (test_relay_idle's
+    "1 unsent" saw 2 under load)."""
+    group_id = busy_group(alice, bob)
+    envelopes = local_envelopes(alice, group_id)
+    remote = tmp_path / "remote-hub"
+    remote.mkdir()
+    ledger = Ledger(tmp_path / "relay.db")
+    scanner = LocalScanner(remote, "B", ledger)
+    try:
+        assert scanner.group_files() == []  # listed just before the join
+        outcome = apply_records(remote, group_id, envelopes, create=True)
+        assert outcome is not None and not outcome.refused and not outcome.waiting
+        ledger.add_known(e.hash for e in envelopes)  # they came from the hub
+        scanner.catch_up()  # the link dropped
+        assert scanner.group_files(fresh=True) != []
+        assert scanner.unsent() == 0
+    finally:
+        scanner.close()
+        ledger.close()
