@@ -18,33 +18,6 @@ from peers_tui.cli import main
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session", autouse=True)
-def parser_built_once_per_thread():
-    """`User.run` calls `peers`' main thousands of times in one process; each call built the
-    whole argparse tree again (every command module's parsers: ~30 ms on 2 cores, a large
-    share of the suite's CPU). A real `peers` process builds it once; so does each test
-    thread here. Per thread: a parse in intermixed mode alters the parser while it runs, and
-    some tests run commands from several threads at once. Only the default, whole parser is
-    kept; what is parsed, and how, is unchanged."""
-    import threading
-
-    from peers_tui.cli import parser as cli_parser
-
-    build = cli_parser.build_parser
-    built = threading.local()
-
-    def build_parser(modules: tuple[str, ...] = cli_parser.COMMAND_MODULES):
-        if modules != cli_parser.COMMAND_MODULES:
-            return build(modules)
-        if not hasattr(built, "parser"):
-            built.parser = build()
-        return built.parser
-
-    cli_parser.build_parser = build_parser
-    yield
-    cli_parser.build_parser = build
-
-
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every platform directory at the test's temp dir (keep the developer's data out)."""
