@@ -6,8 +6,10 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,33 +18,25 @@ import pytest
 from peers_tui.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+# Set by the run's first process (see pytest_configure) for the processes it starts.
+BYTECODE_CACHE = "PEERS_TESTS_BYTECODE_CACHE"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def parser_built_once_per_thread():
-    """`User.run` calls `peers`' main thousands of times in one process; each call built the
-    whole argparse tree again (every command module's parsers: ~30 ms on 2 cores, a large
-    share of the suite's CPU). A real `peers` process builds it once; so does each test
-    thread here. Per thread: a parse in intermixed mode alters the parser while it runs, and
-    some tests run commands from several threads at once. Only the default, whole parser is
-    kept; what is parsed, and how, is unchanged."""
-    import threading
-
-    from peers_tui.cli import parser as cli_parser
-
-    build = cli_parser.build_parser
-    built = threading.local()
-
-    def build_parser(modules: tuple[str, ...] = cli_parser.COMMAND_MODULES):
-        if modules != cli_parser.COMMAND_MODULES:
-            return build(modules)
-        if not hasattr(built, "parser"):
-            built.parser = build()
-        return built.parser
-
-    cli_parser.build_parser = build_parser
-    yield
-    cli_parser.build_parser = build
+def pytest_configure(config: pytest.Config) -> None:
+    """Where the environment keeps no byte code (PYTHONDONTWRITEBYTECODE, as on the machine
+    CI runs on), every `peers` process a test starts (CLI runs, relays, the app in tmux)
+    compiled peers_tui again: ~100 ms a process (docs/performance.md, "Test suite time,
+    second pass"). Those processes share one byte-code cache for the run instead, as an
+    installed peers has one. The test processes themselves still keep none, as before: the
+    app's style-rules cache follows that setting (style_rules.rules_file), and in-process
+    tests run it as they did."""
+    if os.environ.get(BYTECODE_CACHE):  # an xdist worker, started with the run's cache
+        sys.dont_write_bytecode, sys.pycache_prefix = True, None
+    elif os.environ.get("PYTHONDONTWRITEBYTECODE") and not os.environ.get("PYTHONPYCACHEPREFIX"):
+        cache = tempfile.mkdtemp(prefix="peers-tests-bytecode-")
+        config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
+        os.environ.pop("PYTHONDONTWRITEBYTECODE")
+        os.environ.update({"PYTHONPYCACHEPREFIX": cache, BYTECODE_CACHE: cache})
 
 
 @pytest.fixture(autouse=True)

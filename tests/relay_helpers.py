@@ -141,6 +141,35 @@ def team_on_two_hosts(tmp_path: Path) -> Iterator[tuple[list[Host], User, User, 
         stop_all(hosts)
 
 
+@contextmanager
+def three_hosts(root: Path) -> Iterator[tuple[list[Host], str]]:
+    """Hub A with alice; leaves B (bob) and C (carol), both members of alice's 'team', which
+    has carried a message to everyone. Every process is stopped at the end."""
+    hosts = federation(root, ("A", "B", "C"))
+    hub, b, c = hosts
+    try:
+        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
+        alice.ok("send", "team", "welcome")
+        wait_for(lambda: "welcome" in bodies(bob) and "welcome" in bodies(carol),
+                 what="the welcome on B and C")
+        yield hosts, group_id
+    finally:
+        stop_all(hosts)
+
+
+class Refusals:
+    """What each host's relay has refused since this was made, by the host blamed: a test on
+    hosts shared with others counts its own."""
+
+    def __init__(self, hosts: list[Host]) -> None:
+        self.before = {host.name: host.status()["rejected"] for host in hosts}
+
+    def of(self, host: Host) -> dict[str, int]:
+        before, now = self.before[host.name], host.status()["rejected"]
+        return {origin: count - before.get(origin, 0) for origin, count in now.items()
+                if count != before.get(origin, 0)}
+
+
 def stop_all(hosts: list[Host]) -> None:
     for host in hosts:
         host.stop()

@@ -11,7 +11,7 @@
 To add a command: in a command module's `add_parsers(commands)`, call
 `commands.add(NAME, handler, help=...)` and add arguments to the parser it returns (or
 `commands.add_family(NAME, help=...).add(...)` for `peers NAME ACTION`); `handler(args)` returns
-the exit code. A new module goes into `COMMAND_MODULES` in parser.py.
+the exit code. A new module, with its commands' words, goes into `COMMANDS` in parser.py.
 
 A script's `peers send` must stay fast: nothing here imports Textual, and each handler
 imports the stores and helpers it needs when it runs. A plain `peers send GROUP TEXT` does not

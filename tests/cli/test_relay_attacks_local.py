@@ -4,7 +4,7 @@ loopback, as every local process does, but without the relay's own credential
 nothing else: no records past the hub's checks, none in another host's name, no answer in
 the sequencer's place, no purge or delete (server.py, permissions.local_permissions).
 
-Same three hosts as test_relay_attacks.py (hub A, leaves B and C).
+Same three hosts as test_relay_attacks.py (hub A, leaves B and C), made once for both tests.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 from peers_tui.relay.envelope import FED_STREAM, fed_subject, in_subject
 from peers_tui.relay.inbound import leaf_stream
-from tests.cli.test_relay_attacks import (  # noqa: F401 (three is a fixture)
-    crosses, forgery, three, through,
+from tests.cli.test_relay_attacks import (  # noqa: F401 (shared_three is a fixture)
+    crosses, forgery, shared_three, through,
 )
 from tests.relay_helpers import bodies, wait_for
 
@@ -25,10 +25,10 @@ from tests.relay_helpers import bodies, wait_for
 REFUSED = {"TimeoutError", "NoRespondersError", "ServiceUnavailableError", "NoStreamResponseError"}
 
 
-def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(three):
+def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(shared_three):
     from nats.js.api import StreamConfig
 
-    hosts, group_id = three
+    hosts, group_id = shared_three
     hub, b, c = hosts
     forged = forgery(hosts, group_id, "from a local user of the hub host", origin="B")
     counts: dict[str, int] = {}
@@ -87,7 +87,7 @@ def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(thre
              what="carol's handle change ordered by the hub")
 
 
-def test_a_local_user_of_the_hub_host_cannot_read_the_hub_relays_replies(three):
+def test_a_local_user_of_the_hub_host_cannot_read_the_hub_relays_replies(shared_three):
     """The hub relay's replies and consumer deliveries (PEERS_IN's records, publish acks,
     stream answers) go to an inbox of its own, `_RELAY_<hub>` (config.relay_inbox_prefix), not
     to `_INBOX_<hub>`, which every local process may read (`peers join` gets its replies
@@ -96,7 +96,7 @@ def test_a_local_user_of_the_hub_host_cannot_read_the_hub_relays_replies(three):
 
     from peers_tui.relay.config import load_config, relay_inbox_prefix
 
-    hosts, group_id = three
+    hosts, group_id = shared_three
     hub, _, _ = hosts
     own = relay_inbox_prefix(load_config(hub.hub))
     heard: list[str] = []
