@@ -2,8 +2,8 @@
 
 Each command module (tui, identity, groups, ...) adds its own commands in `add_parsers`; they
 are listed here in the order `peers --help` shows them. A command line builds only the parsers
-of its command's module (`modules_for`), and imports only that module: building them all cost
-~7 ms a command on an idle machine, importing them all some of the stores as well. Each
+of its command's module (`modules_for`), and imports only that module: importing and building
+them all took ~110 ms of a `peers log` (~27 ms now; docs/performance.md). Each
 command module imports at its top only what is cheap and leaves the stores (and Textual) to the
 handler that runs.
 """
