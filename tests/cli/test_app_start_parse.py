@@ -28,6 +28,14 @@ def test_other_shapes_still_meet_the_whole_parser(argv: list[str]):
         parse(argv)
 
 
+def printed_by_python(code: str) -> str:
+    """What `code` prints in a fresh interpreter (its imports are its own)."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_starting_the_app_imports_no_other_command_module():
     others = [f"peers_tui.cli.{name}" for name in ("identity", "groups", "invites", "messages",
                                                    "reactions", "members", "people", "checks",
@@ -36,10 +44,7 @@ def test_starting_the_app_imports_no_other_command_module():
             "from peers_tui.cli.parser import parse\n"
             "parse(['open', 'team']); parse([])\n"
             f"print(sorted(set({others!r}) & set(sys.modules)))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert printed_by_python(code) == "[]"
 
 
 @pytest.mark.parametrize("argv", [[], ["open", "team"]])

@@ -5,14 +5,12 @@ parser makes of it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from peers_tui.cli.arguments import UsageError, parse_command_line
 from peers_tui.cli.parser import (COMMAND_MODULES, COMMANDS, OPTIONS_WITH_VALUES, build_parser,
                                   parse)
+from tests.cli.test_app_start_parse import printed_by_python
 
 
 def whole_parse(argv: list[str]):
@@ -67,7 +65,4 @@ def test_a_command_imports_no_other_command_module():
             "parse(['--home', 'h', 'log', 'team', '--json'])\n"
             "print(sorted(m for m in sys.modules if m.startswith('peers_tui.cli.')\n"
             f"             and m.split('.')[-1] in {COMMAND_MODULES!r}))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['peers_tui.cli.messages', 'peers_tui.cli.tui']"
+    assert printed_by_python(code) == "['peers_tui.cli.messages', 'peers_tui.cli.tui']"
