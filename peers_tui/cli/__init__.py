@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from peers_tui.cli.arguments import Handler
 
 
+# Commands that list our kept handle changes (cli.handle_waits): the one the hub refused as
+# stale is signed again before they run, not after, as every other command does.
+TELLS_HANDLE_CHANGES = ("groups", "id")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one `peers` command line; the exit code is returned, never raised."""
     argv = sys.argv[1:] if argv is None else argv
@@ -39,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             return code
     from peers_tui.cli.app_line import app_line
     from peers_tui.cli.output import FAILURES, report_failure
-    from peers_tui.cli.relay import in_hub_order, sign_kept_again
+    from peers_tui.cli.relay import in_hub_order, install_ordering, sign_kept_again
 
     try:
         args = app_line(argv)  # `peers`, `peers open GROUP`: no argparse (cli.app_line)
@@ -53,12 +58,17 @@ def main(argv: list[str] | None = None) -> int:
         starts_app = handler is start_tui
         if not starts_app:  # the app resumes collecting after its first paint
             gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
+        tells_handles = args.command in TELLS_HANDLE_CHANGES
+        if tells_handles:  # what they tell of our handle changes is then true as printed
+            install_ordering()
+            sign_kept_again(args)
         code = in_hub_order(args, handler)  # membership changes: one order across hosts
         if code == 0 and not starts_app:
             from peers_tui.cli.publishing import refresh_profile
 
             refresh_profile(args)  # every command publishes or refreshes our profile
-            sign_kept_again(args)  # a handle change of ours the hub refused as stale
+            if not tells_handles:
+                sign_kept_again(args)  # a handle change of ours the hub refused as stale
         return code
     except FAILURES as exc:
         return report_failure(exc)

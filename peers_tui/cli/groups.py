@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account
+from peers_tui.cli.handle_waits import handle_changes, with_handle
 from peers_tui.cli.output import EXIT_OK, out, out_json, plural
 from peers_tui.core.link_state import LinkState, read_link_state, relay_configured
 from peers_tui.core import frontier
@@ -55,13 +56,15 @@ def list_groups(args: argparse.Namespace) -> int:
     me = open_account(args)
     summaries = me.summaries(include_archived=args.all)
     entries = {entry.id: entry for entry in me.personal.groups(args.all)}
-    syncs = sync_column([(Path(group.path).parent, group.id, group.personal)
-                         for group in summaries],
-                        lambda group_id: file_history(me, entries.get(group_id)))
+    places = [(Path(group.path).parent, group.id, group.personal) for group in summaries]
+    kept = handle_changes(places, me.user_id)
+    syncs = [with_handle(sync, kept.get(group.id)) for group, sync in zip(summaries, sync_column(
+        places, lambda group_id: file_history(me, entries.get(group_id))))]
     width = max(map(len, syncs), default=0)  # no column while no hub has a relay (one host)
     for group, sync in zip(summaries, syncs):
         if args.json:
-            out_json(group.to_json() | ({"sync": sync} if sync else {}))
+            out_json(group.to_json() | ({"sync": sync} if sync else {})
+                     | ({"handle_change": kept[group.id]} if group.id in kept else {}))
             continue
         unread = f"{group.unread} unread" + (
             f", {plural(group.mentions, 'mention')}" if group.mentions else "")

@@ -68,6 +68,7 @@ def run(argv: list[str]) -> int | None:
             out(message_id)
             sys.stdout.flush()
             _refresh_profile(lean)
+        _sign_kept_again(hub, options)
         return EXIT_OK
     except FAILURES as exc:
         return report_failure(exc)
@@ -79,6 +80,30 @@ def _held(hub: str, group_id: str, author: str) -> tuple[str, bytes, bytes | Non
     from peers_tui.relay.held_peek import held_change
 
     return held_change(hub, group_id, author)
+
+
+def _sign_kept_again(hub: str, options: dict[str, str]) -> None:
+    """What every other command does after it ran (cli.relay.sign_kept_again): a handle change
+    of ours the hub refused as stale, kept in any group, is signed again. A send to that group
+    takes the full path and signs it there; without this a script that only sends to other
+    groups would leave it waiting. One look at a directory that is missing on one host."""
+    import os
+
+    try:
+        if not os.listdir(os.path.join(hub, ".relay", "held")):  # (relay.held_peek's place)
+            return
+    except OSError:
+        return
+    from peers_tui.relay.held_peek import any_to_sign  # plain os and json
+
+    if not any_to_sign(hub):
+        return  # kept for the hub, the relay sends them: nothing of the full path is loaded
+    from argparse import Namespace  # (only now: argparse is what the lean path leaves out)
+
+    from peers_tui.cli.relay import install_ordering, sign_kept_again
+
+    install_ordering()
+    sign_kept_again(Namespace(home=options.get("--home"), hub=options.get("--hub")))
 
 
 def _refresh_profile(lean: LeanSend) -> None:

@@ -58,4 +58,24 @@ def any_to_sign(hub: str) -> bool:
     return False
 
 
-__all__ = ["RESIGN", "any_to_sign", "held_change", "held_file"]
+def kept_for(hub: str, author: str) -> dict[str, bool]:
+    """The groups (ids) where a handle change of `author`'s is kept here, each with whether
+    it waits for them to sign it again (True) or for the hub (False): what `peers groups`
+    and `peers id` tell. Empty, and cheap, when nothing is kept."""
+    directory = os.path.join(hub, RELAY_DIR, HELD_DIR)
+    suffix = f".{author}.json"
+    try:
+        names = [name for name in os.listdir(directory) if name.endswith(suffix)]
+    except OSError:
+        return {}
+    kept = {}
+    for name in names:
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8") as file:
+                kept[name[:-len(suffix)]] = bool(json.load(file).get(RESIGN))
+        except (OSError, ValueError, AttributeError):
+            continue  # being replaced, or damaged (the relay drops it): nothing to tell
+    return kept
+
+
+__all__ = ["RESIGN", "any_to_sign", "held_change", "held_file", "kept_for"]
