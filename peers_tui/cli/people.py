@@ -18,13 +18,17 @@ from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from peers_tui.core.account import Account
+    from peers_tui.core.federation_people import KnownPerson
     from peers_tui.core.personal_store import GroupEntry
 
 
 def add_parsers(commands: Commands) -> None:
     people = commands.add("people", cmd_people,
-                          help="the people who published a profile in this hub")
+                          help="the people who published a profile, in this hub or "
+                               "on another host of its federation")
     people.add_argument("--json", action="store_true")
     people.add_argument("--publish", choices=("on", "off"),
                         help="publish your profile (the default) or take it down")
@@ -50,16 +54,41 @@ def cmd_people(args: argparse.Namespace) -> int:
             profiles.publish(me.paths.hub, me.keypair, me.handle)
             out(f"your profile is published as {shown_name(me.handle)}")
         return 0
-    found, problems = profiles.people(me.paths.hub)
-    for problem in problems:
+    for problem in profiles.people(me.paths.hub)[1]:
         warn(problem)
-    for person in found:
+    everyone, places = people_across_hosts(me.paths.hub)
+    for known in everyone:
+        person = known.profile
+        place = places.get(person.user_id)
         if args.json:
-            out_json(person.to_json(me.user_id))
+            out_json(person.to_json(me.user_id)
+                     | ({"hosts": list(known.hosts), "here": known.here,
+                         "where": place} if place is not None else {}))
         else:
             mark = "  (you)" if person.user_id == me.user_id else ""
-            out(f"{shown_name(person.handle):<20} {person.fingerprint}{mark}")
+            out(f"{shown_name(person.handle):<20} {person.fingerprint}"
+                f"{f'  {inert(place, allow_newlines=False)}' if place else ''}{mark}")
     return 0
+
+
+def people_across_hosts(hub: Path) -> tuple[list[KnownPerson], dict[str, str]]:
+    """Everyone who published a profile in this hub or, where a relay runs, on another host
+    of the federation (its relay carries their signed profiles here; kept while that host is
+    offline: core.federation_people), and where each is (`on hostB`, `away (hostB)`, as
+    `peers members` and `/who` say it); no places on a hub without a relay."""
+    from peers_tui.core.federation_people import known_people
+    from peers_tui.core.host_presence import read_hosts_file
+
+    everyone = known_people(hub)
+    if read_hosts_file(hub) is None:
+        return everyone, {}
+    from peers_tui.core.presence import Presence
+    from peers_tui.core.whereabouts import locate
+    from peers_tui.core.who import place
+
+    where = locate(Presence(hub), [known.profile.user_id for known in everyone])
+    return everyone, {known.profile.user_id: place(known.profile.user_id, where, known.hosts)
+                      for known in everyone}
 
 
 def cmd_invite_to(args: argparse.Namespace) -> int:
