@@ -4,7 +4,10 @@ newest page first, and closes the frontier when it reaches the oldest message.
 
 One task per group, beside the relay's other work: each page is read without the relay's
 lock and applied under it through the relay's own apply path (quarantine, held records,
-known hashes), so live records keep flowing between pages. The walk's position is in the
+known hashes), so live records keep flowing between pages. The page's apply itself (its
+checks, rows and commit: most of a walk's CPU) runs on a thread of its own at a lower
+priority (walk_slice.in_background_walk) while the loop waits for it under the lock: a user's
+app on this host gets the core first, and the loop stays free for what needs no lock. The walk's position is in the
 group file (core/frontier.py), so a relay restarted mid-way goes on from there.
 """
 
@@ -15,6 +18,7 @@ import functools
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +34,28 @@ from peers_tui.relay.signatures import checked_ahead
 PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
 RETRY = 1.0
 
-# (group, records, then): `then(db)` runs in the apply's transaction after its rows.
-Apply = Callable[[str, list[Envelope], Callable[[Any], None] | None], Awaitable[None]]
+# (group, records, then, run): `then(db)` runs in the apply's transaction after its rows;
+# `run(work)`, when given, runs the apply's synchronous work (in_background).
+Run = Callable[[Callable[[], Any]], Awaitable[Any]]
+Apply = Callable[[str, list[Envelope], Callable[[Any], None] | None, Run | None], Awaitable[None]]
+
+_applier: ThreadPoolExecutor | None = None
+
+
+async def in_background(work: Callable[[], Any]) -> Any:
+    """`work()` on the walk's own thread, at its lower priority (one thread: pages in order)."""
+    global _applier
+    if _applier is None:
+        _applier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="peers-backfill",
+                                      initializer=walk_slice.in_background_walk)
+    return await asyncio.get_running_loop().run_in_executor(_applier, work)
+
+
+def _shutdown_applier() -> None:
+    global _applier
+    if _applier is not None:
+        _applier.shutdown(wait=False, cancel_futures=True)
+        _applier = None
 
 
 class Backfills:
@@ -71,6 +95,7 @@ class Backfills:
         for task in self.tasks.values():
             task.cancel()
         signatures.shutdown()  # its threads end with their chunk: nothing waits at exit
+        _shutdown_applier()
 
     async def _walk_until_done(self, group_id: str) -> None:
         reported = 0.0
@@ -116,7 +141,7 @@ class Backfills:
             if found is not None and found.last > state.upper:
                 later += [e for _, e in await read_range(self.js, subject, state.upper + 1, found.last)]
             async with self.lock:
-                await self.apply(group_id, later, None)
+                await self.apply(group_id, later, None, None)
             if found is not None:
                 read = time.monotonic()
                 pages = newest_first(self.js, subject, state.lower, found.first, PAGE)
@@ -127,7 +152,7 @@ class Backfills:
                         # The position reached is stored with the page, in its commit.
                         await self.apply(group_id, page, functools.partial(
                             backfill_state.reached, group_id=group_id, position=low,
-                            total=found.count))
+                            total=found.count), in_background)
                         received, total = received + len(page), found.count
                         self._report(group_id, store, received, total)
                     self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "
@@ -136,7 +161,7 @@ class Backfills:
             async with self.lock:
                 for envelope, reason in backfill_state.finish(store):
                     self.ledger.quarantine(envelope, reason)
-                await self.apply(group_id, [], None)  # what waited for the oldest records
+                await self.apply(group_id, [], None, None)  # what waited for the oldest records
             self.progress(group_id, None, None)
             self.trace(f"backfill of {group_id[:6]} done in {time.monotonic() - started:.2f} s")
         finally:

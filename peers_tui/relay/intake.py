@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sys
 import time
 from dataclasses import replace
@@ -32,6 +33,7 @@ from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued,
 from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
+    from peers_tui.core.group_store import GroupStore
     from peers_tui.relay.link import LinkState
     from peers_tui.relay.link_report import LinkReporter
     from peers_tui.relay.local import LocalScanner
@@ -166,8 +168,12 @@ class Intake:
         self._trace(f"applied a batch of {len(batch)} from {key}")
 
     async def _apply_group(self, group_id: str, envelopes: list[Envelope],
-                           then: Callable[[Any], None] | None = None) -> None:
-        """Apply a batch of one group; `then(db)` runs in its transaction (apply.apply_records)."""
+                           then: Callable[[Any], None] | None = None,
+                           run: Callable[[Callable[[], Any]], Awaitable[Any]] | None = None
+                           ) -> None:
+        """Apply a batch of one group; `then(db)` runs in its transaction (apply.apply_records);
+        `run(work)` runs the apply's own work elsewhere (a backfill's page: relay.backfill),
+        the caller holding the lock meanwhile."""
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
             envelopes, refused = self.founding.admit(group_id, envelopes)
             # ... and the hub keeps only so much for good of a group, a leaf (hub_bounds.py)
@@ -176,10 +182,12 @@ class Intake:
             for envelope, reason in refused + past:
                 self.ledger.quarantine(envelope, reason)
         held = self.ledger.held(group_id)
+        store = self.scanner.stores.get(group_id)
+        work = functools.partial(apply.apply_records, self.hub, group_id, held + envelopes,
+                                 create=self.is_hub, hub_order=not self.is_hub,
+                                 store=store, then=then)
         try:
-            outcome = apply.apply_records(self.hub, group_id, held + envelopes,
-                                          create=self.is_hub, hub_order=not self.is_hub,
-                                          store=self.scanner.stores.get(group_id), then=then)
+            outcome = work() if run is None else await run(lent(store, work))
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
             for envelope in envelopes:
                 self.ledger.hold(envelope, str(exc))
@@ -218,3 +226,16 @@ class Intake:
         self.ledger.add_known(e.hash for e in accepted
                               if not (passed and e.table in ("msg", "invite")))
 
+
+def lent(store: GroupStore | None, work: Callable[[], Any]) -> Callable[[], Any]:
+    """`work` to run on another thread with the kept store's connection, lent while this
+    thread waits (GroupFile.lent_to_this_thread): its commit must count as the relay's own
+    (`note_applied`), not as another process's, which would have the file scanned again."""
+    if store is None or store.file.db.is_closed():
+        return work
+    conn = store.file.db.connection()
+
+    def on_the_kept_connection() -> Any:
+        with store.file.lent_to_this_thread(conn):
+            return work()
+    return on_the_kept_connection

@@ -33,7 +33,7 @@ def _executor() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="peers-verify",
-                                   initializer=walk_slice.in_walk)
+                                   initializer=walk_slice.in_background_walk)
     return _pool
 
 
