@@ -86,3 +86,19 @@ def test_junk_at_a_place_where_a_genuine_record_arrives_holds_no_place(three):  
     assert sum("(set aside: holds no place)" in line for line in failed) == 5, failed
     [invite] = [line for line in failed if "set aside" not in line]
     assert ": invite " in invite and invite.endswith(": bad signature"), invite
+
+
+def test_junk_at_the_place_in_the_hubs_own_file_holds_no_place_either(three):  # noqa: F811
+    """The same at the hub, which applies bob's record before it carries it on to C."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    BadSigner(bob.home).message(hub.hub / f"{group_id}.db", group_id, "junk", aseq=2, aprev="x")
+    wait_for(lambda: hub.status().get("rejected") == {"A": 1}, what="A's refusal")
+    bob.ok("send", "team", "bob 2")
+    expected = ["first", "bob 2"]
+    wait_for(lambda: bodies(alice) == expected and bodies(carol) == expected, timeout=20,
+             what="bob's record on A and C, as on B")
+    assert all(m["verified"] for m in alice.ok("log", "team", "--json").json())
+    assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
+    assert failures(bob) == failures(carol) == (0, [])
+    code, [line] = failures(alice)
+    assert code == 1 and "bad signature (set aside: holds no place)" in line, line
