@@ -17,7 +17,8 @@ from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog
 from peers_tui.core.membership_replay import invite_authority_problem
 from peers_tui.core import frontier
-from peers_tui.core.models import ForkEvidence, GroupInfo, Invite, Message, tuples
+from peers_tui.core.models import GroupInfo, Invite, Message, tuples
+from peers_tui.core.set_aside_rows import evidence_rows
 from peers_tui.core.views import Problem
 
 if TYPE_CHECKING:
@@ -92,14 +93,15 @@ class Audit:
                     positions.setdefault(author, []).append(aseq)
         crowded = {(author, seq) for author, seqs in positions.items()
                    for seq, count in Counter(seqs).items() if count > 1}
-        evidence = list(tuples(ForkEvidence.select(ForkEvidence.author, ForkEvidence.author_seq)))
+        # A row there that is no record of its author's is named, and holds no place.
+        evidence, set_aside = evidence_rows(self.file.group_id)
         crowded.update(evidence)
         for author, aseq in evidence:  # a void record a genuine one names holds its place
             if author in positions and isinstance(aseq, int):  # (relay/chain_evidence.py)
                 positions[author].append(aseq)
         # The same record filed twice is a copy, not a fork its author made.
         forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id))
-        gaps = forked_records(crowded, self.file.group_id)
+        gaps = forked_records(crowded, self.file.group_id) + set_aside
         for author, seqs in positions.items():
             # The columns may lie (a junk row at place 1,000,000 in someone's name): the
             # chain ends at the highest place a record of theirs verifiably holds. A key that

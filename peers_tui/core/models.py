@@ -156,7 +156,10 @@ class ForkEvidence(BaseModel):
     """A second record its author signed at a place of their chain that another record holds
     (the author equivocated), kept as evidence where its own table has no room for it: it
     arrived from another host, and the message table holds one record a place. Both records
-    are void (core.forks), on every host alike.
+    are void (core.forks), on every host alike. Also a void record a genuine one names
+    (relay/chain_evidence.py), and a row of the message table that is no record of its
+    author's, set aside there for a genuine record arriving at its place (relay/junk_places.py;
+    `peers verify` names it): every reader verifies what it finds here.
     """
 
     id = IntegerField(primary_key=True)

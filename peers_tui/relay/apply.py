@@ -253,12 +253,14 @@ def _lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) ->
 def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> str:
     if record.kind != "invite":
         raise Refused("a revocation outside the membership log does not count")
-    stored: list[Any] = list(Invite.select(Invite.record).where(
+    stored: list[Any] = list(Invite.select(Invite.record, Invite.sig).where(
         Invite.key == record.data.get("key")).tuples())
-    if any(text_of(text) == record.text for (text,) in stored):
+    # The same text with its signature spoiled is junk, no copy of it (junk_places).
+    if any(text_of(text) == record.text and isinstance(sig, (bytes, memoryview))
+           and bytes(sig) == record.sig for text, sig in stored):
         return DUPLICATE
     aseq, _, mseq = chain_fields(record)
-    if place_taken(record):  # the author forked their chain: kept, as on every host (evidence.py)
+    if place_taken(record, store.group_id):  # the author forked their chain: kept, as on every host (evidence.py)
         return APPLIED if keep_as_evidence(record)[0] else DUPLICATE
     _check_place(record, store.group_id, roster, aseq, mseq)
     terms = invite_terms(record)

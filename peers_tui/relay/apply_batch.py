@@ -32,6 +32,7 @@ from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
+from peers_tui.relay.junk_places import BATCH, Row, clear_junk
 from peers_tui.relay.links import void_broken_links
 from peers_tui.relay.stored_rows import rows_as_inserted, rows_with_ids
 
@@ -125,41 +126,52 @@ def _runs(places: set[tuple[str, int]]) -> list[list[Any]]:
     return runs
 
 
-def _in_runs(tables: tuple[str, ...]) -> str:
-    """The rows of these tables of chained records at the places of some runs (`_runs`)."""
+def _in_runs(tables: tuple[str, ...], columns: str) -> str:
+    """These columns of the rows of these tables of chained records at the places of some
+    runs (`_runs`); `{table}` in `columns` names each table."""
     return " UNION ALL ".join(
-        f"SELECT t.author, t.author_seq{{text}} FROM json_each(?1) AS j JOIN {table} AS t"
+        f"SELECT {columns.format(table=table)} FROM json_each(?1) AS j JOIN {table} AS t"
         " ON t.author = json_extract(j.value, '$[0]')"
         " AND t.author_seq BETWEEN json_extract(j.value, '$[1]') AND json_extract(j.value, '$[2]')"
         for table in tables)
 
 
-IN_RUNS = _in_runs(("message", "invite"))
+# Each row where a record would go, as junk_places.Row: a row that is not the record itself
+# is verified there, and one that is no record of its author's is set aside (junk_places).
+ROW = "'{table}', t.rowid, t.author, t.author_seq, t.record, t.sig"
+IN_RUNS = _in_runs(("message", "invite"), ROW)
 # A place held by evidence alone (relay/chain_evidence.py) holds a predecessor, though a
 # message of its own may still come for the message table.
-HELD_IN_RUNS = _in_runs(("message", "invite", "fork_evidence"))
+HELD_IN_RUNS = _in_runs(("message", "invite", "fork_evidence"), "t.author, t.author_seq")
+MESSAGE_ROW = ROW.format(table="message").replace("t.", "m.")
 
 
 def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
                     result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
     """Drop duplicates (here or twice in the batch); refuse records whose id, chain place or
-    import id another record holds."""
+    import id another record holds. A row there that is no record of its author's holds
+    none of them (junk_places): it is set aside for the arriving record."""
     ids = [columns["id"] for _, _, columns in opened]
     places = {(columns["author"], columns["author_seq"]) for _, _, columns in opened}
-    by_id = {row[0]: row[1] for row in _rows(
-        store, "SELECT id, record FROM message WHERE id IN (SELECT value FROM json_each(?))", ids)}
-    by_place: dict[tuple[str, int], str] = {}
-    for author, seq, text in _rows(store, IN_RUNS.format(text=", t.record"), _runs(places)):
-        by_place[(author, seq)] = text
-    imports = {(author, orig): text for author, orig, text in _rows(store, (
-        "SELECT m.author, m.orig_id, m.record FROM json_each(?) AS j JOIN message AS m"
+    by_id: dict[Any, Row] = {row[0]: row[1:] for row in _rows(store, (
+        f"SELECT m.id, {MESSAGE_ROW} FROM message AS m"
+        " WHERE m.id IN (SELECT value FROM json_each(?))"), ids)}
+    by_place: dict[tuple[str, int], list[Row]] = {}
+    for row in _rows(store, IN_RUNS, _runs(places)):
+        by_place.setdefault((row[2], row[3]), []).append(row)
+    imports: dict[tuple[Any, Any], Row] = {(row[3], row[0]): row[1:] for row in _rows(store, (
+        f"SELECT m.orig_id, {MESSAGE_ROW} FROM json_each(?) AS j JOIN message AS m"
         " ON m.author = json_extract(j.value, '$[0]') AND m.orig_id = json_extract(j.value, '$[1]')"),
         [[c["author"], c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
     fresh = []
     for envelope, record, columns in opened:
         place = (columns["author"], columns["author_seq"])
         origin = (columns["author"], columns["orig_id"])
-        if by_id.get(columns["id"]) == record.text:
+        clear_junk(store, record, columns["id"], by_id, by_place.get(place), imports, origin)
+        if place in by_place and not by_place[place]:
+            del by_place[place]
+        same = by_id.get(columns["id"])
+        if same is not None and same[4] == record.text:
             result.duplicates.append(envelope)
             continue
         if place in by_place:  # the author forked their chain: kept, as on every host (evidence.py)
@@ -172,17 +184,20 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
             result.refused.append((envelope, "the same original message was imported already"))
         else:
             fresh.append((envelope, record, columns))
-            by_id[columns["id"]] = record.text
-            by_place[place] = record.text
+            batch: Row = (BATCH, None, place[0], place[1], record.text, record.sig)
+            by_id[columns["id"]] = batch
+            by_place[place] = [batch]
             if columns["orig_id"] is not None:
-                imports[origin] = record.text
+                imports[origin] = batch
     return fresh
 
 
 def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
            result: BatchOutcome, backfilling: bool) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
     """The records whose membership state, previous record and target are here or in the
-    batch; the others wait."""
+    batch; the others wait. A previous record's place is looked up by its rows, unverified:
+    one only junk holds is judged empty after the insert (chain_rules.by_hash), so the record
+    waits as where nothing is there (docs/relay.md, "Junk where a record arrives")."""
     # A place a record of the batch holds is not held in the file (_without_stored refused
     # that as a fork): only the places below each run of the batch are looked up, one an
     # author in a backfill's page instead of one a record.
@@ -190,7 +205,7 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
     wanted = {(c["author"], c["author_seq"] - 1) for _, r, c in fresh
               if c["author_seq"] > 1 and (c["author"], c["author_seq"] - 1) not in held}
     present: set[tuple[str, int]] = {
-        (a, s) for a, s in _rows(store, HELD_IN_RUNS.format(text=""), _runs(wanted))}
+        (a, s) for a, s in _rows(store, HELD_IN_RUNS, _runs(wanted))}
     targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
     present_targets = {row[0] for row in _rows(store, (
         "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),

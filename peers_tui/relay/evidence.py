@@ -11,15 +11,18 @@ table holds one record a place, so the later one goes into `fork_evidence` (an i
 go into its own table, but one place to look keeps apply and backfill simple).
 
 Only a record signed by its author for that place is kept (the caller opened it with its
-group and kind); what already stands at the place need not verify: junk there is no
-evidence, and a lone genuine record beside it is not void (core.forks). Runs inside the
-applying transaction and the store's session.
+group and kind), and only where another record of theirs holds the place: a row there that
+is no record of its author's holds no place (README rule 2), so an arriving record at a
+place only junk holds is applied, not kept as evidence (`place_taken`; the batch apply sets
+a junk message row aside first, relay/junk_places.py), and a lone genuine record beside junk
+is not void (core.forks). Runs inside the applying transaction and the store's session.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from peers_tui.core.chain_rules import own_record
 from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import SignedRecord
@@ -34,13 +37,18 @@ def held_at(author: str, aseq: int) -> list[tuple[Any, Any]]:
     return held
 
 
-def place_taken(record: SignedRecord) -> bool:
-    """Whether another record than this one holds its place in the message or invite table."""
+def place_taken(record: SignedRecord, group_id: str) -> bool:
+    """Whether another record of its author than this one holds its place in the message or
+    invite table: a row there that is no record of theirs holds none (chain_rules.own_record,
+    relay/junk_places.py), so junk written into this file never makes an arriving record
+    evidence of a fork here alone."""
     aseq = record.data.get("aseq")
     for table in (Message, Invite):
-        for (text,) in tuples(table.select(table.record).where(
+        for text, sig in tuples(table.select(table.record, table.sig).where(
                 (table.author == record.author) & (table.author_seq == aseq))):
-            if text is None or text_of(text) != record.text:
+            text = None if text is None else text_of(text)
+            if text != record.text and own_record(record.author, aseq, text, sig,
+                                                  group_id) is not None:
                 return True
     return False
 

@@ -190,8 +190,9 @@ def _fork_evidence(group_id: str, invites: list[Any]) -> set[str]:
 def _kept_evidence(group_id: str, origin: str,
                    known: Callable[[str], bool] | None) -> list[Envelope]:
     """The records in fork_evidence that the federation may not have: signed by their author
-    for their place (the table is empty but for forks and void records a genuine one names,
-    chain_evidence.py, so it is read whole). Sent as evidence: kept as such everywhere."""
+    for their place (the table is empty but for forks, void records a genuine one names,
+    chain_evidence.py, and junk set aside, junk_places.py, so it is read whole). Sent as
+    evidence: kept as such everywhere; the junk is never sent."""
     found = []
     # Its text written once (models.prepared): Peewee wrote it anew at every scan, ~0.2 ms.
     for row in prepared(ForkEvidence, ("relay: fork evidence",), [], lambda: ForkEvidence.select(

@@ -1,0 +1,65 @@
+"""What `peers verify` says of the rows of `fork_evidence` that are no record of their author's
+at their place: a relay sets such a row of the message table aside there when a genuine
+record from another host arrives at its place (relay/junk_places.py: one row a place, and a
+row that does not verify holds none), and anyone who writes the file may put one there.
+Nothing counts them (every reader verifies what it finds there: chain_rules.by_hash,
+core.forks), but they are never dropped silently (DESIGN: "unverified records are never
+dropped silently"): each is named with why it is no record of its author's, as it was
+where it stood before, and its place does not count as held in its author's chain.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from peers_tui.core.chain_rules import CHAINED_KINDS, own_record
+from peers_tui.core.models import ForkEvidence, tuples
+from peers_tui.core.raw_values import open_stored, text_of
+from peers_tui.core.records import RecordError
+from peers_tui.core.views import Problem
+
+
+def evidence_rows(group_id: str) -> tuple[list[tuple[Any, Any]], list[Problem]]:
+    """The places of `fork_evidence` rows that are their author's records there, and a
+    problem for each row that is not. Inside a session of the group file."""
+    places: list[tuple[Any, Any]] = []
+    problems: list[Problem] = []
+    for key, author, aseq, text, sig in tuples(ForkEvidence.select(
+            ForkEvidence.id, ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.record,
+            ForkEvidence.sig)):
+        text = None if text is None else text_of(text)
+        if own_record(author, aseq, text, sig, group_id) is not None:
+            places.append((author, aseq))
+        else:
+            problems.append(Problem(_label(key, text), f"{_why(author, aseq, text, sig, group_id)}"
+                                    " (set aside: holds no place)"))
+    return places, problems
+
+
+def _label(key: Any, text: str | None) -> str:
+    """The record's own name where its text gives one ("message <id>"), else the row's."""
+    try:
+        data = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        return f"message {data['id']}"
+    if isinstance(data, dict) and isinstance(data.get("key"), str):
+        return f"invite {data['key'][:8]}"
+    return f"row {key} of fork_evidence"
+
+
+def _why(author: Any, aseq: Any, text: str | None, sig: Any, group_id: str) -> str:
+    try:
+        record = open_stored(text, sig, group_id=group_id, kind=CHAINED_KINDS)
+    except RecordError as exc:
+        return str(exc)
+    if record.author != author:
+        return "signed by another key than its author's"
+    if record.data.get("aseq") != aseq:
+        return "another place of its author's chain than the one it is filed at"
+    return "signing time out of range (before 1970 or after 9998)"
+
+
+__all__ = ["evidence_rows"]

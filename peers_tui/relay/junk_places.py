@@ -1,0 +1,92 @@
+"""Rows of this host's file in the way of a record arriving from another host that are no
+record of their author's: they hold no place, no message id and no import id.
+
+A row counts at a place of an author's chain only if it verifies as that author's record
+there (README rule 2, `chain_rules.own_record`: its signature, kind and group, its author and
+place, a signing time a record may carry); the readers already judge by that rule
+(`chain_rules.by_hash`). The relay deciding about an arriving record took any row at its
+place for the place's holder: junk written into a receiving host's file (a bad signature,
+another key's record under the author's name, another group's record, bytes that are no
+record, a signing time no record may carry) turned the genuine record arriving there into
+evidence of a fork, kept out of the message table, so that host's log and heads differed from
+every other host's.
+
+So a row found where an arriving record would go (its place, its message id, its import id)
+that is not byte for byte the arriving record is verified (the only added check; a place
+found empty, the live path's usual case, costs nothing more), and one that does not verify
+holds nothing. A junk row of the message table would still block the insert (one row a
+place, a message id, an import id), so it is set aside into `fork_evidence`, kept as it was
+(never deleted: `peers verify` names it there, `core.audit`), where nothing counts it: every
+reader and relay looks a place up there verified (`chain_rules.by_hash`, `core.forks`,
+`rows._kept_evidence`). Junk in the invite table blocks nothing and stays.
+Runs inside the applying transaction and the store's session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peers_tui.core import search
+from peers_tui.core.chain_rules import own_record
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.raw_values import text_of
+from peers_tui.core.records import SignedRecord
+from peers_tui.relay import deleted_tops
+
+# A stored row the arriving records were compared with: (table, rowid, author, aseq, text,
+# sig); the table is None for a record of the batch itself (judged with the batch).
+Row = tuple[Any, ...]
+BATCH = None
+
+
+def holds(row: Row, record: SignedRecord, group_id: str) -> bool:
+    """Whether `row` holds what `record` would take: it is the record itself (the batch's, or
+    byte for byte the same) or its author's own record at its place."""
+    table, _, author, aseq, text, sig = row
+    if table is BATCH or (text == record.text and sig == record.sig):
+        return True
+    if text is None or sig is None:
+        return False
+    return own_record(author, aseq, text_of(text), sig, group_id) is not None
+
+
+def clear_junk(store: GroupStore, record: SignedRecord, message_id: Any, by_id: dict[Any, Row],
+                at_place: list[Row] | None, imports: dict[tuple[Any, Any], Row],
+                origin: tuple[Any, Any]) -> None:
+    """Take the rows in `record`'s way that hold nothing (junk_places.holds) out of these
+    lookups, setting those of the message table aside. Nothing found, nothing checked."""
+    found = [row for row in (by_id.get(message_id), imports.get(origin)) if row is not None]
+    if not found and not at_place:
+        return
+    junk = [row for row in found + (at_place or []) if not holds(row, record, store.group_id)]
+    if not junk:
+        return
+    set_aside(store, junk)
+    gone = {(row[0], row[1]) for row in junk}
+    if at_place:
+        at_place[:] = [row for row in at_place if (row[0], row[1]) not in gone]
+    row = by_id.get(message_id)
+    if row is not None and (row[0], row[1]) in gone:
+        del by_id[message_id]
+    row = imports.get(origin)
+    if row is not None and (row[0], row[1]) in gone:
+        del imports[origin]
+
+
+def set_aside(store: GroupStore, rows: list[Row]) -> None:
+    """Move these junk rows of the message table into `fork_evidence` as they are (a column
+    that table cannot leave empty gets an empty value); their search entries go."""
+    db = store.db
+    moved = sorted({row[1] for row in rows if row[0] == "message"})
+    if not moved:
+        return
+    for rowid in moved:
+        db.execute_sql("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
+                       " SELECT author, author_seq, 'msg', COALESCE(record, ''),"
+                       " COALESCE(sig, X'') FROM message WHERE rowid = ?", (rowid,))
+        search.unindex(db, rowid)
+    db.execute_sql(f"DELETE FROM message WHERE rowid IN ({','.join('?' * len(moved))})", moved)
+    deleted_tops.note_deletion(db)
+
+
+__all__ = ["BATCH", "Row", "clear_junk", "holds", "set_aside"]
