@@ -1,0 +1,40 @@
+"""Acceptance of issue 15 from the CLI (helper accept4): membership changes dropped into one
+host's file with sqlite3. Like a forged message or invite there, such a row must not be sent,
+and must be counted in that host's `relay status` and listed in `relay rejected` with its
+reason (README: "Rows written straight into a host's own file that do not verify are not
+sent at all (counted under that host's name)")."""
+
+from __future__ import annotations
+
+import pytest
+
+from peers_tui.testing.forge import Forger
+from tests.relay_helpers import bodies, team_on_two_hosts, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_membership_change_forged_into_a_leafs_file_is_refused_there_and_listed(tmp_path):
+    """bob, a writer on leaf B, signs a change making himself owner and writes it straight
+    into B's file. B's relay sent nothing (right), but counted and listed nothing either:
+    `relay status` said "rejected: none" on every host while `peers verify` on B failed."""
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join on B")
+        group_id = next(g["id"] for g in bob.ok("groups", "--json").json() if g["name"] == "team")
+        seq = Forger(bob.home).change(leaf.hub / f"{group_id}.db", group_id, "role",
+                                      extra={"role": 80})
+        wait_for(lambda: leaf.status().get("rejected") == {"B": 1}, what="the refusal at B")
+        [row] = leaf.peers().ok("relay", "rejected", "--json").json()
+        assert (row["kind"], row["type"], row["author"]) == ("member", "role", bob.ok(
+            "id").out.split()[0]), row
+        assert row["reason"] == "written into this host's file: a writer cannot change a writer"
+        listed = leaf.peers().ok("relay", "rejected").out
+        assert listed.count("\n") == 1 and "member:" in listed and "by bob" in listed, listed
+        assert f"membership change {seq}" in bob.run("verify", "team").out
+        # nothing reached the hub; the group goes on, and the forgery is counted once
+        bob.ok("send", "team", "after the forgery")
+        wait_for(lambda: "after the forgery" in bodies(alice), what="bob's message on A")
+        roles = {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json").json()}
+        assert roles == {"alice": "owner", "bob": "writer"}
+        assert hub.status().get("rejected") == {}
+        assert leaf.status().get("rejected") == {"B": 1}
