@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 from peers_tui.testing.forge import Forger
-from tests.relay_helpers import bodies, team_on_two_hosts, wait_for
+from peers_tui.relay.config import free_port
+from tests.relay_helpers import Host, bodies, team_on_two_hosts, wait_for
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_a_membership_change_forged_into_a_leafs_file_is_refused_there_and_listed(tmp_path):
     """bob, a writer on leaf B, signs a change making himself owner and writes it straight
     into B's file. B's relay sent nothing (right), but counted and listed nothing either:
@@ -38,3 +38,23 @@ def test_a_membership_change_forged_into_a_leafs_file_is_refused_there_and_liste
         assert roles == {"alice": "owner", "bob": "writer"}
         assert hub.status().get("rejected") == {}
         assert leaf.status().get("rejected") == {"B": 1}
+
+
+def test_relay_init_refuses_an_empty_host_name_and_a_listen_address_on_a_leaf(tmp_path):
+    """`--name ""` set the hub up under the machine's name as if no --name was given, and
+    `--leaf TOKEN --listen ADDR:PORT` set the leaf up ignoring --listen without a word (a
+    leaf dials the address in its token), where `--hub --ssh` is refused in one line."""
+    hub, leaf = Host("A", tmp_path / "A"), Host("B", tmp_path / "B")
+    for host in (hub, leaf):
+        host.root.mkdir()
+    empty = hub.peers().fails("relay", "init", "--hub", "--name", "")
+    assert "host name '' must be 1-32 letters" in empty.err, empty.err
+    assert not (hub.hub / ".relay" / "config.json").exists()
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
+    listen = leaf.peers().fails("relay", "init", "--leaf", token, "--listen", "0.0.0.0:7422")
+    assert "--listen is for the hub" in listen.err, listen.err
+    assert "not ''" in leaf.peers().fails("relay", "init", "--leaf", token, "--name", "").err
+    leaf.peers().ok("relay", "init", "--leaf", token)
+    again = leaf.peers().fails("relay", "init", "--leaf", token, "--listen", "0.0.0.0:7422")
+    assert "--listen is for the hub" in again.err, again.err
