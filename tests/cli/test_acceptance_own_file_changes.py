@@ -1,10 +1,13 @@
-"""Acceptance of issue 15 from the CLI (helper accept4): membership changes dropped into one
-host's file with sqlite3. Like a forged message or invite there, such a row must not be sent,
-and must be counted in that host's `relay status` and listed in `relay rejected` with its
-reason (README: "Rows written straight into a host's own file that do not verify are not
-sent at all (counted under that host's name)")."""
+"""What the acceptance of issue 15 from the CLI met (helper accept4, docs/relay.md "Acceptance
+from the CLI, fifth pass"): a membership change dropped into one host's file with sqlite3
+must be counted and listed where it was written, as a forged message or invite is (README:
+"Rows written straight into a host's own file that do not verify are not sent at all
+(counted under that host's name)"); `relay init` refuses in one line what it cannot use; and
+a leaf whose membership request got no answer in time does not say nothing was changed."""
 
 from __future__ import annotations
+
+import signal
 
 import pytest
 
@@ -58,3 +61,27 @@ def test_relay_init_refuses_an_empty_host_name_and_a_listen_address_on_a_leaf(tm
     leaf.peers().ok("relay", "init", "--leaf", token)
     again = leaf.peers().fails("relay", "init", "--leaf", token, "--listen", "0.0.0.0:7422")
     assert "--listen is for the hub" in again.err, again.err
+
+
+@pytest.mark.slow
+def test_a_membership_change_the_hub_did_not_answer_in_time_is_not_said_to_be_unmade(tmp_path):
+    """The hub's relay paused (stopped, swapped out, or its lock held by a long apply) while
+    bob on leaf B leaves: B gave up after 3 s with "nothing was changed: the hub could not
+    be asked: no answer within 3 s", but the request was waiting at the hub, which then took
+    it, published it, and bob was gone on every host. B cannot know: it must not say so."""
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join on B")
+        assert hub.process is not None
+        hub.process.send_signal(signal.SIGSTOP)
+        try:
+            left = bob.fails("leave", "team")
+        finally:
+            hub.process.send_signal(signal.SIGCONT)
+        assert "nothing was changed" not in left.err, left.err
+        assert "may still" in left.err and "no answer from the hub within 3 s" in left.err
+        # what it warned of: the hub took the change, and it reached B too (a member who
+        # left is no longer listed)
+        for user in (alice, bob):
+            wait_for(lambda user=user: [m["handle"] for m in user.ok(
+                "members", "team", "--json").json()] == ["alice"],
+                what=f"bob's leave as {user.name} sees it")
