@@ -64,8 +64,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     from peers_tui.relay.commands import cmd_relay_init
-    from peers_tui.relay.config import DEFAULT_LEAF_PORT
+    from peers_tui.relay.config import DEFAULT_LEAF_PORT, RelayError
 
+    if args.listen is not None and not args.as_hub:
+        raise RelayError("--listen is for the hub: a leaf dials the hub's address in its token")
     if args.listen is None:
         args.listen = f"0.0.0.0:{DEFAULT_LEAF_PORT}"
     return cmd_relay_init(args)

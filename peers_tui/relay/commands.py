@@ -53,7 +53,7 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
         check_address(args.listen, "--listen")
     port = args.client_port or free_port()
     if args.as_hub:
-        name = check_host_name(args.name or default_host_name())
+        name = check_host_name(default_host_name() if args.name is None else args.name)
         config = RelayConfig(role="hub", name=name, client_port=port, leaf_listen=args.listen)
         save_config(hub, config)
         print(f"relay hub {name} set up for {hub}; leaves connect to {args.listen}; "
@@ -61,7 +61,7 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
         return 0
     fields = read_token(args.leaf_token)
     name = check_host_name(fields["name"])
-    if args.name and args.name != name:
+    if args.name is not None and args.name != name:
         raise RelayError(f"this token was made for the host {name!r}, not {args.name!r}")
     config = RelayConfig(role="leaf", name=name, client_port=port, hub_url=fields["url"],
                          password=fields["password"], hub_name=fields["hub"],

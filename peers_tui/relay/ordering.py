@@ -48,6 +48,11 @@ class HubUnreachable(RelayError):
     """No answer from the hub's sequencer (link down, hub relay stopped, or too slow)."""
 
 
+class NoAnswer(HubUnreachable):
+    """The request went out and no answer came in time: the hub may have it still (a relay
+    paused, or its lock held by a long apply), and then takes the change after all."""
+
+
 class StaleAtHub(OutOrdered):
     """Another change holds the place at the hub; `changes` are the hub's from there on."""
 
@@ -130,9 +135,9 @@ def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TI
     except (OSError, ValueError, nats.errors.Error, asyncio.TimeoutError) as exc:
         what = ("no sequencer answers (is the hub's relay running?)"
                 if isinstance(exc, nats.errors.NoRespondersError)
-                else f"no answer within {timeout:.0f} s" if isinstance(
-                    exc, (nats.errors.TimeoutError, asyncio.TimeoutError))
                 else f"{exc.__class__.__name__}: {exc}")
+        if isinstance(exc, (nats.errors.TimeoutError, asyncio.TimeoutError)):
+            raise NoAnswer(f"no answer from the hub within {timeout:.0f} s") from exc
         raise HubUnreachable(f"the hub could not be asked: {what}") from exc
 
 
@@ -170,6 +175,9 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
             held.keep(hub, envelope, record.author)
             raise HeldForHub(f"your handle change waits for the hub ({exc}); "
                              "it is sent when the link is back") from exc
+        if isinstance(exc, NoAnswer):  # not "nothing was changed": the hub may still take it
+            raise RelayError(f"{exc}: it may still make this change, which then reaches this "
+                             "host; look (peers members) before trying again") from exc
         raise RelayError(f"nothing was changed: {exc}; membership changes need the hub") from exc
     if answer.get("ok"):
         if is_handle:

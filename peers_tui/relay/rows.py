@@ -132,6 +132,8 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             row = members[seq]
             scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
                                          _cosig(row.cosig), origin))
+        if scan.membership_mark != membership_sent:
+            scan.refused.extend(_void_changes(gid, roster, origin))
         chained: list[tuple[tuple[int, str, int], Envelope]] = []
         evidence = _fork_evidence(gid, [row for row in invites
                                         if record_hash(text_of(row.record)) not in good])
@@ -153,6 +155,19 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     chained.sort(key=lambda pair: pair[0])
     scan.genuine.extend(envelope for _, envelope in chained)
     return scan
+
+
+def _void_changes(gid: str, roster: Roster, origin: str) -> list[tuple[Envelope, str]]:
+    """The membership rows of the log that do not count, with the replay's reason: written
+    straight into this file (every change the relay or a command writes is checked first).
+    Never sent, like a forged message; refused so that `relay status` and `relay rejected`
+    show them (the quarantine counts a record once however often the log is judged)."""
+    reasons: dict[int, str] = {}
+    for seq, reason in roster.problems:  # the log's rows first, then the set-aside ones
+        reasons.setdefault(seq, reason)
+    return [(Envelope(gid, "member", text_of(row.record), _blob(row.sig), _cosig(row.cosig),
+                      origin), reasons.get(row.seq, "a change that does not count"))
+            for row in GroupMember.select().where(GroupMember.seq.not_in(list(roster.chain)))]
 
 
 def _passed_over(row: Any, group_id: str, known: Callable[[str], bool]) -> bool:
