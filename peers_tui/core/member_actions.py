@@ -137,6 +137,9 @@ class MemberActions:
     def set_role(self, query: str, member: str, role: Role) -> Member:
         entry, store = self.me.group_store(query, shared=True)
         target = self.find_member(store, member)
+        if target.role == role:  # a record that changes nothing: each is kept for good
+            raise PeersError(f"{shown_name(target.handle)} is already {role.with_article}: "
+                             "nothing was changed")
         changed = store.set_role(self.me.keypair, target.user_id, role)
         self.me.pins.after_write(entry, store)
         return changed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import stat
 
 import pytest
@@ -78,12 +80,22 @@ def test_readers_cannot_post(alice: User, carol: User, team):
     carol.ok("send", "team", "now I can")
 
 
+def membership_rows(user: User, group_id: str) -> int:
+    with sqlite3.connect(user.hub / f"{group_id}.db") as db:
+        return int(db.execute("SELECT COUNT(*) FROM group_members").fetchone()[0])
+
+
 def test_role_ladder_rules(alice: User, bob: User, carol: User, make_user, team):
     dave = make_user("dave")
     carol.ok("join", alice.ok("invite", "team").out)
     dave.ok("join", alice.ok("invite", "team", "--role", "admin").out)
     # an admin manages those strictly below and grants only below admin
     dave.ok("role", "team", "bob", "reader")
+    changes = membership_rows(alice, team)
+    same = dave.fails("role", "team", "bob", "reader")  # a change that changes nothing
+    assert same.err.strip().endswith("bob is already a reader: nothing was changed"), same.err
+    assert "\n" not in same.err.strip()
+    assert membership_rows(alice, team) == changes  # no record written
     assert "cannot grant admin" in dave.fails("role", "team", "carol", "admin").err
     assert "cannot grant owner" in dave.fails("role", "team", "carol", "owner").err
     assert "founder" in dave.fails("role", "team", "alice", "reader").err
