@@ -16,7 +16,7 @@ from typing import Any
 from peers_tui.relay.envelope import FED_STREAM, fed_subject, in_subject
 from peers_tui.relay.inbound import leaf_stream
 from tests.cli.test_relay_attacks import (  # noqa: F401 (shared_three is a fixture)
-    crosses, forgery, shared_three, through,
+    crosses, drained, forgery, shared_three, through,
 )
 from tests.relay_helpers import bodies, wait_for
 
@@ -50,6 +50,7 @@ def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(shar
     read_back: list[Any] = []
     assert through(hub, read, as_relay=False) == "done"
     assert any("welcome" in envelope.text for envelope in read_back)
+    drained(hub)
     assert through(hub, stored) == "done"
     before = dict(counts)
     # The server drops the API requests it refuses and the client waits its timeout out: 1 s,
