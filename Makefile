@@ -28,16 +28,16 @@ run: install
 
 # The layers (import-linter contracts in pyproject.toml) and the types are checked first;
 # mypy in two workers (a fresh clone has no cache: 17-19 s against 26-32 s in one, load 6).
-# Then three lanes (docs/performance.md, "Test suite time"): the suite on every core; the slow
-# tests that only wait for conditions (relays on loopback, generous timeouts), two at a time
-# (they mostly wait on processes, so two share two cores); last, alone, the slow tests marked
-# serial: the UI's timing, bounds in seconds, and the benchmark smoke test, which spawns
-# dozens of processes whose load would make the others' timing flaky.
+# Then two lanes (docs/performance.md, "Test suite time" and its third pass). First everything
+# but the serial tests, in four workers: the slow tests that only wait for conditions (relays
+# on loopback, generous timeouts) run in xdist groups, one test at a time in each (two groups,
+# and the benchmark smoke test alone: tests/conftest.py), while the other workers run the rest
+# on the CPU they leave. Last, alone, the slow tests marked serial: the UI's timing in seconds
+# and bounds in seconds, which another test's load would make flaky.
 test: install-test
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy -n 2
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m "slow and not serial" -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not serial" -n 4 --dist loadgroup $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m "slow and serial" -n 0 $(PYTEST_ARGS)
 
 clean:

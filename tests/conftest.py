@@ -39,6 +39,27 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.update({"PYTHONPYCACHEPREFIX": cache, BYTECODE_CACHE: cache})
 
 
+# The slow tests that are not serial mostly wait on processes (relays, nats-servers); `make
+# test` runs them beside the rest with `--dist loadgroup` (docs/performance.md, "Test suite
+# time, third pass"): each of these xdist groups runs on one worker, one test at a time, so
+# at most this many wait at once while the other workers run the CPU-bound tests. The
+# benchmark smoke test (a load of its own, no bound in seconds) is a group by itself.
+SLOW_GROUPS = 2
+BENCHMARK_SMOKE = "test_benchmarks_quick.py"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups into the node ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    waiting = [item for item in items
+               if item.get_closest_marker("slow") and not item.get_closest_marker("serial")]
+    others = [item for item in waiting if item.path.name != BENCHMARK_SMOKE]
+    for index, item in enumerate(others):
+        item.add_marker(pytest.mark.xdist_group(f"slow{index % SLOW_GROUPS}"))
+    for item in waiting:
+        if item.path.name == BENCHMARK_SMOKE:
+            item.add_marker(pytest.mark.xdist_group("benchmark-smoke"))
+
+
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every platform directory at the test's temp dir (keep the developer's data out)."""

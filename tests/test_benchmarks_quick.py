@@ -30,8 +30,7 @@ WITH_FLOOR = {"peers_open", "cold_start", "send", "echo", "key_to_screen_p50",
               "key_to_screen_p99", "alt_switch"}
 
 
-@pytest.mark.slow
-@pytest.mark.serial
+@pytest.mark.slow  # no bound in seconds: it runs beside other tests (tests/conftest.py)
 @pytest.mark.timeout(420)  # the run itself is capped at 300 s below
 def test_quick_benchmark_reports_every_figure() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PEERS_HOME", "PEERS_HUB")}

@@ -21,7 +21,7 @@ from tests.relay_helpers import federation, stop_all, wait_for
 from tests.tui_helpers import make_app
 from tests.tui_helpers import wait_for as app_wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.serial]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture

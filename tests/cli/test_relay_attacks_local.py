@@ -16,7 +16,7 @@ from typing import Any
 from peers_tui.relay.envelope import FED_STREAM, fed_subject, in_subject
 from peers_tui.relay.inbound import leaf_stream
 from tests.cli.test_relay_attacks import (  # noqa: F401 (shared_three is a fixture)
-    crosses, forgery, shared_three, through,
+    crosses, drained, forgery, shared_three, through,
 )
 from tests.relay_helpers import bodies, wait_for
 
@@ -50,20 +50,26 @@ def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(shar
     read_back: list[Any] = []
     assert through(hub, read, as_relay=False) == "done"
     assert any("welcome" in envelope.text for envelope in read_back)
+    drained(hub)
     assert through(hub, stored) == "done"
     before = dict(counts)
+    # The server drops the API requests it refuses and the client waits its timeout out: 1 s,
+    # not nats-py's 5. A success slower than that would also end in a timeout, so what each
+    # would have done is looked for afterwards: the counts (purge, delete) and no stream EVIL.
     attacks: dict[str, Callable[[Any, Any], Awaitable[Any]]] = {
         "into the federation": publishing(fed_subject(group_id, "msg")),
         "in C's name": publishing(in_subject("C", group_id)),
-        "purge the federation": lambda nc, js: js.purge_stream(FED_STREAM),
-        "delete the inbound stream": lambda nc, js: js.delete_stream(leaf_stream("B")),
-        "a stream of its own": lambda nc, js: js.add_stream(
+        "purge the federation": lambda nc, js: nc.jetstream(timeout=1.0).purge_stream(FED_STREAM),
+        "delete the inbound stream": lambda nc, js: nc.jetstream(timeout=1.0).delete_stream(
+            leaf_stream("B")),
+        "a stream of its own": lambda nc, js: nc.jetstream(timeout=1.0).add_stream(
             StreamConfig(name="EVIL", subjects=["peers.order.>"])),
     }
     outcomes = {name: through(hub, attack, as_relay=False) for name, attack in attacks.items()}
     assert {name: outcome for name, outcome in outcomes.items() if outcome not in REFUSED} == {}
     assert through(hub, stored) == "done"
     assert counts == before
+    assert through(hub, lambda nc, js: js.stream_info("EVIL")) == "NotFoundError"
 
     # Listening for the sequencer's requests (to answer them first): nothing comes.
     heard: list[bytes] = []

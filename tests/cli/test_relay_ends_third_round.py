@@ -22,7 +22,7 @@ from tests.relay_helpers import (
     Host, bodies, federation, stop_all, team_on_three_hosts, wait_for,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.serial]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture
@@ -153,6 +153,7 @@ def honest_message_after_a_void_row(hub: Any, users: tuple[Any, Any, Any], row_r
     assert "1 of their records are missing" in elsewhere[0][1][0], elsewhere
 
 
+@pytest.mark.serial
 def test_a_join_ends_at_once_unless_its_code_is_genuine_however_new(tmp_path):
     """`peers join CODE` on leaf B: a code made on B a moment before (its invite not at the
     hub yet) was refused by the hub's sequencer ("join names an unknown invite"); a join
@@ -207,6 +208,7 @@ def test_a_join_ends_at_once_unless_its_code_is_genuine_however_new(tmp_path):
         assert hub.status()["waiting"] == 0
 
 
+@pytest.mark.serial
 def test_the_hub_says_why_its_own_users_records_wait_past_a_bound(tmp_path):
     """PEERS_FED refuses a group's records past `fed_max_msgs_per_group` (DiscardPolicy.NEW,
     hub_bounds.py): a leaf's are refused before they are applied, with the bound's name; the
@@ -233,6 +235,7 @@ def test_the_hub_says_why_its_own_users_records_wait_past_a_bound(tmp_path):
         assert "at a bound: group " in text and bound in text, text
 
 
+@pytest.mark.serial
 def test_joins_are_bounded_at_the_hub_and_removals_and_leaves_never(tmp_path):
     """Membership changes passed the hub's bounds: a holder of a many-use code (or a member
     renaming without end) made the hub keep changes for good. Joins and handle changes are

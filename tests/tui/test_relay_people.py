@@ -17,7 +17,7 @@ from tests.relay_helpers import team_on_two_hosts
 from tests.relay_helpers import wait_for as wait_until
 from tests.tui_helpers import make_app, type_text, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.serial]
+pytestmark = [pytest.mark.slow]
 
 
 def told(app, text: str) -> str | None:  # noqa: ANN001

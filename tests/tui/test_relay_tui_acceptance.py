@@ -24,7 +24,6 @@ def hub_order():
 
 
 @pytest.mark.slow
-@pytest.mark.serial
 async def test_join_with_a_code_in_the_app_fetches_a_group_from_another_host(tmp_path, hub_order):
     """`/join CODE` in the app on a host that lacks the group: it is fetched through the
     relay, as `peers join CODE` does. Before, the app said "group ... is not in your hub"."""
@@ -70,7 +69,6 @@ async def test_event_lines_tell_look_alike_names_apart_by_fingerprint(alice, mak
 
 
 @pytest.mark.slow
-@pytest.mark.serial
 async def test_a_role_change_in_the_app_that_loses_the_race_at_the_hub_is_done_again(
         tmp_path, hub_order):
     """bob's `/role kim reader` on leaf B, signed against a head the hub has moved past (a
@@ -248,7 +246,6 @@ async def test_a_long_handle_stays_on_its_line_in_the_roster(alice, make_user):
 
 
 @pytest.mark.slow
-@pytest.mark.serial
 async def test_a_leaf_whose_token_was_revoked_says_so_in_the_app_and_in_groups(tmp_path):
     """`peers relay revoke B` on the hub: B's app showed `⇅ offline 5s`, counting, like a cut
     that would end (only `peers relay status` named the refused token)."""

@@ -21,7 +21,6 @@ def team_counts(app) -> tuple[int, int] | None:  # noqa: ANN001
 
 
 @pytest.mark.slow
-@pytest.mark.serial
 async def test_the_group_list_shows_no_backfilled_history_but_live_and_late_messages(joined):
     alice, carol, dave, group_id = joined["alice"], joined["carol"], joined["dave"], joined["group_id"]
     _, b, c = joined["hosts"]
