@@ -70,6 +70,26 @@ async def test_selection_walks_across_window_boundaries_both_ways(alice: User, t
         assert isinstance(app.focused, Composer)
 
 
+async def test_keys_held_down_faster_than_windows_load_all_count(alice: User, team, tmp_path):
+    """A held key arrives as fast as the terminal repeats it: each Up while an older window
+    was loading set the moves still owed to its own one, so all but the last were lost and
+    the selection stopped short (Pilot's presses wait for the app between keys: never seen)."""
+    from textual import events
+
+    import_numbered(alice, "team", 3000, tmp_path)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = await start_selecting(pilot, 20)
+        for _ in range(150):  # queued at once, as the driver posts a burst of repeats
+            app.post_message(events.Key("up", None))
+        await wait_for(pilot, lambda: selected_body(app) == "message 2849", timeout=15)
+        await settled(pilot, log)
+        assert selected_body(app) == "message 2849" and selected_in_view(log)
+        for _ in range(40):
+            app.post_message(events.Key("down", None))
+        await wait_for(pilot, lambda: selected_body(app) == "message 2889", timeout=15)
+
+
 async def test_a_click_selects_the_message_under_the_mouse(alice: User, team):
     for n in range(3):
         alice.ok("send", "team", f"note {n}")

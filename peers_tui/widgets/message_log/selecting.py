@@ -88,6 +88,12 @@ class LogSelecting(LogLines):
         from peers_tui.widgets.message_log.selection import step_selection  # selection mode
 
         window = self.window
+        if window.loading and self._selection_owed:
+            # A key repeated while the window for the moves owed is still loading: it adds to
+            # them (set to its own step, all the keys before it were lost: a held Up stopped
+            # short). The window's arrival makes the whole move (_selection_after_window).
+            self._selection_owed += step
+            return
         move = step_selection(window.views, window.selected_id, step, window.at_oldest,
                               window.at_newest)
         self._selection_owed = move.owed
