@@ -106,8 +106,34 @@ def relay_stopped(status: dict[str, Any], hub_name: object) -> str:
     return f"this host's relay is not running (the hub {hub_name} unreachable for {ago(since)})"
 
 
+PORTS_FROM = 10000  # the lowest port chosen for a server of ours (below: well-known ones)
+EPHEMERAL = "/proc/sys/net/ipv4/ip_local_port_range"
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel takes the local ports of outgoing connections from."""
+    try:
+        with open(EPHEMERAL, encoding="ascii") as found:
+            low, high = (int(word) for word in found.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default (others differ: then only less likely)
+
+
 def free_port() -> int:
-    """A TCP port on loopback nobody listens on right now."""
+    """A TCP port on loopback nobody listens on right now, for a server to bind later (it is
+    kept in the relay's config). Taken below the ephemeral range: a port the kernel picks
+    (bind to 0) is one it also gives to outgoing connections, so the server's later bind
+    could find an ordinary connection on it ("address already in use")."""
+    low = ephemeral_ports()[0]
+    for _ in range(50) if low - PORTS_FROM > 100 else ():
+        port = PORTS_FROM + secrets.randbelow(low - PORTS_FROM)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
