@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peewee import Model, PeeweeException
 
+from peers_tui.core.encoding import use_openssl_sha256
 from peers_tui.core.history import HistoryReader
+from peers_tui.core.identity import remember_verified
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
@@ -259,6 +261,9 @@ def _start_worker(path: str, group_id: str, models: tuple[type[Model], ...],
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+    # A worker checks each record once: nothing to remember, and every text to hash.
+    remember_verified(False)
+    use_openssl_sha256()
     global _WORKER_JUDGE
     # The same models as the parent's store: the personal group lives in personal.db.
     _WORKER_JUDGE = WindowJudge(GroupFile(Path(path), group_id, models=models), roster)

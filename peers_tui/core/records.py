@@ -29,7 +29,10 @@ class RecordError(ValueError):
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    result = dict(pairs)  # in C: a key given twice leaves fewer entries than pairs
+    if len(result) == len(pairs):
+        return result
+    result = {}  # name the first key given twice
     for key, value in pairs:
         if key in result:
             raise RecordError(f"duplicate field {key!r}")
