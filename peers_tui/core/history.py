@@ -8,7 +8,6 @@ the reason, never dropped.
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 # No Peewee here: the rules read the file through core.window_reads (the models by default;
@@ -18,7 +17,7 @@ from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.message_rules import (
-    COLUMNS, EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, expected_columns,
+    EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, columns_in_order, expected_columns,
 )
 from peers_tui.core.membership import Roster
 from peers_tui.core.opened_records import columns_of, open_message
@@ -63,9 +62,6 @@ class Checked(Frozen):  # not a dataclass: compiled at import, before the first 
         return self.record.data if self.record else {}
 
 
-_COLUMNS_OF = attrgetter(*COLUMNS)
-
-
 def check_row(row: Message, roster: Roster, group_id: str,
               chain: Predecessors | None = None, reads: WindowReads | None = None) -> Checked:
     """Check one row on its own: signature, columns, author chain, time order and role.
@@ -73,8 +69,7 @@ def check_row(row: Message, roster: Roster, group_id: str,
     reads = model_reads() if reads is None else reads
     try:
         record = open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
-        # All the columns at once (C's attrgetter and a tuple compare, not a loop of getattr)
-        if _COLUMNS_OF(row) != tuple(columns_of(record).values()):
+        if columns_in_order(row) != tuple(columns_of(record).values()):  # all at once, in C
             raise RecordError("row does not match its signed record (edited in the file)")
         if chain is None:
             chain = reads.predecessors(wanted_before([record]), group_id=group_id)

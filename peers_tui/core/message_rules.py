@@ -4,6 +4,8 @@ core.lean_post with plain sqlite3 for `peers send`; core.history reads them back
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import PeersError
 from peers_tui.core.identity import Keypair
@@ -54,14 +56,16 @@ def expected_columns(record: SignedRecord) -> dict[str, Any]:
     reply = data.get("reply")
     if reply is not None and not isinstance(reply, str):
         raise RecordError("malformed reply")
-    return dict(zip(COLUMNS, (
-        data["id"], record.author, data["aseq"], kind, data.get("body", ""), data.get("target"),
-        reply, data.get("orig_id"), data["orig_time"] if kind == "imported" else record.created_at)))
+    created = data["orig_time"] if kind == "imported" else record.created_at
+    return dict(zip(COLUMNS, (data["id"], record.author, data["aseq"], kind, data.get("body", ""),
+                              data.get("target"), reply, data.get("orig_id"), created)))
 
 
-# The columns expected_columns gives, in its order (core.history compares a row's in one go).
+# The columns expected_columns gives, in its order, and a row's values of them as a tuple:
+# core.history compares a row's with its record's in one go (not nine getattr and compares).
 COLUMNS = ("id", "author", "author_seq", "kind", "body", "target", "reply_to", "orig_id",
            "created_at")
+columns_in_order = attrgetter(*COLUMNS)
 
 
 def check_post(body: str, kind: str) -> None:
