@@ -19,6 +19,7 @@ Problems come back in message-id order, as the reader would list them.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 WINDOW = OPENED_LIMIT - 24
 PARALLEL_FROM = 10_000   # fewer rows than this are checked in this process (no worker start-up)
 MAX_WORKERS = 8
+GC_YOUNG = 20_000  # a worker's threshold of young objects for a collection (_start_worker)
 FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
           Message.body, Message.record, Message.sig, Message.target, Message.reply_to,
           Message.orig_id)
@@ -264,6 +266,12 @@ def _start_worker(path: str, group_id: str, models: tuple[type[Model], ...],
     # A worker checks each record once: nothing to remember, and every text to hash.
     remember_verified(False)
     use_openssl_sha256()
+    # A window's objects die with it and make no cycles (none found after 30 windows), yet
+    # a collection every ~700 allocations walked them: ~3 us of a row's ~115 (365 collections
+    # in 30,000 rows). The modules imported stay out of it (freeze), and a collection comes
+    # only when 20,000 more objects live than before: none at all in those 30 windows.
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG)
     global _WORKER_JUDGE
     # The same models as the parent's store: the personal group lives in personal.db.
     _WORKER_JUDGE = WindowJudge(GroupFile(Path(path), group_id, models=models), roster)

