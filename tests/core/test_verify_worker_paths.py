@@ -6,6 +6,7 @@ behind the shortcut is dropped."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import pytest
 
@@ -113,7 +114,7 @@ def test_a_record_text_reads_as_the_decoder_reads_it(text: str):
     the same value or the same error as the decoder's own `decode`."""
     from peers_tui.core import records
 
-    def outcome(decode):  # type: ignore[no-untyped-def]
+    def outcome(decode: Callable[[str], object]) -> tuple[object, ...]:
         try:
             return ("value", decode(text))
         except Exception as exc:  # noqa: BLE001 - the error itself is compared
