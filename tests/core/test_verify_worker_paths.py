@@ -16,7 +16,7 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.identity import Keypair, remember_verified, verify_signature
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.message_rules import COLUMNS
-from peers_tui.core.records import RecordError, sign
+from peers_tui.core.records import RecordError, SignedRecord, sign
 from peers_tui.core.views import Problem
 from tests.conftest import User
 
@@ -121,3 +121,54 @@ def test_a_record_text_reads_as_the_decoder_reads_it(text: str):
             return ("error", type(exc), str(exc))
 
     assert outcome(records._decode) == outcome(records._DECODER.decode)
+
+
+def _fields_checked_before(record: SignedRecord) -> str | None:
+    """expected_columns' field check as it was written before the fields were worked out
+    once a kind: the reference the new one must agree with."""
+    data = record.data
+    kind = data.get("type")
+    fields: dict[str, type] = {"id": str, "type": str, "mseq": int, "aseq": int, "aprev": str}
+    if kind in ("text", "action", "topic", "imported", "edit", "react"):
+        fields["body"] = str
+    if kind in ("edit", "delete", "react"):
+        fields["target"] = str
+    if kind == "imported":
+        fields.update(orig_id=str, orig_author=str, orig_time=int)
+    for name, expected in fields.items():
+        if not isinstance(data.get(name), expected) or isinstance(data.get(name), bool):
+            return f"malformed {kind or 'message'} record (field {name})"
+    return None
+
+
+FULL = {"id": "01AAAAAAAAAAAAAAAAAAAAAAAA", "mseq": 0, "aseq": 1, "aprev": "", "body": "hi",
+        "target": "01BBBBBBBBBBBBBBBBBBBBBBBB", "orig_id": "o-1", "orig_author": "ana",
+        "orig_time": 5}
+
+
+@pytest.mark.parametrize("kind", ["text", "action", "topic", "imported", "edit", "delete",
+                                  "react", "other", "", 5, True, None, ["text"]])
+def test_a_message_record_missing_or_mistyping_a_field_is_refused_as_before(kind: object):
+    from peers_tui.core.message_rules import expected_columns
+
+    cases = [dict(FULL, type=kind)]
+    for name in [*FULL, "type"]:
+        for bad in (None, True, 1.5, "x", 7):
+            case = dict(FULL, type=kind)
+            if bad is None:
+                case.pop(name)
+            else:
+                case[name] = bad
+            cases.append(case)
+    for data in cases:
+        record = SignedRecord("{}", b"", None, {"a": "someone", "t": 1, **data})
+        before = _fields_checked_before(record)
+        try:
+            expected_columns(record)
+            now = None
+        except RecordError as exc:
+            now = str(exc)
+        if before is not None:
+            assert now == before, data
+        else:
+            assert now is None or "(field " not in now, data
