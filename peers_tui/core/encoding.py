@@ -31,6 +31,16 @@ def _hashes() -> tuple[Callable[..., Any], Callable[..., Any]]:
 sha256, blake2b = _hashes()
 
 
+def use_openssl_sha256() -> None:
+    """record_hash by hashlib's SHA-256 (OpenSSL's, which uses the CPU's SHA instructions):
+    ~0.7 us a record sooner than CPython's own, the same digests. For a process that hashes
+    every record of a file and has loaded hashlib anyway (a `peers verify` worker)."""
+    global sha256
+    import hashlib
+
+    sha256 = hashlib.sha256
+
+
 def canonical_json(data: dict[str, Any]) -> str:
     """Sorted-key compact JSON: the exact text that gets signed and stored verbatim."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

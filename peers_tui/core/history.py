@@ -17,7 +17,7 @@ from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.message_rules import (
-    EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, expected_columns,
+    EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, columns_in_order, expected_columns,
 )
 from peers_tui.core.membership import Roster
 from peers_tui.core.opened_records import columns_of, open_message
@@ -69,9 +69,8 @@ def check_row(row: Message, roster: Roster, group_id: str,
     reads = model_reads() if reads is None else reads
     try:
         record = open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
-        for column, value in columns_of(record).items():
-            if getattr(row, column) != value:
-                raise RecordError("row does not match its signed record (edited in the file)")
+        if columns_in_order(row) != tuple(columns_of(record).values()):  # all at once, in C
+            raise RecordError("row does not match its signed record (edited in the file)")
         if chain is None:
             chain = reads.predecessors(wanted_before([record]), group_id=group_id)
         reads.check_chain(record, chain, roster)

@@ -32,13 +32,11 @@ LIMIT = 1024
 
 # Ordered dicts: `next(iter(d))` on a plain dict that always loses its first entry walks over
 # every slot deleted before it until the dict is rebuilt (~2 % of a backfill's event loop).
-# Each with its text's hash (a chain lookup wants it: open_link).
-_opened: OrderedDict[tuple[str, bytes, str | None, RecordKind], tuple[SignedRecord, str]] = \
-    OrderedDict()
-# The same records by their text alone, with their hash: a chain lookup (core.chain_rules.
-# by_hash) wants the hash and signing time of the texts at its places, and parsed each one's
-# JSON again for its time (~4 % of a backfill's event loop, with the hashing). Whatever
-# signature a text came with, its hash and its fields are the text's own.
+# The records kept, by their text alone, each with the text's hash: a chain lookup (core.
+# chain_rules.by_hash) wants the hash and signing time of the texts at its places. Whatever
+# signature a text came with, its hash and its fields are the text's own; a lookup compares
+# the signature, group and kind it was asked for with the record's (a key of all four cost
+# more than the rest: its enum's hash is a Python call, ~2 us a row of `peers verify`).
 _by_text: OrderedDict[str, tuple[SignedRecord, str]] = OrderedDict()
 # The columns each kept record's row must hold, by the record object: the relay's batch apply
 # computes them to insert a page and its judge again to compare the rows (~3 % of a
@@ -52,13 +50,23 @@ def open_message(text: Any, sig: Any, *, group_id: str | None, kind: RecordKind)
     """`raw.open_stored` for a message row, the same record again for the same bytes."""
     if not isinstance(text, str) or not isinstance(sig, (bytes, bytearray)):
         return open_stored(text, sig, group_id=group_id, kind=kind)  # raises with the reason
-    key = (text, bytes(sig), group_id, kind)
-    found = _opened.get(key)
+    found = _kept(text, sig, group_id, (kind,))
     if found is None:
-        record = open_stored(text, sig, group_id=group_id, kind=kind)
-        _keep(key, record)
-        return record
+        return _keep(text, open_stored(text, sig, group_id=group_id, kind=kind))[0]
     return found[0]
+
+
+def _kept(text: str, sig: bytes | bytearray, group_id: str | None,
+          kinds: tuple[RecordKind, ...]) -> tuple[SignedRecord, str] | None:
+    """The record kept for this text if it is the one these bytes open to here: the same
+    signature, this group and one of these kinds. Every other check of opening depends on
+    the text alone."""
+    found = _by_text.get(text)
+    if found is not None:
+        data = found[0].data
+        if found[0].sig == sig and data.get("g") == group_id and data.get("k") in kinds:
+            return found
+    return None
 
 
 def open_link(text: Any, sig: Any, *, group_id: str,
@@ -71,29 +79,22 @@ def open_link(text: Any, sig: Any, *, group_id: str,
     if not isinstance(text, str) or not isinstance(sig, (bytes, bytearray)):
         record = open_stored(text, sig, group_id=group_id, kind=kinds)  # raises with the reason
         return record, record_hash(record.text)
-    # By the text alone, then its signature and group compared: the tuple key's hash costs
-    # more than the rest (its enum's hash is a Python call), ~0.7 us a place of a window.
-    found = _by_text.get(text)
+    found = _kept(text, sig, group_id, kinds)
     if found is not None:
-        data = found[0].data
-        if found[0].sig == sig and data.get("g") == group_id and data.get("k") in kinds:
-            return found
+        return found
     record = open_stored(text, sig, group_id=group_id, kind=kinds)
     if record.kind != RecordKind.MSG:
         return record, record_hash(text)
-    return _keep((text, bytes(sig), group_id, RecordKind.MSG), record)
+    return _keep(text, record)
 
 
-def _keep(key: tuple[str, bytes, str | None, RecordKind],
-          record: SignedRecord) -> tuple[SignedRecord, str]:
-    found = (record, record_hash(key[0]))
+def _keep(text: str, record: SignedRecord) -> tuple[SignedRecord, str]:
+    """Keep a message record just opened (by open_stored) from `text`."""
+    found = (record, record_hash(text))
     with _lock:
-        if len(_opened) >= LIMIT:
-            _opened.popitem(last=False)  # the oldest kept
         if len(_by_text) >= LIMIT:
-            _by_text.popitem(last=False)
-        _opened[key] = found
-        _by_text[key[0]] = found
+            _by_text.popitem(last=False)  # the oldest kept
+        _by_text[text] = found
     return found
 
 

@@ -94,7 +94,7 @@ def test_the_judge_takes_the_columns_the_apply_computed_for_each_record(
     for i in range(6):
         bob.ok("send", "team", f"old {i}")
     here, store, messages = joining_host(tmp_path, alice, team)
-    for kept in ("_opened", "_by_text", "_columns"):  # none of them opened before
+    for kept in ("_by_text", "_columns"):  # none of them opened before
         monkeypatch.setattr(opened_records, kept, OrderedDict())
     computed: list[str] = []
     real = opened_records.expected_columns

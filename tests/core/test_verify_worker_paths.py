@@ -1,0 +1,174 @@
+"""The shortcuts a `peers verify` worker takes (core.bulk_verify) skip no check: it remembers
+no signature it verified, hashes with OpenSSL's SHA-256, finds a record it opened by its text,
+and compares a row's columns with its record's in one go. Each test here fails if the check
+behind the shortcut is dropped."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+
+from peers_tui.core import bulk_verify, encoding, identity, opened_records
+from peers_tui.core.account import Account
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.identity import Keypair, remember_verified, verify_signature
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.message_rules import COLUMNS
+from peers_tui.core.records import RecordError, SignedRecord, sign
+from peers_tui.core.views import Problem
+from tests.conftest import User
+
+EDITED = "row does not match its signed record (edited in the file)"
+
+
+def test_a_worker_that_remembers_nothing_still_refuses_a_forged_signature():
+    keypair = Keypair.generate()
+    message = b"the text signed"
+    signature = keypair.sign(message)
+    forged = bytes([signature[0] ^ 1]) + signature[1:]
+    remembered = len(identity._VERIFIED)
+    remember_verified(False)
+    try:
+        assert verify_signature(keypair.public_id, message, signature)
+        assert not verify_signature(keypair.public_id, message, forged)
+        assert not verify_signature(keypair.public_id, message + b"!", signature)
+        assert not verify_signature(Keypair.generate().public_id, message, signature)
+        assert not verify_signature(keypair.public_id, message, signature[:63])  # no traceback
+        assert len(identity._VERIFIED) == remembered  # nothing kept
+    finally:
+        remember_verified(True)
+
+
+def test_openssl_sha256_hashes_records_as_before(monkeypatch: pytest.MonkeyPatch):
+    text = '{"a":"x","body":"caf\u00e9 \u2603","k":"msg"}'
+    before = record_hash(text)
+    monkeypatch.setattr(encoding, "sha256", encoding.sha256)  # put back after the test
+    encoding.use_openssl_sha256()
+    assert encoding.sha256.__name__ == "openssl_sha256"
+    assert record_hash(text) == before
+
+
+def test_a_kept_record_is_not_taken_for_other_bytes(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(opened_records, "_by_text", type(opened_records._by_text)())
+    keypair = Keypair.generate()
+    group = "g" * 26
+    record = sign(keypair, RecordKind.MSG, group, {"type": "text", "body": "hi"})
+    assert opened_records.open_message(record.text, record.sig, group_id=group,
+                                       kind=RecordKind.MSG) == record
+    assert opened_records.opened(record.text) is not None  # kept: the next ones are lookups
+    forged = bytes([record.sig[0] ^ 1]) + record.sig[1:]
+    with pytest.raises(RecordError, match="bad signature"):
+        opened_records.open_message(record.text, forged, group_id=group, kind=RecordKind.MSG)
+    with pytest.raises(RecordError, match="bad signature"):
+        opened_records.open_link(record.text, forged, group_id=group, kinds=(RecordKind.MSG,))
+    with pytest.raises(RecordError, match="another group"):
+        opened_records.open_message(record.text, record.sig, group_id="h" * 26,
+                                    kind=RecordKind.MSG)
+    with pytest.raises(RecordError, match="where invite was expected"):
+        opened_records.open_link(record.text, record.sig, group_id=group,
+                                 kinds=(RecordKind.INVITE,))
+    found = opened_records.open_link(record.text, record.sig, group_id=group,
+                                     kinds=(RecordKind.MSG,))
+    assert found == (record, record_hash(record.text))
+
+
+EDITS = {"id": "'01AAAAAAAAAAAAAAAAAAAAAAAA'", "author": "'someone else'",
+         "author_seq": "author_seq + 1000000", "kind": "'action'", "body": "'not what was signed'",
+         "reply_to": "'01BBBBBBBBBBBBBBBBBBBBBBBB'", "orig_id": "'elsewhere-1'",
+         "created_at": "created_at + 1"}
+
+
+def test_every_column_but_the_target_is_an_edit():
+    # (a target given to a message moves it out of the log: its own rule, tests elsewhere)
+    assert set(EDITS) == set(COLUMNS) - {"target"}
+
+
+def test_a_row_edited_in_any_column_is_reported_by_the_workers_too(alice: User):
+    group_id = alice.ok("create", "big").out.strip()
+    account = Account(alice.home, alice.hub)
+    lines = [f'{{"id": "x-{i}", "author": "old", "body": "line {i}", '
+             f'"created_at": {1_600_000_000 + i}}}' for i in range(bulk_verify.PARALLEL_FROM + 500)]
+    assert account.import_history("big", lines).added == len(lines)
+    edited = []
+    with sqlite3.connect(alice.hub / f"{group_id}.db") as db:
+        for n, column in enumerate(sorted(EDITS)):  # rows in the middle of the windows
+            rowid = 300 + n * 1_234
+            db.execute(f"UPDATE message SET {column} = {EDITS[column]} WHERE rowid = ?", (rowid,))
+            [(message_id,)] = db.execute("SELECT id FROM message WHERE rowid = ?", (rowid,))
+            edited.append(Problem(f"message {message_id}", EDITED))
+    store = account.store(account.resolve("big"))
+    found = bulk_verify.check_messages(store.file, store.roster(), workers=2)
+    assert [problem for problem in found if problem.reason == EDITED] == sorted(
+        edited, key=lambda problem: problem.where), found
+
+
+TEXTS = ['{"a":1}', '{"a":1} ', ' {"a":1}', '{"a":1}x', '{"a":1}{"b":2}', '{"a":1,"a":2}',
+         '{"a":{"b":1,"b":2}}', '{', '{"a":NaN}', '[1]', '', '{"a":"\\ud800"}', '{}']
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_record_text_reads_as_the_decoder_reads_it(text: str):
+    """records._decode takes the C scanner for a text that is one object: whatever the text,
+    the same value or the same error as the decoder's own `decode`."""
+    from peers_tui.core import records
+
+    def outcome(decode: Callable[[str], object]) -> tuple[object, ...]:
+        try:
+            return ("value", decode(text))
+        except Exception as exc:  # noqa: BLE001 - the error itself is compared
+            return ("error", type(exc), str(exc))
+
+    assert outcome(records._decode) == outcome(records._DECODER.decode)
+
+
+def _fields_checked_before(record: SignedRecord) -> str | None:
+    """expected_columns' field check as it was written before the fields were worked out
+    once a kind: the reference the new one must agree with."""
+    data = record.data
+    kind = data.get("type")
+    fields: dict[str, type] = {"id": str, "type": str, "mseq": int, "aseq": int, "aprev": str}
+    if kind in ("text", "action", "topic", "imported", "edit", "react"):
+        fields["body"] = str
+    if kind in ("edit", "delete", "react"):
+        fields["target"] = str
+    if kind == "imported":
+        fields.update(orig_id=str, orig_author=str, orig_time=int)
+    for name, expected in fields.items():
+        if not isinstance(data.get(name), expected) or isinstance(data.get(name), bool):
+            return f"malformed {kind or 'message'} record (field {name})"
+    return None
+
+
+FULL = {"id": "01AAAAAAAAAAAAAAAAAAAAAAAA", "mseq": 0, "aseq": 1, "aprev": "", "body": "hi",
+        "target": "01BBBBBBBBBBBBBBBBBBBBBBBB", "orig_id": "o-1", "orig_author": "ana",
+        "orig_time": 5}
+
+
+@pytest.mark.parametrize("kind", ["text", "action", "topic", "imported", "edit", "delete",
+                                  "react", "other", "", 5, True, None, ["text"]])
+def test_a_message_record_missing_or_mistyping_a_field_is_refused_as_before(kind: object):
+    from peers_tui.core.message_rules import expected_columns
+
+    cases = [dict(FULL, type=kind)]
+    for name in [*FULL, "type"]:
+        for bad in (None, True, 1.5, "x", 7):
+            case = dict(FULL, type=kind)
+            if bad is None:
+                case.pop(name)
+            else:
+                case[name] = bad
+            cases.append(case)
+    for data in cases:
+        record = SignedRecord("{}", b"", None, {"a": "someone", "t": 1, **data})
+        before = _fields_checked_before(record)
+        try:
+            expected_columns(record)
+            now = None
+        except RecordError as exc:
+            now = str(exc)
+        if before is not None:
+            assert now == before, data
+        else:
+            assert now is None or "(field " not in now, data
