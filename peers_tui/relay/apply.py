@@ -11,6 +11,7 @@ more go in, so a batch need not arrive in dependency order.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,7 +73,8 @@ def _verdict(reason: str) -> Exception:
 def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
                   create: bool, hub_order: bool = False,
                   store: GroupStore | None = None,
-                  then: Callable[[Any], None] | None = None) -> Outcome | None:
+                  then: Callable[[Any], None] | None = None,
+                  commit_later: list[contextlib.ExitStack] | None = None) -> Outcome | None:
     """Apply `envelopes` (all of `group_id`) to `<hub>/<group_id>.db`.
 
     Without the file: with `create` it is made from the batch's genesis (checked against the
@@ -81,7 +83,9 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
     this host's at a place the hub gave another change is taken out (`Outcome.lost`).
     `store` is this file's store if the caller keeps one open (its checks are remembered).
     `then(db)` runs in the same transaction after the batch's rows (a backfill's position:
-    one commit a page, not two).
+    one commit a page, not two). With `commit_later` (a file that exists) the checked batch's
+    transaction is left open and appended there: its `close()` commits (the hub republishes
+    first, intake.py).
     """
     outcome = Outcome()
     kept = False
@@ -104,9 +108,16 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
                 outcome.duplicates.append(envelope)
             else:
                 outcome.refused.append((envelope, "another genesis than this group's"))
-    _apply_to(store, others, outcome, hub_order, then)
-    if not kept:
-        store.close()
+    store.require_writable()
+    transaction = contextlib.ExitStack()
+    with transaction:
+        if not kept:
+            transaction.callback(store.close)
+        transaction.enter_context(store.session())
+        transaction.enter_context(store.db.atomic())
+        _apply_to(store, others, outcome, hub_order, then)
+        if commit_later is not None:
+            commit_later.append(transaction.pop_all())
     return outcome
 
 
@@ -127,47 +138,46 @@ def _found(hub: Path, group_id: str, geneses: list[Envelope], outcome: Outcome) 
 def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
               hub_order: bool, then: Callable[[Any], None] | None = None) -> None:
     """Membership changes and invites one by one, messages a batch at a time, in rounds
-    until nothing more goes in (a message may wait for a change, an invite for a message)."""
-    store.require_writable()
+    until nothing more goes in (a message may wait for a change, an invite for a message);
+    in the caller's transaction (apply_records)."""
     touched: set[str] = set()
-    with store.session(), store.db.atomic():
-        # A backfill page's names, if named: with the file's top before the page's rows, and
-        # written after them, once the page's records are opened (joined_history.expect).
-        top = joined_history.top_rowid(store.db) if joined_history.any_named(store.group_id) else None
-        # Messages alone change no membership: the roster verified last is the one to use.
-        singles = any(e.table != "msg" for e in envelopes)
-        roster = store.roster() if singles else store.current_roster()
-        # Evidence of a place first: the records built on it are judged with it here.
-        for envelope in (e for e in envelopes if e.table == "evidence"):
-            kept = keep_evidence(store, envelope, touched)
-            if isinstance(kept, str):
-                outcome.refused.append((envelope, kept))
-            else:
-                (outcome.applied if kept else outcome.duplicates).append(envelope)
-        others = [e for e in envelopes if e.table not in ("msg", "evidence")]
-        messages = [e for e in envelopes if e.table == "msg"]
-        waiting: list[tuple[Envelope, str]] = []
-        while True:
-            roster, others_waiting, progress = _apply_singly(store, roster, others, outcome,
-                                                             hub_order)
-            batch = apply_messages(store, roster, messages)
-            outcome.applied += batch.applied
-            outcome.duplicates += batch.duplicates
-            outcome.refused += batch.refused
-            touched |= batch.touched
-            waiting = others_waiting + batch.waiting
-            if not (progress or batch.applied) or not waiting:
-                break
-            others = [e for e, _ in others_waiting]
-            messages = [e for e, _ in batch.waiting]
-        outcome.waiting.extend(waiting)
-        if top is not None:
-            joined_history.write_named(store.db, store.group_id, top)
-        if any(e.table == "member" for e in outcome.applied):
-            outcome.lost += take_out_voided(store, store.roster())
-        _reindex(store, roster, touched)
-        if then is not None:
-            then(store.db)
+    # A backfill page's names, if named: with the file's top before the page's rows, and
+    # written after them, once the page's records are opened (joined_history.expect).
+    top = joined_history.top_rowid(store.db) if joined_history.any_named(store.group_id) else None
+    # Messages alone change no membership: the roster verified last is the one to use.
+    singles = any(e.table != "msg" for e in envelopes)
+    roster = store.roster() if singles else store.current_roster()
+    # Evidence of a place first: the records built on it are judged with it here.
+    for envelope in (e for e in envelopes if e.table == "evidence"):
+        kept = keep_evidence(store, envelope, touched)
+        if isinstance(kept, str):
+            outcome.refused.append((envelope, kept))
+        else:
+            (outcome.applied if kept else outcome.duplicates).append(envelope)
+    others = [e for e in envelopes if e.table not in ("msg", "evidence")]
+    messages = [e for e in envelopes if e.table == "msg"]
+    waiting: list[tuple[Envelope, str]] = []
+    while True:
+        roster, others_waiting, progress = _apply_singly(store, roster, others, outcome,
+                                                         hub_order)
+        batch = apply_messages(store, roster, messages)
+        outcome.applied += batch.applied
+        outcome.duplicates += batch.duplicates
+        outcome.refused += batch.refused
+        touched |= batch.touched
+        waiting = others_waiting + batch.waiting
+        if not (progress or batch.applied) or not waiting:
+            break
+        others = [e for e, _ in others_waiting]
+        messages = [e for e, _ in batch.waiting]
+    outcome.waiting.extend(waiting)
+    if top is not None:
+        joined_history.write_named(store.db, store.group_id, top)
+    if any(e.table == "member" for e in outcome.applied):
+        outcome.lost += take_out_voided(store, store.roster())
+    _reindex(store, roster, touched)
+    if then is not None:
+        then(store.db)
 
 
 def _apply_singly(store: GroupStore, roster: Roster, envelopes: list[Envelope], outcome: Outcome,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -45,6 +47,11 @@ BATCH = 1000
 # holding records applied but not yet purged, waits this long for the next one before it
 # purges them (a quiet stream gives its bounds back at once; limits.InboundTrim).
 QUIET_WAIT = 0.25
+# The hub's republish of a batch of messages goes out before its commit: the publish tasks
+# run in the loop's next turn and nats-py's flusher writes them in the one after.
+SEND_TURNS = 3
+# Tests only: the hub's relay stops itself (SIGSTOP) between that publish and the commit.
+STOP_BEFORE_COMMIT = bool(os.environ.get("PEERS_RELAY_STOP_BEFORE_COMMIT"))
 
 
 class Intake:
@@ -183,30 +190,73 @@ class Intake:
                 self.ledger.quarantine(envelope, reason)
         held = self.ledger.held(group_id)
         store = self.scanner.stores.get(group_id)
+        # The hub republishes a batch of messages before it commits it (below); a batch with
+        # anything else (membership changes: the hub's file is their one order) commits first.
+        early: list[contextlib.ExitStack] | None = (
+            [] if self.is_hub and then is None and run is None
+            and all(e.table == "msg" for e in held + envelopes) else None)
         work = functools.partial(apply.apply_records, self.hub, group_id, held + envelopes,
                                  create=self.is_hub, hub_order=not self.is_hub,
-                                 store=store, then=then)
+                                 store=store, then=then, commit_later=early)
         try:
             outcome = work() if run is None else await run(lent(store, work))
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
             for envelope in envelopes:
                 self.ledger.hold(envelope, str(exc))
             return
-        if self.is_hub:
-            self.founding.settle(group_id, envelopes)  # a genesis refused founded nothing
-            if outcome is not None:  # a join naming an invite no host has (join_invites.py)
-                refuse_unknown_invites(outcome)
         if outcome is None:
             return
-        self._trace(f"committed {len(outcome.applied)} of {group_id[:6]}")
         accepted = outcome.applied + outcome.duplicates
-        if self.is_hub:  # on to the federation first: the bookkeeping below can wait
+        if early:
+            fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
+            self._trace(f"checked {len(outcome.applied)} of {group_id[:6]}, republishing")
+            if not await self._republish_first(early[0], fresh, envelopes):
+                return
+            self._trace(f"republished {len(fresh)} of {group_id[:6]}")
+        if self.is_hub:
+            self.founding.settle(group_id, envelopes)  # a genesis refused founded nothing
+            refuse_unknown_invites(outcome)  # a join naming an invite no host has (join_invites.py)
+        self._trace(f"committed {len(outcome.applied)} of {group_id[:6]}")
+        if self.is_hub and early is None:  # on to the federation first: the bookkeeping can wait
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
             self._trace(f"applied {len(outcome.applied)} of {group_id[:6]}, republishing")
             await self._send(fresh)
             self._trace(f"republished {len(fresh)} of {group_id[:6]}")
         with self.ledger.batch():  # the bookkeeping below: one commit of relay.db, not four
             self._keep_books(group_id, outcome, accepted)
+
+    async def _republish_first(self, commit: contextlib.ExitStack, fresh: list[Envelope],
+                               envelopes: list[Envelope]) -> bool:
+        """The hub's batch of messages, checked and not committed, on its way to the
+        federation; then the commit, while the server stores and delivers it (the path B ->
+        hub -> C no longer waits for the hub's commit). A record published here and not
+        committed (the relay killed in between) is still in its leaf's inbound stream, the
+        position before it: applied again at the restart, and its second publish is a
+        duplicate (Nats-Msg-Id). False when the commit failed: the batch waits (ledger.hold)."""
+        sending = asyncio.ensure_future(self._send(fresh))
+        try:
+            for _ in range(SEND_TURNS):  # the publish tasks, then nats-py's flusher, write it
+                if sending.done():
+                    break
+                await asyncio.sleep(0)
+            if STOP_BEFORE_COMMIT:  # tests: killed between the publish and the commit
+                os.kill(os.getpid(), signal.SIGSTOP)
+        except BaseException:
+            sending.cancel()
+            raise
+        finally:
+            stored = self._commit(commit, envelopes)
+        await sending
+        return stored
+
+    def _commit(self, commit: contextlib.ExitStack, envelopes: list[Envelope]) -> bool:
+        try:
+            commit.close()
+        except PeersError as exc:  # published, not stored here: applied again with the next
+            for envelope in envelopes:
+                self.ledger.hold(envelope, str(exc))
+            return False
+        return True
 
     def _keep_books(self, group_id: str, outcome: apply.Outcome, accepted: list[Envelope]) -> None:
         for envelope, reason in outcome.refused:

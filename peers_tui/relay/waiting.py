@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from nats.errors import ConnectionClosedError
+
 
 async def subscribe_ordered(js: Any, subjects: str, stream: str, config: Any) -> Any:
     sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True, config=config)
@@ -40,7 +42,11 @@ async def answer_flow_control(sub: Any) -> None:
 
 async def take_queued(sub: Any) -> Any:
     """A message already queued (`sub.pending_msgs`), flow control answered."""
-    msg = await sub.next_msg(timeout=None)
+    inner = _inner(sub)
+    if inner is None:
+        msg = await sub.next_msg(timeout=None)
+    else:
+        msg = _taken(inner, inner._pending_queue.get_nowait())
     await answer_flow_control(sub)
     return msg
 
@@ -48,13 +54,74 @@ async def take_queued(sub: Any) -> Any:
 async def next_record(sub: Any, wait: float | None, moved: asyncio.Future[Any]) -> Any:
     """The next message of `sub`; None once `wait` seconds passed (None: no limit) or `moved`
     is done (`watch(event)`, made once for every wait of a consumer). A message is never
-    lost: cancelled before it took one, the getter leaves it queued for the next call
-    (asyncio.Queue), and one it took is returned. What `next_msg` raised (a closed
-    connection) is raised here."""
+    lost: a wait that ends without one leaves it queued for the next call (asyncio.Queue). A
+    closed connection raises nats' ConnectionClosedError, as `next_msg` does.
+
+    The wait is on the subscription's queue itself, in the caller's task: nats-py's
+    `next_msg` makes two tasks a call (its own and a `wait_for` inside), and racing it against
+    `moved` a third wait; a record handed over by the connection's reader took five turns of
+    the event loop to reach the caller, now one. Without nats-py 2.16's queue (another
+    version), `next_msg` as before."""
     if sub.pending_msgs:  # queued already (a catch-up): nothing to race
         return await take_queued(sub)
     if moved.done():
         return None
+    inner = _inner(sub)
+    if inner is None:
+        return await _next_by_task(sub, wait, moved)
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[Any] = loop.create_future()  # nats-py cancels it on close
+    key = f"peers-relay-{id(closed)}"
+    inner._pending_next_msgs_calls[key] = closed
+    waiting = True
+
+    def stop(_: Any) -> None:
+        if waiting:
+            scope.reschedule(loop.time())
+
+    try:
+        async with asyncio.timeout(wait) as scope:
+            moved.add_done_callback(stop)
+            closed.add_done_callback(stop)
+            try:
+                msg = await inner._pending_queue.get()
+            finally:
+                waiting = False
+                moved.remove_done_callback(stop)
+                closed.remove_done_callback(stop)
+    except TimeoutError:
+        if inner._conn.is_closed:
+            raise ConnectionClosedError from None
+        return None
+    finally:
+        inner._pending_next_msgs_calls.pop(key, None)
+    _taken(inner, msg)
+    await answer_flow_control(sub)
+    return msg
+
+
+def _inner(sub: Any) -> Any:
+    """nats-py 2.16's subscription under a JetStream push one, if it is that (its queue and
+    the calls it cancels on close are what `next_record` waits on); else None."""
+    inner = getattr(sub, "_sub", None)
+    if (isinstance(getattr(inner, "_pending_queue", None), asyncio.Queue)
+            and isinstance(getattr(inner, "_pending_next_msgs_calls", None), dict)
+            and hasattr(inner, "_pending_size") and hasattr(inner, "_conn")):
+        return inner
+    return None
+
+
+def _taken(inner: Any, msg: Any) -> Any:
+    """What `next_msg` does with a message it took: its bytes no longer pending, the queue's
+    count, the JetStream consumer marked active (its idle heartbeat check)."""
+    inner._pending_size -= len(msg.data)
+    inner._pending_queue.task_done()
+    if inner._jsi is not None:
+        inner._jsi._active = True
+    return msg
+
+
+async def _next_by_task(sub: Any, wait: float | None, moved: asyncio.Future[Any]) -> Any:
     getter = asyncio.ensure_future(sub.next_msg(timeout=None))
     try:
         await asyncio.wait((getter, moved), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
