@@ -6,7 +6,7 @@ One task per group, beside the relay's other work: each page is read without the
 lock and applied under it through the relay's own apply path (quarantine, held records,
 known hashes), so live records keep flowing between pages. The page's apply itself (its
 checks, rows and commit: most of a walk's CPU) runs on a thread of its own at a lower
-priority (walk_slice.in_background_walk) while the loop waits for it under the lock: a user's
+priority (walk_priority.in_background_walk) while the loop waits for it under the lock: a user's
 app on this host gets the core first, and the loop stays free for what needs no lock. The walk's position is in the
 group file (core/frontier.py), so a relay restarted mid-way goes on from there.
 """
@@ -28,7 +28,7 @@ from peers_tui.relay.envelope import Envelope, fed_subject
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.pages import bounds, newest_first, read_range
-from peers_tui.relay import signatures, walk_slice
+from peers_tui.relay import signatures, walk_priority
 from peers_tui.relay.signatures import checked_ahead
 
 PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
@@ -47,7 +47,7 @@ async def in_background(work: Callable[[], Any]) -> Any:
     global _applier
     if _applier is None:
         _applier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="peers-backfill",
-                                      initializer=walk_slice.in_background_walk)
+                                      initializer=walk_priority.in_background_walk)
     return await asyncio.get_running_loop().run_in_executor(_applier, work)
 
 
@@ -73,7 +73,6 @@ class Backfills:
         self.lock = lock
         self.trace = trace
         self.tasks: dict[str, asyncio.Task[None]] = {}
-        self.walking = 0  # walks under way: the loop's slice is short while any is (walk_slice.py)
 
     def resume(self, group_id: str) -> bool:
         """Walk on in `group_id` if its file has a frontier (True), else nothing (False)."""
@@ -121,9 +120,6 @@ class Backfills:
 
     async def _walk(self, group_id: str) -> None:
         store = backfill_state.open_store(self.hub, group_id)
-        self.walking += 1
-        if self.walking == 1:
-            walk_slice.in_walk()
         try:
             state = backfill_state.current(store)
             if state is None:
@@ -165,7 +161,4 @@ class Backfills:
             self.progress(group_id, None, None)
             self.trace(f"backfill of {group_id[:6]} done in {time.monotonic() - started:.2f} s")
         finally:
-            self.walking -= 1
-            if not self.walking:
-                walk_slice.set_own_slice(walk_slice.DEFAULT)
             store.close()

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
 from peers_tui.core.identity import verify_signature
-from peers_tui.relay import walk_slice
+from peers_tui.relay import walk_priority
 from peers_tui.relay.envelope import Envelope
 
 # Canonical record text sorts its keys, and "a" (the author) sorts first.
@@ -33,7 +33,7 @@ def _executor() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="peers-verify",
-                                   initializer=walk_slice.in_background_walk)
+                                   initializer=walk_priority.in_background_walk)
     return _pool
 
 

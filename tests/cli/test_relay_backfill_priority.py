@@ -2,7 +2,7 @@
 after page, the user's app on the joining host competes for the same cores, and its composer's
 echo was ~1.4-1.6x its idle echo in every full benchmark run. Reniced whole from outside, the
 relay left it at 1.02x. The walk's own threads now lower their priority themselves: the
-signature checks, and the apply of each page (relay.backfill, walk_slice.in_background_walk),
+signature checks, and the apply of each page (relay.backfill, walk_priority.in_background_walk),
 while the relay's event loop, which carries live records between pages, keeps its own.
 Real relays and nats-servers on loopback; the threads read from /proc (Linux)."""
 
