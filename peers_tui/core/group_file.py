@@ -103,23 +103,6 @@ class GroupFile:
         except UNEXPECTED_CONTENT as exc:  # junk no reader foresaw: one line, never a traceback
             raise DamagedDatabase(unexpected_content(self.label, exc)) from exc
 
-    @contextmanager
-    def lent_to_this_thread(self, conn: sqlite3.Connection | None) -> Iterator[None]:
-        """Use `conn`, this file's open connection of another thread that waits meanwhile,
-        on this thread (None: this thread's own, as always). A relay's kept connection
-        tells its own commits from other processes' by `data_version`, which only another
-        connection's commit moves: work done for it on another thread must commit on it."""
-        if conn is None:
-            yield
-            return
-        state = self.db._state  # Peewee's per-thread connection state (a threading.local)
-        state.set_connection(conn)
-        try:
-            with self.db.bind_ctx(self.models, False, False):
-                yield  # sessions nest in this binding: none opens or closes a connection
-        finally:
-            state.reset()  # forgotten here, not closed: it is the other thread's
-
     def _bound_here(self) -> bool:
         """Whether every model is bound to this file on this thread, its connection open."""
         return not self.db.is_closed() and all(m._meta.database is self.db for m in self.models)

@@ -4,10 +4,8 @@ newest page first, and closes the frontier when it reaches the oldest message.
 
 One task per group, beside the relay's other work: each page is read without the relay's
 lock and applied under it through the relay's own apply path (quarantine, held records,
-known hashes), so live records keep flowing between pages. The page's apply itself (its
-checks, rows and commit: most of a walk's CPU) runs on a thread of its own at a lower
-priority (walk_priority.in_background_walk) while the loop waits for it under the lock: a user's
-app on this host gets the core first, and the loop stays free for what needs no lock. The walk's position is in the
+known hashes), so live records keep flowing between pages. The signature checks ahead of
+each page run on threads of lower priority (walk_priority.py). The walk's position is in the
 group file (core/frontier.py), so a relay restarted mid-way goes on from there.
 """
 
@@ -18,7 +16,6 @@ import functools
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,28 +32,9 @@ PAGE = 1000  # messages a commit behind the newest screen (the relay applies not
 RETRY = 1.0
 
 # (group, records, then, run): `then(db)` runs in the apply's transaction after its rows;
-# `run(work)`, when given, runs the apply's synchronous work (in_background).
+# `run(work)`, when given, runs the apply's synchronous work (None: on the loop).
 Run = Callable[[Callable[[], Any]], Awaitable[Any]]
 Apply = Callable[[str, list[Envelope], Callable[[Any], None] | None, Run | None], Awaitable[None]]
-
-_applier: ThreadPoolExecutor | None = None
-
-
-async def in_background(work: Callable[[], Any]) -> Any:
-    """`work()` on the walk's own thread, at its lower priority (one thread: pages in order)."""
-    global _applier
-    if _applier is None:
-        _applier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="peers-backfill",
-                                      initializer=walk_priority.in_background_walk)
-    return await asyncio.get_running_loop().run_in_executor(_applier, work)
-
-
-def _shutdown_applier() -> None:
-    global _applier
-    if _applier is not None:
-        _applier.shutdown(wait=False, cancel_futures=True)
-        _applier = None
-
 
 class Backfills:
     """The walks under way on this host, one task per group."""
@@ -94,7 +72,6 @@ class Backfills:
         for task in self.tasks.values():
             task.cancel()
         signatures.shutdown()  # its threads end with their chunk: nothing waits at exit
-        _shutdown_applier()
 
     async def _walk_until_done(self, group_id: str) -> None:
         reported = 0.0
@@ -148,7 +125,7 @@ class Backfills:
                         # The position reached is stored with the page, in its commit.
                         await self.apply(group_id, page, functools.partial(
                             backfill_state.reached, group_id=group_id, position=low,
-                            total=found.count), in_background)
+                            total=found.count), None)
                         received, total = received + len(page), found.count
                         self._report(group_id, store, received, total)
                     self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "

@@ -199,7 +199,7 @@ class Intake:
                                  create=self.is_hub, hub_order=not self.is_hub,
                                  store=store, then=then, commit_later=early)
         try:
-            outcome = work() if run is None else await run(lent(store, work))
+            outcome = work() if run is None else await run(work)
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
             for envelope in envelopes:
                 self.ledger.hold(envelope, str(exc))
@@ -275,17 +275,3 @@ class Intake:
         passed = self.scanner.note_applied(group_id) and not self.is_hub
         self.ledger.add_known(e.hash for e in accepted
                               if not (passed and e.table in ("msg", "invite")))
-
-
-def lent(store: GroupStore | None, work: Callable[[], Any]) -> Callable[[], Any]:
-    """`work` to run on another thread with the kept store's connection, lent while this
-    thread waits (GroupFile.lent_to_this_thread): its commit must count as the relay's own
-    (`note_applied`), not as another process's, which would have the file scanned again."""
-    if store is None or store.file.db.is_closed():
-        return work
-    conn = store.file.db.connection()
-
-    def on_the_kept_connection() -> Any:
-        with store.file.lent_to_this_thread(conn):
-            return work()
-    return on_the_kept_connection

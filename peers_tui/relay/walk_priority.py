@@ -1,7 +1,7 @@
 """The priority of a backfill's busy threads, so a user's keystroke waits less.
 
-The threads that do nothing but a walk's work (the signature checks, and the apply of each
-page: relay.backfill) lower their own priority (nice 10, per thread on Linux; raising one's
+The threads that do nothing but a walk's work (the signature checks ahead of each page:
+relay.signatures) lower their own priority (nice 10, per thread on Linux; raising one's
 nice needs no privilege, lowering it again would, hence threads of their own). A page waits
 longer for its core when a user's app wants it; the relay's event loop, which carries live
 records between the pages, keeps its priority.

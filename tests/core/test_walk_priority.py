@@ -1,5 +1,5 @@
 """A backfill's busy threads (relay/walk_priority.py): the threads that check the pages'
-signatures and apply them run at a lower priority, and neither they nor the relay's event
+signatures run at a lower priority, and neither they nor the relay's event
 loop ask the scheduler for a short slice. They used to (0.1 ms), which under EEVDF gave them
 the earliest deadlines and the core before the user's app waking for a key: the composer's
 echo during a backfill was 1.68-1.83x its idle echo, and 1.20-1.21x without it."""
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from peers_tui.relay import backfill, signatures, walk_priority
+from peers_tui.relay import signatures, walk_priority
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.ledger import Ledger
 from tests.conftest import User
@@ -75,13 +75,10 @@ def test_the_walk_s_own_threads_run_at_a_lower_priority_on_the_kernel_s_slice():
     _needs_slices()
     default = own_slice()
     signatures.shutdown()
-    backfill._shutdown_applier()
     try:
         checker = signatures._executor().submit(lambda: (own_slice(), own_nice())).result()
-        applier = asyncio.run(backfill.in_background(lambda: (own_slice(), own_nice())))
     finally:
         signatures.shutdown()
-        backfill._shutdown_applier()
     lower = max(walk_priority.BACKGROUND_NICE, own_nice())
-    assert checker == applier == (default, lower), (checker, applier, default)
+    assert checker == (default, lower), (checker, default)
     assert own_nice() < walk_priority.BACKGROUND_NICE  # this thread, as it was

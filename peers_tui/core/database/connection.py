@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import peewee
 
@@ -26,8 +26,6 @@ class Database(peewee.SqliteDatabase):
 
     read_only: str | None = None
     _timeout: float  # Peewee's, set by its __init__ (untyped in its stubs)
-    if TYPE_CHECKING:
-        _state: Any  # Peewee's per-thread connection state (_ConnectionLocal)
 
     if TYPE_CHECKING:
         def _add_conn_hooks(self, conn: sqlite3.Connection) -> None:
@@ -87,10 +85,8 @@ def connect(path: Path) -> Database:
     Deferred transactions lost writes to SQLITE_BUSY under concurrent writers here; IMMEDIATE
     takes the write lock up front so the busy timeout can do its job.
     """
-    # check_same_thread off: a connection may be lent to another thread while its own waits
-    # (GroupFile.lent_to_this_thread); Peewee still keeps one connection a thread otherwise.
     return Database(str(path), pragmas=PRAGMAS, timeout=5, lock_type="IMMEDIATE",
-                    autoconnect=False, check_same_thread=False)
+                    autoconnect=False)
 
 
 __all__ = ["PRAGMAS", "Database", "connect"]
