@@ -29,7 +29,7 @@ run: install
 # The layers (import-linter contracts in pyproject.toml) and the types are checked first;
 # mypy in two workers (a fresh clone has no cache: 17-19 s against 26-32 s in one, load 6).
 # Then two lanes (docs/performance.md, "Test suite time" and its third pass). First everything
-# but the serial tests, in four workers: the slow tests that only wait for conditions (relays
+# but the serial tests, in two workers: the slow tests that only wait for conditions (relays
 # on loopback, generous timeouts) run in xdist groups, one test at a time in each (two groups,
 # and the benchmark smoke test alone: tests/conftest.py), while the other workers run the rest
 # on the CPU they leave. Last, alone, the slow tests marked serial: the UI's timing in seconds
@@ -37,7 +37,7 @@ run: install
 test: install-test
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy -n 2
-	$(BIN)/python -m pytest -m "not serial" -n 4 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not serial" -n 2 --dist loadgroup $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m "slow and serial" -n 0 $(PYTEST_ARGS)
 
 clean:
