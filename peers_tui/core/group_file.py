@@ -37,11 +37,12 @@ Models = tuple[type[peewee.Model], ...]
 class GroupFile:
     """A group DB file: its connection, per-call sessions, writability and genesis."""
 
-    def __init__(self, path: Path, group_id: str, *, models: Models = GROUP_MODELS) -> None:
+    def __init__(self, path: Path, group_id: str, *, models: Models = GROUP_MODELS,
+                 lendable: bool = False) -> None:
         self.path = path
         self.group_id = group_id
         self.models = models
-        self.db = connect(path)
+        self.db = connect(path, lendable=lendable)
         self._prepared = False
         self._genesis: SignedRecord | None = None
 
@@ -102,6 +103,28 @@ class GroupFile:
             raise DamagedDatabase(f"{self.path}: permission denied") from exc
         except UNEXPECTED_CONTENT as exc:  # junk no reader foresaw: one line, never a traceback
             raise DamagedDatabase(unexpected_content(self.label, exc)) from exc
+
+    @contextmanager
+    def lent_to_this_thread(self, conn: sqlite3.Connection | None) -> Iterator[None]:
+        """Use `conn`, this file's open connection of another thread that waits meanwhile,
+        on this thread (None: this thread's own, as always). A relay's kept connection
+        tells its own commits from other processes' by `data_version`, which only another
+        connection's commit moves: work done for it on another thread must commit on it.
+        Only a file opened `lendable` accepts this (sqlite3's same-thread check), and only
+        once a session of its own prepared it: the first session opens and closes its own
+        connection, which would close the lender's."""
+        if conn is None:
+            yield
+            return
+        if not self._prepared:
+            raise RuntimeError(f"{self.path.name}: lent before a session prepared it")
+        state = self.db._state  # Peewee's per-thread connection state (a threading.local)
+        state.set_connection(conn)
+        try:
+            with self.db.bind_ctx(self.models, False, False):
+                yield  # sessions nest in this binding: none opens or closes a connection
+        finally:
+            state.reset()  # forgotten here, not closed: it is the other thread's
 
     def _bound_here(self) -> bool:
         """Whether every model is bound to this file on this thread, its connection open."""

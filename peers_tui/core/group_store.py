@@ -32,8 +32,9 @@ class GroupStore:
     """A group DB: genesis, membership log, invites and messages, verified on every read."""
 
     def __init__(self, path: Path, group_id: str, *, models: Models = GROUP_MODELS,
-                 file: GroupFile | None = None) -> None:
-        self.file = file if file is not None else GroupFile(path, group_id, models=models)
+                 file: GroupFile | None = None, lendable: bool = False) -> None:
+        self.file = file if file is not None else GroupFile(path, group_id, models=models,
+                                                            lendable=lendable)
         self.path, self.group_id, self.models, self.db = (
             self.file.path, self.file.group_id, self.file.models, self.file.db)
         self.log = log = MembershipLog(self.file)

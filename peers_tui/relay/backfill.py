@@ -5,7 +5,8 @@ newest page first, and closes the frontier when it reaches the oldest message.
 One task per group, beside the relay's other work: each page is read without the relay's
 lock and applied under it through the relay's own apply path (quarantine, held records,
 known hashes), so live records keep flowing between pages. The signature checks ahead of
-each page run on threads of lower priority (walk_priority.py). The walk's position is in the
+each page, and the page's apply, run on threads of lower priority (walk_priority.py,
+background_apply.py). The walk's position is in the
 group file (core/frontier.py), so a relay restarted mid-way goes on from there.
 """
 
@@ -25,7 +26,7 @@ from peers_tui.relay.envelope import Envelope, fed_subject
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.pages import bounds, newest_first, read_range
-from peers_tui.relay import signatures, walk_priority
+from peers_tui.relay import background_apply, signatures
 from peers_tui.relay.signatures import checked_ahead
 
 PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
@@ -68,10 +69,13 @@ class Backfills:
         self.tasks[group_id] = asyncio.create_task(self._walk_until_done(group_id))
         return True
 
-    def cancel(self) -> None:
+    def cancel(self) -> list[asyncio.Task[None]]:
+        """Cancel the walks; their tasks, to wait for (a page being applied ends first)."""
         for task in self.tasks.values():
             task.cancel()
         signatures.shutdown()  # its threads end with their chunk: nothing waits at exit
+        background_apply.shutdown()  # after the page under way (background_apply.in_background)
+        return list(self.tasks.values())
 
     async def _walk_until_done(self, group_id: str) -> None:
         reported = 0.0
@@ -125,7 +129,7 @@ class Backfills:
                         # The position reached is stored with the page, in its commit.
                         await self.apply(group_id, page, functools.partial(
                             backfill_state.reached, group_id=group_id, position=low,
-                            total=found.count), None)
+                            total=found.count), background_apply.in_background)
                         received, total = received + len(page), found.count
                         self._report(group_id, store, received, total)
                     self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "

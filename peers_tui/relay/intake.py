@@ -28,6 +28,7 @@ from peers_tui.relay.envelope import (
 from peers_tui.relay.founding import Founding
 from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
+from peers_tui.relay.background_apply import lent
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
 from peers_tui.relay.join_invites import refuse_unknown_invites
@@ -199,7 +200,7 @@ class Intake:
                                  create=self.is_hub, hub_order=not self.is_hub,
                                  store=store, then=then, commit_later=early)
         try:
-            outcome = work() if run is None else await run(work)
+            outcome = work() if run is None else await run(lent(self.scanner, group_id, work))
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
             for envelope in envelopes:
                 self.ledger.hold(envelope, str(exc))

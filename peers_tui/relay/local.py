@@ -117,6 +117,9 @@ class LocalScanner:
         # Told, under a file's write lock, that every write to it so far is handled (the
         # runner's Waker.seen): those writes' inotify events wake no look.
         self.handled: Callable[[Path], None] | None = None
+        # Groups whose kept connection is lent to a backfill's apply thread right now
+        # (background_apply.py): not read meanwhile.
+        self.lent: set[str] = set()
 
     def store(self, group_id: str, path: Path) -> GroupStore:
         """The group's store with its connection kept open: closing the last connection to a
@@ -124,7 +127,7 @@ class LocalScanner:
         changed file at every commit. An idle connection holds no transaction, so it does not
         keep the WAL from being checkpointed by others."""
         if group_id not in self.stores:
-            store = GroupStore(path, group_id)
+            store = GroupStore(path, group_id, lendable=True)  # background_apply.py
             # An outer connection context that stays entered: the store's sessions nest in it
             # and never close the connection (peewee closes when the outermost one ends).
             held = store.db.connection_context()
@@ -301,6 +304,8 @@ class LocalScanner:
         """Messages and invites stored after these positions (None: the file cannot be read).
         One query on the kept connection: a store session (binding every model) cost more
         than the count, and the link report counts after every publish."""
+        if group_id in self.lent:  # in another thread's transaction: counted once it is back
+            return None
         try:
             store = self.store(group_id, path)
             return int(store.db.connection().execute(

@@ -150,7 +150,7 @@ class Relay(Intake):
             await self.stopping.wait()
         finally:
             if self.backfills is not None:
-                self.backfills.cancel()
+                tasks += self.backfills.cancel()
             if self.is_hub and hasattr(self, "inbound"):
                 tasks += self.inbound.cancel()
             for task in tasks:

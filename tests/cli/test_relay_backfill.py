@@ -145,7 +145,8 @@ def test_a_join_shows_the_newest_first_and_the_rest_streams_in_behind(two_hosts)
     assert carol.run("verify", "team").code == 0, carol.run("verify", "team").out
     assert carol.ok("search", "team", "early").out.count("bob early") == 3  # the oldest, indexed
     wait_for(lambda: heads(carol) == heads(alice), what="the same log on both hosts")
-    assert leaf.status().get("rejected", {}) == {}
+    assert leaf.status().get("rejected", {}) == {}, (
+        leaf.peers().run("relay", "rejected").out, leaf.stderr()[-3000:])
     # A page the leaf applied past its scanner's positions is not remembered as known (no
     # scan will meet it): `known` does not grow with the group (relay/intake.py).
     with sqlite3.connect(f"file:{leaf.hub / '.relay' / 'relay.db'}?mode=ro", uri=True) as db:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -26,6 +26,8 @@ class Database(peewee.SqliteDatabase):
 
     read_only: str | None = None
     _timeout: float  # Peewee's, set by its __init__ (untyped in its stubs)
+    if TYPE_CHECKING:
+        _state: Any  # Peewee's per-thread connection state (_ConnectionLocal)
 
     if TYPE_CHECKING:
         def _add_conn_hooks(self, conn: sqlite3.Connection) -> None:
@@ -79,14 +81,17 @@ class Database(peewee.SqliteDatabase):
         return conn
 
 
-def connect(path: Path) -> Database:
+def connect(path: Path, *, lendable: bool = False) -> Database:
     """A Peewee database for `path` whose every transaction is BEGIN IMMEDIATE.
 
     Deferred transactions lost writes to SQLITE_BUSY under concurrent writers here; IMMEDIATE
-    takes the write lock up front so the busy timeout can do its job.
+    takes the write lock up front so the busy timeout can do its job. `lendable`: its
+    connection may be lent to another thread while its own waits (GroupFile.lent_to_this_thread,
+    for the relay's kept stores only), so sqlite3's same-thread check is off for it alone.
     """
+    extra = {"check_same_thread": False} if lendable else {}
     return Database(str(path), pragmas=PRAGMAS, timeout=5, lock_type="IMMEDIATE",
-                    autoconnect=False)
+                    autoconnect=False, **extra)
 
 
 __all__ = ["PRAGMAS", "Database", "connect"]
