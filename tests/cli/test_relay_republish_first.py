@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.relay_helpers import bodies, federation, stop_all, team_on_three_hosts, wait_for
+from tests.relay_helpers import bodies, three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -34,44 +34,42 @@ def rows(file: Path, body: str) -> int:
 
 def test_the_hub_killed_between_its_republish_and_its_commit_loses_and_doubles_nothing(
         tmp_path, monkeypatch):
-    hosts = federation(tmp_path, ("A", "B", "C"))
-    hub, b, c = hosts
-    try:
-        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
-        bob.ok("send", "team", "before the stop")
-        wait_for(lambda: "before the stop" in bodies(carol) and "before the stop" in bodies(alice),
-                 timeout=30, what="a first message everywhere")
-        hub.stop()
-        monkeypatch.setenv("PEERS_RELAY_STOP_BEFORE_COMMIT", "1")
-        hub.start()
-        monkeypatch.delenv("PEERS_RELAY_STOP_BEFORE_COMMIT")
-        wait_for(b.link_up, what="B's link back")
-        wait_for(c.link_up, what="C's link back")
-        assert hub.process is not None
-        pid = hub.process.pid
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        alice, bob, carol = hub.user("alice"), b.user("bob"), c.user("carol")
+        try:
+            hub.stop()
+            monkeypatch.setenv("PEERS_RELAY_STOP_BEFORE_COMMIT", "1")
+            hub.start()
+            monkeypatch.delenv("PEERS_RELAY_STOP_BEFORE_COMMIT")
+            wait_for(b.link_up, what="B's link back")
+            wait_for(c.link_up, what="C's link back")
+            assert hub.process is not None
+            pid = hub.process.pid
 
-        bob.ok("send", "team", "published before the hub's commit")
-        wait_for(lambda: stopped(pid), timeout=30, what="the hub's relay to stop before its commit")
-        # C has it from the federation while the hub's file does not: published first.
-        wait_for(lambda: "published before the hub's commit" in bodies(carol), timeout=30,
-                 what="the message on C while the hub has not committed it")
-        files = {host.name: host.hub / f"{group_id}.db" for host in hosts}
-        assert rows(files["A"], "published before the hub's commit") == 0
+            bob.ok("send", "team", "published before the hub's commit")
+            wait_for(lambda: stopped(pid), timeout=30,
+                     what="the hub's relay to stop before its commit")
+            # C has it from the federation while the hub's file does not: published first.
+            wait_for(lambda: "published before the hub's commit" in bodies(carol), timeout=30,
+                     what="the message on C while the hub has not committed it")
+            files = {host.name: host.hub / f"{group_id}.db" for host in hosts}
+            assert rows(files["A"], "published before the hub's commit") == 0
 
-        hub.stop(signal.SIGKILL)
-        hub.start()
-        wait_for(lambda: rows(files["A"], "published before the hub's commit") == 1, timeout=30,
-                 what="the hub to apply the record again after its restart")
-        bob.ok("send", "team", "after the restart")
-        expected = ["before the stop", "published before the hub's commit", "after the restart"]
-        wait_for(lambda: all(bodies(user) == expected for user in (alice, bob, carol)),
-                 timeout=30, what="every host with the three messages once, in order")
-        for name, file in files.items():
-            assert [rows(file, body) for body in expected] == [1, 1, 1], name
-        assert hub.status()["rejected"] == {}
-        for user in (alice, bob, carol):
-            assert user.ok("verify", "team").code == 0
-    finally:
-        if hub.process is not None and hub.process.poll() is None and stopped(hub.process.pid):
-            hub.stop(signal.SIGKILL)  # a stopped relay does not act on SIGTERM
-        stop_all(hosts)
+            hub.stop(signal.SIGKILL)
+            hub.start()
+            wait_for(lambda: rows(files["A"], "published before the hub's commit") == 1,
+                     timeout=30, what="the hub to apply the record again after its restart")
+            bob.ok("send", "team", "after the restart")
+            expected = ["welcome", "published before the hub's commit", "after the restart"]
+            wait_for(lambda: all(bodies(user) == expected for user in (alice, bob, carol)),
+                     timeout=30, what="every host with the three messages once, in order")
+            for name, file in files.items():
+                assert [rows(file, body) for body in expected] == [1, 1, 1], name
+            assert hub.status()["rejected"] == {}
+            for user in (alice, bob, carol):
+                assert user.ok("verify", "team").code == 0
+        finally:
+            if hub.process is not None and hub.process.poll() is None and stopped(
+                    hub.process.pid):
+                hub.stop(signal.SIGKILL)  # a stopped relay does not act on SIGTERM
