@@ -17,12 +17,19 @@ written straight into B's file with sqlite3, signed with keys the test holds."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.ids import new_ulid, ulid_text
+from peers_tui.core.kinds import RecordKind
+from peers_tui.relay.envelope import Envelope, fed_subject, in_subject
 from peers_tui.testing.forge import Forger
+from tests.cli.test_relay_attacks import publish, through
 from tests.cli.test_relay_ends_third_round import failures, three  # noqa: F401 (the fixture)
 from tests.conftest import User
-from tests.relay_helpers import bodies, wait_for
+from tests.relay_helpers import bodies, three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -75,3 +82,50 @@ def test_two_void_records_in_a_row_read_the_same_on_every_host(how, three):  # n
     assert code == 1 and sorted(here) == sorted([*lines, *(line for line in here if row in line)])
     [named] = [line for line in here if row in line]
     assert f"message {row}: {reason}" in named and len(here) == 2, here
+
+
+def envelope(forger: Forger, signed_for: str, group_id: str, fields: dict[str, Any]) -> Envelope:
+    """A text message of `forger`'s, signed for group `signed_for`, shipped as `group_id`'s
+    from B."""
+    now = now_ms()
+    record = forger.sign(RecordKind.MSG, signed_for, {"id": ulid_text(new_ulid(now)),
+                                                      "type": "text", **fields}, t=now)
+    return Envelope(group_id, "msg", record.text, record.sig, None, "B")
+
+
+@pytest.mark.parametrize("stream", ["B's inbound stream", "the federation stream"])
+def test_two_void_records_in_a_row_published_into_a_stream_read_the_same(stream, tmp_path):
+    """The same three records (another group's record of bob's as his first, one on it, one
+    on that) published into B's inbound stream (as B's relay would) or past the hub into the
+    federation stream (with the hub relay's credential): the relay reading them refuses the
+    first, the second once bob's honest first record holds his place 1, and the third waits
+    for the second (bounded, as any record whose predecessor never comes); no file holds any
+    of them, so
+    every host's `peers verify` and log say the same. A regression guard: this passed before
+    the fix above too (no host stores a void record that arrives: only one written into a
+    host's own file is kept there)."""
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
+        forger = Forger(bob.home)
+        elsewhere = bob.ok("create", "elsewhere").out.strip()
+        mseq = Forger(alice.home).membership_head(alice.hub / f"{group_id}.db")[0]
+        first = envelope(forger, elsewhere, group_id,
+                         {"body": "elsewhere", "aseq": 1, "aprev": "", "mseq": 0})
+        second = envelope(forger, group_id, group_id, {"body": "on it", "aseq": 2,
+                                                       "aprev": first.hash, "mseq": mseq})
+        third = envelope(forger, group_id, group_id, {"body": "on that", "aseq": 3,
+                                                      "aprev": second.hash, "mseq": mseq})
+        reader = hub if stream == "B's inbound stream" else c  # (B ignores its own origin)
+        subject = (in_subject("B", group_id) if reader is hub
+                   else fed_subject(group_id, "msg"))
+        for sent in (first, second, third):
+            assert through(b if reader is hub else hub, publish(subject, sent)) == "done"
+        wait_for(lambda: reader.status().get("rejected") == {"B": 1}, what="the first refused")
+        bob.ok("send", "team", "honest")  # bob's place 1: what names the first breaks a chain
+        wait_for(lambda: "honest" in bodies(alice) and "honest" in bodies(carol),
+                 what="bob's honest message on A and C")
+        wait_for(lambda: reader.status().get("rejected") == {"B": 2}, what="the second refused")
+        logs = [verdicts(user) for user in (alice, bob, carol)]
+        assert logs[0] == logs[1] == logs[2] and all(ok for ok, _ in logs[0].values()), logs
+        assert [failures(user) for user in (alice, bob, carol)] == [(0, [])] * 3
