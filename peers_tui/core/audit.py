@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
+
+from peewee import SQL
 
 from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
 from peers_tui.core.fork_listing import forked_records, without_forked
@@ -23,6 +25,15 @@ from peers_tui.core.views import Problem
 
 if TYPE_CHECKING:
     from peers_tui.core.bulk_verify import Progress
+
+
+class Chains(NamedTuple):
+    """What Audit._chains read of the file while the workers judged the messages."""
+
+    positions: dict[str, list[int]]
+    tops: dict[str, int | None]
+    forks: Counter[str]
+    gaps: list[Problem]
 
 
 class Audit:
@@ -44,21 +55,24 @@ class Audit:
         problems.extend(self._void_invites(roster))
         from peers_tui.core.bulk_verify import check_messages  # multiprocessing: verify only
 
-        gaps: list[Problem] = []
+        chains: list[Chains] = []
 
         def whole_file() -> None:  # this process's share while the workers judge the messages
             with self.file.session():
-                gaps.extend(self._chain_gaps(roster))
+                chains.append(self._chains(roster))
 
-        problems.extend(check_messages(self.file, roster, progress, meanwhile=whole_file))
+        failed: set[int] = set()  # the message rows named: which of them hold their place?
+        problems.extend(check_messages(self.file, roster, progress, meanwhile=whole_file,
+                                       failed=failed))
         problems = without_forked(problems)
         with self.file.session():
-            orphans = Message.select(Message.id).where(
+            orphans = list(tuples(Message.select(SQL("rowid"), Message.id).where(
                 Message.target.is_null(False)
-                & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))
-            problems.extend(Problem(f"record {row.id}", "changes a message that is not in the file")
-                            for row in orphans)
-            problems.extend(gaps)
+                & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))))
+            problems.extend(Problem(f"record {key}", "changes a message that is not in the file")
+                            for _, key in orphans)
+            failed.update(rowid for rowid, _ in orphans)  # (not judged as records either)
+            problems.extend(self._chain_gaps(roster, chains[0], self._unheld(failed)))
             incomplete = frontier.current()
             if incomplete is not None:  # a backfill under way: what is below it cannot be checked
                 problems.append(Problem("history", "incomplete: earlier history not yet received "
@@ -81,11 +95,9 @@ class Audit:
                     problems.append(Problem(f"invite {invite.key[:8]}", reason))
         return problems
 
-    def _chain_gaps(self, roster: Roster) -> list[Problem]:
-        """Authors whose chains skip a place (a record was deleted) or hold two records of
-        theirs in one place (a forked chain, core.forks: messages, invites and the evidence
-        of forks that arrived from other hosts together), with every record at those places
-        (core.fork_listing: the same lines on every host, whichever table holds them)."""
+    def _chains(self, roster: Roster) -> Chains:
+        """Every author's places in the file's rows (as the columns say), and the forks and
+        rows set aside there (see _chain_gaps)."""
         positions: dict[str, list[int]] = {}
         for table in (Message, Invite):
             for author, aseq in tuples(table.select(table.author, table.author_seq)):
@@ -102,20 +114,56 @@ class Audit:
         # The same record filed twice is a copy, not a fork its author made.
         forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id))
         gaps = forked_records(crowded, self.file.group_id) + set_aside
-        for author, seqs in positions.items():
-            # The columns may lie (a junk row at place 1,000,000 in someone's name): the
-            # chain ends at the highest place a record of theirs verifiably holds. A key that
-            # never was a member has no chain that counts (its rows are named on their own).
-            top = verified_top(author, self.file.group_id) if author in roster.members else None
-            distinct = {seq for seq in seqs if top is not None and 0 < seq <= top}
+        # The columns may lie (a junk row at place 1,000,000 in someone's name): the chain
+        # ends at the highest place a record of theirs verifiably holds. A key that never
+        # was a member has no chain that counts (its rows are named on their own).
+        tops = {author: verified_top(author, self.file.group_id) if author in roster.members
+                else None for author in positions}
+        return Chains(positions, tops, forks, gaps)
+
+    def _unheld(self, failed: set[int]) -> set[tuple[str, int]]:
+        """The places of the message rows `failed` names and of the invite rows that no row
+        holds as its author's record (README rule 2, chain_rules.by_hash). Every other
+        message row was judged genuine, so it holds its place; the invites are few."""
+        places: set[tuple[str, int]] = set()
+        db = self.file.db
+        rowids = sorted(failed)
+        for start in range(0, len(rowids), 500):
+            chunk = rowids[start:start + 500]
+            places.update(db.execute_sql("SELECT author, author_seq FROM message WHERE rowid"
+                                         f" IN ({','.join('?' * len(chunk))})", chunk))
+        places.update(tuples(Invite.select(Invite.author, Invite.author_seq)))
+        places = {(author, aseq) for author, aseq in places if isinstance(author, str)
+                  and isinstance(aseq, int) and not isinstance(aseq, bool)}
+        held = predecessors(places, group_id=self.file.group_id)
+        return {place for place in places if not held.get(place)}
+
+    def _chain_gaps(self, roster: Roster, chains: Chains,
+                    unheld: set[tuple[str, int]]) -> list[Problem]:
+        """Authors whose chains skip a place (a record was deleted) or hold two records of
+        theirs in one place (a forked chain, core.forks: messages, invites and the evidence
+        of forks that arrived from other hosts together), with every record at those places
+        (core.fork_listing: the same lines on every host, whichever table holds them).
+
+        A place counts as held only from a row that is its author's record there (`unheld`:
+        README rule 2, as chain_rules.by_hash reads a chain). A row that is not (another
+        group's record, a bad signature) is in this host's file alone: no relay carries it.
+        Counted as held here, a member's chain void there read "1 of their records are
+        missing (history deleted)" on every other host and not on this one, which named
+        only the row; now every host says the first, and this one names the row too."""
+        gaps = list(chains.gaps)
+        for author, seqs in chains.positions.items():
+            top = chains.tops[author]
+            distinct = {seq for seq in seqs if top is not None and 0 < seq <= top
+                        and (author, seq) not in unheld}
             missing = (top or 0) - len(distinct)
             if missing > 0:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{missing} of their records are missing (history deleted)"))
-            if forks[author]:
+            if chains.forks[author]:
                 gaps.append(Problem(f"author {fingerprint(author)}",
-                                    f"{forks[author]} places of their chain hold two records "
-                                    "(forked chain)"))
+                                    f"{chains.forks[author]} places of their chain hold two "
+                                    "records (forked chain)"))
         return gaps
 
     def heads(self) -> tuple[int, str, dict[str, tuple[int, str]]]:

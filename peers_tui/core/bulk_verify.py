@@ -134,12 +134,15 @@ def _stored_row(raw: tuple[Any, ...]) -> StoredRow:
 
 def check_messages(store: GroupFile, roster: Roster, progress: Progress | None = None,
                    workers: int | None = None,
-                   meanwhile: Callable[[], None] | None = None) -> list[Problem]:
+                   meanwhile: Callable[[], None] | None = None,
+                   failed: set[int] | None = None) -> list[Problem]:
     """Every message of `store` that is not genuine, in id order, by the reader's rules.
 
     `workers`: processes to judge in (None: one per core when the file is large, else none).
     `meanwhile`: work of this process's own (core.audit's whole-file checks), run once while
     the workers judge the windows: otherwise it waited for them, a core idle, and they for it.
+    `failed` is given the rowids of the rows named (core.audit asks which of them hold their
+    place: every other row judged here is genuine, so it does).
     """
     if workers is None:
         workers = _default_workers(_stored_count(store))
@@ -171,6 +174,8 @@ def check_messages(store: GroupFile, roster: Roster, progress: Progress | None =
             if progress is not None:
                 progress(done, count)
         once()  # a file without messages has no window to wait for
+        if failed is not None:
+            failed.update(rowid for rowid, _, _ in found)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -136,8 +136,9 @@ def test_a_record_built_on_a_row_with_a_bad_signature_is_void_where_it_was_writt
 
 def honest_message_after_a_void_row(hub: Any, users: tuple[Any, Any, Any], row_reason: str) -> None:
     """After B's relay refused bob's void row and the record built on it: nothing waits at
-    the hub, bob's honest message reaches everyone, and the row stays in B's file alone: B's
-    verify names it (`row_reason`), A's and C's the place it leaves empty in bob's chain."""
+    the hub, bob's honest message reaches everyone, and the row stays in B's file alone: every
+    host's verify names the place it leaves empty in bob's chain (it holds none, on B too:
+    tests/cli/test_relay_verify_same.py), and B's names the row as well (`row_reason`)."""
     alice, bob, carol = users
     assert hub.status()["waiting"] == 0
     bob.ok("send", "team", "seen by everyone")
@@ -146,11 +147,12 @@ def honest_message_after_a_void_row(hub: Any, users: tuple[Any, Any, Any], row_r
              what="bob's honest message on A and C")
     assert "seen by everyone" in bodies(bob)
     assert hub.status()["waiting"] == 0 and hub.status()["rejected"] == {}
-    code, failed = failures(bob)
-    assert code == 1 and len(failed) == 1 and row_reason in failed[0], failed
     elsewhere = [failures(user) for user in (alice, carol)]
     assert elsewhere[0] == elsewhere[1] and len(elsewhere[0][1]) == 1, elsewhere
     assert "1 of their records are missing" in elsewhere[0][1][0], elsewhere
+    code, failed = failures(bob)
+    assert code == 1 and len(failed) == 2 and row_reason in failed[0], failed
+    assert failed[1] == elsewhere[0][1][0], failed
 
 
 @pytest.mark.serial
