@@ -4,7 +4,9 @@ lower it as older pages come, and finish it, each an ordinary commit.
 Finishing drops the frontier and, in the same transaction, takes out any message whose
 predecessor never arrived (an honest hub's history has none: such a record claimed a place
 in a chain that does not exist), so that from then on the file is exactly what applying the
-hub's records oldest first would have made.
+hub's records oldest first would have made. Predecessors are judged from genuine rows only
+(`unlinked`): junk written at a predecessor's place, in any table, does not keep a record
+whose predecessor never came, and a junk row is no record to take out as unlinked.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from peers_tui.core import frontier, joined_history, search
+from peers_tui.core.chain_rules import own_record
+from peers_tui.core.encoding import record_hash
 from peers_tui.core.frontier import Frontier
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import Message
@@ -24,14 +28,37 @@ from peers_tui.relay.links import ORIGIN
 
 T = TypeVar("T")
 
-UNLINKED = ("SELECT m.rowid, m.id FROM message AS m WHERE m.author_seq > 1"
-            " AND NOT EXISTS (SELECT 1 FROM message AS p WHERE p.author = m.author"
-            " AND p.author_seq = m.author_seq - 1)"
-            " AND NOT EXISTS (SELECT 1 FROM invite AS i WHERE i.author = m.author"
-            " AND i.author_seq = m.author_seq - 1)"
-            # a place held by evidence alone holds a predecessor (relay/chain_evidence.py)
-            " AND NOT EXISTS (SELECT 1 FROM fork_evidence AS f WHERE f.author = m.author"
-            " AND f.author_seq = m.author_seq - 1)")
+# Each message after its author's first, the hash it names of the record before it (`aprev`),
+# and the message row at that place: one holding that very text is taken for it (the relay
+# verified every record it applied); for the others every row there is verified (`unlinked`).
+LINKS = ("SELECT m.rowid, m.id, m.author, m.author_seq, CASE WHEN typeof(m.record) != 'text'"
+         " THEN NULL WHEN json_valid(m.record) THEN json_extract(m.record, '$.aprev') END,"
+         " p.record FROM message AS m LEFT JOIN message AS p ON p.author = m.author"
+         " AND p.author_seq = m.author_seq - 1 WHERE m.author_seq > 1")
+PLACE = "SELECT record, sig FROM {table} WHERE author = ? AND author_seq = ?"
+
+
+def unlinked(db: Any, group_id: str) -> list[tuple[int, str]]:
+    """(rowid, id) of the messages that are their author's records and whose previous place
+    holds none of their author's (README rule 2, `own_record`): in any of the three tables
+    (a place held by evidence alone holds a predecessor, relay/chain_evidence.py), junk
+    counting for nothing there (relay/junk_places.py; a row set aside into `fork_evidence`
+    is junk as well). A junk row is no record: it has no chain to lack and is left where it
+    is (the relay's scan refuses it as written into this file; `peers verify` names it)."""
+    found = []
+    for rowid, message_id, author, aseq, aprev, before in db.execute_sql(LINKS).fetchall():
+        if isinstance(before, str) and isinstance(aprev, str) and record_hash(before) == aprev:
+            continue
+        text, sig = db.execute_sql("SELECT record, sig FROM message WHERE rowid = ?",
+                                   (rowid,)).fetchone()
+        if own_record(author, aseq, text_of(text), sig, group_id) is None:
+            continue
+        if not any(own_record(author, aseq - 1, text_of(held), held_sig, group_id) is not None
+                   for table in ("message", "invite", "fork_evidence")
+                   for held, held_sig in db.execute_sql(PLACE.format(table=table),
+                                                        (author, aseq - 1)).fetchall()):
+            found.append((rowid, message_id))
+    return found
 
 
 def open_store(hub: Path, group_id: str) -> GroupStore:
@@ -101,7 +128,7 @@ def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
         frontier.finish(store.db)
         joined_history.settle(store.db, store.group_id)  # the history marks outlive the frontier
         while True:
-            found = store.db.execute_sql(UNLINKED).fetchall()
+            found = unlinked(store.db, store.group_id)
             if not found:
                 break
             rows: list[Any] = list(Message.select().where(Message.id.in_([i for _, i in found])))
