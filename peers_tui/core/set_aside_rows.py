@@ -37,6 +37,25 @@ def evidence_rows(group_id: str) -> tuple[list[tuple[Any, Any]], list[Problem]]:
     return places, problems
 
 
+def junk_after(group_id: str, after: int) -> tuple[list[tuple[str, bytes, str]], int]:
+    """The rows of `fork_evidence` after id `after` that are no record of their author's,
+    each (text, signature, why "(set aside: holds no place)"), and the table's last id: what
+    a relay's scan refuses as written into its host's file (relay/rows.py), once each: the
+    next scan starts after that id. Inside a session of the group file."""
+    junk: list[tuple[str, bytes, str]] = []
+    last = after
+    for key, author, aseq, text, sig in tuples(ForkEvidence.select(
+            ForkEvidence.id, ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.record,
+            ForkEvidence.sig).where(ForkEvidence.id > after).order_by(ForkEvidence.id)):
+        last = max(last, key)
+        text = text_of(text)
+        if own_record(author, aseq, text, sig, group_id) is None:
+            signature = bytes(sig) if isinstance(sig, (bytes, bytearray, memoryview)) else b""
+            junk.append((text, signature, f"{_why(author, aseq, text, sig, group_id)}"
+                                          " (set aside: holds no place)"))
+    return junk, last
+
+
 def _label(key: Any, text: str | None) -> str:
     """The record's own name where its text gives one ("message <id>"), else the row's."""
     try:
@@ -62,4 +81,4 @@ def _why(author: Any, aseq: Any, text: str | None, sig: Any, group_id: str) -> s
     return "signing time out of range (before 1970 or after 9998)"
 
 
-__all__ = ["evidence_rows"]
+__all__ = ["evidence_rows", "junk_after"]
