@@ -5,8 +5,8 @@ Finishing drops the frontier and, in the same transaction, takes out any message
 predecessor never arrived (an honest hub's history has none: such a record claimed a place
 in a chain that does not exist), so that from then on the file is exactly what applying the
 hub's records oldest first would have made. Predecessors are judged from genuine rows only
-(`unlinked`): junk written at a predecessor's place, in any table, does not keep a record
-whose predecessor never came, and a junk row is no record to take out as unlinked.
+(relay/unlinked.py): junk written at a predecessor's place, in any table, does not keep a
+record whose predecessor never came, and a junk row is no record to take out as unlinked.
 """
 
 from __future__ import annotations
@@ -16,50 +16,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from peers_tui.core import frontier, joined_history, search
-from peers_tui.core.chain_rules import own_record
-from peers_tui.core.encoding import record_hash
 from peers_tui.core.frontier import Frontier
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import Message
 from peers_tui.core.raw import text_of
-from peers_tui.relay import deleted_tops
+from peers_tui.relay import deleted_tops, unlinked
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.links import ORIGIN
 
 T = TypeVar("T")
-
-# Each message after its author's first, the hash it names of the record before it (`aprev`),
-# and the message row at that place: one holding that very text is taken for it (the relay
-# verified every record it applied); for the others every row there is verified (`unlinked`).
-LINKS = ("SELECT m.rowid, m.id, m.author, m.author_seq, CASE WHEN typeof(m.record) != 'text'"
-         " THEN NULL WHEN json_valid(m.record) THEN json_extract(m.record, '$.aprev') END,"
-         " p.record FROM message AS m LEFT JOIN message AS p ON p.author = m.author"
-         " AND p.author_seq = m.author_seq - 1 WHERE m.author_seq > 1")
-PLACE = "SELECT record, sig FROM {table} WHERE author = ? AND author_seq = ?"
-
-
-def unlinked(db: Any, group_id: str) -> list[tuple[int, str]]:
-    """(rowid, id) of the messages that are their author's records and whose previous place
-    holds none of their author's (README rule 2, `own_record`): in any of the three tables
-    (a place held by evidence alone holds a predecessor, relay/chain_evidence.py), junk
-    counting for nothing there (relay/junk_places.py; a row set aside into `fork_evidence`
-    is junk as well). A junk row is no record: it has no chain to lack and is left where it
-    is (the relay's scan refuses it as written into this file; `peers verify` names it)."""
-    found = []
-    for rowid, message_id, author, aseq, aprev, before in db.execute_sql(LINKS).fetchall():
-        if isinstance(before, str) and isinstance(aprev, str) and record_hash(before) == aprev:
-            continue
-        text, sig = db.execute_sql("SELECT record, sig FROM message WHERE rowid = ?",
-                                   (rowid,)).fetchone()
-        if own_record(author, aseq, text_of(text), sig, group_id) is None:
-            continue
-        if not any(own_record(author, aseq - 1, text_of(held), held_sig, group_id) is not None
-                   for table in ("message", "invite", "fork_evidence")
-                   for held, held_sig in db.execute_sql(PLACE.format(table=table),
-                                                        (author, aseq - 1)).fetchall()):
-            found.append((rowid, message_id))
-    return found
-
 
 def open_store(hub: Path, group_id: str) -> GroupStore:
     return GroupStore(hub / f"{group_id}.db", group_id)
@@ -124,20 +89,23 @@ def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
     """Drop the frontier; take out the messages left without a predecessor (and what stood on
     them), returned with the reason to quarantine them."""
     voided: list[tuple[Envelope, str]] = []
-    with store.session(), store.db.atomic():
-        frontier.finish(store.db)
-        joined_history.settle(store.db, store.group_id)  # the history marks outlive the frontier
-        while True:
-            found = unlinked(store.db, store.group_id)
-            if not found:
-                break
-            rows: list[Any] = list(Message.select().where(Message.id.in_([i for _, i in found])))
-            for row in rows:
-                voided.append((Envelope(store.group_id, "msg", text_of(row.record),
-                                        bytes(row.sig or b""), None, ORIGIN),
-                               "an earlier record by this author never arrived (no such chain)"))
-            for rowid, _ in found:
-                search.unindex(store.db, rowid)
-            Message.delete().where(Message.id.in_([i for _, i in found])).execute()
-            deleted_tops.note_deletion(store.db)
+    with store.session():
+        top, suspected = unlinked.suspects(store.db)  # the long read, before the write lock
+        with store.db.atomic():
+            frontier.finish(store.db)
+            joined_history.settle(store.db, store.group_id)  # the history marks outlive the frontier
+            found = unlinked.lacking(store.db, store.group_id,
+                                     suspected + unlinked.suspects(store.db, top)[1])
+            while found:
+                ids = [message_id for _, message_id, _, _ in found]
+                for row in Message.select().where(Message.id.in_(ids)):
+                    voided.append((Envelope(store.group_id, "msg", text_of(row.record),
+                                            bytes(row.sig or b""), None, ORIGIN),
+                                   "an earlier record by this author never arrived (no such chain)"))
+                for rowid, _, _, _ in found:
+                    search.unindex(store.db, rowid)
+                Message.delete().where(Message.id.in_(ids)).execute()
+                deleted_tops.note_deletion(store.db)
+                found = unlinked.lacking(store.db, store.group_id, unlinked.successors(
+                    store.db, [(author, aseq) for _, _, author, aseq in found]))
     return voided
