@@ -52,16 +52,17 @@ def test_a_backfills_close_takes_out_a_record_whose_predecessor_place_holds_only
     """The hub's history lacks bob's place 2; junk sits there in C's file. Before, the close
     (backfill_state.UNLINKED) took the junk for bob's record 2 and left record 3 in the file,
     unquarantined, where the readers call it "an earlier record ... is missing"."""
-    for i in (1, 2, 3):
+    for i in (1, 2, 3, 4):
         bob.ok("send", "team", f"bob {i}")
     here, store, messages = joining_host(tmp_path, alice, team)
     bobs = _bobs(messages)
-    for page in ([bobs[3]], [bobs[1]]):  # newest first; place 2 never comes
+    for page in ([bobs[3], bobs[4]], [bobs[1]]):  # newest first; place 2 never comes
         outcome = apply_records(here, team, page, create=False, hub_order=True, store=store)
         assert outcome is not None and outcome.applied == page, outcome
     _junk_at(store, team, bob, 2, table)
-    voided = backfill_state.finish(store)
-    assert [(envelope.text, reason) for envelope, reason in voided] == [(bobs[3].text, NEVER_ARRIVED)]
+    voided = backfill_state.finish(store)  # record 3, then 4 that stood on it
+    assert [(envelope.text, reason) for envelope, reason in voided] == [
+        (bobs[3].text, NEVER_ARRIVED), (bobs[4].text, NEVER_ARRIVED)]
     assert [v.body for v in store.recent(50) if v.body.startswith("bob")] == ["bob 1"]
     with sqlite3.connect(store.path) as conn:  # the junk is left where it was written
         assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE author_seq = 2").fetchone() == (1,)
