@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from peewee import fn
+
 from peers_tui.core.chain_rules import CHAINED_KINDS, own_record
 from peers_tui.core.models import ForkEvidence, tuples
 from peers_tui.core.raw_values import open_stored, text_of
@@ -41,9 +43,11 @@ def junk_after(group_id: str, after: int) -> tuple[list[tuple[str, bytes, str]],
     """The rows of `fork_evidence` after id `after` that are no record of their author's,
     each (text, signature, why "(set aside: holds no place)"), and the table's last id: what
     a relay's scan refuses as written into its host's file (relay/rows.py), once each: the
-    next scan starts after that id. Inside a session of the group file."""
+    next scan starts after that id (from the first again if the table ends before it: the
+    file was made anew). Inside a session of the group file."""
     junk: list[tuple[str, bytes, str]] = []
-    last = after
+    top = ForkEvidence.select(fn.MAX(ForkEvidence.id)).scalar() or 0
+    last = after = after if top >= after else 0  # fewer rows than seen: another file, read anew
     for key, author, aseq, text, sig in tuples(ForkEvidence.select(
             ForkEvidence.id, ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.record,
             ForkEvidence.sig).where(ForkEvidence.id > after).order_by(ForkEvidence.id)):

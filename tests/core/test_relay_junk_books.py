@@ -172,3 +172,23 @@ def test_a_forged_record_of_the_right_author_in_fork_evidence_is_no_junk(
     assert _refusals(ledger) == ({}, [])
     scanner.close()
     ledger.close()
+
+
+def test_a_file_made_anew_is_read_for_junk_from_its_first_row(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    """The ledger's position past more rows of fork_evidence than the file holds (the group
+    left and joined again: a new file): its junk is read from the first row, not passed over."""
+    envelopes, by_body = bob_wrote(alice, bob, team, "second")
+    hub, store = receiving_host(tmp_path, team, envelopes, [by_body["second"]])
+    _junk_at(store, team, bob, 2, "fork_evidence")
+    store.close()
+    ledger = Ledger(tmp_path / "relay.db")
+    ledger.set_position(f"evidence:{team}", 50)
+    scanner = LocalScanner(hub, "C", ledger)
+    for _, _, commit in scanner.changes():
+        commit()
+    assert _refusals(ledger) == (
+        {"C": 1}, ["written into this host's file: bad signature (set aside: holds no place)"])
+    assert ledger.position(f"evidence:{team}") == 1
+    scanner.close()
+    ledger.close()
