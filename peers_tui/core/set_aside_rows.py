@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from peewee import fn
-
 from peers_tui.core.chain_rules import CHAINED_KINDS, own_record
 from peers_tui.core.models import ForkEvidence, tuples
 from peers_tui.core.raw_values import open_stored, text_of
@@ -45,12 +43,13 @@ def junk_after(group_id: str, after: int) -> tuple[list[tuple[str, bytes, str]],
     a relay's scan refuses as written into its host's file (relay/rows.py), once each: the
     next scan starts after that id (from the first again if the table ends before it: the
     file was made anew). Inside a session of the group file."""
+    db = ForkEvidence._meta.database  # plain SQL: a scan runs after every local write
     junk: list[tuple[str, bytes, str]] = []
-    top = ForkEvidence.select(fn.MAX(ForkEvidence.id)).scalar() or 0
+    top = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM fork_evidence").fetchone()[0]
     last = after = after if top >= after else 0  # fewer rows than seen: another file, read anew
-    for key, author, aseq, text, sig in tuples(ForkEvidence.select(
-            ForkEvidence.id, ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.record,
-            ForkEvidence.sig).where(ForkEvidence.id > after).order_by(ForkEvidence.id)):
+    for key, author, aseq, text, sig in db.execute_sql(
+            "SELECT id, author, author_seq, record, sig FROM fork_evidence WHERE id > ?"
+            " ORDER BY id", (after,)).fetchall():
         last = max(last, key)
         text = text_of(text)
         if own_record(author, aseq, text, sig, group_id) is None:
