@@ -37,6 +37,28 @@ def evidence_rows(group_id: str) -> tuple[list[tuple[Any, Any]], list[Problem]]:
     return places, problems
 
 
+def junk_after(group_id: str, after: int) -> tuple[list[tuple[str, bytes, str]], int]:
+    """The rows of `fork_evidence` after id `after` that are no record of their author's,
+    each (text, signature, why "(set aside: holds no place)"), and the table's last id: what
+    a relay's scan refuses as written into its host's file (relay/rows.py), once each: the
+    next scan starts after that id (from the first again if the table ends before it: the
+    file was made anew). Inside a session of the group file."""
+    db = ForkEvidence._meta.database  # plain SQL: a scan runs after every local write
+    junk: list[tuple[str, bytes, str]] = []
+    top = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM fork_evidence").fetchone()[0]
+    last = after = after if top >= after else 0  # fewer rows than seen: another file, read anew
+    for key, author, aseq, text, sig in db.execute_sql(
+            "SELECT id, author, author_seq, record, sig FROM fork_evidence WHERE id > ?"
+            " ORDER BY id", (after,)).fetchall():
+        last = max(last, key)
+        text = text_of(text)
+        if own_record(author, aseq, text, sig, group_id) is None:
+            signature = bytes(sig) if isinstance(sig, (bytes, bytearray, memoryview)) else b""
+            junk.append((text, signature, f"{_why(author, aseq, text, sig, group_id)}"
+                                          " (set aside: holds no place)"))
+    return junk, last
+
+
 def _label(key: Any, text: str | None) -> str:
     """The record's own name where its text gives one ("message <id>"), else the row's."""
     try:
@@ -62,4 +84,4 @@ def _why(author: Any, aseq: Any, text: str | None, sig: Any, group_id: str) -> s
     return "signing time out of range (before 1970 or after 9998)"
 
 
-__all__ = ["evidence_rows"]
+__all__ = ["evidence_rows", "junk_after"]

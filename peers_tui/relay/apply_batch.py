@@ -19,7 +19,7 @@ from peewee import SQL
 
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import search
-from peers_tui.core.chain_rules import non_member
+from peers_tui.core.chain_rules import non_member, own_record
 from peers_tui.core.chains import FORKED, chain_fields
 from peers_tui.core import frontier
 from peers_tui.core.frontier import not_yet_received
@@ -28,6 +28,7 @@ from peers_tui.core.history import HistoryReader, window_chain
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.opened_records import columns_of, open_message
+from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.relay import deleted_tops
 from peers_tui.relay.envelope import Envelope
@@ -141,8 +142,10 @@ def _in_runs(tables: tuple[str, ...], columns: str) -> str:
 ROW = "'{table}', t.rowid, t.author, t.author_seq, t.record, t.sig"
 IN_RUNS = _in_runs(("message", "invite"), ROW)
 # A place held by evidence alone (relay/chain_evidence.py) holds a predecessor, though a
-# message of its own may still come for the message table.
-HELD_IN_RUNS = _in_runs(("message", "invite", "fork_evidence"), "t.author, t.author_seq")
+# message of its own may still come for the message table; a row there is verified (few:
+# forks and junk set aside, junk_places.py), so set-aside junk is no predecessor.
+HELD_IN_RUNS = (_in_runs(("message", "invite"), "t.author, t.author_seq, NULL, NULL")
+                + " UNION ALL " + _in_runs(("fork_evidence",), "t.author, t.author_seq, t.record, t.sig"))
 MESSAGE_ROW = ROW.format(table="message").replace("t.", "m.")
 
 
@@ -195,9 +198,10 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
 def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
            result: BatchOutcome, backfilling: bool) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
     """The records whose membership state, previous record and target are here or in the
-    batch; the others wait. A previous record's place is looked up by its rows, unverified:
-    one only junk holds is judged empty after the insert (chain_rules.by_hash), so the record
-    waits as where nothing is there (docs/relay.md, "Junk where a record arrives")."""
+    batch; the others wait. A previous record's place is looked up by its rows, unverified in
+    the message and invite tables: one only junk holds is judged empty after the insert
+    (chain_rules.by_hash), so the record waits as where nothing is there (docs/relay.md,
+    "Junk where a record arrives"); junk set aside into fork_evidence holds nothing here."""
     # A place a record of the batch holds is not held in the file (_without_stored refused
     # that as a fork): only the places below each run of the batch are looked up, one an
     # author in a backfill's page instead of one a record.
@@ -205,7 +209,8 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
     wanted = {(c["author"], c["author_seq"] - 1) for _, r, c in fresh
               if c["author_seq"] > 1 and (c["author"], c["author_seq"] - 1) not in held}
     present: set[tuple[str, int]] = {
-        (a, s) for a, s in _rows(store, HELD_IN_RUNS, _runs(wanted))}
+        (a, s) for a, s, text, sig in _rows(store, HELD_IN_RUNS, _runs(wanted))
+        if text is None or own_record(a, s, text_of(text), sig, store.group_id) is not None}
     targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
     present_targets = {row[0] for row in _rows(store, (
         "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),

@@ -4,7 +4,9 @@ lower it as older pages come, and finish it, each an ordinary commit.
 Finishing drops the frontier and, in the same transaction, takes out any message whose
 predecessor never arrived (an honest hub's history has none: such a record claimed a place
 in a chain that does not exist), so that from then on the file is exactly what applying the
-hub's records oldest first would have made.
+hub's records oldest first would have made. Predecessors are judged from genuine rows only
+(relay/unlinked.py): junk written at a predecessor's place, in any table, does not keep a
+record whose predecessor never came, and a junk row is no record to take out as unlinked.
 """
 
 from __future__ import annotations
@@ -18,21 +20,11 @@ from peers_tui.core.frontier import Frontier
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import Message
 from peers_tui.core.raw import text_of
-from peers_tui.relay import deleted_tops
+from peers_tui.relay import deleted_tops, unlinked
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.links import ORIGIN
 
 T = TypeVar("T")
-
-UNLINKED = ("SELECT m.rowid, m.id FROM message AS m WHERE m.author_seq > 1"
-            " AND NOT EXISTS (SELECT 1 FROM message AS p WHERE p.author = m.author"
-            " AND p.author_seq = m.author_seq - 1)"
-            " AND NOT EXISTS (SELECT 1 FROM invite AS i WHERE i.author = m.author"
-            " AND i.author_seq = m.author_seq - 1)"
-            # a place held by evidence alone holds a predecessor (relay/chain_evidence.py)
-            " AND NOT EXISTS (SELECT 1 FROM fork_evidence AS f WHERE f.author = m.author"
-            " AND f.author_seq = m.author_seq - 1)")
-
 
 def open_store(hub: Path, group_id: str) -> GroupStore:
     return GroupStore(hub / f"{group_id}.db", group_id)
@@ -97,20 +89,23 @@ def finish(store: GroupStore) -> list[tuple[Envelope, str]]:
     """Drop the frontier; take out the messages left without a predecessor (and what stood on
     them), returned with the reason to quarantine them."""
     voided: list[tuple[Envelope, str]] = []
-    with store.session(), store.db.atomic():
-        frontier.finish(store.db)
-        joined_history.settle(store.db, store.group_id)  # the history marks outlive the frontier
-        while True:
-            found = store.db.execute_sql(UNLINKED).fetchall()
-            if not found:
-                break
-            rows: list[Any] = list(Message.select().where(Message.id.in_([i for _, i in found])))
-            for row in rows:
-                voided.append((Envelope(store.group_id, "msg", text_of(row.record),
-                                        bytes(row.sig or b""), None, ORIGIN),
-                               "an earlier record by this author never arrived (no such chain)"))
-            for rowid, _ in found:
-                search.unindex(store.db, rowid)
-            Message.delete().where(Message.id.in_([i for _, i in found])).execute()
-            deleted_tops.note_deletion(store.db)
+    with store.session():
+        top, suspected = unlinked.suspects(store.db)  # the long read, before the write lock
+        with store.db.atomic():
+            frontier.finish(store.db)
+            joined_history.settle(store.db, store.group_id)  # the history marks outlive the frontier
+            found = unlinked.lacking(store.db, store.group_id,
+                                     suspected + unlinked.suspects(store.db, top)[1])
+            while found:
+                ids = [message_id for _, message_id, _, _ in found]
+                for row in Message.select().where(Message.id.in_(ids)):
+                    voided.append((Envelope(store.group_id, "msg", text_of(row.record),
+                                            bytes(row.sig or b""), None, ORIGIN),
+                                   "an earlier record by this author never arrived (no such chain)"))
+                for rowid, _, _, _ in found:
+                    search.unindex(store.db, rowid)
+                Message.delete().where(Message.id.in_(ids)).execute()
+                deleted_tops.note_deletion(store.db)
+                found = unlinked.lacking(store.db, store.group_id, unlinked.successors(
+                    store.db, [(author, aseq) for _, _, author, aseq in found]))
     return voided

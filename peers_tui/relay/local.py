@@ -184,7 +184,8 @@ class LocalScanner:
                                        self.ledger.position(f"invite:{group_id}"),
                                        self.ledger.position(f"msg:{group_id}"), self.ledger.is_known,
                                        self.membership.get(group_id),
-                                       self.ledger.refused_from(self.name))
+                                       self.ledger.refused_from(self.name),
+                                       self.ledger.position(f"evidence:{group_id}"))
             except PeersError:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
                 self.forget(group_id)
@@ -202,6 +203,7 @@ class LocalScanner:
                     self.ledger.add_known(e.hash for e in fresh)
                     self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                     self.ledger.set_position(f"msg:{group_id}", scan.message_position)
+                    self.ledger.set_position(f"evidence:{group_id}", scan.evidence_position)
                 self.versions[group_id] = None if scan.more else version
                 self.membership[group_id] = scan.membership_mark
                 self.tokens[group_id] = None if scan.more else self._looked_at(

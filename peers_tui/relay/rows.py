@@ -30,6 +30,7 @@ from peers_tui.core.models import (
 )
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
+from peers_tui.core.set_aside_rows import junk_after
 from peers_tui.relay.chain_evidence import move_named_void
 from peers_tui.relay.envelope import Envelope
 
@@ -45,6 +46,7 @@ class Scan:
     refused: list[tuple[Envelope, str]] = field(default_factory=list)
     invite_position: int = 0
     message_position: int = 0
+    evidence_position: int = 0  # the last row of fork_evidence looked at for junk
     more: bool = False
     membership_mark: tuple[object, ...] | None = None  # what the membership log was judged at
 
@@ -90,7 +92,7 @@ def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
 def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int,
                known: Callable[[str], bool] | None = None,
                membership_sent: tuple[object, ...] | None = None,
-               refused_here: Callable[[str], bool] | None = None) -> Scan:
+               refused_here: Callable[[str], bool] | None = None, after_evidence: int = 0) -> Scan:
     """Genesis, membership changes that count, and the invites and messages stored after the
     given positions, each judged as readers judge it.
 
@@ -101,6 +103,8 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     passed over before any judging. The membership log is left out when its mark is still
     `membership_sent` (the mark of the last scan whose records were all stored upstream).
     `refused_here`: whether this relay refused a record of this file before (its hash).
+    Junk in fork_evidence after `after_evidence` (set aside where a record arrived before
+    this scan met it: relay/junk_places.py) is refused as junk in the message table is.
     """
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
     genesis = store.genesis()
@@ -152,6 +156,8 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         # A void record a genuine one names goes to fork_evidence first (chain_evidence.py).
         move_named_void(store, [e for _, e in chained], scan.refused, refused_here)
         chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
+        junk, scan.evidence_position = junk_after(gid, after_evidence)
+        scan.refused.extend((Envelope(gid, "msg", text, sig, None, origin), why) for text, sig, why in junk)
     chained.sort(key=lambda pair: pair[0])
     scan.genuine.extend(envelope for _, envelope in chained)
     return scan

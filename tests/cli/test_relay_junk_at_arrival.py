@@ -102,3 +102,43 @@ def test_junk_at_the_place_in_the_hubs_own_file_holds_no_place_either(three):  #
     assert failures(bob) == failures(carol) == (0, [])
     code, [line] = failures(alice)
     assert code == 1 and "bad signature (set aside: holds no place)" in line, line
+
+
+def test_junk_set_aside_is_listed_in_relay_rejected_once(three):  # noqa: F811
+    """Junk in C's fork_evidence where an arriving record sets it aside (written there while
+    C's relay was down, as the apply leaves it when the record comes before the scan met the
+    row), and junk in the way of bob's next record: both are refused as written into C's
+    file and counted once, however the scan and the arrival fall, and not again after a
+    restart. Before, junk in fork_evidence was never listed nor counted."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = c.hub / f"{group_id}.db"
+    c.stop()
+    BadSigner(bob.home).message(db, group_id, "junk: set aside", aseq=2, aprev="x")
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO fork_evidence (author, author_seq, kind, record, sig) SELECT"
+                     " author, author_seq, 'msg', record, sig FROM message WHERE body = ?",
+                     ("junk: set aside",))
+        conn.execute("DELETE FROM message WHERE body = ?", ("junk: set aside",))
+    BadSigner(bob.home).message(db, group_id, "junk: in the way", aseq=3, aprev="x")
+    for body in ("bob 2", "bob 3"):
+        bob.ok("send", "team", body)
+    c.start()
+    wait_for(lambda: bodies(carol) == ["first", "bob 2", "bob 3"], timeout=20,
+             what="bob's records on C")
+
+    def listed() -> list[str]:
+        return sorted(str(row["reason"]) for row in rejected(c))
+
+    wait_for(lambda: c.status().get("rejected") == {"C": 2} and len(listed()) == 2,
+             what="C's two refusals")
+    assert all(reason.startswith("written into this host's file: bad signature")
+               for reason in listed()), listed()
+    assert any(reason.endswith("(set aside: holds no place)") for reason in listed()), listed()
+    c.stop()
+    c.start()
+    bob.ok("send", "team", "bob 4")
+    wait_for(lambda: bodies(carol)[-1:] == ["bob 4"], timeout=20, what="bob 4 on C")
+    assert c.status().get("rejected") == {"C": 2} and len(listed()) == 2, listed()
+    assert hub.status()["rejected"] == {} and b.status()["rejected"] == {}
+    code, failed = failures(carol)
+    assert code == 1 and len(failed) == 2 and all("set aside" in line for line in failed), failed
