@@ -135,8 +135,10 @@ class Backfills:
                     self.trace(f"backfilled {len(page)} of {group_id[:6]} down to {low} (read "
                                f"{applying - read:.3f} s, applied {time.monotonic() - applying:.3f} s)")
                     read = time.monotonic()
+            suspected = await background_apply.in_background(
+                functools.partial(backfill_state.suspects_in, store.path))
             async with self.lock:
-                for envelope, reason in backfill_state.finish(store):
+                for envelope, reason in backfill_state.finish(store, suspected):
                     self.ledger.quarantine(envelope, reason)
                 await self.apply(group_id, [], None, None)  # what waited for the oldest records
             self.progress(group_id, None, None)
