@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peers_tui import textual_classes
+from peers_tui import textual_callbacks, textual_classes
 
 # Before the app's widget, screen and app classes are made (peers_tui.textual_classes).
 textual_classes.install()
+textual_callbacks.install()  # handlers' parameters counted from their code
 
 from peers_tui.app import PeersApp  # noqa: E402  (after the install above)
 from peers_tui.core.group_entry import GroupEntry  # noqa: E402
