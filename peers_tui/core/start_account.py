@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 PERSONAL_FILE = "personal.db"  # core.personal_store's
 _ORDER = " ORDER BY personal DESC, sort_order, joined_at"  # PersonalStore.groups' order
 _ROW = f"SELECT {', '.join(GROUP_COLUMNS)} FROM groups"
+# The rows find_group can answer GROUP with: an id starting with it (the full id too), the
+# name itself, and any row whose id or name is not text (read as find_group reads it, in
+# Python). Of 200 groups that is one or two rows, not 200 (~0.4 ms of a start).
+_CANDIDATES = ("SELECT id, name, archived FROM groups WHERE substr(id, 1, length(?1)) = ?1"
+               " OR name = ?2 OR typeof(id) != 'text' OR typeof(name) != 'text'")
 # What reading a file this path was not meant for can raise: the real Account reads it.
 _HAND_OVER = (OSError, sqlite3.Error, PeersError, *UNEXPECTED_CONTENT)
 
@@ -190,8 +195,8 @@ class StartAccount:
         conn = self._conn() if self._account is None else None
         if conn is not None:
             try:
-                names = [GroupName.of(*row) for row in conn.execute(
-                    "SELECT id, name, archived FROM groups" + _ORDER)]
+                names = [GroupName.of(*row) for row in conn.execute(_CANDIDATES + _ORDER,
+                                                                    (text.lower(), text))]
                 found = find_group(query, names)
             except _HAND_OVER:
                 found = None

@@ -59,6 +59,35 @@ def test_the_first_frame_s_reads_agree_with_the_account_s(alice: User) -> None:
     account.close()
 
 
+def test_resolving_reads_only_the_rows_that_can_answer_and_agrees_with_the_account(
+        alice: User) -> None:
+    """GROUP is looked for among the rows whose id starts with it or whose name is it (and
+    any row of another type than text, judged in Python as before), not among all groups:
+    the same answer, the same errors."""
+    import sqlite3
+
+    account = Account(alice.home, alice.hub)
+    team = account.create_group("team")
+    other = account.create_group(team.id[:6])  # a name that is a prefix of another's id
+    account.create_group("50%_off")
+    odd = account.create_group("odd")
+    shared = account.create_group("shared")
+    account.close()
+    with sqlite3.connect(alice.home / "personal.db") as raw:  # a name stored as a BLOB
+        raw.execute("UPDATE groups SET name = CAST('blob name' AS BLOB) WHERE id = ?",
+                    (odd.id,))
+    account = Account(alice.home, alice.hub)
+    started = StartAccount.open(alice.home, alice.hub)
+    assert started is not None
+    queries = ["team", team.id[:6], team.id[:4], team.id[:3], team.id.upper(), other.id,
+               "50%_off", "50%", "50_", "%", "_", "blob name", "odd", shared.id[:5],
+               shared.id + "x", "", "  ", "İ", "Team"]
+    for query in queries:
+        assert _outcome(started.resolve, query) == _outcome(account.resolve, query), query
+    started.close()
+    account.close()
+
+
 def test_a_first_run_starts_on_a_real_account(tmp_path) -> None:
     assert StartAccount.open(tmp_path / "home", tmp_path / "hub") is None
 
