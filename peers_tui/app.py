@@ -28,8 +28,6 @@ from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.screens.mounted_styles import UnderScreen
-from peers_tui.services.group_list import GroupListService
-from peers_tui.services.held_handles import HeldHandles
 from peers_tui.services.hub_watch import HubWatcher
 from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
 from peers_tui.services.unread_counts import UnreadCounts
@@ -43,6 +41,8 @@ from peers_tui.worker_errors import WorkerFailed, failure_of
 if TYPE_CHECKING:
     from peers_tui.core.account import Account
     from peers_tui.dialogs import Dialogs
+    from peers_tui.services.group_list import GroupListService
+    from peers_tui.services.held_handles import HeldHandles
     from peers_tui.services.navigation import GroupNavigator
 
 # After Enter, the event loop waits (at most this long) for the outbox thread to commit the
@@ -86,9 +86,7 @@ class PeersApp(App[None]):
         self.startup_connections = StartupConnections()
         # Work for once the first screen has painted (the CLI publishes the profile then).
         self.after_first_paint: list[Callable[[], None]] = []
-        self.group_list = GroupListService(self, account)
         self.invitations = InvitationWatch(self, account)
-        self.held_handles = HeldHandles(self, account)  # on a leaf host (relay.held_resign)
         self.outbox = Outbox(account)
         self.background = Background(self, account.user_id, self.outbox,
                                      Presence(account.paths.hub))
@@ -98,8 +96,8 @@ class PeersApp(App[None]):
         # (screens.mounted_styles; ~2.5 ms of a start).
         return UnderScreen(id="_default")
 
-    # Made on first use (a key, a switch, a dialog): their modules are not imported before
-    # the first frame (issue 16).
+    # Made on first use (a key, a switch, a dialog, a change to the list): their modules are
+    # not imported before the first frame (issue 16).
     @cached_property
     def navigator(self) -> GroupNavigator:
         from peers_tui.services.navigation import GroupNavigator
@@ -111,6 +109,21 @@ class PeersApp(App[None]):
         from peers_tui.dialogs import Dialogs
 
         return Dialogs(self, self.chat)
+
+    @cached_property
+    def group_list(self) -> GroupListService:
+        """The user's own changes to the list (create, join, leave...), on the first one."""
+        from peers_tui.services.group_list import GroupListService
+
+        return GroupListService(self, self.account)
+
+    @cached_property
+    def held_handles(self) -> HeldHandles:
+        """A handle change kept on a leaf host, signed again (relay.held_resign): made at
+        the hub watcher's first look, after the first frame."""
+        from peers_tui.services.held_handles import HeldHandles
+
+        return HeldHandles(self, self.account)
 
     @property
     def summaries(self) -> tuple[GroupSummary, ...]:

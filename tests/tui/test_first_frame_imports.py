@@ -9,7 +9,9 @@ published profiles (`core.whereabouts`, `core.host_presence`, `core.kept_people`
 watcher (inotify_simple, ctypes, core.notifier and its two helpers) starts after the frame,
 on its thread; the window title is set when the counts come, and selection mode's steps are
 imported on its first key; the group navigator with the first switch; the dialogs (and the
-service that opens them) and the palette when first opened.
+service that opens them) and the palette when first opened; the service that stores the user's
+own changes to their list of groups with the first change, and the one that signs again a
+kept handle change at the hub watcher's first look.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ LATER = ("peers_tui.core.whereabouts", "peers_tui.core.host_presence",
          "peers_tui.services.navigation", "peers_tui.dialogs",
          "peers_tui.core.link_state", "peers_tui.core.link_words",
          "peers_tui.screens.search", "peers_tui.screens.switcher", "peers_tui.screens.help",
-         "peers_tui.screens.group_list", "peers_tui.commands.palette")
+         "peers_tui.screens.group_list", "peers_tui.commands.palette",
+         "peers_tui.services.group_list", "peers_tui.services.held_handles")
 
 SCRIPT = """
 import asyncio, sys
