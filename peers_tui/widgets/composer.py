@@ -7,6 +7,7 @@ from textual import events
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import TextArea
+from textual.document._document import Selection  # (loaded with TextArea; not text_area)
 
 from peers_tui.core.text import without_blank_edges
 from peers_tui.widgets.completion import ArgumentSource, offer
@@ -154,6 +155,13 @@ class Composer(TextArea):
             self._recall(self.sent_history[self._history_index])
 
     def _recall(self, text: str) -> None:
+        history = self.history
+        if (not text and not self.text and not history.undo_stack and not history.redo_stack
+                and self.selection == Selection.cursor(self.document.end)):
+            # Empty, nothing to undo, the cursor at the end: already what loading "" and
+            # moving there would make (~1 ms of a start with no draft, before the first
+            # frame: a new document, its wrapping, and the scroll to the cursor; issue 16).
+            return
         self.load_text(text)
         self.move_cursor(self.document.end)
 

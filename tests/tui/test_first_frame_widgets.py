@@ -28,6 +28,7 @@ from textual.widgets._toast import Toast
 
 from peers_tui.core.account import Account
 from peers_tui.factory import build_app
+from peers_tui.messages import OpenGroup
 from peers_tui.screens import ChatScreen
 from peers_tui.screens.chat_frame import ChatBody
 from peers_tui.widgets import Composer, RosterPanel
@@ -96,6 +97,48 @@ async def test_the_composer_has_the_focus_in_the_first_frame(
         assert focused == [(app.chat.composer, True)]
         await pilot.press(*"typed")  # the keys go where the first frame says
         assert app.chat.composer.text == "typed"
+
+
+async def test_the_composer_is_not_loaded_again_without_a_draft_and_keeps_one(
+        alice: User, bob: User, team: str, monkeypatch: Any) -> None:
+    """No draft: the new, empty composer is left as it is (loading "" into it and moving the
+    cursor to its end made a new document, wrapped it and scrolled: ~1 ms before the first
+    frame). A draft is loaded as before, cursor at its end, and undo cannot bring back what
+    was typed in another group."""
+    bob.ok("send", "team", "hello from bob")
+    loaded: list[str] = []
+    load_text = Composer.load_text
+
+    def counted(self: Composer, text: str) -> None:
+        loaded.append(text)
+        load_text(self, text)
+
+    monkeypatch.setattr(Composer, "load_text", counted)
+    account = Account(alice.home, alice.hub)
+    other = account.create_group("other").id
+    account.save_draft(other, "half a thought")
+    app = build_app(account, "team")
+    at_first_frame: list[list[str]] = []
+    at_first_frame_with_messages(app, lambda screen: at_first_frame.append(list(loaded)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(at_first_frame))
+        assert at_first_frame == [[]]
+        composer = app.chat.composer
+        assert composer.text == "" and composer.cursor_location == (0, 0)
+        await pilot.press(*"typed")
+        app.post_message(OpenGroup(other))
+        await wait_for(pilot, lambda: app.chat.entry.id == other)
+        assert composer.text == "half a thought"
+        assert composer.cursor_location == (0, len("half a thought"))
+        composer.clear()
+        app.post_message(OpenGroup(team))
+        await wait_for(pilot, lambda: app.chat.entry.id == team)
+        assert composer.text == "typed"  # team's draft, kept when we left
+        composer.clear()
+        app.post_message(OpenGroup(other))
+        await wait_for(pilot, lambda: app.chat.entry.id == other)
+        composer.action_undo()
+        assert composer.text == ""  # nothing of another group's to undo back
 
 
 async def test_every_widget_is_styled_once_before_the_first_frame(
