@@ -7,7 +7,7 @@ import argparse
 from peers_tui.cli.arguments import Commands, positive_int
 from peers_tui.cli.inputs import open_account, read_input
 from peers_tui.cli.output import EXIT_OK, out, out_json, say
-from peers_tui.core.errors import AlreadyMember, PeersError
+from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.names import shown_name
 from peers_tui.core.roles import Role
 
@@ -86,11 +86,13 @@ def join_group(args: argparse.Namespace) -> int:
     from peers_tui.core.personal_store import GroupEntry
 
     code = read_input(args.code, "invite code").strip()
-    from peers_tui.cli.relay import locate_for_join
+    from peers_tui.cli.relay import locate_for_join, not_here_yet
 
     locate_for_join(args, code)  # a group on another host is fetched through the relay first
     try:
         entry = open_account(args).join(code)
+    except BadInvite as exc:
+        raise not_here_yet(args, exc) from exc
     except AlreadyMember as exc:
         listed = exc.entry
         assert isinstance(listed, GroupEntry)  # AlreadyMember carries the listed group

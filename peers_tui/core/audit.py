@@ -152,11 +152,13 @@ class Audit:
         missing (history deleted)" on every other host and not on this one, which named
         only the row; now every host says the first, and this one names the row too."""
         gaps = list(chains.gaps)
+        under_way = frontier.floors()  # a backfill: below an author's floor is not yet here
         for author, seqs in chains.positions.items():
             top = chains.tops[author]
-            distinct = {seq for seq in seqs if top is not None and 0 < seq <= top
+            lowest = 1 if under_way is None else max(under_way.get(author, (top or 0) + 1), 1)
+            distinct = {seq for seq in seqs if top is not None and lowest <= seq <= top
                         and (author, seq) not in unheld}
-            missing = (top or 0) - len(distinct)
+            missing = max((top or 0) - lowest + 1, 0) - len(distinct)
             if missing > 0:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{missing} of their records are missing (history deleted)"))

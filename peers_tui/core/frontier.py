@@ -119,6 +119,15 @@ def not_yet_received(author: str, place: int) -> bool:
     return row is None or place < int(row[0])
 
 
+def floors() -> dict[str, int] | None:
+    """Each author's floor while a backfill is under way in the bound file (a place below it,
+    or any place of an author not in it, is not yet received); None when none is."""
+    if not active():
+        return None
+    return {author: int(floor) for author, floor in
+            _db().execute_sql(f"SELECT author, floor FROM {FLOORS}").fetchall()}
+
+
 def begin(db: Any, total: int, upper: int, lower: int) -> None:
     """Start a backfill in this file (inside the caller's transaction)."""
     for statement in SCHEMA:

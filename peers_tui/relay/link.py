@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from peers_tui.relay.config import RelayConfig, relay_dir, write_private
@@ -58,6 +59,8 @@ class LinkState:
         self.failures = 0
         self.leaf_links = LeafLinks()  # the hub: each leaf's link
         self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
+        # What the link report last counted unsent, all groups (LinkReporter.unsent_total)
+        self.counted_unsent: Callable[[], int] = lambda: 0
 
     @property
     def generation(self) -> int:
@@ -125,8 +128,10 @@ class LinkState:
 
     def status(self, scanner: LocalScanner | None, running: bool) -> dict[str, Any]:
         # Counting opens every group file: only while records cannot leave (the link down).
+        # While it is up, the link report's counts (made after each publish) and the batch
+        # in hand: the batch alone said 2,000 (a scan's most) while 40,000 imported waited.
         unsent = None if scanner is None or not running else (
-            scanner.pending if self.up else scanner.unsent())
+            max(scanner.pending, self.counted_unsent()) if self.up else scanner.unsent())
         return {
             "host": self.config.name, "role": self.config.role, "running": running,
             "pid": os.getpid(), "updated": time.time(),

@@ -167,6 +167,12 @@ class LinkReporter:
                 self.syncs[group_id] = fresh
                 self.dirty = True
 
+    def unsent_total(self) -> int:
+        """Records unsent in every group whose file is here, as last counted (`relay
+        status`'s figure while the link is up)."""
+        present = {group_id for group_id, _ in self.scanner.group_files()}
+        return sum(sync.unsent for group_id, sync in self.syncs.items() if group_id in present)
+
     def state(self, running: bool) -> LinkState:
         groups = {}
         for group_id, sync in self.syncs.items():

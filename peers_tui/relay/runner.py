@@ -83,6 +83,7 @@ class Relay(Intake):
         self.scanner = LocalScanner(hub, config.name, self.ledger)
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
+        self.link.counted_unsent = self.reporter.unsent_total
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
         self.relinked = asyncio.Event()  # a leaf's link came up: kept changes go (_held_once)

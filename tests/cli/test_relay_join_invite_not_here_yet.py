@@ -1,0 +1,47 @@
+"""A join with a genuine code made on another host a moment ago, before it has arrived (docs/
+relay.md, "Acceptance from the CLI, sixth pass"): carol on leaf C imports 20,000 messages and
+makes an invite at once; it goes out behind them (~6 s here), and alice's join on the hub in
+the meantime said "this invite code is not known to the group (wrong or forged code)", blaming
+a good code. It says now that the code may not have arrived yet; and once it has, the join
+goes through. Hub A and leaf C on loopback, real relays."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import User
+from tests.relay_helpers import federation, stop_all, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_join_with_a_code_not_arrived_yet_says_so_then_joins(tmp_path):
+    hosts = federation(tmp_path, ("A", "C"))
+    hub, leaf = hosts
+    try:
+        alice, carol = hub.user("alice"), leaf.user("carol")
+        carol.ok("create", "far")
+        for host in hosts:
+            host.start()
+        wait_for(leaf.link_up, what="C's link")
+        wait_for(lambda: leaf.status().get("unsent") == 0, what="the genesis sent")
+        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
+                                    "created_at": 1_700_000_000 + i}) + "\n" for i in range(20_000))
+        carol.ok("import", "far", "-", stdin=lines)
+        code = carol.ok("invite", "far").out.strip()
+        refused = alice.fails("join", code)
+        assert "not arrived yet" in refused.err and "try again" in refused.err, refused.err
+        wait_for(lambda: alice.run("join", code).code == 0, timeout=60, what="alice's join")
+        assert "far" in alice.ok("groups").out
+        # On a hub without a relay, a code its group does not know is only wrong or forged.
+        solo = User("solo", tmp_path / "solo" / "home", tmp_path / "solo" / "hub")
+        solo.ok("id", "--handle", "solo")
+        solo.ok("create", "one")
+        other = solo.ok("create", "other").out.strip()
+        secret = solo.ok("invite", "one").out.strip().rsplit(":", 1)[1]
+        refused = solo.fails("join", f"peers1:{other}:{secret}")
+        assert "(wrong or forged code)" in refused.err and "arrived" not in refused.err
+    finally:
+        stop_all(hosts)
