@@ -168,21 +168,9 @@ def locate_for_join(args: argparse.Namespace, code: str) -> None:
     locate(args, code)
 
 
-UNKNOWN_INVITE = "this invite code is not known to the group"
-
-
-def not_here_yet(args: argparse.Namespace, error: BadInvite) -> BadInvite:
-    """A join's "not known to the group" on a hub with a relay set up: the code may be
-    genuine, made on another host a moment ago and queued there behind other records (a
-    20,000-message import took ~6 s to go out), so the words do not only blame the code."""
+def not_here_yet(args: argparse.Namespace, error: BadInvite) -> Exception:
+    """A join's "not known to the group" on a hub with a relay set up (join_invites.not_here_yet)."""
     from peers_tui.paths import home_dir, hub_dir
-    from peers_tui.relay.config import config_path
+    from peers_tui.relay.join_invites import not_here_yet as reworded
 
-    if not str(error).startswith(UNKNOWN_INVITE):
-        return error
-    if not config_path(hub_dir(home_dir(args.home), args.hub)).exists():
-        return error
-    from peers_tui.core.errors import BadInvite
-
-    return BadInvite(f"{UNKNOWN_INVITE} here: a wrong or forged code, or one made on another "
-                     "host a moment ago that has not arrived yet (try again in a few seconds)")
+    return reworded(hub_dir(home_dir(args.home), args.hub), error)

@@ -77,3 +77,23 @@ def refuse_unknown_invites(outcome: Outcome) -> None:
 
 
 __all__ = ["HEADER", "carried", "invites_of", "refuse_unknown_invites"]
+
+
+# core.invites' words for a code whose invite this host's file does not hold.
+CODE_NOT_KNOWN = "this invite code is not known to the group"
+
+
+def not_here_yet(hub: Path, error: Exception) -> Exception:
+    """A join's "not known to the group" on a hub with a relay set up (`peers join` and the
+    app's /join): the code may be genuine, made on another host a moment ago and queued there
+    behind other records (a 20,000-message import took ~6 s to go out), so the words do not
+    only blame the code. Any other error, or a hub without a relay, as it was."""
+    from peers_tui.core.errors import BadInvite
+    from peers_tui.relay.config import config_path
+
+    if not isinstance(error, BadInvite) or not str(error).startswith(CODE_NOT_KNOWN):
+        return error
+    if not config_path(hub).exists():
+        return error
+    return BadInvite(f"{CODE_NOT_KNOWN} here: a wrong or forged code, or one made on another "
+                     "host a moment ago that has not arrived yet (try again in a few seconds)")

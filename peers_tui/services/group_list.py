@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.message import Message
 
-from peers_tui.core.errors import AlreadyMember, PeersError
+from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.names import shown_name
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.states import NOTIFY_LEVELS
@@ -64,7 +64,12 @@ class GroupListService:
             # A group on another host is fetched through this host's relay first, as
             # `peers join CODE` does (before, the app said "not in your hub").
             fetch_for_join(self.account.paths.hub, code)
-            return self.account.join(code)
+            try:
+                return self.account.join(code)
+            except BadInvite as exc:  # a genuine code may not have arrived from its host yet
+                from peers_tui.relay.join_invites import not_here_yet
+
+                raise not_here_yet(self.account.paths.hub, exc) from exc
         self._add(join, "joined")
 
     def leave(self, group_id: str) -> None:
