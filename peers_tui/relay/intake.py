@@ -190,6 +190,17 @@ class Intake:
             for envelope, reason in refused + past:
                 self.ledger.quarantine(envelope, reason)
         held = self.ledger.held(group_id)
+        # A record delivered again while it waits here (a consumer read its stream again) is
+        # judged once: twice in one batch, it was its own duplicate, and the bookkeeping
+        # released it from the waiting records, dropped without a word (tests/cli/
+        # test_relay_verify_same.py, the federation stream's case).
+        seen = {e.hash for e in held}
+        once: list[Envelope] = []
+        for envelope in envelopes:
+            if envelope.hash not in seen:
+                seen.add(envelope.hash)
+                once.append(envelope)
+        envelopes = once
         store = self.scanner.stores.get(group_id)
         # The hub republishes a batch of messages before it commits it (below); a batch with
         # anything else (membership changes: the hub's file is their one order) commits first.
@@ -268,7 +279,8 @@ class Intake:
         for envelope, reason in outcome.waiting:
             self.ledger.hold(envelope, reason)
         self.reporter.arrived(group_id, outcome.applied)
-        self.ledger.release(e.hash for e in accepted)
+        still = {e.hash for e, _ in outcome.waiting}  # a duplicate of a waiting one waits on
+        self.ledger.release(e.hash for e in accepted if e.hash not in still)
         # A leaf remembers a message or invite as known only while a scan of its file may
         # still meet it: once the positions are past it, none will (the hub's republishing
         # asks `known` of every record). A backfill's million hashes made `known` the one
