@@ -11,8 +11,9 @@ They keep the kernel's own scheduler slice. They used to ask for the shortest on
 sooner; but Linux' scheduler (EEVDF, 6.6+) picks the runnable task with the earliest virtual
 deadline, a slice after the task's start, so a short slice made the walk's threads *win*
 the core against the app waking for a key. Without it the composer's echo during a
-100,000-message backfill went from 1.68-1.83x its idle echo to 1.20-1.21x
-(docs/performance.md, "Latest run"; tests/core/test_walk_priority.py).
+100,000-message backfill went from 1.68-1.83x its idle echo to 1.20-1.21x in the runs of
+that day, which a quiet machine did not confirm later (1.67-1.84x: docs/performance.md, "R6a
+with the page applies on the walk's thread again"; tests/core/test_walk_priority.py).
 """
 
 from __future__ import annotations
