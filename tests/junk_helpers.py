@@ -127,3 +127,11 @@ def fresh_copy(template: Path, into: Path) -> Path:
                          (str(template), str(into)))
         conn.close()
     return into
+
+
+def set_aside(conn: sqlite3.Connection, body: str) -> None:
+    """Move the message row holding `body` into fork_evidence, as a relay sets a row aside."""
+    conn.execute("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
+                 " SELECT author, author_seq, 'msg', record, sig FROM message WHERE body = ?",
+                 (body,))
+    conn.execute("DELETE FROM message WHERE body = ?", (body,))

@@ -170,6 +170,14 @@ class Refusals:
                 if count != before.get(origin, 0)}
 
 
+def start_linked(hosts: list[Host]) -> None:
+    """Start every host's relay (the hub first) and wait for each leaf's link."""
+    for host in hosts:
+        host.start()
+    for leaf in hosts[1:]:
+        wait_for(leaf.link_up, what=f"{leaf.name}'s link")
+
+
 def stop_all(hosts: list[Host]) -> None:
     for host in hosts:
         host.stop()

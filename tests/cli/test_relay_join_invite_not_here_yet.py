@@ -12,7 +12,7 @@ import json
 import pytest
 
 from tests.conftest import User
-from tests.relay_helpers import federation, stop_all, wait_for
+from tests.relay_helpers import federation, start_linked, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -23,9 +23,7 @@ def test_a_join_with_a_code_not_arrived_yet_says_so_then_joins(tmp_path):
     try:
         alice, carol = hub.user("alice"), leaf.user("carol")
         carol.ok("create", "far")
-        for host in hosts:
-            host.start()
-        wait_for(leaf.link_up, what="C's link")
+        start_linked(hosts)
         wait_for(lambda: leaf.status().get("unsent") == 0, what="the genesis sent")
         lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
                                     "created_at": 1_700_000_000 + i}) + "\n" for i in range(20_000))

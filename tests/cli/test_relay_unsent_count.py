@@ -12,7 +12,7 @@ import time
 import pytest
 
 from peers_tui.relay.rows import SCAN_LIMIT
-from tests.relay_helpers import federation, stop_all, wait_for
+from tests.relay_helpers import federation, start_linked, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +25,7 @@ def test_relay_status_counts_every_record_waiting_while_the_link_is_up(tmp_path)
     try:
         bob = leaf.user("bob")
         bob.ok("create", "mine")
-        for host in hosts:
-            host.start()
-        wait_for(leaf.link_up, what="B's link")
+        start_linked(hosts)
         wait_for(lambda: leaf.status().get("unsent") == 0, what="the genesis sent")
         lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
                                     "created_at": 1_700_000_000 + i}) + "\n"

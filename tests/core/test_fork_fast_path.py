@@ -20,6 +20,7 @@ from peers_tui.core.models import Message
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
 from tests.core.test_validity import path
+from tests.junk_helpers import set_aside
 
 WINDOW = 60
 BOB_MESSAGES = 20
@@ -102,10 +103,7 @@ def test_a_record_kept_as_fork_evidence_voids_the_message_the_fast_way(alice, bo
         conn.execute("DROP INDEX message_author_author_seq")
     Forger(bob.home).message(db, group, "bob 3 again", aseq=3, aprev="")
     with sqlite3.connect(db) as conn:
-        conn.execute("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
-                     " SELECT author, author_seq, 'msg', record, sig FROM message"
-                     " WHERE body = 'bob 3 again'")
-        conn.execute("DELETE FROM message WHERE body = 'bob 3 again'")
+        set_aside(conn, "bob 3 again")
         conn.execute(fork_candidates.UNIQUE_PLACE_INDEX)  # as the file was made
     store = reader(alice)
     with store.session():

@@ -25,6 +25,7 @@ from tests.conftest import User
 from tests.core.test_bad_signature_place import BadSigner
 from tests.core.test_relay_backfill_apply import joining_host
 from tests.core.test_relay_junk_places import bob_wrote, receiving_host
+from tests.junk_helpers import set_aside
 
 NEVER_ARRIVED = "an earlier record by this author never arrived (no such chain)"
 
@@ -160,10 +161,7 @@ def test_a_forged_record_of_the_right_author_in_fork_evidence_is_no_junk(
     db = hub / f"{team}.db"
     Forger(bob.home).message(db, team, "his other second", aseq=2, aprev="x")
     with sqlite3.connect(db) as conn:
-        conn.execute("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
-                     " SELECT author, author_seq, 'msg', record, sig FROM message"
-                     " WHERE body = 'his other second'")
-        conn.execute("DELETE FROM message WHERE body = 'his other second'")
+        set_aside(conn, "his other second")
     shipped = []
     for _, fresh, commit in scanner.changes():
         shipped += fresh

@@ -10,7 +10,7 @@ import pytest
 from peers_tui.core import membership_order
 from peers_tui.cli.relay import _order_on_leaf
 from peers_tui.messages import JoinGroup
-from tests.relay_helpers import federation, stop_all, team_on_two_hosts
+from tests.relay_helpers import federation, start_linked, stop_all, team_on_two_hosts
 from tests.relay_helpers import wait_for as wait_until
 from peers_tui.widgets import Composer
 from tests.tui_helpers import log_bodies, make_app, wait_for
@@ -255,9 +255,7 @@ async def test_a_leaf_whose_token_was_revoked_says_so_in_the_app_and_in_groups(t
     try:
         bob = leaf.user("bob")
         bob.ok("create", "team")
-        for host in hosts:
-            host.start()
-        wait_until(leaf.link_up, what="B's link")
+        start_linked(hosts)
         app = make_app(bob, "team")
         async with app.run_test(size=(120, 40)) as pilot:
             def link() -> str:
