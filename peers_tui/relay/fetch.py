@@ -195,7 +195,8 @@ async def _fetch(hub: Path, config: RelayConfig, group_id: str) -> Outcome:
     finally:
         await nc.close()
     if not any(r.table == "genesis" for r in firsts):
-        raise RelayError(f"group {group_id} is not known to the federation's hub")
+        raise RelayError(f"group {group_id} is not known to the federation's hub (the relay "
+                         "of the host it was made on has not sent it: is it running and linked?)")
     if newest is None:  # the whole group, oldest first
         outcome = apply_group(hub, group_id, firsts)
     else:
