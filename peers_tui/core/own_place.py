@@ -37,19 +37,22 @@ COLUMNS = ("id", "author", "author_seq", "kind", "created_at", "body", "record",
            "target", "reply_to", "orig_id")
 
 
-def clear(author: str, aseq: int, group_id: str, label: str, *, message: bool) -> int | None:
-    """Make the message table's place (author, aseq) free for the author's record, inside the
-    writing transaction and session. Returns the rowid the new message row must take (None:
-    SQLite's own choice does). `message`: the record goes into the message table (an invite
-    does not: the rows there block nothing and stay)."""
+def clear(author: str, aseq: int, group_id: str, label: str, *, message: bool,
+          last: int | None = None) -> int | None:
+    """Make the message table's places `aseq` to `last` (None: `aseq` alone) of `author`'s
+    chain, all above their head, free for their records, inside the writing transaction and
+    session. Returns the rowid the first new message row must take, the next ones following
+    it (None: SQLite's own choice does). `message`: the records go into the message table (an
+    invite does not: the rows there block nothing and stay)."""
     db = Message._meta.database
-    rows = db.execute_sql("SELECT rowid, record, sig FROM message WHERE author = ?"
-                          " AND author_seq = ?", (author, aseq)).fetchall()
+    rows = db.execute_sql("SELECT rowid, author_seq, record, sig FROM message WHERE author = ?"
+                          " AND author_seq BETWEEN ? AND ?",
+                          (author, aseq, aseq if last is None else last)).fetchall()
     if not rows:
         return None
     if any(text is not None and sig is not None
-           and own_record(author, aseq, text_of(text), sig, group_id) is not None
-           for _, text, sig in rows):
+           and own_record(author, place, text_of(text), sig, group_id) is not None
+           for _, place, text, sig in rows):
         # Never reached (such a row is the author's head), and never moved: a record of
         # theirs is theirs to be judged by the chain rules, not set aside here.
         raise DamagedDatabase(f"{label}: a record of yours already holds your next place in"
@@ -57,7 +60,7 @@ def clear(author: str, aseq: int, group_id: str, label: str, *, message: bool) -
     if not message:
         return None
     top = int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0])
-    set_aside_messages(db, [rowid for rowid, _, _ in rows])
+    set_aside_messages(db, [rowid for rowid, *_ in rows])
     return top + 1 if top < MAX_ROWID else None
 
 

@@ -154,3 +154,44 @@ def test_a_genuine_record_of_the_writer_is_never_set_aside(alice, bob, team):
     bob.ok("send", "team", "three")
     kept, aside = rows_at(db, Forger(bob.home).user_id)
     assert kept == [(1, "one"), (2, "altered column"), (3, "three")] and aside == []
+
+
+def test_an_import_goes_through_junk_at_its_places_which_is_set_aside_below_it(
+        tmp_path, alice, team):
+    """An import takes the admin's next places, one a line: junk at any of them was a
+    UNIQUE constraint error that stopped every import. Set aside, the imported rows stored
+    above every row the table held (the junk was its top row)."""
+    import json
+
+    db = alice.hub / f"{team}.db"
+    alice.ok("send", "team", "hello")
+    aseq, _ = Forger(alice.home).chain_head(db)
+    write_junk(db, team, alice, bob_like(tmp_path), [aseq + 2, aseq + 3])
+    with sqlite3.connect(db) as conn:
+        [(top,)] = conn.execute("SELECT MAX(rowid) FROM message")
+    lines = "\n".join(json.dumps({"id": f"old{i}", "author": "someone", "body": f"old {i}",
+                                  "created_at": "2020-01-0{}T00:00:00Z".format(i + 1)})
+                      for i in range(3))
+    (tmp_path / "old.jsonl").write_text(lines)
+    done = alice.spawn("import", "team", str(tmp_path / "old.jsonl"))
+    assert done.code == 0, done.err
+    kept, aside = rows_at(db, Forger(alice.home).user_id)
+    assert [body for _, body in kept][-3:] == ["old 0", "old 1", "old 2"]
+    assert aside == [aseq + 2, aseq + 3]
+    with sqlite3.connect(db) as conn:
+        assert [rowid for (rowid,) in conn.execute(
+            "SELECT rowid FROM message WHERE kind = 'imported' ORDER BY rowid")] == [
+            top + 1, top + 2, top + 3]
+    assert all(m["verified"] for m in alice.ok("log", "team", "--json").json())
+    code, failed = failed_lines(alice)
+    assert code == 1 and len(failed) == 2 and all(SET_ASIDE in line for line in failed), failed
+
+
+def bob_like(tmp_path: Path) -> User:
+    """Someone with a key of their own (the other key whose record is put under a name)."""
+    from peers_tui.core.identity import load_or_create_keypair
+
+    home = tmp_path / "stranger"
+    home.mkdir()
+    load_or_create_keypair(home)
+    return User("stranger", home, tmp_path / "hub")
