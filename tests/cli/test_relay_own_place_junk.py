@@ -91,3 +91,33 @@ def test_a_record_taking_the_place_of_the_top_row_a_relay_scanned_is_published(
     code, [line] = failures(bob)
     assert code == 1 and line.endswith("bad signature (set aside: holds no place)"), line
     assert failures(alice) == failures(carol) == (0, [])
+
+
+def invites_held(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return sorted(str(text) for (text,) in conn.execute("SELECT record FROM invite"))
+
+
+def test_an_invite_through_junk_at_its_place_reaches_every_host_and_the_junk_stays(
+        three):  # noqa: F811
+    """Junk of the message table at alice's next place on the hub: her invite goes into the
+    invite table beside it (it blocks nothing there, and stays), travels, and her message
+    after it too; only A's verify names the row."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = hub.hub / f"{group_id}.db"
+    aseq, _ = Forger(alice.home).chain_head(db)
+    BadSigner(alice.home).message(db, group_id, "junk at the invite's place", aseq=aseq + 1,
+                                  aprev="x")
+    made = alice.spawn("invite", "team")
+    assert made.code == 0, made.err
+    done = alice.spawn("send", "team", "after the invite")
+    assert done.code == 0, done.err
+    wait_for(lambda: bodies(bob)[-1:] == bodies(carol)[-1:] == ["after the invite"],
+             timeout=20, what="alice's message on B and C")
+    assert invites_held(db) == invites_held(b.hub / f"{group_id}.db") == invites_held(
+        c.hub / f"{group_id}.db")
+    assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
+    assert failures(bob) == failures(carol) == (0, [])
+    code, [line] = failures(alice)
+    assert code == 1 and line.endswith(": bad signature"), line
+    assert b.status()["rejected"] == {} and c.status()["rejected"] == {}
