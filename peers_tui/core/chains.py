@@ -17,13 +17,13 @@ from typing import Any
 
 import peewee
 
+from peers_tui.core import own_place
 from peers_tui.core.chain_rules import (
     CHAINED_KINDS, FORKED, SIGNED_TIMES, Predecessors, authority_problem, by_hash, chain_fields,
     check_chain as check_complete_chain, holds_place, link_after, newest_own, own_record, signed_columns, signed_time,
     wanted_before,
 )
 from peers_tui.core.encoding import record_hash
-from peers_tui.core.errors import DamagedDatabase
 from peers_tui.core.forks import crowded_places, forked_places
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.membership import Roster
@@ -106,18 +106,19 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
     return best
 
 
-def next_link(author: str, group_id: str, roster: Roster,
-          label: str) -> tuple[dict[str, Any], int]:
+def next_link(author: str, group_id: str, roster: Roster, label: str, *,
+              message: bool = True) -> tuple[dict[str, Any], int, int | None]:
     """The chain fields of `author`'s next record (after their newest one of any kind,
-    under the membership state this write sees), and the earliest time it may be signed
-    at: an honest client never signs backwards, whatever its clock did (see "backdated")."""
+    under the membership state this write sees), the earliest time it may be signed at (an
+    honest client never signs backwards, whatever its clock did: see "backdated"), and the
+    rowid its message row must take (None: SQLite's own choice).
+
+    A row of the message table at that place is junk (a row of theirs there would be their
+    head): set aside for a record going into the message table (`message`), left where it
+    is for an invite, which it does not block (core/own_place.py)."""
     link, floor = link_after(author, own_head(author, group_id), roster)
-    if Message.select().where((Message.author == author)
-                              & (Message.author_seq == link["aseq"])).exists():
-        raise DamagedDatabase(
-            f"{label}: a record you did not sign holds your next place in your chain "
-            "(the file was tampered with; see 'peers verify'); nothing was written")
-    return link, floor
+    rowid = own_place.clear(author, link["aseq"], group_id, label, message=message)
+    return link, floor, rowid
 
 
 def seen_head(author: str, group_id: str) -> tuple[int, str] | None:

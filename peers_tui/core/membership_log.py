@@ -215,7 +215,8 @@ class MembershipLog:
                 raise Forbidden("only admins and owners can invite")
             if not may_grant(mine, role):
                 raise Forbidden(f"{mine.with_article} cannot invite {role.with_article}")
-            link, floor = next_link(keypair.public_id, self.file.group_id, roster, self.file.label)
+            link, floor, _ = next_link(keypair.public_id, self.file.group_id, roster,
+                                       self.file.label, message=False)
             record = sign(keypair, RecordKind.INVITE, self.file.group_id, {
                 "key": invite_key.public_id, "role": int(role), "expires": expires_at,
                 "uses": max_uses, **link}, created_at=max(now_ms(), floor))

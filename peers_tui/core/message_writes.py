@@ -12,6 +12,7 @@ import peewee
 
 from peers_tui.core import search
 from peers_tui.core.chains import next_link
+from peers_tui.core.own_place import insert_message
 from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.message_rules import (
@@ -128,11 +129,13 @@ class MessageWriter:
         require_role(roster, me, REQUIRED_ROLE[kind])
         if check is not None:
             check(roster)
-        link, floor = next_link(me, self.file.group_id, roster, self.file.label)
+        link, floor, place = next_link(me, self.file.group_id, roster, self.file.label)
         newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
         record, columns = signed_message(keypair, self.file.group_id, kind, fields, link, floor,
                                          newest, created_at=created_at)
-        rowid = Message.insert(**columns, record=record.text, sig=record.sig).execute()
+        # At `place` when junk was set aside there: above every row the table held
+        # (core/own_place.py: the relays find new rows by rowid).
+        rowid = insert_message({**columns, "record": record.text, "sig": record.sig}, place)
         return record, rowid
 
     def _changeable(self, message_id: str) -> Message:

@@ -28,6 +28,7 @@ from peers_tui.core.history import HistoryReader
 from peers_tui.core.ids import ulid_after, ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
+from peers_tui.core import own_place
 from peers_tui.core.chains import own_head
 
 from peers_tui.core.records import FORMAT_VERSION
@@ -202,12 +203,17 @@ class Importer:
                 signatures = _sign_all([row[5].encode("utf-8") for row in rows], self.secret)
             signed = [(*row[:6], sig, row[6]) for row, sig in zip(rows, signatures)]
             if signed:
+                # Junk at these places of our chain is set aside, the rows stored above it
+                # (core/own_place.py): a relay finds new rows by rowid.
+                at = own_place.clear(self.me, signed[0][2], self.store.group_id,
+                                     self.store.label, message=True, last=signed[-1][2])
                 top = self.store.db.execute_sql("SELECT MAX(rowid) FROM message").fetchone()[0] or 0
                 cursor = self.store.db.cursor()
                 cursor.executemany(
                     "INSERT INTO message (id, author, author_seq, kind, created_at, body, record,"
-                    " sig, target, reply_to, orig_id) VALUES (?,?,?,'imported',?,?,?,?,NULL,NULL,?)",
-                    signed)
+                    " sig, target, reply_to, orig_id, rowid) VALUES"
+                    " (?,?,?,'imported',?,?,?,?,NULL,NULL,?,?)",
+                    [(*row, None if at is None else at + index) for index, row in enumerate(signed)])
                 cursor.execute(f"INSERT INTO {FTS_TABLE} (rowid, body) "
                                "SELECT rowid, body FROM message WHERE rowid > ?", (top,))
                 self.added += len(signed)

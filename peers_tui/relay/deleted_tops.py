@@ -6,6 +6,9 @@ a broken link, a refused batch), SQLite gives those numbers to the next rows wri
 position already past them would never publish a post written there afterwards. Each deletion
 notes, inside its own transaction, the tops it left; the scanner lowers its positions to them
 before it next looks (the rows between are read again; those already known are not resent).
+A writer's own deletion (junk set aside at its next place, core/own_place.py, another process)
+is not noted here: the record replacing it is stored above the old top, so the top never goes
+down and no rowid a position passed is given again.
 """
 
 from __future__ import annotations

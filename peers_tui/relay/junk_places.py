@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from peers_tui.core import search
 from peers_tui.core.chain_rules import own_record
 from peers_tui.core.group_store import GroupStore
+from peers_tui.core.own_place import set_aside_messages
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import SignedRecord
 from peers_tui.relay import deleted_tops
@@ -74,19 +74,12 @@ def clear_junk(store: GroupStore, record: SignedRecord, message_id: Any, by_id: 
 
 
 def set_aside(store: GroupStore, rows: list[Row]) -> None:
-    """Move these junk rows of the message table into `fork_evidence` as they are (a column
-    that table cannot leave empty gets an empty value); their search entries go."""
-    db = store.db
-    moved = sorted({row[1] for row in rows if row[0] == "message"})
-    if not moved:
-        return
-    for rowid in moved:
-        db.execute_sql("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
-                       " SELECT author, author_seq, 'msg', COALESCE(record, ''),"
-                       " COALESCE(sig, X'') FROM message WHERE rowid = ?", (rowid,))
-        search.unindex(db, rowid)
-    db.execute_sql(f"DELETE FROM message WHERE rowid IN ({','.join('?' * len(moved))})", moved)
-    deleted_tops.note_deletion(db)
+    """Move these junk rows of the message table into `fork_evidence` as they are
+    (core.own_place.set_aside_messages: as a writer does for junk at their own next place)."""
+    moved = [row[1] for row in rows if row[0] == "message"]
+    if moved:
+        set_aside_messages(store.db, moved)
+        deleted_tops.note_deletion(store.db)
 
 
 __all__ = ["BATCH", "Row", "clear_junk", "holds", "set_aside"]

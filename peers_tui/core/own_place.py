@@ -1,0 +1,95 @@
+"""A row in the way of the writer's own next record (docs/relay.md, "Junk at your own next
+place").
+
+A row of the message table at the place an author's next record takes (author, own head + 1)
+cannot be their record there: a row that verifies as theirs at that place would be their head
+(chains.own_head), so it is junk (another group's record of theirs, another key's record under
+their name, a bad signature, bytes that are no record): it holds no place (README rule 2). It
+used to block every write of theirs on that host for good ("a record you did not sign holds
+your next place"), which anyone with write access to the group file could cause. Now the
+writing transaction sets it aside into `fork_evidence`, as a relay does for a record arriving
+at a place junk holds (relay/junk_places.py): kept as it was, where nothing counts it, and
+named by `peers verify` ("... (set aside: holds no place)") and by the relay's scan
+(`relay rejected`, "written into this host's file").
+
+The relay finds new local rows by rowid (relay/local.py: its position is the last rowid it
+published). The message table has no AUTOINCREMENT, so once the top row is deleted SQLite gives
+its rowid to the next row inserted, and a relay whose position is that rowid (it scanned the
+junk) would never publish the record written there. So the record that takes the place is
+stored above every row the table held before the junk went: `clear` returns that rowid, read
+in the same IMMEDIATE transaction before the delete, and `insert_message` writes the row there.
+A write that stores no message row (an invite) moves nothing: junk in the message table does
+not block the invite table, and stays where it is, as for an invite arriving from another host.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peers_tui.core import search
+from peers_tui.core.chain_rules import own_record
+from peers_tui.core.errors import DamagedDatabase
+from peers_tui.core.models import Message
+from peers_tui.core.raw_values import text_of
+
+MAX_ROWID = 2 ** 63 - 1
+COLUMNS = ("id", "author", "author_seq", "kind", "created_at", "body", "record", "sig",
+           "target", "reply_to", "orig_id")
+
+
+def clear(author: str, aseq: int, group_id: str, label: str, *, message: bool,
+          last: int | None = None) -> int | None:
+    """Make the message table's places `aseq` to `last` (None: `aseq` alone) of `author`'s
+    chain, all above their head, free for their records, inside the writing transaction and
+    session. Returns the rowid the first new message row must take, the next ones following
+    it (None: SQLite's own choice does). `message`: the records go into the message table (an
+    invite does not: the rows there block nothing and stay)."""
+    db = Message._meta.database
+    rows = db.execute_sql("SELECT rowid, author_seq, record, sig FROM message WHERE author = ?"
+                          " AND author_seq BETWEEN ? AND ?",
+                          (author, aseq, aseq if last is None else last)).fetchall()
+    if not rows:
+        return None
+    if any(text is not None and sig is not None
+           and own_record(author, place, text_of(text), sig, group_id) is not None
+           for _, place, text, sig in rows):
+        # Never reached (such a row is the author's head), and never moved: a record of
+        # theirs is theirs to be judged by the chain rules, not set aside here.
+        raise DamagedDatabase(f"{label}: a record of yours already holds your next place in"
+                              " your chain (see 'peers verify'); nothing was written")
+    if not message:
+        return None
+    top = int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0])
+    set_aside_messages(db, [rowid for rowid, *_ in rows])
+    return top + 1 if top < MAX_ROWID else None
+
+
+def set_aside_messages(db: Any, rowids: list[int]) -> None:
+    """Move these rows of the message table into `fork_evidence` as they are (a column that
+    table cannot leave empty gets an empty value); their search entries go. In the caller's
+    transaction."""
+    moved = sorted(set(rowids))
+    for rowid in moved:
+        db.execute_sql("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
+                       " SELECT author, author_seq, 'msg', COALESCE(record, ''),"
+                       " COALESCE(sig, X'') FROM message WHERE rowid = ?", (rowid,))
+        search.unindex(db, rowid)
+    if moved:
+        db.execute_sql(f"DELETE FROM message WHERE rowid IN ({','.join('?' * len(moved))})",
+                       moved)
+
+
+def insert_message(values: dict[str, Any], rowid: int | None) -> int:
+    """Store a message row (the record's columns, its text and signature) at `rowid`, or
+    where SQLite puts it when None; its rowid."""
+    names = [name for name in COLUMNS if name in values]
+    params = [values[name] for name in names]
+    if rowid is not None:
+        names, params = ["rowid", *names], [rowid, *params]
+    cursor = Message._meta.database.execute_sql(
+        f"INSERT INTO message ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        params)
+    return int(cursor.lastrowid)
+
+
+__all__ = ["clear", "insert_message", "set_aside_messages"]
