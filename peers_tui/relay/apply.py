@@ -62,6 +62,7 @@ class Outcome:
     refused: list[tuple[Envelope, str]] = field(default_factory=list)
     # This host's own membership changes that lost the race at the hub (origin left empty).
     lost: list[tuple[Envelope, str]] = field(default_factory=list)
+    rescan: bool = False  # this host's records were set aside for the hub's (hub_holds_id)
 
 
 def _verdict(reason: str) -> Exception:
@@ -160,7 +161,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     while True:
         roster, others_waiting, progress = _apply_singly(store, roster, others, outcome,
                                                          hub_order)
-        batch = apply_messages(store, roster, messages)
+        batch = apply_messages(store, roster, messages, hub_order)
+        outcome.rescan |= batch.rescan
         outcome.applied += batch.applied
         outcome.duplicates += batch.duplicates
         outcome.refused += batch.refused
