@@ -15,6 +15,7 @@ modified client would (peers_tui.testing.forge).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -94,13 +95,15 @@ def test_a_copy_of_another_members_id_displaces_the_original_nowhere(three):  # 
     wait_for(lambda: "alice's original" in bodies(bob), what="alice's message on B")
     [original] = [m["id"] for m in bob.ok("log", "team", "--json").json()
                   if m["body"] == "alice's original"]
-    thief = Forger(carol.home)
-    thief.message(dbs[2], group_id, "carol's copy", id=original)
+    [held] = at_id(dbs[0], original)[0]
+    thief = Forger(carol.home)  # signed when alice's was: a genuine record of carol's on C
+    thief.message(dbs[2], group_id, "carol's copy", id=original, t=json.loads(held)["t"])
     edit = thief.edit(dbs[2], group_id, original, "carol's edit of it")
     [copy] = at_id(dbs[2], original)[0]
     with sqlite3.connect(dbs[2]) as conn:
         [(edited,)] = conn.execute("SELECT record FROM message WHERE id = ?", (edit,))
-    [held] = at_id(dbs[0], original)[0]
+    assert [m["verified"] for m in carol.ok("log", "team", "--json").json()
+            if m["id"] == original] == [True]
     c.start()
     wait_for(lambda: all(at_id(db, original) == ([held], sorted([copy, edited])) for db in dbs),
              timeout=30, what="alice's record at the id, carol's two set aside, everywhere")
@@ -108,6 +111,7 @@ def test_a_copy_of_another_members_id_displaces_the_original_nowhere(three):  # 
     wait_for(lambda: all("carol next" in bodies(user) for user in users), what="carol's next")
     for user in users:
         assert shown(user, original) == ["alice's original"], user.name
+    assert c.status()["rejected"] == {}  # nothing of carol's refused on her own host either
     code, lines = same_everywhere(hosts, users, group_id)
     assert code == 1 and len(lines) == 2, lines
     assert any(f"message {original}" in line and "another record holds" in line for line in lines)
