@@ -150,7 +150,7 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     roster = store.roster() if singles else store.current_roster()
     # Evidence of a place first: the records built on it are judged with it here.
     for envelope in (e for e in envelopes if e.table == "evidence"):
-        kept = keep_evidence(store, envelope, touched)
+        kept = keep_evidence(store, envelope, touched, roster)
         if isinstance(kept, str):
             outcome.refused.append((envelope, kept))
         else:

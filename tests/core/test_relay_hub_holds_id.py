@@ -167,7 +167,8 @@ def test_the_changes_of_the_record_set_aside_go_with_it_on_the_hub_and_the_leaf(
 def test_a_record_of_someone_who_is_no_member_is_not_kept_for_a_held_id(tmp_path, alice, bob,
                                                                        carol, team):
     """Any key can sign a record with an id the hub holds: one that may not write here at
-    all is refused, as before, not kept as evidence on every host."""
+    all is refused, as before, not kept as evidence on every host (nor when a host sends it
+    as evidence: every host's verify would name it)."""
     db = alice.hub / f"{team}.db"
     bob.ok("send", "team", "bob's message")
     [held] = [m["id"] for m in bob.ok("log", "team", "--json").json()
@@ -175,6 +176,9 @@ def test_a_record_of_someone_who_is_no_member_is_not_kept_for_a_held_id(tmp_path
     [copy] = signed_elsewhere(tmp_path, db, team, carol.home, "carol", held)
     hub = a_host(tmp_path, alice, team, "hub")
     outcome = apply_records(hub, team, [copy], create=False)
+    assert outcome is not None and not outcome.applied, outcome
+    assert [reason for _, reason in outcome.refused] == ["author was not a member when it was written"]
+    outcome = apply_records(hub, team, [as_evidence(copy)], create=False)
     assert outcome is not None and not outcome.applied, outcome
     assert [reason for _, reason in outcome.refused] == ["author was not a member when it was written"]
     assert tables(hub / f"{team}.db", held)[1] == []
