@@ -12,7 +12,7 @@ which the hub refused, for good. As for membership, the hub's file is the one or
   as a message in the federation stream only if the hub's message table holds it.
 - A leaf applying a message of the federation stream (only the hub publishes there:
   permissions.py) whose id a message row of its own file holds sets that row aside into
-  `fork_evidence` and applies the hub's record (`yield_to_hub`). The row is this host's own
+  `fork_evidence` and applies the hub's record (`contest`). The row is this host's own
   (a record of the stream is never another at the same id), written here and not yet sent, or
   refused at the hub: its scan then ships it as evidence (rows._kept_evidence). A record
   the hub accepted is never displaced: the hub keeps it, so no other of its id comes.
@@ -22,8 +22,9 @@ which the hub refused, for good. As for membership, the hub's file is the one or
   who is no admin) is set aside with it (`void_changes`: at the hub as it arrives, at the
   leaf where the record was set aside), not refused, so their chain goes on everywhere.
 
-A member cannot take another's id this way: the hub holds the original before anyone can
-read its id, and the copy is only evidence there, set aside on the copier's host too.
+A member cannot take another's id this way: the hub holds the original before another host
+can read its id, and a copy is only evidence there, set aside on the copier's host too.
+(`apply_records(..., hub_order=True)` is what says a record is of the federation stream.)
 Runs inside the applying transaction and the store's session.
 """
 
