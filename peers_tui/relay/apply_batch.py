@@ -34,7 +34,9 @@ from peers_tui.relay import deleted_tops
 from peers_tui.relay.batch_places import HELD_IN_RUNS, IN_RUNS, MESSAGE_ROW, runs
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
-from peers_tui.relay.hub_holds_id import after_yielding, as_evidence, contest, settle, void_changes
+from peers_tui.relay.hub_holds_id import (
+    after_yielding, as_evidence, contest, make_way, settle, void_changes,
+)
 from peers_tui.relay.junk_places import BATCH, Row, clear_junk
 from peers_tui.relay.links import void_broken_links
 from peers_tui.relay.stored_rows import rows_as_inserted, rows_with_ids
@@ -55,7 +57,7 @@ class BatchOutcome:
     waiting: list[tuple[Envelope, str]] = field(default_factory=list)
     refused: list[tuple[Envelope, str]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
-    yielded: dict[str, Any] = field(default_factory=dict)  # ids a leaf's own row yielded: authors
+    yielded: dict[str, Any] = field(default_factory=dict)  # a leaf's own rows yielding, by id
     rescan: bool = False  # this host's records were set aside: its scan ships them (hub_holds_id)
 
 
@@ -120,6 +122,7 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
     # The hub: records whose id another held as they came, as evidence (hub_holds_id).
     contested = settle(store, roster, contested, result)  # (before the records on them)
     ready = _ready(store, roster, fresh, result, backfilling)
+    make_way(store, ready, result)  # a leaf: its own rows of the ids the hub's records hold
     if ready:
         _insert_and_judge(store, roster, ready, result, backfilling, ordered)
     settle(store, roster, contested, result, last=True)  # those the batch's first held

@@ -12,7 +12,7 @@ which the hub refused, for good. As for membership, the hub's file is the one or
   as a message in the federation stream only if the hub's message table holds it.
 - A leaf applying a message of the federation stream (only the hub publishes there:
   permissions.py) whose id a message row of its own file holds sets that row aside into
-  `fork_evidence` and applies the hub's record (`contest`). The row is this host's own
+  `fork_evidence` as the hub's record goes in (`contest`, `make_way`). The row is this host's own
   (a record of the stream is never another at the same id), written here and not yet sent, or
   refused at the hub: its scan then ships it as evidence (rows._kept_evidence). A record
   the hub accepted is never displaced: the hub keeps it, so no other of its id comes.
@@ -65,10 +65,7 @@ def contest(store: GroupStore, item: Opened, same: Row, fresh: list[Opened],
     envelope, record, columns = item
     if ordered:
         if same[0] == "message":  # this file's row: the hub holds another record at its id
-            set_aside(store, [same])
-            result.yielded[str(columns["id"])] = same[2]
-            result.touched.add(str(columns["id"]))
-            result.rescan = True  # its scan ships it as evidence (intake.py)
+            result.yielded[str(columns["id"])] = same  # set aside once it goes in (make_way)
             return True
         result.refused.append((envelope, "another record holds this message id here"))
         return False
@@ -81,6 +78,18 @@ def contest(store: GroupStore, item: Opened, same: Row, fresh: list[Opened],
         return True
     contested.append(item)
     return False
+
+
+def make_way(store: GroupStore, ready: list[Opened], result: Any) -> None:
+    """A leaf: the rows of this file whose ids records of the federation stream about to go
+    in hold, set aside into fork_evidence (its scan ships them as evidence: intake.py). A
+    record that waits takes its id when it goes in, in a later batch."""
+    going = {str(columns["id"]) for _, _, columns in ready}
+    result.yielded = {key: row for key, row in result.yielded.items() if key in going}
+    if result.yielded:
+        set_aside(store, list(result.yielded.values()))
+        result.touched.update(result.yielded)
+        result.rescan = True
 
 
 def settle(store: GroupStore, roster: Roster, contested: list[Opened], result: Any,
@@ -140,11 +149,12 @@ def _own_set_aside(store: GroupStore, author: str, target: str) -> bool:
                for aseq, text, sig in found)
 
 
-def after_yielding(store: GroupStore, roster: Roster, yielded: dict[str, Any]) -> None:
-    """A leaf that set its own records of these ids aside (id: their author): the changes of
-    those ids their authors stored here that are void now they change the hub's record go
-    into fork_evidence too, as the hub keeps them (void_changes)."""
-    for message_id, author in yielded.items():
+def after_yielding(store: GroupStore, roster: Roster, yielded: dict[str, Row]) -> None:
+    """A leaf that set its own rows of these ids aside (make_way): the changes of those ids
+    their authors stored here that are void now they change the hub's record go into
+    fork_evidence too, as the hub keeps them (void_changes)."""
+    for message_id, row in yielded.items():
+        author = row[2]
         rows = list(Message.with_rowid().where((Message.id == message_id) & Message.target.is_null()))
         if not rows or rows[0].author == author:
             continue
@@ -157,5 +167,5 @@ def after_yielding(store: GroupStore, roster: Roster, yielded: dict[str, Any]) -
                 f" WHERE id IN ({','.join('?' * len(void))})", list(void)).fetchall()])
 
 
-__all__ = ["BATCH_HELD", "OTHER_AUTHORS", "after_yielding", "as_evidence", "contest", "settle",
-           "void_changes"]
+__all__ = ["BATCH_HELD", "OTHER_AUTHORS", "after_yielding", "as_evidence", "contest", "make_way",
+           "settle", "void_changes"]

@@ -164,6 +164,33 @@ def test_the_changes_of_the_record_set_aside_go_with_it_on_the_hub_and_the_leaf(
     assert any(f"changes message {shared}" in reason for _, reason in found), found
 
 
+def test_a_leaf_yields_when_the_hubs_record_goes_in_not_while_it_waits(tmp_path, alice, bob,
+                                                                       team):
+    """alice's record of the id arrives before her previous one: it waits, and bob's row and
+    his edit of it stay as they are; when it goes in, both are set aside (the edit void now
+    it would change alice's message), as the hub keeps them."""
+    db = alice.hub / f"{team}.db"
+    shared = ulid_text(new_ulid(now_ms() + 1000))
+    copy = tmp_path / "alice-two.db"
+    shutil.copy(db, copy)
+    keys = [Forger(alice.home).message(copy, team, "alice before"),
+            Forger(alice.home).message(copy, team, "alice's", id=shared)]
+    with sqlite3.connect(copy) as conn:
+        before, alices = [Envelope(team, "msg", text, bytes(sig), None, "A") for text, sig in (
+            conn.execute("SELECT record, sig FROM message WHERE id = ?", (key,)).fetchone()
+            for key in keys)]
+    bobs, edit = signed_elsewhere(tmp_path, db, team, bob.home, "bob", shared, edit=True)
+    leaf = a_host(tmp_path, alice, team, "leaf")
+    assert apply_records(leaf, team, [bobs, edit], create=False).applied == [bobs, edit]
+    outcome = apply_records(leaf, team, [alices], create=False, hub_order=True)
+    assert outcome is not None and outcome.waiting and not outcome.rescan, outcome
+    assert tables(leaf / f"{team}.db", shared) == ([bobs.text], [])
+    outcome = apply_records(leaf, team, [before, alices], create=False, hub_order=True)
+    assert outcome is not None and outcome.applied == [before, alices] and outcome.rescan
+    assert tables(leaf / f"{team}.db", shared) == ([alices.text], sorted([bobs.text, edit.text]))
+    assert len(problems(leaf / f"{team}.db", team)) == 2
+
+
 def test_a_record_of_someone_who_is_no_member_is_not_kept_for_a_held_id(tmp_path, alice, bob,
                                                                        carol, team):
     """Any key can sign a record with an id the hub holds: one that may not write here at
