@@ -162,7 +162,7 @@ def after_yielding(store: GroupStore, roster: Roster, yielded: dict[str, Row]) -
         void = {change.id: change.reason for change in judged.forged.get(message_id, ())
                 if change.author_id == author and change.reason in OTHER_AUTHORS}
         if void and _own_set_aside(store, author, message_id):
-            set_aside(store, [tuple(row) for row in store.db.execute_sql(
+            set_aside(store, [tuple(change) for change in store.db.execute_sql(
                 "SELECT 'message', rowid, author, author_seq, record, sig FROM message"
                 f" WHERE id IN ({','.join('?' * len(void))})", list(void)).fetchall()])
 
