@@ -97,7 +97,7 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
     Rows that do not verify as the author's own are passed over: a junk row written at the
     top of someone's chain must not become what their next record builds on (nor lend it a
     time far in the future, nor be what a removal cuts at). A record of theirs set aside into
-    fork_evidence (its message id held by another record: relay/same_id.py) holds its place.
+    fork_evidence (its message id held by another record: relay/hub_holds_id.py) holds its place.
     """
     best: tuple[int, str, int] | None = None
     for table in (Message, Invite, ForkEvidence):
