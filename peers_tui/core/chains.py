@@ -96,10 +96,11 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
 
     Rows that do not verify as the author's own are passed over: a junk row written at the
     top of someone's chain must not become what their next record builds on (nor lend it a
-    time far in the future, nor be what a removal cuts at).
+    time far in the future, nor be what a removal cuts at). A record of theirs set aside into
+    fork_evidence (its message id held by another record: relay/hub_holds_id.py) holds its place.
     """
     best: tuple[int, str, int] | None = None
-    for table in (Message, Invite):
+    for table in (Message, Invite, ForkEvidence):
         rows = (table.select(table.author_seq, table.record, table.sig)
                 .where(table.author == author).order_by(table.author_seq.desc()))
         best = newest_own(author, group_id, tuples(rows), best)

@@ -113,7 +113,7 @@ def own_head(conn: sqlite3.Connection, author: str,
              group_id: str) -> tuple[int, str, int] | None:
     """core.chains.own_head on plain sqlite3."""
     best: tuple[int, str, int] | None = None
-    for table in ("message", "invite"):
+    for table in ("message", "invite", "fork_evidence"):
         rows: Iterator[tuple[Any, Any, Any]] = (
             (seq, text_column(text), sig) for seq, text, sig in conn.execute(
                 f"SELECT author_seq, record, sig FROM {table} WHERE author = ?"

@@ -16,7 +16,8 @@ from typing import Any
 from peers_tui.core.chain_rules import CHAINED_KINDS, own_record
 from peers_tui.core.models import ForkEvidence, tuples
 from peers_tui.core.raw_values import open_stored, text_of
-from peers_tui.core.records import RecordError
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.views import Problem
 
 
@@ -29,12 +30,44 @@ def evidence_rows(group_id: str) -> tuple[list[tuple[Any, Any]], list[Problem]]:
             ForkEvidence.id, ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.record,
             ForkEvidence.sig)):
         text = None if text is None else text_of(text)
-        if own_record(author, aseq, text, sig, group_id) is not None:
+        record = own_record(author, aseq, text, sig, group_id)
+        if record is not None:
             places.append((author, aseq))
+            problems.extend(_lost_id(record, group_id))
         else:
             problems.append(Problem(_label(key, text), f"{_why(author, aseq, text, sig, group_id)}"
                                     " (set aside: holds no place)"))
     return places, problems
+
+
+def _lost_id(record: SignedRecord, group_id: str) -> list[Problem]:
+    """A genuine message record set aside because another record holds its message id (the
+    hub's order decides which: relay/hub_holds_id.py), or a change of such an id, by the
+    author set aside, that another author's record holds. The same line on every host."""
+    data = record.data
+    if record.kind != RecordKind.MSG or not isinstance(data.get("id"), str):
+        return []
+    db = ForkEvidence._meta.database
+    aseq = data.get("aseq")
+    held = [(text_of(text), author, seq) for text, author, seq in db.execute_sql(
+        "SELECT record, author, author_seq FROM message WHERE id = ?", (data["id"],))]
+    if held and all(text != record.text and (author, seq) != (record.author, aseq)
+                    for text, author, seq in held):  # (the same place: a fork, core.forks)
+        return [Problem(f"message {data['id']}", "another record holds this message id (set"
+                        " aside: holds its place in its author's chain)")]
+    target = data.get("target")
+    if not isinstance(target, str) or db.execute_sql(
+            "SELECT 1 FROM message WHERE id = ? AND target IS NULL AND author != ?",
+            (target, record.author)).fetchone() is None:
+        return []
+    own = db.execute_sql("SELECT author_seq, record, sig FROM fork_evidence WHERE author = ?"
+                         " AND json_valid(record) AND json_extract(record, '$.id') = ?",
+                         (record.author, target)).fetchall()
+    if not any(own_record(record.author, seq, text_of(text), sig, group_id)
+               for seq, text, sig in own):  # their own record of that id set aside
+        return []
+    return [Problem(f"message {data['id']}", f"changes message {target}, whose id another"
+                    " author's record holds (set aside: holds its place in its author's chain)")]
 
 
 def junk_after(group_id: str, after: int) -> tuple[list[tuple[str, bytes, str]], int]:

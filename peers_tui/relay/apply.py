@@ -62,6 +62,7 @@ class Outcome:
     refused: list[tuple[Envelope, str]] = field(default_factory=list)
     # This host's own membership changes that lost the race at the hub (origin left empty).
     lost: list[tuple[Envelope, str]] = field(default_factory=list)
+    rescan: bool = False  # this host's records were set aside for the hub's (hub_holds_id)
 
 
 def _verdict(reason: str) -> Exception:
@@ -149,7 +150,7 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     roster = store.roster() if singles else store.current_roster()
     # Evidence of a place first: the records built on it are judged with it here.
     for envelope in (e for e in envelopes if e.table == "evidence"):
-        kept = keep_evidence(store, envelope, touched)
+        kept = keep_evidence(store, envelope, touched, roster)
         if isinstance(kept, str):
             outcome.refused.append((envelope, kept))
         else:
@@ -160,7 +161,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     while True:
         roster, others_waiting, progress = _apply_singly(store, roster, others, outcome,
                                                          hub_order)
-        batch = apply_messages(store, roster, messages)
+        batch = apply_messages(store, roster, messages, hub_order)
+        outcome.rescan |= batch.rescan
         outcome.applied += batch.applied
         outcome.duplicates += batch.duplicates
         outcome.refused += batch.refused

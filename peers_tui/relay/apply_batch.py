@@ -31,8 +31,12 @@ from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.relay import deleted_tops
+from peers_tui.relay.batch_places import HELD_IN_RUNS, IN_RUNS, MESSAGE_ROW, runs
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
+from peers_tui.relay.hub_holds_id import (
+    after_yielding, as_evidence, contest, make_way, settle, void_changes,
+)
 from peers_tui.relay.junk_places import BATCH, Row, clear_junk
 from peers_tui.relay.links import void_broken_links
 from peers_tui.relay.stored_rows import rows_as_inserted, rows_with_ids
@@ -53,6 +57,8 @@ class BatchOutcome:
     waiting: list[tuple[Envelope, str]] = field(default_factory=list)
     refused: list[tuple[Envelope, str]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
+    yielded: dict[str, Any] = field(default_factory=dict)  # a leaf's own rows yielding, by id
+    rescan: bool = False  # this host's records were set aside: its scan ships them (hub_holds_id)
 
 
 def _among(ids: list[str]) -> Any:
@@ -69,8 +75,10 @@ def _rows(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...
     return list(store.db.execute_sql(sql, (json.dumps(values),)).fetchall())
 
 
-def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]) -> BatchOutcome:
-    """Apply message records (inside the caller's session and transaction)."""
+def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope],
+                   ordered: bool = False) -> BatchOutcome:
+    """Apply message records (inside the caller's session and transaction); `ordered`: of
+    the hub's federation stream, whose order decides what holds a message id (hub_holds_id)."""
     # A batch makes some hundred thousand short-lived containers (records, columns, rows)
     # and nothing cyclic: with the cyclic collector on, each 700 of them start a collection
     # (and, as they pile up, a full one over every object of the process). Freed by their
@@ -78,13 +86,14 @@ def apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope])
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _apply_messages(store, roster, envelopes)
+        return _apply_messages(store, roster, envelopes, ordered)
     finally:
         if collecting:
             gc.enable()
 
 
-def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]) -> BatchOutcome:
+def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope],
+                    ordered: bool) -> BatchOutcome:
     result = BatchOutcome()
     opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
     for envelope in envelopes:
@@ -108,65 +117,39 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
             author, seq = columns["author"], columns["author_seq"]
             floors[author] = min(seq, floors.get(author, seq))
         frontier.lower(store.db, floors)
-    fresh = _without_stored(store, opened, result)
+    contested: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
+    fresh = _without_stored(store, opened, result, ordered, contested)
+    # The hub: records whose id another held as they came, as evidence (hub_holds_id).
+    contested = settle(store, roster, contested, result)  # (before the records on them)
     ready = _ready(store, roster, fresh, result, backfilling)
+    make_way(store, ready, result)  # a leaf: its own rows of the ids the hub's records hold
     if ready:
-        _insert_and_judge(store, roster, ready, result, backfilling)
+        _insert_and_judge(store, roster, ready, result, backfilling, ordered)
+    settle(store, roster, contested, result, last=True)  # those the batch's first held
+    after_yielding(store, roster, result.yielded)
     return result
 
 
-def _runs(places: set[tuple[str, int]]) -> list[list[Any]]:
-    """[author, first, last] for each run of consecutive chain places: a backfill's page holds
-    one run an author, so a place lookup is one index range an author, not a probe a record."""
-    runs: list[list[Any]] = []
-    for author, seq in sorted(places):
-        if runs and runs[-1][0] == author and runs[-1][2] == seq - 1:
-            runs[-1][2] = seq
-        else:
-            runs.append([author, seq, seq])
-    return runs
-
-
-def _in_runs(tables: tuple[str, ...], columns: str) -> str:
-    """These columns of the rows of these tables of chained records at the places of some
-    runs (`_runs`); `{table}` in `columns` names each table."""
-    return " UNION ALL ".join(
-        f"SELECT {columns.format(table=table)} FROM json_each(?1) AS j JOIN {table} AS t"
-        " ON t.author = json_extract(j.value, '$[0]')"
-        " AND t.author_seq BETWEEN json_extract(j.value, '$[1]') AND json_extract(j.value, '$[2]')"
-        for table in tables)
-
-
-# Each row where a record would go, as junk_places.Row: a row that is not the record itself
-# is verified there, and one that is no record of its author's is set aside (junk_places).
-ROW = "'{table}', t.rowid, t.author, t.author_seq, t.record, t.sig"
-IN_RUNS = _in_runs(("message", "invite"), ROW)
-# A place held by evidence alone (relay/chain_evidence.py) holds a predecessor, though a
-# message of its own may still come for the message table; a row there is verified (few:
-# forks and junk set aside, junk_places.py), so set-aside junk is no predecessor.
-HELD_IN_RUNS = (_in_runs(("message", "invite"), "t.author, t.author_seq, NULL, NULL")
-                + " UNION ALL " + _in_runs(("fork_evidence",), "t.author, t.author_seq, t.record, t.sig"))
-MESSAGE_ROW = ROW.format(table="message").replace("t.", "m.")
-
-
 def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
-                    result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
-    """Drop duplicates (here or twice in the batch); refuse records whose id, chain place or
-    import id another record holds. A row there that is no record of its author's holds
-    none of them (junk_places): it is set aside for the arriving record."""
+                    result: BatchOutcome, ordered: bool, contested: list[Any]
+                    ) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
+    """Drop duplicates (here or twice in the batch); refuse records whose chain place or
+    import id another record holds; one whose id another holds goes by the hub's order
+    (hub_holds_id). A row there that is no record of its author's holds none of them
+    (junk_places): it is set aside for the arriving record."""
     ids = [columns["id"] for _, _, columns in opened]
     places = {(columns["author"], columns["author_seq"]) for _, _, columns in opened}
     by_id: dict[Any, Row] = {row[0]: row[1:] for row in _rows(store, (
         f"SELECT m.id, {MESSAGE_ROW} FROM message AS m"
         " WHERE m.id IN (SELECT value FROM json_each(?))"), ids)}
     by_place: dict[tuple[str, int], list[Row]] = {}
-    for row in _rows(store, IN_RUNS, _runs(places)):
+    for row in _rows(store, IN_RUNS, runs(places)):
         by_place.setdefault((row[2], row[3]), []).append(row)
     imports: dict[tuple[Any, Any], Row] = {(row[3], row[0]): row[1:] for row in _rows(store, (
         f"SELECT m.orig_id, {MESSAGE_ROW} FROM json_each(?) AS j JOIN message AS m"
         " ON m.author = json_extract(j.value, '$[0]') AND m.orig_id = json_extract(j.value, '$[1]')"),
         [[c["author"], c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
-    fresh = []
+    fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
     for envelope, record, columns in opened:
         place = (columns["author"], columns["author_seq"])
         origin = (columns["author"], columns["orig_id"])
@@ -179,10 +162,12 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
             continue
         if place in by_place:  # the author forked their chain: kept, as on every host (evidence.py)
             stored, void = keep_as_evidence(record)
-            (result.applied if stored else result.duplicates).append(envelope)
+            (result.applied if stored else result.duplicates).append(as_evidence(envelope))
             result.touched |= void
-        elif columns["id"] in by_id:
-            result.refused.append((envelope, "another record holds this message id here"))
+        elif columns["id"] in by_id and not contest(store, (envelope, record, columns),
+                                                    by_id[columns["id"]], fresh, contested,
+                                                    ordered, result):
+            continue
         elif columns["orig_id"] is not None and origin in imports:
             result.refused.append((envelope, "the same original message was imported already"))
         else:
@@ -209,7 +194,7 @@ def _ready(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Signed
     wanted = {(c["author"], c["author_seq"] - 1) for _, r, c in fresh
               if c["author_seq"] > 1 and (c["author"], c["author_seq"] - 1) not in held}
     present: set[tuple[str, int]] = {
-        (a, s) for a, s, text, sig in _rows(store, HELD_IN_RUNS, _runs(wanted))
+        (a, s) for a, s, text, sig in _rows(store, HELD_IN_RUNS, runs(wanted))
         if text is None or own_record(a, s, text_of(text), sig, store.group_id) is not None}
     targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
     present_targets = {row[0] for row in _rows(store, (
@@ -251,13 +236,14 @@ def _orphan_problems(reader: HistoryReader, rows: list[Any], targets: set[str]) 
 
 def _insert_and_judge(store: GroupStore, roster: Roster,
                       ready: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
-                      result: BatchOutcome, backfilling: bool) -> None:
+                      result: BatchOutcome, backfilling: bool, ordered: bool) -> None:
     cursor = store.db.cursor()
     top = store.db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0]
     values = [(c["id"], c["author"], c["author_seq"], c["kind"], c["created_at"], c["body"],
                r.text, r.sig, c["target"], c["reply_to"], c["orig_id"]) for _, r, c in ready]
     cursor.executemany(INSERT, values)
     by_id = {c["id"]: (envelope, c) for envelope, _, c in ready}
+    records = {c["id"]: r for _, r, c in ready}
     reader = HistoryReader(roster, store.group_id)
     # Judged as stored: the first round as inserted when that is what a read would give.
     rows: list[Any] = rows_as_inserted(values, top) or []
@@ -282,8 +268,14 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
         rows = []  # read again without them
         Message.delete().where(Message.id.in_(_among(list(problems)))).execute()
         deleted_tops.note_deletion(store.db)
+        # The hub: a change void for changing the id its author's own record lost, set aside.
+        aside = set() if ordered else void_changes(store, {key: (records[key], reason)
+                                                           for key, reason in problems.items()})
         for message_id, reason in problems.items():
             envelope, _ = by_id.pop(message_id)
+            if message_id in aside:
+                result.applied.append(as_evidence(envelope))
+                continue
             waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS) or (
                 backfilling and reason.startswith(NOT_FOLLOWING))
             (result.waiting if waits else result.refused).append((envelope, reason))

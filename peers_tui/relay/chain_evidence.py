@@ -28,9 +28,10 @@ import json
 from collections.abc import Callable
 
 from peers_tui.core import search
-from peers_tui.core.chain_rules import CHAINED_KINDS, chain_fields, own_record
+from peers_tui.core.chain_rules import CHAINED_KINDS, chain_fields, non_member, own_record
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GroupStore
+from peers_tui.core.membership import Roster
 from peers_tui.core.models import Invite, Message, tuples
 from peers_tui.core.opened_records import opened
 from peers_tui.core.raw import text_of
@@ -108,18 +109,25 @@ def _move(store: GroupStore, author: str, aseq: int, digest: str) -> bool:
     return False
 
 
-def keep_evidence(store: GroupStore, envelope: Envelope, touched: set[str]) -> bool | str:
+def keep_evidence(store: GroupStore, envelope: Envelope, touched: set[str],
+                  roster: Roster | None = None) -> bool | str:
     """An "evidence" envelope from another host, kept in `fork_evidence` if it is its
     author's own record at the place it claims: True when kept now, False when that record is
     here already, else the reason it is refused. `touched`: messages at its place whose
-    search entries must be judged again (a fork voids them). (A verdict, not relay.apply's
-    Outcome: apply imports this module.)"""
+    search entries must be judged again (a fork voids them). A record whose id another
+    record holds here is kept only if its author was a member (`roster`): `peers verify`
+    names such a record on every host (relay/hub_holds_id.py), and any key can sign one.
+    (A verdict, not relay.apply's Outcome: apply imports this module.)"""
     try:
         record = open_record(envelope.text, envelope.sig, group_id=store.group_id,
                              kind=CHAINED_KINDS)
         chain_fields(record)
     except RecordError as exc:
         return str(exc)
+    outsider = None if roster is None else non_member(record, roster)
+    if outsider and store.db.execute_sql("SELECT 1 FROM message WHERE id = ? AND record != ?", (
+            record.data.get("id"), record.text)).fetchone() is not None:
+        return outsider
     with store.db.atomic():
         stored, void = keep_as_evidence(record)
     touched |= void

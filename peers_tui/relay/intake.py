@@ -285,6 +285,8 @@ class Intake:
         # still meet it: once the positions are past it, none will (the hub's republishing
         # asks `known` of every record). A backfill's million hashes made `known` the one
         # part of a join that grew with the group (relay/ledger.py).
+        if outcome.rescan:  # records of this host's set aside: its scan ships them as evidence
+            self.scanner.versions.pop(group_id, None)
         passed = self.scanner.note_applied(group_id) and not self.is_hub
         self.ledger.add_known(e.hash for e in accepted
                               if not (passed and e.table in ("msg", "invite")))

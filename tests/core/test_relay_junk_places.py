@@ -13,6 +13,7 @@ from pathlib import Path
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.hub_holds_id import as_evidence
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
 from tests.core.test_bad_signature_place import BadSigner
@@ -110,12 +111,14 @@ def test_a_record_whose_predecessor_place_holds_junk_waits_for_it_and_then_appli
 def test_a_genuine_second_record_of_the_author_at_the_place_is_still_a_fork(
         tmp_path, alice, bob, team):
     """The rule is about junk: bob's own record at his place (his modified client signed two)
-    holds it, and the arriving one is kept as evidence of his fork, as before."""
+    holds it, and the arriving one is kept as evidence of his fork, as before (carried on as
+    evidence: the federation stream carries as a message only what the hub's message table
+    holds, relay/hub_holds_id.py)."""
     envelopes, by_body = bob_wrote(alice, bob, team, "second")
     hub, store = receiving_host(tmp_path, team, envelopes, [by_body["second"]])
     Forger(bob.home).message(store.path, team, "his other second", aseq=2)
     outcome = apply_records(hub, team, [by_body["second"]], create=False)
-    assert outcome is not None and outcome.applied == [by_body["second"]], outcome
+    assert outcome is not None and outcome.applied == [as_evidence(by_body["second"])], outcome
     assert held(store) == (["first", "his other second"], [("msg", False)])
     assert sum("forked chain: another record" in str(problem) for problem in store.verify()) == 2
 
