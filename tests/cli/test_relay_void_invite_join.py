@@ -35,3 +35,23 @@ def test_a_join_with_an_invite_void_by_a_cut_says_why(tmp_path):
         assert len(err.splitlines()) == 1, err
     finally:
         stop_all(hosts)
+
+
+@pytest.mark.slow
+def test_a_join_of_a_group_whose_founders_relay_has_not_sent_it_says_it_may_come(tmp_path):
+    """`offgrp` founded on leaf B while B's relay was stopped, its code given to alice on the
+    hub: "group ... is not known to the federation's hub" read like a wrong code; the same
+    join worked 1.6 s after B's relay started."""
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        hub.start()
+        bob.ok("create", "offgrp")
+        code = bob.ok("invite", "offgrp").out.strip()
+        err = alice.spawn("join", code).err.strip()
+        assert "not known to the federation's hub" in err and len(err.splitlines()) == 1, err
+        assert "not sent it yet" in err, err
+        leaf.start()
+        wait_for(lambda: alice.spawn("join", code).code == 0, what="the join once B sent it")
+    finally:
+        stop_all(hosts)
