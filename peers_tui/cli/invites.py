@@ -92,7 +92,7 @@ def join_group(args: argparse.Namespace) -> int:
     try:
         entry = open_account(args).join(code)
     except BadInvite as exc:
-        raise not_here_yet(args, exc) from exc
+        raise not_here_yet(args, exc, code) from exc
     except AlreadyMember as exc:
         listed = exc.entry
         assert isinstance(listed, GroupEntry)  # AlreadyMember carries the listed group

@@ -168,9 +168,9 @@ def locate_for_join(args: argparse.Namespace, code: str) -> None:
     locate(args, code)
 
 
-def not_here_yet(args: argparse.Namespace, error: BadInvite) -> Exception:
+def not_here_yet(args: argparse.Namespace, error: BadInvite, code: str = "") -> Exception:
     """A join's "not known to the group" on a hub with a relay set up (join_invites.not_here_yet)."""
     from peers_tui.paths import home_dir, hub_dir
     from peers_tui.relay.join_invites import not_here_yet as reworded
 
-    return reworded(hub_dir(home_dir(args.home), args.hub), error)
+    return reworded(hub_dir(home_dir(args.home), args.hub), error, code)

@@ -195,8 +195,11 @@ async def _fetch(hub: Path, config: RelayConfig, group_id: str) -> Outcome:
     finally:
         await nc.close()
     if not any(r.table == "genesis" for r in firsts):
-        raise RelayError(f"group {group_id} is not known to the federation's hub (the relay "
-                         "of the host it was made on has not sent it: is it running and linked?)")
+        # A genuine code of a group founded on a host whose relay has not sent it yet (stopped,
+        # cut off) reads the same as a wrong one: say both.
+        raise RelayError(f"group {group_id} is not known to the federation's hub: a wrong code, "
+                         "or a group founded on a host whose relay has not sent it yet (try "
+                         "again once that host's relay runs)")
     if newest is None:  # the whole group, oldest first
         outcome = apply_group(hub, group_id, firsts)
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 UNKNOWN_INVITE = "join names an unknown invite"  # core.membership's words
 HEADER = "Peers-Invites"
 MOST = 4  # invite records claiming one key that a request carries (a second claim is rare)
+OWN_FILE = "written into this host's file: "  # how a relay's scan of its own file begins a reason
 
 
 def carried(path: Path, record_data: dict[str, Any]) -> dict[str, str]:
@@ -83,11 +85,13 @@ __all__ = ["HEADER", "carried", "invites_of", "refuse_unknown_invites"]
 CODE_NOT_KNOWN = "this invite code is not known to the group"
 
 
-def not_here_yet(hub: Path, error: Exception) -> Exception:
+def not_here_yet(hub: Path, error: Exception, code: str = "") -> Exception:
     """A join's "not known to the group" on a hub with a relay set up (`peers join` and the
     app's /join): the code may be genuine, made on another host a moment ago and queued there
     behind other records (a 20,000-message import took ~6 s to go out), so the words do not
-    only blame the code. Any other error, or a hub without a relay, as it was."""
+    only blame the code; or this host's relay refused its invite (void: made beyond a cut of
+    its maker, say), and then waiting does nothing: the refusal says why. Any other error,
+    or a hub without a relay, as it was."""
     from peers_tui.core.errors import BadInvite
     from peers_tui.relay.config import config_path
 
@@ -95,5 +99,38 @@ def not_here_yet(hub: Path, error: Exception) -> Exception:
         return error
     if not config_path(hub).exists():
         return error
+    refused = refused_here(hub, code)
+    if refused is not None:
+        return BadInvite(f"this invite is void: {refused} (refused by this host's relay: it "
+                         "admits no one; ask for a new code)")
     return BadInvite(f"{CODE_NOT_KNOWN} here: a wrong or forged code, or one made on another "
                      "host a moment ago that has not arrived yet (try again in a few seconds)")
+
+
+def refused_here(hub: Path, code: str) -> str | None:
+    """Why this host's relay refused the invite `code` names (its quarantine in
+    `.relay/relay.db`), or None: not refused here, not a code, or the ledger not readable."""
+    from peers_tui.core.errors import PeersError
+    from peers_tui.core.invites import parse_code
+    from peers_tui.relay.config import relay_dir
+
+    try:
+        parsed = parse_code(code)
+    except PeersError:
+        return None
+    key, path = parsed.key.public_id, relay_dir(hub) / "relay.db"
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)) as conn:
+            rows = conn.execute("SELECT reason, record FROM quarantine WHERE group_id = ? AND "
+                                "tbl = 'invite' AND instr(record, ?) LIMIT ?",
+                                (parsed.group_id, key, MOST)).fetchall()
+    except sqlite3.Error:
+        return None
+    for reason, text in rows:
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("key") == key and isinstance(reason, str):
+            return reason.removeprefix(OWN_FILE)[:300]
+    return None

@@ -57,6 +57,7 @@ class LinkState:
         self._moved = asyncio.Event()
         self.received = 0
         self.failures = 0
+        self._api_total: int | None = None  # the hub server's count of API calls, last seen
         self.leaf_links = LeafLinks()  # the hub: each leaf's link
         self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
         # What the link report last counted unsent, all groups (LinkReporter.unsent_total)
@@ -84,17 +85,20 @@ class LinkState:
     async def check(self, nc: Any) -> None:
         started = time.monotonic()
         try:
-            await nc.request("$JS.hub.API.INFO", b"", timeout=PROBE_TIMEOUT)
+            answer = await nc.request("$JS.hub.API.INFO", b"", timeout=PROBE_TIMEOUT)
             reached = True
         except Exception:
             reached = False
         self.failures = 0 if reached else self.failures + 1
         if reached:
             self.rtt_ms = (time.monotonic() - started) * 1000
+            restarted = self._hub_restarted(answer.data)
             if not self.up:
                 self._change(True, None)
                 print(f"peers relay: link to the hub up ({self.rtt_ms:.0f} ms)", file=sys.stderr,
                       flush=True)
+            elif restarted:  # back within the probes a cut needs: its consumers are gone
+                self._change(True, None)
         else:
             refused = self.refused()
             # A shared token shows at its first failed probe: its link is back within the
@@ -104,6 +108,22 @@ class LinkState:
                 if self.up or problem != self.problem:
                     self._change(False, problem)
                     print(f"peers relay: {problem}", file=sys.stderr, flush=True)
+
+    def _hub_restarted(self, answer: bytes) -> bool:
+        """Whether the hub's server started again since the last answer. Its count of API
+        calls (`api.total`) starts from 0 with the server, and a restart quicker than the
+        three failed probes that make a cut (the hub's relay killed and started again, which
+        takes its server along; a token made there) left this leaf's consumers on the old
+        server: records from other hosts came only once nats-py's idle heartbeats gave up on
+        them, 11-17 s later. An answer without the count says nothing."""
+        try:
+            total = json.loads(answer)["api"]["total"]
+        except (ValueError, KeyError, TypeError):
+            return False
+        if not isinstance(total, int):
+            return False
+        before, self._api_total = self._api_total, total
+        return before is not None and total < before
 
     def _change(self, up: bool, problem: str | None) -> None:
         self.up, self.problem = up, problem

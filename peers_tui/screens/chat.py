@@ -192,8 +192,8 @@ class ChatScreen(SelectionScreen):
     def _roster_loaded(self, event: RosterLoaded) -> None:
         if event.group_id != self.entry.id:
             return  # for a group the screen has since switched away from
-        self._topic = event.topic
-        self._membership = event.membership
+        self._topic, self._membership = event.topic, event.membership
+        self.message_log.membership_is(event.group_id, event.membership)  # a cut: read again
         self.standing = event.standing
         roster_panel = self.query_one(RosterPanel)
         roster_panel.people = event.people

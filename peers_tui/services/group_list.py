@@ -69,7 +69,7 @@ class GroupListService:
             except BadInvite as exc:  # a genuine code may not have arrived from its host yet
                 from peers_tui.relay.join_invites import not_here_yet
 
-                raise not_here_yet(self.account.paths.hub, exc) from exc
+                raise not_here_yet(self.account.paths.hub, exc, code) from exc
         self._add(join, "joined")
 
     def leave(self, group_id: str) -> None:

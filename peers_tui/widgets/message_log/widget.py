@@ -69,6 +69,7 @@ class MessageLog(LogSelecting, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.source: HistorySource | None = None
+        self._membership: tuple[str, object] = ("", None)  # (group, mark) the roster read last
 
     # ----------------------------------------------------------------- public API
     @property
@@ -149,6 +150,22 @@ class MessageLog(LogSelecting, can_focus=True):
         self.window.highlight_id = message_id
         self.following = False
         self._load(FetchMode.AROUND, message_id)
+
+    def membership_is(self, group_id: str, mark: object) -> None:
+        """The roster read the group's membership: when it moved while this group was shown,
+        read the window on screen again. Rows reach the log by the live feed, which sees what
+        was added; a cut arriving from the hub makes the relay take its void records out of
+        the file (relay/voided.py), and the log kept showing them (a void deletion too)."""
+        before, self._membership = self._membership, (group_id, mark)
+        if before[0] == group_id and before[1] != mark and self.source is not None and self.loaded:
+            self._reload()
+
+    def _reload(self) -> None:
+        anchor = None if self.tailing else self.line_layout.anchor(int(self.scroll_y))
+        if anchor is None or not anchor[0]:
+            self._load(FetchMode.RECENT, None)
+        else:
+            self._load(FetchMode.AROUND, anchor[0])
 
     def apply_live(self, views: list[MessageView]) -> None:
         """Messages another process (or we) just stored, or messages they changed: each in
