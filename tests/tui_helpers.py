@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from peers_tui.app import PeersApp
@@ -61,3 +61,16 @@ def at_first_frame_with_messages(app: PeersApp, take: Callable[[Any], None]) -> 
         display(screen, renderable)
 
     app._display = drawn  # type: ignore[method-assign]
+
+
+def send_all(user: User, group: str, bodies: Iterable[str]) -> None:
+    """Post `bodies` in order as `user`, each a whole `Account.send` (signed, committed on its
+    own), with the personal and group files kept open across them as the app keeps them for a
+    burst of sends: opening and closing them around each send (a close checkpoints the WAL and
+    syncs it) was ~25 of a send's ~67 ms (docs/performance.md, "Test suite time, fourth pass")."""
+    account = Account(user.home, user.hub)
+    with account.personal.session():
+        _, store = account.group_store(group)
+        with store.session():
+            for body in bodies:
+                account.send(group, body)
