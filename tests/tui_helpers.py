@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from peers_tui.app import PeersApp
 from peers_tui.core.account import Account
 from peers_tui.factory import build_app
 from peers_tui.widgets import Composer, MessageLog
-from tests.conftest import User
+from tests.conftest import User, send_all  # noqa: F401 (send_all: for the UI tests)
 
 
 def make_app(user: User, group: str | None = None) -> PeersApp:
@@ -62,15 +62,3 @@ def at_first_frame_with_messages(app: PeersApp, take: Callable[[Any], None]) -> 
 
     app._display = drawn  # type: ignore[method-assign]
 
-
-def send_all(user: User, group: str, bodies: Iterable[str]) -> None:
-    """Post `bodies` in order as `user`, each a whole `Account.send` (signed, committed on its
-    own), with the personal and group files kept open across them as the app keeps them for a
-    burst of sends: opening and closing them around each send (a close checkpoints the WAL and
-    syncs it) was ~25 of a send's ~67 ms (docs/performance.md, "Test suite time, fourth pass")."""
-    account = Account(user.home, user.hub)
-    with account.personal.session():
-        _, store = account.group_store(group)
-        with store.session():
-            for body in bodies:
-                account.send(group, body)
