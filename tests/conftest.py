@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,21 @@ class User:
         proc = subprocess.run([sys.executable, "-m", "peers_tui", *args], input=stdin,
                               capture_output=True, text=True, env=self.env(), timeout=timeout)
         return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def send_all(user: User, group: str, bodies: Iterable[str]) -> None:
+    """Post `bodies` in order as `user`, each a whole `Account.send` (signed, committed on its
+    own), with the personal and group files kept open across them as the app keeps them for a
+    burst of sends: opening and closing them around each send (a close checkpoints the WAL and
+    syncs it) was ~25 of a send's ~67 ms (docs/performance.md, "Test suite time, fourth pass")."""
+    from peers_tui.core.account import Account
+
+    account = Account(user.home, user.hub)
+    with account.personal.session():
+        _, store = account.group_store(group)
+        with store.session():
+            for body in bodies:
+                account.send(group, body)
 
 
 @pytest.fixture

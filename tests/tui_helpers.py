@@ -11,7 +11,7 @@ from peers_tui.app import PeersApp
 from peers_tui.core.account import Account
 from peers_tui.factory import build_app
 from peers_tui.widgets import Composer, MessageLog
-from tests.conftest import User
+from tests.conftest import User, send_all  # noqa: F401 (send_all: for the UI tests)
 
 
 def make_app(user: User, group: str | None = None) -> PeersApp:
@@ -61,3 +61,4 @@ def at_first_frame_with_messages(app: PeersApp, take: Callable[[Any], None]) -> 
         display(screen, renderable)
 
     app._display = drawn  # type: ignore[method-assign]
+

@@ -18,7 +18,7 @@ from peers_tui.core.chains import crowded_here
 from peers_tui.core.forks import CROWDED, CHAINED_TABLES, crowded_places
 from peers_tui.core.models import Message
 from peers_tui.testing.forge import Forger
-from tests.conftest import User
+from tests.conftest import User, send_all
 from tests.core.test_validity import path
 from tests.junk_helpers import set_aside
 
@@ -32,9 +32,7 @@ def group(alice: User, bob: User) -> str:
     places 1 to BOB_MESSAGES of his chain."""
     group_id = alice.ok("create", "team").out.strip()
     bob.ok("join", alice.ok("invite", "team", "--role", "admin").out.strip())
-    writer = Account(bob.home, bob.hub)
-    for n in range(BOB_MESSAGES):
-        writer.send("team", f"bob {n + 1}")
+    send_all(bob, "team", (f"bob {n + 1}" for n in range(BOB_MESSAGES)))
     return group_id
 
 

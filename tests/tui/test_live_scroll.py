@@ -9,13 +9,13 @@ from __future__ import annotations
 from peers_tui.core.account import Account
 from peers_tui.widgets import MessageLog
 from tests.conftest import User
-from tests.tui_helpers import log_bodies, make_app, wait_for
+from tests.tui_helpers import log_bodies, make_app, send_all, wait_for
 
 
 async def test_a_live_message_is_in_view_before_the_next_refresh(alice: User, bob: User, team):
     writer = Account(bob.home, bob.hub)
-    for i in range(40):  # more than a screenful, by the author of the live message
-        writer.send("team", f"filler {i}")
+    # More than a screenful, by the author of the live message.
+    send_all(bob, "team", (f"filler {i}" for i in range(40)))
     app = make_app(alice, "team")
     async with app.run_test(size=(100, 24)) as pilot:
         log = app.screen.query_one(MessageLog)

@@ -8,7 +8,7 @@ import pytest
 from peers_tui.core.account import Account
 from peers_tui.screens.search import MORE, RESULTS, SearchScreen
 from tests.conftest import User
-from tests.tui_helpers import make_app, wait_for
+from tests.tui_helpers import make_app, send_all, wait_for
 
 MESSAGES = ["I can't make it", "ping @bob about it", "C++ templates again",
             "see example.com/pr/12", "hello OR goodbye", "helium balloons", "plain hello"]
@@ -46,9 +46,7 @@ def test_a_query_with_no_words_is_refused_in_plain_words(alice: User, said):
 
 
 def test_results_are_paged_with_offset(alice: User, team):
-    writer = Account(alice.home, alice.hub)
-    for i in range(120):
-        writer.send("team", f"filler {i}")
+    send_all(alice, "team", (f"filler {i}" for i in range(120)))
     first = alice.ok("search", "team", "filler", "--json")
     assert len(first.json()) == 50 and "--offset 50" in first.err
     second = alice.ok("search", "team", "filler", "--offset", "50", "--json").json()
@@ -60,9 +58,7 @@ def test_results_are_paged_with_offset(alice: User, team):
 
 
 async def test_the_search_screen_pages_and_shows_no_sqlite_errors(alice: User, team):
-    writer = Account(alice.home, alice.hub)
-    for i in range(120):
-        writer.send("team", f"filler {i}" if i % 2 else f"C++ filler {i}")
+    send_all(alice, "team", (f"filler {i}" if i % 2 else f"C++ filler {i}" for i in range(120)))
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+f")

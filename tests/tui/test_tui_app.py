@@ -16,7 +16,7 @@ from peers_tui.screens.search import SearchScreen
 from peers_tui.screens.switcher import GroupSwitcher
 from peers_tui.widgets import Composer, MessageLog
 from tests.conftest import User
-from tests.tui_helpers import log_bodies, screen_text, type_text, wait_for
+from tests.tui_helpers import log_bodies, screen_text, send_all, type_text, wait_for
 
 
 def make_app(user: User, group: str | None = None) -> PeersApp:
@@ -251,9 +251,7 @@ async def test_tab_completes_slash_commands(alice: User, team):
 
 
 async def test_search_from_the_ui_jumps_to_the_message(alice: User, bob: User, team):
-    writer = Account(bob.home, bob.hub)
-    for i in range(150):
-        writer.send("team", f"filler {i}" if i != 3 else "the needle is here")
+    send_all(bob, "team", (f"filler {i}" if i != 3 else "the needle is here" for i in range(150)))
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
         log = app.chat.query_one(MessageLog)

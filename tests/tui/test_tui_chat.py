@@ -11,7 +11,7 @@ from textual import events
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
 from peers_tui.widgets.message_log import MAX_BUFFER
 from tests.conftest import User
-from tests.tui_helpers import log_bodies, make_app, screen_text, type_text, wait_for
+from tests.tui_helpers import log_bodies, make_app, screen_text, send_all, type_text, wait_for
 
 
 async def test_opens_the_group_with_its_messages(alice: User, bob: User, team):
@@ -243,10 +243,7 @@ async def test_virtual_log_holds_a_bounded_window_and_reaches_both_ends(alice: U
 
 
 async def test_new_messages_wait_below_when_scrolled_up(alice: User, bob: User, team):
-    from peers_tui.core.account import Account
-    writer = Account(bob.home, bob.hub)
-    for i in range(60):
-        writer.send("team", f"filler {i}")
+    send_all(bob, "team", (f"filler {i}" for i in range(60)))
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 24)) as pilot:
         log = app.screen.query_one(MessageLog)
