@@ -272,7 +272,7 @@ def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> st
            and bytes(sig) == record.sig for text, sig in stored):
         return DUPLICATE
     aseq, _, mseq = chain_fields(record)
-    if place_taken(record, store.group_id):  # the author forked their chain: kept, as on every host (evidence.py)
+    if place_taken(record, store.group_id, roster):  # the author forked their chain: kept, as on every host (evidence.py)
         return APPLIED if keep_as_evidence(record)[0] else DUPLICATE
     _check_place(record, store.group_id, roster, aseq, mseq)
     terms = invite_terms(record)
