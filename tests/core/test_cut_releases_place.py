@@ -178,3 +178,21 @@ def test_a_void_record_and_two_live_ones_at_one_place_are_a_fork(tmp_path, alice
     assert "cut its author's chain" in shown[X_BODY]["problem"]
     for body in ("one at two", "another at two"):
         assert shown[body]["verified"] is False and "forked chain" in shown[body]["problem"]
+
+
+def test_the_next_cut_lands_on_the_live_record_not_below_the_void_one(tmp_path, alice, bob, team):
+    """Where X (void by the cut) and Y hold place 2, the next demotion sees Y: its cut is
+    place 2, not place 1 (where a fork stops the walk), so Y and the records on it stay."""
+    old, below = place_one(alice, bob, team)
+    demoted_and_back(alice, team)
+    _, x = signed_x(tmp_path, alice, bob, team, old, below)
+    bob.ok("send", "team", Y_BODY)
+    db = path(alice, team)
+    [(author, y_text)] = rows(db, "SELECT author, record FROM message WHERE body = ?", Y_BODY)
+    as_evidence(db, x.text, x.sig, author)
+    alice.ok("role", "team", "bob", "reader")
+    [(cut,)] = rows(db, "SELECT json_extract(record, '$.cut') FROM group_members"
+                    " ORDER BY seq DESC LIMIT 1")
+    assert cut == f'[2,"{record_hash(y_text)}"]'
+    shown = {m["body"]: m for m in log_json(alice)}
+    assert shown[Y_BODY]["verified"] is True, shown[Y_BODY]
