@@ -176,7 +176,7 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     if top is not None:
         joined_history.write_named(store.db, store.group_id, top)
     if any(e.table == "member" for e in outcome.applied):
-        outcome.lost += take_out_voided(store, store.roster())
+        outcome.lost += take_out_voided(store, store.roster(), touched)
     _reindex(store, roster, touched)
     if then is not None:
         then(store.db)

@@ -153,6 +153,9 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
         " ON m.author = json_extract(j.value, '$[0]') AND m.orig_id = json_extract(j.value, '$[1]')"),
         [[c["author"], c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
     fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
+    if roster is not None and roster.cuts:  # a record a cut voids last: it never holds a
+        # place against a live one of the same batch (it would make that one evidence)
+        opened = sorted(opened, key=lambda item: roster.beyond_cut(item[1]))
     for envelope, record, columns in opened:
         place = (columns["author"], columns["author_seq"])
         origin = (columns["author"], columns["orig_id"])

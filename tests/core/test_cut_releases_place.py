@@ -196,3 +196,42 @@ def test_the_next_cut_lands_on_the_live_record_not_below_the_void_one(tmp_path, 
     assert cut == f'[2,"{record_hash(y_text)}"]'
     shown = {m["body"]: m for m in log_json(alice)}
     assert shown[Y_BODY]["verified"] is True, shown[Y_BODY]
+
+
+def test_hosts_applying_the_records_in_any_order_agree(tmp_path, alice, bob, team):
+    """The relay's apply on fresh hosts, the group's records and X in six orders (one record a
+    batch, the waiting ones offered again with the next, as a relay holds them): X arrives
+    before the demotion, between it and Y, after Y, or with Y in one batch (Y kept then as
+    evidence, and taking X's place in the message table once the cut takes X out). Every host ends with Y genuine, no
+    fork, the same heads: the divergence of the seventh pass, built without a race."""
+    import random
+
+    from tests.core.test_relay_apply import local_envelopes
+
+    old, below = place_one(alice, bob, team)
+    demoted_and_back(alice, team)
+    _, x = signed_x(tmp_path, alice, bob, team, old, below)
+    bob.ok("send", "team", Y_BODY)
+    envelopes = local_envelopes(alice, team)
+    genesis = [e for e in envelopes if e.table == "genesis"]
+    others = [e for e in envelopes if e.table != "genesis"] + [x]
+    heads = set()
+    for seed in range(6):
+        order = list(others)
+        random.Random(seed).shuffle(order)
+        hub = tmp_path / f"order-{seed}"
+        hub.mkdir()
+        apply_records(hub, team, genesis, create=True)
+        held: list[Envelope] = []
+        for envelope in order + [None] * 3:  # three more rounds for what still waits
+            outcome = apply_records(hub, team, held + ([envelope] if envelope else []),
+                                    create=False, hub_order=True)
+            assert outcome is not None
+            held = [e for e, _ in outcome.waiting]
+        assert held == [], (seed, outcome.waiting)
+        shown, problems, authors = judged(hub / f"{team}.db", team)
+        assert shown[Y_BODY].verified, (seed, shown[Y_BODY].problem)
+        assert X_BODY not in shown or not shown[X_BODY].verified, seed
+        assert not [p for p in problems if "fork" in p.reason], (seed, problems)
+        heads.add(tuple(sorted(authors.items())))
+    assert len(heads) == 1, heads
