@@ -53,8 +53,8 @@ def take_out_voided(store: GroupStore, roster: Roster,
             if reason:
                 search.unindex(store.db, row.rowid)
                 Message.delete().where(Message.id == row.id).execute()
-                released.add((author, row.author_seq))
                 deleted_tops.note_deletion(store.db)
+                released.add((author, row.author_seq))
                 voided.append((Envelope(store.group_id, "msg", text_of(row.record),
                                         bytes(row.sig), None, ""), reason))
         invites: list[Any] = list(Invite.select().where(
