@@ -17,6 +17,7 @@ from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
+from tests.core.test_relay_apply import local_envelopes
 from tests.core.test_validity import log_json, member_seq, path
 
 X_BODY, Y_BODY = "X signed before the demotion reached me", "Y signed as a writer again"
@@ -124,6 +125,19 @@ def test_a_record_void_by_a_cut_is_no_half_of_a_fork_on_any_host(tmp_path, alice
     assert shown_cli[Y_BODY]["verified"] is True
     report = alice.run("verify", "team")
     assert "fork" not in report.out, report.out
+    # The next membership change arriving there takes X out (relay/voided.py), and Y, kept
+    # beside it as evidence, takes its place in the message table: the host shows Y.
+    alice.ok("role", "team", "bob", "admin")
+    [change] = [e for e in local_envelopes(alice, team) if e.table == "member"][-1:]
+    stale = hosts["X in message, Y in fork_evidence"]
+    outcome = apply_records(stale.parent, team, [change], create=False, hub_order=True)
+    assert outcome is not None and outcome.applied == [change], outcome
+    assert [why for _, why in outcome.lost] == [
+        f"beyond where membership change {old + 1} cut its author's chain (demoted to reader)"
+        " but names an earlier membership state"]
+    shown, problems, _ = judged(stale, team)
+    assert shown[Y_BODY].verified and X_BODY not in shown, problems
+    assert rows(stale, "SELECT COUNT(*) FROM fork_evidence") == [(0,)]
 
 
 def test_a_post_after_an_own_leave_naming_the_state_before_it_is_void_not_a_fork(
@@ -205,8 +219,6 @@ def test_hosts_applying_the_records_in_any_order_agree(tmp_path, alice, bob, tea
     evidence, and taking X's place in the message table once the cut takes X out). Every host ends with Y genuine, no
     fork, the same heads: the divergence of the seventh pass, built without a race."""
     import random
-
-    from tests.core.test_relay_apply import local_envelopes
 
     old, below = place_one(alice, bob, team)
     demoted_and_back(alice, team)
