@@ -18,7 +18,7 @@ from peers_tui.relay.envelope import Envelope
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
 from tests.core.test_relay_apply import local_envelopes
-from tests.core.test_validity import log_json, member_seq, path
+from tests.core.test_validity import admin_bob, log_json, member_seq, path  # noqa: F401
 
 X_BODY, Y_BODY = "X signed before the demotion reached me", "Y signed as a writer again"
 
@@ -247,3 +247,33 @@ def test_hosts_applying_the_records_in_any_order_agree(tmp_path, alice, bob, tea
         assert not [p for p in problems if "fork" in p.reason], (seed, problems)
         heads.add(tuple(sorted(authors.items())))
     assert len(heads) == 1, heads
+
+
+def test_an_invite_void_by_a_cut_arriving_after_the_live_one_is_refused(
+        tmp_path, alice, bob, admin_bob):
+    """The invite path of the relay (apply._apply_invite, evidence.place_taken): bob (an
+    admin) demoted to writer and made admin again; his invite X at place 2 naming the state
+    before the demotion arrives where his invite Y of place 2 is: refused for the cut, not
+    kept as evidence of a fork, and Y still admits."""
+    team = admin_bob
+    db = path(alice, team)
+    [(text,)] = rows(db, "SELECT record FROM message WHERE body = 'hello as admin'")
+    old = member_seq(alice, team)
+    alice.ok("role", "team", "bob", "writer")
+    alice.ok("role", "team", "bob", "admin")
+    stale = host(tmp_path, "x-first", db, team)
+    Forger(bob.home).invite(stale, team, aseq=2, aprev=record_hash(text), mseq=old)
+    [(x_text, x_sig)] = rows(stale, "SELECT record, sig FROM invite WHERE author_seq = 2")
+    code = bob.ok("invite", "team").out.strip()
+    late = host(tmp_path, "late", db, team)
+    x = Envelope(team, "invite", x_text, bytes(x_sig), None, "")
+    outcome = apply_records(late.parent, team, [x], create=False, hub_order=True)
+    assert outcome is not None and not outcome.applied, outcome
+    assert [why for _, why in outcome.refused] == [
+        f"beyond where membership change {old + 1} cut its author's chain (demoted to writer)"
+        " but names an earlier membership state"]
+    assert rows(late, "SELECT COUNT(*) FROM fork_evidence") == [(0,)]
+    assert not [p for p in judged(late, team)[1] if "fork" in p.reason]
+    carol = User("carol", tmp_path / "carol", late.parent)
+    carol.ok("id", "--handle", "carol")
+    carol.ok("join", code)
