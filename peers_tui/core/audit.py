@@ -112,8 +112,9 @@ class Audit:
             if author in positions and isinstance(aseq, int):  # (relay/chain_evidence.py)
                 positions[author].append(aseq)
         # The same record filed twice is a copy, not a fork its author made.
-        forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id))
-        gaps = forked_records(crowded, self.file.group_id) + set_aside
+        forks = Counter(author for author, _ in forked_here(crowded, self.file.group_id,
+                                                            roster=roster))
+        gaps = forked_records(crowded, self.file.group_id, roster) + set_aside
         # The columns may lie (a junk row at place 1,000,000 in someone's name): the chain
         # ends at the highest place a record of theirs verifiably holds. A key that never
         # was a member has no chain that counts (its rows are named on their own).
@@ -174,7 +175,7 @@ class Audit:
         roster = self.log.roster()
         with self.file.session():
             return roster.head_seq, roster.head_hash, chain_heads(self.file.group_id,
-                                                                  roster.members)
+                                                                  roster.members, roster)
 
     def check_pins(self, member_seq: int, member_hash: str | None,
                    authors: dict[str, tuple[int, str]],

@@ -122,9 +122,11 @@ def next_link(author: str, group_id: str, roster: Roster, label: str, *,
     return link, floor, rowid
 
 
-def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
+def seen_head(author: str, group_id: str, roster: Roster | None = None) -> tuple[int, str] | None:
     """Where a removal, demotion or leave cuts `author`'s chain: the highest genuine record
     reached by following their chain up from its first record, (aseq, hash), or None.
+    With `roster` (the state the change is made in) a record void by an earlier cut of theirs
+    is passed over: it is no half of a fork (core.forks), and nothing was seen on it.
 
     A record standing above a gap was not seen as part of the chain: a member expecting
     removal could otherwise file one record far up their chain so the cut lands there, and
@@ -138,10 +140,14 @@ def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
         # one malformed row); parsing every record in Python costs ten times as much.
         aprev = peewee.Case(None, [(peewee.fn.json_valid(table.record),
                                     peewee.fn.json_extract(table.record, "$.aprev"))], None)
-        query = (table.select(table.author_seq, table.record, table.sig, aprev)
+        mseq = peewee.Case(None, [(peewee.fn.json_valid(table.record),
+                                   peewee.fn.json_extract(table.record, "$.mseq"))], None)
+        query = (table.select(table.author_seq, table.record, table.sig, aprev, mseq)
                  .where(table.author == author))
-        for aseq, text, sig, named in tuples(query):
-            if isinstance(aseq, int) and not isinstance(aseq, bool) and isinstance(text, str):
+        for aseq, text, sig, named, state in tuples(query):
+            if isinstance(aseq, int) and not isinstance(aseq, bool) and isinstance(text, str) \
+                    and not (roster is not None and isinstance(state, int)
+                             and roster.beyond_cut_at(author, aseq, state)):
                 places.setdefault(aseq, []).append((text, sig, named))
     walked: list[tuple[int, str, Any]] = []
     previous = ""
@@ -165,13 +171,16 @@ def seen_head(author: str, group_id: str) -> tuple[int, str] | None:
 
 
 
-def chain_heads(group_id: str, among: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
+def chain_heads(group_id: str, among: Iterable[str] | None = None,
+                roster: Roster | None = None) -> dict[str, tuple[int, str]]:
     """Every author's newest genuine chain position in this file: what a reader pins, and
     what hosts compare. The columns only say where to look: a row counts only if it verifies
     as that author's record for this group at that place (verified_top), so a junk row
     claiming a high place moves no one's head, and every host holding the same genuine
     records pins the same heads whatever else its file holds. `among`: only these authors
-    (the group's members: a key that never was one has no chain that counts)."""
+    (the group's members: a key that never was one has no chain that counts). With `roster`,
+    a record void by a cut of its author's (core.forks) is not the head where another record
+    of theirs holds the same place: every host pins the live one, whichever it holds first."""
     authors: set[str] = set()
     for table in (Message, Invite):
         query = table.select(table.author).where(table.author.is_null(False)).distinct()
@@ -182,7 +191,7 @@ def chain_heads(group_id: str, among: Iterable[str] | None = None) -> dict[str, 
     for author in authors:
         top = verified_top(author, group_id)
         if top is not None:
-            found[author] = (top, min(_own_hashes(author, top, group_id)))
+            found[author] = (top, min(_own_hashes(author, top, group_id, roster)))
     return found
 
 
@@ -207,10 +216,12 @@ def verified_top(author: str, group_id: str) -> int | None:
     return top
 
 
-def _own_hashes(author: str, aseq: int, group_id: str) -> set[str]:
+def _own_hashes(author: str, aseq: int, group_id: str,
+                roster: Roster | None = None) -> set[str]:
     """The hashes of the records `author` signed for place `aseq` found in this file (two or
     more: a forked chain, kept in any of the three tables)."""
     hashes: set[str] = set()
+    released: set[str] = set()  # void by a cut of theirs: the head only if nothing else is
     for table in (Message, Invite, ForkEvidence):
         looked_up = ((Message.target, Message.kind) if table is Message
                      else (Invite.key, Invite.kind) if table is Invite else ())
@@ -220,8 +231,9 @@ def _own_hashes(author: str, aseq: int, group_id: str) -> set[str]:
             record = _own_record(author, aseq, text, sig, group_id)
             if record is not None and (not looked_up or holds_place(
                     table is Message, author, aseq, text, columns)):
-                hashes.add(record.hash)
-    return hashes
+                (released if roster is not None and roster.beyond_cut(record)
+                 else hashes).add(record.hash)
+    return hashes or released
 
 
 def _execute(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -234,9 +246,10 @@ def crowded_here(places: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
 
 
 def forked_here(places: Iterable[tuple[str, int]], group_id: str,
-                crowded: set[tuple[str, int]] | None = None) -> set[tuple[str, int]]:
+                crowded: set[tuple[str, int]] | None = None,
+                roster: Roster | None = None) -> set[tuple[str, int]]:
     """core.forks.forked_places in the group file the models are bound to (in a session)."""
-    return forked_places(_execute, places, group_id, crowded)
+    return forked_places(_execute, places, group_id, crowded, roster)
 
 
 __all__ = [

@@ -13,6 +13,16 @@ The looked-up columns of a row do not matter here (a signature is the evidence),
 that does not verify as its author's own at that place is no evidence of anything: junk
 written into a file can never void a genuine record.
 
+A record void by a cut is no half of a fork (README rule 4): a removal, demotion or leave
+records the last record of the member's it had seen, and a record of theirs above that place
+naming an older state is void whatever else is there. The cut released the places above it:
+the member's client signs its next record at the first of them again (the void one taken out
+of its host's file, relay/voided.py), and hosts the void one had reached before must not
+void that one too, as a fork of it. `roster` (the membership state the caller judges in, the
+whole log) says which records a cut voids; at most one record a place can then be live, as
+before: the member cannot make the cut that voids the other one (a leave is their own, but
+what they sign above it under the older state is void too).
+
 `execute(sql, params)` runs a query on the open group file: the models' database inside a
 GroupStore session (core.chains.forked_here), or a plain sqlite3 connection (core.lean_reads).
 """
@@ -32,6 +42,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from peers_tui.core.roster import Roster
+
     Execute = Callable[[str, tuple[Any, ...]], Iterable[tuple[Any, ...]]]
     Place = tuple[str, int]
 
@@ -50,20 +62,23 @@ HELD = " UNION ALL ".join(_AT_PLACES.format(table=table, extra=", t.record, t.si
 
 
 def signed_by_author(author: str, aseq: int, held: Iterable[tuple[Any, Any]],
-                     group_id: str) -> set[str]:
+                     group_id: str, roster: Roster | None = None) -> set[str]:
     """The hashes of the records among `held` (text, sig) that verify as `author`'s own at
-    place `aseq` of their chain in this group."""
+    place `aseq` of their chain in this group; with `roster`, but for those void by a cut
+    of their author's (Roster.beyond_cut)."""
     hashes = set()
     for text, sig in held:
         record = own_record(author, aseq, None if text is None else text_of(text), sig, group_id)
-        if record is not None:
+        if record is not None and (roster is None or not roster.beyond_cut(record)):
             hashes.add(record.hash)
     return hashes
 
 
-def is_forked(author: str, aseq: int, held: Iterable[tuple[Any, Any]], group_id: str) -> bool:
-    """The rule itself: two or more different records of the author's own at one place."""
-    return len(signed_by_author(author, aseq, held, group_id)) > 1
+def is_forked(author: str, aseq: int, held: Iterable[tuple[Any, Any]], group_id: str,
+              roster: Roster | None = None) -> bool:
+    """The rule itself: two or more different records of the author's own at one place,
+    none of them void by a cut of theirs (with `roster`: the module's docstring)."""
+    return len(signed_by_author(author, aseq, held, group_id, roster)) > 1
 
 
 def _asked(places: Iterable[Place]) -> list[Place]:
@@ -90,9 +105,11 @@ def crowded_places(execute: Execute, places: Iterable[Place],
 
 
 def forked_places(execute: Execute, places: Iterable[Place], group_id: str,
-                  crowded: set[Place] | None = None) -> set[Place]:
+                  crowded: set[Place] | None = None, roster: Roster | None = None) -> set[Place]:
     """Those of `places` that are forked, read from the file `execute` runs on. `crowded`:
-    crowded_places of a superset of `places`, if the caller has it already."""
+    crowded_places of a superset of `places`, if the caller has it already. `roster`: the
+    membership state whose cuts release places (a record void by one is no half of a fork);
+    None only where it is not known yet (invites judged before the log is replayed)."""
     asked = _asked(places)
     candidates = [[author, seq] for author, seq in (
         crowded_places(execute, asked) if crowded is None else crowded.intersection(asked))]
@@ -101,7 +118,7 @@ def forked_places(execute: Execute, places: Iterable[Place], group_id: str,
     held: dict[Place, list[tuple[Any, Any]]] = {}
     for author, seq, text, sig in execute(HELD, (json.dumps(candidates),) * len(CHAINED_TABLES)):
         held.setdefault((author, seq), []).append((text, sig))
-    return {place for place, rows in held.items() if is_forked(*place, rows, group_id)}
+    return {place for place, rows in held.items() if is_forked(*place, rows, group_id, roster)}
 
 
 __all__ = ["CHAINED_TABLES", "crowded_places", "forked_places", "is_forked", "signed_by_author"]

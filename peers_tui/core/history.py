@@ -209,7 +209,7 @@ class HistoryReader:
         crowded = reads.crowded(places | {(author, seq - 1) for author, seq in places
                                           if isinstance(seq, int) and not isinstance(seq, bool)})
         chain = window_chain(rows + effects, self.group_id, crowded, reads)
-        forked = reads.forked(places, self.group_id, crowded)
+        forked = reads.forked(places, self.group_id, crowded, self.roster)
         items = [self.check(row, chain, forked) for row in rows]
         # By id, the genuine one where a row was copied in the file under its original's id:
         # it is what changes and replies refer to, and a copy must not hide it.
@@ -239,7 +239,8 @@ class HistoryReader:
 
     def forked(self, rows: list[Any]) -> set[tuple[str, int]]:
         """The places of these rows' author chains that are forked (core.forks)."""
-        return self.reads.forked(((row.author, row.author_seq) for row in rows), self.group_id)
+        return self.reads.forked(((row.author, row.author_seq) for row in rows), self.group_id,
+                                 roster=self.roster)
 
     def check(self, row: Message, chain: Predecessors,
               forked: set[tuple[str, int]] | None = None) -> Checked:

@@ -93,8 +93,8 @@ class LeanReads:
         return crowded_places(self._execute, places, self.conn)
 
     def forked(self, places: Iterable[Place], group_id: str,
-               crowded: set[Place] | None = None) -> set[Place]:
-        return forked_places(self._execute, places, group_id, crowded)
+               crowded: set[Place] | None = None, roster: Roster | None = None) -> set[Place]:
+        return forked_places(self._execute, places, group_id, crowded, roster)
 
     def predecessors(self, wanted: set[Place], have: dict[Place, list[tuple[Any, Any]]] | None
                      = None, *, group_id: str) -> Predecessors:

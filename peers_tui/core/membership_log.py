@@ -147,7 +147,7 @@ class MembershipLog:
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
                 # older membership state is void (membership.Cut).
-                head = seen_head(member, self.file.group_id)
+                head = seen_head(member, self.file.group_id, roster)
                 fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
             record = sign(keypair, RecordKind.MEMBER, self.file.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,

@@ -36,8 +36,8 @@ class ModelReads:
         return crowded_here(places)
 
     def forked(self, places: Iterable[Place], group_id: str,
-               crowded: set[Place] | None = None) -> set[Place]:
-        return forked_here(places, group_id, crowded)
+               crowded: set[Place] | None = None, roster: Roster | None = None) -> set[Place]:
+        return forked_here(places, group_id, crowded, roster)
 
     def predecessors(self, wanted: set[Place], have: dict[Place, list[tuple[Any, Any]]] | None
                      = None, *, group_id: str) -> Predecessors:

@@ -174,6 +174,20 @@ class Roster:
                         f"({cut.what}) but names an earlier membership state")
         return None
 
+    def beyond_cut(self, record: Any) -> bool:
+        """Whether a signed chained record lies beyond a removal, demotion or leave cut of its
+        author and names a state before it (rule 4: void, whatever else holds its place). Such
+        a record is no half of a fork (core.forks): the cut released the places above it."""
+        data = record.data
+        return self.beyond_cut_at(record.author, data.get("aseq"), data.get("mseq"))
+
+    def beyond_cut_at(self, author: str, aseq: Any, member_seq: Any) -> bool:
+        """beyond_cut, of a record's author, place and named state (not ints: False)."""
+        if not (isinstance(aseq, int) and isinstance(member_seq, int)) \
+                or isinstance(aseq, bool) or isinstance(member_seq, bool):
+            return False
+        return any(aseq > cut.aseq and member_seq < cut.seq for cut in self.cuts.get(author, ()))
+
     def time_floor(self, author: str, member_seq: int) -> int:
         """The latest time `author` signed a membership change of their own at or before
         `member_seq`: nothing of theirs naming that state can honestly be older."""

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
             """core.forks.crowded_places of these places."""
 
         def forked(self, places: Iterable[Place], group_id: str,
-                   crowded: set[Place] | None = None) -> set[Place]:
-            """core.forks.forked_places of these places."""
+                   crowded: set[Place] | None = None, roster: Roster | None = None) -> set[Place]:
+            """core.forks.forked_places of these places (a record void by a cut of
+            `roster`'s is no half of a fork)."""
 
         def predecessors(self, wanted: set[Place],
                          have: dict[Place, list[tuple[Any, Any]]] | None = None, *,

@@ -176,7 +176,7 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     if top is not None:
         joined_history.write_named(store.db, store.group_id, top)
     if any(e.table == "member" for e in outcome.applied):
-        outcome.lost += take_out_voided(store, store.roster())
+        outcome.lost += take_out_voided(store, store.roster(), touched)
     _reindex(store, roster, touched)
     if then is not None:
         then(store.db)
@@ -272,7 +272,7 @@ def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> st
            and bytes(sig) == record.sig for text, sig in stored):
         return DUPLICATE
     aseq, _, mseq = chain_fields(record)
-    if place_taken(record, store.group_id):  # the author forked their chain: kept, as on every host (evidence.py)
+    if place_taken(record, store.group_id, roster):  # the author forked their chain: kept, as on every host (evidence.py)
         return APPLIED if keep_as_evidence(record)[0] else DUPLICATE
     _check_place(record, store.group_id, roster, aseq, mseq)
     terms = invite_terms(record)

@@ -118,7 +118,7 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
             floors[author] = min(seq, floors.get(author, seq))
         frontier.lower(store.db, floors)
     contested: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
-    fresh = _without_stored(store, opened, result, ordered, contested)
+    fresh = _without_stored(store, opened, result, ordered, contested, roster)
     # The hub: records whose id another held as they came, as evidence (hub_holds_id).
     contested = settle(store, roster, contested, result)  # (before the records on them)
     ready = _ready(store, roster, fresh, result, backfilling)
@@ -131,12 +131,15 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
 
 
 def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
-                    result: BatchOutcome, ordered: bool, contested: list[Any]
+                    result: BatchOutcome, ordered: bool, contested: list[Any],
+                    roster: Roster | None = None
                     ) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
     """Drop duplicates (here or twice in the batch); refuse records whose chain place or
     import id another record holds; one whose id another holds goes by the hub's order
     (hub_holds_id). A row there that is no record of its author's holds none of them
-    (junk_places): it is set aside for the arriving record."""
+    (junk_places): it is set aside for the arriving record, and so is a record there void by
+    a cut of its author's (junk_places.released); an arriving record void so, at a place
+    another record holds, is refused with that reason: no half of a fork (core.forks)."""
     ids = [columns["id"] for _, _, columns in opened]
     places = {(columns["author"], columns["author_seq"]) for _, _, columns in opened}
     by_id: dict[Any, Row] = {row[0]: row[1:] for row in _rows(store, (
@@ -150,17 +153,25 @@ def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord
         " ON m.author = json_extract(j.value, '$[0]') AND m.orig_id = json_extract(j.value, '$[1]')"),
         [[c["author"], c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
     fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
+    if roster is not None and roster.cuts:  # a record a cut voids last: it never holds a
+        # place against a live one of the same batch (it would make that one evidence)
+        opened = sorted(opened, key=lambda item: roster.beyond_cut(item[1]))
     for envelope, record, columns in opened:
         place = (columns["author"], columns["author_seq"])
         origin = (columns["author"], columns["orig_id"])
-        clear_junk(store, record, columns["id"], by_id, by_place.get(place), imports, origin)
+        clear_junk(store, record, columns["id"], by_id, by_place.get(place), imports, origin,
+                   roster)
         if place in by_place and not by_place[place]:
             del by_place[place]
         same = by_id.get(columns["id"])
         if same is not None and same[4] == record.text:
             result.duplicates.append(envelope)
             continue
-        if place in by_place:  # the author forked their chain: kept, as on every host (evidence.py)
+        if place in by_place and roster is not None and roster.beyond_cut(record):
+            result.refused.append((envelope, str(roster.cut_problem(
+                record.author, columns["author_seq"], record.hash, record.data["mseq"],
+                record.created_at))))
+        elif place in by_place:  # the author forked their chain: kept, as on every host (evidence.py)
             stored, void = keep_as_evidence(record)
             (result.applied if stored else result.duplicates).append(as_evidence(envelope))
             result.touched |= void

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from peers_tui.core.chain_rules import own_record
+from peers_tui.core.membership import Roster
 from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import SignedRecord
@@ -37,18 +38,23 @@ def held_at(author: str, aseq: int) -> list[tuple[Any, Any]]:
     return held
 
 
-def place_taken(record: SignedRecord, group_id: str) -> bool:
+def place_taken(record: SignedRecord, group_id: str, roster: Roster | None = None) -> bool:
     """Whether another record of its author than this one holds its place in the message or
     invite table: a row there that is no record of theirs holds none (chain_rules.own_record,
     relay/junk_places.py), so junk written into this file never makes an arriving record
-    evidence of a fork here alone."""
+    evidence of a fork here alone. With `roster`, a record void by a cut of its author's is
+    no half of a fork (core.forks): one there holds nothing against an arriving record, and
+    an arriving one is no evidence (it is judged, and refused, as any void record)."""
     aseq = record.data.get("aseq")
+    if roster is not None and roster.beyond_cut(record):
+        return False
     for table in (Message, Invite):
         for text, sig in tuples(table.select(table.record, table.sig).where(
                 (table.author == record.author) & (table.author_seq == aseq))):
             text = None if text is None else text_of(text)
-            if text != record.text and own_record(record.author, aseq, text, sig,
-                                                  group_id) is not None:
+            held = None if text == record.text else own_record(record.author, aseq, text, sig,
+                                                                group_id)
+            if held is not None and (roster is None or not roster.beyond_cut(held)):
                 return True
     return False
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from peers_tui.core.chain_rules import own_record
 from peers_tui.core.group_store import GroupStore
+from peers_tui.core.membership import Roster
 from peers_tui.core.own_place import set_aside_messages
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import SignedRecord
@@ -50,15 +51,31 @@ def holds(row: Row, record: SignedRecord, group_id: str) -> bool:
     return own_record(author, aseq, text_of(text), sig, group_id) is not None
 
 
+def released(row: Row, group_id: str, roster: Roster | None) -> bool:
+    """Whether `row` is its author's record at its place void by a cut of theirs (README rule
+    4): it holds no place against another record of theirs (core.forks: no half of a fork)."""
+    table, _, author, aseq, text, sig = row
+    if roster is None or table is BATCH or text is None or sig is None:
+        return False
+    record = own_record(author, aseq, text_of(text), sig, group_id)
+    return record is not None and roster.beyond_cut(record)
+
+
 def clear_junk(store: GroupStore, record: SignedRecord, message_id: Any, by_id: dict[Any, Row],
                 at_place: list[Row] | None, imports: dict[tuple[Any, Any], Row],
-                origin: tuple[Any, Any]) -> None:
+                origin: tuple[Any, Any], roster: Roster | None = None) -> None:
     """Take the rows in `record`'s way that hold nothing (junk_places.holds) out of these
-    lookups, setting those of the message table aside. Nothing found, nothing checked."""
+    lookups, setting those of the message table aside; with `roster`, also a record at its
+    place that a cut of its author's voids (`released`), for a record not void so. Nothing
+    found, nothing checked."""
     found = [row for row in (by_id.get(message_id), imports.get(origin)) if row is not None]
     if not found and not at_place:
         return
+    live = roster is not None and not roster.beyond_cut(record)
     junk = [row for row in found + (at_place or []) if not holds(row, record, store.group_id)]
+    junk += [row for row in at_place or () if row not in junk and live
+             and not (row[4] == record.text and row[5] == record.sig)
+             and released(row, store.group_id, roster)]
     if not junk:
         return
     set_aside(store, junk)
@@ -82,4 +99,4 @@ def set_aside(store: GroupStore, rows: list[Row]) -> None:
         deleted_tops.note_deletion(store.db)
 
 
-__all__ = ["BATCH", "Row", "clear_junk", "holds", "set_aside"]
+__all__ = ["BATCH", "Row", "clear_junk", "holds", "released", "set_aside"]

@@ -7,6 +7,12 @@ refuses such records when they arrive, so they never reach anyone else; on the h
 were written they are already in the file. When the removal arrives there, they are taken out
 of the file in the same transaction — into the relay's quarantine with the reason, so nothing
 is destroyed — and every host ends with the same records and a clean `peers verify`.
+
+A record void by a cut is no half of a fork (core.forks): where this host kept another record
+of the author's at the place of one taken out, as evidence of a fork that the cut has since
+shown to be none (the two came in one batch before the cut was known, relay/apply_batch.py),
+that record takes the place in the message table if it is genuine there (`_take_released`):
+it is the record the author signed again above the cut, and every other host shows it.
 """
 
 from __future__ import annotations
@@ -18,17 +24,24 @@ from peers_tui.core.chains import chain_fields
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Invite, Message
+from peers_tui.core.chain_rules import own_record
+from peers_tui.core.history import HistoryReader
+from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
+from peers_tui.core.opened_records import columns_of
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
 from peers_tui.relay import deleted_tops
+from peers_tui.relay.apply_batch import INSERT
 from peers_tui.relay.envelope import Envelope
 
 
-def take_out_voided(store: GroupStore, roster: Roster) -> list[tuple[Envelope, str]]:
+def take_out_voided(store: GroupStore, roster: Roster,
+                    touched: set[str] | None = None) -> list[tuple[Envelope, str]]:
     """Delete the messages and invites that lie beyond a cut of their author; return them
-    with the reason (call inside the applying transaction)."""
+    with the reason (call inside the applying transaction). The ids of messages that took a
+    released place (`_take_released`) are added to `touched` (their search entries)."""
     voided: list[tuple[Envelope, str]] = []
+    released: set[tuple[str, int]] = set()
     for author, cuts in roster.cuts.items():
         if not cuts:
             continue
@@ -41,6 +54,7 @@ def take_out_voided(store: GroupStore, roster: Roster) -> list[tuple[Envelope, s
                 search.unindex(store.db, row.rowid)
                 Message.delete().where(Message.id == row.id).execute()
                 deleted_tops.note_deletion(store.db)
+                released.add((author, row.author_seq))
                 voided.append((Envelope(store.group_id, "msg", text_of(row.record),
                                         bytes(row.sig), None, ""), reason))
         invites: list[Any] = list(Invite.select().where(
@@ -53,7 +67,44 @@ def take_out_voided(store: GroupStore, roster: Roster) -> list[tuple[Envelope, s
                 deleted_tops.note_deletion(store.db)
                 voided.append((Envelope(store.group_id, "invite", text_of(row.record),
                                         bytes(row.sig), None, ""), reason))
+    for place in sorted(released):
+        taken = _take_released(store, roster, *place)
+        if taken is not None and touched is not None:
+            touched.add(taken)
     return voided
+
+
+def _take_released(store: GroupStore, roster: Roster, author: str, aseq: int) -> str | None:
+    """The one genuine message of `author` at `aseq` kept in fork_evidence that no cut voids,
+    moved into the message table's place a void one left; its id, or None (none, or two:
+    a fork)."""
+    if Message.select().where((Message.author == author) & (Message.author_seq == aseq)).exists():
+        return None
+    found = []
+    for key, text, sig in tuples(ForkEvidence.select(
+            ForkEvidence.id, ForkEvidence.record, ForkEvidence.sig).where(
+            (ForkEvidence.author == author) & (ForkEvidence.author_seq == aseq))):
+        record = own_record(author, aseq, None if text is None else text_of(text), sig,
+                            store.group_id)
+        if record is not None and record.kind == RecordKind.MSG and not roster.beyond_cut(record):
+            found.append((key, record))
+    if len({record.hash for _, record in found}) != 1:
+        return None
+    key, record = found[0]
+    columns = columns_of(record)
+    if columns["target"] is not None or Message.select().where(
+            Message.id == columns["id"]).exists():
+        return None  # (a change of a message: left to the readers, as kept)
+    store.db.execute_sql(INSERT, (
+        columns["id"], author, aseq, columns["kind"], columns["created_at"], columns["body"],
+        record.text, record.sig, columns["target"], columns["reply_to"], columns["orig_id"]))
+    row = Message.with_rowid().where(Message.id == columns["id"]).get()
+    if HistoryReader(roster, store.group_id).problems([row]):
+        Message.delete().where(Message.id == columns["id"]).execute()  # judged as it was
+        deleted_tops.note_deletion(store.db)
+        return None
+    ForkEvidence.delete().where(ForkEvidence.id == key).execute()
+    return str(columns["id"])
 
 
 def _void_reason(store: GroupStore, roster: Roster, text: str, sig: bytes, kind: Any) -> str | None:
