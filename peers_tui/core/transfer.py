@@ -216,7 +216,9 @@ class Importer:
                     " sig, target, reply_to, orig_id, rowid) VALUES"
                     " (?,?,?,'imported',?,?,?,?,NULL,NULL,?,?)",
                     [(*row, None if at is None else at + index) for index, row in enumerate(signed)])
-                cursor.execute(f"INSERT INTO {FTS_TABLE} (rowid, body) "
+                # OR REPLACE: a row deleted straight from the file leaves its search entry,
+                # and its rowid comes back (the top row) to a row stored here.
+                cursor.execute(f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, body) "
                                "SELECT rowid, body FROM message WHERE rowid > ?", (top,))
                 self.added += len(signed)
         return following
