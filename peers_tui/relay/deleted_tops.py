@@ -9,14 +9,22 @@ before it next looks (the rows between are read again; those already known are n
 A writer's own deletion (junk set aside at its next place, core/own_place.py, another process)
 is not noted here: the record replacing it is stored above the old top, so the top never goes
 down and no rowid a position passed is given again.
+Rows deleted by anyone else (sqlite3 on the file: a member's newest message taken out, README
+rule 9) note nothing; the scanner finds them before it looks (`reused_below`): the row at its
+message position is one it met, else it walks down to the newest one it met.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
+import peewee
+
 from peers_tui.core import joined_history
+from peers_tui.core.encoding import record_hash
 
 _TOPS = ("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
          " COALESCE((SELECT MAX(id) FROM invite), 0)")
@@ -33,6 +41,36 @@ def note_deletion(db: Any) -> None:
                     else (min(before[0], int(message)), min(before[1], int(invite))))
 
 
+def reused_below(db: Any, position: int, seen: Callable[[str], bool]) -> int | None:
+    """Where the message position must come down to when rows at or below it were deleted
+    by someone else (a row deleted straight from the file, a member's newest message, say:
+    README rule 9): SQLite gave their rowids to the rows written since, which a position
+    past them would never publish. The row at the position is one the scan met (`seen`: its
+    record known to the federation or refused here); when it is gone or another, the rows
+    are walked down to the newest one met. None: the position stands (one lookup)."""
+    if position <= 0:
+        return None
+    query = "SELECT rowid, record FROM message WHERE rowid <= ? ORDER BY rowid DESC"
+    try:
+        for number, (rowid, text) in enumerate(db.execute_sql(query, (position,))):
+            if isinstance(text, str) and seen(record_hash(text)):
+                return None if number == 0 and rowid == position else int(rowid)
+    except (sqlite3.Error, peewee.DatabaseError):
+        return None  # the scan after it says what is wrong with the file
+    return 0
+
+
+def lowest(path: str | os.PathLike[str], db: Any, position: int,
+           seen: Callable[[str], bool]) -> tuple[int, ...]:
+    """The tops the positions come down to (message, invite; none when they stand): those
+    the relay's own deletions left (`take`), the message one lowered by `reused_below`."""
+    tops = take(path)
+    reused = reused_below(db, position, seen)
+    if reused is None:
+        return tops or ()
+    return (min(tops[0], reused), tops[1]) if tops else (reused,)
+
+
 def take(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     """The lowest tops the relay's deletions left in this file since the last call, if any."""
     if not _lowest:  # the usual case: no realpath (a few lstat calls) at every look
@@ -40,4 +78,4 @@ def take(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     return _lowest.pop(os.path.realpath(path), None)
 
 
-__all__ = ["note_deletion", "take"]
+__all__ = ["lowest", "note_deletion", "reused_below", "take"]
