@@ -63,9 +63,10 @@ def reused_below(db: Any, position: int, seen: Callable[[str], bool]) -> int | N
 def lowest(path: str | os.PathLike[str], db: Any, position: int,
            seen: Callable[[str], bool]) -> tuple[int, ...]:
     """The tops the positions come down to (message, invite; none when they stand): those
-    the relay's own deletions left (`take`), the message one lowered by `reused_below`."""
+    the relay's own deletions left (`take`), the message one lowered by `reused_below`
+    (`db`: the file's, None when only the relay wrote since its last look)."""
     tops = take(path)
-    reused = reused_below(db, position, seen)
+    reused = reused_below(db, position, seen) if db is not None else None
     if reused is None:
         return tops or ()
     return (min(tops[0], reused), tops[1]) if tops else (reused,)

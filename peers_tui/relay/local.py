@@ -174,7 +174,7 @@ class LocalScanner:
                 continue
             try:
                 store = self.store(group_id, path)
-                self._lower_to_deleted_tops(group_id, path, store)
+                self._lower_to_deleted_tops(group_id, path, store.db)
                 version = _data_version(store)  # before the scan: a commit after it moves it
                 if version is not None and self.versions.get(group_id) == version:
                     # Nobody else committed since the last scan was sent: nothing new.
@@ -276,11 +276,11 @@ class LocalScanner:
             self.tokens[group_id] = self._looked_at(store, store.path, None, version)
         return True
 
-    def _lower_to_deleted_tops(self, group_id: str, path: Path, store: GroupStore) -> None:
-        """Positions past rows the relay (or anyone else: reused_below) deleted come down to
-        what is left (relay.deleted_tops): SQLite numbers the next rows from there."""
+    def _lower_to_deleted_tops(self, group_id: str, path: Path, store: Any = None) -> None:
+        """Positions past rows the relay (or anyone else, `store` given: reused_below) deleted
+        come down to what is left (relay.deleted_tops): SQLite numbers the next rows from there."""
         refused = self.ledger.refused_from(self.name)
-        tops = deleted_tops.lowest(path, store.db, self.ledger.position(f"msg:{group_id}"),
+        tops = deleted_tops.lowest(path, store, self.ledger.position(f"msg:{group_id}"),
                                    lambda digest: self.ledger.is_known(digest) or refused(digest))
         for key, top in zip((f"msg:{group_id}", f"invite:{group_id}"), tops):
             if top < self.ledger.position(key):
