@@ -21,6 +21,7 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.lean_post import LeanSend
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
+from tests.core.test_validity import admin_bob  # noqa: F401 (a fixture)
 
 
 def signed_places(db: Path, group_id: str, author: str) -> dict[int, set[str]]:
@@ -176,4 +177,32 @@ def test_a_damaged_pin_is_no_pin(bob, team):
         sent = bob.spawn("send", "team", f"m{n}")
         assert sent.code == 0 and "Traceback" not in sent.err, sent.err
         assert sorted(signed_places(db, team, me)) == list(range(1, n + 2))
+    assert bob.run("verify", "team").code == 0
+
+
+def test_a_pin_a_cut_made_void_comes_down_before_the_write(alice, bob, admin_bob):
+    """bob's record 2, signed on a host cut off from his demotion (void: beyond the cut at
+    his record 1, naming the state before it), pinned by his own write there; B's relay then
+    takes it out of the file. His next write follows the cut's record, not the void pin (as
+    `void_pins`): built on the void record, it would name one no host holds."""
+    from peers_tui.core.account import Account
+    from tests.core.test_validity import path
+
+    db = path(alice, admin_bob)
+    forger = Forger(bob.home)
+    before = forger.membership_head(db)
+    first = forger.chain_head(db)  # bob's record 1, where the cut will be
+    alice.ok("role", "team", "bob", "reader")
+    alice.ok("role", "team", "bob", "writer")
+    void = forger.message(db, admin_bob, "cut off", mseq=before[0])
+    account = Account(bob.home, bob.hub)
+    account.personal.pin_heads(admin_bob, *before, {account.user_id: forger.chain_head(db)})
+    account.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM message WHERE id = ?", (void,))
+    sent = bob.spawn("send", "team", "after the cut")
+    assert sent.code == 0 and sent.err == "", sent.err
+    with sqlite3.connect(db) as conn:
+        [(text,)] = conn.execute("SELECT record FROM message WHERE body = 'after the cut'")
+    assert (json.loads(text)["aseq"], json.loads(text)["aprev"]) == (2, first[1])
     assert bob.run("verify", "team").code == 0
