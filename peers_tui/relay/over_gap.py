@@ -32,11 +32,14 @@ MISSING = "an earlier record by this author is missing"
 
 def sent_over_gap(group_id: str, roster: Roster, envelope: Envelope, problem: str | None,
                   known: Callable[[str], bool] | None) -> bool:
-    """Whether a message row refused for `problem` is sent all the same (see above)."""
+    """Whether a message or invite row refused for `problem` is sent all the same (see
+    above)."""
     if known is None or problem is None or not problem.startswith(MISSING):
         return False
+    message = envelope.table == "msg"
     try:
-        record = open_record(envelope.text, envelope.sig, group_id=group_id, kind=RecordKind.MSG)
+        record = open_record(envelope.text, envelope.sig, group_id=group_id, kind=(
+            RecordKind.MSG if message else (RecordKind.INVITE, RecordKind.REVOKE)))
     except RecordError:
         return False
     aseq, aprev = record.data.get("aseq"), record.data.get("aprev")
@@ -46,8 +49,10 @@ def sent_over_gap(group_id: str, roster: Roster, envelope: Envelope, problem: st
         check_chain(record, {(record.author, aseq - 1): {aprev: 0}}, roster)
     except RecordError:
         return False
-    if record.data.get("target") is not None:  # an edit, deletion or reaction: the hub
-        return authority_problem(record, roster) is None  # judges its target in full
+    if not message or record.data.get("target") is not None:
+        # An invite, or an edit, deletion or reaction: the other hosts judge its maker's
+        # authority, or its target, in full.
+        return authority_problem(record, roster) is None
     return (authority_problem(record, roster) or role_problem(record, roster)) is None
 
 

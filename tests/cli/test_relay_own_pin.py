@@ -58,3 +58,30 @@ def test_bobs_head_deleted_on_his_host_then_his_send_reaches_every_host_whole(
     assert sorted(signed_places(db, group_id, me)) == [1, 3]
     for host in (hub, b, c):
         assert host.status()["waiting"] == 0, host.name
+
+
+def test_alices_head_deleted_on_the_hub_then_her_invite_reaches_every_host(three):  # noqa: F811
+    """The same for an invite, on the hub's own file: its scan sends the invite that follows
+    alice's pin over the gap, and B and C take it (and bob joins with it)."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    sent = alice.spawn("send", "team", "hello")
+    assert sent.code == 0, sent.err
+    wait_for(lambda: "hello" in bodies(bob) and "hello" in bodies(carol), timeout=20,
+             what="'hello' on B and C")
+    with sqlite3.connect(hub.hub / f"{group_id}.db") as conn:
+        conn.execute("DELETE FROM message WHERE body = 'hello'")
+    code = alice.ok("invite", "team").out.strip()
+    key = code.rsplit(":", 1)[0]
+    me = Forger(alice.home).user_id
+
+    def arrived(host) -> bool:
+        with sqlite3.connect(host.hub / f"{group_id}.db") as conn:
+            return conn.execute("SELECT COUNT(*) FROM invite WHERE author = ?",
+                                (me,)).fetchone()[0] == 2
+    wait_for(lambda: arrived(b) and arrived(c), timeout=20, what="alice's invite on B and C")
+    for host in (b, c):
+        places = signed_places(host.hub / f"{group_id}.db", group_id, me)
+        assert {seq: len(texts) for seq, texts in places.items()} == {1: 1, 2: 1, 3: 1}, key
+    for user in (bob, carol):
+        assert failures(user) == (0, []), user.name
+    assert heads(b, group_id) == heads(c, group_id)
