@@ -147,11 +147,11 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             if record_hash(envelope.text) in good or envelope.text in evidence:
                 chained.append((_order(envelope), envelope))
             else:
-                problem = invite_problem(store, roster, invite.key)
-                if sent_over_gap(gid, roster, envelope, problem, known):
+                why = invite_problem(store, roster, invite.key)
+                if sent_over_gap(gid, roster, envelope, why, known):
                     chained.append((_order(envelope), envelope))  # (over_gap)
                 else:
-                    scan.refused.append((envelope, problem))
+                    scan.refused.append((envelope, why))
         for envelope, problem in _judge_messages(store, roster, messages, origin):
             # A record void only for its author's fork is evidence every host must hold.
             # ...and so is one whose predecessor, missing here, the federation has (over_gap).
