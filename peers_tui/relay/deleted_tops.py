@@ -10,21 +10,19 @@ A writer's own deletion (junk set aside at its next place, core/own_place.py, an
 is not noted here: the record replacing it is stored above the old top, so the top never goes
 down and no rowid a position passed is given again.
 Rows deleted by anyone else (sqlite3 on the file: a member's newest message taken out, README
-rule 9) note nothing; the scanner finds them before it looks (`reused_below`): the row at its
-message position is one it met, else it walks down to the newest one it met.
+rule 9) note nothing; the scanner finds them before it looks (`reused_below`): a position
+above a table's top comes down to it.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 import peewee
 
 from peers_tui.core import joined_history
-from peers_tui.core.encoding import record_hash
 
 _TOPS = ("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
          " COALESCE((SELECT MAX(id) FROM invite), 0)")
@@ -41,35 +39,32 @@ def note_deletion(db: Any) -> None:
                     else (min(before[0], int(message)), min(before[1], int(invite))))
 
 
-def reused_below(db: Any, position: int, seen: Callable[[str], bool]) -> int | None:
-    """Where the message position must come down to when rows at or below it were deleted
-    by someone else (a row deleted straight from the file, a member's newest message, say:
-    README rule 9): SQLite gave their rowids to the rows written since, which a position
-    past them would never publish. The row at the position is one the scan met (`seen`: its
-    record known to the federation or refused here); when it is gone or another, the rows
-    are walked down to the newest one met. None: the position stands (one lookup)."""
-    if position <= 0:
-        return None
-    query = "SELECT rowid, record FROM message WHERE rowid <= ? ORDER BY rowid DESC"
+def reused_below(db: Any, positions: tuple[int, int]) -> tuple[int, int] | None:
+    """Where the positions (message rowid, invite id) must come down to when rows above the
+    tables' tops were deleted by someone else (sqlite3 on the file: a member's newest message
+    taken out, README rule 9): SQLite gives their numbers to the next rows written, which a
+    position past them would never publish. None: both stand. One query a look at a file
+    others committed to. Only the tops as they are now are seen: rows deleted and written
+    again before the relay looks (its process stopped meanwhile) are not found."""
     try:
-        for number, (rowid, text) in enumerate(db.execute_sql(query, (position,))):
-            if isinstance(text, str) and seen(record_hash(text)):
-                return None if number == 0 and rowid == position else int(rowid)
-    except (sqlite3.Error, peewee.DatabaseError):
+        message, invite = (int(top) for top in db.execute_sql(_TOPS).fetchone())
+    except (sqlite3.Error, peewee.DatabaseError, TypeError, ValueError):
         return None  # the scan after it says what is wrong with the file
-    return 0
+    if message >= positions[0] and invite >= positions[1]:
+        return None
+    return min(message, positions[0]), min(invite, positions[1])
 
 
-def lowest(path: str | os.PathLike[str], db: Any, position: int,
-           seen: Callable[[str], bool]) -> tuple[int, ...]:
+def lowest(path: str | os.PathLike[str], db: Any,
+           positions: tuple[int, int]) -> tuple[int, ...]:
     """The tops the positions come down to (message, invite; none when they stand): those
-    the relay's own deletions left (`take`), the message one lowered by `reused_below`
-    (`db`: the file's, None when only the relay wrote since its last look)."""
+    the relay's own deletions left (`take`), and those `reused_below` finds (`db`: the
+    file's, None when only the relay wrote since its last look)."""
     tops = take(path)
-    reused = reused_below(db, position, seen) if db is not None else None
+    reused = reused_below(db, positions) if db is not None else None
     if reused is None:
         return tops or ()
-    return (min(tops[0], reused), tops[1]) if tops else (reused,)
+    return (min(tops[0], reused[0]), min(tops[1], reused[1])) if tops else reused
 
 
 def take(path: str | os.PathLike[str]) -> tuple[int, int] | None:

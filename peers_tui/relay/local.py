@@ -279,9 +279,8 @@ class LocalScanner:
     def _lower_to_deleted_tops(self, group_id: str, path: Path, store: Any = None) -> None:
         """Positions past rows the relay (or anyone else, `store` given: reused_below) deleted
         come down to what is left (relay.deleted_tops): SQLite numbers the next rows from there."""
-        refused = self.ledger.refused_from(self.name)
-        tops = deleted_tops.lowest(path, store, self.ledger.position(f"msg:{group_id}"),
-                                   lambda digest: self.ledger.is_known(digest) or refused(digest))
+        tops = deleted_tops.lowest(path, store, (self.ledger.position(f"msg:{group_id}"),
+                                                 self.ledger.position(f"invite:{group_id}")))
         for key, top in zip((f"msg:{group_id}", f"invite:{group_id}"), tops):
             if top < self.ledger.position(key):
                 self.ledger.set_position(key, top)
