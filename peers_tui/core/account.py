@@ -50,8 +50,8 @@ class Account:
         self.paths = Paths(home, hub)
         self.keypair: Keypair = load_or_create_keypair(home)
         self.personal = PersonalStore.open(home, self.keypair, default_handle())
-        self.stores = StoreRegistry()
         self.pins = Pins(self.personal, self.keypair.public_id)
+        self.stores = StoreRegistry(self.pins.own_pin)  # writes build on our own pins
         self.ui_state = ui = UiState(self.personal)
         self._names: list[str] | None = None
         # UI state

@@ -221,11 +221,26 @@ def newest_own(author: str, group_id: str, rows: Iterable[tuple[Any, Any, Any]],
     return best
 
 
+def build_on(head: tuple[int, str, int] | None,
+             pin: tuple[int, str] | None) -> tuple[int, str, int] | None:
+    """What the author's next record follows: the file's own head (aseq, hash, signed time),
+    unless the author's own pin (personal.db: a record of theirs they signed here, which no
+    one with only the group file can move) lies above it, or at its place with another hash
+    (their pinned record deleted or altered in this file). Then it follows the pin: signed at
+    a place they signed already it would fork their chain, and every host would void both
+    records (README rule 2). The time floor stays the file's head's."""
+    if pin is None or (head is not None and (head[0] > pin[0] or head[:2] == pin)):
+        return head
+    return (pin[0], pin[1], head[2] if head else 0)
+
+
 def link_after(author: str, head: tuple[int, str, int] | None,
-               roster: Roster) -> tuple[dict[str, Any], int]:
+               roster: Roster, pin: tuple[int, str] | None = None) -> tuple[dict[str, Any], int]:
     """The chain fields of `author`'s record after `head` (under the membership state `roster`
     is at), and the earliest time it may be signed at: an honest client never signs
-    backwards, whatever its clock did (see "backdated")."""
+    backwards, whatever its clock did (see "backdated"). `pin`: the author's own pinned
+    head, never signed at again (build_on)."""
     floor = max(head[2] if head else 0, roster.time_floor(author, roster.head_seq))
+    head = build_on(head, pin)
     return ({"aseq": head[0] + 1 if head else 1, "aprev": head[1] if head else "",
              "mseq": roster.head_seq}, floor)

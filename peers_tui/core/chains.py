@@ -108,16 +108,18 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
 
 
 def next_link(author: str, group_id: str, roster: Roster, label: str, *,
-              message: bool = True) -> tuple[dict[str, Any], int, int | None]:
+              message: bool = True, pin: tuple[int, str] | None = None
+              ) -> tuple[dict[str, Any], int, int | None]:
     """The chain fields of `author`'s next record (after their newest one of any kind,
-    under the membership state this write sees), the earliest time it may be signed at (an
-    honest client never signs backwards, whatever its clock did: see "backdated"), and the
-    rowid its message row must take (None: SQLite's own choice).
+    under the membership state this write sees; after their own `pin` if the file lost it:
+    chain_rules.build_on), the earliest time it may be signed at (an honest client never
+    signs backwards, whatever its clock did: see "backdated"), and the rowid its message
+    row must take (None: SQLite's own choice).
 
     A row of the message table at that place is junk (a row of theirs there would be their
     head): set aside for a record going into the message table (`message`), left where it
     is for an invite, which it does not block (core/own_place.py)."""
-    link, floor = link_after(author, own_head(author, group_id), roster)
+    link, floor = link_after(author, own_head(author, group_id), roster, pin)
     rowid = own_place.clear(author, link["aseq"], group_id, label, message=message)
     return link, floor, rowid
 

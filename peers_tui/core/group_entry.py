@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     N = TypeVar("N", bound=Named)
 
 MIN_PREFIX = 4  # the shortest id prefix taken for a group or an invite
+MAX_PLACE = 2 ** 62  # a pinned chain place beyond this is damage: no chain grows that long
 
 # The Groups table's columns in the order `entry_of` takes them.
 GROUP_COLUMNS = ("id", "name", "db_path", "personal", "joined_at", "read_marker", "notify",
@@ -173,6 +174,26 @@ def void_pins(cuts: Mapping[str, Sequence[Cut]], member_seq: int,
     return lowered
 
 
+def own_pin(entry: GroupEntry, author: str,
+            cuts: Mapping[str, Sequence[Cut]] | None = None) -> tuple[int, str] | None:
+    """The head of `author`'s own chain that `entry` pins, as their next write must build on
+    it (chain_rules.build_on): a pin a cut made void comes down first (void_pins), and a pin
+    damaged in personal.db (no place, no record hash) counts as none: the file's own head
+    decides then, as before any pin."""
+    pin = entry.author_heads.get(author)
+    if pin is None:
+        return None
+    seq, digest = pin
+    if not (0 < seq < MAX_PLACE and len(digest) == 64
+            and all(c in "0123456789abcdef" for c in digest)):
+        return None
+    if cuts:
+        lowered = void_pins(cuts, entry.member_head_seq, {author: pin})
+        if author in lowered:
+            return lowered[author]
+    return pin
+
+
 def pins_move(entry: GroupEntry, member_seq: int, member_hash: str | None,
               authors: dict[str, tuple[int, str]],
               cuts: Mapping[str, Sequence[Cut]] | None = None) -> bool:
@@ -210,4 +231,4 @@ def pinned(entry: GroupEntry, member_seq: int, member_hash: str | None,
 
 
 __all__ = ["GROUP_COLUMNS", "GROUP_ID_LENGTH", "JSON_DAMAGE", "MIN_PREFIX", "GroupEntry",
-           "GroupName", "entry_of", "find_group", "pinned", "pins_move", "void_pins"]
+           "GroupName", "entry_of", "find_group", "own_pin", "pinned", "pins_move", "void_pins"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from peers_tui.core.errors import DamagedDatabase, PeersError, ReadOnly
 from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis, group_id_of
 from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import RecordKind
-from peers_tui.core.membership import check_handle
+from peers_tui.core.membership import Roster, check_handle
 from peers_tui.core.models import GROUP_MODELS, GroupInfo
 from peers_tui.core.raw import UNEXPECTED_CONTENT, unexpected_content
 from peers_tui.core.records import SignedRecord, sign
@@ -45,6 +45,11 @@ class GroupFile:
         self.db = connect(path, lendable=lendable)
         self._prepared = False
         self._genesis: SignedRecord | None = None
+        # (author, the roster a write is checked against) -> the head of the author's chain
+        # their personal.db pins for this group (core.pins.Pins.own_pin), which their next
+        # record follows if the file lost it (chain_rules.build_on). Set by the account that
+        # opened the store; None (a store without a user: tests, the relay) pins nothing.
+        self.own_pin: Callable[[str, Roster], tuple[int, str] | None] | None = None
 
     @classmethod
     def create(cls, directory: Path, keypair: Keypair, name: str, handle: str, *,
@@ -152,6 +157,10 @@ class GroupFile:
         if reason is not None:
             raise ReadOnly(f"{self.label} is read-only ({reason}): it can be read, "
                            "but nothing can be written to it")
+
+    def pin_of(self, author: str, roster: Roster) -> tuple[int, str] | None:
+        """`own_pin` asked inside a write (None when no account set it)."""
+        return self.own_pin(author, roster) if self.own_pin is not None else None
 
     def close(self) -> None:
         if not self.db.is_closed():

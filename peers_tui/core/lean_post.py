@@ -27,7 +27,7 @@ from peers_tui.core.chain_rules import link_after
 from peers_tui.core.database.files import storage_error
 from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
 from peers_tui.core.group_entry import (
-    GROUP_COLUMNS, GroupEntry, GroupName, entry_of, find_group, pinned, pins_move,
+    GROUP_COLUMNS, GroupEntry, GroupName, entry_of, find_group, own_pin, pinned, pins_move,
 )
 from peers_tui.core.identity import KEY_FILE, Keypair, load_or_create_keypair
 from peers_tui.core.kinds import MessageKind, RecordKind
@@ -110,7 +110,9 @@ def write_plain(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, h
             conn.execute("ROLLBACK")  # a handle change is signed first, by the full path
             return None
         require_role(roster, me, REQUIRED_ROLE[kind])
-        link, floor = link_after(me, own_head(conn, me, entry.id), roster)
+        # Never at a place of our chain our personal.db pins (chain_rules.build_on).
+        link, floor = link_after(me, own_head(conn, me, entry.id), roster,
+                                 own_pin(entry, me, roster.cuts))
         taken = conn.execute("SELECT 1 FROM message WHERE author = ? AND author_seq = ?",
                              (me, link["aseq"])).fetchone()
         if taken is not None:  # tampered with: the full path refuses with the reason

@@ -102,8 +102,10 @@ class MessageActions:
     def import_history(self, query: str, lines: Iterable[str]) -> ImportResult:
         from peers_tui.core.transfer import Importer
 
-        _, store = self.me.group_store(query, shared=True)
-        return Importer(store, self.me.keypair).run(lines)
+        entry, store = self.me.group_store(query, shared=True)
+        result = Importer(store, self.me.keypair).run(lines)
+        self.me.pins.after_write(entry, store)  # as every write: the next builds on it
+        return result
 
     def export_history(self, query: str, out: TextIO) -> int:
         from peers_tui.core.transfer import write_jsonl

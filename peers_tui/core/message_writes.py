@@ -129,7 +129,8 @@ class MessageWriter:
         require_role(roster, me, REQUIRED_ROLE[kind])
         if check is not None:
             check(roster)
-        link, floor, place = next_link(me, self.file.group_id, roster, self.file.label)
+        link, floor, place = next_link(me, self.file.group_id, roster, self.file.label,
+                                       pin=self.file.pin_of(me, roster))
         newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
         record, columns = signed_message(keypair, self.file.group_id, kind, fields, link, floor,
                                          newest, created_at=created_at)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from peers_tui.core.errors import DiskFull, ReadOnly
-from peers_tui.core.group_entry import GROUP_COLUMNS, entry_of
+from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
+from peers_tui.core.group_entry import GROUP_COLUMNS, entry_of, own_pin
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
 from peers_tui.core.personal_store import GroupEntry, PersonalStore
@@ -61,6 +61,19 @@ class Pins:
                 f"SELECT {', '.join(GROUP_COLUMNS)} FROM groups WHERE id = ?", (group_id,)
             ).fetchone()
         return entry_of(row) if row is not None else None
+
+    def own_pin(self, group_id: str, author: str, roster: Roster) -> tuple[int, str] | None:
+        """The head of this user's own chain pinned for the group, as a write inside its
+        transaction (`roster`: the state it is checked against) must build on it
+        (chain_rules.build_on; group_entry.own_pin). Another author's writes, and a
+        personal.db that cannot be read, pin nothing: the file's head decides, as before."""
+        if author != self.user_id:
+            return None
+        try:
+            entry = self._pinned(group_id)
+        except PeersError:
+            return None
+        return own_pin(entry, author, roster.cuts) if entry is not None else None
 
     def after_write(self, entry: GroupEntry, store: GroupStore) -> None:
         """After our own write: pin the membership head and our own chain head, so a file

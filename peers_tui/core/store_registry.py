@@ -7,19 +7,32 @@ happen under one lock. `close()` closes every store at exit.
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
 
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import GROUP_MODELS
+from peers_tui.core.membership import Roster
 from peers_tui.core.personal_store import ALL_MODELS, GroupEntry
+
+OwnPin = Callable[[str, str, Roster], "tuple[int, str] | None"]
 
 
 class StoreRegistry:
     """Open GroupStores by group id; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_pin: OwnPin | None = None) -> None:
         self._lock = threading.Lock()
         self._stores: dict[str, GroupStore] = {}
+        # (group id, author, roster) -> the author's pinned own head (core.pins.Pins.own_pin),
+        # given to every store opened here: its writes never sign at a place it names.
+        self._own_pin = own_pin
+
+    def _pinned(self, store: GroupStore) -> GroupStore:
+        if self._own_pin is not None:
+            store.file.own_pin = functools.partial(self._own_pin, store.group_id)
+        return store
 
     def store(self, entry: GroupEntry) -> GroupStore:
         """The open store of a listed group (checked against the id the Groups table pins)."""
@@ -30,13 +43,13 @@ class StoreRegistry:
                 store = GroupStore(entry.db_path, entry.id,
                                    models=ALL_MODELS if entry.personal else GROUP_MODELS)
                 store.genesis()
-                self._stores[entry.id] = store
+                self._stores[entry.id] = self._pinned(store)
             return store
 
     def add(self, store: GroupStore) -> None:
         """A store this process just created or joined: kept open for what follows."""
         with self._lock:
-            self._stores.setdefault(store.group_id, store)
+            self._stores.setdefault(store.group_id, self._pinned(store))
 
     def close(self) -> None:
         """Close every store (their connections held by this thread) and forget them."""

@@ -29,6 +29,7 @@ from peers_tui.core.ids import ulid_after, ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
 from peers_tui.core import own_place
+from peers_tui.core.chain_rules import build_on
 from peers_tui.core.chains import own_head
 
 from peers_tui.core.records import FORMAT_VERSION
@@ -146,7 +147,8 @@ class Importer:
             roster = store.roster()
             require_role(roster, self.me, Role.ADMIN)
             self.member_seq = roster.head_seq
-            head = own_head(self.me, store.group_id)
+            # After our own pinned head if the file lost it (chain_rules.build_on).
+            head = build_on(own_head(self.me, store.group_id), store.file.pin_of(self.me, roster))
             self.aseq, self.aprev = (head[0], head[1]) if head else (0, "")
             self.last_id = 0
             self.now = max(now_ms(), head[2] if head else 0,
@@ -214,7 +216,9 @@ class Importer:
                     " sig, target, reply_to, orig_id, rowid) VALUES"
                     " (?,?,?,'imported',?,?,?,?,NULL,NULL,?,?)",
                     [(*row, None if at is None else at + index) for index, row in enumerate(signed)])
-                cursor.execute(f"INSERT INTO {FTS_TABLE} (rowid, body) "
+                # OR REPLACE: a row deleted straight from the file leaves its search entry,
+                # and its rowid comes back (the top row) to a row stored here.
+                cursor.execute(f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, body) "
                                "SELECT rowid, body FROM message WHERE rowid > ?", (top,))
                 self.added += len(signed)
         return following

@@ -9,12 +9,18 @@ before it next looks (the rows between are read again; those already known are n
 A writer's own deletion (junk set aside at its next place, core/own_place.py, another process)
 is not noted here: the record replacing it is stored above the old top, so the top never goes
 down and no rowid a position passed is given again.
+Rows deleted by anyone else (sqlite3 on the file: a member's newest message taken out, README
+rule 9) note nothing; the scanner finds them before it looks (`reused_below`): a position
+above a table's top comes down to it.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from typing import Any
+
+import peewee
 
 from peers_tui.core import joined_history
 
@@ -33,6 +39,34 @@ def note_deletion(db: Any) -> None:
                     else (min(before[0], int(message)), min(before[1], int(invite))))
 
 
+def reused_below(db: Any, positions: tuple[int, int]) -> tuple[int, int] | None:
+    """Where the positions (message rowid, invite id) must come down to when rows above the
+    tables' tops were deleted by someone else (sqlite3 on the file: a member's newest message
+    taken out, README rule 9): SQLite gives their numbers to the next rows written, which a
+    position past them would never publish. None: both stand. One query a look at a file
+    others committed to. Only the tops as they are now are seen: rows deleted and written
+    again before the relay looks (its process stopped meanwhile) are not found."""
+    try:
+        message, invite = (int(top) for top in db.execute_sql(_TOPS).fetchone())
+    except (sqlite3.Error, peewee.DatabaseError, TypeError, ValueError):
+        return None  # the scan after it says what is wrong with the file
+    if message >= positions[0] and invite >= positions[1]:
+        return None
+    return min(message, positions[0]), min(invite, positions[1])
+
+
+def lowest(path: str | os.PathLike[str], db: Any,
+           positions: tuple[int, int]) -> tuple[int, ...]:
+    """The tops the positions come down to (message, invite; none when they stand): those
+    the relay's own deletions left (`take`), and those `reused_below` finds (`db`: the
+    file's, None when only the relay wrote since its last look)."""
+    tops = take(path)
+    reused = reused_below(db, positions) if db is not None else None
+    if reused is None:
+        return tops or ()
+    return (min(tops[0], reused[0]), min(tops[1], reused[1])) if tops else reused
+
+
 def take(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     """The lowest tops the relay's deletions left in this file since the last call, if any."""
     if not _lowest:  # the usual case: no realpath (a few lstat calls) at every look
@@ -40,4 +74,4 @@ def take(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     return _lowest.pop(os.path.realpath(path), None)
 
 
-__all__ = ["note_deletion", "take"]
+__all__ = ["lowest", "note_deletion", "reused_below", "take"]

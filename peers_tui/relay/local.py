@@ -175,7 +175,7 @@ class LocalScanner:
                 continue
             try:
                 store = self.store(group_id, path)
-                self._lower_to_deleted_tops(group_id, path)
+                self._lower_to_deleted_tops(group_id, path, store.db)
                 version = _data_version(store)  # before the scan: a commit after it moves it
                 if version is not None and self.versions.get(group_id) == version:
                     # Nobody else committed since the last scan was sent: nothing new.
@@ -277,11 +277,12 @@ class LocalScanner:
             self.tokens[group_id] = self._looked_at(store, store.path, None, version)
         return True
 
-    def _lower_to_deleted_tops(self, group_id: str, path: Path) -> None:
-        """Positions past rows the relay deleted come down to what is left (relay.deleted_tops):
-        SQLite numbers the next rows from there."""
-        tops = deleted_tops.take(path)
-        for key, top in zip((f"msg:{group_id}", f"invite:{group_id}"), tops or ()):
+    def _lower_to_deleted_tops(self, group_id: str, path: Path, store: Any = None) -> None:
+        """Positions past rows the relay (or anyone else, `store` given: reused_below) deleted
+        come down to what is left (relay.deleted_tops): SQLite numbers the next rows from there."""
+        tops = deleted_tops.lowest(path, store, (self.ledger.position(f"msg:{group_id}"),
+                                                 self.ledger.position(f"invite:{group_id}")))
+        for key, top in zip((f"msg:{group_id}", f"invite:{group_id}"), tops):
             if top < self.ledger.position(key):
                 self.ledger.set_position(key, top)
                 self.versions.pop(group_id, None)

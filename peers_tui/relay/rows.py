@@ -33,6 +33,7 @@ from peers_tui.core.records import SignedRecord
 from peers_tui.core.set_aside_rows import junk_after
 from peers_tui.relay.chain_evidence import move_named_void
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.over_gap import sent_over_gap
 
 SCAN_LIMIT = 2000
 
@@ -146,10 +147,16 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             if record_hash(envelope.text) in good or envelope.text in evidence:
                 chained.append((_order(envelope), envelope))
             else:
-                scan.refused.append((envelope, invite_problem(store, roster, invite.key)))
+                why = invite_problem(store, roster, invite.key)
+                if sent_over_gap(gid, roster, envelope, why, known):
+                    chained.append((_order(envelope), envelope))  # (over_gap)
+                else:
+                    scan.refused.append((envelope, why))
         for envelope, problem in _judge_messages(store, roster, messages, origin):
             # A record void only for its author's fork is evidence every host must hold.
-            if problem is None or problem == FORKED:
+            # ...and so is one whose predecessor, missing here, the federation has (over_gap).
+            if problem is None or problem == FORKED or sent_over_gap(gid, roster, envelope,
+                                                                     problem, known):
                 chained.append((_order(envelope), envelope))
             else:
                 scan.refused.append((envelope, problem))

@@ -1,0 +1,33 @@
+"""The app's composer never signs at a place of the user's chain their personal.db pins
+(README rule 9; core/chain_rules.build_on): bob's newest message deleted from the file, what
+he types next follows it, where before it took its place (a fork voiding both everywhere)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+from tests.cli.test_own_pin import assert_whole, put_back, signed_places
+from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
+from peers_tui.testing.forge import Forger
+
+
+async def test_the_composer_follows_the_pin_of_a_deleted_head(alice, bob, team):
+    db = bob.hub / f"{team}.db"
+    bob.ok("send", "team", "one")
+    bob.ok("send", "team", "two")
+    copy = db.parent / "copy.db"
+    shutil.copy(db, copy)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM message WHERE body = 'two'")
+    app = make_app(bob, "team")
+    async with app.run_test(size=(110, 30), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.chat.query_one("MessageLog").loaded)
+        for body in ("three", "four"):
+            await type_text(pilot, body)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda body=body: body in log_bodies(app))
+        assert not [n for n in app._notifications if n.title == "Not sent"]
+    assert sorted(signed_places(db, team, Forger(bob.home).user_id)) == [1, 3, 4]
+    put_back(db, copy, "two")
+    assert_whole(bob, [alice], db, team, ["one", "two", "three", "four"])
