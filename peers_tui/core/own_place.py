@@ -20,6 +20,12 @@ stored above every row the table held before the junk went: `clear` returns that
 in the same IMMEDIATE transaction before the delete, and `insert_message` writes the row there.
 A write that stores no message row (an invite) moves nothing: junk in the message table does
 not block the invite table, and stays where it is, as for an invite arriving from another host.
+
+A row at a rowid no honest file reaches (HIGH, 2**62: written with sqlite3, at 2**63-1 say)
+would leave no rowid above it: a relay that scanned it would never publish a later row, and
+SQLite gives rowids at random once the largest is taken. `lower_high_rows` moves such rows
+just above the others (their search entries with them); every write and every relay scan
+calls it first (docs/relay.md, "Attack pass on the new rules").
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from peers_tui.core.models import Message
 from peers_tui.core.raw_values import text_of
 
 MAX_ROWID = 2 ** 63 - 1
+HIGH = 2 ** 62  # no honest file's rowid gets here (a row a nanosecond for 146 years)
 COLUMNS = ("id", "author", "author_seq", "kind", "created_at", "body", "record", "sig",
            "target", "reply_to", "orig_id")
 
@@ -45,6 +52,7 @@ def clear(author: str, aseq: int, group_id: str, label: str, *, message: bool,
     it (None: SQLite's own choice does). `message`: the records go into the message table (an
     invite does not: the rows there block nothing and stay)."""
     db = Message._meta.database
+    lower_high_rows(db)
     rows = db.execute_sql("SELECT rowid, author_seq, record, sig FROM message WHERE author = ?"
                           " AND author_seq BETWEEN ? AND ?",
                           (author, aseq, aseq if last is None else last)).fetchall()
@@ -62,6 +70,29 @@ def clear(author: str, aseq: int, group_id: str, label: str, *, message: bool,
     top = int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0])
     set_aside_messages(db, [rowid for rowid, *_ in rows])
     return top + 1 if top < MAX_ROWID else None
+
+
+def high_rows(db: Any) -> bool:
+    """Whether the message table holds a row at rowid HIGH or above (one look at its top)."""
+    return int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0]) >= HIGH
+
+
+def lower_high_rows(db: Any) -> bool:
+    """Move the message rows at rowid HIGH or above, in their order, just above the rows
+    below it, their search entries with them (inside a writing transaction); whether any
+    were there. One look at the table's top when none is (the usual case)."""
+    if not high_rows(db):
+        return False
+    top = int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message WHERE rowid < ?",
+                             (HIGH,)).fetchone()[0])
+    high = [rowid for (rowid,) in db.execute_sql(
+        "SELECT rowid FROM message WHERE rowid >= ? ORDER BY rowid", (HIGH,)).fetchall()]
+    for offset, rowid in enumerate(high, start=1):
+        db.execute_sql("UPDATE message SET rowid = ? WHERE rowid = ?", (top + offset, rowid))
+        db.execute_sql(f"INSERT INTO {search.FTS_TABLE} (rowid, body) SELECT ?, body"
+                       f" FROM {search.FTS_TABLE} WHERE rowid = ?", (top + offset, rowid))
+        search.unindex(db, rowid)
+    return True
 
 
 def set_aside_messages(db: Any, rowids: list[int]) -> None:
@@ -92,4 +123,4 @@ def insert_message(values: dict[str, Any], rowid: int | None) -> int:
     return int(cursor.lastrowid)
 
 
-__all__ = ["clear", "insert_message", "set_aside_messages"]
+__all__ = ["HIGH", "clear", "high_rows", "insert_message", "lower_high_rows", "set_aside_messages"]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from peewee import SQL
 
+from peers_tui.core import own_place
 from peers_tui.core.chain_rules import own_record
 from peers_tui.core.chains import FORKED, forked_here
 from peers_tui.core.database import create_file
@@ -111,6 +112,11 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     gid = store.group_id
     scan.genuine.append(Envelope(gid, "genesis", genesis.text, genesis.sig, None, origin))
     with store.session():
+        if after_rowid >= own_place.HIGH:  # passed a row no honest file holds: read it all again
+            after_rowid = 0
+        if own_place.high_rows(store.db):  # rows no rowid could follow come down (own_place.py)
+            with store.db.atomic():
+                own_place.lower_high_rows(store.db)
         invites: list[Any] = list(prepared(Invite, ("relay: invites after",), [after_invite],
                                            lambda: Invite.select().where(
                                                Invite.id > after_invite).order_by(Invite.id)))
