@@ -117,6 +117,7 @@ def lower_high_rows(db: Any) -> bool:
         return False
     top = int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message WHERE rowid < ?",
                              (HIGH,)).fetchone()[0])
+    db.execute_sql(f"DELETE FROM {search.FTS_TABLE} WHERE rowid > ? AND rowid < ?", (top, HIGH))
     high = [rowid for (rowid,) in db.execute_sql(
         "SELECT rowid FROM message WHERE rowid >= ? ORDER BY rowid", (HIGH,)).fetchall()]
     for offset, rowid in enumerate(high, start=1):

@@ -28,7 +28,7 @@ from peers_tui.core.history import HistoryReader
 from peers_tui.core.ids import ulid_after, ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
-from peers_tui.core import own_place
+from peers_tui.core import own_place, search
 from peers_tui.core.chain_rules import own_record
 from peers_tui.core.chains import own_head
 from peers_tui.core.raw_values import text_of
@@ -226,6 +226,7 @@ class Importer:
                                      message=True, last=signed[-1][2], also=tuple(self.junk))
                 self.junk = []
                 top = self.store.db.execute_sql("SELECT MAX(rowid) FROM message").fetchone()[0] or 0
+                search.drop_above(self.store.db, top)
                 cursor = self.store.db.cursor()
                 cursor.executemany(
                     "INSERT INTO message (id, author, author_seq, kind, created_at, body, record,"
