@@ -211,9 +211,13 @@ def newest_own(author: str, group_id: str, rows: Iterable[tuple[Any, Any, Any]],
                best: tuple[int, str, int] | None) -> tuple[int, str, int] | None:
     """`best`, or the newest genuine place of `author`'s chain among `rows` (aseq, text, sig,
     newest first) if higher: rows that do not verify as the author's own are passed over, so
-    however many junk rows sit on top, the newest genuine one below them is found."""
+    however many junk rows sit on top, the newest genuine one below them is found. A place
+    that is no integer (text, a fraction, bytes: junk) is passed over too: SQLite sorts it
+    above every integer, and stopping there skipped the table's genuine rows below it."""
     for aseq, text, sig in rows:
-        if best is not None and not (isinstance(aseq, int) and aseq > best[0]):
+        if not isinstance(aseq, int) or isinstance(aseq, bool):
+            continue
+        if best is not None and aseq <= best[0]:
             break
         record = own_record(author, aseq, text, sig, group_id)
         if record is not None:
