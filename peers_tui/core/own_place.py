@@ -21,7 +21,8 @@ in the same IMMEDIATE transaction before the delete, and `insert_message` writes
 A write that stores no message row (an invite) moves nothing: junk in the message table does
 not block the invite table, and stays where it is, as for an invite arriving from another host.
 
-A row at a rowid no honest file reaches (HIGH, 2**62: written with sqlite3, at 2**63-1 say)
+A row at a rowid no honest file reaches (HIGH, 2**62: written with sqlite3, at 2**63-1 say;
+the same for the invite table, whose id the relay's scanner follows too)
 would leave no rowid above it: a relay that scanned it would never publish a later row, and
 SQLite gives rowids at random once the largest is taken. `lower_high_rows` moves such rows
 just above the others (their search entries with them); every write and every relay scan
@@ -105,26 +106,32 @@ def chain_hashes(author: str, head: tuple[int, str] | None, low: int) -> dict[in
 
 
 def high_rows(db: Any) -> bool:
-    """Whether the message table holds a row at rowid HIGH or above (one look at its top)."""
-    return int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0]) >= HIGH
+    """Whether the message or invite table holds a row at rowid HIGH or above (one look at
+    each table's top: the relay's positions are message rowids and invite ids)."""
+    return max(db.execute_sql("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
+                              " COALESCE((SELECT MAX(id) FROM invite), 0)").fetchone()) >= HIGH
 
 
 def lower_high_rows(db: Any) -> bool:
-    """Move the message rows at rowid HIGH or above, in their order, just above the rows
-    below it, their search entries with them (inside a writing transaction); whether any
-    were there. One look at the table's top when none is (the usual case)."""
+    """Move the message and invite rows at rowid HIGH or above, in their order, just above
+    the rows below it, the messages' search entries with them (inside a writing
+    transaction); whether any were there. One look at the tables' tops when none is."""
     if not high_rows(db):
         return False
-    top = int(db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message WHERE rowid < ?",
-                             (HIGH,)).fetchone()[0])
-    db.execute_sql(f"DELETE FROM {search.FTS_TABLE} WHERE rowid > ? AND rowid < ?", (top, HIGH))
-    high = [rowid for (rowid,) in db.execute_sql(
-        "SELECT rowid FROM message WHERE rowid >= ? ORDER BY rowid", (HIGH,)).fetchall()]
-    for offset, rowid in enumerate(high, start=1):
-        db.execute_sql("UPDATE message SET rowid = ? WHERE rowid = ?", (top + offset, rowid))
-        db.execute_sql(f"INSERT INTO {search.FTS_TABLE} (rowid, body) SELECT ?, body"
-                       f" FROM {search.FTS_TABLE} WHERE rowid = ?", (top + offset, rowid))
-        search.unindex(db, rowid)
+    for table in ("message", "invite"):
+        top = int(db.execute_sql(f"SELECT COALESCE(MAX(rowid), 0) FROM {table} WHERE rowid < ?",
+                                 (HIGH,)).fetchone()[0])
+        if table == "message":
+            db.execute_sql(f"DELETE FROM {search.FTS_TABLE} WHERE rowid > ? AND rowid < ?",
+                           (top, HIGH))
+        high = [rowid for (rowid,) in db.execute_sql(
+            f"SELECT rowid FROM {table} WHERE rowid >= ? ORDER BY rowid", (HIGH,)).fetchall()]
+        for offset, rowid in enumerate(high, start=1):
+            db.execute_sql(f"UPDATE {table} SET rowid = ? WHERE rowid = ?", (top + offset, rowid))
+            if table == "message":
+                db.execute_sql(f"INSERT INTO {search.FTS_TABLE} (rowid, body) SELECT ?, body"
+                               f" FROM {search.FTS_TABLE} WHERE rowid = ?", (top + offset, rowid))
+                search.unindex(db, rowid)
     return True
 
 

@@ -48,3 +48,25 @@ def test_junk_at_the_highest_rowid_a_relay_scanned_stops_nothing(three, place): 
     assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
     assert b.status()["unsent"] == 0
     assert failures(alice) == failures(carol) == (0, [])
+
+
+def invite_keys(db) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return sorted(str(key) for (key,) in conn.execute(
+            "SELECT key FROM invite WHERE key != 'junk'"))
+
+
+def test_junk_at_the_highest_invite_id_a_relay_scanned_stops_no_invite(three):  # noqa: F811
+    """The same for the invite table (its id is its rowid, the scanner's invite position):
+    alice's invites on the hub, after junk there that the hub's relay scanned, reach B and C."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = hub.hub / f"{group_id}.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO invite (id, key, kind, record, sig, author, author_seq)"
+                     " VALUES (?, 'junk', 'invite', 'junk', X'00', 'nobody', 1)", (HIGHEST,))
+    wait_for(lambda: hub.status().get("rejected") == {"A": 1}, what="A's scan of the junk")
+    for _ in range(2):
+        assert alice.spawn("invite", "team").code == 0
+    wait_for(lambda: len(invite_keys(b.hub / f"{group_id}.db")) == len(invite_keys(db)) == len(
+        invite_keys(c.hub / f"{group_id}.db")) >= 2, timeout=20, what="alice's invites on B and C")
+    assert hub.status()["unsent"] == 0
