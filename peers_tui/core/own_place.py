@@ -22,7 +22,7 @@ A write that stores no message row (an invite) moves nothing: junk in the messag
 not block the invite table, and stays where it is, as for an invite arriving from another host.
 
 A row at a rowid no honest file reaches (HIGH, 2**62: written with sqlite3, at 2**63-1 say;
-the same for the invite table, whose id the relay's scanner follows too)
+the same for the invite table and fork_evidence, whose ids the relay's scanner follows too)
 would leave no rowid above it: a relay that scanned it would never publish a later row, and
 SQLite gives rowids at random once the largest is taken. `lower_high_rows` moves such rows
 just above the others (their search entries with them); every write and every relay scan
@@ -106,19 +106,20 @@ def chain_hashes(author: str, head: tuple[int, str] | None, low: int) -> dict[in
 
 
 def high_rows(db: Any) -> bool:
-    """Whether the message or invite table holds a row at rowid HIGH or above (one look at
-    each table's top: the relay's positions are message rowids and invite ids)."""
+    """Whether the message, invite or fork_evidence table holds a row at rowid HIGH or above
+    (one look at each table's top: the relay's positions are their rowids)."""
     return max(db.execute_sql("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
-                              " COALESCE((SELECT MAX(id) FROM invite), 0)").fetchone()) >= HIGH
+                              " COALESCE((SELECT MAX(id) FROM invite), 0),"
+                              " COALESCE((SELECT MAX(id) FROM fork_evidence), 0)").fetchone()) >= HIGH
 
 
 def lower_high_rows(db: Any) -> bool:
-    """Move the message and invite rows at rowid HIGH or above, in their order, just above
+    """Move the message, invite and fork_evidence rows at rowid HIGH or above, in their order, just above
     the rows below it, the messages' search entries with them (inside a writing
     transaction); whether any were there. One look at the tables' tops when none is."""
     if not high_rows(db):
         return False
-    for table in ("message", "invite"):
+    for table in ("message", "invite", "fork_evidence"):
         top = int(db.execute_sql(f"SELECT COALESCE(MAX(rowid), 0) FROM {table} WHERE rowid < ?",
                                  (HIGH,)).fetchone()[0])
         if table == "message":

@@ -70,3 +70,23 @@ def test_junk_at_the_highest_invite_id_a_relay_scanned_stops_no_invite(three):  
     wait_for(lambda: len(invite_keys(b.hub / f"{group_id}.db")) == len(invite_keys(db)) == len(
         invite_keys(c.hub / f"{group_id}.db")) >= 2, timeout=20, what="alice's invites on B and C")
     assert hub.status()["unsent"] == 0
+
+
+def test_junk_at_the_highest_evidence_id_hides_no_later_junk_from_relay_rejected(
+        three):  # noqa: F811
+    """fork_evidence's id is the position the relay's scan lists junk set aside there from
+    (`relay rejected`): junk at its highest id, once scanned, kept every junk row stored there
+    after it (at a random id below) from ever being listed."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = b.hub / f"{group_id}.db"
+    insert = ("INSERT INTO fork_evidence (id, author, author_seq, kind, record, sig)"
+              " VALUES (?, 'nobody', ?, 'msg', ?, X'00')")
+    with sqlite3.connect(db) as conn:
+        conn.execute(insert, (HIGHEST, 1, "junk one"))
+    wait_for(lambda: b.status().get("rejected") == {"B": 1}, what="B's scan of the junk")
+    with sqlite3.connect(db) as conn:
+        conn.execute(insert, (None, 2, "junk two"))
+    assert bob.spawn("send", "team", "bob 2").code == 0  # B's relay scans the file again
+    wait_for(lambda: bodies(alice) == bodies(carol) == ["first", "bob 2"], timeout=20,
+             what="bob 2 on A and C")
+    wait_for(lambda: b.status().get("rejected") == {"B": 2}, what="the second junk row listed")
