@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from peers_tui.core.ids import ulid_value
+from peers_tui.core.ids import ulid_text, ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.opened_records import open_link, opened
 from peers_tui.core.records import RecordError, SignedRecord
@@ -119,14 +119,19 @@ def _check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | Non
     if (roster is not None and 0 <= mseq <= roster.head_seq
             and signed < roster.time_floor(record.author, mseq)):
         raise RecordError("backdated: signed earlier than its author's own membership change")
-    if record.kind == "msg" and record.data.get("type") != "imported":
+    if record.kind == "msg":
         # The log is ordered by id: an id older than the record's own signed time would
-        # place it in the past. Imports keep their original place and say so.
+        # place it in the past. Imports keep their original place and say so. An id is a
+        # ULID's own text: its lowercase spelling names the same ULID, yet is another key of
+        # the message table that sorts after every id (a message pinned last in every log,
+        # a copy of another member's id that no rule of one id saw).
         try:
-            placed = ulid_value(str(record.data.get("id"))) >> 80
+            value = ulid_value(str(record.data.get("id")))
         except ValueError as exc:
             raise RecordError("malformed message id (not a ULID)") from exc
-        if placed < signed:
+        if ulid_text(value) != record.data.get("id"):
+            raise RecordError("malformed message id (not a ULID's canonical text)")
+        if record.data.get("type") != "imported" and value >> 80 < signed:
             raise RecordError("backdated: its id places it before the time it was signed")
 
 
