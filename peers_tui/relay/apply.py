@@ -151,7 +151,7 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     roster = store.roster() if singles else store.current_roster()
     # Evidence of a place first: the records built on it are judged with it here.
     for envelope in (e for e in envelopes if e.table == "evidence"):
-        if not hub_order and as_message(store, roster, envelope, outcome, touched):
+        if not hub_order and as_message(store, roster, envelope, outcome.applied, touched):
             continue  # evidence of nothing: a message (plain_evidence.py)
         kept = keep_evidence(store, envelope, touched, roster)
         if isinstance(kept, str):

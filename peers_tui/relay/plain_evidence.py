@@ -10,9 +10,8 @@ move an unsent row into the leaf's `fork_evidence`, which its scan ships as evid
 every host hide a member's message from its log, `peers verify` silent everywhere, their
 later records standing on it. So the hub first tries such a record as a message, in a
 savepoint: when the batch apply takes it as a message (applied, not evidence), it is one and
-the hub carries it as one; when it would wait for the record it names, it waits as
-it came; anything else (refused: void; kept as evidence there) is undone and the envelope
-is kept as evidence, as before. Leaves keep what the hub carries.
+the hub carries it as one; anything else (refused, waiting, kept as evidence there) is
+undone and the envelope is kept as evidence, as before. Leaves keep what the hub carries.
 """
 
 from __future__ import annotations
@@ -28,20 +27,17 @@ from peers_tui.core.records import RecordError
 from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.envelope import Envelope
 
-NAMED = "an earlier record by this author is missing"  # apply_batch's wait for a predecessor
 _CONTESTED = ("SELECT 1 FROM message WHERE id = ?1 OR (author = ?2 AND author_seq = ?3)"
               " UNION ALL SELECT 1 FROM invite WHERE author = ?2 AND author_seq = ?3"
               " UNION ALL SELECT 1 FROM fork_evidence WHERE author = ?2 AND author_seq = ?3"
               " LIMIT 1")
 
 
-def as_message(store: GroupStore, roster: Roster, envelope: Envelope, outcome: Any,
+def as_message(store: GroupStore, roster: Roster, envelope: Envelope, applied: list[Envelope],
                touched: set[str]) -> bool:
     """The hub: `envelope` (evidence) applied as a message when it is a genuine one that no
-    row of this file contests (True: the message added to `outcome.applied`, the messages
-    whose search entries change to `touched`), or left waiting when a message would wait
-    (True: the envelope in `outcome.waiting`, tried again as it came); else False and
-    nothing changed."""
+    row of this file contests (True: the message added to `applied`, the messages whose
+    search entries change to `touched`), else False and nothing changed."""
     try:
         record = open_message(envelope.text, envelope.sig, group_id=store.group_id,
                               kind=RecordKind.MSG)
@@ -58,14 +54,8 @@ def as_message(store: GroupStore, roster: Roster, envelope: Envelope, outcome: A
         batch = apply_messages(store, roster, [message])
         if [(e.table, e.text) for e in batch.applied] != [("msg", message.text)]:
             savepoint.rollback()
-            reasons = [reason for _, reason in batch.waiting if reason.startswith(NAMED)]
-            if not reasons:
-                return False
-            # Waiting for the record it names: a void record shipped as evidence is told
-            # apart only once that is here (a state of membership never received: kept).
-            outcome.waiting.append((envelope, reasons[0]))
-            return True
-    outcome.applied.extend(batch.applied)
+            return False
+    applied.extend(batch.applied)
     touched |= batch.touched
     return True
 

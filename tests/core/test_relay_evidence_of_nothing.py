@@ -39,27 +39,3 @@ def test_a_genuine_message_sent_as_evidence_is_applied_as_a_message_at_the_hub(
     assert outcome is not None and [e.text for e in outcome.applied] == [second.text], outcome
     assert bodies(hub / f"{team}.db") == (["hello", "bob 1", "bob 2"], 0)
     assert problems(hub / f"{team}.db", team) == []
-
-
-def test_a_genuine_message_sent_as_evidence_before_its_predecessor_waits_for_it(
-        tmp_path, alice, bob, team):
-    """Sent as evidence before the record it names, it waited as a message would, and was kept
-    as evidence instead (hidden as above): now it waits, and goes in as a message after."""
-    alice.ok("send", "team", "hello")
-    hub = a_host(tmp_path, alice, team, "hub")
-    for body in ("bob 1", "bob 2"):
-        bob.ok("send", "team", body)
-    with sqlite3.connect(alice.hub / f"{team}.db") as conn:
-        first, second = [Envelope(team, "msg", text, bytes(sig), None, "B") for text, sig in
-                         conn.execute("SELECT record, sig FROM message WHERE author_seq > 0"
-                                      " AND body LIKE 'bob %' ORDER BY author_seq")]
-    outcome = apply_records(hub, team, [as_evidence(second)], create=False)
-    assert outcome is not None and not outcome.applied and [
-        e.text for e, _ in outcome.waiting] == [second.text], outcome
-    assert bodies(hub / f"{team}.db") == (["hello"], 0)
-    outcome = apply_records(hub, team, [first], create=False)
-    assert outcome is not None and [e.text for e in outcome.applied] == [first.text], outcome
-    outcome = apply_records(hub, team, [as_evidence(second)], create=False)  # tried again
-    assert outcome is not None and [(e.table, e.text) for e in outcome.applied] == [
-        ("msg", second.text)], outcome
-    assert bodies(hub / f"{team}.db") == (["hello", "bob 1", "bob 2"], 0)
