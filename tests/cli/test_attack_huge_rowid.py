@@ -46,7 +46,7 @@ def test_junk_at_the_highest_rowid_a_relay_scanned_stops_nothing(three, place): 
     wait_for(lambda: bodies(alice) == bodies(carol) == ["first", *sent], timeout=20,
              what="bob's sends on A and C")
     assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
-    assert b.status()["unsent"] == 0
+    wait_for(lambda: b.status()["unsent"] == 0, what="B's status: nothing unsent")
     assert failures(alice) == failures(carol) == (0, [])
 
 
