@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from peers_tui.core.ids import ulid_value
+from peers_tui.core.ids import ulid_text, ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.opened_records import open_link, opened
 from peers_tui.core.records import RecordError, SignedRecord
@@ -119,14 +119,19 @@ def _check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | Non
     if (roster is not None and 0 <= mseq <= roster.head_seq
             and signed < roster.time_floor(record.author, mseq)):
         raise RecordError("backdated: signed earlier than its author's own membership change")
-    if record.kind == "msg" and record.data.get("type") != "imported":
+    if record.kind == "msg":
         # The log is ordered by id: an id older than the record's own signed time would
-        # place it in the past. Imports keep their original place and say so.
+        # place it in the past. Imports keep their original place and say so. An id is a
+        # ULID's own text: its lowercase spelling names the same ULID, yet is another key of
+        # the message table that sorts after every id (a message pinned last in every log,
+        # a copy of another member's id that no rule of one id saw).
         try:
-            placed = ulid_value(str(record.data.get("id"))) >> 80
+            value = ulid_value(str(record.data.get("id")))
         except ValueError as exc:
             raise RecordError("malformed message id (not a ULID)") from exc
-        if placed < signed:
+        if ulid_text(value) != record.data.get("id"):
+            raise RecordError("malformed message id (not a ULID's canonical text)")
+        if record.data.get("type") != "imported" and value >> 80 < signed:
             raise RecordError("backdated: its id places it before the time it was signed")
 
 
@@ -211,9 +216,13 @@ def newest_own(author: str, group_id: str, rows: Iterable[tuple[Any, Any, Any]],
                best: tuple[int, str, int] | None) -> tuple[int, str, int] | None:
     """`best`, or the newest genuine place of `author`'s chain among `rows` (aseq, text, sig,
     newest first) if higher: rows that do not verify as the author's own are passed over, so
-    however many junk rows sit on top, the newest genuine one below them is found."""
+    however many junk rows sit on top, the newest genuine one below them is found. A place
+    that is no integer (text, a fraction, bytes: junk) is passed over too: SQLite sorts it
+    above every integer, and stopping there skipped the table's genuine rows below it."""
     for aseq, text, sig in rows:
-        if best is not None and not (isinstance(aseq, int) and aseq > best[0]):
+        if not isinstance(aseq, int) or isinstance(aseq, bool):
+            continue
+        if best is not None and aseq <= best[0]:
             break
         record = own_record(author, aseq, text, sig, group_id)
         if record is not None:

@@ -50,6 +50,14 @@ def index_many(cursor: sqlite3.Cursor, rows: list[tuple[int, str]]) -> None:
     cursor.executemany(f"INSERT INTO {FTS_TABLE} (rowid, body) VALUES (?, ?)", rows)
 
 
+def drop_above(db: RunsSql, top: int) -> None:
+    """Drop the entries above rowid `top`, the message table's largest, before rows are
+    stored there: they belong to no message (written into the file, or left by rows deleted
+    without theirs), and an entry inserted at a rowid the index holds fails the whole
+    statement. One seek when there are none."""
+    db.execute_sql(f"DELETE FROM {FTS_TABLE} WHERE rowid > ?", (top,))
+
+
 def unindex(db: peewee.SqliteDatabase, rowid: int) -> None:
     db.execute_sql(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (rowid,))
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures import BrokenExecutor
+from concurrent.futures import (BrokenExecutor, Executor, Future, ProcessPoolExecutor,
+                                ThreadPoolExecutor)
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,10 +28,10 @@ from peers_tui.core.history import HistoryReader
 from peers_tui.core.ids import ulid_after, ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
-from peers_tui.core import own_place
-from peers_tui.core.chain_rules import build_on
+from peers_tui.core import own_place, search
+from peers_tui.core.chain_rules import build_on, own_record
 from peers_tui.core.chains import own_head
-
+from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import FORMAT_VERSION
 from peers_tui.core.roles import Role
 from peers_tui.core.search import FTS_TABLE
@@ -141,6 +141,7 @@ class Importer:
     def run(self, lines: Iterable[str]) -> ImportResult:
         store = self.store
         self.added = self.skipped = 0
+        self.junk: list[int] = []  # rows holding an import id of a line, no record of ours
         # Signing is the largest cost (~23 µs a record) and PyNaCl holds the GIL while it
         # signs, so a second *process* signs batch k while this one builds and stores others.
         with store.session(), store.db.atomic(), signing_pool() as signer:
@@ -150,6 +151,8 @@ class Importer:
             # After our own pinned head if the file lost it (chain_rules.build_on).
             head = build_on(own_head(self.me, store.group_id), store.file.pin_of(self.me, roster))
             self.aseq, self.aprev = (head[0], head[1]) if head else (0, "")
+            self.head = (head[0], head[1]) if head else None
+            self.chain: dict[int, str] | None = None
             self.last_id = 0
             self.now = max(now_ms(), head[2] if head else 0,
                            roster.time_floor(self.me, roster.head_seq))
@@ -168,14 +171,26 @@ class Importer:
         return ImportResult(self.added, self.skipped)
 
     def _existing(self, ids: list[str]) -> set[str]:
-        """Which of these original ids this importer has stored already (earlier or this run)."""
+        """Which of these original ids this importer has stored already (earlier or this run).
+        A row holding one that is no record of theirs holds nothing (README rule 2): it is
+        set aside as the batch is stored (`self.junk`), as junk at their places is."""
         found: set[str] = set()
         for start in range(0, len(ids), 900):
             chunk = ids[start:start + 900]
             marks = ",".join("?" * len(chunk))
-            found.update(row[0] for row in self.store.db.execute_sql(
-                f"SELECT orig_id FROM message WHERE author = ? AND orig_id IN ({marks})",
-                (self.me, *chunk)))
+            rows = self.store.db.execute_sql(
+                "SELECT orig_id, rowid, author_seq, record, sig FROM message"
+                f" WHERE author = ? AND orig_id IN ({marks})", (self.me, *chunk)).fetchall()
+            if rows and self.chain is None:  # walked once a run, the whole chain (~3 us a row)
+                self.chain = own_place.chain_hashes(self.me, self.head, 1)
+            chain: dict[int, str] = self.chain or {}
+            for orig_id, rowid, aseq, text, sig in rows:
+                text = text_of(text)
+                if (not isinstance(text, str) or chain.get(aseq) != record_hash(text)) and \
+                        own_record(self.me, aseq, text, sig, self.store.group_id) is None:
+                    self.junk.append(rowid)
+                else:
+                    found.add(orig_id)
         return found
 
     def _prepare(self, batch: list[ImportLine], signer: Executor
@@ -207,9 +222,11 @@ class Importer:
             if signed:
                 # Junk at these places of our chain is set aside, the rows stored above it
                 # (core/own_place.py): a relay finds new rows by rowid.
-                at = own_place.clear(self.me, signed[0][2], self.store.group_id,
-                                     self.store.label, message=True, last=signed[-1][2])
+                at = own_place.clear(self.me, signed[0][2], self.store.group_id, self.store.label,
+                                     message=True, last=signed[-1][2], also=tuple(self.junk))
+                self.junk = []
                 top = self.store.db.execute_sql("SELECT MAX(rowid) FROM message").fetchone()[0] or 0
+                search.drop_above(self.store.db, top)
                 cursor = self.store.db.cursor()
                 cursor.executemany(
                     "INSERT INTO message (id, author, author_seq, kind, created_at, body, record,"

@@ -37,6 +37,7 @@ from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.chain_evidence import keep_evidence
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence, place_taken
+from peers_tui.relay.plain_evidence import as_message
 from peers_tui.relay.voided import take_out_voided
 
 DUPLICATE, APPLIED, REPLACED = "duplicate", "applied", "replaced"
@@ -150,6 +151,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     roster = store.roster() if singles else store.current_roster()
     # Evidence of a place first: the records built on it are judged with it here.
     for envelope in (e for e in envelopes if e.table == "evidence"):
+        if not hub_order and as_message(store, roster, envelope, outcome.applied, touched):
+            continue  # evidence of nothing: a message (plain_evidence.py)
         kept = keep_evidence(store, envelope, touched, roster)
         if isinstance(kept, str):
             outcome.refused.append((envelope, kept))

@@ -250,6 +250,7 @@ def _insert_and_judge(store: GroupStore, roster: Roster,
                       result: BatchOutcome, backfilling: bool, ordered: bool) -> None:
     cursor = store.db.cursor()
     top = store.db.execute_sql("SELECT COALESCE(MAX(rowid), 0) FROM message").fetchone()[0]
+    search.drop_above(store.db, top)  # stale entries where these rows go
     values = [(c["id"], c["author"], c["author_seq"], c["kind"], c["created_at"], c["body"],
                r.text, r.sig, c["target"], c["reply_to"], c["orig_id"]) for _, r, c in ready]
     cursor.executemany(INSERT, values)
