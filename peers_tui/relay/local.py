@@ -263,11 +263,10 @@ class LocalScanner:
                 "SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(id) FROM invite)"
             ).fetchone()
         except sqlite3.Error:
-            message = invite = None
-            version = None
+            message = invite = version = None
         # Asked after the rows were read: a commit of another process before the read moved it.
-        # A row at a rowid no honest file reaches: the scan brings it down (own_place.py).
-        if version is None or _data_version(store) != version or max(message or 0, invite or 0) >= HIGH:
+        if version is None or _data_version(store) != version or max(  # HIGH: own_place.py
+                message or 0, invite or 0) >= HIGH:
             self.versions.pop(group_id, None)
             return False
         for key, last in ((f"msg:{group_id}", message), (f"invite:{group_id}", invite)):
