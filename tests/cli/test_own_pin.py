@@ -39,6 +39,16 @@ def signed_places(db: Path, group_id: str, author: str) -> dict[int, set[str]]:
     return places
 
 
+def deleted_keeping_a_copy(db: Path, body: str) -> Path:
+    """The attack: the row of `body` deleted from the file; a copy of the file from before,
+    for `put_back`."""
+    copy = db.parent / "copy.db"
+    shutil.copy(db, copy)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM message WHERE body = ?", (body,))
+    return copy
+
+
 def put_back(db: Path, copy: Path, body: str) -> None:
     """The original row of `body` back in the file (what another host still holds), in place
     of whatever the attacker left of it."""
@@ -75,10 +85,7 @@ def test_a_send_after_its_pinned_head_was_deleted_follows_the_pin(alice, bob, te
     db = bob.hub / f"{team}.db"
     bob.ok("send", "team", "one")
     bob.ok("send", "team", "two")
-    copy = db.parent / "copy.db"
-    shutil.copy(db, copy)
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM message WHERE body = 'two'")
+    copy = deleted_keeping_a_copy(db, "two")
     sent = bob.spawn("send", "team", "three")
     assert sent.code == 0 and sent.err == "", sent.err
     assert sorted(signed_places(db, team, Forger(bob.home).user_id)) == [1, 3]
@@ -122,10 +129,7 @@ def test_an_invite_after_its_makers_pinned_head_was_deleted_follows_the_pin(alic
     """Invites are links of the same chain (membership_log.create_invite)."""
     db = alice.hub / f"{team}.db"
     alice.ok("send", "team", "hello")
-    copy = db.parent / "copy.db"
-    shutil.copy(db, copy)
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM message WHERE body = 'hello'")
+    copy = deleted_keeping_a_copy(db, "hello")
     alice.ok("invite", "team")
     author = Forger(alice.home).user_id
     places = signed_places(db, team, author)
@@ -139,10 +143,7 @@ def test_the_lean_send_follows_the_pin_itself(alice, bob, team):
     hands over to: it writes the message itself here."""
     db = bob.hub / f"{team}.db"
     bob.ok("send", "team", "one")
-    copy = db.parent / "copy.db"
-    shutil.copy(db, copy)
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM message WHERE body = 'one'")
+    copy = deleted_keeping_a_copy(db, "one")
     with LeanSend(str(bob.home), str(bob.hub)) as lean:
         assert lean.send("team", "two") is not None  # not handed over
     assert sorted(signed_places(db, team, Forger(bob.home).user_id)) == [2]
@@ -153,10 +154,7 @@ def test_the_lean_send_follows_the_pin_itself(alice, bob, team):
 def test_an_import_after_its_pinned_head_was_deleted_follows_the_pin(alice, bob, team):
     db = alice.hub / f"{team}.db"
     alice.ok("send", "team", "hello")
-    copy = db.parent / "copy.db"
-    shutil.copy(db, copy)
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM message WHERE body = 'hello'")
+    copy = deleted_keeping_a_copy(db, "hello")
     line = json.dumps({"id": "x1", "author": "old", "body": "imported",
                        "created_at": "2020-01-01T00:00:00Z"})
     alice.ok("import", "team", "-", stdin=line + "\n")

@@ -4,10 +4,7 @@ he types next follows it, where before it took its place (a fork voiding both ev
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-
-from tests.cli.test_own_pin import assert_whole, put_back, signed_places
+from tests.cli.test_own_pin import assert_whole, deleted_keeping_a_copy, put_back, signed_places
 from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
 from peers_tui.testing.forge import Forger
 
@@ -16,10 +13,7 @@ async def test_the_composer_follows_the_pin_of_a_deleted_head(alice, bob, team):
     db = bob.hub / f"{team}.db"
     bob.ok("send", "team", "one")
     bob.ok("send", "team", "two")
-    copy = db.parent / "copy.db"
-    shutil.copy(db, copy)
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM message WHERE body = 'two'")
+    copy = deleted_keeping_a_copy(db, "two")
     app = make_app(bob, "team")
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.chat.query_one("MessageLog").loaded)
