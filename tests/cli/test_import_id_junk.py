@@ -8,10 +8,9 @@ host whose file anyone had written into. Now the import sets it aside and import
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
-from tests.cli.test_own_place_junk import failed_lines, rows_at
+from tests.cli.test_own_place_junk import failed_lines, import_three_old, rows_at
 from tests.core.test_bad_signature_place import BadSigner
 from peers_tui.testing.forge import Forger
 
@@ -22,11 +21,7 @@ def test_an_import_goes_through_junk_holding_its_import_id(tmp_path, alice, team
     aseq, _ = Forger(alice.home).chain_head(db)
     BadSigner(alice.home).message(db, team, "junk holding old1", aseq=aseq + 50, aprev="x",
                                   columns={"orig_id": "old1", "kind": "imported"})
-    lines = "\n".join(json.dumps({"id": f"old{i}", "author": "someone", "body": f"old {i}",
-                                  "created_at": "2020-01-0{}T00:00:00Z".format(i + 1)})
-                      for i in range(3))
-    (tmp_path / "old.jsonl").write_text(lines)
-    done = alice.spawn("import", "team", str(tmp_path / "old.jsonl"))
+    done = import_three_old(tmp_path, alice)
     assert done.code == 0, done.err
     kept, aside = rows_at(db, Forger(alice.home).user_id)
     assert [body for _, body in kept][-3:] == ["old 0", "old 1", "old 2"], kept

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from peers_tui.core.ids import new_ulid, ulid_text
 from peers_tui.testing.forge import Forger
-from tests.conftest import User
+from tests.conftest import Result, User
 from tests.core.test_bad_signature_place import BadSigner
 
 SET_ASIDE = "(set aside: holds no place)"
@@ -161,19 +161,13 @@ def test_an_import_goes_through_junk_at_its_places_which_is_set_aside_below_it(
     """An import takes the admin's next places, one a line: junk at any of them was a
     UNIQUE constraint error that stopped every import. Set aside, the imported rows stored
     above every row the table held (the junk was its top row)."""
-    import json
-
     db = alice.hub / f"{team}.db"
     alice.ok("send", "team", "hello")
     aseq, _ = Forger(alice.home).chain_head(db)
     write_junk(db, team, alice, bob_like(tmp_path), [aseq + 2, aseq + 3])
     with sqlite3.connect(db) as conn:
         [(top,)] = conn.execute("SELECT MAX(rowid) FROM message")
-    lines = "\n".join(json.dumps({"id": f"old{i}", "author": "someone", "body": f"old {i}",
-                                  "created_at": "2020-01-0{}T00:00:00Z".format(i + 1)})
-                      for i in range(3))
-    (tmp_path / "old.jsonl").write_text(lines)
-    done = alice.spawn("import", "team", str(tmp_path / "old.jsonl"))
+    done = import_three_old(tmp_path, alice)
     assert done.code == 0, done.err
     kept, aside = rows_at(db, Forger(alice.home).user_id)
     assert [body for _, body in kept][-3:] == ["old 0", "old 1", "old 2"]
@@ -195,3 +189,13 @@ def bob_like(tmp_path: Path) -> User:
     home.mkdir()
     load_or_create_keypair(home)
     return User("stranger", home, tmp_path / "hub")
+
+
+def import_three_old(tmp_path: Path, user: User) -> Result:
+    """`peers import` (a real process) of three lines, old0-old2, into the user's 'team'."""
+    import json
+
+    lines = "\n".join(json.dumps({"id": f"old{i}", "author": "someone", "body": f"old {i}",
+                                  "created_at": f"2020-01-0{i + 1}T00:00:00Z"}) for i in range(3))
+    (tmp_path / "old.jsonl").write_text(lines)
+    return user.spawn("import", "team", str(tmp_path / "old.jsonl"))
