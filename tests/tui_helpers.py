@@ -44,7 +44,19 @@ async def type_text(pilot, text: str) -> None:
     await pilot.pause()
 
 
-__all__ = ["asyncio", "make_app", "wait_for", "log_bodies", "screen_text", "type_text"]
+async def send_typed(pilot, app: PeersApp, bodies: list[str]) -> None:
+    """Type each of `bodies` into the open chat's composer and press Enter, waiting for each
+    to show in the log before the next; no "Not sent" notification may come of any."""
+    await wait_for(pilot, lambda: app.chat.query_one(MessageLog).loaded)
+    for body in bodies:
+        await type_text(pilot, body)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda body=body: body in log_bodies(app))
+    assert not [n for n in app._notifications if n.title == "Not sent"]
+
+
+__all__ = ["asyncio", "make_app", "wait_for", "log_bodies", "screen_text", "type_text",
+           "send_typed"]
 
 
 def at_first_frame_with_messages(app: PeersApp, take: Callable[[Any], None]) -> None:

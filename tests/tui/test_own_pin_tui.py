@@ -5,7 +5,7 @@ he types next follows it, where before it took its place (a fork voiding both ev
 from __future__ import annotations
 
 from tests.cli.test_own_pin import assert_whole, deleted_keeping_a_copy, put_back, signed_places
-from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
+from tests.tui_helpers import make_app, send_typed
 from peers_tui.testing.forge import Forger
 
 
@@ -16,12 +16,7 @@ async def test_the_composer_follows_the_pin_of_a_deleted_head(alice, bob, team):
     copy = deleted_keeping_a_copy(db, "two")
     app = make_app(bob, "team")
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.chat.query_one("MessageLog").loaded)
-        for body in ("three", "four"):
-            await type_text(pilot, body)
-            await pilot.press("enter")
-            await wait_for(pilot, lambda body=body: body in log_bodies(app))
-        assert not [n for n in app._notifications if n.title == "Not sent"]
+        await send_typed(pilot, app, ["three", "four"])
     assert sorted(signed_places(db, team, Forger(bob.home).user_id)) == [1, 3, 4]
     put_back(db, copy, "two")
     assert_whole(bob, [alice], db, team, ["one", "two", "three", "four"])

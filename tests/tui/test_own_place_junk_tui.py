@@ -5,7 +5,7 @@ at your own next place"): before, every message typed in the app was "Not sent" 
 from __future__ import annotations
 
 from tests.cli.test_own_place_junk import rows_at, write_junk
-from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
+from tests.tui_helpers import make_app, send_typed
 from peers_tui.testing.forge import Forger
 
 
@@ -13,12 +13,7 @@ async def test_the_composer_sends_through_junk_at_the_next_places(alice, bob, te
     write_junk(bob.hub / f"{team}.db", team, bob, alice, [1, 2])
     app = make_app(bob, "team")
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.chat.query_one("MessageLog").loaded)
-        for body in ("typed one", "typed two"):
-            await type_text(pilot, body)
-            await pilot.press("enter")
-            await wait_for(pilot, lambda body=body: body in log_bodies(app))
-        assert not [n for n in app._notifications if n.title == "Not sent"]
+        await send_typed(pilot, app, ["typed one", "typed two"])
         assert app.chat.composer.text == ""
     kept, aside = rows_at(bob.hub / f"{team}.db", Forger(bob.home).user_id)
     assert kept == [(1, "typed one"), (2, "typed two")] and aside == [1, 2]
