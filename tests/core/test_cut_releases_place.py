@@ -75,6 +75,18 @@ def judged(db: Path, team: str) -> tuple[dict, list, dict]:
         store.close()
 
 
+def refused_for_the_cut(db: Path, team: str, record: Envelope, change: int, role: str) -> None:
+    """`record`, applied at the host of `db` after the live record of its place, is refused
+    for the cut of membership change `change` (its author demoted to `role`), and kept as no
+    evidence of a fork."""
+    outcome = apply_records(db.parent, team, [record], create=False, hub_order=True)
+    assert outcome is not None and not outcome.applied, outcome
+    assert [why for _, why in outcome.refused] == [
+        f"beyond where membership change {change} cut its author's chain (demoted to {role})"
+        " but names an earlier membership state"]
+    assert rows(db, "SELECT COUNT(*) FROM fork_evidence") == [(0,)]
+
+
 def test_a_record_void_by_a_cut_is_no_half_of_a_fork_on_any_host(tmp_path, alice, bob, team):
     old, below = place_one(alice, bob, team)
     demoted_and_back(alice, team)
@@ -97,12 +109,7 @@ def test_a_record_void_by_a_cut_is_no_half_of_a_fork_on_any_host(tmp_path, alice
     hosts["X first, Y through the relay"] = through
     # X arriving after Y: void, so no evidence of a fork: refused for the cut.
     late = host(tmp_path, "d", db, team)
-    outcome = apply_records(late.parent, team, [x], create=False, hub_order=True)
-    assert outcome is not None and not outcome.applied, outcome
-    assert [reason for _, reason in outcome.refused] == [
-        f"beyond where membership change {old + 1} cut its author's chain (demoted to reader)"
-        " but names an earlier membership state"]
-    assert rows(late, "SELECT COUNT(*) FROM fork_evidence") == [(0,)]
+    refused_for_the_cut(late, team, x, old + 1, "reader")
     hosts["Y first, X through the relay"] = late
     # alice's own file, read by the CLI: Y in the message table, X as evidence.
     as_evidence(db, x.text, x.sig, author)
@@ -158,6 +165,19 @@ def test_a_post_after_an_own_leave_naming_the_state_before_it_is_void_not_a_fork
     assert "fork" not in alice.run("verify", "team").out
 
 
+def two_at_place_two(alice: User, bob: User, db: Path, team: str, below: str,
+                     now: int) -> dict:
+    """bob signs two records at place 2 on `below` under membership state `now`: both are
+    shown void as a fork. Returns alice's log by body."""
+    forger = Forger(bob.home)
+    forger.message(db, team, "one at two", aseq=2, aprev=below, mseq=now)
+    forger.message(db, team, "another at two", aseq=2, aprev=below, mseq=now)
+    shown = {m["body"]: m for m in log_json(alice)}
+    for body in ("one at two", "another at two"):
+        assert shown[body]["verified"] is False and "forked chain" in shown[body]["problem"]
+    return shown
+
+
 def test_two_records_at_one_place_after_the_cut_are_still_a_fork(tmp_path, alice, bob, team):
     """The rule releases only records a cut voids: two records bob signs at place 2 under the
     state after the cut (no cut between them) are a fork, both void, as ever."""
@@ -166,12 +186,7 @@ def test_two_records_at_one_place_after_the_cut_are_still_a_fork(tmp_path, alice
     now = member_seq(alice, team)
     db = path(alice, team)
     rows(db, "DROP INDEX message_author_author_seq")
-    forger = Forger(bob.home)
-    forger.message(db, team, "one at two", aseq=2, aprev=below, mseq=now)
-    forger.message(db, team, "another at two", aseq=2, aprev=below, mseq=now)
-    shown = {m["body"]: m for m in log_json(alice)}
-    for body in ("one at two", "another at two"):
-        assert shown[body]["verified"] is False and "forked chain" in shown[body]["problem"]
+    two_at_place_two(alice, bob, db, team, below, now)
     report = alice.run("verify", "team")
     assert report.code == 1 and "1 places of their chain hold two records" in report.out
 
@@ -186,12 +201,8 @@ def test_a_void_record_and_two_live_ones_at_one_place_are_a_fork(tmp_path, alice
     rows(db, "DROP INDEX message_author_author_seq")
     forger = Forger(bob.home)
     forger.message(db, team, X_BODY, aseq=2, aprev=below, mseq=old)
-    forger.message(db, team, "one at two", aseq=2, aprev=below, mseq=now)
-    forger.message(db, team, "another at two", aseq=2, aprev=below, mseq=now)
-    shown = {m["body"]: m for m in log_json(alice)}
+    shown = two_at_place_two(alice, bob, db, team, below, now)
     assert "cut its author's chain" in shown[X_BODY]["problem"]
-    for body in ("one at two", "another at two"):
-        assert shown[body]["verified"] is False and "forked chain" in shown[body]["problem"]
 
 
 def test_the_next_cut_lands_on_the_live_record_not_below_the_void_one(tmp_path, alice, bob, team):
@@ -267,12 +278,7 @@ def test_an_invite_void_by_a_cut_arriving_after_the_live_one_is_refused(
     code = bob.ok("invite", "team").out.strip()
     late = host(tmp_path, "late", db, team)
     x = Envelope(team, "invite", x_text, bytes(x_sig), None, "")
-    outcome = apply_records(late.parent, team, [x], create=False, hub_order=True)
-    assert outcome is not None and not outcome.applied, outcome
-    assert [why for _, why in outcome.refused] == [
-        f"beyond where membership change {old + 1} cut its author's chain (demoted to writer)"
-        " but names an earlier membership state"]
-    assert rows(late, "SELECT COUNT(*) FROM fork_evidence") == [(0,)]
+    refused_for_the_cut(late, team, x, old + 1, "writer")
     assert not [p for p in judged(late, team)[1] if "fork" in p.reason]
     carol = User("carol", tmp_path / "carol", late.parent)
     carol.ok("id", "--handle", "carol")
