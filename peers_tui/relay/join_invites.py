@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 UNKNOWN_INVITE = "join names an unknown invite"  # core.membership's words
 HEADER = "Peers-Invites"
 MOST = 4  # invite records claiming one key that a request carries (a second claim is rare)
+# A stale answer carries the invites of its newest joins only: older ones have reached the
+# leaf through the federation, and an answer must stay well within NATS's 1 MB payload.
+NEWEST_JOINS = 64
 OWN_FILE = "written into this host's file: "  # how a relay's scan of its own file begins a reason
 
 
@@ -47,7 +50,7 @@ def invite_records(path: Path, changes: list[dict[str, Any]]) -> list[dict[str, 
     invite still on its way through the federation: "join names an unknown invite"); its
     change, signed again, was stale again and failed (a handle change kept for the hub then
     waited until its author's next message)."""
-    keys = [data.get("invite") for data in changes if data.get("action") == "join"]
+    keys = [data.get("invite") for data in changes if data.get("action") == "join"][-NEWEST_JOINS:]
     found: list[dict[str, str]] = []
     try:
         with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)) as conn:
