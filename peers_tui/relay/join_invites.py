@@ -28,24 +28,41 @@ if TYPE_CHECKING:
 UNKNOWN_INVITE = "join names an unknown invite"  # core.membership's words
 HEADER = "Peers-Invites"
 MOST = 4  # invite records claiming one key that a request carries (a second claim is rare)
+# A stale answer carries the invites of its newest joins only: older ones have reached the
+# leaf through the federation, and an answer must stay well within NATS's 1 MB payload.
+NEWEST_JOINS = 64
 OWN_FILE = "written into this host's file: "  # how a relay's scan of its own file begins a reason
 
 
 def carried(path: Path, record_data: dict[str, Any]) -> dict[str, str]:
     """The header carrying the invites a join record names, from this host's file `path`
     (none for another change, or when the file holds none)."""
-    key = record_data.get("invite")
-    if record_data.get("action") != "join" or not isinstance(key, str):
-        return {}
-    try:
-        with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1) as conn:
-            rows = conn.execute("SELECT record, sig FROM invite WHERE key = ? AND kind = 'invite'"
-                                " LIMIT ?", (key, MOST)).fetchall()
-    except sqlite3.Error:
-        return {}
-    found = [{"text": text, "sig": base64.b64encode(bytes(sig)).decode()} for text, sig in rows
-             if isinstance(text, str) and isinstance(sig, (bytes, bytearray))]
+    found = invite_records(path, [record_data])
     return {HEADER: json.dumps(found, separators=(",", ":"))} if found else {}
+
+
+def invite_records(path: Path, changes: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The invite records ({"text", "sig"}, the signature in base64) that the joins among
+    `changes` (membership records' data) name, from the group file `path`: what a leaf's join
+    request carries to the hub (above), and what the hub's answer to a stale change carries
+    back with its changes (order_service.py -> ordering.catch_up). Without the second, a
+    leaf catching up on a join made at the hub with a fresh invite could not write it (the
+    invite still on its way through the federation: "join names an unknown invite"); its
+    change, signed again, was stale again and failed (a handle change kept for the hub then
+    waited until its author's next message)."""
+    keys = [data.get("invite") for data in changes if data.get("action") == "join"][-NEWEST_JOINS:]
+    found: list[dict[str, str]] = []
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)) as conn:
+            for key in dict.fromkeys(k for k in keys if isinstance(k, str)):
+                rows = conn.execute("SELECT record, sig FROM invite WHERE key = ? AND kind ="
+                                    " 'invite' LIMIT ?", (key, MOST)).fetchall()
+                found += [{"text": text, "sig": base64.b64encode(bytes(sig)).decode()}
+                          for text, sig in rows
+                          if isinstance(text, str) and isinstance(sig, (bytes, bytearray))]
+    except sqlite3.Error:
+        return found
+    return found
 
 
 def invites_of(group_id: str, host: str, headers: dict[str, str] | None) -> list[Envelope]:
@@ -78,7 +95,7 @@ def refuse_unknown_invites(outcome: Outcome) -> None:
     outcome.waiting = waiting
 
 
-__all__ = ["HEADER", "carried", "invites_of", "refuse_unknown_invites"]
+__all__ = ["HEADER", "carried", "invite_records", "invites_of", "refuse_unknown_invites"]
 
 
 # core.invites' words for a code whose invite this host's file does not hold.

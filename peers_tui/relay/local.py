@@ -171,7 +171,8 @@ class LocalScanner:
             # A token that has not moved says nothing new only once it is old enough: file
             # times tick by the clock's coarse step, and a WAL reused from its start keeps its
             # size, so a later write can leave a recent token as it was (_looked_at).
-            if token is None or (self.tokens.get(group_id) == token and _settled(token)):
+            if token is None or token[1] == token[3] == 0 or (  # empty: being founded
+                    self.tokens.get(group_id) == token and _settled(token)):
                 continue
             try:
                 store = self.store(group_id, path)

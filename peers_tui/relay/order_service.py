@@ -23,7 +23,7 @@ from peers_tui.core.models import GroupMember
 from peers_tui.core.raw import text_of
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope, EnvelopeError, from_message
-from peers_tui.relay.join_invites import invites_of
+from peers_tui.relay.join_invites import invite_records, invites_of
 
 if TYPE_CHECKING:
     import asyncio
@@ -75,6 +75,14 @@ def changes_from(store: GroupStore, seq: int) -> list[Envelope]:
                                .order_by(GroupMember.seq))
     return [Envelope(store.group_id, "member", text_of(row.record), bytes(row.sig or b""),
                      bytes(row.cosig) if row.cosig else None, "") for row in rows]
+
+
+def _data(envelope: Envelope) -> dict[str, Any]:
+    try:
+        data = json.loads(envelope.text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _place(envelope: Envelope) -> tuple[int, str]:
@@ -173,5 +181,9 @@ class OrderService:
                 # Signed against another head than the hub's: what the leaf lacks, from the
                 # place before its change (its own copy of that one may differ too).
                 answer["stale"] = True
-                answer["changes"] = [encode_change(e) for e in changes_from(store, max(1, seq - 1))]
+                changes = changes_from(store, max(1, seq - 1))
+                answer["changes"] = [encode_change(e) for e in changes]
+                # ... and the invites their joins name: the leaf may not have them yet.
+                answer["invites"] = invite_records(relay.hub / f"{group_id}.db",
+                                                   [_data(e) for e in changes])
             return answer

@@ -5,8 +5,9 @@ is signed against this host's head and sent to the hub's sequencer (order_servic
 request, from inside the write transaction that would append it (core.membership_order): the
 row is written only when the hub accepted it, so a change that loses a race never exists
 here, not even for a moment. A refusal because another change took the place ("stale")
-carries the hub's changes from there: `run_ordered` (commands.py) applies them, and runs the
-command once more against the new head. The transaction holds this file's write lock for the
+carries the hub's changes from there, and the invites their joins name (this host may not
+have them yet): `run_ordered` (commands.py) applies them, and runs the command once more
+against the new head. The transaction holds this file's write lock for the
 round trip (a few ms; at most REQUEST_TIMEOUT when the link dies mid-request), so nothing
 else lands between the head the change was signed against and its row.
 
@@ -54,7 +55,8 @@ class NoAnswer(HubUnreachable):
 
 
 class StaleAtHub(OutOrdered):
-    """Another change holds the place at the hub; `changes` are the hub's from there on."""
+    """Another change holds the place at the hub; `changes` are the hub's from there on,
+    after the invites their joins name (`stale_changes`)."""
 
     def __init__(self, reason: str, group_id: str, changes: list[Envelope]) -> None:
         super().__init__(reason)
@@ -142,10 +144,21 @@ def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TI
 
 
 def stale_changes(group_id: str, answer: dict[str, Any]) -> list[Envelope]:
+    """The hub's changes a stale answer carries, after the invites their joins name (which
+    this host may not have yet: catch_up writes them first)."""
+    import base64
+
     from peers_tui.relay.envelope import EnvelopeError
     from peers_tui.relay.order_service import decode_change
 
     changes = []
+    invites = answer.get("invites")
+    for item in invites if isinstance(invites, list) else []:
+        try:
+            changes.append(Envelope(group_id, "invite", str(item["text"]),
+                                    base64.b64decode(item["sig"], validate=True), None, ""))
+        except (KeyError, TypeError, ValueError):
+            continue
     for item in answer.get("changes") or []:
         try:
             changes.append(decode_change(group_id, item))

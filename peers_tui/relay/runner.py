@@ -205,6 +205,7 @@ class Relay(Intake):
             # frames of a commit already published: nothing to look at (Waker.seen).
             if woken and self.waker.all_seen() and not self.scanner.busy:
                 return
+            self.scanner.group_files(fresh=self.waker.take_new_file())
             self.scanner.more = False
             self.waker.failing = True  # until this look is through: looked at again soon
             for group_id in self.scanner.unseen():

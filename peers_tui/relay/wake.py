@@ -37,11 +37,18 @@ class Waker:
         self.asked = False  # woken for no file (`wake`): only a look clears that
         self.soon = SOON_FIRST
         self.failing = False  # the last look did not finish (runner._publish_once)
+        # A group file made or moved into the hub since the last look: the scanner's listing
+        # (re-read at most once a second) must be read again before the look, or a group
+        # founded within a second of the last listing waited for the sweep, up to 2 s, and a
+        # `peers join` of it from another host in that time found it unknown.
+        self.new_file = False
         self.inotify: Any = None
+        self._arrived = 0
         try:
             from inotify_simple import INotify, flags
 
             self.inotify = INotify()
+            self._arrived = flags.CREATE | flags.MOVED_TO
             self.inotify.add_watch(str(hub), flags.MODIFY | flags.CREATE | flags.MOVED_TO
                                    | flags.CLOSE_WRITE)
             asyncio.get_running_loop().add_reader(self.inotify.fileno(), self._readable)
@@ -49,11 +56,18 @@ class Waker:
             self.inotify = None
 
     def _readable(self) -> None:
-        written = {e.name for e in self.inotify.read(timeout=0)
-                   if e.name.endswith((".db", ".db-wal"))}
+        events = self.inotify.read(timeout=0)
+        written = {e.name for e in events if e.name.endswith((".db", ".db-wal"))}
+        if any(e.mask & self._arrived and e.name.endswith(".db") for e in events):
+            self.new_file = True
         if written:
             self.names |= written
             self.event.set()
+
+    def take_new_file(self) -> bool:
+        """Whether a group file arrived since the last call (`new_file`), clearing it."""
+        arrived, self.new_file = self.new_file, False
+        return arrived
 
     def wake(self) -> None:
         self.asked = True
