@@ -50,7 +50,8 @@ async def test_the_note_names_its_host_after_the_arrival_left_the_link_file(host
                 if line.get("body", "").startswith("late ")}
 
         def late_batch_gone() -> bool:
-            arrivals = read_link_state(leaf.hub).arrivals
+            state = read_link_state(leaf.hub)
+            arrivals = state.arrivals if state is not None else ()
             return len(arrivals) > 0 and all(arrival.newest < min(late) or arrival.oldest > max(late)
                                              for arrival in arrivals)
 
