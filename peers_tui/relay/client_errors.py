@@ -35,3 +35,11 @@ async def said_by_the_caller(error: Exception) -> None:
     """The `error_cb` of a one-shot client (`peers join`'s fetch, a membership change's request
     to the hub): nats-py's default printed a traceback ("nats: encountered error") when this
     host's nats-server did not answer; the caller says it in one line instead."""
+
+
+# The connect options of a one-shot client. nats-py bounds its tries of a server that refuses
+# the connection only by a positive `max_reconnect_attempts` (`allow_reconnect=False` ends a
+# failed handshake, not a refused connect): with 0 it tried every 2 s for ever, and a `peers
+# join` whose relay was killed after the join looked at its status waited until the relay was
+# started again (eighth acceptance pass). 1 gives two tries, 0.1 s apart, then NoServersError.
+ONE_SHOT = {"max_reconnect_attempts": 1, "reconnect_time_wait": 0.1, "allow_reconnect": False}

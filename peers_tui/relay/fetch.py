@@ -24,7 +24,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from peers_tui.relay import backfill_state
 from peers_tui.relay.apply import Outcome, apply_records
-from peers_tui.relay.client_errors import said_by_the_caller
+from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
 from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, fed_subject, from_message
 from peers_tui.relay.ledger import Ledger
@@ -186,9 +186,8 @@ def _record(hub: Path, outcome: Outcome) -> None:
 
 async def _fetch(hub: Path, config: RelayConfig, group_id: str) -> Outcome:
     nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
-                            max_reconnect_attempts=0, allow_reconnect=False,
                             inbox_prefix=inbox_prefix(config.name),
-                            error_cb=said_by_the_caller)
+                            error_cb=said_by_the_caller, **ONE_SHOT)
     try:
         js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
         newest, firsts, low, found = await _read_join(js, group_id)

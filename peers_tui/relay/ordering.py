@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.membership_order import HeldForHub, OutOrdered
 from peers_tui.relay import held
-from peers_tui.relay.client_errors import said_by_the_caller
+from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
 from peers_tui.relay.config import (
     INSTALL_EXTRA, RelayConfig, RelayError, ago, config_path, inbox_prefix, load_config,
     relay_dir,
@@ -96,9 +96,8 @@ async def _request(config: RelayConfig, envelope: Envelope, timeout: float,
     from peers_tui.relay.order_service import order_subject
 
     nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=timeout,
-                            max_reconnect_attempts=0, allow_reconnect=False,
                             inbox_prefix=inbox_prefix(config.name),
-                            error_cb=said_by_the_caller)
+                            error_cb=said_by_the_caller, **ONE_SHOT)
     try:
         msg = await nc.request(order_subject(config.name, envelope.group_id), envelope.payload(),
                                headers={**envelope.headers(), **headers}, timeout=timeout)
@@ -137,6 +136,8 @@ def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TI
     except (OSError, ValueError, nats.errors.Error, asyncio.TimeoutError) as exc:
         what = ("no sequencer answers (is the hub's relay running?)"
                 if isinstance(exc, nats.errors.NoRespondersError)
+                else "this host's relay is not running (its nats-server refused the connection)"
+                if isinstance(exc, nats.errors.NoServersError)
                 else f"{exc.__class__.__name__}: {exc}")
         if isinstance(exc, (nats.errors.TimeoutError, asyncio.TimeoutError)):
             raise NoAnswer(f"no answer from the hub within {timeout:.0f} s") from exc

@@ -63,6 +63,7 @@ class LinkWatch:
         self.late_count = 0
         self.noted_at = 0.0
         self.noted_since = 0.0  # wall time the note began: arrivals before it are others'
+        self.note_hosts: list[str] = []  # found for this note: kept, the relay keeps few arrivals
         self.inotify: Any = None
         self.stored_up_to = 0  # the highest rowid the log has had: what is above it is new
 
@@ -174,6 +175,8 @@ class LinkWatch:
     def _set_note(self, ids: list[str], count: int) -> None:
         if count and not self.late_count:
             self.noted_since = time.time()
+        if not count:
+            self.note_hosts = []
         self.late_ids, self.late_count = ids, count
         self.noted_at = time.monotonic()
         self._resolve_hosts()
@@ -183,7 +186,9 @@ class LinkWatch:
         filled in when the relay's file catches up with the log."""
         if self.bar is None:
             return
-        hosts: list[str] = []
+        # The relay's file holds its last few arrivals only (link_state.MAX_ARRIVALS): on a
+        # busy group the batch a note counts leaves it within seconds. A host found stays.
+        hosts = self.note_hosts
         if self.late_ids and self.state is not None:
             group = self.group_id()
             for arrival in self.state.arrivals:
@@ -192,7 +197,8 @@ class LinkWatch:
                 if arrival.group != group or arrival.at < self.noted_since - ARRIVAL_SLACK:
                     continue
                 at = bisect.bisect_left(self.late_ids, arrival.oldest)
-                if at < len(self.late_ids) and self.late_ids[at] <= arrival.newest:
+                if (at < len(self.late_ids) and self.late_ids[at] <= arrival.newest
+                        and arrival.host not in hosts):
                     hosts.append(arrival.host)
         self.bar.show_note(self.late_count, hosts)
 
