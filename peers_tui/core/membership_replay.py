@@ -132,6 +132,9 @@ def invite_authority_problem(roster: Roster, invite: InviteTerms) -> str | None:
     return None
 
 
+SET_ASIDE = "set aside: "  # how a row moved out of the log is listed among its problems
+
+
 def replay_changes(roster: Roster, rows: Iterable[ChangeRow], terms: dict[str, InviteTerms],
                    set_aside: Iterable[tuple[Any, Any]]) -> None:
     """Apply the membership rows (in seq order, the record text breaking ties) to `roster`;
@@ -147,7 +150,7 @@ def replay_changes(roster: Roster, rows: Iterable[ChangeRow], terms: dict[str, I
             roster.problems.append((seq, str(exc)))
     for seq, reason in set_aside:
         roster.problems.append((seq if isinstance(seq, int) else 0,
-                                f"set aside: {str(reason)[:200]}"))
+                                f"{SET_ASIDE}{str(reason)[:200]}"))
 
 
 def require_role(roster: Roster, user_id: str, needed: Role) -> Role:

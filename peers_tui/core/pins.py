@@ -11,6 +11,7 @@ from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
 from peers_tui.core.group_entry import GROUP_COLUMNS, entry_of, own_pin
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
+from peers_tui.core.membership_replay import SET_ASIDE
 from peers_tui.core.personal_store import GroupEntry, PersonalStore
 from peers_tui.core.views import MessageView, Problem
 
@@ -31,6 +32,11 @@ def membership_problems(roster: Roster) -> list[Problem]:
         return []
     seq, reason = roster.problems[0]
     more = f" (and {len(roster.problems) - 1} more)" if len(roster.problems) > 1 else ""
+    if reason.startswith(SET_ASIDE):
+        # Out of the log already (membership_log._set_aside), kept as evidence: "change 7"
+        # alone read as the genuine change now at 7.
+        return [Problem("membership log", f"a row set aside from place {seq} does not count:"
+                        f" {reason[len(SET_ASIDE):]}{more}; `peers verify` lists it")]
     return [Problem("membership log", f"change {seq} does not count: {reason}{more}")]
 
 

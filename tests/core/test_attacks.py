@@ -276,6 +276,22 @@ def test_filling_a_gap_in_the_membership_log_does_not_undo_later_changes(alice, 
     assert "set aside" in alice.run("verify", "team").out
 
 
+def test_a_change_set_aside_is_named_as_a_set_aside_row_not_as_the_change_at_its_place(
+        alice, bob, team):
+    """Junk filed into the membership log is set aside at the next genuine change; the warning
+    every command then prints names it as a row set aside, not "change N does not count",
+    which read as the genuine change now at N (docs/relay.md, "Eighth acceptance pass")."""
+    db = path(alice, team)
+    forger = Forger(bob.home)
+    head, head_hash = forger.membership_head(db)
+    forger.set_handle(db, team, "bob2", seq=head + 1, prev="0" * 64)
+    alice.ok("remove", "team", "bob")  # takes place head + 1, the junk set aside
+    warning = alice.ok("members", "team").err
+    assert f"a row set aside from place {head + 1} does not count:" in warning, warning
+    assert f"change {head + 1} does not count" not in warning, warning
+    assert "`peers verify` lists it" in warning
+
+
 def test_a_duplicate_membership_change_in_a_rebuilt_table_is_not_decided_by_row_order(alice, bob, carol, admin_bob):
     """The hub rebuilds group_members without its primary key and files, at the seq of alice's
     removal of bob, bob's own earlier-signed change (bob removes carol) as well. Whatever the
