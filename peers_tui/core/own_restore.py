@@ -48,7 +48,14 @@ def restore(author: str, pin: tuple[int, str], copy: Copy | None, group_id: str,
         with db.atomic():  # a savepoint inside the write's transaction
             if record.kind == "msg":
                 columns = expected_columns(record)
-                rowid = own_place.clear(author, pin[0], group_id, label, message=True)
+                junk, held = _in_the_way(db, author, columns, group_id)
+                rowid = own_place.clear(author, pin[0], group_id, label, message=not held,
+                                        also=tuple(junk))
+                if held:  # its id another record holds: evidence, as the relays keep it
+                    db.execute_sql("INSERT INTO fork_evidence (author, author_seq, kind, record,"
+                                   " sig) VALUES (?, ?, 'msg', ?, ?)",
+                                   (author, pin[0], record.text, record.sig))
+                    return True
                 rowid = own_place.insert_message(
                     {**columns, "record": record.text, "sig": record.sig}, rowid)
                 if columns["kind"] in search.SEARCHABLE_KINDS:
@@ -61,6 +68,23 @@ def restore(author: str, pin: tuple[int, str], copy: Copy | None, group_id: str,
     except (RecordError, PeersError, peewee.DatabaseError, sqlite3.Error):
         return False
     return True
+
+
+def _in_the_way(db: Any, author: str, columns: dict[str, Any],
+                group_id: str) -> tuple[list[int], bool]:
+    """The message rows holding the record's id (or its import id) that are no record of
+    their author's at their place (junk, to be set aside: their rowids), and whether a row
+    that is one holds it (the record then goes back into fork_evidence)."""
+    junk, held = [], False
+    for rowid, other, aseq, text, sig in db.execute_sql(
+            "SELECT rowid, author, author_seq, record, sig FROM message WHERE id = ?"
+            " OR (author = ? AND orig_id = ?)", (columns["id"], author, columns["orig_id"])):
+        if isinstance(other, str) and own_record(other, aseq, text_of(text), sig,
+                                                 group_id) is not None:
+            held = True
+        else:
+            junk.append(int(rowid))
+    return junk, held
 
 
 __all__ = ["find", "restore"]

@@ -206,3 +206,24 @@ def test_a_pin_a_cut_made_void_comes_down_before_the_write(alice, bob, admin_bob
         [(text,)] = conn.execute("SELECT record FROM message WHERE body = 'after the cut'")
     assert (json.loads(text)["aseq"], json.loads(text)["aprev"]) == (2, first[1])
     assert bob.run("verify", "team").code == 0
+
+
+def test_a_deleted_head_goes_back_past_junk_holding_its_id(alice, bob, team):
+    """The ninth attack pass: 'two' deleted and a row under its message id written in (at
+    another place, under another name), so that its copy could not go back (the message
+    table holds one row an id) and the send followed the pin over the gap, which the host's
+    relay never sends when 'two' never left it. The junk is set aside; 'two' goes back."""
+    db = bob.hub / f"{team}.db"
+    bob.ok("send", "team", "one")
+    two = bob.ok("send", "team", "two").out.strip()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE message SET author = 'nobody', author_seq = 7 WHERE id = ?", (two,))
+    bob.ok("send", "team", "three")
+    assert sorted(signed_places(db, team, Forger(bob.home).user_id)) == [1, 2, 3]
+    log = bob.ok("log", "team", "--json").json()
+    assert [m["body"] for m in log if m["author_id"] == Forger(bob.home).user_id] == [
+        "one", "two", "three"] and all(m["verified"] for m in log), log
+    verified = bob.run("verify", "team")
+    assert "(set aside: holds no place)" in verified.out, verified.out
+    assert not [line for line in verified.out.splitlines()
+                if "FAILED" in line and "set aside" not in line], verified.out
