@@ -1,6 +1,5 @@
 """A copy of the user's own newest record in a group, kept in personal.db, put back into the
-group file when the file lost it (the ninth attack pass, docs/relay.md, "A member's head
-deleted before it was sent").
+group file when the file lost it (docs/relay.md, "Ninth attack pass").
 
 A write never signs at a place of the user's chain that their personal.db pins (README rule
 9; chain_rules.build_on): when the file lost the pinned record (deleted, or altered in place),
@@ -9,9 +8,10 @@ lost: every other host holds it. When it was lost before its host's relay sent i
 has it, so the host's scan refused the next record ("an earlier record by this author is
 missing") and every later one waited at the hub for good: one DELETE on a member's own host
 silenced them on every other host. So every write keeps a copy of the record it leaves as the
-user's head (`keep`, after the write, as the pins are moved: Pins.after_write and the lean
-send's bookkeeping), and a write that would follow the pin over a gap first puts the copy
-back where it was (`restore`, inside the writing transaction): the original, byte for byte,
+user's head (the setting row `setting` makes, after the write, as the pins are moved:
+Pins.after_write and the lean send's bookkeeping), and a write that would follow the pin over
+a gap first puts the copy back (own_restore.restore, inside the writing transaction; the lean
+send hands such a write over, importing none of it): the original, byte for byte,
 verified as the user's own record at the pinned place with the pinned hash. The file is then
 whole, its relay sends the record if no host has it (a known one is passed over), and the new
 record follows it as any other. A copy that does not match the pin (damaged, or of an older
