@@ -227,3 +227,20 @@ def test_a_deleted_head_goes_back_past_junk_holding_its_id(alice, bob, team):
     assert "(set aside: holds no place)" in verified.out, verified.out
     assert not [line for line in verified.out.splitlines()
                 if "FAILED" in line and "set aside" not in line], verified.out
+
+
+def test_a_deleted_invite_at_the_head_goes_back_from_the_copy(alice, bob, carol, team):
+    """The kept copy is of whatever record was the head: an invite goes back into the invite
+    table (its code works again), and the message after it follows it."""
+    db = alice.hub / f"{team}.db"
+    code = alice.ok("invite", "team").out.strip()
+    me = Forger(alice.home).user_id
+    with sqlite3.connect(db) as conn:
+        [(place,)] = conn.execute("SELECT MAX(author_seq) FROM invite WHERE author = ?", (me,))
+        conn.execute("DELETE FROM invite WHERE author = ? AND author_seq = ?", (me, place))
+    alice.ok("send", "team", "after the invite")
+    places = signed_places(db, team, me)
+    assert sorted(places) == list(range(1, place + 2)), places
+    assert alice.run("verify", "team").code == 0
+    carol.ok("join", code)
+    assert "carol" in alice.ok("members", "team").out
