@@ -51,7 +51,7 @@ class Account:
         self.keypair: Keypair = load_or_create_keypair(home)
         self.personal = PersonalStore.open(home, self.keypair, default_handle())
         self.pins = Pins(self.personal, self.keypair.public_id)
-        self.stores = StoreRegistry(self.pins.own_pin)  # writes build on our own pins
+        self.stores = StoreRegistry(self.pins.own_pin, self.pins.kept)  # writes build on our own pins
         self.ui_state = ui = UiState(self.personal)
         self._names: list[str] | None = None
         # UI state

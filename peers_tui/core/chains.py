@@ -17,9 +17,9 @@ from typing import Any
 
 import peewee
 
-from peers_tui.core import own_place
+from peers_tui.core import own_copy, own_place, own_restore
 from peers_tui.core.chain_rules import (
-    CHAINED_KINDS, FORKED, SIGNED_TIMES, Predecessors, authority_problem, by_hash, chain_fields,
+    CHAINED_KINDS, FORKED, SIGNED_TIMES, Predecessors, authority_problem, build_on, by_hash, chain_fields,
     check_chain as check_complete_chain, holds_place, link_after, newest_own, own_record, signed_columns, signed_time,
     wanted_before,
 )
@@ -108,8 +108,8 @@ def own_head(author: str, group_id: str) -> tuple[int, str, int] | None:
 
 
 def next_link(author: str, group_id: str, roster: Roster, label: str, *,
-              message: bool = True, pin: tuple[int, str] | None = None
-              ) -> tuple[dict[str, Any], int, int | None]:
+              message: bool = True, pin: tuple[int, str] | None = None,
+              kept: own_copy.Copy | None = None) -> tuple[dict[str, Any], int, int | None]:
     """The chain fields of `author`'s next record (after their newest one of any kind,
     under the membership state this write sees; after their own `pin` if the file lost it:
     chain_rules.build_on), the earliest time it may be signed at (an honest client never
@@ -118,10 +118,23 @@ def next_link(author: str, group_id: str, roster: Roster, label: str, *,
 
     A row of the message table at that place is junk (a row of theirs there would be their
     head): set aside for a record going into the message table (`message`), left where it
-    is for an invite, which it does not block (core/own_place.py)."""
-    link, floor = link_after(author, own_head(author, group_id), roster, pin)
+    is for an invite, which it does not block (core/own_place.py).
+    `kept`: the copy of the pinned record personal.db keeps, put back first when the file lost
+    it (core/own_copy.py), so the record follows it with no gap."""
+    link, floor = link_after(author, whole_head(author, group_id, label, pin, kept), roster, pin)
     rowid = own_place.clear(author, link["aseq"], group_id, label, message=message)
     return link, floor, rowid
+
+
+def whole_head(author: str, group_id: str, label: str, pin: tuple[int, str] | None,
+               kept: own_copy.Copy | None) -> tuple[int, str, int] | None:
+    """`author`'s own head in this file (own_head), after the kept copy of their pinned record
+    went back in when the file lost it (core/own_restore.py; inside the writing transaction)."""
+    head = own_head(author, group_id)
+    if pin is not None and build_on(head, pin) != head and own_restore.restore(
+            author, pin, kept, group_id, label):
+        return own_head(author, group_id)
+    return head
 
 
 def seen_head(author: str, group_id: str, roster: Roster | None = None) -> tuple[int, str] | None:
@@ -256,6 +269,6 @@ def forked_here(places: Iterable[tuple[str, int]], group_id: str,
 
 __all__ = [
     "CHAINED_KINDS", "FORKED", "SIGNED_TIMES", "Predecessors", "authority_problem", "chain_fields",
-    "chain_heads", "check_chain", "crowded_here", "forked_here", "next_link", "own_head", "predecessors", "seen_head",
+    "chain_heads", "check_chain", "crowded_here", "forked_here", "next_link", "own_head", "whole_head", "predecessors", "seen_head",
     "signed_time", "verified_top", "wanted_before",
 ]

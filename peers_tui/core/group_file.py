@@ -50,6 +50,9 @@ class GroupFile:
         # record follows if the file lost it (chain_rules.build_on). Set by the account that
         # opened the store; None (a store without a user: tests, the relay) pins nothing.
         self.own_pin: Callable[[str, Roster], tuple[int, str] | None] | None = None
+        # author -> the copy of their pinned record their personal.db keeps (text, signature),
+        # put back when the file lost it (core/own_copy.py). Set with `own_pin`.
+        self.own_kept: Callable[[str], tuple[str, bytes] | None] | None = None
 
     @classmethod
     def create(cls, directory: Path, keypair: Keypair, name: str, handle: str, *,
@@ -161,6 +164,10 @@ class GroupFile:
     def pin_of(self, author: str, roster: Roster) -> tuple[int, str] | None:
         """`own_pin` asked inside a write (None when no account set it)."""
         return self.own_pin(author, roster) if self.own_pin is not None else None
+
+    def kept_of(self, author: str) -> tuple[str, bytes] | None:
+        """`own_kept` asked inside a write (None when no account set it)."""
+        return self.own_kept(author) if self.own_kept is not None else None
 
     def close(self) -> None:
         if not self.db.is_closed():

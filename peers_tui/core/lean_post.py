@@ -23,7 +23,8 @@ from __future__ import annotations
 import os
 import sqlite3
 
-from peers_tui.core.chain_rules import link_after
+from peers_tui.core import own_copy
+from peers_tui.core.chain_rules import build_on, link_after
 from peers_tui.core.database.files import storage_error
 from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
 from peers_tui.core.group_entry import (
@@ -111,8 +112,11 @@ def write_plain(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, h
             return None
         require_role(roster, me, REQUIRED_ROLE[kind])
         # Never at a place of our chain our personal.db pins (chain_rules.build_on).
-        link, floor = link_after(me, own_head(conn, me, entry.id), roster,
-                                 own_pin(entry, me, roster.cuts))
+        head, pin = own_head(conn, me, entry.id), own_pin(entry, me, roster.cuts)
+        if build_on(head, pin) != head:  # the file lost our pinned record: the full path
+            conn.execute("ROLLBACK")  # puts its kept copy back first (core/own_copy.py)
+            return None
+        link, floor = link_after(me, head, roster, pin)
         taken = conn.execute("SELECT 1 FROM message WHERE author = ? AND author_seq = ?",
                              (me, link["aseq"])).fetchone()
         if taken is not None:  # tampered with: the full path refuses with the reason
@@ -137,12 +141,18 @@ def write_plain(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, h
 
 
 def _bookkeeping(personal: sqlite3.Connection, group: sqlite3.Connection, entry: GroupEntry,
-                 message_id: str, roster: Roster, author: str, head: tuple[int, str]) -> None:
+                 message_id: str, roster: Roster, author: str, head: tuple[int, str],
+                 rowid: int) -> None:
     """After the send, in one transaction of personal.db: the read marker moves to the new
     message if it was stored after the marker (MessageActions.read_up_to), and the
-    membership head and our own chain head are pinned (Pins.after_write)."""
+    membership head and our own chain head are pinned, a copy of its record kept
+    (Pins.after_write)."""
     personal.execute("BEGIN IMMEDIATE")
     try:
+        row = group.execute("SELECT record, sig FROM message WHERE rowid = ?", (rowid,)).fetchone()
+        if row is not None and isinstance(row[0], str) and isinstance(row[1], bytes):
+            personal.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+                             own_copy.setting(entry.id, row[0], row[1]))
         current = move_read_marker(personal, group, entry.id, message_id)
         if current is not None:
             heads = {author: head}
@@ -229,7 +239,8 @@ class LeanSend:
             return None
         message_id, _, roster, head = written
         try:
-            _bookkeeping(self.personal, group, entry, message_id, roster, keypair.public_id, head)
+            _bookkeeping(self.personal, group, entry, message_id, roster, keypair.public_id, head,
+                         written[1])
         except sqlite3.Error as exc:
             # As after the full send (core.pins.remember): a full disk or a read-only home
             # does not fail a message that was sent; anything else is reported.

@@ -217,7 +217,8 @@ class MembershipLog:
                 raise Forbidden(f"{mine.with_article} cannot invite {role.with_article}")
             link, floor, _ = next_link(keypair.public_id, self.file.group_id, roster,
                                        self.file.label, message=False,
-                                       pin=self.file.pin_of(keypair.public_id, roster))
+                                       pin=self.file.pin_of(keypair.public_id, roster),
+                                       kept=self.file.kept_of(keypair.public_id))
             record = sign(keypair, RecordKind.INVITE, self.file.group_id, {
                 "key": invite_key.public_id, "role": int(role), "expires": expires_at,
                 "uses": max_uses, **link}, created_at=max(now_ms(), floor))

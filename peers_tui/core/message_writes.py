@@ -130,7 +130,7 @@ class MessageWriter:
         if check is not None:
             check(roster)
         link, floor, place = next_link(me, self.file.group_id, roster, self.file.label,
-                                       pin=self.file.pin_of(me, roster))
+                                       pin=self.file.pin_of(me, roster), kept=self.file.kept_of(me))
         newest = Message.select(peewee.fn.MAX(Message.id)).scalar()
         record, columns = signed_message(keypair, self.file.group_id, kind, fields, link, floor,
                                          newest, created_at=created_at)

@@ -105,12 +105,29 @@ def chain_hashes(author: str, head: tuple[int, str] | None, low: int) -> dict[in
     return walked
 
 
+TABLES = ("message", "invite", "fork_evidence")
+
+
 def high_rows(db: Any) -> bool:
-    """Whether the message, invite or fork_evidence table holds a row at rowid HIGH or above
-    (one look at each table's top: the relay's positions are their rowids)."""
-    return max(db.execute_sql("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
-                              " COALESCE((SELECT MAX(id) FROM invite), 0),"
-                              " COALESCE((SELECT MAX(id) FROM fork_evidence), 0)").fetchone()) >= HIGH
+    """Whether the message, invite or fork_evidence table holds rows at rowid HIGH or above
+    that are not already just above the rows below it (one look at each table's top: the
+    relay's positions are their rowids). Rows there already (junk at HIGH - 1, the next rows
+    SQLite's own choice after it) are where they belong: moving them onto themselves copied
+    their search entries onto themselves ("constraint failed", every write and relay scan)."""
+    if max(db.execute_sql("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
+                          " COALESCE((SELECT MAX(id) FROM invite), 0),"
+                          " COALESCE((SELECT MAX(id) FROM fork_evidence), 0)").fetchone()) < HIGH:
+        return False
+    return any(_out_of_place(db, table) for table in TABLES)
+
+
+def _out_of_place(db: Any, table: str) -> bool:
+    """Whether the table's rows at HIGH or above are not the run just above its rows below."""
+    top, count, last = db.execute_sql(
+        f"SELECT COALESCE((SELECT MAX(rowid) FROM {table} WHERE rowid < ?1), 0),"
+        f" (SELECT COUNT(*) FROM {table} WHERE rowid >= ?1),"
+        f" (SELECT MAX(rowid) FROM {table} WHERE rowid >= ?1)", (HIGH,)).fetchone()
+    return bool(count) and int(last) != int(top) + int(count)
 
 
 def lower_high_rows(db: Any) -> bool:
@@ -119,7 +136,7 @@ def lower_high_rows(db: Any) -> bool:
     transaction); whether any were there. One look at the tables' tops when none is."""
     if not high_rows(db):
         return False
-    for table in ("message", "invite", "fork_evidence"):
+    for table in TABLES:
         top = int(db.execute_sql(f"SELECT COALESCE(MAX(rowid), 0) FROM {table} WHERE rowid < ?",
                                  (HIGH,)).fetchone()[0])
         if table == "message":
@@ -128,12 +145,29 @@ def lower_high_rows(db: Any) -> bool:
         high = [rowid for (rowid,) in db.execute_sql(
             f"SELECT rowid FROM {table} WHERE rowid >= ? ORDER BY rowid", (HIGH,)).fetchall()]
         for offset, rowid in enumerate(high, start=1):
+            if rowid == top + offset:  # where it belongs (a run after junk at HIGH - 1)
+                continue
             db.execute_sql(f"UPDATE {table} SET rowid = ? WHERE rowid = ?", (top + offset, rowid))
-            if table == "message":
+            if table == "message":  # (a stale entry where it goes belongs to no message)
+                search.unindex(db, top + offset)
                 db.execute_sql(f"INSERT INTO {search.FTS_TABLE} (rowid, body) SELECT ?, body"
                                f" FROM {search.FTS_TABLE} WHERE rowid = ?", (top + offset, rowid))
                 search.unindex(db, rowid)
     return True
+
+
+def read_again(db: Any, message: int, invite: int) -> tuple[int, int]:
+    """A relay scan's positions (message rowid, invite id), after lower_high_rows: one at
+    HIGH or above and past its table's top (the row no honest file holds that it was moved
+    onto came down, or a ledger from before) reads its table again from its start (0); one
+    within a run of rows at HIGH and above (after junk at HIGH - 1) stands: reading the table
+    again at every scan re-sent what the host had applied from others."""
+    if max(message, invite) < HIGH:
+        return message, invite
+    tops = db.execute_sql("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
+                          " COALESCE((SELECT MAX(id) FROM invite), 0)").fetchone()
+    return (0 if message >= HIGH and message > int(tops[0]) else message,
+            0 if invite >= HIGH and invite > int(tops[1]) else invite)
 
 
 def set_aside_messages(db: Any, rowids: list[int]) -> None:
@@ -164,4 +198,5 @@ def insert_message(values: dict[str, Any], rowid: int | None) -> int:
     return int(cursor.lastrowid)
 
 
-__all__ = ["HIGH", "chain_hashes", "clear", "high_rows", "insert_message", "lower_high_rows", "set_aside_messages"]
+__all__ = ["HIGH", "chain_hashes", "clear", "high_rows", "insert_message", "lower_high_rows",
+           "read_again", "set_aside_messages"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from peers_tui.core import own_copy, own_restore
 from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
 from peers_tui.core.group_entry import GROUP_COLUMNS, entry_of, own_pin
 from peers_tui.core.group_store import GroupStore
@@ -81,12 +82,36 @@ class Pins:
             return None
         return own_pin(entry, author, roster.cuts) if entry is not None else None
 
+    def kept(self, group_id: str, author: str) -> own_copy.Copy | None:
+        """The copy of this user's pinned record for the group (core/own_copy.py), asked
+        inside a write; None for another author, or when personal.db cannot say."""
+        if author != self.user_id:
+            return None
+        try:
+            with self.personal.session():
+                row = self.personal.db.execute_sql("SELECT value FROM setting WHERE key = ?",
+                                                   (own_copy.KEY + group_id,)).fetchone()
+        except PeersError:
+            return None
+        return own_copy.parse(row[0]) if row is not None else None
+
     def after_write(self, entry: GroupEntry, store: GroupStore) -> None:
         """After our own write: pin the membership head and our own chain head, so a file
-        rolled back to before our last action is always caught."""
+        rolled back to before our last action is always caught; and keep a copy of that
+        head's record, put back if the file loses it (core/own_copy.py)."""
         heads = store.write_pins(self.user_id)
         cuts = store.current_roster().cuts  # pins a cut made void come down first (void_pins)
         remember(lambda: self.personal.pin_heads(entry.id, *heads, cuts))
+        own = heads[2].get(self.user_id)
+        with store.file.session():
+            copy = own_restore.find(store.db, self.user_id, own) if own is not None else None
+        if copy is not None:
+            remember(lambda: self._keep(entry.id, copy))
+
+    def _keep(self, group_id: str, copy: own_copy.Copy) -> None:
+        with self.personal.session(), self.personal.db.atomic():
+            self.personal.db.execute_sql("INSERT OR REPLACE INTO setting (key, value)"
+                                         " VALUES (?, ?)", own_copy.setting(group_id, *copy))
 
     def after_read(self, entry: GroupEntry, store: GroupStore, messages: list[MessageView],
                    roster: Roster | None = None) -> None:

@@ -17,21 +17,25 @@ from peers_tui.core.membership import Roster
 from peers_tui.core.personal_store import ALL_MODELS, GroupEntry
 
 OwnPin = Callable[[str, str, Roster], "tuple[int, str] | None"]
+OwnKept = Callable[[str, str], "tuple[str, bytes] | None"]
 
 
 class StoreRegistry:
     """Open GroupStores by group id; thread-safe."""
 
-    def __init__(self, own_pin: OwnPin | None = None) -> None:
+    def __init__(self, own_pin: OwnPin | None = None, own_kept: OwnKept | None = None) -> None:
         self._lock = threading.Lock()
         self._stores: dict[str, GroupStore] = {}
         # (group id, author, roster) -> the author's pinned own head (core.pins.Pins.own_pin),
         # given to every store opened here: its writes never sign at a place it names.
         self._own_pin = own_pin
+        self._own_kept = own_kept  # (group id, author) -> the copy of that pinned record
 
     def _pinned(self, store: GroupStore) -> GroupStore:
         if self._own_pin is not None:
             store.file.own_pin = functools.partial(self._own_pin, store.group_id)
+        if self._own_kept is not None:
+            store.file.own_kept = functools.partial(self._own_kept, store.group_id)
         return store
 
     def store(self, entry: GroupEntry) -> GroupStore:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from concurrent.futures import (BrokenExecutor, Executor, Future, ProcessPoolExecutor,
-                                ThreadPoolExecutor)
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,7 +29,7 @@ from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
 from peers_tui.core import own_place, search
 from peers_tui.core.chain_rules import build_on, own_record
-from peers_tui.core.chains import own_head
+from peers_tui.core.chains import whole_head
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import FORMAT_VERSION
 from peers_tui.core.roles import Role
@@ -148,8 +147,9 @@ class Importer:
             roster = store.roster()
             require_role(roster, self.me, Role.ADMIN)
             self.member_seq = roster.head_seq
-            # After our own pinned head if the file lost it (chain_rules.build_on).
-            head = build_on(own_head(self.me, store.group_id), store.file.pin_of(self.me, roster))
+            pin = store.file.pin_of(self.me, roster)  # followed if the file lost it (build_on)
+            head = build_on(whole_head(self.me, store.group_id, store.label, pin,
+                                       store.file.kept_of(self.me)), pin)
             self.aseq, self.aprev = (head[0], head[1]) if head else (0, "")
             self.head = (head[0], head[1]) if head else None
             self.chain: dict[int, str] | None = None

@@ -113,12 +113,10 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     gid = store.group_id
     scan.genuine.append(Envelope(gid, "genesis", genesis.text, genesis.sig, None, origin))
     with store.session():
-        # A position past a row no honest file holds: the table is read again from its start.
-        after_rowid, after_invite = (0 if after >= own_place.HIGH else after
-                                     for after in (after_rowid, after_invite))
         if own_place.high_rows(store.db):  # rows no rowid could follow come down (own_place.py)
             with store.db.atomic():
                 own_place.lower_high_rows(store.db)
+        after_rowid, after_invite = own_place.read_again(store.db, after_rowid, after_invite)
         invites: list[Any] = list(prepared(Invite, ("relay: invites after",), [after_invite],
                                            lambda: Invite.select().where(
                                                Invite.id > after_invite).order_by(Invite.id)))

@@ -1,6 +1,7 @@
 """The app's composer never signs at a place of the user's chain their personal.db pins
 (README rule 9; core/chain_rules.build_on): bob's newest message deleted from the file, what
-he types next follows it, where before it took its place (a fork voiding both everywhere)."""
+he types next follows it, where before it took its place (a fork voiding both everywhere);
+and the copy of it his personal.db keeps goes back first (core/own_copy.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,6 @@ async def test_the_composer_follows_the_pin_of_a_deleted_head(alice, bob, team):
     app = make_app(bob, "team")
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
         await send_typed(pilot, app, ["three", "four"])
-    assert sorted(signed_places(db, team, Forger(bob.home).user_id)) == [1, 3, 4]
+    assert sorted(signed_places(db, team, Forger(bob.home).user_id)) == [1, 2, 3, 4]
     put_back(db, copy, "two")
     assert_whole(bob, [alice], db, team, ["one", "two", "three", "four"])
