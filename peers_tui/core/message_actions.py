@@ -108,13 +108,13 @@ class MessageActions:
         return result
 
     def export_history(self, query: str, out: TextIO) -> int:
-        from peers_tui.core.transfer import write_jsonl
+        from peers_tui.core.export import write_jsonl
 
         _, store = self.me.group_store(query)
         return write_jsonl(store, out)
 
     def export_views(self, query: str) -> Iterator[MessageView]:
-        from peers_tui.core.transfer import export_views
+        from peers_tui.core.export import export_views
 
         _, store = self.me.group_store(query)
         return export_views(store)

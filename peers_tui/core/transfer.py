@@ -1,4 +1,4 @@
-"""Import and export of a group's history as JSON lines.
+"""Import of a group's history from JSON lines (its export: core/export.py).
 
 An import is one IMMEDIATE transaction: every line is checked, signed by the importer as a
 record of kind `imported` (keeping the original id, author name and time) and stored, or a
@@ -15,15 +15,13 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExec
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, TextIO
+from typing import Any
 
 import nacl.bindings
-from peewee import SQL
 
 from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import MAX_BODY_CHARS, GroupStore, require_role
-from peers_tui.core.history import HistoryReader
 from peers_tui.core.ids import ulid_after, ulid_text
 from peers_tui.core.identity import Keypair
 from peers_tui.core.models import Message
@@ -35,8 +33,6 @@ from peers_tui.core.records import FORMAT_VERSION
 from peers_tui.core.roles import Role
 from peers_tui.core.search import FTS_TABLE
 from peers_tui.core.text import first_unsafe
-from peers_tui.core.times import iso_utc_or_none
-from peers_tui.core.views import MessageView
 
 BATCH = 5000
 MAX_FIELD = 200
@@ -274,47 +270,4 @@ def signing_pool() -> Executor:
 _json_string = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def export_views(store: GroupStore, batch: int = 2000) -> Iterator[MessageView]:
-    """Every message in order, verified, with edits applied (deleted ones left out)."""
-    # Paged by id as stored, compared byte for byte: an id read back decoded (text that is not
-    # UTF-8) or of another type (a BLOB sorts after all text) would page the same rows again
-    # for ever. Ids that are not text are junk, never a message: `peers verify` lists them.
-    after = b""
-    roster = store.roster()
-    while True:
-        with store.session():
-            rows = list(Message.with_rowid()
-                        .select_extend(SQL("CAST(id AS BLOB)").alias("raw_id"))
-                        .where(Message.target.is_null() & SQL("typeof(id) = 'text'")
-                               & (Message.id > SQL("CAST(? AS TEXT)", [after])))
-                        .order_by(Message.id).limit(batch))
-            if not rows:
-                return
-            views = HistoryReader(roster, store.group_id).views(rows)
-        after = bytes(getattr(rows[-1], "raw_id"))  # the alias selected above
-        for view in views:
-            if not view.deleted and view.kind in ("text", "action", "imported"):
-                yield view
-
-
-def export_record(view: MessageView, orig_id: str | None) -> dict[str, Any]:
-    """One exported line: what `import` reads back (id, author, body, created_at) and more."""
-    return {"id": orig_id or view.id, "author": view.author, "body": view.body,
-            "created_at": iso_utc_or_none(view.created_at), "kind": view.kind,
-            "reply_to": view.reply_to, "edited": view.edited, "verified": view.verified}
-
-
-def write_jsonl(store: GroupStore, out: TextIO) -> int:
-    count = 0
-    for view in export_views(store):
-        orig = None
-        if view.imported:
-            with store.session():
-                row = Message.get_or_none(Message.id == view.id)
-                orig = row.orig_id if row else None
-        out.write(json.dumps(export_record(view, orig), ensure_ascii=True) + "\n")
-        count += 1
-    return count
-
-
-__all__ = ["ImportResult", "Importer", "export_views", "parse_lines", "parse_time", "write_jsonl"]
+__all__ = ["ImportResult", "Importer", "parse_lines", "parse_time"]
