@@ -21,6 +21,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.own_place import HIGH
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay import deleted_tops, position_pins, rows
+from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
 
@@ -57,6 +58,7 @@ class LocalScanner:
         # Groups whose kept connection is lent to a backfill's apply thread right now
         # (background_apply.py): not read meanwhile.
         self.lent: set[str] = set()
+        self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
 
     def store(self, group_id: str, path: Path) -> GroupStore:
         """The group's store with its connection kept open: closing the last connection to a
@@ -98,6 +100,8 @@ class LocalScanner:
             self.files = [(path.stem, path) for path in sorted(self.hub.glob("*.db"))
                           if GROUP_FILE.match(path.stem) and path.is_file() and not path.is_symlink()]
             self.listed = time.monotonic()
+            for gone in set(self.damaged) - {group_id for group_id, _ in self.files}:
+                del self.damaged[gone]
         return self.files
 
     def changes(self) -> Iterator[tuple[str, list[Envelope], Callable[[], None]]]:
@@ -120,16 +124,23 @@ class LocalScanner:
                     # Nobody else committed since the last scan was sent: nothing new.
                     self.tokens[group_id] = self._looked_at(store, path, token, version)
                     continue
+                problem = founding_problem(store)  # edited in place since it was opened
+                if problem is not None:
+                    self.damaged[group_id] = problem  # named by `relay status`, not sent
+                    self.tokens[group_id] = token
+                    continue
                 scan = rows.scan_local(store, self.name,
                                        self.ledger.position(f"invite:{group_id}"),
                                        self.ledger.position(f"msg:{group_id}"), self.ledger.is_known,
                                        self.membership.get(group_id),
                                        self.ledger.refused_from(self.name),
                                        self.ledger.position(f"evidence:{group_id}"))
-            except PeersError:
+            except PeersError as exc:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
+                self.damaged[group_id] = str(exc)
                 self.forget(group_id)
                 continue
+            self.damaged.pop(group_id, None)
             fresh = [e for e in scan.genuine if not self.ledger.is_known(e.hash)]
             self.pending = len(fresh)
             for envelope, reason in scan.refused:
