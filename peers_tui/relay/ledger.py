@@ -88,6 +88,11 @@ class Ledger:
             self.db.execute(f"DELETE FROM pins WHERE key = ? AND at NOT IN "
                             f"({', '.join('?' * len(kept))})", (key, *kept.values()))
 
+    def pin_at(self, key: str, at: int) -> int | None:
+        """The print pinned for the row at `at` of this position, None if none."""
+        row = self.db.execute("SELECT print FROM pins WHERE key = ? AND at = ?", (key, at)).fetchone()
+        return None if row is None else int(row[0])
+
     def pinned(self, key: str) -> dict[int, int]:
         """The pins of a position: rowid -> print."""
         return dict(self.db.execute("SELECT at, print FROM pins WHERE key = ?", (key,)).fetchall())

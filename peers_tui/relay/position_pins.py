@@ -80,12 +80,13 @@ def check(ledger: Ledger, connection: sqlite3.Connection, group_id: str) -> bool
             position = ledger.position(key)
             if position <= 0:
                 continue
-            pinned = ledger.pinned(key)
-            if position not in pinned:
+            here = ledger.pin_at(key, position)
+            if here is None:
                 pin_top(ledger, connection, group_id, kind, position)
                 continue
-            if row_print(connection, kind, position) == pinned[position]:
+            if row_print(connection, kind, position) == here:
                 continue
+            pinned = ledger.pinned(key)
             intact = next((at for at in sorted(pinned, reverse=True) if at < position
                            and row_print(connection, kind, at) == pinned[at]), 0)
             ledger.set_position(key, intact)
