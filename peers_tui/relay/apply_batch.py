@@ -35,7 +35,7 @@ from peers_tui.relay.batch_places import HELD_IN_RUNS, IN_RUNS, MESSAGE_ROW, run
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
 from peers_tui.relay.hub_holds_id import (
-    after_yielding, as_evidence, contest, make_way, settle, void_changes,
+    after_yielding, as_evidence, contest, make_way, retried, settle, void_changes,
 )
 from peers_tui.relay.junk_places import BATCH, Row, clear_junk
 from peers_tui.relay.links import void_broken_links
@@ -127,7 +127,7 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
         _insert_and_judge(store, roster, ready, result, backfilling, ordered)
     settle(store, roster, contested, result, last=True)  # those the batch's first held
     after_yielding(store, roster, result.yielded)
-    return result
+    return retried(result, lambda again: _apply_messages(store, roster, again, ordered))
 
 
 def _without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],

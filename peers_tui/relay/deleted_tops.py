@@ -11,7 +11,8 @@ is not noted here: the record replacing it is stored above the old top, so the t
 down and no rowid a position passed is given again.
 Rows deleted by anyone else (sqlite3 on the file: a member's newest message taken out, README
 rule 9) note nothing; the scanner finds them before it looks (`reused_below`): a position
-above a table's top comes down to it.
+above a table's top comes down to it. Rows deleted and written again before it looks (its
+process stopped meanwhile) are found by the pins of its positions (position_pins.py).
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ Runs inside the applying transaction and the store's session.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -48,7 +50,8 @@ Opened = tuple[Envelope, SignedRecord, dict[str, Any]]
 # What the readers say of a change of another author's message that only its author may make.
 OTHER_AUTHORS = ("edited by someone other than its author",
                  "deleted by someone who is neither its author nor an admin")
-# A record whose id the first record of its batch took at the hub, which then did not go in.
+# A record whose id the first record of its batch took at the hub, which then did not go in
+# (and waits: `retried` tries it again at once when that one was refused).
 BATCH_HELD = "another record of its batch held this message id (tried again)"
 
 
@@ -122,6 +125,40 @@ def settle(store: GroupStore, roster: Roster, contested: list[Opened], result: A
     return left
 
 
+def retried(result: Any, apply: Callable[[list[Envelope]], Any]) -> Any:
+    """The hub: the records left waiting for a record of their batch that held their id
+    (`settle`, BATCH_HELD), tried again at once by `apply` (in the same transaction) when no
+    record of their id waits any more: the one that held it was refused, so it never goes
+    in, and they waited for the group's next batch (none may come). One whose id a waiting
+    record holds waits on: that record came first and takes the id if it goes in. Each round
+    the first of an id goes in, waits or is refused, so this ends."""
+    again = [envelope for envelope, reason in result.waiting if reason == BATCH_HELD]
+    if not again:
+        return result
+    waiting_ids = {_message_id(envelope) for envelope, reason in result.waiting
+                   if reason != BATCH_HELD}
+    again = [envelope for envelope in again if _message_id(envelope) not in waiting_ids]
+    if not again:
+        return result
+    result.waiting = [(envelope, reason) for envelope, reason in result.waiting
+                      if envelope not in again]
+    more = apply(again)
+    for name in ("applied", "duplicates", "waiting", "refused"):
+        getattr(result, name).extend(getattr(more, name))
+    result.touched |= more.touched
+    result.yielded.update(more.yielded)
+    result.rescan = result.rescan or more.rescan
+    return result
+
+
+def _message_id(envelope: Envelope) -> object:
+    try:
+        data = json.loads(envelope.text)
+    except ValueError:
+        return None
+    return data.get("id") if isinstance(data, dict) else None
+
+
 def void_changes(store: GroupStore, changes: dict[str, tuple[SignedRecord, str]]) -> set[str]:
     """Of these changes the readers found void (id: record, reason), those void only because
     the message they change is another author's, whose id their author's own record, set
@@ -168,4 +205,4 @@ def after_yielding(store: GroupStore, roster: Roster, yielded: dict[str, Row]) -
 
 
 __all__ = ["BATCH_HELD", "OTHER_AUTHORS", "after_yielding", "as_evidence", "contest", "make_way",
-           "settle", "void_changes"]
+           "retried", "settle", "void_changes"]

@@ -89,22 +89,42 @@ class LeafzConnection:
         self.stream = None
 
 
+# Seconds after the hub's relay restarted its server (a token made or revoked: server.py) in
+# which a leaf that was up and is not back yet keeps its link and "since": every leaf drops
+# then and reconnects within its 250 ms, where the leaf's own side calls a cut only after
+# three failed probes (link.py). A restart reset every leaf's "since" at the hub (the seventh
+# acceptance pass) while the leaves kept theirs. Still away after it: down since the restart.
+RESTART_GRACE = 3.0
+
+
 class LeafLinks:
     """Every known leaf's link as the hub's server sees it."""
 
     def __init__(self) -> None:
         self.links: dict[str, dict[str, Any]] = {}
         self.leafz = LeafzConnection()
+        self.restart_at: float | None = None
+
+    def restarted(self) -> None:
+        """The hub's relay restarted its server just now (RESTART_GRACE)."""
+        self.restart_at = time.time()
 
     def update(self, known: list[str], connected: dict[str, float | None]) -> bool:
         """Take one observation; True when some leaf came or went."""
         now = time.time()
+        after = None if self.restart_at is None else now - self.restart_at
         changed = False
         for name in known:
             up = name in connected
             link = self.links.get(name)
+            since = now
+            if link is not None and link["up"] and not up and after is not None:
+                if after < RESTART_GRACE:
+                    continue  # dropped by the restart a moment ago: back within its grace
+                if after < RESTART_GRACE + 2.0 and self.restart_at is not None:
+                    since = self.restart_at  # never back since the restart
             if link is None or link["up"] != up:
-                self.links[name] = {"up": up, "since": now, "rtt_ms": None}
+                self.links[name] = {"up": up, "since": since, "rtt_ms": None}
                 changed = True
             self.links[name]["rtt_ms"] = connected.get(name)
         for gone in set(self.links) - set(known):  # a revoked token

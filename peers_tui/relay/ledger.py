@@ -10,6 +10,8 @@
   records does not leave a million random keys to insert into this index.
 - `quarantine`: records refused, with the reason and the host they came from.
 - `waiting`: records held back because something they depend on has not arrived yet.
+- `pins`: a print of the row at each scanner position, and at some earlier ones
+  (position_pins.py): rows deleted and written again at or below a position are found.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ CREATE TABLE IF NOT EXISTS quarantine (
 CREATE TABLE IF NOT EXISTS waiting (
     hash TEXT PRIMARY KEY, host TEXT NOT NULL, group_id TEXT NOT NULL, tbl TEXT NOT NULL,
     reason TEXT NOT NULL, at INTEGER NOT NULL, record TEXT NOT NULL, sig BLOB, cosig BLOB);
+CREATE TABLE IF NOT EXISTS pins (
+    key TEXT NOT NULL, at INTEGER NOT NULL, print INTEGER NOT NULL, PRIMARY KEY (key, at));
 """
+THIN_EVERY = 32  # pins added to a key before its older ones are thinned
 
 
 class Ledger:
@@ -52,6 +57,7 @@ class Ledger:
         self.db.execute("PRAGMA synchronous=normal")
         self.db.executescript(SCHEMA)
         bounded.prepare(self.db)
+        self.pins_added: dict[str, int] = {}
 
     def close(self) -> None:
         self.db.close()
@@ -62,6 +68,37 @@ class Ledger:
 
     def set_position(self, key: str, value: int) -> None:
         self.db.execute("INSERT OR REPLACE INTO positions (key, value) VALUES (?, ?)", (key, value))
+
+    def pin(self, key: str, at: int, print_: int) -> None:
+        """The row at position `at` of `key` has this print (position_pins.py). Pins above it
+        go (their rows are past the position); older ones are thinned now and then to the
+        lowest in each power-of-two distance below `at` (so a pin within four times any
+        depth of deletion, when as many positions were pinned)."""
+        with self.batch():
+            self.db.execute("DELETE FROM pins WHERE key = ? AND at >= ?", (key, at))
+            self.db.execute("INSERT INTO pins (key, at, print) VALUES (?, ?, ?)", (key, at, print_))
+            self.pins_added[key] = self.pins_added.get(key, 0) + 1
+            if self.pins_added[key] < THIN_EVERY:
+                return
+            self.pins_added[key] = 0
+            kept: dict[int, int] = {}  # the oldest a distance: kept while the position grows
+            for (older,) in self.db.execute("SELECT at FROM pins WHERE key = ? ORDER BY at",
+                                            (key,)).fetchall():
+                kept.setdefault((at - older).bit_length(), older)
+            self.db.execute(f"DELETE FROM pins WHERE key = ? AND at NOT IN "
+                            f"({', '.join('?' * len(kept))})", (key, *kept.values()))
+
+    def pin_at(self, key: str, at: int) -> int | None:
+        """The print pinned for the row at `at` of this position, None if none."""
+        row = self.db.execute("SELECT print FROM pins WHERE key = ? AND at = ?", (key, at)).fetchone()
+        return None if row is None else int(row[0])
+
+    def pinned(self, key: str) -> dict[int, int]:
+        """The pins of a position: rowid -> print."""
+        return dict(self.db.execute("SELECT at, print FROM pins WHERE key = ?", (key,)).fetchall())
+
+    def unpin_above(self, key: str, at: int) -> None:
+        self.db.execute("DELETE FROM pins WHERE key = ? AND at > ?", (key, at))
 
     def is_known(self, record_hash: str) -> bool:
         return self.db.execute("SELECT 1 FROM known WHERE hash = ?", (record_hash,)).fetchone() is not None

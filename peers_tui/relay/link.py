@@ -162,6 +162,7 @@ class LinkState:
             "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,
             "rejected": self.ledger.rejected_counts(),
             "tunnel": self.tunnel.state() if self.tunnel is not None else None,
+            "damaged": dict(scanner.damaged) if scanner is not None else {},
         }
 
     def write_status(self, scanner: LocalScanner | None, running: bool) -> None:

@@ -1,6 +1,6 @@
 """This host's side: which group files changed, and their new genuine records to publish.
 
-A stat token per file (the DB and its WAL) says whether anything was written since the last
+A stat token per file (the DB and its WAL; file_tokens.py) says whether anything was written since the last
 scan, so an idle hub costs a few stat calls per tick. A file whose token moved is scanned only
 if another connection committed to it since the last scan (`PRAGMA data_version` on the kept
 connection, one cheap call): the relay's own applies, a reader's connection, the rescans of a
@@ -10,7 +10,6 @@ rowid published) advance only once the records were stored upstream.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import time
@@ -21,79 +20,17 @@ from typing import Any
 from peers_tui.core.errors import PeersError
 from peers_tui.core.own_place import HIGH
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay import deleted_tops, rows
+from peers_tui.relay import deleted_tops, position_pins, rows
+from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
 
+from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
+    SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
+    settled as _settled, token as _token,
+)
+
 GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")
-Token = tuple[int, int, int, int]
-
-
-def _token(path: Path) -> Token | None:
-    try:
-        main = os.stat(path)
-    except OSError:
-        return None
-    try:
-        wal = os.stat(f"{path}-wal")
-        wal_part = (wal.st_mtime_ns, wal.st_size)
-    except OSError:
-        wal_part = (0, 0)
-    return (main.st_mtime_ns, main.st_size, *wal_part)
-
-
-# A write seen by stat may not be visible to readers yet (the WAL frame is written before
-# the WAL index says it is committed: DESIGN.md measured this for inotify). A file written
-# this recently is scanned again at the next tick even when its token did not move, unless a
-# look under the write lock found it whole (_quiet_token).
-SETTLE_NS = 100_000_000
-
-
-def _settled(token: Token | None) -> bool:
-    return token is not None and time.time_ns() - max(token[0], token[2]) > SETTLE_NS
-
-
-def _quiet_token(store: GroupStore, path: Path, version: int | None = None,
-                 handled: Callable[[Path], None] | None = None) -> tuple[Token | None, int] | None:
-    """The file's token and data_version taken while no other connection writes to it (the
-    write lock held for a moment, never waited for), or None when another writer holds it.
-    With the lock held, every frame in the WAL belongs to a commit that is over: a token
-    taken then names a state readers see whole. So when the version is the one already
-    scanned, nothing is left to look at until the token moves again, and a recently written
-    file need not be looked at again and again until its write is old enough to be visible
-    for sure (SETTLE_NS; each look was ~0.1 ms of CPU, six or seven after every commit of
-    every relay, their own applies included). Nothing is written: the transaction is empty.
-    When the version is `version` (every commit up to it handled), `handled(path)` is called
-    with the lock still held: no write can have begun since (Waker.seen)."""
-    try:
-        connection = store.db.connection()
-        if connection.in_transaction:
-            return None
-        wait = connection.execute("PRAGMA busy_timeout").fetchone()[0]
-        connection.execute("PRAGMA busy_timeout = 0")
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-        finally:
-            connection.execute(f"PRAGMA busy_timeout = {int(wait)}")
-        try:
-            token = _token(path)
-            now = int(connection.execute("PRAGMA data_version").fetchone()[0])
-            if handled is not None and now == version:
-                handled(path)
-            return token, now
-        finally:
-            connection.execute("ROLLBACK")
-    except (sqlite3.Error, ValueError, TypeError):
-        return None
-
-
-def _data_version(store: GroupStore) -> int | None:
-    """What moves when another connection commits to the file (SQLite's data_version of the
-    store's kept connection; the relay's own commits through it leave it alone)."""
-    try:
-        return int(store.db.connection().execute("PRAGMA data_version").fetchone()[0])
-    except (sqlite3.Error, ValueError, TypeError):
-        return None
 
 
 class LocalScanner:
@@ -121,6 +58,7 @@ class LocalScanner:
         # Groups whose kept connection is lent to a backfill's apply thread right now
         # (background_apply.py): not read meanwhile.
         self.lent: set[str] = set()
+        self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
 
     def store(self, group_id: str, path: Path) -> GroupStore:
         """The group's store with its connection kept open: closing the last connection to a
@@ -162,6 +100,8 @@ class LocalScanner:
             self.files = [(path.stem, path) for path in sorted(self.hub.glob("*.db"))
                           if GROUP_FILE.match(path.stem) and path.is_file() and not path.is_symlink()]
             self.listed = time.monotonic()
+            for gone in set(self.damaged) - {group_id for group_id, _ in self.files}:
+                del self.damaged[gone]
         return self.files
 
     def changes(self) -> Iterator[tuple[str, list[Envelope], Callable[[], None]]]:
@@ -176,11 +116,19 @@ class LocalScanner:
                 continue
             try:
                 store = self.store(group_id, path)
-                self._lower_to_deleted_tops(group_id, path, store.db)
                 version = _data_version(store)  # before the scan: a commit after it moves it
+                # Rows only another process can have deleted or written again (the positions'
+                # pins and tops: position_pins.py) when one committed since the last scan.
+                self._lower_to_deleted_tops(group_id, path, None if version is not None and (
+                    self.versions.get(group_id) == version) else store.db)
                 if version is not None and self.versions.get(group_id) == version:
                     # Nobody else committed since the last scan was sent: nothing new.
                     self.tokens[group_id] = self._looked_at(store, path, token, version)
+                    continue
+                problem = founding_problem(store)  # edited in place since it was opened
+                if problem is not None:
+                    self.damaged[group_id] = problem  # named by `relay status`, not sent
+                    self.tokens[group_id] = token
                     continue
                 scan = rows.scan_local(store, self.name,
                                        self.ledger.position(f"invite:{group_id}"),
@@ -188,10 +136,12 @@ class LocalScanner:
                                        self.membership.get(group_id),
                                        self.ledger.refused_from(self.name),
                                        self.ledger.position(f"evidence:{group_id}"))
-            except PeersError:
+            except PeersError as exc:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
+                self.damaged[group_id] = str(exc)
                 self.forget(group_id)
                 continue
+            self.damaged.pop(group_id, None)
             fresh = [e for e in scan.genuine if not self.ledger.is_known(e.hash)]
             self.pending = len(fresh)
             for envelope, reason in scan.refused:
@@ -206,6 +156,10 @@ class LocalScanner:
                     self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                     self.ledger.set_position(f"msg:{group_id}", scan.message_position)
                     self.ledger.set_position(f"evidence:{group_id}", scan.evidence_position)
+                    for kind, at, found in (("msg", scan.message_position, scan.prints[0]),
+                                            ("invite", scan.invite_position, scan.prints[1])):
+                        if found is not None:
+                            self.ledger.pin(f"{kind}:{group_id}", at, found)
                 self.versions[group_id] = None if scan.more else version
                 self.membership[group_id] = scan.membership_mark
                 self.tokens[group_id] = None if scan.more else self._looked_at(
@@ -269,9 +223,12 @@ class LocalScanner:
                 message or 0, invite or 0) >= HIGH:
             self.versions.pop(group_id, None)
             return False
-        for key, last in ((f"msg:{group_id}", message), (f"invite:{group_id}", invite)):
-            if last is not None and last > self.ledger.position(key):
-                self.ledger.set_position(key, int(last))
+        with self.ledger.batch():
+            for kind, last in (("msg", message), ("invite", invite)):
+                if last is not None and last > self.ledger.position(f"{kind}:{group_id}"):
+                    self.ledger.set_position(f"{kind}:{group_id}", int(last))
+                    position_pins.pin_top(self.ledger, store.db.connection(), group_id, kind,
+                                          int(last))
         # The relay's own commit wakes its publisher (inotify): with the file's token taken
         # now, that look is one under the write lock, not the start of a series of looks.
         if group_id in self.tokens:
@@ -279,14 +236,21 @@ class LocalScanner:
         return True
 
     def _lower_to_deleted_tops(self, group_id: str, path: Path, store: Any = None) -> None:
-        """Positions past rows the relay (or anyone else, `store` given: reused_below) deleted
-        come down to what is left (relay.deleted_tops): SQLite numbers the next rows from there."""
+        """Positions past rows the relay (or anyone else, `store` given: the pins and
+        reused_below) deleted come down to what is left (relay.deleted_tops, position_pins):
+        SQLite numbers the next rows from there."""
+        connection = store.connection() if store is not None else None
+        if connection is not None and position_pins.check(self.ledger, connection, group_id):
+            self.versions.pop(group_id, None)
         tops = deleted_tops.lowest(path, store, (self.ledger.position(f"msg:{group_id}"),
                                                  self.ledger.position(f"invite:{group_id}")))
-        for key, top in zip((f"msg:{group_id}", f"invite:{group_id}"), tops):
-            if top < self.ledger.position(key):
-                self.ledger.set_position(key, top)
+        for kind, top in zip(position_pins.TABLES, tops):
+            if top < self.ledger.position(f"{kind}:{group_id}"):
+                self.ledger.set_position(f"{kind}:{group_id}", top)
                 self.versions.pop(group_id, None)
+                stores = self.stores.get(group_id)  # the row at the top now, as it is
+                if stores is not None:
+                    position_pins.pin_top(self.ledger, stores.db.connection(), group_id, kind, top)
 
     def catch_up(self) -> None:
         """The link went down: move the positions past what is all known here (records that

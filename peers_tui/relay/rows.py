@@ -35,6 +35,7 @@ from peers_tui.core.set_aside_rows import junk_after
 from peers_tui.relay.chain_evidence import move_named_void
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.over_gap import sent_over_gap
+from peers_tui.relay.position_pins import last_print
 
 SCAN_LIMIT = 2000
 
@@ -51,6 +52,7 @@ class Scan:
     evidence_position: int = 0  # the last row of fork_evidence looked at for junk
     more: bool = False
     membership_mark: tuple[object, ...] | None = None  # what the membership log was judged at
+    prints: tuple[int | None, int | None] = (None, None)  # of the rows at the new positions
 
 
 def _blob(value: object) -> bytes:
@@ -129,6 +131,7 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         if messages:
             scan.message_position = messages[-1].rowid
         scan.invite_position = max([after_invite, *(row.id for row in invites)])
+        scan.prints = (last_print(messages), last_print(invites))  # position_pins.py
         if known is not None:
             invites = [row for row in invites if not _passed_over(row, gid, known)]
             messages = [row for row in messages if not _passed_over(row, gid, known)]

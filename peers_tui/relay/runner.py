@@ -294,6 +294,7 @@ class Relay(Intake):
             self.config = load_config(self.hub)
             self.server.restart(replace(self.config, hub_url=self.tunnel.local_url)
                                 if self.tunnel is not None else self.config)
+            self.link.leaf_links.restarted()  # each leaf back at once keeps its "since"
             self.link.generation += 1  # consumers start again now, not after a heartbeat
 
     async def _leaves_once(self) -> None:

@@ -85,10 +85,21 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
                                    or "none")))
     for reason in status.get("at_bound") or ():
         print(inert(f"at a bound: {reason}", allow_newlines=False))
+    damaged = damaged_line(status.get("damaged"))  # (damaged_files.py)
+    if damaged is not None:
+        print(inert(damaged, allow_newlines=False))
     rejected = status.get("rejected") or {}
     print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
                                  or "none")))
     return 0
+
+
+def damaged_line(damaged: object) -> str | None:
+    """The status's one line for the damaged files (--json: "damaged", group id -> reason)."""
+    if not isinstance(damaged, dict) or not damaged:
+        return None
+    return "damaged here, nothing of it sent: " + "; ".join(
+        str(reason) for _, reason in sorted(damaged.items()))
 
 
 def not_running_line(status: dict[str, Any]) -> str:

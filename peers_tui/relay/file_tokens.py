@@ -1,0 +1,85 @@
+"""A group file's stat token and SQLite data_version: whether the relay must look at it
+again (relay.local, the scanner; relay.link_report). Moved out of local.py whole.
+
+A stat token per file (the DB and its WAL) says whether anything was written since the last
+scan; `PRAGMA data_version` on the kept connection says whether another connection committed.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from peers_tui.core.group_store import GroupStore
+
+Token = tuple[int, int, int, int]
+
+
+def token(path: Path) -> Token | None:
+    try:
+        main = os.stat(path)
+    except OSError:
+        return None
+    try:
+        wal = os.stat(f"{path}-wal")
+        wal_part = (wal.st_mtime_ns, wal.st_size)
+    except OSError:
+        wal_part = (0, 0)
+    return (main.st_mtime_ns, main.st_size, *wal_part)
+
+
+# A write seen by stat may not be visible to readers yet (the WAL frame is written before
+# the WAL index says it is committed: DESIGN.md measured this for inotify). A file written
+# this recently is scanned again at the next tick even when its token did not move, unless a
+# look under the write lock found it whole (quiet_token).
+SETTLE_NS = 100_000_000
+
+
+def settled(token: Token | None) -> bool:
+    return token is not None and time.time_ns() - max(token[0], token[2]) > SETTLE_NS
+
+
+def quiet_token(store: GroupStore, path: Path, version: int | None = None,
+                 handled: Callable[[Path], None] | None = None) -> tuple[Token | None, int] | None:
+    """The file's token and data_version taken while no other connection writes to it (the
+    write lock held for a moment, never waited for), or None when another writer holds it.
+    With the lock held, every frame in the WAL belongs to a commit that is over: a token
+    taken then names a state readers see whole. So when the version is the one already
+    scanned, nothing is left to look at until the token moves again, and a recently written
+    file need not be looked at again and again until its write is old enough to be visible
+    for sure (SETTLE_NS; each look was ~0.1 ms of CPU, six or seven after every commit of
+    every relay, their own applies included). Nothing is written: the transaction is empty.
+    When the version is `version` (every commit up to it handled), `handled(path)` is called
+    with the lock still held: no write can have begun since (Waker.seen)."""
+    try:
+        connection = store.db.connection()
+        if connection.in_transaction:
+            return None
+        wait = connection.execute("PRAGMA busy_timeout").fetchone()[0]
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {int(wait)}")
+        try:
+            found = token(path)
+            now = int(connection.execute("PRAGMA data_version").fetchone()[0])
+            if handled is not None and now == version:
+                handled(path)
+            return found, now
+        finally:
+            connection.execute("ROLLBACK")
+    except (sqlite3.Error, ValueError, TypeError):
+        return None
+
+
+def data_version(store: GroupStore) -> int | None:
+    """What moves when another connection commits to the file (SQLite's data_version of the
+    store's kept connection; the relay's own commits through it leave it alone)."""
+    try:
+        return int(store.db.connection().execute("PRAGMA data_version").fetchone()[0])
+    except (sqlite3.Error, ValueError, TypeError):
+        return None

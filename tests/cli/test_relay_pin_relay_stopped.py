@@ -1,0 +1,95 @@
+"""A host's top rows deleted and the member's next write stored while its relay is stopped
+(docs/relay.md, "A member's head deleted on their own host"): SQLite gives the deleted rows'
+rowids to the next rows, at or below the relay's position, so the relay that starts again
+never published them, and its look at the tops (`deleted_tops.reused_below`) saw nothing
+wrong (the table's top was back where it was, or below the position with the new rows under
+it). Now the relay keeps, with each position, a print of the row there
+(`relay/position_pins.py`): a row gone or changed there brings the position down to the
+highest pinned row that is as it was, and the new rows go out.
+
+Three hosts on loopback (hub A, leaves B and C: real nats-servers and relays); the deletion is
+done with sqlite3 in B's file while B's relay is stopped; bob's sends are real `peers`
+processes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.cli.test_own_pin import signed_places
+from tests.cli.test_relay_ends_third_round import failures, three  # noqa: F401 (the fixture)
+from tests.cli.test_relay_forks import heads
+from peers_tui.testing.forge import Forger
+from tests.relay_helpers import bodies, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("carol_above", [False, True],
+                         ids=["bob's head the top row", "the two top rows"])
+def test_rows_deleted_and_written_while_the_relay_is_stopped_are_published_at_its_start(
+        three, carol_above):  # noqa: F811
+    """bob's 'second' deleted on B (with carol's message above it, in the second case) while
+    B's relay is stopped; bob's 'third', written then, takes the first rowid deleted."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = b.hub / f"{group_id}.db"
+    sent = bob.spawn("send", "team", "second")
+    assert sent.code == 0, sent.err
+    wait_for(lambda: "second" in bodies(alice) and "second" in bodies(carol), timeout=20,
+             what="'second' on A and C")
+    if carol_above:
+        carol.ok("send", "team", "from carol")
+        wait_for(lambda: "from carol" in bodies(bob), what="carol's message on B")
+    b.stop()
+    with sqlite3.connect(db) as conn:
+        second = conn.execute("SELECT rowid FROM message WHERE body = 'second'").fetchone()[0]
+        assert conn.execute("SELECT MAX(rowid) FROM message").fetchone()[0] == second + carol_above
+        conn.execute("DELETE FROM message WHERE rowid >= ?", (second,))
+    sent = bob.spawn("send", "team", "third")
+    assert sent.code == 0 and sent.err == "", sent.err
+    with sqlite3.connect(db) as conn:  # the new row took a rowid the relay's position passed
+        assert conn.execute("SELECT rowid FROM message WHERE body = 'third'").fetchone()[0] == second
+    b.start()
+    expected = ["first", "second", *(["from carol"] if carol_above else []), "third"]
+    wait_for(lambda: bodies(alice) == expected and bodies(carol) == expected, timeout=20,
+             what="'third' on A and C")
+    me = Forger(bob.home).user_id
+    for host in (hub, c):
+        places = signed_places(host.hub / f"{group_id}.db", group_id, me)
+        assert {seq: len(texts) for seq, texts in places.items()} == {1: 1, 2: 1, 3: 1}
+    for user in (alice, carol):
+        assert failures(user) == (0, []), user.name
+    assert heads(hub, group_id) == heads(c, group_id)
+    for host in (hub, b, c):
+        assert host.status()["waiting"] == 0, host.name
+    assert b.status()["unsent"] == 0
+
+
+def test_an_invite_written_over_a_deleted_top_invite_while_the_relay_is_stopped_goes_out(
+        three):  # noqa: F811
+    """The invite table's ids are reused the same way: alice's invite deleted in the hub's
+    file while the hub's relay is stopped, her next one stored with its id."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    alice.ok("invite", "team")
+    me = Forger(alice.home).user_id
+
+    def invites(host) -> int:
+        with sqlite3.connect(host.hub / f"{group_id}.db") as conn:
+            return conn.execute("SELECT COUNT(*) FROM invite WHERE author = ?",
+                                (me,)).fetchone()[0]
+    wait_for(lambda: invites(b) == 2 and invites(c) == 2, timeout=20,
+             what="alice's second invite on B and C")
+    hub.stop()
+    with sqlite3.connect(hub.hub / f"{group_id}.db") as conn:
+        top = conn.execute("SELECT MAX(id) FROM invite").fetchone()[0]
+        conn.execute("DELETE FROM invite WHERE id = ?", (top,))
+    alice.ok("invite", "team")
+    with sqlite3.connect(hub.hub / f"{group_id}.db") as conn:
+        assert conn.execute("SELECT MAX(id) FROM invite").fetchone()[0] == top
+    hub.start()
+    wait_for(lambda: invites(b) == 3 and invites(c) == 3, timeout=20,
+             what="alice's third invite on B and C")
+    for user in (bob, carol):
+        assert failures(user) == (0, []), user.name
+    assert heads(b, group_id) == heads(c, group_id)
