@@ -8,6 +8,9 @@ and for how many Python lines they run."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 from hypothesis import given, strategies as st
 
@@ -62,19 +65,19 @@ def test_edges() -> None:
     assert value_or_none("0" * 25 + "ß") == plain_value("0" * 25 + "ß")
 
 
-def events_run(call: object, kind: str) -> int:
+def events_run(call: Callable[[], object], kind: str) -> int:
     """How many trace events of `kind` ("call": a function or a generator's step; "line")
     `call()` makes, its own call included."""
     lines = [0]
 
-    def trace(frame, event, arg):  # type: ignore[no-untyped-def]
+    def trace(frame: FrameType, event: str, arg: Any) -> Any:
         if event == kind:
             lines[0] += 1
         return trace
 
     sys.settrace(trace)
     try:
-        call()  # type: ignore[operator]
+        call()
     finally:
         sys.settrace(None)
     return lines[0]
