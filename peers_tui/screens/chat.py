@@ -201,7 +201,7 @@ class ChatScreen(SelectionScreen):
         self.message_log.set_events(event.events)  # joins, leaves, removals in their place
         self.composer.handles = [m.handle for m in event.members]
         self._show_title()
-        self.bars.banner.show_warning(event.warning)
+        self.bars.show_warning(event.warning)
         if event.can_post != self._can_post:
             self._can_post = event.can_post
             reason = None if event.can_post else event.cannot_post_reason()
@@ -255,7 +255,7 @@ class ChatScreen(SelectionScreen):
 
     @on(MessageLog.UnseenChanged)
     def _unseen(self, event: MessageLog.UnseenChanged) -> None:
-        self.bars.unseen.show_count(event.count)
+        self.bars.show_count(event.count)
 
     # ----------------------------------------------------------------- sending
     @on(Composer.Submitted)

@@ -12,7 +12,8 @@ imported on its first key; the group navigator with the first switch; the dialog
 service that opens them) and the palette when first opened; the service that stores the user's
 own changes to their list of groups with the first change, and the one that signs again a
 kept handle change at the hub watcher's first look; the slash commands' classes (their six
-modules) with the first Tab, command or palette.
+modules) with the first Tab, command or palette; the history banner and the count of new
+messages below the log when they are mounted, after the frame.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ LATER = ("peers_tui.core.whereabouts", "peers_tui.core.host_presence",
          "peers_tui.services.group_list", "peers_tui.services.held_handles",
          "peers_tui.commands.slash", "peers_tui.commands.app_commands",
          "peers_tui.commands.group_commands", "peers_tui.commands.message_commands",
-         "peers_tui.commands.people_commands", "peers_tui.commands.completion_sources")
+         "peers_tui.commands.people_commands", "peers_tui.commands.completion_sources",
+         "peers_tui.widgets.history_banner", "peers_tui.widgets.unseen_bar")
 
 SCRIPT = """
 import asyncio, sys
