@@ -88,3 +88,15 @@ def test_neither_runs_a_python_step_per_character() -> None:
     text = ulid_text(value)
     assert events_run(lambda: ulid_text(value), "call") == 2  # the lambda and ulid_text
     assert events_run(lambda: ulid_value(text), "line") <= 10  # (a loop over 26: 84)
+
+
+def test_a_plain_name_is_shown_without_a_python_step_per_character() -> None:
+    """shown_name runs for every author label of every row drawn: a name with nothing to
+    replace is checked in C (str.isprintable, frozenset.isdisjoint), not one character at a
+    time; one with a hidden character is still replaced."""
+    from peers_tui.core.names import shown_name
+
+    name = "a-long-handle-of-thirty-chars"
+    assert shown_name(name) == name
+    assert events_run(lambda: shown_name(name), "call") == 2  # the lambda and shown_name
+    assert shown_name("bo\u034fb") != "bo\u034fb" and "\u034f" not in shown_name("bo\u034fb")
