@@ -13,19 +13,21 @@ listed in `COMMANDS`, in the order the help screen and the palette show it.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual.binding import Binding, BindingType
 
-from peers_tui.commands.app_commands import Groups, Help, Quit, Theme
-from peers_tui.commands.group_commands import (Create, Invite, Join, Leave, Members, Mute, Nick,
-                                               Remove, SetRole, Topic)
-from peers_tui.commands.message_commands import Copy, Delete, Edit, Me, React, Reply, Search
-from peers_tui.commands.people_commands import Dm, Invitations, Who
-from peers_tui.commands.slash import SlashCommand
 from peers_tui.core.errors import PeersError
-from peers_tui.widgets.completion import ArgumentKind
 from peers_tui.core.value import Value
+
+if TYPE_CHECKING:
+    from peers_tui.commands.slash import SlashCommand
+    from peers_tui.widgets.completion import ArgumentKind
+
+    # Made on first use (`__getattr__` below): the command classes (commands/*_commands.py,
+    # six modules) are not needed for the first frame, only the keys' bindings are.
+    COMMANDS: tuple[SlashCommand, ...]
+    BY_NAME: dict[str, SlashCommand]
 
 # Where a key is bound: the app (a priority binding, so the composer's own editing keys never
 # swallow it), the chat screen, or one of the screens over it.
@@ -163,12 +165,35 @@ SCREEN_KEYS: tuple[Key, ...] = (
         KeyBinding("invitations", "escape", "dismiss_screen", "Close", show=True),)),
 )
 
-COMMANDS: tuple[SlashCommand, ...] = (
-    Create(), Join(), Invite(), Leave(), Nick(), Members(), SetRole(), Remove(), Topic(),
-    Who(), Dm(), Invitations(),
-    Me(), Reply(), Edit(), Delete(), Copy(), React(), Search(), Mute(), Groups(), Theme(), Help(), Quit(),
-)
-BY_NAME = {command.name: command for command in COMMANDS}
+def _commands() -> tuple[SlashCommand, ...]:
+    """Every slash command, in the order the help screen and the palette show them; made on
+    first use, as the module's `COMMANDS` and `BY_NAME`. Their six modules (and two dozen
+    classes) cost ~2 ms of a start measured against a bare Textual app (issue 16), and the
+    first frame needs only the keys' bindings."""
+    made: tuple[SlashCommand, ...] | None = globals().get("COMMANDS")
+    if made is None:
+        from peers_tui.commands.app_commands import Groups, Help, Quit, Theme
+        from peers_tui.commands.group_commands import (Create, Invite, Join, Leave, Members, Mute,
+                                                       Nick, Remove, SetRole, Topic)
+        from peers_tui.commands.message_commands import (Copy, Delete, Edit, Me, React, Reply,
+                                                         Search)
+        from peers_tui.commands.people_commands import Dm, Invitations, Who
+
+        made = (
+            Create(), Join(), Invite(), Leave(), Nick(), Members(), SetRole(), Remove(), Topic(),
+            Who(), Dm(), Invitations(),
+            Me(), Reply(), Edit(), Delete(), Copy(), React(), Search(), Mute(), Groups(), Theme(),
+            Help(), Quit(),
+        )
+        globals().update(BY_NAME={command.name: command for command in made}, COMMANDS=made)
+    return made
+
+
+def __getattr__(name: str) -> object:  # `COMMANDS`, `BY_NAME` before their first use
+    if name in ("COMMANDS", "BY_NAME"):
+        _commands()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def keys_of(scope: Scope) -> list[Key]:
@@ -196,12 +221,12 @@ def chat_bindings() -> list[BindingType]:
 
 def command_words() -> list[str]:
     """What Tab completes at the start of the composer: /create, /join, ..."""
-    return [command.word for command in COMMANDS]
+    return [command.word for command in _commands()]
 
 
 def command_arguments() -> dict[str, ArgumentKind]:
     """The commands whose argument Tab completes, and with what: {"/dm": "person", ...}."""
-    return {command.word: command.completes for command in COMMANDS
+    return {command.word: command.completes for command in _commands()
             if command.completes is not None}
 
 
@@ -213,9 +238,10 @@ def parse_command(text: str) -> tuple[SlashCommand, str]:
     """Split `/name rest` into the command and its argument text."""
     head, _, rest = text.strip().partition(" ")
     name = head[1:].lower()
+    _commands()  # (makes BY_NAME)
     command = BY_NAME.get(name)
     if command is None:
-        close = [c.word for c in COMMANDS if c.name.startswith(name[:2])] if name else []
+        close = [c.word for c in _commands() if c.name.startswith(name[:2])] if name else []
         hint = f"; did you mean {', '.join(close)}?" if close else "; /help lists them"
         raise UnknownCommand(f"unknown command {head!r}{hint}")
     if rest.strip() and " " not in command.usage:

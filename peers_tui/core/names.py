@@ -51,7 +51,7 @@ def shown_name(name: object) -> str:
     text = name if isinstance(name, str) else str(name)
     if len(text) > MAX_SHOWN_NAME:
         text = text[:MAX_SHOWN_NAME] + "…"
-    if text.isprintable() and not any(c in INVISIBLE for c in text):
+    if text.isprintable() and INVISIBLE.isdisjoint(text):
         return text  # isprintable() is False for every Cc, Cf, Zl, Zp and Cs character
     return "".join(_placeholder(c) if c == "\t" or hidden(c)
                    or is_unsafe(c, allow_newlines=False) else c for c in text)

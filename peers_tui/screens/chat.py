@@ -10,9 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from peers_tui.commands.completion_sources import completion_sources
-from peers_tui.commands.registry import chat_bindings, command_words, parse_command
-from peers_tui.commands.slash import Standing
+from peers_tui.commands.registry import chat_bindings, parse_command
 from peers_tui.core.errors import PeersError
 from peers_tui.core.frozen import replace
 from peers_tui.core.live_feed import LiveFeed
@@ -25,7 +23,8 @@ from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, S
 from peers_tui.screens.chat_link import LinkWatch
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_bars import HiddenBars
-from peers_tui.screens.chat_frame import ChatBody, ComposerRule, focused_composer, width_class
+from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, focused_composer,
+                                          tab_completions, width_class)
 from peers_tui.screens.chat_first_read import read_newest
 from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
@@ -39,6 +38,7 @@ from peers_tui.widgets.topic_bar import TopicBar
 from peers_tui.worker_errors import pass_on_failure
 
 if TYPE_CHECKING:
+    from peers_tui.commands.slash import Standing
     from peers_tui.core.account import Account
     from peers_tui.core.group_store import GroupStore
 
@@ -91,8 +91,7 @@ class ChatScreen(SelectionScreen):
         compose_none(widgets)  # Textual's toast rack and tooltip: after the first frame
 
     def on_mount(self) -> None:
-        self.composer.commands = command_words()
-        self.composer.arguments = completion_sources(self.account)  # /dm PERSON, /join GROUP
+        self.composer.completions = lambda: tab_completions(self.account)  # on the first Tab
         self.composer.sent_history = self.drafts.input_history()
         self._open(self.entry)
         self.call_after_refresh(self.link.start)  # the relay's link, if any: after the frame
@@ -202,7 +201,7 @@ class ChatScreen(SelectionScreen):
         self.message_log.set_events(event.events)  # joins, leaves, removals in their place
         self.composer.handles = [m.handle for m in event.members]
         self._show_title()
-        self.bars.banner.show_warning(event.warning)
+        self.bars.show_warning(event.warning)
         if event.can_post != self._can_post:
             self._can_post = event.can_post
             reason = None if event.can_post else event.cannot_post_reason()
@@ -256,7 +255,7 @@ class ChatScreen(SelectionScreen):
 
     @on(MessageLog.UnseenChanged)
     def _unseen(self, event: MessageLog.UnseenChanged) -> None:
-        self.bars.unseen.show_count(event.count)
+        self.bars.show_count(event.count)
 
     # ----------------------------------------------------------------- sending
     @on(Composer.Submitted)

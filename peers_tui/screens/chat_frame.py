@@ -14,16 +14,25 @@ measured against a bare Textual app painting one line).
   the terminal a key, ~0.5 ms of the echo in tmux against a bare TextArea, figure 12). Not a
   box around the composer with `:focus-within` either: a focus change restyles every widget
   inside a node with such a rule, the composer and its eight component classes included.
+- What the composer's Tab completes (the /command words, where /dm's people and /join's
+  groups come from) is asked for on its first Tab: it is made from the slash commands'
+  classes, six modules the first frame has no use for (~2 ms of a start).
 - The width class the first resize would set is set before the screen is mounted (set then,
   it restyled every widget once more before the first paint).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.containers import Horizontal
 from textual.widget import Widget
 
 from peers_tui.widgets import Composer
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+    from peers_tui.widgets.completion import ArgumentSource
 
 
 class ChatBody(Horizontal):
@@ -51,6 +60,14 @@ def focused_composer() -> Composer:
     composer = Composer(id="composer")
     composer.set_reactive(Composer.has_focus, True)  # the screen focuses it as composed
     return composer
+
+
+def tab_completions(account: Account) -> tuple[list[str], dict[str, ArgumentSource]]:
+    """The composer's `completions`: loads the slash commands on its first Tab."""
+    from peers_tui.commands.completion_sources import completion_sources
+    from peers_tui.commands.registry import command_words
+
+    return command_words(), completion_sources(account)
 
 
 def width_class(breakpoints: list[tuple[int, str]], width: int) -> str:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from peers_tui.commands.slash import Standing
 from peers_tui.core.events import EventView
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
@@ -20,6 +19,7 @@ from peers_tui.core.views import MemberView
 from peers_tui.core.roster import MemberState
 
 if TYPE_CHECKING:
+    from peers_tui.commands.slash import Standing  # (its module: with the commands, later)
     from peers_tui.core.account import Account
     from peers_tui.core.group_store import GroupStore
 

@@ -3,6 +3,8 @@ a line (Ctrl+J in every terminal; the others where the terminal tells them from 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.content import Content
 from textual.message import Message
@@ -62,6 +64,9 @@ class Composer(TextArea):
         self.commands: list[str] = []
         # The commands whose argument Tab completes (a person, a group), by word: /dm, /join.
         self.arguments: dict[str, ArgumentSource] = {}
+        # What gives `commands` and `arguments`, asked on the first Tab: they are made from
+        # the slash commands' classes, which the first frame does not load (issue 16).
+        self.completions: Callable[[], tuple[list[str], dict[str, ArgumentSource]]] | None = None
         self._cycle: TabCycle | None = None
         # Why a message cannot be posted here (a reader, removed, a read-only file), or None.
         # The composer stays editable all the same: drafts can be kept and commands typed.
@@ -184,6 +189,9 @@ class Composer(TextArea):
             self.replace(cycle.shown, (row, cycle.start), (row, column))
             return
         self._cycle = None
+        if self.completions is not None:
+            self.commands, self.arguments = self.completions()
+            self.completions = None
         found = offer(line, column, row == 0, handles=self.handles, commands=self.commands,
                       arguments=self.arguments)
         if found is None:

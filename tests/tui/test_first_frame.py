@@ -121,8 +121,10 @@ async def test_a_hidden_bar_told_before_it_is_mounted_shows_it_once_mounted() ->
     app = Bars()
     async with app.run_test(size=(80, 10)) as pilot:
         bars = HiddenBars()
-        bars.banner.show_warning("a forged membership change")
-        bars.unseen.show_count(2)
+        bars.show_count(5)  # the last of each is what shows
+        bars.show_warning("a forged membership change")
+        bars.show_count(2)
+        assert bars._banner is None and bars._unseen is None  # made when mounted
         row = app.screen.query_one("#log-row")
         await app.screen.mount(bars.banner, before=row)
         await app.screen.mount(bars.unseen, after=row)

@@ -11,7 +11,9 @@ on its thread; the window title is set when the counts come, and selection mode'
 imported on its first key; the group navigator with the first switch; the dialogs (and the
 service that opens them) and the palette when first opened; the service that stores the user's
 own changes to their list of groups with the first change, and the one that signs again a
-kept handle change at the hub watcher's first look.
+kept handle change at the hub watcher's first look; the slash commands' classes (their six
+modules) with the first Tab, command or palette; the history banner and the count of new
+messages below the log when they are mounted, after the frame.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ LATER = ("peers_tui.core.whereabouts", "peers_tui.core.host_presence",
          "peers_tui.core.link_state", "peers_tui.core.link_words",
          "peers_tui.screens.search", "peers_tui.screens.switcher", "peers_tui.screens.help",
          "peers_tui.screens.group_list", "peers_tui.commands.palette",
-         "peers_tui.services.group_list", "peers_tui.services.held_handles")
+         "peers_tui.services.group_list", "peers_tui.services.held_handles",
+         "peers_tui.commands.slash", "peers_tui.commands.app_commands",
+         "peers_tui.commands.group_commands", "peers_tui.commands.message_commands",
+         "peers_tui.commands.people_commands", "peers_tui.commands.completion_sources",
+         "peers_tui.widgets.history_banner", "peers_tui.widgets.unseen_bar")
 
 SCRIPT = """
 import asyncio, sys
