@@ -43,19 +43,15 @@ def pytest_configure(config: pytest.Config) -> None:
 # The slow tests that are not serial mostly wait on processes (relays, nats-servers); `make
 # test` runs them beside the rest with `--dist loadgroup` and one worker more than the cores,
 # which runs only these (tests/scheduling.py; docs/performance.md, "Test suite time, fifth
-# pass"). The benchmark smoke test (a load of its own, no bound in seconds) is not one of
-# them: it runs first on a worker of the others, the longest of their tests.
-BENCHMARK_SMOKE = "test_benchmarks_quick.py"
+# pass"), the benchmark smoke test among them (no bound in seconds; its processes mostly wait).
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups into the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from tests.scheduling import FIRST, WAITING
+    from tests.scheduling import WAITING
 
     for item in items:
-        if item.path.name == BENCHMARK_SMOKE:
-            item.add_marker(pytest.mark.xdist_group(FIRST))
-        elif item.get_closest_marker("slow") and not item.get_closest_marker("serial"):
+        if item.get_closest_marker("slow") and not item.get_closest_marker("serial"):
             item.add_marker(pytest.mark.xdist_group(WAITING))
 
 

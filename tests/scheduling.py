@@ -5,10 +5,10 @@ Most tests keep a core busy; the slow ones that are not serial mostly wait (rela
 nats-servers on loopback, conditions with generous timeouts: ~0.2-0.4 of a core each). With
 as many workers as cores the waiting tests left a core idle for minutes, and with twice as
 many, CPU-bound tests with timing waits shared a core and flaked. So a worker beyond the
-machine's cores runs only the waiting tests, one at a time, beside as many workers as cores
-that run everything else first (the benchmark smoke test before the rest: it is the longest)
-and then help with any waiting tests left. Once no waiting test is left, the extra worker
-stops: no more CPU-bound tests run at once than there are cores.
+machine's cores runs only the waiting tests, one at a time (the benchmark smoke test first:
+the longest, ~0.2-0.3 of a core over ~95 s), beside as many workers as cores that run
+everything else first and then help with any waiting tests left. Once no waiting test is
+left, the extra worker stops: no more CPU-bound tests run at once than there are cores.
 
 A waiting test is known here by its node id, which xdist suffixes with the test's
 `xdist_group` (`@waiting`, set in conftest's collection hook) under `--dist loadgroup`. Each
@@ -22,7 +22,7 @@ import os
 from xdist.scheduler import LoadGroupScheduling
 
 WAITING = "waiting"
-FIRST = "benchmark-smoke"
+FIRST = "tests/test_benchmarks_quick.py::"  # the longest waiting test, taken first
 
 
 def cores() -> int:
@@ -52,11 +52,11 @@ class WaitingAside(LoadGroupScheduling):
         """The next unit for this worker, or None when there is none it may run."""
         waiting = [scope for scope in self.workqueue if self.waiting(scope)]
         if self.waiting_only(node):
-            return waiting[0] if waiting else None
+            first = [scope for scope in waiting if scope.startswith(FIRST)]
+            return (first or waiting)[0] if waiting else None
         others = [scope for scope in self.workqueue if not self.waiting(scope)]
-        first = [scope for scope in others if scope.endswith("@" + FIRST)]
         if others:
-            return (first or others)[0]
+            return others[0]
         return waiting[-1] if waiting else None  # from the far end: the extra worker's is near
 
     def _assign_work_unit(self, node) -> None:
