@@ -28,16 +28,17 @@ run: install
 
 # The layers (import-linter contracts in pyproject.toml) and the types are checked first;
 # mypy in two workers (a fresh clone has no cache: 17-19 s against 26-32 s in one, load 6).
-# Then two lanes (docs/performance.md, "Test suite time" and its third pass). First everything
-# but the serial tests, in two workers: the slow tests that only wait for conditions (relays
-# on loopback, generous timeouts) run in xdist groups, one test at a time in each (two groups,
-# and the benchmark smoke test alone: tests/conftest.py), while the other workers run the rest
-# on the CPU they leave. Last, alone, the slow tests marked serial: the UI's timing in seconds
-# and bounds in seconds, which another test's load would make flaky.
+# Then two lanes (docs/performance.md, "Test suite time" and its third and fifth passes). First
+# everything but the serial tests, in three workers, one more than the standard machine's two
+# cores: the slow tests that only wait for conditions (relays on loopback, generous timeouts)
+# run on the worker beyond the cores, one at a time, while the others run the CPU-bound rest
+# and then help with any waiting tests left (tests/scheduling.py); no more CPU-bound tests run
+# at once than there are cores. Last, alone, the slow tests marked serial: the UI's timing in
+# seconds and bounds in seconds, which another test's load would make flaky.
 test: install-test
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy -n 2
-	$(BIN)/python -m pytest -m "not serial" -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not serial" -n 3 --dist loadgroup $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m "slow and serial" -n 0 $(PYTEST_ARGS)
 
 clean:

@@ -41,24 +41,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # The slow tests that are not serial mostly wait on processes (relays, nats-servers); `make
-# test` runs them beside the rest with `--dist loadgroup` (docs/performance.md, "Test suite
-# time, third pass"): each of these xdist groups runs on one worker, one test at a time, so
-# at most this many wait at once while the other workers run the CPU-bound tests. The
-# benchmark smoke test (a load of its own, no bound in seconds) is a group by itself.
-SLOW_GROUPS = 2
-BENCHMARK_SMOKE = "test_benchmarks_quick.py"
+# test` runs them beside the rest with `--dist loadgroup` and one worker more than the cores,
+# which runs only these (tests/scheduling.py; docs/performance.md, "Test suite time, fifth
+# pass"), the benchmark smoke test among them (no bound in seconds; its processes mostly wait).
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups into the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    waiting = [item for item in items
-               if item.get_closest_marker("slow") and not item.get_closest_marker("serial")]
-    others = [item for item in waiting if item.path.name != BENCHMARK_SMOKE]
-    for index, item in enumerate(others):
-        item.add_marker(pytest.mark.xdist_group(f"slow{index % SLOW_GROUPS}"))
-    for item in waiting:
-        if item.path.name == BENCHMARK_SMOKE:
-            item.add_marker(pytest.mark.xdist_group("benchmark-smoke"))
+    from tests.scheduling import WAITING
+
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group(WAITING))
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under `--dist loadgroup`, the waiting tests on the workers beyond the cores."""
+    if config.getvalue("dist") == "loadgroup":
+        from tests.scheduling import WaitingAside
+        return WaitingAside(config, log)
+    return None
 
 
 @pytest.fixture(autouse=True)
