@@ -33,6 +33,7 @@ from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
 from peers_tui.core.set_aside_rows import junk_after
 from peers_tui.relay.chain_evidence import move_named_void
+from peers_tui.relay.chain_order import sent_now
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
@@ -130,6 +131,8 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         messages = messages[:SCAN_LIMIT]
         if messages:
             scan.message_position = messages[-1].rowid
+        if scan.more:  # no invite ahead of its author's earlier messages (chain_order.py)
+            invites = sent_now(store.db, invites, scan.message_position)
         scan.invite_position = max([after_invite, *(row.id for row in invites)])
         scan.prints = (last_print(messages), last_print(invites))  # position_pins.py
         if known is not None:

@@ -1,17 +1,20 @@
 """A join's records are the federation's before the relay can meet them in the file (docs/
-relay.md, eighth acceptance pass, "Once, not reproduced"): the hub had published alice's
+relay.md, eighth acceptance pass, "Once, then reproduced"): the hub had published alice's
 invite of a group ahead of the messages she imported before it (its scan sends every invite
 and only 2,000 messages a look), so on the joining leaf the invite's predecessor was above the
-newest page, neither here nor below the frontier. The join linked the file into place and only
-then told the ledger what it had applied; the leaf's relay, scanning the new file in between
-(a loaded machine; a relay started again then), judged the invite a row written on this host
-whose predecessor was "missing (history deleted)" and refused it for good (`rejected: B 1`).
+newest page, neither here nor below the frontier. The leaf's relay judged the invite a row
+written on this host whose predecessor was "missing (history deleted)" and refused it for good
+(`rejected: B 1`): its scan never passed a known invite over (rows._own_row), and the join
+told the ledger what it had applied only after linking the file into place, so a scan in
+between (at once: inotify; a loaded machine, a relay started again then) found it unknown.
 
-Deterministic here: the hub's relay is paused (its nats-server serves on) while alice
-imports and invites; the stream is given the invite and then her oldest messages, as the
-hub's scan gives them; the join's read and apply are called as `fetch_group` calls them, and
-the ledger's bookkeeping after the apply is held back until the leaf's relay has scanned the
-file. Hub A and leaf B on loopback, real relays."""
+The hub's scan no longer sends an invite ahead of its author's earlier messages (relay/
+chain_order.py; the last test), but a leaf must not refuse one that came so (a hub of older
+code, a stream written before). Deterministic here: the hub's relay is paused (its
+nats-server serves on) while alice imports and invites; the stream is given the invite and
+then her oldest messages, as the hub's scan gave them; the join's read and apply are called
+as `fetch_group` calls them (the second test holds the ledger's bookkeeping after the apply
+back until the leaf's relay has scanned the file). Hub A and leaf B on loopback, real relays."""
 
 from __future__ import annotations
 
@@ -130,8 +133,8 @@ def _scanned(leaf, group_id: str) -> None:
 
 
 def test_a_joined_invite_ahead_of_its_predecessor_is_not_refused_by_the_leafs_scan(tmp_path):
-    """The join as `peers join` makes it (fetch_group): the relay scanned after the ledger
-    knew the invite, and judged it all the same (the known invite was not passed over)."""
+    """The join as `peers join` makes it (fetch_group): the relay judged the invite whether
+    the ledger knew it or not (a known invite row was never passed over)."""
     from peers_tui.relay import fetch
 
     with _invite_ahead(tmp_path) as (hosts, group_id, code, invite, messages):
@@ -169,6 +172,46 @@ def test_an_invite_ahead_is_not_refused_while_the_join_has_not_written_the_ledge
         _scanned(leaf, group_id)
         fetch._record(leaf.hub, outcome)
         assert leaf.status().get("rejected", {}) == {}, leaf.peers().run("relay", "rejected").out
+
+
+def _stream(hub, group_id: str) -> list:
+    """The group's records in the hub's federation stream, in stream order."""
+    import nats
+
+    from peers_tui.relay.config import client_url, load_config
+    from peers_tui.relay.fetch import read_group
+
+    async def read() -> list:
+        nc = await nats.connect(client_url(load_config(hub)))
+        try:
+            return await read_group(nc.jetstream(), group_id)
+        finally:
+            await nc.close()
+
+    return asyncio.run(read())
+
+
+def test_the_hubs_scan_sends_an_invite_after_its_authors_earlier_messages(tmp_path):
+    """The cause upstream: a look at the hub's file sends every new invite and 2,000 messages
+    (rows.SCAN_LIMIT); an invite signed after 3,000 imports went out with the first 2,000."""
+    hosts = federation(tmp_path, ("A",))
+    hub = hosts[0]
+    try:
+        alice = hub.user("alice")
+        group_id = alice.ok("create", "big4").out.strip()
+        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
+                                    "created_at": 1_700_000_000 + i}) + "\n" for i in range(3_000))
+        alice.ok("import", "big4", "-", stdin=lines)
+        alice.ok("invite", "big4")
+        hub.start()
+        wait_for(lambda: hub.status().get("unsent") == 0, timeout=60, what="A's records published")
+        order = [(e.table, json.loads(e.text).get("aseq")) for e in _stream(hub.hub, group_id)
+                 if e.table in ("msg", "invite")]
+        invite = next(index for index, (table, _) in enumerate(order) if table == "invite")
+        sent_before = {aseq for table, aseq in order[:invite] if table == "msg"}
+        assert len(sent_before) == 3_000, f"the invite went out after {len(sent_before)} imports"
+    finally:
+        stop_all(hosts)
 
 
 def _count(path) -> int:
