@@ -70,6 +70,7 @@ async def read_group(js: Any, group_id: str, subject: str | None = None) -> list
 
 def apply_group(hub: Path, group_id: str, records: list[Envelope]) -> Outcome:
     """Membership and invites first (one commit), then the messages a page at a time."""
+    _known_first(hub, records)
     first = [r for r in records if r.table != "msg"]
     messages = [r for r in records if r.table == "msg"]
     total = Outcome()
@@ -117,7 +118,9 @@ def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[En
     A group new here is made in a directory of its own inside the hub and linked into place
     whole: this host's relay, listing the hub between the genesis and the frontier, took it
     for a group with no backfill under way and applied all of it in one transaction (a
-    million records), leaving the frontier open for good (seen under load, 2026-11-30)."""
+    million records), leaving the frontier open for good (seen under load, 2026-11-30).
+    What was read is known to this host's relay before any of it is in the hub (_known_first)."""
+    _known_first(hub, firsts + newest)
     final = hub / f"{group_id}.db"
     if final.exists():
         return _apply_join_to(hub, group_id, firsts, newest, low, found)
@@ -170,12 +173,27 @@ def _add(total: Outcome, outcome: Outcome | None, waiting: bool = False) -> None
     total.waiting = outcome.waiting if waiting else total.waiting + outcome.waiting
 
 
-def _record(hub: Path, outcome: Outcome) -> None:
-    """What the join applied is known to the federation (this host's relay must not send it
-    back); what it refused is quarantined, what waits is held for the relay to retry."""
+def _known_first(hub: Path, records: list[Envelope]) -> None:
+    """Every record read from the hub's stream is the federation's: in the ledger's `known`
+    before any of it is written into the hub directory. This host's relay passes a known row
+    of its file over; one it met first was judged as a row written here. Marked known only
+    after the join's apply (as it was), the rows a relay scanned in between (the file linked
+    into place, the ledger not yet written, or never: the join killed) were this host's
+    writes, and an invite the hub had published ahead of its author's imported messages was
+    refused for good, its predecessor "missing (history deleted)" (docs/relay.md, eighth
+    acceptance pass). A record then refused or held here is still the federation's."""
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
-        ledger.add_known(e.hash for e in outcome.applied + outcome.duplicates)
+        ledger.add_known(e.hash for e in records)
+    finally:
+        ledger.close()
+
+
+def _record(hub: Path, outcome: Outcome) -> None:
+    """What the join refused is quarantined, what waits is held for the relay to retry (what
+    it read is known already: _known_first)."""
+    ledger = Ledger(relay_dir(hub) / "relay.db")
+    try:
         for envelope, reason in outcome.refused:
             ledger.quarantine(envelope if envelope.origin else replace(envelope, origin=ORIGIN), reason)
         for envelope, reason in outcome.waiting:

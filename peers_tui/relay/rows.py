@@ -33,6 +33,7 @@ from peers_tui.core.raw import text_of
 from peers_tui.core.records import SignedRecord
 from peers_tui.core.set_aside_rows import junk_after
 from peers_tui.relay.chain_evidence import move_named_void
+from peers_tui.relay.chain_order import sent_now
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
@@ -130,11 +131,13 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         messages = messages[:SCAN_LIMIT]
         if messages:
             scan.message_position = messages[-1].rowid
+        if scan.more:  # no invite ahead of its author's earlier messages (chain_order.py)
+            invites = sent_now(store.db, invites, scan.message_position)
         scan.invite_position = max([after_invite, *(row.id for row in invites)])
         scan.prints = (last_print(messages), last_print(invites))  # position_pins.py
         if known is not None:
-            invites = [row for row in invites if not _passed_over(row, gid, known)]
-            messages = [row for row in messages if not _passed_over(row, gid, known)]
+            invites = [row for row in invites if not _passed_over(row, "key", gid, known)]
+            messages = [row for row in messages if not _passed_over(row, "id", gid, known)]
         roster = store.current_roster()
         scan.membership_mark = store.roster_mark
         good = genuine_invite_digests(store, roster) if invites else set()
@@ -191,27 +194,31 @@ def _void_changes(gid: str, roster: Roster, origin: str) -> list[tuple[Envelope,
             for row in GroupMember.select().where(GroupMember.seq.not_in(list(roster.chain)))]
 
 
-def _passed_over(row: Any, group_id: str, known: Callable[[str], bool]) -> bool:
+def _passed_over(row: Any, name: str, group_id: str, known: Callable[[str], bool]) -> bool:
     """The federation has this row's record already, and the row is that record's own here.
     A known record filed where it does not belong (copied from another group, or a second
     row of it under another id or author) is judged like any row, and refused with its
     reason: passed over, it was neither sent nor listed in `relay rejected`."""
     text = text_of(row.record)
-    return _own_row(row, text, group_id) and known(record_hash(text))
+    return _own_row(row, name, text, group_id) and known(record_hash(text))
 
 
-def _own_row(row: Any, text: str, group_id: str) -> bool:
-    """Whether the row's id (an invite's key), author and group are its record's. Looked up
-    in the canonical text, where a quote inside a string is escaped: ~1 us a row, where
-    parsing it and comparing every column (what `peers verify` does) cost 7 us on top of the
-    hash and lookup's 6 (every applied row a scan meets while users write)."""
-    key, value = ("key", row.key) if isinstance(row, Invite) else ("id", row.id)
+def _own_row(row: Any, name: str, text: str, group_id: str) -> bool:
+    """Whether the row's id (`name`: an invite's "key", a message's "id"), author and group
+    are its record's. Looked up in the canonical text, where a quote inside a string is
+    escaped: ~1 us a row, where parsing it and comparing every column (what `peers verify`
+    does) cost 7 us on top of the hash and lookup's 6 (every applied row a scan meets while
+    users write). Told which by the caller: the scan's rows are no model objects
+    (models.prepared), and an invite row taken for a message one was never passed over, its
+    key looked for under "id" (its integer rowid): every known invite after the position
+    was judged again as a row written here (docs/relay.md, eighth acceptance pass)."""
+    value = getattr(row, name)
     author = row.author
     if not isinstance(value, str) or not isinstance(author, str):
         return False
     # A value holding a quote or a backslash is never found (the text escapes it): judged.
-    return all(f'"{name}":"{claimed}"' in text
-               for name, claimed in ((key, value), ("g", group_id), ("a", author)))
+    return all(f'"{field}":"{claimed}"' in text
+               for field, claimed in ((name, value), ("g", group_id), ("a", author)))
 
 
 def _fork_evidence(group_id: str, invites: list[Any]) -> set[str]:
