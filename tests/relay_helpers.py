@@ -170,6 +170,23 @@ class Refusals:
                 if count != before.get(origin, 0)}
 
 
+def team_joined_on_two_hosts(hub: Host, leaf: Host, *, spawn: bool = False) -> tuple[User, User]:
+    """alice founds 'team' on the hub, both relays start, bob joins it from the leaf (`spawn`:
+    in a process of its own, for a test that runs an event loop of its own already)."""
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    alice.ok("create", "team")
+    code = alice.ok("invite", "team").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="the leaf link")
+    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
+    if spawn:
+        assert bob.spawn("join", code).code == 0
+    else:
+        bob.ok("join", code)
+    return alice, bob
+
+
 def start_linked(hosts: list[Host]) -> None:
     """Start every host's relay (the hub first) and wait for each leaf's link."""
     for host in hosts:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.relay_helpers import federation, stop_all, wait_for
+from tests.relay_helpers import federation, stop_all, team_joined_on_two_hosts, wait_for
 from tests.tmux_helpers import Tmux, needs_tmux
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial, needs_tmux]
@@ -17,19 +17,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.serial, needs_tmux]
 def member(user, group: str, handle: str) -> dict:
     rows = {m["handle"]: m for m in user.ok("members", group, "--json").json()}
     return rows[handle]
-
-
-def team_joined_on_two_hosts(hub, leaf):
-    """alice founds 'team' on the hub, both relays start, bob joins it from the leaf."""
-    alice, bob = hub.user("alice"), leaf.user("bob")
-    alice.ok("create", "team")
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_for(leaf.link_up, what="the leaf link")
-    wait_for(lambda: leaf.status().get("received"), what="the group at the hub")
-    bob.ok("join", code)
-    return alice, bob
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from peers_tui.core.link_state import read_link_state
-from tests.relay_helpers import bodies, federation, stop_all
+from tests.relay_helpers import bodies, federation, stop_all, team_joined_on_two_hosts
 from tests.relay_helpers import wait_for as wait_until
 from tests.tui.test_link_indicator import earlier_note, link_text
 from tests.tui_helpers import make_app, wait_for
@@ -25,14 +25,7 @@ def hosts(tmp_path):
 @pytest.mark.serial
 async def test_the_note_names_its_host_after_the_arrival_left_the_link_file(hosts):
     hub, leaf = hosts
-    alice, bob = hub.user("alice"), leaf.user("bob")
-    alice.ok("create", "team")
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_until(leaf.link_up, what="the leaf link")
-    wait_until(lambda: leaf.status().get("received"), what="the group at the hub")
-    assert bob.spawn("join", code).code == 0
+    alice, bob = team_joined_on_two_hosts(hub, leaf, spawn=True)  # the test runs its own loop
 
     app = make_app(bob, "team")
     async with app.run_test(size=(100, 24)) as pilot:

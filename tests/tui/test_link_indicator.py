@@ -10,7 +10,7 @@ import pytest
 
 from peers_tui.widgets.message_render import UNSENT_MARK
 from peers_tui.widgets.topic_bar import TopicBar
-from tests.relay_helpers import bodies, federation, stop_all
+from tests.relay_helpers import bodies, federation, stop_all, team_joined_on_two_hosts
 from tests.relay_helpers import wait_for as wait_until
 from tests.tui_helpers import make_app, screen_text, type_text, wait_for
 
@@ -39,14 +39,7 @@ def earlier_note(app) -> str:
 @pytest.mark.serial
 async def test_the_leaf_sees_its_link_its_unsent_messages_and_late_arrivals(hosts):
     hub, leaf = hosts
-    alice, bob = hub.user("alice"), leaf.user("bob")
-    alice.ok("create", "team")
-    code = alice.ok("invite", "team").out.strip()
-    hub.start()
-    leaf.start()
-    wait_until(leaf.link_up, what="the leaf link")
-    wait_until(lambda: leaf.status().get("received"), what="the group at the hub")
-    assert bob.spawn("join", code).code == 0  # in its own process: it runs its own event loop
+    alice, bob = team_joined_on_two_hosts(hub, leaf, spawn=True)  # the test runs its own loop
     alice.ok("send", "team", "hello from A")
     wait_until(lambda: "hello from A" in bodies(bob), what="A's message on B")
 
