@@ -12,6 +12,7 @@ is done with sqlite3 in B's file; bob's sends are real `peers` processes."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -24,15 +25,36 @@ from tests.relay_helpers import bodies, wait_for
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("top", [True, False], ids=["top row", "below others"])
-def test_bobs_head_deleted_on_his_host_then_his_send_reaches_every_host_whole(
-        three, top):  # noqa: F811
+def second_everywhere(three) -> Path:  # noqa: F811
+    """bob's 'second', sent by a real `peers send` on B, on A and C; B's group file."""
     (hub, b, c), (alice, bob, carol), group_id = three
-    db = b.hub / f"{group_id}.db"
     sent = bob.spawn("send", "team", "second")
     assert sent.code == 0, sent.err
     wait_for(lambda: "second" in bodies(alice) and "second" in bodies(carol), timeout=20,
              what="'second' on A and C")
+    return b.hub / f"{group_id}.db"
+
+
+def bobs_three_places_whole(three) -> None:  # noqa: F811
+    """On A and C bob's chain holds one record at each of places 1-3, alice and carol verify
+    everything, and A and C have the same heads."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    me = Forger(bob.home).user_id
+    for host in (hub, c):
+        places = signed_places(host.hub / f"{group_id}.db", group_id, me)
+        assert {seq: len(texts) for seq, texts in places.items()} == {1: 1, 2: 1, 3: 1}
+    for user in (alice, carol):
+        code, failed = failures(user)
+        assert code == 0 and failed == [], (user.name, failed)
+        assert all(m["verified"] for m in user.ok("log", "team", "--json").json())
+    assert heads(hub, group_id) == heads(c, group_id)
+
+
+@pytest.mark.parametrize("top", [True, False], ids=["top row", "below others"])
+def test_bobs_head_deleted_on_his_host_then_his_send_reaches_every_host_whole(
+        three, top):  # noqa: F811
+    (hub, b, c), (alice, bob, carol), group_id = three
+    db = second_everywhere(three)
     if not top:  # carol's message stored above it on B
         carol.ok("send", "team", "from carol")
         wait_for(lambda: "from carol" in bodies(bob), what="carol's message on B")
@@ -44,18 +66,10 @@ def test_bobs_head_deleted_on_his_host_then_his_send_reaches_every_host_whole(
     expected = ["first", "second", *others, "third"]
     wait_for(lambda: bodies(alice) == expected and bodies(carol) == expected, timeout=20,
              what="'third' on A and C after 'second'")
-    me = Forger(bob.home).user_id
-    for host in (hub, c):
-        places = signed_places(host.hub / f"{group_id}.db", group_id, me)
-        assert {seq: len(texts) for seq, texts in places.items()} == {1: 1, 2: 1, 3: 1}
-    for user in (alice, carol):
-        code, failed = failures(user)
-        assert code == 0 and failed == [], (user.name, failed)
-        assert all(m["verified"] for m in user.ok("log", "team", "--json").json())
-    assert heads(hub, group_id) == heads(c, group_id)
+    bobs_three_places_whole(three)
     # On B the copy bob's personal.db kept went back before 'third' (core/own_copy.py).
     assert failures(bob) == (0, [])
-    assert sorted(signed_places(db, group_id, me)) == [1, 2, 3]
+    assert sorted(signed_places(db, group_id, Forger(bob.home).user_id)) == [1, 2, 3]
     assert heads(b, group_id) == heads(hub, group_id)
     for host in (hub, b, c):
         assert host.status()["waiting"] == 0, host.name

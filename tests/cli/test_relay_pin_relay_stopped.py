@@ -17,7 +17,7 @@ import sqlite3
 
 import pytest
 
-from tests.cli.test_own_pin import signed_places
+from tests.cli.test_relay_own_pin import bobs_three_places_whole, second_everywhere
 from tests.cli.test_relay_ends_third_round import failures, three  # noqa: F401 (the fixture)
 from tests.cli.test_relay_forks import heads
 from peers_tui.testing.forge import Forger
@@ -35,11 +35,7 @@ def test_rows_deleted_and_written_while_the_relay_is_stopped_are_published_at_it
     position passed. (bob's own head alone is put back from his kept copy first since the
     ninth attack pass, and 'third' goes above it: carol's row is what gives its rowid away.)"""
     (hub, b, c), (alice, bob, carol), group_id = three
-    db = b.hub / f"{group_id}.db"
-    sent = bob.spawn("send", "team", "second")
-    assert sent.code == 0, sent.err
-    wait_for(lambda: "second" in bodies(alice) and "second" in bodies(carol), timeout=20,
-             what="'second' on A and C")
+    db = second_everywhere(three)
     carol.ok("send", "team", "from carol")
     wait_for(lambda: "from carol" in bodies(bob), what="carol's message on B")
     b.stop()
@@ -55,13 +51,7 @@ def test_rows_deleted_and_written_while_the_relay_is_stopped_are_published_at_it
     expected = ["first", "second", "from carol", "third"]
     wait_for(lambda: bodies(alice) == expected and bodies(carol) == expected, timeout=20,
              what="'third' on A and C")
-    me = Forger(bob.home).user_id
-    for host in (hub, c):
-        places = signed_places(host.hub / f"{group_id}.db", group_id, me)
-        assert {seq: len(texts) for seq, texts in places.items()} == {1: 1, 2: 1, 3: 1}
-    for user in (alice, carol):
-        assert failures(user) == (0, []), user.name
-    assert heads(hub, group_id) == heads(c, group_id)
+    bobs_three_places_whole(three)
     for host in (hub, b, c):
         assert host.status()["waiting"] == 0, host.name
     assert b.status()["unsent"] == 0
