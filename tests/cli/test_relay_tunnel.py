@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from peers_tui.relay.config import free_port
+from peers_tui.testing.ports import leased_port
 from peers_tui.relay.server import port_open
 from tests.relay_helpers import Host, bodies, stop_all, wait_for
 
@@ -48,7 +48,7 @@ def sshd(tmp_path):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
                        check=True)
     (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
-    port = free_port()
+    port = leased_port()
     host_key = (keys / "host.pub").read_text().split()
     (keys / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
     config = keys / "sshd_config"
@@ -79,7 +79,7 @@ def test_the_leaf_link_goes_through_an_ssh_tunnel_kept_up_by_the_relay(tmp_path,
     hub, leaf = Host("A", tmp_path / "A"), Host("B", tmp_path / "B")
     for host in (hub, leaf):
         host.root.mkdir()
-    hub_port = free_port()
+    hub_port = leased_port()
     hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{hub_port}")
     token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
     ssh_args = [arg for option in options for arg in ("--ssh-option", option)]
@@ -128,7 +128,7 @@ def test_ssh_is_for_leaves_and_wants_a_user_at_host(tmp_path):
     hub.root.mkdir()
     assert "--ssh is for a leaf" in hub.peers().fails(
         "relay", "init", "--hub", "--ssh", "me@there").err
-    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
     token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
     leaf = Host("B", tmp_path / "B")
     leaf.root.mkdir()
