@@ -61,8 +61,11 @@ def leased_port() -> int:
 
 
 
-def release_ports() -> None:
-    """Give back every port this process leased (its servers are stopped)."""
-    while _held:
-        _, fd = _held.popitem()
-        os.close(fd)
+def held_ports() -> set[int]:
+    return set(_held)
+
+
+def release_ports(keep: set[int] | frozenset[int] = frozenset()) -> None:
+    """Give back the ports this process leased but `keep` (their servers are stopped)."""
+    for port in set(_held) - set(keep):
+        os.close(_held.pop(port))

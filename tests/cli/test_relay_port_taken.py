@@ -24,7 +24,7 @@ import pytest
 from peers_tui.relay import server as server_module
 from peers_tui.relay.config import PORTS_FROM, free_port, load_config
 from peers_tui.relay.server import NatsServer
-from peers_tui.testing.ports import lease, leased_port, release_ports
+from peers_tui.testing.ports import held_ports, lease, leased_port, release_ports
 from tests.relay_helpers import REPO, Host, federation
 
 
@@ -92,5 +92,7 @@ def test_a_leased_port_is_no_other_process_s_until_given_back():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     assert subprocess.run(other, env=env, timeout=30).returncode == 3
     assert not lease(port)  # nor a second time in this process
-    release_ports()
+    kept = leased_port()  # a module's fixture's, say: its servers run on after this test
+    release_ports(keep={kept})
     assert subprocess.run(other, env=env, timeout=30).returncode == 0
+    assert held_ports() == {kept} and not lease(kept)
