@@ -117,10 +117,10 @@ class TcpProxy:
     refuses new ones, as a dead link would; `restore()` lets them through again."""
 
     def __init__(self, target_port: int) -> None:
-        from peers_tui.relay.config import free_port
+        from peers_tui.testing.ports import leased_port
 
         self.target_port = target_port
-        self.port = free_port()
+        self.port = leased_port()
         self._cut = threading.Event()
         self._closing = threading.Event()
         self._lock = threading.Lock()
@@ -209,14 +209,15 @@ class Federation:
 def build(bench_root: Path) -> Federation:
     """A (hub), B and C (leaves; C through the proxy), relays running, one group that a user
     on each host is in."""
-    from peers_tui.relay.config import free_port, load_config, save_config
+    from peers_tui.relay.config import load_config, save_config
+    from peers_tui.testing.ports import leased_port
 
     base = bench_root / "relay"
     hosts = {name: Host(name, base / name, bench_root) for name in ("A", "B", "C")}
     for host in hosts.values():
         host.hub.mkdir(parents=True)
     a = hosts["A"]
-    a.peers("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    a.peers("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
     for name in ("B", "C"):
         token = a.peers("relay", "token", "--name", name).stdout.strip()
         hosts[name].peers("relay", "init", "--leaf", token, "--name", name)

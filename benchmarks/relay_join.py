@@ -31,7 +31,8 @@ from typing import Any
 from benchmarks.procstat import CLOCK_TICKS, cpu_seconds
 from peers_tui.core.account import Account
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay.config import free_port, inbox_prefix, load_config
+from peers_tui.relay.config import inbox_prefix, load_config
+from peers_tui.testing.ports import leased_port
 from peers_tui.relay.envelope import FED_STREAM, fed_subject
 from peers_tui.relay.fetch import fetch_group
 
@@ -228,7 +229,7 @@ def measure(messages: int, keep: bool = False, echo_keys: int = 0,
     a, c = root / "A", root / "C"
     for host in (a, c):
         (host / "hub").mkdir(parents=True)
-    peers(a, "relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    peers(a, "relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
     peers(c, "relay", "init", "--leaf", peers(a, "relay", "token", "--name", "C"))
     alice, bob = Account(a / "alice", a / "hub"), Account(a / "bob", a / "hub")
     alice.set_handle("alice")

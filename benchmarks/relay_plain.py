@@ -20,14 +20,14 @@ from peers_tui.relay.server import port_open
 
 class PlainFederation:
     def __init__(self, root: Path) -> None:
-        from peers_tui.relay.config import free_port
+        from peers_tui.testing.ports import leased_port
         from peers_tui.relay.server import server_binary
 
         self.root = root / "plain-nats"
         self.root.mkdir(parents=True, exist_ok=True)
-        self.ports = {name: free_port() for name in ("A", "B", "C")}
+        self.ports = {name: leased_port() for name in ("A", "B", "C")}
         self.domains = {"A": "hub", "B": "B", "C": "C"}
-        leaf_port = free_port()
+        leaf_port = leased_port()
         self.proxy = TcpProxy(leaf_port)
         self.processes: list[subprocess.Popen[bytes]] = []
         binary = server_binary()

@@ -11,12 +11,13 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from peers_tui.cli import main
+from peers_tui.testing.ports import held_ports, release_ports
 
 REPO = Path(__file__).resolve().parent.parent
 # Set by the run's first process (see pytest_configure) for the processes it starts.
@@ -65,13 +66,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point every platform directory at the test's temp dir (keep the developer's data out)."""
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point every platform directory at the test's temp dir (keep the developer's data out).
+    At the end, with the test's servers stopped, give back the ports it leased (not those of
+    a module's fixture, set up before: its servers run on)."""
     for var in ("PEERS_HOME", "PEERS_HUB"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PEERS_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    before = held_ports()
+    yield
+    release_ports(keep=before)
 
 
 @dataclass

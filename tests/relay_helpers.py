@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from peers_tui.relay.config import free_port
+from peers_tui.testing.ports import leased_port
 from tests.conftest import SEEDS, User, plant_identity
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,16 +95,18 @@ class Host:
 
 
 def federation(tmp_path: Path, names: tuple[str, ...] = ("A", "B")) -> list[Host]:
-    """The first host the hub, the others leaves holding its tokens; relays not started."""
+    """The first host the hub, the others leaves holding its tokens; relays not started.
+    Every port is leased (peers_tui.testing.ports): no other test process binds it while
+    this test may still start a relay on it."""
     hosts = [Host(name, tmp_path / name) for name in names]
     for host in hosts:
         host.root.mkdir(parents=True)
     hub, leaves = hosts[0], hosts[1:]
-    hub.peers().ok("relay", "init", "--hub", "--name", hub.name,
-                   "--listen", f"127.0.0.1:{free_port()}")
+    hub.peers().ok("relay", "init", "--hub", "--name", hub.name, "--client-port",
+                   str(leased_port()), "--listen", f"127.0.0.1:{leased_port()}")
     for leaf in leaves:
         token = hub.peers().ok("relay", "token", "--name", leaf.name).out.strip()
-        leaf.peers().ok("relay", "init", "--leaf", token)
+        leaf.peers().ok("relay", "init", "--leaf", token, "--client-port", str(leased_port()))
     return hosts
 
 

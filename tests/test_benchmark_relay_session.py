@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 
 from benchmarks.relay_join import peers, start
-from peers_tui.relay.config import free_port
+from peers_tui.testing.ports import leased_port
 
 
 def test_the_join_benchmark_runs_each_relay_in_a_session_of_its_own(tmp_path):
     (tmp_path / "hub").mkdir()
-    peers(tmp_path, "relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    peers(tmp_path, "relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
     process = start(tmp_path)
     try:
         assert os.getsid(process.pid) == process.pid

@@ -256,6 +256,10 @@ class Relay(Intake):
     async def _link_once(self) -> None:
         if self.tunnel is not None:
             self.tunnel.check()  # a dead ssh is started again after its backoff
+            if self.tunnel.moved:  # its local port was taken: the server dials the new one
+                self.tunnel.moved = False
+                self.server.restart(replace(self.config, hub_url=self.tunnel.local_url))
+                self.link.generation += 1  # consumers start again now
         was_up = self.link.up
         await self.link.check(self.nc)
         if self.link.up != was_up:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -29,6 +30,10 @@ PR_SET_PDEATHSIG = 1
 # The hub host's own clients (its relay, `peers join`): a name no host can have (a dot).
 LOCAL_USER = "local.clients"
 STARTUP_TIMEOUT = 10.0
+BIND_TRIES = 5  # starts with a new monitoring port when another program took the last one
+# nats-server's fatal line for a port bound by another process: "listen tcp ADDR:PORT: bind:
+# address already in use" (client, leaf and monitoring ports alike).
+IN_USE = re.compile(r"listen tcp \S*:(\d+): bind: address already in use")
 
 
 def server_binary() -> str:
@@ -146,14 +151,39 @@ class NatsServer:
         self.start()
 
     def start(self) -> None:
-        self.monitor_port = free_port() if self.config.role == "hub" else 0
+        """Start the server and wait until it is ready. The monitoring port is chosen at each
+        start and nobody else knows it: when another process bound it between the choice and
+        the server's bind, another is chosen (BIND_TRIES in all). The client and leaf ports
+        are kept in the config (and the leaf port in every token): taken, they end the start
+        with one line naming the port."""
+        for attempt in range(BIND_TRIES):
+            self.monitor_port = free_port() if self.config.role == "hub" else 0
+            taken = self._start_once()
+            if taken is None:
+                return
+            if taken != self.monitor_port or attempt == BIND_TRIES - 1:
+                raise RelayError(self._taken(taken))
+
+    def _taken(self, port: int) -> str:
+        """The one line for a port another program holds."""
+        if port == self.config.client_port:
+            return (f"port {port} on 127.0.0.1, this relay's client port, is already in use by "
+                    f"another program (set in {relay_dir(self.hub) / 'config.json'})")
+        if self.config.role == "hub" and self.config.leaf_listen.endswith(f":{port}"):
+            return (f"the leaf port {self.config.leaf_listen} (relay init --listen, in every "
+                    "token) is already in use by another program")
+        return (f"port {port} on 127.0.0.1 (nats-server's monitoring) was taken "
+                f"{BIND_TRIES} times by other programs")
+
+    def _start_once(self) -> int | None:
+        """One start: None once the server is ready, else the port another program holds."""
         conf = self._write_config()
         if port_open(self.config.client_port):
-            raise RelayError(f"port {self.config.client_port} on 127.0.0.1 is already in use "
-                             "(another relay for this hub running?)")
+            return self.config.client_port
         parent = os.getpid()
         log = open(self.log_path, "ab")
         try:
+            start = log.tell()
             # A process group of its own: Ctrl+C in the relay's terminal reaches the relay
             # alone, which closes its client before it stops the server (the server killed
             # first under the open client, nats-py logged tracebacks).
@@ -165,9 +195,20 @@ class NatsServer:
         if os.getpid() != parent:  # pragma: no cover - never: preexec runs in the child
             os._exit(1)
         write_private(relay_dir(self.hub) / "nats.pid", f"{self.process.pid}\n")
+        # Ready when this server says so in its log: a listener on the client port alone may
+        # be another program's, bound between the check above and this server's bind.
+        ready = f"[{self.process.pid}] "
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not port_open(self.config.client_port):
+        while True:
+            said = self._log_since(start)
+            if any(line.startswith(ready) and "Server is ready" in line
+                   for line in said.splitlines()):
+                return None
             if self.process.poll() is not None:
+                said = self._log_since(start)
+                found = IN_USE.search(said)
+                if found is not None:
+                    return int(found.group(1))
                 raise RelayError(f"nats-server exited at start (code {self.process.returncode}); "
                                  f"see {self.log_path}: {self.last_log_line()}")
             if time.monotonic() > deadline:
@@ -175,6 +216,14 @@ class NatsServer:
                 raise RelayError(f"nats-server did not start within {STARTUP_TIMEOUT:.0f} s; "
                                  f"see {self.log_path}")
             time.sleep(0.02)
+
+    def _log_since(self, offset: int) -> str:
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(offset)
+                return log.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def last_log_line(self) -> str:
         try:

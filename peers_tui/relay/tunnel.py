@@ -74,6 +74,10 @@ class Tunnel:
         self.backoff = FIRST_BACKOFF
         self.next_start = 0.0
         self.problem: str | None = None
+        self.log_start = 0  # where this ssh's lines begin in ssh.log
+        # The local port was taken by another program and another chosen: the relay's
+        # server must dial the new one (runner._link_once restarts it).
+        self.moved = False
 
     @property
     def local_url(self) -> str:
@@ -92,6 +96,7 @@ class Tunnel:
         with open(self.log_path, "ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} ssh to {self.via}\n".encode())
             log.flush()
+            self.log_start = log.tell()
             try:
                 self.process = subprocess.Popen(
                     self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -118,6 +123,9 @@ class Tunnel:
             return
         if process is not None:  # it ended: say why, wait, start again
             self.problem = f"ssh exited ({process.returncode}): {self.last_log_line()}"
+            if self._port_taken():  # chosen free at the start, bound by another since
+                self.local_port = free_port()
+                self.moved = True
             self.process = None
             self.next_start = now + self.backoff
             self.backoff = min(MAX_BACKOFF, self.backoff * 2)
@@ -141,6 +149,18 @@ class Tunnel:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def _port_taken(self) -> bool:
+        """Whether this ssh could not listen on its local port (ExitOnForwardFailure ended it):
+        OpenSSH says "bind [127.0.0.1]:PORT: Address already in use" and "cannot listen to
+        port: PORT"."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self.log_start)
+                said = log.read().decode(errors="replace")
+        except OSError:
+            return False
+        return f"cannot listen to port: {self.local_port}" in said
 
     def last_log_line(self) -> str:
         try:

@@ -12,7 +12,7 @@ import signal
 import pytest
 
 from peers_tui.testing.forge import Forger
-from peers_tui.relay.config import free_port
+from peers_tui.testing.ports import leased_port
 from tests.relay_helpers import Host, bodies, team_on_two_hosts, wait_for
 
 
@@ -53,7 +53,7 @@ def test_relay_init_refuses_an_empty_host_name_and_a_listen_address_on_a_leaf(tm
     empty = hub.peers().fails("relay", "init", "--hub", "--name", "")
     assert "host name '' must be 1-32 letters" in empty.err, empty.err
     assert not (hub.hub / ".relay" / "config.json").exists()
-    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
     token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
     listen = leaf.peers().fails("relay", "init", "--leaf", token, "--listen", "0.0.0.0:7422")
     assert "--listen is for the hub" in listen.err, listen.err

@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from peers_tui.relay.config import free_port
 from tests.relay_helpers import Host, bodies, federation, stop_all, team_on_three_hosts, wait_for
 
 

@@ -179,13 +179,13 @@ def test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network(tmp_path):
     connection a name and closes the other ("Duplicate Remote LeafNode Connection"), so both
     links come and go every few hundred ms; B's membership changes then failed with "no
     sequencer answers (is the hub's relay running?)". The leaves' status says what it is."""
-    from peers_tui.relay.config import free_port
+    from peers_tui.testing.ports import leased_port
     from tests.relay_helpers import Host
 
     hub, leaf, twin = hosts = [Host(name, tmp_path / name) for name in ("A", "B", "B2")]
     for host in hosts:
         host.root.mkdir()
-    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
     token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
     for host in (leaf, twin):
         host.peers().ok("relay", "init", "--leaf", token)

@@ -201,15 +201,15 @@ def test_a_leaf_whose_ssh_host_is_unreachable_runs_and_says_why_the_link_is_down
     """`--ssh` to a host nobody answers on: set up (the link may come later: a laptop set
     up offline), and the running relay's status names the tunnel's problem in one line;
     no hang, no traceback."""
-    from peers_tui.relay.config import free_port
+    from peers_tui.testing.ports import leased_port
 
     hub, leaf = made = [Host(name, tmp_path / name) for name in ("A", "B")]
     for host in made:
         host.root.mkdir()
-    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
     token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
     leaf.peers().ok("relay", "init", "--leaf", token, "--ssh", "nobody@127.0.0.1",
-                    "--ssh-option", f"Port={free_port()}")
+                    "--ssh-option", f"Port={leased_port()}")
     try:
         leaf.start()
         wait_for(lambda: "Connection refused" in leaf.peers().run("relay", "status").out,

@@ -8,13 +8,14 @@ import getpass
 import os
 import shutil
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from peers_tui.relay.config import free_port
 from peers_tui.relay.server import port_open
+from peers_tui.testing.ports import leased_port
 from tests.relay_helpers import Host, bodies, stop_all, wait_for
 
 SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
@@ -48,7 +49,7 @@ def sshd(tmp_path):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)],
                        check=True)
     (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
-    port = free_port()
+    port = leased_port()
     host_key = (keys / "host.pub").read_text().split()
     (keys / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
     config = keys / "sshd_config"
@@ -79,7 +80,7 @@ def test_the_leaf_link_goes_through_an_ssh_tunnel_kept_up_by_the_relay(tmp_path,
     hub, leaf = Host("A", tmp_path / "A"), Host("B", tmp_path / "B")
     for host in (hub, leaf):
         host.root.mkdir()
-    hub_port = free_port()
+    hub_port = leased_port()
     hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{hub_port}")
     token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
     ssh_args = [arg for option in options for arg in ("--ssh-option", option)]
@@ -123,12 +124,51 @@ def test_the_leaf_link_goes_through_an_ssh_tunnel_kept_up_by_the_relay(tmp_path,
         stop_all([hub, leaf])
 
 
+def test_a_tunnel_whose_local_port_another_program_took_moves_to_another(tmp_path, sshd):
+    """ssh dies; before it is started again another program listens on its local port (chosen
+    free when the relay started): ssh cannot forward it and exits. The relay chooses another
+    port and restarts its server to dial it (before: ssh failed on the same port every time,
+    the link down for good)."""
+    target, options = sshd
+    hub, leaf = Host("A", tmp_path / "A"), Host("B", tmp_path / "B")
+    for host in (hub, leaf):
+        host.root.mkdir()
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
+    token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
+    ssh_args = [arg for option in options for arg in ("--ssh-option", option)]
+    leaf.peers().ok("relay", "init", "--leaf", token, "--ssh", target, *ssh_args)
+    taken = socket.socket()
+    try:
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, timeout=20, what="the leaf link through the tunnel")
+        first = tunnel_state(leaf)
+        os.kill(first["pid"], signal.SIGKILL)
+        wait_for(lambda: not alive(first["pid"]), what="the ssh process to die")
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # its closed connections
+        taken.bind(("127.0.0.1", first["local_port"]))
+        taken.listen()
+        wait_for(lambda: tunnel_state(leaf).get("up") and tunnel_state(leaf)["local_port"]
+                 != first["local_port"], timeout=20, what="the tunnel up on another port")
+        wait_for(leaf.link_up, timeout=20, what="the link back through the moved tunnel")
+        conf = (leaf.hub / ".relay" / "nats.conf").read_text()
+        assert f"127.0.0.1:{tunnel_state(leaf)['local_port']}" in conf
+        assert "cannot listen to port" in (leaf.hub / ".relay" / "ssh.log").read_text()
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")
+        code = alice.ok("invite", "team").out.strip()
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join through the tunnel")
+    finally:
+        taken.close()
+        stop_all([hub, leaf])
+
+
 def test_ssh_is_for_leaves_and_wants_a_user_at_host(tmp_path):
     hub = Host("A", tmp_path / "A")
     hub.root.mkdir()
     assert "--ssh is for a leaf" in hub.peers().fails(
         "relay", "init", "--hub", "--ssh", "me@there").err
-    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{free_port()}")
+    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{leased_port()}")
     token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
     leaf = Host("B", tmp_path / "B")
     leaf.root.mkdir()
