@@ -181,7 +181,10 @@ def _known_first(hub: Path, records: list[Envelope]) -> None:
     into place, the ledger not yet written, or never: the join killed) were this host's
     writes, and an invite the hub had published ahead of its author's imported messages was
     refused for good, its predecessor "missing (history deleted)" (docs/relay.md, eighth
-    acceptance pass). A record then refused or held here is still the federation's."""
+    acceptance pass). A record then refused or held here is still the federation's. A hub
+    with no relay state has no relay to scan it: nothing to mark."""
+    if not relay_dir(hub).is_dir():
+        return
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         ledger.add_known(e.hash for e in records)
