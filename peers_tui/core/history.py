@@ -12,18 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 # No Peewee here: the rules read the file through core.window_reads (the models by default;
 # plain sqlite3 for the first frame of `peers open`, core.lean_window).
-from peers_tui.core.chain_rules import FORKED, Predecessors, authority_problem, wanted_before
+from peers_tui.core.chain_rules import FORKED, Predecessors
 from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.kinds import RecordKind
-from peers_tui.core.message_rules import (
-    EDITABLE_KINDS, EFFECT_KINDS, PRIMARY_KINDS, REQUIRED_ROLE, columns_in_order, expected_columns,
-)
+from peers_tui.core.message_rules import EFFECT_KINDS, PRIMARY_KINDS, expected_columns
 from peers_tui.core.membership import Roster
-from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.reactions import Reaction, ReactionTally
-from peers_tui.core.records import RecordError, SignedRecord
-from peers_tui.core.roles import Role
+from peers_tui.core.row_checks import Checked, check_row, effect_problem, window_chain
 from peers_tui.core.views import ForgedChange, MessageView
 from peers_tui.core.window_reads import model_reads
 
@@ -44,93 +39,7 @@ def shown_time(value: object) -> int:
     return min(max(value, SHOWN_TIMES[0]), SHOWN_TIMES[1])
 
 
-class Checked(Frozen):  # not a dataclass: compiled at import, before the first frame
-    """A stored row and the outcome of checking it on its own."""
-
-    __slots__ = _fields = ("row", "record", "problem")
-    row: Message
-    record: SignedRecord | None
-    problem: str | None
-
-    def __init__(self, row: Message, record: SignedRecord | None, problem: str | None) -> None:
-        set_field(self, "row", row)
-        set_field(self, "record", record)
-        set_field(self, "problem", problem)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.record.data if self.record else {}
-
-
-def check_row(row: Message, roster: Roster, group_id: str,
-              chain: Predecessors | None = None, reads: WindowReads | None = None) -> Checked:
-    """Check one row on its own: signature, columns, author chain, time order and role.
-    `reads`: how the file is read (core.window_reads; the models when None)."""
-    reads = model_reads() if reads is None else reads
-    try:
-        record = open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
-        if columns_in_order(row) != tuple(columns_of(record).values()):  # all at once, in C
-            raise RecordError("row does not match its signed record (edited in the file)")
-        if chain is None:
-            chain = reads.predecessors(wanted_before([record]), group_id=group_id)
-        reads.check_chain(record, chain, roster)
-    except RecordError as exc:
-        return Checked(row, None, str(exc))
-    return Checked(row, record, authority_problem(record, roster) or role_problem(record, roster))
-
-
-def role_problem(record: SignedRecord, roster: Roster) -> str | None:
-    """Why a correctly signed record is still not genuine, or None when it is."""
-    member_seq = record.data.get("mseq")
-    if not isinstance(member_seq, int) or member_seq < 0 or member_seq > roster.head_seq:
-        return "refers to a membership state that does not exist"
-    role = roster.role_at(record.author, member_seq)
-    if role is None:
-        return "author was not a member when it was written"
-    needed = REQUIRED_ROLE[record.data["type"]]
-    if role < needed:
-        return f"author was {role.with_article} when it was written; it needs {needed.with_article}"
-    return None
-
-
-def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | None:
-    """Why an edit or deletion may not change `target`, or None when it may."""
-    if effect.problem or effect.record is None:
-        return effect.problem or "not a valid record"
-    if target.record is None or target.data.get("type") not in EDITABLE_KINDS + ("imported",):
-        return "changes a message that cannot be changed"
-    kind = effect.data["type"]
-    if effect.record.author == target.record.author or kind == "react":
-        return None
-    if kind == "delete":
-        role = roster.role_at(effect.record.author, effect.data["mseq"])
-        if role is not None and role >= Role.ADMIN:
-            return None
-        return "deleted by someone who is neither its author nor an admin"
-    return "edited by someone other than its author"
-
-
-def window_chain(rows: list[Message], group_id: str, crowded: set[tuple[str, int]] | None = None,
-                 reads: WindowReads | None = None) -> Predecessors:
-    """The predecessors of every row's chain position, most of them within `rows` itself.
-
-    A place that more than one row claims (a fork: core.forks) is read from the file, not
-    from `rows`: its other records need not be in this window, nor in the message table.
-    `crowded`: those places among the wanted ones, if the caller looked them up already."""
-    have: dict[tuple[str, int], list[tuple[Any, Any]]] = {}
-    for row in rows:
-        if isinstance(row.author, str) and isinstance(row.author_seq, int):
-            have.setdefault((row.author, row.author_seq), []).append((row.record, row.sig))
-    wanted = {(row.author, row.author_seq - 1) for row in rows
-              if isinstance(row.author, str) and isinstance(row.author_seq, int)
-              and not isinstance(row.author_seq, bool) and row.author_seq > 1}
-    reads = model_reads() if reads is None else reads
-    for place in reads.crowded(wanted.intersection(have)) if crowded is None else crowded:
-        have.pop(place, None)
-    return reads.predecessors(wanted, have, group_id=group_id)
-
-
-class Judgement(Frozen):  # not a dataclass (as Checked)
+class Judgement(Frozen):  # not a dataclass (as core.row_checks.Checked)
     """What the rules decided about a window of rows: each row checked on its own, the
     genuine edits and deletions of them, and the changes aimed at them that are not genuine
     (each a forged record of its own; they never change their target)."""
@@ -314,7 +223,6 @@ class HistoryReader:
 
 
 __all__ = [
-    "EDITABLE_KINDS", "EFFECT_KINDS", "MAX_SHOWN_CHARS", "PRIMARY_KINDS", "REPLY_PREVIEW",
-    "REQUIRED_ROLE", "SHOWN_TIMES", "Checked", "HistoryReader", "Judgement", "check_row",
-    "effect_problem", "expected_columns", "role_problem", "shown_time", "window_chain",
+    "EFFECT_KINDS", "MAX_SHOWN_CHARS", "PRIMARY_KINDS", "REPLY_PREVIEW", "SHOWN_TIMES",
+    "HistoryReader", "Judgement", "expected_columns", "shown_time",
 ]

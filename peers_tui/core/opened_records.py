@@ -74,7 +74,7 @@ def open_link(text: Any, sig: Any, *, group_id: str,
     """`raw.open_stored` for a row at a place of an author chain (any of `kinds`): a message
     opened lately is the record kept (no parse, no signature check), and a message opened
     here is kept as `open_message` keeps it. A window's chain is looked up before its rows are
-    checked (core.history.window_chain), and most predecessors are rows of the same window:
+    checked (core.row_checks.window_chain), and most predecessors are rows of the same window:
     each is verified once, here, and its own check finds it kept. With the text's hash."""
     if not isinstance(text, str) or not isinstance(sig, (bytes, bytearray)):
         record = open_stored(text, sig, group_id=group_id, kind=kinds)  # raises with the reason

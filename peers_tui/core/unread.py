@@ -20,8 +20,9 @@ import peewee
 
 from peers_tui.core import joined_history
 from peers_tui.core.chains import Predecessors, predecessors
-from peers_tui.core.history import HistoryReader, window_chain
+from peers_tui.core.history import HistoryReader
 from peers_tui.core.models import Message, tuples
+from peers_tui.core.row_checks import window_chain
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,6 @@
 """What judging a window of the log reads from the group file besides the window's own rows:
-the read interface of core.history's rules (HistoryReader, check_row, window_chain).
+the read interface of the rules in core.history and core.row_checks (HistoryReader, check_row,
+window_chain).
 
 The rules decide which rows are genuine, forged, forked or by non-members from the rows and
 from these few reads; they are the same whoever answers them. Two answer them: the models

@@ -24,12 +24,13 @@ from peers_tui.core.chains import FORKED, chain_fields
 from peers_tui.core import frontier
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.history import HistoryReader, window_chain
+from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.core.row_checks import window_chain
 from peers_tui.relay import deleted_tops
 from peers_tui.relay.batch_places import HELD_IN_RUNS, IN_RUNS, MESSAGE_ROW, runs
 from peers_tui.relay.envelope import Envelope

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from peers_tui.core import frontier, search
-from peers_tui.core.history import check_row, window_chain
+from peers_tui.core.row_checks import check_row, window_chain
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.raw import text_of

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from peers_tui.core.chain_rules import authority_problem, check_chain
-from peers_tui.core.history import role_problem
+from peers_tui.core.row_checks import role_problem
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.records import RecordError, open_record

@@ -1,0 +1,117 @@
+"""The checks of one stored message row on its own: its signature, its columns, its author's
+chain and role, and whether a change may touch its target.
+
+Separate from core.history, which judges a whole window with these (the effects on each row,
+the forked places of its chains) and builds what is shown from the outcome: the relay's
+appliers (relay.links, relay.over_gap) check single rows by the same rules and need nothing
+else. Every function here runs inside a GroupStore session, or reads the file through
+core.window_reads.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+# No Peewee here, as core.history: the file is read through core.window_reads.
+from peers_tui.core.chain_rules import Predecessors, authority_problem, wanted_before
+from peers_tui.core.frozen import Frozen, set_field
+from peers_tui.core.kinds import RecordKind
+from peers_tui.core.membership import Roster
+from peers_tui.core.message_rules import EDITABLE_KINDS, REQUIRED_ROLE, columns_in_order
+from peers_tui.core.opened_records import columns_of, open_message
+from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.core.roles import Role
+from peers_tui.core.window_reads import model_reads
+
+if TYPE_CHECKING:
+    from peers_tui.core.models import Message
+    from peers_tui.core.window_reads import WindowReads
+
+
+class Checked(Frozen):  # not a dataclass: compiled at import, before the first frame
+    """A stored row and the outcome of checking it on its own."""
+
+    __slots__ = _fields = ("row", "record", "problem")
+    row: Message
+    record: SignedRecord | None
+    problem: str | None
+
+    def __init__(self, row: Message, record: SignedRecord | None, problem: str | None) -> None:
+        set_field(self, "row", row)
+        set_field(self, "record", record)
+        set_field(self, "problem", problem)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.record.data if self.record else {}
+
+
+def check_row(row: Message, roster: Roster, group_id: str,
+              chain: Predecessors | None = None, reads: WindowReads | None = None) -> Checked:
+    """Check one row on its own: signature, columns, author chain, time order and role.
+    `reads`: how the file is read (core.window_reads; the models when None)."""
+    reads = model_reads() if reads is None else reads
+    try:
+        record = open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
+        if columns_in_order(row) != tuple(columns_of(record).values()):  # all at once, in C
+            raise RecordError("row does not match its signed record (edited in the file)")
+        if chain is None:
+            chain = reads.predecessors(wanted_before([record]), group_id=group_id)
+        reads.check_chain(record, chain, roster)
+    except RecordError as exc:
+        return Checked(row, None, str(exc))
+    return Checked(row, record, authority_problem(record, roster) or role_problem(record, roster))
+
+
+def role_problem(record: SignedRecord, roster: Roster) -> str | None:
+    """Why a correctly signed record is still not genuine, or None when it is."""
+    member_seq = record.data.get("mseq")
+    if not isinstance(member_seq, int) or member_seq < 0 or member_seq > roster.head_seq:
+        return "refers to a membership state that does not exist"
+    role = roster.role_at(record.author, member_seq)
+    if role is None:
+        return "author was not a member when it was written"
+    needed = REQUIRED_ROLE[record.data["type"]]
+    if role < needed:
+        return f"author was {role.with_article} when it was written; it needs {needed.with_article}"
+    return None
+
+
+def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | None:
+    """Why an edit or deletion may not change `target`, or None when it may."""
+    if effect.problem or effect.record is None:
+        return effect.problem or "not a valid record"
+    if target.record is None or target.data.get("type") not in EDITABLE_KINDS + ("imported",):
+        return "changes a message that cannot be changed"
+    kind = effect.data["type"]
+    if effect.record.author == target.record.author or kind == "react":
+        return None
+    if kind == "delete":
+        role = roster.role_at(effect.record.author, effect.data["mseq"])
+        if role is not None and role >= Role.ADMIN:
+            return None
+        return "deleted by someone who is neither its author nor an admin"
+    return "edited by someone other than its author"
+
+
+def window_chain(rows: list[Message], group_id: str, crowded: set[tuple[str, int]] | None = None,
+                 reads: WindowReads | None = None) -> Predecessors:
+    """The predecessors of every row's chain position, most of them within `rows` itself.
+
+    A place that more than one row claims (a fork: core.forks) is read from the file, not
+    from `rows`: its other records need not be in this window, nor in the message table.
+    `crowded`: those places among the wanted ones, if the caller looked them up already."""
+    have: dict[tuple[str, int], list[tuple[Any, Any]]] = {}
+    for row in rows:
+        if isinstance(row.author, str) and isinstance(row.author_seq, int):
+            have.setdefault((row.author, row.author_seq), []).append((row.record, row.sig))
+    wanted = {(row.author, row.author_seq - 1) for row in rows
+              if isinstance(row.author, str) and isinstance(row.author_seq, int)
+              and not isinstance(row.author_seq, bool) and row.author_seq > 1}
+    reads = model_reads() if reads is None else reads
+    for place in reads.crowded(wanted.intersection(have)) if crowded is None else crowded:
+        have.pop(place, None)
+    return reads.predecessors(wanted, have, group_id=group_id)
+
+
+__all__ = ["Checked", "check_row", "effect_problem", "role_problem", "window_chain"]
