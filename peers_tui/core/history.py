@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from peers_tui.core.chain_rules import FORKED, Predecessors
 from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.message_rules import EFFECT_KINDS, PRIMARY_KINDS, expected_columns
+from peers_tui.core.message_rules import EFFECT_KINDS, PRIMARY_KINDS
 from peers_tui.core.membership import Roster
 from peers_tui.core.reactions import Reaction, ReactionTally
 from peers_tui.core.row_checks import Checked, check_row, effect_problem, window_chain
@@ -224,5 +224,5 @@ class HistoryReader:
 
 __all__ = [
     "EFFECT_KINDS", "MAX_SHOWN_CHARS", "PRIMARY_KINDS", "REPLY_PREVIEW", "SHOWN_TIMES",
-    "HistoryReader", "Judgement", "expected_columns", "shown_time",
+    "HistoryReader", "Judgement", "shown_time",
 ]

@@ -32,7 +32,7 @@ from peers_tui.core.membership import Roster, apply_change, invite_terms
 from peers_tui.core.models import Invite, Message
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, SignedRecord, open_record
-from peers_tui.relay import rows
+from peers_tui.relay import row_writes, rows
 from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.chain_evidence import keep_evidence
 from peers_tui.relay.envelope import Envelope
@@ -133,7 +133,7 @@ def _found(hub: Path, group_id: str, geneses: list[Envelope], outcome: Outcome) 
             outcome.refused.append((envelope, str(exc)))
             continue
         outcome.applied.append(envelope)
-        return rows.create_group_file(hub, record, group_id)
+        return row_writes.create_group_file(hub, record, group_id)
     return None
 
 
@@ -238,7 +238,7 @@ def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
         _lose_race(store, seq, lost)
         fresh = store.roster()
         apply_change(fresh, seq, record, store.invites()[0])  # RecordError: refused, undone
-        rows.insert_member(record, seq)
+        row_writes.insert_member(record, seq)
         return REPLACED
     if seq in roster.chain:
         raise Refused(f"membership fork: change {seq} here is another change "
@@ -247,8 +247,8 @@ def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
         raise Waiting(f"membership change {roster.head_seq + 1} not yet received")
     terms, _ = store.invites()
     apply_change(roster, seq, record, terms)  # RecordError: roster left as it was
-    rows.set_aside_from(seq, dict(roster.problems))
-    rows.insert_member(record, seq)
+    row_writes.set_aside_from(seq, dict(roster.problems))
+    row_writes.insert_member(record, seq)
     return APPLIED
 
 
@@ -282,7 +282,7 @@ def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> st
     reason = rows.void_invite_reason(roster, terms)
     if reason:
         raise Refused(reason)
-    rows.insert_invite(record)
+    row_writes.insert_invite(record)
     if terms.digest not in rows.genuine_invite_digests(store, roster):
         found = {p.where: p.reason for p in store.invites()[1]}
         raise _verdict(found.get(f"invite {terms.key[:8]}", "invite that does not verify"))

@@ -1,8 +1,9 @@
-"""The relay's adapter to a group file: read this host's new genuine records, insert others'.
+"""The relay's adapter to a group file: read this host's new genuine records (others' are
+inserted by relay.row_writes).
 
 GroupStore's public API reads verified views, not the raw signed rows the relay ships, so
-this module reads and writes the rows itself, inside the store's own session (models bound
-to that file). It decides nothing about validity on its own: local rows are judged by the
+this module reads the rows itself, inside the store's own session (models bound to that
+file). It decides nothing about validity on its own: local rows are judged by the
 same readers `peers log` and `peers verify` use (the roster replay, `invites()`,
 HistoryReader.judge); apply.py judges incoming rows the same way.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from collections.abc import Callable
 
@@ -20,17 +20,13 @@ from peewee import SQL
 from peers_tui.core import own_place
 from peers_tui.core.chain_rules import own_record
 from peers_tui.core.chains import FORKED, forked_here
-from peers_tui.core.database import create_file
 from peers_tui.core.encoding import record_hash
-from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
-from peers_tui.core.history import HistoryReader, expected_columns
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import InviteTerms, Roster
 from peers_tui.core.membership_replay import invite_authority_problem
-from peers_tui.core.models import (
-    ForkEvidence, GroupInfo, GroupMember, Invite, Message, SetAsideChange, prepared,
-)
+from peers_tui.core.models import ForkEvidence, GroupMember, Invite, Message, prepared
 from peers_tui.core.raw import text_of
-from peers_tui.core.records import SignedRecord
 from peers_tui.core.set_aside_rows import junk_after
 from peers_tui.relay.chain_evidence import move_named_void
 from peers_tui.relay.chain_order import sent_now
@@ -282,39 +278,3 @@ def _judge_messages(store: GroupStore, roster: Roster, rows: list[Any],
     return [(Envelope(store.group_id, "msg", text_of(row.record), _blob(row.sig), None, origin),
              verdicts.get(row.rowid, "not a valid record")) for row in rows]
 
-
-# ----------------------------------------------------------------- writing others' records
-def create_group_file(hub: Path, genesis: SignedRecord, group_id: str) -> GroupStore:
-    """A new group file holding only the (already checked) genesis record."""
-    path = hub / f"{group_id}.db"
-    create_file(path, GROUP_FILE_MODE)
-    store = GroupStore(path, group_id)
-    with store.session(create=True):
-        GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
-    store.genesis()
-    return store
-
-
-def set_aside_from(seq: int, reasons: dict[int, str]) -> None:
-    """Move membership rows at `seq` and above (none counted) out of the log's way, as a
-    local write does before it appends (GroupStore._set_aside)."""
-    for row in GroupMember.select().where(GroupMember.seq >= seq):
-        SetAsideChange.create(seq=row.seq, member=row.member, record=row.record, sig=row.sig,
-                              cosig=row.cosig, reason=reasons.get(row.seq, "did not count"))
-    GroupMember.delete().where(GroupMember.seq >= seq).execute()
-
-
-def insert_member(record: SignedRecord, seq: int) -> None:
-    GroupMember.insert(seq=seq, member=record.data.get("member"), record=record.text,
-                       sig=record.sig, cosig=record.cosig).execute()
-
-
-def insert_invite(record: SignedRecord) -> None:
-    Invite.insert(key=record.data.get("key"), kind=record.kind, record=record.text,
-                  sig=record.sig, author=record.author, author_seq=record.data.get("aseq")).execute()
-
-
-def insert_message(record: SignedRecord) -> int:
-    """The new row's rowid (IntegrityError when its id, chain place or import id is taken)."""
-    columns = expected_columns(record)
-    return int(Message.insert(**columns, record=record.text, sig=record.sig).execute())

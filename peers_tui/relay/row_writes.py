@@ -1,0 +1,54 @@
+"""Writing other hosts' records into a group file: a new file holding only its genesis,
+membership rows set aside before a change is appended, and the inserts of a membership
+change, an invite and a message.
+
+Separate from relay.rows, which reads this host's new records and judges them for sending:
+these write, and decide nothing; relay.apply checks each record first, as a local write
+does, and calls them inside the store's session (models bound to that file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peers_tui.core.database import create_file
+from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
+from peers_tui.core.message_rules import expected_columns
+from peers_tui.core.models import GroupInfo, GroupMember, Invite, Message, SetAsideChange
+from peers_tui.core.records import SignedRecord
+
+
+def create_group_file(hub: Path, genesis: SignedRecord, group_id: str) -> GroupStore:
+    """A new group file holding only the (already checked) genesis record."""
+    path = hub / f"{group_id}.db"
+    create_file(path, GROUP_FILE_MODE)
+    store = GroupStore(path, group_id)
+    with store.session(create=True):
+        GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
+    store.genesis()
+    return store
+
+
+def set_aside_from(seq: int, reasons: dict[int, str]) -> None:
+    """Move membership rows at `seq` and above (none counted) out of the log's way, as a
+    local write does before it appends (GroupStore._set_aside)."""
+    for row in GroupMember.select().where(GroupMember.seq >= seq):
+        SetAsideChange.create(seq=row.seq, member=row.member, record=row.record, sig=row.sig,
+                              cosig=row.cosig, reason=reasons.get(row.seq, "did not count"))
+    GroupMember.delete().where(GroupMember.seq >= seq).execute()
+
+
+def insert_member(record: SignedRecord, seq: int) -> None:
+    GroupMember.insert(seq=seq, member=record.data.get("member"), record=record.text,
+                       sig=record.sig, cosig=record.cosig).execute()
+
+
+def insert_invite(record: SignedRecord) -> None:
+    Invite.insert(key=record.data.get("key"), kind=record.kind, record=record.text,
+                  sig=record.sig, author=record.author, author_seq=record.data.get("aseq")).execute()
+
+
+def insert_message(record: SignedRecord) -> int:
+    """The new row's rowid (IntegrityError when its id, chain place or import id is taken)."""
+    columns = expected_columns(record)
+    return int(Message.insert(**columns, record=record.text, sig=record.sig).execute())
