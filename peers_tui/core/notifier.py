@@ -22,9 +22,9 @@ Two hazards shape the details:
   of a file drops every POSIX lock the process holds on it, SQLite's included, and another
   process may then reset the -shm under our mapping (we saw SIGBUS). Confirmation therefore
   goes through a read-only SQLite connection, which SQLite itself keeps safe, held while the
-  group is being written (until a sweep finds it quiet for READER_KEEP): descriptors grow
-  with the groups written in the last seconds, not with those watched. Opening one cost
-  ~0.25 ms, at every message of a group written every few seconds.
+  group is being written (until a sweep finds it quiet for READER_KEEP; core.held_readers):
+  descriptors grow with the groups written in the last seconds, not with those watched.
+  Opening one cost ~0.25 ms, at every message of a group written every few seconds.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from typing import Any
 from peers_tui.core.change_tokens import CONTENT_QUERY, Token, content_token, open_reader, stat_token
 from peers_tui.core.database.files import unwritable_reason
 from peers_tui.core.folder_watch import FolderWatch
+from peers_tui.core.held_readers import HeldReaders
 
 INotify: Any = ...  # inotify_simple's, imported by the first notifier (ctypes: ~2.5 ms)
 flags: Any = None  # the app builds its notifier after its first frame, so it need not wait
@@ -79,8 +80,7 @@ class ChangeNotifier:
         self._rechecks: dict[str, list[float]] = {}
         # A connection per group being written, closed by the sweep once the group was quiet
         # for READER_KEEP (`_last_event`): cheap checks, no descriptor per group watched.
-        self._readers: dict[str, sqlite3.Connection] = {}
-        self._reader_inodes: dict[str, int | None] = {}  # the file each reader has open
+        self._readers = HeldReaders()
         self._last_event: dict[str, float] = {}
         inotify = _inotify_class()
         self._inotify = inotify() if inotify is not None else None
@@ -131,7 +131,7 @@ class ChangeNotifier:
         self._folders.add(key, path, self._inotify, flags)
 
     def unwatch(self, group_id: str) -> None:
-        self._close_reader(group_id)
+        self._readers.close(group_id)
         path = self._paths.pop(group_id, None)
         self._queries.pop(group_id, None)
         self._tokens.pop(group_id, None)
@@ -154,16 +154,8 @@ class ChangeNotifier:
                 with contextlib.suppress(OSError):
                     os.write(self._wake_w, b"x")
 
-    def _close_reader(self, group_id: str) -> None:
-        reader = self._readers.pop(group_id, None)
-        self._reader_inodes.pop(group_id, None)
-        if reader is not None:
-            with contextlib.suppress(sqlite3.Error):
-                reader.close()
-
     def close(self) -> None:
-        for group_id in list(self._readers):
-            self._close_reader(group_id)
+        self._readers.close_all()
         with self._fd_lock:
             if self._inotify is not None:
                 self._inotify.close()
@@ -193,14 +185,7 @@ class ChangeNotifier:
         # Not for a file we may not write: that is read `immutable`, a snapshot that would
         # hide the very commit the re-checks wait for.
         if group_id in self._last_event and unwritable_reason(path) is None:
-            inode = stat[0][0] if isinstance(stat[0], tuple) else None
-            if self._reader_inodes.get(group_id, inode) != inode:
-                self._close_reader(group_id)  # another file renamed in: its reader is blind
-            reader = self._readers.get(group_id)
-            if reader is None:
-                with contextlib.suppress(sqlite3.Error):
-                    reader = self._readers[group_id] = open_reader(path)
-                    self._reader_inodes[group_id] = inode
+            reader = self._readers.reader(group_id, path, stat)
         token = self._read_token(group_id, path, reader)
         if token != self._tokens.get(group_id):
             self._tokens[group_id] = token
@@ -245,7 +230,7 @@ class ChangeNotifier:
         for gid in [g for g, at in self._last_event.items()
                     if now - at > READER_KEEP or g not in self._unsettled]:
             del self._last_event[gid]  # quiet: its reader goes (the last settling sweep at latest)
-            self._close_reader(gid)
+            self._readers.close(gid)
         self._schedule_sweep(now)
         return changed
 
