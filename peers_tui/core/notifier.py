@@ -8,10 +8,10 @@ about 0.3, 0.6, 1, 2 ... 16 ms after it (the writes in between are read at the n
 each on its own wake-up); not at once, which found nothing and took the core from the writer
 mid-commit (a relay's apply: 0.8 ms to commit with the app looking at once, 0.4 without). A
 1 s sweep of the groups that had an event in the last few seconds is the safety net for a
-commit that became visible later still (its writer preempted). A group with no event is not
-looked at: while nothing changes the thread sleeps in select() with no timeout (200 groups
-swept every second were most of an idle app's cost). Without inotify, or after its queue
-overflowed, every group is swept.
+commit that became visible later still (its writer preempted; core.sweep_plan). A group with
+no event is not looked at: while nothing changes the thread sleeps in select() with no
+timeout (200 groups swept every second were most of an idle app's cost). Without inotify, or
+after its queue overflowed, every group is swept.
 
 Two hazards shape the details:
 - Readers must not look like writers: every connection that opens and closes a WAL database
@@ -42,6 +42,7 @@ from peers_tui.core.change_tokens import CONTENT_QUERY, Token, content_token, op
 from peers_tui.core.database.files import unwritable_reason
 from peers_tui.core.folder_watch import FolderWatch
 from peers_tui.core.held_readers import HeldReaders
+from peers_tui.core.sweep_plan import SETTLE_SWEEPS, SweepPlan
 
 INotify: Any = ...  # inotify_simple's, imported by the first notifier (ctypes: ~2.5 ms)
 flags: Any = None  # the app builds its notifier after its first frame, so it need not wait
@@ -61,7 +62,6 @@ RECHECK_DELAYS = (0.0003, 0.0006, 0.001, 0.002, 0.004, 0.008, 0.016)
 QUIET_BEFORE_LOOK = 0.001  # a look this close: the writes meanwhile wait for it (one wake-up)
 READER_KEEP = 2.0
 SWEEP_INTERVAL = 1.0
-SETTLE_SWEEPS = 3  # sweeps of a group (or folder) after its last event: then it is left alone
 FALLBACK_SWEEP = 0.1
 SUFFIXES = ("-wal", "-journal")
 
@@ -86,13 +86,8 @@ class ChangeNotifier:
         self._inotify = inotify() if inotify is not None else None
         self._watched_dirs: dict[str, int] = {}
         self._folders = FolderWatch()  # directories watched for files arriving or leaving
-        self._sweep_interval = sweep_interval if self._inotify else min(sweep_interval, FALLBACK_SWEEP)
-        # What the next sweeps look at (group ids and folder keys -> sweeps left): those that
-        # had an event lately. `_swept_always`: all of them (no inotify, or events were lost).
-        self._unsettled: dict[str, int] = {}
-        self._swept_always = self._inotify is None
-        self._next_sweep: float | None = None
-        self._schedule_sweep(time.monotonic())
+        self._plan = SweepPlan(sweep_interval if self._inotify else min(sweep_interval, FALLBACK_SWEEP),
+                               always=self._inotify is None, now=time.monotonic())
         # interrupt() writes here, so a thread blocked in wait() returns at once (app exit)
         # and an idle wait need not wake up just to check whether it should stop.
         self._wake_r, self._wake_w = os.pipe()
@@ -137,7 +132,7 @@ class ChangeNotifier:
         self._tokens.pop(group_id, None)
         self._stats.pop(group_id, None)
         self._rechecks.pop(group_id, None)
-        self._unsettled.pop(group_id, None)
+        self._plan.unsettled.pop(group_id, None)
         self._last_event.pop(group_id, None)
         if path is not None:
             self._by_file.get((str(path.parent), path.name), set()).discard(group_id)
@@ -205,33 +200,17 @@ class ChangeNotifier:
             return False
         return self._check(group_id, settle=True)
 
-    def _unsettle(self, key: str, now: float) -> None:
-        """An event for `key`: sweep it for the next SETTLE_SWEEPS sweeps."""
-        self._unsettled[key] = SETTLE_SWEEPS
-        if self._next_sweep is None:
-            self._next_sweep = now + self._sweep_interval
-
-    def _schedule_sweep(self, now: float) -> None:
-        """The next sweep, or none at all while no group had an event lately."""
-        busy = self._swept_always or self._unsettled
-        self._next_sweep = now + self._sweep_interval if busy else None
-
     def _sweep_due(self, now: float) -> set[str]:
-        keys = (list(self._paths) + list(self._folders.paths) if self._swept_always
-                else list(self._unsettled))
+        plan = self._plan
+        keys = plan.keys(self._paths, self._folders.paths)
         changed = {gid for gid in keys if gid in self._paths and self._sweep(gid)}
         changed |= self._folders.sweep(keys)
-        for key in list(self._unsettled):
-            left = SETTLE_SWEEPS if key in changed else self._unsettled[key] - 1
-            if left > 0:
-                self._unsettled[key] = left  # still moving: go on looking
-            else:
-                del self._unsettled[key]
+        plan.settle(changed)
         for gid in [g for g, at in self._last_event.items()
-                    if now - at > READER_KEEP or g not in self._unsettled]:
+                    if now - at > READER_KEEP or g not in plan.unsettled]:
             del self._last_event[gid]  # quiet: its reader goes (the last settling sweep at latest)
             self._readers.close(gid)
-        self._schedule_sweep(now)
+        plan.schedule(now)
         return changed
 
     def _groups_of(self, directory: str, name: str) -> set[str]:
@@ -257,12 +236,12 @@ class ChangeNotifier:
                     self._rechecks[gid] = due
                 else:
                     del self._rechecks[gid]
-            if self._next_sweep is not None and now >= self._next_sweep:
+            if self._plan.next is not None and now >= self._plan.next:
                 changed |= self._sweep_due(now)
             if changed:
                 return changed
             wakes = ([d[0] for d in self._rechecks.values()]
-                     + [t for t in (self._next_sweep, deadline) if t is not None])
+                     + [t for t in (self._plan.next, deadline) if t is not None])
             if self.interrupted or (deadline is not None and now >= deadline):
                 return set()
             delay = max(0.0, min(wakes) - now) if wakes else None  # None: until an event
@@ -283,19 +262,18 @@ class ChangeNotifier:
                 if event.mask & (flags.Q_OVERFLOW | flags.IGNORED):
                     # Events were lost, or a watched directory went: sweep everything from
                     # now on (what inotify no longer tells, the stat still does).
-                    self._swept_always = True
-                    self._schedule_sweep(now)
+                    self._plan.lost(now)
                 key = self._folders.moved(event.wd, event.name)
                 if key is not None:
                     changed.add(key)
-                    self._unsettle(key, now)
+                    self._plan.unsettle(key, now)
             # A commit writes several frames: looked at once, at the first re-check (not now).
             touched = {group for event in events
                        for group in self._groups_of(directories.get(event.wd, ""), event.name)}
             for gid in touched:
                 self._last_event[gid] = now
                 self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
-                self._unsettle(gid, now)
+                self._plan.unsettle(gid, now)
             if changed:
                 return changed
 

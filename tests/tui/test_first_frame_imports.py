@@ -6,7 +6,7 @@ what the first screen does not show is imported after that frame. The roster's h
 published profiles (`core.whereabouts`, `core.host_presence`, `core.kept_people`,
 `core.profiles`) come with the first roster read, on its worker; the relay's link state
 (`core.link_state`) is read after the first frame, on a hub that has a relay; the hub's
-watcher (inotify_simple, ctypes, core.notifier and its three helpers) starts after the frame,
+watcher (inotify_simple, ctypes, core.notifier and its four helpers) starts after the frame,
 on its thread; the window title is set when the counts come, and selection mode's steps are
 imported on its first key; the group navigator with the first switch; the dialogs (and the
 service that opens them) and the palette when first opened; the service that stores the user's
@@ -26,7 +26,7 @@ from tests.conftest import User
 LATER = ("peers_tui.core.whereabouts", "peers_tui.core.host_presence",
          "peers_tui.core.kept_people", "peers_tui.core.profiles", "inotify_simple", "ctypes",
          "peers_tui.core.notifier", "peers_tui.core.change_tokens", "peers_tui.core.folder_watch",
-         "peers_tui.core.held_readers",
+         "peers_tui.core.held_readers", "peers_tui.core.sweep_plan",
          "peers_tui.window_title", "peers_tui.widgets.message_log.selection",
          "peers_tui.services.navigation", "peers_tui.dialogs",
          "peers_tui.core.link_state", "peers_tui.core.link_words",
