@@ -26,7 +26,7 @@ from peers_tui.screens.chat_bars import HiddenBars
 from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, focused_composer,
                                           tab_completions, width_class)
 from peers_tui.screens.chat_first_read import read_newest
-from peers_tui.screens.chat_hints import cannot_post_hint, empty_hint, writing_hint
+from peers_tui.screens.chat_hints import empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
 from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.chat_selection import SelectionScreen
@@ -61,7 +61,7 @@ class ChatScreen(SelectionScreen):
         self.store: GroupStore = account.store(entry)
         self.presence = Presence(account.paths.hub)
         self.feed: LiveFeed | None = None
-        self._can_post = True
+        self.can_post = True
         self.standing: Standing = "active"  # the user's, as the roster last said
         # The breakpoint class the first resize would set, set now (screens.chat_frame).
         self.add_class(width_class(self.HORIZONTAL_BREAKPOINTS, self.app.size.width))
@@ -70,8 +70,8 @@ class ChatScreen(SelectionScreen):
         self.topic_bar = TopicBar(id="topic-bar")
         self.buffer_list = BufferList(account.ui_state, id="buffer-list")  # from 120 columns
         self.bars = HiddenBars()  # mounted after the first paint (screens.chat_bars)
-        self._topic: str | None = None
-        self._membership: tuple[object, ...] = ()
+        self.topic: str | None = None
+        self.membership: tuple[object, ...] = ()
         self.drafts = Drafts(account)
         self.reads = ReadTracker(self, lambda message_id: self.post_message(
             MarkRead(self.entry.id, message_id)))
@@ -111,13 +111,13 @@ class ChatScreen(SelectionScreen):
         self._open(entry)
 
     def _open(self, entry: GroupEntry) -> None:
-        self._topic = None
+        self.topic = None
         self.buffer_list.show_current(entry.id)
         try:
             self.label = self.account.label(entry)  # told apart from a group of the same name
         except PeersError:
             self.label = shown_name(entry.name)
-        self._show_title()
+        self.show_title()
         log = self.message_log
         # Where live updates start, the newest window and its people (the screen's first group
         # on plain sqlite3: screens.chat_first_read).
@@ -126,7 +126,7 @@ class ChatScreen(SelectionScreen):
         self.feed = LiveFeed(self.store, position)
         log.empty_hint = empty_hint(entry, self.account.paths.hub)
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
-        self._can_post, self.standing = True, "active"
+        self.can_post, self.standing = True, "active"
         self.composer.set_cannot_post(None, writing_hint(self.label))
         self.composer.start_text(self.drafts.draft(entry.id))
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
@@ -144,8 +144,8 @@ class ChatScreen(SelectionScreen):
         """What is happening in the other groups, at the right of the topic bar."""
         self.topic_bar.show_activity(text)
 
-    def _show_title(self) -> None:
-        self.topic_bar.show(self.label, self.entry.notify, self._topic)
+    def show_title(self) -> None:
+        self.topic_bar.show(self.label, self.entry.notify, self.topic)
 
     def open_search(self, query: str = "") -> None:
         from peers_tui.screens.search import SearchScreen  # dialogs: loaded when first used
@@ -191,22 +191,8 @@ class ChatScreen(SelectionScreen):
     def _roster_loaded(self, event: RosterLoaded) -> None:
         if event.group_id != self.entry.id:
             return  # for a group the screen has since switched away from
-        self._topic, self._membership = event.topic, event.membership
-        self.message_log.membership_is(event.group_id, event.membership)  # a cut: read again
-        self.standing = event.standing
-        roster_panel = self.query_one(RosterPanel)
-        roster_panel.people = event.people
-        roster_panel.show(event.members, event.present, event.hosts)
-        self.message_log.set_people(event.people)
-        self.message_log.set_events(event.events)  # joins, leaves, removals in their place
-        self.composer.handles = [m.handle for m in event.members]
-        self._show_title()
-        self.bars.show_warning(event.warning)
-        if event.can_post != self._can_post:
-            self._can_post = event.can_post
-            reason = None if event.can_post else event.cannot_post_reason()
-            self.composer.set_cannot_post(reason, writing_hint(self.label) if reason is None
-                                          else cannot_post_hint(reason))
+        from peers_tui.screens.chat_roster_shown import show_roster  # read after the first frame
+        show_roster(self, event, self.query_one(RosterPanel))
 
     @on(SummariesUpdated)
     def _summaries_updated(self, event: SummariesUpdated) -> None:
@@ -216,7 +202,7 @@ class ChatScreen(SelectionScreen):
         summary = next((s for s in event.summaries if s.id == self.entry.id), None)
         if summary is not None and summary.notify != self.entry.notify:
             self.entry = replace(self.entry, notify=summary.notify)
-            self._show_title()
+            self.show_title()
 
     def read_feed(self, feed: LiveFeed) -> None:
         """Read what was committed to the open group (on the hub watcher's thread)."""
@@ -230,7 +216,7 @@ class ChatScreen(SelectionScreen):
         batch = event.batch
         if batch.group_id != self.entry.id:
             return  # for a group the screen has since switched away from
-        if batch.membership != self._membership or any(v.kind == "topic" for v in batch.views):
+        if batch.membership != self.membership or any(v.kind == "topic" for v in batch.views):
             self.refresh_roster()  # someone joined, left, changed role, or set the topic
         self.link.note_live(batch)  # late ones from another host, above the screen
         self.query_one(MessageLog).apply_live(batch.views)

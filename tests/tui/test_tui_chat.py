@@ -338,7 +338,7 @@ async def test_a_removed_member_keeps_the_draft_sees_why_and_can_leave(alice: Us
     app = make_app(bob, "team")
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         composer = app.screen.query_one(Composer)
-        await wait_for(pilot, lambda: app.chat._membership != ())
+        await wait_for(pilot, lambda: app.chat.membership != ())
         await type_text(pilot, "half a thought")
         alice.ok("remove", "team", "bob")
         await wait_for(pilot, lambda: composer.cannot_post is not None)
