@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from peers_tui.commands.registry import chat_bindings, parse_command
+from peers_tui.commands.registry import chat_bindings
 from peers_tui.core.errors import PeersError
 from peers_tui.core.frozen import replace
 from peers_tui.core.live_feed import LiveFeed
@@ -19,7 +19,7 @@ from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
-from peers_tui.messages import MarkRead, MessageSent, SendFailed, SendMessage, SummariesUpdated
+from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdated
 from peers_tui.screens.chat_link import LinkWatch
 from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_bars import HiddenBars
@@ -244,40 +244,28 @@ class ChatScreen(SelectionScreen):
         self.bars.show_count(event.count)
 
     # ----------------------------------------------------------------- sending
+    # screens.chat_sending: imported with the first submission, after the first frame.
     @on(Composer.Submitted)
     def _submitted(self, event: Composer.Submitted) -> None:
         event.stop()  # handled: the app has nothing to do with it (a turn of its loop less)
-        text = event.text
-        if text.startswith("/") and not text.startswith("//"):
-            self.run_command(text)
-            return
-        if text.startswith("//"):
-            text = text[1:]  # "//" sends a message that starts with a slash
-        self.app.post_message(SendMessage(self.entry.id, text))  # to its owner: no turn here
+        from peers_tui.screens import chat_sending
+        chat_sending.submitted(self, event.text)
 
     def run_command(self, text: str) -> None:
         """Run a slash command (`/name args`) on this screen's group."""
-        try:
-            command, args = parse_command(text)
-            command.run(self, args)
-        except PeersError as exc:
-            self.app.notify(inert(str(exc)), title="Command", severity="warning")
+        from peers_tui.screens import chat_sending
+        chat_sending.run_command(self, text)
 
     @on(MessageSent)
     def _sent(self, event: MessageSent) -> None:
         if event.group_id == self.entry.id:
-            log = self.query_one(MessageLog)
-            if not log.at_newest:
-                log.action_newest()
-            log.following = True
-            log.apply_live([event.view])
+            from peers_tui.screens.chat_sending import show_sent
+            show_sent(self.query_one(MessageLog), event.view)
 
     @on(SendFailed)
     def _send_failed(self, event: SendFailed) -> None:
-        self.notify(inert(event.reason), title="Not sent", severity="error")
-        if not self.composer.text:
-            self.composer.load_text(event.text)
-        self.refresh_roster()  # the group may have become read-only: say so in the composer
+        from peers_tui.screens import chat_sending
+        chat_sending.send_failed(self, event)
 
     # ----------------------------------------------------------------- keys
     def action_page(self, pages: int) -> None:

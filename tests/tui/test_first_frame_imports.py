@@ -5,7 +5,8 @@ at import (Textual's classes walk their `dir()`, frozen dataclasses compile thei
 what the first screen does not show is imported after that frame. The roster's hosts and
 published profiles (`core.whereabouts`, `core.host_presence`, `core.kept_people`,
 `core.profiles`) come with the first roster read, on its worker, and what shows it
-(`screens.chat_roster_shown`) when it is shown; the relay's link state
+(`screens.chat_roster_shown`) when it is shown; what the composer sends
+(`screens.chat_sending`) with the first submission; the relay's link state
 (`core.link_state`) is read after the first frame, on a hub that has a relay; the hub's
 watcher (inotify_simple, ctypes, core.notifier and its four helpers) starts after the frame,
 on its thread; the window title is set when the counts come, and selection mode's steps are
@@ -25,7 +26,7 @@ import sys
 from tests.conftest import User
 
 LATER = ("peers_tui.core.whereabouts", "peers_tui.core.host_presence",
-         "peers_tui.screens.chat_roster_shown",
+         "peers_tui.screens.chat_roster_shown", "peers_tui.screens.chat_sending",
          "peers_tui.core.kept_people", "peers_tui.core.profiles", "inotify_simple", "ctypes",
          "peers_tui.core.notifier", "peers_tui.core.change_tokens", "peers_tui.core.folder_watch",
          "peers_tui.core.held_readers", "peers_tui.core.sweep_plan",
