@@ -6,53 +6,32 @@ writes and readers use (`open_record`, `apply_change`, `check_chain`, HistoryRea
 record that fails is rolled back and refused with the reason, one whose predecessor (an
 earlier membership change, an earlier record of its author, the invite a join names, the
 message an edit changes) has not arrived yet waits. Records are retried in rounds until no
-more go in, so a batch need not arrive in dependency order.
+more go in, so a batch need not arrive in dependency order. Membership changes and invites
+go in one at a time (relay.apply_singly), messages a page at a time (relay.apply_batch).
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import peewee
-from peewee import SQL
-
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core import joined_history, search
-from peers_tui.core.chain_rules import non_member
-from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
-from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore, group_id_of
 from peers_tui.core.history import HistoryReader
-from peers_tui.core.membership import Roster, apply_change, invite_terms
-from peers_tui.core.models import Invite, Message
-from peers_tui.core.raw import text_of
-from peers_tui.core.records import RecordError, SignedRecord, open_record
-from peers_tui.relay import row_writes, rows
+from peers_tui.core.membership import Roster
+from peers_tui.core.models import Message
+from peers_tui.core.records import RecordError, open_record
+from peers_tui.relay import row_writes
 from peers_tui.relay.apply_batch import apply_messages
+from peers_tui.relay.apply_singly import apply_singly
 from peers_tui.relay.chain_evidence import keep_evidence
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.evidence import keep_as_evidence, place_taken
 from peers_tui.relay.plain_evidence import as_message
 from peers_tui.relay.voided import take_out_voided
-
-DUPLICATE, APPLIED, REPLACED = "duplicate", "applied", "replaced"
-# What readers say about a record whose predecessor is simply not here yet.
-DEPENDENCY_REASONS = ("an earlier record by this author is missing",
-                      "refers to a membership state that does not exist",
-                      "join names an unknown invite", "revokes an unknown invite")
-
-
-class Refused(Exception):
-    """The record fails a check: quarantined with this reason."""
-
-
-class Waiting(Exception):
-    """Something the record depends on has not arrived: held back with this reason."""
 
 
 @dataclass
@@ -64,12 +43,6 @@ class Outcome:
     # This host's own membership changes that lost the race at the hub (origin left empty).
     lost: list[tuple[Envelope, str]] = field(default_factory=list)
     rescan: bool = False  # this host's records were set aside for the hub's (hub_holds_id)
-
-
-def _verdict(reason: str) -> Exception:
-    if any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS):
-        return Waiting(reason)
-    return Refused(reason)
 
 
 def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
@@ -162,8 +135,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     messages = [e for e in envelopes if e.table == "msg"]
     waiting: list[tuple[Envelope, str]] = []
     while True:
-        roster, others_waiting, progress = _apply_singly(store, roster, others, outcome,
-                                                         hub_order)
+        roster, others_waiting, progress = apply_singly(store, roster, others, outcome,
+                                                        hub_order)
         batch = apply_messages(store, roster, messages, hub_order)
         outcome.rescan |= batch.rescan
         outcome.applied += batch.applied
@@ -183,125 +156,6 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     _reindex(store, roster, touched)
     if then is not None:
         then(store.db)
-
-
-def _apply_singly(store: GroupStore, roster: Roster, envelopes: list[Envelope], outcome: Outcome,
-                  hub_order: bool) -> tuple[Roster, list[tuple[Envelope, str]], bool]:
-    """One pass over membership changes and invites, each under its own savepoint."""
-    waiting: list[tuple[Envelope, str]] = []
-    progress = False
-    for envelope in envelopes:
-        try:
-            with store.db.atomic():
-                result = _apply_one(store, roster, envelope, outcome.lost if hub_order else None)
-        except Waiting as exc:
-            waiting.append((envelope, str(exc)))
-            continue
-        except Refused as exc:
-            outcome.refused.append((envelope, str(exc)))
-            continue
-        except (sqlite3.IntegrityError, peewee.IntegrityError):
-            outcome.refused.append((envelope, "conflicts with a record stored here"))
-            continue
-        if result == DUPLICATE:
-            outcome.duplicates.append(envelope)
-            continue
-        outcome.applied.append(envelope)
-        progress = True
-        if envelope.table == "invite" or result == REPLACED:  # the state changed under it
-            roster = store.roster()
-    return roster, waiting, progress
-
-
-def _apply_one(store: GroupStore, roster: Roster, envelope: Envelope,
-               lost: list[tuple[Envelope, str]] | None) -> str:
-    """`lost` is given when the hub's order wins (see apply_records)."""
-    gid = store.group_id
-    try:
-        if envelope.table == "member":
-            return _apply_member(store, roster, open_record(
-                envelope.text, envelope.sig, envelope.cosig, group_id=gid, kind=RecordKind.MEMBER), lost)
-        return _apply_invite(store, roster, open_record(
-            envelope.text, envelope.sig, group_id=gid, kind=(RecordKind.INVITE, RecordKind.REVOKE)))
-    except RecordError as exc:
-        raise _verdict(str(exc)) from exc
-
-
-def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
-                  lost: list[tuple[Envelope, str]] | None) -> str:
-    seq = record.data.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise Refused("malformed membership change (seq)")
-    if roster.chain.get(seq) == record.hash:
-        return DUPLICATE
-    if seq in roster.chain and lost is not None:
-        _lose_race(store, seq, lost)
-        fresh = store.roster()
-        apply_change(fresh, seq, record, store.invites()[0])  # RecordError: refused, undone
-        row_writes.insert_member(record, seq)
-        return REPLACED
-    if seq in roster.chain:
-        raise Refused(f"membership fork: change {seq} here is another change "
-                      "(the hub's order wins)")
-    if seq > roster.head_seq + 1:
-        raise Waiting(f"membership change {roster.head_seq + 1} not yet received")
-    terms, _ = store.invites()
-    apply_change(roster, seq, record, terms)  # RecordError: roster left as it was
-    row_writes.set_aside_from(seq, dict(roster.problems))
-    row_writes.insert_member(record, seq)
-    return APPLIED
-
-
-def _lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) -> None:
-    """Take this host's changes from `seq` on out of the log: the hub ordered another change
-    there, and ours (and what was built on it) never counted anywhere else."""
-    from peers_tui.core.models import GroupMember
-
-    for row in GroupMember.select().where(GroupMember.seq >= seq).order_by(GroupMember.seq):
-        envelope = Envelope(store.group_id, "member", text_of(row.record), bytes(row.sig or b""),
-                            bytes(row.cosig) if row.cosig else None, "")
-        lost.append((envelope, f"lost the race for membership change {seq}: the hub ordered "
-                               "another change there first; make the change again"))
-    GroupMember.delete().where(GroupMember.seq >= seq).execute()
-
-
-def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> str:
-    if record.kind != "invite":
-        raise Refused("a revocation outside the membership log does not count")
-    stored: list[Any] = list(Invite.select(Invite.record, Invite.sig).where(
-        Invite.key == record.data.get("key")).tuples())
-    # The same text with its signature spoiled is junk, no copy of it (junk_places).
-    if any(text_of(text) == record.text and isinstance(sig, (bytes, memoryview))
-           and bytes(sig) == record.sig for text, sig in stored):
-        return DUPLICATE
-    aseq, _, mseq = chain_fields(record)
-    if place_taken(record, store.group_id, roster):  # the author forked their chain: kept, as on every host (evidence.py)
-        return APPLIED if keep_as_evidence(record)[0] else DUPLICATE
-    _check_place(record, store.group_id, roster, aseq, mseq)
-    terms = invite_terms(record)
-    reason = rows.void_invite_reason(roster, terms)
-    if reason:
-        raise Refused(reason)
-    row_writes.insert_invite(record)
-    if terms.digest not in rows.genuine_invite_digests(store, roster):
-        found = {p.where: p.reason for p in store.invites()[1]}
-        raise _verdict(found.get(f"invite {terms.key[:8]}", "invite that does not verify"))
-    return APPLIED
-
-
-def _check_place(record: SignedRecord, group_id: str, roster: Roster, aseq: int,
-                 mseq: int) -> None:
-    """The membership state and the author's previous record must be here; the chain must
-    hold (RecordError otherwise)."""
-    if mseq > roster.head_seq:
-        raise Waiting(f"membership state {mseq} not yet received")
-    if non_member(record, roster):  # refused as readers say, not held for its chain
-        raise Refused(str(non_member(record, roster)))
-    chain = predecessors(wanted_before([record]), group_id=group_id)
-    if aseq > 1 and not chain.get((record.author, aseq - 1)) \
-            and not not_yet_received(record.author, aseq - 1):
-        raise Waiting("an earlier record by this author is missing (not yet received)")
-    check_chain(record, chain, roster)
 
 
 def _reindex(store: GroupStore, roster: Roster, touched: set[str]) -> None:

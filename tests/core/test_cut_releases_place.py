@@ -262,7 +262,7 @@ def test_hosts_applying_the_records_in_any_order_agree(tmp_path, alice, bob, tea
 
 def test_an_invite_void_by_a_cut_arriving_after_the_live_one_is_refused(
         tmp_path, alice, bob, admin_bob):
-    """The invite path of the relay (apply._apply_invite, evidence.place_taken): bob (an
+    """The invite path of the relay (apply_singly._apply_invite, evidence.place_taken): bob (an
     admin) demoted to writer and made admin again; his invite X at place 2 naming the state
     before the demotion arrives where his invite Y of place 2 is: refused for the cut, not
     kept as evidence of a fork, and Y still admits."""

@@ -125,7 +125,7 @@ def test_a_genuine_second_record_of_the_author_at_the_place_is_still_a_fork(
 
 def test_junk_at_the_place_of_an_arriving_invite_does_not_make_it_evidence(
         tmp_path, alice, bob, team):
-    """apply._apply_invite took any row at the invite's place for its author's other record:
+    """apply_singly._apply_invite took any row at the invite's place for its author's other record:
     the genuine invite was kept as evidence of a fork on this host alone (no use here)."""
     alice.ok("send", "team", "hello")
     alice.ok("invite", "team")
