@@ -154,7 +154,7 @@ def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
     if command not in MEMBERSHIP_COMMANDS and not (command == "invite"
                                                    and getattr(args, "revoke", None)):
         return handler(args)
-    from peers_tui.relay.commands import guard_membership, run_ordered
+    from peers_tui.relay.membership_commands import guard_membership, run_ordered
 
     guard_membership(args)
     return run_ordered(args, handler)

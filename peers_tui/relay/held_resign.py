@@ -8,8 +8,8 @@ file marked. The author's processes call `sign_again` (the app when the held dir
 changes and at its start, every `peers` command after it ran: cli.relay.resign_kept; a send
 to the group signs it anyway): the handle is signed against this host's head now and
 ordered by the hub as any membership change (relay.ordering); a change that comes late
-again takes the hub's changes first and is signed once more (as relay.commands.run_ordered).
-Accepted, it is written here and the kept file goes (ordering.order_on_leaf); with the link
+again takes the hub's changes first and is signed once more (as
+relay.membership_commands.run_ordered). Accepted, it is written here and the kept file goes (ordering.order_on_leaf); with the link
 down again it is kept anew, unmarked, for the relay to propose.
 """
 

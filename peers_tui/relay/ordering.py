@@ -6,8 +6,8 @@ request, from inside the write transaction that would append it (core.membership
 row is written only when the hub accepted it, so a change that loses a race never exists
 here, not even for a moment. A refusal because another change took the place ("stale")
 carries the hub's changes from there, and the invites their joins name (this host may not
-have them yet): `run_ordered` (commands.py) applies them, and runs the command once more
-against the new head. The transaction holds this file's write lock for the
+have them yet): `run_ordered` (membership_commands.py) applies them, and runs the command
+once more against the new head. The transaction holds this file's write lock for the
 round trip (a few ms; at most REQUEST_TIMEOUT when the link dies mid-request), so nothing
 else lands between the head the change was signed against and its row.
 

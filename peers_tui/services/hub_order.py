@@ -1,7 +1,7 @@
 """A membership change made in the app that lost the race at the federation's hub is done
 again, once, after this host's log caught up with the hub's: what `peers` does for the same
-commands (relay.commands.run_ordered). Before, the app said "another membership change
-reached the hub first (membership fork ...)" and the user had to do it again by hand.
+commands (relay.membership_commands.run_ordered). Before, the app said "another membership
+change reached the hub first (membership fork ...)" and the user had to do it again by hand.
 
 Nothing of the relay is loaded unless a change did lose (OutOrdered is raised only by the
 hub's sequencer, which `peers` installs on a leaf host: core.membership_order)."""

@@ -1,0 +1,96 @@
+"""The membership commands (join, leave, role, remove, invite --revoke) on a relay's leaf:
+refused at once while the hub is out of reach, and run in the order the hub gives them.
+
+Separate from relay.commands, the handlers of `peers relay ...`: these wrap commands of the
+rest of the CLI (cli.relay.in_hub_order), and only when a relay is set up here. A membership
+change needs the hub (one order for the whole federation); messages, edits, topics and
+invites go on offline and are sent when the link returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from peers_tui.paths import home_dir, hub_dir
+from peers_tui.relay.commands import read_status
+from peers_tui.relay.config import RelayError, ago, config_path, load_config, relay_stopped
+
+
+MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
+# What each refusal says was refused ("cannot role now" read as a typo).
+CHANGE_IN_WORDS = {"join": "join", "leave": "leave", "role": "change a role",
+                   "remove": "remove a member", "invite": "revoke an invite"}
+
+
+def guard_membership(args: argparse.Namespace) -> None:
+    """On a leaf, a membership change needs the hub (one order for the whole federation):
+    RelayError naming how long the hub has been unreachable, before anything is written.
+    Messages, edits, topics and invites go on offline and are sent when the link returns."""
+    command = getattr(args, "command", None)
+    if command not in MEMBERSHIP_COMMANDS and not (command == "invite" and getattr(args, "revoke", None)):
+        return
+    if command == "join" and not _a_code(getattr(args, "code", None)):
+        return  # join itself says what is wrong with it: the hub would not help
+    hub = hub_dir(home_dir(args.home), args.hub)
+    try:
+        if not config_path(hub).exists() or load_config(hub).role != "leaf":
+            return
+        status = read_status(hub)
+    except (OSError, RelayError):
+        return  # no relay state this user may read: one host as before
+    what = CHANGE_IN_WORDS.get(command, command)
+    link = status.get("link") or {}
+    if not status["running"]:
+        raise RelayError(f"cannot {what} now: {relay_stopped(status, link.get('to'))} and "
+                         "membership changes need the hub (start it: peers relay); messages "
+                         "still work")
+    if not link.get("up"):
+        problem = link.get("problem")
+        why = f" ({problem})" if problem and problem != "hub unreachable" else ""
+        raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
+                         f"{ago(link.get('since'))}{why} and membership changes need it; "
+                         "messages still work and are sent when it is back")
+
+
+def _a_code(text: object) -> bool:
+    """Whether `text` is an invite code, or is still to be read from standard input."""
+    from peers_tui.core.errors import BadInvite
+    from peers_tui.core.invites import parse_code
+
+    if text in (None, "-"):
+        return True
+    try:
+        parse_code(str(text))
+    except BadInvite:
+        return False
+    return True
+
+
+def run_ordered(args: argparse.Namespace, handler: Any) -> int:
+    """Run a membership command; on a leaf its change is written only once the hub accepted it
+    (relay.ordering). When another change took the place first, the hub's changes are applied
+    and the command runs once more against the new head (not a join reading its code from
+    standard input: that was read already)."""
+    from peers_tui.core.membership_order import OutOrdered
+
+    again = not (getattr(args, "command", None) == "join" and getattr(args, "code", "") == "-")
+    for attempt in range(2 if again else 1):
+        try:
+            code = int(handler(args))
+        except OutOrdered as lost:
+            from peers_tui.relay import ordering
+
+            if isinstance(lost, ordering.StaleAtHub):
+                ordering.catch_up(hub_dir(home_dir(args.home), args.hub), lost.group_id,
+                                  lost.changes)
+            continue
+        # Said only once the second try went through: when it fails (the invite used up by
+        # the change that won), its error is the one line the user reads.
+        if attempt:
+            print("peers: another membership change reached the hub first; done again after "
+                  "that one", file=sys.stderr)
+        return code
+    raise RelayError("another membership change reached the hub first; nothing was changed, "
+                     "try again")
