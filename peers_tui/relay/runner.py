@@ -23,12 +23,11 @@ from typing import Any
 
 import nats
 
-from peers_tui.relay import held
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.client_errors import ClientErrors
 from peers_tui.relay.forever import forever
 from peers_tui.relay.config import (
-    RelayConfig, client_url, config_path, load_config, relay_dir, relay_inbox_prefix,
+    RelayConfig, client_url, config_path, relay_dir, relay_inbox_prefix,
 )
 from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
 from peers_tui.relay.founding import Founding
@@ -42,6 +41,7 @@ from peers_tui.relay.envelope import (
 from peers_tui.relay.intake import Intake
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
+from peers_tui.relay.link_upkeep import LinkUpkeep
 from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.presence_sync import PresenceSync
@@ -58,12 +58,9 @@ DUPLICATE_WINDOW = 120.0
 # status.json is written at once when the link or a leaf's link changes, and else this often:
 # readers take a status older than 5 s for a relay that is gone (commands/ordering.STALE_STATUS).
 STATUS_EVERY = 2.0
-# A leaf's kept handle changes (held.py) go when the link comes up, and are looked for this
-# often while it stays up (a change is kept then only when the hub did not answer in time).
-HELD_EVERY = 2.0
 
 
-class Relay(Intake):
+class Relay(Intake, LinkUpkeep):
     """One host's relay: its nats-server, its publisher, its consumer and its status."""
 
     def __init__(self, hub: Path, config: RelayConfig) -> None:
@@ -251,68 +248,3 @@ class Relay(Intake):
                    if r.origin != self.config.name]
         if records:
             await self._apply_group(group_id, records)
-
-    # ----------------------------------------------------------------- link and status
-    async def _link_once(self) -> None:
-        if self.tunnel is not None:
-            self.tunnel.check()  # a dead ssh is started again after its backoff
-            if self.tunnel.moved:  # its local port was taken: the server dials the new one
-                self.tunnel.moved = False
-                self.server.restart(replace(self.config, hub_url=self.tunnel.local_url))
-                self.link.generation += 1  # consumers start again now
-        was_up = self.link.up
-        await self.link.check(self.nc)
-        if self.link.up != was_up:
-            if not self.link.up:  # what arrived just before the cut is not ours to send
-                async with self.lock:
-                    self.scanner.catch_up()
-            self.link.write_status(self.scanner, running=True)  # not a second late
-            self.reporter.changed()
-        if self.link.up and not was_up:
-            self.relinked.set()  # handle changes kept offline go now
-            if self.waker is not None:
-                self.waker.wake()  # what was written offline goes now
-
-    async def _held_once(self) -> None:
-        """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
-        with contextlib.suppress(asyncio.TimeoutError):  # first: _forever does not pause this
-            await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
-        self.relinked.clear()
-        if self.link.up:
-            for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
-                async with self.lock:
-                    await self._apply_group(envelope.group_id, [envelope])
-
-    async def _reload_once(self) -> None:
-        """A token made or revoked while running takes effect at once (nats-server reload);
-        on a leaf, a new token of its own (`relay init --leaf TOKEN`), through its tunnel."""
-        if self.config_watch is None:
-            self.config_watch = FileWatch(config_path(self.hub))
-        await self.config_watch.wait(0.5, 10.0)  # written, or a look now and then all the same
-        try:
-            changed = config_path(self.hub).stat().st_mtime_ns
-        except OSError:
-            return
-        if changed != self.config_mtime:
-            self.config_mtime = changed
-            self.config = load_config(self.hub)
-            self.server.restart(replace(self.config, hub_url=self.tunnel.local_url)
-                                if self.tunnel is not None else self.config)
-            self.link.leaf_links.restarted()  # each leaf back at once keeps its "since"
-            self.link.generation += 1  # consumers start again now, not after a heartbeat
-
-    async def _leaves_once(self) -> None:
-        """The hub: which leaves are connected now, from its server's connection list."""
-        if await self.link.leaf_links.observe(self.server.monitor_port, self.config.leaves):
-            self.link.write_status(self.scanner, running=True)  # a cut shows at once
-            if self.presence_sync is not None:  # a cut leaf's people away now (presence_sync)
-                await self.presence_sync.leaves_changed(self.link.leaf_links.snapshot())
-
-    async def _status_once(self) -> None:
-        exited = self.server.revive()
-        if exited is not None:  # the link stayed down for good before
-            print(f"peers relay: its nats-server exited (code {exited}); started again",
-                  file=sys.stderr, flush=True)
-            self.link.generation += 1
-        self.bounds.save()
-        self.link.write_status(self.scanner, running=True)

@@ -76,7 +76,7 @@ class Tunnel:
         self.problem: str | None = None
         self.log_start = 0  # where this ssh's lines begin in ssh.log
         # The local port was taken by another program and another chosen: the relay's
-        # server must dial the new one (runner._link_once restarts it).
+        # server must dial the new one (link_upkeep._link_once restarts it).
         self.moved = False
 
     @property

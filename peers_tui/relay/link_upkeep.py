@@ -1,0 +1,125 @@
+"""A relay's upkeep of its link and status, each a step `runner.Relay` repeats for ever: a
+leaf's link to the hub looked at (and its ssh tunnel), the handle changes it kept while the
+hub was unreachable proposed once it is back, a token made or revoked taking effect at once,
+the hub's view of which leaves are connected, and status.json written (its nats-server
+started again if it exited).
+
+Separate from runner.Relay's life cycle and publishing, and from its intake (intake.py): each
+step here only keeps what others read of the relay in step with the world (mixed into
+runner.Relay, as Intake is).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from peers_tui.relay import held
+from peers_tui.relay.config import RelayConfig, config_path, load_config
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.wake import FileWatch
+
+if TYPE_CHECKING:
+    from peers_tui.relay.hub_bounds import HubBounds
+    from peers_tui.relay.link import LinkState
+    from peers_tui.relay.link_report import LinkReporter
+    from peers_tui.relay.local import LocalScanner
+    from peers_tui.relay.presence_sync import PresenceSync
+    from peers_tui.relay.server import NatsServer
+    from peers_tui.relay.tunnel import Tunnel
+    from peers_tui.relay.wake import Waker
+
+# A leaf's kept handle changes (held.py) go when the link comes up, and are looked for this
+# often while it stays up (a change is kept then only when the hub did not answer in time).
+HELD_EVERY = 2.0
+
+
+class LinkUpkeep:
+    """The link and status steps (mixed into runner.Relay, which runs each for ever)."""
+
+    hub: Path
+    config: RelayConfig
+    config_mtime: int
+    config_watch: FileWatch | None
+    server: NatsServer
+    tunnel: Tunnel | None
+    link: LinkState
+    reporter: LinkReporter
+    scanner: LocalScanner
+    bounds: HubBounds
+    presence_sync: PresenceSync | None
+    waker: Waker | None
+    lock: asyncio.Lock
+    relinked: asyncio.Event
+    nc: Any
+    # Intake's: applying records of a group (here a leaf's kept handle changes, once proposed)
+    _apply_group: Callable[[str, list[Envelope]], Awaitable[None]]
+
+    async def _link_once(self) -> None:
+        if self.tunnel is not None:
+            self.tunnel.check()  # a dead ssh is started again after its backoff
+            if self.tunnel.moved:  # its local port was taken: the server dials the new one
+                self.tunnel.moved = False
+                self.server.restart(replace(self.config, hub_url=self.tunnel.local_url))
+                self.link.generation += 1  # consumers start again now
+        was_up = self.link.up
+        await self.link.check(self.nc)
+        if self.link.up != was_up:
+            if not self.link.up:  # what arrived just before the cut is not ours to send
+                async with self.lock:
+                    self.scanner.catch_up()
+            self.link.write_status(self.scanner, running=True)  # not a second late
+            self.reporter.changed()
+        if self.link.up and not was_up:
+            self.relinked.set()  # handle changes kept offline go now
+            if self.waker is not None:
+                self.waker.wake()  # what was written offline goes now
+
+    async def _held_once(self) -> None:
+        """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
+        with contextlib.suppress(asyncio.TimeoutError):  # first: _forever does not pause this
+            await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
+        self.relinked.clear()
+        if self.link.up:
+            for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
+                async with self.lock:
+                    await self._apply_group(envelope.group_id, [envelope])
+
+    async def _reload_once(self) -> None:
+        """A token made or revoked while running takes effect at once (nats-server reload);
+        on a leaf, a new token of its own (`relay init --leaf TOKEN`), through its tunnel."""
+        if self.config_watch is None:
+            self.config_watch = FileWatch(config_path(self.hub))
+        await self.config_watch.wait(0.5, 10.0)  # written, or a look now and then all the same
+        try:
+            changed = config_path(self.hub).stat().st_mtime_ns
+        except OSError:
+            return
+        if changed != self.config_mtime:
+            self.config_mtime = changed
+            self.config = load_config(self.hub)
+            self.server.restart(replace(self.config, hub_url=self.tunnel.local_url)
+                                if self.tunnel is not None else self.config)
+            self.link.leaf_links.restarted()  # each leaf back at once keeps its "since"
+            self.link.generation += 1  # consumers start again now, not after a heartbeat
+
+    async def _leaves_once(self) -> None:
+        """The hub: which leaves are connected now, from its server's connection list."""
+        if await self.link.leaf_links.observe(self.server.monitor_port, self.config.leaves):
+            self.link.write_status(self.scanner, running=True)  # a cut shows at once
+            if self.presence_sync is not None:  # a cut leaf's people away now (presence_sync)
+                await self.presence_sync.leaves_changed(self.link.leaf_links.snapshot())
+
+    async def _status_once(self) -> None:
+        exited = self.server.revive()
+        if exited is not None:  # the link stayed down for good before
+            print(f"peers relay: its nats-server exited (code {exited}); started again",
+                  file=sys.stderr, flush=True)
+            self.link.generation += 1
+        self.bounds.save()
+        self.link.write_status(self.scanner, running=True)
