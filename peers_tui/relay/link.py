@@ -58,6 +58,7 @@ class LinkState:
         self.received = 0
         self.failures = 0
         self._api_total: int | None = None  # the hub server's count of API calls, last seen
+        self._log_read = 0  # how far this leaf's server log was read for new links (_relinked)
         self.leaf_links = LeafLinks()  # the hub: each leaf's link
         self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
         # What the link report last counted unsent, all groups (LinkReporter.unsent_total)
@@ -92,7 +93,7 @@ class LinkState:
         self.failures = 0 if reached else self.failures + 1
         if reached:
             self.rtt_ms = (time.monotonic() - started) * 1000
-            restarted = self._hub_restarted(answer.data)
+            restarted = self._hub_restarted(answer.data) | self._relinked()
             if not self.up:
                 self._change(True, None)
                 print(f"peers relay: link to the hub up ({self.rtt_ms:.0f} ms)", file=sys.stderr,
@@ -124,6 +125,25 @@ class LinkState:
             return False
         before, self._api_total = self._api_total, total
         return before is not None and total < before
+
+    def _relinked(self) -> bool:
+        """Whether this leaf's server made a new leafnode connection to the hub since the last
+        look (its log says so). The hub's count of API calls alone missed a quick restart
+        whenever the restarted server had taken more calls than the old one by the next probe
+        (a hub relay publishing at once at its start: 16.6 s, test_relay_hub_server_restart);
+        a new link means the consumers on the hub's side may be gone, so they start again."""
+        try:
+            with open(self.server.log_path, "rb") as log:
+                log.seek(0, 2)
+                end = log.tell()
+                if end < self._log_read:  # a new log (the server started again here)
+                    self._log_read = 0
+                log.seek(self._log_read)
+                new = log.read(end - self._log_read)
+        except (OSError, AttributeError):
+            return False
+        first, self._log_read = self._log_read == 0, end
+        return not first and b"Leafnode connection created" in new
 
     def _change(self, up: bool, problem: str | None) -> None:
         self.up, self.problem = up, problem
