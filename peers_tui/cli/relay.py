@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from peers_tui.cli.arguments import Commands, Handler
     from peers_tui.core.records import SignedRecord
 
-MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
-
-
 def add_parsers(commands: Commands) -> None:
     relay = commands.add_family(
         "relay", help="groups across hosts: run this host's relay (see 'peers relay --help')",
@@ -151,8 +148,7 @@ def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
     change it makes on a leaf is ordered by the hub too, or kept for it: relay.held)."""
     install_ordering()
     command = args.command
-    if command not in MEMBERSHIP_COMMANDS and not (command == "invite"
-                                                   and getattr(args, "revoke", None)):
+    if not membership_order.is_membership_command(command, getattr(args, "revoke", None)):
         return handler(args)
     from peers_tui.relay.membership_commands import guard_membership, run_ordered
 

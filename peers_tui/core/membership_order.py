@@ -44,6 +44,15 @@ _installed: list[Sequencer] = []
 _held: list[HeldLookup] = []
 
 
+MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")  # `peers` commands the hub orders
+
+
+def is_membership_command(command: object, revoke: object = None) -> bool:
+    """Whether a `peers` command changes membership (a join, leave, role change, removal, or
+    an invite's revocation): on a leaf it needs the hub, which orders it."""
+    return command in MEMBERSHIP_COMMANDS or (command == "invite" and bool(revoke))
+
+
 def install(sequencer: Sequencer | None) -> None:
     """Make `sequencer` order every membership change of this process (None: the file does)."""
     _installed[:] = [sequencer] if sequencer is not None else []

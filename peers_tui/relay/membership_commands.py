@@ -13,12 +13,12 @@ import argparse
 import sys
 from typing import Any
 
+from peers_tui.core.membership_order import is_membership_command
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay.commands import read_status
 from peers_tui.relay.config import RelayError, ago, config_path, load_config, relay_stopped
 
 
-MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")
 # What each refusal says was refused ("cannot role now" read as a typo).
 CHANGE_IN_WORDS = {"join": "join", "leave": "leave", "role": "change a role",
                    "remove": "remove a member", "invite": "revoke an invite"}
@@ -29,7 +29,7 @@ def guard_membership(args: argparse.Namespace) -> None:
     RelayError naming how long the hub has been unreachable, before anything is written.
     Messages, edits, topics and invites go on offline and are sent when the link returns."""
     command = getattr(args, "command", None)
-    if command not in MEMBERSHIP_COMMANDS and not (command == "invite" and getattr(args, "revoke", None)):
+    if not is_membership_command(command, getattr(args, "revoke", None)):
         return
     if command == "join" and not _a_code(getattr(args, "code", None)):
         return  # join itself says what is wrong with it: the hub would not help
@@ -40,7 +40,7 @@ def guard_membership(args: argparse.Namespace) -> None:
         status = read_status(hub)
     except (OSError, RelayError):
         return  # no relay state this user may read: one host as before
-    what = CHANGE_IN_WORDS.get(command, command)
+    what = CHANGE_IN_WORDS.get(str(command), str(command))
     link = status.get("link") or {}
     if not status["running"]:
         raise RelayError(f"cannot {what} now: {relay_stopped(status, link.get('to'))} and "
