@@ -36,8 +36,9 @@ def restore(author: str, pin: tuple[int, str], copy: Copy | None, group_id: str,
             label: str) -> bool:
     """Put the kept copy of `author`'s pinned record back into the file (inside the writing
     transaction and session), when it is that record: its place and hash, verified as theirs.
-    Junk at its place in the message table is set aside first (own_place.clear). Whether it
-    went back; nothing changes when it did not (its id taken by another row, say)."""
+    Junk at its place in the message table, and any row holding its id, is set aside first
+    (own_place.clear, _in_the_way). Whether it went back; nothing changes when it did not (a
+    record of the author's own at its place, say)."""
     if copy is None or record_hash(copy[0]) != pin[1]:
         return False
     record = own_record(author, pin[0], copy[0], copy[1], group_id)
