@@ -17,7 +17,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import peewee
+
 from peers_tui.core.errors import PeersError
+from peers_tui.core import own_place
 from peers_tui.core.own_place import HIGH
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay import deleted_tops, position_pins, rows
@@ -31,6 +34,15 @@ from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
 )
 
 GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")
+
+
+def _high_rows(store: GroupStore) -> bool:
+    """Whether the file holds rows at HIGH or above out of place (own_place.high_rows), on
+    the kept connection; a file that cannot be read counts as holding some."""
+    try:
+        return own_place.high_rows(store.db)
+    except (sqlite3.Error, peewee.DatabaseError, PeersError):
+        return True
 
 
 class LocalScanner:
@@ -219,8 +231,11 @@ class LocalScanner:
         except sqlite3.Error:
             message = invite = version = None
         # Asked after the rows were read: a commit of another process before the read moved it.
-        if version is None or _data_version(store) != version or max(  # HIGH: own_place.py
-                message or 0, invite or 0) >= HIGH:
+        # Rows at HIGH or above (own_place.py) count only where they belong, the run SQLite
+        # stores after junk at HIGH - 1 (read_again keeps a position there): one a scan
+        # would move first leaves the positions to that scan.
+        if version is None or _data_version(store) != version or (max(
+                message or 0, invite or 0) >= HIGH and _high_rows(store)):
             self.versions.pop(group_id, None)
             return False
         with self.ledger.batch():
