@@ -109,3 +109,25 @@ def test_the_hubs_answer_carries_no_invite_from_a_view_or_through_a_symlink(alic
                f"CREATE VIEW invite AS SELECT '{key}' AS key, 'invite' AS kind,"
                " 'planted' AS record, X'00' AS sig"))
     assert invite_records(db, join) == []
+
+
+def test_an_index_planted_to_refuse_one_members_records_is_named(alice, bob, team):
+    """A UNIQUE index partial to bob refused every later record of his in this file (his
+    sends, and his records from other hosts through the relay), while `peers verify` and
+    `peers doctor` said all was well. A file with an index peers did not make is refused
+    now, as one with a planted trigger or view, with the index named."""
+    db = alice.hub / f"{team}.db"
+    bob.ok("send", "team", "bob 1")
+    [bob_id] = {m["author_id"] for m in alice.ok("log", "team", "--json").json()
+                if m["author"] == "bob"}
+    plant(db, (f"CREATE UNIQUE INDEX censor ON message (author) WHERE author = '{bob_id}'",))
+    for result in (bob.run("send", "team", "bob 2"), alice.run("verify", "team")):
+        said = result.out + result.err
+        assert result.code == 1 and "foreign index 'censor'" in said, result
+        assert "Traceback" not in said and len(said.strip().splitlines()) == 1
+    doctor = alice.run("doctor")
+    assert "foreign index 'censor'" in doctor.out + doctor.err
+    with sqlite3.connect(db) as conn:  # nothing stored was lost; without it all goes on
+        conn.execute("DROP INDEX censor")
+    bob.ok("send", "team", "bob 2")
+    assert [m["body"] for m in alice.ok("log", "team", "--json").json()] == ["bob 1", "bob 2"]

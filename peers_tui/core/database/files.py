@@ -41,6 +41,20 @@ PRAGMAS = {
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
 SCHEMA_VERSION = 6
 
+# The indexes peers makes (core.models, the migrations in core.database.schema). Another
+# one, planted in the file, may refuse the rows peers writes (a UNIQUE index on
+# message.author, partial to one member: their next record never stored on this host, from
+# them or from the relay) or make each write costly (an index on an expression), while reads
+# and `peers verify` saw nothing.
+OWN_INDEXES = ("fork_evidence_author_author_seq", "group_members_member",
+               "invite_author_author_seq", "invite_key", "message_author_author_seq",
+               "message_author_orig_id", "message_target", "message_topics")
+# What schema.check_schema_objects refuses (and core.lean_reads hands to the full path).
+FOREIGN_OBJECTS = ("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') OR"
+                   f" (type = 'index' AND sql IS NOT NULL AND name NOT IN"
+                   f" ({', '.join(repr(name) for name in OWN_INDEXES)}))")
+
+
 def _own_sql_only(action: int, first: str | None, second: str | None, database: str | None,
                   source: str | None) -> int:
     """sqlite3 authorizer: `source` names the trigger or view an access comes from (None:
