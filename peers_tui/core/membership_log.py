@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.chains import (
-    forked_here, next_link, predecessors, seen_head, wanted_before, within_frontier,
+    forked_here, next_link, predecessors, seen_head_record, wanted_before, within_frontier,
 )
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
@@ -172,14 +172,20 @@ class MembershipLog:
             terms, _ = self.invites()
             seq = roster.head_seq + 1
             self._set_aside(roster, seq)
+            signed_at = None
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
                 # older membership state is void (membership.Cut).
-                head = seen_head(member, self.file.group_id, roster)
-                fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
+                head = seen_head_record(member, self.file.group_id, roster)
+                fields = {**fields, "cut": [head[0], head[1].hash] if head else [0, ""]}
+                if head is not None and member == keypair.public_id:
+                    # A leave voids what its signer signed later (by their clock): never
+                    # signed before their newest record, whatever the clock did since (a
+                    # clock set back an hour voided that hour's posts, this leave's cut too).
+                    signed_at = max(now_ms(), head[1].created_at)
             record = sign(keypair, RecordKind.MEMBER, self.file.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,
-                           "member": member, **fields})
+                           "member": member, **fields}, created_at=signed_at)
             if invite_key is not None:
                 record = countersign(record, invite_key)
             try:

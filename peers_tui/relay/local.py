@@ -23,7 +23,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core import own_place
 from peers_tui.core.own_place import HIGH
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay import deleted_tops, position_pins, rows
+from peers_tui.relay import deleted_tops, position_pins, replaced_files, rows
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
@@ -71,6 +71,7 @@ class LocalScanner:
         # (background_apply.py): not read meanwhile.
         self.lent: set[str] = set()
         self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
+        self.identities = replaced_files.FileIdentities()  # a file taken away, or another one
 
     def store(self, group_id: str, path: Path) -> GroupStore:
         """The group's store with its connection kept open: closing the last connection to a
@@ -114,7 +115,21 @@ class LocalScanner:
             self.listed = time.monotonic()
             for gone in set(self.damaged) - {group_id for group_id, _ in self.files}:
                 del self.damaged[gone]
+            for group_id in self.identities.changed(self.files, self.lent):
+                self._start_over(group_id)
         return self.files
+
+    def _start_over(self, group_id: str) -> None:
+        """The group's file went away or is another file now (replaced_files.py)."""
+        self.forget(group_id)
+        self.tokens.pop(group_id, None)
+        self.damaged.pop(group_id, None)
+        if self.seen is not None:
+            self.seen.discard(group_id)
+        replaced_files.start_over(self.ledger, group_id)
+
+    def fetchable(self, group_id: str) -> bool:
+        return replaced_files.fetchable(self, group_id)  # empty or damaged: not yet
 
     def changes(self) -> Iterator[tuple[str, list[Envelope], Callable[[], None]]]:
         """(group, records to publish, call once they are stored upstream) per changed file."""

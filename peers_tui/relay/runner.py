@@ -211,6 +211,8 @@ class Relay(Intake, LinkUpkeep):
             self.waker.failing = True  # until this look is through: looked at again soon
             for group_id in self.scanner.unseen():
                 if not self.is_hub:
+                    if not self.scanner.fetchable(group_id):
+                        continue  # empty or damaged: looked at again (local.fetchable)
                     await self._backfill(group_id)
                 self.scanner.mark_seen(group_id)
             for group_id, envelopes, commit in self.scanner.changes():
