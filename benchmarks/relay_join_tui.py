@@ -124,8 +124,8 @@ def echo_figures(found: dict[str, Any], count: int) -> list[Any]:
     from benchmarks.common import Figure, percentile, ratio, unmeasured
 
     title = f"composer echo while a {count:,}-message group backfills"
-    floor_title = (f"composer echo while a {count:,}-message group backfills, against the bare "
-                   "Textual echo during the same backfill, p50")
+    floor_title = (f"composer echo during the {count:,}-message backfill against a bare "
+                   "Textual echo during it, p50")
     during: list[float] = found.get("echo_during_ms", [])
     idle: list[float] = found.get("echo_idle_ms", [])
     floor_during: list[float] = found.get("echo_floor_during_ms", [])
