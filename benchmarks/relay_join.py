@@ -284,7 +284,9 @@ def measure(messages: int, keep: bool = False, echo_keys: int = 0,
             figures["tui_start_s"] = time.perf_counter() - shown
         try:
             if tui is not None:
+                typing = time.perf_counter()
                 echoed = tui.echo(echo_keys, until=lambda: complete(path, expected))
+                figures["echo_typing_s"] = time.perf_counter() - typing
                 figures["echo_during_ms"] = [ms for ms, _, running in echoed if running]
                 figures["echo_floor_during_ms"] = [ms for _, ms, running in echoed if running]
             while not complete(path, expected):

@@ -151,7 +151,9 @@ def echo_figures(found: dict[str, Any], count: int) -> list[Any]:
     details = {**samples, "tui_start_s": found.get("tui_start_s")}
     note = (f"{len(during)} keys while the relay wrote the backfill into the file the app reads, "
             f"{len(idle)} after it, each followed or preceded by one into the bare Textual echo "
-            f"app; the app started {found.get('tui_start_s', 0):.2f} s after the join returned")
+            f"app, over {found.get('echo_typing_s', 0):.1f} s of the walk's "
+            f"{found.get('all_s', 0):.1f} s; the app started {found.get('tui_start_s', 0):.2f} s "
+            "after the join returned")
     floor_note = (f"the bare app's own echo: {floor50:.1f} ms during the backfill, "
                   f"{floor_idle50:.1f} ms after it ({ratio(floor50, floor_idle50) or 0:.2f}x: "
                   "what the backfill costs any Textual app's echo here, R6a's floor)")
