@@ -18,7 +18,7 @@ modules) with the first Tab, command or palette; the history banner and the coun
 messages below the log when they are mounted, after the frame; the app's services that
 start after the first paint (the hub watcher, the unread counts, the invitations' watch, the
 outbox) when they start, the relay's link watch then too, and what reads the roster and the
-live rows with the first read of each.
+live rows with the first read of each; Tab's completion with the first Tab.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ LATER = ("peers_tui.core.whereabouts", "peers_tui.core.host_presence",
          "peers_tui.services.hub_watch", "peers_tui.services.unread_counts",
          "peers_tui.services.invitation_watch", "peers_tui.outbox",
          "peers_tui.screens.chat_link", "peers_tui.screens.chat_live",
-         "peers_tui.screens.chat_roster")
+         "peers_tui.screens.chat_roster", "peers_tui.widgets.completion")
 
 SCRIPT = """
 import asyncio, sys
