@@ -91,34 +91,28 @@ class PeersApp(App[None]):
         # (screens.mounted_styles; ~2.5 ms of a start).
         return UnderScreen(id="_default")
 
-    # Made on first use (a key, a switch, a dialog, a change to the list) or, for the watchers,
-    # the counts and the outbox, once the first screen is painted (Background.start): their
-    # modules are not imported before the first frame (issue 16). The chat screen they serve
-    # is made on mount; nothing asks for them before.
+    # Made on first use (a key, a switch, a dialog...) or, the watcher, the counts and the
+    # outbox, once the first screen is painted (Background.start), after the chat screen they
+    # serve: their modules are not imported before the first frame (issue 16).
     @cached_property
     def hub_watch(self) -> HubWatcher:
         from peers_tui.services.hub_watch import HubWatcher
-
         return HubWatcher(self, self.account, self.chat)
 
     @cached_property
     def unread(self) -> UnreadCounts:
         from peers_tui.services.unread_counts import UnreadCounts
-
         return UnreadCounts(self, self.account, self.chat)
 
     @cached_property
     def invitations(self) -> InvitationWatch:
         from peers_tui.services.invitation_watch import InvitationWatch
-
         return InvitationWatch(self, self.account)
 
     @cached_property
     def outbox(self) -> Outbox:
-        """The user's messages, stored in submission order by one thread (started after
-        the first paint: a message sent before waits in its queue)."""
+        """Our messages, stored in order by one thread (started after the first paint)."""
         from peers_tui.outbox import Outbox
-
         return Outbox(self.account)
 
     def _made(self, name: str) -> bool:
@@ -128,28 +122,23 @@ class PeersApp(App[None]):
     @cached_property
     def navigator(self) -> GroupNavigator:
         from peers_tui.services.navigation import GroupNavigator
-
         return GroupNavigator(self, self.account, self.chat, self.unread)
 
     @cached_property
     def dialogs(self) -> Dialogs:
         from peers_tui.dialogs import Dialogs
-
         return Dialogs(self, self.chat)
 
     @cached_property
     def group_list(self) -> GroupListService:
         """The user's own changes to the list (create, join, leave...), on the first one."""
         from peers_tui.services.group_list import GroupListService
-
         return GroupListService(self, self.account)
 
     @cached_property
     def held_handles(self) -> HeldHandles:
-        """A handle change kept on a leaf host, signed again (relay.held_resign): made at
-        the hub watcher's first look, after the first frame."""
+        """A kept handle change signed again (relay.held_resign): at the watcher's first look."""
         from peers_tui.services.held_handles import HeldHandles
-
         return HeldHandles(self, self.account)
 
     @property
@@ -202,8 +191,7 @@ class PeersApp(App[None]):
         self.call_after_refresh(self.startup_connections.release)
 
     def _start_background(self) -> None:
-        # The outbox's thread, the hub watcher and (at its first report) the counts: made and
-        # started once the first screen is painted.
+        # The outbox's thread, the hub watcher and (at its first report) the counts.
         self.background.start(self.chat, self.outbox, self.hub_watch)
 
     def exit(self, result: None = None, return_code: int = 0,
