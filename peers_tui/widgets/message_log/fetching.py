@@ -6,10 +6,15 @@ near the top, newer near the bottom, a fresh window around a message on a jump, 
 window again when the membership moved; each read in a worker and applied on the UI thread
 when its message comes back, if the log still shows what it was read for (the window's
 generation). With the window that reaches the top comes the note of history not yet
-received (frontier.py). What the chat screen is told is MessageLog's (widget.py).
+received (`frontier_note`): the line above the oldest message received while a joined group's
+history still arrives newest first (core/frontier.py), "earlier history not yet received (N of
+M)" instead of the top of the history, so that nothing reads as missing or deleted. What the
+chat screen is told is MessageLog's (widget.py).
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 from textual import on, work
 from textual.message import Message
@@ -17,11 +22,23 @@ from textual.message import Message
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
-from peers_tui.widgets.message_log.frontier import frontier_note
 from peers_tui.widgets.message_log.selecting import LogSelecting
 from peers_tui.widgets.message_log.window import (
     LOAD_MARGIN, WINDOW, FetchMode, HistorySource, fetch, first_window,
 )
+
+
+def frontier_note(source: object) -> str | None:
+    """The frontier line's text for the group `source` shows, or None when its history is
+    complete. Read in the log's fetch thread (and after live batches while a backfill runs)."""
+    if not hasattr(source, "session"):
+        return None
+    from peers_tui.core.frontier import Sessions, of  # the models: a store's are loaded
+    try:
+        state = of(cast(Sessions, source))
+    except PeersError:
+        return None
+    return state.note.strip("— ") if state is not None else None
 
 
 class LogFetching(LogSelecting):
