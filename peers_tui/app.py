@@ -25,12 +25,8 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.hangup import on_hang_up
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
-from peers_tui.outbox import Outbox
 from peers_tui.screens import ChatScreen
 from peers_tui.screens.mounted_styles import UnderScreen
-from peers_tui.services.hub_watch import HubWatcher
-from peers_tui.services.invitation_watch import InvitationsRead, InvitationWatch
-from peers_tui.services.unread_counts import UnreadCounts
 from peers_tui.startup import (
     StartupConnections, keep_for_next_start, open_first_group, remember_after_paint, styles_dir,
 )
@@ -41,9 +37,13 @@ from peers_tui.worker_errors import WorkerFailed, failure_of
 if TYPE_CHECKING:
     from peers_tui.core.account import Account
     from peers_tui.dialogs import Dialogs
+    from peers_tui.outbox import Outbox
     from peers_tui.services.group_list import GroupListService
     from peers_tui.services.held_handles import HeldHandles
+    from peers_tui.services.hub_watch import HubWatcher
+    from peers_tui.services.invitation_watch import InvitationWatch
     from peers_tui.services.navigation import GroupNavigator
+    from peers_tui.services.unread_counts import UnreadCounts
 
 # After Enter, the event loop waits (at most this long) for the outbox thread to commit the
 # message before it paints: the two share the interpreter lock, and the composer's repaint
@@ -69,10 +69,8 @@ class PeersApp(App[None]):
     # App keys are priority bindings, so the composer's own editing keys never swallow them.
     BINDINGS = app_bindings()  # from the key registry (commands/registry.py)
 
-    # Built on mount, with the chat screen they serve (no message reaches them before).
+    # Built on mount (the services below, made with it, serve it).
     chat: ChatScreen
-    hub_watch: HubWatcher
-    unread: UnreadCounts
 
     def __init__(self, account: Account, entry: GroupEntry | None = None, *,
                  config_file: Path | None = None) -> None:
@@ -86,57 +84,76 @@ class PeersApp(App[None]):
         self.startup_connections = StartupConnections()
         # Work for once the first screen has painted (the CLI publishes the profile then).
         self.after_first_paint: list[Callable[[], None]] = []
-        self.invitations = InvitationWatch(self, account)
-        self.outbox = Outbox(account)
-        self.background = Background(self, account.user_id, self.outbox,
-                                     Presence(account.paths.hub))
+        self.background = Background(self, account.user_id, Presence(account.paths.hub))
 
     def get_default_screen(self) -> UnderScreen:
         # Under the chat screen, never shown: styled once, without a toast rack or a tooltip
         # (screens.mounted_styles; ~2.5 ms of a start).
         return UnderScreen(id="_default")
 
-    # Made on first use (a key, a switch, a dialog, a change to the list): their modules are
-    # not imported before the first frame (issue 16).
+    # Made on first use (a key, a switch, a dialog...) or, the watcher, the counts and the
+    # outbox, once the first screen is painted (Background.start), after the chat screen they
+    # serve: their modules are not imported before the first frame (issue 16).
+    @cached_property
+    def hub_watch(self) -> HubWatcher:
+        from peers_tui.services.hub_watch import HubWatcher
+        return HubWatcher(self, self.account, self.chat)
+
+    @cached_property
+    def unread(self) -> UnreadCounts:
+        from peers_tui.services.unread_counts import UnreadCounts
+        return UnreadCounts(self, self.account, self.chat)
+
+    @cached_property
+    def invitations(self) -> InvitationWatch:
+        from peers_tui.services.invitation_watch import InvitationWatch
+        return InvitationWatch(self, self.account)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """Our messages, stored in order by one thread (started after the first paint)."""
+        from peers_tui.outbox import Outbox
+        return Outbox(self.account)
+
+    def _made(self, name: str) -> bool:
+        """Whether the service `name` (a cached property above) has been made."""
+        return name in self.__dict__
+
     @cached_property
     def navigator(self) -> GroupNavigator:
         from peers_tui.services.navigation import GroupNavigator
-
         return GroupNavigator(self, self.account, self.chat, self.unread)
 
     @cached_property
     def dialogs(self) -> Dialogs:
         from peers_tui.dialogs import Dialogs
-
         return Dialogs(self, self.chat)
 
     @cached_property
     def group_list(self) -> GroupListService:
         """The user's own changes to the list (create, join, leave...), on the first one."""
         from peers_tui.services.group_list import GroupListService
-
         return GroupListService(self, self.account)
 
     @cached_property
     def held_handles(self) -> HeldHandles:
-        """A handle change kept on a leaf host, signed again (relay.held_resign): made at
-        the hub watcher's first look, after the first frame."""
+        """A kept handle change signed again (relay.held_resign): at the watcher's first look."""
         from peers_tui.services.held_handles import HeldHandles
-
         return HeldHandles(self, self.account)
 
     @property
     def summaries(self) -> tuple[GroupSummary, ...]:
-        return self.unread.summaries
+        return self.unread.summaries if self._made("unread") else ()
 
     @property
     def window_title(self) -> str:
-        return self.unread.window_title
+        return self.unread.window_title if self._made("unread") else ""
 
     @property
     def is_idle(self) -> bool:
         """Background work has caught up: the hub is watched, no recount is due or running."""
-        return self.hub_watch.running and not self.unread.busy
+        return (self._made("hub_watch") and self.hub_watch.running
+                and not (self._made("unread") and self.unread.busy))
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -151,8 +168,6 @@ class PeersApp(App[None]):
         keep_theme(self, self.config_file)
         self.chat = open_first_group(self, account, self.first_entry)
         self.startup_connections.hold_store(self.chat.store)
-        self.hub_watch = HubWatcher(self, account, self.chat)
-        self.unread = UnreadCounts(self, account, self.chat)
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped
         # (peers_tui.hangup: not through Textual's resume on the SIGCONT that comes with it).
         with contextlib.suppress(ValueError, AttributeError):  # not the main thread; Windows
@@ -168,11 +183,16 @@ class PeersApp(App[None]):
         # Awaited, as Textual's batch awaited it: keys typed ahead (already in the terminal
         # when the app starts) are handled once the chat screen is mounted, not before.
         await self.push_screen(self.chat)
+        self.background.shown(self.chat)  # the user's presence, before the roster's read
         # Each of these waits for the chat screen's first paint (so they are asked for after
         # the push: an after-refresh callback belongs to the screen on top when it is taken).
         remember_after_paint(self, self.account, self.chat.entry.id, self.after_first_paint)
-        self.background.start(self.chat, self.hub_watch)
+        self.call_after_refresh(self._start_background)
         self.call_after_refresh(self.startup_connections.release)
+
+    def _start_background(self) -> None:
+        # The outbox's thread, the hub watcher and (at its first report) the counts.
+        self.background.start(self.chat, self.outbox, self.hub_watch)
 
     def exit(self, result: None = None, return_code: int = 0,
              message: RenderableType | None = None) -> None:
@@ -181,7 +201,7 @@ class PeersApp(App[None]):
 
     def on_unmount(self) -> None:
         self.startup_connections.release()  # an app that ends before its first paint
-        if hasattr(self, "unread"):  # built on mount
+        if self._made("unread"):
             self.unread.write_unwritten()
         keep_for_next_start(self, self.account)  # also here: see startup.keep_for_next_start
         self.background.end()
@@ -243,8 +263,8 @@ class PeersApp(App[None]):
     def _held_changed(self) -> None:
         self.held_handles.changed()  # a handle change of ours refused as stale: signed again
 
-    @on(InvitationsRead)
-    def _invitations_read(self, event: InvitationsRead) -> None:
+    @on(m.InvitationsRead)
+    def _invitations_read(self, event: m.InvitationsRead) -> None:
         self.invitations.read(event)
 
     @on(m.ShowInvitations)

@@ -1,38 +1,50 @@
 """Background: what runs as long as the app does (the user's presence, the outbox thread, the
-hub watcher), started around the first paint and ended on exit; a hang-up saves first."""
+hub watcher), started around the first paint and ended on exit; a hang-up saves first.
+
+The presence is announced once the chat screen is shown, before its roster is first read (the
+roster shows the user here). The threads start after the first paint: they would otherwise
+compete with that frame for the interpreter, and the outbox and the watcher are modules the
+first frame need not import (issue 16). A message sent before (keys typed ahead) waits in the
+outbox's queue."""
 
 from __future__ import annotations
 
 import gc
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
 from peers_tui.core.presence import Presence
-from peers_tui.outbox import Outbox
-from peers_tui.screens import ChatScreen
-from peers_tui.services.hub_watch import HubWatcher
+
+if TYPE_CHECKING:
+    from peers_tui.outbox import Outbox
+    from peers_tui.screens import ChatScreen
+    from peers_tui.services.hub_watch import HubWatcher
 
 HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
 
 
 class Background:
-    def __init__(self, app: App[None], user_id: str, outbox: Outbox, presence: Presence) -> None:
-        self.app, self.user_id, self.outbox, self.presence = app, user_id, outbox, presence
+    def __init__(self, app: App[None], user_id: str, presence: Presence) -> None:
+        self.app, self.user_id, self.presence = app, user_id, presence
         self.chat: ChatScreen | None = None
+        self.outbox: Outbox | None = None
         self.hub_watch: HubWatcher | None = None
 
-    def start(self, chat: ChatScreen, hub_watch: HubWatcher) -> None:
-        self.chat, self.hub_watch = chat, hub_watch
+    def shown(self, chat: ChatScreen) -> None:
+        """The chat screen is mounted: the user is here (a hang-up from now on keeps its
+        draft)."""
+        self.chat = chat
         self.presence.announce(self.user_id)
-        self.app.run_worker(lambda: self.outbox.run(chat), name="outbox", group="outbox",
-                            thread=True, exit_on_error=False)
-        # The watcher and the counts start once the first screen is painted: their threads
-        # would otherwise compete with it for the interpreter.
-        self.app.call_after_refresh(self._after_first_paint, hub_watch)
 
-    def _after_first_paint(self, hub_watch: HubWatcher) -> None:
+    def start(self, chat: ChatScreen, outbox: Outbox, hub_watch: HubWatcher) -> None:
+        """Once the first screen is painted: start the outbox's thread and the hub watcher
+        (whose first report starts the counts)."""
+        self.chat, self.outbox, self.hub_watch = chat, outbox, hub_watch
+        self.app.run_worker(lambda: outbox.run(chat), name="outbox", group="outbox",
+                            thread=True, exit_on_error=False)
         # Everything built so far lives as long as the app: moved out of the collector's view,
         # a full collection no longer walks it, nor stalls a live message by tens of ms.
         gc.freeze()
@@ -42,7 +54,8 @@ class Background:
     def wake_threads(self) -> None:
         """Tell the threads to end: they block until told, so nothing polls while idle."""
         self.app.workers.cancel_all()  # thread workers see it at their next check
-        self.outbox.close()
+        if self.outbox is not None:
+            self.outbox.close()
         if self.hub_watch is not None:
             self.hub_watch.interrupt()
 
@@ -59,7 +72,8 @@ class Background:
         if self.chat is not None:
             self.chat.save_draft()
         self.presence.withdraw()
-        self.outbox.close()
+        if self.outbox is not None:
+            self.outbox.close()
         timer = threading.Timer(HANGUP_GRACE, os._exit, (0,))
         timer.daemon = True
         timer.start()

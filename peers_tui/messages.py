@@ -11,10 +11,15 @@ defined, which every start of the app paid for each of these.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.views import GroupSummary, MessageView
+
+if TYPE_CHECKING:
+    from peers_tui.core.invitations import Invitation
 
 
 # ------------------------------------------------------------------ requests
@@ -138,6 +143,15 @@ class GroupListChanged(Message):
 
 class InvitationsChanged(Message):
     """Something was delivered to (or taken from) the user's inbox of invitations."""
+
+
+class InvitationsRead(Message):
+    """The invitations offered to the user now (read on a worker thread: the app's
+    services.invitation_watch, made after the first frame, reads and tells them)."""
+
+    def __init__(self, offered: list[Invitation]) -> None:
+        super().__init__()
+        self.offered = offered
 
 
 class HeldChanged(Message):

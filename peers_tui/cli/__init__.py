@@ -44,7 +44,6 @@ def main(argv: list[str] | None = None) -> int:
             return code
     from peers_tui.cli.app_line import app_line
     from peers_tui.cli.output import FAILURES, report_failure
-    from peers_tui.cli.relay import in_hub_order, install_ordering, sign_kept_again
 
     try:
         args = app_line(argv)  # `peers`, `peers open GROUP`: no argparse (cli.app_line)
@@ -55,15 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         from peers_tui.cli.tui import start as start_tui  # (imported by either parse)
 
         handler: Handler = args.handler
-        starts_app = handler is start_tui
-        if not starts_app:  # the app resumes collecting after its first paint
-            gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
+        if handler is start_tui:
+            # The app orders no membership change as it starts (`open` is none): it installs
+            # the hub's order at its first paint (cli.tui), and resumes collecting then.
+            return start_tui(args)
+        gc.enable()  # paused by the launcher for start-up (peers_tui.launch)
+        from peers_tui.cli.relay import in_hub_order, install_ordering, sign_kept_again
+
         tells_handles = args.command in TELLS_HANDLE_CHANGES
         if tells_handles:  # what they tell of our handle changes is then true as printed
             install_ordering()
             sign_kept_again(args)
         code = in_hub_order(args, handler)  # membership changes: one order across hosts
-        if code == 0 and not starts_app:
+        if code == 0:
             from peers_tui.cli.publishing import refresh_profile
 
             refresh_profile(args)  # every command publishes or refreshes our profile

@@ -61,6 +61,13 @@ def publish_started(started: StartAccount) -> None:
         pass
 
 
+def install_ordering() -> None:
+    """cli.relay.install_ordering, imported when it runs."""
+    from peers_tui.cli.relay import install_ordering as install
+
+    install()
+
+
 def run_app(args: argparse.Namespace, me: Account, entry: GroupEntry | None) -> int:
     """The app on `entry` (the last group opened when None), until the user quits."""
     from peers_tui.config import config_path
@@ -91,6 +98,11 @@ def run_app(args: argparse.Namespace, me: Account, entry: GroupEntry | None) -> 
     # against a bare Textual app (issue 16). An app that ends before its first paint
     # publishes as it ends.
     app.after_first_paint.append(publish)
+    # The membership changes the app makes (a join, /leave, /role...) in the hub's order on a
+    # leaf host, as every command's are (cli.relay.in_hub_order): installed at the first
+    # paint, before anything the user types there can ask for one (cli.relay is imported
+    # then, not before the first frame).
+    app.after_first_paint.append(install_ordering)
     try:
         app.run()
     finally:

@@ -15,7 +15,9 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Two characters at a time: every ten bits. A generator over 26 shifts cost ~6 us an id, and
 # every row read is checked for its id's canonical text (core.chain_rules): the first frame's
 # 37 rows, a switch's, each of a million rows verified (issue 16); this costs ~2 us.
-_PAIRS = tuple(high + low for high in CROCKFORD for low in CROCKFORD)
+# (A list comprehension, not a generator: built at import, before every first frame, and a
+# generator is resumed once for each of its 1,024 pairs.)
+_PAIRS = tuple([high + low for high in CROCKFORD for low in CROCKFORD])
 # What int(..., 32) reads for each Crockford character: its value as a base-32 digit.
 _AS_DIGITS = str.maketrans(CROCKFORD, "0123456789abcdefghijklmnopqrstuv")
 _VALID = frozenset(CROCKFORD)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from peers_tui.core import joined_history
 from peers_tui.core.views import MessageView
 from peers_tui.core.value import Value
 
@@ -84,9 +83,12 @@ class LiveFeed:
             membership = (self.store.roster_mark if views else None) or self.store.membership_mark()
             self.position = max(self.position, position)
             moved, self._membership = membership != self._membership, membership
-            # History rows arrive only while a backfill is under way: no look otherwise.
-            history = (frozenset(joined_history.among(self.store.db, [v.rowid for v in views]))
-                       if views and older_than is not None else frozenset())
+            # History rows arrive only while a backfill is under way: no look otherwise (nor
+            # its module imported: the screen makes its feed before its first frame).
+            history: frozenset[int] = frozenset()
+            if views and older_than is not None:
+                from peers_tui.core import joined_history
+                history = frozenset(joined_history.among(self.store.db, [v.rowid for v in views]))
             if snapshot:
                 self.release()
             return LiveBatch(self.group_id, views, self.position, membership, moved, history)

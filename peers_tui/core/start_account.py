@@ -94,7 +94,7 @@ class LaterStore:
 
     def __getattr__(self, name: str) -> Any:
         if name == "session" and not self._account.loaded:
-            # Asked by the log's frontier line (widgets.message_log.frontier) at the first
+            # Asked by the log's frontier line (widgets.message_log.fetching.frontier_note) at the first
             # window: a file lean_reads.connect() opened has no backfill going on.
             raise AttributeError(name)
         checked = self.take_connection()

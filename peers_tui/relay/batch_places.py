@@ -4,7 +4,11 @@ one index range an author, not a probe a record."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from peers_tui.core.group_store import GroupStore
 
 
 def runs(places: set[tuple[str, int]]) -> list[list[Any]]:
@@ -42,3 +46,12 @@ MESSAGE_ROW = ROW.format(table="message").replace("t.", "m.")
 
 
 __all__ = ["HELD_IN_RUNS", "IN_RUNS", "MESSAGE_ROW", "runs"]
+
+
+def rows_among(store: GroupStore, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql`, which selects among `values` (one JSON parameter): none for none,
+    without asking (a lone message has no target, import id or, first of its author, no
+    predecessor to look for)."""
+    if not values:
+        return []
+    return list(store.db.execute_sql(sql, (json.dumps(values),)).fetchall())

@@ -35,7 +35,7 @@ from peers_tui.core.opened_records import columns_of
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
 from peers_tui.relay import deleted_tops
-from peers_tui.relay.apply_batch import INSERT
+from peers_tui.relay.batch_judge import INSERT
 from peers_tui.relay.envelope import Envelope
 
 

@@ -20,15 +20,12 @@ from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdated
-from peers_tui.screens.chat_link import LinkWatch
-from peers_tui.screens.chat_live import LiveFailed, LiveLoaded, read_live
 from peers_tui.screens.chat_bars import HiddenBars
 from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, focused_composer,
                                           tab_completions, width_class)
 from peers_tui.screens.chat_first_read import read_newest
 from peers_tui.screens.chat_hints import empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
-from peers_tui.screens.chat_roster import RosterLoaded, read_roster
 from peers_tui.screens.chat_selection import SelectionScreen
 from peers_tui.screens.drafts import Drafts
 from peers_tui.screens.read_tracker import ReadTracker
@@ -41,6 +38,11 @@ if TYPE_CHECKING:
     from peers_tui.commands.slash import Standing
     from peers_tui.core.account import Account
     from peers_tui.core.group_store import GroupStore
+    # Imported after the first frame (issue 16); their messages are handled by name
+    # (on_roster_loaded...): `@on(RosterLoaded)` would import the module with this one.
+    from peers_tui.screens.chat_link import LinkWatch
+    from peers_tui.screens.chat_live import LiveFailed, LiveLoaded
+    from peers_tui.screens.chat_roster import RosterLoaded
 
 
 class ChatScreen(SelectionScreen):
@@ -75,7 +77,7 @@ class ChatScreen(SelectionScreen):
         self.drafts = Drafts(account)
         self.reads = ReadTracker(self, lambda message_id: self.post_message(
             MarkRead(self.entry.id, message_id)))
-        self.link = LinkWatch(self, account.paths.hub, lambda: self.entry.id)
+        self.link: LinkWatch | None = None  # the relay's link: watched after the first frame
 
     def compose(self) -> ComposeResult:
         yield self.topic_bar
@@ -94,7 +96,7 @@ class ChatScreen(SelectionScreen):
         self.composer.completions = lambda: tab_completions(self.account)  # on the first Tab
         self.composer.sent_history = self.drafts.input_history()
         self._open(self.entry)
-        self.call_after_refresh(self.link.start)  # the relay's link, if any: after the frame
+        self.call_after_refresh(self._watch_link)  # the relay's link, if any: after the frame
         self.bars.mount_after_first_paint(self, self.query_one("#chat-body"),
                                           self.query_one(ComposerRule))
         mount_overlays_after_first_paint(self)
@@ -130,7 +132,13 @@ class ChatScreen(SelectionScreen):
         self.composer.set_cannot_post(None, writing_hint(self.label))
         self.composer.start_text(self.drafts.draft(entry.id))
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
-        self.link.group_opened()
+        if self.link is not None:
+            self.link.group_opened()
+
+    def _watch_link(self) -> None:
+        from peers_tui.screens.chat_link import LinkWatch
+        self.link = LinkWatch(self, self.account.paths.hub, lambda: self.entry.id)
+        self.link.start()
 
     @property
     def following(self) -> bool:
@@ -182,13 +190,13 @@ class ChatScreen(SelectionScreen):
 
     @work(thread=True, exclusive=True, group="chat-roster", exit_on_error=False)
     def _load_roster(self, entry: GroupEntry, store: GroupStore) -> None:
+        from peers_tui.screens.chat_roster import read_roster
         try:
             self.post_message(read_roster(self.account, entry, store, self.presence))
         except PeersError as exc:
             self.app.call_from_thread(self.notify, inert(str(exc)), severity="error")
 
-    @on(RosterLoaded)
-    def _roster_loaded(self, event: RosterLoaded) -> None:
+    def on_roster_loaded(self, event: RosterLoaded) -> None:
         if event.group_id != self.entry.id:
             return  # for a group the screen has since switched away from
         from peers_tui.screens.chat_roster_shown import show_roster  # read after the first frame
@@ -206,23 +214,23 @@ class ChatScreen(SelectionScreen):
 
     def read_feed(self, feed: LiveFeed) -> None:
         """Read what was committed to the open group (on the hub watcher's thread)."""
+        from peers_tui.screens.chat_live import read_live
         feed.history_wanted = self.message_log.window.at_oldest  # else a backfill's pages: skipped
         message = read_live(feed)
         if message is not None:
             self.post_message(message)
 
-    @on(LiveLoaded)
-    def _live_loaded(self, event: LiveLoaded) -> None:
+    def on_live_loaded(self, event: LiveLoaded) -> None:
         batch = event.batch
         if batch.group_id != self.entry.id:
             return  # for a group the screen has since switched away from
         if batch.membership != self.membership or any(v.kind == "topic" for v in batch.views):
             self.refresh_roster()  # someone joined, left, changed role, or set the topic
-        self.link.note_live(batch)  # late ones from another host, above the screen
+        if self.link is not None:
+            self.link.note_live(batch)  # late ones from another host, above the screen
         self.query_one(MessageLog).apply_live(batch.views)
 
-    @on(LiveFailed)
-    def _live_failed(self, event: LiveFailed) -> None:
+    def on_live_failed(self, event: LiveFailed) -> None:
         if event.group_id == self.entry.id:
             self.notify(inert(event.reason), title="Could not read the group", severity="error")
 

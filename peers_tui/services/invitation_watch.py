@@ -11,22 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import App
-from textual.message import Message
 
 from peers_tui.core.errors import PeersError
+from peers_tui.messages import InvitationsRead
 
 if TYPE_CHECKING:
     from peers_tui.core.invitations import Invitation
     from peers_tui.core.account import Account
-
-
-class InvitationsRead(Message):
-    """The invitations offered to the user now (read on a worker thread)."""
-
-    # A plain class: a dataclass compiles its methods at import, which every start paid.
-    def __init__(self, offered: list[Invitation]) -> None:
-        super().__init__()
-        self.offered = offered
 
 
 class InvitationWatch:

@@ -4,6 +4,7 @@ a line (Ctrl+J in every terminal; the others where the terminal tells them from 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.content import Content
@@ -12,7 +13,9 @@ from textual.widgets import TextArea
 from textual.document._document import Selection  # (loaded with TextArea; not text_area)
 
 from peers_tui.core.text import without_blank_edges
-from peers_tui.widgets.completion import ArgumentSource, offer
+
+if TYPE_CHECKING:  # completion.py: imported at the first Tab, not before the first frame
+    from peers_tui.widgets.completion import ArgumentSource
 
 HISTORY_LIMIT = 200
 # Ctrl+J is a plain line feed in every terminal. Alt+Enter is ESC CR through tmux, screen,
@@ -189,6 +192,7 @@ class Composer(TextArea):
             self.replace(cycle.shown, (row, cycle.start), (row, column))
             return
         self._cycle = None
+        from peers_tui.widgets.completion import offer
         if self.completions is not None:
             self.commands, self.arguments = self.completions()
             self.completions = None

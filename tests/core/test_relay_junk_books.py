@@ -2,7 +2,7 @@
 in the relay's books"; issue 15): a row that does not verify as its author's record at its
 place, in the message table or set aside into `fork_evidence` (relay/junk_places.py), is no
 predecessor when a backfill closes (backfill_state.finish) nor when a record arrives
-(apply_batch._ready), and junk set aside at an arrival before the relay's scan saw it is
+(batch_admit.admitted), and junk set aside at an arrival before the relay's scan saw it is
 refused as written into this host's file, once. Real group files and a real relay ledger,
 no transport; the backfill helpers are tests/core/test_relay_backfill_apply.py's."""
 

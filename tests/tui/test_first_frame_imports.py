@@ -15,7 +15,10 @@ service that opens them) and the palette when first opened; the service that sto
 own changes to their list of groups with the first change, and the one that signs again a
 kept handle change at the hub watcher's first look; the slash commands' classes (their six
 modules) with the first Tab, command or palette; the history banner and the count of new
-messages below the log when they are mounted, after the frame.
+messages below the log when they are mounted, after the frame; the app's services that
+start after the first paint (the hub watcher, the unread counts, the invitations' watch, the
+outbox) when they start, the relay's link watch then too, and what reads the roster and the
+live rows with the first read of each; Tab's completion with the first Tab.
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ LATER = ("peers_tui.core.whereabouts", "peers_tui.core.host_presence",
          "peers_tui.commands.slash", "peers_tui.commands.app_commands",
          "peers_tui.commands.group_commands", "peers_tui.commands.message_commands",
          "peers_tui.commands.people_commands", "peers_tui.commands.completion_sources",
-         "peers_tui.widgets.history_banner", "peers_tui.widgets.unseen_bar")
+         "peers_tui.widgets.history_banner", "peers_tui.widgets.unseen_bar",
+         "peers_tui.services.hub_watch", "peers_tui.services.unread_counts",
+         "peers_tui.services.invitation_watch", "peers_tui.outbox",
+         "peers_tui.screens.chat_link", "peers_tui.screens.chat_live",
+         "peers_tui.screens.chat_roster", "peers_tui.widgets.completion")
 
 SCRIPT = """
 import asyncio, sys

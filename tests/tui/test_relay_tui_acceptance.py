@@ -1,7 +1,7 @@
 """What the second acceptance pass of issue 15 met in the app itself (three hosts on loopback,
 each `peers` in tmux at 120x40; docs/relay.md "The second acceptance pass"). Real relays and
 nats-servers; the app driven with Pilot as `peers` starts it (the hub's membership order
-installed, as cli.main does for the app too)."""
+installed, as cli.tui does at the app's first paint)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.tui_helpers import log_bodies, make_app, wait_for
 
 @pytest.fixture
 def hub_order():
-    membership_order.install(_order_on_leaf)  # what `peers` does before it starts the app
+    membership_order.install(_order_on_leaf)  # what `peers` does at the app's first paint
     yield
     membership_order.install(None)
 

@@ -3,7 +3,9 @@
 - `window`: LogWindow, the pure model (which messages are loaded, following, unseen, read).
 - `layout`: LineLayout, those messages as terminal lines (author labels, widths, the cache).
 - `scrolling`: LogScrolling, following the bottom and paging over a window still fetched.
-- `widget`: MessageLog, the widget the chat screen shows (fetch workers, messages, drawing).
+- `drawing`: LogLines, the window's lines drawn; `selecting`: LogSelecting, selection mode.
+- `fetching`: LogFetching, the windows read in thread workers as the view moves.
+- `widget`: MessageLog, the widget the chat screen shows (the group, live messages, keys).
 """
 
 from peers_tui.widgets.message_log.widget import MessageLog

@@ -60,7 +60,7 @@ class LogLines(LogScrolling):
         self._latest_event: int | None = None
         # Messages shown whole however long (the selected one): the others fold.
         self.expanded: set[str] = set()
-        # Above the oldest message while a backfill brings the rest (widgets/message_log/frontier.py).
+        # Above the oldest message while a backfill brings the rest (fetching.frontier_note).
         self.frontier_note: str | None = None
         # The reader's messages stored after this rowid are not yet at the relay's hub
         # (core.link_state): marked. None: no relay, nothing is marked.

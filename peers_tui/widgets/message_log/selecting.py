@@ -31,7 +31,7 @@ class LogSelecting(LogLines):
 
     # ----------------------------------------------------------------- what the subclass does
     def _load(self, mode: FetchMode, anchor: str | None) -> None:
-        """Fetch a window (MessageLog does)."""
+        """Fetch a window (LogFetching does)."""
 
     def _oldest(self) -> None:
         """Show the group's oldest messages (MessageLog's Home)."""

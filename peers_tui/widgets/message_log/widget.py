@@ -4,27 +4,22 @@ It shows a bounded window of the group's messages (a LogWindow), fetched from SQ
 indexed key in thread workers as the view moves: older history near the top, newer near the
 bottom, a fresh window around any message on a jump. Opening a million-message group costs
 what opening a ten-message group does, and memory is bounded by MAX_BUFFER, not by history.
-This module is the loading half (workers, live messages, what the screen is told); the
-drawing is LogLines', the scrolling LogScrolling's and the selection LogSelecting's.
+This module is what the chat screen uses: the group shown, live messages, what the screen is
+told, the keys; the fetching is LogFetching's, the drawing LogLines', the scrolling
+LogScrolling's and the selection LogSelecting's.
 """
 
 from __future__ import annotations
 
-from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
 
-from peers_tui.core.errors import PeersError
-from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
-from peers_tui.widgets.message_log.frontier import frontier_note
-from peers_tui.widgets.message_log.selecting import LogSelecting
-from peers_tui.widgets.message_log.window import (
-    LOAD_MARGIN, MAX_BUFFER, WINDOW, FetchMode, HistorySource, fetch, first_window,
-)
+from peers_tui.widgets.message_log.fetching import LogFetching
+from peers_tui.widgets.message_log.window import MAX_BUFFER, WINDOW, FetchMode, HistorySource
 
 
-class MessageLog(LogSelecting, can_focus=True):
+class MessageLog(LogFetching, can_focus=True):
     """The scrolling history of one group."""
 
     BINDINGS = [
@@ -37,20 +32,6 @@ class MessageLog(LogSelecting, can_focus=True):
     ]
 
     # Plain classes: a dataclass compiles its methods at import, which every start paid.
-    class WindowLoaded(Message):
-        def __init__(self, generation: int, mode: FetchMode, views: list[MessageView],
-                     focus_id: str | None = None, limit: int = WINDOW,
-                     frontier: str | None = None) -> None:
-            super().__init__()
-            self.generation, self.mode, self.views = generation, mode, views
-            self.focus_id, self.limit = focus_id, limit
-            self.frontier = frontier  # the history not yet received (frontier.py)
-
-    class LoadFailed(Message):
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
-
     class UnseenChanged(Message):
         """How many new messages arrived below the part of the log on screen."""
 
@@ -138,13 +119,6 @@ class MessageLog(LogSelecting, can_focus=True):
         self._relayout()
         self._load(FetchMode.RECENT, None)
 
-    def first_window(self) -> int:
-        """How many of the newest messages fill the log, with a few to spare."""
-        # Before the log's first layout (the app starting) its size is not known, and asking
-        # for it makes the compositor arrange the whole screen only to say so: the app's then.
-        height = self.size.height if self.line_layout.width else 0
-        return first_window(height or max(0, self.app.size.height - 4))
-
     def jump_to(self, message_id: str) -> None:
         """Fetch a window around a message and bring it on screen, highlighted."""
         self.window.highlight_id = message_id
@@ -159,13 +133,6 @@ class MessageLog(LogSelecting, can_focus=True):
         before, self._membership = self._membership, (group_id, mark)
         if before[0] == group_id and before[1] != mark and self.source is not None and self.loaded:
             self._reload()
-
-    def _reload(self) -> None:
-        anchor = None if self.tailing else self.line_layout.anchor(int(self.scroll_y))
-        if anchor is None or not anchor[0]:
-            self._load(FetchMode.RECENT, None)
-        else:
-            self._load(FetchMode.AROUND, anchor[0])
 
     def apply_live(self, views: list[MessageView]) -> None:
         """Messages another process (or we) just stored, or messages they changed: each in
@@ -202,92 +169,7 @@ class MessageLog(LogSelecting, can_focus=True):
     def on_mount(self) -> None:
         self._unseen_changed(self.window.unseen)  # the screen's bar starts from the log's count
 
-    # ----------------------------------------------------------------- loading
-    @work(thread=True, exclusive=True, group="log-window", exit_on_error=False)
-    def _fetch(self, source: HistorySource, generation: int, mode: FetchMode, anchor: str | None,
-               limit: int) -> None:
-        """Read a window in a thread; the result (or the failure) comes back as a message."""
-        try:
-            views = fetch(source, mode, anchor, limit)
-        except PeersError as exc:
-            self.post_message(self.LoadFailed(str(exc)))
-            return
-        except Exception as exc:  # a bug, not a bad file: still the user must hear of it
-            self.post_message(self.LoadFailed(f"unexpected error: {type(exc).__name__}: {exc}"))
-            return
-        # Only a window that reaches the top asks (a complete file answers at once).
-        top = mode is FetchMode.OLDEST or (mode is not FetchMode.NEWER and len(views) < limit)
-        self.post_message(self.WindowLoaded(generation, mode, views, anchor, limit,
-                                            frontier_note(source) if top else None))
-
-    @work(thread=True, exclusive=True, group="log-frontier", exit_on_error=False)
-    def _read_frontier(self, source: HistorySource, generation: int) -> None:
-        """The frontier line's text, read in a thread (a backfill's page came, or the group
-        shown fits on screen); laid out when it changed."""
-        note = frontier_note(source)
-        self.app.call_from_thread(self._set_frontier, generation, note)
-
-    def _set_frontier(self, generation: int, note: str | None) -> None:
-        if self.window.is_current(generation) and note != self.frontier_note:
-            self.frontier_note = note
-            self._relayout(keep_anchor=not self.following)
-
-    def _load(self, mode: FetchMode, anchor: str | None) -> None:
-        if self.source is None:
-            return
-        self.window.loading = True
-        # The newest: enough to fill the screen, so it shows sooner; the scrollback is fetched
-        # right after (the view starts near the top edge of what is loaded).
-        limit = self.first_window() if mode is FetchMode.RECENT else WINDOW
-        self._fetch(self.source, self.window.generation, mode, anchor, limit)
-
-    @on(WindowLoaded)
-    def _window_loaded(self, event: WindowLoaded) -> None:
-        event.stop()
-        if self.window.is_current(event.generation):
-            if event.mode.replaces or event.frontier is not None:
-                self.frontier_note = event.frontier
-            self._apply_window(event.mode, event.views, event.focus_id, event.limit)
-
-    def _apply_window(self, mode: FetchMode, views: list[MessageView], focus_id: str | None,
-                      limit: int) -> None:
-        self.window.apply_window(mode, views, focus_id, limit)
-        if not mode.replaces:
-            self._relayout(keep_anchor=True)
-            if self._owed:
-                self._move_to(self.scroll_y)
-            self.call_after_refresh(self._maybe_load)
-            self._selection_after_window(mode)
-            return
-        self._owed = 0
-        self._relayout()
-        if mode is FetchMode.RECENT:
-            self._scroll_end_soon()
-            self._report_read()
-        elif mode is FetchMode.OLDEST:
-            self._scroll_soon(0)
-        elif focus_id is not None:
-            line = self.line_layout.line_from(focus_id)
-            if line is not None:
-                self._scroll_soon(max(0, line - self.size.height // 3))
-        self._selection_after_window(mode)
-
-    @on(LoadFailed)
-    def _load_failed(self, event: LoadFailed) -> None:
-        event.stop()
-        self.window.loading = False
-        self.notify(inert(event.reason), title="Could not read the group", severity="error")
-
-    def _maybe_load(self) -> None:
-        if self.source is None:
-            return
-        if self.tailing and self.scroll_y < self.max_scroll_y:
-            return  # the newest are about to be scrolled into view: load what is near there
-        wanted = self.window.next_fetch(near_top=self.scroll_y < LOAD_MARGIN,
-                                        near_bottom=self.scroll_y > self.max_scroll_y - LOAD_MARGIN)
-        if wanted is not None:
-            self._load(*wanted)
-
+    # ----------------------------------------------------------------- keys
     def action_oldest(self) -> None:
         if self.selecting:
             self.selection_to("oldest")

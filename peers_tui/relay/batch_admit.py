@@ -1,0 +1,131 @@
+"""Which records of an arriving batch go into the group file (relay/apply_batch.py), each
+question asked of the whole batch in one set query (relay/batch_places.py).
+
+First what the file holds already (`without_stored`): duplicates, records whose chain place or
+import id another record holds (a fork: kept as evidence, evidence.py), records whose id
+another holds (hub_holds_id), junk set aside where a record arrives (junk_places). Then
+what they need (`admitted`): their membership state, their author's previous record and the
+message they change here or in the batch; the others wait (or are refused as readers would).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peers_tui.core.chain_rules import non_member, own_record
+from peers_tui.core.frontier import not_yet_received
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.membership import Roster
+from peers_tui.core.raw_values import text_of
+from peers_tui.core.records import SignedRecord
+from peers_tui.relay.batch_places import HELD_IN_RUNS, IN_RUNS, MESSAGE_ROW, rows_among, runs
+from peers_tui.relay.batch_outcome import BatchOutcome
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.evidence import keep_as_evidence
+from peers_tui.relay.hub_holds_id import as_evidence, contest
+from peers_tui.relay.junk_places import BATCH, Row, clear_junk
+
+
+def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
+                    result: BatchOutcome, ordered: bool, contested: list[Any],
+                    roster: Roster | None = None
+                    ) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
+    """Drop duplicates (here or twice in the batch); refuse records whose chain place or
+    import id another record holds; one whose id another holds goes by the hub's order
+    (hub_holds_id). A row there that is no record of its author's holds none of them
+    (junk_places): it is set aside for the arriving record, and so is a record there void by
+    a cut of its author's (junk_places.released); an arriving record void so, at a place
+    another record holds, is refused with that reason: no half of a fork (core.forks)."""
+    ids = [columns["id"] for _, _, columns in opened]
+    places = {(columns["author"], columns["author_seq"]) for _, _, columns in opened}
+    by_id: dict[Any, Row] = {row[0]: row[1:] for row in rows_among(store, (
+        f"SELECT m.id, {MESSAGE_ROW} FROM message AS m"
+        " WHERE m.id IN (SELECT value FROM json_each(?))"), ids)}
+    by_place: dict[tuple[str, int], list[Row]] = {}
+    for row in rows_among(store, IN_RUNS, runs(places)):
+        by_place.setdefault((row[2], row[3]), []).append(row)
+    imports: dict[tuple[Any, Any], Row] = {(row[3], row[0]): row[1:] for row in rows_among(store, (
+        f"SELECT m.orig_id, {MESSAGE_ROW} FROM json_each(?) AS j JOIN message AS m"
+        " ON m.author = json_extract(j.value, '$[0]') AND m.orig_id = json_extract(j.value, '$[1]')"),
+        [[c["author"], c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
+    fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
+    if roster is not None and roster.cuts:  # a record a cut voids last: it never holds a
+        # place against a live one of the same batch (it would make that one evidence)
+        opened = sorted(opened, key=lambda item: roster.beyond_cut(item[1]))
+    for envelope, record, columns in opened:
+        place = (columns["author"], columns["author_seq"])
+        origin = (columns["author"], columns["orig_id"])
+        clear_junk(store, record, columns["id"], by_id, by_place.get(place), imports, origin,
+                   roster)
+        if place in by_place and not by_place[place]:
+            del by_place[place]
+        same = by_id.get(columns["id"])
+        if same is not None and same[4] == record.text:
+            result.duplicates.append(envelope)
+            continue
+        if place in by_place and roster is not None and roster.beyond_cut(record):
+            result.refused.append((envelope, str(roster.cut_problem(
+                record.author, columns["author_seq"], record.hash, record.data["mseq"],
+                record.created_at))))
+        elif place in by_place:  # the author forked their chain: kept, as on every host (evidence.py)
+            stored, void = keep_as_evidence(record)
+            (result.applied if stored else result.duplicates).append(as_evidence(envelope))
+            result.touched |= void
+        elif columns["id"] in by_id and not contest(store, (envelope, record, columns),
+                                                    by_id[columns["id"]], fresh, contested,
+                                                    ordered, result):
+            continue
+        elif columns["orig_id"] is not None and origin in imports:
+            result.refused.append((envelope, "the same original message was imported already"))
+        else:
+            fresh.append((envelope, record, columns))
+            batch: Row = (BATCH, None, place[0], place[1], record.text, record.sig)
+            by_id[columns["id"]] = batch
+            by_place[place] = [batch]
+            if columns["orig_id"] is not None:
+                imports[origin] = batch
+    return fresh
+
+
+def admitted(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
+           result: BatchOutcome, backfilling: bool) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
+    """The records whose membership state, previous record and target are here or in the
+    batch; the others wait. A previous record's place is looked up by its rows, unverified in
+    the message and invite tables: one only junk holds is judged empty after the insert
+    (chain_rules.by_hash), so the record waits as where nothing is there (docs/relay.md,
+    "Junk where a record arrives"); junk set aside into fork_evidence holds nothing here."""
+    # A place a record of the batch holds is not held in the file (without_stored refused
+    # that as a fork): only the places below each run of the batch are looked up, one an
+    # author in a backfill's page instead of one a record.
+    held = {(c["author"], c["author_seq"]) for _, r, c in fresh}
+    wanted = {(c["author"], c["author_seq"] - 1) for _, r, c in fresh
+              if c["author_seq"] > 1 and (c["author"], c["author_seq"] - 1) not in held}
+    present: set[tuple[str, int]] = {
+        (a, s) for a, s, text, sig in rows_among(store, HELD_IN_RUNS, runs(wanted))
+        if text is None or own_record(a, s, text_of(text), sig, store.group_id) is not None}
+    targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
+    present_targets = {row[0] for row in rows_among(store, (
+        "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),
+        list(targets))}
+    # During a backfill a change may come before the older message it changes: it is stored
+    # (it is a link of its author's chain) and takes effect when that message arrives.
+    ready = []
+    for envelope, record, columns in sorted(fresh, key=lambda item: (item[2]["author"], item[2]["author_seq"])):
+        seq, mseq = columns["author_seq"], record.data["mseq"]
+        if mseq > roster.head_seq:
+            result.waiting.append((envelope, f"membership state {mseq} not yet received"))
+        elif non_member(record, roster):  # refused as readers say, not held for its chain
+            result.refused.append((envelope, str(non_member(record, roster))))
+        elif seq > 1 and (columns["author"], seq - 1) not in present \
+                and not not_yet_received(columns["author"], seq - 1):
+            result.waiting.append((envelope, "an earlier record by this author is missing "
+                                   "(not yet received)"))
+        elif columns["target"] is not None and columns["target"] not in present_targets \
+                and not backfilling:
+            result.waiting.append((envelope, "the message it changes has not arrived"))
+        else:
+            ready.append((envelope, record, columns))
+            present.add((columns["author"], seq))
+            if columns["target"] is None:
+                present_targets.add(columns["id"])
+    return ready
