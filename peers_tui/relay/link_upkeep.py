@@ -58,7 +58,7 @@ class LinkUpkeep:
     relinked: asyncio.Event
     nc: Any
     # Intake's: applying records of a group (here a leaf's kept handle changes, once proposed)
-    _apply_group: Callable[[str, list[Envelope]], Awaitable[None]]
+    _apply_group: Callable[[str, list[Envelope]], Awaitable[object]]
 
     async def _link_once(self) -> None:
         if self.tunnel is not None:

@@ -59,6 +59,9 @@ class LocalScanner:
         # (background_apply.py): not read meanwhile.
         self.lent: set[str] = set()
         self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
+        # Told of a group file another process committed to (the relay counts it against
+        # the hub a moment later: rows deleted there are fetched back, refetch.py).
+        self.foreign_commit: Callable[[str], None] | None = None
 
     def store(self, group_id: str, path: Path) -> GroupStore:
         """The group's store with its connection kept open: closing the last connection to a
@@ -119,8 +122,10 @@ class LocalScanner:
                 version = _data_version(store)  # before the scan: a commit after it moves it
                 # Rows only another process can have deleted or written again (the positions'
                 # pins and tops: position_pins.py) when one committed since the last scan.
-                self._lower_to_deleted_tops(group_id, path, None if version is not None and (
-                    self.versions.get(group_id) == version) else store.db)
+                foreign = version is None or self.versions.get(group_id) != version
+                self._lower_to_deleted_tops(group_id, path, store.db if foreign else None)
+                if foreign and self.foreign_commit is not None:
+                    self.foreign_commit(group_id)
                 if version is not None and self.versions.get(group_id) == version:
                     # Nobody else committed since the last scan was sent: nothing new.
                     self.tokens[group_id] = self._looked_at(store, path, token, version)

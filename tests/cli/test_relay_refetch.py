@@ -1,0 +1,141 @@
+"""Every host a full replica (issue 15; docs/relay.md, "Every host a full replica"): genuine
+rows deleted from a leaf's group file (by anyone able to write it, or a disk mishap) were
+never fetched again. The relay reads new rows and applies what arrives, and the federation
+had those records already, so B's replica silently lacked them while A and C held them, and
+B's `peers verify` said "history deleted" for good. Now the relay counts each group's rows
+against the hub's federation stream when it starts and a moment after another process
+committed to the file, and fetches back what is missing, under the checks of any record
+from another host; `peers relay refetch GROUP` does it at once.
+
+Three hosts on loopback (hub A, leaves B and C: real nats-servers and relays); rows are
+deleted with sqlite3 in B's file, its relay running, or stopped and started again."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.cli.test_relay_ends_third_round import failures, three  # noqa: F401 (the fixture)
+from tests.cli.test_relay_forks import heads
+from peers_tui.testing.forge import Forger
+from tests.relay_helpers import bodies, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def rows(host, group_id: str) -> set[tuple[str, str]]:
+    """Every message row of the host's file: (id, record)."""
+    with sqlite3.connect(host.hub / f"{group_id}.db") as conn:
+        return set(conn.execute("SELECT id, record FROM message"))
+
+
+def log_ids(user) -> list[str]:
+    return [m["id"] for m in user.ok("log", "team", "--json", "--limit", "100000").json()]
+
+
+def history(three) -> list[str]:
+    """alice, carol and bob write; bob deletes his own 'oops' in the app's way (a signed
+    deletion record); everything on every host. Returns the bodies the log shows."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    alice.ok("send", "team", "a1")
+    alice.ok("send", "team", "a2")
+    carol.ok("send", "team", "c1")
+    oops = bob.ok("send", "team", "oops").out.strip()
+    bob.ok("delete", "team", oops)
+    bob.ok("send", "team", "b2")
+    carol.ok("send", "team", "c2")
+    expected = ["first", "a1", "a2", "c1", "", "b2", "c2"]  # '': oops, deleted
+    wait_for(lambda: all(bodies(user) == expected for user in (alice, bob, carol)) and (
+        rows(hub, group_id) == rows(b, group_id) == rows(c, group_id)), timeout=20,
+        what="the history on every host")
+    return expected
+
+
+def delete_on_b(b, group_id: str) -> int:
+    """alice's 'a1' (below her head), carol's head 'c2', bob's own 'b2' and the deletion
+    record of his 'oops' gone from B's file: 4 rows."""
+    with sqlite3.connect(b.hub / f"{group_id}.db") as conn:
+        gone = conn.execute("DELETE FROM message WHERE body IN ('a1', 'c2', 'b2')"
+                            " OR kind = 'delete'").rowcount
+    assert gone == 4
+    return gone
+
+
+def whole_again(three, expected: list[str]) -> None:
+    (hub, b, c), (alice, bob, carol), group_id = three
+    wait_for(lambda: rows(b, group_id) == rows(hub, group_id), timeout=30,
+             what="B's file whole again")
+    assert bodies(bob) == expected  # 'oops' stays deleted: its deletion record is back too
+    assert [m["deleted"] for m in bob.ok("log", "team", "--json").json() if m["body"] == ""] == [True]
+    assert log_ids(bob) == log_ids(alice) == log_ids(carol)
+    assert rows(c, group_id) == rows(hub, group_id)
+    assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
+    for user in (alice, bob, carol):
+        assert failures(user) == (0, []), user.name
+    for host in (hub, b, c):
+        status = host.status()
+        assert status["waiting"] == 0 and status["rejected"] == {}, (host.name, status)
+
+
+def test_rows_deleted_from_a_leafs_file_while_its_relay_runs_come_back(three):  # noqa: F811
+    (hub, b, c), (alice, bob, carol), group_id = three
+    expected = history(three)
+    delete_on_b(b, group_id)
+    assert "oops" in bodies(bob)  # its deletion record gone: shown again, for now
+    whole_again(three, expected)
+    status = b.status()
+    assert status["refetched"][group_id]["records"] == 4, status
+    assert "fetched back from the hub" in b.peers().ok("relay", "status").out
+    assert "4 records missing from this host's file fetched back" in b.stderr()
+
+
+def test_rows_deleted_while_the_relay_is_stopped_come_back_at_its_start(three):  # noqa: F811
+    (hub, b, c), (alice, bob, carol), group_id = three
+    expected = history(three)
+    b.stop()
+    delete_on_b(b, group_id)
+    b.start()
+    whole_again(three, expected)
+
+
+def test_a_void_row_deleted_stays_gone_and_a_genuine_one_comes_back(three):  # noqa: F811
+    """bob's modified client files a backdated (void) message into B's file: refused there,
+    never sent. Deleted with a genuine one of alice's, only alice's comes back; bob's next
+    honest message reaches everyone."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    alice.ok("send", "team", "a1")
+    wait_for(lambda: "a1" in bodies(bob), what="alice's message on B")
+    db = b.hub / f"{group_id}.db"
+    with sqlite3.connect(db) as conn:
+        [(first_at,)] = conn.execute("SELECT created_at FROM message WHERE body = 'first'")
+    Forger(bob.home).message(db, group_id, "void: backdated", t=first_at - 1)
+    wait_for(lambda: b.status()["rejected"].get("B") == 1, what="B's relay refusing it")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM message WHERE body IN ('a1', 'void: backdated')")
+    wait_for(lambda: rows(b, group_id) == rows(hub, group_id), timeout=30,
+             what="alice's message back on B")
+    bob.ok("send", "team", "honest")
+    expected = ["first", "a1", "honest"]
+    wait_for(lambda: all(bodies(user) == expected for user in (alice, bob, carol)), timeout=20,
+             what="bob's honest message everywhere")
+    assert all("void" not in body for user in (alice, bob, carol) for body in bodies(user))
+    for user in (alice, bob, carol):
+        assert failures(user) == (0, []), user.name
+    assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
+
+
+def test_peers_relay_refetch_brings_the_rows_back_at_once(three):  # noqa: F811
+    """The command: what is missing is back when it returns (the relay may have been first);
+    a second run finds nothing missing; a group this host lacks is one line."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    expected = history(three)
+    delete_on_b(b, group_id)
+    done = bob.run("relay", "refetch", "team")
+    assert done.code == 0 and done.err == "", done.err
+    assert rows(b, group_id) == rows(hub, group_id), done.out
+    assert bodies(bob) == expected
+    again = bob.run("relay", "refetch", group_id)
+    assert again.code == 0 and again.out.startswith(f"nothing of group {group_id} was missing")
+    bob.fails("relay", "refetch", "nosuchgroup")
+    whole_again(three, expected)
