@@ -22,7 +22,10 @@ that a record in flight either way never reads as a difference.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
+
+from peers_tui.core.encoding import record_hash
 
 from peers_tui.relay.envelope import FED_PARTS, FED_STREAM, fed_subject
 from peers_tui.relay.ledger import Ledger
@@ -32,6 +35,21 @@ LOCAL = ("SELECT (SELECT COUNT(*) FROM group_members),"
          " (SELECT COUNT(*) FROM invite) + 1,"  # the genesis is a record of `.i` too
          " (SELECT COUNT(*) FROM message) + (SELECT COUNT(*) FROM fork_evidence),"
          " EXISTS (SELECT 1 FROM sqlite_master WHERE name = ?)")
+
+
+def held_hashes(path: Path) -> set[str]:
+    """The hashes of every record text the file holds, read on a connection of its own (one
+    pass: ~2 s for a million rows; a refetch applies only what is not among them)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return {record_hash(text) for (text,) in connection.execute(HELD)
+                if isinstance(text, str)}
+    finally:
+        connection.close()
+
+
+HELD = ("SELECT record FROM group_members UNION ALL SELECT record FROM invite UNION ALL "
+        "SELECT record FROM message UNION ALL SELECT record FROM fork_evidence")
 
 
 def local_counts(connection: sqlite3.Connection) -> dict[str, int] | None:

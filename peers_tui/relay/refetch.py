@@ -75,6 +75,7 @@ class Refetch:
     js_local: Any
     js_hub: Any
     _apply_group: Callable[..., Awaitable[Outcome | None]]
+    _trace: Callable[[str], None]
 
     def _refetch_setup(self) -> None:
         self.census_due: dict[str, float] = {}  # group -> when to count it
@@ -150,6 +151,7 @@ class Refetch:
                                          None if self.is_hub else self.config.name)
             now = census.differences(at_hub, here, explained)
             grown = [] if group_id in self.keep_next else census.grown(self.ledger, group_id, now)
+            self._trace(f"counted {group_id[:6]}: hub {at_hub}, here {here}, unexplained {now}")
             self.keep_next.discard(group_id)
             if not grown:
                 census.keep(self.ledger, group_id, now)
@@ -176,11 +178,15 @@ class Refetch:
         under the relay's lock: (records brought back, refused again). Said on stderr and
         kept for `relay status` when something came back."""
         js = self.js_local if self.is_hub else self.js_hub
+        # What the file holds, read beside the relay's work (a record applied meanwhile is
+        # applied again below: a duplicate); only the rest of each page is applied.
+        held = await asyncio.to_thread(census.held_hashes, self.hub / f"{group_id}.db")
         brought = refused = 0
         for part in census.PARTS:
             if part not in parts:
                 continue
-            async for page in pages_of(js, f"peers.fed.{group_id}.{part}"):
+            async for read in pages_of(js, f"peers.fed.{group_id}.{part}"):
+                page = [e for e in read if e.hash not in held]
                 if not page:
                     continue
                 if self.is_hub:  # the stream's own records: never published again

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 
 import nats
 
-from peers_tui.core.encoding import record_hash
 from peers_tui.core.genesis import GROUP_ID_LENGTH
 from peers_tui.relay import census
 from peers_tui.relay.apply import Outcome, apply_records
@@ -30,10 +28,6 @@ from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.fetch import _known_first, _record
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.refetch import pages_of
-
-HELD = ("SELECT record FROM group_members UNION ALL SELECT record FROM invite UNION ALL "
-        "SELECT record FROM message UNION ALL SELECT record FROM fork_evidence")
-
 
 def group_of(args: argparse.Namespace, hub: Path, query: str) -> str:
     """A group id this hub holds a file of: the id itself, or a group of the user's account
@@ -48,16 +42,6 @@ def group_of(args: argparse.Namespace, hub: Path, query: str) -> str:
     if not (hub / f"{group_id}.db").is_file():
         raise RelayError(f"group {query!r} has no file in this hub ({hub})")
     return group_id
-
-
-def held_hashes(path: Path) -> set[str]:
-    """The hashes of every record text the file holds (one pass; ~2 s for a million)."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return {record_hash(text) for (text,) in connection.execute(HELD)
-                if isinstance(text, str)}
-    finally:
-        connection.close()
 
 
 async def _read_missing(config: RelayConfig, group_id: str,
@@ -107,7 +91,7 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
     hub = _hub(args)
     config = load_config(hub)  # no relay set up here: one line saying so
     group_id = group_of(args, hub, args.group)
-    held = held_hashes(hub / f"{group_id}.db")
+    held = census.held_hashes(hub / f"{group_id}.db")
     try:
         pages, total = asyncio.run(_read_missing(config, group_id, held))
     except (OSError, nats.errors.Error, asyncio.TimeoutError) as exc:

@@ -139,3 +139,30 @@ def test_peers_relay_refetch_brings_the_rows_back_at_once(three):  # noqa: F811
     assert again.code == 0 and again.out.startswith(f"nothing of group {group_id} was missing")
     bob.fails("relay", "refetch", "nosuchgroup")
     whole_again(three, expected)
+
+
+def test_an_invite_and_a_membership_change_deleted_come_back(three):  # noqa: F811
+    """The other two subjects: alice's invite and the membership change of bob's handle
+    (the log's last row) gone from B's file come back, B's roster and verify as before."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    alice.ok("invite", "team")
+    bob.ok("id", "--handle", "bobby")
+    bob.ok("send", "team", "as bobby")
+
+    def table(host, name: str) -> set[tuple]:
+        with sqlite3.connect(host.hub / f"{group_id}.db") as conn:
+            return set(conn.execute(f"SELECT * FROM {name}"))
+    wait_for(lambda: all(table(host, name) == table(hub, name) for host in (b, c)
+                         for name in ("invite", "group_members")) and "as bobby" in bodies(carol),
+             timeout=20, what="the invite and the handle on every host")
+    members = bob.ok("members", "team", "--json").out
+    with sqlite3.connect(b.hub / f"{group_id}.db") as conn:
+        conn.execute("DELETE FROM invite WHERE id = (SELECT MAX(id) FROM invite)")
+        conn.execute("DELETE FROM group_members WHERE seq = (SELECT MAX(seq) FROM group_members)")
+    wait_for(lambda: table(b, "invite") == table(hub, "invite") and (
+        table(b, "group_members") == table(hub, "group_members")), timeout=30,
+        what="B's invite and membership log whole again")
+    assert bob.ok("members", "team", "--json").out == members
+    for user in (alice, bob, carol):
+        assert failures(user) == (0, []), user.name
+    assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
