@@ -99,6 +99,23 @@ def test_rows_deleted_while_the_relay_is_stopped_come_back_at_its_start(three): 
     whole_again(three, expected)
 
 
+def test_rows_deleted_from_the_hubs_own_file_come_back_from_its_stream(three):  # noqa: F811
+    """The hub's file is a replica too: rows gone from it come back from its own federation
+    stream; bob's next message goes on as before."""
+    (hub, b, c), (alice, bob, carol), group_id = three
+    expected = history(three)
+    before = rows(hub, group_id)
+    with sqlite3.connect(hub.hub / f"{group_id}.db") as conn:
+        assert conn.execute("DELETE FROM message WHERE body IN ('a2', 'c1', 'c2')").rowcount == 3
+    wait_for(lambda: rows(hub, group_id) == before, timeout=30, what="A's file whole again")
+    whole_again(three, expected)
+    assert hub.status()["refetched"][group_id]["records"] == 3
+    bob.ok("send", "team", "after")
+    wait_for(lambda: all(bodies(user)[-1] == "after" for user in (alice, carol)), timeout=20,
+             what="bob's next message on A and C")
+    assert rows(b, group_id) == rows(hub, group_id) == rows(c, group_id)
+
+
 def test_a_void_row_deleted_stays_gone_and_a_genuine_one_comes_back(three):  # noqa: F811
     """bob's modified client files a backdated (void) message into B's file: refused there,
     never sent. Deleted with a genuine one of alice's, only alice's comes back; bob's next
@@ -127,7 +144,8 @@ def test_a_void_row_deleted_stays_gone_and_a_genuine_one_comes_back(three):  # n
 
 def test_peers_relay_refetch_brings_the_rows_back_at_once(three):  # noqa: F811
     """The command: what is missing is back when it returns (the relay may have been first);
-    a second run finds nothing missing; a group this host lacks is one line."""
+    a second run finds nothing missing; a group this host lacks, and a relay not running,
+    are one line each."""
     (hub, b, c), (alice, bob, carol), group_id = three
     expected = history(three)
     delete_on_b(b, group_id)
@@ -139,6 +157,8 @@ def test_peers_relay_refetch_brings_the_rows_back_at_once(three):  # noqa: F811
     assert again.code == 0 and again.out.startswith(f"nothing of group {group_id} was missing")
     bob.fails("relay", "refetch", "nosuchgroup")
     whole_again(three, expected)
+    b.stop()
+    assert "relay is not running" in bob.fails("relay", "refetch", "team").err
 
 
 def test_an_invite_and_a_membership_change_deleted_come_back(three):  # noqa: F811
