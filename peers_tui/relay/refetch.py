@@ -84,6 +84,7 @@ class Refetch:
         self.census_wake = asyncio.Event()
         self.keep_next: set[str] = set()  # fetched back: the next count is the new difference
         self.in_flight: dict[str, float] = {}  # a leaf's records sent, not yet back from the hub
+        self.census_missed: set[str] = set()  # given up (not level 30 times): at the next link
 
     def count_soon(self, group_id: str, delay: float = AFTER_COMMIT) -> None:
         due = max(time.monotonic() + delay, self.counted_at.get(group_id, 0.0) + SPACING)
@@ -111,6 +112,9 @@ class Refetch:
                 await asyncio.wait_for(self.census_wake.wait(), due - time.monotonic())
             return
         del self.census_due[group_id]
+        if not self.is_hub and not self.link.up:  # counted once the link is back
+            self.census_missed.add(group_id)
+            return
         try:
             counted = await self._count(group_id)
         except Exception:  # the hub unreachable, a request refused: counted again later
@@ -124,12 +128,17 @@ class Refetch:
             self.census_due.setdefault(group_id, time.monotonic() + RETRY)
         else:
             self.census_tries.pop(group_id, None)
+            self.census_missed.add(group_id)
+
+    def recount_missed(self) -> None:
+        """A leaf's link is up again: the groups it could not count meanwhile are counted."""
+        for group_id in self.census_missed:
+            self.count_soon(group_id)
+        self.census_missed.clear()
 
     async def _count(self, group_id: str) -> bool:
         """Count one group against the hub and fetch back what grew; False when this host is
         not level with the hub now (try again)."""
-        if not self.is_hub and not self.link.up:
-            return False
         if self.backfills is not None and group_id in self.backfills.tasks and not (
                 self.backfills.tasks[group_id].done()):
             return True  # the walk brings the group's history
