@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peers_tui.core import joined_history
 from peers_tui.core.errors import PeersError
 from peers_tui.relay import census
 from peers_tui.relay.envelope import Envelope
@@ -58,6 +59,17 @@ async def pages_of(js: Any, subject: str) -> AsyncIterator[list[Envelope]]:
         density = len(page) / (high - low + 1)
         window = max(PAGE, min(PAGE * 64, int(PAGE / density) if density else window * 4))
         low = high + 1
+
+
+def history(group_id: str, page: list[Envelope]) -> None:
+    """Rows fetched back were here before: named as history (core.joined_history), not news
+    (unread, mentions), as a join's pages are; the apply writes the names with its rows."""
+    joined_history.name_page(group_id, [e.text for e in page if e.table == "msg"])
+
+
+def settled(group_id: str) -> Callable[[Any], None]:
+    """Folds the names into the file's history ranges, in the apply's transaction."""
+    return lambda db: joined_history.settle(db, group_id)
 
 
 class Refetch:
@@ -200,8 +212,9 @@ class Refetch:
                     continue
                 if self.is_hub:  # the stream's own records: never published again
                     self.ledger.add_known(e.hash for e in page)
+                history(group_id, page)
                 async with self.lock:
-                    outcome = await self._apply_group(group_id, page)
+                    outcome = await self._apply_group(group_id, page, settled(group_id))
                 if outcome is not None:
                     brought += len(outcome.applied)
                     refused += len(outcome.refused)

@@ -27,7 +27,7 @@ from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_c
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.fetch import _known_first, _record
 from peers_tui.relay.ledger import Ledger
-from peers_tui.relay.refetch import pages_of
+from peers_tui.relay.refetch import history, pages_of, settled
 
 def group_of(args: argparse.Namespace, hub: Path, query: str) -> str:
     """A group id this hub holds a file of: the id itself, or a group of the user's account
@@ -73,8 +73,9 @@ def apply_missing(hub: Path, config: RelayConfig, group_id: str,
     held: list[Envelope] = []
     for page in pages:
         _known_first(hub, page)
+        history(group_id, page)  # here before: not news (unread, mentions)
         outcome = apply_records(hub, group_id, held + page, create=False,
-                                hub_order=config.role == "leaf")
+                                hub_order=config.role == "leaf", then=settled(group_id))
         if outcome is None:
             raise RelayError(f"group {group_id} has no file in this hub ({hub})")
         total.applied += outcome.applied

@@ -18,6 +18,7 @@ import pytest
 
 from tests.cli.test_relay_ends_third_round import failures, three  # noqa: F401 (the fixture)
 from tests.cli.test_relay_forks import heads
+from peers_tui.core.account import Account
 from peers_tui.testing.forge import Forger
 from tests.relay_helpers import bodies, wait_for
 
@@ -49,7 +50,14 @@ def history(three) -> list[str]:
     wait_for(lambda: all(bodies(user) == expected for user in (alice, bob, carol)) and (
         rows(hub, group_id) == rows(b, group_id) == rows(c, group_id)), timeout=20,
         what="the history on every host")
+    newest = bob.ok("log", "team", "--json").json()[-1]["id"]
+    Account(bob.home, bob.hub).mark_read(group_id, newest)  # what the app does
+    assert unread(bob) == 0
     return expected
+
+
+def unread(user) -> int:
+    return next(g for g in user.ok("groups", "--json").json() if g["name"] == "team")["unread"]
 
 
 def delete_on_b(b, group_id: str) -> int:
@@ -66,6 +74,9 @@ def whole_again(three, expected: list[str]) -> None:
     (hub, b, c), (alice, bob, carol), group_id = three
     wait_for(lambda: rows(b, group_id) == rows(hub, group_id), timeout=30,
              what="B's file whole again")
+    # Before bob's `peers log` (which moves his read marker): rows fetched back were here
+    # before, history and not news.
+    assert unread(bob) == 0
     assert bodies(bob) == expected  # 'oops' stays deleted: its deletion record is back too
     assert [m["deleted"] for m in bob.ok("log", "team", "--json").json() if m["body"] == ""] == [True]
     assert log_ids(bob) == log_ids(alice) == log_ids(carol)
