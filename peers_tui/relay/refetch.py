@@ -43,6 +43,7 @@ AFTER_COMMIT = 1.0  # a group is counted this long after another process committ
 SPACING = 5.0  # ... and at most this often
 RETRY = 1.0  # a count this host cannot take yet (not level with the hub) is tried again
 TRIES = 30  # ... this many times; then at the next commit or start
+HUB_ANSWER = 1.0  # the hub's count, asked under the relay's lock, waited for this long at most
 IN_FLIGHT = 10.0  # a record of this host's not back from the hub after this long: not waited for
 
 
@@ -157,11 +158,15 @@ class Refetch:
         path = self.hub / f"{group_id}.db"
         if not path.is_file():
             return True
-        at_hub, last = await census.hub_counts(self.js_local if self.is_hub else self.js_hub,
-                                               group_id)
         async with self.lock:
-            if not self._level(group_id, path, last):
+            if not self._level(group_id, path):
                 return False
+            # Asked under the lock (bounded): nothing is applied here meanwhile, so the file
+            # and the stream are counted at one moment (a leaf's intake then at `last`).
+            at_hub, last = await asyncio.wait_for(census.hub_counts(
+                self.js_local if self.is_hub else self.js_hub, group_id), HUB_ANSWER)
+            if not self.is_hub and self.ledger.position("fed") < last:
+                return False  # records of the stream not applied here yet
             try:
                 here = census.local_counts(self.scanner.store(group_id, path).db.connection())
             except (PeersError, sqlite3.Error):
@@ -180,15 +185,15 @@ class Refetch:
         await self.refetch(group_id, grown)
         return True
 
-    def _level(self, group_id: str, path: Path, last: int) -> bool:
-        """Whether this file is level with the hub's stream as counted (`last`): everything
-        the stream held applied here (a leaf's intake past it), nothing of this host's unsent
-        or on its way to the stream."""
+    def _level(self, group_id: str, path: Path) -> bool:
+        """Whether nothing of this host's is unsent or on its way to the hub's stream (and the
+        file is not lent to a walk's thread); the caller checks that a leaf's intake has
+        applied everything the stream held when counted."""
         if group_id in self.scanner.lent:
             return False
         now = time.monotonic()
         self.in_flight = {h: t for h, t in self.in_flight.items() if now - t < IN_FLIGHT}
-        if self.in_flight or (not self.is_hub and self.ledger.position("fed") < last):
+        if self.in_flight:
             return False
         unsent = self.scanner.count_after(group_id, path, self.ledger.position(f"msg:{group_id}"),
                                           self.ledger.position(f"invite:{group_id}"))
