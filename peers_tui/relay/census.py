@@ -30,7 +30,8 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.relay.envelope import FED_PARTS, FED_STREAM, fed_subject
 from peers_tui.relay.ledger import Ledger
 
-PARTS = ("m", "i", "r")  # in the order a refetch reads them: membership, invites, messages
+PARTS = ("m", "i", "r")
+SCANNED = "written into this host's file"  # the reason's start of a row this host's scan refused  # in the order a refetch reads them: membership, invites, messages
 LOCAL = ("SELECT (SELECT COUNT(*) FROM group_members),"
          " (SELECT COUNT(*) FROM invite) + 1,"  # the genesis is a record of `.i` too
          " (SELECT COUNT(*) FROM message) + (SELECT COUNT(*) FROM fork_evidence),"
@@ -75,18 +76,21 @@ async def hub_counts(js: Any, group_id: str) -> tuple[dict[str, int], int]:
     return counts, int(info.state.last_seq or 0)
 
 
-def explained(ledger: Ledger, group_id: str, host: str | None) -> dict[str, int]:
-    """Records of the hub's stream a leaf's file lacks for a known reason: waiting there, or
-    refused (or taken out) there when another host (`host`: not this one) sent them. At the
-    hub (`host` None) none: what waits or was refused there came from a leaf and never
-    reached the stream."""
+def explained(ledger: Ledger, group_id: str, host: str, is_hub: bool) -> dict[str, int]:
+    """Records of the hub's stream this file lacks for a known reason: taken out of it by the
+    relay (void by a cut, a lost membership race: quarantined in this host's name), and on a
+    leaf also what waits there for a predecessor and what it refused when another host sent
+    it (all from the stream). Never the rows this host's scan refused: they are still in the
+    file (SCANNED). At the hub what waits or was refused came from a leaf and never reached
+    the stream."""
     counts = dict.fromkeys(PARTS, 0)
-    if host is None:
-        return counts
     rows = ledger.db.execute(
-        "SELECT tbl, COUNT(*) FROM waiting WHERE group_id = ? GROUP BY tbl UNION ALL "
-        "SELECT tbl, COUNT(*) FROM quarantine WHERE group_id = ? AND host != ? GROUP BY tbl",
-        (group_id, group_id, host)).fetchall()
+        "SELECT tbl, COUNT(*) FROM quarantine WHERE group_id = ?1 AND (host = ?2 AND reason"
+        " NOT LIKE ?3 OR host != ?2 AND ?4) GROUP BY tbl", (group_id, host, SCANNED + "%",
+                                                            not is_hub)).fetchall()
+    if not is_hub:
+        rows += ledger.db.execute("SELECT tbl, COUNT(*) FROM waiting WHERE group_id = ?"
+                                  " GROUP BY tbl", (group_id,)).fetchall()
     for table, count in rows:
         part = FED_PARTS.get(str(table))
         if part is not None:

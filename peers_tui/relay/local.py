@@ -21,6 +21,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.own_place import HIGH
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay import deleted_tops, position_pins, rows
+from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
@@ -150,7 +151,7 @@ class LocalScanner:
             fresh = [e for e in scan.genuine if not self.ledger.is_known(e.hash)]
             self.pending = len(fresh)
             for envelope, reason in scan.refused:
-                self.ledger.quarantine(envelope, f"written into this host's file: {reason}")
+                self.ledger.quarantine(envelope, f"{SCANNED}: {reason}")  # (census.py)
 
             def commit(group_id: str = group_id, scan: rows.Scan = scan,
                        fresh: list[Envelope] = fresh, token: Token | None = token,

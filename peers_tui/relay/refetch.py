@@ -137,6 +137,8 @@ class Refetch:
             self.counted_at[group_id] = time.monotonic()
             return
         tries = self.census_tries[group_id] = self.census_tries.get(group_id, 0) + 1
+        self._trace(f"not level with the hub for {group_id[:6]} ({tries}): "
+                    f"{len(self.in_flight)} on their way")
         if tries < TRIES:
             self.census_due.setdefault(group_id, time.monotonic() + RETRY)
         else:
@@ -173,8 +175,7 @@ class Refetch:
                 return True  # damaged here: the scan says so (relay status)
             if here is None:
                 return True  # a join's walk under way brings the group's history
-            explained = census.explained(self.ledger, group_id,
-                                         None if self.is_hub else self.config.name)
+            explained = census.explained(self.ledger, group_id, self.config.name, self.is_hub)
             now = census.differences(at_hub, here, explained)
             grown = [] if group_id in self.keep_next else census.grown(self.ledger, group_id, now)
             self._trace(f"counted {group_id[:6]}: hub {at_hub}, here {here}, unexplained {now}")
@@ -203,6 +204,7 @@ class Refetch:
         """Read these subjects of the group from the hub, oldest first, and apply each page
         under the relay's lock: (records brought back, refused again). Said on stderr and
         kept for `relay status` when something came back."""
+        self._trace(f"refetching {parts} of {group_id[:6]}")
         js = self.js_local if self.is_hub else self.js_hub
         # What the file holds, read beside the relay's work (a record applied meanwhile is
         # applied again below: a duplicate); only the rest of each page is applied.
