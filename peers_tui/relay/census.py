@@ -27,11 +27,12 @@ from typing import Any
 
 from peers_tui.core.encoding import record_hash
 
-from peers_tui.relay.envelope import FED_PARTS, FED_STREAM, fed_subject
+from peers_tui.relay.envelope import FED_PARTS, FED_STREAM, Envelope, fed_subject
 from peers_tui.relay.ledger import Ledger
 
 PARTS = ("m", "i", "r")
-SCANNED = "written into this host's file"  # the reason's start of a row this host's scan refused  # in the order a refetch reads them: membership, invites, messages
+SCANNED = "written into this host's file"  # the reason's start of a row this host's scan refused
+GAP = f"{SCANNED}: an earlier record by this author is missing"  # (over_gap.MISSING): not void  # in the order a refetch reads them: membership, invites, messages
 LOCAL = ("SELECT (SELECT COUNT(*) FROM group_members),"
          " (SELECT COUNT(*) FROM invite) + 1,"  # the genesis is a record of `.i` too
          " (SELECT COUNT(*) FROM message) + (SELECT COUNT(*) FROM fork_evidence),"
@@ -119,6 +120,26 @@ def keep(ledger: Ledger, group_id: str, now: dict[str, int]) -> None:
 def _kept(ledger: Ledger, key: str) -> int:
     row = ledger.db.execute("SELECT value FROM positions WHERE key = ?", (key,)).fetchone()
     return int(row[0]) if row else 0
+
+
+def refused_for_gaps(ledger: Ledger, group_id: str, host: str) -> list[tuple[Envelope, str]]:
+    """Before a refetch: take back this host's scan's refusals of the group's records for a
+    predecessor missing here. Those rows were judged while rows were gone from the file; left
+    refused, a record fetched back that names one as its predecessor had the scan move it
+    into `fork_evidence` as a void record (relay/chain_evidence.py: `refused_here`). The
+    caller refuses again those the hub's stream does not hold (`refuse_again`)."""
+    from peers_tui.relay.quarantine import withdraw
+
+    return withdraw(ledger.db, group_id, host, GAP)
+
+
+def refuse_again(ledger: Ledger, refused: list[tuple[Envelope, str]], federation: set[str]) -> None:
+    """The records taken back that the hub's stream does not hold (this host's own, above a
+    row only this file had): refused again, with their reasons."""
+    with ledger.batch():
+        for envelope, reason in refused:
+            if envelope.hash not in federation:
+                ledger.quarantine(envelope, reason)
 
 
 def note_refetched(ledger: Ledger, group_id: str, records: int, at: int) -> None:

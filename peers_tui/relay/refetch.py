@@ -168,6 +168,7 @@ class Refetch:
             at_hub, last = await asyncio.wait_for(census.hub_counts(
                 self.js_local if self.is_hub else self.js_hub, group_id), HUB_ANSWER)
             if not self.is_hub and self.ledger.position("fed") < last:
+                self._trace(f"behind the stream: {self.ledger.position('fed')} < {last}")
                 return False  # records of the stream not applied here yet
             try:
                 here = census.local_counts(self.scanner.store(group_id, path).db.connection())
@@ -198,6 +199,8 @@ class Refetch:
             return False
         unsent = self.scanner.count_after(group_id, path, self.ledger.position(f"msg:{group_id}"),
                                           self.ledger.position(f"invite:{group_id}"))
+        if unsent != 0:
+            self._trace(f"{unsent} unsent here")
         return unsent == 0
 
     async def refetch(self, group_id: str, parts: list[str]) -> tuple[int, int]:
@@ -209,22 +212,30 @@ class Refetch:
         # What the file holds, read beside the relay's work (a record applied meanwhile is
         # applied again below: a duplicate); only the rest of each page is applied.
         held = await asyncio.to_thread(census.held_hashes, self.hub / f"{group_id}.db")
+        async with self.lock:  # no scan in between: it would judge them by the refusal
+            taken_back = census.refused_for_gaps(self.ledger, group_id, self.config.name)
+        wanted = {e.hash for e, _ in taken_back}
+        federation: set[str] = set()  # of those taken back, the records the stream holds
         brought = refused = 0
-        for part in census.PARTS:
-            if part not in parts:
-                continue
-            async for read in pages_of(js, f"peers.fed.{group_id}.{part}"):
-                page = [e for e in read if e.hash not in held]
-                if not page:
+        try:
+            for part in census.PARTS:
+                if part not in parts and not (wanted and part != "m"):
                     continue
-                if self.is_hub:  # the stream's own records: never published again
-                    self.ledger.add_known(e.hash for e in page)
-                history(group_id, page)
-                async with self.lock:
-                    outcome = await self._apply_group(group_id, page, settled(group_id))
-                if outcome is not None:
-                    brought += len(outcome.applied)
-                    refused += len(outcome.refused)
+                async for read in pages_of(js, f"peers.fed.{group_id}.{part}"):
+                    federation.update(e.hash for e in read if e.hash in wanted)
+                    page = [e for e in read if e.hash not in held]
+                    if not page:
+                        continue
+                    if self.is_hub:  # the stream's own records: never published again
+                        self.ledger.add_known(e.hash for e in page)
+                    history(group_id, page)
+                    async with self.lock:
+                        outcome = await self._apply_group(group_id, page, settled(group_id))
+                    if outcome is not None:
+                        brought += len(outcome.applied)
+                        refused += len(outcome.refused)
+        finally:  # (a refetch cut short: what was not seen in the stream is refused again)
+            census.refuse_again(self.ledger, taken_back, federation)
         self.keep_next.add(group_id)
         self.count_soon(group_id, 0.0)
         if brought:

@@ -44,10 +44,11 @@ def group_of(args: argparse.Namespace, hub: Path, query: str) -> str:
     return group_id
 
 
-async def _read_missing(config: RelayConfig, group_id: str,
-                        held: set[str]) -> tuple[list[list[Envelope]], int]:
+async def _read_missing(config: RelayConfig, group_id: str, held: set[str], wanted: set[str],
+                        found: set[str]) -> tuple[list[list[Envelope]], int]:
     """Pages of the group's records (membership, invites, messages; oldest first) whose text
-    the file does not hold, and how many records the hub has."""
+    the file does not hold, and how many records the hub has; `found` gets those of the
+    `wanted` hashes the hub holds."""
     nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
                             inbox_prefix=inbox_prefix(config.name),
                             error_cb=said_by_the_caller, **ONE_SHOT)
@@ -58,6 +59,7 @@ async def _read_missing(config: RelayConfig, group_id: str,
         for part in census.PARTS:
             async for page in pages_of(js, f"peers.fed.{group_id}.{part}"):
                 total += len(page)
+                found.update(e.hash for e in page if e.hash in wanted)
                 missing = [e for e in page if e.hash not in held]
                 if missing:
                     pages.append(missing)
@@ -93,15 +95,28 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
     config = load_config(hub)  # no relay set up here: one line saying so
     group_id = group_of(args, hub, args.group)
     held = census.held_hashes(hub / f"{group_id}.db")
+    ledger = Ledger(relay_dir(hub) / "relay.db")
+    try:  # the scan's refusals for a predecessor missing here, taken back (refetch.py)
+        taken_back = census.refused_for_gaps(ledger, group_id, config.name)
+    finally:
+        ledger.close()
+    found: set[str] = set()
     try:
-        pages, total = asyncio.run(_read_missing(config, group_id, held))
+        pages, total = asyncio.run(_read_missing(config, group_id, held,
+                                                 {e.hash for e, _ in taken_back}, found))
+        if not total:
+            raise RelayError(f"group {group_id} is not known to the federation's hub: its "
+                             "founding host's relay has not sent it yet")
+        outcome = apply_missing(hub, config, group_id, pages)
     except (OSError, nats.errors.Error, asyncio.TimeoutError) as exc:
         why = str(exc) or f"{type(exc).__name__}: its nats-server did not answer"
         raise RelayError(f"this host's relay is not running (peers relay): {why}") from exc
-    if not total:
-        raise RelayError(f"group {group_id} is not known to the federation's hub: its founding "
-                         "host's relay has not sent it yet")
-    outcome = apply_missing(hub, config, group_id, pages)
+    finally:
+        ledger = Ledger(relay_dir(hub) / "relay.db")
+        try:
+            census.refuse_again(ledger, taken_back, found)
+        finally:
+            ledger.close()
     _record(hub, outcome)
     brought = len(outcome.applied)
     if brought:

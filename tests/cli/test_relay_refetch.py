@@ -197,3 +197,33 @@ def test_an_invite_and_a_membership_change_deleted_come_back(three):  # noqa: F8
     for user in (alice, bob, carol):
         assert failures(user) == (0, []), user.name
     assert heads(hub, group_id) == heads(b, group_id) == heads(c, group_id)
+
+
+def test_most_of_a_large_history_deleted_comes_back_page_by_page(tmp_path):
+    """2,500 imported messages (several windows of the hub's stream) on hub A, joined on B;
+    1,500 rows deleted from B's file: all back, the same rows as A's, verify clean."""
+    from tests.cli.test_relay_backfill_unread import history_lines, message_count
+    from tests.relay_helpers import federation, stop_all
+
+    hosts = federation(tmp_path)
+    hub, b = hosts
+    try:
+        alice, bob = hub.user("alice"), b.user("bob")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team").out.strip()
+        Account(alice.home, alice.hub).import_history("team", history_lines(2_500))
+        for host in hosts:
+            host.start()
+        wait_for(b.link_up, what="B's link")
+        bob.ok("join", code)
+        wait_for(lambda: message_count(b, group_id) == 2_500, timeout=120, what="the history on B")
+        wait_for(lambda: rows(b, group_id) == rows(hub, group_id), timeout=60, what="B whole")
+        with sqlite3.connect(b.hub / f"{group_id}.db") as conn:
+            assert conn.execute("DELETE FROM message WHERE rowid % 5 < 3").rowcount == 1_500
+        wait_for(lambda: rows(b, group_id) == rows(hub, group_id), timeout=90,
+                 what="B's file whole again")
+        assert failures(bob) == (0, [])
+        assert heads(hub, group_id) == heads(b, group_id)
+        assert b.status()["refetched"][group_id]["records"] == 1_500
+    finally:
+        stop_all(hosts)
