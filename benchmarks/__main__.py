@@ -50,8 +50,9 @@ NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p
            "relay_delivery_p50": "R1a", "relay_delivery_p99": "R1b", "relay_convergence": "R2",
            "relay_idle_cpu": "R3", "relay_rss": "R4", "relay_join_newest": "R5a",
            "relay_join_all": "R5b", "relay_join_all_1m": "R5c", "relay_join_echo_p50": "R6a",
-           "relay_join_echo_p99": "R6b"}
-JOIN_KEYS = ["relay_join_newest", "relay_join_all", "relay_join_echo_p50", "relay_join_echo_p99"]
+           "relay_join_echo_p99": "R6b", "relay_join_echo_floor_p50": "R6c"}
+JOIN_KEYS = ["relay_join_newest", "relay_join_all", "relay_join_echo_p50", "relay_join_echo_p99",
+             "relay_join_echo_floor_p50"]
 ORDER = list(NUMBERS)
 RELAY_KEYS = [key for key, number in NUMBERS.items() if number.startswith("R")]
 NO_RELAY_ENV = "PEERS_BENCH_NO_RELAY"

@@ -165,7 +165,8 @@ async def read_join_only(hub: Path, group_id: str) -> None:
 
 def suite_figures(root: Path, sizes: Any, with_1m: bool = False, main: bool = True) -> list[Any]:
     """The join figures for `python -m benchmarks`: rows R5a/R5b (100,000 messages at full
-    size) with R6a/R6b (carol's app on the joining host meanwhile); with `with_1m` also R5c
+    size) with R6a/R6b/R6c (carol's app on the joining host meanwhile, and the bare Textual
+    echo app beside it); with `with_1m` also R5c
     (1,000,000 messages: ~12 more minutes, most of it the hub's relay publishing the group)."""
     from benchmarks.relay_join_tui import echo_figures
 
@@ -283,8 +284,11 @@ def measure(messages: int, keep: bool = False, echo_keys: int = 0,
             figures["tui_start_s"] = time.perf_counter() - shown
         try:
             if tui is not None:
+                typing = time.perf_counter()
                 echoed = tui.echo(echo_keys, until=lambda: complete(path, expected))
-                figures["echo_during_ms"] = [ms for ms, running in echoed if running]
+                figures["echo_typing_s"] = time.perf_counter() - typing
+                figures["echo_during_ms"] = [ms for ms, _, running in echoed if running]
+                figures["echo_floor_during_ms"] = [ms for _, ms, running in echoed if running]
             while not complete(path, expected):
                 time.sleep(0.05)
             figures["all_s"] = time.perf_counter() - started
@@ -298,8 +302,9 @@ def measure(messages: int, keep: bool = False, echo_keys: int = 0,
                 spy.wait(timeout=60)
             if tui is not None:
                 time.sleep(1.0)  # the app's last refresh after the frontier went
-                figures["echo_idle_ms"] = [ms for ms, _ in tui.echo(
-                    max(len(figures["echo_during_ms"]), 20))]
+                echoed = tui.echo(max(len(figures["echo_during_ms"]), 20))
+                figures["echo_idle_ms"] = [ms for ms, _, _ in echoed]
+                figures["echo_floor_idle_ms"] = [ms for _, ms, _ in echoed]
         finally:
             if tui is not None:
                 tui.close()
@@ -325,7 +330,8 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=100_000, help="messages in the group")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--echo", type=int, default=0, metavar="KEYS",
-                        help="also type up to KEYS keys into carol's app during the backfill")
+                        help="also type up to KEYS keys into carol's app during the backfill, "
+                        "each beside one into the bare Textual echo app")
     parser.add_argument("--profile", metavar="FILE",
                         help="py-spy the joining relay during the join into FILE (.json: speedscope, else SVG)")
     args = parser.parse_args()
@@ -343,7 +349,8 @@ def main() -> int:
     if args.echo:
         from benchmarks.common import percentile
 
-        for name in ("echo_during_ms", "echo_idle_ms"):
+        for name in ("echo_during_ms", "echo_idle_ms", "echo_floor_during_ms",
+                     "echo_floor_idle_ms"):
             samples = figures.get(name) or [0.0]
             print(f"{name}: {len(figures.get(name, []))} keys, p50 {percentile(samples, 50):.1f} ms, "
                   f"p99 {percentile(samples, 99):.1f} ms")

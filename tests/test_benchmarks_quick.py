@@ -64,3 +64,31 @@ def test_quick_benchmark_reports_every_figure() -> None:
             assert figure["floor_label"] and figure["floor"] > 0, (key, figure)
             assert figure["floor_ratio"] == figure["value"] / figure["floor"], (key, figure)
     assert "PYTHONPYCACHEPREFIX" in result["machine"]["bytecode"]
+    if not no_relay and tmux:
+        check_join_echo_rows(figures)
+
+
+def check_join_echo_rows(figures: dict) -> None:
+    """R6a-R6c: carol's composer on the joining host, typed alternately with the bare Textual
+    echo app beside it. At quick size the backfill is usually over before her app is up, so
+    the rows may say so instead of a value; the keys after the backfill are typed all the same,
+    into both apps, and their samples are in every row's details. Measured, R6c is R6a's value
+    against the bare app's echo during the same backfill as its floor."""
+    rows = [figures[key] for key in ("relay_join_echo_p50", "relay_join_echo_p99",
+                                     "relay_join_echo_floor_p50")]
+    floor_row = rows[2]
+    assert floor_row["target"] == "<= 1.2x floor" and floor_row["baseline_label"]
+    for figure in rows:
+        assert figure["target"] and figure["baseline_label"], figure
+        if figure["value"] is None:
+            assert figure["reason"].startswith("only "), figure
+        details = figure["details"]
+        # Both apps echoed every key after the backfill: the floor app ran in the same run.
+        assert len(details["idle_samples_ms"]) >= 20, figure
+        assert len(details["floor_idle_samples_ms"]) == len(details["idle_samples_ms"])
+        assert len(details["floor_samples_ms"]) == len(details["samples_ms"])
+        assert all(ms > 0 for ms in details["floor_idle_samples_ms"])
+    if floor_row["value"] is not None:
+        assert floor_row["floor_label"] and floor_row["floor"] > 0, floor_row
+        assert floor_row["floor_ratio"] == floor_row["value"] / floor_row["floor"], floor_row
+        assert floor_row["value"] == rows[0]["value"]  # the same samples as R6a's

@@ -148,8 +148,15 @@ def whole_head(author: str, group_id: str, label: str, pin: tuple[int, str] | No
 
 
 def seen_head(author: str, group_id: str, roster: Roster | None = None) -> tuple[int, str] | None:
+    """Where a removal, demotion or leave cuts `author`'s chain: (aseq, hash) of
+    `seen_head_record`, or None."""
+    found = seen_head_record(author, group_id, roster)
+    return (found[0], found[1].hash) if found is not None else None
+
+
+def seen_head_record(author: str, group_id: str, roster: Roster | None = None) -> Any:
     """Where a removal, demotion or leave cuts `author`'s chain: the highest genuine record
-    reached by following their chain up from its first record, (aseq, hash), or None.
+    reached by following their chain up from its first record, (aseq, record), or None.
     With `roster` (the state the change is made in) a record void by an earlier cut of theirs
     is passed over: it is no half of a fork (core.forks), and nothing was seen on it.
 
@@ -191,7 +198,7 @@ def seen_head(author: str, group_id: str, roster: Roster | None = None) -> tuple
     for aseq, text, sig in reversed(walked):
         record = _own_record(author, aseq, text, sig, group_id)
         if record is not None:
-            return aseq, record.hash
+            return aseq, record
     return None
 
 

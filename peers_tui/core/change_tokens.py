@@ -8,7 +8,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from peers_tui.core.database.files import immutable_reason, sqlite_uri
+from peers_tui.core.database.files import immutable_reason, refuse_planted_sql, sqlite_uri
 
 CONTENT_QUERY = ("SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(seq) FROM group_members),"
                  " (SELECT MAX(id) FROM invite)")
@@ -44,6 +44,7 @@ def open_reader(path: Path) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA query_only = ON")
         conn.execute("PRAGMA trusted_schema = OFF")
+        refuse_planted_sql(conn)  # a view in place of a table (an endless one) is not read
     except sqlite3.Error:
         conn.close()
         raise

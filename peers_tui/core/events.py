@@ -7,9 +7,14 @@ for each place. A change that did not count (forged, out of chain, set aside) is
 its own marked unverified with the reason, never an event. Topic changes are message records
 of kind "topic" and already stand in their place in the log.
 
-A change's place in time is the later of its own signed time and the place of the change
-before it: the log's order is proven by its hash chain, its times are not, so events never
-run backwards against the log (and a backdated join cannot slip above messages before it).
+A change's place in time is the later of its own signed time and the place of the last
+change before it that an admin or owner signed: the log's order is proven by its hash chain,
+its times are not, so events never run backwards against the admins' changes, and a join
+stands no earlier than the invite it used (a backdated join cannot slip above messages
+before that). A member's own time (their join, handle change or
+leave) places their own change only: carried on, one handle change signed in the year 9997
+put every later event there, below every message (the tenth attack pass, docs/relay.md);
+an admin's time bounds what follows as it bounds invite expiry (README rule 6).
 """
 
 from __future__ import annotations
@@ -202,11 +207,16 @@ def membership_events(roster: Roster, invites: dict[str, InviteTerms],
         data = _parse(text)
         counted = isinstance(text, str) and roster.chain.get(seq) == record_hash(text)
         if counted:
-            placed = max(placed, _clamped(data.get("t")))
+            at = max(placed, _clamped(data.get("t")))
+            terms = invites.get(str(data.get("invite"))) if data.get("action") == "join" else None
+            if terms is not None:  # never before the invite it used (an admin signed its time)
+                at = max(at, _clamped(terms.created_at))
+            if (roster.role_at(str(data.get("a")), seq - 1) or 0) >= Role.ADMIN:
+                placed = at  # only an admin's or owner's time carries on (see above)
             joined = data.get("action") == "join"
             if joined:  # a join names its joiner by the handle it brings
                 name.follow(data)
-            events.append(_event(seq, data, roster, name, invites, placed, record_hash(text)))
+            events.append(_event(seq, data, roster, name, invites, at, record_hash(text)))
             if not joined:
                 name.follow(data)
         else:

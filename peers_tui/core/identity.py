@@ -15,11 +15,25 @@ from peers_tui.core.frozen import Frozen, set_field
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import TypeGuard
 
     import nacl.signing
 
 KEY_FILE = "identity.key"
 FINGERPRINT_LENGTH = 8
+
+
+# A user id as b32 spells a 32-byte key: 52 characters of lower-case base32, the last one
+# carrying the key's last bit and four zero bits. unb32 also reads upper case, padding,
+# spaces and those spare bits set, so one key had many ids that verified alike, while the
+# roster, cuts and chains tell people apart by the text (tenth attack pass, docs/relay.md).
+_B32_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz234567")
+
+
+def is_user_id(value: object) -> TypeGuard[str]:
+    """Whether `value` is a key's own spelling as a user id (about 1 µs)."""
+    return (isinstance(value, str) and len(value) == 52 and value[-1] in "aq"
+            and _B32_LOWER.issuperset(value))
 
 
 def fingerprint(user_id: str) -> str:
@@ -135,9 +149,46 @@ class Keypair(Frozen):
         return f"Keypair({self.public_id})"
 
 
+# The files of <home> that only their user may change: whoever else can write them holds
+# that user's view of peers (core.personal_store keeps the Groups table, the pins and the
+# group ids they are checked against in personal.db; identity.key is the key one signs with).
+OWN_FILES = ((KEY_FILE, "secret key"), ("personal.db", "personal database"))
+
+
+def check_private_home(home: str | os.PathLike[str]) -> None:
+    """DamagedDatabase unless <home>, identity.key and personal.db (those that exist) can be
+    changed by this user alone: owned by them (or root), the files not writable by group or
+    others, nor symlinks, the directory not writable by everyone (unless sticky, as /tmp).
+    Created so by peers (0700, 0600): someone loosened them, or planted them in a home that
+    others could write (the tenth attack pass, docs/relay.md). One lstat a file."""
+    import stat
+
+    me = os.geteuid() if hasattr(os, "geteuid") else None
+    for name, what in ((None, "data directory"), *OWN_FILES):
+        path = os.fspath(home) if name is None else os.path.join(home, name)
+        try:
+            info = os.stat(path) if name is None else os.lstat(path)
+        except OSError:
+            continue  # missing (a first run), or unreadable: said where it is used
+        mode = stat.S_IMODE(info.st_mode)
+        if name is not None and stat.S_ISLNK(info.st_mode):
+            problem = "is a symlink"
+        elif me is not None and info.st_uid not in (me, 0):
+            problem = f"belongs to another user (uid {info.st_uid})"
+        elif name is not None and mode & 0o022:
+            problem = f"can be changed by other users (mode {mode:04o}; chmod 600 {path})"
+        elif name is None and mode & 0o002 and not mode & stat.S_ISVTX:
+            problem = f"can be changed by everyone (mode {mode:04o}; chmod 700 {path})"
+        else:
+            continue
+        raise DamagedDatabase(f"your {what} {path} {problem}: peers will not use it, as whoever "
+                              "can change it can act as you")
+
+
 def load_or_create_keypair(home: str | os.PathLike[str]) -> Keypair:
     """Read <home>/identity.key, creating it (mode 0600, no prompt) on first run."""
     path = os.path.join(home, KEY_FILE)  # a str: `peers send` runs without pathlib
+    check_private_home(home)
     try:
         with open(path, encoding="utf-8") as file:
             raw = file.read()

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Iterator
 
 from peers_tui.core.chain_rules import Predecessors, by_hash, holds_place, newest_own, wanted_before
 from peers_tui.core.database.files import (
-    APPLICATION_ID, PRAGMAS, SCHEMA_VERSION, check_regular_file, sqlite_uri, unwritable_reason,
+    APPLICATION_ID, FOREIGN_OBJECTS, PRAGMAS, SCHEMA_VERSION, check_regular_file, refuse_planted_sql,
+    sqlite_uri, unwritable_reason,
 )
 from peers_tui.core.forks import forked_places
 from peers_tui.core.genesis import checked_genesis
@@ -40,6 +41,7 @@ def connect(path: StrPath) -> sqlite3.Connection | None:
     conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True, timeout=5,
                            isolation_level=None)
     conn.text_factory = decode_text  # as every connection of the models (core.database)
+    refuse_planted_sql(conn)  # (lean_schema looks once; a trigger planted later never runs)
     for name, value in PRAGMAS.items():
         conn.execute(f"PRAGMA {name} = {value}")
     if not lean_schema(conn):
@@ -55,8 +57,8 @@ def lean_schema(conn: sqlite3.Connection) -> bool:
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     # A file in the middle of a backfill (core.frontier) has chain places not yet received:
     # the full path judges those.
-    foreign = conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('trigger', 'view')"
-                           " OR name = 'backfill_state' LIMIT 1").fetchone()
+    foreign = conn.execute(f"SELECT 1 FROM ({FOREIGN_OBJECTS} UNION ALL SELECT type, name FROM"
+                           " sqlite_master WHERE name = 'backfill_state') LIMIT 1").fetchone()
     return version == SCHEMA_VERSION and app_id == APPLICATION_ID and foreign is None
 
 

@@ -9,8 +9,7 @@ change before it is appended and again whenever the log is replayed, so the rule
 
 from __future__ import annotations
 
-from peers_tui.core.identity import verify_signature
-from peers_tui.core.encoding import unb32
+from peers_tui.core.identity import is_user_id, verify_signature
 from peers_tui.core.frozen import Frozen, replace, set_field
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role, may_grant, may_manage
@@ -18,7 +17,7 @@ from peers_tui.core.roster import ACTIVE, LEFT, REMOVED, Cut, Member, MemberStat
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
-    from typing import Any, TypeGuard
+    from typing import Any
 
 ACTIONS = ("join", "role", "remove", "leave", "handle", "revoke")
 MAX_HANDLE = 64
@@ -29,15 +28,6 @@ def check_handle(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_HANDLE:
         raise RecordError("invalid handle")
     return value
-
-
-def is_user_id(value: Any) -> TypeGuard[str]:
-    if not isinstance(value, str) or len(value) != 52:
-        return False
-    try:
-        return len(unb32(value)) == 32
-    except ValueError:
-        return False
 
 
 class InviteTerms(Frozen):

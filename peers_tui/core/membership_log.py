@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.chains import (
-    forked_here, next_link, predecessors, seen_head, wanted_before, within_frontier,
+    forked_here, next_link, predecessors, seen_head_record, wanted_before, within_frontier,
 )
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
@@ -43,8 +43,13 @@ MEMBERSHIP_MARK = (
     " (SELECT COUNT(*) FROM fork_evidence)")  # evidence of a fork voids the invites there
 
 
+# Rounds of judging the invites' crowded places again with the replayed log's cuts (invites).
+FORK_ROUNDS = 3
+
 if TYPE_CHECKING:
+    from peers_tui.core.chain_rules import Predecessors
     from peers_tui.core.events import EventView
+    from peers_tui.core.membership_replay import OpenedInvite
 
 class MembershipLog:
     """The membership changes and invites of one group file, verified on every read."""
@@ -72,22 +77,45 @@ class MembershipLog:
             # its author forked (core.forks).
             forked = forked_here({(r.author, r.data["aseq"]) for r in signed}, self.file.group_id)
         self._invite_positions = frozenset((r.author, r.data["aseq"]) for r in signed)
+        judged = self._judge(opened, chain, forked)
+        # A record void by a cut is no half of a fork (core.forks), and the cuts are known only
+        # from the log these invites are judged for: where a place is crowded, the log is
+        # replayed with these verdicts and the places judged again with its cuts, until they
+        # stand (before, a genuine invite at a place a cut released was void wherever the
+        # void record sat too, and every join with it: tests/cli/test_void_half_fork_invite).
+        for _ in range(FORK_ROUNDS if forked else 0):
+            with self.file.session():
+                live = forked_here(forked, self.file.group_id, roster=self._replayed(judged[0]))
+            if live == forked:
+                break
+            forked = live
+            judged = self._judge(opened, chain, forked)
+        return judged
+
+    def _judge(self, opened: list[OpenedInvite], chain: Predecessors,
+               forked: set[tuple[str, int]]) -> tuple[dict[str, InviteTerms], list[Problem]]:
         self._chain_failed = []
         return judge_invites(opened, chain, forked, self._chain_failed)
 
+    def _replayed(self, terms: dict[str, InviteTerms]) -> Roster:
+        """The membership log replayed with these invites (inside a session)."""
+        genesis = self.file.genesis()
+        roster = Roster.from_genesis(self.file.group_id, genesis.author,
+                                     str(genesis.data.get("handle")))
+        roster.invite_positions = self._invite_positions
+        # Two rows at one seq exist only in a table rebuilt without its key: the record text
+        # breaks the tie, so the verdict never depends on the order rows were filed in.
+        replay_changes(roster, tuples(GroupMember.select(
+            GroupMember.seq, GroupMember.member, GroupMember.record, GroupMember.sig,
+            GroupMember.cosig).order_by(GroupMember.seq, GroupMember.record)), terms,
+            tuples(SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason)))
+        return roster
+
     def roster(self) -> Roster:
         """Replay the membership log; invalid changes are skipped and listed in `problems`."""
-        genesis = self.file.genesis()
-        roster = Roster.from_genesis(self.file.group_id, genesis.author, str(genesis.data.get("handle")))
         terms, invite_problems = self.invites()
-        roster.invite_positions = self._invite_positions
         with self.file.session():
-            # Two rows at one seq exist only in a table rebuilt without its key: the record
-            # text breaks the tie, so the verdict never depends on the order rows were filed in.
-            replay_changes(roster, tuples(GroupMember.select(
-                GroupMember.seq, GroupMember.member, GroupMember.record, GroupMember.sig,
-                GroupMember.cosig).order_by(GroupMember.seq, GroupMember.record)), terms,
-                tuples(SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason)))
+            roster = self._replayed(terms)
         name_non_members(invite_problems, self._chain_failed, roster)
         roster.invite_problems = invite_problems
         return roster
@@ -144,14 +172,20 @@ class MembershipLog:
             terms, _ = self.invites()
             seq = roster.head_seq + 1
             self._set_aside(roster, seq)
+            signed_at = None
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
                 # older membership state is void (membership.Cut).
-                head = seen_head(member, self.file.group_id, roster)
-                fields = {**fields, "cut": [head[0], head[1]] if head else [0, ""]}
+                head = seen_head_record(member, self.file.group_id, roster)
+                fields = {**fields, "cut": [head[0], head[1].hash] if head else [0, ""]}
+                if head is not None and member == keypair.public_id:
+                    # A leave voids what its signer signed later (by their clock): never
+                    # signed before their newest record, whatever the clock did since (a
+                    # clock set back an hour voided that hour's posts, this leave's cut too).
+                    signed_at = max(now_ms(), head[1].created_at)
             record = sign(keypair, RecordKind.MEMBER, self.file.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,
-                           "member": member, **fields})
+                           "member": member, **fields}, created_at=signed_at)
             if invite_key is not None:
                 record = countersign(record, invite_key)
             try:

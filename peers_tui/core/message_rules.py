@@ -85,12 +85,29 @@ def check_post(body: str, kind: str) -> None:
         raise PeersError(f"unknown message kind {kind!r}")
 
 
+# How far ahead of the clock the newest id may stand for a new id to follow it: a host whose
+# clock runs fast is followed, a far-future id (a modified client's, up to the highest ULID
+# there is) is not. Followed, one such id dragged every later id of the group up to it, and
+# once the steps reached the highest ULID each new id fell back to the clock: below the
+# ones before it, the log out of order for good (tenth attack pass, docs/relay.md).
+FOLLOW_AHEAD_MS = 24 * 60 * 60 * 1000
+
+
+def followed_below(now: int | None = None) -> str:
+    """The id text from which on a stored id is too far ahead to follow (FOLLOW_AHEAD_MS):
+    the writers look for the newest id below it (`MAX(id) ... WHERE id < ?`)."""
+    ahead = min((now_ms() if now is None else now) + FOLLOW_AHEAD_MS, (1 << 48) - 1)
+    return ulid_text(ahead << 80)
+
+
 def next_message_id(created_at: int, newest: Any) -> str:
-    """A ULID for `created_at`, strictly above `newest` (the highest id stored), so ids follow
-    commit order."""
+    """A ULID for `created_at`, strictly above `newest` (the highest id stored that is not too
+    far ahead: followed_below), so ids follow commit order."""
     try:
         previous = ulid_value(newest) if newest else None
     except ValueError:  # a forged, unparsable id: do not let it block posting
+        previous = None
+    if previous is not None and (previous >> 80) - created_at > FOLLOW_AHEAD_MS:
         previous = None
     return ulid_text(ulid_after(created_at, previous))
 

@@ -36,8 +36,9 @@ def restore(author: str, pin: tuple[int, str], copy: Copy | None, group_id: str,
             label: str) -> bool:
     """Put the kept copy of `author`'s pinned record back into the file (inside the writing
     transaction and session), when it is that record: its place and hash, verified as theirs.
-    Junk at its place in the message table is set aside first (own_place.clear). Whether it
-    went back; nothing changes when it did not (its id taken by another row, say)."""
+    Junk at its place in the message table, and any row holding its id, is set aside first
+    (own_place.clear, _in_the_way). Whether it went back; nothing changes when it did not (a
+    record of the author's own at its place, say)."""
     if copy is None or record_hash(copy[0]) != pin[1]:
         return False
     record = own_record(author, pin[0], copy[0], copy[1], group_id)
@@ -48,14 +49,8 @@ def restore(author: str, pin: tuple[int, str], copy: Copy | None, group_id: str,
         with db.atomic():  # a savepoint inside the write's transaction
             if record.kind == "msg":
                 columns = expected_columns(record)
-                junk, held = _in_the_way(db, author, columns, group_id)
-                rowid = own_place.clear(author, pin[0], group_id, label, message=not held,
-                                        also=tuple(junk))
-                if held:  # its id another record holds: evidence, as the relays keep it
-                    db.execute_sql("INSERT INTO fork_evidence (author, author_seq, kind, record,"
-                                   " sig) VALUES (?, ?, 'msg', ?, ?)",
-                                   (author, pin[0], record.text, record.sig))
-                    return True
+                rowid = own_place.clear(author, pin[0], group_id, label, message=True,
+                                        also=tuple(_in_the_way(db, author, columns)))
                 rowid = own_place.insert_message(
                     {**columns, "record": record.text, "sig": record.sig}, rowid)
                 if columns["kind"] in search.SEARCHABLE_KINDS:
@@ -70,21 +65,18 @@ def restore(author: str, pin: tuple[int, str], copy: Copy | None, group_id: str,
     return True
 
 
-def _in_the_way(db: Any, author: str, columns: dict[str, Any],
-                group_id: str) -> tuple[list[int], bool]:
-    """The message rows holding the record's id (or its import id) that are no record of
-    their author's at their place (junk, to be set aside: their rowids), and whether a row
-    that is one holds it (the record then goes back into fork_evidence)."""
-    junk, held = [], False
-    for rowid, other, aseq, text, sig in db.execute_sql(
-            "SELECT rowid, author, author_seq, record, sig FROM message WHERE id = ?"
-            " OR (author = ? AND orig_id = ?)", (columns["id"], author, columns["orig_id"])):
-        if isinstance(other, str) and own_record(other, aseq, text_of(text), sig,
-                                                 group_id) is not None:
-            held = True
-        else:
-            junk.append(int(rowid))
-    return junk, held
+def _in_the_way(db: Any, author: str, columns: dict[str, Any]) -> list[int]:
+    """The rowids of the message rows holding the record's id (or its import id). Each is set
+    aside into `fork_evidence` (own_place.clear), whatever it is: junk holds no place there,
+    and a record that verifies as its author's holds its place in their chain there, as a
+    leaf's row does when it yields to the hub's record of its id (relay/hub_holds_id.py).
+    The pinned record is the original: the user's write chose its id above every id the file
+    held, so a record of another author under it is a copy made after reading it (before, a
+    copy that verified as its author's kept the id, even one the readers found backdated,
+    and the original went into `fork_evidence`: gone from every reader's log here)."""
+    return [int(rowid) for (rowid,) in db.execute_sql(
+        "SELECT rowid FROM message WHERE id = ? OR (author = ? AND orig_id = ?)",
+        (columns["id"], author, columns["orig_id"]))]
 
 
 __all__ = ["find", "restore"]

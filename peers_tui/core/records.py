@@ -11,7 +11,7 @@ import json
 
 from peers_tui.core.encoding import canonical_json, now_ms, record_hash
 from peers_tui.core.frozen import Frozen, set_field
-from peers_tui.core.identity import Keypair, verify_signature
+from peers_tui.core.identity import Keypair, is_user_id, verify_signature
 from peers_tui.core.kinds import RecordKind
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
@@ -160,6 +160,10 @@ def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
     author = data.get("a")
     if not isinstance(author, str) or not isinstance(data.get("t"), int):
         raise RecordError("record lacks author or time")
+    if not is_user_id(author):
+        # Another spelling of a key verifies as that key, but the roster, cuts and chains
+        # tell people apart by this text: a removed member came back as `CAROL...`.
+        raise RecordError("author id is not its key's own spelling")
     if not verify_signature(author, text.encode("utf-8"), bytes(sig)):
         raise RecordError("bad signature")
     return SignedRecord(text, bytes(sig), bytes(cosig) if cosig is not None else None, data)

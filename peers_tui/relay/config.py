@@ -208,6 +208,13 @@ def save_config(hub: Path, config: RelayConfig) -> None:
     write_private(config_path(hub), json.dumps(asdict(config), indent=1, sort_keys=True))
 
 
+def store_client_port(hub: Path, port: int) -> None:
+    """The relay moved its client port (server.py): every local client reads it here."""
+    config = load_config(hub)
+    config.client_port = port
+    save_config(hub, config)
+
+
 def make_token(config: RelayConfig, leaf: str, address: str) -> str:
     """A token for `leaf`: the hub's leaf address, the leaf's name and its new password."""
     password = secrets.token_urlsafe(24)

@@ -199,8 +199,8 @@ def _record(hub: Path, outcome: Outcome) -> None:
     try:
         for envelope, reason in outcome.refused:
             ledger.quarantine(envelope if envelope.origin else replace(envelope, origin=ORIGIN), reason)
-        for envelope, reason in outcome.waiting:
-            ledger.hold(envelope if envelope.origin else replace(envelope, origin=ORIGIN), reason)
+        ledger.hold_all((envelope if envelope.origin else replace(envelope, origin=ORIGIN), reason)
+                        for envelope, reason in outcome.waiting)
     finally:
         ledger.close()
 

@@ -216,8 +216,7 @@ class Intake:
         try:
             outcome = work() if run is None else await run(lent(self.scanner, group_id, work))
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
-            for envelope in envelopes:
-                self.ledger.hold(envelope, str(exc))
+            self.ledger.hold_all((envelope, str(exc)) for envelope in envelopes)
             return None
         if outcome is None:
             return None
@@ -269,8 +268,7 @@ class Intake:
         try:
             commit.close()
         except PeersError as exc:  # published, not stored here: applied again with the next
-            for envelope in envelopes:
-                self.ledger.hold(envelope, str(exc))
+            self.ledger.hold_all((envelope, str(exc)) for envelope in envelopes)
             return False
         return True
 
@@ -280,8 +278,7 @@ class Intake:
         for envelope, reason in outcome.lost:
             self.ledger.quarantine(replace(envelope, origin=self.config.name), reason)
             print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
-        for envelope, reason in outcome.waiting:
-            self.ledger.hold(envelope, reason)
+        self.ledger.hold_all(outcome.waiting)
         self.reporter.arrived(group_id, outcome.applied)
         still = {e.hash for e, _ in outcome.waiting}  # a duplicate of a waiting one waits on
         self.ledger.release(e.hash for e in accepted if e.hash not in still)

@@ -19,6 +19,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.database.files import check_regular_file, refuse_planted_sql
+from peers_tui.core.errors import PeersError
 from peers_tui.relay.envelope import Envelope
 
 TYPE_CHECKING = False
@@ -53,14 +55,16 @@ def invite_records(path: Path, changes: list[dict[str, Any]]) -> list[dict[str, 
     keys = [data.get("invite") for data in changes if data.get("action") == "join"][-NEWEST_JOINS:]
     found: list[dict[str, str]] = []
     try:
+        check_regular_file(path)  # never a symlink to another file, a trigger or a view in it
         with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)) as conn:
+            refuse_planted_sql(conn)
             for key in dict.fromkeys(k for k in keys if isinstance(k, str)):
                 rows = conn.execute("SELECT record, sig FROM invite WHERE key = ? AND kind ="
                                     " 'invite' LIMIT ?", (key, MOST)).fetchall()
                 found += [{"text": text, "sig": base64.b64encode(bytes(sig)).decode()}
                           for text, sig in rows
                           if isinstance(text, str) and isinstance(sig, (bytes, bytearray))]
-    except sqlite3.Error:
+    except (sqlite3.Error, PeersError):
         return found
     return found
 

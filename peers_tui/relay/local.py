@@ -17,10 +17,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import peewee
+
 from peers_tui.core.errors import PeersError
+from peers_tui.core import own_place
 from peers_tui.core.own_place import HIGH
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay import deleted_tops, position_pins, rows
+from peers_tui.relay import deleted_tops, position_pins, replaced_files, rows
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
@@ -32,6 +35,15 @@ from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
 )
 
 GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")
+
+
+def _high_rows(store: GroupStore) -> bool:
+    """Whether the file holds rows at HIGH or above out of place (own_place.high_rows), on
+    the kept connection; a file that cannot be read counts as holding some."""
+    try:
+        return own_place.high_rows(store.db)
+    except (sqlite3.Error, peewee.DatabaseError, PeersError):
+        return True
 
 
 class LocalScanner:
@@ -60,6 +72,7 @@ class LocalScanner:
         # (background_apply.py): not read meanwhile.
         self.lent: set[str] = set()
         self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
+        self.identities = replaced_files.FileIdentities()  # a file taken away, or another one
         # Told of a group file another process committed to (the relay counts it against
         # the hub a moment later: rows deleted there are fetched back, refetch.py).
         self.foreign_commit: Callable[[str], None] | None = None
@@ -106,7 +119,21 @@ class LocalScanner:
             self.listed = time.monotonic()
             for gone in set(self.damaged) - {group_id for group_id, _ in self.files}:
                 del self.damaged[gone]
+            for group_id in self.identities.changed(self.files, self.lent):
+                self._start_over(group_id)
         return self.files
+
+    def _start_over(self, group_id: str) -> None:
+        """The group's file went away or is another file now (replaced_files.py)."""
+        self.forget(group_id)
+        self.tokens.pop(group_id, None)
+        self.damaged.pop(group_id, None)
+        if self.seen is not None:
+            self.seen.discard(group_id)
+        replaced_files.start_over(self.ledger, group_id)
+
+    def fetchable(self, group_id: str) -> bool:
+        return replaced_files.fetchable(self, group_id)  # empty or damaged: not yet
 
     def changes(self) -> Iterator[tuple[str, list[Envelope], Callable[[], None]]]:
         """(group, records to publish, call once they are stored upstream) per changed file."""
@@ -225,8 +252,11 @@ class LocalScanner:
         except sqlite3.Error:
             message = invite = version = None
         # Asked after the rows were read: a commit of another process before the read moved it.
-        if version is None or _data_version(store) != version or max(  # HIGH: own_place.py
-                message or 0, invite or 0) >= HIGH:
+        # Rows at HIGH or above (own_place.py) count only where they belong, the run SQLite
+        # stores after junk at HIGH - 1 (read_again keeps a position there): one a scan
+        # would move first leaves the positions to that scan.
+        if version is None or _data_version(store) != version or (max(
+                message or 0, invite or 0) >= HIGH and _high_rows(store)):
             self.versions.pop(group_id, None)
             return False
         with self.ledger.batch():

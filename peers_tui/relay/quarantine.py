@@ -88,12 +88,12 @@ def rejected_counts(db: sqlite3.Connection) -> dict[str, int]:
         "SELECT host, refused FROM rejected_counts WHERE refused > 0 ORDER BY host")}
 
 
-def may_hold(db: sqlite3.Connection, envelope: Envelope, cap: int) -> bool:
-    """Whether `envelope` may wait: held already, or its host holds fewer than `cap`."""
-    if db.execute("SELECT 1 FROM waiting WHERE hash = ?", (envelope.hash,)).fetchone():
-        return True
-    return int(db.execute("SELECT COUNT(*) FROM waiting WHERE host = ?",
-                          (envelope.origin,)).fetchone()[0]) < cap
+def is_held(db: sqlite3.Connection, envelope: Envelope) -> bool:
+    return db.execute("SELECT 1 FROM waiting WHERE hash = ?", (envelope.hash,)).fetchone() is not None
 
 
-__all__ = ["may_hold", "prepare", "quarantine", "rejected_counts", "withdraw"]
+def waiting_from(db: sqlite3.Connection, host: str) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM waiting WHERE host = ?", (host,)).fetchone()[0])
+
+
+__all__ = ["is_held", "prepare", "quarantine", "rejected_counts", "waiting_from", "withdraw"]

@@ -27,7 +27,7 @@ from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.client_errors import ClientErrors
 from peers_tui.relay.forever import forever
 from peers_tui.relay.config import (
-    RelayConfig, client_url, config_path, relay_dir, relay_inbox_prefix,
+    RelayConfig, client_url, config_path, load_config, relay_dir, relay_inbox_prefix,
 )
 from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
 from peers_tui.relay.founding import Founding
@@ -101,7 +101,11 @@ class Relay(Intake, LinkUpkeep, Refetch):
     async def run(self) -> None:
         if self.tunnel is not None:
             self.tunnel.start()
-        self.server.start()
+        self.server.start(move_client=True)
+        if self.server.config.client_port != self.config.client_port:  # moved and stored
+            self.config.client_port = self.server.config.client_port
+            if load_config(self.hub) == self.config:  # no token made meanwhile: no restart
+                self.config_mtime = config_path(self.hub).stat().st_mtime_ns
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stopping.set)
@@ -213,6 +217,8 @@ class Relay(Intake, LinkUpkeep, Refetch):
             self.waker.failing = True  # until this look is through: looked at again soon
             for group_id in self.scanner.unseen():
                 if not self.is_hub:
+                    if not self.scanner.fetchable(group_id):
+                        continue  # empty or damaged: looked at again (local.fetchable)
                     await self._backfill(group_id)
                 self.scanner.mark_seen(group_id)
             for group_id, envelopes, commit in self.scanner.changes():

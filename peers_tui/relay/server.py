@@ -18,11 +18,12 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from peers_tui.relay.config import (
-    ADMIN_USER, HUB_DOMAIN, INSTALL_EXTRA, RelayConfig, RelayError, free_port, relay_dir,
-    write_private,
+    ADMIN_USER, HUB_DOMAIN, INSTALL_EXTRA, RelayConfig, RelayError, config_path, free_port,
+    relay_dir, store_client_port, write_private,
 )
 from peers_tui.relay.permissions import leaf_user, local_permissions
 
@@ -150,19 +151,42 @@ class NatsServer:
         self.config = config
         self.start()
 
-    def start(self) -> None:
+    def start(self, move_client: bool = False) -> None:
         """Start the server and wait until it is ready. The monitoring port is chosen at each
         start and nobody else knows it: when another process bound it between the choice and
-        the server's bind, another is chosen (BIND_TRIES in all). The client and leaf ports
-        are kept in the config (and the leaf port in every token): taken, they end the start
-        with one line naming the port."""
-        for attempt in range(BIND_TRIES):
+        the server's bind, another is chosen (BIND_TRIES in all). The client port listens on
+        127.0.0.1 only and every local client reads it from the config: at the relay's start
+        (`move_client`; not at a restart under its running client) a taken one is moved to a
+        free port, stored and said in one line (BIND_TRIES moves at most). The leaf port is
+        in every token: taken, it ends the start with one line naming it, as a taken client
+        port does at a restart."""
+        tries = moves = 0
+        while True:
             self.monitor_port = free_port() if self.config.role == "hub" else 0
             taken = self._start_once()
             if taken is None:
                 return
-            if taken != self.monitor_port or attempt == BIND_TRIES - 1:
+            if taken == self.config.client_port and move_client and moves < BIND_TRIES:
+                moves += 1
+                self._move_client_port()
+                continue
+            tries += 1
+            if taken != self.monitor_port or tries == BIND_TRIES:
                 raise RelayError(self._taken(taken))
+
+    def _move_client_port(self) -> None:
+        """Another program holds the client port: a free one, stored in config.json (read
+        afresh: a token made meanwhile stays), said on stderr in one line."""
+        old, new = self.config.client_port, free_port()
+        try:
+            store_client_port(self.hub, new)
+        except OSError as exc:
+            raise RelayError(f"{self._taken(old)}; a free port could not be stored there "
+                             f"({exc.strerror or exc})") from exc
+        self.config = replace(self.config, client_port=new)
+        print(f"peers relay: port {old} on 127.0.0.1, this relay's client port, is in use by "
+              f"another program; moved to {new} (saved in {config_path(self.hub)})",
+              file=sys.stderr, flush=True)
 
     def _taken(self, port: int) -> str:
         """The one line for a port another program holds."""

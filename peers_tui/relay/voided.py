@@ -4,7 +4,9 @@ A member removed (or demoted, or gone) on one host while they post from a host c
 the removal names the last record of theirs its signer had seen (the cut), and everything of
 theirs beyond it that names an earlier membership state is void (roster.cut_problem). The hub
 refuses such records when they arrive, so they never reach anyone else; on the host where they
-were written they are already in the file. When the removal arrives there, they are taken out
+were written they are already in the file. So are the records a leaver signed after their
+leave (by their own clock) under an older state, whatever their place (roster.Cut.until), on a
+host that applied them before the leave arrived. When the change arrives there, they are taken out
 of the file in the same transaction — into the relay's quarantine with the reason, so nothing
 is destroyed — and every host ends with the same records and a clean `peers verify`.
 
@@ -18,6 +20,8 @@ it is the record the author signed again above the cut, and every other host sho
 from __future__ import annotations
 
 from typing import Any
+
+import peewee
 
 from peers_tui.core import search
 from peers_tui.core.chains import chain_fields
@@ -46,8 +50,10 @@ def take_out_voided(store: GroupStore, roster: Roster,
         if not cuts:
             continue
         lowest = min(cut.aseq for cut in cuts)
+        # ... and, below it, what they signed after leaving (a leave's clock: Cut.until)
+        until = min((cut.until for cut in cuts if cut.until is not None), default=None)
         messages: list[Any] = list(Message.with_rowid().where(
-            (Message.author == author) & (Message.author_seq > lowest)))
+            (Message.author == author) & _beyond(Message, lowest, until)))
         for row in messages:
             reason = _void_reason(store, roster, text_of(row.record), bytes(row.sig), RecordKind.MSG)
             if reason:
@@ -58,7 +64,7 @@ def take_out_voided(store: GroupStore, roster: Roster,
                 voided.append((Envelope(store.group_id, "msg", text_of(row.record),
                                         bytes(row.sig), None, ""), reason))
         invites: list[Any] = list(Invite.select().where(
-            (Invite.author == author) & (Invite.author_seq > lowest)))
+            (Invite.author == author) & _beyond(Invite, lowest, until)))
         for row in invites:
             reason = _void_reason(store, roster, text_of(row.record), bytes(row.sig),
                                   (RecordKind.INVITE, RecordKind.REVOKE))
@@ -72,6 +78,17 @@ def take_out_voided(store: GroupStore, roster: Roster,
         if taken is not None and touched is not None:
             touched.add(taken)
     return voided
+
+
+def _beyond(table: Any, lowest: int, until: int | None) -> Any:
+    """Rows above the lowest cut's place, or signed after a leave's time (json_valid first:
+    json_extract fails the whole query on one malformed row)."""
+    above = table.author_seq > lowest
+    if until is None:
+        return above
+    signed = peewee.Case(None, [(peewee.fn.json_valid(table.record),
+                                 peewee.fn.json_extract(table.record, "$.t"))], None)
+    return above | (signed > until)
 
 
 def _take_released(store: GroupStore, roster: Roster, author: str, aseq: int) -> str | None:

@@ -2,9 +2,11 @@
 
 A port is chosen free (relay.config.free_port, or the user's --listen / --client-port) and
 bound by the server only later, so another program can take it in between. The client and
-leaf ports are kept in the config (the leaf port in every token too): taken, `peers relay`
-stops with one line naming the port. The monitoring port is chosen at each start and known
-to nobody else: taken, the server is started again on another. A port bound without a
+leaf ports are kept in the config. The client port listens on 127.0.0.1 only and every
+local client reads it from the config: taken, the relay moves it to a free one, stores it and
+says so in one line. The leaf port is in every token: taken, `peers relay` stops with one line
+naming it. The monitoring port is chosen at each start and known to nobody else: taken, the
+server is started again on another. A port bound without a
 listener (taken in the instant between the relay's check and the server's bind) is caught
 from the server's own log line, not mistaken for a server of ours.
 
@@ -22,10 +24,10 @@ import sys
 import pytest
 
 from peers_tui.relay import server as server_module
-from peers_tui.relay.config import PORTS_FROM, free_port, load_config
+from peers_tui.relay.config import PORTS_FROM, config_path, free_port, load_config
 from peers_tui.relay.server import NatsServer
 from peers_tui.testing.ports import held_ports, lease, leased_port, release_ports
-from tests.relay_helpers import REPO, Host, federation
+from tests.relay_helpers import REPO, Host, federation, start_linked, stop_all, wait_for
 
 
 def holder(port: int, listening: bool) -> socket.socket:
@@ -47,13 +49,43 @@ def start_fails(host: Host) -> str:
 
 
 @pytest.mark.parametrize("listening", [True, False], ids=["listening", "bound"])
-def test_a_taken_client_port_stops_the_relay_with_one_line_naming_it(tmp_path, listening):
-    hub, _ = federation(tmp_path)
-    port = load_config(hub.hub).client_port
-    with holder(port, listening):
-        said = start_fails(hub)
-    assert f"port {port} on 127.0.0.1, this relay's client port, is already in use" in said
-    assert "config.json" in said
+def test_a_taken_client_port_moves_to_a_free_one_and_every_client_follows(tmp_path, listening):
+    """Another program holds both hosts' client ports when their relays start (before: the
+    start stopped with "port N ... is already in use"). Each relay moves its own to a free
+    port, stores it and says so in one line; the local clients that read the config (the
+    leaf's one-shot fetch and its membership requests to the hub, `relay status`) and the
+    hub's relay reach the servers on the new ports; the next start keeps the stored one."""
+    hub, leaf = hosts = federation(tmp_path)
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    alice.ok("create", "team")
+    code = alice.ok("invite", "team").out.strip()
+    before = {host.name: load_config(host.hub).client_port for host in hosts}
+    try:
+        with holder(before["A"], listening), holder(before["B"], listening):
+            start_linked(hosts)
+            for host in hosts:
+                moved = load_config(host.hub).client_port
+                assert moved != before[host.name]
+                said = [line for line in host.stderr().splitlines() if "client port" in line
+                        and "running" not in line]
+                assert said == [
+                    f"peers relay: port {before[host.name]} on 127.0.0.1, this relay's client "
+                    f"port, is in use by another program; moved to {moved} (saved in "
+                    f"{config_path(host.hub)})"], host.stderr()
+                assert f"client port 127.0.0.1:{moved}" in host.stderr()
+                assert "Traceback" not in host.stderr()
+            bob.ok("join", code)  # the group fetched through B's relay, the join ordered
+            bob.ok("id", "--handle", "bobby")  # a membership change the hub orders
+            wait_for(lambda: {m["handle"] for m in alice.ok("members", "team", "--json").json()}
+                     == {"alice", "bobby"}, what="bob's join and handle at the hub")
+            assert leaf.status()["running"] and leaf.link_up()
+            moved_b = load_config(leaf.hub).client_port
+            leaf.stop()
+            leaf.start()  # the stored port is free: kept, nothing said
+            assert load_config(leaf.hub).client_port == moved_b
+            assert leaf.stderr().count("moved to") == 1
+    finally:
+        stop_all(hosts)
 
 
 @pytest.mark.parametrize("listening", [True, False], ids=["listening", "bound"])

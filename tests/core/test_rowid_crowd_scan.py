@@ -48,3 +48,38 @@ def test_a_scan_after_junk_below_the_high_rowids_reads_on_from_its_position(
     assert ledger.position(f"msg:{team}") == HIGH + 1
     scanner.close()
     ledger.close()
+
+
+def test_the_relays_own_apply_after_junk_below_the_high_rowids_moves_its_positions(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    """The relay applies records from other hosts after junk at HIGH - 1: the rows it
+    stores, at HIGH and above, are where they belong, so its positions move past them at
+    once (`LocalScanner.note_applied`), as in any file. Before, any top at HIGH or above
+    kept them where they were: a leaf remembered every record it applied there in `known`
+    (the hub asks it of every record) and scanned the file once more after each batch."""
+    envelopes, by_body = bob_wrote(alice, bob, team, "second", "third")
+    later = [by_body["second"], by_body["third"]]
+    hub, store = receiving_host(tmp_path, team, envelopes, later)
+    db = hub / f"{team}.db"
+    store.close()
+    BadSigner(bob.home).message(db, team, "junk", aseq=99, aprev="x")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE message SET rowid = ? WHERE body = 'junk'", (HIGH - 1,))
+    ledger = Ledger(tmp_path / "relay.db")
+    scanner = LocalScanner(hub, "C", ledger)
+    try:
+        for _, fresh, commit in scanner.changes():  # the file as it is, the junk refused
+            commit()
+        assert ledger.position(f"msg:{team}") == HIGH - 1
+        for rowid, step in enumerate(later, start=HIGH):
+            outcome = apply_records(hub, team, [step], create=False, hub_order=True,
+                                    store=scanner.stores[team])
+            assert outcome is not None and outcome.applied == [step], outcome
+            assert scanner.note_applied(team)  # past it: nothing to remember as known
+            assert ledger.position(f"msg:{team}") == rowid
+            assert scanner.versions.get(team) is not None  # no scan of the file again
+        assert scanner.unsent() == 0
+        assert [fresh for _, fresh, _ in scanner.changes()] == []
+    finally:
+        scanner.close()
+        ledger.close()

@@ -12,7 +12,7 @@ import peewee
 
 from peers_tui.core.database.files import (
     PRAGMAS, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, disk_full, immutable_reason,
-    sqlite_code, sqlite_uri, unwritable_reason, wal_has_content,
+    refuse_planted_sql, sqlite_code, sqlite_uri, unwritable_reason, wal_has_content,
 )
 from peers_tui.core.raw import decode_text
 
@@ -62,6 +62,7 @@ class Database(peewee.SqliteDatabase):
                                timeout=self._timeout, isolation_level=None, **self.connect_params)
         try:
             self._add_conn_hooks(conn)
+            refuse_planted_sql(conn)
         except Exception:
             conn.close()
             raise
@@ -72,6 +73,7 @@ class Database(peewee.SqliteDatabase):
                                timeout=self._timeout, isolation_level=None, **self.connect_params)
         try:
             self._add_conn_hooks(conn)
+            refuse_planted_sql(conn)
             conn.execute("PRAGMA query_only = ON")
             conn.text_factory = decode_text
         except Exception:

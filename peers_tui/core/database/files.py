@@ -16,12 +16,15 @@ from peers_tui.core.errors import DamagedDatabase, DiskFull, PeersError, ReadOnl
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
     from pathlib import PurePath
+    from typing import Any
 
     # A path as a str (`peers send` runs without pathlib and urllib: ~3 ms) or a Path.
     StrPath = str | os.PathLike[str]
 
 # SQLite's primary result codes that say something about the file rather than its contents.
 SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 13, 14
+# A statement the authorizer refused (refuse_planted_sql), and the authorizer's answers.
+SQLITE_AUTH, _ALLOW, _DENY = 23, 0, 1
 # Below this much free space an I/O failure is taken to be the disk filling up.
 LOW_SPACE = 1 << 20
 
@@ -37,6 +40,37 @@ PRAGMAS = {
 }
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
 SCHEMA_VERSION = 6
+
+# The indexes peers makes (core.models, the migrations in core.database.schema). Another
+# one, planted in the file, may refuse the rows peers writes (a UNIQUE index on
+# message.author, partial to one member: their next record never stored on this host, from
+# them or from the relay) or make each write costly (an index on an expression), while reads
+# and `peers verify` saw nothing.
+OWN_INDEXES = ("fork_evidence_author_author_seq", "group_members_member",
+               "invite_author_author_seq", "invite_key", "message_author_author_seq",
+               "message_author_orig_id", "message_target", "message_topics")
+# What schema.check_schema_objects refuses (and core.lean_reads hands to the full path).
+FOREIGN_OBJECTS = ("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') OR"
+                   f" (type = 'index' AND sql IS NOT NULL AND name NOT IN"
+                   f" ({', '.join(repr(name) for name in OWN_INDEXES)}))")
+
+
+def _own_sql_only(action: int, first: str | None, second: str | None, database: str | None,
+                  source: str | None) -> int:
+    """sqlite3 authorizer: `source` names the trigger or view an access comes from (None:
+    the statement as peers wrote it). peers makes neither, so any is planted. (SQLite names
+    a CTE there too: peers' own SQL uses a subquery in FROM instead, which has no name.)"""
+    return _ALLOW if source is None else _DENY
+
+
+def refuse_planted_sql(conn: Any) -> None:
+    """Make `conn` (a sqlite3.Connection) refuse every statement that would run a trigger or
+    read a view. schema.check_schema_objects refuses such a file when it is first opened, but
+    a connection kept open (the app's stores, the relay's, the notifier's readers) would run
+    one planted later: SQLite asks the authorizer again whenever the schema changed, before
+    the statement does anything, so nothing of it runs ("not authorized": SQLITE_AUTH)."""
+    conn.set_authorizer(_own_sql_only)
+
 
 def create_file(path: StrPath, mode: int) -> None:
     """Create an empty file with exactly `mode` before SQLite opens it.
@@ -204,6 +238,9 @@ def storage_error(path: StrPath, exc: BaseException, label: str) -> PeersError:
     if not os.access(path, os.R_OK):
         return DamagedDatabase(f"{label} cannot be read (permission denied): {path}")
     code, cause = telling_failure(exc)
+    if code == SQLITE_AUTH:
+        return DamagedDatabase(f"{label}: {_pure(path).name} holds a trigger or view that peers "
+                               "did not make (planted in the file): nothing was done through it")
     reason = unwritable_reason(path) if code in (SQLITE_READONLY, SQLITE_CANTOPEN) else None
     if reason is not None:
         return ReadOnly(f"{label} is read-only ({reason}): it can be read, "

@@ -1,7 +1,7 @@
 """The schema of peers databases: created fresh, checked, or migrated from an older version.
 
 Group DBs are untrusted input: they are opened with `trusted_schema=OFF` (see connection), and
-a file carrying triggers or views we did not create is refused.
+a file carrying triggers, views or indexes we did not create is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from peers_tui.core import search
-from peers_tui.core.database.files import APPLICATION_ID, SCHEMA_VERSION
+from peers_tui.core.database.files import APPLICATION_ID, FOREIGN_OBJECTS, SCHEMA_VERSION
 from peers_tui.core.errors import DamagedDatabase
 
 if TYPE_CHECKING:
@@ -142,9 +142,9 @@ def migrate(db: peewee.SqliteDatabase, version: int) -> None:
 
 def check_schema_objects(db: peewee.SqliteDatabase,
                          allowed: Callable[[str, str], bool] | None = None) -> None:
-    """Refuse triggers and views we did not create: they could rewrite or fake what we read."""
-    rows = db.execute_sql(
-        "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')").fetchall()
+    """Refuse triggers, views and indexes we did not create: they could rewrite or fake what
+    we read, or refuse what we write."""
+    rows = db.execute_sql(FOREIGN_OBJECTS).fetchall()
     for kind, name in rows:
         if allowed is None or not allowed(kind, name):
             raise DamagedDatabase(f"{Path(db.database).name} contains a foreign {kind} {name!r}")
