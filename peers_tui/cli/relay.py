@@ -52,6 +52,10 @@ def add_parsers(commands: Commands) -> None:
     rejected = relay.add("rejected", _rejected,
                          help="records refused from other hosts: host, group, reason")
     rejected.add_argument("--json", action="store_true")
+    refetch = relay.add("refetch", _refetch,
+                        help="fetch back from the hub the records of a group this host's "
+                             "file lacks (rows deleted from it)")
+    refetch.add_argument("group", help="the group's name or id")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -93,6 +97,12 @@ def _rejected(args: argparse.Namespace) -> int:
     from peers_tui.relay.commands import cmd_relay_rejected
 
     return cmd_relay_rejected(args)
+
+
+def _refetch(args: argparse.Namespace) -> int:
+    from peers_tui.relay.refetch_command import cmd_relay_refetch
+
+    return cmd_relay_refetch(args)
 
 
 def _order_on_leaf(path: Path, record: SignedRecord) -> None:

@@ -10,8 +10,6 @@ reader on every host agrees. Functions here run inside a GroupStore session.
 
 from __future__ import annotations
 
-import functools
-import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,6 +32,18 @@ from peers_tui.core.records import SignedRecord
 # The rules moved to core.chain_rules (the lean send path uses them without the models); their
 # old names here keep working.
 _signed_columns, _own_record = signed_columns, own_record
+
+
+def any_of(terms: list[Any]) -> Any:
+    """The OR of `terms` as a balanced tree: a chain of a hundred (a left-deep tree, as
+    functools.reduce makes it) nests a hundred parentheses, past SQLite's parser stack
+    ("parser stack overflow"), which a relay's scan of a file missing many rows met: the
+    file was taken for damaged and nothing of it was sent (docs/relay.md, "Every host a
+    full replica")."""
+    while len(terms) > 1:
+        terms = [terms[i] | terms[i + 1] if i + 1 < len(terms) else terms[i]
+                 for i in range(0, len(terms), 2)]
+    return terms[0]
 
 
 def predecessors(wanted: set[tuple[str, int]],
@@ -61,7 +71,7 @@ def predecessors(wanted: set[tuple[str, int]],
             query = prepared(table, ("predecessors", table.__name__, len(chunk)),
                              [value for pair in chunk for value in pair],
                              lambda: table.select(table.author, table.author_seq, table.record,
-                                                  table.sig, *looked_up).where(functools.reduce(operator.or_, [
+                                                  table.sig, *looked_up).where(any_of([
                                  (table.author == author) & (table.author_seq == seq)
                                  for author, seq in chunk])))
             for author, seq, text, sig, *columns in tuples(query):

@@ -35,7 +35,8 @@ RETRY = 1.0
 # (group, records, then, run): `then(db)` runs in the apply's transaction after its rows;
 # `run(work)`, when given, runs the apply's synchronous work (None: on the loop).
 Run = Callable[[Callable[[], Any]], Awaitable[Any]]
-Apply = Callable[[str, list[Envelope], Callable[[Any], None] | None, Run | None], Awaitable[None]]
+Apply = Callable[[str, list[Envelope], Callable[[Any], None] | None, Run | None],
+                 Awaitable[object]]
 
 class Backfills:
     """The walks under way on this host, one task per group."""

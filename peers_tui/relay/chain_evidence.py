@@ -32,7 +32,7 @@ from peers_tui.core.chain_rules import CHAINED_KINDS, chain_fields, non_member, 
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Invite, Message, tuples
+from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
 from peers_tui.core.opened_records import opened
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
@@ -94,7 +94,7 @@ def _move(store: GroupStore, author: str, aseq: int, digest: str) -> bool:
             if not isinstance(text, str) or record_hash(text) != digest:
                 continue
             record = own_record(author, aseq, text, sig, store.group_id)
-            if record is None:
+            if record is None or _above_a_hole(author, aseq):
                 return False
             with store.db.atomic():
                 if table is Message:
@@ -107,6 +107,20 @@ def _move(store: GroupStore, author: str, aseq: int, digest: str) -> bool:
                 keep_as_evidence(record)
             return True
     return False
+
+
+def _above_a_hole(author: str, aseq: int) -> bool:
+    """Whether no row at all holds the place below `aseq` in the author's chain: the record
+    there was deleted from this file (a row refused for that alone is no void record: every
+    other host holds its predecessor and takes it as genuine; moved, a record this host had
+    received left its log: docs/relay.md, "Every host a full replica"). A row there that is
+    no record of theirs (junk, which never left this host) is no hole: a record on it is
+    void everywhere, and carried as evidence as before."""
+    if aseq <= 1:
+        return False
+    return not any(table.select(table.id).where((table.author == author)
+                                                & (table.author_seq == aseq - 1)).exists()
+                   for table in (Message, Invite, ForkEvidence))
 
 
 def keep_evidence(store: GroupStore, envelope: Envelope, touched: set[str],

@@ -22,6 +22,7 @@ from peers_tui.relay.config import (
     default_host_name, free_port, load_config, make_token, read_token, relay_dir, save_config,
     shown,
 )
+from peers_tui.relay import census
 from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.hub_bounds import hub_report
 from peers_tui.relay.ledger import Ledger
@@ -204,6 +205,9 @@ def read_status(hub: Path) -> dict[str, Any]:
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         status["rejected"] = ledger.rejected_counts()
+        refetched = census.refetched(ledger)  # rows gone from a file, back from the hub
+        if refetched:
+            status["refetched"] = refetched
         if config.role == "hub":  # groups each leaf founded here, no user of this host in them
             status["founded"] = founded_counts(ledger.db)
             status["groups_per_leaf"] = limit(config.limits, "groups_per_leaf")

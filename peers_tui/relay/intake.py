@@ -77,6 +77,7 @@ class Intake:
     # runner.Relay's: a trace line, and publishing records (the hub republishes what it took)
     _trace: Callable[[str], None]
     _send: Callable[[list[Envelope]], Awaitable[None]]
+    came_back: Callable[[Envelope], None]  # refetch.Refetch's
 
     async def _consume(self, stream: str = FED_STREAM) -> None:
         """Pull a stream this host applies (the hub: one leaf's inbound stream, inbound.py)
@@ -151,6 +152,8 @@ class Intake:
                 # came from a process on the hub host, or a leaf whose token was revoked.
                 self.ledger.quarantine(envelope, f"sent as host {sender!r}, which holds no token")
                 continue
+            if envelope.origin == self.config.name:
+                self.came_back(envelope)  # no longer on its way (refetch.py)
             if envelope.origin == self.config.name and envelope.table != "member":
                 continue  # ours, back from the hub (a membership change of ours is applied:
                 # the command the hub accepted it for may have died before writing it here)
@@ -178,10 +181,10 @@ class Intake:
     async def _apply_group(self, group_id: str, envelopes: list[Envelope],
                            then: Callable[[Any], None] | None = None,
                            run: Callable[[Callable[[], Any]], Awaitable[Any]] | None = None
-                           ) -> None:
+                           ) -> apply.Outcome | None:
         """Apply a batch of one group; `then(db)` runs in its transaction (apply.apply_records);
         `run(work)` runs the apply's own work elsewhere (a backfill's page: relay.backfill),
-        the caller holding the lock meanwhile."""
+        the caller holding the lock meanwhile. The outcome, None when nothing was applied."""
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
             envelopes, refused = self.founding.admit(group_id, envelopes)
             # ... and the hub keeps only so much for good of a group, a leaf (hub_bounds.py)
@@ -214,15 +217,15 @@ class Intake:
             outcome = work() if run is None else await run(lent(self.scanner, group_id, work))
         except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
             self.ledger.hold_all((envelope, str(exc)) for envelope in envelopes)
-            return
+            return None
         if outcome is None:
-            return
+            return None
         accepted = outcome.applied + outcome.duplicates
         if early:
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
             self._trace(f"checked {len(outcome.applied)} of {group_id[:6]}, republishing")
             if not await self._republish_first(early[0], fresh, envelopes):
-                return
+                return None
             self._trace(f"republished {len(fresh)} of {group_id[:6]}")
         if self.is_hub:
             self.founding.settle(group_id, envelopes)  # a genesis refused founded nothing
@@ -235,6 +238,7 @@ class Intake:
             self._trace(f"republished {len(fresh)} of {group_id[:6]}")
         with self.ledger.batch():  # the bookkeeping below: one commit of relay.db, not four
             self._keep_books(group_id, outcome, accepted)
+        return outcome
 
     async def _republish_first(self, commit: contextlib.ExitStack, fresh: list[Envelope],
                                envelopes: list[Envelope]) -> bool:

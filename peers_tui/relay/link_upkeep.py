@@ -56,9 +56,10 @@ class LinkUpkeep:
     waker: Waker | None
     lock: asyncio.Lock
     relinked: asyncio.Event
+    recount_missed: Callable[[], None]
     nc: Any
     # Intake's: applying records of a group (here a leaf's kept handle changes, once proposed)
-    _apply_group: Callable[[str, list[Envelope]], Awaitable[None]]
+    _apply_group: Callable[[str, list[Envelope]], Awaitable[object]]
 
     async def _link_once(self) -> None:
         if self.tunnel is not None:
@@ -77,6 +78,7 @@ class LinkUpkeep:
             self.reporter.changed()
         if self.link.up and not was_up:
             self.relinked.set()  # handle changes kept offline go now
+            self.recount_missed()  # groups not counted against the hub meanwhile (refetch.py)
             if self.waker is not None:
                 self.waker.wake()  # what was written offline goes now
 

@@ -24,6 +24,7 @@ from peers_tui.core import own_place
 from peers_tui.core.own_place import HIGH
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay import deleted_tops, position_pins, replaced_files, rows
+from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
@@ -72,6 +73,9 @@ class LocalScanner:
         self.lent: set[str] = set()
         self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
         self.identities = replaced_files.FileIdentities()  # a file taken away, or another one
+        # Told of a group file another process committed to (the relay counts it against
+        # the hub a moment later: rows deleted there are fetched back, refetch.py).
+        self.foreign_commit: Callable[[str], None] | None = None
 
     def store(self, group_id: str, path: Path) -> GroupStore:
         """The group's store with its connection kept open: closing the last connection to a
@@ -146,8 +150,10 @@ class LocalScanner:
                 version = _data_version(store)  # before the scan: a commit after it moves it
                 # Rows only another process can have deleted or written again (the positions'
                 # pins and tops: position_pins.py) when one committed since the last scan.
-                self._lower_to_deleted_tops(group_id, path, None if version is not None and (
-                    self.versions.get(group_id) == version) else store.db)
+                foreign = version is None or self.versions.get(group_id) != version
+                self._lower_to_deleted_tops(group_id, path, store.db if foreign else None)
+                if foreign and self.foreign_commit is not None:
+                    self.foreign_commit(group_id)
                 if version is not None and self.versions.get(group_id) == version:
                     # Nobody else committed since the last scan was sent: nothing new.
                     self.tokens[group_id] = self._looked_at(store, path, token, version)
@@ -172,7 +178,7 @@ class LocalScanner:
             fresh = [e for e in scan.genuine if not self.ledger.is_known(e.hash)]
             self.pending = len(fresh)
             for envelope, reason in scan.refused:
-                self.ledger.quarantine(envelope, f"written into this host's file: {reason}")
+                self.ledger.quarantine(envelope, f"{SCANNED}: {reason}")  # (census.py)
 
             def commit(group_id: str = group_id, scan: rows.Scan = scan,
                        fresh: list[Envelope] = fresh, token: Token | None = token,

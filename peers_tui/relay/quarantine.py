@@ -59,6 +59,30 @@ def quarantine(db: sqlite3.Connection, envelope: Envelope, reason: str, cap: int
     db.execute("DELETE FROM waiting WHERE hash = ?", (envelope.hash,))
 
 
+def withdraw(db: sqlite3.Connection, group_id: str, host: str,
+             reason: str) -> list[tuple[Envelope, str]]:
+    """Take back this host's refusals of the group's records whose reason starts with
+    `reason`, uncounted; the records with their reasons (relay/refetch.py: a record refused
+    because its predecessor was missing here is genuine once the predecessor is back)."""
+    rows = db.execute("SELECT hash, tbl, record, sig, cosig, reason FROM quarantine WHERE"
+                      " group_id = ? AND host = ? AND reason LIKE ?",
+                      (group_id, host, reason + "%")).fetchall()
+    if not rows:
+        return []
+    with_transaction = not db.in_transaction
+    if with_transaction:
+        db.execute("BEGIN IMMEDIATE")
+    db.executemany("DELETE FROM quarantine WHERE hash = ? AND host = ?",
+                   [(row[0], host) for row in rows])
+    db.execute("UPDATE rejected_counts SET refused = MAX(0, refused - ?), kept = MAX(0, kept - ?)"
+               " WHERE host = ?", (len(rows), len(rows), host))
+    if with_transaction:
+        db.execute("COMMIT")
+    return [(Envelope(group_id, str(tbl), str(text), bytes(sig or b""),
+                      bytes(cosig) if cosig else None, host), str(why))
+            for _, tbl, text, sig, cosig, why in rows]
+
+
 def rejected_counts(db: sqlite3.Connection) -> dict[str, int]:
     return {host: count for host, count in db.execute(
         "SELECT host, refused FROM rejected_counts WHERE refused > 0 ORDER BY host")}
@@ -72,4 +96,4 @@ def waiting_from(db: sqlite3.Connection, host: str) -> int:
     return int(db.execute("SELECT COUNT(*) FROM waiting WHERE host = ?", (host,)).fetchone()[0])
 
 
-__all__ = ["is_held", "prepare", "quarantine", "rejected_counts", "waiting_from"]
+__all__ = ["is_held", "prepare", "quarantine", "rejected_counts", "waiting_from", "withdraw"]

@@ -45,6 +45,7 @@ from peers_tui.relay.link_upkeep import LinkUpkeep
 from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.presence_sync import PresenceSync
+from peers_tui.relay.refetch import Refetch
 from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.tunnel import Tunnel
@@ -60,7 +61,7 @@ DUPLICATE_WINDOW = 120.0
 STATUS_EVERY = 2.0
 
 
-class Relay(Intake, LinkUpkeep):
+class Relay(Intake, LinkUpkeep, Refetch):
     """One host's relay: its nats-server, its publisher, its consumer and its status."""
 
     def __init__(self, hub: Path, config: RelayConfig) -> None:
@@ -78,6 +79,8 @@ class Relay(Intake, LinkUpkeep):
         self.link = LinkState(hub, config, self.ledger, self.server)
         self.link.tunnel = self.tunnel
         self.scanner = LocalScanner(hub, config.name, self.ledger)
+        self._refetch_setup()  # rows gone from a file come back from the hub (refetch.py)
+        self.scanner.foreign_commit = self.count_soon
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.link.counted_unsent = self.reporter.unsent_total
@@ -135,7 +138,10 @@ class Relay(Intake, LinkUpkeep):
                      asyncio.create_task(self._forever(intake, pause)),
                      asyncio.create_task(self._forever(self._status_once, STATUS_EVERY)),
                      asyncio.create_task(self._forever(self.reporter.tick, 0)),  # paces itself
-                     asyncio.create_task(self._forever(self._reload_once, 0))]  # tokens
+                     asyncio.create_task(self._forever(self._reload_once, 0)),  # tokens
+                     asyncio.create_task(self._forever(self._census_once, 0))]  # refetch.py
+            for group_id, _ in self.scanner.group_files():
+                self.count_soon(group_id)  # rows gone while the relay was stopped
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once,
                                                                self.link.probe_pause)))
@@ -219,6 +225,7 @@ class Relay(Intake, LinkUpkeep):
                 if envelopes:
                     self._trace(f"scanned {len(envelopes)} of {group_id[:6]} (woken at {self.woke_at:.4f})")
                 await self._send(envelopes)
+                self.sent_upstream(envelopes)
                 if self.is_hub and envelopes:  # written here: a user of the hub takes part
                     self.founding.taken_part(group_id)
                 commit()

@@ -88,6 +88,9 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
     damaged = damaged_line(status.get("damaged"))  # (damaged_files.py)
     if damaged is not None:
         print(inert(damaged, allow_newlines=False))
+    refetched = refetched_line(status.get("refetched"))  # (refetch.py)
+    if refetched is not None:
+        print(inert(refetched, allow_newlines=False))
     rejected = status.get("rejected") or {}
     print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
                                  or "none")))
@@ -100,6 +103,19 @@ def damaged_line(damaged: object) -> str | None:
         return None
     return "damaged here, nothing of it sent: " + "; ".join(
         str(reason) for _, reason in sorted(damaged.items()))
+
+
+def refetched_line(refetched: object) -> str | None:
+    """Records fetched back from the hub into this host's files (--json: "refetched", group
+    id -> {"records": in all, "last": the last time's, "at": when, ms})."""
+    if not isinstance(refetched, dict) or not refetched:
+        return None
+    parts = []
+    for group_id, seen in sorted(refetched.items()):
+        if isinstance(seen, dict) and isinstance(seen.get("at"), int):
+            parts.append(f"{group_id} {seen.get('last')} {ago(seen['at'] / 1000)} ago"
+                         f" ({seen.get('records')} in all)")
+    return "fetched back from the hub (rows gone from this host's file): " + "; ".join(parts)
 
 
 def not_running_line(status: dict[str, Any]) -> str:

@@ -1,0 +1,137 @@
+"""`peers relay refetch GROUP`: read the group's every record from the hub's federation
+stream and apply those this host's file lacks, under the checks of any record from another
+host (docs/relay.md, "Every host a full replica").
+
+The relay does this by itself when its count of a group falls behind the hub's
+(relay/refetch.py); the command is for a user who does not want to wait for that, or whose
+`peers verify` says "history deleted". It reads through this host's nats-server, as `peers
+join` does (relay/fetch.py), so the relay must be running. Only the records whose exact text
+is not in the file are applied (and marked known to the relay first, so that its scan never
+takes them for this host's own writes); what is here already is passed over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from pathlib import Path
+
+import nats
+
+from peers_tui.core.genesis import GROUP_ID_LENGTH
+from peers_tui.relay import census
+from peers_tui.relay.apply import Outcome, apply_records
+from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
+from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.fetch import _known_first, _record
+from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.refetch import history, pages_of, settled
+
+def group_of(args: argparse.Namespace, hub: Path, query: str) -> str:
+    """A group id this hub holds a file of: the id itself, or a group of the user's account
+    (by id prefix or name, as every command names groups)."""
+    text = query.strip().lower()
+    if len(text) == GROUP_ID_LENGTH and (hub / f"{text}.db").is_file():
+        return text
+    from peers_tui.core.account import Account  # only for a name
+    from peers_tui.paths import home_dir
+
+    group_id = Account(home_dir(args.home), hub).resolve(query).id
+    if not (hub / f"{group_id}.db").is_file():
+        raise RelayError(f"group {query!r} has no file in this hub ({hub})")
+    return group_id
+
+
+async def _read_missing(config: RelayConfig, group_id: str, held: set[str], wanted: set[str],
+                        found: set[str]) -> tuple[list[list[Envelope]], int]:
+    """Pages of the group's records (membership, invites, messages; oldest first) whose text
+    the file does not hold, and how many records the hub has; `found` gets those of the
+    `wanted` hashes the hub holds."""
+    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
+                            inbox_prefix=inbox_prefix(config.name),
+                            error_cb=said_by_the_caller, **ONE_SHOT)
+    pages: list[list[Envelope]] = []
+    total = 0
+    try:
+        js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
+        for part in census.PARTS:
+            async for page in pages_of(js, f"peers.fed.{group_id}.{part}"):
+                total += len(page)
+                found.update(e.hash for e in page if e.hash in wanted)
+                missing = [e for e in page if e.hash not in held]
+                if missing:
+                    pages.append(missing)
+    finally:
+        await nc.close()
+    return pages, total
+
+
+def apply_missing(hub: Path, config: RelayConfig, group_id: str,
+                  pages: list[list[Envelope]]) -> Outcome:
+    """Each page as any record from another host is applied (a leaf: in the hub's order)."""
+    total = Outcome()
+    held: list[Envelope] = []
+    for page in pages:
+        _known_first(hub, page)
+        history(group_id, page)  # here before: not news (unread, mentions)
+        outcome = apply_records(hub, group_id, held + page, create=False,
+                                hub_order=config.role == "leaf", then=settled(group_id))
+        if outcome is None:
+            raise RelayError(f"group {group_id} has no file in this hub ({hub})")
+        total.applied += outcome.applied
+        total.refused += outcome.refused
+        total.lost += outcome.lost
+        held = [envelope for envelope, _ in outcome.waiting]
+        total.waiting = outcome.waiting
+    return total
+
+
+def cmd_relay_refetch(args: argparse.Namespace) -> int:
+    from peers_tui.relay.commands import _hub
+
+    hub = _hub(args)
+    config = load_config(hub)  # no relay set up here: one line saying so
+    group_id = group_of(args, hub, args.group)
+    held = census.held_hashes(hub / f"{group_id}.db")
+    ledger = Ledger(relay_dir(hub) / "relay.db")
+    try:  # the scan's refusals for a predecessor missing here, taken back (refetch.py)
+        taken_back = census.refused_for_gaps(ledger, group_id, config.name)
+    finally:
+        ledger.close()
+    found: set[str] = set()
+    try:
+        pages, total = asyncio.run(_read_missing(config, group_id, held,
+                                                 {e.hash for e, _ in taken_back}, found))
+        if not total:
+            raise RelayError(f"group {group_id} is not known to the federation's hub: its "
+                             "founding host's relay has not sent it yet")
+        outcome = apply_missing(hub, config, group_id, pages)
+    except (OSError, nats.errors.Error, asyncio.TimeoutError) as exc:
+        why = str(exc) or f"{type(exc).__name__}: its nats-server did not answer"
+        raise RelayError(f"this host's relay is not running (peers relay): {why}") from exc
+    finally:
+        ledger = Ledger(relay_dir(hub) / "relay.db")
+        try:
+            census.refuse_again(ledger, taken_back, found)
+        finally:
+            ledger.close()
+    _record(hub, outcome)
+    brought = len(outcome.applied)
+    if brought:
+        ledger = Ledger(relay_dir(hub) / "relay.db")
+        try:
+            census.note_refetched(ledger, group_id, brought, int(time.time() * 1000))
+        finally:
+            ledger.close()
+    line = (f"{brought} records of group {group_id} were missing here and are back (the "
+            f"hub holds {total})" if brought else
+            f"nothing of group {group_id} was missing here (the hub holds {total} records)")
+    refused = len(outcome.refused) + len(outcome.lost)
+    if refused:  # void here: a removal's cut, a fork (the relay took them out, or refused them)
+        line += f"; {refused} of them are refused here, as before"
+    if outcome.waiting:
+        line += f"; {len(outcome.waiting)} wait for earlier records"
+    print(line)
+    return 0
