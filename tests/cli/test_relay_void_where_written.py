@@ -21,12 +21,15 @@ from pathlib import Path
 
 import pytest
 
+from peers_tui.core.encoding import record_hash
 from tests.cli.test_relay_attacks import three  # noqa: F401 (the fixture)
 from tests.relay_helpers import Host, bodies, wait_for
 
 pytestmark = pytest.mark.slow
 
 POSTS = ["erin 1", "erin 2", "erin 3", "erin 4"]
+CUT = "beyond where membership change 5 cut its author's chain (removed) but names an earlier " \
+    "membership state"
 
 
 def messages(host: Host, group_id: str) -> list[tuple[str, str, bytes]]:
@@ -39,7 +42,10 @@ def rejected_hashes(host: Host) -> dict[str, str]:
     return {str(item["hash"]): str(item["reason"]) for item in listed}
 
 
-def test_a_removal_written_here_takes_out_here_what_it_voids(three):  # noqa: F811
+@pytest.mark.parametrize("where", ["leaf", "hub"])
+def test_a_removal_written_here_takes_out_here_what_it_voids(three, where):  # noqa: F811
+    """The removal written on leaf C by carol (after the hub accepted it), or on the hub by
+    alice (whose file orders it); the gap in erin's chain is in that host's file."""
     hosts, group_id = three
     hub, b, c = hosts
     alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
@@ -53,11 +59,15 @@ def test_a_removal_written_here_takes_out_here_what_it_voids(three):  # noqa: F8
     wait_for(lambda: all(bodies(u)[-4:] == POSTS for u in users), timeout=20,
              what="erin's posts everywhere")
     wait_for(lambda: all(_admin(u, carol) for u in users), what="carol an admin everywhere")
-    db: Path = c.hub / f"{group_id}.db"
-    with sqlite3.connect(db) as conn:  # a gap in erin's chain on C (README rule 9)
+    with sqlite3.connect(hub.hub / f"{group_id}.db") as conn:
+        void = {body: record_hash(text) for body, text in conn.execute(
+            "SELECT body, record FROM message WHERE body IN (?, ?, ?)", POSTS[1:])}
+    remover, here = (carol, c) if where == "leaf" else (alice, hub)
+    db: Path = here.hub / f"{group_id}.db"
+    with sqlite3.connect(db) as conn:  # a gap in erin's chain there (README rule 9)
         conn.execute("DELETE FROM message WHERE body = 'erin 2'")
 
-    carol.ok("remove", "team", "erin")  # cut on C at 'erin 1': 2-4 were not seen as her chain
+    remover.ok("remove", "team", "erin")  # cut at 'erin 1': 2-4 were not seen as her chain
 
     def gone_everywhere() -> bool:
         return all(not set(bodies(u)) & set(POSTS[1:]) for u in users)
@@ -65,15 +75,17 @@ def test_a_removal_written_here_takes_out_here_what_it_voids(three):  # noqa: F8
     wait_for(gone_everywhere, timeout=20, what="erin's void posts out of every host's view")
     wait_for(lambda: messages(hub, group_id) == messages(b, group_id) == messages(c, group_id),
              timeout=20, what="one message table on every host")
-    assert "erin 1" in bodies(carol)
+    assert all(bodies(u) == ["welcome", "erin 1"] for u in users)  # nothing genuine went
     reports = [u.run("verify", "team") for u in users]
     assert [r.out for r in reports[1:]] == [reports[0].out] * 2, [r.out for r in reports]
     assert {r.code for r in reports} == {0}, reports[0].out
     # Set aside where it was written as where the removal was applied: in the relay's
     # quarantine, with the cut's reason (relay rejected), not destroyed.
     for host in hosts:
-        reasons = [why for why in rejected_hashes(host).values() if "cut" in why or "removed" in why]
-        assert reasons, (host.name, rejected_hashes(host))
+        held = POSTS[2:] if host is here else POSTS[1:]  # 'erin 2' was gone there
+        kept = {digest: why for digest, why in rejected_hashes(host).items() if digest in void.values()}
+        assert sorted(kept) == sorted(void[body] for body in held), (host.name, kept)
+        assert set(kept.values()) == {CUT}, (host.name, kept)
     for host in hosts:
         assert host.status()["waiting"] == 0, host.name
 
