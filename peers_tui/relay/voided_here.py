@@ -30,10 +30,11 @@ from peers_tui.core.models import Message
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.voided import take_out_voided
 
-# By the file's real path: the membership mark of the log last taken out against. The scan's
-# own mark is forgotten after every apply of the relay's (intake: a batch of messages too),
-# and a group with one leaver would take the write lock and read their rows at each look.
-_done: dict[str, tuple[object, ...] | None] = {}
+# By the file (its real path and inode: one put in its place is looked at again): the
+# membership mark of the log last taken out against. The scan's own mark is forgotten after
+# every apply of the relay's (intake: a batch of messages too), and a group with one leaver
+# would take the write lock and read their rows at every look.
+_done: dict[tuple[str, int], tuple[object, ...] | None] = {}
 
 
 def take_out_here(store: GroupStore) -> list[tuple[Envelope, str]]:
@@ -41,7 +42,7 @@ def take_out_here(store: GroupStore) -> list[tuple[Envelope, str]]:
     membership log voids; return them with the reason. Nothing is read or written when the
     log has not moved since the last call for this file, nor when it holds no cut."""
     roster = store.current_roster()
-    mark, key = store.roster_mark, os.path.realpath(store.path)
+    mark, key = store.roster_mark, _key(store)
     if key in _done and _done[key] == mark:
         return []
     voided: list[tuple[Envelope, str]] = []
@@ -55,12 +56,21 @@ def take_out_here(store: GroupStore) -> list[tuple[Envelope, str]]:
     return voided
 
 
+def _key(store: GroupStore) -> tuple[str, int]:
+    path = os.path.realpath(store.path)
+    try:
+        return path, os.stat(path).st_ino
+    except OSError:
+        return path, 0
+
+
 def reindex(store: GroupStore, roster: Roster, touched: set[str]) -> None:
-    """(relay.apply's too.) Search entries of the touched messages from their final state (an edit may arrive
-    after a later edit of the same message, or a deletion before it)."""
+    """Search entries of the touched messages from their final state (an edit may arrive
+    after a later edit of the same message, or a deletion before it). relay.apply's too."""
     if not touched:
         return
-    primaries: list[Any] = list(Message.with_rowid().where(Message.id.in_(list(touched)) & Message.target.is_null()))
+    primaries: list[Any] = list(Message.with_rowid().where(
+        Message.id.in_(list(touched)) & Message.target.is_null()))
     for row, view in zip(primaries, HistoryReader(roster, store.group_id).views(primaries)):
         if view.deleted or not view.verified or view.kind not in search.SEARCHABLE_KINDS:
             search.unindex(store.db, row.rowid)
