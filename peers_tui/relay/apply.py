@@ -32,6 +32,7 @@ from peers_tui.relay.chain_evidence import keep_evidence
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.plain_evidence import as_message
 from peers_tui.relay.voided import take_out_voided
+from peers_tui.relay.voided_here import reindex
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Outcome:
 
 
 def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
-                  create: bool, hub_order: bool = False,
+                  create: bool, hub_order: bool = False, leave_voided: bool = False,
                   store: GroupStore | None = None,
                   then: Callable[[Any], None] | None = None,
                   commit_later: list[contextlib.ExitStack] | None = None) -> Outcome | None:
@@ -56,6 +57,8 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
     group id); otherwise None (this host does not replicate the group). With `hub_order`
     (records from the hub's federation stream) the hub's membership order wins: a change of
     this host's at a place the hub gave another change is taken out (`Outcome.lost`).
+    With `leave_voided` the records the batch's changes void stay for the relay's scan to
+    take out and keep (a `peers` command's catch-up, which has no quarantine: voided_here.py).
     `store` is this file's store if the caller keeps one open (its checks are remembered).
     `then(db)` runs in the same transaction after the batch's rows (a backfill's position:
     one commit a page, not two). With `commit_later` (a file that exists) the checked batch's
@@ -90,7 +93,7 @@ def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
             transaction.callback(store.close)
         transaction.enter_context(store.session())
         transaction.enter_context(store.db.atomic())
-        _apply_to(store, others, outcome, hub_order, then)
+        _apply_to(store, others, outcome, hub_order, then, leave_voided)
         if commit_later is not None:
             commit_later.append(transaction.pop_all())
     return outcome
@@ -111,7 +114,8 @@ def _found(hub: Path, group_id: str, geneses: list[Envelope], outcome: Outcome) 
 
 
 def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
-              hub_order: bool, then: Callable[[Any], None] | None = None) -> None:
+              hub_order: bool, then: Callable[[Any], None] | None = None,
+              leave_voided: bool = False) -> None:
     """Membership changes and invites one by one, messages a batch at a time, in rounds
     until nothing more goes in (a message may wait for a change, an invite for a message);
     in the caller's transaction (apply_records)."""
@@ -151,21 +155,8 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     outcome.waiting.extend(waiting)
     if top is not None:
         joined_history.write_named(store.db, store.group_id, top)
-    if any(e.table == "member" for e in outcome.applied):
+    if not leave_voided and any(e.table == "member" for e in outcome.applied):
         outcome.lost += take_out_voided(store, store.roster(), touched)
-    _reindex(store, roster, touched)
+    reindex(store, roster, touched)
     if then is not None:
         then(store.db)
-
-
-def _reindex(store: GroupStore, roster: Roster, touched: set[str]) -> None:
-    """Search entries of the touched messages from their final state (an edit may arrive
-    after a later edit of the same message, or a deletion before it)."""
-    if not touched:
-        return
-    primaries: list[Any] = list(Message.with_rowid().where(Message.id.in_(list(touched)) & Message.target.is_null()))
-    for row, view in zip(primaries, HistoryReader(roster, store.group_id).views(primaries)):
-        if view.deleted or not view.verified or view.kind not in search.SEARCHABLE_KINDS:
-            search.unindex(store.db, row.rowid)
-        else:
-            search.index(store.db, row.rowid, view.body)

@@ -179,6 +179,8 @@ class LocalScanner:
             self.pending = len(fresh)
             for envelope, reason in scan.refused:
                 self.ledger.quarantine(envelope, f"{SCANNED}: {reason}")  # (census.py)
+            for envelope, reason in scan.voided:  # as the hosts applying the change keep them
+                self.ledger.quarantine(envelope, reason)
 
             def commit(group_id: str = group_id, scan: rows.Scan = scan,
                        fresh: list[Envelope] = fresh, token: Token | None = token,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from peers_tui.core.errors import PeersError
@@ -160,6 +161,8 @@ class OrderService:
                 return {"ok": False, "reason": str(exc)}
             if outcome is None:
                 return {"ok": False, "reason": f"the hub does not have group {group_id}"}
+            for lost, why in outcome.lost:  # what the change voids, kept as every host keeps it
+                relay.ledger.quarantine(replace(lost, origin=relay.scanner.name), why)
             accepted = outcome.applied + outcome.duplicates
             if accepted:
                 fresh = [e for e in accepted if not relay.ledger.is_known(e.hash)]

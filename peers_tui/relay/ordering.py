@@ -209,8 +209,10 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
 
 
 def catch_up(hub: Path, group_id: str, changes: list[Envelope]) -> None:
-    """Bring this host's membership log up to the hub's (the hub's order wins)."""
+    """Bring this host's membership log up to the hub's (the hub's order wins). What the
+    changes void here is left to this host's relay, whose scan takes it out into its
+    quarantine as the hosts applying them do (voided_here.py): deleted here, it was lost."""
     from peers_tui.relay.apply import apply_records
 
     if changes:
-        apply_records(hub, group_id, changes, create=False, hub_order=True)
+        apply_records(hub, group_id, changes, create=False, hub_order=True, leave_voided=True)

@@ -33,6 +33,7 @@ from peers_tui.relay.chain_order import sent_now
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
+from peers_tui.relay.voided_here import take_out_here
 
 SCAN_LIMIT = 2000
 
@@ -44,6 +45,7 @@ class Scan:
 
     genuine: list[Envelope] = field(default_factory=list)
     refused: list[tuple[Envelope, str]] = field(default_factory=list)
+    voided: list[tuple[Envelope, str]] = field(default_factory=list)  # taken out (voided_here)
     invite_position: int = 0
     message_position: int = 0
     evidence_position: int = 0  # the last row of fork_evidence looked at for junk
@@ -115,6 +117,8 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         if own_place.high_rows(store.db):  # rows no rowid could follow come down (own_place.py)
             with store.db.atomic():
                 own_place.lower_high_rows(store.db)
+        # What a membership change written here voids, as the hosts applying it take out.
+        scan.voided = take_out_here(store)
         after_rowid, after_invite = own_place.read_again(store.db, after_rowid, after_invite)
         invites: list[Any] = list(prepared(Invite, ("relay: invites after",), [after_invite],
                                            lambda: Invite.select().where(

@@ -9,6 +9,8 @@ leave (by their own clock) under an older state, whatever their place (roster.Cu
 host that applied them before the leave arrived. When the change arrives there, they are taken out
 of the file in the same transaction — into the relay's quarantine with the reason, so nothing
 is destroyed — and every host ends with the same records and a clean `peers verify`.
+Where the change was written rather than applied, the relay's scan does the same when the
+file's membership log moves (voided_here.py).
 
 A record void by a cut is no half of a fork (core.forks): where this host kept another record
 of the author's at the place of one taken out, as evidence of a fork that the cut has since
