@@ -74,6 +74,7 @@ class ChatScreen(SelectionScreen):
         self.bars = HiddenBars()  # mounted after the first paint (screens.chat_bars)
         self.topic: str | None = None
         self.membership: tuple[object, ...] = ()
+        self.roster_reads = self.roster_shown = 0  # roster reads started; the last one shown
         self.drafts = Drafts(account)
         self.reads = ReadTracker(self, lambda message_id: self.post_message(
             MarkRead(self.entry.id, message_id)))
@@ -186,19 +187,23 @@ class ChatScreen(SelectionScreen):
     # ----------------------------------------------------------------- roster
     def refresh_roster(self) -> None:
         """Read the roster again (members, topic, standing) in a worker; shown when back."""
-        self._load_roster(self.entry, self.store)
+        self.roster_reads += 1
+        self._load_roster(self.entry, self.store, self.roster_reads)
 
+    # Exclusive: a read not started yet is dropped. One that runs cannot be stopped, and may
+    # come back after a later one: it is not shown then (the older membership over the newer).
     @work(thread=True, exclusive=True, group="chat-roster", exit_on_error=False)
-    def _load_roster(self, entry: GroupEntry, store: GroupStore) -> None:
+    def _load_roster(self, entry: GroupEntry, store: GroupStore, number: int) -> None:
         from peers_tui.screens.chat_roster import read_roster
         try:
-            self.post_message(read_roster(self.account, entry, store, self.presence))
+            self.post_message(read_roster(self.account, entry, store, self.presence, number))
         except PeersError as exc:
             self.app.call_from_thread(self.notify, inert(str(exc)), severity="error")
 
     def on_roster_loaded(self, event: RosterLoaded) -> None:
-        if event.group_id != self.entry.id:
-            return  # for a group the screen has since switched away from
+        if event.group_id != self.entry.id or event.number < self.roster_shown:
+            return  # for a group the screen has since switched away from, or an older read
+        self.roster_shown = event.number
         from peers_tui.screens.chat_roster_shown import show_roster  # read after the first frame
         show_roster(self, event, self.query_one(RosterPanel))
 

@@ -37,7 +37,7 @@ class RosterLoaded(Message):
                  warning: str | None = None,
                  people: frozenset[tuple[str, str]] = frozenset(),
                  events: tuple[EventView, ...] = (),
-                 hosts: dict[str, tuple[str, ...]] | None = None) -> None:
+                 hosts: dict[str, tuple[str, ...]] | None = None, number: int = 0) -> None:
         super().__init__()
         self.group_id = group_id
         self.membership = membership
@@ -52,6 +52,7 @@ class RosterLoaded(Message):
         self.events = events  # the membership log as events, for the message log
         # each member's host(s) where a relay joins this hub to others (host_presence.locate)
         self.hosts: dict[str, tuple[str, ...]] = {} if hosts is None else hosts
+        self.number = number  # which of the screen's roster reads (ChatScreen.refresh_roster)
 
     @property
     def can_post(self) -> bool:
@@ -68,7 +69,7 @@ class RosterLoaded(Message):
 
 
 def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
-                presence: Presence) -> RosterLoaded:
+                presence: Presence, number: int = 0) -> RosterLoaded:
     """Everything the roster panel, the topic bar and the composer need (raises PeersError)."""
     membership = store.membership_mark()
     roster = store.current_roster()
@@ -87,7 +88,7 @@ def read_roster(account: Account, entry: GroupEntry, store: GroupStore,
         store.group_id, membership, members, where.present, topic,
         me.role.label if me and me.state == MemberState.ACTIVE and not read_only else None,
         STANDINGS.get(me.state, "not a member") if me else "not a member", read_only, warning, frozenset((m.user_id, m.handle) for m in roster.members.values()),
-        events, where.hosts)
+        events, where.hosts, number)
 
 
 def check_history(account: Account, entry: GroupEntry, store: GroupStore) -> str | None:

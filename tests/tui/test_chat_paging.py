@@ -109,7 +109,15 @@ def test_pageup_held_in_a_terminal_stops_when_the_key_stops(alice: User, team, t
         tmux.wait_for("a", lambda s: bool(top_numbers(s)) and min(top_numbers(s)) <= expected,
                       timeout=15, what=f"message {expected} or older")
         pid = tmux.pid("a")
-        time.sleep(1)  # the window beyond the edge may still be fetched (the scrollbar moves)
+        # The window beyond the edge may still be fetched (the scrollbar moves): until the
+        # screen holds still for a second. A fixed second was a guess that load can outlast;
+        # a log that scrolls on by itself never holds still, and fails below after 15 s.
+        shown, settle_by = tmux.screen("a"), time.monotonic() + 15
+        while time.monotonic() < settle_by:
+            time.sleep(1)
+            shown, previous = tmux.screen("a"), shown
+            if shown == previous:
+                break
         before, cpu_before = top_numbers(tmux.screen("a")), cpu_seconds(pid)
         time.sleep(2)
         assert top_numbers(tmux.screen("a")) == before

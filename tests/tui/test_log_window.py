@@ -242,3 +242,26 @@ def test_reaching_the_bottom_does_not_follow_while_an_older_message_is_selected(
     window.selected_id = window.views[-1].id  # the newest selected: following resumes
     window.reached_bottom()
     assert window.following
+
+
+def test_a_live_message_merged_while_the_window_is_read_again_stays(alice: User, team):
+    """The read in flight was made before the message was stored; its result replaces the
+    window with the message merged in again, and a read started before it is stale."""
+    account = Account(alice.home, alice.hub)
+    store = account.store(account.resolve("team"))
+    alice.ok("send", "team", "first")
+    window = opened(store)
+    window.begin_read(FetchMode.RECENT)
+    superseded = window.generation
+    window.begin_read(FetchMode.RECENT)
+    assert not window.is_current(superseded) and window.loading
+    read = fetch(store, FetchMode.RECENT, None, WINDOW)
+    alice.ok("send", "team", "live")
+    window.merge_live([v for v in fetch(store, FetchMode.RECENT, None, WINDOW)
+                       if v.body == "live"], None)
+    window.apply_window(FetchMode.RECENT, read, None, WINDOW)
+    assert [v.body for v in window.views] == ["first", "live"]
+    assert window.tailing and window.unseen == 0 and not window.loading
+    window.merge_live([], None)  # no read under way now: nothing is kept aside
+    load(window, store, FetchMode.RECENT, None)
+    assert [v.body for v in window.views] == ["first", "live"]

@@ -106,7 +106,7 @@ class LogFetching(LogSelecting):
     def _load(self, mode: FetchMode, anchor: str | None) -> None:
         if self.source is None:
             return
-        self.window.loading = True
+        self.window.begin_read(mode)  # a new generation if it replaces the window
         # The newest: enough to fill the screen, so it shows sooner; the scrollback is fetched
         # right after (the view starts near the top edge of what is loaded).
         limit = self.first_window() if mode is FetchMode.RECENT else WINDOW

@@ -187,7 +187,6 @@ class MessageLog(LogFetching, can_focus=True):
         if self.window.at_oldest:
             self.scroll_home(animate=False)
         else:
-            self.window.restart()
             self._load(FetchMode.OLDEST, None)
 
     def _newest(self) -> None:
@@ -196,5 +195,4 @@ class MessageLog(LogFetching, can_focus=True):
             self.scroll_end(animate=False)
             self._report_read()
         else:
-            self.window.restart()
             self._load(FetchMode.RECENT, None)

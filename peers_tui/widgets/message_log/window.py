@@ -94,6 +94,9 @@ class LogWindow:
         self.loaded = False         # a window has been read since the last reset
         self.loading = False        # a fetch is under way
         self.generation = 0         # bumped when the window is replaced: late fetches are stale
+        # Live messages merged while a read that replaces the window is under way: that read
+        # may have been made before they were stored (see begin_read).
+        self._live_during_read: list[MessageView] | None = None
         self.following = True       # the newest messages are kept in view as more arrive
         self.read_marker: str | None = None
         self.me = ""
@@ -139,12 +142,27 @@ class LogWindow:
         self.highlight_id = self.selected_id = None
         self.loaded = False
         self.generation += 1
+        self._live_during_read = None
         self.following = True
         self.unseen = 0
 
     def restart(self) -> None:
         """A jump to an end not loaded: what is in flight now belongs to the old window."""
         self.generation += 1
+
+    def begin_read(self, mode: FetchMode) -> None:
+        """A fetch of `mode` starts (its result comes back to `apply_window`).
+
+        One that replaces the window starts a new generation: a replacing read still in
+        flight is stale, as is a read that extends the old window. The live messages merged
+        while it is under way are kept aside and merged again into what it brings: it reads
+        in a thread, and one stored after that read but merged before its result came back
+        was lost when the result replaced the window (the live feed had moved past it; the
+        read again when the membership moved, MessageLog.membership_is, lost one so)."""
+        self.loading = True
+        if mode.replaces:
+            self.restart()
+            self._live_during_read = []
 
     def catch_up(self) -> None:
         """The reader is at the newest message: follow it, nothing is unseen."""
@@ -179,6 +197,11 @@ class LogWindow:
                 self.at_newest = len(views) - before < WINDOW // 2
             if mode is FetchMode.RECENT:
                 self.catch_up()
+            late, self._live_during_read = self._live_during_read, None
+            if late:  # merged again: counted as unseen when they came, not twice
+                unseen = self.unseen
+                self.merge_live(late, None)
+                self.unseen = unseen
             return
         known = {v.id for v in self.views}
         fresh = [v for v in views if v.id not in known]
@@ -233,6 +256,8 @@ class LogWindow:
         `last_seen` is the id of the last message on screen: what sorts after it is unseen.
         While tailing, the caller lays the new lines out and trims (see `trim`).
         """
+        if self._live_during_read is not None:
+            self._live_during_read.extend(views)
         index = {view.id: i for i, view in enumerate(self.views)}
         fresh: list[MessageView] = []
         below = 0
