@@ -28,7 +28,6 @@ from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
-
 from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
     SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
     settled as _settled, token as _token,
@@ -38,8 +37,7 @@ GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")
 
 
 def _high_rows(store: GroupStore) -> bool:
-    """Whether the file holds rows at HIGH or above out of place (own_place.high_rows), on
-    the kept connection; a file that cannot be read counts as holding some."""
+    """Rows at HIGH or above out of place (own_place.high_rows)? Unreadable counts as yes."""
     try:
         return own_place.high_rows(store.db)
     except (sqlite3.Error, peewee.DatabaseError, PeersError):
