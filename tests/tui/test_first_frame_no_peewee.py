@@ -11,6 +11,7 @@ imported at the terminal write that first holds the newest message.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from benchmarks.common import isolated_env
@@ -53,10 +54,11 @@ def _loaded_at_first_frame(user: User, args: list[str], tmp_path: Path) -> str:
         started = tmux.start([sys.executable, str(wrapper), str(out), NEWEST, ",".join(HEAVY),
                               *args], env)
         tmux.wait_for_text([NEWEST], started, timeout=60)
-        for _ in range(100):
-            if out.exists() and out.read_text():
-                break
-            tmux.wait_for_text([NEWEST], started, timeout=1)
+        # The wrapper writes the file just after the terminal write: under load the app may
+        # wait its turn for the CPU between the two (100 quick looks at the pane once ran out).
+        deadline = time.monotonic() + 30
+        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
         return out.read_text() if out.exists() else "no frame with the newest message"
     finally:
         tmux.close()
