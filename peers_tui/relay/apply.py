@@ -45,6 +45,18 @@ class Outcome:
     lost: list[tuple[Envelope, str]] = field(default_factory=list)
     rescan: bool = False  # this host's records were set aside for the hub's (hub_holds_id)
 
+    def add(self, outcome: Outcome | None, waiting: bool = False) -> list[Envelope]:
+        """Counts in one more apply's outcome (one page of a fetch); `waiting`: what waits is
+        that apply's alone (tried again with the next page, which the result lists)."""
+        if outcome is None:
+            return []
+        self.applied += outcome.applied
+        self.duplicates += outcome.duplicates
+        self.refused += outcome.refused
+        self.lost += outcome.lost
+        self.waiting = outcome.waiting if waiting else self.waiting + outcome.waiting
+        return [envelope for envelope, _ in outcome.waiting]
+
 
 def apply_records(hub: Path, group_id: str, envelopes: list[Envelope], *,
                   create: bool, hub_order: bool = False, leave_voided: bool = False,

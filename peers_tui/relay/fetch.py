@@ -78,11 +78,7 @@ def apply_group(hub: Path, group_id: str, records: list[Envelope]) -> Outcome:
     for page in [first] + [messages[i:i + PAGE] for i in range(0, len(messages), PAGE)]:
         outcome = apply_records(hub, group_id, held + page, create=True, hub_order=True)
         assert outcome is not None  # create=True
-        total.applied += outcome.applied
-        total.duplicates += outcome.duplicates
-        total.refused += outcome.refused
-        held = [envelope for envelope, _ in outcome.waiting]
-        total.waiting = outcome.waiting
+        held = total.add(outcome, waiting=True)
     return total
 
 
@@ -150,10 +146,10 @@ def _apply_join_to(hub: Path, group_id: str, firsts: list[Envelope], newest: lis
     try:
         if backfill_state.current(store) is None and found is not None:
             backfill_state.begin(store, found.count, found.last)
-        _add(total, apply_records(hub, group_id, [r for r in firsts if r.table != "genesis"],
+        total.add(apply_records(hub, group_id, [r for r in firsts if r.table != "genesis"],
                                   create=False, hub_order=True, store=store))
         backfill_state.expect_history(store, newest)  # core.joined_history: not news here
-        _add(total, apply_records(hub, group_id, [e for e, _ in total.waiting] + newest,
+        total.add(apply_records(hub, group_id, [e for e, _ in total.waiting] + newest,
                                   create=False, hub_order=True, store=store), waiting=True)
         backfill_state.lower(store, low)
         if found is None or low <= found.first:
@@ -161,16 +157,6 @@ def _apply_join_to(hub: Path, group_id: str, firsts: list[Envelope], newest: lis
     finally:
         store.close()
     return total
-
-
-def _add(total: Outcome, outcome: Outcome | None, waiting: bool = False) -> None:
-    if outcome is None:
-        return
-    total.applied += outcome.applied
-    total.duplicates += outcome.duplicates
-    total.refused += outcome.refused
-    total.lost += outcome.lost
-    total.waiting = outcome.waiting if waiting else total.waiting + outcome.waiting
 
 
 def _known_first(hub: Path, records: list[Envelope]) -> None:

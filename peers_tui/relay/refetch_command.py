@@ -80,11 +80,7 @@ def apply_missing(hub: Path, config: RelayConfig, group_id: str,
                                 hub_order=config.role == "leaf", then=settled(group_id))
         if outcome is None:
             raise RelayError(f"group {group_id} has no file in this hub ({hub})")
-        total.applied += outcome.applied
-        total.refused += outcome.refused
-        total.lost += outcome.lost
-        held = [envelope for envelope, _ in outcome.waiting]
-        total.waiting = outcome.waiting
+        held = total.add(outcome, waiting=True)
     return total
 
 
