@@ -10,6 +10,8 @@ files differed (seen: erin's `sk-e-27`, on A and C and not on B).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.voided import take_out_voided
@@ -19,19 +21,24 @@ from tests.conftest import User
 MINUTE_MS = 60_000
 
 
-def test_a_record_signed_after_its_authors_leave_below_the_cut_is_taken_out(
-        alice: User, bob: User, team: str) -> None:
+def post_signed_after_a_leave(bob: User, team: str) -> tuple[Path, str]:
+    """bob's file, with a post of his and his leave signed a minute before it: the post at
+    the place after his head, naming the state before the leave (applied here before the
+    leave arrived); the leave's cut ten places above his head (a modified client)."""
     bob.ok("send", "team", "before")
     db = bob.hub / f"{team}.db"
     forger = Forger(bob.home)
     head, _ = forger.chain_head(db)
     state, _ = forger.membership_head(db)
     leave_at = now_ms()
-    # Applied here before the leave arrived: at the place after bob's head, naming the state
-    # before the leave, signed a minute after it.
     late = forger.message(db, team, "after leaving", mseq=state, t=leave_at + MINUTE_MS)
-    # bob's leave (a modified client: its cut ten places above his head)
     forger.change(db, team, "leave", cut=[head + 10, "0" * 64], t=leave_at)
+    return db, late
+
+
+def test_a_record_signed_after_its_authors_leave_below_the_cut_is_taken_out(
+        alice: User, bob: User, team: str) -> None:
+    db, late = post_signed_after_a_leave(bob, team)
     store = GroupStore(db, team)
     try:
         with store.session(), store.db.atomic():

@@ -11,29 +11,21 @@ import json
 import sqlite3
 from pathlib import Path
 
-from peers_tui.core.encoding import now_ms
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ordering import catch_up
 from peers_tui.relay.rows import scan_local
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
+from tests.core.test_voided_by_leave_clock import post_signed_after_a_leave
 
-MINUTE_MS = 60_000
 LEFT = ("signed after its author was gone (left) (membership change 2) but names an earlier "
         "membership state")
 
 
 def test_the_scan_takes_out_what_a_leave_written_here_voids_once(
         alice: User, bob: User, team: str) -> None:
-    bob.ok("send", "team", "before")
-    db = bob.hub / f"{team}.db"
-    forger = Forger(bob.home)
-    head, _ = forger.chain_head(db)
-    state, _ = forger.membership_head(db)
-    leave_at = now_ms()
-    late = forger.message(db, team, "after leaving", mseq=state, t=leave_at + MINUTE_MS)
-    forger.change(db, team, "leave", cut=[head + 10, "0" * 64], t=leave_at)
+    db, late = post_signed_after_a_leave(bob, team)
     store = GroupStore(db, team)
     try:
         scan = scan_local(store, "A", 0, 0)
