@@ -28,6 +28,7 @@ from peers_tui.core.records import RecordError, open_record
 from peers_tui.relay import row_writes
 from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.apply_singly import apply_singly
+from peers_tui.relay.batch_outcome import Applied
 from peers_tui.relay.chain_evidence import keep_evidence
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.plain_evidence import as_message
@@ -36,23 +37,16 @@ from peers_tui.relay.voided_here import reindex
 
 
 @dataclass
-class Outcome:
-    applied: list[Envelope] = field(default_factory=list)
-    duplicates: list[Envelope] = field(default_factory=list)
-    waiting: list[tuple[Envelope, str]] = field(default_factory=list)
-    refused: list[tuple[Envelope, str]] = field(default_factory=list)
+class Outcome(Applied):
     # This host's own membership changes that lost the race at the hub (origin left empty).
     lost: list[tuple[Envelope, str]] = field(default_factory=list)
-    rescan: bool = False  # this host's records were set aside for the hub's (hub_holds_id)
 
     def add(self, outcome: Outcome | None, waiting: bool = False) -> list[Envelope]:
         """Counts in one more apply's outcome (one page of a fetch); `waiting`: what waits is
         that apply's alone (tried again with the next page, which the result lists)."""
         if outcome is None:
             return []
-        self.applied += outcome.applied
-        self.duplicates += outcome.duplicates
-        self.refused += outcome.refused
+        self.count_in(outcome)
         self.lost += outcome.lost
         self.waiting = outcome.waiting if waiting else self.waiting + outcome.waiting
         return [envelope for envelope, _ in outcome.waiting]
@@ -154,10 +148,7 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
         roster, others_waiting, progress = apply_singly(store, roster, others, outcome,
                                                         hub_order)
         batch = apply_messages(store, roster, messages, hub_order)
-        outcome.rescan |= batch.rescan
-        outcome.applied += batch.applied
-        outcome.duplicates += batch.duplicates
-        outcome.refused += batch.refused
+        outcome.count_in(batch)
         touched |= batch.touched
         waiting = others_waiting + batch.waiting
         if not (progress or batch.applied) or not waiting:

@@ -143,11 +143,10 @@ def retried(result: Any, apply: Callable[[list[Envelope]], Any]) -> Any:
     result.waiting = [(envelope, reason) for envelope, reason in result.waiting
                       if envelope not in again]
     more = apply(again)
-    for name in ("applied", "duplicates", "waiting", "refused"):
-        getattr(result, name).extend(getattr(more, name))
+    result.count_in(more)
+    result.waiting += more.waiting
     result.touched |= more.touched
     result.yielded.update(more.yielded)
-    result.rescan = result.rescan or more.rescan
     return result
 
 
