@@ -63,3 +63,34 @@ def test_verify_says_a_file_with_a_frontier_is_incomplete(alice: User, bob: User
     result = alice.run("verify", "team")
     assert result.code == 1
     assert "incomplete: earlier history not yet received (2 of 3)" in result.out
+
+
+def test_a_removal_during_a_walk_cuts_at_the_newest_record_held(alice: User, bob: User, team):
+    """A removal made while a join's walk is under way (docs/relay.md, "The cut over a join's
+    walk"): the places below bob's floor are history on its way, so the cut is not at nothing
+    (which voided all his records naming an older state, on every host); a gap at or above
+    his floor still ends what was seen, as in a complete file."""
+    import json
+    import sqlite3
+
+    from peers_tui.core.encoding import record_hash
+
+    for i in range(5):  # bob's chain places 1-5
+        bob.ok("send", "team", f"bob {i}")
+    ids = {m["body"]: m["id"] for m in alice.ok("log", "team", "--json").json()}
+    bob_id = alice.ok("members", "team", "--json").json()[1]["id"]
+    path = alice.hub / f"{team}.db"
+    with sqlite3.connect(path) as db:
+        seen = db.execute("SELECT record FROM message WHERE id = ?", (ids["bob 2"],)).fetchone()[0]
+
+    def mid_walk(db) -> None:  # places 1-2 not received yet (floor 3); place 4 gone above it
+        Message.delete().where(Message.id.in_([ids["bob 0"], ids["bob 1"], ids["bob 3"]])).execute()
+        frontier.begin(db, 5, 10, 5)
+        frontier.lower(db, {bob_id: 3})
+
+    edit_file(alice, team, mid_walk)
+    alice.ok("remove", "team", "bob")
+    with sqlite3.connect(path) as db:
+        change = json.loads(db.execute("SELECT record FROM group_members ORDER BY seq DESC"
+                                       " LIMIT 1").fetchone()[0])
+    assert change["action"] == "remove" and change["cut"] == [3, record_hash(seen)]
