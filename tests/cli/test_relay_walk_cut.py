@@ -23,6 +23,7 @@ import time
 
 import pytest
 
+from peers_tui.core.encoding import record_hash
 from tests.cli.test_relay_backfill import bodies_in, fed_messages
 from tests.relay_helpers import bodies, federation, stop_all, wait_for
 
@@ -80,6 +81,9 @@ def test_a_removal_mid_walk_keeps_the_history_not_yet_received(tmp_path, monkeyp
             "members", "team", "--json").json()], timeout=30, what="the removal on C")
 
         bob.ok("send", "team", "bob after")  # on B, cut off: names the state before the removal
+        with sqlite3.connect(b.hub / f"{group_id}.db") as db:
+            after = record_hash(db.execute(
+                "SELECT record FROM message WHERE body = 'bob after'").fetchone()[0])
         hold.unlink()
         b.start()
         wait_for(lambda: "earlier history not yet received" not in carol.ok(
@@ -93,6 +97,10 @@ def test_a_removal_mid_walk_keeps_the_history_not_yet_received(tmp_path, monkeyp
         paths = [host.hub / f"{group_id}.db" for host in hosts]
         wait_for(lambda: table(paths[0], group_id) == table(paths[1], group_id)
                  == table(paths[2], group_id), timeout=30, what="one message table on every host")
+        # Taken out on B, where it was written before the removal arrived, and kept there.
+        rejected = {str(item["hash"]): str(item["reason"])
+                    for item in b.peers().ok("relay", "rejected", "--json").json()}
+        assert rejected.get(after, "").startswith("beyond where membership change"), rejected
         logs = [u.ok("log", "team", "--limit", "100000").out for u in (alice, carol)]
         assert logs[0] == logs[1]
         reports = [u.run("verify", "team") for u in (alice, carol)]
