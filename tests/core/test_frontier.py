@@ -94,3 +94,27 @@ def test_a_removal_during_a_walk_cuts_at_the_newest_record_held(alice: User, bob
         change = json.loads(db.execute("SELECT record FROM group_members ORDER BY seq DESC"
                                        " LIMIT 1").fetchone()[0])
     assert change["action"] == "remove" and change["cut"] == [3, record_hash(seen)]
+
+
+def test_a_cut_is_refused_while_the_walk_has_met_nothing_of_the_member(alice: User, bob: User,
+                                                                       team):
+    """The walk has not met bob (no floor, no message of his here): a removal would cut at
+    nothing and void all his messages on every host, so it is refused with one line until
+    the history is here; a promotion cuts nothing and goes through."""
+    for i in range(3):
+        bob.ok("send", "team", f"bob {i}")
+    bob_id = alice.ok("members", "team", "--json").json()[1]["id"]
+
+    def not_met(db) -> None:
+        Message.delete().where(Message.author == bob_id).execute()
+        frontier.begin(db, 3, 10, 5)
+
+    edit_file(alice, team, not_met)
+    refused = alice.run("remove", "team", "bob")
+    assert refused.code != 0 and refused.err.count("\n") == 1, refused.err
+    assert "bob's messages have not reached this host yet (history 0 of 3 received)" in refused.err
+    assert "Traceback" not in refused.err
+    assert [m["handle"] for m in alice.ok("members", "team", "--json").json()] == ["alice", "bob"]
+    alice.ok("role", "team", "bob", "admin")  # a promotion: no cut
+    edit_file(alice, team, frontier.finish)
+    alice.ok("remove", "team", "bob")
