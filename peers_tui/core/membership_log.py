@@ -290,6 +290,7 @@ class MembershipLog:
         with self.file.session():
             return membership_events(roster, terms, str(self.file.genesis().data.get("handle")))
 
+
 def _history_here(member: str, action: str, fields: dict[str, Any], roster: Any) -> None:
     """Refuse a cut while this host's join walk has met nothing of the member's: it would be
     at nothing and void their whole history on every host (docs/relay.md, "The cut over a
