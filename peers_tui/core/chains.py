@@ -10,12 +10,13 @@ reader on every host agrees. Functions here run inside a GroupStore session.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from typing import Any
 
 import peewee
 
-from peers_tui.core import own_copy, own_place, own_restore
+from peers_tui.core import frontier, own_copy, own_place, own_restore
 from peers_tui.core.chain_rules import (
     CHAINED_KINDS, FORKED, SIGNED_TIMES, Predecessors, authority_problem, build_on, by_hash, chain_fields,
     check_chain as check_complete_chain, holds_place, link_after, newest_own, own_record, signed_columns, signed_time,
@@ -162,7 +163,11 @@ def seen_head_record(author: str, group_id: str, roster: Roster | None = None) -
 
     A record standing above a gap was not seen as part of the chain: a member expecting
     removal could otherwise file one record far up their chain so the cut lands there, and
-    fill the places below it afterwards under the authority they had lost. The walk follows
+    fill the places below it afterwards under the authority they had lost. In a file whose
+    join's history walk is under way (core.frontier), places below the author's floor are not
+    yet received, not missing: the walk steps over them, so a removal made there cuts at the
+    newest of their records the host holds, not at nothing (which voided their whole history
+    on every host). A gap at or above the floor still ends it. The walk follows
     hashes (cheap); only where two records claim one place, and for the head, are signatures
     checked, so a junk row can neither stop the walk nor become the head.
     """
@@ -182,10 +187,20 @@ def seen_head_record(author: str, group_id: str, roster: Roster | None = None) -
                              and roster.beyond_cut_at(author, aseq, state)):
                 places.setdefault(aseq, []).append((text, sig, named))
     walked: list[tuple[int, str, Any]] = []
-    previous = ""
-    while (len(walked) + 1) in places:
-        aseq = len(walked) + 1
-        linked = [(text, sig) for text, sig, named in places[aseq] if named == previous]
+    previous: str | None = ""
+    aseq, present, floors = 1, sorted(places), frontier.floors()
+    while True:
+        if aseq not in places:
+            # A join's walk has not brought this place yet (below the author's floor): the
+            # places up to the next one here are history on its way, not a gap; the record
+            # there is taken on its own signed data, as the chain checks take it.
+            at = bisect.bisect_right(present, aseq)
+            if floors is None or at == len(present) \
+                    or present[at] - 1 >= floors.get(author, present[at]):
+                break
+            aseq, previous = present[at], None
+        linked = [(text, sig) for text, sig, named in places[aseq]
+                  if previous is None or named == previous]
         if len(linked) > 1:
             linked = [(t, s) for t, s in linked if _own_record(author, aseq, t, s, group_id)]
             if len({record_hash(text) for text, _ in linked}) > 1:
@@ -195,6 +210,7 @@ def seen_head_record(author: str, group_id: str, roster: Roster | None = None) -
         text, sig = linked[0]
         previous = record_hash(text)
         walked.append((aseq, text, sig))
+        aseq += 1
     for aseq, text, sig in reversed(walked):
         record = _own_record(author, aseq, text, sig, group_id)
         if record is not None:

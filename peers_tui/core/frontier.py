@@ -119,6 +119,15 @@ def not_yet_received(author: str, place: int) -> bool:
     return row is None or place < int(row[0])
 
 
+def unmet(author: str) -> Frontier | None:
+    """The backfill under way when its walk has met nothing of `author`'s yet (no floor, no
+    message of theirs here): a cut made now would be at nothing (chains.seen_head_record)."""
+    if not active() or _db().execute_sql(f"SELECT 1 FROM {FLOORS} WHERE author = ?",
+                                         (author,)).fetchone() is not None:
+        return None
+    return None if Message.select().where(Message.author == author).exists() else current()
+
+
 def floors() -> dict[str, int] | None:
     """Each author's floor while a backfill is under way in the bound file (a place below it,
     or any place of an author not in it, is not yet received); None when none is."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from peers_tui.core import frontier
 from peers_tui.core.chains import (
     forked_here, next_link, predecessors, seen_head_record, wanted_before, within_frontier,
 )
@@ -176,6 +177,7 @@ class MembershipLog:
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
                 # older membership state is void (membership.Cut).
+                _history_here(member, action, fields, roster)
                 head = seen_head_record(member, self.file.group_id, roster)
                 fields = {**fields, "cut": [head[0], head[1].hash] if head else [0, ""]}
                 if head is not None and member == keypair.public_id:
@@ -287,6 +289,22 @@ class MembershipLog:
         terms, _ = self.invites()
         with self.file.session():
             return membership_events(roster, terms, str(self.file.genesis().data.get("handle")))
+
+
+def _history_here(member: str, action: str, fields: dict[str, Any], roster: Any) -> None:
+    """Refuse a cut while this host's join walk has met nothing of the member's: it would be
+    at nothing and void their whole history on every host (docs/relay.md, "The cut over a
+    join's walk"). A promotion cuts nothing."""
+    waiting = frontier.unmet(member)
+    current = roster.members.get(member)
+    if waiting is None or (action == "role" and current is not None
+                           and fields.get("role", 0) >= current.role):
+        return
+    name = current.handle if current is not None else fingerprint(member)
+    raise PeersError(f"{name}'s messages have not reached this host yet (history "
+                     f"{waiting.received:,} of {waiting.total:,} received): this change would "
+                     "void them on every host; try again once it is all here")
+
 
 def _member_view(member: Member) -> MemberView:
     return MemberView(member.user_id, member.handle, fingerprint(member.user_id),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,9 @@ from peers_tui.relay.signatures import checked_ahead
 
 PAGE = 1000  # messages a commit behind the newest screen (the relay applies nothing else meanwhile)
 RETRY = 1.0
+# Tests: while this file exists the walk waits before each page, so that something can be done
+# on the host mid-walk without a race (tests/cli/test_relay_walk_cut.py).
+HOLD = os.environ.get("PEERS_RELAY_WALK_HOLD")
 
 # (group, records, then, run): `then(db)` runs in the apply's transaction after its rows;
 # `run(work)`, when given, runs the apply's synchronous work (None: on the loop).
@@ -124,6 +128,8 @@ class Backfills:
                 read = time.monotonic()
                 pages = newest_first(self.js, subject, state.lower, found.first, PAGE)
                 async for low, page in checked_ahead(pages):
+                    while HOLD and os.path.exists(HOLD):
+                        await asyncio.sleep(0.05)
                     applying = time.monotonic()
                     backfill_state.expect_history(store, page)  # core.joined_history: not news
                     async with self.lock:

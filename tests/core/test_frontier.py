@@ -63,3 +63,58 @@ def test_verify_says_a_file_with_a_frontier_is_incomplete(alice: User, bob: User
     result = alice.run("verify", "team")
     assert result.code == 1
     assert "incomplete: earlier history not yet received (2 of 3)" in result.out
+
+
+def test_a_removal_during_a_walk_cuts_at_the_newest_record_held(alice: User, bob: User, team):
+    """A removal made while a join's walk is under way (docs/relay.md, "The cut over a join's
+    walk"): the places below bob's floor are history on its way, so the cut is not at nothing
+    (which voided all his records naming an older state, on every host); a gap at or above
+    his floor still ends what was seen, as in a complete file."""
+    import json
+    import sqlite3
+
+    from peers_tui.core.encoding import record_hash
+
+    for i in range(5):  # bob's chain places 1-5
+        bob.ok("send", "team", f"bob {i}")
+    ids = {m["body"]: m["id"] for m in alice.ok("log", "team", "--json").json()}
+    bob_id = alice.ok("members", "team", "--json").json()[1]["id"]
+    path = alice.hub / f"{team}.db"
+    with sqlite3.connect(path) as db:
+        seen = db.execute("SELECT record FROM message WHERE id = ?", (ids["bob 2"],)).fetchone()[0]
+
+    def mid_walk(db) -> None:  # places 1-2 not received yet (floor 3); place 4 gone above it
+        Message.delete().where(Message.id.in_([ids["bob 0"], ids["bob 1"], ids["bob 3"]])).execute()
+        frontier.begin(db, 5, 10, 5)
+        frontier.lower(db, {bob_id: 3})
+
+    edit_file(alice, team, mid_walk)
+    alice.ok("remove", "team", "bob")
+    with sqlite3.connect(path) as db:
+        change = json.loads(db.execute("SELECT record FROM group_members ORDER BY seq DESC"
+                                       " LIMIT 1").fetchone()[0])
+    assert change["action"] == "remove" and change["cut"] == [3, record_hash(seen)]
+
+
+def test_a_cut_is_refused_while_the_walk_has_met_nothing_of_the_member(alice: User, bob: User,
+                                                                       team):
+    """The walk has not met bob (no floor, no message of his here): a removal would cut at
+    nothing and void all his messages on every host, so it is refused with one line until
+    the history is here; a promotion cuts nothing and goes through."""
+    for i in range(3):
+        bob.ok("send", "team", f"bob {i}")
+    bob_id = alice.ok("members", "team", "--json").json()[1]["id"]
+
+    def not_met(db) -> None:
+        Message.delete().where(Message.author == bob_id).execute()
+        frontier.begin(db, 3, 10, 5)
+
+    edit_file(alice, team, not_met)
+    refused = alice.run("remove", "team", "bob")
+    assert refused.code != 0 and refused.err.count("\n") == 1, refused.err
+    assert "bob's messages have not reached this host yet (history 0 of 3 received)" in refused.err
+    assert "Traceback" not in refused.err
+    assert [m["handle"] for m in alice.ok("members", "team", "--json").json()] == ["alice", "bob"]
+    alice.ok("role", "team", "bob", "admin")  # a promotion: no cut
+    edit_file(alice, team, frontier.finish)
+    alice.ok("remove", "team", "bob")
