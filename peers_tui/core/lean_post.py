@@ -26,7 +26,7 @@ import sqlite3
 from peers_tui.core import own_copy
 from peers_tui.core.chain_rules import build_on, link_after
 from peers_tui.core.database.files import SQLITE_BUSY, sqlite_code, storage_error
-from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
+from peers_tui.core.errors import Busy, DiskFull, PeersError, ReadOnly
 from peers_tui.core.group_entry import (
     GROUP_COLUMNS, GroupEntry, GroupName, entry_of, find_group, own_pin, pinned, pins_move,
 )
@@ -255,10 +255,11 @@ class LeanSend:
             _bookkeeping(self.personal, group, entry, message_id, roster, keypair.public_id, head,
                          written[1])
         except sqlite3.Error as exc:
-            # As after the full send (core.pins.remember): a full disk or a read-only home
-            # does not fail a message that was sent; anything else is reported.
+            # As after the full send (core.pins.remember): a full disk, a read-only home or
+            # a locked personal.db does not fail a message that was sent (said failed, it was
+            # sent twice by a user trying again); anything else is reported.
             error = storage_error(os.path.join(self.home, PERSONAL_FILE), exc, PERSONAL_LABEL)
-            if not isinstance(error, (DiskFull, ReadOnly)):
+            if not isinstance(error, (Busy, DiskFull, ReadOnly)):
                 raise error from exc
         return message_id
 

@@ -89,3 +89,17 @@ async def test_app_says_the_file_is_locked_and_keeps_the_draft(alice):
         await pilot.press("enter")  # the kept text, sent once the lock is gone
         await wait_for(pilot, lambda: [m["body"] for m in alice.ok(
             "log", "team", "--json").json()] == ["words worth keeping"])
+
+
+def test_a_locked_personal_file_does_not_fail_a_message_that_was_sent(alice):
+    """personal.db held by another process (another app of the same user) while `peers send`
+    writes its read marker and pins after the message: the message was sent, so the send says
+    so (exit 0, its id), as on a full disk. It failed with "personal.db: database is locked",
+    the message stored: a user trying again posted it twice."""
+    group_id = alice.ok("create", "team").out.strip()
+    alice.ok("send", "team", "before")
+    with write_lock_held(alice.home / "personal.db"):
+        result = alice.spawn("send", "team", "sent anyway")
+    assert result.code == 0, result.err
+    assert messages(alice.hub / f"{group_id}.db") == 2
+    assert [m["body"] for m in alice.ok("log", "team", "--json").json()] == ["before", "sent anyway"]
