@@ -36,12 +36,12 @@ def group_id(user) -> str:
     return next(g["id"] for g in user.ok("groups", "--json").json() if g["name"] == "team")
 
 
-def back_and_flowing(leaf, alice, bob, team: str) -> None:
+def back_and_flowing(leaf, alice, bob, team: str, query: str) -> None:
     said = bob.fails("log", "team").err
     assert f"group team: its file {leaf.hub / f'{team}.db'} is missing" in said, said
     assert f"`peers relay refetch {team}` makes it again" in said, said
     assert "team" in [g["name"] for g in bob.ok("groups", "--json").json()]  # still listed
-    done = bob.run("relay", "refetch", "team")
+    done = bob.run("relay", "refetch", query)
     assert done.code == 0 and done.err == "", done.err
     assert done.out.startswith(f"the file of group {team} was missing here: made again"), done.out
     assert bodies(bob) == bodies(alice)
@@ -60,7 +60,7 @@ def test_a_group_file_deleted_while_the_relay_runs_is_made_again(two):
     (hub, leaf), alice, bob = two
     team = group_id(bob)
     delete_file(leaf, team)
-    back_and_flowing(leaf, alice, bob, team)
+    back_and_flowing(leaf, alice, bob, team, "team")
 
 
 def test_a_group_file_deleted_while_the_relay_is_stopped_is_made_again(two):
@@ -71,4 +71,4 @@ def test_a_group_file_deleted_while_the_relay_is_stopped_is_made_again(two):
     alice.ok("send", "team", "while B was stopped")
     leaf.start()
     wait_for(leaf.link_up, what="B's link again")
-    back_and_flowing(leaf, alice, bob, team)
+    back_and_flowing(leaf, alice, bob, team, team)  # by its id, as the line says
