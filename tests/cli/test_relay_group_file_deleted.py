@@ -72,3 +72,24 @@ def test_a_group_file_deleted_while_the_relay_is_stopped_is_made_again(two):
     leaf.start()
     wait_for(leaf.link_up, what="B's link again")
     back_and_flowing(leaf, alice, bob, team, team)  # by its id, as the line says
+
+
+def test_the_hubs_own_group_file_deleted_is_made_again_from_its_stream(two):
+    """The hub is a replica too: its file made again from its own federation stream; bob's
+    next message on B reaches alice on A and hers reaches him."""
+    (hub, leaf), alice, bob = two
+    team = group_id(alice)
+    delete_file(hub, team)
+    said = alice.fails("send", "team", "lost?").err
+    assert f"`peers relay refetch {team}` makes it again" in said, said
+    done = alice.run("relay", "refetch", "team")
+    assert done.code == 0 and done.err == "", done.err
+    assert bodies(alice) == bodies(bob) == ["a1", "b1", "a2"]
+    bob.ok("send", "team", "b2")
+    alice.ok("send", "team", "a3")
+    wait_for(lambda: bodies(bob) == bodies(alice) and bodies(alice)[-2:] == ["b2", "a3"],
+             timeout=20, what="messages both ways after the hub's file came back")
+    assert alice.ok("verify").code == 0 and bob.ok("verify").code == 0
+    for host in (hub, leaf):
+        status = host.status()
+        assert status["waiting"] == 0 and status["rejected"] == {}, (host.name, status)
