@@ -37,5 +37,9 @@ class ReadOnly(PeersError):
     """A database that can be read but not written: read-only file, mount or permissions."""
 
 
+class Busy(PeersError):
+    """A write that waited its whole busy timeout for another process's write lock."""
+
+
 class DiskFull(PeersError):
     """A write refused because the disk (or the user's quota) holding a database is full."""

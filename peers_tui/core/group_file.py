@@ -23,6 +23,7 @@ from peers_tui.core.errors import DamagedDatabase, PeersError, ReadOnly
 from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis, group_id_of
 from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import RecordKind
+from peers_tui.core.missing_file import missing_file
 from peers_tui.core.membership import Roster, check_handle
 from peers_tui.core.models import GROUP_MODELS, GroupInfo
 from peers_tui.core.raw import UNEXPECTED_CONTENT, unexpected_content
@@ -45,6 +46,9 @@ class GroupFile:
         self.db = connect(path, lendable=lendable)
         self._prepared = False
         self._genesis: SignedRecord | None = None
+        # The name the user's Groups table gives it (core.store_registry), for errors raised
+        # before its genesis was read (a missing file).
+        self.known_as: str | None = None
         # (author, the roster a write is checked against) -> the head of the author's chain
         # their personal.db pins for this group (core.pins.Pins.own_pin), which their next
         # record follows if the file lost it (chain_rules.build_on). Set by the account that
@@ -97,7 +101,12 @@ class GroupFile:
         try:
             # Every time, not only the first: a connection kept open (the live feed's) would
             # go on reading a file deleted since, and never say that it is gone.
-            check_regular_file(self.path, readable=not self._prepared)
+            try:
+                check_regular_file(self.path, readable=not self._prepared)
+            except DamagedDatabase as exc:
+                if isinstance(exc.__cause__, FileNotFoundError):  # the whole file gone
+                    raise missing_file(self.path, self.label, self.group_id) from exc
+                raise
             with self.db.connection_context(), self.db.bind_ctx(self.models, False, False):
                 if not self._prepared:
                     prepare_schema(self.db, self.models, create=create)
@@ -143,6 +152,8 @@ class GroupFile:
         """How errors name this group: by name once its genesis was read, else by file."""
         if self._genesis is not None:
             return f"group {self._genesis.data.get('name', '')}"
+        if self.known_as is not None:
+            return f"group {self.known_as}"
         return f"group file {self.path.name}"
 
     @property

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 from peers_tui.core.database.files import unwritable_reason
 from peers_tui.core.errors import PeersError
 from peers_tui.core.kinds import MessageKind
-from peers_tui.core.group_entry import GROUP_COLUMNS, entry_of
-from peers_tui.core.lean_post import HAND_OVER, stored_handle, write_plain
+from peers_tui.core.group_entry import GROUP_COLUMNS, GroupEntry, entry_of
+from peers_tui.core.lean_post import HAND_OVER, busy_error, stored_handle, write_plain
 from peers_tui.core.membership_order import kept_change
 from peers_tui.core.message_rules import check_post
 from peers_tui.core.text import without_blank_edges
@@ -45,6 +45,7 @@ def send_held(actions: MessageActions, group_id: str, text: str, kind: str = "te
     if reply_to is not None:
         return None  # the reply's target is looked up by the full path
     me = actions.me
+    entry: GroupEntry | None = None
     try:
         body = without_blank_edges(text)
         check_post(body, kind)
@@ -72,7 +73,10 @@ def send_held(actions: MessageActions, group_id: str, text: str, kind: str = "te
             if written is None:
                 return None
             view = store.timeline.views_of([written[0]])[0]
-    except HAND_OVER:
+    except HAND_OVER as exc:
+        busy = busy_error(exc, entry) if entry is not None else None
+        if busy is not None:
+            raise busy from exc  # the full path would wait as long again
         return None  # rolled back by the write: the full path says what is wrong
     return view, AfterSend(actions, entry, store, view.id)
 

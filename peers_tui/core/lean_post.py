@@ -25,8 +25,8 @@ import sqlite3
 
 from peers_tui.core import own_copy
 from peers_tui.core.chain_rules import build_on, link_after
-from peers_tui.core.database.files import storage_error
-from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
+from peers_tui.core.database.files import SQLITE_BUSY, sqlite_code, storage_error
+from peers_tui.core.errors import Busy, DiskFull, PeersError, ReadOnly
 from peers_tui.core.group_entry import (
     GROUP_COLUMNS, GroupEntry, GroupName, entry_of, find_group, own_pin, pinned, pins_move,
 )
@@ -202,6 +202,15 @@ def _entry(personal: sqlite3.Connection, query: str) -> GroupEntry | None:
     return entry_of(row) if row is not None else None
 
 
+def busy_error(exc: BaseException, entry: GroupEntry) -> PeersError | None:
+    """The user's error when another process held the group's write lock for the whole busy
+    timeout, else None. Handed over, the full path waited as long again and failed alike (the
+    ninth acceptance pass: ~11 s, then SQLite's bare "database is locked")."""
+    if sqlite_code(exc) != SQLITE_BUSY:  # (also behind a store's PeersError: its cause)
+        return None
+    return storage_error(entry.db_file, exc, f"group {entry.name}")
+
+
 class LeanSend:
     """One `peers send` on plain sqlite3. `send()` returns the message id, or None when the
     full path must do it (nothing was written then). Use as a context manager: the
@@ -234,7 +243,10 @@ class LeanSend:
         assert self.personal is not None
         try:
             written = write_plain(group, entry, keypair, handle, body, MessageKind(kind), self.held)
-        except HAND_OVER:
+        except HAND_OVER as exc:
+            busy = busy_error(exc, entry)
+            if busy is not None:
+                raise busy from exc
             return None  # rolled back: nothing was written
         if written is None:
             return None
@@ -243,10 +255,11 @@ class LeanSend:
             _bookkeeping(self.personal, group, entry, message_id, roster, keypair.public_id, head,
                          written[1])
         except sqlite3.Error as exc:
-            # As after the full send (core.pins.remember): a full disk or a read-only home
-            # does not fail a message that was sent; anything else is reported.
+            # As after the full send (core.pins.remember): a full disk, a read-only home or
+            # a locked personal.db does not fail a message that was sent (said failed, it was
+            # sent twice by a user trying again); anything else is reported.
             error = storage_error(os.path.join(self.home, PERSONAL_FILE), exc, PERSONAL_LABEL)
-            if not isinstance(error, (DiskFull, ReadOnly)):
+            if not isinstance(error, (Busy, DiskFull, ReadOnly)):
                 raise error from exc
         return message_id
 
@@ -272,4 +285,4 @@ class LeanSend:
         return entry, group, keypair, handle, body
 
 
-__all__ = ["LeanSend"]
+__all__ = ["LeanSend", "busy_error"]

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 
 from peers_tui.core.chain_rules import Predecessors, by_hash, holds_place, newest_own, wanted_before
 from peers_tui.core.database.files import (
-    APPLICATION_ID, FOREIGN_OBJECTS, PRAGMAS, SCHEMA_VERSION, check_regular_file, refuse_planted_sql,
-    sqlite_uri, unwritable_reason,
+    APPLICATION_ID, BUSY_SECONDS, FOREIGN_OBJECTS, PRAGMAS, SCHEMA_VERSION, check_regular_file,
+    refuse_planted_sql, sqlite_uri, unwritable_reason,
 )
 from peers_tui.core.forks import forked_places
 from peers_tui.core.genesis import checked_genesis
@@ -38,7 +38,7 @@ def connect(path: StrPath) -> sqlite3.Connection | None:
     check_regular_file(path)
     if unwritable_reason(path) is not None:  # (then also never one to open `immutable`)
         return None
-    conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True, timeout=5,
+    conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True, timeout=BUSY_SECONDS,
                            isolation_level=None)
     conn.text_factory = decode_text  # as every connection of the models (core.database)
     refuse_planted_sql(conn)  # (lean_schema looks once; a trigger planted later never runs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from peers_tui.core import own_copy, own_restore
-from peers_tui.core.errors import DiskFull, PeersError, ReadOnly
+from peers_tui.core.errors import Busy, DiskFull, PeersError, ReadOnly
 from peers_tui.core.group_entry import GROUP_COLUMNS, entry_of, own_pin
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
@@ -19,11 +19,12 @@ from peers_tui.core.views import MessageView, Problem
 
 def remember(write: Callable[[], object]) -> None:
     """Bookkeeping in personal.db (read markers, pinned heads, seen removals) that must
-    not fail what it follows: on a full disk or a read-only home, a message that was
-    sent was sent, and a log that was read was read."""
+    not fail what it follows: on a full disk, a read-only home or a personal.db another
+    process holds locked (another app of the user's), a message that was sent was sent,
+    and a log that was read was read."""
     try:
         write()
-    except (DiskFull, ReadOnly):
+    except (Busy, DiskFull, ReadOnly):
         pass
 
 

@@ -46,6 +46,7 @@ class StoreRegistry:
                 # The personal group lives in personal.db, beside the Groups table.
                 store = GroupStore(entry.db_path, entry.id,
                                    models=ALL_MODELS if entry.personal else GROUP_MODELS)
+                store.file.known_as = entry.name
                 store.genesis()
                 self._stores[entry.id] = self._pinned(store)
             return store

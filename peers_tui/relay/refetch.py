@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from peers_tui.relay.config import RelayConfig
     from peers_tui.relay.ledger import Ledger
     from peers_tui.relay.link import LinkState
+    from peers_tui.relay.link_report import LinkReporter
     from peers_tui.relay.local import LocalScanner
 
 PAGE = 1000  # records asked for at a time (a window of stream positions of about that many)
@@ -83,6 +84,7 @@ class Refetch:
     ledger: Ledger
     scanner: LocalScanner
     link: LinkState
+    reporter: LinkReporter
     lock: asyncio.Lock
     backfills: Backfills | None
     js_local: Any
@@ -231,6 +233,11 @@ class Refetch:
                     history(group_id, page)
                     async with self.lock:
                         outcome = await self._apply_group(group_id, page, settled(group_id))
+                        # The positions moved past the rows applied (`note_applied`), and
+                        # some may be this host's own: the link file's `sent` follows, or
+                        # the app marked the reader's messages fetched back "not yet at the
+                        # hub" until the next publish (the intake's rows are others').
+                        self.reporter.sent(group_id)
                     if outcome is not None:
                         brought += len(outcome.applied)
                         refused += len(outcome.refused)

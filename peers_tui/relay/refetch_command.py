@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -28,20 +29,26 @@ from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.fetch import _known_first, _record
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.refetch import history, pages_of, settled
+from peers_tui.relay.replaced_files import start_over
 
-def group_of(args: argparse.Namespace, hub: Path, query: str) -> str:
+def group_of(args: argparse.Namespace, hub: Path, query: str) -> tuple[str, bool]:
     """A group id this hub holds a file of: the id itself, or a group of the user's account
-    (by id prefix or name, as every command names groups)."""
+    (by id prefix or name, as every command names groups); and whether its file is missing
+    (a group the user is in whose file was deleted: fetched again whole)."""
     text = query.strip().lower()
     if len(text) == GROUP_ID_LENGTH and (hub / f"{text}.db").is_file():
-        return text
+        return text, False
     from peers_tui.core.account import Account  # only for a name
     from peers_tui.paths import home_dir
 
-    group_id = Account(home_dir(args.home), hub).resolve(query).id
-    if not (hub / f"{group_id}.db").is_file():
+    entry = Account(home_dir(args.home), hub).resolve(query)
+    path = hub / f"{entry.id}.db"
+    if (not entry.personal and not os.path.lexists(path)
+            and os.path.abspath(entry.db_file) == os.path.abspath(path)):
+        return entry.id, True
+    if not path.is_file():
         raise RelayError(f"group {query!r} has no file in this hub ({hub})")
-    return group_id
+    return entry.id, False
 
 
 async def _read_missing(config: RelayConfig, group_id: str, held: set[str], wanted: set[str],
@@ -69,14 +76,15 @@ async def _read_missing(config: RelayConfig, group_id: str, held: set[str], want
 
 
 def apply_missing(hub: Path, config: RelayConfig, group_id: str,
-                  pages: list[list[Envelope]]) -> Outcome:
-    """Each page as any record from another host is applied (a leaf: in the hub's order)."""
+                  pages: list[list[Envelope]], create: bool = False) -> Outcome:
+    """Each page as any record from another host is applied (a leaf: in the hub's order);
+    `create`: the file is made from the group's genesis, as a join makes it."""
     total = Outcome()
     held: list[Envelope] = []
     for page in pages:
         _known_first(hub, page)
         history(group_id, page)  # here before: not news (unread, mentions)
-        outcome = apply_records(hub, group_id, held + page, create=False,
+        outcome = apply_records(hub, group_id, held + page, create=create,
                                 hub_order=config.role == "leaf", then=settled(group_id))
         if outcome is None:
             raise RelayError(f"group {group_id} has no file in this hub ({hub})")
@@ -89,11 +97,13 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
 
     hub = _hub(args)
     config = load_config(hub)  # no relay set up here: one line saying so
-    group_id = group_of(args, hub, args.group)
-    held = census.held_hashes(hub / f"{group_id}.db")
+    group_id, missing = group_of(args, hub, args.group)
+    held = set() if missing else census.held_hashes(hub / f"{group_id}.db")
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:  # the scan's refusals for a predecessor missing here, taken back (refetch.py)
         taken_back = census.refused_for_gaps(ledger, group_id, config.name)
+        if missing:  # how far the relay read the deleted file says nothing of the new one
+            start_over(ledger, group_id)
     finally:
         ledger.close()
     found: set[str] = set()
@@ -103,7 +113,7 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         if not total:
             raise RelayError(f"group {group_id} is not known to the federation's hub: its "
                              "founding host's relay has not sent it yet")
-        outcome = apply_missing(hub, config, group_id, pages)
+        outcome = apply_missing(hub, config, group_id, pages, create=missing)
     except (OSError, nats.errors.Error, asyncio.TimeoutError) as exc:
         why = str(exc) or f"{type(exc).__name__}: its nats-server did not answer"
         raise RelayError(f"this host's relay is not running (peers relay): {why}") from exc
@@ -121,7 +131,9 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
             census.note_refetched(ledger, group_id, brought, int(time.time() * 1000))
         finally:
             ledger.close()
-    line = (f"{brought} records of group {group_id} were missing here and are back (the "
+    line = (f"the file of group {group_id} was missing here: made again with the hub's "
+            f"{brought} records" if missing else
+            f"{brought} records of group {group_id} were missing here and are back (the "
             f"hub holds {total})" if brought else
             f"nothing of group {group_id} was missing here (the hub holds {total} records)")
     refused = len(outcome.refused) + len(outcome.lost)

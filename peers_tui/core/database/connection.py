@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import peewee
 
 from peers_tui.core.database.files import (
-    PRAGMAS, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, disk_full, immutable_reason,
-    refuse_planted_sql, sqlite_code, sqlite_uri, unwritable_reason, wal_has_content,
+    BUSY_SECONDS, PRAGMAS, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, disk_full,
+    immutable_reason, refuse_planted_sql, sqlite_code, sqlite_uri, unwritable_reason,
+    wal_has_content,
 )
 from peers_tui.core.raw import decode_text
 
@@ -92,7 +93,7 @@ def connect(path: Path, *, lendable: bool = False) -> Database:
     for the relay's kept stores only), so sqlite3's same-thread check is off for it alone.
     """
     extra = {"check_same_thread": False} if lendable else {}
-    return Database(str(path), pragmas=PRAGMAS, timeout=5, lock_type="IMMEDIATE",
+    return Database(str(path), pragmas=PRAGMAS, timeout=BUSY_SECONDS, lock_type="IMMEDIATE",
                     autoconnect=False, **extra)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 
-from peers_tui.core.errors import DamagedDatabase, DiskFull, PeersError, ReadOnly
+from peers_tui.core.errors import Busy, DamagedDatabase, DiskFull, PeersError, ReadOnly
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
@@ -22,19 +22,22 @@ if TYPE_CHECKING:
     StrPath = str | os.PathLike[str]
 
 # SQLite's primary result codes that say something about the file rather than its contents.
-SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 8, 10, 13, 14
+SQLITE_BUSY, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 5, 8, 10, 13, 14
 # A statement the authorizer refused (refuse_planted_sql), and the authorizer's answers.
 SQLITE_AUTH, _ALLOW, _DENY = 23, 0, 1
 # Below this much free space an I/O failure is taken to be the disk filling up.
 LOW_SPACE = 1 << 20
 
+# Seconds a connection waits for another's write lock before SQLITE_BUSY (every connection's
+# busy timeout; what storage_error's words say was waited).
+BUSY_SECONDS = 5
 # Every connection to a peers database (core.database.connection; core.lean_post opens its
 # own with plain sqlite3 and the same pragmas).
 PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "normal",
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": BUSY_SECONDS * 1000,
     "journal_size_limit": 64 * 1024 * 1024,
     "trusted_schema": 0,
 }
@@ -251,4 +254,11 @@ def storage_error(path: StrPath, exc: BaseException, label: str) -> PeersError:
                         "free some space and try again")
     if code == SQLITE_READONLY:
         return ReadOnly(f"{label} is read-only ({cause}): nothing was written to it")
+    if code == SQLITE_BUSY:
+        # SQLite's own words ("<file>.db: database is locked") named neither the group nor
+        # who holds it (the ninth acceptance pass: a relay stopped inside a write transaction).
+        return Busy(f"{label} is locked by another peers process (the relay, or another peers "
+                    f"command or app) that holds its write lock; waited {BUSY_SECONDS} s, "
+                    "nothing was written: try again (`peers relay status` says whether the "
+                    "relay runs)")
     return DamagedDatabase(describe_sqlite_error(path, cause))
