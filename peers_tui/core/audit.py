@@ -225,13 +225,19 @@ class Audit:
             head = own_head(author, self.file.group_id)
         return roster.head_seq, roster.head_hash, ({author: (head[0], head[1])} if head else {})
 
-    def invite_heads(self) -> dict[str, tuple[int, str]]:
-        """Each author's newest invite that checked out: pinned like messages."""
+    def invite_heads(self, roster: Roster) -> dict[str, tuple[int, str]]:
+        """Each author's newest invite that checked out and that no cut in `roster` makes void:
+        pinned like messages. The invite log leaves authority to each join, so a void one
+        (signed after its author's leave under the state before it) was pinned as verified,
+        and once the relay took it out every read warned "history deleted" for good."""
         heads: dict[str, tuple[int, str]] = {}
         terms, _ = self.log.invites()
         for found in terms.values():
             for invite in (found, *found.alternatives):
                 author, aseq = invite.signer, invite.aseq
+                if roster.cut_problem(author, aseq, invite.digest, invite.member_seq,
+                                      invite.created_at) is not None:
+                    continue
                 if aseq and (author not in heads or heads[author][0] < aseq):
                     heads[author] = (aseq, invite.digest)
         return heads

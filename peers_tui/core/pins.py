@@ -124,7 +124,7 @@ class Pins:
         would then hold the void record for good ("history deleted" once the relay took it
         out of the file)."""
         roster = roster if roster is not None else store.current_roster()
-        heads = store.invite_heads()
+        heads = store.invite_heads(roster)
         verified = [m.id for m in messages if m.verified]
         # The edits and deletions applied to them were verified too: deleting one later must
         # show, not silently bring back the old text.

@@ -201,6 +201,7 @@ def read_status(hub: Path) -> dict[str, Any]:
             alive = False
     if not alive and isinstance(status.get("updated"), (int, float)):
         status["last_seen"] = status["updated"]  # its last word: a stop, or its last heartbeat
+        _links_down(status, status["updated"])
     status["running"] = bool(alive)
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
@@ -216,6 +217,17 @@ def read_status(hub: Path) -> dict[str, Any]:
     finally:
         ledger.close()
     return status
+
+
+def _links_down(status: dict[str, Any], last_word: float) -> None:
+    """No link is up where no relay runs: the status file keeps the links as the relay last
+    wrote them (SIGTERM's last word is written with the link still up), and `--json` said
+    `"up": true` beside `"running": false`. Each link up then is down since that last word
+    (relay_stopped counts the hub's absence from it, as it did from `updated`)."""
+    leaves = status.get("leaves")
+    for link in [status.get("link"), *(leaves.values() if isinstance(leaves, dict) else ())]:
+        if isinstance(link, dict) and link.get("up"):
+            link.update(up=False, since=last_word, rtt_ms=None)
 
 
 def cmd_relay_rejected(args: argparse.Namespace) -> int:

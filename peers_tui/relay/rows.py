@@ -118,7 +118,7 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             with store.db.atomic():
                 own_place.lower_high_rows(store.db)
         # What a membership change written here voids, as the hosts applying it take out.
-        scan.voided = take_out_here(store)
+        scan.voided = take_out_here(store, origin)
         after_rowid, after_invite = own_place.read_again(store.db, after_rowid, after_invite)
         invites: list[Any] = list(prepared(Invite, ("relay: invites after",), [after_invite],
                                            lambda: Invite.select().where(

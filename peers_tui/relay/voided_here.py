@@ -20,6 +20,7 @@ quarantine (`relay rejected`), where the applying hosts keep theirs.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from peers_tui.core import search
@@ -37,10 +38,13 @@ from peers_tui.relay.voided import take_out_voided
 _done: dict[tuple[str, int], tuple[object, ...] | None] = {}
 
 
-def take_out_here(store: GroupStore) -> list[tuple[Envelope, str]]:
+def take_out_here(store: GroupStore, origin: str) -> list[tuple[Envelope, str]]:
     """Take out of this file (inside its session) the messages and invites that a cut of the
-    membership log voids; return them with the reason. Nothing is read or written when the
-    log has not moved since the last call for this file, nor when it holds no cut."""
+    membership log voids; return them with the reason, in this host's name (`origin`), as an
+    apply keeps what a change voids (intake, order_service): take_out_voided leaves the origin
+    empty, and the quarantine counted them under no host ("rejected:  3, D 5"). Nothing is
+    read or written when the log has not moved since the last call for this file, nor when it
+    holds no cut."""
     roster = store.current_roster()
     mark, key = store.roster_mark, _key(store)
     if key in _done and _done[key] == mark:
@@ -50,7 +54,8 @@ def take_out_here(store: GroupStore) -> list[tuple[Envelope, str]]:
         with store.db.atomic():  # the log's mark read again under the write lock
             roster = store.current_roster()
             touched: set[str] = set()
-            voided = take_out_voided(store, roster, touched)
+            voided = [(replace(envelope, origin=origin), why)
+                      for envelope, why in take_out_voided(store, roster, touched)]
             reindex(store, roster, touched)
     _done[key] = mark
     return voided

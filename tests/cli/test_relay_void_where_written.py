@@ -42,6 +42,12 @@ def rejected_hashes(host: Host) -> dict[str, str]:
     return {str(item["hash"]): str(item["reason"]) for item in listed}
 
 
+def rejected_hosts(host: Host, hashes: set[str]) -> set[str]:
+    """The host each of these quarantined records is kept under."""
+    listed = host.peers().ok("relay", "rejected", "--json").json()
+    return {str(item["host"]) for item in listed if item["hash"] in hashes}
+
+
 @pytest.mark.parametrize("where", ["leaf", "hub"])
 def test_a_removal_written_here_takes_out_here_what_it_voids(three, where):  # noqa: F811
     """The removal written on leaf C by carol (after the hub accepted it), or on the hub by
@@ -86,6 +92,10 @@ def test_a_removal_written_here_takes_out_here_what_it_voids(three, where):  # n
         kept = {digest: why for digest, why in rejected_hashes(host).items() if digest in void.values()}
         assert sorted(kept) == sorted(void[body] for body in held), (host.name, kept)
         assert set(kept.values()) == {CUT}, (host.name, kept)
+        # In this host's name, as an apply keeps what a change voids (the tenth acceptance
+        # pass: the scan's were kept under no host, `relay status` "rejected:  2, D 5").
+        assert rejected_hosts(host, set(kept)) == {host.name}, host.name
+        assert "" not in host.status()["rejected"], host.status()["rejected"]
     for host in hosts:
         assert host.status()["waiting"] == 0, host.name
 
