@@ -43,3 +43,16 @@ async def said_by_the_caller(error: Exception) -> None:
 # join` whose relay was killed after the join looked at its status waited until the relay was
 # started again (eighth acceptance pass). 1 gives two tries, 0.1 s apart, then NoServersError.
 ONE_SHOT = {"max_reconnect_attempts": 1, "reconnect_time_wait": 0.1, "allow_reconnect": False}
+
+
+def why_unanswered(error: Exception) -> str:
+    """Plain words for why a question to the hub's stream failed (a user read "(ServiceUnavailable
+    Error)" when the hub died during a join: the tenth acceptance pass)."""
+    kind = type(error).__name__
+    if "ServiceUnavailable" in kind or "NoResponders" in kind:
+        return "the hub's stream does not answer: its relay or nats-server is down, or the link to it"
+    if "Timeout" in kind:
+        return "no answer in time: the hub or the link to it is slow or down"
+    if "NoServers" in kind or "ConnectionClosed" in kind:
+        return "this host's relay (its nats-server) does not answer"
+    return f"the hub's stream answered with an error ({kind})"

@@ -24,7 +24,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from peers_tui.relay import backfill_state
 from peers_tui.relay.apply import Outcome, apply_records
-from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
+from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller, why_unanswered
 from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, fed_subject, from_message
 from peers_tui.relay.ledger import Ledger
@@ -44,8 +44,8 @@ async def read_group(js: Any, group_id: str, subject: str | None = None) -> list
         info = await js.stream_info(FED_STREAM, subjects_filter=subject)
         stored = sum((info.state.subjects or {}).values())
     except Exception as exc:  # no stream (hub never ran) or hub unreachable
-        raise RelayError(f"the hub cannot be asked for group {group_id} ({exc.__class__.__name__})"
-                         ) from exc
+        raise RelayError(f"the hub cannot be asked for group {group_id}: {why_unanswered(exc)}; "
+                         "`peers relay status` shows the link") from exc
     if not stored:
         return []
     sub = await js.subscribe(subject, stream=FED_STREAM, ordered_consumer=True,

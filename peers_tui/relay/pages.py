@@ -21,6 +21,7 @@ import nats
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, Header
 
+from peers_tui.relay.client_errors import why_unanswered
 from peers_tui.relay.config import RelayError
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, from_message
 
@@ -54,7 +55,8 @@ async def bounds(js: Any, subject: str) -> Bounds | None:
         first = (await js.get_msg(FED_STREAM, seq=max(1, info.state.first_seq or 1),
                                   subject=subject, next=True)).seq
     except nats.errors.Error as exc:
-        raise RelayError(f"the hub cannot be asked for {subject} ({exc.__class__.__name__})") from exc
+        raise RelayError(f"the hub cannot be asked for {subject}: {why_unanswered(exc)}; "
+                         "`peers relay status` shows the link") from exc
     return Bounds(int(first), int(last), count)
 
 
