@@ -36,16 +36,27 @@ if TYPE_CHECKING:
 _TABLES = ("message", "invite", "fork_evidence")
 _BELOW = " UNION ALL ".join(f"SELECT author_seq, record FROM {table} WHERE author = ?1"
                             " AND author_seq BETWEEN 1 AND ?2" for table in _TABLES)
-CROWDED = (f"SELECT 1 FROM ({_BELOW}) GROUP BY author_seq HAVING COUNT(*) > 1 LIMIT 1")
+# The message table holds one row a place (its unique index), so a crowded place holds an
+# invite or evidence row: looked up from those few rows, not the author's every message.
+CROWDED = ("SELECT 1 FROM (SELECT author_seq AS seq FROM invite WHERE author = ?1 AND author_seq"
+           " BETWEEN 1 AND ?2 UNION ALL SELECT author_seq FROM fork_evidence WHERE author = ?1"
+           " AND author_seq BETWEEN 1 AND ?2) AS s WHERE " + " + ".join(
+               f"(SELECT COUNT(*) FROM {table} WHERE author = ?1 AND author_seq = s.seq)"
+               for table in _TABLES) + " > 1 LIMIT 1")
 ROWS = _BELOW
 
 
-def fill(roster: Roster, execute: Execute) -> None:
+def fill(roster: Roster, execute: Execute, authors: Iterable[str] = ()) -> None:
     """Walk the chain below each cut of an author with a crowded place under it (after the
-    log's replay, on the file it was replayed from)."""
+    log's replay, on the file it was replayed from), and of `authors` whatever their places
+    (a record of theirs arriving where one is stored: relay.batch_admit), once."""
+    forced = set(authors)
     for author, cuts in roster.cuts.items():
         top = max((cut.aseq for cut in cuts), default=0)
-        if top < 2 or not list(execute(CROWDED, (author, top))):
+        if top < 2 or (author in forced and all(
+                (author, cut.seq) in roster.cut_chains for cut in cuts)):
+            continue
+        if author not in forced and not list(execute(CROWDED, (author, top))):
             continue
         links: dict[str, tuple[Any, Any]] = {}  # hash -> (place, predecessor's hash) as signed
         for _, text in execute(ROWS, (author, top)):
