@@ -53,7 +53,9 @@ def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord,
     if roster is not None and roster.cuts:  # a record a cut voids last: it never holds a
         # place against a live one of the same batch (it would make that one evidence); one
         # arriving below a cut beside the record stored there is judged by the cut's chain
-        cut_chains.fill(roster, store.db.execute_sql, {author for author, _ in by_place})
+        cut_chains.fill(roster, store.db.execute_sql, {  # (a duplicate walks nothing)
+            c["author"] for _, r, c in opened
+            if any(row[4] != r.text for row in by_place.get((c["author"], c["author_seq"]), ()))})
         opened = sorted(opened, key=lambda item: roster.beyond_cut(item[1]))
     for envelope, record, columns in opened:
         place = (columns["author"], columns["author_seq"])
