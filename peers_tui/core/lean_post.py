@@ -35,7 +35,7 @@ from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.lean_reads import connect, lean_schema, own_head, read_roster, text_column
 from peers_tui.core.membership import MAX_HANDLE, Roster
 from peers_tui.core.membership_replay import require_role
-from peers_tui.core.message_rules import REQUIRED_ROLE, check_post, followed_below, signed_message
+from peers_tui.core.message_rules import NEWEST_IDS, REQUIRED_ROLE, check_post, followed, signed_message
 from peers_tui.core.raw_values import UNEXPECTED_CONTENT, as_text
 from peers_tui.core.records import RecordError, open_record
 from peers_tui.core.search import index as index_for_search
@@ -122,8 +122,7 @@ def write_plain(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, h
         if taken is not None:  # tampered with: the full path refuses with the reason
             conn.execute("ROLLBACK")
             return None
-        newest = text_column(conn.execute("SELECT MAX(id) FROM message WHERE id < ?",
-                                          (followed_below(),)).fetchone()[0])
+        newest = followed((text_column(id_), created) for id_, created in conn.execute(NEWEST_IDS))
         record, columns = signed_message(keypair, entry.id, kind, {"body": body}, link, floor,
                                          newest)
         values = {**columns, "record": record.text, "sig": record.sig}

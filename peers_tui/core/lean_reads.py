@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
+from peers_tui.core import cut_chains
 from peers_tui.core.chain_rules import Predecessors, by_hash, holds_place, newest_own, wanted_before
 from peers_tui.core.database.files import (
     APPLICATION_ID, BUSY_SECONDS, FOREIGN_OBJECTS, PRAGMAS, SCHEMA_VERSION, check_regular_file,
@@ -107,6 +108,7 @@ def read_roster(conn: sqlite3.Connection, group_id: str, file_name: str) -> Rost
                                 "SELECT seq, member, record, sig, cosig FROM group_members"
                                 " ORDER BY seq, record")),
                    terms, conn.execute("SELECT seq, reason FROM set_aside_changes"))
+    cut_chains.fill(roster, lambda sql, params: conn.execute(sql, params).fetchall())
     roster.invite_problems = invite_problems
     return None if roster.problems or invite_problems else roster
 

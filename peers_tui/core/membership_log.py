@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.core import frontier
+from peers_tui.core import cut_chains, frontier
 from peers_tui.core.chains import (
     forked_here, next_link, predecessors, seen_head_record, wanted_before, within_frontier,
 )
@@ -84,13 +84,18 @@ class MembershipLog:
         # replayed with these verdicts and the places judged again with its cuts, until they
         # stand (before, a genuine invite at a place a cut released was void wherever the
         # void record sat too, and every join with it: tests/cli/test_void_half_fork_invite).
+        # The first replay takes every crowded invite as live: a record signed beside an
+        # invite after its maker's removal voided the invite, the join with it and the rest
+        # of the log, the removal whose cut shows that record void among it (core.cut_chains).
+        terms = self._judge(opened, chain, set())[0] if forked else judged[0]
         for _ in range(FORK_ROUNDS if forked else 0):
             with self.file.session():
-                live = forked_here(forked, self.file.group_id, roster=self._replayed(judged[0]))
+                live = forked_here(forked, self.file.group_id, roster=self._replayed(terms))
             if live == forked:
                 break
             forked = live
             judged = self._judge(opened, chain, forked)
+            terms = judged[0]
         return judged
 
     def _judge(self, opened: list[OpenedInvite], chain: Predecessors,
@@ -110,6 +115,7 @@ class MembershipLog:
             GroupMember.seq, GroupMember.member, GroupMember.record, GroupMember.sig,
             GroupMember.cosig).order_by(GroupMember.seq, GroupMember.record)), terms,
             tuples(SetAsideChange.select(SetAsideChange.seq, SetAsideChange.reason)))
+        cut_chains.fill(roster, self.file.db.execute_sql)
         return roster
 
     def roster(self) -> Roster:

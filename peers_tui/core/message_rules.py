@@ -17,6 +17,7 @@ from peers_tui.core.text import check_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 MAX_BODY_CHARS = 16_000
@@ -85,24 +86,39 @@ def check_post(body: str, kind: str) -> None:
         raise PeersError(f"unknown message kind {kind!r}")
 
 
-# How far ahead of the clock the newest id may stand for a new id to follow it: a host whose
+# How far ahead of its own signed time an id may stand for a new id to follow it: a host whose
 # clock runs fast is followed, a far-future id (a modified client's, up to the highest ULID
 # there is) is not. Followed, one such id dragged every later id of the group up to it, and
 # once the steps reached the highest ULID each new id fell back to the clock: below the
-# ones before it, the log out of order for good (tenth attack pass, docs/relay.md).
+# ones before it, the log out of order for good (tenth attack pass, docs/relay.md). Judged
+# by the row alone, not against the writer's clock: an id a minute short of a day ahead of
+# the clock was followed by hosts whose clock was right and not by one two minutes slow,
+# whose messages then stood above the others' for good (eleventh attack pass).
 FOLLOW_AHEAD_MS = 24 * 60 * 60 * 1000
+# The newest ids a writer looks through for one it may follow (a modified client's flood of
+# far-ahead ids costs every write this many rows at most; past them the clock's id).
+FOLLOW_LOOK = 1000
+NEWEST_IDS = f"SELECT id, created_at FROM message ORDER BY id DESC LIMIT {FOLLOW_LOOK}"
 
 
-def followed_below(now: int | None = None) -> str:
-    """The id text from which on a stored id is too far ahead to follow (FOLLOW_AHEAD_MS):
-    the writers look for the newest id below it (`MAX(id) ... WHERE id < ?`)."""
-    ahead = min((now_ms() if now is None else now) + FOLLOW_AHEAD_MS, (1 << 48) - 1)
-    return ulid_text(ahead << 80)
+def followed(rows: Iterable[tuple[Any, Any]]) -> str | None:
+    """The newest id (rows: id and created_at, newest first) standing less than
+    FOLLOW_AHEAD_MS ahead of its row's own time: the one a new id follows."""
+    for id_, created in rows:
+        if not isinstance(id_, str) or not isinstance(created, int):
+            continue
+        try:
+            ahead = (ulid_value(id_) >> 80) - created
+        except ValueError:  # a forged, unparsable id: do not let it block posting
+            continue
+        if ahead <= FOLLOW_AHEAD_MS:
+            return id_
+    return None
 
 
 def next_message_id(created_at: int, newest: Any) -> str:
-    """A ULID for `created_at`, strictly above `newest` (the highest id stored that is not too
-    far ahead: followed_below), so ids follow commit order."""
+    """A ULID for `created_at`, strictly above `newest` (`followed`), so ids follow commit
+    order."""
     try:
         previous = ulid_value(newest) if newest else None
     except ValueError:  # a forged, unparsable id: do not let it block posting
@@ -112,12 +128,22 @@ def next_message_id(created_at: int, newest: Any) -> str:
     return ulid_text(ulid_after(created_at, previous))
 
 
+def _id_time(text: Any) -> int:
+    try:
+        return ulid_value(text) >> 80
+    except (TypeError, ValueError):
+        return 0
+
+
 def signed_message(keypair: Keypair, group_id: str, kind: MessageKind, fields: dict[str, Any],
                    link: dict[str, Any], floor: int, newest: Any, *,
                    created_at: int | None = None) -> tuple[SignedRecord, dict[str, Any]]:
     """A new message record by `keypair` after its chain `link` (never signed before `floor`,
     with an id above `newest`), and the columns its row must hold."""
     created = max(now_ms() if created_at is None else created_at, floor)
+    if created_at is None and newest:  # signed no earlier than the followed id's time less
+        # the bound, so this one is followed too, whatever this host's clock says
+        created = max(created, _id_time(newest) - FOLLOW_AHEAD_MS)
     record = sign(keypair, RecordKind.MSG, group_id, {
         "id": next_message_id(created, newest), "type": str(kind), **link, **fields},
         created_at=created)

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import peewee
-
 from peers_tui.core import search
 from peers_tui.core.chains import next_link
 from peers_tui.core.own_place import insert_message
@@ -17,7 +15,7 @@ from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.message_rules import (
     EDITABLE_KINDS, MAX_BODY_CHARS, MAX_TOPIC_CHARS, MESSAGE_TYPES, REQUIRED_ROLE, check_post,
-    followed_below, signed_message,
+    NEWEST_IDS, followed, signed_message,
 )
 from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import MessageKind
@@ -131,8 +129,7 @@ class MessageWriter:
             check(roster)
         link, floor, place = next_link(me, self.file.group_id, roster, self.file.label,
                                        pin=self.file.pin_of(me, roster), kept=self.file.kept_of(me))
-        newest = (Message.select(peewee.fn.MAX(Message.id))  # not a far-future id: see there
-                  .where(Message.id < followed_below()).scalar())
+        newest = followed(self.file.db.execute_sql(NEWEST_IDS))  # not a far-future id: see there
         record, columns = signed_message(keypair, self.file.group_id, kind, fields, link, floor,
                                          newest, created_at=created_at)
         # At `place` when junk was set aside there: above every row the table held

@@ -78,7 +78,7 @@ class Roster:
 
     __slots__ = ("group_id", "founder", "members", "head_seq", "head_hash", "problems",
                  "invite_uses", "invite_problems", "cuts", "own_times", "admin_clock",
-                 "revoked", "chain", "invite_positions", "_history")
+                 "revoked", "chain", "invite_positions", "cut_chains", "_history")
 
     def __init__(self, group_id: str, founder: str, members: dict[str, Member] | None = None,
                  head_seq: int = 0, head_hash: str = "") -> None:
@@ -105,6 +105,9 @@ class Roster:
         self.chain: dict[int, str] = {}
         # Places of author chains held by invites and revocations (a message there is a fork).
         self.invite_positions: frozenset[tuple[str, int]] = frozenset()
+        # (member, seq of a cut) -> {place: hash} of the chain below the cut, as the record the
+        # cut names links down (core.cut_chains; filled only where a place there is crowded).
+        self.cut_chains: dict[tuple[str, int], dict[int, str]] = {}
         # Per user: the seqs at which their role changed and the role from then on (None:
         # not a member).
         self._history: dict[str, tuple[list[int], list[Role | None]]] = {}
@@ -165,9 +168,11 @@ class Roster:
             if cut.until is not None and member_seq < cut.seq and signed_at > cut.until:
                 return (f"signed after its author was {cut.what} (membership change {cut.seq}) "
                         "but names an earlier membership state")
-            if aseq == cut.aseq and digest != cut.ahash:
+            if self._off_chain(author, aseq, digest, cut):
                 return (f"not the record membership change {cut.seq} saw at this place in its "
-                        "author's chain (forked chain)")
+                        "author's chain (forked chain)" if aseq == cut.aseq else
+                        f"not on the chain membership change {cut.seq} cut its author's at "
+                        "(another record of theirs holds this place there)")
             if aseq > cut.aseq and member_seq < cut.seq:
                 # Beyond the cut, whenever it was signed: on a host cut off, before the change.
                 return (f"beyond where membership change {cut.seq} cut its author's chain "
@@ -179,7 +184,20 @@ class Roster:
         author and names a state before it (rule 4: void, whatever else holds its place). Such
         a record is no half of a fork (core.forks): the cut released the places above it."""
         data = record.data
-        return self.beyond_cut_at(record.author, data.get("aseq"), data.get("mseq"))
+        aseq = data.get("aseq")
+        return self.beyond_cut_at(record.author, aseq, data.get("mseq")) or any(
+            self._off_chain(record.author, aseq, record.hash, cut)
+            for cut in self.cuts.get(record.author, ()))
+
+    def _off_chain(self, author: str, aseq: Any, digest: str, cut: Cut) -> bool:
+        """Whether a record at or below `cut`'s place is not the one the chain the cut names
+        holds there: the signer saw that chain, so another record there was signed beside it
+        (after the cut, for all a reader can tell) and voids nothing (README rule 4)."""
+        if not isinstance(aseq, int) or isinstance(aseq, bool) or not 0 < aseq <= cut.aseq:
+            return False
+        known = cut.ahash if aseq == cut.aseq else self.cut_chains.get(
+            (author, cut.seq), {}).get(aseq)
+        return known is not None and digest != known
 
     def beyond_cut_at(self, author: str, aseq: Any, member_seq: Any) -> bool:
         """beyond_cut, of a record's author, place and named state (not ints: False)."""

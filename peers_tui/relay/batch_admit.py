@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peers_tui.core import cut_chains
 from peers_tui.core.chain_rules import non_member, own_record
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.group_store import GroupStore
@@ -50,7 +51,11 @@ def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord,
         [[c["author"], c["orig_id"]] for _, r, c in opened if c["orig_id"] is not None])}
     fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]] = []
     if roster is not None and roster.cuts:  # a record a cut voids last: it never holds a
-        # place against a live one of the same batch (it would make that one evidence)
+        # place against a live one of the same batch (it would make that one evidence); one
+        # arriving below a cut beside the record stored there is judged by the cut's chain
+        cut_chains.fill(roster, store.db.execute_sql, {  # (a duplicate walks nothing)
+            c["author"] for _, r, c in opened
+            if any(row[4] != r.text for row in by_place.get((c["author"], c["author_seq"]), ()))})
         opened = sorted(opened, key=lambda item: roster.beyond_cut(item[1]))
     for envelope, record, columns in opened:
         place = (columns["author"], columns["author_seq"])

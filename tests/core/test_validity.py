@@ -354,8 +354,10 @@ def test_an_invite_record_forged_under_anothers_key_does_not_spoil_it(alice, bob
 
 def test_a_branch_forked_below_the_cut_is_not_let_through(alice, bob, carol, admin_bob):
     """bob keeps a second branch of his chain, starting below the place the removal cut at,
-    and uses it after the removal to mint an invite 'from before'. A place of the chain
-    holding two records is a fork: neither counts."""
+    and uses it after the removal to mint an invite 'from before'. The cut names the chain the
+    remover saw, down by hash: the invite is off it, void, and voids nothing (before the
+    eleventh attack pass it was a fork of "second", which went void with it:
+    tests/core/test_cut_chain_forks.py)."""
     from peers_tui.core.encoding import record_hash
     import sqlite3
     db = path(alice, admin_bob)
@@ -369,7 +371,9 @@ def test_a_branch_forked_below_the_cut_is_not_let_through(alice, bob, carol, adm
     Forger(carol.home).join(db, admin_bob, code, "carol")
     assert "carol" not in handles(alice)
     second = [m for m in log_json(alice) if m["body"] == "second"][0]
-    assert second["verified"] is False and "forked chain" in second["problem"]
+    assert second["verified"] is True
+    report = alice.run("verify", "team")
+    assert report.code == 1 and "not on the chain membership change" in report.out
 
 
 async def test_the_tui_shows_a_forged_edit_as_its_own_line_and_keeps_the_message(alice, bob, team):
