@@ -61,7 +61,8 @@ class MessageView(Value):
 
     __slots__ = ("id", "author_id", "author", "fingerprint", "body", "created_at", "kind",
                  "verified", "problem", "reply_to", "reply_author", "reply_body", "edited",
-                 "deleted", "imported", "rowid", "forged_changes", "reactions", "reply_author_id")
+                 "deleted", "imported", "rowid", "forged_changes", "reactions", "reply_author_id",
+                 "changes")
     id: str
     author_id: str
     author: str
@@ -81,6 +82,9 @@ class MessageView(Value):
     forged_changes: tuple[ForgedChange, ...]
     reactions: tuple[Reaction, ...]  # core.reactions: what holds, deletions applied
     reply_author_id: str | None  # who wrote the message replied to, when genuine
+    # Ids of the changes of it found genuine (core.pins pins their authors' chain heads);
+    # those below one that holds are not judged (core.effect_plan) and are not among them.
+    changes: tuple[str, ...]
 
     def __init__(self, id: str, author_id: str, author: str, fingerprint: str, body: str,
                  created_at: int, kind: str, verified: bool, problem: str | None = None,
@@ -88,7 +92,8 @@ class MessageView(Value):
                  reply_body: str | None = None, edited: bool = False, deleted: bool = False,
                  imported: bool = False, rowid: int = 0,
                  forged_changes: tuple[ForgedChange, ...] = (),
-                 reactions: tuple[Reaction, ...] = (), reply_author_id: str | None = None) -> None:
+                 reactions: tuple[Reaction, ...] = (), reply_author_id: str | None = None,
+                 changes: tuple[str, ...] = ()) -> None:
         self.id = id
         self.author_id = author_id
         self.author = author
@@ -108,6 +113,7 @@ class MessageView(Value):
         self.forged_changes = forged_changes
         self.reactions = reactions
         self.reply_author_id = reply_author_id
+        self.changes = changes
 
     @property
     def display_author(self) -> str:
