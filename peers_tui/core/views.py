@@ -52,6 +52,30 @@ class ForgedChange(Value):
         return f"a forged {self.kind} by {self.author} ({self.fingerprint}): {self.reason}"
 
 
+FORGED_LINES = 3  # kinds of forged change shown under a message before "… N more"
+
+
+def folded_changes(changes: tuple[ForgedChange, ...],
+                   expanded: bool = False) -> tuple[list[tuple[ForgedChange, int]], int]:
+    """The forged changes under a message as its lines show them: those of one kind, author
+    and reason as one (the first of them, and how many), at most FORGED_LINES of them unless
+    `expanded`; and how many changes the lines left out. 5,000 junk edits written into the
+    file are one line, not 5,000 (issue 15), as a long text folds (message_render.folded)."""
+    alike: dict[tuple[str, str, str], list[ForgedChange]] = {}
+    for change in changes:
+        alike.setdefault((change.kind, change.author_id, change.reason), []).append(change)
+    lines = [(found[0], len(found)) for found in alike.values()]
+    if expanded or len(lines) <= FORGED_LINES:
+        return lines, 0
+    shown = lines[:FORGED_LINES - 1]
+    return shown, len(changes) - sum(count for _, count in shown)
+
+
+def forged_kind(change: ForgedChange, count: int) -> str:
+    """"forged edit", or "3 forged edits" for a folded line."""
+    return f"forged {change.kind}" if count == 1 else f"{count:,} forged {change.kind}s"
+
+
 class MessageView(Value):
     """One message as presented, with its edits, deletion and reply applied.
 
