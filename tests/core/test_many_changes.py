@@ -116,3 +116,21 @@ def test_bounded_judging_gives_what_judging_everything_gives(alice, bob, carol, 
     shown = {v.id: v for v in window(alice)}
     assert [(r.emoji, r.count) for r in shown[first].reactions] == [
         (r.emoji, r.count) for r in full.reactions.of(first)]
+
+
+def test_many_kinds_of_forged_change_fold_to_three_lines_and_the_reactions_line_to_16():
+    from peers_tui.core.reactions import COMMON, Reaction, summary
+    from peers_tui.core.views import FORGED_LINES, ForgedChange, folded_changes
+
+    changes = tuple(ForgedChange(f"id{i}", "edit", f"author{i % 5}", f"name{i % 5}", "fp",
+                                 f"reason {i % 5}") for i in range(50))
+    lines, hidden = folded_changes(changes)
+    assert [(change.author_id, count) for change, count in lines] == [
+        ("author0", 10), ("author1", 10)] and len(lines) == FORGED_LINES - 1
+    assert hidden == 30, "the third line says how many the first two left out"
+    assert len(folded_changes(changes, expanded=True)[0]) == 5
+    assert folded_changes(changes[:3]) == ([(change, 1) for change in changes[:3]], 0)
+
+    emoji = [*COMMON, "🍕", "🍔", "🌮", "🍣", "🍩", "🍪", "🍫", "🍿", "🥐", "🥨"]
+    line = summary(tuple(Reaction(e, ("someone",)) for e in emoji))
+    assert line.endswith("🍿 1 … 2 more") and line.count(" 1") == 16
