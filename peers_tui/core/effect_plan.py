@@ -25,10 +25,10 @@ lie is refused wherever it is.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing's, without importing typing (`peers send` reads core.plain_rows)
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
 
 class Key:
