@@ -22,18 +22,26 @@ def toggles(forger: Forger, path: Path, group: str, target: str, count: int,
             emoji: str = "👍") -> None:
     """`count` genuine reactions by `forger`, each the opposite of the one before, signed as
     `peers react` signs them, inserted in one transaction (a send each would take minutes)."""
+    signed(forger, path, group, target, [{"type": "react", "body": emoji, "on": i % 2 == 0}
+                                         for i in range(count)])
+
+
+def signed(forger: Forger, path: Path, group: str, target: str,
+           changes: list[dict]) -> None:
+    """Changes of `target` signed by `forger` as a client signs them (each a link of its
+    chain after the last), inserted in one transaction."""
     seq, prev = forger.chain_head(path)
     mseq = forger.membership_head(path)[0]
     start, rows = now_ms(), []
-    for i in range(count):
+    for i, fields in enumerate(changes):
         t = start + i
         message_id = ulid_text(new_ulid(t))
         record = forger.sign(RecordKind.MSG, group, {
-            "id": message_id, "type": "react", "mseq": mseq, "aseq": seq + 1 + i, "aprev": prev,
-            "target": target, "body": emoji, "on": i % 2 == 0}, t=t)
+            "id": message_id, "mseq": mseq, "aseq": seq + 1 + i, "aprev": prev,
+            "target": target, **fields}, t=t)
         prev = record_hash(record.text)
-        rows.append((message_id, forger.user_id, seq + 1 + i, "react", t, emoji, record.text,
-                     record.sig, target))
+        rows.append((message_id, forger.user_id, seq + 1 + i, fields["type"], t,
+                     fields.get("body", ""), record.text, record.sig, target))
     insert(path, rows)
 
 

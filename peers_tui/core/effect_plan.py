@@ -109,10 +109,15 @@ class EffectPlan:
             popped = []
         return sorted(batch)
 
-    def settle(self, verdicts: dict[int, str | None]) -> None:
-        """Close each group one of whose candidates out holds: the rest of it is skipped."""
+    def settle(self, verdicts: dict[int, str | None], hopeless: set[int],
+               dead: set[str]) -> None:
+        """Close each group one of whose candidates out holds, or whose `hopeless` candidate
+        showed none of it can (an edit by someone other than the message's author), and
+        every group aimed at a `dead` message (one no change can touch): the rest of each is
+        skipped, as it could change nothing."""
         held = {key for index, key in self.open.items()
-                if index in verdicts and verdicts[index] is None}
+                if index in hopeless or (index in verdicts and verdicts[index] is None)}
+        held.update(key for key in self.queues if key[1] in dead)
         self.open = {}
         for key in held:
             self.skipped.extend(self.queues.pop(key, ()))

@@ -20,7 +20,8 @@ from peers_tui.core.message_rules import EFFECT_KINDS, PRIMARY_KINDS
 from peers_tui.core.membership import Roster
 from peers_tui.core.reactions import Reaction, ReactionTally
 from peers_tui.core.row_checks import (
-    Checked, check_row, effect_problem, structure_problem, window_chain,
+    OTHER_AUTHOR, UNCHANGEABLE, Checked, check_row, effect_problem, structure_problem,
+    window_chain,
 )
 from peers_tui.core.views import ForgedChange, MessageView
 from peers_tui.core.window_reads import model_reads
@@ -155,7 +156,11 @@ class HistoryReader:
                     verdicts[index] = effect_problem(effect, target, self.roster)
             if plan is None:
                 break
-            plan.settle(verdicts)
+            # A genuine record refused for its target or its author: no record of its group
+            # (or, for the target, of any group) can hold (row_checks.effect_problem).
+            plan.settle(verdicts, {index for index in batch if verdicts.get(index) == OTHER_AUTHOR},
+                        {whole[index].target for index in batch
+                         if verdicts.get(index) == UNCHANGEABLE})
             per_group *= 2  # a group whose records keep failing: a few rounds, not one a record
             batch = plan.take(per_group, self._refused, verdicts, whole)
             if batch:

@@ -52,6 +52,9 @@ class Checked(Frozen):  # not a dataclass: compiled at import, before the first 
 # tests count it, as wall times on a shared machine say little).
 CHECKED = {"rows": 0}
 EDITED_IN_FILE = "row does not match its signed record (edited in the file)"
+# Reasons a genuine change is refused that hold for every record of its group (core.effect_plan):
+UNCHANGEABLE = "changes a message that cannot be changed"  # any change of that target
+OTHER_AUTHOR = "edited by someone other than its author"  # any edit by that author
 
 
 def check_row(row: Message, roster: Roster, group_id: str,
@@ -109,7 +112,7 @@ def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | No
     if effect.problem or effect.record is None:
         return effect.problem or "not a valid record"
     if target.record is None or target.data.get("type") not in EDITABLE_KINDS + ("imported",):
-        return "changes a message that cannot be changed"
+        return UNCHANGEABLE
     kind = effect.data["type"]
     if effect.record.author == target.record.author or kind == "react":
         return None
@@ -118,7 +121,7 @@ def effect_problem(effect: Checked, target: Checked, roster: Roster) -> str | No
         if role is not None and role >= Role.ADMIN:
             return None
         return "deleted by someone who is neither its author nor an admin"
-    return "edited by someone other than its author"
+    return OTHER_AUTHOR
 
 
 def window_chain(rows: list[Message], group_id: str, crowded: set[tuple[str, int]] | None = None,
@@ -141,5 +144,5 @@ def window_chain(rows: list[Message], group_id: str, crowded: set[tuple[str, int
     return reads.predecessors(wanted, have, group_id=group_id)
 
 
-__all__ = ["CHECKED", "Checked", "check_row", "effect_problem", "role_problem",
+__all__ = ["CHECKED", "OTHER_AUTHOR", "UNCHANGEABLE", "Checked", "check_row", "effect_problem", "role_problem",
            "structure_problem", "window_chain"]

@@ -17,7 +17,7 @@ from peers_tui.core.account import Account
 from peers_tui.core.views import MessageView
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
-from tests.crowded_helpers import JUNK, crowd, junk_edits, toggles
+from tests.crowded_helpers import JUNK, crowd, junk_edits, signed, toggles
 
 def window(user: User, group: str = "team") -> list[MessageView]:
     """`peers log`'s window, through the same Account call, in this process."""
@@ -134,3 +134,17 @@ def test_many_kinds_of_forged_change_fold_to_three_lines_and_the_reactions_line_
     emoji = [*COMMON, "🍕", "🍔", "🌮", "🍣", "🍩", "🍪", "🍫", "🍿", "🥐", "🥨"]
     line = summary(tuple(Reaction(e, ("someone",)) for e in emoji))
     assert line.endswith("🍿 1 … 2 more") and line.count(" 1") == 16
+
+
+def test_a_members_flood_of_edits_of_someone_elses_message_is_judged_once(alice, bob, team):
+    """bob signs 300 edits of alice's message (a modified client): every one is refused, and
+    the first judged shows that none of his edits of it can hold."""
+    first = alice.ok("send", "team", "first").out.strip()
+    signed(Forger(bob.home), alice.hub / f"{team}.db", team, first,
+           [{"type": "edit", "body": f"bob's {i}"} for i in range(300)])
+    before = row_checks.CHECKED["rows"]
+    [view] = [v for v in window(alice) if v.id == first]
+    assert row_checks.CHECKED["rows"] - before <= 5
+    assert view.body == "first" and not view.edited
+    [change] = view.forged_changes
+    assert change.reason == "edited by someone other than its author"
