@@ -8,7 +8,7 @@ from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.reactions import summary
 from peers_tui.core.times import local_minute
-from peers_tui.core.views import MessageView
+from peers_tui.core.views import MessageView, folded_changes
 
 from peers_tui.cli.format import INDENT  # under the text of a message
 
@@ -27,3 +27,17 @@ def reactions_line(message: MessageView) -> str | None:
     """"                 👍 2 🎉 1" under a message with reactions, else None."""
     shown = summary(message.reactions)
     return f"{INDENT}{shown}" if shown else None
+
+
+def forged_lines(message: MessageView) -> list[str]:
+    """The changes someone tried to make to a message that did not verify, under it: those
+    of one kind, author and reason as one line with how many (core.views.folded_changes)."""
+    folds, hidden = folded_changes(message.forged_changes)
+    lines = [f"{INDENT}[{'' if count == 1 else f'{count:,} '}UNVERIFIED {change.kind}"
+             f"{'' if count == 1 else 's'} of the message above by {shown_name(change.author)}"
+             f" ({change.fingerprint}): {inert(change.reason, allow_newlines=False)}]"
+             for change, count in folds]
+    if hidden:
+        lines.append(f"{INDENT}[{hidden:,} more UNVERIFIED changes of the message above: "
+                     "`peers verify` lists them]")
+    return lines

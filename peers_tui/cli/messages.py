@@ -12,7 +12,6 @@ from peers_tui.cli.arguments import Commands, count, positive_int
 from peers_tui.cli.inputs import open_account, read_input
 from peers_tui.cli.output import EXIT_OK, out, out_json, plural, say, warn
 from peers_tui.core.errors import PeersError
-from peers_tui.core.names import shown_name
 from peers_tui.core.text import inert
 
 if TYPE_CHECKING:
@@ -117,8 +116,8 @@ def print_messages(messages: Sequence[MessageView | EventView], labels: AuthorLa
                    as_json: bool, with_ids: bool = False) -> None:
     """Messages one a line (or one JSON object a line), each followed by its reactions and the
     unverified changes someone tried to make to it; membership events as compact lines."""
-    from peers_tui.cli.format import INDENT, format_message
-    from peers_tui.cli.log_lines import event_line, reactions_line
+    from peers_tui.cli.format import format_message
+    from peers_tui.cli.log_lines import event_line, forged_lines, reactions_line
     from peers_tui.core.events import EventView
 
     for message in messages:
@@ -134,10 +133,8 @@ def print_messages(messages: Sequence[MessageView | EventView], labels: AuthorLa
             out(f"{message.id} {line}" if with_ids else line)
             if message.reactions and not message.deleted:
                 out(reactions_line(message) or "")
-            for change in message.forged_changes:
-                out(f"{INDENT}[UNVERIFIED {change.kind} of the message above by "
-                    f"{shown_name(change.author)} ({change.fingerprint}): "
-                    f"{inert(change.reason, allow_newlines=False)}]")
+            for line in forged_lines(message):
+                out(line)
     sys.stdout.flush()
 
 

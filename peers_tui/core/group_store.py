@@ -62,7 +62,6 @@ class GroupStore:
         self.search, self.unread_counts = timeline.search, timeline.unread_counts
         self.arrival, self.topic = timeline.arrival, timeline.topic
         self.find_message, self.author_positions = timeline.find_message, timeline.author_positions
-        self.change_ids = timeline.change_ids
         # Verification and pins
         self.verify, self.heads, self.check_pins = audit.verify, audit.heads, audit.check_pins
         self.write_pins, self.invite_heads = audit.write_pins, audit.invite_heads

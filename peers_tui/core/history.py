@@ -13,16 +13,22 @@ from typing import TYPE_CHECKING, Any
 # No Peewee here: the rules read the file through core.window_reads (the models by default;
 # plain sqlite3 for the first frame of `peers open`, core.lean_window).
 from peers_tui.core.chain_rules import FORKED, Predecessors
+from peers_tui.core.effect_plan import EffectPlan
 from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.message_rules import EFFECT_KINDS, PRIMARY_KINDS
 from peers_tui.core.membership import Roster
 from peers_tui.core.reactions import Reaction, ReactionTally
-from peers_tui.core.row_checks import Checked, check_row, effect_problem, window_chain
+from peers_tui.core.row_checks import (
+    OTHER_AUTHOR, UNCHANGEABLE, Checked, check_row, effect_problem, structure_problem,
+    window_chain,
+)
 from peers_tui.core.views import ForgedChange, MessageView
 from peers_tui.core.window_reads import model_reads
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from peers_tui.core.models import Message
     from peers_tui.core.window_reads import WindowReads
 
@@ -44,23 +50,29 @@ class Judgement(Frozen):  # not a dataclass (as core.row_checks.Checked)
     genuine edits and deletions of them, and the changes aimed at them that are not genuine
     (each a forged record of its own; they never change their target)."""
 
-    __slots__ = _fields = ("items", "checked", "edits", "deleted", "forged", "reactions")
+    __slots__ = _fields = ("items", "checked", "edits", "deleted", "forged", "reactions",
+                           "applied", "skipped")
     items: list[Checked]  # one per row, in the order given
     checked: dict[str, Checked]
     edits: dict[str, str]
     deleted: set[str]
     forged: dict[str, list[ForgedChange]]
     reactions: ReactionTally
+    applied: dict[str, list[str]]  # by target: the ids of the genuine changes of it
+    skipped: list[Any]  # change rows left unjudged: below one that holds (core.effect_plan)
 
     def __init__(self, items: list[Checked], checked: dict[str, Checked], edits: dict[str, str],
                  deleted: set[str], forged: dict[str, list[ForgedChange]],
-                 reactions: ReactionTally | None = None) -> None:
+                 reactions: ReactionTally | None = None,
+                 applied: dict[str, list[str]] | None = None, skipped: list[Any] | None = None) -> None:
         set_field(self, "items", items)
         set_field(self, "checked", checked)
         set_field(self, "edits", edits)
         set_field(self, "deleted", deleted)
         set_field(self, "forged", forged)
         set_field(self, "reactions", ReactionTally() if reactions is None else reactions)
+        set_field(self, "applied", {} if applied is None else applied)
+        set_field(self, "skipped", [] if skipped is None else skipped)
 
 
 class HistoryReader:
@@ -86,11 +98,11 @@ class HistoryReader:
         ids = {row.id for row in rows}
         reply_ids = {row.reply_to for row in rows if isinstance(row.reply_to, str)} - ids
         quoted = self.reads.rows_with_ids(list(reply_ids)) if reply_ids else []
-        judged = self.judge(rows + quoted)
+        judged = self.judge(rows + quoted, every=False)
         replies = self._replies(judged)
         return [self._view(item, judged.edits.get(item.row.id), item.row.id in judged.deleted,
                            tuple(judged.forged.get(item.row.id, ())), replies,
-                           judged.reactions.of(item.row.id))
+                           judged.reactions.of(item.row.id), tuple(judged.applied.get(item.row.id, ())))
                 for item in judged.items[:len(rows)]]
 
     def problems(self, rows: list[Any]) -> list[tuple[Any, str, str]]:
@@ -108,17 +120,25 @@ class HistoryReader:
                           change.reason) for change in judged.forged.get(message_id, ()))
         return found
 
-    def judge(self, rows: list[Any]) -> Judgement:
-        """Every validity rule for a window of primary rows and the records that change them."""
+    def judge(self, rows: list[Any], every: bool = True) -> Judgement:
+        """Every validity rule for a window of primary rows and the records that change them.
+        `every`: judge each of those records (`peers verify`, the relay: each forged one is
+        named); else only those that decide what shows (core.effect_plan; `skipped` names
+        the others)."""
         if not rows:
             return Judgement([], {}, {}, set(), {})
-        reads = self.reads
-        effects = reads.effects_on([str(r.id) for r in rows])
-        places = {(row.author, row.author_seq) for row in rows + effects}
-        crowded = reads.crowded(places | {(author, seq - 1) for author, seq in places
-                                          if isinstance(seq, int) and not isinstance(seq, bool)})
-        chain = window_chain(rows + effects, self.group_id, crowded, reads)
-        forked = reads.forked(places, self.group_id, crowded, self.roster)
+        ids = [str(r.id) for r in rows]
+        verdicts: dict[int, str | None] = {}  # by index in `effects`: None when genuine
+        plan: EffectPlan | None = None
+        if every:
+            effects = self.reads.effects_on(ids)
+            whole = dict(enumerate(effects))  # by index in `effects`
+            batch = list(whole)
+        else:
+            effects = self.reads.effect_keys(ids)  # fetched whole as judged
+            plan, whole = EffectPlan(effects, self._fetcher(effects)), {}
+            batch = plan.take(1, self._refused, verdicts, whole)
+        chain, forked = self._context(rows + [whole[index] for index in batch])
         items = [self.check(row, chain, forked) for row in rows]
         # By id, the genuine one where a row was copied in the file under its original's id:
         # it is what changes and replies refer to, and a copy must not hide it.
@@ -126,25 +146,73 @@ class HistoryReader:
         for item in items:
             if item.row.id not in checked or checked[item.row.id].problem:
                 checked[item.row.id] = item
+        effect_of: dict[int, Checked] = {}
+        per_group = 1
+        while batch:
+            for index in batch:
+                target = checked.get(whole[index].target)
+                if target is not None:
+                    effect_of[index] = effect = self.check(whole[index], chain, forked)
+                    verdicts[index] = effect_problem(effect, target, self.roster)
+            if plan is None:
+                break
+            # A genuine record refused for its target or its author: no record of its group
+            # (or, for the target, of any group) can hold (row_checks.effect_problem).
+            plan.settle(verdicts, {index for index in batch if verdicts.get(index) == OTHER_AUTHOR},
+                        {whole[index].target for index in batch
+                         if verdicts.get(index) == UNCHANGEABLE})
+            per_group *= 2  # a group whose records keep failing: a few rounds, not one a record
+            batch = plan.take(per_group, self._refused, verdicts, whole)
+            if batch:
+                chain, forked = self._context([whole[index] for index in batch])
+        return self._applied(items, checked, whole, verdicts, effect_of,
+                             [effects[index] for index in plan.skipped] if plan else [])
+
+    def _fetcher(self, keys: list[Any]) -> Callable[[list[int]], dict[int, Any]]:
+        """Whole rows by their index in `keys` (read by rowid)."""
+        def fetch(indices: list[int]) -> dict[int, Any]:
+            index_of = {keys[index].rowid: index for index in indices}
+            return {index_of[row.rowid]: row for row in self.reads.rows_at(list(index_of))}
+        return fetch
+
+    def _refused(self, row: Any) -> str | None:
+        return structure_problem(row, self.group_id)
+
+    def _context(self, rows: list[Any]) -> tuple[Predecessors, set[tuple[str, int]]]:
+        """The chain places and forked places judging these rows needs."""
+        reads = self.reads
+        places = {(row.author, row.author_seq) for row in rows}
+        crowded = reads.crowded(places | {(author, seq - 1) for author, seq in places
+                                          if isinstance(seq, int) and not isinstance(seq, bool)})
+        chain = window_chain(rows, self.group_id, crowded, reads)
+        return chain, reads.forked(places, self.group_id, crowded, self.roster)
+
+    def _applied(self, items: list[Checked], checked: dict[str, Checked], whole: dict[int, Any],
+                 verdicts: dict[int, str | None], effect_of: dict[int, Checked],
+                 skipped: list[Any]) -> Judgement:
+        """The judged changes applied in id order (the last genuine edit shows)."""
         edits: dict[str, str] = {}
         deleted: set[str] = set()
         forged: dict[str, list[ForgedChange]] = {}
         reactions = ReactionTally()
-        for row in effects:
-            target = checked.get(row.target)
-            if target is None:
-                continue
-            effect = self.check(row, chain, forked)
-            problem = effect_problem(effect, target, self.roster)
+        applied: dict[str, list[str]] = {}
+        for index in sorted(verdicts):  # id order
+            row = whole[index]
+            if row.target not in checked:
+                continue  # aimed at no row here (main's rule: not judged)
+            problem = verdicts[index]
             if problem:
                 forged.setdefault(row.target, []).append(self._forged(row, problem))
-            elif effect.data["type"] == "delete":
+                continue
+            data = effect_of[index].data
+            applied.setdefault(row.target, []).append(str(row.id))
+            if data["type"] == "delete":
                 deleted.add(row.target)
-            elif effect.data["type"] == "react":
-                reactions.add(str(effect.data["target"]), str(effect.data["a"]), effect.data)
+            elif data["type"] == "react":
+                reactions.add(str(data["target"]), str(data["a"]), data)
             elif row.target not in deleted:
-                edits[row.target] = effect.data["body"]
-        return Judgement(items, checked, edits, deleted, forged, reactions)
+                edits[row.target] = data["body"]
+        return Judgement(items, checked, edits, deleted, forged, reactions, applied, skipped)
 
     def forked(self, rows: list[Any]) -> set[tuple[str, int]]:
         """The places of these rows' author chains that are forked (core.forks)."""
@@ -200,7 +268,7 @@ class HistoryReader:
 
     def _view(self, item: Checked, edit: str | None, deleted: bool,
               forged: tuple[ForgedChange, ...], replies: dict[str, tuple[str, str, str | None]],
-              reactions: tuple[Reaction, ...] = ()) -> MessageView:
+              reactions: tuple[Reaction, ...] = (), changes: tuple[str, ...] = ()) -> MessageView:
         row, data = item.row, item.data
         author_id = str(row.author)
         kind = str(data.get("type", row.kind))
@@ -219,7 +287,7 @@ class HistoryReader:
             reply_author=reply_author, reply_body=reply_body, reply_author_id=reply_author_id,
             edited=edit is not None and not deleted,
             deleted=deleted, imported=kind == "imported", rowid=getattr(row, "rowid", 0) or 0,
-            forged_changes=forged, reactions=() if deleted else reactions)
+            forged_changes=forged, reactions=() if deleted else reactions, changes=changes)
 
 
 __all__ = [

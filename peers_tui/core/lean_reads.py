@@ -19,18 +19,14 @@ from peers_tui.core.membership import Roster
 from peers_tui.core.membership_replay import (
     judge_invites, open_invites, replay_changes, signed_invites,
 )
-from peers_tui.core.raw_values import decode_text, text_of
+from peers_tui.core.plain_rows import text_column
+from peers_tui.core.raw_values import decode_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
     from typing import Any
 
     from peers_tui.core.database.files import StrPath
-
-
-def text_column(value: Any) -> Any:
-    """A TEXT column as the models read it (core.raw.RawTextField): a BLOB decoded leniently."""
-    return None if value is None else text_of(value)
 
 
 def connect(path: StrPath) -> sqlite3.Connection | None:

@@ -20,9 +20,8 @@ from peers_tui.core.chain_rules import by_hash, check_chain
 from peers_tui.core.errors import PeersError
 from peers_tui.core.forks import crowded_places, forked_places
 from peers_tui.core.history import HistoryReader
-from peers_tui.core.lean_reads import (
-    connect, lean_schema, predecessors, read_roster, text_column,
-)
+from peers_tui.core.lean_reads import connect, lean_schema, predecessors, read_roster
+from peers_tui.core.plain_rows import SELECT, PlainRow, effect_keys, effects_on, plain_rows, rows_at
 from peers_tui.core.raw_values import UNEXPECTED_CONTENT, text_of
 from peers_tui.core.records import RecordError
 
@@ -39,39 +38,6 @@ if TYPE_CHECKING:
 
     Place = tuple[str, int]
 
-# core.models.Message's columns, with the rowid that `Message.with_rowid()` adds.
-COLUMNS = ("rowid", "id", "author", "author_seq", "kind", "created_at", "body", "record", "sig",
-           "target", "reply_to", "orig_id")
-_TEXT = frozenset(("id", "author", "kind", "body", "record", "target", "reply_to", "orig_id"))
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM message"
-
-
-class PlainRow:
-    """A message row with the attributes (and values) a `Message` read by the models has."""
-
-    __slots__ = COLUMNS
-    rowid: Any
-    id: Any
-    author: Any
-    author_seq: Any
-    kind: Any
-    created_at: Any
-    body: Any
-    record: Any
-    sig: Any
-    target: Any
-    reply_to: Any
-    orig_id: Any
-
-    def __init__(self, values: Iterable[Any]) -> None:
-        for name, value in zip(COLUMNS, values):
-            setattr(self, name, text_column(value) if name in _TEXT else value)
-
-
-def plain_rows(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[PlainRow]:
-    return [PlainRow(values) for values in conn.execute(sql, tuple(params))]
-
-
 class LeanReads:
     """core.window_reads answered by one plain sqlite3 connection to a complete group file."""
 
@@ -82,12 +48,17 @@ class LeanReads:
         return self.conn.execute(sql, params).fetchall()
 
     def rows_with_ids(self, ids: list[str]) -> list[Any]:
-        return plain_rows(self.conn, f"{_SELECT} WHERE id IN (SELECT value FROM json_each(?))",
+        return plain_rows(self.conn, f"{SELECT} WHERE id IN (SELECT value FROM json_each(?))",
                           [json.dumps(ids)]) if ids else []
 
     def effects_on(self, ids: list[str]) -> list[Any]:
-        return plain_rows(self.conn, f"{_SELECT} WHERE target IN (SELECT value FROM json_each(?))"
-                          " ORDER BY id", [json.dumps(ids)])
+        return effects_on(self.conn, ids)
+
+    def effect_keys(self, ids: list[str]) -> list[Any]:
+        return effect_keys(self.conn, ids)
+
+    def rows_at(self, rowids: list[int]) -> list[Any]:
+        return rows_at(self.conn, rowids)
 
     def crowded(self, places: Iterable[Place]) -> set[Place]:
         return crowded_places(self._execute, places, self.conn)
@@ -140,7 +111,7 @@ def newest_window(path: StrPath, group_id: str, limit: int,
         if roster is None:
             return None
         last = conn.execute("SELECT MAX(rowid) FROM message").fetchone()[0]
-        rows = plain_rows(conn, f"{_SELECT} WHERE target IS NULL ORDER BY id DESC LIMIT ?",
+        rows = plain_rows(conn, f"{SELECT} WHERE target IS NULL ORDER BY id DESC LIMIT ?",
                           [limit])
         rows.sort(key=lambda row: text_of(row.id))  # NULL in a recreated table
         views = HistoryReader(roster, group_id, LeanReads(conn)).views(rows)

@@ -3,16 +3,14 @@ read directly before the first frame of `peers open` had to judge rows without P
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
-from peewee import SQL
-
+from peers_tui.core import plain_rows
 from peers_tui.core.chain_rules import Predecessors
 from peers_tui.core.chains import check_chain, crowded_here, forked_here, predecessors
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Message, prepared
+from peers_tui.core.models import Message
 from peers_tui.core.records import SignedRecord
 
 Place = tuple[str, int]
@@ -25,12 +23,16 @@ class ModelReads:
         return list(Message.with_rowid().where(Message.id.in_(ids))) if ids else []
 
     def effects_on(self, ids: list[str]) -> list[Any]:
-        # The ids go in as one JSON parameter: an IN list costs Peewee a node per id, as much
-        # as the rest of a row's checks without its signature.
-        param = json.dumps(ids)
-        return list(prepared(Message, ("effects",), [param], lambda: Message.with_rowid().where(
-            Message.target.in_(SQL("(SELECT value FROM json_each(?))", [param])))
-            .order_by(Message.id)))
+        # Plain rows (core.lean_window's, converted as the models convert them), not models:
+        # thousands of changes may be aimed at one message (issue 15), and building a model
+        # cost ~10 times a plain row, most of a read once few of them are judged.
+        return plain_rows.effects_on(Message._meta.database.connection(), ids)
+
+    def effect_keys(self, ids: list[str]) -> list[Any]:
+        return plain_rows.effect_keys(Message._meta.database.connection(), ids)
+
+    def rows_at(self, rowids: list[int]) -> list[Any]:
+        return plain_rows.rows_at(Message._meta.database.connection(), rowids)
 
     def crowded(self, places: Iterable[Place]) -> set[Place]:
         return crowded_here(places)

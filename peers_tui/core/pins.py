@@ -127,9 +127,9 @@ class Pins:
         heads = store.invite_heads(roster)
         verified = [m.id for m in messages if m.verified]
         # The edits and deletions applied to them were verified too: deleting one later must
-        # show, not silently bring back the old text.
-        forged = {change.id for m in messages for change in m.forged_changes}
-        verified += [i for i in store.change_ids(verified) if i not in forged]
+        # show, not silently bring back the old text. Those the read judged genuine (not the
+        # ones below one that holds: core.effect_plan judges none of them).
+        verified += [change for m in messages if m.verified for change in m.changes]
         for seq, digest, author in store.author_positions(verified):
             if isinstance(seq, int) and (author not in heads or heads[author][0] < seq):
                 heads[author] = (seq, digest)

@@ -147,9 +147,16 @@ class ReactionTally:  # not a dataclass: compiled at import (core.value)
                      for emoji, reactors in ordered)
 
 
-def summary(reactions: tuple[Reaction, ...]) -> str:
-    """How a message's reactions show under it: "👍 2 🎉 1" ("" when there are none)."""
-    return " ".join(f"{reaction.emoji} {reaction.count}" for reaction in reactions)
+MOST_SHOWN = 16  # emoji shown under a message before "… N more" (each is a genuine record)
+
+
+def summary(reactions: tuple[Reaction, ...], most: int | None = MOST_SHOWN) -> str:
+    """How a message's reactions show under it: "👍 2 🎉 1" ("" when there are none), the
+    first `most` emoji and "… N more" after them: one member may put any number of emoji
+    there, and the line stays a line (issue 15)."""
+    shown = " ".join(f"{reaction.emoji} {reaction.count}" for reaction in reactions[:most])
+    hidden = len(reactions) - len(reactions[:most])
+    return f"{shown} … {hidden} more" if hidden else shown
 
 
 def counts(reactions: tuple[Reaction, ...]) -> dict[str, int]:

@@ -135,6 +135,17 @@ def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
         raise RecordError("signature missing")
     if cosig is not None and not isinstance(cosig, (bytes, bytearray, memoryview)):
         raise RecordError("malformed countersignature")
+    data = read_fields(text, group_id=group_id, kind=kind)
+    if not verify_signature(data["a"], text.encode("utf-8"), bytes(sig)):
+        raise RecordError("bad signature")
+    return SignedRecord(text, bytes(sig), bytes(cosig) if cosig is not None else None, data)
+
+
+def read_fields(text: str, *, group_id: str | None,
+                kind: RecordKind | tuple[RecordKind, ...]) -> dict[str, Any]:
+    """The fields of a record text, checked as `open_record` checks them before the
+    signature (RecordError naming the first problem): what a reader may look at first to
+    refuse junk without a signature check (core.row_checks.structure_problem)."""
     if len(text) > MAX_RECORD_BYTES:
         raise RecordError("record too large")
     try:
@@ -164,6 +175,4 @@ def open_record(text: Any, sig: Any, cosig: Any = None, *, group_id: str | None,
         # Another spelling of a key verifies as that key, but the roster, cuts and chains
         # tell people apart by this text: a removed member came back as `CAROL...`.
         raise RecordError("author id is not its key's own spelling")
-    if not verify_signature(author, text.encode("utf-8"), bytes(sig)):
-        raise RecordError("bad signature")
-    return SignedRecord(text, bytes(sig), bytes(cosig) if cosig is not None else None, data)
+    return data

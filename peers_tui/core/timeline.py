@@ -190,9 +190,3 @@ class Timeline:
             rows = Message.select(Message.author_seq, Message.record, Message.author).where(
                 Message.id.in_(message_ids) & INTEGER_SEQ)
             return [(row.author_seq, record_hash(text_of(row.record)), row.author) for row in rows]
-
-    def change_ids(self, message_ids: list[str]) -> list[str]:
-        """The ids of the edits and deletions aimed at the given messages."""
-        with self.file.session():
-            return [row.id for row in Message.select(Message.id).where(
-                Message.target.in_(message_ids))]

@@ -52,6 +52,30 @@ class ForgedChange(Value):
         return f"a forged {self.kind} by {self.author} ({self.fingerprint}): {self.reason}"
 
 
+FORGED_LINES = 3  # kinds of forged change shown under a message before "… N more"
+
+
+def folded_changes(changes: tuple[ForgedChange, ...],
+                   expanded: bool = False) -> tuple[list[tuple[ForgedChange, int]], int]:
+    """The forged changes under a message as its lines show them: those of one kind, author
+    and reason as one (the first of them, and how many), at most FORGED_LINES of them unless
+    `expanded`; and how many changes the lines left out. 5,000 junk edits written into the
+    file are one line, not 5,000 (issue 15), as a long text folds (message_render.folded)."""
+    alike: dict[tuple[str, str, str], list[ForgedChange]] = {}
+    for change in changes:
+        alike.setdefault((change.kind, change.author_id, change.reason), []).append(change)
+    lines = [(found[0], len(found)) for found in alike.values()]
+    if expanded or len(lines) <= FORGED_LINES:
+        return lines, 0
+    shown = lines[:FORGED_LINES - 1]
+    return shown, len(changes) - sum(count for _, count in shown)
+
+
+def forged_kind(change: ForgedChange, count: int) -> str:
+    """"forged edit", or "3 forged edits" for a folded line."""
+    return f"forged {change.kind}" if count == 1 else f"{count:,} forged {change.kind}s"
+
+
 class MessageView(Value):
     """One message as presented, with its edits, deletion and reply applied.
 
@@ -61,7 +85,8 @@ class MessageView(Value):
 
     __slots__ = ("id", "author_id", "author", "fingerprint", "body", "created_at", "kind",
                  "verified", "problem", "reply_to", "reply_author", "reply_body", "edited",
-                 "deleted", "imported", "rowid", "forged_changes", "reactions", "reply_author_id")
+                 "deleted", "imported", "rowid", "forged_changes", "reactions", "reply_author_id",
+                 "changes")
     id: str
     author_id: str
     author: str
@@ -81,6 +106,9 @@ class MessageView(Value):
     forged_changes: tuple[ForgedChange, ...]
     reactions: tuple[Reaction, ...]  # core.reactions: what holds, deletions applied
     reply_author_id: str | None  # who wrote the message replied to, when genuine
+    # Ids of the changes of it found genuine (core.pins pins their authors' chain heads);
+    # those below one that holds are not judged (core.effect_plan) and are not among them.
+    changes: tuple[str, ...]
 
     def __init__(self, id: str, author_id: str, author: str, fingerprint: str, body: str,
                  created_at: int, kind: str, verified: bool, problem: str | None = None,
@@ -88,7 +116,8 @@ class MessageView(Value):
                  reply_body: str | None = None, edited: bool = False, deleted: bool = False,
                  imported: bool = False, rowid: int = 0,
                  forged_changes: tuple[ForgedChange, ...] = (),
-                 reactions: tuple[Reaction, ...] = (), reply_author_id: str | None = None) -> None:
+                 reactions: tuple[Reaction, ...] = (), reply_author_id: str | None = None,
+                 changes: tuple[str, ...] = ()) -> None:
         self.id = id
         self.author_id = author_id
         self.author = author
@@ -108,6 +137,7 @@ class MessageView(Value):
         self.forged_changes = forged_changes
         self.reactions = reactions
         self.reply_author_id = reply_author_id
+        self.changes = changes
 
     @property
     def display_author(self) -> str:

@@ -31,6 +31,12 @@ if TYPE_CHECKING:
         def effects_on(self, ids: list[str]) -> list[Any]:
             """The rows that change these messages (edits, deletions, reactions), by id."""
 
+        def effect_keys(self, ids: list[str]) -> list[Any]:
+            """effects_on's rows, by id, with only what groups them (core.effect_plan.Key)."""
+
+        def rows_at(self, rowids: list[int]) -> list[Any]:
+            """The message rows with these rowids, whole."""
+
         def crowded(self, places: Iterable[Place]) -> set[Place]:
             """core.forks.crowded_places of these places."""
 

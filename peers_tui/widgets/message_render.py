@@ -20,7 +20,7 @@ from peers_tui.core.names import shown_name
 from peers_tui.core.reactions import summary
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_clock, local_day, local_day_name
-from peers_tui.core.views import MessageView
+from peers_tui.core.views import MessageView, folded_changes, forged_kind
 
 # Author colours: readable on dark and light themes, picked by a hash of the user id so a
 # person keeps their colour across groups, sessions and machines.
@@ -172,11 +172,14 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
     if reactions:
         lines.extend(Text(inert(reactions, allow_newlines=False), style=styles.dim)
                      .wrap(console, body_width))
-    for change in view.forged_changes:  # never applied: the message above keeps its state
-        forged = Text(f"⚠ forged {change.kind} by {shown_name(change.author)} "
+    folds, hidden = folded_changes(view.forged_changes, expanded)
+    for change, count in folds:  # never applied: the message above keeps its state
+        forged = Text(f"⚠ {forged_kind(change, count)} by {shown_name(change.author)} "
                       f"({change.fingerprint}), not applied: "
                       f"{inert(change.reason, allow_newlines=False)}", style=styles.problem)
         lines.extend(forged.wrap(console, body_width))
+    if hidden:
+        lines.append(Text(f"⚠ … {hidden:,} more forged changes, not applied", style=styles.problem))
 
     name_text = author_cell(name, view.fingerprint, author_width, not view.verified)
     name_style = styles.dim if name in ("*", "--") else colour
