@@ -1,0 +1,108 @@
+"""Seconds each waiting test took (setup, call and teardown), by node id: the order in which
+tests/scheduling.py hands them out, longest first. Measured in the first lane of `make test`
+(`-n 3 --dist loadgroup`, junit times) on 2026-12-02 04:24-04:55 at load 18-25, when 50 of the
+112 had run; only the order matters. Tests not here (not measured yet, or new) come after
+these, in collection order (docs/performance.md, "Test suite time, sixth pass")."""
+
+SECONDS: dict[str, float] = {
+    "tests/test_benchmarks_quick.py::test_quick_benchmark_reports_every_figure":
+        199.8,
+    "tests/cli/test_relay_backfill.py::test_a_record_forged_above_the_frontier_is_refused_when_its_chain_arrives":
+        140.9,
+    "tests/cli/test_relay_backfill_priority.py::test_a_relay_stopped_while_a_page_is_applied_on_its_thread_goes_on_after_restart":
+        135.0,
+    "tests/cli/test_relay_backfill.py::test_a_hub_silent_mid_walk_leaves_no_hole_below_the_frontier":
+        132.7,
+    "tests/cli/test_relay_backfill.py::test_a_join_shows_the_newest_first_and_the_rest_streams_in_behind":
+        104.1,
+    "tests/cli/test_relay_backfill_priority.py::test_a_walk_spends_most_of_its_cpu_on_threads_of_lower_priority":
+        95.2,
+    "tests/cli/test_relay_backfill_unread.py::test_backfilled_history_is_not_unread_but_live_and_late_messages_are":
+        62.9,
+    "tests/cli/test_relay.py::test_both_sides_write_through_a_cut_and_converge[15]":
+        58.9,
+    "tests/cli/test_relay.py::test_both_sides_write_through_a_cut_and_converge[9]":
+        53.2,
+    "tests/cli/test_link_state.py::test_a_group_just_joined_shows_its_backfill_before_the_relay_reports_it":
+        44.9,
+    "tests/cli/test_relay_cut_releases_place.py::test_a_post_void_by_a_cut_on_one_host_voids_no_later_post":
+        42.5,
+    "tests/cli/test_offline_people_across_hosts.py::test_people_of_an_offline_host_are_named_shown_away_and_invited_when_it_is_back":
+        39.3,
+    "tests/cli/test_relay.py::test_join_on_a_host_without_the_group_fetches_it_through_the_relay":
+        39.3,
+    "tests/cli/test_relay_flood.py::test_a_flooding_leaf_is_bounded_and_genuine_records_still_flow[bounded0]":
+        36.9,
+    "tests/cli/test_relay.py::test_the_hub_relay_killed_mid_stream_loses_and_doubles_nothing":
+        31.3,
+    "tests/cli/test_relay_batch_held.py::test_a_record_behind_a_refused_batch_mate_of_its_id_reaches_every_host":
+        30.0,
+    "tests/cli/test_relay_hub_holds_id.py::test_a_copy_of_another_members_id_displaces_the_original_nowhere":
+        27.5,
+    "tests/cli/test_relay_ends_third_round.py::test_records_a_member_builds_on_their_own_void_one_get_one_verdict_everywhere":
+        26.9,
+    "tests/cli/test_link_state.py::test_link_state_and_sync_column_follow_the_link":
+        26.8,
+    "tests/cli/test_relay_ends_third_round.py::test_a_record_built_on_a_row_with_a_bad_signature_is_void_where_it_was_written":
+        24.9,
+    "tests/cli/test_relay_evidence_of_nothing.py::test_a_message_whose_row_was_changed_reaches_every_log":
+        23.2,
+    "tests/cli/test_relay_flood.py::test_a_leaf_spreading_a_flood_over_made_up_groups_fills_only_its_own_backlog[bounded0]":
+        22.6,
+    "tests/cli/test_relay_hub_holds_id.py::test_one_authors_two_records_of_one_id_through_two_hosts_end_the_same[C]":
+        22.5,
+    "tests/cli/test_relay_hub_holds_id.py::test_one_authors_two_records_of_one_id_through_two_hosts_end_the_same[B]":
+        22.1,
+    "tests/cli/test_relay.py::test_three_hosts_write_while_a_leaf_is_killed_and_restarted":
+        22.0,
+    "tests/cli/test_acceptance_third_pass.py::test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_afterwards[remove]":
+        21.0,
+    "tests/cli/test_held_handle_shown.py::test_a_handle_change_kept_for_the_hub_is_told_until_the_hub_has_it":
+        20.7,
+    "tests/cli/test_held_handle_shown.py::test_a_plain_send_to_another_group_signs_again_a_change_refused_as_stale":
+        20.2,
+    "tests/cli/test_relay_hub_server_restart.py::test_records_flow_again_soon_after_the_hubs_server_restarted[restart_hub_relay]":
+        19.1,
+    "tests/cli/test_relay_ends_third_round.py::test_a_host_joining_later_gets_the_evidence_with_the_history":
+        18.0,
+    "tests/cli/test_relay_ends_third_round.py::test_a_genesis_refused_at_the_hub_founds_nothing_there":
+        17.9,
+    "tests/cli/test_relay_forks.py::test_a_fork_filed_into_one_hosts_file_ends_void_on_every_host":
+        17.7,
+    "tests/cli/test_acceptance_third_pass.py::test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_afterwards[demote]":
+        17.4,
+    "tests/cli/test_relay_ends_third_round.py::test_a_record_built_on_one_too_large_to_carry_is_void_where_it_was_written":
+        17.3,
+    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_rowid_a_relay_scanned_stops_nothing[bob's next place]":
+        17.2,
+    "tests/cli/test_attack_rowid_crowd.py::test_a_leaf_with_junk_below_the_high_rowids_publishes_on":
+        16.5,
+    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_invite_id_a_relay_scanned_stops_no_invite":
+        15.4,
+    "tests/cli/test_people_across_hosts.py::test_people_at_home_on_another_host_are_listed_with_where_they_are":
+        14.7,
+    "tests/cli/test_acceptance_second_pass.py::test_a_join_through_a_hung_nats_server_says_one_line":
+        14.6,
+    "tests/cli/test_relay_founding.py::test_a_leaf_founds_only_so_many_groups_nobody_at_the_hub_is_in":
+        14.3,
+    "tests/cli/test_acceptance_third_pass.py::test_known_records_filed_where_they_do_not_belong_are_refused_where_they_were_written":
+        12.7,
+    "tests/cli/test_relay.py::test_joins_from_two_leaves_at_once_both_count_in_one_order":
+        12.1,
+    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_evidence_id_hides_no_later_junk_from_relay_rejected":
+        11.6,
+    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_rowid_a_relay_scanned_stops_nothing[another place]":
+        10.9,
+    "tests/cli/test_relay_acceptance.py::test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network":
+        10.0,
+    "tests/cli/test_acceptance_own_file_changes.py::test_a_membership_change_the_hub_did_not_answer_in_time_is_not_said_to_be_unmade":
+        9.9,
+    "tests/cli/test_acceptance_third_pass.py::test_messages_in_a_leafs_outbound_stream_that_are_no_record_are_counted_and_listed":
+        9.8,
+    "tests/cli/test_relay_acceptance.py::test_a_relay_whose_nats_server_was_killed_starts_it_again":
+        8.6,
+    "tests/cli/test_relay_consumer_wait.py::test_a_wait_makes_no_task_and_hands_a_record_over_two_turns_sooner":
+        8.6,
+    "tests/cli/test_acceptance_own_file_changes.py::test_a_membership_change_forged_into_a_leafs_file_is_refused_there_and_listed":
+        8.5,
+}
