@@ -1,108 +1,232 @@
 """Seconds each waiting test took (setup, call and teardown), by node id: the order in which
 tests/scheduling.py hands them out, longest first. Measured in the first lane of `make test`
-(`-n 3 --dist loadgroup`, junit times) on 2026-12-02 04:24-04:55 at load 18-25, when 50 of the
-112 had run; only the order matters. Tests not here (not measured yet, or new) come after
-these, in collection order (docs/performance.md, "Test suite time, sixth pass")."""
+(`-n 3 --dist loadgroup`, junit times) on 2026-12-02 04:58-05:25 at load 7-21 (mean 13); only
+the order matters. Tests not here (new ones) come after these, in collection order
+(docs/performance.md, "Test suite time, sixth pass")."""
 
 SECONDS: dict[str, float] = {
     "tests/test_benchmarks_quick.py::test_quick_benchmark_reports_every_figure":
-        199.8,
+        252.9,
     "tests/cli/test_relay_backfill.py::test_a_record_forged_above_the_frontier_is_refused_when_its_chain_arrives":
-        140.9,
-    "tests/cli/test_relay_backfill_priority.py::test_a_relay_stopped_while_a_page_is_applied_on_its_thread_goes_on_after_restart":
-        135.0,
+        91.4,
     "tests/cli/test_relay_backfill.py::test_a_hub_silent_mid_walk_leaves_no_hole_below_the_frontier":
-        132.7,
+        58.2,
+    "tests/cli/test_relay_verify_mid_backfill.py::test_verify_mid_backfill_says_not_yet_received_and_no_history_deleted":
+        53.4,
     "tests/cli/test_relay_backfill.py::test_a_join_shows_the_newest_first_and_the_rest_streams_in_behind":
-        104.1,
+        52.2,
+    "tests/cli/test_relay_backfill_priority.py::test_a_relay_stopped_while_a_page_is_applied_on_its_thread_goes_on_after_restart":
+        46.9,
+    "tests/cli/test_relay_unsent_count.py::test_relay_status_counts_every_record_waiting_while_the_link_is_up":
+        42.8,
+    "tests/cli/test_relay_join_catching_up.py::test_a_relay_behind_the_stream_when_the_join_came_does_not_apply_the_history_again":
+        39.0,
+    "tests/cli/test_relay_join_invite_not_here_yet.py::test_a_join_with_a_code_not_arrived_yet_says_so_then_joins":
+        35.8,
     "tests/cli/test_relay_backfill_priority.py::test_a_walk_spends_most_of_its_cpu_on_threads_of_lower_priority":
-        95.2,
-    "tests/cli/test_relay_backfill_unread.py::test_backfilled_history_is_not_unread_but_live_and_late_messages_are":
-        62.9,
-    "tests/cli/test_relay.py::test_both_sides_write_through_a_cut_and_converge[15]":
-        58.9,
-    "tests/cli/test_relay.py::test_both_sides_write_through_a_cut_and_converge[9]":
-        53.2,
-    "tests/cli/test_link_state.py::test_a_group_just_joined_shows_its_backfill_before_the_relay_reports_it":
-        44.9,
-    "tests/cli/test_relay_cut_releases_place.py::test_a_post_void_by_a_cut_on_one_host_voids_no_later_post":
-        42.5,
-    "tests/cli/test_offline_people_across_hosts.py::test_people_of_an_offline_host_are_named_shown_away_and_invited_when_it_is_back":
-        39.3,
+        35.6,
+    "tests/cli/test_relay_refetch.py::test_most_of_a_large_history_deleted_comes_back_page_by_page":
+        27.8,
+    "tests/cli/test_relay_partition.py::test_a_leaf_cut_off_while_every_host_writes_converges":
+        26.6,
     "tests/cli/test_relay.py::test_join_on_a_host_without_the_group_fetches_it_through_the_relay":
-        39.3,
-    "tests/cli/test_relay_flood.py::test_a_flooding_leaf_is_bounded_and_genuine_records_still_flow[bounded0]":
-        36.9,
-    "tests/cli/test_relay.py::test_the_hub_relay_killed_mid_stream_loses_and_doubles_nothing":
-        31.3,
-    "tests/cli/test_relay_batch_held.py::test_a_record_behind_a_refused_batch_mate_of_its_id_reaches_every_host":
-        30.0,
-    "tests/cli/test_relay_hub_holds_id.py::test_a_copy_of_another_members_id_displaces_the_original_nowhere":
-        27.5,
-    "tests/cli/test_relay_ends_third_round.py::test_records_a_member_builds_on_their_own_void_one_get_one_verdict_everywhere":
-        26.9,
-    "tests/cli/test_link_state.py::test_link_state_and_sync_column_follow_the_link":
-        26.8,
-    "tests/cli/test_relay_ends_third_round.py::test_a_record_built_on_a_row_with_a_bad_signature_is_void_where_it_was_written":
         24.9,
-    "tests/cli/test_relay_evidence_of_nothing.py::test_a_message_whose_row_was_changed_reaches_every_log":
-        23.2,
-    "tests/cli/test_relay_flood.py::test_a_leaf_spreading_a_flood_over_made_up_groups_fills_only_its_own_backlog[bounded0]":
-        22.6,
-    "tests/cli/test_relay_hub_holds_id.py::test_one_authors_two_records_of_one_id_through_two_hosts_end_the_same[C]":
-        22.5,
-    "tests/cli/test_relay_hub_holds_id.py::test_one_authors_two_records_of_one_id_through_two_hosts_end_the_same[B]":
-        22.1,
-    "tests/cli/test_relay.py::test_three_hosts_write_while_a_leaf_is_killed_and_restarted":
-        22.0,
-    "tests/cli/test_acceptance_third_pass.py::test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_afterwards[remove]":
+    "tests/cli/test_relay.py::test_both_sides_write_through_a_cut_and_converge[15]":
+        24.1,
+    "tests/cli/test_relay.py::test_both_sides_write_through_a_cut_and_converge[9]":
+        22.9,
+    "tests/cli/test_relay_partition.py::test_the_hub_sees_a_silent_leaf_gone_within_seconds":
+        22.7,
+    "tests/cli/test_relay.py::test_the_hub_relay_killed_mid_stream_loses_and_doubles_nothing":
+        22.4,
+    "tests/cli/test_relay_refetch.py::test_an_invite_and_a_membership_change_deleted_come_back":
         21.0,
-    "tests/cli/test_held_handle_shown.py::test_a_handle_change_kept_for_the_hub_is_told_until_the_hub_has_it":
+    "tests/cli/test_relay_replaced_file.py::test_a_file_that_is_no_group_file_is_not_filled_from_the_hub":
+        20.9,
+    "tests/cli/test_offline_people_across_hosts.py::test_people_of_an_offline_host_are_named_shown_away_and_invited_when_it_is_back":
+        20.8,
+    "tests/cli/test_relay_replaced_file.py::test_a_group_file_taken_away_and_joined_again_gets_history_and_live_records":
         20.7,
-    "tests/cli/test_held_handle_shown.py::test_a_plain_send_to_another_group_signs_again_a_change_refused_as_stale":
-        20.2,
-    "tests/cli/test_relay_hub_server_restart.py::test_records_flow_again_soon_after_the_hubs_server_restarted[restart_hub_relay]":
-        19.1,
-    "tests/cli/test_relay_ends_third_round.py::test_a_host_joining_later_gets_the_evidence_with_the_history":
-        18.0,
-    "tests/cli/test_relay_ends_third_round.py::test_a_genesis_refused_at_the_hub_founds_nothing_there":
-        17.9,
-    "tests/cli/test_relay_forks.py::test_a_fork_filed_into_one_hosts_file_ends_void_on_every_host":
-        17.7,
+    "tests/cli/test_relay_backfill_unread.py::test_backfilled_history_is_not_unread_but_live_and_late_messages_are":
+        20.5,
+    "tests/cli/test_relay_refetch.py::test_rows_deleted_from_a_leafs_file_while_its_relay_runs_come_back":
+        19.2,
     "tests/cli/test_acceptance_third_pass.py::test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_afterwards[demote]":
-        17.4,
-    "tests/cli/test_relay_ends_third_round.py::test_a_record_built_on_one_too_large_to_carry_is_void_where_it_was_written":
-        17.3,
-    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_rowid_a_relay_scanned_stops_nothing[bob's next place]":
-        17.2,
-    "tests/cli/test_attack_rowid_crowd.py::test_a_leaf_with_junk_below_the_high_rowids_publishes_on":
+        18.3,
+    "tests/cli/test_relay_republish_first.py::test_the_hub_killed_between_its_republish_and_its_commit_loses_and_doubles_nothing":
         16.5,
-    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_invite_id_a_relay_scanned_stops_no_invite":
-        15.4,
-    "tests/cli/test_people_across_hosts.py::test_people_at_home_on_another_host_are_listed_with_where_they_are":
-        14.7,
-    "tests/cli/test_acceptance_second_pass.py::test_a_join_through_a_hung_nats_server_says_one_line":
-        14.6,
-    "tests/cli/test_relay_founding.py::test_a_leaf_founds_only_so_many_groups_nobody_at_the_hub_is_in":
+    "tests/cli/test_relay_inbound.py::test_a_hub_from_before_drains_its_shared_inbound_stream_and_loses_nothing":
+        15.8,
+    "tests/cli/test_relay_status_seventh_pass.py::test_a_token_made_on_the_hub_keeps_each_leafs_up_since":
+        14.8,
+    "tests/cli/test_relay_partition.py::test_a_member_removed_while_posting_from_a_cut_off_host_is_void_everywhere":
         14.3,
-    "tests/cli/test_acceptance_third_pass.py::test_known_records_filed_where_they_do_not_belong_are_refused_where_they_were_written":
+    "tests/cli/test_link_state.py::test_link_state_and_sync_column_follow_the_link":
+        13.8,
+    "tests/cli/test_relay_cut_releases_place.py::test_a_post_void_by_a_cut_on_one_host_voids_no_later_post":
+        13.5,
+    "tests/cli/test_relay_refetch.py::test_peers_relay_refetch_brings_the_rows_back_at_once":
+        13.1,
+    "tests/tui/test_unread_after_join.py::test_the_group_list_shows_no_backfilled_history_but_live_and_late_messages":
         12.7,
-    "tests/cli/test_relay.py::test_joins_from_two_leaves_at_once_both_count_in_one_order":
-        12.1,
-    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_evidence_id_hides_no_later_junk_from_relay_rejected":
+    "tests/cli/test_relay_ends_third_round.py::test_a_record_built_on_one_too_large_to_carry_is_void_where_it_was_written":
+        12.6,
+    "tests/cli/test_relay_pin_relay_stopped.py::test_rows_deleted_and_written_while_the_relay_is_stopped_are_published_at_its_start[bob's head and carol's row above it]":
+        12.4,
+    "tests/cli/test_relay_void_where_written.py::test_a_removal_written_here_takes_out_here_what_it_voids[leaf]":
+        12.3,
+    "tests/cli/test_relay_unsent_head_deleted.py::test_bobs_unsent_head_deleted_on_his_host_silences_him_nowhere[sent, relay stopped]":
+        12.3,
+    "tests/cli/test_link_state.py::test_a_group_just_joined_shows_its_backfill_before_the_relay_reports_it":
+        12.3,
+    "tests/cli/test_relay.py::test_three_hosts_write_while_a_leaf_is_killed_and_restarted":
+        12.2,
+    "tests/cli/test_relay_pin_relay_stopped.py::test_an_invite_written_over_a_deleted_top_invite_while_the_relay_is_stopped_goes_out":
+        12.0,
+    "tests/cli/test_relay_own_place_junk.py::test_an_invite_through_junk_at_its_place_reaches_every_host_and_the_junk_stays":
+        11.7,
+    "tests/tui/test_relay_tui_seventh_pass.py::test_an_open_log_drops_what_a_cut_made_void":
         11.6,
-    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_rowid_a_relay_scanned_stops_nothing[another place]":
-        10.9,
-    "tests/cli/test_relay_acceptance.py::test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network":
-        10.0,
-    "tests/cli/test_acceptance_own_file_changes.py::test_a_membership_change_the_hub_did_not_answer_in_time_is_not_said_to_be_unmade":
+    "tests/cli/test_relay_hub_server_restart.py::test_records_flow_again_soon_after_the_hubs_server_restarted[restart_hub_relay]":
+        11.5,
+    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_rowid_a_relay_scanned_stops_nothing[bob's next place]":
+        11.2,
+    "tests/cli/test_relay_pin_relay_stopped.py::test_rows_deleted_and_written_while_the_relay_is_stopped_are_published_at_its_start[carol's top row]":
+        11.2,
+    "tests/tui/test_held_handle_resign.py::test_a_handle_change_refused_as_stale_waits_visibly_for_its_user_then_any_command_signs_it":
+        11.2,
+    "tests/cli/test_relay_refetch.py::test_rows_deleted_while_the_relay_is_stopped_come_back_at_its_start":
+        11.0,
+    "tests/cli/test_relay_flood.py::test_a_leaf_spreading_a_flood_over_made_up_groups_fills_only_its_own_backlog[bounded0]":
+        10.7,
+    "tests/cli/test_relay_batch_held.py::test_a_record_behind_a_refused_batch_mate_of_its_id_reaches_every_host":
+        10.5,
+    "tests/cli/test_relay_ends_third_round.py::test_a_record_built_on_a_row_with_a_bad_signature_is_void_where_it_was_written":
+        10.5,
+    "tests/cli/test_relay_void_invite_join.py::test_a_join_with_an_invite_void_by_a_cut_says_why":
+        10.3,
+    "tests/cli/test_relay_unsent_head_deleted.py::test_bobs_unsent_head_deleted_on_his_host_silences_him_nowhere[unsent]":
+        10.2,
+    "tests/cli/test_relay_refetch.py::test_rows_deleted_from_the_hubs_own_file_come_back_from_its_stream":
         9.9,
-    "tests/cli/test_acceptance_third_pass.py::test_messages_in_a_leafs_outbound_stream_that_are_no_record_are_counted_and_listed":
-        9.8,
-    "tests/cli/test_relay_acceptance.py::test_a_relay_whose_nats_server_was_killed_starts_it_again":
-        8.6,
-    "tests/cli/test_relay_consumer_wait.py::test_a_wait_makes_no_task_and_hands_a_record_over_two_turns_sooner":
-        8.6,
-    "tests/cli/test_acceptance_own_file_changes.py::test_a_membership_change_forged_into_a_leafs_file_is_refused_there_and_listed":
+    "tests/cli/test_relay_flood.py::test_a_flooding_leaf_is_bounded_and_genuine_records_still_flow[bounded0]":
+        9.5,
+    "tests/cli/test_relay_status_seventh_pass.py::test_a_founding_record_edited_in_place_is_named_by_relay_status":
+        9.5,
+    "tests/cli/test_relay_evidence_of_nothing.py::test_a_message_whose_row_was_changed_reaches_every_log":
+        9.2,
+    "tests/cli/test_relay_join_invite_ahead.py::test_a_joined_invite_ahead_of_its_predecessor_is_not_refused_by_the_leafs_scan":
+        9.0,
+    "tests/cli/test_relay_verify_same.py::test_two_void_records_in_a_row_read_the_same_on_every_host[another group's record]":
+        8.9,
+    "tests/cli/test_relay_hub_holds_id.py::test_one_authors_two_records_of_one_id_through_two_hosts_end_the_same[C]":
+        8.8,
+    "tests/cli/test_relay.py::test_joins_from_two_leaves_at_once_both_count_in_one_order":
+        8.8,
+    "tests/cli/test_held_handle_shown.py::test_a_handle_change_kept_for_the_hub_is_told_until_the_hub_has_it":
+        8.7,
+    "tests/cli/test_relay_hub_server_restart.py::test_records_flow_again_soon_after_the_hubs_server_restarted[make_a_token]":
+        8.7,
+    "tests/cli/test_relay_hub_holds_id.py::test_one_authors_two_records_of_one_id_through_two_hosts_end_the_same[B]":
+        8.7,
+    "tests/cli/test_attack_rowid_crowd.py::test_a_leaf_with_junk_below_the_high_rowids_publishes_on":
         8.5,
+    "tests/cli/test_relay_ends_third_round.py::test_records_a_member_builds_on_their_own_void_one_get_one_verdict_everywhere":
+        8.5,
+    "tests/cli/test_held_handle_shown.py::test_a_plain_send_to_another_group_signs_again_a_change_refused_as_stale":
+        8.3,
+    "tests/cli/test_relay_verify_same.py::test_two_void_records_in_a_row_published_into_a_stream_read_the_same[B's inbound stream]":
+        8.2,
+    "tests/cli/test_relay_verify_same.py::test_two_void_records_in_a_row_published_into_a_stream_read_the_same[the federation stream]":
+        8.1,
+    "tests/tui/test_relay_people.py::test_invite_names_a_person_on_another_host_and_the_invitation_reaches_them":
+        7.9,
+    "tests/cli/test_relay_void_where_written.py::test_a_removal_written_here_takes_out_here_what_it_voids[hub]":
+        7.8,
+    "tests/cli/test_relay_hub_holds_id.py::test_a_copy_of_another_members_id_displaces_the_original_nowhere":
+        7.8,
+    "tests/cli/test_relay_inbound.py::test_a_revoked_leafs_stream_is_deleted_once_drained":
+        7.7,
+    "tests/cli/test_relay_verify_same.py::test_two_void_records_in_a_row_read_the_same_on_every_host[signed by another key]":
+        7.7,
+    "tests/cli/test_relay_refetch.py::test_a_void_row_deleted_stays_gone_and_a_genuine_one_comes_back":
+        7.7,
+    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_evidence_id_hides_no_later_junk_from_relay_rejected":
+        7.6,
+    "tests/cli/test_relay_forks.py::test_a_fork_filed_into_one_hosts_file_ends_void_on_every_host":
+        7.6,
+    "tests/cli/test_relay_own_place_junk.py::test_a_record_taking_the_place_of_the_top_row_a_relay_scanned_is_published":
+        7.6,
+    "tests/cli/test_relay_join_invite_ahead.py::test_the_hubs_scan_sends_an_invite_after_its_authors_earlier_messages":
+        7.6,
+    "tests/tui/test_relay_tui_acceptance.py::test_join_with_a_code_in_the_app_fetches_a_group_from_another_host":
+        7.6,
+    "tests/cli/test_relay_own_place_junk.py::test_bob_sends_through_junk_at_his_places_on_his_host_and_it_never_leaves":
+        7.1,
+    "tests/cli/test_relay_ends_third_round.py::test_a_host_joining_later_gets_the_evidence_with_the_history":
+        7.0,
+    "tests/cli/test_relay_founding.py::test_a_leaf_founds_only_so_many_groups_nobody_at_the_hub_is_in":
+        7.0,
+    "tests/cli/test_acceptance_own_file_changes.py::test_a_membership_change_the_hub_did_not_answer_in_time_is_not_said_to_be_unmade":
+        6.9,
+    "tests/cli/test_relay_stale_invite.py::test_a_change_after_a_join_with_a_fresh_invite_at_the_hub_goes_through":
+        6.9,
+    "tests/cli/test_relay_own_pin.py::test_alices_head_deleted_on_the_hub_then_her_invite_reaches_every_host":
+        6.6,
+    "tests/cli/test_relay_own_pin.py::test_bobs_head_deleted_on_his_host_then_his_send_reaches_every_host_whole[below others]":
+        6.5,
+    "tests/cli/test_relay_ids_ahead.py::test_two_hosts_writing_after_an_id_ahead_of_the_clock_both_reach_everyone":
+        6.5,
+    "tests/tui/test_relay_people.py::test_a_direct_conversation_with_a_person_on_another_host":
+        6.4,
+    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_rowid_a_relay_scanned_stops_nothing[another place]":
+        6.3,
+    "tests/cli/test_attack_huge_rowid.py::test_junk_at_the_highest_invite_id_a_relay_scanned_stops_no_invite":
+        6.1,
+    "tests/cli/test_acceptance_third_pass.py::test_a_member_cut_off_while_removed_or_demoted_sees_no_deleted_history_afterwards[remove]":
+        6.0,
+    "tests/cli/test_relay_join_invite_ahead.py::test_an_invite_ahead_is_not_refused_while_the_join_has_not_written_the_ledger":
+        6.0,
+    "tests/tui/test_relay_people.py::test_peers_invite_to_a_person_on_another_host":
+        5.7,
+    "tests/cli/test_relay_own_pin.py::test_bobs_head_deleted_on_his_host_then_his_send_reaches_every_host_whole[top row]":
+        5.7,
+    "tests/cli/test_relay_junk_at_arrival.py::test_junk_set_aside_is_listed_in_relay_rejected_once":
+        5.7,
+    "tests/cli/test_acceptance_second_pass.py::test_a_join_through_a_hung_nats_server_says_one_line":
+        5.7,
+    "tests/cli/test_relay_new_token.py::test_a_revoked_leaf_takes_a_new_token_and_keeps_its_place":
+        5.5,
+    "tests/tui/test_relay_tui_acceptance.py::test_a_role_change_in_the_app_that_loses_the_race_at_the_hub_is_done_again":
+        5.5,
+    "tests/tui/test_relay_people.py::test_who_lists_members_across_hosts_with_host_and_presence":
+        5.4,
+    "tests/cli/test_relay_void_invite_join.py::test_a_join_of_a_group_whose_founders_relay_has_not_sent_it_says_it_may_come":
+        5.3,
+    "tests/tui/test_relay_port_moved_tui.py::test_join_in_the_app_reaches_a_relay_that_moved_its_client_port":
+        5.2,
+    "tests/cli/test_relay_new_group.py::test_a_group_founded_right_after_another_can_be_joined_from_another_host_at_once":
+        5.2,
+    "tests/cli/test_relay_acceptance.py::test_one_token_on_two_hosts_is_named_not_taken_for_a_bad_network":
+        5.1,
+    "tests/cli/test_relay_acceptance.py::test_a_relay_whose_nats_server_was_killed_starts_it_again":
+        5.0,
+    "tests/tui/test_relay_tui_acceptance.py::test_a_leaf_whose_token_was_revoked_says_so_in_the_app_and_in_groups":
+        4.6,
+    "tests/cli/test_acceptance_third_pass.py::test_known_records_filed_where_they_do_not_belong_are_refused_where_they_were_written":
+        4.5,
+    "tests/cli/test_relay_junk_at_arrival.py::test_junk_at_a_place_where_a_genuine_record_arrives_holds_no_place":
+        4.3,
+    "tests/cli/test_people_across_hosts.py::test_people_at_home_on_another_host_are_listed_with_where_they_are":
+        4.0,
+    "tests/cli/test_acceptance_own_file_changes.py::test_a_membership_change_forged_into_a_leafs_file_is_refused_there_and_listed":
+        3.8,
+    "tests/cli/test_relay_ends_third_round.py::test_a_genesis_refused_at_the_hub_founds_nothing_there":
+        3.7,
+    "tests/cli/test_relay_junk_at_arrival.py::test_junk_at_the_place_in_the_hubs_own_file_holds_no_place_either":
+        3.3,
+    "tests/cli/test_acceptance_third_pass.py::test_messages_in_a_leafs_outbound_stream_that_are_no_record_are_counted_and_listed":
+        2.5,
+    "tests/cli/test_relay_consumer_wait.py::test_a_wait_makes_no_task_and_hands_a_record_over_two_turns_sooner":
+        1.0,
 }
