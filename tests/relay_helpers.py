@@ -21,14 +21,20 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    """Look until `predicate` holds. Between looks, as long again as the last look took (20
+    ms at least, 0.2 s at most): most looks run a command in this process (`peers log --json`
+    ~30-60 ms), and looking again every 20 ms kept most of a core busy beside the relays the
+    test waits for (docs/performance.md, "Test suite time, sixth pass")."""
     deadline = time.monotonic() + timeout
     while True:
+        began = time.monotonic()
         value = predicate()
         if value:
             return value
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
+        time.sleep(min(0.2, max(0.02, now - began)))
 
 
 @dataclass

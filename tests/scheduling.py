@@ -13,6 +13,11 @@ left, the extra worker stops: no more CPU-bound tests run at once than there are
 A waiting test is known here by its node id, which xdist suffixes with the test's
 `xdist_group` (`@waiting`, set in conftest's collection hook) under `--dist loadgroup`. Each
 test is a work unit of its own.
+
+The waiting tests are handed out longest first (tests/waiting_times.py, measured): the extra
+worker takes them from the long end, the others, once done with the rest, from the short end,
+so the last test of the run is a short one and no worker waits alone on a long one at the end
+(docs/performance.md, "Test suite time, sixth pass").
 """
 
 from __future__ import annotations
@@ -21,8 +26,15 @@ import os
 
 from xdist.scheduler import LoadGroupScheduling
 
+from tests.waiting_times import SECONDS
+
 WAITING = "waiting"
-FIRST = "tests/test_benchmarks_quick.py::"  # the longest waiting test, taken first
+
+
+def longest_first(scopes: list[str]) -> list[str]:
+    """Waiting tests' scopes (node id and `@waiting`), the longest measured first; those not
+    measured (new tests) after them, in collection order."""
+    return sorted(scopes, key=lambda scope: -SECONDS.get(scope.rpartition("@")[0], 0.0))
 
 
 def cores() -> int:
@@ -50,10 +62,9 @@ class WaitingAside(LoadGroupScheduling):
 
     def _pick(self, node) -> str | None:
         """The next unit for this worker, or None when there is none it may run."""
-        waiting = [scope for scope in self.workqueue if self.waiting(scope)]
+        waiting = longest_first([scope for scope in self.workqueue if self.waiting(scope)])
         if self.waiting_only(node):
-            first = [scope for scope in waiting if scope.startswith(FIRST)]
-            return (first or waiting)[0] if waiting else None
+            return waiting[0] if waiting else None
         others = [scope for scope in self.workqueue if not self.waiting(scope)]
         if others:
             return others[0]
