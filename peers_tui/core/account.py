@@ -19,6 +19,7 @@ from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, load_or_create_keypair
 from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES, MIN_PREFIX, MemberActions
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE
+from peers_tui.core.missing_file import MissingFile
 from peers_tui.core.message_actions import MessageActions
 from peers_tui.core.names import check_name, look_alike_key, shown_name
 from peers_tui.core.group_entry import find_group
@@ -219,7 +220,8 @@ class Account:
                                 warning=str(warnings[0]) if warnings else None,
                                 archived=entry.archived, path=str(entry.db_path))
         except PeersError as exc:
-            return GroupSummary(entry.id, entry.name, entry.personal, None, GroupState.DAMAGED, 0, 0,
+            state = GroupState.MISSING if isinstance(exc, MissingFile) else GroupState.DAMAGED
+            return GroupSummary(entry.id, entry.name, entry.personal, None, state, 0, 0,
                                 entry.notify, problem=str(exc), archived=entry.archived,
                                 path=str(entry.db_path))
 

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def missing_file(path: Path, label: str, group_id: str) -> DamagedDatabase:
+class MissingFile(DamagedDatabase):
+    """A group file that is not there at all (its list says "missing", not "damaged")."""
+
+
+def missing_file(path: Path, label: str, group_id: str) -> MissingFile:
     """The error for a group whose file `path` does not exist (`label`: "group team")."""
     # Only now: the store that imports this opens before the first frame, the link's module
     # after it (tests/tui/test_first_frame_imports.py).
@@ -24,10 +28,10 @@ def missing_file(path: Path, label: str, group_id: str) -> DamagedDatabase:
 
     words = f"{label}: its file {path} is missing (deleted or moved away)"
     if relay_configured(path.parent):
-        return DamagedDatabase(f"{words}; `peers relay refetch {group_id}` makes it again from "
+        return MissingFile(f"{words}; `peers relay refetch {group_id}` makes it again from "
                                "the federation's hub")
-    return DamagedDatabase(f"{words}; this hub has no relay (no other host holds a copy): put "
+    return MissingFile(f"{words}; this hub has no relay (no other host holds a copy): put "
                            "the file back from a backup")
 
 
-__all__ = ["missing_file"]
+__all__ = ["MissingFile", "missing_file"]

@@ -33,3 +33,4 @@ class GroupState(StrEnum):
     REMOVED = "removed"
     NOT_A_MEMBER = "not a member"  # the file does not list the user (yet)
     DAMAGED = "damaged"            # the file cannot be read: see the summary's `problem`
+    MISSING = "missing"            # no file at all (deleted or moved away): `problem` says more

@@ -40,7 +40,8 @@ def back_and_flowing(leaf, alice, bob, team: str, query: str) -> None:
     said = bob.fails("log", "team").err
     assert f"group team: its file {leaf.hub / f'{team}.db'} is missing" in said, said
     assert f"`peers relay refetch {team}` makes it again" in said, said
-    assert "team" in [g["name"] for g in bob.ok("groups", "--json").json()]  # still listed
+    listed = [g for g in bob.ok("groups", "--json").json() if g["name"] == "team"]
+    assert [g["state"] for g in listed] == ["missing"], listed  # still listed, as missing
     done = bob.run("relay", "refetch", query)
     assert done.code == 0 and done.err == "", done.err
     assert done.out.startswith(f"the file of group {team} was missing here: made again"), done.out
