@@ -12,6 +12,7 @@ from textual.app import App
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.name_keys import keep_name_keys, save_name_keys
+from peers_tui.core.missing_file import not_opened
 from peers_tui.core.names import shown_name
 from peers_tui.core.start_account import LaterStore, StartAccount
 from peers_tui.core.verified_keep import save_verified
@@ -83,8 +84,8 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
     try:
         chat = ChatScreen(account, entry)
     except PeersError as exc:
-        app.notify(inert(f"{shown_name(entry.name)}: {exc}"), title="Group damaged",
-                   severity="error")
+        text, title = not_opened(shown_name(entry.name), exc)
+        app.notify(inert(text), title=title, severity="error")
         entry = account.entries()[0]
         chat = ChatScreen(account, entry)
     return chat

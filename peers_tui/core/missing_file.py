@@ -34,4 +34,12 @@ def missing_file(path: Path, label: str, group_id: str) -> MissingFile:
                            "the file back from a backup")
 
 
-__all__ = ["MissingFile", "missing_file"]
+def not_opened(name: str, exc: Exception) -> tuple[str, str]:
+    """The app's notification (text, title) for a group that cannot be opened: the group's
+    name once (the error often names it already), "missing" apart from "damaged"."""
+    said = str(exc)
+    text = said if name in said else f"{name}: {said}"
+    return text, "Group file missing" if isinstance(exc, MissingFile) else "Group damaged"
+
+
+__all__ = ["MissingFile", "missing_file", "not_opened"]

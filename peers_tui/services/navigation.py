@@ -11,6 +11,7 @@ from textual.app import App
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.names import shown_name
+from peers_tui.core.missing_file import not_opened
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.screens import ChatScreen
@@ -54,8 +55,8 @@ class GroupNavigator:
             hold(held, self.account.store(entry).db)
             self.chat.show_group(entry)
         except PeersError as exc:
-            self.app.notify(inert(f"{shown_name(entry.name)}: {exc}"), title="Group damaged",
-                            severity="error")
+            text, title = not_opened(shown_name(entry.name), exc)
+            self.app.notify(inert(text), title=title, severity="error")
             return
         # After the frame that shows the group: neither is needed to paint it.
         self.app.call_after_refresh(self._switched, entry.id)
