@@ -66,7 +66,7 @@ def test_a_group_file_deleted_while_in_use_is_missing_and_never_recreated(alice:
             assert "is missing" in str(report), report
         assert f"{team}.db" not in group_files(alice, team)
     summary = next(s for s in account.summaries() if s.name == "team")
-    assert summary.state == "damaged" and "is missing" in summary.problem
+    assert summary.state == "missing" and "is missing" in summary.problem
     # And from a fresh process, between two commands: the same words, still no file.
     assert "is missing" in alice.fails("log", "team").err
     assert "is missing" in alice.fails("send", "team", "x").err
