@@ -74,11 +74,13 @@ class LiveFeed:
             older_than = self._history_line()
             skipped = (None if self.history_wanted or older_than is None
                        else self._history_only(older_than))
-            views, position = ([], skipped) if skipped is not None else self.store.since(
+            views, position = ([], skipped[0]) if skipped is not None else self.store.since(
                 self.position, older_than=None if self.history_wanted else older_than)
             if older_than is not None and position > self.position:
-                self._oldest = min(older_than, self._oldest_between(self.position, position)
-                                   or older_than)
+                # A skipped page's oldest came with the look that skipped it (one pass).
+                oldest = (skipped[1] if skipped is not None
+                          else self._oldest_between(self.position, position))
+                self._oldest = min(older_than, oldest or older_than)
             # Reading new rows checked the roster against the mark already: not twice.
             membership = (self.store.roster_mark if views else None) or self.store.membership_mark()
             self.position = max(self.position, position)
@@ -104,21 +106,24 @@ class LiveFeed:
             self._oldest = self._oldest_between(None, self.position)
         return self._oldest
 
-    def _history_only(self, older_than: str) -> int | None:
-        """The last rowid stored after `position` when every row there is history this feed
-        is not sent (a message, or a change to one, older than `older_than`), else None.
+    def _history_only(self, older_than: str) -> tuple[int, str | None] | None:
+        """The last rowid stored after `position` and the oldest message among those rows,
+        when every row there is history this feed is not sent (a message, or a change to one,
+        older than `older_than`), else None.
 
         Skipping such a page through `since` built and dropped 1,000 full rows: a tenth of a
-        second of the reader's CPU a page. One statement (one snapshot) over the rows' ids
-        decides it; a row with an id that is not text is left to `since` to read.
+        second of the reader's CPU a page. One statement (one snapshot, one pass over the
+        page's rows: a second one for the oldest doubled the cost) decides it; a row with an
+        id that is not text is left to `since` to read.
         """
         row = self.store.db.execute_sql(
-            "SELECT MAX(rowid), MAX(typeof(m) != 'text' OR m >= ?) FROM (SELECT rowid, "
-            "COALESCE(NULLIF(target, ''), id) AS m FROM message WHERE rowid > ?)",
+            "SELECT MAX(rowid), MAX(typeof(m) != 'text' OR m >= ?), MIN(oldest) FROM (SELECT "
+            "rowid, COALESCE(NULLIF(target, ''), id) AS m, CASE WHEN target IS NULL THEN id "
+            "END AS oldest FROM message WHERE rowid > ?)",
             (older_than, self.position)).fetchone()
         if row is None or row[0] is None or row[1]:
             return None
-        return int(row[0])
+        return int(row[0]), (str(row[2]) if row[2] is not None else None)
 
     def _oldest_between(self, after: int | None, upto: int) -> str | None:
         row = self.store.db.execute_sql(

@@ -5,7 +5,8 @@ Measured on this machine (DESIGN.md §2): inotify on the hub directory delivers 
 inotify fires on each WAL write, and a commit writes several frames before it is visible (a
 relay's apply: 6-10 writes over ~0.3 ms). So an event is confirmed by reading the database
 about 0.3, 0.6, 1, 2 ... 16 ms after it (the writes in between are read at the next look, not
-each on its own wake-up); not at once, which found nothing and took the core from the writer
+each on its own wake-up; a large commit's writes do not start the looks over: core.recheck_plan);
+not at once, which found nothing and took the core from the writer
 mid-commit (a relay's apply: 0.8 ms to commit with the app looking at once, 0.4 without). A
 1 s sweep of the groups that had an event in the last few seconds is the safety net for a
 commit that became visible later still (its writer preempted; core.sweep_plan). A group with
@@ -42,6 +43,7 @@ from peers_tui.core.change_tokens import CONTENT_QUERY, Token, content_token, op
 from peers_tui.core.database.files import unwritable_reason
 from peers_tui.core.folder_watch import FolderWatch
 from peers_tui.core.held_readers import HeldReaders
+from peers_tui.core.recheck_plan import RECHECK_DELAYS, RecheckPlan
 from peers_tui.core.sweep_plan import SETTLE_SWEEPS, SweepPlan
 
 INotify: Any = ...  # inotify_simple's, imported by the first notifier (ctypes: ~2.5 ms)
@@ -58,7 +60,6 @@ def _inotify_class() -> Any:
     return INotify
 
 
-RECHECK_DELAYS = (0.0003, 0.0006, 0.001, 0.002, 0.004, 0.008, 0.016)
 QUIET_BEFORE_LOOK = 0.001  # a look this close: the writes meanwhile wait for it (one wake-up)
 READER_KEEP = 2.0
 SWEEP_INTERVAL = 1.0
@@ -77,7 +78,7 @@ class ChangeNotifier:
         # A file may be watched under several keys: personal.db holds the group list and the
         # personal group.
         self._by_file: dict[tuple[str, str], set[str]] = {}
-        self._rechecks: dict[str, list[float]] = {}
+        self._rechecks = RecheckPlan()  # when each written group is looked at again
         # A connection per group being written, closed by the sweep once the group was quiet
         # for READER_KEEP (`_last_event`): cheap checks, no descriptor per group watched.
         self._readers = HeldReaders()
@@ -131,7 +132,7 @@ class ChangeNotifier:
         self._queries.pop(group_id, None)
         self._tokens.pop(group_id, None)
         self._stats.pop(group_id, None)
-        self._rechecks.pop(group_id, None)
+        self._rechecks.forget(group_id)
         self._plan.unsettled.pop(group_id, None)
         self._last_event.pop(group_id, None)
         if path is not None:
@@ -228,26 +229,34 @@ class ChangeNotifier:
         directories = {wd: d for d, wd in self._watched_dirs.items()}
         while True:
             now = time.monotonic()
-            changed = {gid for gid, due in self._rechecks.items() if due and due[0] <= now
-                       and self._check(gid)}
-            for gid in list(self._rechecks):
-                due = [t for t in self._rechecks[gid] if t > now]
-                if due:
-                    self._rechecks[gid] = due
-                else:
-                    del self._rechecks[gid]
+            changed: set[str] = set()
+            due = self._rechecks.due(now)
+            if due and self._inotify is not None and self._rechecks.long_burst(now):
+                # Writes not read while a large commit was written (below): they re-plan the
+                # looks before these are taken.
+                self._read_events(self._inotify.read(timeout=0), directories, changed)
+                due = self._rechecks.due(now)
+            for gid in due:
+                if self._check(gid):
+                    changed.add(gid)
+                    self._rechecks.found(gid)
+            self._rechecks.passed(now)
             if self._plan.next is not None and now >= self._plan.next:
                 changed |= self._sweep_due(now)
             if changed:
                 return changed
-            wakes = ([d[0] for d in self._rechecks.values()]
-                     + [t for t in (self._plan.next, deadline) if t is not None])
+            wakes = [t for t in (self._rechecks.next(), self._plan.next, deadline)
+                     if t is not None]
             if self.interrupted or (deadline is not None and now >= deadline):
                 return set()
             delay = max(0.0, min(wakes) - now) if wakes else None  # None: until an event
             if self._wake_r < 0:
                 return set()  # closed
-            soon = delay is not None and delay < QUIET_BEFORE_LOOK  # a commit's frames: one look
+            # A commit's frames: one look. A large commit being written (a backfill's page):
+            # its writes wait for the next look, at most RECHECK_DELAYS[-1] away, and so do
+            # other files' (nothing else can commit to that file meanwhile).
+            soon = delay is not None and (delay < QUIET_BEFORE_LOOK
+                                          or self._rechecks.long_burst(now))
             inotify = self._inotify if not soon else None
             watched = [self._wake_r] + ([inotify.fileno()] if inotify is not None else [])
             ready, _, _ = select.select(watched, [], [], delay)
@@ -256,27 +265,30 @@ class ChangeNotifier:
                     os.read(self._wake_r, 64)
             if self._inotify is None or self._inotify.fileno() not in ready:
                 continue
-            events = self._inotify.read(timeout=0)
-            now = time.monotonic()
-            for event in events:
-                if event.mask & (flags.Q_OVERFLOW | flags.IGNORED):
-                    # Events were lost, or a watched directory went: sweep everything from
-                    # now on (what inotify no longer tells, the stat still does).
-                    self._plan.lost(now)
-                key = self._folders.moved(event.wd, event.name)
-                if key is not None:
-                    changed.add(key)
-                    self._plan.unsettle(key, now)
-            # A commit writes several frames: looked at once, at the first re-check (not now).
-            touched = {group for event in events
-                       for group in self._groups_of(directories.get(event.wd, ""), event.name)}
-            for gid in touched:
-                self._last_event[gid] = now
-                self._rechecks[gid] = [now + delay_ for delay_ in RECHECK_DELAYS]
-                self._plan.unsettle(gid, now)
+            self._read_events(self._inotify.read(timeout=0), directories, changed)
             if changed:
                 return changed
 
+    def _read_events(self, events: list[Any], directories: dict[int, str],
+                     changed: set[str]) -> None:
+        """Plan looks at the groups `events` tell of; add to `changed` the folders they moved."""
+        now = time.monotonic()
+        for event in events:
+            if event.mask & (flags.Q_OVERFLOW | flags.IGNORED):
+                # Events were lost, or a watched directory went: sweep everything from
+                # now on (what inotify no longer tells, the stat still does).
+                self._plan.lost(now)
+            key = self._folders.moved(event.wd, event.name)
+            if key is not None:
+                changed.add(key)
+                self._plan.unsettle(key, now)
+        # A commit writes several frames: looked at once, at the first re-check (not now).
+        touched = {group for event in events
+                   for group in self._groups_of(directories.get(event.wd, ""), event.name)}
+        for gid in touched:
+            self._last_event[gid] = now
+            self._rechecks.written(gid, now)
+            self._plan.unsettle(gid, now)
 
 __all__ = ["CONTENT_QUERY", "FALLBACK_SWEEP", "RECHECK_DELAYS", "SETTLE_SWEEPS", "SWEEP_INTERVAL",
            "ChangeNotifier", "Token", "content_token", "open_reader", "stat_token"]

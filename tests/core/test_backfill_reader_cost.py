@@ -44,3 +44,26 @@ def test_a_page_of_history_only_is_skipped_without_reading_its_rows(
                   create=False, hub_order=True, store=store)
     assert [v.body for v in feed.read().views] == ["after"]
     store.close()
+
+
+def test_a_skipped_page_is_passed_over_in_one_statement_over_its_rows(
+        tmp_path: Path, alice: User, bob: User, team: str):
+    """Each page the relay commits wakes the open app's reader: the look that decides the page
+    is history also finds its oldest message (where the log's line moves), in the same pass.
+    A second statement over the page's 1,000 rows for the oldest doubled the read (R6c)."""
+    here, store, messages = newest_two_received(tmp_path, alice, bob, team)
+    feed = LiveFeed(store, store.last_rowid())
+    feed.history_wanted = False
+    assert feed.read().views == []  # the reader's connection is kept from here on
+    apply_records(here, team, messages[-5:-2], create=False, hub_order=True, store=store)
+    statements: list[str] = []  # what the reader's look at the page runs
+    with store.session():
+        store.db.connection().set_trace_callback(statements.append)
+    batch = feed.read()
+    assert batch.views == [] and batch.position == store.last_rowid()
+    over_rows = [s for s in statements if "FROM message" in s and "rowid >" in s]
+    assert len(over_rows) == 1, over_rows
+    # The line moved to the page's oldest all the same: a message older than it is history.
+    oldest = min(e.text for e in messages[-5:-2] if e.table == "msg")
+    assert feed._oldest is not None and feed._oldest <= oldest
+    store.close()
