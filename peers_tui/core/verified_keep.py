@@ -14,15 +14,23 @@ checked in full; only valid signatures are kept.
 The file is trusted as personal.db and identity.key are (whoever can write the home can
 also replace the user's key); a file that is not exactly what this module writes is
 ignored. Entries: the signer's id (52 ASCII characters), the signature (64 bytes) and the
-digest (16 bytes)."""
+digest (16 bytes).
+
+The user's public key is kept too (`PUBLIC_FILE`, with a MAC keyed by the secret seed: only
+the holder of identity.key can make one that is taken), so that a start need not load
+libsodium to derive it from the seed (`kept_keypair`): its first frame then loads no Ed25519
+code at all when every signature it shows is kept (core.ed25519 loads on first use)."""
 
 from __future__ import annotations
 
 import os
 
 from peers_tui.core import identity
+from peers_tui.core.encoding import blake2b
+from peers_tui.core.identity import Keypair, load_or_create_keypair
 
 KEEP_FILE = ".verified-signatures"
+PUBLIC_FILE = ".public-key"
 KEPT_MAX = 512
 _HEADER = b"peers verified signatures 1\n"
 _ID, _SIG, _DIGEST = 52, 64, 16
@@ -80,7 +88,11 @@ def save_verified(home: str | os.PathLike[str]) -> None:
                               for (signer, signature), digest in reversed(chosen.items()))
     if _loaded and _loaded[0] == data:
         return
-    path = os.path.join(home, KEEP_FILE)
+    if _write(os.path.join(home, KEEP_FILE), data):
+        _loaded[:] = [data]
+
+
+def _write(path: str, data: bytes) -> bool:
     temp = f"{path}.{os.getpid()}.tmp"
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
@@ -92,5 +104,41 @@ def save_verified(home: str | os.PathLike[str]) -> None:
             os.unlink(temp)
         except OSError:
             pass
-        return
-    _loaded[:] = [data]
+        return False
+    return True
+
+
+_public_kept: list[bytes] = []  # the public key the file held or was given (not written again)
+
+
+def _public_entry(keypair: Keypair) -> bytes:
+    tag = blake2b(keypair.public_key, key=keypair.seed, digest_size=16).digest()
+    return keypair.public_key + tag
+
+
+def kept_keypair(home: str | os.PathLike[str]) -> Keypair:
+    """identity.load_or_create_keypair, the public key taken from `PUBLIC_FILE` when that is
+    what `keep_public_key` wrote for this seed (else derived by libsodium, as before)."""
+    def from_seed(seed: bytes) -> Keypair:
+        try:
+            with open(os.path.join(home, PUBLIC_FILE), "rb") as file:
+                kept = file.read(100)
+        except OSError:
+            kept = b""
+        public = kept[:32]
+        if len(seed) == 32 and len(kept) == 48:
+            # libsodium's secret key is the seed and then the public key.
+            pair = Keypair(seed, public, seed + public)
+            if _public_entry(pair) == kept:
+                _public_kept[:] = [kept]
+                return pair
+        return Keypair.from_seed(seed)
+
+    return load_or_create_keypair(home, from_seed)
+
+
+def keep_public_key(home: str | os.PathLike[str], keypair: Keypair) -> None:
+    """Write `keypair`'s public key for the next start's `kept_keypair` (once)."""
+    entry = _public_entry(keypair)
+    if _public_kept != [entry] and _write(os.path.join(home, PUBLIC_FILE), entry):
+        _public_kept[:] = [entry]
