@@ -52,6 +52,8 @@ _VERIFIED_MAX = 20_000  # ~4 MB at most
 # keep them for its next start: core.verified_keep); None when nothing records.
 _USED: list[tuple[str, bytes]] | None = None
 _USED_MAX = 4096
+# Those of the read of the shown group's newest window, while it runs (kept first).
+_WINDOW: list[tuple[str, bytes]] | None = None
 
 
 def _note_used(key_of: tuple[str, bytes]) -> None:
@@ -60,6 +62,9 @@ def _note_used(key_of: tuple[str, bytes]) -> None:
         used.append(key_of)
         if len(used) > _USED_MAX:
             del used[:_USED_MAX // 2]
+        window = _WINDOW
+        if window is not None:
+            window.append(key_of)
 
 
 # Whether this process remembers what it verified (above). A `peers verify` worker checks each

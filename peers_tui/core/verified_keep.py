@@ -5,10 +5,14 @@ checked (~55 µs each, ~2 ms for the ~37 of a 40-row terminal, with the group's 
 membership changes), where a start is measured against a bare Textual app painting one line
 (issue 16). Most of them are the very rows the last start checked. core.identity remembers
 a valid signature by (signer, signature) with a digest of what was signed, and takes a row
-whose signed text has that digest as verified. This module keeps the entries the app used
-last (found or added: its newest window's), then those the file held before (other
-groups'), `KEPT_MAX` at most, in `KEEP_FILE`, and puts them back into that cache at the
-next start. A row whose text differs from what was verified, by a byte, misses them and is
+whose signed text has that digest as verified. This module keeps the entries of the newest
+window of the group shown last (the one the next start opens: `window_read`), then those the
+app used last (found or added), then those the file held before (other groups'), `KEPT_MAX`
+at most, in `KEEP_FILE`, and puts them back into that cache at the next start. The window's
+come first because the unread counts check rows of every group after the first frame: with
+200 groups they pushed 27 of the window's 37 out of the last 512 used, and the next start
+checked them again (~20 M instructions, ~3 ms of a start measured against a bare Textual
+app). A row whose text differs from what was verified, by a byte, misses them and is
 checked in full; only valid signatures are kept.
 
 The file is trusted as personal.db and identity.key are (whoever can write the home can
@@ -24,6 +28,8 @@ code at all when every signature it shows is kept (core.ed25519 loads on first u
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 from peers_tui.core import identity
 from peers_tui.core.encoding import blake2b
@@ -31,6 +37,7 @@ from peers_tui.core.identity import Keypair, load_or_create_keypair
 
 KEEP_FILE = ".verified-signatures"
 PUBLIC_FILE = ".public-key"
+T = TypeVar("T")
 KEPT_MAX = 512
 _HEADER = b"peers verified signatures 1\n"
 _ID, _SIG, _DIGEST = 52, 64, 16
@@ -38,6 +45,20 @@ _ENTRY = _ID + _SIG + _DIGEST
 
 _loaded: list[bytes] = []  # the file's content as read at start (not written again unchanged)
 _kept: dict[tuple[str, bytes], bytes] = {}  # its entries, oldest first
+_window: list[tuple[str, bytes]] = []  # those the last `window_read` used
+
+
+def window_read(read: Callable[[], T]) -> T:
+    """`read()`, the read of the shown group's newest window: the entries it uses are kept
+    before any other (`save_verified`). Checks made meanwhile on other threads (a count's)
+    are taken with them: a few more first, never one fewer."""
+    keys: list[tuple[str, bytes]] = []
+    identity._WINDOW = keys
+    try:
+        return read()
+    finally:
+        identity._WINDOW = None
+        _window[:] = keys
 
 
 def keep_verified(home: str | os.PathLike[str]) -> None:
@@ -73,9 +94,10 @@ def save_verified(home: str | os.PathLike[str]) -> None:
     if not used:
         return
     chosen: dict[tuple[str, bytes], bytes] = {}
-    # The most recent first, then those the file held that this process did not use (another
-    # group's, opened by an earlier start): a start on one group does not undo another's.
-    for key_of in [*reversed(used[-4 * KEPT_MAX:]), *reversed(_kept)]:
+    # The window's, then the most recent, then those the file held that this process did not
+    # use (another group's, opened by an earlier start): a start on one group does not undo
+    # another's.
+    for key_of in [*_window, *reversed(used[-4 * KEPT_MAX:]), *reversed(_kept)]:
         digest = identity._VERIFIED.get(key_of)
         signer, signature = key_of
         if (digest is None or key_of in chosen or len(signer) != _ID or not signer.isascii()

@@ -183,3 +183,20 @@ def test_the_public_key_is_kept_for_the_next_start_and_only_for_its_own_seed(
     for junk in (other + written[32:], written[:47] + bytes([written[47] ^ 1]), written[:40]):
         (home / verified_keep.PUBLIC_FILE).write_bytes(junk)
         assert verified_keep.kept_keypair(home).public_key == derived.public_key
+
+
+def test_the_shown_window_s_signatures_are_kept_first_whatever_was_checked_after_it(
+        tmp_path: Path, ed25519_checks: list[bytes]) -> None:
+    """The unread counts check every group's rows after the first frame: 200 groups' pushed
+    most of the window's out of the last `KEPT_MAX` used, checked again at the next start."""
+    alice = Keypair.generate()
+    window, counted = _signed(alice, 37), _signed(alice, verified_keep.KEPT_MAX + 100)
+    verified_keep.keep_verified(tmp_path)  # as the app starts: the cache records
+    assert verified_keep.window_read(
+        lambda: all(verify_signature(alice.public_id, m, s) for m, s in window))
+    assert all(verify_signature(alice.public_id, m, s) for m, s in counted)  # the counts
+    verified_keep.save_verified(tmp_path)
+    _next_start(tmp_path)
+    ed25519_checks.clear()
+    assert all(verify_signature(alice.public_id, m, s) for m, s in window)
+    assert ed25519_checks == []
