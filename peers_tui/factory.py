@@ -11,6 +11,7 @@ from peers_tui import textual_callbacks, textual_classes
 # Before the app's widget, screen and app classes are made (peers_tui.textual_classes).
 textual_classes.install()
 textual_callbacks.install()  # handlers' parameters counted from their code
+textual_classes.hash_rule_sets_by_identity()  # style rules hashed in C
 
 from peers_tui.app import PeersApp  # noqa: E402  (after the install above)
 from peers_tui.core.group_entry import GroupEntry  # noqa: E402

@@ -15,7 +15,7 @@ from peers_tui.core.name_keys import keep_name_keys, save_name_keys
 from peers_tui.core.missing_file import not_opened
 from peers_tui.core.names import shown_name
 from peers_tui.core.start_account import LaterStore, StartAccount
-from peers_tui.core.verified_keep import save_verified
+from peers_tui.core.verified_keep import keep_public_key, save_verified
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.screens import ChatScreen
@@ -101,12 +101,14 @@ def remember_after_paint(app: App[None], account: Account, group_id: str,
 
 def keep_for_next_start(app: App[None], account: Account) -> None:
     """What this start computed that the next one can take: the look-alike keys, the style
-    rules and the signatures found valid (no-ops when nothing new was computed). Run after the first paint, and again
+    rules, the signatures found valid and the user's public key (no-ops when nothing new
+    was computed). Run after the first paint, and again
     as the app ends: an app hung up right after its first frame (a closed window, each of
     the benchmark's starts) ends before the tasks after that frame have run."""
     save_name_keys(account.paths.home)
     keep_style_rules(app.stylesheet)
     save_verified(account.paths.home)
+    keep_public_key(account.paths.home, account.keypair)
 
 
 def _remember(app: App[None], account: Account, group_id: str,

@@ -119,6 +119,22 @@ def install() -> bool:
     return True
 
 
+def hash_rule_sets_by_identity() -> bool:
+    """Textual's style rules (`RuleSet`, a dataclass) hash by identity in Python,
+    `return id(self)`: `Stylesheet.apply` puts each rule of the sheet through a set lookup for
+    every node it styles, ~3,700 Python calls before `peers open`'s first frame (36 nodes and
+    component classes; the bare app's 8 nodes make ~300). `object.__hash__` hashes by
+    identity too, in C: the same sets and lookups (equal rules stay apart). Only where the
+    hash is that one-liner (Textual 8.2.8's)."""
+    from textual.css.model import RuleSet
+
+    code = getattr(RuleSet.__dict__.get("__hash__"), "__code__", None)
+    if code is None or code.co_names != ("id",) or code.co_argcount != 1:
+        return False
+    RuleSet.__hash__ = object.__hash__  # type: ignore[method-assign]
+    return True
+
+
 def uninstall() -> None:
     """Textual's own hook again (for tests that compare the two)."""
     setattr(DOMNode, "__init_subclass__", _textual_hook)

@@ -14,6 +14,7 @@ from peers_tui.core.frozen import Frozen, set_field
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from typing import TypeGuard
 
@@ -51,6 +52,8 @@ _VERIFIED_MAX = 20_000  # ~4 MB at most
 # keep them for its next start: core.verified_keep); None when nothing records.
 _USED: list[tuple[str, bytes]] | None = None
 _USED_MAX = 4096
+# Those of the read of the shown group's newest window, while it runs (kept first).
+_WINDOW: list[tuple[str, bytes]] | None = None
 
 
 def _note_used(key_of: tuple[str, bytes]) -> None:
@@ -59,6 +62,9 @@ def _note_used(key_of: tuple[str, bytes]) -> None:
         used.append(key_of)
         if len(used) > _USED_MAX:
             del used[:_USED_MAX // 2]
+        window = _WINDOW
+        if window is not None:
+            window.append(key_of)
 
 
 # Whether this process remembers what it verified (above). A `peers verify` worker checks each
@@ -185,8 +191,10 @@ def check_private_home(home: str | os.PathLike[str]) -> None:
                               "can change it can act as you")
 
 
-def load_or_create_keypair(home: str | os.PathLike[str]) -> Keypair:
-    """Read <home>/identity.key, creating it (mode 0600, no prompt) on first run."""
+def load_or_create_keypair(home: str | os.PathLike[str],
+                           from_seed: Callable[[bytes], Keypair] | None = None) -> Keypair:
+    """Read <home>/identity.key, creating it (mode 0600, no prompt) on first run; the pair
+    made by `from_seed` (the app's start: core.verified_keep.kept_keypair), else derived."""
     path = os.path.join(home, KEY_FILE)  # a str: `peers send` runs without pathlib
     check_private_home(home)
     try:
@@ -198,7 +206,7 @@ def load_or_create_keypair(home: str | os.PathLike[str]) -> Keypair:
         return _create_key_file(Path(path))
     try:
         seed = unb32(json.loads(raw)["secret"])
-        return Keypair.from_seed(seed)
+        return (from_seed or Keypair.from_seed)(seed)
     except (ValueError, KeyError, TypeError) as exc:
         raise DamagedDatabase(f"identity file {path} is damaged") from exc
 

@@ -20,11 +20,12 @@ import threading
 from peers_tui.core.errors import PeersError
 from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis
 from peers_tui.core.group_entry import GROUP_COLUMNS, GroupName, entry_of, find_group
-from peers_tui.core.identity import KEY_FILE, load_or_create_keypair
+from peers_tui.core.identity import KEY_FILE
 from peers_tui.core.lean_reads import connect, settings
 from peers_tui.core.names import look_alike_key
 from peers_tui.core.raw_values import UNEXPECTED_CONTENT, as_text
 from peers_tui.core.ui_state import UiState
+from peers_tui.core.verified_keep import kept_keypair
 from peers_tui.core.views import group_label
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
@@ -109,7 +110,7 @@ class StartAccount:
 
     def __init__(self, home: Path, hub: Path) -> None:
         self.paths = StartPaths(home, hub)
-        self.keypair: Keypair = load_or_create_keypair(home)
+        self.keypair: Keypair = kept_keypair(home)  # no libsodium to derive its public key
         self.ui_state = UiState(_Settings(self))
         self._account: Account | None = None
         self._personal: sqlite3.Connection | None = None

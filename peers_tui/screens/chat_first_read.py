@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from peers_tui.core.errors import PeersError
 from peers_tui.core.lean_window import newest_window
 from peers_tui.core.start_account import LaterStore
+from peers_tui.core.verified_keep import window_read
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -35,7 +36,13 @@ def read_newest(store: GroupStore, entry: GroupEntry, limit: int,
     The rowid is read before the window (the lean read: in the window's snapshot), so a
     message committed meanwhile shows up twice at worst (the log keeps one), never not at all.
     The roster is the one the window was judged by: look-alike names get fingerprints in the
-    very first frame, not once the roster worker is back."""
+    very first frame, not once the roster worker is back. The signatures it finds valid are
+    kept for the next start before any other (core.verified_keep.window_read)."""
+    return window_read(lambda: _read_newest(store, entry, limit, first))
+
+
+def _read_newest(store: GroupStore, entry: GroupEntry, limit: int,
+                 first: bool) -> tuple[int, list[MessageView] | None, People]:
     # The connection the store's genesis check opened, read on rather than opened again.
     opened = store.take_connection() if first and isinstance(store, LaterStore) else None
     lean = newest_window(entry.db_file, entry.id, limit, opened) if first else None

@@ -158,3 +158,45 @@ def test_nothing_is_kept_by_a_process_that_does_not_record(tmp_path: Path) -> No
     assert verify_signature(keypair.public_id, message, signature)  # peers verify, the relay
     verified_keep.save_verified(tmp_path)
     assert not (tmp_path / verified_keep.KEEP_FILE).exists()
+
+
+def test_the_public_key_is_kept_for_the_next_start_and_only_for_its_own_seed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    derived = identity.load_or_create_keypair(home)
+    monkeypatch.setattr(verified_keep, "_public_kept", [])
+    assert verified_keep.kept_keypair(home) == derived  # nothing kept yet: derived
+    verified_keep.keep_public_key(home, derived)
+    written = (home / verified_keep.PUBLIC_FILE).read_bytes()
+    assert stat.S_IMODE(os.stat(home / verified_keep.PUBLIC_FILE).st_mode) == 0o600
+
+    def no_libsodium(seed: bytes) -> tuple[bytes, bytes]:
+        raise AssertionError("derived with libsodium")
+    monkeypatch.setattr(ed25519, "seed_keypair", no_libsodium)
+    kept = verified_keep.kept_keypair(home)
+    assert (kept.seed, kept.public_key, kept._secret) == (
+        derived.seed, derived.public_key, derived._secret)
+    assert verify_signature(kept.public_id, b"signed", kept.sign(b"signed"))
+    monkeypatch.undo()
+    # Another key's public half, a flipped byte, a short file: derived from the seed again.
+    other = Keypair.generate().public_key
+    for junk in (other + written[32:], written[:47] + bytes([written[47] ^ 1]), written[:40]):
+        (home / verified_keep.PUBLIC_FILE).write_bytes(junk)
+        assert verified_keep.kept_keypair(home).public_key == derived.public_key
+
+
+def test_the_shown_window_s_signatures_are_kept_first_whatever_was_checked_after_it(
+        tmp_path: Path, ed25519_checks: list[bytes]) -> None:
+    """The unread counts check every group's rows after the first frame: 200 groups' pushed
+    most of the window's out of the last `KEPT_MAX` used, checked again at the next start."""
+    alice = Keypair.generate()
+    window, counted = _signed(alice, 37), _signed(alice, verified_keep.KEPT_MAX + 100)
+    verified_keep.keep_verified(tmp_path)  # as the app starts: the cache records
+    assert verified_keep.window_read(
+        lambda: all(verify_signature(alice.public_id, m, s) for m, s in window))
+    assert all(verify_signature(alice.public_id, m, s) for m, s in counted)  # the counts
+    verified_keep.save_verified(tmp_path)
+    _next_start(tmp_path)
+    ed25519_checks.clear()
+    assert all(verify_signature(alice.public_id, m, s) for m, s in window)
+    assert ed25519_checks == []

@@ -2,7 +2,8 @@
 one found valid (core.verified_keep; issue 16: ~2.5 ms of a start measured against a bare
 Textual app painting one line), and still checks a message that came since. Checked as a user
 starts the app, in a terminal: the process counts the Ed25519 checks made before the terminal
-write that first holds the newest message."""
+write that first holds the newest message. With none to check, PyNaCl and libsodium are not
+even loaded by then (core.ed25519 loads them on its first use: ~1 ms of a start)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from benchmarks.tmux import Tmux
 from peers_tui.core.verified_keep import KEEP_FILE
 from tests.conftest import User
 from tests.tmux_helpers import needs_tmux
+from tests.tui.test_first_frame_no_peewee import WRAPPER as MODULES_WRAPPER
 
 WRAPPER = """
 import os, sys
@@ -74,3 +76,25 @@ def test_a_second_start_checks_no_signature_the_first_one_found_valid(
     assert _checks_before_first_frame(alice, "message-2", tmp_path, 2) == 0
     bob.ok("send", "team", "message-3")  # new since: checked, the others not again
     assert _checks_before_first_frame(alice, "message-3", tmp_path, 3) == 1
+
+
+@needs_tmux
+def test_a_start_with_every_signature_kept_loads_no_ed25519_library_before_its_first_frame(
+        alice: User, bob: User, team: str, tmp_path: Path) -> None:
+    bob.ok("send", "team", "message-0")
+    assert _checks_before_first_frame(alice, "message-0", tmp_path, 1) >= 1  # keeps them
+    wrapper, out = tmp_path / "modules.py", tmp_path / "loaded.txt"
+    wrapper.write_text(MODULES_WRAPPER)
+    tmux = Tmux(tmp_path, isolated_env(tmp_path), name="tmux-modules")
+    env = {"PEERS_HOME": str(alice.home), "PEERS_HUB": str(alice.hub)}
+    try:
+        started = tmux.start([sys.executable, str(wrapper), str(out), "message-0",
+                              "nacl,_cffi_backend", "open", "team"], env)
+        tmux.wait_for_text(["message-0"], started, timeout=60)
+        deadline = time.monotonic() + 30  # written just after the terminal write (above)
+        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert out.exists(), "no frame with the newest message"
+        assert out.read_text() == "[]"
+    finally:
+        tmux.close()

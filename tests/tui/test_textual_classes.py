@@ -111,3 +111,30 @@ def test_a_new_class_gets_the_same_attributes_either_way() -> None:
     finally:
         assert textual_classes.install()
     assert shortcut == textual_own
+
+
+def test_style_rules_hash_by_identity_without_a_python_call() -> None:
+    """Stylesheet.apply looks each rule of the sheet up in a set for every node it styles
+    (textual_classes.hash_rule_sets_by_identity): the same lookups, no Python call each."""
+    import sys
+
+    from textual.css.stylesheet import Stylesheet
+
+    sheet = Stylesheet()
+    sheet.add_source("Label { color: red; }\nLabel { color: red; }", read_from=("t", ""))
+    sheet.parse()
+    first, second = sheet.rules
+    assert first == second  # a dataclass: equal fields; still two rules to the sheet's sets
+    calls: list[str] = []
+
+    def profile(frame: Any, event: str, arg: object) -> None:
+        if event == "call":
+            calls.append(frame.f_code.co_name)
+    sys.setprofile(profile)
+    try:
+        rules = {first}
+        found = (first in rules, second in rules, len({first, second}))
+    finally:
+        sys.setprofile(None)
+    assert found == (True, False, 2)
+    assert "__hash__" not in calls
