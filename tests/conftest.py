@@ -209,6 +209,17 @@ def team(alice: User, bob: User) -> str:
     return group_id
 
 
+@pytest.fixture
+def hosts(tmp_path: Path) -> Iterator[list]:
+    """Hub A and leaf B on loopback, relays not started (tests.relay_helpers.federation);
+    every relay started is stopped at the end. A test module may define its own."""
+    from tests.relay_helpers import federation, stop_all  # it imports this module
+
+    made = federation(tmp_path)
+    yield made
+    stop_all(made)
+
+
 @pytest.fixture(scope="session")
 def unix_site():
     """A world-traversable directory holding a copy of peers that other Unix users can run

@@ -12,14 +12,7 @@ import pytest
 
 from peers_tui.core.link_state import link_path, read_link_state
 from tests.cli.test_relay_backfill import fed_messages, import_lines
-from tests.relay_helpers import bodies, federation, stop_all, wait_for
-
-
-@pytest.fixture
-def hosts(tmp_path):
-    made = federation(tmp_path)
-    yield made
-    stop_all(made)
+from tests.relay_helpers import bodies, wait_for
 
 
 def groups_json(user):

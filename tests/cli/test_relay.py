@@ -13,13 +13,6 @@ import pytest
 from tests.relay_helpers import Host, bodies, federation, stop_all, team_on_three_hosts, wait_for
 
 
-@pytest.fixture
-def hosts(tmp_path):
-    made = federation(tmp_path)
-    yield made
-    stop_all(made)
-
-
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

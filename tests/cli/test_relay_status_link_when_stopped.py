@@ -14,14 +14,7 @@ import time
 
 import pytest
 
-from tests.relay_helpers import federation, stop_all, wait_for
-
-
-@pytest.fixture
-def hosts(tmp_path):
-    made = federation(tmp_path)
-    yield made
-    stop_all(made)
+from tests.relay_helpers import wait_for
 
 
 def stopped_status(host) -> dict:

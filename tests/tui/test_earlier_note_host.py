@@ -8,17 +8,10 @@ from __future__ import annotations
 import pytest
 
 from peers_tui.core.link_state import read_link_state
-from tests.relay_helpers import bodies, federation, stop_all, team_joined_on_two_hosts
+from tests.relay_helpers import bodies, team_joined_on_two_hosts
 from tests.relay_helpers import wait_for as wait_until
 from tests.tui.test_link_indicator import earlier_note, link_text
 from tests.tui_helpers import make_app, wait_for
-
-
-@pytest.fixture
-def hosts(tmp_path):
-    made = federation(tmp_path)
-    yield made
-    stop_all(made)
 
 
 @pytest.mark.slow

@@ -10,16 +10,9 @@ import pytest
 
 from peers_tui.widgets.message_render import UNSENT_MARK
 from peers_tui.widgets.topic_bar import TopicBar
-from tests.relay_helpers import bodies, federation, stop_all, team_joined_on_two_hosts
+from tests.relay_helpers import bodies, team_joined_on_two_hosts
 from tests.relay_helpers import wait_for as wait_until
 from tests.tui_helpers import make_app, screen_text, type_text, wait_for
-
-
-@pytest.fixture
-def hosts(tmp_path):
-    made = federation(tmp_path)
-    yield made
-    stop_all(made)
 
 
 def link_text(app) -> str:

@@ -17,19 +17,12 @@ import pytest
 
 from peers_tui.core.account import Account
 from peers_tui.screens.chat_link import ARRIVAL_SLACK
-from tests.relay_helpers import bodies, federation, stop_all, team_joined_on_two_hosts
+from tests.relay_helpers import bodies, team_joined_on_two_hosts
 from tests.relay_helpers import wait_for as wait_until
 from tests.tui.test_link_indicator import earlier_note, link_text
 from tests.tui_helpers import log_bodies, make_app, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial]
-
-
-@pytest.fixture
-def hosts(tmp_path):
-    made = federation(tmp_path)
-    yield made
-    stop_all(made)
 
 
 def unread(user) -> int:
