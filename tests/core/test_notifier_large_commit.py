@@ -96,7 +96,10 @@ def test_a_commit_written_over_many_milliseconds_is_looked_at_a_few_times(
         assert writing > 0.06, f"the writer took only {writing * 1000:.0f} ms: not a slow commit"
         # A look at every write (each followed by more): 77 over 0.135 s here before. Now the
         # first few, then one every RECHECK_DELAYS[-1] at most while the writes go on.
-        most = 10 + writing / RECHECK_DELAYS[-1]
+        # 15: the first schedule's seven looks, the few after the commit and a spare for a
+        # write the loaded machine delivered late (16 against a bound of 15.7 once in a
+        # fresh-clone CI at 0.091 s); before: 77 over 0.135 s, above any such bound.
+        most = 15 + writing / RECHECK_DELAYS[-1]
         assert len(looks) <= most, f"{len(looks)} looks at one commit written over {writing:.3f} s"
         sent = time.monotonic()
         tell(writer, "small")
