@@ -16,7 +16,7 @@ from benchmarks.tmux import Tmux
 from peers_tui.core.verified_keep import KEEP_FILE
 from tests.conftest import User
 from tests.tmux_helpers import needs_tmux
-from tests.tui.test_first_frame_no_peewee import WRAPPER as MODULES_WRAPPER
+from tests.tui.test_first_frame_no_peewee import WRAPPER as MODULES_WRAPPER, written
 
 WRAPPER = """
 import os, sys
@@ -91,10 +91,6 @@ def test_a_start_with_every_signature_kept_loads_no_ed25519_library_before_its_f
         started = tmux.start([sys.executable, str(wrapper), str(out), "message-0",
                               "nacl,_cffi_backend", "open", "team"], env)
         tmux.wait_for_text(["message-0"], started, timeout=60)
-        deadline = time.monotonic() + 30  # written just after the terminal write (above)
-        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert out.exists(), "no frame with the newest message"
-        assert out.read_text() == "[]"
+        assert written(out) == "[]"
     finally:
         tmux.close()

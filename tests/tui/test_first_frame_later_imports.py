@@ -25,7 +25,7 @@ from benchmarks.common import isolated_env
 from benchmarks.tmux import Tmux
 from tests.conftest import User
 from tests.tmux_helpers import needs_tmux
-from tests.tui.test_first_frame_no_peewee import NEWEST, WRAPPER
+from tests.tui.test_first_frame_no_peewee import NEWEST, WRAPPER, written
 
 LATER = ("peers_tui.core.invites", "peers_tui.core.member_actions", "hashlib", "_hashlib",
          "peers_tui.commands.selection_commands", "peers_tui.cli.publishing",
@@ -45,14 +45,7 @@ def test_peers_open_draws_its_first_frame_before_reading_invite_codes(
         started = tmux.start([sys.executable, str(wrapper), str(out), NEWEST, ",".join(LATER),
                               "open", "team"], env)
         tmux.wait_for_text([NEWEST], started, timeout=60)
-        # The wrapper writes the file just after the terminal write: under load the app may
-        # wait its turn for the CPU between the two (100 quick looks at the pane ran out in a
-        # fresh-clone CI, as they did in test_first_frame_no_peewee's).
-        deadline = time.monotonic() + 30
-        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert out.exists(), "no frame with the newest message"
-        assert out.read_text() == "[]"
+        assert written(out) == "[]"
     finally:
         tmux.close()
 

@@ -45,6 +45,16 @@ runpy.run_module("peers_tui", run_name="__main__", alter_sys=True)
 """
 
 
+def written(out: Path, timeout: float = 30.0) -> str:
+    """What the wrapper wrote at the first frame with the newest message. It writes just after
+    the terminal write: under load the app may wait its turn for the CPU between the two (100
+    quick looks at the pane ran out, here and in the sibling tests)."""
+    deadline = time.monotonic() + timeout
+    while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return out.read_text() if out.exists() else "no frame with the newest message"
+
+
 def _loaded_at_first_frame(user: User, args: list[str], tmp_path: Path) -> str:
     wrapper, out = tmp_path / "first_frame.py", tmp_path / f"loaded-{len(args)}.txt"
     wrapper.write_text(WRAPPER)
@@ -54,12 +64,7 @@ def _loaded_at_first_frame(user: User, args: list[str], tmp_path: Path) -> str:
         started = tmux.start([sys.executable, str(wrapper), str(out), NEWEST, ",".join(HEAVY),
                               *args], env)
         tmux.wait_for_text([NEWEST], started, timeout=60)
-        # The wrapper writes the file just after the terminal write: under load the app may
-        # wait its turn for the CPU between the two (100 quick looks at the pane once ran out).
-        deadline = time.monotonic() + 30
-        while not (out.exists() and out.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return out.read_text() if out.exists() else "no frame with the newest message"
+        return written(out)
     finally:
         tmux.close()
 
