@@ -133,6 +133,16 @@ def refused_for_gaps(ledger: Ledger, group_id: str, host: str) -> list[tuple[Env
     return withdraw(ledger.db, group_id, host, GAP)
 
 
+def set_aside(ledger: Ledger, group_id: str) -> set[str]:
+    """The hashes of the group's records this host keeps in its quarantine: the file lacks
+    them for a known reason (taken out as void, refused as they arrived), so a refetch does
+    not apply them again. Applied again they were refused again, and kept a second time
+    under the host that wrote them: at the hub, a record a removal took out was counted
+    twice ("rejected: A 3, C 2")."""
+    return {str(digest) for (digest,) in ledger.db.execute(
+        "SELECT hash FROM quarantine WHERE group_id = ?", (group_id,))}
+
+
 def refuse_again(ledger: Ledger, refused: list[tuple[Envelope, str]], federation: set[str]) -> None:
     """The records taken back that the hub's stream does not hold (this host's own, above a
     row only this file had): refused again, with their reasons."""
@@ -165,4 +175,4 @@ def refetched(ledger: Ledger) -> dict[str, dict[str, int]]:
 
 
 __all__ = ["PARTS", "differences", "explained", "grown", "hub_counts", "keep", "local_counts",
-           "note_refetched", "refetched"]
+           "note_refetched", "refetched", "set_aside"]

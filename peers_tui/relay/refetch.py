@@ -216,6 +216,7 @@ class Refetch:
         held = await asyncio.to_thread(census.held_hashes, self.hub / f"{group_id}.db")
         async with self.lock:  # no scan in between: it would judge them by the refusal
             taken_back = census.refused_for_gaps(self.ledger, group_id, self.config.name)
+            held |= census.set_aside(self.ledger, group_id)  # (taken back: no longer there)
         wanted = {e.hash for e, _ in taken_back}
         federation: set[str] = set()  # of those taken back, the records the stream holds
         brought = refused = 0
