@@ -121,11 +121,22 @@ def _held_on_leaf(hub: str, group_id: str, author: str) -> tuple[str, bytes, byt
     return held_change(hub, group_id, author)
 
 
+def _cut_on_leaf(path: Path, member: str) -> tuple[int, str, int | None] | None:
+    """Where the hub cuts `member`'s chain, for a change made while this file's join's walk
+    is under way (core.change_cut, relay.ordering.cut_on_leaf)."""
+    if not (path.parent / ".relay" / "config.json").exists():
+        return None  # no relay here: no hub to ask
+    from peers_tui.relay.ordering import cut_on_leaf
+
+    return cut_on_leaf(path, member)
+
+
 def install_ordering() -> None:
     """This process's membership changes in the hub's order, and a handle change kept for
     the hub found again (the TUI's sends do not sign it anew: core.message_actions)."""
     membership_order.install(_order_on_leaf)
     membership_order.install_held(_held_on_leaf)
+    membership_order.install_cut(_cut_on_leaf)
 
 
 def sign_kept_again(args: argparse.Namespace) -> None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.core import cut_chains, frontier
-from peers_tui.core.chains import (
-    forked_here, next_link, predecessors, seen_head_record, wanted_before, within_frontier,
-)
+from peers_tui.core import cut_chains
+from peers_tui.core.change_cut import cut_fields
+from peers_tui.core.chains import forked_here, next_link, predecessors, wanted_before, within_frontier
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
 from peers_tui.core.group_file import GroupFile
@@ -182,15 +181,9 @@ class MembershipLog:
             signed_at = None
             if action in CUT_ACTIONS:
                 # The last record of theirs we have seen: what they sign beyond it under an
-                # older membership state is void (membership.Cut).
-                _history_here(member, action, fields, roster)
-                head = seen_head_record(member, self.file.group_id, roster)
-                fields = {**fields, "cut": [head[0], head[1].hash] if head else [0, ""]}
-                if head is not None and member == keypair.public_id:
-                    # A leave voids what its signer signed later (by their clock): never
-                    # signed before their newest record, whatever the clock did since (a
-                    # clock set back an hour voided that hour's posts, this leave's cut too).
-                    signed_at = max(now_ms(), head[1].created_at)
+                # older membership state is void (membership.Cut; core.change_cut).
+                fields, signed_at = cut_fields(self.file, member, action, fields, roster,
+                                               keypair.public_id)
             record = sign(keypair, RecordKind.MEMBER, self.file.group_id,
                           {"seq": seq, "prev": roster.head_hash, "action": action,
                            "member": member, **fields}, created_at=signed_at)
@@ -295,21 +288,6 @@ class MembershipLog:
         terms, _ = self.invites()
         with self.file.session():
             return membership_events(roster, terms, str(self.file.genesis().data.get("handle")))
-
-
-def _history_here(member: str, action: str, fields: dict[str, Any], roster: Any) -> None:
-    """Refuse a cut while this host's join walk has met nothing of the member's: it would be
-    at nothing and void their whole history on every host (docs/relay.md, "The cut over a
-    join's walk"). A promotion cuts nothing."""
-    waiting = frontier.unmet(member)
-    current = roster.members.get(member)
-    if waiting is None or (action == "role" and current is not None
-                           and fields.get("role", 0) >= current.role):
-        return
-    name = current.handle if current is not None else fingerprint(member)
-    raise PeersError(f"{name}'s messages have not reached this host yet (history "
-                     f"{waiting.received:,} of {waiting.total:,} received): this change would "
-                     "void them on every host; try again once it is all here")
 
 
 def _member_view(member: Member) -> MemberView:

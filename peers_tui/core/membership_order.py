@@ -40,8 +40,13 @@ class HeldLookup(Protocol):
                  ) -> tuple[str, bytes, bytes | None] | None: ...
 
 
+class CutLookup(Protocol):
+    def __call__(self, path: Path, member: str) -> tuple[int, str, int | None] | None: ...
+
+
 _installed: list[Sequencer] = []
 _held: list[HeldLookup] = []
+_cuts: list[CutLookup] = []
 
 
 MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")  # `peers` commands the hub orders
@@ -81,4 +86,20 @@ def kept_change(path: Path, group_id: str, author: str) -> tuple[str, bytes, byt
     """The change of `author` kept for the hub of the group file at `path`, if any."""
     for lookup in _held:
         return lookup(str(path.parent), group_id, author)
+    return None
+
+
+def install_cut(lookup: CutLookup | None) -> None:
+    """Where this process asks the federation's hub where a change cuts a member's chain
+    (relay.ordering.cut_on_leaf), for a file whose join's walk is under way."""
+    _cuts[:] = [lookup] if lookup is not None else []
+
+
+def hub_cut(path: Path, member: str) -> tuple[int, str, int | None] | None:
+    """Where the hub of the group file at `path` cuts `member`'s chain now: (place, hash,
+    signed time) of the newest record of theirs on the chain its whole file holds ((0, "",
+    None): none). None when there is no hub to ask (one host; the hub itself, whose file is
+    whole); a PeersError saying why when it cannot be asked."""
+    for lookup in _cuts:
+        return lookup(path, member)
     return None

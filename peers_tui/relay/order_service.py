@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,6 +26,7 @@ from peers_tui.core.models import GroupMember
 from peers_tui.core.raw import text_of
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope, EnvelopeError, from_message
+from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, answer_cut, cut_not_held
 from peers_tui.relay.join_invites import invite_records, invites_of
 
 if TYPE_CHECKING:
@@ -115,6 +118,25 @@ def _past_a_bound(relay: HubRelay, group_id: str, envelope: Envelope) -> str | N
     return relay.bounds.change_refused(group_id, action, head_seq)
 
 
+@contextmanager
+def _store(relay: HubRelay, group_id: str) -> Iterator[GroupStore | None]:
+    """The hub's store of `group_id` (the scanner's, else opened and closed here), or None
+    when the hub has no such file."""
+    kept = relay.scanner.stores.get(group_id)
+    if kept is not None:
+        yield kept
+        return
+    path = relay.hub / f"{group_id}.db"
+    if not path.exists():
+        yield None
+        return
+    store = GroupStore(path, group_id)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 class OrderService:
     """Serves `peers.order.*.*` for one hub relay."""
 
@@ -140,6 +162,12 @@ class OrderService:
         if len(parts) != 4:
             return {"ok": False, "reason": "not an order request"}
         host, group_id = parts[2], parts[3]
+        asked = (msg.headers or {}).get(CUT_OF)
+        if asked is not None:  # where a change made mid-walk cuts a member's chain (hub_cut.py)
+            async with self.relay.lock:
+                with _store(self.relay, group_id) as store:
+                    return (answer_cut(store, asked) if store is not None else
+                            {"ok": False, "reason": f"the hub does not have group {group_id}"})
         try:
             envelope = from_message(msg.data, msg.headers, host)
         except EnvelopeError as exc:
@@ -152,6 +180,9 @@ class OrderService:
         invites = invites_of(group_id, host, msg.headers)
         async with relay.lock:  # one order: never beside the apply loop
             refusal = _past_a_bound(relay, group_id, envelope)
+            if refusal is None and (msg.headers or {}).get(HELD_CUT):
+                with _store(relay, group_id) as store:
+                    refusal = cut_not_held(store, envelope.text) if store is not None else None
             if refusal is not None:
                 return {"ok": False, "reason": refusal}
             try:

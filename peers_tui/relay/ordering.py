@@ -89,7 +89,7 @@ def link_down_reason(hub: Path) -> str | None:
     return None
 
 
-async def _request(config: RelayConfig, envelope: Envelope, timeout: float,
+async def _request(config: RelayConfig, group_id: str, payload: bytes, timeout: float,
                    headers: dict[str, str]) -> dict[str, Any]:
     import nats
 
@@ -99,8 +99,8 @@ async def _request(config: RelayConfig, envelope: Envelope, timeout: float,
                             inbox_prefix=inbox_prefix(config.name),
                             error_cb=said_by_the_caller, **ONE_SHOT)
     try:
-        msg = await nc.request(order_subject(config.name, envelope.group_id), envelope.payload(),
-                               headers={**envelope.headers(), **headers}, timeout=timeout)
+        msg = await nc.request(order_subject(config.name, group_id), payload,
+                               headers=headers, timeout=timeout)
     finally:
         await nc.close()
     answer = json.loads(msg.data)
@@ -127,12 +127,19 @@ def propose(config: RelayConfig, envelope: Envelope, timeout: float = REQUEST_TI
     """The hub's answer to a proposed membership change ({"ok": ...}); HubUnreachable when
     none came within `timeout` (this host's relay may be down too). `headers`: more to send
     with it (the invites a join names: join_invites.py)."""
+    return ask(config, envelope.group_id, envelope.payload(),
+               {**envelope.headers(), **(headers or {})}, timeout)
+
+
+def ask(config: RelayConfig, group_id: str, payload: bytes, headers: dict[str, str],
+        timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
+    """The hub's sequencer's answer to a request about `group_id` (propose, cut_on_leaf)."""
     try:
         import nats
     except ImportError as exc:
         raise RelayError(f"the relay needs its extra: {INSTALL_EXTRA} ({exc})") from exc
     try:
-        return _run(_request(config, envelope, timeout, headers or {}))
+        return _run(_request(config, group_id, payload, timeout, headers))
     except (OSError, ValueError, nats.errors.Error, asyncio.TimeoutError) as exc:
         what = ("no sequencer answers (is the hub's relay running?)"
                 if isinstance(exc, nats.errors.NoRespondersError)
@@ -183,7 +190,7 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
         if down is not None:
             raise HubUnreachable(down)
         answer = propose(config, envelope, HANDLE_TIMEOUT if is_handle else REQUEST_TIMEOUT,
-                         carried(path, record.data))
+                         {**carried(path, record.data), **held_cut(record.data)})
     except HubUnreachable as exc:
         if is_handle:
             held.keep(hub, envelope, record.author)
@@ -206,6 +213,43 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
         raise HeldForHub(f"the hub refused your handle change ({reason}); your message goes "
                          "on under the handle you had")
     raise RelayError(f"the hub refused this membership change: {reason}")
+
+
+def held_cut(data: dict[str, Any]) -> dict[str, str]:
+    """The mark of a change whose cut was asked of the hub (this file's walk under way:
+    cut_on_leaf): the hub orders it only if it holds the record the cut names (hub_cut.py).
+    Asked inside the writing session (core.frontier reads the file bound there)."""
+    from peers_tui.core import frontier
+    from peers_tui.core.membership_log import CUT_ACTIONS
+    from peers_tui.relay.hub_cut import HELD_CUT
+
+    return {HELD_CUT: "1"} if data.get("action") in CUT_ACTIONS and frontier.active() else {}
+
+
+def cut_on_leaf(path: Path, member: str) -> tuple[int, str, int | None] | None:
+    """core.membership_order's CutLookup on a leaf: where the hub cuts `member`'s chain
+    (core.change_cut); None for a file the relay does not replicate. Nothing is written
+    when the hub cannot say: a RelayError says why."""
+    from peers_tui.relay.hub_cut import CUT_OF
+
+    config = leaf_config(path.parent)
+    if config is None or not GROUP_FILE.match(path.stem) or path.suffix != ".db":
+        return None
+    down = link_down_reason(path.parent)
+    try:
+        if down is not None:
+            raise HubUnreachable(down)
+        answer = ask(config, path.stem, b"", {CUT_OF: member})
+    except HubUnreachable as exc:
+        raise RelayError(f"nothing was changed: {exc}; membership changes need the hub") from exc
+    cut, signed = answer.get("cut"), answer.get("t")
+    if not (answer.get("ok") and isinstance(cut, list) and len(cut) == 2
+            and isinstance(cut[0], int) and isinstance(cut[1], str)
+            and (signed is None or isinstance(signed, int))):
+        reason = str(answer.get("reason") or "no cut in its answer")[:300]
+        raise RelayError(f"nothing was changed: the hub could not say where this change cuts "
+                         f"the member's history ({reason})")
+    return cut[0], cut[1], signed
 
 
 def catch_up(hub: Path, group_id: str, changes: list[Envelope]) -> None:

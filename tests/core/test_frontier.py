@@ -118,3 +118,23 @@ def test_a_cut_is_refused_while_the_walk_has_met_nothing_of_the_member(alice: Us
     alice.ok("role", "team", "bob", "admin")  # a promotion: no cut
     edit_file(alice, team, frontier.finish)
     alice.ok("remove", "team", "bob")
+
+
+def test_a_cut_made_mid_walk_is_marked_for_the_hubs_check(alice: User, bob: User, team):
+    """On a leaf, a removal, demotion or leave made while the file's walk is under way names
+    the hub's head of the member, and its proposal asks the hub to check that it holds that
+    record (relay/hub_cut.py; docs/relay.md, "Removal during a join's walk, second round").
+    The mark is read inside the writing session, from the file bound there."""
+    from peers_tui.relay.ordering import held_cut
+
+    store = GroupStore(alice.hub / f"{team}.db", team)
+    try:
+        with store.session():
+            assert held_cut({"action": "remove"}) == {}  # a complete file: not asked of the hub
+        edit_file(alice, team, lambda db: frontier.begin(db, 3, 10, 5))
+        with store.session():
+            assert [held_cut({"action": action}) for action in ("remove", "role", "leave")] \
+                == [{"Peers-Cut-Held": "1"}] * 3
+            assert held_cut({"action": "handle"}) == held_cut({"action": "join"}) == {}
+    finally:
+        store.close()
