@@ -66,10 +66,13 @@ def main(argv: list[str] | None = None) -> int:
             install_ordering()
             sign_kept_again(args)
         code = in_hub_order(args, handler)  # membership changes: one order across hosts
-        if code == 0:
+        if code == 0 and args.command.partition(" ")[0] != "relay":
             from peers_tui.cli.publishing import refresh_profile
 
-            refresh_profile(args)  # every command publishes or refreshes our profile
+            # Every command publishes or refreshes our profile, but the relay's: whoever
+            # sets a host up or runs its relay (root, a service user) is no person to chat
+            # with, and was listed on every host of the federation as one.
+            refresh_profile(args)
             if not tells_handles:
                 sign_kept_again(args)  # a handle change of ours the hub refused as stale
         return code

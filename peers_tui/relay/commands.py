@@ -27,7 +27,7 @@ from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.hub_bounds import hub_report
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import limit
-from peers_tui.relay.setup_checks import RunLock, check_private
+from peers_tui.relay.setup_checks import RunLock, check_private, lock_holder
 
 STALE_STATUS = 5.0
 
@@ -199,6 +199,9 @@ def read_status(hub: Path) -> dict[str, Any]:
             os.kill(int(status.get("pid", 0)), 0)
         except (OSError, ValueError):
             alive = False
+    holder = None if alive else lock_holder(hub)
+    if holder is not None:  # it runs, but its status is stale: silent (status_report)
+        status["silent_pid"] = holder
     if not alive and isinstance(status.get("updated"), (int, float)):
         status["last_seen"] = status["updated"]  # its last word: a stop, or its last heartbeat
         _links_down(status, status["updated"])

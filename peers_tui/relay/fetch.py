@@ -202,10 +202,13 @@ async def _fetch(hub: Path, config: RelayConfig, group_id: str) -> Outcome:
         await nc.close()
     if not any(r.table == "genesis" for r in firsts):
         # A genuine code of a group founded on a host whose relay has not sent it yet (stopped,
-        # cut off) reads the same as a wrong one: say both.
-        raise RelayError(f"group {group_id} is not known to the federation's hub: a wrong code, "
-                         "or a group founded on a host whose relay has not sent it yet (try "
-                         "again once that host's relay runs)")
+        # cut off) reads the same as a wrong one, and as a code from another federation (a
+        # host follows one hub; the code does not say which): say all three, naming our hub.
+        hub_name = config.hub_name if config.role == "leaf" else config.name
+        raise RelayError(f"group {group_id} is not known to the federation's hub {hub_name}: a "
+                         "wrong code, a group of another federation (this host's groups across "
+                         f"hosts go through hub {hub_name} only), or a group founded on a host "
+                         "whose relay has not sent it yet (try again once that host's relay runs)")
     if newest is None:  # the whole group, oldest first
         outcome = apply_group(hub, group_id, firsts)
     else:

@@ -42,6 +42,12 @@ def guard_membership(args: argparse.Namespace) -> None:
         return  # no relay state this user may read: one host as before
     what = CHANGE_IN_WORDS.get(str(command), str(command))
     link = status.get("link") or {}
+    if not status["running"] and "silent_pid" in status:  # it runs, but says nothing
+        raise RelayError(f"cannot {what} now: this host's relay (pid {status['silent_pid']}) "
+                         "has reported nothing for "
+                         f"{ago(status.get('last_seen', status.get('updated', 0)))}, stopped, "
+                         "stuck or unable to write (a full disk?), and membership changes "
+                         "need it ('peers relay status' says more); messages still work")
     if not status["running"]:
         raise RelayError(f"cannot {what} now: {relay_stopped(status, link.get('to'))} and "
                          "membership changes need the hub (start it: peers relay); messages "

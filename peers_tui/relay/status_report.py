@@ -4,7 +4,10 @@ read_status), or one line saying it is not running.
 Not running, it exits 3, the LSB status code for "program is not running" (init scripts'
 `status`, `systemctl status` of an inactive unit), so `peers relay status || ...` in a script
 or a health check sees it; `--json` still prints its object (`"running": false`, and
-`"last_seen"`, its last word's time, when it ever ran). A running relay's lines are as before.
+`"last_seen"`, its last word's time, when it ever ran). A relay that holds the run lock but
+has not reported for a while (a full disk, SIGSTOP) is not "not running": its line says so
+and the exit is 4, LSB's "status unknown" (`--json`: `"silent_pid"`). A running relay's lines
+are as before.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from peers_tui.relay.hub_bounds import size_text
 from peers_tui.relay.setup_checks import check_private
 
 EXIT_NOT_RUNNING = 3
+# A relay that holds the run lock but has not written its status for a while (a full disk,
+# SIGSTOP): not known to work, and not to be started again beside it. LSB's "status unknown".
+EXIT_UNKNOWN = 4
 
 
 def cmd_relay_status(args: argparse.Namespace) -> int:
@@ -37,7 +43,7 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
         print(json.dumps(status, ensure_ascii=True))
     if not status["running"]:
         print(inert(f"peers: {not_running_line(status)}", allow_newlines=False), file=sys.stderr)
-        return EXIT_NOT_RUNNING
+        return EXIT_UNKNOWN if "silent_pid" in status else EXIT_NOT_RUNNING
     if args.json:
         return 0
     link = status.get("link") or {}
@@ -122,5 +128,11 @@ def not_running_line(status: dict[str, Any]) -> str:
     """"relay not running on this host B (leaf; last seen 3m07s ago)"."""
     seen = status.get("last_seen")
     when = f"last seen {ago(seen)} ago" if isinstance(seen, (int, float)) else "never started"
+    if "silent_pid" in status:
+        return (f"the relay of this host {status.get('host')} ({status.get('role')}) runs "
+                f"(pid {status['silent_pid'] or '?'}) but has reported nothing "
+                f"{f'for {ago(seen)}' if isinstance(seen, (int, float)) else 'since it started'}: "
+                "it is stopped or stuck, or cannot write .relay/status.json (a full disk?); "
+                "its standard error says which")
     return (f"relay not running on this host {status.get('host')} ({status.get('role')}; "
             f"{when}): start it with 'peers relay'")

@@ -26,7 +26,7 @@ def test_people_at_home_on_another_host_are_listed_with_where_they_are(tmp_path,
         wait_for(lambda: "dave" in {k.profile.handle for k in known_people(alice.hub)},
                  what="B's people heard on A")
         listed = {p["handle"]: p for p in alice.ok("people", "--json").json()}
-        assert {"alice", "dave"} <= set(listed), listed  # (and B's relay user, who set it up)
+        assert {"alice", "dave"} <= set(listed), listed
         assert (listed["dave"]["hosts"], listed["dave"]["here"]) == (["B"], False)
         assert listed["alice"]["me"] and listed["alice"]["hosts"] == ["A"]
         [line] = [line for line in alice.ok("people").lines if line.startswith("dave ")]
