@@ -56,6 +56,7 @@ def test_a_current_admins_fork_of_his_used_invite_is_refused_by_the_hub(tmp_path
             "aseq": invite[0] + 1, "aprev": invite[1]}, t=now_ms())
         envelope = Envelope(group_id, "invite", claim.text, claim.sig, None, "B")
         assert through(b, publish(in_subject("B", group_id), envelope)) == "done"
+        wait_for(lambda: refused.of(hub) == {"B": 2}, what="the hub refusing the claim too")
 
         carol.ok("send", "team", "after the attempt")
         for user in (alice, bob, carol, dave):
