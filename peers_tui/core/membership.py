@@ -102,11 +102,14 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             raise RecordError("a join must be signed by the joiner")
         if roster.active(target):
             raise RecordError("already a member")
-        terms = _usable_invite(roster, seq, record, invites.get(str(data.get("invite"))))
+        used = _usable_invite(roster, seq, record, invites.get(str(data.get("invite"))))
+        terms = used[0]
         roster.invite_uses[terms.key] = roster.invite_uses.get(terms.key, 0) + 1
-        # The log fixes the invite record this join used at its place of its maker's chain
-        # (Roster.bound): nothing its maker signs later undoes the join and the log after it.
-        roster.bound.setdefault((terms.signer, terms.aseq), (terms.digest, seq))
+        # The log fixes the invite records this join used at their places of their makers'
+        # chains (Roster.bound): nothing a maker signs later undoes the join and the log
+        # after it. Every one it had to satisfy, so the file's row order picks none.
+        for found in used:
+            roster.bound.setdefault((found.signer, found.aseq), (found.digest, seq))
         new = Member(target, check_handle(data.get("handle")), terms.role, ACTIVE, seq)
     elif action == "leave":
         if signer != target or current is None or current.state != ACTIVE:
@@ -174,7 +177,7 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
 
 
 def _usable_invite(roster: Roster, seq: int, record: SignedRecord,
-                   found: InviteTerms | None) -> InviteTerms:
+                   found: InviteTerms | None) -> list[InviteTerms]:
     """The invite record a join uses. A join that names it by hash (`irec`) is judged by that
     record alone: a second claim of its key, signed later for all a reader can tell, would
     otherwise void the join and the log after it (docs/relay.md "Twelfth attack pass").
@@ -189,11 +192,11 @@ def _usable_invite(roster: Roster, seq: int, record: SignedRecord,
         if not named:
             raise RecordError("join names an invite record the group does not hold")
         _check_join(roster, seq, record, named[0])
-        return named[0]
+        return named[:1]
     genuine = [c for c in candidates if _minted_by_right(roster, c)] or [found]
     for candidate in genuine:
         _check_join(roster, seq, record, candidate)
-    return genuine[0]
+    return genuine
 
 
 def _minted_by_right(roster: Roster, terms: InviteTerms) -> bool:
