@@ -123,7 +123,7 @@ def write_plain(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, h
             conn.execute("ROLLBACK")
             return None
         newest = followed(((text_column(id_), created, text, sig)
-                           for id_, created, text, sig in conn.execute(NEWEST_IDS)), entry.id)
+                           for id_, created, text, sig in conn.execute(NEWEST_IDS)), roster)
         record, columns = signed_message(keypair, entry.id, kind, {"body": body}, link, floor,
                                          newest)
         values = {**columns, "record": record.text, "sig": record.sig}

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
+    from peers_tui.core.roster import Roster
+
 MAX_BODY_CHARS = 16_000
 MAX_TOPIC_CHARS = 500
 MESSAGE_TYPES = (MessageKind.TEXT, MessageKind.ACTION)
@@ -103,11 +105,12 @@ NEWEST_IDS = (f"SELECT id, created_at, record, sig FROM message ORDER BY id DESC
               f" LIMIT {FOLLOW_LOOK}")
 
 
-def followed(rows: Iterable[tuple[Any, Any, Any, Any]], group_id: str) -> str | None:
+def followed(rows: Iterable[tuple[Any, Any, Any, Any]], roster: Roster) -> str | None:
     """The newest id (rows: id, created_at, record and sig, newest first) standing less than
     FOLLOW_AHEAD_MS ahead of its row's own time: the one a new id follows. Only a row that
-    is its record's counts: its time column is anyone's who can write the file (one junk row
-    of the year 5000 with that year there was followed by every writer of its host, and their
+    is its record's, signed by someone allowed to post it, counts: its time column is anyone's
+    who can write the file, and so is a record signed with a key of their own (one junk row of
+    the year 5000 with that year there was followed by every writer of its host, and their
     genuine messages dragged the group's ids there on every host: twelfth attack pass)."""
     for id_, created, text, sig in rows:
         if not isinstance(id_, str) or not isinstance(created, int):
@@ -116,21 +119,25 @@ def followed(rows: Iterable[tuple[Any, Any, Any, Any]], group_id: str) -> str | 
             ahead = (ulid_value(id_) >> 80) - created
         except ValueError:  # a forged, unparsable id: do not let it block posting
             continue
-        if ahead <= FOLLOW_AHEAD_MS and _its_records(id_, created, text, sig, group_id):
+        if ahead <= FOLLOW_AHEAD_MS and _its_records(id_, created, text, sig, roster):
             return id_
     return None
 
 
-def _its_records(id_: str, created: int, text: Any, sig: Any, group_id: str) -> bool:
-    """Whether a row's id and time are those of its record, signed by its author for this
-    group (one signature check a write: the newest genuine row is the one looked at)."""
+def _its_records(id_: str, created: int, text: Any, sig: Any, roster: Roster) -> bool:
+    """Whether a row's id and time are those of its record, signed for this group by an author
+    who held the role its kind needs in the state it names, not beyond a cut of theirs (one
+    signature check a write: the newest genuine row is the one looked at)."""
     try:
-        record = open_stored(None if text is None else text_of(text), sig, group_id=group_id,
-                             kind=RecordKind.MSG)
+        record = open_stored(None if text is None else text_of(text), sig,
+                             group_id=roster.group_id, kind=RecordKind.MSG)
         columns = expected_columns(record)
     except RecordError:
         return False
-    return columns["id"] == id_ and columns["created_at"] == created
+    mseq, role = record.data["mseq"], roster.role_at(record.author, record.data["mseq"])
+    return (columns["id"] == id_ and columns["created_at"] == created and role is not None
+            and role >= REQUIRED_ROLE[columns["kind"]] and roster.cut_problem(
+                record.author, columns["author_seq"], record.hash, mseq, created) is None)
 
 
 def next_message_id(created_at: int, newest: Any) -> str:
