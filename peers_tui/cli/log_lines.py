@@ -35,7 +35,7 @@ def forged_lines(message: MessageView) -> list[str]:
     folds, hidden = folded_changes(message.forged_changes)
     lines = [f"{INDENT}[{'' if count == 1 else f'{count:,} '}UNVERIFIED {change.kind}"
              f"{'' if count == 1 else 's'} of the message above by {shown_name(change.author)}"
-             f" ({change.fingerprint}): {inert(change.reason, allow_newlines=False)}]"
+             f" ({shown_name(change.fingerprint)}): {inert(change.reason, allow_newlines=False)}]"
              for change, count in folds]
     if hidden:
         lines.append(f"{INDENT}[{hidden:,} more UNVERIFIED changes of the message above: "

@@ -122,7 +122,8 @@ def write_plain(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, h
         if taken is not None:  # tampered with: the full path refuses with the reason
             conn.execute("ROLLBACK")
             return None
-        newest = followed((text_column(id_), created) for id_, created in conn.execute(NEWEST_IDS))
+        newest = followed(((text_column(id_), created, text, sig)
+                           for id_, created, text, sig in conn.execute(NEWEST_IDS)), roster)
         record, columns = signed_message(keypair, entry.id, kind, {"body": body}, link, floor,
                                          newest)
         values = {**columns, "record": record.text, "sig": record.sig}

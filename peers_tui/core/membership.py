@@ -102,8 +102,14 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             raise RecordError("a join must be signed by the joiner")
         if roster.active(target):
             raise RecordError("already a member")
-        terms = _usable_invite(roster, seq, record, invites.get(str(data.get("invite"))))
+        used = _usable_invite(roster, seq, record, invites.get(str(data.get("invite"))))
+        terms = used[0]
         roster.invite_uses[terms.key] = roster.invite_uses.get(terms.key, 0) + 1
+        # The log fixes the invite records this join used at their places of their makers'
+        # chains (Roster.bound): nothing a maker signs later undoes the join and the log
+        # after it. Every one it had to satisfy, so the file's row order picks none.
+        for found in used:
+            roster.bound.setdefault((found.signer, found.aseq), (found.digest, seq))
         new = Member(target, check_handle(data.get("handle")), terms.role, ACTIVE, seq)
     elif action == "leave":
         if signer != target or current is None or current.state != ACTIVE:
@@ -171,17 +177,26 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
 
 
 def _usable_invite(roster: Roster, seq: int, record: SignedRecord,
-                   found: InviteTerms | None) -> InviteTerms:
-    """The invite record a join uses. Several records may claim one invite key: forged claims
-    (by someone who could not mint it) are set aside, and the join must satisfy every genuine
-    one, so a second claim can narrow an invite's terms but never widen them."""
+                   found: InviteTerms | None) -> list[InviteTerms]:
+    """The invite record a join uses. A join that names it by hash (`irec`) is judged by that
+    record alone: a second claim of its key, signed later for all a reader can tell, would
+    otherwise void the join and the log after it (docs/relay.md "Twelfth attack pass").
+    Without `irec` (joins signed before it existed) several records may claim one invite key:
+    forged claims (by someone who could not mint it) are set aside, and the join must satisfy
+    every genuine one, so a second claim can narrow an invite's terms but never widen them."""
     if found is None:
         raise RecordError("join names an unknown invite")
     candidates = (found, *found.alternatives)
+    if "irec" in record.data:
+        named = [c for c in candidates if c.digest == record.data["irec"]]
+        if not named:
+            raise RecordError("join names an invite record the group does not hold")
+        _check_join(roster, seq, record, named[0])
+        return named[:1]
     genuine = [c for c in candidates if _minted_by_right(roster, c)] or [found]
     for candidate in genuine:
         _check_join(roster, seq, record, candidate)
-    return genuine[0]
+    return genuine
 
 
 def _minted_by_right(roster: Roster, terms: InviteTerms) -> bool:

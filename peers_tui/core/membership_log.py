@@ -232,7 +232,8 @@ class MembershipLog:
                 return self.append_change(
                     keypair, "join", keypair.public_id,
                     {"role": int(candidate.role), "handle": check_handle(handle),
-                     "invite": candidate.key}, invite_key=invite_key, error=BadInvite)
+                     "invite": candidate.key, "irec": candidate.digest},
+                    invite_key=invite_key, error=BadInvite)
             except BadInvite as exc:
                 first_error = first_error or exc
         assert first_error is not None
@@ -278,7 +279,6 @@ class MembershipLog:
         if len(matches) > 1:
             raise PeersError(f"invite id {prefix!r} is ambiguous; give more characters")
         return matches[0]
-
 
     def events(self) -> list[EventView]:
         """The membership log as events of the history (core.events), in log order."""

@@ -11,6 +11,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.identity import Keypair
 from peers_tui.core.ids import ulid_after, ulid_text, ulid_value
 from peers_tui.core.kinds import MessageKind, RecordKind
+from peers_tui.core.raw_values import open_stored, text_of
 from peers_tui.core.records import RecordError, SignedRecord, sign
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
@@ -19,6 +20,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.fro
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
+
+    from peers_tui.core.roster import Roster
 
 MAX_BODY_CHARS = 16_000
 MAX_TOPIC_CHARS = 500
@@ -98,22 +101,43 @@ FOLLOW_AHEAD_MS = 24 * 60 * 60 * 1000
 # The newest ids a writer looks through for one it may follow (a modified client's flood of
 # far-ahead ids costs every write this many rows at most; past them the clock's id).
 FOLLOW_LOOK = 1000
-NEWEST_IDS = f"SELECT id, created_at FROM message ORDER BY id DESC LIMIT {FOLLOW_LOOK}"
+NEWEST_IDS = (f"SELECT id, created_at, record, sig FROM message ORDER BY id DESC"
+              f" LIMIT {FOLLOW_LOOK}")
 
 
-def followed(rows: Iterable[tuple[Any, Any]]) -> str | None:
-    """The newest id (rows: id and created_at, newest first) standing less than
-    FOLLOW_AHEAD_MS ahead of its row's own time: the one a new id follows."""
-    for id_, created in rows:
+def followed(rows: Iterable[tuple[Any, Any, Any, Any]], roster: Roster) -> str | None:
+    """The newest id (rows: id, created_at, record and sig, newest first) standing less than
+    FOLLOW_AHEAD_MS ahead of its row's own time: the one a new id follows. Only a row that
+    is its record's, signed by someone allowed to post it, counts: its time column is anyone's
+    who can write the file, and so is a record signed with a key of their own (one junk row of
+    the year 5000 with that year there was followed by every writer of its host, and their
+    genuine messages dragged the group's ids there on every host: twelfth attack pass)."""
+    for id_, created, text, sig in rows:
         if not isinstance(id_, str) or not isinstance(created, int):
             continue
         try:
             ahead = (ulid_value(id_) >> 80) - created
         except ValueError:  # a forged, unparsable id: do not let it block posting
             continue
-        if ahead <= FOLLOW_AHEAD_MS:
+        if ahead <= FOLLOW_AHEAD_MS and _its_records(id_, created, text, sig, roster):
             return id_
     return None
+
+
+def _its_records(id_: str, created: int, text: Any, sig: Any, roster: Roster) -> bool:
+    """Whether a row's id and time are those of its record, signed for this group by an author
+    who held the role its kind needs in the state it names, not beyond a cut of theirs (one
+    signature check a write: the newest genuine row is the one looked at)."""
+    try:
+        record = open_stored(None if text is None else text_of(text), sig,
+                             group_id=roster.group_id, kind=RecordKind.MSG)
+        columns = expected_columns(record)
+    except RecordError:
+        return False
+    mseq, role = record.data["mseq"], roster.role_at(record.author, record.data["mseq"])
+    return (columns["id"] == id_ and columns["created_at"] == created and role is not None
+            and role >= REQUIRED_ROLE[columns["kind"]] and roster.cut_problem(
+                record.author, columns["author_seq"], record.hash, mseq, created) is None)
 
 
 def next_message_id(created_at: int, newest: Any) -> str:

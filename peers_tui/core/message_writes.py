@@ -129,7 +129,8 @@ class MessageWriter:
             check(roster)
         link, floor, place = next_link(me, self.file.group_id, roster, self.file.label,
                                        pin=self.file.pin_of(me, roster), kept=self.file.kept_of(me))
-        newest = followed(self.file.db.execute_sql(NEWEST_IDS))  # not a far-future id: see there
+        newest = followed(self.file.db.execute_sql(NEWEST_IDS), roster)  # not a far-future
+        # id: see there
         record, columns = signed_message(keypair, self.file.group_id, kind, fields, link, floor,
                                          newest, created_at=created_at)
         # At `place` when junk was set aside there: above every row the table held

@@ -78,7 +78,7 @@ class Roster:
 
     __slots__ = ("group_id", "founder", "members", "head_seq", "head_hash", "problems",
                  "invite_uses", "invite_problems", "cuts", "own_times", "admin_clock",
-                 "revoked", "chain", "invite_positions", "cut_chains", "_history")
+                 "revoked", "chain", "invite_positions", "cut_chains", "bound", "_history")
 
     def __init__(self, group_id: str, founder: str, members: dict[str, Member] | None = None,
                  head_seq: int = 0, head_hash: str = "") -> None:
@@ -108,6 +108,12 @@ class Roster:
         # (member, seq of a cut) -> {place: hash} of the chain below the cut, as the record the
         # cut names links down (core.cut_chains; filled only where a place there is crowded).
         self.cut_chains: dict[tuple[str, int], dict[int, str]] = {}
+        # (maker, place) -> (hash, seq) of the invite record a join that counted used there
+        # (membership.apply_change): the log fixed it, so another record its maker signs at
+        # that place later is void and no half of a fork, and a cut's chain does not void it
+        # (before, a current admin forked his used invite and the join, with every later
+        # change of the log, stopped counting: docs/relay.md "Twelfth attack pass").
+        self.bound: dict[tuple[str, int], tuple[str, int]] = {}
         # Per user: the seqs at which their role changed and the role from then on (None:
         # not a member).
         self._history: dict[str, tuple[list[int], list[Role | None]]] = {}
@@ -177,6 +183,10 @@ class Roster:
                 # Beyond the cut, whenever it was signed: on a host cut off, before the change.
                 return (f"beyond where membership change {cut.seq} cut its author's chain "
                         f"({cut.what}) but names an earlier membership state")
+        fixed = self.fixed_at(author, aseq)
+        if fixed is not None and digest != fixed[0]:  # the reasons above say more, if any
+            return (f"not the invite record membership change {fixed[1]} (a join) used at this "
+                    "place in its author's chain (signed beside it)")
         return None
 
     def beyond_cut(self, record: Any) -> bool:
@@ -185,6 +195,9 @@ class Roster:
         a record is no half of a fork (core.forks): the cut released the places above it."""
         data = record.data
         aseq = data.get("aseq")
+        fixed = self.fixed_at(record.author, aseq)
+        if fixed is not None:
+            return fixed[0] != record.hash
         return self.beyond_cut_at(record.author, aseq, data.get("mseq")) or any(
             self._off_chain(record.author, aseq, record.hash, cut)
             for cut in self.cuts.get(record.author, ()))
@@ -195,9 +208,19 @@ class Roster:
         (after the cut, for all a reader can tell) and voids nothing (README rule 4)."""
         if not isinstance(aseq, int) or isinstance(aseq, bool) or not 0 < aseq <= cut.aseq:
             return False
+        fixed = self.fixed_at(author, aseq)
+        if fixed is not None and fixed[1] < cut.seq:  # a join fixed it first
+            return digest != fixed[0]
         known = cut.ahash if aseq == cut.aseq else self.cut_chains.get(
             (author, cut.seq), {}).get(aseq)
         return known is not None and digest != known
+
+    def fixed_at(self, author: Any, aseq: Any) -> tuple[str, int] | None:
+        """(hash, seq of the join) of the invite record the log fixed at this place, or None
+        (junk places and authors included)."""
+        if not (isinstance(author, str) and isinstance(aseq, int)) or not self.bound:
+            return None
+        return self.bound.get((author, aseq))
 
     def beyond_cut_at(self, author: str, aseq: Any, member_seq: Any) -> bool:
         """beyond_cut, of a record's author, place and named state (not ints: False)."""

@@ -14,7 +14,9 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from peers_tui.core.encoding import now_ms
 from peers_tui.core.kinds import RecordKind
+from peers_tui.core.message_rules import FOLLOW_AHEAD_MS
 from peers_tui.core.chains import chain_fields
 from peers_tui.core import frontier
 from peers_tui.core.group_store import GroupStore
@@ -55,6 +57,12 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
             # finds this record by its exact text and signature instead of parsing it again.
             record = open_message(envelope.text, envelope.sig, group_id=store.group_id, kind=RecordKind.MSG)
             chain_fields(record)
+            if not ordered and record.created_at > now_ms() + FOLLOW_AHEAD_MS:
+                # The hub's clock is the one the federation has: a message signed a day
+                # past it (a modified client's, in the year 5000) would be followed by every
+                # later id of the group (message_rules.followed judges a row by its own
+                # signed time), on every host it reached (twelfth attack pass).
+                raise RecordError("signed more than a day ahead of the hub's clock")
             columns = columns_of(record)
             if any(isinstance(value, (list, dict)) for value in columns.values()):
                 # An unchecked field (a deletion's body) that no column can hold: it failed

@@ -95,7 +95,8 @@ def _apply_one(store: GroupStore, roster: Roster, envelope: Envelope,
             return _apply_member(store, roster, open_record(
                 envelope.text, envelope.sig, envelope.cosig, group_id=gid, kind=RecordKind.MEMBER), lost)
         return _apply_invite(store, roster, open_record(
-            envelope.text, envelope.sig, group_id=gid, kind=(RecordKind.INVITE, RecordKind.REVOKE)))
+            envelope.text, envelope.sig, group_id=gid, kind=(RecordKind.INVITE, RecordKind.REVOKE)),
+            at_hub=lost is None)
     except RecordError as exc:
         raise _verdict(str(exc)) from exc
 
@@ -138,7 +139,8 @@ def _lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) ->
     GroupMember.delete().where(GroupMember.seq >= seq).execute()
 
 
-def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> str:
+def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord,
+                  at_hub: bool = False) -> str:
     if record.kind != "invite":
         raise Refused("a revocation outside the membership log does not count")
     stored: list[Any] = list(Invite.select(Invite.record, Invite.sig).where(
@@ -147,6 +149,11 @@ def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord) -> st
     if any(text_of(text) == record.text and isinstance(sig, (bytes, memoryview))
            and bytes(sig) == record.sig for text, sig in stored):
         return DUPLICATE
+    if at_hub and stored and roster.invite_uses.get(str(record.data.get("key"))):
+        # A join that names no invite record (signed before `irec`) must satisfy every
+        # claim of its key: a narrower one would undo it and the log after it (twelfth
+        # attack pass). Honest clients never claim a key twice; the hub carries none.
+        raise Refused("claims the key of an invite a join has used already")
     aseq, _, mseq = chain_fields(record)
     if place_taken(record, store.group_id, roster):  # the author forked their chain: kept, as on every host (evidence.py)
         return APPLIED if keep_as_evidence(record)[0] else DUPLICATE

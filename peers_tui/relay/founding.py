@@ -22,6 +22,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 from peers_tui.relay.envelope import Envelope
 
@@ -100,4 +101,28 @@ def founded_counts(db: sqlite3.Connection) -> dict[str, int]:
         return {}
 
 
-__all__ = ["Founding", "founded_counts", "reason"]
+MADE_AGAIN = ("the federation's stream holds this group already and its file is missing here: "
+              "it is made again from that stream only (peers relay refetch), not from a "
+              "leaf's records")
+
+
+async def made_again_only(js: Any, hub: Path, group_id: str, envelopes: list[Envelope]
+                          ) -> tuple[list[Envelope], list[tuple[Envelope, str]]]:
+    """The hub makes a group's file from a genesis a leaf sends; for a group whose file was
+    deleted here, a leaf's genesis made it again from the records, and in the membership
+    order, that leaf chose (a change of its own where the stream holds another: the refetch
+    then refused the stream's as a lost race; docs/relay.md "Twelfth attack pass"). So a
+    genesis of a group the federation's stream holds is refused while its file is missing
+    (the batch's other records wait for the file). One request to the stream, only then."""
+    geneses = [e for e in envelopes if e.table == "genesis"]
+    if not geneses or (hub / f"{group_id}.db").exists():
+        return envelopes, []
+    from peers_tui.relay.census import hub_counts  # census imports the ledger: only here
+
+    counts, _ = await hub_counts(js, group_id)
+    if not sum(counts.values()):
+        return envelopes, []
+    return [e for e in envelopes if e.table != "genesis"], [(e, MADE_AGAIN) for e in geneses]
+
+
+__all__ = ["MADE_AGAIN", "Founding", "founded_counts", "made_again_only", "reason"]

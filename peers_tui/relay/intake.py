@@ -17,6 +17,7 @@ from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from peers_tui.core.errors import PeersError
@@ -25,7 +26,7 @@ from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message, unreadable,
 )
-from peers_tui.relay.founding import Founding
+from peers_tui.relay.founding import Founding, made_again_only
 from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.background_apply import lent
@@ -186,7 +187,15 @@ class Intake:
         `run(work)` runs the apply's own work elsewhere (a backfill's page: relay.backfill),
         the caller holding the lock meanwhile. The outcome, None when nothing was applied."""
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
+            try:  # ... and plants no file of a group whose file was deleted here
+                envelopes, again = await asyncio.wait_for(made_again_only(
+                    self.js_local, self.hub, group_id, envelopes), 2.0)
+            except (nats.errors.Error, asyncio.TimeoutError) as exc:  # asked again later
+                self.ledger.hold_all((e, f"the hub's stream did not answer: {exc}")
+                                     for e in envelopes)
+                return None
             envelopes, refused = self.founding.admit(group_id, envelopes)
+            refused = again + refused
             # ... and the hub keeps only so much for good of a group, a leaf (hub_bounds.py)
             envelopes, past = await self.bounds.admit(self.js_local, group_id, envelopes,
                                                       self.ledger.is_known)

@@ -175,7 +175,7 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
     folds, hidden = folded_changes(view.forged_changes, expanded)
     for change, count in folds:  # never applied: the message above keeps its state
         forged = Text(f"⚠ {forged_kind(change, count)} by {shown_name(change.author)} "
-                      f"({change.fingerprint}), not applied: "
+                      f"({shown_name(change.fingerprint)}), not applied: "
                       f"{inert(change.reason, allow_newlines=False)}", style=styles.problem)
         lines.extend(forged.wrap(console, body_width))
     if hidden:
