@@ -246,7 +246,12 @@ class Intake:
             await self._send(fresh)
             self._trace(f"republished {len(fresh)} of {group_id[:6]}")
         with self.ledger.batch():  # the bookkeeping below: one commit of relay.db, not four
-            self._keep_books(group_id, outcome, accepted)
+            # `run` comes with a backfill's page only (relay.backfill): history the hub held
+            # at the join, never a late arrival a user's note names the host of (the TUI
+            # tells no note for history, core.joined_history). As arrivals, each page made
+            # `.link.json` due again (read and redrawn by every open TUI of the host, R6a)
+            # and pushed the live arrivals out of the file's last MAX_ARRIVALS.
+            self._keep_books(group_id, outcome, accepted, arrived=run is None)
         return outcome
 
     async def _republish_first(self, commit: contextlib.ExitStack, fresh: list[Envelope],
@@ -281,14 +286,16 @@ class Intake:
             return False
         return True
 
-    def _keep_books(self, group_id: str, outcome: apply.Outcome, accepted: list[Envelope]) -> None:
+    def _keep_books(self, group_id: str, outcome: apply.Outcome, accepted: list[Envelope],
+                    arrived: bool = True) -> None:
         for envelope, reason in outcome.refused:
             self.ledger.quarantine(envelope, reason)
         for envelope, reason in outcome.lost:
             self.ledger.quarantine(replace(envelope, origin=self.config.name), reason)
             print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
         self.ledger.hold_all(outcome.waiting)
-        self.reporter.arrived(group_id, outcome.applied)
+        if arrived:
+            self.reporter.arrived(group_id, outcome.applied)
         still = {e.hash for e, _ in outcome.waiting}  # a duplicate of a waiting one waits on
         self.ledger.release(e.hash for e in accepted if e.hash not in still)
         # A leaf remembers a message or invite as known only while a scan of its file may

@@ -2,7 +2,11 @@
 
 Written on a change (the link going up or down, records sent upstream, records applied from
 another host), at most once every MIN_INTERVAL while changes keep coming, and every
-core.link_state.HEARTBEAT while nothing changes, so readers can tell a dead relay. Per group:
+core.link_state.HEARTBEAT while nothing changes, so readers can tell a dead relay. A running
+backfill's progress alone (its share and oldest id moving page by page) is written at most
+every PROGRESS_INTERVAL: every write is read again and redrawn by each open TUI of the host,
+on the event loop that echoes the user's keys; the start and the end of a backfill are
+changes like any other, and any write carries the latest progress. Per group:
 the records stored here after what was last sent upstream, counted again only for the files
 whose stat moved (a few stat calls a tick while the link is down). The runner's loop sleeps
 until the next write is due or a change comes (no quarter-second tick while idle).
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     from peers_tui.relay.link import LinkState as Link
 
 MIN_INTERVAL = 1.0
+PROGRESS_INTERVAL = 3.0  # a backfill's progress alone: "receiving 41%" moves every 3 s, not 1
 RECOUNT_EVERY = 0.25  # while the link is down: records written offline show as unsent
 SLACK = 0.002  # a loop asleep until this close to when a write is due is not woken for it
 
@@ -56,6 +61,7 @@ class LinkReporter:
         self.arrivals: list[Arrival] = []
         self.backfill: dict[str, tuple[str | None, float | None]] = {}
         self.dirty = True
+        self.progressed = False  # a running backfill's progress moved since the last write
         self.written_at = 0.0
         self.last: dict[str, object] | None = None
         self.failed = False
@@ -102,9 +108,21 @@ class LinkReporter:
     def set_backfill(self, group_id: str, frontier: str | None, receiving: float | None) -> None:
         """A backfill's progress (the oldest id received, the share received so far); both
         None when the group's history is complete here."""
-        if self.backfill.get(group_id, (None, None)) != (frontier, receiving):
-            self.backfill[group_id] = (frontier, receiving)
-            self.changed()
+        before = self.backfill.get(group_id, (None, None))
+        if before == (frontier, receiving):
+            return
+        self.backfill[group_id] = (frontier, receiving)
+        if before[1] is None or receiving is None:
+            self.changed()  # a backfill begins or ends: what `peers groups` and the TUI say
+            return
+        # Progress only: written with the next write, or PROGRESS_INTERVAL after the last.
+        # (A page a second at load, five at quiet: each write was a read of the file and a
+        # redraw of the topic bar in every open TUI of the host, while the user types.)
+        self.progressed = True
+        if time.monotonic() - self.written_at >= PROGRESS_INTERVAL:
+            self.write()
+        elif self.written_at + self.pause_for() < self.asleep_until - SLACK:
+            self.woken.set()  # asleep for a heartbeat: to wait for the progress's turn instead
 
     # ----------------------------------------------------------------- writing
     def sent(self, group_id: str) -> None:
@@ -129,12 +147,14 @@ class LinkReporter:
         if not self.link.up:
             self.recount()
         due = time.monotonic() - self.written_at
-        if (self.dirty and due >= MIN_INTERVAL) or due >= HEARTBEAT:
+        if due >= self.pause_for():
             self.write()
 
     def pause_for(self) -> float:
         """Seconds after the last write that the next one is due."""
-        return MIN_INTERVAL if self.dirty else HEARTBEAT
+        if self.dirty:
+            return MIN_INTERVAL
+        return PROGRESS_INTERVAL if self.progressed else HEARTBEAT
 
     def pause(self) -> float:
         """Seconds until the next write or count is due, nothing changing meanwhile."""
@@ -196,7 +216,7 @@ class LinkReporter:
             self.failed = True
         else:
             self.failed = False
-        self.dirty = False
+        self.dirty = self.progressed = False
         self.written_at = time.monotonic()
 
 
