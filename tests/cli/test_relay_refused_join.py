@@ -8,10 +8,12 @@ loopback, real nats-servers and relays."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.relay_helpers import bodies, team_on_two_hosts, wait_for
+from tests.relay_helpers import (bodies, federation, start_linked, stop_all, team_on_two_hosts,
+                                 wait_for)
 
 pytestmark = pytest.mark.slow
 
@@ -48,3 +50,52 @@ def test_a_refused_join_leaves_nothing_behind(tmp_path, how):
         bob.ok("send", "team", "b1")
         wait_for(lambda: bodies(alice) == ["a1", "a2", "b1"], what="bob's message on A")
         assert leaf.status()["rejected"] == {}
+
+
+def test_a_lost_race_for_a_one_use_code_leaves_no_file_on_the_loser(tmp_path):
+    """carol on C and dave on D use one single-use code at once (the tenth acceptance pass's
+    race): one joins; the other is refused in one line, by the fetched file or by the hub's
+    order (then the file went, was fetched again with the winner's join, and went again), and
+    no file of the group stays on the loser's host."""
+    hosts = federation(tmp_path, ("A", "C", "D"))
+    hub, c, d = hosts
+    try:
+        alice = hub.user("alice")
+        alice.ok("create", "team")
+        team = group_id(alice)
+        code = alice.ok("invite", "team").out.strip()
+        start_linked(hosts)
+        leaves = {c.name: (c, c.user("carol")), d.name: (d, d.user("dave"))}
+        with ThreadPoolExecutor(2) as pool:
+            done = dict(zip(leaves, pool.map(lambda pair: pair[1].spawn("join", code),
+                                             leaves.values())))
+        winners = [name for name, result in done.items() if result.code == 0]
+        assert len(winners) == 1, {name: (r.code, r.err) for name, r in done.items()}
+        loser = next(name for name in done if name not in winners)
+        said = done[loser].err.strip().splitlines()
+        assert len(said) == 1 and "used up" in said[0], said
+        assert files_of(leaves[loser][0], team) == []
+        assert files_of(leaves[winners[0]][0], team)  # the winner's stays
+        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 2,
+                 what="the winner's join at A")
+    finally:
+        stop_all(hosts)
+
+
+def test_a_join_beside_a_refused_one_on_the_same_host_keeps_its_file(tmp_path):
+    """bob (a code used up) and erin (a good one) join the group on B at the same moment: the
+    joins of one group on a host take turns (a lock), so bob's refusal never removes the
+    file erin joined with. (A guard: main removed nothing.)"""
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        team = group_id(alice)
+        hub.user("dave").ok("join", code)  # bob's code is used up
+        good = alice.ok("invite", "team").out.strip()
+        erin = leaf.user("erin")
+        with ThreadPoolExecutor(2) as pool:
+            refused, joined = pool.map(lambda pair: pair[0].spawn("join", pair[1]),
+                                       [(bob, code), (erin, good)])
+        assert refused.code != 0 and "used up" in refused.err, refused.err
+        assert joined.code == 0, joined.err
+        assert files_of(leaf, team)
+        erin.ok("send", "team", "e1")
+        wait_for(lambda: bodies(alice) == ["e1"], what="erin's message on A")
