@@ -152,6 +152,14 @@ def refuse_again(ledger: Ledger, refused: list[tuple[Envelope, str]], federation
                 ledger.quarantine(envelope, reason)
 
 
+def applied_again(ledger: Ledger, group_id: str, applied: list[Envelope]) -> None:
+    """Records a refetch applied are refused here no longer (quarantine.withdraw_applied)."""
+    from peers_tui.relay.quarantine import withdraw_applied
+
+    if applied:
+        withdraw_applied(ledger.db, group_id, [e.hash for e in applied])
+
+
 def note_refetched(ledger: Ledger, group_id: str, records: int, at: int) -> None:
     """What was fetched back, for `peers relay status` (the last time, and in all)."""
     with ledger.batch():
