@@ -99,3 +99,24 @@ def test_a_join_beside_a_refused_one_on_the_same_host_keeps_its_file(tmp_path):
         assert files_of(leaf, team)
         erin.ok("send", "team", "e1")
         wait_for(lambda: bodies(alice) == ["e1"], what="erin's message on A")
+
+
+def test_an_invitation_refused_when_accepted_leaves_no_file(tmp_path):
+    """An invitation to a group on another host (`invite --to`) whose invite was revoked
+    before it was accepted: the accept fetches the group, refuses in one line, and keeps no
+    file of it."""
+    from peers_tui.core.federation_people import known_people
+
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        team = group_id(alice)
+        wait_for(lambda: any(k.profile.handle == "bob" for k in known_people(alice.hub)),
+                 what="bob heard on A")
+        alice.ok("invite", "team", "--to", "bob")
+        [offered] = wait_for(lambda: bob.ok("invitations", "--json").json(), timeout=20,
+                             what="bob's invitation on B")
+        for invite in alice.ok("invite", "team", "--list", "--json").json():
+            alice.ok("invite", "team", "--revoke", invite["id"])
+        refused = bob.fails("invitations", "accept", offered["id"])
+        assert "revoked" in refused.err, refused.err
+        assert files_of(leaf, team) == []
+        assert [g["name"] for g in bob.ok("groups", "--json").json()] == ["personal"]
