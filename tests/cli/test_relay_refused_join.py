@@ -120,3 +120,28 @@ def test_an_invitation_refused_when_accepted_leaves_no_file(tmp_path):
         assert "revoked" in refused.err, refused.err
         assert files_of(leaf, team) == []
         assert [g["name"] for g in bob.ok("groups", "--json").json()] == ["personal"]
+
+
+def test_joins_at_once_with_a_two_use_code_both_go_through(tmp_path):
+    """carol on C and dave on D join at once with a code good for two: both join, each
+    keeps the group's file (a join that lost the race at the hub keeps the file its fetch
+    made for its retry, which signs after the winner's change: a file fetched again could
+    lack that change and lose again). A guard: main kept every file."""
+    hosts = federation(tmp_path, ("A", "C", "D"))
+    hub, c, d = hosts
+    try:
+        alice = hub.user("alice")
+        alice.ok("create", "team")
+        team = group_id(alice)
+        code = alice.ok("invite", "team", "--uses", "2").out.strip()
+        start_linked(hosts)
+        users = [c.user("carol"), d.user("dave")]
+        with ThreadPoolExecutor(2) as pool:
+            done = list(pool.map(lambda user: user.spawn("join", code), users))
+        assert [r.code for r in done] == [0, 0], [r.err for r in done]
+        print("lost at the hub first:", ["reached the hub first" in r.err for r in done])
+        assert files_of(c, team) and files_of(d, team)
+        wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 3,
+                 what="both joins at A")
+    finally:
+        stop_all(hosts)
