@@ -26,6 +26,11 @@ MESSAGES = 1_500
 GONE = [f"alice {i}" for i in (MESSAGES - 1, MESSAGES - 2, MESSAGES - 10)]
 
 
+def waiting(host) -> list:
+    with sqlite3.connect(f"file:{host.hub / '.relay' / 'relay.db'}?mode=ro", uri=True) as db:
+        return db.execute("SELECT tbl, reason, substr(record, 1, 200) FROM waiting").fetchall()
+
+
 def walking(path) -> bool:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         return bool(db.execute("SELECT 1 FROM sqlite_master WHERE name = 'backfill_state'"
@@ -66,6 +71,8 @@ def test_rows_deleted_during_a_walk_come_back_once_it_is_done(hosts, tmp_path, m
     status = leaf.status()
     # the three, and the successors the walk's end refused for their missing predecessor
     assert status["refetched"][group_id]["records"] >= len(GONE), status.get("refetched")
-    assert status["rejected"] == {} and status["waiting"] == 0, status
+    assert status["rejected"] == {}, status["rejected"]
+    wait_for(lambda: leaf.status()["waiting"] == 0, timeout=30, what=f"nothing waiting on B "
+             f"({waiting(leaf)})")
     assert bodies_in(path, group_id) == bodies_in(hub.hub / f"{group_id}.db", group_id)
     assert bob.ok("verify", "team").code == 0
