@@ -83,32 +83,6 @@ def withdraw(db: sqlite3.Connection, group_id: str, host: str,
             for _, tbl, text, sig, cosig, why in rows]
 
 
-def withdraw_applied(db: sqlite3.Connection, group_id: str, hashes: list[str]) -> None:
-    """Take back every host's refusal of these records of the group, uncounted: a refetch
-    applied them under the checks of any record, so they are genuine here now. A walk's end
-    refused records whose predecessor had been deleted from the file meanwhile ("an earlier
-    record by this author is missing"), the refetch brought the predecessor and them back,
-    and `relay status` still said `rejected: hub 7` for good (docs/relay.md, "Leftovers,
-    fifth round")."""
-    rows: list[tuple[str, str]] = []
-    for start in range(0, len(hashes), 500):  # bound the query's parameters
-        chunk = hashes[start:start + 500]
-        rows += db.execute(f"SELECT hash, host FROM quarantine WHERE group_id = ? AND hash IN"
-                           f" ({','.join('?' * len(chunk))})", (group_id, *chunk)).fetchall()
-    if not rows:
-        return
-    nested = db.in_transaction
-    if not nested:
-        db.execute("BEGIN IMMEDIATE")
-    db.executemany("DELETE FROM quarantine WHERE hash = ? AND host = ?", rows)
-    for host in {host for _, host in rows}:
-        count = sum(1 for _, of in rows if of == host)
-        db.execute("UPDATE rejected_counts SET refused = MAX(0, refused - ?), kept = MAX(0, kept"
-                   " - ?) WHERE host = ?", (count, count, host))
-    if not nested:
-        db.execute("COMMIT")
-
-
 def rejected_counts(db: sqlite3.Connection) -> dict[str, int]:
     return {host: count for host, count in db.execute(
         "SELECT host, refused FROM rejected_counts WHERE refused > 0 ORDER BY host")}

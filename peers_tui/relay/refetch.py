@@ -242,7 +242,6 @@ class Refetch:
                     if outcome is not None:
                         brought += len(outcome.applied)
                         refused += len(outcome.refused)
-                        census.applied_again(self.ledger, group_id, outcome.applied)
         finally:  # (a refetch cut short: what was not seen in the stream is refused again)
             census.refuse_again(self.ledger, taken_back, federation)
         self.keep_next.add(group_id)

@@ -128,7 +128,6 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
     if brought:
         ledger = Ledger(relay_dir(hub) / "relay.db")
         try:
-            census.applied_again(ledger, group_id, outcome.applied)
             census.note_refetched(ledger, group_id, brought, int(time.time() * 1000))
         finally:
             ledger.close()

@@ -1,9 +1,14 @@
 """Rows deleted from a leaf's file while its join's history walk runs (docs/relay.md,
 "Leftovers, fifth round"). The walk's end judges the file's chains: the genuine records
-above a deleted row had lost their predecessor ("an earlier record by this author is
-missing") and were refused, blamed on the hub; the relay's count then fetched all of them
-back from the hub, but `relay status` still said `rejected: hub 7` and `relay rejected`
-listed the seven genuine records, for good. Records a refetch applies are no longer refused.
+above a deleted row had lost their predecessor ("an earlier record by this author never
+arrived") and were taken out, kept in the quarantine under the hub's name. A refetch passes
+over what the quarantine keeps (ccd07c4), so they stayed out of B's file for good (B: 1,491
+of 1,500, one record fetched back, `peers verify` "9 of their records are missing", "join
+names an unknown invite"); before that change they came back but stayed listed as
+`rejected: hub 7`. A refetch now takes those refusals back first, as it does the scan's.
+And bob's join, which did not count while alice's invite stood on a deleted row, was set
+aside when the refetch applied the very same record again: `peers verify` then warned
+"membership change 1: set aside: join names an unknown invite" beside the join counting.
 
 Hub A (alice, 1,500 imported messages: the join applies the newest 500, the walk the rest),
 leaf B (bob); B's walk held before its first page (PEERS_RELAY_WALK_HOLD) while three of the
@@ -69,7 +74,7 @@ def test_rows_deleted_during_a_walk_come_back_once_it_is_done(hosts, tmp_path, m
     wait_for(lambda: len(bodies_in(path, group_id)) == MESSAGES, timeout=30,
              what="the deleted rows back on B")
     status = leaf.status()
-    # the three, and the successors the walk's end refused for their missing predecessor
+    # the three, and the successors the walk's end took out for their missing predecessor
     assert status["refetched"][group_id]["records"] >= len(GONE), status.get("refetched")
     assert status["rejected"] == {}, status["rejected"]
     wait_for(lambda: leaf.status()["waiting"] == 0, timeout=30, what=f"nothing waiting on B "
