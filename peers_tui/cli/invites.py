@@ -86,11 +86,12 @@ def join_group(args: argparse.Namespace) -> int:
     from peers_tui.core.personal_store import GroupEntry
 
     code = read_input(args.code, "invite code").strip()
-    from peers_tui.cli.relay import locate_for_join, not_here_yet
+    from peers_tui.cli.relay import joining, not_here_yet
 
-    locate_for_join(args, code)  # a group on another host is fetched through the relay first
     try:
-        entry = open_account(args).join(code)
+        with joining(args) as fetched:  # a join that fails leaves no fetched file behind
+            fetched.fetch(code)  # a group on another host is fetched through the relay first
+            entry = open_account(args).join(code)
     except BadInvite as exc:
         raise not_here_yet(args, exc, code) from exc
     except AlreadyMember as exc:

@@ -116,9 +116,10 @@ def cmd_invitations(args: argparse.Namespace) -> int:
         if not args.id:
             raise PeersError(f"which invitation? peers invitations {args.action} ID")
         if args.action == "accept":
-            from peers_tui.relay.commands import fetch_for_join  # a group on another host
+            from peers_tui.relay.join_fetch import JoinFetch  # a group on another host
 
-            entry = direct.accept(me, args.id, lambda code: fetch_for_join(me.paths.hub, code))
+            with JoinFetch(me.paths.hub) as fetched:  # a refused join leaves no file behind
+                entry = direct.accept(me, args.id, fetched.fetch)
             out(f"joined {shown_name(entry.name)} ({entry.id})")
         else:
             invitation = direct.decline(me, args.id)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from peers_tui.core.errors import BadInvite
     from peers_tui.cli.arguments import Commands, Handler
     from peers_tui.core.records import SignedRecord
+    from peers_tui.relay.join_fetch import JoinFetch
 
 def add_parsers(commands: Commands) -> None:
     relay = commands.add_family(
@@ -177,12 +178,13 @@ def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
     return run_ordered(args, handler)
 
 
-def locate_for_join(args: argparse.Namespace, code: str) -> None:
-    """Before `peers join CODE`: a group this hub lacks is fetched through the relay, if one
-    is set up here (relay.commands.locate_for_join)."""
-    from peers_tui.relay.commands import locate_for_join as locate
+def joining(args: argparse.Namespace) -> JoinFetch:
+    """Around `peers join CODE`: a group this hub lacks is fetched through the relay, if one
+    is set up here, and its file goes again if the join fails (relay.join_fetch)."""
+    from peers_tui.paths import home_dir, hub_dir
+    from peers_tui.relay.join_fetch import JoinFetch
 
-    locate(args, code)
+    return JoinFetch(hub_dir(home_dir(args.home), args.hub))
 
 
 def not_here_yet(args: argparse.Namespace, error: BadInvite, code: str = "") -> Exception:

@@ -121,7 +121,7 @@ def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
         raise Waiting(f"membership change {roster.head_seq + 1} not yet received")
     terms, _ = store.invites()
     apply_change(roster, seq, record, terms)  # RecordError: roster left as it was
-    row_writes.set_aside_from(seq, dict(roster.problems))
+    row_writes.set_aside_from(seq, dict(roster.problems), record.text)
     row_writes.insert_member(record, seq)
     return APPLIED
 

@@ -26,6 +26,9 @@ from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.links import ORIGIN
 
 T = TypeVar("T")
+# Why a walk's end takes a message out (finish); a refetch takes these back first
+# (census.refused_for_gaps): the predecessor may have been deleted here mid-walk.
+NEVER_ARRIVED = "an earlier record by this author never arrived (no such chain)"
 
 def open_store(hub: Path, group_id: str) -> GroupStore:
     return GroupStore(hub / f"{group_id}.db", group_id)
@@ -114,7 +117,7 @@ def finish(store: GroupStore, read: tuple[int, list[int]] | None = None
                 for row in Message.select().where(Message.id.in_(ids)):
                     voided.append((Envelope(store.group_id, "msg", text_of(row.record),
                                             bytes(row.sig or b""), None, ORIGIN),
-                                   "an earlier record by this author never arrived (no such chain)"))
+                                   NEVER_ARRIVED))
                 for rowid, _, _, _ in found:
                     search.unindex(store.db, rowid)
                 Message.delete().where(Message.id.in_(ids)).execute()

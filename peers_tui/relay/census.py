@@ -126,11 +126,18 @@ def refused_for_gaps(ledger: Ledger, group_id: str, host: str) -> list[tuple[Env
     """Before a refetch: take back this host's scan's refusals of the group's records for a
     predecessor missing here. Those rows were judged while rows were gone from the file; left
     refused, a record fetched back that names one as its predecessor had the scan move it
-    into `fork_evidence` as a void record (relay/chain_evidence.py: `refused_here`). The
-    caller refuses again those the hub's stream does not hold (`refuse_again`)."""
+    into `fork_evidence` as a void record (relay/chain_evidence.py: `refused_here`). And the
+    same refusals of a join's walk as it finished (kept under the hub, the stream's name,
+    `backfill_state.finish`): rows deleted mid-walk left genuine records above them without
+    a predecessor, and a refetch passes over what the quarantine keeps, so those stayed out
+    of the file for good (docs/relay.md, "Leftovers, fifth round"). The caller refuses again
+    those the hub's stream does not hold (`refuse_again`)."""
+    from peers_tui.relay.backfill_state import NEVER_ARRIVED
+    from peers_tui.relay.links import ORIGIN
     from peers_tui.relay.quarantine import withdraw
 
-    return withdraw(ledger.db, group_id, host, GAP)
+    walked = [] if host == ORIGIN else withdraw(ledger.db, group_id, ORIGIN, NEVER_ARRIVED)
+    return withdraw(ledger.db, group_id, host, GAP) + walked
 
 
 def set_aside(ledger: Ledger, group_id: str) -> set[str]:

@@ -161,15 +161,11 @@ def cmd_relay_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def locate_for_join(args: argparse.Namespace, code_text: str) -> None:
-    """Before `peers join CODE`: a group this hub lacks is fetched through the relay (its
-    genesis checked against the group id, membership and invites first); without a relay
-    set up here nothing happens and join says the group is not in the hub."""
-    fetch_for_join(_hub(args), code_text)
-
-
 def fetch_for_join(hub: Path, code_text: str) -> None:
-    """locate_for_join for a hub directory: also the TUI's /join CODE (services.group_list)."""
+    """Before a join (`peers join CODE`, the app's /join, an invitation accepted; through
+    join_fetch.JoinFetch): a group this hub lacks is fetched through the relay (its genesis
+    checked against the group id, membership and invites first); without a relay set up here
+    nothing happens and join says the group is not in the hub."""
     from peers_tui.core.errors import BadInvite
     from peers_tui.core.invites import parse_code
 

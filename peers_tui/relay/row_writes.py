@@ -29,10 +29,17 @@ def create_group_file(hub: Path, genesis: SignedRecord, group_id: str) -> GroupS
     return store
 
 
-def set_aside_from(seq: int, reasons: dict[int, str]) -> None:
+def set_aside_from(seq: int, reasons: dict[int, str], coming: str = "") -> None:
     """Move membership rows at `seq` and above (none counted) out of the log's way, as a
-    local write does before it appends (GroupStore._set_aside)."""
+    local write does before it appends (GroupStore._set_aside). A row holding the very
+    record `coming` (its text) goes without being set aside: it did not count only while
+    something it stands on was missing here (an invite whose predecessor was deleted from
+    the file, fetched back since), and kept as set aside it warned on every command that a
+    change "does not count" beside the same change counting (docs/relay.md, "Leftovers,
+    fifth round")."""
     for row in GroupMember.select().where(GroupMember.seq >= seq):
+        if row.seq == seq and row.record == coming:
+            continue
         SetAsideChange.create(seq=row.seq, member=row.member, record=row.record, sig=row.sig,
                               cosig=row.cosig, reason=reasons.get(row.seq, "did not count"))
     GroupMember.delete().where(GroupMember.seq >= seq).execute()

@@ -107,10 +107,10 @@ class InvitationsScreen(ModalScreen[None]):
 
             try:
                 if accept:
-                    from peers_tui.relay.commands import fetch_for_join  # (as /join)
+                    from peers_tui.relay.join_fetch import JoinFetch  # (as /join)
 
-                    entry = direct.accept(account, invitation.id,
-                                          lambda code: fetch_for_join(account.paths.hub, code))
+                    with JoinFetch(account.paths.hub) as fetched:
+                        entry = direct.accept(account, invitation.id, fetched.fetch)
                 else:
                     direct.decline(account, invitation.id)
             except PeersError as exc:

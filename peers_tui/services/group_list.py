@@ -59,13 +59,15 @@ class GroupListService:
             self._ask("Invite code:", "peers1:…", lambda text: JoinGroup(text))
             return
         def join() -> GroupEntry:
-            from peers_tui.relay.commands import fetch_for_join  # only when joining
+            from peers_tui.relay.join_fetch import JoinFetch  # only when joining
 
             # A group on another host is fetched through this host's relay first, as
-            # `peers join CODE` does (before, the app said "not in your hub").
-            fetch_for_join(self.account.paths.hub, code)
+            # `peers join CODE` does (before, the app said "not in your hub"); a join that
+            # fails leaves no fetched file behind.
             try:
-                return self.account.join(code)
+                with JoinFetch(self.account.paths.hub) as fetched:
+                    fetched.fetch(code)
+                    return self.account.join(code)
             except BadInvite as exc:  # a genuine code may not have arrived from its host yet
                 from peers_tui.relay.join_invites import not_here_yet
 

@@ -1,0 +1,118 @@
+"""A join that fetched its group through the relay and then failed leaves nothing behind
+(docs/relay.md, "Leftovers, fifth round").
+
+`peers join CODE` on a host without the group fetches it from the federation's hub first
+(commands.fetch_for_join), then signs the join. A code used up or revoked meanwhile (the
+tenth acceptance pass: a lost race for a one-use code) was refused after the file was
+linked into the hub, and the file stayed: replicated by the relay from then on though no
+user of this host had joined, and a later join of the group here skipped the fetch. Now the
+file this join made goes with the refusal (any failure of the join: it is fetched again at
+the next try, whatever this one left half done). A join that lost the race at the hub's
+order keeps the file for its one retry, which removes it if it fails too.
+
+Two joins of one group on this host at once must not remove a file the other one joined
+with: every join of a group that may fetch it holds an exclusive `flock` on
+`<hub>/.join-<group>.lock` from the fetch to its end, so the second waits (a join takes a
+second or two) and then finds the file joined, or gone and fetches it again. The lock files
+stay (removing one while another process waits on it would let two hold it). Between a lost
+race and its retry the lock is let go (the catch-up runs outside the join): a join of the
+same group by another user of this host waiting just then goes first, and a failing retry
+then removes the file it joined with (its commands say the file is missing and that `peers
+relay refetch` makes it again; nothing is lost).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+
+from peers_tui.core.errors import AlreadyMember, BadInvite
+from peers_tui.core.invites import parse_code
+from peers_tui.core.membership_order import OutOrdered
+from peers_tui.relay.config import config_path
+
+FILE_PARTS = ("", "-wal", "-shm", "-journal")
+# Files a join of this process made and lost at the hub's order, its retry to come (the
+# retry of `run_ordered` or the app's `after_the_hub`, once): (hub, group id).
+_RETRYING: set[tuple[str, str]] = set()
+
+
+class JoinFetch:
+    """`with JoinFetch(hub) as joining: joining.fetch(code); <join>`: the group file the
+    fetch made is removed if the block raises (AlreadyMember is no failure: listed)."""
+
+    def __init__(self, hub: Path) -> None:
+        self.hub = hub
+        self.made: str | None = None  # the group whose file this join's fetch made
+        self.retry = False  # made by this join's first try, which lost the race at the hub
+        self.lock: int | None = None
+
+    def __enter__(self) -> JoinFetch:
+        return self
+
+    def fetch(self, code_text: str) -> None:
+        """Fetch the code's group through this host's relay if the hub lacks it."""
+        from peers_tui.relay.commands import fetch_for_join
+
+        try:
+            group_id = parse_code(code_text).group_id
+        except BadInvite:
+            return  # join itself says what is wrong with the code
+        if self.lock is None and config_path(self.hub).exists():  # no relay: nothing fetched
+            self.lock = _locked(self.hub / f".join-{group_id}.lock")
+        path = self.hub / f"{group_id}.db"
+        if (str(self.hub), group_id) in _RETRYING:
+            _RETRYING.discard((str(self.hub), group_id))
+            self.made, self.retry = group_id, True
+        there = path.exists()
+        try:
+            fetch_for_join(self.hub, code_text)
+        finally:  # a fetch that failed after linking the file made it too
+            if not there and path.exists():
+                self.made = group_id
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        try:
+            if self.made is None or error is None or isinstance(error, AlreadyMember):
+                return
+            if isinstance(error, OutOrdered) and not self.retry:
+                # Kept for the retry: the hub's answer brings the changes that won
+                # (ordering.catch_up applies them here), and the retry signs after them; a
+                # file fetched again could lack them yet and lose again.
+                _RETRYING.add((str(self.hub), self.made))
+                return
+            remove_group_file(self.hub, self.made)
+        finally:
+            if self.lock is not None:
+                os.close(self.lock)  # releases the flock
+
+
+def _locked(path: Path) -> int | None:
+    """An fd holding an exclusive flock on `path` (made if missing), or None where this user
+    cannot open it (a shared hub's file of another user's umask: read access is enough)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o664)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def remove_group_file(hub: Path, group_id: str) -> None:
+    """The group's file and its SQLite companions. This host's relay, if it opened the file,
+    lets it go at its next listing (replaced_files: a file gone starts over)."""
+    for part in FILE_PARTS:
+        try:
+            (hub / f"{group_id}.db{part}").unlink()
+        except OSError:  # gone already; or not this user's to remove: the join's error stands
+            pass
+
+
+__all__ = ["JoinFetch", "remove_group_file"]
