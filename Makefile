@@ -38,7 +38,7 @@ run: install
 test: install-test
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy -n 2
-	$(BIN)/python -m pytest -m "not serial" -n 3 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not serial" -n 4 --dist loadgroup $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m "slow and serial" -n 0 $(PYTEST_ARGS)
 
 clean:

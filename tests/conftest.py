@@ -41,18 +41,19 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.update({"PYTHONPYCACHEPREFIX": cache, BYTECODE_CACHE: cache})
 
 
-# The slow tests that are not serial mostly wait on processes (relays, nats-servers); `make
-# test` runs them beside the rest with `--dist loadgroup` and one worker more than the cores,
-# which runs only these (tests/scheduling.py; docs/performance.md, "Test suite time, fifth
-# pass"), the benchmark smoke test among them (no bound in seconds; its processes mostly wait).
+# The slow tests that are not serial and the relay's CLI tests mostly wait on processes (relays,
+# nats-servers); `make test` runs them beside the rest with `--dist loadgroup` and two workers
+# more than the cores, which run only these (tests/scheduling.py; docs/performance.md, "Test
+# suite time", fifth and seventh passes), the benchmark smoke test among them (no bound in
+# seconds; its processes mostly wait).
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups into the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from tests.scheduling import WAITING
+    from tests.scheduling import WAITING, waits
 
     for item in items:
-        if item.get_closest_marker("slow") and not item.get_closest_marker("serial"):
+        if waits(item.path, {marker.name for marker in item.iter_markers()}):
             item.add_marker(pytest.mark.xdist_group(WAITING))
 
 

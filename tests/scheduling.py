@@ -11,8 +11,11 @@ everything else first and then help with any waiting tests left. Once no waiting
 left, the extra worker stops: no more CPU-bound tests run at once than there are cores.
 
 A waiting test is known here by its node id, which xdist suffixes with the test's
-`xdist_group` (`@waiting`, set in conftest's collection hook) under `--dist loadgroup`. Each
-test is a work unit of its own.
+`xdist_group` (`@waiting`, set in conftest's collection hook by `waits` below) under `--dist
+loadgroup`. Each test is a work unit of its own. The waiting tests are the slow ones not
+serial and every test of the relay's CLI files not serial (tests/cli/test_relay*.py: real
+relays and nats-servers, slow or not); `make test` runs two workers beyond the cores for them
+(docs/performance.md, "Test suite time, seventh pass").
 
 The waiting tests are handed out longest first (tests/waiting_times.py, measured): the extra
 worker takes them from the long end, the others, once done with the rest, from the short end,
@@ -23,12 +26,26 @@ so the last test of the run is a short one and no worker waits alone on a long o
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from xdist.scheduler import LoadGroupScheduling
 
 from tests.waiting_times import SECONDS
 
 WAITING = "waiting"
+
+
+def waits(path: Path, markers: set[str]) -> bool:
+    """Whether a test (its file, the names of its markers) mostly waits on processes. The
+    relay's CLI tests not marked slow (~85: bad input, ports, attacks, ordering, tunnels...)
+    start real relays and nats-servers too; on the CPU workers they held one of the two slots
+    while waiting (sixth pass: 21 % of those workers' time went to relay files' tests not
+    marked slow)."""
+    if "serial" in markers:
+        return False
+    if "slow" in markers:
+        return True
+    return path.parent.name == "cli" and path.name.startswith("test_relay")
 
 
 def longest_first(scopes: list[str]) -> list[str]:

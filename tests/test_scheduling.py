@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import REPO
-from tests.scheduling import longest_first
+from tests.scheduling import longest_first, waits
 from tests.waiting_times import SECONDS
 
 
@@ -28,3 +28,14 @@ def test_the_table_names_tests_that_exist():
         function = re.sub(r"\[.*\]$", "", name.split("::")[-1])
         assert seconds > 0, nodeid
         assert f"def {function}(" in (REPO / path).read_text(), nodeid
+
+
+def test_the_relays_cli_tests_wait_beside_the_slow_ones_and_serial_ones_never():
+    relay_cli = REPO / "tests/cli/test_relay_ordering.py"
+    relay_core = REPO / "tests/core/test_relay_apply.py"
+    other_cli = REPO / "tests/cli/test_people.py"
+    assert waits(relay_cli, set())  # real relays, not marked slow: off the CPU workers
+    assert waits(relay_cli, {"slow"}) and waits(other_cli, {"slow", "parametrize"})
+    assert not waits(relay_core, set())  # the relay's code in-process: CPU-bound
+    assert not waits(other_cli, set())
+    assert not waits(relay_cli, {"slow", "serial"}) and not waits(relay_cli, {"serial"})

@@ -229,4 +229,177 @@ SECONDS: dict[str, float] = {
         2.5,
     "tests/cli/test_relay_consumer_wait.py::test_a_wait_makes_no_task_and_hands_a_record_over_two_turns_sooner":
         1.0,
+    # The relay's CLI tests not marked slow (waiting since the seventh pass): measured on the CPU
+    # workers of 2026-12-02 07:28-07:50 at load ~22, divided by 1.96 (the median ratio of the
+    # waiting tests measured in both runs) to stand beside the figures above.
+    "tests/cli/test_relay_port_taken.py::test_a_taken_client_port_moves_to_a_free_one_and_every_client_follows[bound]":
+        15.5,
+    "tests/cli/test_relay_tunnel.py::test_the_leaf_link_goes_through_an_ssh_tunnel_kept_up_by_the_relay":
+        15.4,
+    "tests/cli/test_relay_attacks_consumers.py::test_a_leaf_cannot_keep_unbounded_or_stray_consumers_on_the_hub":
+        15.1,
+    "tests/cli/test_relay_port_taken.py::test_a_taken_client_port_moves_to_a_free_one_and_every_client_follows[listening]":
+        13.9,
+    "tests/cli/test_relay_held_send.py::test_the_apps_sends_while_a_handle_change_waits_reuse_the_kept_change":
+        13.6,
+    "tests/cli/test_relay_status_link_when_stopped.py::test_no_link_is_up_where_no_relay_runs[term]":
+        13.3,
+    "tests/cli/test_relay_attacks_local.py::test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation":
+        13.0,
+    "tests/cli/test_relay_tunnel.py::test_a_tunnel_whose_local_port_another_program_took_moves_to_another":
+        12.4,
+    "tests/cli/test_relay_status_link_when_stopped.py::test_a_leaf_stopped_while_linked_still_says_how_long_the_hub_was_out_of_reach":
+        12.3,
+    "tests/cli/test_relay_ordering.py::test_a_race_between_two_leaves_ends_in_one_chain_with_no_local_fork":
+        11.9,
+    "tests/cli/test_relay.py::test_a_membership_race_ends_in_the_hubs_order_on_every_host":
+        10.9,
+    "tests/cli/test_relay_idle.py::test_an_idle_relay_sleeps_between_its_looks":
+        10.4,
+    "tests/cli/test_relay_status_link_when_stopped.py::test_no_link_is_up_where_no_relay_runs[kill]":
+        10.3,
+    "tests/cli/test_relay_attacks_consumers.py::test_a_leaf_drops_the_pull_consumers_it_has_read_through":
+        10.2,
+    "tests/cli/test_relay_acceptance.py::test_a_join_that_loses_the_race_for_a_last_use_says_one_line":
+        9.7,
+    "tests/cli/test_relay_acceptance.py::test_membership_refusals_name_the_change_and_how_long_the_hub_is_gone":
+        9.6,
+    "tests/cli/test_relay_idle.py::test_a_cut_shows_at_once_and_an_idle_relay_is_never_taken_for_a_dead_one":
+        9.4,
+    "tests/cli/test_relay_attacks_local.py::test_a_local_user_of_the_hub_host_cannot_read_the_hub_relays_replies":
+        9.0,
+    "tests/cli/test_relay_bad_input.py::test_a_second_relay_for_the_same_hub_stops_before_touching_the_first":
+        8.8,
+    "tests/cli/test_relay_bad_input.py::test_join_with_bad_input_on_a_leaf_says_one_line":
+        8.8,
+    "tests/cli/test_relay_ordering.py::test_a_handle_change_made_offline_waits_for_the_link_and_never_blocks_a_send":
+        8.2,
+    "tests/cli/test_relay.py::test_a_message_posted_on_one_host_appears_on_the_other":
+        8.1,
+    "tests/cli/test_relay_attacks.py::test_the_hub_refuses_records_in_the_name_of_a_host_without_a_token":
+        7.9,
+    "tests/cli/test_relay_partition.py::test_records_flow_on_at_once_after_the_hubs_server_restarts_for_a_token":
+        7.8,
+    "tests/cli/test_relay.py::test_membership_changes_need_the_hub_and_say_for_how_long_it_is_gone":
+        7.7,
+    "tests/cli/test_relay_ordering.py::test_a_change_the_hub_accepted_reaches_its_host_even_if_the_command_died":
+        7.6,
+    "tests/cli/test_relay.py::test_forged_records_in_a_hosts_file_or_stream_never_reach_another_host":
+        7.3,
+    "tests/cli/test_relay_partition.py::test_the_hub_lists_each_leaf_link_up_and_down":
+        7.1,
+    "tests/cli/test_relay_attacks.py::test_a_leaf_cannot_publish_in_another_hosts_name":
+        6.7,
+    "tests/cli/test_relay_attacks.py::test_a_leaf_still_reads_a_backlog_larger_than_its_consumers_window":
+        6.5,
+    "tests/cli/test_relay_attacks_consumers.py::test_the_hub_caps_the_consumers_of_its_streams_also_those_made_before":
+        6.2,
+    "tests/cli/test_relay.py::test_a_wrong_or_revoked_token_is_refused":
+        6.0,
+    "tests/cli/test_relay_bad_input.py::test_a_leaf_whose_ssh_host_is_unreachable_runs_and_says_why_the_link_is_down":
+        4.8,
+    "tests/cli/test_relay_idle.py::test_a_consumer_without_the_flow_control_poll_reads_a_backlog_and_loses_no_record":
+        4.4,
+    "tests/cli/test_relay.py::test_tokens_made_and_revoked_while_the_hub_runs_take_effect":
+        4.2,
+    "tests/cli/test_relay_port_taken.py::test_a_taken_leaf_port_stops_the_hub_with_one_line_naming_it[bound]":
+        3.8,
+    "tests/cli/test_relay_attacks.py::test_a_leaf_cannot_publish_into_the_federation_stream":
+        3.7,
+    "tests/cli/test_relay_port_taken.py::test_a_taken_leaf_port_stops_the_hub_with_one_line_naming_it[listening]":
+        3.0,
+    "tests/cli/test_relay_bad_input.py::test_status_of_a_relay_that_is_not_running_says_so_and_exits_3":
+        2.6,
+    "tests/cli/test_relay_attacks.py::test_a_leaf_cannot_delete_purge_or_change_the_streams":
+        2.3,
+    "tests/cli/test_relay.py::test_the_relay_starts_and_stops_its_server_even_when_killed":
+        2.1,
+    "tests/cli/test_relay_local_server_gone.py::test_a_fetch_and_a_membership_request_fail_at_once_with_no_server_here":
+        2.1,
+    "tests/cli/test_relay_port_taken.py::test_a_leased_port_is_no_other_process_s_until_given_back":
+        1.6,
+    "tests/cli/test_relay_attacks.py::test_a_leaf_cannot_read_replies_meant_for_another_host":
+        1.2,
+    "tests/cli/test_relay_port_taken.py::test_a_taken_monitoring_port_is_replaced_by_another":
+        1.2,
+    "tests/cli/test_relay_acceptance.py::test_ctrl_c_in_the_relays_terminal_stops_it_without_a_traceback":
+        1.1,
+    "tests/cli/test_relay_rejected_listing.py::test_each_plain_line_names_the_record_its_kind_and_its_author":
+        1.1,
+    "tests/cli/test_relay_acceptance.py::test_a_relay_without_its_extra_says_how_to_install_it_from_the_source":
+        0.9,
+    "tests/cli/test_relay_bad_input.py::test_a_relay_directory_someone_opened_to_others_is_refused_until_made_private[rejected]":
+        0.7,
+    "tests/cli/test_relay_acceptance.py::test_relay_commands_on_the_wrong_host_say_so_in_one_line":
+        0.5,
+    "tests/cli/test_relay_bad_input.py::test_a_relay_directory_someone_opened_to_others_is_refused_until_made_private[status --json]":
+        0.5,
+    "tests/cli/test_relay_bad_input.py::test_a_relay_directory_someone_opened_to_others_is_refused_until_made_private[token --name D]":
+        0.5,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token for another host]":
+        0.4,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a leaf's token on the hub]":
+        0.4,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[revoking on a leaf]":
+        0.4,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[relay rejected without relay init]":
+        0.4,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[relay revoke B without relay init]":
+        0.4,
+    "tests/cli/test_relay_bad_input.py::test_a_relay_directory_someone_opened_to_others_is_refused_until_made_private[status]":
+        0.4,
+    "tests/cli/test_relay_tunnel.py::test_ssh_is_for_leaves_and_wants_a_user_at_host":
+        0.4,
+    "tests/cli/test_relay.py::test_init_keeps_its_state_private_and_refuses_a_second_init":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[not a token]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a cut token]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token naming a hostile host]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[init twice on the hub]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[an ssh option for ssh]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token name with a newline]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token address without a port]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[relay status without relay init]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[relay status --json without relay init]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[relay run without relay init]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_a_relay_directory_someone_opened_to_others_is_refused_until_made_private[revoke B]":
+        0.3,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token with junk after it]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a new token with --ssh]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a bad listen address]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a port out of range]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token name with control characters]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token address with a newline]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token on a leaf]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[relay token --name D without relay init]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[an invite code for a token]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_a_relay_directory_someone_opened_to_others_is_refused_until_made_private[run]":
+        0.2,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token without a leaf address]":
+        0.1,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[a token name of 10 KB]":
+        0.1,
+    "tests/cli/test_relay_bad_input.py::test_bad_input_to_relay_commands_gives_one_line_and_changes_nothing[revoking a 10 KB name]":
+        0.1,
+    "tests/cli/test_relay_attacks.py::test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject":
+        0.1,
 }

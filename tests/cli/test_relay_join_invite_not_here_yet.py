@@ -31,7 +31,10 @@ def test_a_join_with_a_code_not_arrived_yet_says_so_then_joins(tmp_path):
         code = carol.ok("invite", "far").out.strip()
         refused = alice.fails("join", code)
         assert "not arrived yet" in refused.err and "try again" in refused.err, refused.err
-        wait_for(lambda: alice.run("join", code).code == 0, timeout=60, what="alice's join")
+        # The 20,000 records go through first (~6 s quiet, 36 s at load 13); 60 s ran out
+        # twice at load 13-24 with two waiting tests at once (docs/performance.md, "Test
+        # suite time, seventh pass"). Arriving at all is the point, not how soon.
+        wait_for(lambda: alice.run("join", code).code == 0, timeout=180, what="alice's join")
         assert "far" in alice.ok("groups").out
         # On a hub without a relay, a code its group does not know is only wrong or forged.
         solo = User("solo", tmp_path / "solo" / "home", tmp_path / "solo" / "hub")
