@@ -23,6 +23,7 @@ from typing import Any
 
 import nats
 
+from peers_tui.relay import background_apply
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.client_errors import ClientErrors
 from peers_tui.relay.forever import forever
@@ -165,6 +166,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
                 task.cancel()
             if tasks:  # bounded: a request to an unreachable hub must not hold up the stop
                 await asyncio.wait(tasks, timeout=2)
+            await background_apply.drained(30)  # its page holds the kept connection
             if self.presence_sync is not None:  # others see this host's users leave now
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.presence_sync.withdraw(), 1)
