@@ -2,11 +2,11 @@
 composer's `text-area--cursor`...) styled when first asked for, not each time the widget is.
 
 Textual styles every component class of a node whenever it styles the node: a virtual node
-per class, put through the whole sheet as a widget is. The first screen of `peers open` has
-25 of them on 13 widgets (the composer's 8, the log's 9, the roster's 5...; the bare Textual
-app 1), and its first frame asks for fewer than half (the log's `selected`, `highlight` and
-`problem`, the roster's `host`, most of the composer's are not drawn): styling them was
-~1/4 of all the styling before `peers open`'s first frame (issue 16, figures 2 and 3).
+per class, put through the whole sheet as a widget is. Before the first frame of `peers open`
+that was 25 of them (the composer's 8, the log's 9, the roster's 5...; the bare Textual app
+has 1), of which the frame draws with 15: the roster's come with its members after the
+frame, the log's `selected` and `highlight` with a selection or a search. The 10 others
+were ~48 M instructions of a ~1,077 M start (issue 16, figures 2 and 3).
 
 Each is styled as Textual would (the same virtual node, the same rules, at the node's
 current state) when `get_component_styles` first asks for it. A node styled again (a class,
