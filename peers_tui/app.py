@@ -19,6 +19,7 @@ from textual.worker import Worker
 from peers_tui import messages as m
 from peers_tui.background import Background
 from peers_tui.commands.registry import app_bindings
+from peers_tui.component_styles import AppStylesheet
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
@@ -30,7 +31,7 @@ from peers_tui.screens.mounted_styles import UnderScreen
 from peers_tui.startup import (
     StartupConnections, keep_for_next_start, open_first_group, remember_after_paint, styles_dir,
 )
-from peers_tui.style_rules import KeptRulesStylesheet, rules_file
+from peers_tui.style_rules import rules_file
 from peers_tui.theme_setting import keep_theme
 from peers_tui.worker_errors import WorkerFailed, failure_of
 
@@ -77,9 +78,10 @@ class PeersApp(App[None]):
         enable_alt_digits()
         enable_alt_enter()
         super().__init__()
-        # The style rules parsed by an earlier start, kept beside the byte code (style_rules).
-        self.stylesheet = KeptRulesStylesheet(variables=self.stylesheet._variables,
-                                              path=rules_file(styles_dir()))
+        # The style rules parsed by an earlier start, kept beside the byte code (style_rules);
+        # component classes styled when first drawn (component_styles).
+        self.stylesheet = AppStylesheet(variables=self.stylesheet._variables,
+                                        path=rules_file(styles_dir()))
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.startup_connections = StartupConnections()
         # Work for once the first screen has painted (the CLI publishes the profile then).
