@@ -10,6 +10,7 @@ import contextlib
 import functools
 import os
 import signal
+import sqlite3
 import sys
 import time
 from dataclasses import replace
@@ -17,6 +18,7 @@ from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import peewee
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from peers_tui.core.errors import PeersError
@@ -204,7 +206,7 @@ class Intake:
                 seen.add(envelope.hash)
                 once.append(envelope)
         envelopes = once
-        store = self.scanner.stores.get(group_id)
+        store = self._kept(group_id)
         # The hub republishes a batch of messages before it commits it (below); a batch with
         # anything else (membership changes: the hub's file is their one order) commits first.
         early: list[contextlib.ExitStack] | None = (
@@ -239,6 +241,18 @@ class Intake:
         with self.ledger.batch():  # the bookkeeping below: one commit of relay.db, not four
             self._keep_books(group_id, outcome, accepted)
         return outcome
+
+    def _kept(self, group_id: str) -> GroupStore | None:
+        """The group's kept store, opened again if it was closed to make room (kept_stores.py):
+        the relay's own commits go through the connection whose data_version the scanner
+        reads (note_applied), not one opened for the apply (a scan and a count would follow)."""
+        path = self.hub / f"{group_id}.db"
+        if group_id in self.scanner.damaged or not path.is_file():
+            return self.scanner.stores.get(group_id)
+        try:
+            return self.scanner.store(group_id, path)
+        except (PeersError, sqlite3.Error, peewee.DatabaseError):
+            return None  # apply_records opens it and says what is wrong
 
     async def _republish_first(self, commit: contextlib.ExitStack, fresh: list[Envelope],
                                envelopes: list[Envelope]) -> bool:

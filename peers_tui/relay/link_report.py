@@ -167,9 +167,11 @@ class LinkReporter:
                 self.syncs[group_id] = fresh
                 self.dirty = True
 
-    def unsent_total(self) -> int:
+    def unsent_total(self, recount: bool = False) -> int:
         """Records unsent in every group whose file is here, as last counted (`relay
-        status`'s figure while the link is up)."""
+        status`'s figure; counted again first while the link is down: `recount`)."""
+        if recount:
+            self.recount()
         present = {group_id for group_id, _ in self.scanner.group_files()}
         return sum(sync.unsent for group_id, sync in self.syncs.items() if group_id in present)
 
