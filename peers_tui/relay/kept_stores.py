@@ -100,8 +100,8 @@ class KeptStores:
         held = store.db.connection_context()
         held.__enter__()
         self.open[group_id] = (store, held)
-        self.most = max(self.most, len(self.open))
         self._make_room(keep=group_id)
+        self.most = max(self.most, len(self.open))  # over the cap only while stores are lent
         return store
 
     def _make_room(self, keep: str) -> None:
@@ -121,6 +121,10 @@ class KeptStores:
             self._trim_due = False
             self._trimmed_at = time.monotonic()
             self._trim()
+
+    def counts(self) -> dict[str, int]:
+        """For `relay status --json`: open now, the most at once, the cap, closed to make room."""
+        return {"open": len(self.open), "most": self.most, "cap": self.cap, "closed": self.evicted}
 
     def pop(self, group_id: str) -> GroupStore | None:
         """Close the group's store, if open (a file gone, damaged, or the relay stopping)."""

@@ -185,6 +185,7 @@ class LinkState:
             "rejected": self.ledger.rejected_counts(),
             "tunnel": self.tunnel.state() if self.tunnel is not None else None,
             "damaged": dict(scanner.damaged) if scanner is not None else {},
+            "stores": scanner.stores.counts() if scanner is not None else None,
         }
 
     def write_status(self, scanner: LocalScanner | None, running: bool) -> None:
