@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from peers_tui.core.group_store import GroupStore
+from peers_tui.relay.file_tokens import Token
 
 DEFAULT_CAP = 24
 TRIM_EVERY = 10.0
@@ -135,6 +136,13 @@ class KeptStores:
         held.__exit__(None, None, None)
         store.close()
         return store
+
+
+def same_file(old: Token | None, new: Token | None) -> bool:
+    """Whether two stat tokens name the same content: equal, or the same main file with an
+    empty WAL or none (a read creates one empty, the last close deletes it: no frames)."""
+    return old is not None and new is not None and (old == new or (
+        old[:2] == new[:2] and old[3] == new[3] == 0))
 
 
 COUNT = ("SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"

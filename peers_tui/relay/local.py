@@ -25,7 +25,7 @@ from peers_tui.relay import deleted_tops, position_pins, replaced_files, rows
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.kept_stores import KeptStores, count_after
+from peers_tui.relay.kept_stores import KeptStores, count_after, same_file
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
     SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
@@ -82,7 +82,7 @@ class LocalScanner:
         store = self.stores.get(group_id)
         if store is None:
             store = self.stores.store(group_id, path)
-            if self.closed_at.pop(group_id, None) == _token(path):
+            if same_file(self.closed_at.pop(group_id, None), _token(path)):
                 self.versions[group_id] = _data_version(store)
         return store
 
@@ -92,8 +92,8 @@ class LocalScanner:
         can hide in it (settled, or an empty WAL). Else the file is scanned again when opened."""
         store, path = self.stores[group_id], self.stores[group_id].path
         before, version = _token(path), self.versions.pop(group_id, None)
-        clean = (before is not None and self.tokens.get(group_id) == before
-                 and version is not None and _data_version(store) == version)
+        clean = (same_file(self.tokens.get(group_id), before) and version is not None
+                 and _data_version(store) == version)
         close()
         after = _token(path)
         if clean and after is not None and (_settled(after) or after[3] == 0):
@@ -147,7 +147,7 @@ class LocalScanner:
             # size, so a later write can leave a recent token as it was (_looked_at).
             if token is None or token[1] == token[3] == 0 or (  # empty: being founded
                     self.tokens.get(group_id) == token and (
-                        _settled(token) or self.closed_at.get(group_id) == token)):
+                        _settled(token) or same_file(self.closed_at.get(group_id), token))):
                 continue
             try:
                 store = self.store(group_id, path)
