@@ -15,6 +15,7 @@ once every TRIM_EVERY seconds (it walks the heap: ~1 ms).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import ctypes.util
@@ -149,16 +150,25 @@ COUNT = ("SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"
          " + (SELECT COUNT(*) FROM invite WHERE id > ?)")
 
 
-def count_after(store: GroupStore | None, path: Path, message: int, invite: int) -> int:
-    """Messages and invites stored after these positions: one query on the kept connection
-    (a store session, binding every model, cost more than the count), else on one opened
-    for it read-only, which leaves the file as it was (the last read-write connection's
-    close checkpoints it: its token moves, and the scanner looks at it again) and the set
-    of kept stores as it was (the link report counts groups nobody writes to)."""
+@contextlib.contextmanager
+def reading(store: GroupStore | None, path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to read the group file with: the kept one (no store session: binding
+    every model cost more than a count), else one opened read-only for the read, which
+    leaves the file as it was (the last read-write connection's close checkpoints it: its
+    token moves and the scanner looks again) and the kept stores as they were (the link
+    report and the census count groups nobody writes to: a store opened for each closed
+    another, and the start of a relay of 200 groups took 60 % more CPU)."""
     if store is not None:
-        return int(store.db.connection().execute(COUNT, (message, invite)).fetchone()[0])
+        yield store.db.connection()
+        return
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
     try:
-        return int(connection.execute(COUNT, (message, invite)).fetchone()[0])
+        yield connection
     finally:
         connection.close()
+
+
+def count_after(store: GroupStore | None, path: Path, message: int, invite: int) -> int:
+    """Messages and invites stored after these positions, one query (`reading`)."""
+    with reading(store, path) as connection:
+        return int(connection.execute(COUNT, (message, invite)).fetchone()[0])
