@@ -26,6 +26,7 @@ from peers_tui.core.link_state import (
 from peers_tui.core.opened_records import opened
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.kept_stores import same_file
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner, Token
 # The scanner's stat token, and whether a file's last write is old enough to be visible
@@ -152,11 +153,14 @@ class LinkReporter:
                 continue
             token = file_token(path)
             counted = self.counted.get(group_id)
-            if counted is not None and counted[0] == token and not positions_moved:
+            # An empty WAL made or deleted is no write (the relay's own stores opened and
+            # closed, kept_stores.same_file): counting a file not kept opens it afresh.
+            if counted is not None and same_file(counted[0], token) and not positions_moved:
                 continue
             sent = self.ledger.position(f"msg:{group_id}")
             invites = self.ledger.position(f"invite:{group_id}")
-            if counted == (token, sent, invites):
+            if counted is not None and same_file(counted[0], token) and counted[1:] == (
+                    sent, invites):
                 continue
             unsent = self.scanner.count_after(group_id, path, sent, invites)
             if unsent is None:
