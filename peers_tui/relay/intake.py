@@ -245,9 +245,11 @@ class Intake:
     def _kept(self, group_id: str) -> GroupStore | None:
         """The group's kept store, opened again if it was closed to make room (kept_stores.py):
         the relay's own commits go through the connection whose data_version the scanner
-        reads (note_applied), not one opened for the apply (a scan and a count would follow)."""
+        reads (note_applied), not one opened for the apply (a scan and a count would follow).
+        Any other file not open (new, being made, taken away) is the scanner's to open first."""
         path = self.hub / f"{group_id}.db"
-        if group_id in self.scanner.damaged or not path.is_file():
+        if (group_id not in self.scanner.stores.closed or group_id in self.scanner.damaged
+                or not path.is_file()):
             return self.scanner.stores.get(group_id)
         try:
             return self.scanner.store(group_id, path)

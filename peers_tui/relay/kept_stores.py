@@ -66,6 +66,7 @@ class KeptStores:
         self.busy = busy  # a store lent to another thread is never closed under it
         self.open: OrderedDict[str, tuple[GroupStore, Any]] = OrderedDict()
         self.evicted = 0  # closed to make room, since the start (status, tests)
+        self.closed: set[str] = set()  # closed to make room, not opened again since
         self.most = 0  # the most open at once, since the start
         self._trim = _malloc_trim()
         self._trim_due = False
@@ -102,6 +103,7 @@ class KeptStores:
         held = store.db.connection_context()
         held.__enter__()
         self.open[group_id] = (store, held)
+        self.closed.discard(group_id)
         self._make_room(keep=group_id)
         self.most = max(self.most, len(self.open))  # over the cap only while stores are lent
         return store
@@ -113,6 +115,7 @@ class KeptStores:
             if group_id == keep or self.busy(group_id):
                 continue
             self.evict(group_id, functools.partial(self.pop, group_id))
+            self.closed.add(group_id)
             self.evicted += 1
             self._trim_due = True
         self.trim()
@@ -130,6 +133,7 @@ class KeptStores:
 
     def pop(self, group_id: str) -> GroupStore | None:
         """Close the group's store, if open (a file gone, damaged, or the relay stopping)."""
+        self.closed.discard(group_id)
         kept = self.open.pop(group_id, None)
         if kept is None:
             return None

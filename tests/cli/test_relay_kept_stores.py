@@ -10,7 +10,11 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.relay_helpers import Host, bodies, start_linked, stop_all, federation, wait_for
+
+pytestmark = pytest.mark.slow  # waits on relays (tests/scheduling.py)
 
 CAP, GROUPS = 2, 6
 GROUP_FILE = re.compile(r"^[a-z2-7]{26}\.db$")
