@@ -21,7 +21,7 @@ import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from peers_tui.core.errors import PeersError
-from peers_tui.relay import apply
+from peers_tui.relay import apply, kept_stores
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message, unreadable,
@@ -37,7 +37,6 @@ from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued,
 from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
-    from peers_tui.core.group_store import GroupStore
     from peers_tui.relay.link import LinkState
     from peers_tui.relay.link_report import LinkReporter
     from peers_tui.relay.local import LocalScanner
@@ -213,7 +212,7 @@ class Intake:
                 seen.add(envelope.hash)
                 once.append(envelope)
         envelopes = once
-        store = self.scanner.stores.get(group_id)
+        store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db", group_id)
         # The hub republishes a batch of messages before it commits it (below); a batch with
         # anything else (membership changes: the hub's file is their one order) commits first.
         early: list[contextlib.ExitStack] | None = (

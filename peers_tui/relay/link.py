@@ -61,8 +61,9 @@ class LinkState:
         self._log_read = 0  # how far this leaf's server log was read for new links (_relinked)
         self.leaf_links = LeafLinks()  # the hub: each leaf's link
         self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
-        # What the link report last counted unsent, all groups (LinkReporter.unsent_total)
-        self.counted_unsent: Callable[[], int] = lambda: 0
+        # What the link report last counted unsent, all groups (LinkReporter.unsent_total;
+        # True: counted again first, in the groups whose file or position moved)
+        self.counted_unsent: Callable[[bool], int] = lambda recount: 0
 
     @property
     def generation(self) -> int:
@@ -167,11 +168,12 @@ class LinkState:
         return None
 
     def status(self, scanner: LocalScanner | None, running: bool) -> dict[str, Any]:
-        # Counting opens every group file: only while records cannot leave (the link down).
-        # While it is up, the link report's counts (made after each publish) and the batch
+        # While the link is up, the link report's counts (made after each publish) and the batch
         # in hand: the batch alone said 2,000 (a scan's most) while 40,000 imported waited.
+        # While it is down, its counts made again where a file moved: counting every group's
+        # file at every status opened the files the relay keeps closed (kept_stores.py).
         unsent = None if scanner is None or not running else (
-            max(scanner.pending, self.counted_unsent()) if self.up else scanner.unsent())
+            max(scanner.pending, self.counted_unsent(False)) if self.up else self.counted_unsent(True))
         return {
             "host": self.config.name, "role": self.config.role, "running": running,
             "pid": os.getpid(), "updated": time.time(),
@@ -183,6 +185,7 @@ class LinkState:
             "rejected": self.ledger.rejected_counts(),
             "tunnel": self.tunnel.state() if self.tunnel is not None else None,
             "damaged": dict(scanner.damaged) if scanner is not None else {},
+            "stores": scanner.stores.counts() if scanner is not None else None,
         }
 
     def write_status(self, scanner: LocalScanner | None, running: bool) -> None:

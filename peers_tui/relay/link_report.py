@@ -30,6 +30,7 @@ from peers_tui.core.link_state import (
 from peers_tui.core.opened_records import opened
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.kept_stores import same_file
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner, Token
 # The scanner's stat token, and whether a file's last write is old enough to be visible
@@ -172,11 +173,14 @@ class LinkReporter:
                 continue
             token = file_token(path)
             counted = self.counted.get(group_id)
-            if counted is not None and counted[0] == token and not positions_moved:
+            # An empty WAL made or deleted is no write (the relay's own stores opened and
+            # closed, kept_stores.same_file): counting a file not kept opens it afresh.
+            if counted is not None and same_file(counted[0], token) and not positions_moved:
                 continue
             sent = self.ledger.position(f"msg:{group_id}")
             invites = self.ledger.position(f"invite:{group_id}")
-            if counted == (token, sent, invites):
+            if counted is not None and same_file(counted[0], token) and counted[1:] == (
+                    sent, invites):
                 continue
             unsent = self.scanner.count_after(group_id, path, sent, invites)
             if unsent is None:
@@ -187,9 +191,11 @@ class LinkReporter:
                 self.syncs[group_id] = fresh
                 self.dirty = True
 
-    def unsent_total(self) -> int:
+    def unsent_total(self, recount: bool = False) -> int:
         """Records unsent in every group whose file is here, as last counted (`relay
-        status`'s figure while the link is up)."""
+        status`'s figure; counted again first while the link is down: `recount`)."""
+        if recount:
+            self.recount()
         present = {group_id for group_id, _ in self.scanner.group_files()}
         return sum(sync.unsent for group_id, sync in self.syncs.items() if group_id in present)
 

@@ -124,4 +124,5 @@ class LinkUpkeep:
                   file=sys.stderr, flush=True)
             self.link.generation += 1
         self.bounds.save()
+        self.scanner.stores.trim()  # closed stores' memory back to the system, when due
         self.link.write_status(self.scanner, running=True)

@@ -1,11 +1,10 @@
 """This host's side: which group files changed, and their new genuine records to publish.
 
-A stat token per file (the DB and its WAL; file_tokens.py) says whether anything was written since the last
-scan, so an idle hub costs a few stat calls per tick. A file whose token moved is scanned only
-if another connection committed to it since the last scan (`PRAGMA data_version` on the kept
-connection, one cheap call): the relay's own applies, a reader's connection, the rescans of a
-recently written file cost nothing else. Positions (the last invite id and the last message
-rowid published) advance only once the records were stored upstream.
+A stat token per file (the DB and its WAL; file_tokens.py) says whether anything was written
+since the last scan: an idle hub costs a stat a file per look. A file whose token moved is
+scanned only if another connection committed to it since (`PRAGMA data_version` on the kept
+connection; the most recently used few are kept, kept_stores.py). Positions (the last invite id
+and message rowid published) advance only once the records were stored upstream.
 """
 
 from __future__ import annotations
@@ -21,12 +20,12 @@ import peewee
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core import own_place
-from peers_tui.core.own_place import HIGH
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay import deleted_tops, position_pins, replaced_files, rows
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.kept_stores import KeptStores, count_after, same_file
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
     SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
@@ -56,8 +55,10 @@ class LocalScanner:
         self.versions: dict[str, int | None] = {}
         # Per file: the membership mark of the last scan stored upstream (its log went along).
         self.membership: dict[str, tuple[object, ...] | None] = {}
-        self.stores: dict[str, GroupStore] = {}  # kept: genesis and schema checked once
-        self.held: dict[str, Any] = {}
+        # Kept open, genesis and schema checked once; the least recently used closed (kept_stores.py)
+        self.stores = KeptStores(self._evicted, lambda group_id: group_id in self.lent)
+        # Per file closed clean (every commit to it handled): the token it was left with
+        self.closed_at: dict[str, Token] = {}
         self.files: list[tuple[str, Path]] = []
         self.listed = 0.0
         self.pending = 0  # records found but not yet stored upstream
@@ -76,33 +77,37 @@ class LocalScanner:
         self.foreign_commit: Callable[[str], None] | None = None
 
     def store(self, group_id: str, path: Path) -> GroupStore:
-        """The group's store with its connection kept open: closing the last connection to a
-        WAL database checkpoints it (~3 ms each time, measured), and the relay touches every
-        changed file at every commit. An idle connection holds no transaction, so it does not
-        keep the WAL from being checkpointed by others."""
-        if group_id not in self.stores:
-            store = GroupStore(path, group_id, lendable=True)  # background_apply.py
-            # An outer connection context that stays entered: the store's sessions nest in it
-            # and never close the connection (peewee closes when the outermost one ends).
-            held = store.db.connection_context()
-            held.__enter__()
-            self.held[group_id] = held
-            self.stores[group_id] = store
-        return self.stores[group_id]
+        """The group's store, kept open (kept_stores.py). One closed clean and opened again with
+        nothing written since takes up where it was: its new data_version is the handled one."""
+        store = self.stores.get(group_id)
+        if store is None:
+            store = self.stores.store(group_id, path)
+            if same_file(self.closed_at.pop(group_id, None), _token(path)):
+                self.versions[group_id] = _data_version(store)
+        return store
+
+    def _evicted(self, group_id: str, close: Callable[[], object]) -> None:
+        """Closed to make room. data_version is per connection, so a file with nothing unhandled
+        keeps its token instead: the one after the close (its last one checkpoints), if no write
+        can hide in it (settled, or an empty WAL). Else the file is scanned again when opened."""
+        store, path = self.stores[group_id], self.stores[group_id].path
+        before, version = _token(path), self.versions.pop(group_id, None)
+        clean = (same_file(self.tokens.get(group_id), before) and version is not None
+                 and _data_version(store) == version)
+        close()
+        after = _token(path)
+        if clean and after is not None and (_settled(after) or after[3] == 0):
+            self.tokens[group_id] = self.closed_at[group_id] = after
 
     def close(self) -> None:
         for group_id in list(self.stores):
             self.forget(group_id)
 
     def forget(self, group_id: str) -> None:
-        held = self.held.pop(group_id, None)
-        if held is not None:
-            held.__exit__(None, None, None)
         self.versions.pop(group_id, None)
         self.membership.pop(group_id, None)
-        store = self.stores.pop(group_id, None)
-        if store is not None:
-            store.close()
+        self.closed_at.pop(group_id, None)
+        self.stores.pop(group_id)
 
     @property
     def busy(self) -> bool:
@@ -141,7 +146,8 @@ class LocalScanner:
             # times tick by the clock's coarse step, and a WAL reused from its start keeps its
             # size, so a later write can leave a recent token as it was (_looked_at).
             if token is None or token[1] == token[3] == 0 or (  # empty: being founded
-                    self.tokens.get(group_id) == token and _settled(token)):
+                    self.tokens.get(group_id) == token and (
+                        _settled(token) or same_file(self.closed_at.get(group_id), token))):
                 continue
             try:
                 store = self.store(group_id, path)
@@ -256,7 +262,7 @@ class LocalScanner:
         # stores after junk at HIGH - 1 (read_again keeps a position there): one a scan
         # would move first leaves the positions to that scan.
         if version is None or _data_version(store) != version or (max(
-                message or 0, invite or 0) >= HIGH and _high_rows(store)):
+                message or 0, invite or 0) >= own_place.HIGH and _high_rows(store)):
             self.versions.pop(group_id, None)
             return False
         with self.ledger.batch():
@@ -299,22 +305,16 @@ class LocalScanner:
 
     def unsent(self) -> int:
         """Records stored here after what was last published (a cheap count, not verified)."""
-        total = 0
-        for group_id, path in self.group_files():
-            total += self.count_after(group_id, path, self.ledger.position(f"msg:{group_id}"),
-                                      self.ledger.position(f"invite:{group_id}")) or 0
-        return total
+        return sum(self.count_after(group_id, path, self.ledger.position(f"msg:{group_id}"),
+                                    self.ledger.position(f"invite:{group_id}")) or 0
+                   for group_id, path in self.group_files())
 
     def count_after(self, group_id: str, path: Path, message: int, invite: int) -> int | None:
-        """Messages and invites stored after these positions (None: the file cannot be read).
-        One query on the kept connection: a store session (binding every model) cost more
-        than the count, and the link report counts after every publish."""
-        if group_id in self.lent:  # in another thread's transaction: counted once it is back
+        """Messages and invites stored after these positions (None: the file cannot be read, or
+        is lent to another thread, in its transaction: counted once back). kept_stores.py"""
+        if group_id in self.lent:
             return None
         try:
-            store = self.store(group_id, path)
-            return int(store.db.connection().execute(
-                "SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"
-                " + (SELECT COUNT(*) FROM invite WHERE id > ?)", (message, invite)).fetchone()[0])
+            return count_after(self.stores.get(group_id), path, message, invite)
         except (PeersError, sqlite3.Error):
             return None

@@ -28,6 +28,7 @@ from peers_tui.core import joined_history
 from peers_tui.core.errors import PeersError
 from peers_tui.relay import census
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.kept_stores import reading
 from peers_tui.relay.pages import bounds, read_range
 
 if TYPE_CHECKING:
@@ -173,7 +174,8 @@ class Refetch:
                 self._trace(f"behind the stream: {self.ledger.position('fed')} < {last}")
                 return False  # records of the stream not applied here yet
             try:
-                here = census.local_counts(self.scanner.store(group_id, path).db.connection())
+                with reading(self.scanner.stores.get(group_id), path) as connection:
+                    here = census.local_counts(connection)
             except (PeersError, sqlite3.Error):
                 return True  # damaged here: the scan says so (relay status)
             if here is None:

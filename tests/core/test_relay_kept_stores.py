@@ -1,0 +1,53 @@
+"""The scanner with fewer stores kept open than group files (relay/kept_stores.py): a store
+closed to make room and opened again loses nothing written meanwhile, and one closed with
+nothing new takes up where it was (the relay's own apply then moves the positions without a
+scan, as with a store kept all along). Real group files; no transport."""
+
+from __future__ import annotations
+
+import json
+
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import load_or_create_keypair
+from peers_tui.relay.apply import apply_records
+from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.local import LocalScanner
+from tests.core.test_relay_apply import local_envelopes
+from tests.core.test_relay_scanner import (
+    _apply_as_relay, _host_without_bobs_last, _last_rowid, _publish_everything,
+)
+
+
+def test_a_store_closed_to_make_room_loses_nothing(tmp_path, alice, bob):
+    group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
+    other = alice.ok("create", "other").out.strip()
+    outcome = apply_records(remote, other, local_envelopes(alice, other), create=True)
+    assert outcome is not None and not outcome.refused
+    ledger = Ledger(tmp_path / "relay.db")
+    scanner = LocalScanner(remote, "B", ledger)
+    scanner.stores.cap = 1
+    writer = GroupStore(remote / f"{group_id}.db", group_id)
+    try:
+        assert _publish_everything(scanner)  # both files scanned, one store open after
+        assert len(scanner.stores) == 1 and scanner.stores.evicted >= 1
+        # Written by another connection while its store may be closed: published once.
+        writer.post(load_or_create_keypair(alice.home), "written while closed")
+        scanner.group_files(fresh=True)
+        found = _publish_everything(scanner)
+        assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+            ["written while closed"]
+        assert _publish_everything(scanner) == []
+        # The other group's store opened now closes this one, with nothing unhandled in it.
+        scanner.store(other, remote / f"{other}.db")
+        assert group_id not in scanner.stores and len(scanner.stores) == 1
+        # The relay applies to it through the reopened store: its own commit, no scan.
+        scanner.store(group_id, remote / f"{group_id}.db")
+        _apply_as_relay(scanner, ledger, remote, group_id, withheld)
+        assert ledger.position(f"msg:{group_id}") == _last_rowid(remote / f"{group_id}.db")
+        assert scanner.unsent() == 0
+        assert _publish_everything(scanner) == []
+        assert len(scanner.stores) == 1
+    finally:
+        writer.close()
+        scanner.close()
+        ledger.close()
