@@ -1,8 +1,9 @@
 """More groups than the relay keeps open (relay/kept_stores.py): a leaf of 200 groups held
 88-90 MB in its relay, one kept SQLite connection a group file (docs/relay.md, "Eleventh
 acceptance pass"). With the cap set to 2 and 6 groups, every group still delivers and
-publishes both ways, and neither relay ever has more than 2 group files open. Real relays and
-nats-servers on loopback; the open files counted in /proc."""
+publishes both ways, and neither relay keeps more than 2 group files open (a third for a
+moment: a count or an order). Real relays and nats-servers on loopback; the open files
+counted in /proc."""
 
 from __future__ import annotations
 
@@ -71,10 +72,18 @@ def test_more_groups_than_kept_open_all_deliver(tmp_path, monkeypatch):
                 assert sent == [f"from alice {i}", f"from bob {i}"], (user.name, sent)
         wait_for(lambda: all(h.status().get("unsent") == 0 for h in hosts), what="nothing unsent")
         most_open()
-        assert seen["A"] <= CAP and seen["B"] <= CAP, seen
+        # Kept open: at most CAP. Beside them a relay opens one file for a moment at times
+        # (a read-only count of a group not kept, the hub ordering a change of one): the hub
+        # was seen with 3 once in 5 runs. Without the cap both relays held all 6.
+        assert seen["A"] <= CAP + 1 and seen["B"] <= CAP + 1, seen
+        # The status file is written every 2 s: on a quiet machine the whole exchange takes
+        # less, and a fresh-clone CI read B's first one (nothing opened yet: all zeros).
         for host in hosts:
-            stores = host.status()["stores"]
+            def written_since(host: Host = host) -> dict | None:
+                stores = host.status().get("stores") or {}
+                return stores if stores.get("closed", 0) > 0 else None  # the cap was met
+
+            stores = wait_for(written_since, what=f"{host.name}'s status after the cap was met")
             assert stores["cap"] == CAP and stores["most"] <= CAP, (host.name, stores)
-            assert stores["closed"] > 0, (host.name, stores)  # the cap was met, not avoided
     finally:
         stop_all(hosts)
