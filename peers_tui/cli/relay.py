@@ -42,7 +42,7 @@ def add_parsers(commands: Commands) -> None:
     init.add_argument("--ssh-option", metavar="KEY=VALUE", action="append",
                       help="leaf: an ssh -o option for the tunnel (repeatable), e.g. Port=2222")
     token = relay.add("token", _token, help="on the hub: print a token for one leaf host")
-    token.add_argument("--name", required=True, help="the leaf host's name")
+    token.add_argument("--name", help="the leaf host's name (default: the next free leafN)")
     token.add_argument("--address", metavar="HOST:PORT",
                        help="where the leaf reaches the hub (default: the listen address)")
     revoke = relay.add("revoke", _revoke, help="on the hub: refuse a leaf host's token from now on")

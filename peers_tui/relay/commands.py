@@ -116,15 +116,25 @@ def cmd_relay_token(args: argparse.Namespace) -> int:
     check_private(hub)
     if config.role != "hub":
         raise RelayError("tokens are made on the hub host")
-    check_host_name(args.name)
+    # --name is optional (the contract: `relay token [--name HOST]`): the next free
+    # leafN, said on stderr, as the leaf's `init --leaf TOKEN` takes the token's name.
+    name = check_host_name(args.name if args.name is not None else _free_leaf_name(config))
     address = check_address(args.address, "--address") if args.address else config.leaf_listen
     host, _, port = address.rpartition(":")
     if host in ("0.0.0.0", "", "::"):
         address = f"{socket.getfqdn()}:{port}"
-    token = make_token(config, args.name, address)
+    token = make_token(config, name, address)
     save_config(hub, config)
     print(token)
+    if args.name is None:
+        print(f"peers: a token for the host named {name} (give another with --name)",
+              file=sys.stderr)
     return 0
+
+
+def _free_leaf_name(config: RelayConfig) -> str:
+    taken = {*config.leaves, config.name}
+    return next(f"leaf{n}" for n in range(1, len(taken) + 2) if f"leaf{n}" not in taken)
 
 
 def cmd_relay_revoke(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ relays, real users; every host's files checked at the end."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -32,6 +33,20 @@ def test_init_keeps_its_state_private_and_refuses_a_second_init(hosts):
     assert "not a relay token" in Host("C", hub.root.parent / "C").peers().fails(
         "relay", "init", "--leaf", "garbage").err
     assert "tokens are made on the hub" in leaf.peers().fails("relay", "token", "--name", "x").err
+
+
+def test_a_token_without_a_name_is_for_the_next_free_leaf_name(hosts):
+    """`peers relay token [--name HOST]` (issue 15's contract): without --name, leaf1, leaf2,
+    ... (names taken skipped), said on stderr; the leaf initialised with it takes the name."""
+    hub, leaf = hosts
+    first, second = hub.peers().ok("relay", "token"), hub.peers().ok("relay", "token")
+    assert "the host named leaf1" in first.err and "the host named leaf2" in second.err
+    assert first.out.strip() != second.out.strip()
+    c = Host("C", hub.root.parent / "C")
+    c.peers().ok("relay", "init", "--leaf", first.out.strip())
+    assert json.loads((c.hub / ".relay" / "config.json").read_text())["name"] == "leaf1"
+    assert "revoked" in hub.peers().ok("relay", "revoke", "leaf2").out
+    assert "leaf2" in hub.peers().ok("relay", "token").err  # free again
 
 
 def test_the_relay_starts_and_stops_its_server_even_when_killed(hosts):
