@@ -17,7 +17,7 @@ from peers_tui.core.invites import parse_code
 from peers_tui.relay.envelope import Envelope, in_subject
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_attacks import publish, through
-from tests.cli.test_relay_cut_chain_forks import roles
+from tests.cli.test_relay_cut_chain_forks import dave_joined_with_an_admins_invite, roles
 from tests.relay_helpers import Refusals, bodies, three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
@@ -27,11 +27,7 @@ def test_a_current_admins_fork_of_his_used_invite_is_refused_by_the_hub(tmp_path
     with three_hosts(tmp_path) as (hosts, group_id):
         hub, b, c = hosts
         alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
-        alice.ok("role", "team", "bob", "admin")
-        wait_for(lambda: roles(bob).get("bob") == "admin", what="bob an admin on B")
-        code = bob.ok("invite", "team").out.strip()  # bob's place 1
-        dave = c.user("dave")
-        wait_for(lambda: dave.run("join", code).code == 0, what="dave's join with bob's invite")
+        dave, code = dave_joined_with_an_admins_invite(alice, bob, c)  # bob's place 1
         wait_for(lambda: "dave" in roles(alice), what="dave's join at the hub")
         alice.ok("role", "team", "dave", "owner")
         expected = roles(alice)

@@ -24,15 +24,22 @@ def roles(user) -> dict[str, str]:
     return {m["handle"]: m["role"] for m in user.ok("members", "team", "--json").json()}
 
 
+def dave_joined_with_an_admins_invite(alice, bob, c):
+    """bob made an admin by alice, his invite (his place 1) used by dave on C: (dave, the
+    code)."""
+    alice.ok("role", "team", "bob", "admin")
+    wait_for(lambda: roles(bob).get("bob") == "admin", what="bob an admin on B")
+    code = bob.ok("invite", "team").out.strip()
+    dave = c.user("dave")
+    wait_for(lambda: dave.run("join", code).code == 0, what="dave's join with bob's invite")
+    return dave, code
+
+
 def test_a_removed_admins_record_beside_his_used_invite_is_refused_by_the_hub(tmp_path):
     with three_hosts(tmp_path) as (hosts, group_id):
         hub, b, c = hosts
         alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
-        alice.ok("role", "team", "bob", "admin")
-        wait_for(lambda: roles(bob).get("bob") == "admin", what="bob an admin on B")
-        code = bob.ok("invite", "team").out.strip()  # bob's place 1
-        dave = c.user("dave")
-        wait_for(lambda: dave.run("join", code).code == 0, what="dave's join with bob's invite")
+        dave, code = dave_joined_with_an_admins_invite(alice, bob, c)  # bob's place 1
         bob.ok("send", "team", "after my invite")  # bob's place 2: the cut comes there
         wait_for(lambda: "after my invite" in bodies(alice), what="bob's post on A")
         old = Forger(alice.home).membership_head(alice.hub / f"{group_id}.db")[0]

@@ -37,19 +37,39 @@ def table(path, group_id: str) -> list[tuple[str, str]]:
         return sorted(db.execute("SELECT id, record FROM message"))
 
 
+def bob_an_admin_on_b(hub, b) -> tuple:
+    """alice's `team` on the hub, bob joined on B as an admin (imports are an admin's), and
+    a code for an owner (who may remove an admin): (alice, bob, group id, the owner's code)."""
+    alice, bob = hub.user("alice"), b.user("bob")
+    group_id = alice.ok("create", "team").out.strip()
+    code = alice.ok("invite", "team", "--role", "admin").out.strip()
+    owner_code = alice.ok("invite", "team", "--role", "owner").out.strip()
+    hub.start()
+    b.start()
+    wait_for(b.link_up, what="B's link")
+    wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+    return alice, bob, group_id, owner_code
+
+
+def carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code) -> tuple:
+    """C's relay started with its walk held before the first page it fetches (the file
+    `hold`: removed, the walk goes on), carol joined there as an owner: (carol, hold)."""
+    hold = tmp_path / "hold-the-walk"
+    hold.touch()
+    monkeypatch.setenv("PEERS_RELAY_WALK_HOLD", str(hold))
+    c.start()
+    monkeypatch.delenv("PEERS_RELAY_WALK_HOLD")
+    wait_for(c.link_up, what="C's link")
+    carol = c.user("carol")
+    carol.ok("join", owner_code)
+    return carol, hold
+
+
 def test_a_removal_mid_walk_keeps_the_history_not_yet_received(tmp_path, monkeypatch):
     hosts = federation(tmp_path, ("A", "B", "C"))
     hub, b, c = hosts
     try:
-        alice, bob = hub.user("alice"), b.user("bob")
-        group_id = alice.ok("create", "team").out.strip()
-        # bob an admin (imports are an admin's), so carol an owner (who may remove an admin)
-        code = alice.ok("invite", "team", "--role", "admin").out.strip()
-        owner_code = alice.ok("invite", "team", "--role", "owner").out.strip()
-        hub.start()
-        b.start()
-        wait_for(b.link_up, what="B's link")
-        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+        alice, bob, group_id, owner_code = bob_an_admin_on_b(hub, b)
         start = int(time.time()) - 10 * 86_400
         history = tmp_path / "bob.jsonl"
         history.write_text("".join(json.dumps({
@@ -63,14 +83,7 @@ def test_a_removal_mid_walk_keeps_the_history_not_yet_received(tmp_path, monkeyp
                  timeout=120, what="bob's records on the hub")
         b.stop()  # B is cut off from here on: it does not hear of the removal
 
-        hold = tmp_path / "hold-the-walk"
-        hold.touch()
-        monkeypatch.setenv("PEERS_RELAY_WALK_HOLD", str(hold))
-        c.start()
-        monkeypatch.delenv("PEERS_RELAY_WALK_HOLD")
-        wait_for(c.link_up, what="C's link")
-        carol = c.user("carol")
-        carol.ok("join", owner_code)
+        carol, hold = carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code)
         here = bodies_in(c.hub / f"{group_id}.db", group_id)
         assert "bob newest" in here and "bob 0" not in here, "not mid-walk"
         # On C, mid-walk: bob's first record is not here yet. The hub's answer can come late

@@ -30,7 +30,9 @@ from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ordering import propose
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_backfill import bodies_in, fed_messages
-from tests.cli.test_relay_walk_cut import table
+from tests.cli.test_relay_walk_cut import (
+    bob_an_admin_on_b, carol_joins_with_the_walk_held, table,
+)
 from tests.relay_helpers import bodies, federation, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
@@ -57,14 +59,7 @@ def mid_walk(tmp_path, monkeypatch):
     hosts = federation(tmp_path, ("A", "B", "C"))
     hub, b, c = hosts
     try:
-        alice, bob = hub.user("alice"), b.user("bob")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team", "--role", "admin").out.strip()
-        owner_code = alice.ok("invite", "team", "--role", "owner").out.strip()
-        hub.start()
-        b.start()
-        wait_for(b.link_up, what="B's link")
-        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+        alice, bob, group_id, owner_code = bob_an_admin_on_b(hub, b)
         for body in BOBS:
             bob.ok("send", "team", body)
         wait_for(lambda: set(BOBS) <= bodies_in(hub.hub / f"{group_id}.db", group_id),
@@ -79,14 +74,7 @@ def mid_walk(tmp_path, monkeypatch):
                  what="alice's imports published")
         b.stop()  # B is cut off from here on: it does not hear of the removal
 
-        hold = tmp_path / "hold-the-walk"
-        hold.touch()
-        monkeypatch.setenv("PEERS_RELAY_WALK_HOLD", str(hold))
-        c.start()
-        monkeypatch.delenv("PEERS_RELAY_WALK_HOLD")
-        wait_for(c.link_up, what="C's link")
-        carol = c.user("carol")
-        carol.ok("join", owner_code)
+        carol, hold = carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code)
         here = bodies_in(c.hub / f"{group_id}.db", group_id)
         assert "alice 1099" in here and not here & set(BOBS), "the walk met bob already"
         yield hosts, group_id, hold
