@@ -101,3 +101,33 @@ async def test_commands_that_are_keys_open_what_their_keys_open(alice, team):
             await wait_for(pilot, lambda: isinstance(app.screen, screen))  # noqa: B023
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is app.chat)
+
+
+async def test_the_help_is_whole_at_80_and_50_columns(alice, team):
+    """The help modal at the width a terminal of 80 (and 50) columns gives it: nothing cut to
+    '…', and at 80 every word of every key, command and description whole. The first column
+    took its longest entry's width (46 and 56 cells) and the descriptions were cut at 80
+    columns, a word a line ("newes…", "messa…")."""
+    from rich.console import Console
+
+    from peers_tui.screens.help import HelpTables
+    from tests.tui_helpers import make_app, wait_for
+
+    entries = [(key.label, key.does) for key in KEYS] + [(c.usage, c.help) for c in COMMANDS]
+    dots = sum(first.count("…") + does.count("…") for first, does in entries)
+    for columns in (80, 50):
+        app = make_app(alice, "team")
+        async with app.run_test(size=(columns, 30)) as pilot:
+            await pilot.press("f1")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await pilot.pause()
+            width = app.screen.query_one("#help-body").query_one("Static").content_region.width
+        console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+        console.print(HelpTables())
+        text = console.export_text()
+        assert text.count("…") == dots, (columns, width)
+        if columns == 80:
+            shown_words = set(text.split())
+            missing = {word for first, does in entries for word in f"{first} {does}".split()
+                       if word not in shown_words}
+            assert not missing, (width, sorted(missing)[:10])
