@@ -135,7 +135,11 @@ def _its_records(id_: str, created: int, text: Any, sig: Any, roster: Roster) ->
     except RecordError:
         return False
     mseq, role = record.data["mseq"], roster.role_at(record.author, record.data["mseq"])
+    # An imported row's time is its source's (`orig_time`), not when it was signed: its id
+    # is followed only as far as a message's would be by its signed time (one dated in the
+    # year 9000 dragged every later id there: thirteenth attack pass).
     return (columns["id"] == id_ and columns["created_at"] == created and role is not None
+            and _id_time(id_) - record.created_at <= FOLLOW_AHEAD_MS
             and role >= REQUIRED_ROLE[columns["kind"]] and roster.cut_problem(
                 record.author, columns["author_seq"], record.hash, mseq, created) is None)
 
