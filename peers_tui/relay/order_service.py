@@ -25,7 +25,7 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import GroupMember
 from peers_tui.core.raw import text_of
 from peers_tui.relay.apply import apply_records
-from peers_tui.relay.envelope import Envelope, EnvelopeError, from_message
+from peers_tui.relay.envelope import GROUP_ID, Envelope, EnvelopeError, from_message
 from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, answer_cut, cut_not_held
 from peers_tui.relay.join_invites import invite_records, invites_of
 
@@ -162,6 +162,8 @@ class OrderService:
         if len(parts) != 4:
             return {"ok": False, "reason": "not an order request"}
         host, group_id = parts[2], parts[3]
+        if not GROUP_ID.fullmatch(group_id):  # a token is any text but a dot: "/any/path"
+            return {"ok": False, "reason": "not an order request"}  # opened <hub>/<it>.db
         asked = (msg.headers or {}).get(CUT_OF)
         if asked is not None:  # where a change made mid-walk cuts a member's chain (hub_cut.py)
             async with self.relay.lock:

@@ -1,0 +1,46 @@
+"""A leaf's `Peers-Cut-Of` question names its group in the subject only (docs/relay.md,
+"Thirteenth attack pass"). The hub took the subject's last token as the group id and opened
+`<hub>/<token>.db`: a token is any text without a dot, so `peers.order.B./some/dir/name`
+made the hub open `/some/dir/name.db`, under its relay lock, and say whether it was there
+("the hub does not have group ..." against "the hub could not decide (DamagedDatabase)"),
+for any path of the hub host the relay's user can read. A question about anything but a
+group id is now answered as any malformed request, before a file is looked for.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import pytest
+
+from peers_tui.relay.hub_cut import CUT_OF
+from peers_tui.testing.forge import Forger
+from tests.cli.test_relay_attacks import through
+from tests.relay_helpers import team_on_two_hosts
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_cut_question_naming_a_path_opens_nothing(tmp_path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    sqlite3.connect(secret / "accounts.db").execute("CREATE TABLE t (x)").connection.close()
+    with team_on_two_hosts(tmp_path) as (hosts, alice, bob, code):
+        hub, leaf = hosts
+        answers: dict[str, Any] = {}
+
+        def ask(name: str):
+            async def action(nc: Any, js: Any) -> None:
+                reply = await nc.request(f"peers.order.B.{name}", b"", timeout=5,
+                                         headers={CUT_OF: Forger(alice.home).user_id})
+                answers[name] = json.loads(reply.data)
+            return action
+
+        there, missing = str(secret / "accounts"), str(secret / "none")
+        assert "." not in there
+        assert through(leaf, ask(there)) == "done" and through(leaf, ask(missing)) == "done"
+        assert answers[there] == answers[missing] == {
+            "ok": False, "reason": "not an order request"}, answers
+        assert sorted(p.name for p in secret.iterdir()) == ["accounts.db"]
