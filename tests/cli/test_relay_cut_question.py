@@ -44,3 +44,30 @@ def test_a_cut_question_naming_a_path_opens_nothing(tmp_path):
         assert answers[there] == answers[missing] == {
             "ok": False, "reason": "not an order request"}, answers
         assert sorted(p.name for p in secret.iterdir()) == ["accounts.db"]
+
+
+def test_a_leaf_asking_in_a_loop_gets_a_share_of_the_hubs_time(tmp_path, monkeypatch):
+    """Each question walks the member's whole chain on the hub's event loop, under its relay
+    lock (0.65 s of CPU for 100,000 records): a leaf asking in a loop held the hub still.
+    Each host now has BURST seconds of it at once, then a tenth of the time passing (a
+    burst of 0.02 s here, so that a chain of some hundred records uses it up)."""
+    monkeypatch.setenv("PEERS_RELAY_CUT_BURST", "0.02")
+    with team_on_two_hosts(tmp_path) as (hosts, alice, bob, code):
+        hub, leaf = hosts
+        lines = "".join(json.dumps({"id": str(n), "author": "old", "body": f"m{n}",
+                                    "created_at": 1_600_000_000 + n}) + "\n" for n in range(3000))
+        alice.ok("import", "team", "-", stdin=lines)
+        bob.ok("join", code)
+        team = next(g["id"] for g in bob.ok("groups", "--json").json() if g["name"] == "team")
+        answers: list[dict[str, Any]] = []
+
+        async def questions(nc: Any, js: Any) -> None:
+            for _ in range(40):
+                reply = await nc.request(f"peers.order.B.{team}", b"", timeout=5,
+                                         headers={CUT_OF: Forger(alice.home).user_id})
+                answers.append(json.loads(reply.data))
+
+        assert through(leaf, questions) == "done"
+        assert answers[0]["ok"] and answers[0]["cut"][0] > 3000, answers[0]
+        busy = [a for a in answers if not a["ok"]]
+        assert busy and all("try again in" in a["reason"] for a in busy), answers
