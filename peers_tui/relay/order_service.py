@@ -179,8 +179,8 @@ class OrderService:
                                 {"ok": False, "reason": f"the hub does not have group {group_id}"})
                     finally:
                         self.cut_budget.spent(host, time.monotonic() - began)
-        try:
-            envelope = from_message(msg.data, msg.headers, host)
+        try:  # in the name of the host whose subject it came on, whatever its header says
+            envelope = replace(from_message(msg.data, msg.headers, host), origin=host)
         except EnvelopeError as exc:
             return {"ok": False, "reason": str(exc)}
         if envelope.table != "member" or envelope.group_id != group_id:
