@@ -98,6 +98,14 @@ def check_post(body: str, kind: str) -> None:
 # the clock was followed by hosts whose clock was right and not by one two minutes slow,
 # whose messages then stood above the others' for good (eleventh attack pass).
 FOLLOW_AHEAD_MS = 24 * 60 * 60 * 1000
+# The hub sequences the federation's records, and its clock bounds their signed times: a
+# message signed more than FOLLOW_AHEAD_MS past it is refused, from a leaf (apply_batch) and
+# from its own file (relay.rows), so no other host holds one (twelfth and thirteenth attack
+# passes). A writer does not follow a row signed more than twice that past its own clock:
+# such a row stays on the host it was written on, and every later message of that host,
+# following it, was refused by the hub (its users cut off). Twice: a host within a day of
+# the hub's clock follows every row the hub carried, so no two hosts' ids part.
+AHEAD_OF_HUB = "signed more than a day ahead of the hub's clock"
 # The newest ids a writer looks through for one it may follow (a modified client's flood of
 # far-ahead ids costs every write this many rows at most; past them the clock's id).
 FOLLOW_LOOK = 1000
@@ -135,7 +143,12 @@ def _its_records(id_: str, created: int, text: Any, sig: Any, roster: Roster) ->
     except RecordError:
         return False
     mseq, role = record.data["mseq"], roster.role_at(record.author, record.data["mseq"])
+    # An imported row's time is its source's (`orig_time`), not when it was signed: its id
+    # is followed only as far as a message's would be by its signed time (one dated in the
+    # year 9000 dragged every later id there: thirteenth attack pass).
     return (columns["id"] == id_ and columns["created_at"] == created and role is not None
+            and _id_time(id_) - record.created_at <= FOLLOW_AHEAD_MS
+            and record.created_at <= now_ms() + 2 * FOLLOW_AHEAD_MS
             and role >= REQUIRED_ROLE[columns["kind"]] and roster.cut_problem(
                 record.author, columns["author_seq"], record.hash, mseq, created) is None)
 

@@ -61,6 +61,10 @@ class BadImportLine(PeersError):
 # its time (a ULID holds no time before 1970) and nothing after 9999 can be shown.
 MIN_IMPORT_MS, END_IMPORT_MS = 0, 253402300800000
 RANGE = "from 1970 to the end of 9999"
+# ...and no later than a day past this host's clock: an imported message's id is its time,
+# and a line dated in the year 9000 (a typo, or an export handed to an admin) stood above
+# every later message of the group (docs/relay.md, "Thirteenth attack pass").
+AHEAD_MS = 24 * 60 * 60 * 1000
 
 
 def parse_time(value: Any) -> int:
@@ -88,6 +92,9 @@ def parse_time(value: Any) -> int:
         raise ValueError("created_at must be epoch seconds or an ISO 8601 time")
     if not MIN_IMPORT_MS <= ms < END_IMPORT_MS:
         raise ValueError(f"created_at {repr(value)[:40]} is out of range ({RANGE})")
+    if ms > now_ms() + AHEAD_MS:
+        raise ValueError(f"created_at {repr(value)[:40]} is in the future (more than a day "
+                         "past this host's clock)")
     return ms
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.kinds import RecordKind
-from peers_tui.core.message_rules import FOLLOW_AHEAD_MS
+from peers_tui.core.message_rules import AHEAD_OF_HUB, FOLLOW_AHEAD_MS
 from peers_tui.core.chains import chain_fields
 from peers_tui.core import frontier
 from peers_tui.core.group_store import GroupStore
@@ -62,7 +62,7 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
                 # past it (a modified client's, in the year 5000) would be followed by every
                 # later id of the group (message_rules.followed judges a row by its own
                 # signed time), on every host it reached (twelfth attack pass).
-                raise RecordError("signed more than a day ahead of the hub's clock")
+                raise RecordError(AHEAD_OF_HUB)
             columns = columns_of(record)
             if any(isinstance(value, (list, dict)) for value in columns.values()):
                 # An unchecked field (a deletion's body) that no column can hold: it failed

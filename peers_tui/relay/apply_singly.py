@@ -16,7 +16,9 @@ from typing import Any, Protocol
 
 import peewee
 
+from peers_tui.core.encoding import now_ms
 from peers_tui.core.kinds import RecordKind
+from peers_tui.core.message_rules import AHEAD_OF_HUB, FOLLOW_AHEAD_MS
 from peers_tui.core.chain_rules import non_member
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
 from peers_tui.core.frontier import not_yet_received
@@ -108,6 +110,12 @@ def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
         raise Refused("malformed membership change (seq)")
     if roster.chain.get(seq) == record.hash:
         return DUPLICATE
+    if lost is None and record.created_at > now_ms() + FOLLOW_AHEAD_MS:
+        # The hub, where changes are sequenced: an admin's signed time carries on to every
+        # later event and bounds every invite's expiry, so one change signed in the year
+        # 9997 placed every later one there and expired every invite, for good (thirteenth
+        # attack pass).
+        raise Refused(AHEAD_OF_HUB)
     if seq in roster.chain and lost is not None:
         _lose_race(store, seq, lost)
         fresh = store.roster()

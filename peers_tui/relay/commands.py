@@ -119,6 +119,9 @@ def cmd_relay_token(args: argparse.Namespace) -> int:
     # --name is optional (the contract: `relay token [--name HOST]`): the next free
     # leafN, said on stderr, as the leaf's `init --leaf TOKEN` takes the token's name.
     name = check_host_name(args.name if args.name is not None else _free_leaf_name(config))
+    if name == config.name:  # its subjects, inbox and presence are the hub's own
+        raise RelayError(f"{name!r} is this hub's own name: a leaf of that name would send and "
+                         "receive as the hub; give the leaf another --name")
     address = check_address(args.address, "--address") if args.address else config.leaf_listen
     host, _, port = address.rpartition(":")
     if host in ("0.0.0.0", "", "::"):

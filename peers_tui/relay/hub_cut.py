@@ -15,6 +15,8 @@ its signed cut alone, as before.
 from __future__ import annotations
 
 import json
+import os
+import time
 from typing import Any
 
 from peers_tui.core.chain_rules import own_record
@@ -30,6 +32,39 @@ from peers_tui.core.records import RecordError
 
 CUT_OF = "Peers-Cut-Of"  # a leaf's question: where the hub cuts this member's chain
 HELD_CUT = "Peers-Cut-Held"  # a leaf's change whose cut the hub must hold
+
+# The hub's time a leaf's cut questions and checks may take: each walks the member's whole
+# chain on the hub's event loop under its relay lock (0.65 s of CPU for a member with
+# 100,000 records), so a leaf asking in a loop held the federation's hub still (thirteenth
+# attack pass). A host may spend BURST seconds at once (a change asks once and is checked
+# once), then a tenth of the time that passes.
+BURST, SHARE = 2.0, 0.1
+
+
+class CutBudget:
+    """The hub's time left to each leaf host for its cut questions and checks."""
+
+    def __init__(self) -> None:
+        try:
+            self.burst = float(os.environ.get("PEERS_RELAY_CUT_BURST", BURST))  # tests
+        except ValueError:
+            self.burst = BURST
+        self.left: dict[str, tuple[float, float]] = {}  # host -> (seconds left, when)
+
+    def refusal(self, host: str) -> str | None:
+        """Why `host`'s question is not answered now (it used its time), or None."""
+        left = self._left(host)
+        if left > 0:
+            return None
+        return (f"the hub has spent its time for this host's cut questions just now; try "
+                f"again in {-left / SHARE + 1:.0f} s")
+
+    def spent(self, host: str, seconds: float) -> None:
+        self.left[host] = (self._left(host) - seconds, time.monotonic())
+
+    def _left(self, host: str) -> float:
+        left, at = self.left.get(host, (self.burst, time.monotonic()))
+        return min(self.burst, left + (time.monotonic() - at) * SHARE)
 
 
 def head_at_hub(store: GroupStore, member: str) -> tuple[int, str, int] | None:
@@ -84,4 +119,4 @@ def _holds(store: GroupStore, member: str, aseq: int, digest: str) -> bool:
     return False
 
 
-__all__ = ["CUT_OF", "HELD_CUT", "answer_cut", "cut_not_held", "head_at_hub"]
+__all__ = ["CUT_OF", "HELD_CUT", "CutBudget", "answer_cut", "cut_not_held", "head_at_hub"]

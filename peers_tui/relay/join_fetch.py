@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
+import time
 from pathlib import Path
 from types import TracebackType
 
-from peers_tui.core.errors import AlreadyMember, BadInvite
+from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.invites import parse_code
 from peers_tui.core.membership_order import OutOrdered
 from peers_tui.relay.config import config_path
 
 FILE_PARTS = ("", "-wal", "-shm", "-journal")
+LOCK_WAIT = 120.0  # seconds a join waits for another join of its group on this host
 # Files a join of this process made and lost at the hub's order, its retry to come (the
 # retry of `run_ordered` or the app's `after_the_hub`, once): (hub, group id).
 _RETRYING: set[tuple[str, str]] = set()
@@ -92,17 +95,45 @@ class JoinFetch:
 
 def _locked(path: Path) -> int | None:
     """An fd holding an exclusive flock on `path` (made if missing), or None where this user
-    cannot open it (a shared hub's file of another user's umask: read access is enough)."""
+    cannot open it (a shared hub's file of another user's umask: read access is enough) or
+    it is no regular file. Another user of a shared hub can make the file or lock it: a FIFO
+    put there hung every join of the group on its open, and a flock held forever hung them
+    on the wait (thirteenth attack pass). A FIFO is opened without waiting and not locked;
+    a lock held longer than LOCK_WAIT (a join takes seconds) ends the join with one line."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o664)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+                     | os.O_NONBLOCK, 0o664)
     except OSError:
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        waited = time.monotonic() + _lock_wait()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() > waited:
+                    raise PeersError(f"another join of this group on this host has held "
+                                     f"{path} for {_lock_wait():.0f} s; nothing was done: try "
+                                     "again once it is over") from None
+                time.sleep(0.05)
     except OSError:
         os.close(fd)
         return None
-    return fd
+    except PeersError:
+        os.close(fd)
+        raise
+
+
+def _lock_wait() -> float:
+    """LOCK_WAIT, or PEERS_JOIN_LOCK_WAIT (seconds: tests set it low)."""
+    try:
+        return max(0.0, float(os.environ.get("PEERS_JOIN_LOCK_WAIT", LOCK_WAIT)))
+    except ValueError:
+        return LOCK_WAIT
 
 
 def remove_group_file(hub: Path, group_id: str) -> None:

@@ -67,9 +67,8 @@ class LocalScanner:
         # Told, under a file's write lock, that every write to it so far is handled (the
         # runner's Waker.seen): those writes' inotify events wake no look.
         self.handled: Callable[[Path], None] | None = None
-        # Groups whose kept connection is lent to a backfill's apply thread right now
-        # (background_apply.py): not read meanwhile.
-        self.lent: set[str] = set()
+        self.lent: set[str] = set()  # kept connections lent to a backfill's apply thread (background_apply.py): not read meanwhile
+        self.hub_clock = False  # the hub's: refuses a message signed a day past its clock (rows.scan_local)
         self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
         self.identities = replaced_files.FileIdentities()  # a file taken away, or another one
         # Told of a group file another process committed to (the relay counts it against
@@ -172,7 +171,7 @@ class LocalScanner:
                                        self.ledger.position(f"msg:{group_id}"), self.ledger.is_known,
                                        self.membership.get(group_id),
                                        self.ledger.refused_from(self.name),
-                                       self.ledger.position(f"evidence:{group_id}"))
+                                       self.ledger.position(f"evidence:{group_id}"), self.hub_clock)
             except PeersError as exc:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
                 self.damaged[group_id] = str(exc)

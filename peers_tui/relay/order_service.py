@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -25,8 +26,8 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.core.models import GroupMember
 from peers_tui.core.raw import text_of
 from peers_tui.relay.apply import apply_records
-from peers_tui.relay.envelope import Envelope, EnvelopeError, from_message
-from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, answer_cut, cut_not_held
+from peers_tui.relay.envelope import GROUP_ID, Envelope, EnvelopeError, from_message
+from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, CutBudget, answer_cut, cut_not_held
 from peers_tui.relay.join_invites import invite_records, invites_of
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ class OrderService:
         self.relay = relay
         self.sub: Any = None
         self.answered = 0
+        self.cut_budget = CutBudget()  # each leaf's share of the hub's time for cut walks
 
     async def start(self, nc: Any) -> None:
         self.sub = await nc.subscribe(ORDER_SUBJECTS, cb=self._on_request)
@@ -162,14 +164,23 @@ class OrderService:
         if len(parts) != 4:
             return {"ok": False, "reason": "not an order request"}
         host, group_id = parts[2], parts[3]
+        if not GROUP_ID.fullmatch(group_id):  # a token is any text but a dot: "/any/path"
+            return {"ok": False, "reason": "not an order request"}  # opened <hub>/<it>.db
         asked = (msg.headers or {}).get(CUT_OF)
         if asked is not None:  # where a change made mid-walk cuts a member's chain (hub_cut.py)
+            busy = self.cut_budget.refusal(host)
+            if busy is not None:
+                return {"ok": False, "reason": busy}
             async with self.relay.lock:
                 with _store(self.relay, group_id) as store:
-                    return (answer_cut(store, asked) if store is not None else
-                            {"ok": False, "reason": f"the hub does not have group {group_id}"})
-        try:
-            envelope = from_message(msg.data, msg.headers, host)
+                    began = time.monotonic()
+                    try:
+                        return (answer_cut(store, asked) if store is not None else
+                                {"ok": False, "reason": f"the hub does not have group {group_id}"})
+                    finally:
+                        self.cut_budget.spent(host, time.monotonic() - began)
+        try:  # in the name of the host whose subject it came on, whatever its header says
+            envelope = replace(from_message(msg.data, msg.headers, host), origin=host)
         except EnvelopeError as exc:
             return {"ok": False, "reason": str(exc)}
         if envelope.table != "member" or envelope.group_id != group_id:
@@ -181,8 +192,12 @@ class OrderService:
         async with relay.lock:  # one order: never beside the apply loop
             refusal = _past_a_bound(relay, group_id, envelope)
             if refusal is None and (msg.headers or {}).get(HELD_CUT):
-                with _store(relay, group_id) as store:
-                    refusal = cut_not_held(store, envelope.text) if store is not None else None
+                refusal = self.cut_budget.refusal(host)
+                if refusal is None:
+                    with _store(relay, group_id) as store:
+                        began = time.monotonic()
+                        refusal = cut_not_held(store, envelope.text) if store is not None else None
+                        self.cut_budget.spent(host, time.monotonic() - began)
             if refusal is not None:
                 return {"ok": False, "reason": refusal}
             try:

@@ -20,9 +20,10 @@ from peewee import SQL
 from peers_tui.core import own_place
 from peers_tui.core.chain_rules import own_record
 from peers_tui.core.chains import FORKED, forked_here
-from peers_tui.core.encoding import record_hash
+from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.history import HistoryReader
+from peers_tui.core.message_rules import AHEAD_OF_HUB, FOLLOW_AHEAD_MS
 from peers_tui.core.membership import InviteTerms, Roster
 from peers_tui.core.membership_replay import invite_authority_problem
 from peers_tui.core.models import ForkEvidence, GroupMember, Invite, Message, prepared
@@ -95,7 +96,8 @@ def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
 def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int,
                known: Callable[[str], bool] | None = None,
                membership_sent: tuple[object, ...] | None = None,
-               refused_here: Callable[[str], bool] | None = None, after_evidence: int = 0) -> Scan:
+               refused_here: Callable[[str], bool] | None = None, after_evidence: int = 0,
+               hub_clock: bool = False) -> Scan:
     """Genesis, membership changes that count, and the invites and messages stored after the
     given positions, each judged as readers judge it.
 
@@ -108,7 +110,10 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     `refused_here`: whether this relay refused a record of this file before (its hash).
     Junk in fork_evidence after `after_evidence` (set aside where a record arrived before
     this scan met it: relay/junk_places.py) is refused as junk in the message table is.
+    `hub_clock` (the hub's scan): a message signed more than a day past this clock is refused,
+    as the hub's intake refuses one from a leaf (message_rules.AHEAD_OF_HUB).
     """
+    signed_by = now_ms() + FOLLOW_AHEAD_MS if hub_clock else None
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
     genesis = store.genesis()
     gid = store.group_id
@@ -166,11 +171,14 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         for envelope, problem in _judge_messages(store, roster, messages, origin):
             # A record void only for its author's fork is evidence every host must hold.
             # ...and so is one whose predecessor, missing here, the federation has (over_gap).
-            if problem is None or problem == FORKED or sent_over_gap(gid, roster, envelope,
-                                                                     problem, known):
+            sent = problem is None or problem == FORKED or sent_over_gap(gid, roster, envelope,
+                                                                         problem, known)
+            if sent and signed_by is not None and _order(envelope)[0] > signed_by:
+                sent, problem = False, AHEAD_OF_HUB  # carried, every host followed it
+            if sent:
                 chained.append((_order(envelope), envelope))
             else:
-                scan.refused.append((envelope, problem))
+                scan.refused.append((envelope, problem or AHEAD_OF_HUB))
         # A void record a genuine one names goes to fork_evidence first (chain_evidence.py).
         move_named_void(store, [e for _, e in chained], scan.refused, refused_here)
         chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))

@@ -80,6 +80,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
         self.link = LinkState(hub, config, self.ledger, self.server)
         self.link.tunnel = self.tunnel
         self.scanner = LocalScanner(hub, config.name, self.ledger)
+        self.scanner.hub_clock = self.is_hub
         self._refetch_setup()  # rows gone from a file come back from the hub (refetch.py)
         self.scanner.foreign_commit = self.count_soon
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
