@@ -128,11 +128,14 @@ class Ledger:
     def quarantine(self, envelope: Envelope, reason: str) -> None:
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
 
-    def refused_from(self, host: str) -> Callable[[str], bool]:
-        """Whether a record (by its hash) that `host` sent or wrote was refused here and kept
-        in the quarantine."""
+    def refused_from(self, host: str, group_id: str) -> Callable[[str], bool]:
+        """Whether a record (by its hash) that `host` sent or wrote into the file of
+        `group_id` was refused here and kept in the quarantine. Only that group's: a genuine
+        record copied into another group's file is refused there ("record belongs to
+        another group") and stays its author's in its own (twelfth acceptance pass)."""
         return lambda digest: self.db.execute(
-            "SELECT 1 FROM quarantine WHERE hash = ? AND host = ?", (digest, host)).fetchone() is not None
+            "SELECT 1 FROM quarantine WHERE hash = ? AND host = ? AND group_id = ?",
+            (digest, host, group_id)).fetchone() is not None
 
     def rejected_counts(self) -> dict[str, int]:
         return bounded.rejected_counts(self.db)

@@ -170,7 +170,7 @@ class LocalScanner:
                                        self.ledger.position(f"invite:{group_id}"),
                                        self.ledger.position(f"msg:{group_id}"), self.ledger.is_known,
                                        self.membership.get(group_id),
-                                       self.ledger.refused_from(self.name),
+                                       self.ledger.refused_from(self.name, group_id),
                                        self.ledger.position(f"evidence:{group_id}"), self.hub_clock)
             except PeersError as exc:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
