@@ -15,6 +15,7 @@ import pytest
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.ids import ulid_text, ulid_value
 from peers_tui.testing.forge import Forger
+from tests.core.test_follow_split import bob_writes
 
 DAY = 24 * 3600 * 1000
 YEAR_5000 = 95_617_584_000_000  # 5000-01-01 in ms since 1970
@@ -30,11 +31,7 @@ def test_writers_pass_over_a_message_signed_in_the_year_5000(lean, alice, bob, c
     alice.ok("send", "team", "before")
     Forger(carol.home).message(alice.hub / f"{team}.db", team, "from the future",
                                id=ulid_text((YEAR_5000 << 80) | 7), t=YEAR_5000)
-    if lean:
-        bob.ok("send", "team", "bob after")
-    else:
-        alice.ok("role", "team", "bob", "admin")
-        bob.ok("topic", "team", "bob after")
+    bob_writes(lean, alice, bob, "bob after")
     alice.ok("send", "team", "alice after")
     rows = alice.ok("log", "team", "--json").json()
     after = [m for m in rows if m["body"] in ("bob after", "alice after")]
