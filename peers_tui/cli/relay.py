@@ -174,6 +174,12 @@ def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
         return handler(args)
     from peers_tui.relay.membership_commands import guard_membership, run_ordered
 
+    if command == "join" and getattr(args, "code", None) == "-":
+        # Read once, here: a join that lost its place at the hub runs again with the code
+        # (run_ordered), and standard input is read by then (`peers join -` had no retry).
+        from peers_tui.cli.inputs import read_input
+
+        args.code = read_input("-", "invite code").strip()
     guard_membership(args)
     return run_ordered(args, handler)
 

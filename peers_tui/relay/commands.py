@@ -7,6 +7,7 @@ relay extra; the runner (and nats-py) load only for `peers relay` itself.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import replace
 import json
 import os
@@ -174,7 +175,8 @@ def cmd_relay_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def fetch_for_join(hub: Path, code_text: str) -> None:
+def fetch_for_join(hub: Path, code_text: str,
+                   before_link: Callable[[Path], None] | None = None) -> None:
     """Before a join (`peers join CODE`, the app's /join, an invitation accepted; through
     join_fetch.JoinFetch): a group this hub lacks is fetched through the relay (its genesis
     checked against the group id, membership and invites first); without a relay set up here
@@ -192,7 +194,7 @@ def fetch_for_join(hub: Path, code_text: str) -> None:
         from peers_tui.relay.fetch import fetch_group
     except ImportError:
         return
-    fetch_group(hub, group_id)
+    fetch_group(hub, group_id, before_link)
 
 
 def read_status(hub: Path) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,8 @@ async def _read_join(js: Any, group_id: str
 
 
 def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[Envelope],
-               low: int, found: Bounds | None) -> Outcome:
+               low: int, found: Bounds | None,
+               before_link: Callable[[Path], None] | None = None) -> Outcome:
     """Genesis; then membership and invites with the frontier opened; then the newest page.
     When that page reaches the oldest message the frontier is closed at once; otherwise the
     relay walks on (relay/backfill.py) and `peers join` returns now.
@@ -115,7 +117,9 @@ def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[En
     whole: this host's relay, listing the hub between the genesis and the frontier, took it
     for a group with no backfill under way and applied all of it in one transaction (a
     million records), leaving the frontier open for good (seen under load, 2026-11-30).
-    What was read is known to this host's relay before any of it is in the hub (_known_first)."""
+    What was read is known to this host's relay before any of it is in the hub (_known_first).
+    `before_link` is called with the made file just before it is linked (join_fetch's mark:
+    a join killed from then on leaves the file to the next join)."""
     _known_first(hub, firsts + newest)
     final = hub / f"{group_id}.db"
     if final.exists():
@@ -126,6 +130,8 @@ def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[En
         made = staging / f"{group_id}.db"  # every connection to it closed: no WAL left beside it
         if not made.exists():
             return total
+        if before_link is not None:
+            before_link(made)
         try:
             os.link(made, final)  # never over a file another process made meanwhile
         except FileExistsError:
@@ -191,7 +197,8 @@ def _record(hub: Path, outcome: Outcome) -> None:
         ledger.close()
 
 
-async def _fetch(hub: Path, config: RelayConfig, group_id: str) -> Outcome:
+async def _fetch(hub: Path, config: RelayConfig, group_id: str,
+                 before_link: Callable[[Path], None] | None) -> Outcome:
     nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
                             inbox_prefix=inbox_prefix(config.name),
                             error_cb=said_by_the_caller, **ONE_SHOT)
@@ -212,12 +219,13 @@ async def _fetch(hub: Path, config: RelayConfig, group_id: str) -> Outcome:
     if newest is None:  # the whole group, oldest first
         outcome = apply_group(hub, group_id, firsts)
     else:
-        outcome = apply_join(hub, group_id, firsts, newest, low, found)
+        outcome = apply_join(hub, group_id, firsts, newest, low, found, before_link)
     _record(hub, outcome)
     return outcome
 
 
-def fetch_group(hub: Path, group_id: str) -> Outcome | None:
+def fetch_group(hub: Path, group_id: str,
+                before_link: Callable[[Path], None] | None = None) -> Outcome | None:
     """Bring `group_id` into this hub through the relay; None when no relay is set up here.
 
     RelayError (one line) when the relay or the hub cannot be reached or the group is unknown.
@@ -227,7 +235,7 @@ def fetch_group(hub: Path, group_id: str) -> Outcome | None:
     except RelayError:
         return None
     try:
-        return asyncio.run(_fetch(hub, config, group_id))
+        return asyncio.run(_fetch(hub, config, group_id, before_link))
     except (OSError, nats.errors.Error, asyncio.TimeoutError) as exc:
         why = str(exc) or f"{type(exc).__name__}: its nats-server did not answer"  # a hung one
         raise RelayError(f"this host's relay is not running (peers relay): {why}") from exc

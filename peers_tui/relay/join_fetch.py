@@ -19,12 +19,24 @@ race and its retry the lock is let go (the catch-up runs outside the join): a jo
 same group by another user of this host waiting just then goes first, and a failing retry
 then removes the file it joined with (its commands say the file is missing and that `peers
 relay refetch` makes it again; nothing is lost).
+
+A join killed (SIGKILL) between its fetch and its end cannot remove its file. The fetch
+leaves a mark beside the lock (`.join-<group>.fetched`, the membership log's last seq then),
+which the join's end takes away; the next join of the group on this host finds the mark
+under the lock and treats the file as its own fetch's: it joins with it (the relay kept it
+up to date meanwhile), or removes it if it fails too, unless a join was written to the log
+since the mark (the killed join taken by the hub after all, another user's of this host):
+then the file is someone's and stays. Staging directories of a fetch killed before it
+linked its file (`.joining-<group>-*`) are removed there too (docs/relay.md, "Leftovers,
+sixth round").
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import shutil
 import stat
 import time
 from pathlib import Path
@@ -65,13 +77,19 @@ class JoinFetch:
             return  # join itself says what is wrong with the code
         if self.lock is None and config_path(self.hub).exists():  # no relay: nothing fetched
             self.lock = _locked(self.hub / f".join-{group_id}.lock")
+            if self.lock is not None:  # no other join of the group runs: what is left is dead
+                if _left_by_a_killed_join(self.hub, group_id):
+                    self.made = group_id
         path = self.hub / f"{group_id}.db"
         if (str(self.hub), group_id) in _RETRYING:
             _RETRYING.discard((str(self.hub), group_id))
             self.made, self.retry = group_id, True
         there = path.exists()
+        # Marked just before the fetch links the file into place, with the lock held (a
+        # mark written after it, the join killed in between, left the file unmarked).
+        marking = (lambda made: _mark(self.hub, group_id, made)) if self.lock is not None else None
         try:
-            fetch_for_join(self.hub, code_text)
+            fetch_for_join(self.hub, code_text, marking)
         finally:  # a fetch that failed after linking the file made it too
             if not there and path.exists():
                 self.made = group_id
@@ -79,7 +97,10 @@ class JoinFetch:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         try:
-            if self.made is None or error is None or isinstance(error, AlreadyMember):
+            if self.made is None:
+                return
+            if error is None or isinstance(error, AlreadyMember):
+                _unmark(self.hub, self.made)
                 return
             if isinstance(error, OutOrdered) and not self.retry:
                 # Kept for the retry: the hub's answer brings the changes that won
@@ -144,6 +165,132 @@ def remove_group_file(hub: Path, group_id: str) -> None:
             (hub / f"{group_id}.db{part}").unlink()
         except OSError:  # gone already; or not this user's to remove: the join's error stands
             pass
+    _unmark(hub, group_id)
+
+
+def _mark_path(hub: Path, group_id: str) -> Path:
+    return hub / f".join-{group_id}.fetched"
+
+
+def _mark(hub: Path, group_id: str, made: Path) -> None:
+    """Say, beside the lock, that a join's fetch made the group's file (`made`, about to be
+    linked into place) at this seq of its log: a join killed before its end leaves this mark
+    for the next join to find. Only into a regular file of this user's (not through a
+    symlink or into a FIFO another user of a shared hub put there: the lock's thirteenth-pass
+    care); else no mark, and the file stays after a kill, as before."""
+    seq = _last_seq(made)
+    if seq is None:
+        return
+    try:
+        fd = os.open(_mark_path(hub, group_id), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
+                     | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    except OSError:  # a hub this user may not write a mark in
+        return
+    try:
+        if _ours(fd):
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"seq": seq}).encode())
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _ours(fd: int) -> bool:
+    info = os.fstat(fd)
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
+
+
+def _mark_seq(hub: Path, group_id: str) -> object:
+    """The seq a mark of this user's holds; None where there is none to trust."""
+    try:
+        fd = os.open(_mark_path(hub, group_id), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                     | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return json.loads(os.read(fd, 200))["seq"] if _ours(fd) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _unmark(hub: Path, group_id: str) -> None:
+    try:
+        _mark_path(hub, group_id).unlink()
+    except OSError:  # none; or another user's (a sticky hub): the joins since keep the file
+        pass
+
+
+def _left_by_a_killed_join(hub: Path, group_id: str) -> bool:
+    """With the group's join lock held (no other join of it runs): whether the group file is
+    one a killed join fetched and nobody joined with since. A staging directory of this
+    user's fetch killed before it linked the file is removed."""
+    uid = os.geteuid()
+    for staging in hub.glob(f".joining-{group_id}-*"):
+        try:
+            if staging.is_dir() and not staging.is_symlink() and staging.stat().st_uid == uid:
+                shutil.rmtree(staging, ignore_errors=True)
+        except OSError:
+            continue
+    seq = _mark_seq(hub, group_id)
+    if seq is None:
+        return False  # none, or not this user's (another's join may have used the file)
+    try:
+        regular = stat.S_ISREG((hub / f"{group_id}.db").lstat().st_mode)
+    except OSError:
+        regular = False
+    if not regular:  # gone (nothing to adopt), or no file sqlite should open
+        _unmark(hub, group_id)
+        return False
+    if not isinstance(seq, int) or _joined_since(hub, group_id, seq):
+        _unmark(hub, group_id)  # someone's file now: kept, as any file a join did not fetch
+        return False
+    return True
+
+
+def _last_seq(path: Path) -> int | None:
+    rows = _membership_rows(path, "SELECT MAX(seq) FROM group_members")
+    last = None if rows is None else rows[0][0]
+    if rows is not None and last is None:
+        return 0  # no change yet: the founder alone
+    return last if isinstance(last, int) else None
+
+
+def _joined_since(hub: Path, group_id: str, seq: int) -> bool:
+    """Whether the file's membership log holds a row above `seq` that claims to be a join
+    (not verified: a row of junk keeps the file too; so does a file that cannot be read)."""
+    rows = _membership_rows(hub / f"{group_id}.db",
+                            "SELECT record FROM group_members WHERE seq > ?", (seq,))
+    if rows is None:
+        return True
+    for (text,) in rows:
+        try:
+            data = json.loads(str(text))
+        except ValueError:
+            return True
+        if not isinstance(data, dict) or data.get("action") in ("join", None):
+            return True
+    return False
+
+
+def _membership_rows(path: Path, query: str,
+                     params: tuple[object, ...] = ()) -> list[tuple[object, ...]] | None:
+    """Rows of a group file's membership log, read-only; None where it cannot be read."""
+    import sqlite3
+
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        db.execute("PRAGMA trusted_schema=OFF")
+        return db.execute(query, params).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
 
 
 __all__ = ["JoinFetch", "remove_group_file"]

@@ -77,12 +77,11 @@ def _a_code(text: object) -> bool:
 def run_ordered(args: argparse.Namespace, handler: Any) -> int:
     """Run a membership command; on a leaf its change is written only once the hub accepted it
     (relay.ordering). When another change took the place first, the hub's changes are applied
-    and the command runs once more against the new head (not a join reading its code from
-    standard input: that was read already)."""
+    and the command runs once more against the new head (a join reading its code from
+    standard input too: cli.relay.in_hub_order read it before)."""
     from peers_tui.core.membership_order import OutOrdered
 
-    again = not (getattr(args, "command", None) == "join" and getattr(args, "code", "") == "-")
-    for attempt in range(2 if again else 1):
+    for attempt in range(2):
         try:
             code = int(handler(args))
         except OutOrdered as lost:

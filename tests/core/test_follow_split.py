@@ -17,6 +17,16 @@ from peers_tui.testing.forge import Forger
 DAY = 24 * 3600 * 1000
 
 
+def bob_writes(lean: bool, alice, bob, body: str) -> None:
+    """bob's message through the lean `peers send`, or a topic through the full path (bob
+    made an admin for it)."""
+    if lean:
+        bob.ok("send", "team", body)
+    else:
+        alice.ok("role", "team", "bob", "admin")
+        bob.ok("topic", "team", body)
+
+
 @pytest.mark.parametrize("lean", [True, False], ids=["send", "topic"])
 def test_a_slow_hosts_writer_follows_an_id_just_under_a_day_ahead(lean, alice, bob, carol, team):
     carol.ok("join", alice.ok("invite", "team").out.strip())
@@ -26,11 +36,7 @@ def test_a_slow_hosts_writer_follows_an_id_just_under_a_day_ahead(lean, alice, b
                                id=ulid_text(new_ulid(now + DAY - 60_000)))
     alice.ok("send", "team", "alice, right clock")
     with fixed_clock(now_ms() - 120_000, 1000):  # bob's host two minutes slow
-        if lean:
-            bob.ok("send", "team", "bob, slow clock")
-        else:
-            alice.ok("role", "team", "bob", "admin")
-            bob.ok("topic", "team", "bob, slow clock")
+        bob_writes(lean, alice, bob, "bob, slow clock")
     alice.ok("send", "team", "alice again")
     rows = alice.ok("log", "team", "--json").json()
     order = [m["body"] for m in rows if m["body"] in (

@@ -1,0 +1,130 @@
+"""A join killed (SIGKILL) after its fetch linked the group's file into the hub, before it
+ended (docs/relay.md, "Leftovers, sixth round"). The hub's relay is held (SIGSTOP) so that
+the join's order request waits for it: the join process is killed while it waits, its
+fetched file in B's hub. Then the hub either takes the dead process's request after all
+(SIGCONT: the join was ordered, nobody listed it) or never sees it (the hub's relay
+killed and started again). Either way nothing shows the group as joined on B, and the next
+`peers join CODE` finishes the join in one line; a refused next join leaves no file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.relay_helpers import bodies, team_on_two_hosts, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def files_of(host, group_id: str) -> list[str]:
+    return sorted(p.name for p in host.hub.iterdir() if p.name.startswith(group_id))
+
+
+def team_id(user) -> str:
+    return next(g["id"] for g in user.ok("groups", "--json").json() if g["name"] == "team")
+
+
+def killed_after_fetch(hub, leaf, bob, code: str, team: str) -> None:
+    """bob's `peers join CODE` on B, SIGKILLed once the file is in B's hub while its order
+    request waits for the hub's relay (stopped meanwhile)."""
+    os.kill(hub.process.pid, signal.SIGSTOP)
+    join = subprocess.Popen([sys.executable, "-m", "peers_tui", "join", code], env=bob.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: (leaf.hub / f"{team}.db").exists() or join.poll() is not None,
+                 what="the fetched file on B")
+        assert join.poll() is None, join.communicate()
+        time.sleep(0.5)  # past the fetch's last writes: waiting for the hub's order
+        join.kill()
+        join.wait()
+    finally:
+        if join.poll() is None:
+            join.kill()
+    assert (leaf.hub / f"{team}.db").exists()
+
+
+@pytest.mark.parametrize("hub_took_it", [True, False], ids=["ordered", "never-ordered"])
+def test_the_next_join_finishes_a_killed_one(tmp_path, hub_took_it):
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        team = team_id(alice)
+        alice.ok("send", "team", "a1")
+        time.sleep(1)  # a1 in the hub's stream
+        killed_after_fetch(hub, leaf, bob, code, team)
+        if hub_took_it:
+            os.kill(hub.process.pid, signal.SIGCONT)
+            wait_for(lambda: len(alice.ok("members", "team", "--json").json()) == 2,
+                     what="bob's join ordered at A")
+        else:
+            hub.stop(signal.SIGKILL)
+            hub.start()
+            wait_for(leaf.link_up, what="B's link again")
+        # nothing shows the group as joined on B
+        assert [g["name"] for g in bob.ok("groups", "--json").json()] == ["personal"]
+        refused = bob.fails("send", "team", "b0")
+        assert "Traceback" not in refused.err
+        again = bob.run("join", code)
+        assert again.code == 0, again.err
+        assert "Traceback" not in again.err and len(again.err.strip().splitlines()) <= 1, again.err
+        assert again.out.startswith(("joined team", "already a member of team")), again.out
+        assert [g["name"] for g in bob.ok("groups", "--json").json()] == ["personal", "team"]
+        wait_for(lambda: bodies(bob) == ["a1"], what="the history on B")
+        bob.ok("send", "team", "b1")
+        wait_for(lambda: bodies(alice) == ["a1", "b1"], what="bob's message on A")
+        members = alice.ok("members", "team", "--json").json()
+        assert sorted(m["handle"] for m in members) == ["alice", "bob"]
+        assert leaf.status()["rejected"] == {}
+        assert not [p for p in leaf.hub.iterdir()
+                    if p.name.startswith(".joining-") or p.name.endswith(".fetched")]
+
+
+def test_a_refused_join_after_a_killed_one_leaves_no_file(tmp_path):
+    """The killed join never reached the hub; the code is revoked before bob tries again: the
+    refusal is one line and the file the killed join fetched goes with it."""
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        team = team_id(alice)
+        killed_after_fetch(hub, leaf, bob, code, team)
+        hub.stop(signal.SIGKILL)
+        hub.start()
+        wait_for(leaf.link_up, what="B's link again")
+        alice.ok("invite", "team", "--revoke", code)
+        time.sleep(1)  # the revocation reaches B's file
+        refused = bob.fails("join", code)
+        assert "revoked" in refused.err, refused.err
+        assert files_of(leaf, team) == []
+        assert [g["name"] for g in bob.ok("groups", "--json").json()] == ["personal"]
+        good = alice.ok("invite", "team").out.strip()
+        assert bob.ok("join", good).out.startswith("joined team")
+
+
+def test_a_join_killed_in_its_fetch_leaves_no_staging_behind(tmp_path):
+    """Killed while its fetch builds the file in a staging directory of the hub (before it
+    links it into place): the next join removes what it left, and joins."""
+    from tests.conftest import send_all
+
+    with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
+        team = team_id(alice)
+        send_all(alice, "team", [f"m{i}" for i in range(1500)])
+        time.sleep(2.5)  # the status written after the sends
+        wait_for(lambda: hub.status().get("unsent", 1) == 0, what="A's messages sent")
+        join = subprocess.Popen([sys.executable, "-m", "peers_tui", "join", code],
+                                env=bob.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while not any(p.name.startswith(f".joining-{team}") for p in leaf.hub.iterdir()):
+                assert join.poll() is None and time.monotonic() < deadline, join.communicate()
+                time.sleep(0.002)
+            join.kill()
+            join.wait()
+        finally:
+            if join.poll() is None:
+                join.kill()
+        assert [p for p in leaf.hub.iterdir() if p.name.startswith(".joining-")]
+        assert not (leaf.hub / f"{team}.db").exists()
+        assert bob.ok("join", code).out.startswith("joined team")
+        assert not [p for p in leaf.hub.iterdir() if p.name.startswith(".joining-")]
+        wait_for(lambda: len(bodies(bob)) == 1500, timeout=30, what="the history on B")
