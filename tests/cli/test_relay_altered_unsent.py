@@ -1,0 +1,47 @@
+"""A genuine unsent row altered in place on its author's host (twelfth acceptance pass, "Found
+after the count"): bob's `p1` sent while B's relay was stopped, then `UPDATE message SET
+body=...` on that row of B's file (his record and signature untouched). B's scan refuses the
+row (its columns lie), and as his next message names it, the scan moved it out of B's log
+into `fork_evidence` and shipped it as evidence, which the hub took as the message it is: A
+held `p1` in the log, B only in fork_evidence with `verify` ok there. The record is genuine,
+so it is a message on every host: on B it stays in the log, flagged as an altered row, and
+`verify` names it. Real relays and nats-servers on loopback."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.relay_helpers import bodies, federation, start_linked, stop_all, wait_for
+
+
+def test_an_altered_unsent_row_stays_in_its_authors_log_and_is_a_message_everywhere(tmp_path):
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        group = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team").out.strip()
+        start_linked(hosts)
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+        leaf.stop()
+        first = bob.ok("send", "team", "p1-to-tamper").out.strip()
+        bob.ok("send", "team", "p2-after")
+        with sqlite3.connect(leaf.hub / f"{group}.db") as db:
+            db.execute("UPDATE message SET body = 'p1 TAMPERED' WHERE id = ?", (first,))
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        bob.ok("send", "team", "p3-later")
+        wait_for(lambda: "p3-later" in bodies(alice), what="p3 on A")
+        assert bodies(alice)[-3:] == ["p1-to-tamper", "p2-after", "p3-later"]
+        wait_for(lambda: leaf.status().get("unsent") == 0, what="B's scan of p3")
+        with sqlite3.connect(f"file:{leaf.hub / f'{group}.db'}?mode=ro", uri=True) as db:
+            assert db.execute("SELECT body FROM message WHERE id = ?", (first,)).fetchall() == [
+                ("p1 TAMPERED",)]
+            assert db.execute("SELECT COUNT(*) FROM fork_evidence").fetchone() == (0,)
+        log = bob.ok("log", "team", "--json").json()
+        altered = [m for m in log if m["id"] == first]
+        assert len(altered) == 1 and "does not match its signed record" in str(altered[0])
+        verify = bob.run("verify", "team")
+        assert verify.code != 0 and "does not match its signed record" in verify.out + verify.err
+        assert alice.run("verify", "team").code == 0
+    finally:
+        stop_all(hosts)
