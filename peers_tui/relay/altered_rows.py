@@ -63,4 +63,36 @@ def genuine_when_restored(store: GroupStore, roster: Roster, text: str, sig: Any
     return genuine
 
 
-__all__ = ["genuine_when_restored", "restored_columns"]
+# Rows of the message table whose columns may differ from their record's, found by SQLite in
+# one pass (no record parsed in Python: ~1 us a row); each is then checked exactly.
+_SUSPECTS = """SELECT id, record, sig FROM message WHERE target IS NULL AND json_valid(record)
+    AND id = json_extract(record, '$.id') AND (
+    author IS NOT json_extract(record, '$.a') OR author_seq IS NOT json_extract(record, '$.aseq')
+    OR kind IS NOT json_extract(record, '$.type')
+    OR body IS NOT coalesce(json_extract(record, '$.body'), '')
+    OR reply_to IS NOT json_extract(record, '$.reply')
+    OR orig_id IS NOT json_extract(record, '$.orig_id')
+    OR created_at IS NOT CASE json_extract(record, '$.type') WHEN 'imported'
+        THEN json_extract(record, '$.orig_time') ELSE json_extract(record, '$.t') END)"""
+
+
+def restore_altered(store: GroupStore) -> list[str]:
+    """Put back the columns of every message row altered in the file whose record, with its
+    own columns, is genuine (`peers relay refetch`): the ids of the rows restored. A row void
+    on its own stays as it is (its verdict is its record's)."""
+    restored = []
+    with store.session():
+        roster = store.current_roster()
+        for row_id, text, sig in store.db.execute_sql(_SUSPECTS).fetchall():
+            if not genuine_when_restored(store, roster, text, sig, row_id):
+                continue
+            columns = restored_columns(store, text, sig, row_id)
+            if columns is not None:
+                with store.db.atomic():
+                    Message.update(**{name: columns[name] for name in COLUMNS
+                                      if name != "id"}).where(Message.id == row_id).execute()
+                restored.append(row_id)
+    return restored
+
+
+__all__ = ["genuine_when_restored", "restore_altered", "restored_columns"]

@@ -22,7 +22,9 @@ import nats
 
 from peers_tui.core.errors import NotFound
 from peers_tui.core.genesis import GROUP_ID_LENGTH
+from peers_tui.core.group_store import GroupStore
 from peers_tui.relay import census
+from peers_tui.relay.altered_rows import restore_altered
 from peers_tui.relay.apply import Outcome, apply_records
 from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
 from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
@@ -131,6 +133,7 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         finally:
             ledger.close()
     _record(hub, outcome)
+    restored = [] if missing else restore_altered(GroupStore(hub / f"{group_id}.db", group_id))
     brought = len(outcome.applied)
     if brought:
         ledger = Ledger(relay_dir(hub) / "relay.db")
@@ -148,5 +151,8 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         line += f"; {refused} of them are refused here, as before"
     if outcome.waiting:
         line += f"; {len(outcome.waiting)} wait for earlier records"
+    if restored:  # rows whose columns were changed in the file, their records genuine
+        line += (f"; {len(restored)} rows altered in the file were put back from their signed"
+                 f" records ({', '.join(restored[:3])}{' ...' if len(restored) > 3 else ''})")
     print(line)
     return 0

@@ -5,7 +5,8 @@ row (its columns lie), and as his next message names it, the scan moved it out o
 into `fork_evidence` and shipped it as evidence, which the hub took as the message it is: A
 held `p1` in the log, B only in fork_evidence with `verify` ok there. The record is genuine,
 so it is a message on every host: on B it stays in the log, flagged as an altered row, and
-`verify` names it. Real relays and nats-servers on loopback."""
+`verify` names it; `peers relay refetch` puts its columns back from the record. Real relays
+and nats-servers on loopback."""
 
 from __future__ import annotations
 
@@ -43,5 +44,11 @@ def test_an_altered_unsent_row_stays_in_its_authors_log_and_is_a_message_everywh
         verify = bob.run("verify", "team")
         assert verify.code != 0 and "does not match its signed record" in verify.out + verify.err
         assert alice.run("verify", "team").code == 0
+        # The repair: `relay refetch` puts the row's columns back from its own signed record.
+        repaired = leaf.peers().ok("relay", "refetch", group).out
+        assert f"1 rows altered in the file were put back from their signed records ({first})" in repaired
+        assert bodies(bob)[-3:] == ["p1-to-tamper", "p2-after", "p3-later"]
+        assert bob.run("verify", "team").code == 0
+        assert "put back" not in leaf.peers().ok("relay", "refetch", group).out
     finally:
         stop_all(hosts)
