@@ -29,9 +29,10 @@ from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.records import RecordError
 
 
-def restored_columns(store: GroupStore, text: str, sig: Any, row_id: str) -> dict[str, Any] | None:
+def own_columns(store: GroupStore, text: str, sig: Any, row_id: str) -> dict[str, Any] | None:
     """The record's own columns for the message row `row_id` holding it, when the record is
-    its group's message record under that id and some other column differs; else None."""
+    its group's message record under that id (not a change: one is judged with its target);
+    else None."""
     try:
         record = open_message(text, bytes(sig or b""), group_id=store.group_id,
                               kind=RecordKind.MSG)
@@ -39,18 +40,25 @@ def restored_columns(store: GroupStore, text: str, sig: Any, row_id: str) -> dic
     except RecordError:
         return None
     if columns["id"] != row_id or columns["target"] is not None:
-        return None  # a copy under another id, or a change (judged with its target): as before
-    row = Message.get_or_none(Message.id == row_id)
+        return None  # a copy under another id, or a change: as before
+    return dict(columns)
+
+
+def restored_columns(store: GroupStore, text: str, sig: Any, row_id: str) -> dict[str, Any] | None:
+    """`own_columns` when some column of the row differs from them; else None."""
+    columns = own_columns(store, text, sig, row_id)
+    row = None if columns is None else Message.get_or_none(Message.id == row_id)
     if row is None or columns_in_order(row) == tuple(columns[name] for name in COLUMNS):
         return None
-    return dict(columns)
+    return columns
 
 
 def genuine_when_restored(store: GroupStore, roster: Roster, text: str, sig: Any,
                           row_id: str) -> bool:
-    """Whether the altered row `row_id` is genuine with its record's own columns (inside the
-    store's session; the file is left as it was)."""
-    columns = restored_columns(store, text, sig, row_id)
+    """Whether the row `row_id` is genuine with its record's own columns, whatever its
+    columns hold now (inside the store's session; the file is left as it was). A row put
+    back by `restore_altered` is genuine, whatever the relay refused earlier."""
+    columns = own_columns(store, text, sig, row_id)
     if columns is None:
         return False
     with store.db.atomic() as savepoint:
@@ -95,4 +103,4 @@ def restore_altered(store: GroupStore) -> list[str]:
     return restored
 
 
-__all__ = ["genuine_when_restored", "restore_altered", "restored_columns"]
+__all__ = ["genuine_when_restored", "own_columns", "restore_altered", "restored_columns"]

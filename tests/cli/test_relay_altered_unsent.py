@@ -52,3 +52,34 @@ def test_an_altered_unsent_row_stays_in_its_authors_log_and_is_a_message_everywh
         assert "put back" not in leaf.peers().ok("relay", "refetch", group).out
     finally:
         stop_all(hosts)
+
+
+def test_a_row_put_back_by_refetch_is_not_moved_when_named_later(tmp_path):
+    """The row refused alone (nothing named it yet), put back by `relay refetch`, then named by
+    bob's next message: the relay's earlier refusal of it is no verdict on a genuine row, which
+    stays in the log, and its record goes to every host with the next one."""
+    hub, leaf = hosts = federation(tmp_path)
+    try:
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        group = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team").out.strip()
+        start_linked(hosts)
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+        leaf.stop()
+        first = bob.ok("send", "team", "p1-to-tamper").out.strip()
+        with sqlite3.connect(leaf.hub / f"{group}.db") as db:
+            db.execute("UPDATE message SET body = 'p1 TAMPERED' WHERE id = ?", (first,))
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        wait_for(lambda: leaf.status().get("rejected") == {"B": 1}, what="the row refused on B")
+        assert "put back" in leaf.peers().ok("relay", "refetch", group).out
+        assert "p1-to-tamper" not in bodies(alice)
+        bob.ok("send", "team", "p2-after")
+        wait_for(lambda: "p2-after" in bodies(alice), what="p2 on A")
+        assert bodies(alice)[-2:] == ["p1-to-tamper", "p2-after"]
+        assert bodies(bob)[-2:] == ["p1-to-tamper", "p2-after"]
+        with sqlite3.connect(f"file:{leaf.hub / f'{group}.db'}?mode=ro", uri=True) as db:
+            assert db.execute("SELECT COUNT(*) FROM fork_evidence").fetchone() == (0,)
+        assert bob.run("verify", "team").code == 0 and alice.run("verify", "team").code == 0
+    finally:
+        stop_all(hosts)
