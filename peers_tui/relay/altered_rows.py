@@ -47,7 +47,9 @@ def own_columns(store: GroupStore, text: str, sig: Any, row_id: str) -> dict[str
 def restored_columns(store: GroupStore, text: str, sig: Any, row_id: str) -> dict[str, Any] | None:
     """`own_columns` when some column of the row differs from them; else None."""
     columns = own_columns(store, text, sig, row_id)
-    row = None if columns is None else Message.get_or_none(Message.id == row_id)
+    if columns is None:
+        return None
+    row = Message.get_or_none(Message.id == row_id)
     if row is None or columns_in_order(row) == tuple(columns[name] for name in COLUMNS):
         return None
     return columns
