@@ -11,11 +11,18 @@ and nats-servers on loopback."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from tests.relay_helpers import bodies, federation, start_linked, stop_all, wait_for
+from tests.relay_helpers import Host, bodies, federation, start_linked, stop_all, wait_for
 
 
-def test_an_altered_unsent_row_stays_in_its_authors_log_and_is_a_message_everywhere(tmp_path):
+@contextmanager
+def bobs_row_altered(tmp_path: Path, *later: str) -> Iterator[tuple[list[Host], str, str]]:
+    """alice on hub A founds `team`, bob on leaf B joins; with B's relay stopped bob sends
+    `p1-to-tamper` and `later`, and p1's body is changed in B's file; B's relay started again.
+    The hosts, the group id and p1's id."""
     hub, leaf = hosts = federation(tmp_path)
     try:
         alice, bob = hub.user("alice"), leaf.user("bob")
@@ -25,11 +32,20 @@ def test_an_altered_unsent_row_stays_in_its_authors_log_and_is_a_message_everywh
         wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
         leaf.stop()
         first = bob.ok("send", "team", "p1-to-tamper").out.strip()
-        bob.ok("send", "team", "p2-after")
+        for body in later:
+            bob.ok("send", "team", body)
         with sqlite3.connect(leaf.hub / f"{group}.db") as db:
             db.execute("UPDATE message SET body = 'p1 TAMPERED' WHERE id = ?", (first,))
         leaf.start()
         wait_for(leaf.link_up, what="B's link")
+        yield hosts, group, first
+    finally:
+        stop_all(hosts)
+
+
+def test_an_altered_unsent_row_stays_in_its_authors_log_and_is_a_message_everywhere(tmp_path):
+    with bobs_row_altered(tmp_path, "p2-after") as ((hub, leaf), group, first):
+        alice, bob = hub.users["alice"], leaf.users["bob"]
         bob.ok("send", "team", "p3-later")
         wait_for(lambda: "p3-later" in bodies(alice), what="p3 on A")
         assert bodies(alice)[-3:] == ["p1-to-tamper", "p2-after", "p3-later"]
@@ -50,27 +66,14 @@ def test_an_altered_unsent_row_stays_in_its_authors_log_and_is_a_message_everywh
         assert bodies(bob)[-3:] == ["p1-to-tamper", "p2-after", "p3-later"]
         assert bob.run("verify", "team").code == 0
         assert "put back" not in leaf.peers().ok("relay", "refetch", group).out
-    finally:
-        stop_all(hosts)
 
 
 def test_a_row_put_back_by_refetch_is_not_moved_when_named_later(tmp_path):
     """The row refused alone (nothing named it yet), put back by `relay refetch`, then named by
     bob's next message: the relay's earlier refusal of it is no verdict on a genuine row, which
     stays in the log, and its record goes to every host with the next one."""
-    hub, leaf = hosts = federation(tmp_path)
-    try:
-        alice, bob = hub.user("alice"), leaf.user("bob")
-        group = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team").out.strip()
-        start_linked(hosts)
-        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
-        leaf.stop()
-        first = bob.ok("send", "team", "p1-to-tamper").out.strip()
-        with sqlite3.connect(leaf.hub / f"{group}.db") as db:
-            db.execute("UPDATE message SET body = 'p1 TAMPERED' WHERE id = ?", (first,))
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
+    with bobs_row_altered(tmp_path) as ((hub, leaf), group, _):
+        alice, bob = hub.users["alice"], leaf.users["bob"]
         wait_for(lambda: leaf.status().get("rejected") == {"B": 1}, what="the row refused on B")
         assert "put back" in leaf.peers().ok("relay", "refetch", group).out
         assert "p1-to-tamper" not in bodies(alice)
@@ -81,5 +84,3 @@ def test_a_row_put_back_by_refetch_is_not_moved_when_named_later(tmp_path):
         with sqlite3.connect(f"file:{leaf.hub / f'{group}.db'}?mode=ro", uri=True) as db:
             assert db.execute("SELECT COUNT(*) FROM fork_evidence").fetchone() == (0,)
         assert bob.run("verify", "team").code == 0 and alice.run("verify", "team").code == 0
-    finally:
-        stop_all(hosts)
