@@ -37,6 +37,7 @@ from peers_tui.core.opened_records import opened
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
 from peers_tui.relay import deleted_tops
+from peers_tui.relay.altered_rows import genuine_when_restored
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
 
@@ -60,12 +61,16 @@ def _link(text: str) -> tuple[str, int, str] | None:
 
 def move_named_void(store: GroupStore, shipped: list[Envelope],
                     refused: list[tuple[Envelope, str]],
-                    refused_here: Callable[[str], bool] | None) -> int:
+                    refused_here: Callable[[str], bool] | None,
+                    roster: Roster | None = None, kept: list[Envelope] | None = None) -> int:
     """Move the void records of this host's file that a record about to be shipped names as
     its predecessor into `fork_evidence` (inside the scan's session); how many moved.
     A predecessor is void when this relay refused it: in this scan (`refused`) or before
     (`refused_here`, its quarantine): asked only of a record whose predecessor this scan
-    does not ship (mostly an author's first in the scan: a chain's records name each other)."""
+    does not ship (mostly an author's first in the scan: a chain's records name each other).
+    With `roster`, a message row refused only because its columns were altered in the file,
+    whose record is genuine (altered_rows.py), stays in the log and its record goes to `kept`,
+    to be shipped as the message it is."""
     links = [_link(envelope.text) for envelope in shipped if envelope.table in ("msg", "invite")]
     # Places, not hashes: a record shipped here holds the place its successor names (two
     # records of one place are a fork, and both are shipped as one).
@@ -78,13 +83,19 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
         author, aseq, aprev = link
         if aprev not in refused_now and not (refused_here is not None and refused_here(aprev)):
             continue
-        if _move(store, author, aseq - 1, aprev):
+        found = _move(store, author, aseq - 1, aprev, roster)
+        if isinstance(found, Envelope):
+            if kept is not None:
+                kept.append(found)
+            places.add((author, aseq - 1))
+        elif found:
             moved += 1
             places.add((author, aseq - 1))
     return moved
 
 
-def _move(store: GroupStore, author: str, aseq: int, digest: str) -> bool:
+def _move(store: GroupStore, author: str, aseq: int, digest: str,
+          roster: Roster | None = None) -> bool | Envelope:
     for table in (Message, Invite):
         key = Message.id if table is Message else Invite.id
         query = table.select(key, table.record, table.sig).where(
@@ -96,6 +107,9 @@ def _move(store: GroupStore, author: str, aseq: int, digest: str) -> bool:
             record = own_record(author, aseq, text, sig, store.group_id)
             if record is None or _above_a_hole(author, aseq):
                 return False
+            if (table is Message and roster is not None
+                    and genuine_when_restored(store, roster, text, sig, str(row_key))):
+                return Envelope(store.group_id, "msg", record.text, record.sig, None, "")
             with store.db.atomic():
                 if table is Message:
                     found = store.db.execute_sql("SELECT rowid FROM message WHERE id = ?",

@@ -8,7 +8,9 @@
   keeps a message or invite it applied here only while a scan of its file may still meet it
   (intake.py: not once the scanner's positions are past it), so a backfill of a million
   records does not leave a million random keys to insert into this index.
-- `quarantine`: records refused, with the reason and the host they came from.
+- `quarantine`: records refused, with the reason and the host they came from, once per
+  group file they were refused in (quarantine.py: a ledger keyed by hash and host is moved
+  over when opened).
 - `waiting`: records held back because something they depend on has not arrived yet.
 - `pins`: a print of the row at each scanner position, and at some earlier ones
   (position_pins.py): rows deleted and written again at or below a position are found.
@@ -32,7 +34,7 @@ CREATE TABLE IF NOT EXISTS known (hash TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS quarantine (
     hash TEXT NOT NULL, host TEXT NOT NULL, group_id TEXT NOT NULL, tbl TEXT NOT NULL,
     reason TEXT NOT NULL, at INTEGER NOT NULL, record TEXT NOT NULL, sig BLOB, cosig BLOB,
-    PRIMARY KEY (hash, host));
+    PRIMARY KEY (hash, host, group_id));
 CREATE TABLE IF NOT EXISTS waiting (
     hash TEXT PRIMARY KEY, host TEXT NOT NULL, group_id TEXT NOT NULL, tbl TEXT NOT NULL,
     reason TEXT NOT NULL, at INTEGER NOT NULL, record TEXT NOT NULL, sig BLOB, cosig BLOB);

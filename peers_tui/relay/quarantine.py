@@ -22,8 +22,44 @@ CREATE INDEX IF NOT EXISTS waiting_group ON waiting (group_id);
 """
 
 
+# The quarantine keyed by (hash, host), as ledgers before it had it: a record refused in two
+# groups' files (a genuine one copied into another group, say) was kept once, under the first
+# group, and the second group's lookup (Ledger.refused_from) missed it.
+_BY_GROUP = """
+CREATE TABLE quarantine_by_group (
+    hash TEXT NOT NULL, host TEXT NOT NULL, group_id TEXT NOT NULL, tbl TEXT NOT NULL,
+    reason TEXT NOT NULL, at INTEGER NOT NULL, record TEXT NOT NULL, sig BLOB, cosig BLOB,
+    PRIMARY KEY (hash, host, group_id));
+INSERT INTO quarantine_by_group SELECT hash, host, group_id, tbl, reason, at, record, sig, cosig
+    FROM quarantine;
+DROP TABLE quarantine;
+ALTER TABLE quarantine_by_group RENAME TO quarantine;
+"""
+
+
+def keyed_by_group(db: sqlite3.Connection) -> None:
+    """A ledger whose quarantine is keyed by (hash, host) moved over to (hash, host, group),
+    in one transaction (another process opening it meanwhile waits, then finds it done)."""
+    def by_host() -> bool:
+        keys = {str(row[1]) for row in db.execute("PRAGMA table_info(quarantine)") if row[5]}
+        return bool(keys) and "group_id" not in keys
+    if not by_host():
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if by_host():
+            for statement in filter(str.strip, _BY_GROUP.split(";")):
+                db.execute(statement)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def prepare(db: sqlite3.Connection) -> None:
-    """The counts table, filled from the rows kept when a ledger from before it is opened."""
+    """The counts table, filled from the rows kept when a ledger from before it is opened;
+    the quarantine keyed by group."""
+    keyed_by_group(db)
     db.executescript(SCHEMA)
     # Only when there is something to count: an INSERT of nothing still takes the write lock,
     # and `peers relay status` (which opens the ledger too) then waited on the running relay's
@@ -36,9 +72,9 @@ def prepare(db: sqlite3.Connection) -> None:
 
 def quarantine(db: sqlite3.Connection, envelope: Envelope, reason: str, cap: int) -> None:
     """Count the refusal; keep the record unless its host has `cap` kept already (a record
-    refused again from the same host counts once, as before)."""
-    if db.execute("SELECT 1 FROM quarantine WHERE hash = ? AND host = ?",
-                  (envelope.hash, envelope.origin)).fetchone() is None:
+    refused again from the same host in the same group counts once, as before)."""
+    if db.execute("SELECT 1 FROM quarantine WHERE hash = ? AND host = ? AND group_id = ?",
+                  (envelope.hash, envelope.origin, envelope.group_id)).fetchone() is None:
         row = db.execute("SELECT kept FROM rejected_counts WHERE host = ?",
                          (envelope.origin,)).fetchone()
         keep = row is None or row[0] < cap
@@ -72,8 +108,8 @@ def withdraw(db: sqlite3.Connection, group_id: str, host: str,
     with_transaction = not db.in_transaction
     if with_transaction:
         db.execute("BEGIN IMMEDIATE")
-    db.executemany("DELETE FROM quarantine WHERE hash = ? AND host = ?",
-                   [(row[0], host) for row in rows])
+    db.executemany("DELETE FROM quarantine WHERE hash = ? AND host = ? AND group_id = ?",
+                   [(row[0], host, group_id) for row in rows])
     db.execute("UPDATE rejected_counts SET refused = MAX(0, refused - ?), kept = MAX(0, kept - ?)"
                " WHERE host = ?", (len(rows), len(rows), host))
     if with_transaction:

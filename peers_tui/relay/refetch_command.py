@@ -20,8 +20,11 @@ from pathlib import Path
 
 import nats
 
+from peers_tui.core.errors import NotFound
 from peers_tui.core.genesis import GROUP_ID_LENGTH
+from peers_tui.core.group_store import GroupStore
 from peers_tui.relay import census
+from peers_tui.relay.altered_rows import restore_altered
 from peers_tui.relay.apply import Outcome, apply_records
 from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
 from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
@@ -33,7 +36,8 @@ from peers_tui.relay.replaced_files import start_over
 
 def group_of(args: argparse.Namespace, hub: Path, query: str) -> tuple[str, bool]:
     """A group id this hub holds a file of: the id itself, or a group of the user's account
-    (by id prefix or name, as every command names groups); and whether its file is missing
+    (by id prefix or name, as every command names groups), else a group file of the hub by
+    the name it was founded with (relay/hub_groups.py); and whether its file is missing
     (a group the user is in whose file was deleted: fetched again whole)."""
     text = query.strip().lower()
     if len(text) == GROUP_ID_LENGTH and (hub / f"{text}.db").is_file():
@@ -41,7 +45,12 @@ def group_of(args: argparse.Namespace, hub: Path, query: str) -> tuple[str, bool
     from peers_tui.core.account import Account  # only for a name
     from peers_tui.paths import home_dir
 
-    entry = Account(home_dir(args.home), hub).resolve(query)
+    try:
+        entry = Account(home_dir(args.home), hub).resolve(query)
+    except NotFound:  # the relay's own user, say, is in none of the hub's groups
+        from peers_tui.relay.hub_groups import hub_group
+
+        return hub_group(hub, query), False
     path = hub / f"{entry.id}.db"
     if (not entry.personal and not os.path.lexists(path)
             and os.path.abspath(entry.db_file) == os.path.abspath(path)):
@@ -124,6 +133,7 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         finally:
             ledger.close()
     _record(hub, outcome)
+    restored = [] if missing else restore_altered(GroupStore(hub / f"{group_id}.db", group_id))
     brought = len(outcome.applied)
     if brought:
         ledger = Ledger(relay_dir(hub) / "relay.db")
@@ -141,5 +151,8 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         line += f"; {refused} of them are refused here, as before"
     if outcome.waiting:
         line += f"; {len(outcome.waiting)} wait for earlier records"
+    if restored:  # rows whose columns were changed in the file, their records genuine
+        line += (f"; {len(restored)} rows altered in the file were put back from their signed"
+                 f" records ({', '.join(restored[:3])}{' ...' if len(restored) > 3 else ''})")
     print(line)
     return 0

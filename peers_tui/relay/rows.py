@@ -11,7 +11,7 @@ HistoryReader.judge); apply.py judges incoming rows the same way.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from collections.abc import Callable
 
@@ -180,7 +180,11 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             else:
                 scan.refused.append((envelope, problem or AHEAD_OF_HUB))
         # A void record a genuine one names goes to fork_evidence first (chain_evidence.py).
-        move_named_void(store, [e for _, e in chained], scan.refused, refused_here)
+        # ...but an altered row whose record is genuine stays, its record shipped (altered_rows).
+        kept: list[Envelope] = []
+        move_named_void(store, [e for _, e in chained], scan.refused, refused_here, roster, kept)
+        chained.extend((_order(e), replace(e, origin=origin)) for e in kept
+                       if known is None or not known(e.hash))
         chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
         junk, scan.evidence_position = junk_after(gid, after_evidence)
         scan.refused.extend((Envelope(gid, "msg", text, sig, None, origin), why) for text, sig, why in junk)
