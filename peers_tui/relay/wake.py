@@ -15,10 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-# The slow sweep: inotify misses nothing short of a queue overflow, so this is a safety net,
-# 2 s apart (each look stats every group file: at 0.5 s, ~0.4 ms of CPU a second idle, R3);
-# 0.5 s while the last look failed (a publish refused at a bound: the same records go again).
-SWEEP = 2.0
+# The slow sweep: inotify misses nothing short of a queue overflow (which wakes a look at
+# once, `_readable`), so this is a safety net, 5 s apart: each look stats every group file
+# (at 0.5 s, ~0.4 ms of CPU a second idle, R3; every 2 s with 200 groups, ~1 ms a look, a
+# tenth of an idle hub relay's CPU: "Idle with many groups and leaves"); 0.5 s while the
+# last look failed (a publish refused at a bound: the same records go again).
+SWEEP = 5.0
 RETRY = 0.5
 # A recent write that may not be visible yet is looked at again after 0.5 ms, then 1, 2, 4,
 # ... up to 64 ms between looks until it is old enough to be visible for sure
