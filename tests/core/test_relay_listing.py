@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import load_or_create_keypair
 from peers_tui.relay import wake
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner
@@ -53,8 +55,11 @@ def _a_second_ago(scanner: LocalScanner) -> float:
 
 async def test_an_idle_hub_directory_is_not_listed_again(tmp_path, alice, bob) -> None:
     async with listed_host(tmp_path, alice, bob) as (group_id, hub, scanner, _):
-        with (hub / f"{group_id}.db").open("r+b") as writing:  # a write: no entry moved
-            writing.seek(0, os.SEEK_END)
+        writer = GroupStore(hub / f"{group_id}.db", group_id)  # a commit: no entry moved
+        try:
+            writer.post(load_or_create_keypair(alice.home), "a write is no reason to list")
+        finally:
+            writer.close()
         (hub / "notes.txt").write_text("not a group file")
         await settle()
         listed = _a_second_ago(scanner)
