@@ -62,6 +62,8 @@ class Backfills:
         """Walk on in `group_id` if its file has a frontier (True), else nothing (False)."""
         if group_id in self.tasks and not self.tasks[group_id].done():
             return True
+        if backfill_state.walking(self.hub / f"{group_id}.db") is False:
+            return False  # no frontier: no store opened to read none (every file at a start)
         try:
             state = backfill_state.read_file(self.hub, group_id, backfill_state.current)
         except PeersError:

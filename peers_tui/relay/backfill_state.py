@@ -11,6 +11,7 @@ record whose predecessor never came, and a junk row is no record to take out as 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from peers_tui.core.models import Message
 from peers_tui.core.raw import text_of
 from peers_tui.relay import deleted_tops, unlinked
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.kept_stores import reading
 from peers_tui.relay.links import ORIGIN
 
 T = TypeVar("T")
@@ -41,6 +43,19 @@ def read_file(hub: Path, group_id: str, read: Callable[[GroupStore], T]) -> T:
         return read(store)
     finally:
         store.close()
+
+
+def walking(path: Path) -> bool | None:
+    """Whether the group file holds a frontier (a walk under way), read on a read-only
+    connection of its own (kept_stores.reading: ~0.2 ms, where a store opened for `current`
+    took ~1 ms, and a relay's start asks it of every group file: 0.15 s of CPU with 200);
+    None when it cannot be read so (the caller opens a store and learns why)."""
+    try:
+        with reading(None, path) as connection:
+            return connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                                      " AND name = ?", (frontier.STATE,)).fetchone() is not None
+    except sqlite3.Error:
+        return None
 
 
 def current(store: GroupStore) -> Frontier | None:

@@ -160,7 +160,7 @@ class ConsumerGuard:
             if info.config.max_consumers != STREAM_CAP:
                 info.config.max_consumers = STREAM_CAP
                 await self.js.update_stream(info.config)
-            listed = await self._consumers(stream)
+            listed = await self._consumers(stream, info.state.consumer_count)
             for key in [key for key in self.owners if key[0] == stream and key[1] not in listed]:
                 await self._forget_if_gone(*key)
             for name, config in listed.items():
@@ -172,11 +172,13 @@ class ConsumerGuard:
                     await self._remove(stream, name, "?", reason)
         self.report()
 
-    async def _consumers(self, stream: str) -> dict[str, Any]:
-        """The stream's consumers by name, a page (256) at a time. While consumers come and go
-        the pages may skip or repeat some (the next sweep sees them); the offset moves on by
-        each page, so churn never keeps this looping (with `offset=len(found)` a run under load
-        saw the sweep never finish: no report in 20 s)."""
+    async def _consumers(self, stream: str, counted: int) -> dict[str, Any]:
+        """The stream's consumers by name, a page (256) at a time, until a page comes back
+        empty or the pages hold the `counted` of the stream's info (the hub's streams hold a
+        few: one page, not a second empty one, an API call and its advisory spared every
+        sweep). While consumers come and go the pages may skip or repeat some (the next sweep
+        sees them); the offset moves on by each page, so churn never keeps this looping (with
+        `offset=len(found)` a run under load saw the sweep never finish: no report in 20 s)."""
         found: dict[str, Any] = {}
         offset = 0
         for _ in range(STREAM_CAP // 256 + 2):
@@ -185,6 +187,8 @@ class ConsumerGuard:
                 break
             found.update((info.name, info.config) for info in page)
             offset += len(page)
+            if offset >= counted:
+                break
         return found
 
     async def _forget_if_gone(self, stream: str, name: str) -> None:

@@ -60,7 +60,7 @@ class LocalScanner:
         # Per file closed clean (every commit to it handled): the token it was left with
         self.closed_at: dict[str, Token] = {}
         self.files: list[tuple[str, Path]] = []
-        self.listed = 0.0
+        self.listed, self.listing_due = 0.0, lambda listed: True
         self.pending = 0  # records found but not yet stored upstream
         self.more = False  # a scan stopped at its limit: the rest goes at once, not after a wait
         self.seen: set[str] | None = None
@@ -114,8 +114,8 @@ class LocalScanner:
         return any(token is None for token in self.tokens.values())
 
     def group_files(self, fresh: bool = False) -> list[tuple[str, Path]]:
-        """The hub's group files, listed again at most once a second (new groups are rare)."""
-        if fresh or time.monotonic() - self.listed > 1.0:
+        """The hub's group files, listed again at most once a second if `listing_due` says."""
+        if fresh or (time.monotonic() - self.listed > 1.0 and self.listing_due(self.listed)):
             self.files = [(path.stem, path) for path in sorted(self.hub.glob("*.db"))
                           if GROUP_FILE.match(path.stem) and path.is_file() and not path.is_symlink()]
             self.listed = time.monotonic()

@@ -129,6 +129,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
             self.waker = Waker(self.hub)
             self.scanner.handled = self.waker.seen
+            self.scanner.listing_due = self.waker.listing_due  # listed again when files come or go
             self.waker.wake()  # a first look at every file
             self.backfills = Backfills(self.hub, self.js_hub, self._apply_group, self.ledger,
                                        self.lock, self._trace, self.reporter.set_backfill)

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from pathlib import Path
 from typing import Any
 
-# The slow sweep: inotify misses nothing short of a queue overflow, so this is a safety net,
-# 2 s apart (each look stats every group file: at 0.5 s, ~0.4 ms of CPU a second idle, R3);
-# 0.5 s while the last look failed (a publish refused at a bound: the same records go again).
-SWEEP = 2.0
+# The slow sweep: inotify misses nothing short of a queue overflow (which wakes a look at
+# once, `_readable`), so this is a safety net, 5 s apart: each look stats every group file
+# (at 0.5 s, ~0.4 ms of CPU a second idle, R3; every 2 s with 200 groups, ~1 ms a look, a
+# tenth of an idle hub relay's CPU: "Idle with many groups and leaves"); 0.5 s while the
+# last look failed (a publish refused at a bound: the same records go again).
+SWEEP = 5.0
 RETRY = 0.5
 # A recent write that may not be visible yet is looked at again after 0.5 ms, then 1, 2, 4,
 # ... up to 64 ms between looks until it is old enough to be visible for sure
@@ -28,6 +31,11 @@ RETRY = 0.5
 # before the commit is visible.
 SOON_FIRST = 0.0005
 SOON_MAX = 0.064
+# The scanner lists the hub directory again only when inotify says its entries moved (a group
+# file made, moved in or out, deleted: `listing_due`), and this often all the same. Listing
+# 200 group files (a glob, two stats a file) took ~2 ms of CPU, and it was done every second
+# something asked (the status every 2 s, the sweep): half of an idle hub relay's CPU.
+LIST_ANYWAY = 10.0
 
 
 class Waker:
@@ -42,27 +50,44 @@ class Waker:
         # founded within a second of the last listing waited for the sweep, up to 2 s, and a
         # `peers join` of it from another host in that time found it unknown.
         self.new_file = False
+        self.entries_moved = 0.0  # when an event said a group file came or went (monotonic)
         self.inotify: Any = None
-        self._arrived = 0
+        self._arrived = self._left = self._written = self._overflow = 0
         try:
             from inotify_simple import INotify, flags
 
             self.inotify = INotify()
             self._arrived = flags.CREATE | flags.MOVED_TO
-            self.inotify.add_watch(str(hub), flags.MODIFY | flags.CREATE | flags.MOVED_TO
-                                   | flags.CLOSE_WRITE)
+            self._left = flags.DELETE | flags.MOVED_FROM
+            self._written = flags.MODIFY | flags.CREATE | flags.MOVED_TO | flags.CLOSE_WRITE
+            self._overflow = flags.Q_OVERFLOW
+            self.inotify.add_watch(str(hub), self._written | self._left)
             asyncio.get_running_loop().add_reader(self.inotify.fileno(), self._readable)
         except (ImportError, OSError):
             self.inotify = None
 
     def _readable(self) -> None:
         events = self.inotify.read(timeout=0)
-        written = {e.name for e in events if e.name.endswith((".db", ".db-wal"))}
+        written = {e.name for e in events
+                   if e.mask & self._written and e.name.endswith((".db", ".db-wal"))}
         if any(e.mask & self._arrived and e.name.endswith(".db") for e in events):
             self.new_file = True
+        if any(e.mask & (self._arrived | self._left) and e.name.endswith(".db")
+               or e.mask & self._overflow for e in events):
+            self.entries_moved = time.monotonic()
+        if any(e.mask & self._overflow for e in events):  # events lost: look at every file
+            self.wake()
         if written:
             self.names |= written
             self.event.set()
+
+    def listing_due(self, listed: float) -> bool:
+        """Whether the scanner's listing of the group files made at `listed` (monotonic)
+        may be out of date: a group file came or went since (or without inotify: always)."""
+        if self.inotify is None or time.monotonic() - listed > LIST_ANYWAY:
+            return True
+        self._readable()  # what the kernel has queued that the loop has not read yet
+        return self.entries_moved >= listed
 
     def take_new_file(self) -> bool:
         """Whether a group file arrived since the last call (`new_file`), clearing it."""
