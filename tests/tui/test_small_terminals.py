@@ -1,0 +1,70 @@
+"""Small terminals (80x24, 60x20, 50x14: SSH sessions and tmux panes): the group list, the
+switcher, the log's columns and the topic bar keep what matters whole, read from the screen
+as the terminal shows it."""
+
+from __future__ import annotations
+
+import pytest
+
+from rich.cells import cell_len
+from peers_tui.screens.group_list import GroupListScreen
+from peers_tui.screens.switcher import GroupSwitcher
+from peers_tui.widgets import MessageLog
+from tests.conftest import User
+from tests.tui_helpers import make_app, terminal_text, wait_for
+
+LONG = "the-infrastructure-and-platform-reliability-engineering-working-group"
+WIDE = "团队讨论组🎉プロジェクト会議室"  # two cells a character
+WIDE_HANDLE = "张伟大师傅"
+BODY = ("hello from bob, this is a fairly long message that should wrap across several lines "
+        "in a narrow terminal window without losing any words at all")
+
+
+@pytest.fixture
+def groups(alice: User, bob: User) -> str:
+    """alice's groups with a long name and a wide one; bob, with a CJK handle, wrote BODY in
+    the long one and a message in the wide one (unread for alice)."""
+    alice.ok("create", LONG)
+    alice.ok("create", WIDE)
+    bob.ok("id", "--handle", WIDE_HANDLE)
+    for group in (LONG, WIDE):
+        bob.ok("join", alice.ok("invite", group).out.strip())
+    bob.ok("send", LONG, BODY)
+    bob.ok("send", WIDE, "你好")
+    return LONG
+
+
+def unspaced(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (50, 14)])
+async def test_the_group_list_shows_every_name_whole(alice, groups, size):
+    """Ctrl+G: a long name was cut at 40 cells (at 80 columns: 'the-infrastructure-and-
+    platform-reliabil', no mark it went on), and a CJK name, padded by characters, pushed its
+    unread count 20 cells out of the column; the hints were cut at 60 columns."""
+    app = make_app(alice, "personal")
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: len(app.summaries) == 3)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
+        await pilot.pause(0.2)
+        text = terminal_text(app)
+    assert LONG in unspaced(text) and WIDE in unspaced(text), text
+    counts = [row.rstrip() for row in text.splitlines() if row.rstrip().endswith(" 1")]
+    assert len(counts) == 2 and len({cell_len(row) for row in counts}) == 1, text  # a column
+    assert "Esc back" in " ".join(text.split()), text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (50, 14)])
+async def test_the_switcher_shows_every_name_whole(alice, groups, size):
+    """Ctrl+K: names were cut at 24 cells in a box of 56."""
+    app = make_app(alice, "personal")
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: len(app.summaries) == 3)
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupSwitcher))
+        await pilot.pause(0.2)
+        text = terminal_text(app)
+    inside = "".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
+    assert LONG in unspaced(inside), text
