@@ -68,3 +68,20 @@ async def test_the_switcher_shows_every_name_whole(alice, groups, size):
         text = terminal_text(app)
     inside = "".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
     assert LONG in unspaced(inside), text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_wide_handle_keeps_the_log_s_columns(alice, groups, size):
+    """bob's handle '张伟大师傅' (10 cells, 5 characters) was padded by characters: his
+    bar stood 5 cells right of everyone's and the end of each of his lines went past the edge
+    ('a fairly long mess')."""
+    app = make_app(alice, LONG)
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(MessageLog)
+                       and BODY in [v.body for v in app.screen.query_one(MessageLog).views])
+        await pilot.pause(0.2)
+        text = terminal_text(app)
+    bars = {cell_len(row[:row.index("│")]) for row in text.splitlines()
+            if "│" in row and row.index("│") < 40 and not row.startswith(" " + LONG[:8])}
+    assert len(bars) == 1, text
+    assert set(BODY.split()) <= set(text.split()), text
