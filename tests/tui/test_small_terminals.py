@@ -85,3 +85,17 @@ async def test_a_wide_handle_keeps_the_log_s_columns(alice, groups, size):
             if "│" in row and row.index("│") < 40 and not row.startswith(" " + LONG[:8])}
     assert len(bars) == 1, text
     assert set(BODY.split()) <= set(text.split()), text
+
+
+@pytest.mark.parametrize("width", [120, 80, 60])
+async def test_the_topic_bar_keeps_its_right_side_with_a_long_topic(alice, groups, width):
+    """A long topic (or name) pushed the other groups' unread count ('1 unread · Alt+A') and
+    the relay's link past the right edge: now the topic is cut with '…' before them."""
+    alice.ok("topic", LONG, "a very long topic about the migration of every production "
+             "database to the new cluster: read the runbook first, twice, and ask in here")
+    app = make_app(alice, LONG)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await wait_for(pilot, lambda: "unread" in terminal_text(app).splitlines()[0], 5)
+        first = terminal_text(app).splitlines()[0]
+    assert first.rstrip().endswith("1 unread · Alt+A"), first
+    assert "…" in first, first
