@@ -8,6 +8,7 @@ import pytest
 
 from rich.cells import cell_len
 from peers_tui.screens.group_list import GroupListScreen
+from peers_tui.screens.search import SearchScreen
 from peers_tui.screens.switcher import GroupSwitcher
 from peers_tui.widgets import MessageLog
 from tests.conftest import User
@@ -99,3 +100,29 @@ async def test_the_topic_bar_keeps_its_right_side_with_a_long_topic(alice, group
         first = terminal_text(app).splitlines()[0]
     assert first.rstrip().endswith("1 unread · Alt+A"), first
     assert "…" in first, first
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_search_results_show_their_last_line(alice, team, size):
+    """Ctrl+F: the results' heights were counted at the list's width before its scrollbar
+    came, and drawn 2 cells narrower: a result folding onto one more line lost it (the end
+    of a message, at 60 columns); the status line was cut ('Enter jumps to the messa')."""
+    for n in range(12):
+        alice.ok("send", "team", f"needle {n} " + "lorem ipsum dolor " * n + f"end{n}")
+    app = make_app(alice, "team")
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(MessageLog))
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press(*"needle")
+        await wait_for(pilot, lambda: "12 results" in terminal_text(app))
+        await pilot.pause(0.3)
+        text = terminal_text(app)
+    rows = [row.split("│")[1] for row in text.splitlines() if row.count("│") == 2]
+    assert "Enter jumps to the message" in " ".join(" ".join(rows).split()), text  # status
+    starts = [n for n, row in enumerate(rows) if " alice: needle " in row]
+    assert len(starts) >= 2, text
+    for here, after in zip(starts, starts[1:]):
+        shown = " ".join(rows[here:after])
+        number = shown.split(" alice: needle ")[1].split()[0]
+        assert f"end{number}" in shown.split(), text
