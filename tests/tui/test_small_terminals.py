@@ -126,3 +126,35 @@ async def test_search_results_show_their_last_line(alice, team, size):
         shown = " ".join(rows[here:after])
         number = shown.split(" alice: needle ")[1].split()[0]
         assert f"end{number}" in shown.split(), text
+
+
+@pytest.mark.parametrize("size", [(60, 20), (50, 14)])
+async def test_a_long_answer_shows_whole_in_a_note(alice, team, make_user, size):
+    """/who of a group of 8 was a notification taller than the screen: its first lines (the
+    group, '8 members', the user's own line) were cut at the top, with no way to scroll. A
+    short answer stays a notification."""
+    from tests.tui_helpers import type_text
+    try:
+        from peers_tui.screens.note import NoteScreen
+    except ImportError:  # on main before this branch: the notification alone
+        NoteScreen = type(None)  # noqa: N806
+
+    for name in ("carol", "dave", "erin", "frank", "grace", "heidi"):
+        make_user(name).ok("join", alice.ok("invite", "team").out.strip())
+    app = make_app(alice, "team")
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(MessageLog))
+        await type_text(pilot, "/who")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "8 members" in " ".join(
+            [n.message for n in app._notifications] + [getattr(app.screen, "message", "")]), 5)
+        await pilot.pause(0.5)
+        text = terminal_text(app)
+        assert "team: 8 members" in text and "alice" in text, text
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NoteScreen))
+        await type_text(pilot, "/topic")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app._notifications) > 0, 5)
+        assert not isinstance(app.screen, NoteScreen)
