@@ -28,13 +28,14 @@ def fits_a_toast(message: str, columns: int, rows: int) -> bool:
     return lines + TOAST_ROWS <= rows - 2  # the footer's row and the composer's border
 
 
-def tell(app: App[object], message: str) -> None:
+def tell(app: App[object], message: str, *, title: str = "",
+         timeout: float | None = None) -> None:
     """A command's answer: a notification, or this screen when it would not show whole."""
     columns, rows = app.size
     if fits_a_toast(message, columns, rows):
-        app.notify(message)
+        app.notify(message, title=title, timeout=timeout)
     else:
-        app.push_screen(NoteScreen(message))
+        app.push_screen(NoteScreen(message, title))
 
 
 class NoteScreen(ModalScreen[None]):
@@ -42,11 +43,12 @@ class NoteScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", show=True)]
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, title: str = "") -> None:
         super().__init__()
-        self.message = message
+        self.message, self.title_text = message, title
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="note-body") as body:
+            body.border_title = Content(self.title_text)  # plain text, never markup
             body.border_subtitle = "Esc closes"
             yield Static(Text(self.message, overflow="fold"))  # plain text, never markup

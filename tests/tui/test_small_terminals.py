@@ -142,7 +142,7 @@ async def test_a_long_answer_shows_whole_in_a_note(alice, team, make_user, size)
     for name in ("carol", "dave", "erin", "frank", "grace", "heidi"):
         make_user(name).ok("join", alice.ok("invite", "team").out.strip())
     app = make_app(alice, "team")
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:  # toasts drawn
         await wait_for(pilot, lambda: app.screen.query(MessageLog))
         await type_text(pilot, "/who")
         await pilot.press("enter")
@@ -158,3 +158,30 @@ async def test_a_long_answer_shows_whole_in_a_note(alice, team, make_user, size)
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(app._notifications) > 0, 5)
         assert not isinstance(app.screen, NoteScreen)
+
+
+async def test_who_reacted_shows_whole_at_50x14(alice, team, make_user):
+    """Selection mode, w: the reactors were a notification cut at the screen's top when
+    there were more than it could show (the first emoji and who gave it lost)."""
+    alice.ok("send", "team", "ship it?")
+    emojis = ["👍", "🎉", "❤️", "🚀", "👀", "😄", "😕"]
+    people = ["carol_the_release_manager", "dave_from_the_platform_team",
+              "erin_who_runs_staging", "frank_the_database_person",
+              "grace_on_call_this_week", "heidi_writes_the_changelog"]
+    alice.ok("react", "team", "-1", emojis[0])
+    for name, emoji in zip(people, emojis[1:]):
+        person = make_user(name)
+        person.ok("join", alice.ok("invite", "team").out.strip())
+        person.ok("react", "team", "-1", emoji)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(50, 14), notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(MessageLog)
+                       and app.screen.query_one(MessageLog).views)
+        await pilot.press("alt+s")
+        await pilot.pause(0.3)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: "heidi" in " ".join(
+            [n.message for n in app._notifications] + [getattr(app.screen, "message", "")]), 5)
+        await pilot.pause(0.5)
+        text = unspaced(terminal_text(app))
+    assert "👍alice" in text and "carol_the_release_manager" in text, text
