@@ -185,3 +185,23 @@ async def test_who_reacted_shows_whole_at_50x14(alice, team, make_user):
         await pilot.pause(0.5)
         text = unspaced(terminal_text(app))
     assert "👍alice" in text and "carol_the_release_manager" in text, text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (50, 14)])
+async def test_the_leave_question_names_the_whole_group(alice, groups, size):
+    """l in the group list asks 'Leave NAME?': a long name was cut at the box's edge, no
+    mark it went on ('Leave the-infrastructure-and-platform-rel' at 50 columns)."""
+    from peers_tui.screens.confirm import ConfirmScreen
+
+    app = make_app(alice, "personal")
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: len(app.summaries) == 3)
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
+        await pilot.press("down", "l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause(0.2)
+        text = terminal_text(app)
+    inside = " ".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
+    assert f"Leave{LONG}?" in unspaced(inside), text
+    assert "n / Esc: no" in inside, text
