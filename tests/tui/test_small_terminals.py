@@ -205,3 +205,25 @@ async def test_the_leave_question_names_the_whole_group(alice, groups, size):
     inside = " ".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
     assert f"Leave{LONG}?" in unspaced(inside), text
     assert "n / Esc: no" in inside, text
+
+
+@pytest.mark.parametrize("size", [(60, 20), (50, 14)])
+async def test_the_invites_screen_keeps_its_keys_in_sight(alice, groups, size):
+    """/invite with two invites already out: the new code and the list pushed the key hints
+    (c copy, r revoke, Esc close) below the box, out of sight at 60x20."""
+    from peers_tui.screens.invites import InvitesScreen
+    from tests.tui_helpers import type_text
+
+    for _ in range(2):
+        alice.ok("invite", LONG, "--uses", "5")
+    app = make_app(alice, LONG)
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(MessageLog))
+        await type_text(pilot, "/invite")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InvitesScreen))
+        await wait_for(pilot, lambda: "peers1:" in terminal_text(app))
+        await pilot.pause(0.3)
+        text = terminal_text(app)
+    inside = " ".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
+    assert "Esc close" in " ".join(inside.split()), text
