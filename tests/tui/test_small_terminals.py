@@ -227,3 +227,19 @@ async def test_the_invites_screen_keeps_its_keys_in_sight(alice, groups, size):
         text = terminal_text(app)
     inside = " ".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
     assert "Esc close" in " ".join(inside.split()), text
+
+
+async def test_the_log_keeps_room_for_the_text_at_30_columns(alice, team):
+    """Below 45 columns the author column (up to 16 cells) and the time left the text 5
+    cells at 30 columns, and it was cropped at the edge ('wind' for 'window'): the column
+    narrows so the text keeps 20."""
+    body = "narrow terminal window without losing any words"
+    alice.ok("id", "--handle", "alice_the_release_manager")
+    alice.ok("send", "team", body)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(30, 10)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(MessageLog)
+                       and body in [v.body for v in app.screen.query_one(MessageLog).views])
+        await pilot.pause(0.2)
+        text = terminal_text(app)
+    assert set(body.split()) <= set(text.split()), text
