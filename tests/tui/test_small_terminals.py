@@ -39,18 +39,36 @@ def unspaced(text: str) -> str:
     return "".join(text.split())
 
 
+def boxed_rows(text: str) -> list[str]:
+    """The rows inside a modal's box (between its │ borders)."""
+    return [row.split("│")[1] for row in text.splitlines() if row.count("│") == 2]
+
+
+def boxed(text: str) -> str:
+    return " ".join(boxed_rows(text))
+
+
+async def screen_over_personal(alice: User, size: tuple[int, int], keys: list[str],
+                               screen: type) -> str:
+    """alice's app on her personal group, `keys` pressed once her groups are counted, shown
+    as the terminal shows it once `screen` is up."""
+    app = make_app(alice, "personal")
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: len(app.summaries) == 3)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: isinstance(app.screen, screen))
+        await pilot.pause(0.2)
+        return terminal_text(app)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (60, 20), (50, 14)])
 async def test_the_group_list_shows_every_name_whole(alice, groups, size):
     """Ctrl+G: a long name was cut at 40 cells (at 80 columns: 'the-infrastructure-and-
     platform-reliabil', no mark it went on), and a CJK name, padded by characters, pushed its
     unread count 20 cells out of the column; the hints were cut at 60 columns."""
-    app = make_app(alice, "personal")
-    async with app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: len(app.summaries) == 3)
-        await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
-        await pilot.pause(0.2)
-        text = terminal_text(app)
+    text = await screen_over_personal(alice, size, ["ctrl+g"], GroupListScreen)
     assert LONG in unspaced(text) and WIDE in unspaced(text), text
     counts = [row.rstrip() for row in text.splitlines() if row.rstrip().endswith(" 1")]
     assert len(counts) == 2 and len({cell_len(row) for row in counts}) == 1, text  # a column
@@ -60,15 +78,8 @@ async def test_the_group_list_shows_every_name_whole(alice, groups, size):
 @pytest.mark.parametrize("size", [(80, 24), (50, 14)])
 async def test_the_switcher_shows_every_name_whole(alice, groups, size):
     """Ctrl+K: names were cut at 24 cells in a box of 56."""
-    app = make_app(alice, "personal")
-    async with app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: len(app.summaries) == 3)
-        await pilot.press("ctrl+k")
-        await wait_for(pilot, lambda: isinstance(app.screen, GroupSwitcher))
-        await pilot.pause(0.2)
-        text = terminal_text(app)
-    inside = "".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
-    assert LONG in unspaced(inside), text
+    text = await screen_over_personal(alice, size, ["ctrl+k"], GroupSwitcher)
+    assert LONG in unspaced(boxed(text)), text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)])
@@ -118,7 +129,7 @@ async def test_search_results_show_their_last_line(alice, team, size):
         await wait_for(pilot, lambda: "12 results" in terminal_text(app))
         await pilot.pause(0.3)
         text = terminal_text(app)
-    rows = [row.split("│")[1] for row in text.splitlines() if row.count("│") == 2]
+    rows = boxed_rows(text)
     assert "Enter jumps to the message" in " ".join(" ".join(rows).split()), text  # status
     starts = [n for n, row in enumerate(rows) if " alice: needle " in row]
     assert len(starts) >= 2, text
@@ -193,16 +204,8 @@ async def test_the_leave_question_names_the_whole_group(alice, groups, size):
     mark it went on ('Leave the-infrastructure-and-platform-rel' at 50 columns)."""
     from peers_tui.screens.confirm import ConfirmScreen
 
-    app = make_app(alice, "personal")
-    async with app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: len(app.summaries) == 3)
-        await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
-        await pilot.press("down", "l")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.pause(0.2)
-        text = terminal_text(app)
-    inside = " ".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
+    text = await screen_over_personal(alice, size, ["ctrl+g", "down", "l"], ConfirmScreen)
+    inside = boxed(text)
     assert f"Leave{LONG}?" in unspaced(inside), text
     assert "n / Esc: no" in inside, text
 
@@ -225,7 +228,7 @@ async def test_the_invites_screen_keeps_its_keys_in_sight(alice, groups, size):
         await wait_for(pilot, lambda: "peers1:" in terminal_text(app))
         await pilot.pause(0.3)
         text = terminal_text(app)
-    inside = " ".join(row.split("│")[1] for row in text.splitlines() if row.count("│") == 2)
+    inside = boxed(text)
     assert "Esc close" in " ".join(inside.split()), text
 
 
