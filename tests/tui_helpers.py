@@ -74,3 +74,19 @@ def at_first_frame_with_messages(app: PeersApp, take: Callable[[Any], None]) -> 
 
     app._display = drawn  # type: ignore[method-assign]
 
+
+
+def terminal_text(app: PeersApp) -> str:
+    """The whole screen as a terminal of the app's size shows it, one line a row (with the
+    screens below a modal), as plain text: what a user reads, for tests at small sizes."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False,
+                      safe_box=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text()

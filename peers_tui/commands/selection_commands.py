@@ -99,7 +99,9 @@ def who_reacted(chat: SelectionContext, view: MessageView) -> None:
             return
         text = "\n".join(f"{emoji} {', '.join(inert(r.handle, allow_newlines=False) for r in who)}"
                          for emoji, who in rows)
-        app.call_from_thread(app.notify, text or "no reactions", title="Reactions", timeout=10)
+        from peers_tui.screens.note import tell  # many reactors: a screen of their own
+
+        app.call_from_thread(tell, app, text or "no reactions", title="Reactions", timeout=10)
     app.run_worker(job, thread=True, group="slash", exit_on_error=False)
 
 

@@ -82,7 +82,9 @@ def in_background(chat: ChatContext, work: Callable[[], str | None], *,
             app.call_from_thread(app.notify, inert(str(exc)), severity="error")
             return
         if message:
-            app.call_from_thread(app.notify, inert(message))
+            from peers_tui.screens.note import tell  # a long answer in a screen of its own
+
+            app.call_from_thread(tell, app, inert(message))
         app.call_from_thread(chat.refresh_roster)
         if then is not None:
             app.call_from_thread(then)

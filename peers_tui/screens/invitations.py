@@ -60,7 +60,7 @@ class InvitationsScreen(ModalScreen[None]):
         with Vertical(id="invites-box"):
             yield Label(Text("Invitations to you", style="bold"))
             yield OptionList(id="invite-list")
-            yield Label(Text(key_hints("invitations"), style="italic"))
+            yield Label(Text(key_hints("invitations"), style="italic"), classes="-hints")
 
     def on_mount(self) -> None:
         self.show(self.offered)

@@ -59,7 +59,7 @@ class InvitesScreen(ModalScreen[None]):
                 yield Label(Text(self.code, style="bold", overflow="fold"), id="invite-code")
             yield Label(Text("Could still admit someone:", style="dim"))
             yield OptionList(id="invite-list")
-            yield Label(Text(key_hints("invites"), style="italic"))
+            yield Label(Text(key_hints("invites"), style="italic"), classes="-hints")
 
     def on_mount(self) -> None:
         self.refresh_list()

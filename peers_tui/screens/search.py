@@ -49,6 +49,15 @@ def result_text(view: MessageView, query: str) -> Text:
     return text
 
 
+class ResultList(OptionList):
+    """The results. OptionList counts each option's lines at the width it has when they are
+    added, and keeps them when its scrollbar then appears and takes 2 cells: a result folding
+    onto one more line lost its last (the end of a message, at 60 columns). Counted again."""
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        self._clear_caches()
+
+
 class SearchScreen(PickerScreen):
     """Returns the id of the chosen message, or None."""
 
@@ -75,7 +84,7 @@ class SearchScreen(PickerScreen):
             box.border_title = Content(f"Search {shown_name(self.group_name)}")  # not markup
             yield Input(value=self.initial, placeholder='words, "a phrase", prefix*', id="search-input")
             yield Label("", id="search-status")
-            yield OptionList(id="search-results")
+            yield ResultList(id="search-results")
 
     def on_mount(self) -> None:
         if self.initial:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -37,7 +38,13 @@ class GroupSwitcher(PickerScreen):
                 scored.append((-score, position, summary))
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(group_text(s), id=s.id) for _, _, s in sorted(scored)])
+        # The names' column: 24 cells, or as wide as the longest name asks, up to the box's
+        # room (60 cells, 90% of a narrower screen; its border, padding, the option's padding
+        # and the marks take 16), a longer name folded (group_text).
+        room = max(10, min(60, self.app.size.width * 9 // 10) - 16)
+        width = min(room, max([24, *(cell_len(s.label) for _, _, s in scored)]))
+        options.add_options([Option(group_text(s, width=width), id=s.id)
+                             for _, _, s in sorted(scored)])
         if scored:
             options.highlighted = 0
 

@@ -4,7 +4,9 @@ bar."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual.content import Content
 
 from peers_tui.core.states import NotifyLevel
 from peers_tui.core.views import GroupSummary
@@ -58,11 +60,17 @@ def _standing(text: Text, summary: GroupSummary, count_width: int) -> None:
 
 
 def group_text(summary: GroupSummary, index: int | None = None, *, width: int = 24) -> Text:
-    """One line: `1 name  12 @` with the standing when the user is not an active member."""
+    """`1 name  12 @` with the standing when the user is not an active member; the name in a
+    column of `width` cells, folded onto more lines when longer (never cut: it is what the
+    user picks by), the marks beside its last line."""
     text = Text(no_wrap=True, overflow="ellipsis")
     _index(text, index)
-    name = summary.label  # shown_name'd, with the id's start if another name looks the same
-    text.append(name[:width].ljust(width), style=_name_style(summary))
+    # shown_name'd, with the id's start if another name looks the same
+    folded = [str(line) for line in Content(summary.label).wrap(width)] or [""]
+    for number, line in enumerate(folded):
+        if number:
+            text.append("\n" + " " * (3 if index is not None else 0))
+        text.append(line + " " * max(0, width - cell_len(line)), style=_name_style(summary))
     if summary.warning:
         text.append(" ⚠ history", style="bold red")
     _standing(text, summary, count_width=4)

@@ -87,6 +87,12 @@ def clip(text: str, width: int) -> str:
     return out + "…"
 
 
+def right_aligned(text: str, width: int) -> str:
+    """`text` at the right of `width` cells (str.rjust counts characters: a CJK or emoji
+    handle, two cells a character, pushed the bar and the message past the edge)."""
+    return " " * max(0, width - cell_len(text)) + text
+
+
 FLAG = "⚠ "  # before the author of a record that does not verify
 
 
@@ -188,7 +194,7 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
     bar = Segment(" ┃ ", styles.mention) if mentioned else Segment(" │ ", styles.dim)
     first = [Segment(when.rjust(TIME_WIDTH), styles.time),
              Segment(UNSENT_MARK, styles.dim) if unsent else Segment(" "),
-             Segment(name_text.rjust(author_width), name_style)]
+             Segment(right_aligned(name_text, author_width), name_style)]
     return strips_of(lines, first, author_width, bar, width, console)
 
 
@@ -216,7 +222,7 @@ def render_event(event: EventView, author_width: int, width: int, console: Conso
     else:
         problem = inert(event.problem or "unknown problem", allow_newlines=False)
         text = Text(f"forged, not applied: {problem}: {said}", style=styles.problem)
-        name = Segment(author_cell("--", "", author_width, True).rjust(author_width),
+        name = Segment(right_aligned(author_cell("--", "", author_width, True), author_width),
                        styles.dim + styles.problem)
     first = [Segment(clock(event.created_at).rjust(TIME_WIDTH), styles.time),
              Segment(" "), name]

@@ -48,6 +48,9 @@ class TopicBar(Static):
         self.update(self.title_text(), layout=False)
 
     def title_text(self) -> Text:
+        """The group, its notify level and topic, and at the right the other groups' activity
+        and the link: those keep their place whatever the topic's length, and the left part
+        is cut to the room left with "…" (the whole topic: /topic)."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {self.label} ", style="bold")
         badge = notify_badge(self.notify_level)
@@ -59,8 +62,10 @@ class TopicBar(Static):
         link = ("  " if self.activity else "") + self.link if self.link else ""
         if self.activity or link:
             width = self.size.width or 80
-            pad = max(1, width - text.cell_len - len(self.activity) - cell_len(link) - 1)
-            text.append(" " * pad)
+            right = cell_len(self.activity) + cell_len(link) + 1
+            if text.cell_len + 1 + right > width:
+                text.truncate(max(1, width - right - 1), overflow="ellipsis")
+            text.append(" " * max(1, width - text.cell_len - right))
             text.append(self.activity, style="bold")
             text.append(link, style="dim" if "✓" in link else "bold")
         return text

@@ -191,7 +191,7 @@ class LogLines(LogScrolling):
         anchor = self.line_layout.anchor(int(self.scroll_y)) if keep_anchor else None
         views = self.window.views
         labels = author_labels(views, self.people)
-        basis = Basis(width, self._styles(), labels, column_width(views, labels),
+        basis = Basis(width, self._styles(), labels, column_width(views, labels, width),
                       self.window.marker_index())
         self.line_layout.build(views, basis, self._look(),
                                self.empty_hint if self.window.loaded else None, self._items(),

@@ -26,7 +26,7 @@ from peers_tui.core.names import person_labels
 from peers_tui.core.views import MessageView
 from peers_tui.widgets.message_log.window import MAX_BUFFER
 from peers_tui.widgets.message_render import (
-    FLAG, MAX_AUTHOR_WIDTH, Styles, clip, day_label, day_of, render_event, render_message,
+    FLAG, MAX_AUTHOR_WIDTH, TIME_WIDTH, Styles, clip, day_label, day_of, render_event, render_message,
     render_rule,
 )
 
@@ -46,9 +46,15 @@ def author_width(view: MessageView, labels: Labels) -> int:
             + (0 if view.verified else len(FLAG)))
 
 
-def column_width(views: Sequence[MessageView], labels: Labels) -> int:
-    """The author column: as wide as the widest author asks, MAX_AUTHOR_WIDTH at most."""
-    return min(MAX_AUTHOR_WIDTH, max([author_width(view, labels) for view in views] or [4]))
+def column_most(width: int) -> int:
+    """The author column's most: MAX_AUTHOR_WIDTH, less below 45 columns so the text keeps
+    20 cells (at 30 columns the text had 5 and was cropped at the edge: 'wind' for 'window')."""
+    return max(4, min(MAX_AUTHOR_WIDTH, width - (TIME_WIDTH + 1 + 3) - 20))
+
+
+def column_width(views: Sequence[MessageView], labels: Labels, width: int) -> int:
+    """The author column: as wide as the widest author asks, column_most(width) at most."""
+    return min(column_most(width), max([author_width(view, labels) for view in views] or [4]))
 
 
 class Basis:
@@ -161,7 +167,8 @@ class LineLayout:
             for key, label in labels.items():
                 if key not in basis.labels:
                     basis.labels[key] = label
-        if any(min(MAX_AUTHOR_WIDTH, author_width(view, basis.labels)) > basis.author_width
+        if any(min(column_most(basis.width), author_width(view, basis.labels))
+               > basis.author_width
                for view in views[start:]):
             return False
         self._emit(views[start:], start, self.day, self.lines, self.owners, look)
