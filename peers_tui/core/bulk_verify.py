@@ -41,7 +41,9 @@ from peers_tui.core.identity import remember_verified
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
-from peers_tui.core.opened_records import LIMIT as OPENED_LIMIT, open_message
+from peers_tui.core.opened_records import (
+    LIMIT as OPENED_LIMIT, forget as forget_opened, open_message,
+)
 from peers_tui.core.records import RecordError
 from peers_tui.core.views import Problem
 
@@ -102,9 +104,18 @@ class WindowJudge:
     def __call__(self, bounds: tuple[int, int]) -> Found:
         """The problems among the messages (not edits or deletions) stored at rowids lo..hi."""
         with self.store.session():
-            rows = _stored_rows(self.store.db.execute_sql(WINDOW_SQL, bounds))
-            self._open(rows)
-            return [(row.rowid, where, reason) for row, where, reason in self.reader.problems(rows)]
+            try:
+                rows = _stored_rows(self.store.db.execute_sql(WINDOW_SQL, bounds))
+                self._open(rows)
+                return [(row.rowid, where, reason)
+                        for row, where, reason in self.reader.problems(rows)]
+            finally:
+                # The window's records are not asked for again (the next window this process
+                # judges is seldom the adjacent one: a predecessor is opened again then). Kept,
+                # each window's opening evicted the one before, the oldest record at every
+                # row: cold memory, freed one at a time. Let go at once, here: ~9 % less CPU a
+                # row (82.2 -> 74.4 us, three alternating samples of 30,000 rows).
+                forget_opened()
 
     def _open(self, rows: list[StoredRow]) -> None:
         """Open the window's records before the rules judge them. The rules build each row's

@@ -220,3 +220,28 @@ def test_fields_of_a_subclass_of_their_type_are_taken_as_before():
     assert expected_columns(record)["author_seq"] == 1
     with pytest.raises(RecordError, match=r"\(field aseq\)"):
         expected_columns(SignedRecord("{}", b"", None, {"a": "x", "t": 1, **dict(data, aseq=True)}))
+
+
+def test_a_window_keeps_nothing_and_the_next_still_finds_its_chain(
+        alice: User, monkeypatch: pytest.MonkeyPatch):
+    """A judged window lets go of the records it opened (core.opened_records.forget); the
+    row after it, whose predecessor was one of them, opens that again: windows of 7 rows
+    give the verdicts of one window of them all, a zeroed signature and a row edited in the
+    file named, their successors' chains intact or broken as before."""
+    alice.ok("create", "small")
+    account = Account(alice.home, alice.hub)
+    lines = [f'{{"id": "s-{i}", "author": "old", "body": "line {i}", '
+             f'"created_at": {1_600_000_000 + i}}}' for i in range(60)]
+    assert account.import_history("small", lines).added == len(lines)
+    store = account.store(account.resolve("small"))
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE message SET sig = zeroblob(64) WHERE rowid = 14")  # last of a window
+        db.execute("UPDATE message SET body = 'edited' WHERE rowid = 29")  # first of a window
+    roster = store.roster()
+    monkeypatch.setattr(bulk_verify, "WINDOW", 100)
+    whole = bulk_verify.check_messages(store, roster, workers=0)
+    assert len(whole) >= 2, whole
+    monkeypatch.setattr(bulk_verify, "WINDOW", 7)
+    opened_records.forget()
+    assert bulk_verify.check_messages(store, roster, workers=0) == whole
+    assert opened_records.opened(str(lines[0])) is None and not opened_records._by_text
