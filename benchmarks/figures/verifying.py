@@ -68,7 +68,8 @@ def measure(world: World, sizes: Sizes) -> list[Figure]:
          "stretch_met": seconds <= STRETCH_S, "cores": cores},
         notes=[f"the reader's display path (what verify ran before) would take "
                f"~{views_s:.1f} s (measured on {views['checked']:,} rows, scaled)"],
-        floor=floor, floor_label=f"Ed25519 checks alone, split over {cores} cores",
+        floor=floor, floor_label="Ed25519 checks alone, " + (
+            f"split over {cores} cores" if cores > 1 else "1 core"),
         floor_ratio=ratio(seconds, floor))]
 
 
