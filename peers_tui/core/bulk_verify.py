@@ -110,11 +110,8 @@ class WindowJudge:
                 return [(row.rowid, where, reason)
                         for row, where, reason in self.reader.problems(rows)]
             finally:
-                # The window's records are not asked for again (the next window this process
-                # judges is seldom the adjacent one: a predecessor is opened again then). Kept,
-                # each window's opening evicted the one before, the oldest record at every
-                # row: cold memory, freed one at a time. Let go at once, here: ~9 % less CPU a
-                # row (82.2 -> 74.4 us, three alternating samples of 30,000 rows).
+                # Kept, a window's records were evicted by the next window's, one a row, cold
+                # (~12 % of a row's CPU): let go at once (docs/performance.md, h-verify2).
                 forget_opened()
 
     def _open(self, rows: list[StoredRow]) -> None:
