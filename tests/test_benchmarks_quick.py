@@ -27,7 +27,7 @@ NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss", "echo", "key_to_scre
              "key_to_screen_p99", "alt_switch"}
 # Figures bounded by a floor measured in the same run (issue 16): each reports it.
 WITH_FLOOR = {"peers_open", "cold_start", "send", "echo", "key_to_screen_p50",
-              "key_to_screen_p99", "alt_switch"}
+              "key_to_screen_p99", "alt_switch", "verify_1m"}
 
 
 @pytest.mark.slow  # no bound in seconds: it runs beside other tests (tests/conftest.py)

@@ -27,7 +27,7 @@ import signal
 import sqlite3
 import threading
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -41,7 +41,9 @@ from peers_tui.core.identity import remember_verified
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
-from peers_tui.core.opened_records import LIMIT as OPENED_LIMIT, open_message
+from peers_tui.core.opened_records import (
+    LIMIT as OPENED_LIMIT, forget as forget_opened, open_message,
+)
 from peers_tui.core.records import RecordError
 from peers_tui.core.views import Problem
 
@@ -102,9 +104,15 @@ class WindowJudge:
     def __call__(self, bounds: tuple[int, int]) -> Found:
         """The problems among the messages (not edits or deletions) stored at rowids lo..hi."""
         with self.store.session():
-            rows = [_stored_row(raw) for raw in self.store.db.execute_sql(WINDOW_SQL, bounds)]
-            self._open(rows)
-            return [(row.rowid, where, reason) for row, where, reason in self.reader.problems(rows)]
+            try:
+                rows = _stored_rows(self.store.db.execute_sql(WINDOW_SQL, bounds))
+                self._open(rows)
+                return [(row.rowid, where, reason)
+                        for row, where, reason in self.reader.problems(rows)]
+            finally:
+                # Kept, a window's records were evicted by the next window's, one a row, cold
+                # (~12 % of a row's CPU): let go at once (docs/performance.md, h-verify2).
+                forget_opened()
 
     def _open(self, rows: list[StoredRow]) -> None:
         """Open the window's records before the rules judge them. The rules build each row's
@@ -123,12 +131,19 @@ class WindowJudge:
 def stored_rows(db: Any, where: str, params: tuple[Any, ...]) -> list[StoredRow]:
     """The message rows `where` selects (SQL on the table's columns), as the judge reads them:
     also what the relay's batch apply reads back (relay/stored_rows.py)."""
-    return [_stored_row(raw) for raw in db.execute_sql(f"{ROWS_SQL} WHERE {where}", params)]
+    return _stored_rows(db.execute_sql(f"{ROWS_SQL} WHERE {where}", params))
 
 
-def _stored_row(raw: tuple[Any, ...]) -> StoredRow:
-    if raw[-1]:
-        return StoredRow._make(raw[:-1])
+_new_row = tuple.__new__  # StoredRow._make without its Python frame and length check
+
+
+def _stored_rows(raws: Iterable[tuple[Any, ...]]) -> list[StoredRow]:
+    # One expression a row, no call of ours: _make's frame and a function's per row were
+    # ~1.5 us of a verify row's ~80 (the query always gives StoredRow's fields, then `plain`).
+    return [_new_row(StoredRow, raw[:-1]) if raw[-1] else _converted(raw) for raw in raws]
+
+
+def _converted(raw: tuple[Any, ...]) -> StoredRow:
     return StoredRow(raw[0], *(convert(value) for convert, value in zip(_CONVERT, raw[1:-1])))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from peers_tui.core.ids import ulid_text, ulid_value
+from peers_tui.core.ids import canonical_ulid_value, ulid_text, ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.opened_records import open_link, opened
 from peers_tui.core.records import RecordError, SignedRecord
@@ -125,12 +125,14 @@ def _check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | Non
         # ULID's own text: its lowercase spelling names the same ULID, yet is another key of
         # the message table that sorts after every id (a message pinned last in every log,
         # a copy of another member's id that no rule of one id saw).
-        try:
-            value = ulid_value(str(record.data.get("id")))
-        except ValueError as exc:
-            raise RecordError("malformed message id (not a ULID)") from exc
-        if ulid_text(value) != record.data.get("id"):
-            raise RecordError("malformed message id (not a ULID's canonical text)")
+        value = canonical_ulid_value(record.data.get("id"))
+        if value is None:  # not canonical: which way
+            try:
+                value = ulid_value(str(record.data.get("id")))
+            except ValueError as exc:
+                raise RecordError("malformed message id (not a ULID)") from exc
+            if ulid_text(value) != record.data.get("id"):
+                raise RecordError("malformed message id (not a ULID's canonical text)")
         if record.data.get("type") != "imported" and value >> 80 < signed:
             raise RecordError("backdated: its id places it before the time it was signed")
 

@@ -33,6 +33,16 @@ def ulid_text(value: int) -> str:
             + p[value & 1023])
 
 
+def canonical_ulid_value(text: object) -> int | None:
+    """The value of `text` if it is a ULID's own canonical text (ulid_text of its value: 26
+    of Crockford's uppercase characters, the first 0-7), else None: what the rules ask of
+    every message id, at a check rather than a decode and an encode (~1 us of a `peers
+    verify` row). None says nothing more: ulid_value and ulid_text tell why."""
+    if type(text) is str and len(text) == 26 and text[0] <= "7" and _VALID.issuperset(text):
+        return int(text.translate(_AS_DIGITS), 32)
+    return None
+
+
 def ulid_value(text: str) -> int:
     """The 128-bit value of a ULID's text; ValueError for anything else."""
     if len(text) != 26:

@@ -98,6 +98,15 @@ def _keep(text: str, record: SignedRecord) -> tuple[SignedRecord, str]:
     return found
 
 
+def forget() -> None:
+    """Keep nothing opened so far: for a process that has judged a batch of records and will
+    not see them again (a `peers verify` window). The same verdicts after it: what is asked
+    again is opened again."""
+    with _lock:
+        _by_text.clear()
+        _columns.clear()
+
+
 def opened(text: str) -> tuple[SignedRecord, str] | None:
     """The record a message text opened to here lately (whatever its signature), with the
     text's hash; None for a text not opened (or no longer kept)."""

@@ -9,11 +9,13 @@ import sqlite3
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from peers_tui.core import bulk_verify, encoding, identity, opened_records
 from peers_tui.core.account import Account
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.identity import Keypair, remember_verified, verify_signature
+from peers_tui.core.ids import ulid_text
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.message_rules import COLUMNS
 from peers_tui.core.records import RecordError, SignedRecord, sign
@@ -172,3 +174,74 @@ def test_a_message_record_missing_or_mistyping_a_field_is_refused_as_before(kind
             assert now == before, data
         else:
             assert now is None or "(field " not in now, data
+
+
+ULID_CHARS = "0123456789ABCDEFGHJKMNPQRSTVWXYZabhjkmzILOU-_ \u0660"
+
+
+def _canonical_before(text: object) -> int | None:
+    """chain_rules' id check as it was: decode, then encode and compare."""
+    from peers_tui.core.ids import ulid_text, ulid_value
+
+    try:
+        value = ulid_value(str(text))
+    except ValueError:
+        return None
+    return value if ulid_text(value) == text else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(ULID_CHARS, min_size=24, max_size=28),
+                 st.integers(0, (1 << 128) - 1).map(ulid_text),
+                 st.sampled_from([None, 5, b"01AAAAAAAAAAAAAAAAAAAAAAAA", "8" + "0" * 25,
+                                  "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "01aaaaaaaaaaaaaaaaaaaaaaaa"])))
+def test_a_message_id_is_canonical_exactly_when_it_was(text: object):
+    """ids.canonical_ulid_value (one check, no decode and encode) takes exactly the ids the
+    rules took before, with the same value; every other id goes the old way, which says why."""
+    from peers_tui.core.ids import canonical_ulid_value
+
+    assert canonical_ulid_value(text) == _canonical_before(text)
+
+
+def test_fields_of_a_subclass_of_their_type_are_taken_as_before():
+    """expected_columns checks exact types in C first; a value of a subclass (no JSON parse
+    makes one, a caller might) is judged by the loop, as before: taken, a bool refused."""
+    from peers_tui.core.message_rules import expected_columns
+
+    class Text(str):
+        pass
+
+    class Number(int):
+        pass
+
+    data = dict(FULL, type="imported", id=Text(FULL["id"]), aseq=Number(1), orig_time=Number(5))
+    record = SignedRecord("{}", b"", None, {"a": "someone", "t": 1, **data})
+    assert _fields_checked_before(record) is None
+    assert expected_columns(record)["author_seq"] == 1
+    with pytest.raises(RecordError, match=r"\(field aseq\)"):
+        expected_columns(SignedRecord("{}", b"", None, {"a": "x", "t": 1, **dict(data, aseq=True)}))
+
+
+def test_a_window_keeps_nothing_and_the_next_still_finds_its_chain(
+        alice: User, monkeypatch: pytest.MonkeyPatch):
+    """A judged window lets go of the records it opened (core.opened_records.forget); the
+    row after it, whose predecessor was one of them, opens that again: windows of 7 rows
+    give the verdicts of one window of them all, a zeroed signature and a row edited in the
+    file named, their successors' chains intact or broken as before."""
+    alice.ok("create", "small")
+    account = Account(alice.home, alice.hub)
+    lines = [f'{{"id": "s-{i}", "author": "old", "body": "line {i}", '
+             f'"created_at": {1_600_000_000 + i}}}' for i in range(60)]
+    assert account.import_history("small", lines).added == len(lines)
+    store = account.store(account.resolve("small"))
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE message SET sig = zeroblob(64) WHERE rowid = 14")  # last of a window
+        db.execute("UPDATE message SET body = 'edited' WHERE rowid = 29")  # first of a window
+    roster = store.roster()
+    monkeypatch.setattr(bulk_verify, "WINDOW", 100)
+    whole = bulk_verify.check_messages(store, roster, workers=0)
+    assert len(whole) >= 2, whole
+    monkeypatch.setattr(bulk_verify, "WINDOW", 7)
+    opened_records.forget()
+    assert bulk_verify.check_messages(store, roster, workers=0) == whole
+    assert opened_records.opened(str(lines[0])) is None and not opened_records._by_text
