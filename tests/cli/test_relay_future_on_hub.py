@@ -57,7 +57,9 @@ def test_a_message_of_the_year_5000_written_on_a_leaf_cuts_none_of_its_users_off
         hub, leaf = hosts
         bob.ok("join", code)
         dave = leaf.user("dave")
-        dave.ok("join", alice.ok("invite", "team").out.strip())
+        code = alice.ok("invite", "team").out.strip()
+        # The invite is A's: B has it once A's relay has sent it (a moment, 'try again').
+        wait_for(lambda: dave.run("join", code).code == 0, what="dave's join on B")
         bob.ok("send", "team", "bob 1")
         wait_for(lambda: "bob 1" in bodies(alice), what="bob's post on A")
         team = next(g["id"] for g in bob.ok("groups", "--json").json() if g["name"] == "team")
