@@ -48,6 +48,18 @@ def killed_after_fetch(hub, leaf, bob, code: str, team: str) -> None:
     assert (leaf.hub / f"{team}.db").exists()
 
 
+def join_once_the_hub_answers(bob, code: str):
+    """bob's next `peers join CODE`, again while it says the hub's sequencer did not answer: a
+    relay just continued (SIGCONT) or started again takes a moment to answer its order
+    subject, though B's link is up (seen once in ~6 runs at -n 2; the user is told to retry)."""
+    deadline = time.monotonic() + 15
+    while True:
+        result = bob.run("join", code)
+        if "no sequencer answers" not in result.err or time.monotonic() > deadline:
+            return result
+        time.sleep(0.5)
+
+
 @pytest.mark.parametrize("hub_took_it", [True, False], ids=["ordered", "never-ordered"])
 def test_the_next_join_finishes_a_killed_one(tmp_path, hub_took_it):
     with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
@@ -67,7 +79,7 @@ def test_the_next_join_finishes_a_killed_one(tmp_path, hub_took_it):
         assert [g["name"] for g in bob.ok("groups", "--json").json()] == ["personal"]
         refused = bob.fails("send", "team", "b0")
         assert "Traceback" not in refused.err
-        again = bob.run("join", code)
+        again = join_once_the_hub_answers(bob, code)
         assert again.code == 0, again.err
         assert "Traceback" not in again.err and len(again.err.strip().splitlines()) <= 1, again.err
         assert again.out.startswith(("joined team", "already a member of team")), again.out
