@@ -17,9 +17,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from peers_tui.core.database.files import BUSY_SECONDS
 from peers_tui.widgets import Composer
 from tests.tui_helpers import make_app, type_text, wait_for
+
+# Each test waits out SQLite's busy timeout (5 s, twice in the first): ~20 s of a core left
+# idle on a CPU worker of the first lane. Slow, they wait on a worker beyond the cores
+# (tests/scheduling.py; docs/performance.md, "Test suite time, eighth pass").
+pytestmark = pytest.mark.slow
 
 WORDS = ("group team is locked by another peers process (the relay, or another peers command "
          f"or app) that holds its write lock; waited {BUSY_SECONDS} s, nothing was written")
