@@ -149,6 +149,7 @@ def test_a_leaf_cannot_publish_into_the_federation_stream(shared_three):
     hosts, group_id = shared_three
     hub, b, c = hosts
     refused, listed_before = Refusals(hosts), c.peers().ok("relay", "rejected", "--json").json()
+    hub_before = hub.peers().ok("relay", "rejected", "--json").json()
     past_the_hub = forgery(hosts, group_id, "straight into the federation", origin="B")
     subject = fed_subject(group_id, "msg")
     assert through(b, publish(subject, past_the_hub)) in REFUSED
@@ -165,7 +166,15 @@ def test_a_leaf_cannot_publish_into_the_federation_stream(shared_three):
     [refusal] = [row for row in c.peers().ok("relay", "rejected", "--json").json()
                  if row not in listed_before]
     assert refusal["reason"] == "author was not a member when it was written"
-    assert refused.of(hub) == {}
+    # The hub applies nothing of the federation stream, but its count of the group finds the
+    # stream a record longer than its file when it looks within the test (every few seconds:
+    # 2 runs in 3 here) and fetches the forgery back, to refuse it in its turn (the census,
+    # docs/relay.md "Every host a full replica"): never applied, refused under the origin it
+    # was published with. Anything else refused at the hub is a defect.
+    hub_refused = [row for row in hub.peers().ok("relay", "rejected", "--json").json()
+                   if row not in hub_before]
+    assert refused.of(hub) in ({}, {"B": 1}), hub_refused
+    assert [row["reason"] for row in hub_refused] == [refusal["reason"]] * len(refused.of(hub))
 
 
 def test_a_leaf_cannot_delete_purge_or_change_the_streams(shared_three):
