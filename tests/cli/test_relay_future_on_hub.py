@@ -32,18 +32,25 @@ def _ids_are_now(user, *wanted: str) -> None:
                                              for t in times.values()), times
 
 
+def _year_5000_row(hosts, alice, bob, writer, host) -> Refusals:
+    """bob's first post reaches A; then `writer`, a member on `host`, writes a message of the
+    year 5000 straight into `host`'s file of team. The refusals counted from just before it."""
+    bob.ok("send", "team", "bob 1")
+    wait_for(lambda: "bob 1" in bodies(alice), what="bob's post on A")
+    team = next(g["id"] for g in alice.ok("groups", "--json").json() if g["name"] == "team")
+    refused = Refusals(hosts)
+    Forger(writer.home).message(host.hub / f"{team}.db", team, "from the future",
+                                id=ulid_text((YEAR_5000 << 80) | 7), t=YEAR_5000)
+    return refused
+
+
 def test_a_message_of_the_year_5000_written_on_the_hub_goes_nowhere(tmp_path):
     with team_on_two_hosts(tmp_path) as (hosts, alice, bob, code):
         hub, leaf = hosts
         bob.ok("join", code)
         carol = hub.user("carol")
         carol.ok("join", alice.ok("invite", "team").out.strip())
-        bob.ok("send", "team", "bob 1")
-        wait_for(lambda: "bob 1" in bodies(alice), what="bob's post on A")
-        team = next(g["id"] for g in alice.ok("groups", "--json").json() if g["name"] == "team")
-        refused = Refusals(hosts)
-        Forger(carol.home).message(hub.hub / f"{team}.db", team, "from the future",
-                                   id=ulid_text((YEAR_5000 << 80) | 7), t=YEAR_5000)
+        refused = _year_5000_row(hosts, alice, bob, carol, hub)
         wait_for(lambda: refused.of(hub) == {"A": 1}, what="the hub's scan refusing it")
         alice.ok("send", "team", "alice after")
         bob.ok("send", "team", "bob after")
@@ -60,12 +67,7 @@ def test_a_message_of_the_year_5000_written_on_a_leaf_cuts_none_of_its_users_off
         code = alice.ok("invite", "team").out.strip()
         # The invite is A's: B has it once A's relay has sent it (a moment, 'try again').
         wait_for(lambda: dave.run("join", code).code == 0, what="dave's join on B")
-        bob.ok("send", "team", "bob 1")
-        wait_for(lambda: "bob 1" in bodies(alice), what="bob's post on A")
-        team = next(g["id"] for g in bob.ok("groups", "--json").json() if g["name"] == "team")
-        refused = Refusals(hosts)
-        Forger(bob.home).message(leaf.hub / f"{team}.db", team, "from the future",
-                                 id=ulid_text((YEAR_5000 << 80) | 7), t=YEAR_5000)
+        refused = _year_5000_row(hosts, alice, bob, bob, leaf)
         wait_for(lambda: refused.of(hub) == {"B": 1}, what="the hub refusing it from B")
         dave.ok("send", "team", "dave after")
         wait_for(lambda: "dave after" in bodies(alice), what="dave's post on A")
