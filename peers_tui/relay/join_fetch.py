@@ -49,6 +49,9 @@ from peers_tui.relay.config import config_path
 
 FILE_PARTS = ("", "-wal", "-shm", "-journal")
 LOCK_WAIT = 120.0  # seconds a join waits for another join of its group on this host
+# How the join's lock and marks are opened: files in a hub other users can write, so no
+# symlink followed, no FIFO waited on (each is then checked to be a regular file).
+_PLAIN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 # Files a join of this process made and lost at the hub's order, its retry to come (the
 # retry of `run_ordered` or the app's `after_the_hub`, once): (hub, group id).
 _RETRYING: set[tuple[str, str]] = set()
@@ -122,8 +125,7 @@ def _locked(path: Path) -> int | None:
     on the wait (thirteenth attack pass). A FIFO is opened without waiting and not locked;
     a lock held longer than LOCK_WAIT (a join takes seconds) ends the join with one line."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-                     | os.O_NONBLOCK, 0o664)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | _PLAIN, 0o664)
     except OSError:
         return None
     try:
@@ -182,8 +184,7 @@ def _mark(hub: Path, group_id: str, made: Path) -> None:
     if seq is None:
         return
     try:
-        fd = os.open(_mark_path(hub, group_id), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
-                     | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+        fd = os.open(_mark_path(hub, group_id), os.O_WRONLY | os.O_CREAT | _PLAIN, 0o644)
     except OSError:  # a hub this user may not write a mark in
         return
     try:
@@ -204,8 +205,7 @@ def _ours(fd: int) -> bool:
 def _mark_seq(hub: Path, group_id: str) -> object:
     """The seq a mark of this user's holds; None where there is none to trust."""
     try:
-        fd = os.open(_mark_path(hub, group_id), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
-                     | os.O_CLOEXEC)
+        fd = os.open(_mark_path(hub, group_id), os.O_RDONLY | _PLAIN)
     except OSError:
         return None
     try:
