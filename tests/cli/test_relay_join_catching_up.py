@@ -49,4 +49,4 @@ def test_a_relay_behind_the_stream_when_the_join_came_does_not_apply_the_history
     assert most == 0, f"{most} records waited at once"
     assert carol.run("verify", "team").code == 0
     wait_for(lambda: heads(carol) == heads(alice), what="the same log on both hosts")
-    assert leaf.status().get("rejected", {}) == {}
+    assert leaf.status().get("rejected", {}) == {}, leaf.peers().run("relay", "rejected").out
