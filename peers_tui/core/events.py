@@ -133,10 +133,11 @@ class _Namer:
             return fingerprint(text)
         # A name that is, or looks like, another member's carries its owner's fingerprint,
         # as in messages and the roster ("аlice~b2gnqu7m joined", a Cyrillic а).
-        if self._owners is None:
+        if self._owners is None:  # today's names, and every name held so far in the log
             self._owners = {}
-            for member in self.roster.members.values():
-                self._owners.setdefault(look_alike_key(member.handle), set()).add(member.user_id)
+            held = [(m.user_id, m.handle) for m in self.roster.members.values()]
+            for user_id, handle in [*held, *self.then.items()]:
+                self._owners.setdefault(look_alike_key(handle), set()).add(user_id)
         if self._owners.get(look_alike_key(name), set()) - {text}:
             return f"{name}~{fingerprint(text)}"
         return name
