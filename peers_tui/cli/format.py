@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from peers_tui.core.identity import fingerprint
 from peers_tui.core.names import look_alike_key, shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_minute
@@ -32,9 +33,20 @@ class AuthorLabels:
         return key
 
     def __call__(self, message: MessageView) -> str:
-        key = self._key(message.author_id, message.display_author)
-        name = shown_name(message.display_author)
-        return f"{name}~{message.fingerprint}" if len(self.owners[key]) > 1 else name
+        return self.label(message.author_id, message.display_author, message.fingerprint)
+
+    def label(self, user_id: str, name: str, fingerprint: str) -> str:
+        """`name` as shown for `user_id`: with `fingerprint` where another's looks alike."""
+        key = self._key(user_id, name)
+        shown = shown_name(name)
+        return f"{shown}~{fingerprint}" if len(self.owners[key]) > 1 else shown
+
+    def quoted(self, message: MessageView) -> str:
+        """The author of the message `message` replies to, named as the author column would."""
+        if message.reply_author_id is None or message.reply_author is None:
+            return shown_name(message.reply_author or "?")
+        return self.label(message.reply_author_id, message.reply_author,
+                          fingerprint(message.reply_author_id))
 
 
 def format_message(message: MessageView, labels: AuthorLabels | None = None) -> str:
@@ -54,7 +66,9 @@ def format_message(message: MessageView, labels: AuthorLabels | None = None) -> 
         return f"{when} {flag}* {author} set the topic: {body}"
     if message.reply_to:
         quoted = inert(message.reply_body or "", allow_newlines=False)
-        body = f"(re {shown_name(message.reply_author or '?')}: \"{quoted}\") {body}"
+        whom = labels.quoted(message) if labels is not None else shown_name(
+            message.reply_author or "?")
+        body = f"(re {whom}: \"{quoted}\") {body}"
     if message.edited:
         body = f"{body} (edited)"
     if message.kind == "action":

@@ -139,11 +139,13 @@ def folded(lines: list[Text], expanded: bool, style: Style) -> list[Text]:
 
 def render_message(view: MessageView, label: str, author_width: int, width: int,
                    console: Console, styles: Styles, *, mentioned: bool = False,
-                   expanded: bool = False, unsent: bool = False) -> list[Strip]:
+                   expanded: bool = False, unsent: bool = False,
+                   quoted: str | None = None) -> list[Strip]:
     """The lines of one message: `HH:MM  author │ text`, wrapped under its own column, its
     reactions under it; a bar down the left of the text if it `mentioned` the reader; a
     text of more than FOLD_LINES lines folded unless `expanded`; UNSENT_MARK after the time
-    while it is `unsent` (not yet at the hub of the relay)."""
+    while it is `unsent` (not yet at the hub of the relay); `quoted`: the replied-to author's
+    label as the author column shows it (its fingerprint beside a look-alike)."""
     when = clock(view.created_at)
     colour = author_style(view.author_id)
     gutter = TIME_WIDTH + 1 + author_width + 3
@@ -169,7 +171,7 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
                        style=styles.problem)
         lines.extend(warning.wrap(console, body_width))
     if view.reply_to:
-        reply = Text.assemble(("↳ ", styles.dim), (inert(view.reply_author or "?", allow_newlines=False), styles.dim + Style(bold=True)),
+        reply = Text.assemble(("↳ ", styles.dim), (inert(quoted or view.reply_author or "?", allow_newlines=False), styles.dim + Style(bold=True)),
                               (": ", styles.dim), (inert(view.reply_body or "", allow_newlines=False), styles.dim))
         reply.truncate(body_width, overflow="ellipsis")
         lines.append(reply)

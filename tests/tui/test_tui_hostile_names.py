@@ -286,3 +286,15 @@ def test_in_tmux_hostile_names_show_as_text_and_leave_the_title_alone(alice: Use
         assert title.startswith("peers") and "owned" not in title
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
+
+
+async def test_a_reply_quotes_a_look_alike_author_with_their_fingerprint(alice: User, bob: User,
+                                                                        team):
+    bob.ok("send", "team", "hello from bob")
+    alice.ok("send", "team", "--reply-to", bob.ok("log", "team", "--json").json()[-1]["id"], "hi")
+    bob.ok("id", "--handle", "alice")  # bob takes alice's handle: the quote says whose it is
+    prints = {user.name: user.ok("id", "--json").json()[0]["fingerprint"] for user in (alice, bob)}
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: log_bodies(app) == ["hello from bob", "hi"])
+        assert f"↳ alice~{prints['bob']}: hello from bob" in screen_text(app)

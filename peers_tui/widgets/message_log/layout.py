@@ -21,6 +21,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from peers_tui.core.events import EventView, log_time
+from peers_tui.core.identity import fingerprint
 from peers_tui.core.mentions import mentions_view
 from peers_tui.core.names import person_labels
 from peers_tui.core.views import MessageView
@@ -36,8 +37,17 @@ Labels = dict[tuple[str, str], str]  # (author id, name) -> the label shown
 def author_labels(views: Sequence[MessageView], people: frozenset[tuple[str, str]]) -> Labels:
     """Each author's label, one inert line; with the fingerprint where another person's
     name (an author's here, or a member's in `people`) equals or looks like it."""
-    return person_labels(((v.author_id, v.display_author, v.fingerprint) for v in views),
-                         people, room=MAX_AUTHOR_WIDTH, shorten=clip)
+    authors = [(v.author_id, v.display_author, v.fingerprint) for v in views]
+    quoted = [(v.reply_author_id, v.reply_author, fingerprint(v.reply_author_id)) for v in views
+              if v.reply_author_id is not None and v.reply_author is not None]
+    return person_labels(authors + quoted, people, room=MAX_AUTHOR_WIDTH, shorten=clip)
+
+
+def quoted_label(view: MessageView, labels: Labels) -> str | None:
+    """The label of the author `view` replies to, as the author column names them."""
+    if view.reply_author_id is None or view.reply_author is None:
+        return view.reply_author
+    return labels.get((view.reply_author_id, view.reply_author), view.reply_author)
 
 
 def author_width(view: MessageView, labels: Labels) -> int:
@@ -208,7 +218,8 @@ class LineLayout:
             unsent = look.unsent(item)
             # Keyed by the message's id and held with the view it was drawn from: hashing the
             # view itself (its 19 fields, twice a message) was a fifth of a first layout.
-            key = (item.id, label, author_width, width, highlighted, mentioned, expanded,
+            quoted = quoted_label(item, basis.labels) if item.reply_to else None
+            key = (item.id, label, quoted, author_width, width, highlighted, mentioned, expanded,
                    selected, unsent)
             drawn = self._drawn.get(key)
             if drawn is not None and (drawn[0] is item or drawn[0] == item):
@@ -216,7 +227,7 @@ class LineLayout:
             else:
                 strips = render_message(item, label, author_width, width, look.console,
                                         basis.styles, mentioned=mentioned, expanded=expanded,
-                                        unsent=unsent)
+                                        unsent=unsent, quoted=quoted)
                 if highlighted:
                     highlight = look.highlight()
                     strips = [strip.apply_style(highlight) for strip in strips]
