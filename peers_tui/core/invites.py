@@ -33,8 +33,11 @@ class InviteCode:
 
 
 def parse_code(text: str) -> InviteCode:
-    """An InviteCode from what the user pasted; BadInvite with the reason otherwise."""
-    parts = text.strip().split(":")
+    """An InviteCode from what the user pasted; BadInvite with the reason otherwise.
+
+    Whitespace anywhere is dropped: a code has none, and one copied from where it was shown
+    wrapped (the invites dialog at 80 columns, a mail) carries the line break inside it."""
+    parts = "".join(text.split()).split(":")
     if len(parts) != 3 or parts[0] != PREFIX:
         raise BadInvite("not an invite code: expected peers1:<group>:<secret>")
     group_id, secret = parts[1].lower(), parts[2]

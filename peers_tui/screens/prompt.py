@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
+
+
+class PromptInput(Input):
+    """An Input that keeps every line of a paste, joined by spaces: Textual's keeps the first
+    only, and an invite code copied where it was shown wrapped lost its second half (the
+    code's reader drops the spaces: core.invites.parse_code)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would insert the first line again
+        event.stop()
+        text = " ".join(line.strip() for line in event.text.splitlines() if line.strip())
+        if text:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *self.selection)
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -21,7 +37,7 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-box"):
             yield Label(self.question)
-            yield Input(placeholder=self.placeholder, id="prompt-input")
+            yield PromptInput(placeholder=self.placeholder, id="prompt-input")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
