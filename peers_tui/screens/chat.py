@@ -162,7 +162,8 @@ class ChatScreen(SelectionScreen):
         def jump(message_id: str | None) -> None:
             if message_id:
                 self.message_log.jump_to(message_id)
-        self.app.push_screen(SearchScreen(self.store, self.label, query), jump)
+        self.app.push_screen(SearchScreen(self.store, self.label, query,
+                                          self.message_log.people), jump)
 
     def show_invites(self, entry: GroupEntry, code: str | None = None, terms: str = "") -> None:
         """The group's open invites (and the code just made, with its terms)."""

@@ -16,7 +16,7 @@ from textual.worker import Worker
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.names import shown_name
+from peers_tui.core.names import person_labels, shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_minute
 from peers_tui.core.views import MessageView
@@ -24,6 +24,7 @@ from peers_tui.screens.picker import PickerScreen
 from peers_tui.worker_errors import pass_on_failure
 
 RESULTS = 50   # a page of results; the next page is fetched from the "more" line
+MAX_NAME = 80  # cells of an author's label (the result folds onto two lines at most)
 MORE = "--more--"  # the id of that line (message ids are ULIDs: never this)
 
 
@@ -35,13 +36,21 @@ def as_you_type(query: str) -> str:
     return text
 
 
-def result_text(view: MessageView, query: str) -> Text:
+def result_labels(views: list[MessageView], people: frozenset[tuple[str, str]]
+                  ) -> dict[tuple[str, str], str]:
+    """Each result's author as the log names them: with the fingerprint where another
+    person's name (a result's author, or one of the group's `people`) looks alike."""
+    return person_labels(((v.author_id, v.display_author, v.fingerprint) for v in views),
+                         people, room=MAX_NAME)
+
+
+def result_text(view: MessageView, query: str, label: str | None = None) -> Text:
     """`date author: text` with the query's words highlighted, on at most two lines."""
     when = local_minute(view.created_at)
     body = inert(view.body).replace("\n", " ⏎ ")
     flag = "" if view.verified else "⚠ unverified "
     text = Text.assemble((when, "dim"), " ", (flag, "bold"),
-                         (shown_name(view.display_author), "bold"), ": ", body)
+                         (label or shown_name(view.display_author), "bold"), ": ", body)
     words = [w.strip('"*').lower() for w in query.split() if w.strip('"*')]
     for word in words:
         text.highlight_words([word], style="reverse", case_sensitive=False)
@@ -71,9 +80,11 @@ class SearchScreen(PickerScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_on_failure(self, event)  # Worker.StateChanged does not bubble: tell the app
 
-    def __init__(self, store: GroupStore, group_name: str, query: str = "") -> None:
+    def __init__(self, store: GroupStore, group_name: str, query: str = "",
+                 people: frozenset[tuple[str, str]] = frozenset()) -> None:
         super().__init__()
         self.store = store
+        self.people = people  # the group's members, former ones too: (id, handle)
         self.group_name = group_name
         self.initial = query
         self._query = ""
@@ -133,7 +144,10 @@ class SearchScreen(PickerScreen):
         count = self._shown
         status.update(f"{count}{'+' if more else ''} result{'s' if count != 1 else ''}"
                       ", newest first; Enter jumps to the message")
-        options.add_options([Option(result_text(v, event.query), id=v.id) for v in event.views])
+        labels = result_labels(event.views, self.people)
+        options.add_options([Option(result_text(v, event.query, labels[(v.author_id,
+                                                                        v.display_author)]),
+                                    id=v.id) for v in event.views])
         if more:
             options.add_option(Option(Text(f"… more results (Enter shows the next {RESULTS})",
                                            style="dim"), id=MORE))

@@ -298,3 +298,22 @@ async def test_a_reply_quotes_a_look_alike_author_with_their_fingerprint(alice: 
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: log_bodies(app) == ["hello from bob", "hi"])
         assert f"↳ alice~{prints['bob']}: hello from bob" in screen_text(app)
+
+
+async def test_search_results_name_look_alike_authors_with_their_fingerprints(
+        alice: User, bob: User, team):
+    alice.ok("send", "team", "the deploy is at noon")
+    bob.ok("id", "--handle", "аlice")  # CYRILLIC SMALL LETTER A first
+    bob.ok("send", "team", "the deploy moved to midnight")
+    prints = {user.name: user.ok("id", "--json").json()[0]["fingerprint"] for user in (alice, bob)}
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: len(log_bodies(app)) == 2)
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press(*"deploy")
+        results = app.screen.query_one(OptionList)
+        await wait_for(pilot, lambda: results.option_count == 2)
+        shown = [plain(results.get_option_at_index(i).prompt) for i in range(2)]
+        assert f"аlice~{prints['bob']}: the deploy moved" in shown[0]
+        assert f"alice~{prints['alice']}: the deploy is at noon" in shown[1]
