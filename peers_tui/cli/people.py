@@ -135,10 +135,10 @@ def cmd_invitations(args: argparse.Namespace) -> int:
                  f"{shown_name(invitation.from_handle)}): {invitation.problem}",
                                     allow_newlines=False))
         elif invitation.direct:
-            out(f"{invitation.id}  {shown_name(invitation.from_handle)} invites you to a "
-                f"direct conversation (peers dm {shown_name(invitation.from_handle)})")
+            out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to a "
+                f"direct conversation (peers dm {shown_name(invitation.sender)})")
         else:
-            out(f"{invitation.id}  {shown_name(invitation.from_handle)} invites you to "
+            out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to "
                 f"{shown_name(invitation.group_name)} (as {invitation.role})")
     return 0
 

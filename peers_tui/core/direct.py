@@ -24,11 +24,13 @@ from peers_tui.core.database import create_file
 from peers_tui.core.encoding import b32
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.federation_people import (
-    KnownPerson, delivery_note, find_known_to, known_to,
+    KnownPerson, delivery_note, find_known_to, known_people, known_to,
 )
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore, group_id_of
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.invitations import Invitation, deliver, discard, find, read_inbox
+from peers_tui.core.invitations import (
+    Invitation, deliver, discard, find, named_apart, read_inbox,
+)
 from peers_tui.core.invites import InviteCode
 from peers_tui.core.membership import ACTIVE
 from peers_tui.core.models import GroupInfo
@@ -91,8 +93,13 @@ def _mark_handled(account: Account, invitation: Invitation) -> None:
 
 
 def pending(account: Account) -> list[Invitation]:
-    """Our invitations not yet accepted or declined: offered ones and refused ones."""
-    return read_inbox(account.paths.hub, account.keypair, handled(account))
+    """Our invitations not yet accepted or declined: offered ones and refused ones, each
+    sender named apart from look-alikes among the people known here (core.invitations)."""
+    found = read_inbox(account.paths.hub, account.keypair, handled(account))
+    if not found:
+        return found
+    people = [(k.profile.user_id, k.profile.handle) for k in known_people(account.paths.hub)]
+    return named_apart(found, people)
 
 
 def accept(account: Account, ident: str,

@@ -18,7 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from peers_tui.core.encoding import b32, canonical_json, record_digest_b32, unb3
 from peers_tui.core.errors import BadInvite, NotFound, PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair, fingerprint
+from peers_tui.core.names import look_alikes
 from peers_tui.core.invites import InviteCode, parse_code
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.profiles import (
@@ -132,15 +134,22 @@ class Invitation:
     # Carried from another host (relay.presence_carry) for a group not in this hub yet: only
     # the signature and the sealing are checked now; the rest once accepting fetched it.
     elsewhere: bool = False
+    # The sender as named to us: `handle~fingerprint` where another person known here has
+    # the same handle or one like it (named_apart), as the log names look-alike authors.
+    from_label: str = ""
+
+    @property
+    def sender(self) -> str:
+        return self.from_label or self.from_handle
 
     @property
     def text(self) -> str:
         if self.direct:
-            return f"{self.from_handle} invites you to a direct conversation"
+            return f"{self.sender} invites you to a direct conversation"
         if self.elsewhere:
-            return (f"{self.from_handle} invites you to {self.group_name} (a group on another "
+            return (f"{self.sender} invites you to {self.group_name} (a group on another "
                     "host: checked when you accept)")
-        return f"{self.from_handle} invites you to {self.group_name}"
+        return f"{self.sender} invites you to {self.group_name}"
 
     def to_json(self) -> dict[str, Any]:
         found = {"id": self.id, "from_id": self.from_id, "from": self.from_handle,
@@ -275,3 +284,15 @@ def discard(hub: Path, user_id: str, invitation: Invitation) -> None:
         (inbox(hub, user_id) / invitation.file).unlink(missing_ok=True)
     except OSError:
         pass  # remembered as handled in personal.db all the same
+
+
+def named_apart(invitations: list[Invitation], people: Iterable[tuple[str, str]]
+                ) -> list[Invitation]:
+    """`invitations` with each sender whose handle is, or looks like, that of someone else
+    (another sender, or one of `people`: (user id, handle) known here) named with their
+    fingerprint: anyone can take any handle, and an invitation is how a stranger speaks first."""
+    senders = {(i.from_id, i.from_handle) for i in invitations}
+    ambiguous = look_alikes(senders | set(people))
+    return [replace(i, from_label=f"{i.from_handle}~{fingerprint(i.from_id)}")
+            if (i.from_id, i.from_handle) in ambiguous else i for i in invitations]
+

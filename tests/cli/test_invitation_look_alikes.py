@@ -1,0 +1,36 @@
+"""An invitation from someone whose handle is, or looks like, another known person's names
+its sender with their fingerprint: eve, calling herself alice, offered bob a direct
+conversation as "alice invites you" beside the real alice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.test_direct import pair  # noqa: F401  (a fixture)
+from tests.conftest import User
+
+
+def fingerprint_of(user: User) -> str:
+    return user.ok("id", "--json").json()[0]["fingerprint"]
+
+
+def test_an_invitation_from_a_look_alike_names_its_sender_apart(pair, make_user, hub: Path):
+    alice, bob = pair
+    eve = make_user("eve")
+    eve.ok("id", "--handle", "аlice")  # CYRILLIC SMALL LETTER A first
+    eve.ok("dm", "bob", "hi, it's alice, new laptop")
+    alice.ok("dm", "bob", "hi bob")
+    eve_print, alice_print = fingerprint_of(eve), fingerprint_of(alice)
+    lines = bob.ok("invitations").lines
+    assert any(f"аlice~{eve_print} invites you to a direct conversation "
+               f"(peers dm аlice~{eve_print})" in line for line in lines), lines
+    assert any(f"alice~{alice_print} invites you" in line for line in lines), lines
+    offered = {row["from_id"][:8]: row for row in bob.ok("invitations", "--json").json()}
+    assert offered[eve_print]["text"] == f"аlice~{eve_print} invites you to a direct conversation"
+
+
+def test_an_invitation_from_someone_alone_in_their_name_names_them_plainly(pair):
+    alice, bob = pair
+    alice.ok("dm", "bob", "hi bob")
+    assert "alice invites you to a direct conversation (peers dm alice)" in bob.ok(
+        "invitations").out
