@@ -28,6 +28,7 @@ from peers_tui.core.federation_people import (
 )
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore, group_id_of
 from peers_tui.core.identity import fingerprint
+from peers_tui.core.names import look_alikes
 from peers_tui.core.invitations import (
     Invitation, deliver, discard, find, named_apart, read_inbox,
 )
@@ -166,11 +167,17 @@ def dm_partner(account: Account, store: GroupStore) -> str | None:
 
 def _name_conversation(account: Account, entry: GroupEntry, other: str) -> GroupEntry:
     """List a direct conversation under the other person's name (their profile's handle,
-    else the group's), and remember it."""
+    else the group's), and remember it. A name that another person known here has too, or
+    one like it, carries the other's fingerprint: eve calling herself alice was listed as
+    "alice" beside the real alice's conversation."""
+    everyone = known_to(account)
     try:
         name = find_known_to(account, other).profile.handle
     except PeersError:
         name = account.store(entry).current_roster().handle_of(other) or fingerprint(other)
+    if (other, name) in look_alikes({(k.profile.user_id, k.profile.handle) for k in everyone}
+                                    | {(other, name)}):
+        name = f"{name}~{fingerprint(other)}"
     account.personal.set_setting(DM_SETTING + other, entry.id)
     return account.personal.add_group(entry.id, name, entry.db_path)
 

@@ -34,3 +34,16 @@ def test_an_invitation_from_someone_alone_in_their_name_names_them_plainly(pair)
     alice.ok("dm", "bob", "hi bob")
     assert "alice invites you to a direct conversation (peers dm alice)" in bob.ok(
         "invitations").out
+
+
+def test_a_conversation_with_a_look_alike_is_listed_apart(pair, make_user):
+    alice, bob = pair
+    eve = make_user("eve")
+    eve.ok("id", "--handle", "аlice")
+    eve.ok("dm", "bob", "hi, it's alice, new laptop")
+    alice.ok("dm", "bob", "hi bob")
+    for row in bob.ok("invitations", "--json").json():
+        bob.ok("invitations", "accept", row["id"])
+    bob.ok("dm", "alice~" + fingerprint_of(alice), "hi alice")  # the real one's, reused
+    names = {line.split()[1] for line in bob.ok("groups").lines}
+    assert {f"аlice~{fingerprint_of(eve)}", f"alice~{fingerprint_of(alice)}"} <= names, names
