@@ -32,6 +32,7 @@ from peers_tui.core.set_aside_rows import junk_after
 from peers_tui.relay.chain_evidence import move_named_void
 from peers_tui.relay.chain_order import sent_now
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.hub_own_changes import set_aside_ahead
 from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
 from peers_tui.relay.voided_here import take_out_here
@@ -110,8 +111,9 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     `refused_here`: whether this relay refused a record of this file before (its hash).
     Junk in fork_evidence after `after_evidence` (set aside where a record arrived before
     this scan met it: relay/junk_places.py) is refused as junk in the message table is.
-    `hub_clock` (the hub's scan): a message signed more than a day past this clock is refused,
-    as the hub's intake refuses one from a leaf (message_rules.AHEAD_OF_HUB).
+    `hub_clock` (the hub's scan): a message or a membership change signed more than a day past
+    this clock is refused, as the hub's intake refuses one from a leaf (message_rules.AHEAD_OF_HUB;
+    the change set aside with the log after it: hub_own_changes.py).
     """
     signed_by = now_ms() + FOLLOW_AHEAD_MS if hub_clock else None
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
@@ -144,6 +146,9 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             invites = [row for row in invites if not _passed_over(row, "key", gid, known)]
             messages = [row for row in messages if not _passed_over(row, "id", gid, known)]
         roster = store.current_roster()
+        if hub_clock and store.roster_mark != membership_sent:  # (hub_own_changes.py)
+            scan.refused.extend(set_aside_ahead(store, roster, origin, known))
+            roster = store.current_roster()
         scan.membership_mark = store.roster_mark
         good = genuine_invite_digests(store, roster) if invites else set()
         chain = [] if scan.membership_mark == membership_sent else sorted(roster.chain)
