@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.kinds import RecordKind
@@ -26,6 +27,7 @@ from peers_tui.core.membership import Roster
 from peers_tui.core.message_rules import COLUMNS, columns_in_order
 from peers_tui.core.models import Message
 from peers_tui.core.opened_records import columns_of, open_message
+from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError
 
 
@@ -86,10 +88,10 @@ _SUSPECTS = """SELECT id, record, sig FROM message WHERE target IS NULL AND json
         THEN json_extract(record, '$.orig_time') ELSE json_extract(record, '$.t') END)"""
 
 
-def restore_altered(store: GroupStore) -> list[str]:
+def restore_altered(store: GroupStore) -> list[tuple[str, str]]:
     """Put back the columns of every message row altered in the file whose record, with its
-    own columns, is genuine (`peers relay refetch`): the ids of the rows restored. A row void
-    on its own stays as it is (its verdict is its record's)."""
+    own columns, is genuine (`peers relay refetch`): the ids of the rows restored, each with
+    its record's hash. A row void on its own stays as it is (its verdict is its record's)."""
     restored = []
     with store.session():
         roster = store.current_roster()
@@ -101,7 +103,7 @@ def restore_altered(store: GroupStore) -> list[str]:
                 with store.db.atomic():
                     Message.update(**{name: columns[name] for name in COLUMNS
                                       if name != "id"}).where(Message.id == row_id).execute()
-                restored.append(row_id)
+                restored.append((row_id, record_hash(text_of(text))))
     return restored
 
 
