@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.relay_helpers import Host, bodies, federation, start_linked, stop_all, wait_for
+from tests.cli.test_relay_altered_unsent import bob_joined
+from tests.relay_helpers import Host, bodies, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -50,13 +51,7 @@ def _tables(host: Host, group: str) -> dict[str, int]:
 @pytest.mark.parametrize("kind", list(CASES))
 def test_an_altered_unsent_change_stays_with_its_author_and_goes_everywhere(tmp_path, kind):
     command, update, shown = CASES[kind]
-    hub, leaf = hosts = federation(tmp_path)
-    try:
-        alice, bob = hub.user("alice"), leaf.user("bob")
-        group = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team").out.strip()
-        start_linked(hosts)
-        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+    with bob_joined(tmp_path) as ((hub, leaf), alice, bob, group):
         alice.ok("role", "team", "bob", "admin")
         p1 = bob.ok("send", "team", "p1").out.strip()
         wait_for(lambda: "p1" in bodies(alice), what="p1 on A")
@@ -82,5 +77,3 @@ def test_an_altered_unsent_change_stays_with_its_author_and_goes_everywhere(tmp_
         assert bob.run("verify", "team").code == 0
         assert shown(bob, p1) and bodies(bob) == bodies(alice)
         assert leaf.status().get("rejected") == {}
-    finally:
-        stop_all(hosts)
