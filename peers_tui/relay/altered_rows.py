@@ -154,6 +154,12 @@ _SUSPECTS = """SELECT id, record, sig FROM message WHERE json_valid(record)
         THEN json_extract(record, '$.orig_time') ELSE json_extract(record, '$.t') END)"""
 
 
+_INVITE_SUSPECTS = """SELECT id, key, kind, author, author_seq, record, sig FROM invite WHERE
+    NOT json_valid(record) OR key IS NOT json_extract(record, '$.key')
+    OR kind IS NOT json_extract(record, '$.k') OR author IS NOT json_extract(record, '$.a')
+    OR author_seq IS NOT json_extract(record, '$.aseq')"""
+
+
 def restore_altered(store: GroupStore) -> list[tuple[str, str]]:
     """Put back the columns of every message and invite row altered in the file whose record,
     with its own columns, is genuine (`peers relay refetch`): the ids (an invite's key) of
@@ -171,9 +177,8 @@ def restore_altered(store: GroupStore) -> list[tuple[str, str]]:
                     Message.update(**{name: columns[name] for name in COLUMNS
                                       if name != "id"}).where(Message.id == row_id).execute()
                 restored.append((row_id, record_hash(text_of(text))))
-        # Invites are few: each row's columns compared with its record's in Python.
         for row_id, key, kind, author, aseq, text, sig in store.db.execute_sql(
-                "SELECT id, key, kind, author, author_seq, record, sig FROM invite").fetchall():
+                _INVITE_SUSPECTS).fetchall():
             columns = invite_columns(store, text, sig)
             if columns is None or columns == {"key": key, "kind": kind, "author": author,
                                               "author_seq": aseq}:
