@@ -19,6 +19,8 @@ is refused, as before.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from peers_tui.core.encoding import record_hash
@@ -31,6 +33,7 @@ from peers_tui.core.models import Invite, Message, tuples
 from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
+from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 
 
@@ -141,6 +144,43 @@ def altered_row_genuine(store: GroupStore, roster: Roster, author: str, aseq: in
     return False
 
 
+def _field(text: str, name: str) -> str | None:
+    try:
+        value = json.loads(text).get(name)
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def genuine_again(store: GroupStore, roster: Roster, envelopes: list[Envelope]) -> list[Envelope]:
+    """Of these records (refused here once, restored since: quarantine.RefusedHere), those
+    that a row of this file now holds with its record's own columns, genuine (inside the
+    store's session): the scan sends them, so that a row put back by `relay refetch` goes out
+    at once, not only with a later record of its author naming it."""
+    found = []
+    good: set[str] | None = None
+    for envelope in envelopes:
+        claimed = _field(envelope.text, "id" if envelope.table == "msg" else "key")
+        if envelope.table == "msg":  # by its id (indexed), then its record
+            rows = [row for row in Message.with_rowid().where(Message.id == claimed)
+                    if text_of(row.record) == envelope.text]
+            if len(rows) == 1 and restored_columns(store, envelope.text, envelope.sig,
+                                                   str(rows[0].id)) is None and all(
+                    problem is None for _, problem in judge_messages(store, roster, rows, "")):
+                found.append(envelope)
+        elif envelope.table == "invite":
+            row = store.db.execute_sql("SELECT key, kind, author, author_seq FROM invite"
+                                       " WHERE key = ? AND record = ?",
+                                       (claimed, envelope.text)).fetchone()
+            columns = invite_columns(store, envelope.text, envelope.sig)
+            if row is None or columns is None or tuple(columns.values()) != tuple(row[:4]):
+                continue
+            good = genuine_invite_digests(store, roster) if good is None else good
+            if envelope.hash in good:
+                found.append(envelope)
+    return found
+
+
 # Rows of the message table whose columns may differ from their record's, found by SQLite in
 # one pass (no record parsed in Python: ~1 us a row); each is then checked exactly.
 _SUSPECTS = """SELECT id, record, sig FROM message WHERE json_valid(record)
@@ -160,11 +200,14 @@ _INVITE_SUSPECTS = """SELECT id, key, kind, author, author_seq, record, sig FROM
     OR author_seq IS NOT json_extract(record, '$.aseq')"""
 
 
-def restore_altered(store: GroupStore) -> list[tuple[str, str]]:
+def restore_altered(store: GroupStore,
+                    before: Callable[[str], object] | None = None) -> list[tuple[str, str]]:
     """Put back the columns of every message and invite row altered in the file whose record,
     with its own columns, is genuine (`peers relay refetch`): the ids (an invite's key) of
     the rows restored, each with its record's hash. A row void on its own stays as it is
-    (its verdict is its record's)."""
+    (its verdict is its record's). `before(hash)` is told of each just before its row is
+    written: the relay's refusal is moved aside first, so that the scan the write wakes
+    finds it restored (quarantine.RefusedHere) and sends the record."""
     restored = []
     with store.session():
         roster = store.current_roster()
@@ -173,10 +216,12 @@ def restore_altered(store: GroupStore) -> list[tuple[str, str]]:
                 continue
             columns = restored_columns(store, text, sig, row_id)
             if columns is not None:
+                restored.append((row_id, record_hash(text_of(text))))
+                if before is not None:
+                    before(restored[-1][1])
                 with store.db.atomic():
                     Message.update(**{name: columns[name] for name in COLUMNS
                                       if name != "id"}).where(Message.id == row_id).execute()
-                restored.append((row_id, record_hash(text_of(text))))
         for row_id, key, kind, author, aseq, text, sig in store.db.execute_sql(
                 _INVITE_SUSPECTS).fetchall():
             columns = invite_columns(store, text, sig)
@@ -184,11 +229,14 @@ def restore_altered(store: GroupStore) -> list[tuple[str, str]]:
                                               "author_seq": aseq}:
                 continue
             if invite_genuine_when_restored(store, text, sig, row_id):
+                restored.append((str(columns["key"]), record_hash(text_of(text))))
+                if before is not None:
+                    before(restored[-1][1])
                 with store.db.atomic():
                     Invite.update(**columns).where(Invite.id == row_id).execute()
-                restored.append((str(columns["key"]), record_hash(text_of(text))))
     return restored
 
 
-__all__ = ["altered_row_genuine", "genuine_when_restored", "invite_genuine_when_restored", "own_columns",
-           "restore_altered", "restored_columns", "rows_at"]
+__all__ = ["altered_row_genuine", "genuine_again", "genuine_when_restored",
+           "invite_genuine_when_restored", "own_columns", "restore_altered", "restored_columns",
+           "rows_at"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from peers_tui.relay import quarantine as bounded
@@ -132,17 +132,13 @@ class Ledger:
     def quarantine(self, envelope: Envelope, reason: str) -> None:
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
 
-    def refused_from(self, host: str, group_id: str) -> Callable[[str], bool]:
+    def refused_from(self, host: str, group_id: str) -> bounded.RefusedHere:
         """Whether a record (by its hash) that `host` sent or wrote into the file of
-        `group_id` was refused here and kept in the quarantine. Only that group's: a genuine
-        record copied into another group's file is refused there ("record belongs to
-        another group") and stays its author's in its own (twelfth acceptance pass). Or
-        refused and restored since (quarantine.restore): never sent either way, its record
-        goes out when a later one names it (chain_evidence.move_named_void)."""
-        return lambda digest: self.db.execute(
-            "SELECT 1 FROM quarantine WHERE hash = ? AND host = ? AND group_id = ? UNION ALL"
-            " SELECT 1 FROM restored WHERE hash = ? AND host = ? AND group_id = ?",
-            (digest, host, group_id) * 2).fetchone() is not None
+        `group_id` was refused here and kept in the quarantine, or restored since
+        (quarantine.RefusedHere). Only that group's: a genuine record copied into another
+        group's file is refused there ("record belongs to another group") and stays its
+        author's in its own (twelfth acceptance pass)."""
+        return bounded.RefusedHere(self.db, host, group_id)
 
     def rejected_counts(self) -> dict[str, int]:
         return bounded.rejected_counts(self.db)

@@ -134,16 +134,18 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         finally:
             ledger.close()
     _record(hub, outcome)
-    put_back = [] if missing else restore_altered(GroupStore(hub / f"{group_id}.db", group_id))
-    restored = [row_id for row_id, _ in put_back]
     brought = len(outcome.applied)
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
+        # Refused here before, genuine in the file now: refused no longer (quarantine.restore),
+        # each before its row is written back, so that the relay's scan sends it (rows.py).
+        put_back = [] if missing else restore_altered(
+            GroupStore(hub / f"{group_id}.db", group_id), lambda digest: restore(
+                ledger.db, group_id, {digest}, "its row put back from its signed record by"
+                " relay refetch"))
+        restored = [row_id for row_id, _ in put_back]
         if brought:
             census.note_refetched(ledger, group_id, brought, int(time.time() * 1000))
-        # Refused here before, genuine in the file now: refused no longer (quarantine.restore).
-        restore(ledger.db, group_id, {digest for _, digest in put_back}, "its row put back"
-                " from its signed record by relay refetch")
         restore(ledger.db, group_id, {e.hash for e in outcome.applied}, "applied from the"
                 " hub's stream by relay refetch")
     finally:

@@ -29,13 +29,14 @@ from peers_tui.core.membership_replay import invite_authority_problem
 from peers_tui.core.models import ForkEvidence, GroupMember, Invite, Message, prepared
 from peers_tui.core.raw import text_of
 from peers_tui.core.set_aside_rows import junk_after
-from peers_tui.relay.altered_rows import altered_row_genuine
+from peers_tui.relay.altered_rows import altered_row_genuine, genuine_again
 from peers_tui.relay.chain_evidence import move_named_void
 from peers_tui.relay.chain_order import sent_now
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.hub_own_changes import set_aside_ahead
 from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
+from peers_tui.relay.quarantine import RefusedHere
 from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
 
@@ -184,6 +185,11 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         chained.extend((_order(e), replace(e, origin=origin)) for e in kept
                        if known is None or not known(e.hash))
         chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
+        if isinstance(refused_here, RefusedHere):  # rows put back by `relay refetch`
+            shipped = {e.hash for _, e in chained}
+            chained.extend((_order(e), e) for e in genuine_again(store, roster, [
+                e for e in refused_here.restored() if e.hash not in shipped
+                and (known is None or not known(e.hash))]))
         junk, scan.evidence_position = junk_after(gid, after_evidence)
         scan.refused.extend((Envelope(gid, "msg", text, sig, None, origin), why) for text, sig, why in junk)
     chained.sort(key=lambda pair: pair[0])

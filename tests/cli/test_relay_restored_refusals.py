@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cli.test_relay_altered_unsent import bobs_row_altered
-from tests.relay_helpers import wait_for
+from tests.relay_helpers import bodies, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -28,3 +28,16 @@ def test_a_refusal_restored_by_refetch_is_no_longer_counted_nor_listed_as_live(t
         assert ": restored (its row put back from its signed record by relay refetch), was " \
                "written into this host's file" in line, line
         assert "no records are refused now" in listed.err
+
+
+def test_a_row_put_back_by_refetch_goes_out_at_once(tmp_path):
+    """h-altered's first "Left open": the row put back was genuine, but B's scan was past it,
+    so it reached A only with bob's next record naming it. The refetch now moves the refusal
+    aside before it writes the row back, and the scan that write wakes sends the record."""
+    with bobs_row_altered(tmp_path) as ((hub, leaf), group, first):
+        alice = hub.users["alice"]
+        wait_for(lambda: leaf.status().get("rejected") == {"B": 1}, what="the row refused on B")
+        assert "put back" in leaf.peers().ok("relay", "refetch", group).out
+        wait_for(lambda: "p1-to-tamper" in bodies(alice), what="p1 on A, nothing sent after it")
+        assert alice.run("verify", "team").code == 0
+        assert leaf.status().get("rejected") == {} and hub.status().get("rejected") == {}
