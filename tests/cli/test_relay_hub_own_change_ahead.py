@@ -36,3 +36,7 @@ def test_a_change_of_the_year_9997_written_into_the_hubs_file_is_set_aside(tmp_p
         wait_for(lambda: "carol" in _handles(bob), what="carol's join on B")
         assert _handles(alice) == _handles(bob) == ["alice", "bob", "carol"]
         assert refused.of(leaf) == {}
+        verify = alice.run("verify", "team")  # kept in the file, reported, never counted
+        assert verify.code != 0 and "membership change 2: set aside: signed more than a day " \
+            "ahead of the hub's clock" in verify.out + verify.err
+        assert bob.run("verify", "team").code == 0
