@@ -32,12 +32,14 @@ from peers_tui.core.chain_rules import CHAINED_KINDS, chain_fields, non_member, 
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
+from peers_tui.core.models import ForkEvidence, Invite, Message
 from peers_tui.core.opened_records import opened
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
 from peers_tui.relay import deleted_tops
-from peers_tui.relay.altered_rows import genuine_when_restored
+from peers_tui.relay.altered_rows import (
+    genuine_when_restored, invite_genuine_when_restored, rows_at,
+)
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
 
@@ -68,9 +70,9 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     A predecessor is void when this relay refused it: in this scan (`refused`) or before
     (`refused_here`, its quarantine): asked only of a record whose predecessor this scan
     does not ship (mostly an author's first in the scan: a chain's records name each other).
-    With `roster`, a message row refused only because its columns were altered in the file,
-    whose record is genuine (altered_rows.py), stays in the log and its record goes to `kept`,
-    to be shipped as the message it is."""
+    With `roster`, a message or invite row refused only because its columns were altered in
+    the file, whose record is genuine (altered_rows.py), stays in the log and its record goes
+    to `kept`, to be shipped as what it is."""
     links = [_link(envelope.text) for envelope in shipped if envelope.table in ("msg", "invite")]
     # Places, not hashes: a record shipped here holds the place its successor names (two
     # records of one place are a fork, and both are shipped as one).
@@ -96,30 +98,28 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
 
 def _move(store: GroupStore, author: str, aseq: int, digest: str,
           roster: Roster | None = None) -> bool | Envelope:
-    for table in (Message, Invite):
-        key = Message.id if table is Message else Invite.id
-        query = table.select(key, table.record, table.sig).where(
-            (table.author == author) & (table.author_seq == aseq))
-        for row_key, text, sig in tuples(query):
-            text = text_of(text)
-            if not isinstance(text, str) or record_hash(text) != digest:
-                continue
-            record = own_record(author, aseq, text, sig, store.group_id)
-            if record is None or _above_a_hole(author, aseq):
-                return False
-            if (table is Message and roster is not None
-                    and genuine_when_restored(store, roster, text, sig, str(row_key))):
-                return Envelope(store.group_id, "msg", record.text, record.sig, None, "")
-            with store.db.atomic():
-                if table is Message:
-                    found = store.db.execute_sql("SELECT rowid FROM message WHERE id = ?",
-                                                 (row_key,)).fetchone()
-                    if found is not None:
-                        search.unindex(store.db, found[0])
-                table.delete().where(key == row_key).execute()
-                deleted_tops.note_deletion(store.db)
-                keep_as_evidence(record)
-            return True
+    for message, row_key, text, sig in rows_at(store, author, aseq):
+        if not isinstance(text, str) or record_hash(text) != digest:
+            continue
+        record = own_record(author, aseq, text, sig, store.group_id)
+        if record is None or _above_a_hole(author, aseq):
+            return False
+        if roster is not None and (
+                genuine_when_restored(store, roster, text, sig, str(row_key)) if message
+                else invite_genuine_when_restored(store, text, sig, row_key)):
+            return Envelope(store.group_id, "msg" if message else "invite",
+                            record.text, record.sig, None, "")
+        table, key = (Message, Message.id) if message else (Invite, Invite.id)
+        with store.db.atomic():
+            if message:
+                found = store.db.execute_sql("SELECT rowid FROM message WHERE id = ?",
+                                             (row_key,)).fetchone()
+                if found is not None:
+                    search.unindex(store.db, found[0])
+            table.delete().where(key == row_key).execute()
+            deleted_tops.note_deletion(store.db)
+            keep_as_evidence(record)
+        return True
     return False
 
 

@@ -250,17 +250,18 @@ def cmd_relay_rejected(args: argparse.Namespace) -> int:
     check_private(hub)
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
-        rows = ledger.rejected()
+        rows, restored = ledger.rejected(), ledger.restored()
     finally:
         ledger.close()
-    if args.json:
-        for row in rows:
+    if args.json:  # a restored one carries "restored": {"at", "how"}
+        for row in rows + restored:
             print(json.dumps(row, ensure_ascii=True))
     else:
         from peers_tui.relay.rejected_listing import rejected_lines
 
-        for line in rejected_lines(hub, rows):
+        for line in rejected_lines(hub, rows) + rejected_lines(hub, restored):
             print(line)
     if not rows and not args.json:
-        print("no records were refused", file=sys.stderr)
+        print("no records are refused now" if restored else "no records were refused",
+              file=sys.stderr)
     return 0

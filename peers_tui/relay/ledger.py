@@ -11,6 +11,8 @@
 - `quarantine`: records refused, with the reason and the host they came from, once per
   group file they were refused in (quarantine.py: a ledger keyed by hash and host is moved
   over when opened).
+- `restored`: refusals taken back since, their records genuine in this host's file now
+  (`peers relay refetch` put them back): `relay rejected` lists them apart, uncounted.
 - `waiting`: records held back because something they depend on has not arrived yet.
 - `pins`: a print of the row at each scanner position, and at some earlier ones
   (position_pins.py): rows deleted and written again at or below a position are found.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from peers_tui.relay import quarantine as bounded
@@ -130,14 +132,13 @@ class Ledger:
     def quarantine(self, envelope: Envelope, reason: str) -> None:
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
 
-    def refused_from(self, host: str, group_id: str) -> Callable[[str], bool]:
+    def refused_from(self, host: str, group_id: str) -> bounded.RefusedHere:
         """Whether a record (by its hash) that `host` sent or wrote into the file of
-        `group_id` was refused here and kept in the quarantine. Only that group's: a genuine
-        record copied into another group's file is refused there ("record belongs to
-        another group") and stays its author's in its own (twelfth acceptance pass)."""
-        return lambda digest: self.db.execute(
-            "SELECT 1 FROM quarantine WHERE hash = ? AND host = ? AND group_id = ?",
-            (digest, host, group_id)).fetchone() is not None
+        `group_id` was refused here and kept in the quarantine, or restored since
+        (quarantine.RefusedHere). Only that group's: a genuine record copied into another
+        group's file is refused there ("record belongs to another group") and stays its
+        author's in its own (twelfth acceptance pass)."""
+        return bounded.RefusedHere(self.db, host, group_id)
 
     def rejected_counts(self) -> dict[str, int]:
         return bounded.rejected_counts(self.db)
@@ -150,6 +151,17 @@ class Ledger:
         return [{"host": host, "group": group, "kind": table, "reason": reason, "at": at,
                  "hash": digest, **dict(zip(("type", "author"), claims(text)))}
                 for host, group, table, reason, at, digest, text in rows]
+
+    def restored(self) -> list[dict[str, object]]:
+        """Refusals taken back since, their records now genuine here (quarantine.restore)."""
+        from peers_tui.relay.rejected_listing import claims
+
+        rows = self.db.execute("SELECT host, group_id, tbl, reason, at, hash, record,"
+                               " restored_at, how FROM restored ORDER BY restored_at, hash")
+        return [{"host": host, "group": group, "kind": table, "reason": reason, "at": at,
+                 "hash": digest, **dict(zip(("type", "author"), claims(text))),
+                 "restored": {"at": when, "how": how}}
+                for host, group, table, reason, at, digest, text, when, how in rows]
 
     def hold(self, envelope: Envelope, reason: str) -> None:
         self.hold_all([(envelope, reason)])

@@ -31,9 +31,12 @@ MISSING = "an earlier record by this author is missing"
 
 
 def sent_over_gap(group_id: str, roster: Roster, envelope: Envelope, problem: str | None,
-                  known: Callable[[str], bool] | None) -> bool:
+                  known: Callable[[str], bool] | None,
+                  restorable: Callable[[str, int, str], bool] | None = None) -> bool:
     """Whether a message or invite row refused for `problem` is sent all the same (see
-    above)."""
+    above). `restorable(author, place, hash)`: whether the predecessor is a row of this file
+    altered in place (its looked-up columns, so it holds no place here) whose record is
+    genuine with its own columns: shipped with this one (altered_rows.py)."""
     if known is None or problem is None or not problem.startswith(MISSING):
         return False
     message = envelope.table == "msg"
@@ -43,7 +46,8 @@ def sent_over_gap(group_id: str, roster: Roster, envelope: Envelope, problem: st
     except RecordError:
         return False
     aseq, aprev = record.data.get("aseq"), record.data.get("aprev")
-    if type(aseq) is not int or aseq < 2 or not isinstance(aprev, str) or not known(aprev):
+    if type(aseq) is not int or aseq < 2 or not isinstance(aprev, str) or not (
+            known(aprev) or (restorable is not None and restorable(record.author, aseq - 1, aprev))):
         return False
     try:
         check_chain(record, {(record.author, aseq - 1): {aprev: 0}}, roster)

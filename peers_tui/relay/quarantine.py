@@ -19,6 +19,11 @@ CREATE TABLE IF NOT EXISTS rejected_counts (host TEXT PRIMARY KEY, refused INTEG
     kept INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS waiting_host ON waiting (host);
 CREATE INDEX IF NOT EXISTS waiting_group ON waiting (group_id);
+CREATE TABLE IF NOT EXISTS restored (hash TEXT NOT NULL, host TEXT NOT NULL,
+    group_id TEXT NOT NULL, tbl TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL,
+    record TEXT NOT NULL, sig BLOB, cosig BLOB, restored_at INTEGER NOT NULL, how TEXT NOT NULL,
+    PRIMARY KEY (hash, host, group_id));
+CREATE INDEX IF NOT EXISTS restored_group ON restored (group_id, host);
 """
 
 
@@ -119,6 +124,59 @@ def withdraw(db: sqlite3.Connection, group_id: str, host: str,
             for _, tbl, text, sig, cosig, why in rows]
 
 
+def restore(db: sqlite3.Connection, group_id: str, hashes: set[str], how: str) -> int:
+    """The group's refusals of these records (by any host) are no longer so: each record now
+    stands genuine in this host's file (`peers relay refetch` put its row back from its
+    signed record, or applied it from the hub's stream). Moved out of the quarantine into
+    `restored`, uncounted, so that `relay status` and `relay rejected` say what is refused
+    now; `relay rejected` lists them apart, marked. How many were moved."""
+    found = [row for digest in sorted(hashes) for row in db.execute(
+        "SELECT hash, host, tbl, reason, at, record, sig, cosig FROM quarantine WHERE hash = ?"
+        " AND group_id = ?", (digest, group_id))]
+    if not found:
+        return 0
+    now = int(time.time() * 1000)
+    with_transaction = not db.in_transaction
+    if with_transaction:
+        db.execute("BEGIN IMMEDIATE")
+    for digest, host, tbl, reason, at, record, sig, cosig in found:
+        db.execute("INSERT OR REPLACE INTO restored (hash, host, group_id, tbl, reason, at,"
+                   " record, sig, cosig, restored_at, how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                   " ?)", (digest, host, group_id, tbl, reason, at, record, sig, cosig, now, how))
+        db.execute("DELETE FROM quarantine WHERE hash = ? AND host = ? AND group_id = ?",
+                   (digest, host, group_id))
+        db.execute("UPDATE rejected_counts SET refused = MAX(0, refused - 1), kept = MAX(0,"
+                   " kept - 1) WHERE host = ?", (host,))
+    if with_transaction:
+        db.execute("COMMIT")
+    return len(found)
+
+
+class RefusedHere:
+    """Whether a record (its hash) that `host` sent or wrote into the file of `group_id` was
+    refused here: kept in the quarantine, or refused and restored since (never sent either
+    way: its record goes out when a later one names it, chain_evidence.move_named_void).
+    `restored()`: the records of the second kind, which the scan sends once their rows are
+    genuine (altered_rows.genuine_again): restored by `relay refetch`, they went out only
+    with a later record naming them (h-altered's "Left open")."""
+
+    def __init__(self, db: sqlite3.Connection, host: str, group_id: str) -> None:
+        self.db, self.host, self.group_id = db, host, group_id
+
+    def __call__(self, digest: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM quarantine WHERE hash = ? AND host = ? AND group_id = ? UNION ALL"
+            " SELECT 1 FROM restored WHERE hash = ? AND host = ? AND group_id = ?",
+            (digest, self.host, self.group_id) * 2).fetchone() is not None
+
+    def restored(self) -> list[Envelope]:
+        return [Envelope(self.group_id, str(tbl), str(text), bytes(sig or b""),
+                         bytes(cosig) if cosig else None, self.host)
+                for tbl, text, sig, cosig in self.db.execute(
+                    "SELECT tbl, record, sig, cosig FROM restored WHERE group_id = ? AND"
+                    " host = ?", (self.group_id, self.host))]
+
+
 def rejected_counts(db: sqlite3.Connection) -> dict[str, int]:
     return {host: count for host, count in db.execute(
         "SELECT host, refused FROM rejected_counts WHERE refused > 0 ORDER BY host")}
@@ -132,4 +190,5 @@ def waiting_from(db: sqlite3.Connection, host: str) -> int:
     return int(db.execute("SELECT COUNT(*) FROM waiting WHERE host = ?", (host,)).fetchone()[0])
 
 
-__all__ = ["is_held", "prepare", "quarantine", "rejected_counts", "waiting_from", "withdraw"]
+__all__ = ["RefusedHere", "is_held", "prepare", "quarantine", "rejected_counts", "restore",
+           "waiting_from", "withdraw"]

@@ -31,6 +31,7 @@ from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_c
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.fetch import _known_first, _record
 from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.quarantine import restore
 from peers_tui.relay.refetch import history, pages_of, settled
 from peers_tui.relay.replaced_files import start_over
 
@@ -133,14 +134,22 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         finally:
             ledger.close()
     _record(hub, outcome)
-    restored = [] if missing else restore_altered(GroupStore(hub / f"{group_id}.db", group_id))
     brought = len(outcome.applied)
-    if brought:
-        ledger = Ledger(relay_dir(hub) / "relay.db")
-        try:
+    ledger = Ledger(relay_dir(hub) / "relay.db")
+    try:
+        # Refused here before, genuine in the file now: refused no longer (quarantine.restore),
+        # each before its row is written back, so that the relay's scan sends it (rows.py).
+        put_back = [] if missing else restore_altered(
+            GroupStore(hub / f"{group_id}.db", group_id), lambda digest: restore(
+                ledger.db, group_id, {digest}, "its row put back from its signed record by"
+                " relay refetch"))
+        restored = [row_id for row_id, _ in put_back]
+        if brought:
             census.note_refetched(ledger, group_id, brought, int(time.time() * 1000))
-        finally:
-            ledger.close()
+        restore(ledger.db, group_id, {e.hash for e in outcome.applied}, "applied from the"
+                " hub's stream by relay refetch")
+    finally:
+        ledger.close()
     line = (f"the file of group {group_id} was missing here: made again with the hub's "
             f"{brought} records" if missing else
             f"{brought} records of group {group_id} were missing here and are back (the "

@@ -65,8 +65,10 @@ def rejected_lines(hub: Path, rows: list[dict[str, Any]]) -> list[str]:
         who = (f"{handles[group][author]} ({fingerprint(author)})" if author in handles[group]
                else fingerprint(author) if author else "?")
         record = f"{str(row.get('hash') or '')[:SHORT_HASH]} {what}".rstrip()
+        restored = row.get("restored")  # refused no longer (quarantine.restore)
+        mark = f"restored ({restored['how']}), was " if isinstance(restored, dict) else ""
         lines.append(inert(f"{row['host']}  {group}  {row['kind']}: {record} by {who}: "
-                           f"{row['reason']}", allow_newlines=False))
+                           f"{mark}{row['reason']}", allow_newlines=False))
     return lines
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 from collections.abc import Callable
 
@@ -22,18 +23,21 @@ from peers_tui.core.chain_rules import own_record
 from peers_tui.core.chains import FORKED, forked_here
 from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.history import HistoryReader
 from peers_tui.core.message_rules import AHEAD_OF_HUB, FOLLOW_AHEAD_MS
 from peers_tui.core.membership import InviteTerms, Roster
 from peers_tui.core.membership_replay import invite_authority_problem
 from peers_tui.core.models import ForkEvidence, GroupMember, Invite, Message, prepared
 from peers_tui.core.raw import text_of
 from peers_tui.core.set_aside_rows import junk_after
+from peers_tui.relay.altered_rows import altered_row_genuine, genuine_again
 from peers_tui.relay.chain_evidence import move_named_void
 from peers_tui.relay.chain_order import sent_now
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.hub_own_changes import set_aside_ahead
 from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
+from peers_tui.relay.quarantine import RefusedHere
+from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
 
 SCAN_LIMIT = 2000
@@ -83,16 +87,6 @@ def invite_problem(store: GroupStore, roster: Roster, key: object) -> str:
     return "invite that does not verify in its own file"
 
 
-def genuine_invite_digests(store: GroupStore, roster: Roster) -> set[str]:
-    terms, _ = store.invites()
-    good = set()
-    for found in terms.values():
-        for invite in (found, *found.alternatives):
-            if void_invite_reason(roster, invite) is None:
-                good.add(invite.digest)
-    return good
-
-
 def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: int,
                known: Callable[[str], bool] | None = None,
                membership_sent: tuple[object, ...] | None = None,
@@ -110,8 +104,9 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     `refused_here`: whether this relay refused a record of this file before (its hash).
     Junk in fork_evidence after `after_evidence` (set aside where a record arrived before
     this scan met it: relay/junk_places.py) is refused as junk in the message table is.
-    `hub_clock` (the hub's scan): a message signed more than a day past this clock is refused,
-    as the hub's intake refuses one from a leaf (message_rules.AHEAD_OF_HUB).
+    `hub_clock` (the hub's scan): a message or a membership change signed more than a day past
+    this clock is refused, as the hub's intake refuses one from a leaf (message_rules.AHEAD_OF_HUB;
+    the change set aside with the log after it: hub_own_changes.py).
     """
     signed_by = now_ms() + FOLLOW_AHEAD_MS if hub_clock else None
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
@@ -144,6 +139,9 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             invites = [row for row in invites if not _passed_over(row, "key", gid, known)]
             messages = [row for row in messages if not _passed_over(row, "id", gid, known)]
         roster = store.current_roster()
+        if hub_clock and store.roster_mark != membership_sent:  # (hub_own_changes.py)
+            scan.refused.extend(set_aside_ahead(store, roster, origin, known))
+            roster = store.current_roster()
         scan.membership_mark = store.roster_mark
         good = genuine_invite_digests(store, roster) if invites else set()
         chain = [] if scan.membership_mark == membership_sent else sorted(roster.chain)
@@ -156,6 +154,7 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         if scan.membership_mark != membership_sent:
             scan.refused.extend(_void_changes(gid, roster, origin))
         chained: list[tuple[tuple[int, str, int], Envelope]] = []
+        restorable = partial(altered_row_genuine, store, roster)  # (altered_rows.py)
         evidence = _fork_evidence(gid, [row for row in invites
                                         if record_hash(text_of(row.record)) not in good])
         for invite in invites:
@@ -164,15 +163,15 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
                 chained.append((_order(envelope), envelope))
             else:
                 why = invite_problem(store, roster, invite.key)
-                if sent_over_gap(gid, roster, envelope, why, known):
+                if sent_over_gap(gid, roster, envelope, why, known, restorable):
                     chained.append((_order(envelope), envelope))  # (over_gap)
                 else:
                     scan.refused.append((envelope, why))
-        for envelope, problem in _judge_messages(store, roster, messages, origin):
+        for envelope, problem in judge_messages(store, roster, messages, origin):
             # A record void only for its author's fork is evidence every host must hold.
             # ...and so is one whose predecessor, missing here, the federation has (over_gap).
-            sent = problem is None or problem == FORKED or sent_over_gap(gid, roster, envelope,
-                                                                         problem, known)
+            sent = problem is None or problem == FORKED or sent_over_gap(
+                gid, roster, envelope, problem, known, restorable)
             if sent and signed_by is not None and _order(envelope)[0] > signed_by:
                 sent, problem = False, AHEAD_OF_HUB  # carried, every host followed it
             if sent:
@@ -186,6 +185,11 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         chained.extend((_order(e), replace(e, origin=origin)) for e in kept
                        if known is None or not known(e.hash))
         chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
+        if isinstance(refused_here, RefusedHere):  # rows put back by `relay refetch`
+            shipped = {e.hash for _, e in chained}
+            chained.extend((_order(e), e) for e in genuine_again(store, roster, [
+                e for e in refused_here.restored() if e.hash not in shipped
+                and (known is None or not known(e.hash))]))
         junk, scan.evidence_position = junk_after(gid, after_evidence)
         scan.refused.extend((Envelope(gid, "msg", text, sig, None, origin), why) for text, sig, why in junk)
     chained.sort(key=lambda pair: pair[0])
@@ -269,28 +273,3 @@ def _order(envelope: Envelope) -> tuple[int, str, int]:
     t, a, aseq = data.get("t"), data.get("a"), data.get("aseq")
     return (t if isinstance(t, int) else 0, a if isinstance(a, str) else "",
             aseq if isinstance(aseq, int) else 0)
-
-
-def _judge_messages(store: GroupStore, roster: Roster, rows: list[Any],
-                    origin: str) -> list[tuple[Envelope, str | None]]:
-    """Each message row with None when it is genuine, else the reason it is not."""
-    reader = HistoryReader(roster, store.group_id)
-    primaries = [row for row in rows if row.target is None]
-    effects = [row for row in rows if row.target is not None]
-    verdicts: dict[int, str | None] = {}
-    for item in reader.judge(primaries).items:
-        verdicts[getattr(item.row, "rowid")] = item.problem  # selected with_rowid()
-    if effects:
-        targets: list[Any] = list(Message.with_rowid().where(
-            Message.id.in_([str(row.target) for row in effects]) & Message.target.is_null()))
-        judged = reader.judge(targets)
-        forged = {change.id: change.reason for changes in judged.forged.values() for change in changes}
-        for row in effects:
-            target = judged.checked.get(row.target)
-            if target is None:
-                verdicts[row.rowid] = "changes a message that is not in the file"
-            else:
-                verdicts[row.rowid] = forged.get(str(row.id))
-    return [(Envelope(store.group_id, "msg", text_of(row.record), _blob(row.sig), None, origin),
-             verdicts.get(row.rowid, "not a valid record")) for row in rows]
-
