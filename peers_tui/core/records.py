@@ -33,6 +33,22 @@ INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 PAST_64_BITS = "a number beyond 64 bits (more than a file can hold)"
 
 
+# JSON may escape half of a UTF-16 pair alone (`\ud800`), and Python parses it so: a string
+# that is no text. Written into a column (a body, a reply, an invite's key) it raised
+# UnicodeEncodeError in the write, as a number past 64 bits did (fourteenth attack pass).
+LONE_SURROGATE = "a lone surrogate escape (\\ud800-\\udfff): text that is no Unicode text"
+
+
+def _lone_surrogate(data: Any) -> bool:
+    """Whether a parsed record holds a string that UTF-8 cannot encode. Asked only of a text
+    holding a `\\u` escape (an honest peers escapes only control characters so)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def past_64_bits(value: int) -> bool:
     """Whether an integer of a record lies outside what SQLite stores."""
     return value > INT_MAX or value < INT_MIN
@@ -172,6 +188,8 @@ def read_fields(text: str, *, group_id: str | None,
         raise RecordError("record is not valid JSON") from exc
     if not isinstance(data, dict):
         raise RecordError("record is not a JSON object")
+    if "\\u" in text and _lone_surrogate(data):
+        raise RecordError(LONE_SURROGATE)
     if data.get("v") == 1:
         raise RecordError("record of format 1, from a peers older than its validity rules: "
                           "no longer accepted")
