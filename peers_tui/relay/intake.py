@@ -33,7 +33,9 @@ from peers_tui.relay.background_apply import lent
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
 from peers_tui.relay.join_invites import refuse_unknown_invites
-from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued, watch
+from peers_tui.relay.waiting import (
+    next_record, subscribe_ordered, take_queued, watch, within_stream,
+)
 from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
@@ -89,6 +91,8 @@ class Intake:
             return
         position = self.ledger.position(key)
         js = self.js_local if self.is_hub else self.js_hub
+        if not self.is_hub:  # (the hub's inbound streams: inbound.py)
+            position = await within_stream(js, stream, position)
         config = (ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                                  opt_start_seq=position + 1)
                   if position else ConsumerConfig(deliver_policy=DeliverPolicy.ALL))

@@ -102,7 +102,7 @@ CASES = ["signed 2**70 ms before 1970", "signed 2**70 ms after 1970", "a message
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_a_number_past_64_bits_is_refused_not_raised(tmp_path, alice, bob, case):
+def test_a_record_no_file_can_store_is_refused_not_raised(tmp_path, alice, bob, case):
     group_id = busy_group(alice, bob)
     remote = tmp_path / "remote-hub"
     remote.mkdir()
