@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from peers_tui.core.ids import canonical_ulid_value, ulid_text, ulid_value
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.opened_records import open_link, opened
-from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.core.records import INT_MAX, INT_MIN, PAST_64_BITS, RecordError, SignedRecord
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
@@ -76,6 +76,9 @@ def chain_fields(record: SignedRecord) -> tuple[int, str, int]:
     if (not isinstance(aseq, int) or isinstance(aseq, bool) or not isinstance(aprev, str)
             or not isinstance(mseq, int) or isinstance(mseq, bool)):
         raise RecordError(f"malformed {record.kind} record (author chain)")
+    if not (INT_MIN <= aseq <= INT_MAX and INT_MIN <= mseq <= INT_MAX):  # past_64_bits
+        raise RecordError(f"malformed {record.kind} record: its chain place or membership state"
+                          f" is {PAST_64_BITS}")
     return aseq, aprev, mseq
 
 

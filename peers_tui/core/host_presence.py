@@ -51,7 +51,9 @@ CARRY_INVITATIONS_FOR = 8 * 24 * 3600
 
 
 def is_host_name(value: Any) -> bool:
-    return isinstance(value, str) and bool(HOST_NAME.match(value))
+    # fullmatch: `$` also matches before a trailing newline (a roster line broken after a
+    # name, from a hosts file: fourteenth attack pass)
+    return isinstance(value, str) and bool(HOST_NAME.fullmatch(value))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from peers_tui.core.identity import is_user_id, verify_signature
 from peers_tui.core.frozen import Frozen, replace, set_field
-from peers_tui.core.records import RecordError, SignedRecord
+from peers_tui.core.records import PAST_64_BITS, RecordError, SignedRecord, past_64_bits
 from peers_tui.core.roles import Role, may_grant, may_manage
 from peers_tui.core.roster import ACTIVE, LEFT, REMOVED, Cut, Member, MemberState, Roster
 
@@ -66,6 +66,8 @@ def parse_cut(value: Any) -> tuple[int, str]:
             or isinstance(value[0], bool) or value[0] < 0 or not isinstance(value[1], str)
             or len(value[1]) > 128 or (value[0] == 0) != (value[1] == "")):
         raise RecordError("malformed cut")
+    if past_64_bits(value[0]):  # no lookup of that place (fourteenth attack pass)
+        raise RecordError(f"malformed cut: its place is {PAST_64_BITS}")
     return value[0], value[1]
 
 

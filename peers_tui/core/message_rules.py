@@ -12,7 +12,7 @@ from peers_tui.core.identity import Keypair
 from peers_tui.core.ids import ulid_after, ulid_text, ulid_value
 from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.raw_values import open_stored, text_of
-from peers_tui.core.records import RecordError, SignedRecord, sign
+from peers_tui.core.records import PAST_64_BITS, RecordError, SignedRecord, past_64_bits, sign
 from peers_tui.core.roles import Role
 from peers_tui.core.text import check_text
 
@@ -79,6 +79,8 @@ def expected_columns(record: SignedRecord) -> dict[str, Any]:
     if reply is not None and not isinstance(reply, str):
         raise RecordError("malformed reply")
     created = data["orig_time"] if kind == "imported" else record.created_at
+    if past_64_bits(created):  # an import's time (a signed time is bounded by read_fields)
+        raise RecordError(f"malformed {kind} record: its time is {PAST_64_BITS}")
     return dict(zip(COLUMNS, (data["id"], record.author, data["aseq"], kind, data.get("body", ""),
                               data.get("target"), reply, data.get("orig_id"), created)))
 

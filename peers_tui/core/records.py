@@ -22,6 +22,36 @@ if TYPE_CHECKING:
 # record a cut. Records of format 1 carry neither, so no rule could bound them: not accepted.
 FORMAT_VERSION = 2
 MAX_RECORD_BYTES = 256 * 1024
+# SQLite's integers are 64 bits; JSON's and Python's have no bound. A number a record carries
+# into a column or a query past these (a signed time, a chain place, a cut, an import's time)
+# made the write or the lookup raise (OverflowError) before any rule judged the record: at
+# the hub, the batch holding it was kept waiting and failed again with every later batch of
+# its group, so one record of a member's, published with a leaf's credential, held up every
+# host's records of the group for good (fourteenth attack pass, docs/relay.md). Such a
+# record is malformed: no honest client signs one.
+INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
+PAST_64_BITS = "a number beyond 64 bits (more than a file can hold)"
+
+
+# JSON may escape half of a UTF-16 pair alone (`\ud800`), and Python parses it so: a string
+# that is no text. Written into a column (a body, a reply, an invite's key) it raised
+# UnicodeEncodeError in the write, as a number past 64 bits did (fourteenth attack pass).
+LONE_SURROGATE = "a lone surrogate escape (\\ud800-\\udfff): text that is no Unicode text"
+
+
+def _lone_surrogate(data: Any) -> bool:
+    """Whether a parsed record holds a string that UTF-8 cannot encode. Asked only of a text
+    holding a `\\u` escape (an honest peers escapes only control characters so)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def past_64_bits(value: int) -> bool:
+    """Whether an integer of a record lies outside what SQLite stores."""
+    return value > INT_MAX or value < INT_MIN
 
 
 class RecordError(ValueError):
@@ -158,6 +188,8 @@ def read_fields(text: str, *, group_id: str | None,
         raise RecordError("record is not valid JSON") from exc
     if not isinstance(data, dict):
         raise RecordError("record is not a JSON object")
+    if "\\u" in text and _lone_surrogate(data):
+        raise RecordError(LONE_SURROGATE)
     if data.get("v") == 1:
         raise RecordError("record of format 1, from a peers older than its validity rules: "
                           "no longer accepted")
@@ -168,9 +200,11 @@ def read_fields(text: str, *, group_id: str | None,
         raise RecordError(f"record of kind {data.get('k')!r} where {'/'.join(kinds)} was expected")
     if group_id is not None and data.get("g") != group_id:
         raise RecordError("record belongs to another group")
-    author = data.get("a")
-    if not isinstance(author, str) or not isinstance(data.get("t"), int):
+    author, signed = data.get("a"), data.get("t")
+    if not isinstance(author, str) or not isinstance(signed, int):
         raise RecordError("record lacks author or time")
+    if not INT_MIN <= signed <= INT_MAX:  # past_64_bits, inline (every record read)
+        raise RecordError(f"malformed record: signing time is {PAST_64_BITS}")
     if not is_user_id(author):
         # Another spelling of a key verifies as that key, but the roster, cuts and chains
         # tell people apart by this text: a removed member came back as `CAROL...`.

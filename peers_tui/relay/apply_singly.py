@@ -26,7 +26,7 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster, apply_change, invite_terms
 from peers_tui.core.models import Invite
 from peers_tui.core.raw import text_of
-from peers_tui.core.records import RecordError, SignedRecord, open_record
+from peers_tui.core.records import PAST_64_BITS, RecordError, SignedRecord, open_record, past_64_bits
 from peers_tui.relay import row_writes, rows
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence, place_taken
@@ -108,6 +108,8 @@ def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
     seq = record.data.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise Refused("malformed membership change (seq)")
+    if past_64_bits(seq):  # it waited for that place for good (fourteenth attack pass)
+        raise Refused(f"malformed membership change: its place is {PAST_64_BITS}")
     if roster.chain.get(seq) == record.hash:
         return DUPLICATE
     if lost is None and record.created_at > now_ms() + FOLLOW_AHEAD_MS:

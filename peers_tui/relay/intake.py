@@ -27,13 +27,16 @@ from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message, unreadable,
 )
 from peers_tui.relay.founding import Founding, made_again_only
+from peers_tui.relay.held_waits import HeldWaits, head_seq
 from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.background_apply import lent
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
 from peers_tui.relay.join_invites import refuse_unknown_invites
-from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued, watch
+from peers_tui.relay.waiting import (
+    next_record, subscribe_ordered, take_queued, watch, within_stream,
+)
 from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
@@ -69,6 +72,7 @@ class Intake:
     reporter: LinkReporter
     scanner: LocalScanner
     walk_reach: WalkReach
+    held_waits: HeldWaits
     lock: asyncio.Lock
     stopping: asyncio.Event
     batch_at = 0.0  # when the first record of the batch in hand arrived (for the trace)
@@ -89,6 +93,8 @@ class Intake:
             return
         position = self.ledger.position(key)
         js = self.js_local if self.is_hub else self.js_hub
+        if not self.is_hub:  # (the hub's inbound streams: inbound.py)
+            position = await within_stream(js, stream, position)
         config = (ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
                                  opt_start_seq=position + 1)
                   if position else ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
@@ -213,6 +219,8 @@ class Intake:
                 once.append(envelope)
         envelopes = once
         store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db", group_id)
+        if self.is_hub and held:  # only those whose wait may have ended (held_waits.py)
+            held = self.held_waits.due(group_id, held, envelopes, head_seq(store))
         # The hub republishes a batch of messages before it commits it (below); a batch with
         # anything else (membership changes: the hub's file is their one order) commits first.
         early: list[contextlib.ExitStack] | None = (
@@ -228,6 +236,8 @@ class Intake:
             return None
         if outcome is None:
             return None
+        if self.is_hub:
+            self.held_waits.settle(outcome)
         accepted = outcome.applied + outcome.duplicates
         if early:
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]

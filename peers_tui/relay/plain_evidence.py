@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from peers_tui.core.chain_rules import chain_fields
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
@@ -41,11 +42,11 @@ def as_message(store: GroupStore, roster: Roster, envelope: Envelope, applied: l
     try:
         record = open_message(envelope.text, envelope.sig, group_id=store.group_id,
                               kind=RecordKind.MSG)
+        aseq = chain_fields(record)[0]  # a place past 64 bits: no lookup (fourteenth pass)
     except RecordError:
         return False
     data: Any = record.data
-    aseq = data.get("aseq")
-    if not isinstance(aseq, int) or isinstance(aseq, bool) or not isinstance(data.get("id"), str):
+    if not isinstance(data.get("id"), str):
         return False
     if store.db.execute_sql(_CONTESTED, (data["id"], record.author, aseq)).fetchone():
         return False

@@ -51,6 +51,7 @@ from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.tunnel import Tunnel
 from peers_tui.relay.wake import FileWatch, Waker
+from peers_tui.relay.held_waits import HeldWaits
 from peers_tui.relay.walk_reach import WalkReach
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
@@ -83,6 +84,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
         self.scanner.hub_clock = self.is_hub
         self._refetch_setup()  # rows gone from a file come back from the hub (refetch.py)
         self.scanner.foreign_commit = self.count_soon
+        self.held_waits = HeldWaits()  # what the hub's held records wait for (intake.py)
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.link.counted_unsent = self.reporter.unsent_total
@@ -232,6 +234,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
                 self.sent_upstream(envelopes)
                 if self.is_hub and envelopes:  # written here: a user of the hub takes part
                     self.founding.taken_part(group_id)
+                    self.held_waits.written(group_id, envelopes)  # what they end (intake)
                 commit()
                 self.reporter.sent(group_id)
                 if envelopes:

@@ -9,14 +9,36 @@
   on while a backlog is still queued here), `answer_flow_control` gives after every take.
 - `next_record`: the next message, or None once a time passed or an event (the link moved,
   `link.LinkState.moved`) is set; `take_queued`: one already queued.
+- `within_stream`: a consumer's start inside its stream.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
-from nats.errors import ConnectionClosedError
+from nats.errors import ConnectionClosedError, Error
+
+
+async def within_stream(js: Any, stream: str, position: int) -> int:
+    """`position` (the last sequence applied), or 0 when it lies past the stream's end: the
+    relay's ledger edited, or the stream made anew (the hub's store lost) while this host
+    kept its number. A consumer started after it received nothing until the stream grew past
+    it (on a leaf, what reached it came only through the census's refetch of a whole
+    group: fourteenth attack pass, docs/relay.md); from the start, what is here already
+    applies as duplicates. The hub's inbound streams are checked so in inbound.py."""
+    if not position:
+        return position
+    try:
+        last = int((await js.stream_info(stream)).state.last_seq or 0)
+    except (Error, asyncio.TimeoutError):  # asked again at the next start
+        return position
+    if position <= last:
+        return position
+    print(f"peers relay: the position {position} in {stream} lies past the end of the stream "
+          f"({last}): read from its start", file=sys.stderr, flush=True)
+    return 0
 
 
 async def subscribe_ordered(js: Any, subjects: str, stream: str, config: Any) -> Any:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from peers_tui.core.host_presence import (
-    HOME_KEPT, HOSTS_FILE, MAX_ENTRY_BYTES, MAX_FILE_BYTES, MAX_IDS, HostEntry, parse_payload,
-    read_hosts_file, this_host, write_hosts_file,
+    HOME_KEPT, HOSTS_FILE, MAX_ENTRY_BYTES, MAX_FILE_BYTES, MAX_IDS, HostEntry, is_host_name,
+    parse_payload, read_hosts_file, this_host, write_hosts_file,
 )
 from peers_tui.core.identity import Keypair
 from peers_tui.core.presence import Presence
@@ -95,6 +95,19 @@ def test_malformed_entries_are_left_out_one_by_one(tmp_path):
     assert view is not None
     assert [(e.host, e.present) for e in view.others] == [  # hostN: not heard for an hour
         ("hostB", frozenset({BOB})), ("hostJ", frozenset({BOB})), ("hostN", frozenset())]
+
+
+def test_a_host_name_ending_in_a_newline_is_no_host_name(tmp_path):
+    """`^...$` with `match` let one trailing newline through (`$` matches before it): a host
+    `hostB\\n` in the hosts file put a line break after a member's name in the roster
+    (docs/relay.md "Fourteenth attack pass"). Names from NATS subjects cannot hold one."""
+    hub = tmp_path / "hub"
+    write_raw(hub, {"v": 1, "here": "hostA", "hosts": [entry_json("hostB\n")]})
+    view = read_hosts_file(hub)
+    assert view is not None and view.others == ()
+    write_raw(hub, {"v": 1, "here": "hostA\n", "hosts": [entry_json()]})
+    assert read_hosts_file(hub) is None
+    assert not is_host_name("hostB\n") and is_host_name("hostB")
 
 
 def test_wire_entries_are_bounded_and_checked():

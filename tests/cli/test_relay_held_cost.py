@@ -1,0 +1,80 @@
+"""A member's chain of records kept waiting at the hub must not cost every later batch of
+the group (docs/relay.md "Fourteenth attack pass"; relay/held_waits.py).
+
+bob, on leaf B, publishes with B's credential 2,000 edits of his own, each naming the one
+before, the first changing a message id that never comes: all 2,000 wait at the hub. The hub
+retried every waiting record of a group with each batch of it, so each of carol's messages
+from C cost the hub's relay the judging of 2,000 records (0.1 s of CPU at 2,000; ~1 s at B's
+quota of 20,000), on its event loop. Now a batch retries only the records whose wait may have
+ended. Measured from outside: the hub relay's CPU time (/proc) for ten of carol's messages,
+before the flood and after it, in the same run.
+
+Three hosts on loopback, real nats-servers and relays (tests/relay_helpers.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.ids import new_ulid, ulid_text
+from peers_tui.core.kinds import RecordKind
+from peers_tui.relay.envelope import Envelope, in_subject
+from peers_tui.testing.forge import Forger
+from tests.cli.test_relay_attacks import through
+from tests.relay_helpers import Host, bodies, three_hosts, wait_for
+
+pytestmark = pytest.mark.slow
+
+HELD = 2000
+
+
+def cpu_seconds(host: Host) -> float:
+    """CPU time (user and system) of the host's relay process so far."""
+    assert host.process is not None
+    fields = open(f"/proc/{host.process.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ten_messages(hosts: list[Host], label: str) -> float:
+    """carol's ten messages, each waited for on A: the hub relay's CPU time for them."""
+    hub, _, c = hosts
+    before = cpu_seconds(hub)
+    for n in range(10):
+        c.users["carol"].ok("send", "team", f"{label} {n}")
+        wait_for(lambda n=n: f"{label} {n}" in bodies(hub.users["alice"]),
+                 what=f"carol's {label} {n} on A")
+    return cpu_seconds(hub) - before
+
+
+def test_a_waiting_chain_does_not_cost_every_later_batch_of_its_group(tmp_path):
+    with three_hosts(tmp_path) as (hosts, team):
+        hub, b, _ = hosts
+        forger = Forger(b.users["bob"].home)
+        db = b.hub / f"{team}.db"
+        aseq, aprev = forger.chain_head(db)
+        mseq = forger.membership_head(db)[0]
+        never = ulid_text(new_ulid(now_ms() - 10 ** 6))
+        chain = []
+        for i in range(HELD):
+            record = forger.sign(RecordKind.MSG, team, {
+                "id": ulid_text(new_ulid(now_ms())), "type": "edit", "body": f"edit {i}",
+                "target": never, "aseq": aseq + 1 + i, "aprev": aprev, "mseq": mseq})
+            aprev = record.hash
+            chain.append(Envelope(team, "msg", record.text, record.sig, None, "B"))
+        base = ten_messages(hosts, "before")
+
+        async def flood(nc, js):
+            for envelope in chain:
+                await js.publish(in_subject("B", team), envelope.payload(),
+                                 headers=envelope.headers(), timeout=5.0)
+
+        assert through(b, flood) == "done"
+        wait_for(lambda: hub.status().get("waiting", 0) >= HELD, timeout=60,
+                 what="bob's chain waiting at the hub")
+        after = ten_messages(hosts, "after")
+        # on main: ~0.1 s more a message (every held record judged again with each batch)
+        assert after < 2 * base + 0.3, (base, after)
+        assert hub.status()["waiting"] >= HELD  # still waiting: nothing it waits for came

@@ -1,0 +1,97 @@
+"""The hub retries a held record only when its wait may have ended (relay/held_waits.py;
+docs/relay.md "Fourteenth attack pass"): a member's chain of edits whose first changes a
+message that never comes no longer costs every later batch of the group its whole length.
+
+Real records signed by bob, held by a real apply (relay.apply.apply_records) on a copy of the
+group, their waits read from the apply's own reasons.
+"""
+
+from __future__ import annotations
+
+import time
+
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.ids import new_ulid, ulid_text
+from peers_tui.core.kinds import RecordKind
+from peers_tui.relay.apply import apply_records
+from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.held_waits import RETRY_ALL, HeldWaits, head_seq
+from peers_tui.testing.forge import Forger
+from tests.core.test_relay_apply import busy_group, local_envelopes
+
+
+def _edits(forger: Forger, db, group_id: str, count: int, target: str) -> list[Envelope]:
+    """bob's next `count` records: edits of `target`, each naming the one before."""
+    aseq, aprev = forger.chain_head(db)
+    mseq = forger.membership_head(db)[0]
+    chain = []
+    for i in range(count):
+        record = forger.sign(RecordKind.MSG, group_id, {
+            "id": ulid_text(new_ulid(now_ms())), "type": "edit", "body": f"edit {i}",
+            "target": target, "aseq": aseq + 1 + i, "aprev": aprev, "mseq": mseq})
+        aprev = record.hash
+        chain.append(Envelope(group_id, "msg", record.text, record.sig, None, "B"))
+    return chain
+
+
+def test_a_chain_waiting_for_a_message_that_never_comes_is_not_retried(tmp_path, alice, bob):
+    group_id = busy_group(alice, bob)
+    remote = tmp_path / "other-hub"
+    remote.mkdir()
+    apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
+    never = ulid_text(new_ulid(now_ms() - 10 ** 6))
+    chain = _edits(Forger(bob.home), alice.hub / f"{group_id}.db", group_id, 300, never)
+    outcome = apply_records(remote, group_id, chain, create=True)
+    assert len(outcome.waiting) == 300
+    waits = HeldWaits()
+    waits.settle(outcome)
+    held = [e for e, _ in outcome.waiting]
+    alice.ok("send", "team", "alice's message")
+    [arriving] = [e for e in local_envelopes(alice, group_id) if "alice's message" in e.text]
+    now = time.monotonic()
+    assert len(waits.due(group_id, held, [arriving], 0, now=now)) == 300  # the first look: all
+    assert waits.due(group_id, held, [arriving], 0, now=now + 1) == []  # nothing ended
+    # ... and the whole chain once its first wait ends (the message it changes arrives)
+    message = arriving
+    target = Forger(bob.home).sign(RecordKind.MSG, group_id, {"id": never})  # only its id matters
+    assert waits.due(group_id, held, [Envelope(group_id, "msg", target.text, target.sig, None,
+                                               "C")], 0, now=now + 2) == held
+    assert waits.due(group_id, held, [message], 0, now=now + 3) == []
+    # ... or once the hub's own scan published it (a user of the hub host wrote it)
+    waits.written(group_id, [Envelope(group_id, "msg", target.text, target.sig, None, "A")])
+    assert waits.due(group_id, held, [message], 0, now=now + 4) == held
+    assert waits.due(group_id, held, [message], 0, now=now + 5) == []  # told once
+    assert len(waits.due(group_id, held, [message], 0, now=now + RETRY_ALL + 1)) == 300
+
+
+def test_a_record_waiting_for_a_membership_state_is_due_once_the_log_reaches_it(
+        tmp_path, alice, bob, carol):
+    group_id = busy_group(alice, bob)
+    remote = tmp_path / "other-hub"
+    remote.mkdir()
+    apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
+    forger = Forger(bob.home)
+    db = alice.hub / f"{group_id}.db"
+    aseq, aprev = forger.chain_head(db)
+    head = forger.membership_head(db)[0]
+    early = forger.sign(RecordKind.MSG, group_id, {
+        "id": ulid_text(new_ulid(now_ms())), "type": "text", "body": "ahead of the log",
+        "aseq": aseq + 1, "aprev": aprev, "mseq": head + 1})
+    envelope = Envelope(group_id, "msg", early.text, early.sig, None, "B")
+    outcome = apply_records(remote, group_id, [envelope], create=True)
+    assert [r for _, r in outcome.waiting] == [f"membership state {head + 1} not yet received"]
+    waits = HeldWaits()
+    waits.settle(outcome)
+    now = time.monotonic()
+    assert waits.due(group_id, [envelope], [], head, now=now) == [envelope]  # the first look
+    assert waits.due(group_id, [envelope], [], head, now=now + 1) == []
+    carol.ok("join", alice.ok("invite", "team").out.strip())  # the log moves on
+    apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
+    from peers_tui.core.group_store import GroupStore
+    store = GroupStore(remote / f"{group_id}.db", group_id)
+    assert head_seq(store) == head + 1
+    assert waits.due(group_id, [envelope], [], head_seq(store), now=now + 2) == [envelope]
+    after = apply_records(remote, group_id, [envelope], create=True)
+    assert after.applied == [envelope]
+    waits.settle(after)
+    assert waits.waits == {}
