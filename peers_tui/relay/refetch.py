@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from peers_tui.relay.link_report import LinkReporter
     from peers_tui.relay.local import LocalScanner
 
-TOGETHER = ("m", "i")  # membership and invites: fetched back as one batch (refetch)
 PAGE = 1000  # records asked for at a time (a window of stream positions of about that many)
 AFTER_COMMIT = 1.0  # a group is counted this long after another process committed to it
 SPACING = 5.0  # ... and at most this often
@@ -208,23 +207,6 @@ class Refetch:
             self._trace(f"{unsent} unsent here")
         return unsent == 0
 
-    async def _refetched(self, group_id: str, page: list[Envelope], brought: int,
-                         refused: int) -> tuple[int, int]:
-        """Apply records fetched back under the relay's lock; the counts with theirs added."""
-        if self.is_hub:  # the stream's own records: never published again
-            self.ledger.add_known(e.hash for e in page)
-        history(group_id, page)
-        async with self.lock:
-            outcome = await self._apply_group(group_id, page, settled(group_id))
-            # The positions moved past the rows applied (`note_applied`), and some may be this
-            # host's own: the link file's `sent` follows, or the app marked the reader's
-            # messages fetched back "not yet at the hub" until the next publish (the intake's
-            # rows are others').
-            self.reporter.sent(group_id)
-        if outcome is None:
-            return brought, refused
-        return brought + len(outcome.applied), refused + len(outcome.refused)
-
     async def refetch(self, group_id: str, parts: list[str]) -> tuple[int, int]:
         """Read these subjects of the group from the hub, oldest first, and apply each page
         under the relay's lock: (records brought back, refused again). Said on stderr and
@@ -240,28 +222,32 @@ class Refetch:
         wanted = {e.hash for e, _ in taken_back}
         federation: set[str] = set()  # of those taken back, the records the stream holds
         brought = refused = 0
-        # Membership and invites are applied as one batch (the apply's rounds put each after
-        # what it names): a join fetched back before the invite it names was refused at the
-        # hub ("join names an unknown invite", join_invites.refuse_unknown_invites), and the
-        # group waited on that change for good (docs/relay.md, "Thirteenth acceptance pass").
-        reading = set(parts) | ({"i"} if "m" in parts else set())
-        changes: list[Envelope] = []
         try:
             for part in census.PARTS:
-                if part not in reading and not (wanted and part != "m"):
+                if part not in parts and not (wanted and part != "m"):
                     continue
-                if part not in TOGETHER and changes:
-                    brought, refused = await self._refetched(group_id, changes, brought, refused)
-                    changes = []
                 async for read in pages_of(js, f"peers.fed.{group_id}.{part}"):
                     federation.update(e.hash for e in read if e.hash in wanted)
                     page = [e for e in read if e.hash not in held]
-                    if part in TOGETHER:
-                        changes += page
-                    elif page:
-                        brought, refused = await self._refetched(group_id, page, brought, refused)
-            if changes:
-                brought, refused = await self._refetched(group_id, changes, brought, refused)
+                    if not page:
+                        continue
+                    if self.is_hub:  # the stream's own records: never published again
+                        self.ledger.add_known(e.hash for e in page)
+                    history(group_id, page)
+                    async with self.lock:
+                        # The stream's own records: a join waits for the invite it names
+                        # (a page of `.i`, or after its maker's message of `.r`), never
+                        # refused for it (intake.py, `from_stream`).
+                        outcome = await self._apply_group(group_id, page, settled(group_id),
+                                                          from_stream=True)
+                        # The positions moved past the rows applied (`note_applied`), and
+                        # some may be this host's own: the link file's `sent` follows, or
+                        # the app marked the reader's messages fetched back "not yet at the
+                        # hub" until the next publish (the intake's rows are others').
+                        self.reporter.sent(group_id)
+                    if outcome is not None:
+                        brought += len(outcome.applied)
+                        refused += len(outcome.refused)
         finally:  # (a refetch cut short: what was not seen in the stream is refused again)
             census.refuse_again(self.ledger, taken_back, federation)
         self.keep_next.add(group_id)

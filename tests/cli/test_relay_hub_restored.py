@@ -5,10 +5,11 @@ A backup restored into the hub's file (SQLite's backup API, what `sqlite3 FILE "
 BACKUP"` does: the same file, every connection sees it at once) lacks what came after the
 backup: here an invite alice made and fay's join with it. The hub's relay counts the file
 against its stream (relay/census.py) and fetches back what is missing, membership first, then
-invites, then messages (relay/refetch.py). Applied a subject at a time, fay's join came before
-the invite it names: at the hub a join naming an unknown invite is refused, not held
-(join_invites.refuse_unknown_invites), so a genuine join of the federation's one membership
-order was quarantined at the hub ("join names an unknown invite"). From then on the group was
+invites, then messages (relay/refetch.py). fay's join came back before the invite it names
+(which in turn waits for alice's `a2`, a message, before it): at the hub a join naming an
+unknown invite is refused, not held (join_invites.refuse_unknown_invites, meant for a leaf's
+join that was never ordered), so a genuine join of the federation's one membership order was
+quarantined at the hub ("join names an unknown invite"). From then on the group was
 wedged: the hub held every later record of every host waiting for that change (108 in the
 pass), the leaves no longer got each other's messages, and every membership change was refused
 ("another membership change reached the hub first"), until `peers relay refetch` by hand and
@@ -53,7 +54,8 @@ def test_a_hub_file_put_back_to_a_backup_fetches_its_joins_back_and_goes_on(tmp_
             source.backup(copy)  # the hub's backup of the group's file
         before = members(mine)
 
-        fay.ok("join", alice.ok("invite", "team").out.strip())  # an invite and a join after it
+        alice.ok("send", "team", "a2")  # alice's chain goes on past the backup: her invite
+        fay.ok("join", alice.ok("invite", "team").out.strip())  # ... names a2; fay's join it
         fay.ok("send", "team", "f1")
         bob.ok("send", "team", "b1")
         wait_for(lambda: {"f1", "b1"} <= set(bodies(bob)) and {"f1", "b1"} <= set(bodies(alice)),
@@ -69,11 +71,11 @@ def test_a_hub_file_put_back_to_a_backup_fetches_its_joins_back_and_goes_on(tmp_
                  what="fay's join fetched back into the hub's file")
         bob.ok("send", "team", "b2")  # the group goes on: a leaf's record reaches the hub
         fay.ok("send", "team", "f2")
-        expected = {"a1", "f1", "b1", "b2", "f2"}
+        expected = {"a1", "a2", "f1", "b1", "b2", "f2"}
         wait_for(lambda: expected <= set(bodies(alice)) and expected <= set(bodies(bob)),
                  timeout=30, what="b2 and f2 on both hosts")
-        status = hub.status()
-        assert status["rejected"] == {} and status["waiting"] == 0, status
+        wait_for(lambda: hub.status()["waiting"] == 0, what="nothing waiting at the hub")
+        assert hub.status()["rejected"] == {}  # fay's genuine join refused nowhere
         alice.ok("role", "team", "bob", "admin")  # the membership order goes on
         wait_for(lambda: members(mine) == members(theirs) and len(members(mine)) == len(before) + 2,
                  timeout=30, what="alice's change on both hosts")
