@@ -25,7 +25,7 @@ import sqlite3
 
 import pytest
 
-from tests.relay_helpers import bodies, federation, stop_all, wait_for
+from tests.relay_helpers import bodies, federation, stop_all, team_joined_on_two_hosts, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -39,13 +39,9 @@ def test_a_hub_file_put_back_to_a_backup_fetches_its_joins_back_and_goes_on(tmp_
     hosts = federation(tmp_path, ("A", "B"))
     hub, leaf = hosts
     try:
-        alice, fay, bob = hub.user("alice"), hub.user("fay"), leaf.user("bob")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team").out.strip()
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+        alice, bob = team_joined_on_two_hosts(hub, leaf)
+        fay = hub.user("fay")
+        group_id = next(g["id"] for g in alice.ok("groups", "--json").json() if g["name"] == "team")
         alice.ok("send", "team", "a1")
         wait_for(lambda: "a1" in bodies(bob), timeout=30, what="a1 on B")
         mine, theirs = hub.hub / f"{group_id}.db", leaf.hub / f"{group_id}.db"
