@@ -244,17 +244,17 @@ class Relay(Intake, LinkUpkeep, Refetch):
 
     async def _in_stream_order(self, group_id: str, envelopes: list[Envelope]) -> list[Envelope]:
         """The hub's changes to publish, less those that lost their place to a change the
-        stream holds (this hub's file went back): set aside, quarantined, fetched back."""
+        stream holds (this hub's file went back): taken out, quarantined, fetched back."""
         seq = await stream_order.lost_place(self.js_local, group_id, envelopes)
         store = None if seq is None else kept_stores.kept_or_reopened(
             self.scanner, self.hub / f"{group_id}.db", group_id)
         if seq is None or store is None:
             return envelopes
-        lost = stream_order.set_aside_lost(store, seq, envelopes)
+        lost = stream_order.take_out_lost(store, seq, self.config.name)
         for envelope, reason in lost:
-            self.ledger.quarantine(replace(envelope, origin=self.config.name), reason)
+            self.ledger.quarantine(envelope, reason)
         print(f"peers relay: group {group_id}: membership change {seq} written here lost its "
-              "place to one the hub ordered earlier (this hub's file went back); set aside",
+              "place to one the hub ordered earlier (this hub's file went back); taken out",
               file=sys.stderr, flush=True)
         self.count_soon(group_id, 0.0)
         gone = {e.hash for e, _ in lost}

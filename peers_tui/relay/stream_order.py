@@ -11,14 +11,15 @@ change confirmed to its author was thrown out, "lost the race", on their own hos
 
 So before the hub publishes changes written here, it compares their places with the stream's:
 a place the stream holds another change at was lost. That change and those after it here are
-set aside in the hub's file (as a leaf sets aside a change that lost a race: the author's
-client shows it as not counting), quarantined with the reason, never published; the count
-then fetches back the stream's.
+taken out of the hub's file, as a leaf takes out its changes that lost a race, quarantined
+with the reason (`relay rejected`), never published; the count then fetches back the
+stream's.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import nats
@@ -60,17 +61,16 @@ async def lost_place(js: Any, group_id: str, envelopes: list[Envelope]) -> int |
     return lost[0] if lost else None
 
 
-def set_aside_lost(store: Any, seq: int, envelopes: list[Envelope]) -> list[tuple[Envelope, str]]:
-    """Set the hub file's changes from `seq` on aside (in one transaction); the envelopes of
-    those among `envelopes`, with the reason, for the quarantine."""
-    from peers_tui.relay import row_writes
+def take_out_lost(store: Any, seq: int, host: str) -> list[tuple[Envelope, str]]:
+    """Take the hub file's changes from `seq` on out of the log (in one transaction), as a
+    leaf takes out its changes that lost a race (apply_singly.lose_race); each with the reason,
+    in this host's name, for the quarantine."""
+    from peers_tui.relay.apply_singly import lose_race
 
-    reason = LOST.format(seq=seq)
+    lost: list[tuple[Envelope, str]] = []
     with store.session(), store.db.atomic():
-        top = store.db.execute_sql("SELECT MAX(seq) FROM group_members").fetchone()[0] or seq
-        row_writes.set_aside_from(seq, dict.fromkeys(range(seq, top + 1), reason))
-    return [(e, reason) for e in envelopes
-            if e.table == "member" and (_seq(e) or 0) >= seq]
+        lose_race(store, seq, lost)
+    return [(replace(envelope, origin=host), LOST.format(seq=seq)) for envelope, _ in lost]
 
 
-__all__ = ["lost_place", "set_aside_lost"]
+__all__ = ["lost_place", "take_out_lost"]
