@@ -6,7 +6,7 @@ change, the author's previous record, the membership state it names) has not arr
 Separate from relay.apply, which runs a batch's rounds in one transaction and applies its
 messages a page at a time (relay.apply_batch): a membership change or an invite changes the
 state the next one is judged by, so they go in singly, and the hub's membership order (a
-change of this host's at a place the hub gave another: `_lose_race`) is decided here.
+change of this host's at a place the hub gave another: `lose_race`) is decided here.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
         # attack pass).
         raise Refused(AHEAD_OF_HUB)
     if seq in roster.chain and lost is not None:
-        _lose_race(store, seq, lost)
+        lose_race(store, seq, lost)
         fresh = store.roster()
         apply_change(fresh, seq, record, store.invites()[0])  # RecordError: refused, undone
         row_writes.insert_member(record, seq)
@@ -136,7 +136,7 @@ def _apply_member(store: GroupStore, roster: Roster, record: SignedRecord,
     return APPLIED
 
 
-def _lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) -> None:
+def lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) -> None:
     """Take this host's changes from `seq` on out of the log: the hub ordered another change
     there, and ours (and what was built on it) never counted anywhere else."""
     from peers_tui.core.models import GroupMember

@@ -186,11 +186,14 @@ class Intake:
 
     async def _apply_group(self, group_id: str, envelopes: list[Envelope],
                            then: Callable[[Any], None] | None = None,
-                           run: Callable[[Callable[[], Any]], Awaitable[Any]] | None = None
-                           ) -> apply.Outcome | None:
+                           run: Callable[[Callable[[], Any]], Awaitable[Any]] | None = None,
+                           from_stream: bool = False) -> apply.Outcome | None:
         """Apply a batch of one group; `then(db)` runs in its transaction (apply.apply_records);
         `run(work)` runs the apply's own work elsewhere (a backfill's page: relay.backfill),
-        the caller holding the lock meanwhile. The outcome, None when nothing was applied."""
+        the caller holding the lock meanwhile. `from_stream`: records read back from the
+        federation stream (refetch.py), which holds only what the hub ordered and took: a
+        join there waits for its invite at the hub too (docs/relay.md, "Thirteenth acceptance
+        pass"). The outcome, None when nothing was applied."""
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
             try:  # ... and plants no file of a group whose file was deleted here
                 envelopes, again = await asyncio.wait_for(made_again_only(
@@ -247,7 +250,8 @@ class Intake:
             self._trace(f"republished {len(fresh)} of {group_id[:6]}")
         if self.is_hub:
             self.founding.settle(group_id, envelopes)  # a genesis refused founded nothing
-            refuse_unknown_invites(outcome)  # a join naming an invite no host has (join_invites.py)
+            if not from_stream:  # a join naming an invite no host has (join_invites.py)
+                refuse_unknown_invites(outcome)
         self._trace(f"committed {len(outcome.applied)} of {group_id[:6]}")
         if self.is_hub and early is None:  # on to the federation first: the bookkeeping can wait
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]

@@ -235,7 +235,11 @@ class Refetch:
                         self.ledger.add_known(e.hash for e in page)
                     history(group_id, page)
                     async with self.lock:
-                        outcome = await self._apply_group(group_id, page, settled(group_id))
+                        # The stream's own records: a join waits for the invite it names
+                        # (a page of `.i`, or after its maker's message of `.r`), never
+                        # refused for it (intake.py, `from_stream`).
+                        outcome = await self._apply_group(group_id, page, settled(group_id),
+                                                          from_stream=True)
                         # The positions moved past the rows applied (`note_applied`), and
                         # some may be this host's own: the link file's `sent` follows, or
                         # the app marked the reader's messages fetched back "not yet at the
