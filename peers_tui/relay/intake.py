@@ -190,10 +190,8 @@ class Intake:
                            from_stream: bool = False) -> apply.Outcome | None:
         """Apply a batch of one group; `then(db)` runs in its transaction (apply.apply_records);
         `run(work)` runs the apply's own work elsewhere (a backfill's page: relay.backfill),
-        the caller holding the lock meanwhile. `from_stream`: records read back from the
-        federation stream (refetch.py), which holds only what the hub ordered and took: a
-        join there waits for its invite at the hub too (docs/relay.md, "Thirteenth acceptance
-        pass"). The outcome, None when nothing was applied."""
+        the caller holding the lock meanwhile; `from_stream`: read back (refetch.py), a join
+        waits for its invite (docs/relay.md, "Thirteenth acceptance pass"). None: none applied."""
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
             try:  # ... and plants no file of a group whose file was deleted here
                 envelopes, again = await asyncio.wait_for(made_again_only(
