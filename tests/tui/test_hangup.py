@@ -14,12 +14,15 @@ import signal
 import struct
 import sys
 import termios
+import threading
 import time
 
 import pytest
 
 from peers_tui.core.account import Account
+from peers_tui.core.link_state import LinkState, write_link_state
 from tests.conftest import User
+from tests.system_helpers import write_lock_held
 
 ALT_SCREEN = b"\x1b[?1049h"  # what Textual writes when it enters application mode
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"  # ... and when it leaves it (Ctrl+Z, exit)
@@ -193,3 +196,80 @@ def test_a_hang_up_while_suspended_ends_the_app(alice: User, team, terminal: Ter
     assert terminal.exited_within(20), "the app outlived its terminal"
     assert terminal.status == 0
     assert Account(alice.home, alice.hub).draft(team) == "kept while away"
+
+
+def signals_of_a_hang_up(terminal: Terminal) -> int:
+    """SIGHUP and SIGCONT as the kernel sends them, the terminal left open to show what the
+    app writes after; what was written before."""
+    before = len(terminal.output)
+    os.kill(terminal.pid, signal.SIGHUP)
+    os.kill(terminal.pid, signal.SIGCONT)
+    return before
+
+
+def assert_left_quietly(terminal: Terminal, before: int) -> None:
+    assert terminal.exited_within(20), "the app did not exit on SIGHUP"
+    assert terminal.status == 0
+    after = terminal.output[before:]
+    assert ALT_SCREEN not in after, "application mode entered again"
+    assert LEAVE_ALT_SCREEN not in after, "the exit wrote to the terminal after its hang-up"
+
+
+def test_a_hang_up_with_a_dialog_open(alice: User, team, terminal: Terminal):
+    """The group switcher open over the chat: the chat's draft is kept, nothing is written."""
+    shown = typed(terminal, b"under the dialog")
+    os.write(terminal.fd, b"\x0b")  # Ctrl+K
+    terminal.wait_for(b"Go to group", since=shown)
+    time.sleep(0.3)
+    assert_left_quietly(terminal, signals_of_a_hang_up(terminal))
+    assert Account(alice.home, alice.hub).draft(team) == "under the dialog"
+
+
+def test_a_hang_up_while_a_send_waits_for_the_file_keeps_the_message(
+        alice: User, bob: User, team, terminal: Terminal):
+    """Enter pressed while another process holds the group file's write lock (a relay
+    applying a batch): the outbox thread waits for it (busy timeout 5 s) when the terminal
+    hangs up. The exit waits for that send; the hang-up's grace timer (2 s) ended the process
+    in the middle of it, and the message the user had sent was never stored."""
+    typed(terminal, b"")
+    with write_lock_held(alice.hub / f"{team}.db"):
+        os.write(terminal.fd, b"sent as the line dropped\r")
+        terminal.read(0.5)
+        before = signals_of_a_hang_up(terminal)
+        terminal.read(3.0)  # longer than the grace timer
+    assert_left_quietly(terminal, before)
+    assert "sent as the line dropped" in [m["body"] for m in bob.ok("log", "team", "--json").json()]
+
+
+def test_a_hang_up_with_the_link_indicator_ticking(alice: User, team):
+    """A hub with a relay: the link indicator's timer ticks and a new link file is renamed in
+    every 20 ms (each one a repaint) while the terminal hangs up."""
+    (alice.hub / ".relay").mkdir(mode=0o700)
+
+    def state(rtt: float) -> LinkState:
+        return LinkState(host="A", role="leaf", pid=os.getpid(), running=True,
+                         updated=time.time(), up=True, since=time.time() - 5, rtt_ms=rtt, to="H")
+
+    write_link_state(alice.hub, state(2.0))
+    terminal = Terminal(alice, "team")
+    done = threading.Event()
+
+    def relay() -> None:
+        rtt = 2.0
+        while not done.wait(0.02):
+            rtt = 3.0 if rtt == 2.0 else 2.0
+            write_link_state(alice.hub, state(rtt))
+
+    writer = threading.Thread(target=relay)
+    try:
+        typed(terminal, b"words")
+        terminal.wait_for("hub ✓".encode())
+        writer.start()
+        terminal.read(0.5)
+        assert_left_quietly(terminal, signals_of_a_hang_up(terminal))
+    finally:
+        done.set()
+        if writer.is_alive():
+            writer.join()
+        terminal.close()
+    assert Account(alice.home, alice.hub).draft(team) == "words"
