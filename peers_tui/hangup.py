@@ -19,9 +19,10 @@ nothing depends on the order any more (`HangUpDriver`, the app's driver on Linux
 - a SIGCONT resumes application mode only if the driver suspended it (SIGTSTP: Ctrl+Z or `kill
   -TSTP`), never after a hang-up, and not on a terminal that is gone (its attributes unreadable);
   a SIGCONT on its own, first or alone, changes nothing;
-- the hang-up is recorded by the SIGHUP handler before it does anything else (one store), and
-  from then on nothing reaches the terminal: the driver's writes are dropped, and so is what its
-  output thread still had queued (the thread's file is `_Output`, which drops once hung up);
+- the hang-up is recorded by the SIGHUP handler before it does anything else, and from then on
+  nothing reaches the terminal: the driver's writes are dropped, and so is what its output
+  thread still had queued (the thread's file is `_Output`, which drops once hung up); the
+  output descriptor itself is pointed at /dev/null (stderr's buffer, flushed as Python exits);
 - the output thread no longer dies at EIO (the terminal went away before SIGHUP was handled):
   it drops what follows, so its queue never fills and no write of the event loop blocks;
 - on the way out, the driver does not wait for its output thread once hung up.
@@ -49,7 +50,18 @@ class _Output:
 
     def __init__(self, file: IO[str]) -> None:
         self.file = file
+        self.fd = file.fileno()
         self.gone = False  # set by the SIGHUP handler, or at the first EIO
+
+    def cut(self) -> None:
+        """Nothing more reaches the terminal: dropped here, and the descriptor pointed at
+        /dev/null (what stderr's buffer still holds would be flushed as Python exits). Only
+        stores and system calls: safe in a signal handler."""
+        self.gone = True
+        with contextlib.suppress(OSError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self.fd)
+            os.close(null)
 
     def write(self, text: str) -> None:
         if not self.gone:
@@ -84,9 +96,8 @@ class HangUpDriver(LinuxDriver):
         return self._output.gone
 
     def hang_up(self) -> None:
-        """The terminal is gone: nothing more is written to it. Safe in a signal handler (one
-        store, no lock)."""
-        self._output.gone = True
+        """The terminal is gone: nothing more is written to it. Safe in a signal handler."""
+        self._output.cut()
 
     def write(self, data: str) -> None:
         if not self._output.gone:
