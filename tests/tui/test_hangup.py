@@ -6,6 +6,7 @@ tmux pane or an SSH session), so the signals and the writes are the ones a user'
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -16,6 +17,7 @@ import sys
 import termios
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -23,6 +25,7 @@ from peers_tui.core.account import Account
 from peers_tui.core.link_state import LinkState, write_link_state
 from tests.conftest import User
 from tests.system_helpers import write_lock_held
+from tests.tui.test_hangup_exit import WRAPPER as LONG_GRACE
 
 ALT_SCREEN = b"\x1b[?1049h"  # what Textual writes when it enters application mode
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"  # ... and when it leaves it (Ctrl+Z, exit)
@@ -31,12 +34,26 @@ LEAVE_ALT_SCREEN = b"\x1b[?1049l"  # ... and when it leaves it (Ctrl+Z, exit)
 class Terminal:
     """`peers open GROUP` in a 100x30 pseudo-terminal; everything it writes is kept."""
 
-    def __init__(self, user: User, group: str) -> None:
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: the pty's slave is its controlling terminal
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-            os.execve(sys.executable, [sys.executable, "-m", "peers_tui", "open", group],
-                      user.env())
+    def __init__(self, user: User, group: str, controlling: bool = True,
+                 long_grace: bool = False) -> None:
+        argv = [sys.executable, "-m", "peers_tui", "open", group]
+        if long_grace:  # a stalled exit is not ended by the hang-up's grace timer (2 s)
+            argv[1:3] = ["-c", LONG_GRACE]
+        if controlling:
+            pid, fd = pty.fork()
+            if pid == 0:  # the child: the pty's slave is its controlling terminal
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+                os.execve(sys.executable, argv, user.env())
+        else:  # the pty's slave as its standard files only: a hang-up sends it no signal
+            fd, slave = os.openpty()
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+            pid = os.fork()
+            if pid == 0:
+                os.setsid()  # a session of its own, without a controlling terminal
+                for number in (0, 1, 2):
+                    os.dup2(slave, number)
+                os.execve(sys.executable, argv, user.env())
+            os.close(slave)
         self.pid, self.fd, self.output = pid, fd, b""
         self.status: int | None = None
 
@@ -241,35 +258,68 @@ def test_a_hang_up_while_a_send_waits_for_the_file_keeps_the_message(
     assert "sent as the line dropped" in [m["body"] for m in bob.ok("log", "team", "--json").json()]
 
 
-def test_a_hang_up_with_the_link_indicator_ticking(alice: User, team):
-    """A hub with a relay: the link indicator's timer ticks and a new link file is renamed in
-    every 20 ms (each one a repaint) while the terminal hangs up."""
-    (alice.hub / ".relay").mkdir(mode=0o700)
+def link_state(rtt: float) -> LinkState:
+    return LinkState(host="A", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
+                     up=True, since=time.time() - 5, rtt_ms=rtt, to="H")
 
-    def state(rtt: float) -> LinkState:
-        return LinkState(host="A", role="leaf", pid=os.getpid(), running=True,
-                         updated=time.time(), up=True, since=time.time() - 5, rtt_ms=rtt, to="H")
 
-    write_link_state(alice.hub, state(2.0))
-    terminal = Terminal(alice, "team")
+@contextlib.contextmanager
+def relay_writing(hub) -> Iterator[None]:
+    """A new link file renamed into the hub every 20 ms (as a relay writes it; each one a
+    repaint of the indicator) while the block runs."""
     done = threading.Event()
 
     def relay() -> None:
         rtt = 2.0
         while not done.wait(0.02):
             rtt = 3.0 if rtt == 2.0 else 2.0
-            write_link_state(alice.hub, state(rtt))
+            write_link_state(hub, link_state(rtt))
 
     writer = threading.Thread(target=relay)
+    writer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        writer.join()
+
+
+def test_a_hang_up_with_the_link_indicator_ticking(alice: User, team):
+    """A hub with a relay: the link indicator's timer ticks and a new link file is renamed in
+    every 20 ms while the terminal hangs up."""
+    (alice.hub / ".relay").mkdir(mode=0o700)
+    write_link_state(alice.hub, link_state(2.0))
+    terminal = Terminal(alice, "team")
     try:
         typed(terminal, b"words")
         terminal.wait_for("hub ✓".encode())
-        writer.start()
-        terminal.read(0.5)
-        assert_left_quietly(terminal, signals_of_a_hang_up(terminal))
+        with relay_writing(alice.hub):
+            terminal.read(0.5)
+            assert_left_quietly(terminal, signals_of_a_hang_up(terminal))
     finally:
-        done.set()
-        if writer.is_alive():
-            writer.join()
         terminal.close()
+    assert Account(alice.home, alice.hub).draft(team) == "words"
+
+
+def test_writes_failing_before_the_sighup_never_stall_the_exit(alice: User, team):
+    """The terminal gone before SIGHUP is handled (it reaches a shell first, which passes it
+    on): every write fails (EIO). Textual's output thread died at the first, and the exit
+    then blocked writing into its full queue (30 places): only the grace timer ended it (2.07 s
+    after SIGHUP here on main; 0.20 s now). Here the terminal is not the app's controlling one,
+    so its hang-up sends the app nothing; the link indicator repaints every 20 ms; the SIGHUP
+    comes a second later; the grace timer is made 120 s, so a stall is told from a slow exit."""
+    (alice.hub / ".relay").mkdir(mode=0o700)
+    write_link_state(alice.hub, link_state(2.0))
+    terminal = Terminal(alice, "team", controlling=False, long_grace=True)
+    try:
+        with relay_writing(alice.hub):
+            typed(terminal, b"words")
+            terminal.wait_for("hub ✓".encode())
+            terminal.hang_up()
+            time.sleep(1.0)
+            os.kill(terminal.pid, signal.SIGHUP)
+            assert terminal.exited_within(20), "the exit blocked in a write to a gone terminal"
+    finally:
+        terminal.close()
+    assert terminal.status == 0
     assert Account(alice.home, alice.hub).draft(team) == "words"
