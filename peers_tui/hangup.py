@@ -50,7 +50,10 @@ class _Output:
 
     def __init__(self, file: IO[str]) -> None:
         self.file = file
-        self.fd = file.fileno()
+        try:
+            self.fd = file.fileno()
+        except (OSError, ValueError):  # not a real file: nothing to point elsewhere
+            self.fd = -1
         self.gone = False  # set by the SIGHUP handler, or at the first EIO
 
     def cut(self) -> None:
@@ -58,6 +61,8 @@ class _Output:
         /dev/null (what stderr's buffer still holds would be flushed as Python exits). Only
         stores and system calls: safe in a signal handler."""
         self.gone = True
+        if self.fd < 0:
+            return
         with contextlib.suppress(OSError):
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, self.fd)
