@@ -242,6 +242,8 @@ def test_a_hang_up_with_a_dialog_open(alice: User, team, terminal: Terminal):
     assert Account(alice.home, alice.hub).draft(team) == "under the dialog"
 
 
+# It waits (the lock held 3.5 s) more than it computes: on the waiting worker (tests/scheduling).
+@pytest.mark.slow
 def test_a_hang_up_while_a_send_waits_for_the_file_keeps_the_message(
         alice: User, bob: User, team, terminal: Terminal):
     """Enter pressed while another process holds the group file's write lock (a relay
