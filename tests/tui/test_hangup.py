@@ -250,14 +250,17 @@ def test_a_hang_up_while_a_send_waits_for_the_file_keeps_the_message(
     applying a batch): the outbox thread waits for it (busy timeout 5 s) when the terminal
     hangs up. The exit waits for that send; the hang-up's grace timer (2 s) ended the process
     in the middle of it, and the message the user had sent was never stored."""
-    typed(terminal, b"")
+    typed(terminal, b"sent as the line dropped")
     with write_lock_held(alice.hub / f"{team}.db"):
-        os.write(terminal.fd, b"sent as the line dropped\r")
-        terminal.read(0.5)
+        entered = len(terminal.output)
+        os.write(terminal.fd, b"\r")
+        terminal.wait_for(b"Message team", since=entered)  # the composer emptied: it is sent
+        terminal.read(0.3)
         before = signals_of_a_hang_up(terminal)
         terminal.read(3.0)  # longer than the grace timer
     assert_left_quietly(terminal, before)
-    assert "sent as the line dropped" in [m["body"] for m in bob.ok("log", "team", "--json").json()]
+    bodies = [m["body"] for m in bob.ok("log", "team", "--json").json()]
+    assert "sent as the line dropped" in bodies, Account(alice.home, alice.hub).draft(team)
 
 
 def link_state(rtt: float) -> LinkState:
