@@ -96,10 +96,6 @@ class HangUpDriver(LinuxDriver):
         # What start_application_mode gives its output thread: a file as far as it can tell.
         self._file = self._output  # type: ignore[assignment]
 
-    @property
-    def hung_up(self) -> bool:
-        return self._output.gone
-
     def hang_up(self) -> None:
         """The terminal is gone: nothing more is written to it. Safe in a signal handler."""
         self._output.cut()
