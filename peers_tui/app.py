@@ -13,6 +13,7 @@ from rich.console import RenderableType
 from textual import on
 from textual.app import App
 from textual.command import CommandPalette
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
@@ -24,7 +25,7 @@ from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
-from peers_tui.hangup import on_hang_up
+from peers_tui.hangup import driver_class, on_hang_up
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.screens import ChatScreen
 from peers_tui.screens.mounted_styles import UnderScreen
@@ -164,6 +165,10 @@ class PeersApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # ----------------------------------------------------------------- life cycle
+    def get_driver_class(self) -> type[Driver]:
+        # Textual's Linux driver with a hang-up no order of signals undoes (peers_tui.hangup).
+        return driver_class(super().get_driver_class())
+
     def on_mount(self) -> None:
         account = self.account
         self.startup_connections.hold_account(account)  # released after the first paint
@@ -173,7 +178,7 @@ class PeersApp(App[None]):
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped
         # (peers_tui.hangup: not through Textual's resume on the SIGCONT that comes with it).
         with contextlib.suppress(ValueError, AttributeError):  # not the main thread; Windows
-            on_hang_up(self.background.hang_up)
+            on_hang_up(self._driver, self.background.hang_up)
         # Pushed once Textual's start-up batch is over. Pushed here, inside it, the chat screen
         # is laid out and drawn into a frame that is thrown away (nothing is written in a
         # batch), and its footer composes its keys, before the first frame reaches the

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from peers_tui.services.hub_watch import HubWatcher
 
 HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
+# ... and how long more that end waits for the outbox thread to store what the user sent (a
+# send waits at most its busy timeout for another process's write lock, 5 s, then fails).
+SEND_GRACE = 15.0
 
 
 class Background:
@@ -67,14 +70,22 @@ class Background:
         """The terminal is gone (SSH dropped, tmux pane killed): keep the draft and leave.
 
         Textual's orderly exit may block writing to a terminal that no longer exists, so what
-        matters is saved first and a timer ends the process if the exit stalls.
+        matters is saved first and a timer ends the process if the exit stalls; not while the
+        outbox thread still stores a message the user sent (it would be lost).
         """
         if self.chat is not None:
             self.chat.save_draft()
         self.presence.withdraw()
         if self.outbox is not None:
             self.outbox.close()
-        timer = threading.Timer(HANGUP_GRACE, os._exit, (0,))
+        timer = threading.Timer(HANGUP_GRACE, _end_stalled, (self.outbox,))
         timer.daemon = True
         timer.start()
         self.app.exit()
+
+
+def _end_stalled(outbox: Outbox | None) -> None:
+    """The hung-up app's exit stalled: end the process, once the messages sent are stored."""
+    if outbox is not None:
+        outbox.ended.wait(SEND_GRACE)
+    os._exit(0)

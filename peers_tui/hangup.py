@@ -1,40 +1,163 @@
-"""Ending the app when its terminal hangs up (SSH dropped, tmux pane killed, window closed).
+"""Ending the app when its terminal hangs up (SSH dropped, tmux pane killed, window closed),
+and never writing to that terminal again, whatever order the signals are handled in.
 
 A terminal that hangs up sends its session SIGHUP and then SIGCONT (the kernel does both at
-once). Textual's Linux driver answers SIGCONT by entering application mode again, as it comes
-back from Ctrl+Z: on a terminal that is gone, that starts a second output thread, which dies at
-its first write (EIO), and a second input thread. The exit that follows writes the sequences
-that restore the terminal into the dead thread's queue; once its 30 places are full, the event
-loop blocks in the next write for good, and only the hang-up's grace timer (2 s) ended the
-process: the app outlived its terminal by seconds, now and then.
+once). Textual's Linux driver answers every SIGCONT by entering application mode again, as it
+comes back from Ctrl+Z (even without a Ctrl+Z before it): on a terminal that is gone, that
+starts a second output thread, which dies at its first write (EIO), and a second input thread.
+The exit that follows writes the sequences that restore the terminal into the dead thread's
+queue; once its 30 places are full, the event loop blocks in the next write for good, and only
+the hang-up's grace timer (2 s) ends the process.
 
-So SIGHUP gets a handler of Python's own (not the event loop's, which runs only after Python's
-handlers for the signals pending with it): Python runs the handlers of pending signals in the
-order of their numbers, SIGHUP (1) before SIGCONT (18). It takes SIGCONT away from the driver,
-then hands the hang-up to the event loop.
+Python runs the handlers of signals pending together in the order of their numbers, SIGHUP (1)
+before SIGCONT (18), and the first fix relied on that. It does not hold under load: each signal
+is taken by whichever thread of the process the kernel picks, and a thread that took SIGHUP
+can be preempted before its C handler marks it, while the main thread takes SIGCONT, marks it
+and runs its Python handler first (test_hangup.py failed so, one run in ~20 at load 8). So
+nothing depends on the order any more (`HangUpDriver`, the app's driver on Linux):
+
+- a SIGCONT resumes application mode only if the driver suspended it (SIGTSTP: Ctrl+Z or `kill
+  -TSTP`), never after a hang-up, and not on a terminal that is gone (its attributes unreadable);
+  a SIGCONT on its own, first or alone, changes nothing;
+- the hang-up is recorded by the SIGHUP handler before it does anything else, and from then on
+  nothing reaches the terminal: the driver's writes are dropped, and so is what its output
+  thread still had queued (the thread's file is `_Output`, which drops once hung up); the
+  output descriptor itself is pointed at /dev/null (stderr's buffer, flushed as Python exits);
+- the output thread no longer dies at EIO (the terminal went away before SIGHUP was handled):
+  it drops what follows, so its queue never fills and no write of the event loop blocks;
+- on the way out, the driver does not wait for its output thread once hung up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import queue
 import signal
+import termios
 from collections.abc import Callable
 from types import FrameType
+from typing import IO, Any
+
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
+
+
+class _Output:
+    """The file the driver's output thread writes to (the terminal, stderr), until it hangs
+    up: from then on everything is dropped, also what was queued before."""
+
+    def __init__(self, file: IO[str]) -> None:
+        self.file = file
+        try:
+            self.fd = file.fileno()
+        except (OSError, ValueError):  # not a real file: nothing to point elsewhere
+            self.fd = -1
+        self.gone = False  # set by the SIGHUP handler, or at the first EIO
+
+    def cut(self) -> None:
+        """Nothing more reaches the terminal: dropped here, and the descriptor pointed at
+        /dev/null (what stderr's buffer still holds would be flushed as Python exits). Only
+        stores and system calls: safe in a signal handler."""
+        self.gone = True
+        if self.fd < 0:
+            return
+        with contextlib.suppress(OSError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self.fd)
+            os.close(null)
+
+    def write(self, text: str) -> None:
+        if not self.gone:
+            try:
+                self.file.write(text)
+            except OSError:  # EIO: the terminal went away (its SIGHUP is on its way)
+                self.gone = True
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.file.flush()
+            except OSError:
+                self.gone = True
+
+    def fileno(self) -> int:
+        return self.file.fileno()
+
+
+class HangUpDriver(LinuxDriver):
+    """Textual's Linux driver with a hang-up that no signal order can undo (see above)."""
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        super().__init__(app, **options)
+        assert self._file is not None  # sys.__stderr__, as Textual took it
+        self._output = _Output(self._file)
+        # What start_application_mode gives its output thread: a file as far as it can tell.
+        self._file = self._output  # type: ignore[assignment]
+
+    def hang_up(self) -> None:
+        """The terminal is gone: nothing more is written to it. Safe in a signal handler."""
+        self._output.cut()
+
+    def write(self, data: str) -> None:
+        if not self._output.gone:
+            super().write(data)
+
+    def _sigcont_application(self, *_: object) -> None:
+        # `_must_signal_resume`: set by Textual's SIGTSTP handler when it left application
+        # mode, cleared once application mode is back. Without it there is nothing to resume.
+        if self._output.gone or not self._must_signal_resume:
+            return
+        if self.input_tty and not _terminal_here(self.fileno):
+            self.hang_up()  # its SIGHUP follows; the resume would write to nothing
+            return
+        super()._sigcont_application()
+
+    def close(self) -> None:
+        writer = self._writer_thread
+        if writer is None or not self._output.gone:
+            super().close()
+            return
+        # Hung up: what is still queued is dropped, and the thread told to end without waiting
+        # for it (a write it is in may wait on a terminal nobody reads).
+        with contextlib.suppress(queue.Empty):
+            while True:
+                writer._queue.get_nowait()
+        with contextlib.suppress(queue.Full):
+            writer._queue.put_nowait(None)
+
+
+def _terminal_here(fd: int) -> bool:
+    """Whether the terminal is still there: a hung-up one answers every request with EIO."""
+    try:
+        termios.tcgetattr(fd)
+    except termios.error:
+        return False
+    return True
+
+
+def driver_class(textual_choice: type[Driver]) -> type[Driver]:
+    """The driver the app runs with: ours where Textual would take its Linux driver."""
+    return HangUpDriver if textual_choice is LinuxDriver else textual_choice
 
 
 def _no_resume(signum: int, frame: FrameType | None) -> None:
     """SIGCONT after a hang-up: there is no terminal to come back to."""
 
 
-def on_hang_up(callback: Callable[[], None]) -> None:
-    """Call `callback` on the running event loop when the terminal hangs up (once), with
-    Textual's resume on SIGCONT switched off first. Call it from the main thread."""
+def on_hang_up(driver: Driver | None, callback: Callable[[], None]) -> None:
+    """Call `callback` on the running event loop when the terminal hangs up (once); from the
+    moment the signal is handled, `driver` (a HangUpDriver) writes nothing and resumes nothing.
+    Call it from the main thread."""
     loop = asyncio.get_running_loop()
 
     def hung_up(signum: int, frame: FrameType | None) -> None:
-        # Runs between two bytecodes of the main thread, wherever it was: only what cannot
-        # wait, and nothing that takes a lock the interrupted code could hold.
+        # Runs between two bytecodes of the main thread, wherever it was (perhaps inside the
+        # driver's own resume): only what cannot wait, and nothing that takes a lock the
+        # interrupted code could hold. The hang-up recorded first, before anything else.
+        if isinstance(driver, HangUpDriver):
+            driver.hang_up()
         signal.signal(signal.SIGCONT, _no_resume)
         signal.signal(signal.SIGHUP, _no_resume)  # once: a second hang-up changes nothing
         try:

@@ -63,6 +63,7 @@ class Outbox:
     def __init__(self, account: Account) -> None:
         self.account = account
         self.queue: queue.Queue[Outgoing | None] = queue.Queue()
+        self.ended = threading.Event()  # run() has returned: all it was given is stored
 
     def put(self, group_id: str, text: str, kind: str = "text",
             reply_to: str | None = None) -> threading.Event:
@@ -116,10 +117,13 @@ class Outbox:
                     due = time.monotonic() + AFTER_SEND_DELAY
                 waiting[after.group_id] = after
         finally:
-            self._write(waiting)
-            self._let_go(group)
-            if held is not None:
-                held.__exit__(None, None, None)
+            try:
+                self._write(waiting)
+                self._let_go(group)
+                if held is not None:
+                    held.__exit__(None, None, None)
+            finally:
+                self.ended.set()
 
     @staticmethod
     def _write(waiting: dict[str, AfterSend]) -> None:

@@ -209,3 +209,21 @@ def fill_disk(directory: Path) -> Path:
             while True:  # the last partial block
                 handle.write(b"\0" * 512)
     return filler
+
+
+@contextlib.contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """Another process holds `path`'s write lock (BEGIN IMMEDIATE) until the block ends."""
+    code = ("import sqlite3, sys\n"
+            f"conn = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+            "conn.execute('BEGIN IMMEDIATE')\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.read()\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

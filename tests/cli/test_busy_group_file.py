@@ -10,17 +10,14 @@ The holder is a real second process in BEGIN IMMEDIATE on the file (as a stopped
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from peers_tui.core.database.files import BUSY_SECONDS
 from peers_tui.widgets import Composer
+from tests.system_helpers import write_lock_held
 from tests.tui_helpers import make_app, type_text, wait_for
 
 # Each test waits out SQLite's busy timeout (5 s, twice in the first): ~20 s of a core left
@@ -33,24 +30,6 @@ WORDS = ("group team is locked by another peers process (the relay, or another p
 # Below two waits (main: 10.5 s quiet), whatever a loaded machine adds to one wait (a
 # process's start: up to 4.5 s here), so that no load fails it and main always did.
 BOUND = 2 * BUSY_SECONDS - 0.5
-
-
-@contextmanager
-def write_lock_held(path: Path) -> Iterator[None]:
-    """Another process holds `path`'s write lock (BEGIN IMMEDIATE) until the block ends."""
-    code = ("import sqlite3, sys\n"
-            f"conn = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-            "conn.execute('BEGIN IMMEDIATE')\n"
-            "print('held', flush=True)\n"
-            "sys.stdin.read()\n")
-    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        yield
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def messages(path: Path) -> int:
