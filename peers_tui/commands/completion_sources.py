@@ -25,8 +25,15 @@ def completion_sources(account: Account) -> dict[str, ArgumentSource]:
             found = known_to(account)
         except (PeersError, OSError):
             return []
-        return [known.profile.handle for known in found
-                if known.profile.user_id != account.user_id]
+        # A handle another known person's equals or looks like, with its fingerprint: /dm
+        # refuses the bare one as ambiguous, and two look-alikes offered bare read the same.
+        from peers_tui.core.identity import fingerprint
+        from peers_tui.core.names import look_alikes
+
+        ambiguous = look_alikes((k.profile.user_id, k.profile.handle) for k in found)
+        return [f"{k.profile.handle}~{fingerprint(k.profile.user_id)}"
+                if (k.profile.user_id, k.profile.handle) in ambiguous else k.profile.handle
+                for k in found if k.profile.user_id != account.user_id]
 
     def groups() -> list[str]:
         try:
