@@ -74,3 +74,15 @@ async def test_dm_completion_tells_look_alikes_apart(alice: User, bob: User, mak
         offered = {first, composer.text}
         assert offered == {f"/dm @alice~{print_of(alice)} ", f"/dm @{FAKE}~{print_of(eve)} "}, \
             offered
+
+
+async def test_role_says_whom_it_changed_with_their_fingerprint(alice: User, bob: User, team):
+    bob.ok("id", "--handle", FAKE)
+    bob.ok("send", "team", "hi, it's me")
+    fake = f"{FAKE}~{print_of(bob)}"
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_text(pilot, f"/role {fake} reader")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("is now reader" in n for n in notes(app)))
+        assert f"{fake} is now reader" in notes(app), notes(app)

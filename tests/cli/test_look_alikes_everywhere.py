@@ -1,0 +1,46 @@
+"""Look-alike handles in the CLI's other lines that name a person (h-names): what `peers
+role` and `peers remove` say they did (and refuse), who made an invite in `peers invite
+--list`. Each names someone whose handle is, or looks like, another member's with their
+fingerprint, as `peers log` does: bob renamed "аlice" (a Cyrillic а) must never read as
+alice."""
+
+from __future__ import annotations
+
+from tests.conftest import User
+
+FAKE = "аlice"  # CYRILLIC SMALL LETTER A first
+
+
+def print_of(user: User) -> str:
+    return user.ok("id", "--json").json()[0]["fingerprint"]
+
+
+def test_role_and_remove_name_a_look_alike_with_their_fingerprint(alice: User, bob: User,
+                                                                  team):
+    bob.ok("id", "--handle", FAKE)
+    bob.ok("send", "team", "hi, it's me")
+    fake = f"{FAKE}~{print_of(bob)}"
+    done = alice.spawn("role", "team", fake, "reader")  # a real process, as a user runs it
+    assert done.code == 0 and done.out.strip() == f"{fake} is now reader", done
+    refused = alice.fails("role", "team", print_of(bob), "reader")
+    assert refused.err.strip() == (f"peers: {fake} is already a reader: nothing was changed"), \
+        refused.err
+    assert alice.ok("remove", "team", fake).out.strip() == f"removed {fake}"
+
+
+def test_role_names_someone_alone_in_their_name_plainly(alice: User, bob: User, team):
+    assert alice.ok("role", "team", "bob", "reader").out.strip() == "bob is now reader"
+    assert alice.ok("remove", "team", "bob").out.strip() == "removed bob"
+
+
+def test_the_invite_list_names_a_look_alike_maker_with_their_fingerprint(alice: User,
+                                                                        bob: User, team):
+    alice.ok("role", "team", "bob", "admin")
+    bob.ok("id", "--handle", FAKE)
+    bob.ok("invite", "team", "--role", "reader")
+    alice.ok("invite", "team", "--role", "writer")
+    lines = alice.ok("invite", "team", "--list").lines
+    makers = sorted(line.rsplit("made by ", 1)[1] for line in lines)
+    assert makers == sorted([f"{FAKE}~{print_of(bob)}", f"alice~{print_of(alice)}"]), lines
+    rows = alice.ok("invite", "team", "--list", "--json").json()
+    assert sorted(row["maker"] for row in rows) == sorted([FAKE, "alice"])  # scripts: the handle
