@@ -44,3 +44,23 @@ def test_the_invite_list_names_a_look_alike_maker_with_their_fingerprint(alice: 
     assert makers == sorted([f"{FAKE}~{print_of(bob)}", f"alice~{print_of(alice)}"]), lines
     rows = alice.ok("invite", "team", "--list", "--json").json()
     assert sorted(row["maker"] for row in rows) == sorted([FAKE, "alice"])  # scripts: the handle
+
+
+def test_a_conversation_listed_before_its_look_alike_arrived_is_named_apart(make_user, hub):
+    """eve, as "аlice", wrote to bob before the real alice was known to him: the conversation
+    was listed as a bare "аlice"; the real alice's, accepted later, as "alice~fingerprint",
+    so the impostor's read as the genuine one. Naming the second renames the first."""
+    hub.mkdir(parents=True, exist_ok=True)
+    bob, eve = make_user("bob"), make_user("eve")
+    bob.ok("people")
+    eve.ok("id", "--handle", FAKE)
+    eve.ok("dm", "bob", "hi, it's alice, new laptop")
+    for row in bob.ok("invitations", "--json").json():
+        bob.ok("invitations", "accept", row["id"])
+    assert FAKE in {line.split()[1] for line in bob.ok("groups").lines}  # alone: plainly
+    alice = make_user("alice")
+    alice.ok("dm", "bob", "hi bob")
+    for row in bob.ok("invitations", "--json").json():
+        bob.ok("invitations", "accept", row["id"])
+    names = {line.split()[1] for line in bob.ok("groups").lines}
+    assert {f"{FAKE}~{print_of(eve)}", f"alice~{print_of(alice)}"} <= names, names
