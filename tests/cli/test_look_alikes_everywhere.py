@@ -64,3 +64,23 @@ def test_a_conversation_listed_before_its_look_alike_arrived_is_named_apart(make
         bob.ok("invitations", "accept", row["id"])
     names = {line.split()[1] for line in bob.ok("groups").lines}
     assert {f"{FAKE}~{print_of(eve)}", f"alice~{print_of(alice)}"} <= names, names
+
+
+def test_the_roster_names_members_as_the_log_does(alice: User, bob: User, team):
+    """Roster.labels, the one place the role/remove lines, the invite list, who reacted and
+    the hub's refused cut (relay rejected) name a member by id: hostile names inert, the
+    fingerprint beside a look-alike (a former member's too), the fingerprint alone for a
+    stranger."""
+    from peers_tui.core.account import Account
+
+    bob.ok("id", "--handle", FAKE)
+    bob.ok("send", "team", "hi")
+    account = Account(alice.home, alice.hub)
+    store = account.store(account.resolve("team"))
+    ids = {row["handle"]: row["id"] for row in alice.ok("members", "team", "--json").rows()}
+    stranger = "z" * 52
+    labels = store.current_roster().labels([ids[FAKE], ids["alice"], stranger])
+    assert labels == {ids[FAKE]: f"{FAKE}~{print_of(bob)}",
+                      ids["alice"]: f"alice~{print_of(alice)}", stranger: "z" * 8}
+    bob.ok("leave", "team")  # a former member's name still counts
+    assert store.current_roster().label_of(ids["alice"]) == f"alice~{print_of(alice)}"
