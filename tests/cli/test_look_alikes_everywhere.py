@@ -6,6 +6,8 @@ alice."""
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import User
 
 FAKE = "аlice"  # CYRILLIC SMALL LETTER A first
@@ -84,3 +86,23 @@ def test_the_roster_names_members_as_the_log_does(alice: User, bob: User, team):
                       ids["alice"]: f"alice~{print_of(alice)}", stranger: "z" * 8}
     bob.ok("leave", "team")  # a former member's name still counts
     assert store.current_roster().label_of(ids["alice"]) == f"alice~{print_of(alice)}"
+
+
+def test_the_hubs_refused_cut_names_a_look_alike_with_their_fingerprint(alice: User, bob: User,
+                                                                       team):
+    """A removal whose cut names a record of bob's the hub does not hold is refused with a
+    reason that `peers relay rejected` shows: it named "аlice's" record, which read as the
+    real alice's."""
+    from peers_tui.core.account import Account
+    from peers_tui.relay.hub_cut import cut_not_held
+
+    bob.ok("id", "--handle", FAKE)
+    bob.ok("send", "team", "hi")
+    account = Account(alice.home, alice.hub)
+    store = account.store(account.resolve("team"))
+    bob_id = next(row["id"] for row in alice.ok("members", "team", "--json").rows()
+                  if row["handle"] == FAKE)
+    change = json.dumps({"action": "remove", "member": bob_id, "cut": [99, "x" * 52]})
+    reason = cut_not_held(store, change)
+    assert reason is not None and f"a record of {FAKE}~{print_of(bob)}'s (place 99)" in reason, \
+        reason
