@@ -27,13 +27,10 @@ def completion_sources(account: Account) -> dict[str, ArgumentSource]:
             return []
         # A handle another known person's equals or looks like, with its fingerprint: /dm
         # refuses the bare one as ambiguous, and two look-alikes offered bare read the same.
-        from peers_tui.core.identity import fingerprint
-        from peers_tui.core.names import look_alikes
+        from peers_tui.core.names import typed_names
 
-        ambiguous = look_alikes((k.profile.user_id, k.profile.handle) for k in found)
-        return [f"{k.profile.handle}~{fingerprint(k.profile.user_id)}"
-                if (k.profile.user_id, k.profile.handle) in ambiguous else k.profile.handle
-                for k in found if k.profile.user_id != account.user_id]
+        everyone = [(k.profile.user_id, k.profile.handle) for k in found]
+        return typed_names([p for p in everyone if p[0] != account.user_id], everyone)
 
     def groups() -> list[str]:
         try:

@@ -60,8 +60,6 @@ def completed_names(event: RosterLoaded) -> list[str]:
     member's (a former one's too) is the same or looks alike: "аlice" (Cyrillic а) and
     "alice" were offered as two entries no one could tell apart. The fingerprint does not
     stop a mention (core.mentions: `~` ends the word)."""
-    from peers_tui.core.names import look_alikes
+    from peers_tui.core.names import typed_names
 
-    ambiguous = look_alikes({(m.user_id, m.handle) for m in event.members} | event.people)
-    return [f"{m.handle}~{m.fingerprint}" if (m.user_id, m.handle) in ambiguous else m.handle
-            for m in event.members]
+    return typed_names(((m.user_id, m.handle) for m in event.members), event.people)

@@ -36,17 +36,6 @@ async def test_who_reacted_names_a_look_alike_with_their_fingerprint(alice: User
         assert note == f"👍 {FAKE}~{print_of(bob)}, alice~{print_of(alice)}", note
 
 
-async def test_who_reacted_names_people_alone_in_their_name_plainly(alice: User, bob: User,
-                                                                    team):
-    alice.ok("send", "team", "lunch?")
-    bob.ok("react", "team", "-1", "👍")
-    app = make_app(alice, "team")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await start_selecting(pilot, 1)
-        await pilot.press("w")
-        await wait_for(pilot, lambda: "👍 bob" in notes(app))
-
-
 async def test_mention_completion_tells_look_alikes_apart(alice: User, bob: User, team):
     bob.ok("id", "--handle", FAKE)
     bob.ok("send", "team", "hi, it's me")
