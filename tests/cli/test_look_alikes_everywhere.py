@@ -106,3 +106,14 @@ def test_the_hubs_refused_cut_names_a_look_alike_with_their_fingerprint(alice: U
     reason = cut_not_held(store, change)
     assert reason is not None and f"a record of {FAKE}~{print_of(bob)}'s (place 99)" in reason, \
         reason
+
+
+def test_a_rename_to_a_look_alike_names_the_new_name_with_its_fingerprint(alice: User,
+                                                                         bob: User, team):
+    """`-- bob is now known as аlice` gave the taken name bare, as if bob became alice."""
+    bob.ok("id", "--handle", FAKE)
+    events = [line.split(" -- ", 1)[1] for line in alice.ok("log", "team").lines if " -- " in line]
+    assert events[-1] == f"bob is now known as {FAKE}~{print_of(bob)}", events
+    bob.ok("id", "--handle", "robert")  # alone in that name: plainly
+    events = [line.split(" -- ", 1)[1] for line in alice.ok("log", "team").lines if " -- " in line]
+    assert events[-1] == f"{FAKE}~{print_of(bob)} is now known as robert", events
