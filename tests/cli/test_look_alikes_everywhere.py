@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from peers_tui.testing.forge import Forger
+from tests.cli.test_people import deliver_raw, group_fields
 from tests.conftest import User
 
 FAKE = "аlice"  # CYRILLIC SMALL LETTER A first
@@ -117,3 +119,15 @@ def test_a_rename_to_a_look_alike_names_the_new_name_with_its_fingerprint(alice:
     bob.ok("id", "--handle", "robert")  # alone in that name: plainly
     events = [line.split(" -- ", 1)[1] for line in alice.ok("log", "team").lines if " -- " in line]
     assert events[-1] == f"{FAKE}~{print_of(bob)} is now known as robert", events
+
+
+def test_a_refused_invitation_names_a_look_alike_sender_with_their_fingerprint(
+        alice: User, bob: User, carol: User, team):
+    """bob (a writer, renamed "аlice") offers carol an invite he may not make: the refusal
+    said it claimed to be from "аlice"."""
+    alice.ok("people")
+    bob.ok("id", "--handle", FAKE)
+    code = Forger(bob.home).invite(alice.hub / f"{team}.db", team)
+    deliver_raw(bob.home, carol, group_fields(code))
+    err = carol.ok("invitations").err
+    assert f"(claims to be from {FAKE}~{print_of(bob)})" in err, err
