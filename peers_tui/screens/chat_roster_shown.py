@@ -45,7 +45,7 @@ def show_roster(chat: RosterChat, event: RosterLoaded, roster_panel: RosterPanel
     roster_panel.show(event.members, event.present, event.hosts)
     chat.message_log.set_people(event.people)
     chat.message_log.set_events(event.events)  # joins, leaves, removals in their place
-    chat.composer.handles = completed_names(event)
+    chat.composer.handles_from(lambda: completed_names(event))  # on the first Tab after @
     chat.show_title()
     chat.bars.show_warning(event.warning)
     if event.can_post != chat.can_post:
