@@ -64,14 +64,16 @@ def list_members(args: argparse.Namespace) -> int:
 
 
 def change_role(args: argparse.Namespace) -> int:
-    member = open_account(args).set_role(args.group, args.member, Role.parse(args.role))
-    out(f"{shown_name(member.handle)} is now {member.role.label}")
+    me = open_account(args)
+    member = me.set_role(args.group, args.member, Role.parse(args.role))
+    out(f"{me.member_label(args.group, member.user_id)} is now {member.role.label}")
     return EXIT_OK
 
 
 def remove_member(args: argparse.Namespace) -> int:
-    member = open_account(args).remove(args.group, args.member)
-    out(f"removed {shown_name(member.handle)}")
+    me = open_account(args)
+    member = me.remove(args.group, args.member)
+    out(f"removed {me.member_label(args.group, member.user_id)}")
     return EXIT_OK
 
 

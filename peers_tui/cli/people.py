@@ -132,7 +132,7 @@ def cmd_invitations(args: argparse.Namespace) -> int:
             out_json(invitation.to_json())
         elif invitation.problem:
             say("peers: " + inert(f"refused invitation {invitation.id} (claims to be from "
-                 f"{shown_name(invitation.from_handle)}): {invitation.problem}",
+                 f"{shown_name(invitation.sender)}): {invitation.problem}",
                                     allow_newlines=False))
         elif invitation.direct:
             out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to a "

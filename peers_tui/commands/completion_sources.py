@@ -25,8 +25,12 @@ def completion_sources(account: Account) -> dict[str, ArgumentSource]:
             found = known_to(account)
         except (PeersError, OSError):
             return []
-        return [known.profile.handle for known in found
-                if known.profile.user_id != account.user_id]
+        # A handle another known person's equals or looks like, with its fingerprint: /dm
+        # refuses the bare one as ambiguous, and two look-alikes offered bare read the same.
+        from peers_tui.core.names import typed_names
+
+        everyone = [(k.profile.user_id, k.profile.handle) for k in found]
+        return typed_names([p for p in everyone if p[0] != account.user_id], everyone)
 
     def groups() -> list[str]:
         try:

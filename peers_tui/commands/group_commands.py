@@ -159,8 +159,8 @@ class SetRole(SlashCommand):
         if not member or not role:
             raise PeersError("usage: /role MEMBER ROLE")
         parsed, account, group_id = Role.parse(role), chat.account, chat.entry.id
-        in_background(chat, lambda: "{} is now {}".format(
-            shown_name(account.set_role(group_id, member, parsed).handle), parsed.label))
+        in_background(chat, lambda: "{} is now {}".format(account.member_label(
+            group_id, account.set_role(group_id, member, parsed).user_id), parsed.label))
 
 
 class Remove(SlashCommand):
@@ -176,8 +176,8 @@ class Remove(SlashCommand):
             confirm(chat, f"Remove {shown_name(handle)} ({fingerprint(user_id)}) "
                     f"from {shown_name(entry.name)}?",
                     "their messages stay; what they sign from now on does not count",
-                    lambda: in_background(chat, lambda: "removed " + shown_name(
-                        account.remove(entry.id, user_id).handle)))
+                    lambda: in_background(chat, lambda: "removed " + account.member_label(
+                        entry.id, account.remove(entry.id, user_id).user_id)))
 
         def find() -> None:  # who it is, before asking: a wrong name is told at once
             member = account.find_member(account.store(account.resolve(entry.id)), args)

@@ -97,7 +97,7 @@ def who_reacted(chat: SelectionContext, view: MessageView) -> None:
         except PeersError as exc:
             app.call_from_thread(app.notify, inert(str(exc)), severity="error")
             return
-        text = "\n".join(f"{emoji} {', '.join(inert(r.handle, allow_newlines=False) for r in who)}"
+        text = "\n".join(f"{emoji} {', '.join(r.label for r in who)}"
                          for emoji, who in rows)
         from peers_tui.screens.note import tell  # many reactors: a screen of their own
 

@@ -67,6 +67,7 @@ class Account:
         self.members, self.members_checked = members.members, members.members_checked
         self.find_member, self.set_role = members.find_member, members.set_role
         self.remove, self.leave = members.remove, members.leave
+        self.member_label = members.member_label
         # Messages
         self.messages = messages = MessageActions(self)
         self.send, self.edit, self.delete = messages.send, messages.edit, messages.delete

@@ -175,11 +175,24 @@ def _name_conversation(account: Account, entry: GroupEntry, other: str) -> Group
         name = find_known_to(account, other).profile.handle
     except PeersError:
         name = account.store(entry).current_roster().handle_of(other) or fingerprint(other)
-    if (other, name) in look_alikes({(k.profile.user_id, k.profile.handle) for k in everyone}
-                                    | {(other, name)}):
+    alike = look_alikes({(k.profile.user_id, k.profile.handle) for k in everyone}
+                        | {(other, name)})
+    if (other, name) in alike:
+        _name_apart_earlier(account, {(u, h) for u, h in alike if u != other})
         name = f"{name}~{fingerprint(other)}"
     account.personal.set_setting(DM_SETTING + other, entry.id)
     return account.personal.add_group(entry.id, name, entry.db_path)
+
+
+def _name_apart_earlier(account: Account, people: set[tuple[str, str]]) -> None:
+    """Conversations listed under a bare handle before someone with a look-alike one was
+    known here (eve as "аlice" before the real alice) get their partner's fingerprint too:
+    otherwise the impostor's read as the genuine one beside "alice~fingerprint"."""
+    for user_id, handle in people:
+        group_id = account.personal.setting(DM_SETTING + user_id)
+        entry = account.personal.group(group_id) if group_id else None
+        if entry is not None and entry.name == handle:
+            account.personal.rename_group(entry.id, f"{handle}~{fingerprint(user_id)}")
 
 
 def _found(account: Account, other: str) -> GroupEntry:

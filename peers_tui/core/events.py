@@ -133,13 +133,18 @@ class _Namer:
             return fingerprint(text)
         # A name that is, or looks like, another member's carries its owner's fingerprint,
         # as in messages and the roster ("аlice~b2gnqu7m joined", a Cyrillic а).
+        return self.as_held(text, name)
+
+    def as_held(self, user_id: str, name: str) -> str:
+        """`name`, held by `user_id`, with their fingerprint where another member's name
+        (today's, or one held so far in the log) is the same or looks alike."""
         if self._owners is None:  # today's names, and every name held so far in the log
             self._owners = {}
             held = [(m.user_id, m.handle) for m in self.roster.members.values()]
-            for user_id, handle in [*held, *self.then.items()]:
-                self._owners.setdefault(look_alike_key(handle), set()).add(user_id)
-        if self._owners.get(look_alike_key(name), set()) - {text}:
-            return f"{name}~{fingerprint(text)}"
+            for owner, handle in [*held, *self.then.items()]:
+                self._owners.setdefault(look_alike_key(handle), set()).add(owner)
+        if self._owners.get(look_alike_key(name), set()) - {user_id}:
+            return f"{name}~{fingerprint(user_id)}"
         return name
 
     def follow(self, data: dict[str, Any]) -> None:
@@ -179,7 +184,9 @@ def describe(data: dict[str, Any], roster: Roster, seq: int, name: _Namer,
                 if before is not None and role < before
                 else f"{{who}} made {{whom}} {role.with_article}")
     elif action == "handle":  # named as they were before the change
-        text, names["handle"] = "{whom} is now known as {handle}", str(data.get("handle"))[:64]
+        # the new name too: "bob is now known as аlice" read as taking alice's name
+        text, names["handle"] = "{whom} is now known as {handle}", name.as_held(
+            str(member), str(data.get("handle"))[:64])
     elif action == "revoke":
         text = "{who} revoked an invite"
     return text, tuple(sorted(names.items()))

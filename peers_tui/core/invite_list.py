@@ -10,6 +10,7 @@ from peers_tui.core.times import iso_utc_or_none, utc_minute
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import InviteTerms, Roster
+from peers_tui.core.names import shown_name
 from peers_tui.core.roles import Role, may_grant
 
 
@@ -23,6 +24,9 @@ class InviteView:
     made_at: int
     expires_at: int | None
     uses_left: int | None  # None: any number
+    # The maker as the log names them: one inert line, `handle~fingerprint` beside a
+    # look-alike (Roster.labels); `maker` stays the handle for scripts (to_json).
+    maker_label: str = ""
 
     @property
     def short_id(self) -> str:
@@ -33,7 +37,7 @@ class InviteView:
             f"{self.uses_left} use{'' if self.uses_left == 1 else 's'} left")
         until = "never expires" if self.expires_at is None else (
             f"expires {utc_minute(self.expires_at)}")
-        return f"{self.role}, {uses}, {until}, made by {self.maker}"
+        return f"{self.role}, {uses}, {until}, made by {self.maker_label or shown_name(self.maker)}"
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.key, "role": self.role, "maker": self.maker,
@@ -68,6 +72,7 @@ def outstanding_invites(store: GroupStore) -> list[InviteView]:
     terms, _ = store.invites()
     now = now_ms()
     views = []
+    labels = roster.labels({invite.signer for invite in terms.values()})
     for invite in terms.values():
         left = _usable(invite, roster, now)
         if left is False:
@@ -75,5 +80,6 @@ def outstanding_invites(store: GroupStore) -> list[InviteView]:
         views.append(InviteView(invite.key, invite.role.label,
                                 roster.handle_of(invite.signer) or fingerprint(invite.signer),
                                 invite.created_at, invite.expires_at,
-                                left if isinstance(left, int) else None))
+                                left if isinstance(left, int) else None,
+                                labels[invite.signer]))
     return sorted(views, key=lambda view: view.made_at, reverse=True)

@@ -134,11 +134,17 @@ class MemberActions:
                 raise Ambiguous(f"member id prefix {text!r} is ambiguous")
         raise NotFound(f"no member {query!r} in this group")
 
+    def member_label(self, query: str, user_id: str) -> str:
+        """A member of the group `query` named as its log names them: `handle~fingerprint`
+        where another member's handle (a former one's too) is the same or looks alike."""
+        return self.me.group_store(query)[1].current_roster().label_of(user_id)
+
     def set_role(self, query: str, member: str, role: Role) -> Member:
         entry, store = self.me.group_store(query, shared=True)
         target = self.find_member(store, member)
         if target.role == role:  # a record that changes nothing: each is kept for good
-            raise PeersError(f"{shown_name(target.handle)} is already {role.with_article}: "
+            raise PeersError(f"{store.current_roster().label_of(target.user_id)} is already "
+                             f"{role.with_article}: "
                              "nothing was changed")
         changed = store.set_role(self.me.keypair, target.user_id, role)
         self.me.pins.after_write(entry, store)

@@ -65,15 +65,17 @@ def react(account: Account, group: str, target: str, emoji: str) -> MessageView:
 class Reactor(Value):  # not a dataclass: compiled at import (core.value)
     """Someone who reacted, named as the group's roster names them."""
 
-    __slots__ = ("user_id", "handle", "fingerprint")
+    __slots__ = ("user_id", "handle", "fingerprint", "label")
     user_id: str
     handle: str
     fingerprint: str
+    label: str  # as the log names them: `handle~fingerprint` beside a look-alike
 
-    def __init__(self, user_id: str, handle: str, fingerprint: str) -> None:
+    def __init__(self, user_id: str, handle: str, fingerprint: str, label: str = "") -> None:
         self.user_id = user_id
         self.handle = handle
         self.fingerprint = fingerprint
+        self.label = label or handle
 
 
 def reactors(account: Account, group: str, target: str) -> tuple[MessageView,
@@ -88,8 +90,9 @@ def reactors(account: Account, group: str, target: str) -> tuple[MessageView,
         raise NotFound(f"no message {target!r} in this group")
     view = views[0]
     roster = store.current_roster()
+    labels = roster.labels({u for reaction in view.reactions for u in reaction.user_ids})
     return view, [(reaction.emoji, [Reactor(user_id, roster.handle_of(user_id) or fingerprint(user_id),
-                                            fingerprint(user_id))
+                                            fingerprint(user_id), labels[user_id])
                                     for user_id in reaction.user_ids])
                   for reaction in view.reactions]
 

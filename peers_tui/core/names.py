@@ -194,6 +194,19 @@ def look_alikes(people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     return {(user_id, name) for user_id, name in pairs if len(owners[look_alike_key(name)]) > 1}
 
 
+def typed_names(people: Iterable[tuple[str, str]], others: Iterable[tuple[str, str]] = ()
+                ) -> list[str]:
+    """Each (user id, handle) of `people` as one types it to name that person (Tab's
+    completion): the handle, or `handle~fingerprint` where someone else's (one of `people` or
+    `others`) is the same or looks alike. Raw, not `shown_name`: what is typed is matched."""
+    from peers_tui.core.identity import fingerprint
+
+    people = list(people)
+    ambiguous = look_alikes(set(people) | set(others))
+    return [f"{name}~{fingerprint(user_id)}" if (user_id, name) in ambiguous else name
+            for user_id, name in people]
+
+
 def _cut(text: str, width: int) -> str:
     return text[:width]
 

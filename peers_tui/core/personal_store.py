@@ -154,6 +154,11 @@ class PersonalStore:
                 row.save()
             return _entry(row)
 
+    def rename_group(self, group_id: str, name: str) -> None:
+        """List a group under another name (its settings, archived or not, kept)."""
+        with self.session(), self.db.atomic():
+            Group.update(name=name).where(Group.id == group_id).execute()
+
     def set_read_marker(self, group_id: str, message_id: str) -> None:
         with self.session(), self.db.atomic():
             Group.update(read_marker=message_id).where(

@@ -7,6 +7,7 @@ A Roster is computed by replaying the log (core.membership.apply_change), never 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from enum import StrEnum
 
 from peers_tui.core.frozen import Frozen, set_field
@@ -164,6 +165,25 @@ class Roster:
     def handle_of(self, user_id: str) -> str | None:
         member = self.members.get(user_id)
         return member.handle if member else None
+
+    def label_of(self, user_id: str) -> str:
+        """`user_id` named as the log names them (`labels`)."""
+        return self.labels([user_id])[user_id]
+
+    def labels(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Each of `user_ids` named as the log names them: their handle as one inert line,
+        with their fingerprint where another member's (a former one's too) is the same or
+        looks alike (core.names.person_labels); the fingerprint alone for a non-member."""
+        from peers_tui.core.identity import fingerprint
+        from peers_tui.core.names import MAX_SHOWN_NAME, person_labels
+
+        user_ids = list(user_ids)
+        wanted = [(u, self.members[u].handle, fingerprint(u)) for u in user_ids
+                  if u in self.members]
+        people = {(m.user_id, m.handle) for m in self.members.values()}
+        found = person_labels(wanted, people, room=MAX_SHOWN_NAME + 12)
+        named = {user_id: found[(user_id, handle)] for user_id, handle, _ in wanted}
+        return {u: named.get(u) or fingerprint(u) for u in user_ids}
 
     def cut_problem(self, author: str, aseq: int, digest: str, member_seq: int,
                     signed_at: int = 0) -> str | None:

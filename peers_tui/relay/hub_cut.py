@@ -23,7 +23,7 @@ from peers_tui.core.chain_rules import own_record
 from peers_tui.core.chains import seen_head_record
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.identity import fingerprint, is_user_id
+from peers_tui.core.identity import is_user_id
 from peers_tui.core.membership import parse_cut
 from peers_tui.core.membership_log import CUT_ACTIONS
 from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
@@ -99,7 +99,7 @@ def cut_not_held(store: GroupStore, text: str) -> str | None:
     head = head_at_hub(store, member)
     if head is not None and aseq <= head[0] and _holds(store, member, aseq, digest):
         return None
-    name = store.current_roster().handle_of(member) or fingerprint(member)
+    name = store.current_roster().label_of(member)  # beside a look-alike, with its fingerprint
     return (f"its cut names a record of {name}'s (place {aseq}) that the hub does not hold on "
             f"their chain (the hub's newest of theirs is at place {head[0] if head else 0}); "
             "nothing was changed")

@@ -45,7 +45,7 @@ def show_roster(chat: RosterChat, event: RosterLoaded, roster_panel: RosterPanel
     roster_panel.show(event.members, event.present, event.hosts)
     chat.message_log.set_people(event.people)
     chat.message_log.set_events(event.events)  # joins, leaves, removals in their place
-    chat.composer.handles = [m.handle for m in event.members]
+    chat.composer.handles_from(lambda: completed_names(event))  # on the first Tab after @
     chat.show_title()
     chat.bars.show_warning(event.warning)
     if event.can_post != chat.can_post:
@@ -53,3 +53,13 @@ def show_roster(chat: RosterChat, event: RosterLoaded, roster_panel: RosterPanel
         reason = None if event.can_post else event.cannot_post_reason()
         chat.composer.set_cannot_post(reason, writing_hint(chat.label) if reason is None
                                       else cannot_post_hint(reason))
+
+
+def completed_names(event: RosterLoaded) -> list[str]:
+    """What Tab offers after `@`: each member's handle, as `handle~fingerprint` where another
+    member's (a former one's too) is the same or looks alike: "аlice" (Cyrillic а) and
+    "alice" were offered as two entries no one could tell apart. The fingerprint does not
+    stop a mention (core.mentions: `~` ends the word)."""
+    from peers_tui.core.names import typed_names
+
+    return typed_names(((m.user_id, m.handle) for m in event.members), event.people)

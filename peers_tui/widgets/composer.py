@@ -63,7 +63,10 @@ class Composer(TextArea):
         self.sent_history: list[str] = []
         self._history_index: int | None = None
         self._stash = ""
-        self.handles: list[str] = []
+        # What `@` completes: the members' names, made from a roster read on the first Tab
+        # after it (`handles_from`), not at every read: ~70 ms for 5,000 members.
+        self._handles: list[str] = []
+        self._handles_source: Callable[[], list[str]] | None = None
         self.commands: list[str] = []
         # The commands whose argument Tab completes (a person, a group), by word: /dm, /join.
         self.arguments: dict[str, ArgumentSource] = {}
@@ -74,6 +77,20 @@ class Composer(TextArea):
         # Why a message cannot be posted here (a reader, removed, a read-only file), or None.
         # The composer stays editable all the same: drafts can be kept and commands typed.
         self.cannot_post: str | None = None
+
+    @property
+    def handles(self) -> list[str]:
+        if self._handles_source is not None:
+            self._handles, self._handles_source = self._handles_source(), None
+        return self._handles
+
+    @handles.setter
+    def handles(self, names: list[str]) -> None:
+        self._handles, self._handles_source = names, None
+
+    def handles_from(self, source: Callable[[], list[str]]) -> None:
+        """Make `handles` from `source` when first asked (a roster read: people, labels)."""
+        self._handles_source = source
 
     def update_node_styles(self, animate: bool = True) -> None:
         # TextArea's __init__ sets a class (compact), which made Textual style the composer
