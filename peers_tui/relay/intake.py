@@ -206,11 +206,10 @@ class Intake:
                                                       self.ledger.is_known)
             for envelope, reason in refused + past:
                 self.ledger.quarantine(envelope, reason)
-        held = self.ledger.held(group_id)
-        # A record delivered again while it waits here is judged once: twice in one batch, it
-        # was its own duplicate, released from the waiting records, dropped without a word
-        # (tests/cli/test_relay_verify_same.py, the federation stream's case).
-        seen = {e.hash for e in held}
+        digests = self.ledger.held_hashes(group_id)
+        # A record delivered again while it waits here is judged once: twice in one batch, it was
+        # its own duplicate, dropped without a word (tests/cli/test_relay_verify_same.py).
+        seen = set(digests)
         once: list[Envelope] = []
         for envelope in envelopes:
             if envelope.hash not in seen:
@@ -218,8 +217,9 @@ class Intake:
                 once.append(envelope)
         envelopes = once
         store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db", group_id)
-        if self.is_hub and held:  # only those whose wait may have ended (held_waits.py)
-            held = self.held_waits.due(group_id, held, envelopes, head_seq(store))
+        if self.is_hub and digests:  # only those whose wait may have ended (held_waits.py)
+            digests = self.held_waits.due(group_id, digests, envelopes, head_seq(store))
+        held = self.ledger.held(group_id, digests) if digests else []
         # The hub republishes a batch of messages before it commits it (below); one with
         # anything else commits first (membership changes: the hub's file is their order).
         early: list[contextlib.ExitStack] | None = (

@@ -45,7 +45,7 @@ def test_a_chain_waiting_for_a_message_that_never_comes_is_not_retried(tmp_path,
     assert len(outcome.waiting) == 300
     waits = HeldWaits()
     waits.settle(outcome)
-    held = [e for e, _ in outcome.waiting]
+    held = [e.hash for e, _ in outcome.waiting]  # (as Ledger.held_hashes gives them)
     alice.ok("send", "team", "alice's message")
     [arriving] = [e for e in local_envelopes(alice, group_id) if "alice's message" in e.text]
     now = time.monotonic()
@@ -83,14 +83,14 @@ def test_a_record_waiting_for_a_membership_state_is_due_once_the_log_reaches_it(
     waits = HeldWaits()
     waits.settle(outcome)
     now = time.monotonic()
-    assert waits.due(group_id, [envelope], [], head, now=now) == [envelope]  # the first look
-    assert waits.due(group_id, [envelope], [], head, now=now + 1) == []
+    assert waits.due(group_id, [envelope.hash], [], head, now=now) == [envelope.hash]  # the first look
+    assert waits.due(group_id, [envelope.hash], [], head, now=now + 1) == []
     carol.ok("join", alice.ok("invite", "team").out.strip())  # the log moves on
     apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
     from peers_tui.core.group_store import GroupStore
     store = GroupStore(remote / f"{group_id}.db", group_id)
     assert head_seq(store) == head + 1
-    assert waits.due(group_id, [envelope], [], head_seq(store), now=now + 2) == [envelope]
+    assert waits.due(group_id, [envelope.hash], [], head_seq(store), now=now + 2) == [envelope.hash]
     after = apply_records(remote, group_id, [envelope], create=True)
     assert after.applied == [envelope]
     waits.settle(after)
