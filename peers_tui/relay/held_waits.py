@@ -76,7 +76,8 @@ def wait_of(envelope: Envelope, reason: str) -> Wait | None:
 
 
 class HeldWaits:
-    """The hub's knowledge of what its held records wait for, by record hash."""
+    """A relay's knowledge of what its held records wait for, by record hash (the hub's first;
+    a leaf's too since h-isolate)."""
 
     def __init__(self) -> None:
         self.waits: dict[str, tuple[Wait | None, list[Wait]]] = {}

@@ -217,7 +217,7 @@ class Intake:
                 once.append(envelope)
         envelopes = once
         store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db", group_id)
-        if self.is_hub and digests:  # only those whose wait may have ended (held_waits.py)
+        if digests:  # only those whose wait may have ended (held_waits.py)
             digests = self.held_waits.due(group_id, digests, envelopes, head_seq(store))
         held = self.ledger.held(group_id, digests) if digests else []
         # The hub republishes a batch of messages before it commits it (below); one with
@@ -240,8 +240,7 @@ class Intake:
                 return None
         if outcome is None:
             return None
-        if self.is_hub:
-            self.held_waits.settle(outcome)
+        self.held_waits.settle(outcome)
         accepted = outcome.applied + outcome.duplicates
         if early:
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]

@@ -17,17 +17,15 @@ import time
 
 import pytest
 
-from peers_tui.core.encoding import now_ms
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.ids import new_ulid, ulid_text
 from peers_tui.core.kinds import RecordKind
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.held_waits import RETRY_ALL, HeldWaits, head_seq, retry_all_after
 from peers_tui.relay.ledger import Ledger
 from peers_tui.testing.forge import Forger
-from tests.core.test_relay_apply import busy_group, local_envelopes
-from tests.core.test_relay_held_waits import _edits
+from tests.core.test_relay_apply import local_envelopes
+from tests.core.test_relay_held_waits import held_chain
 
 pytestmark = pytest.mark.slow
 HELD = 20_000
@@ -43,14 +41,7 @@ def cpu(work, times: int) -> float:
 
 
 def test_a_batch_chooses_from_20000_held_records_by_their_hashes(tmp_path, alice, bob):
-    group_id = busy_group(alice, bob)
-    remote = tmp_path / "other-hub"
-    remote.mkdir()
-    apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
-    never = ulid_text(new_ulid(now_ms() - 10 ** 6))
-    chain = _edits(Forger(bob.home), alice.hub / f"{group_id}.db", group_id, HELD, never)
-    outcome = apply_records(remote, group_id, chain, create=True)
-    assert len(outcome.waiting) == HELD
+    group_id, remote, _, outcome, never = held_chain(tmp_path, alice, bob, HELD)
     ledger = Ledger(tmp_path / "relay.db")
     ledger.hold_all(outcome.waiting)
     waits = HeldWaits()
