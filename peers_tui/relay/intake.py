@@ -220,8 +220,7 @@ class Intake:
         if digests:  # only those whose wait may have ended (held_waits.py)
             digests = self.held_waits.due(group_id, digests, envelopes, head_seq(store))
         held = self.ledger.held(group_id, digests) if digests else []
-        # The hub republishes a batch of messages before it commits it (below); one with
-        # anything else commits first (membership changes: the hub's file is their order).
+        # The hub republishes a batch of messages before its commit (below); others commit first.
         early: list[contextlib.ExitStack] | None = (
             [] if self.is_hub and then is None and run is None
             and all(e.table == "msg" for e in held + envelopes) else None)
