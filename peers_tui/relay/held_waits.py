@@ -13,8 +13,10 @@ seq). It is due when that thing is in the batch, or in a held record due itself 
 waiting records goes in together), or in a record the hub's own scan published since (a
 user of the hub host writing), or, for a state, the file's log reached it. A record
 whose wait is not known here (another reason, or held before this relay started) is always
-due, and once every RETRY_ALL seconds a group's every held record is, whatever its wait: a
-wait read wrongly costs a delay, never a record.
+due, and once every RETRY_ALL seconds (longer past SCALE held: `retry_all_after`) a group's
+every held record is, whatever its wait: a wait read wrongly costs a delay, never a record.
+The batch reads only the hashes of what is held, and the texts of those due (h-isolate: the
+whole of 20,000 held, read and hashed twice, cost 0.15 s a batch).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from typing import Any
 
 from peers_tui.relay.envelope import Envelope
 
-RETRY_ALL = 30.0  # seconds between two retries of a group's every held record
+RETRY_ALL = 30.0  # seconds between two retries of a group's every held record (up to SCALE)
+SCALE = 2_000  # held records of a group past which that retry comes less often
 KEPT = 100_000  # waits known at most (past it, forgotten: every held record due again)
 _STATE = re.compile(r"membership (state|change) (\d+) not yet received")
 
@@ -73,7 +76,8 @@ def wait_of(envelope: Envelope, reason: str) -> Wait | None:
 
 
 class HeldWaits:
-    """The hub's knowledge of what its held records wait for, by record hash."""
+    """A relay's knowledge of what its held records wait for, by record hash (the hub's first;
+    a leaf's too since h-isolate)."""
 
     def __init__(self) -> None:
         self.waits: dict[str, tuple[Wait | None, list[Wait]]] = {}
@@ -103,32 +107,46 @@ class HeldWaits:
             self.waits[envelope.hash] = (wait_of(envelope, reason), provides(envelope))
             self.groups.add(envelope.group_id)
 
-    def due(self, group_id: str, held: list[Envelope], arriving: list[Envelope],
-            head_seq: int, now: float | None = None) -> list[Envelope]:
-        """The held records of `group_id` to try with `arriving`, in their held order."""
+    def due(self, group_id: str, held: list[str], arriving: list[Envelope],
+            head_seq: int, now: float | None = None) -> list[str]:
+        """Of the held records of `group_id` (`held`: their hashes, in their held order,
+        Ledger.held_hashes), those to try with `arriving`, in that order."""
         now = time.monotonic() if now is None else now
-        if not held or now - self.all_at.get(group_id, -RETRY_ALL) >= RETRY_ALL:
+        last = self.all_at.get(group_id)
+        if not held or last is None or now - last >= retry_all_after(len(held)):
             self.all_at[group_id] = now
             return held
         ended: set[Wait] = {w for e in arriving for w in provides(e)}
         ended |= self.ended_here.pop(group_id, set())
-        digests = [e.hash for e in held]  # (a property: hashed at each use)
-        pending = {digest: self.waits.get(digest) for digest in digests}
+        # Those due by themselves, then, through an index of what each waits for, those whose
+        # wait a due one provides (a chain of waiting records goes in together).
+        waiters: dict[Wait, list[str]] = {}
+        todo: list[str] = []
+        for digest in held:
+            known = self.waits.get(digest)
+            wait = known[0] if known is not None else None
+            if wait is None or wait in ended or (
+                    wait[0] == "state" and isinstance(wait[1], int) and wait[1] <= head_seq):
+                todo.append(digest)
+            else:
+                waiters.setdefault(wait, []).append(digest)
         chosen: set[str] = set()
-        moved = True
-        while moved:
-            moved = False
-            for digest, known in pending.items():
-                if digest in chosen:
-                    continue
-                wait = known[0] if known is not None else None
-                if known is None or wait is None or wait in ended or (
-                        wait[0] == "state" and isinstance(wait[1], int) and wait[1] <= head_seq):
-                    chosen.add(digest)
-                    ended.update(known[1] if known is not None else ())
-                    moved = True
-        return [e for e, digest in zip(held, digests) if digest in chosen]
+        while todo:
+            digest = todo.pop()
+            if digest not in chosen:
+                chosen.add(digest)
+                known = self.waits.get(digest)
+                for wait in known[1] if known is not None else ():
+                    todo.extend(waiters.pop(wait, ()))
+        return [digest for digest in held if digest in chosen]
 
+
+def retry_all_after(count: int) -> float:
+    """Seconds between two retries of a group's every held record, `count` of them: RETRY_ALL,
+    longer in proportion past SCALE held (20,000: 0.85 s of CPU each time, docs/relay.md
+    "Batches isolated (h-isolate)"), so that the safety net costs the same share of a core
+    whatever the number held."""
+    return RETRY_ALL * max(1.0, count / SCALE)
 
 
 def head_seq(store: Any) -> int:
@@ -140,4 +158,4 @@ def head_seq(store: Any) -> int:
     return row[0] if row and isinstance(row[0], int) else 0
 
 
-__all__ = ["HeldWaits", "RETRY_ALL", "head_seq", "provides", "wait_of"]
+__all__ = ["HeldWaits", "RETRY_ALL", "SCALE", "head_seq", "provides", "retry_all_after", "wait_of"]

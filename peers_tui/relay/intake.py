@@ -30,6 +30,7 @@ from peers_tui.relay.founding import Founding, made_again_only
 from peers_tui.relay.held_waits import HeldWaits, head_seq
 from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
+from peers_tui.relay.isolate import one_at_a_time
 from peers_tui.relay.background_apply import lent
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
@@ -129,8 +130,7 @@ class Intake:
         batch = [first]
         self.batch_at = time.time()
         # What has arrived already goes along; nothing waits for more (a timer here cost every
-        # delivery its length twice, at the hub and at the leaf). Under a catch-up the records
-        # queue up while a batch is applied, so batches grow by themselves.
+        # delivery its length twice). Under a catch-up batches grow by themselves.
         if not sub.pending_msgs:
             await asyncio.sleep(0)  # the reader parses what is already in the socket buffer
         while len(batch) < BATCH and sub.pending_msgs:
@@ -153,9 +153,8 @@ class Intake:
             if self.is_hub and envelope.origin != sender:  # a leaf speaks only for itself
                 envelope = Envelope(envelope.group_id, envelope.table, envelope.text,
                                     envelope.sig, envelope.cosig, sender)
-            if self.is_hub and sender not in self.config.leaves:
-                # A leaf can only publish on its own host's subject (permissions.py): this
-                # came from a process on the hub host, or a leaf whose token was revoked.
+            if self.is_hub and sender not in self.config.leaves:  # (permissions.py): a process
+                # on the hub host, or a leaf whose token was revoked
                 self.ledger.quarantine(envelope, f"sent as host {sender!r}, which holds no token")
                 continue
             if envelope.origin == self.config.name:
@@ -173,8 +172,8 @@ class Intake:
             # What a join's walk reads itself is not applied here too (walk_reach.py).
             envelopes = [e for m, e in pairs if not (
                 reach and e.table == "msg" and m.metadata.sequence.stream <= reach)]
-            # The lock a group at a time: another stream's batch (another leaf's, at the hub)
-            # waits for one group of this one, not for a flood spread over a thousand.
+            # The lock a group at a time: another stream's batch waits for one group of this
+            # one, not for a flood spread over a thousand.
             async with self.lock:
                 await self._apply_group(group_id, envelopes)
         async with self.lock:
@@ -207,12 +206,10 @@ class Intake:
                                                       self.ledger.is_known)
             for envelope, reason in refused + past:
                 self.ledger.quarantine(envelope, reason)
-        held = self.ledger.held(group_id)
-        # A record delivered again while it waits here (a consumer read its stream again) is
-        # judged once: twice in one batch, it was its own duplicate, and the bookkeeping
-        # released it from the waiting records, dropped without a word (tests/cli/
-        # test_relay_verify_same.py, the federation stream's case).
-        seen = {e.hash for e in held}
+        digests = self.ledger.held_hashes(group_id)
+        # A record delivered again while it waits here is judged once: twice in one batch, it was
+        # its own duplicate, dropped without a word (tests/cli/test_relay_verify_same.py).
+        seen = set(digests)
         once: list[Envelope] = []
         for envelope in envelopes:
             if envelope.hash not in seen:
@@ -220,25 +217,29 @@ class Intake:
                 once.append(envelope)
         envelopes = once
         store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db", group_id)
-        if self.is_hub and held:  # only those whose wait may have ended (held_waits.py)
-            held = self.held_waits.due(group_id, held, envelopes, head_seq(store))
-        # The hub republishes a batch of messages before it commits it (below); a batch with
-        # anything else (membership changes: the hub's file is their one order) commits first.
+        if digests:  # only those whose wait may have ended (held_waits.py)
+            digests = self.held_waits.due(group_id, digests, envelopes, head_seq(store))
+        held = self.ledger.held(group_id, digests) if digests else []
+        # The hub republishes a batch of messages before its commit (below); others commit first.
         early: list[contextlib.ExitStack] | None = (
             [] if self.is_hub and then is None and run is None
             and all(e.table == "msg" for e in held + envelopes) else None)
-        work = functools.partial(apply.apply_records, self.hub, group_id, held + envelopes,
-                                 create=self.is_hub, hub_order=not self.is_hub,
-                                 store=store, then=then, commit_later=early)
+
+        async def attempt(records: list[Envelope], later: Any = None) -> apply.Outcome | None:
+            work = functools.partial(apply.apply_records, self.hub, group_id, records,
+                                     create=self.is_hub, hub_order=not self.is_hub,
+                                     store=store, then=then, commit_later=later)
+            return work() if run is None else await run(lent(self.scanner, group_id, work))
         try:
-            outcome = work() if run is None else await run(lent(self.scanner, group_id, work))
-        except PeersError as exc:  # the file is damaged or read-only here: keep them waiting
-            self.ledger.hold_all((envelope, str(exc)) for envelope in envelopes)
-            return None
+            outcome = await attempt(held + envelopes, early)
+        except PeersError as exc:  # the record that fails set apart (isolate.py); a file
+            early, outcome = None, await one_at_a_time(attempt, held + envelopes)
+            if outcome is None:  # ... that takes none (damaged, read-only): all wait
+                self.ledger.hold_all((envelope, str(exc)) for envelope in envelopes)
+                return None
         if outcome is None:
             return None
-        if self.is_hub:
-            self.held_waits.settle(outcome)
+        self.held_waits.settle(outcome)
         accepted = outcome.applied + outcome.duplicates
         if early:
             fresh = [e for e in accepted if not self.ledger.is_known(e.hash)]
@@ -309,10 +310,9 @@ class Intake:
             self.reporter.arrived(group_id, outcome.applied)
         still = {e.hash for e, _ in outcome.waiting}  # a duplicate of a waiting one waits on
         self.ledger.release(e.hash for e in accepted if e.hash not in still)
-        # A leaf remembers a message or invite as known only while a scan of its file may
-        # still meet it: once the positions are past it, none will (the hub's republishing
-        # asks `known` of every record). A backfill's million hashes made `known` the one
-        # part of a join that grew with the group (relay/ledger.py).
+        # A leaf knows a message or invite only while a scan of its file may still meet it
+        # (the hub's republishing asks `known` of every record). A backfill's million hashes
+        # made `known` the one part of a join that grew with the group (relay/ledger.py).
         if outcome.rescan:  # records of this host's set aside: its scan ships them as evidence
             self.scanner.versions.pop(group_id, None)
         passed = self.scanner.note_applied(group_id) and not self.is_hub

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 CREATE TABLE IF NOT EXISTS waiting (
     hash TEXT PRIMARY KEY, host TEXT NOT NULL, group_id TEXT NOT NULL, tbl TEXT NOT NULL,
     reason TEXT NOT NULL, at INTEGER NOT NULL, record TEXT NOT NULL, sig BLOB, cosig BLOB);
+CREATE INDEX IF NOT EXISTS waiting_group ON waiting (group_id, at);
 CREATE TABLE IF NOT EXISTS pins (
     key TEXT NOT NULL, at INTEGER NOT NULL, print INTEGER NOT NULL, PRIMARY KEY (key, at));
 """
@@ -193,11 +195,27 @@ class Ledger:
             return  # nothing waits (the usual case): not a DELETE per record of a backfill page
         self.db.executemany("DELETE FROM waiting WHERE hash = ?", ((h,) for h in hashes))
 
-    def held(self, group_id: str) -> list[Envelope]:
-        rows = self.db.execute("SELECT group_id, tbl, record, sig, cosig, host FROM waiting "
-                               "WHERE group_id = ? ORDER BY at", (group_id,))
+    def held_hashes(self, group_id: str) -> list[str]:
+        """The hashes of the records of `group_id` held here, in their held order (what the
+        hub's batch chooses from, relay/held_waits.py: not every record's text and hash)."""
+        return [digest for digest, in self.db.execute(
+            "SELECT hash FROM waiting WHERE group_id = ? ORDER BY at, rowid", (group_id,))]
+
+    def held(self, group_id: str, only: list[str] | None = None) -> list[Envelope]:
+        """The records of `group_id` held here, in their held order; `only` those hashes (a
+        few looked up by hash, many read with the group's and picked)."""
+        columns = "hash, group_id, tbl, record, sig, cosig, host"
+        if only is None or len(only) > 500:
+            rows = self.db.execute(f"SELECT {columns} FROM waiting WHERE group_id = ?"
+                                   " ORDER BY at, rowid", (group_id,))
+        else:
+            rows = self.db.execute(f"SELECT {columns} FROM waiting WHERE hash IN"
+                                   " (SELECT value FROM json_each(?)) ORDER BY at, rowid",
+                                   (json.dumps(only),))
+        wanted = None if only is None else set(only)
         return [Envelope(group, table, text, bytes(sig or b""), bytes(cosig) if cosig else None, host)
-                for group, table, text, sig, cosig, host in rows]
+                for digest, group, table, text, sig, cosig, host in rows
+                if wanted is None or digest in wanted]
 
     def waiting_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM waiting").fetchone()[0])

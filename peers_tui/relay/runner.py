@@ -84,7 +84,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
         self.scanner.hub_clock = self.is_hub
         self._refetch_setup()  # rows gone from a file come back from the hub (refetch.py)
         self.scanner.foreign_commit = self.count_soon
-        self.held_waits = HeldWaits()  # what the hub's held records wait for (intake.py)
+        self.held_waits = HeldWaits()  # what the held records wait for (intake.py)
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.link.counted_unsent = self.reporter.unsent_total
@@ -234,9 +234,10 @@ class Relay(Intake, LinkUpkeep, Refetch):
                     self._trace(f"scanned {len(envelopes)} of {group_id[:6]} (woken at {self.woke_at:.4f})")
                 await self._send(envelopes)
                 self.sent_upstream(envelopes)
+                if envelopes:  # what they end (intake, held_waits.py)
+                    self.held_waits.written(group_id, envelopes)
                 if self.is_hub and envelopes:  # written here: a user of the hub takes part
                     self.founding.taken_part(group_id)
-                    self.held_waits.written(group_id, envelopes)  # what they end (intake)
                 commit()
                 self.reporter.sent(group_id)
                 if envelopes:

@@ -28,7 +28,7 @@ from tests.relay_helpers import Host, bodies, three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
 
-HELD = 2000
+HELD = int(os.environ.get("PEERS_TEST_HELD", "2000"))  # (20,000 measured: h-isolate)
 
 
 def cpu_seconds(host: Host) -> float:
@@ -76,5 +76,6 @@ def test_a_waiting_chain_does_not_cost_every_later_batch_of_its_group(tmp_path):
                  what="bob's chain waiting at the hub")
         after = ten_messages(hosts, "after")
         # on main: ~0.1 s more a message (every held record judged again with each batch)
+        print(f"\n{HELD} held: before {base:.2f} s, after {after:.2f} s, load {os.getloadavg()}")
         assert after < 2 * base + 0.3, (base, after)
         assert hub.status()["waiting"] >= HELD  # still waiting: nothing it waits for came

@@ -34,18 +34,26 @@ def _edits(forger: Forger, db, group_id: str, count: int, target: str) -> list[E
     return chain
 
 
-def test_a_chain_waiting_for_a_message_that_never_comes_is_not_retried(tmp_path, alice, bob):
+def held_chain(tmp_path, alice, bob, count: int):
+    """bob's chain of `count` edits of a message that never comes, held by a real apply on a
+    copy of alice's group in `tmp_path`/other-hub: (group id, that hub, chain, outcome, the
+    id that never comes)."""
     group_id = busy_group(alice, bob)
     remote = tmp_path / "other-hub"
     remote.mkdir()
     apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
     never = ulid_text(new_ulid(now_ms() - 10 ** 6))
-    chain = _edits(Forger(bob.home), alice.hub / f"{group_id}.db", group_id, 300, never)
+    chain = _edits(Forger(bob.home), alice.hub / f"{group_id}.db", group_id, count, never)
     outcome = apply_records(remote, group_id, chain, create=True)
-    assert len(outcome.waiting) == 300
+    assert len(outcome.waiting) == count
+    return group_id, remote, chain, outcome, never
+
+
+def test_a_chain_waiting_for_a_message_that_never_comes_is_not_retried(tmp_path, alice, bob):
+    group_id, remote, chain, outcome, never = held_chain(tmp_path, alice, bob, 300)
     waits = HeldWaits()
     waits.settle(outcome)
-    held = [e for e, _ in outcome.waiting]
+    held = [e.hash for e, _ in outcome.waiting]  # (as Ledger.held_hashes gives them)
     alice.ok("send", "team", "alice's message")
     [arriving] = [e for e in local_envelopes(alice, group_id) if "alice's message" in e.text]
     now = time.monotonic()
@@ -83,14 +91,14 @@ def test_a_record_waiting_for_a_membership_state_is_due_once_the_log_reaches_it(
     waits = HeldWaits()
     waits.settle(outcome)
     now = time.monotonic()
-    assert waits.due(group_id, [envelope], [], head, now=now) == [envelope]  # the first look
-    assert waits.due(group_id, [envelope], [], head, now=now + 1) == []
+    assert waits.due(group_id, [envelope.hash], [], head, now=now) == [envelope.hash]  # the first look
+    assert waits.due(group_id, [envelope.hash], [], head, now=now + 1) == []
     carol.ok("join", alice.ok("invite", "team").out.strip())  # the log moves on
     apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
     from peers_tui.core.group_store import GroupStore
     store = GroupStore(remote / f"{group_id}.db", group_id)
     assert head_seq(store) == head + 1
-    assert waits.due(group_id, [envelope], [], head_seq(store), now=now + 2) == [envelope]
+    assert waits.due(group_id, [envelope.hash], [], head_seq(store), now=now + 2) == [envelope.hash]
     after = apply_records(remote, group_id, [envelope], create=True)
     assert after.applied == [envelope]
     waits.settle(after)
