@@ -57,6 +57,7 @@ class Scan:
     more: bool = False
     membership_mark: tuple[object, ...] | None = None  # what the membership log was judged at
     prints: tuple[int | None, int | None] = (None, None)  # of the rows at the new positions
+    counted: list[str] = field(default_factory=list)  # chain changes refused here before (hashes)
 
 
 def _blob(value: object) -> bytes:
@@ -138,21 +139,28 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         if known is not None:
             invites = [row for row in invites if not _passed_over(row, "key", gid, known)]
             messages = [row for row in messages if not _passed_over(row, "id", gid, known)]
-        roster = store.current_roster()
-        if hub_clock and store.roster_mark != membership_sent:  # (hub_own_changes.py)
-            scan.refused.extend(set_aside_ahead(store, roster, origin, known))
+        if hub_clock:  # before the snapshot below: it writes (hub_own_changes.py)
             roster = store.current_roster()
-        scan.membership_mark = store.roster_mark
-        good = genuine_invite_digests(store, roster) if invites else set()
-        chain = [] if scan.membership_mark == membership_sent else sorted(roster.chain)
-        members: dict[int, Any] = {row.seq: row for row in GroupMember.select().where(
-            GroupMember.seq.in_(chain))} if chain else {}
-        for seq in chain:
-            row = members[seq]
-            scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
-                                         _cosig(row.cosig), origin))
-        if scan.membership_mark != membership_sent:
-            scan.refused.extend(_void_changes(gid, roster, origin))
+            if store.roster_mark != membership_sent:
+                scan.refused.extend(set_aside_ahead(store, roster, origin, known))
+        # The roster and the log's rows in one read (a snapshot, no lock: writers go on): a
+        # change another process committed after the roster was read and before the rows
+        # that do not count were, was refused as one (docs/relay.md, "h-joinrefuse").
+        with store.db.atomic("DEFERRED"):
+            roster = store.current_roster()
+            scan.membership_mark = store.roster_mark
+            good = genuine_invite_digests(store, roster) if invites else set()
+            chain = [] if scan.membership_mark == membership_sent else sorted(roster.chain)
+            members: dict[int, Any] = {row.seq: row for row in GroupMember.select().where(
+                GroupMember.seq.in_(chain))} if chain else {}
+            for seq in chain:
+                row = members[seq]
+                scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
+                                             _cosig(row.cosig), origin))
+                if refused_here is not None and refused_here(scan.genuine[-1].hash):
+                    scan.counted.append(scan.genuine[-1].hash)  # its refusal taken back (local)
+            if scan.membership_mark != membership_sent:
+                scan.refused.extend(_void_changes(gid, roster, origin))
         chained: list[tuple[tuple[int, str, int], Envelope]] = []
         restorable = partial(altered_row_genuine, store, roster)  # (altered_rows.py)
         evidence = _fork_evidence(gid, [row for row in invites
