@@ -41,6 +41,10 @@ from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
 
 SCAN_LIMIT = 2000
+# How a refusal of a change of this file's log is taken back once the scan ships it with the
+# roster's chain (quarantine.restore): refused when its row was read apart from the roster,
+# a change committed meanwhile (docs/relay.md, "h-joinrefuse"), it is genuine after all.
+IN_THE_CHAIN = "a change of this file's membership log, shipped with the roster's chain"
 
 
 @dataclass
@@ -57,7 +61,7 @@ class Scan:
     more: bool = False
     membership_mark: tuple[object, ...] | None = None  # what the membership log was judged at
     prints: tuple[int | None, int | None] = (None, None)  # of the rows at the new positions
-    counted: list[str] = field(default_factory=list)  # chain changes refused here before (hashes)
+    counted: list[str] = field(default_factory=list)  # chain changes refused before (IN_THE_CHAIN)
 
 
 def _blob(value: object) -> bytes:

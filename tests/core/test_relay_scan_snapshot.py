@@ -20,7 +20,7 @@ from peers_tui.relay.census import SCANNED
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner
-from peers_tui.relay.rows import scan_local
+from peers_tui.relay.rows import IN_THE_CHAIN, scan_local
 
 
 def _members(scan) -> list[str]:
@@ -111,7 +111,7 @@ def test_an_invite_and_a_join_with_it_committed_while_the_roster_is_read(alice, 
 def test_a_change_refused_so_before_is_taken_back_once_the_scan_ships_it(tmp_path, alice, bob):
     """A ledger of a relay from before (the join refused as "a change that does not count",
     counted in `relay status` for good): the scan that ships the change as one of the chain
-    takes the refusal back, uncounted. Another refusal of the scan stays."""
+    takes the refusal back, uncounted, restored (listed apart). Another refusal stays."""
     group_id = alice.ok("create", "team").out.strip()
     bob.ok("join", alice.ok("invite", "team").out.strip())
     store = GroupStore(alice.hub / f"{group_id}.db", group_id)
@@ -128,6 +128,9 @@ def test_a_change_refused_so_before_is_taken_back_once_the_scan_ships_it(tmp_pat
             commit()
         assert ledger.rejected_counts() == {"A": 1}
         assert [row["hash"] for row in ledger.rejected()] == [junk.hash]
+        # Listed apart by `relay rejected`, as refused no longer (quarantine.restore).
+        assert [(row["hash"], row["restored"]["how"]) for row in ledger.restored()] == [  # type: ignore[index]
+            (join.hash, IN_THE_CHAIN)]
     finally:
         scanner.close()
         ledger.close()
