@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 import threading
 
+import pytest
+
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.envelope import Envelope
@@ -54,9 +56,11 @@ def test_a_change_committed_just_after_the_roster_was_read_is_not_refused(alice,
     store.close()
 
 
+@pytest.mark.slow  # 12 processes waited on: 7-12 s quiet, 40-65 s at load 20
 def test_scans_beside_a_process_writing_membership_changes_refuse_nothing(alice, bob):
     """Scans in a loop while another process writes the log (real processes, no hook): every
-    change is either in the roster the scan read or not in the scan at all."""
+    change is either in the roster the scan read or not in the scan at all. On main, 5 runs
+    in 8 refused one (load 8-23)."""
     group_id = alice.ok("create", "team").out.strip()
     code = alice.ok("invite", "team").out.strip()
     bob.ok("join", code)
