@@ -118,9 +118,11 @@ class MembershipLog:
         return roster
 
     def roster(self) -> Roster:
-        """Replay the membership log; invalid changes are skipped and listed in `problems`."""
-        terms, invite_problems = self.invites()
-        with self.file.session():
+        """Replay the membership log; invalid changes are skipped and listed in `problems`.
+        The invites and the log are read in one snapshot (a read transaction, no lock): read
+        apart, an invite and a join with it committed in between made the join a problem."""
+        with self.file.session(), self.file.db.atomic("DEFERRED"):
+            terms, invite_problems = self.invites()
             roster = self._replayed(terms)
         name_non_members(invite_problems, self._chain_failed, roster)
         roster.invite_problems = invite_problems
@@ -143,7 +145,11 @@ class MembershipLog:
         memo = self._roster_memo
         if memo is not None and memo[0] == mark:
             return memo[1]
-        roster = self.roster()
+        # The mark kept with the roster is read in the roster's snapshot: read before it, a
+        # change committed in between was in a roster kept under the mark before the change.
+        with self.file.session(), self.file.db.atomic("DEFERRED"):
+            mark = self.membership_mark()
+            roster = self.roster()
         self._roster_memo = (mark, roster)
         return roster
 

@@ -134,6 +134,9 @@ class Ledger:
     def quarantine(self, envelope: Envelope, reason: str) -> None:
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
 
+    def restore(self, group_id: str, hashes: list[str], how: str) -> int:
+        return bounded.restore(self.db, group_id, set(hashes), how) if hashes else 0
+
     def refused_from(self, host: str, group_id: str) -> bounded.RefusedHere:
         """Whether a record (by its hash) that `host` sent or wrote into the file of
         `group_id` was refused here and kept in the quarantine, or restored since

@@ -182,6 +182,7 @@ class LocalScanner:
             self.pending = len(fresh)
             for envelope, reason in scan.refused:
                 self.ledger.quarantine(envelope, f"{SCANNED}: {reason}")  # (census.py)
+            self.ledger.restore(group_id, scan.counted, rows.IN_THE_CHAIN)  # (rows.Scan.counted)
             for envelope, reason in scan.voided:  # as the hosts applying the change keep them
                 self.ledger.quarantine(envelope, reason)
 

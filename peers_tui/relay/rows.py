@@ -41,6 +41,10 @@ from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
 
 SCAN_LIMIT = 2000
+# How a refusal of a change of this file's log is taken back once the scan ships it with the
+# roster's chain (quarantine.restore): refused when its row was read apart from the roster,
+# a change committed meanwhile (docs/relay.md, "h-joinrefuse"), it is genuine after all.
+IN_THE_CHAIN = "a change of this file's membership log, shipped with the roster's chain"
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Scan:
     more: bool = False
     membership_mark: tuple[object, ...] | None = None  # what the membership log was judged at
     prints: tuple[int | None, int | None] = (None, None)  # of the rows at the new positions
+    counted: list[str] = field(default_factory=list)  # chain changes refused before (IN_THE_CHAIN)
 
 
 def _blob(value: object) -> bytes:
@@ -138,21 +143,28 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         if known is not None:
             invites = [row for row in invites if not _passed_over(row, "key", gid, known)]
             messages = [row for row in messages if not _passed_over(row, "id", gid, known)]
-        roster = store.current_roster()
-        if hub_clock and store.roster_mark != membership_sent:  # (hub_own_changes.py)
-            scan.refused.extend(set_aside_ahead(store, roster, origin, known))
+        if hub_clock:  # before the snapshot below: it writes (hub_own_changes.py)
             roster = store.current_roster()
-        scan.membership_mark = store.roster_mark
-        good = genuine_invite_digests(store, roster) if invites else set()
-        chain = [] if scan.membership_mark == membership_sent else sorted(roster.chain)
-        members: dict[int, Any] = {row.seq: row for row in GroupMember.select().where(
-            GroupMember.seq.in_(chain))} if chain else {}
-        for seq in chain:
-            row = members[seq]
-            scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
-                                         _cosig(row.cosig), origin))
-        if scan.membership_mark != membership_sent:
-            scan.refused.extend(_void_changes(gid, roster, origin))
+            if store.roster_mark != membership_sent:
+                scan.refused.extend(set_aside_ahead(store, roster, origin, known))
+        # The roster and the log's rows in one read (a snapshot, no lock: writers go on): a
+        # change another process committed after the roster was read and before the rows
+        # that do not count were, was refused as one (docs/relay.md, "h-joinrefuse").
+        with store.db.atomic("DEFERRED"):
+            roster = store.current_roster()
+            scan.membership_mark = store.roster_mark
+            good = genuine_invite_digests(store, roster) if invites else set()
+            chain = [] if scan.membership_mark == membership_sent else sorted(roster.chain)
+            members: dict[int, Any] = {row.seq: row for row in GroupMember.select().where(
+                GroupMember.seq.in_(chain))} if chain else {}
+            for seq in chain:
+                row = members[seq]
+                scan.genuine.append(Envelope(gid, "member", text_of(row.record), _blob(row.sig),
+                                             _cosig(row.cosig), origin))
+                if refused_here is not None and refused_here(scan.genuine[-1].hash):
+                    scan.counted.append(scan.genuine[-1].hash)  # its refusal taken back (local)
+            if scan.membership_mark != membership_sent:
+                scan.refused.extend(_void_changes(gid, roster, origin))
         chained: list[tuple[tuple[int, str, int], Envelope]] = []
         restorable = partial(altered_row_genuine, store, roster)  # (altered_rows.py)
         evidence = _fork_evidence(gid, [row for row in invites
