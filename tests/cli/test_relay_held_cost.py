@@ -20,10 +20,10 @@ import pytest
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.ids import new_ulid, ulid_text
-from peers_tui.core.kinds import RecordKind
-from peers_tui.relay.envelope import Envelope, in_subject
+from peers_tui.relay.envelope import in_subject
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_attacks import through
+from tests.core.test_relay_held_waits import held_edits
 from tests.relay_helpers import Host, bodies, three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
@@ -54,16 +54,8 @@ def test_a_waiting_chain_does_not_cost_every_later_batch_of_its_group(tmp_path):
         hub, b, _ = hosts
         forger = Forger(b.users["bob"].home)
         db = b.hub / f"{team}.db"
-        aseq, aprev = forger.chain_head(db)
-        mseq = forger.membership_head(db)[0]
         never = ulid_text(new_ulid(now_ms() - 10 ** 6))
-        chain = []
-        for i in range(HELD):
-            record = forger.sign(RecordKind.MSG, team, {
-                "id": ulid_text(new_ulid(now_ms())), "type": "edit", "body": f"edit {i}",
-                "target": never, "aseq": aseq + 1 + i, "aprev": aprev, "mseq": mseq})
-            aprev = record.hash
-            chain.append(Envelope(team, "msg", record.text, record.sig, None, "B"))
+        chain = held_edits(forger, db, team, HELD, never)
         base = ten_messages(hosts, "before")
 
         async def flood(nc, js):

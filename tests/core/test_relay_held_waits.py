@@ -20,7 +20,7 @@ from peers_tui.testing.forge import Forger
 from tests.core.test_relay_apply import busy_group, local_envelopes
 
 
-def _edits(forger: Forger, db, group_id: str, count: int, target: str) -> list[Envelope]:
+def held_edits(forger: Forger, db, group_id: str, count: int, target: str) -> list[Envelope]:
     """bob's next `count` records: edits of `target`, each naming the one before."""
     aseq, aprev = forger.chain_head(db)
     mseq = forger.membership_head(db)[0]
@@ -43,7 +43,7 @@ def held_chain(tmp_path, alice, bob, count: int):
     remote.mkdir()
     apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
     never = ulid_text(new_ulid(now_ms() - 10 ** 6))
-    chain = _edits(Forger(bob.home), alice.hub / f"{group_id}.db", group_id, count, never)
+    chain = held_edits(Forger(bob.home), alice.hub / f"{group_id}.db", group_id, count, never)
     outcome = apply_records(remote, group_id, chain, create=True)
     assert len(outcome.waiting) == count
     return group_id, remote, chain, outcome, never
