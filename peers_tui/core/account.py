@@ -133,6 +133,8 @@ class Account:
         self._names = [entry.name for entry in entries]  # for label(), without another read
         return entries
 
+    listed = entries  # StartAccount.listed: the same rows, read before the Account loads
+
     def archive(self, query: str, archived: bool = True) -> GroupEntry:
         """Hide a group from the list and Alt+N (or show it again); nothing in it changes."""
         entry = self.resolve(query)

@@ -185,6 +185,17 @@ class StartAccount:
             return None
         return entry_of(row) if row is not None else None
 
+    def listed(self) -> list[GroupEntry]:
+        """Account.entries (the listed groups, in the list's order), read here until the
+        Account has loaded: the group list is drawn in the first frame."""
+        conn = self._conn() if self._account is None else None
+        if conn is not None:
+            try:
+                return [entry_of(row) for row in conn.execute(f"{_ROW} WHERE archived = 0{_ORDER}")]
+            except _HAND_OVER:
+                pass
+        return self.full().entries()
+
     def resolve(self, query: str) -> GroupEntry:
         """Account.resolve: a group by full id, then a unique id prefix, then an exact name;
         a query that names none or several is the Account's to report."""
