@@ -48,14 +48,23 @@ FULL_SCREEN = (" 1 personal", "Members (", "^p palette")
 
 
 def _start_ms(tmux: Tmux, argv: list[str], env: dict[str, str], needle: str,
-              failures: list[str], full: tuple[str, ...] = ()) -> tuple[float, float] | None:
+              failures: list[str], full: tuple[str, ...] = (),
+              unfilled: list[str] | None = None) -> tuple[float, float | None] | None:
     """Milliseconds to the needle on screen, and to the needle with every text of `full`
-    (the whole screen); None (and the screen, in `failures`) if never."""
+    (the whole screen); None (and the screen, in `failures`) if the needle never showed; the
+    whole screen None (and the screen, in `unfilled`) if only it never came. Seen once at
+    load 23: an app that drew itself at 80x24 in the 120x40 pane (`stty size` in the pane
+    said 40 120 at 30 starts of 30), where the group list and the roster are hidden."""
     started = tmux.start(argv, env)
     try:
         newest = tmux.wait_for_text([needle], started, timeout=START_TIMEOUT_S) * 1000
-        whole = (tmux.wait_for_text([needle, *full], started, timeout=START_TIMEOUT_S) * 1000
-                 if full else newest)
+        try:
+            whole = (tmux.wait_for_text([needle, *full], started, timeout=START_TIMEOUT_S)
+                     * 1000 if full else newest)
+        except TmuxError as exc:
+            if unfilled is not None:
+                unfilled.append(str(exc))
+            return newest, None
         return newest, whole
     except TmuxError as exc:
         failures.append(str(exc))
@@ -68,22 +77,24 @@ def _start_ms(tmux: Tmux, argv: list[str], env: dict[str, str], needle: str,
 Run = tuple[list[str], dict[str, str], str, tuple[str, ...]]
 
 
-def _alternate(tmux: Tmux, runs: list[Run], repeats: int, failures: list[str]
-               ) -> tuple[list[list[float]], list[list[float]]]:
-    """Per run: the samples to its newest row, and to its full screen."""
+def _alternate(tmux: Tmux, runs: list[Run], repeats: int, failures: list[str],
+               unfilled: list[str]) -> tuple[list[list[float]], list[list[float]]]:
+    """Per run: the samples to its newest row, and to its full screen (the newest row's
+    where no start reached it: said in `unfilled`)."""
     for argv, env, needle, full in runs:
         _start_ms(tmux, argv, env, needle, failures, full)  # warm-up, not counted
     samples: list[list[float]] = [[] for _ in runs]
     whole: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
         for index, (argv, env, needle, full) in enumerate(runs):
-            ms = _start_ms(tmux, argv, env, needle, failures, full)
+            ms = _start_ms(tmux, argv, env, needle, failures, full, unfilled)
             if ms is not None:
                 samples[index].append(ms[0])
-                whole[index].append(ms[1])
+                if ms[1] is not None:
+                    whole[index].append(ms[1])
     if not all(samples):
         raise RuntimeError("the newest row never showed: " + " | ".join(failures[:2]))
-    return samples, whole
+    return samples, [w or s for w, s in zip(whole, samples)]
 
 
 def floor_argv() -> list[str]:
@@ -103,9 +114,16 @@ def _notes(failures: list[str], survivors: int, sizes: Sizes) -> list[str]:
     return notes
 
 
-def _full_note(samples: list[float], floor: float) -> str:
-    return (f"to the full screen (group list, roster, footer keys): {median(samples):.0f} ms, "
+def _unfilled_note(unfilled: list[str]) -> str:
+    return (f"{len(unfilled)} starts showed the newest row but never the full screen (within "
+            f"{START_TIMEOUT_S:.0f} s): left out of the full screen's median (a run where none "
+            "did takes the newest row's)")
+
+
+def _full_note(samples: list[float], floor: float, unfilled: list[str]) -> str:
+    note = (f"to the full screen (group list, roster, footer keys): {median(samples):.0f} ms, "
             f"{median(samples) / floor:.2f}x floor")
+    return note + ("; " + _unfilled_note(unfilled) if unfilled else "")
 
 
 def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
@@ -130,11 +148,12 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
     survivors = tmux.survived_hangup
     log("figure 2: peers open, big against small group (tmux)")
     open_failures: list[str] = []
+    open_unfilled: list[str] = []
     (big, small, bare), (big_full, small_full, _) = _alternate(
         tmux, [(peers + ["open", World.BIG], main_env, marker(World.BIG), FULL_SCREEN),
                (peers + ["open", World.SMALL], main_env, marker(World.SMALL), FULL_SCREEN),
                (floor_argv(), {}, FLOOR_TEXT, ())],
-        sizes.start_repeats, open_failures)
+        sizes.start_repeats, open_failures, open_unfilled)
     value, baseline, floor = median(big), median(small), median(bare)
     open_fig = Figure(
         "peers_open", open_title, "ms", value, baseline,
@@ -144,10 +163,11 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
         ratio(value, baseline),
         {"big_samples_ms": big, "small_samples_ms": small, "floor_samples_ms": bare,
          "big_full_screen_samples_ms": big_full, "small_full_screen_samples_ms": small_full,
+         "starts_without_full_screen": len(open_unfilled), "unfilled_screens": open_unfilled[:2],
          "starts_without_newest_row": len(open_failures), "failed_screens": open_failures[:2],
          "apps_alive_after_hangup": tmux.survived_hangup - survivors},
         notes=_notes(open_failures, tmux.survived_hangup - survivors, sizes)
-        + [_full_note(big_full, floor)],
+        + [_full_note(big_full, floor, open_unfilled)],
         floor=floor, floor_label=FLOOR_LABEL, floor_ratio=ratio(value, floor))
     survivors = tmux.survived_hangup
 
@@ -155,6 +175,7 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
     # Earlier figures opened other groups; `peers` with no argument must open the big one.
     Account(world.home, world.hub).set_last_group(world.big_id)
     cold_failures: list[str] = []
+    cold_unfilled: list[str] = []
     # The figure is the full screen (the group list of all 200 groups, the roster, the
     # footer's keys), not the newest row alone: the first frame holds the log and the
     # composer, and the group list came ~1 s of CPU later (the outside check, h-outside16).
@@ -162,7 +183,7 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
         tmux, [(peers, main_env, marker(World.BIG), FULL_SCREEN),
                (peers, solo_env, marker("solo"), FULL_SCREEN),
                (floor_argv(), {}, FLOOR_TEXT, ())],
-        sizes.start_repeats, cold_failures)
+        sizes.start_repeats, cold_failures, cold_unfilled)
     value, baseline, floor = median(full), median(solo), median(bare)
     cold_fig = Figure(
         "cold_start", cold_title, "ms", value, baseline, "same app, no groups (personal only)",
@@ -172,10 +193,12 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
         {"samples_ms": full, "no_groups_samples_ms": solo, "floor_samples_ms": bare,
          "newest_row_samples_ms": newest, "no_groups_newest_row_samples_ms": solo_newest,
          "newest_row_median_ms": median(newest),
+         "starts_without_full_screen": len(cold_unfilled), "unfilled_screens": cold_unfilled[:2],
          "starts_without_newest_row": len(cold_failures), "failed_screens": cold_failures[:2],
          "apps_alive_after_hangup": tmux.survived_hangup - survivors},
         notes=_notes(cold_failures, tmux.survived_hangup - survivors, sizes)
         + [f"the newest row alone (the figure before h-outside16): {median(newest):.0f} ms, "
-           f"{median(newest) / floor:.2f}x floor"],
+           f"{median(newest) / floor:.2f}x floor"]
+        + ([_unfilled_note(cold_unfilled)] if cold_unfilled else []),
         floor=floor, floor_label=FLOOR_LABEL, floor_ratio=ratio(value, floor))
     return [open_fig, cold_fig]
