@@ -24,7 +24,6 @@ from textual.worker import Worker
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
 from peers_tui.core.ui_state import UiState
-from peers_tui.core.states import GroupState
 from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.messages import OpenGroup
 from peers_tui.widgets.alike_lines import alike_lines
@@ -33,8 +32,6 @@ from peers_tui.worker_errors import pass_on_failure
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from peers_tui.core.group_entry import GroupEntry
 
 # Below this many terminal columns the list is hidden: the log needs the room, and the group
 # list (Ctrl+G) and the switcher (Ctrl+K) remain. styles/app.tcss and ChatScreen's
@@ -83,15 +80,13 @@ class BufferList(ScrollView, can_focus=False):
         self._keep_after_layout = True
         self.refresh()
 
-    def show_listed(self, entries: Sequence[GroupEntry]) -> None:
+    def show_listed(self, listed: Sequence[GroupSummary]) -> None:
         """The listed groups by name, before their first count: the first frame draws the
         list (200 groups were counted, ~1 s of CPU, before it showed anything: the outside
         check of issue 16). Their counts, standings and marks come with the first
         SummariesUpdated, which replaces these; after it this does nothing."""
         if not self.counted:
-            self._show(mark_twins(tuple(
-                GroupSummary(e.id, e.name, e.personal, None, GroupState.ACTIVE, 0, 0, e.notify,
-                             archived=e.archived, path=e.db_file) for e in entries)))
+            self._show(mark_twins(tuple(listed)))
 
     def show_current(self, group_id: str) -> None:
         if group_id == self.current:
