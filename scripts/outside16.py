@@ -51,11 +51,35 @@ class Term:
     def __init__(self, name: str, env: dict[str, str]) -> None:
         self.name, self.env = f"o16-{name}", env
         self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
-        try:
-            self._start()
-        except BaseException:
-            subprocess.run(self.tmux + ["kill-server"], env=env, capture_output=True)
-            raise
+        self.ctl: subprocess.Popen[bytes] | None = None
+        for attempt in (1, 2):  # a server hung once in ~200 starts (tmux 3.3a): start anew
+            try:
+                self._start()
+                return
+            except (RuntimeError, subprocess.CalledProcessError) as exc:
+                self._kill_server()
+                if attempt == 2:
+                    raise
+                print(f"# {self.name}: {exc}; its server killed, started again", file=sys.stderr)
+
+    def _kill_server(self) -> None:
+        """Our server and client by their pids (a hung server answers no kill-server)."""
+        if getattr(self, "ctl", None) is not None:
+            self.ctl.kill()
+            self.ctl.wait()
+        mine = f"tmux -L {self.name} -f /dev/null new-session"
+        for line in subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True,
+                                   text=True).stdout.splitlines():
+            pid, _, args = line.strip().partition(" ")
+            if args.startswith(mine):
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        time.sleep(0.2)
+        sock = Path(f"/tmp/tmux-{os.getuid()}/{self.name}")
+        if sock.exists():
+            sock.unlink()
 
     def _start(self) -> None:
         env = self.env
@@ -339,8 +363,9 @@ def enters(world: dict, n: int) -> None:
         me.wait(has(chat), 30, me.run(f"{PEERS} open chat"))
         friend.wait(has(chat), 30, friend.run(f"{PEERS} open chat"))
         time.sleep(3)
-        for i in range(n + 1):
-            text = f"oxq{i:04d}w"
+        run = f"{int(time.time()) % 100000:05d}"  # texts unique to this run: an earlier
+        for i in range(n + 1):                     # run's are still in the chat's log
+            text = f"oxq{run}n{i:04d}w"
             me.wait(has(text), 10, me.keys(text, literal=True))
             time.sleep(0.05)
             t0 = me.keys("Enter")
