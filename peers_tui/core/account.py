@@ -30,7 +30,7 @@ from peers_tui.core.store_registry import StoreRegistry
 from peers_tui.core.text import check_text
 from peers_tui.core.ui_state import UiState
 from peers_tui.core.user_context import Paths
-from peers_tui.core.views import GroupSummary, Problem, group_label, mark_twins
+from peers_tui.core.views import GroupSummary, Problem, group_label, listed_summary, mark_twins
 
 if TYPE_CHECKING:
     from peers_tui.core.bulk_verify import Progress
@@ -133,6 +133,11 @@ class Account:
         entries = self.personal.groups()
         self._names = [entry.name for entry in entries]  # for label(), without another read
         return entries
+
+    def listed(self) -> list[GroupSummary]:
+        """The listed groups by name, before any count (StartAccount.listed's, from here)."""
+        return [listed_summary(e.id, e.name, e.personal, e.notify, e.archived, e.db_file)
+                for e in self.entries()]
 
     def archive(self, query: str, archived: bool = True) -> GroupEntry:
         """Hide a group from the list and Alt+N (or show it again); nothing in it changes."""

@@ -272,6 +272,14 @@ class Problem(Value):
         return f"{self.where}: {self.reason}"
 
 
+def listed_summary(id: str, name: str, personal: bool, notify: NotifyLevel, archived: bool,
+                   path: str) -> GroupSummary:
+    """A listed group before its first count: its name, nothing counted (the group list of
+    the first frame; the count's summary replaces it)."""
+    return GroupSummary(id, name, personal, None, GroupState.ACTIVE, 0, 0, notify,
+                        archived=archived, path=path)
+
+
 def mark_twins(summaries: tuple[GroupSummary, ...]) -> tuple[GroupSummary, ...]:
     """Mark the groups whose name another one shares or looks like (core.names), so every
     list can tell them apart."""

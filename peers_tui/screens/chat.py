@@ -30,7 +30,7 @@ from peers_tui.screens.chat_selection import SelectionScreen
 from peers_tui.screens.drafts import Drafts
 from peers_tui.screens.read_tracker import ReadTracker
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
-from peers_tui.widgets.buffer_list import BufferList
+from peers_tui.widgets.buffer_list import MIN_TERMINAL_WIDTH, BufferList
 from peers_tui.widgets.topic_bar import TopicBar
 from peers_tui.worker_errors import pass_on_failure
 
@@ -96,6 +96,11 @@ class ChatScreen(SelectionScreen):
     def on_mount(self) -> None:
         self.composer.completions = lambda: tab_completions(self.account)  # on the first Tab
         self.composer.sent_history = self.drafts.input_history()
+        if not self.buffer_list.has_class("-off") and self.app.size.width >= MIN_TERMINAL_WIDTH:
+            try:
+                self.buffer_list.show_listed(self.account.listed())  # names now, counts later
+            except PeersError:
+                pass  # the first count says what is wrong
         self._open(self.entry)
         self.call_after_refresh(self._watch_link)  # the relay's link, if any: after the frame
         self.bars.mount_after_first_paint(self, self.query_one("#chat-body"),

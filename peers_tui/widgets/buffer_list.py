@@ -12,6 +12,8 @@ line is kept until its group's summary changes: a recount redraws only the rows 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.style import Style
 from textual import events, work
 from textual.geometry import Region, Size
@@ -22,11 +24,14 @@ from textual.worker import Worker
 from peers_tui.core.errors import PeersError
 from peers_tui.core.text import inert
 from peers_tui.core.ui_state import UiState
-from peers_tui.core.views import GroupSummary
+from peers_tui.core.views import GroupSummary, mark_twins
 from peers_tui.messages import OpenGroup
 from peers_tui.widgets.alike_lines import alike_lines
 from peers_tui.widgets.group_label import buffer_row
 from peers_tui.worker_errors import pass_on_failure
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # Below this many terminal columns the list is hidden: the log needs the room, and the group
 # list (Ctrl+G) and the switcher (Ctrl+K) remain. styles/app.tcss and ChatScreen's
@@ -47,6 +52,7 @@ class BufferList(ScrollView, can_focus=False):
         super().__init__(id=id)
         self.ui_state = ui_state
         self.summaries: tuple[GroupSummary, ...] = ()
+        self.counted = False  # the rows are the names alone until the first count is shown
         self.current: str | None = None  # the id of the group the chat screen shows
         # (plain, current) styles: rich_style walks the ancestors (0.1 ms), so once per theme.
         self._styles: tuple[Style, Style] | None = None
@@ -60,6 +66,10 @@ class BufferList(ScrollView, can_focus=False):
 
     def show_summaries(self, summaries: tuple[GroupSummary, ...]) -> None:
         """Fresh counts (a no-op when nothing shown changed: recounts come several a second)."""
+        self.counted = True
+        self._show(summaries)
+
+    def _show(self, summaries: tuple[GroupSummary, ...]) -> None:
         if summaries == self.summaries:
             return
         self.summaries = summaries
@@ -69,6 +79,14 @@ class BufferList(ScrollView, can_focus=False):
         # those at once (the open group then stayed out of sight far down a long list).
         self._keep_after_layout = True
         self.refresh()
+
+    def show_listed(self, listed: Sequence[GroupSummary]) -> None:
+        """The listed groups by name, before their first count: the first frame draws the
+        list (200 groups were counted, ~1 s of CPU, before it showed anything: the outside
+        check of issue 16). Their counts, standings and marks come with the first
+        SummariesUpdated, which replaces these; after it this does nothing."""
+        if not self.counted:
+            self._show(mark_twins(tuple(listed)))
 
     def show_current(self, group_id: str) -> None:
         if group_id == self.current:

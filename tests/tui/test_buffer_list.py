@@ -43,7 +43,8 @@ def marks(app, name: str) -> list[str]:  # noqa: ANN001
 
 
 def counted(app) -> bool:  # noqa: ANN001
-    return bool(buffer_list(app).summaries) and app.is_idle
+    """The first count is shown (before it the rows are the listed names alone)."""
+    return buffer_list(app).counted and app.is_idle
 
 
 def options(screen) -> list[str]:  # noqa: ANN001

@@ -76,8 +76,8 @@ async def test_the_first_frame_and_a_later_one_are_drawn_cell_for_cell_as_textua
         drawn, reference = first[0]
         assert drawn == reference
         assert any("hello from bob" in strip.text for strip in drawn)
-        assert not app.chat.buffer_list.summaries  # its rows came after the first frame...
-        await wait_for(pilot, lambda: bool(app.chat.buffer_list.summaries)
+        assert not app.chat.buffer_list.counted  # its counts came after the first frame...
+        await wait_for(pilot, lambda: app.chat.buffer_list.counted
                        and "bob" in app.chat.query_one(RosterPanel).handles)
         await pilot.pause()
         drawn, reference = frame_and_textual_s(app.screen)  # ...and are drawn as before
