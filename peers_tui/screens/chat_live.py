@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from peers_tui.core.errors import PeersError
+from peers_tui.core.text import inert
 
 if TYPE_CHECKING:
     from peers_tui.core.live_feed import LiveBatch, LiveFeed
+    from peers_tui.screens.chat import ChatScreen
 
 
 class LiveLoaded(Message):
@@ -37,3 +39,14 @@ def read_live(feed: LiveFeed) -> LiveLoaded | LiveFailed | None:
     if batch.views or batch.membership_moved:
         return LiveLoaded(batch)
     return None
+
+
+def reload_replaced(chat: ChatScreen) -> None:
+    """The open group's file is not the one the log was read from (put back to an older copy,
+    or another file moved onto its name: core.file_mark): its rows have other rowids, and the
+    live feed, which reads those after the last it read, would miss some. The log reads its
+    window again (at the message on screen when it is still there, else the newest), and the
+    roster too; the feed goes on from the new file's newest row."""
+    chat.message_log.reload()
+    chat.refresh_roster()
+    chat.notify(inert(f"{chat.label}'s file was replaced: history reloaded"))
