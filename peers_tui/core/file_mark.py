@@ -63,3 +63,16 @@ class FileMark:
         if position != self.rowid:
             row = db.execute_sql("SELECT id FROM message WHERE rowid = ?", (position,)).fetchone()
             self.rowid, self.id = position, (row[0] if row is not None else None)
+
+
+def reread_from(db: Database, printed: list[str]) -> int | None:
+    """Where a reader that printed `printed` (ids, the latest ones it printed) reads a file
+    that replaced the one it read again from: the rowid, in the file now, of the oldest of them
+    it holds (the rows after it that were not printed are the ones to print), or None when it
+    holds none of them (a copy older than all: the reader goes on from its newest row)."""
+    if not printed:
+        return None
+    marks = ", ".join("?" * len(printed))
+    row = db.execute_sql(f"SELECT MIN(rowid) FROM message WHERE id IN ({marks})",
+                         printed).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else None
