@@ -3,8 +3,7 @@ handed to the chat screen as one message."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from typing import TYPE_CHECKING, Protocol
 
 from textual.message import Message
 
@@ -13,7 +12,7 @@ from peers_tui.core.text import inert
 
 if TYPE_CHECKING:
     from peers_tui.core.live_feed import LiveBatch, LiveFeed
-    from peers_tui.screens.chat import ChatScreen
+    from peers_tui.widgets import MessageLog
 
 
 class LiveLoaded(Message):
@@ -41,7 +40,16 @@ def read_live(feed: LiveFeed) -> LiveLoaded | LiveFailed | None:
     return None
 
 
-def reload_replaced(chat: ChatScreen) -> None:
+class Reloading(Protocol):  # the chat screen (not imported: it imports this module)
+    message_log: MessageLog
+    label: str
+
+    def refresh_roster(self) -> None: ...
+
+    def notify(self, message: str) -> None: ...
+
+
+def reload_replaced(chat: Reloading) -> None:
     """The open group's file is not the one the log was read from (put back to an older copy,
     or another file moved onto its name: core.file_mark): its rows have other rowids, and the
     live feed, which reads those after the last it read, would miss some. The log reads its
