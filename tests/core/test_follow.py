@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import queue
 import selectors
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -120,19 +122,27 @@ def test_follow_reads_a_group_file_put_back_under_it_again(alice: User, bob: Use
     follower = subprocess.Popen(
         [sys.executable, "-m", "peers_tui", "log", "team", "--follow", "--json", "--limit", "4"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bob.env())
+    lines: queue.Queue[str] = queue.Queue()  # several lines come at once: read_line's select
+    threading.Thread(target=lambda: [lines.put(line) for line in follower.stdout],  # would
+                     daemon=True).start()  # wait for more than the buffer already holds
+
+    def body() -> str:
+        return json.loads(lines.get(timeout=15))["body"]
+
     try:
-        assert [json.loads(read_line(follower))["body"] for _ in range(4)] == [
+        assert [body() for _ in range(4)] == [
             "one", "two", "three", "four"]
         time.sleep(0.5)  # the follower watches the file
         _put_back(mode, backup, path)
         assert bob.spawn("send", "team", "five").code == 0
-        shown = [json.loads(read_line(follower))["body"]]
+        shown = [body()]
         while shown[-1] != "five":  # anything put back that it had not printed, then five
-            shown.append(json.loads(read_line(follower))["body"])
+            shown.append(body())
         assert "one" not in shown and "two" not in shown  # printed before, not again
         assert bob.spawn("send", "team", "six").code == 0
-        assert json.loads(read_line(follower))["body"] == "six"
+        assert body() == "six"
     finally:
         follower.terminate()
-        _, err = follower.communicate(timeout=10)
+        follower.wait(timeout=10)
+    err = follower.stderr.read()
     assert "team's file was replaced: history reloaded" in err
