@@ -7,6 +7,7 @@ until the group was opened again."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -88,3 +89,36 @@ async def test_a_message_written_into_a_group_file_put_back_shows_without_reopen
         _send(bob, "six")  # and the feed goes on from the file put back
         await wait_for(pilot, lambda: log_bodies(app)[-1:] == ["six"])
         assert log_bodies(app) == _stored(alice)
+
+
+async def test_a_user_scrolled_back_keeps_the_place_when_the_file_is_put_back(
+        alice: User, bob: User, team, tmp_path):
+    rows = [json.dumps({"id": str(i), "author": "old", "body": f"message {i}",
+                        "created_at": 1_700_000_000 + i}) for i in range(3000)]
+    (tmp_path / "many.jsonl").write_text("\n".join(rows) + "\n")
+    alice.ok("import", "team", str(tmp_path / "many.jsonl"))
+    path = _group_file(alice)
+    backup = path.parent / "team-backup.db"
+    _copy(path, backup)
+    bob.ok("send", "team", "gone with the put-back")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: log_bodies(app)[-1:] == ["gone with the put-back"])
+        await wait_for(pilot, lambda: team in app.hub_watch.watched)
+        [middle] = [m["id"] for m in alice.ok("log", "team", "--json", "--limit", "2000",
+                                               "--no-events").json()
+                    if m["body"] == "message 1500"]
+        log.jump_to(middle)
+        await wait_for(pilot, lambda: "message 1500" in log_bodies(app) and not log.busy)
+        assert not log.following
+        _put_back("restore", backup, path)
+        _send(bob, "after the put-back")
+        notices: list[str] = []
+        await wait_for(pilot, lambda: NOTICE in notices or bool(
+            notices.extend(n.message for n in app._notifications)), timeout=15)
+        await wait_for(pilot, lambda: not log.busy)
+        assert not log.following and "message 1500" in log_bodies(app)  # the place kept
+        await pilot.press("ctrl+end")
+        await wait_for(pilot, lambda: log_bodies(app)[-1:] == ["after the put-back"])
+        assert log_bodies(app)[-50:] == _stored(alice)  # bob's send may store his last again
