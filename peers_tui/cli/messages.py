@@ -152,7 +152,9 @@ def print_log(args: argparse.Namespace) -> int:
     for problem in problems:
         warn(problem)
     if args.follow:
-        for batch in me.follow(args.group):
+        for batch in me.follow(args.group, shown=[m.id for m in messages],
+                               replaced=lambda name: warn(
+                                   f"{name}'s file was replaced: history reloaded")):
             print_messages(batch, author_labels(me, args.group), as_json=args.json,
                            with_ids=args.ids)
     return EXIT_OK

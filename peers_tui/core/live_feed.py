@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from peers_tui.core.file_mark import FileMark
 from peers_tui.core.views import MessageView
 from peers_tui.core.value import Value
 
@@ -20,23 +21,26 @@ if TYPE_CHECKING:  # the screen makes its feed at the first frame, before Peewee
 
 
 class LiveBatch(Value):  # not a dataclass: compiled at import (core.value)
-    __slots__ = ("group_id", "views", "position", "membership", "membership_moved", "history")
+    __slots__ = ("group_id", "views", "position", "membership", "membership_moved", "history",
+                 "replaced")
     group_id: str
     views: list[MessageView]
     position: int  # the rowid read up to
     membership: tuple[object, ...]  # GroupStore.membership_mark() after the read
     membership_moved: bool  # the mark differs from the previous read's (or first read)
     history: frozenset[int]  # rowids of views a join received as history (core.joined_history)
+    replaced: bool  # the file is not the one read before (core.file_mark): read it all again
 
     def __init__(self, group_id: str, views: list[MessageView], position: int,
                  membership: tuple[object, ...], membership_moved: bool,
-                 history: frozenset[int] = frozenset()) -> None:
+                 history: frozenset[int] = frozenset(), replaced: bool = False) -> None:
         self.group_id = group_id
         self.views = views
         self.position = position
         self.membership = membership
         self.membership_moved = membership_moved
         self.history = history
+        self.replaced = replaced
 
 
 class LiveFeed:
@@ -58,10 +62,20 @@ class LiveFeed:
         # log to drop them took half of the reader's CPU while the relay wrote.
         self.history_wanted = True
         self._oldest: str | None = None  # the oldest message stored up to `position`
+        # A file put back or replaced under us numbers its new rows at or below `position`.
+        self.mark = FileMark(store.path)
 
     def read(self) -> LiveBatch:
-        """Everything stored after the last read (PeersError if the file cannot be read)."""
-        with self._lock, self.store.session():
+        """Everything stored after the last read (PeersError if the file cannot be read), or
+        nothing but `replaced` when the file is not the one read so far: the reader reads the
+        group again, and the feed goes on from the new file's newest row."""
+        with self._lock:
+            if self.mark.moved():
+                self.release()  # the connection kept open reads the old file, unlinked
+            return self._read()
+
+    def _read(self) -> LiveBatch:
+        with self.store.session():
             thread = threading.get_ident()
             # A file this process may not write is opened `immutable` (see
             # database.files.immutable_reason): a snapshot that never sees later commits.
@@ -71,6 +85,14 @@ class LiveFeed:
                 held = self.store.db.connection_context()
                 held.__enter__()  # nested in the session's: outlives it, until release()
                 self._held[thread] = held
+            replaced, newest = self.mark.replaced(self.store.db, self.position)
+            if replaced:
+                self.position, self._oldest = newest, None
+                membership = self.store.membership_mark()
+                self._membership = membership
+                if snapshot:
+                    self.release()
+                return LiveBatch(self.group_id, [], newest, membership, True, replaced=True)
             older_than = self._history_line()
             skipped = (None if self.history_wanted or older_than is None
                        else self._history_only(older_than))
@@ -84,6 +106,7 @@ class LiveFeed:
             # Reading new rows checked the roster against the mark already: not twice.
             membership = (self.store.roster_mark if views else None) or self.store.membership_mark()
             self.position = max(self.position, position)
+            self.mark.note(self.store.db, self.position)
             moved, self._membership = membership != self._membership, membership
             # History rows arrive only while a backfill is under way: no look otherwise (nor
             # its module imported: the screen makes its feed before its first frame).

@@ -4,7 +4,8 @@ following, import and export; read markers move as messages are read (by arrival
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from peers_tui.core.errors import PeersError
@@ -18,6 +19,9 @@ from peers_tui.core.views import MessageView, Problem
 
 if TYPE_CHECKING:
     from peers_tui.core.transfer import ImportResult
+
+
+FOLLOW_REMEMBERS = 1000  # ids `follow` keeps of what it printed, to read a replaced file again
 
 
 class MessageActions:
@@ -119,13 +123,22 @@ class MessageActions:
         _, store = self.me.group_store(query)
         return export_views(store)
 
-    def follow(self, query: str, timeout: float | None = None) -> Iterator[list[MessageView]]:
-        """Yield batches of messages as other processes commit them (until `timeout` idles)."""
+    def follow(self, query: str, timeout: float | None = None, shown: Iterable[str] = (),
+               replaced: Callable[[str], None] | None = None) -> Iterator[list[MessageView]]:
+        """Yield batches of messages as other processes commit them (until `timeout` idles).
+
+        `shown`: the ids printed before (the log above). A file put back to an older copy or
+        replaced under the follower (core.file_mark) is read again from the oldest of the
+        latest ids printed that it still holds, and what was not printed yet is yielded;
+        `replaced(group name)` is called first."""
+        from peers_tui.core.file_mark import FileMark, reread_from
         from peers_tui.core.notifier import ChangeNotifier
 
         entry, store = self.me.group_store(query)
         notifier = ChangeNotifier()
         notifier.watch(entry.id, store.path)
+        mark = FileMark(store.path)
+        latest = deque(shown, maxlen=FOLLOW_REMEMBERS)  # printed lately, in order
         position = store.last_rowid()
         try:
             while True:
@@ -133,8 +146,25 @@ class MessageActions:
                     if timeout is not None:
                         return
                     continue
-                views, position = store.since(position)
+                with store.session():
+                    moved, newest = mark.replaced(store.db, position)
+                    if moved:
+                        if replaced is not None:
+                            replaced(entry.name)
+                        anchor = reread_from(store.db, list(latest))
+                        position = newest if anchor is None else anchor
+                    views: list[MessageView] = []
+                    while True:  # after a replacement, maybe more than one page
+                        page, position = store.since(position)
+                        views += page
+                        if not moved or not page:
+                            break
+                    mark.note(store.db, position)
+                if moved:
+                    printed = set(latest)
+                    views = [v for v in views if v.id not in printed]
                 if views:
+                    latest.extend(v.id for v in views)
                     self.read_up_to(entry, store, max(views, key=lambda v: v.rowid).id)
                     yield views
         finally:

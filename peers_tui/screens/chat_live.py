@@ -3,15 +3,16 @@ handed to the chat screen as one message."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from typing import TYPE_CHECKING, Protocol
 
 from textual.message import Message
 
 from peers_tui.core.errors import PeersError
+from peers_tui.core.text import inert
 
 if TYPE_CHECKING:
     from peers_tui.core.live_feed import LiveBatch, LiveFeed
+    from peers_tui.widgets import MessageLog
 
 
 class LiveLoaded(Message):
@@ -37,3 +38,23 @@ def read_live(feed: LiveFeed) -> LiveLoaded | LiveFailed | None:
     if batch.views or batch.membership_moved:
         return LiveLoaded(batch)
     return None
+
+
+class Reloading(Protocol):  # the chat screen (not imported: it imports this module)
+    message_log: MessageLog
+    label: str
+
+    def refresh_roster(self) -> None: ...
+
+    def notify(self, message: str) -> None: ...
+
+
+def reload_replaced(chat: Reloading) -> None:
+    """The open group's file is not the one the log was read from (put back to an older copy,
+    or another file moved onto its name: core.file_mark): its rows have other rowids, and the
+    live feed, which reads those after the last it read, would miss some. The log reads its
+    window again (at the message on screen when it is still there, else the newest), and the
+    roster too; the feed goes on from the new file's newest row."""
+    chat.message_log.reload()
+    chat.refresh_roster()
+    chat.notify(inert(f"{chat.label}'s file was replaced: history reloaded"))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import queue
 import selectors
 import subprocess
 import sys
+import threading
 import time
+
+import pytest
 
 from tests.conftest import User
 
@@ -100,3 +104,45 @@ def test_interrupting_a_closed_notifier_writes_nowhere(tmp_path):
         os.close(fd)
     assert victim.read_bytes() == b"SQLite format 3\0"
     assert notifier.wait(timeout=0.01) == set()
+
+
+@pytest.mark.parametrize("mode", ["mv", "restore"])
+def test_follow_reads_a_group_file_put_back_under_it_again(alice: User, bob: User, team, mode):
+    """A file put back to an older copy (or another copy moved onto its name) numbers its new
+    rows below what the follower had read: they were never printed (docs/relay.md "A replaced
+    group file in an open app (h-restored)")."""
+    from tests.tui.test_replaced_group_file import _copy, _group_file, _put_back
+    for text in ("one", "two"):
+        alice.ok("send", "team", text)
+    path = _group_file(alice)
+    backup = path.parent / "team-backup.db"
+    _copy(path, backup)
+    for text in ("three", "four"):
+        alice.ok("send", "team", text)
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "peers_tui", "log", "team", "--follow", "--json", "--limit", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bob.env())
+    lines: queue.Queue[str] = queue.Queue()  # several lines come at once: read_line's select
+    threading.Thread(target=lambda: [lines.put(line) for line in follower.stdout],  # would
+                     daemon=True).start()  # wait for more than the buffer already holds
+
+    def body() -> str:
+        return json.loads(lines.get(timeout=15))["body"]
+
+    try:
+        assert [body() for _ in range(4)] == [
+            "one", "two", "three", "four"]
+        time.sleep(0.5)  # the follower watches the file
+        _put_back(mode, backup, path)
+        assert bob.spawn("send", "team", "five").code == 0
+        shown = [body()]
+        while shown[-1] != "five":  # anything put back that it had not printed, then five
+            shown.append(body())
+        assert "one" not in shown and "two" not in shown  # printed before, not again
+        assert bob.spawn("send", "team", "six").code == 0
+        assert body() == "six"
+    finally:
+        follower.terminate()
+        follower.wait(timeout=10)
+    err = follower.stderr.read()
+    assert "team's file was replaced: history reloaded" in err

@@ -125,6 +125,11 @@ class MessageLog(LogFetching, can_focus=True):
         self.following = False
         self._load(FetchMode.AROUND, message_id)
 
+    def reload(self) -> None:
+        """Read the window on screen again (its file was replaced: screens.chat_live)."""
+        if self.source is not None:
+            self._reload()
+
     def membership_is(self, group_id: str, mark: object) -> None:
         """The roster read the group's membership: when it moved while this group was shown,
         read the window on screen again. Rows reach the log by the live feed, which sees what
