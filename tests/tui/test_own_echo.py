@@ -29,6 +29,7 @@ async def test_the_stored_message_and_the_empty_composer_come_in_one_turn(
     handle = PeersApp.on_send_message
 
     def handled(self: PeersApp, event: Any) -> None:
+        assert event.text not in log_bodies(self)  # nothing in the log before it is stored
         handle(self, event)
         seen.append((log_bodies(self), self.chat.composer.text, stored_bodies(alice, team)))
     monkeypatch.setattr(PeersApp, "on_send_message", handled)
