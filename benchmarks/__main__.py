@@ -45,7 +45,8 @@ from benchmarks.tmux import Tmux
 NUMBERS = {"open_switch": "1", "peers_open": "2", "cold_start": "3", "delivery_p50": "4a",
            "delivery_p99": "4b", "idle_cpu": "5", "rss": "6", "search_p95": "7", "send": "8",
            "writers": "9", "import_1m": "10", "verify_1m": "11", "echo": "12",
-           "key_to_screen_p50": "13a", "key_to_screen_p99": "13b", "alt_switch": "14",
+           "key_to_screen_p50": "13a", "key_to_screen_p99": "13b", "own_echo_p50": "13c",
+           "own_echo_p99": "13d", "alt_switch": "14",
            # Groups across hosts (issue 15), numbered apart from issue 16's fourteen.
            "relay_delivery_p50": "R1a", "relay_delivery_p99": "R1b", "relay_convergence": "R2",
            "relay_idle_cpu": "R3", "relay_rss": "R4", "relay_join_newest": "R5a",
@@ -110,7 +111,8 @@ def one_host(sizes: Sizes, root: Path, step: Step, wanted: Callable[[list[str]],
         step(["open_switch"], lambda: log_open.measure(world, sizes))
         step(["peers_open", "cold_start"], lambda: tui_start.measure(world, sizes, tmux))
         step(["idle_cpu", "rss"], lambda: idle.measure(world, sizes, tmux))
-        step(["echo", "key_to_screen_p50", "key_to_screen_p99", "alt_switch"],
+        step(["echo", "key_to_screen_p50", "key_to_screen_p99", "own_echo_p50", "own_echo_p99",
+              "alt_switch"],
              lambda: keys.measure(world, sizes, tmux))
         step(["delivery_p50", "delivery_p99"], lambda: delivery.measure(world, sizes))
         step(["send"], lambda: send.measure(world, sizes))  # adds to the big group: after the rest

@@ -37,15 +37,17 @@ if TYPE_CHECKING:  # Peewee and the stores load after the first frame (core.star
 
     from peers_tui.core.account import Account
     from peers_tui.core.message_actions import AfterSend
+    from peers_tui.core.views import MessageView
 
 
 class Outgoing(Value):  # not a dataclass: compiled at import (core.value)
-    __slots__ = ("group_id", "text", "kind", "reply_to", "stored")
+    __slots__ = ("group_id", "text", "kind", "reply_to", "stored", "view")
     group_id: str
     text: str
     kind: str
     reply_to: str | None
     stored: threading.Event  # set once the message is committed (or refused)
+    view: MessageView | None  # the message as stored: set before `stored` (None if refused)
 
     def __init__(self, group_id: str, text: str, kind: str, reply_to: str | None = None) -> None:
         self.group_id = group_id
@@ -53,6 +55,11 @@ class Outgoing(Value):  # not a dataclass: compiled at import (core.value)
         self.kind = kind
         self.reply_to = reply_to
         self.stored = threading.Event()
+        self.view = None
+
+    def wait(self, timeout: float) -> bool:
+        """Whether the message was committed or refused within `timeout` seconds."""
+        return self.stored.wait(timeout)
 
 
 AFTER_SEND_DELAY = 1.0  # seconds: how long a send's bookkeeping may wait (see above)
@@ -66,11 +73,12 @@ class Outbox:
         self.ended = threading.Event()  # run() has returned: all it was given is stored
 
     def put(self, group_id: str, text: str, kind: str = "text",
-            reply_to: str | None = None) -> threading.Event:
-        """Queue a message; the event returned is set once it is committed (or refused)."""
+            reply_to: str | None = None) -> Outgoing:
+        """Queue a message; `wait()` on what is returned tells once it is committed (its
+        `view` then set) or refused."""
         item = Outgoing(group_id, text, kind, reply_to)
         self.queue.put(item)
-        return item.stored
+        return item
 
     def close(self) -> None:
         self.queue.put(None)
@@ -107,6 +115,7 @@ class Outbox:
                                      item.reply_to)
                     view, after = sent if sent is not None else messages.send_first(
                         item.group_id, item.text, item.kind, item.reply_to)
+                    item.view = view  # before `stored` is set: the loop shows it at once
                 except PeersError as exc:
                     report_to.post_message(SendFailed(item.group_id, item.text, str(exc)))
                     continue

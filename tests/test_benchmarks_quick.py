@@ -18,16 +18,16 @@ from tests.conftest import REPO
 
 FIGURES = ["open_switch", "peers_open", "cold_start", "delivery_p50", "delivery_p99",
            "idle_cpu", "rss", "search_p95", "send", "writers", "import_1m", "verify_1m", "echo",
-           "key_to_screen_p50", "key_to_screen_p99", "alt_switch",
+           "key_to_screen_p50", "key_to_screen_p99", "own_echo_p50", "own_echo_p99", "alt_switch",
            # Groups across hosts (benchmarks/relay.py): three relays on loopback, a 3 s cut.
            "relay_delivery_p50", "relay_delivery_p99", "relay_convergence", "relay_idle_cpu",
            "relay_rss", "relay_join_newest", "relay_join_all"]
 NEED_RELAY = {key for key in FIGURES if key.startswith("relay_")}
 NEED_TMUX = {"peers_open", "cold_start", "idle_cpu", "rss", "echo", "key_to_screen_p50",
-             "key_to_screen_p99", "alt_switch"}
+             "key_to_screen_p99", "own_echo_p50", "own_echo_p99", "alt_switch"}
 # Figures bounded by a floor measured in the same run (issue 16): each reports it.
 WITH_FLOOR = {"peers_open", "cold_start", "send", "echo", "key_to_screen_p50",
-              "key_to_screen_p99", "alt_switch", "verify_1m"}
+              "key_to_screen_p99", "own_echo_p50", "own_echo_p99", "alt_switch", "verify_1m"}
 
 
 @pytest.mark.slow  # no bound in seconds: it runs beside other tests (tests/conftest.py)

@@ -280,9 +280,12 @@ class ChatScreen(SelectionScreen):
 
     @on(MessageSent)
     def _sent(self, event: MessageSent) -> None:
-        if event.group_id == self.entry.id:
+        self.show_sent(event.group_id, event.view)  # shown already when it came quickly (app)
+
+    def show_sent(self, group_id: str, view: MessageView) -> None:
+        if group_id == self.entry.id:
             from peers_tui.screens.chat_sending import show_sent
-            show_sent(self.query_one(MessageLog), event.view)
+            show_sent(self.message_log, view)
 
     @on(SendFailed)
     def _send_failed(self, event: SendFailed) -> None:

@@ -37,11 +37,14 @@ if TYPE_CHECKING:
 def submitted(chat: SendingChat, text: str) -> None:
     """Run a slash command, or send the text (after `//`: a message that starts with a slash)."""
     if text.startswith("/") and not text.startswith("//"):
+        chat.composer.sent()
         chat.run_command(text)
         return
     if text.startswith("//"):
         text = text[1:]  # "//" sends a message that starts with a slash
     chat.app.post_message(SendMessage(chat.entry.id, text))  # to its owner: no turn here
+    # The app takes the text out of the composer once the message is stored (or a moment
+    # later): with the message put in the log at the same time, one frame shows both.
 
 
 def run_command(chat: ChatContext, text: str) -> None:
@@ -63,6 +66,7 @@ def show_sent(log: MessageLog, view: MessageView) -> None:
 
 def send_failed(chat: SendingChat, event: SendFailed) -> None:
     chat.notify(inert(event.reason), title="Not sent", severity="error")
+    chat.composer.submitted = None  # kept when it failed at once; else put back below
     if not chat.composer.text:
         chat.composer.load_text(event.text)
     chat.refresh_roster()  # the group may have become read-only: say so in the composer

@@ -77,6 +77,9 @@ class Composer(TextArea):
         # Why a message cannot be posted here (a reader, removed, a read-only file), or None.
         # The composer stays editable all the same: drafts can be kept and commands typed.
         self.cannot_post: str | None = None
+        # The text of the last Enter while it is being sent: taken out by `sent()` in the
+        # frame that shows the message in the log (h-ownecho), not a frame before it.
+        self.submitted: str | None = None
 
     @property
     def handles(self) -> list[str]:
@@ -145,9 +148,23 @@ class Composer(TextArea):
             # Kept where it is (a draft to copy or to send elsewhere); commands still run.
             self.notify(self.cannot_post, title="Not sent", severity="warning")
             return
+        if self.submitted is not None and self.text.startswith(self.submitted):
+            return  # the last Enter's text is being sent (a few ms): what follows it waits
         self.remember(text)
-        self.clear()
+        self.submitted = self.text
         self.post_message(self.Submitted(self, text))
+
+    def sent(self) -> None:
+        """Take the submitted text out (keys typed after the Enter stay)."""
+        submitted, self.submitted = self.submitted, None
+        if submitted is None or not self.text.startswith(submitted):
+            return
+        rest = self.text[len(submitted):]
+        if rest:
+            self.load_text(rest)
+            self.move_cursor(self.document.end)
+        else:
+            self.clear()
 
     def remember(self, text: str) -> None:
         if not self.sent_history or self.sent_history[-1] != text:
