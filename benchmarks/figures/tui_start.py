@@ -3,9 +3,10 @@
 Each start replaces the pane's process (`respawn-pane`) and is timed from that request until
 the group's newest row (its unique marker) is in a `capture-pane` of the pane, polled about
 every 4 ms over the control-mode client, and then until the full screen is there too (the
-group list, the roster's heading, the footer's keys: FULL_SCREEN). The newest row is NOT the
-last thing drawn: the first frame holds the log and the composer, and the group list, the
-roster and the footer's keys come after it (the group list once every group is counted).
+group list, the roster's heading, the footer's keys: FULL_SCREEN). Before h-outside16 and
+h-fullpaint the newest row was NOT the last thing drawn: the first frame held the log and the
+composer, and the group list, the roster and the footer's keys came after it; since then all
+are in the first frame (the roster where the first read verified it: see docs/performance.md).
 One unmeasured warm-up start of each kind comes first (byte-code and page caches), then the
 kinds alternate, `start_repeats` each; the figure is the median.
 
@@ -41,9 +42,9 @@ FLOOR_TEXT = "bench-floor-painted"
 START_TIMEOUT_S = 20.0  # a start that never shows the newest row counts as a failure
 
 
-# What a full screen of peers shows beside the newest row, each painted after the first frame
-# (the outside check of h-outside16): the group list's first row, the roster's heading, the
-# footer's keys. A floor app shows its one line and nothing else.
+# What a full screen of peers shows beside the newest row, each once painted after the first
+# frame (the outside check of h-outside16; in it since h-outside16 and h-fullpaint): the group
+# list's first row, the roster's heading, the footer's keys. A floor app shows its one line.
 FULL_SCREEN = (" 1 personal", "Members (", "^p palette")
 
 

@@ -17,10 +17,10 @@ from peers_tui.core.chains import forked_here, next_link, predecessors, wanted_b
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
 from peers_tui.core.group_file import GroupFile
-from peers_tui.core.identity import Keypair, fingerprint
+from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import (
-    ACTIVE, InviteTerms, Member, Roster, apply_change, check_handle,
+    InviteTerms, Member, Roster, apply_change, check_handle,
 )
 from peers_tui.core.membership_replay import (
     judge_invites, name_non_members, open_invites, replay_changes, require_role,
@@ -30,7 +30,7 @@ from peers_tui.core.membership_order import order_change
 from peers_tui.core.models import GroupMember, Invite, SetAsideChange, tuples
 from peers_tui.core.records import RecordError, SignedRecord, countersign, sign
 from peers_tui.core.roles import Role, may_grant
-from peers_tui.core.views import MemberView, Problem
+from peers_tui.core.views import MemberView, Problem, member_views
 
 # Changes that end some of a member's authority record a cut (membership.Cut).
 CUT_ACTIONS = ("remove", "role", "leave")
@@ -169,10 +169,7 @@ class MembershipLog:
         return memo[0] if memo is not None else None
 
     def members(self, include_former: bool = False) -> list[MemberView]:
-        roster = self.current_roster()
-        return [_member_view(member) for member in sorted(
-            roster.members.values(), key=lambda m: (-m.role, m.handle.lower()))
-            if include_former or member.state == ACTIVE]
+        return member_views(self.current_roster().members.values(), include_former)
 
     def append_change(self, keypair: Keypair, action: str, member: str, fields: dict[str, Any],
                        *, invite_key: Keypair | None = None,
@@ -294,11 +291,6 @@ class MembershipLog:
         terms, _ = self.invites()
         with self.file.session():
             return membership_events(roster, terms, str(self.file.genesis().data.get("handle")))
-
-
-def _member_view(member: Member) -> MemberView:
-    return MemberView(member.user_id, member.handle, fingerprint(member.user_id),
-                      member.role.label, member.state)
 
 
 __all__ = ["CUT_ACTIONS", "MEMBERSHIP_MARK", "MembershipLog", "require_role"]

@@ -5,13 +5,19 @@ first frame, and a dataclass is compiled at import (core.value)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from peers_tui.core.identity import fingerprint
 from peers_tui.core.names import look_alike_key, shown_name
 from peers_tui.core.states import GroupState, NotifyLevel
 from peers_tui.core.reactions import Reaction, counts
 from peers_tui.core.times import iso_utc_or_none
 from peers_tui.core.value import Value
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from peers_tui.core.roster import Member
 
 
 class ForgedChange(Value):
@@ -184,6 +190,14 @@ class MemberView(Value):
     def to_json(self) -> dict[str, Any]:
         return {"id": self.user_id, "handle": self.handle, "fingerprint": self.fingerprint,
                 "role": self.role, "state": self.state}
+
+
+def member_views(members: Iterable[Member], include_former: bool = False) -> list[MemberView]:
+    """A verified roster's members as the roster panel shows them: owners first, then by
+    handle (MembershipLog.members; the first frame's, from core.lean_window's roster)."""
+    return [MemberView(m.user_id, m.handle, fingerprint(m.user_id), m.role.label, m.state)
+            for m in sorted(members, key=lambda m: (-m.role, m.handle.lower()))
+            if include_former or m.state == "active"]
 
 
 def group_label(name: str, group_id: str, twin: bool) -> str:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from peers_tui.commands.registry import chat_bindings
@@ -21,9 +20,9 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdated
 from peers_tui.screens.chat_bars import HiddenBars
-from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, focused_composer,
+from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, KeysFooter, focused_composer,
                                           tab_completions, width_class)
-from peers_tui.screens.chat_first_read import read_newest
+from peers_tui.screens.chat_first_read import read_newest, show_first_roster
 from peers_tui.screens.chat_hints import empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
 from peers_tui.screens.chat_selection import SelectionScreen
@@ -88,7 +87,7 @@ class ChatScreen(SelectionScreen):
             yield RosterPanel(self.presence, id="roster")
         yield ComposerRule(self.composer)
         yield self.composer
-        yield Footer()
+        yield KeysFooter()
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         compose_none(widgets)  # Textual's toast rack and tooltip: after the first frame
@@ -129,8 +128,10 @@ class ChatScreen(SelectionScreen):
         log = self.message_log
         # Where live updates start, the newest window and its people (the screen's first group
         # on plain sqlite3: screens.chat_first_read).
-        position, newest, people = read_newest(self.store, entry, log.first_window(),
-                                               first=self.feed is None)
+        position, newest, people, members = read_newest(self.store, entry, log.first_window(),
+                                                        first=self.feed is None)
+        show_first_roster(self.query_one(RosterPanel), members, people, self.presence,
+                          self.account.user_id)
         self.feed = LiveFeed(self.store, position)
         log.empty_hint = empty_hint(entry, self.account.paths.hub)
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)

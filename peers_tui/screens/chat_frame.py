@@ -27,10 +27,14 @@ from typing import TYPE_CHECKING
 
 from textual.containers import Horizontal
 from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from peers_tui.widgets import Composer
 
 if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
     from peers_tui.core.account import Account
     from peers_tui.widgets.completion import ArgumentSource
 
@@ -74,3 +78,25 @@ def width_class(breakpoints: list[tuple[int, str]], width: int) -> str:
     """The class Textual's HORIZONTAL_BREAKPOINTS give a screen `width` columns wide."""
     return next((name for least, name in reversed(breakpoints) if width >= least),
                 breakpoints[0][1])
+
+
+class KeysFooter(Footer):
+    """Textual's Footer with its keys in the first frame: the stock one composes nothing until
+    the screen's bindings are first published (after the focus is set, after the first frame)
+    and then recomposes on the next refresh, so the keys came a frame or more later (the
+    outside check of issue 16). Composed at once from the screen's bindings as they stand
+    (the composer already focused: focused_composer); it recomposes as the stock one does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):  # its `compact` as it will be, before it is
+                # styled: set on mount, its watcher restyled every key once more before the
+                # frame (the palette's key is not bound to the footer's: compact, the default)
+                compact = widget.has_class("-command-palette") or self.compact
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
+            yield widget

@@ -151,7 +151,9 @@ async def test_every_widget_is_styled_once_before_the_first_frame(
 
     def counted(self: Stylesheet, node: DOMNode, *args: Any, **kwargs: Any) -> None:
         if type(node) is not DOMNode:  # not a component class's node (styled with its widget)
-            styled.append((f"{type(node).__name__}#{node.id}", node.is_attached))
+            # a node without an id by its object: the footer's keys are several FooterKey#None
+            styled.append((f"{type(node).__name__}#{node.id or hex(id(node))}",
+                           node.is_attached))
         apply(node, *args, **kwargs)
 
     app.stylesheet.apply = counted.__get__(app.stylesheet)  # type: ignore[method-assign]
