@@ -63,7 +63,15 @@ class LiveFeed:
         self.history_wanted = True
         self._oldest: str | None = None  # the oldest message stored up to `position`
         # A file put back or replaced under us numbers its new rows at or below `position`.
-        self.mark = FileMark(store.path)
+        # Taken at the first read: the screen makes its feed at the first frame, when asking
+        # the store for its path would open the whole account (start_account.LaterStore).
+        self._mark: FileMark | None = None
+
+    @property
+    def mark(self) -> FileMark:
+        if self._mark is None:
+            self._mark = FileMark(self.store.path)
+        return self._mark
 
     def read(self) -> LiveBatch:
         """Everything stored after the last read (PeersError if the file cannot be read), or
