@@ -13,6 +13,7 @@ from peers_tui.cli.handle_waits import handle_changes, with_handle
 from peers_tui.cli.output import EXIT_OK, out, out_json, plural
 from peers_tui.core.link_state import LinkState, read_link_state, relay_configured
 from peers_tui.core import frontier
+from peers_tui.core.conversation_names import follow_partners
 from peers_tui.core.errors import PeersError
 from peers_tui.core.link_words import FileHistory, sync_label
 from peers_tui.core.names import shown_name
@@ -54,6 +55,7 @@ def archive_group(args: argparse.Namespace) -> int:
 
 def list_groups(args: argparse.Namespace) -> int:
     me = open_account(args)
+    follow_partners(me, me.personal.groups(args.all))  # a partner's new handle listed first
     summaries = me.summaries(include_archived=args.all)
     entries = {entry.id: entry for entry in me.personal.groups(args.all)}
     places = [(Path(group.path).parent, group.id, group.personal) for group in summaries]

@@ -19,6 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from peers_tui.core.kinds import RecordKind
+from peers_tui.core.conversation_names import (
+    DM_NAME, genesis_pair, list_conversation, partner_in,
+)
 from peers_tui.core.account import Account
 from peers_tui.core.database import create_file
 from peers_tui.core.encoding import b32
@@ -28,7 +31,6 @@ from peers_tui.core.federation_people import (
 )
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore, group_id_of
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.names import look_alikes
 from peers_tui.core.invitations import (
     Invitation, deliver, discard, find, named_apart, read_inbox,
 )
@@ -41,8 +43,6 @@ from peers_tui.core.records import SignedRecord, sign
 from peers_tui.core.roles import Role
 
 HANDLED_SETTING = "invitations_handled"  # ids of invitations accepted or declined here
-DM_SETTING = "dm:"  # + the other's user id: the group id of our conversation (a hint)
-DM_NAME = "direct conversation"
 
 
 def invite_to(account: Account, group: str, person: str, role: Role = Role.WRITER,
@@ -122,7 +122,7 @@ def accept(account: Account, ident: str,
     _mark_handled(account, invitation)
     other = dm_partner(account, account.store(entry))
     if other is not None:
-        entry = _name_conversation(account, entry, other)
+        entry = list_conversation(account, entry, other)
     return entry
 
 
@@ -148,51 +148,9 @@ def dm_pair(store: GroupStore) -> tuple[str, str] | None:
     return genesis_pair(store.genesis())
 
 
-def genesis_pair(genesis: SignedRecord) -> tuple[str, str] | None:
-    """The pair a genesis names, if its founder is one of them (else no direct conversation)."""
-    pair = genesis.data.get("dm")
-    if (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-            and pair == sorted(pair) and pair[0] != pair[1] and genesis.author in pair):
-        return pair[0], pair[1]
-    return None
-
-
 def dm_partner(account: Account, store: GroupStore) -> str | None:
     """The other person of a direct conversation we are in, else None."""
-    pair = dm_pair(store)
-    if pair is None or account.user_id not in pair:
-        return None
-    return pair[1] if pair[0] == account.user_id else pair[0]
-
-
-def _name_conversation(account: Account, entry: GroupEntry, other: str) -> GroupEntry:
-    """List a direct conversation under the other person's name (their profile's handle,
-    else the group's), and remember it. A name that another person known here has too, or
-    one like it, carries the other's fingerprint: eve calling herself alice was listed as
-    "alice" beside the real alice's conversation."""
-    everyone = known_to(account)
-    try:
-        name = find_known_to(account, other).profile.handle
-    except PeersError:
-        name = account.store(entry).current_roster().handle_of(other) or fingerprint(other)
-    alike = look_alikes({(k.profile.user_id, k.profile.handle) for k in everyone}
-                        | {(other, name)})
-    if (other, name) in alike:
-        _name_apart_earlier(account, {(u, h) for u, h in alike if u != other})
-        name = f"{name}~{fingerprint(other)}"
-    account.personal.set_setting(DM_SETTING + other, entry.id)
-    return account.personal.add_group(entry.id, name, entry.db_path)
-
-
-def _name_apart_earlier(account: Account, people: set[tuple[str, str]]) -> None:
-    """Conversations listed under a bare handle before someone with a look-alike one was
-    known here (eve as "аlice" before the real alice) get their partner's fingerprint too:
-    otherwise the impostor's read as the genuine one beside "alice~fingerprint"."""
-    for user_id, handle in people:
-        group_id = account.personal.setting(DM_SETTING + user_id)
-        entry = account.personal.group(group_id) if group_id else None
-        if entry is not None and entry.name == handle:
-            account.personal.rename_group(entry.id, f"{handle}~{fingerprint(user_id)}")
+    return partner_in(account.user_id, store)
 
 
 def _found(account: Account, other: str) -> GroupEntry:
@@ -251,9 +209,9 @@ def dm(account: Account, person: str) -> tuple[GroupEntry, bool]:
     if candidates:
         chosen = candidates[0]
         if chosen in mine:
-            return _name_conversation(account, mine[chosen], other), False
+            return list_conversation(account, mine[chosen], other), False
         return accept(account, offered[chosen].id), False
     entry = _found(account, other)
     invite_to(account, entry.id, other, Role.WRITER, uses=1, expires_in=None,
               extra={"dm": True})
-    return _name_conversation(account, entry, other), True
+    return list_conversation(account, entry, other), True

@@ -97,6 +97,13 @@ class PersonalStore:
         with self.session(), self.db.atomic():
             Setting.replace(key=key, value=value).execute()
 
+    def settings_under(self, prefix: str) -> dict[str, str]:
+        """Every setting whose key starts with `prefix` (keys of many, such as `dm:` + id)."""
+        with self.session():
+            rows = Setting.select(Setting.key, Setting.value).where(Setting.key.startswith(prefix))
+            pairs = ((as_text(row.key), as_text(row.value)) for row in rows)
+            return {key: value for key, value in pairs if key is not None and value is not None}
+
     # ----------------------------------------------------------------- the Groups table
     def groups(self, include_archived: bool = False) -> list[GroupEntry]:
         """Every group the user listed: the personal group first, then in the user's order.

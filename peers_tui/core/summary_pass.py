@@ -18,6 +18,7 @@ import peewee
 
 from peers_tui.core import frontier
 from peers_tui.core.account import Account
+from peers_tui.core.conversation_names import follow_partners
 from peers_tui.core.errors import PeersError
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.views import GroupSummary
@@ -45,7 +46,7 @@ def count_groups(account: Account, entries: list[GroupEntry], cancelled: Callabl
     with ExitStack() as held:
         hold(held, account.personal.db)
         handle = account.handle
-        for entry in entries:
+        for entry in follow_partners(account, entries):
             if cancelled():
                 return None
             with ExitStack() as one:

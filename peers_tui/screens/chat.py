@@ -17,7 +17,7 @@ from peers_tui.core.names import shown_name
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
-from peers_tui.core.views import MessageView
+from peers_tui.core.views import MessageView, group_label
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdated
 from peers_tui.screens.chat_bars import HiddenBars
 from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, KeysFooter, focused_composer,
@@ -216,12 +216,13 @@ class ChatScreen(SelectionScreen):
 
     @on(SummariesUpdated)
     def _summaries_updated(self, event: SummariesUpdated) -> None:
-        """The group's notify level may have changed (/mute, the group list): the title says.
-        The buffer list shows the fresh counts (sent here under dialogs too)."""
+        """The title follows the notify level (/mute) and the name (a conversation follows
+        the other's handle); the buffer list the counts (sent here under dialogs too)."""
         self.buffer_list.show_summaries(event.summaries)
         summary = next((s for s in event.summaries if s.id == self.entry.id), None)
-        if summary is not None and summary.notify != self.entry.notify:
-            self.entry = replace(self.entry, notify=summary.notify)
+        if summary and (summary.notify, summary.name) != (self.entry.notify, self.entry.name):
+            self.entry = replace(self.entry, notify=summary.notify, name=summary.name)
+            self.label = group_label(summary.name, summary.id, summary.twin)
             self.show_title()
 
     def read_feed(self, feed: LiveFeed) -> None:

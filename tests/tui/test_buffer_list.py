@@ -275,3 +275,20 @@ async def test_a_switch_draws_only_the_two_rows_whose_highlight_moved(alice: Use
         assert widget.current == two
         assert sorted(set(drawn)) == sorted({before, after}), drawn
         assert "two" in row_of(app, "two") and rows(app)[after] != rows(app)[before]
+
+
+async def test_a_conversation_follows_the_partners_new_handle(alice: User, bob: User, hub):
+    """bob renames himself robert: alice's list names their conversation robert, as a
+    query window follows a nick change (it stayed "bob" for good)."""
+    hub.mkdir(parents=True, exist_ok=True)
+    for user in (alice, bob):
+        user.ok("people")
+    alice.ok("dm", "bob", "hi bob")
+    bob.ok("dm", "alice", "hi alice")
+    app = make_app(alice, "bob")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: counted(app) and "bob" in row_of(app, "bob"))
+        bob.ok("id", "--handle", "robert")
+        await wait_for(pilot, lambda: any("robert" in row for row in rows(app)))
+        assert not any(row.split()[1:2] == ["bob"] for row in rows(app))
+        assert "robert" in app.chat.query_one(TopicBar).render_line(0).text
