@@ -83,21 +83,21 @@ SELECTION_KEYS: tuple[Key, ...] = (
     Key("Up / Down, PgUp / PgDn, Home / End (selecting)",
         "move the selection a message, a page, to the oldest / newest"),
     Key("r (selecting)", "reply to the selected message", (
-        KeyBinding("chat", "r", "on_selection('reply')", "Reply"),)),
+        KeyBinding("chat", "r", "on_selection('reply')", "Reply", show=True),)),
     Key("e (selecting)", "edit the selected message (yours)", (
-        KeyBinding("chat", "e", "on_selection('edit')", "Edit"),)),
+        KeyBinding("chat", "e", "on_selection('edit')", "Edit", show=True),)),
     Key("d (selecting)", "delete the selected message (yours, or any as an admin)", (
-        KeyBinding("chat", "d", "on_selection('delete')", "Delete"),)),
+        KeyBinding("chat", "d", "on_selection('delete')", "Delete", show=True),)),
     Key("c (selecting)", "copy the selected message (OSC 52)", (
-        KeyBinding("chat", "c", "on_selection('copy')", "Copy"),)),
+        KeyBinding("chat", "c", "on_selection('copy')", "Copy", show=True),)),
     Key("a (selecting)", "react to the selected message (or take a reaction back)", (
-        KeyBinding("chat", "a", "on_selection('react')", "React"),)),
+        KeyBinding("chat", "a", "on_selection('react')", "React", show=True),)),
     Key("w (selecting)", "who reacted to the selected message", (
-        KeyBinding("chat", "w", "on_selection('who')", "Who reacted"),)),
+        KeyBinding("chat", "w", "on_selection('who')", "Who", show=True),)),
     Key("o (selecting)", "open the selected message's first link (genuine messages only)", (
-        KeyBinding("chat", "o", "on_selection('open')", "Open link"),)),
+        KeyBinding("chat", "o", "on_selection('open')", "Link", show=True),)),
     Key("g (selecting)", "go to the message the selected one replies to", (
-        KeyBinding("chat", "g", "on_selection('jump')", "Go to replied"),)),
+        KeyBinding("chat", "g", "on_selection('jump')", "Go to", show=True),)),
     Key("Alt+E", "edit your last message (loads /edit into the composer)", (
         KeyBinding("chat", "alt+e", "edit_last", "Edit last", priority=True),)),
 )

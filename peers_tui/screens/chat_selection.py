@@ -23,10 +23,21 @@ class SelectionScreen(MountedStylesScreen):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if event.widget is self.composer:  # Esc, a click on it, a reply begun: selection ends
             self.message_log.end_selection()
+            self.refresh_bindings()  # the footer drops the selection's keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys acting on the selected message are shown in the footer (and act) only
+        while one is selected: a new user pressing Alt+S saw a highlight and nothing saying
+        what r, e, d, c, a, w, o and g do."""
+        if action == "on_selection":
+            log = getattr(self, "message_log", None)  # the first frame's footer asks early
+            return log is not None and log.window.selected_id is not None
+        return True
 
     def action_select_message(self) -> None:
         if not self.message_log.start_selection():
             self.notify("no message to select", title="Selection", severity="warning")
+        self.refresh_bindings()
 
     def selected_message(self) -> MessageView | None:
         return self.message_log.selected

@@ -199,3 +199,27 @@ async def test_a_folded_message_shows_whole_while_it_is_selected(alice: User, bo
         await pilot.press("escape")
         await wait_for(pilot, lambda: log.selected is None)
         await wait_for(pilot, lambda: "row 30" not in screen_text(app))
+
+
+def footer_text(app) -> str:
+    from textual.widgets import Footer
+
+    footer = app.screen.query_one(Footer)
+    return " ".join(str(key.render()) for key in footer.children)
+
+
+async def test_the_footer_shows_the_selection_keys_while_selecting(alice: User, team):
+    """A new user pressed Alt+S and saw a highlight, with the same footer as before: nothing
+    said that r, e, d, c, a, w, o and g act on it. They are shown while a message is selected,
+    and leave with the selection."""
+    alice.ok("send", "team", "hello")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(160, 30)) as pilot:
+        await start_selecting(pilot, 1)
+        await wait_for(pilot, lambda: "Reply" in footer_text(app))
+        for label in ("Reply", "Edit", "Delete", "Copy", "React", "Who", "Link", "Go to"):
+            assert label in footer_text(app), label
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is app.screen.query_one(Composer))
+        await wait_for(pilot, lambda: "Reply" not in footer_text(app))
+        assert "Search" in footer_text(app)
