@@ -121,6 +121,9 @@ class Nick(SlashCommand):
     name, usage, help, takes_text = ("nick", "/nick NEWHANDLE",
                                      "change your handle, in every group at once", True)
 
+    def follows(self, args: str) -> bool:
+        return True
+
     def run(self, chat: ChatContext, args: str) -> None:
         handle, account = args.strip(), chat.account
         if not handle:
@@ -153,6 +156,9 @@ class Members(SlashCommand):
 
 class SetRole(SlashCommand):
     name, usage, help, takes_text = "role", "/role MEMBER ROLE", "change a member's role", True
+
+    def follows(self, args: str) -> bool:
+        return True
 
     def run(self, chat: ChatContext, args: str) -> None:
         member, _, role = args.rpartition(" ")
@@ -187,6 +193,9 @@ class Remove(SlashCommand):
 
 class Topic(SlashCommand):
     name, usage, help, takes_text = "topic", "/topic [TEXT]", "show or set the topic", True
+
+    def follows(self, args: str) -> bool:
+        return bool(args.strip())  # a topic set, not shown
 
     def run(self, chat: ChatContext, args: str) -> None:
         account, group_id = chat.account, chat.entry.id

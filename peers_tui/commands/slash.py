@@ -67,6 +67,11 @@ class SlashCommand(ABC):
     def run(self, chat: ChatContext, args: str) -> None:
         """Do it on the UI thread; raise PeersError for a mistake the user should be told."""
 
+    def follows(self, args: str) -> bool:
+        """Whether what it does shows as an event at the bottom of the open log, so the log
+        goes there as after a send (/topic set from above showed "↓ 1 new message")."""
+        return False
+
 
 def in_background(chat: ChatContext, work: Callable[[], str | None], *,
                   then: Callable[[], None] | None = None) -> None:

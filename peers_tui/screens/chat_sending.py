@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         """What of the chat screen sending uses (ChatScreen provides it)."""
 
         composer: Composer
+        message_log: MessageLog
 
         def run_command(self, text: str) -> None: ...
 
@@ -47,21 +48,27 @@ def submitted(chat: SendingChat, text: str) -> None:
     # later): with the message put in the log at the same time, one frame shows both.
 
 
-def run_command(chat: ChatContext, text: str) -> None:
+def run_command(chat: SendingChat, text: str) -> None:
     """Run a slash command (`/name args`) on the chat screen's group."""
     try:
         command, args = parse_command(text)
         command.run(chat, args)
+        if command.follows(args):  # its event comes at the bottom: show it there
+            follow_newest(chat.message_log)
     except PeersError as exc:
         chat.app.notify(inert(str(exc)), title="Command", severity="warning")
 
 
 def show_sent(log: MessageLog, view: MessageView) -> None:
     """The message just sent, at the bottom of the log, which follows the newest again."""
+    follow_newest(log)
+    log.apply_live([view])
+
+
+def follow_newest(log: MessageLog) -> None:
     if not log.at_newest:
         log.action_newest()
     log.following = True
-    log.apply_live([view])
 
 
 def send_failed(chat: SendingChat, event: SendFailed) -> None:
