@@ -47,9 +47,19 @@ class Audit:
         """Check every record and chain in the file; an empty list means all is genuine.
 
         `progress(done, total)` hears how far the messages' check has got (see bulk_verify).
+        Problems found while the membership changed (a live join) are checked once more
+        against the roster of now: an edit or reaction by a member who joined while the
+        messages were judged names a membership state the roster read first does not hold.
         """
+        mark = self.log.membership_mark()
+        problems = self._verify_once(progress)
+        if problems and self.log.membership_mark() != mark:
+            problems = self._verify_once(progress)
+        return problems
+
+    def _verify_once(self, progress: Progress | None) -> list[Problem]:
         problems: list[Problem] = []  # a fork's records are listed by _chain_gaps
-        roster = self.log.roster()
+        roster, last_row = self._roster_and_last_row()
         problems.extend(roster.invite_problems)
         problems.extend(Problem(f"membership change {seq}", reason) for seq, reason in roster.problems)
         problems.extend(self._void_invites(roster))
@@ -63,7 +73,7 @@ class Audit:
 
         failed: set[int] = set()  # the message rows named: which of them hold their place?
         problems.extend(check_messages(self.file, roster, progress, meanwhile=whole_file,
-                                       failed=failed))
+                                       failed=failed, last_row=last_row))
         problems = without_forked(problems)
         with self.file.session():
             orphans = list(tuples(Message.select(SQL("rowid"), Message.id).where(
@@ -83,6 +93,15 @@ class Audit:
                 problems.append(Problem("genesis", f"{extra} more genesis rows in the file "
                                         "(written into it; ignored)"))
         return problems
+
+    def _roster_and_last_row(self) -> tuple[Roster, int]:
+        """The roster and the newest message row, in one snapshot: a message committed after
+        it, by a member who joined after it, was judged by a roster that did not know them
+        ("refers to a membership state that does not exist" during a live join)."""
+        with self.file.session(), self.file.db.atomic("DEFERRED"):
+            roster = self.log.roster()
+            last = self.file.db.execute_sql("SELECT max(rowid) FROM message").fetchone()[0]
+        return roster, last if isinstance(last, int) else 0
 
     def _void_invites(self, roster: Roster) -> list[Problem]:
         """Invites signed under authority their author did not have."""

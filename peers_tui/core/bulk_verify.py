@@ -150,7 +150,8 @@ def _converted(raw: tuple[Any, ...]) -> StoredRow:
 def check_messages(store: GroupFile, roster: Roster, progress: Progress | None = None,
                    workers: int | None = None,
                    meanwhile: Callable[[], None] | None = None,
-                   failed: set[int] | None = None) -> list[Problem]:
+                   failed: set[int] | None = None,
+                   last_row: int | None = None) -> list[Problem]:
     """Every message of `store` that is not genuine, in id order, by the reader's rules.
 
     `workers`: processes to judge in (None: one per core when the file is large, else none).
@@ -158,7 +159,7 @@ def check_messages(store: GroupFile, roster: Roster, progress: Progress | None =
     the workers judge the windows: otherwise it waited for them, a core idle, and they for it.
     `failed` is given the rowids of the rows named (core.audit asks which of them hold their
     place: every other row judged here is genuine, so it does).
-    """
+    `last_row`: rows stored after it (after `roster` was read) are not judged here."""
     if workers is None:
         workers = _default_workers(_stored_count(store))
     judge = WindowJudge(store, roster)
@@ -172,7 +173,7 @@ def check_messages(store: GroupFile, roster: Roster, progress: Progress | None =
             except (BrokenExecutor, OSError):  # no workers: everything is judged here
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = None
-        order = _rowids_in_id_order(store)
+        order = _rowids_in_id_order(store, last_row)
         windows = list(_windows(order))
         count = len(order)
         found: Found = []
@@ -202,10 +203,12 @@ def _stored_count(store: GroupFile) -> int:
         return int(store.db.execute_sql("SELECT COUNT(*) FROM message").fetchone()[0])
 
 
-def _rowids_in_id_order(store: GroupFile) -> array:
-    """Every row's rowid in message-id order, read from the id index alone (no table pages)."""
+def _rowids_in_id_order(store: GroupFile, last_row: int | None = None) -> array:
+    """Every row's rowid (up to `last_row`) in message-id order, read from the id index alone
+    (no table pages)."""
     with store.session():
-        cursor = store.db.execute_sql("SELECT rowid FROM message ORDER BY id")
+        cursor = store.db.execute_sql("SELECT rowid FROM message WHERE rowid <= ? ORDER BY id",
+                                      (2**63 - 1 if last_row is None else last_row,))
         order = array("q")
         while batch := cursor.fetchmany(50_000):
             order.extend(rowid for (rowid,) in batch)
