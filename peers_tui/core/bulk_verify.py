@@ -206,12 +206,12 @@ def _stored_count(store: GroupFile) -> int:
 def _rowids_in_id_order(store: GroupFile, last_row: int | None = None) -> array:
     """Every row's rowid (up to `last_row`) in message-id order, read from the id index alone
     (no table pages)."""
-    with store.session():
-        cursor = store.db.execute_sql("SELECT rowid FROM message WHERE rowid <= ? ORDER BY id",
-                                      (2**63 - 1 if last_row is None else last_row,))
+    last = 2**63 - 1 if last_row is None else last_row  # kept out of the SQL: the plan stays
+    with store.session():  # the id index's scan whatever the planner makes of a rowid bound
+        cursor = store.db.execute_sql("SELECT rowid FROM message ORDER BY id")
         order = array("q")
         while batch := cursor.fetchmany(50_000):
-            order.extend(rowid for (rowid,) in batch)
+            order.extend(rowid for (rowid,) in batch if rowid <= last)
     return order
 
 
