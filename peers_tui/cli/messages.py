@@ -32,7 +32,8 @@ def add_parsers(commands: Commands) -> None:
 
     log = commands.add("log", print_log, help="print the last messages, oldest first")
     log.add_argument("group")
-    log.add_argument("--limit", type=positive_int, default=50)
+    log.add_argument("--limit", "-n", type=positive_int, default=50,
+                     help="the newest N messages (default 50)")
     log.add_argument("--json", action="store_true")
     log.add_argument("--ids", action="store_true", help="show each message's id")
     log.add_argument("--follow", "-f", action="store_true",

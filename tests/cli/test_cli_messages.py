@@ -82,3 +82,12 @@ async def test_invite_with_zero_uses_speaks_of_the_command_not_a_flag(alice: Use
         await wait_for(pilot, lambda: any("at least 1 use" in n.message
                                           for n in app._notifications))
         assert not any("--" in n.message for n in app._notifications)
+
+
+def test_log_takes_n_as_tail_and_git_log_do(alice: User, team):
+    """`peers log team -n 2` was "unrecognized arguments: -n 2": -n is --limit."""
+    for n in range(5):
+        alice.ok("send", "team", f"m{n}")
+    assert [row["body"] for row in alice.ok("log", "team", "-n", "2", "--json").json()] == \
+        ["m3", "m4"]
+    assert "must be" in alice.fails("log", "team", "-n", "0").err
