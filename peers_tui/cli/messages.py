@@ -44,13 +44,13 @@ def add_parsers(commands: Commands) -> None:
     edit = commands.add("edit", edit_message,
                         help="replace the text of one of your messages")
     edit.add_argument("group")
-    edit.add_argument("message", metavar="MSG")
+    edit.add_argument("message", metavar="MSG", help="its id (or id prefix), or -N: your Nth newest")
     edit.add_argument("text", nargs="?", default="-", help="the new text, or - for standard input")
 
     delete = commands.add("delete", delete_message,
                           help="delete a message (yours, or any if you are an admin)")
     delete.add_argument("group")
-    delete.add_argument("message", metavar="MSG")
+    delete.add_argument("message", metavar="MSG", help="its id (or id prefix), or -N: your Nth newest")
 
     topic = commands.add("topic", show_or_set_topic, help="print or (admins) set the group's topic")
     topic.add_argument("group")
@@ -84,15 +84,28 @@ def send_message(args: argparse.Namespace) -> int:
 
 
 def edit_message(args: argparse.Namespace) -> int:
-    view = open_account(args).edit(args.group, args.message, read_input(args.text, "message"))
+    me = open_account(args)
+    view = me.edit(args.group, own_target(me, args.group, args.message),
+                   read_input(args.text, "message"))
     out(view.id)
     return EXIT_OK
 
 
 def delete_message(args: argparse.Namespace) -> int:
-    view = open_account(args).delete(args.group, args.message)
+    me = open_account(args)
+    view = me.delete(args.group, own_target(me, args.group, args.message))
     out(f"deleted {view.id}")
     return EXIT_OK
+
+
+def own_target(me: Account, group: str, target: str) -> str:
+    """The message `target` names: an id prefix, or -N, the user's own Nth newest (as /edit
+    and /delete count back in the app; `peers edit team -1` was "give at least 6 characters")."""
+    from peers_tui.core.message_targets import OFFSET, find_target
+
+    if not OFFSET.fullmatch(target.strip()):
+        return target  # an id or prefix: the store finds it, and says why not
+    return find_target(me.store(me.resolve(group)), target, author=me.user_id)
 
 
 def show_or_set_topic(args: argparse.Namespace) -> int:

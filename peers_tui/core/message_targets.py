@@ -24,30 +24,33 @@ ACTIONABLE_KINDS = ("text", "action", "imported")
 PAGE = 200
 
 
-def nth_newest(store: GroupStore, offset: int) -> MessageView:
-    """The `offset`th newest message that can be acted on (1 = the newest)."""
+def nth_newest(store: GroupStore, offset: int, author: str | None = None) -> MessageView:
+    """The `offset`th newest message that can be acted on (1 = the newest); `author`: the
+    `offset`th newest of theirs."""
     seen = 0
     views = store.recent(PAGE)
     while views:
         for view in reversed(views):
-            if not view.deleted and view.kind in ACTIONABLE_KINDS:
+            if (not view.deleted and view.kind in ACTIONABLE_KINDS
+                    and author in (None, view.author_id)):
                 seen += 1
                 if seen == offset:
                     return view
         views = store.before(views[0].id, PAGE)
     raise NotFound(f"no message {offset} back: this group has "
                    f"{'only ' + str(seen) if seen else 'no'} message{'' if seen == 1 else 's'} "
-                   "to act on")
+                   f"{'of yours ' if author else ''}to act on")
 
 
-def find_target(store: GroupStore, target: str) -> str:
-    """The full id of the message `target` names (an id prefix, or -N)."""
+def find_target(store: GroupStore, target: str, author: str | None = None) -> str:
+    """The full id of the message `target` names (an id prefix, or -N; `author`: -N counts
+    their messages only, as `peers edit` and `peers delete` do the user's own)."""
     match = OFFSET.fullmatch(target.strip())
     if match:
         if len(match.group(1)) > 5 or int(match.group(1)) > MAX_OFFSET:
             raise PeersError(f"-N counts back at most {MAX_OFFSET} messages: use the "
                              "message's id (peers log --ids)")
-        return nth_newest(store, int(match.group(1))).id
+        return nth_newest(store, int(match.group(1)), author).id
     if target.strip().startswith("-"):
         raise PeersError(f"{target!r} is neither a message id nor -N (the Nth newest message)")
     return store.find_message(target)

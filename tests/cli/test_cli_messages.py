@@ -91,3 +91,18 @@ def test_log_takes_n_as_tail_and_git_log_do(alice: User, team):
     assert [row["body"] for row in alice.ok("log", "team", "-n", "2", "--json").json()] == \
         ["m3", "m4"]
     assert "must be" in alice.fails("log", "team", "-n", "0").err
+
+
+def test_edit_and_delete_take_minus_n_as_the_users_own_nth_newest(alice: User, bob: User, team):
+    """`peers edit team -1 TEXT` was "give at least 6 characters of the message id", while
+    /edit -1 works in the app and `peers react team -1` in the CLI."""
+    alice.ok("send", "team", "mine, older")
+    alice.ok("send", "team", "mine, newer")
+    bob.ok("send", "team", "bob's, newest")
+    alice.ok("edit", "team", "-2", "mine, older, edited")
+    alice.ok("delete", "team", "-1")
+    bodies = [(row["body"], row.get("deleted", False))
+              for row in alice.ok("log", "team", "--json").json()]
+    assert ("mine, older, edited", False) in bodies and ("bob's, newest", False) in bodies
+    assert not any(body == "mine, newer" and not deleted for body, deleted in bodies)
+    assert "no message 3 back" in alice.fails("edit", "team", "-3", "x").err
