@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "messages": ("send", "log", "edit", "delete", "topic", "search", "import", "export"),
     "reactions": ("react", "reactions"), "members": ("members", "role", "remove", "leave"),
     "people": ("people", "invitations", "dm"), "checks": ("verify", "doctor"),
-    "relay": ("relay",)}
+    "relay": ("relay",), "help": ("help",)}
 COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS)
 OPTIONS_WITH_VALUES = ("--home", "--hub")
 

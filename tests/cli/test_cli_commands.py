@@ -70,3 +70,14 @@ def test_an_unknown_option_before_the_command_is_a_usage_error(alice: User, team
     parser, commands = relay_cli()
     with pytest.raises(UsageError, match=r"unrecognized arguments: --loud \(see 'peers --help'\)"):
         parse_command_line(parser, commands, ["relay", "--loud", "post", "lobby", "--urgent", "x"])
+
+
+def test_help_as_a_command_prints_what_help_options_print(alice: User, capsys):
+    """`peers help` was "invalid choice: 'help'"; git and docker take it."""
+    result = alice.run("help")
+    printed = result.out + capsys.readouterr().out
+    assert result.code == 0 and "usage: peers" in printed and "relay" in printed
+    result = alice.run("help", "relay", "init")
+    printed = result.out + capsys.readouterr().out
+    assert result.code == 0 and "usage: peers relay init" in printed
+    assert "no command 'nosuch'" in alice.fails("help", "nosuch").err
