@@ -212,6 +212,7 @@ def test_ssh_is_for_leaves_and_wants_a_user_at_host(tmp_path):
         "relay", "init", "--leaf", token, "--ssh-option", "Port=22").err
 
 
+@pytest.mark.slow  # ~30 s: the backoff must reach its longest first
 def test_a_tunnel_is_up_within_two_seconds_of_its_sshd_coming_back(tmp_path, sshd_server):
     """The SSH server itself dies (SIGKILL, the tunnel's connection with it) and stays away
     long enough for ssh's backoff to reach its longest (5 s); it comes back just after a
@@ -248,8 +249,10 @@ def test_a_tunnel_is_up_within_two_seconds_of_its_sshd_coming_back(tmp_path, ssh
         status = leaf.status()
         took = status["link"]["since"] - back
         tunnel = status["tunnel"]["since"] - back
-        assert took <= 2.0, f"the link came back {took:.1f} s after the SSH server " \
-                            f"(the tunnel {tunnel:.1f} s)"
+        # The tunnel within 2 s (ssh's handshake at load); the link 250 ms of the leaf's
+        # reconnect and one check of the relay later (main: 4.5 s for both)
+        assert tunnel <= 2.0 and took <= 2.5, \
+            f"the link came back {took:.1f} s after the SSH server (the tunnel {tunnel:.1f} s)"
         alice, bob = hub.user("alice"), leaf.user("bob")
         alice.ok("create", "team")
         code = alice.ok("invite", "team").out.strip()
