@@ -9,13 +9,19 @@ and its nats-server dials the local end; the hub's `no_advertise` keeps the leaf
 port it cannot forward ends it, rather than a tunnel that carries nothing) and
 ServerAliveInterval 5 x 2 (a dead path ends it within ~10 s). When it ends it is started
 again after a short backoff (0.5 s, doubling to 5 s, back to 0.5 s once it stayed up for
-30 s). It gets PR_SET_PDEATHSIG like the relay's nats-server, so it dies with the relay even
+30 s). While it waits after ssh could not reach the SSH server at all ("ssh: connect to host
+..."), the relay tries a plain TCP connection to that server's address (as `ssh -G` resolves
+it; not through a ProxyJump or ProxyCommand) at each check, and starts ssh as soon as one is
+accepted: an sshd back after a long outage is used within a check, not after up to 5 s of
+backoff (fourteenth acceptance pass). It gets PR_SET_PDEATHSIG like the relay's nats-server, so it dies with the relay even
 on SIGKILL. Its stderr goes to `<hub>/.relay/ssh.log`; its last line is the tunnel's problem
 in `peers relay status`.
 """
 
 from __future__ import annotations
 
+import errno
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -28,6 +34,7 @@ FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 5.0
 STEADY = 30.0  # up this long: the next failure starts again from the first backoff
 LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
+UNREACHED = "ssh: connect to host"  # OpenSSH's words when no TCP connection was made
 
 
 def hub_address(config: RelayConfig) -> tuple[str, int]:
@@ -56,6 +63,55 @@ def listening(port: int) -> bool:
     return False
 
 
+def ssh_server(via: str, options: list[str]) -> tuple[str, int] | None:
+    """The SSH server's host and port as ssh resolves them for `via` (`ssh -G`: the options,
+    then the user's ssh config), or None when a proxy stands between or ssh cannot say."""
+    command = ["ssh", "-G", *(arg for option in options for arg in ("-o", option)), "--", via]
+    try:
+        said = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = dict(line.split(" ", 1) for line in said.splitlines() if " " in line)
+    if found.get("proxyjump", "none") != "none" or found.get("proxycommand", "none") != "none":
+        return None
+    port = found.get("port", "")
+    return (found["hostname"], int(port)) if found.get("hostname") and port.isdigit() else None
+
+
+class ServerProbe:
+    """A TCP connection to the SSH server, never blocking the relay's loop: each `back()`
+    looks at the one started by the call before (connected: the server is back) and starts
+    the next."""
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self.address = address
+        self.sock: socket.socket | None = None
+
+    def back(self) -> bool:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            with sock:
+                if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 and \
+                        sock.connect_ex(self.address) in (0, errno.EISCONN):
+                    return True
+        try:
+            family = socket.getaddrinfo(*self.address, type=socket.SOCK_STREAM)[0][0]
+            self.sock = socket.socket(family, socket.SOCK_STREAM)
+            self.sock.setblocking(False)
+            if self.sock.connect_ex(self.address) == 0:
+                self.close()
+                return True
+        except OSError:
+            self.close()
+        return False
+
+    def close(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
+
+
 class Tunnel:
     """The ssh process of one leaf relay and what `peers relay status` says about it."""
 
@@ -78,6 +134,8 @@ class Tunnel:
         # The local port was taken by another program and another chosen: the relay's
         # server must dial the new one (link_upkeep._link_once restarts it).
         self.moved = False
+        server = ssh_server(self.via, self.options)
+        self.probe = ServerProbe(server) if server is not None else None
 
     @property
     def local_url(self) -> str:
@@ -130,7 +188,13 @@ class Tunnel:
             self.next_start = now + self.backoff
             self.backoff = min(MAX_BACKOFF, self.backoff * 2)
             self._note(False)
+        if now < self.next_start and self.probe is not None and \
+                (self.problem or "").partition(": ")[2].startswith(UNREACHED):
+            if self.probe.back():  # the SSH server accepts again: no need to wait
+                self.next_start = now
         if now >= self.next_start:
+            if self.probe is not None:
+                self.probe.close()
             self.restarts += 1 if self.started else 0
             self.start()
 
@@ -140,6 +204,8 @@ class Tunnel:
             self.since = time.time()
 
     def stop(self) -> None:
+        if self.probe is not None:
+            self.probe.close()
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
