@@ -16,6 +16,7 @@ from peers_tui.core import frontier
 from peers_tui.core.errors import PeersError
 from peers_tui.core.link_words import FileHistory, sync_label
 from peers_tui.core.names import shown_name
+from peers_tui.core.stopped_unsent import StoppedUnsent
 from peers_tui.core.text import inert
 from peers_tui.core.states import GroupState
 
@@ -91,6 +92,7 @@ def sync_column(groups: list[tuple[Path, str, bool]],
     time); "" for the personal group and for a hub without a relay."""
     hubs: dict[Path, tuple[bool, LinkState | None]] = {}
     labels = []
+    counts = StoppedUnsent()  # the unsent records while a relay is stopped
     for hub, group_id, personal in groups:
         if hub not in hubs:
             configured = relay_configured(hub)
@@ -100,8 +102,10 @@ def sync_column(groups: list[tuple[Path, str, bool]],
             labels.append("")
             continue
         unlisted = history is not None and state is not None and state.group(group_id) is None
-        labels.append(sync_label(state, configured, group_id,
-                                 history=history(group_id) if unlisted and history else None))
+        labels.append(sync_label(
+            state, configured, group_id,
+            history=history(group_id) if unlisted and history else None,
+            stopped=lambda: counts.group(group_id, hub / f"{group_id}.db", state)))
     return labels
 
 
