@@ -130,6 +130,12 @@ def withdraw(db: sqlite3.Connection, group_id: str, host: str,
 APPLIED_SINCE = "applied here since (its refusal no longer holds)"
 
 
+def any_refused(db: sqlite3.Connection, group_id: str) -> bool:
+    """Whether the quarantine keeps a refusal in the group (its index: most often none)."""
+    return db.execute("SELECT 1 FROM quarantine WHERE group_id = ? LIMIT 1",
+                      (group_id,)).fetchone() is not None
+
+
 def refused_in(db: sqlite3.Connection, group_id: str) -> set[str]:
     """The hashes of the group's refused records kept in the quarantine (any host)."""
     return {str(digest) for (digest,) in db.execute(
@@ -143,8 +149,7 @@ def restore(db: sqlite3.Connection, group_id: str, hashes: set[str], how: str) -
     `restored`, uncounted, so that `relay status` and `relay rejected` say what is refused
     now; `relay rejected` lists them apart, marked. How many were moved. (Nothing refused
     in the group, the common case: one look at an index, whatever the records applied.)"""
-    if db.execute("SELECT 1 FROM quarantine WHERE group_id = ? LIMIT 1",
-                  (group_id,)).fetchone() is None:  # the group's index: most often none
+    if not any_refused(db, group_id):
         return 0
     found = [row for digest in sorted(hashes) for row in db.execute(
         "SELECT hash, host, tbl, reason, at, record, sig, cosig FROM quarantine WHERE hash = ?"
@@ -206,5 +211,5 @@ def waiting_from(db: sqlite3.Connection, host: str) -> int:
     return int(db.execute("SELECT COUNT(*) FROM waiting WHERE host = ?", (host,)).fetchone()[0])
 
 
-__all__ = ["APPLIED_SINCE", "RefusedHere", "is_held", "prepare", "quarantine", "refused_in", "rejected_counts",
+__all__ = ["APPLIED_SINCE", "RefusedHere", "any_refused", "is_held", "prepare", "quarantine", "refused_in", "rejected_counts",
            "restore", "waiting_from", "withdraw"]
