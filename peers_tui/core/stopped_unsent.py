@@ -25,6 +25,8 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from peers_tui.core.stat_token import settled, token
+
 if TYPE_CHECKING:
     from peers_tui.core.link_state import LinkState
 
@@ -32,7 +34,7 @@ GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")  # as relay.local: the files the rela
 COUNT = ("SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"
          " + (SELECT COUNT(*) FROM invite WHERE id > ?)")
 
-Token = tuple[int, int, int, int, int]
+Token = tuple[int, int, int, int, int]  # the inode, then core.stat_token's
 
 
 def group_files(hub: Path) -> list[tuple[str, Path]]:
@@ -52,16 +54,15 @@ def group_files(hub: Path) -> list[tuple[str, Path]]:
 
 
 def _token(path: Path) -> Token | None:
-    try:
-        info = os.stat(path)
-    except OSError:
+    """The file's stat token with its inode (another file moved onto the name); None when
+    it is gone, or was written too recently for a count to be sure to see the write."""
+    found = token(path)
+    if found is None or not settled(found):
         return None
     try:
-        wal = os.stat(f"{path}-wal")
-        wal_size, wal_time = wal.st_size, wal.st_mtime_ns
+        return (os.stat(path).st_ino, *found)
     except OSError:
-        wal_size = wal_time = -1
-    return info.st_ino, info.st_size, info.st_mtime_ns, wal_size, wal_time
+        return None
 
 
 def count_file(path: Path, sent: int, invites: int) -> int | None:
@@ -100,10 +101,10 @@ class StoppedUnsent:
         kept = self.kept.get(group_id)
         if token is not None and kept is not None and kept[:3] == (token, sent, invites):
             return kept[3]
-        counted = count_file(path, sent, invites) if token is not None else None
-        if token is None or counted is None:
+        counted = count_file(path, sent, invites)
+        if token is None or counted is None:  # written a moment ago: counted again next time
             self.kept.pop(group_id, None)
-            return 0
+            return counted or 0
         self.kept[group_id] = (token, sent, invites, counted)
         return counted
 

@@ -19,7 +19,7 @@ import sqlite3
 
 import pytest
 
-from tests.cli.test_relay_hub_restored import changes, copy, team_files, two_hosts
+from tests.cli.test_relay_hub_restored import change_at_an_ordered_place, changes, two_hosts
 from tests.relay_helpers import wait_for
 
 pytestmark = pytest.mark.slow
@@ -29,23 +29,8 @@ GONE = "gone or altered"
 
 def test_a_change_that_lost_its_place_is_told_once_and_a_deletion_still_warns(tmp_path):
     with two_hosts(tmp_path) as (hub, leaf, alice, bob, fay):
-        fay.ok("join", alice.ok("invite", "team").out.strip())
-        alice.ok("role", "team", "bob", "admin")
-        mine, theirs = team_files(alice, hub, leaf)
-        wait_for(lambda: changes(mine) == changes(theirs), timeout=30, what="bob an admin on B")
-        backup = tmp_path / "backup.db"
-        copy(mine, backup)
-        bob.ok("role", "team", "fay", "reader")  # ordered by the hub at `place`
-        wait_for(lambda: changes(mine) == changes(theirs), timeout=30, what="bob's change on A")
-        place = changes(theirs)[-1][0]
-        hub.stop()
-        copy(backup, mine)
-        alice.ok("role", "team", "fay", "admin")  # written at bob's place; alice's client pins it
-        hub.start()
-        wait_for(leaf.link_up, what="B's link")
-        wait_for(lambda: changes(mine) == changes(theirs) and hub.status()["waiting"] == 0,
-                 timeout=60, what="one membership log on A and B")
-
+        mine, theirs, place, _ = change_at_an_ordered_place(tmp_path, hub, leaf, alice, bob,
+                                                            fay)
         told = alice.run("log", "team")
         said = told.out + told.err
         assert f"your membership change {place} lost its place" in said, said
