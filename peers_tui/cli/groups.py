@@ -17,6 +17,7 @@ from peers_tui.core.conversation_names import follow_partners
 from peers_tui.core.errors import PeersError
 from peers_tui.core.link_words import FileHistory, sync_label
 from peers_tui.core.names import shown_name
+from peers_tui.core.stopped_unsent import StoppedUnsent
 from peers_tui.core.text import inert
 from peers_tui.core.states import GroupState
 
@@ -93,6 +94,7 @@ def sync_column(groups: list[tuple[Path, str, bool]],
     time); "" for the personal group and for a hub without a relay."""
     hubs: dict[Path, tuple[bool, LinkState | None]] = {}
     labels = []
+    counts = StoppedUnsent()  # the unsent records while a relay is stopped
     for hub, group_id, personal in groups:
         if hub not in hubs:
             configured = relay_configured(hub)
@@ -102,8 +104,10 @@ def sync_column(groups: list[tuple[Path, str, bool]],
             labels.append("")
             continue
         unlisted = history is not None and state is not None and state.group(group_id) is None
-        labels.append(sync_label(state, configured, group_id,
-                                 history=history(group_id) if unlisted and history else None))
+        labels.append(sync_label(
+            state, configured, group_id,
+            history=history(group_id) if unlisted and history else None,
+            stopped=lambda: counts.group(group_id, hub / f"{group_id}.db", state)))
     return labels
 
 

@@ -4,6 +4,7 @@ user pins so that a later cut, or the whole file put back to an older copy, show
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
@@ -15,11 +16,13 @@ from peers_tui.core.fork_listing import forked_records, without_forked
 from peers_tui.core.group_entry import void_pins
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
+from peers_tui.core.lost_places import lost_by
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog
 from peers_tui.core.membership_replay import invite_authority_problem
 from peers_tui.core import frontier
 from peers_tui.core.models import GroupInfo, Invite, Message, tuples
+from peers_tui.core.raw import text_of
 from peers_tui.core.set_aside_rows import evidence_rows
 from peers_tui.core.views import Problem
 
@@ -198,11 +201,15 @@ class Audit:
 
     def check_pins(self, member_seq: int, member_hash: str | None,
                    authors: dict[str, tuple[int, str]],
-                   voided: Callable[[dict[str, tuple[int, str] | None]], object] | None = None
+                   voided: Callable[[dict[str, tuple[int, str] | None]], object] | None = None,
+                   lost: Callable[[int, str, str, str], Problem] | None = None
                    ) -> list[Problem]:
         """Compare the file with the heads this user verified before: a cut shows here, and
         so does the whole file put back to an older copy of itself. `voided` is told of the
-        author pins a cut made void, and what they come down to (void_pins)."""
+        author pins a cut made void, and what they come down to (void_pins). `lost(place, the
+        change there now, its words, the lost change's author)` is told of a pinned change the
+        relay took out because another change won its place (core.lost_places), and says what
+        to tell instead of "history deleted"."""
         problems = []
         # The pinned change must still be one that counts (a row merely still being there is
         # not enough: a change filed below it could have broken the chain above).
@@ -226,8 +233,15 @@ class Audit:
                     del authors[author]
         with self.file.session():
             if member_seq and member_hash and chain.get(member_seq) != member_hash:
-                problems.append(Problem("membership log", f"change {member_seq}, verified "
-                                        "earlier, is gone or altered (history deleted)"))
+                winner = chain.get(member_seq)
+                loser = (lost_by(self.file.db, member_seq, member_hash)
+                         if winner is not None and lost is not None else None)
+                if lost is not None and winner is not None and loser is not None:
+                    problems.append(lost(member_seq, winner, self._change_words(member_seq),
+                                         loser))
+                else:
+                    problems.append(Problem("membership log", f"change {member_seq}, verified "
+                                            "earlier, is gone or altered (history deleted)"))
             found = predecessors({(author, seq) for author, (seq, _) in authors.items()},
                                  group_id=self.file.group_id)
             for author, (seq, digest) in authors.items():
@@ -236,6 +250,18 @@ class Audit:
                                             f"record {seq} of theirs, verified earlier, is gone "
                                             "or altered (history deleted)"))
         return problems
+
+    def _change_words(self, seq: int) -> str:
+        """`role by 3f2a…`: what the change at `seq` is and who made it (in a session)."""
+        row = self.file.db.execute_sql("SELECT record FROM group_members WHERE seq = ?",
+                                       (seq,)).fetchone()
+        try:
+            data = json.loads(text_of(row[0])) if row is not None else {}
+            action, author = data.get("action"), data.get("a")
+        except (ValueError, AttributeError, TypeError):
+            action = author = None
+        return (f"{action if isinstance(action, str) else 'a change'} by "
+                f"{fingerprint(author) if isinstance(author, str) else 'another member'}")
 
     def write_pins(self, author: str) -> tuple[int, str, dict[str, tuple[int, str]]]:
         """What a write pins: the membership head and the writer's own chain head."""

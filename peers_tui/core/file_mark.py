@@ -9,11 +9,23 @@ reader had read, and it never read them (docs/relay.md "A replaced group file in
 (h-restored)"). The mark is the file's inode and the id of the message at the rowid read up
 to: another inode, a newest rowid below that one, or another message (or none) there is a
 file that is not the one read, and the reader reads it again from the start.
+
+The relay takes rows out of a file too (a record a removal's cut voided, a fork half set
+aside as evidence, a refused batch: relay.deleted_tops), the newest among them, and that
+looked the same: the app said "team's file was replaced: history reloaded" when nothing was.
+The relay notes each such deletion in the file itself, in the deleting transaction
+(`note_rewind`: the table's top after it, and when); a reader that finds its mark gone looks
+for a note made since its last read that took the table below its position: a rewind by the
+relay (`FileMark.rewound`), read again the same way but not called a replacement. A file put
+back to an older copy holds no such note from after the reader's last read (docs/relay.md
+"Restored files, second round (h-restore2)").
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,6 +34,20 @@ if TYPE_CHECKING:
     from peewee import Database
 
 MARK_QUERY = "SELECT (SELECT MAX(rowid) FROM message), (SELECT id FROM message WHERE rowid = ?)"
+REWINDS = "relay_rewinds"  # the relay's notes of the newest rows it took out (note_rewind)
+KEEP_REWINDS = 64
+SLACK = 1.0  # seconds: a note made this long before a reader's last read still counts
+
+
+def note_rewind(db: Database) -> None:
+    """The relay took rows out of the file (call in the deleting transaction, after the
+    deletes): the message table's top now, and when, for readers following it by rowid."""
+    db.execute_sql(f"CREATE TABLE IF NOT EXISTS {REWINDS} (n INTEGER PRIMARY KEY,"
+                   " top INTEGER NOT NULL, at REAL NOT NULL)")
+    db.execute_sql(f"INSERT INTO {REWINDS} (top, at) VALUES ((SELECT COALESCE(MAX(rowid), 0)"
+                   " FROM message), ?)", (time.time(),))
+    db.execute_sql(f"DELETE FROM {REWINDS} WHERE n <= (SELECT MAX(n) FROM {REWINDS}) - ?",
+                   (KEEP_REWINDS,))
 
 
 def inode(path: Path | str) -> int | None:
@@ -39,6 +65,8 @@ class FileMark:
         self.inode = inode(path)
         self.rowid = -1  # the position `id` was read at (-1: none read yet)
         self.id: object = None
+        self.read_at = time.time()  # when the mark was last checked
+        self.rewound = False  # the last replacement told was the relay's rewind, not a file
 
     def moved(self) -> bool:
         """Another file is under the name now (a stat, no database read)."""
@@ -48,9 +76,12 @@ class FileMark:
     def replaced(self, db: Database, position: int) -> tuple[bool, int]:
         """(whether the file is not the one read up to `position`, its newest rowid now), read
         in the caller's session. The mark is taken again (the new file's, when replaced)."""
+        read_at, self.read_at = self.read_at, time.time()
         newest, at = db.execute_sql(MARK_QUERY, (position,)).fetchone()
         newest = int(newest or 0)
-        replaced = self.moved() or newest < position or (self.rowid == position and at != self.id)
+        moved = self.moved()
+        replaced = moved or newest < position or (self.rowid == position and at != self.id)
+        self.rewound = replaced and not moved and _rewound(db, position, read_at - SLACK)
         self.inode = inode(self.path) if replaced else self.inode
         if replaced:
             self.note(db, newest)
@@ -63,6 +94,18 @@ class FileMark:
         if position != self.rowid:
             row = db.execute_sql("SELECT id FROM message WHERE rowid = ?", (position,)).fetchone()
             self.rowid, self.id = position, (row[0] if row is not None else None)
+
+
+def _rewound(db: Database, position: int, since: float) -> bool:
+    """Whether the relay took the table below `position` since then (its notes: a rare
+    look, only when a mark is gone; a file the relay never rewound has no table)."""
+    import peewee  # loaded already by the store the caller reads with
+
+    try:
+        row = db.execute_sql(f"SELECT MIN(top) FROM {REWINDS} WHERE at >= ?", (since,)).fetchone()
+    except (sqlite3.Error, peewee.DatabaseError):  # no such table: never rewound
+        return False
+    return row is not None and row[0] is not None and int(row[0]) < position
 
 
 def reread_from(db: Database, printed: list[str]) -> int | None:

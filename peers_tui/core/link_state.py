@@ -14,6 +14,8 @@ Format (JSON object, version 1):
     v: 1, host, role ("hub" | "leaf"), to (the hub's name, on a leaf), pid, running,
     updated (unix seconds), up, since (unix seconds of the last change), rtt_ms,
     groups: {group id: {unsent, sent (the local message rowid stored upstream up to),
+             invites (the local invite id stored upstream up to; counted from while the relay
+             is stopped: core.stopped_unsent),
              frontier (the oldest message id received when history below it is still coming,
              else null), receiving (0..1 while a backfill runs, else null)}},
     arrivals: [{group, host, count, oldest, newest, at}]: the last batches of messages this
@@ -53,6 +55,7 @@ class GroupSync:
     sent: int = 0                   # the local message rowid stored upstream up to
     frontier: str | None = None     # history older than this message id is not yet here
     receiving: float | None = None  # 0..1 while a backfill runs
+    invites: int = 0                # the local invite id stored upstream up to
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def _group_sync(data: Any) -> GroupSync:
         raise ValueError("receiving is a fraction")
     return GroupSync(unsent=_count(data.get("unsent", 0)), sent=_count(data.get("sent", 0)),
                      frontier=_optional(data.get("frontier"), lambda v: _match(MESSAGE_ID, v)),
-                     receiving=receiving)
+                     receiving=receiving, invites=_count(data.get("invites", 0)))
 
 
 def _arrival(data: Any) -> Arrival:

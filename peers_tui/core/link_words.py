@@ -7,6 +7,7 @@ file (host names) is already checked by core.link_state and shown through core.n
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from peers_tui.core.link_state import LinkState
 from peers_tui.core.names import shown_name
@@ -41,14 +42,16 @@ def round_trip(rtt_ms: float | None) -> str:
     return " <1 ms" if rtt_ms < 1 else f" {rtt_ms:.0f} ms"
 
 
-def indicator(state: LinkState | None, configured: bool, now: float | None = None) -> str:
-    """`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`, `⇅ relay not running`; "" when the hub
-    has no relay (one host, nothing to show)."""
+def indicator(state: LinkState | None, configured: bool, now: float | None = None,
+              stopped: int = 0) -> str:
+    """`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`, `⇅ relay not running · 5 unsent`; ""
+    when the hub has no relay (one host, nothing to show). `stopped`: the host's unsent
+    records counted by the caller while no relay runs (core.stopped_unsent)."""
     if not configured:
         return ""
     now = time.time() if now is None else now
     if state is None or not state.alive(now):
-        return f"⇅ {NOT_RUNNING}"
+        return f"⇅ {NOT_RUNNING}" + (f" · {stopped} unsent" if stopped else "")
     unsent = state.unsent
     if state.up:
         text = f"⇅ hub ✓{round_trip(state.rtt_ms)}" if state.role == "leaf" else "⇅ hub ✓"
@@ -75,19 +78,23 @@ class FileHistory:
 
 
 def sync_label(state: LinkState | None, configured: bool, group_id: str,
-               now: float | None = None, history: FileHistory | None = None) -> str:
+               now: float | None = None, history: FileHistory | None = None,
+               stopped: Callable[[], int] | None = None) -> str:
     """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `receiving 41%`, `relay not
     running`; "" when the hub has no relay.
 
     `history`, when the caller read the group's file: its backfill frontier decides whether
     history is still coming, since the relay lists a group it is backfilling only in its next
     `.link.json` (up to a second after the join; as long as the relay is stopped): a group
-    just joined read "✓" until then. The relay's share is taken while it has one."""
+    just joined read "✓" until then. The relay's share is taken while it has one.
+    `stopped`: counts the group's unsent records while no relay runs (core.stopped_unsent):
+    `relay not running, 5 unsent`."""
     if not configured:
         return ""
     now = time.time() if now is None else now
     if state is None or not state.alive(now):
-        return NOT_RUNNING
+        unsent = stopped() if stopped is not None else 0
+        return NOT_RUNNING + (f", {unsent} unsent" if unsent else "")
     sync = state.group(group_id)
     unsent = sync.unsent if sync is not None else 0
     parts = []

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the screen makes its feed at the first frame, before Peewee
 
 class LiveBatch(Value):  # not a dataclass: compiled at import (core.value)
     __slots__ = ("group_id", "views", "position", "membership", "membership_moved", "history",
-                 "replaced")
+                 "replaced", "rewound")
     group_id: str
     views: list[MessageView]
     position: int  # the rowid read up to
@@ -30,10 +30,12 @@ class LiveBatch(Value):  # not a dataclass: compiled at import (core.value)
     membership_moved: bool  # the mark differs from the previous read's (or first read)
     history: frozenset[int]  # rowids of views a join received as history (core.joined_history)
     replaced: bool  # the file is not the one read before (core.file_mark): read it all again
+    rewound: bool  # ... because the relay took its newest rows out (not another file)
 
     def __init__(self, group_id: str, views: list[MessageView], position: int,
                  membership: tuple[object, ...], membership_moved: bool,
-                 history: frozenset[int] = frozenset(), replaced: bool = False) -> None:
+                 history: frozenset[int] = frozenset(), replaced: bool = False,
+                 rewound: bool = False) -> None:
         self.group_id = group_id
         self.views = views
         self.position = position
@@ -41,6 +43,7 @@ class LiveBatch(Value):  # not a dataclass: compiled at import (core.value)
         self.membership_moved = membership_moved
         self.history = history
         self.replaced = replaced
+        self.rewound = rewound
 
 
 class LiveFeed:
@@ -100,7 +103,8 @@ class LiveFeed:
                 self._membership = membership
                 if snapshot:
                     self.release()
-                return LiveBatch(self.group_id, [], newest, membership, True, replaced=True)
+                return LiveBatch(self.group_id, [], newest, membership, True, replaced=True,
+                                 rewound=self.mark.rewound)
             older_than = self._history_line()
             skipped = (None if self.history_wanted or older_than is None
                        else self._history_only(older_than))

@@ -149,7 +149,7 @@ class MessageActions:
                 with store.session():
                     moved, newest = mark.replaced(store.db, position)
                     if moved:
-                        if replaced is not None:
+                        if replaced is not None and not mark.rewound:  # (the relay's: no word)
                             replaced(entry.name)
                         anchor = reread_from(store.db, list(latest))
                         position = newest if anchor is None else anchor

@@ -215,6 +215,15 @@ class PersonalStore:
             row.author_heads = heads
             row.save()
 
+    def lower_member_pin(self, group_id: str, seq: int, digest: str, to: str) -> None:
+        """The membership pin at change `seq` (`digest`), which the relay took out because
+        another change won its place (core.lost_places), moved to the change there now
+        (`to`); nothing when the pin is elsewhere by now (a compare and set)."""
+        with self.session(), self.db.atomic():
+            Group.update(member_head_hash=to).where(
+                (Group.id == group_id) & (Group.member_head_seq == seq)
+                & (Group.member_head_hash == digest)).execute()
+
 
 __all__ = ["ALL_MODELS", "GROUP_LIST_MARK", "JSON_DAMAGE", "NOTIFY_LEVELS", "PERSONAL_FILE",
            "PERSONAL_MODE", "PERSONAL_NAME", "GroupEntry", "NotifyLevel", "PersonalStore"]

@@ -58,8 +58,17 @@ class Pins:
             cuts = store.current_roster().cuts
             remember(lambda: self.personal.pin_heads(entry.id, 0, None, {}, cuts))
 
+        def lost(seq: int, now: str, words: str, author: str) -> Problem:
+            # Told once: the pin goes to the change that won the place, which counts.
+            pinned = fresh.member_head_hash or ""
+            remember(lambda: self.personal.lower_member_pin(entry.id, seq, pinned, now))
+            whose = "your membership change" if author == self.user_id else "membership change"
+            return Problem("membership log", f"{whose} {seq} lost its place to another change"
+                           f" the hub ordered there first ({words}); the relay took it out:"
+                           " make it again")
+
         return store.check_pins(fresh.member_head_seq, fresh.member_head_hash,
-                                fresh.author_heads, voided)
+                                fresh.author_heads, voided, lost)
 
     def _pinned(self, group_id: str) -> GroupEntry | None:
         """The group's row as stored now, in one plain query: the unread counts check the

@@ -18,6 +18,7 @@ import peewee
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.kinds import RecordKind
+from peers_tui.core.lost_places import author_of, note_lost
 from peers_tui.core.message_rules import AHEAD_OF_HUB, FOLLOW_AHEAD_MS
 from peers_tui.core.chain_rules import non_member
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
@@ -141,12 +142,15 @@ def lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) -> 
     there, and ours (and what was built on it) never counted anywhere else."""
     from peers_tui.core.models import GroupMember
 
+    taken: list[tuple[int, str, str]] = []
     for row in GroupMember.select().where(GroupMember.seq >= seq).order_by(GroupMember.seq):
         envelope = Envelope(store.group_id, "member", text_of(row.record), bytes(row.sig or b""),
                             bytes(row.cosig) if row.cosig else None, "")
         lost.append((envelope, f"lost the race for membership change {seq}: the hub ordered "
                                "another change there first; make the change again"))
+        taken.append((int(row.seq), envelope.hash, author_of(envelope.text)))
     GroupMember.delete().where(GroupMember.seq >= seq).execute()
+    note_lost(store.db, taken)  # for the clients that pinned them (core.lost_places)
 
 
 def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord,

@@ -50,6 +50,19 @@ def held_hashes(path: Path) -> set[str]:
         connection.close()
 
 
+def evidence_hashes(path: Path) -> set[str]:
+    """The hashes of the records the file keeps only as evidence (`fork_evidence`: set aside,
+    not standing in it); a small table."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return {record_hash(text) for (text,) in connection.execute(
+            "SELECT record FROM fork_evidence") if isinstance(text, str)}
+    except sqlite3.Error:
+        return set()
+    finally:
+        connection.close()
+
+
 HELD = ("SELECT record FROM group_members UNION ALL SELECT record FROM invite UNION ALL "
         "SELECT record FROM message UNION ALL SELECT record FROM fork_evidence")
 

@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.link_state import read_link_state
+from peers_tui.core.stopped_unsent import host_unsent
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay.config import (
     INSTALL_EXTRA, RelayConfig, RelayError, check_address, check_host_name, config_path,
@@ -217,6 +219,8 @@ def read_status(hub: Path) -> dict[str, Any]:
         status["last_seen"] = status["updated"]  # its last word: a stop, or its last heartbeat
         _links_down(status, status["updated"])
     status["running"] = bool(alive)
+    if not alive:  # its last count is gone with it: counted from the files (stopped_unsent)
+        status["unsent"] = host_unsent(hub, read_link_state(hub))
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         status["rejected"] = ledger.rejected_counts()

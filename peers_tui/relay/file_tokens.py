@@ -7,39 +7,13 @@ scan; `PRAGMA data_version` on the kept connection says whether another connecti
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
-
-Token = tuple[int, int, int, int]
-
-
-def token(path: Path) -> Token | None:
-    try:
-        main = os.stat(path)
-    except OSError:
-        return None
-    try:
-        wal = os.stat(f"{path}-wal")
-        wal_part = (wal.st_mtime_ns, wal.st_size)
-    except OSError:
-        wal_part = (0, 0)
-    return (main.st_mtime_ns, main.st_size, *wal_part)
-
-
-# A write seen by stat may not be visible to readers yet (the WAL frame is written before
-# the WAL index says it is committed: DESIGN.md measured this for inotify). A file written
-# this recently is scanned again at the next tick even when its token did not move, unless a
-# look under the write lock found it whole (quiet_token).
-SETTLE_NS = 100_000_000
-
-
-def settled(token: Token | None) -> bool:
-    return token is not None and time.time_ns() - max(token[0], token[2]) > SETTLE_NS
+# Moved to the core whole (core.stopped_unsent counts by it too); kept here under their names.
+from peers_tui.core.stat_token import SETTLE_NS, Token, settled, token  # noqa: F401
 
 
 def quiet_token(store: GroupStore, path: Path, version: int | None = None,

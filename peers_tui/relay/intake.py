@@ -35,9 +35,7 @@ from peers_tui.relay.background_apply import lent
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import InboundTrim
 from peers_tui.relay.join_invites import refuse_unknown_invites
-from peers_tui.relay.waiting import (
-    next_record, subscribe_ordered, take_queued, watch, within_stream,
-)
+from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued, watch, within_stream
 from peers_tui.relay.walk_reach import WalkReach
 
 if TYPE_CHECKING:
@@ -305,9 +303,8 @@ class Intake:
         for envelope, reason in outcome.lost:
             self.ledger.quarantine(replace(envelope, origin=self.config.name), reason)
             print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
+        self.ledger.restore_applied(group_id, outcome.applied)  # refused once, genuine now
         self.ledger.hold_all(outcome.waiting)
-        if arrived:
-            self.reporter.arrived(group_id, outcome.applied)
         still = {e.hash for e, _ in outcome.waiting}  # a duplicate of a waiting one waits on
         self.ledger.release(e.hash for e in accepted if e.hash not in still)
         # A leaf knows a message or invite only while a scan of its file may still meet it
@@ -316,5 +313,8 @@ class Intake:
         if outcome.rescan:  # records of this host's set aside: its scan ships them as evidence
             self.scanner.versions.pop(group_id, None)
         passed = self.scanner.note_applied(group_id) and not self.is_hub
+        self.reporter.caught_up(group_id)  # before the arrival's write: `sent` past them
+        if arrived:
+            self.reporter.arrived(group_id, outcome.applied)
         self.ledger.add_known(e.hash for e in accepted
                               if not (passed and e.table in ("msg", "invite")))

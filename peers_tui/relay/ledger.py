@@ -137,6 +137,13 @@ class Ledger:
     def restore(self, group_id: str, hashes: list[str], how: str) -> int:
         return bounded.restore(self.db, group_id, set(hashes), how) if hashes else 0
 
+    def restore_applied(self, group_id: str, applied: list[Envelope]) -> int:
+        """Records applied into the file: any refusal of them here no longer holds (one look
+        at the quarantine's group index when the group has none, the common case)."""
+        if not applied or not bounded.any_refused(self.db, group_id):  # no hash to compute
+            return 0
+        return self.restore(group_id, [e.hash for e in applied], bounded.APPLIED_SINCE)
+
     def refused_from(self, host: str, group_id: str) -> bounded.RefusedHere:
         """Whether a record (by its hash) that `host` sent or wrote into the file of
         `group_id` was refused here and kept in the quarantine, or restored since

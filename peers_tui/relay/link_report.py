@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -106,6 +107,20 @@ class LinkReporter:
         del self.arrivals[:-MAX_ARRIVALS]
         self.changed()
 
+    def caught_up(self, group_id: str) -> None:
+        """The positions moved past rows the relay applied (local.LocalScanner.note_applied):
+        known records, so the count stands, and the file's `sent` follows them. A stopped
+        relay's count is taken from it (core.stopped_unsent): lagging, it counted the rows
+        applied since this host last sent as unsent."""
+        sync = self.syncs.get(group_id)
+        if sync is None:
+            return
+        sent = self.ledger.position(f"msg:{group_id}")
+        invites = self.ledger.position(f"invite:{group_id}")
+        if (sync.sent, sync.invites) != (sent, invites):
+            self.syncs[group_id] = dataclasses.replace(sync, sent=sent, invites=invites)
+            self.dirty = True  # written with the arrival that follows, or the next write
+
     def set_backfill(self, group_id: str, frontier: str | None, receiving: float | None) -> None:
         """A backfill's progress (the oldest id received, the share received so far); both
         None when the group's history is complete here."""
@@ -186,7 +201,7 @@ class LinkReporter:
             if unsent is None:
                 continue
             self.counted[group_id] = (token if settled(token) else None, sent, invites)
-            fresh = GroupSync(unsent=unsent, sent=sent)
+            fresh = GroupSync(unsent=unsent, sent=sent, invites=invites)
             if self.syncs.get(group_id) != fresh:
                 self.syncs[group_id] = fresh
                 self.dirty = True
@@ -203,7 +218,7 @@ class LinkReporter:
         groups = {}
         for group_id, sync in self.syncs.items():
             frontier, receiving = self.backfill.get(group_id, (None, None))
-            groups[group_id] = GroupSync(sync.unsent, sync.sent, frontier, receiving)
+            groups[group_id] = GroupSync(sync.unsent, sync.sent, frontier, receiving, sync.invites)
         link = self.link
         return LinkState(
             host=self.config.name, role=self.config.role, pid=os.getpid(), running=running,

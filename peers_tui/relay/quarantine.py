@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS restored (hash TEXT NOT NULL, host TEXT NOT NULL,
     record TEXT NOT NULL, sig BLOB, cosig BLOB, restored_at INTEGER NOT NULL, how TEXT NOT NULL,
     PRIMARY KEY (hash, host, group_id));
 CREATE INDEX IF NOT EXISTS restored_group ON restored (group_id, host);
+CREATE INDEX IF NOT EXISTS quarantine_group ON quarantine (group_id);
 """
 
 
@@ -124,12 +125,32 @@ def withdraw(db: sqlite3.Connection, group_id: str, host: str,
             for _, tbl, text, sig, cosig, why in rows]
 
 
+# How a refusal is taken back when its record is applied here after all (a join refused for
+# an invite the hub lacked then, by a relay before its fix: the thirteenth acceptance pass).
+APPLIED_SINCE = "applied here since (its refusal no longer holds)"
+
+
+def any_refused(db: sqlite3.Connection, group_id: str) -> bool:
+    """Whether the quarantine keeps a refusal in the group (its index: most often none)."""
+    return db.execute("SELECT 1 FROM quarantine WHERE group_id = ? LIMIT 1",
+                      (group_id,)).fetchone() is not None
+
+
+def refused_in(db: sqlite3.Connection, group_id: str) -> set[str]:
+    """The hashes of the group's refused records kept in the quarantine (any host)."""
+    return {str(digest) for (digest,) in db.execute(
+        "SELECT hash FROM quarantine WHERE group_id = ?", (group_id,))}
+
+
 def restore(db: sqlite3.Connection, group_id: str, hashes: set[str], how: str) -> int:
     """The group's refusals of these records (by any host) are no longer so: each record now
     stands genuine in this host's file (`peers relay refetch` put its row back from its
     signed record, or applied it from the hub's stream). Moved out of the quarantine into
     `restored`, uncounted, so that `relay status` and `relay rejected` say what is refused
-    now; `relay rejected` lists them apart, marked. How many were moved."""
+    now; `relay rejected` lists them apart, marked. How many were moved. (Nothing refused
+    in the group, the common case: one look at an index, whatever the records applied.)"""
+    if not any_refused(db, group_id):
+        return 0
     found = [row for digest in sorted(hashes) for row in db.execute(
         "SELECT hash, host, tbl, reason, at, record, sig, cosig FROM quarantine WHERE hash = ?"
         " AND group_id = ?", (digest, group_id))]
@@ -190,5 +211,5 @@ def waiting_from(db: sqlite3.Connection, host: str) -> int:
     return int(db.execute("SELECT COUNT(*) FROM waiting WHERE host = ?", (host,)).fetchone()[0])
 
 
-__all__ = ["RefusedHere", "is_held", "prepare", "quarantine", "rejected_counts", "restore",
-           "waiting_from", "withdraw"]
+__all__ = ["APPLIED_SINCE", "RefusedHere", "any_refused", "is_held", "prepare", "quarantine", "refused_in", "rejected_counts",
+           "restore", "waiting_from", "withdraw"]

@@ -31,7 +31,7 @@ from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_c
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.fetch import _known_first, _record
 from peers_tui.relay.ledger import Ledger
-from peers_tui.relay.quarantine import restore
+from peers_tui.relay.quarantine import refused_in, restore
 from peers_tui.relay.refetch import history, pages_of, settled
 from peers_tui.relay.replaced_files import start_over
 
@@ -114,12 +114,13 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         taken_back = census.refused_for_gaps(ledger, group_id, config.name)
         if missing:  # how far the relay read the deleted file says nothing of the new one
             start_over(ledger, group_id)
+        refusals = refused_in(ledger.db, group_id)  # those the stream may hold (below)
     finally:
         ledger.close()
     found: set[str] = set()
     try:
-        pages, total = asyncio.run(_read_missing(config, group_id, held,
-                                                 {e.hash for e, _ in taken_back}, found))
+        pages, total = asyncio.run(_read_missing(
+            config, group_id, held, {e.hash for e, _ in taken_back} | refusals, found))
         if not total:
             raise RelayError(f"group {group_id} is not known to the federation's hub: its "
                              "founding host's relay has not sent it yet")
@@ -148,6 +149,12 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
             census.note_refetched(ledger, group_id, brought, int(time.time() * 1000))
         restore(ledger.db, group_id, {e.hash for e in outcome.applied}, "applied from the"
                 " hub's stream by relay refetch")
+        # Refused here once, in the hub's stream and standing in the file since (the relay
+        # fetched it back before this command, or a relay from before a fix refused what it
+        # later applied: the joins of the thirteenth acceptance pass).
+        standing = (held - census.evidence_hashes(hub / f"{group_id}.db")) & refusals & found
+        restore(ledger.db, group_id, standing, "in this host's file as in the hub's stream"
+                " (brought back since it was refused), found by relay refetch")
     finally:
         ledger.close()
     line = (f"the file of group {group_id} was missing here: made again with the hub's "

@@ -232,8 +232,12 @@ class Relay(Intake, LinkUpkeep, Refetch):
                     envelopes = await self._in_stream_order(group_id, envelopes)
                 if envelopes:
                     self._trace(f"scanned {len(envelopes)} of {group_id[:6]} (woken at {self.woke_at:.4f})")
-                await self._send(envelopes)
+                # On their way before they go: the hub's copy can come back from the stream
+                # before the publish's acknowledgement ends `_send`, and one marked after it
+                # stayed "on its way" for IN_FLIGHT (refetch.py): a host writing every second
+                # was never level, and a file put back was fetched back only once it paused.
                 self.sent_upstream(envelopes)
+                await self._send(envelopes)
                 if envelopes:  # what they end (intake, held_waits.py)
                     self.held_waits.written(group_id, envelopes)
                 if self.is_hub and envelopes:  # written here: a user of the hub takes part

@@ -134,5 +134,7 @@ def not_running_line(status: dict[str, Any]) -> str:
                 f"{f'for {ago(seen)}' if isinstance(seen, (int, float)) else 'since it started'}: "
                 "it is stopped or stuck, or cannot write .relay/status.json (a full disk?); "
                 "its standard error says which")
+    unsent = status.get("unsent")
+    waits = f"; {unsent} unsent" if isinstance(unsent, int) and unsent else ""
     return (f"relay not running on this host {status.get('host')} ({status.get('role')}; "
-            f"{when}): start it with 'peers relay'")
+            f"{when}{waits}): start it with 'peers relay'")

@@ -239,7 +239,7 @@ class ChatScreen(SelectionScreen):
             return  # for a group the screen has since switched away from
         if batch.replaced:  # put back to an older copy, or another file moved in
             from peers_tui.screens.chat_live import reload_replaced
-            return reload_replaced(self)
+            return reload_replaced(self, batch.rewound)
         if batch.membership != self.membership or any(v.kind == "topic" for v in batch.views):
             self.refresh_roster()  # someone joined, left, changed role, or set the topic
         if self.link is not None:

@@ -31,6 +31,7 @@ from peers_tui.widgets.topic_bar import TopicBar
 
 if TYPE_CHECKING:
     from peers_tui.core.link_state import LinkState
+    from peers_tui.core.stopped_unsent import StoppedUnsent
     from peers_tui.widgets.earlier_bar import EarlierBar
     from peers_tui.core.live_feed import LiveBatch
 
@@ -66,6 +67,7 @@ class LinkWatch:
         self.note_hosts: list[str] = []  # found for this note: kept, the relay keeps few arrivals
         self.inotify: Any = None
         self.stored_up_to = 0  # the highest rowid the log has had: what is above it is new
+        self.stopped: StoppedUnsent | None = None  # counts unsent while no relay runs
 
     def start(self) -> None:
         from peers_tui.core.link_state import relay_configured
@@ -130,7 +132,15 @@ class LinkWatch:
             self.state = read_link_state(self.hub)
             self._show_marks()
             self._resolve_hosts()
-        self.topic_bar.show_link(indicator(self.state, True))
+        stopped = 0
+        if self.state is None or not self.state.alive():  # the relay counts no more
+            from peers_tui.core.stopped_unsent import StoppedUnsent
+            if self.stopped is None:
+                self.stopped = StoppedUnsent()
+            stopped = self.stopped.host(self.hub, self.state)
+        else:
+            self.stopped = None
+        self.topic_bar.show_link(indicator(self.state, True, stopped=stopped))
         self._maybe_drop_note()
 
     def group_opened(self) -> None:

@@ -49,12 +49,15 @@ class Reloading(Protocol):  # the chat screen (not imported: it imports this mod
     def notify(self, message: str) -> None: ...
 
 
-def reload_replaced(chat: Reloading) -> None:
+def reload_replaced(chat: Reloading, rewound: bool = False) -> None:
     """The open group's file is not the one the log was read from (put back to an older copy,
     or another file moved onto its name: core.file_mark): its rows have other rowids, and the
     live feed, which reads those after the last it read, would miss some. The log reads its
     window again (at the message on screen when it is still there, else the newest), and the
-    roster too; the feed goes on from the new file's newest row."""
+    roster too; the feed goes on from the new file's newest row. `rewound`: the relay took the
+    newest rows out (a void record, a fork half: core.file_mark), read again the same way but
+    with no word of a replacement, which there was none."""
     chat.message_log.reload()
     chat.refresh_roster()
-    chat.notify(inert(f"{chat.label}'s file was replaced: history reloaded"))
+    if not rewound:
+        chat.notify(inert(f"{chat.label}'s file was replaced: history reloaded"))

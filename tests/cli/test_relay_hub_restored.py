@@ -120,28 +120,38 @@ def test_a_hub_file_put_back_to_a_backup_fetches_its_joins_back_and_goes_on(tmp_
                  timeout=30, what="alice's change on both hosts")
 
 
+def change_at_an_ordered_place(tmp_path: Path, hub: Host, leaf: Host, alice: User, bob: User,
+                               fay: User) -> tuple[Path, Path, int, str]:
+    """bob's change ordered at `place`; the hub's file put back to before it while its relay
+    is stopped, alice's change written there, the relay started, and the logs settled:
+    (the hub's file, the leaf's, the place, bob's key)."""
+    fay.ok("join", alice.ok("invite", "team").out.strip())
+    alice.ok("role", "team", "bob", "admin")
+    mine, theirs = team_files(alice, hub, leaf)
+    wait_for(lambda: changes(mine) == changes(theirs), timeout=30, what="bob an admin on B")
+    backup = tmp_path / "backup.db"
+    copy(mine, backup)  # the hub's backup of the group's file
+
+    bob.ok("role", "team", "fay", "reader")  # ordered by the hub, confirmed to bob
+    wait_for(lambda: changes(mine) == changes(theirs), timeout=30, what="bob's change on A")
+    place, author, _ = changes(theirs)[-1]
+    hub.stop()
+    copy(backup, mine)  # the hub's file put back: bob's change gone from it
+    assert changes(mine)[-1][0] == place - 1
+    alice.ok("role", "team", "fay", "admin")  # written at bob's place in the hub's file
+    hub.start()
+    wait_for(leaf.link_up, what="B's link")
+
+    def settled() -> bool:
+        return changes(mine) == changes(theirs) and hub.status()["waiting"] == 0
+    wait_for(settled, timeout=60, what="one membership log on A and B")
+    return mine, theirs, place, author
+
+
 def test_a_change_written_into_a_hub_file_put_back_does_not_take_an_ordered_place(tmp_path):
     with two_hosts(tmp_path) as (hub, leaf, alice, bob, fay):
-        fay.ok("join", alice.ok("invite", "team").out.strip())
-        alice.ok("role", "team", "bob", "admin")
-        mine, theirs = team_files(alice, hub, leaf)
-        wait_for(lambda: changes(mine) == changes(theirs), timeout=30, what="bob an admin on B")
-        backup = tmp_path / "backup.db"
-        copy(mine, backup)  # the hub's backup of the group's file
-
-        bob.ok("role", "team", "fay", "reader")  # ordered by the hub, confirmed to bob
-        wait_for(lambda: changes(mine) == changes(theirs), timeout=30, what="bob's change on A")
-        place, author, _ = changes(theirs)[-1]
-        hub.stop()
-        copy(backup, mine)  # the hub's file put back: bob's change gone from it
-        assert changes(mine)[-1][0] == place - 1
-        alice.ok("role", "team", "fay", "admin")  # written at bob's place in the hub's file
-        hub.start()
-        wait_for(leaf.link_up, what="B's link")
-
-        def settled() -> bool:
-            return changes(mine) == changes(theirs) and hub.status()["waiting"] == 0
-        wait_for(settled, timeout=60, what="one membership log on A and B")
+        mine, theirs, place, author = change_at_an_ordered_place(tmp_path, hub, leaf, alice,
+                                                                 bob, fay)
         assert changes(theirs)[place - 1] == (place, author, "role")  # bob's stays where ordered
         assert changes(mine)[place - 1] == (place, author, "role")
         verified = bob.run("verify")

@@ -47,7 +47,10 @@ async def test_a_hostile_or_stale_file_reads_as_no_relay(alice, bob, team):
         assert "\x1b" not in link_text(app) and "owned" not in link_text(app)
         write_link_state(alice.hub, link_state())
         await wait_for(pilot, lambda: link_text(app).endswith("⇅ hub ✓ 2 ms"))
-        write_link_state(alice.hub, link_state(updated=time.time() - 3600))  # a relay long gone
+        # A relay long gone, that had sent everything of team (a group it did not list would
+        # count as unsent from its start: core.stopped_unsent).
+        write_link_state(alice.hub, link_state(updated=time.time() - 3600,
+                                               groups={team: GroupSync(sent=10**6, invites=10**6)}))
         await wait_for(pilot, lambda: link_text(app).endswith("⇅ relay not running"))
 
 
