@@ -44,6 +44,7 @@ from peers_tui.core.times import iso_utc_or_none
 
 INVITATIONS_DIR = ".invitations"
 MAX_INVITATIONS = 1000
+MAX_FROM_HOST = 100  # invitations carried from one other host, in one inbox
 ID_LENGTH = 10
 
 
@@ -89,11 +90,18 @@ def deliver(hub: Path, keypair: Keypair, recipient: str, code: InviteCode, group
     return digest[:ID_LENGTH]
 
 
-def file_received(hub: Path, text: str, homes: set[str]) -> str | None:
+class InboxFull(PeersError):
+    """A carried invitation not filed now for want of room: worth trying again later."""
+
+
+def file_received(hub: Path, text: str, homes: set[str], origin: str | None = None) -> str | None:
     """An invitation another host's relay carried here (its sender's hub holds it): into the
     inbox of its recipient if they live here (`homes`), where deliver() would have put it.
     Its file name, or None when it is not a signed invitation to someone of this host or is
-    there already. Whether it is genuine is judged as for any other, when it is read."""
+    there already; InboxFull when the inbox has no room for it now. Whether it is genuine is
+    judged as for any other, when it is read. The file names the host that carried it
+    (`origin`), which may have at most MAX_FROM_HOST in one inbox: a host signing
+    invitations with keys of its own cannot fill the inbox against every other host."""
     try:
         record = open_signed_file(text, RecordKind.INVITATION)
     except RecordError:
@@ -101,12 +109,17 @@ def file_received(hub: Path, text: str, homes: set[str]) -> str | None:
     recipient = record.data.get("to")
     if not isinstance(recipient, str) or recipient not in homes or not is_user_id(recipient):
         return None
-    name = f"{record_digest_b32(record.text)[:26]}.json"
-    if os.path.lexists(inbox(hub, recipient) / name):
+    digest = record_digest_b32(record.text)[:26]
+    try:  # another host cannot fill a disk here
+        names = os.listdir(inbox(hub, recipient))
+    except FileNotFoundError:
+        names = []
+    if any(name.startswith(digest) for name in names):
         return None
-    with contextlib.suppress(FileNotFoundError):  # another host cannot fill a disk here
-        if len(os.listdir(inbox(hub, recipient))) >= MAX_INVITATIONS:
-            return None
+    if len(names) >= MAX_INVITATIONS or (origin is not None and sum(
+            name.endswith(f".{origin}.json") for name in names) >= MAX_FROM_HOST):
+        raise InboxFull(f"the inbox of {recipient} has no room for {origin}'s invitations now")
+    name = f"{digest}.{origin}.json" if origin is not None else f"{digest}.json"
     ensure_dir(hub, hub / INVITATIONS_DIR, sticky=True)
     ensure_dir(hub, inbox(hub, recipient), sticky=False)
     write_file(hub, inbox(hub, recipient) / name, signed_file(record))

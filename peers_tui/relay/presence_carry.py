@@ -26,7 +26,7 @@ from typing import Any
 from peers_tui.core.host_presence import (
     CARRY_INVITATIONS_FOR, MAX_CARRIED, MAX_CARRIED_TEXT, HostEntry, homes_here,
 )
-from peers_tui.core.invitations import INVITATIONS_DIR, file_received
+from peers_tui.core.invitations import INVITATIONS_DIR, InboxFull, file_received
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.profiles import PEOPLE_DIR, read_small
 from peers_tui.relay.envelope import FED_STREAM, fed_subject
@@ -86,7 +86,10 @@ class Carried:
                 if not (self.hub / f"{group}.db").exists() and not await self._at_hub(
                         group, at_hub):
                     continue
-                name = file_received(self.hub, text, homes)
+                try:
+                    name = file_received(self.hub, text, homes, entry.host)
+                except InboxFull:
+                    continue  # not taken for filed: tried again with a later entry
                 if len(self.filed) < MAX_FILED:
                     self.filed.add(text)
                 if name is not None:
