@@ -17,13 +17,15 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from peers_tui.core.host_presence import (
-    MAX_CARRIED_TEXT, MAX_FILE_BYTES, HostEntry, is_host_name, read_public_parsed, write_public_json,
+    MAX_CARRIED, MAX_CARRIED_TEXT, MAX_FILE_BYTES, HostEntry, is_host_name, read_public_parsed,
+    write_public_json,
 )
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import check_handle
@@ -33,6 +35,9 @@ from peers_tui.core.records import RecordError
 KEPT_FILE = ".presence-people.json"
 FORMAT = 1
 MAX_KEPT = 1000                  # profiles (the file stays under host_presence.MAX_FILE_BYTES)
+# Of them, those said to live on one host: a host carries at most MAX_CARRIED at a time, and
+# one rotating profiles of keys of its own must not push every other host's people out.
+MAX_KEPT_PER_HOST = MAX_CARRIED
 KEEP_FOR = 180 * 24 * 3600       # seconds since a profile was last heard
 REFRESH = 24 * 3600              # an unchanged profile's time is written again at most daily
 
@@ -141,13 +146,20 @@ class KeptPeople:
         return changed
 
     def write(self) -> None:
-        """The most recently heard, as many as MAX_KEPT and the readers' file bound allow."""
-        newest, size = [], 0
-        for kept in sorted(self.kept.values(), key=lambda k: k.heard, reverse=True)[:MAX_KEPT]:
+        """The most recently heard, as many as MAX_KEPT (MAX_KEPT_PER_HOST of one host) and
+        the readers' file bound allow."""
+        newest: list[KeptProfile] = []
+        size, of_host = 0, Counter[str]()
+        for kept in sorted(self.kept.values(), key=lambda k: k.heard, reverse=True):
+            if of_host[kept.host] >= MAX_KEPT_PER_HOST:
+                continue
+            of_host[kept.host] += 1
             size += len(kept.text) * 2 + 100  # a text's JSON escapes at most double it
             if size > MAX_FILE_BYTES:
                 break
             newest.append(kept)
+            if len(newest) >= MAX_KEPT:
+                break
         self.kept = {k.profile.user_id: k for k in newest}
         try:
             write_public_json(self.hub, KEPT_FILE, {

@@ -142,6 +142,24 @@ def test_kept_profiles_are_bounded_newest_heard_kept(hub_dir: Path, monkeypatch)
     assert len(read_kept(hub_dir)) == 1  # heard too long ago: no longer counted
 
 
+def test_one_host_rotating_profiles_of_its_own_keys_keeps_its_share_only(hub_dir: Path):
+    """A host holding a leaf's credentials (fifteenth attack pass) carries 200 profiles of
+    keys of its own in each entry, five entries in a row: the most recently heard were kept,
+    so dave, kept from hostB while it is offline, was pushed out and could no longer be
+    named. Now a host keeps at most MAX_KEPT_PER_HOST in the file."""
+    dave = Keypair.generate()
+    heard(hub_dir, "hostB", (dave, "dave"))
+    time.sleep(0.01)
+    per_entry = kept_people.MAX_KEPT_PER_HOST
+    for _ in range(kept_people.MAX_KEPT // per_entry):
+        heard(hub_dir, "hostC", *[(Keypair.generate(), "x") for _ in range(per_entry)])
+        time.sleep(0.01)
+    write_hosts_file(hub_dir, "hostA", [])  # both no longer heard
+    kept = read_kept(hub_dir)
+    assert sum(k.host == "hostC" for k in kept) == per_entry
+    assert find_known(hub_dir, "dave").profile.user_id == dave.public_id
+
+
 def test_a_kept_look_alike_is_refused_naming_both(hub_dir: Path):
     erin, other = Keypair.generate(), Keypair.generate()
     publish(hub_dir, erin, "erin")
