@@ -1,0 +1,79 @@
+"""One single-use invite used at the same moment on two hosts (fifteenth attack pass): dave
+on leaf B and erin on leaf C join with the same one-use code while the hub's relay is held
+(SIGSTOP), so both joins are signed against the same membership head. The hub orders one;
+the other command re-signs against the new head, where the invite is used up, and ends in
+one line. Every host ends with one chain and one new member, and nothing is refused."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.cli.test_relay_ordering import membership_rows
+from tests.relay_helpers import federation, stop_all, team_on_three_hosts, wait_for
+
+pytestmark = [pytest.mark.slow]
+
+READY_THEN_JOIN = """
+import sys
+import nats, peers_tui.core.account, peers_tui.relay.ordering, peers_tui.relay.commands
+from peers_tui.cli import main
+print("ready", flush=True)
+sys.stdin.readline()
+sys.exit(main(["join", sys.argv[1]]))
+"""
+
+
+def test_a_single_use_invite_used_on_two_hosts_at_once_admits_one(tmp_path):
+    hub, b, c = federation(tmp_path, ("A", "B", "C"))
+    try:
+        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
+        for host in (b, c):
+            wait_for(lambda host=host: len(membership_rows(host, group_id)) == 2,
+                     what=f"both joins on {host.name}")
+        code = alice.ok("invite", "team").out.strip()  # one use
+        wait_for(lambda: all(len(h.status().get("rejected", {})) == 0 for h in (b, c)),
+                 what="statuses")
+        dave, erin = b.user("dave"), c.user("erin")
+        joiners = [subprocess.Popen([sys.executable, "-c", READY_THEN_JOIN, code],
+                                    env=user.env(), text=True, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                   for user in (dave, erin)]
+        for proc in joiners:
+            assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        assert hub.process is not None
+        os.kill(hub.process.pid, signal.SIGSTOP)
+        try:
+            for proc in joiners:
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            time.sleep(1.5)  # both ask while the hub cannot answer
+        finally:
+            os.kill(hub.process.pid, signal.SIGCONT)
+        results = [proc.communicate(timeout=60) for proc in joiners]
+        codes = sorted(proc.returncode for proc in joiners)
+        assert codes[0] == 0 and codes[1] != 0, results
+        [(_, err)] = [r for proc, r in zip(joiners, results) if proc.returncode != 0]
+        assert err == "peers: invite was used up\n", err
+        final = membership_rows(hub, group_id)
+        assert len(final) == 3
+        for host in (b, c):
+            wait_for(lambda host=host: membership_rows(host, group_id) == final,
+                     what=f"the hub's chain on {host.name}")
+        members = None
+        for user in (alice, bob, carol):
+            assert user.run("verify", "team").code == 0, user.run("verify", "team").out
+            now = sorted(m["handle"] for m in user.ok("members", "team", "--json").json())
+            assert members in (None, now)
+            members = now
+        assert members is not None and len(members) == 4 and (
+            ("dave" in members) != ("erin" in members)), members
+        assert all(host.status()["rejected"] == {} for host in (hub, b, c))
+    finally:
+        stop_all([hub, b, c])
