@@ -27,7 +27,7 @@ from peers_tui.core.database import create_file
 from peers_tui.core.encoding import b32
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.federation_people import (
-    KnownPerson, delivery_note, find_known_to, known_people, known_to,
+    KnownPerson, delivery_note, find_known_to, known_to,
 )
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore, group_id_of
 from peers_tui.core.identity import fingerprint
@@ -95,11 +95,14 @@ def _mark_handled(account: Account, invitation: Invitation) -> None:
 
 def pending(account: Account) -> list[Invitation]:
     """Our invitations not yet accepted or declined: offered ones and refused ones, each
-    sender named apart from look-alikes among the people known here (core.invitations)."""
+    sender named apart from look-alikes among the people known to us (core.invitations):
+    those known in the federation and the members of our groups, as the conversation is
+    named once accepted (a namesake of a fellow member who publishes no profile was named
+    plainly: fifteenth attack pass)."""
     found = read_inbox(account.paths.hub, account.keypair, handled(account))
     if not found:
         return found
-    people = [(k.profile.user_id, k.profile.handle) for k in known_people(account.paths.hub)]
+    people = [(k.profile.user_id, k.profile.handle) for k in known_to(account)]
     return named_apart(found, people)
 
 

@@ -47,3 +47,21 @@ def test_a_conversation_with_a_look_alike_is_listed_apart(pair, make_user):
     bob.ok("dm", "alice~" + fingerprint_of(alice), "hi alice")  # the real one's, reused
     names = {line.split()[1] for line in bob.ok("groups").lines}
     assert {f"аlice~{fingerprint_of(eve)}", f"alice~{fingerprint_of(alice)}"} <= names, names
+
+
+def test_an_invitation_from_a_namesake_of_a_fellow_member_names_its_sender_apart(
+        alice, bob, make_user):
+    """The real alice is known to bob only as a member of their group (she publishes no
+    profile); eve calls herself alice and offers bob a direct conversation: the invitation
+    named her plainly "alice" (fifteenth attack pass), where everything else bob uses (the
+    conversation's name once accepted, `peers dm alice`) names the two apart."""
+    alice.ok("create", "team")
+    bob.ok("join", alice.ok("invite", "team").out.strip())
+    alice.ok("people", "--publish", "off")
+    eve = make_user("eve")
+    eve.ok("id", "--handle", "alice")
+    eve.ok("dm", "bob", "hi, it's alice, new laptop")
+    eve_print = fingerprint_of(eve)
+    [offered] = bob.ok("invitations", "--json").json()
+    assert offered["text"] == f"alice~{eve_print} invites you to a direct conversation", offered
+    assert f"alice~{eve_print} invites you" in bob.ok("invitations").out
