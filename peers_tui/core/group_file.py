@@ -184,6 +184,13 @@ class GroupFile:
         if not self.db.is_closed():
             self.db.close()
 
+    def check_group(self) -> None:
+        """Check the file under this name again as at the first session (schema, genesis):
+        another file put there under a kept store (core.file_mark) may hold another group.
+        DamagedDatabase naming the swap then, and at every session after it."""
+        self._prepared, self._genesis = False, None
+        self.genesis()
+
     def genesis(self) -> SignedRecord:
         """The verified genesis record; DamagedDatabase if it does not produce our group id."""
         if self._genesis is None:

@@ -44,6 +44,7 @@ class GroupStore:
         # The file
         self.session, self.require_writable, self.close, self.genesis = (
             self.file.session, self.file.require_writable, self.file.close, self.file.genesis)
+        self.check_group = self.file.check_group
         # The membership log and invites
         self.invites, self.roster, self.current_roster = log.invites, log.roster, log.current_roster
         self.membership_mark, self.members = log.membership_mark, log.members

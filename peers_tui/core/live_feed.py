@@ -83,7 +83,11 @@ class LiveFeed:
         with self._lock:
             if self.mark.moved():
                 self.release()  # the connection kept open reads the old file, unlinked
-            return self._read()
+            batch = self._read()
+            if batch.replaced:  # the file there may hold another group: checked as at open
+                self.release()
+                self.store.check_group()
+            return batch
 
     def _read(self) -> LiveBatch:
         with self.store.session():

@@ -148,6 +148,9 @@ class MessageActions:
                     continue
                 with store.session():
                     moved, newest = mark.replaced(store.db, position)
+                if moved:  # another group's file under the name ends the follow in one line
+                    store.check_group()
+                with store.session():
                     if moved:
                         if replaced is not None and not mark.rewound:  # (the relay's: no word)
                             replaced(entry.name)

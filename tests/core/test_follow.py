@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import selectors
 import subprocess
@@ -146,3 +147,34 @@ def test_follow_reads_a_group_file_put_back_under_it_again(alice: User, bob: Use
         follower.wait(timeout=10)
     err = follower.stderr.read()
     assert "team's file was replaced: history reloaded" in err
+
+
+def test_follow_ends_in_one_line_when_another_groups_file_is_moved_under_it(
+        alice: User, bob: User, team):
+    """Someone able to write the hub moves another group's file onto the followed one's name
+    (fifteenth attack pass): `peers log team` refuses such a file ("holds a different
+    group"), but the follower, whose store had checked the genesis once, read it on and
+    printed its rows under team (flagged: "record belongs to another group"). Now it ends
+    with that one line, printing nothing of it."""
+    from peers_tui.testing.forge import Forger
+
+    other = alice.ok("create", "other").out.strip()
+    alice.ok("send", "other", "said in other")
+    alice.ok("send", "team", "one")
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "peers_tui", "log", "team", "--follow", "--json", "--limit", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bob.env())
+    try:
+        assert json.loads(read_line(follower))["body"] == "one"
+        time.sleep(0.5)  # the follower watches the file
+        team_file = alice.hub / f"{team}.db"
+        os.replace(alice.hub / f"{other}.db", team_file)
+        Forger(alice.home).message(team_file, other, "written in other's file")
+        out, err = follower.communicate(timeout=15)
+    finally:
+        if follower.poll() is None:
+            follower.terminate()
+            follower.wait(timeout=10)
+    assert follower.returncode == 1 and out == "", out
+    assert err.endswith("holds a different group than " f"{team} (file swapped or forged)\n"), err
+    assert "Traceback" not in err

@@ -122,3 +122,30 @@ async def test_a_user_scrolled_back_keeps_the_place_when_the_file_is_put_back(
         await pilot.press("ctrl+end")
         await wait_for(pilot, lambda: log_bodies(app)[-1:] == ["after the put-back"])
         assert log_bodies(app)[-50:] == _stored(alice)  # bob's send may store his last again
+
+
+async def test_another_groups_file_moved_under_an_open_app_is_refused(
+        alice: User, bob: User, team, tmp_path):
+    """Someone able to write the hub moves another group's file onto the open group's name
+    (fifteenth attack pass): the store had checked the genesis once, at open, and the app
+    read the foreign file on as the group's (its rows flagged "record belongs to another
+    group", its roster the other group's). Now the app says the file holds another group
+    and shows none of its rows."""
+    from peers_tui.testing.forge import Forger
+
+    other = alice.ok("create", "other").out.strip()
+    alice.ok("send", "other", "said in other")
+    bob.ok("send", "team", "one")
+    path = _group_file(alice)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: log_bodies(app) == ["one"])
+        await wait_for(pilot, lambda: team in app.hub_watch.watched)
+        _put_back("mv", alice.hub / f"{other}.db", path)
+        Forger(alice.home).message(path, other, "written in other's file")
+        notices: list[str] = []
+        await wait_for(pilot, lambda: any("holds a different group" in n for n in notices)
+                       or bool(notices.extend(n.message for n in app._notifications)),
+                       timeout=15)
+        await pilot.pause(0.5)
+        assert not {"said in other", "written in other's file"} & set(log_bodies(app))
