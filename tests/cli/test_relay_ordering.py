@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.conftest import User
 from tests.relay_helpers import Host, federation, stop_all, team_on_three_hosts, wait_for
 
 
@@ -34,6 +35,15 @@ sys.exit(main(["leave", "team"]))
 """
 
 
+def team_joined_on_both_leaves(hub: Host, b: Host, c: Host) -> tuple[User, User, User, str]:
+    """team_on_three_hosts, once both joins are in the leaves' own files too."""
+    alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
+    for host in (b, c):
+        wait_for(lambda host=host: len(membership_rows(host, group_id)) == 2,
+                 what=f"both joins on {host.name}")
+    return alice, bob, carol, group_id
+
+
 def write_locked(path: Path) -> bool:
     """Whether another process holds the file's write lock right now."""
     db = sqlite3.connect(path, timeout=0, isolation_level=None)
@@ -55,10 +65,7 @@ def test_a_race_between_two_leaves_ends_in_one_chain_with_no_local_fork(tmp_path
     chain the moment it returns. No host ever refused or quarantined anything."""
     hub, b, c = federation(tmp_path, ("A", "B", "C"))
     try:
-        alice, bob, carol, group_id = team_on_three_hosts(hub, b, c)
-        for host in (b, c):
-            wait_for(lambda host=host: len(membership_rows(host, group_id)) == 2,
-                     what=f"both joins on {host.name}")
+        alice, bob, carol, group_id = team_joined_on_both_leaves(hub, b, c)
         before = membership_rows(hub, group_id)
         assert len(before) == 2
 

@@ -26,11 +26,16 @@ def read_line(proc: subprocess.Popen, timeout: float = 15) -> str:
     raise AssertionError("no line from the follower in time")
 
 
+def follow(user: User, limit: int = 1) -> subprocess.Popen:
+    """`peers log team --follow --json` as `user`, in a process of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "peers_tui", "log", "team", "--follow", "--json", "--limit",
+         str(limit)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user.env())
+
+
 def test_follow_prints_messages_committed_by_other_processes(alice: User, bob: User, team):
     alice.ok("send", "team", "before following")
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "peers_tui", "log", "team", "--follow", "--json", "--limit", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bob.env())
+    follower = follow(bob)
     try:
         assert json.loads(read_line(follower))["body"] == "before following"
         for text in ("one", "two"):
@@ -120,9 +125,7 @@ def test_follow_reads_a_group_file_put_back_under_it_again(alice: User, bob: Use
     _copy(path, backup)
     for text in ("three", "four"):
         alice.ok("send", "team", text)
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "peers_tui", "log", "team", "--follow", "--json", "--limit", "4"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bob.env())
+    follower = follow(bob, 4)
     lines: queue.Queue[str] = queue.Queue()  # several lines come at once: read_line's select
     threading.Thread(target=lambda: [lines.put(line) for line in follower.stdout],  # would
                      daemon=True).start()  # wait for more than the buffer already holds
@@ -161,9 +164,7 @@ def test_follow_ends_in_one_line_when_another_groups_file_is_moved_under_it(
     other = alice.ok("create", "other").out.strip()
     alice.ok("send", "other", "said in other")
     alice.ok("send", "team", "one")
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "peers_tui", "log", "team", "--follow", "--json", "--limit", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bob.env())
+    follower = follow(bob)
     try:
         assert json.loads(read_line(follower))["body"] == "one"
         time.sleep(0.5)  # the follower watches the file
