@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from peers_tui.core.account import Account
 
 
+TOLD_ONE_BY_ONE = 3  # more new invitations in one read are told in one notice
+
+
 class InvitationWatch:
     def __init__(self, app: App[None], account: Account) -> None:
         self.app = app
@@ -47,12 +50,15 @@ class InvitationWatch:
         from peers_tui.screens.invitations import InvitationsScreen, invitation_line
 
         self.offered = event.offered
-        for invitation in event.offered:
-            if invitation.id not in self._told:
-                self._told.add(invitation.id)
-                self.app.notify(invitation_line(invitation)
-                                + ": /invitations to accept or decline it",
-                                title="Invitation", timeout=30)
+        new = [i for i in event.offered if i.id not in self._told]
+        self._told.update(i.id for i in new)
+        if len(new) > TOLD_ONE_BY_ONE:  # a host sending many (up to 100 it may file) at once
+            self.app.notify(f"{len(new)} new invitations: /invitations to see them",
+                            title="Invitations", timeout=30)
+            new = []
+        for invitation in new:
+            self.app.notify(invitation_line(invitation) + ": /invitations to accept or decline it",
+                            title="Invitation", timeout=30)
         # The stack, not `app.screen`: a read that lands while the app is closing finds no
         # screen at all, and `app.screen` would raise.
         for screen in self.app.screen_stack[-1:]:

@@ -130,3 +130,40 @@ async def test_a_forged_invitation_is_not_offered(alice: User, bob: User, carol:
         await wait_for(pilot, lambda: isinstance(app.screen, InvitationsScreen)
                        and len(app.screen.offered) == 1)
         assert app.screen.offered[0].from_handle == "alice"
+
+
+async def test_many_invitations_at_once_are_told_in_one_notice(carol: User, tmp_path: Path):
+    """Another host may file up to 100 invitations in carol's inbox (signed by keys of its
+    own: fifteenth attack pass); each was a notice of its own in her open app, for 30 s. More
+    than a few new in one read are told in one notice."""
+    from peers_tui.core.identity import Keypair
+    from peers_tui.core.invitations import file_received, seal
+    from peers_tui.core.invites import InviteCode
+    from peers_tui.core.kinds import RecordKind
+    from peers_tui.core.profiles import signed_file
+    from peers_tui.core.records import sign
+
+    carol_id = Account(carol.home, carol.hub).user_id
+    texts = []
+    for n in range(30):  # sealed to carol, for a group not here: offered ("elsewhere")
+        signer, code = Keypair.generate(), InviteCode("g" * 26, Keypair.generate())
+        sealed = seal(carol_id, {"code": str(code), "from": signer.public_id, "to": carol_id})
+        texts.append(signed_file(sign(signer, RecordKind.INVITATION, None, {
+            "to": carol_id, "group": code.group_id, "name": f"prize {n}",
+            "invite": code.key.public_id, "sealed": sealed})))
+    staging = tmp_path / "staging"  # filed here, then moved into the inbox at once
+    staging.mkdir()
+    names = [file_received(staging, text, {carol_id}, "C") for text in texts]
+    carol.ok("people")  # the hub exists
+    app = make_app(carol, "personal")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.is_idle)
+        inbox = carol.hub / ".invitations" / carol_id
+        inbox.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            assert name is not None
+            (staging / ".invitations" / carol_id / name).rename(inbox / name)
+        await wait_for(pilot, lambda: told(app, "new invitations: /invitations to see them"))
+        await pilot.pause(0.5)
+        one_by_one = [n for n in app._notifications if "invites you" in n.message]
+        assert len(one_by_one) <= 3, [n.message for n in one_by_one]
