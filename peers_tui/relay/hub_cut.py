@@ -42,11 +42,14 @@ BURST, SHARE = 2.0, 0.1
 
 
 class CutBudget:
-    """The hub's time left to each leaf host for its cut questions and checks."""
+    """The hub's time left to each leaf host for its cut questions and checks (or, named
+    otherwise, for another kind of its requests: order_service.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str = "cut questions",
+                 setting: str = "PEERS_RELAY_CUT_BURST") -> None:
+        self.what = what
         try:
-            self.burst = float(os.environ.get("PEERS_RELAY_CUT_BURST", BURST))  # tests
+            self.burst = float(os.environ.get(setting, BURST))  # tests
         except ValueError:
             self.burst = BURST
         self.left: dict[str, tuple[float, float]] = {}  # host -> (seconds left, when)
@@ -56,7 +59,7 @@ class CutBudget:
         left = self._left(host)
         if left > 0:
             return None
-        return (f"the hub has spent its time for this host's cut questions just now; try "
+        return (f"the hub has spent its time for this host's {self.what} just now; try "
                 f"again in {-left / SHARE + 1:.0f} s")
 
     def spent(self, host: str, seconds: float) -> None:

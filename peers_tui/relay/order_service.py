@@ -146,6 +146,10 @@ class OrderService:
         self.sub: Any = None
         self.answered = 0
         self.cut_budget = CutBudget()  # each leaf's share of the hub's time for cut walks
+        # ... and for its membership changes: each is judged on the hub's event loop under
+        # its relay lock (~1.5 ms, a transaction and the roster), so a leaf sending changes
+        # in a loop held every delivery up (fifteenth attack pass)
+        self.order_budget = CutBudget("membership changes", "PEERS_RELAY_ORDER_BURST")
 
     async def start(self, nc: Any) -> None:
         self.sub = await nc.subscribe(ORDER_SUBJECTS, cb=self._on_request)
@@ -189,50 +193,65 @@ class OrderService:
         # A join's invite, made on the same leaf, may not have reached the hub yet: the
         # request carries it, applied first like any record of that leaf's (join_invites.py).
         invites = invites_of(group_id, host, msg.headers)
+        busy = self.order_budget.refusal(host)
+        if busy is not None:
+            return {"ok": False, "reason": busy}
         async with relay.lock:  # one order: never beside the apply loop
-            refusal = _past_a_bound(relay, group_id, envelope)
-            if refusal is None and (msg.headers or {}).get(HELD_CUT):
-                refusal = self.cut_budget.refusal(host)
-                if refusal is None:
-                    with _store(relay, group_id) as store:
-                        began = time.monotonic()
-                        refusal = cut_not_held(store, envelope.text) if store is not None else None
-                        self.cut_budget.spent(host, time.monotonic() - began)
-            if refusal is not None:
-                return {"ok": False, "reason": refusal}
+            began = time.monotonic()
             try:
-                outcome = apply_records(relay.hub, group_id, [*invites, envelope], create=False,
-                                        store=relay.scanner.stores.get(group_id))
-            except PeersError as exc:
-                return {"ok": False, "reason": str(exc)}
-            if outcome is None:
-                return {"ok": False, "reason": f"the hub does not have group {group_id}"}
-            for lost, why in outcome.lost:  # what the change voids, kept as every host keeps it
-                relay.ledger.quarantine(replace(lost, origin=relay.scanner.name), why)
-            accepted = outcome.applied + outcome.duplicates
-            if accepted:
-                fresh = [e for e in accepted if not relay.ledger.is_known(e.hash)]
-                try:
-                    await relay._send(fresh)
-                    relay.ledger.add_known(e.hash for e in accepted)
-                except Exception:  # in the hub's file: its own publisher sends it (not known)
-                    pass
-            if any(e.hash == envelope.hash for e in accepted):
-                return {"ok": True}
-            reason = next((r for e, r in outcome.refused + outcome.waiting
-                           if e.hash == envelope.hash), "refused")
-            answer: dict[str, Any] = {"ok": False, "reason": reason}
-            store = relay.scanner.stores.get(group_id) or GroupStore(
-                relay.hub / f"{group_id}.db", group_id)
-            seq, prev = _place(envelope)
-            roster = store.current_roster()
-            if (seq, prev) != (roster.head_seq + 1, roster.head_hash):
-                # Signed against another head than the hub's: what the leaf lacks, from the
-                # place before its change (its own copy of that one may differ too).
-                answer["stale"] = True
-                changes = changes_from(store, max(1, seq - 1))
-                answer["changes"] = [encode_change(e) for e in changes]
-                # ... and the invites their joins name: the leaf may not have them yet.
-                answer["invites"] = invite_records(relay.hub / f"{group_id}.db",
-                                                   [_data(e) for e in changes])
-            return answer
+                return await self._order(host, group_id, envelope, invites, msg.headers)
+            finally:
+                self.order_budget.spent(host, time.monotonic() - began)
+
+    async def _order(self, host: str, group_id: str, envelope: Envelope,
+                     invites: list[Envelope], headers: dict[str, str] | None
+                     ) -> dict[str, Any]:
+        """A leaf's membership change judged and, accepted, published: the answer (under
+        the relay's lock)."""
+        relay = self.relay
+        refusal = _past_a_bound(relay, group_id, envelope)
+        if refusal is None and (headers or {}).get(HELD_CUT):
+            refusal = self.cut_budget.refusal(host)
+            if refusal is None:
+                with _store(relay, group_id) as store:
+                    began = time.monotonic()
+                    refusal = cut_not_held(store, envelope.text) if store is not None else None
+                    self.cut_budget.spent(host, time.monotonic() - began)
+        if refusal is not None:
+            return {"ok": False, "reason": refusal}
+        try:
+            outcome = apply_records(relay.hub, group_id, [*invites, envelope], create=False,
+                                    store=relay.scanner.stores.get(group_id))
+        except PeersError as exc:
+            return {"ok": False, "reason": str(exc)}
+        if outcome is None:
+            return {"ok": False, "reason": f"the hub does not have group {group_id}"}
+        for lost, why in outcome.lost:  # what the change voids, kept as every host keeps it
+            relay.ledger.quarantine(replace(lost, origin=relay.scanner.name), why)
+        accepted = outcome.applied + outcome.duplicates
+        if accepted:
+            fresh = [e for e in accepted if not relay.ledger.is_known(e.hash)]
+            try:
+                await relay._send(fresh)
+                relay.ledger.add_known(e.hash for e in accepted)
+            except Exception:  # in the hub's file: its own publisher sends it (not known)
+                pass
+        if any(e.hash == envelope.hash for e in accepted):
+            return {"ok": True}
+        reason = next((r for e, r in outcome.refused + outcome.waiting
+                       if e.hash == envelope.hash), "refused")
+        answer: dict[str, Any] = {"ok": False, "reason": reason}
+        store = relay.scanner.stores.get(group_id) or GroupStore(
+            relay.hub / f"{group_id}.db", group_id)
+        seq, prev = _place(envelope)
+        roster = store.current_roster()
+        if (seq, prev) != (roster.head_seq + 1, roster.head_hash):
+            # Signed against another head than the hub's: what the leaf lacks, from the
+            # place before its change (its own copy of that one may differ too).
+            answer["stale"] = True
+            changes = changes_from(store, max(1, seq - 1))
+            answer["changes"] = [encode_change(e) for e in changes]
+            # ... and the invites their joins name: the leaf may not have them yet.
+            answer["invites"] = invite_records(relay.hub / f"{group_id}.db",
+                                               [_data(e) for e in changes])
+        return answer
