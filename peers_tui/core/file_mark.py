@@ -108,14 +108,16 @@ def _rewound(db: Database, position: int, since: float) -> bool:
     return row is not None and row[0] is not None and int(row[0]) < position
 
 
-def reread_from(db: Database, printed: list[str]) -> int | None:
+def reread_from(db: Database, printed: list[str], newest: bool = False) -> int | None:
     """Where a reader that printed `printed` (ids, the latest ones it printed) reads a file
     that replaced the one it read again from: the rowid, in the file now, of the oldest of them
     it holds (the rows after it that were not printed are the ones to print), or None when it
-    holds none of them (a copy older than all: the reader goes on from its newest row)."""
+    holds none of them (a copy older than all: the reader goes on from its newest row).
+    `newest`: the rowid of the newest of them instead (where a reader that just printed them
+    goes on from: what was stored after its read is not passed over)."""
     if not printed:
         return None
     marks = ", ".join("?" * len(printed))
-    row = db.execute_sql(f"SELECT MIN(rowid) FROM message WHERE id IN ({marks})",
-                         printed).fetchone()
+    row = db.execute_sql(f"SELECT {'MAX' if newest else 'MIN'}(rowid) FROM message"
+                         f" WHERE id IN ({marks})", printed).fetchone()
     return int(row[0]) if row is not None and row[0] is not None else None

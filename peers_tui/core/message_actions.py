@@ -140,9 +140,13 @@ class MessageActions:
         mark = FileMark(store.path)
         latest = deque(shown, maxlen=FOLLOW_REMEMBERS)  # printed lately, in order
         position = store.last_rowid()
+        with store.session():  # on from the newest printed: a row stored since the log's
+            printed_top = reread_from(store.db, list(latest), newest=True)  # read is read
+        behind = printed_top is not None and printed_top < position  # (before the watch)
+        position = printed_top if behind and printed_top is not None else position
         try:
             while True:
-                if not notifier.wait(timeout):
+                if not behind and not notifier.wait(timeout):
                     if timeout is not None:
                         return
                     continue
@@ -163,9 +167,10 @@ class MessageActions:
                         if not moved or not page:
                             break
                     mark.note(store.db, position)
-                if moved:
+                if moved or behind:
                     printed = set(latest)
                     views = [v for v in views if v.id not in printed]
+                behind = False
                 if views:
                     latest.extend(v.id for v in views)
                     self.read_up_to(entry, store, max(views, key=lambda v: v.rowid).id)
