@@ -62,6 +62,7 @@ class LinkReporter:
         self.counted: dict[str, tuple[Token | None, int, int]] = {}
         self.arrivals: list[Arrival] = []
         self.backfill: dict[str, tuple[str | None, float | None]] = {}
+        self.refused: dict[str, tuple[int, tuple[str, ...]]] = {}  # (hub_refusals.py)
         self.dirty = True
         self.progressed = False  # a running backfill's progress moved since the last write
         self.written_at = 0.0
@@ -140,6 +141,12 @@ class LinkReporter:
         elif self.written_at + self.pause_for() < self.asleep_until - SLACK:
             self.woken.set()  # asleep for a heartbeat: to wait for the progress's turn instead
 
+    def set_refused(self, group_id: str, count: int, ids: tuple[str, ...]) -> None:
+        """This host's records of a group the hub refused: how many, their message ids."""
+        if self.refused.get(group_id, (0, ())) != (count, ids):
+            self.refused[group_id] = (count, ids)
+            self.changed()
+
     # ----------------------------------------------------------------- writing
     def sent(self, group_id: str) -> None:
         """A group's new records were stored upstream (called under the runner's lock, right
@@ -216,9 +223,11 @@ class LinkReporter:
 
     def state(self, running: bool) -> LinkState:
         groups = {}
-        for group_id, sync in self.syncs.items():
+        for group_id, sync in self.syncs.items():  # (a group not counted yet: its next write)
             frontier, receiving = self.backfill.get(group_id, (None, None))
-            groups[group_id] = GroupSync(sync.unsent, sync.sent, frontier, receiving, sync.invites)
+            refused, refused_ids = self.refused.get(group_id, (0, ()))
+            groups[group_id] = dataclasses.replace(sync, frontier=frontier, receiving=receiving,
+                                                   refused=refused, refused_ids=refused_ids)
         link = self.link
         return LinkState(
             host=self.config.name, role=self.config.role, pid=os.getpid(), running=running,

@@ -1,0 +1,111 @@
+"""The hub's refusals told to the host that sent the record (docs/relay.md, "The hub's refusals
+told to the sender (h-refusedback)").
+
+Fourteenth acceptance pass: ivy's messages signed 26 h ahead were refused at the hub, and on
+her own host C nothing said so: `peers send` rc 0, no mark, `relay status` "unsent 0",
+"rejected: none", `peers groups` "✓"; only `relay rejected` on the hub listed them. Now the hub
+tells the leaf the record came from, and that host's relay, `relay rejected`, `peers groups`
+and app say so. No leaf can make the hub tell another host so (a refusal goes to the host
+whose inbound stream carried the record; nobody but the hub may send there).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from peers_tui.core.message_rules import AHEAD_OF_HUB
+from peers_tui.relay.envelope import Envelope, in_subject
+from peers_tui.relay.hub_refusals import notice_subject
+from tests.cli.test_relay_attacks import forgery, publish, through
+from tests.conftest import User
+from tests.relay_helpers import REPO, Host, bodies, three_hosts, wait_for
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("faketime") is None, reason="needs faketime")]
+
+
+def send_ahead(user: User, body: str, ahead: str = "+26h") -> None:
+    """`peers send` with the user's clock `ahead` (libfaketime), as ivy's was."""
+    env = {**user.env(), "PYTHONPATH": str(REPO)}
+    done = subprocess.run(["faketime", "-f", ahead, sys.executable, "-m", "peers_tui", "send",
+                           "team", body], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def refused_at_hub(host: Host) -> int:
+    return int(host.status().get("refused_at_hub") or 0)
+
+
+def sync_of(user: User) -> str:
+    [team] = [g for g in user.ok("groups", "--json").json() if g["name"] == "team"]
+    return str(team.get("sync"))
+
+
+def test_a_message_the_hub_refused_is_told_to_the_leaf_that_sent_it(tmp_path):
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        carol = c.users["carol"]
+        assert sync_of(carol) == "✓"
+        send_ahead(carol, "from tomorrow")
+        wait_for(lambda: refused_at_hub(c) == 1, what="C told of the hub's refusal")
+        assert "from tomorrow" in bodies(carol)  # on C still; on no other host
+        b.users["bob"].ok("send", "team", "bob after")  # the federation goes on
+        wait_for(lambda: "bob after" in bodies(carol), what="bob's on C")
+        assert "from tomorrow" not in bodies(hub.users["alice"])
+        assert "from tomorrow" not in bodies(b.users["bob"])
+        # relay status: counted apart from what C refused of others ("rejected")
+        status = c.status()
+        assert status["refused_at_hub"] == 1 and status["rejected"] == {}, status
+        plain = c.peers().ok("relay", "status").out
+        assert "refused by the hub: 1 of this host's records" in plain, plain
+        # relay rejected: the record, this host's, with the hub's reason
+        [row] = [r for r in c.peers().ok("relay", "rejected", "--json").json()
+                 if r.get("refused_at_hub")]
+        log = carol.ok("log", "team", "--json", "--no-events").json()
+        [ahead] = [m for m in log if m["body"] == "from tomorrow"]
+        assert row["host"] == "C" and row["group"] == group_id and row["kind"] == "msg"
+        assert row["message_id"] == ahead["id"]
+        assert row["reason"] == f"refused by the hub A: {AHEAD_OF_HUB}", row
+        listing = c.peers().ok("relay", "rejected").out
+        assert f"refused by the hub A: {AHEAD_OF_HUB}" in listing and "by carol" in listing
+        # peers groups: the sync column says so, not ✓ (.link.json: within a second)
+        wait_for(lambda: sync_of(carol) == "1 refused by the hub", what="the sync column")
+        plain_groups = carol.ok("groups").out
+        assert "1 refused by the hub" in plain_groups, plain_groups
+        # Her next one, her clock put right, stands on her chain's floor a day ahead: refused
+        # too (the chain rule; docs/relay.md), and now told as well.
+        carol.ok("send", "team", "carol on time")
+        wait_for(lambda: refused_at_hub(c) == 2, what="C told of the second refusal")
+        wait_for(lambda: sync_of(carol) == "2 refused by the hub", what="the sync column: 2")
+        # The other hosts were told nothing about their own records
+        assert refused_at_hub(b) == 0 and refused_at_hub(hub) == 0
+        assert sync_of(b.users["bob"]) == "✓"
+
+
+def test_no_leaf_makes_the_hub_tell_another_host_of_a_refusal(tmp_path):
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        # A forgery B sends in C's name (its origin header) is refused as B's, told to B.
+        envelope = dataclasses.replace(forgery(hosts, group_id, "forged by B", "C"), origin="C")
+        assert through(b, publish(in_subject("B", group_id), envelope)) == "done"
+        wait_for(lambda: refused_at_hub(b) == 1, what="B told of its forgery's refusal")
+        # B cannot publish into C's stream nor on C's notice subject (permissions.py)
+        assert through(b, publish(in_subject("C", group_id), envelope)) != "done"
+
+        async def tell_c(nc, js):
+            await nc.publish(notice_subject("C"), b'{"group": "' + group_id.encode()
+                             + b'", "table": "msg", "hash": "' + b"0" * 64
+                             + b'", "id": null, "reason": "forged notice"}')
+            await nc.flush()
+        through(b, tell_c)
+        c.users["carol"].ok("send", "team", "carol after")
+        wait_for(lambda: "carol after" in bodies(b.users["bob"]), what="carol's on B")
+        assert refused_at_hub(c) == 0, c.status()
+        assert sync_of(c.users["carol"]) == "✓"
+        assert [r for r in c.peers().ok("relay", "rejected", "--json").json()
+                if r.get("refused_at_hub")] == []
