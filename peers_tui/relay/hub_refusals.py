@@ -38,6 +38,9 @@ from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
 
 TAIL = "peers-refused"
+ASK_SUBJECTS = "peers.refusals.*"  # a leaf asks for the refusals it may have missed
+ASK_PAGE = 200
+ASKED_KEY = "refused_asked"  # in the leaf's positions: the hub's time of the last one heard
 KEEP = 1000        # records kept here with their reason; past it counted only
 SHOWN_IDS = 256    # message ids of one group in .link.json (the newest)
 HASH = re.compile(r"[0-9a-f]{64}")
@@ -54,6 +57,10 @@ def notice_subject(host: str) -> str:
     return f"{inbox_prefix(host)}.{TAIL}"
 
 
+def ask_subject(host: str) -> str:
+    return f"peers.refusals.{host}"
+
+
 # ----------------------------------------------------------------- the hub
 class TellOrigin:
     """The hub's side: `__call__(envelope, reason)` for every refusal (Ledger.quarantine),
@@ -62,18 +69,36 @@ class TellOrigin:
     def __init__(self, leaves: Callable[[], Iterable[str]]) -> None:
         self.leaves = leaves
         self.nc: Any = None
+        self.db: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sending: set[asyncio.Task[None]] = set()
 
-    def connected(self, nc: Any) -> None:
-        self.nc, self.loop = nc, asyncio.get_running_loop()
+    async def connected(self, nc: Any, db: sqlite3.Connection) -> None:
+        """Told from now on; and answering a leaf's question, at each of its links, for the
+        refusals it missed (told while its link or relay was down)."""
+        self.nc, self.loop, self.db = nc, asyncio.get_running_loop(), db
+        await nc.subscribe(ASK_SUBJECTS, cb=self._answer)
+
+    async def _answer(self, msg: Any) -> None:
+        host = msg.subject.split(".")[-1]  # the asking leaf, by its permissions (permissions.py)
+        if host not in set(self.leaves()) or not msg.reply:
+            return
+        try:
+            since = int(json.loads(msg.data).get("since", 0))
+        except (ValueError, TypeError, AttributeError):
+            since = 0
+        rows = self.db.execute(
+            "SELECT group_id, tbl, hash, record, reason, at FROM quarantine WHERE host = ? AND"
+            " at >= ? ORDER BY at, hash LIMIT ?", (host, since, ASK_PAGE)).fetchall()
+        notices = [_notice(str(group), str(table), str(digest), str(text), str(reason)) | {"at": at}
+                   for group, table, digest, text, reason, at in rows]
+        await msg.respond(json.dumps({"refused": notices, "more": len(rows) == ASK_PAGE}).encode())
 
     def __call__(self, envelope: Envelope, reason: str) -> None:
         if self.loop is None or envelope.origin not in set(self.leaves()):
             return
-        claimed = _claimed_id(envelope.text) if envelope.table == "msg" else None
-        body = json.dumps({"group": envelope.group_id, "table": envelope.table,
-                           "hash": envelope.hash, "id": claimed, "reason": reason[:500]})
+        body = json.dumps(_notice(envelope.group_id, envelope.table, envelope.hash,
+                                  envelope.text, reason))
         # (from the loop's thread, or an apply lent to a thread: background_apply.py)
         self.loop.call_soon_threadsafe(self._publish, notice_subject(envelope.origin),
                                        body.encode())
@@ -88,6 +113,12 @@ class TellOrigin:
         if not task.cancelled() and task.exception() is not None:  # the connection is gone
             print(f"peers relay: a refusal not told to its leaf: {task.exception()}",
                   file=sys.stderr, flush=True)
+
+
+def _notice(group_id: str, table: str, digest: str, text: str, reason: str) -> dict[str, Any]:
+    claimed = _claimed_id(text) if table == "msg" else None
+    return {"group": group_id, "table": table, "hash": digest, "id": claimed,
+            "reason": reason[:500]}
 
 
 def _claimed_id(text: str) -> str | None:
@@ -119,10 +150,41 @@ class HeardRefusals:
 
     async def notice(self, msg: Any) -> None:
         try:
-            data = json.loads(msg.data)
+            self.take(json.loads(msg.data))
+        except ValueError:
+            return
+
+    async def ask(self, nc: Any, host: str) -> None:
+        """At each link: the hub's refusals of this host's records since the last one heard
+        (a notice sent while the link or this relay was down went nowhere)."""
+        for _ in range(50):  # pages; the rest at the next link
+            since = self.db.execute("SELECT value FROM positions WHERE key = ?",
+                                    (ASKED_KEY,)).fetchone()
+            try:
+                answer = json.loads((await nc.request(ask_subject(host), json.dumps(
+                    {"since": since[0] if since else 0}).encode(), timeout=2.0)).data)
+                notices, more = list(answer["refused"]), bool(answer.get("more"))
+            except Exception as exc:  # no hub, a hub from before this: asked at the next link
+                print(f"peers relay: the hub's refusals not asked for: {exc!r}",
+                      file=sys.stderr, flush=True)
+                return
+            last = 0
+            for notice in notices:
+                self.take(notice)
+                if isinstance(notice, dict) and isinstance(notice.get("at"), int):
+                    last = max(last, notice["at"])
+            if last:
+                self.db.execute("INSERT OR REPLACE INTO positions (key, value) VALUES (?, ?)",
+                                (ASKED_KEY, last))
+            if not more or not last:
+                return
+
+    def take(self, data: Any) -> None:
+        """One notice (the hub's, on this host's own subject); anything malformed is dropped."""
+        try:
             group_id, table, digest = data["group"], data["table"], data["hash"]
             reason, claimed = str(data["reason"])[:500], data.get("id")
-        except (ValueError, TypeError, KeyError):
+        except (TypeError, KeyError):
             return
         if not (isinstance(group_id, str) and GROUP_ID.fullmatch(group_id) and table in TABLES
                 and isinstance(digest, str) and HASH.fullmatch(digest)):

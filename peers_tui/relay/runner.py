@@ -136,7 +136,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
             if self.tell_origin is not None:
-                self.tell_origin.connected(self.nc)
+                await self.tell_origin.connected(self.nc, self.ledger.db)
             if self.refusals is not None:  # the hub's refusals of this host's records
                 await self.nc.subscribe(notice_subject(self.config.name), cb=self.refusals.notice)
                 self.refusals.start()

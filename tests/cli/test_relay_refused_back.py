@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import subprocess
+import sqlite3
 import sys
 
 import pytest
@@ -109,3 +110,28 @@ def test_no_leaf_makes_the_hub_tell_another_host_of_a_refusal(tmp_path):
         assert sync_of(c.users["carol"]) == "✓"
         assert [r for r in c.peers().ok("relay", "rejected", "--json").json()
                 if r.get("refused_at_hub")] == []
+
+
+def test_a_refusal_told_while_the_leaf_did_not_listen_is_asked_for_at_its_next_link(tmp_path):
+    """A notice goes out once: C's relay stopped (or its link down) at that moment missed it.
+    At each link C asks the hub for its refusals since the last one heard. Here the notice is
+    made missed: C's ledger forgets it while its relay is stopped."""
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        carol = c.users["carol"]
+        send_ahead(carol, "from tomorrow")
+        wait_for(lambda: refused_at_hub(c) == 1, what="C told of the hub's refusal")
+        c.stop()
+        with sqlite3.connect(c.hub / ".relay" / "relay.db") as db:
+            db.execute("DELETE FROM refused_at_hub")
+            db.execute("DELETE FROM positions WHERE key IN ('refused_at_hub', 'refused_asked')")
+        assert refused_at_hub(c) == 0
+        c.start()
+        wait_for(lambda: refused_at_hub(c) == 1, what="C asking the hub at its link")
+        wait_for(lambda: sync_of(carol) == "1 refused by the hub", what="the sync column")
+        c.stop()
+        c.start()  # asked again at the next link: heard once
+        wait_for(c.link_up, what="C's link")
+        b.users["bob"].ok("send", "team", "bob after")
+        wait_for(lambda: "bob after" in bodies(carol), what="bob's on C")
+        assert refused_at_hub(c) == 1
