@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 MIN_INTERVAL = 1.0
 PROGRESS_INTERVAL = 3.0  # a backfill's progress alone: "receiving 41%" moves every 3 s, not 1
 RECOUNT_EVERY = 0.25  # while the link is down: records written offline show as unsent
+REFUSED_SOON = 0.1  # a refusal by the hub is written at once unless the last write is this recent
 SLACK = 0.002  # a loop asleep until this close to when a write is due is not woken for it
 
 
@@ -142,10 +143,17 @@ class LinkReporter:
             self.woken.set()  # asleep for a heartbeat: to wait for the progress's turn instead
 
     def set_refused(self, group_id: str, count: int, ids: tuple[str, ...]) -> None:
-        """This host's records of a group the hub refused: how many, their message ids."""
+        """This host's records of a group the hub refused: how many, their message ids. Written
+        at once (unless written a moment ago: a flood): this host's writers stop following
+        such a row only once they read it here (core.hub_refused), and a message written
+        meanwhile that follows it is carried, and followed by every host."""
         if self.refused.get(group_id, (0, ())) != (count, ids):
             self.refused[group_id] = (count, ids)
-            self.changed()
+            self.dirty = True
+            if time.monotonic() - self.written_at >= REFUSED_SOON:
+                self.write()
+            else:
+                self.changed()
 
     # ----------------------------------------------------------------- writing
     def sent(self, group_id: str) -> None:

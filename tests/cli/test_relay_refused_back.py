@@ -11,7 +11,10 @@ whose inbound stream carried the record; nobody but the hub may send there).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import time
+from datetime import datetime
 import shutil
 import subprocess
 import sqlite3
@@ -19,6 +22,8 @@ import sys
 
 import pytest
 
+from peers_tui.core.hub_refused import refused_ids
+from peers_tui.core.ids import ulid_value
 from peers_tui.core.message_rules import AHEAD_OF_HUB
 from peers_tui.relay.envelope import Envelope, in_subject
 from peers_tui.relay.hub_refusals import notice_subject
@@ -26,6 +31,7 @@ from tests.cli.test_relay_attacks import forgery, publish, through
 from tests.conftest import User
 from tests.relay_helpers import REPO, Host, bodies, three_hosts, wait_for
 
+MINUTE = 60_000
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("faketime") is None, reason="needs faketime")]
 
@@ -135,3 +141,43 @@ def test_a_refusal_told_while_the_leaf_did_not_listen_is_asked_for_at_its_next_l
         b.users["bob"].ok("send", "team", "bob after")
         wait_for(lambda: "bob after" in bodies(carol), what="bob's on C")
         assert refused_at_hub(c) == 1
+
+
+def heard(host: Host, group_id: str, count: int) -> None:
+    """Wait until the host's writers can know of `count` refusals (on main nothing tells them:
+    they are not waited for, and the drag shows)."""
+    with contextlib.suppress(AssertionError):
+        wait_for(lambda: len(refused_ids(str(host.hub), group_id)) == count, timeout=10,
+                 what=f"{host.name}'s .link.json listing {count}")
+
+
+def test_a_message_the_hub_refused_drags_no_later_writer_of_its_host(tmp_path):
+    """Fourteenth acceptance pass: ivy's +26 h message, refused at the hub, stayed in C's file
+    and C's writers followed its id (message_rules.followed reaches 2 days ahead): the next
+    message of another user of C, true clock, took an id 26 h ahead and was signed +2 h, and
+    the hub carried it. Once C knows the hub refused the row, no writer follows it (a writer
+    in the moment before that still does: docs/relay.md)."""
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        alice, carol, dave = hub.users["alice"], c.users["carol"], c.user("dave")
+        code = alice.ok("invite", "team").out.strip()
+        wait_for(lambda: dave.run("join", code).code == 0, what="dave's join on C")
+        before = {origin: n for origin, n in hub.status()["rejected"].items()}
+        send_ahead(carol, "from tomorrow")
+        wait_for(lambda: hub.status()["rejected"].get("C", 0) == before.get("C", 0) + 1,
+                 what="the hub refusing carol's message")
+        heard(c, group_id, 1)
+        carol.ok("send", "team", "carol after")  # on her chain's floor, a day ahead: refused
+        heard(c, group_id, 2)
+        dave.ok("send", "team", "dave after")  # the lean path (a plain send)
+        dave.ok("send", "team", "dave's reply", "--reply-to",
+                next(m["id"] for m in dave.ok("log", "team", "--json").json()
+                     if m["body"] == "welcome"))
+        wait_for(lambda: "dave's reply" in bodies(alice), what="dave's on A")
+        now = time.time() * 1000
+        for message in alice.ok("log", "team", "--json", "--no-events").json():
+            assert message["body"] not in ("from tomorrow", "carol after")
+            if message["body"] in ("dave after", "dave's reply"):
+                assert abs((ulid_value(message["id"]) >> 80) - now) < 10 * MINUTE, message
+                signed = datetime.fromisoformat(message["created_at"]).timestamp() * 1000
+                assert abs(signed - now) < 10 * MINUTE, message
