@@ -66,6 +66,7 @@ class LinkReporter:
         self.refused: dict[str, tuple[int, tuple[str, ...]]] = {}  # (hub_refusals.py)
         self.dirty = True
         self.progressed = False  # a running backfill's progress moved since the last write
+        self.refused_due = False  # a refusal by the hub to write REFUSED_SOON after the last
         self.written_at = 0.0
         self.last: dict[str, object] | None = None
         self.failed = False
@@ -149,11 +150,11 @@ class LinkReporter:
         meanwhile that follows it is carried, and followed by every host."""
         if self.refused.get(group_id, (0, ())) != (count, ids):
             self.refused[group_id] = (count, ids)
-            self.dirty = True
+            self.dirty = self.refused_due = True
             if time.monotonic() - self.written_at >= REFUSED_SOON:
                 self.write()
-            else:
-                self.changed()
+            else:  # REFUSED_SOON after the last write, not MIN_INTERVAL (pause_for)
+                self.woken.set()
 
     # ----------------------------------------------------------------- writing
     def sent(self, group_id: str) -> None:
@@ -183,6 +184,8 @@ class LinkReporter:
 
     def pause_for(self) -> float:
         """Seconds after the last write that the next one is due."""
+        if self.refused_due:
+            return REFUSED_SOON
         if self.dirty:
             return MIN_INTERVAL
         return PROGRESS_INTERVAL if self.progressed else HEARTBEAT
@@ -254,7 +257,7 @@ class LinkReporter:
             self.failed = True
         else:
             self.failed = False
-        self.dirty = self.progressed = False
+        self.dirty = self.progressed = self.refused_due = False
         self.written_at = time.monotonic()
 
 

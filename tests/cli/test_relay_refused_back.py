@@ -59,6 +59,10 @@ def test_a_message_the_hub_refused_is_told_to_the_leaf_that_sent_it(tmp_path):
         carol = c.users["carol"]
         assert sync_of(carol) == "✓"
         send_ahead(carol, "from tomorrow")
+        sent = time.monotonic()
+        wait_for(lambda: refused_ids(str(c.hub), group_id), what="C's writers told of it")
+        print(f"refusal in C's .link.json {1000 * (time.monotonic() - sent):.0f} ms after the"
+              " send returned")
         wait_for(lambda: refused_at_hub(c) == 1, what="C told of the hub's refusal")
         assert "from tomorrow" in bodies(carol)  # on C still; on no other host
         b.users["bob"].ok("send", "team", "bob after")  # the federation goes on
