@@ -41,7 +41,7 @@ def test_the_file_holds_every_field_as_documented(tmp_path: Path) -> None:
     (tmp_path / ".relay").mkdir()
     state = LinkState(host="C", role="leaf", pid=1, running=True, updated=5.0, up=False,
                       since=4.0, rtt_ms=None, to="A", problem="token refused",
-                      groups={GROUP: GroupSync(3, 7, "01F", 0.25, 2, ("01X",)),
+                      groups={GROUP: GroupSync(3, 7, "01F", 0.25, refused=2, refused_ids=("01X",)),
                               "b" * 26: GroupSync()},
                       arrivals=(Arrival(GROUP, "B", 2, "01A", "01B", 3.5),))
     assert state.to_json() == {
