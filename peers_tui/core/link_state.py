@@ -17,7 +17,8 @@ Format (JSON object, version 1):
              invites (the local invite id stored upstream up to; counted from while the relay
              is stopped: core.stopped_unsent),
              frontier (the oldest message id received when history below it is still coming,
-             else null), receiving (0..1 while a backfill runs, else null)}},
+             else null), receiving (0..1 while a backfill runs, else null), refused (records
+             of this host the hub refused), refused_ids (the message ids among them)}},
     arrivals: [{group, host, count, oldest, newest, at}]: the last batches of messages this
              relay applied from other hosts, by the host they came from (newest last).
 """
@@ -42,6 +43,7 @@ HEARTBEAT = 5.0          # the relay rewrites the file at least this often while
 STALE_AFTER = 20.0       # older than this, the relay counts as not running
 MAX_BYTES = 1 << 20      # a larger file is not the relay's
 MAX_ARRIVALS = 32
+MAX_REFUSED = 256        # message ids refused at the hub, a group
 HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")   # relay.config.HOST_NAME
 GROUP = re.compile(r"^[a-z2-7]{26}$")
 MESSAGE_ID = re.compile(r"^[0-9A-Za-z]{1,40}$")
@@ -56,6 +58,8 @@ class GroupSync:
     frontier: str | None = None     # history older than this message id is not yet here
     receiving: float | None = None  # 0..1 while a backfill runs
     invites: int = 0                # the local invite id stored upstream up to
+    refused: int = 0                # records of this host the hub refused (relay.hub_refusals)
+    refused_ids: tuple[str, ...] = ()  # ... the message ids among them (the newest MAX_REFUSED)
 
 
 @dataclass(frozen=True)
@@ -218,9 +222,14 @@ def _group_sync(data: Any) -> GroupSync:
     receiving = _optional(data.get("receiving"), _number)
     if receiving is not None and receiving > 1:
         raise ValueError("receiving is a fraction")
+    refused_ids = data.get("refused_ids", [])
+    if not isinstance(refused_ids, list):
+        raise ValueError("refused_ids is a list")
     return GroupSync(unsent=_count(data.get("unsent", 0)), sent=_count(data.get("sent", 0)),
                      frontier=_optional(data.get("frontier"), lambda v: _match(MESSAGE_ID, v)),
-                     receiving=receiving, invites=_count(data.get("invites", 0)))
+                     receiving=receiving, invites=_count(data.get("invites", 0)),
+                     refused=_count(data.get("refused", 0)),
+                     refused_ids=tuple(_match(MESSAGE_ID, v) for v in refused_ids[:MAX_REFUSED]))
 
 
 def _arrival(data: Any) -> Arrival:

@@ -64,6 +64,9 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
             text += f" ({state.problem})"
     if unsent:
         text += f" · {unsent} unsent"
+    refused = sum(sync.refused for sync in state.groups.values())
+    if refused:  # this host's records the hub refused: no other host has them
+        text += f" · {refused} refused by the hub"
     return text
 
 
@@ -80,8 +83,8 @@ class FileHistory:
 def sync_label(state: LinkState | None, configured: bool, group_id: str,
                now: float | None = None, history: FileHistory | None = None,
                stopped: Callable[[], int] | None = None) -> str:
-    """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `receiving 41%`, `relay not
-    running`; "" when the hub has no relay.
+    """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `receiving 41%`, `2 refused by
+    the hub`, `relay not running`; "" when the hub has no relay.
 
     `history`, when the caller read the group's file: its backfill frontier decides whether
     history is still coming, since the relay lists a group it is backfilling only in its next
@@ -109,6 +112,8 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
         parts.append(f"receiving {int(receiving * 100)}%")
     if unsent:
         parts.append(f"{unsent} unsent")
+    if sync is not None and sync.refused:  # (relay.hub_refusals)
+        parts.append(f"{sync.refused} refused by the hub")
     return ", ".join(parts) or "✓"
 
 

@@ -18,7 +18,7 @@ from peers_tui.core.text import check_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Container, Iterable
     from typing import Any
 
     from peers_tui.core.roster import Roster
@@ -123,15 +123,18 @@ NEWEST_IDS = (f"SELECT id, created_at, record, sig FROM message ORDER BY id DESC
               f" LIMIT {FOLLOW_LOOK}")
 
 
-def followed(rows: Iterable[tuple[Any, Any, Any, Any]], roster: Roster) -> str | None:
+def followed(rows: Iterable[tuple[Any, Any, Any, Any]], roster: Roster,
+             refused: Container[str] = ()) -> str | None:
     """The newest id (rows: id, created_at, record and sig, newest first) standing less than
-    FOLLOW_AHEAD_MS ahead of its row's own time: the one a new id follows. Only a row that
+    FOLLOW_AHEAD_MS ahead of its row's own time: the one a new id follows. Not one of
+    `refused`, this host's messages the hub refused (core.hub_refused): no other host has
+    them, and one signed a day ahead dragged every later writer of its host there. Only a row that
     is its record's, signed by someone allowed to post it, counts: its time column is anyone's
     who can write the file, and so is a record signed with a key of their own (one junk row of
     the year 5000 with that year there was followed by every writer of its host, and their
     genuine messages dragged the group's ids there on every host: twelfth attack pass)."""
     for id_, created, text, sig in rows:
-        if not isinstance(id_, str) or not isinstance(created, int):
+        if not isinstance(id_, str) or not isinstance(created, int) or id_ in refused:
             continue
         try:
             ahead = (ulid_value(id_) >> 80) - created

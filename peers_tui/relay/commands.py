@@ -25,7 +25,7 @@ from peers_tui.relay.config import (
     default_host_name, free_port, load_config, make_token, read_token, relay_dir, save_config,
     shown,
 )
-from peers_tui.relay import census
+from peers_tui.relay import census, hub_refusals
 from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.hub_bounds import hub_report
 from peers_tui.relay.ledger import Ledger
@@ -224,6 +224,7 @@ def read_status(hub: Path) -> dict[str, Any]:
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         status["rejected"] = ledger.rejected_counts()
+        status["refused_at_hub"] = hub_refusals.count(ledger.db)  # this host's records
         refetched = census.refetched(ledger)  # rows gone from a file, back from the hub
         if refetched:
             status["refetched"] = refetched
@@ -255,6 +256,8 @@ def cmd_relay_rejected(args: argparse.Namespace) -> int:
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         rows, restored = ledger.rejected(), ledger.restored()
+        config = load_config(hub)  # this host's records the hub refused (hub_refusals.py)
+        rows += hub_refusals.listed(ledger.db, config.name, config.hub_name)
     finally:
         ledger.close()
     if args.json:  # a restored one carries "restored": {"at", "how"}

@@ -24,10 +24,10 @@ import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from peers_tui.relay import quarantine as bounded
+from peers_tui.relay import hub_refusals, quarantine as bounded
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.limits import limit
 
@@ -63,6 +63,9 @@ class Ledger:
         self.db.execute("PRAGMA synchronous=normal")
         self.db.executescript(SCHEMA)
         bounded.prepare(self.db)
+        hub_refusals.prepare(self.db)  # a leaf's records the hub refused (hub_refusals.py)
+        # The hub: each refusal told to the leaf the record came from (hub_refusals.TellOrigin)
+        self.on_refused: Callable[[Envelope, str], None] | None = None
         self.pins_added: dict[str, int] = {}
 
     def close(self) -> None:
@@ -133,6 +136,8 @@ class Ledger:
 
     def quarantine(self, envelope: Envelope, reason: str) -> None:
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
+        if self.on_refused is not None:
+            self.on_refused(envelope, reason)
 
     def restore(self, group_id: str, hashes: list[str], how: str) -> int:
         return bounded.restore(self.db, group_id, set(hashes), how) if hashes else 0

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 MIN_INTERVAL = 1.0
 PROGRESS_INTERVAL = 3.0  # a backfill's progress alone: "receiving 41%" moves every 3 s, not 1
 RECOUNT_EVERY = 0.25  # while the link is down: records written offline show as unsent
+REFUSED_SOON = 0.1  # a refusal by the hub is written at once unless the last write is this recent
 SLACK = 0.002  # a loop asleep until this close to when a write is due is not woken for it
 
 
@@ -62,8 +63,10 @@ class LinkReporter:
         self.counted: dict[str, tuple[Token | None, int, int]] = {}
         self.arrivals: list[Arrival] = []
         self.backfill: dict[str, tuple[str | None, float | None]] = {}
+        self.refused: dict[str, tuple[int, tuple[str, ...]]] = {}  # (hub_refusals.py)
         self.dirty = True
         self.progressed = False  # a running backfill's progress moved since the last write
+        self.refused_due = False  # a refusal by the hub to write REFUSED_SOON after the last
         self.written_at = 0.0
         self.last: dict[str, object] | None = None
         self.failed = False
@@ -140,6 +143,19 @@ class LinkReporter:
         elif self.written_at + self.pause_for() < self.asleep_until - SLACK:
             self.woken.set()  # asleep for a heartbeat: to wait for the progress's turn instead
 
+    def set_refused(self, group_id: str, count: int, ids: tuple[str, ...]) -> None:
+        """This host's records of a group the hub refused: how many, their message ids. Written
+        at once (unless written a moment ago: a flood): this host's writers stop following
+        such a row only once they read it here (core.hub_refused), and a message written
+        meanwhile that follows it is carried, and followed by every host."""
+        if self.refused.get(group_id, (0, ())) != (count, ids):
+            self.refused[group_id] = (count, ids)
+            self.dirty = self.refused_due = True
+            if time.monotonic() - self.written_at >= REFUSED_SOON:
+                self.write()
+            else:  # REFUSED_SOON after the last write, not MIN_INTERVAL (pause_for)
+                self.woken.set()
+
     # ----------------------------------------------------------------- writing
     def sent(self, group_id: str) -> None:
         """A group's new records were stored upstream (called under the runner's lock, right
@@ -168,6 +184,8 @@ class LinkReporter:
 
     def pause_for(self) -> float:
         """Seconds after the last write that the next one is due."""
+        if self.refused_due:
+            return REFUSED_SOON
         if self.dirty:
             return MIN_INTERVAL
         return PROGRESS_INTERVAL if self.progressed else HEARTBEAT
@@ -216,9 +234,11 @@ class LinkReporter:
 
     def state(self, running: bool) -> LinkState:
         groups = {}
-        for group_id, sync in self.syncs.items():
+        for group_id, sync in self.syncs.items():  # (a group not counted yet: its next write)
             frontier, receiving = self.backfill.get(group_id, (None, None))
-            groups[group_id] = GroupSync(sync.unsent, sync.sent, frontier, receiving, sync.invites)
+            refused, refused_ids = self.refused.get(group_id, (0, ()))
+            groups[group_id] = dataclasses.replace(sync, frontier=frontier, receiving=receiving,
+                                                   refused=refused, refused_ids=refused_ids)
         link = self.link
         return LinkState(
             host=self.config.name, role=self.config.role, pid=os.getpid(), running=running,
@@ -237,7 +257,7 @@ class LinkReporter:
             self.failed = True
         else:
             self.failed = False
-        self.dirty = self.progressed = False
+        self.dirty = self.progressed = self.refused_due = False
         self.written_at = time.monotonic()
 
 

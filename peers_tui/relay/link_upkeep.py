@@ -26,6 +26,7 @@ from peers_tui.relay.wake import FileWatch
 
 if TYPE_CHECKING:
     from peers_tui.relay.hub_bounds import HubBounds
+    from peers_tui.relay.hub_refusals import HeardRefusals
     from peers_tui.relay.link import LinkState
     from peers_tui.relay.link_report import LinkReporter
     from peers_tui.relay.local import LocalScanner
@@ -56,6 +57,7 @@ class LinkUpkeep:
     waker: Waker | None
     lock: asyncio.Lock
     relinked: asyncio.Event
+    refusals: HeardRefusals | None  # a leaf: the hub's refusals of its records
     recount_missed: Callable[[], None]
     nc: Any
     # Intake's: applying records of a group (here a leaf's kept handle changes, once proposed)
@@ -86,7 +88,10 @@ class LinkUpkeep:
         """Handle changes kept while the hub was unreachable go once it is back (held.py)."""
         with contextlib.suppress(asyncio.TimeoutError):  # first: _forever does not pause this
             await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
+        relinked = self.relinked.is_set()
         self.relinked.clear()
+        if self.link.up and relinked and self.refusals is not None:  # missed while down
+            await self.refusals.ask(self.nc, self.config.name)  # (hub_refusals.py)
         if self.link.up:
             for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
                 async with self.lock:

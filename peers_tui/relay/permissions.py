@@ -12,7 +12,8 @@ from the leaf's own server, which learns the hub's permissions at connect time.
 
 A leaf may send only:
 - its own host's subjects: records into `PEERS_IN_<host>` on `peers.in.<host>.>`, membership
-  proposals on `peers.order.<host>.>`, its presence on `peers.presence.<host>`;
+  proposals on `peers.order.<host>.>`, its presence on `peers.presence.<host>`, its question
+  for the hub's refusals of its records on `peers.refusals.<host>`;
 - read-only JetStream API calls through the `hub` domain: the account info the link probe
   asks for, stream info, consumers (create, next batch, delete by name) and message gets on
   the streams it reads, and the flow-control replies of its ordered consumers (`$JS.FC.<stream>.>`: without
@@ -44,6 +45,7 @@ LEAF_SENDS = (
     "peers.in.{host}.>",        # its records, into its stream PEERS_IN_<host> (inbound.py)
     "peers.order.{host}.>",     # its membership proposals to the hub's sequencer
     "peers.presence.{host}",    # who is present on its host
+    "peers.refusals.{host}",    # the hub's refusals of its records it missed (hub_refusals.py)
 )
 # Streams a leaf reads: info, consumers, message gets, flow control. Never delete or purge,
 # never another stream's consumers, never a stream of its own making.

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from peers_tui.relay.apply import Outcome
     from peers_tui.relay.backfill import Backfills
     from peers_tui.relay.config import RelayConfig
+    from peers_tui.relay.hub_refusals import HeardRefusals
     from peers_tui.relay.ledger import Ledger
     from peers_tui.relay.link import LinkState
     from peers_tui.relay.link_report import LinkReporter
@@ -92,6 +93,7 @@ class Refetch:
     js_hub: Any
     _apply_group: Callable[..., Awaitable[Outcome | None]]
     _trace: Callable[[str], None]
+    refusals: HeardRefusals | None  # a leaf: the hub's refusals of its records
 
     def _refetch_setup(self) -> None:
         self.census_due: dict[str, float] = {}  # group -> when to count it
@@ -115,6 +117,8 @@ class Refetch:
 
     def came_back(self, envelope: Envelope) -> None:
         self.in_flight.pop(envelope.hash, None)
+        if self.refusals is not None:  # carried after all: refused no longer (hub_refusals.py)
+            self.refusals.carried(envelope)
 
     async def _census_once(self) -> None:
         """Count the group due first; wait (no timer while nothing is due: an idle relay)."""

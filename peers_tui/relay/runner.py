@@ -34,6 +34,7 @@ from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
 from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams
 from peers_tui.relay.hub_bounds import HubBounds
+from peers_tui.relay.hub_refusals import HeardRefusals, TellOrigin, notice_subject
 from peers_tui.relay.limits import federation_stream, limit
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
@@ -88,6 +89,11 @@ class Relay(Intake, LinkUpkeep, Refetch):
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.link.counted_unsent = self.reporter.unsent_total
+        # The hub's refusals of a leaf's records, told to that leaf (hub_refusals.py)
+        self.tell_origin = TellOrigin(lambda: self.config.leaves) if self.is_hub else None
+        self.ledger.on_refused = self.tell_origin
+        self.refusals = None if self.is_hub else HeardRefusals(hub, self.ledger.db,
+                                                               self.reporter.set_refused)
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
         self.relinked = asyncio.Event()  # a leaf's link came up: kept changes go (_held_once)
@@ -129,6 +135,11 @@ class Relay(Intake, LinkUpkeep, Refetch):
                 await self._ensure_streams()
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
+            if self.tell_origin is not None:
+                await self.tell_origin.connected(self.nc, self.ledger.db)
+            if self.refusals is not None:  # the hub's refusals of this host's records
+                await self.nc.subscribe(notice_subject(self.config.name), cb=self.refusals.notice)
+                self.refusals.start()
             self.waker = Waker(self.hub)
             self.scanner.handled = self.waker.seen
             self.scanner.listing_due = self.waker.listing_due  # listed again when files come or go

@@ -100,6 +100,9 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
     rejected = status.get("rejected") or {}
     print(inert("rejected: " + (", ".join(f"{host} {count}" for host, count in rejected.items())
                                  or "none")))
+    if status.get("refused_at_hub"):  # this host's records the hub refused (hub_refusals.py)
+        print(f"refused by the hub: {status['refused_at_hub']} of this host's records "
+              "(peers relay rejected lists them)")
     return 0
 
 

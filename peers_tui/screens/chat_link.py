@@ -177,7 +177,8 @@ class LinkWatch:
 
     def _show_marks(self) -> None:
         sync = self.state.group(self.group_id()) if self.state is not None else None
-        self.log.set_sent_up_to(sync.sent if sync is not None else None)
+        self.log.set_sent_up_to(sync.sent if sync is not None else None,
+                                sync.refused_ids if sync is not None else ())
 
     # ----------------------------------------------------------------- late arrivals
     def note_live(self, batch: LiveBatch) -> None:

@@ -30,6 +30,7 @@ MAX_AUTHOR_WIDTH = 16
 TIME_WIDTH = 5
 FOLD_LINES = 20  # a message's text longer than this shows this many lines until expanded
 UNSENT_MARK = "⋯"  # between the time and the author: stored here, not yet at the relay's hub
+REFUSED_MARK = "✗"  # there too: the hub refused it, no other host has it (relay.hub_refusals)
 
 
 def author_colour(user_id: str) -> str:
@@ -139,12 +140,12 @@ def folded(lines: list[Text], expanded: bool, style: Style) -> list[Text]:
 
 def render_message(view: MessageView, label: str, author_width: int, width: int,
                    console: Console, styles: Styles, *, mentioned: bool = False,
-                   expanded: bool = False, unsent: bool = False,
+                   expanded: bool = False, unsent: str = "",
                    quoted: str | None = None) -> list[Strip]:
     """The lines of one message: `HH:MM  author │ text`, wrapped under its own column, its
     reactions under it; a bar down the left of the text if it `mentioned` the reader; a
-    text of more than FOLD_LINES lines folded unless `expanded`; UNSENT_MARK after the time
-    while it is `unsent` (not yet at the hub of the relay); `quoted`: the replied-to author's
+    text of more than FOLD_LINES lines folded unless `expanded`; `unsent`, the mark after the
+    time: UNSENT_MARK (not yet at the hub of the relay), REFUSED_MARK (refused there), or ""; `quoted`: the replied-to author's
     label as the author column shows it (its fingerprint beside a look-alike)."""
     when = clock(view.created_at)
     colour = author_style(view.author_id)
@@ -195,7 +196,7 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
         name_style = name_style + styles.problem
     bar = Segment(" ┃ ", styles.mention) if mentioned else Segment(" │ ", styles.dim)
     first = [Segment(when.rjust(TIME_WIDTH), styles.time),
-             Segment(UNSENT_MARK, styles.dim) if unsent else Segment(" "),
+             Segment(unsent[:1], styles.dim) if unsent else Segment(" "),
              Segment(right_aligned(name_text, author_width), name_style)]
     return strips_of(lines, first, author_width, bar, width, console)
 

@@ -285,7 +285,8 @@ def test_the_allow_list_grants_no_destructive_call_and_no_other_hosts_subject():
     forbidden += [f"{api}.CONSUMER.DELETE.{mine}.x", f"{api}.CONSUMER.CREATE.{mine}",
                   f"{api}.CONSUMER.CREATE.{mine}.x.peers.in.C.g", f"{api}.STREAM.LIST",
                   f"$JS.API.STREAM.DELETE.{FED_STREAM}", "peers.in.C.g", "peers.fed.g.r",
-                  "peers.fed.g.m", "peers.order.C.g", "peers.presence.C", "_INBOX.x"]
+                  "peers.fed.g.m", "peers.order.C.g", "peers.presence.C", "_INBOX.x",
+                  "peers.refusals.C", "_INBOX_C.peers-refused"]
     assert [(p, s) for p in sends for s in forbidden if matches(p, s)] == []
     assert any(matches(p, "peers.in.B.g") for p in sends)  # and the matcher does match
     assert any(matches(p, "_INBOX_B.x.y") for p in receives)

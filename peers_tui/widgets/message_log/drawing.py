@@ -26,7 +26,7 @@ from peers_tui.widgets.message_log.layout import (
 from peers_tui.widgets.message_log.painted import PaintedLines
 from peers_tui.widgets.message_log.scrolling import LogScrolling
 from peers_tui.widgets.message_log.window import HistorySource
-from peers_tui.widgets.message_render import Styles
+from peers_tui.widgets.message_render import REFUSED_MARK, UNSENT_MARK, Styles
 
 
 class LogLines(LogScrolling):
@@ -65,6 +65,7 @@ class LogLines(LogScrolling):
         # The reader's messages stored after this rowid are not yet at the relay's hub
         # (core.link_state): marked. None: no relay, nothing is marked.
         self.sent_up_to: int | None = None
+        self.refused_ids: frozenset[str] = frozenset()  # refused by the hub (relay.hub_refusals)
         self._after_paint: list[Callable[[], object]] = []  # see after_next_paint
 
     @property
@@ -116,19 +117,25 @@ class LogLines(LogScrolling):
             self.expanded = wanted
             self._relayout(keep_anchor=not self.following)
 
-    def set_sent_up_to(self, rowid: int | None) -> None:
+    def set_sent_up_to(self, rowid: int | None, refused: Iterable[str] = ()) -> None:
         """The relay stored this group's messages upstream up to `rowid`: the reader's later
-        ones are marked, the others no longer (laid out again only if a mark changes)."""
-        if rowid == self.sent_up_to:
+        ones are marked, the others no longer; those of `refused` the hub refused, marked
+        apart, whoever wrote them (laid out again only if a mark changes)."""
+        refused = frozenset(refused)
+        if rowid == self.sent_up_to and refused == self.refused_ids:
             return
-        before = [view.id for view in self.window.views if self._unsent(view)]
-        self.sent_up_to = rowid
-        if [view.id for view in self.window.views if self._unsent(view)] != before:
+        before = [(view.id, self._unsent(view)) for view in self.window.views]
+        self.sent_up_to, self.refused_ids = rowid, refused
+        if [(view.id, self._unsent(view)) for view in self.window.views] != before:
             self._relayout(keep_anchor=not self.following)
 
-    def _unsent(self, view: MessageView) -> bool:
+    def _unsent(self, view: MessageView) -> str:
+        """The mark after a message's time: refused by the hub, not yet sent, or none."""
+        if view.id in self.refused_ids:
+            return REFUSED_MARK
         sent = self.sent_up_to
-        return sent is not None and view.rowid > sent and view.author_id == self.window.me
+        return UNSENT_MARK if (sent is not None and view.rowid > sent
+                               and view.author_id == self.window.me) else ""
 
     def _events_shown(self) -> bool:
         return bool(self.events) and self._events_of is self.source

@@ -94,7 +94,7 @@ class Look:
                  expanded: Callable[[str], bool] = lambda message_id: False,  # shown whole
                  selected_id: str | None = None,  # the message selection mode acts on
                  selected: Callable[[], Style] | None = None,  # its style, when drawn
-                 unsent: Callable[[MessageView], bool] = lambda view: False,  # not yet at hub
+                 unsent: Callable[[MessageView], str] = lambda view: "",  # its mark: hub
                  ) -> None:
         self.console, self.highlight_id, self.highlight = console, highlight_id, highlight
         self.me, self.handle, self.expanded = me, handle, expanded

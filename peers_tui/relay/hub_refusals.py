@@ -1,0 +1,289 @@
+"""The hub's refusals told to the leaf that sent the record (docs/relay.md, "The hub's
+refusals told to the sender (h-refusedback)").
+
+A record a leaf published and the hub refused (signed too far ahead, backdated, forged, a
+bound reached...) was quarantined at the hub alone: on its own host it stood in the file,
+counted as sent, and its author saw nothing wrong (fourteenth acceptance pass).
+
+The hub: every refusal of a record that came on `peers.in.<leaf>.*` (so from that leaf, by
+construction: permissions.py) is told to that leaf at once, on `_INBOX_<leaf>.peers-refused`,
+a subject under the leaf's own inbox prefix: the only subjects the hub may send a leaf, and
+no leaf may publish there (nor may a local user of the hub host). So no leaf can make the hub
+tell another host anything: a refusal names the host its record came from, and goes to that
+host alone. The notice is small: the group, the record's table and hash, the message id its
+text claims, and the reason.
+
+The leaf: a notice is kept in its ledger (`refused_at_hub`), the message's row looked up in
+this host's file by the id and matched by its record's hash (the id the hub read is a claim);
+`relay status` counts them (`"refused_at_hub"`), `relay rejected` lists them ("refused by
+the hub A: REASON"), `.link.json` carries each group's count and message ids, so `peers
+groups` and the open apps say so. A record the hub later carries after all (it comes back in
+`PEERS_FED`) is no longer refused. A notice sent while the leaf's link was down is lost:
+the record stays counted as sent (docs: what is left).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from peers_tui.relay.config import inbox_prefix
+from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
+
+TAIL = "peers-refused"
+ASK_SUBJECTS = "peers.refusals.*"  # a leaf asks for the refusals it may have missed
+ASK_PAGE = 200
+ASKED_KEY = "refused_asked"  # in the leaf's positions: the hub's time of the last one heard
+KEEP = 1000        # records kept here with their reason; past it counted only
+SHOWN_IDS = 256    # message ids of one group in .link.json (the newest)
+HASH = re.compile(r"[0-9a-f]{64}")
+MESSAGE_ID = re.compile(r"[0-9A-Za-z]{1,40}")
+COUNT_KEY = "refused_at_hub"  # in the ledger's positions: every notice counted
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS refused_at_hub (hash TEXT NOT NULL, group_id TEXT NOT NULL,
+    tbl TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL, message_id TEXT,
+    record TEXT, PRIMARY KEY (hash, group_id));
+"""
+
+
+def notice_subject(host: str) -> str:
+    return f"{inbox_prefix(host)}.{TAIL}"
+
+
+def ask_subject(host: str) -> str:
+    return f"peers.refusals.{host}"
+
+
+# ----------------------------------------------------------------- the hub
+class TellOrigin:
+    """The hub's side: `__call__(envelope, reason)` for every refusal (Ledger.quarantine),
+    told to the leaf it came from when that is a leaf holding a token."""
+
+    def __init__(self, leaves: Callable[[], Iterable[str]]) -> None:
+        self.leaves = leaves
+        self.nc: Any = None
+        self.db: Any = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.sending: set[asyncio.Task[None]] = set()
+
+    async def connected(self, nc: Any, db: sqlite3.Connection) -> None:
+        """Told from now on; and answering a leaf's question, at each of its links, for the
+        refusals it missed (told while its link or relay was down)."""
+        self.nc, self.loop, self.db = nc, asyncio.get_running_loop(), db
+        await nc.subscribe(ASK_SUBJECTS, cb=self._answer)
+
+    async def _answer(self, msg: Any) -> None:
+        host = msg.subject.split(".")[-1]  # the asking leaf, by its permissions (permissions.py)
+        if host not in set(self.leaves()) or not msg.reply:
+            return
+        try:
+            since = int(json.loads(msg.data).get("since", 0))
+        except (ValueError, TypeError, AttributeError):
+            since = 0
+        rows = self.db.execute(
+            "SELECT group_id, tbl, hash, record, reason, at FROM quarantine WHERE host = ? AND"
+            " at >= ? ORDER BY at, hash LIMIT ?", (host, since, ASK_PAGE)).fetchall()
+        notices = [_notice(str(group), str(table), str(digest), str(text), str(reason)) | {"at": at}
+                   for group, table, digest, text, reason, at in rows]
+        await msg.respond(json.dumps({"refused": notices, "more": len(rows) == ASK_PAGE}).encode())
+
+    def __call__(self, envelope: Envelope, reason: str) -> None:
+        if self.loop is None or envelope.origin not in set(self.leaves()):
+            return
+        body = json.dumps(_notice(envelope.group_id, envelope.table, envelope.hash,
+                                  envelope.text, reason))
+        # (from the loop's thread, or an apply lent to a thread: background_apply.py)
+        self.loop.call_soon_threadsafe(self._publish, notice_subject(envelope.origin),
+                                       body.encode())
+
+    def _publish(self, subject: str, body: bytes) -> None:
+        task = asyncio.ensure_future(self.nc.publish(subject, body))
+        self.sending.add(task)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self.sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # the connection is gone
+            print(f"peers relay: a refusal not told to its leaf: {task.exception()}",
+                  file=sys.stderr, flush=True)
+
+
+def _notice(group_id: str, table: str, digest: str, text: str, reason: str) -> dict[str, Any]:
+    claimed = _claimed_id(text) if table == "msg" else None
+    return {"group": group_id, "table": table, "hash": digest, "id": claimed,
+            "reason": reason[:500]}
+
+
+def _claimed_id(text: str) -> str | None:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    claimed = data.get("id") if isinstance(data, dict) else None
+    return claimed if isinstance(claimed, str) and MESSAGE_ID.fullmatch(claimed) else None
+
+
+# ----------------------------------------------------------------- the leaf
+def prepare(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+
+
+class HeardRefusals:
+    """The leaf's side: notices from the hub kept in the ledger, and what users see of them."""
+
+    def __init__(self, hub: Path, db: sqlite3.Connection,
+                 changed: Callable[[str, int, tuple[str, ...]], None]) -> None:
+        self.hub, self.db, self.changed = hub, db, changed
+        self.hashes = {str(h) for h, in db.execute("SELECT hash FROM refused_at_hub")}
+
+    def start(self) -> None:
+        """What is kept already, to `.link.json` (a restarted relay)."""
+        for group_id, in self.db.execute("SELECT DISTINCT group_id FROM refused_at_hub").fetchall():
+            self._tell(str(group_id))
+
+    async def notice(self, msg: Any) -> None:
+        try:
+            self.take(json.loads(msg.data))
+        except ValueError:
+            return
+
+    async def ask(self, nc: Any, host: str) -> None:
+        """At each link: the hub's refusals of this host's records since the last one heard
+        (a notice sent while the link or this relay was down went nowhere)."""
+        for _ in range(50):  # pages; the rest at the next link
+            since = self.db.execute("SELECT value FROM positions WHERE key = ?",
+                                    (ASKED_KEY,)).fetchone()
+            try:
+                answer = json.loads((await nc.request(ask_subject(host), json.dumps(
+                    {"since": since[0] if since else 0}).encode(), timeout=2.0)).data)
+                notices, more = list(answer["refused"]), bool(answer.get("more"))
+            except Exception as exc:  # no hub, a hub from before this: asked at the next link
+                print(f"peers relay: the hub's refusals not asked for: {exc!r}",
+                      file=sys.stderr, flush=True)
+                return
+            last = 0
+            for notice in notices:
+                self.take(notice)
+                if isinstance(notice, dict) and isinstance(notice.get("at"), int):
+                    last = max(last, notice["at"])
+            if last:
+                self.db.execute("INSERT OR REPLACE INTO positions (key, value) VALUES (?, ?)",
+                                (ASKED_KEY, last))
+            if not more or not last:
+                return
+
+    def take(self, data: Any) -> None:
+        """One notice (the hub's, on this host's own subject); anything malformed is dropped."""
+        try:
+            group_id, table, digest = data["group"], data["table"], data["hash"]
+            reason, claimed = str(data["reason"])[:500], data.get("id")
+        except (TypeError, KeyError):
+            return
+        if not (isinstance(group_id, str) and GROUP_ID.fullmatch(group_id) and table in TABLES
+                and isinstance(digest, str) and HASH.fullmatch(digest)):
+            return
+        self.heard(group_id, table, digest, reason,
+                   claimed if isinstance(claimed, str) and MESSAGE_ID.fullmatch(claimed) else None)
+
+    def heard(self, group_id: str, table: str, digest: str, reason: str,
+              claimed: str | None) -> None:
+        """Kept (once a record), counted; its row found in this host's file by the id claimed."""
+        if digest in self.hashes:
+            return
+        found, text = (None, None) if claimed is None else _row(self.hub, group_id, claimed, digest)
+        nested = self.db.in_transaction
+        if not nested:
+            self.db.execute("BEGIN IMMEDIATE")
+        try:
+            kept = self.db.execute("SELECT COUNT(*) FROM refused_at_hub").fetchone()[0]
+            if kept < KEEP or found:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO refused_at_hub (hash, group_id, tbl, reason, at,"
+                    " message_id, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (digest, group_id, table, reason, int(time.time() * 1000), found, text))
+            self.db.execute("INSERT INTO positions (key, value) VALUES (?, 1) ON CONFLICT (key)"
+                            " DO UPDATE SET value = value + 1", (COUNT_KEY,))
+        except BaseException:
+            if not nested:
+                self.db.execute("ROLLBACK")
+            raise
+        if not nested:
+            self.db.execute("COMMIT")
+        self.hashes.add(digest)
+        print(f"peers relay: group {group_id}: the hub refused {table} {digest[:12]}"
+              f"{f' (message {found})' if found else ''}: {reason}", file=sys.stderr, flush=True)
+        self._tell(group_id)
+
+    def carried(self, envelope: Envelope) -> None:
+        """A record of this host's came back in the federation's stream: the hub took it after
+        all (a refusal for a missing predecessor, say), so it is refused no longer."""
+        if envelope.hash not in self.hashes:
+            return
+        self.hashes.discard(envelope.hash)
+        self.db.execute("DELETE FROM refused_at_hub WHERE hash = ?", (envelope.hash,))
+        self.db.execute("UPDATE positions SET value = MAX(0, value - 1) WHERE key = ?",
+                        (COUNT_KEY,))
+        self._tell(envelope.group_id)
+
+    def _tell(self, group_id: str) -> None:
+        rows = self.db.execute("SELECT message_id FROM refused_at_hub WHERE group_id = ?"
+                               " ORDER BY at DESC", (group_id,)).fetchall()
+        ids = tuple(str(m) for m, in rows if m)[:SHOWN_IDS]
+        self.changed(group_id, len(rows), ids)
+
+
+def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | None, str | None]:
+    """(the id, the record) of this host's row with that id whose record has that hash."""
+    from peers_tui.core.encoding import record_hash
+    from peers_tui.core.raw_values import text_of
+
+    path = hub / f"{group_id}.db"
+    if not path.is_file():
+        return None, None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            row = db.execute("SELECT record FROM message WHERE id = ?", (message_id,)).fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None, None
+    if row is None:
+        return None, None
+    text = text_of(row[0])
+    return (message_id, text) if isinstance(text, str) and record_hash(text) == digest else (None, None)
+
+
+# ----------------------------------------------------------------- status and listing
+def count(db: sqlite3.Connection) -> int:
+    try:
+        row = db.execute("SELECT value FROM positions WHERE key = ?", (COUNT_KEY,)).fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def listed(db: sqlite3.Connection, host: str, hub_name: str) -> list[dict[str, object]]:
+    """`relay rejected`'s rows for them: this host's records, "refused by the hub X: ..."."""
+    from peers_tui.relay.rejected_listing import claims
+
+    try:
+        rows = db.execute("SELECT group_id, tbl, reason, at, hash, message_id, record FROM"
+                          " refused_at_hub ORDER BY at, hash").fetchall()
+    except sqlite3.Error:
+        return []
+    return [{"host": host, "group": group, "kind": table,
+             "reason": f"refused by the hub {hub_name}: {reason}", "at": at, "hash": digest,
+             **dict(zip(("type", "author"), claims(text))), "refused_at_hub": True,
+             "message_id": message_id}
+            for group, table, reason, at, digest, message_id, text in rows]
+
+
+__all__ = ["HeardRefusals", "TellOrigin", "count", "listed", "notice_subject", "prepare"]
