@@ -20,14 +20,13 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView, group_label
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdated
 from peers_tui.screens.chat_bars import HiddenBars
-from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, focused_composer,
+from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, FirstKeys, focused_composer,
                                           tab_completions, width_class)
 from peers_tui.screens.chat_first_read import read_newest, show_first_roster
 from peers_tui.screens.chat_hints import empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
 from peers_tui.screens.chat_selection import SelectionScreen
 from peers_tui.screens.drafts import Drafts
-from peers_tui.screens.first_keys import FirstKeys
 from peers_tui.screens.read_tracker import ReadTracker
 from peers_tui.widgets import Composer, MessageLog, RosterPanel
 from peers_tui.widgets.buffer_list import MIN_TERMINAL_WIDTH, BufferList
