@@ -20,7 +20,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView, group_label
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdated
 from peers_tui.screens.chat_bars import HiddenBars
-from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, KeysFooter, focused_composer,
+from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, FirstKeys, focused_composer,
                                           tab_completions, width_class)
 from peers_tui.screens.chat_first_read import read_newest, show_first_roster
 from peers_tui.screens.chat_hints import empty_hint, writing_hint
@@ -87,7 +87,7 @@ class ChatScreen(SelectionScreen):
             yield RosterPanel(self.presence, id="roster")
         yield ComposerRule(self.composer)
         yield self.composer
-        yield KeysFooter()
+        yield FirstKeys()  # the footer's keys; the footer itself after the first frame
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         compose_none(widgets)  # Textual's toast rack and tooltip: after the first frame

@@ -4,7 +4,8 @@ Textual mounts what an app's `on_mount` pushes inside its start-up batch, in whi
 written: the chat screen pushed there was laid out and drawn into a frame that was thrown
 away, and its footer composed its keys, before a frame reached the terminal (~25 ms of CPU of
 a ~310 ms start). The app pushes it once that batch is over, so that the first frame drawn
-with the newest messages is the one written; the footer's keys follow in the next.
+with the newest messages is the one written; the footer's keys are in it
+(h-fullpaint; one line drawing them since h-first16, the footer mounted after the frame).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from textual.widgets._footer import FooterKey
 from peers_tui.core.account import Account
 from peers_tui.factory import build_app
 from peers_tui.screens import ChatScreen
+from peers_tui.screens.chat_frame import FirstKeys
 from peers_tui.widgets import MessageLog
 from tests.conftest import User
 from tests.tui_helpers import at_first_frame_with_messages, wait_for
@@ -32,7 +34,8 @@ async def test_the_first_frame_with_the_messages_is_drawn_outside_the_start_up_b
     def drawn(screen: Any, renderable: Any) -> None:
         log = screen.query(MessageLog)
         if renderable is not None and log and log.first().views:
-            frames.append((app._batch_count, bool(screen.query(FooterKey))))
+            frames.append((app._batch_count,
+                           bool(screen.query(FirstKeys)) or bool(screen.query(FooterKey))))
         display(screen, renderable)
 
     app._display = drawn  # type: ignore[method-assign]
@@ -43,7 +46,8 @@ async def test_the_first_frame_with_the_messages_is_drawn_outside_the_start_up_b
         batch_depth, footer_keys = frames[0]
         assert batch_depth == 0, "the first frame with the messages was drawn in a batch"
         # The footer's keys are in that frame (h-fullpaint: they came a frame or more later,
-        # when the screen's bindings were first published; screens.chat_frame.KeysFooter)
+        # when the screen's bindings were first published), drawn as one line since h-first16
+        # (screens.chat_frame.FirstKeys; the footer itself after it, tests/tui/test_first_keys.py)
         assert footer_keys
         assert app.screen.query_one(Footer).query(FooterKey)
         assert "hello from bob" in "".join(view.body for view in app.chat.log_views())
