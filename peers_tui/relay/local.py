@@ -25,7 +25,7 @@ from peers_tui.relay import deleted_tops, position_pins, replaced_files, rows
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.kept_stores import KeptStores, count_after, same_file
+from peers_tui.relay.kept_stores import KeptStores, count_after, same_file, unchanged
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
     SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
@@ -144,10 +144,9 @@ class LocalScanner:
             # A token that has not moved says nothing new only once it is old enough: file
             # times tick by the clock's coarse step, and a WAL reused from its start keeps its
             # size, so a later write can leave a recent token as it was (_looked_at).
-            if token is None or token[1] == token[3] == 0 or (  # empty: being founded
-                    self.tokens.get(group_id) == token and (
-                        _settled(token) or same_file(self.closed_at.get(group_id), token))):
-                continue
+            if token is None or token[1] == token[3] == 0 or unchanged(
+                    self.tokens.get(group_id), self.closed_at.get(group_id), token):
+                continue  # (empty: being founded)
             try:
                 store = self.store(group_id, path)
                 version = _data_version(store)  # before the scan: a commit after it moves it
