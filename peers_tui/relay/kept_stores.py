@@ -155,8 +155,9 @@ def same_file(old: Token | None, new: Token | None) -> bool:
 
 def unchanged(remembered: Token | None, closed_at: Token | None, token: Token) -> bool:
     """Whether nothing was written to a file since the token `remembered` (its last look found
-    every commit handled): the same token, old enough to be visible for sure or the one a
-    clean close left (`closed_at`); or the same main file, old enough, with an empty WAL made
+    every commit handled): the same token, old enough to be visible for sure (file times tick
+    by the clock's coarse step, and a WAL reused from its start keeps its size, so a later
+    write can leave a recent token as it was) or the one a clean close left (`closed_at`); or the same main file, old enough, with an empty WAL made
     or deleted since. A reader makes one (the link report's and the census's read-only
     counts), its close deletes it. Taken for a change, each such WAL had the scanner open the
     group's store, closing another, whose close deleted its WAL and woke the publisher for
