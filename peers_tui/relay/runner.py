@@ -23,7 +23,7 @@ from typing import Any
 
 import nats
 
-from peers_tui.relay import background_apply, kept_stores, stream_order
+from peers_tui.relay import background_apply, kept_stores, republish, stream_order
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.client_errors import ClientErrors
 from peers_tui.relay.forever import forever
@@ -127,6 +127,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
                                               self._consume, self._forever, self.config.limits,
                                               DUPLICATE_WINDOW, STREAM_CAP)
                 await self._ensure_streams()
+                republishing = await republish.check(self)  # PEERS_FED made anew?
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
             self.waker = Waker(self.hub)
@@ -139,7 +140,8 @@ class Relay(Intake, LinkUpkeep, Refetch):
                 self.backfills.resume(group_id)  # walks a stopped relay left half done
             # The hub: a consumer task a leaf's inbound stream, kept by the supervisor.
             intake, pause = (self.inbound.supervise, 1.0) if self.is_hub else (self._consume, 0.25)
-            tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
+            tasks = [*([republishing] if self.is_hub and republishing else []),
+                     asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(intake, pause)),
                      asyncio.create_task(self._forever(self._status_once, STATUS_EVERY)),
                      asyncio.create_task(self._forever(self.reporter.tick, 0)),  # paces itself
