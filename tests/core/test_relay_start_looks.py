@@ -9,7 +9,10 @@ import sqlite3
 import time
 from pathlib import Path
 
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import load_or_create_keypair
 from peers_tui.relay.apply import apply_records
+from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.file_tokens import SETTLE_NS
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner
@@ -56,54 +59,50 @@ def test_a_readers_empty_wal_opens_no_store(tmp_path, alice, bob):
         ledger.close()
 
 
+def _started_again(remote: Path, ledger: Ledger) -> tuple[list[Envelope], list[str]]:
+    """One pass of a relay started again (a new scanner on the same ledger), once the files
+    are old enough to be trusted: what it published, and the stores it opened."""
+    time.sleep(2 * SETTLE_NS / 1e9)
+    scanner = LocalScanner(remote, "B", ledger)
+    try:
+        return _publish_everything(scanner), list(scanner.stores)
+    finally:
+        scanner.close()
+
+
+def _post(path: Path, group_id: str, user, body: str) -> None:
+    """`user` posts in the file by another connection than any relay's."""
+    writer = GroupStore(path, group_id)
+    try:
+        writer.post(load_or_create_keypair(user.home), body)
+    finally:
+        writer.close()
+
+
 def test_a_start_opens_no_store_for_a_file_as_it_was_left(tmp_path, alice, bob):
     """A relay started again looks at each file it handled through a read-only read of its
     print (quick_look.py): no store opened, nothing published; a file written while it was
     stopped, or whose top row was written again, is scanned and its new rows published."""
-    from peers_tui.core.group_store import GroupStore
-    from peers_tui.core.identity import load_or_create_keypair
-
     remote, groups = _two_groups(tmp_path, alice, bob)
+    path = remote / f"{groups[0]}.db"
     ledger = Ledger(tmp_path / "relay.db")
     scanner = LocalScanner(remote, "B", ledger)
-    assert _publish_everything(scanner)
-    assert _publish_everything(scanner) == []
-    scanner.close()
-    time.sleep(2 * SETTLE_NS / 1e9)
-    again = LocalScanner(remote, "B", ledger)  # the relay started again
     try:
-        assert _publish_everything(again) == []
-        assert len(again.stores) == 0 and again.stores.most == 0
-    finally:
-        again.close()
-    # Written while the relay was stopped: found at the next start.
-    writer = GroupStore(remote / f"{groups[0]}.db", groups[0])
-    try:
-        writer.post(load_or_create_keypair(alice.home), "written while stopped")
-    finally:
-        writer.close()
-    time.sleep(2 * SETTLE_NS / 1e9)
-    third = LocalScanner(remote, "B", ledger)
-    try:
-        found = _publish_everything(third)
-        assert [e.table for e in found] == ["msg"]
-        assert list(third.stores) == [groups[0]]
-    finally:
-        third.close()
-    # The top row deleted and another written in its place (its rowid reused): the pins.
-    path = remote / f"{groups[0]}.db"
-    with sqlite3.connect(path) as connection:
-        connection.execute("DELETE FROM message WHERE rowid = (SELECT MAX(rowid) FROM message)")
-    writer = GroupStore(path, groups[0])
-    try:
-        writer.post(load_or_create_keypair(alice.home), "in its place")
-    finally:
-        writer.close()
-    time.sleep(2 * SETTLE_NS / 1e9)
-    fourth = LocalScanner(remote, "B", ledger)
-    try:
-        found = _publish_everything(fourth)
+        assert _publish_everything(scanner)
+        assert _publish_everything(scanner) == []
+        scanner.close()
+        assert _started_again(remote, ledger) == ([], [])
+        # Written while the relay was stopped: found at the next start.
+        _post(path, groups[0], alice, "written while stopped")
+        found, opened = _started_again(remote, ledger)
+        assert [e.table for e in found] == ["msg"] and opened == [groups[0]]
+        assert _started_again(remote, ledger) == ([], [])
+        # The top row deleted and another written in its place (its rowid reused): the pins.
+        with sqlite3.connect(path) as connection:
+            connection.execute("DELETE FROM message WHERE rowid = (SELECT MAX(rowid) FROM message)")
+        _post(path, groups[0], alice, "in its place")
+        found, _ = _started_again(remote, ledger)
         assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == ["in its place"]
     finally:
-        fourth.close()
+        scanner.close()
         ledger.close()
