@@ -46,9 +46,7 @@ class LocalScanner:
     """Finds this host's new records, group by group."""
 
     def __init__(self, hub: Path, name: str, ledger: Ledger) -> None:
-        self.hub = hub
-        self.name = name
-        self.ledger = ledger
+        self.hub, self.name, self.ledger = hub, name, ledger
         self.tokens: dict[str, Token | None] = {}
         # Per file: data_version when its last scan was stored upstream (None: scan again).
         self.versions: dict[str, int | None] = {}
@@ -61,15 +59,13 @@ class LocalScanner:
         self.pending = 0  # records found but not yet stored upstream
         self.more = False  # a scan stopped at its limit: the rest goes at once, not after a wait
         self.seen: set[str] | None = None
-        # Told, under a file's write lock, that every write to it so far is handled (the
-        # runner's Waker.seen): those writes' inotify events wake no look.
+        # Told, under a file's write lock, that its writes so far are handled (Waker.seen).
         self.handled: Callable[[Path], None] | None = None
         self.lent: set[str] = set()  # kept connections lent to a backfill's apply thread (background_apply.py): not read meanwhile
         self.hub_clock = False  # the hub's: refuses a message signed a day past its clock (rows.scan_local)
         self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
         self.identities = replaced_files.FileIdentities()  # a file taken away, or another one
-        # Told of a group file another process committed to (the relay counts it against
-        # the hub a moment later: rows deleted there are fetched back, refetch.py).
+        # Told of a group file another process committed to (counted soon: refetch.py).
         self.foreign_commit: Callable[[str], None] | None = None
 
     def store(self, group_id: str, path: Path) -> GroupStore:
@@ -134,9 +130,13 @@ class LocalScanner:
     def fetchable(self, group_id: str) -> bool:
         return replaced_files.fetchable(self, group_id)  # empty or damaged: not yet
 
-    def changes(self) -> Iterator[tuple[str, list[Envelope], Callable[[], None]]]:
-        """(group, records to publish, call once they are stored upstream) per changed file."""
+    def changes(self, seen_only: bool = False) -> Iterator[tuple[str, list[Envelope],
+                                                                Callable[[], None]]]:
+        """(group, records to publish, call once they are stored upstream) per changed file
+        (`seen_only`: of the files `mark_seen` was told of: runner.py)."""
         for group_id, path in self.group_files():
+            if seen_only and self.seen is not None and group_id not in self.seen:
+                continue
             token = _token(path)
             if token is None or token[1] == token[3] == 0 or unchanged(
                     self.tokens.get(group_id), self.closed_at.get(group_id), token):

@@ -221,15 +221,21 @@ class Relay(Intake, LinkUpkeep, Refetch):
             if woken and self.waker.all_seen() and not self.scanner.busy:
                 return
             self.scanner.group_files(fresh=self.waker.take_new_file())
-            self.scanner.more = False
             self.waker.failing = True  # until this look is through: looked at again soon
+            # New files a pass as many as stores are kept, each scanned below while its store
+            # is still open (200 new ones at a leaf's first start: each opened twice).
+            taken, self.scanner.more = 0, False
             for group_id in self.scanner.unseen():
+                if taken == self.scanner.stores.cap:
+                    self.scanner.more = True  # the rest at once, in the next pass
+                    break
                 if not self.is_hub:
                     if not self.scanner.fetchable(group_id):
                         continue  # empty or damaged: looked at again (local.fetchable)
                     await self._backfill(group_id)
                 self.scanner.mark_seen(group_id)
-            for group_id, envelopes, commit in self.scanner.changes():
+                taken += 1
+            for group_id, envelopes, commit in self.scanner.changes(seen_only=True):
                 if self.is_hub and envelopes:  # never a place the stream holds (stream_order.py)
                     envelopes = await self._in_stream_order(group_id, envelopes)
                 if envelopes:
