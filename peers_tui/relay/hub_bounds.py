@@ -35,6 +35,8 @@ from typing import Any
 from peers_tui.relay.envelope import FED_PARTS, FED_STREAM, Envelope, fed_subject
 from peers_tui.relay.limits import limit
 
+LAST_SEQ = "fed_last"  # the ledger's position: the last sequence acknowledged in PEERS_FED
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS leaf_totals (host TEXT PRIMARY KEY, records INTEGER NOT NULL,
     bytes INTEGER NOT NULL);
@@ -82,6 +84,8 @@ class HubBounds:
         self.unsaved: dict[str, list[int]] = {}  # host -> [records, bytes] not in the ledger yet
         self.reached = {bound for (bound,) in db.execute("SELECT bound FROM bounds_reached")}
         self.free, self.free_at = 0, 0.0
+        row = db.execute("SELECT value FROM positions WHERE key = ?", (LAST_SEQ,)).fetchone()
+        self.last_seq = self.saved_seq = int(row[0]) if row else 0
 
     async def admit(self, js: Any, group_id: str, envelopes: list[Envelope],
                     known: Callable[[str], bool]) -> tuple[list[Envelope], list[tuple[Envelope, str]]]:
@@ -187,7 +191,7 @@ class HubBounds:
         so that `relay status` says why, until a leaf's record of that group is admitted
         again (`admit`, as for the leaves' own)."""
         try:
-            await sending
+            acks = await sending
         except Exception as exc:
             if PER_SUBJECT_REFUSAL in str(getattr(exc, "description", "") or exc) and chunk:
                 envelope = chunk[0]
@@ -198,6 +202,9 @@ class HubBounds:
                            "config): records written on this host wait unsent")
             raise
         self.published(chunk)
+        # The stream's last sequence the hub was acknowledged at (republish.py: a stream
+        # ending before it at a start was made anew), saved with the totals.
+        self.last_seq = max([self.last_seq, *(int(getattr(a, "seq", 0) or 0) for a in acks)])
 
     def published(self, envelopes: list[Envelope]) -> None:
         """Records stored in `PEERS_FED` (by the hub's relay, its only writer of messages and
@@ -217,6 +224,10 @@ class HubBounds:
         killed meanwhile forgets at most that much)."""
         rows = [(host, records, size) for host, (records, size) in self.unsaved.items()]
         self.unsaved = {}
+        if self.last_seq > self.saved_seq:
+            self.db.execute("INSERT OR REPLACE INTO positions (key, value) VALUES (?, ?)",
+                            (LAST_SEQ, self.last_seq))
+            self.saved_seq = self.last_seq
         if rows:
             self.db.executemany(
                 "INSERT INTO leaf_totals (host, records, bytes) VALUES (?, ?, ?) ON CONFLICT"

@@ -1,11 +1,10 @@
 """This host's side: which group files changed, and their new genuine records to publish.
 
 A stat token per file (the DB and its WAL; file_tokens.py) says whether anything was written
-since the last scan: an idle hub costs a stat a file per look. A file whose token moved is
-scanned only if another connection committed to it since (`PRAGMA data_version` on the kept
-connection; the most recently used few are kept, kept_stores.py). Positions (the last invite id
-and message rowid published) advance only once the records were stored upstream.
-"""
+since the last scan. A file whose token moved is scanned only if another connection committed
+to it since (`PRAGMA data_version` on the kept connection; kept_stores.py; at a start, the
+file's print: quick_look.py). Positions (the last invite id and message rowid published)
+advance only once the records were stored upstream."""
 
 from __future__ import annotations
 
@@ -21,11 +20,11 @@ import peewee
 from peers_tui.core.errors import PeersError
 from peers_tui.core import own_place
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay import deleted_tops, position_pins, replaced_files, rows
+from peers_tui.relay import deleted_tops, position_pins, quick_look, replaced_files, rows
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.kept_stores import KeptStores, count_after, same_file
+from peers_tui.relay.kept_stores import KeptStores, count_after, same_file, unchanged
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
     SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
@@ -47,32 +46,26 @@ class LocalScanner:
     """Finds this host's new records, group by group."""
 
     def __init__(self, hub: Path, name: str, ledger: Ledger) -> None:
-        self.hub = hub
-        self.name = name
-        self.ledger = ledger
+        self.hub, self.name, self.ledger = hub, name, ledger
         self.tokens: dict[str, Token | None] = {}
         # Per file: data_version when its last scan was stored upstream (None: scan again).
         self.versions: dict[str, int | None] = {}
         # Per file: the membership mark of the last scan stored upstream (its log went along).
         self.membership: dict[str, tuple[object, ...] | None] = {}
-        # Kept open, genesis and schema checked once; the least recently used closed (kept_stores.py)
         self.stores = KeptStores(self._evicted, lambda group_id: group_id in self.lent)
-        # Per file closed clean (every commit to it handled): the token it was left with
-        self.closed_at: dict[str, Token] = {}
+        self.closed_at: dict[str, Token] = {}  # per file closed clean: the token it was left with
         self.files: list[tuple[str, Path]] = []
         self.listed, self.listing_due = 0.0, lambda listed: True
         self.pending = 0  # records found but not yet stored upstream
         self.more = False  # a scan stopped at its limit: the rest goes at once, not after a wait
         self.seen: set[str] | None = None
-        # Told, under a file's write lock, that every write to it so far is handled (the
-        # runner's Waker.seen): those writes' inotify events wake no look.
+        # Told, under a file's write lock, that its writes so far are handled (Waker.seen).
         self.handled: Callable[[Path], None] | None = None
         self.lent: set[str] = set()  # kept connections lent to a backfill's apply thread (background_apply.py): not read meanwhile
         self.hub_clock = False  # the hub's: refuses a message signed a day past its clock (rows.scan_local)
         self.damaged: dict[str, str] = {}  # group -> why its file is damaged here (status)
         self.identities = replaced_files.FileIdentities()  # a file taken away, or another one
-        # Told of a group file another process committed to (the relay counts it against
-        # the hub a moment later: rows deleted there are fetched back, refetch.py).
+        # Told of a group file another process committed to (counted soon: refetch.py).
         self.foreign_commit: Callable[[str], None] | None = None
 
     def store(self, group_id: str, path: Path) -> GroupStore:
@@ -137,17 +130,19 @@ class LocalScanner:
     def fetchable(self, group_id: str) -> bool:
         return replaced_files.fetchable(self, group_id)  # empty or damaged: not yet
 
-    def changes(self) -> Iterator[tuple[str, list[Envelope], Callable[[], None]]]:
-        """(group, records to publish, call once they are stored upstream) per changed file."""
+    def changes(self, seen_only: bool = False) -> Iterator[tuple[str, list[Envelope],
+                                                                Callable[[], None]]]:
+        """(group, records to publish, call once they are stored upstream) per changed file
+        (`seen_only`: of the files `mark_seen` was told of: runner.py)."""
         for group_id, path in self.group_files():
-            token = _token(path)
-            # A token that has not moved says nothing new only once it is old enough: file
-            # times tick by the clock's coarse step, and a WAL reused from its start keeps its
-            # size, so a later write can leave a recent token as it was (_looked_at).
-            if token is None or token[1] == token[3] == 0 or (  # empty: being founded
-                    self.tokens.get(group_id) == token and (
-                        _settled(token) or same_file(self.closed_at.get(group_id), token))):
+            if seen_only and self.seen is not None and group_id not in self.seen:
                 continue
+            token = _token(path)
+            if token is None or token[1] == token[3] == 0 or unchanged(
+                    self.tokens.get(group_id), self.closed_at.get(group_id), token):
+                continue  # (empty: being founded)
+            if quick_look.first_look(self, group_id, path, token):
+                continue  # as its last scan left it: no store opened (quick_look.py)
             try:
                 store = self.store(group_id, path)
                 version = _data_version(store)  # before the scan: a commit after it moves it
@@ -166,12 +161,14 @@ class LocalScanner:
                     self.damaged[group_id] = problem  # named by `relay status`, not sent
                     self.tokens[group_id] = token
                     continue
+                look = quick_look.file_print(store.db.connection())
                 scan = rows.scan_local(store, self.name,
                                        self.ledger.position(f"invite:{group_id}"),
                                        self.ledger.position(f"msg:{group_id}"), self.ledger.is_known,
                                        self.membership.get(group_id),
                                        self.ledger.refused_from(self.name, group_id),
                                        self.ledger.position(f"evidence:{group_id}"), self.hub_clock)
+                look = quick_look.same_after(store, look, version, scan.more)
             except PeersError as exc:
                 self.tokens[group_id] = token  # damaged here: readers report it; retry on change
                 self.damaged[group_id] = str(exc)
@@ -189,8 +186,9 @@ class LocalScanner:
             def commit(group_id: str = group_id, scan: rows.Scan = scan,
                        fresh: list[Envelope] = fresh, token: Token | None = token,
                        version: int | None = version, store: GroupStore = store,
-                       path: Path = path) -> None:
+                       path: Path = path, look: int = look) -> None:
                 with self.ledger.batch():
+                    self.ledger.set_position(f"{quick_look.KEY}:{group_id}", look)
                     self.ledger.add_known(e.hash for e in fresh)
                     self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                     self.ledger.set_position(f"msg:{group_id}", scan.message_position)
@@ -265,7 +263,9 @@ class LocalScanner:
                 message or 0, invite or 0) >= own_place.HIGH and _high_rows(store)):
             self.versions.pop(group_id, None)
             return False
-        with self.ledger.batch():
+        with self.ledger.batch():  # the file as this apply left it: all handled (quick_look)
+            self.ledger.set_position(f"{quick_look.KEY}:{group_id}",
+                                     quick_look.file_print(store.db.connection()))
             for kind, last in (("msg", message), ("invite", invite)):
                 if last is not None and last > self.ledger.position(f"{kind}:{group_id}"):
                     self.ledger.set_position(f"{kind}:{group_id}", int(last))

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
+
+import peewee
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
@@ -101,29 +104,44 @@ def _place(envelope: Envelope) -> tuple[int, str]:
             prev if isinstance(prev, str) else "")
 
 
+def _kept(relay: HubRelay, group_id: str) -> GroupStore | None:
+    """The scanner's store of the group, opened as one of its kept stores if it is not open
+    (kept_stores.py: the least recently used closed), None when the file is missing, lent
+    to a walk's thread or damaged here. A store of its own opened for a group outside the
+    kept ones cost a change three opens and closes (its bound, its apply, its answer), and
+    the change written through another connection had the scanner look at the file again
+    and count it against the stream as another process's commit (docs/relay.md, "Many
+    groups and a rebuilt stream")."""
+    path = relay.hub / f"{group_id}.db"
+    kept = relay.scanner.stores.get(group_id)
+    if (kept is not None or group_id in relay.scanner.lent or group_id in relay.scanner.damaged
+            or not path.is_file()):
+        return kept
+    try:
+        return relay.scanner.store(group_id, path)
+    except (PeersError, sqlite3.Error, peewee.DatabaseError):
+        return None  # apply_records opens it and says what is wrong
+
+
 def _past_a_bound(relay: HubRelay, group_id: str, envelope: Envelope) -> str | None:
     """The bound a join or handle change would pass (hub_bounds.change_refused), if any."""
     path = relay.hub / f"{group_id}.db"
     if not path.exists():
         return None  # apply_records says the hub lacks the group
-    kept = relay.scanner.stores.get(group_id)
-    store = kept or GroupStore(path, group_id)
-    try:
-        action = json.loads(envelope.text).get("action")
-        head_seq = store.current_roster().head_seq
-    except (ValueError, AttributeError, PeersError):
-        return None  # judged, and refused with its reason, by apply_records
-    finally:
-        if kept is None:
-            store.close()
+    with _store(relay, group_id) as store:
+        try:
+            action = json.loads(envelope.text).get("action")
+            head_seq = store.current_roster().head_seq if store is not None else 0
+        except (ValueError, AttributeError, PeersError):
+            return None  # judged, and refused with its reason, by apply_records
     return relay.bounds.change_refused(group_id, action, head_seq)
 
 
 @contextmanager
 def _store(relay: HubRelay, group_id: str) -> Iterator[GroupStore | None]:
-    """The hub's store of `group_id` (the scanner's, else opened and closed here), or None
-    when the hub has no such file."""
-    kept = relay.scanner.stores.get(group_id)
+    """The hub's store of `group_id` (the scanner's, `_kept`; else opened and closed here),
+    or None when the hub has no such file."""
+    kept = _kept(relay, group_id)
     if kept is not None:
         yield kept
         return
@@ -221,7 +239,7 @@ class OrderService:
             return {"ok": False, "reason": refusal}
         try:
             outcome = apply_records(relay.hub, group_id, [*invites, envelope], create=False,
-                                    store=relay.scanner.stores.get(group_id))
+                                    store=_kept(relay, group_id))
         except PeersError as exc:
             return {"ok": False, "reason": str(exc)}
         if outcome is None:
@@ -229,6 +247,8 @@ class OrderService:
         for lost, why in outcome.lost:  # what the change voids, kept as every host keeps it
             relay.ledger.quarantine(replace(lost, origin=relay.scanner.name), why)
         accepted = outcome.applied + outcome.duplicates
+        if outcome.applied:  # through the kept store: the relay's own commit (local.py)
+            relay.scanner.note_applied(group_id)
         if accepted:
             fresh = [e for e in accepted if not relay.ledger.is_known(e.hash)]
             try:
@@ -241,17 +261,18 @@ class OrderService:
         reason = next((r for e, r in outcome.refused + outcome.waiting
                        if e.hash == envelope.hash), "refused")
         answer: dict[str, Any] = {"ok": False, "reason": reason}
-        store = relay.scanner.stores.get(group_id) or GroupStore(
-            relay.hub / f"{group_id}.db", group_id)
-        seq, prev = _place(envelope)
-        roster = store.current_roster()
-        if (seq, prev) != (roster.head_seq + 1, roster.head_hash):
-            # Signed against another head than the hub's: what the leaf lacks, from the
-            # place before its change (its own copy of that one may differ too).
-            answer["stale"] = True
-            changes = changes_from(store, max(1, seq - 1))
-            answer["changes"] = [encode_change(e) for e in changes]
-            # ... and the invites their joins name: the leaf may not have them yet.
-            answer["invites"] = invite_records(relay.hub / f"{group_id}.db",
-                                               [_data(e) for e in changes])
+        with _store(relay, group_id) as store:
+            if store is None:
+                return answer
+            seq, prev = _place(envelope)
+            roster = store.current_roster()
+            if (seq, prev) != (roster.head_seq + 1, roster.head_hash):
+                # Signed against another head than the hub's: what the leaf lacks, from the
+                # place before its change (its own copy of that one may differ too).
+                answer["stale"] = True
+                changes = changes_from(store, max(1, seq - 1))
+                answer["changes"] = [encode_change(e) for e in changes]
+                # ... and the invites their joins name: the leaf may not have them yet.
+                answer["invites"] = invite_records(relay.hub / f"{group_id}.db",
+                                                   [_data(e) for e in changes])
         return answer

@@ -126,6 +126,10 @@ class Refetch:
         if not self.census_due:
             await self.census_wake.wait()
             return
+        if self._on_their_way():  # no group is level until they are back: none tried
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.census_wake.wait(), RETRY)
+            return
         group_id, due = min(self.census_due.items(), key=lambda item: item[1])
         if due > time.monotonic():
             with contextlib.suppress(asyncio.TimeoutError):
@@ -151,6 +155,17 @@ class Refetch:
         else:
             self.census_tries.pop(group_id, None)
             self.census_missed.add(group_id)
+
+    def _on_their_way(self) -> bool:
+        """Whether records of this host's are on their way to the hub's stream (sent, not
+        back yet, for at most IN_FLIGHT s). Each group due was tried and put off a second
+        at a time meanwhile: at a leaf's first start with 200 groups, ~2,400 tries, each
+        going over every record in flight and every group due (docs/relay.md, "Many groups
+        and a rebuilt stream")."""
+        if self.in_flight:
+            now = time.monotonic()
+            self.in_flight = {h: t for h, t in self.in_flight.items() if now - t < IN_FLIGHT}
+        return bool(self.in_flight)
 
     def recount_missed(self) -> None:
         """A leaf's link is up again: the groups it could not count meanwhile are counted."""
@@ -199,11 +214,7 @@ class Refetch:
         """Whether nothing of this host's is unsent or on its way to the hub's stream (and the
         file is not lent to a walk's thread); the caller checks that a leaf's intake has
         applied everything the stream held when counted."""
-        if group_id in self.scanner.lent:
-            return False
-        now = time.monotonic()
-        self.in_flight = {h: t for h, t in self.in_flight.items() if now - t < IN_FLIGHT}
-        if self.in_flight:
+        if group_id in self.scanner.lent or self._on_their_way():
             return False
         unsent = self.scanner.count_after(group_id, path, self.ledger.position(f"msg:{group_id}"),
                                           self.ledger.position(f"invite:{group_id}"))

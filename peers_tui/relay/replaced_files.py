@@ -28,7 +28,7 @@ from peers_tui.relay.file_tokens import Token, token
 from peers_tui.relay.ledger import Ledger
 
 Identity = tuple[int, int]
-KEYS = ("seen", "msg", "invite", "evidence")  # the ledger's positions of one group file
+KEYS = ("seen", "msg", "invite", "evidence", "look")  # the ledger's positions of one group file
 
 
 def identity(path: Path) -> Identity | None:

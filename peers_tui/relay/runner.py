@@ -23,7 +23,7 @@ from typing import Any
 
 import nats
 
-from peers_tui.relay import background_apply, kept_stores, stream_order
+from peers_tui.relay import background_apply, kept_stores, republish, stream_order
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.client_errors import ClientErrors
 from peers_tui.relay.forever import forever
@@ -133,6 +133,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
                                               self._consume, self._forever, self.config.limits,
                                               DUPLICATE_WINDOW, STREAM_CAP)
                 await self._ensure_streams()
+                republishing = await republish.check(self)  # PEERS_FED made anew?
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
             if self.tell_origin is not None:
@@ -150,7 +151,8 @@ class Relay(Intake, LinkUpkeep, Refetch):
                 self.backfills.resume(group_id)  # walks a stopped relay left half done
             # The hub: a consumer task a leaf's inbound stream, kept by the supervisor.
             intake, pause = (self.inbound.supervise, 1.0) if self.is_hub else (self._consume, 0.25)
-            tasks = [asyncio.create_task(self._forever(self._publish_once, 0)),
+            tasks = [*([republishing] if self.is_hub and republishing else []),
+                     asyncio.create_task(self._forever(self._publish_once, 0)),
                      asyncio.create_task(self._forever(intake, pause)),
                      asyncio.create_task(self._forever(self._status_once, STATUS_EVERY)),
                      asyncio.create_task(self._forever(self.reporter.tick, 0)),  # paces itself
@@ -230,15 +232,21 @@ class Relay(Intake, LinkUpkeep, Refetch):
             if woken and self.waker.all_seen() and not self.scanner.busy:
                 return
             self.scanner.group_files(fresh=self.waker.take_new_file())
-            self.scanner.more = False
             self.waker.failing = True  # until this look is through: looked at again soon
+            # New files a pass as many as stores are kept, each scanned below while its store
+            # is still open (200 new ones at a leaf's first start: each opened twice).
+            taken, self.scanner.more = 0, False
             for group_id in self.scanner.unseen():
+                if taken == self.scanner.stores.cap:
+                    self.scanner.more = True  # the rest at once, in the next pass
+                    break
                 if not self.is_hub:
                     if not self.scanner.fetchable(group_id):
                         continue  # empty or damaged: looked at again (local.fetchable)
                     await self._backfill(group_id)
                 self.scanner.mark_seen(group_id)
-            for group_id, envelopes, commit in self.scanner.changes():
+                taken += 1
+            for group_id, envelopes, commit in self.scanner.changes(seen_only=True):
                 if self.is_hub and envelopes:  # never a place the stream holds (stream_order.py)
                     envelopes = await self._in_stream_order(group_id, envelopes)
                 if envelopes:
