@@ -181,14 +181,17 @@ class HeldRetry:
                 print(f"peers relay: group {group_id}: {len(back)} records refused because "
                       "their apply failed here went in now", file=sys.stderr, flush=True)
 
-    async def _met_here(self, group_id: str) -> set[Wait]:
+    async def _met_here(self, group_id: str, store: Any = None) -> set[Wait]:
+        """The waits of the group's held records that its file meets now."""
         from peers_tui.relay import kept_stores
 
         await self._load_waits(group_id)
         opened = self.held_waits.open_waits(group_id)
         if not opened:
             return set()
-        store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db", group_id)
+        if store is None:
+            store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db",
+                                                 group_id)
         return met_in_file(store, opened)
 
     async def _load_waits(self, group_id: str) -> None:
