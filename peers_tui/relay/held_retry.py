@@ -98,6 +98,15 @@ def met_in_file(store: Any, waits: list[Wait]) -> set[Wait]:
     return met
 
 
+def schema_of(store: Any) -> int | None:
+    """The group file's schema version (a planted index or trigger dropped moves it)."""
+    if store is None:
+        return None
+    with store.session():
+        row = store.db.execute_sql("PRAGMA schema_version").fetchone()
+    return int(row[0]) if row else None
+
+
 def poke_running_relay(relay_dir: Path) -> bool:
     """Tell this host's running relay to look at what it holds now (`peers relay refetch`):
     SIGUSR1 to the pid of its status, if that process is a peers relay. Whether it was told."""
@@ -111,6 +120,22 @@ def poke_running_relay(relay_dir: Path) -> bool:
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return True
+
+
+async def next_due(due: dict[str, float], wake: asyncio.Event) -> str | None:
+    """The group due first in `due`, taken out once its time came; None after a wait (for
+    its time, or for `wake`: no timer while nothing is due, an idle relay)."""
+    wake.clear()
+    if not due:
+        await wake.wait()
+        return None
+    group_id, at = min(due.items(), key=lambda item: item[1])
+    if at > time.monotonic():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(wake.wait(), at - time.monotonic())
+        return None
+    del due[group_id]
+    return group_id
 
 
 class HeldRetry:
@@ -129,6 +154,9 @@ class HeldRetry:
         self.retry_wake = asyncio.Event()
         self.waits_loaded: set[str] = set()  # groups whose held records' waits are indexed
         self.ledger_version: int | None = None
+        self.met_tried: dict[str, set[Wait]] = {}  # group -> waits met in the file and retried
+        self.schema_at: dict[str, int | None] = {}  # group -> its file's schema at the last try
+        self.retry_forced: set[str] = set()  # groups whose refused records are tried anyway
 
     def retry_soon(self, group_id: str, delay: float = SOON) -> None:
         due = time.monotonic() + delay
@@ -140,6 +168,7 @@ class HeldRetry:
         """Every group with records held or isolated here looked at (the start: spread)."""
         self.waits_loaded.clear()  # (another process may have held records: read again)
         for n, group_id in enumerate(groups_to_look_at(self.ledger)):
+            self.retry_forced.add(group_id)
             self.retry_soon(group_id, n * spread)
 
     def listen_for_pokes(self) -> None:
@@ -147,32 +176,38 @@ class HeldRetry:
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, self.retry_everything)
 
     async def _retry_once(self) -> None:
-        self.retry_wake.clear()
-        if not self.retry_due:
-            await self.retry_wake.wait()
-            return
-        group_id, due = min(self.retry_due.items(), key=lambda item: item[1])
-        if due > time.monotonic():
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.retry_wake.wait(), due - time.monotonic())
-            return
-        del self.retry_due[group_id]
-        await self._retry_group(group_id)
+        group_id = await next_due(self.retry_due, self.retry_wake)
+        if group_id is not None:
+            await self._retry_group(group_id)
 
     async def _retry_group(self, group_id: str) -> None:
         """Apply the group's isolated records again, and its held records whose waits the file
         meets now; an isolated record that goes in is restored (`relay rejected`)."""
         if not (self.hub / f"{group_id}.db").is_file():
             return
+        forced = group_id in self.retry_forced
+        self.retry_forced.discard(group_id)
         async with self.lock:
             again = isolated(self.ledger, group_id)
             try:
                 met = await self._met_here(group_id)
+                # Refused records are tried again at a start, at a poke, and when the file's
+                # schema moved (a planted index or trigger dropped): not at every commit.
+                schema = schema_of(self._store_of(group_id)) if again else None
             except (PeersError, sqlite3.Error):
-                met = set()
+                met, schema = set(), None
+            if again and not forced and self.schema_at.get(group_id) == schema:
+                again = []
+            self.schema_at[group_id] = schema
+            # A wait the file seemed to meet and whose records still wait (a row planted at
+            # the place they wait for) is not retried at every commit: the 30 s retry has it.
+            tried = self.met_tried.setdefault(group_id, set())
+            met, tried_now = met - tried, met
+            tried |= tried_now
             if not again and not met:
                 return
             outcome = await self._apply_group(group_id, again, also=met, retrying=True)
+            tried &= self.held_waits.open.get(group_id, set())  # (those still waited for)
             if outcome is None or not again:
                 return
             back = {e.hash for e in outcome.applied + outcome.duplicates} & {e.hash for e in again}
@@ -183,16 +218,16 @@ class HeldRetry:
 
     async def _met_here(self, group_id: str, store: Any = None) -> set[Wait]:
         """The waits of the group's held records that its file meets now."""
-        from peers_tui.relay import kept_stores
-
         await self._load_waits(group_id)
         opened = self.held_waits.open_waits(group_id)
         if not opened:
             return set()
-        if store is None:
-            store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db",
-                                                 group_id)
-        return met_in_file(store, opened)
+        return met_in_file(self._store_of(group_id) if store is None else store, opened)
+
+    def _store_of(self, group_id: str) -> Any:
+        from peers_tui.relay import kept_stores
+
+        return kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db", group_id)
 
     async def _load_waits(self, group_id: str) -> None:
         """The held records' waits of the group indexed, read from the ledger in a thread when
@@ -251,4 +286,5 @@ class HeldRetry:
             self.held_waits.add(envelope.hash, envelope.group_id, None, provides(envelope))
 
 
-__all__ = ["AGAIN", "HeldRetry", "isolated", "met_in_file", "poke_running_relay", "read_waits"]
+__all__ = ["AGAIN", "HeldRetry", "isolated", "met_in_file", "next_due", "poke_running_relay",
+           "read_waits"]

@@ -20,10 +20,8 @@ import pytest
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.ids import new_ulid, ulid_text
-from peers_tui.relay.envelope import in_subject
 from peers_tui.testing.forge import Forger
-from tests.cli.test_relay_attacks import through
-from tests.cli.test_relay_held_cost import cpu_seconds, ten_messages
+from tests.cli.test_relay_held_cost import cpu_seconds, flood, ten_messages
 from tests.core.test_relay_held_waits import held_edits
 from tests.relay_helpers import three_hosts, wait_for
 
@@ -40,14 +38,7 @@ def test_a_restarted_hub_does_not_retry_all_it_holds_at_once(tmp_path):
         chain = held_edits(forger, b.hub / f"{team}.db", team, HELD, never)
         base = ten_messages(hosts, "before")
 
-        async def flood(nc, js):
-            for envelope in chain:
-                await js.publish(in_subject("B", team), envelope.payload(),
-                                 headers=envelope.headers(), timeout=5.0)
-
-        assert through(b, flood) == "done"
-        wait_for(lambda: hub.status().get("waiting", 0) >= HELD, timeout=120,
-                 what="bob's chain waiting at the hub")
+        flood(hosts, team, chain)
         hub.stop()
         hub.start()
         for leaf in (b, c):
