@@ -286,5 +286,5 @@ class HeldRetry:
             self.held_waits.add(envelope.hash, envelope.group_id, None, provides(envelope))
 
 
-__all__ = ["AGAIN", "HeldRetry", "isolated", "met_in_file", "next_due", "poke_running_relay",
+__all__ = ["AGAIN", "HeldRetry", "isolated", "met_in_file", "next_due", "poke_running_relay", "schema_of",
            "read_waits"]

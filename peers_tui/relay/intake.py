@@ -27,7 +27,7 @@ from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message, unreadable,
 )
 from peers_tui.relay.founding import Founding, made_again_only
-from peers_tui.relay.held_retry import HeldRetry
+from peers_tui.relay.held_retry import HeldRetry, schema_of
 from peers_tui.relay.held_waits import HeldWaits, Wait
 from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
@@ -227,6 +227,7 @@ class Intake(HeldRetry):
                 self._hold([(envelope, str(exc)) for envelope in envelopes])
             if outcome is None:
                 return None
+            self.schema_at[group_id] = schema_of(store)  # tried again once it moves
         if outcome is None:
             return None
         self.held_waits.settle(outcome)

@@ -143,3 +143,4 @@ def test_a_leaf_applies_what_it_held_at_once_after_relay_refetch(shared_three):
     for body in (poison, f"{poison}: the next"):
         assert body in bodies(carol)
     assert carol.ok("verify", "team").code == 0
+
