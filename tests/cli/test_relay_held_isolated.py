@@ -144,3 +144,57 @@ def test_a_leaf_applies_what_it_held_at_once_after_relay_refetch(shared_three):
         assert body in bodies(carol)
     assert carol.ok("verify", "team").code == 0
 
+
+
+def test_a_repair_of_rows_is_taken_when_the_relay_is_poked(shared_three):
+    """The hub's file refuses bob's record through a planted index whose key a planted junk
+    row holds; the repair deletes that row, a change of rows, not of the schema, which the
+    relay does not take for a repair at a commit. A poke (SIGUSR1, as `peers relay refetch`
+    sends: the command itself cannot open a file holding a foreign index) makes the running
+    relay apply it; before, it stayed refused for good."""
+    hosts, team = shared_three
+    hub, b, c = hosts
+    bob, carol = b.users["bob"], c.users["carol"]
+    poison = "poison four"
+    path = hub.hub / f"{team}.db"
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO message (id, author, author_seq, kind, created_at, body, record,"
+                     " sig) VALUES ('planted-junk', 'nobody', 999999, 'text', 0, 'decoy', '{}',"
+                     " x'00')")
+        conn.execute("CREATE UNIQUE INDEX planted ON message((0)) WHERE body IN"
+                     f" ('decoy', '{poison}')")
+        conn.commit()
+    finally:
+        conn.close()
+    waiting = hub.status().get("waiting", 0)
+    bob.ok("send", "team", poison)
+    wait_for(lambda: hub.status().get("waiting", 0) > waiting, what="the poison waiting")
+    carol.ok("send", "team", f"after {poison}")
+    wait_for(lambda: f"after {poison}" in bodies(bob), what="carol's next on B")
+    bob.ok("send", "team", f"{poison}: the next")
+    wait_for(lambda: refused_now(hub), what="the poison refused at the hub")
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("DELETE FROM message WHERE id = 'planted-junk'")
+        conn.commit()
+    finally:
+        conn.close()
+    time.sleep(2)  # a change of rows: not taken for a repair at the commit
+    assert poison not in bodies(carol)
+    from peers_tui.relay.held_retry import poke_running_relay  # (what the refetch calls)
+
+    assert poke_running_relay(hub.hub / ".relay")
+    began = time.monotonic()
+    for body in (poison, f"{poison}: the next"):
+        wait_for(lambda body=body: body in bodies(carol), timeout=5,
+                 what=f"{body!r} on C after the poke")
+    print(f"\npoke -> on C: {time.monotonic() - began:.2f} s")
+    wait_for(lambda: not refused_now(hub) and restored_again(hub),
+             what="the refusal listed as restored")
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("DROP INDEX planted")
+        conn.commit()
+    finally:
+        conn.close()
