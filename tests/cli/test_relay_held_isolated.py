@@ -29,23 +29,25 @@ from tests.relay_helpers import Host, Refusals, bodies, wait_for
 pytestmark = pytest.mark.slow
 
 
-def plant(path: Path, body: str) -> None:
-    """An index refusing the second of the welcome and `body` (the welcome holds its key)."""
+def write(path: Path, *statements: str) -> None:
+    """`statements` run in the group file as one transaction, by another process than the
+    relay (attacker (a), or the repair)."""
     conn = sqlite3.connect(path)
     try:
-        conn.execute(f"CREATE UNIQUE INDEX planted ON message((0)) WHERE body IN ('welcome', '{body}')")
+        for statement in statements:
+            conn.execute(statement)
         conn.commit()
     finally:
         conn.close()
+
+
+def plant(path: Path, body: str) -> None:
+    """An index refusing the second of the welcome and `body` (the welcome holds its key)."""
+    write(path, f"CREATE UNIQUE INDEX planted ON message((0)) WHERE body IN ('welcome', '{body}')")
 
 
 def unplant(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("DROP INDEX planted")
-        conn.commit()
-    finally:
-        conn.close()
+    write(path, "DROP INDEX planted")
 
 
 def isolate_at(host: Host, team: str, poison: str, hosts: list[Host], sender, other) -> None:
@@ -79,6 +81,17 @@ def restored_again(host: Host) -> list[dict]:
             and isinstance(row.get("restored"), dict)]
 
 
+def both_arrive(host: Host, user, poison: str, since: float, timeout: float, after: str) -> None:
+    """The refused record and its author's next reach `user`, and `host` lists the refusal
+    as restored."""
+    for body in (poison, f"{poison}: the next"):
+        wait_for(lambda body=body: body in bodies(user), timeout=timeout,
+                 what=f"{body!r} on {user.name}'s host after {after}")
+    print(f"\n{after} -> on {user.name}'s host: {time.monotonic() - since:.2f} s")
+    wait_for(lambda: not refused_now(host) and restored_again(host),
+             what="the refusal listed as restored")
+
+
 def test_a_record_refused_for_its_apply_goes_in_once_the_file_is_repaired(shared_three):
     hosts, team = shared_three
     hub, b, c = hosts
@@ -90,12 +103,7 @@ def test_a_record_refused_for_its_apply_goes_in_once_the_file_is_repaired(shared
     assert poison not in bodies(carol)
     began = time.monotonic()
     unplant(hub.hub / f"{team}.db")  # the repair, by hand: nobody refetches
-    for body in (poison, f"{poison}: the next"):
-        wait_for(lambda body=body: body in bodies(carol), timeout=10,
-                 what=f"{body!r} on C once the hub's file takes it")
-    print(f"\nrepaired -> on C: {time.monotonic() - began:.2f} s")
-    wait_for(lambda: not refused_now(hub) and restored_again(hub),
-             what="the refusal listed as restored")
+    both_arrive(hub, carol, poison, began, 10, "the repair")
     assert refused.of(hub) == {}  # refused no longer: not counted against B
     wait_for(lambda: hub.status().get("waiting", 0) == 0, what="nothing waiting at the hub")
     for user in (bob, carol):
@@ -157,16 +165,9 @@ def test_a_repair_of_rows_is_taken_when_the_relay_is_poked(shared_three):
     bob, carol = b.users["bob"], c.users["carol"]
     poison = "poison four"
     path = hub.hub / f"{team}.db"
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("INSERT INTO message (id, author, author_seq, kind, created_at, body, record,"
-                     " sig) VALUES ('planted-junk', 'nobody', 999999, 'text', 0, 'decoy', '{}',"
-                     " x'00')")
-        conn.execute("CREATE UNIQUE INDEX planted ON message((0)) WHERE body IN"
-                     f" ('decoy', '{poison}')")
-        conn.commit()
-    finally:
-        conn.close()
+    write(path, "INSERT INTO message (id, author, author_seq, kind, created_at, body, record,"
+                " sig) VALUES ('planted-junk', 'nobody', 999999, 'text', 0, 'decoy', '{}', x'00')",
+          f"CREATE UNIQUE INDEX planted ON message((0)) WHERE body IN ('decoy', '{poison}')")
     waiting = hub.status().get("waiting", 0)
     bob.ok("send", "team", poison)
     wait_for(lambda: hub.status().get("waiting", 0) > waiting, what="the poison waiting")
@@ -174,27 +175,11 @@ def test_a_repair_of_rows_is_taken_when_the_relay_is_poked(shared_three):
     wait_for(lambda: f"after {poison}" in bodies(bob), what="carol's next on B")
     bob.ok("send", "team", f"{poison}: the next")
     wait_for(lambda: refused_now(hub), what="the poison refused at the hub")
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("DELETE FROM message WHERE id = 'planted-junk'")
-        conn.commit()
-    finally:
-        conn.close()
+    write(path, "DELETE FROM message WHERE id = 'planted-junk'")
     time.sleep(2)  # a change of rows: not taken for a repair at the commit
     assert poison not in bodies(carol)
     from peers_tui.relay.held_retry import poke_running_relay  # (what the refetch calls)
 
     assert poke_running_relay(hub.hub / ".relay")
-    began = time.monotonic()
-    for body in (poison, f"{poison}: the next"):
-        wait_for(lambda body=body: body in bodies(carol), timeout=5,
-                 what=f"{body!r} on C after the poke")
-    print(f"\npoke -> on C: {time.monotonic() - began:.2f} s")
-    wait_for(lambda: not refused_now(hub) and restored_again(hub),
-             what="the refusal listed as restored")
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("DROP INDEX planted")
-        conn.commit()
-    finally:
-        conn.close()
+    both_arrive(hub, carol, poison, time.monotonic(), 5, "the poke")
+    unplant(path)
