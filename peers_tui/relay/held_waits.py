@@ -15,8 +15,11 @@ user of the hub host writing), or, for a state, the file's log reached it. A rec
 whose wait is not known here (another reason, or held before this relay started) is always
 due, and once every RETRY_ALL seconds (longer past SCALE held: `retry_all_after`) a group's
 every held record is, whatever its wait: a wait read wrongly costs a delay, never a record.
-The batch reads only the hashes of what is held, and the texts of those due (h-isolate: the
-whole of 20,000 held, read and hashed twice, cost 0.15 s a batch).
+The batch reads only the texts of those due (h-isolate: the whole of 20,000 held, read and
+hashed twice, cost 0.15 s a batch), chosen through an index kept between batches (h-left17:
+reading and walking every held hash still cost ~0.02 s a batch at 20,000; now ~0.001 s
+whatever the number held); after a restart the index is read again from the ledger's
+reasons (relay/held_retry.py), not by retrying every held record.
 """
 
 from __future__ import annotations
@@ -77,10 +80,18 @@ def wait_of(envelope: Envelope, reason: str) -> Wait | None:
 
 class HeldWaits:
     """A relay's knowledge of what its held records wait for, by record hash (the hub's first;
-    a leaf's too since h-isolate)."""
+    a leaf's too since h-isolate), kept between batches as an index by group and wait
+    (h-left17: the choice read and walked every held hash of the group at each batch)."""
 
     def __init__(self) -> None:
         self.waits: dict[str, tuple[Wait | None, list[Wait]]] = {}
+        self.group_of: dict[str, str] = {}
+        self.waiters: dict[str, dict[Wait, set[str]]] = {}  # group -> wait -> held hashes
+        self.loose: dict[str, set[str]] = {}  # group -> held hashes whose wait is not known
+        self.states: dict[str, set[Wait]] = {}  # group -> the state waits held
+        self.providers: dict[str, dict[Wait, int]] = {}  # group -> wait -> held providing it
+        self.open: dict[str, set[Wait]] = {}  # group -> waits no held record provides
+        self.sizes: dict[str, int] = {}  # group -> held records known here
         self.all_at: dict[str, float] = {}  # group -> when its every held record was retried
         self.groups: set[str] = set()  # groups with records held since this relay started
         # What records written on this host (published by the hub's own scan, not arriving
@@ -100,45 +111,108 @@ class HeldWaits:
         """After an apply (relay.apply.Outcome): what still waits, and for what."""
         for envelope in (*outcome.applied, *outcome.duplicates,
                          *(e for e, _ in outcome.refused)):
-            self.waits.pop(envelope.hash, None)
+            self.forget(envelope.hash)
         if len(self.waits) + len(outcome.waiting) > KEPT:
-            self.waits.clear()
+            self.clear()
         for envelope, reason in outcome.waiting:
-            self.waits[envelope.hash] = (wait_of(envelope, reason), provides(envelope))
-            self.groups.add(envelope.group_id)
+            self.add(envelope.hash, envelope.group_id, wait_of(envelope, reason),
+                     provides(envelope))
 
-    def due(self, group_id: str, held: list[str], arriving: list[Envelope],
-            head_seq: int, now: float | None = None) -> list[str]:
-        """Of the held records of `group_id` (`held`: their hashes, in their held order,
-        Ledger.held_hashes), those to try with `arriving`, in that order."""
+    def clear(self) -> None:
+        """Every wait forgotten: each group's next batch retries all it holds."""
+        for index in (self.waits, self.group_of, self.waiters, self.loose, self.states,
+                      self.providers, self.open, self.all_at, self.sizes):
+            index.clear()
+
+    def add(self, digest: str, group_id: str, wait: Wait | None, gives: list[Wait]) -> None:
+        self.forget(digest)
+        self.groups.add(group_id)
+        self.waits[digest], self.group_of[digest] = (wait, gives), group_id
+        self.sizes[group_id] = self.sizes.get(group_id, 0) + 1
+        providers = self.providers.setdefault(group_id, {})
+        opened = self.open.setdefault(group_id, set())
+        for given in gives:
+            providers[given] = providers.get(given, 0) + 1
+            opened.discard(given)
+        if wait is None:
+            self.loose.setdefault(group_id, set()).add(digest)
+            return
+        self.waiters.setdefault(group_id, {}).setdefault(wait, set()).add(digest)
+        if wait[0] == "state":
+            self.states.setdefault(group_id, set()).add(wait)
+        if wait not in providers:
+            opened.add(wait)
+
+    def forget(self, digest: str) -> None:
+        known = self.waits.pop(digest, None)
+        group_id = self.group_of.pop(digest, None)
+        if known is None or group_id is None:
+            return
+        wait, gives = known
+        self.sizes[group_id] = self.sizes.get(group_id, 1) - 1
+        waiters = self.waiters.get(group_id, {})
+        providers, opened = self.providers.get(group_id, {}), self.open.get(group_id, set())
+        if wait is None:
+            self.loose.get(group_id, set()).discard(digest)
+        elif wait in waiters:
+            waiters[wait].discard(digest)
+            if not waiters[wait]:
+                del waiters[wait]
+                opened.discard(wait)
+                self.states.get(group_id, set()).discard(wait)
+        for given in gives:
+            left = providers.get(given, 1) - 1
+            if left > 0:
+                providers[given] = left
+                continue
+            providers.pop(given, None)
+            if given in waiters:
+                opened.add(given)
+
+    def count(self, group_id: str) -> int:
+        """Held records of the group known here."""
+        return self.sizes.get(group_id, 0)
+
+    def choose(self, group_id: str, arriving: list[Envelope], head_seq: int, held_count: int,
+               now: float | None = None, also: set[Wait] | None = None) -> set[str] | None:
+        """The hashes of the held records of `group_id` to try with `arriving`; None: every
+        one (the first look, or a retry of all due). Independent of how many are held: the
+        index kept between batches is looked up by what the batch provides."""
         now = time.monotonic() if now is None else now
         last = self.all_at.get(group_id)
-        if not held or last is None or now - last >= retry_all_after(len(held)):
+        if not held_count or last is None or now - last >= retry_all_after(held_count):
             self.all_at[group_id] = now
-            return held
+            return None
         ended: set[Wait] = {w for e in arriving for w in provides(e)}
         ended |= self.ended_here.pop(group_id, set())
-        # Those due by themselves, then, through an index of what each waits for, those whose
-        # wait a due one provides (a chain of waiting records goes in together).
-        waiters: dict[Wait, list[str]] = {}
-        todo: list[str] = []
-        for digest in held:
-            known = self.waits.get(digest)
-            wait = known[0] if known is not None else None
-            if wait is None or wait in ended or (
-                    wait[0] == "state" and isinstance(wait[1], int) and wait[1] <= head_seq):
-                todo.append(digest)
-            else:
-                waiters.setdefault(wait, []).append(digest)
+        ended |= also or set()
+        ended |= {w for w in self.states.get(group_id, ())
+                  if isinstance(w[1], int) and w[1] <= head_seq}
+        waiters = self.waiters.get(group_id, {})
+        todo = list(self.loose.get(group_id, ()))
+        for wait in ended:
+            todo.extend(waiters.get(wait, ()))
         chosen: set[str] = set()
-        while todo:
+        while todo:  # ... and those whose wait a chosen one provides (a chain goes in together)
             digest = todo.pop()
             if digest not in chosen:
                 chosen.add(digest)
                 known = self.waits.get(digest)
                 for wait in known[1] if known is not None else ():
-                    todo.extend(waiters.pop(wait, ()))
-        return [digest for digest in held if digest in chosen]
+                    todo.extend(waiters.get(wait, ()))
+        return chosen
+
+    def due(self, group_id: str, held: list[str], arriving: list[Envelope],
+            head_seq: int, now: float | None = None) -> list[str]:
+        """Of the held records of `group_id` (`held`: their hashes, in their held order,
+        Ledger.held_hashes), those to try with `arriving`, in that order."""
+        chosen = self.choose(group_id, arriving, head_seq, len(held), now)
+        return held if chosen is None else [digest for digest in held if digest in chosen]
+
+    def open_waits(self, group_id: str) -> list[Wait]:
+        """What held records of the group wait for that no held record provides: what may
+        have come into the file by another way (held_retry.met_in_file)."""
+        return list(self.open.get(group_id, ()))
 
 
 def retry_all_after(count: int) -> float:

@@ -27,7 +27,8 @@ from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message, unreadable,
 )
 from peers_tui.relay.founding import Founding, made_again_only
-from peers_tui.relay.held_waits import HeldWaits, head_seq
+from peers_tui.relay.held_retry import HeldRetry, schema_of
+from peers_tui.relay.held_waits import HeldWaits, Wait
 from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.inbound import InboundStreams, position_key, stream_subjects
 from peers_tui.relay.isolate import one_at_a_time
@@ -57,7 +58,7 @@ SEND_TURNS = 3
 STOP_BEFORE_COMMIT = bool(os.environ.get("PEERS_RELAY_STOP_BEFORE_COMMIT"))
 
 
-class Intake:
+class Intake(HeldRetry):
     """Consuming and applying other hosts' records (mixed into runner.Relay)."""
 
     hub: Path
@@ -184,18 +185,19 @@ class Intake:
     async def _apply_group(self, group_id: str, envelopes: list[Envelope],
                            then: Callable[[Any], None] | None = None,
                            run: Callable[[Callable[[], Any]], Awaitable[Any]] | None = None,
-                           from_stream: bool = False) -> apply.Outcome | None:
+                           from_stream: bool = False, also: set[Wait] | None = None,
+                           retrying: bool = False) -> apply.Outcome | None:
         """Apply a batch of one group; `then(db)` runs in its transaction (apply.apply_records);
         `run(work)` runs the apply's own work elsewhere (a backfill's page: relay.backfill),
         the caller holding the lock meanwhile; `from_stream`: read back (refetch.py), a join
-        waits for its invite (docs/relay.md, "Thirteenth acceptance pass"). None: none applied."""
+        waits for its invite (docs/relay.md, "Thirteenth acceptance pass"); `also`: waits met
+        in the file, `retrying`: isolated records tried again (held_retry.py). None: none applied."""
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
             try:  # ... and plants no file of a group whose file was deleted here
                 envelopes, again = await asyncio.wait_for(made_again_only(
                     self.js_local, self.hub, group_id, envelopes), 2.0)
             except (nats.errors.Error, asyncio.TimeoutError) as exc:  # asked again later
-                self.ledger.hold_all((e, f"the hub's stream did not answer: {exc}")
-                                     for e in envelopes)
+                self._hold([(e, f"the hub's stream did not answer: {exc}") for e in envelopes])
                 return None
             envelopes, refused = self.founding.admit(group_id, envelopes)
             refused = again + refused
@@ -204,20 +206,8 @@ class Intake:
                                                       self.ledger.is_known)
             for envelope, reason in refused + past:
                 self.ledger.quarantine(envelope, reason)
-        digests = self.ledger.held_hashes(group_id)
-        # A record delivered again while it waits here is judged once: twice in one batch, it was
-        # its own duplicate, dropped without a word (tests/cli/test_relay_verify_same.py).
-        seen = set(digests)
-        once: list[Envelope] = []
-        for envelope in envelopes:
-            if envelope.hash not in seen:
-                seen.add(envelope.hash)
-                once.append(envelope)
-        envelopes = once
         store = kept_stores.kept_or_reopened(self.scanner, self.hub / f"{group_id}.db", group_id)
-        if digests:  # only those whose wait may have ended (held_waits.py)
-            digests = self.held_waits.due(group_id, digests, envelopes, head_seq(store))
-        held = self.ledger.held(group_id, digests) if digests else []
+        held, envelopes = await self._held_for(group_id, envelopes, store, also or set())  # held_retry.py
         # The hub republishes a batch of messages before its commit (below); others commit first.
         early: list[contextlib.ExitStack] | None = (
             [] if self.is_hub and then is None and run is None
@@ -230,11 +220,14 @@ class Intake:
             return work() if run is None else await run(lent(self.scanner, group_id, work))
         try:
             outcome = await attempt(held + envelopes, early)
-        except PeersError as exc:  # the record that fails set apart (isolate.py); a file
-            early, outcome = None, await one_at_a_time(attempt, held + envelopes)
-            if outcome is None:  # ... that takes none (damaged, read-only): all wait
-                self.ledger.hold_all((envelope, str(exc)) for envelope in envelopes)
+        except Exception as exc:  # the record that fails set apart (isolate.py; a bug's
+            # exception too); a file that takes none (damaged, read-only): all wait
+            early, outcome = None, await one_at_a_time(attempt, held + envelopes, group_id)
+            if outcome is None and not retrying:  # (retrying: they stay refused)
+                self._hold([(envelope, str(exc)) for envelope in envelopes])
+            if outcome is None:
                 return None
+            self.schema_at[group_id] = schema_of(store)  # tried again once it moves
         if outcome is None:
             return None
         self.held_waits.settle(outcome)
@@ -292,7 +285,7 @@ class Intake:
         try:
             commit.close()
         except PeersError as exc:  # published, not stored here: applied again with the next
-            self.ledger.hold_all((envelope, str(exc)) for envelope in envelopes)
+            self._hold([(envelope, str(exc)) for envelope in envelopes])
             return False
         return True
 

@@ -16,6 +16,7 @@ waiting as before: a file at fault costs a delay, never a record.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 
 from peers_tui.core.errors import PeersError
@@ -26,9 +27,11 @@ REASON = "its apply failed here while the rest of its batch applied: "
 
 
 async def one_at_a_time(apply: Callable[[list[Envelope]], Awaitable[Outcome | None]],
-                        envelopes: list[Envelope]) -> Outcome | None:
+                        envelopes: list[Envelope], group_id: str = "") -> Outcome | None:
     """`envelopes` through `apply` one by one: the outcome, with each record whose apply
-    raised refused (REASON + the error); None when no record's apply went through."""
+    raised refused (REASON + the error); None when no record's apply went through. An
+    exception of another class than PeersError (a bug: h-left17) is set apart the same way,
+    said in one line on stderr naming the record and the exception, never a traceback."""
     outcome = Outcome()
     failed: list[tuple[Envelope, str]] = []
     went = False
@@ -39,8 +42,13 @@ async def one_at_a_time(apply: Callable[[list[Envelope]], Awaitable[Outcome | No
         for envelope in pending:
             try:
                 single = await apply([envelope])
-            except PeersError as exc:
-                failed.append((envelope, REASON + str(exc)))
+            except Exception as exc:
+                failed.append((envelope, REASON + said(exc)))
+                if not isinstance(exc, PeersError):
+                    print(f"peers relay: group {group_id or envelope.group_id}: the {envelope.table}"
+                          f" record {envelope.hash[:16]} from {envelope.origin or 'here'} raised "
+                          f"{said(exc)} in its apply (a bug): set apart", file=sys.stderr,
+                          flush=True)
                 continue
             if single is None:  # no file here any more: nothing of the batch is this host's
                 return None
@@ -59,4 +67,10 @@ async def one_at_a_time(apply: Callable[[list[Envelope]], Awaitable[Outcome | No
     return outcome
 
 
-__all__ = ["REASON", "one_at_a_time"]
+def said(exc: BaseException) -> str:
+    """The error in one line: a PeersError's own words, else its class and message."""
+    text = str(exc) if isinstance(exc, PeersError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:300]
+
+
+__all__ = ["REASON", "one_at_a_time", "said"]

@@ -28,6 +28,7 @@ from peers_tui.core import joined_history
 from peers_tui.core.errors import PeersError
 from peers_tui.relay import census
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.held_retry import next_due
 from peers_tui.relay.kept_stores import reading
 from peers_tui.relay.pages import bounds, read_range
 
@@ -122,20 +123,14 @@ class Refetch:
 
     async def _census_once(self) -> None:
         """Count the group due first; wait (no timer while nothing is due: an idle relay)."""
-        self.census_wake.clear()
-        if not self.census_due:
-            await self.census_wake.wait()
-            return
-        if self._on_their_way():  # no group is level until they are back: none tried
+        if self.census_due and self._on_their_way():  # no group is level until they
+            self.census_wake.clear()  # are back: none tried
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.census_wake.wait(), RETRY)
             return
-        group_id, due = min(self.census_due.items(), key=lambda item: item[1])
-        if due > time.monotonic():
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.census_wake.wait(), due - time.monotonic())
+        group_id = await next_due(self.census_due, self.census_wake)
+        if group_id is None:
             return
-        del self.census_due[group_id]
         if not self.is_hub and not self.link.up:  # counted once the link is back
             self.census_missed.add(group_id)
             return

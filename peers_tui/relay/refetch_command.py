@@ -30,6 +30,7 @@ from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
 from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.fetch import _known_first, _record
+from peers_tui.relay.held_retry import poke_running_relay
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.quarantine import refused_in, restore
 from peers_tui.relay.refetch import history, pages_of, settled
@@ -171,4 +172,7 @@ def cmd_relay_refetch(args: argparse.Namespace) -> int:
         line += (f"; {len(restored)} rows altered in the file were put back from their signed"
                  f" records ({', '.join(restored[:3])}{' ...' if len(restored) > 3 else ''})")
     print(line)
+    # What the running relay holds waiting, or refused because its apply failed, is looked at
+    # now, not at the group's next record from another host (held_retry.py, h-left17).
+    poke_running_relay(relay_dir(hub))
     return 0

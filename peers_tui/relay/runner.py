@@ -52,7 +52,9 @@ from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
 from peers_tui.relay.tunnel import Tunnel
 from peers_tui.relay.wake import FileWatch, Waker
+from peers_tui.relay.held_retry import SPREAD
 from peers_tui.relay.held_waits import HeldWaits
+from peers_tui.relay.isolate import REASON
 from peers_tui.relay.walk_reach import WalkReach
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
@@ -84,8 +86,9 @@ class Relay(Intake, LinkUpkeep, Refetch):
         self.scanner = LocalScanner(hub, config.name, self.ledger)
         self.scanner.hub_clock = self.is_hub
         self._refetch_setup()  # rows gone from a file come back from the hub (refetch.py)
-        self.scanner.foreign_commit = self.count_soon
+        self.scanner.foreign_commit = self._foreign_commit
         self.held_waits = HeldWaits()  # what the held records wait for (intake.py)
+        self._retry_setup()  # ... and held or isolated records looked at by themselves
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.link.counted_unsent = self.reporter.unsent_total
@@ -157,7 +160,10 @@ class Relay(Intake, LinkUpkeep, Refetch):
                      asyncio.create_task(self._forever(self._status_once, STATUS_EVERY)),
                      asyncio.create_task(self._forever(self.reporter.tick, 0)),  # paces itself
                      asyncio.create_task(self._forever(self._reload_once, 0)),  # tokens
-                     asyncio.create_task(self._forever(self._census_once, 0))]  # refetch.py
+                     asyncio.create_task(self._forever(self._census_once, 0)),  # refetch.py
+                     asyncio.create_task(self._forever(self._retry_once, 0))]  # held_retry.py
+            self.retry_everything(SPREAD)  # the waits read again, isolated records tried
+            self.listen_for_pokes()  # `peers relay refetch` (held_retry.py)
             for group_id, _ in self.scanner.group_files():
                 self.count_soon(group_id)  # rows gone while the relay was stopped
             if not self.is_hub:
@@ -202,6 +208,16 @@ class Relay(Intake, LinkUpkeep, Refetch):
             if self.config_watch is not None:
                 self.config_watch.close()
             self.ledger.close()
+
+    def _foreign_commit(self, group_id: str) -> None:
+        """Another process committed to the group's file: counted against the hub (refetch.py),
+        and what is held or isolated here looked at (held_retry.py) when there is any."""
+        self.count_soon(group_id)
+        if self.ledger.db.execute(
+                "SELECT 1 FROM waiting WHERE group_id = ? UNION ALL SELECT 1 FROM quarantine"
+                " WHERE group_id = ? AND substr(reason, 1, ?) = ? LIMIT 1",
+                (group_id, group_id, len(REASON), REASON)).fetchone() is not None:
+            self.retry_soon(group_id)
 
     def _trace(self, what: str) -> None:
         if TRACE:
