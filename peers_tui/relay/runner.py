@@ -23,7 +23,7 @@ from typing import Any
 
 import nats
 
-from peers_tui.relay import background_apply, kept_stores, republish, stream_order
+from peers_tui.relay import background_apply, republish, stream_order
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.client_errors import ClientErrors
 from peers_tui.relay.forever import forever
@@ -264,7 +264,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
                 taken += 1
             for group_id, envelopes, commit in self.scanner.changes(seen_only=True):
                 if self.is_hub and envelopes:  # never a place the stream holds (stream_order.py)
-                    envelopes = await self._in_stream_order(group_id, envelopes)
+                    envelopes = await stream_order.publishable(self, group_id, envelopes)
                 if envelopes:
                     self._trace(f"scanned {len(envelopes)} of {group_id[:6]} (woken at {self.woke_at:.4f})")
                 # On their way before they go: the hub's copy can come back from the stream
@@ -284,24 +284,6 @@ class Relay(Intake, LinkUpkeep, Refetch):
         self.waker.failing = False
         if self.scanner.more:
             self.waker.wake()
-
-    async def _in_stream_order(self, group_id: str, envelopes: list[Envelope]) -> list[Envelope]:
-        """The hub's changes to publish, less those that lost their place to a change the
-        stream holds (this hub's file went back): taken out, quarantined, fetched back."""
-        seq = await stream_order.lost_place(self.js_local, group_id, envelopes)
-        store = None if seq is None else kept_stores.kept_or_reopened(
-            self.scanner, self.hub / f"{group_id}.db", group_id)
-        if seq is None or store is None:
-            return envelopes
-        lost = stream_order.take_out_lost(store, seq, self.config.name)
-        for envelope, reason in lost:
-            self.ledger.quarantine(envelope, reason)
-        print(f"peers relay: group {group_id}: membership change {seq} written here lost its "
-              "place to one the hub ordered earlier (this hub's file went back); taken out",
-              file=sys.stderr, flush=True)
-        self.count_soon(group_id, 0.0)
-        gone = {e.hash for e, _ in lost}
-        return [e for e in envelopes if e.hash not in gone]
 
     async def _send(self, envelopes: list[Envelope]) -> None:
         """Publish in order (the hub into the federation stream, a leaf to the hub's inbound

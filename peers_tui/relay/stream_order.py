@@ -19,6 +19,7 @@ stream's.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from typing import Any
 
@@ -74,3 +75,24 @@ def take_out_lost(store: Any, seq: int, host: str) -> list[tuple[Envelope, str]]
 
 
 __all__ = ["lost_place", "take_out_lost"]
+
+
+async def publishable(relay: Any, group_id: str, envelopes: list[Envelope]) -> list[Envelope]:
+    """The hub relay's changes to publish, less those that lost their place to a change the
+    stream holds (this hub's file went back): taken out, quarantined, fetched back."""
+    from peers_tui.relay.kept_stores import kept_or_reopened
+
+    seq = await lost_place(relay.js_local, group_id, envelopes)
+    store = None if seq is None else kept_or_reopened(
+        relay.scanner, relay.hub / f"{group_id}.db", group_id)
+    if seq is None or store is None:
+        return envelopes
+    lost = take_out_lost(store, seq, relay.config.name)
+    for envelope, reason in lost:
+        relay.ledger.quarantine(envelope, reason)
+    print(f"peers relay: group {group_id}: membership change {seq} written here lost its "
+          "place to one the hub ordered earlier (this hub's file went back); taken out",
+          file=sys.stderr, flush=True)
+    relay.count_soon(group_id, 0.0)
+    gone = {e.hash for e, _ in lost}
+    return [e for e in envelopes if e.hash not in gone]
