@@ -23,12 +23,13 @@ from peers_tui.core.chain_rules import (
     wanted_before,
 )
 from peers_tui.core.encoding import record_hash
-from peers_tui.core.forks import crowded_places, forked_places
+from peers_tui.core.forks import crowded_places, forked_places, live_records, times_below
 from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.membership import Roster
 from peers_tui.core.raw import INTEGER_SEQ
 from peers_tui.core.models import ChainedTable, ForkEvidence, Invite, Message, prepared, tuples
 from peers_tui.core.records import SignedRecord
+from peers_tui.core.self_void import void_on_own
 
 # The rules moved to core.chain_rules (the lean send path uses them without the models); their
 # old names here keep working.
@@ -188,6 +189,7 @@ def seen_head_record(author: str, group_id: str, roster: Roster | None = None) -
                 places.setdefault(aseq, []).append((text, sig, named))
     walked: list[tuple[int, str, Any]] = []
     previous: str | None = ""
+    previous_time = 0
     aseq, present, floors = 1, sorted(places), frontier.floors()
     while True:
         if aseq not in places:
@@ -201,14 +203,16 @@ def seen_head_record(author: str, group_id: str, roster: Roster | None = None) -
             aseq, previous = present[at], None
         linked = [(text, sig) for text, sig, named in places[aseq]
                   if previous is None or named == previous]
-        if len(linked) > 1:
-            linked = [(t, s) for t, s in linked if _own_record(author, aseq, t, s, group_id)]
-            if len({record_hash(text) for text, _ in linked}) > 1:
+        if len(linked) > 1:  # a record void on its own is no half of a fork (core.self_void)
+            live = live_records(author, aseq, linked, group_id, roster,
+                                None if previous is None else {previous: previous_time})
+            if len(live) > 1:
                 break  # the author forked their own chain here: nothing above it was seen
+            linked = [(record.text, record.sig) for record in live.values()]
         if not linked:
             break
         text, sig = linked[0]
-        previous = record_hash(text)
+        previous, previous_time = record_hash(text), signed_time(text)
         walked.append((aseq, text, sig))
         aseq += 1
     for aseq, text, sig in reversed(walked):
@@ -267,8 +271,9 @@ def verified_top(author: str, group_id: str) -> int | None:
 def _own_hashes(author: str, aseq: int, group_id: str,
                 roster: Roster | None = None) -> set[str]:
     """The hashes of the records `author` signed for place `aseq` found in this file (two or
-    more: a forked chain, kept in any of the three tables)."""
-    hashes: set[str] = set()
+    more: a forked chain, kept in any of the three tables); where two or more are, but for
+    those void for their own checks (core.self_void: no half of a fork)."""
+    records: dict[str, SignedRecord] = {}
     released: set[str] = set()  # void by a cut of theirs: the head only if nothing else is
     for table in (Message, Invite, ForkEvidence):
         looked_up = ((Message.target, Message.kind) if table is Message
@@ -279,29 +284,37 @@ def _own_hashes(author: str, aseq: int, group_id: str,
             record = _own_record(author, aseq, text, sig, group_id)
             if record is not None and (not looked_up or holds_place(
                     table is Message, author, aseq, text, columns)):
-                (released if roster is not None and roster.beyond_cut(record)
-                 else hashes).add(record.hash)
-    return hashes or released
+                if roster is not None and roster.beyond_cut(record):
+                    released.add(record.hash)
+                else:
+                    records[record.hash] = record
+    if len(records) > 1:
+        before = times_below(execute_here, (author, aseq), group_id)
+        alone = {digest for digest, record in records.items()
+                 if void_on_own(record, before, roster) is None}
+        return alone or set(records)
+    return set(records) or released
 
 
-def _execute(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+def execute_here(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """A query on the group file the models are bound to (core.forks' `execute`)."""
     return list(Message._meta.database.execute_sql(sql, params).fetchall())
 
 
 def crowded_here(places: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
     """core.forks.crowded_places in the group file the models are bound to (in a session)."""
-    return crowded_places(_execute, places, Message._meta.database.connection())
+    return crowded_places(execute_here, places, Message._meta.database.connection())
 
 
 def forked_here(places: Iterable[tuple[str, int]], group_id: str,
                 crowded: set[tuple[str, int]] | None = None,
                 roster: Roster | None = None) -> set[tuple[str, int]]:
     """core.forks.forked_places in the group file the models are bound to (in a session)."""
-    return forked_places(_execute, places, group_id, crowded, roster)
+    return forked_places(execute_here, places, group_id, crowded, roster)
 
 
 __all__ = [
     "CHAINED_KINDS", "FORKED", "SIGNED_TIMES", "Predecessors", "authority_problem", "chain_fields",
-    "chain_heads", "check_chain", "crowded_here", "forked_here", "next_link", "own_head", "whole_head", "predecessors", "seen_head",
+    "chain_heads", "check_chain", "crowded_here", "forked_here", "execute_here", "next_link", "own_head", "whole_head", "predecessors", "seen_head",
     "signed_time", "verified_top", "wanted_before",
 ]

@@ -12,16 +12,13 @@ record hash, none of which depends on where or in which order a host stored them
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
-from peers_tui.core.chain_rules import FORKED, own_record
-from peers_tui.core.chains import forked_here
-from peers_tui.core.forks import CHAINED_TABLES, HELD
+from peers_tui.core.chain_rules import FORKED
+from peers_tui.core.chains import execute_here, forked_here
+from peers_tui.core.forks import records_at
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Message
-from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import SignedRecord
 from peers_tui.core.views import Problem
 
@@ -37,18 +34,14 @@ def forked_records(crowded: Iterable[tuple[str, int]], group_id: str,
                    roster: Roster | None = None) -> list[Problem]:
     """One problem for every distinct record of its author at the forked places among
     `crowded` (places more than one row claims), in (author, place, hash) order. Inside a
-    session of the group file. A record void by a cut of its author's (`roster`) is no half
-    of a fork, and is not listed here (core.forks)."""
+    session of the group file. A record void by a cut of its author's (`roster`) or for its
+    own checks (core.self_void) is no half of a fork, and is not listed here (core.forks)."""
     places = sorted(forked_here(crowded, group_id, roster=roster))
     if not places:
         return []
-    param = json.dumps([list(place) for place in places])
-    rows = Message._meta.database.execute_sql(HELD, (param,) * len(CHAINED_TABLES)).fetchall()
-    found: dict[tuple[str, int, str], SignedRecord] = {}
-    for author, seq, text, sig in rows:
-        record = own_record(author, seq, None if text is None else text_of(text), sig, group_id)
-        if record is not None and (roster is None or not roster.beyond_cut(record)):
-            found[(author, seq, record.hash)] = record
+    found = {(author, seq, digest): record
+             for (author, seq), records in records_at(execute_here, places, group_id, roster).items()
+             for digest, record in records.items()}
     return [Problem(record_label(found[key]), FORKED) for key in sorted(found)]
 
 

@@ -23,6 +23,11 @@ whole log) says which records a cut voids; at most one record a place can then b
 before: the member cannot make the cut that voids the other one (a leave is their own, but
 what they sign above it under the older state is void too).
 
+A record void for its own checks is no half of a fork either (core.self_void: backdated
+against the record it names, a message's fields or id, its author no member, or of too low
+a role, at the state it names): no reader anywhere takes it as genuine, so the record of
+theirs beside it holds the place on every host, whichever of the two each host holds.
+
 `execute(sql, params)` runs a query on the open group file: the models' database inside a
 GroupStore session (core.chains.forked_here), or a plain sqlite3 connection (core.lean_reads).
 """
@@ -32,9 +37,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from peers_tui.core.chain_rules import own_record
+from peers_tui.core.chain_rules import by_hash, own_record
 from peers_tui.core.fork_candidates import crowded_among
 from peers_tui.core.raw_values import text_of
+from peers_tui.core.self_void import void_on_own
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the lean send path)
 if TYPE_CHECKING:
@@ -42,6 +48,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from peers_tui.core.records import SignedRecord
     from peers_tui.core.roster import Roster
 
     Execute = Callable[[str, tuple[Any, ...]], Iterable[tuple[Any, ...]]]
@@ -61,24 +68,23 @@ HELD = " UNION ALL ".join(_AT_PLACES.format(table=table, extra=", t.record, t.si
                           for table in CHAINED_TABLES)
 
 
-def signed_by_author(author: str, aseq: int, held: Iterable[tuple[Any, Any]],
-                     group_id: str, roster: Roster | None = None) -> set[str]:
-    """The hashes of the records among `held` (text, sig) that verify as `author`'s own at
-    place `aseq` of their chain in this group; with `roster`, but for those void by a cut
-    of their author's (Roster.beyond_cut)."""
-    hashes = set()
+def live_records(author: str, aseq: int, held: Iterable[tuple[Any, Any]], group_id: str,
+                 roster: Roster | None = None,
+                 before: dict[str, int] | None = None) -> dict[str, SignedRecord]:
+    """The records among `held` (text, sig) that verify as `author`'s own at place `aseq` of
+    their chain in this group, by hash; with `roster`, but for those void by a cut of their
+    author's (Roster.beyond_cut). Where two or more are left, those void for their own checks
+    are left out too (core.self_void; `before`: hash -> signed time of the records at the
+    place below, chain_rules.Predecessors' entry): no half of a fork either."""
+    found: dict[str, SignedRecord] = {}
     for text, sig in held:
         record = own_record(author, aseq, None if text is None else text_of(text), sig, group_id)
         if record is not None and (roster is None or not roster.beyond_cut(record)):
-            hashes.add(record.hash)
-    return hashes
-
-
-def is_forked(author: str, aseq: int, held: Iterable[tuple[Any, Any]], group_id: str,
-              roster: Roster | None = None) -> bool:
-    """The rule itself: two or more different records of the author's own at one place,
-    none of them void by a cut of theirs (with `roster`: the module's docstring)."""
-    return len(signed_by_author(author, aseq, held, group_id, roster)) > 1
+            found[record.hash] = record
+    if len(found) > 1:
+        found = {digest: record for digest, record in found.items()
+                 if void_on_own(record, before, roster) is None}
+    return found
 
 
 def _asked(places: Iterable[Place]) -> list[Place]:
@@ -111,14 +117,44 @@ def forked_places(execute: Execute, places: Iterable[Place], group_id: str,
     membership state whose cuts release places (a record void by one is no half of a fork);
     None only where it is not known yet (invites judged before the log is replayed)."""
     asked = _asked(places)
-    candidates = [[author, seq] for author, seq in (
-        crowded_places(execute, asked) if crowded is None else crowded.intersection(asked))]
+    candidates = crowded_places(execute, asked) if crowded is None else crowded.intersection(asked)
     if not candidates:
         return set()
+    return {place for place, found in records_at(execute, candidates, group_id, roster).items()
+            if len(found) > 1}
+
+
+def records_at(execute: Execute, places: Iterable[Place], group_id: str,
+               roster: Roster | None = None) -> dict[Place, dict[str, SignedRecord]]:
+    """live_records at each of `places` (valid ones: _asked), read from every chained table
+    of the file `execute` runs on, with the records at the places below them (what each
+    names as its predecessor, for core.self_void)."""
+    places = list(places)
+    held = _held(execute, set(places) | {(a, s - 1) for a, s in places if s > 1})
+    below = by_hash({(a, s - 1): held.get((a, s - 1), []) for a, s in places if s > 1}, group_id)
+    return {place: live_records(*place, held.get(place, []), group_id, roster,
+                                below.get((place[0], place[1] - 1)))
+            for place in places}
+
+
+def times_below(execute: Execute, place: Place, group_id: str) -> dict[str, int] | None:
+    """hash -> signed time of the records of the author's at the place below `place`, in
+    every chained table (chain_rules.by_hash): what a record there may name (core.self_void)."""
+    author, aseq = place
+    if aseq <= 1:
+        return None
+    below = (author, aseq - 1)
+    return by_hash({below: _held(execute, {below}).get(below, [])}, group_id)[below]
+
+
+def _held(execute: Execute, places: set[Place]) -> dict[Place, list[tuple[Any, Any]]]:
+    """(text, sig) of every row at each of `places`, in every chained table."""
     held: dict[Place, list[tuple[Any, Any]]] = {}
-    for author, seq, text, sig in execute(HELD, (json.dumps(candidates),) * len(CHAINED_TABLES)):
+    param = json.dumps([list(place) for place in sorted(places)])
+    for author, seq, text, sig in execute(HELD, (param,) * len(CHAINED_TABLES)):
         held.setdefault((author, seq), []).append((text, sig))
-    return {place for place, rows in held.items() if is_forked(*place, rows, group_id, roster)}
+    return held
 
 
-__all__ = ["CHAINED_TABLES", "crowded_places", "forked_places", "is_forked", "signed_by_author"]
+__all__ = ["CHAINED_TABLES", "crowded_places", "forked_places", "live_records", "records_at",
+           "times_below"]

@@ -18,10 +18,11 @@ from peers_tui.core.frozen import Frozen, set_field
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.message_rules import (
-    EDITABLE_KINDS, REQUIRED_ROLE, columns_in_order, expected_columns,
+    EDITABLE_KINDS, columns_in_order, expected_columns,
 )
 from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.records import RecordError, SignedRecord, read_fields
+from peers_tui.core.self_void import role_problem
 from peers_tui.core.roles import Role
 from peers_tui.core.window_reads import model_reads
 
@@ -90,20 +91,6 @@ def structure_problem(row: Message, group_id: str) -> str | None:
             return EDITED_IN_FILE
     except RecordError as exc:
         return str(exc)
-    return None
-
-
-def role_problem(record: SignedRecord, roster: Roster) -> str | None:
-    """Why a correctly signed record is still not genuine, or None when it is."""
-    member_seq = record.data.get("mseq")
-    if not isinstance(member_seq, int) or member_seq < 0 or member_seq > roster.head_seq:
-        return "refers to a membership state that does not exist"
-    role = roster.role_at(record.author, member_seq)
-    if role is None:
-        return "author was not a member when it was written"
-    needed = REQUIRED_ROLE[record.data["type"]]
-    if role < needed:
-        return f"author was {role.with_article} when it was written; it needs {needed.with_article}"
     return None
 
 

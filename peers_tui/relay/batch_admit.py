@@ -19,12 +19,13 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import SignedRecord
+from peers_tui.core.self_void import void_on_own
 from peers_tui.relay.batch_places import HELD_IN_RUNS, IN_RUNS, MESSAGE_ROW, rows_among, runs
 from peers_tui.relay.batch_outcome import BatchOutcome
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
 from peers_tui.relay.hub_holds_id import as_evidence, contest
-from peers_tui.relay.junk_places import BATCH, Row, clear_junk
+from peers_tui.relay.junk_places import BATCH, Row, Times, clear_junk, times_before
 
 
 def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
@@ -57,11 +58,17 @@ def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord,
             c["author"] for _, r, c in opened
             if any(row[4] != r.text for row in by_place.get((c["author"], c["author_seq"]), ()))})
         opened = sorted(opened, key=lambda item: roster.beyond_cut(item[1]))
+    times: Times = {}  # the batch's records, for the records after them (junk_places.void_alone)
+    for _, record, columns in opened:
+        times.setdefault((columns["author"], columns["author_seq"]), {})[record.hash] = \
+            record.created_at
+    void = _void_alone(store, opened, by_place, roster, times)
+    opened = sorted(opened, key=lambda item: item[1].hash in void)  # last, as a cut's
     for envelope, record, columns in opened:
         place = (columns["author"], columns["author_seq"])
         origin = (columns["author"], columns["orig_id"])
         clear_junk(store, record, columns["id"], by_id, by_place.get(place), imports, origin,
-                   roster)
+                   roster, times)
         if place in by_place and not by_place[place]:
             del by_place[place]
         same = by_id.get(columns["id"])
@@ -72,10 +79,12 @@ def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord,
             result.refused.append((envelope, str(roster.cut_problem(
                 record.author, columns["author_seq"], record.hash, record.data["mseq"],
                 record.created_at))))
+        elif place in by_place and record.hash in void:  # no half of a fork (core.self_void)
+            result.refused.append((envelope, void[record.hash]))
         elif place in by_place:  # the author forked their chain: kept, as on every host (evidence.py)
-            stored, void = keep_as_evidence(record)
+            stored, touched = keep_as_evidence(record)
             (result.applied if stored else result.duplicates).append(as_evidence(envelope))
-            result.touched |= void
+            result.touched |= touched
         elif columns["id"] in by_id and not contest(store, (envelope, record, columns),
                                                     by_id[columns["id"]], fresh, contested,
                                                     ordered, result):
@@ -90,6 +99,26 @@ def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord,
             if columns["orig_id"] is not None:
                 imports[origin] = batch
     return fresh
+
+
+def _void_alone(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
+                by_place: dict[tuple[str, int], list[Row]], roster: Roster | None,
+                times: Times) -> dict[str, str]:
+    """hash -> reason of the records of the batch void for their own checks (core.self_void)
+    among those whose place another record holds, here or in the batch: only there can it
+    matter (none, in the usual case: nothing judged)."""
+    count: dict[tuple[str, int], int] = {}
+    for _, record, columns in opened:
+        place = (columns["author"], columns["author_seq"])
+        count[place] = count.get(place, 0) + 1
+    void: dict[str, str] = {}
+    for _, record, columns in opened:
+        place = (columns["author"], columns["author_seq"])
+        if count[place] > 1 or any(row[4] != record.text for row in by_place.get(place, ())):
+            reason = void_on_own(record, times_before(store, record, times), roster)
+            if reason is not None:
+                void[record.hash] = reason
+    return void
 
 
 def admitted(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]],

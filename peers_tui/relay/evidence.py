@@ -23,10 +23,13 @@ from __future__ import annotations
 from typing import Any
 
 from peers_tui.core.chain_rules import own_record
+from peers_tui.core.chains import execute_here
+from peers_tui.core.forks import times_below
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import SignedRecord
+from peers_tui.core.self_void import void_on_own
 
 
 def held_at(author: str, aseq: int) -> list[tuple[Any, Any]]:
@@ -43,11 +46,13 @@ def place_taken(record: SignedRecord, group_id: str, roster: Roster | None = Non
     invite table: a row there that is no record of theirs holds none (chain_rules.own_record,
     relay/junk_places.py), so junk written into this file never makes an arriving record
     evidence of a fork here alone. With `roster`, a record void by a cut of its author's is
-    no half of a fork (core.forks): one there holds nothing against an arriving record, and
-    an arriving one is no evidence (it is judged, and refused, as any void record)."""
+    no half of a fork (core.forks), nor is one void for its own checks (core.self_void): one
+    there holds nothing against an arriving record, and an arriving one is no evidence (it is
+    judged, and refused, as any void record)."""
     aseq = record.data.get("aseq")
     if roster is not None and roster.beyond_cut(record):
         return False
+    held_there = []
     for table in (Message, Invite):
         for text, sig in tuples(table.select(table.record, table.sig).where(
                 (table.author == record.author) & (table.author_seq == aseq))):
@@ -55,8 +60,12 @@ def place_taken(record: SignedRecord, group_id: str, roster: Roster | None = Non
             held = None if text == record.text else own_record(record.author, aseq, text, sig,
                                                                 group_id)
             if held is not None and (roster is None or not roster.beyond_cut(held)):
-                return True
-    return False
+                held_there.append(held)
+    if not held_there or not isinstance(aseq, int):
+        return False
+    before = times_below(execute_here, (record.author, aseq), group_id)
+    return void_on_own(record, before, roster) is None and any(
+        void_on_own(held, before, roster) is None for held in held_there)
 
 
 def keep_as_evidence(record: SignedRecord) -> tuple[bool, set[str]]:

@@ -27,17 +27,22 @@ from __future__ import annotations
 from typing import Any
 
 from peers_tui.core.chain_rules import own_record
+from peers_tui.core.chains import execute_here
+from peers_tui.core.forks import times_below
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
 from peers_tui.core.own_place import set_aside_messages
 from peers_tui.core.raw_values import text_of
 from peers_tui.core.records import SignedRecord
+from peers_tui.core.self_void import void_on_own
 from peers_tui.relay import deleted_tops
 
 # A stored row the arriving records were compared with: (table, rowid, author, aseq, text,
 # sig); the table is None for a record of the batch itself (judged with the batch).
 Row = tuple[Any, ...]
 BATCH = None
+# The arriving batch's records by place: hash -> signed time (batch_admit.without_stored).
+Times = dict[tuple[str, int], dict[str, int]]
 
 
 def holds(row: Row, record: SignedRecord, group_id: str) -> bool:
@@ -51,31 +56,57 @@ def holds(row: Row, record: SignedRecord, group_id: str) -> bool:
     return own_record(author, aseq, text_of(text), sig, group_id) is not None
 
 
-def released(row: Row, group_id: str, roster: Roster | None) -> bool:
+def times_before(store: GroupStore, record: SignedRecord,
+                 batch: Times | None = None) -> dict[str, int] | None:
+    """hash -> signed time of the records of `record`'s author at the place below its own,
+    in this file and in the arriving batch (`batch`: place -> hash -> signed time): what
+    core.self_void judges it by."""
+    aseq = record.data.get("aseq")
+    if not isinstance(aseq, int) or isinstance(aseq, bool):
+        return None
+    before = times_below(execute_here, (record.author, aseq), store.group_id)
+    if batch and (record.author, aseq - 1) in batch:
+        before = {**(before or {}), **batch[(record.author, aseq - 1)]}
+    return before
+
+
+def void_alone(store: GroupStore, record: SignedRecord, roster: Roster | None,
+               batch: Times | None = None) -> bool:
+    """Whether `record` (its author's own at its place) is void for its own checks
+    (core.self_void, by `times_before`): it holds no place against another record of its
+    author's (core.forks: no half of a fork)."""
+    return void_on_own(record, times_before(store, record, batch), roster) is not None
+
+
+def released(row: Row, store: GroupStore, roster: Roster | None, batch: Times | None = None) -> bool:
     """Whether `row` is its author's record at its place void by a cut of theirs (README rule
-    4): it holds no place against another record of theirs (core.forks: no half of a fork)."""
+    4) or for its own checks (`void_alone`): it holds no place against another record of
+    theirs (core.forks: no half of a fork)."""
     table, _, author, aseq, text, sig = row
-    if roster is None or table is BATCH or text is None or sig is None:
+    if table is BATCH or text is None or sig is None:
         return False
-    record = own_record(author, aseq, text_of(text), sig, group_id)
-    return record is not None and roster.beyond_cut(record)
+    record = own_record(author, aseq, text_of(text), sig, store.group_id)
+    return record is not None and ((roster is not None and roster.beyond_cut(record))
+                                   or void_alone(store, record, roster, batch))
 
 
 def clear_junk(store: GroupStore, record: SignedRecord, message_id: Any, by_id: dict[Any, Row],
                 at_place: list[Row] | None, imports: dict[tuple[Any, Any], Row],
-                origin: tuple[Any, Any], roster: Roster | None = None) -> None:
+                origin: tuple[Any, Any], roster: Roster | None = None,
+                batch: Times | None = None) -> None:
     """Take the rows in `record`'s way that hold nothing (junk_places.holds) out of these
-    lookups, setting those of the message table aside; with `roster`, also a record at its
-    place that a cut of its author's voids (`released`), for a record not void so. Nothing
-    found, nothing checked."""
+    lookups, setting those of the message table aside; also a record at its place that a
+    cut of its author's (with `roster`) or its own checks void (`released`), for a record not
+    void so (`batch`: as for void_alone). Nothing found, nothing checked."""
     found = [row for row in (by_id.get(message_id), imports.get(origin)) if row is not None]
     if not found and not at_place:
         return
-    live = roster is not None and not roster.beyond_cut(record)
     junk = [row for row in found + (at_place or []) if not holds(row, record, store.group_id)]
-    junk += [row for row in at_place or () if row not in junk and live
-             and not (row[4] == record.text and row[5] == record.sig)
-             and released(row, store.group_id, roster)]
+    others = [row for row in at_place or () if row not in junk
+              and not (row[4] == record.text and row[5] == record.sig)]
+    if others and not (roster is not None and roster.beyond_cut(record)) \
+            and not void_alone(store, record, roster, batch):
+        junk += [row for row in others if released(row, store, roster, batch)]
     if not junk:
         return
     set_aside(store, junk)
@@ -99,4 +130,5 @@ def set_aside(store: GroupStore, rows: list[Row]) -> None:
         deleted_tops.note_deletion(store.db)
 
 
-__all__ = ["BATCH", "Row", "clear_junk", "holds", "released", "set_aside"]
+__all__ = ["BATCH", "Row", "Times", "clear_junk", "holds", "released", "set_aside", "times_before",
+           "void_alone"]

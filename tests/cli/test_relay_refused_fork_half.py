@@ -1,6 +1,7 @@
 """A record that fails its own checks, signed with a member's key and filed into the hub's
 file at the next place of their chain, and then the member's genuine next record from their
-own host (fourteenth acceptance pass, docs/relay.md; NOT FIXED: xfail, strict).
+own host (fourteenth acceptance pass; fixed: docs/relay.md, "A self-void record holds no
+place (h-forkhalf)").
 
 Live: a delete by dave and a topic by hal (writers), signed with their own keys while their
 chains stood two hours ahead of the clock, went into A's (the hub's) `crew` file and were
@@ -8,10 +9,11 @@ refused there ("backdated: signed earlier than its author's previous record"), n
 dave's and hal's next genuine messages from B took the same places: the hub kept each as
 evidence of a fork (both void there) and carried it on as evidence only; leaf C filed it into
 `fork_evidence` with nothing else at its place (not in C's log; `peers verify` ok); B, where
-it was written, shows it. Three hosts, three verdicts. A record refused for its author not
-being a member at the state it names is already no half of a fork (fay's forged post in the
-same pass: her genuine record at that place stayed live everywhere); one refused for its
-signed time is.
+it was written, shows it. Three hosts, three verdicts. Now a record void for its own checks
+(core/self_void.py) is no half of a fork on any host: the hub sets it aside for the genuine
+one, which it carries on as a message, and every host shows it, verifies clean of forks and
+pins the same heads. One test for each way a record is void on its own
+(tests/core/test_self_void_forks.py: SELF_VOID).
 
 Three hosts on loopback (hub A, leaves B and C, real nats-servers and relays).
 """
@@ -23,17 +25,18 @@ import sqlite3
 
 import pytest
 
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.group_store import GroupStore
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_attacks import three  # noqa: F401 (the fixture)
+from tests.core.test_self_void_forks import SELF_VOID
 from tests.relay_helpers import bodies, wait_for
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.xfail(strict=True, reason="open defect of the fourteenth acceptance pass: a "
-                   "record refused at the hub for its own checks still holds its author's "
-                   "place there against their genuine record (docs/relay.md)")
-def test_a_backdated_record_in_the_hubs_file_does_not_take_its_authors_next_message(three):  # noqa: F811
+@pytest.mark.parametrize("how", sorted(SELF_VOID))
+def test_a_self_void_record_in_the_hubs_file_does_not_take_its_authors_next_message(three, how):  # noqa: F811
     hosts, group_id = three
     hub, b, c = hosts
     alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
@@ -42,11 +45,13 @@ def test_a_backdated_record_in_the_hubs_file_does_not_take_its_authors_next_mess
              what="bob's first everywhere")
     db = hub.hub / f"{group_id}.db"
     with sqlite3.connect(db) as conn:
-        last = conn.execute("SELECT record FROM message WHERE body = ?", ("bob's first",)).fetchone()
-    signed = json.loads(last[0])["t"]
-    Forger(bob.home).message(db, group_id, "backdated, bob's key", t=signed - 60_000)
-    wait_for(lambda: "backdated" in hub.peers().ok("relay", "rejected").out,
-             what="the hub's relay refusing the backdated row of its own file")
+        [(text, aseq)] = conn.execute("SELECT record, author_seq FROM message WHERE body = ?",
+                                      ("bob's first",)).fetchall()
+    options, reason = SELF_VOID[how]
+    Forger(bob.home).message(db, group_id, f"void: {how}", aseq=aseq + 1,
+                             aprev=record_hash(text), **options(json.loads(text)["t"]))
+    wait_for(lambda: reason in hub.peers().ok("relay", "rejected").out,
+             what="the hub's relay refusing the void row of its own file")
     bob.ok("send", "team", "bob's genuine next")
     wait_for(lambda: "bob's genuine next" in bodies(bob), what="bob's next on B")
 
@@ -55,3 +60,10 @@ def test_a_backdated_record_in_the_hubs_file_does_not_take_its_authors_next_mess
 
     wait_for(lambda: all(seen()), timeout=20,
              what="bob's genuine next message on every host (A, B, C)")
+    for user in (alice, bob, carol):
+        [shown] = [m for m in user.ok("log", "team", "--json").json()
+                   if m["body"] == "bob's genuine next"]
+        assert shown["verified"] is True, (user.name, shown)
+        assert "forked chain" not in user.run("verify", "team").out, user.name
+    heads = [GroupStore(h.hub / f"{group_id}.db", group_id).heads() for h in hosts]
+    assert heads[0] == heads[1] == heads[2], heads
