@@ -207,8 +207,11 @@ def test_a_second_record_kept_only_as_evidence_is_shipped_too(tmp_path, alice, b
     with sqlite3.connect(db) as conn:
         [(first_id, first)] = conn.execute("SELECT id, record FROM message")
     data = json.loads(first)
+    # Signed at the first's time: a later one would be void on its own (its id older than
+    # its signed time), no half of a fork (core/self_void.py).
     second = Forger(bob.home).sign(RecordKind.MSG, team, {
-        **{k: data[k] for k in ("id", "type", "aseq", "aprev", "mseq")}, "body": "same id, other"})
+        **{k: data[k] for k in ("id", "type", "aseq", "aprev", "mseq")}, "body": "same id, other"},
+        t=data["t"])
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO fork_evidence (author, author_seq, kind, record, sig)"
                      " VALUES (?, 1, 'msg', ?, ?)", (data["a"], second.text, second.sig))
