@@ -64,8 +64,16 @@ _AT_PLACES = ("SELECT t.author AS author, t.author_seq AS seq{extra} FROM json_e
 CROWDED = ("SELECT author, seq FROM (" + " UNION ALL ".join(
     _AT_PLACES.format(table=table, extra="") for table in CHAINED_TABLES)
     + ") GROUP BY author, seq HAVING COUNT(*) > 1")
-HELD = " UNION ALL ".join(_AT_PLACES.format(table=table, extra=", t.record, t.sig")
-                          for table in CHAINED_TABLES)
+
+
+def rows_at_sql(tables: tuple[str, ...]) -> str:
+    """A query of (author, seq, record, sig) of every row of `tables` at the places given as
+    one JSON list of [author, seq] pairs (once a table)."""
+    return " UNION ALL ".join(_AT_PLACES.format(table=table, extra=", t.record, t.sig")
+                              for table in tables)
+
+
+HELD = rows_at_sql(CHAINED_TABLES)
 
 
 def live_records(author: str, aseq: int, held: Iterable[tuple[Any, Any]], group_id: str,
@@ -157,4 +165,4 @@ def _held(execute: Execute, places: set[Place]) -> dict[Place, list[tuple[Any, A
 
 
 __all__ = ["CHAINED_TABLES", "crowded_places", "forked_places", "live_records", "records_at",
-           "times_below"]
+           "rows_at_sql", "times_below"]

@@ -85,6 +85,8 @@ def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord,
             stored, touched = keep_as_evidence(record)
             (result.applied if stored else result.duplicates).append(as_evidence(envelope))
             result.touched |= touched
+            # The scan ships a record of this file there the federation lacks (rows._uncarried).
+            result.rescan |= stored and any(row[0] is not BATCH for row in by_place[place])
         elif columns["id"] in by_id and not contest(store, (envelope, record, columns),
                                                     by_id[columns["id"]], fresh, contested,
                                                     ordered, result):

@@ -20,8 +20,9 @@ from peewee import SQL
 
 from peers_tui.core import own_place
 from peers_tui.core.chain_rules import own_record
-from peers_tui.core.chains import FORKED, forked_here
+from peers_tui.core.chains import FORKED, execute_here, forked_here
 from peers_tui.core.encoding import now_ms, record_hash
+from peers_tui.core.forks import rows_at_sql
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.message_rules import AHEAD_OF_HUB, FOLLOW_AHEAD_MS
 from peers_tui.core.membership import InviteTerms, Roster
@@ -41,6 +42,7 @@ from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
 
 SCAN_LIMIT = 2000
+UNCARRIED = rows_at_sql(("message", "invite"))  # (_uncarried)
 # How a refusal of a change of this file's log is taken back once the scan ships it with the
 # roster's chain (quarantine.restore): refused when its row was read apart from the roster,
 # a change committed meanwhile (docs/relay.md, "h-joinrefuse"), it is genuine after all.
@@ -263,14 +265,37 @@ def _kept_evidence(group_id: str, origin: str,
     """The records in fork_evidence that the federation may not have: signed by their author
     for their place (the table is empty but for forks, void records a genuine one names,
     chain_evidence.py, and junk set aside, junk_places.py, so it is read whole). Sent as
-    evidence: kept as such everywhere; the junk is never sent."""
+    evidence: kept as such everywhere; the junk is never sent. With them, the records of
+    this file's message and invite tables at those places that the federation does not
+    have (`_uncarried`)."""
     found = []
+    places = set()
     # Its text written once (models.prepared): Peewee wrote it anew at every scan, ~0.2 ms.
     for row in prepared(ForkEvidence, ("relay: fork evidence",), [], lambda: ForkEvidence.select(
             ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.kind,
             ForkEvidence.record, ForkEvidence.sig)):
         record = own_record(row.author, row.author_seq, row.record, row.sig, group_id)
-        if record is not None and not (known is not None and known(record.hash)):
+        if record is not None:
+            places.add((row.author, row.author_seq))
+            if not (known is not None and known(record.hash)):
+                found.append(Envelope(group_id, "evidence", record.text, record.sig, None, origin))
+    return found + _uncarried(group_id, origin, known, places)
+
+
+def _uncarried(group_id: str, origin: str, known: Callable[[str], bool] | None,
+               places: set[tuple[str, int]]) -> list[Envelope]:
+    """The records of the message and invite tables at these places (where fork_evidence
+    holds a record of the author's) that the federation does not have, as evidence: one this
+    relay refused for no rule of its own (the hub's clock: signed a day ahead) is half of a
+    fork with the record kept beside it, and only where every host holds both is the
+    verdict one (docs/relay.md, h-forkhalf). Asked only with `known`."""
+    if known is None or not places:
+        return []
+    param = json.dumps([list(place) for place in sorted(places)])
+    found = []
+    for author, seq, text, sig in execute_here(UNCARRIED, (param, param)):
+        record = own_record(author, seq, None if text is None else text_of(text), sig, group_id)
+        if record is not None and not known(record.hash):
             found.append(Envelope(group_id, "evidence", record.text, record.sig, None, origin))
     return found
 

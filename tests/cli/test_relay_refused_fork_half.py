@@ -78,14 +78,15 @@ def test_a_self_void_record_in_the_hubs_file_does_not_take_its_authors_next_mess
     assert heads[0] == heads[1] == heads[2], heads
 
 
-@pytest.mark.xfail(strict=True, reason="open (docs/relay.md, h-forkhalf): a record refused "
-                   "at the hub only for its clock (signed a day ahead) is no record void on "
-                   "its own, so it is half of a fork with its author's genuine one, on the hub "
-                   "alone: the hub carries the genuine one as evidence, never the other")
 def test_a_record_refused_only_for_the_hubs_clock_gives_one_verdict_everywhere(three):  # noqa: F811
     """A record signed 26 h ahead passes every rule of its own (a signed time is no reader's
-    to doubt) and is refused by the hub's clock: which verdict is right is the fork rule's
-    (both void), but only the hub holds both records."""
+    to doubt) and is refused by the hub's clock: no rule of the record's voids it, so the
+    verdict is the fork rule's (both void), which every host reaches only holding both. The
+    hub kept bob's genuine next as evidence and carried it on; it ships the refused one as
+    evidence too (rows._uncarried). Before: on A both void, on B the genuine one live, on C
+    kept as evidence with nothing beside it (verify ok). Now on every host the same lines of
+    `peers verify` (both records of the fork) and the genuine one live nowhere: in B's log
+    unverified, on A and C in fork_evidence (as any fork's second record off its host)."""
     hosts, group_id = three
     hub, b, c = hosts
     alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
@@ -96,18 +97,20 @@ def test_a_record_refused_only_for_the_hubs_clock_gives_one_verdict_everywhere(t
     wait_for(lambda: "bob's genuine next" in bodies(carol) or _evidence_count(c, group_id) > 0,
              timeout=20, what="bob's next on C, in the log or as evidence")
 
-    def verdicts() -> list[tuple[bool | None, str]]:
+    def verdicts() -> list[tuple[bool, str]]:
         found = []
         for user in (alice, bob, carol):
-            shown = [m["verified"] for m in user.ok("log", "team", "--json").json()
-                     if m["body"] == "bob's genuine next"]
-            report = [line for line in user.run("verify", "team").out.splitlines()
+            live = [m["verified"] for m in user.ok("log", "team", "--json").json()
+                    if m["body"] == "bob's genuine next"] == [True]
+            report = [line.split(": ", 1)[1] for line in user.run("verify", "team").out.splitlines()
                       if "forked" in line]
-            found.append((shown[0] if shown else None, "\n".join(report)))
+            found.append((live, "\n".join(report)))
         return found
 
     wait_for(lambda: len(set(verdicts())) == 1, timeout=20,
              what="one verdict on bob's genuine next on A, B and C")
+    [(live, report)] = set(verdicts())
+    assert not live and report.count("forked chain: another record") == 2, report
 
 
 def _evidence_count(host, group_id: str) -> int:
