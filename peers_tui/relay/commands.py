@@ -256,8 +256,10 @@ def cmd_relay_rejected(args: argparse.Namespace) -> int:
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         rows, restored = ledger.rejected(), ledger.restored()
-        config = load_config(hub)  # this host's records the hub refused (hub_refusals.py)
-        rows += hub_refusals.listed(ledger.db, config.name, config.hub_name)
+        config = load_config(hub)  # this host's records the hub refused (hub_refusals.py),
+        here = {row["hash"] for row in rows}  # but once: one this host set aside itself too
+        rows += [row for row in hub_refusals.listed(ledger.db, config.name, config.hub_name)
+                 if row["hash"] not in here]  # (a change that lost the race) is listed so
     finally:
         ledger.close()
     if args.json:  # a restored one carries "restored": {"at", "how"}
