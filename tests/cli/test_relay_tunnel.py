@@ -109,8 +109,9 @@ def tunnel_state(host: Host) -> dict:
     return host.status().get("tunnel") or {}
 
 
-def test_the_leaf_link_goes_through_an_ssh_tunnel_kept_up_by_the_relay(tmp_path, sshd):
-    target, options = sshd
+def tunnelled_pair(tmp_path, target: str, options: list[str]):  # noqa: ANN201
+    """A hub A on loopback and a leaf B set up to reach it through ssh to `target`; (hub,
+    leaf, what the leaf's init printed, the hub's port). Neither started."""
     hub, leaf = Host("A", tmp_path / "A"), Host("B", tmp_path / "B")
     for host in (hub, leaf):
         host.root.mkdir()
@@ -118,8 +119,14 @@ def test_the_leaf_link_goes_through_an_ssh_tunnel_kept_up_by_the_relay(tmp_path,
     hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{hub_port}")
     token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
     ssh_args = [arg for option in options for arg in ("--ssh-option", option)]
-    assert "through ssh" in leaf.peers().ok("relay", "init", "--leaf", token, "--ssh", target,
-                                            *ssh_args).out
+    printed = leaf.peers().ok("relay", "init", "--leaf", token, "--ssh", target, *ssh_args).out
+    return hub, leaf, printed, hub_port
+
+
+def test_the_leaf_link_goes_through_an_ssh_tunnel_kept_up_by_the_relay(tmp_path, sshd):
+    target, options = sshd
+    hub, leaf, printed, hub_port = tunnelled_pair(tmp_path, target, options)
+    assert "through ssh" in printed
     try:
         hub.start()
         leaf.start()
@@ -219,14 +226,7 @@ def test_a_tunnel_is_up_within_two_seconds_of_its_sshd_coming_back(tmp_path, ssh
     failed attempt. The relay probes the server's port and starts ssh at once: the link is up
     within 2 s (before: the next attempt came up to 5 s later, 3.1 and 4.9 s in the
     fourteenth acceptance pass)."""
-    hub, leaf = Host("A", tmp_path / "A"), Host("B", tmp_path / "B")
-    for host in (hub, leaf):
-        host.root.mkdir()
-    hub_port = leased_port()
-    hub.peers().ok("relay", "init", "--hub", "--name", "A", "--listen", f"127.0.0.1:{hub_port}")
-    token = hub.peers().ok("relay", "token", "--name", "B").out.strip()
-    ssh_args = [arg for option in sshd_server.options for arg in ("--ssh-option", option)]
-    leaf.peers().ok("relay", "init", "--leaf", token, "--ssh", sshd_server.target, *ssh_args)
+    hub, leaf, _, _ = tunnelled_pair(tmp_path, sshd_server.target, sshd_server.options)
     try:
         hub.start()
         leaf.start()
