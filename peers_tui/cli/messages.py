@@ -101,10 +101,8 @@ def delete_message(args: argparse.Namespace) -> int:
 def own_target(me: Account, group: str, target: str) -> str:
     """The message `target` names: an id prefix, or -N, the user's own Nth newest (as /edit
     and /delete count back in the app; `peers edit team -1` was "give at least 6 characters")."""
-    from peers_tui.core.message_targets import OFFSET, find_target
+    from peers_tui.core.message_targets import find_target
 
-    if not OFFSET.fullmatch(target.strip()):
-        return target  # an id or prefix: the store finds it, and says why not
     return find_target(me.store(me.resolve(group)), target, author=me.user_id)
 
 
