@@ -107,7 +107,7 @@ def test_one_host_cannot_fill_an_inbox_against_every_other_host(tmp_path, monkey
         assert through(c, publish_entries(invitation_entries(
             flood_texts(bob_id, group_id, FLOOD)))) == "done"
         box = inbox(b.hub, bob_id)
-        wait_for(lambda: files_in(box) >= MAX_FROM_HOST, timeout=30, what="C's flood filed on B")
+        wait_for(lambda: files_in(box) >= MAX_FROM_HOST, timeout=90, what="C's flood filed on B")
         settled = -1
         while settled != files_in(box):  # B's relay has filed what it takes of the flood
             settled = files_in(box)
