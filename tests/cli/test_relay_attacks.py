@@ -11,6 +11,7 @@ federation must still carry a message afterwards.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -66,10 +67,14 @@ def through(host: Host, action: Callable[[Any, Any], Awaitable[Any]], *,
             hub_js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
             await action(nc, hub_js)
             return "done"
-        except nats.errors.Error as exc:
+        except (nats.errors.Error, asyncio.CancelledError, OSError) as exc:
             return exc.__class__.__name__
         finally:
-            await nc.close()
+            # The close may meet the server going away (the relay restarts it to apply a
+            # revocation): seen in CI as a CancelledError in wait_closed under load. What
+            # the action found stands; the close's own failure says nothing about it.
+            with contextlib.suppress(asyncio.CancelledError, OSError, nats.errors.Error):
+                await nc.close()
 
     return asyncio.run(run())
 
