@@ -239,3 +239,50 @@ def render_rule(label: str, width: int, style: Style) -> Strip:
     side = max(0, (width - cell_len(text)) // 2)
     line = "─" * side + text + "─" * max(0, width - side - cell_len(text))
     return Strip([Segment(line, style)], cell_len(line))
+
+
+def centred_lines(text: str, width: int, separator: str = "  ·  ") -> list[str]:
+    """`text` in lines of at most `width` cells, each centred: broken between its
+    `separator`-joined parts first, then between words, a word wider than the line cut by
+    cells (a hub's path). A hint cut at the right edge hid what to type at 60 columns."""
+    if width <= 0:
+        return []
+    lines: list[str] = []
+    line = ""
+    for part in text.split(separator):
+        joined = f"{line}{separator}{part}" if line else part
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for word in part.split(" "):
+            joined = f"{line} {word}" if line else word
+            if cell_len(joined) <= width:
+                line = joined
+                continue
+            if cell_len(word) > width and line:  # cut where the line stands ("hub: /tmp/...")
+                word, line = f"{line} {word}", ""
+            if line:
+                lines.append(line)
+            while cell_len(word) > width:
+                head = ""
+                for char in word:
+                    if cell_len(head + char) > width:
+                        break
+                    head += char
+                head = head or word[0]  # a two-cell character on a one-cell line
+                lines.append(head)
+                word = word[len(head):]
+            line = word
+    if line:
+        lines.append(line)
+    return [_centred(one, width) for one in lines]
+
+
+def _centred(line: str, width: int) -> str:
+    """`str.center` by cells (its way of placing an odd cell: snapshots stay put)."""
+    margin = width - cell_len(line)
+    left = margin // 2 + (margin & width & 1)
+    return " " * left + line + " " * (margin - left)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rich.cells import cell_len
+from peers_tui.paths import home_relative
 from peers_tui.screens.group_list import GroupListScreen
 from peers_tui.screens.search import SearchScreen
 from peers_tui.screens.switcher import GroupSwitcher
@@ -246,3 +247,31 @@ async def test_the_log_keeps_room_for_the_text_at_30_columns(alice, team):
         await pilot.pause(0.2)
         text = terminal_text(app)
     assert set(body.split()) <= set(text.split()), text
+
+
+@pytest.mark.parametrize("size", [(60, 20), (50, 14)])
+async def test_the_empty_personal_group_s_hints_show_whole(alice, size):
+    """A new user's first screen at a tmux pane's width: every word of what to do next and
+    the hub's path are on screen (at 60 columns they ran off the right edge, cut)."""
+    app = make_app(alice, "personal")
+    async with app.run_test(size=size) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: log.window.loaded)
+        await pilot.pause(0.1)
+        shown = unspaced(terminal_text(app))
+    hub = home_relative(alice.hub)
+    for hint in ("/create NAME: a new group", "/join CODE: join one", "F1: help",
+                 "(others can join your groups only through a shared PEERS_HUB)"):
+        assert unspaced(hint) in shown, hint
+    assert unspaced(f"hub: {hub}") in shown
+
+
+def test_centred_lines_cut_a_long_path_and_wide_characters_by_cells():
+    from peers_tui.widgets.message_render import centred_lines
+
+    path = "hub: /" + "x" * 70
+    lines = centred_lines(path, 30)
+    assert all(cell_len(line) == 30 for line in lines)
+    assert unspaced("".join(lines)) == unspaced(path)
+    assert [line.strip() for line in centred_lines(WIDE, 1)] == list(WIDE)  # no endless loop
+    assert centred_lines("a  ·  b", 0) == []

@@ -28,7 +28,7 @@ from peers_tui.core.views import MessageView
 from peers_tui.widgets.message_log.window import MAX_BUFFER
 from peers_tui.widgets.message_render import (
     FLAG, MAX_AUTHOR_WIDTH, TIME_WIDTH, Styles, clip, day_label, day_of, render_event, render_message,
-    render_rule,
+    centred_lines, render_rule,
 )
 
 Labels = dict[tuple[str, str], str]  # (author id, name) -> the label shown
@@ -143,9 +143,9 @@ class LineLayout:
             lines.append(render_rule(empty_hint[0], width, basis.styles.dim))
             owners.extend([-1, -1])
             for hint in empty_hint[1:]:  # what a newcomer can do next, centred below
-                text = hint[:width].center(width)
-                lines.append(Strip([Segment(text, basis.styles.dim)], cell_len(text)))
-                owners.append(-1)
+                for text in centred_lines(hint, width):
+                    lines.append(Strip([Segment(text, basis.styles.dim)], cell_len(text)))
+                    owners.append(-1)
         if len(self._cache) > 4 * MAX_BUFFER:
             self._cache.clear()
         if len(self._drawn) > 4 * MAX_BUFFER:
