@@ -133,7 +133,7 @@ class ChatScreen(SelectionScreen):
         show_first_roster(self.query_one(RosterPanel), members, people, self.presence,
                           self.account.user_id)
         self.feed = LiveFeed(self.store, position)
-        log.empty_hint = empty_hint(entry, self.account.paths.hub)
+        log.empty_hint = empty_hint(entry, self.account, self.store, self.label, not newest)
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         self.can_post, self.standing = True, "active"
         self.composer.set_cannot_post(None, writing_hint(self.label))

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 
+from peers_tui.core.errors import PeersError
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.text import inert
 from peers_tui.paths import home_relative
+
+if TYPE_CHECKING:
+    from peers_tui.core.account import Account
+    from peers_tui.core.group_store import GroupStore
 
 
 def writing_hint(label: str) -> Content:
@@ -24,7 +30,28 @@ def cannot_post_hint(reason: str) -> Content:
     return Content(f"{reason} · commands such as /leave still work")
 
 
-def empty_hint(entry: GroupEntry, hub: Path) -> tuple[str, ...]:
+def empty_hint(entry: GroupEntry, account: Account, store: GroupStore, label: str,
+               empty: bool) -> tuple[str, ...]:
+    """What an empty group (`empty`: no message in its newest window) tells a newcomer to
+    do next; a direct conversation names the other person (`label`: how it is listed)
+    rather than offering /invite, which is for groups."""
+    if empty and not entry.personal and _is_direct(account, store):
+        return ("No messages yet. Say hello below.",
+                f"A direct conversation with {label}  ·  F1: help")
+    return _group_hint(entry, account.paths.hub)
+
+
+def _is_direct(account: Account, store: GroupStore) -> bool:
+    # Read only for an empty log: its genesis read is not on a big group's first frame.
+    from peers_tui.core.conversation_names import partner_in
+
+    try:
+        return partner_in(account.user_id, store) is not None
+    except PeersError:
+        return False  # a damaged genesis: the log's worker says what is wrong
+
+
+def _group_hint(entry: GroupEntry, hub: Path) -> tuple[str, ...]:
     """What an empty group tells a newcomer to do next (`hub`: the hub's directory)."""
     if entry.personal:
         # With a relay set up here (core.link_state.relay_configured: a stat, inlined) other
