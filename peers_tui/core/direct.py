@@ -8,7 +8,9 @@ one of the pair). `peers dm bob` uses the one such group with bob that we are an
 member of or hold a genuine invitation to; if there are several (both started one at the
 same moment), the one with the smallest group id, so both sides settle on the same group.
 Only when there is none is a group founded, and bob invited (one use, no expiry) by a
-sealed invitation. Each side lists it under the other's handle.
+sealed invitation. Each side lists it under the other's handle. The invited one joins as
+an admin, so either of the two may set the topic or tidy the log (as a writer, the second
+person of a conversation of two was told "only admins and above can do that").
 """
 
 from __future__ import annotations
@@ -215,6 +217,6 @@ def dm(account: Account, person: str) -> tuple[GroupEntry, bool]:
             return list_conversation(account, mine[chosen], other), False
         return accept(account, offered[chosen].id), False
     entry = _found(account, other)
-    invite_to(account, entry.id, other, Role.WRITER, uses=1, expires_in=None,
+    invite_to(account, entry.id, other, Role.ADMIN, uses=1, expires_in=None,
               extra={"dm": True})
     return list_conversation(account, entry, other), True

@@ -120,3 +120,15 @@ def test_an_invitation_calling_an_ordinary_group_direct_is_not_taken_for_one(pai
     bob.ok("dm", "alice", "hello")
     assert "team" not in [g["name"] for g in bob.ok("groups", "--json").json()]
     assert len(conversations(hub)) == 1
+
+
+def test_both_people_of_a_direct_conversation_can_set_its_topic(alice, bob, hub):
+    """The one invited into a conversation of two may set its topic too (as a writer,
+    "only admins and above can do that" greeted the second person of a DM)."""
+    hub.mkdir(parents=True, exist_ok=True)
+    for user in (alice, bob):
+        user.ok("people")
+    alice.ok("dm", "bob", "hi bob")
+    bob.ok("dm", "alice", "hi alice")
+    bob.ok("topic", "alice", "our plans")
+    assert "our plans" in alice.ok("topic", "bob").out
