@@ -148,8 +148,10 @@ SCREEN_KEYS: tuple[Key, ...] = (
     Key("m", "mute", (KeyBinding("group_list", "m", "mute", "Mute", show=True),)),
     Key("a", "archive", (KeyBinding("group_list", "a", "archive", "Archive", show=True),)),
     Key("Shift+↑↓", "reorder", (
-        KeyBinding("group_list", "shift+up", "move(-1)", "Move up", show=True),
-        KeyBinding("group_list", "shift+down", "move(1)", "Move down", show=True))),
+        # Not in the footer (the screen's top line names them): "Move up", "Move down" ran
+        # off an 80-column footer and cut the app's own keys after them.
+        KeyBinding("group_list", "shift+up", "move(-1)", "Move up"),
+        KeyBinding("group_list", "shift+down", "move(1)", "Move down"))),
     Key("Esc", "back", (KeyBinding("group_list", "escape", "back", "Back", show=True),)),
     Key("Esc, q, F1, ?", "close", (
         KeyBinding("help", "escape,q,f1,question_mark", "dismiss", "Close", show=True),)),
