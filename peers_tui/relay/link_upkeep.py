@@ -57,6 +57,8 @@ class LinkUpkeep:
     waker: Waker | None
     lock: asyncio.Lock
     relinked: asyncio.Event
+    ask_again: bool  # lost_inbound.py
+    _ask_due: Callable[[], bool]
     refusals: HeardRefusals | None  # a leaf: the hub's refusals of its records
     recount_missed: Callable[[], None]
     nc: Any
@@ -70,8 +72,11 @@ class LinkUpkeep:
                 self.tunnel.moved = False
                 self.server.restart(replace(self.config, hub_url=self.tunnel.local_url))
                 self.link.generation += 1  # consumers start again now
-        was_up = self.link.up
+        was_up, generation = self.link.up, self.link.generation
         await self.link.check(self.nc)
+        if self.link.up and was_up and self.link.generation != generation:
+            self.ask_again = True  # the hub's server restarted under the link: its streams
+            # may be new (what the hub has of this host's records: relay/lost_inbound.py)
         if self.link.up != was_up:
             if not self.link.up:  # what arrived just before the cut is not ours to send
                 async with self.lock:
@@ -90,8 +95,10 @@ class LinkUpkeep:
             await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
         relinked = self.relinked.is_set()
         self.relinked.clear()
-        if self.link.up and relinked and self.refusals is not None:  # missed while down
-            await self.refusals.ask(self.nc, self.config.name)  # (hub_refusals.py)
+        if self.link.up and (relinked or self.ask_again or self._ask_due()) and (
+                self.refusals is not None):
+            # missed while down (hub_refusals.py); what the hub has of ours (lost_inbound.py)
+            self.ask_again = not await self.refusals.ask(self.nc, self.config.name)
         if self.link.up:
             for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
                 async with self.lock:
