@@ -30,7 +30,7 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ class TellOrigin:
         self.db: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sending: set[asyncio.Task[None]] = set()
+        self.inbound: Callable[[str], Awaitable[dict[str, int] | None]] | None = None
 
     async def connected(self, nc: Any, db: sqlite3.Connection) -> None:
         """Told from now on; and answering a leaf's question, at each of its links, for the
@@ -94,9 +95,8 @@ class TellOrigin:
         notices = [_notice(str(group), str(table), str(digest), str(text), str(reason)) | {"at": at}
                    for group, table, digest, text, reason, at in rows]
         answer: dict[str, Any] = {"refused": notices, "more": len(rows) == ASK_PAGE}
-        if asked.get("inbound"):  # what the hub has of its records (relay/unconfirmed.py)
-            from peers_tui.relay.unconfirmed import hub_answer
-            answer["inbound"] = await hub_answer(self.nc, self.db, host)
+        if asked.get("inbound") and self.inbound is not None:  # what the hub has of its
+            answer["inbound"] = await self.inbound(host)  # records (lost_inbound.hub_answer)
         await msg.respond(json.dumps(answer).encode())
 
     def anew(self, host: str) -> None:

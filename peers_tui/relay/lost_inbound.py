@@ -19,6 +19,7 @@ stream's start (waiting.within_stream).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from peers_tui.relay import republish
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.inbound import leaf_stream, position_key
 from peers_tui.relay.unconfirmed import Unconfirmed
 
 if TYPE_CHECKING:
@@ -38,6 +40,19 @@ if TYPE_CHECKING:
 
 STREAM_DELETED = "$JS.EVENT.ADVISORY.STREAM.DELETED.*"
 KEPT_ASK = 60.0  # seconds: a leaf's records kept this long are asked about (`_ask_due`)
+
+
+async def hub_answer(nc: Any, db: sqlite3.Connection, host: str) -> dict[str, int] | None:
+    """The hub's word on leaf `host`'s inbound stream: its creation time and last sequence,
+    and how far the hub applied it (inbound.py's position); None when it cannot be read."""
+    try:
+        info = await nc.jetstream().stream_info(leaf_stream(host))
+    except Exception:  # noqa: BLE001 - not made yet: the leaf asks again
+        return None
+    row = db.execute("SELECT value FROM positions WHERE key = ?",
+                     (position_key(leaf_stream(host)),)).fetchone()
+    return {"applied": int(row[0]) if row else 0, "created": republish.created_at(info),
+            "last": int(info.state.last_seq or 0)}
 
 
 class LostInbound:
@@ -67,6 +82,9 @@ class LostInbound:
             self.refusals.on_inbound = self._told
             self.refusals.on_heard = lambda digest: self._confirmed([digest])
             self.refusals.on_anew = self._anew_at_hub
+        tell = self.tell_origin
+        if tell is not None:  # the hub: asked by a leaf at each link
+            tell.inbound = lambda host: hub_answer(tell.nc, self.ledger.db, host)
 
     # ----------------------------------------------------------------- the leaf
     async def _stored(self, sending: Awaitable[list[Any]], chunk: list[Envelope]) -> None:
@@ -184,4 +202,4 @@ class LostInbound:
             self.tell_origin.anew(host)
 
 
-__all__ = ["STREAM_DELETED", "LostInbound"]
+__all__ = ["STREAM_DELETED", "LostInbound", "hub_answer"]

@@ -123,20 +123,4 @@ class Unconfirmed:
         return len(self.hashes)
 
 
-async def hub_answer(nc: Any, db: sqlite3.Connection, host: str) -> dict[str, int] | None:
-    """The hub's word on leaf `host`'s inbound stream: its creation time and last sequence,
-    and how far the hub applied it (inbound.py's position); None when it cannot be read."""
-    from peers_tui.relay.inbound import leaf_stream, position_key
-    from peers_tui.relay.republish import created_at
-
-    try:
-        info = await nc.jetstream().stream_info(leaf_stream(host))
-    except Exception:  # noqa: BLE001 - not made yet: the leaf asks again
-        return None
-    row = db.execute("SELECT value FROM positions WHERE key = ?",
-                     (position_key(leaf_stream(host)),)).fetchone()
-    return {"applied": int(row[0]) if row else 0, "created": created_at(info),
-            "last": int(info.state.last_seq or 0)}
-
-
-__all__ = ["CREATED", "TOP", "Unconfirmed", "hub_answer"]
+__all__ = ["CREATED", "TOP", "Unconfirmed"]
