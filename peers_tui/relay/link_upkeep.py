@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,7 @@ class LinkUpkeep:
     relinked: asyncio.Event
     ask_again: bool  # lost_inbound.py
     _ask_due: Callable[[], bool]
+    _stream_deleted: Callable[[Any], Coroutine[Any, Any, None]]
     refusals: HeardRefusals | None  # a leaf: the hub's refusals of its records
     recount_missed: Callable[[], None]
     nc: Any
@@ -135,6 +136,7 @@ class LinkUpkeep:
             print(f"peers relay: its nats-server exited (code {exited}); started again",
                   file=sys.stderr, flush=True)
             self.link.generation += 1
+            await self._stream_deleted(None)  # its store may be gone: streams looked at now
         self.bounds.save()
         self.scanner.stores.trim()  # closed stores' memory back to the system, when due
         self.link.write_status(self.scanner, running=True)

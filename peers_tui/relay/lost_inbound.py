@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from peers_tui.relay.inbound import InboundStreams
     from peers_tui.relay.ledger import Ledger
     from peers_tui.relay.link import LinkState
+    from peers_tui.relay.presence_sync import PresenceSync
 
 STREAM_DELETED = "$JS.EVENT.ADVISORY.STREAM.DELETED.*"
 KEPT_ASK = 60.0  # seconds: a leaf's records kept this long are asked about (`_ask_due`)
@@ -66,6 +67,7 @@ class LostInbound:
     bounds: HubBounds
     inbound: InboundStreams
     refusals: HeardRefusals | None
+    presence_sync: PresenceSync | None
     tell_origin: TellOrigin | None
     js_local: Any
     _send: Callable[[list[Envelope]], Awaitable[None]]  # runner.Relay's
@@ -167,8 +169,14 @@ class LostInbound:
         return task
 
     async def _stream_deleted(self, msg: Any) -> None:
-        """An advisory: a stream was deleted; the supervisor looks at the streams now."""
+        """An advisory: a stream was deleted (or the hub's server started again, its store
+        perhaps gone): the supervisor looks at the streams now, not within LOOK_AGAIN s."""
+        if not self.is_hub or not hasattr(self, "inbound"):
+            return
         self.inbound.looked = 0.0
+        if self.presence_sync is not None:  # made again by its listener, which starts over
+            self.presence_sync.stream_ready = False
+            self.link.generation += 1
 
     async def _fed_seen(self, info: Any) -> None:
         """`PEERS_FED` as the supervisor listed it (None: missing)."""

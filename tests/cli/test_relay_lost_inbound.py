@@ -15,14 +15,19 @@ the hub started again. Second case: the streams deleted under a running hub rela
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
+from pathlib import Path
 
 import pytest
 
 from tests.relay_helpers import Host, bodies, three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
+
+
+ALL_STREAMS = ["PEERS_FED", "PEERS_IN_B", "PEERS_IN_C", "PEERS_PRESENCE"]
 
 
 def _sent(leaf: Host) -> bool:
@@ -76,33 +81,63 @@ def test_streams_deleted_under_a_running_hub_relay_are_made_again(tmp_path):
         try:
             bob.ok("send", "team", "in flight")
             wait_for(lambda: _sent(b), what="B's post stored in its inbound stream")
-            # An operator deletes the streams (the relay's own credential: the hub's local
+            # An operator deletes every stream (the relay's own credential: the hub's local
             # users may not): the hub's relay runs on.
-            from peers_tui.relay.config import load_config
-            deleted = asyncio.run(_delete_streams_as_relay(hub, load_config(hub.hub)))
-            assert "PEERS_FED" in deleted and "PEERS_IN_B" in deleted
+            deleted = asyncio.run(_streams(hub, delete=True))
+            assert {"PEERS_FED", "PEERS_IN_B", "PEERS_PRESENCE"} <= set(deleted)
         finally:
             hub.process.send_signal(signal.SIGCONT)
         _everywhere((alice, bob, carol), ["in flight"])
         assert "made again" in hub.stderr()
+        wait_for(lambda: asyncio.run(_streams(hub)) == ALL_STREAMS, what="every stream again")
         carol.ok("send", "team", "later")
         _everywhere((alice, bob), ["later"])
         for user in (alice, bob, carol):
             assert sorted(bodies(user)) == sorted(["welcome", "before", "in flight", "later"])
 
 
-async def _delete_streams_as_relay(hub: Host, config) -> list[str]:
+async def _streams(hub: Host, delete: bool = False) -> list[str]:
+    """The hub's peers streams, through its relay's own credential (deleted: `delete`)."""
     import nats
 
-    from peers_tui.relay.config import client_url, relay_inbox_prefix
+    from peers_tui.relay.config import client_url, load_config, relay_inbox_prefix
 
+    config = load_config(hub.hub)
     nc = await nats.connect(client_url(config), inbox_prefix=relay_inbox_prefix(config))
     try:
         js = nc.jetstream()
-        names = [info.config.name for info in await js.streams_info()
-                 if info.config.name.startswith(("PEERS_FED", "PEERS_IN"))]
-        for name in names:
+        names = sorted(info.config.name for info in await js.streams_info()
+                       if info.config.name.startswith("PEERS_"))
+        for name in names if delete else []:
             await js.delete_stream(name)
         return names
     finally:
         await nc.close()
+
+
+def test_a_hub_server_revived_with_an_empty_store_gets_its_streams_and_records_back(tmp_path):
+    """The hub's nats-server killed alone and its store deleted: the running relay starts it
+    again (LinkUpkeep._status_once), on an empty store. Before, nothing was made again until
+    the relay's next start, and B's record stored in the lost inbound stream never arrived."""
+    with three_hosts(tmp_path) as (hosts, _):
+        hub, b, c = hosts
+        alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
+        assert hub.process is not None
+        hub.process.send_signal(signal.SIGSTOP)  # so that it revives the server only after
+        try:
+            bob.ok("send", "team", "in the store")
+            wait_for(lambda: _sent(b), what="B's post stored in its inbound stream")
+            server = hub.nats_pid()
+            os.kill(server, signal.SIGKILL)
+            wait_for(lambda: not Path(f"/proc/{server}").exists() or "Z" in Path(
+                f"/proc/{server}/stat").read_text().split(")")[1][:3], what="the server gone")
+            shutil.rmtree(hub.hub / ".relay" / "js")
+        finally:
+            hub.process.send_signal(signal.SIGCONT)
+        _everywhere((alice, bob, carol), ["in the store"])
+        carol.ok("send", "team", "later")
+        _everywhere((alice, bob), ["later"])
+        for user in (alice, bob, carol):
+            assert sorted(bodies(user)) == sorted(["welcome", "in the store", "later"])
+        assert "made again" in hub.stderr()
+        wait_for(lambda: asyncio.run(_streams(hub)) == ALL_STREAMS, what="every stream again")
