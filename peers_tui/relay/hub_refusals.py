@@ -30,7 +30,7 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ class TellOrigin:
         self.db: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sending: set[asyncio.Task[None]] = set()
+        self.inbound: Callable[[str], Awaitable[dict[str, int] | None]] | None = None
 
     async def connected(self, nc: Any, db: sqlite3.Connection) -> None:
         """Told from now on; and answering a leaf's question, at each of its links, for the
@@ -84,15 +85,25 @@ class TellOrigin:
         if host not in set(self.leaves()) or not msg.reply:
             return
         try:
-            since = int(json.loads(msg.data).get("since", 0))
+            asked = json.loads(msg.data)
+            since = int(asked.get("since", 0))
         except (ValueError, TypeError, AttributeError):
-            since = 0
+            asked, since = {}, 0
         rows = self.db.execute(
             "SELECT group_id, tbl, hash, record, reason, at FROM quarantine WHERE host = ? AND"
             " at >= ? ORDER BY at, hash LIMIT ?", (host, since, ASK_PAGE)).fetchall()
         notices = [_notice(str(group), str(table), str(digest), str(text), str(reason)) | {"at": at}
                    for group, table, digest, text, reason, at in rows]
-        await msg.respond(json.dumps({"refused": notices, "more": len(rows) == ASK_PAGE}).encode())
+        answer: dict[str, Any] = {"refused": notices, "more": len(rows) == ASK_PAGE}
+        if asked.get("inbound") and self.inbound is not None:  # what the hub has of its
+            answer["inbound"] = await self.inbound(host)  # records (lost_inbound.hub_answer)
+        await msg.respond(json.dumps(answer).encode())
+
+    def anew(self, host: str) -> None:
+        """Tell leaf `host` a stream it uses was made again: it asks at once (unconfirmed.py)."""
+        if self.loop is not None and host in set(self.leaves()):
+            self.loop.call_soon_threadsafe(self._publish, notice_subject(host),
+                                           json.dumps({"anew": 1}).encode())
 
     def __call__(self, envelope: Envelope, reason: str) -> None:
         if self.loop is None or envelope.origin not in set(self.leaves()):
@@ -142,6 +153,11 @@ class HeardRefusals:
                  changed: Callable[[str, int, tuple[str, ...]], None]) -> None:
         self.hub, self.db, self.changed = hub, db, changed
         self.hashes = {str(h) for h, in db.execute("SELECT hash FROM refused_at_hub")}
+        # What the hub says of this leaf's inbound stream, a record it refused, a stream made
+        # again (relay/lost_inbound.py)
+        self.on_inbound: Callable[[object], None] | None = None
+        self.on_heard: Callable[[str], None] | None = None
+        self.on_anew: Callable[[], None] | None = None
 
     def start(self) -> None:
         """What is kept already, to `.link.json` (a restarted relay)."""
@@ -150,24 +166,33 @@ class HeardRefusals:
 
     async def notice(self, msg: Any) -> None:
         try:
-            self.take(json.loads(msg.data))
+            data = json.loads(msg.data)
         except ValueError:
             return
+        if isinstance(data, dict) and data.get("anew") and self.on_anew is not None:
+            self.on_anew()
+        else:
+            self.take(data)
 
-    async def ask(self, nc: Any, host: str) -> None:
+    async def ask(self, nc: Any, host: str) -> bool:
         """At each link: the hub's refusals of this host's records since the last one heard
-        (a notice sent while the link or this relay was down went nowhere)."""
-        for _ in range(50):  # pages; the rest at the next link
+        (a notice sent while the link or this relay was down went nowhere), and on the first
+        page what the hub has of its records (`inbound`: relay/unconfirmed.py). False when
+        the hub did not answer (asked again)."""
+        for page in range(50):  # pages; the rest at the next link
             since = self.db.execute("SELECT value FROM positions WHERE key = ?",
                                     (ASKED_KEY,)).fetchone()
             try:
                 answer = json.loads((await nc.request(ask_subject(host), json.dumps(
-                    {"since": since[0] if since else 0}).encode(), timeout=2.0)).data)
+                    {"since": since[0] if since else 0, "inbound": page == 0}).encode(),
+                    timeout=2.0)).data)
                 notices, more = list(answer["refused"]), bool(answer.get("more"))
-            except Exception as exc:  # no hub, a hub from before this: asked at the next link
+            except Exception as exc:  # no hub, a hub from before this: asked again
                 print(f"peers relay: the hub's refusals not asked for: {exc!r}",
                       file=sys.stderr, flush=True)
-                return
+                return False
+            if page == 0 and self.on_inbound is not None and answer.get("inbound"):
+                self.on_inbound(answer["inbound"])
             last = 0
             for notice in notices:
                 self.take(notice)
@@ -177,7 +202,8 @@ class HeardRefusals:
                 self.db.execute("INSERT OR REPLACE INTO positions (key, value) VALUES (?, ?)",
                                 (ASKED_KEY, last))
             if not more or not last:
-                return
+                return True
+        return True
 
     def take(self, data: Any) -> None:
         """One notice (the hub's, on this host's own subject); anything malformed is dropped."""
@@ -195,6 +221,8 @@ class HeardRefusals:
     def heard(self, group_id: str, table: str, digest: str, reason: str,
               claimed: str | None) -> None:
         """Kept (once a record), counted; its row found in this host's file by the id claimed."""
+        if self.on_heard is not None:  # the hub has it: not sent again (unconfirmed.py)
+            self.on_heard(digest)
         if digest in self.hashes:
             return
         found, text = (None, None) if claimed is None else _row(self.hub, group_id, claimed, digest)

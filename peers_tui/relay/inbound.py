@@ -23,11 +23,12 @@ that position, and deletes it once empty: an update loses nothing a leaf had sto
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.relay.envelope import IN_STREAM, IN_SUBJECTS
+from peers_tui.relay.envelope import FED_STREAM, IN_STREAM, IN_SUBJECTS
 from peers_tui.relay.limits import InboundTrim, inbound_stream
 
 if TYPE_CHECKING:
@@ -102,8 +103,13 @@ class InboundStreams:
                  consume: Callable[[str], Awaitable[None]],
                  forever: Callable[[Step, float], Coroutine[Any, Any, None]],
                  limits: dict[str, int] | None, duplicate_window: float,
-                 max_consumers: int) -> None:
+                 max_consumers: int,
+                 fed_seen: Callable[[Any], Awaitable[None]] | None = None,
+                 made_again: Callable[[str], None] | None = None) -> None:
         self.js, self.ledger, self.leaves = js, ledger, leaves
+        # Told of PEERS_FED as listed (None: missing), and of a leaf's stream made again
+        # while running (relay/lost_inbound.py)
+        self.fed_seen, self.made_again = fed_seen, made_again
         self.consume, self.forever = consume, forever
         self.stream_options = (limits, duplicate_window, max_consumers)
         self.tasks: dict[str, asyncio.Task[None]] = {}
@@ -133,11 +139,22 @@ class InboundStreams:
                 and all(not task.done() for task in self.tasks.values())):
             return
         self.leaves_seen, self.looked = leaves, time.monotonic()
-        infos = {info.config.name: info for info in await self.js.streams_info()
-                 if is_inbound(info.config.name)}
+        listed = {info.config.name: info for info in await self.js.streams_info()}
+        if self.fed_seen is not None:
+            await self.fed_seen(listed.get(FED_STREAM))
+        infos = {name: info for name, info in listed.items() if is_inbound(name)}
         for host in sorted(leaves - {stream_host(name) for name in infos}):
             await ensure_leaf_stream(self.js, host, *self.stream_options)
             infos[leaf_stream(host)] = await self.js.stream_info(leaf_stream(host))
+            lost = self.tasks.pop(leaf_stream(host), None)
+            if lost is not None:  # deleted under the running relay: its records with it
+                lost.cancel()
+                self.trims.pop(leaf_stream(host), None)
+                self.ledger.set_position(position_key(leaf_stream(host)), 0)
+                print(f"peers relay: the inbound stream {leaf_stream(host)} was gone: made "
+                      "anew", file=sys.stderr, flush=True)
+                if self.made_again is not None:
+                    self.made_again(host)
         for name, info in sorted(infos.items()):
             drained = info.state.messages == 0
             if stream_host(name) not in leaves and drained:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +57,9 @@ class LinkUpkeep:
     waker: Waker | None
     lock: asyncio.Lock
     relinked: asyncio.Event
+    ask_again: bool  # lost_inbound.py
+    _ask_due: Callable[[], bool]
+    _stream_deleted: Callable[[Any], Coroutine[Any, Any, None]]
     refusals: HeardRefusals | None  # a leaf: the hub's refusals of its records
     recount_missed: Callable[[], None]
     nc: Any
@@ -70,8 +73,11 @@ class LinkUpkeep:
                 self.tunnel.moved = False
                 self.server.restart(replace(self.config, hub_url=self.tunnel.local_url))
                 self.link.generation += 1  # consumers start again now
-        was_up = self.link.up
+        was_up, generation = self.link.up, self.link.generation
         await self.link.check(self.nc)
+        if self.link.up and was_up and self.link.generation != generation:
+            self.ask_again = True  # the hub's server restarted under the link: its streams
+            # may be new (what the hub has of this host's records: relay/lost_inbound.py)
         if self.link.up != was_up:
             if not self.link.up:  # what arrived just before the cut is not ours to send
                 async with self.lock:
@@ -90,8 +96,10 @@ class LinkUpkeep:
             await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
         relinked = self.relinked.is_set()
         self.relinked.clear()
-        if self.link.up and relinked and self.refusals is not None:  # missed while down
-            await self.refusals.ask(self.nc, self.config.name)  # (hub_refusals.py)
+        if self.link.up and (relinked or self.ask_again or self._ask_due()) and (
+                self.refusals is not None):
+            # missed while down (hub_refusals.py); what the hub has of ours (lost_inbound.py)
+            self.ask_again = not await self.refusals.ask(self.nc, self.config.name)
         if self.link.up:
             for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
                 async with self.lock:
@@ -128,6 +136,7 @@ class LinkUpkeep:
             print(f"peers relay: its nats-server exited (code {exited}); started again",
                   file=sys.stderr, flush=True)
             self.link.generation += 1
+            await self._stream_deleted(None)  # its store may be gone: streams looked at now
         self.bounds.save()
         self.scanner.stores.trim()  # closed stores' memory back to the system, when due
         self.link.write_status(self.scanner, running=True)

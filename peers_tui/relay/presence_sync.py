@@ -209,8 +209,12 @@ class PresenceSync(LinkDrops):
             await self._ensure_stream()
         js = self.js_local if self.is_hub else self.js_hub
         generation = self.link.generation
-        sub = await subscribe_ordered(js, SUBJECTS, STREAM, ConsumerConfig(
-            deliver_policy=DeliverPolicy.LAST_PER_SUBJECT))
+        try:
+            sub = await subscribe_ordered(js, SUBJECTS, STREAM, ConsumerConfig(
+                deliver_policy=DeliverPolicy.LAST_PER_SUBJECT))
+        except nats.js.errors.NotFoundError:  # the hub's: deleted under it, or its server
+            self.stream_ready = self.stream_ready and not self.is_hub  # revived on an empty
+            raise  # store (relay/lost_inbound.py): made again at the next try
         moved = watch(self.link.moved())
         # Our own heartbeat comes back on this stream: silence for two of them means the
         # subscription died under us (the hub's server restarts when a token is made).

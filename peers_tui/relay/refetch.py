@@ -95,6 +95,7 @@ class Refetch:
     _apply_group: Callable[..., Awaitable[Outcome | None]]
     _trace: Callable[[str], None]
     refusals: HeardRefusals | None  # a leaf: the hub's refusals of its records
+    _confirmed: Callable[[list[str]], None]  # lost_inbound.py
 
     def _refetch_setup(self) -> None:
         self.census_due: dict[str, float] = {}  # group -> when to count it
@@ -118,6 +119,7 @@ class Refetch:
 
     def came_back(self, envelope: Envelope) -> None:
         self.in_flight.pop(envelope.hash, None)
+        self._confirmed([envelope.hash])  # the hub has it (lost_inbound.py)
         if self.refusals is not None:  # carried after all: refused no longer (hub_refusals.py)
             self.refusals.carried(envelope)
 

@@ -46,6 +46,7 @@ from peers_tui.relay.link import LinkState
 from peers_tui.relay.link_upkeep import LinkUpkeep
 from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
+from peers_tui.relay.lost_inbound import STREAM_DELETED, LostInbound
 from peers_tui.relay.presence_sync import PresenceSync
 from peers_tui.relay.refetch import Refetch
 from peers_tui.relay.order_service import OrderService
@@ -66,7 +67,7 @@ DUPLICATE_WINDOW = 120.0
 STATUS_EVERY = 2.0
 
 
-class Relay(Intake, LinkUpkeep, Refetch):
+class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
     """One host's relay: its nats-server, its publisher, its consumer and its status."""
 
     def __init__(self, hub: Path, config: RelayConfig) -> None:
@@ -97,6 +98,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
         self.ledger.on_refused = self.tell_origin
         self.refusals = None if self.is_hub else HeardRefusals(hub, self.ledger.db,
                                                                self.reporter.set_refused)
+        self._lost_setup()  # streams lost at the hub, and what was in them (lost_inbound.py)
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
         self.relinked = asyncio.Event()  # a leaf's link came up: kept changes go (_held_once)
@@ -134,9 +136,11 @@ class Relay(Intake, LinkUpkeep, Refetch):
             if self.is_hub:  # a stream a leaf for what they send (inbound.py)
                 self.inbound = InboundStreams(self.js_local, self.ledger, lambda: self.config.leaves,
                                               self._consume, self._forever, self.config.limits,
-                                              DUPLICATE_WINDOW, STREAM_CAP)
+                                              DUPLICATE_WINDOW, STREAM_CAP,
+                                              self._fed_seen, self._inbound_made)
                 await self._ensure_streams()
-                republishing = await republish.check(self)  # PEERS_FED made anew?
+                await self.nc.subscribe(STREAM_DELETED, cb=self._stream_deleted)
+                republishing = await self._fed_start()  # PEERS_FED made anew?
                 await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
             if self.tell_origin is not None:
@@ -169,7 +173,8 @@ class Relay(Intake, LinkUpkeep, Refetch):
             if not self.is_hub:
                 tasks.append(asyncio.create_task(self._forever(self._link_once,
                                                                self.link.probe_pause)))
-                tasks.append(asyncio.create_task(self._forever(self._held_once, 0)))
+                tasks += [asyncio.create_task(self._forever(self._held_once, 0)),
+                          asyncio.create_task(self._forever(self._resend_once, 0))]
             else:
                 tasks.append(asyncio.create_task(self._forever(self._leaves_once, 1.0)))
                 tasks.append(asyncio.create_task(self._forever(self.guard.sweep, SWEEP)))
@@ -227,13 +232,16 @@ class Relay(Intake, LinkUpkeep, Refetch):
         await forever(self.stopping, step, pause)  # relay/forever.py
 
     async def _ensure_streams(self) -> None:
+        await self._ensure_fed()
+        await self.inbound.start()
+
+    async def _ensure_fed(self) -> None:
         config = federation_stream(FED_STREAM, FED_SUBJECTS, self.config.limits,
                                    DUPLICATE_WINDOW, STREAM_CAP)  # bounded: hub_bounds.py
         try:
             await self.js_local.add_stream(config)
         except nats.js.errors.BadRequestError:  # made before its consumers were capped
             await self.js_local.update_stream(config)
-        await self.inbound.start()
 
     # ----------------------------------------------------------------- this host's records
     async def _publish_once(self) -> None:
@@ -293,8 +301,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
             chunk = envelopes[start:start + PUBLISH_CHUNK]
             sending = asyncio.gather(*[js.publish(self._subject(e), e.payload(),
                                                   headers=e.headers(), timeout=2.0) for e in chunk])
-            # The hub counts what PEERS_FED holds, and notes its bound refusing (hub_bounds.py).
-            await (self.bounds.publish(sending, chunk) if self.is_hub else sending)
+            await self._stored(sending, chunk)  # counted at the hub, kept by a leaf
 
     def _subject(self, envelope: Envelope) -> str:
         if self.is_hub:
