@@ -1,0 +1,31 @@
+"""A direct conversation across hosts (fifteenth acceptance pass). alice on A wrote `peers dm bob
+...`; her invitation reached bob's inbox on B before the group did (it is carried with the
+presence; the group is fetched when he accepts). `peers dm alice` on B then founded a second
+conversation instead of taking up hers: the invitation to a group not on this host yet was no
+"direct" one (that is judged from the group's genesis), so each of them wrote into their own
+conversation for good, and `peers invitations` listed hers as "alice invites you to direct
+conversation (as None)". Now `peers dm` fetches a conversation offered from another host
+through the relay, judges it there and takes it up."""
+
+from __future__ import annotations
+
+from tests.relay_helpers import team_on_two_hosts, wait_for
+from tests.tui.test_relay_people import known_on
+
+
+def test_dm_on_the_other_host_takes_up_the_conversation_offered_from_there(tmp_path):
+    with team_on_two_hosts(tmp_path) as (hosts, alice, bob, code):
+        wait_for(lambda: known_on(alice, "bob") and known_on(bob, "alice"), timeout=20,
+                 what="each heard on the other's host")
+        alice.ok("dm", "bob", "hello bob")  # founded on A, bob invited: carried to B
+        wait_for(lambda: bob.ok("invitations", "--json").json(), timeout=20,
+                 what="bob's invitation on B")
+        listed = bob.ok("invitations").out
+        assert "None" not in listed and "direct conversation" in listed, listed
+        answer = bob.ok("dm", "alice", "hello alice")
+        assert "started a direct conversation" not in answer.err, answer.err
+        assert [g["name"] for g in bob.ok("groups", "--json").json()][1:] == ["alice"]
+        assert "hello bob" in [m["body"] for m in bob.ok("log", "alice", "--json").json()]
+        wait_for(lambda: "hello alice" in [m["body"] for m in alice.ok(
+            "log", "bob", "--json").json()], what="bob's answer in alice's conversation")
+        assert bob.ok("invitations", "--json").json() == []
