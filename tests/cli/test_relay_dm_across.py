@@ -9,8 +9,12 @@ through the relay, judges it there and takes it up."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.relay_helpers import team_on_two_hosts, wait_for
 from tests.tui.test_relay_people import known_on
+
+pytestmark = pytest.mark.slow
 
 
 def test_dm_on_the_other_host_takes_up_the_conversation_offered_from_there(tmp_path):
