@@ -155,6 +155,7 @@ def cmd_dm(args: argparse.Namespace) -> int:
 
     with JoinFetch(me.paths.hub) as fetched:
         entry, founded = direct.dm(me, args.person, fetched.fetch)
+        fetched.keep_only(entry.id)
     if founded:
         print(f"peers: started a direct conversation with {shown_name(entry.name)}; "
               "they are invited", file=sys.stderr)

@@ -42,6 +42,7 @@ class Dm(SlashCommand):
             listed = {entry.id for entry in account.entries()}
             with JoinFetch(account.paths.hub) as fetched:
                 entry, founded = direct.dm(account, person, fetched.fetch)
+                fetched.keep_only(entry.id)
             # Joined or founded now: the app watches it and lists it; else it is opened.
             app.call_from_thread(chat.post_message, OpenGroup(entry.id) if entry.id in listed
                                  else GroupAdded(entry))

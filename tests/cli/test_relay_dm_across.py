@@ -33,3 +33,23 @@ def test_dm_on_the_other_host_takes_up_the_conversation_offered_from_there(tmp_p
         wait_for(lambda: "hello alice" in [m["body"] for m in alice.ok(
             "log", "bob", "--json").json()], what="bob's answer in alice's conversation")
         assert bob.ok("invitations", "--json").json() == []
+
+
+def test_an_invitation_claiming_a_conversation_of_another_group_is_not_taken_up(tmp_path):
+    """The claim (`"dm": true` in the invitation) only makes `peers dm` fetch the group: alice
+    offering bob her 'team' with it, bob's `dm alice` judges the fetched group (no pair in its
+    genesis), does not join it, founds their conversation and leaves no file of 'team' on B."""
+    from peers_tui.core import direct
+    from peers_tui.core.account import Account
+
+    with team_on_two_hosts(tmp_path) as (hosts, alice, bob, code):
+        wait_for(lambda: known_on(alice, "bob") and known_on(bob, "alice"), timeout=20,
+                 what="each heard on the other's host")
+        team = alice.ok("groups", "--json").json()[1]["id"]
+        direct.invite_to(Account(alice.home, alice.hub), "team", "bob", extra={"dm": True})
+        wait_for(lambda: bob.ok("invitations", "--json").json(), timeout=20,
+                 what="bob's invitation on B")
+        answer = bob.ok("dm", "alice", "hello alice")
+        assert "started a direct conversation" in answer.err, answer.err
+        assert [g["name"] for g in bob.ok("groups", "--json").json()][1:] == ["alice"]
+        assert not (bob.hub / f"{team}.db").exists()
