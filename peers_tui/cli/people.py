@@ -134,9 +134,13 @@ def cmd_invitations(args: argparse.Namespace) -> int:
             say("peers: " + inert(f"refused invitation {invitation.id} (claims to be from "
                  f"{shown_name(invitation.sender)}): {invitation.problem}",
                                     allow_newlines=False))
-        elif invitation.direct:
+        elif invitation.claims_dm:
             out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to a "
                 f"direct conversation (peers dm {shown_name(invitation.sender)})")
+        elif invitation.elsewhere:  # no role known until the group is fetched
+            out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to "
+                f"{shown_name(invitation.group_name)} (a group on another host: checked "
+                "when you accept)")
         else:
             out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to "
                 f"{shown_name(invitation.group_name)} (as {invitation.role})")
@@ -147,7 +151,11 @@ def cmd_dm(args: argparse.Namespace) -> int:
     if args.text is None:
         require_terminal()  # before anything is started or offered
     me = account(args)
-    entry, founded = direct.dm(me, args.person)
+    from peers_tui.relay.join_fetch import JoinFetch  # a conversation offered from another host
+
+    with JoinFetch(me.paths.hub) as fetched:
+        entry, founded = direct.dm(me, args.person, fetched.fetch)
+        fetched.keep_only(entry.id)
     if founded:
         print(f"peers: started a direct conversation with {shown_name(entry.name)}; "
               "they are invited", file=sys.stderr)

@@ -37,9 +37,12 @@ class Dm(SlashCommand):
 
         def work() -> str | None:
             from peers_tui.core import direct  # sealing and profiles: loaded when first used
+            from peers_tui.relay.join_fetch import JoinFetch  # one offered from another host
 
             listed = {entry.id for entry in account.entries()}
-            entry, founded = direct.dm(account, person)
+            with JoinFetch(account.paths.hub) as fetched:
+                entry, founded = direct.dm(account, person, fetched.fetch)
+                fetched.keep_only(entry.id)
             # Joined or founded now: the app watches it and lists it; else it is opened.
             app.call_from_thread(chat.post_message, OpenGroup(entry.id) if entry.id in listed
                                  else GroupAdded(entry))

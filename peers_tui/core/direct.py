@@ -197,19 +197,38 @@ def conversations_with(account: Account, other: str) -> list[GroupEntry]:
     return found
 
 
-def dm(account: Account, person: str) -> tuple[GroupEntry, bool]:
+def _offered(account: Account, other: str) -> dict[str, Invitation]:
+    """`other`'s genuine invitations to us that claim a direct conversation, by group id
+    (one to a group on another host is judged once its group is here)."""
+    offered: dict[str, Invitation] = {}
+    for invitation in pending(account):
+        if invitation.problem is None and invitation.from_id == other and invitation.claims_dm:
+            offered.setdefault(invitation.group_id, invitation)
+    return offered
+
+
+def dm(account: Account, person: str, fetch: Callable[[str], None] | None = None
+       ) -> tuple[GroupEntry, bool]:
     """The direct conversation with `person`: found, accepted from their invitation, or
-    founded and offered to them. (entry, founded now)."""
+    founded and offered to them. (entry, founded now). An invitation from another host
+    names a group not here yet: with `fetch` (the relay's, as for `peers join CODE`) the
+    first such one is fetched and judged here, so both sides settle on one conversation
+    (fifteenth acceptance pass: the side invited founded a second one)."""
     profile = find_known_to(account, person).profile  # on any host, or in our groups
     other = profile.user_id
     if other == account.user_id:
         raise PeersError("a direct conversation needs someone else: use your personal group "
                          "for notes to yourself")
     mine = {entry.id: entry for entry in conversations_with(account, other)}
-    offered: dict[str, Invitation] = {}
-    for invitation in pending(account):
-        if invitation.problem is None and invitation.from_id == other and invitation.direct:
-            offered.setdefault(invitation.group_id, invitation)
+    offered = _offered(account, other)
+    away = sorted(g for g, i in offered.items() if not i.direct and i.code is not None)
+    if fetch is not None and away and away[0] < min(mine, default="~"):
+        try:
+            fetch(str(offered[away[0]].code))
+        except PeersError:
+            pass  # the relay cannot fetch it now: what is here decides, as without a relay
+        offered = _offered(account, other)
+    offered = {g: i for g, i in offered.items() if i.direct}
     candidates = sorted(set(mine) | set(offered))
     if candidates:
         chosen = candidates[0]

@@ -156,9 +156,16 @@ class Invitation:
         return self.from_label or self.from_handle
 
     @property
+    def claims_dm(self) -> bool:  # judged from the genesis once the group is here (`direct`)
+        return self.direct or (self.elsewhere and (self.data or {}).get("dm") is True)
+
+    @property
     def text(self) -> str:
         if self.direct:
             return f"{self.sender} invites you to a direct conversation"
+        if self.claims_dm:
+            return (f"{self.sender} invites you to a direct conversation (on another host: "
+                    "checked when you accept)")
         if self.elsewhere:
             return (f"{self.sender} invites you to {self.group_name} (a group on another "
                     "host: checked when you accept)")

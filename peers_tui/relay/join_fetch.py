@@ -97,6 +97,14 @@ class JoinFetch:
             if not there and path.exists():
                 self.made = group_id
 
+    def keep_only(self, group_id: str) -> None:
+        """A file this fetch made for another group than `group_id` (the one taken up) is
+        removed: `peers dm` fetched a conversation whose invitation claimed one, and it was
+        none (its genesis names no pair of the two)."""
+        if self.made is not None and self.made != group_id:
+            remove_group_file(self.hub, self.made)
+            self.made = None
+
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         try:

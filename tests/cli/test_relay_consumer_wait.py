@@ -9,6 +9,7 @@ A real nats-server (the hub's relay's, alone).
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import nats
@@ -93,5 +94,46 @@ def test_a_wait_makes_no_task_and_hands_a_record_over_two_turns_sooner(tmp_path)
         assert found["data"] == b"one" and found["pending"] == (0, 0, 0), found
         assert found["moved"] is None and found["next"] == b"two", found
         assert found["timed out"] is None and found["closed"] == "raised", found
+    finally:
+        stop_all(hosts)
+
+
+def test_the_link_moving_as_the_wait_runs_out_logs_no_traceback(tmp_path):
+    """Fifteenth acceptance pass: the hub's relay, killed and started ten times while every
+    host wrote, logged once "Exception in callback next_record.<locals>.stop ... RuntimeError:
+    Cannot change state of expiring Timeout" with its traceback: the link moved (or the
+    connection closed) in the same turn of the event loop as the wait's time ran out, and the
+    callback rescheduled a timeout already expiring. Made certain here: the loop held up past
+    the deadline, the link's future done just before the timeout fires."""
+    hub, = hosts = federation(tmp_path, ("A",))
+    try:
+        hub.start()
+
+        async def run() -> tuple[Any, list[dict[str, Any]]]:
+            loop = asyncio.get_running_loop()
+            errors: list[dict[str, Any]] = []
+            loop.set_exception_handler(lambda _, context: errors.append(context))
+            config = load_config(hub.hub)
+            nc = await nats.connect(client_url(config), inbox_prefix=inbox_prefix(config.name))
+            try:
+                js = nc.jetstream()
+                await js.add_stream(StreamConfig(name="T", subjects=["t.>"]))
+                sub = await subscribe_ordered(js, "t.>", "T", None)
+                moved: asyncio.Future[Any] = loop.create_future()
+                waiting = asyncio.ensure_future(next_record(sub, 0.2, moved))
+                for _ in range(5):
+                    await asyncio.sleep(0)
+                loop.call_at(loop.time(), moved.set_result, True)  # due before the deadline
+                time.sleep(0.4)  # the loop held up: both due in one turn, the link's first
+                found = await waiting
+                for _ in range(5):
+                    await asyncio.sleep(0)
+                return found, errors
+            finally:
+                await nc.close()
+
+        found, errors = asyncio.run(run())
+        assert found is None
+        assert errors == [], [str(e.get("exception")) for e in errors]
     finally:
         stop_all(hosts)
