@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from peers_tui.core.relay_file import (
-    RELAY_DIR, read_relay_file, relay_owner, write_relay_file,
+    RELAY_DIR, read_relay_json, relay_owner, write_relay_file,
 )
 
 LINK_FILE = ".link.json"
@@ -156,13 +156,7 @@ def read_link_state(hub: Path) -> LinkState | None:
     not owned by the relay's owner, too large, not JSON, a field of the wrong type or shape):
     never an exception. Only the owner of `<hub>/.relay/` speaks for the relay: in a hub
     with the sticky bit, another user's file put there first could not even be replaced."""
-    raw = read_relay_file(link_path(hub), relay_owner(hub))
-    if raw is None:
-        return None
-    try:
-        return parse_link_state(json.loads(raw))
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        return None
+    return read_relay_json(link_path(hub), relay_owner(hub), parse_link_state)
 
 
 def _number(value: Any, *, least: float = 0.0) -> float:

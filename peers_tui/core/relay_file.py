@@ -7,13 +7,18 @@ read; what they need of it is published beside it: `<hub>/.link.json` (core.link
 relay: a file (or the directory it lies in) of anyone else reads as none, and so does
 anything but a plain file (a link, a FIFO put in its place) or one too large.
 
-os and stat alone here (the lean `peers send` path reads through it: core.hub_refused).
+os and stat alone for a read (the lean `peers send` path reads through it: core.hub_refused);
+json only when a file is parsed.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 RELAY_DIR = ".relay"
 MAX_BYTES = 1 << 20  # a larger file is not the relay's
@@ -58,6 +63,21 @@ def read_relay_file(path: str | os.PathLike[str], owner: int | None) -> bytes | 
     return raw if len(raw) <= MAX_BYTES else None
 
 
+def read_relay_json(path: str | os.PathLike[str], owner: int | None,
+                    parse: Callable[[Any], T]) -> T | None:
+    """`parse` of the JSON in `path` (read as `read_relay_file` does), None when there is none
+    or `parse` refuses it (ValueError, TypeError, KeyError, AttributeError): never an exception."""
+    raw = read_relay_file(path, owner)
+    if raw is None:
+        return None
+    import json
+
+    try:
+        return parse(json.loads(raw))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+
+
 def write_relay_file(directory: str | os.PathLike[str], name: str, text: str) -> None:
     """Write `directory/name` whole under a temporary name and rename it into place (readers
     never see half a file), mode 0644 whatever the umask. OSError if it cannot be written."""
@@ -76,5 +96,5 @@ def write_relay_file(directory: str | os.PathLike[str], name: str, text: str) ->
         raise
 
 
-__all__ = ["MAX_BYTES", "RELAY_DIR", "owned_dir", "read_relay_file", "relay_owner",
+__all__ = ["MAX_BYTES", "RELAY_DIR", "owned_dir", "read_relay_file", "read_relay_json", "relay_owner",
            "write_relay_file"]

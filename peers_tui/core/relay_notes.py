@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core.relay_file import owned_dir, read_relay_file, relay_owner, write_relay_file
+from peers_tui.core.relay_file import owned_dir, read_relay_json, relay_owner, write_relay_file
 
 NOTES_DIR = ".relay-notes"
 VERSION = 1
@@ -65,13 +65,7 @@ def read_notes(path: str | os.PathLike[str]) -> dict[str, list[Any]]:
     empty: dict[str, list[Any]] = {"rewinds": [], "lost": []}
     if owner is None or not owned_dir(hub / NOTES_DIR, owner):
         return empty
-    raw = read_relay_file(hub / NOTES_DIR / f"{group_id}.json", owner)
-    if raw is None:
-        return empty
-    try:
-        return _parse(json.loads(raw))
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        return empty
+    return read_relay_json(hub / NOTES_DIR / f"{group_id}.json", owner, _parse) or empty
 
 
 def _number(value: Any) -> float:
@@ -155,10 +149,24 @@ def _note(path: str | os.PathLike[str], kind: str, note: list[Any], keep: int) -
             write_relay_file(directory, f"{group_id}.json",
                              json.dumps(data, ensure_ascii=True, separators=(",", ":")))
         except OSError as exc:
-            if str(directory) not in _told:
-                _told.add(str(directory))
-                print(f"peers relay: {directory}: notes for users not written: {exc}",
-                      file=sys.stderr, flush=True)
+            _tell_once(directory, exc)
+
+
+def claim(hub: str | os.PathLike[str]) -> None:
+    """Make the notes' directory the relay's now (at its set-up and each start), before a
+    member makes one there: said once on stderr when it cannot be."""
+    directory = Path(hub) / NOTES_DIR
+    try:
+        _ensure_dir(directory)
+    except OSError as exc:
+        _tell_once(directory, exc)
+
+
+def _tell_once(directory: Path, exc: OSError) -> None:
+    if str(directory) not in _told:
+        _told.add(str(directory))
+        print(f"peers relay: {directory}: notes for users not written: {exc}",
+              file=sys.stderr, flush=True)
 
 
 def _ensure_dir(directory: Path) -> None:
@@ -172,4 +180,4 @@ def _ensure_dir(directory: Path) -> None:
         raise PermissionError(f"not a directory of this relay's user (remove it: {directory})")
 
 
-__all__ = ["NOTES_DIR", "author_of", "lost_by", "note_lost", "note_rewind", "read_notes", "rewound"]
+__all__ = ["NOTES_DIR", "author_of", "claim", "lost_by", "note_lost", "note_rewind", "read_notes", "rewound"]

@@ -36,6 +36,7 @@ from peers_tui.relay.inbound import InboundStreams
 from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.hub_refusals import HeardRefusals, TellOrigin, notice_subject
 from peers_tui.relay.limits import federation_stream, limit
+from peers_tui.core.relay_notes import claim as claim_notes
 from peers_tui.relay.fetch import read_group
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, fed_subject, in_subject,
@@ -91,6 +92,7 @@ class Relay(Intake, LinkUpkeep, Refetch):
         self._retry_setup()  # ... and held or isolated records looked at by themselves
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
+        claim_notes(hub)  # <hub>/.relay-notes/, the relay's notes for users (core.relay_notes)
         self.link.counted_unsent = self.reporter.unsent_total
         # The hub's refusals of a leaf's records, told to that leaf (hub_refusals.py)
         self.tell_origin = TellOrigin(lambda: self.config.leaves) if self.is_hub else None

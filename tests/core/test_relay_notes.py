@@ -70,3 +70,21 @@ def test_a_notes_file_or_directory_of_another_user_is_not_believed(group_file, c
     note_rewind(group_file, 0)  # the relay does not write into it; said once, no exception
     note_rewind(group_file, 0)
     assert capsys.readouterr().err.count("notes for users not written") == 1
+
+
+def test_relay_init_claims_the_notes_directory(tmp_path):
+    """`peers relay init` makes `<hub>/.relay-notes/` the relay's before a member can."""
+    import subprocess
+    import sys
+
+    hub, home = tmp_path / "hub", tmp_path / "home"
+    hub.mkdir()
+    env = {**os.environ, "PEERS_HUB": str(hub), "PEERS_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-m", "peers_tui", "relay", "init", "--hub",
+                           "--listen", "127.0.0.1:47999"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    notes = hub / NOTES_DIR
+    assert notes.is_dir() and not notes.is_symlink()
+    assert os.stat(notes).st_uid == os.stat(hub / ".relay").st_uid
+    assert stat.S_IMODE(os.stat(notes).st_mode) == 0o755
