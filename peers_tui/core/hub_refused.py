@@ -4,8 +4,8 @@ does not follow such a row's id (message_rules.followed): the fourteenth accepta
 saw one message signed 26 h ahead, refused at the hub, followed by every later writer of its
 host, whose messages were then signed up to a day ahead and carried everywhere.
 
-Read with os, stat and json alone (the lean `peers send` path: core.link_state's own reader
-imports dataclasses and tempfile, ~4 times this module's cost). The file is untrusted as
+Read with os, stat and json alone (the lean `peers send` path: core.link_state's own module
+imports dataclasses, ~4 times this module's cost). The file is untrusted as
 core.link_state reads it: only the owner of `<hub>/.relay/` speaks for the relay, and only
 id-shaped strings count. Anything else reads as none: posting never fails on it.
 """
