@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
     from peers_tui.services.hub_watch import HubWatcher
 
 HANGUP_GRACE = 2.0  # seconds a hung-up app may take to exit before it is ended
-# ... and how long more that end waits for the outbox thread to store what the user sent (a
-# send waits at most its busy timeout for another process's write lock, 5 s, then fails).
+# ... and how long more that end waits for the outbox thread to store what the user sent and
+# for the workers' open transactions (each waits at most its busy timeout for another
+# process's write lock, 5 s, then fails).
 SEND_GRACE = 15.0
 
 
@@ -85,7 +87,13 @@ class Background:
 
 
 def _end_stalled(outbox: Outbox | None) -> None:
-    """The hung-up app's exit stalled: end the process, once the messages sent are stored."""
+    """The hung-up app's exit stalled: end the process, once the messages sent are stored and
+    no transaction is open (a worker's /leave, /topic, answer, read marker: cut short, it was
+    rolled back whole and never done), none begun after (core.database.write_gate)."""
+    from peers_tui.core.database import write_gate
+
+    deadline = time.monotonic() + SEND_GRACE
     if outbox is not None:
         outbox.ended.wait(SEND_GRACE)
+    write_gate.close(max(0.0, deadline - time.monotonic()))
     os._exit(0)

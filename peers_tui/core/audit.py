@@ -16,7 +16,7 @@ from peers_tui.core.fork_listing import forked_records, without_forked
 from peers_tui.core.group_entry import void_pins
 from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.lost_places import lost_by
+from peers_tui.core.relay_notes import lost_by
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog
 from peers_tui.core.membership_replay import invite_authority_problem
@@ -208,7 +208,7 @@ class Audit:
         so does the whole file put back to an older copy of itself. `voided` is told of the
         author pins a cut made void, and what they come down to (void_pins). `lost(place, the
         change there now, its words, the lost change's author)` is told of a pinned change the
-        relay took out because another change won its place (core.lost_places), and says what
+        relay took out because another change won its place (core.relay_notes), and says what
         to tell instead of "history deleted"."""
         problems = []
         # The pinned change must still be one that counts (a row merely still being there is
@@ -234,7 +234,7 @@ class Audit:
         with self.file.session():
             if member_seq and member_hash and chain.get(member_seq) != member_hash:
                 winner = chain.get(member_seq)
-                loser = (lost_by(self.file.db, member_seq, member_hash)
+                loser = (lost_by(self.file.path, member_seq, member_hash)
                          if winner is not None and lost is not None else None)
                 if lost is not None and winner is not None and loser is not None:
                     problems.append(lost(member_seq, winner, self._change_words(member_seq),

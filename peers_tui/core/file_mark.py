@@ -13,18 +13,19 @@ file that is not the one read, and the reader reads it again from the start.
 The relay takes rows out of a file too (a record a removal's cut voided, a fork half set
 aside as evidence, a refused batch: relay.deleted_tops), the newest among them, and that
 looked the same: the app said "team's file was replaced: history reloaded" when nothing was.
-The relay notes each such deletion in the file itself, in the deleting transaction
-(`note_rewind`: the table's top after it, and when); a reader that finds its mark gone looks
-for a note made since its last read that took the table below its position: a rewind by the
-relay (`FileMark.rewound`), read again the same way but not called a replacement. A file put
-back to an older copy holds no such note from after the reader's last read (docs/relay.md
-"Restored files, second round (h-restore2)").
+The relay notes each such deletion, in the deleting transaction, where members cannot write
+(core.relay_notes, `<hub>/.relay-notes/`: the table's top after it, and when); a reader that
+finds its mark gone looks for a note made since its last read that took the table below its
+position: a rewind by the relay (`FileMark.rewound`), read again the same way but not called a
+replacement. A file put back to an older copy has no such note from after the reader's last
+read (docs/relay.md "Restored files, second round (h-restore2)"; the notes lay in the file
+itself then, where a member could plant one: "Relay notes out of the group file
+(h-relaynotes)").
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from typing import TYPE_CHECKING
 
@@ -34,20 +35,7 @@ if TYPE_CHECKING:
     from peewee import Database
 
 MARK_QUERY = "SELECT (SELECT MAX(rowid) FROM message), (SELECT id FROM message WHERE rowid = ?)"
-REWINDS = "relay_rewinds"  # the relay's notes of the newest rows it took out (note_rewind)
-KEEP_REWINDS = 64
 SLACK = 1.0  # seconds: a note made this long before a reader's last read still counts
-
-
-def note_rewind(db: Database) -> None:
-    """The relay took rows out of the file (call in the deleting transaction, after the
-    deletes): the message table's top now, and when, for readers following it by rowid."""
-    db.execute_sql(f"CREATE TABLE IF NOT EXISTS {REWINDS} (n INTEGER PRIMARY KEY,"
-                   " top INTEGER NOT NULL, at REAL NOT NULL)")
-    db.execute_sql(f"INSERT INTO {REWINDS} (top, at) VALUES ((SELECT COALESCE(MAX(rowid), 0)"
-                   " FROM message), ?)", (time.time(),))
-    db.execute_sql(f"DELETE FROM {REWINDS} WHERE n <= (SELECT MAX(n) FROM {REWINDS}) - ?",
-                   (KEEP_REWINDS,))
 
 
 def inode(path: Path | str) -> int | None:
@@ -81,7 +69,7 @@ class FileMark:
         newest = int(newest or 0)
         moved = self.moved()
         replaced = moved or newest < position or (self.rowid == position and at != self.id)
-        self.rewound = replaced and not moved and _rewound(db, position, read_at - SLACK)
+        self.rewound = replaced and not moved and _rewound(self.path, position, read_at - SLACK)
         self.inode = inode(self.path) if replaced else self.inode
         if replaced:
             self.note(db, newest)
@@ -96,16 +84,12 @@ class FileMark:
             self.rowid, self.id = position, (row[0] if row is not None else None)
 
 
-def _rewound(db: Database, position: int, since: float) -> bool:
-    """Whether the relay took the table below `position` since then (its notes: a rare
-    look, only when a mark is gone; a file the relay never rewound has no table)."""
-    import peewee  # loaded already by the store the caller reads with
+def _rewound(path: Path | str, position: int, since: float) -> bool:
+    """Whether the relay took the table below `position` since then (its notes: a rare look,
+    only when a mark is gone, so not imported before)."""
+    from peers_tui.core.relay_notes import rewound
 
-    try:
-        row = db.execute_sql(f"SELECT MIN(top) FROM {REWINDS} WHERE at >= ?", (since,)).fetchone()
-    except (sqlite3.Error, peewee.DatabaseError):  # no such table: never rewound
-        return False
-    return row is not None and row[0] is not None and int(row[0]) < position
+    return rewound(path, position, since)
 
 
 def reread_from(db: Database, printed: list[str], newest: bool = False) -> int | None:

@@ -4,8 +4,8 @@ does not follow such a row's id (message_rules.followed): the fourteenth accepta
 saw one message signed 26 h ahead, refused at the hub, followed by every later writer of its
 host, whose messages were then signed up to a day ahead and carried everywhere.
 
-Read with os and json alone (the lean `peers send` path: core.link_state's own reader
-imports dataclasses and tempfile, ~4 times this module's cost). The file is untrusted as
+Read with os, stat and json alone (the lean `peers send` path: core.link_state's own module
+imports dataclasses, ~4 times this module's cost). The file is untrusted as
 core.link_state reads it: only the owner of `<hub>/.relay/` speaks for the relay, and only
 id-shaped strings count. Anything else reads as none: posting never fails on it.
 """
@@ -15,25 +15,15 @@ from __future__ import annotations
 import json
 import os
 
-MAX_BYTES = 1 << 20
+from peers_tui.core.relay_file import read_relay_file, relay_owner
 
 
 def refused_ids(hub: str, group_id: str) -> frozenset[str]:
     """The ids of this group's messages the hub refused, as the relay last said; empty when
     there is no relay, no such file, or anything about it is not as the relay writes it."""
-    try:
-        fd = os.open(os.path.join(hub, ".link.json"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except (OSError, ValueError):
-        return frozenset()  # one host, no relay: one failed open
-    try:
-        info = os.fstat(fd)
-        if info.st_uid != os.stat(os.path.join(hub, ".relay")).st_uid or info.st_size > MAX_BYTES:
-            return frozenset()
-        raw = os.read(fd, MAX_BYTES + 1)
-    except OSError:
-        return frozenset()
-    finally:
-        os.close(fd)
+    raw = read_relay_file(os.path.join(hub, ".link.json"), relay_owner(hub))
+    if raw is None:
+        return frozenset()  # one host, no relay: one failed stat
     if b'"refused_ids":["' not in raw:  # none refused anywhere (the relay's compact JSON):
         return frozenset()  # no parse (~0.12 ms of a send with 200 groups in the file)
     try:

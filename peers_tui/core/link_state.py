@@ -25,23 +25,22 @@ Format (JSON object, version 1):
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import stat
-import tempfile
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.relay_file import (
+    RELAY_DIR, read_relay_json, relay_owner, write_relay_file,
+)
+
 LINK_FILE = ".link.json"
-RELAY_DIR = ".relay"
 VERSION = 1
 HEARTBEAT = 5.0          # the relay rewrites the file at least this often while it runs
 STALE_AFTER = 20.0       # older than this, the relay counts as not running
-MAX_BYTES = 1 << 20      # a larger file is not the relay's
 MAX_ARRIVALS = 32
 MAX_REFUSED = 256        # message ids refused at the hub, a group
 HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")   # relay.config.HOST_NAME
@@ -147,18 +146,8 @@ def relay_configured(hub: Path) -> bool:
 def write_link_state(hub: Path, state: LinkState) -> None:
     """Write the file whole under a temporary name and rename it into place (readers never
     see half a file), mode 0644 whatever the umask. OSError if the hub cannot take it."""
-    hub = Path(hub)
     text = json.dumps(state.to_json(), ensure_ascii=True, separators=(",", ":"))
-    fd, temporary = tempfile.mkstemp(dir=hub, prefix=".link.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            os.fchmod(out.fileno(), 0o644)
-            out.write(text)
-        os.replace(temporary, link_path(hub))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_relay_file(hub, LINK_FILE, text)
 
 
 # ----------------------------------------------------------------- reading (everyone)
@@ -167,30 +156,7 @@ def read_link_state(hub: Path) -> LinkState | None:
     not owned by the relay's owner, too large, not JSON, a field of the wrong type or shape):
     never an exception. Only the owner of `<hub>/.relay/` speaks for the relay: in a hub
     with the sticky bit, another user's file put there first could not even be replaced."""
-    try:
-        relay_owner = os.stat(Path(hub) / RELAY_DIR).st_uid
-    except (OSError, ValueError):
-        return None
-    try:
-        # Not following a link, not blocking on a FIFO put in its place: only a plain file.
-        fd = os.open(link_path(hub), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except (OSError, ValueError):
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != relay_owner:
-            return None
-        raw = os.read(fd, MAX_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_BYTES:
-        return None
-    try:
-        return parse_link_state(json.loads(raw))
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        return None
+    return read_relay_json(link_path(hub), relay_owner(hub), parse_link_state)
 
 
 def _number(value: Any, *, least: float = 0.0) -> float:

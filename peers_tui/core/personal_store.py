@@ -217,7 +217,7 @@ class PersonalStore:
 
     def lower_member_pin(self, group_id: str, seq: int, digest: str, to: str) -> None:
         """The membership pin at change `seq` (`digest`), which the relay took out because
-        another change won its place (core.lost_places), moved to the change there now
+        another change won its place (core.relay_notes), moved to the change there now
         (`to`); nothing when the pin is elsewhere by now (a compare and set)."""
         with self.session(), self.db.atomic():
             Group.update(member_head_hash=to).where(

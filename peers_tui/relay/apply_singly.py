@@ -18,7 +18,7 @@ import peewee
 
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.kinds import RecordKind
-from peers_tui.core.lost_places import author_of, note_lost
+from peers_tui.core.relay_notes import author_of, note_lost
 from peers_tui.core.message_rules import AHEAD_OF_HUB, FOLLOW_AHEAD_MS
 from peers_tui.core.chain_rules import non_member
 from peers_tui.core.chains import check_chain, chain_fields, predecessors, wanted_before
@@ -150,7 +150,7 @@ def lose_race(store: GroupStore, seq: int, lost: list[tuple[Envelope, str]]) -> 
                                "another change there first; make the change again"))
         taken.append((int(row.seq), envelope.hash, author_of(envelope.text)))
     GroupMember.delete().where(GroupMember.seq >= seq).execute()
-    note_lost(store.db, taken)  # for the clients that pinned them (core.lost_places)
+    note_lost(store.path, taken)  # for the clients that pinned them (core.relay_notes)
 
 
 def _apply_invite(store: GroupStore, roster: Roster, record: SignedRecord,

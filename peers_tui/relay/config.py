@@ -162,10 +162,14 @@ def relay_dir(hub: Path) -> Path:
 
 
 def ensure_dir(hub: Path) -> Path:
-    """`<hub>/.relay/`, created mode 0700 (and kept so: the config holds credentials)."""
+    """`<hub>/.relay/`, created mode 0700 (and kept so: the config holds credentials); and
+    `<hub>/.relay-notes/`, the relay's notes for users (core.relay_notes), claimed early."""
+    from peers_tui.core.relay_notes import claim
+
     path = relay_dir(hub)
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     os.chmod(path, DIR_MODE)
+    claim(hub)
     return path
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import peewee
 
 from peers_tui.core import joined_history
-from peers_tui.core.file_mark import note_rewind
+from peers_tui.core.relay_notes import note_rewind
 
 _TOPS = ("SELECT COALESCE((SELECT MAX(rowid) FROM message), 0),"
          " COALESCE((SELECT MAX(id) FROM invite), 0)")
@@ -35,7 +35,7 @@ def note_deletion(db: Any) -> None:
     """Call in the transaction that deleted, after the deletes: what any later row exceeds."""
     message, invite = db.execute_sql(_TOPS).fetchone()
     joined_history.forget_above(db, int(message))  # a reused rowid is news, not history
-    note_rewind(db)  # a reader following the file by rowid: not a file put back (file_mark)
+    note_rewind(db.database, int(message))  # a reader following it: no file put back (file_mark)
     key = os.path.realpath(db.database)
     before = _lowest.get(key)
     _lowest[key] = ((int(message), int(invite)) if before is None

@@ -29,6 +29,7 @@ from peers_tui.core.link_state import (
     HEARTBEAT, MAX_ARRIVALS, Arrival, GroupSync, LinkState, write_link_state,
 )
 from peers_tui.core.opened_records import opened
+from peers_tui.core.relay_notes import claim as claim_notes
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.kept_stores import same_file
@@ -55,6 +56,7 @@ class LinkReporter:
     def __init__(self, hub: Path, config: RelayConfig, link: Link, ledger: Ledger,
                  scanner: LocalScanner) -> None:
         self.hub = hub
+        claim_notes(hub)  # <hub>/.relay-notes/ beside .link.json: the relay's notes for users
         self.config = config
         self.link = link
         self.ledger = ledger

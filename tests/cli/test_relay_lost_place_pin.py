@@ -7,7 +7,7 @@ into it at the place the stream holds bob's change at (ordered and confirmed ear
 hub's relay takes alice's change out when it starts (relay/stream_order.py) and the count
 fetches bob's back. alice's client had pinned her change as verified when she wrote it, and
 every command of hers then warned that change N, "verified earlier, is gone or altered
-(history deleted)". The relay notes what it took out in the file (core.lost_places): her
+(history deleted)". The relay notes what it took out (core.relay_notes): her
 client tells once that her change lost its place, lowers its pin to bob's change, and is
 quiet after. A change deleted outright from the file is still told as history deleted.
 
@@ -31,6 +31,10 @@ def test_a_change_that_lost_its_place_is_told_once_and_a_deletion_still_warns(tm
     with two_hosts(tmp_path) as (hub, leaf, alice, bob, fay):
         mine, theirs, place, _ = change_at_an_ordered_place(tmp_path, hub, leaf, alice, bob,
                                                             fay)
+        # The note is the relay's own, beside the file, not in it (h-relaynotes).
+        assert (mine.parent / ".relay-notes" / f"{mine.stem}.json").is_file()
+        with sqlite3.connect(mine) as db:
+            assert not db.execute("SELECT 1 FROM sqlite_master WHERE name LIKE 'relay_%'").fetchall()
         told = alice.run("log", "team")
         said = told.out + told.err
         assert f"your membership change {place} lost its place" in said, said

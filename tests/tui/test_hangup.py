@@ -263,6 +263,27 @@ def test_a_hang_up_while_a_send_waits_for_the_file_keeps_the_message(
     assert "sent as the line dropped" in bodies, Account(alice.home, alice.hub).draft(team)
 
 
+# It waits (the lock held 3.5 s) more than it computes: on the waiting worker (tests/scheduling).
+@pytest.mark.slow
+def test_a_hang_up_while_a_command_waits_for_the_file_does_the_command(
+        alice: User, bob: User, team, terminal: Terminal):
+    """/topic entered while another process holds the group file's write lock: the command's
+    worker thread waits for it (busy timeout 5 s) when the terminal hangs up. The exit waits
+    for the worker's thread; the hang-up's grace timer (2 s) ended the process in the middle
+    of its transaction, which rolled back: the topic the user set was never set. The timer
+    now waits for every open transaction (core.database.write_gate)."""
+    typed(terminal, b"/topic set as the line dropped")
+    with write_lock_held(alice.hub / f"{team}.db"):
+        entered = len(terminal.output)
+        os.write(terminal.fd, b"\r")
+        terminal.wait_for(b"Message team", since=entered)  # the composer emptied: it runs
+        terminal.read(0.3)
+        before = signals_of_a_hang_up(terminal)
+        terminal.read(3.0)  # longer than the grace timer
+    assert_left_quietly(terminal, before)
+    assert bob.ok("topic", "team").out.strip() == "set as the line dropped"
+
+
 def link_state(rtt: float) -> LinkState:
     return LinkState(host="A", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
                      up=True, since=time.time() - 5, rtt_ms=rtt, to="H")

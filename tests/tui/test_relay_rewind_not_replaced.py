@@ -5,7 +5,8 @@ core.file_mark tells a reader following a file by rowid that the file was put ba
 replaced (its newest rowid below the reader's position, or another message there). The relay
 takes newest rows out too (relay.deleted_tops: here a post a removal's cut made void), and
 the app said "team's file was replaced: history reloaded" of a file nobody replaced. The
-relay now notes its deletions in the file; the app reads the log again without that notice.
+relay now notes its deletions (core.relay_notes: `<hub>/.relay-notes/`, not the file
+since h-relaynotes); the app reads the log again without that notice.
 
 Hub A (alice) and leaf B (bob, carol): real relays and nats-servers; carol's app with Pilot."""
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from peers_tui.core.database import write_gate
 from peers_tui.core.database.files import (
     BUSY_SECONDS, PRAGMAS, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, disk_full,
     immutable_reason, refuse_planted_sql, sqlite_code, sqlite_uri, unwritable_reason,
@@ -33,6 +34,32 @@ class Database(peewee.SqliteDatabase):
     if TYPE_CHECKING:
         def _add_conn_hooks(self, conn: sqlite3.Connection) -> None:
             """Peewee's: applies the pragmas and functions to a new connection."""
+
+    # Each transaction marked open in this process while it is (core.database.write_gate: the
+    # hang-up's forced end waits for it instead of cutting it short).
+    def begin(self, lock_type: str | None = None) -> None:
+        conn = self._state.conn
+        write_gate.began(conn)
+        try:
+            super().begin(lock_type)
+        except BaseException:
+            write_gate.ended(conn)
+            raise
+
+    def commit(self) -> None:
+        super().commit()  # failed: still open, until the rollback that follows
+        write_gate.ended(self._state.conn)
+
+    def rollback(self) -> None:
+        conn = self._state.conn
+        try:
+            super().rollback()
+        finally:
+            write_gate.ended(conn)
+
+    def _close(self, conn: sqlite3.Connection) -> None:
+        write_gate.ended(conn)  # closed inside a transaction: rolled back
+        super()._close(conn)  # type: ignore[misc]  # Peewee's, not in its stubs
 
     def _connect(self) -> sqlite3.Connection:
         path = Path(self.database)

@@ -42,7 +42,7 @@ PRAGMAS = {
     "trusted_schema": 0,
 }
 APPLICATION_ID = 0x50454552  # "PEER": marks a file as a peers database
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # The indexes peers makes (core.models, the migrations in core.database.schema). Another
 # one, planted in the file, may refuse the rows peers writes (a UNIQUE index on

@@ -85,8 +85,18 @@ def _v6_fork_evidence(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> No
                        " ON fork_evidence (author, author_seq)")
 
 
+def _v7_relay_notes_out(db: peewee.SqliteDatabase, migrator: SqliteMigrator) -> None:
+    """Version 7: the relay's notes for users left the group file, which every member may
+    write, for `<hub>/.relay-notes/` (core.relay_notes); its old tables go. One planted
+    since is never read."""
+    for table in ("relay_rewinds", "relay_lost_changes"):
+        if db.table_exists(table):
+            db.execute_sql(f"DROP TABLE {table}")
+
+
 MIGRATIONS: dict[int, Migration] = {2: _v2_history, 3: _v3_late_records, 4: _v4_invite_chains,
-                                    5: _v5_set_aside_changes, 6: _v6_fork_evidence}
+                                    5: _v5_set_aside_changes, 6: _v6_fork_evidence,
+                                    7: _v7_relay_notes_out}
 
 
 def prepare_schema(db: peewee.SqliteDatabase, models: Iterable[type[peewee.Model]], *,
