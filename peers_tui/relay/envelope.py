@@ -4,13 +4,17 @@ Subjects: a leaf sends its host's records to the hub on `peers.in.<host>.<group>
 republishes every record it accepted on `peers.fed.<group>.m` (membership changes),
 `peers.fed.<group>.i` (genesis, invites) or `peers.fed.<group>.r` (messages), which every
 host pulls.
-`Nats-Msg-Id` is the record's hash, so a record published twice is stored once.
+`Nats-Msg-Id` is the record's hash, so a record published twice is stored once; a leaf's
+keyed with its credential (`headers(key=...)`): any process of a leaf host may publish on its
+own server, and one that published first under a record's hash had the stream drop the relay's
+genuine record as a duplicate (sixteenth attack pass).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -57,8 +61,12 @@ class Envelope:
     def hash(self) -> str:
         return record_hash(self.text)
 
-    def headers(self) -> dict[str, str]:
-        headers = {"Nats-Msg-Id": self.hash, "Peers-Table": self.table,
+    def headers(self, key: str = "") -> dict[str, str]:
+        """`key`: a leaf's credential, so that its `Nats-Msg-Id` is one no other process of
+        its host can know before the relay publishes (the same for a retry: still stored once)."""
+        msg_id = self.hash if not key else hashlib.blake2b(
+            self.hash.encode(), key=key.encode()[:64], digest_size=32).hexdigest()
+        headers = {"Nats-Msg-Id": msg_id, "Peers-Table": self.table,
                    "Peers-Origin": self.origin, "Peers-Group": self.group_id,
                    "Peers-Sig": base64.b64encode(self.sig).decode()}
         if self.cosig is not None:

@@ -66,8 +66,13 @@ class TellOrigin:
     """The hub's side: `__call__(envelope, reason)` for every refusal (Ledger.quarantine),
     told to the leaf it came from when that is a leaf holding a token."""
 
-    def __init__(self, leaves: Callable[[], Iterable[str]]) -> None:
+    def __init__(self, leaves: Callable[[], Iterable[str]],
+                 known: Callable[[str], bool] = lambda digest: False) -> None:
         self.leaves = leaves
+        # Records the hub took (Ledger.is_known): a copy of one refused (its signature
+        # spoiled, say) is no refusal of the record, and is told to no one: any process of a
+        # leaf host could otherwise have its relay mark another's genuine message refused.
+        self.known = known
         self.nc: Any = None
         self.db: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -91,7 +96,8 @@ class TellOrigin:
             asked, since = {}, 0
         rows = self.db.execute(
             "SELECT group_id, tbl, hash, record, reason, at FROM quarantine WHERE host = ? AND"
-            " at >= ? ORDER BY at, hash LIMIT ?", (host, since, ASK_PAGE)).fetchall()
+            " at >= ? AND NOT EXISTS (SELECT 1 FROM known WHERE known.hash = quarantine.hash)"
+            " ORDER BY at, hash LIMIT ?", (host, since, ASK_PAGE)).fetchall()
         notices = [_notice(str(group), str(table), str(digest), str(text), str(reason)) | {"at": at}
                    for group, table, digest, text, reason, at in rows]
         answer: dict[str, Any] = {"refused": notices, "more": len(rows) == ASK_PAGE}
@@ -106,7 +112,8 @@ class TellOrigin:
                                            json.dumps({"anew": 1}).encode())
 
     def __call__(self, envelope: Envelope, reason: str) -> None:
-        if self.loop is None or envelope.origin not in set(self.leaves()):
+        if (self.loop is None or envelope.origin not in set(self.leaves())
+                or self.known(envelope.hash)):
             return
         body = json.dumps(_notice(envelope.group_id, envelope.table, envelope.hash,
                                   envelope.text, reason))

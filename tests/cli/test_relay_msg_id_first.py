@@ -1,0 +1,119 @@
+"""Any process of a leaf host publishing on its own server, against other users' records
+(sixteenth attack pass, docs/relay.md "Sixteenth attack pass (h-attack16)").
+
+A leaf's nats-server takes publications from every local process (the relay's own
+credential is the hub's to check, across the link), so a user of the host may publish on
+`peers.in.<host>.*` as its relay does. Two holes:
+- the relay published a record with its hash as `Nats-Msg-Id`, which anyone reading the
+  group file knows: a process that published anything first under that id had the inbound
+  stream drop the relay's genuine record as a duplicate, for good (the relay took the
+  duplicate's ack for stored), and with it every later record of its author's chain;
+- the hub told the leaf of a refusal of any copy (its signature spoiled), matched on the
+  leaf by the record's hash to the genuine row: another user's message, and one of the host's
+  own that the hub had carried, shown refused by the hub.
+
+Three hosts on loopback (hub A, leaves B and C), real nats-servers and relays; the attacker
+a nats-py client on B's own server without the relay's credential.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sqlite3
+
+import pytest
+
+from peers_tui.core.hub_refused import refused_ids
+from peers_tui.relay.envelope import Envelope, in_subject
+from tests.cli.test_relay_attacks import forgery, through
+from tests.relay_helpers import Host, Refusals, bodies, three_hosts, wait_for
+
+pytestmark = [pytest.mark.slow]
+
+
+def row_envelope(host: Host, group_id: str, body: str) -> Envelope:
+    """The record of the message `body` as it stands in `host`'s file, its signature spoiled."""
+    with sqlite3.connect(host.hub / f"{group_id}.db") as db:
+        text, = db.execute("SELECT record FROM message WHERE body = ?", (body,)).fetchone()
+    return Envelope(group_id, "msg", text, bytes(64), None, host.name)
+
+
+def published(envelope: Envelope, msg_id: str | None = None, payload: bytes | None = None):
+    async def action(nc, js):
+        headers = envelope.headers() | ({"Nats-Msg-Id": msg_id} if msg_id else {})
+        await js.publish(in_subject("B", envelope.group_id),
+                         envelope.payload() if payload is None else payload,
+                         headers=headers, timeout=5.0)
+    return action
+
+
+def refused_at_hub(host: Host) -> int:
+    return int(host.status().get("refused_at_hub") or 0)
+
+
+@pytest.mark.parametrize("what", ["junk", "spoiled copy"])
+def test_a_local_process_cannot_drop_a_users_record_by_publishing_under_its_id_first(
+        tmp_path, what):
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        bob = b.users["bob"]
+        pid = b.status()["pid"]
+        os.kill(pid, signal.SIGSTOP)  # bob's record waits in the file (a link down, a restart)
+        try:
+            bob.ok("send", "team", "bob's genuine")
+            genuine = row_envelope(b, group_id, "bob's genuine")
+            attack = (published(genuine, payload=b"{}") if what == "junk"
+                      else published(genuine))  # (its Nats-Msg-Id: the record's hash)
+            assert through(b, attack, as_relay=False) == "done"
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        bob.ok("send", "team", "bob later")
+        for user in (hub.users["alice"], c.users["carol"]):
+            wait_for(lambda: bodies(user)[-2:] == ["bob's genuine", "bob later"],
+                     timeout=30, what=f"bob's two on {user.name}")
+            assert user.run("verify", "team").code == 0
+        # What was published first was refused at the hub, against B: the junk stays so (and
+        # B is told, matching no row of its file); the copy's refusal was taken back when
+        # the genuine record was applied, and B says nothing of a refusal of bob's message.
+        refusals = 1 if what == "junk" else 0
+        wait_for(lambda: hub.status()["rejected"].get("B", 0) == refusals
+                 and refused_at_hub(b) == refusals, what="the hub's refusals as they stand")
+        assert refused_ids(str(b.hub), group_id) == frozenset()
+        assert b.status()["unsent"] == 0
+
+
+def test_a_refused_copy_of_a_genuine_record_is_told_to_no_one(tmp_path):
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        bob = b.users["bob"]
+        bob.ok("send", "team", "bob's own")
+        wait_for(lambda: "bob's own" in bodies(c.users["carol"]), what="bob's on C")
+        refused = Refusals(hosts)
+        # alice's message (from the hub) and bob's own (carried already), each published
+        # from B with its signature spoiled by a process that is not B's relay
+        for body in ("welcome", "bob's own"):
+            copy = row_envelope(b, group_id, body)
+            assert through(b, published(copy, msg_id=os.urandom(8).hex()),
+                           as_relay=False) == "done"
+        wait_for(lambda: refused.of(hub) == {"B": 2}, what="both copies refused at the hub")
+        # A genuine refusal of B's after them is told (the notices go out in order)
+        own = forgery(hosts, group_id, "forged on B", origin="B")
+        assert through(b, published(own), as_relay=False) == "done"
+        wait_for(lambda: refused_at_hub(b) == 1, what="B told of the forgery's refusal")
+        assert refused_ids(str(b.hub), group_id) == frozenset()  # (the forgery is no row of B's)
+        [row] = [r for r in b.peers().ok("relay", "rejected", "--json").json()
+                 if r.get("refused_at_hub")]
+        assert row["author"] != "alice" and row["author"] != "bob", row
+        [team] = [g for g in bob.ok("groups", "--json").json() if g["name"] == "team"]
+        assert team["sync"] == "1 refused by the hub"  # the forgery's, not alice's or bob's
+        # ... and asked for again at B's next link, the copies still are not
+        b.stop()
+        with sqlite3.connect(b.hub / ".relay" / "relay.db") as db:
+            db.execute("DELETE FROM refused_at_hub")
+            db.execute("DELETE FROM positions WHERE key IN ('refused_at_hub', 'refused_asked')")
+        b.start()
+        wait_for(b.link_up, what="B's link again")
+        wait_for(lambda: refused_at_hub(b) == 1, what="B asked for its refusals")
+        assert refused_ids(str(b.hub), group_id) == frozenset()
