@@ -30,14 +30,16 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
+from peers_tui.relay.leaf_mac import HEADER, mac, proven
 
 TAIL = "peers-refused"
+NOTICE, ANSWER = b"notice", b"answer"  # what a MAC proves (leaf_mac.py): one, or an answer
 ASK_SUBJECTS = "peers.refusals.*"  # a leaf asks for the refusals it may have missed
 ASK_PAGE = 200
 ASKED_KEY = "refused_asked"  # in the leaf's positions: the hub's time of the last one heard
@@ -66,7 +68,7 @@ class TellOrigin:
     """The hub's side: `__call__(envelope, reason)` for every refusal (Ledger.quarantine),
     told to the leaf it came from when that is a leaf holding a token."""
 
-    def __init__(self, leaves: Callable[[], Iterable[str]],
+    def __init__(self, leaves: Callable[[], dict[str, str]],
                  known: Callable[[str], bool] = lambda digest: False) -> None:
         self.leaves = leaves
         # Records the hub took (Ledger.is_known): a copy of one refused (its signature
@@ -87,7 +89,8 @@ class TellOrigin:
 
     async def _answer(self, msg: Any) -> None:
         host = msg.subject.split(".")[-1]  # the asking leaf, by its permissions (permissions.py)
-        if host not in set(self.leaves()) or not msg.reply:
+        key = self.leaves().get(host)
+        if not key or not msg.reply:
             return
         try:
             asked = json.loads(msg.data)
@@ -103,26 +106,29 @@ class TellOrigin:
         answer: dict[str, Any] = {"refused": notices, "more": len(rows) == ASK_PAGE}
         if asked.get("inbound") and self.inbound is not None:  # what the hub has of its
             answer["inbound"] = await self.inbound(host)  # records (lost_inbound.hub_answer)
-        await msg.respond(json.dumps(answer).encode())
+        body = json.dumps(answer).encode()
+        await self.nc.publish(msg.reply, body, headers={HEADER: mac(key, ANSWER + msg.data, body)})
 
     def anew(self, host: str) -> None:
         """Tell leaf `host` a stream it uses was made again: it asks at once (unconfirmed.py)."""
-        if self.loop is not None and host in set(self.leaves()):
-            self.loop.call_soon_threadsafe(self._publish, notice_subject(host),
-                                           json.dumps({"anew": 1}).encode())
+        key = self.leaves().get(host)
+        if self.loop is not None and key:
+            body = json.dumps({"anew": 1}).encode()
+            self.loop.call_soon_threadsafe(self._publish, notice_subject(host), body,
+                                           mac(key, NOTICE, body))
 
     def __call__(self, envelope: Envelope, reason: str) -> None:
-        if (self.loop is None or envelope.origin not in set(self.leaves())
-                or self.known(envelope.hash)):
+        key = self.leaves().get(envelope.origin)
+        if self.loop is None or not key or self.known(envelope.hash):
             return
         body = json.dumps(_notice(envelope.group_id, envelope.table, envelope.hash,
-                                  envelope.text, reason))
+                                  envelope.text, reason)).encode()
         # (from the loop's thread, or an apply lent to a thread: background_apply.py)
-        self.loop.call_soon_threadsafe(self._publish, notice_subject(envelope.origin),
-                                       body.encode())
+        self.loop.call_soon_threadsafe(self._publish, notice_subject(envelope.origin), body,
+                                       mac(key, NOTICE, body))
 
-    def _publish(self, subject: str, body: bytes) -> None:
-        task = asyncio.ensure_future(self.nc.publish(subject, body))
+    def _publish(self, subject: str, body: bytes, proof: str) -> None:
+        task = asyncio.ensure_future(self.nc.publish(subject, body, headers={HEADER: proof}))
         self.sending.add(task)
         task.add_done_callback(self._sent)
 
@@ -157,8 +163,9 @@ class HeardRefusals:
     """The leaf's side: notices from the hub kept in the ledger, and what users see of them."""
 
     def __init__(self, hub: Path, db: sqlite3.Connection,
-                 changed: Callable[[str, int, tuple[str, ...]], None]) -> None:
+                 changed: Callable[[str, int, tuple[str, ...]], None], key: str = "") -> None:
         self.hub, self.db, self.changed = hub, db, changed
+        self.key = key  # this leaf's credential: what the hub proves its notices with
         self.hashes = {str(h) for h, in db.execute("SELECT hash FROM refused_at_hub")}
         # What the hub says of this leaf's inbound stream, a record it refused, a stream made
         # again (relay/lost_inbound.py)
@@ -172,6 +179,8 @@ class HeardRefusals:
             self._tell(str(group_id))
 
     async def notice(self, msg: Any) -> None:
+        if not proven(self.key, NOTICE, msg.data, msg.headers):
+            return  # not the hub's: any process of this host may publish here (leaf_mac.py)
         try:
             data = json.loads(msg.data)
         except ValueError:
@@ -190,9 +199,12 @@ class HeardRefusals:
             since = self.db.execute("SELECT value FROM positions WHERE key = ?",
                                     (ASKED_KEY,)).fetchone()
             try:
-                answer = json.loads((await nc.request(ask_subject(host), json.dumps(
-                    {"since": since[0] if since else 0, "inbound": page == 0}).encode(),
-                    timeout=2.0)).data)
+                question = json.dumps({"since": since[0] if since else 0,
+                                       "inbound": page == 0}).encode()
+                reply = await nc.request(ask_subject(host), question, timeout=2.0)
+                if not proven(self.key, ANSWER + question, reply.data, reply.headers):
+                    raise ValueError("an answer that is not the hub's")
+                answer = json.loads(reply.data)
                 notices, more = list(answer["refused"]), bool(answer.get("more"))
             except Exception as exc:  # no hub, a hub from before this: asked again
                 print(f"peers relay: the hub's refusals not asked for: {exc!r}",

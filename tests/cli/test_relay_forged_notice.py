@@ -1,0 +1,102 @@
+"""A hub's refusal forged on the leaf's own server (sixteenth attack pass, docs/relay.md
+"Sixteenth attack pass (h-attack16)").
+
+The hub tells a leaf of its records' refusals on `_INBOX_<leaf>.peers-refused` and answers
+its question on `peers.refusals.<leaf>`; no other leaf may publish there (the hub's
+permissions), but a leaf's own nats-server takes publications from every process of its host.
+Any user of leaf B could publish a notice naming another user's genuine message (its id and
+hash read from the group file), or answer B's relay's question before the hub, and B's relay
+marked the message "refused by the hub A: <any reason>": `✗` in every open log of B, `1
+refused by the hub` in `peers groups`, listed by `relay rejected`. Now the hub proves its
+notices and answers with a MAC keyed by B's credential (relay/leaf_mac.py).
+
+Three hosts on loopback, real nats-servers and relays; the attacker a nats-py client on B's own
+server without the relay's credential.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+
+import pytest
+
+from peers_tui.core.encoding import record_hash
+from peers_tui.core.hub_refused import refused_ids
+from peers_tui.relay.hub_refusals import ask_subject, notice_subject
+from tests.cli.test_relay_attacks import forgery, through
+from tests.relay_helpers import Host, three_hosts, wait_for
+
+pytestmark = [pytest.mark.slow]
+
+
+def forged_notice(host: Host, group_id: str, body: str) -> dict:
+    with sqlite3.connect(host.hub / f"{group_id}.db") as db:
+        message_id, text = db.execute("SELECT id, record FROM message WHERE body = ?",
+                                      (body,)).fetchone()
+    return {"group": group_id, "table": "msg", "hash": record_hash(text), "id": message_id,
+            "reason": "alice's message is forged", "at": 1}
+
+
+def refused_at_hub(host: Host) -> int:
+    return int(host.status().get("refused_at_hub") or 0)
+
+
+def told_nothing_but_the_forgery(hosts: list[Host], group_id: str) -> None:
+    """A genuine refusal told after the attack arrives and is the only one B counts."""
+    hub, b, _ = hosts
+    own = forgery(hosts, group_id, "forged by B", origin="B")
+
+    async def send(nc, js):
+        await js.publish(f"peers.in.B.{group_id}", own.payload(), headers=own.headers(),
+                         timeout=5.0)
+    assert through(b, send) == "done"
+    wait_for(lambda: refused_at_hub(b) >= 1, what="B told of its forgery's refusal")
+    assert refused_at_hub(b) == 1, b.status()
+    assert refused_ids(str(b.hub), group_id) == frozenset()
+    [team] = [g for g in b.users["bob"].ok("groups", "--json").json() if g["name"] == "team"]
+    assert team["sync"] == "1 refused by the hub"
+    listing = b.peers().ok("relay", "rejected").out
+    assert "alice's message is forged" not in listing, listing
+
+
+def test_a_notice_published_by_a_process_of_the_leaf_marks_nothing(tmp_path):
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        notice = json.dumps(forged_notice(b, group_id, "welcome")).encode()
+
+        async def tell(nc, js):
+            await nc.publish(notice_subject("B"), notice)
+            await nc.flush()
+        assert through(b, tell, as_relay=False) == "done"
+        told_nothing_but_the_forgery(hosts, group_id)
+
+
+def test_an_answer_to_the_leafs_question_from_a_process_of_the_leaf_marks_nothing(tmp_path):
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        answer = json.dumps({"refused": [forged_notice(b, group_id, "welcome")],
+                             "more": False}).encode()
+        answered, done = threading.Event(), threading.Event()
+
+        async def answer_first(nc, js):
+            async def respond(msg):
+                await msg.respond(answer)
+                answered.set()
+            await nc.subscribe(ask_subject("B"), cb=respond)
+            await nc.flush()
+            while not done.is_set():
+                await asyncio.sleep(0.05)
+        eve = threading.Thread(target=through, args=(b, answer_first), kwargs={"as_relay": False})
+        eve.start()
+        try:
+            hub.stop()  # B's link goes down; at the next one B asks for its refusals
+            wait_for(lambda: not b.link_up(), timeout=30, what="B's link down")
+            hub.start()
+            wait_for(answered.is_set, timeout=30, what="eve's answer to B's question")
+        finally:
+            done.set()
+            eve.join(timeout=10)
+        told_nothing_but_the_forgery(hosts, group_id)
