@@ -51,9 +51,11 @@ ADMIN_USER = "relay.admin"
 
 
 def client_url(config: RelayConfig) -> str:
-    """The URL this host's relay connects to its own server with: on the hub with the relay's
-    credential (any other local process gets the read-only local user, server.py)."""
-    if config.role == "hub" and config.admin_password:
+    """The URL this host's relay connects to its own server with: with the relay's credential
+    (any other local process gets the local user, server.py: on the hub it may read, on a leaf
+    nothing). A `peers` process that reads the relay's config (its own Unix user) connects so
+    too."""
+    if config.admin_password:
         return f"nats://{ADMIN_USER}:{config.admin_password}@127.0.0.1:{config.client_port}"
     return f"nats://127.0.0.1:{config.client_port}"
 
@@ -153,7 +155,7 @@ class RelayConfig:
     hub_name: str = ""             # leaf: the hub host's name
     ssh: str = ""                  # leaf: USER@HOST to tunnel through (tunnel.py)
     ssh_options: list[str] = field(default_factory=list)  # leaf: ssh -o OPTION for the tunnel
-    admin_password: str = ""       # hub: its relay's own credential on its server (server.py)
+    admin_password: str = ""       # its relay's own credential on its server (server.py)
     limits: dict[str, int] = field(default_factory=dict)  # hub: bounds other than limits.py's
 
 
@@ -187,7 +189,7 @@ def load_config(hub: Path) -> RelayConfig:
                          "or 'peers relay init --leaf TOKEN')") from None
     except (ValueError, TypeError) as exc:
         raise RelayError(f"{path} is damaged ({exc})") from exc
-    if config.role == "hub" and not config.admin_password:  # set up before there was one
+    if not config.admin_password:  # set up before there was one (a leaf's: before h-attack16)
         config.admin_password = secrets.token_urlsafe(24)
         try:
             save_config(hub, config)

@@ -26,7 +26,9 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from peers_tui.relay import backfill_state
 from peers_tui.relay.apply import Outcome, apply_records
 from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller, why_unanswered
-from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
+from peers_tui.relay.config import (
+    RelayConfig, RelayError, client_url, inbox_prefix, load_config, relay_dir,
+)
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, fed_subject, from_message
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.links import ORIGIN
@@ -199,7 +201,7 @@ def _record(hub: Path, outcome: Outcome) -> None:
 
 async def _fetch(hub: Path, config: RelayConfig, group_id: str,
                  before_link: Callable[[Path], None] | None) -> Outcome:
-    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
+    nc = await nats.connect(client_url(config), connect_timeout=2,
                             inbox_prefix=inbox_prefix(config.name),
                             error_cb=said_by_the_caller, **ONE_SHOT)
     try:

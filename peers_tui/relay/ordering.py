@@ -30,7 +30,7 @@ from peers_tui.core.membership_order import HeldForHub, OutOrdered
 from peers_tui.relay import held
 from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
 from peers_tui.relay.config import (
-    INSTALL_EXTRA, RelayConfig, RelayError, ago, config_path, inbox_prefix, load_config,
+    INSTALL_EXTRA, RelayConfig, RelayError, ago, client_url, config_path, inbox_prefix, load_config,
     relay_dir,
 )
 from peers_tui.relay.envelope import Envelope
@@ -95,7 +95,7 @@ async def _request(config: RelayConfig, group_id: str, payload: bytes, timeout: 
 
     from peers_tui.relay.order_service import order_subject
 
-    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=timeout,
+    nc = await nats.connect(client_url(config), connect_timeout=timeout,
                             inbox_prefix=inbox_prefix(config.name),
                             error_cb=said_by_the_caller, **ONE_SHOT)
     try:

@@ -97,11 +97,16 @@ def leaf_user(host: str, password: str) -> str:
             f"permissions: {json.dumps(leaf_permissions(host))}}}")
 
 
-def local_permissions(hub_name: str) -> dict[str, dict[str, list[str]]]:
-    """The `permissions` of the hub host's other local processes (every Unix user of the hub
-    host, who connect without credentials): the reads a leaf may make, in the hub's own
+def local_permissions(hub_name: str, role: str = "hub") -> dict[str, dict[str, list[str]]]:
+    """The `permissions` of a host's other local processes (every Unix user of the host, who
+    connect without credentials). The hub's: the reads a leaf may make, in the hub's own
     JetStream API, and replies under `_INBOX` or the hub's own prefix; nothing that writes.
-    Only the relay, with its credential, publishes, answers and manages the streams."""
+    A leaf's: nothing (its server carries what its relay sends across the link, and what the
+    hub sends back: any other process publishing or listening there spoke for the relay;
+    sixteenth attack pass). Only the relay, with its credential, publishes, answers and
+    manages the streams."""
+    if role != "hub":
+        return {"publish": {"deny": [">"]}, "subscribe": {"deny": [">"]}}
     local_api = "$JS.API"
     sends = [f"{local_api}.INFO"]
     sends += [s for stream in LEAF_READS for s in _stream_reads(stream, local_api)]

@@ -27,7 +27,9 @@ from peers_tui.relay import census
 from peers_tui.relay.altered_rows import restore_altered
 from peers_tui.relay.apply import Outcome, apply_records
 from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
-from peers_tui.relay.config import RelayConfig, RelayError, inbox_prefix, load_config, relay_dir
+from peers_tui.relay.config import (
+    RelayConfig, RelayError, client_url, inbox_prefix, load_config, relay_dir,
+)
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.fetch import _known_first, _record
 from peers_tui.relay.held_retry import poke_running_relay
@@ -67,7 +69,7 @@ async def _read_missing(config: RelayConfig, group_id: str, held: set[str], want
     """Pages of the group's records (membership, invites, messages; oldest first) whose text
     the file does not hold, and how many records the hub has; `found` gets those of the
     `wanted` hashes the hub holds."""
-    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}", connect_timeout=2,
+    nc = await nats.connect(client_url(config), connect_timeout=2,
                             inbox_prefix=inbox_prefix(config.name),
                             error_cb=said_by_the_caller, **ONE_SHOT)
     pages: list[list[Envelope]] = []

@@ -77,21 +77,16 @@ def server_config(config: RelayConfig, hub: Path, monitor_port: int = 0) -> str:
     ]
     if monitor_port:  # the hub's relay reads its leaf connections from /leafz
         lines.append(f"http: \"127.0.0.1:{monitor_port}\"")
+    if not config.admin_password:  # load_config makes one: a config from elsewhere
+        raise RelayError("the relay config has no admin password (load it with load_config)")
     if config.role == "hub":
-        if not config.admin_password:  # load_config makes one: a config from elsewhere
-            raise RelayError("the hub's relay config has no admin password (load it with "
-                             "load_config)")
         # Leaves log in as users of the server's own authorization block, not of the
         # leafnodes block: only there can a user carry permissions (permissions.py). This
         # host's own processes connect without credentials on loopback and become the local
         # user, which may not be used for a leaf link (nor a leaf's user for a client).
         # The relay alone holds a credential with every right; any other local process (any
         # Unix user of this host) is the local user, which may only read (permissions.py).
-        users = [f"{{user: {_quote(ADMIN_USER)}, password: {_quote(config.admin_password)}, "
-                 "allowed_connection_types: [\"STANDARD\"]}",
-                 f"{{user: {_quote(LOCAL_USER)}, password: {_quote(secrets.token_urlsafe(24))}, "
-                 "allowed_connection_types: [\"STANDARD\"], "
-                 f"permissions: {json.dumps(local_permissions(config.name))}}}"]
+        users = local_users(config)
         users += [leaf_user(name, password) for name, password in sorted(config.leaves.items())]
         lines.append("authorization { users: [\n  " + ",\n  ".join(users) + "\n] }")
         lines.append(f"no_auth_user: {_quote(LOCAL_USER)}")
@@ -105,11 +100,29 @@ def server_config(config: RelayConfig, hub: Path, monitor_port: int = 0) -> str:
         # a proxy), not the hub's real leaf port it would otherwise learn and bypass it with.
         lines.append(f"leafnodes {{ listen: {_quote(config.leaf_listen)}, no_advertise: true }}")
     else:
+        # A leaf's other local processes (any Unix user of the host) may do nothing here: they
+        # published on `peers.in.<leaf>` under a record's hash first (the stream dropped the
+        # genuine record), forged the hub's refusal notices, and could answer the requests
+        # of the relay's own user's commands before the hub (sixteenth attack pass). The
+        # relay, and the `peers` commands of its own Unix user (they read its config),
+        # connect with its credential (config.client_url).
+        lines.append("authorization { users: [\n  " + ",\n  ".join(local_users(config)) + "\n] }")
+        lines.append(f"no_auth_user: {_quote(LOCAL_USER)}")
         scheme, _, address = config.hub_url.partition("://")
         url = f"{scheme}://{config.name}:{config.password}@{address}"
         lines.append(f"leafnodes {{ reconnect: \"250ms\", remotes: [ {{ url: {_quote(url)}, "
                      "ignore_discovered_servers: true } ] }")
     return "\n".join(lines) + "\n"
+
+
+def local_users(config: RelayConfig) -> list[str]:
+    """The relay's own user (every right) and the local user every other process of the host
+    connects as without credentials (permissions.local_permissions: the hub's may read)."""
+    return [f"{{user: {_quote(ADMIN_USER)}, password: {_quote(config.admin_password)}, "
+            "allowed_connection_types: [\"STANDARD\"]}",
+            f"{{user: {_quote(LOCAL_USER)}, password: {_quote(secrets.token_urlsafe(24))}, "
+            "allowed_connection_types: [\"STANDARD\"], "
+            f"permissions: {json.dumps(local_permissions(config.name, config.role))}}}"]
 
 
 def _die_with_parent() -> None:

@@ -7,8 +7,9 @@ permissions), but a leaf's own nats-server takes publications from every process
 Any user of leaf B could publish a notice naming another user's genuine message (its id and
 hash read from the group file), or answer B's relay's question before the hub, and B's relay
 marked the message "refused by the hub A: <any reason>": `✗` in every open log of B, `1
-refused by the hub` in `peers groups`, listed by `relay rejected`. Now the hub proves its
-notices and answers with a MAC keyed by B's credential (relay/leaf_mac.py).
+refused by the hub` in `peers groups`, listed by `relay rejected`. Now a leaf's server lets
+no process without the relay's credential publish or listen (server.py), and the hub proves
+its notices and answers with a MAC keyed by B's credential (relay/leaf_mac.py).
 
 Three hosts on loopback, real nats-servers and relays; the attacker a nats-py client on B's own
 server without the relay's credential.
@@ -70,7 +71,7 @@ def test_a_notice_published_by_a_process_of_the_leaf_marks_nothing(tmp_path):
         async def tell(nc, js):
             await nc.publish(notice_subject("B"), notice)
             await nc.flush()
-        assert through(b, tell, as_relay=False) == "done"
+        through(b, tell, as_relay=False)  # (now refused by B's own server)
         told_nothing_but_the_forgery(hosts, group_id)
 
 
@@ -95,8 +96,43 @@ def test_an_answer_to_the_leafs_question_from_a_process_of_the_leaf_marks_nothin
             hub.stop()  # B's link goes down; at the next one B asks for its refusals
             wait_for(lambda: not b.link_up(), timeout=30, what="B's link down")
             hub.start()
-            wait_for(answered.is_set, timeout=30, what="eve's answer to B's question")
+            wait_for(lambda: b.link_up() and b.status().get("refused_at_hub") is not None,
+                     timeout=30, what="B's link again")
         finally:
             done.set()
             eve.join(timeout=10)
         told_nothing_but_the_forgery(hosts, group_id)
+
+
+def test_a_process_of_the_leaf_cannot_answer_a_membership_change_in_the_hubs_place(tmp_path):
+    """The same server carries the requests of the relay's own user's commands to the hub's
+    sequencer: a process listening on `peers.order.B.>` answered bob's change first ("the hub
+    refused this membership change: <its reason>", while the hub took it)."""
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        alice, bob = hub.users["alice"], b.users["bob"]
+        alice.ok("role", "team", "bob", "admin")
+        wait_for(lambda: {m["handle"]: m["role"] for m in bob.ok("members", "team", "--json")
+                          .json()}.get("bob") == "admin", what="bob an admin on B")
+        listening, done = threading.Event(), threading.Event()
+
+        async def answer_first(nc, js):
+            async def respond(msg):
+                await msg.respond(json.dumps({"ok": False, "reason": "eve says no"}).encode())
+            await nc.subscribe("peers.order.B.>", cb=respond)
+            await nc.flush()
+            listening.set()
+            while not done.is_set():
+                await asyncio.sleep(0.05)
+        eve = threading.Thread(target=through, args=(b, answer_first), kwargs={"as_relay": False})
+        eve.start()
+        try:
+            listening.wait(10)
+            changed = bob.run("role", "team", "carol", "reader")
+        finally:
+            done.set()
+            eve.join(timeout=10)
+        assert changed.code == 0, changed.err
+        assert "eve says no" not in changed.err
+        wait_for(lambda: {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json")
+                          .json()}.get("carol") == "reader", what="carol a reader on A")
