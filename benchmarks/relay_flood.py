@@ -29,7 +29,7 @@ def _flood(fed: Federation, records: int) -> None:
     import nats
 
     from peers_tui.core.kinds import RecordKind
-    from peers_tui.relay.config import inbox_prefix
+    from peers_tui.relay.config import client_url, inbox_prefix, load_config
     from peers_tui.relay.envelope import Envelope, in_subject
     from peers_tui.testing.forge import Forger
 
@@ -42,7 +42,7 @@ def _flood(fed: Federation, records: int) -> None:
         flood.append(Envelope(made_up, "msg", record.text, record.sig, None, "B"))
 
     async def publish() -> None:
-        nc = await nats.connect(f"nats://127.0.0.1:{b.client_port()}", inbox_prefix=inbox_prefix("B"))
+        nc = await nats.connect(client_url(load_config(b.hub)), inbox_prefix=inbox_prefix("B"))
         js = nc.jetstream(domain="hub")
         for start in range(0, records, 200):
             await asyncio.gather(*[js.publish(in_subject("B", e.group_id), e.payload(),

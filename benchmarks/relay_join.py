@@ -31,7 +31,7 @@ from typing import Any
 from benchmarks.procstat import CLOCK_TICKS, cpu_seconds
 from peers_tui.core.account import Account
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay.config import inbox_prefix, load_config
+from peers_tui.relay.config import client_url, inbox_prefix, load_config
 from peers_tui.testing.ports import leased_port
 from peers_tui.relay.envelope import FED_STREAM, fed_subject
 from peers_tui.relay.fetch import fetch_group
@@ -138,8 +138,7 @@ async def read_everything(hub: Path, group_id: str) -> int:
     from peers_tui.relay.fetch import read_group
 
     config = load_config(hub)  # a leaf: the hub sends it replies under its own prefix only
-    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}",
-                            inbox_prefix=inbox_prefix(config.name))
+    nc = await nats.connect(client_url(config), inbox_prefix=inbox_prefix(config.name))
     try:
         return len(await read_group(nc.jetstream(domain="hub"), group_id,
                                     fed_subject(group_id, "msg")))
@@ -155,8 +154,7 @@ async def read_join_only(hub: Path, group_id: str) -> None:
     from peers_tui.relay import fetch
 
     config = load_config(hub)
-    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}",
-                            inbox_prefix=inbox_prefix(config.name))
+    nc = await nats.connect(client_url(config), inbox_prefix=inbox_prefix(config.name))
     try:
         await fetch._read_join(nc.jetstream(domain="hub"), group_id)
     finally:

@@ -144,11 +144,11 @@ def inject(host: Host, subject: str, envelopes: list) -> None:
 
     import nats
 
-    from peers_tui.relay.config import inbox_prefix, load_config
+    from peers_tui.relay.config import client_url, inbox_prefix, load_config
 
     async def send() -> None:
         config = load_config(host.hub)  # replies come back under the host's own prefix only
-        nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}",
+        nc = await nats.connect(client_url(config),  # as the relay (a leaf's server: server.py)
                                 inbox_prefix=inbox_prefix(config.name))
         js = nc.jetstream(domain="hub")
         for envelope in envelopes:

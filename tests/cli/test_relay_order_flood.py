@@ -18,7 +18,7 @@ import time
 import nats
 import pytest
 
-from peers_tui.relay.config import inbox_prefix, load_config
+from peers_tui.relay.config import client_url, inbox_prefix, load_config
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.order_service import order_subject
 from tests.cli.test_relay_held_cost import cpu_seconds
@@ -32,7 +32,7 @@ FLOOD = 3000
 async def flood(config_hub, group_id: str, envelope: Envelope) -> list[str]:  # noqa: ANN001
     """FLOOD changes on B's own subject of the sequencer; the last answers' reasons."""
     config = load_config(config_hub)
-    nc = await nats.connect(f"nats://127.0.0.1:{config.client_port}",
+    nc = await nats.connect(client_url(config),  # as B's relay would (server.py)
                             inbox_prefix=inbox_prefix(config.name))
     try:
         inbox = nc.new_inbox()
