@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 import json
 import os
+import secrets
 import socket
 import sys
 import time
@@ -57,7 +58,8 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     port = args.client_port or free_port()
     if args.as_hub:
         name = check_host_name(default_host_name() if args.name is None else args.name)
-        config = RelayConfig(role="hub", name=name, client_port=port, leaf_listen=args.listen)
+        config = RelayConfig(role="hub", name=name, client_port=port, leaf_listen=args.listen,
+                             admin_password=secrets.token_urlsafe(24))
         save_config(hub, config)
         print(f"relay hub {name} set up for {hub}; leaves connect to {args.listen}; "
               "give each one a token: peers relay token --name HOST")
@@ -68,7 +70,8 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
         raise RelayError(f"this token was made for the host {name!r}, not {args.name!r}")
     config = RelayConfig(role="leaf", name=name, client_port=port, hub_url=fields["url"],
                          password=fields["password"], hub_name=fields["hub"],
-                         ssh=args.ssh or "", ssh_options=options)
+                         ssh=args.ssh or "", ssh_options=options,
+                         admin_password=secrets.token_urlsafe(24))  # its relay's, on its server
     if config.ssh:
         from peers_tui.relay.tunnel import hub_address
 

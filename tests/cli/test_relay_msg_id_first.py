@@ -85,7 +85,7 @@ def test_a_local_process_cannot_drop_a_users_record_by_publishing_under_its_id_f
         assert hub.status()["rejected"].get("B", 0) == 0
         assert refused_at_hub(b) == 0
         assert refused_ids(str(b.hub), group_id) == frozenset()
-        assert b.status()["unsent"] == 0
+        wait_for(lambda: b.status()["unsent"] == 0, what="nothing unsent on B")
 
 
 def test_a_refused_copy_of_a_genuine_record_is_told_to_no_one(tmp_path):
