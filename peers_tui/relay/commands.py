@@ -71,7 +71,7 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     config = RelayConfig(role="leaf", name=name, client_port=port, hub_url=fields["url"],
                          password=fields["password"], hub_name=fields["hub"],
                          ssh=args.ssh or "", ssh_options=options,
-                         admin_password=secrets.token_urlsafe(24))  # its relay's, on its server
+                         admin_password=_own_credential(hub))  # its relay's, on its server
     if config.ssh:
         from peers_tui.relay.tunnel import hub_address
 
@@ -80,6 +80,15 @@ def cmd_relay_init(args: argparse.Namespace) -> int:
     through = f" (the link through ssh {config.ssh})" if config.ssh else ""
     print(f"relay leaf {name} set up for {hub}{through}; start it with: peers relay")
     return 0
+
+
+def _own_credential(hub: Path) -> str:
+    """The relay's credential on its own server: kept when a leaf takes a new token (its
+    running relay reloads the config and restarts its server, then reconnects with it)."""
+    try:
+        return load_config(hub).admin_password
+    except RelayError:
+        return secrets.token_urlsafe(24)
 
 
 def _new_token(hub: Path, args: argparse.Namespace) -> int:

@@ -163,9 +163,10 @@ class HeardRefusals:
     """The leaf's side: notices from the hub kept in the ledger, and what users see of them."""
 
     def __init__(self, hub: Path, db: sqlite3.Connection,
-                 changed: Callable[[str, int, tuple[str, ...]], None], key: str = "") -> None:
+                 changed: Callable[[str, int, tuple[str, ...]], None],
+                 key: Callable[[], str] = str) -> None:
         self.hub, self.db, self.changed = hub, db, changed
-        self.key = key  # this leaf's credential: what the hub proves its notices with
+        self.key = key  # this leaf's credential (as its config now says): the hub's proof
         self.hashes = {str(h) for h, in db.execute("SELECT hash FROM refused_at_hub")}
         # What the hub says of this leaf's inbound stream, a record it refused, a stream made
         # again (relay/lost_inbound.py)
@@ -179,7 +180,7 @@ class HeardRefusals:
             self._tell(str(group_id))
 
     async def notice(self, msg: Any) -> None:
-        if not proven(self.key, NOTICE, msg.data, msg.headers):
+        if not proven(self.key(), NOTICE, msg.data, msg.headers):
             return  # not the hub's: any process of this host may publish here (leaf_mac.py)
         try:
             data = json.loads(msg.data)
@@ -202,7 +203,7 @@ class HeardRefusals:
                 question = json.dumps({"since": since[0] if since else 0,
                                        "inbound": page == 0}).encode()
                 reply = await nc.request(ask_subject(host), question, timeout=2.0)
-                if not proven(self.key, ANSWER + question, reply.data, reply.headers):
+                if not proven(self.key(), ANSWER + question, reply.data, reply.headers):
                     raise ValueError("an answer that is not the hub's")
                 answer = json.loads(reply.data)
                 notices, more = list(answer["refused"]), bool(answer.get("more"))

@@ -98,7 +98,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
                             if self.is_hub else None)
         self.ledger.on_refused = self.tell_origin
         self.refusals = None if self.is_hub else HeardRefusals(
-            hub, self.ledger.db, self.reporter.set_refused, self.config.password)
+            hub, self.ledger.db, self.reporter.set_refused, lambda: self.config.password)
         self._lost_setup()  # streams lost at the hub, and what was in them (lost_inbound.py)
         self.lock = asyncio.Lock()  # one apply-or-publish at a time: `known` stays true
         self.stopping = asyncio.Event()
