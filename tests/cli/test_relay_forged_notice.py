@@ -136,3 +136,23 @@ def test_a_process_of_the_leaf_cannot_answer_a_membership_change_in_the_hubs_pla
         assert "eve says no" not in changed.err
         wait_for(lambda: {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json")
                           .json()}.get("carol") == "reader", what="carol a reader on A")
+
+
+def test_a_process_of_the_leaf_without_the_relays_credential_publishes_nothing(tmp_path):
+    """What the relay alone publishes through its server: records, presence entries (one a
+    host in `PEERS_PRESENCE`: eve's would replace B's, hiding its people and the invitations
+    it carries until B's next heartbeat). Each is refused by B's own server; as B's relay,
+    the same publications go through."""
+    from peers_tui.relay.presence_links import presence_subject
+
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+
+        def send(subject: str):
+            async def action(nc, js):
+                await js.publish(subject, b"{}", timeout=3.0)
+            return action
+        for subject in (f"peers.in.B.{group_id}", presence_subject("B")):
+            assert through(b, send(subject), as_relay=False) != "done", subject
+        assert through(b, send(f"peers.in.B.{group_id}")) == "done"  # junk, refused at the hub
+        wait_for(lambda: hub.status()["rejected"].get("B") == 1, what="the relay's junk refused")
