@@ -26,7 +26,7 @@ from peers_tui.relay.config import (
     default_host_name, free_port, load_config, make_token, read_token, relay_dir, save_config,
     shown,
 )
-from peers_tui.relay import census, hub_refusals
+from peers_tui.relay import census
 from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.hub_bounds import hub_report
 from peers_tui.relay.ledger import Ledger
@@ -236,7 +236,9 @@ def read_status(hub: Path) -> dict[str, Any]:
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         status["rejected"] = ledger.rejected_counts()
-        status["refused_at_hub"] = hub_refusals.count(ledger.db)  # this host's records
+        from peers_tui.relay.rejected_listing import hub_refused_count
+
+        status["refused_at_hub"] = hub_refused_count(ledger.db)  # this host's records
         refetched = census.refetched(ledger)  # rows gone from a file, back from the hub
         if refetched:
             status["refetched"] = refetched
@@ -270,7 +272,9 @@ def cmd_relay_rejected(args: argparse.Namespace) -> int:
         rows, restored = ledger.rejected(), ledger.restored()
         config = load_config(hub)  # this host's records the hub refused (hub_refusals.py),
         here = {row["hash"] for row in rows}  # but once: one this host set aside itself too
-        rows += [row for row in hub_refusals.listed(ledger.db, config.name, config.hub_name)
+        from peers_tui.relay.rejected_listing import hub_refused_rows
+
+        rows += [row for row in hub_refused_rows(ledger.db, config.name, config.hub_name)
                  if row["hash"] not in here]  # (a change that lost the race) is listed so
     finally:
         ledger.close()

@@ -309,29 +309,4 @@ def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | 
     return (message_id, text) if isinstance(text, str) and record_hash(text) == digest else (None, None)
 
 
-# ----------------------------------------------------------------- status and listing
-def count(db: sqlite3.Connection) -> int:
-    try:
-        row = db.execute("SELECT value FROM positions WHERE key = ?", (COUNT_KEY,)).fetchone()
-    except sqlite3.Error:
-        return 0
-    return int(row[0]) if row else 0
-
-
-def listed(db: sqlite3.Connection, host: str, hub_name: str) -> list[dict[str, object]]:
-    """`relay rejected`'s rows for them: this host's records, "refused by the hub X: ..."."""
-    from peers_tui.relay.rejected_listing import claims
-
-    try:
-        rows = db.execute("SELECT group_id, tbl, reason, at, hash, message_id, record FROM"
-                          " refused_at_hub ORDER BY at, hash").fetchall()
-    except sqlite3.Error:
-        return []
-    return [{"host": host, "group": group, "kind": table,
-             "reason": f"refused by the hub {hub_name}: {reason}", "at": at, "hash": digest,
-             **dict(zip(("type", "author"), claims(text))), "refused_at_hub": True,
-             "message_id": message_id}
-            for group, table, reason, at, digest, message_id, text in rows]
-
-
-__all__ = ["HeardRefusals", "TellOrigin", "count", "listed", "notice_subject", "prepare"]
+__all__ = ["HeardRefusals", "TellOrigin", "notice_subject", "prepare"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.relay import hub_refusals
+from peers_tui.relay.rejected_listing import hub_refused_count
 from peers_tui.relay.config import RelayConfig, relay_dir, write_private
 from peers_tui.relay.leaf_links import LeafLinks
 from peers_tui.relay.ledger import Ledger
@@ -184,7 +184,7 @@ class LinkState:
             "leaves": self.leaf_links.snapshot(),
             "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,
             "rejected": self.ledger.rejected_counts(),
-            "refused_at_hub": hub_refusals.count(self.ledger.db),  # this host's, refused there
+            "refused_at_hub": hub_refused_count(self.ledger.db),  # this host's, refused there
             "tunnel": self.tunnel.state() if self.tunnel is not None else None,
             "damaged": dict(scanner.damaged) if scanner is not None else {},
             "stores": scanner.stores.counts() if scanner is not None else None,

@@ -10,11 +10,13 @@ short form beside it, and a record that names no one is "by ?".
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.text import inert
+from peers_tui.relay.hub_refusals import COUNT_KEY
 
 SHORT_HASH = 12
 
@@ -72,4 +74,27 @@ def rejected_lines(hub: Path, rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-__all__ = ["claims", "rejected_lines"]
+# ------------------- this host's records the hub refused (hub_refusals.py), for status and listing
+def hub_refused_count(db: sqlite3.Connection) -> int:
+    try:
+        row = db.execute("SELECT value FROM positions WHERE key = ?", (COUNT_KEY,)).fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def hub_refused_rows(db: sqlite3.Connection, host: str, hub_name: str) -> list[dict[str, object]]:
+    """`relay rejected`'s rows for them: this host's records, "refused by the hub X: ..."."""
+    try:
+        rows = db.execute("SELECT group_id, tbl, reason, at, hash, message_id, record FROM"
+                          " refused_at_hub ORDER BY at, hash").fetchall()
+    except sqlite3.Error:
+        return []
+    return [{"host": host, "group": group, "kind": table,
+             "reason": f"refused by the hub {hub_name}: {reason}", "at": at, "hash": digest,
+             **dict(zip(("type", "author"), claims(text))), "refused_at_hub": True,
+             "message_id": message_id}
+            for group, table, reason, at, digest, message_id, text in rows]
+
+
+__all__ = ["claims", "hub_refused_count", "hub_refused_rows", "rejected_lines"]

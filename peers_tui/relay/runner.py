@@ -94,8 +94,8 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.link.counted_unsent = self.reporter.unsent_total
         # The hub's refusals of a leaf's records, told to that leaf (hub_refusals.py)
-        self.tell_origin = (TellOrigin(lambda: self.config.leaves, self.ledger.is_known)
-                            if self.is_hub else None)
+        self.tell_origin = None if not self.is_hub else TellOrigin(
+            lambda: self.config.leaves, self.ledger.is_known)
         self.ledger.on_refused = self.tell_origin
         self.refusals = None if self.is_hub else HeardRefusals(
             hub, self.ledger.db, self.reporter.set_refused, lambda: self.config.password)
@@ -297,13 +297,11 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
     async def _send(self, envelopes: list[Envelope]) -> None:
         """Publish in order (the hub into the federation stream, a leaf to the hub's inbound
         one), pipelined a chunk at a time; raises unless every one was stored."""
-        js = self.js_local if self.is_hub else self.js_hub
-        key = "" if self.is_hub else self.config.password  # (envelope.py: a leaf's own ids)
-        for start in range(0, len(envelopes), PUBLISH_CHUNK):
+        js, key = (self.js_local, "") if self.is_hub else (self.js_hub, self.config.password)
+        for start in range(0, len(envelopes), PUBLISH_CHUNK):  # (key: a leaf's ids, envelope.py)
             chunk = envelopes[start:start + PUBLISH_CHUNK]
             sending = asyncio.gather(*[js.publish(self._subject(e), e.payload(),
-                                                  headers=e.headers(key), timeout=2.0)
-                                       for e in chunk])
+                                                  headers=e.headers(key), timeout=2.0) for e in chunk])
             await self._stored(sending, chunk)  # counted at the hub, kept by a leaf
 
     def _subject(self, envelope: Envelope) -> str:

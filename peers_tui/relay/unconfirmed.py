@@ -17,8 +17,9 @@ the stream sequence it was acknowledged at, until the hub has it for sure:
 A stream the hub says was created at another time or ends before that sequence, or an
 acknowledgement at a sequence not above the highest one seen (the stream's sequence never
 goes back while it lives; a duplicate's acknowledgement excepted), is a stream made anew:
-every record kept is published again (`Resend`), each with its hash as `Nats-Msg-Id`. The
-hub applies what it lacks under the checks of any record, and finds the rest duplicates.
+every record kept is published again (`Resend`), each under its `Nats-Msg-Id` (its hash,
+keyed with the leaf's credential: envelope.py). The hub applies what it lacks under the
+checks of any record, and finds the rest duplicates.
 """
 
 from __future__ import annotations
