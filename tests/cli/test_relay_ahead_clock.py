@@ -12,6 +12,8 @@ hub refuses by, message_rules.FOLLOW_AHEAD_MS), whatever `.link.json` says yet.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from datetime import datetime
 
@@ -81,3 +83,31 @@ def test_an_author_whose_record_the_hub_refused_for_its_clock_posts_again_with_h
         carol.ok("send", "team", "carol with her clock right")
         wait_for(lambda: "carol with her clock right" in bodies(alice), timeout=20,
                  what="carol's next on A")
+
+
+@pytest.mark.xfail(strict=True, reason="open: the hub never takes the record it refused for its "
+                   "clock, so what names it waits for good (docs/relay.md, 'A clock far ahead, "
+                   "second round')")
+def test_once_the_hubs_clock_allows_her_floor_her_chain_is_taken_again(tmp_path):
+    """carol's +26 h message and her next (on her floor) refused at the hub; the hub's relay
+    then runs 2 h 10 min ahead (libfaketime), so her floor is within its day: her third,
+    signed on her floor, is no longer too far ahead but names her second, which the hub
+    refused and nobody sends again: it waits at the hub (`waiting` 1) for good."""
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        alice, carol = hub.users["alice"], c.users["carol"]
+        wait_for(c.link_up, what="C's link")
+        send_ahead(carol, "from tomorrow")
+        carol.ok("send", "team", "carol after")
+        wait_for(lambda: int(c.status().get("refused_at_hub") or 0) == 2,
+                 what="C told of both refusals")
+        hub.stop()
+        hub.process = subprocess.Popen(
+            ["faketime", "-f", "+130m", sys.executable, "-m", "peers_tui", "relay"],
+            env=hub.env(), text=True, stdout=subprocess.PIPE,
+            stderr=open(hub.root / "relay.err", "a"))
+        wait_for(lambda: hub.status().get("running"), what="the hub's relay, 2 h ahead")
+        wait_for(c.link_up, timeout=30, what="C's link again")
+        carol.ok("send", "team", "carol two hours later")
+        wait_for(lambda: "carol two hours later" in bodies(alice), timeout=20,
+                 what="carol's third on A")
