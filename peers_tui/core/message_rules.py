@@ -193,7 +193,11 @@ def signed_message(keypair: Keypair, group_id: str, kind: MessageKind, fields: d
                    created_at: int | None = None) -> tuple[SignedRecord, dict[str, Any]]:
     """A new message record by `keypair` after its chain `link` (never signed before `floor`,
     with an id above `newest`), and the columns its row must hold."""
-    created = max(now_ms() if created_at is None else created_at, floor)
+    # A millisecond past the floor, not on it: signed on its author's previous record's time,
+    # its id shared that millisecond and, following no row (a row the hub refused, one more
+    # than a day past the clock), fell below that record half the time: her messages out of
+    # order in every log while her chain stood ahead of her clock (h-aheadclock).
+    created = max(now_ms() if created_at is None else created_at, floor + 1 if floor else 0)
     if created_at is None and newest:  # signed no earlier than the followed id's time less
         # the bound, so this one is followed too, whatever this host's clock says
         created = max(created, _id_time(newest) - FOLLOW_AHEAD_MS)

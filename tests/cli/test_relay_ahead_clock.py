@@ -85,14 +85,13 @@ def test_an_author_whose_record_the_hub_refused_for_its_clock_posts_again_with_h
                  what="carol's next on A")
 
 
-@pytest.mark.xfail(strict=True, reason="open: the hub never takes the record it refused for its "
-                   "clock, so what names it waits for good (docs/relay.md, 'A clock far ahead, "
-                   "second round')")
 def test_once_the_hubs_clock_allows_her_floor_her_chain_is_taken_again(tmp_path):
     """carol's +26 h message and her next (on her floor) refused at the hub; the hub's relay
-    then runs 2 h 10 min ahead (libfaketime), so her floor is within its day: her third,
-    signed on her floor, is no longer too far ahead but names her second, which the hub
-    refused and nobody sends again: it waits at the hub (`waiting` 1) for good."""
+    then runs 2 h 10 min ahead (libfaketime), so her floor is within its day. On main her
+    third, signed on her floor and no longer too far ahead, named her second, which the hub
+    had refused and nobody sent again: it waited at the hub (`waiting` 1) for good. Now the
+    hub takes the two it refused for its clock once the clock allows them (ahead_retry.py),
+    and the third with them; C hears they are refused no longer."""
     with three_hosts(tmp_path) as (hosts, group_id):
         hub, b, c = hosts
         alice, carol = hub.users["alice"], c.users["carol"]
@@ -111,3 +110,10 @@ def test_once_the_hubs_clock_allows_her_floor_her_chain_is_taken_again(tmp_path)
         carol.ok("send", "team", "carol two hours later")
         wait_for(lambda: "carol two hours later" in bodies(alice), timeout=20,
                  what="carol's third on A")
+        seen = bodies(alice)
+        assert seen.index("from tomorrow") < seen.index("carol after") < seen.index(
+            "carol two hours later")
+        wait_for(lambda: "carol two hours later" in bodies(b.users["bob"]), what="on B")
+        wait_for(lambda: int(c.status().get("refused_at_hub") or 0) == 0,
+                 what="C hearing they are refused no longer")
+        assert "carol two hours later" not in hub.peers().run("relay", "rejected").out
