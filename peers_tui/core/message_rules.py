@@ -111,10 +111,13 @@ FOLLOW_AHEAD_MS = 24 * 60 * 60 * 1000
 # The hub sequences the federation's records, and its clock bounds their signed times: a
 # message signed more than FOLLOW_AHEAD_MS past it is refused, from a leaf (apply_batch) and
 # from its own file (relay.rows), so no other host holds one (twelfth and thirteenth attack
-# passes). A writer does not follow a row signed more than twice that past its own clock:
-# such a row stays on the host it was written on, and every later message of that host,
-# following it, was refused by the hub (its users cut off). Twice: a host within a day of
-# the hub's clock follows every row the hub carried, so no two hosts' ids part.
+# passes). A writer does not follow a row signed more than that past its own clock, the
+# bound the hub refuses by: such a row stays on the host it was written on, and every later
+# message of that host, following it, was refused by the hub (its users cut off), or, in the
+# moment before the hub's refusal reached `.link.json` (core.hub_refused), signed a day less
+# ahead, taken by the hub and followed everywhere (h-aheadclock; it was twice the bound, for
+# hosts behind the hub's clock: such a host now passes over a row the hub took only while
+# that row is the newest and more than a day ahead of it; it follows the next one after it).
 AHEAD_OF_HUB = "signed more than a day ahead of the hub's clock"
 # The newest ids a writer looks through for one it may follow (a modified client's flood of
 # far-ahead ids costs every write this many rows at most; past them the clock's id).
@@ -161,7 +164,7 @@ def _its_records(id_: str, created: int, text: Any, sig: Any, roster: Roster) ->
     # year 9000 dragged every later id there: thirteenth attack pass).
     return (columns["id"] == id_ and columns["created_at"] == created and role is not None
             and _id_time(id_) - record.created_at <= FOLLOW_AHEAD_MS
-            and record.created_at <= now_ms() + 2 * FOLLOW_AHEAD_MS
+            and record.created_at <= now_ms() + FOLLOW_AHEAD_MS
             and role >= REQUIRED_ROLE[columns["kind"]] and roster.cut_problem(
                 record.author, columns["author_seq"], record.hash, mseq, created) is None)
 
@@ -190,7 +193,11 @@ def signed_message(keypair: Keypair, group_id: str, kind: MessageKind, fields: d
                    created_at: int | None = None) -> tuple[SignedRecord, dict[str, Any]]:
     """A new message record by `keypair` after its chain `link` (never signed before `floor`,
     with an id above `newest`), and the columns its row must hold."""
-    created = max(now_ms() if created_at is None else created_at, floor)
+    # A millisecond past the floor, not on it: signed on its author's previous record's time,
+    # its id shared that millisecond and, following no row (a row the hub refused, one more
+    # than a day past the clock), fell below that record half the time: her messages out of
+    # order in every log while her chain stood ahead of her clock (h-aheadclock).
+    created = max(now_ms() if created_at is None else created_at, floor + 1 if floor else 0)
     if created_at is None and newest:  # signed no earlier than the followed id's time less
         # the bound, so this one is followed too, whatever this host's clock says
         created = max(created, _id_time(newest) - FOLLOW_AHEAD_MS)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peers_tui.core.errors import PeersError
+from peers_tui.relay.ahead_retry import TAKEN, AheadRetry, due_now, refused_ahead
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.held_waits import HeldWaits, Wait, head_seq, provides, wait_of
 from peers_tui.relay.isolate import REASON
@@ -138,7 +139,7 @@ async def next_due(due: dict[str, float], wake: asyncio.Event) -> str | None:
     return group_id
 
 
-class HeldRetry:
+class HeldRetry(AheadRetry):
     """Looking at held and isolated records outside their group's batches (mixed into
     runner.Relay)."""
 
@@ -157,6 +158,7 @@ class HeldRetry:
         self.met_tried: dict[str, set[Wait]] = {}  # group -> waits met in the file and retried
         self.schema_at: dict[str, int | None] = {}  # group -> its file's schema at the last try
         self.retry_forced: set[str] = set()  # groups whose refused records are tried anyway
+        self.ahead_groups: set[str] = set()  # the hub: leaves' records refused for its clock
 
     def retry_soon(self, group_id: str, delay: float = SOON) -> None:
         due = time.monotonic() + delay
@@ -170,8 +172,10 @@ class HeldRetry:
         for n, group_id in enumerate(groups_to_look_at(self.ledger)):
             self.retry_forced.add(group_id)
             self.retry_soon(group_id, n * spread)
+        self.ahead_everything()  # the hub (ahead_retry.py)
 
     def listen_for_pokes(self) -> None:
+        self.retry_loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, self.retry_everything)
 
@@ -199,18 +203,28 @@ class HeldRetry:
             if again and not forced and self.schema_at.get(group_id) == schema:
                 again = []
             self.schema_at[group_id] = schema
+            ahead: list[Envelope] = []
+            if group_id in self.ahead_groups:
+                ahead, later = due_now(refused_ahead(self.ledger.db, group_id, self.config.leaves))
+                if later is None:
+                    self.ahead_groups.discard(group_id)
+                else:
+                    self.retry_soon(group_id, later)
             # A wait the file seemed to meet and whose records still wait (a row planted at
             # the place they wait for) is not retried at every commit: the 30 s retry has it.
             tried = self.met_tried.setdefault(group_id, set())
             met, tried_now = met - tried, met
             tried |= tried_now
-            if not again and not met:
+            if not again and not met and not ahead:
                 return
-            outcome = await self._apply_group(group_id, again, also=met, retrying=True)
+            outcome = await self._apply_group(group_id, again + ahead, also=met, retrying=True)
             tried &= self.held_waits.open.get(group_id, set())  # (those still waited for)
-            if outcome is None or not again:
+            if outcome is None or not (again or ahead):
                 return
-            back = {e.hash for e in outcome.applied + outcome.duplicates} & {e.hash for e in again}
+            went = {e.hash for e in outcome.applied + outcome.duplicates}
+            if went & {e.hash for e in ahead}:
+                self.ledger.restore(group_id, sorted(went & {e.hash for e in ahead}), TAKEN)
+            back = went & {e.hash for e in again}
             if back:
                 self.ledger.restore(group_id, sorted(back), AGAIN)
                 print(f"peers relay: group {group_id}: {len(back)} records refused because "

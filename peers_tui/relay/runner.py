@@ -96,7 +96,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
         # The hub's refusals of a leaf's records, told to that leaf (hub_refusals.py)
         self.tell_origin = None if not self.is_hub else TellOrigin(
             lambda: self.config.leaves, self.ledger.is_known)
-        self.ledger.on_refused = self.tell_origin
+        self.ledger.on_refused = self.refused_hook(self.tell_origin)  # held_retry.py
         self.refusals = None if self.is_hub else HeardRefusals(
             hub, self.ledger.db, self.reporter.set_refused, lambda: self.config.password)
         self._lost_setup()  # streams lost at the hub, and what was in them (lost_inbound.py)

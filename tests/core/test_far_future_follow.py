@@ -3,9 +3,9 @@ alike (docs/relay.md, "Leftovers, sixth round"). The row is genuine (no signed d
 signed time), and a writer followed it (message_rules.followed judges a row by its own
 time): every later message of the group was signed on 4999-12-31, in a group without a
 relay, and on the host it was written on (where the hub then refused every one of them).
-Now a writer passes over a row signed more than two days past its own clock; the row stays
-genuine, last in the log. Rows the hub let through (signed at most a day past its clock)
-are followed as before by every host whose clock is less than a day off the hub's.
+Now a writer passes over a row signed more than a day past its own clock (h-aheadclock; two
+days before); the row stays genuine, last in the log. Rows the hub let through (signed at most a day past its clock)
+are followed by every host whose clock is not behind the row's signed time less a day.
 """
 
 from __future__ import annotations
