@@ -50,13 +50,9 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS refused_at_hub (hash TEXT NOT NULL, group_id TEXT NOT NULL,
     tbl TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL, message_id TEXT,
     record TEXT, PRIMARY KEY (hash, group_id));
-CREATE TABLE IF NOT EXISTS taken_out (hash TEXT NOT NULL, group_id TEXT NOT NULL,
-    PRIMARY KEY (hash, group_id));
+CREATE TABLE IF NOT EXISTS taken_out (hash TEXT, group_id TEXT, PRIMARY KEY (hash, group_id));
 """
-# `taken_out`: records of the quarantine that were applied here and then taken out by a cut
-# (relay.voided, kept under the host their author lives on). Not told to that host, which
-# applies the same change and takes them out itself: its sender saw them carried, and a
-# "refused by the hub" after that would come or go with the order of the two (h-voidorigin).
+# taken_out: applied, then voided by a cut (relay.voided): not told (h-voidorigin)
 
 
 def notice_subject(host: str) -> str:
@@ -97,9 +93,8 @@ class TellOrigin:
             asked, since = {}, 0
         rows = self.db.execute(
             "SELECT group_id, tbl, hash, record, reason, at FROM quarantine AS q WHERE host = ?"
-            " AND at >= ? AND NOT EXISTS (SELECT 1 FROM taken_out AS t WHERE t.hash = q.hash"
-            " AND t.group_id = q.group_id) ORDER BY at, hash LIMIT ?",
-            (host, since, ASK_PAGE)).fetchall()
+            " AND at >= ? AND NOT EXISTS (SELECT 1 FROM taken_out AS t WHERE t.hash = q.hash AND"
+            " t.group_id = q.group_id) ORDER BY at, hash LIMIT ?", (host, since, ASK_PAGE)).fetchall()
         notices = [_notice(str(group), str(table), str(digest), str(text), str(reason)) | {"at": at}
                    for group, table, digest, text, reason, at in rows]
         answer: dict[str, Any] = {"refused": notices, "more": len(rows) == ASK_PAGE}
