@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peers_tui.core.errors import Forbidden, PeersError
+from peers_tui.core.errors import Ambiguous, Forbidden, PeersError
 from peers_tui.core.group_store import GROUP_ID_LENGTH, GroupStore
 from peers_tui.core.identity import Keypair, load_or_create_keypair
 from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES, MIN_PREFIX, MemberActions
@@ -154,7 +154,18 @@ class Account:
             entry = self.personal.group(text.lower())
             if entry is not None:
                 return entry
-        return find_group(query, self.personal.groups_named(query))  # the rows that can match
+        named = self.personal.groups_named(query)  # the rows that can match
+        try:
+            return find_group(query, named)
+        except Ambiguous:  # two conversations with one person: the one `peers dm` uses
+            from peers_tui.core.dm_settled import settled_conversation
+
+            same = [entry for entry in named if entry.name == text]
+            by_id = any(entry.id.startswith(text.lower()) for entry in named)
+            settled = settled_conversation(self.user_id, same, self.store) if len(same) > 1 and not by_id else None
+            if settled is None:
+                raise
+            return settled
 
     def store(self, entry: GroupEntry) -> GroupStore:
         """The open store of a listed group (checked against the id the Groups table pins)."""

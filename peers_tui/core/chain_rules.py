@@ -93,10 +93,27 @@ def check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None
     try:
         _check_chain(record, chain, roster)
     except RecordError:
-        reason = non_member(record, roster) if roster is not None else None
+        reason = (non_member(record, roster) or _beyond_cut(record, roster)
+                  if roster is not None else None)
         if reason is None:
             raise
         raise RecordError(reason) from None
+
+
+def _beyond_cut(record: SignedRecord, roster: Roster) -> str | None:
+    """The cut's reason for a record that fails its chain checks and lies beyond a cut of its
+    author's: said before the chain's, as non_member's is. Its predecessor is in one host's
+    file and not in another's, or another record holds that place there (the author signed
+    again above the cut after joining again), so the chain's reason named the same void
+    record differently from host to host: "does not follow its author's previous record" on
+    the hub, the cut on the host that took it out (fifteenth acceptance pass; h-voidorigin)."""
+    try:
+        aseq, _, mseq = chain_fields(record)
+    except RecordError:
+        return None
+    if mseq < 0 or mseq > roster.head_seq:
+        return None
+    return roster.cut_problem(record.author, aseq, record.hash, mseq, record.created_at)
 
 
 def _check_chain(record: SignedRecord, chain: Predecessors, roster: Roster | None) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from peers_tui.core.errors import PeersError
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.names import look_alikes
+from peers_tui.core.dm_settled import genesis_pair
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.records import SignedRecord
 
@@ -29,15 +30,6 @@ if TYPE_CHECKING:
 
 DM_SETTING = "dm:"  # + the other's user id: the group id of our conversation (a hint)
 DM_NAME = "direct conversation"
-
-
-def genesis_pair(genesis: SignedRecord) -> tuple[str, str] | None:
-    """The pair a genesis names, if its founder is one of them (else no direct conversation)."""
-    pair = genesis.data.get("dm")
-    if (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-            and pair == sorted(pair) and pair[0] != pair[1] and genesis.author in pair):
-        return pair[0], pair[1]
-    return None
 
 
 def partner_in(user_id: str, store: GroupStore) -> str | None:
@@ -106,3 +98,4 @@ def follow_partner(account: Account, entry: GroupEntry) -> GroupEntry:
         return list_conversation(account, entry, other)
     except PeersError:
         return entry  # a damaged or missing file: its summary says so
+

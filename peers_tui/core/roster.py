@@ -185,6 +185,11 @@ class Roster:
         named = {user_id: found[(user_id, handle)] for user_id, handle, _ in wanted}
         return {u: named.get(u) or fingerprint(u) for u in user_ids}
 
+    # How each reason of cut_problem begins (relay.links: a void record found there)
+    CUT_REASONS = ("signed after its author was ", "not the record membership change ",
+                   "not on the chain membership change ", "beyond where membership change ",
+                   "not the invite record membership change ")
+
     def cut_problem(self, author: str, aseq: int, digest: str, member_seq: int,
                     signed_at: int = 0) -> str | None:
         """Why a record at `aseq` of `author`'s chain, naming `member_seq`, signed at

@@ -12,6 +12,7 @@ the host that said they live there: shown as their home, away, like any other aw
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from peers_tui.core.host_presence import homes_here, read_hosts_file
 from peers_tui.core.kept_people import kept_homes
@@ -58,3 +59,23 @@ def locate(presence: Presence, user_ids: list[str], *, now: float | None = None)
             if host != view.here:
                 hosts[user_id] = (host,)
     return Whereabouts(present, hosts)
+
+
+def home_of(hub: Path, user_id: str, *, now: float | None = None) -> str | None:
+    """The one host `user_id` lives on, as this host's relay last heard (the hosts file, then
+    the profiles it kept): where their records come from, for a record found void after it
+    was applied here (relay.voided: the file keeps no origin of a row). This host when their
+    profile is published here; None without a relay, for someone no host names, or for
+    someone two other hosts both call theirs."""
+    view = read_hosts_file(hub, now=now)
+    if view is None:
+        return None
+    if homes_here(hub, [user_id]):
+        return view.here
+    there = {entry.host for entry in view.others if user_id in entry.home}
+    if len(there) == 1:
+        return there.pop()
+    if there:
+        return None
+    kept = kept_homes(hub, [user_id], now=now).get(user_id)
+    return kept if kept != view.here else None

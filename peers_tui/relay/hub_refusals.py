@@ -52,7 +52,9 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS refused_at_hub (hash TEXT NOT NULL, group_id TEXT NOT NULL,
     tbl TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL, message_id TEXT,
     record TEXT, PRIMARY KEY (hash, group_id));
+CREATE TABLE IF NOT EXISTS taken_out (hash TEXT, group_id TEXT, PRIMARY KEY (hash, group_id));
 """
+# taken_out: applied, then voided by a cut (relay.voided): not told (h-voidorigin)
 
 
 def notice_subject(host: str) -> str:
@@ -98,9 +100,10 @@ class TellOrigin:
         except (ValueError, TypeError, AttributeError):
             asked, since = {}, 0
         rows = self.db.execute(
-            "SELECT group_id, tbl, hash, record, reason, at FROM quarantine WHERE host = ? AND"
-            " at >= ? AND NOT EXISTS (SELECT 1 FROM known WHERE known.hash = quarantine.hash)"
-            " ORDER BY at, hash LIMIT ?", (host, since, ASK_PAGE)).fetchall()
+            "SELECT group_id, tbl, hash, record, reason, at FROM quarantine AS q WHERE host = ?"
+            " AND at >= ? AND NOT EXISTS (SELECT 1 FROM known WHERE known.hash = q.hash)"
+            " AND NOT EXISTS (SELECT 1 FROM taken_out AS t WHERE t.hash = q.hash AND"
+            " t.group_id = q.group_id) ORDER BY at, hash LIMIT ?", (host, since, ASK_PAGE)).fetchall()
         notices = [_notice(str(group), str(table), str(digest), str(text), str(reason)) | {"at": at}
                    for group, table, digest, text, reason, at in rows]
         answer: dict[str, Any] = {"refused": notices, "more": len(rows) == ASK_PAGE}

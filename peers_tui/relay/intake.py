@@ -294,7 +294,8 @@ class Intake(HeldRetry):
         for envelope, reason in outcome.refused:
             self.ledger.quarantine(envelope, reason)
         for envelope, reason in outcome.lost:
-            self.ledger.quarantine(replace(envelope, origin=self.config.name), reason)
+            self.ledger.quarantine_taken_out(  # under its author's host (relay.voided)
+                envelope if envelope.origin else replace(envelope, origin=self.config.name), reason)
             print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
         self.ledger.restore_applied(group_id, outcome.applied)  # refused once, genuine now
         self.ledger.hold_all(outcome.waiting)

@@ -139,6 +139,13 @@ class Ledger:
         if self.on_refused is not None:
             self.on_refused(envelope, reason)
 
+    def quarantine_taken_out(self, envelope: Envelope, reason: str) -> None:
+        """A record applied here that a cut made void, taken out of the file (relay.voided):
+        kept as a refusal is, under its author's host, but not told to it (hub_refusals)."""
+        self.db.execute("INSERT OR IGNORE INTO taken_out (hash, group_id) VALUES (?, ?)",
+                        (envelope.hash, envelope.group_id))
+        bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
+
     def restore(self, group_id: str, hashes: list[str], how: str) -> int:
         return bounded.restore(self.db, group_id, set(hashes), how) if hashes else 0
 

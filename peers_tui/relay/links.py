@@ -23,9 +23,11 @@ from peers_tui.relay.envelope import Envelope
 
 # What a broken link reads like (core.chains.check_chain): only these void a stored record here;
 # anything else about it was judged when it went in.
+# A record beyond a cut of its author's is named by the cut before its link
+# (chain_rules._beyond_cut): void either way, so taken out as a broken link was.
 LINK_PROBLEMS = ("does not follow its author's previous record",
                  "backdated: signed earlier than its author's previous record",
-                 "an earlier record by this author is missing")
+                 "an earlier record by this author is missing", *Roster.CUT_REASONS)
 ORIGIN = "hub"  # the backfill reads the hub's federation stream
 
 

@@ -181,7 +181,7 @@ class LocalScanner:
                 self.ledger.quarantine(envelope, f"{SCANNED}: {reason}")  # (census.py)
             self.ledger.restore(group_id, scan.counted, rows.IN_THE_CHAIN)  # (rows.Scan.counted)
             for envelope, reason in scan.voided:  # as the hosts applying the change keep them
-                self.ledger.quarantine(envelope, reason)
+                self.ledger.quarantine_taken_out(envelope, reason)
 
             def commit(group_id: str = group_id, scan: rows.Scan = scan,
                        fresh: list[Envelope] = fresh, token: Token | None = token,

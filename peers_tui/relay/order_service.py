@@ -245,7 +245,8 @@ class OrderService:
         if outcome is None:
             return {"ok": False, "reason": f"the hub does not have group {group_id}"}
         for lost, why in outcome.lost:  # what the change voids, kept as every host keeps it
-            relay.ledger.quarantine(replace(lost, origin=relay.scanner.name), why)
+            relay.ledger.quarantine_taken_out(  # under its author's host (relay.voided)
+                lost if lost.origin else replace(lost, origin=relay.scanner.name), why)
         accepted = outcome.applied + outcome.duplicates
         if outcome.applied:  # through the kept store: the relay's own commit (local.py)
             relay.scanner.note_applied(group_id)

@@ -21,6 +21,7 @@ it is the record the author signed again above the cut, and every other host sho
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import peewee
@@ -36,6 +37,7 @@ from peers_tui.core.models import ForkEvidence, Invite, Message, tuples
 from peers_tui.core.opened_records import columns_of
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
+from peers_tui.core.whereabouts import home_of
 from peers_tui.relay import deleted_tops
 from peers_tui.relay.batch_judge import INSERT
 from peers_tui.relay.envelope import Envelope
@@ -45,12 +47,17 @@ def take_out_voided(store: GroupStore, roster: Roster,
                     touched: set[str] | None = None) -> list[tuple[Envelope, str]]:
     """Delete the messages and invites that lie beyond a cut of their author; return them
     with the reason (call inside the applying transaction). The ids of messages that took a
-    released place (`_take_released`) are added to `touched` (their search entries)."""
+    released place (`_take_released`) are added to `touched` (their search entries).
+    Each comes back under the host it came from, which the file does not keep: the host its
+    author lives on (whereabouts.home_of), so a voided record is listed under one host on
+    every host (`relay rejected`); "" where no host is known (the caller's own then)."""
     voided: list[tuple[Envelope, str]] = []
     released: set[tuple[str, int]] = set()
+    hub = Path(store.path).parent
     for author, cuts in roster.cuts.items():
         if not cuts:
             continue
+        origin = ""
         lowest = min(cut.aseq for cut in cuts)
         # ... and, below it, what they signed after leaving (a leave's clock: Cut.until)
         until = min((cut.until for cut in cuts if cut.until is not None), default=None)
@@ -63,8 +70,9 @@ def take_out_voided(store: GroupStore, roster: Roster,
                 Message.delete().where(Message.id == row.id).execute()
                 deleted_tops.note_deletion(store.db)
                 released.add((author, row.author_seq))
+                origin = origin or home_of(hub, author) or ""
                 voided.append((Envelope(store.group_id, "msg", text_of(row.record),
-                                        bytes(row.sig), None, ""), reason))
+                                        bytes(row.sig), None, origin), reason))
         invites: list[Any] = list(Invite.select().where(
             (Invite.author == author) & _beyond(Invite, lowest, until)))
         for row in invites:
@@ -73,8 +81,9 @@ def take_out_voided(store: GroupStore, roster: Roster,
             if reason:
                 Invite.delete().where(Invite.id == row.id).execute()
                 deleted_tops.note_deletion(store.db)
+                origin = origin or home_of(hub, author) or ""
                 voided.append((Envelope(store.group_id, "invite", text_of(row.record),
-                                        bytes(row.sig), None, ""), reason))
+                                        bytes(row.sig), None, origin), reason))
     for place in sorted(released):
         taken = _take_released(store, roster, *place)
         if taken is not None and touched is not None:

@@ -40,9 +40,10 @@ _done: dict[tuple[str, int], tuple[object, ...] | None] = {}
 
 def take_out_here(store: GroupStore, origin: str) -> list[tuple[Envelope, str]]:
     """Take out of this file (inside its session) the messages and invites that a cut of the
-    membership log voids; return them with the reason, in this host's name (`origin`), as an
-    apply keeps what a change voids (intake, order_service): take_out_voided leaves the origin
-    empty, and the quarantine counted them under no host ("rejected:  3, D 5"). Nothing is
+    membership log voids; return them with the reason, under the host their author lives on
+    (take_out_voided), else in this host's name (`origin`), as an apply keeps what a change
+    voids (intake, order_service): an empty origin was counted under no host ("rejected:  3,
+    D 5"). Nothing is
     read or written when the log has not moved since the last call for this file, nor when it
     holds no cut."""
     roster = store.current_roster()
@@ -54,7 +55,7 @@ def take_out_here(store: GroupStore, origin: str) -> list[tuple[Envelope, str]]:
         with store.db.atomic():  # the log's mark read again under the write lock
             roster = store.current_roster()
             touched: set[str] = set()
-            voided = [(replace(envelope, origin=origin), why)
+            voided = [(envelope if envelope.origin else replace(envelope, origin=origin), why)
                       for envelope, why in take_out_voided(store, roster, touched)]
             reindex(store, roster, touched)
     _done[key] = mark
