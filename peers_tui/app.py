@@ -25,6 +25,7 @@ from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
+from peers_tui.first_write import FirstWrite
 from peers_tui.hangup import driver_class, on_hang_up
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.screens import ChatScreen
@@ -89,6 +90,7 @@ class PeersApp(App[None]):
         # Work for once the first screen has painted (the CLI publishes the profile then).
         self.after_first_paint: list[Callable[[], None]] = []
         self.background = Background(self, account.user_id, Presence(account.paths.hub))
+        self.first_write = FirstWrite()  # the first frame's writes hastened (first_write)
 
     def get_default_screen(self) -> UnderScreen:
         # Under the chat screen, never shown: styled once, without a toast rack or a tooltip
@@ -171,6 +173,7 @@ class PeersApp(App[None]):
         return driver_class(super().get_driver_class())
 
     def on_mount(self) -> None:
+        self.first_write.hasten()
         account = self.account
         self.startup_connections.hold_account(account)  # released after the first paint
         keep_theme(self, self.config_file)
@@ -191,6 +194,7 @@ class PeersApp(App[None]):
         # Awaited, as Textual's batch awaited it: keys typed ahead (already in the terminal
         # when the app starts) are handled once the chat screen is mounted, not before.
         await self.push_screen(self.chat)
+        self.call_after_refresh(self.first_write.written, self._driver)  # first of them
         self.background.shown(self.chat)  # the user's presence, before the roster's read
         # Each of these waits for the chat screen's first paint (so they are asked for after
         # the push: an after-refresh callback belongs to the screen on top when it is taken).
@@ -209,6 +213,7 @@ class PeersApp(App[None]):
 
     def on_unmount(self) -> None:
         self.startup_connections.release()  # an app that ends before its first paint
+        self.first_write.restore()
         if self._made("unread"):
             self.unread.write_unwritten()
         keep_for_next_start(self, self.account)  # also here: see startup.keep_for_next_start

@@ -55,6 +55,7 @@ class _Output:
         except (OSError, ValueError):  # not a real file: nothing to point elsewhere
             self.fd = -1
         self.gone = False  # set by the SIGHUP handler, or at the first EIO
+        self.flushed: Callable[[], None] | None = None  # run once, after the next flush
 
     def cut(self) -> None:
         """Nothing more reaches the terminal: dropped here, and the descriptor pointed at
@@ -81,6 +82,9 @@ class _Output:
                 self.file.flush()
             except OSError:
                 self.gone = True
+        flushed, self.flushed = self.flushed, None
+        if flushed is not None:
+            flushed()
 
     def fileno(self) -> int:
         return self.file.fileno()
@@ -103,6 +107,11 @@ class HangUpDriver(LinuxDriver):
     def write(self, data: str) -> None:
         if not self._output.gone:
             super().write(data)
+
+    def after_written(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (on the output thread) once what was written so far has reached
+        the terminal: the thread flushes when its queue is empty."""
+        self._output.flushed = callback
 
     def _sigcont_application(self, *_: object) -> None:
         # `_must_signal_resume`: set by Textual's SIGTSTP handler when it left application
