@@ -14,6 +14,7 @@ from textual import on
 from textual.app import App
 from textual.command import CommandPalette
 from textual.driver import Driver
+from textual.screen import Screen
 from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
@@ -25,6 +26,7 @@ from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
+from peers_tui.first_write import FirstWrite
 from peers_tui.hangup import driver_class, on_hang_up
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.screens import ChatScreen
@@ -80,8 +82,7 @@ class PeersApp(App[None]):
         enable_alt_digits()
         enable_alt_enter()
         super().__init__()
-        # The style rules parsed by an earlier start, kept beside the byte code (style_rules);
-        # component classes styled when first drawn (component_styles).
+        # Rules parsed by an earlier start (style_rules); components styled when drawn.
         self.stylesheet = AppStylesheet(variables=self.stylesheet._variables,
                                         path=rules_file(styles_dir()))
         self.account, self.first_entry, self.config_file = account, entry, config_file
@@ -89,10 +90,14 @@ class PeersApp(App[None]):
         # Work for once the first screen has painted (the CLI publishes the profile then).
         self.after_first_paint: list[Callable[[], None]] = []
         self.background = Background(self, account.user_id, Presence(account.paths.hub))
+        self.first_write = FirstWrite()  # the first frame out at once (first_write)
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        super()._display(screen, renderable)
+        self.first_write.displayed(self, screen, renderable)
 
     def get_default_screen(self) -> UnderScreen:
-        # Under the chat screen, never shown: styled once, without a toast rack or a tooltip
-        # (screens.mounted_styles; ~2.5 ms of a start).
+        # Under the chat screen, never shown: styled once, no toasts (screens.mounted_styles).
         return UnderScreen(id="_default")
 
     # Made on first use (a key, a switch, a dialog...) or, the watcher, the counts and the
@@ -171,6 +176,7 @@ class PeersApp(App[None]):
         return driver_class(super().get_driver_class())
 
     def on_mount(self) -> None:
+        self.first_write.hasten()
         account = self.account
         self.startup_connections.hold_account(account)  # released after the first paint
         keep_theme(self, self.config_file)
@@ -180,11 +186,10 @@ class PeersApp(App[None]):
         # (peers_tui.hangup: not through Textual's resume on the SIGCONT that comes with it).
         with contextlib.suppress(ValueError, AttributeError):  # not the main thread; Windows
             on_hang_up(self._driver, self.background.hang_up)
-        # Pushed once Textual's start-up batch is over. Pushed here, inside it, the chat screen
-        # is laid out and drawn into a frame that is thrown away (nothing is written in a
-        # batch), and its footer composes its keys, before the first frame reaches the
-        # terminal; pushed after it, its first frame is the one written (~25 ms sooner in CPU)
-        # and the footer's keys follow in the next.
+        # Pushed once Textual's start-up batch is over. Pushed inside it, the chat screen is
+        # laid out and drawn into a frame that is thrown away (nothing is written in a batch),
+        # and its footer composes its keys, before the first frame reaches the terminal;
+        # pushed after it, its first frame is the one written (~25 ms sooner in CPU).
         self.call_later(self._show_first_screen)
 
     async def _show_first_screen(self) -> None:
@@ -209,6 +214,7 @@ class PeersApp(App[None]):
 
     def on_unmount(self) -> None:
         self.startup_connections.release()  # an app that ends before its first paint
+        self.first_write.restore()
         if self._made("unread"):
             self.unread.write_unwritten()
         keep_for_next_start(self, self.account)  # also here: see startup.keep_for_next_start

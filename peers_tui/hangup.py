@@ -36,6 +36,7 @@ import os
 import queue
 import signal
 import termios
+import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import IO, Any
@@ -55,6 +56,9 @@ class _Output:
         except (OSError, ValueError):  # not a real file: nothing to point elsewhere
             self.fd = -1
         self.gone = False  # set by the SIGHUP handler, or at the first EIO
+        self.writes = 0  # what the output thread was given, and of it what it flushed
+        self.flushed_writes = 0
+        self.flushing = threading.Condition()
 
     def cut(self) -> None:
         """Nothing more reaches the terminal: dropped here, and the descriptor pointed at
@@ -69,6 +73,7 @@ class _Output:
             os.close(null)
 
     def write(self, text: str) -> None:
+        self.writes += 1
         if not self.gone:
             try:
                 self.file.write(text)
@@ -81,6 +86,9 @@ class _Output:
                 self.file.flush()
             except OSError:
                 self.gone = True
+        with self.flushing:
+            self.flushed_writes = self.writes
+            self.flushing.notify_all()
 
     def fileno(self) -> int:
         return self.file.fileno()
@@ -93,6 +101,7 @@ class HangUpDriver(LinuxDriver):
         super().__init__(app, **options)
         assert self._file is not None  # sys.__stderr__, as Textual took it
         self._output = _Output(self._file)
+        self._queued = 0  # writes handed to the output thread
         # What start_application_mode gives its output thread: a file as far as it can tell.
         self._file = self._output  # type: ignore[assignment]
 
@@ -102,7 +111,16 @@ class HangUpDriver(LinuxDriver):
 
     def write(self, data: str) -> None:
         if not self._output.gone:
+            self._queued += 1
             super().write(data)
+
+    def wait_written(self, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) until what was written so far has reached the
+        terminal: the output thread flushes when its queue is empty."""
+        output, queued = self._output, self._queued
+        with output.flushing:
+            return output.flushing.wait_for(
+                lambda: output.gone or output.flushed_writes >= queued, timeout)
 
     def _sigcont_application(self, *_: object) -> None:
         # `_must_signal_resume`: set by Textual's SIGTSTP handler when it left application
