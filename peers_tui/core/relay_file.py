@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
-from typing import Any, TypeVar
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the lean send's path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 RELAY_DIR = ".relay"
 MAX_BYTES = 1 << 20  # a larger file is not the relay's
