@@ -226,12 +226,16 @@ def test_most_of_a_large_history_deleted_comes_back_page_by_page(tmp_path):
         bob.ok("join", code)
         wait_for(lambda: message_count(b, group_id) == 2_500, timeout=120, what="the history on B")
         wait_for(lambda: rows(b, group_id) == rows(hub, group_id), timeout=60, what="B whole")
+        # Fetched back before the deletion too where the census caught B's join still behind
+        # the hub under load (a fresh-clone CI counted 2,500 in all): what counts is what the
+        # deletion brought back.
+        before = (b.status().get("refetched") or {}).get(group_id, {}).get("records", 0)
         with sqlite3.connect(b.hub / f"{group_id}.db") as conn:
             assert conn.execute("DELETE FROM message WHERE rowid % 5 < 3").rowcount == 1_500
         wait_for(lambda: rows(b, group_id) == rows(hub, group_id), timeout=90,
                  what="B's file whole again")
         assert failures(bob) == (0, [])
         assert heads(hub, group_id) == heads(b, group_id)
-        assert b.status()["refetched"][group_id]["records"] == 1_500
+        assert b.status()["refetched"][group_id]["records"] - before == 1_500
     finally:
         stop_all(hosts)
