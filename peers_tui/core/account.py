@@ -162,7 +162,8 @@ class Account:
 
             same = [entry for entry in named if entry.name == text]
             by_id = any(entry.id.startswith(text.lower()) for entry in named)
-            settled = settled_conversation(self.user_id, same, self.store) if len(same) > 1 and not by_id else None
+            settled = (settled_conversation(self.user_id, same, self.store)
+                       if len(same) > 1 and not by_id else None)
             if settled is None:
                 raise
             return settled

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from peers_tui.core.errors import PeersError
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.names import look_alikes
-from peers_tui.core.dm_settled import genesis_pair
+from peers_tui.core.dm_settled import genesis_pair, partner_of
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.records import SignedRecord
 
@@ -34,10 +34,7 @@ DM_NAME = "direct conversation"
 
 def partner_in(user_id: str, store: GroupStore) -> str | None:
     """The other person of a direct conversation `user_id` is one of, else None."""
-    pair = genesis_pair(store.genesis())
-    if pair is None or user_id not in pair:
-        return None
-    return pair[1] if pair[0] == user_id else pair[0]
+    return partner_of(user_id, store.genesis())
 
 
 def list_conversation(account: Account, entry: GroupEntry, other: str) -> GroupEntry:

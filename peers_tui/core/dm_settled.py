@@ -34,7 +34,7 @@ def settled_conversation(user_id: str, named: Iterable[GroupEntry],
     for entry in named:
         try:
             store = store_of(entry)  # (Account.store)
-            partners.add(_partner(user_id, store.genesis()))
+            partners.add(partner_of(user_id, store.genesis()))
             member = store.current_roster().active(user_id)
         except PeersError:
             return None
@@ -45,8 +45,9 @@ def settled_conversation(user_id: str, named: Iterable[GroupEntry],
     return min(chosen, key=lambda entry: entry.id)
 
 
-def _partner(user_id: str, genesis: SignedRecord) -> str | None:
-    """conversation_names.partner_in, from the genesis (that module reaches the Account)."""
+def partner_of(user_id: str, genesis: SignedRecord) -> str | None:
+    """The other person of the direct conversation `genesis` founds, if `user_id` is one of
+    its pair (conversation_names.partner_in reads it from a store)."""
     pair = genesis_pair(genesis)
     if pair is None or user_id not in pair:
         return None

@@ -6,7 +6,7 @@ as plain content, so markup, escape sequences and control characters show litera
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -266,15 +266,11 @@ def centred_lines(text: str, width: int, separator: str = "  ·  ") -> list[str]
                 word, line = f"{line} {word}", ""
             if line:
                 lines.append(line)
-            while cell_len(word) > width:
-                head = ""
-                for char in word:
-                    if cell_len(head + char) > width:
-                        break
-                    head += char
-                head = head or word[0]  # a two-cell character on a one-cell line
-                lines.append(head)
-                word = word[len(head):]
+            if cell_len(word) > width:  # cut by cells (Rich gives '' for a two-cell
+                # character on a one-cell line)
+                pieces = [piece for piece in chop_cells(word, width) if piece]
+                lines.extend(pieces[:-1])
+                word = pieces[-1]
             line = word
     if line:
         lines.append(line)
