@@ -47,3 +47,39 @@ def test_a_respawned_pane_ends_the_app_by_itself(alice: User, bob: User, team: s
         assert tmux.survived_hangup == 0, f"{tmux.survived_hangup} of 6 outlived their terminal"
     finally:
         tmux.close()
+
+
+@needs_tmux
+def test_an_app_that_does_not_lead_its_session_ends_when_its_terminal_goes(
+        alice: User, team: str) -> None:
+    """`tmux new 'peers; sleep 60'` (or `cd dir; peers` over ssh): the shell leads the session
+    and the app is its child. An app the hang-up does not reach reads end-of-file from its
+    gone terminal in Textual's input thread for good, at ~28 % of a core (four apps left by
+    a helper's profiling wrappers took a core of this machine for hours): the app in the
+    shell's foreground group must end with its terminal too."""
+    import os
+    import time
+
+    from tests.tmux_helpers import Tmux as SessionTmux
+
+    tmux = SessionTmux()
+    try:
+        tmux.open("t", alice, "open", "team")
+        tmux.wait_for("t", lambda text: "Message team" in text, what="the app")
+        pid = tmux.pid("t")
+        assert Path(f"/proc/{pid}/cmdline").read_bytes().find(b"peers_tui") >= 0
+    finally:
+        tmux.close()  # the terminal goes: its shell is sent SIGHUP, the app nothing
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break  # ended, not yet reaped
+        except OSError:
+            break
+        time.sleep(0.1)
+    alive = Path(f"/proc/{pid}").exists()
+    if alive:
+        os.kill(pid, 9)
+    assert not alive or "Z" in Path(f"/proc/{pid}/stat").read_text(), \
+        "the app outlived its terminal"
