@@ -46,6 +46,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from peers_tui.widgets import Composer
+from peers_tui.widgets.fitting_footer import KEPT_ACTION, FittingFooter, fitting
 
 if TYPE_CHECKING:
     from textual.app import App, ComposeResult
@@ -96,7 +97,7 @@ def width_class(breakpoints: list[tuple[int, str]], width: int) -> str:
                 breakpoints[0][1])
 
 
-class KeysFooter(Footer):
+class KeysFooter(FittingFooter):
     """Textual's Footer with its keys in the first frame: the stock one composes nothing until
     the screen's bindings are first published (after the focus is set, after the first frame)
     and then recomposes on the next refresh, so the keys came a frame or more later (the
@@ -195,9 +196,8 @@ class FirstKeys(Widget):
 
     def render(self) -> Text:
         bindings = self.screen.active_bindings
-        left = Text(no_wrap=True, end="")
-        for binding, enabled in footer_keys(bindings):
-            left.append_text(self._key("" if enabled else "-disabled", binding).render())
+        keys = [(binding, self._key("" if enabled else "-disabled", binding).render())
+                for binding, enabled in footer_keys(bindings)]
         right = Text(no_wrap=True, end="")
         palette = bindings.get(self.app.COMMAND_PALETTE_BINDING)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
@@ -212,6 +212,12 @@ class FirstKeys(Widget):
             right.append_text(key.render())
             right.append(" ", Style(bgcolor=key_style.bgcolor))  # its padding-right: 1
         width = self.size.width
+        shown = fitting([text.cell_len for _, text in keys],
+                        [binding.action == KEPT_ACTION for binding, _ in keys], width - right.cell_len)
+        left = Text(no_wrap=True, end="")
+        for (_, text), show in zip(keys, shown):
+            if show:
+                left.append_text(text)
         left.truncate(max(0, width - right.cell_len))
         gap = width - left.cell_len - right.cell_len
         line = left

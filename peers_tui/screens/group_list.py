@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from peers_tui.commands.registry import bindings, key_hints
@@ -13,6 +13,7 @@ from peers_tui.core.views import GroupSummary
 from peers_tui.messages import (ArchiveGroup, CreateGroup, JoinGroup, LeaveGroup, MoveGroup,
                                 OpenGroup, SetNotify, SummariesUpdated)
 from peers_tui.screens.confirm import ConfirmScreen
+from peers_tui.widgets.fitting_footer import FittingFooter
 from peers_tui.widgets.group_label import group_text
 
 
@@ -28,7 +29,7 @@ class GroupListScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(f" Groups   {key_hints('group_list')}", id="group-list-title")
         yield OptionList(id="group-list")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self._fill()

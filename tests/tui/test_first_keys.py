@@ -68,7 +68,7 @@ async def test_the_first_frame_draws_the_footer_keys_without_mounting_the_footer
     assert not footer_keys_mounted, "the first frame mounted Textual's FooterKey widgets"
 
 
-@pytest.mark.parametrize(("width", "theme"), [(120, None), (80, None), (52, None),
+@pytest.mark.parametrize(("width", "theme"), [(120, None), (80, None), (52, None), (40, None),
                                               (120, "textual-light"), (100, "nord")])
 async def test_the_first_frame_s_keys_are_the_footer_s_cells(
         alice: User, bob: User, team: str, width: int, theme: str | None) -> None:

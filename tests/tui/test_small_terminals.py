@@ -76,6 +76,29 @@ async def test_the_group_list_shows_every_name_whole(alice, groups, size):
     assert "Esc back" in " ".join(text.split()), text
 
 
+@pytest.mark.parametrize("size", [(100, 24), (80, 24), (60, 20)])
+async def test_the_group_list_s_footer_shows_whole_keys_and_help(alice, groups, size):
+    """The footer cut its row behind the palette's key: "^k Go to group▏" at 80 columns,
+    "^f Sear▏" at 100, "esc ▏" at 60. Keys that do not fit are left out whole; F1 stays."""
+    text = await screen_over_personal(alice, size, ["ctrl+g"], GroupListScreen)
+    footer = text.splitlines()[-1]
+    keys = footer.split("▏")[0].split()
+    assert "f1 Help" in footer and footer.rstrip().endswith("^p palette"), footer
+    every = ["n", "New", "j", "Join", "l", "Leave", "m", "Mute", "a", "Archive", "esc", "Back",
+             "^k", "Go", "to", "group", "^g", "Groups", "^f", "Search", "f1", "Help"]
+    assert keys == [word for word in every if word in keys], footer  # whole words, in order
+    assert keys[:4] == ["n", "New", "j", "Join"], footer
+
+
+def test_keys_that_do_not_fit_are_left_out_from_the_right_but_help():
+    from peers_tui.widgets.fitting_footer import fitting
+
+    assert fitting([5, 5, 5], [False, False, True], 15) == [True, True, True]
+    assert fitting([5, 5, 5], [False, False, True], 14) == [True, False, True]
+    assert fitting([5, 9, 3, 5], [False, False, False, True], 14) == [True, False, False, True]
+    assert fitting([5, 5], [False, True], 4) == [False, True]
+
+
 @pytest.mark.parametrize("size", [(80, 24), (50, 14)])
 async def test_the_switcher_shows_every_name_whole(alice, groups, size):
     """Ctrl+K: names were cut at 24 cells in a box of 56."""
