@@ -340,9 +340,12 @@ async def test_invite_dialog_shows_the_code_lists_and_revokes(alice: User, carol
     async with app.run_test(size=(120, 30)) as pilot:
         await type_text(pilot, "/invite reader")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InvitesScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, InvitesScreen)
+                       and bool(app.screen.query("#invite-code")))  # composed (late under load)
         dialog = app.screen
-        code = str(dialog.query_one("#invite-code", Label).render())
+        label = dialog.query_one("#invite-code", Label)
+        await wait_for(pilot, lambda: "peers1:" in str(label.render()))
+        code = str(label.render())
         assert code.startswith("peers1:") and "1 use" in dialog.terms
         options = dialog.query_one(OptionList)
         await wait_for(pilot, lambda: len(dialog.invites) == 1)
@@ -366,7 +369,8 @@ async def test_l_in_the_group_list_asks_before_leaving(alice: User, bob: User, t
         await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
         app.screen.query_one("OptionList").highlighted = 1  # team (the personal group is 0)
         await pilot.press("l")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                       and bool(app.screen.query("Label")))
         assert "team" in str(app.screen.query_one("Label").render())
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, GroupListScreen))
