@@ -18,8 +18,10 @@ def make_app(user: User, group: str | None = None) -> PeersApp:
     return build_app(Account(user.home, user.hub), group)
 
 
-async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until `predicate()` holds (workers and live updates take a moment)."""
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Let the app run until `predicate()` holds (workers and live updates take a moment).
+    20 s: a CI lane beside other work (load ~20 on 2 cores) took over 10 s for a /create and
+    the CLI call that checked it; a passing test waits no longer for it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         await pilot.pause(0.02)
