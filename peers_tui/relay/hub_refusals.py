@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.encoding import now_ms
 from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
 from peers_tui.relay.leaf_mac import HEADER, mac, proven
@@ -109,6 +110,7 @@ class TellOrigin:
         answer: dict[str, Any] = {"refused": notices, "more": len(rows) == ASK_PAGE}
         if asked.get("inbound") and self.inbound is not None:  # what the hub has of its
             answer["inbound"] = await self.inbound(host)  # records (lost_inbound.hub_answer)
+        answer["now"] = now_ms()  # the hub's clock, for the leaf's writers (hub_clock.py)
         body = json.dumps(answer).encode()
         await self.nc.publish(msg.reply, body, headers={HEADER: mac(key, ANSWER + msg.data, body)})
 
@@ -176,6 +178,7 @@ class HeardRefusals:
         self.on_inbound: Callable[[object], None] | None = None
         self.on_heard: Callable[[str], None] | None = None
         self.on_anew: Callable[[], None] | None = None
+        self.stamped: tuple[int, Any, int] | None = None  # asked, hub's time, answered (hub_clock)
 
     def start(self) -> None:
         """What is kept already, to `.link.json` (a restarted relay)."""
@@ -205,10 +208,12 @@ class HeardRefusals:
             try:
                 question = json.dumps({"since": since[0] if since else 0,
                                        "inbound": page == 0}).encode()
-                reply = await nc.request(ask_subject(host), question, timeout=2.0)
+                asked, reply = now_ms(), await nc.request(ask_subject(host), question, timeout=2.0)
+                answered = now_ms()
                 if not proven(self.key(), ANSWER + question, reply.data, reply.headers):
                     raise ValueError("an answer that is not the hub's")
                 answer = json.loads(reply.data)
+                self.stamped = (asked, answer.get("now"), answered) if page == 0 else self.stamped
                 notices, more = list(answer["refused"]), bool(answer.get("more"))
             except Exception as exc:  # no hub, a hub from before this: asked again
                 print(f"peers relay: the hub's refusals not asked for: {exc!r}",
