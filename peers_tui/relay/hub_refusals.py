@@ -18,8 +18,7 @@ this host's file by the id and matched by its record's hash (the id the hub read
 `relay status` counts them (`"refused_at_hub"`), `relay rejected` lists them ("refused by
 the hub A: REASON"), `.link.json` carries each group's count and message ids, so `peers
 groups` and the open apps say so. A record the hub later carries after all (it comes back in
-`PEERS_FED`) is no longer refused. A notice sent while the leaf's link was down is lost:
-the record stays counted as sent (docs: what is left).
+`PEERS_FED`) is no longer refused; one told again keeps its last reason. Missed notices: `ask`.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core.encoding import now_ms
+from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
 from peers_tui.relay.leaf_mac import HEADER, mac, proven
@@ -251,7 +250,9 @@ class HeardRefusals:
         """Kept (once a record), counted; its row found in this host's file by the id claimed."""
         if self.on_heard is not None:  # the hub has it: not sent again (unconfirmed.py)
             self.on_heard(digest)
-        if digest in self.hashes:
+        if digest in self.hashes:  # told again: kept with its last reason (as at the hub)
+            self.db.execute("UPDATE refused_at_hub SET reason = ? WHERE hash = ? AND group_id = ?",
+                            (reason, digest, group_id))
             return
         found, text = (None, None) if claimed is None else _row(self.hub, group_id, claimed, digest)
         nested = self.db.in_transaction
@@ -297,7 +298,6 @@ class HeardRefusals:
 
 def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | None, str | None]:
     """(the id, the record) of this host's row with that id whose record has that hash."""
-    from peers_tui.core.encoding import record_hash
     from peers_tui.core.raw_values import text_of
 
     path = hub / f"{group_id}.db"
