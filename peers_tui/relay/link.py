@@ -187,6 +187,7 @@ class LinkState:
             "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,
             "rejected": self.ledger.rejected_counts(),
             "refused_at_hub": hub_refused_count(self.ledger.db),  # this host's, refused there
+            "hub_offset_ms": self.hub_clock.offset_ms,  # the hub's clock less this host's
             "tunnel": self.tunnel.state() if self.tunnel is not None else None,
             "damaged": dict(scanner.damaged) if scanner is not None else {},
             "stores": scanner.stores.counts() if scanner is not None else None,

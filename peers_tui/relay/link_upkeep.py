@@ -105,6 +105,7 @@ class LinkUpkeep:
             if self.refusals.stamped is not None and self.link.hub_clock.heard(
                     *self.refusals.stamped):
                 self.reporter.changed()  # this host's writers bound by it from now
+                self.link.write_status(self.scanner, running=True)  # `relay status` says so
         if self.link.up:
             for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
                 async with self.lock:
