@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 
 import pytest
@@ -23,7 +22,7 @@ import pytest
 from peers_tui.core.hub_refused import follow_limits
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.message_rules import AHEAD_OF_HUB
-from tests.cli.test_relay_ahead_clock import libfaketime
+from tests.cli.test_relay_ahead_clock import carol_refused_for_the_clock, start_ahead
 from tests.cli.test_relay_refused_back import send_ahead
 from tests.relay_helpers import Host, bodies, three_hosts, wait_for
 
@@ -31,17 +30,6 @@ HOUR = 3_600_000
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     subprocess.run(["sh", "-c", "command -v faketime"], capture_output=True).returncode != 0,
     reason="needs faketime")]
-
-
-def start_ahead(host: Host, ahead: str) -> None:
-    """The host's relay with its clock `ahead` (libfaketime preloaded into the relay itself:
-    the `faketime` program forks, and stopping it left the relay running)."""
-    host.stop()
-    host.process = subprocess.Popen(
-        [sys.executable, "-m", "peers_tui", "relay"],
-        env={**host.env(), "LD_PRELOAD": libfaketime(), "FAKETIME": ahead}, text=True,
-        stdout=subprocess.PIPE, stderr=open(host.root / "relay.err", "a"))
-    wait_for(lambda: host.status().get("running"), what=f"{host.name}'s relay, {ahead}")
 
 
 def offset_of(host: Host, group_id: str) -> int:
@@ -96,11 +84,7 @@ def test_a_retried_clock_refusal_refused_again_shows_its_last_reason(tmp_path):
     for the removal. On main `relay rejected` kept "signed more than a day ahead" on A and C."""
     with three_hosts(tmp_path) as (hosts, group_id):
         hub, b, c = hosts
-        alice, carol = hub.users["alice"], c.users["carol"]
-        wait_for(c.link_up, what="C's link")
-        send_ahead(carol, "from tomorrow")
-        wait_for(lambda: int(c.status().get("refused_at_hub") or 0) == 1,
-                 what="C told of the refusal")
+        alice, carol = carol_refused_for_the_clock(hosts)
         assert rejected_reason(hub, group_id) == [AHEAD_OF_HUB]
         alice.ok("remove", "team", "carol")
         start_ahead(hub, "+130m")
