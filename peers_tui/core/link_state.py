@@ -11,7 +11,8 @@ not exactly the format below reads as "no link state" (never a traceback), host 
 relay host names, ids must look like ids, and every string is shown through core.names.
 
 Format (JSON object, version 1):
-    v: 1, host, role ("hub" | "leaf"), to (the hub's name, on a leaf), pid, running,
+    hub_offset_ms (first, for core.hub_refused's read without a parse: the hub's clock less
+             this host's, as the relay last measured it, null until it has; 0 on the hub), v: 1, host, role ("hub" | "leaf"), to (the hub's name, on a leaf), pid, running,
     updated (unix seconds), up, since (unix seconds of the last change), rtt_ms,
     groups: {group id: {unsent, sent (the local message rowid stored upstream up to),
              invites (the local invite id stored upstream up to; counted from while the relay
@@ -93,6 +94,7 @@ class LinkState:
     groups: dict[str, GroupSync] = field(default_factory=dict)
     arrivals: tuple[Arrival, ...] = ()
     problem: str | None = None  # why the link is down, when it is not the network: PROBLEMS
+    hub_offset_ms: int | None = None  # the hub's clock less this host's (relay.hub_clock)
 
     @property
     def unsent(self) -> int:
@@ -101,7 +103,9 @@ class LinkState:
     def to_json(self) -> dict[str, Any]:
         # Field by field, not dataclasses.asdict: its deep copy of every value was ~0.7 ms of
         # the relay's CPU a write with 32 arrivals (one write a second while messages flow).
-        data = {name: getattr(self, name) for name in _SCALARS}
+        # The offset first: the lean `peers send` reads it from the file's head (hub_refused).
+        data: dict[str, Any] = {"hub_offset_ms": self.hub_offset_ms}
+        data.update((name, getattr(self, name)) for name in _SCALARS)
         data["groups"] = {group_id: {name: getattr(sync, name) for name in _SYNC_FIELDS}
                           for group_id, sync in self.groups.items()}
         data["arrivals"] = [{name: getattr(arrival, name) for name in _ARRIVAL_FIELDS}
@@ -130,7 +134,8 @@ class LinkState:
 
 _SYNC_FIELDS = tuple(f.name for f in fields(GroupSync))
 _ARRIVAL_FIELDS = tuple(f.name for f in fields(Arrival))
-_SCALARS = tuple(f.name for f in fields(LinkState) if f.name not in ("groups", "arrivals", "problem"))
+_SCALARS = tuple(f.name for f in fields(LinkState)
+                 if f.name not in ("groups", "arrivals", "problem", "hub_offset_ms"))
 
 
 def link_path(hub: Path) -> Path:
@@ -164,6 +169,14 @@ def _number(value: Any, *, least: float = 0.0) -> float:
             or value != value or value in (float("inf"), float("-inf")):
         raise ValueError("not a number")
     return float(value)
+
+
+def _offset(value: Any) -> int:
+    from peers_tui.core.hub_refused import HUB_OFFSET_BOUND
+
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > HUB_OFFSET_BOUND:
+        raise ValueError("not an offset")
+    return value
 
 
 def _count(value: Any) -> int:
@@ -227,4 +240,5 @@ def parse_link_state(data: Any) -> LinkState:
         to=_optional(data.get("to"), lambda v: _match(HOST, v)),
         groups={_match(GROUP, gid): _group_sync(sync) for gid, sync in groups.items()},
         arrivals=tuple(_arrival(a) for a in arrivals[-MAX_ARRIVALS:]),
-        problem=data.get("problem") if data.get("problem") in PROBLEMS else None)
+        problem=data.get("problem") if data.get("problem") in PROBLEMS else None,
+        hub_offset_ms=_optional(data.get("hub_offset_ms"), _offset))

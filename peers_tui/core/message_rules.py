@@ -111,8 +111,9 @@ FOLLOW_AHEAD_MS = 24 * 60 * 60 * 1000
 # The hub sequences the federation's records, and its clock bounds their signed times: a
 # message signed more than FOLLOW_AHEAD_MS past it is refused, from a leaf (apply_batch) and
 # from its own file (relay.rows), so no other host holds one (twelfth and thirteenth attack
-# passes). A writer does not follow a row signed more than that past its own clock, the
-# bound the hub refuses by: such a row stays on the host it was written on, and every later
+# passes). A writer does not follow a row signed more than that past the hub's clock (as its
+# relay last measured it, core.hub_refused; its own clock with no relay), the bound the hub
+# refuses by (a host whose clock ran fast followed rows the hub refused: h-hubclock): such a row stays on the host it was written on, and every later
 # message of that host, following it, was refused by the hub (its users cut off), or, in the
 # moment before the hub's refusal reached `.link.json` (core.hub_refused), signed a day less
 # ahead, taken by the hub and followed everywhere (h-aheadclock; it was twice the bound, for
@@ -127,7 +128,7 @@ NEWEST_IDS = (f"SELECT id, created_at, record, sig FROM message ORDER BY id DESC
 
 
 def followed(rows: Iterable[tuple[Any, Any, Any, Any]], roster: Roster,
-             refused: Container[str] = ()) -> str | None:
+             refused: Container[str] = (), hub_offset: int = 0) -> str | None:
     """The newest id (rows: id, created_at, record and sig, newest first) standing less than
     FOLLOW_AHEAD_MS ahead of its row's own time: the one a new id follows. Not one of
     `refused`, this host's messages the hub refused (core.hub_refused): no other host has
@@ -135,7 +136,10 @@ def followed(rows: Iterable[tuple[Any, Any, Any, Any]], roster: Roster,
     is its record's, signed by someone allowed to post it, counts: its time column is anyone's
     who can write the file, and so is a record signed with a key of their own (one junk row of
     the year 5000 with that year there was followed by every writer of its host, and their
-    genuine messages dragged the group's ids there on every host: twelfth attack pass)."""
+    genuine messages dragged the group's ids there on every host: twelfth attack pass).
+    `hub_offset`: the hub's clock less this host's (core.hub_refused), so a row is followed
+    only if signed at most a day past the HUB's clock, the bound the hub refuses by."""
+    signed_by = now_ms() + hub_offset + FOLLOW_AHEAD_MS
     for id_, created, text, sig in rows:
         if not isinstance(id_, str) or not isinstance(created, int) or id_ in refused:
             continue
@@ -143,12 +147,13 @@ def followed(rows: Iterable[tuple[Any, Any, Any, Any]], roster: Roster,
             ahead = (ulid_value(id_) >> 80) - created
         except ValueError:  # a forged, unparsable id: do not let it block posting
             continue
-        if ahead <= FOLLOW_AHEAD_MS and _its_records(id_, created, text, sig, roster):
+        if ahead <= FOLLOW_AHEAD_MS and _its_records(id_, created, text, sig, roster, signed_by):
             return id_
     return None
 
 
-def _its_records(id_: str, created: int, text: Any, sig: Any, roster: Roster) -> bool:
+def _its_records(id_: str, created: int, text: Any, sig: Any, roster: Roster,
+                 signed_by: int) -> bool:
     """Whether a row's id and time are those of its record, signed for this group by an author
     who held the role its kind needs in the state it names, not beyond a cut of theirs (one
     signature check a write: the newest genuine row is the one looked at)."""
@@ -164,7 +169,7 @@ def _its_records(id_: str, created: int, text: Any, sig: Any, roster: Roster) ->
     # year 9000 dragged every later id there: thirteenth attack pass).
     return (columns["id"] == id_ and columns["created_at"] == created and role is not None
             and _id_time(id_) - record.created_at <= FOLLOW_AHEAD_MS
-            and record.created_at <= now_ms() + FOLLOW_AHEAD_MS
+            and record.created_at <= signed_by
             and role >= REQUIRED_ROLE[columns["kind"]] and roster.cut_problem(
                 record.author, columns["author_seq"], record.hash, mseq, created) is None)
 

@@ -18,8 +18,7 @@ this host's file by the id and matched by its record's hash (the id the hub read
 `relay status` counts them (`"refused_at_hub"`), `relay rejected` lists them ("refused by
 the hub A: REASON"), `.link.json` carries each group's count and message ids, so `peers
 groups` and the open apps say so. A record the hub later carries after all (it comes back in
-`PEERS_FED`) is no longer refused. A notice sent while the leaf's link was down is lost:
-the record stays counted as sent (docs: what is left).
+`PEERS_FED`) is no longer refused; one told again keeps its last reason. Missed notices: `ask`.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
 from peers_tui.relay.leaf_mac import HEADER, mac, proven
@@ -109,6 +109,7 @@ class TellOrigin:
         answer: dict[str, Any] = {"refused": notices, "more": len(rows) == ASK_PAGE}
         if asked.get("inbound") and self.inbound is not None:  # what the hub has of its
             answer["inbound"] = await self.inbound(host)  # records (lost_inbound.hub_answer)
+        answer["now"] = now_ms()  # the hub's clock, for the leaf's writers (hub_clock.py)
         body = json.dumps(answer).encode()
         await self.nc.publish(msg.reply, body, headers={HEADER: mac(key, ANSWER + msg.data, body)})
 
@@ -176,6 +177,7 @@ class HeardRefusals:
         self.on_inbound: Callable[[object], None] | None = None
         self.on_heard: Callable[[str], None] | None = None
         self.on_anew: Callable[[], None] | None = None
+        self.stamped: tuple[int, Any, int] | None = None  # asked, hub's time, answered (hub_clock)
 
     def start(self) -> None:
         """What is kept already, to `.link.json` (a restarted relay)."""
@@ -205,10 +207,12 @@ class HeardRefusals:
             try:
                 question = json.dumps({"since": since[0] if since else 0,
                                        "inbound": page == 0}).encode()
-                reply = await nc.request(ask_subject(host), question, timeout=2.0)
+                asked, reply = now_ms(), await nc.request(ask_subject(host), question, timeout=2.0)
+                answered = now_ms()
                 if not proven(self.key(), ANSWER + question, reply.data, reply.headers):
                     raise ValueError("an answer that is not the hub's")
                 answer = json.loads(reply.data)
+                self.stamped = (asked, answer.get("now"), answered) if page == 0 else self.stamped
                 notices, more = list(answer["refused"]), bool(answer.get("more"))
             except Exception as exc:  # no hub, a hub from before this: asked again
                 print(f"peers relay: the hub's refusals not asked for: {exc!r}",
@@ -246,7 +250,9 @@ class HeardRefusals:
         """Kept (once a record), counted; its row found in this host's file by the id claimed."""
         if self.on_heard is not None:  # the hub has it: not sent again (unconfirmed.py)
             self.on_heard(digest)
-        if digest in self.hashes:
+        if digest in self.hashes:  # told again: kept with its last reason (as at the hub)
+            self.db.execute("UPDATE refused_at_hub SET reason = ? WHERE hash = ? AND group_id = ?",
+                            (reason, digest, group_id))
             return
         found, text = (None, None) if claimed is None else _row(self.hub, group_id, claimed, digest)
         nested = self.db.in_transaction
@@ -292,7 +298,6 @@ class HeardRefusals:
 
 def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | None, str | None]:
     """(the id, the record) of this host's row with that id whose record has that hash."""
-    from peers_tui.core.encoding import record_hash
     from peers_tui.core.raw_values import text_of
 
     path = hub / f"{group_id}.db"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from peers_tui.relay.rejected_listing import hub_refused_count
 from peers_tui.relay.config import RelayConfig, relay_dir, write_private
+from peers_tui.relay.hub_clock import HubClock
 from peers_tui.relay.leaf_links import LeafLinks
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.server import NatsServer
@@ -61,6 +62,7 @@ class LinkState:
         self._api_total: int | None = None  # the hub server's count of API calls, last seen
         self._log_read = 0  # how far this leaf's server log was read for new links (_relinked)
         self.leaf_links = LeafLinks()  # the hub: each leaf's link
+        self.hub_clock = HubClock(ledger.db, config.role == "hub")  # for this host's writers
         self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
         # What the link report last counted unsent, all groups (LinkReporter.unsent_total;
         # True: counted again first, in the groups whose file or position moved)
@@ -185,6 +187,7 @@ class LinkState:
             "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,
             "rejected": self.ledger.rejected_counts(),
             "refused_at_hub": hub_refused_count(self.ledger.db),  # this host's, refused there
+            "hub_offset_ms": self.hub_clock.offset_ms,  # the hub's clock less this host's
             "tunnel": self.tunnel.state() if self.tunnel is not None else None,
             "damaged": dict(scanner.damaged) if scanner is not None else {},
             "stores": scanner.stores.counts() if scanner is not None else None,

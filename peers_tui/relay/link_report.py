@@ -247,7 +247,8 @@ class LinkReporter:
             updated=time.time(), up=link.up, since=link.since,
             rtt_ms=None if link.rtt_ms is None else round(link.rtt_ms, 2),
             to=self.config.hub_name or None if self.config.role == "leaf" else None,
-            groups=groups, arrivals=tuple(self.arrivals), problem=link_problem(link.problem))
+            groups=groups, arrivals=tuple(self.arrivals), problem=link_problem(link.problem),
+            hub_offset_ms=link.hub_clock.offset_ms)
 
     def write(self, running: bool = True) -> None:
         try:

@@ -96,10 +96,16 @@ class LinkUpkeep:
             await asyncio.wait_for(self.relinked.wait(), HELD_EVERY)
         relinked = self.relinked.is_set()
         self.relinked.clear()
-        if self.link.up and (relinked or self.ask_again or self._ask_due()) and (
-                self.refusals is not None):
-            # missed while down (hub_refusals.py); what the hub has of ours (lost_inbound.py)
+        if self.link.up and (relinked or self.ask_again or self._ask_due()
+                             or self.link.hub_clock.due()) and self.refusals is not None:
+            # missed while down (hub_refusals.py); what the hub has of ours (lost_inbound.py);
+            # the hub's clock, stamped on its answer (hub_clock.py)
+            self.refusals.stamped = None
             self.ask_again = not await self.refusals.ask(self.nc, self.config.name)
+            if self.refusals.stamped is not None and self.link.hub_clock.heard(
+                    *self.refusals.stamped):
+                self.reporter.changed()  # this host's writers bound by it from now
+                self.link.write_status(self.scanner, running=True)  # `relay status` says so
         if self.link.up:
             for envelope in await held.propose_held(self.nc, self.config.name, self.hub):
                 async with self.lock:

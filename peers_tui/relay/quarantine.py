@@ -78,9 +78,17 @@ def prepare(db: sqlite3.Connection) -> None:
 
 def quarantine(db: sqlite3.Connection, envelope: Envelope, reason: str, cap: int) -> None:
     """Count the refusal; keep the record unless its host has `cap` kept already (a record
-    refused again from the same host in the same group counts once, as before)."""
-    if db.execute("SELECT 1 FROM quarantine WHERE hash = ? AND host = ? AND group_id = ?",
-                  (envelope.hash, envelope.origin, envelope.group_id)).fetchone() is None:
+    refused again from the same host in the same group counts once, as before, and is kept
+    with its last reason and time: a record refused for the hub's clock, taken again once the
+    clock allowed it and refused then for something else, said "signed more than a day ahead"
+    for good, on the hub and on its leaf, and was taken again at every start; h-hubclock)."""
+    kept = db.execute("SELECT reason FROM quarantine WHERE hash = ? AND host = ? AND group_id = ?",
+                      (envelope.hash, envelope.origin, envelope.group_id)).fetchone()
+    if kept is not None and kept[0] != reason[:500]:
+        db.execute("UPDATE quarantine SET reason = ?, at = ? WHERE hash = ? AND host = ? AND"
+                   " group_id = ?", (reason[:500], int(time.time() * 1000), envelope.hash,
+                                     envelope.origin, envelope.group_id))
+    if kept is None:
         row = db.execute("SELECT kept FROM rejected_counts WHERE host = ?",
                          (envelope.origin,)).fetchone()
         keep = row is None or row[0] < cap

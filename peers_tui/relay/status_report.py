@@ -58,6 +58,11 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
             if "refused this host's token" in str(link.get("problem")):
                 print("a new token from the hub (peers relay token --name HOST there) is taken "
                       "with: peers relay init --leaf TOKEN")
+        offset = status.get("hub_offset_ms")  # (hub_clock.py) a minute or more: said
+        if type(offset) is int and abs(offset) >= 60_000:
+            print(f"the hub's clock is {abs(offset) / 3_600_000:.1f} h "
+                  f"{'behind' if offset < 0 else 'ahead of'} this host's (its writers follow no"
+                  " row signed more than a day past the hub's)")
     leaves = status.get("leaves")
     for name, leaf in sorted((leaves if isinstance(leaves, dict) else {}).items()):
         if not isinstance(leaf, dict):

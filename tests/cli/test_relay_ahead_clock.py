@@ -22,7 +22,7 @@ import pytest
 
 from peers_tui.core.ids import ulid_value
 from tests.cli.test_relay_refused_back import send_ahead
-from tests.relay_helpers import bodies, three_hosts, wait_for
+from tests.relay_helpers import Host, User, bodies, three_hosts, wait_for
 
 MINUTE = 60_000
 pytestmark = [pytest.mark.slow,
@@ -37,6 +37,27 @@ def libfaketime() -> str:
     if not found:
         pytest.skip("needs libfaketime.so.1 where faketime installs it")
     return found[0]
+
+
+def start_ahead(host: Host, ahead: str) -> None:
+    """The host's relay with its clock `ahead`: libfaketime preloaded into the relay itself
+    (the `faketime` program forks, so stopping it left the relay running after the test)."""
+    host.stop()
+    host.process = subprocess.Popen(
+        [sys.executable, "-m", "peers_tui", "relay"],
+        env={**host.env(), "LD_PRELOAD": libfaketime(), "FAKETIME": ahead}, text=True,
+        stdout=subprocess.PIPE, stderr=open(host.root / "relay.err", "a"))
+    wait_for(lambda: host.status().get("running"), what=f"{host.name}'s relay, {ahead}")
+
+
+def carol_refused_for_the_clock(hosts: list[Host]) -> tuple[User, User]:
+    """carol's +26 h message on C, refused at the hub and told to C: (alice, carol)."""
+    hub, _, c = hosts
+    wait_for(c.link_up, what="C's link")
+    send_ahead(c.users["carol"], "from tomorrow")
+    wait_for(lambda: int(c.status().get("refused_at_hub") or 0) == 1,
+             what="C told of the refusal")
+    return hub.users["alice"], c.users["carol"]
 
 
 def near_now(message: dict, now: float) -> bool:
@@ -85,12 +106,7 @@ def test_an_author_whose_record_the_hub_refused_for_its_clock_posts_again_with_h
     right, is signed on her chain's floor (a day ahead) and refused too, and so is every one
     until the hub's clock is within a day of it: not fixed (why: docs/relay.md)."""
     with three_hosts(tmp_path) as (hosts, group_id):
-        hub, b, c = hosts
-        alice, carol = hub.users["alice"], c.users["carol"]
-        wait_for(c.link_up, what="C's link")
-        send_ahead(carol, "from tomorrow")
-        wait_for(lambda: int(c.status().get("refused_at_hub") or 0) == 1,
-                 what="C told of the refusal")
+        alice, carol = carol_refused_for_the_clock(hosts)
         carol.ok("send", "team", "carol with her clock right")
         wait_for(lambda: "carol with her clock right" in bodies(alice), timeout=20,
                  what="carol's next on A")
@@ -111,14 +127,7 @@ def test_once_the_hubs_clock_allows_her_floor_her_chain_is_taken_again(tmp_path)
         carol.ok("send", "team", "carol after")
         wait_for(lambda: int(c.status().get("refused_at_hub") or 0) == 2,
                  what="C told of both refusals")
-        hub.stop()
-        # libfaketime preloaded into the relay itself: the `faketime` program forks, so
-        # stopping it (hub.stop) left its relay running after the test.
-        hub.process = subprocess.Popen(
-            [sys.executable, "-m", "peers_tui", "relay"],
-            env={**hub.env(), "LD_PRELOAD": libfaketime(), "FAKETIME": "+130m"}, text=True,
-            stdout=subprocess.PIPE, stderr=open(hub.root / "relay.err", "a"))
-        wait_for(lambda: hub.status().get("running"), what="the hub's relay, 2 h ahead")
+        start_ahead(hub, "+130m")
         wait_for(c.link_up, timeout=30, what="C's link again")
         carol.ok("send", "team", "carol two hours later")
         wait_for(lambda: "carol two hours later" in bodies(alice), timeout=20,

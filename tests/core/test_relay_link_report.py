@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from peers_tui.core.link_state import (
     Arrival, GroupSync, LinkState, link_path, read_link_state, write_link_state,
@@ -30,6 +32,7 @@ class Link:
     since: float = 0.0
     rtt_ms: float | None = 1.0
     problem: str | None = None
+    hub_clock: Any = field(default_factory=lambda: SimpleNamespace(offset_ms=None))
 
 
 def message(n: int) -> Envelope:
@@ -43,9 +46,10 @@ def test_the_file_holds_every_field_as_documented(tmp_path: Path) -> None:
                       since=4.0, rtt_ms=None, to="A", problem="token refused",
                       groups={GROUP: GroupSync(3, 7, "01F", 0.25, refused=2, refused_ids=("01X",)),
                               "b" * 26: GroupSync()},
-                      arrivals=(Arrival(GROUP, "B", 2, "01A", "01B", 3.5),))
+                      arrivals=(Arrival(GROUP, "B", 2, "01A", "01B", 3.5),),
+                      hub_offset_ms=-10_800_000)
     assert state.to_json() == {
-        "host": "C", "role": "leaf", "pid": 1, "running": True, "updated": 5.0, "up": False,
+        "hub_offset_ms": -10_800_000, "host": "C", "role": "leaf", "pid": 1, "running": True, "updated": 5.0, "up": False,
         "since": 4.0, "rtt_ms": None, "to": "A",
         "groups": {GROUP: {"unsent": 3, "sent": 7, "frontier": "01F", "receiving": 0.25,
                            "invites": 0, "refused": 2, "refused_ids": ("01X",)},
@@ -56,6 +60,8 @@ def test_the_file_holds_every_field_as_documented(tmp_path: Path) -> None:
         "problem": "token refused", "v": 1}
     write_link_state(tmp_path, state)
     assert read_link_state(tmp_path) == state
+    # first in the file, where the lean `peers send` reads it without a parse (hub_refused)
+    assert link_path(tmp_path).read_bytes().startswith(b'{"hub_offset_ms":-10800000,')
 
 
 async def test_a_flow_of_messages_wakes_the_writer_once_and_is_written_in_time(
