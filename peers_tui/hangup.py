@@ -36,6 +36,7 @@ import os
 import queue
 import select
 import signal
+import stat
 import termios
 import threading
 from collections.abc import Callable
@@ -204,8 +205,14 @@ class HangUp:
         """Watch the terminal the driver reads (when it reads one) from a daemon thread: its
         hang-up takes the same way as SIGHUP. Call it once, from the main thread."""
         driver = self.driver
-        if (self.watcher is not None or not isinstance(driver, HangUpDriver)
-                or not driver.input_tty):
+        if self.watcher is not None or not isinstance(driver, HangUpDriver):
+            return
+        # Not `driver.input_tty` (isatty): a terminal that hung up before the driver was made
+        # answers isatty() with False. Still a character device; a pipe or a file is not.
+        try:
+            if not stat.S_ISCHR(os.fstat(driver.fileno).st_mode):
+                return
+        except OSError:  # closed: nothing to watch
             return
         self.watcher = threading.Thread(target=self._watch, args=(driver.fileno,),
                                         name="peers-terminal-watch", daemon=True)

@@ -144,3 +144,21 @@ def test_an_app_whose_terminal_stays_keeps_running(alice: User, team):
         assert idle < 0.3, f"{idle:.2f} CPU s in 2 s idle"
     finally:
         terminal.close()
+
+
+def test_a_terminal_gone_during_start_up_without_sighup_ends_the_app(alice: User, team,
+                                                                      tmp_path: Path):
+    """The terminal goes while the app is still starting (before its first frame, during its
+    wait for that frame's write, right after it) and no signal comes: the app paints into
+    nothing and ends. The watch starts after the first frame (it must not cost that frame) and
+    sees the hang-up that came before it at once."""
+    for number, delay in enumerate((0.0, 0.1, 0.2, 0.3, 0.5)):
+        place = tmp_path / str(number)
+        place.mkdir()
+        terminal = Wrapped(alice, "team", place)
+        try:
+            terminal.read(delay)
+            terminal.hang_up()
+            assert _ended_within(terminal.app, 20), f"hung up {delay} s after its start"
+        finally:
+            terminal.close()
