@@ -26,6 +26,15 @@ nothing depends on the order any more (`HangUpDriver`, the app's driver on Linux
 - the output thread no longer dies at EIO (the terminal went away before SIGHUP was handled):
   it drops what follows, so its queue never fills and no write of the event loop blocks;
 - on the way out, the driver does not wait for its output thread once hung up.
+
+SIGHUP reaches only the session leader of the terminal's session and (as it exits, or from a
+shell that passes it on) the terminal's foreground group. An app that is neither, such as the
+child of a wrapper started in a session of its own, learns nothing when its terminal goes,
+and Textual's input thread then reads end-of-file from it in a loop that never ends (~28 % of
+a core, for hours: h-orphan). So the app also watches the terminal (`HangUp.watch`, after the
+first frame): a daemon thread blocks in poll() on its descriptor with no events asked and no
+timeout, which returns only on POLLHUP (the pty's master closed) or POLLERR, and the hang-up
+then takes the same way as SIGHUP, once, whichever comes first.
 """
 
 from __future__ import annotations
