@@ -24,8 +24,11 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
+
 from peers_tui.core.account import Account
 from tests.conftest import User
+from tests.system_helpers import write_lock_held
 from tests.tui.test_hangup import Terminal, typed
 
 # A profiling wrapper as the one that left them: it starts the app as its child (the app does
@@ -162,3 +165,28 @@ def test_a_terminal_gone_during_start_up_without_sighup_ends_the_app(alice: User
             assert _ended_within(terminal.app, 20), f"hung up {delay} s after its start"
         finally:
             terminal.close()
+
+
+# It waits (the lock held 3.5 s) more than it computes: on the waiting worker (tests/scheduling).
+@pytest.mark.slow
+def test_a_terminal_gone_without_sighup_while_a_send_waits_keeps_the_message(
+        alice: User, bob: User, team):
+    """The same grace as a hang-up: Enter pressed while another process holds the group
+    file's write lock, then the terminal goes and no signal comes. The app waits for the send
+    (the outbox's busy timeout, 5 s) before it ends: the message is stored."""
+    terminal = Terminal(alice, "team", controlling=False)
+    try:
+        typed(terminal, b"sent as the pane went")
+        with write_lock_held(alice.hub / f"{team}.db"):
+            entered = len(terminal.output)
+            os.write(terminal.fd, b"\r")
+            terminal.wait_for(b"Message team", since=entered)  # the composer emptied: sent
+            terminal.read(0.3)
+            terminal.hang_up()
+            time.sleep(3.0)  # longer than the grace timer
+        assert terminal.exited_within(20), "the app outlived its terminal"
+        assert terminal.status == 0
+    finally:
+        terminal.close()
+    bodies = [m["body"] for m in bob.ok("log", "team", "--json").json()]
+    assert "sent as the pane went" in bodies
