@@ -185,7 +185,7 @@ class PeersApp(App[None]):
         # An SSH hang-up ends the app the same way /quit does: drafts saved, presence dropped
         # (peers_tui.hangup: not through Textual's resume on the SIGCONT that comes with it).
         with contextlib.suppress(ValueError, AttributeError):  # not the main thread; Windows
-            on_hang_up(self._driver, self.background.hang_up)
+            self.background.terminal = on_hang_up(self._driver, self.background.hang_up)
         # Pushed once Textual's start-up batch is over. Pushed inside it, the chat screen is
         # laid out and drawn into a frame that is thrown away (nothing is written in a batch),
         # and its footer composes its keys, before the first frame reaches the terminal;

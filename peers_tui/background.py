@@ -20,6 +20,7 @@ from textual.app import App
 from peers_tui.core.presence import Presence
 
 if TYPE_CHECKING:
+    from peers_tui.hangup import HangUp
     from peers_tui.outbox import Outbox
     from peers_tui.screens import ChatScreen
     from peers_tui.services.hub_watch import HubWatcher
@@ -37,6 +38,7 @@ class Background:
         self.chat: ChatScreen | None = None
         self.outbox: Outbox | None = None
         self.hub_watch: HubWatcher | None = None
+        self.terminal: HangUp | None = None  # SIGHUP's handler, once the app has mounted
 
     def shown(self, chat: ChatScreen) -> None:
         """The chat screen is mounted: the user is here (a hang-up from now on keeps its
@@ -55,6 +57,8 @@ class Background:
         gc.freeze()
         gc.enable()  # paused for start-up by the launcher (peers_tui.launch)
         hub_watch.watch_all()
+        if self.terminal is not None:  # a terminal gone without SIGHUP ends the app too
+            self.terminal.watch()
 
     def wake_threads(self) -> None:
         """Tell the threads to end: they block until told, so nothing polls while idle."""

@@ -26,6 +26,15 @@ nothing depends on the order any more (`HangUpDriver`, the app's driver on Linux
 - the output thread no longer dies at EIO (the terminal went away before SIGHUP was handled):
   it drops what follows, so its queue never fills and no write of the event loop blocks;
 - on the way out, the driver does not wait for its output thread once hung up.
+
+SIGHUP reaches only the session leader of the terminal's session and (as it exits, or from a
+shell that passes it on) the terminal's foreground group. An app that is neither, such as the
+child of a wrapper started in a session of its own, learns nothing when its terminal goes,
+and Textual's input thread then reads end-of-file from it in a loop that never ends (~28 % of
+a core, for hours: h-orphan). So the app also watches the terminal (`HangUp.watch`, after the
+first frame): a daemon thread blocks in poll() on its descriptor with no events asked and no
+timeout, which returns only on POLLHUP (the pty's master closed) or POLLERR, and the hang-up
+then takes the same way as SIGHUP, once, whichever comes first.
 """
 
 from __future__ import annotations
@@ -34,7 +43,9 @@ import asyncio
 import contextlib
 import os
 import queue
+import select
 import signal
+import stat
 import termios
 import threading
 from collections.abc import Callable
@@ -164,24 +175,92 @@ def _no_resume(signum: int, frame: FrameType | None) -> None:
     """SIGCONT after a hang-up: there is no terminal to come back to."""
 
 
-def on_hang_up(driver: Driver | None, callback: Callable[[], None]) -> None:
-    """Call `callback` on the running event loop when the terminal hangs up (once); from the
-    moment the signal is handled, `driver` (a HangUpDriver) writes nothing and resumes nothing.
-    Call it from the main thread."""
-    loop = asyncio.get_running_loop()
+class HangUp:
+    """What the app does when its terminal goes, whichever way it learns of it first: SIGHUP
+    (the app leads its session, or its group is the terminal's foreground one), or the
+    terminal's own hang-up seen on its descriptor (`watch`: an app the signal never reaches).
+    Either way `driver` (a HangUpDriver) writes nothing and resumes nothing from that moment,
+    and `callback` runs once on the event loop."""
 
-    def hung_up(signum: int, frame: FrameType | None) -> None:
-        # Runs between two bytecodes of the main thread, wherever it was (perhaps inside the
-        # driver's own resume): only what cannot wait, and nothing that takes a lock the
-        # interrupted code could hold. The hang-up recorded first, before anything else.
-        if isinstance(driver, HangUpDriver):
-            driver.hang_up()
+    def __init__(self, driver: Driver | None, callback: Callable[[], None]) -> None:
+        self.driver, self.callback = driver, callback
+        self.loop = asyncio.get_running_loop()
+        self.called = False  # on the event loop only
+        self.watcher: threading.Thread | None = None
+
+    def _cut(self) -> None:
+        if isinstance(self.driver, HangUpDriver):
+            self.driver.hang_up()
+
+    def _once(self) -> None:
+        if not self.called:
+            self.called = True
+            self.callback()
+
+    def signalled(self, signum: int, frame: FrameType | None) -> None:
+        """SIGHUP. Runs between two bytecodes of the main thread, wherever it was (perhaps
+        inside the driver's own resume): only what cannot wait, and nothing that takes a lock
+        the interrupted code could hold. The hang-up recorded first, before anything else."""
+        self._cut()
         signal.signal(signal.SIGCONT, _no_resume)
         signal.signal(signal.SIGHUP, _no_resume)  # once: a second hang-up changes nothing
         try:
-            loop.call_soon_threadsafe(callback)
+            self.loop.call_soon_threadsafe(self._once)
         except RuntimeError:  # the loop has ended: the app is on its way out already
             signal.signal(signal.SIGHUP, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGHUP)  # end as a process without a handler does
 
-    signal.signal(signal.SIGHUP, hung_up)
+    def watch(self) -> None:
+        """Watch the terminal the driver reads (when it reads one) from a daemon thread: its
+        hang-up takes the same way as SIGHUP. Call it once, from the main thread."""
+        driver = self.driver
+        if self.watcher is not None or not isinstance(driver, HangUpDriver):
+            return
+        # Not `driver.input_tty` (isatty): a terminal that hung up before the driver was made
+        # answers isatty() with False. Still a character device; a pipe or a file is not.
+        try:
+            if not stat.S_ISCHR(os.fstat(driver.fileno).st_mode):
+                return
+        except OSError:  # closed: nothing to watch
+            return
+        self.watcher = threading.Thread(target=self._watch, args=(driver.fileno,),
+                                        name="peers-terminal-watch", daemon=True)
+        self.watcher.start()
+
+    def _watch(self, fd: int) -> None:
+        if not wait_hang_up(fd):
+            return
+        self._cut()
+        with contextlib.suppress(RuntimeError):  # the loop has ended: the app is leaving
+            self.loop.call_soon_threadsafe(self._once)
+
+
+def wait_hang_up(fd: int) -> bool:
+    """Block until the terminal on `fd` hangs up (True), or `fd` is closed (False).
+
+    poll() asked for no event reports only POLLHUP, POLLERR and POLLNVAL, and waits without a
+    timeout: nothing runs until the terminal goes (no idle CPU). A pty's slave reports POLLHUP
+    once its master is closed (the tmux pane killed, the window closed, sshd gone), whether
+    or not any SIGHUP was sent; Textual's input thread meanwhile reads end-of-file from it
+    in a loop that never ends by itself."""
+    poller = select.poll()
+    poller.register(fd, 0)
+    while True:
+        try:
+            events = poller.poll()
+        except InterruptedError:  # pragma: no cover - retried by Python itself (PEP 475)
+            continue
+        for _, mask in events:
+            if mask & select.POLLNVAL:
+                return False
+            if mask & (select.POLLHUP | select.POLLERR):
+                return True
+
+
+def on_hang_up(driver: Driver | None, callback: Callable[[], None]) -> HangUp:
+    """Call `callback` on the running event loop when the terminal hangs up (once); from the
+    moment the signal is handled, `driver` (a HangUpDriver) writes nothing and resumes nothing.
+    Call it from the main thread; `watch()` the result to notice a hang-up without SIGHUP."""
+    hang_up = HangUp(driver, callback)
+    signal.signal(signal.SIGHUP, hang_up.signalled)
+    return hang_up

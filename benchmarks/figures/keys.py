@@ -36,7 +36,7 @@ from benchmarks.common import (
     unmeasured,
 )
 from benchmarks.data import World, marker
-from benchmarks.tmux import Tmux
+from benchmarks.tmux import Tmux, late_note
 
 ECHO_RATIO = 1.2
 KEY_P50_MS, KEY_P99_MS = 25.0, 60.0
@@ -173,7 +173,7 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
     main_env = {"PEERS_HOME": str(world.home), "PEERS_HUB": str(world.hub)}
     friend_env = {"PEERS_HOME": str(world.friend_home), "PEERS_HUB": str(world.hub)}
     other = Tmux(world.root, isolated_env(world.root), name="tmux-second")
-    survivors = tmux.survived_hangup
+    survivors, late = tmux.survived_hangup, len(tmux.ended_late)
     try:
         log("figure 14: Alt+N between the big and the small group (tmux)")
         _started(tmux, peers + ["open", World.SMALL], main_env, marker(World.SMALL))
@@ -200,6 +200,9 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
         tmux.stop()
         other.close()
     notes = []
+    ended_late = tmux.ended_late[late:] + other.ended_late
+    if ended_late:
+        notes.append(late_note(ended_late))
     survived = tmux.survived_hangup - survivors + other.survived_hangup
     if survived:
         notes.append(f"{survived} apps kept running after their terminal hung up (SIGHUP); "

@@ -31,7 +31,7 @@ from benchmarks.common import (
     PYTHON, REPO, Figure, Sizes, log, median, peers_command, ratio, unmeasured,
 )
 from benchmarks.data import World, marker
-from benchmarks.tmux import Tmux, TmuxError
+from benchmarks.tmux import Tmux, TmuxError, late_note
 
 OPEN_TARGET_MS = 400.0
 OPEN_RATIO = 1.25
@@ -103,12 +103,15 @@ def floor_argv() -> list[str]:
     return [PYTHON, str(REPO / "benchmarks" / "floor_apps.py"), "paint", FLOOR_TEXT]
 
 
-def _notes(failures: list[str], survivors: int, sizes: Sizes) -> list[str]:
+def _notes(failures: list[str], survivors: int, sizes: Sizes,
+           late: list[float] | None = None) -> list[str]:
     starts = 3 * (sizes.start_repeats + 1)
     notes = []
     if failures:
         notes.append(f"{len(failures)} of {starts} starts never showed the newest row "
                      f"(within {START_TIMEOUT_S:.0f} s); left out of the median")
+    if late:
+        notes.append(late_note(late, starts))
     if survivors:
         notes.append(f"{survivors} of {starts} apps kept running after their terminal hung up "
                      "(SIGHUP); the benchmark killed them")
@@ -146,7 +149,7 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
     solo_env = {"PEERS_HOME": str(world.solo_home), "PEERS_HUB": str(world.solo_hub)}
     peers = peers_command()
 
-    survivors = tmux.survived_hangup
+    survivors, late = tmux.survived_hangup, len(tmux.ended_late)
     log("figure 2: peers open, big against small group (tmux)")
     open_failures: list[str] = []
     open_unfilled: list[str] = []
@@ -166,11 +169,13 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
          "big_full_screen_samples_ms": big_full, "small_full_screen_samples_ms": small_full,
          "starts_without_full_screen": len(open_unfilled), "unfilled_screens": open_unfilled[:2],
          "starts_without_newest_row": len(open_failures), "failed_screens": open_failures[:2],
-         "apps_alive_after_hangup": tmux.survived_hangup - survivors},
-        notes=_notes(open_failures, tmux.survived_hangup - survivors, sizes)
+         "apps_alive_after_hangup": tmux.survived_hangup - survivors,
+         "apps_ended_late_ms": tmux.ended_late[late:]},
+        notes=_notes(open_failures, tmux.survived_hangup - survivors, sizes,
+                     tmux.ended_late[late:])
         + [_full_note(big_full, floor, open_unfilled)],
         floor=floor, floor_label=FLOOR_LABEL, floor_ratio=ratio(value, floor))
-    survivors = tmux.survived_hangup
+    survivors, late = tmux.survived_hangup, len(tmux.ended_late)
 
     log("figure 3: cold start with all groups against none (tmux)")
     # Earlier figures opened other groups; `peers` with no argument must open the big one.
@@ -196,8 +201,10 @@ def measure(world: World, sizes: Sizes, tmux: Tmux | None) -> list[Figure]:
          "newest_row_median_ms": median(newest),
          "starts_without_full_screen": len(cold_unfilled), "unfilled_screens": cold_unfilled[:2],
          "starts_without_newest_row": len(cold_failures), "failed_screens": cold_failures[:2],
-         "apps_alive_after_hangup": tmux.survived_hangup - survivors},
-        notes=_notes(cold_failures, tmux.survived_hangup - survivors, sizes)
+         "apps_alive_after_hangup": tmux.survived_hangup - survivors,
+         "apps_ended_late_ms": tmux.ended_late[late:]},
+        notes=_notes(cold_failures, tmux.survived_hangup - survivors, sizes,
+                     tmux.ended_late[late:])
         + [f"the newest row alone (the figure before h-outside16): {median(newest):.0f} ms, "
            f"{median(newest) / floor:.2f}x floor"]
         + ([_unfilled_note(cold_unfilled)] if cold_unfilled else []),

@@ -43,7 +43,30 @@ def test_a_respawned_pane_ends_the_app_by_itself(alice: User, bob: User, team: s
         for _ in range(6):
             started = tmux.start([sys.executable, str(wrapper), "open", "team"], user)
             tmux.wait_for_text(["hello from bob"], started, timeout=30)
-            tmux.stop(wait=20)  # respawn-pane -k; the app gone within 20 s, else counted
+            tmux.stop(wait=20, late=0)  # respawn-pane -k; the app gone within 20 s, else counted
+        assert tmux.survived_hangup == 0, f"{tmux.survived_hangup} of 6 outlived their terminal"
+    finally:
+        tmux.close()
+
+
+@needs_tmux
+def test_a_pane_respawned_during_start_up_ends_the_app_by_itself(alice: User, team: str,
+                                                                 tmp_path: Path) -> None:
+    """The benchmark's way, hung up at moments of start-up (h-orphan): before the SIGHUP
+    handler is there (the default action ends the process), while the first frame is made
+    or waited for (peers_tui.first_write), just after it. Each ends by itself (the grace timer
+    made 120 s), none outlives its pane."""
+    import time
+
+    wrapper = tmp_path / "long_grace.py"
+    wrapper.write_text(WRAPPER)
+    tmux = Tmux(tmp_path, isolated_env(tmp_path))
+    user = {"PEERS_HOME": str(alice.home), "PEERS_HUB": str(alice.hub)}
+    try:
+        for delay in (0.0, 0.1, 0.2, 0.3, 0.45, 0.6):
+            tmux.start([sys.executable, str(wrapper), "open", "team"], user)
+            time.sleep(delay)
+            tmux.stop(wait=20, late=0)
         assert tmux.survived_hangup == 0, f"{tmux.survived_hangup} of 6 outlived their terminal"
     finally:
         tmux.close()
