@@ -37,7 +37,7 @@ from peers_tui.core.invitations import (
     Invitation, deliver, discard, find, named_apart, read_inbox,
 )
 from peers_tui.core.invites import InviteCode
-from peers_tui.core.membership import ACTIVE
+from peers_tui.core.membership import ACTIVE, NOT_IN_PAIR
 from peers_tui.core.models import GroupInfo
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.profiles import Profile
@@ -59,8 +59,11 @@ def invite_to(account: Account, group: str, person: str, role: Role = Role.WRITE
     if profile.user_id == account.user_id:
         raise PeersError("you cannot invite yourself")
     entry = account.resolve(group)
-    if account.store(entry).current_roster().active(profile.user_id) is not None:
+    roster = account.store(entry).current_roster()
+    if roster.active(profile.user_id) is not None:
         raise PeersError(f"{profile.handle} is already a member of {entry.name}")
+    if roster.pair is not None and profile.user_id not in roster.pair:
+        raise PeersError(f"{NOT_IN_PAIR}: {profile.handle} cannot join it")
     code = account.invite(group, role, uses, expires_in)
     return profile, deliver(account.paths.hub, account.keypair, profile.user_id, code,
                             account.store(entry).name, extra)
