@@ -32,7 +32,7 @@ from peers_tui.core.encoding import b32, canonical_json, record_digest_b32, unb3
 from peers_tui.core.errors import BadInvite, NotFound, PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair, fingerprint
-from peers_tui.core.names import look_alikes
+from peers_tui.core.names import look_alikes, shown_handle
 from peers_tui.core.invites import InviteCode, parse_code
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.profiles import (
@@ -153,7 +153,7 @@ class Invitation:
 
     @property
     def sender(self) -> str:
-        return self.from_label or self.from_handle
+        return self.from_label or shown_handle(self.from_handle)
 
     @property
     def claims_dm(self) -> bool:  # judged from the genesis once the group is here (`direct`)
@@ -313,6 +313,6 @@ def named_apart(invitations: list[Invitation], people: Iterable[tuple[str, str]]
     fingerprint: anyone can take any handle, and an invitation is how a stranger speaks first."""
     senders = {(i.from_id, i.from_handle) for i in invitations}
     ambiguous = look_alikes(senders | set(people))
-    return [replace(i, from_label=f"{i.from_handle}~{fingerprint(i.from_id)}")
+    return [replace(i, from_label=f"{shown_handle(i.from_handle)}~{fingerprint(i.from_id)}")
             if (i.from_id, i.from_handle) in ambiguous else i for i in invitations]
 
