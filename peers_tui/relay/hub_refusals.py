@@ -36,6 +36,7 @@ from typing import Any
 
 from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
+from peers_tui.relay.hub_cut import CutBudget
 from peers_tui.relay.leaf_mac import HEADER, mac, proven
 
 TAIL = "peers-refused"
@@ -82,6 +83,8 @@ class TellOrigin:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sending: set[asyncio.Task[None]] = set()
         self.inbound: Callable[[str], Awaitable[dict[str, int] | None]] | None = None
+        # A leaf's share of the hub's time for its questions (seventeenth attack pass)
+        self.budget = CutBudget("questions for the refusals it missed", "PEERS_RELAY_ASK_BURST")
 
     async def connected(self, nc: Any, db: sqlite3.Connection) -> None:
         """Told from now on; and answering a leaf's question, at each of its links, for the
@@ -92,8 +95,9 @@ class TellOrigin:
     async def _answer(self, msg: Any) -> None:
         host = msg.subject.split(".")[-1]  # the asking leaf, by its permissions (permissions.py)
         key = self.leaves().get(host)
-        if not key or not msg.reply:
-            return
+        if not key or not msg.reply or self.budget.refusal(host):
+            return  # over its share: no answer (asked again at its next link)
+        began = time.monotonic()
         try:
             asked = json.loads(msg.data)
             since = int(asked.get("since", 0))
@@ -110,6 +114,7 @@ class TellOrigin:
         if asked.get("inbound") and self.inbound is not None:  # what the hub has of its
             answer["inbound"] = await self.inbound(host)  # records (lost_inbound.hub_answer)
         body = json.dumps(answer).encode()
+        self.budget.spent(host, time.monotonic() - began)
         await self.nc.publish(msg.reply, body, headers={HEADER: mac(key, ANSWER + msg.data, body)})
 
     def anew(self, host: str) -> None:
