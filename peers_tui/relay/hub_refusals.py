@@ -43,6 +43,7 @@ TAIL = "peers-refused"
 NOTICE, ANSWER = b"notice", b"answer"  # what a MAC proves (leaf_mac.py): one, or an answer
 ASK_SUBJECTS = "peers.refusals.*"  # a leaf asks for the refusals it may have missed
 ASK_PAGE = 200
+ASK_COST = 0.1  # s of a leaf's share a question counts at least: 20 at once, then 1 a second
 ASKED_KEY = "refused_asked"  # in the leaf's positions: the hub's time of the last one heard
 KEEP = 1000        # records kept here with their reason; past it counted only
 SHOWN_IDS = 256    # message ids of one group in .link.json (the newest)
@@ -83,8 +84,7 @@ class TellOrigin:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sending: set[asyncio.Task[None]] = set()
         self.inbound: Callable[[str], Awaitable[dict[str, int] | None]] | None = None
-        # A leaf's share of the hub's time for its questions (seventeenth attack pass)
-        self.budget = CutBudget("questions for the refusals it missed", "PEERS_RELAY_ASK_BURST")
+        self.budget = CutBudget("questions", "PEERS_RELAY_ASK_BURST")  # seventeenth attack pass
 
     async def connected(self, nc: Any, db: sqlite3.Connection) -> None:
         """Told from now on; and answering a leaf's question, at each of its links, for the
@@ -114,7 +114,7 @@ class TellOrigin:
         if asked.get("inbound") and self.inbound is not None:  # what the hub has of its
             answer["inbound"] = await self.inbound(host)  # records (lost_inbound.hub_answer)
         body = json.dumps(answer).encode()
-        self.budget.spent(host, time.monotonic() - began)
+        self.budget.spent(host, max(ASK_COST, time.monotonic() - began))
         await self.nc.publish(msg.reply, body, headers={HEADER: mac(key, ANSWER + msg.data, body)})
 
     def anew(self, host: str) -> None:

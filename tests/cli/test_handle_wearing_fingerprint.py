@@ -16,7 +16,7 @@ from pathlib import Path
 
 from peers_tui.core.account import Account
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.names import person_labels, shown_handle
+from peers_tui.core.names import person_labels
 from tests.conftest import User
 
 
@@ -45,6 +45,8 @@ def test_a_handle_cannot_end_in_someone_elses_fingerprint(alice: User, make_user
 
 
 def test_labels_show_a_tilde_in_a_handle_as_a_placeholder():
+    from peers_tui.core.names import shown_handle
+
     people = [("a" * 52, "alice", "pd6qb3uj"), ("b" * 52, "alice∼pd6qb3uj", "ttexuvxn"),
               ("c" * 52, "bob～x", "zzzzzzzz")]
     labels = person_labels(people, room=40)

@@ -5,8 +5,9 @@ relay's event loop every time, with no share of the hub's time: a query of its q
 a stream info, and an answer of up to a page of refused records with their text (an
 amplification: a question of 30 bytes, an answer of up to a page of records). Measured on
 main: 48,442 questions answered in 12 s of a flood, 4.9 s of the hub relay's CPU, carol's
-message from C 2.9 s and 9.8 s late. Now each leaf has a share of the hub's time for these
-questions (hub_cut.CutBudget, as for its cut questions and membership changes); beyond it
+message from C 2.9 s and 9.8 s late; in this test 31,253 answered. Now each leaf has a share of the hub's time for these
+questions (hub_cut.CutBudget, as for its cut questions and membership changes; a question
+counting 0.1 s at least: 20 at once, then one a second); beyond it
 the hub does not answer (an honest leaf asks once a link, and again at the next). What is
 left (docs/relay.md): the flood's messages still reach the hub's relay and server.
 
@@ -48,6 +49,7 @@ async def flood(config_hub, stop: threading.Event, counts: dict[str, int]) -> No
                 await nc.publish(ask_subject("B"), question, reply=inbox)
             counts["sent"] += 200
             await nc.flush()
+        await asyncio.sleep(15)  # the answers the hub still had to give
     finally:
         await nc.close()
 
@@ -68,10 +70,11 @@ def test_a_leaf_asking_for_its_refusals_in_a_loop_gets_a_share_of_the_hubs_time(
             time.sleep(5)
         finally:
             stop.set()
-            flooding.join(timeout=30)
+            flooding.join(timeout=60)
         spent = cpu_seconds(hub) - before
         assert counts["sent"] > 10_000, counts
-        assert counts["answered"] < 1_000, (spent, counts)  # main: thousands
+        # 3 at once (the burst of 0.3 s, ASK_COST each), then one a second; main: 31,253
+        assert counts["answered"] < 100, (spent, counts)
         wait_for(lambda: "during the flood" in bodies(alice), timeout=60,
                  what="carol's message on A")
         # B's relay still asks and is answered at its next link: bob's message goes through
