@@ -18,17 +18,10 @@ import pytest
 from peers_tui.core.account import Account
 from peers_tui.core.federation_people import known_people
 from peers_tui.core.profiles import PEOPLE_DIR
-from tests.relay_helpers import federation, stop_all, wait_for
+from tests.cli.test_relay_presence import hosts  # noqa: F401 (two hosts, quick heartbeats)
+from tests.relay_helpers import wait_for
 
 pytestmark = [pytest.mark.slow]
-
-
-@pytest.fixture
-def hosts(tmp_path, monkeypatch):
-    monkeypatch.setenv("PEERS_PRESENCE_HEARTBEAT", "0.5")
-    made = federation(tmp_path)
-    yield made
-    stop_all(made)
 
 
 @pytest.mark.parametrize("planted", ["copy", "empty"])
