@@ -42,6 +42,7 @@ from peers_tui.core.models import GroupInfo
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.profiles import Profile
 from peers_tui.core.records import SignedRecord, sign
+from peers_tui.core.roster import PAIR_ONLY
 from peers_tui.core.roles import Role
 
 HANDLED_SETTING = "invitations_handled"  # ids of invitations accepted or declined here
@@ -166,7 +167,7 @@ def _found(account: Account, other: str) -> GroupEntry:
     hub = account.paths.hub
     genesis = sign(account.keypair, RecordKind.GENESIS, None, {
         "name": DM_NAME, "handle": account.handle, "nonce": b32(os.urandom(10)),
-        "dm": sorted([account.user_id, other])})
+        "dm": sorted([account.user_id, other]), PAIR_ONLY: True})
     group_id = group_id_of(genesis)
     hub.mkdir(parents=True, exist_ok=True)
     path = hub / f"{group_id}.db"

@@ -40,6 +40,7 @@ from peers_tui.core.profiles import (
 )
 from peers_tui.core.records import RecordError, SignedRecord, sign
 from peers_tui.core.roles import Role
+from peers_tui.core.roster import PAIR_ONLY
 from peers_tui.core.times import iso_utc_or_none
 
 INVITATIONS_DIR = ".invitations"
@@ -220,8 +221,10 @@ def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCod
         if role is None or role < Role.ADMIN:
             raise RecordError("the inviter is not allowed to invite in that group")
         genesis = store.genesis()
+        # Only one founded closed to anyone else (roster.PAIR_ONLY) is offered as direct:
+        # before, a "direct conversation" could hold anyone (seventeenth attack pass).
         direct = (genesis.data.get("dm") == sorted([record.author, keypair.public_id])
-                  and genesis.author == record.author)
+                  and genesis.author == record.author and genesis.data.get(PAIR_ONLY) is True)
         return code, store.name, found.role.label if found else "?", direct
     except PeersError as exc:
         raise RecordError(f"the group cannot be read ({exc})") from exc

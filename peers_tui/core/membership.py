@@ -13,7 +13,9 @@ from peers_tui.core.identity import is_user_id, verify_signature
 from peers_tui.core.frozen import Frozen, replace, set_field
 from peers_tui.core.records import PAST_64_BITS, RecordError, SignedRecord, past_64_bits
 from peers_tui.core.roles import Role, may_grant, may_manage
-from peers_tui.core.roster import ACTIVE, LEFT, REMOVED, Cut, Member, MemberState, Roster, dm_pair
+from peers_tui.core.roster import (
+    ACTIVE, LEFT, REMOVED, Cut, Member, MemberState, Roster, closed_pair, dm_pair,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
@@ -267,4 +269,4 @@ def invite_terms(record: SignedRecord) -> InviteTerms:
 
 __all__ = ["ACTIONS", "ACTIVE", "LEFT", "MAX_HANDLE", "NOT_IN_PAIR", "REMOVED", "Cut",
            "InviteTerms", "Member", "MemberState", "Roster", "apply_change", "check_handle",
-           "dm_pair", "invite_terms", "is_user_id", "parse_cut"]
+           "closed_pair", "dm_pair", "invite_terms", "is_user_id", "parse_cut"]

@@ -271,6 +271,17 @@ class Roster:
         return floor
 
 
+PAIR_ONLY = "pair_only"  # in a direct conversation's genesis: no one else may join
+
+
+def closed_pair(data: Any, founder: str) -> tuple[str, str] | None:
+    """The pair of a direct conversation founded closed to anyone else (its genesis says so:
+    `PAIR_ONLY`, from h-attack17 on): no one else's join counts there. One founded before
+    has its pair all the same (dm_pair) and no such rule: a rule taking effect for it would
+    void the joins a third person made there, and with them every later change of its log."""
+    return dm_pair(data, founder) if data.get(PAIR_ONLY) is True else None
+
+
 def dm_pair(data: Any, founder: str) -> tuple[str, str] | None:
     """The pair a genesis's data names as a direct conversation, if its founder is one of
     them (else no direct conversation: a third person cannot found one for two others)."""
