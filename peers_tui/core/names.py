@@ -218,7 +218,9 @@ def typed_names(people: Iterable[tuple[str, str]], others: Iterable[tuple[str, s
 
     people = list(people)
     ambiguous = look_alikes(set(people) | set(others))
-    return [f"{name}~{fingerprint(user_id)}" if (user_id, name) in ambiguous else name
+    # A handle with a tilde typed bare would be read as `name~fingerprint` of someone else
+    return [f"{name}~{fingerprint(user_id)}"
+            if (user_id, name) in ambiguous or not TILDE_LIKE.isdisjoint(name) else name
             for user_id, name in people]
 
 

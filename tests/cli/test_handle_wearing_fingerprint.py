@@ -55,3 +55,8 @@ def test_labels_show_a_tilde_in_a_handle_as_a_placeholder():
     assert "∼" not in labels[("b" * 52, "alice∼pd6qb3uj")]
     assert shown_handle("bob～x") == "bob<U+FF5E>x"
     assert shown_handle("alice") == "alice"
+    # Tab's completion: typed bare, `alice~pd6qb3uj` would name the real alice
+    from peers_tui.core.names import typed_names
+
+    assert typed_names([("b" * 52, "alice~pd6qb3uj"), ("a" * 52, "alice")]) == [
+        f"alice~pd6qb3uj~{fingerprint('b' * 52)}", "alice"]
