@@ -221,8 +221,7 @@ def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCod
         if role is None or role < Role.ADMIN:
             raise RecordError("the inviter is not allowed to invite in that group")
         genesis = store.genesis()
-        # Only one founded closed to anyone else (roster.PAIR_ONLY) is offered as direct:
-        # before, a "direct conversation" could hold anyone (seventeenth attack pass).
+        # Only one founded closed to others (PAIR_ONLY) is offered as direct (h-attack17)
         direct = (genesis.data.get("dm") == sorted([record.author, keypair.public_id])
                   and genesis.author == record.author and genesis.data.get(PAIR_ONLY) is True)
         return code, store.name, found.role.label if found else "?", direct
