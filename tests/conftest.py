@@ -258,3 +258,13 @@ def unix_users(unix_site: Path):
     yield {short: system.make_unix_user(base, short, hub, unix_site / "site")
            for short in system.USER_NAMES}
     shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def relay_files_mine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relay's files for its users (`.presence-hosts.json`, `.presence-people.json`) are
+    believed only when they are its owner's (h-attack17): tests that write them as the relay
+    would, with no `.relay/` of theirs, have this user taken for the relay's owner."""
+    from peers_tui.core import host_presence
+
+    monkeypatch.setattr(host_presence, "relay_owner", lambda hub: os.geteuid())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.names import look_alike_key, shown_name
+from peers_tui.core.names import look_alike_key, shown_handle
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_minute
 from peers_tui.core.views import MemberView, MessageView
@@ -38,13 +38,13 @@ class AuthorLabels:
     def label(self, user_id: str, name: str, fingerprint: str) -> str:
         """`name` as shown for `user_id`: with `fingerprint` where another's looks alike."""
         key = self._key(user_id, name)
-        shown = shown_name(name)
+        shown = shown_handle(name)
         return f"{shown}~{fingerprint}" if len(self.owners[key]) > 1 else shown
 
     def quoted(self, message: MessageView) -> str:
         """The author of the message `message` replies to, named as the author column would."""
         if message.reply_author_id is None or message.reply_author is None:
-            return shown_name(message.reply_author or "?")
+            return shown_handle(message.reply_author or "?")
         return self.label(message.reply_author_id, message.reply_author,
                           fingerprint(message.reply_author_id))
 
@@ -56,7 +56,7 @@ def format_message(message: MessageView, labels: AuthorLabels | None = None) -> 
     one inert line and every line of a body is indented, so nothing in a message can make
     a line that looks like another message."""
     when = local_minute(message.created_at)
-    author = labels(message) if labels is not None else shown_name(message.display_author)
+    author = labels(message) if labels is not None else shown_handle(message.display_author)
     flag = ("" if message.verified else
             f"[UNVERIFIED: {inert(str(message.problem), allow_newlines=False)}] ")
     body = message.body.replace("\n", "\n" + INDENT)
@@ -66,7 +66,7 @@ def format_message(message: MessageView, labels: AuthorLabels | None = None) -> 
         return f"{when} {flag}* {author} set the topic: {body}"
     if message.reply_to:
         quoted = inert(message.reply_body or "", allow_newlines=False)
-        whom = labels.quoted(message) if labels is not None else shown_name(
+        whom = labels.quoted(message) if labels is not None else shown_handle(
             message.reply_author or "?")
         body = f"(re {whom}: \"{quoted}\") {body}"
     if message.edited:

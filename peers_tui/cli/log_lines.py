@@ -4,7 +4,7 @@ message, and membership events as compact lines in their place."""
 from __future__ import annotations
 
 from peers_tui.core.events import EventView
-from peers_tui.core.names import shown_name
+from peers_tui.core.names import shown_handle, shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.reactions import summary
 from peers_tui.core.times import local_minute
@@ -34,7 +34,7 @@ def forged_lines(message: MessageView) -> list[str]:
     of one kind, author and reason as one line with how many (core.views.folded_changes)."""
     folds, hidden = folded_changes(message.forged_changes)
     lines = [f"{INDENT}[{'' if count == 1 else f'{count:,} '}UNVERIFIED {change.kind}"
-             f"{'' if count == 1 else 's'} of the message above by {shown_name(change.author)}"
+             f"{'' if count == 1 else 's'} of the message above by {shown_handle(change.author)}"
              f" ({shown_name(change.fingerprint)}): {inert(change.reason, allow_newlines=False)}]"
              for change, count in folds]
     if hidden:

@@ -9,7 +9,7 @@ from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account
 from peers_tui.cli.output import EXIT_OK, out, out_json, warn
 from peers_tui.core.whereabouts import locate
-from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.core.names import look_alikes, shown_handle, shown_name
 from peers_tui.core.presence import Presence
 from peers_tui.core.roles import Role
 from peers_tui.core.roster import MemberState
@@ -58,7 +58,7 @@ def list_members(args: argparse.Namespace) -> int:
             if member.user_id not in where.present:
                 place = f"away ({place})" if place else "away"
             host = f"  {place:<18}" if where.across_hosts else ""
-            out(f"{shown_name(member.handle):<20} {member.fingerprint}{host}  "
+            out(f"{shown_handle(member.handle):<20} {member.fingerprint}{host}  "
                 f"{member.role}{suffix}")
     return EXIT_OK
 

@@ -13,7 +13,7 @@ from peers_tui.cli.output import out, out_json, say, warn
 from peers_tui.cli.tui import run_app
 from peers_tui.core import direct, profiles
 from peers_tui.core.errors import PeersError
-from peers_tui.core.names import shown_name
+from peers_tui.core.names import shown_handle, shown_name
 from peers_tui.core.roles import Role
 from peers_tui.core.text import inert
 
@@ -66,7 +66,7 @@ def cmd_people(args: argparse.Namespace) -> int:
                          "where": place} if place is not None else {}))
         else:
             mark = "  (you)" if person.user_id == me.user_id else ""
-            out(f"{shown_name(person.handle):<20} {person.fingerprint}"
+            out(f"{shown_handle(person.handle):<20} {person.fingerprint}"
                 f"{f'  {inert(place, allow_newlines=False)}' if place else ''}{mark}")
     return 0
 
@@ -97,7 +97,7 @@ def cmd_invite_to(args: argparse.Namespace) -> int:
     me = account(args)
     profile, ident = direct.invite_to(me, args.group, args.to, Role.parse(args.role),
                                       args.uses, args.expires)
-    out(f"invited {shown_name(profile.handle)} ({profile.fingerprint}) to "
+    out(f"invited {shown_handle(profile.handle)} ({profile.fingerprint}) to "
         f"{shown_name(me.resolve(args.group).name)}: invitation {ident}")
     _say_reach(me, profile.user_id)
     return 0

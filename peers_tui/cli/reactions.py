@@ -7,7 +7,7 @@ import argparse
 from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account as account
 from peers_tui.cli.output import out, out_json
-from peers_tui.core.names import shown_name
+from peers_tui.core.names import shown_handle
 
 
 
@@ -49,5 +49,5 @@ def cmd_reactions(args: argparse.Namespace) -> int:
         out("(no reactions)")
     for emoji, people in found:
         out(f"{emoji} {len(people)}  " + ", ".join(
-            f"{shown_name(r.handle)} ({r.fingerprint})" for r in people))
+            f"{shown_handle(r.handle)} ({r.fingerprint})" for r in people))
     return 0

@@ -8,7 +8,7 @@ from textual.message import Message
 from peers_tui.commands.slash import ChatContext, SlashCommand, Standing, confirm, in_background
 from peers_tui.core.errors import NotFound, PeersError
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.core.names import look_alikes, shown_handle, shown_name
 from peers_tui.core.roles import Role
 from peers_tui.messages import CreateGroup, JoinGroup, LeaveGroup, OpenGroup, SetNotify
 
@@ -97,7 +97,7 @@ class Invite(SlashCommand):
 
             profile, ident = invite_to(account, entry.id, str(person), role, uses, expires)
             note = reach_note(account, profile.user_id)  # one line: it waits for their host
-            return (f"invited {shown_name(profile.handle)} ({profile.fingerprint}) to "
+            return (f"invited {shown_handle(profile.handle)} ({profile.fingerprint}) to "
                     f"{shown_name(entry.name)} as {role.label}: invitation {ident}"
                     + (f" — {note}" if note else ""))
         in_background(chat, work if person is None else deliver)
@@ -133,7 +133,7 @@ class Nick(SlashCommand):
             account.set_handle(handle)
             updated, failed = account.spread_handle()
             note = f" (not yet in {len(failed)} group(s): {failed[0]})" if failed else ""
-            return f"you are now {shown_name(account.handle)} in {len(updated)} group(s){note}"
+            return f"you are now {shown_handle(account.handle)} in {len(updated)} group(s){note}"
         in_background(chat, work)
 
 
@@ -147,7 +147,7 @@ class Members(SlashCommand):
             everyone = account.members(group_id, include_former=True)
             ambiguous = look_alikes((m.user_id, m.handle) for m in everyone)
             return "\n".join(
-                f"{shown_name(m.handle)} ({m.fingerprint}) {m.role}"
+                f"{shown_handle(m.handle)} ({m.fingerprint}) {m.role}"
                 + ("  looks like another member's handle" if (m.user_id, m.handle) in ambiguous
                    else "")
                 for m in everyone if m.state == "active")
@@ -179,7 +179,7 @@ class Remove(SlashCommand):
         account, entry, app = chat.account, chat.entry, chat.app
 
         def ask(handle: str, user_id: str) -> None:  # on the UI thread
-            confirm(chat, f"Remove {shown_name(handle)} ({fingerprint(user_id)}) "
+            confirm(chat, f"Remove {shown_handle(handle)} ({fingerprint(user_id)}) "
                     f"from {shown_name(entry.name)}?",
                     "their messages stay; what they sign from now on does not count",
                     lambda: in_background(chat, lambda: "removed " + account.member_label(

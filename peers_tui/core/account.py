@@ -21,7 +21,7 @@ from peers_tui.core.member_actions import DEFAULT_EXPIRES, DEFAULT_USES, MIN_PRE
 from peers_tui.core.membership import ACTIVE, MAX_HANDLE
 from peers_tui.core.missing_file import MissingFile
 from peers_tui.core.message_actions import MessageActions
-from peers_tui.core.names import check_name, look_alike_key, shown_name
+from peers_tui.core.names import TILDE_LIKE, check_name, look_alike_key, shown_name
 from peers_tui.core.group_entry import find_group
 from peers_tui.core.personal_store import GroupEntry, PersonalStore
 from peers_tui.core.states import NOTIFY_LEVELS, GroupState, NotifyLevel
@@ -96,6 +96,9 @@ class Account:
     def set_handle(self, handle: str) -> None:
         """Change the handle here; each group learns it (signed) the next time you post there."""
         check_name(handle, "handle", max_chars=MAX_HANDLE, spaces=False)
+        if not TILDE_LIKE.isdisjoint(handle):
+            raise PeersError("a handle cannot contain '~' or a character like it: peers puts "
+                             "one between a handle and its owner's fingerprint")
         self.personal.set_setting("handle", handle)
 
     def spread_handle(self) -> tuple[list[str], list[str]]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.names import look_alikes
+from peers_tui.core.names import TILDE_LIKE, look_alikes, shown_handle
 from peers_tui.core.dm_settled import genesis_pair, partner_of
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.records import SignedRecord
@@ -54,9 +54,18 @@ def list_conversation(account: Account, entry: GroupEntry, other: str) -> GroupE
                         | {(other, name)})
     if (other, name) in alike:
         _name_apart_earlier(account, {(u, h) for u, h in alike if u != other})
-        name = f"{name}~{fingerprint(other)}"
+        name = f"{_listed(name)}~{fingerprint(other)}"
+    else:
+        name = _listed(name)
     account.personal.set_setting(DM_SETTING + other, entry.id)
     return account.personal.add_group(entry.id, name, entry.db_path)
+
+
+def _listed(handle: str) -> str:
+    """A partner's handle as their conversation is listed: as it is, but for a tilde (or
+    one's look-alike) shown as a placeholder, so that no `~` of theirs reads as a
+    fingerprint (seventeenth attack pass)."""
+    return handle if TILDE_LIKE.isdisjoint(handle) else shown_handle(handle)
 
 
 def _name_apart_earlier(account: Account, people: set[tuple[str, str]]) -> None:
@@ -90,7 +99,8 @@ def follow_partner(account: Account, entry: GroupEntry) -> GroupEntry:
         store = account.store(entry)
         other = partner_in(account.user_id, store)
         handle = store.current_roster().handle_of(other) if other else None
-        if other is None or not handle or entry.name in (handle, f"{handle}~{fingerprint(other)}"):
+        listed = _listed(handle) if handle else ""
+        if other is None or not handle or entry.name in (listed, f"{listed}~{fingerprint(other)}"):
             return entry
         return list_conversation(account, entry, other)
     except PeersError:

@@ -37,11 +37,12 @@ from peers_tui.core.invitations import (
     Invitation, deliver, discard, find, named_apart, read_inbox,
 )
 from peers_tui.core.invites import InviteCode
-from peers_tui.core.membership import ACTIVE
+from peers_tui.core.membership import ACTIVE, NOT_IN_PAIR
 from peers_tui.core.models import GroupInfo
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.profiles import Profile
 from peers_tui.core.records import SignedRecord, sign
+from peers_tui.core.roster import PAIR_ONLY
 from peers_tui.core.roles import Role
 
 HANDLED_SETTING = "invitations_handled"  # ids of invitations accepted or declined here
@@ -59,8 +60,11 @@ def invite_to(account: Account, group: str, person: str, role: Role = Role.WRITE
     if profile.user_id == account.user_id:
         raise PeersError("you cannot invite yourself")
     entry = account.resolve(group)
-    if account.store(entry).current_roster().active(profile.user_id) is not None:
+    roster = account.store(entry).current_roster()
+    if roster.active(profile.user_id) is not None:
         raise PeersError(f"{profile.handle} is already a member of {entry.name}")
+    if roster.pair is not None and profile.user_id not in roster.pair:
+        raise PeersError(f"{NOT_IN_PAIR}: {profile.handle} cannot join it")
     code = account.invite(group, role, uses, expires_in)
     return profile, deliver(account.paths.hub, account.keypair, profile.user_id, code,
                             account.store(entry).name, extra)
@@ -163,7 +167,7 @@ def _found(account: Account, other: str) -> GroupEntry:
     hub = account.paths.hub
     genesis = sign(account.keypair, RecordKind.GENESIS, None, {
         "name": DM_NAME, "handle": account.handle, "nonce": b32(os.urandom(10)),
-        "dm": sorted([account.user_id, other])})
+        "dm": sorted([account.user_id, other]), PAIR_ONLY: True})
     group_id = group_id_of(genesis)
     hub.mkdir(parents=True, exist_ok=True)
     path = hub / f"{group_id}.db"

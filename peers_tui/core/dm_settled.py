@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from peers_tui.core.errors import PeersError
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.records import SignedRecord
+from peers_tui.core.roster import dm_pair
 
 if TYPE_CHECKING:
     from peers_tui.core.group_store import GroupStore
@@ -56,8 +57,4 @@ def partner_of(user_id: str, genesis: SignedRecord) -> str | None:
 
 def genesis_pair(genesis: SignedRecord) -> tuple[str, str] | None:
     """The pair a genesis names, if its founder is one of them (else no direct conversation)."""
-    pair = genesis.data.get("dm")
-    if (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-            and pair == sorted(pair) and pair[0] != pair[1] and genesis.author in pair):
-        return pair[0], pair[1]
-    return None
+    return dm_pair(genesis.data, genesis.author)

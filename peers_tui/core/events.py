@@ -27,7 +27,7 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.membership import InviteTerms, Roster
-from peers_tui.core.names import look_alike_key
+from peers_tui.core.names import TILDE_LIKE, look_alike_key, shown_handle
 from peers_tui.core.roles import Role
 from peers_tui.core.times import iso_utc_or_none
 from peers_tui.core.views import MessageView
@@ -143,9 +143,10 @@ class _Namer:
             held = [(m.user_id, m.handle) for m in self.roster.members.values()]
             for owner, handle in [*held, *self.then.items()]:
                 self._owners.setdefault(look_alike_key(handle), set()).add(owner)
+        shown = shown_handle(name) if not TILDE_LIKE.isdisjoint(name) else name
         if self._owners.get(look_alike_key(name), set()) - {user_id}:
-            return f"{name}~{fingerprint(user_id)}"
-        return name
+            return f"{shown}~{fingerprint(user_id)}"
+        return shown
 
     def follow(self, data: dict[str, Any]) -> None:
         """Apply a change that counted: joins and handle changes name someone anew."""

@@ -24,7 +24,7 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.host_presence import CARRY_INVITATIONS_FOR, read_hosts_file
 from peers_tui.core.kept_people import carried_profile, read_kept
 from peers_tui.core.membership import ACTIVE
-from peers_tui.core.names import shown_name
+from peers_tui.core.names import shown_handle
 from peers_tui.core.profiles import Profile, find_among, people
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def delivery_note(hub: Path, known: KnownPerson) -> str | None:
     now; None when it does (they live here, or their host is heard from now)."""
     if known.here or known.heard_now:
         return None
-    name, days = shown_name(known.profile.handle), CARRY_INVITATIONS_FOR // 86400
+    name, days = shown_handle(known.profile.handle), CARRY_INVITATIONS_FOR // 86400
     if read_hosts_file(hub) is None:
         return (f"{name} has no profile in this hub and no relay runs on this host: the "
                 "invitation waits in this hub, for them only if they use it")

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from typing import Any, TypeVar
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.presence import Presence
 from peers_tui.core.profiles import PEOPLE_DIR
+from peers_tui.core.relay_file import relay_owner
 
 HOSTS_FILE = ".presence-hosts.json"
 FORMAT = 1
@@ -162,13 +164,23 @@ def write_public_json(hub: Path, name: str, data: object) -> None:
 
 def read_public_json(hub: Path, name: str) -> Any:
     """What `<hub>/<name>` holds (a file the relay wrote), or None where it is missing,
-    unreadable, over MAX_FILE_BYTES or not JSON: never a symlink followed."""
+    unreadable, over MAX_FILE_BYTES or not JSON: never a symlink followed. Only a plain file
+    of the relay's owner (of `<hub>/.relay/`, core.relay_file) is the relay's: any user of
+    the hub may write one of that name (seventeenth attack pass: a planted hosts file put
+    people on hosts of its choosing in every roster, `peers members` and `/who`, and named
+    where a voided record came from)."""
+    owner = relay_owner(hub)
+    if owner is None:
+        return None
     try:
         fd = os.open(hub / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
         with os.fdopen(fd, "rb") as source:
+            info = os.fstat(source.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != owner:
+                return None
             text = source.read(MAX_FILE_BYTES + 1)
         if len(text) > MAX_FILE_BYTES:
             return None

@@ -32,7 +32,7 @@ from peers_tui.core.encoding import b32, canonical_json, record_digest_b32, unb3
 from peers_tui.core.errors import BadInvite, NotFound, PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair, fingerprint
-from peers_tui.core.names import look_alikes
+from peers_tui.core.names import look_alikes, shown_handle
 from peers_tui.core.invites import InviteCode, parse_code
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.profiles import (
@@ -40,6 +40,7 @@ from peers_tui.core.profiles import (
 )
 from peers_tui.core.records import RecordError, SignedRecord, sign
 from peers_tui.core.roles import Role
+from peers_tui.core.roster import PAIR_ONLY
 from peers_tui.core.times import iso_utc_or_none
 
 INVITATIONS_DIR = ".invitations"
@@ -153,7 +154,7 @@ class Invitation:
 
     @property
     def sender(self) -> str:
-        return self.from_label or self.from_handle
+        return self.from_label or shown_handle(self.from_handle)
 
     @property
     def claims_dm(self) -> bool:  # judged from the genesis once the group is here (`direct`)
@@ -220,8 +221,9 @@ def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCod
         if role is None or role < Role.ADMIN:
             raise RecordError("the inviter is not allowed to invite in that group")
         genesis = store.genesis()
+        # Only one founded closed to others (PAIR_ONLY) is offered as direct (h-attack17)
         direct = (genesis.data.get("dm") == sorted([record.author, keypair.public_id])
-                  and genesis.author == record.author)
+                  and genesis.author == record.author and genesis.data.get(PAIR_ONLY) is True)
         return code, store.name, found.role.label if found else "?", direct
     except PeersError as exc:
         raise RecordError(f"the group cannot be read ({exc})") from exc
@@ -313,6 +315,6 @@ def named_apart(invitations: list[Invitation], people: Iterable[tuple[str, str]]
     fingerprint: anyone can take any handle, and an invitation is how a stranger speaks first."""
     senders = {(i.from_id, i.from_handle) for i in invitations}
     ambiguous = look_alikes(senders | set(people))
-    return [replace(i, from_label=f"{i.from_handle}~{fingerprint(i.from_id)}")
+    return [replace(i, from_label=f"{shown_handle(i.from_handle)}~{fingerprint(i.from_id)}")
             if (i.from_id, i.from_handle) in ambiguous else i for i in invitations]
 

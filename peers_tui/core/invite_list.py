@@ -10,7 +10,7 @@ from peers_tui.core.times import iso_utc_or_none, utc_minute
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.membership import InviteTerms, Roster
-from peers_tui.core.names import shown_name
+from peers_tui.core.names import shown_handle
 from peers_tui.core.roles import Role, may_grant
 
 
@@ -37,7 +37,7 @@ class InviteView:
             f"{self.uses_left} use{'' if self.uses_left == 1 else 's'} left")
         until = "never expires" if self.expires_at is None else (
             f"expires {utc_minute(self.expires_at)}")
-        return f"{self.role}, {uses}, {until}, made by {self.maker_label or shown_name(self.maker)}"
+        return f"{self.role}, {uses}, {until}, made by {self.maker_label or shown_handle(self.maker)}"
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.key, "role": self.role, "maker": self.maker,

@@ -15,7 +15,7 @@ from peers_tui.core.database.files import (
 )
 from peers_tui.core.forks import forked_places
 from peers_tui.core.genesis import checked_genesis
-from peers_tui.core.membership import Roster
+from peers_tui.core.roster import Roster, closed_pair
 from peers_tui.core.membership_replay import (
     judge_invites, open_invites, replay_changes, signed_invites,
 )
@@ -86,7 +86,8 @@ def read_roster(conn: sqlite3.Connection, group_id: str, file_name: str) -> Rost
     None when any change or invite did not count: such a file goes the full way."""
     genesis = checked_genesis(conn.execute("SELECT id, record, sig FROM group_info LIMIT 1")
                               .fetchone(), group_id, file_name)
-    roster = Roster.from_genesis(group_id, genesis.author, str(genesis.data.get("handle")))
+    roster = Roster.from_genesis(group_id, genesis.author, str(genesis.data.get("handle")),
+                                 closed_pair(genesis.data, genesis.author))
     opened = open_invites(((text_column(key), text_column(kind), text_column(author), seq,
                             text_column(text), sig)
                            for key, kind, author, seq, text, sig in conn.execute(

@@ -11,7 +11,7 @@ from peers_tui.core.errors import AlreadyMember, Ambiguous, Forbidden, NotFound,
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
-from peers_tui.core.membership import ACTIVE, Member
+from peers_tui.core.membership import ACTIVE, NOT_IN_PAIR, Member
 from peers_tui.core.names import shown_name
 from peers_tui.core.group_entry import MIN_PREFIX
 from peers_tui.core.personal_store import GroupEntry
@@ -41,6 +41,9 @@ class MemberActions:
         if uses is not None and uses < 1:
             raise PeersError("an invite must allow at least 1 use")
         entry, store = self.me.group_store(query, shared=True)
+        roster = store.current_roster()
+        if roster.pair is not None and all(roster.active(p) for p in roster.pair):
+            raise PeersError(f"{NOT_IN_PAIR}: both are in it, no one else can join")
         expires_at = now_ms() + expires_in * 1000 if expires_in else None
         key = store.create_invite(self.me.keypair, role, expires_at, uses)
         self.me.pins.after_write(entry, store)

@@ -13,13 +13,18 @@ from peers_tui.core.identity import is_user_id, verify_signature
 from peers_tui.core.frozen import Frozen, replace, set_field
 from peers_tui.core.records import PAST_64_BITS, RecordError, SignedRecord, past_64_bits
 from peers_tui.core.roles import Role, may_grant, may_manage
-from peers_tui.core.roster import ACTIVE, LEFT, REMOVED, Cut, Member, MemberState, Roster
+from peers_tui.core.roster import (
+    ACTIVE, LEFT, REMOVED, Cut, Member, MemberState, Roster, closed_pair, dm_pair,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (core.frozen)
 if TYPE_CHECKING:
     from typing import Any
 
 ACTIONS = ("join", "role", "remove", "leave", "handle", "revoke")
+# A join of anyone but the two people a direct conversation's genesis names (Roster.pair):
+# before, either of them could bring others into what both sides list as the other's name.
+NOT_IN_PAIR = "a direct conversation admits only its two people"
 MAX_HANDLE = 64
 
 
@@ -104,6 +109,8 @@ def apply_change(roster: Roster, seq: int, record: SignedRecord,
             raise RecordError("a join must be signed by the joiner")
         if roster.active(target):
             raise RecordError("already a member")
+        if roster.pair is not None and target not in roster.pair:
+            raise RecordError(NOT_IN_PAIR)
         used = _usable_invite(roster, seq, record, invites.get(str(data.get("invite"))))
         terms = used[0]
         roster.invite_uses[terms.key] = roster.invite_uses.get(terms.key, 0) + 1
@@ -260,6 +267,6 @@ def invite_terms(record: SignedRecord) -> InviteTerms:
                        int(data.get("aseq", 0)), record.hash)
 
 
-__all__ = ["ACTIONS", "ACTIVE", "LEFT", "MAX_HANDLE", "REMOVED", "Cut", "InviteTerms", "Member",
-           "MemberState", "Roster", "apply_change", "check_handle", "invite_terms", "is_user_id",
-           "parse_cut"]
+__all__ = ["ACTIONS", "ACTIVE", "LEFT", "MAX_HANDLE", "NOT_IN_PAIR", "REMOVED", "Cut",
+           "InviteTerms", "Member", "MemberState", "Roster", "apply_change", "check_handle",
+           "closed_pair", "dm_pair", "invite_terms", "is_user_id", "parse_cut"]

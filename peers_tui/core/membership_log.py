@@ -20,7 +20,7 @@ from peers_tui.core.group_file import GroupFile
 from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import (
-    InviteTerms, Member, Roster, apply_change, check_handle,
+    InviteTerms, Member, Roster, apply_change, check_handle, closed_pair,
 )
 from peers_tui.core.membership_replay import (
     judge_invites, name_non_members, open_invites, replay_changes, require_role,
@@ -106,7 +106,8 @@ class MembershipLog:
         """The membership log replayed with these invites (inside a session)."""
         genesis = self.file.genesis()
         roster = Roster.from_genesis(self.file.group_id, genesis.author,
-                                     str(genesis.data.get("handle")))
+                                     str(genesis.data.get("handle")),
+                                     closed_pair(genesis.data, genesis.author))
         roster.invite_positions = self._invite_positions
         # Two rows at one seq exist only in a table rebuilt without its key: the record text
         # breaks the tie, so the verdict never depends on the order rows were filed in.

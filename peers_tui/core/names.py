@@ -57,6 +57,21 @@ def shown_name(name: object) -> str:
                    or is_unsafe(c, allow_newlines=False) else c for c in text)
 
 
+# A tilde and the characters drawn like one: peers names a look-alike `handle~fingerprint`,
+# so a tilde inside a handle could make it end in someone else's fingerprint
+# ("alice~pd6qb3uj", seventeenth attack pass). A handle shows each as a placeholder.
+TILDE_LIKE = frozenset("~\u02dc\u1fc0\u2053\u223c\u301c\uff5e\u2e1b\u2241\u224b")
+
+
+def shown_handle(name: object) -> str:
+    """A handle as one inert line (shown_name), a tilde or a look-alike of one in it as a
+    placeholder (`alice<U+007E>pd6qb3uj`): only peers itself puts `~fingerprint` after one."""
+    text = shown_name(name)
+    if TILDE_LIKE.isdisjoint(text):
+        return text
+    return "".join(f"<U+{ord(c):04X}>" if c in TILDE_LIKE else c for c in text)
+
+
 def check_name(value: object, what: str, *, max_chars: int, spaces: bool = True) -> str:
     """A handle or group name typed by the user: refused, in one line, if it is empty, too
     long, or holds a character that is invisible or controls the terminal."""
@@ -203,7 +218,9 @@ def typed_names(people: Iterable[tuple[str, str]], others: Iterable[tuple[str, s
 
     people = list(people)
     ambiguous = look_alikes(set(people) | set(others))
-    return [f"{name}~{fingerprint(user_id)}" if (user_id, name) in ambiguous else name
+    # A handle with a tilde typed bare would be read as `name~fingerprint` of someone else
+    return [f"{name}~{fingerprint(user_id)}"
+            if (user_id, name) in ambiguous or not TILDE_LIKE.isdisjoint(name) else name
             for user_id, name in people]
 
 
@@ -224,7 +241,7 @@ def person_labels(people: Iterable[tuple[str, str, str]], others: Iterable[tuple
     for user_id, name, fingerprint in people:
         if (user_id, name) in labels:
             continue
-        label = shown_name(name)
+        label = shown_handle(name)
         if (user_id, name) in ambiguous:
             label = f"{shorten(label, room - len(fingerprint) - 1)}~{fingerprint}"
         labels[(user_id, name)] = label

@@ -79,7 +79,7 @@ class Roster:
 
     __slots__ = ("group_id", "founder", "members", "head_seq", "head_hash", "problems",
                  "invite_uses", "invite_problems", "cuts", "own_times", "admin_clock",
-                 "revoked", "chain", "invite_positions", "cut_chains", "bound", "_history")
+                 "revoked", "chain", "invite_positions", "cut_chains", "bound", "pair", "_history")
 
     def __init__(self, group_id: str, founder: str, members: dict[str, Member] | None = None,
                  head_seq: int = 0, head_hash: str = "") -> None:
@@ -115,6 +115,9 @@ class Roster:
         # (before, a current admin forked his used invite and the join, with every later
         # change of the log, stopped counting: docs/relay.md "Twelfth attack pass").
         self.bound: dict[tuple[str, int], tuple[str, int]] = {}
+        # The two people of a direct conversation (its genesis names them, dm_pair): no one
+        # else's join counts (seventeenth attack pass). None for any other group.
+        self.pair: tuple[str, str] | None = None
         # Per user: the seqs at which their role changed and the role from then on (None:
         # not a member).
         self._history: dict[str, tuple[list[int], list[Role | None]]] = {}
@@ -128,9 +131,12 @@ class Roster:
         return f"Roster({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__slots__)})"
 
     @classmethod
-    def from_genesis(cls, group_id: str, founder: str, handle: str) -> Roster:
+    def from_genesis(cls, group_id: str, founder: str, handle: str,
+                     pair: tuple[str, str] | None = None) -> Roster:
+        """The roster before any change (`pair`: a direct conversation's, `dm_pair`)."""
         roster = cls(group_id=group_id, founder=founder, head_hash=group_id)
         roster._set(Member(founder, handle, Role.OWNER, ACTIVE, 0))
+        roster.pair = pair
         return roster
 
     def _set(self, member: Member) -> None:
@@ -263,3 +269,24 @@ class Roster:
                 break
             floor = max(floor, signed)
         return floor
+
+
+PAIR_ONLY = "pair_only"  # in a direct conversation's genesis: no one else may join
+
+
+def closed_pair(data: Any, founder: str) -> tuple[str, str] | None:
+    """The pair of a direct conversation founded closed to anyone else (its genesis says so:
+    `PAIR_ONLY`, from h-attack17 on): no one else's join counts there. One founded before
+    has its pair all the same (dm_pair) and no such rule: a rule taking effect for it would
+    void the joins a third person made there, and with them every later change of its log."""
+    return dm_pair(data, founder) if data.get(PAIR_ONLY) is True else None
+
+
+def dm_pair(data: Any, founder: str) -> tuple[str, str] | None:
+    """The pair a genesis's data names as a direct conversation, if its founder is one of
+    them (else no direct conversation: a third person cannot found one for two others)."""
+    pair = data.get("dm")
+    if (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+            and pair == sorted(pair) and pair[0] != pair[1] and founder in pair):
+        return pair[0], pair[1]
+    return None

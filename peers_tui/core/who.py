@@ -10,7 +10,7 @@ from __future__ import annotations
 from peers_tui.core.account import Account
 from peers_tui.core.federation_people import known_to
 from peers_tui.core.whereabouts import Whereabouts, locate
-from peers_tui.core.names import look_alikes, shown_name
+from peers_tui.core.names import look_alikes, shown_handle, shown_name
 from peers_tui.core.personal_store import GroupEntry
 from peers_tui.core.presence import Presence
 from peers_tui.core.roster import MemberState
@@ -48,7 +48,7 @@ def who_lines(account: Account, entry: GroupEntry) -> list[str]:
     lines = [f"{shown_name(entry.name)}: {counted}, {here} here now:"]
     for m in sorted(members, key=lambda m: (m.user_id not in where.present, m.handle.lower())):
         dot = "●" if m.user_id in where.present else "○"
-        lines.append(f"{dot} {shown_name(m.handle)} ({m.fingerprint})  {m.role}  "
+        lines.append(f"{dot} {shown_handle(m.handle)} ({m.fingerprint})  {m.role}  "
                      f"{place(m.user_id, where, last_known.get(m.user_id, ()))}"
                      f"{marks(m.user_id, m.handle)}")
     if others:
@@ -56,7 +56,7 @@ def who_lines(account: Account, entry: GroupEntry) -> list[str]:
         for k in others:
             person = k.profile
             dot = "●" if person.user_id in where.present else "○"
-            lines.append(f"{dot} {shown_name(person.handle)} ({person.fingerprint})  "
+            lines.append(f"{dot} {shown_handle(person.handle)} ({person.fingerprint})  "
                          f"{place(person.user_id, where, k.hosts)}"
                          f"{marks(person.user_id, person.handle)}")
     return lines

@@ -1,17 +1,14 @@
 """The hub's refusals told to the leaf that sent the record (docs/relay.md, "The hub's
 refusals told to the sender (h-refusedback)").
 
-A record a leaf published and the hub refused (signed too far ahead, backdated, forged, a
-bound reached...) was quarantined at the hub alone: on its own host it stood in the file,
-counted as sent, and its author saw nothing wrong (fourteenth acceptance pass).
+A record the hub refused was quarantined at the hub alone: on its own host it stood in the
+file, counted as sent, its author told nothing (fourteenth acceptance pass).
 
-The hub: every refusal of a record that came on `peers.in.<leaf>.*` (so from that leaf, by
-construction: permissions.py) is told to that leaf at once, on `_INBOX_<leaf>.peers-refused`,
-a subject under the leaf's own inbox prefix: the only subjects the hub may send a leaf, and
-no leaf may publish there (nor may a local user of the hub host). So no leaf can make the hub
-tell another host anything: a refusal names the host its record came from, and goes to that
-host alone. The notice is small: the group, the record's table and hash, the message id its
-text claims, and the reason.
+The hub: every refusal of a record that came on `peers.in.<leaf>.*` (from that leaf, by
+permissions.py) is told to that leaf at once, on `_INBOX_<leaf>.peers-refused`, under the
+leaf's own inbox prefix, where no leaf nor local user may publish: a refusal goes to the
+host its record came from alone. The notice: the group, the record's table and hash, the
+message id its text claims, and the reason.
 
 The leaf: a notice is kept in its ledger (`refused_at_hub`), the message's row looked up in
 this host's file by the id and matched by its record's hash (the id the hub read is a claim);
@@ -36,12 +33,14 @@ from typing import Any
 from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
+from peers_tui.relay.hub_cut import CutBudget
 from peers_tui.relay.leaf_mac import HEADER, mac, proven
 
 TAIL = "peers-refused"
 NOTICE, ANSWER = b"notice", b"answer"  # what a MAC proves (leaf_mac.py): one, or an answer
 ASK_SUBJECTS = "peers.refusals.*"  # a leaf asks for the refusals it may have missed
 ASK_PAGE = 200
+ASK_COST = 0.1  # s of a leaf's share a question counts at least: 20 at once, then 1 a second
 ASKED_KEY = "refused_asked"  # in the leaf's positions: the hub's time of the last one heard
 KEEP = 1000        # records kept here with their reason; past it counted only
 SHOWN_IDS = 256    # message ids of one group in .link.json (the newest)
@@ -82,6 +81,7 @@ class TellOrigin:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sending: set[asyncio.Task[None]] = set()
         self.inbound: Callable[[str], Awaitable[dict[str, int] | None]] | None = None
+        self.budget = CutBudget("questions", "PEERS_RELAY_ASK_BURST")  # seventeenth attack pass
 
     async def connected(self, nc: Any, db: sqlite3.Connection) -> None:
         """Told from now on; and answering a leaf's question, at each of its links, for the
@@ -92,8 +92,9 @@ class TellOrigin:
     async def _answer(self, msg: Any) -> None:
         host = msg.subject.split(".")[-1]  # the asking leaf, by its permissions (permissions.py)
         key = self.leaves().get(host)
-        if not key or not msg.reply:
-            return
+        if not key or not msg.reply or self.budget.refusal(host):
+            return  # over its share: no answer (asked again at its next link)
+        began = time.monotonic()
         try:
             asked = json.loads(msg.data)
             since = int(asked.get("since", 0))
@@ -111,6 +112,7 @@ class TellOrigin:
             answer["inbound"] = await self.inbound(host)  # records (lost_inbound.hub_answer)
         answer["now"] = now_ms()  # the hub's clock, for the leaf's writers (hub_clock.py)
         body = json.dumps(answer).encode()
+        self.budget.spent(host, max(ASK_COST, time.monotonic() - began))
         await self.nc.publish(msg.reply, body, headers={HEADER: mac(key, ANSWER + msg.data, body)})
 
     def anew(self, host: str) -> None:

@@ -27,6 +27,7 @@ from peers_tui.core.host_presence import (
     CARRY_INVITATIONS_FOR, MAX_CARRIED, MAX_CARRIED_TEXT, HostEntry, homes_here,
 )
 from peers_tui.core.invitations import INVITATIONS_DIR, InboxFull, file_received
+from peers_tui.core.kept_people import kept_homes
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.profiles import PEOPLE_DIR, read_small
 from peers_tui.relay.envelope import FED_STREAM, fed_subject
@@ -48,11 +49,13 @@ class Carried:
         self.filed: set[str] = set()
         self.absent: dict[str, float] = {}  # groups not at the hub when last asked, and when
 
-    def fill(self, entry: HostEntry) -> HostEntry:
-        """`entry` with what this host carries now."""
-        outbound = self._outbound_inboxes(entry.home)
+    def fill(self, entry: HostEntry, homes_elsewhere: Iterable[str] = ()) -> HostEntry:
+        """`entry` with what this host carries now (`homes_elsewhere`: the people other
+        hosts' entries heard call theirs)."""
+        elsewhere = frozenset(homes_elsewhere)
+        outbound = self._outbound_inboxes(entry, elsewhere)
         stamp = (_mtime(self.hub / PEOPLE_DIR), *(_mtime(path) for path in outbound),
-                 len(entry.home), hash(entry.home), int(time.time() // 3600))
+                 len(entry.home), hash(entry.home), hash(elsewhere), int(time.time() // 3600))
         if stamp != self.stamp:
             self.stamp = stamp
             self.profiles = _texts(self.hub / PEOPLE_DIR / f"{user_id}.json"
@@ -60,14 +63,23 @@ class Carried:
             self.invitations = _texts(_newest(outbound))
         return dataclasses.replace(entry, profiles=self.profiles, invitations=self.invitations)
 
-    def _outbound_inboxes(self, home: frozenset[str]) -> list[Path]:
-        """The inboxes in this hub of people who do not live here."""
+    def _outbound_inboxes(self, entry: HostEntry, elsewhere: frozenset[str]) -> list[Path]:
+        """The inboxes in this hub of people who do not live here, or whom another host calls
+        its own too: a file in `.people/` is anyone's to put there (every user of the hub
+        publishes into it), and one named after bob of hostB kept every invitation to him
+        from leaving (seventeenth attack pass). Carrying one to someone who does live here
+        costs its bytes: a host files only what is addressed to its own people."""
         try:
-            names = os.listdir(self.hub / INVITATIONS_DIR)
+            names = [name for name in sorted(os.listdir(self.hub / INVITATIONS_DIR))
+                     if is_user_id(name)]
         except OSError:
             return []
-        return [self.hub / INVITATIONS_DIR / name for name in sorted(names)
-                if is_user_id(name) and name not in home][:MAX_CARRIED]
+        claimed = [name for name in names if name in entry.home and name not in elsewhere]
+        if claimed:  # the profiles heard before, from hosts not heard for a day
+            elsewhere |= {user_id for user_id, host in kept_homes(self.hub, claimed).items()
+                          if host != entry.host}
+        return [self.hub / INVITATIONS_DIR / name for name in names
+                if name not in entry.home or name in elsewhere][:MAX_CARRIED]
 
     async def file(self, entry: HostEntry,
                    at_hub: Callable[[str], Awaitable[bool]]) -> list[str]:

@@ -147,7 +147,8 @@ class PresenceSync(LinkDrops):
         await self.watch.wait(0.25 if relinked else min(SWEEP, self.heartbeat))
         await asyncio.sleep(SETTLE)
         self.watch.watch_new()
-        entry = self.carried.fill(this_host(self.presence, self.name))
+        entry = self.carried.fill(this_host(self.presence, self.name),
+                                  (user_id for e in self.heard.values() for user_id in e.home))
         self.watch.drain()
         due = (self.sent is None or entry.present != self.sent.present
                or entry.home != self.sent.home or self.link.generation != self.sent_generation

@@ -16,7 +16,7 @@ from textual.worker import Worker
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.names import person_labels, shown_name
+from peers_tui.core.names import person_labels, shown_handle, shown_name
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_minute
 from peers_tui.core.views import MessageView
@@ -50,7 +50,7 @@ def result_text(view: MessageView, query: str, label: str | None = None) -> Text
     body = inert(view.body).replace("\n", " ⏎ ")
     flag = "" if view.verified else "⚠ unverified "
     text = Text.assemble((when, "dim"), " ", (flag, "bold"),
-                         (label or shown_name(view.display_author), "bold"), ": ", body)
+                         (label or shown_handle(view.display_author), "bold"), ": ", body)
     words = [w.strip('"*').lower() for w in query.split() if w.strip('"*')]
     for word in words:
         text.highlight_words([word], style="reverse", case_sensitive=False)

@@ -16,7 +16,7 @@ from textual.strip import Strip
 from peers_tui.core.encoding import sha256
 from peers_tui.core.events import EventView
 from peers_tui.core.links import url_spans
-from peers_tui.core.names import shown_name
+from peers_tui.core.names import shown_handle, shown_name
 from peers_tui.core.reactions import summary
 from peers_tui.core.text import inert
 from peers_tui.core.times import local_clock, local_day, local_day_name
@@ -183,7 +183,7 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
                      .wrap(console, body_width))
     folds, hidden = folded_changes(view.forged_changes, expanded)
     for change, count in folds:  # never applied: the message above keeps its state
-        forged = Text(f"⚠ {forged_kind(change, count)} by {shown_name(change.author)} "
+        forged = Text(f"⚠ {forged_kind(change, count)} by {shown_handle(change.author)} "
                       f"({shown_name(change.fingerprint)}), not applied: "
                       f"{inert(change.reason, allow_newlines=False)}", style=styles.problem)
         lines.extend(forged.wrap(console, body_width))

@@ -16,6 +16,8 @@ from peers_tui.core.kinds import RecordKind
 from peers_tui.core.profiles import publish, signed_file
 from peers_tui.core.records import sign
 
+pytestmark = pytest.mark.usefixtures("relay_files_mine")  # (tests/conftest.py)
+
 
 def profile_text(keypair: Keypair, handle: str) -> str:
     return signed_file(sign(keypair, RecordKind.PROFILE, None, {"handle": handle}))

@@ -20,6 +20,8 @@ from peers_tui.core.presence import Presence
 from peers_tui.core.profiles import PEOPLE_DIR
 from peers_tui.core.whereabouts import locate
 
+pytestmark = pytest.mark.usefixtures("relay_files_mine")  # (tests/conftest.py)
+
 ALICE, BOB, CAROL = (Keypair.from_seed(bytes([n]) * 32).public_id for n in (1, 2, 3))
 
 

@@ -26,6 +26,8 @@ from peers_tui.core.who import who_lines
 from peers_tui.testing.forge import Forger
 from tests.conftest import User, plant_identity
 
+pytestmark = pytest.mark.usefixtures("relay_files_mine")  # (tests/conftest.py)
+
 
 def profile_text(keypair: Keypair, handle: str) -> str:
     return signed_file(sign(keypair, RecordKind.PROFILE, None, {"handle": handle}))

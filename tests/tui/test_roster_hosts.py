@@ -4,6 +4,8 @@ hostile entries in those files are left out, never shown."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import time
 
@@ -15,6 +17,8 @@ from peers_tui.widgets import RosterPanel
 from tests.conftest import User
 from tests.core.test_offline_people import forged_as, heard, profile_text
 from tests.tui_helpers import make_app, wait_for
+
+pytestmark = pytest.mark.usefixtures("relay_files_mine")  # (tests/conftest.py)
 
 
 def body_of(app) -> str:
