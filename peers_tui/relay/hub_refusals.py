@@ -7,15 +7,13 @@ file, counted as sent, its author told nothing (fourteenth acceptance pass).
 The hub: every refusal of a record that came on `peers.in.<leaf>.*` (from that leaf, by
 permissions.py) is told to that leaf at once, on `_INBOX_<leaf>.peers-refused`, under the
 leaf's own inbox prefix, where no leaf nor local user may publish: a refusal goes to the
-host its record came from alone. The notice: the group, the record's table and hash, the
-message id its text claims, and the reason.
+host its record came from alone (the group, the record's table, hash, claimed id, reason).
 
-The leaf: a notice is kept in its ledger (`refused_at_hub`), the message's row looked up in
-this host's file by the id and matched by its record's hash (the id the hub read is a claim);
-`relay status` counts them (`"refused_at_hub"`), `relay rejected` lists them ("refused by
-the hub A: REASON"), `.link.json` carries each group's count and message ids, so `peers
-groups` and the open apps say so. A record the hub later carries after all (it comes back in
-`PEERS_FED`) is no longer refused; one told again keeps its last reason. Missed notices: `ask`.
+The leaf: a notice is kept in its ledger (`refused_at_hub`), the row found by the id claimed
+and matched by its record's hash; `relay status` counts them, `relay rejected` lists them,
+`.link.json` carries each group's count and ids (`peers groups`, the apps). A record that
+comes back in `PEERS_FED` is no longer refused; one told again keeps its last reason.
+Missed notices: `ask`.
 """
 
 from __future__ import annotations
