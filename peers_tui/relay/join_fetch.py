@@ -45,7 +45,7 @@ from types import TracebackType
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.invites import parse_code
 from peers_tui.core.membership_order import OutOrdered
-from peers_tui.relay.config import config_path
+from peers_tui.relay.config import relay_dir
 
 FILE_PARTS = ("", "-wal", "-shm", "-journal")
 LOCK_WAIT = 120.0  # seconds a join waits for another join of its group on this host
@@ -78,7 +78,7 @@ class JoinFetch:
             group_id = parse_code(code_text).group_id
         except BadInvite:
             return  # join itself says what is wrong with the code
-        if self.lock is None and config_path(self.hub).exists():  # no relay: nothing fetched
+        if self.lock is None and relay_dir(self.hub).is_dir():  # no relay: nothing fetched
             self.lock = _locked(self.hub / f".join-{group_id}.lock")
             if self.lock is not None:  # no other join of the group runs: what is left is dead
                 if _left_by_a_killed_join(self.hub, group_id):
