@@ -9,8 +9,18 @@ peers has no NATS client at all. They reach the federation's hub through their r
 
 from __future__ import annotations
 
+import contextlib
+import grp
+import json
+import os
+import re
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import system_helpers as system
-from tests.relay_helpers import Host, federation, stop_all, wait_for
+from tests.relay_helpers import REPO, Host, federation, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -83,3 +93,229 @@ def test_a_second_unix_user_of_a_leaf_joins_posts_changes_role_and_handle_and_le
         wait_for(lambda: "dee" not in members(alice), what="dana's leave on A")
         alice.ok("verify", "team")
         bob.ok("verify", "team")
+
+
+def test_a_second_unix_user_joins_a_group_this_leaf_does_not_have_yet(unix_site):
+    """The relay fetches it for them (its state is not theirs to read): the file then is of
+    the hub's group, 0660, as any group file of the shared hub, and theirs to write."""
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice = hub.user("alice")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team").out.strip()
+        alice.ok("send", "team", "before anyone of B")
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        dana = unix_user(base, "alice", leaf, unix_site)
+        dana.ok("id", "--handle", "dana")
+        joined = dana.run("join", code)
+        assert joined.code == 0, joined.err
+        path = leaf.hub / f"{group_id}.db"
+        info = path.stat()
+        assert (info.st_gid, info.st_mode & 0o777) == (grp.getgrnam(system.HUB_GROUP).gr_gid,
+                                                        0o660)
+        wait_for(lambda: "before anyone of B" in bodies_of(dana), what="the history on B")
+        dana.ok("send", "team", "from B")
+        wait_for(lambda: "from B" in bodies_of(alice), what="dana's post on A")
+        assert "dana" in members(alice)
+
+
+def test_two_unix_users_of_one_leaf_race_for_the_membership_order(unix_site):
+    """dana and erin, two Unix users of B (neither the relay's), join at the same moment:
+    one change takes the place at the hub, the other is told stale, catches up and signs
+    again: both are members, one chain on both hosts."""
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")
+        code = alice.ok("invite", "team", "--uses", "3").out.strip()
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        bob.ok("join", code)
+        dana, erin = (unix_user(base, short, leaf, unix_site) for short in ("alice", "bob"))
+        dana.ok("id", "--handle", "dana")
+        erin.ok("id", "--handle", "erin")
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda user: user.run("join", code), (dana, erin)))
+        assert [r.code for r in results] == [0, 0], [r.err for r in results]
+        wait_for(lambda: {"dana", "erin"} <= set(members(alice)), what="both joins on A")
+        head = members_json(alice)
+        wait_for(lambda: members_json(bob) == head, what="one membership on both hosts")
+        alice.ok("verify", "team")
+        bob.ok("verify", "team")
+
+
+def test_hub_unreachable_is_one_line_naming_how_long_and_a_handle_change_waits(unix_site):
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")
+        code = alice.ok("invite", "team", "--uses", "3").out.strip()
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        bob.ok("join", code)
+        dana = unix_user(base, "alice", leaf, unix_site)
+        dana.ok("id", "--handle", "dana")
+        dana.ok("join", code)
+        hub.stop()
+        wait_for(lambda: not leaf.link_up(), what="B's link down")
+        left = dana.run("leave", "team")
+        assert left.code == 1 and "Traceback" not in left.err, left.err
+        assert len(left.err.strip().splitlines()) == 1, left.err
+        assert re.search(r"the hub A has been unreachable for \d+s", left.err), left.err
+        renamed = dana.run("id", "--handle", "dee")
+        assert renamed.code == 0, renamed.err
+        dana.ok("send", "team", "while the hub is away")
+        hub.start()
+        wait_for(leaf.link_up, what="B's link again")
+        wait_for(lambda: "dee" in members(alice), timeout=30, what="the kept handle change on A")
+        assert "while the hub is away" in bodies_of(alice)
+        dana.ok("leave", "team")
+        wait_for(lambda: "dee" not in members(alice), what="dana's leave on A")
+
+
+def bodies_of(user) -> list[str]:
+    return [m["body"] for m in user.ok("log", "team", "--json").json()]
+
+
+def members_json(user) -> list[dict]:
+    return sorted(user.ok("members", "team", "--json").json(), key=lambda m: m["handle"])
+
+
+def desk_exchange(hub: Path, data: bytes, wait: float = 10.0) -> dict:
+    """Send raw `data` to the desk of `hub` and read its one answer line."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(wait)
+        sock.connect(str(hub / ".relay-desk.sock"))
+        with contextlib.suppress(OSError):  # a huge request: the desk may close before it all went
+            sock.sendall(data)
+        got = b""
+        while not got.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    return json.loads(got)
+
+
+def test_the_desk_survives_garbage_huge_slow_and_forged_requests(unix_site):
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team", "--uses", "3").out.strip()
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        bob.ok("join", code)
+        # Slow clients hold a connection each, saying nothing: the others are served meanwhile.
+        slow = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(5)]
+        for sock in slow:
+            sock.connect(str(leaf.hub / ".relay-desk.sock"))
+            sock.sendall(b'{"op": "ask", ')
+        started = time.monotonic()
+        assert "refused" in desk_exchange(leaf.hub, b"\xff\xfe not json at all\n")
+        assert time.monotonic() - started < 2
+        assert "refused" in desk_exchange(leaf.hub, b"[1, 2, 3]\n")
+        assert "refused" in desk_exchange(leaf.hub, b'{"op": "shutdown"}\n')
+        assert "refused" in desk_exchange(leaf.hub, b"[" * 100000 + b"\n")
+        assert "refused" in desk_exchange(leaf.hub, b"x" * (3 << 20))  # no line end, huge
+        # A change of this group, its signature not its author's (the text altered after).
+        change = bob_change(leaf, group_id)
+        forged = dict(change, text=change["text"].replace('"leave"', '"join"'))
+        for bad in (forged, dict(change, sig="not base64!"), dict(change, text=None)):
+            answer = desk_exchange(leaf.hub, json.dumps(
+                {"op": "ask", "group": group_id, "change": bad, "headers": {}}).encode() + b"\n")
+            assert "refused" in answer, answer
+        answer = desk_exchange(leaf.hub, json.dumps(
+            {"op": "ask", "group": group_id, "change": change,
+             "headers": {"Nats-Msg-Id": "x"}}).encode() + b"\n")
+        assert "refused" in answer, answer
+        answer = desk_exchange(leaf.hub, json.dumps(
+            {"op": "hold", "group": group_id, "change": change}).encode() + b"\n")
+        assert "refused" in answer, answer  # a leave is no handle change
+        for what in ({"op": "fetch", "code": "nonsense"}, {"op": "ask", "group": "../etc"}):
+            assert "refused" in desk_exchange(leaf.hub, json.dumps(what).encode() + b"\n")
+        # The slow ones are let go; the relay still runs and serves a real user.
+        for sock in slow:
+            sock.settimeout(15)
+            assert b"no whole request" in sock.recv(4096)
+            sock.close()
+        assert leaf.process.poll() is None
+        dana = unix_user(base, "alice", leaf, unix_site)
+        dana.ok("id", "--handle", "dana")
+        joined = dana.run("join", code)
+        assert joined.code == 0, joined.err
+        wait_for(lambda: "dana" in members(alice), what="dana's join at the hub")
+        assert "bob" in members(alice)  # the forged leave went nowhere
+
+
+def test_a_socket_planted_by_another_user_is_not_the_relay(unix_site):
+    """With the relay stopped, dana binds her own socket where the desk's goes: erin's
+    membership change does not talk to it (one line), and the relay started then leaves it
+    alone and says so rather than serve beside it."""
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice, bob = hub.user("alice"), leaf.user("bob")
+        alice.ok("create", "team")
+        code = alice.ok("invite", "team", "--uses", "3").out.strip()
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        bob.ok("join", code)
+        dana, erin = (unix_user(base, short, leaf, unix_site) for short in ("alice", "bob"))
+        erin.ok("id", "--handle", "erin")
+        leaf.stop()
+        assert not (leaf.hub / ".relay-desk.sock").exists()
+        plant = ("import socket, sys, time\n"
+                 "s = socket.socket(socket.AF_UNIX)\n"
+                 "s.bind(sys.argv[1]); s.listen(5); print('up', flush=True)\n"
+                 "while True:\n"
+                 "    c, _ = s.accept(); c.sendall(b'{\"answer\": {\"ok\": true}}\\n'); c.close()\n")
+        planter = subprocess.Popen(
+            ["setpriv", f"--reuid={dana.account}", f"--regid={dana.account}", "--init-groups",
+             str(system.SYSTEM_PYTHON), "-c", plant, str(leaf.hub / ".relay-desk.sock")],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            assert planter.stdout is not None and planter.stdout.readline() == "up\n"
+            joined = erin.run("join", code)
+            assert joined.code == 1 and "not running" in joined.err, joined.err
+            assert len(joined.err.strip().splitlines()) == 1
+            assert "erin" not in members(alice)
+            leaf.start()
+            wait_for(lambda: "no desk" in leaf.stderr(), what="the relay's word on the desk")
+            assert "is not this relay's" in leaf.stderr()
+            joined = erin.run("join", code)
+            assert joined.code == 1 and "not running" in joined.err, joined.err
+        finally:
+            planter.kill()
+            planter.wait()
+
+
+def bob_change(leaf: Host, group_id: str) -> dict:
+    """A membership change signed by bob of B (his leave, never sent): a genuine record."""
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from peers_tui.core.account import Account\n"
+        "from peers_tui.core.membership_order import install\n"
+        "from peers_tui.relay.desk_client import change_of\n"
+        "caught = []\n"
+        "def keep(path, record):\n"
+        "    caught.append(change_of(record.text, record.sig, record.cosig))\n"
+        "    raise SystemExit(0)\n"
+        "install(keep)\n"
+        "account = Account(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+        "try:\n"
+        "    account.leave('team')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(caught[0]))\n")
+    user = leaf.users["bob"]
+    result = subprocess.run([sys.executable, "-c", code, str(user.home), str(user.hub)],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
