@@ -319,3 +319,52 @@ def bob_change(leaf: Host, group_id: str) -> dict:
                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+# A NATS client in a few lines of the standard library (the test users' peers has no NATS):
+# ask the hub's server for the first message of the federation's stream, as a local user
+# connecting without the relay's credential.
+READ_STREAM = r"""
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+body = b'{"seq":1}'
+s.sendall(b'CONNECT {"verbose":false,"headers":true,"no_responders":true}\r\n'
+          b'SUB _INBOX.t 1\r\n'
+          b'PUB $JS.API.STREAM.MSG.GET.PEERS_FED _INBOX.t ' + str(len(body)).encode() + b'\r\n'
+          + body + b'\r\nPING\r\n')
+got = b""
+try:
+    while b"PONG" not in got or (b"MSG _INBOX.t" not in got and b"-ERR" not in got):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+except socket.timeout:
+    pass
+print(got.decode("latin-1"))
+"""
+
+
+def test_other_users_of_the_hub_host_cannot_read_the_federation_but_join_through_the_relay(
+        unix_site):
+    """On the hub host, a Unix user other than the relay's gets nothing from its nats-server
+    (it read every group's records, those it is in no member of too); a join of a group
+    founded on a leaf goes on through the relay all the same."""
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        bob = leaf.user("bob")
+        bob.ok("create", "side")
+        code = bob.ok("invite", "side").out.strip()
+        bob.ok("send", "side", "only for members")
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        dana = unix_user(base, "alice", hub, unix_site)  # a user of the hub host A
+        port = json.loads((hub.hub / ".relay" / "config.json").read_text())["client_port"]
+        seen = dana.as_user(str(system.SYSTEM_PYTHON), "-c", READ_STREAM, str(port))
+        assert "Permissions Violation" in seen.out, seen.out
+        assert "MSG _INBOX.t" not in seen.out, seen.out
+        dana.ok("id", "--handle", "dana")
+        wait_for(lambda: dana.run("join", code).code == 0, what="dana's join on the hub host")
+        assert "only for members" in [m["body"] for m in dana.ok("log", "side", "--json").json()]
+        wait_for(lambda: "dana" in members(bob, "side"), what="dana's join on B")
