@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import system_helpers as system
+from tests.conftest import User
 from tests.relay_helpers import REPO, Host, federation, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
@@ -57,6 +58,19 @@ def unix_user(base: Path, short: str, host: Host, unix_site: Path) -> system.Uni
     return system.make_unix_user(base, short, host.hub, unix_site / "site")
 
 
+def team_with_bob(hub: Host, leaf: Host) -> tuple[User, User, str, str]:
+    """alice on A founds 'team' with a three-use code; both relays run; bob of B (the relay's
+    own Unix user) joins: the group file is on B. alice, bob, the code, the group id."""
+    alice, bob = hub.user("alice"), leaf.user("bob")
+    group_id = alice.ok("create", "team").out.strip()
+    code = alice.ok("invite", "team", "--uses", "3").out.strip()
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="B's link")
+    bob.ok("join", code)
+    return alice, bob, code, group_id
+
+
 def members(user, group: str = "team") -> dict[str, str]:
     return {m["handle"]: m["role"] for m in user.ok("members", group, "--json").json()}
 
@@ -64,22 +78,14 @@ def members(user, group: str = "team") -> dict[str, str]:
 def test_a_second_unix_user_of_a_leaf_joins_posts_changes_role_and_handle_and_leaves(unix_site):
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice, bob = hub.user("alice"), leaf.user("bob")
-        alice.ok("create", "team")
-        code = alice.ok("invite", "team", "--uses", "3").out.strip()
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        bob.ok("join", code)  # the relay's own user: the group file is on B now
+        alice, bob, code, _ = team_with_bob(hub, leaf)  # the group file is on B now
         dana = unix_user(base, "alice", leaf, unix_site)  # peers-test-alice, not root
         dana.ok("id", "--handle", "dana")
         joined = dana.run("join", code)
         assert joined.code == 0, joined.err
         wait_for(lambda: "dana" in members(alice), what="dana's join at the hub")
         dana.ok("send", "team", "hello from dana")
-        wait_for(lambda: "hello from dana" in [m["body"] for m in
-                                             alice.ok("log", "team", "--json").json()],
-                 what="dana's post on A")
+        wait_for(lambda: "hello from dana" in bodies_of(alice), what="dana's post on A")
         alice.ok("role", "team", "dana", "admin")
         wait_for(lambda: members(dana).get("dana") == "admin", what="the role on B")
         changed = dana.run("role", "team", "bob", "reader")
@@ -127,13 +133,7 @@ def test_two_unix_users_of_one_leaf_race_for_the_membership_order(unix_site):
     again: both are members, one chain on both hosts."""
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice, bob = hub.user("alice"), leaf.user("bob")
-        alice.ok("create", "team")
-        code = alice.ok("invite", "team", "--uses", "3").out.strip()
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        bob.ok("join", code)
+        alice, bob, code, _ = team_with_bob(hub, leaf)
         dana, erin = (unix_user(base, short, leaf, unix_site) for short in ("alice", "bob"))
         dana.ok("id", "--handle", "dana")
         erin.ok("id", "--handle", "erin")
@@ -150,13 +150,7 @@ def test_two_unix_users_of_one_leaf_race_for_the_membership_order(unix_site):
 def test_hub_unreachable_is_one_line_naming_how_long_and_a_handle_change_waits(unix_site):
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice, bob = hub.user("alice"), leaf.user("bob")
-        alice.ok("create", "team")
-        code = alice.ok("invite", "team", "--uses", "3").out.strip()
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        bob.ok("join", code)
+        alice, bob, code, _ = team_with_bob(hub, leaf)
         dana = unix_user(base, "alice", leaf, unix_site)
         dana.ok("id", "--handle", "dana")
         dana.ok("join", code)
@@ -204,13 +198,7 @@ def desk_exchange(hub: Path, data: bytes, wait: float = 10.0) -> dict:
 def test_the_desk_survives_garbage_huge_slow_and_forged_requests(unix_site):
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice, bob = hub.user("alice"), leaf.user("bob")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team", "--uses", "3").out.strip()
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        bob.ok("join", code)
+        alice, bob, code, group_id = team_with_bob(hub, leaf)
         # Slow clients hold a connection each, saying nothing: the others are served meanwhile.
         slow = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(5)]
         for sock in slow:
@@ -259,13 +247,7 @@ def test_a_socket_planted_by_another_user_is_not_the_relay(unix_site):
     alone and says so rather than serve beside it."""
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice, bob = hub.user("alice"), leaf.user("bob")
-        alice.ok("create", "team")
-        code = alice.ok("invite", "team", "--uses", "3").out.strip()
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        bob.ok("join", code)
+        alice, bob, code, _ = team_with_bob(hub, leaf)
         dana, erin = (unix_user(base, short, leaf, unix_site) for short in ("alice", "bob"))
         erin.ok("id", "--handle", "erin")
         leaf.stop()
