@@ -15,6 +15,7 @@ line each way:
       is down, with how long; "unreachable"; "no_answer": asked, unanswered in time)
   {"op": "hold", "group", "change"}   a handle change kept for the hub (held.py)
   {"op": "fetch", "code"}             a group fetched here for a join (fetch.py)
+  {"op": "drop", "group"}             ... and removed, that join failed (join_fetch.py)
 
 Each request is checked as a record from another host is before anything goes on: a change
 must be a well-formed membership record of that group with a valid signature of its author
@@ -42,6 +43,7 @@ from peers_tui.relay.desk_checks import (
     Refused, change as _change, envelope_action, group as _group, headers as _headers,
     peer_uid as _peer_uid, share_group_file, signed_by as _author,
 )
+from peers_tui.relay.group_leftovers import joined_since, last_seq, remove_group_file
 from peers_tui.relay.hub_cut import CUT_OF
 
 if TYPE_CHECKING:
@@ -84,6 +86,7 @@ class Desk:
         self.nc: Any = None
         self.relay_loop: asyncio.AbstractEventLoop | None = None
         self.fetching: dict[str, asyncio.Lock] = {}
+        self.fetched: dict[str, tuple[int | None, int]] = {}  # group: (uid, seq) of a fetch
 
     async def start(self) -> None:
         """Listen at `<hub>/.relay-desk.sock` (a stale one of ours replaced). One that is not
@@ -176,7 +179,9 @@ class Desk:
             if op == "hold":
                 return self._hold(request)
             if op == "fetch":
-                return await self._fetch(request)
+                return await self._fetch(request, uid)
+            if op == "drop":
+                return self._drop(request, uid)
             raise Refused("unknown request")
         except asyncio.TimeoutError:
             reason = f"no whole request within {READ_TIMEOUT:.0f} s"
@@ -243,7 +248,7 @@ class Desk:
             self.relay_loop.call_soon_threadsafe(relay.relinked.set)
         return {"ok": True}
 
-    async def _fetch(self, request: dict[str, Any]) -> dict[str, Any]:
+    async def _fetch(self, request: dict[str, Any], uid: int | None) -> dict[str, Any]:
         from peers_tui.core.errors import BadInvite
         from peers_tui.core.invites import parse_code
 
@@ -269,7 +274,24 @@ class Desk:
             if not lock.locked():
                 self.fetching.pop(group_id, None)
         share_group_file(hub, group_id)
+        seq = last_seq(hub / f"{group_id}.db")
+        if seq is not None:  # the join's failure may have it dropped (below)
+            self.fetched[group_id] = (uid, seq)
         return {"ok": True, "group": group_id, "fetched": True}
+
+    def _drop(self, request: dict[str, Any], uid: int | None) -> dict[str, Any]:
+        """The file of a group fetched for a join that then failed goes (join_fetch.py does it
+        for a fetch of the user's own; the relay's file in a sticky hub is not theirs to
+        remove): only when this relay fetched it for the same uid, and no join was written
+        to it since, anyone's (then it is someone's group here, and stays)."""
+        group_id = _group(self.relay.hub, request.get("group"))
+        fetched = self.fetched.pop(group_id, None)
+        if fetched is None or fetched[0] != uid:
+            raise Refused("not a group this relay fetched for you")
+        if joined_since(self.relay.hub, group_id, fetched[1]):
+            return {"kept": "a join was written to it since"}
+        remove_group_file(self.relay.hub, group_id)
+        return {"ok": True}
 
 
 __all__ = ["Desk", "desk_path", "share_group_file"]

@@ -15,6 +15,7 @@ import struct
 from pathlib import Path
 
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.group_leftovers import FILE_PARTS
 from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT
 from peers_tui.relay.join_invites import HEADER as INVITES
 
@@ -31,7 +32,7 @@ def share_group_file(hub: Path, group_id: str) -> None:
     of the shared hub is (core.group_file: 0660, of the hub's group), whoever runs the relay."""
     from peers_tui.core.group_file import GROUP_FILE_MODE
     gid = os.stat(hub).st_gid
-    for part in ("", "-wal", "-shm", "-journal"):  # join_fetch.FILE_PARTS (a cycle through it)
+    for part in FILE_PARTS:
         path = hub / f"{group_id}.db{part}"
         with contextlib.suppress(OSError):
             if not path.is_symlink():

@@ -100,6 +100,15 @@ def fetch_through_desk(hub: Path, code_text: str) -> None:
         raise RelayError(str(why)[:400])
 
 
+def drop_through_desk(hub: Path, group_id: str) -> None:
+    """The group file the relay fetched for this user's join, which failed, removed by it
+    (desk.py: only its own fetch for this uid, no join written since); quietly kept else."""
+    try:
+        request(hub, {"op": "drop", "group": group_id}, 10.0)
+    except RelayError:
+        pass
+
+
 def change_of(text: str, sig: bytes, cosig: bytes | None) -> dict[str, Any]:
     """A signed record as a request carries it."""
     import base64
@@ -108,4 +117,4 @@ def change_of(text: str, sig: bytes, cosig: bytes | None) -> dict[str, Any]:
             "cosig": base64.b64encode(cosig).decode() if cosig else None}
 
 
-__all__ = ["DESK_FILE", "DeskUnreachable", "MAX_REQUEST", "change_of", "fetch_through_desk", "request", "uses_desk"]
+__all__ = ["DESK_FILE", "DeskUnreachable", "MAX_REQUEST", "change_of", "drop_through_desk", "fetch_through_desk", "request", "uses_desk"]

@@ -225,7 +225,8 @@ def test_the_desk_survives_garbage_huge_slow_and_forged_requests(unix_site):
         answer = desk_exchange(leaf.hub, json.dumps(
             {"op": "hold", "group": group_id, "change": change}).encode() + b"\n")
         assert "refused" in answer, answer  # a leave is no handle change
-        for what in ({"op": "fetch", "code": "nonsense"}, {"op": "ask", "group": "../etc"}):
+        for what in ({"op": "fetch", "code": "nonsense"}, {"op": "ask", "group": "../etc"},
+                     {"op": "drop", "group": group_id}):  # not fetched by the relay: stays
             assert "refused" in desk_exchange(leaf.hub, json.dumps(what).encode() + b"\n")
         # The slow ones are let go; the relay still runs and serves a real user.
         for sock in slow:
@@ -239,6 +240,7 @@ def test_the_desk_survives_garbage_huge_slow_and_forged_requests(unix_site):
         assert joined.code == 0, joined.err
         wait_for(lambda: "dana" in members(alice), what="dana's join at the hub")
         assert "bob" in members(alice)  # the forged leave went nowhere
+        assert (leaf.hub / f"{group_id}.db").exists()
 
 
 def test_a_socket_planted_by_another_user_is_not_the_relay(unix_site):
@@ -350,3 +352,25 @@ def test_other_users_of_the_hub_host_cannot_read_the_federation_but_join_through
         wait_for(lambda: dana.run("join", code).code == 0, what="dana's join on the hub host")
         assert "only for members" in [m["body"] for m in dana.ok("log", "side", "--json").json()]
         wait_for(lambda: "dana" in members(bob, "side"), what="dana's join on B")
+
+
+def test_a_failed_join_leaves_no_group_file_the_relay_fetched_for_it(unix_site):
+    """dana's code was used up at the hub: the relay fetched the group for her join, which
+    failed; the file (the relay's, in a sticky hub: not hers to remove) goes, removed by the
+    relay at her process's word. Nobody of B keeps a copy of a group nobody of B is in."""
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice, carol = hub.user("alice"), hub.user("carol")
+        group_id = alice.ok("create", "team").out.strip()
+        code = alice.ok("invite", "team").out.strip()  # one use
+        alice.ok("send", "team", "members only")
+        carol.ok("join", code)
+        hub.start()
+        leaf.start()
+        wait_for(leaf.link_up, what="B's link")
+        dana = unix_user(base, "alice", leaf, unix_site)
+        dana.ok("id", "--handle", "dana")
+        failed = dana.run("join", code)
+        assert failed.code == 1 and "Traceback" not in failed.err, failed.err
+        assert len(failed.err.strip().splitlines()) == 1, failed.err
+        assert not (leaf.hub / f"{group_id}.db").exists()
