@@ -373,4 +373,5 @@ def test_a_failed_join_leaves_no_group_file_the_relay_fetched_for_it(unix_site):
         failed = dana.run("join", code)
         assert failed.code == 1 and "Traceback" not in failed.err, failed.err
         assert len(failed.err.strip().splitlines()) == 1, failed.err
+        assert "used up" in failed.err, failed.err  # (the fetch went through: the join said no)
         assert not (leaf.hub / f"{group_id}.db").exists()
