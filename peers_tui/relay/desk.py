@@ -21,7 +21,7 @@ Each request is checked as a record from another host is before anything goes on
 must be a well-formed membership record of that group with a valid signature of its author
 (the hub checks the rest: roles, chain, invites), headers only those a leaf's own requests
 carry, a request at most MAX_REQUEST bytes read within READ_TIMEOUT, at most MAX_CLIENTS at
-once; garbage gets {"refused": reason} and a closed connection, never an exception. The
+once and MAX_PER_UID of one uid; garbage gets {"refused": reason} and a closed connection, never an exception. The
 asking uid (SO_PEERCRED) is named in what the relay prints about a refusal.
 """
 
@@ -63,6 +63,7 @@ class Relay(Protocol):
 READ_TIMEOUT = 5.0
 ASK_TIMEOUT = 3.0       # as ordering.REQUEST_TIMEOUT: the client waits a little longer
 MAX_CLIENTS = 16
+MAX_PER_UID = 4         # one user's slow or many connections leave the others served
 
 
 def desk_path(hub: Path) -> Path:
@@ -87,6 +88,7 @@ class Desk:
         self.relay_loop: asyncio.AbstractEventLoop | None = None
         self.fetching: dict[str, asyncio.Lock] = {}
         self.fetched: dict[str, tuple[int | None, int]] = {}  # group: (uid, seq) of a fetch
+        self.per_uid: dict[int | None, int] = {}  # requests under way, by the asking uid
 
     async def start(self) -> None:
         """Listen at `<hub>/.relay-desk.sock` (a stale one of ours replaced). One that is not
@@ -152,12 +154,19 @@ class Desk:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         uid = _peer_uid(writer)
+        taken = self.per_uid.get(uid, 0)
         try:
-            if self.slots.locked():
+            if self.slots.locked() or taken >= MAX_PER_UID:
                 answer: dict[str, Any] = {"busy": "the relay serves too many requests now"}
             else:
-                async with self.slots:
-                    answer = await self._answer(reader, uid)
+                self.per_uid[uid] = taken + 1
+                try:
+                    async with self.slots:
+                        answer = await self._answer(reader, uid)
+                finally:
+                    self.per_uid[uid] -= 1
+                    if not self.per_uid[uid]:
+                        del self.per_uid[uid]
             writer.write(json.dumps(answer, separators=(",", ":")).encode() + b"\n")
             await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
         except (OSError, asyncio.TimeoutError):
