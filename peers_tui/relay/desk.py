@@ -1,12 +1,10 @@
 """The relay's desk: what every Unix user of this host asks of the federation's hub through
 the relay, on a Unix socket in the hub directory (docs/relay.md, "Every user of a leaf").
 
-The relay's own state (`<hub>/.relay/`, 0700: its credential) is its Unix user's alone, and
-since the sixteenth attack pass the leaf's nats-server admits only that credential: another
-user of the host could not order a membership change at all. The relay now serves them at
-`<hub>/.relay-desk.sock` (mode 0666 in a hub only the hub's group may enter; a client trusts
-only a socket of the owner of `.relay/`: desk_client.py). One request a connection, one JSON
-line each way:
+The relay's state (`<hub>/.relay/`, 0700: its credential) is its Unix user's alone, and its
+nats-server admits only that credential: the others are served at `<hub>/.relay-desk.sock`
+(0666 in a hub only its group may enter; a client trusts only a socket of the owner of
+`.relay/`: desk_client.py). One request a connection, one JSON line each way:
 
   {"op": "ask", "group", "change": {"text", "sig", "cosig"} | null, "headers": {...}}
       a signed membership change proposed to the hub's sequencer, or (no change) the
@@ -14,15 +12,16 @@ line each way:
       the answer is the hub's ({"answer": {...}}), or why there is none ("down": the link
       is down, with how long; "unreachable"; "no_answer": asked, unanswered in time)
   {"op": "hold", "group", "change"}   a handle change kept for the hub (held.py)
-  {"op": "fetch", "code"}             a group fetched here for a join (fetch.py)
+  {"op": "fetch", "code"}             a group fetched here for a join (fetch.py), only for a
+                                      code of an invite the hub holds (its secret's key)
   {"op": "drop", "group"}             ... and removed, that join failed (join_fetch.py)
 
 Each request is checked as a record from another host is before anything goes on: a change
 must be a well-formed membership record of that group with a valid signature of its author
 (the hub checks the rest: roles, chain, invites), headers only those a leaf's own requests
 carry, a request at most MAX_REQUEST bytes read within READ_TIMEOUT, at most MAX_CLIENTS at
-once and MAX_PER_UID of one uid; garbage gets {"refused": reason} and a closed connection, never an exception. The
-asking uid (SO_PEERCRED) is named in what the relay prints about a refusal.
+once and MAX_PER_UID of one uid; garbage gets {"refused": reason} (the asking uid, from
+SO_PEERCRED, named on the relay's stderr) and a closed connection, never an exception.
 """
 
 from __future__ import annotations
@@ -143,7 +142,7 @@ class Desk:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.nc.close(), 2)
 
-    def close(self) -> None:
+    def close(self) -> None:  # (the relay's loop: its thread's stops)
         if self.loop is not None and self.stopping is not None:
             with contextlib.suppress(RuntimeError):  # its loop ended already
                 self.loop.call_soon_threadsafe(self.stopping.set)
@@ -263,7 +262,8 @@ class Desk:
 
         code = request.get("code")
         try:
-            group_id = parse_code(code if isinstance(code, str) else "").group_id
+            parsed = parse_code(code if isinstance(code, str) else "")
+            group_id = parsed.group_id
         except BadInvite as exc:
             raise Refused(f"not an invite code ({exc})") from exc
         hub = self.relay.hub
@@ -274,6 +274,9 @@ class Desk:
             async with lock:  # two users joining one group: one fetch, the other finds it
                 if (hub / f"{group_id}.db").exists():
                     return {"ok": True, "group": group_id}
+                if not await self._invite_known(group_id, parsed.key.public_id):
+                    return {"failed": f"this code names no invite of group {group_id} that the "
+                                      "hub knows: nothing was fetched"}
                 from peers_tui.relay.fetch import fetch_group
 
                 await asyncio.to_thread(fetch_group, hub, group_id)
@@ -288,11 +291,22 @@ class Desk:
             self.fetched[group_id] = (uid, seq)
         return {"ok": True, "group": group_id, "fetched": True}
 
+    async def _invite_known(self, group_id: str, key: str) -> bool:
+        """Whether the hub holds an invite of `group_id` for `key` (the public half of the
+        code's secret): a group id alone is no right to have the relay fetch a group."""
+        from peers_tui.relay.envelope import fed_subject
+        from peers_tui.relay.fetch import read_group
+
+        js = self.nc.jetstream() if self.relay.is_hub else self.nc.jetstream(domain="hub")
+        for envelope in await read_group(js, group_id, fed_subject(group_id, "invite")):
+            with contextlib.suppress(ValueError, AttributeError):
+                if json.loads(envelope.text).get("key") == key:
+                    return True
+        return False
+
     def _drop(self, request: dict[str, Any], uid: int | None) -> dict[str, Any]:
-        """The file of a group fetched for a join that then failed goes (join_fetch.py does it
-        for a fetch of the user's own; the relay's file in a sticky hub is not theirs to
-        remove): only when this relay fetched it for the same uid, and no join was written
-        to it since, anyone's (then it is someone's group here, and stays)."""
+        """A group fetched for a join that failed goes (the relay's file in a sticky hub is
+        not the user's to remove): only one fetched for this uid, no join written since."""
         group_id = _group(self.relay.hub, request.get("group"))
         fetched = self.fetched.pop(group_id, None)
         if fetched is None or fetched[0] != uid:

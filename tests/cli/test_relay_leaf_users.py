@@ -391,3 +391,9 @@ def test_a_failed_join_leaves_no_group_file_the_relay_fetched_for_it(unix_site):
         assert len(failed.err.strip().splitlines()) == 1, failed.err
         assert "used up" in failed.err, failed.err  # (the fetch went through: the join said no)
         assert not (leaf.hub / f"{group_id}.db").exists()
+        # A code made up for the group's id (no invite of it holds its key): nothing fetched.
+        made_up = code.rsplit(":", 1)[0] + ":" + "a" * 52
+        refused = dana.run("join", made_up)
+        assert refused.code == 1 and "names no invite" in refused.err, refused.err
+        assert len(refused.err.strip().splitlines()) == 1, refused.err
+        assert not (leaf.hub / f"{group_id}.db").exists()
