@@ -224,8 +224,9 @@ def test_the_desk_survives_garbage_huge_slow_and_forged_requests(unix_site):
         slow = subprocess.Popen(
             ["setpriv", f"--reuid={dana.account}", f"--regid={dana.account}", "--init-groups",
              str(system.SYSTEM_PYTHON), "-c", SLOW_CLIENTS, str(leaf.hub / ".relay-desk.sock")],
-            stdout=subprocess.PIPE, text=True)
-        assert slow.stdout is not None and slow.stdout.readline() == "connected\n"
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=base)
+        assert slow.stdout is not None and slow.stdout.readline() == "connected\n", (
+            slow.communicate(timeout=30))
         started = time.monotonic()
         assert "refused" in desk_exchange(leaf.hub, b"\xff\xfe not json at all\n")
         assert time.monotonic() - started < 2
@@ -281,7 +282,7 @@ def test_a_socket_planted_by_another_user_is_not_the_relay(unix_site):
         planter = subprocess.Popen(
             ["setpriv", f"--reuid={dana.account}", f"--regid={dana.account}", "--init-groups",
              str(system.SYSTEM_PYTHON), "-c", plant, str(leaf.hub / ".relay-desk.sock")],
-            stdout=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, text=True, cwd=base)
         try:
             assert planter.stdout is not None and planter.stdout.readline() == "up\n"
             joined = erin.run("join", code)
