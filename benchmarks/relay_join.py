@@ -76,7 +76,7 @@ def fed_messages(hub: Path, group_id: str) -> int:
     import nats
 
     async def ask() -> int:
-        nc = await nats.connect(f"nats://127.0.0.1:{load_config(hub).client_port}")
+        nc = await nats.connect(client_url(load_config(hub)))  # (its relay alone is served)
         try:
             info = await nc.jetstream().stream_info(FED_STREAM, subjects_filter=fed_subject(group_id, "msg"))
             return sum((info.state.subjects or {}).values())

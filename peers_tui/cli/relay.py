@@ -109,7 +109,7 @@ def _refetch(args: argparse.Namespace) -> int:
 def _order_on_leaf(path: Path, record: SignedRecord) -> None:
     """The sequencer of this process's membership changes (core.membership_order): on a
     leaf host the hub accepts each one before it is written (relay.ordering)."""
-    if not (path.parent / ".relay" / "config.json").exists():
+    if not (path.parent / ".relay").is_dir():  # (another Unix user's: its desk, ordering.py)
         return  # no relay here: the file is the order, and nothing more is loaded
     from peers_tui.relay.ordering import order_on_leaf
 
@@ -125,7 +125,7 @@ def _held_on_leaf(hub: str, group_id: str, author: str) -> tuple[str, bytes, byt
 def _cut_on_leaf(path: Path, member: str) -> tuple[int, str, int | None] | None:
     """Where the hub cuts `member`'s chain, for a change made while this file's join's walk
     is under way (core.change_cut, relay.ordering.cut_on_leaf)."""
-    if not (path.parent / ".relay" / "config.json").exists():
+    if not (path.parent / ".relay").is_dir():
         return None  # no relay here: no hub to ask
     from peers_tui.relay.ordering import cut_on_leaf
 

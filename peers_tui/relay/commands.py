@@ -202,7 +202,12 @@ def fetch_for_join(hub: Path, code_text: str,
         group_id = parse_code(code_text).group_id
     except BadInvite:
         return  # join itself says what is wrong with the code
-    if (hub / f"{group_id}.db").exists() or not config_path(hub).exists():
+    if (hub / f"{group_id}.db").exists() or not relay_dir(hub).is_dir():
+        return
+    from peers_tui.relay.desk_client import fetch_through_desk, uses_desk
+
+    if uses_desk(hub):  # the relay's state another Unix user's: the relay fetches it
+        fetch_through_desk(hub, code_text)
         return
     try:
         from peers_tui.relay.fetch import fetch_group

@@ -52,8 +52,8 @@ ADMIN_USER = "relay.admin"
 
 def client_url(config: RelayConfig) -> str:
     """The URL this host's relay connects to its own server with: with the relay's credential
-    (any other local process gets the local user, server.py: on the hub it may read, on a leaf
-    nothing). A `peers` process that reads the relay's config (its own Unix user) connects so
+    (any other local process gets the local user, server.py, which may do nothing: the
+    relay's desk serves them, desk.py). A `peers` process that reads the relay's config (its own Unix user) connects so
     too."""
     if config.admin_password:
         return f"nats://{ADMIN_USER}:{config.admin_password}@127.0.0.1:{config.client_port}"

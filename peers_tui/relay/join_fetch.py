@@ -45,9 +45,13 @@ from types import TracebackType
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.invites import parse_code
 from peers_tui.core.membership_order import OutOrdered
-from peers_tui.relay.config import config_path
+from peers_tui.relay.config import relay_dir
+from peers_tui.relay.desk_client import drop_through_desk, uses_desk
+from peers_tui.relay.group_leftovers import (
+    joined_since as _joined_since, last_seq as _last_seq, mark_path as _mark_path,
+    remove_group_file, unmark as _unmark,
+)
 
-FILE_PARTS = ("", "-wal", "-shm", "-journal")
 LOCK_WAIT = 120.0  # seconds a join waits for another join of its group on this host
 # How the join's lock and marks are opened: files in a hub other users can write, so no
 # symlink followed, no FIFO waited on (each is then checked to be a regular file).
@@ -78,7 +82,7 @@ class JoinFetch:
             group_id = parse_code(code_text).group_id
         except BadInvite:
             return  # join itself says what is wrong with the code
-        if self.lock is None and config_path(self.hub).exists():  # no relay: nothing fetched
+        if self.lock is None and relay_dir(self.hub).is_dir():  # no relay: nothing fetched
             self.lock = _locked(self.hub / f".join-{group_id}.lock")
             if self.lock is not None:  # no other join of the group runs: what is left is dead
                 if _left_by_a_killed_join(self.hub, group_id):
@@ -119,7 +123,10 @@ class JoinFetch:
                 # file fetched again could lack them yet and lose again.
                 _RETRYING.add((str(self.hub), self.made))
                 return
-            remove_group_file(self.hub, self.made)
+            if uses_desk(self.hub):  # fetched by the relay, its file: the relay removes it
+                drop_through_desk(self.hub, self.made)
+            else:
+                remove_group_file(self.hub, self.made)
         finally:
             if self.lock is not None:
                 os.close(self.lock)  # releases the flock
@@ -167,21 +174,6 @@ def _lock_wait() -> float:
         return LOCK_WAIT
 
 
-def remove_group_file(hub: Path, group_id: str) -> None:
-    """The group's file and its SQLite companions. This host's relay, if it opened the file,
-    lets it go at its next listing (replaced_files: a file gone starts over)."""
-    for part in FILE_PARTS:
-        try:
-            (hub / f"{group_id}.db{part}").unlink()
-        except OSError:  # gone already; or not this user's to remove: the join's error stands
-            pass
-    _unmark(hub, group_id)
-
-
-def _mark_path(hub: Path, group_id: str) -> Path:
-    return hub / f".join-{group_id}.fetched"
-
-
 def _mark(hub: Path, group_id: str, made: Path) -> None:
     """Say, beside the lock, that a join's fetch made the group's file (`made`, about to be
     linked into place) at this seq of its log: a join killed before its end leaves this mark
@@ -224,13 +216,6 @@ def _mark_seq(hub: Path, group_id: str) -> object:
         os.close(fd)
 
 
-def _unmark(hub: Path, group_id: str) -> None:
-    try:
-        _mark_path(hub, group_id).unlink()
-    except OSError:  # none; or another user's (a sticky hub): the joins since keep the file
-        pass
-
-
 def _left_by_a_killed_join(hub: Path, group_id: str) -> bool:
     """With the group's join lock held (no other join of it runs): whether the group file is
     one a killed join fetched and nobody joined with since. A staging directory of this
@@ -256,49 +241,6 @@ def _left_by_a_killed_join(hub: Path, group_id: str) -> bool:
         _unmark(hub, group_id)  # someone's file now: kept, as any file a join did not fetch
         return False
     return True
-
-
-def _last_seq(path: Path) -> int | None:
-    rows = _membership_rows(path, "SELECT MAX(seq) FROM group_members")
-    last = None if rows is None else rows[0][0]
-    if rows is not None and last is None:
-        return 0  # no change yet: the founder alone
-    return last if isinstance(last, int) else None
-
-
-def _joined_since(hub: Path, group_id: str, seq: int) -> bool:
-    """Whether the file's membership log holds a row above `seq` that claims to be a join
-    (not verified: a row of junk keeps the file too; so does a file that cannot be read)."""
-    rows = _membership_rows(hub / f"{group_id}.db",
-                            "SELECT record FROM group_members WHERE seq > ?", (seq,))
-    if rows is None:
-        return True
-    for (text,) in rows:
-        try:
-            data = json.loads(str(text))
-        except ValueError:
-            return True
-        if not isinstance(data, dict) or data.get("action") in ("join", None):
-            return True
-    return False
-
-
-def _membership_rows(path: Path, query: str,
-                     params: tuple[object, ...] = ()) -> list[tuple[object, ...]] | None:
-    """Rows of a group file's membership log, read-only; None where it cannot be read."""
-    import sqlite3
-
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
-        return None
-    try:
-        db.execute("PRAGMA trusted_schema=OFF")
-        return db.execute(query, params).fetchall()
-    except sqlite3.Error:
-        return None
-    finally:
-        db.close()
 
 
 __all__ = ["JoinFetch", "remove_group_file"]

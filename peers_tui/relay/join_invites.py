@@ -114,11 +114,11 @@ def not_here_yet(hub: Path, error: Exception, code: str = "") -> Exception:
     its maker, say), and then waiting does nothing: the refusal says why. Any other error,
     or a hub without a relay, as it was."""
     from peers_tui.core.errors import BadInvite
-    from peers_tui.relay.config import config_path
+    from peers_tui.relay.config import relay_dir
 
     if not isinstance(error, BadInvite) or not str(error).startswith(CODE_NOT_KNOWN):
         return error
-    if not config_path(hub).exists():
+    if not relay_dir(hub).is_dir():  # (its config another Unix user's: set up all the same)
         return error
     refused = refused_here(hub, code)
     if refused is not None:

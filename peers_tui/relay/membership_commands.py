@@ -38,8 +38,13 @@ def guard_membership(args: argparse.Namespace) -> None:
         if not config_path(hub).exists() or load_config(hub).role != "leaf":
             return
         status = read_status(hub)
+    except PermissionError:  # another Unix user's relay: what it tells every user
+        published = published_status(hub)
+        if published is None or published["running"]:
+            return  # whether the hub is reachable its desk says, as of now (.link.json lags)
+        status = published
     except (OSError, RelayError):
-        return  # no relay state this user may read: one host as before
+        return  # no relay state here: one host as before
     what = CHANGE_IN_WORDS.get(str(command), str(command))
     link = status.get("link") or {}
     if not status["running"] and "silent_pid" in status:  # it runs, but says nothing
@@ -58,6 +63,19 @@ def guard_membership(args: argparse.Namespace) -> None:
         raise RelayError(f"cannot {what} now: the hub {link.get('to')} has been unreachable for "
                          f"{ago(link.get('since'))}{why} and membership changes need it; "
                          "messages still work and are sent when it is back")
+
+
+def published_status(hub: Any) -> dict[str, Any] | None:
+    """A leaf relay's status as its `.link.json` tells every user of the hub (core.link_state:
+    owner-checked), for a user who cannot read `.relay/`; None when it is no leaf's."""
+    from peers_tui.core.link_state import read_link_state
+
+    state = read_link_state(hub)
+    if state is None or state.role != "leaf":
+        return None
+    return {"running": state.alive(), "updated": state.updated,
+            "link": {"up": state.up, "since": state.since, "to": state.to,
+                     "problem": state.problem}}
 
 
 def _a_code(text: object) -> bool:

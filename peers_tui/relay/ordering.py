@@ -33,6 +33,7 @@ from peers_tui.relay.config import (
     INSTALL_EXTRA, RelayConfig, RelayError, ago, client_url, config_path, inbox_prefix, load_config,
     relay_dir,
 )
+from peers_tui.relay.desk_client import DeskUnreachable, change_of, request, uses_desk
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.join_invites import carried
 
@@ -152,8 +153,7 @@ def ask(config: RelayConfig, group_id: str, payload: bytes, headers: dict[str, s
 
 
 def stale_changes(group_id: str, answer: dict[str, Any]) -> list[Envelope]:
-    """The hub's changes a stale answer carries, after the invites their joins name (which
-    this host may not have yet: catch_up writes them first)."""
+    """The hub's changes a stale answer carries, after the invites their joins name."""
     import base64
 
     from peers_tui.relay.envelope import EnvelopeError
@@ -177,23 +177,34 @@ def stale_changes(group_id: str, answer: dict[str, Any]) -> list[Envelope]:
 
 def order_on_leaf(path: Path, record: SignedRecord) -> None:
     """core.membership_order's Sequencer on a leaf host: return once the hub accepted
-    `record` (the caller writes it), else raise (nothing is written)."""
+    `record` (the caller writes it), else raise (nothing is written). A user who cannot read
+    the relay's state (another Unix user's) asks through its desk (desk.py)."""
     hub = path.parent
-    config = leaf_config(hub)
-    if config is None or not GROUP_FILE.match(path.stem) or path.suffix != ".db":
+    if not GROUP_FILE.match(path.stem) or path.suffix != ".db":
         return  # not a group file the relay replicates (a personal group: personal.db)
+    config = leaf_config(hub)
+    desk = config is None and on_leaf_desk(hub)
+    if config is None and not desk:
+        return
     group_id = path.stem
-    envelope = Envelope(group_id, "member", record.text, record.sig, record.cosig, config.name)
+    envelope = Envelope(group_id, "member", record.text, record.sig, record.cosig,
+                        config.name if config is not None else "")
     is_handle = record.data.get("action") == "handle"
-    down = link_down_reason(hub)
+    timeout = HANDLE_TIMEOUT if is_handle else REQUEST_TIMEOUT
+    extra = {**carried(path, record.data), **held_cut(record.data)}
     try:
-        if down is not None:
-            raise HubUnreachable(down)
-        answer = propose(config, envelope, HANDLE_TIMEOUT if is_handle else REQUEST_TIMEOUT,
-                         {**carried(path, record.data), **held_cut(record.data)})
+        if config is None:
+            answer = ask_desk(hub, {"op": "ask", "group": group_id, "headers": extra,
+                                    "change": change_of(record.text, record.sig, record.cosig)},
+                              timeout)
+        else:
+            down = link_down_reason(hub)
+            if down is not None:
+                raise HubUnreachable(down)
+            answer = propose(config, envelope, timeout, extra)
     except HubUnreachable as exc:
         if is_handle:
-            held.keep(hub, envelope, record.author)
+            keep(hub, envelope, record.author, desk)
             raise HeldForHub(f"your handle change waits for the hub ({exc}); "
                              "it is sent when the link is back") from exc
         if isinstance(exc, NoAnswer):  # not "nothing was changed": the hub may still take it
@@ -201,7 +212,7 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
                              "host; look (peers members) before trying again") from exc
         raise RelayError(f"nothing was changed: {exc}; membership changes need the hub") from exc
     if answer.get("ok"):
-        if is_handle:
+        if is_handle and not desk:  # (the desk's relay forgets it itself)
             held.forget(hub, group_id, record.author)
         return
     reason = str(answer.get("reason") or "refused")[:300]
@@ -209,10 +220,51 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
         raise StaleAtHub(f"another membership change reached the hub first ({reason})",
                          group_id, stale_changes(group_id, answer))
     if is_handle:  # refused (past a bound: hub_bounds.change_refused): never blocks a send
-        held.keep(hub, envelope, record.author)  # proposed again by the relay, then signed anew
+        keep(hub, envelope, record.author, desk)  # proposed again by the relay, signed anew
         raise HeldForHub(f"the hub refused your handle change ({reason}); your message goes "
                          "on under the handle you had")
     raise RelayError(f"the hub refused this membership change: {reason}")
+
+
+def on_leaf_desk(hub: Path) -> bool:
+    """Whether this user reaches a leaf's relay through its desk (its state another's)."""
+    from peers_tui.core.link_state import read_link_state
+
+    if not uses_desk(hub):
+        return False
+    state = read_link_state(hub)
+    return state is not None and state.role == "leaf"
+
+
+def ask_desk(hub: Path, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """The hub's answer to `message` through this host's relay's desk (desk.py); raises as
+    `ask` does, or RelayError (the relay refused it)."""
+    try:
+        reply = request(hub, message, timeout + 2)
+    except DeskUnreachable as exc:
+        raise HubUnreachable(str(exc)) from exc
+    answer = reply.get("answer")
+    if isinstance(answer, dict):
+        return answer
+    for key, error in (("no_answer", NoAnswer), ("down", HubUnreachable),
+                       ("unreachable", HubUnreachable)):
+        if key in reply:
+            raise error(str(reply[key])[:300])
+    why = reply.get("refused") or reply.get("busy") or reply.get("failed") or "no answer"
+    raise RelayError(f"this host's relay refused the request: {str(why)[:300]}")
+
+
+def keep(hub: Path, envelope: Envelope, author: str, desk: bool) -> None:
+    """Keep a handle change for the hub (held.py), through the desk for another Unix user;
+    quietly not when it cannot be kept (the next send signs it)."""
+    if not desk:
+        held.keep(hub, envelope, author)
+        return
+    change = change_of(envelope.text, envelope.sig, envelope.cosig)
+    try:
+        ask_desk(hub, {"op": "hold", "group": envelope.group_id, "change": change}, 2.0)
+    except RelayError:
+        pass
 
 
 def held_cut(data: dict[str, Any]) -> dict[str, str]:
@@ -232,14 +284,20 @@ def cut_on_leaf(path: Path, member: str) -> tuple[int, str, int | None] | None:
     when the hub cannot say: a RelayError says why."""
     from peers_tui.relay.hub_cut import CUT_OF
 
-    config = leaf_config(path.parent)
-    if config is None or not GROUP_FILE.match(path.stem) or path.suffix != ".db":
+    hub = path.parent
+    if not GROUP_FILE.match(path.stem) or path.suffix != ".db":
         return None
-    down = link_down_reason(path.parent)
+    config = leaf_config(hub)
+    if config is None and not on_leaf_desk(hub):
+        return None
     try:
-        if down is not None:
+        if config is None:  # another Unix user's relay: through its desk
+            answer = ask_desk(hub, {"op": "ask", "group": path.stem, "change": None,
+                                    "headers": {CUT_OF: member}}, REQUEST_TIMEOUT)
+        elif (down := link_down_reason(hub)) is not None:
             raise HubUnreachable(down)
-        answer = ask(config, path.stem, b"", {CUT_OF: member})
+        else:
+            answer = ask(config, path.stem, b"", {CUT_OF: member})
     except HubUnreachable as exc:
         raise RelayError(f"nothing was changed: {exc}; membership changes need the hub") from exc
     cut, signed = answer.get("cut"), answer.get("t")

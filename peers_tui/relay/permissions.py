@@ -99,16 +99,10 @@ def leaf_user(host: str, password: str) -> str:
 
 def local_permissions(hub_name: str, role: str = "hub") -> dict[str, dict[str, list[str]]]:
     """The `permissions` of a host's other local processes (every Unix user of the host, who
-    connect without credentials). The hub's: the reads a leaf may make, in the hub's own
-    JetStream API, and replies under `_INBOX` or the hub's own prefix; nothing that writes.
-    A leaf's: nothing (its server carries what its relay sends across the link, and what the
-    hub sends back: any other process publishing or listening there spoke for the relay;
-    sixteenth attack pass). Only the relay, with its credential, publishes, answers and
-    manages the streams."""
-    if role != "hub":
-        return {"publish": {"deny": [">"]}, "subscribe": {"deny": [">"]}}
-    local_api = "$JS.API"
-    sends = [f"{local_api}.INFO"]
-    sends += [s for stream in LEAF_READS for s in _stream_reads(stream, local_api)]
-    return {"publish": {"allow": sends},
-            "subscribe": {"allow": ["_INBOX.>", f"{inbox_prefix(hub_name)}.>"]}}
+    connect without credentials): nothing, on a leaf (its server carries what its relay
+    sends across the link and what the hub sends back: any other process publishing or
+    listening there spoke for the relay; sixteenth attack pass) and on the hub alike (a
+    local user read every group of the federation's streams, those it is no member of too;
+    what it needed them for, a join's fetch, the relay does for it now: desk.py,
+    h-leafusers). Only the relay, with its credential, publishes, reads and answers."""
+    return {"publish": {"deny": [">"]}, "subscribe": {"deny": [">"]}}

@@ -31,6 +31,7 @@ from peers_tui.relay.config import (
     RelayConfig, client_url, config_path, load_config, relay_dir, relay_inbox_prefix,
 )
 from peers_tui.relay.consumer_guard import STREAM_CAP, SWEEP, ConsumerGuard
+from peers_tui.relay.desk import Desk
 from peers_tui.relay.founding import Founding
 from peers_tui.relay.inbound import InboundStreams
 from peers_tui.relay.hub_bounds import HubBounds
@@ -62,8 +63,7 @@ from peers_tui.relay.walk_reach import WalkReach
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
 PUBLISH_CHUNK = 256
 DUPLICATE_WINDOW = 120.0
-# status.json is written at once when the link or a leaf's link changes, and else this often:
-# readers take a status older than 5 s for a relay that is gone (commands/ordering.STALE_STATUS).
+# status.json: at once when a link changes, else this often (older than 5 s: gone, STALE_STATUS)
 STATUS_EVERY = 2.0
 
 
@@ -112,6 +112,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
         self.backfills: Backfills | None = None
         self.config_mtime = config_path(hub).stat().st_mtime_ns
         self.woke_at = 0.0  # when the publisher last woke (for the trace)
+        self.desk = Desk(self)  # the other Unix users' way to the hub (desk.py)
 
     # ----------------------------------------------------------------- life cycle
     async def run(self) -> None:
@@ -169,6 +170,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
                      asyncio.create_task(self._forever(self._retry_once, 0))]  # held_retry.py
             self.retry_everything(SPREAD)  # the waits read again, isolated records tried
             self.listen_for_pokes()  # `peers relay refetch` (held_retry.py)
+            await self.desk.start()
             for group_id, _ in self.scanner.group_files():
                 self.count_soon(group_id)  # rows gone while the relay was stopped
             if not self.is_hub:
@@ -195,6 +197,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
                 task.cancel()
             if tasks:  # bounded: a request to an unreachable hub must not hold up the stop
                 await asyncio.wait(tasks, timeout=2)
+            self.desk.close()  # its thread stopped
             await background_apply.drained(30)  # its page holds the kept connection
             if self.presence_sync is not None:  # others see this host's users leave now
                 with contextlib.suppress(Exception):
@@ -209,15 +212,14 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
             self.link.write_status(self.scanner, running=False)
             self.reporter.write(running=False)
             self.scanner.close()
-            if self.waker is not None:
-                self.waker.close()
-            if self.config_watch is not None:
-                self.config_watch.close()
+            for watch in (self.waker, self.config_watch):
+                if watch is not None:
+                    watch.close()
             self.ledger.close()
 
     def _foreign_commit(self, group_id: str) -> None:
         """Another process committed to the group's file: counted against the hub (refetch.py),
-        and what is held or isolated here looked at (held_retry.py) when there is any."""
+        what is held or isolated here looked at (held_retry.py)."""
         self.count_soon(group_id)
         if self.ledger.db.execute(
                 "SELECT 1 FROM waiting WHERE group_id = ? UNION ALL SELECT 1 FROM quarantine"
@@ -295,8 +297,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
             self.waker.wake()
 
     async def _send(self, envelopes: list[Envelope]) -> None:
-        """Publish in order (the hub into the federation stream, a leaf to the hub's inbound
-        one), pipelined a chunk at a time; raises unless every one was stored."""
+        """Publish in order (the hub to PEERS_FED, a leaf to its inbound stream), pipelined."""
         js, key = (self.js_local, "") if self.is_hub else (self.js_hub, self.config.password)
         for start in range(0, len(envelopes), PUBLISH_CHUNK):  # (key: a leaf's ids, envelope.py)
             chunk = envelopes[start:start + PUBLISH_CHUNK]
@@ -310,8 +311,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
         return in_subject(self.config.name, envelope.group_id)
 
     async def _backfill(self, group_id: str) -> None:
-        """Everything of a group new here that the hub has: a join's walk continued
-        (relay/backfill.py), else the whole group in stream order (duplicates skip)."""
+        """A group new here: a join's walk continued (backfill.py), else all of it in order."""
         if self.backfills is not None and self.backfills.resume(group_id):
             return
         records = [r for r in await read_group(self.js_hub, group_id)

@@ -85,7 +85,8 @@ def server_config(config: RelayConfig, hub: Path, monitor_port: int = 0) -> str:
         # host's own processes connect without credentials on loopback and become the local
         # user, which may not be used for a leaf link (nor a leaf's user for a client).
         # The relay alone holds a credential with every right; any other local process (any
-        # Unix user of this host) is the local user, which may only read (permissions.py).
+        # Unix user of this host) is the local user, which may do nothing (permissions.py:
+        # the relay's desk serves them, desk.py).
         users = local_users(config)
         users += [leaf_user(name, password) for name, password in sorted(config.leaves.items())]
         lines.append("authorization { users: [\n  " + ",\n  ".join(users) + "\n] }")

@@ -1,8 +1,10 @@
 """A Unix user of the hub host itself turned hostile: it reaches the hub's nats-server on
 loopback, as every local process does, but without the relay's own credential
-(`config.client_url`, in `<hub>/.relay/`, mode 0700). It may read what a leaf may read, and
-nothing else: no records past the hub's checks, none in another host's name, no answer in
-the sequencer's place, no purge or delete (server.py, permissions.local_permissions).
+(`config.client_url`, in `<hub>/.relay/`, mode 0700). It may do nothing: no read of the
+federation's groups (h-leafusers: it read those it is no member of; a join's fetch, which
+needed it, is the relay's now, relay/desk.py), no records past the hub's checks, none in
+another host's name, no answer in the sequencer's place, no purge or delete (server.py,
+permissions.local_permissions).
 
 Same three hosts as test_relay_attacks.py (hub A, leaves B and C), made once for both tests.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import nats
 
 from peers_tui.relay.envelope import FED_STREAM, fed_subject, in_subject
 from peers_tui.relay.inbound import leaf_stream
@@ -25,7 +29,7 @@ from tests.relay_helpers import bodies, wait_for
 REFUSED = {"TimeoutError", "NoRespondersError", "ServiceUnavailableError", "NoStreamResponseError"}
 
 
-def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(shared_three):
+def test_a_local_user_of_the_hub_host_may_neither_read_nor_write_the_federation(shared_three):
     from nats.js.api import StreamConfig
 
     hosts, group_id = shared_three
@@ -42,13 +46,19 @@ def test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation(shar
             await js.publish(subject, forged.payload(), headers=forged.headers(), timeout=1.0)
         return action
 
-    async def read(nc: Any, js: Any) -> None:  # as a leaf may, and as `peers join` does
+    async def read(nc: Any, js: Any) -> None:  # as a leaf may (and `peers join` did)
+        from peers_tui.relay.config import RelayError
         from peers_tui.relay.fetch import read_group
 
-        read_back.extend(await read_group(js, group_id))
+        try:
+            read_back.extend(await read_group(nc.jetstream(timeout=1.0), group_id))
+        except RelayError as exc:  # (its nats error, said in words)
+            raise nats.errors.TimeoutError() from exc
 
     read_back: list[Any] = []
-    assert through(hub, read, as_relay=False) == "done"
+    assert through(hub, read, as_relay=False) != "done"
+    assert read_back == []
+    assert through(hub, read) == "done"  # the relay's credential reads it
     assert any("welcome" in envelope.text for envelope in read_back)
     drained(hub)
     assert through(hub, stored) == "done"

@@ -1,0 +1,81 @@
+"""What a join that fetched its group leaves behind, and how it goes (join_fetch.py): the
+group file and its SQLite companions, the mark of a fetch (`.join-<group>.fetched`, the
+membership log's last seq then), and whether a join was written since. Used by a user's own
+join (join_fetch.py) and by the relay's desk for a join it fetched for another Unix user
+(desk.py), which may not remove a file of the relay's in a sticky hub."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FILE_PARTS = ("", "-wal", "-shm", "-journal")
+
+
+def remove_group_file(hub: Path, group_id: str) -> None:
+    """The group's file and its SQLite companions. This host's relay, if it opened the file,
+    lets it go at its next listing (replaced_files: a file gone starts over)."""
+    for part in FILE_PARTS:
+        try:
+            (hub / f"{group_id}.db{part}").unlink()
+        except OSError:  # gone already; or not this user's to remove: the join's error stands
+            pass
+    unmark(hub, group_id)
+
+
+def mark_path(hub: Path, group_id: str) -> Path:
+    return hub / f".join-{group_id}.fetched"
+
+
+def unmark(hub: Path, group_id: str) -> None:
+    try:
+        mark_path(hub, group_id).unlink()
+    except OSError:  # none; or another user's (a sticky hub): the joins since keep the file
+        pass
+
+
+def last_seq(path: Path) -> int | None:
+    rows = membership_rows(path, "SELECT MAX(seq) FROM group_members")
+    last = None if rows is None else rows[0][0]
+    if rows is not None and last is None:
+        return 0  # no change yet: the founder alone
+    return last if isinstance(last, int) else None
+
+
+def joined_since(hub: Path, group_id: str, seq: int) -> bool:
+    """Whether the file's membership log holds a row above `seq` that claims to be a join
+    (not verified: a row of junk keeps the file too; so does a file that cannot be read)."""
+    rows = membership_rows(hub / f"{group_id}.db",
+                            "SELECT record FROM group_members WHERE seq > ?", (seq,))
+    if rows is None:
+        return True
+    for (text,) in rows:
+        try:
+            data = json.loads(str(text))
+        except ValueError:
+            return True
+        if not isinstance(data, dict) or data.get("action") in ("join", None):
+            return True
+    return False
+
+
+def membership_rows(path: Path, query: str,
+                     params: tuple[object, ...] = ()) -> list[tuple[object, ...]] | None:
+    """Rows of a group file's membership log, read-only; None where it cannot be read."""
+    import sqlite3
+
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        db.execute("PRAGMA trusted_schema=OFF")
+        return db.execute(query, params).fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+
+
+__all__ = ["FILE_PARTS", "joined_since", "last_seq", "mark_path", "membership_rows",
+           "remove_group_file", "unmark"]
