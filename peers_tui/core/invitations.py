@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -170,6 +170,21 @@ class Invitation:
             return (f"{self.sender} invites you to {self.group_name} (a group on another "
                     "host: checked when you accept)")
         return f"{self.sender} invites you to {self.group_name}"
+
+    def line(self, shown: Callable[[str], str], dm_hint: str = "") -> str:
+        """One line offering it, each name passed through `shown` (made inert): the role for a
+        group in this hub; a group on another host has none known until it is fetched (the
+        app printed "(as None)"); `dm_hint` names the command that takes up a conversation."""
+        who = shown(self.sender)
+        if self.claims_dm and dm_hint:
+            return f"{who} invites you to a direct conversation ({dm_hint} {who})"
+        if self.claims_dm:
+            return f"{who} invites you to a direct conversation" + (
+                "" if self.direct else " (on another host: checked when you accept)")
+        if self.elsewhere:
+            return (f"{who} invites you to {shown(self.group_name)} (a group on another host: "
+                    "checked when you accept)")
+        return f"{who} invites you to {shown(self.group_name)} (as {self.role})"
 
     def to_json(self) -> dict[str, Any]:
         found = {"id": self.id, "from_id": self.from_id, "from": self.from_handle,
