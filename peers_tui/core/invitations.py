@@ -159,32 +159,19 @@ class Invitation:
     def claims_dm(self) -> bool:  # judged from the genesis once the group is here (`direct`)
         return self.direct or (self.elsewhere and (self.data or {}).get("dm") is True)
 
-    @property
-    def text(self) -> str:
-        if self.direct:
-            return f"{self.sender} invites you to a direct conversation"
-        if self.claims_dm:
-            return (f"{self.sender} invites you to a direct conversation (on another host: "
-                    "checked when you accept)")
-        if self.elsewhere:
-            return (f"{self.sender} invites you to {self.group_name} (a group on another "
-                    "host: checked when you accept)")
-        return f"{self.sender} invites you to {self.group_name}"
+    text = property(lambda self: self.line(str, with_role=False))
 
-    def line(self, shown: Callable[[str], str], dm_hint: str = "") -> str:
-        """One line offering it, each name passed through `shown` (made inert): the role for a
-        group in this hub; a group on another host has none known until it is fetched (the
-        app printed "(as None)"); `dm_hint` names the command that takes up a conversation."""
+    def line(self, shown: Callable[[str], str], dm_hint: str = "", with_role: bool = True) -> str:
+        """One line offering it, names through `shown`; no role for a group elsewhere (the
+        app said "(as None)"); `dm_hint`: the command taking up a conversation."""
         who = shown(self.sender)
-        if self.claims_dm and dm_hint:
-            return f"{who} invites you to a direct conversation ({dm_hint} {who})"
         if self.claims_dm:
-            return f"{who} invites you to a direct conversation" + (
-                "" if self.direct else " (on another host: checked when you accept)")
-        if self.elsewhere:
-            return (f"{who} invites you to {shown(self.group_name)} (a group on another host: "
-                    "checked when you accept)")
-        return f"{who} invites you to {shown(self.group_name)} (as {self.role})"
+            away = "" if self.direct else " (on another host: checked when you accept)"
+            hint = f" ({dm_hint} {who})" if dm_hint else away
+            return f"{who} invites you to a direct conversation{hint}"
+        where = (" (a group on another host: checked when you accept)" if self.elsewhere
+                 else f" (as {self.role})" if with_role else "")
+        return f"{who} invites you to {shown(self.group_name)}{where}"
 
     def to_json(self) -> dict[str, Any]:
         found = {"id": self.id, "from_id": self.from_id, "from": self.from_handle,
