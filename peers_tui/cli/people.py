@@ -134,16 +134,8 @@ def cmd_invitations(args: argparse.Namespace) -> int:
             say("peers: " + inert(f"refused invitation {invitation.id} (claims to be from "
                  f"{shown_name(invitation.sender)}): {invitation.problem}",
                                     allow_newlines=False))
-        elif invitation.claims_dm:
-            out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to a "
-                f"direct conversation (peers dm {shown_name(invitation.sender)})")
-        elif invitation.elsewhere:  # no role known until the group is fetched
-            out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to "
-                f"{shown_name(invitation.group_name)} (a group on another host: checked "
-                "when you accept)")
         else:
-            out(f"{invitation.id}  {shown_name(invitation.sender)} invites you to "
-                f"{shown_name(invitation.group_name)} (as {invitation.role})")
+            out(f"{invitation.id}  {invitation.line(shown_name, 'peers dm')}")
     return 0
 
 

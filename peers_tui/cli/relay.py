@@ -170,7 +170,8 @@ def in_hub_order(args: argparse.Namespace, handler: Handler) -> int:
     change it makes on a leaf is ordered by the hub too, or kept for it: relay.held)."""
     install_ordering()
     command = args.command
-    if not membership_order.is_membership_command(command, getattr(args, "revoke", None)):
+    if not membership_order.is_membership_command(command, getattr(args, "revoke", None),
+                                                  getattr(args, "action", None)):
         return handler(args)
     from peers_tui.relay.membership_commands import guard_membership, run_ordered
 

@@ -89,7 +89,7 @@ class Audit:
             incomplete = frontier.current()
             if incomplete is not None:  # a backfill under way: what is below it cannot be checked
                 problems.append(Problem("history", "incomplete: earlier history not yet received "
-                                        f"({incomplete.received:,} of {incomplete.total:,}); "
+                                        f"({incomplete.counts}); "
                                         "verify again when it has arrived"))
             extra = GroupInfo.select().count() - 1
             if extra:  # only the row whose record hashes to the group id was ever read

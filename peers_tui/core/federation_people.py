@@ -131,7 +131,25 @@ def delivery_note(hub: Path, known: KnownPerson) -> str | None:
         return (f"{name} has no profile in this hub and no relay runs on this host: the "
                 "invitation waits in this hub, for them only if they use it")
     if known.hosts:
+        cut_off = _cut_off(hub)  # then no host is heard from: it was not theirs that went
+        if cut_off:
+            return (f"this host's relay {cut_off}: it carries the invitation to {name}'s host "
+                    f"{', '.join(known.hosts)} when it is back (for {days} days)")
         return (f"{name}'s host {', '.join(known.hosts)} is not heard from now: this host's "
                 f"relay carries the invitation there when it is (for {days} days)")
     return (f"where {name} lives is not known here (no host carries their profile now): "
             f"this host's relay offers the invitation to every host for {days} days")
+
+
+def _cut_off(hub: Path) -> str | None:
+    """Why this host hears no other now (its relay stopped, or a leaf's link down), or None.
+    B's relay stopped, `invite --to dora` said "dora's host D is not heard from now"
+    (sixteenth acceptance pass)."""
+    from peers_tui.core.link_state import read_link_state
+
+    link = read_link_state(hub)
+    if link is None:
+        return None
+    if not link.alive():
+        return "is not running"
+    return "cannot reach the hub now" if link.role == "leaf" and not link.up else None

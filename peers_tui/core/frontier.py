@@ -49,9 +49,13 @@ class Frontier:
     oldest: str | None = None  # the oldest message received: the frontier line goes above it
 
     @property
+    def counts(self) -> str:
+        # "(92,098 of 100,125)" alone was read as the count missing (sixteenth acceptance pass)
+        return f"{self.received:,} of {max(self.total, self.received):,} here"
+
+    @property
     def note(self) -> str:
-        return (f"— earlier history not yet received ({self.received:,} of "
-                f"{max(self.total, self.received):,}) —")
+        return f"— earlier history not yet received ({self.counts}) —"
 
 
 def _db() -> Any:

@@ -6,19 +6,17 @@ inviter: `to`, `group`, `name`, `invite` (the invite's public key) and `sealed`:
 from their user id (PyNaCl SealedBox), so only they can open it. The file's mode is the hub's
 sharing at most (0600 in a private hub); the secret is safe by the sealing alone.
 
-An invitation is offered only when all of this holds, and refused with the reason otherwise:
-its signature is its author's; it is addressed to us and opens with our key; what it seals
-names the same inviter, recipient, group and invite; the group is in our hub, the invite is
-a genuine invite record of that group signed by the inviter, who is still an admin or owner
-there. Whether the invite can still admit us is decided when we join, by the group's rules.
-"""
+Offered only when all of this holds, refused with the reason otherwise: its signature is its
+author's; it is addressed to us and opens with our key; what it seals names the same inviter,
+recipient, group and invite; the group is in our hub, the invite a genuine invite record of
+it by the inviter, still an admin or owner there (whether it still admits us: at the join)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +45,7 @@ INVITATIONS_DIR = ".invitations"
 MAX_INVITATIONS = 1000
 MAX_FROM_HOST = 100  # invitations carried from one other host, in one inbox
 ID_LENGTH = 10
+NO_SUCH_INVITE = "that group holds no such invite"  # (yet: direct.accept, a group just fetched)
 
 
 def _box_key(user_id: str) -> nacl.public.PublicKey:
@@ -160,17 +159,19 @@ class Invitation:
     def claims_dm(self) -> bool:  # judged from the genesis once the group is here (`direct`)
         return self.direct or (self.elsewhere and (self.data or {}).get("dm") is True)
 
-    @property
-    def text(self) -> str:
-        if self.direct:
-            return f"{self.sender} invites you to a direct conversation"
+    text = property(lambda self: self.line(str, with_role=False))
+
+    def line(self, shown: Callable[[str], str], dm_hint: str = "", with_role: bool = True) -> str:
+        """One line offering it, names through `shown`; no role for a group elsewhere (the
+        app said "(as None)"); `dm_hint`: the command taking up a conversation."""
+        who = shown(self.sender)
         if self.claims_dm:
-            return (f"{self.sender} invites you to a direct conversation (on another host: "
-                    "checked when you accept)")
-        if self.elsewhere:
-            return (f"{self.sender} invites you to {self.group_name} (a group on another "
-                    "host: checked when you accept)")
-        return f"{self.sender} invites you to {self.group_name}"
+            away = "" if self.direct else " (on another host: checked when you accept)"
+            hint = f" ({dm_hint} {who})" if dm_hint else away
+            return f"{who} invites you to a direct conversation{hint}"
+        where = (" (a group on another host: checked when you accept)" if self.elsewhere
+                 else f" (as {self.role})" if with_role else "")
+        return f"{who} invites you to {shown(self.group_name)}{where}"
 
     def to_json(self) -> dict[str, Any]:
         found = {"id": self.id, "from_id": self.from_id, "from": self.from_handle,
@@ -216,7 +217,8 @@ def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCod
         found = terms.get(code.key.public_id)
         makers = {c.signer for c in (found, *found.alternatives)} if found else set()
         if record.author not in makers:
-            raise RecordError("its invite was not made by the inviter in that group")
+            raise RecordError("its invite was not made by the inviter in that group" if found
+                              else NO_SUCH_INVITE)
         role = store.current_roster().role_of(record.author)
         if role is None or role < Role.ADMIN:
             raise RecordError("the inviter is not allowed to invite in that group")

@@ -52,10 +52,12 @@ _cuts: list[CutLookup] = []
 MEMBERSHIP_COMMANDS = ("join", "leave", "role", "remove")  # `peers` commands the hub orders
 
 
-def is_membership_command(command: object, revoke: object = None) -> bool:
-    """Whether a `peers` command changes membership (a join, leave, role change, removal, or
-    an invite's revocation): on a leaf it needs the hub, which orders it."""
-    return command in MEMBERSHIP_COMMANDS or (command == "invite" and bool(revoke))
+def is_membership_command(command: object, revoke: object = None, action: object = None) -> bool:
+    """Whether a `peers` command changes membership (a join, leave, role change, removal, an
+    invite's revocation, or an invitation accepted: a join): on a leaf it needs the hub,
+    which orders it."""
+    return command in MEMBERSHIP_COMMANDS or (command == "invite" and bool(revoke)) or (
+        command == "invitations" and action == "accept")
 
 
 def install(sequencer: Sequencer | None) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from peers_tui.core.errors import PeersError
+from peers_tui.core.missing_file import MissingFile
 from peers_tui.relay import backfill_state
 from peers_tui.relay.envelope import Envelope, fed_subject
 from peers_tui.relay.fetch import read_group
@@ -92,6 +93,9 @@ class Backfills:
                 return
             except asyncio.CancelledError:
                 raise
+            except MissingFile:  # a join that fetched it failed and removed it: no more walk,
+                self.progress(group_id, None, None)  # nor "receiving 2%" left in the link
+                return  # state (sixteenth acceptance pass); a new file starts a new walk
             except Exception as exc:  # the link went down, the file is busy: again from the frontier
                 if time.monotonic() - reported > 60:  # once a minute, like the relay's other work
                     reported = time.monotonic()

@@ -1,4 +1,4 @@
-"""The membership commands (join, leave, role, remove, invite --revoke) on a relay's leaf:
+"""The membership commands (join, leave, role, remove, invite --revoke, invitations accept) on a
 refused at once while the hub is out of reach, and run in the order the hub gives them.
 
 Separate from relay.commands, the handlers of `peers relay ...`: these wrap commands of the
@@ -21,7 +21,8 @@ from peers_tui.relay.config import RelayError, ago, config_path, load_config, re
 
 # What each refusal says was refused ("cannot role now" read as a typo).
 CHANGE_IN_WORDS = {"join": "join", "leave": "leave", "role": "change a role",
-                   "remove": "remove a member", "invite": "revoke an invite"}
+                   "remove": "remove a member", "invite": "revoke an invite",
+                   "invitations": "accept an invitation"}
 
 
 def guard_membership(args: argparse.Namespace) -> None:
@@ -29,7 +30,8 @@ def guard_membership(args: argparse.Namespace) -> None:
     RelayError naming how long the hub has been unreachable, before anything is written.
     Messages, edits, topics and invites go on offline and are sent when the link returns."""
     command = getattr(args, "command", None)
-    if not is_membership_command(command, getattr(args, "revoke", None)):
+    if not is_membership_command(command, getattr(args, "revoke", None),
+                                 getattr(args, "action", None)):
         return
     if command == "join" and not _a_code(getattr(args, "code", None)):
         return  # join itself says what is wrong with it: the hub would not help

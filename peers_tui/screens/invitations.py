@@ -31,11 +31,8 @@ if TYPE_CHECKING:
 
 
 def invitation_line(invitation: Invitation) -> str:
-    """`alice invites you to team (as writer)`, every name made inert."""
-    who = shown_name(invitation.sender)
-    if invitation.direct:
-        return f"{who} invites you to a direct conversation"
-    return f"{who} invites you to {shown_name(invitation.group_name)} (as {invitation.role})"
+    """`alice invites you to team (as writer)`, every name made inert (Invitation.line)."""
+    return invitation.line(shown_name)
 
 
 class InvitationsScreen(ModalScreen[None]):

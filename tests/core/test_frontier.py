@@ -38,7 +38,7 @@ def test_only_places_below_the_frontier_count_as_not_yet_received(alice: User, b
     found = states(alice)
     assert found["bob 2"] is None  # its predecessor lies below bob's floor: judged on its own
     assert found["alice 2"] == "an earlier record by this author is missing (history deleted)"
-    assert "earlier history not yet received (3 of 6)" in alice.ok("log", "team").out
+    assert "earlier history not yet received (3 of 6 here)" in alice.ok("log", "team").out
     assert "not yet received" in alice.run("log", "team", "--limit", "1").err
     edit_file(alice, team, frontier.finish)  # complete: every rule as before
     assert states(alice)["bob 2"] == "an earlier record by this author is missing (history deleted)"
@@ -62,7 +62,7 @@ def test_verify_says_a_file_with_a_frontier_is_incomplete(alice: User, bob: User
     edit_file(alice, team, hide_a_deletion)
     result = alice.run("verify", "team")
     assert result.code == 1
-    assert "incomplete: earlier history not yet received (2 of 3)" in result.out
+    assert "incomplete: earlier history not yet received (2 of 3 here)" in result.out
 
 
 def test_a_removal_during_a_walk_cuts_at_the_newest_record_held(alice: User, bob: User, team):

@@ -1,5 +1,5 @@
 """While a joined group's history still arrives newest first (relay backfill), the log's top
-reads "earlier history not yet received (N of M)": never a deleted or unverified message."""
+reads "earlier history not yet received (N of M here)": never a deleted or unverified message."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ async def test_the_top_of_a_half_received_history_says_so(alice: User, bob: User
         await pilot.press("home")
         await wait_for(pilot, lambda: not log.busy)
         text = screen_text(app)
-        assert "earlier history not yet received (3 of 7)" in text
+        assert "earlier history not yet received (3 of 7 here)" in text
         assert "UNVERIFIED" not in text and "deleted" not in text
         lines = [str(line.text) for line in log.rendered_lines]
         assert "earlier history not yet received" in lines[0]
@@ -66,5 +66,5 @@ async def test_the_frontier_line_waits_at_the_top_of_a_long_history(alice: User,
         await wait_for(pilot, lambda: log.window.at_oldest and not log.busy
                        and "not yet received" in screen_text(app))
         lines_shown = [str(line.text) for line in log.rendered_lines]
-        assert "earlier history not yet received (251 of 300)" in lines_shown[0]
+        assert "earlier history not yet received (251 of 300 here)" in lines_shown[0]
         assert "UNVERIFIED" not in screen_text(app)
