@@ -2,14 +2,12 @@
 
 `<hub>/.invitations/<to_id>/<digest>.json` holds a signed record of kind "invitation" by the
 inviter: `to`, `group`, `name`, `invite` (the invite's public key) and `sealed`: the code
-(with the inviter's and the recipient's ids) sealed to the recipient's X25519 key, derived
-from their user id (PyNaCl SealedBox), so only they can open it. The file's mode is the hub's
-sharing at most (0600 in a private hub); the secret is safe by the sealing alone.
+(with both ids) sealed to the recipient's X25519 key, derived from their user id (PyNaCl
+SealedBox): only they can open it, whatever the file's mode (the hub's sharing at most).
 
-Offered only when all of this holds, refused with the reason otherwise: its signature is its
-author's; it is addressed to us and opens with our key; what it seals names the same inviter,
-recipient, group and invite; the group is in our hub, the invite a genuine invite record of
-it by the inviter, still an admin or owner there (whether it still admits us: at the join)."""
+Offered only if signed by its author, addressed to us, opening with our key, sealing the same
+inviter, recipient, group and invite, the group in our hub and the invite a genuine one of it
+by the inviter, still an admin or owner there (whether it admits us: at the join)."""
 
 from __future__ import annotations
 
