@@ -35,8 +35,14 @@ class DeskUnreachable(RelayError):
 def uses_desk(hub: Path) -> bool:
     """Whether this process reaches the relay through its desk: a relay is set up in `hub`
     (`.relay/` exists) whose state this user may not read (another Unix user's)."""
-    relay = os.path.join(hub, RELAY_DIR)
-    return os.path.isdir(relay) and not os.access(os.path.join(relay, "config.json"), os.R_OK)
+    config = os.path.join(hub, RELAY_DIR, "config.json")
+    try:
+        os.stat(config)  # inside `.relay/` (0700): another user may not even look
+    except FileNotFoundError:
+        return False  # no relay set up here (or `.relay/` holds no config yet)
+    except OSError:
+        return True
+    return not os.access(config, os.R_OK)
 
 
 def request(hub: Path, message: dict[str, Any], timeout: float) -> dict[str, Any]:
