@@ -97,6 +97,16 @@ class Account:
         """Change the handle here; each group learns it (signed) the next time you post there."""
         check_name(handle, "handle", max_chars=MAX_HANDLE, spaces=False)
         self.personal.set_setting("handle", handle)
+        # The profile in the hub too, unless turned off: `/nick` in the app left it under the
+        # old handle, so others went on finding and being invited by that (a CLI command
+        # refreshes it afterwards anyway). Never fails the change: a read-only hub keeps it.
+        from peers_tui.core import profiles
+
+        if self.personal.setting(profiles.PUBLISH_SETTING) != "off":
+            try:
+                profiles.publish(self.paths.hub, self.keypair, handle)
+            except (OSError, ValueError, PeersError):
+                pass
 
     def spread_handle(self) -> tuple[list[str], list[str]]:
         """Sign the current handle into every group where we are an active member under
