@@ -1,0 +1,72 @@
+"""Defects a new user met in their first hour with peers (docs/architecture.md, "A new user's
+hour (h-newuser)"), each found from outside in tmux and pinned here with the real app."""
+
+from __future__ import annotations
+
+from peers_tui.screens.chat_hints import empty_hint
+from peers_tui.screens.confirm import ConfirmScreen
+from tests.conftest import User
+from tests.tui.test_selection import start_selecting
+from tests.tui_helpers import make_app, type_text, wait_for
+
+
+async def test_edit_key_on_your_deleted_message_says_it_is_deleted(alice: User, bob: User, team):
+    """`e` on your own message, just deleted (the selection stays on it), said "you can only
+    edit your own messages": it is yours; what stands in the way is that it is deleted."""
+    alice.ok("send", "team", "oops")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_selecting(pilot, 1)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any(v.deleted for v in app.chat.log_views()))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: any("deleted" in n.message for n in app._notifications))
+        assert not any("your own" in n.message for n in app._notifications)
+
+
+async def test_nick_in_the_app_republishes_the_profile(alice: User, bob: User, team):
+    """`/nick` in the app changed the handle in every group but left the profile in the hub
+    under the old one, so others' `peers people`, `/dm` completion and invitation notices
+    went on naming the old handle (a first start publishes "root" for a Unix user root)."""
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "/nick alicia")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("alicia" in n.message for n in app._notifications))
+    listed = {row["handle"] for row in bob.ok("people", "--json").rows()}
+    assert "alicia" in listed and "alice" not in listed
+
+
+def _hint(user: User, hub_is_default: bool) -> tuple[str, ...]:
+    from peers_tui.core.account import Account
+
+    account = Account(user.home, user.home / "groups" if hub_is_default else user.hub)
+    entry = account.entries()[0]
+    return empty_hint(entry, account, account.store(entry), entry.name, True)
+
+
+def test_personal_hint_names_the_shared_hub_it_is_in(alice: User):
+    """With PEERS_HUB set to a shared directory, the personal group's empty log still said
+    "others can join your groups only through a shared PEERS_HUB", as if none were set."""
+    shared = " ".join(_hint(alice, hub_is_default=False))
+    assert "only through a shared PEERS_HUB" not in shared
+    assert "/invite" in shared
+    own = " ".join(_hint(alice, hub_is_default=True))
+    assert "only through a shared PEERS_HUB" in own
+
+
+def test_every_command_help_says_what_it_does_and_what_group_is(alice: User):
+    """`peers create --help` (and every other command's) printed only a usage line and bare
+    argument names ("group", "--json"), never what the command does or what GROUP may be."""
+    from peers_tui.cli.parser import build_parser
+
+    _, commands = build_parser()
+    for name, parser in commands.parsers.items():
+        assert parser.description, f"peers {name} --help says nothing of what it does"
+        for action in parser._actions:
+            if action.dest in ("group", "json"):
+                assert action.help, f"peers {name} --help: {action.dest} unexplained"
+    text = alice.ok("help", "send").out
+    assert "post a message" in text and "exact name" in text
