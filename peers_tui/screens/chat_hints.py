@@ -25,8 +25,12 @@ def writing_hint(label: str) -> Content:
     return Content(f"Message {label}  (Enter sends, Alt+Enter or Ctrl+J: new line)")
 
 
-def cannot_post_hint(reason: str) -> Content:
-    """The composer's placeholder where the user cannot post (a reader, removed, ...)."""
+def cannot_post_hint(reason: str, standing: str | None = None) -> Content:
+    """The composer's placeholder where the user cannot post (a reader, removed, ...).
+    Once they left or were removed (`standing`), /leave has nothing left to do ("there is
+    nothing to leave"), so it offers what does: archiving the group out of the list."""
+    if standing in ("left", "removed"):
+        return Content(f"{reason} · archive it: Ctrl+G, a")
     return Content(f"{reason} · commands such as /leave still work")
 
 

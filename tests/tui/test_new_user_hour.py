@@ -70,3 +70,15 @@ def test_every_command_help_says_what_it_does_and_what_group_is(alice: User):
                 assert action.help, f"peers {name} --help: {action.dest} unexplained"
     text = alice.ok("help", "send").out
     assert "post a message" in text and "exact name" in text
+
+
+async def test_after_leaving_the_composer_offers_archiving_not_leave(alice: User, bob: User, team):
+    """Once bob left, the composer said "commands such as /leave still work", and /leave
+    answers "there is nothing to leave"; archiving (Ctrl+G, a) is what is left to do."""
+    bob.ok("send", "team", "bye")
+    bob.ok("leave", "team")
+    app = make_app(bob, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: not app.chat.can_post)
+        shown = str(app.chat.composer.placeholder)
+        assert "(left)" in shown and "/leave" not in shown and "Ctrl+G, a" in shown
