@@ -82,3 +82,40 @@ async def test_after_leaving_the_composer_offers_archiving_not_leave(alice: User
         await wait_for(pilot, lambda: not app.chat.can_post)
         shown = str(app.chat.composer.placeholder)
         assert "(left)" in shown and "/leave" not in shown and "Ctrl+G, a" in shown
+
+
+def _log_cells(app) -> list:
+    """The styles of the log's cells on its first message's line, as the screen has them."""
+    from peers_tui.widgets import MessageLog
+
+    log = app.screen.query_one(MessageLog)
+    line = next(index for index, strip in enumerate(log.rendered_lines) if "hello" in strip.text)
+    return [segment.style for segment in log.render_line(line - int(log.scroll_y))
+            if segment.text.strip()]
+
+
+async def test_the_log_is_drawn_in_the_theme_and_follows_a_theme_change(alice: User, bob: User,
+                                                                         team):
+    """In solarized-light the log's times, `--` events and `│` bars were plain white (the
+    partial style of `$text-muted`, "auto 60%", unresolved) and its text had no colours of
+    its own (the terminal's, whatever the theme): white on a light terminal. And `/theme`
+    left the lines already drawn in the old theme's colours until a restart."""
+    from textual.color import Color
+
+    bob.ok("send", "team", "hello there")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any("hello" in s.text for s in
+                                          app.chat.message_log.rendered_lines))
+        app.theme = "solarized-light"
+        await pilot.pause(0.3)
+        light = Color.parse("#fdf6e3").rich_color
+        await wait_for(pilot, lambda: all(s is not None and s.bgcolor == light
+                                          for s in _log_cells(app)))
+        time_style = _log_cells(app)[0]
+        assert time_style.color != Color.parse("#ffffff").rich_color
+        app.theme = "textual-dark"
+        await pilot.pause(0.3)
+        dark = Color.parse("#121212").rich_color
+        await wait_for(pilot, lambda: all(s.bgcolor == dark for s in _log_cells(app)))
+        assert _log_cells(app)[0].color != time_style.color  # muted anew for the dark one
