@@ -119,3 +119,17 @@ async def test_the_log_is_drawn_in_the_theme_and_follows_a_theme_change(alice: U
         dark = Color.parse("#121212").rich_color
         await wait_for(pilot, lambda: all(s.bgcolor == dark for s in _log_cells(app)))
         assert _log_cells(app)[0].color != time_style.color  # muted anew for the dark one
+
+
+async def test_the_composer_hint_is_never_cut_mid_sentence(alice: User, bob: User, team):
+    """At 50 columns the composer said "Message team  (Enter sends, Alt+Enter or Ctrl+J:",
+    cut; where the whole hint does not fit, its first part alone is shown."""
+    app = make_app(alice, "team")
+    async with app.run_test(size=(50, 15)) as pilot:
+        composer = app.chat.composer
+        await wait_for(pilot, lambda: composer.scrollable_content_region.width > 0)
+        await pilot.pause(0.2)
+        shown = str(composer.placeholder)
+        assert shown == "Message team", shown
+        await pilot.resize_terminal(120, 30)
+        await wait_for(pilot, lambda: "Enter sends" in str(composer.placeholder))
