@@ -133,3 +133,13 @@ async def test_the_composer_hint_is_never_cut_mid_sentence(alice: User, bob: Use
         assert shown == "Message team", shown
         await pilot.resize_terminal(120, 30)
         await wait_for(pilot, lambda: "Enter sends" in str(composer.placeholder))
+
+
+def test_creating_a_second_group_of_a_name_says_so(alice: User, bob: User, team):
+    """`peers create team` beside a group called team made a second one silently; every
+    `peers send team` after it failed as ambiguous. The create now says so, with the ids."""
+    result = alice.ok("create", "team")
+    new_id = result.out.strip()
+    assert "2 groups called team" in result.err and new_id[:10] in result.err
+    assert team[:10] in result.err
+    assert not alice.ok("create", "other").err
