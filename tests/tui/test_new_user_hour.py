@@ -4,26 +4,8 @@ hour (h-newuser)"), each found from outside in tmux and pinned here with the rea
 from __future__ import annotations
 
 from peers_tui.screens.chat_hints import empty_hint
-from peers_tui.screens.confirm import ConfirmScreen
 from tests.conftest import User
-from tests.tui.test_selection import start_selecting
 from tests.tui_helpers import make_app, type_text, wait_for
-
-
-async def test_edit_key_on_your_deleted_message_says_it_is_deleted(alice: User, bob: User, team):
-    """`e` on your own message, just deleted (the selection stays on it), said "you can only
-    edit your own messages": it is yours; what stands in the way is that it is deleted."""
-    alice.ok("send", "team", "oops")
-    app = make_app(alice, "team")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await start_selecting(pilot, 1)
-        await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")
-        await wait_for(pilot, lambda: any(v.deleted for v in app.chat.log_views()))
-        await pilot.press("e")
-        await wait_for(pilot, lambda: any("deleted" in n.message for n in app._notifications))
-        assert not any("your own" in n.message for n in app._notifications)
 
 
 async def test_nick_in_the_app_republishes_the_profile(alice: User, bob: User, team):
