@@ -125,3 +125,24 @@ def test_creating_a_second_group_of_a_name_says_so(alice: User, bob: User, team)
     assert "2 groups called team" in result.err and new_id[:10] in result.err
     assert team[:10] in result.err
     assert not alice.ok("create", "other").err
+
+
+async def test_typing_a_command_in_selection_mode_goes_to_the_composer(alice: User, bob: User,
+                                                                      team):
+    """In selection mode, `/invitations` typed as if in the composer ran selection keys: `a`
+    opened the reaction picker (Enter then reacted), `c` copied. A character no key of the
+    log takes now ends the selection and starts the composer with it."""
+    from peers_tui.widgets import Composer, MessageLog
+
+    bob.ok("send", "team", "hello")
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.screen.query_one(MessageLog)
+        await wait_for(pilot, lambda: bool(log.views) and not log.busy)
+        await pilot.press("alt+s")
+        await wait_for(pilot, lambda: log.selected is not None)
+        await pilot.press("/", "i", "n", "v", "i", "t", "a", "t", "i", "o", "n", "s")
+        await pilot.pause(0.2)
+        assert isinstance(app.focused, Composer) and log.selected is None
+        assert app.chat.composer.text == "/invitations"
+        assert app.screen is app.chat  # no reaction picker
