@@ -45,7 +45,9 @@ class Commands:
 
     def add(self, name: str, handler: Handler, help: str) -> Parser:
         """A new command NAME, run by `handler`; add its arguments to the parser returned."""
-        parser = self._choices.add_parser(name, help=help)
+        # The help line is also the --help's description: `peers create --help` printed only
+        # the usage and bare argument names, never what the command does (h-newuser).
+        parser = self._choices.add_parser(name, help=help, description=help)
         full_name = " ".join((*self.words, name))
         parser.set_defaults(handler=handler, command=full_name)
         self.parsers[full_name] = parser
@@ -65,6 +67,21 @@ class Commands:
             parser.set_defaults(handler=handler, command=full_name)
             self.parsers[full_name] = parser
         return family
+
+
+# What the arguments many commands share mean, for the --help of those that leave it unsaid.
+SHARED_HELP = {
+    "group": "the group: its exact name in your list, its id or an id prefix (4+ characters)",
+    "json": "one JSON object a line",
+}
+
+
+def explain_shared(commands: Commands) -> None:
+    """Give each command's GROUP and --json the help they share, where none is given."""
+    for parser in commands.parsers.values():
+        for action in parser._actions:
+            if action.help is None and action.dest in SHARED_HELP:
+                action.help = SHARED_HELP[action.dest]
 
 
 class CommandModule(Protocol):

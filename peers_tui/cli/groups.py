@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from peers_tui.cli.arguments import Commands
 from peers_tui.cli.inputs import open_account
 from peers_tui.cli.handle_waits import handle_changes, with_handle
-from peers_tui.cli.output import EXIT_OK, out, out_json, plural
+from peers_tui.cli.output import EXIT_OK, out, out_json, plural, warn
 from peers_tui.core.link_state import LinkState, read_link_state, relay_configured
 from peers_tui.core import frontier
 from peers_tui.core.conversation_names import follow_partners
@@ -42,8 +42,17 @@ def add_parsers(commands: Commands) -> None:
 
 
 def create_group(args: argparse.Namespace) -> int:
-    entry = open_account(args).create_group(args.name)
+    me = open_account(args)
+    entry = me.create_group(args.name)
     out(entry.id)
+    # A second group of the same name made every later `peers send NAME` fail as ambiguous,
+    # without a word at the time it was made (h-newuser): said now, with the ids to use.
+    twins = [other.id[:10] for other in me.entries()
+             if other.name == entry.name and other.id != entry.id]
+    if twins:
+        warn(f"you now have {len(twins) + 1} groups called {shown_name(entry.name)}: name "
+             f"this one by its id ({entry.id[:10]}), the other{'s' if len(twins) > 1 else ''} "
+             f"by {', '.join(twins)}")
     return EXIT_OK
 
 

@@ -16,7 +16,8 @@ from importlib import import_module
 from peers_tui import __version__
 from peers_tui.cli import tui
 from peers_tui.cli.app_line import app_line
-from peers_tui.cli.arguments import CommandModule, Commands, Parser, parse_command_line
+from peers_tui.cli.arguments import (CommandModule, Commands, Parser, explain_shared,
+                                    parse_command_line)
 
 # The command modules under peers_tui.cli, each with the words of the commands it adds (checked
 # against what it adds: tests/cli/test_cli_parse_own_module.py).
@@ -41,6 +42,7 @@ def build_parser(modules: tuple[str, ...] = COMMAND_MODULES) -> tuple[Parser, Co
     for name in modules:
         module: CommandModule = import_module(f"peers_tui.cli.{name}")
         module.add_parsers(commands)
+    explain_shared(commands)
     return parser, commands
 
 

@@ -52,7 +52,10 @@ def reply(chat: SelectionContext, view: MessageView) -> None:
 
 
 def edit(chat: SelectionContext, view: MessageView) -> None:
-    if not _mine(chat, view) or view.deleted or view.kind not in ANSWERABLE_KINDS:
+    # Said apart: the selection stays on a message just deleted, which is still yours.
+    if view.deleted:
+        raise PeersError("this message is deleted: there is nothing to edit")
+    if not _mine(chat, view) or view.kind not in ANSWERABLE_KINDS:
         raise PeersError("you can only edit your own messages")
     chat.start_in_composer(f"/edit {id_prefix(view.id, chat.log_views())} {view.body}")
 

@@ -100,6 +100,16 @@ class Account:
             raise PeersError("a handle cannot contain '~' or a character like it: peers puts "
                              "one between a handle and its owner's fingerprint")
         self.personal.set_setting("handle", handle)
+        # The profile in the hub too, unless turned off: `/nick` in the app left it under the
+        # old handle, so others went on finding and being invited by that (a CLI command
+        # refreshes it afterwards anyway). Never fails the change: a read-only hub keeps it.
+        from peers_tui.core import profiles
+
+        if self.personal.setting(profiles.PUBLISH_SETTING) != "off":
+            try:
+                profiles.publish(self.paths.hub, self.keypair, handle)
+            except (OSError, ValueError, PeersError):
+                pass
 
     def spread_handle(self) -> tuple[list[str], list[str]]:
         """Sign the current handle into every group where we are an active member under

@@ -52,7 +52,7 @@ def show_roster(chat: RosterChat, event: RosterLoaded, roster_panel: RosterPanel
         chat.can_post = event.can_post
         reason = None if event.can_post else event.cannot_post_reason()
         chat.composer.set_cannot_post(reason, writing_hint(chat.label) if reason is None
-                                      else cannot_post_hint(reason))
+                                      else cannot_post_hint(reason, event.standing))
 
 
 def completed_names(event: RosterLoaded) -> list[str]:

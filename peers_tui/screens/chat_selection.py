@@ -14,6 +14,11 @@ from peers_tui.screens.mounted_styles import MountedStylesScreen
 from peers_tui.widgets import Composer, MessageLog
 
 
+# What the log takes as keys of its own while it has the focus: selection mode's letters
+# (commands/registry.py), ? for the help, and space, which a log may page with.
+LOG_KEYS = frozenset("redcawog? ")
+
+
 class SelectionScreen(MountedStylesScreen):
     """A screen with a message log and a composer, whose log's messages can be selected."""
 
@@ -24,6 +29,19 @@ class SelectionScreen(MountedStylesScreen):
         if event.widget is self.composer:  # Esc, a click on it, a reply begun: selection ends
             self.message_log.end_selection()
             self.refresh_bindings()  # the footer drops the selection's keys
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while the log has the focus that no key there takes (the `/` of a
+        command, a message's first letter): selection ends and it goes to the composer. A
+        newcomer typing `/invitations` in selection mode had `a` open the reaction picker,
+        Enter react to the message and `c` copy it (h-newuser)."""
+        character = event.character
+        if (self.focused is self.message_log and event.is_printable and character
+                and character not in LOG_KEYS):
+            event.stop()
+            event.prevent_default()
+            self.composer.focus()
+            self.composer.insert(character)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keys acting on the selected message are shown in the footer (and act) only

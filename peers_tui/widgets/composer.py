@@ -105,9 +105,23 @@ class Composer(TextArea):
         """Why nothing can be posted from here (None: it can), and the placeholder saying so;
         a draft hides the placeholder, so the reason is also told once, now."""
         self.cannot_post = reason
-        self.placeholder = placeholder
+        self._whole_placeholder = placeholder
+        self.placeholder = self._fitting(placeholder)
         if reason and self.text:
             self.notify(reason, title="Cannot post", severity="warning")
+
+    def on_resize(self) -> None:
+        whole = getattr(self, "_whole_placeholder", None)
+        if whole is not None:
+            self.placeholder = self._fitting(whole)
+
+    def _fitting(self, placeholder: Content) -> Content:
+        """`placeholder`, or its first part where the whole does not fit: at 50 columns "Message
+        team  (Enter sends, Alt+Enter or Ctrl+J:" was cut mid-hint (h-newuser); F1 says the rest."""
+        width = self.scrollable_content_region.width
+        if not width or placeholder.cell_length < width:
+            return placeholder
+        return Content(placeholder.plain.split("  (", 1)[0].split(" · ", 1)[0])
 
     # ----------------------------------------------------------------- keys
     async def _on_key(self, event: events.Key) -> None:

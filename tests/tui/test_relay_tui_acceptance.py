@@ -171,7 +171,7 @@ async def test_the_personal_groups_hint_says_other_hosts_join_through_the_relay(
 
     app = make_app(alice)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: "only through a shared PEERS_HUB" in hint(app))
+        await wait_for(pilot, lambda: "a code from /invite" in hint(app))  # a shared hub
     alice.ok("relay", "init", "--hub", "--name", "A", "--listen", "127.0.0.1:1")
     app = make_app(alice)
     async with app.run_test(size=(120, 40)) as pilot:

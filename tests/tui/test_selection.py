@@ -160,6 +160,11 @@ async def test_delete_key_asks_and_deletes_yours(alice: User, bob: User, team):
         assert "oops" in str(app.screen.query_one("#confirm-detail").render())
         await pilot.press("y")
         await wait_for(pilot, lambda: any(v.deleted for v in app.chat.log_views()))
+        # The selection stays on it, still yours: `e` said "you can only edit your own
+        # messages"; what stands in the way is that it is deleted (h-newuser).
+        await pilot.press("e")
+        await wait_for(pilot, lambda: any("deleted" in n.message for n in app._notifications))
+        assert not any("your own" in n.message for n in app._notifications)
 
 
 async def test_a_writer_cannot_delete_someone_elses_message(alice: User, bob: User, team):

@@ -284,7 +284,7 @@ async def test_the_empty_personal_group_s_hints_show_whole(alice, size):
         shown = unspaced(terminal_text(app))
     hub = home_relative(alice.hub)
     for hint in ("/create NAME: a new group", "/join CODE: join one", "F1: help",
-                 "(others can join your groups only through a shared PEERS_HUB)"):
+                 "(others who share this hub join a group of yours with a code from /invite)"):
         assert unspaced(hint) in shown, hint
     assert unspaced(f"hub: {hub}") in shown
 

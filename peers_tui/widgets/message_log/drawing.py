@@ -165,7 +165,17 @@ class LogLines(LogScrolling):
         """`get_component_rich_style(name, partial=True)`, without the full style Textual
         computes beside it (and drops): that walks every ancestor's styles, ~0.1 ms a class,
         seven of them before the first frame."""
-        return self.get_component_styles(name).partial_rich_style
+        styles = self.get_component_styles(name)
+        style = styles.partial_rich_style
+        if styles.auto_color and styles.has_rule("color"):
+            # `$text-muted` is "auto 60%": a colour that contrasts with the background, which
+            # the partial style leaves as its placeholder, plain white. Resolved here as
+            # Textual's full style does, or times and events were white in every theme
+            # (unreadable on a light one: h-newuser).
+            background = self.background_colors[1]
+            contrast = background.get_contrast_text(styles.color.a)
+            style += Style(color=(background + contrast).rich_color)
+        return style
 
     def _styles(self) -> Styles:
         """The component styles, looked up once per theme (each lookup walks the CSS)."""
@@ -274,10 +284,20 @@ class LogLines(LogScrolling):
             self._scroll_end_soon()
         # rich_style walks the ancestors' styles (0.1 ms): once per style, not once per line.
         base = self._base_style
-        if base is None:
+        if base is None:  # the first paint, or after a change of theme or pseudo-class
             base = self._base_style = self.rich_style
+            basis = self.line_layout.basis
+            if (basis is not None and lines and not self._relayout_due
+                    and vars(basis.styles) != vars(self._styles())):
+                # A new theme: the lines were drawn in the old one's colours (`/theme` showed
+                # them until a restart). Laid out again, in the new ones.
+                self._relayout_due = True
+                self.call_later(self._relayout, keep_anchor=not self.following)
         if 0 <= index < len(lines):
-            return lines[index].crop_extend(0, width, base)
+            # The log's own colours under every cell (its lines are drawn with the component
+            # styles alone: left so, text without a colour of its own took the terminal's,
+            # whatever the theme). Both steps are cached on the line: the same strip each time.
+            return lines[index].apply_style(base).crop_extend(0, width, base)
         blank = self._blank
         if blank is None or blank.cell_length != width:
             blank = self._blank = Strip.blank(width, base)

@@ -130,6 +130,9 @@ class LineLayout:
         """Lay out every message (`items`: the same with the events between them, if any);
         `empty_hint` (a rule, then centred lines) if there are no messages; `top_note` (a
         rule) above them all (history not yet received)."""
+        if self.basis is not None and vars(self.basis.styles) != vars(basis.styles):
+            self._cache.clear()  # drawn in another theme's colours
+            self._drawn.clear()
         self.basis = basis
         width = basis.width
         lines: list[Strip] = []
