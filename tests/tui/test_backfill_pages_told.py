@@ -23,7 +23,7 @@ from tests.conftest import User
 from tests.core.test_joined_history import taken_out
 from tests.tui_helpers import log_bodies, make_app, wait_for
 
-PAGES = 5
+PAGES = 6
 PAGE = 40
 
 
@@ -73,13 +73,14 @@ async def test_backfilled_pages_below_the_log_wake_the_ui_thread_once_not_per_pa
                                 store=store)
             await pilot.pause(0.15)  # the watcher reads each page on its own
         applied = time.monotonic() - began
-        assert applied < HISTORY_TOLD_EVERY, applied  # else the bound below says less
+        bound = 1 + int(applied / HISTORY_TOLD_EVERY)  # once, and once more each interval
+        assert bound < PAGES, applied  # else the bound says nothing (a machine far too slow)
         # Each page was read by the feed (its position moved past all of them)...
         top = top_rowid(alice.hub / f"{team}.db")
         await wait_for(pilot, lambda: app.screen.feed is not None
                        and app.screen.feed.position >= top)
-        # ...and told to the UI thread at most once while they came (main: once a page).
-        assert len([at for at in told if at - began < applied]) <= 1, len(told)
+        # ...and told to the UI thread once while they came (main: once a page).
+        assert len([at for at in told if at - began < applied]) <= bound, (told, applied)
         # A live message during the backfill shows at once, not after the held pages.
         bob.ok("send", "team", "live during the backfill")
         seen = time.monotonic()
