@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 
 from peers_tui.core.change_tokens import Token, open_reader
+from peers_tui.core.database.files import unwritable_reason
 
 
 class HeldReaders(dict[str, sqlite3.Connection]):
@@ -33,7 +34,11 @@ class HeldReaders(dict[str, sqlite3.Connection]):
         if self._inodes.get(group_id, inode) != inode:
             self.close(group_id)
         reader = self.get(group_id)
-        if reader is None:
+        # Not for a file we may not write: that is read `immutable`, a snapshot that would
+        # hide the very commit the re-checks wait for. Asked here, as the reader opens, not
+        # at every look (a backfill's page is looked at ~8 times: an lstat, a statvfs and an
+        # access each time). One opened before the file turned read-only still sees commits.
+        if reader is None and unwritable_reason(path) is None:
             with contextlib.suppress(sqlite3.Error):
                 reader = self[group_id] = open_reader(path)
                 self._inodes[group_id] = inode

@@ -64,6 +64,9 @@ class LiveFeed:
         # this False and is not sent them: building and verifying their views only for the
         # log to drop them took half of the reader's CPU while the relay wrote.
         self.history_wanted = True
+        # The last read found only such a page, skipped, and nothing else new: the hub
+        # watcher need not wake the UI thread for it at once (services.hub_watch).
+        self.skipped_history = False
         self._oldest: str | None = None  # the oldest message stored up to `position`
         # A file put back or replaced under us numbers its new rows at or below `position`.
         # Taken at the first read: the screen makes its feed at the first frame, when asking
@@ -101,6 +104,7 @@ class LiveFeed:
                 held.__enter__()  # nested in the session's: outlives it, until release()
                 self._held[thread] = held
             replaced, newest = self.mark.replaced(self.store.db, self.position)
+            self.skipped_history = False
             if replaced:
                 self.position, self._oldest = newest, None
                 membership = self.store.membership_mark()
@@ -124,6 +128,7 @@ class LiveFeed:
             self.position = max(self.position, position)
             self.mark.note(self.store.db, self.position)
             moved, self._membership = membership != self._membership, membership
+            self.skipped_history = skipped is not None and not moved
             # History rows arrive only while a backfill is under way: no look otherwise (nor
             # its module imported: the screen makes its feed before its first frame).
             history: frozenset[int] = frozenset()

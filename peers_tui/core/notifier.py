@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 from peers_tui.core.change_tokens import CONTENT_QUERY, Token, content_token, open_reader, stat_token
-from peers_tui.core.database.files import unwritable_reason
 from peers_tui.core.folder_watch import FolderWatch
 from peers_tui.core.held_readers import HeldReaders
 from peers_tui.core.recheck_plan import RECHECK_DELAYS, RecheckPlan
@@ -178,9 +177,8 @@ class ChangeNotifier:
             return False
         stat = stat_token(path)
         reader = None
-        # Not for a file we may not write: that is read `immutable`, a snapshot that would
-        # hide the very commit the re-checks wait for.
-        if group_id in self._last_event and unwritable_reason(path) is None:
+        # Not for a file we may not write (asked when the reader opens: held_readers).
+        if group_id in self._last_event:
             reader = self._readers.reader(group_id, path, stat)
         token = self._read_token(group_id, path, reader)
         if token != self._tokens.get(group_id):

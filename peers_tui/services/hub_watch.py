@@ -7,6 +7,7 @@ event loop first.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
     from peers_tui.core.notifier import ChangeNotifier
     from peers_tui.core.live_feed import LiveFeed
 
+# A backfill's page of history the open group's log does not show (core.live_feed skips
+# it) is told to the UI thread (the unread counts) at most this often, not at each page:
+# each page woke the event loop for nothing it shows while the user typed (R6a). A page is
+# history, no unread (core.joined_history), and a backfilling group is recounted this
+# often anyway (services.unread_counts).
+HISTORY_TOLD_EVERY = 2.0
 GROUP_LIST = "personal.db"  # the notifier's name for personal.db (group ids are 26 letters)
 INVITATIONS = "invitations"  # the notifier's name for the user's inbox of invitations
 HELD = "held"  # its name for the handle changes kept for the hub on a leaf (relay.held)
@@ -136,6 +143,8 @@ class HubWatcher:
             self.app.post_message(HeldChanged())  # refused while we were away
         read: LiveFeed | None = None  # the feed this thread keeps a connection open for
         chat = self.chat
+        later: set[str] = set()  # groups whose skipped history pages are told at `told_at`
+        told_at = 0.0
         try:
             if chat.feed is not None:
                 # The open group's feed starts where its first window was read, before this
@@ -147,7 +156,7 @@ class HubWatcher:
                 chat.read_feed(chat.feed)
                 chat.feed.release()
             while not worker.is_cancelled and not notifier.interrupted:
-                changed = notifier.wait()
+                changed = notifier.wait(max(0.0, told_at - time.monotonic()) if later else None)
                 if INVITATIONS in changed:
                     changed.discard(INVITATIONS)
                     self.app.post_message(InvitationsChanged())
@@ -157,8 +166,6 @@ class HubWatcher:
                 if GROUP_LIST in changed:
                     changed.discard(GROUP_LIST)
                     self.app.post_message(GroupListChanged())
-                if not changed:
-                    continue
                 feed = chat.feed
                 if feed is not read and read is not None:
                     read.release()  # the user switched groups: let the old file go
@@ -166,7 +173,15 @@ class HubWatcher:
                 if feed is not None and feed.group_id in changed:
                     chat.read_feed(feed)
                     read = feed
-                self.app.post_message(GroupsChanged(frozenset(changed)))
+                    if feed.skipped_history:  # nothing the screen shows: told later
+                        changed.discard(feed.group_id)
+                        told_at = told_at if later else time.monotonic() + HISTORY_TOLD_EVERY
+                        later.add(feed.group_id)
+                if later and (changed or time.monotonic() >= told_at):
+                    changed |= later  # with the next report, or when due
+                    later = set()
+                if changed:
+                    self.app.post_message(GroupsChanged(frozenset(changed)))
         finally:
             if read is not None:
                 read.release()
