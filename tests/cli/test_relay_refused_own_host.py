@@ -39,8 +39,6 @@ def _users(three):  # noqa: ANN001, ANN202, F811
     return hosts, group_id, (hub.users["alice"], b.users["bob"], c.users["carol"])
 
 
-@pytest.mark.xfail(strict=True, reason="a refused record its author chains after is 'history "
-                   "deleted' on every other host (docs/relay.md, sixteenth acceptance pass)")
 def test_a_refused_edit_its_author_chains_after_is_no_deleted_history(three):  # noqa: F811
     (hub, b, c), group_id, (alice, bob, carol) = _users(three)
     alice.ok("send", "team", "alice's first")
@@ -65,8 +63,6 @@ def test_a_refused_edit_its_author_chains_after_is_no_deleted_history(three):  #
     assert all(v.code == 0 for v in verdicts.values()), {n: v.out for n, v in verdicts.items()}
 
 
-@pytest.mark.xfail(strict=True, reason="a record naming a state not reached forks its author's "
-                   "genuine next one (docs/relay.md, sixteenth acceptance pass)")
 def test_a_record_naming_a_state_not_reached_does_not_void_its_authors_next(three):  # noqa: F811
     (hub, b, c), group_id, (alice, bob, carol) = _users(three)
     carol.ok("send", "team", "carol's first")
