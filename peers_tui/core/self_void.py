@@ -22,7 +22,13 @@ names, never from which other records a host holds:
   place, as before (a genuine record naming the same predecessor waits for it too);
 - the membership state it names, with the roster (the one order every host replays): its
   author no member there, a role below what its kind needs, signed before its author's own
-  membership change. A state this host has not received yet says nothing either.
+  membership change, or a state beyond the head of that order. A relay holds every record
+  naming a state not received yet until it is (relay/apply_singly, batch_admit), so the
+  only records in a file naming one are written there around the relay, which refuses
+  them: a genuine record of that place holds it on every host ("Refused on its own host
+  (h-refusedown)" in docs/relay.md; it said nothing before, and such a record forked its
+  author's genuine one). Should the order reach that state one day, the record is judged
+  there as any other (a second record of a member's key at a place is a fork).
 Only ever a reason a reader voids the record for anyway (history.HistoryReader's checks,
 a subset of them), so leaving such a record out never makes a void record live, nor two
 live records of one place: at most one record a place not void on its own can be live, and
@@ -80,6 +86,8 @@ def void_on_own(record: SignedRecord, before: dict[str, int] | None,
             expected_columns(record)
     except RecordError as exc:
         return str(exc)
+    if roster is not None and not known and isinstance(mseq, int) and not isinstance(mseq, bool):
+        return UNKNOWN_STATE  # beyond the order's head (the docstring)
     if not known or roster is None or not isinstance(mseq, int):
         return None
     if record.kind == RecordKind.MSG:

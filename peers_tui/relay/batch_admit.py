@@ -75,7 +75,10 @@ def without_stored(store: GroupStore, opened: list[tuple[Envelope, SignedRecord,
         if same is not None and same[4] == record.text:
             result.duplicates.append(envelope)
             continue
-        if place in by_place and roster is not None and roster.beyond_cut(record):
+        if place in by_place and roster is not None and record.data["mseq"] > roster.head_seq:
+            # judged once its state is here: void_on_own calls it void before (h-refusedown)
+            result.waiting.append((envelope, f"membership state {record.data['mseq']} not yet received"))
+        elif place in by_place and roster is not None and roster.beyond_cut(record):
             result.refused.append((envelope, str(roster.cut_problem(
                 record.author, columns["author_seq"], record.hash, record.data["mseq"],
                 record.created_at))))

@@ -14,7 +14,10 @@ table into `fork_evidence` once a genuine record names it (`move_named_void`: th
 the later one), its scan ships it as an "evidence" envelope (rows._kept_evidence), and every
 host keeps it there (`keep_evidence`): never a message of the log, counted as refused only
 where it was written (its relay refused it with the reason, `relay rejected` lists it), and
-the same three tables on every host, so `peers verify` says the same everywhere.
+the same three tables on every host, so `peers verify` says the same everywhere. A run of
+void records goes the same way, each named by the one above it (two refused in a row, an
+edit and an invite of a writer's: only the upper one went, and every other host said "1 of
+their records are missing (history deleted)": docs/relay.md, "Refused on its own host").
 
 A row that is not its author's record at its place (too large to be any record, a bad
 signature, another group's: chain_rules.own_record) is evidence of nothing: it holds no place
@@ -79,7 +82,8 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     places = {(link[0], link[1]) for link in links if link is not None}
     refused_now = {envelope.hash for envelope, _ in refused}
     moved = 0
-    for link in links:
+    while links:  # a void record moved names its predecessor in turn: a run of them goes
+        link = links.pop()
         if link is None or link[1] == 1 or (link[0], link[1] - 1) in places:
             continue
         author, aseq, aprev = link
@@ -90,20 +94,24 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
             if kept is not None:
                 kept.append(found)
             places.add((author, aseq - 1))
-        elif found:
+            links.append(_link(found.text))
+        elif found is not None:
             moved += 1
             places.add((author, aseq - 1))
+            links.append(_link(found))
     return moved
 
 
 def _move(store: GroupStore, author: str, aseq: int, digest: str,
-          roster: Roster | None = None) -> bool | Envelope:
+          roster: Roster | None = None) -> str | Envelope | None:
+    """The record text moved into fork_evidence, the envelope of an altered row whose record
+    is genuine (left in place), or None when nothing moved."""
     for message, row_key, text, sig in rows_at(store, author, aseq):
         if not isinstance(text, str) or record_hash(text) != digest:
             continue
         record = own_record(author, aseq, text, sig, store.group_id)
         if record is None or _above_a_hole(author, aseq):
-            return False
+            return None
         if roster is not None and (
                 genuine_when_restored(store, roster, text, sig, str(row_key)) if message
                 else invite_genuine_when_restored(store, text, sig, row_key)):
@@ -119,8 +127,8 @@ def _move(store: GroupStore, author: str, aseq: int, digest: str,
             table.delete().where(key == row_key).execute()
             deleted_tops.note_deletion(store.db)
             keep_as_evidence(record)
-        return True
-    return False
+        return record.text
+    return None
 
 
 def _above_a_hole(author: str, aseq: int) -> bool:

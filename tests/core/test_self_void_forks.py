@@ -3,7 +3,8 @@ no place (h-forkhalf)"; core/self_void.py).
 
 bob's key signs a record at the place of his genuine message that no reader takes as
 genuine on its own: backdated against the record it names, an id older than its signed
-time, a topic he (a writer) may not set, a state before he joined, a kind no rule knows.
+time, a topic he (a writer) may not set, a state before he joined, a state the group's order has
+not reached, a kind no rule knows.
 Wherever it is kept (fork_evidence, as the relays keep a second record, or the message
 table beside the genuine one), it is no half of a fork: the genuine message stays live,
 `peers verify` names no fork, and a removal cuts his chain above it (core.chains.seen_head).
@@ -33,6 +34,9 @@ SELF_VOID = {
     "a writer's topic": (lambda t: {"t": t + 1, "type": "topic"}, "it needs an admin"),
     "no member then": (lambda t: {"t": t + 1, "mseq": 0}, "not a member when it was written"),
     "an unknown kind": (lambda t: {"t": t + 1, "type": "poll"}, "unknown message kind"),
+    # a state beyond the order's head (h-refusedown: it said nothing, a fork half)
+    "a state not reached": (lambda t: {"t": t + 1, "mseq": 99},
+                            "refers to a membership state that does not exist"),
 }
 
 
