@@ -244,7 +244,7 @@ SECONDS: dict[str, float] = {
         13.6,
     "tests/cli/test_relay_status_link_when_stopped.py::test_no_link_is_up_where_no_relay_runs[term]":
         13.3,
-    "tests/cli/test_relay_attacks_local.py::test_a_local_user_of_the_hub_host_may_read_but_not_write_the_federation":
+    "tests/cli/test_relay_attacks_local.py::test_a_local_user_of_the_hub_host_may_neither_read_nor_write_the_federation":
         13.0,
     "tests/cli/test_relay_tunnel.py::test_a_tunnel_whose_local_port_another_program_took_moves_to_another":
         12.4,
