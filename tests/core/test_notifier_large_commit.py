@@ -107,11 +107,7 @@ def test_a_commit_written_over_many_milliseconds_is_looked_at_a_few_times(
         # The burst is over: the message is looked at as before, at once and a few times.
         assert [t for t in watching.looks if t >= sent][:1], "no look at the message"
     finally:
-        watching.stop()
-        notifier.close()
-        assert writer.stdin is not None
-        writer.stdin.close()
-        writer.wait(timeout=10)
+        stop(watching, notifier, writer)
 
 
 def tell(writer: subprocess.Popen[str], what: str) -> float:
@@ -122,3 +118,12 @@ def tell(writer: subprocess.Popen[str], what: str) -> float:
     line = writer.stdout.readline().strip()
     assert line == "committed", writer.stderr.read() if writer.stderr else line
     return time.monotonic()
+
+
+def stop(watching: Watching, notifier: ChangeNotifier, writer: subprocess.Popen[str]) -> None:
+    """The watching thread, the notifier and the writer process ended."""
+    watching.stop()
+    notifier.close()
+    assert writer.stdin is not None
+    writer.stdin.close()
+    writer.wait(timeout=10)

@@ -14,7 +14,7 @@ from typing import Any
 
 from peers_tui.core.notifier import ChangeNotifier
 from tests.conftest import User
-from tests.core.test_notifier_large_commit import SLOW_WRITER, Watching, tell
+from tests.core.test_notifier_large_commit import SLOW_WRITER, Watching, stop, tell
 
 
 def test_a_written_group_is_asked_whether_it_may_be_written_once_not_per_look(
@@ -48,8 +48,4 @@ def test_a_written_group_is_asked_whether_it_may_be_written_once_not_per_look(
         # once more at every look (15 in 14 looks).
         assert len(asked) <= 2, f"asked {len(asked)} times in {len(watching.looks)} looks"
     finally:
-        watching.stop()
-        notifier.close()
-        assert writer.stdin is not None
-        writer.stdin.close()
-        writer.wait(timeout=10)
+        stop(watching, notifier, writer)
