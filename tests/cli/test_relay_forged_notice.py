@@ -57,8 +57,14 @@ def told_nothing_but_the_forgery(hosts: list[Host], group_id: str) -> None:
     wait_for(lambda: refused_at_hub(b) >= 1, what="B told of its forgery's refusal")
     assert refused_at_hub(b) == 1, b.status()
     assert refused_ids(str(b.hub), group_id) == frozenset()
-    [team] = [g for g in b.users["bob"].ok("groups", "--json").json() if g["name"] == "team"]
-    assert team["sync"] == "1 refused by the hub"
+
+    def sync() -> str:
+        [team] = [g for g in b.users["bob"].ok("groups", "--json").json() if g["name"] == "team"]
+        return team["sync"]
+    # The group's column is the relay's next `.link.json` (at most REFUSED_SOON after its last
+    # write); `relay status` counted the ledger at once, and a CI read the column between.
+    wait_for(lambda: sync() != "✓", timeout=5, what="B's sync column after the refusal")
+    assert sync() == "1 refused by the hub"
     listing = b.peers().ok("relay", "rejected").out
     assert "alice's message is forged" not in listing, listing
 
