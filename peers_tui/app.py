@@ -160,9 +160,11 @@ class PeersApp(App[None]):
 
     @property
     def is_idle(self) -> bool:
-        """Background work has caught up: the hub is watched, no recount is due or running."""
-        return (self._made("hub_watch") and self.hub_watch.running
-                and not (self._made("unread") and self.unread.busy))
+        """Background work has caught up: the hub is watched, its first report counted, no
+        recount is due or running. (Watched alone was not enough: the watcher runs a moment
+        before its first report reaches the counts, and a CI read the empty counts then.)"""
+        return (self._made("hub_watch") and self.hub_watch.running and self._made("unread")
+                and bool(self.unread.summaries) and not self.unread.busy)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:

@@ -57,3 +57,18 @@ def test_the_screenshot_script_builds_the_app_without_the_tests():
     script = (ROOT / "scripts" / "screenshots.py").read_text()
     assert "from tests" not in script and "import tests" not in script
     assert "demo.app(" in script
+
+
+async def test_the_app_is_never_idle_before_its_first_count(alice: User, team):
+    """The watcher runs a moment before its first report reaches the counts: idle then (a CI
+    saw it) gave tests and pictures a group list not counted yet."""
+    import asyncio
+    import time
+
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 30)):
+        deadline = time.monotonic() + 20
+        while not app.is_idle and time.monotonic() < deadline:
+            await asyncio.sleep(0)  # every turn of the event loop, not every 10 ms
+        assert app.is_idle
+        assert [s.name for s in app.summaries] == ["personal", "team"]
