@@ -160,9 +160,7 @@ class PeersApp(App[None]):
 
     @property
     def is_idle(self) -> bool:
-        """Background work has caught up: the hub is watched, its first report counted, no
-        recount is due or running. (Watched alone was not enough: the watcher runs a moment
-        before its first report reaches the counts, and a CI read the empty counts then.)"""
+        """Caught up: the hub watched, its first report counted, no recount due or running."""
         return (self._made("hub_watch") and self.hub_watch.running and self._made("unread")
                 and bool(self.unread.summaries) and not self.unread.busy)
 
