@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +22,8 @@ from tests import system_helpers as system
 from tests.cli.test_relay_leaf_users import (
     bodies_of, leaf_with_users, members, team_with_bob, unix_user,
 )
-from tests.relay_helpers import wait_for
+from tests.relay_helpers import REPO, wait_for
+from tests.tmux_helpers import Tmux, needs_tmux
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +90,24 @@ def test_a_desk_users_view_of_kept_changes_is_the_relays_own(unix_site):
         assert (leaf.hub / ".relay-held").stat().st_uid == os.geteuid()
 
 
+def team_on_a_and_dana(hosts, base, unix_site, message: str | None = None):
+    """alice on A founds 'team' and makes a one-use code (`message` posted first); both
+    relays run, B's link is up; dana is a Unix user of B (not the relay's) with her handle.
+    alice, the group id, the code, dana."""
+    hub, leaf = hosts
+    alice = hub.user("alice")
+    group_id = alice.ok("create", "team").out.strip()
+    code = alice.ok("invite", "team").out.strip()
+    if message is not None:
+        alice.ok("send", "team", message)
+    hub.start()
+    leaf.start()
+    wait_for(leaf.link_up, what="B's link")
+    dana = unix_user(base, "alice", leaf, unix_site)
+    dana.ok("id", "--handle", "dana")
+    return alice, group_id, code, dana
+
+
 def killed_after_fetch(hub, leaf, dana, code: str, group_id: str) -> None:
     """dana's `peers join CODE` on B, SIGKILLed once the relay fetched the file for her while
     her order request waits for the hub's relay (stopped meanwhile)."""
@@ -116,15 +137,7 @@ def test_a_refused_join_after_a_killed_one_of_another_unix_user_leaves_no_file(u
     readable by the hub's group, replicated with nobody of B in it)."""
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice = hub.user("alice")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team").out.strip()
-        alice.ok("send", "team", "members only")
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        dana = unix_user(base, "alice", leaf, unix_site)
-        dana.ok("id", "--handle", "dana")
+        alice, group_id, code, dana = team_on_a_and_dana(hosts, base, unix_site, "members only")
         mark = leaf.hub / f".join-{group_id}.fetched"
         try:
             killed_after_fetch(hub, leaf, dana, code, group_id)
@@ -148,14 +161,7 @@ def test_a_join_of_another_unix_user_leaves_no_fetch_mark(unix_site):
     for its own fetch)."""
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice = hub.user("alice")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team").out.strip()
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        dana = unix_user(base, "alice", leaf, unix_site)
-        dana.ok("id", "--handle", "dana")
+        alice, group_id, code, dana = team_on_a_and_dana(hosts, base, unix_site)
         dana.ok("join", code)
         assert (leaf.hub / f"{group_id}.db").exists()
         assert not (leaf.hub / f".join-{group_id}.fetched").exists()
@@ -170,13 +176,7 @@ def test_dm_across_hosts_as_another_unix_user(unix_site):
 
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice = hub.user("alice")
-        alice.ok("create", "team")
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        dana = unix_user(base, "alice", leaf, unix_site)
-        dana.ok("id", "--handle", "dana")
+        alice, _, _, dana = team_on_a_and_dana(hosts, base, unix_site)
         dana.ok("groups")  # (her profile published in B's hub)
         wait_for(lambda: known_on(alice, "dana"), timeout=30, what="dana heard on A")
         alice.ok("dm", "dana", "hello dana")
@@ -204,13 +204,7 @@ def test_dm_of_another_unix_user_leaves_no_file_of_a_group_that_is_no_conversati
 
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice = hub.user("alice")
-        team = alice.ok("create", "team").out.strip()
-        hub.start()
-        leaf.start()
-        wait_for(leaf.link_up, what="B's link")
-        dana = unix_user(base, "alice", leaf, unix_site)
-        dana.ok("id", "--handle", "dana")
+        alice, team, _, dana = team_on_a_and_dana(hosts, base, unix_site)
         dana.ok("groups")
         wait_for(lambda: known_on(alice, "dana"), timeout=30, what="dana heard on A")
         direct.invite_to(Account(alice.home, alice.hub), "team", "dana", extra={"dm": True})
@@ -222,3 +216,83 @@ def test_dm_of_another_unix_user_leaves_no_file_of_a_group_that_is_no_conversati
         assert [g["name"] for g in dana.ok("groups", "--json").json()][1:] == ["alice"]
         assert not (leaf.hub / f"{team}.db").exists()
         assert not list(leaf.hub.glob(".join-*.fetched"))
+
+
+def test_a_kept_change_of_another_unix_user_refused_as_stale_is_signed_again_by_her_command(
+        unix_site):
+    """bob (the relay's user) and dana both change their handle in 'team' with the hub away;
+    the relay proposes bob's first, the hub refuses dana's as stale: it waits for her key.
+    Her next `peers` command (not a send there) signs it again, as the relay's own user's
+    does (on main her commands could not see it: it waited for her next send in 'team')."""
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice, bob, code, group_id = team_with_bob(hub, leaf)
+        dana = unix_user(base, "alice", leaf, unix_site)
+        dana.ok("id", "--handle", "dana")
+        dana.ok("join", code)
+        wait_for(lambda: "dana" in members(alice), what="dana's join on A")
+        hub.stop()
+        wait_for(lambda: not leaf.link_up(), what="B's link down")
+        assert "waits for the hub" in bob.ok("id", "--handle", "robert").err
+        time.sleep(0.05)  # mtimes apart: the relay proposes the older first
+        assert dana.run("id", "--handle", "dee").code == 0
+        hub.start()
+        wait_for(lambda: leaf.status().get("held") == {"to_send": 0, "to_sign": 1},
+                 timeout=30, what="dana's change refused as stale, waiting for her")
+        listed = dana.ok("groups")  # signs it again before it lists
+        assert "handle" not in team_line(dana), listed.out
+        wait_for(lambda: {"robert", "dee"} <= set(members(alice)), what="both handles on A")
+        assert "waits" not in dana.ok("id").err
+
+
+# What the app needs besides the CLI's packages (system_helpers.CLI_PACKAGES).
+TUI_PACKAGES = ("textual", "rich", "markdown_it", "mdit_py_plugins", "linkify_it", "mdurl",
+                "pygments", "typing_extensions.py")
+
+
+def with_textual(site: Path) -> None:
+    import shutil
+
+    import textual
+
+    packages = Path(textual.__file__).parent.parent
+    for name in TUI_PACKAGES:
+        source, target = packages / name, site / name
+        if not target.exists():
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, target)
+    if not (site / "styles").exists():
+        shutil.copytree(REPO / "styles", site / "styles")  # (paths.styles_dir)
+    for path in [site, *site.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@needs_tmux
+def test_the_app_of_another_unix_user_of_a_leaf_shows_messages_live(unix_site):
+    """dana's app on B, a Unix user not the relay's: a message alice posts on A appears on
+    her screen (on main her app's hub watcher died at its start, looking at
+    `.relay/config.json` through a directory she may not enter: nothing came in live)."""
+    with_textual(unix_site / "site")
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice, bob, code, _ = team_with_bob(hub, leaf)
+        dana = unix_user(base, "alice", leaf, unix_site)
+        dana.ok("id", "--handle", "dana")
+        dana.ok("join", code)
+        tmux = Tmux()
+        try:
+            env = {**dana.env(), "TERM": "xterm-256color"}
+            command = shlex.join(["setpriv", f"--reuid={dana.account}",
+                                  f"--regid={dana.account}", "--init-groups", "env",
+                                  *(f"{k}={v}" for k, v in env.items()),
+                                  str(system.SYSTEM_PYTHON), "-P", "-m", "peers_tui",
+                                  "open", "team"])
+            tmux.run("new-session", "-d", "-s", "dana", "-x", "120", "-y", "40",
+                     f"cd {shlex.quote(str(dana.site))} && {command}; sleep 60")
+            tmux.wait_for("dana", lambda text: "dana" in text and "team" in text,
+                          what="dana's app on team")
+            time.sleep(2)  # (its hub watcher starts after the first paint)
+            alice.ok("send", "team", "live from A")
+            tmux.wait_for("dana", lambda text: "live from A" in text, timeout=20,
+                          what="alice's message on dana's screen")
+        finally:
+            tmux.close()
