@@ -86,14 +86,8 @@ def _sign_kept_again(hub: str, options: dict[str, str]) -> None:
     """What every other command does after it ran (cli.relay.sign_kept_again): a handle change
     of ours the hub refused as stale, kept in any group, is signed again. A send to that group
     takes the full path and signs it there; without this a script that only sends to other
-    groups would leave it waiting. One look at a directory that is missing on one host."""
-    import os
-
-    try:
-        if not os.listdir(os.path.join(hub, ".relay", "held")):  # (relay.held_peek's place)
-            return
-    except OSError:
-        return
+    groups would leave it waiting. One look at a directory that is missing on one host
+    (`.relay/held/`, or for another Unix user than the relay's its copy: relay.held_peek)."""
     from peers_tui.relay.held_peek import any_to_sign  # plain os and json
 
     if not any_to_sign(hub):

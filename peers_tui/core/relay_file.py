@@ -98,5 +98,17 @@ def write_relay_file(directory: str | os.PathLike[str], name: str, text: str) ->
         raise
 
 
-__all__ = ["MAX_BYTES", "RELAY_DIR", "owned_dir", "read_relay_file", "read_relay_json", "relay_owner",
+def ensure_relay_dir(directory: str | os.PathLike[str]) -> None:
+    """A directory the relay publishes files in for its users, the relay's own (0755);
+    OSError when another user's is there (made before the relay claimed it)."""
+    try:
+        os.mkdir(directory, 0o755)
+        os.chmod(directory, 0o755)  # whatever the umask
+    except FileExistsError:
+        pass
+    if not owned_dir(directory, os.geteuid()):
+        raise PermissionError(f"not a directory of this relay's user (remove it: {directory})")
+
+
+__all__ = ["MAX_BYTES", "RELAY_DIR", "ensure_relay_dir", "owned_dir", "read_relay_file", "read_relay_json", "relay_owner",
            "write_relay_file"]

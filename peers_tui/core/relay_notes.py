@@ -39,7 +39,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core.relay_file import owned_dir, read_relay_json, relay_owner, write_relay_file
+from peers_tui.core.relay_file import (
+    ensure_relay_dir, owned_dir, read_relay_json, relay_owner, write_relay_file,
+)
 
 NOTES_DIR = ".relay-notes"
 VERSION = 1
@@ -140,7 +142,7 @@ def _note(path: str | os.PathLike[str], kind: str, note: list[Any], keep: int) -
         return  # not a group's own file (a join's file being fetched): no reader follows it
     with _write_lock:
         try:
-            _ensure_dir(directory)
+            ensure_relay_dir(directory)
             notes = read_notes(path)
             kept: dict[str, list[Any]] = {name: [list(n) for n in noted]
                                           for name, noted in notes.items()}
@@ -157,7 +159,7 @@ def claim(hub: str | os.PathLike[str]) -> None:
     member makes one there: said once on stderr when it cannot be."""
     directory = Path(hub) / NOTES_DIR
     try:
-        _ensure_dir(directory)
+        ensure_relay_dir(directory)
     except OSError as exc:
         _tell_once(directory, exc)
 
@@ -167,17 +169,6 @@ def _tell_once(directory: Path, exc: OSError) -> None:
         _told.add(str(directory))
         print(f"peers relay: {directory}: notes for users not written: {exc}",
               file=sys.stderr, flush=True)
-
-
-def _ensure_dir(directory: Path) -> None:
-    """The notes' directory, the relay's own (0755); OSError when another user's is there."""
-    try:
-        os.mkdir(directory, 0o755)
-        os.chmod(directory, 0o755)  # whatever the umask
-    except FileExistsError:
-        pass
-    if not owned_dir(directory, os.geteuid()):
-        raise PermissionError(f"not a directory of this relay's user (remove it: {directory})")
 
 
 __all__ = ["NOTES_DIR", "author_of", "claim", "lost_by", "note_lost", "note_rewind", "read_notes", "rewound"]

@@ -14,7 +14,8 @@ nats-server admits only that credential: the others are served at `<hub>/.relay-
   {"op": "hold", "group", "change"}   a handle change kept for the hub (held.py)
   {"op": "fetch", "code"}             a group fetched here for a join (fetch.py), only for a
                                       code of an invite the hub holds (its secret's key)
-  {"op": "drop", "group"}             ... and removed, that join failed (join_fetch.py)
+  {"op": "drop" | "done", "group"}   ... and removed, that join failed (join_fetch.py), or
+                                      its mark of the fetch removed, that join ended
 
 Each request is checked as a record from another host is before anything goes on: a change
 must be a well-formed membership record of that group with a valid signature of its author
@@ -42,7 +43,8 @@ from peers_tui.relay.desk_checks import (
     Refused, change as _change, envelope_action, group as _group, headers as _headers,
     peer_uid as _peer_uid, share_group_file, signed_by as _author,
 )
-from peers_tui.relay.group_leftovers import joined_since, last_seq, remove_group_file
+from peers_tui.relay.group_leftovers import (joined_since, read_mark, remove_group_file,
+                                             unmark, write_mark)
 from peers_tui.relay.hub_cut import CUT_OF
 
 if TYPE_CHECKING:
@@ -86,7 +88,6 @@ class Desk:
         self.nc: Any = None
         self.relay_loop: asyncio.AbstractEventLoop | None = None
         self.fetching: dict[str, asyncio.Lock] = {}
-        self.fetched: dict[str, tuple[int | None, int]] = {}  # group: (uid, seq) of a fetch
         self.per_uid: dict[int | None, int] = {}  # requests under way, by the asking uid
 
     async def start(self) -> None:
@@ -188,8 +189,8 @@ class Desk:
                 return self._hold(request)
             if op == "fetch":
                 return await self._fetch(request, uid)
-            if op == "drop":
-                return self._drop(request, uid)
+            if op in ("drop", "done"):
+                return self._drop(request, uid, op == "done")
             raise Refused("unknown request")
         except asyncio.TimeoutError:
             reason = f"no whole request within {READ_TIMEOUT:.0f} s"
@@ -279,16 +280,15 @@ class Desk:
                                       "hub knows: nothing was fetched"}
                 from peers_tui.relay.fetch import fetch_group
 
-                await asyncio.to_thread(fetch_group, hub, group_id)
+                # Marked for `uid` before it is linked: their next join finds a killed one's.
+                await asyncio.to_thread(fetch_group, hub, group_id,
+                                        lambda made: write_mark(hub, group_id, made, uid))
         except RelayError as exc:
             return {"failed": str(exc)[:400]}
         finally:
             if not lock.locked():
                 self.fetching.pop(group_id, None)
         share_group_file(hub, group_id)
-        seq = last_seq(hub / f"{group_id}.db")
-        if seq is not None:  # the join's failure may have it dropped (below)
-            self.fetched[group_id] = (uid, seq)
         return {"ok": True, "group": group_id, "fetched": True}
 
     async def _invite_known(self, group_id: str, key: str) -> bool:
@@ -304,16 +304,16 @@ class Desk:
                     return True
         return False
 
-    def _drop(self, request: dict[str, Any], uid: int | None) -> dict[str, Any]:
-        """A group fetched for a join that failed goes (the relay's file in a sticky hub is
-        not the user's to remove): only one fetched for this uid, no join written since."""
-        group_id = _group(self.relay.hub, request.get("group"))
-        fetched = self.fetched.pop(group_id, None)
-        if fetched is None or fetched[0] != uid:
+    def _drop(self, request: dict[str, Any], uid: int | None, done: bool) -> dict[str, Any]:
+        """A failed join's fetched file goes, or an ended one's mark (`done`): see the top."""
+        group_id = _group(hub := self.relay.hub, request.get("group"))
+        mark = read_mark(hub, group_id)  # (only the relay's own: another user could plant one)
+        if mark is None or uid is None or mark[0] != os.geteuid() or mark[2] != uid:
             raise Refused("not a group this relay fetched for you")
-        if joined_since(self.relay.hub, group_id, fetched[1]):
-            return {"kept": "a join was written to it since"}
-        remove_group_file(self.relay.hub, group_id)
+        if done or not isinstance(mark[1], int) or joined_since(hub, group_id, mark[1]):
+            unmark(hub, group_id)
+            return {"ok": True} if done else {"kept": "a join was written to it since"}
+        remove_group_file(hub, group_id)
         return {"ok": True}
 
 

@@ -115,6 +115,15 @@ def drop_through_desk(hub: Path, group_id: str) -> None:
         pass
 
 
+def done_through_desk(hub: Path, group_id: str) -> None:
+    """The join the relay fetched `group_id` for ended (joined): the relay removes its mark
+    of the fetch (desk.py: only one made for this uid); quietly nothing else."""
+    try:
+        request(hub, {"op": "done", "group": group_id}, 10.0)
+    except RelayError:
+        pass
+
+
 def change_of(text: str, sig: bytes, cosig: bytes | None) -> dict[str, Any]:
     """A signed record as a request carries it."""
     import base64
@@ -123,4 +132,4 @@ def change_of(text: str, sig: bytes, cosig: bytes | None) -> dict[str, Any]:
             "cosig": base64.b64encode(cosig).decode() if cosig else None}
 
 
-__all__ = ["DESK_FILE", "DeskUnreachable", "MAX_REQUEST", "change_of", "drop_through_desk", "fetch_through_desk", "request", "uses_desk"]
+__all__ = ["DESK_FILE", "DeskUnreachable", "MAX_REQUEST", "change_of", "done_through_desk", "drop_through_desk", "fetch_through_desk", "request", "uses_desk"]

@@ -2,11 +2,17 @@
 group file and its SQLite companions, the mark of a fetch (`.join-<group>.fetched`, the
 membership log's last seq then), and whether a join was written since. Used by a user's own
 join (join_fetch.py) and by the relay's desk for a join it fetched for another Unix user
-(desk.py), which may not remove a file of the relay's in a sticky hub."""
+(desk.py), which may not remove a file of the relay's in a sticky hub.
+
+A mark the relay writes for a join it fetched through its desk names the uid it fetched for
+(`{"seq", "uid"}`): that user's next join trusts it as its own fetch's (a join of theirs
+killed in between), and the desk removes the file or the mark only at that uid's word."""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 FILE_PARTS = ("", "-wal", "-shm", "-journal")
@@ -25,6 +31,60 @@ def remove_group_file(hub: Path, group_id: str) -> None:
 
 def mark_path(hub: Path, group_id: str) -> Path:
     return hub / f".join-{group_id}.fetched"
+
+
+# A join's lock and marks are files in a hub other users can write: no symlink followed, no
+# FIFO waited on (each is then checked to be a regular file).
+PLAIN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def write_mark(hub: Path, group_id: str, made: Path, uid: int | None = None) -> None:
+    """Say, beside the join's lock, that a join's fetch made the group's file (`made`, about
+    to be linked into place) at this seq of its log, for `uid` (the relay's desk: another
+    user's join) or this user: a join killed before its end leaves this mark for the next
+    join to find. Only into a regular file of this user's (not through a symlink or into a
+    FIFO another user of a shared hub put there); else no mark, and the file stays after a
+    kill."""
+    seq = last_seq(made)
+    if seq is None:
+        return
+    try:
+        fd = os.open(mark_path(hub, group_id), os.O_WRONLY | os.O_CREAT | PLAIN, 0o644)
+    except OSError:  # a hub this user may not write a mark in
+        return
+    try:
+        if _mine(fd):
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"seq": seq} | ({"uid": uid} if uid is not None else {}))
+                     .encode())
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_mark(hub: Path, group_id: str) -> tuple[int, object, object] | None:
+    """(the mark's owner, its seq, the uid it was made for: its owner's unless it names one),
+    or None where there is no regular file to read."""
+    try:
+        fd = os.open(mark_path(hub, group_id), os.O_RDONLY | PLAIN)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        data = json.loads(os.read(fd, 200))
+        return info.st_uid, data["seq"], data.get("uid", info.st_uid)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _mine(fd: int) -> bool:
+    info = os.fstat(fd)
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
 
 
 def unmark(hub: Path, group_id: str) -> None:
@@ -77,5 +137,5 @@ def membership_rows(path: Path, query: str,
         db.close()
 
 
-__all__ = ["FILE_PARTS", "joined_since", "last_seq", "mark_path", "membership_rows",
-           "remove_group_file", "unmark"]
+__all__ = ["FILE_PARTS", "PLAIN", "joined_since", "last_seq", "mark_path", "membership_rows",
+           "read_mark", "remove_group_file", "unmark", "write_mark"]

@@ -15,6 +15,10 @@ processes (the app, watching this directory; any `peers` command; their next sen
 and the relay proposes that one. Until then `peers relay status` counts it as waiting for
 its author. Without write access to the relay's directory (a relay run by a service user),
 nothing is kept and the author's next message there signs it.
+
+Every kept file is copied to `<hub>/.relay-held/` (0644 in a directory of the relay's user:
+held_peek.VIEW_DIR), and removed there with it: the host's other Unix users, who may not
+enter `.relay/`, read theirs there (held_peek), as the relay's own user reads `held/`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 from peers_tui.relay.config import relay_dir
 from peers_tui.relay.envelope import Envelope, EnvelopeError
-from peers_tui.relay.held_peek import HELD_DIR, RESIGN  # (read by `peers send`: held_peek)
+from peers_tui.relay.held_peek import HELD_DIR, RESIGN, VIEW_DIR  # (read by held_peek)
 
 
 def held_dir(hub: Path) -> Path:
@@ -55,12 +59,57 @@ def _write(path: Path, data: dict[str, Any]) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(data, out)
     os.replace(temporary, path)
+    _show(path.parents[2], path.name, data)
+
+
+def _remove(path: Path) -> None:
+    """Remove a kept file, and its copy for the host's other users."""
+    path.unlink(missing_ok=True)
+    _show(path.parents[2], path.name, None)
+
+
+def _show(hub: Path, name: str, data: dict[str, Any] | None) -> None:
+    """The copy of held/`name` in `<hub>/.relay-held/`: written (`data`) or removed (None);
+    quietly not where it cannot be (their commands then know nothing of it, as before)."""
+    from peers_tui.core.relay_file import ensure_relay_dir, write_relay_file
+
+    directory = hub / VIEW_DIR
+    try:
+        if data is None:
+            (directory / name).unlink(missing_ok=True)
+            return
+        ensure_relay_dir(directory)
+        write_relay_file(directory, name, json.dumps(data))
+    except OSError:
+        pass
+
+
+def show_all(hub: Path) -> None:
+    """Claim `.relay-held/` and make it what `held/` holds (at the relay's start: a change
+    kept or removed while its copy could not be written, or before copies were made)."""
+    from peers_tui.core.relay_file import ensure_relay_dir
+
+    try:
+        ensure_relay_dir(hub / VIEW_DIR)
+        kept = {path.name: path for path in held_dir(hub).glob("*.json")}
+        shown = set(os.listdir(hub / VIEW_DIR))
+    except OSError as exc:
+        print(f"peers relay: {hub / VIEW_DIR}: this host's other users are not told of "
+              f"their kept handle changes: {exc}", file=sys.stderr, flush=True)
+        return
+    for name in shown - set(kept):
+        _show(hub, name, None)
+    for name, path in kept.items():
+        try:
+            _show(hub, name, json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
 
 
 def forget(hub: Path, group_id: str, author: str) -> None:
     """A newer handle change of `author` was ordered directly: the kept one is void."""
     try:
-        (held_dir(hub) / f"{group_id}.{author}.json").unlink(missing_ok=True)
+        _remove(held_dir(hub) / f"{group_id}.{author}.json")
     except OSError:
         pass
 
@@ -83,7 +132,7 @@ def held(hub: Path) -> list[tuple[Path, Envelope]]:
             envelope = decode_change(str(data["group"]), data)
             found.append((path.stat().st_mtime, path, envelope))
         except (OSError, ValueError, KeyError, TypeError, AttributeError, EnvelopeError):
-            path.unlink(missing_ok=True)  # damaged: never proposable
+            _remove(path)  # damaged: never proposable
     return [(path, envelope) for _, path, envelope in sorted(found, key=lambda f: f[0])]
 
 
@@ -124,7 +173,7 @@ def _drop(path: Path, envelope: Envelope, resign: str | None = None) -> None:
         if data.get("text") != envelope.text:
             return
         if resign is None:
-            path.unlink()
+            _remove(path)
         else:
             _write(path, {**data, RESIGN: resign})
     except (OSError, ValueError, AttributeError):

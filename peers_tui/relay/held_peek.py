@@ -7,6 +7,11 @@ The file's place and format are held.py's: `<hub>/.relay/held/<group>.<author>.j
 {"group", "text", "sig", "cosig"} (signatures in base64), and "resign" (the hub's reason) once
 the hub refused it as stale: such a change is no longer the one to send, so it is not
 returned here (the full path signs the handle again).
+Another Unix user of the host (who reaches the relay through its desk: desk.py) may not enter
+`.relay/` (0700, the relay's credential). The relay's user publishes a copy of each kept
+change in `<hub>/.relay-held/` (held.py, written whenever one under `.relay/held/` is),
+which such a user reads instead, trusted only as the relay owner's (core.relay_file, as
+`.link.json`): without it their `peers id`, `peers groups` and sends knew nothing of it.
 """
 
 from __future__ import annotations
@@ -16,9 +21,63 @@ import binascii
 import json
 import os
 
-RELAY_DIR = ".relay"  # relay.config.RELAY_DIR (that module costs pathlib and more to import)
+from peers_tui.core.relay_file import RELAY_DIR, owned_dir, read_relay_json, relay_owner
+
 HELD_DIR = "held"
+VIEW_DIR = ".relay-held"  # the copy of `.relay/held/` for the host's other users (held.py)
 RESIGN = "resign"  # the mark of a kept change the hub refused as stale (held.py)
+
+
+def _place(hub: str) -> tuple[str, int | None] | None:
+    """Where this user reads kept changes: (`.relay/held/`, None) for the relay's own user,
+    (`.relay-held/`, the relay owner's uid) for another, whose files must be the owner's;
+    None when there is nothing to read (no relay, nothing kept)."""
+    own = os.path.join(hub, RELAY_DIR, HELD_DIR)
+    try:
+        os.stat(own)
+        return own, None
+    except FileNotFoundError:
+        return None
+    except OSError:  # `.relay/` another user's: its view, if it is the relay owner's
+        owner = relay_owner(hub)
+        view = os.path.join(hub, VIEW_DIR)
+        return (view, owner) if owner is not None and owned_dir(view, owner) else None
+
+
+def view_dir(hub: str) -> str | None:
+    """The directory whose changes tell this user's app that kept changes changed
+    (services.hub_watch), None where none is kept: `.relay/held/` or its view."""
+    place = _place(hub)
+    return None if place is None else place[0]
+
+
+def _load(path: str, owner: int | None) -> dict | None:
+    if owner is not None:
+        return read_relay_json(path, owner, lambda data: data if isinstance(data, dict) else None)
+    try:
+        with open(path, encoding="utf-8") as kept:
+            data = json.load(kept)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _kept(hub: str, suffix: str = ".json") -> dict[str, dict]:
+    """The kept changes readable here whose file names end with `suffix`, by file name."""
+    place = _place(hub)
+    if place is None:
+        return {}
+    directory, owner = place
+    try:
+        names = [name for name in os.listdir(directory) if name.endswith(suffix)]
+    except OSError:
+        return {}
+    found = {}
+    for name in names:
+        data = _load(os.path.join(directory, name), owner)
+        if data is not None:  # (being replaced, or damaged: the relay drops it)
+            found[name] = data
+    return found
 
 
 def held_file(hub: str, group_id: str, author: str) -> str:
@@ -28,54 +87,33 @@ def held_file(hub: str, group_id: str, author: str) -> str:
 def held_change(hub: str, group_id: str, author: str) -> tuple[str, bytes, bytes | None] | None:
     """(record text, signature, countersignature) of the change kept for `author` in
     `group_id`, or None when there is none (or it cannot be read: the full path then signs)."""
+    place = _place(hub)
+    if place is None:
+        return None
+    data = _load(os.path.join(place[0], f"{group_id}.{author}.json"), place[1])
     try:
-        with open(held_file(hub, group_id, author), encoding="utf-8") as kept:
-            data = json.load(kept)
-        if data.get(RESIGN):
+        if data is None or data.get(RESIGN):
             return None  # refused as stale: to be signed again, not reused
         cosig = data.get("cosig")
         return (str(data["text"]), base64.b64decode(data["sig"]),
                 base64.b64decode(cosig) if cosig else None)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, binascii.Error):
         return None
 
 
 def any_to_sign(hub: str) -> bool:
     """Whether any kept change here waits for its author to sign it again (cheap when none
     is kept: the directory is missing, or holds a file or two)."""
-    try:
-        names = [name for name in os.listdir(os.path.join(hub, RELAY_DIR, HELD_DIR))
-                 if name.endswith(".json")]
-    except OSError:
-        return False
-    for name in names:
-        try:
-            with open(os.path.join(hub, RELAY_DIR, HELD_DIR, name), encoding="utf-8") as kept:
-                if json.load(kept).get(RESIGN):
-                    return True
-        except (OSError, ValueError, AttributeError):
-            continue
-    return False
+    return any(data.get(RESIGN) for data in _kept(hub).values())
 
 
 def kept_for(hub: str, author: str) -> dict[str, bool]:
     """The groups (ids) where a handle change of `author`'s is kept here, each with whether
     it waits for them to sign it again (True) or for the hub (False): what `peers groups`
     and `peers id` tell. Empty, and cheap, when nothing is kept."""
-    directory = os.path.join(hub, RELAY_DIR, HELD_DIR)
     suffix = f".{author}.json"
-    try:
-        names = [name for name in os.listdir(directory) if name.endswith(suffix)]
-    except OSError:
-        return {}
-    kept = {}
-    for name in names:
-        try:
-            with open(os.path.join(directory, name), encoding="utf-8") as file:
-                kept[name[:-len(suffix)]] = bool(json.load(file).get(RESIGN))
-        except (OSError, ValueError, AttributeError):
-            continue  # being replaced, or damaged (the relay drops it): nothing to tell
-    return kept
+    return {name[:-len(suffix)]: bool(data.get(RESIGN))
+            for name, data in _kept(hub, suffix).items()}
 
 
-__all__ = ["RESIGN", "any_to_sign", "held_change", "held_file", "kept_for"]
+__all__ = ["RESIGN", "VIEW_DIR", "any_to_sign", "held_change", "held_file", "kept_for", "view_dir"]

@@ -34,7 +34,6 @@ sixth round").
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import stat
@@ -46,16 +45,14 @@ from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.invites import parse_code
 from peers_tui.core.membership_order import OutOrdered
 from peers_tui.relay.config import relay_dir
-from peers_tui.relay.desk_client import drop_through_desk, uses_desk
+from peers_tui.core.relay_file import relay_owner
+from peers_tui.relay.desk_client import done_through_desk, drop_through_desk, uses_desk
 from peers_tui.relay.group_leftovers import (
-    joined_since as _joined_since, last_seq as _last_seq, mark_path as _mark_path,
-    remove_group_file, unmark as _unmark,
+    PLAIN as _PLAIN, joined_since as _joined_since, read_mark as _read_mark,
+    remove_group_file, unmark as _unmark, write_mark as _mark,
 )
 
 LOCK_WAIT = 120.0  # seconds a join waits for another join of its group on this host
-# How the join's lock and marks are opened: files in a hub other users can write, so no
-# symlink followed, no FIFO waited on (each is then checked to be a regular file).
-_PLAIN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 # Files a join of this process made and lost at the hub's order, its retry to come (the
 # retry of `run_ordered` or the app's `after_the_hub`, once): (hub, group id).
 _RETRYING: set[tuple[str, str]] = set()
@@ -106,7 +103,7 @@ class JoinFetch:
         removed: `peers dm` fetched a conversation whose invitation claimed one, and it was
         none (its genesis names no pair of the two)."""
         if self.made is not None and self.made != group_id:
-            remove_group_file(self.hub, self.made)
+            _remove_made(self.hub, self.made)
             self.made = None
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -115,7 +112,7 @@ class JoinFetch:
             if self.made is None:
                 return
             if error is None or isinstance(error, AlreadyMember):
-                _unmark(self.hub, self.made)
+                _unmark_ours(self.hub, self.made)
                 return
             if isinstance(error, OutOrdered) and not self.retry:
                 # Kept for the retry: the hub's answer brings the changes that won
@@ -123,13 +120,20 @@ class JoinFetch:
                 # file fetched again could lack them yet and lose again.
                 _RETRYING.add((str(self.hub), self.made))
                 return
-            if uses_desk(self.hub):  # fetched by the relay, its file: the relay removes it
-                drop_through_desk(self.hub, self.made)
-            else:
-                remove_group_file(self.hub, self.made)
+            _remove_made(self.hub, self.made)
         finally:
             if self.lock is not None:
                 os.close(self.lock)  # releases the flock
+
+
+def _remove_made(hub: Path, group_id: str) -> None:
+    """The file this join's fetch made goes. Fetched by the relay for another Unix user (its
+    desk), it is the relay's, in a sticky hub: the relay removes it at their word (`peers
+    dm` taking up no conversation of it left it, readable by the hub's group)."""
+    if uses_desk(hub):
+        drop_through_desk(hub, group_id)
+    else:
+        remove_group_file(hub, group_id)
 
 
 def _locked(path: Path) -> int | None:
@@ -174,46 +178,23 @@ def _lock_wait() -> float:
         return LOCK_WAIT
 
 
-def _mark(hub: Path, group_id: str, made: Path) -> None:
-    """Say, beside the lock, that a join's fetch made the group's file (`made`, about to be
-    linked into place) at this seq of its log: a join killed before its end leaves this mark
-    for the next join to find. Only into a regular file of this user's (not through a
-    symlink or into a FIFO another user of a shared hub put there: the lock's thirteenth-pass
-    care); else no mark, and the file stays after a kill, as before."""
-    seq = _last_seq(made)
-    if seq is None:
-        return
-    try:
-        fd = os.open(_mark_path(hub, group_id), os.O_WRONLY | os.O_CREAT | _PLAIN, 0o644)
-    except OSError:  # a hub this user may not write a mark in
-        return
-    try:
-        if _ours(fd):
-            os.ftruncate(fd, 0)
-            os.write(fd, json.dumps({"seq": seq}).encode())
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _ours(fd: int) -> bool:
-    info = os.fstat(fd)
-    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid()
-
-
 def _mark_seq(hub: Path, group_id: str) -> object:
-    """The seq a mark of this user's holds; None where there is none to trust."""
-    try:
-        fd = os.open(_mark_path(hub, group_id), os.O_RDONLY | _PLAIN)
-    except OSError:
+    """The seq of a mark this user's join may take for its own: its own, or one the relay
+    wrote for this uid (a join through its desk: desk.py); None where there is none."""
+    mark = _read_mark(hub, group_id)
+    if mark is None:
         return None
-    try:
-        return json.loads(os.read(fd, 200))["seq"] if _ours(fd) else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    finally:
-        os.close(fd)
+    owner, seq, uid = mark
+    me = os.geteuid()
+    return seq if uid == me and owner in (me, relay_owner(hub)) else None
+
+
+def _unmark_ours(hub: Path, group_id: str) -> None:
+    """The mark of this join's fetch goes: the relay's, for a join through its desk, goes
+    at the relay's hand (a file of another user in a sticky hub is not ours to remove)."""
+    _unmark(hub, group_id)
+    if uses_desk(hub):
+        done_through_desk(hub, group_id)
 
 
 def _left_by_a_killed_join(hub: Path, group_id: str) -> bool:
@@ -235,10 +216,10 @@ def _left_by_a_killed_join(hub: Path, group_id: str) -> bool:
     except OSError:
         regular = False
     if not regular:  # gone (nothing to adopt), or no file sqlite should open
-        _unmark(hub, group_id)
+        _unmark_ours(hub, group_id)
         return False
     if not isinstance(seq, int) or _joined_since(hub, group_id, seq):
-        _unmark(hub, group_id)  # someone's file now: kept, as any file a join did not fetch
+        _unmark_ours(hub, group_id)  # someone's file now: kept, as any file a join did not fetch
         return False
     return True
 

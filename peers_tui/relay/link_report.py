@@ -31,6 +31,7 @@ from peers_tui.core.link_state import (
 from peers_tui.core.opened_records import opened
 from peers_tui.core.relay_notes import claim as claim_notes
 from peers_tui.relay.config import RelayConfig
+from peers_tui.relay.held import show_all
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.kept_stores import same_file
 from peers_tui.relay.ledger import Ledger
@@ -57,6 +58,7 @@ class LinkReporter:
                  scanner: LocalScanner) -> None:
         self.hub = hub
         claim_notes(hub)  # <hub>/.relay-notes/ beside .link.json: the relay's notes for users
+        show_all(hub)  # <hub>/.relay-held/: the handle changes kept for the hub (held.py)
         self.config = config
         self.link = link
         self.ledger = ledger

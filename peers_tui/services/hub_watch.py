@@ -7,6 +7,7 @@ event loop first.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,14 +99,23 @@ class HubWatcher:
         """On a leaf host, watch the handle changes kept for the hub (made here first, as
         relay.held keeps them): one the hub refused as stale waits for us to sign it again
         (services.held_handles). Whether it is watched."""
-        from peers_tui.relay.held_peek import HELD_DIR, RELAY_DIR  # plain os and json
+        from peers_tui.relay.held_peek import HELD_DIR, RELAY_DIR, view_dir  # plain os, json
 
-        relay = self.account.paths.hub / RELAY_DIR
-        if not (relay / "config.json").exists():
-            return False  # no relay here: nothing is ever kept
+        hub = self.account.paths.hub
         try:
-            (relay / HELD_DIR).mkdir(mode=0o700, exist_ok=True)
-            notifier.watch_folder(HELD, relay / HELD_DIR)
+            # (Path.exists of a file of `.relay/`, another Unix user's and 0700, raised
+            # PermissionError here and ended this whole watcher: no live group for them.)
+            os.stat(hub / RELAY_DIR / "config.json")
+            (hub / RELAY_DIR / HELD_DIR).mkdir(mode=0o700, exist_ok=True)
+        except FileNotFoundError:
+            return False  # no relay here: nothing is ever kept
+        except OSError:
+            pass  # another user's relay: its view of what it keeps (.relay-held/), if any
+        directory = view_dir(str(hub))
+        if directory is None:
+            return False
+        try:
+            notifier.watch_folder(HELD, Path(directory))
         except OSError as exc:
             self.app.log.warning(f"kept handle changes not watched: {exc}")
             return False
