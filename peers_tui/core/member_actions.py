@@ -150,7 +150,11 @@ class MemberActions:
             raise PeersError(f"{store.current_roster().label_of(target.user_id)} is already "
                              f"{role.with_article}: "
                              "nothing was changed")
-        changed = store.set_role(self.me.keypair, target.user_id, role)
+        try:
+            changed = store.set_role(self.me.keypair, target.user_id, role)
+        except PeersError:  # gone since the look above (another host's change, applied here)
+            gone_from(store, self.find_member(store, member))
+            raise
         self.me.pins.after_write(entry, store)
         return changed
 
@@ -160,7 +164,11 @@ class MemberActions:
         if target.user_id == self.me.user_id:
             raise PeersError("to leave a group use 'peers leave'")
         gone_from(store, target)
-        removed = store.remove(self.me.keypair, target.user_id)
+        try:
+            removed = store.remove(self.me.keypair, target.user_id)
+        except PeersError:  # (as set_role)
+            gone_from(store, self.find_member(store, member))
+            raise
         self.me.pins.after_write(entry, store)
         return removed
 
