@@ -71,7 +71,7 @@ def list_groups(args: argparse.Namespace) -> int:
     places = [(Path(group.path).parent, group.id, group.personal) for group in summaries]
     kept = handle_changes(places, me.user_id)
     syncs = [with_handle(sync, kept.get(group.id)) for group, sync in zip(summaries, sync_column(
-        places, lambda group_id: file_history(me, entries.get(group_id))))]
+        places, lambda group_id: file_history(me, entries.get(group_id)), me.user_id))]
     width = max(map(len, syncs), default=0)  # no column while no hub has a relay (one host)
     for group, sync in zip(summaries, syncs):
         if args.json:
@@ -96,11 +96,13 @@ def list_groups(args: argparse.Namespace) -> int:
 
 
 def sync_column(groups: list[tuple[Path, str, bool]],
-                history: Callable[[str], FileHistory | None] | None = None) -> list[str]:
+                history: Callable[[str], FileHistory | None] | None = None,
+                user: str | None = None) -> list[str]:
     """Each group's sync state (core.link_words.sync_label) from its hub's link state, read
     once per hub, and, for a group the relay does not list yet (just joined), from what
     `history` says of the group's own file (~0.5 ms a group: not for every group every
-    time); "" for the personal group and for a hub without a relay."""
+    time); "" for the personal group and for a hub without a relay. `user`: the records the
+    hub refused counted for their author."""
     hubs: dict[Path, tuple[bool, LinkState | None]] = {}
     labels = []
     counts = StoppedUnsent()  # the unsent records while a relay is stopped
@@ -116,7 +118,7 @@ def sync_column(groups: list[tuple[Path, str, bool]],
         labels.append(sync_label(
             state, configured, group_id,
             history=history(group_id) if unlisted and history else None,
-            stopped=lambda: counts.group(group_id, hub / f"{group_id}.db", state)))
+            stopped=lambda: counts.group(group_id, hub / f"{group_id}.db", state), user=user))
     return labels
 
 

@@ -19,7 +19,8 @@ Format (JSON object, version 1):
              is stopped: core.stopped_unsent),
              frontier (the oldest message id received when history below it is still coming,
              else null), receiving (0..1 while a backfill runs, else null), refused (records
-             of this host the hub refused), refused_ids (the message ids among them)}},
+             of this host the hub refused), refused_ids (the message ids among them),
+             refused_by ([author, count] pairs: whose they are, where the relay could tell)}},
     arrivals: [{group, host, count, oldest, newest, at}]: the last batches of messages this
              relay applied from other hosts, by the host they came from (newest last).
 """
@@ -47,6 +48,7 @@ MAX_REFUSED = 256        # message ids refused at the hub, a group
 HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")   # relay.config.HOST_NAME
 GROUP = re.compile(r"^[a-z2-7]{26}$")
 MESSAGE_ID = re.compile(r"^[0-9A-Za-z]{1,40}$")
+USER_ID = re.compile(r"^[a-z2-7]{52}$")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,17 @@ class GroupSync:
     invites: int = 0                # the local invite id stored upstream up to
     refused: int = 0                # records of this host the hub refused (relay.hub_refusals)
     refused_ids: tuple[str, ...] = ()  # ... the message ids among them (the newest MAX_REFUSED)
+    refused_by: tuple[tuple[str, int], ...] = ()  # ... (author, count): whose they are
+
+    def refused_for(self, user: str | None) -> int:
+        """The refused records `user` wrote, and those whose author the relay could not tell;
+        every one when `user` is None (seventeenth acceptance pass: another user's refused
+        posts, a removed member's voided by the cut, read "25 refused by the hub" in every
+        app of the host, for good)."""
+        if user is None:
+            return self.refused
+        named = sum(count for _, count in self.refused_by)
+        return dict(self.refused_by).get(user, 0) + max(self.refused - named, 0)
 
 
 @dataclass(frozen=True)
@@ -208,7 +221,19 @@ def _group_sync(data: Any) -> GroupSync:
                      frontier=_optional(data.get("frontier"), lambda v: _match(MESSAGE_ID, v)),
                      receiving=receiving, invites=_count(data.get("invites", 0)),
                      refused=_count(data.get("refused", 0)),
-                     refused_ids=tuple(_match(MESSAGE_ID, v) for v in refused_ids[:MAX_REFUSED]))
+                     refused_ids=tuple(_match(MESSAGE_ID, v) for v in refused_ids[:MAX_REFUSED]),
+                     refused_by=_refused_by(data.get("refused_by", [])))
+
+
+def _refused_by(data: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(data, list) or len(data) > MAX_REFUSED:
+        raise ValueError("refused_by is a short list")
+    pairs = []
+    for pair in data:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise ValueError("refused_by holds [author, count] pairs")
+        pairs.append((_match(USER_ID, pair[0]), _count(pair[1])))
+    return tuple(pairs)
 
 
 def _arrival(data: Any) -> Arrival:

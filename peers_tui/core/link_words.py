@@ -43,10 +43,11 @@ def round_trip(rtt_ms: float | None) -> str:
 
 
 def indicator(state: LinkState | None, configured: bool, now: float | None = None,
-              stopped: int = 0) -> str:
+              stopped: int = 0, user: str | None = None) -> str:
     """`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`, `⇅ relay not running · 5 unsent`; ""
     when the hub has no relay (one host, nothing to show). `stopped`: the host's unsent
-    records counted by the caller while no relay runs (core.stopped_unsent)."""
+    records counted by the caller while no relay runs (core.stopped_unsent); `user`: the
+    records the hub refused are counted for their author (GroupSync.refused_for)."""
     if not configured:
         return ""
     now = time.time() if now is None else now
@@ -64,7 +65,7 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
             text += f" ({state.problem})"
     if unsent:
         text += f" · {unsent} unsent"
-    refused = sum(sync.refused for sync in state.groups.values())
+    refused = sum(sync.refused_for(user) for sync in state.groups.values())
     if refused:  # this host's records the hub refused: no other host has them
         text += f" · {refused} refused by the hub"
     return text
@@ -82,7 +83,7 @@ class FileHistory:
 
 def sync_label(state: LinkState | None, configured: bool, group_id: str,
                now: float | None = None, history: FileHistory | None = None,
-               stopped: Callable[[], int] | None = None) -> str:
+               stopped: Callable[[], int] | None = None, user: str | None = None) -> str:
     """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `receiving 41%`, `2 refused by
     the hub`, `relay not running`; "" when the hub has no relay.
 
@@ -91,7 +92,7 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
     `.link.json` (up to a second after the join; as long as the relay is stopped): a group
     just joined read "✓" until then. The relay's share is taken while it has one.
     `stopped`: counts the group's unsent records while no relay runs (core.stopped_unsent):
-    `relay not running, 5 unsent`."""
+    `relay not running, 5 unsent`. `user`: refused records counted for their author."""
     if not configured:
         return ""
     now = time.time() if now is None else now
@@ -112,8 +113,9 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
         parts.append(f"receiving {int(receiving * 100)}%")
     if unsent:
         parts.append(f"{unsent} unsent")
-    if sync is not None and sync.refused:  # (relay.hub_refusals)
-        parts.append(f"{sync.refused} refused by the hub")
+    refused = sync.refused_for(user) if sync is not None else 0
+    if refused:  # (relay.hub_refusals)
+        parts.append(f"{refused} refused by the hub")
     return ", ".join(parts) or "✓"
 
 

@@ -167,7 +167,7 @@ class HeardRefusals:
     """The leaf's side: notices from the hub kept in the ledger, and what users see of them."""
 
     def __init__(self, hub: Path, db: sqlite3.Connection,
-                 changed: Callable[[str, int, tuple[str, ...]], None],
+                 changed: Callable[[str, int, tuple[str, ...], tuple[Any, ...]], None],
                  key: Callable[[], str] = str) -> None:
         self.hub, self.db, self.changed = hub, db, changed
         self.key = key  # this leaf's credential (as its config now says): the hub's proof
@@ -290,10 +290,10 @@ class HeardRefusals:
         self._tell(envelope.group_id)
 
     def _tell(self, group_id: str) -> None:
-        rows = self.db.execute("SELECT message_id FROM refused_at_hub WHERE group_id = ?"
-                               " ORDER BY at DESC", (group_id,)).fetchall()
-        ids = tuple(str(m) for m, in rows if m)[:SHOWN_IDS]
-        self.changed(group_id, len(rows), ids)
+        rows = self.db.execute("SELECT message_id, record FROM refused_at_hub WHERE group_id = ?"
+                               " ORDER BY at DESC", (group_id,)).fetchall()  # (records: whose)
+        self.changed(group_id, len(rows), tuple(str(m) for m, _ in rows if m)[:SHOWN_IDS],
+                     tuple(record for _, record in rows))
 
 
 def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | None, str | None]:

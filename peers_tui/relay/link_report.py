@@ -21,12 +21,13 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from peers_tui.core.link_state import (
     TOKEN_REFUSED, TOKEN_SHARED,
-    HEARTBEAT, MAX_ARRIVALS, Arrival, GroupSync, LinkState, write_link_state,
+    HEARTBEAT, MAX_ARRIVALS, MAX_REFUSED, Arrival, GroupSync, LinkState, write_link_state,
 )
 from peers_tui.core.opened_records import opened
 from peers_tui.core.relay_notes import claim as claim_notes
@@ -67,7 +68,8 @@ class LinkReporter:
         self.counted: dict[str, tuple[Token | None, int, int]] = {}
         self.arrivals: list[Arrival] = []
         self.backfill: dict[str, tuple[str | None, float | None]] = {}
-        self.refused: dict[str, tuple[int, tuple[str, ...]]] = {}  # (hub_refusals.py)
+        # (count, message ids, (author, count)): hub_refusals.py
+        self.refused: dict[str, tuple[int, tuple[str, ...], tuple[tuple[str, int], ...]]] = {}
         self.dirty = True
         self.progressed = False  # a running backfill's progress moved since the last write
         self.refused_due = False  # a refusal by the hub to write REFUSED_SOON after the last
@@ -147,13 +149,16 @@ class LinkReporter:
         elif self.written_at + self.pause_for() < self.asleep_until - SLACK:
             self.woken.set()  # asleep for a heartbeat: to wait for the progress's turn instead
 
-    def set_refused(self, group_id: str, count: int, ids: tuple[str, ...]) -> None:
+    def set_refused(self, group_id: str, count: int, ids: tuple[str, ...],
+                    records: tuple[object, ...] = ()) -> None:
         """This host's records of a group the hub refused: how many, their message ids. Written
         at once (unless written a moment ago: a flood): this host's writers stop following
         such a row only once they read it here (core.hub_refused), and a message written
         meanwhile that follows it is carried, and followed by every host."""
-        if self.refused.get(group_id, (0, ())) != (count, ids):
-            self.refused[group_id] = (count, ids)
+        from peers_tui.relay.rejected_listing import claims
+        by = tuple(Counter(a for a in (claims(r)[1] for r in records) if a).most_common(MAX_REFUSED))
+        if self.refused.get(group_id, (0, (), ())) != (count, ids, by):
+            self.refused[group_id] = (count, ids, by)
             self.dirty = self.refused_due = True
             if time.monotonic() - self.written_at >= REFUSED_SOON:
                 self.write()
@@ -240,9 +245,10 @@ class LinkReporter:
         groups = {}
         for group_id, sync in self.syncs.items():  # (a group not counted yet: its next write)
             frontier, receiving = self.backfill.get(group_id, (None, None))
-            refused, refused_ids = self.refused.get(group_id, (0, ()))
+            refused, refused_ids, by = self.refused.get(group_id, (0, (), ()))
             groups[group_id] = dataclasses.replace(sync, frontier=frontier, receiving=receiving,
-                                                   refused=refused, refused_ids=refused_ids)
+                                                   refused=refused, refused_ids=refused_ids,
+                                                   refused_by=by)
         link = self.link
         return LinkState(
             host=self.config.name, role=self.config.role, pid=os.getpid(), running=running,

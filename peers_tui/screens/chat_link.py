@@ -54,6 +54,8 @@ class LinkWatch:
     def __init__(self, screen: Screen[Any], hub: Path, group_id: Callable[[], str]) -> None:
         self.screen = screen
         self.hub = hub
+        account = getattr(screen, "account", None)  # the records the hub refused: this user's
+        self.user: str | None = getattr(account, "user_id", None)
         self.group_id = group_id
         self.active = False
         self.state: LinkState | None = None
@@ -138,7 +140,8 @@ class LinkWatch:
             self._count_stopped()
         else:
             self.stopped, self.stopped_count = None, 0
-        self.topic_bar.show_link(indicator(self.state, True, stopped=self.stopped_count))
+        self.topic_bar.show_link(indicator(self.state, True, stopped=self.stopped_count,
+                                           user=self.user))
         self._maybe_drop_note()
 
     def _count_stopped(self) -> None:
@@ -165,7 +168,8 @@ class LinkWatch:
         self.counting = False
         if counter is self.stopped and found is not None and found != self.stopped_count:
             self.stopped_count = found
-            self.topic_bar.show_link(indicator(self.state, True, stopped=found))
+            self.topic_bar.show_link(indicator(self.state, True, stopped=found,
+                                               user=self.user))
 
     def group_opened(self) -> None:
         """Another group is shown: its marks, and no note about the one before."""

@@ -66,6 +66,44 @@ def test_removed_member_cannot_post_and_sees_group_as_removed(alice: User, bob: 
         m for m in former if m["handle"] == "bob").items()
 
 
+def test_a_change_to_someone_no_longer_in_the_group_names_them(alice, bob, carol, team):
+    """Seventeenth acceptance pass: the loser of a race (alice removed erin on the hub as
+    carol, on another host, made her a writer) was told "target is not an active member"."""
+    alice.ok("remove", "team", "bob")
+    for args in (("role", "team", "bob", "reader"), ("remove", "team", "bob")):
+        assert alice.fails(*args).err.strip() == (
+            "peers: bob was removed from this group: nothing was changed")
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    carol.ok("leave", "team")
+    assert alice.fails("role", "team", "carol", "reader").err.strip() == (
+        "peers: carol has left this group: nothing was changed")
+
+
+def test_someone_removed_between_the_look_and_the_write_is_named(alice, bob, carol, team,
+                                                                 monkeypatch):
+    """The same race where it was seen (round 7 of that pass): the relay applied another
+    host's removal of the target into this host's file after `peers role` had looked them
+    up and before it wrote; here carol's `peers remove` in between."""
+    from peers_tui.core.errors import PeersError
+    from peers_tui.core.membership_log import MembershipLog
+
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    alice.ok("role", "team", "carol", "admin")
+    written = MembershipLog.set_role
+
+    def removed_first(log, *args):
+        carol.ok("remove", "team", "bob")
+        return written(log, *args)
+    monkeypatch.setattr(MembershipLog, "set_role", removed_first)
+    account = Account(alice.home, alice.hub)
+    try:
+        with pytest.raises(PeersError) as raised:
+            account.set_role("team", "bob", Role.READER)
+    finally:
+        account.close()
+    assert str(raised.value) == "bob was removed from this group: nothing was changed"
+
+
 def test_member_can_leave_and_then_cannot_post(alice: User, bob: User, team):
     bob.ok("leave", "team")
     assert "left" in bob.fails("send", "team", "bye").err

@@ -156,3 +156,20 @@ def test_no_relay_no_file(tmp_path):
     assert not relay_configured(tmp_path)  # a file anyone could have put there
     (tmp_path / ".relay").mkdir()
     assert relay_configured(tmp_path)
+
+
+def test_the_records_the_hub_refused_are_counted_for_their_author() -> None:
+    """Seventeenth acceptance pass: a removed member's 25 posts voided by the cut read "25
+    refused by the hub" in every app of his host. `refused_by` says whose they are; those the
+    relay could not tell are counted for everyone; a relay from before it, every one."""
+    hal, carol = "h" * 52, "c" * 52
+    sync = GroupSync(refused=26, refused_by=((hal, 25),))
+    assert (sync.refused_for(hal), sync.refused_for(carol), sync.refused_for(None)) == (26, 1, 26)
+    assert GroupSync(refused=3).refused_for(carol) == 3
+    state = LinkState(host="C", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
+                      up=True, since=time.time(), rtt_ms=1.0, to="A",
+                      groups={GROUP: GroupSync(refused=25, refused_by=((hal, 25),))})
+    assert indicator(state, True, user=hal).endswith("· 25 refused by the hub")
+    assert "refused" not in indicator(state, True, user=carol)
+    assert sync_label(state, True, GROUP, user=carol) == "✓"
+    assert sync_label(state, True, GROUP, user=hal) == "25 refused by the hub"

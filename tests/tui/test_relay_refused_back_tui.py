@@ -45,3 +45,31 @@ async def test_the_app_marks_a_message_the_hub_refused(three):
         await wait_for(pilot, lambda: "1 refused by the hub" in
                        app.screen.query_one(TopicBar).title_text().plain, timeout=10)
         assert "from tomorrow" not in bodies(hub.users["alice"])
+
+
+@pytest.fixture
+def three_and_erin(tmp_path):
+    """As `three`, with erin, a second user of leaf C, a member of 'team' too."""
+    with three_hosts(tmp_path) as made:
+        (hub, _, c), _ = made
+        erin = c.user("erin")
+        erin.ok("id", "--handle", "erin")
+        erin.ok("join", hub.users["alice"].ok("invite", "team").out.strip())
+        yield made
+
+
+async def test_another_users_refused_message_is_not_in_the_apps_link_line(three_and_erin):
+    """Seventeenth acceptance pass: hal's 25 posts voided by the cut read "25 refused by the
+    hub" at the top of carol's app, in every group, for good. The link line counts the
+    records of the app's own user (core.link_state.GroupSync.refused_for)."""
+    (hub, b, c), _ = three_and_erin
+    carol, erin = c.users["carol"], c.users["erin"]
+    app = make_app(erin, "team")
+    async with app.run_test(size=(110, 24)) as pilot:
+        await wait_for(pilot, lambda: "welcome" in screen_text(app), timeout=10)
+        send_ahead(carol, "from tomorrow")
+        wait_until(lambda: c.status().get("refused_at_hub") == 1, what="C told of the refusal")
+        await wait_for(pilot, lambda: "from tomorrow" in screen_text(app), timeout=10)
+        await pilot.pause(2.5)  # the link line's ticks (1 s) after .link.json said so
+        title = app.screen.query_one(TopicBar).title_text().plain
+        assert "⇅ hub ✓" in title and "refused" not in title, title
