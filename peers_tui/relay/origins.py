@@ -20,6 +20,7 @@ from than plant a hosts file (core.host_presence.read_public_json).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
@@ -27,6 +28,9 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from peers_tui.relay.config import relay_dir
+
+LEDGER = "relay.db"  # in relay_dir (relay/ledger.py)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS origins (group_id TEXT NOT NULL, author TEXT NOT NULL,
     host TEXT NOT NULL, PRIMARY KEY (group_id, author));
@@ -55,8 +59,26 @@ def note(hub: Path | str, group_id: str, origins: Mapping[str, str]) -> None:
 
 
 def recorded(hub: Path | str, group_id: str, author: str) -> str | None:
-    """The host the last record of `author` applied here came from, None if none was."""
-    return _heard.get((_key(str(hub)), group_id, author))
+    """The host the last record of `author` applied here came from, None if none was. Not
+    noted by this process, it is looked up in the ledger (a `peers join` applied the newest
+    page and kept where it came from there): only for a record a cut voids, so rarely."""
+    key = (_key(str(hub)), group_id, author)
+    host = _heard.get(key)
+    if host is not None:
+        return host
+    try:
+        with contextlib.closing(sqlite3.connect(
+                f"{(relay_dir(Path(key[0])) / LEDGER).as_uri()}?mode=ro", uri=True,
+                timeout=1)) as db:
+            row = db.execute("SELECT host FROM origins WHERE group_id = ? AND author = ?",
+                             (group_id, author)).fetchone()
+    except sqlite3.Error:  # no ledger, or one of before this table
+        return None
+    if row is None:
+        return None
+    with _lock:
+        _heard.setdefault(key, str(row[0]))
+    return str(row[0])
 
 
 def prepare(db: sqlite3.Connection, hub: Path) -> None:

@@ -59,7 +59,7 @@ def take_out_voided(store: GroupStore, roster: Roster,
     for author, cuts in roster.cuts.items():
         if not cuts:
             continue
-        origin = ""
+        origin: str | None = None  # looked up once an author, at their first void record
         lowest = min(cut.aseq for cut in cuts)
         # ... and, below it, what they signed after leaving (a leave's clock: Cut.until)
         until = min((cut.until for cut in cuts if cut.until is not None), default=None)
@@ -72,7 +72,7 @@ def take_out_voided(store: GroupStore, roster: Roster,
                 Message.delete().where(Message.id == row.id).execute()
                 deleted_tops.note_deletion(store.db)
                 released.add((author, row.author_seq))
-                origin = origin or came_from(hub, store.group_id, author)
+                origin = came_from(hub, store.group_id, author) if origin is None else origin
                 voided.append((Envelope(store.group_id, "msg", text_of(row.record),
                                         bytes(row.sig), None, origin), reason))
         invites: list[Any] = list(Invite.select().where(
@@ -83,7 +83,7 @@ def take_out_voided(store: GroupStore, roster: Roster,
             if reason:
                 Invite.delete().where(Invite.id == row.id).execute()
                 deleted_tops.note_deletion(store.db)
-                origin = origin or came_from(hub, store.group_id, author)
+                origin = came_from(hub, store.group_id, author) if origin is None else origin
                 voided.append((Envelope(store.group_id, "invite", text_of(row.record),
                                         bytes(row.sig), None, origin), reason))
     for place in sorted(released):

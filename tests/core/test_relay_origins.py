@@ -41,11 +41,25 @@ def test_noted_origins_are_kept_and_read_again_after_a_restart(hub, monkeypatch)
     ledger.close()
 
     monkeypatch.setattr(origins, "_heard", {})  # another process: read from the ledger
-    assert origins.recorded(hub, GROUP, "erin") is None
     again = Ledger(hub / ".relay" / "relay.db")
     assert origins.recorded(hub / ".", GROUP, "erin") == "D"  # the same hub, however named
     assert origins.recorded(hub, GROUP, "bob") == "B"
     again.close()
+
+
+def test_what_another_process_kept_is_found_in_the_ledger(hub, monkeypatch):
+    """A `peers join` applies the newest page and keeps where it came from in the ledger;
+    the running relay, which read its ledger when it started, finds it there when a cut
+    voids one of those records."""
+    assert origins.recorded(hub, GROUP, "erin") is None  # no ledger yet: none, no error
+    ledger = Ledger(hub / ".relay" / "relay.db")
+    assert origins.recorded(hub, GROUP, "erin") is None
+    origins.note(hub, GROUP, {"erin": "C"})  # the join's process
+    ledger.keep_origins()
+    ledger.close()
+    monkeypatch.setattr(origins, "_heard", {})  # the relay, started before the join
+    assert origins.recorded(hub, GROUP, "erin") == "C"
+    assert origins.recorded(hub, GROUP, "dora") is None
 
 
 def test_the_ledger_is_written_only_when_an_entry_changes(hub):
