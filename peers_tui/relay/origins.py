@@ -54,7 +54,7 @@ def note(hub: Path | str, group_id: str, origins: Mapping[str, str]) -> None:
     with _lock:
         for author, host in origins.items():
             key = (where, group_id, author)
-            if host and _heard.get(key) != host:
+            if host and author and _heard.get(key) != host:
                 _heard[key] = _unsaved[key] = host
 
 
