@@ -25,7 +25,7 @@ from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.records import RecordError, open_record
-from peers_tui.relay import row_writes
+from peers_tui.relay import origins, row_writes
 from peers_tui.relay.apply_batch import apply_messages
 from peers_tui.relay.apply_singly import apply_singly
 from peers_tui.relay.batch_outcome import Applied
@@ -158,6 +158,7 @@ def _apply_to(store: GroupStore, envelopes: list[Envelope], outcome: Outcome,
     outcome.waiting.extend(waiting)
     if top is not None:
         joined_history.write_named(store.db, store.group_id, top)
+    origins.note(Path(store.path).parent, store.group_id, outcome.origins)
     if not leave_voided and any(e.table == "member" for e in outcome.applied):
         outcome.lost += take_out_voided(store, store.roster(), touched)
     reindex(store, roster, touched)

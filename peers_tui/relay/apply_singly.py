@@ -53,6 +53,7 @@ class Tally(Protocol):
     duplicates: list[Envelope]
     refused: list[tuple[Envelope, str]]
     lost: list[tuple[Envelope, str]]
+    origins: dict[str, str]
 
 
 def _verdict(reason: str) -> Exception:
@@ -83,6 +84,7 @@ def apply_singly(store: GroupStore, roster: Roster, envelopes: list[Envelope], o
             outcome.duplicates.append(envelope)
             continue
         outcome.applied.append(envelope)
+        outcome.origins[author_of(envelope.text)] = envelope.origin  # (relay/origins.py)
         progress = True
         if envelope.table == "invite" or result == REPLACED:  # the state changed under it
             roster = store.roster()

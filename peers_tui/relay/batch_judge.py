@@ -112,7 +112,9 @@ def insert_and_judge(store: GroupStore, roster: Roster,
     searchable = [(new_rows[i].rowid, c["body"]) for i, (_, c) in by_id.items()
                   if c["target"] is None and c["kind"] in search.SEARCHABLE_KINDS]
     search.index_many(store.db.cursor(), searchable)
+    origins = result.origins
     for envelope, columns in by_id.values():
         result.applied.append(envelope)
+        origins[columns["author"]] = envelope.origin  # (relay/origins.py)
         if columns["target"] is not None:
             result.touched.add(str(columns["target"]))

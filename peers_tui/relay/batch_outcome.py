@@ -17,6 +17,8 @@ class Applied:
     waiting: list[tuple[Envelope, str]] = field(default_factory=list)
     refused: list[tuple[Envelope, str]] = field(default_factory=list)
     rescan: bool = False  # this host's records were set aside: its scan ships them (hub_holds_id)
+    # author -> the host their last record applied came from (relay/origins.py)
+    origins: dict[str, str] = field(default_factory=dict)
 
     def count_in(self, other: Applied) -> None:
         """Adds `other`'s applied, duplicate and refused records (what waits is the caller's)."""
@@ -24,6 +26,7 @@ class Applied:
         self.duplicates += other.duplicates
         self.refused += other.refused
         self.rescan |= other.rescan
+        self.origins.update(other.origins)
 
 
 @dataclass

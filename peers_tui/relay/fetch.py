@@ -188,13 +188,14 @@ def _known_first(hub: Path, records: list[Envelope]) -> None:
 
 def _record(hub: Path, outcome: Outcome) -> None:
     """What the join refused is quarantined, what waits is held for the relay to retry (what
-    it read is known already: _known_first)."""
+    it read is known already: _known_first); where its authors' records came from is kept."""
     ledger = Ledger(relay_dir(hub) / "relay.db")
     try:
         for envelope, reason in outcome.refused:
             ledger.quarantine(envelope if envelope.origin else replace(envelope, origin=ORIGIN), reason)
         ledger.hold_all((envelope if envelope.origin else replace(envelope, origin=ORIGIN), reason)
                         for envelope, reason in outcome.waiting)
+        ledger.keep_origins()  # the hosts the join's records came from (origins.py)
     finally:
         ledger.close()
 

@@ -298,6 +298,7 @@ class Intake(HeldRetry):
                 envelope if envelope.origin else replace(envelope, origin=self.config.name), reason)
             print(f"peers relay: group {group_id}: {reason}", file=sys.stderr, flush=True)
         self.ledger.restore_applied(group_id, outcome.applied)  # refused once, genuine now
+        self.ledger.keep_origins()  # where the authors' records came from (origins.py)
         self.ledger.hold_all(outcome.waiting)
         still = {e.hash for e, _ in outcome.waiting}  # a duplicate of a waiting one waits on
         self.ledger.release(e.hash for e in accepted if e.hash not in still)

@@ -16,6 +16,8 @@
 - `waiting`: records held back because something they depend on has not arrived yet.
 - `pins`: a print of the row at each scanner position, and at some earlier ones
   (position_pins.py): rows deleted and written again at or below a position are found.
+- `origins`: per group and author, the host the last record of theirs applied here came
+  from (origins.py): where a record a cut voids later is listed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from peers_tui.relay import hub_refusals, quarantine as bounded
+from peers_tui.relay import hub_refusals, origins, quarantine as bounded
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.limits import limit
 
@@ -64,6 +66,7 @@ class Ledger:
         self.db.executescript(SCHEMA)
         bounded.prepare(self.db)
         hub_refusals.prepare(self.db)  # a leaf's records the hub refused (hub_refusals.py)
+        origins.prepare(self.db, path.parent.parent)  # where authors' records came from
         # The hub: each refusal told to the leaf the record came from (hub_refusals.TellOrigin)
         self.on_refused: Callable[[Envelope, str], None] | None = None
         self.pins_added: dict[str, int] = {}
@@ -145,6 +148,10 @@ class Ledger:
         self.db.execute("INSERT OR IGNORE INTO taken_out (hash, group_id) VALUES (?, ?)",
                         (envelope.hash, envelope.group_id))
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
+
+    def keep_origins(self) -> None:
+        """The hosts records came from, noted by the applies since the last call (origins.py)."""
+        origins.save(self.db, self.path.parent.parent)
 
     def restore(self, group_id: str, hashes: list[str], how: str) -> int:
         return bounded.restore(self.db, group_id, set(hashes), how) if hashes else 0

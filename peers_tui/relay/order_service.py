@@ -247,6 +247,7 @@ class OrderService:
         for lost, why in outcome.lost:  # what the change voids, kept as every host keeps it
             relay.ledger.quarantine_taken_out(  # under its author's host (relay.voided)
                 lost if lost.origin else replace(lost, origin=relay.scanner.name), why)
+        relay.ledger.keep_origins()  # where the invites' authors' records came from
         accepted = outcome.applied + outcome.duplicates
         if outcome.applied:  # through the kept store: the relay's own commit (local.py)
             relay.scanner.note_applied(group_id)

@@ -39,6 +39,7 @@ from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
 from peers_tui.core.whereabouts import home_of
 from peers_tui.relay import deleted_tops
+from peers_tui.relay.origins import recorded
 from peers_tui.relay.batch_judge import INSERT
 from peers_tui.relay.envelope import Envelope
 
@@ -48,16 +49,17 @@ def take_out_voided(store: GroupStore, roster: Roster,
     """Delete the messages and invites that lie beyond a cut of their author; return them
     with the reason (call inside the applying transaction). The ids of messages that took a
     released place (`_take_released`) are added to `touched` (their search entries).
-    Each comes back under the host it came from, which the file does not keep: the host its
-    author lives on (whereabouts.home_of), so a voided record is listed under one host on
-    every host (`relay rejected`); "" where no host is known (the caller's own then)."""
+    Each comes back under the host it came from, which the file does not keep: the host
+    this relay applied its author's records from, else the one they live on (`came_from`),
+    so a voided record is listed under one host on every host (`relay rejected`); "" where
+    no host is known (the caller's own then)."""
     voided: list[tuple[Envelope, str]] = []
     released: set[tuple[str, int]] = set()
     hub = Path(store.path).parent
     for author, cuts in roster.cuts.items():
         if not cuts:
             continue
-        origin = ""
+        origin: str | None = None  # looked up once an author, at their first void record
         lowest = min(cut.aseq for cut in cuts)
         # ... and, below it, what they signed after leaving (a leave's clock: Cut.until)
         until = min((cut.until for cut in cuts if cut.until is not None), default=None)
@@ -70,7 +72,7 @@ def take_out_voided(store: GroupStore, roster: Roster,
                 Message.delete().where(Message.id == row.id).execute()
                 deleted_tops.note_deletion(store.db)
                 released.add((author, row.author_seq))
-                origin = origin or home_of(hub, author) or ""
+                origin = came_from(hub, store.group_id, author) if origin is None else origin
                 voided.append((Envelope(store.group_id, "msg", text_of(row.record),
                                         bytes(row.sig), None, origin), reason))
         invites: list[Any] = list(Invite.select().where(
@@ -81,7 +83,7 @@ def take_out_voided(store: GroupStore, roster: Roster,
             if reason:
                 Invite.delete().where(Invite.id == row.id).execute()
                 deleted_tops.note_deletion(store.db)
-                origin = origin or home_of(hub, author) or ""
+                origin = came_from(hub, store.group_id, author) if origin is None else origin
                 voided.append((Envelope(store.group_id, "invite", text_of(row.record),
                                         bytes(row.sig), None, origin), reason))
     for place in sorted(released):
@@ -89,6 +91,13 @@ def take_out_voided(store: GroupStore, roster: Roster,
         if taken is not None and touched is not None:
             touched.add(taken)
     return voided
+
+
+def came_from(hub: Path, group_id: str, author: str) -> str:
+    """The host `author`'s records came from: the one this relay applied their last record
+    from (relay/origins.py), else the one presence says they live on (whereabouts.home_of,
+    this host's own where their profile is here), else "" (the caller's own name then)."""
+    return recorded(hub, group_id, author) or home_of(hub, author) or ""
 
 
 def _beyond(table: Any, lowest: int, until: int | None) -> Any:

@@ -17,12 +17,15 @@ Three hosts on loopback (hub A, leaves B and C: real nats-servers, relays and `p
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from peers_tui.core.encoding import record_hash
+from peers_tui.core.whereabouts import home_of
 from tests.cli.test_relay_attacks import three  # noqa: F401 (the fixture)
+from tests.conftest import User
 from tests.relay_helpers import Host, bodies, wait_for
 
 pytestmark = pytest.mark.slow
@@ -56,9 +59,48 @@ def test_a_removal_written_here_takes_out_here_what_it_voids(three, where):  # n
     """The removal written on leaf C by carol (after the hub accepted it), or on the hub by
     alice (whose file orders it); the gap in erin's chain is in that host's file."""
     hosts, group_id = three
+    erin = hosts[2].user("erin")
+    void = _removal_over_a_gap(three, where, erin)
+    _kept_under_c(hosts, void)
+
+
+@pytest.mark.parametrize("where", ["leaf", "hub"])
+def test_what_a_removal_voids_is_kept_under_its_origin_with_no_home_known(three, where):  # noqa: F811
+    """Issue 15 (h-voidwhere): where erin's void posts are kept did not depend on what they
+    came with but on presence: the host that presence said was her home, else the host that
+    took them out. A CI (fresh clone, load moderate) saw B keep them under B: erin had joined
+    on C a second before the removal, and C's presence entry naming her home had not reached
+    B yet. Here no host ever names her home (she publishes no profile: `people --publish
+    off`), and B's relay is restarted after her posts arrived: every host lists them under
+    C, the host each relay applied them from (relay/origins.py, kept in its ledger)."""
+    hosts, group_id = three
+    hub, b, c = hosts
+    erin = User("erin", c.root / "erin", c.hub)
+    erin.ok("people", "--publish", "off")
+    erin.ok("id", "--handle", "erin")
+    c.users["erin"] = erin
+    erin_id = erin.ok("id", "--json").json()[0]["id"]
+
+    def restart_b() -> None:  # what B noted survives in its ledger
+        b.stop()
+        b.start()
+        wait_for(b.link_up, what="B's link again")
+
+    void = _removal_over_a_gap(three, where, erin, before_removal=restart_b)
+    for host in hosts:  # no presence names her home anywhere (home_of: none)
+        assert home_of(host.hub, erin_id) is None, host.name
+        assert not (host.hub / ".people" / f"{erin_id}.json").exists(), host.name
+    _kept_under_c(hosts, void)
+
+
+def _removal_over_a_gap(three, where: str, erin: User,  # noqa: F811
+                        before_removal: Callable[[], None] | None = None) -> dict[str, str]:
+    """erin (on C) joins and posts four times; her second post is deleted from the file of
+    the host where the removal is written (C's carol: `leaf`, A's alice: `hub`), which then
+    removes her: her posts 2-4 are void everywhere. Body -> hash of those three."""
+    hosts, group_id = three
     hub, b, c = hosts
     alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
-    erin = c.user("erin")
     code = alice.ok("invite", "team").out.strip()
     wait_for(lambda: erin.run("join", code).code == 0, what="erin's join on C")
     alice.ok("role", "team", "carol", "admin")
@@ -68,6 +110,8 @@ def test_a_removal_written_here_takes_out_here_what_it_voids(three, where):  # n
     wait_for(lambda: all(bodies(u)[-4:] == POSTS for u in users), timeout=20,
              what="erin's posts everywhere")
     wait_for(lambda: all(_admin(u, carol) for u in users), what="carol an admin everywhere")
+    if before_removal is not None:
+        before_removal()
     with sqlite3.connect(hub.hub / f"{group_id}.db") as conn:
         void = {body: record_hash(text) for body, text in conn.execute(
             "SELECT body, record FROM message WHERE body IN (?, ?, ?)", POSTS[1:])}
@@ -88,6 +132,12 @@ def test_a_removal_written_here_takes_out_here_what_it_voids(three, where):  # n
     reports = [u.run("verify", "team") for u in users]
     assert [r.out for r in reports[1:]] == [reports[0].out] * 2, [r.out for r in reports]
     assert {r.code for r in reports} == {0}, reports[0].out
+    return void
+
+
+def _kept_under_c(hosts: list[Host], void: dict[str, str]) -> None:
+    """What the removal voided, in every host's quarantine under C, where erin wrote it."""
+    hub, b, c = hosts
     # Set aside where it was written as where the removal was applied: in the relay's
     # quarantine, with the cut's reason (relay rejected), not destroyed. Where it was
     # written, 'erin 2' (deleted by hand) comes back too: the relay's count finds the file a
@@ -109,7 +159,8 @@ def test_a_removal_written_here_takes_out_here_what_it_voids(three, where):  # n
         # refused as it arrives, as any record refused on arrival (h-voidorigin: before, each
         # host kept what it took out in its own name, the fifteenth acceptance pass's dora's
         # post under A on A, B on B, D on C and D; the tenth's under no host, "rejected:  2,
-        # D 5").
+        # D 5"). Not from presence (h-voidwhere: a CI's B, before C's entry naming erin's
+        # home reached it, kept them under B): from the host each relay applied them from.
         assert rejected_hosts(host, set(void.values())) == {"C"}, host.name
         assert host.status()["rejected"].get("C", 0) >= len(void), host.status()["rejected"]
         assert "" not in host.status()["rejected"], host.status()["rejected"]
