@@ -66,6 +66,27 @@ def _usable(invite: InviteTerms, roster: Roster, now: int) -> int | None | bool:
     return left if left > 0 else False
 
 
+def why_unusable(store: GroupStore, key: str, now: int) -> str | None:
+    """Why nobody could join `store`'s group with the invite of public key `key` now (as
+    `peers invite --list` leaves it out), or None when someone still could. What the relay's
+    desk asks before it links a group fetched for another Unix user (relay/desk.py)."""
+    roster = store.current_roster()
+    found = store.invites()[0].get(key)
+    if found is None:
+        return "names no invite the group holds"
+    claims = (found, *found.alternatives)
+    if any(_usable(claim, roster, now) is not False for claim in claims):
+        return None
+    if key in roster.revoked:
+        return "was revoked"
+    if all(c.expires_at is not None and c.expires_at <= now for c in claims):
+        return "has expired"
+    if all(c.max_uses is not None and roster.invite_uses.get(key, 0) >= c.max_uses
+           for c in claims):
+        return "was used up"
+    return "was made by someone no longer allowed to grant its role"
+
+
 def outstanding_invites(store: GroupStore) -> list[InviteView]:
     """Every invite of the group that could still admit someone, newest first."""
     roster = store.current_roster()

@@ -40,11 +40,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from peers_tui.relay.config import RelayError, ago
 from peers_tui.relay.desk_client import DESK_FILE, MAX_REQUEST
 from peers_tui.relay.desk_checks import (
-    Refused, change as _change, envelope_action, group as _group, headers as _headers,
-    peer_uid as _peer_uid, share_group_file, signed_by as _author,
+    Refused, change as _change, checked_then_marked, envelope_action, group as _group,
+    headers as _headers, peer_uid as _peer_uid, share_group_file, signed_by as _author,
 )
-from peers_tui.relay.group_leftovers import (joined_since, read_mark, remove_group_file,
-                                             unmark, write_mark)
+from peers_tui.relay.group_leftovers import joined_since, read_mark, remove_group_file, unmark
 from peers_tui.relay.hub_cut import CUT_OF
 
 if TYPE_CHECKING:
@@ -280,9 +279,8 @@ class Desk:
                                       "hub knows: nothing was fetched"}
                 from peers_tui.relay.fetch import fetch_group
 
-                # Marked for `uid` before it is linked: their next join finds a killed one's.
-                await asyncio.to_thread(fetch_group, hub, group_id,
-                                        lambda made: write_mark(hub, group_id, made, uid))
+                await asyncio.to_thread(fetch_group, hub, group_id, checked_then_marked(
+                    hub, group_id, parsed.key.public_id, uid))  # (marked for `uid`)
         except RelayError as exc:
             return {"failed": str(exc)[:400]}
         finally:

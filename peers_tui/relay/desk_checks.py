@@ -12,10 +12,11 @@ import json
 import os
 import socket
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.group_leftovers import FILE_PARTS
+from peers_tui.relay.group_leftovers import FILE_PARTS, write_mark
 from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT
 from peers_tui.relay.join_invites import HEADER as INVITES
 
@@ -39,6 +40,31 @@ def share_group_file(hub: Path, group_id: str) -> None:
                 os.chmod(path, GROUP_FILE_MODE)
                 if os.stat(path).st_gid != gid:
                     os.chown(path, -1, gid)
+
+
+def checked_then_marked(hub: Path, group_id: str, key: str, uid: int | None
+                        ) -> Callable[[Path], None]:
+    """What a fetch for another user's join does with the file it made, before linking it
+    into place: a code that could admit no one (used up, revoked, expired: `peers invite
+    --list` leaves it out) fetches nothing (RelayError, the staging file goes), since the
+    asking client need not join nor drop after it and the file is readable by every user of
+    the hub (docs/relay.md, "Eighteenth attack pass"); else marked for `uid` (join_fetch.py:
+    their next join finds a killed one's)."""
+    def before_link(made: Path) -> None:
+        from peers_tui.core.encoding import now_ms
+        from peers_tui.core.group_store import GroupStore
+        from peers_tui.core.invite_list import why_unusable
+        from peers_tui.relay.config import RelayError
+
+        store = GroupStore(made, group_id)
+        try:
+            why = why_unusable(store, key, now_ms())
+        finally:
+            store.close()
+        if why is not None:
+            raise RelayError(f"this invite code {why}: nothing was fetched")
+        write_mark(hub, group_id, made, uid)
+    return before_link
 
 
 def envelope_action(payload: bytes) -> object:
@@ -104,5 +130,5 @@ def peer_uid(writer: asyncio.StreamWriter) -> int | None:
         return None
 
 
-__all__ = ["HEADERS", "Refused", "change", "envelope_action", "group", "headers", "peer_uid",
+__all__ = ["HEADERS", "Refused", "change", "checked_then_marked", "envelope_action", "group", "headers", "peer_uid",
            "share_group_file", "signed_by"]
