@@ -41,7 +41,8 @@ from peers_tui.relay.config import RelayError, ago
 from peers_tui.relay.desk_client import DESK_FILE, MAX_REQUEST
 from peers_tui.relay.desk_checks import (
     Refused, change as _change, checked_then_marked, envelope_action, group as _group,
-    headers as _headers, peer_uid as _peer_uid, share_group_file, signed_by as _author,
+    headers as _headers, new_handle_change, peer_uid as _peer_uid, share_group_file,
+    signed_by as _author,
 )
 from peers_tui.relay.group_leftovers import joined_since, read_mark, remove_group_file, unmark
 from peers_tui.relay.hub_cut import CUT_OF
@@ -251,7 +252,8 @@ class Desk:
         envelope = _change(group_id, request.get("change"), relay.config.name)
         if envelope_action(envelope.payload()) != "handle":
             raise Refused("only a handle change is kept for the hub")
-        held.keep(relay.hub, envelope, _author(envelope.payload()))
+        new_handle_change(relay.hub, envelope, author := _author(envelope.payload()))
+        held.keep(relay.hub, envelope, author)
         if self.relay_loop is not None:  # looked at now: proposed if the link is up
             self.relay_loop.call_soon_threadsafe(relay.relinked.set)
         return {"ok": True}

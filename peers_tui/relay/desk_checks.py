@@ -67,6 +67,40 @@ def checked_then_marked(hub: Path, group_id: str, key: str, uid: int | None
     return before_link
 
 
+def new_handle_change(hub: Path, envelope: Envelope, author: str) -> None:
+    """Refused unless `envelope` (a signed handle change of `author`) is one to keep for the
+    hub in place of theirs kept now: signed after this host's log head (not a change the log
+    holds, replayed) and not before the kept one (not one it replaced, copied from
+    `.relay-held/`). Any user of the host may ask, and every such change is readable by them:
+    a replayed one replaced its author's newest wish, and one refused as stale then waited
+    for good for a desk user to sign it again (docs/relay.md, "Eighteenth attack pass")."""
+    from peewee import PeeweeException
+
+    from peers_tui.core.errors import PeersError
+    from peers_tui.core.group_store import GroupStore
+    from peers_tui.relay.held import held_dir
+
+    data = json.loads(envelope.text)
+    try:
+        store = GroupStore(hub / f"{envelope.group_id}.db", envelope.group_id)
+        try:
+            head = store.roster().head_seq  # (the verified log: what its author signed after)
+        finally:
+            store.close()
+    except (PeersError, OSError, PeeweeException) as exc:
+        raise Refused(f"the group's file cannot be read here: {exc}"[:200]) from exc
+    if not isinstance(data.get("seq"), int) or data["seq"] <= head:
+        raise Refused("not a change signed against this host's head: nothing was kept")
+    try:
+        kept = json.loads(json.loads((held_dir(hub) / f"{envelope.group_id}.{author}.json")
+                                     .read_text(encoding="utf-8"))["text"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # none kept (or none readable: replaced, as before)
+    if isinstance(kept, dict) and isinstance(kept.get("t"), int) \
+            and kept["t"] > (data["t"] if isinstance(data.get("t"), int) else 0):
+        raise Refused("older than the change kept for its author: nothing was kept")
+
+
 def envelope_action(payload: bytes) -> object:
     try:
         data = json.loads(payload)
@@ -130,5 +164,5 @@ def peer_uid(writer: asyncio.StreamWriter) -> int | None:
         return None
 
 
-__all__ = ["HEADERS", "Refused", "change", "checked_then_marked", "envelope_action", "group", "headers", "peer_uid",
+__all__ = ["HEADERS", "Refused", "change", "checked_then_marked", "new_handle_change", "envelope_action", "group", "headers", "peer_uid",
            "share_group_file", "signed_by"]
