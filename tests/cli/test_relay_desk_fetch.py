@@ -11,32 +11,30 @@ it), whatever the asking client does next.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sqlite3
 import time
 
 import pytest
 
-from tests.cli.test_relay_leaf_users import leaf_with_users, unix_user
+from tests.cli.test_relay_leaf_users import desk_exchange, leaf_with_users, unix_user
 from tests.relay_helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
-# What a modified client sends: the fetch alone, no join after it, no drop.
-FETCH_ONLY = r"""
-import json, socket, sys
-with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-    sock.settimeout(30)
-    sock.connect(sys.argv[1] + "/.relay-desk.sock")
-    sock.sendall(json.dumps({"op": "fetch", "code": sys.argv[2]}).encode() + b"\n")
-    got = b""
-    while not got.endswith(b"\n"):
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        got += chunk
-print(got.decode().strip())
-"""
+# What a modified client sends, as that Unix user: one request (argv[2], JSON) to the desk of
+# the hub argv[1], its answer printed (test_relay_leaf_users.desk_exchange, run as them).
+DESK_REQUEST = ("import contextlib, json, socket, sys\nfrom pathlib import Path\n"
+                + inspect.getsource(desk_exchange)
+                + "print(json.dumps(desk_exchange(Path(sys.argv[1]), sys.argv[2].encode() + b'\\n',"
+                  " 30)))\n")
+
+
+def fetch_only(code: str) -> str:
+    """The fetch alone: no join after it, no drop."""
+    return json.dumps({"op": "fetch", "code": code})
+
 
 SECRET = "members only: the launch date"
 
@@ -69,7 +67,7 @@ def test_the_desk_fetches_no_group_for_a_code_that_admits_no_one(unix_site):
         dana = unix_user(base, "alice", leaf, unix_site)
         made = leaf.hub / f"{group_id}.db"
         for name, code in (("used up", used), ("revoked", revoked), ("expired", expired)):
-            asked = dana.python(FETCH_ONLY, str(leaf.hub), code)
+            asked = dana.python(DESK_REQUEST, str(leaf.hub), fetch_only(code))
             assert asked.code == 0, asked.err
             answer = json.loads(asked.out)
             assert "failed" in answer and not answer.get("ok"), (name, answer)
@@ -78,7 +76,7 @@ def test_the_desk_fetches_no_group_for_a_code_that_admits_no_one(unix_site):
         assert not list(leaf.hub.glob(".joining-*")), list(leaf.hub.iterdir())
         assert not (leaf.hub / f".join-{group_id}.fetched").exists()
         # The honest path is untouched: a good code fetches, and dana joins with it.
-        answer = json.loads(dana.python(FETCH_ONLY, str(leaf.hub), good).out)
+        answer = json.loads(dana.python(DESK_REQUEST, str(leaf.hub), fetch_only(good)).out)
         assert answer.get("ok") and answer.get("fetched"), answer
         assert SECRET in bodies_in(made)
         dana.ok("id", "--handle", "dana")

@@ -17,27 +17,11 @@ import sqlite3
 import pytest
 
 from tests.cli.test_relay_leaf_users import leaf_with_users, members, team_with_bob, unix_user
+from tests.cli.test_relay_desk_fetch import DESK_REQUEST
 from tests.cli.test_relay_leaf_users2 import kept_text
 from tests.relay_helpers import wait_for
 
 pytestmark = pytest.mark.slow
-
-HOLD = r"""
-import json, socket, sys
-with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-    sock.settimeout(30)
-    sock.connect(sys.argv[1] + "/.relay-desk.sock")
-    request = {"op": "hold", "group": sys.argv[2], "change": json.loads(sys.argv[3])}
-    sock.sendall(json.dumps(request).encode() + b"\n")
-    got = b""
-    while not got.endswith(b"\n"):
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        got += chunk
-print(got.decode().strip())
-"""
-
 
 def logged_handle_change(path, author: str, handle: str) -> dict:
     """The signed handle change of `author` to `handle` in the group's log, as a request
@@ -80,7 +64,8 @@ def test_another_user_cannot_replace_a_kept_handle_change_with_an_old_one(unix_s
         wait_for(lambda: '"d2"' in (kept_text(leaf, group_id, me) or ""), what="d2 kept")
         newest = kept_text(leaf, group_id, me)
         for name, change in (("logged", old), ("replaced", first)):
-            asked = erin.python(HOLD, str(leaf.hub), group_id, json.dumps(change))
+            hold = {"op": "hold", "group": group_id, "change": change}
+            asked = erin.python(DESK_REQUEST, str(leaf.hub), json.dumps(hold))
             assert asked.code == 0, asked.err
             answer = json.loads(asked.out)
             assert "refused" in answer and not answer.get("ok"), (name, answer)
