@@ -32,6 +32,10 @@ class GroupNavigator:
 
     def open(self, group_id: str) -> None:
         """Show a group on the chat screen (closing the group list if it is open)."""
+        if not self.app.is_running:
+            # The app closes: a join's worker ending just then asked to open its group, and
+            # the chat's widgets were already going (a CI: NoMatches for the RosterPanel).
+            return
         from peers_tui.core.summary_pass import hold  # after the first frame
         # A recount under way waits for this switch's frame (services.unread_counts).
         self.counts.hold_for_frame(self.chat.message_log.after_next_paint)
