@@ -268,30 +268,37 @@ def _links_down(status: dict[str, Any], last_word: float) -> None:
             link.update(up=False, since=last_word, rtt_ms=None)
 
 
+def nothing_refused(config: RelayConfig, restored: bool) -> str:
+    """`relay rejected`'s line when it lists nothing. A leaf lists what its own relay refused
+    and what the hub refused of its own records: a record the hub refused from another leaf
+    never reached this one (h-rejectedsame), so the hub's listing is named."""
+    said = "no records are refused now" if restored else "no records were refused"
+    if config.role != "leaf":
+        return said
+    return (f"{said} here (records the hub {config.hub_name} refused from another host never"
+            f" reach this one: 'peers relay rejected' on {config.hub_name} lists them)")
+
+
 def cmd_relay_rejected(args: argparse.Namespace) -> int:
+    from peers_tui.relay.rejected_listing import hub_refused_rows, listing_order, rejected_lines
+
     hub = _hub(args)
-    load_config(hub)  # no relay set up here: one line saying so, not a database error
+    config = load_config(hub)  # no relay set up here: one line saying so, not a database error
     check_private(hub)
     ledger = Ledger(relay_dir(hub) / "relay.db")
-    try:
-        rows, restored = ledger.rejected(), ledger.restored()
-        config = load_config(hub)  # this host's records the hub refused (hub_refusals.py),
-        here = {row["hash"] for row in rows}  # but once: one this host set aside itself too
-        from peers_tui.relay.rejected_listing import hub_refused_rows
-
-        rows += [row for row in hub_refused_rows(ledger.db, config.name, config.hub_name)
-                 if row["hash"] not in here]  # (a change that lost the race) is listed so
+    try:  # and this host's records the hub refused (hub_refusals.py), those this host did
+        rows = ledger.rejected() + hub_refused_rows(ledger.db, config.name, config.hub_name)
+        restored = ledger.restored()  # not set aside itself (a cut's voids: listed once)
     finally:
         ledger.close()
+    rows.sort(key=listing_order)  # one order on every host (h-rejectedsame)
+    restored.sort(key=listing_order)
     if args.json:  # a restored one carries "restored": {"at", "how"}
         for row in rows + restored:
             print(json.dumps(row, ensure_ascii=True))
     else:
-        from peers_tui.relay.rejected_listing import rejected_lines
-
         for line in rejected_lines(hub, rows) + rejected_lines(hub, restored):
             print(line)
     if not rows and not args.json:
-        print("no records are refused now" if restored else "no records were refused",
-              file=sys.stderr)
+        print(nothing_refused(config, bool(restored)), file=sys.stderr)
     return 0

@@ -175,22 +175,22 @@ class Ledger:
         return bounded.rejected_counts(self.db)
 
     def rejected(self) -> list[dict[str, object]]:
-        from peers_tui.relay.rejected_listing import claims
+        from peers_tui.relay.rejected_listing import described
 
         rows = self.db.execute("SELECT host, group_id, tbl, reason, at, hash, record"
                                " FROM quarantine ORDER BY at, hash")
         return [{"host": host, "group": group, "kind": table, "reason": reason, "at": at,
-                 "hash": digest, **dict(zip(("type", "author"), claims(text)))}
+                 "hash": digest, **described(text)}
                 for host, group, table, reason, at, digest, text in rows]
 
     def restored(self) -> list[dict[str, object]]:
         """Refusals taken back since, their records now genuine here (quarantine.restore)."""
-        from peers_tui.relay.rejected_listing import claims
+        from peers_tui.relay.rejected_listing import described
 
         rows = self.db.execute("SELECT host, group_id, tbl, reason, at, hash, record,"
                                " restored_at, how FROM restored ORDER BY restored_at, hash")
         return [{"host": host, "group": group, "kind": table, "reason": reason, "at": at,
-                 "hash": digest, **dict(zip(("type", "author"), claims(text))),
+                 "hash": digest, **described(text),
                  "restored": {"at": when, "how": how}}
                 for host, group, table, reason, at, digest, text, when, how in rows]
 

@@ -21,18 +21,39 @@ from peers_tui.relay.hub_refusals import COUNT_KEY
 SHORT_HASH = 12
 
 
-def claims(text: Any) -> tuple[str, str]:
-    """(what the record says it is, its claimed author's key) from a refused record's text;
-    "" for what it does not say."""
+def _data(text: Any) -> dict[str, Any]:
     try:
         data = json.loads(text) if isinstance(text, str) else None
     except (ValueError, RecursionError):
         data = None
-    if not isinstance(data, dict):
-        return "", ""
+    return data if isinstance(data, dict) else {}
+
+
+def claims(text: Any) -> tuple[str, str]:
+    """(what the record says it is, its claimed author's key) from a refused record's text;
+    "" for what it does not say."""
+    data = _data(text)
     what = next((data[key] for key in ("type", "action", "k") if isinstance(data.get(key), str)), "")
     author = data.get("a")
     return what[:40], author if isinstance(author, str) else ""
+
+
+def described(text: Any) -> dict[str, Any]:
+    """A listing row's fields from the record's text: "type", "author" (claims) and "signed",
+    the time it says it was signed (ms; None when it says none)."""
+    signed = _data(text).get("t")
+    return {**dict(zip(("type", "author"), claims(text))),
+            "signed": signed if type(signed) is int else None}
+
+
+def listing_order(row: dict[str, Any]) -> tuple[str, int, str, str]:
+    """`relay rejected`'s order, the same on every host that lists the same records: by
+    group, then the time the record says it was signed, then its hash (then the host), never
+    by when this host happened to refuse it (h-rejectedsame). A record that says no time
+    comes first in its group."""
+    signed = row.get("signed")
+    return (str(row.get("group") or ""), signed if type(signed) is int else -1,
+            str(row.get("hash") or ""), str(row.get("host") or ""))
 
 
 def _handles(hub: Path, group_id: str) -> dict[str, str]:
@@ -75,26 +96,38 @@ def rejected_lines(hub: Path, rows: list[dict[str, Any]]) -> list[str]:
 
 
 # ------------------- this host's records the hub refused (hub_refusals.py), for status and listing
+# A record the hub refused that this host's relay set aside itself too (a post a cut voided,
+# taken out of this host's file when the removal arrived: relay/voided.py) is one record: it
+# is listed and counted once, as this host's own refusal (h-rejectedsame).
+_SET_ASIDE_HERE = ("EXISTS (SELECT 1 FROM quarantine AS q WHERE q.hash = r.hash"
+                   " AND q.group_id = r.group_id)")
+
+
 def hub_refused_count(db: sqlite3.Connection) -> int:
+    """This host's records the hub refused, every notice counted (kept or not: hub_refusals
+    KEEP), but those this host's quarantine holds too: `"rejected"` counts them."""
     try:
         row = db.execute("SELECT value FROM positions WHERE key = ?", (COUNT_KEY,)).fetchone()
+        both = db.execute(f"SELECT COUNT(*) FROM refused_at_hub AS r WHERE {_SET_ASIDE_HERE}"
+                          ).fetchone()[0]
     except sqlite3.Error:
         return 0
-    return int(row[0]) if row else 0
+    return max(0, int(row[0]) - int(both)) if row else 0
 
 
 def hub_refused_rows(db: sqlite3.Connection, host: str, hub_name: str) -> list[dict[str, object]]:
-    """`relay rejected`'s rows for them: this host's records, "refused by the hub X: ..."."""
+    """`relay rejected`'s rows for them: this host's records, "refused by the hub X: ...",
+    but those this host's quarantine holds too (listed as its own refusal)."""
     try:
         rows = db.execute("SELECT group_id, tbl, reason, at, hash, message_id, record FROM"
-                          " refused_at_hub ORDER BY at, hash").fetchall()
+                          f" refused_at_hub AS r WHERE NOT {_SET_ASIDE_HERE}").fetchall()
     except sqlite3.Error:
         return []
     return [{"host": host, "group": group, "kind": table,
              "reason": f"refused by the hub {hub_name}: {reason}", "at": at, "hash": digest,
-             **dict(zip(("type", "author"), claims(text))), "refused_at_hub": True,
-             "message_id": message_id}
+             **described(text), "refused_at_hub": True, "message_id": message_id}
             for group, table, reason, at, digest, message_id, text in rows]
 
 
-__all__ = ["claims", "hub_refused_count", "hub_refused_rows", "rejected_lines"]
+__all__ = ["claims", "described", "hub_refused_count", "hub_refused_rows", "listing_order",
+           "rejected_lines"]
