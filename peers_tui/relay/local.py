@@ -27,7 +27,7 @@ from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.kept_stores import KeptStores, count_after, same_file, unchanged
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
-    SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
+    LOCKLESS_NS, SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
     settled as _settled, token as _token)
 
 GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")
@@ -142,7 +142,7 @@ class LocalScanner:
                 continue  # (empty: being founded)
             if quick_look.first_look(self, group_id, path, token):
                 continue  # as its last scan left it: no store opened (quick_look.py)
-            seen = token if _settled(token) else None  # old before any read: all of it read
+            seen = token if _settled(token, LOCKLESS_NS) else None  # old before any read
             try:
                 store = self.store(group_id, path)
                 version = _data_version(store)  # before the scan: a commit after it moves it
@@ -208,18 +208,17 @@ class LocalScanner:
 
     def _looked_at(self, store: GroupStore, path: Path, token: Token | None,
                    version: int | None) -> Token | None:
-        """The token to remember for a file whose commits up to `version` were all handled
-        (None: look again soon). `token` (the look's first, given if it was old before the
-        look read anything: visible to it for sure) as it is; else the one taken under the
-        write lock if no other connection committed since (_quiet_token); else None. A recent
-        token is not trusted alone at the next look (`changes`): it only says the file need
-        not be looked at again until something is written."""
-        if _settled(token):
-            return token
+        """The token to remember for a file whose commits up to `version` (read before the look
+        read the file) were all handled, None: look again soon. The one taken under the write
+        lock if no other connection committed since (_quiet_token); without the lock (another
+        writer's, a read-only file), `token`: the look's first, given only if it was old
+        (LOCKLESS_NS) before the look read anything. A recent token is not trusted alone at
+        the next look (`changes`): it only says the file need not be looked at again until
+        something is written."""
         quiet = _quiet_token(store, path, version, self.handled) if version is not None else None
-        if quiet is None or quiet[1] != version:
-            return None
-        return quiet[0]
+        if quiet is None:
+            return token
+        return quiet[0] if quiet[1] == version else None
 
     def unseen(self) -> list[str]:
         """Group files this relay has not looked at yet (joined here through another way, or

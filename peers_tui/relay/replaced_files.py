@@ -24,7 +24,7 @@ from typing import Protocol
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay.file_tokens import Token, settled, token
+from peers_tui.relay.file_tokens import LOCKLESS_NS, Token, settled, token
 from peers_tui.relay.ledger import Ledger
 
 Identity = tuple[int, int]
@@ -92,7 +92,7 @@ def fetchable(scanner: Scanner, group_id: str) -> bool:
         return False
     if group_id in scanner.damaged and scanner.tokens.get(group_id) == now:
         return False
-    seen = now if settled(now) else None  # as the scanner's looks keep one (local.changes)
+    seen = now if settled(now, LOCKLESS_NS) else None  # as the scanner's looks keep one
     try:
         scanner.store(group_id, path).genesis()  # the schema and the founding record checked
     except PeersError as exc:

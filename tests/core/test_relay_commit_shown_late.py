@@ -16,8 +16,8 @@ upstream: a post whose commit showed after the read waited for the next write.
 Here the moment is made deterministic: the write is committed by another connection inside the
 look, after its read (the read wrapped), and the WAL (restarted at the same size) is given back
 the times the look's token saw, as a frame written before the look had left them; the file's
-times are put ahead so that the token is recent at the look whatever the load. Real group
-files, no transport."""
+times are put ahead (recent at the look whatever the load) or back past SETTLE_NS (SHIFTS).
+Real group files, no transport."""
 
 from __future__ import annotations
 
@@ -39,7 +39,15 @@ from peers_tui.relay.file_tokens import SETTLE_NS
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner
 
-AHEAD_NS = 1_000_000_000  # the file's times put this far ahead: recent at the look, at any load
+# The file's times at the look: put ahead (recent at the look, at any load), or put back past
+# SETTLE_NS (a frame written that long before its commit showed: a writer stalled between
+# them, as at load 11-17 for 55 ms; the look keeps no token it did not take under the lock).
+SHIFTS = {"recent": 1_000_000_000, "settled": -300_000_000}
+
+
+@pytest.fixture(params=sorted(SHIFTS))
+def shift(request: pytest.FixtureRequest) -> int:
+    return SHIFTS[request.param]
 
 
 def _publish(scanner: LocalScanner) -> None:
@@ -68,21 +76,21 @@ def _scanned(tmp_path: Path, alice: Any) -> Iterator[tuple[str, Path, LocalScann
         ledger.close()
 
 
-def _copied_back_and_recent(editor: sqlite3.Connection, path: Path) -> None:
+def _copied_back(editor: sqlite3.Connection, path: Path, shift: int) -> None:
     """Every frame copied back into the file (the next commit restarts the WAL from its start:
-    same size), the file's times put ahead (recent at the look, whatever the load)."""
+    same size), the file's times shifted (SHIFTS)."""
     busy, logged, copied = editor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert busy == 0 and logged == copied, (busy, logged, copied)
-    ahead = time.time_ns() + AHEAD_NS
+    at = time.time_ns() + shift
     for name in (path, Path(f"{path}-wal")):
-        os.utime(name, ns=(ahead, ahead))
+        os.utime(name, ns=(at, at))
 
 
-def _damage(editor: sqlite3.Connection, path: Path, original: str) -> None:
+def _damage(editor: sqlite3.Connection, path: Path, original: str, shift: int) -> None:
     """The founding record edited in place."""
     editor.execute("UPDATE group_info SET record = ?",
                    (original.replace('"name":"team"', '"name":"maet"'),))
-    _copied_back_and_recent(editor, path)
+    _copied_back(editor, path, shift)
 
 
 def _then_written(read: Callable[..., Any], write: Callable[[], object], path: Path,
@@ -127,11 +135,11 @@ def _until_old(token: tuple[int, int, int, int]) -> None:
 
 
 def test_a_file_mended_while_its_open_store_was_looked_at_is_named_no_more(
-        tmp_path, alice, monkeypatch):
+        tmp_path, alice, monkeypatch, shift):
     """The store kept open since before the damage: its founding record is compared at each
     look (damaged_files.founding_problem)."""
     with _scanned(tmp_path, alice) as (group_id, path, scanner, editor, original):
-        _damage(editor, path, original)
+        _damage(editor, path, original, shift)
         looked = _mended_inside_the_look(monkeypatch, editor, path, original)
         _publish(scanner)
         assert looked and "genesis record: bad signature" in scanner.damaged[group_id]
@@ -142,12 +150,12 @@ def test_a_file_mended_while_its_open_store_was_looked_at_is_named_no_more(
 
 
 def test_a_file_mended_while_a_store_opened_for_it_was_refused_is_named_no_more(
-        tmp_path, alice, monkeypatch):
+        tmp_path, alice, monkeypatch, shift):
     """A relay started with the file damaged: its store is opened at the look and its
     founding record refused (the scanner's PeersError branch, the store closed again)."""
     with _scanned(tmp_path, alice) as (group_id, path, scanner, editor, original):
         scanner.close()  # as a relay stopped: the next look opens the store afresh
-        _damage(editor, path, original)
+        _damage(editor, path, original, shift)
         looked = _mended_inside_the_look(monkeypatch, editor, path, original)
         _publish(scanner)
         assert looked and "genesis record: bad signature" in scanner.damaged[group_id]
@@ -159,14 +167,14 @@ def test_a_file_mended_while_a_store_opened_for_it_was_refused_is_named_no_more(
 
 
 def test_a_file_new_to_the_relay_mended_while_it_was_refused_is_taken(
-        tmp_path, alice, monkeypatch):
+        tmp_path, alice, monkeypatch, shift):
     """A group file this relay has not looked at yet (a leaf's join, before its backfill) that
     does not open as a group file: replaced_files.fetchable names it damaged and keeps its
     token to look again when it changes, as the scanner's branches above did."""
     with _scanned(tmp_path, alice) as (group_id, path, scanner, editor, original):
         scanner.close()
         scanner.seen = set()  # new to it (as a file joined through another way)
-        _damage(editor, path, original)
+        _damage(editor, path, original, shift)
         looked: list[tuple[int, int, int, int]] = []
         opened = scanner.store
 
@@ -185,7 +193,7 @@ def test_a_file_new_to_the_relay_mended_while_it_was_refused_is_taken(
 
 
 def test_a_post_that_showed_only_after_a_look_read_the_file_is_published_after_a_slow_send(
-        tmp_path, alice, monkeypatch):
+        tmp_path, alice, monkeypatch, shift):
     """The same moment for an ordinary write: a post's frame written, its commit not shown to
     the look's read. The look's token was recent when it began, and is kept only if taken
     under the write lock with no commit since; the look's end (after the publish upstream,
@@ -197,7 +205,7 @@ def test_a_post_that_showed_only_after_a_look_read_the_file_is_published_after_a
             editor.execute("CREATE TABLE pad(x)")  # a long WAL, copied back: the post's commit
             editor.execute("INSERT INTO pad VALUES (zeroblob(200000))")  # restarts it, same size
             editor.execute("DROP TABLE pad")
-            _copied_back_and_recent(editor, path)
+            _copied_back(editor, path, shift)
             looked: list[tuple[int, int, int, int]] = []
 
             def post() -> None:
