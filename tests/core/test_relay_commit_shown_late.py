@@ -134,32 +134,21 @@ def _until_old(token: tuple[int, int, int, int]) -> None:
         time.sleep(0.05)
 
 
-def test_a_file_mended_while_its_open_store_was_looked_at_is_named_no_more(
-        tmp_path, alice, monkeypatch, shift):
-    """The store kept open since before the damage: its founding record is compared at each
-    look (damaged_files.founding_problem)."""
+@pytest.mark.parametrize("open_store", [True, False], ids=["open store", "refused at a start"])
+def test_a_file_mended_while_it_was_looked_at_is_named_no_more(
+        tmp_path, alice, monkeypatch, shift, open_store):
+    """`open store`: the store kept open since before the damage, its founding record compared
+    at each look (damaged_files.founding_problem). `refused at a start`: a relay started with
+    the file damaged, its store opened at the look and its founding record refused (the
+    scanner's PeersError branch, the store closed again)."""
     with _scanned(tmp_path, alice) as (group_id, path, scanner, editor, original):
+        if not open_store:
+            scanner.close()  # as a relay stopped: the next look opens the store afresh
         _damage(editor, path, original, shift)
         looked = _mended_inside_the_look(monkeypatch, editor, path, original)
         _publish(scanner)
         assert looked and "genesis record: bad signature" in scanner.damaged[group_id]
-        monkeypatch.undo()
-        _until_old(looked[0])
-        _publish(scanner)
-        assert group_id not in scanner.damaged, scanner.damaged
-
-
-def test_a_file_mended_while_a_store_opened_for_it_was_refused_is_named_no_more(
-        tmp_path, alice, monkeypatch, shift):
-    """A relay started with the file damaged: its store is opened at the look and its
-    founding record refused (the scanner's PeersError branch, the store closed again)."""
-    with _scanned(tmp_path, alice) as (group_id, path, scanner, editor, original):
-        scanner.close()  # as a relay stopped: the next look opens the store afresh
-        _damage(editor, path, original, shift)
-        looked = _mended_inside_the_look(monkeypatch, editor, path, original)
-        _publish(scanner)
-        assert looked and "genesis record: bad signature" in scanner.damaged[group_id]
-        assert group_id not in scanner.stores
+        assert (group_id in scanner.stores) == open_store
         monkeypatch.undo()
         _until_old(looked[0])
         _publish(scanner)
