@@ -29,5 +29,5 @@ def token(path: Path) -> Token | None:
     return (main.st_mtime_ns, main.st_size, *wal_part)
 
 
-def settled(token: Token | None) -> bool:
-    return token is not None and time.time_ns() - max(token[0], token[2]) > SETTLE_NS
+def settled(token: Token | None, ns: int = SETTLE_NS) -> bool:
+    return token is not None and time.time_ns() - max(token[0], token[2]) > ns

@@ -15,6 +15,12 @@ from peers_tui.core.group_store import GroupStore
 # Moved to the core whole (core.stopped_unsent counts by it too); kept here under their names.
 from peers_tui.core.stat_token import SETTLE_NS, Token, settled, token  # noqa: F401
 
+# How old a file's token must be, before a look reads the file, for the look to keep it
+# without the write lock (local._looked_at: another writer holds it, or the file is
+# read-only). SETTLE_NS was measured quiet; at load 11-17 a commit's frame was seen 55 ms
+# before the commit showed (docs/relay.md, "Damaged file mended (h-sevenpass)").
+LOCKLESS_NS = 1_000_000_000
+
 
 def quiet_token(store: GroupStore, path: Path, version: int | None = None,
                  handled: Callable[[Path], None] | None = None) -> tuple[Token | None, int] | None:

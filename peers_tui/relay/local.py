@@ -27,9 +27,8 @@ from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.kept_stores import KeptStores, count_after, same_file, unchanged
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
-    SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
-    settled as _settled, token as _token,
-)
+    LOCKLESS_NS, SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
+    settled as _settled, token as _token)
 
 GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")
 
@@ -143,6 +142,7 @@ class LocalScanner:
                 continue  # (empty: being founded)
             if quick_look.first_look(self, group_id, path, token):
                 continue  # as its last scan left it: no store opened (quick_look.py)
+            seen = token if _settled(token, LOCKLESS_NS) else None  # old before any read
             try:
                 store = self.store(group_id, path)
                 version = _data_version(store)  # before the scan: a commit after it moves it
@@ -154,12 +154,12 @@ class LocalScanner:
                     self.foreign_commit(group_id)
                 if version is not None and self.versions.get(group_id) == version:
                     # Nobody else committed since the last scan was sent: nothing new.
-                    self.tokens[group_id] = self._looked_at(store, path, token, version)
+                    self.tokens[group_id] = self._looked_at(store, path, seen, version)
                     continue
                 problem = founding_problem(store)  # edited in place since it was opened
-                if problem is not None:
-                    self.damaged[group_id] = problem  # named by `relay status`, not sent
-                    self.tokens[group_id] = token
+                if problem is not None:  # named by `relay status`, not sent; as any look
+                    self.damaged[group_id] = problem  # keeps a token (a mend may not show yet)
+                    self.tokens[group_id] = self._looked_at(store, path, seen, version)
                     continue
                 look = quick_look.file_print(store.db.connection())
                 scan = rows.scan_local(store, self.name,
@@ -170,7 +170,7 @@ class LocalScanner:
                                        self.ledger.position(f"evidence:{group_id}"), self.hub_clock)
                 look = quick_look.same_after(store, look, version, scan.more)
             except PeersError as exc:
-                self.tokens[group_id] = token  # damaged here: readers report it; retry on change
+                self.tokens[group_id] = seen  # damaged here: readers report it; retry on change
                 self.damaged[group_id] = str(exc)
                 self.forget(group_id)
                 continue
@@ -184,7 +184,7 @@ class LocalScanner:
                 self.ledger.quarantine_taken_out(envelope, reason)
 
             def commit(group_id: str = group_id, scan: rows.Scan = scan,
-                       fresh: list[Envelope] = fresh, token: Token | None = token,
+                       fresh: list[Envelope] = fresh, token: Token | None = seen,
                        version: int | None = version, store: GroupStore = store,
                        path: Path = path, look: int = look) -> None:
                 with self.ledger.batch():
@@ -208,18 +208,17 @@ class LocalScanner:
 
     def _looked_at(self, store: GroupStore, path: Path, token: Token | None,
                    version: int | None) -> Token | None:
-        """The token to remember for a file whose commits up to `version` were all handled
-        (None: look again soon). The token the look began with if it is old enough to be
-        visible for sure; else the one taken under the write lock if no other connection
-        committed since (_quiet_token); else None. A recent token is not trusted on its own
-        at the next look (`changes`): it only says the file need not be looked at again
-        until something is written."""
-        if _settled(token):
-            return token
+        """The token to remember for a file whose commits up to `version` (read before the look
+        read the file) were all handled, None: look again soon. The one taken under the write
+        lock if no other connection committed since (_quiet_token); without the lock (another
+        writer's, a read-only file), `token`: the look's first, given only if it was old
+        (LOCKLESS_NS) before the look read anything. A recent token is not trusted alone at
+        the next look (`changes`): it only says the file need not be looked at again until
+        something is written."""
         quiet = _quiet_token(store, path, version, self.handled) if version is not None else None
-        if quiet is None or quiet[1] != version:
-            return None
-        return quiet[0]
+        if quiet is None:
+            return token
+        return quiet[0] if quiet[1] == version else None
 
     def unseen(self) -> list[str]:
         """Group files this relay has not looked at yet (joined here through another way, or

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay.file_tokens import Token, token
+from peers_tui.relay.file_tokens import LOCKLESS_NS, Token, settled, token
 from peers_tui.relay.ledger import Ledger
 
 Identity = tuple[int, int]
@@ -92,11 +92,12 @@ def fetchable(scanner: Scanner, group_id: str) -> bool:
         return False
     if group_id in scanner.damaged and scanner.tokens.get(group_id) == now:
         return False
+    seen = now if settled(now, LOCKLESS_NS) else None  # as the scanner's looks keep one
     try:
         scanner.store(group_id, path).genesis()  # the schema and the founding record checked
     except PeersError as exc:
         scanner.damaged[group_id] = str(exc)
-        scanner.tokens[group_id] = now
+        scanner.tokens[group_id] = seen
         scanner.forget(group_id)
         return False
     return True
