@@ -71,6 +71,19 @@ def team_with_bob(hub: Host, leaf: Host) -> tuple[User, User, str, str]:
     return alice, bob, code, group_id
 
 
+def dana_joined(base: Path, leaf: Host, unix_site: Path, code: str) -> system.UnixUser:
+    """dana: a second Unix user of the leaf (peers-test-alice, not root), named, in 'team'."""
+    dana = unix_user(base, "alice", leaf, unix_site)
+    dana.ok("id", "--handle", "dana")
+    dana.ok("join", code)
+    return dana
+
+
+def hub_away(hub: Host, leaf: Host) -> None:
+    hub.stop()
+    wait_for(lambda: not leaf.link_up(), what="B's link down")
+
+
 def members(user, group: str = "team") -> dict[str, str]:
     return {m["handle"]: m["role"] for m in user.ok("members", group, "--json").json()}
 
@@ -151,11 +164,8 @@ def test_hub_unreachable_is_one_line_naming_how_long_and_a_handle_change_waits(u
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
         alice, bob, code, _ = team_with_bob(hub, leaf)
-        dana = unix_user(base, "alice", leaf, unix_site)
-        dana.ok("id", "--handle", "dana")
-        dana.ok("join", code)
-        hub.stop()
-        wait_for(lambda: not leaf.link_up(), what="B's link down")
+        dana = dana_joined(base, leaf, unix_site, code)
+        hub_away(hub, leaf)
         left = dana.run("leave", "team")
         assert left.code == 1 and "Traceback" not in left.err, left.err
         assert len(left.err.strip().splitlines()) == 1, left.err

@@ -20,7 +20,7 @@ import pytest
 
 from tests import system_helpers as system
 from tests.cli.test_relay_leaf_users import (
-    bodies_of, leaf_with_users, members, team_with_bob, unix_user,
+    bodies_of, dana_joined, hub_away, leaf_with_users, members, team_with_bob, unix_user,
 )
 from tests.relay_helpers import REPO, wait_for
 from tests.tmux_helpers import Tmux, needs_tmux
@@ -49,12 +49,9 @@ def test_a_handle_change_another_unix_user_made_offline_is_told_until_the_hub_ha
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
         alice, bob, code, group_id = team_with_bob(hub, leaf)
-        dana = unix_user(base, "alice", leaf, unix_site)
-        dana.ok("id", "--handle", "dana")
-        dana.ok("join", code)
+        dana = dana_joined(base, leaf, unix_site, code)
         me = json.loads(dana.ok("id", "--json").out)["id"]
-        hub.stop()
-        wait_for(lambda: not leaf.link_up(), what="B's link down")
+        hub_away(hub, leaf)
         renamed = dana.run("id", "--handle", "dee")
         assert renamed.code == 0, renamed.err
         wait_for(lambda: kept_text(leaf, group_id, me) is not None, what="the kept change")
@@ -227,12 +224,9 @@ def test_a_kept_change_of_another_unix_user_refused_as_stale_is_signed_again_by_
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
         alice, bob, code, group_id = team_with_bob(hub, leaf)
-        dana = unix_user(base, "alice", leaf, unix_site)
-        dana.ok("id", "--handle", "dana")
-        dana.ok("join", code)
+        dana = dana_joined(base, leaf, unix_site, code)
         wait_for(lambda: "dana" in members(alice), what="dana's join on A")
-        hub.stop()
-        wait_for(lambda: not leaf.link_up(), what="B's link down")
+        hub_away(hub, leaf)
         assert "waits for the hub" in bob.ok("id", "--handle", "robert").err
         time.sleep(0.05)  # mtimes apart: the relay proposes the older first
         assert dana.run("id", "--handle", "dee").code == 0
