@@ -38,7 +38,10 @@ async def flood(config_hub, stop: threading.Event, counts: dict[str, int]) -> No
     nc = await nats.connect(client_url(config), inbox_prefix=inbox_prefix(config.name))
 
     async def answered(msg) -> None:  # noqa: ANN001
-        counts["answered"] += 1
+        # An answer of the hub's relay, not a server's "no responders" (status 503, no body):
+        # a fresh-clone CI counted 5,005 such, the flood (1.2 million questions in 8 s) having
+        # cost B's server its leaf connection, hence the hub's interest, for a while.
+        counts["answered" if msg.data else "unanswered"] += 1
 
     try:
         inbox = nc.new_inbox()
@@ -61,7 +64,7 @@ def test_a_leaf_asking_for_its_refusals_in_a_loop_gets_a_share_of_the_hubs_time(
         hub, b, c = hosts
         alice, carol = hub.users["alice"], c.users["carol"]
         before = cpu_seconds(hub)
-        stop, counts = threading.Event(), {"sent": 0, "answered": 0}
+        stop, counts = threading.Event(), {"sent": 0, "answered": 0, "unanswered": 0}
         flooding = threading.Thread(target=lambda: asyncio.run(flood(b.hub, stop, counts)))
         flooding.start()
         try:
