@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from peers_tui.core.notifier import RECHECK_DELAYS, ChangeNotifier
 from tests.conftest import User
@@ -76,20 +77,25 @@ class Watching:
         self.thread.join(timeout=5)
 
 
-def test_a_commit_written_over_many_milliseconds_is_looked_at_a_few_times(
-        alice: User, team: str):
-    path = alice.hub / f"{team}.db"
+def watched_writer(path: Path, team: str) -> tuple[subprocess.Popen[str], ChangeNotifier,
+                                                   Watching]:
+    """The slow writer on `path`, and a notifier watching it on a thread of its own."""
     writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(path)], text=True,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
-    # The sweep as well, a while after the looks counted below: a writer preempted between
+    # The sweep as well, a while after the looks the tests count: a writer preempted between
     # its commit's last WAL frame and the WAL index (written through mmap: no inotify event)
     # outlasts the re-checks, and only the sweep finds that commit (core.notifier._check). At
-    # 60 s the test asked inotify alone to, and a fresh-clone CI at load 13 missed the small one.
+    # 60 s the tests asked inotify alone to, and a fresh-clone CI at load 13 missed one.
     notifier = ChangeNotifier(sweep_interval=2)
     notifier.watch(team, path)
     notifier.wait(timeout=0.05)
-    watching = Watching(notifier, team)
+    return writer, notifier, Watching(notifier, team)
+
+
+def test_a_commit_written_over_many_milliseconds_is_looked_at_a_few_times(
+        alice: User, team: str):
+    writer, notifier, watching = watched_writer(alice.hub / f"{team}.db", team)
     try:
         started = time.monotonic()
         committed = tell(writer, "big")

@@ -7,14 +7,11 @@ is still never read through a kept connection (it would be an immutable snapshot
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from typing import Any
 
-from peers_tui.core.notifier import ChangeNotifier
 from tests.conftest import User
-from tests.core.test_notifier_large_commit import SLOW_WRITER, Watching, stop, tell
+from tests.core.test_notifier_large_commit import stop, tell, watched_writer
 
 
 def test_a_written_group_is_asked_whether_it_may_be_written_once_not_per_look(
@@ -28,13 +25,7 @@ def test_a_written_group_is_asked_whether_it_may_be_written_once_not_per_look(
             asked.append(str(target))
         return statvfs(target)
     monkeypatch.setattr(os, "statvfs", counting)
-    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(path)], text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
-    notifier = ChangeNotifier(sweep_interval=60)
-    notifier.watch(team, path)
-    notifier.wait(timeout=0.05)
-    watching = Watching(notifier, team)
+    writer, notifier, watching = watched_writer(path, team)
     try:
         started = time.monotonic()
         tell(writer, "big")  # a page written over tens of milliseconds: several looks
