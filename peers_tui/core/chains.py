@@ -19,21 +19,16 @@ import peewee
 from peers_tui.core import frontier, own_copy, own_place, own_restore
 from peers_tui.core.chain_rules import (
     CHAINED_KINDS, FORKED, SIGNED_TIMES, Predecessors, authority_problem, build_on, by_hash, chain_fields,
-    check_chain as check_complete_chain, holds_place, link_after, newest_own, own_record, signed_columns, signed_time,
+    check_chain as check_complete_chain, holds_place, link_after, newest_own, own_record, signed_time,
     wanted_before,
 )
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.forks import crowded_places, forked_places, live_records, times_below
-from peers_tui.core.frontier import not_yet_received
 from peers_tui.core.membership import Roster
 from peers_tui.core.raw import INTEGER_SEQ
 from peers_tui.core.models import ChainedTable, ForkEvidence, Invite, Message, prepared, tuples
 from peers_tui.core.records import SignedRecord
 from peers_tui.core.self_void import void_on_own
-
-# The rules moved to core.chain_rules (the lean send path uses them without the models); their
-# old names here keep working.
-_signed_columns, _own_record = signed_columns, own_record
 
 
 def any_of(terms: list[Any]) -> Any:
@@ -84,17 +79,22 @@ def predecessors(wanted: set[tuple[str, int]],
 
 
 def within_frontier(records: list[SignedRecord], chain: Predecessors) -> Predecessors:
-    """`chain` with the places a backfill has not brought yet filled by what each record says
-    is before it (frontier.py): such a record is judged on its own signed data, and its link
-    is checked when the record below arrives. A complete file answers with one schema look."""
+    """`chain` with the places a backfill has not brought yet (frontier.py) filled by what each
+    record says is before it, its link checked when that arrives. A place the floors call here
+    that `chain` lacks came with a walk's page after `chain` was read: read again (not deleted)."""
     filled: Predecessors | None = None
+    again: set[tuple[str, int]] = set()
     for record in records:
         aseq, aprev = record.data.get("aseq"), record.data.get("aprev")
         if (isinstance(aseq, int) and not isinstance(aseq, bool) and aseq > 1
-                and isinstance(aprev, str) and not chain.get((record.author, aseq - 1))
-                and not_yet_received(record.author, aseq - 1)):
-            filled = dict(chain) if filled is None else filled
-            filled[(record.author, aseq - 1)] = {aprev: 0}
+                and isinstance(aprev, str) and not chain.get((record.author, aseq - 1))):
+            if frontier.not_yet_received(record.author, aseq - 1):
+                filled = dict(chain) if filled is None else filled
+                filled[(record.author, aseq - 1)] = {aprev: 0}
+            elif frontier.active():
+                again.add((record.author, aseq - 1))
+    if again:
+        filled = {**(filled or chain), **predecessors(again, group_id=str(records[0].data.get("g")))}
     return chain if filled is None else filled
 
 
@@ -216,7 +216,7 @@ def seen_head_record(author: str, group_id: str, roster: Roster | None = None) -
         walked.append((aseq, text, sig))
         aseq += 1
     for aseq, text, sig in reversed(walked):
-        record = _own_record(author, aseq, text, sig, group_id)
+        record = own_record(author, aseq, text, sig, group_id)
         if record is not None:
             return aseq, record
     return None
@@ -262,7 +262,7 @@ def verified_top(author: str, group_id: str) -> int | None:
             if not isinstance(aseq, int) or (top is not None and aseq <= top):
                 break
             if (holds_place(table is Message, author, aseq, text, columns)
-                    and _own_record(author, aseq, text, sig, group_id) is not None):
+                    and own_record(author, aseq, text, sig, group_id) is not None):
                 top = aseq
                 break
     return top
@@ -281,7 +281,7 @@ def _own_hashes(author: str, aseq: int, group_id: str,
         rows = (table.select(table.record, table.sig, *looked_up)
                 .where((table.author == author) & (table.author_seq == aseq)))
         for text, sig, *columns in tuples(rows):
-            record = _own_record(author, aseq, text, sig, group_id)
+            record = own_record(author, aseq, text, sig, group_id)
             if record is not None and (not looked_up or holds_place(
                     table is Message, author, aseq, text, columns)):
                 if roster is not None and roster.beyond_cut(record):
