@@ -94,14 +94,19 @@ def _a_code(text: object) -> bool:
     return True
 
 
+ATTEMPTS = 30  # run_ordered: tries of one membership command against a moving head
+
+
 def run_ordered(args: argparse.Namespace, handler: Any) -> int:
     """Run a membership command; on a leaf its change is written only once the hub accepted it
     (relay.ordering). When another change took the place first, the hub's changes are applied
-    and the command runs once more against the new head (a join reading its code from
-    standard input too: cli.relay.in_hub_order read it before)."""
+    and the command runs again against the new head (a join reading its code from standard
+    input too: cli.relay.in_hub_order read it before), as often as another keeps winning: each
+    round one wins, so a crowd gets in (eighteenth acceptance pass: with six joins at once one
+    lost twice and was told to try again; the bound is for a hub that never says yes)."""
     from peers_tui.core.membership_order import OutOrdered
 
-    for attempt in range(2):
+    for attempt in range(ATTEMPTS):
         try:
             code = int(handler(args))
         except OutOrdered as lost:
