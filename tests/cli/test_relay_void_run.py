@@ -88,9 +88,12 @@ def test_a_long_run_of_void_records_is_bounded_and_holds_no_other_delivery(three
     if spy:  # where B's relay spends the walk (py-spy, for the pass's notes)
         import subprocess
 
-        time.sleep(3)
-        subprocess.run([spy, "dump", "--pid", str(b.process.pid)],
-                       stdout=open(b.root.parent / "spy.txt", "w"), check=False)
+        time.sleep(2)
+        with open(b.root.parent / "spy.txt", "w") as spied:
+            for _ in range(8):
+                subprocess.run([spy, "dump", "--pid", str(b.process.pid)], stdout=spied,
+                               check=False)
+                time.sleep(2)
     wait_for(lambda: "carol during the walk" in bodies(bob), timeout=300,
              what="carol's message on B while its relay walks the run")
     walk_carol = time.monotonic() - sent
