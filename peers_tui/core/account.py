@@ -27,13 +27,21 @@ from peers_tui.core.personal_store import GroupEntry, PersonalStore
 from peers_tui.core.states import NOTIFY_LEVELS, GroupState, NotifyLevel
 from peers_tui.core.pins import Pins, membership_problems
 from peers_tui.core.store_registry import StoreRegistry
-from peers_tui.core.text import check_text
+from peers_tui.core.text import check_text, inert
 from peers_tui.core.ui_state import UiState
 from peers_tui.core.user_context import Paths
 from peers_tui.core.views import GroupSummary, Problem, group_label, listed_summary, mark_twins
 
 if TYPE_CHECKING:
     from peers_tui.core.bulk_verify import Progress
+
+
+def bad_handle_line(stored: str | None, exc: PeersError) -> str:
+    """The one line a damaged handle in personal.db is refused with."""
+    shown = "no handle" if stored is None else repr(inert(stored[:40], allow_newlines=False)
+                                                    + ("…" if len(stored) > 40 else ""))
+    return (f"your handle in personal.db is not valid ({shown}: {exc}); nothing was written: "
+            f"set a new one with `peers id --handle NAME` (or /nick NAME in the app)")
 
 
 def default_handle() -> str:
@@ -87,9 +95,21 @@ class Account:
 
     @property
     def handle(self) -> str:
-        try:  # a handle damaged in personal.db is never signed into a group
-            return check_text(self.personal.setting("handle"), "handle", max_chars=MAX_HANDLE,
-                              multiline=False)
+        """Our handle as it is signed into groups. One damaged in personal.db is refused in
+        one line, never replaced: the Unix user name signed in its place told every member
+        "alice is now known as root" on the next send (nineteenth attack pass)."""
+        stored = self.personal.setting("handle")
+        try:
+            return check_text(stored, "handle", max_chars=MAX_HANDLE, multiline=False)
+        except PeersError as exc:
+            raise PeersError(bad_handle_line(stored, exc)) from None
+
+    @property
+    def read_handle(self) -> str:
+        """Our handle where it is only read (mentions counted), never signed: a damaged one
+        must not make every group's summary fail."""
+        try:
+            return self.handle
         except PeersError:
             return default_handle()
 
@@ -244,7 +264,7 @@ class Account:
             state = GroupState(member.state) if member else GroupState.NOT_A_MEMBER
             role = member.role.label if member and member.state == ACTIVE else None
             unread, mentions = store.unread_counts(entry.read_marker, self.user_id,
-                                                   self.handle if handle is None else handle)
+                                                   self.read_handle if handle is None else handle)
             warnings = self.pin_problems(entry, store) + membership_problems(roster)
             return GroupSummary(entry.id, entry.name, entry.personal, role, state, unread,
                                 mentions, entry.notify, read_only=store.read_only,

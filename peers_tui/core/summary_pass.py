@@ -45,7 +45,7 @@ def count_groups(account: Account, entries: list[GroupEntry], cancelled: Callabl
     summaries: dict[str, GroupSummary] = {}
     with ExitStack() as held:
         hold(held, account.personal.db)
-        handle = account.handle
+        handle = account.read_handle
         for entry in follow_partners(account, entries):
             if cancelled():
                 return None
