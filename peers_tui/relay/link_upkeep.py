@@ -67,6 +67,7 @@ class LinkUpkeep:
     _apply_group: Callable[[str, list[Envelope]], Awaitable[object]]
 
     async def _link_once(self) -> None:
+        await self.link.next_look()  # its pause, or this leaf's server saying its link moved
         if self.tunnel is not None:
             self.tunnel.check()  # a dead ssh is started again after its backoff
             if self.tunnel.moved:  # its local port was taken: the server dials the new one
