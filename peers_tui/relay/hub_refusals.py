@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import sqlite3
 import sys
 import time
@@ -205,8 +206,8 @@ class HeardRefusals:
             since = self.db.execute("SELECT value FROM positions WHERE key = ?",
                                     (ASKED_KEY,)).fetchone()
             try:
-                question = json.dumps({"since": since[0] if since else 0,
-                                       "inbound": page == 0}).encode()
+                question = json.dumps({"since": since[0] if since else 0, "inbound": page == 0,
+                                       "nonce": secrets.token_hex(16)}).encode()  # no replay
                 asked, reply = now_ms(), await nc.request(ask_subject(host), question, timeout=2.0)
                 answered = now_ms()
                 if not proven(self.key(), ANSWER + question, reply.data, reply.headers):
@@ -215,8 +216,7 @@ class HeardRefusals:
                 self.stamped = (asked, answer.get("now"), answered) if page == 0 else self.stamped
                 notices, more = list(answer["refused"]), bool(answer.get("more"))
             except Exception as exc:  # no hub, a hub from before this: asked again
-                print(f"peers relay: the hub's refusals not asked for: {exc!r}",
-                      file=sys.stderr, flush=True)
+                print(f"peers relay: the hub's refusals not asked for: {exc!r}", file=sys.stderr, flush=True)
                 return False
             if page == 0 and self.on_inbound is not None and answer.get("inbound"):
                 self.on_inbound(answer["inbound"])
