@@ -20,8 +20,8 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView, group_label
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdated
 from peers_tui.screens.chat_bars import HiddenBars
-from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, FirstKeys, first_line,
-                                          mount_composer, open_composer, width_class)
+from peers_tui.screens.chat_frame import ChatBody, ComposerRule, FirstKeys, width_class
+from peers_tui.screens.composer_screen import first_line
 from peers_tui.screens.chat_first_read import read_newest, show_first_roster
 from peers_tui.screens.chat_hints import empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
@@ -101,7 +101,7 @@ class ChatScreen(SelectionScreen):
                 pass  # the first count says what is wrong
         self._open(self.entry)
         self.call_after_refresh(self._watch_link)  # the relay's link, if any: after the frame
-        self.call_after_refresh(mount_composer, self)  # and the keys typed until then
+        self.call_after_refresh(self.mount_composer)  # and the keys typed until then
         self.bars.mount_after_first_paint(self, self.query_one("#chat-body"),
                                           self.query_one(ComposerRule))
         mount_overlays_after_first_paint(self)
@@ -136,7 +136,7 @@ class ChatScreen(SelectionScreen):
         log.empty_hint = empty_hint(entry, self.account, self.store, self.label, not newest)
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         self.can_post, self.standing = True, "active"
-        open_composer(self, writing_hint(self.label), self.drafts.draft(entry.id))
+        self.open_composer(writing_hint(self.label), self.drafts.draft(entry.id))
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
         if self.link is not None:
             self.link.group_opened()

@@ -40,13 +40,11 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 from rich.text import Text
 from textual.color import Color
-from textual.content import Content
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from peers_tui.widgets.first_composer import FirstComposer
 from peers_tui.widgets.fitting_footer import KEPT_ACTION, FittingFooter, fitting
 
 if TYPE_CHECKING:
@@ -54,11 +52,7 @@ if TYPE_CHECKING:
     from textual.binding import ActiveBinding, Binding
 
     from peers_tui.core.account import Account
-    from peers_tui.screens.chat import ChatScreen
-    from peers_tui.screens.chat_selection import SelectionScreen
-    from peers_tui.screens.drafts import Drafts
     from peers_tui.widgets.completion import ArgumentSource
-    from peers_tui.widgets.composer import Composer
 
 
 class ChatBody(Horizontal):
@@ -89,58 +83,6 @@ class ComposerRule(Widget):
         if composer is self.composer:
             self.set_class(focused, "-lit")
 
-
-def first_line(drafts: Drafts, group_id: str) -> FirstComposer | None:
-    """The line standing in for the empty composer in the first frame; None where there is a
-    draft to show (the composer itself is composed then)."""
-    return None if drafts.draft(group_id) else FirstComposer()
-
-
-def made_composer(chat: SelectionScreen, focused: bool = False) -> Composer:
-    """The chat screen's composer (TextArea imported now), as the line standing in for it
-    left it: its placeholder; `focused`: composed focused (the screen focuses it then)."""
-    from peers_tui.widgets.composer import Composer
-
-    composer = Composer(id="composer")
-    if focused:
-        composer.set_reactive(Composer.has_focus, True)
-    composer.completions = lambda: tab_completions(chat.account)  # on the first Tab
-    composer.sent_history = chat.drafts.input_history()
-    if chat.first_composer is not None:
-        composer.set_cannot_post(None, chat.first_composer.hint)
-    return composer
-
-
-def open_composer(chat: ChatScreen, hint: Content, draft: str) -> None:
-    """A group opened: the composer's placeholder and draft (the line's, while it stands in)."""
-    if chat.first_composer is not None and chat._composer is None and not draft:
-        chat.first_composer.show(hint)
-    else:
-        chat.composer.set_cannot_post(None, hint)
-        chat.composer.start_text(draft)
-
-
-async def mount_composer(chat: ChatScreen) -> None:
-    """After the first frame: the composer in its line's place, focused where the line was,
-    then the keys held until now handed on (widgets.first_composer)."""
-    app, line = chat.app, chat.first_composer
-    try:
-        if line is None or not line.is_attached:
-            return
-        composer = chat.composer
-        composer.display = False
-        await chat.mount(composer, before=line)
-        if not line.is_attached:
-            return
-        with app.batch_update():
-            composer.display = True
-            chat.query_one(ComposerRule).follow(composer)
-            if chat.focused is line:
-                chat.set_focus(composer, scroll_visible=False)
-            chat.first_composer = None
-            await line.remove()
-    finally:
-        app.typed_ahead.release(app)  # type: ignore[attr-defined]
 
 def tab_completions(account: Account) -> tuple[list[str], dict[str, ArgumentSource]]:
     """The composer's `completions`: loads the slash commands on its first Tab."""

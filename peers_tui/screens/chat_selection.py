@@ -7,21 +7,11 @@ select another, or to start the composer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import events
 
 from peers_tui.core.views import MessageView
-from peers_tui.screens.mounted_styles import MountedStylesScreen
+from peers_tui.screens.composer_screen import COMPOSERS, ComposerScreen
 from peers_tui.widgets import MessageLog
-from peers_tui.widgets.first_composer import FirstComposer
-
-if TYPE_CHECKING:
-    from peers_tui.core.account import Account
-    from peers_tui.screens.drafts import Drafts
-    from peers_tui.widgets.composer import Composer
-
-COMPOSERS = ("composer", "first-composer")  # the composer's id, and its line's (first frame)
 
 
 # What the log takes as keys of its own while it has the focus: selection mode's letters
@@ -29,23 +19,10 @@ COMPOSERS = ("composer", "first-composer")  # the composer's id, and its line's 
 LOG_KEYS = frozenset("redcawog? ")
 
 
-class SelectionScreen(MountedStylesScreen):
+class SelectionScreen(ComposerScreen):
     """A screen with a message log and a composer, whose log's messages can be selected."""
 
     message_log: MessageLog
-    account: Account
-    drafts: Drafts
-    first_composer: FirstComposer | None  # the composer's line in the first frame, or None
-    _composer: Composer | None = None
-
-    @property
-    def composer(self) -> Composer:
-        """Made on first use (TextArea imported then): composed where there is a draft to
-        show, else mounted after the first frame in its line's place (chat_frame)."""
-        if self._composer is None:
-            from peers_tui.screens.chat_frame import made_composer
-            self._composer = made_composer(self, focused=not self.is_mounted)
-        return self._composer
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if event.widget.id in COMPOSERS:  # Esc, a click on it, a reply begun: selection ends
