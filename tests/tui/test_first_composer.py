@@ -5,23 +5,18 @@ the frame, focused, and every key typed before that reaches it, in order."""
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from textual import events
 
-from benchmarks.common import isolated_env
-from benchmarks.tmux import Tmux as BenchTmux
 from peers_tui.core.start_account import StartAccount
 from peers_tui.factory import build_app
 from peers_tui.screens import ChatScreen
 from peers_tui.widgets.first_composer import FirstComposer
 from tests.conftest import User
 from tests.tmux_helpers import Tmux, needs_tmux
-from tests.tui.test_first_frame_no_peewee import NEWEST, WRAPPER, written
 from tests.tui_helpers import at_first_frame_with_messages, wait_for
 
 Cell = tuple[str, object, object, bool, bool, bool]
@@ -180,23 +175,5 @@ def test_a_line_typed_before_the_first_frame_is_sent_intact_through_tmux(
         tmux.wait_for("a", lambda s: "alice │ typed ahead" in s and " and after" in s,
                       timeout=30, what="the message sent and the next line in the composer")
         assert _bodies(alice) == ["hello from bob", "typed ahead\nof the frame"]
-    finally:
-        tmux.close()
-
-
-@needs_tmux
-def test_peers_open_draws_its_first_frame_before_importing_text_area(
-        alice: User, bob: User, team: str, tmp_path: Path) -> None:
-    bob.ok("send", "team", NEWEST)
-    wrapper, out = tmp_path / "first_frame.py", tmp_path / "loaded.txt"
-    wrapper.write_text(WRAPPER)
-    tmux = BenchTmux(tmp_path, isolated_env(tmp_path))
-    env = {"PEERS_HOME": str(alice.home), "PEERS_HUB": str(alice.hub)}
-    try:
-        started = tmux.start([sys.executable, str(wrapper), str(out), NEWEST,
-                              "textual.widgets._text_area,peers_tui.widgets.composer",
-                              "open", "team"], env)
-        tmux.wait_for_text([NEWEST], started, timeout=60)
-        assert written(out) == "[]"
     finally:
         tmux.close()
