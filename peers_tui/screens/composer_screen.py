@@ -94,3 +94,7 @@ class ComposerScreen(MountedStylesScreen):
                 await line.remove()
         finally:
             app.typed_ahead.release(app)  # type: ignore[attr-defined]
+
+    def _on_unmount(self) -> None:
+        # Gone before its composer was mounted (the app ending early): no key waits for it.
+        self.app.typed_ahead.release(self.app)  # type: ignore[attr-defined]
