@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.command import CommandPalette
 from textual.driver import Driver
@@ -36,6 +36,7 @@ from peers_tui.startup import (
 )
 from peers_tui.style_rules import rules_file
 from peers_tui.theme_setting import keep_theme
+from peers_tui.widgets.first_composer import TypedAhead
 from peers_tui.worker_errors import WorkerFailed, failure_of
 
 if TYPE_CHECKING:
@@ -50,11 +51,9 @@ if TYPE_CHECKING:
     from peers_tui.services.unread_counts import UnreadCounts
 
 # After Enter, the event loop waits (at most this long) for the outbox thread to commit the
-# message before it paints: the two share the interpreter lock, and the composer's repaint
-# held it for the first milliseconds of every send (the send waited ~3 ms to start and then
-# shared the lock with the paint). The message reaches the other users' screens sooner. Once
-# committed it is put in our own log at once, before the loop turns: the composer is cleared
-# in the frame that shows it (left to MessageSent, it came a frame later, ~17-30 ms: h-ownecho).
+# message before it paints (they share the interpreter lock: the send waited ~3 ms to start
+# behind the composer's repaint). Once committed it is put in our own log at once, before the
+# loop turns: the composer is cleared in the frame that shows it (h-ownecho).
 SEND_FIRST_WAIT = 0.03
 
 
@@ -91,6 +90,11 @@ class PeersApp(App[None]):
         self.after_first_paint: list[Callable[[], None]] = []
         self.background = Background(self, account.user_id, Presence(account.paths.hub))
         self.first_write = FirstWrite()  # the first frame out at once (first_write)
+        self.typed_ahead = TypedAhead()  # keys held until the composer is mounted
+
+    async def on_event(self, event: events.Event) -> None:
+        if not self.typed_ahead.held(event):  # held: a key before the composer is in place
+            await super().on_event(event)
 
     def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
         super()._display(screen, renderable)
@@ -186,16 +190,12 @@ class PeersApp(App[None]):
         # (peers_tui.hangup: not through Textual's resume on the SIGCONT that comes with it).
         with contextlib.suppress(ValueError, AttributeError):  # not the main thread; Windows
             self.background.terminal = on_hang_up(self._driver, self.background.hang_up)
-        # Pushed once Textual's start-up batch is over. Pushed inside it, the chat screen is
-        # laid out and drawn into a frame that is thrown away (nothing is written in a batch),
-        # and its footer composes its keys, before the first frame reaches the terminal;
-        # pushed after it, its first frame is the one written (~25 ms sooner in CPU).
+        # Pushed once Textual's start-up batch is over: pushed inside it, it was laid out and
+        # drawn into a frame thrown away (nothing is written in a batch; ~25 ms of CPU).
         self.call_later(self._show_first_screen)
 
     async def _show_first_screen(self) -> None:
-        # Awaited, as Textual's batch awaited it: keys typed ahead (already in the terminal
-        # when the app starts) are handled once the chat screen is mounted, not before.
-        await self.push_screen(self.chat)
+        await self.push_screen(self.chat)  # keys typed ahead: held (widgets.first_composer)
         self.background.shown(self.chat)  # the user's presence, before the roster's read
         # Each of these waits for the chat screen's first paint (so they are asked for after
         # the push: an after-refresh callback belongs to the screen on top when it is taken).

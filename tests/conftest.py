@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -64,6 +65,28 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         from tests.scheduling import WaitingAside
         return WaitingAside(config, log)
     return None
+
+
+@pytest.fixture(autouse=True)
+def pilot_starts_with_the_composer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test's Pilot waits, as for the screen, until the chat screen's composer is mounted:
+    right after the first frame, in the place of the line drawing it until then
+    (widgets.first_composer). Tests reach for the composer as soon as they start; a user's
+    keys typed before that are held and handed to it (tests/tui/test_first_composer.py)."""
+    from textual.pilot import Pilot
+
+    wait_for_screen = Pilot._wait_for_screen
+
+    async def waiting(self: Pilot, timeout: float = 30.0) -> bool:
+        done = await wait_for_screen(self, timeout)
+        chat = self.app.__dict__.get("chat")
+        for _ in range(int(timeout / 0.005)):
+            if chat is None or chat.first_composer is None or not self.app.is_running:
+                break
+            await asyncio.sleep(0.005)
+        return done
+
+    monkeypatch.setattr(Pilot, "_wait_for_screen", waiting)
 
 
 @pytest.fixture(autouse=True)

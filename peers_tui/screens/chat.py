@@ -20,15 +20,15 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView, group_label
 from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdated
 from peers_tui.screens.chat_bars import HiddenBars
-from peers_tui.screens.chat_frame import (ChatBody, ComposerRule, FirstKeys, focused_composer,
-                                          tab_completions, width_class)
+from peers_tui.screens.chat_frame import ChatBody, ComposerRule, FirstKeys, width_class
+from peers_tui.screens.composer_screen import first_line
 from peers_tui.screens.chat_first_read import read_newest, show_first_roster
 from peers_tui.screens.chat_hints import empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
 from peers_tui.screens.chat_selection import SelectionScreen
 from peers_tui.screens.drafts import Drafts
 from peers_tui.screens.read_tracker import ReadTracker
-from peers_tui.widgets import Composer, MessageLog, RosterPanel
+from peers_tui.widgets import MessageLog, RosterPanel
 from peers_tui.widgets.buffer_list import MIN_TERMINAL_WIDTH, BufferList
 from peers_tui.widgets.topic_bar import TopicBar
 from peers_tui.worker_errors import pass_on_failure
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from peers_tui.core.group_store import GroupStore
     # Imported after the first frame (issue 16); their messages are handled by name
     # (on_roster_loaded...): `@on(RosterLoaded)` would import the module with this one.
+    from peers_tui.widgets.composer import Composer
     from peers_tui.screens.chat_link import LinkWatch
     from peers_tui.screens.chat_live import LiveFailed, LiveLoaded
     from peers_tui.screens.chat_roster import RosterLoaded
@@ -48,7 +49,7 @@ class ChatScreen(SelectionScreen):
     """One group: what was said, who is in it, and where to say more."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide"), (120, "-widest")]
-    AUTO_FOCUS = "#composer"  # with "*" the log had it on the first frame (screens.chat_frame)
+    AUTO_FOCUS = "#first-composer, #composer"  # "*" gave the log the first frame's focus
     BLANK = True  # covered by its children (screens.chat_frame)
     BINDINGS = chat_bindings()
 
@@ -66,7 +67,8 @@ class ChatScreen(SelectionScreen):
         self.standing: Standing = "active"  # the user's, as the roster last said
         # The breakpoint class the first resize would set, set now (screens.chat_frame).
         self.add_class(width_class(self.HORIZONTAL_BREAKPOINTS, self.app.size.width))
-        self.composer = focused_composer()
+        self.drafts = Drafts(account)
+        self.first_composer = first_line(self.drafts, entry.id)  # the composer's, or None
         self.message_log = MessageLog(id="log")
         self.topic_bar = TopicBar(id="topic-bar")
         self.buffer_list = BufferList(account.ui_state, id="buffer-list")  # from 120 columns
@@ -74,7 +76,6 @@ class ChatScreen(SelectionScreen):
         self.topic: str | None = None
         self.membership: tuple[object, ...] = ()
         self.roster_reads = self.roster_shown = 0  # roster reads started; the last one shown
-        self.drafts = Drafts(account)
         self.reads = ReadTracker(self, lambda message_id: self.post_message(
             MarkRead(self.entry.id, message_id)))
         self.link: LinkWatch | None = None  # the relay's link: watched after the first frame
@@ -85,16 +86,14 @@ class ChatScreen(SelectionScreen):
             yield self.buffer_list
             yield self.message_log
             yield RosterPanel(self.presence, id="roster")
-        yield ComposerRule(self.composer)
-        yield self.composer
+        yield ComposerRule(composer := self.first_composer or self.composer)
+        yield composer
         yield FirstKeys()  # the footer's keys; the footer itself after the first frame
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         compose_none(widgets)  # Textual's toast rack and tooltip: after the first frame
 
     def on_mount(self) -> None:
-        self.composer.completions = lambda: tab_completions(self.account)  # on the first Tab
-        self.composer.sent_history = self.drafts.input_history()
         if not self.buffer_list.has_class("-off") and self.app.size.width >= MIN_TERMINAL_WIDTH:
             try:
                 self.buffer_list.show_listed(self.account.listed())  # names now, counts later
@@ -102,6 +101,7 @@ class ChatScreen(SelectionScreen):
                 pass  # the first count says what is wrong
         self._open(self.entry)
         self.call_after_refresh(self._watch_link)  # the relay's link, if any: after the frame
+        self.call_after_refresh(self.mount_composer)  # and the keys typed until then
         self.bars.mount_after_first_paint(self, self.query_one("#chat-body"),
                                           self.query_one(ComposerRule))
         mount_overlays_after_first_paint(self)
@@ -136,8 +136,7 @@ class ChatScreen(SelectionScreen):
         log.empty_hint = empty_hint(entry, self.account, self.store, self.label, not newest)
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         self.can_post, self.standing = True, "active"
-        self.composer.set_cannot_post(None, writing_hint(self.label))
-        self.composer.start_text(self.drafts.draft(entry.id))
+        self.open_composer(writing_hint(self.label), self.drafts.draft(entry.id))
         self.call_after_refresh(self.refresh_roster)  # its worker would slow the first paint
         if self.link is not None:
             self.link.group_opened()
@@ -186,6 +185,8 @@ class ChatScreen(SelectionScreen):
 
     def save_draft(self) -> None:
         """Keep what was typed but not sent, and the input history (on leaving the screen)."""
+        if self._composer is None:
+            return  # nothing typed yet: the keys wait for the composer (widgets.first_composer)
         try:
             self.drafts.save(self.entry.id, self.composer.text, list(self.composer.sent_history))
         except PeersError as exc:
@@ -269,8 +270,7 @@ class ChatScreen(SelectionScreen):
 
     # ----------------------------------------------------------------- sending
     # screens.chat_sending: imported with the first submission, after the first frame.
-    @on(Composer.Submitted)
-    def _submitted(self, event: Composer.Submitted) -> None:
+    def on_composer_submitted(self, event: Composer.Submitted) -> None:  # by name: see above
         event.stop()  # handled: the app has nothing to do with it (a turn of its loop less)
         from peers_tui.screens import chat_sending
         chat_sending.submitted(self, event.text)
@@ -308,7 +308,7 @@ class ChatScreen(SelectionScreen):
         self.buffer_list.toggle()  # F3: the list of groups at the left, remembered
 
     def action_focus_composer(self) -> None:
-        self.query_one(Composer).focus()
+        self.composer.focus()
 
     # Selection mode's commands: imported on the first key that asks (not before the first frame).
     def action_on_selection(self, action: str) -> None:

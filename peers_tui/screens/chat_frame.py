@@ -45,7 +45,6 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from peers_tui.widgets import Composer
 from peers_tui.widgets.fitting_footer import KEPT_ACTION, FittingFooter, fitting
 
 if TYPE_CHECKING:
@@ -63,24 +62,26 @@ class ChatBody(Horizontal):
 
 
 class ComposerRule(Widget):
-    """The rule above the composer (its top border), accented while the composer has the
-    focus, as the composer's own border was."""
+    """The rule above the composer (its top border), accented while the composer (or the
+    line standing in for it until it is mounted) has the focus, as its own border was."""
 
-    def __init__(self, composer: Composer) -> None:
+    def __init__(self, composer: Widget) -> None:
         super().__init__(id="composer-rule", classes="-lit")  # focused as composed, above
         self.composer = composer
 
     def on_mount(self) -> None:
-        self.watch(self.composer, "has_focus", self._light, init=False)
+        self.follow(self.composer)
 
-    def _light(self, focused: bool) -> None:
-        self.set_class(focused, "-lit")
+    def follow(self, composer: Widget) -> None:
+        """Lit by `composer`'s focus from now on (the line's blur as the composer takes the
+        focus from it is not shown)."""
+        self.composer = composer
+        self.watch(composer, "has_focus", lambda focused: self._light(composer, focused),
+                   init=False)
 
-
-def focused_composer() -> Composer:
-    composer = Composer(id="composer")
-    composer.set_reactive(Composer.has_focus, True)  # the screen focuses it as composed
-    return composer
+    def _light(self, composer: Widget, focused: bool) -> None:
+        if composer is self.composer:
+            self.set_class(focused, "-lit")
 
 
 def tab_completions(account: Account) -> tuple[list[str], dict[str, ArgumentSource]]:

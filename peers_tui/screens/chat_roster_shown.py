@@ -30,8 +30,10 @@ class RosterChat(Protocol):
     standing: Standing
     can_post: bool
     message_log: MessageLog
-    composer: Composer
     bars: HiddenBars
+
+    @property
+    def composer(self) -> Composer: ...
 
     def show_title(self) -> None: ...
 

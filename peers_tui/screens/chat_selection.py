@@ -10,8 +10,8 @@ from __future__ import annotations
 from textual import events
 
 from peers_tui.core.views import MessageView
-from peers_tui.screens.mounted_styles import MountedStylesScreen
-from peers_tui.widgets import Composer, MessageLog
+from peers_tui.screens.composer_screen import COMPOSERS, ComposerScreen
+from peers_tui.widgets import MessageLog
 
 
 # What the log takes as keys of its own while it has the focus: selection mode's letters
@@ -19,14 +19,13 @@ from peers_tui.widgets import Composer, MessageLog
 LOG_KEYS = frozenset("redcawog? ")
 
 
-class SelectionScreen(MountedStylesScreen):
+class SelectionScreen(ComposerScreen):
     """A screen with a message log and a composer, whose log's messages can be selected."""
 
     message_log: MessageLog
-    composer: Composer
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if event.widget is self.composer:  # Esc, a click on it, a reply begun: selection ends
+        if event.widget.id in COMPOSERS:  # Esc, a click on it, a reply begun: selection ends
             self.message_log.end_selection()
             self.refresh_bindings()  # the footer drops the selection's keys
 

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     class SendingChat(ChatContext, Protocol):
         """What of the chat screen sending uses (ChatScreen provides it)."""
 
-        composer: Composer
         message_log: MessageLog
+
+        @property
+        def composer(self) -> Composer: ...
 
         def run_command(self, text: str) -> None: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from peers_tui.app import PeersApp
-from peers_tui.widgets import Composer, MessageLog, RosterPanel
+from peers_tui.widgets import MessageLog, RosterPanel
 
 
 async def settle(pilot: Any, attempts: int = 500) -> None:
@@ -27,8 +27,8 @@ async def settle(pilot: Any, attempts: int = 500) -> None:
             app.chat.flush_read()
             flushed = True
             continue  # its MarkRead is on the way: look again once it arrived
-        if (not log.busy and roster.handles and app.summaries
+        if (not log.busy and roster.handles and app.summaries and app.chat.first_composer is None
                 and (flushed or not log.views) and app.is_idle):
             break
-    app.chat.query_one(Composer).cursor_blink = False
+    app.chat.composer.cursor_blink = False  # mounted after the first frame (first_composer)
     await pilot.pause()

@@ -13,6 +13,7 @@ from textual.widgets import TextArea
 from textual.document._document import Selection  # (loaded with TextArea; not text_area)
 
 from peers_tui.core.text import without_blank_edges
+from peers_tui.widgets.first_composer import fitting_placeholder
 
 if TYPE_CHECKING:  # completion.py: imported at the first Tab, not before the first frame
     from peers_tui.widgets.completion import ArgumentSource
@@ -116,12 +117,7 @@ class Composer(TextArea):
             self.placeholder = self._fitting(whole)
 
     def _fitting(self, placeholder: Content) -> Content:
-        """`placeholder`, or its first part where the whole does not fit: at 50 columns "Message
-        team  (Enter sends, Alt+Enter or Ctrl+J:" was cut mid-hint (h-newuser); F1 says the rest."""
-        width = self.scrollable_content_region.width
-        if not width or placeholder.cell_length < width:
-            return placeholder
-        return Content(placeholder.plain.split("  (", 1)[0].split(" · ", 1)[0])
+        return fitting_placeholder(placeholder, self.scrollable_content_region.width)
 
     # ----------------------------------------------------------------- keys
     async def _on_key(self, event: events.Key) -> None:

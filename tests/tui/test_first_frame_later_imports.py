@@ -10,7 +10,8 @@ first key that asks for one. The CLI's profile publishing (cli.publishing) runs 
 first paint and is imported then; so is the hub's membership order (cli.relay, installed then
 as every command installs it: the app orders no membership change before its first paint).
 The live feed's look at a backfill's history (core.joined_history) comes with its first read
-during one (the stores, which load after the frame, import it too).
+during one (the stores, which load after the frame, import it too). The composer (a
+TextArea) is imported and mounted right after the frame (widgets.first_composer draws it).
 Checked as a user starts the app, in a terminal: the process records what it has
 imported at the terminal write that first holds the newest message (the recorder of
 tests/tui/test_first_frame_no_peewee.py)."""
@@ -30,7 +31,9 @@ from tests.tui.test_first_frame_no_peewee import NEWEST, WRAPPER, written
 LATER = ("peers_tui.core.invites", "peers_tui.core.member_actions", "hashlib", "_hashlib",
          "peers_tui.commands.selection_commands", "peers_tui.cli.publishing",
          "peers_tui.cli.relay", "peers_tui.core.membership_order",
-         "peers_tui.core.joined_history")
+         "peers_tui.core.joined_history",
+         # The composer: its line draws it in the first frame (h-composer)
+         "textual.widgets._text_area", "peers_tui.widgets.composer")
 
 
 @needs_tmux

@@ -33,6 +33,7 @@ from peers_tui.screens import ChatScreen
 from peers_tui.screens.chat_frame import ChatBody
 from peers_tui.widgets import Composer, RosterPanel
 from peers_tui.widgets.buffer_list import BufferList
+from peers_tui.widgets.first_composer import FirstComposer
 from tests.conftest import User
 from tests.tui_helpers import at_first_frame_with_messages, wait_for
 
@@ -69,14 +70,15 @@ async def test_the_first_frame_and_a_later_one_are_drawn_cell_for_cell_as_textua
         alice: User, bob: User, team: str) -> None:
     bob.ok("send", "team", "hello from bob")
     app = build_app(Account(alice.home, alice.hub), "team")
-    first: list[tuple[list[Strip], list[Strip]]] = []
-    at_first_frame_with_messages(app, lambda screen: first.append(frame_and_textual_s(screen)))
+    first: list[tuple[tuple[list[Strip], list[Strip]], bool]] = []
+    at_first_frame_with_messages(app, lambda screen: first.append(
+        (frame_and_textual_s(screen), app.chat.buffer_list.counted)))
     async with app.run_test(size=(120, 30)) as pilot:  # wide: the buffer list shows
         await wait_for(pilot, lambda: bool(first))
-        drawn, reference = first[0]
+        (drawn, reference), counted = first[0]
         assert drawn == reference
         assert any("hello from bob" in strip.text for strip in drawn)
-        assert not app.chat.buffer_list.counted  # its counts came after the first frame...
+        assert not counted  # the buffer list's counts came after the first frame...
         await wait_for(pilot, lambda: app.chat.buffer_list.counted
                        and "bob" in app.chat.query_one(RosterPanel).handles)
         await pilot.pause()
@@ -91,10 +93,12 @@ async def test_the_composer_has_the_focus_in_the_first_frame(
     app = build_app(Account(alice.home, alice.hub), "team")
     focused: list[object] = []
     at_first_frame_with_messages(app, lambda screen: focused.append(
-        (screen.focused, screen.query_one(Composer).has_pseudo_class("focus"))))
+        (screen.focused, screen.query_one(FirstComposer).has_pseudo_class("focus"))))
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: bool(focused))
-        assert focused == [(app.chat.composer, True)]
+        # The line drawing the empty composer (widgets.first_composer), then the composer
+        assert len(focused) == 1 and isinstance(focused[0][0], FirstComposer) and focused[0][1]
+        assert app.focused is app.chat.composer
         await pilot.press(*"typed")  # the keys go where the first frame says
         assert app.chat.composer.text == "typed"
 
@@ -161,7 +165,7 @@ async def test_every_widget_is_styled_once_before_the_first_frame(
     async with app.run_test(size=(120, 30), tooltips=True, notifications=True) as pilot:
         await wait_for(pilot, lambda: bool(frames))
         names = [name for name, _ in frames[0]]
-        assert "Composer#composer" in names and "MessageLog#log" in names
+        assert "FirstComposer#first-composer" in names and "MessageLog#log" in names
         twice = sorted({name for name in names if names.count(name) > 1})
         assert twice == [], f"styled more than once before the first frame: {twice}"
         assert all(attached for _, attached in frames[0]), "styled before it was in the DOM"
