@@ -76,6 +76,7 @@ def follow_newest(log: MessageLog) -> None:
 def send_failed(chat: SendingChat, event: SendFailed) -> None:
     chat.notify(inert(event.reason), title="Not sent", severity="error")
     chat.composer.submitted = None  # kept when it failed at once; else put back below
+    chat.composer.enter_waiting = False  # what was typed after it is not sent on its own
     if not chat.composer.text:
         chat.composer.load_text(event.text)
     chat.refresh_roster()  # the group may have become read-only: say so in the composer

@@ -81,6 +81,7 @@ class Composer(TextArea):
         # The text of the last Enter while it is being sent: taken out by `sent()` in the
         # frame that shows the message in the log (h-ownecho), not a frame before it.
         self.submitted: str | None = None
+        self.enter_waiting = False  # Enter pressed again meanwhile: `sent()` submits the rest
 
     @property
     def handles(self) -> list[str]:
@@ -145,7 +146,21 @@ class Composer(TextArea):
             event.prevent_default()
             self.complete()
             return
-        await super()._on_key(event)
+        if not await self._bound_here(event):
+            await super()._on_key(event)
+
+    async def _bound_here(self, event: events.Key) -> bool:
+        """Run now a key the composer itself binds (Backspace, Delete, the arrows, Home, End,
+        Ctrl+W...). Left to Textual, a binding runs once the key has bubbled up to the app,
+        turns of the loop later, after the keys typed next were handled here: "hellp",
+        Backspace, "o", Enter in one burst (a fast typist; keys arriving together over SSH)
+        sent "hellpo" and left "hellp" in the composer."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return True
+        return False
 
     def action_newline(self) -> None:
         self.insert("\n")
@@ -159,7 +174,8 @@ class Composer(TextArea):
             self.notify(self.cannot_post, title="Not sent", severity="warning")
             return
         if self.submitted is not None and self.text.startswith(self.submitted):
-            return  # the last Enter's text is being sent (a few ms): what follows it waits
+            self.enter_waiting = True  # the last Enter's text is being sent (a few ms):
+            return  # this Enter acts on what follows it once that is taken out (sent)
         self.remember(text)
         self.submitted = self.text
         self.post_message(self.Submitted(self, text))
@@ -167,12 +183,15 @@ class Composer(TextArea):
     def sent(self) -> None:
         """Take the submitted text out (keys typed after the Enter stay)."""
         submitted, self.submitted = self.submitted, None
+        waiting, self.enter_waiting = self.enter_waiting, False
         if submitted is None or not self.text.startswith(submitted):
             return
         rest = self.text[len(submitted):]
         if rest:
             self.load_text(rest)
             self.move_cursor(self.document.end)
+            if waiting:  # Enter pressed again while the last was sent: not dropped
+                self.submit()
         else:
             self.clear()
 

@@ -72,3 +72,23 @@ def test_the_newline_keys_each_terminal_sends_are_recognised():
                             ("\x1b[106;5u", "Ctrl+J: kitty keyboard protocol")):
         keys = keys_parsed(sequence)
         assert len(keys) == 1 and keys[0] in NEWLINE_KEYS, (where, keys)
+
+
+@needs_tmux
+def test_editing_keys_typed_in_one_burst_act_in_the_order_typed(alice: User, team):
+    """Backspace, the arrows and End are the composer's bindings, which Textual runs once the
+    key has bubbled up to the app, several turns of the loop later; printable keys and Enter
+    act at once. Typed in one burst (a fast typist, keys arriving together over SSH), "hellp",
+    Backspace, "o", Enter sent "hellpo" and left "hellp" in the composer."""
+    tmux = Tmux()
+    try:
+        tmux.open("a", alice, "open", "team", size=(100, 30))
+        tmux.wait_for("a", lambda s: "Message team" in s, what="the TUI")
+        tmux.keys("a", "hellp", "BSpace", "o", "Enter",
+                  "wrld", "Left", "Left", "Left", "o", "End", "!", "Enter")
+        tmux.wait_for("a", lambda s: s.count("alice │") >= 2, timeout=10,
+                      what="the second message")
+        assert bodies(alice) == ["hello", "world!"]
+        tmux.wait_for("a", lambda s: "Message team" in s, timeout=10, what="an empty composer")
+    finally:
+        tmux.close()
