@@ -9,8 +9,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from peers_tui.widgets.text_field import TextField
 
-class PromptInput(Input):
+
+class PromptInput(TextField):
     """An Input that keeps every line of a paste, joined by spaces: Textual's keeps the first
     only, and an invite code copied where it was shown wrapped lost its second half (the
     code's reader drops the spaces: core.invites.parse_code)."""

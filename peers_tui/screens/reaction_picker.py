@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from peers_tui.core.reactions import COMMON
 from peers_tui.screens.picker import PickerScreen
+from peers_tui.widgets.text_field import TextField
 
 
 class ReactionPicker(PickerScreen):
@@ -40,7 +41,7 @@ class ReactionPicker(PickerScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="reaction-box"):
             yield Label("React (Enter toggles, Esc cancels)")
-            yield Input(placeholder="or type any emoji…", id="reaction-input")
+            yield TextField(placeholder="or type any emoji…", id="reaction-input")
             yield OptionList(*[Option(f"{emoji}  {'(yours: take back)' if emoji in self.mine else ''}",
                                       id=emoji) for emoji in COMMON], id="reaction-list")
 

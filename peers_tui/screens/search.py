@@ -21,6 +21,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.times import local_minute
 from peers_tui.core.views import MessageView
 from peers_tui.screens.picker import PickerScreen
+from peers_tui.widgets.text_field import TextField
 from peers_tui.worker_errors import pass_on_failure
 
 RESULTS = 50   # a page of results; the next page is fetched from the "more" line
@@ -93,7 +94,7 @@ class SearchScreen(PickerScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box") as box:
             box.border_title = Content(f"Search {shown_name(self.group_name)}")  # not markup
-            yield Input(value=self.initial, placeholder='words, "a phrase", prefix*', id="search-input")
+            yield TextField(value=self.initial, placeholder='words, "a phrase", prefix*', id="search-input")
             yield Label("", id="search-status")
             yield ResultList(id="search-results")
 

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from peers_tui.core.views import GroupSummary
 from peers_tui.screens.picker import PickerScreen
 from peers_tui.widgets.group_label import group_text
+from peers_tui.widgets.text_field import TextField
 
 
 class GroupSwitcher(PickerScreen):
@@ -23,7 +24,7 @@ class GroupSwitcher(PickerScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="switcher-box"):
-            yield Input(placeholder="Go to group…", id="switcher-input")
+            yield TextField(placeholder="Go to group…", id="switcher-input")
             yield OptionList(id="switcher-list")
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from textual.document._document import Selection  # (loaded with TextArea; not t
 
 from peers_tui.core.text import without_blank_edges
 from peers_tui.widgets.first_composer import fitting_placeholder
+from peers_tui.widgets.own_bindings import run_own_binding
 
 if TYPE_CHECKING:  # completion.py: imported at the first Tab, not before the first frame
     from peers_tui.widgets.completion import ArgumentSource
@@ -146,21 +147,9 @@ class Composer(TextArea):
             event.prevent_default()
             self.complete()
             return
-        if not await self._bound_here(event):
+        if not await run_own_binding(self, event):  # Backspace, arrows...: in the order typed
             await super()._on_key(event)
 
-    async def _bound_here(self, event: events.Key) -> bool:
-        """Run now a key the composer itself binds (Backspace, Delete, the arrows, Home, End,
-        Ctrl+W...). Left to Textual, a binding runs once the key has bubbled up to the app,
-        turns of the loop later, after the keys typed next were handled here: "hellp",
-        Backspace, "o", Enter in one burst (a fast typist; keys arriving together over SSH)
-        sent "hellpo" and left "hellp" in the composer."""
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):
-            if not binding.priority and await self.app.run_action(binding.action, self):
-                event.stop()
-                event.prevent_default()
-                return True
-        return False
 
     def action_newline(self) -> None:
         self.insert("\n")

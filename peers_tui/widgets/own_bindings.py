@@ -1,0 +1,24 @@
+"""A text field's own key bindings run when the key arrives, in the order typed.
+
+Textual runs a binding once its key has bubbled from the focused widget up to the app, turns
+of the message loop later, while a printable key is inserted at once by the widget itself: a
+burst of keys (a fast typist; keys arriving together over SSH or tmux) was applied out of
+order. "hellp", Backspace, "o", Enter sent "hellpo" from the composer and left "hellp" in it;
+the search field showed "hellpo" for the same keys. Used by the composer and `TextField`.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widget import Widget
+
+
+async def run_own_binding(widget: Widget, event: events.Key) -> bool:
+    """Run `widget`'s own (not priority) binding for this key now; whether one ran (the key
+    then goes no further, so it is not run again once it reached the app)."""
+    for binding in widget._bindings.key_to_bindings.get(event.key, ()):
+        if not binding.priority and await widget.app.run_action(binding.action, widget):
+            event.stop()
+            event.prevent_default()
+            return True
+    return False
