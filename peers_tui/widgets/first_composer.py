@@ -28,6 +28,8 @@ from textual.widget import Widget
 if TYPE_CHECKING:
     from textual.app import App
 
+    from peers_tui.key_order import KeyOrder
+
 
 def fitting_placeholder(placeholder: Content, width: int) -> Content:
     """`placeholder`, or its first part where the whole does not fit `width` cells: at 50
@@ -87,12 +89,14 @@ class TypedAhead:
 
     def __init__(self) -> None:
         self.events: list[events.Event] | None = []  # held from the app's start
+        self.order: KeyOrder | None = None  # from then on (peers_tui.key_order)
 
     def held(self, event: events.Event) -> bool:
         """Whether `event` is held (the app's `on_event`: a key or paste as it comes)."""
-        if (self.events is None or not isinstance(event, (events.Key, events.Paste))
-                or event.is_forwarded):
+        if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
             return False
+        if self.events is None:
+            return self.order is not None and self.order.held(event)
         self.events.append(event)
         return True
 
@@ -100,6 +104,8 @@ class TypedAhead:
         """Hand the held events on, in order, before any event that comes after them: on
         the app's own message loop, after whatever it has queued already (held too)."""
         if self.events is not None:
+            from peers_tui.key_order import KeyOrder
+            self.order = KeyOrder(app)
             app.call_later(self._hand_on, app)
 
     async def _hand_on(self, app: App[object]) -> None:

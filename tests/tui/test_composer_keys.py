@@ -47,6 +47,13 @@ async def test_newline_keys_insert_in_the_composer_and_blank_edges_are_not_sent(
         await wait_for(pilot, lambda: bodies(alice) == ["  indented\n\nkept"])
 
 
+def composer_line(screen: str) -> str:
+    """The composer's first line: the one under the last rule across the screen."""
+    lines = screen.splitlines()
+    rule = max(i for i, line in enumerate(lines) if line.startswith("────"))
+    return lines[rule + 1].strip()
+
+
 def keys_parsed(data: str) -> list[str]:
     """The key names Textual's terminal parser makes of these bytes (as the app reads them)."""
     from textual import events
@@ -90,5 +97,25 @@ def test_editing_keys_typed_in_one_burst_act_in_the_order_typed(alice: User, tea
                       what="the second message")
         assert bodies(alice) == ["hello", "world!"]
         tmux.wait_for("a", lambda s: "Message team" in s, timeout=10, what="an empty composer")
+    finally:
+        tmux.close()
+
+
+@needs_tmux
+def test_a_group_switch_typed_in_a_burst_comes_after_the_letters_before_it(alice: User, team):
+    """Alt+N is the app's priority key, run as it arrives, while letters wait in the
+    composer's queue: "abc", Alt+1, "xyz" in one burst put "abcxyz" in the personal group's
+    composer and left team's draft empty (peers_tui.key_order)."""
+    tmux = Tmux()
+    try:
+        tmux.open("a", alice, "open", "team", size=(100, 30))
+        tmux.wait_for("a", lambda s: "Message team" in s, what="the TUI")
+        tmux.keys("a", "abc", "M-1", "xyz", "M-2", "12", "M-1", "34")
+        tmux.wait_for("a", lambda s: composer_line(s).endswith("34"), timeout=10,
+                      what="the personal group's composer")
+        assert composer_line(tmux.screen("a")) == "xyz34"
+        tmux.keys("a", "M-2")
+        tmux.wait_for("a", lambda s: " team" in s.splitlines()[0], timeout=10, what="team")
+        tmux.wait_for("a", lambda s: composer_line(s) == "abc12", timeout=5, what="team's draft")
     finally:
         tmux.close()
