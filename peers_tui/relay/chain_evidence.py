@@ -29,20 +29,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import ExitStack
 
 from peers_tui.core import search
 from peers_tui.core.chain_rules import CHAINED_KINDS, chain_fields, non_member, own_record
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
+from peers_tui.core.message_rules import COLUMNS, columns_in_order
 from peers_tui.core.models import ForkEvidence, Invite, Message
 from peers_tui.core.opened_records import opened
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
+from peers_tui.core.row_checks import OTHER_AUTHOR, UNCHANGEABLE
 from peers_tui.relay import deleted_tops
 from peers_tui.relay.altered_rows import (
-    genuine_when_restored, invite_genuine_when_restored, rows_at,
+    genuine_when_restored, invite_genuine_when_restored, own_columns, rows_at,
 )
+from peers_tui.relay.census import SCANNED
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
 
@@ -67,7 +71,8 @@ def _link(text: str) -> tuple[str, int, str] | None:
 def move_named_void(store: GroupStore, shipped: list[Envelope],
                     refused: list[tuple[Envelope, str]],
                     refused_here: Callable[[str], bool] | None,
-                    roster: Roster | None = None, kept: list[Envelope] | None = None) -> int:
+                    roster: Roster | None = None, kept: list[Envelope] | None = None,
+                    reason_here: Callable[[str], str | None] | None = None) -> int:
     """Move the void records of this host's file that a record about to be shipped names as
     its predecessor into `fork_evidence` (inside the scan's session); how many moved.
     A predecessor is void when this relay refused it: in this scan (`refused`) or before
@@ -75,58 +80,95 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     does not ship (mostly an author's first in the scan: a chain's records name each other).
     With `roster`, a message or invite row refused only because its columns were altered in
     the file, whose record is genuine (altered_rows.py), stays in the log and its record goes
-    to `kept`, to be shipped as what it is."""
+    to `kept`, to be shipped as what it is. `reason_here`: the reason this relay refused a
+    record before (its quarantine), so that a row refused for what its record says for good
+    is not judged again (`_settled`).
+
+    One walk, one transaction and one `note_deletion` (a run of N void records once cost N
+    commits, N rewrites of the group's notes file and N x N effects judged: docs/relay.md,
+    "A long run of void records, linear (h-voidrun)")."""
     links = [_link(envelope.text) for envelope in shipped if envelope.table in ("msg", "invite")]
     # Places, not hashes: a record shipped here holds the place its successor names (two
     # records of one place are a fork, and both are shipped as one).
     places = {(link[0], link[1]) for link in links if link is not None}
-    refused_now = {envelope.hash for envelope, _ in refused}
-    moved = 0
-    while links:  # a void record moved names its predecessor in turn: a run of them goes
-        link = links.pop()
-        if link is None or link[1] == 1 or (link[0], link[1] - 1) in places:
-            continue
-        author, aseq, aprev = link
-        if aprev not in refused_now and not (refused_here is not None and refused_here(aprev)):
-            continue
-        found = _move(store, author, aseq - 1, aprev, roster)
-        if isinstance(found, Envelope):
-            if kept is not None:
-                kept.append(found)
-            places.add((author, aseq - 1))
-            links.append(_link(found.text))
-        elif found is not None:
-            moved += 1
-            places.add((author, aseq - 1))
-            links.append(_link(found))
+    refused_now = {envelope.hash: why for envelope, why in refused}
+    moved, begun = 0, False
+    with ExitStack() as walk:
+        while links:  # a void record moved names its predecessor in turn: a run of them goes
+            link = links.pop()
+            if link is None or link[1] == 1 or (link[0], link[1] - 1) in places:
+                continue
+            author, aseq, aprev = link
+            if aprev in refused_now:
+                why: str | None = refused_now[aprev]
+            elif refused_here is not None and refused_here(aprev):
+                why = reason_here(aprev) if reason_here is not None else None
+            else:
+                continue
+            if not begun:  # the walk's one transaction, begun where it first finds a record
+                walk.enter_context(store.db.atomic())
+                begun = True
+            found = _move(store, author, aseq - 1, aprev, roster, why)
+            if isinstance(found, Envelope):
+                if kept is not None:
+                    kept.append(found)
+                places.add((author, aseq - 1))
+                links.append(_link(found.text))
+            elif found is not None:
+                moved += 1
+                places.add((author, aseq - 1))
+                links.append(_link(found))
+        if moved:
+            deleted_tops.note_deletion(store.db)  # once, after the walk's deletes
     return moved
 
 
+# Reasons a record is refused that its own signed fields decide for every host whatever else
+# arrives (core.row_checks: held for every record of its group): a row refused for one of
+# them with its record's own columns is void as it stands, and is not judged again.
+# (The quarantine holds a reason of this file's scan as census.SCANNED begins it.)
+_FOR_GOOD = {form for reason in (OTHER_AUTHOR, UNCHANGEABLE) for form in (
+    reason, f"{SCANNED}: {reason}")}
+
+
+def _settled(store: GroupStore, message: bool, text: str, sig: object, row_key: object,
+             why: str | None) -> bool:
+    """Whether a message row's refusal stands without judging it "as if restored": refused
+    for a reason its record decides for good, and its columns are its record's own (an
+    altered row can look like anything: judged with its own columns, as before)."""
+    if not message or why not in _FOR_GOOD:
+        return False
+    columns = own_columns(store, text, sig, str(row_key))
+    if columns is None:
+        return False
+    row = Message.get_or_none(Message.id == row_key)
+    return row is not None and columns_in_order(row) == tuple(columns[n] for n in COLUMNS)
+
+
 def _move(store: GroupStore, author: str, aseq: int, digest: str,
-          roster: Roster | None = None) -> str | Envelope | None:
+          roster: Roster | None = None, why: str | None = None) -> str | Envelope | None:
     """The record text moved into fork_evidence, the envelope of an altered row whose record
-    is genuine (left in place), or None when nothing moved."""
+    is genuine (left in place), or None when nothing moved (inside the walk's transaction;
+    `why`: the reason the record was refused, when known)."""
     for message, row_key, text, sig in rows_at(store, author, aseq):
         if not isinstance(text, str) or record_hash(text) != digest:
             continue
         record = own_record(author, aseq, text, sig, store.group_id)
         if record is None or _above_a_hole(author, aseq):
             return None
-        if roster is not None and (
+        if roster is not None and not _settled(store, message, text, sig, row_key, why) and (
                 genuine_when_restored(store, roster, text, sig, str(row_key)) if message
                 else invite_genuine_when_restored(store, text, sig, row_key)):
             return Envelope(store.group_id, "msg" if message else "invite",
                             record.text, record.sig, None, "")
         table, key = (Message, Message.id) if message else (Invite, Invite.id)
-        with store.db.atomic():
-            if message:
-                found = store.db.execute_sql("SELECT rowid FROM message WHERE id = ?",
-                                             (row_key,)).fetchone()
-                if found is not None:
-                    search.unindex(store.db, found[0])
-            table.delete().where(key == row_key).execute()
-            deleted_tops.note_deletion(store.db)
-            keep_as_evidence(record)
+        if message:
+            found = store.db.execute_sql("SELECT rowid FROM message WHERE id = ?",
+                                         (row_key,)).fetchone()
+            if found is not None:
+                search.unindex(store.db, found[0])
+        table.delete().where(key == row_key).execute()
+        keep_as_evidence(record)
         return record.text
     return None
 

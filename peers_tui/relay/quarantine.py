@@ -198,6 +198,14 @@ class RefusedHere:
             " SELECT 1 FROM restored WHERE hash = ? AND host = ? AND group_id = ?",
             (digest, self.host, self.group_id) * 2).fetchone() is not None
 
+    def reason(self, digest: str) -> str | None:
+        """Why this relay refused the record, as its quarantine says (None: not there now:
+        restored since, or never refused): the walk of chain_evidence.move_named_void judges
+        again only a record refused for what may change."""
+        found = self.db.execute("SELECT reason FROM quarantine WHERE hash = ? AND host = ? AND"
+                                " group_id = ?", (digest, self.host, self.group_id)).fetchone()
+        return None if found is None else str(found[0])
+
     def restored(self) -> list[Envelope]:
         return [Envelope(self.group_id, str(tbl), str(text), bytes(sig or b""),
                          bytes(cosig) if cosig else None, self.host)

@@ -195,7 +195,8 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         # A void record a genuine one names goes to fork_evidence first (chain_evidence.py).
         # ...but an altered row whose record is genuine stays, its record shipped (altered_rows).
         kept: list[Envelope] = []
-        move_named_void(store, [e for _, e in chained], scan.refused, refused_here, roster, kept)
+        move_named_void(store, [e for _, e in chained], scan.refused, refused_here, roster, kept,
+                        refused_here.reason if isinstance(refused_here, RefusedHere) else None)
         chained.extend((_order(e), replace(e, origin=origin)) for e in kept
                        if known is None or not known(e.hash))
         chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))

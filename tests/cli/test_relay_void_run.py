@@ -9,7 +9,9 @@ Measured, not only asserted: how long B takes to refuse the run, how long carol'
 (another host, posted while B works on the run) takes to reach B's log, how long bob's
 genuine message takes to reach every host, and B's relay's CPU seconds for all of it.
 Asserted: every host ends with one log, bob's next verified, `peers verify` clean, and
-carol's message is not held behind the run for longer than the bound below.
+carol's messages are not held behind the run (nor its walk) for longer than the bounds below,
+and B's relay's CPU for the run grows linearly with it (docs/relay.md, "A long run of void
+records, linear (h-voidrun)").
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from tests.relay_helpers import bodies, wait_for
 
 pytestmark = pytest.mark.slow
 
-RUN = int(os.environ.get("PEERS_TEST_VOID_RUN", "600"))  # docs/relay.md: 1,200 and 2,400 too
+RUN = int(os.environ.get("PEERS_TEST_VOID_RUN", "1200"))  # docs/relay.md: 600 and 2,400 too
+# Carol's message posted while B's relay walks the run into evidence reaches B's log within
+# this (h-voidrun: 1.4 s at N = 1,200; main before it: 19.6-34 s, the walk quadratic and on
+# the relay's loop), and B's relay spends at most this many CPU seconds on the whole run
+# (h-voidrun: 1.5 s; main: 19.8-24 s). Both scale with RUN (linear).
+WALK_BOUND_S = 10.0 * RUN / 1200
+CPU_BOUND_S = 8.0 * RUN / 1200
 
 
 def cpu_seconds(pid: int) -> float:
@@ -112,3 +120,5 @@ def test_a_long_run_of_void_records_is_bounded_and_holds_no_other_delivery(three
     verdicts = {u.name: u.run("verify", "team") for u in (alice, bob, carol)}
     assert all(v.code == 0 for v in verdicts.values()), {n: v.out for n, v in verdicts.items()}
     assert carol_on_b < 30, carol_on_b
+    assert walk_carol < max(WALK_BOUND_S, 3.0), (walk_carol, "carol's held behind the walk")
+    assert cpu < max(CPU_BOUND_S, 4.0), (cpu, "B's relay CPU seconds for the run")
