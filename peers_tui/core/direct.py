@@ -27,7 +27,7 @@ from peers_tui.core.conversation_names import (
 from peers_tui.core.account import Account
 from peers_tui.core.database import create_file
 from peers_tui.core.encoding import b32
-from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
+from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError, ReadOnly
 from peers_tui.core.federation_people import (
     KnownPerson, delivery_note, find_known_to, known_to,
 )
@@ -171,7 +171,22 @@ def dm_partner(account: Account, store: GroupStore) -> str | None:
 
 
 def _found(account: Account, other: str) -> GroupEntry:
-    """Found a direct conversation with `other` (the genesis carries the pair)."""
+    """Found a direct conversation with `other` (the genesis carries the pair). A first
+    write of the new file that SQLite refuses as read-only (seen on a leaf whose link to the
+    hub blinked just then: docs/relay.md, "A dm while the link blinks") is tried once more
+    with a new file; twice refused, one line says to try again (nothing was started)."""
+    try:
+        return _found_once(account, other)
+    except ReadOnly:
+        pass  # its file is gone again (_found_once): a new genesis, a new file
+    try:
+        return _found_once(account, other)
+    except ReadOnly as exc:
+        raise PeersError(f"the direct conversation could not be started now ({exc}); nothing "
+                         "was started: try again in a moment") from exc
+
+
+def _found_once(account: Account, other: str) -> GroupEntry:
     hub = account.paths.hub
     genesis = sign(account.keypair, RecordKind.GENESIS, None, {
         "name": DM_NAME, "handle": account.handle, "nonce": b32(os.urandom(10)),
@@ -186,7 +201,10 @@ def _found(account: Account, other: str) -> GroupEntry:
             GroupInfo.create(id=group_id, record=genesis.text, sig=genesis.sig)
     except PeersError:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:  # another user's -wal in a sticky hub: the relay's, left
+                pass
         raise
     finally:
         store.close()
