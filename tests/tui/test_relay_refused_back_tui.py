@@ -54,7 +54,9 @@ def three_and_erin(tmp_path):
         (hub, _, c), _ = made
         erin = c.user("erin")
         erin.ok("id", "--handle", "erin")
-        erin.ok("join", hub.users["alice"].ok("invite", "team").out.strip())
+        code = hub.users["alice"].ok("invite", "team").out.strip()
+        # made on A a moment ago: C's join says "not arrived yet, try again" until it is there
+        wait_until(lambda: erin.run("join", code).code == 0, what="erin's join on C")
         yield made
 
 
