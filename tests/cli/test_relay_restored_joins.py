@@ -58,7 +58,8 @@ def test_joins_refused_before_the_fix_are_restored_once_back_in_the_hubs_file(tm
         backup = tmp_path / "backup.db"
         copy(mine, backup)
         erin = leaf.user("erin")
-        erin.ok("join", alice.ok("invite", "team").out.strip())  # through B's relay
+        code = alice.ok("invite", "team").out.strip()  # made on A: "not arrived yet" until
+        wait_for(lambda: erin.run("join", code).code == 0, what="erin's join")  # it is on B
         wait_for(lambda: members(mine) == members(theirs), what="erin's join on A and B")
         erins_join = change_at(mine, members(mine)[-1], group_id, "B")
 
