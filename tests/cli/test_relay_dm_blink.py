@@ -17,8 +17,7 @@ import time
 import pytest
 
 from tests.cli.test_relay_leaf_users import leaf_with_users
-from tests.cli.test_relay_leaf_users2 import team_on_a_and_dana
-from tests.relay_helpers import wait_for
+from tests.cli.test_relay_leaf_users2 import team_offered_to_dana_as_a_dm
 
 pytestmark = pytest.mark.slow
 
@@ -28,18 +27,9 @@ pytestmark = pytest.mark.slow
                    "refused, the one-line 'try again'): docs/relay.md, h-dmread")
 @pytest.mark.parametrize("delay", [0.0, 0.2, 0.4, 0.6])
 def test_a_dm_while_the_link_blinks_founds_the_conversation(unix_site, delay):
-    from peers_tui.core import direct
-    from peers_tui.core.account import Account
-    from tests.tui.test_relay_people import known_on
-
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice, team, _, dana = team_on_a_and_dana(hosts, base, unix_site)
-        dana.ok("groups")
-        wait_for(lambda: known_on(alice, "dana"), timeout=30, what="dana heard on A")
-        direct.invite_to(Account(alice.home, alice.hub), "team", "dana", extra={"dm": True})
-        wait_for(lambda: dana.ok("invitations", "--json").json(), timeout=30,
-                 what="dana's invitation on B")
+        alice, team, dana = team_offered_to_dana_as_a_dm(hosts, base, unix_site)
         config, stop = hub.hub / ".relay" / "config.json", threading.Event()
 
         def blink() -> None:  # the hub's server restarted (relay reload), again and again

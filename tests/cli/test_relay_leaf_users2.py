@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,8 +23,11 @@ from tests import system_helpers as system
 from tests.cli.test_relay_leaf_users import (
     bodies_of, dana_joined, hub_away, leaf_with_users, members, team_with_bob, unix_user,
 )
-from tests.relay_helpers import REPO, wait_for
+from tests.relay_helpers import REPO, Host, wait_for
 from tests.tmux_helpers import Tmux, needs_tmux
+
+if TYPE_CHECKING:
+    from tests.conftest import User
 
 pytestmark = pytest.mark.slow
 
@@ -190,23 +194,31 @@ def test_dm_across_hosts_as_another_unix_user(unix_site):
         assert not list(leaf.hub.glob(".join-*.fetched"))
 
 
+def team_offered_to_dana_as_a_dm(hosts: list[Host], base: Path, unix_site: Path
+                                 ) -> tuple[User, str, User]:
+    """alice on A offers dana (a Unix user of leaf B, not the relay's) her 'team' claiming a
+    direct conversation; returns alice, the team's id and dana once B has the invitation."""
+    from peers_tui.core import direct
+    from peers_tui.core.account import Account
+    from tests.tui.test_relay_people import known_on
+
+    alice, team, _, dana = team_on_a_and_dana(hosts, base, unix_site)
+    dana.ok("groups")
+    wait_for(lambda: known_on(alice, "dana"), timeout=30, what="dana heard on A")
+    direct.invite_to(Account(alice.home, alice.hub), "team", "dana", extra={"dm": True})
+    wait_for(lambda: dana.ok("invitations", "--json").json(), timeout=30,
+             what="dana's invitation on B")
+    return alice, team, dana
+
+
 def test_dm_of_another_unix_user_leaves_no_file_of_a_group_that_is_no_conversation(unix_site):
     """alice offers dana her 'team' claiming a direct conversation: dana's `peers dm alice`
     has the relay fetch it, judges it (no pair in its genesis), founds their conversation,
     and the relay removes the file it fetched (on main it stayed: the relay's file in a
     sticky hub is not hers to remove, and `peers dm` removed it as the relay's own user)."""
-    from peers_tui.core import direct
-    from peers_tui.core.account import Account
-    from tests.tui.test_relay_people import known_on
-
     with leaf_with_users(unix_site) as (hosts, base):
         hub, leaf = hosts
-        alice, team, _, dana = team_on_a_and_dana(hosts, base, unix_site)
-        dana.ok("groups")
-        wait_for(lambda: known_on(alice, "dana"), timeout=30, what="dana heard on A")
-        direct.invite_to(Account(alice.home, alice.hub), "team", "dana", extra={"dm": True})
-        wait_for(lambda: dana.ok("invitations", "--json").json(), timeout=30,
-                 what="dana's invitation on B")
+        alice, team, dana = team_offered_to_dana_as_a_dm(hosts, base, unix_site)
         answer = dana.run("dm", "alice", "hello alice")
         assert answer.code == 0, answer.err
         assert "started a direct conversation" in answer.err, answer.err
