@@ -28,6 +28,7 @@ from peers_tui.core.text import inert
 from peers_tui.core.views import GroupSummary
 from peers_tui.first_write import FirstWrite
 from peers_tui.hangup import driver_class, on_hang_up
+from peers_tui.key_order import KeyOrder
 from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.screens import ChatScreen
 from peers_tui.screens.mounted_styles import UnderScreen
@@ -36,7 +37,6 @@ from peers_tui.startup import (
 )
 from peers_tui.style_rules import rules_file
 from peers_tui.theme_setting import keep_theme
-from peers_tui.widgets.first_composer import TypedAhead
 from peers_tui.worker_errors import WorkerFailed, failure_of
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class PeersApp(App[None]):
         self.after_first_paint: list[Callable[[], None]] = []
         self.background = Background(self, account.user_id, Presence(account.paths.hub))
         self.first_write = FirstWrite()  # the first frame out at once (first_write)
-        self.typed_ahead = TypedAhead()  # keys held until the composer is mounted
+        self.typed_ahead = KeyOrder()  # keys held until the composer is mounted; then in order
 
     async def on_event(self, event: events.Event) -> None:
         if not self.typed_ahead.held(event):  # held: a key before the composer is in place

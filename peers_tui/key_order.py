@@ -1,13 +1,19 @@
-"""Keys the app acts on itself wait for the keys typed before them.
+"""Keys and pastes handled in the order typed, held by the app while they cannot be.
 
-The app runs its priority bindings (Alt+N, Ctrl+K, Ctrl+F...) the moment a key arrives and
-forwards every other key to the focused widget's queue, which handles it a turn or more later.
-In a burst (a fast typist; keys arriving together over SSH or tmux), "abc" then Alt+3 switched
-groups before the composer had taken "abc": the letters landed in the other group's composer
-and the first group's draft stayed empty. A key the app binds with priority, arriving while
-the focused widget still has keys queued, now waits behind them (a callback queued after them
-on that widget, handed to the app's loop), and every key or paste after it waits with it, so
-all act in the order typed. Held from the composer's mount (widgets.first_composer).
+From the app's start until the composer is mounted (widgets.first_composer draws the empty
+composer's line in the first frame; the composer, a TextArea, is mounted right after it),
+every key and paste is held: already in the terminal when the app starts, or typed before
+the mount, even the app's own priority keys, so that Alt+N after "hi" does not switch before
+"hi" is typed. `release`, once the composer has the focus, hands them on in order.
+
+From then on: the app runs its priority bindings (Alt+N, Ctrl+K, Ctrl+F...) the moment a
+key arrives and forwards every other key to the focused widget's queue, which handles it a
+turn or more later. In a burst (a fast typist; keys arriving together over SSH or tmux),
+"abc" then Alt+3 switched groups before the composer had taken "abc": the letters landed in
+the other group's composer and the first group's draft stayed empty. A key the app binds
+with priority, arriving while the focused widget still has keys queued, now waits behind
+them (a callback queued after them on that widget, handed to the app's loop), and every key
+or paste after it waits with it.
 """
 
 from __future__ import annotations
@@ -23,35 +29,47 @@ STUCK = 0.25  # s: a focused widget closed before its queue was read releases th
 
 
 class KeyOrder:
-    def __init__(self, app: App[object]) -> None:
-        self.app = app
-        self.waiting: list[events.Event] | None = None  # the priority key, then what followed
+    def __init__(self) -> None:
+        self.app: App[object] | None = None  # set by `release`: nothing is held behind keys before
+        self.waiting: list[events.Event] | None = []  # held from the app's start
 
     def held(self, event: events.Event) -> bool:
-        """Whether `event` (a key or paste the app has not forwarded yet) waits."""
+        """Whether `event` waits (the app's `on_event`: a key or paste as it comes)."""
+        if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
+            return False
         if self.waiting is not None:
             self.waiting.append(event)
             return True
-        focused = self.app.focused
-        if (not isinstance(event, events.Key) or focused is None
-                or not focused.message_queue_size or not self._app_binds(event.key)):
+        app = self.app
+        focused = app.focused if app is not None else None
+        if (app is None or focused is None or not isinstance(event, events.Key)
+                or not focused.message_queue_size or not self._app_binds(app, event.key)):
             return False
         batch = self.waiting = [event]
-        if not focused.call_later(self.app.call_later, self._release, batch):
+        if not focused.call_later(app.call_later, self._release, app, batch):
             self.waiting = None
             return False
-        self.app.set_timer(STUCK, lambda: self.app.call_later(self._release, batch))
+        app.set_timer(STUCK, lambda: app.call_later(self._release, app, batch))
         return True
 
-    def _app_binds(self, key: str) -> bool:
-        return any(binding.priority for _, bindings in self.app.screen._binding_chain
+    def release(self, app: App[object]) -> None:
+        """The composer is in place (or its screen gone): what was held since the start is
+        handed on, on the app's own loop after whatever it has queued already (held too)."""
+        if self.app is None:
+            self.app = app
+            if self.waiting is not None:
+                app.call_later(self._release, app, self.waiting)
+
+    @staticmethod
+    def _app_binds(app: App[object], key: str) -> bool:
+        return any(binding.priority for _, bindings in app.screen._binding_chain
                    for binding in bindings.key_to_bindings.get(key, ()))
 
-    async def _release(self, batch: list[events.Event]) -> None:
+    async def _release(self, app: App[object], batch: list[events.Event]) -> None:
         """The batch's events handed on in order, each as the app would have handled it (a
         new wait may start among them: the rest then wait behind it)."""
         if self.waiting is not batch:
             return  # released already
         self.waiting = None
         for event in batch:
-            await self.app._dispatch_message(event)
+            await app._dispatch_message(event)

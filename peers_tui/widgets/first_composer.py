@@ -10,25 +10,15 @@ right after the frame the composer is made (TextArea imported then), mounted in 
 place and focused where the line was (screens.chat_frame.mount_composer).
 
 Keys typed before that (already in the terminal when the app starts, or typed before the
-composer is mounted) are held by the app as they come (`TypedAhead`: every key and paste,
-the app's own priority keys too, so that Alt+N after "hi" does not switch before "hi" is
-typed) and handed on, in order, once the composer has the focus: each as the app would have
-handled it then (its priority keys, then the focused widget), before any key that came after.
+composer is mounted) are held by the app as they come and handed on, in order, once the
+composer has the focus (peers_tui.key_order).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from textual import events
 from textual.content import Content
 from textual.strip import Strip
 from textual.widget import Widget
-
-if TYPE_CHECKING:
-    from textual.app import App
-
-    from peers_tui.key_order import KeyOrder
 
 
 def fitting_placeholder(placeholder: Content, width: int) -> Content:
@@ -82,33 +72,3 @@ class FirstComposer(Widget, can_focus=True):
             return Strip.blank(self.content_size.width, self.rich_style)
         content = lines[y].stylize(self.get_visual_style("first-composer--placeholder"))
         return Strip(content.render_segments(self.visual_style), content.cell_length)
-
-
-class TypedAhead:
-    """Keys and pastes held by the app until the composer is in place (see the module)."""
-
-    def __init__(self) -> None:
-        self.events: list[events.Event] | None = []  # held from the app's start
-        self.order: KeyOrder | None = None  # from then on (peers_tui.key_order)
-
-    def held(self, event: events.Event) -> bool:
-        """Whether `event` is held (the app's `on_event`: a key or paste as it comes)."""
-        if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
-            return False
-        if self.events is None:
-            return self.order is not None and self.order.held(event)
-        self.events.append(event)
-        return True
-
-    def release(self, app: App[object]) -> None:
-        """Hand the held events on, in order, before any event that comes after them: on
-        the app's own message loop, after whatever it has queued already (held too)."""
-        if self.events is not None:
-            from peers_tui.key_order import KeyOrder
-            self.order = KeyOrder(app)
-            app.call_later(self._hand_on, app)
-
-    async def _hand_on(self, app: App[object]) -> None:
-        held, self.events = self.events, None
-        for event in held or ():
-            await app._dispatch_message(event)

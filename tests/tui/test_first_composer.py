@@ -116,7 +116,7 @@ async def test_keys_typed_before_the_composer_is_mounted_reach_it_in_order(
         assert app.chat.composer.text == "secon"
         assert app.chat.buffer_list.has_class("-off") != listed[0] == listed[1]  # F3 ran
         assert not app.chat.query(FirstComposer)
-        assert app.typed_ahead.events is None  # nothing held any more
+        assert app.typed_ahead.waiting is None  # nothing held any more
 
 
 async def test_the_composer_is_reached_only_once_mounted_and_every_caller_gets_it(
