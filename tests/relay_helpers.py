@@ -37,6 +37,19 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "c
         time.sleep(min(0.2, max(0.02, now - began)))
 
 
+def join_arrived(user: User, code: str, timeout: float = 30.0) -> Any:
+    """`peers join CODE` by `user` on another host than the code's maker, once the code has
+    arrived there: until then the product answers "not arrived yet (try again in a few
+    seconds)", and a test that joined at once failed when the invite came a moment late
+    (load, a relay busy). Any other refusal fails at once. Returns the join's result."""
+    def joined() -> Any:
+        result = user.run("join", code)
+        assert result.code == 0 or "not arrived yet" in result.err, \
+            f"peers join {code} failed: {result.err}"
+        return result if result.code == 0 else None
+    return wait_for(joined, timeout=timeout, what=f"{user.name}'s join with a code made elsewhere")
+
+
 @dataclass
 class Host:
     """One machine: a hub directory, its users, and its relay when running."""

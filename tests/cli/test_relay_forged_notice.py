@@ -28,6 +28,7 @@ from peers_tui.core.encoding import record_hash
 from peers_tui.core.hub_refused import refused_ids
 from peers_tui.relay.hub_refusals import ask_subject, notice_subject
 from tests.cli.test_relay_attacks import forgery, through
+from tests.cli.test_relay_refused_back import refused_at_hub, sync_of
 from tests.relay_helpers import Host, three_hosts, wait_for
 
 pytestmark = [pytest.mark.slow]
@@ -39,10 +40,6 @@ def forged_notice(host: Host, group_id: str, body: str) -> dict:
                                       (body,)).fetchone()
     return {"group": group_id, "table": "msg", "hash": record_hash(text), "id": message_id,
             "reason": "alice's message is forged", "at": 1}
-
-
-def refused_at_hub(host: Host) -> int:
-    return int(host.status().get("refused_at_hub") or 0)
 
 
 def told_nothing_but_the_forgery(hosts: list[Host], group_id: str) -> None:
@@ -57,14 +54,10 @@ def told_nothing_but_the_forgery(hosts: list[Host], group_id: str) -> None:
     wait_for(lambda: refused_at_hub(b) >= 1, what="B told of its forgery's refusal")
     assert refused_at_hub(b) == 1, b.status()
     assert refused_ids(str(b.hub), group_id) == frozenset()
-
-    def sync() -> str:
-        [team] = [g for g in b.users["bob"].ok("groups", "--json").json() if g["name"] == "team"]
-        return team["sync"]
     # The group's column is the relay's next `.link.json` (at most REFUSED_SOON after its last
     # write); `relay status` counted the ledger at once, and a CI read the column between.
-    wait_for(lambda: sync() != "✓", timeout=5, what="B's sync column after the refusal")
-    assert sync() == "1 refused by the hub"
+    wait_for(lambda: sync_of(b.users["bob"]) != "✓", timeout=5, what="B's sync column after the refusal")
+    assert sync_of(b.users["bob"]) == "1 refused by the hub"
     listing = b.peers().ok("relay", "rejected").out
     assert "alice's message is forged" not in listing, listing
 

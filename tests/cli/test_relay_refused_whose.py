@@ -18,7 +18,7 @@ import pytest
 from peers_tui.core.link_state import read_link_state
 from peers_tui.core.link_words import indicator
 from tests.cli.test_relay_refused_back import refused_at_hub, send_ahead, sync_of
-from tests.relay_helpers import bodies, three_hosts, wait_for
+from tests.relay_helpers import bodies, join_arrived, three_hosts, wait_for
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("faketime") is None, reason="needs faketime")]
@@ -33,7 +33,7 @@ def test_a_refused_record_is_counted_for_its_author_not_for_the_hosts_other_user
         hub, b, c = hosts
         carol, erin = c.users["carol"], c.user("erin")
         erin.ok("id", "--handle", "erin")
-        erin.ok("join", hub.users["alice"].ok("invite", "team").out.strip())
+        join_arrived(erin, hub.users["alice"].ok("invite", "team").out.strip())
         wait_for(lambda: sync_of(carol) == "✓" and sync_of(erin) == "✓", what="C level")
         send_ahead(carol, "from tomorrow")
         wait_for(lambda: refused_at_hub(c) == 1, what="C told of the hub's refusal")
