@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
+
+from peers_tui.key_order import STUCK
 from peers_tui.screens.chat_frame import ComposerRule, tab_completions
 from peers_tui.screens.mounted_styles import MountedStylesScreen
 from peers_tui.widgets.first_composer import FirstComposer
@@ -75,8 +78,12 @@ class ComposerScreen(MountedStylesScreen):
 
     async def mount_composer(self) -> None:
         """After the first frame: the composer in its line's place, focused where the line
-        was, then the keys held until now handed on (widgets.first_composer)."""
+        was, then the keys held until now handed on (widgets.first_composer): once its focus
+        has reached this screen (_on_descendant_focus). Handed on at once, Alt+S typed at the
+        first frame selected a message and the composer's focus, arriving after it, ended the
+        selection (SelectionScreen): the key was lost."""
         app, line = self.app, self.first_composer
+        focused = False
         try:
             if line is None or not line.is_attached:
                 return
@@ -90,11 +97,22 @@ class ComposerScreen(MountedStylesScreen):
                 self.query_one(ComposerRule).follow(composer)
                 if self.focused is line:
                     self.set_focus(composer, scroll_visible=False)
+                    focused = True
                 self.first_composer = None
                 await line.remove()
         finally:
-            app.typed_ahead.release(app)  # type: ignore[attr-defined]
+            if focused:  # (and should its focus never come, after STUCK all the same)
+                self.set_timer(STUCK, self._release_keys)
+            else:
+                self._release_keys()
+
+    def _on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self._composer:
+            self._release_keys()
+
+    def _release_keys(self) -> None:
+        self.app.typed_ahead.release(self.app)  # type: ignore[attr-defined]
 
     def _on_unmount(self) -> None:
         # Gone before its composer was mounted (the app ending early): no key waits for it.
-        self.app.typed_ahead.release(self.app)  # type: ignore[attr-defined]
+        self._release_keys()

@@ -119,3 +119,22 @@ def test_a_group_switch_typed_in_a_burst_comes_after_the_letters_before_it(alice
         tmux.wait_for("a", lambda s: composer_line(s) == "abc12", timeout=5, what="team's draft")
     finally:
         tmux.close()
+
+
+@needs_tmux
+def test_alt_s_typed_at_the_first_frame_selects_a_message(alice: User, bob: User, team):
+    """Keys typed before the composer is mounted wait for it (key_order.KeyOrder); they were
+    handed on before its focus had reached the screen, and that focus, arriving after Alt+S
+    had selected a message, ended the selection (SelectionScreen): lost 16 of 16 times in
+    tmux when pressed as the first frame showed."""
+    bob.ok("send", "team", "select me")
+    tmux = Tmux()
+    try:
+        tmux.open("a", alice, "open", "team", size=(100, 30))
+        tmux.wait_for("a", lambda s: "select me" in s, what="the first frame")
+        tmux.keys("a", "M-s")
+        tmux.wait_for("a", lambda s: "r Reply" in s, timeout=10, what="the selection's keys")
+        tmux.keys("a", "r")
+        tmux.wait_for("a", lambda s: "/reply " in s, timeout=10, what="a reply begun")
+    finally:
+        tmux.close()
