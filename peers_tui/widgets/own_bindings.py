@@ -22,3 +22,21 @@ async def run_own_binding(widget: Widget, event: events.Key) -> bool:
             event.prevent_default()
             return True
     return False
+
+
+async def run_field_binding(widget: Widget, event: events.Key) -> bool:
+    """Run the binding for this key of `widget` or of a node around it up to its screen, now
+    (`TextField`): a picker's Up and Down are its screen's. Down, Down, Down, Enter typed in
+    one burst in the reaction picker reacted with the first emoji, not the fourth: the
+    field's Enter picked before the Downs had bubbled up to the app."""
+    from textual.screen import Screen
+
+    for node in widget.ancestors_with_self:
+        for binding in node._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority and await widget.app.run_action(binding.action, node):
+                event.stop()
+                event.prevent_default()
+                return True
+        if isinstance(node, Screen):
+            break
+    return False
