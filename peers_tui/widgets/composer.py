@@ -173,7 +173,9 @@ class Composer(TextArea):
         """Take the submitted text out (keys typed after the Enter stay)."""
         submitted, self.submitted = self.submitted, None
         waiting, self.enter_waiting = self.enter_waiting, False
-        if submitted is None or not self.text.startswith(submitted):
+        # (not attached: the app closed before its send was handled, and the text's change
+        # would ask for a screen there is no more: a traceback at the exit)
+        if submitted is None or not self.is_attached or not self.text.startswith(submitted):
             return
         rest = self.text[len(submitted):]
         if rest:

@@ -110,7 +110,9 @@ async def test_keys_typed_before_the_composer_is_mounted_reach_it_in_order(
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: bool(app.screen.query("#search-input")))
         assert unmounted == [True, True]
-        assert _bodies(alice)[1:] == ["hi\nthere"]
+        # (the send, the Enter's Submitted on its way up to the app, may come after Ctrl+F)
+        await wait_for(pilot, lambda: _bodies(alice)[1:] == ["hi\nthere"])
+        await wait_for(pilot, lambda: app.chat.composer.text == "secon")
         # Ctrl+F (the search) came after "secon": had it run as it came, before the keys held
         # ahead of it, the search would have had the focus first and "secon" not gone here.
         assert app.chat.composer.text == "secon"
