@@ -49,7 +49,16 @@ def open_as_a_store(path) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("opening", [open_as_a_store])
+def open_as_a_reader(path) -> None:
+    """A plain read-only reader (the relay's census, quick look, `relay status`...)."""
+    from peers_tui.core.database.side_files import read_only
+
+    conn = read_only(f"file:{path}?mode=ro", path, timeout=5)
+    conn.execute("SELECT count(*) FROM note").fetchone()
+    conn.close()
+
+
+@pytest.mark.parametrize("opening", [open_as_a_store, open_as_a_reader])
 def test_a_file_root_opens_again_and_again_stays_writable_for_its_owner(unix_users, opening):
     """root opens and closes alice's group file (each opening makes its -wal and -shm:
     nobody else holds them) while alice writes it. Before the fix, 3 s of this refused

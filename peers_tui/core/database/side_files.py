@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import sqlite3
 
 _HELD = _thread.allocate_lock()
 _holder = [0]  # the thread inside one now (one inside another keeps the outer's umask)
@@ -55,3 +56,15 @@ class BornWithItsMode:
             _holder[0] = 0
             _HELD.release()
 
+
+def read_only(uri: str, path: str | os.PathLike[str], *, timeout: float) -> sqlite3.Connection:
+    """`sqlite3.connect(uri)` for a plain reader of `path` (a `mode=ro` URI): its first read
+    makes the -wal and -shm too when nobody else has the file open, so that read is made
+    here, inside BornWithItsMode (its failure is left to the caller's own read to say)."""
+    with BornWithItsMode(path):
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.Error:
+            pass
+        return conn
