@@ -112,6 +112,22 @@ class Host:
     def link_up(self) -> bool:
         return bool(self.status().get("link", {}).get("up"))
 
+    def link_up_since(self, moment: float) -> bool:
+        """Whether this leaf's link is up, and has been since after `moment` (time.time())."""
+        link = self.status().get("link", {})
+        return bool(link.get("up")) and float(link.get("since") or 0) > moment
+
+
+def hub_killed_and_back(hub: Host, leaf: Host) -> None:
+    """The hub's relay SIGKILLed (its nats-server dies with it) and started again, then the
+    leaf's link up again: up since the kill, not the up of before it, which a leaf not yet
+    aware of the kill still showed (docs/relay.md, "A link that drops after the hub's
+    restart (h-linkdrop)")."""
+    killed = time.time()
+    hub.stop(signal.SIGKILL)
+    hub.start()
+    wait_for(lambda: leaf.link_up_since(killed), what=f"{leaf.name}'s link again")
+
 
 def federation(tmp_path: Path, names: tuple[str, ...] = ("A", "B")) -> list[Host]:
     """The first host the hub, the others leaves holding its tokens; relays not started.

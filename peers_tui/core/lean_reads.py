@@ -13,6 +13,7 @@ from peers_tui.core.database.files import (
     APPLICATION_ID, BUSY_SECONDS, FOREIGN_OBJECTS, PRAGMAS, SCHEMA_VERSION, check_regular_file,
     refuse_planted_sql, sqlite_uri, unwritable_reason,
 )
+from peers_tui.core.database.side_files import BornWithItsMode
 from peers_tui.core.forks import forked_places
 from peers_tui.core.genesis import checked_genesis
 from peers_tui.core.roster import Roster, closed_pair
@@ -35,12 +36,13 @@ def connect(path: StrPath) -> sqlite3.Connection | None:
     check_regular_file(path)
     if unwritable_reason(path) is not None:  # (then also never one to open `immutable`)
         return None
-    conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True, timeout=BUSY_SECONDS,
-                           isolation_level=None)
-    conn.text_factory = decode_text  # as every connection of the models (core.database)
-    refuse_planted_sql(conn)  # (lean_schema looks once; a trigger planted later never runs)
-    for name, value in PRAGMAS.items():
-        conn.execute(f"PRAGMA {name} = {value}")
+    with BornWithItsMode(path):  # its -wal and -shm, if the pragmas make them (side_files.py)
+        conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True,
+                               timeout=BUSY_SECONDS, isolation_level=None)
+        conn.text_factory = decode_text  # as every connection of the models (core.database)
+        refuse_planted_sql(conn)  # (lean_schema looks once; a trigger planted later never runs)
+        for name, value in PRAGMAS.items():
+            conn.execute(f"PRAGMA {name} = {value}")
     if not lean_schema(conn):
         conn.close()
         return None

@@ -25,6 +25,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from peers_tui.core.database.side_files import read_only
 from peers_tui.core.stat_token import settled, token
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _token(path: Path) -> Token | None:
 def count_file(path: Path, sent: int, invites: int) -> int | None:
     """Messages and invites stored in the file after these positions; None if it cannot be read."""
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
+        connection = read_only(f"{path.resolve().as_uri()}?mode=ro", path, timeout=1.0)
     except (sqlite3.Error, OSError, ValueError):
         return None
     try:

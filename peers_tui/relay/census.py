@@ -25,6 +25,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.database.side_files import read_only
 from peers_tui.core.encoding import record_hash
 
 from peers_tui.relay.envelope import FED_PARTS, FED_STREAM, Envelope, fed_subject
@@ -42,7 +43,7 @@ LOCAL = ("SELECT (SELECT COUNT(*) FROM group_members),"
 def held_hashes(path: Path) -> set[str]:
     """The hashes of every record text the file holds, read on a connection of its own (one
     pass: ~2 s for a million rows; a refetch applies only what is not among them)."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    connection = read_only(f"file:{path}?mode=ro", path, timeout=5)
     try:
         return {record_hash(text) for (text,) in connection.execute(HELD)
                 if isinstance(text, str)}
@@ -53,7 +54,7 @@ def held_hashes(path: Path) -> set[str]:
 def evidence_hashes(path: Path) -> set[str]:
     """The hashes of the records the file keeps only as evidence (`fork_evidence`: set aside,
     not standing in it); a small table."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    connection = read_only(f"file:{path}?mode=ro", path, timeout=5)
     try:
         return {record_hash(text) for (text,) in connection.execute(
             "SELECT record FROM fork_evidence") if isinstance(text, str)}

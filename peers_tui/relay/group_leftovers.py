@@ -124,8 +124,10 @@ def membership_rows(path: Path, query: str,
     """Rows of a group file's membership log, read-only; None where it cannot be read."""
     import sqlite3
 
+    from peers_tui.core.database.side_files import read_only
+
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        db = read_only(f"file:{path}?mode=ro", path, timeout=5)
     except sqlite3.Error:
         return None
     try:

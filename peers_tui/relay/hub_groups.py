@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from peers_tui.core.database.side_files import read_only
 from peers_tui.core.errors import Ambiguous, DamagedDatabase, NotFound
 from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis
 
@@ -23,7 +24,7 @@ def founded_names(hub: Path) -> dict[str, str]:
         if len(path.stem) != GROUP_ID_LENGTH or not path.is_file():
             continue
         try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2) as db:
+            with read_only(f"file:{path}?mode=ro", path, timeout=2) as db:
                 row = db.execute("SELECT id, record, sig FROM group_info LIMIT 1").fetchone()
             record = checked_genesis(row, path.stem, path.name)
         except (sqlite3.Error, DamagedDatabase, OSError):

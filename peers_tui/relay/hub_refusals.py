@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.database.side_files import read_only
 from peers_tui.core.encoding import now_ms, record_hash
 from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
@@ -304,16 +305,14 @@ def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | 
     if not path.is_file():
         return None, None
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        db = read_only(f"file:{path}?mode=ro", path, timeout=2)
         try:
             row = db.execute("SELECT record FROM message WHERE id = ?", (message_id,)).fetchone()
         finally:
             db.close()
     except sqlite3.Error:
         return None, None
-    if row is None:
-        return None, None
-    text = text_of(row[0])
+    text = text_of(row[0]) if row is not None else None
     return (message_id, text) if isinstance(text, str) and record_hash(text) == digest else (None, None)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from peers_tui.core.database.files import check_regular_file, refuse_planted_sql
+from peers_tui.core.database.side_files import read_only
 from peers_tui.core.errors import PeersError
 from peers_tui.relay.envelope import Envelope
 
@@ -56,7 +57,7 @@ def invite_records(path: Path, changes: list[dict[str, Any]]) -> list[dict[str, 
     found: list[dict[str, str]] = []
     try:
         check_regular_file(path)  # never a symlink to another file, a trigger or a view in it
-        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)) as conn:
+        with closing(read_only(f"{path.as_uri()}?mode=ro", path, timeout=1)) as conn:
             refuse_planted_sql(conn)
             for key in dict.fromkeys(k for k in keys if isinstance(k, str)):
                 rows = conn.execute("SELECT record, sig FROM invite WHERE key = ? AND kind ="

@@ -29,6 +29,7 @@ from typing import Any
 
 import peewee
 
+from peers_tui.core.database.side_files import read_only
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.file_tokens import Token, settled
@@ -183,7 +184,7 @@ def reading(store: GroupStore | None, path: Path) -> Iterator[sqlite3.Connection
     if store is not None:
         yield store.db.connection()
         return
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    connection = read_only(f"{path.resolve().as_uri()}?mode=ro", path, timeout=5.0)
     try:
         yield connection
     finally:

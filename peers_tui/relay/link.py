@@ -4,7 +4,9 @@ A leaf asks the hub's JetStream API for its account info: an answer means the le
 the hub's server) is up. Every second while the link is up and answering (each probe is also
 an API advisory the hub's relay reads: at a quarter second, two leaves' probes were a tenth
 of the hub relay's idle CPU), every quarter second while it is down or a probe just failed,
-so a link coming back is seen as soon as before and a cut within about a second more. A hub
+so a link coming back is seen as soon as before and a cut within about a second more. A
+leafnode connection this leaf's server logs closed (none made since) is a cut at once, and its
+log's writes wake the next look (cut_now, next_look). A hub
 that refuses this host's credentials shows in the leaf server's log as an authorization
 violation: reported as such.
 """
@@ -26,6 +28,7 @@ from peers_tui.relay.hub_clock import HubClock
 from peers_tui.relay.leaf_links import LeafLinks
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.server import NatsServer
+from peers_tui.relay.wake import FileWatch
 
 if TYPE_CHECKING:
     from peers_tui.relay.local import LocalScanner
@@ -60,7 +63,10 @@ class LinkState:
         self.received = 0
         self.failures = 0
         self._api_total: int | None = None  # the hub server's count of API calls, last seen
-        self._log_read = 0  # how far this leaf's server log was read for new links (_relinked)
+        self._log_read = 0  # how far this leaf's server log was read (_read_log)
+        self._log_created = False  # it said a new leafnode connection was made (since a probe)
+        self._log_cut = False  # the last it said of the leafnode connection: closed
+        self._log_watch: FileWatch | None = None  # its writes wake the next look (next_look)
         self.leaf_links = LeafLinks()  # the hub: each leaf's link
         self.hub_clock = HubClock(ledger.db, config.role == "hub")  # for this host's writers
         self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
@@ -88,6 +94,7 @@ class LinkState:
         return PROBE_UP if self.up and self.failures == 0 else PROBE_DOWN
 
     async def check(self, nc: Any) -> None:
+        self.cut_now()
         started = time.monotonic()
         try:
             answer = await nc.request("$JS.hub.API.INFO", b"", timeout=PROBE_TIMEOUT)
@@ -97,7 +104,9 @@ class LinkState:
         self.failures = 0 if reached else self.failures + 1
         if reached:
             self.rtt_ms = (time.monotonic() - started) * 1000
-            restarted = self._hub_restarted(answer.data) | self._relinked()
+            self._read_log()
+            restarted = self._hub_restarted(answer.data) | self._log_created
+            self._log_created = self._log_cut = False  # it answers: what the log said is past
             if not self.up:
                 self._change(True, None)
                 print(f"peers relay: link to the hub up ({self.rtt_ms:.0f} ms)", file=sys.stderr,
@@ -113,6 +122,35 @@ class LinkState:
                 if self.up or problem != self.problem:
                     self._change(False, problem)
                     print(f"peers relay: {problem}", file=sys.stderr, flush=True)
+
+    def cut_now(self) -> None:
+        """Down at once when this leaf's server says its connection to the hub closed and
+        none was made since (its log, read as it is written: next_look). Waiting for three
+        failed probes kept the link "up" for 0.5-2.5 s after the hub's server died; a hub
+        relay killed and started again in 0.4 s (its server with it) was never seen down,
+        or seen down only after it was back: a join right after the link read up was
+        refused, "the hub has been unreachable for 0s" (docs/relay.md, "A link that drops
+        after the hub's restart (h-linkdrop)"). A closed connection is no slow answer."""
+        self._read_log()
+        if self.up and self._log_cut:
+            problem = self.refused() or "hub unreachable"
+            self._change(False, problem)
+            print(f"peers relay: {problem}", file=sys.stderr, flush=True)
+
+    async def next_look(self) -> None:
+        """Until the next probe is due (probe_pause), or sooner: as soon as this leaf's server
+        logs that its leafnode connection closed or was made (other lines wait on)."""
+        if self._log_watch is None:
+            self._log_watch = FileWatch(self.server.log_path, appended=True)
+        due = time.monotonic() + self.probe_pause()
+        while (left := due - time.monotonic()) > 0:
+            await self._log_watch.wait(left, left)
+            if self._read_log():
+                return
+
+    def close(self) -> None:
+        if self._log_watch is not None:
+            self._log_watch.close()
 
     def _hub_restarted(self, answer: bytes) -> bool:
         """Whether the hub's server started again since the last answer. Its count of API
@@ -130,12 +168,13 @@ class LinkState:
         before, self._api_total = self._api_total, total
         return before is not None and total < before
 
-    def _relinked(self) -> bool:
-        """Whether this leaf's server made a new leafnode connection to the hub since the last
-        look (its log says so). The hub's count of API calls alone missed a quick restart
-        whenever the restarted server had taken more calls than the old one by the next probe
-        (a hub relay publishing at once at its start: 16.6 s, test_relay_hub_server_restart);
-        a new link means the consumers on the hub's side may be gone, so they start again."""
+    def _read_log(self) -> bool:
+        """Read what this leaf's server logged since the last look; whether it made or closed
+        a leafnode connection meanwhile (kept: `_log_created`, `_log_cut`). A new link means
+        the consumers on the hub's side may be gone, so they start again: the hub's count of
+        API calls alone missed a quick restart whenever the restarted server had taken more
+        calls than the old one by the next probe (a hub relay publishing at once at its
+        start: 16.6 s, test_relay_hub_server_restart). The first look only finds the end."""
         try:
             with open(self.server.log_path, "rb") as log:
                 log.seek(0, 2)
@@ -147,7 +186,13 @@ class LinkState:
         except (OSError, AttributeError):
             return False
         first, self._log_read = self._log_read == 0, end
-        return not first and b"Leafnode connection created" in new
+        made, closed = new.rfind(b"Leafnode connection created"), new.rfind(
+            b"Leafnode connection closed")
+        if first or made == closed:  # (both -1: neither)
+            return False
+        self._log_created |= made >= 0
+        self._log_cut = closed > made
+        return True
 
     def _change(self, up: bool, problem: str | None) -> None:
         self.up, self.problem = up, problem

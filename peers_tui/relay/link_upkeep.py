@@ -67,22 +67,26 @@ class LinkUpkeep:
     _apply_group: Callable[[str, list[Envelope]], Awaitable[object]]
 
     async def _link_once(self) -> None:
+        await self.link.next_look()  # its pause, or this leaf's server saying its link moved
         if self.tunnel is not None:
             self.tunnel.check()  # a dead ssh is started again after its backoff
             if self.tunnel.moved:  # its local port was taken: the server dials the new one
                 self.tunnel.moved = False
                 self.server.restart(replace(self.config, hub_url=self.tunnel.local_url))
                 self.link.generation += 1  # consumers start again now
-        was_up, generation = self.link.up, self.link.generation
+        was_up, generation, problem = self.link.up, self.link.generation, self.link.problem
         await self.link.check(self.nc)
         if self.link.up and was_up and self.link.generation != generation:
             self.ask_again = True  # the hub's server restarted under the link: its streams
             # may be new (what the hub has of this host's records: relay/lost_inbound.py)
-        if self.link.up != was_up:
-            if not self.link.up:  # what arrived just before the cut is not ours to send
-                async with self.lock:
-                    self.scanner.catch_up()
-            self.link.write_status(self.scanner, running=True)  # not a second late
+        if was_up and not self.link.up:  # what arrived just before the cut is not ours to send
+            async with self.lock:
+                self.scanner.catch_up()
+        if self.link.up != was_up or self.link.problem != problem:
+            # not a second late; nor its reason, when it shows after the cut: a leaf cut
+            # at the close of its connection (link.cut_now) learns that the hub refused
+            # its token only at its next attempt (the status said "hub unreachable" 2 s)
+            self.link.write_status(self.scanner, running=True)
             self.reporter.changed()
         if self.link.up and not was_up:
             self.relinked.set()  # handle changes kept offline go now

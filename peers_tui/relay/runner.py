@@ -174,8 +174,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
             for group_id, _ in self.scanner.group_files():
                 self.count_soon(group_id)  # rows gone while the relay was stopped
             if not self.is_hub:
-                tasks.append(asyncio.create_task(self._forever(self._link_once,
-                                                               self.link.probe_pause)))
+                tasks.append(asyncio.create_task(self._forever(self._link_once, 0)))
                 tasks += [asyncio.create_task(self._forever(self._held_once, 0)),
                           asyncio.create_task(self._forever(self._resend_once, 0))]
             else:
@@ -212,6 +211,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
             self.link.write_status(self.scanner, running=False)
             self.reporter.write(running=False)
             self.scanner.close()
+            self.link.close()  # its watch of the server's log
             for watch in (self.waker, self.config_watch):
                 if watch is not None:
                     watch.close()

@@ -18,11 +18,13 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
+import time
 from pathlib import Path
 
 from peers_tui.relay.config import DIR_MODE, RelayError, relay_dir
 
 LOCK_FILE = "relay.lock"
+LOOK_GRACE = 0.5  # a look holds the lock for microseconds; a process descheduled meanwhile, more
 
 
 def check_private(hub: Path) -> None:
@@ -46,14 +48,24 @@ class RunLock:
         self.fd: int | None = None
 
     def acquire(self) -> None:
+        """The lock, tried again for LOOK_GRACE s: `relay status` (lock_holder) takes it
+        shared for an instant to look, and a relay starting then was told one ran, "(pid
+        ?)": a test polling the status of a relay it had just started failed so (h-linkdrop,
+        docs/relay.md). A running relay holds it for good: refused after that moment."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip()
-            os.close(fd)
-            raise RelayError(f"a relay already runs for this hub (pid {holder or '?'}); "
-                             "stop it first, or use 'peers relay status'") from None
+        deadline = time.monotonic() + LOOK_GRACE
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    continue
+                holder = os.read(fd, 32).decode("ascii", "replace").strip()
+                os.close(fd)
+                raise RelayError(f"a relay already runs for this hub (pid {holder or '?'}); "
+                                 "stop it first, or use 'peers relay status'") from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self.fd = fd

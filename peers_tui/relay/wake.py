@@ -154,15 +154,20 @@ class FileWatch:
     relay's config, which `peers relay token` rewrites, was looked at every 0.5 s. Without
     inotify, `wait` is that look again."""
 
-    def __init__(self, path: Path) -> None:
-        self.name = path.name
+    def __init__(self, path: Path, appended: bool = False) -> None:
+        """`appended`: a file written in place (a log), watched itself for its writes (its
+        events carry no name); else its directory, for the file closed or moved in."""
+        self.name = "" if appended else path.name
         self.event = asyncio.Event()
         self.inotify: Any = None
         try:
             from inotify_simple import INotify, flags
 
             self.inotify = INotify()
-            self.inotify.add_watch(str(path.parent), flags.CLOSE_WRITE | flags.MOVED_TO)
+            if appended:
+                self.inotify.add_watch(str(path), flags.MODIFY)
+            else:
+                self.inotify.add_watch(str(path.parent), flags.CLOSE_WRITE | flags.MOVED_TO)
             asyncio.get_running_loop().add_reader(self.inotify.fileno(), self._readable)
         except (ImportError, OSError):
             self.inotify = None

@@ -5,7 +5,10 @@ offered as a conversation, while the hub's nats-server restarts every 0.7 s (a t
 relay reload), so B's link goes down and up under the dm. On main her dm ended in 1 to 2
 runs of 4 with "group file <new conversation>.db is read-only (attempt to write a readonly
 database)": the first write of the conversation she was founding was refused. Not
-deterministic: it catches the race only some of the runs (four link phases here).
+deterministic: it catches the race only some of the runs (four link phases here). The cause
+(docs/relay.md, h-dmcause): B's relay (root) was making the new file's WAL, 0640 for an
+instant, when she opened it, so her connection got it read-only;
+tests/core/test_side_files_born.py pins that.
 """
 
 from __future__ import annotations
@@ -22,9 +25,6 @@ from tests.cli.test_relay_leaf_users2 import team_offered_to_dana_as_a_dm
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.xfail(strict=False, reason="open: the cause of the read-only first write is not "
-                   "found; peers dm's one retry with a new file failed too in a CI (twice "
-                   "refused, the one-line 'try again'): docs/relay.md, h-dmread")
 @pytest.mark.parametrize("delay", [0.0, 0.2, 0.4, 0.6])
 def test_a_dm_while_the_link_blinks_founds_the_conversation(unix_site, delay):
     with leaf_with_users(unix_site) as (hosts, base):

@@ -144,9 +144,10 @@ def test_a_refused_join_after_a_killed_one_of_another_unix_user_leaves_no_file(u
             killed_after_fetch(hub, leaf, dana, code, group_id)
             assert mark.exists() and mark.stat().st_uid == os.geteuid()  # the relay's
         finally:
+            killed = time.time()
             hub.stop(signal.SIGKILL)  # (stopped, it would not stop at the end)
         hub.start()
-        wait_for(leaf.link_up, what="B's link again")
+        wait_for(lambda: leaf.link_up_since(killed), what="B's link again")
         alice.ok("invite", "team", "--revoke", code)
         time.sleep(1)  # the revocation reaches B's file
         refused = dana.run("join", code)

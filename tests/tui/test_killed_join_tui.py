@@ -5,14 +5,12 @@ join fetched goes; a good code then joins. Real relays and nats-servers on loopb
 
 from __future__ import annotations
 
-import signal
 import time
 
 import pytest
 
 from tests.cli.test_relay_join_killed import killed_after_fetch, team_id
-from tests.relay_helpers import team_on_two_hosts
-from tests.relay_helpers import wait_for as wait_for_hosts
+from tests.relay_helpers import hub_killed_and_back, team_on_two_hosts
 from tests.tui.test_refused_join_tui import join, listed, told
 from tests.tui_helpers import make_app, wait_for
 
@@ -23,9 +21,7 @@ async def test_the_app_after_a_killed_join(tmp_path):
     with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
         team = team_id(alice)
         killed_after_fetch(hub, leaf, bob, code, team)
-        hub.stop(signal.SIGKILL)  # the dead join's request never ordered
-        hub.start()
-        wait_for_hosts(leaf.link_up, what="B's link again")
+        hub_killed_and_back(hub, leaf)  # the dead join's request never ordered
         alice.ok("invite", "team", "--revoke", code)
         good = alice.ok("invite", "team").out.strip()
         time.sleep(1)  # the revocation reaches B's file (as in the CLI test)

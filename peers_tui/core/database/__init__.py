@@ -1,6 +1,7 @@
 """Peers databases on disk, in three parts: `files` (file safety, how a file is opened, what a
 failure says about it), `connection` (the connection class) and `schema` (creating, checking
-and migrating tables). The names most callers need are gathered here.
+and migrating tables). The names most callers need are gathered here. (`side_files`: the -wal
+and -shm an opening makes, born with the file's mode; `write_gate`: open transactions.)
 
 `connection` and `schema` stand on Peewee, which costs ~20 ms to import: they are loaded when
 one of their names is first used, so that `peers send` (core.lean_post, plain sqlite3) can use

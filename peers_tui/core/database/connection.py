@@ -4,6 +4,7 @@ this process cannot write still reads, with the pragmas every file gets.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from peers_tui.core.database.files import (
     immutable_reason, refuse_planted_sql, sqlite_code, sqlite_uri, unwritable_reason,
     wal_has_content,
 )
+from peers_tui.core.database.side_files import BornWithItsMode
 from peers_tui.core.raw import decode_text
 
 class Database(peewee.SqliteDatabase):
@@ -65,7 +67,11 @@ class Database(peewee.SqliteDatabase):
         path = Path(self.database)
         immutable = immutable_reason(path)
         if immutable is not None:
-            return self._connect_immutable(path, immutable)
+            return self._connect_immutable(path, immutable)  # (makes no file beside it)
+        with BornWithItsMode(path):  # its -wal and -shm, if this opening makes them
+            return self._connect_writable(path)
+
+    def _connect_writable(self, path: Path) -> sqlite3.Connection:
         reason = unwritable_reason(path)
         try:
             conn = self._connect_existing(path)
@@ -86,11 +92,17 @@ class Database(peewee.SqliteDatabase):
 
     def _connect_existing(self, path: Path) -> sqlite3.Connection:
         """Peewee's connect, but `mode=rw` (new files are made by `create_file` first)."""
+        try:  # a file `create_file` just made: its WAL comes with its first read, not here
+            founding = os.stat(path).st_size == 0
+        except OSError:
+            founding = False  # (sqlite3 says what is wrong)
         conn = sqlite3.connect(sqlite_uri(path, immutable=False), uri=True,
                                timeout=self._timeout, isolation_level=None, **self.connect_params)
         try:
             self._add_conn_hooks(conn)
             refuse_planted_sql(conn)
+            if founding:  # so it is made now, inside BornWithItsMode (side_files.py)
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         except Exception:
             conn.close()
             raise
