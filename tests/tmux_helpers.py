@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,19 @@ class Tmux:
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
         Path(f"/tmp/tmux-{os.getuid()}/{self.socket}").unlink(missing_ok=True)
+
+
+@contextmanager
+def team_in_tmux(user: User, shows: str) -> Iterator[Tmux]:
+    """`peers open team` by `user` in tmux session "a" (100x30), once `shows` is on its screen;
+    the tmux server killed after."""
+    tmux = Tmux()
+    try:
+        tmux.open("a", user, "open", "team", size=(100, 30))
+        tmux.wait_for("a", lambda s: shows in s, what=f"{shows!r} on the screen")
+        yield tmux
+    finally:
+        tmux.close()
 
 
 def cpu_seconds(pid: int) -> float:

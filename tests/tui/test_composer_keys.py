@@ -4,7 +4,7 @@ new line, in the order typed, even right after a send."""
 from __future__ import annotations
 
 from tests.conftest import User
-from tests.tmux_helpers import Tmux, needs_tmux
+from tests.tmux_helpers import Tmux, needs_tmux, team_in_tmux
 from tests.tui_helpers import make_app, type_text, wait_for
 
 
@@ -128,13 +128,8 @@ def test_alt_s_typed_at_the_first_frame_selects_a_message(alice: User, bob: User
     had selected a message, ended the selection (SelectionScreen): lost 16 of 16 times in
     tmux when pressed as the first frame showed."""
     bob.ok("send", "team", "select me")
-    tmux = Tmux()
-    try:
-        tmux.open("a", alice, "open", "team", size=(100, 30))
-        tmux.wait_for("a", lambda s: "select me" in s, what="the first frame")
+    with team_in_tmux(alice, "select me") as tmux:  # the first frame: Alt+S at once
         tmux.keys("a", "M-s")
         tmux.wait_for("a", lambda s: "r Reply" in s, timeout=10, what="the selection's keys")
         tmux.keys("a", "r")
         tmux.wait_for("a", lambda s: "/reply " in s, timeout=10, what="a reply begun")
-    finally:
-        tmux.close()
