@@ -50,6 +50,7 @@ from peers_tui.widgets.fitting_footer import KEPT_ACTION, FittingFooter, fitting
 if TYPE_CHECKING:
     from textual.app import App, ComposeResult
     from textual.binding import ActiveBinding, Binding
+    from textual.screen import Screen
 
     from peers_tui.core.account import Account
     from peers_tui.widgets.completion import ArgumentSource
@@ -108,8 +109,18 @@ class KeysFooter(FittingFooter):
     def __init__(self) -> None:
         super().__init__()
         self.set_reactive(Footer._bindings_ready, True)
+        self._composed_keys: tuple[tuple[str, ...], ...] | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        # Textual recomposes the footer (a widget a key, mounted again) at every publish of
+        # the screen's bindings, and a focus change publishes several: 9 composes at a start,
+        # 6 at each Alt+S or Esc, all but one drawing the same keys. Only a change recomposes
+        # (the compose, when it comes, reads the keys as they stand then).
+        if self._composed_keys is None or shown_keys(screen) != self._composed_keys:
+            super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
+        self._composed_keys = shown_keys(self.screen)
         for widget in super().compose():
             if isinstance(widget, FooterKey):  # its `compact` as it will be, before it is
                 # styled: set on mount, its watcher restyled every key once more before the
@@ -118,6 +129,14 @@ class KeysFooter(FittingFooter):
                 widget.set_reactive(FooterKey.compact, compact)
                 widget.set_class(compact, "-compact", update=False)
             yield widget
+
+
+def shown_keys(screen: Screen) -> tuple[tuple[str, ...], ...]:
+    """What a footer draws of the screen's bindings: each key, its action, label, display and
+    whether it is enabled."""
+    return tuple((key, binding.action, binding.description, binding.key_display or "",
+                  str(enabled)) for key, (_, binding, enabled, _tooltip)
+                 in screen.active_bindings.items() if binding.show)
 
 
 # Footer.DEFAULT_CSS: `FooterKey.-command-palette { border-left: vkey $foreground 20% }`.

@@ -89,3 +89,30 @@ async def test_the_footer_takes_the_line_s_place(alice: User, bob: User, team: s
         assert not app.screen.query("FirstKeys")
         footer = app.screen.query_one(Footer)
         assert footer.display and footer.region.y == 29 and footer.region.height == 1
+
+
+async def test_the_footer_is_composed_again_only_when_its_keys_change(
+        alice: User, bob: User, team: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual recomposed the footer (a widget a key, mounted again) at every publish of the
+    screen's bindings: 9 composes at a start and 6 at each Alt+S, nearly all of the same
+    keys. Now once at the start, and again only when the keys drawn change."""
+    from peers_tui.screens.chat_frame import KeysFooter
+    from tests.tui_helpers import make_app
+
+    bob.ok("send", "team", "hello")
+    composed: list[int] = []
+    compose = KeysFooter.compose
+    monkeypatch.setattr(KeysFooter, "compose", lambda self: (composed.append(1), compose(self))[1])
+    app = make_app(alice, "team")
+
+    def keys() -> str:
+        return " ".join(str(key.description) for key in app.chat.query(FooterKey) if key.display)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "Search" in keys())
+        await pilot.pause(0.5)
+        assert len(composed) == 1
+        await pilot.press("alt+s")
+        await wait_for(pilot, lambda: "Reply" in keys())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "Reply" not in keys() and "Search" in keys())
