@@ -51,15 +51,20 @@ def bob_an_admin_on_b(hub, b) -> tuple:
     return alice, bob, group_id, owner_code
 
 
-def carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code) -> tuple:
+def carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code, published: int) -> tuple:
     """C's relay started with its walk held before the first page it fetches (the file
-    `hold`: removed, the walk goes on), carol joined there as an owner: (carol, hold)."""
+    `hold`: removed, the walk goes on), carol joined there as an owner: (carol, hold).
+    The join waits until C's relay has passed over the `published` records of the federation
+    stream (no file of the group then: none kept); joined before, the pass applied them into
+    the new file and the walk found them there (a CI: "the walk met bob already")."""
     hold = tmp_path / "hold-the-walk"
     hold.touch()
     monkeypatch.setenv("PEERS_RELAY_WALK_HOLD", str(hold))
     c.start()
     monkeypatch.delenv("PEERS_RELAY_WALK_HOLD")
     wait_for(c.link_up, what="C's link")
+    wait_for(lambda: c.status().get("received", 0) >= published, timeout=60,
+             what="C through the federation stream")
     carol = c.user("carol")
     carol.ok("join", owner_code)
     return carol, hold
@@ -83,7 +88,8 @@ def test_a_removal_mid_walk_keeps_the_history_not_yet_received(tmp_path, monkeyp
                  timeout=120, what="bob's records on the hub")
         b.stop()  # B is cut off from here on: it does not hear of the removal
 
-        carol, hold = carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code)
+        carol, hold = carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code,
+                                                     MESSAGES + 1)
         here = bodies_in(c.hub / f"{group_id}.db", group_id)
         assert "bob newest" in here and "bob 0" not in here, "not mid-walk"
         # On C, mid-walk: bob's first record is not here yet. The hub's answer can come late

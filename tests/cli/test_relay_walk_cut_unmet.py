@@ -74,7 +74,8 @@ def mid_walk(tmp_path, monkeypatch):
                  what="alice's imports published")
         b.stop()  # B is cut off from here on: it does not hear of the removal
 
-        carol, hold = carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code)
+        carol, hold = carol_joins_with_the_walk_held(tmp_path, monkeypatch, c, owner_code,
+                                                     LATER + len(BOBS))
         here = bodies_in(c.hub / f"{group_id}.db", group_id)
         assert "alice 1099" in here and not here & set(BOBS), "the walk met bob already"
         yield hosts, group_id, hold
