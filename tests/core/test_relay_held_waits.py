@@ -100,6 +100,6 @@ def test_a_record_waiting_for_a_membership_state_is_due_once_the_log_reaches_it(
     assert head_seq(store) == head + 1
     assert waits.due(group_id, [envelope.hash], [], head_seq(store), now=now + 2) == [envelope.hash]
     after = apply_records(remote, group_id, [envelope], create=True)
-    assert after.applied == [envelope]
+    assert after.applied == [envelope], after  # (its refusals, waits and duplicates: once seen [])
     waits.settle(after)
     assert waits.waits == {}

@@ -51,3 +51,49 @@ def test_a_store_closed_to_make_room_loses_nothing(tmp_path, alice, bob):
         writer.close()
         scanner.close()
         ledger.close()
+
+
+def test_a_readers_empty_wal_beside_a_clean_close_does_not_open_the_store(tmp_path, alice, bob,
+                                                                          monkeypatch):
+    """The census and the link report read a closed group's file read-only, which leaves an
+    empty WAL beside it. Within SETTLE_NS of the clean close that was taken for a write: the
+    store opened again and closed the one kept (the CI at 0929081: the store the relay had
+    just committed to, whose reopening took that commit for another process's)."""
+    from peers_tui.core.database.side_files import read_only
+    from peers_tui.relay import kept_stores
+
+    # Every token recent, as when the reader comes 70 ms after the close, however loaded
+    # the machine running this test.
+    monkeypatch.setattr(kept_stores, "settled", lambda token, ns=0: False)
+    group_id, remote, _ = _host_without_bobs_last(tmp_path, alice, bob)
+    other = alice.ok("create", "other").out.strip()
+    outcome = apply_records(remote, other, local_envelopes(alice, other), create=True)
+    assert outcome is not None and not outcome.refused
+    ledger = Ledger(tmp_path / "relay.db")
+    scanner = LocalScanner(remote, "B", ledger)
+    scanner.stores.cap = 1
+    path = remote / f"{group_id}.db"
+    try:
+        assert _publish_everything(scanner)
+        scanner.store(group_id, path)
+        scanner.store(other, remote / f"{other}.db")  # closes group_id's, clean
+        assert group_id in scanner.closed_at and list(scanner.stores) == [other]
+        reader = read_only(f"file:{path}?mode=ro", path, timeout=5)
+        reader.execute("SELECT COUNT(*) FROM message").fetchone()
+        evicted = scanner.stores.evicted
+        assert _publish_everything(scanner) == []
+        assert list(scanner.stores) == [other] and scanner.stores.evicted == evicted
+        reader.close()
+        # A write while it is closed, as recent, is still looked at (the main file or the
+        # WAL moved): published once.
+        writer = GroupStore(path, group_id)
+        try:
+            writer.post(load_or_create_keypair(alice.home), "written while closed")
+        finally:
+            writer.close()
+        found = _publish_everything(scanner)
+        assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+            ["written while closed"]
+    finally:
+        scanner.close()
+        ledger.close()
