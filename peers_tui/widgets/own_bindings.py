@@ -10,18 +10,14 @@ the search field showed "hellpo" for the same keys. Used by the composer and `Te
 from __future__ import annotations
 
 from textual import events
+from textual.dom import DOMNode
 from textual.widget import Widget
 
 
 async def run_own_binding(widget: Widget, event: events.Key) -> bool:
     """Run `widget`'s own (not priority) binding for this key now; whether one ran (the key
     then goes no further, so it is not run again once it reached the app)."""
-    for binding in widget._bindings.key_to_bindings.get(event.key, ()):
-        if not binding.priority and await widget.app.run_action(binding.action, widget):
-            event.stop()
-            event.prevent_default()
-            return True
-    return False
+    return await _run_binding_of(widget, widget, event)
 
 
 async def run_field_binding(widget: Widget, event: events.Key) -> bool:
@@ -32,11 +28,18 @@ async def run_field_binding(widget: Widget, event: events.Key) -> bool:
     from textual.screen import Screen
 
     for node in widget.ancestors_with_self:
-        for binding in node._bindings.key_to_bindings.get(event.key, ()):
-            if not binding.priority and await widget.app.run_action(binding.action, node):
-                event.stop()
-                event.prevent_default()
-                return True
+        if await _run_binding_of(widget, node, event):
+            return True
         if isinstance(node, Screen):
             break
+    return False
+
+
+async def _run_binding_of(widget: Widget, node: DOMNode, event: events.Key) -> bool:
+    """Run `node`'s own (not priority) binding for the key `widget` received, if it has one."""
+    for binding in node._bindings.key_to_bindings.get(event.key, ()):
+        if not binding.priority and await widget.app.run_action(binding.action, node):
+            event.stop()
+            event.prevent_default()
+            return True
     return False
