@@ -26,9 +26,10 @@ def held_edits(forger: Forger, db, group_id: str, count: int, target: str) -> li
     mseq = forger.membership_head(db)[0]
     chain = []
     for i in range(count):
+        stamp = now_ms()  # the id's time and the signing time one (else backdated at a tick)
         record = forger.sign(RecordKind.MSG, group_id, {
-            "id": ulid_text(new_ulid(now_ms())), "type": "edit", "body": f"edit {i}",
-            "target": target, "aseq": aseq + 1 + i, "aprev": aprev, "mseq": mseq})
+            "id": ulid_text(new_ulid(stamp)), "type": "edit", "body": f"edit {i}",
+            "target": target, "aseq": aseq + 1 + i, "aprev": aprev, "mseq": mseq}, t=stamp)
         aprev = record.hash
         chain.append(Envelope(group_id, "msg", record.text, record.sig, None, "B"))
     return chain
@@ -82,9 +83,12 @@ def test_a_record_waiting_for_a_membership_state_is_due_once_the_log_reaches_it(
     db = alice.hub / f"{group_id}.db"
     aseq, aprev = forger.chain_head(db)
     head = forger.membership_head(db)[0]
+    # Signed at its id's time: signed a millisecond after it (the clock ticking between the
+    # two) it is backdated, refused once the log reaches its state (a CI at 0929081).
+    stamp = now_ms()
     early = forger.sign(RecordKind.MSG, group_id, {
-        "id": ulid_text(new_ulid(now_ms())), "type": "text", "body": "ahead of the log",
-        "aseq": aseq + 1, "aprev": aprev, "mseq": head + 1})
+        "id": ulid_text(new_ulid(stamp)), "type": "text", "body": "ahead of the log",
+        "aseq": aseq + 1, "aprev": aprev, "mseq": head + 1}, t=stamp)
     envelope = Envelope(group_id, "msg", early.text, early.sig, None, "B")
     outcome = apply_records(remote, group_id, [envelope], create=True)
     assert [r for _, r in outcome.waiting] == [f"membership state {head + 1} not yet received"]
