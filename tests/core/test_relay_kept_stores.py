@@ -6,6 +6,10 @@ scan, as with a store kept all along). Real group files; no transport."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import load_or_create_keypair
@@ -18,7 +22,12 @@ from tests.core.test_relay_scanner import (
 )
 
 
-def test_a_store_closed_to_make_room_loses_nothing(tmp_path, alice, bob):
+@contextmanager
+def two_groups_one_store(tmp_path, alice, bob) -> Iterator[tuple[str, str, Path, Any, Ledger,
+                                                                 LocalScanner]]:
+    """A host holding alice's busy group (bob's last message withheld: `withheld`) and her
+    group 'other', its relay's scanner keeping one store open: (group, other, the host's
+    hub, withheld, ledger, scanner)."""
     group_id, remote, withheld = _host_without_bobs_last(tmp_path, alice, bob)
     other = alice.ok("create", "other").out.strip()
     outcome = apply_records(remote, other, local_envelopes(alice, other), create=True)
@@ -26,31 +35,39 @@ def test_a_store_closed_to_make_room_loses_nothing(tmp_path, alice, bob):
     ledger = Ledger(tmp_path / "relay.db")
     scanner = LocalScanner(remote, "B", ledger)
     scanner.stores.cap = 1
-    writer = GroupStore(remote / f"{group_id}.db", group_id)
     try:
-        assert _publish_everything(scanner)  # both files scanned, one store open after
-        assert len(scanner.stores) == 1 and scanner.stores.evicted >= 1
-        # Written by another connection while its store may be closed: published once.
-        writer.post(load_or_create_keypair(alice.home), "written while closed")
-        scanner.group_files(fresh=True)
-        found = _publish_everything(scanner)
-        assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
-            ["written while closed"]
-        assert _publish_everything(scanner) == []
-        # The other group's store opened now closes this one, with nothing unhandled in it.
-        scanner.store(other, remote / f"{other}.db")
-        assert group_id not in scanner.stores and len(scanner.stores) == 1
-        # The relay applies to it through the reopened store: its own commit, no scan.
-        scanner.store(group_id, remote / f"{group_id}.db")
-        _apply_as_relay(scanner, ledger, remote, group_id, withheld)
-        assert ledger.position(f"msg:{group_id}") == _last_rowid(remote / f"{group_id}.db")
-        assert scanner.unsent() == 0
-        assert _publish_everything(scanner) == []
-        assert len(scanner.stores) == 1
+        yield group_id, other, remote, withheld, ledger, scanner
     finally:
-        writer.close()
         scanner.close()
         ledger.close()
+
+
+def test_a_store_closed_to_make_room_loses_nothing(tmp_path, alice, bob):
+    with two_groups_one_store(tmp_path, alice, bob) as (
+            group_id, other, remote, withheld, ledger, scanner):
+        writer = GroupStore(remote / f"{group_id}.db", group_id)
+        try:
+            assert _publish_everything(scanner)  # both files scanned, one store open after
+            assert len(scanner.stores) == 1 and scanner.stores.evicted >= 1
+            # Written by another connection while its store may be closed: published once.
+            writer.post(load_or_create_keypair(alice.home), "written while closed")
+            scanner.group_files(fresh=True)
+            found = _publish_everything(scanner)
+            assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+                ["written while closed"]
+            assert _publish_everything(scanner) == []
+            # The other group's store opened now closes this one, with nothing unhandled.
+            scanner.store(other, remote / f"{other}.db")
+            assert group_id not in scanner.stores and len(scanner.stores) == 1
+            # The relay applies to it through the reopened store: its own commit, no scan.
+            scanner.store(group_id, remote / f"{group_id}.db")
+            _apply_as_relay(scanner, ledger, remote, group_id, withheld)
+            assert ledger.position(f"msg:{group_id}") == _last_rowid(remote / f"{group_id}.db")
+            assert scanner.unsent() == 0
+            assert _publish_everything(scanner) == []
+            assert len(scanner.stores) == 1
+        finally:
+            writer.close()
 
 
 def test_a_readers_empty_wal_beside_a_clean_close_does_not_open_the_store(tmp_path, alice, bob,
@@ -65,15 +82,9 @@ def test_a_readers_empty_wal_beside_a_clean_close_does_not_open_the_store(tmp_pa
     # Every token recent, as when the reader comes 70 ms after the close, however loaded
     # the machine running this test.
     monkeypatch.setattr(kept_stores, "settled", lambda token, ns=0: False)
-    group_id, remote, _ = _host_without_bobs_last(tmp_path, alice, bob)
-    other = alice.ok("create", "other").out.strip()
-    outcome = apply_records(remote, other, local_envelopes(alice, other), create=True)
-    assert outcome is not None and not outcome.refused
-    ledger = Ledger(tmp_path / "relay.db")
-    scanner = LocalScanner(remote, "B", ledger)
-    scanner.stores.cap = 1
-    path = remote / f"{group_id}.db"
-    try:
+    with two_groups_one_store(tmp_path, alice, bob) as (
+            group_id, other, remote, _, ledger, scanner):
+        path = remote / f"{group_id}.db"
         assert _publish_everything(scanner)
         scanner.store(group_id, path)
         scanner.store(other, remote / f"{other}.db")  # closes group_id's, clean
@@ -94,6 +105,3 @@ def test_a_readers_empty_wal_beside_a_clean_close_does_not_open_the_store(tmp_pa
         found = _publish_everything(scanner)
         assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
             ["written while closed"]
-    finally:
-        scanner.close()
-        ledger.close()
