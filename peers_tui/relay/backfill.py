@@ -26,6 +26,7 @@ from peers_tui.core.missing_file import MissingFile
 from peers_tui.relay import backfill_state
 from peers_tui.relay.envelope import Envelope, fed_subject
 from peers_tui.relay.fetch import read_group
+from peers_tui.relay.client_errors import in_words
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.pages import bounds, newest_first, read_range
 from peers_tui.relay import background_apply, signatures
@@ -99,8 +100,8 @@ class Backfills:
             except Exception as exc:  # the link went down, the file is busy: again from the frontier
                 if time.monotonic() - reported > 60:  # once a minute, like the relay's other work
                     reported = time.monotonic()
-                    print(f"peers relay: backfill of {group_id}: {exc.__class__.__name__}: "
-                          f"{str(exc)[:300]}", file=sys.stderr, flush=True)
+                    print(f"peers relay: backfill of {group_id} paused ({in_words(exc)}); "
+                          f"taken up again every {RETRY:g} s", file=sys.stderr, flush=True)
                 await asyncio.sleep(RETRY)
 
     def _report(self, group_id: str, store: Any, received: int, total: int) -> None:

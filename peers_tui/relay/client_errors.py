@@ -56,3 +56,20 @@ def why_unanswered(error: Exception) -> str:
     if "NoServers" in kind or "ConnectionClosed" in kind:
         return "this host's relay (its nats-server) does not answer"
     return f"the hub's stream answered with an error ({kind})"
+
+
+def in_words(error: Exception) -> str:
+    """An error of the relay's background work in one line: a question to the hub's stream
+    that went unanswered in words (a backfill while the hub was killed logged "backfill of ...:
+    ServiceUnavailableError: nats: ServiceUnavailableError: code=None err_code=None
+    description='None'": the twenty-fifth session's acceptance pass); anything else by its kind
+    and text, for whoever reads the log."""
+    import nats.errors
+
+    from peers_tui.core.errors import PeersError
+
+    if isinstance(error, (nats.errors.Error, TimeoutError)):
+        return why_unanswered(error)
+    if isinstance(error, PeersError):  # said in words already
+        return str(error)[:300]
+    return f"{type(error).__name__}: {str(error)[:300]}"

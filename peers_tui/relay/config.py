@@ -83,13 +83,17 @@ def default_host_name() -> str:
 
 
 def ago(since: object) -> str:
-    """How long ago the Unix time `since` was: "12s", "3m07s" ("?" when unknown)."""
+    """How long ago the Unix time `since` was: "12s", "3m07s", "2h05m" (link_words.duration),
+    "<1s" (a link that had just dropped read "the hub A has been unreachable for 0s"), "?"
+    when unknown."""
     import time
+
+    from peers_tui.core.link_words import duration
 
     if not isinstance(since, (int, float)):
         return "?"
-    seconds = int(time.time() - since)
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+    seconds = time.time() - since
+    return "<1s" if seconds < 1 else duration(seconds)
 
 
 # peers is installed from its source directory (README), not from PyPI.

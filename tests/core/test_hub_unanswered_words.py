@@ -43,3 +43,33 @@ async def test_a_server_without_jetstream_is_said_in_words(tmp_path):
     words = str(raised.value)
     assert "does not answer" in words and "peers relay status" in words, words
     assert "Error" not in words, words
+
+
+def test_a_backfill_paused_by_the_hub_is_said_in_words():
+    """The relay's log line for a backfill that stopped (the twenty-fifth session's acceptance
+    pass read "ServiceUnavailableError: nats: ServiceUnavailableError: code=None ..." there
+    while the hub was killed during a join's history)."""
+    import asyncio
+    import sqlite3
+
+    import nats.js.errors
+
+    from peers_tui.relay.client_errors import in_words
+
+    unavailable = in_words(nats.js.errors.ServiceUnavailableError())
+    assert unavailable.startswith("the hub's stream does not answer"), unavailable
+    assert "code=None" not in unavailable
+    assert in_words(asyncio.TimeoutError()).startswith("no answer in time")
+    assert in_words(RelayError("the hub cannot be asked for x")) == "the hub cannot be asked for x"
+    assert in_words(sqlite3.OperationalError("database is locked")) == \
+        "OperationalError: database is locked"
+
+
+def test_how_long_the_hub_has_been_unreachable_is_said_from_under_a_second():
+    """"the hub A has been unreachable for 0s" (a link that had just dropped) is "<1s"; an
+    hour is said in hours, as the TUI's link indicator says it (core.link_words.duration)."""
+    from peers_tui.relay.config import ago
+
+    now = time.time()
+    assert [ago(now), ago(now - 5), ago(now - 187), ago(now - 3700), ago(None)] == \
+        ["<1s", "5s", "3m07s", "1h01m", "?"]
