@@ -133,16 +133,21 @@ class LinkState:
         now = time.time() if now is None else now
         if not self.running or now - self.updated > STALE_AFTER or self.pid <= 0:
             return False
-        try:
-            os.kill(self.pid, 0)
-        except PermissionError:
-            return True
-        except (OSError, OverflowError):
-            return False
-        return True
+        return process_exists(self.pid)
 
     def group(self, group_id: str) -> GroupSync | None:
         return self.groups.get(group_id)
+
+
+def process_exists(pid: int) -> bool:
+    """Whether process `pid` exists (one of another Unix user too: EPERM)."""
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True
+    except (OSError, OverflowError):
+        return False
+    return True
 
 
 _SYNC_FIELDS = tuple(f.name for f in fields(GroupSync))

@@ -10,11 +10,9 @@ import argparse
 from collections.abc import Callable
 from dataclasses import replace
 import json
-import os
 import secrets
 import socket
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +27,10 @@ from peers_tui.relay.config import (
 from peers_tui.relay import census
 from peers_tui.relay.founding import founded_counts
 from peers_tui.relay.hub_bounds import hub_report
+from peers_tui.relay.hub_reach import relay_alive
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.limits import limit
 from peers_tui.relay.setup_checks import RunLock, check_private, lock_holder
-
-STALE_STATUS = 5.0
 
 
 def _hub(args: argparse.Namespace) -> Path:
@@ -223,12 +220,7 @@ def read_status(hub: Path) -> dict[str, Any]:
         status: dict[str, Any] = json.loads((relay_dir(hub) / "status.json").read_text())
     except (OSError, ValueError):
         status = {"host": config.name, "role": config.role, "link": {"up": False}}
-    alive = status.get("running") and time.time() - float(status.get("updated", 0)) < STALE_STATUS
-    if alive:
-        try:
-            os.kill(int(status.get("pid", 0)), 0)
-        except (OSError, ValueError):
-            alive = False
+    alive = relay_alive(status)
     holder = None if alive else lock_holder(hub)
     if holder is not None:  # it runs, but its status is stale: silent (status_report)
         status["silent_pid"] = holder

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,11 +29,11 @@ from peers_tui.core.membership_order import HeldForHub, OutOrdered
 from peers_tui.relay import held
 from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
 from peers_tui.relay.config import (
-    INSTALL_EXTRA, RelayConfig, RelayError, ago, client_url, config_path, inbox_prefix, load_config,
-    relay_dir,
+    INSTALL_EXTRA, RelayConfig, RelayError, client_url, config_path, inbox_prefix, load_config,
 )
 from peers_tui.relay.desk_client import DeskUnreachable, change_of, request, uses_desk
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.hub_reach import link_down_reason
 from peers_tui.relay.join_invites import carried
 
 if TYPE_CHECKING:
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 GROUP_FILE = re.compile(r"^[a-z2-7]{26}$")  # as relay.local: the files the relay replicates
 REQUEST_TIMEOUT = 3.0
 HANDLE_TIMEOUT = 1.0    # a send waits no longer for its handle change
-STALE_STATUS = 5.0
 
 
 class HubUnreachable(RelayError):
@@ -74,20 +72,6 @@ def leaf_config(hub: Path) -> RelayConfig | None:
     except (OSError, RelayError):
         return None  # no relay state this user may read: one host as before
     return config if config.role == "leaf" else None
-
-
-def link_down_reason(hub: Path) -> str | None:
-    """Why the hub cannot be asked now (from the relay's status file), or None: it can."""
-    try:
-        status: dict[str, Any] = json.loads((relay_dir(hub) / "status.json").read_text())
-    except (OSError, ValueError):
-        return "this host's relay is not running (start it: peers relay)"
-    if not status.get("running") or time.time() - float(status.get("updated", 0)) > STALE_STATUS:
-        return "this host's relay is not running (start it: peers relay)"
-    link = status.get("link") or {}
-    if not link.get("up"):
-        return f"the hub {link.get('to')} has been unreachable for {ago(link.get('since'))}"
-    return None
 
 
 async def _request(config: RelayConfig, group_id: str, payload: bytes, timeout: float,
@@ -208,8 +192,12 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
             raise HeldForHub(f"your handle change waits for the hub ({exc}); "
                              "it is sent when the link is back") from exc
         if isinstance(exc, NoAnswer):  # not "nothing was changed": the hub may still take it
-            raise RelayError(f"{exc}: it may still make this change, which then reaches this "
-                             "host; look (peers members) before trying again") from exc
+            # This host's relay killed while the hub was asked read as the hub's silence alone
+            # (the twenty-fifth session's acceptance pass): said when it is so now.
+            now_down = link_down_reason(hub) if config is not None else None
+            raise RelayError(f"{exc}{f'; {now_down}' if now_down else ''}: it may still make "
+                             "this change, which then reaches this host; look (peers members) "
+                             "before trying again") from exc
         raise RelayError(f"nothing was changed: {exc}; membership changes need the hub") from exc
     if answer.get("ok"):
         if is_handle and not desk:  # (the desk's relay forgets it itself)

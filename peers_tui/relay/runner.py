@@ -63,7 +63,7 @@ from peers_tui.relay.walk_reach import WalkReach
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
 PUBLISH_CHUNK = 256
 DUPLICATE_WINDOW = 120.0
-# status.json: at once when a link changes, else this often (older than 5 s: gone, STALE_STATUS)
+# status.json: at once when a link changes, else this often (older than 5 s: gone, hub_reach.STALE_STATUS)
 STATUS_EVERY = 2.0
 
 

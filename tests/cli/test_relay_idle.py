@@ -64,7 +64,7 @@ def test_a_cut_shows_at_once_and_an_idle_relay_is_never_taken_for_a_dead_one(tmp
         for host in hosts:
             host.start()
         wait_for(leaf.link_up, what="B's link")
-        # Idle longer than a status may be old (commands.STALE_STATUS, 5 s): still running.
+        # Idle longer than a status may be old (hub_reach.STALE_STATUS, 5 s): still running.
         deadline = time.monotonic() + 7.0
         while time.monotonic() < deadline:
             assert leaf.status()["running"] and hub.status()["running"]
