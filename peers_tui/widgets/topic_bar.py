@@ -40,6 +40,11 @@ class TopicBar(Static):
             self.link = text
             self._redraw()
 
+    def on_resize(self) -> None:
+        # The line is made for its width: without this, a terminal narrowed after the last
+        # change cut the link off the right, and one widened left it mid-line.
+        self._redraw()
+
     def _redraw(self) -> None:
         # One docked line whatever it says (styles/app.tcss): a new text never changes its
         # size, so the screen is not laid out again. With a relay the link's round trip and

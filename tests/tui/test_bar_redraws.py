@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from peers_tui.widgets.earlier_bar import EarlierBar
@@ -71,3 +72,23 @@ async def test_the_earlier_bar_redraws_only_when_its_note_changes():
         bar.show_note(0, [])
         await pilot.pause()
         assert not bar.has_class("-visible")
+
+
+async def test_the_topic_bar_is_laid_out_again_for_a_new_terminal_width():
+    """The line is made for the width it has when its text changes: a terminal narrowed
+    afterwards cut the link off the right (a topic filled the old width: `⇅ hub ✓ 2 ms` gone
+    from a 70-column tmux window until the link's text changed), and one widened left it in
+    the middle (acceptance pass h-tuiacc)."""
+    app = Bars()
+    async with app.run_test(size=(120, 10)) as pilot:
+        bar = app.query_one(TopicBar)
+        bar.show("team", "all", "Planning the spring release: schedule, owners, risks and the "
+                 "migration of the old servers to the new cluster")
+        bar.show_link("⇅ hub ✓ 2 ms")
+        await pilot.pause()
+        for width in (70, 100):
+            await pilot.resize_terminal(width, 10)
+            await pilot.pause()
+            shown = str(bar.render())
+            # at the right edge (the line keeps its last column free), whole
+            assert shown.endswith("⇅ hub ✓ 2 ms") and cell_len(shown) == width - 1, shown
