@@ -36,6 +36,14 @@ def short_duration(seconds: float) -> str:
     return f"{whole}s"
 
 
+def offline_for(seconds: float, *, short: bool = False) -> str:
+    """How long the link has been down: "<1s" for one that has just dropped ("0s" read as
+    nothing at all; relay.config.ago says it so too), else duration / short_duration."""
+    if seconds < 1:
+        return "<1s"
+    return short_duration(seconds) if short else duration(seconds)
+
+
 def round_trip(rtt_ms: float | None) -> str:
     if rtt_ms is None:
         return ""
@@ -60,7 +68,7 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
         if receiving:
             text += f" · receiving {int(min(receiving) * 100)}%"
     else:
-        text = f"⇅ offline {duration(now - state.since)}"
+        text = f"⇅ offline {offline_for(now - state.since)}"
         if state.problem:
             text += f" ({state.problem})"
     if unsent:
@@ -103,7 +111,7 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
     unsent = sync.unsent if sync is not None else 0
     parts = []
     if not state.up:
-        parts.append(f"offline {short_duration(now - state.since)}"
+        parts.append(f"offline {offline_for(now - state.since, short=True)}"
                      + (f" ({state.problem})" if state.problem else ""))
     receiving = sync.receiving if sync is not None else None
     if history is not None:  # the file is the truth: a frontier open, or history complete

@@ -71,6 +71,16 @@ def test_words_for_up_offline_and_not_running(tmp_path):
     assert hosts_phrase(["C", "D", "C"]) == " from C and D"
 
 
+def test_a_link_that_has_just_dropped_reads_less_than_a_second_not_0s():
+    """As `peers relay status` says it (relay.config.ago): the TUI read "⇅ offline 0s" for
+    the first second of a cut, and `peers groups` "offline 0s" (acceptance pass h-tuiacc)."""
+    now = time.time()
+    just = state(up=False, since=now - 0.4)
+    assert indicator(just, True, now) == "⇅ offline <1s · 5 unsent"
+    assert sync_label(just, True, GROUP, now) == "offline <1s, 5 unsent"
+    assert indicator(state(up=False, since=now - 1.2), True, now) == "⇅ offline 1s · 5 unsent"
+
+
 @pytest.mark.parametrize("why", ["stopped", "pid gone", "too old"])
 def test_a_relay_that_is_gone_reads_as_not_running(why):
     gone = {"stopped": state(running=False), "pid gone": state(pid=dead_pid()),
