@@ -16,6 +16,7 @@ from peers_tui.core import frontier
 from peers_tui.core.conversation_names import follow_partners
 from peers_tui.core.errors import PeersError
 from peers_tui.core.link_words import FileHistory, sync_label
+from peers_tui.core.relay_lock import lock_holder
 from peers_tui.core.names import shown_name
 from peers_tui.core.stopped_unsent import StoppedUnsent
 from peers_tui.core.text import inert
@@ -104,12 +105,16 @@ def sync_column(groups: list[tuple[Path, str, bool]],
     time); "" for the personal group and for a hub without a relay. `user`: the records the
     hub refused counted for their author."""
     hubs: dict[Path, tuple[bool, LinkState | None]] = {}
+    silent: set[Path] = set()  # a relay holding its run lock, its file stale (core.relay_lock)
     labels = []
     counts = StoppedUnsent()  # the unsent records while a relay is stopped
     for hub, group_id, personal in groups:
         if hub not in hubs:
             configured = relay_configured(hub)
-            hubs[hub] = (configured, read_link_state(hub) if configured else None)
+            read = read_link_state(hub) if configured else None
+            hubs[hub] = (configured, read)
+            if configured and not (read and read.alive()) and lock_holder(hub) is not None:
+                silent.add(hub)
         configured, state = hubs[hub]
         if personal or not configured:
             labels.append("")
@@ -118,7 +123,8 @@ def sync_column(groups: list[tuple[Path, str, bool]],
         labels.append(sync_label(
             state, configured, group_id,
             history=history(group_id) if unlisted and history else None,
-            stopped=lambda: counts.group(group_id, hub / f"{group_id}.db", state), user=user))
+            stopped=lambda: counts.group(group_id, hub / f"{group_id}.db", state), user=user,
+            silent=hub in silent))
     return labels
 
 

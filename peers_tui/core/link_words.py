@@ -50,17 +50,27 @@ def round_trip(rtt_ms: float | None) -> str:
     return " <1 ms" if rtt_ms < 1 else f" {rtt_ms:.0f} ms"
 
 
+def not_running(state: LinkState | None, now: float, silent: bool) -> str:
+    """`relay not running`; `relay silent for 25s` when the relay still holds its run lock
+    (core.relay_lock: stopped with SIGSTOP, stuck) but has written nothing lately: "not
+    running" sent the user to `peers relay`, which refuses while one runs."""
+    if not silent:
+        return NOT_RUNNING
+    return f"relay silent for {duration(now - state.updated)}" if state else "relay silent"
+
+
 def indicator(state: LinkState | None, configured: bool, now: float | None = None,
-              stopped: int = 0, user: str | None = None) -> str:
+              stopped: int = 0, user: str | None = None, silent: bool = False) -> str:
     """`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`, `⇅ relay not running · 5 unsent`; ""
     when the hub has no relay (one host, nothing to show). `stopped`: the host's unsent
     records counted by the caller while no relay runs (core.stopped_unsent); `user`: the
-    records the hub refused are counted for their author (GroupSync.refused_for)."""
+    records the hub refused are counted for their author (GroupSync.refused_for); `silent`:
+    the relay's process holds its run lock though its file is stale (not_running)."""
     if not configured:
         return ""
     now = time.time() if now is None else now
     if state is None or not state.alive(now):
-        return f"⇅ {NOT_RUNNING}" + (f" · {stopped} unsent" if stopped else "")
+        return f"⇅ {not_running(state, now, silent)}" + (f" · {stopped} unsent" if stopped else "")
     unsent = state.unsent
     if state.up:
         text = f"⇅ hub ✓{round_trip(state.rtt_ms)}" if state.role == "leaf" else "⇅ hub ✓"
@@ -91,7 +101,8 @@ class FileHistory:
 
 def sync_label(state: LinkState | None, configured: bool, group_id: str,
                now: float | None = None, history: FileHistory | None = None,
-               stopped: Callable[[], int] | None = None, user: str | None = None) -> str:
+               stopped: Callable[[], int] | None = None, user: str | None = None,
+               silent: bool = False) -> str:
     """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `receiving 41%`, `2 refused by
     the hub`, `relay not running`; "" when the hub has no relay.
 
@@ -100,13 +111,14 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
     `.link.json` (up to a second after the join; as long as the relay is stopped): a group
     just joined read "✓" until then. The relay's share is taken while it has one.
     `stopped`: counts the group's unsent records while no relay runs (core.stopped_unsent):
-    `relay not running, 5 unsent`. `user`: refused records counted for their author."""
+    `relay not running, 5 unsent`. `user`: refused records counted for their author.
+    `silent`: as for indicator."""
     if not configured:
         return ""
     now = time.time() if now is None else now
     if state is None or not state.alive(now):
         unsent = stopped() if stopped is not None else 0
-        return NOT_RUNNING + (f", {unsent} unsent" if unsent else "")
+        return not_running(state, now, silent) + (f", {unsent} unsent" if unsent else "")
     sync = state.group(group_id)
     unsent = sync.unsent if sync is not None else 0
     parts = []

@@ -21,9 +21,10 @@ import stat
 import time
 from pathlib import Path
 
+from peers_tui.core.relay_lock import LOCK_FILE, lock_holder
 from peers_tui.relay.config import DIR_MODE, RelayError, relay_dir
 
-LOCK_FILE = "relay.lock"
+__all__ = ["LOCK_FILE", "RunLock", "check_private", "lock_holder"]
 LOOK_GRACE = 0.5  # a look holds the lock for microseconds; a process descheduled meanwhile, more
 
 
@@ -74,24 +75,3 @@ class RunLock:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-
-
-def lock_holder(hub: Path) -> int | None:
-    """The pid written by the relay that holds this hub's run lock (0 if unreadable), or None
-    when no process holds it. A relay that cannot write its status (a full disk) or does not
-    run its loop (SIGSTOP) still holds the lock: its status file alone called it "not
-    running" and said to start it, which `peers relay` then refused. The shared lock taken to
-    look is let go at once; a relay starting in that instant is told one runs, as it is told
-    when there is one."""
-    try:
-        fd = os.open(relay_dir(hub) / LOCK_FILE, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        text = os.read(fd, 32).decode("ascii", "replace").strip()
-        return int(text) if text.isdigit() else 0
-    finally:
-        os.close(fd)
-    return None

@@ -71,6 +71,7 @@ class LinkWatch:
         self.stored_up_to = 0  # the highest rowid the log has had: what is above it is new
         self.stopped: StoppedUnsent | None = None  # counts unsent while no relay runs
         self.stopped_count = 0  # its last count, shown
+        self.silent = False  # its file stale, the relay holds its run lock (core.relay_lock)
         self.counting = False  # a count runs in a thread
 
     def start(self) -> None:
@@ -137,11 +138,13 @@ class LinkWatch:
             self._show_marks()
             self._resolve_hosts()
         if self.state is None or not self.state.alive():  # the relay counts no more
+            from peers_tui.core.relay_lock import lock_holder
+            self.silent = lock_holder(self.hub) is not None  # an open and a flock: ~20 us
             self._count_stopped()
         else:
-            self.stopped, self.stopped_count = None, 0
+            self.stopped, self.stopped_count, self.silent = None, 0, False
         self.topic_bar.show_link(indicator(self.state, True, stopped=self.stopped_count,
-                                           user=self.user))
+                                           user=self.user, silent=self.silent))
         self._maybe_drop_note()
 
     def _count_stopped(self) -> None:
@@ -169,7 +172,7 @@ class LinkWatch:
         if counter is self.stopped and found is not None and found != self.stopped_count:
             self.stopped_count = found
             self.topic_bar.show_link(indicator(self.state, True, stopped=found,
-                                               user=self.user))
+                                               user=self.user, silent=self.silent))
 
     def group_opened(self) -> None:
         """Another group is shown: its marks, and no note about the one before."""

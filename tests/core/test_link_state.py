@@ -81,6 +81,17 @@ def test_a_link_that_has_just_dropped_reads_less_than_a_second_not_0s():
     assert indicator(state(up=False, since=now - 1.2), True, now) == "⇅ offline 1s · 5 unsent"
 
 
+def test_a_stale_file_of_a_relay_that_holds_its_lock_reads_silent():
+    """core.relay_lock found the relay's process holding its run lock (SIGSTOP, stuck)."""
+    now = time.time()
+    stale = state(updated=now - 25)
+    assert indicator(stale, True, now, stopped=3, silent=True) == "⇅ relay silent for 25s · 3 unsent"
+    assert sync_label(stale, True, GROUP, now, stopped=lambda: 3, silent=True) == \
+        "relay silent for 25s, 3 unsent"
+    assert indicator(None, True, now, silent=True) == "⇅ relay silent"
+    assert indicator(stale, True, now, stopped=3) == "⇅ relay not running · 3 unsent"
+
+
 @pytest.mark.parametrize("why", ["stopped", "pid gone", "too old"])
 def test_a_relay_that_is_gone_reads_as_not_running(why):
     gone = {"stopped": state(running=False), "pid gone": state(pid=dead_pid()),

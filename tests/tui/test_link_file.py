@@ -79,3 +79,28 @@ async def test_no_relay_nothing_shown_and_nothing_watched(alice, bob, team):
         assert "⇅" not in link_text(app)
         assert app.screen.link.timer is None and app.screen.link.inotify is None
         assert not app.screen.query("#earlier")
+
+
+async def test_a_relay_that_holds_its_lock_but_writes_nothing_is_silent_not_gone(alice, team):
+    """A relay stopped with SIGSTOP (or stuck) holds its run lock while its file goes stale:
+    the indicator and `peers groups` said "relay not running", and `peers relay` then
+    refused to start one ("a relay already runs for this hub"); `peers relay status` names
+    it as running, silent (acceptance pass h-tuiacc)."""
+    import fcntl
+
+    from peers_tui.core.relay_lock import LOCK_FILE
+    (alice.hub / ".relay").mkdir(mode=0o700)
+    write_link_state(alice.hub, link_state(updated=time.time() - 25))
+    lock = os.open(alice.hub / ".relay" / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.write(lock, f"{os.getpid()}\n".encode())
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as relay.setup_checks.RunLock
+        assert "relay silent for 2" in alice.ok("groups").out
+        app = make_app(alice, "team")
+        async with app.run_test(size=(100, 24)) as pilot:
+            await wait_for(pilot, lambda: "⇅ relay silent for 2" in link_text(app))
+            fcntl.flock(lock, fcntl.LOCK_UN)  # the relay is gone: not running
+            await wait_for(pilot, lambda: "⇅ relay not running" in link_text(app), timeout=5)
+    finally:
+        os.close(lock)
+    assert "relay not running" in alice.ok("groups").out
