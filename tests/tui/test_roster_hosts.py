@@ -140,3 +140,23 @@ async def test_roster_names_no_host_from_a_tampered_kept_file(alice: User, bob: 
         for shown in ("hostX", "hostM", "hostZ", "\x1b", "pwned", "mallory"):
             assert shown not in body
         assert not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_the_roster_follows_the_hosts_file_within_a_second_or_so(
+        alice: User, bob: User, team):
+    """The relays tell each other at once when someone starts or quits peers, and rewrite
+    the hosts file within ~0.5 s (acceptance pass h-tuiacc, in tmux); the roster looked at it
+    only every PRESENCE_POLL (5 s): bob opening his app on hostB showed as away on alice's
+    screen for up to 5 s more. It looks again as soon as the file changes."""
+    bob_id = Account(bob.home, bob.hub).user_id
+    write_hosts_file(alice.hub, "hostA", [HostEntry("hostB", frozenset(), frozenset({bob_id}),
+                                                    time.time())])
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        away = "○ bob  hostA,hostB"  # his profile is published on this hub too
+        await wait_for(pilot, lambda: away in body_of(app))
+        await pilot.pause(0.3)
+        for present, shown in ((frozenset({bob_id}), "● bob  hostB"), (frozenset(), away)):
+            write_hosts_file(alice.hub, "hostA", [HostEntry("hostB", present, frozenset({bob_id}),
+                                                            time.time())])
+            await wait_for(pilot, lambda: shown in body_of(app), timeout=2.5)
