@@ -57,3 +57,30 @@ async def test_a_stopped_relay_still_says_how_many_records_wait(tmp_path):
         assert sync_of(bob) == "✓"
     finally:
         stop_all(hosts)
+
+
+@pytest.mark.slow
+def test_a_relay_restarted_and_stopped_counts_nothing_of_what_it_had_sent(tmp_path):
+    """A relay lists in `.link.json` the groups it counted: after a restart, only those with
+    records sent since, so stopped again (or stopped with SIGSTOP, silent), every other
+    group counted from its start: `peers groups` said `relay not running, 5002 unsent` of a
+    group all sent long before, and the TUI `⇅ relay not running · 5085 unsent` (acceptance
+    pass h-tuiacc). The restarted relay counts every group once."""
+    (hub,) = hosts = federation(tmp_path, ("A",))
+    try:
+        alice = hub.user("alice")
+        alice.ok("create", "team")
+        for text in ("one", "two", "three"):
+            alice.ok("send", "team", text)
+        hub.start()
+        wait_until(lambda: (state := read_link_state(hub.hub)) is not None
+                   and state.groups and state.unsent == 0, what="team sent")
+        hub.stop()
+        assert sync_of(alice) == "relay not running"
+        hub.start()  # again: nothing new to send
+        wait_until(lambda: (state := read_link_state(hub.hub)) is not None and state.alive()
+                   and state.groups, timeout=10, what="the restarted relay's groups listed")
+        hub.stop()
+        assert sync_of(alice) == "relay not running"
+    finally:
+        stop_all(hosts)
