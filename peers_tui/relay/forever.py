@@ -7,6 +7,8 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 
+from peers_tui.relay.client_errors import in_words
+
 
 async def forever(stopping: asyncio.Event, step: Callable[[], Awaitable[object]],
                   pause: float | Callable[[], float]) -> None:
@@ -21,11 +23,12 @@ async def forever(stopping: asyncio.Event, step: Callable[[], Awaitable[object]]
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a transport hiccup or a damaged file: retry later
+            # (said in words: after a SIGCONT the hub's relay printed "publish_once:
+            # TimeoutError: nats: timeout": twenty-fifth session's acceptance pass)
             if time.monotonic() - last_report > 60:
                 last_report = time.monotonic()
                 name = getattr(step, "__name__", "step").strip("_")
-                print(f"peers relay: {name}: {exc.__class__.__name__}: {str(exc)[:300]}",
-                      file=sys.stderr, flush=True)
+                print(f"peers relay: {name}: {in_words(exc)}", file=sys.stderr, flush=True)
         await asyncio.sleep(pause() if callable(pause) else pause)
 
 

@@ -73,3 +73,25 @@ def test_how_long_the_hub_has_been_unreachable_is_said_from_under_a_second():
     now = time.time()
     assert [ago(now), ago(now - 5), ago(now - 187), ago(now - 3700), ago(None)] == \
         ["<1s", "5s", "3m07s", "1h01m", "?"]
+
+
+async def test_a_relay_loops_trouble_is_said_in_words(capsys):
+    """The relay's loops (relay/forever.py) report a step's trouble once a minute: a nats
+    timeout read "publish_once: TimeoutError: nats: timeout" (twenty-fifth session's
+    acceptance pass, the hub's relay after a SIGCONT)."""
+    import asyncio
+
+    import nats.errors
+
+    from peers_tui.relay.forever import forever
+
+    stopping = asyncio.Event()
+
+    async def publish_once() -> None:
+        stopping.set()
+        raise nats.errors.TimeoutError
+
+    await forever(stopping, publish_once, 0)
+    said = capsys.readouterr().err
+    assert said.startswith("peers relay: publish_once: no answer in time"), said
+    assert "TimeoutError" not in said, said
