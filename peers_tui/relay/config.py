@@ -83,17 +83,15 @@ def default_host_name() -> str:
 
 
 def ago(since: object) -> str:
-    """How long ago the Unix time `since` was: "12s", "3m07s", "2h05m" (link_words.duration),
-    "<1s" (a link that had just dropped read "the hub A has been unreachable for 0s"), "?"
-    when unknown."""
+    """How long ago the Unix time `since` was, as the TUI says how long a link has been down
+    (core.link_words.offline_for: "<1s", "12s", "3m07s", "2h05m"); "?" when unknown."""
     import time
 
-    from peers_tui.core.link_words import duration
+    from peers_tui.core.link_words import offline_for
 
     if not isinstance(since, (int, float)):
         return "?"
-    seconds = time.time() - since
-    return "<1s" if seconds < 1 else duration(seconds)
+    return offline_for(time.time() - since)
 
 
 # peers is installed from its source directory (README), not from PyPI.
