@@ -72,8 +72,12 @@ def prepare(db: sqlite3.Connection) -> None:
     # transactions, failing "database is locked" under load.
     if (db.execute("SELECT 1 FROM rejected_counts LIMIT 1").fetchone() is None
             and db.execute("SELECT 1 FROM quarantine LIMIT 1").fetchone() is not None):
-        db.execute("INSERT INTO rejected_counts (host, refused, kept) SELECT host, COUNT(*),"
-                   " COUNT(*) FROM quarantine GROUP BY host")
+        # One statement, and only while the table is still empty: the running relay may have
+        # counted a refusal between the looks above (a fresh-clone CI: `peers relay rejected`
+        # failed "UNIQUE constraint failed: rejected_counts.host").
+        db.execute("INSERT OR IGNORE INTO rejected_counts (host, refused, kept) SELECT host,"
+                   " COUNT(*), COUNT(*) FROM quarantine"
+                   " WHERE NOT EXISTS (SELECT 1 FROM rejected_counts) GROUP BY host")
 
 
 def quarantine(db: sqlite3.Connection, envelope: Envelope, reason: str, cap: int) -> None:

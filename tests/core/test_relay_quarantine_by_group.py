@@ -52,3 +52,28 @@ def test_a_ledger_keyed_by_hash_and_host_is_moved_over(tmp_path: Path):
     again = Ledger(path)  # opened again: nothing moved twice
     assert len(again.rejected()) == 2
     again.close()
+
+
+def test_a_refusal_counted_by_the_relay_while_another_process_opens_the_ledger(tmp_path: Path):
+    """`peers relay rejected` opens the ledger (quarantine.prepare: counts filled from the kept
+    rows when the counts table is empty) while the relay counts a refusal: between its look at
+    the counts (none) and at the kept rows (the new one), the relay committed both, and its
+    INSERT failed "UNIQUE constraint failed: rejected_counts.host" (a fresh-clone CI)."""
+    from peers_tui.relay import quarantine
+
+    path = tmp_path / "relay.db"
+    relay = Ledger(path)  # the running relay's, nothing refused yet
+    cli = sqlite3.connect(path, isolation_level=None)
+
+    def between(statement: str) -> None:
+        if statement.startswith("SELECT 1 FROM quarantine") and not relay.rejected_counts():
+            relay.quarantine(in_group(ONE), "record belongs to another group")
+
+    cli.set_trace_callback(between)
+    try:
+        quarantine.prepare(cli)
+    finally:
+        cli.set_trace_callback(None)
+    assert quarantine.rejected_counts(cli) == {"B": 1}  # counted once, by the relay
+    cli.close()
+    relay.close()
