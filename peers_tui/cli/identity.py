@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from peers_tui.cli.arguments import Commands
-from peers_tui.cli.handle_waits import handle_changes, waiting_lines
+from peers_tui.cli.handle_waits import waiting_lines
 from peers_tui.cli.inputs import open_account
 from peers_tui.cli.output import EXIT_OK, out, out_json, say
 from peers_tui.core.names import shown_name
@@ -27,6 +27,8 @@ def show_id(args: argparse.Namespace) -> int:
         _, failed = me.spread_handle()
         for line in failed:
             say(f"peers: warning: handle not yet changed in {inert(line, allow_newlines=False)}")
+    from peers_tui.relay.held_peek import handle_changes  # plain os and json
+
     entries = me.entries()
     kept = handle_changes([(entry.db_path.parent, entry.id, entry.personal)
                            for entry in entries], me.user_id)

@@ -23,6 +23,12 @@ import os
 
 from peers_tui.core.relay_file import RELAY_DIR, owned_dir, read_relay_json, relay_owner
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (`peers send` loads this)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from peers_tui.core.sync_column import Place
+
 HELD_DIR = "held"
 VIEW_DIR = ".relay-held"  # the copy of `.relay/held/` for the host's other users (held.py)
 RESIGN = "resign"  # the mark of a kept change the hub refused as stale (held.py)
@@ -116,4 +122,21 @@ def kept_for(hub: str, author: str) -> dict[str, bool]:
             for name, data in _kept(hub, suffix).items()}
 
 
-__all__ = ["RESIGN", "VIEW_DIR", "any_to_sign", "held_change", "held_file", "kept_for", "view_dir"]
+def handle_changes(groups: Sequence[Place], author: str) -> dict[str, str]:
+    """The groups where a handle change of ours has not reached the hub yet, and why it
+    waits (core.sync_column's words), as `peers groups`, `peers id` and the app's group list
+    tell it: a change made while the link is down never blocks a send, so without this the
+    user sees their new handle here and nothing saying that the others do not yet."""
+    from peers_tui.core.sync_column import HANDLE_TO_SIGN, HANDLE_UNSENT
+
+    kept: dict[str, str] = {}
+    wanted = {group_id for _, group_id, personal in groups if not personal}
+    for hub in dict.fromkeys(hub for hub, _, personal in groups if not personal):
+        for group_id, marked in kept_for(str(hub), author).items():
+            if group_id in wanted:  # (one we left: the relay's to drop, not ours to tell)
+                kept[group_id] = HANDLE_TO_SIGN if marked else HANDLE_UNSENT
+    return kept
+
+
+__all__ = ["RESIGN", "VIEW_DIR", "any_to_sign", "handle_changes", "held_change", "held_file",
+           "kept_for", "view_dir"]
