@@ -13,6 +13,7 @@ files, which the core does not read) and handed in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,8 +34,17 @@ HANDLE_TO_SIGN = "to sign again"  # refused by the hub as stale: its author sign
 
 
 def places(summaries: Sequence[GroupSummary]) -> list[Place]:
-    """Where each group lives: a group keeps the hub it was created or joined in."""
-    return [(Path(group.path).parent, group.id, group.personal) for group in summaries]
+    """Where each group lives: a group keeps the hub it was created or joined in. One Path a
+    hub (a Path a group was half of the app's read of 200 groups, each second)."""
+    hubs: dict[str, Path] = {}
+    found = []
+    for group in summaries:
+        folder = os.path.dirname(group.path)
+        hub = hubs.get(folder)
+        if hub is None:
+            hub = hubs[folder] = Path(group.path).parent
+        found.append((hub, group.id, group.personal))
+    return found
 
 
 def relay_hubs(groups: Sequence[Place]) -> list[Path]:

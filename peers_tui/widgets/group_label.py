@@ -101,3 +101,22 @@ def buffer_row(summary: GroupSummary, index: int, width: int) -> Text:
     if summary.notify == "mute":
         text.stylize("dim")
     return text
+
+
+def with_sync(rows: list[Text], syncs: list[str], room: int) -> list[Text]:
+    """The group list's rows with their sync column (core.sync_column: `✓`, `3 unsent`,
+    `relay not running, 3 unsent`) beside each row's last line, one column for all of them
+    after the widest marks; a text longer than the `room` cells left is cut with `…` (the
+    name and the counts before it never are: they are what the user picks by)."""
+    ends = [cell_len(row.plain.rsplit("\n", 1)[-1]) for row in rows]
+    at = max(ends, default=0) + 2
+    shown = []
+    for row, end, sync in zip(rows, ends, syncs):
+        row = row.copy()
+        if sync and room - at >= 2:
+            column = Text(sync, style="green" if sync == "✓" else "yellow", no_wrap=True)
+            column.truncate(room - at, overflow="ellipsis")
+            row.append(" " * (at - end))
+            row.append_text(column)
+        shown.append(row)
+    return shown

@@ -76,6 +76,30 @@ class TestOtherScreens:
         assert snap_compare(chat_app(demo, "book club"), terminal_size=(100, 24),
                             run_before=run_before)
 
+    def test_group_list_with_the_sync_column(self, demo, snap_compare):
+        """Across hosts: each group's sync state as `peers groups` says it (the link file
+        frozen: up, 12 of release-crew's records unsent, book club's history arriving)."""
+        account = demo.account("alice")
+        ids = {entry.name: entry.id for entry in account.entries()}
+        (demo.hub / ".relay").mkdir(mode=0o700)
+        write_link_state(demo.hub, LinkState(
+            host="laptop", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
+            up=True, since=time.time(), rtt_ms=2.2, to="hub1",
+            groups={ids["release-crew"]: GroupSync(unsent=12, sent=10**6),
+                    ids["book club"]: GroupSync(receiving=0.41, sent=10**6)}))
+
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("ctrl+g")
+            for _ in range(500):
+                await pilot.pause(0.01)
+                sync = getattr(pilot.app.screen, "sync", None)  # (none before the column)
+                if sync is None or sync.texts is not None:
+                    break
+            await pilot.pause()
+        assert snap_compare(chat_app(demo, "book club"), terminal_size=(100, 24),
+                            run_before=run_before)
+
     def test_search_results(self, demo, snap_compare):
         async def run_before(pilot):
             await settle(pilot)
