@@ -121,3 +121,25 @@ async def test_a_long_text_is_cut_and_the_names_stay_at_80_and_120_columns(alice
             assert shown.endswith("…") and whole.startswith(shown[:-1]), shown
             assert len(shown) >= (20 if width == 80 else 60)
             assert all(len(line) <= width for line in drawn)
+
+
+async def test_a_handle_change_kept_for_the_hub_shows_as_in_peers_groups(alice, bob, team):
+    """A handle change of alice's kept on this host for the hub (relay.held's file, as the
+    relay keeps one while the link is down): `handle unsent` in the list as in `peers
+    groups` (relay.held_peek.handle_changes, the same call)."""
+    import json
+
+    from peers_tui.core.account import Account
+
+    held = alice.hub / ".relay" / "held"
+    held.mkdir(parents=True, mode=0o700)
+    write_link_state(alice.hub, link_state(groups={team: GroupSync(sent=10**6, invites=10**6)}))
+    user_id = Account(alice.home, alice.hub).user_id
+    (held / f"{team}.{user_id}.json").write_text(json.dumps({"group": team, "text": "x"}))
+    assert cli_sync(alice, "team") == "handle unsent"
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_list(pilot, app)
+        await wait_for(pilot, lambda: row_of(app, "team").endswith("handle unsent"))
+        (held / f"{team}.{user_id}.json").unlink()  # the hub has it: read at the next tick
+        await wait_for(pilot, lambda: row_of(app, "team").endswith("✓"), timeout=10)
