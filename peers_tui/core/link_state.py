@@ -14,6 +14,8 @@ Format (JSON object, version 1):
     hub_offset_ms (first, for core.hub_refused's read without a parse: the hub's clock less
              this host's, as the relay last measured it, null until it has; 0 on the hub), v: 1, host, role ("hub" | "leaf"), to (the hub's name, on a leaf), pid, running,
     updated (unix seconds), up, since (unix seconds of the last change), rtt_ms,
+    hub_relay_silent (a leaf, its link up: unix seconds the hub's relay was last heard, once
+             it has been silent a while; else null),
     groups: {group id: {unsent, sent (the local message rowid stored upstream up to),
              invites (the local invite id stored upstream up to; counted from while the relay
              is stopped: core.stopped_unsent),
@@ -108,6 +110,9 @@ class LinkState:
     arrivals: tuple[Arrival, ...] = ()
     problem: str | None = None  # why the link is down, when it is not the network: PROBLEMS
     hub_offset_ms: int | None = None  # the hub's clock less this host's (relay.hub_clock)
+    # A leaf whose link is up but whose hub's RELAY has not answered a while: when it was
+    # last heard (relay.hub_heard); None while it answers, and on the hub
+    hub_relay_silent: float | None = None
 
     @property
     def unsent(self) -> int:
@@ -271,4 +276,5 @@ def parse_link_state(data: Any) -> LinkState:
         groups={_match(GROUP, gid): _group_sync(sync) for gid, sync in groups.items()},
         arrivals=tuple(_arrival(a) for a in arrivals[-MAX_ARRIVALS:]),
         problem=data.get("problem") if data.get("problem") in PROBLEMS else None,
-        hub_offset_ms=_optional(data.get("hub_offset_ms"), _offset))
+        hub_offset_ms=_optional(data.get("hub_offset_ms"), _offset),
+        hub_relay_silent=_optional(data.get("hub_relay_silent"), _number))
