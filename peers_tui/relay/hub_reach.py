@@ -44,4 +44,8 @@ def link_down_reason(hub: Path) -> str | None:
     link = status.get("link") or {}
     if not link.get("up"):
         return f"the hub {link.get('to')} has been unreachable for {ago(link.get('since'))}"
+    silent = link.get("hub_relay_silent_since")  # its server answers, its relay not (hub_heard)
+    if isinstance(silent, (int, float)):
+        return (f"the relay of the hub {link.get('to')} has not answered for {ago(silent)} "
+                "(its server answers: that relay is stopped or stuck)")
     return None

@@ -262,7 +262,7 @@ class LinkReporter:
             rtt_ms=None if link.rtt_ms is None else round(link.rtt_ms, 2),
             to=self.config.hub_name or None if self.config.role == "leaf" else None,
             groups=groups, arrivals=tuple(self.arrivals), problem=link_problem(link.problem),
-            hub_offset_ms=link.hub_clock.offset_ms)
+            hub_offset_ms=link.hub_clock.offset_ms, hub_relay_silent=link.hub_relay_silent())
 
     def write(self, running: bool = True) -> None:
         try:
