@@ -27,6 +27,7 @@ from peers_tui.relay.rejected_listing import hub_refused_count
 from peers_tui.relay.config import RelayConfig, relay_dir, write_private
 from peers_tui.relay.hub_clock import HubClock
 from peers_tui.relay.hub_heard import HubHeard
+from peers_tui.relay.hub_reach import down_words
 from peers_tui.relay.leaf_links import LeafLinks
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.server import NatsServer
@@ -138,6 +139,10 @@ class LinkState:
         """When the hub's relay was last heard, if it has been silent a while with the link
         up (hub_heard.py); None on the hub, or while it answers."""
         return None if self.config.role == "hub" else self.hub_relay.silent_since(self.up)
+
+    def why_no_change(self) -> str | None:
+        """Why the hub cannot take a membership change now (hub_reach.down_words), or None."""
+        return down_words(self.config.hub_name, self.up, self.since, self.hub_relay_silent())
 
     def cut_now(self) -> None:
         """Down at once when this leaf's server says its connection to the hub closed and
