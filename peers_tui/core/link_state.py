@@ -22,7 +22,9 @@ Format (JSON object, version 1):
              frontier (the oldest message id received when history below it is still coming,
              else null), receiving (0..1 while a backfill runs, else null), refused (records
              of this host the hub refused), refused_ids (the message ids among them),
-             refused_by ([author, count] pairs: whose they are, where the relay could tell)}},
+             refused_by ([author, count] pairs: whose they are, where the relay could tell),
+             passed (while hub_relay_silent: the rowid `sent` was when the hub's relay last
+             answered, what it passed on as far as known; else null)}},
     arrivals: [{group, host, count, oldest, newest, at}]: the last batches of messages this
              relay applied from other hosts, by the host they came from (newest last).
 """
@@ -65,6 +67,9 @@ class GroupSync:
     refused: int = 0                # records of this host the hub refused (relay.hub_refusals)
     refused_ids: tuple[str, ...] = ()  # ... the message ids among them (the newest MAX_REFUSED)
     refused_by: tuple[tuple[str, int], ...] = ()  # ... (author, count): whose they are
+    # The hub's relay silent (LinkState.hub_relay_silent): the local message rowid stored
+    # upstream up to when it last answered; what was sent after waits at the hub's server
+    passed: int | None = None
 
     def refused_for(self, user: str | None) -> int:
         """The refused records `user` wrote, and those whose author the relay could not tell;
@@ -232,7 +237,8 @@ def _group_sync(data: Any) -> GroupSync:
                      receiving=receiving, invites=_count(data.get("invites", 0)),
                      refused=_count(data.get("refused", 0)),
                      refused_ids=tuple(_match(MESSAGE_ID, v) for v in refused_ids[:MAX_REFUSED]),
-                     refused_by=_refused_by(data.get("refused_by", [])))
+                     refused_by=_refused_by(data.get("refused_by", [])),
+                     passed=_optional(data.get("passed"), _count))
 
 
 def _refused_by(data: Any) -> tuple[tuple[str, int], ...]:

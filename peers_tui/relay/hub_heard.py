@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import nats
@@ -46,6 +47,7 @@ class HubHeard:
         self.heard_at = time.time()
         self.asking: asyncio.Task[None] | None = None
         self.shown = False  # silent, as the status and the link file last said (moved)
+        self.on_heard: Callable[[], None] = lambda: None  # (link_report: what it passed on)
 
     def linked(self) -> None:
         """The link (re)made: the hub's relay is given SILENT_AFTER from now to answer."""
@@ -64,6 +66,7 @@ class HubHeard:
         except Exception:
             return  # a timeout (a stopped or stuck relay), or the link going: no answer
         self.heard_at = time.time()
+        self.on_heard()
 
     def close(self) -> None:
         if self.asking is not None:

@@ -79,6 +79,8 @@ class LinkReporter:
         self.woken = asyncio.Event()  # a change the loop must write when it is due
         self.asleep_until = 0.0  # when the loop's sleep ends (monotonic; 0: not asleep)
         self.listed_all = False  # every group counted once since the start (tick)
+        self.passed: dict[str, int] = {}  # each group's `sent` when the hub's relay last answered
+        link.hub_relay.on_heard = self.heard
 
     # ----------------------------------------------------------------- what changed
     def changed(self) -> None:
@@ -166,6 +168,13 @@ class LinkReporter:
             else:  # REFUSED_SOON after the last write, not MIN_INTERVAL (pause_for)
                 self.woken.set()
 
+    def heard(self) -> None:
+        """The hub's relay answered (relay.hub_heard, once a second): what was stored at the
+        hub before is taken as passed on. While it is silent, the file says up to where, and
+        the apps mark the reader's later messages as not yet at the other hosts (a dict of
+        the groups' positions copied, a few microseconds for 200 groups)."""
+        self.passed = {group_id: sync.sent for group_id, sync in self.syncs.items()}
+
     # ----------------------------------------------------------------- writing
     def sent(self, group_id: str) -> None:
         """A group's new records were stored upstream (called under the runner's lock, right
@@ -249,12 +258,14 @@ class LinkReporter:
 
     def state(self, running: bool) -> LinkState:
         groups = {}
+        silent = self.link.hub_relay_silent() is not None
         for group_id, sync in self.syncs.items():  # (a group not counted yet: its next write)
             frontier, receiving = self.backfill.get(group_id, (None, None))
             refused, refused_ids, by = self.refused.get(group_id, (0, (), ()))
             groups[group_id] = dataclasses.replace(sync, frontier=frontier, receiving=receiving,
                                                    refused=refused, refused_ids=refused_ids,
-                                                   refused_by=by)
+                                                   refused_by=by, passed=self.passed.get(
+                                                       group_id) if silent else None)
         link = self.link
         return LinkState(
             host=self.config.name, role=self.config.role, pid=os.getpid(), running=running,

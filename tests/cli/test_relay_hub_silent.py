@@ -67,6 +67,9 @@ def test_a_leaf_says_the_hubs_relay_is_silent_and_when_it_is_back(hosts):
         wait_for(lambda: leaf.status().get("unsent") == 0, what="bob's message at the hub's server")
         sync = groups_json(bob)["team"]["sync"]
         assert sync.startswith("hub relay silent ") and "✓" not in sync, sync
+        # The apps mark it (the link file: passed on up to before it; screens/chat_link.py)
+        wait_for(lambda: [s.passed is not None and s.passed < s.sent for s in read_link_state(
+            leaf.hub).groups.values()] == [True], timeout=5, what="marked not passed on")
         # A membership change is refused at once, saying why (no 3 s timeout, no "it may
         # still make this change").
         asked = time.monotonic()
@@ -85,3 +88,4 @@ def test_a_leaf_says_the_hubs_relay_is_silent_and_when_it_is_back(hosts):
     wait_for(lambda: "while the hub's relay sleeps" in bodies(alice), what="bob's message on A")
     as_json = json.loads(leaf.peers().ok("relay", "status", "--json").out)
     assert as_json["link"]["up"] and as_json["link"]["hub_relay_silent_since"] is None
+    assert [s.passed for s in read_link_state(leaf.hub).groups.values()] == [None]
