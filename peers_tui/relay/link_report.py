@@ -79,7 +79,9 @@ class LinkReporter:
         self.woken = asyncio.Event()  # a change the loop must write when it is due
         self.asleep_until = 0.0  # when the loop's sleep ends (monotonic; 0: not asleep)
         self.listed_all = False  # every group counted once since the start (tick)
-        self.passed: dict[str, int] = {}  # each group's `sent` when the hub's relay last answered
+        # each group's `sent` when the hub's relay last answered; None: it has not since every
+        # group was counted (heard)
+        self.passed: dict[str, int] | None = None
         link.hub_relay.on_heard = self.heard
 
     # ----------------------------------------------------------------- what changed
@@ -172,8 +174,11 @@ class LinkReporter:
         """The hub's relay answered (relay.hub_heard, once a second): what was stored at the
         hub before is taken as passed on. While it is silent, the file says up to where, and
         the apps mark the reader's later messages as not yet at the other hosts (a dict of
-        the groups' positions copied, a few microseconds for 200 groups)."""
-        self.passed = {group_id: sync.sent for group_id, sync in self.syncs.items()}
+        the groups' positions copied, a few microseconds for 200 groups). A group counted
+        since was joined since: none of it is known to be passed on (state). Not before every
+        group was counted once: one not counted yet would read as joined since."""
+        if self.listed_all:
+            self.passed = {group_id: sync.sent for group_id, sync in self.syncs.items()}
 
     # ----------------------------------------------------------------- writing
     def sent(self, group_id: str) -> None:
@@ -258,14 +263,14 @@ class LinkReporter:
 
     def state(self, running: bool) -> LinkState:
         groups = {}
-        silent = self.link.hub_relay_silent() is not None
+        passed = self.passed if self.link.hub_relay_silent() is not None else None
         for group_id, sync in self.syncs.items():  # (a group not counted yet: its next write)
             frontier, receiving = self.backfill.get(group_id, (None, None))
             refused, refused_ids, by = self.refused.get(group_id, (0, (), ()))
             groups[group_id] = dataclasses.replace(sync, frontier=frontier, receiving=receiving,
                                                    refused=refused, refused_ids=refused_ids,
-                                                   refused_by=by, passed=self.passed.get(
-                                                       group_id) if silent else None)
+                                                   refused_by=by, passed=None if passed is None
+                                                   else passed.get(group_id, 0))
         link = self.link
         return LinkState(
             host=self.config.name, role=self.config.role, pid=os.getpid(), running=running,
