@@ -56,7 +56,7 @@ def test_a_leaf_says_the_hubs_relay_is_silent_and_when_it_is_back(hosts):
     try:
         assert os.path.exists(f"/proc/{hub.nats_pid()}")
         since = wait_for(lambda: hub_relay_silent(leaf), timeout=20, what="the hub's relay silent")
-        assert time.monotonic() - stopped > 3, "one probe missed is no silence"
+        assert time.monotonic() - stopped > 2.5, "one probe missed is no silence"
         assert since <= time.time() - 4, since  # when it was last heard
         text = leaf.peers().ok("relay", "status").out
         assert "link to hub A: up for" in text and "the hub's relay: silent for" in text, text
@@ -75,7 +75,7 @@ def test_a_leaf_says_the_hubs_relay_is_silent_and_when_it_is_back(hosts):
         asked = time.monotonic()
         refused = bob.fails("leave", "team")
         assert "the relay of the hub A has not answered for" in refused.err, refused.err
-        assert time.monotonic() - asked < 2.5
+        assert "may still make" not in refused.err and time.monotonic() - asked < 2.9
         assert "while the hub's relay sleeps" not in bodies(alice)
     finally:
         os.kill(pid, signal.SIGCONT)
