@@ -14,13 +14,17 @@ Format (JSON object, version 1):
     hub_offset_ms (first, for core.hub_refused's read without a parse: the hub's clock less
              this host's, as the relay last measured it, null until it has; 0 on the hub), v: 1, host, role ("hub" | "leaf"), to (the hub's name, on a leaf), pid, running,
     updated (unix seconds), up, since (unix seconds of the last change), rtt_ms,
+    hub_relay_silent (a leaf, its link up: unix seconds the hub's relay was last heard, once
+             it has been silent a while; else null),
     groups: {group id: {unsent, sent (the local message rowid stored upstream up to),
              invites (the local invite id stored upstream up to; counted from while the relay
              is stopped: core.stopped_unsent),
              frontier (the oldest message id received when history below it is still coming,
              else null), receiving (0..1 while a backfill runs, else null), refused (records
              of this host the hub refused), refused_ids (the message ids among them),
-             refused_by ([author, count] pairs: whose they are, where the relay could tell)}},
+             refused_by ([author, count] pairs: whose they are, where the relay could tell),
+             passed (while hub_relay_silent: the rowid `sent` was when the hub's relay last
+             answered, what it passed on as far as known; else null)}},
     arrivals: [{group, host, count, oldest, newest, at}]: the last batches of messages this
              relay applied from other hosts, by the host they came from (newest last).
 """
@@ -63,6 +67,9 @@ class GroupSync:
     refused: int = 0                # records of this host the hub refused (relay.hub_refusals)
     refused_ids: tuple[str, ...] = ()  # ... the message ids among them (the newest MAX_REFUSED)
     refused_by: tuple[tuple[str, int], ...] = ()  # ... (author, count): whose they are
+    # The hub's relay silent (LinkState.hub_relay_silent): the local message rowid stored
+    # upstream up to when it last answered; what was sent after waits at the hub's server
+    passed: int | None = None
 
     def refused_for(self, user: str | None) -> int:
         """The refused records `user` wrote, and those whose author the relay could not tell;
@@ -108,6 +115,9 @@ class LinkState:
     arrivals: tuple[Arrival, ...] = ()
     problem: str | None = None  # why the link is down, when it is not the network: PROBLEMS
     hub_offset_ms: int | None = None  # the hub's clock less this host's (relay.hub_clock)
+    # A leaf whose link is up but whose hub's RELAY has not answered a while: when it was
+    # last heard (relay.hub_heard); None while it answers, and on the hub
+    hub_relay_silent: float | None = None
 
     @property
     def unsent(self) -> int:
@@ -227,7 +237,8 @@ def _group_sync(data: Any) -> GroupSync:
                      receiving=receiving, invites=_count(data.get("invites", 0)),
                      refused=_count(data.get("refused", 0)),
                      refused_ids=tuple(_match(MESSAGE_ID, v) for v in refused_ids[:MAX_REFUSED]),
-                     refused_by=_refused_by(data.get("refused_by", [])))
+                     refused_by=_refused_by(data.get("refused_by", [])),
+                     passed=_optional(data.get("passed"), _count))
 
 
 def _refused_by(data: Any) -> tuple[tuple[str, int], ...]:
@@ -271,4 +282,5 @@ def parse_link_state(data: Any) -> LinkState:
         groups={_match(GROUP, gid): _group_sync(sync) for gid, sync in groups.items()},
         arrivals=tuple(_arrival(a) for a in arrivals[-MAX_ARRIVALS:]),
         problem=data.get("problem") if data.get("problem") in PROBLEMS else None,
-        hub_offset_ms=_optional(data.get("hub_offset_ms"), _offset))
+        hub_offset_ms=_optional(data.get("hub_offset_ms"), _offset),
+        hub_relay_silent=_optional(data.get("hub_relay_silent"), _number))

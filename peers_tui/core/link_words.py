@@ -61,8 +61,10 @@ def not_running(state: LinkState | None, now: float, silent: bool) -> str:
 
 def indicator(state: LinkState | None, configured: bool, now: float | None = None,
               stopped: int = 0, user: str | None = None, silent: bool = False) -> str:
-    """`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`, `⇅ relay not running · 5 unsent`; ""
-    when the hub has no relay (one host, nothing to show). `stopped`: the host's unsent
+    """`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`, `⇅ relay not running · 5 unsent`,
+    `⇅ hub relay silent 25s` (a leaf whose link is up, the hub's relay not answering: what
+    it sends waits at the hub's server); "" when the hub has no relay (one host, nothing to
+    show). `stopped`: the host's unsent
     records counted by the caller while no relay runs (core.stopped_unsent); `user`: the
     records the hub refused are counted for their author (GroupSync.refused_for); `silent`:
     the relay's process holds its run lock though its file is stale (not_running)."""
@@ -72,7 +74,9 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
     if state is None or not state.alive(now):
         return f"⇅ {not_running(state, now, silent)}" + (f" · {stopped} unsent" if stopped else "")
     unsent = state.unsent
-    if state.up:
+    if state.up and state.hub_relay_silent is not None:  # its server answers, nothing more
+        text = f"⇅ hub relay silent {duration(now - state.hub_relay_silent)}"
+    elif state.up:
         text = f"⇅ hub ✓{round_trip(state.rtt_ms)}" if state.role == "leaf" else "⇅ hub ✓"
         receiving = [s.receiving for s in state.groups.values() if s.receiving is not None]
         if receiving:
@@ -103,8 +107,9 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
                now: float | None = None, history: FileHistory | None = None,
                stopped: Callable[[], int] | None = None, user: str | None = None,
                silent: bool = False) -> str:
-    """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `receiving 41%`, `2 refused by
-    the hub`, `relay not running`; "" when the hub has no relay.
+    """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `hub relay silent 25s`,
+    `receiving 41%`, `2 refused by the hub`, `relay not running`; "" when the hub has no
+    relay.
 
     `history`, when the caller read the group's file: its backfill frontier decides whether
     history is still coming, since the relay lists a group it is backfilling only in its next
@@ -125,6 +130,8 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
     if not state.up:
         parts.append(f"offline {offline_for(now - state.since, short=True)}"
                      + (f" ({state.problem})" if state.problem else ""))
+    elif state.hub_relay_silent is not None:  # what it sent is stored there, not passed on
+        parts.append(f"hub relay silent {short_duration(now - state.hub_relay_silent)}")
     receiving = sync.receiving if sync is not None else None
     if history is not None:  # the file is the truth: a frontier open, or history complete
         receiving = (None if history.receiving is None

@@ -37,7 +37,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from peers_tui.relay.config import RelayError, ago
+from peers_tui.relay.config import RelayError
 from peers_tui.relay.desk_client import DESK_FILE, MAX_REQUEST
 from peers_tui.relay.desk_checks import (
     Refused, change as _change, checked_then_marked, envelope_action, group as _group,
@@ -219,9 +219,8 @@ class Desk:
             payload, sent = envelope.payload(), {**envelope.headers(), **headers}
         if relay.is_hub:
             raise Refused("this host is the hub: its files are the order")
-        if not relay.link.up:
-            return {"down": f"the hub {relay.config.hub_name} has been unreachable for "
-                            f"{ago(relay.link.since)}"}
+        if (down := relay.link.why_no_change()) is not None:  # (not 3 s for no answer)
+            return {"down": down}
         import nats
 
         from peers_tui.relay.order_service import order_subject

@@ -42,6 +42,17 @@ def link_down_reason(hub: Path) -> str | None:
     if not isinstance(status, dict) or not relay_alive(status):
         return NOT_RUNNING
     link = status.get("link") or {}
-    if not link.get("up"):
-        return f"the hub {link.get('to')} has been unreachable for {ago(link.get('since'))}"
+    return down_words(link.get("to"), bool(link.get("up")), link.get("since"),
+                      link.get("hub_relay_silent_since"))
+
+
+def down_words(hub_name: object, up: bool, since: object, silent_since: object) -> str | None:
+    """Why the hub cannot take a change now, from a leaf's link (the status file's, or the
+    relay's own: desk.py): the link down, or the hub's relay silent under its answering
+    server (hub_heard.py: a change asked then waited for its timeout); None: it can."""
+    if not up:
+        return f"the hub {hub_name} has been unreachable for {ago(since)}"
+    if isinstance(silent_since, (int, float)):
+        return (f"the relay of the hub {hub_name} has not answered for {ago(silent_since)} "
+                "(its server answers: that relay is stopped or stuck)")
     return None

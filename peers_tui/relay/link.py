@@ -1,7 +1,8 @@
 """The leaf link to the hub: up or down since when, its round trip, and the status file.
 
 A leaf asks the hub's JetStream API for its account info: an answer means the leaf link (and
-the hub's server) is up. Every second while the link is up and answering (each probe is also
+the hub's server) is up; with it, the hub's relay, which may be silent under a server that
+answers (hub_heard.py). Every second while the link is up and answering (each probe is also
 an API advisory the hub's relay reads: at a quarter second, two leaves' probes were a tenth
 of the hub relay's idle CPU), every quarter second while it is down or a probe just failed,
 so a link coming back is seen as soon as before and a cut within about a second more. A
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from peers_tui.relay.rejected_listing import hub_refused_count
 from peers_tui.relay.config import RelayConfig, relay_dir, write_private
 from peers_tui.relay.hub_clock import HubClock
+from peers_tui.relay.hub_heard import HubHeard
+from peers_tui.relay.hub_reach import down_words
 from peers_tui.relay.leaf_links import LeafLinks
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.server import NatsServer
@@ -68,6 +71,7 @@ class LinkState:
         self._log_cut = False  # the last it said of the leafnode connection: closed
         self._log_watch: FileWatch | None = None  # its writes wake the next look (next_look)
         self.leaf_links = LeafLinks()  # the hub: each leaf's link
+        self.hub_relay = HubHeard()  # a leaf: when the hub's relay last answered (hub_heard.py)
         self.hub_clock = HubClock(ledger.db, config.role == "hub")  # for this host's writers
         self.tunnel: Tunnel | None = None  # a leaf's SSH tunnel, shown in the status
         # What the link report last counted unsent, all groups (LinkReporter.unsent_total;
@@ -91,19 +95,18 @@ class LinkState:
         return self._moved
 
     def probe_pause(self) -> float:
-        return PROBE_UP if self.up and self.failures == 0 else PROBE_DOWN
+        # (the hub's relay silent: its return is seen within a quarter second too)
+        quiet = self.up and self.failures == 0 and self.hub_relay_silent() is None
+        return PROBE_UP if quiet else PROBE_DOWN
 
     async def check(self, nc: Any) -> None:
         self.cut_now()
         started = time.monotonic()
-        try:
-            answer = await nc.request("$JS.hub.API.INFO", b"", timeout=PROBE_TIMEOUT)
-            reached = True
-        except Exception:
-            reached = False
+        self.hub_relay.ask(nc, self.config.name)  # beside the probe (hub_heard.py)
+        answer = await self._probe(nc, started)
+        reached = answer is not None
         self.failures = 0 if reached else self.failures + 1
         if reached:
-            self.rtt_ms = (time.monotonic() - started) * 1000
             self._read_log()
             restarted = self._hub_restarted(answer.data) | self._log_created
             self._log_created = self._log_cut = False  # it answers: what the log said is past
@@ -122,6 +125,24 @@ class LinkState:
                 if self.up or problem != self.problem:
                     self._change(False, problem)
                     print(f"peers relay: {problem}", file=sys.stderr, flush=True)
+
+    async def _probe(self, nc: Any, started: float) -> Any:
+        """The hub's server's answer to the link probe (its round trip kept), or None."""
+        try:
+            answer = await nc.request("$JS.hub.API.INFO", b"", timeout=PROBE_TIMEOUT)
+        except Exception:
+            return None
+        self.rtt_ms = (time.monotonic() - started) * 1000
+        return answer
+
+    def hub_relay_silent(self) -> float | None:
+        """When the hub's relay was last heard, if it has been silent a while with the link
+        up (hub_heard.py); None on the hub, or while it answers."""
+        return None if self.config.role == "hub" else self.hub_relay.silent_since(self.up)
+
+    def why_no_change(self) -> str | None:
+        """Why the hub cannot take a membership change now (hub_reach.down_words), or None."""
+        return down_words(self.config.hub_name, self.up, self.since, self.hub_relay_silent())
 
     def cut_now(self) -> None:
         """Down at once when this leaf's server says its connection to the hub closed and
@@ -149,6 +170,7 @@ class LinkState:
                 return
 
     def close(self) -> None:
+        self.hub_relay.close()
         if self._log_watch is not None:
             self._log_watch.close()
 
@@ -197,6 +219,8 @@ class LinkState:
     def _change(self, up: bool, problem: str | None) -> None:
         self.up, self.problem = up, problem
         self.since = time.time()
+        if up:
+            self.hub_relay.linked()
         self.generation += 1
 
     def refused(self) -> str | None:
@@ -226,7 +250,7 @@ class LinkState:
             "host": self.config.name, "role": self.config.role, "running": running,
             "pid": os.getpid(), "updated": time.time(),
             "link": {"up": self.up, "since": self.since, "rtt_ms": self.rtt_ms,
-                     "problem": self.problem,
+                     "problem": self.problem, "hub_relay_silent_since": self.hub_relay_silent(),
                      "to": self.config.hub_name if self.config.role == "leaf" else None},
             "leaves": self.leaf_links.snapshot(),
             "unsent": unsent, "waiting": self.ledger.waiting_count(), "received": self.received,

@@ -82,7 +82,9 @@ class LinkUpkeep:
         if was_up and not self.link.up:  # what arrived just before the cut is not ours to send
             async with self.lock:
                 self.scanner.catch_up()
-        if self.link.up != was_up or self.link.problem != problem:
+        # the hub's relay gone silent, or heard again (hub_heard.py): as soon, the same way
+        relay_moved = self.link.hub_relay.moved(self.link.hub_relay_silent() is not None)
+        if self.link.up != was_up or self.link.problem != problem or relay_moved:
             # not a second late; nor its reason, when it shows after the cut: a leaf cut
             # at the close of its connection (link.cut_now) learns that the hub refused
             # its token only at its next attempt (the status said "hub unreachable" 2 s)

@@ -31,6 +31,7 @@ from peers_tui.core.raw import text_of
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import GROUP_ID, Envelope, EnvelopeError, from_message
 from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, CutBudget, answer_cut, cut_not_held
+from peers_tui.relay.hub_heard import answer_pings
 from peers_tui.relay.join_invites import invite_records, invites_of
 
 if TYPE_CHECKING:
@@ -162,6 +163,7 @@ class OrderService:
     def __init__(self, relay: HubRelay) -> None:
         self.relay = relay
         self.sub: Any = None
+        self.pings: Any = None  # hub_heard.answer_pings
         self.answered = 0
         self.cut_budget = CutBudget()  # each leaf's share of the hub's time for cut walks
         # ... and for its membership changes: each is judged on the hub's event loop under
@@ -171,6 +173,8 @@ class OrderService:
 
     async def start(self, nc: Any) -> None:
         self.sub = await nc.subscribe(ORDER_SUBJECTS, cb=self._on_request)
+        # Whether the sequencer is there to answer at all, asked with each leaf's link probe
+        self.pings = await answer_pings(nc, self.relay.lock)
 
     async def _on_request(self, msg: Any) -> None:
         try:

@@ -52,6 +52,11 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
         if link.get("up"):
             print(inert(f"link to hub {link.get('to')}: up for {ago(link.get('since'))}, "
                         f"{link.get('rtt_ms') or 0:.1f} ms"))
+            silent = link.get("hub_relay_silent_since")  # (hub_heard.py)
+            if isinstance(silent, (int, float)):
+                print(f"the hub's relay: silent for {ago(silent)} (its server answers; what "
+                      "this host sends waits there; membership changes are refused until it "
+                      "answers)")
         else:
             print(inert(f"link to hub {link.get('to')}: down for {ago(link.get('since'))}"
                         f" ({link.get('problem') or 'unreachable'})"))

@@ -184,8 +184,10 @@ class LinkWatch:
 
     def _show_marks(self) -> None:
         sync = self.state.group(self.group_id()) if self.state is not None else None
-        self.log.set_sent_up_to(sync.sent if sync is not None else None,
-                                sync.refused_ids if sync is not None else ())
+        sent = sync.sent if sync is not None else None
+        if sync is not None and sync.passed is not None:  # the hub's relay silent: stored
+            sent = min(sync.sent, sync.passed)  # at its server is not yet at other hosts
+        self.log.set_sent_up_to(sent, sync.refused_ids if sync is not None else ())
 
     # ----------------------------------------------------------------- late arrivals
     def note_live(self, batch: LiveBatch) -> None:

@@ -92,6 +92,30 @@ def test_a_stale_file_of_a_relay_that_holds_its_lock_reads_silent():
     assert indicator(stale, True, now, stopped=3) == "⇅ relay not running · 3 unsent"
 
 
+def test_a_hub_relay_silent_under_its_answering_server_is_said_not_ticked():
+    """Issue 15: the hub's server answered the link probe while its relay was stopped, and
+    a leaf read `⇅ hub ✓ 2 ms`, `peers groups` `✓`, of records nobody passed on."""
+    now = time.time()
+    quiet = state(groups={GROUP: GroupSync()}, hub_relay_silent=now - 25)
+    assert indicator(quiet, True, now) == "⇅ hub relay silent 25s"
+    assert sync_label(quiet, True, GROUP, now) == "hub relay silent 25s"
+    assert indicator(state(hub_relay_silent=now - 25), True, now) == \
+        "⇅ hub relay silent 25s · 5 unsent"
+    assert sync_label(state(hub_relay_silent=now - 95), True, GROUP, now) == \
+        "hub relay silent 1m, 5 unsent"
+    down = state(up=False, since=now - 3, hub_relay_silent=now - 25)  # the link says more
+    assert indicator(down, True, now) == "⇅ offline 3s · 5 unsent"
+
+
+def test_the_hub_relays_silence_travels_in_the_file(hub):
+    written = state(hub_relay_silent=round(time.time() - 7, 3))
+    write_link_state(hub, written)
+    assert read_link_state(hub) == written
+    for junk in ("long ago", -1, True, float("inf")):
+        (hub / ".link.json").write_text(json.dumps(damaged(good_json(), "hub_relay_silent", junk)))
+        assert read_link_state(hub) is None
+
+
 @pytest.mark.parametrize("why", ["stopped", "pid gone", "too old"])
 def test_a_relay_that_is_gone_reads_as_not_running(why):
     gone = {"stopped": state(running=False), "pid gone": state(pid=dead_pid()),

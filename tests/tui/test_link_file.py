@@ -72,6 +72,27 @@ async def test_the_readers_messages_after_the_sent_position_are_marked(alice, bo
         await wait_for(pilot, lambda: not marked())
 
 
+async def test_messages_at_a_silent_hub_relays_server_are_marked_until_it_answers(alice, bob,
+                                                                                 team):
+    """Issue 15: stored at the hub's server while the hub's relay was stopped, nothing the
+    reader sent was at the other hosts, and the log marked none of it."""
+    alice.ok("send", "team", "passed on")
+    alice.ok("send", "team", "stored at the hub only")
+    rowids = {m["body"]: n for n, m in enumerate(alice.ok("log", "team", "--json").json(), 1)}
+    (alice.hub / ".relay").mkdir(mode=0o700)
+    silent = {team: GroupSync(sent=rowids["stored at the hub only"], passed=rowids["passed on"])}
+    write_link_state(alice.hub, link_state(groups=silent, hub_relay_silent=time.time() - 9))
+    app = make_app(alice, "team")
+    async with app.run_test(size=(100, 24)) as pilot:
+        def marked() -> list[str]:
+            return [line for line in screen_text(app).splitlines() if UNSENT_MARK in line]
+        await wait_for(pilot, lambda: len(marked()) == 1)
+        assert "stored at the hub only" in marked()[0]
+        assert link_text(app).endswith("⇅ hub relay silent 9s")
+        write_link_state(alice.hub, link_state(groups={team: GroupSync(sent=10**6)}))
+        await wait_for(pilot, lambda: not marked() and link_text(app).endswith("⇅ hub ✓ 2 ms"))
+
+
 async def test_no_relay_nothing_shown_and_nothing_watched(alice, bob, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(100, 24)) as pilot:
