@@ -53,7 +53,7 @@ def _inotify_class() -> Any:
     global INotify, flags
     if INotify is ...:
         try:
-            from peers_tui.core.inotify import INotify, flags
+            from inotify_simple import INotify, flags
         except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
             INotify = None
     return INotify
