@@ -18,6 +18,7 @@ from peers_tui.relay import link_report
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.hub_heard import HubHeard
 from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
 
@@ -33,6 +34,10 @@ class Link:
     rtt_ms: float | None = 1.0
     problem: str | None = None
     hub_clock: Any = field(default_factory=lambda: SimpleNamespace(offset_ms=None))
+    hub_relay: HubHeard = field(default_factory=HubHeard)  # heard: never silent here
+
+    def hub_relay_silent(self) -> float | None:
+        return None
 
 
 def message(n: int) -> Envelope:
@@ -53,13 +58,13 @@ def test_the_file_holds_every_field_as_documented(tmp_path: Path) -> None:
         "hub_offset_ms": -10_800_000, "host": "C", "role": "leaf", "pid": 1, "running": True, "updated": 5.0, "up": False,
         "since": 4.0, "rtt_ms": None, "to": "A",
         "groups": {GROUP: {"unsent": 3, "sent": 7, "frontier": "01F", "receiving": 0.25,
-                           "invites": 0, "refused": 2, "refused_ids": ("01X",),
+                           "invites": 0, "passed": None, "refused": 2, "refused_ids": ("01X",),
                            "refused_by": (("a" * 52, 1),)},
                    "b" * 26: {"unsent": 0, "sent": 0, "frontier": None, "receiving": None,
-                              "invites": 0, "refused": 0, "refused_ids": (), "refused_by": ()}},
+                              "invites": 0, "passed": None, "refused": 0, "refused_ids": (), "refused_by": ()}},
         "arrivals": [{"group": GROUP, "host": "B", "count": 2, "oldest": "01A",
                       "newest": "01B", "at": 3.5}],
-        "problem": "token refused", "v": 1}
+        "problem": "token refused", "hub_relay_silent": None, "v": 1}
     write_link_state(tmp_path, state)
     assert read_link_state(tmp_path) == state
     # first in the file, where the lean `peers send` reads it without a parse (hub_refused)
