@@ -197,11 +197,11 @@ class PeersApp(App[None]):
     async def _show_first_screen(self) -> None:
         await self.push_screen(self.chat)  # keys typed ahead: held (widgets.first_composer)
         self.background.shown(self.chat)  # the user's presence, before the roster's read
-        # Each of these waits for the chat screen's first paint (so they are asked for after
-        # the push: an after-refresh callback belongs to the screen on top when it is taken).
+        # Each waits for the chat screen's first paint and the keys typed at it (key_order; asked
+        # after the push: an after-refresh callback belongs to the screen on top when taken).
         remember_after_paint(self, self.account, self.chat.entry.id, self.after_first_paint)
-        self.call_after_refresh(self._start_background)
-        self.call_after_refresh(self.startup_connections.release)
+        self.typed_ahead.after_keys(self, self._start_background)
+        self.typed_ahead.after_keys(self, self.startup_connections.release)
 
     def _start_background(self) -> None:
         # The outbox's thread, the hub watcher and (at its first report) the counts.

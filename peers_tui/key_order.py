@@ -14,16 +14,26 @@ the other group's composer and the first group's draft stayed empty. A key the a
 with priority, arriving while the focused widget still has keys queued, now waits behind
 them (a callback queued after them on that widget, handed to the app's loop), and every key
 or paste after it waits with it.
+
+The rest of what waited for the first paint (the footer's and the bars' mounts, the link's
+watch, the files kept for the next start, the background's threads: ~70 ms of CPU, ~50-300 ms
+at a busy machine's first frame) waits for the keys held until then (`after_keys`): those keys
+are handed on, drawn, and only then is that work done, one task a turn, so that a key typed
+meanwhile waits for one task at most. In the first paint's batch with the composer's mount, the
+first keys echoed 165-300 ms late while a large group's history streamed in (issue 16).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 
 if TYPE_CHECKING:
     from textual.app import App
+
+Work = Callable[[], Any]  # a callback as call_after_refresh takes it (a coroutine function too)
 
 STUCK = 0.25  # s: a focused widget closed before its queue was read releases them anyway
 
@@ -32,6 +42,15 @@ class KeyOrder:
     def __init__(self) -> None:
         self.app: App[object] | None = None  # set by `release`: nothing is held behind keys before
         self.waiting: list[events.Event] | None = []  # held from the app's start
+        self.after: list[Work] | None = []  # the work behind the keys held from the start
+
+    def after_keys(self, app: App[Any], work: Work) -> None:
+        """`work` once the keys held from the start are handed on and drawn (see the module);
+        after the next refresh if they are already."""
+        if self.after is None:
+            app.call_after_refresh(work)
+        else:
+            self.after.append(work)
 
     def held(self, event: events.Event) -> bool:
         """Whether `event` waits (the app's `on_event`: a key or paste as it comes)."""
@@ -73,3 +92,26 @@ class KeyOrder:
         self.waiting = None
         for event in batch:
             await app._dispatch_message(event)
+        if self.after is not None:  # the batch held from the start: its work follows it
+            after, self.after = self.after, None
+            if after:
+                # Behind the keys just queued at the focused widget, then the frame they draw.
+                target = app.focused or app.screen
+                if not target.call_later(target.call_after_refresh, self._next, app, after):
+                    app.call_after_refresh(self._next, app, after)
+
+    def _next(self, app: App[object], after: list[Work]) -> None:
+        """The next task, in a turn of its own after the next refresh (Textual awaits it)."""
+        app.call_after_refresh(after.pop(0))
+        if after:
+            app.call_after_refresh(self._next, app, after)
+
+
+def after_keys(app: App[Any], work: Work) -> None:
+    """`work`, which waited for the first paint, once the keys typed at it are in as well (an
+    app without a KeyOrder: after the next refresh)."""
+    order = getattr(app, "typed_ahead", None)
+    if isinstance(order, KeyOrder):
+        order.after_keys(app, work)
+    else:
+        app.call_after_refresh(work)

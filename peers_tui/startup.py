@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from peers_tui.core.start_account import LaterStore, StartAccount
 from peers_tui.core.verified_keep import keep_public_key, save_verified
 from peers_tui.core.group_entry import GroupEntry
 from peers_tui.core.text import inert
+from peers_tui.key_order import after_keys
 from peers_tui.screens import ChatScreen
 from peers_tui.style_rules import keep_style_rules
 
@@ -94,9 +96,10 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
 def remember_after_paint(app: App[None], account: Account, group_id: str,
                          tasks: list[Callable[[], None]] | None = None) -> None:
     """Remember the group opened as the last group once the screen on top has painted (a
-    write, with its syncs, that the first paint need not wait for); then run `tasks`, the
-    other work the first paint need not wait for (the CLI's profile publishing)."""
-    app.call_after_refresh(_remember, app, account, group_id, tasks or [])
+    write, with its syncs, that the first paint need not wait for) and the keys typed at it
+    are in (key_order); then run `tasks`, the other work the first paint need not wait for
+    (the CLI's profile publishing)."""
+    after_keys(app, partial(_remember, app, account, group_id, tasks or []))
 
 
 def keep_for_next_start(app: App[None], account: Account) -> None:

@@ -53,7 +53,7 @@ def _inotify_class() -> Any:
     global INotify, flags
     if INotify is ...:
         try:
-            from inotify_simple import INotify, flags
+            from peers_tui.core.inotify import INotify, flags
         except ImportError:  # not Linux: the sweep alone still delivers, only more slowly
             INotify = None
     return INotify

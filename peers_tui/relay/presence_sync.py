@@ -67,7 +67,7 @@ class PresenceWatch:
         self.watched: set[Path] = set()
         self.inotify: Any = None
         try:
-            from inotify_simple import INotify, flags
+            from peers_tui.core.inotify import INotify, flags
 
             self.inotify = INotify()
             self.mask = 0

@@ -54,7 +54,7 @@ class Waker:
         self.inotify: Any = None
         self._arrived = self._left = self._written = self._modified = self._overflow = 0
         try:
-            from inotify_simple import INotify, flags
+            from peers_tui.core.inotify import INotify, flags
 
             self.inotify = INotify()
             self._arrived = flags.CREATE | flags.MOVED_TO
@@ -161,7 +161,7 @@ class FileWatch:
         self.event = asyncio.Event()
         self.inotify: Any = None
         try:
-            from inotify_simple import INotify, flags
+            from peers_tui.core.inotify import INotify, flags
 
             self.inotify = INotify()
             if appended:

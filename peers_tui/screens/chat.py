@@ -100,8 +100,8 @@ class ChatScreen(SelectionScreen):
             except PeersError:
                 pass  # the first count says what is wrong
         self._open(self.entry)
-        self.call_after_refresh(self._watch_link)  # the relay's link, if any: after the frame
         self.call_after_refresh(self.mount_composer)  # and the keys typed until then
+        self.after_keys(self._watch_link)  # the relay's link, if any: after those keys
         self.bars.mount_after_first_paint(self, self.query_one("#chat-body"),
                                           self.query_one(ComposerRule))
         mount_overlays_after_first_paint(self)

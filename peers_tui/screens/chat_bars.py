@@ -10,10 +10,13 @@ call sets all that a bar shows), and told to them when they are made."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 from textual.widget import Widget
+
+from peers_tui.key_order import after_keys
 
 if TYPE_CHECKING:
     from peers_tui.widgets.history_banner import HistoryBanner
@@ -66,8 +69,9 @@ class HiddenBars:
     def mount_after_first_paint(self, screen: Screen[Any], above: Widget,
                                 below: Widget) -> None:
         """Mount the banner above `above` (the log's row) and the count above `below` (the
-        composer), once `screen` has painted: where the chat screen composed them before."""
-        screen.call_after_refresh(self._mount, screen, above, below)
+        composer), once `screen` has painted and the keys typed at it are in (key_order):
+        where the chat screen composed them before."""
+        after_keys(screen.app, partial(self._mount, screen, above, below))
 
     def _mount(self, screen: Screen[Any], above: Widget, below: Widget) -> None:
         if not screen.is_attached or (self._banner is not None and self._banner.is_attached):

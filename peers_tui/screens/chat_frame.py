@@ -45,6 +45,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from peers_tui.key_order import after_keys
 from peers_tui.widgets.fitting_footer import KEPT_ACTION, FittingFooter, fitting
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ class FirstKeys(Widget):
                                       tie_breaker=tie_breaker, scope=scope)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._mount_footer)
+        after_keys(self.app, self._mount_footer)  # drawn by this line until then
 
     async def _mount_footer(self) -> None:
         if not self.is_attached:

@@ -92,7 +92,7 @@ class LinkWatch:
     def _watch_file(self) -> None:
         """Read the file as soon as the relay renames a new one into the hub."""
         try:
-            from inotify_simple import INotify, flags
+            from peers_tui.core.inotify import INotify, flags
         except ImportError:  # not Linux: the tick alone still shows it, a second later
             return
         try:

@@ -10,10 +10,13 @@ rack when it is mounted; a tooltip is looked for only when the mouse moves."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from textual.screen import Screen
 from textual.widget import Widget
+
+from peers_tui.key_order import after_keys
 
 
 def compose_none(widgets: list[Widget]) -> None:
@@ -21,8 +24,9 @@ def compose_none(widgets: list[Widget]) -> None:
 
 
 def mount_overlays_after_first_paint(screen: Screen[Any]) -> None:
-    """Mount what Textual would have composed into `screen`, once `screen` has painted."""
-    screen.call_after_refresh(_mount, screen)
+    """Mount what Textual would have composed into `screen`, once `screen` has painted and
+    the keys typed at it are in (key_order)."""
+    after_keys(screen.app, partial(_mount, screen))
 
 
 async def _mount(screen: Screen[Any]) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 
-from peers_tui.key_order import STUCK
+from peers_tui.key_order import STUCK, Work, after_keys
 from peers_tui.screens.chat_frame import ComposerRule, tab_completions
 from peers_tui.screens.mounted_styles import MountedStylesScreen
 from peers_tui.widgets.first_composer import FirstComposer
@@ -105,6 +105,11 @@ class ComposerScreen(MountedStylesScreen):
                 self.set_timer(STUCK, self._release_keys)
             else:
                 self._release_keys()
+
+    def after_keys(self, work: Work) -> None:
+        """`work`, which waited for this screen's first paint, once the keys typed until the
+        composer was in place are in too (key_order): the composer's mount is not behind it."""
+        after_keys(self.app, work)
 
     def _on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if event.widget is self._composer:
