@@ -33,7 +33,7 @@ from peers_tui.terminal_keys import enable_alt_digits, enable_alt_enter
 from peers_tui.screens import ChatScreen
 from peers_tui.screens.mounted_styles import UnderScreen
 from peers_tui.startup import (
-    StartupConnections, keep_for_next_start, open_first_group, remember_after_paint, styles_dir,
+    StartupConnections, FirstPaintWork, open_first_group, styles_dir,
 )
 from peers_tui.style_rules import rules_file
 from peers_tui.theme_setting import keep_theme
@@ -86,8 +86,8 @@ class PeersApp(App[None]):
                                         path=rules_file(styles_dir()))
         self.account, self.first_entry, self.config_file = account, entry, config_file
         self.startup_connections = StartupConnections()
-        # Work for once the first screen has painted (the CLI publishes the profile then).
-        self.after_first_paint: list[Callable[[], None]] = []
+        # Work for once the first screen has painted (the CLI adds its profile's publishing).
+        self.first_paint_work = FirstPaintWork(self, account)
         self.background = Background(self, account.user_id, Presence(account.paths.hub))
         self.first_write = FirstWrite()  # the first frame out at once (first_write)
         self.typed_ahead = KeyOrder()  # keys held until the composer is mounted; then in order
@@ -199,7 +199,7 @@ class PeersApp(App[None]):
         self.background.shown(self.chat)  # the user's presence, before the roster's read
         # Each waits for the chat screen's first paint and the keys typed at it (key_order; asked
         # after the push: an after-refresh callback belongs to the screen on top when taken).
-        remember_after_paint(self, self.account, self.chat.entry.id, self.after_first_paint)
+        self.first_paint_work.after_paint()
         self.typed_ahead.after_keys(self, self._start_background)
         self.typed_ahead.after_keys(self, self.startup_connections.release)
 
@@ -217,7 +217,7 @@ class PeersApp(App[None]):
         self.first_write.restore()
         if self._made("unread"):
             self.unread.write_unwritten()
-        keep_for_next_start(self, self.account)  # also here: see startup.keep_for_next_start
+        self.first_paint_work.at_exit()  # the kept files, the last group: see its at_exit
         self.background.end()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,13 +92,58 @@ def open_first_group(app: App[None], account: Account, entry: GroupEntry | None)
     return chat
 
 
-def remember_after_paint(app: App[None], account: Account, group_id: str,
-                         tasks: list[Callable[[], None]] | None = None) -> None:
-    """Remember the group opened as the last group once the screen on top has painted (a
-    write, with its syncs, that the first paint need not wait for) and the keys typed at it
-    are in (key_order); then run `tasks`, the other work the first paint need not wait for
-    (the CLI's profile publishing)."""
-    after_keys(app, partial(_remember, app, account, group_id, tasks or []))
+class FirstPaintWork:
+    """What the first paint need not wait for: remembering the group on screen as the last
+    group (a write, with its syncs), the files kept for the next start, and `tasks` (the CLI's
+    profile publishing). It runs once the screen has painted and the keys typed at it are in
+    (key_order). An app that ends before that (closed at its first frame) still remembers its
+    group as it ends (`at_exit`): the next start must open it."""
+
+    def __init__(self, app: App[None], account: Account) -> None:
+        self.app, self.account = app, account
+        self.tasks: list[Callable[[], None]] = []
+        # Work that must be done before any key typed at the first frame is handled (the CLI's
+        # membership order: a change typed ahead on a leaf must go through the hub): in the
+        # first paint's batch, as all of this was before key_order.after_keys.
+        self.before_keys: list[Callable[[], None]] = []
+        self.done = False  # the group remembered (by `run` or `at_exit`)
+        self.tasks_ran = False
+
+    def after_paint(self) -> None:
+        """Asked for after the push of the first screen (an after-refresh callback belongs to
+        the screen on top when it is taken)."""
+        for task in self.before_keys:
+            self.app.call_after_refresh(task)
+        after_keys(self.app, self.run)
+
+    def run(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        for task in self.tasks:
+            task()
+        keep_for_next_start(self.app, self.account)
+        self._remember()
+        self.tasks_ran = True
+
+    def at_exit(self) -> None:
+        """As the app ends: the kept files again (see keep_for_next_start), and the last group
+        if `run` has not run."""
+        keep_for_next_start(self.app, self.account)
+        if not self.done:
+            self.done = True
+            self._remember()
+
+    def _remember(self) -> None:
+        # The group on screen now, not the one opened first: a switch typed at the first
+        # frame has saved its own group before this runs (services.navigation).
+        chat = getattr(self.app, "chat", None)
+        if not isinstance(chat, ChatScreen):
+            return
+        try:
+            self.account.set_last_group(chat.entry.id)
+        except PeersError as exc:  # a personal.db this process cannot write: the app still runs
+            self.app.log.warning(f"last group not saved: {exc}")
 
 
 def keep_for_next_start(app: App[None], account: Account) -> None:
@@ -114,12 +158,3 @@ def keep_for_next_start(app: App[None], account: Account) -> None:
     keep_public_key(account.paths.home, account.keypair)
 
 
-def _remember(app: App[None], account: Account, group_id: str,
-              tasks: list[Callable[[], None]]) -> None:
-    for task in tasks:
-        task()
-    keep_for_next_start(app, account)
-    try:
-        account.set_last_group(group_id)
-    except PeersError as exc:  # a personal.db this process cannot write: the app still runs
-        app.log.warning(f"last group not saved: {exc}")

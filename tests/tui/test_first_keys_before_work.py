@@ -32,7 +32,14 @@ async def test_keys_typed_at_the_first_frame_are_drawn_before_the_after_paint_wo
         at_work.append(drawn[-1] if drawn else None)
         time.sleep(SLOW)
 
-    app.after_first_paint.append(slow_work)
+    app.first_paint_work.tasks.append(slow_work)
+    before: list[str] = []  # the composer's text as the work before the keys runs
+
+    def urgent_work() -> None:  # the CLI's membership order: before any key typed ahead
+        composer = app.chat._composer
+        before.append(composer.text if composer is not None and composer.is_mounted else "")
+
+    app.first_paint_work.before_keys.append(urgent_work)
     display = app._display
 
     def written(screen: Any, renderable: Any) -> None:
@@ -48,5 +55,37 @@ async def test_keys_typed_at_the_first_frame_are_drawn_before_the_after_paint_wo
         await wait_for(pilot, lambda: bool(at_work) and app.is_idle
                        and bool(app.screen.query("Footer")))
         assert at_work == ["order"], (at_work, drawn)
+        assert before == [""]
         assert app.chat.composer.text == "order"
         assert app.account.last_group().id == app.chat.entry.id  # the work did run after
+
+
+async def test_an_app_ended_at_its_first_frame_opens_the_same_group_at_the_next_start(
+        alice: User, bob: User, team: str) -> None:
+    """The last group's commit waits for the keys typed at the first frame; an app closed
+    before then (a window shut at once) still saves it as it ends."""
+    bob.ok("send", "team", "hello from bob")
+    account = StartAccount.open(alice.home, alice.hub)
+    assert account.last_group().id != team
+    app = build_app(cast("Any", account), "team")
+    at_first_frame_with_messages(app, lambda screen: app.exit())
+    async with app.run_test(size=(120, 30)):
+        pass
+    assert app.first_paint_work is not None and not app.first_paint_work.tasks_ran
+    assert StartAccount.open(alice.home, alice.hub).last_group().id == team
+
+
+async def test_a_group_switched_to_at_the_first_frame_stays_the_last_group(
+        alice: User, bob: User, team: str) -> None:
+    """A switch typed at the first frame saves its group before the after-paint work runs:
+    that work must not put back the group opened first."""
+    bob.ok("send", "team", "hello from bob")
+    app = build_app(cast("Any", StartAccount.open(alice.home, alice.hub)), "team")
+    personal = app.account.entries()[0].id
+    at_first_frame_with_messages(app, lambda screen: app.post_message(
+        events.Key("alt+1", None)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.chat.entry.id == personal and app.is_idle
+                       and bool(app.screen.query("Footer"))
+                       and app.first_paint_work is not None and app.first_paint_work.tasks_ran)
+    assert StartAccount.open(alice.home, alice.hub).last_group().id == personal

@@ -140,7 +140,7 @@ def test_an_app_that_ends_before_its_tasks_after_the_first_frame_keeps_its_rules
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     script = SCRIPT.replace("parses = []\n", "parses = []\n"
                             "import peers_tui.startup as startup\n"
-                            "startup._remember = lambda *args: None  # ended before it ran\n")
+                            "startup.FirstPaintWork.run = lambda self: None  # ended before it ran\n")
     result = subprocess.run([sys.executable, "-c", script, str(alice.home), str(alice.hub)],
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
