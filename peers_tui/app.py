@@ -4,7 +4,6 @@ request message to the service that does the work (see peers_tui/messages.py).""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
