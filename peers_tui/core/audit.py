@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from peers_tui.core.bulk_verify import Progress
 
 
+PLACES_SQL = ('SELECT author, author_seq, typeof(author) = \'text\' AND typeof(author_seq) = '
+              '\'integer\' FROM "{table}"')
+
+
 class Chains(NamedTuple):
     """What Audit._chains read of the file while the workers judged the messages."""
 
@@ -122,7 +126,15 @@ class Audit:
         rows set aside there (see _chain_gaps)."""
         positions: dict[str, list[int]] = {}
         for table in (Message, Invite):
-            for author, aseq in tuples(table.select(table.author, table.author_seq)):
+            # Read plainly, as Peewee's tuples would give them: a row whose two values have
+            # the declared types as stored reads the same raw; only the others pay for the
+            # fields' conversions (as bulk_verify reads rows). Through Peewee every row paid:
+            # ~1.3 s more of `peers verify`'s CPU at 1,000,000 rows, beside its workers.
+            author_value, seq_value = table.author.python_value, table.author_seq.python_value
+            for author, aseq, plain in self.file.db.execute_sql(PLACES_SQL.format(
+                    table=table._meta.table_name)):
+                if not plain:
+                    author, aseq = author_value(author), seq_value(aseq)
                 if isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool):
                     positions.setdefault(author, []).append(aseq)
         crowded = {(author, seq) for author, seqs in positions.items()

@@ -245,3 +245,36 @@ def test_a_window_keeps_nothing_and_the_next_still_finds_its_chain(
     opened_records.forget()
     assert bulk_verify.check_messages(store, roster, workers=0) == whole
     assert opened_records.opened(str(lines[0])) is None and not opened_records._by_text
+
+
+def test_the_places_read_plainly_are_what_peewee_reads(alice: User):
+    """`Audit._chains` reads every row's (author, author_seq) with plain SQL, converting only
+    rows whose stored types are not the declared ones: the places (and so the chain gaps
+    verify names) must be exactly those Peewee's field conversions gave, retyped rows included."""
+    from peers_tui.core.models import Invite, Message, tuples
+
+    group_id = alice.ok("create", "g").out.strip()
+    for n in range(6):
+        alice.ok("send", "g", f"line {n}")
+    account = Account(alice.home, alice.hub)
+    store = account.store(account.resolve("g"))
+    with sqlite3.connect(alice.hub / f"{group_id}.db") as db:
+        rows = [rowid for (rowid,) in db.execute("SELECT rowid FROM message ORDER BY rowid")]
+        # (the columns' affinities turn a number's text back into an integer, and an
+        # integer author into text: these are the types that stay as written)
+        retyped = ["author_seq + 0.5", "CAST(author_seq AS BLOB)", "'x' || author_seq"]
+        for rowid, value in zip(rows[1:], retyped):
+            db.execute(f"UPDATE message SET author_seq = {value} WHERE rowid = ?", (rowid,))
+        db.execute("UPDATE message SET author = CAST('blob-author' AS BLOB) WHERE rowid = ?",
+                   (rows[-1],))
+        [(stored,)] = db.execute("SELECT typeof(author) FROM message WHERE rowid = ?", (rows[-1],))
+        assert stored == "blob"
+    with store.file.session():
+        expected: dict[str, list[int]] = {}
+        for table in (Message, Invite):
+            for author, aseq in tuples(table.select(table.author, table.author_seq)):
+                if isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool):
+                    expected.setdefault(author, []).append(aseq)
+        chains = store.audit._chains(store.roster())
+    assert chains.positions == expected
+    assert "blob-author" in expected  # a blob author reads as text through the field
