@@ -9,11 +9,10 @@ permissions.py) is told to that leaf at once, on `_INBOX_<leaf>.peers-refused`, 
 leaf's own inbox prefix, where no leaf nor local user may publish: a refusal goes to the
 host its record came from alone (the group, the record's table, hash, claimed id, reason).
 
-The leaf: a notice is kept in its ledger (`refused_at_hub`), the row found by the id claimed
-and matched by its record's hash; `relay status` counts them, `relay rejected` lists them,
-`.link.json` carries each group's count and ids (`peers groups`, the apps). A record that
-comes back in `PEERS_FED` is no longer refused; one told again keeps its last reason.
-Missed notices: `ask`.
+The leaf: a notice is kept in its ledger (`refused_at_hub`), the row found by the id claimed and
+matched by its record's hash; `relay status` counts them, `relay rejected` lists them, `.link.json`
+carries each group's count and ids (`peers groups`, the apps). A record that comes back in
+`PEERS_FED` is no longer refused; one told again keeps its last reason. Missed ones: `ask`.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
 from peers_tui.relay.hub_cut import CutBudget
 from peers_tui.relay.leaf_mac import HEADER, mac, proven
+from peers_tui.relay.quarantine import kept_record
 
 TAIL = "peers-refused"
 NOTICE, ANSWER = b"notice", b"answer"  # what a MAC proves (leaf_mac.py): one, or an answer
@@ -45,6 +45,7 @@ ASKED_KEY = "refused_asked"  # in the leaf's positions: the hub's time of the la
 KEEP = 1000        # records kept here with their reason; past it counted only
 SHOWN_IDS = 256    # message ids of one group in .link.json (the newest)
 HASH = re.compile(r"[0-9a-f]{64}")
+Found = tuple[str | None, str | None]  # (a message id, its record): _row
 MESSAGE_ID = re.compile(r"[0-9A-Za-z]{1,40}")
 COUNT_KEY = "refused_at_hub"  # in the ledger's positions: every notice counted
 SCHEMA = """
@@ -255,7 +256,7 @@ class HeardRefusals:
             self.db.execute("UPDATE refused_at_hub SET reason = ? WHERE hash = ? AND group_id = ?",
                             (reason, digest, group_id))
             return
-        found, text = (None, None) if claimed is None else _row(self.hub, group_id, claimed, digest)
+        found, text = _row(self.hub, self.db, group_id, claimed, digest) if claimed else (None, None)
         nested = self.db.in_transaction
         if not nested:
             self.db.execute("BEGIN IMMEDIATE")
@@ -297,8 +298,8 @@ class HeardRefusals:
                      tuple(record for _, record in rows))
 
 
-def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | None, str | None]:
-    """(the id, the record) of this host's row with that id whose record has that hash."""
+def _row(hub: Path, ledger: sqlite3.Connection, group_id: str, message_id: str, digest: str) -> Found:
+    """(id, record) of this host's row of that id and hash, or the quarantine's (a cut's)."""
     from peers_tui.core.raw_values import text_of
 
     path = hub / f"{group_id}.db"
@@ -312,7 +313,7 @@ def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | 
             db.close()
     except sqlite3.Error:
         return None, None
-    text = text_of(row[0]) if row is not None else None
+    text = text_of(row[0]) if row is not None else kept_record(ledger, group_id, digest)
     return (message_id, text) if isinstance(text, str) and record_hash(text) == digest else (None, None)
 
 
