@@ -34,7 +34,6 @@ from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
 from peers_tui.relay.hub_cut import CutBudget
 from peers_tui.relay.leaf_mac import HEADER, mac, proven
-from peers_tui.relay.quarantine import kept_record
 
 TAIL = "peers-refused"
 NOTICE, ANSWER = b"notice", b"answer"  # what a MAC proves (leaf_mac.py): one, or an answer
@@ -45,9 +44,10 @@ ASKED_KEY = "refused_asked"  # in the leaf's positions: the hub's time of the la
 KEEP = 1000        # records kept here with their reason; past it counted only
 SHOWN_IDS = 256    # message ids of one group in .link.json (the newest)
 HASH = re.compile(r"[0-9a-f]{64}")
-Found = tuple[str | None, str | None]  # (a message id, its record): _row
 MESSAGE_ID = re.compile(r"[0-9A-Za-z]{1,40}")
 COUNT_KEY = "refused_at_hub"  # in the ledger's positions: every notice counted
+# A notice's record (whose: refused_by): its row's, else the quarantine's (taken out here first)
+_RECORD = "COALESCE(record, (SELECT q.record FROM quarantine AS q WHERE q.hash = r.hash AND q.group_id = r.group_id))"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS refused_at_hub (hash TEXT NOT NULL, group_id TEXT NOT NULL,
     tbl TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL, message_id TEXT,
@@ -256,7 +256,7 @@ class HeardRefusals:
             self.db.execute("UPDATE refused_at_hub SET reason = ? WHERE hash = ? AND group_id = ?",
                             (reason, digest, group_id))
             return
-        found, text = _row(self.hub, self.db, group_id, claimed, digest) if claimed else (None, None)
+        found, text = (None, None) if claimed is None else _row(self.hub, group_id, claimed, digest)
         nested = self.db.in_transaction
         if not nested:
             self.db.execute("BEGIN IMMEDIATE")
@@ -292,14 +292,14 @@ class HeardRefusals:
         self._tell(envelope.group_id)
 
     def _tell(self, group_id: str) -> None:
-        rows = self.db.execute("SELECT message_id, record FROM refused_at_hub WHERE group_id = ?"
-                               " ORDER BY at DESC", (group_id,)).fetchall()  # (records: whose)
+        rows = self.db.execute(f"SELECT message_id, {_RECORD} FROM refused_at_hub AS r WHERE"
+                               " group_id = ? ORDER BY at DESC", (group_id,)).fetchall()
         self.changed(group_id, len(rows), tuple(str(m) for m, _ in rows if m)[:SHOWN_IDS],
                      tuple(record for _, record in rows))
 
 
-def _row(hub: Path, ledger: sqlite3.Connection, group_id: str, message_id: str, digest: str) -> Found:
-    """(id, record) of this host's row of that id and hash, or the quarantine's (a cut's)."""
+def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | None, str | None]:
+    """(the id, the record) of this host's row with that id whose record has that hash."""
     from peers_tui.core.raw_values import text_of
 
     path = hub / f"{group_id}.db"
@@ -313,7 +313,7 @@ def _row(hub: Path, ledger: sqlite3.Connection, group_id: str, message_id: str, 
             db.close()
     except sqlite3.Error:
         return None, None
-    text = text_of(row[0]) if row is not None else kept_record(ledger, group_id, digest)
+    text = text_of(row[0]) if row is not None else None
     return (message_id, text) if isinstance(text, str) and record_hash(text) == digest else (None, None)
 
 

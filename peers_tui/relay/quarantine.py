@@ -154,15 +154,6 @@ def refused_in(db: sqlite3.Connection, group_id: str) -> set[str]:
         "SELECT hash FROM quarantine WHERE group_id = ?", (group_id,))}
 
 
-def kept_record(db: sqlite3.Connection, group_id: str, digest: str) -> str | None:
-    """The text of the group's record with this hash that the quarantine keeps, or None: a
-    record this host took out of its file itself (a post a cut voided) before the hub told
-    it of its refusal, whose author the notice then named from here (hub_refusals)."""
-    row = db.execute("SELECT record FROM quarantine WHERE hash = ? AND group_id = ? LIMIT 1",
-                     (digest, group_id)).fetchone()
-    return str(row[0]) if row is not None else None
-
-
 def restore(db: sqlite3.Connection, group_id: str, hashes: set[str], how: str) -> int:
     """The group's refusals of these records (by any host) are no longer so: each record now
     stands genuine in this host's file (`peers relay refetch` put its row back from its
