@@ -32,13 +32,13 @@ Format (JSON object, version 1):
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.process_state import process_exists, process_runs
 from peers_tui.core.relay_file import (
     RELAY_DIR, read_relay_json, relay_owner, write_relay_file,
 )
@@ -139,25 +139,26 @@ class LinkState:
 
     def alive(self, now: float | None = None) -> bool:
         """The relay that wrote this still runs: it said so, not too long ago, and its
-        process exists (one of another user is alive too: EPERM)."""
+        process exists and has not died (core.process_state; one of another user is alive
+        too: EPERM)."""
         now = time.time() if now is None else now
         if not self.running or now - self.updated > STALE_AFTER or self.pid <= 0:
             return False
         return process_exists(self.pid)
 
+    def answers(self, now: float | None = None) -> bool:
+        """`alive`, unless its process is stopped (SIGSTOP) and has missed a HEARTBEAT: what
+        users are shown. The file of a stopped relay looked fresh for STALE_AFTER, and the
+        TUI said `⇅ hub ✓` and `peers groups` `✓` that long while nothing moved (the 27th
+        acceptance pass); now as long as `peers relay status` took (hub_reach.STALE_STATUS).
+        A stop of a moment is not shown; a membership change goes through its server (alive)."""
+        now = time.time() if now is None else now
+        if not self.alive(now):
+            return False
+        return now - self.updated <= HEARTBEAT or process_runs(self.pid)
+
     def group(self, group_id: str) -> GroupSync | None:
         return self.groups.get(group_id)
-
-
-def process_exists(pid: int) -> bool:
-    """Whether process `pid` exists (one of another Unix user too: EPERM)."""
-    try:
-        os.kill(pid, 0)
-    except PermissionError:
-        return True
-    except (OSError, OverflowError):
-        return False
-    return True
 
 
 _SYNC_FIELDS = tuple(f.name for f in fields(GroupSync))

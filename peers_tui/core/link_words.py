@@ -71,7 +71,7 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
     if not configured:
         return ""
     now = time.time() if now is None else now
-    if state is None or not state.alive(now):
+    if state is None or not state.answers(now):
         return f"⇅ {not_running(state, now, silent)}" + (f" · {stopped} unsent" if stopped else "")
     unsent = state.unsent
     if state.up and state.hub_relay_silent is not None:  # its server answers, nothing more
@@ -121,7 +121,7 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
     if not configured:
         return ""
     now = time.time() if now is None else now
-    if state is None or not state.alive(now):
+    if state is None or not state.answers(now):
         unsent = stopped() if stopped is not None else 0
         return not_running(state, now, silent) + (f", {unsent} unsent" if unsent else "")
     sync = state.group(group_id)

@@ -79,7 +79,7 @@ def sync_column(groups: Sequence[Place], history: Callable[[str], FileHistory | 
         if hub not in hubs:
             configured = relay_configured(hub)
             read = read_link_state(hub) if configured else None
-            alive = read is not None and read.alive()
+            alive = read is not None and read.answers()
             hubs[hub] = (configured, read, alive)
             if configured and not alive and lock_holder(hub) is not None:
                 silent.add(hub)

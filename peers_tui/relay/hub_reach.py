@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peers_tui.core.link_state import process_exists
+from peers_tui.core.process_state import process_exists
 from peers_tui.relay.config import ago, relay_dir
 
 STALE_STATUS = 5.0  # a running relay writes its status more often than this (runner.py)
@@ -23,7 +23,9 @@ NOT_RUNNING = "this host's relay is not running (start it: peers relay)"
 
 
 def relay_alive(status: dict[str, Any]) -> bool:
-    """The relay that wrote `status` runs: it said so, not long ago, and its process exists."""
+    """The relay that wrote `status` runs: it said so, not long ago, and its process exists
+    and has not died (a zombie not reaped yet: core.process_state). One stopped (SIGSTOP) for
+    less than STALE_STATUS still passes a membership change on: its server does."""
     try:
         recent = time.time() - float(status.get("updated", 0)) < STALE_STATUS
     except (TypeError, ValueError):

@@ -9,11 +9,10 @@ permissions.py) is told to that leaf at once, on `_INBOX_<leaf>.peers-refused`, 
 leaf's own inbox prefix, where no leaf nor local user may publish: a refusal goes to the
 host its record came from alone (the group, the record's table, hash, claimed id, reason).
 
-The leaf: a notice is kept in its ledger (`refused_at_hub`), the row found by the id claimed
-and matched by its record's hash; `relay status` counts them, `relay rejected` lists them,
-`.link.json` carries each group's count and ids (`peers groups`, the apps). A record that
-comes back in `PEERS_FED` is no longer refused; one told again keeps its last reason.
-Missed notices: `ask`.
+The leaf: a notice is kept in its ledger (`refused_at_hub`), the row found by the id claimed and
+matched by its record's hash; `relay status` counts them, `relay rejected` lists them, `.link.json`
+carries each group's count and ids (`peers groups`, the apps). A record that comes back in
+`PEERS_FED` is no longer refused; one told again keeps its last reason. Missed ones: `ask`.
 """
 
 from __future__ import annotations
@@ -47,6 +46,8 @@ SHOWN_IDS = 256    # message ids of one group in .link.json (the newest)
 HASH = re.compile(r"[0-9a-f]{64}")
 MESSAGE_ID = re.compile(r"[0-9A-Za-z]{1,40}")
 COUNT_KEY = "refused_at_hub"  # in the ledger's positions: every notice counted
+# A notice's record (whose: refused_by): its row's, else the quarantine's (taken out here first)
+_RECORD = "COALESCE(record, (SELECT q.record FROM quarantine AS q WHERE q.hash = r.hash AND q.group_id = r.group_id))"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS refused_at_hub (hash TEXT NOT NULL, group_id TEXT NOT NULL,
     tbl TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL, message_id TEXT,
@@ -291,8 +292,8 @@ class HeardRefusals:
         self._tell(envelope.group_id)
 
     def _tell(self, group_id: str) -> None:
-        rows = self.db.execute("SELECT message_id, record FROM refused_at_hub WHERE group_id = ?"
-                               " ORDER BY at DESC", (group_id,)).fetchall()  # (records: whose)
+        rows = self.db.execute(f"SELECT message_id, {_RECORD} FROM refused_at_hub AS r WHERE"
+                               " group_id = ? ORDER BY at DESC", (group_id,)).fetchall()
         self.changed(group_id, len(rows), tuple(str(m) for m, _ in rows if m)[:SHOWN_IDS],
                      tuple(record for _, record in rows))
 

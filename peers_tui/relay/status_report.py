@@ -17,6 +17,7 @@ import json
 import sys
 from typing import Any
 
+from peers_tui.core.process_state import STOPPED, process_state
 from peers_tui.core.text import inert
 from peers_tui.paths import home_dir, hub_dir
 from peers_tui.relay import held
@@ -34,7 +35,7 @@ EXIT_UNKNOWN = 4
 def cmd_relay_status(args: argparse.Namespace) -> int:
     """What the relay reports; not running: one line on stderr (after the JSON) and exit 3."""
     hub = hub_dir(home_dir(args.home), args.hub)
-    status = read_status(hub)
+    status = stopped_said(read_status(hub))
     check_private(hub)
     to_send, to_sign = held.counts(hub)
     if to_send or to_sign:  # a leaf's handle changes kept while the hub was unreachable
@@ -137,10 +138,24 @@ def refetched_line(refetched: object) -> str | None:
     return "fetched back from the hub (rows gone from this host's file): " + "; ".join(parts)
 
 
+def stopped_said(status: dict[str, Any]) -> dict[str, Any]:
+    """A silent relay stopped with SIGSTOP is said to be (`--json`: `"stopped": true` beside
+    `"silent_pid"`), not "stopped or stuck, or cannot write" (the 27th acceptance pass)."""
+    pid = status.get("silent_pid")
+    if isinstance(pid, int) and pid > 0 and process_state(pid) in STOPPED:
+        status["stopped"] = True
+    return status
+
+
 def not_running_line(status: dict[str, Any]) -> str:
     """"relay not running on this host B (leaf; last seen 3m07s ago)"."""
     seen = status.get("last_seen")
     when = f"last seen {ago(seen)} ago" if isinstance(seen, (int, float)) else "never started"
+    if "silent_pid" in status and status.get("stopped"):
+        pid = status["silent_pid"]
+        return (f"the relay of this host {status.get('host')} ({status.get('role')}) runs "
+                f"(pid {pid}) but has reported nothing for {ago(seen)}: it is stopped (SIGSTOP; "
+                f"'kill -CONT {pid}' resumes it), nothing is sent or received until then")
     if "silent_pid" in status:
         return (f"the relay of this host {status.get('host')} ({status.get('role')}) runs "
                 f"(pid {status['silent_pid'] or '?'}) but has reported nothing "

@@ -137,7 +137,7 @@ class LinkWatch:
             self.state = read_link_state(self.hub)
             self._show_marks()
             self._resolve_hosts()
-        if self.state is None or not self.state.alive():  # the relay counts no more
+        if self.state is None or not self.state.answers():  # the relay counts no more
             from peers_tui.core.relay_lock import lock_holder
             self.silent = lock_holder(self.hub) is not None  # an open and a flock: ~20 us
             self._count_stopped()
