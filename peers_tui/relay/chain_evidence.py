@@ -49,6 +49,7 @@ from peers_tui.relay.altered_rows import (
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
+from peers_tui.relay.walk_turns import WALK_TURN, Walked, moved_before
 
 
 def _link(text: str) -> tuple[str, int, str] | None:
@@ -72,7 +73,8 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
                     refused: list[tuple[Envelope, str]],
                     refused_here: Callable[[str], bool] | None,
                     roster: Roster | None = None, kept: list[Envelope] | None = None,
-                    reason_here: Callable[[str], str | None] | None = None) -> int:
+                    reason_here: Callable[[str], str | None] | None = None,
+                    bound: int | None = WALK_TURN) -> Walked:
     """Move the void records of this host's file that a record about to be shipped names as
     its predecessor into `fork_evidence` (inside the scan's session); how many moved.
     A predecessor is void when this relay refused it: in this scan (`refused`) or before
@@ -82,7 +84,8 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     the file, whose record is genuine (altered_rows.py), stays in the log and its record goes
     to `kept`, to be shipped as what it is. `reason_here`: the reason this relay refused a
     record before (its quarantine), so that a row refused for what its record says for good
-    is not judged again (`_settled`).
+    is not judged again (`_settled`). At most `bound` records move in one scan turn; a walk
+    stopped there goes on at the next (walk_turns.py: through records it moved already).
 
     One walk, one transaction and one `note_deletion` (a run of N void records once cost N
     commits, N rewrites of the group's notes file and N x N effects judged: docs/relay.md,
@@ -92,19 +95,26 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     # records of one place are a fork, and both are shipped as one).
     places = {(link[0], link[1]) for link in links if link is not None}
     refused_now = {envelope.hash: why for envelope, why in refused}
-    moved, begun = 0, False
+    moved, tried, begun, through = 0, 0, False, True
     with ExitStack() as walk:
         while links:  # a void record moved names its predecessor in turn: a run of them goes
             link = links.pop()
             if link is None or link[1] == 1 or (link[0], link[1] - 1) in places:
                 continue
             author, aseq, aprev = link
-            if aprev in refused_now:
-                why: str | None = refused_now[aprev]
-            elif refused_here is not None and refused_here(aprev):
-                why = reason_here(aprev) if reason_here is not None else None
-            else:
+            now = aprev in refused_now
+            if not now and not (refused_here is not None and refused_here(aprev)):
                 continue
+            passed = moved_before(store.db, store.group_id, author, aseq - 1, aprev)
+            if passed is not None:  # moved by an earlier turn of this walk: on below it
+                places.add((author, aseq - 1))
+                links.append(_link(passed))
+                continue
+            if bound is not None and tried >= bound:
+                through = False  # the rest at the next turn (walk_turns.py)
+                break
+            tried += 1
+            why = refused_now[aprev] if now else reason_here(aprev) if reason_here else None
             if not begun:  # the walk's one transaction, begun where it first finds a record
                 walk.enter_context(store.db.atomic())
                 begun = True
@@ -120,7 +130,7 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
                 links.append(_link(found))
         if moved:
             deleted_tops.note_deletion(store.db)  # once, after the walk's deletes
-    return moved
+    return Walked(moved, through)
 
 
 # Reasons a record is refused that its own signed fields decide for every host whatever else
