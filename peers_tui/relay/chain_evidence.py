@@ -94,7 +94,7 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     # records of one place are a fork, and both are shipped as one).
     places = {(link[0], link[1]) for link in links if link is not None}
     refused_now = {envelope.hash: why for envelope, why in refused}
-    moved, tried, begun, through = 0, 0, False, True
+    moved, begun, through = 0, False, True
     with ExitStack() as walk:
         while links:  # a void record moved names its predecessor in turn: a run of them goes
             link = links.pop()
@@ -109,10 +109,9 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
                 places.add((author, aseq - 1))
                 links.append(_link(passed))
                 continue
-            if bound is not None and tried >= bound:
-                through = False  # the rest at the next turn (walk_turns.py)
+            if bound is not None and moved >= bound:  # moves, not looks: an altered genuine
+                through = False  # row stays where it is, and is met again at the next turn
                 break
-            tried += 1
             why = refused_now[aprev] if now else reason_here(aprev) if reason_here else None
             if not begun:  # the walk's one transaction, begun where it first finds a record
                 walk.enter_context(store.db.atomic())
