@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from peers_tui.core.chain_rules import own_record
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.raw import text_of
-from peers_tui.relay.position_pins import row_print
+from peers_tui.relay.position_pins import TABLES, row_print
 
 # Records moved in one scan turn: ~2 ms each (at load 1), about what the scan's judging of
 # its SCAN_LIMIT rows already holds the loop for.
@@ -56,12 +56,21 @@ def moved_before(db: Any, group_id: str, author: str, aseq: int, digest: str) ->
 
 def left_for_the_walk(scan: Any, db: Any, after_rowid: int, after_invite: int) -> None:
     """The scan whose walk stopped at its bound: its positions stay (the rows after them,
-    the genuine record naming the run among them, are read again at the next turn), pinned
-    as they are, and the next turn follows at once."""
-    scan.message_position, scan.invite_position = after_rowid, after_invite
+    the genuine record naming the run among them, are read again at the next turn), and the
+    next turn follows at once. A position on a row the walk just moved comes down to the row
+    below it that is left, pinned as it is: its pin gone, the next look took the rows as
+    deleted and written again and read the whole rest of the run again (each turn judged
+    what was left of it again: a turn's cost grew with the run, position_pins.py)."""
     connection = db.connection()
-    scan.prints = (row_print(connection, "msg", after_rowid),
-                   row_print(connection, "invite", after_invite))
+    positions = []
+    for kind, at in (("msg", after_rowid), ("invite", after_invite)):
+        table, column = TABLES[kind]
+        left = connection.execute(f"SELECT MAX({column}) FROM {table} WHERE {column} <= ?",
+                                  (at,)).fetchone()[0]
+        positions.append(int(left or 0))
+    scan.message_position, scan.invite_position = positions
+    scan.prints = (row_print(connection, "msg", positions[0]),
+                   row_print(connection, "invite", positions[1]))
     scan.more = True
 
 

@@ -9,6 +9,7 @@ once, before it (no host holds it without its predecessors: "history deleted")."
 from __future__ import annotations
 
 import math
+import sqlite3
 from pathlib import Path
 
 from peers_tui.relay.envelope import Envelope
@@ -22,15 +23,20 @@ from tests.conftest import User
 RUN = 2 * WALK_TURN + 40
 
 
-def turns(scanner: LocalScanner) -> list[list[Envelope]]:
+def turns(scanner: LocalScanner, db: Path) -> list[list[Envelope]]:
     """What each scan turn ships until the scanner has nothing more (as runner._publish_once
-    does: a turn that stops at a limit is followed by the next at once)."""
+    does: a turn that stops at a limit is followed by the next at once). After each, no row
+    of the run left in the file is past the scanner's position: the next turn reads the
+    record naming the run, not the run again (judging what is left of it at every turn)."""
     shipped = []
     while True:
         scanner.more = False
-        for _, fresh, commit in scanner.changes():
+        for group_id, fresh, commit in scanner.changes():
             shipped.append([e for e in fresh if e.table in ("msg", "invite", "evidence")])
             commit()
+            with sqlite3.connect(db) as conn:
+                [(top,)] = conn.execute("SELECT MAX(rowid) FROM message WHERE body LIKE 'void %'")
+            assert (top or 0) <= scanner.ledger.position(f"msg:{group_id}"), top
         if not scanner.more:
             return shipped
 
@@ -44,11 +50,11 @@ def test_a_long_void_run_goes_a_turn_at_a_time_and_the_record_naming_it_last(
     ledger = Ledger(tmp_path / "relay.db")
     scanner = LocalScanner(bob.hub, "B", ledger)
     try:
-        turns(scanner)
+        turns(scanner, db)
         forge_run(Forger(bob.home), db, team, target, RUN)
-        refused = turns(scanner)
+        refused = turns(scanner, db)
         bob.ok("send", "team", "bob's next")
-        walk = turns(scanner)
+        walk = turns(scanner, db)
     finally:
         scanner.close()
         ledger.db.close()
