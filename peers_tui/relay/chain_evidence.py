@@ -75,7 +75,8 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
                     reason_here: Callable[[str], str | None] | None = None,
                     bound: int | None = WALK_TURN) -> Walked:
     """Move the void records of this host's file that a record about to be shipped names as
-    its predecessor into `fork_evidence` (inside the scan's session); how many moved.
+    its predecessor into `fork_evidence` (inside the scan's session): how many moved, and
+    whether the walk is through (Walked).
     A predecessor is void when this relay refused it: in this scan (`refused`) or before
     (`refused_here`, its quarantine): asked only of a record whose predecessor this scan
     does not ship (mostly an author's first in the scan: a chain's records name each other).
