@@ -29,7 +29,7 @@ from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
 from peers_tui.core.message_rules import COLUMNS, columns_in_order
 from peers_tui.core.chain_rules import chain_fields
-from peers_tui.core.models import Invite, Message, tuples
+from peers_tui.core.models import Invite, Message
 from peers_tui.core.opened_records import columns_of, open_message
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
@@ -108,6 +108,7 @@ def invite_genuine_when_restored(store: GroupStore, text: Any, sig: Any, row_id:
 
 # An invite row at a place of its author's chain, by its columns or by its record's own (a
 # row whose author or place column was altered; invites are few, so the scan is cheap).
+_MESSAGES_AT = "SELECT id, record, sig FROM message WHERE author = ? AND author_seq = ?"
 _INVITES_AT = ("SELECT id, record, sig FROM invite WHERE (author = ?1 AND author_seq = ?2) OR ("
                "json_valid(record) AND json_extract(record, '$.a') = ?1"
                " AND json_extract(record, '$.aseq') = ?2)")
@@ -117,9 +118,7 @@ def rows_at(store: GroupStore, author: str, aseq: int) -> list[tuple[bool, Any, 
     """(a message row?, its id, its record's text, its signature) of each message or invite
     row of this file holding a record of `author` at `aseq` (inside the store's session)."""
     found: list[tuple[bool, Any, str, Any]] = []
-    for row_id, text, sig in tuples(Message.select(Message.id, Message.record, Message.sig)
-                                    .where((Message.author == author)
-                                           & (Message.author_seq == aseq))):
+    for row_id, text, sig in store.db.execute_sql(_MESSAGES_AT, (author, aseq)).fetchall():
         found.append((True, row_id, text_of(text), sig))
     for row_id, text, sig in store.db.execute_sql(_INVITES_AT, (author, aseq)).fetchall():
         found.append((False, row_id, text_of(text), sig))

@@ -36,8 +36,7 @@ from peers_tui.core.chain_rules import CHAINED_KINDS, chain_fields, non_member, 
 from peers_tui.core.encoding import record_hash
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership import Roster
-from peers_tui.core.message_rules import COLUMNS, columns_in_order
-from peers_tui.core.models import ForkEvidence, Invite, Message
+from peers_tui.core.message_rules import COLUMNS
 from peers_tui.core.opened_records import opened
 from peers_tui.core.raw import text_of
 from peers_tui.core.records import RecordError, open_record
@@ -49,6 +48,7 @@ from peers_tui.relay.altered_rows import (
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
+from peers_tui.relay.walk_turns import WALK_TURN, Walked, moved_before
 
 
 def _link(text: str) -> tuple[str, int, str] | None:
@@ -72,9 +72,11 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
                     refused: list[tuple[Envelope, str]],
                     refused_here: Callable[[str], bool] | None,
                     roster: Roster | None = None, kept: list[Envelope] | None = None,
-                    reason_here: Callable[[str], str | None] | None = None) -> int:
+                    reason_here: Callable[[str], str | None] | None = None,
+                    bound: int | None = WALK_TURN) -> Walked:
     """Move the void records of this host's file that a record about to be shipped names as
-    its predecessor into `fork_evidence` (inside the scan's session); how many moved.
+    its predecessor into `fork_evidence` (inside the scan's session): how many moved, and
+    whether the walk is through (Walked).
     A predecessor is void when this relay refused it: in this scan (`refused`) or before
     (`refused_here`, its quarantine): asked only of a record whose predecessor this scan
     does not ship (mostly an author's first in the scan: a chain's records name each other).
@@ -82,7 +84,8 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     the file, whose record is genuine (altered_rows.py), stays in the log and its record goes
     to `kept`, to be shipped as what it is. `reason_here`: the reason this relay refused a
     record before (its quarantine), so that a row refused for what its record says for good
-    is not judged again (`_settled`).
+    is not judged again (`_settled`). At most `bound` records move in one scan turn; a walk
+    stopped there goes on at the next (walk_turns.py: through records it moved already).
 
     One walk, one transaction and one `note_deletion` (a run of N void records once cost N
     commits, N rewrites of the group's notes file and N x N effects judged: docs/relay.md,
@@ -92,19 +95,25 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     # records of one place are a fork, and both are shipped as one).
     places = {(link[0], link[1]) for link in links if link is not None}
     refused_now = {envelope.hash: why for envelope, why in refused}
-    moved, begun = 0, False
+    moved, begun, through = 0, False, True
     with ExitStack() as walk:
         while links:  # a void record moved names its predecessor in turn: a run of them goes
             link = links.pop()
             if link is None or link[1] == 1 or (link[0], link[1] - 1) in places:
                 continue
             author, aseq, aprev = link
-            if aprev in refused_now:
-                why: str | None = refused_now[aprev]
-            elif refused_here is not None and refused_here(aprev):
-                why = reason_here(aprev) if reason_here is not None else None
-            else:
+            now = aprev in refused_now
+            if not now and not (refused_here is not None and refused_here(aprev)):
                 continue
+            passed = moved_before(store.db, store.group_id, author, aseq - 1, aprev)
+            if passed is not None:  # moved by an earlier turn of this walk: on below it
+                places.add((author, aseq - 1))
+                links.append(_link(passed))
+                continue
+            if bound is not None and moved >= bound:  # moves, not looks: an altered genuine
+                through = False  # row stays where it is, and is met again at the next turn
+                break
+            why = refused_now[aprev] if now else reason_here(aprev) if reason_here else None
             if not begun:  # the walk's one transaction, begun where it first finds a record
                 walk.enter_context(store.db.atomic())
                 begun = True
@@ -120,7 +129,7 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
                 links.append(_link(found))
         if moved:
             deleted_tops.note_deletion(store.db)  # once, after the walk's deletes
-    return moved
+    return Walked(moved, through)
 
 
 # Reasons a record is refused that its own signed fields decide for every host whatever else
@@ -141,8 +150,14 @@ def _settled(store: GroupStore, message: bool, text: str, sig: object, row_key: 
     columns = own_columns(store, text, sig, str(row_key))
     if columns is None:
         return False
-    row = Message.get_or_none(Message.id == row_key)
-    return row is not None and columns_in_order(row) == tuple(columns[n] for n in COLUMNS)
+    row = store.db.execute_sql(_COLUMNS_OF_ROW, (row_key,)).fetchone()
+    return row is not None and tuple(row) == tuple(columns[n] for n in COLUMNS)
+
+
+# The row's columns as stored (Peewee's get_or_none built its query anew each time, ~1.6 ms:
+# docs/relay.md, "The void walk a turn at a time"). A column stored under another type than
+# its record's compares unequal here (Peewee converted it): judged again, as an altered row.
+_COLUMNS_OF_ROW = f"SELECT {', '.join(COLUMNS)} FROM message WHERE id = ?"
 
 
 def _move(store: GroupStore, author: str, aseq: int, digest: str,
@@ -154,26 +169,26 @@ def _move(store: GroupStore, author: str, aseq: int, digest: str,
         if not isinstance(text, str) or record_hash(text) != digest:
             continue
         record = own_record(author, aseq, text, sig, store.group_id)
-        if record is None or _above_a_hole(author, aseq):
+        if record is None or _above_a_hole(store, author, aseq):
             return None
         if roster is not None and not _settled(store, message, text, sig, row_key, why) and (
                 genuine_when_restored(store, roster, text, sig, str(row_key)) if message
                 else invite_genuine_when_restored(store, text, sig, row_key)):
             return Envelope(store.group_id, "msg" if message else "invite",
                             record.text, record.sig, None, "")
-        table, key = (Message, Message.id) if message else (Invite, Invite.id)
         if message:
             found = store.db.execute_sql("SELECT rowid FROM message WHERE id = ?",
                                          (row_key,)).fetchone()
             if found is not None:
                 search.unindex(store.db, found[0])
-        table.delete().where(key == row_key).execute()
+        store.db.execute_sql(f"DELETE FROM {'message' if message else 'invite'} WHERE id = ?",
+                             (row_key,))
         keep_as_evidence(record)
         return record.text
     return None
 
 
-def _above_a_hole(author: str, aseq: int) -> bool:
+def _above_a_hole(store: GroupStore, author: str, aseq: int) -> bool:
     """Whether no row at all holds the place below `aseq` in the author's chain: the record
     there was deleted from this file (a row refused for that alone is no void record: every
     other host holds its predecessor and takes it as genuine; moved, a record this host had
@@ -182,9 +197,11 @@ def _above_a_hole(author: str, aseq: int) -> bool:
     void everywhere, and carried as evidence as before."""
     if aseq <= 1:
         return False
-    return not any(table.select(table.id).where((table.author == author)
-                                                & (table.author_seq == aseq - 1)).exists()
-                   for table in (Message, Invite, ForkEvidence))
+    return store.db.execute_sql(_HELD_BELOW, (author, aseq - 1)).fetchone() is None
+
+
+_HELD_BELOW = " UNION ALL ".join(f"SELECT 1 FROM {table} WHERE author = ?1 AND author_seq = ?2"
+                                 for table in ("message", "invite", "fork_evidence")) + " LIMIT 1"
 
 
 def keep_evidence(store: GroupStore, envelope: Envelope, touched: set[str],

@@ -40,6 +40,7 @@ from peers_tui.relay.position_pins import last_print
 from peers_tui.relay.quarantine import RefusedHere
 from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
+from peers_tui.relay.walk_turns import left_for_the_walk
 
 SCAN_LIMIT = 2000
 UNCARRIED = rows_at_sql(("message", "invite"))  # (_uncarried)
@@ -195,12 +196,16 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         # A void record a genuine one names goes to fork_evidence first (chain_evidence.py).
         # ...but an altered row whose record is genuine stays, its record shipped (altered_rows).
         kept: list[Envelope] = []
-        move_named_void(store, [e for _, e in chained], scan.refused, refused_here, roster, kept,
-                        refused_here.reason if isinstance(refused_here, RefusedHere) else None)
+        walked = move_named_void(store, [e for _, e in chained], scan.refused, refused_here,
+                                 roster, kept, refused_here.reason
+                                 if isinstance(refused_here, RefusedHere) else None)
+        if not walked.through:  # only the run's evidence now, the rest after it (walk_turns)
+            chained, kept = [], []
+            left_for_the_walk(scan, store.db, after_rowid, after_invite)
         chained.extend((_order(e), replace(e, origin=origin)) for e in kept
                        if known is None or not known(e.hash))
         chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
-        if isinstance(refused_here, RefusedHere):  # rows put back by `relay refetch`
+        if isinstance(refused_here, RefusedHere) and walked.through:  # put back by `relay refetch`
             shipped = {e.hash for _, e in chained}
             chained.extend((_order(e), e) for e in genuine_again(store, roster, [
                 e for e in refused_here.restored() if e.hash not in shipped
