@@ -67,6 +67,31 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def parsers_built_once_per_thread() -> Iterator[None]:
+    """The command line's parsers built once per thread and set of command modules, as a
+    real `peers` process builds them once, instead of at every command a test runs in this
+    process: `relay status` (what the relay tests' waits look at, dozens of times a test) took
+    ~3 ms of CPU, 2 of them building the relay's parsers (docs/performance.md, "Test suite
+    time, ninth pass"). Per thread: a parse in intermixed mode alters its parser while it
+    runs. Tests that compare parsers build their own (`build_parser` imported by name)."""
+    import threading
+
+    from peers_tui.cli import parser
+
+    build, kept = parser.build_parser, threading.local()
+
+    def built_once(modules: tuple[str, ...] = parser.COMMAND_MODULES):  # type: ignore[no-untyped-def]
+        by_modules = kept.__dict__.setdefault("by_modules", {})
+        if modules not in by_modules:
+            by_modules[modules] = build(modules)
+        return by_modules[modules]
+
+    parser.build_parser = built_once  # type: ignore[assignment]
+    yield
+    parser.build_parser = build  # type: ignore[assignment]
+
+
 @pytest.fixture(autouse=True)
 def pilot_starts_with_the_composer(monkeypatch: pytest.MonkeyPatch) -> None:
     """A test's Pilot waits, as for the screen, until the chat screen's composer is mounted:
