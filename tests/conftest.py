@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,15 +82,15 @@ def parsers_built_once_per_thread() -> Iterator[None]:
 
     build, kept = parser.build_parser, threading.local()
 
-    def built_once(modules: tuple[str, ...] = parser.COMMAND_MODULES):  # type: ignore[no-untyped-def]
+    def built_once(modules: tuple[str, ...] = parser.COMMAND_MODULES) -> tuple[Any, Any]:
         by_modules = kept.__dict__.setdefault("by_modules", {})
         if modules not in by_modules:
             by_modules[modules] = build(modules)
         return by_modules[modules]
 
-    parser.build_parser = built_once  # type: ignore[assignment]
+    parser.build_parser = built_once
     yield
-    parser.build_parser = build  # type: ignore[assignment]
+    parser.build_parser = build
 
 
 @pytest.fixture(autouse=True)
