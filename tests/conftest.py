@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +66,31 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         from tests.scheduling import WaitingAside
         return WaitingAside(config, log)
     return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parsers_built_once_per_thread() -> Iterator[None]:
+    """The command line's parsers built once per thread and set of command modules, as a
+    real `peers` process builds them once, instead of at every command a test runs in this
+    process: `relay status` (what the relay tests' waits look at, dozens of times a test) took
+    ~3 ms of CPU, 2 of them building the relay's parsers (docs/performance.md, "Test suite
+    time, ninth pass"). Per thread: a parse in intermixed mode alters its parser while it
+    runs. Tests that compare parsers build their own (`build_parser` imported by name)."""
+    import threading
+
+    from peers_tui.cli import parser
+
+    build, kept = parser.build_parser, threading.local()
+
+    def built_once(modules: tuple[str, ...] = parser.COMMAND_MODULES) -> tuple[Any, Any]:
+        by_modules = kept.__dict__.setdefault("by_modules", {})
+        if modules not in by_modules:
+            by_modules[modules] = build(modules)
+        return by_modules[modules]
+
+    parser.build_parser = built_once
+    yield
+    parser.build_parser = build
 
 
 @pytest.fixture(autouse=True)

@@ -21,20 +21,22 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Look until `predicate` holds. Between looks, as long again as the last look took (20
-    ms at least, 0.2 s at most): most looks run a command in this process (`peers log --json`
-    ~30-60 ms), and looking again every 20 ms kept most of a core busy beside the relays the
-    test waits for (docs/performance.md, "Test suite time, sixth pass")."""
+    """Look until `predicate` holds. Between looks, as long again as the last look took, or
+    three times the CPU it took in this thread if that is longer (20 ms at least, 0.2 s at
+    most): most looks run a command in this process (`peers log --json` ~30-90 ms of CPU),
+    and looking again as soon as the last look's time had passed kept half a core busy
+    while the relays the test waits for worked (docs/performance.md, "Test suite time",
+    sixth and ninth passes). A look is seen at most 0.2 s late, as before."""
     deadline = time.monotonic() + timeout
     while True:
-        began = time.monotonic()
+        began, cpu = time.monotonic(), time.thread_time()
         value = predicate()
         if value:
             return value
         now = time.monotonic()
         if now > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(min(0.2, max(0.02, now - began)))
+        time.sleep(min(0.2, max(0.02, now - began, 3 * (time.thread_time() - cpu))))
 
 
 def join_arrived(user: User, code: str, timeout: float = 30.0) -> Any:
@@ -58,6 +60,8 @@ class Host:
     root: Path
     process: subprocess.Popen[str] | None = None
     users: dict[str, User] = field(default_factory=dict)
+    # A condition on the status found false, by name: the status file as it was then, and when.
+    false_at: dict[str, tuple[tuple[int, int, int] | None, float]] = field(default_factory=dict)
 
     @property
     def hub(self) -> Path:
@@ -85,8 +89,8 @@ class Host:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "peers_tui", "relay"], env=self.env(), text=True,
             stdout=subprocess.PIPE, stderr=open(self.root / "relay.err", "a"))
-        wait_for(lambda: self.status().get("running") or self.process.poll() is not None,
-                 what=f"the relay of {self.name}")
+        wait_for(lambda: self.process.poll() is not None or self.unless_unchanged(
+            "running", lambda: bool(self.status().get("running"))), what=f"the relay of {self.name}")
         assert self.process.poll() is None, self.stderr()
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -109,13 +113,45 @@ class Host:
     def nats_pid(self) -> int:
         return int((self.hub / ".relay" / "nats.pid").read_text())
 
+    def status_file(self) -> tuple[int, int, int] | None:
+        """The relay's status file as it is now (inode, mtime, size), None where there is none."""
+        try:
+            stat = (self.hub / ".relay" / "status.json").stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+    def unless_unchanged(self, name: str, condition: Callable[[], bool]) -> bool:
+        """`condition()`, a condition on `relay status` that only the status file can make
+        true (running, the link up); or False without asking when it was false at the last
+        look and the file has not changed since (it is replaced at every write), that look
+        less than a second ago. A relay's start or link waited on looked ~40 times a second
+        at ~3 ms of CPU each (`relay status` in this process, most of it building its
+        parser), though the file changes at most a few times a second (docs/performance.md,
+        "Test suite time, ninth pass"). What `relay status` adds to the file (the ledger's
+        counts, the lock's holder) or takes from it with time (a status gone stale, a dead
+        pid: not running, links down) can only make these false."""
+        stamp, now = self.status_file(), time.monotonic()
+        last = self.false_at.get(name)
+        if last is not None and last[0] == stamp and now - last[1] < 1.0:
+            return False
+        value = condition()
+        if value:
+            self.false_at.pop(name, None)
+        else:
+            self.false_at[name] = (stamp, now)
+        return value
+
     def link_up(self) -> bool:
-        return bool(self.status().get("link", {}).get("up"))
+        return self.unless_unchanged(
+            "link up", lambda: bool(self.status().get("link", {}).get("up")))
 
     def link_up_since(self, moment: float) -> bool:
         """Whether this leaf's link is up, and has been since after `moment` (time.time())."""
-        link = self.status().get("link", {})
-        return bool(link.get("up")) and float(link.get("since") or 0) > moment
+        def up_since() -> bool:
+            link = self.status().get("link", {})
+            return bool(link.get("up")) and float(link.get("since") or 0) > moment
+        return self.unless_unchanged(f"link up since {moment}", up_since)
 
 
 def hub_killed_and_back(hub: Host, leaf: Host) -> None:

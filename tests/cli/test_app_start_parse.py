@@ -61,6 +61,8 @@ def test_the_app_s_command_lines_build_no_parser(argv: list[str], monkeypatch):
         plain_init(self, *args, **kwargs)
 
     monkeypatch.setattr(Parser, "__init__", counted)
+    # the parsers built afresh, not those the suite keeps per thread (conftest)
+    monkeypatch.setattr("peers_tui.cli.parser.build_parser", build_parser)
     args = parse(argv)
     assert args.handler.__name__ == "start"
     assert built == []

@@ -8,6 +8,7 @@ killed and started again). Either way nothing shows the group as joined on B, an
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import time
 
 import pytest
 
+from peers_tui.core.inotify import INotify, flags
 from tests.relay_helpers import bodies, hub_killed_and_back, team_on_two_hosts, wait_for
 
 pytestmark = pytest.mark.slow
@@ -116,20 +118,30 @@ def test_a_refused_join_after_a_killed_one_leaves_no_file(tmp_path):
 def test_a_join_killed_in_its_fetch_leaves_no_staging_behind(tmp_path):
     """Killed while its fetch builds the file in a staging directory of the hub (before it
     links it into place): the next join removes what it left, and joins."""
-    from tests.conftest import send_all
-
     with team_on_two_hosts(tmp_path) as ((hub, leaf), alice, bob, code):
         team = team_id(alice)
-        send_all(alice, "team", [f"m{i}" for i in range(1500)])
-        time.sleep(2.5)  # the status written after the sends
+        # A history long enough for the fetch to be caught building it, imported (as the
+        # other large histories of these tests are): 1,500 sends one by one were ~10 s of
+        # this test's ~11 s of CPU in this process (docs/performance.md, "Test suite time,
+        # ninth pass").
+        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"m{i}",
+                                    "created_at": 1_700_000_000 + i}) + "\n" for i in range(1500))
+        alice.ok("import", "team", "-", stdin=lines)
+        time.sleep(2.5)  # the status written after the import
         wait_for(lambda: hub.status().get("unsent", 1) == 0, what="A's messages sent")
         join = subprocess.Popen([sys.executable, "-m", "peers_tui", "join", code],
                                 env=bob.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
+            # Looked at when inotify tells of a name made in B's hub (and every 50 ms while
+            # none is, for the join's end): listing the directory every 2 ms spent ~11 s of
+            # CPU beside the fetch it waits for (docs/performance.md, "Test suite time, ninth
+            # pass").
             deadline = time.monotonic() + 30
-            while not any(p.name.startswith(f".joining-{team}") for p in leaf.hub.iterdir()):
-                assert join.poll() is None and time.monotonic() < deadline, join.communicate()
-                time.sleep(0.002)
+            with INotify() as told:
+                told.add_watch(str(leaf.hub), flags.CREATE | flags.MOVED_TO)
+                while not any(p.name.startswith(f".joining-{team}") for p in leaf.hub.iterdir()):
+                    assert join.poll() is None and time.monotonic() < deadline, join.communicate()
+                    told.read(timeout=50, read_delay=0)
             join.kill()
             join.wait()
         finally:

@@ -29,12 +29,14 @@ pytestmark = pytest.mark.skipif(
 
 
 def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie does not). Reaped between the signal and the read, its
+    stat is gone (ENOENT) or unreadable (ESRCH): the first lane saw the latter once."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as proc:
+            return proc.read().split()[2] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    with open(f"/proc/{pid}/stat") as proc:
-        return proc.read().split()[2] != "Z"
 
 
 class SshServer:
