@@ -202,9 +202,9 @@ class PeersApp(App[None]):
         self.typed_ahead.after_keys(self, self._start_background)
         self.typed_ahead.after_keys(self, self.startup_connections.release)
 
-    def _start_background(self) -> None:
+    def _start_background(self) -> bool:
         # The outbox's thread, the hub watcher and (at its first report) the counts.
-        self.background.start(self.chat, self.outbox, self.hub_watch)
+        return self.background.start(self.chat, self.outbox, self.hub_watch)
 
     def exit(self, result: None = None, return_code: int = 0,
              message: RenderableType | None = None) -> None:
@@ -236,8 +236,9 @@ class PeersApp(App[None]):
         self.navigator.open(event.group_id)
 
     def on_send_message(self, event: m.SendMessage) -> None:
+        running = self._start_background()  # Enter at the first frame: started here, its
         sent = self.outbox.put(event.group_id, event.text, event.kind, event.reply_to)
-        if not sent.wait(SEND_FIRST_WAIT):
+        if not sent.wait(SEND_FIRST_WAIT if running else 0):  # thread at the loop's next turn
             self.chat.composer.sent()  # the message follows (MessageSent), or SendFailed
         elif sent.view is not None:  # refused at once: the text stays in the composer
             self.chat.composer.sent()  # in the frame showing the message in the log

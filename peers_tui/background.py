@@ -46,9 +46,13 @@ class Background:
         self.chat = chat
         self.presence.announce(self.user_id)
 
-    def start(self, chat: ChatScreen, outbox: Outbox, hub_watch: HubWatcher) -> None:
+    def start(self, chat: ChatScreen, outbox: Outbox, hub_watch: HubWatcher) -> bool:
         """Once the first screen is painted: start the outbox's thread and the hub watcher
-        (whose first report starts the counts)."""
+        (whose first report starts the counts). Once: a message sent before the work after
+        the first paint ran starts them itself (PeersApp.on_send_message). Whether they had
+        started before (False: now, the outbox's thread at the loop's next turn)."""
+        if self.outbox is not None:
+            return True
         self.chat, self.outbox, self.hub_watch = chat, outbox, hub_watch
         self.app.run_worker(lambda: outbox.run(chat), name="outbox", group="outbox",
                             thread=True, exit_on_error=False)
@@ -59,6 +63,7 @@ class Background:
         hub_watch.watch_all()
         if self.terminal is not None:  # a terminal gone without SIGHUP ends the app too
             self.terminal.watch()
+        return False
 
     def wake_threads(self) -> None:
         """Tell the threads to end: they block until told, so nothing polls while idle."""

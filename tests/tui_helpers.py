@@ -30,6 +30,14 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 20.0) 
     raise AssertionError("condition not reached in time")
 
 
+async def background_started(pilot, app: PeersApp) -> None:
+    """Until the work after the first paint has started the outbox's thread: a test of how a
+    send waits for its commit (SEND_FIRST_WAIT) types only then. A send before it does not
+    wait (PeersApp.on_send_message), and under a loaded CI the first Enter came before it."""
+    await wait_for(pilot, lambda: app.background.outbox is not None)
+    await pilot.pause(0.05)  # the thread worker starts at a later turn of the loop
+
+
 def log_bodies(app: PeersApp) -> list[str]:
     return [view.body for view in app.screen.query_one(MessageLog).views]
 

@@ -20,7 +20,7 @@ from peers_tui.core.account import Account
 from peers_tui.widgets import Composer
 from tests.conftest import User
 from tests.tui.test_send_first import stored_bodies
-from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
+from tests.tui_helpers import background_started, log_bodies, make_app, type_text, wait_for
 
 
 async def test_the_stored_message_and_the_empty_composer_come_in_one_turn(
@@ -37,6 +37,7 @@ async def test_the_stored_message_and_the_empty_composer_come_in_one_turn(
     monkeypatch.setattr("peers_tui.app.SEND_FIRST_WAIT", 30.0)
     app = make_app(alice, "team")
     async with app.run_test() as pilot:
+        await background_started(pilot, app)
         composer = app.chat.composer
         for n in range(3):
             await type_text(pilot, f"mine {n}")

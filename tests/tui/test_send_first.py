@@ -19,7 +19,7 @@ from peers_tui.core.account import Account
 from peers_tui.messages import MessageSent, SendFailed
 from peers_tui.outbox import Outbox
 from tests.conftest import User
-from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
+from tests.tui_helpers import background_started, log_bodies, make_app, type_text, wait_for
 
 
 def stored_bodies(user: User, group: str) -> list[str]:
@@ -70,6 +70,7 @@ async def test_enter_returns_to_the_loop_with_the_message_committed(
     monkeypatch.setattr("peers_tui.app.SEND_FIRST_WAIT", 30.0)
     app = make_app(alice, "team")
     async with app.run_test() as pilot:
+        await background_started(pilot, app)
         for n in range(3):
             await type_text(pilot, f"sent {n}")
             await pilot.press("enter")
