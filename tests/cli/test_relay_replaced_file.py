@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import User
-from tests.relay_helpers import Host, bodies, federation, start_linked, stop_all, wait_for
+from tests.relay_helpers import (
+    Host, bodies, federation, join_arrived, start_linked, stop_all, wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -62,10 +64,10 @@ def _whole(user: User, count: int) -> bool:
 def test_a_group_file_taken_away_and_joined_again_gets_history_and_live_records(
         tmp_path: Path) -> None:
     with big_on_the_hub(tmp_path) as (_hub, leaf, alice, bob, group_id):
-        bob.ok("join", alice.ok("invite", "big").out.strip())
+        join_arrived(bob, alice.ok("invite", "big").out.strip())  # the code made on A reaches B
         wait_for(lambda: _whole(bob, IMPORTED + 1), timeout=60, what="the history on B")
         _gone(leaf.hub / f"{group_id}.db")  # mended by hand, say: joined again below
-        bob.ok("join", alice.ok("invite", "big").out.strip())
+        join_arrived(bob, alice.ok("invite", "big").out.strip())  # the code made on A reaches B
         wait_for(lambda: _whole(bob, IMPORTED + 1), timeout=60,
                  what="the history walked again on B")
         alice.ok("send", "big", "after the new file")
@@ -91,7 +93,7 @@ def test_a_file_that_is_no_group_file_is_not_filled_from_the_hub(tmp_path: Path)
         assert status["waiting"] == 0 and status["rejected"] == {}, status
         assert hub.status()["rejected"] == {}
         _gone(place)
-        bob.ok("join", alice.ok("invite", "big").out.strip())
+        join_arrived(bob, alice.ok("invite", "big").out.strip())  # the code made on A reaches B
         wait_for(lambda: _whole(bob, IMPORTED + 1), timeout=60, what="the history on B")
         alice.ok("send", "big", "after the mend")
         wait_for(lambda: "after the mend" in bodies(bob, "big"), what="alice's on B")
