@@ -98,25 +98,17 @@ async def test_a_message_sent_at_the_first_frame_is_stored_before_the_loop_goes_
     starts at the loop's next turn, which the wait holds up); the message follows. Without,
     the app held its loop for the whole SEND_FIRST_WAIT waiting for a thread that was not
     there, and a message sent then came only after it (a fresh-clone CI under load)."""
-    from peers_tui.app import PeersApp
-    from tests.tui.test_send_first import stored_bodies
+    from tests.tui.test_send_first import committed_when_handled, stored_bodies
 
     bob.ok("send", "team", "hello from bob")
-    committed_when_handled: list[list[str]] = []
-    handle = PeersApp.on_send_message
-
-    def handled(self: PeersApp, event: Any) -> None:
-        handle(self, event)
-        committed_when_handled.append(stored_bodies(alice, team))
-    monkeypatch.setattr(PeersApp, "on_send_message", handled)
-    monkeypatch.setattr("peers_tui.app.SEND_FIRST_WAIT", 5.0)  # the mechanism, not the bound
+    committed = committed_when_handled(monkeypatch, alice, team, 5.0)
     app = build_app(cast("Any", StartAccount.open(alice.home, alice.hub)), "team")
     at_first_frame_with_messages(app, lambda screen: [
         app.post_message(events.Key(key, key if len(key) == 1 else None))
         for key in ("h", "i", "enter")])
     async with app.run_test(size=(120, 30)) as pilot:
         started = time.monotonic()
-        await wait_for(pilot, lambda: bool(committed_when_handled))
+        await wait_for(pilot, lambda: bool(committed))
         waited = time.monotonic() - started
         await wait_for(pilot, lambda: "hi" in stored_bodies(alice, team))
     assert waited < 4.0, waited  # not the whole bound

@@ -29,6 +29,21 @@ def stored_bodies(user: User, group: str) -> list[str]:
         return [body for (body,) in connection.execute("SELECT body FROM message ORDER BY rowid")]
 
 
+def committed_when_handled(monkeypatch: pytest.MonkeyPatch, user: User, group: str,
+                           wait: float) -> list[list[str]]:
+    """The bodies committed to the file as each send's handler returns, in order; the app's
+    wait for the commit set to `wait` (the mechanism, not the bound)."""
+    seen: list[list[str]] = []
+    handle = PeersApp.on_send_message
+
+    def handled(self: PeersApp, event: Any) -> None:
+        handle(self, event)
+        seen.append(stored_bodies(user, group))
+    monkeypatch.setattr(PeersApp, "on_send_message", handled)
+    monkeypatch.setattr("peers_tui.app.SEND_FIRST_WAIT", wait)
+    return seen
+
+
 class Reports:
     def __init__(self) -> None:
         self.messages: list[Any] = []
@@ -58,16 +73,9 @@ def test_put_tells_when_the_message_is_stored_or_refused(alice: User, team: str)
 
 async def test_enter_returns_to_the_loop_with_the_message_committed(
         alice: User, team: str, monkeypatch: pytest.MonkeyPatch):
-    committed_when_handled: list[list[str]] = []
-    handle = PeersApp.on_send_message
-
-    def handled(self: PeersApp, event: Any) -> None:
-        handle(self, event)
-        committed_when_handled.append(stored_bodies(alice, team))
-    monkeypatch.setattr(PeersApp, "on_send_message", handled)
     # The mechanism, not the bound: under load a commit takes longer than the 30 ms the app
     # waits at most, and the test would then time the machine.
-    monkeypatch.setattr("peers_tui.app.SEND_FIRST_WAIT", 30.0)
+    committed = committed_when_handled(monkeypatch, alice, team, 30.0)
     app = make_app(alice, "team")
     async with app.run_test() as pilot:
         await background_started(pilot, app)
@@ -76,5 +84,5 @@ async def test_enter_returns_to_the_loop_with_the_message_committed(
             await pilot.press("enter")
             await wait_for(pilot, lambda: f"sent {n}" in log_bodies(app))
     # Each in order, once, and in the file before the loop went on to paint.
-    assert [bodies[-1] for bodies in committed_when_handled] == ["sent 0", "sent 1", "sent 2"]
+    assert [bodies[-1] for bodies in committed] == ["sent 0", "sent 1", "sent 2"]
     assert stored_bodies(alice, team).count("sent 1") == 1
