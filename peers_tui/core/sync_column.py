@@ -66,8 +66,8 @@ def sync_texts(me: Account, summaries: Sequence[GroupSummary], kept: dict[str, s
 def sync_column(groups: Sequence[Place], history: Callable[[str], FileHistory | None] | None = None,
                 user: str | None = None, counts: StoppedUnsent | None = None) -> list[str]:
     """Each group's sync state (core.link_words.sync_label) from its hub's link state, read
-    once per hub, and, for a group a running relay does not list yet (just joined), from what
-    `history` says of the group's own file (~0.5 ms a group: not for every group every
+    once per hub, and, for a group a running relay does not list yet (just joined) or lists
+    as receiving, from what `history` says of the group's own file (~0.5 ms a group: not for every group every
     time); "" for the personal group and for a hub without a relay. `user`: the records the
     hub refused counted for their author. `counts`: the unsent records while a relay is
     stopped, kept by a caller that asks again (a fresh count otherwise)."""
@@ -88,11 +88,16 @@ def sync_column(groups: Sequence[Place], history: Callable[[str], FileHistory | 
             labels.append("")
             continue
         # A stopped relay's column says so whatever the file holds: not read for nothing.
-        unlisted = alive and history is not None and state is not None \
-            and state.group(group_id) is None
+        # Read for a group the relay does not list yet (just joined), and for one it still
+        # calls receiving: its progress is written every few seconds and its end up to a
+        # second after the walk closed the file's frontier (CI read `receiving 59%` of a
+        # history complete in the file). Rare: only while a backfill runs.
+        listed = state.group(group_id) if state is not None else None
+        ask_file = alive and history is not None and state is not None \
+            and (listed is None or listed.receiving is not None)
         labels.append(sync_label(
             state, configured, group_id,
-            history=history(group_id) if unlisted and history else None,
+            history=history(group_id) if ask_file and history else None,
             stopped=lambda: counts.group(group_id, hub / f"{group_id}.db", state), user=user,
             silent=hub in silent))
     return labels

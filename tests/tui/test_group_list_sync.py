@@ -12,8 +12,10 @@ import time
 
 from textual.widgets import OptionList
 
+from peers_tui.core import frontier
 from peers_tui.core.link_state import GroupSync, write_link_state
 from peers_tui.screens.group_list import GroupListScreen
+from tests.core.test_frontier import edit_file
 from tests.tui.test_link_file import link_state
 from tests.tui_helpers import make_app, wait_for
 
@@ -71,6 +73,7 @@ async def test_the_list_says_what_peers_groups_says_and_follows_it(alice, bob, t
 
 async def test_a_few_states_in_the_words_of_peers_groups(alice, bob, team):
     ids = {name: alice.ok("create", name).out.strip() for name in ("gone", "arriving", "refused")}
+    edit_file(alice, ids["arriving"], lambda db: frontier.begin(db, 10, 100, 90))  # a walk on
     (alice.hub / ".relay").mkdir(mode=0o700)
     write_link_state(alice.hub, link_state(up=False, since=time.time() - 72, groups={
         team: GroupSync(unsent=12, sent=10**6), ids["arriving"]: GroupSync(receiving=0.41),
@@ -84,6 +87,18 @@ async def test_a_few_states_in_the_words_of_peers_groups(alice, bob, team):
         await open_list(pilot, app)
         for name, text in expected.items():
             await wait_for(pilot, lambda name=name, text=text: row_of(app, name).endswith(text))
+
+
+def test_a_history_complete_in_the_file_is_not_receiving_whatever_the_relay_last_wrote(
+        alice, bob, team):
+    """The relay writes a backfill's progress every few seconds and its end up to a second
+    after the walk closed the file's frontier: meanwhile its `.link.json` still says 59%. The
+    file is the truth: ✓ once its frontier is gone, the relay's share while it is there."""
+    (alice.hub / ".relay").mkdir(mode=0o700)
+    write_link_state(alice.hub, link_state(groups={team: GroupSync(sent=10**6, receiving=0.59)}))
+    assert cli_sync(alice, "team") == "✓"
+    edit_file(alice, team, lambda db: frontier.begin(db, 10, 100, 90))
+    assert cli_sync(alice, "team") == "receiving 59%"
 
 
 async def test_no_relay_no_column_and_nothing_read(alice, bob, team):
