@@ -29,6 +29,7 @@ from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller, why_unan
 from peers_tui.relay.config import (
     RelayConfig, RelayError, client_url, inbox_prefix, load_config, relay_dir,
 )
+from peers_tui.core import joined_top
 from peers_tui.core.errors import BadInvite
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, fed_subject, from_message
 from peers_tui.relay.ledger import Ledger
@@ -130,7 +131,7 @@ def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[En
         return _apply_join_to(hub, group_id, firsts, newest, low, found)
     staging = Path(tempfile.mkdtemp(prefix=f".joining-{group_id}-", dir=hub))
     try:
-        total = _apply_join_to(staging, group_id, firsts, newest, low, found)
+        total = _apply_join_to(staging, group_id, firsts, newest, low, found, made_here=True)
         made = staging / f"{group_id}.db"  # every connection to it closed: no WAL left beside it
         if not made.exists():
             return total
@@ -146,7 +147,8 @@ def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[En
 
 
 def _apply_join_to(hub: Path, group_id: str, firsts: list[Envelope], newest: list[Envelope],
-                   low: int, found: Bounds | None) -> Outcome:
+                   low: int, found: Bounds | None, made_here: bool = False) -> Outcome:
+    """`made_here`: the file is the join's own (staged), its rows marked as fetched (joined_top)."""
     geneses = [r for r in firsts if r.table == "genesis"]
     total = apply_records(hub, group_id, geneses, create=True, hub_order=True)
     assert total is not None  # create=True
@@ -164,6 +166,9 @@ def _apply_join_to(hub: Path, group_id: str, firsts: list[Envelope], newest: lis
         backfill_state.lower(store, low)
         if found is None or low <= found.first:
             total.refused += backfill_state.finish(store)
+        if made_here:
+            with store.session(), store.db.atomic():
+                joined_top.mark(store.db)
     finally:
         store.close()
     return total
