@@ -217,7 +217,9 @@ async def _fetch(hub: Path, config: RelayConfig, group_id: str,
         js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
         if invite_key is not None:  # the code's invite may be on its way yet (invite_arrival)
             wait = invite_wait()
-            if await await_invite(js, group_id, invite_key, wait) is False:  # None: no group
+            invites = fed_subject(group_id, "invite")
+            if await await_invite(lambda: read_group(js, group_id, invites), invite_key,
+                                  wait) is False:  # None: no group the hub knows (below)
                 raise BadInvite(not_arrived(hub_name, wait))
         newest, firsts, low, found = await _read_join(js, group_id)
     finally:

@@ -16,9 +16,9 @@ import asyncio
 import json
 import os
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-from peers_tui.relay.envelope import Envelope, fed_subject
+from peers_tui.relay.envelope import Envelope
 
 INVITE_WAIT = 10.0  # seconds: 5,000 imported records went out in ~4 s on a loaded machine
 LOOK_EVERY = 0.25  # seconds between reads of the group's invites at the hub
@@ -48,17 +48,16 @@ def holds_invite(records: list[Envelope], key: str) -> bool:
     return False
 
 
-async def await_invite(js: Any, group_id: str, key: str, wait: float) -> bool | None:
-    """Read the group's invites at the hub until one of `key` is there (True), or `wait`
-    seconds have passed (False). None when the hub has not even the group's genesis after
-    GROUP_WAIT: a code of no group the federation knows ends as fast as it did (fetch.py says
-    why), while a group founded a moment ago, its genesis first in its host's next scan, may
-    still arrive."""
-    from peers_tui.relay.fetch import read_group
-
+async def await_invite(read: Callable[[], Awaitable[list[Envelope]]], key: str,
+                       wait: float) -> bool | None:
+    """Read the group's invite subject at the hub (`read`: fetch.read_group's) until an
+    invite of `key` is there (True), or `wait` seconds have passed (False). None when the hub
+    has not even the group's genesis after GROUP_WAIT: a code of no group the federation
+    knows ends as fast as it did (fetch.py says why), while a group founded a moment ago, its
+    genesis first in its host's next scan, may still arrive."""
     began = time.monotonic()
     while True:
-        firsts = await read_group(js, group_id, fed_subject(group_id, "invite"))
+        firsts = await read()
         if holds_invite(firsts, key):
             return True
         waited = time.monotonic() - began
