@@ -30,7 +30,7 @@ from peers_tui.relay.config import (
     RelayConfig, RelayError, client_url, inbox_prefix, load_config, relay_dir,
 )
 from peers_tui.core import joined_top
-from peers_tui.core.errors import BadInvite
+from peers_tui.core.errors import InviteNotArrived
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, fed_subject, from_message
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.links import ORIGIN
@@ -220,7 +220,7 @@ async def _fetch(hub: Path, config: RelayConfig, group_id: str,
             invites = fed_subject(group_id, "invite")
             if await await_invite(lambda: read_group(js, group_id, invites), invite_key,
                                   wait) is False:  # None: no group the hub knows (below)
-                raise BadInvite(not_arrived(hub_name, wait))
+                raise InviteNotArrived(not_arrived(hub_name, wait))
         newest, firsts, low, found = await _read_join(js, group_id)
     finally:
         await nc.close()
@@ -248,7 +248,7 @@ def fetch_group(hub: Path, group_id: str,
 
     RelayError (one line) when the relay or the hub cannot be reached or the group is unknown.
     `invite_key`: the join's code's; waited for at the hub a bounded while (invite_arrival),
-    BadInvite when it does not come.
+    InviteNotArrived (a BadInvite) when it does not come.
     """
     try:
         config = load_config(hub)
