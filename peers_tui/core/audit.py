@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from peewee import SQL
 
+from peers_tui.core.altered_before import count_altered, retold
 from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
 from peers_tui.core.fork_listing import forked_records, without_forked
 from peers_tui.core.group_entry import void_pins
@@ -89,7 +90,9 @@ class Audit:
             problems.extend(Problem(f"record {key}", "changes a message that is not in the file")
                             for _, key in orphans)
             failed.update(rowid for rowid, _ in orphans)  # (not judged as records either)
-            problems.extend(self._chain_gaps(roster, chains[0], self._unheld(failed)))
+            unheld = self._unheld(failed)
+            problems = retold(problems, self.file.db, unheld, self.file.path.parent)
+            problems.extend(self._chain_gaps(roster, chains[0], unheld))
             incomplete = frontier.current()
             if incomplete is not None:  # a backfill under way: what is below it cannot be checked
                 problems.append(Problem("history", "incomplete: earlier history not yet received "
@@ -191,12 +194,17 @@ class Audit:
         for author, seqs in chains.positions.items():
             top = chains.tops[author]
             lowest = 1 if under_way is None else max(under_way.get(author, (top or 0) + 1), 1)
-            distinct = {seq for seq in seqs if top is not None and lowest <= seq <= top
-                        and (author, seq) not in unheld}
-            missing = max((top or 0) - lowest + 1, 0) - len(distinct)
+            there = {seq for seq in seqs if top is not None and lowest <= seq <= top}
+            distinct = {seq for seq in there if (author, seq) not in unheld}
+            # A place whose rows are all unheld is altered here, not deleted (altered_before).
+            altered = len(there) - len(distinct)
+            missing = max((top or 0) - lowest + 1, 0) - len(there)
             if missing > 0:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{missing} of their records are missing (history deleted)"))
+            if altered > 0:
+                gaps.append(Problem(f"author {fingerprint(author)}",
+                                    count_altered(altered, self.file.path.parent)))
             if chains.forks[author]:
                 gaps.append(Problem(f"author {fingerprint(author)}",
                                     f"{chains.forks[author]} places of their chain hold two "

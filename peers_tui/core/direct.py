@@ -27,7 +27,7 @@ from peers_tui.core.conversation_names import (
 from peers_tui.core.account import Account
 from peers_tui.core.database import create_file
 from peers_tui.core.encoding import b32
-from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError, ReadOnly
+from peers_tui.core.errors import AlreadyMember, BadInvite, InviteNotArrived, PeersError, ReadOnly
 from peers_tui.core.federation_people import (
     KnownPerson, delivery_note, find_known_to, known_to,
 )
@@ -112,6 +112,10 @@ def pending(account: Account) -> list[Invitation]:
     return named_apart(found, people)
 
 
+_NOT_ARRIVED = ("invitation {}: its invite has not reached this host yet (it follows what was "
+                "written in the group before it); try again in a minute")
+
+
 def accept(account: Account, ident: str,
            fetch: Callable[[str], None] | None = None) -> GroupEntry:
     """Join the group of an offered invitation; a refused one raises with its reason. One
@@ -121,7 +125,10 @@ def accept(account: Account, ident: str,
     fetched = False
     if invitation.elsewhere and invitation.code is not None:
         if fetch is not None:
-            fetch(str(invitation.code))
+            try:
+                fetch(str(invitation.code))
+            except InviteNotArrived:  # waited for at the hub: said as below
+                raise BadInvite(_NOT_ARRIVED.format(invitation.id)) from None
             invitation, fetched = find(pending(account), ident), True
         if invitation.elsewhere:
             raise BadInvite(f"invitation {invitation.id} is to a group on another host, not "
@@ -130,9 +137,7 @@ def accept(account: Account, ident: str,
         # The invitation travels at once, its invite record in its group's order, behind
         # whatever was written there before it (sixteenth acceptance pass: an import of
         # 100,000 messages, 75 s): not yet here is not forged.
-        raise BadInvite(f"invitation {invitation.id}: its invite has not reached this host yet "
-                        "(it follows what was written in the group before it); try again in "
-                        "a minute")
+        raise BadInvite(_NOT_ARRIVED.format(invitation.id))
     if invitation.problem or invitation.code is None:
         raise BadInvite(f"invitation {invitation.id} refused: {invitation.problem}")
     entry = _join(account, invitation.code)

@@ -21,6 +21,11 @@ class BadInvite(PeersError):
     """An invite code that is malformed, unknown, expired, used up or revoked."""
 
 
+class InviteNotArrived(BadInvite):
+    """A join's fetch waited for its code's invite at the federation's hub, and it did not
+    come (relay/invite_arrival.py): a wrong code, or one still behind its maker's writes."""
+
+
 class AlreadyMember(PeersError):
     """Joining a group one is already an active member of, with a good code: nothing to do."""
 

@@ -9,7 +9,8 @@ are: from each group file and the positions the relay last wrote into the link f
 the message rowid stored upstream up to; `invites`, the invite id), by the relay's own
 query (relay.kept_stores.COUNT). A group file the link file does not list (founded or joined
 while the relay was stopped) counts from the start, as the relay will; without a link file
-(a relay never run, or a file the relay did not write) nothing is counted.
+(a relay never run, or a file the relay did not write) nothing is counted. A file a join
+made counts from above the rows the join fetched (core.joined_top): none of them is unsent.
 
 Cheap: the counts are kept with each file's stat (the file and its WAL) and positions, so a
 tick of the app with nothing written is a listing of the hub and a stat per group file; a
@@ -25,6 +26,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from peers_tui.core import joined_top
 from peers_tui.core.database.side_files import read_only
 from peers_tui.core.stat_token import settled, token
 
@@ -73,7 +75,9 @@ def count_file(path: Path, sent: int, invites: int) -> int | None:
     except (sqlite3.Error, OSError, ValueError):
         return None
     try:
-        return int(connection.execute(COUNT, (sent, invites)).fetchone()[0])
+        joined = joined_top.read(connection)  # what a join fetched was never this host's
+        return int(connection.execute(COUNT, (max(sent, joined[0]),
+                                              max(invites, joined[1]))).fetchone()[0])
     except sqlite3.Error:
         return None
     finally:

@@ -196,9 +196,10 @@ def fetch_for_join(hub: Path, code_text: str,
     from peers_tui.core.invites import parse_code
 
     try:
-        group_id = parse_code(code_text).group_id
+        parsed = parse_code(code_text)
     except BadInvite:
         return  # join itself says what is wrong with the code
+    group_id = parsed.group_id
     if (hub / f"{group_id}.db").exists() or not relay_dir(hub).is_dir():
         return
     from peers_tui.relay.desk_client import fetch_through_desk, uses_desk
@@ -210,7 +211,7 @@ def fetch_for_join(hub: Path, code_text: str,
         from peers_tui.relay.fetch import fetch_group
     except ImportError:
         return
-    fetch_group(hub, group_id, before_link)
+    fetch_group(hub, group_id, before_link, parsed.key.public_id)
 
 
 def read_status(hub: Path) -> dict[str, Any]:

@@ -292,16 +292,17 @@ class Desk:
 
     async def _invite_known(self, group_id: str, key: str) -> bool:
         """Whether the hub holds an invite of `group_id` for `key` (the public half of the
-        code's secret): a group id alone is no right to have the relay fetch a group."""
+        code's secret): a group id alone is no right to have the relay fetch a group. Waited
+        for a bounded while, as `peers join`'s own fetch waits (invite_arrival.py): a code
+        made a moment ago may be behind its author's import."""
         from peers_tui.relay.envelope import fed_subject
         from peers_tui.relay.fetch import read_group
+        from peers_tui.relay.invite_arrival import await_invite, invite_wait
 
         js = self.nc.jetstream() if self.relay.is_hub else self.nc.jetstream(domain="hub")
-        for envelope in await read_group(js, group_id, fed_subject(group_id, "invite")):
-            with contextlib.suppress(ValueError, AttributeError):
-                if json.loads(envelope.text).get("key") == key:
-                    return True
-        return False
+        invites = fed_subject(group_id, "invite")
+        return bool(await await_invite(lambda: read_group(js, group_id, invites), key,
+                                       invite_wait()))
 
     def _drop(self, request: dict[str, Any], uid: int | None, done: bool) -> dict[str, Any]:
         """A failed join's fetched file goes, or an ended one's mark (`done`): see the top."""

@@ -29,9 +29,12 @@ from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller, why_unan
 from peers_tui.relay.config import (
     RelayConfig, RelayError, client_url, inbox_prefix, load_config, relay_dir,
 )
+from peers_tui.core import joined_top
+from peers_tui.core.errors import InviteNotArrived
 from peers_tui.relay.envelope import FED_STREAM, Envelope, EnvelopeError, fed_subject, from_message
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.links import ORIGIN
+from peers_tui.relay.invite_arrival import await_invite, invite_wait, not_arrived
 from peers_tui.relay.pages import Bounds, bounds, newest_first
 
 PAGE = 1000
@@ -128,7 +131,7 @@ def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[En
         return _apply_join_to(hub, group_id, firsts, newest, low, found)
     staging = Path(tempfile.mkdtemp(prefix=f".joining-{group_id}-", dir=hub))
     try:
-        total = _apply_join_to(staging, group_id, firsts, newest, low, found)
+        total = _apply_join_to(staging, group_id, firsts, newest, low, found, made_here=True)
         made = staging / f"{group_id}.db"  # every connection to it closed: no WAL left beside it
         if not made.exists():
             return total
@@ -144,7 +147,8 @@ def apply_join(hub: Path, group_id: str, firsts: list[Envelope], newest: list[En
 
 
 def _apply_join_to(hub: Path, group_id: str, firsts: list[Envelope], newest: list[Envelope],
-                   low: int, found: Bounds | None) -> Outcome:
+                   low: int, found: Bounds | None, made_here: bool = False) -> Outcome:
+    """`made_here`: the file is the join's own (staged), its rows marked as fetched (joined_top)."""
     geneses = [r for r in firsts if r.table == "genesis"]
     total = apply_records(hub, group_id, geneses, create=True, hub_order=True)
     assert total is not None  # create=True
@@ -162,6 +166,9 @@ def _apply_join_to(hub: Path, group_id: str, firsts: list[Envelope], newest: lis
         backfill_state.lower(store, low)
         if found is None or low <= found.first:
             total.refused += backfill_state.finish(store)
+        if made_here:
+            with store.session(), store.db.atomic():
+                joined_top.mark(store.db)
     finally:
         store.close()
     return total
@@ -201,12 +208,19 @@ def _record(hub: Path, outcome: Outcome) -> None:
 
 
 async def _fetch(hub: Path, config: RelayConfig, group_id: str,
-                 before_link: Callable[[Path], None] | None) -> Outcome:
+                 before_link: Callable[[Path], None] | None, invite_key: str | None) -> Outcome:
+    hub_name = config.hub_name if config.role == "leaf" else config.name
     nc = await nats.connect(client_url(config), connect_timeout=2,
                             inbox_prefix=inbox_prefix(config.name),
                             error_cb=said_by_the_caller, **ONE_SHOT)
     try:
         js = nc.jetstream(domain="hub") if config.role == "leaf" else nc.jetstream()
+        if invite_key is not None:  # the code's invite may be on its way yet (invite_arrival)
+            wait = invite_wait()
+            invites = fed_subject(group_id, "invite")
+            if await await_invite(lambda: read_group(js, group_id, invites), invite_key,
+                                  wait) is False:  # None: no group the hub knows (below)
+                raise InviteNotArrived(not_arrived(hub_name, wait))
         newest, firsts, low, found = await _read_join(js, group_id)
     finally:
         await nc.close()
@@ -228,17 +242,20 @@ async def _fetch(hub: Path, config: RelayConfig, group_id: str,
 
 
 def fetch_group(hub: Path, group_id: str,
-                before_link: Callable[[Path], None] | None = None) -> Outcome | None:
+                before_link: Callable[[Path], None] | None = None,
+                invite_key: str | None = None) -> Outcome | None:
     """Bring `group_id` into this hub through the relay; None when no relay is set up here.
 
     RelayError (one line) when the relay or the hub cannot be reached or the group is unknown.
+    `invite_key`: the join's code's; waited for at the hub a bounded while (invite_arrival),
+    InviteNotArrived (a BadInvite) when it does not come.
     """
     try:
         config = load_config(hub)
     except RelayError:
         return None
     try:
-        return asyncio.run(_fetch(hub, config, group_id, before_link))
+        return asyncio.run(_fetch(hub, config, group_id, before_link, invite_key))
     except (OSError, nats.errors.Error, asyncio.TimeoutError) as exc:
         why = str(exc) or f"{type(exc).__name__}: its nats-server did not answer"  # a hung one
         raise RelayError(f"this host's relay is not running (peers relay): {why}") from exc

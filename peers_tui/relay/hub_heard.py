@@ -28,6 +28,10 @@ from typing import Any
 
 import nats
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from peers_tui.relay.leaf_heard import LeafHeard
+
 SILENT_AFTER = 5.0
 PING_SUBJECTS = "peers.ping.*"
 
@@ -86,15 +90,22 @@ class HubHeard:
         return self.heard_at if up and now - self.heard_at >= SILENT_AFTER else None
 
 
-async def answer_pings(nc: Any, lock: Any) -> Any:
+async def answer_pings(nc: Any, lock: Any, heard: LeafHeard | None = None) -> Any:
     """The hub's side: each leaf's ping answered once the relay lock is free (its
-    subscription, for the caller to keep)."""
+    subscription, for the caller to keep); `heard` notes each leaf's (leaf_heard.py)."""
 
     async def answer(msg: Any) -> None:
         if not msg.reply:
             return
-        async with lock:  # an apply under way (or hung) holds it: the answer waits with it
-            pass
-        await msg.respond(b"")
+        leaf = str(msg.subject).rpartition(".")[2]
+        if heard is not None:
+            heard.asked(leaf)
+        try:
+            async with lock:  # an apply under way (or hung) holds it: the answer waits with it
+                pass
+            await msg.respond(b"")
+        finally:
+            if heard is not None:
+                heard.answered(leaf)
 
     return await nc.subscribe(PING_SUBJECTS, cb=answer)

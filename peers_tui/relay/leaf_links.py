@@ -15,6 +15,8 @@ import re
 import time
 from typing import Any
 
+from peers_tui.relay.leaf_heard import LeafHeard
+
 LEAFZ_TIMEOUT = 0.5
 LEAFZ_REQUEST = b"GET /leafz?rtt=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 _DURATION = re.compile(r"([0-9.]+)(ns|µs|us|ms|s|m|h)")
@@ -104,6 +106,8 @@ class LeafLinks:
         self.links: dict[str, dict[str, Any]] = {}
         self.leafz = LeafzConnection()
         self.restart_at: float | None = None
+        self.heard = LeafHeard()  # each leaf's relay heard (its pings), beside its link
+        self.silent: set[str] = set()  # the leaves silent at the last look
 
     def restarted(self) -> None:
         """The hub's relay restarted its server just now (RESTART_GRACE)."""
@@ -126,14 +130,21 @@ class LeafLinks:
             if link is None or link["up"] != up:
                 self.links[name] = {"up": up, "since": since, "rtt_ms": None}
                 changed = True
+                if up:
+                    self.heard.linked(name)
             self.links[name]["rtt_ms"] = connected.get(name)
         for gone in set(self.links) - set(known):  # a revoked token
             del self.links[gone]
             changed = True
+        silent = {name for name, link in self.links.items()
+                  if link["up"] and self.heard.silent_since(name, now) is not None}
+        changed |= silent != self.silent  # silent now, or heard again: said at once
+        self.silent = silent
         return changed
 
     async def observe(self, monitor_port: int, leaves: dict[str, str]) -> bool:
         """Ask the server once; True when some leaf came or went."""
+        self.heard.look()  # a look late by more than a second: the hub was held (leaf_heard)
         try:
             connected = connected_leaves(await self.leafz.get(monitor_port))
         except (OSError, ValueError, EOFError, asyncio.TimeoutError, asyncio.LimitOverrunError):
@@ -141,4 +152,6 @@ class LeafLinks:
         return self.update(sorted(leaves), connected)
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
-        return {name: dict(link) for name, link in sorted(self.links.items())}
+        """Each leaf's link; `silent_since` beside `up` where its relay is not heard."""
+        return {name: {**link, "silent_since": self.heard.silent_since(name) if link["up"]
+                       else None} for name, link in sorted(self.links.items())}

@@ -171,10 +171,11 @@ class OrderService:
         # in a loop held every delivery up (fifteenth attack pass)
         self.order_budget = CutBudget("membership changes", "PEERS_RELAY_ORDER_BURST")
 
-    async def start(self, nc: Any) -> None:
+    async def start(self, nc: Any, heard: Any = None) -> None:
         self.sub = await nc.subscribe(ORDER_SUBJECTS, cb=self._on_request)
-        # Whether the sequencer is there to answer at all, asked with each leaf's link probe
-        self.pings = await answer_pings(nc, self.relay.lock)
+        # Whether the sequencer is there to answer at all, asked with each leaf's link probe;
+        # `heard` (leaf_heard.LeafHeard) notes which leaf asked: a leaf not heard is silent
+        self.pings = await answer_pings(nc, self.relay.lock, heard)
 
     async def _on_request(self, msg: Any) -> None:
         try:

@@ -143,7 +143,7 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
                 await self._ensure_streams()
                 await self.nc.subscribe(STREAM_DELETED, cb=self._stream_deleted)
                 republishing = await self._fed_start()  # PEERS_FED made anew?
-                await OrderService(self).start(self.nc)  # leaves' membership changes (ordering.py)
+                await OrderService(self).start(self.nc, self.link.leaf_links.heard)  # (ordering.py)
                 await self.guard.start(self.nc, self.js_local)  # leaves' consumers bounded
             if self.tell_origin is not None:
                 await self.tell_origin.connected(self.nc, self.ledger.db)

@@ -73,7 +73,11 @@ def cmd_relay_status(args: argparse.Namespace) -> int:
     for name, leaf in sorted((leaves if isinstance(leaves, dict) else {}).items()):
         if not isinstance(leaf, dict):
             continue
-        if leaf.get("up"):
+        silent = leaf.get("silent_since")  # (leaf_heard.py)
+        if leaf.get("up") and isinstance(silent, (int, float)):
+            print(inert(f"link from {name}: silent for {ago(silent)} (its connection is listed "
+                        "up, its relay not heard: stopped, frozen or cut off)"))
+        elif leaf.get("up"):
             print(inert(f"link from {name}: up for {ago(leaf.get('since'))}, "
                         f"{leaf.get('rtt_ms') or 0:.1f} ms"))
         else:

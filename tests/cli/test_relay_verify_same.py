@@ -9,7 +9,7 @@ second is carried as evidence (the honest one names it: relay/chain_evidence.py)
 holds no place and stays on B alone. A and C said bob's chain misses a record ("1 of their
 records are missing (history deleted)"), B named only the row ("record belongs to another
 group"): B counted the row's place as held, from its columns. Now every host says the
-first, and B names its row as well (a row only its file holds, as in
+place is empty (B: altered or forged in its file, where its row stands), and B names its row as well (a row only its file holds, as in
 tests/cli/test_relay_junk_at_arrival.py).
 
 Three hosts on loopback (hub A, leaves B and C: real nats-server and relays); the rows are
@@ -34,6 +34,7 @@ from tests.relay_helpers import bodies, three_hosts, wait_for
 pytestmark = pytest.mark.slow
 
 MISSING = "1 of their records are missing (history deleted)"
+ALTERED = "1 of their records are altered or forged in this file (not deleted)"
 
 
 def write_void_row(how: str, db, group_id: str, bob: User, carol: User) -> tuple[str, str]:
@@ -72,16 +73,18 @@ def test_two_void_records_in_a_row_read_the_same_on_every_host(how, three):  # n
     # Every record the hosts share: the same verdict and reason everywhere.
     logs = [verdicts(user) for user in (alice, bob, carol)]
     assert logs[0] == logs[2] == {key: found for key, found in logs[1].items() if key != row}
-    # Every host says bob's chain misses the place the row stands at; B, whose file alone
-    # holds the row, names it too (why it is no record of bob's), and nothing else differs.
+    # Every host says bob's chain lacks his record at the place the row stands at: A and C
+    # that it is missing, B, whose file alone holds the row, that it is altered or forged
+    # there (core/altered_before.py); B names the row too (why it is no record of bob's).
     elsewhere = [failures(user) for user in (alice, carol)]
     assert elsewhere[0] == elsewhere[1], elsewhere
     code, lines = elsewhere[0]
     assert code == 1 and len(lines) == 1 and MISSING in lines[0], lines
     code, here = failures(bob)
-    assert code == 1 and sorted(here) == sorted([*lines, *(line for line in here if row in line)])
     [named] = [line for line in here if row in line]
     assert f"message {row}: {reason}" in named and len(here) == 2, here
+    [place] = [line for line in here if line != named]
+    assert place.startswith(lines[0].replace(MISSING, ALTERED)), (place, lines)
 
 
 def envelope(forger: Forger, signed_for: str, group_id: str, fields: dict[str, Any]) -> Envelope:

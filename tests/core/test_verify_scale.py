@@ -113,13 +113,16 @@ def test_forged_signature_deep_in_a_large_group_is_found_by_the_workers(alice: U
         assert bulk_verify._default_workers(LARGE) >= 2
     result = alice.run("verify", "big")
     assert result.code == 1
-    # And her chain misses that place, as after a deletion (as every other host, which
-    # never gets the row, says: docs/relay.md "A void row's place, the same on every host").
+    # And her chain lacks that place (docs/relay.md "A void row's place, the same on every
+    # host"), which verify says is altered here, not deleted: the row is in the file
+    # (core/altered_before.py).
     author = fingerprint(Forger(alice.home).user_id)
     assert result.lines == [f"FAILED  big ({group_id[:10]}): message {message_id}: bad signature",
-                            f"FAILED  big ({group_id[:10]}): message {next_id}: {missing}",
+                            f"FAILED  big ({group_id[:10]}): message {next_id}: the record "
+                            "before it by this author is altered or forged in this file (not "
+                            "deleted)",
                             f"FAILED  big ({group_id[:10]}): author {author}: 1 of their "
-                            "records are missing (history deleted)"]
+                            "records are altered or forged in this file (not deleted)"]
 
 
 @pytest.mark.timeout(300)
