@@ -16,10 +16,10 @@ from collections.abc import Iterable
 
 import peewee
 
+from peers_tui.core.altered_places import ALTERED, DELETED
 from peers_tui.core.relay_file import relay_owner
 from peers_tui.core.views import Problem
 
-DELETED = "an earlier record by this author is missing (history deleted)"  # chain_rules
 MESSAGE = "message "  # how bulk_verify names a message row
 
 
@@ -30,9 +30,9 @@ def refetch_hint(hub: str | os.PathLike[str]) -> str:
 
 
 def before_altered(hub: str | os.PathLike[str]) -> str:
-    """What a record whose predecessor is altered here is told."""
-    return ("the record before it by this author is altered or forged in this file "
-            f"(not deleted){refetch_hint(hub)}")
+    """What a record whose predecessor is altered here is told (the log's words, and the
+    way to repair it)."""
+    return f"{ALTERED}{refetch_hint(hub)}"
 
 
 def count_altered(count: int, hub: str | os.PathLike[str]) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 # No Peewee here: the rules read the file through core.window_reads (the models by default;
 # plain sqlite3 for the first frame of `peers open`, core.lean_window).
+from peers_tui.core.altered_places import retold
 from peers_tui.core.chain_rules import FORKED, Predecessors
 from peers_tui.core.effect_plan import EffectPlan
 from peers_tui.core.frozen import Frozen, set_field
@@ -99,11 +100,12 @@ class HistoryReader:
         reply_ids = {row.reply_to for row in rows if isinstance(row.reply_to, str)} - ids
         quoted = self.reads.rows_with_ids(list(reply_ids)) if reply_ids else []
         judged = self.judge(rows + quoted, every=False)
+        items = retold(judged.items[:len(rows)], self.reads)  # altered, not deleted (rare)
         replies = self._replies(judged)
         return [self._view(item, judged.edits.get(item.row.id), item.row.id in judged.deleted,
                            tuple(judged.forged.get(item.row.id, ())), replies,
                            judged.reactions.of(item.row.id), tuple(judged.applied.get(item.row.id, ())))
-                for item in judged.items[:len(rows)]]
+                for item in items]
 
     def problems(self, rows: list[Any]) -> list[tuple[Any, str, str]]:
         """(row, where, reason) for each record that is not genuine among these primary rows

@@ -21,7 +21,8 @@ from peers_tui.core.errors import PeersError
 from peers_tui.core.forks import crowded_places, forked_places
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.lean_reads import connect, lean_schema, predecessors, read_roster
-from peers_tui.core.plain_rows import SELECT, PlainRow, effect_keys, effects_on, plain_rows, rows_at
+from peers_tui.core.plain_rows import (
+    SELECT, PlainRow, effect_keys, effects_on, held_places, plain_rows, rows_at)
 from peers_tui.core.raw_values import UNEXPECTED_CONTENT, text_of
 from peers_tui.core.records import RecordError
 
@@ -75,6 +76,9 @@ class LeanReads:
         if missing:
             found.update(predecessors(self.conn, missing, group_id=group_id))
         return found
+
+    def held(self, places: set[Place]) -> set[Place]:
+        return held_places(self.conn, places)
 
     def check_chain(self, record: SignedRecord, chain: Predecessors,
                     roster: Roster | None) -> None:

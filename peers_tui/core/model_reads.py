@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from peers_tui.core import plain_rows
+from peers_tui.core.plain_rows import held_places
 from peers_tui.core.chain_rules import Predecessors
 from peers_tui.core.chains import check_chain, crowded_here, forked_here, predecessors
 from peers_tui.core.membership import Roster
@@ -44,6 +45,9 @@ class ModelReads:
     def predecessors(self, wanted: set[Place], have: dict[Place, list[tuple[Any, Any]]] | None
                      = None, *, group_id: str) -> Predecessors:
         return predecessors(wanted, have, group_id=group_id)
+
+    def held(self, places: set[Place]) -> set[Place]:
+        return held_places(Message._meta.database.connection(), places)
 
     def check_chain(self, record: SignedRecord, chain: Predecessors,
                     roster: Roster | None) -> None:

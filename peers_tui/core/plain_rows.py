@@ -77,5 +77,19 @@ def rows_at(conn: sqlite3.Connection, rowids: list[int]) -> list[PlainRow]:
     return plain_rows(conn, f"{SELECT} WHERE rowid IN {_IN}", [json.dumps(rowids)]) if rowids else []
 
 
-__all__ = ["COLUMNS", "SELECT", "PlainRow", "effect_keys", "effects_on", "plain_rows", "rows_at",
-           "text_column"]
+def held_places(conn: sqlite3.Connection, places: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Those of these chain places where the message or invite table holds a row, whatever
+    it holds (core.altered_places)."""
+    if not places:
+        return set()
+    wanted = ("(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+              " FROM json_each(?))")
+    found = conn.execute(f"SELECT author, author_seq FROM message WHERE (author, author_seq) IN"
+                         f" {wanted} UNION SELECT author, author_seq FROM invite WHERE"
+                         f" (author, author_seq) IN {wanted}",
+                         (json.dumps(sorted(places)),) * 2)
+    return {place for place in found if place in places}
+
+
+__all__ = ["COLUMNS", "SELECT", "PlainRow", "effect_keys", "effects_on", "held_places",
+           "plain_rows", "rows_at", "text_column"]

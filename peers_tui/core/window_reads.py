@@ -51,6 +51,10 @@ if TYPE_CHECKING:
             """The records of group `group_id` at each wanted chain place: from `have` (the
             text and signature of each row there), else from the file."""
 
+        def held(self, places: set[Place]) -> set[Place]:
+            """Those of these chain places where the message or invite table holds a row,
+            genuine or not (core.altered_places)."""
+
         def check_chain(self, record: SignedRecord, chain: Predecessors,
                         roster: Roster | None) -> None:
             """chain_rules.check_chain, for what this file holds (a backfill's frontier)."""
