@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from peers_tui.core import bulk_verify
+from peers_tui.core import bulk_verify, window_rows
 from peers_tui.core.models import Invite, Message, tuples
 from tests.conftest import User
 from tests.core.test_verify_scale import conn, import_lines, reader_verdicts, store_of
@@ -109,7 +109,7 @@ def test_places_of_authors_not_utf8_are_what_peewee_reads(alice: User):
 
 
 def test_a_stored_row_reads_alike_with_its_values_checked_in_python(alice: User):
-    """bulk_verify.stored_rows (also the relay's read back of a batch) gives each row as the
+    """window_rows.stored_rows (also the relay's read back of a batch) gives each row as the
     models give it, whatever SQL type each value was stored as."""
     group_id = alice.ok("create", "g").out.strip()
     for n in range(3):
@@ -120,12 +120,12 @@ def test_a_stored_row_reads_alike_with_its_values_checked_in_python(alice: User)
                    " WHERE rowid = 2")
         db.execute(f"UPDATE message SET author_seq = 2.5, kind = {BAD_UTF8} WHERE rowid = 3")
     with store.file.session():
-        rows = bulk_verify.stored_rows(store.file.db, "target IS NULL", ())
+        rows = window_rows.stored_rows(store.file.db, "target IS NULL", ())
         models = list(Message.with_rowid().where(Message.target.is_null()).order_by(Message.id))
     by_rowid = {row.rowid: row for row in rows}
     for model in models:
         row = by_rowid[model.rowid]
-        for field in bulk_verify.FIELDS:
+        for field in window_rows.FIELDS:
             name = field.name
             assert (getattr(row, name), type(getattr(row, name))) == (
                 getattr(model, name), type(getattr(model, name))), (model.rowid, name)
