@@ -10,18 +10,17 @@ peers itself writes:
 
 - the values' types are checked in Python (`type` of each, one dict lookup a row), not by a
   `typeof()` a column in the SQL (~1 us a row of SQLite's expression evaluator);
-- a window's text is decoded by sqlite3's C code, strictly (`read_window`): the models'
-  lenient decoder is a Python call a text value, six a row. A window holding text that is
-  not UTF-8 fails that read as a whole, and is read again the models' way.
+- a window's text is decoded by sqlite3's C code where it is UTF-8 (`read_window`,
+  core.text_in_c): the models' lenient decoder is a Python call a text value, six a row.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from peers_tui.core.models import Message
+from peers_tui.core.text_in_c import fetch_all
 
 FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
           Message.body, Message.record, Message.sig, Message.target, Message.reply_to,
@@ -92,22 +91,9 @@ def stored_rows(db: Any, where: str, params: tuple[Any, ...]) -> list[StoredRow]
 
 
 def read_window(db: Any, bounds: tuple[int, int]) -> list[StoredRow]:
-    """The message rows (not edits or deletions) stored at rowids lo..hi, in rowid order, read
-    on `db`'s connection with its text decoded by sqlite3 itself: text that is not UTF-8
-    fails that read (sqlite3 says which column), and the window is read again on `db` as it
-    always decodes text, which gives what it always gave (or raises what it always raised)."""
-    conn = db.connection()
-    decode = conn.text_factory
-    try:
-        conn.text_factory = str  # sqlite3's own decoding, in C
-        raws = conn.execute(WINDOW_SQL, bounds).fetchall()
-    except sqlite3.Error:
-        raws = None
-    finally:
-        conn.text_factory = decode
-    if raws is None:
-        raws = db.execute_sql(WINDOW_SQL, bounds).fetchall()
-    return as_stored_rows(raws)
+    """The message rows (not edits or deletions) stored at rowids lo..hi, in rowid order,
+    their text decoded in C where it is UTF-8 (core.text_in_c)."""
+    return as_stored_rows(fetch_all(db, WINDOW_SQL, bounds))
 
 
 __all__ = ["DECLARED", "FIELDS", "StoredRow", "as_stored_rows", "read_window", "stored_rows"]
