@@ -55,10 +55,13 @@ class Audit:
         against the roster of now: an edit or reaction by a member who joined while the
         messages were judged names a membership state the roster read first does not hold.
         """
-        mark = self.log.membership_mark()
-        problems = self._verify_once(progress)
-        if problems and self.log.membership_mark() != mark:
+        # One connection for all of it: each of its dozen reads opened the file anew (its
+        # checks, its PRAGMAs, the schema read again), and the workers' wait began later.
+        with self.file.session():
+            mark = self.log.membership_mark()
             problems = self._verify_once(progress)
+            if problems and self.log.membership_mark() != mark:
+                problems = self._verify_once(progress)
         return problems
 
     def _verify_once(self, progress: Progress | None) -> list[Problem]:

@@ -130,3 +130,25 @@ def test_a_stored_row_reads_alike_with_its_values_checked_in_python(alice: User)
             assert (getattr(row, name), type(getattr(row, name))) == (
                 getattr(model, name), type(getattr(model, name))), (model.rowid, name)
     assert isinstance(by_rowid[2].created_at, int) and by_rowid[3].author_seq == 2.5
+
+
+def test_verify_opens_the_group_file_once(alice: User, monkeypatch: pytest.MonkeyPatch):
+    """`peers verify`'s own process opens a group file once for all its reads of it (the
+    membership log, the invites, the rows' ids, every author's places, the orphans), not
+    once a read: each opening checks the file, runs its PRAGMAs and reads the schema."""
+    group_id = alice.ok("create", "g").out.strip()
+    for n in range(3):
+        alice.ok("send", "g", f"line {n}")
+    _, _, store = store_of(alice, "g")
+    store.roster()  # (the store's first session prepares the file: not verify's)
+    opened: list[str] = []
+    connect = sqlite3.connect
+
+    def counted(database: str, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if group_id in str(database):
+            opened.append(str(database))
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", counted)
+    assert store.verify() == []
+    assert len(opened) == 1, opened
