@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from peewee import SQL
 
 from peers_tui.core.altered_before import count_altered, retold
+from peers_tui.core.chain_places import chain_places
 from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
 from peers_tui.core.fork_listing import forked_records, without_forked
 from peers_tui.core.group_entry import void_pins
@@ -29,10 +30,6 @@ from peers_tui.core.views import Problem
 
 if TYPE_CHECKING:
     from peers_tui.core.bulk_verify import Progress
-
-
-PLACES_SQL = ('SELECT author, author_seq, typeof(author) = \'text\' AND typeof(author_seq) = '
-              '\'integer\' FROM "{table}"')
 
 
 class Chains(NamedTuple):
@@ -59,10 +56,13 @@ class Audit:
         against the roster of now: an edit or reaction by a member who joined while the
         messages were judged names a membership state the roster read first does not hold.
         """
-        mark = self.log.membership_mark()
-        problems = self._verify_once(progress)
-        if problems and self.log.membership_mark() != mark:
+        # One connection for all of it: each of its dozen reads opened the file anew (its
+        # checks, its PRAGMAs, the schema read again), and the workers' wait began later.
+        with self.file.session():
+            mark = self.log.membership_mark()
             problems = self._verify_once(progress)
+            if problems and self.log.membership_mark() != mark:
+                problems = self._verify_once(progress)
         return problems
 
     def _verify_once(self, progress: Progress | None) -> list[Problem]:
@@ -127,20 +127,9 @@ class Audit:
     def _chains(self, roster: Roster) -> Chains:
         """Every author's places in the file's rows (as the columns say), and the forks and
         rows set aside there (see _chain_gaps)."""
-        positions: dict[str, list[int]] = {}
-        for table in (Message, Invite):
-            # Read plainly, as Peewee's tuples would give them: a row whose two values have
-            # the declared types as stored reads the same raw; only the others pay for the
-            # fields' conversions (as bulk_verify reads rows). Through Peewee every row paid:
-            # ~1.3 s more of `peers verify`'s CPU at 1,000,000 rows, beside its workers.
-            author_value, seq_value = table.author.python_value, table.author_seq.python_value
-            for author, aseq, plain in self.file.db.execute_sql(PLACES_SQL.format(
-                    table=table._meta.table_name)):
-                if not plain:
-                    author, aseq = author_value(author), seq_value(aseq)
-                if isinstance(author, str) and isinstance(aseq, int) and not isinstance(aseq, bool):
-                    positions.setdefault(author, []).append(aseq)
+        positions = chain_places(self.file.db)  # (read by runs of an author's rows, in C)
         crowded = {(author, seq) for author, seqs in positions.items()
+                   if len(set(seqs)) < len(seqs)  # (in C: most chains hold no place twice)
                    for seq, count in Counter(seqs).items() if count > 1}
         # A row there that is no record of its author's is named, and holds no place.
         evidence, set_aside = evidence_rows(self.file.group_id)
@@ -191,13 +180,16 @@ class Audit:
         only the row; now every host says the first, and this one names the row too."""
         gaps = list(chains.gaps)
         under_way = frontier.floors()  # a backfill: below an author's floor is not yet here
+        unheld_of: dict[str, set[int]] = {}
+        for author, seq in unheld:
+            unheld_of.setdefault(author, set()).add(seq)
         for author, seqs in chains.positions.items():
             top = chains.tops[author]
             lowest = 1 if under_way is None else max(under_way.get(author, (top or 0) + 1), 1)
-            there = {seq for seq in seqs if top is not None and lowest <= seq <= top}
-            distinct = {seq for seq in there if (author, seq) not in unheld}
+            there = self._places_between(seqs, lowest, top)
+            held = len(there.difference(unheld_of.get(author, set())))
             # A place whose rows are all unheld is altered here, not deleted (altered_before).
-            altered = len(there) - len(distinct)
+            altered = len(there) - held
             missing = max((top or 0) - lowest + 1, 0) - len(there)
             if missing > 0:
                 gaps.append(Problem(f"author {fingerprint(author)}",
@@ -210,6 +202,17 @@ class Audit:
                                     f"{chains.forks[author]} places of their chain hold two "
                                     "records (forked chain)"))
         return gaps
+
+    @staticmethod
+    def _places_between(seqs: list[int], lowest: int, top: int | None) -> set[int]:
+        """The distinct places of `seqs` from `lowest` to `top`: in C over an author's whole
+        chain (a million places: not a Python test a place)."""
+        if top is None:
+            return set()
+        places = set(seqs)
+        if places and (min(places) < lowest or max(places) > top):
+            places = {seq for seq in places if lowest <= seq <= top}
+        return places
 
     def heads(self) -> tuple[int, str, dict[str, tuple[int, str]]]:
         """The verified membership head and each member's newest record: what we pin, and

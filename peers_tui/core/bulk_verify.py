@@ -5,9 +5,10 @@ here: each window of rows goes to `HistoryReader.problems` (core/history.py), th
 that decides what the log shows, so a rule added there applies to verify at once. This module
 only decides how rows reach those rules:
 
-- rows are read with a plain cursor as light named tuples, in windows of consecutive rowids,
-  which SQLite reads in file order; a row holding a value of another SQL type than its column
-  declares is converted by the model's own fields, exactly as the reader's model rows are;
+- rows are read with a plain cursor as light named tuples (core.window_rows), in windows of
+  consecutive rowids, which SQLite reads in file order; a row holding a value of another SQL
+  type than its column declares is converted by the model's own fields, and text is decoded,
+  exactly as the reader's model rows are;
 - no display views are built (reply previews, display text);
 - on a large file the windows are judged in worker processes, one per core: the Ed25519
   check of each signature is most of the cost and PyNaCl holds the GIL while it runs. The
@@ -27,11 +28,11 @@ import signal
 import sqlite3
 import threading
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING
 
 from peewee import Model, PeeweeException
 
@@ -40,12 +41,12 @@ from peers_tui.core.history import HistoryReader
 from peers_tui.core.identity import remember_verified
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import Roster
-from peers_tui.core.models import Message
 from peers_tui.core.opened_records import (
     LIMIT as OPENED_LIMIT, forget as forget_opened, open_message,
 )
 from peers_tui.core.records import RecordError
 from peers_tui.core.views import Problem
+from peers_tui.core.window_rows import StoredRow, read_window
 
 if TYPE_CHECKING:
     from peers_tui.core.group_file import GroupFile
@@ -56,39 +57,6 @@ WINDOW = OPENED_LIMIT - 24
 PARALLEL_FROM = 10_000   # fewer rows than this are checked in this process (no worker start-up)
 MAX_WORKERS = 8
 GC_YOUNG = 20_000  # a worker's threshold of young objects for a collection (_start_worker)
-FIELDS = (Message.id, Message.author, Message.author_seq, Message.kind, Message.created_at,
-          Message.body, Message.record, Message.sig, Message.target, Message.reply_to,
-          Message.orig_id)
-# The SQL type each column declares: a row whose values all have it (or are NULL) reads the
-# same raw as through the model, so only the other rows pay for the fields' conversions.
-DECLARED = {"author_seq": "integer", "created_at": "integer", "sig": "blob"}  # the rest: text
-ROWS_SQL = "SELECT rowid, {columns}, {plain} FROM message".format(
-    columns=", ".join(f'"{field.column_name}"' for field in FIELDS),
-    plain=" AND ".join(
-        f"typeof(\"{field.column_name}\") IN ('{DECLARED.get(field.column_name, 'text')}', 'null')"
-        for field in FIELDS))
-WINDOW_SQL = ROWS_SQL + " WHERE rowid BETWEEN ? AND ? AND target IS NULL ORDER BY rowid"
-
-
-class StoredRow(NamedTuple):
-    """A message row with the attributes the reader's rules read from a model row."""
-
-    rowid: int
-    id: Any
-    author: Any
-    author_seq: Any
-    kind: Any
-    created_at: Any
-    body: Any
-    record: Any
-    sig: Any
-    target: Any
-    reply_to: Any
-    orig_id: Any
-
-
-_CONVERT = [field.python_value for field in FIELDS]
-
 # progress(rows checked so far, rows in all): called after each window.
 Progress = Callable[[int, int], None]
 Found = list[tuple[int, str, str]]  # (rowid, where, reason)
@@ -105,7 +73,7 @@ class WindowJudge:
         """The problems among the messages (not edits or deletions) stored at rowids lo..hi."""
         with self.store.session():
             try:
-                rows = _stored_rows(self.store.db.execute_sql(WINDOW_SQL, bounds))
+                rows = read_window(self.store.db, bounds)
                 self._open(rows)
                 return [(row.rowid, where, reason)
                         for row, where, reason in self.reader.problems(rows)]
@@ -126,25 +94,6 @@ class WindowJudge:
                 open_message(row.record, row.sig, group_id=group_id, kind=RecordKind.MSG)
             except RecordError:
                 pass
-
-
-def stored_rows(db: Any, where: str, params: tuple[Any, ...]) -> list[StoredRow]:
-    """The message rows `where` selects (SQL on the table's columns), as the judge reads them:
-    also what the relay's batch apply reads back (relay/stored_rows.py)."""
-    return _stored_rows(db.execute_sql(f"{ROWS_SQL} WHERE {where}", params))
-
-
-_new_row = tuple.__new__  # StoredRow._make without its Python frame and length check
-
-
-def _stored_rows(raws: Iterable[tuple[Any, ...]]) -> list[StoredRow]:
-    # One expression a row, no call of ours: _make's frame and a function's per row were
-    # ~1.5 us of a verify row's ~80 (the query always gives StoredRow's fields, then `plain`).
-    return [_new_row(StoredRow, raw[:-1]) if raw[-1] else _converted(raw) for raw in raws]
-
-
-def _converted(raw: tuple[Any, ...]) -> StoredRow:
-    return StoredRow(raw[0], *(convert(value) for convert, value in zip(_CONVERT, raw[1:-1])))
 
 
 def check_messages(store: GroupFile, roster: Roster, progress: Progress | None = None,

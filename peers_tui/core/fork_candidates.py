@@ -54,15 +54,24 @@ def one_row_a_place(conn: sqlite3.Connection) -> bool:
     return bool(conn.execute(_HAS_INDEX, (UNIQUE_PLACE_INDEX,)).fetchone()[0])
 
 
-def crowded_among(conn: sqlite3.Connection, asked: list[Place]) -> set[Place] | None:
-    """Those of `asked` (valid places: core.forks._asked) that more than one row claims, or
-    None where the caller must ask the long way."""
+def crowded_in_file(conn: sqlite3.Connection) -> set[Place] | None:
+    """Every place of the file that more than one row claims, or None where the caller must
+    ask the long way. Empty in every file nobody forked: then no window needs to sort out
+    which of its places to ask about (core.forks.crowded_places)."""
     if not one_row_a_place(conn):
         return None
     if conn.execute(_FEW_ROWS, (FEW + 1, FEW + 1)).fetchone()[0] > FEW:
         return None
-    crowded = {(author, seq) for author, seq in conn.execute(_CROWDED)}
+    return {(author, seq) for author, seq in conn.execute(_CROWDED)}
+
+
+def crowded_among(conn: sqlite3.Connection, asked: list[Place]) -> set[Place] | None:
+    """Those of `asked` (valid places: core.forks._asked) that more than one row claims, or
+    None where the caller must ask the long way."""
+    crowded = crowded_in_file(conn)
+    if crowded is None:
+        return None
     return crowded.intersection(asked) if crowded else set()
 
 
-__all__ = ["FEW", "UNIQUE_PLACE_INDEX", "crowded_among", "one_row_a_place"]
+__all__ = ["FEW", "UNIQUE_PLACE_INDEX", "crowded_among", "crowded_in_file", "one_row_a_place"]

@@ -5,7 +5,7 @@ stored (`HistoryReader.judge`, which takes "Message rows or any rows with the sa
 attributes and `rowid`"). Building a Peewee model per row was ~9 % of a backfill's event
 loop (100,000 records, py-spy, 2026-11-30); converting every value through its field
 (core.prepared_rows) still ~5 %. The rows come as `peers verify` reads them
-(core.bulk_verify.stored_rows): a row whose values all have their columns' declared types
+(core.window_rows.stored_rows): a row whose values all have their columns' declared types
 is taken as read, any other gets the models' conversions; read on the bound connection in
 the caller's transaction.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from peers_tui.core.bulk_verify import DECLARED, FIELDS, StoredRow, stored_rows
+from peers_tui.core.window_rows import DECLARED, FIELDS, StoredRow, stored_rows
 from peers_tui.core.models import Message
 
 # The Python type SQLite gives back for each column's declared type (INSERT's column order).
