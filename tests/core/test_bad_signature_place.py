@@ -1,9 +1,11 @@
 """A row at a place of someone's chain that does not verify as their record (its signature
 bad, say) holds no place (README rule 2: a place counts only from a row that verifies as that
 author's record), as a row too large to be any record holds none (docs/relay.md, "Loose
-ends, third round"). A record built on such a row follows nothing: "an earlier record by this
-author is missing" on the host whose file holds the row, as on every host that never got it
-(no relay sends a row that does not verify). Before, the host holding the row judged the
+ends, third round"). A record built on such a row follows nothing: refused on the host whose
+file holds the row, as on every host that never got it (no relay sends a row that does not
+verify), where "an earlier record by this author is missing"; here, whose file holds the row,
+the words say so: "the record before it ... is altered or forged in this file (not deleted)"
+(core.altered_before, core.altered_places). Before, the host holding the row judged the
 record on it genuine, so its validity depended on which host read it.
 
 Attacker style: a member's own key signs the records (their modified client), written
@@ -16,13 +18,14 @@ from typing import Any
 import pytest
 
 from peers_tui.core.account import Account
+from peers_tui.core.altered_places import ALTERED
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.lean_window import newest_window
 from peers_tui.core.records import SignedRecord
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
 
-MISSING = "an earlier record by this author is missing"
+MISSING = ALTERED  # the row is in this file (core.altered_places)
 
 
 class BadSigner(Forger):

@@ -8,6 +8,8 @@ import time
 import pytest
 
 from peers_tui.app import PeersApp
+from peers_tui.core import frontier
+from peers_tui.core.group_store import GroupStore
 from peers_tui.core.link_state import GroupSync, LinkState, write_link_state
 from peers_tui.demo import build_demo
 from peers_tui.testing.settle import settle
@@ -56,6 +58,12 @@ class TestChatScreen:
         account = demo.account("alice")
         group = account.resolve("release-crew")
         mine = [v for v in account.store(group).recent(50) if v.author_id == account.user_id]
+        # book club's file mid-walk too: the column asks the file's frontier of a group the
+        # relay calls receiving (core.sync_column)
+        store = GroupStore(demo.hub / f"{ids['book club']}.db", ids["book club"])
+        with store.session(), store.db.atomic():
+            frontier.begin(store.db, 10**6, 100, 90)
+        store.close()
         (demo.hub / ".relay").mkdir(mode=0o700)
         write_link_state(demo.hub, LinkState(
             host="laptop", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
@@ -81,6 +89,12 @@ class TestOtherScreens:
         frozen: up, 12 of release-crew's records unsent, book club's history arriving)."""
         account = demo.account("alice")
         ids = {entry.name: entry.id for entry in account.entries()}
+        # book club's file mid-walk too: the column asks the file's frontier of a group the
+        # relay calls receiving (core.sync_column)
+        store = GroupStore(demo.hub / f"{ids['book club']}.db", ids["book club"])
+        with store.session(), store.db.atomic():
+            frontier.begin(store.db, 10**6, 100, 90)
+        store.close()
         (demo.hub / ".relay").mkdir(mode=0o700)
         write_link_state(demo.hub, LinkState(
             host="laptop", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
