@@ -58,12 +58,6 @@ class TestChatScreen:
         account = demo.account("alice")
         group = account.resolve("release-crew")
         mine = [v for v in account.store(group).recent(50) if v.author_id == account.user_id]
-        # book club's file mid-walk too: the column asks the file's frontier of a group the
-        # relay calls receiving (core.sync_column)
-        store = GroupStore(demo.hub / f"{ids['book club']}.db", ids["book club"])
-        with store.session(), store.db.atomic():
-            frontier.begin(store.db, 10**6, 100, 90)
-        store.close()
         (demo.hub / ".relay").mkdir(mode=0o700)
         write_link_state(demo.hub, LinkState(
             host="laptop", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
