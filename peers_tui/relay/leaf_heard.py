@@ -15,7 +15,8 @@ No false alarms from the hub's own stalls:
 - The hub's event loop itself held (a long scan, a loaded machine): no ping is read, nor is
   this looked at, until it runs again, and then the looks may come before the pings waiting
   in the socket. Looked at once a second (link_upkeep._leaves_once), a look later than
-  STALL after the last one moves every leaf's last hearing on by the time the hub was away.
+  STALL after the last one moves every leaf's last hearing on by the time the hub was away,
+  and until that look has run no leaf is judged (the status may be written before it).
 - A leaf never heard since its link came up (a relay of before pings) is not judged.
 """
 
@@ -67,6 +68,11 @@ class LeafHeard:
         """When `leaf`'s relay was last heard, once that is SILENT_AFTER ago and no ping of
         it waits here; else None (heard, or never heard on this link)."""
         now = time.time() if now is None else now
+        if self.looked_at is not None and now - self.looked_at > STALL:
+            # The hub itself was held since its last look, which has not run again yet (the
+            # status written first after a SIGCONT of 7 s called B silent in CI): its look
+            # moves the hearings on first, as it does for the pings in the socket.
+            return None
         heard = self.heard_at.get(leaf)
         if heard is None or self.waiting.get(leaf) or now - heard < SILENT_AFTER:
             return None
