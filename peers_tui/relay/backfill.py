@@ -59,9 +59,12 @@ class Backfills:
         self.lock = lock
         self.trace = trace
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.stopped = False
 
     def resume(self, group_id: str) -> bool:
         """Walk on in `group_id` if its file has a frontier (True), else nothing (False)."""
+        if self.stopped:  # the relay stops: the walk goes on from its frontier at the next start
+            return True  # (a walk begun in the stop's wait applied a page on a closed file)
         if group_id in self.tasks and not self.tasks[group_id].done():
             return True
         if backfill_state.walking(self.hub / f"{group_id}.db") is False:
@@ -80,6 +83,7 @@ class Backfills:
 
     def cancel(self) -> list[asyncio.Task[None]]:
         """Cancel the walks; their tasks, to wait for (a page being applied ends first)."""
+        self.stopped = True
         for task in self.tasks.values():
             task.cancel()
         signatures.shutdown()  # its threads end with their chunk: nothing waits at exit
