@@ -8,11 +8,6 @@ three times, a second each, until the import had gone through (twenty-seventh ac
 pass, docs/relay.md). The join's fetch now reads the hub's invites again until one of the
 code's key is there, for at most `INVITE_WAIT` seconds (PEERS_JOIN_INVITE_WAIT: tests set it
 low): a genuine code joins at the first try; a wrong one is refused after the wait, in one line.
-
-A host that holds the group already fetches nothing: its join read the code's invite from its
-own file, and was refused the same way while the invite was on its way there. It waits as
-long for the invite to reach its file (`in_own_file`: this host's relay applies it), then
-joins once more (relay.join_fetch.JoinFetch.join).
 """
 
 from __future__ import annotations
@@ -20,11 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import closing
-from pathlib import Path
 
 from peers_tui.relay.envelope import Envelope
 
@@ -82,27 +74,3 @@ def not_arrived(hub_name: str, wait: float) -> str:
     return (f"no invite of this code reached the federation's hub {hub_name} in {wait:.0f} s: "
             "a wrong or forged code, or one made on a host whose relay has not sent it yet "
             "(try again once that host's relay runs)")
-
-
-def in_own_file(path: Path, key: str, wait: float) -> bool:
-    """Whether an invite of `key` is in the group file `path` (this host's own), read again
-    every LOOK_EVERY seconds for at most `wait` seconds while this host's relay applies what
-    reaches it. A file that cannot be read holds none (the join says why)."""
-    from peers_tui.core.database.files import check_regular_file, refuse_planted_sql
-    from peers_tui.core.database.side_files import read_only
-    from peers_tui.core.errors import PeersError
-
-    began = time.monotonic()
-    while True:
-        try:
-            check_regular_file(path)
-            with closing(read_only(f"{path.as_uri()}?mode=ro", path, timeout=1)) as conn:
-                refuse_planted_sql(conn)
-                if conn.execute("SELECT 1 FROM invite WHERE key = ? AND kind = 'invite' LIMIT 1",
-                                (key,)).fetchone() is not None:
-                    return True
-        except (sqlite3.Error, PeersError, OSError):
-            return False
-        if time.monotonic() - began >= wait:
-            return False
-        time.sleep(LOOK_EVERY)

@@ -38,10 +38,8 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
 
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.invites import parse_code
@@ -53,13 +51,11 @@ from peers_tui.relay.group_leftovers import (
     PLAIN as _PLAIN, joined_since as _joined_since, read_mark as _read_mark,
     remove_group_file, unmark as _unmark, write_mark as _mark,
 )
-from peers_tui.relay.invite_arrival import in_own_file, invite_wait
 
 LOCK_WAIT = 120.0  # seconds a join waits for another join of its group on this host
 # Files a join of this process made and lost at the hub's order, its retry to come (the
 # retry of `run_ordered` or the app's `after_the_hub`, once): (hub, group id).
 _RETRYING: set[tuple[str, str]] = set()
-T = TypeVar("T")
 
 
 class JoinFetch:
@@ -101,30 +97,6 @@ class JoinFetch:
         finally:  # a fetch that failed after linking the file made it too
             if not there and path.exists():
                 self.made = group_id
-
-    def join(self, code_text: str, join: Callable[[], T]) -> T:
-        """`join()`; once more if it was refused only because this host's file, here before
-        the join (nothing fetched: a fetch waited at the hub already), lacks the code's invite
-        while this host's relay runs, once the invite has reached the file (invite_arrival)."""
-        try:
-            return join()
-        except BadInvite as exc:
-            if not self._may_arrive(str(exc)):
-                raise
-            code = parse_code(code_text)
-            if not in_own_file(self.hub / f"{code.group_id}.db", code.key.public_id,
-                               invite_wait()):
-                raise
-        return join()
-
-    def _may_arrive(self, refusal: str) -> bool:
-        from peers_tui.core.link_state import read_link_state
-        from peers_tui.relay.join_invites import CODE_NOT_KNOWN
-
-        if self.made is not None or not refusal.startswith(CODE_NOT_KNOWN):
-            return False
-        state = read_link_state(self.hub) if relay_dir(self.hub).is_dir() else None
-        return state is not None and state.answers()
 
     def keep_only(self, group_id: str) -> None:
         """A file this fetch made for another group than `group_id` (the one taken up) is
