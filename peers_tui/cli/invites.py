@@ -91,7 +91,8 @@ def join_group(args: argparse.Namespace) -> int:
     try:
         with joining(args) as fetched:  # a join that fails leaves no fetched file behind
             fetched.fetch(code)  # a group on another host is fetched through the relay first
-            entry = open_account(args).join(code)
+            # a group held here already: its invite may be on its way (invite_transit.py)
+            entry = fetched.join(code, lambda: open_account(args).join(code))
     except BadInvite as exc:
         raise not_here_yet(args, exc, code) from exc
     except AlreadyMember as exc:

@@ -38,8 +38,10 @@ import os
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
 
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.invites import parse_code
@@ -52,6 +54,10 @@ from peers_tui.relay.group_leftovers import (
     remove_group_file, unmark as _unmark, write_mark as _mark,
 )
 
+if TYPE_CHECKING:
+    from peers_tui.relay.config import RelayConfig
+
+T = TypeVar("T")
 LOCK_WAIT = 120.0  # seconds a join waits for another join of its group on this host
 # Files a join of this process made and lost at the hub's order, its retry to come (the
 # retry of `run_ordered` or the app's `after_the_hub`, once): (hub, group id).
@@ -97,6 +103,44 @@ class JoinFetch:
         finally:  # a fetch that failed after linking the file made it too
             if not there and path.exists():
                 self.made = group_id
+
+    def join(self, code_text: str, join: Callable[[], T]) -> T:
+        """`join()`; once more if it was refused only because this host's file, here before
+        the join (nothing fetched: a fetch waits at the hub already), lacks the code's invite,
+        once that invite has reached the file, waited for only while the hub says it is on
+        its way (invite_transit.py: a code no host knows still ends at once)."""
+        try:
+            return join()
+        except BadInvite as exc:
+            config = self._may_arrive(str(exc))
+            if config is None:
+                raise
+            from peers_tui.relay.invite_arrival import invite_wait
+            from peers_tui.relay.invite_transit import wait_for_invite
+
+            if not wait_for_invite(self.hub, config, code_text, invite_wait()):
+                raise
+        return join()
+
+    def _may_arrive(self, refusal: str) -> RelayConfig | None:
+        """This relay's config where the join may wait: refused for a code its file lacks,
+        nothing fetched, the relay its user's own (another user's goes through the desk,
+        which does not ask this: not waited for) and its link to the hub up (offline, the
+        refusal at once)."""
+        from peers_tui.core.link_state import read_link_state
+        from peers_tui.relay.config import RelayError, load_config
+        from peers_tui.relay.join_invites import CODE_NOT_KNOWN
+
+        if (self.made is not None or not refusal.startswith(CODE_NOT_KNOWN)
+                or not relay_dir(self.hub).is_dir() or uses_desk(self.hub)):
+            return None
+        state = read_link_state(self.hub)
+        if state is None or not state.answers() or not state.up:
+            return None
+        try:
+            return load_config(self.hub)
+        except RelayError:
+            return None
 
     def keep_only(self, group_id: str) -> None:
         """A file this fetch made for another group than `group_id` (the one taken up) is

@@ -32,12 +32,14 @@ from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import GROUP_ID, Envelope, EnvelopeError, from_message
 from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, CutBudget, answer_cut, cut_not_held
 from peers_tui.relay.hub_heard import answer_pings
+from peers_tui.relay.invite_transit import answer_transit
 from peers_tui.relay.join_invites import invite_records, invites_of
 
 if TYPE_CHECKING:
     import asyncio
     from pathlib import Path
 
+    from peers_tui.relay.config import RelayConfig
     from peers_tui.relay.hub_bounds import HubBounds
     from peers_tui.relay.ledger import Ledger
     from peers_tui.relay.local import LocalScanner
@@ -48,6 +50,7 @@ class HubRelay(Protocol):
     module does not import the runner."""
 
     hub: Path
+    config: RelayConfig
     lock: asyncio.Lock
     ledger: Ledger
     scanner: LocalScanner
@@ -164,6 +167,7 @@ class OrderService:
         self.relay = relay
         self.sub: Any = None
         self.pings: Any = None  # hub_heard.answer_pings
+        self.transit: Any = None  # invite_transit.answer_transit
         self.answered = 0
         self.cut_budget = CutBudget()  # each leaf's share of the hub's time for cut walks
         # ... and for its membership changes: each is judged on the hub's event loop under
@@ -176,6 +180,9 @@ class OrderService:
         # Whether the sequencer is there to answer at all, asked with each leaf's link probe;
         # `heard` (leaf_heard.LeafHeard) notes which leaf asked: a leaf not heard is silent
         self.pings = await answer_pings(nc, self.relay.lock, heard)
+        # Whether a join's invite is on its way to a host that holds its group (invite_transit)
+        self.transit = await answer_transit(nc, self.relay.hub, self.relay.ledger,
+                                            lambda: sorted(self.relay.config.leaves))
 
     async def _on_request(self, msg: Any) -> None:
         try:

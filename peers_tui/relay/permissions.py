@@ -14,7 +14,8 @@ A leaf may send only:
 - its own host's subjects: records into `PEERS_IN_<host>` on `peers.in.<host>.>`, membership
   proposals on `peers.order.<host>.>`, its presence on `peers.presence.<host>`, its question
   for the hub's refusals of its records on `peers.refusals.<host>`, its ping of the hub's
-  relay on `peers.ping.<host>`;
+  relay on `peers.ping.<host>`, its joins' question whether an invite is on its way on
+  `peers.transit.<host>`;
 - read-only JetStream API calls through the `hub` domain: the account info the link probe
   asks for, stream info, consumers (create, next batch, delete by name) and message gets on
   the streams it reads, and the flow-control replies of its ordered consumers (`$JS.FC.<stream>.>`: without
@@ -48,6 +49,7 @@ LEAF_SENDS = (
     "peers.presence.{host}",    # who is present on its host
     "peers.refusals.{host}",    # the hub's refusals of its records it missed (hub_refusals.py)
     "peers.ping.{host}",        # whether the hub's relay answers, not only its server (hub_heard.py)
+    "peers.transit.{host}",     # whether a join's invite is on its way here (invite_transit.py)
 )
 # Streams a leaf reads: info, consumers, message gets, flow control. Never delete or purge,
 # never another stream's consumers, never a stream of its own making.

@@ -1,7 +1,10 @@
 """Presence when a link drops (PresenceSync's part): a host killed whole or cut off says no
 goodbye, and its users stayed present for the 45 s age-out. The federation knows sooner:
 the hub's nats-server drops a leaf's connection at once (the relay reads it in `/leafz`,
-leaf_links.py), and a leaf knows when its own link to the hub is down (link.py)."""
+leaf_links.py), and a leaf knows when its own link to the hub is down (link.py). A leaf
+whose server or relay is stopped, or whose host froze, keeps its connection listed for
+~16 s (its relay: for good); the hub calls it silent when its relay's pings stop for 5 s
+(leaf_heard.py), and its people are away from then as from a drop."""
 
 from __future__ import annotations
 
@@ -20,6 +23,13 @@ def presence_subject(host: str) -> str:
     return f"peers.presence.{host}"
 
 
+def reachable(link: dict[str, Any]) -> bool:
+    """A leaf's link as the hub sees it (LeafLinks.snapshot) reaches its people: listed up
+    and its relay heard. A silent one was counted present until its server dropped the
+    connection, three missed 5 s pings later (~16 s): the hub calls it silent after 5 s."""
+    return bool(link.get("up")) and link.get("silent_since") is None
+
+
 class LinkDrops:
     """What PresenceSync does when a link drops; its attributes are PresenceSync's."""
 
@@ -36,13 +46,15 @@ class LinkDrops:
         raise NotImplementedError
 
     async def leaves_changed(self, links: dict[str, dict[str, Any]]) -> None:
-        """The hub: a leaf whose connection its nats-server dropped (the host killed or cut)
-        has nobody present that anyone can reach. Its people are away for every host now,
+        """The hub: a leaf whose connection its nats-server dropped (the host killed or cut),
+        or whose relay it has not heard for 5 s though the connection is listed (its server
+        or relay stopped, its host frozen: leaf_heard.py), has nobody present that anyone
+        can reach. Its people are away for every host now,
         said in its name on its subject (only the hub may: leaves publish their own only),
         not after the age-out; the leaf says otherwise as soon as its link is back."""
         for host, link in links.items():
             entry = self.heard.get(host)
-            if link.get("up") or entry is None or not entry.present:
+            if reachable(link) or entry is None or not entry.present:
                 continue
             gone = dataclasses.replace(entry, present=frozenset(), seen=time.time())
             self.heard[host] = gone

@@ -67,7 +67,7 @@ class GroupListService:
             try:
                 with JoinFetch(self.account.paths.hub) as fetched:
                     fetched.fetch(code)
-                    return self.account.join(code)
+                    return fetched.join(code, lambda: self.account.join(code))
             except BadInvite as exc:  # a genuine code may not have arrived from its host yet
                 from peers_tui.relay.join_invites import not_here_yet
 

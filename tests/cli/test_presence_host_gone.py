@@ -5,6 +5,7 @@ others away. Default heartbeat (15 s, age-out 45 s): only the link can make it t
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -12,6 +13,7 @@ import pytest
 
 from peers_tui.core.account import Account
 from peers_tui.core.presence import Presence
+from peers_tui.relay.leaf_heard import SILENT_AFTER
 from tests.relay_helpers import federation, stop_all, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial]
@@ -75,6 +77,45 @@ def test_a_leaf_killed_whole_is_away_on_the_other_hosts_within_seconds(hosts):
         announce_again.announce(Account(bob.home, bob.hub).user_id)
         apps.append(announce_again)
         wait_for(lambda: member(alice, "bob")["present"], timeout=SOON, what="bob back on A")
+    finally:
+        for app in apps:
+            app.withdraw()
+
+
+@pytest.mark.parametrize("stopped_one", ["server", "relay"])
+def test_a_leaf_the_hub_calls_silent_is_away_and_present_again_once_heard(hosts, stopped_one):
+    """B's nats-server (or its relay) SIGSTOPped: its connection stays listed at the hub
+    for ~16 s (three missed 5 s pings; the relay's: for good), but the hub calls B silent
+    after 5 s unheard (leaf_heard.py), and its people are away on A and C from then, not
+    from the drop; present again as soon as B runs (its relay's link comes back, or its
+    relay reads the hub's word on its own entry: it says who is present at once)."""
+    hub, b, c = hosts
+    alice, bob, carol, apps = present_everywhere(hosts)
+    try:
+        time.sleep(2)  # B's pings heard at the hub on this link
+        assert b.process is not None
+        server = b.nats_pid() if stopped_one == "server" else b.process.pid
+        stopped = time.monotonic()
+        os.kill(server, signal.SIGSTOP)
+        try:
+            for viewer in (alice, carol):
+                wait_for(lambda viewer=viewer: not member(viewer, "bob")["present"],
+                         timeout=SILENT_AFTER + 4 - (time.monotonic() - stopped),
+                         what=f"bob away for {viewer.name} while B is silent")
+            took = time.monotonic() - stopped
+            assert hub.status()["leaves"]["B"]["up"] is True  # silent, not dropped
+            assert member(alice, "bob")["hosts"] == ["B"]
+            assert member(alice, "carol")["present"] and member(carol, "alice")["present"]
+        finally:
+            resumed = time.monotonic()
+            os.kill(server, signal.SIGCONT)
+        back = {}
+        for viewer in (alice, carol):
+            wait_for(lambda viewer=viewer: member(viewer, "bob")["present"], timeout=6,
+                     what=f"bob present again for {viewer.name}")
+            back[viewer.name] = time.monotonic() - resumed
+        print(f"B's {stopped_one} stopped -> bob away on A and C in {took:.2f} s; "
+              f"resumed -> present again {back}")
     finally:
         for app in apps:
             app.withdraw()

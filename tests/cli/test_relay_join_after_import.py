@@ -70,3 +70,97 @@ def test_a_code_whose_invite_never_comes_is_refused_in_one_line_in_bounded_time(
         assert not (leaf.hub / f"{group_id}.db").exists()  # nothing fetched is left
     finally:
         stop_all(hosts)
+
+
+def carol_a_member_on_b(hosts) -> tuple:
+    """alice founds 'big' on hub A, carol on leaf B joins it: B holds the group from then on,
+    so a later join there fetches nothing and reads the code's invite from B's own file."""
+    hub, leaf = hosts
+    alice, carol, bob = hub.user("alice"), leaf.user("carol"), leaf.user("bob")
+    group_id = alice.ok("create", "big").out.strip()
+    first = alice.ok("invite", "big").out.strip()
+    start_linked(hosts)
+    wait_for(lambda: carol.run("join", first).code == 0, timeout=60, what="carol's join")
+    assert (leaf.hub / f"{group_id}.db").exists()
+    return alice, bob, group_id
+
+
+def test_a_join_on_a_host_that_holds_the_group_waits_for_an_invite_in_transit(tmp_path):
+    """bob's join on B of a code alice made right after importing 5,000 on A: the invite
+    comes behind the import (chain_order.py). It was refused "... has not arrived yet (try
+    again ...)" at once; the hub says the group is on its way (invite_transit.py), and the
+    join waits for B's relay to apply the invite."""
+    hosts = federation(tmp_path, ("A", "B"))
+    try:
+        alice, bob, group_id = carol_a_member_on_b(hosts)
+        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
+                                    "created_at": 1_700_000_000 + i}) + "\n"
+                        for i in range(IMPORTED))
+        alice.ok("import", "big", "-", stdin=lines)
+        code = alice.ok("invite", "big").out.strip()
+        began = time.monotonic()
+        joined = bob.spawn("join", code, timeout=120)
+        print(f"join took {time.monotonic() - began:.1f} s")
+        assert joined.code == 0, joined.err
+        assert "big" in bob.ok("groups").out
+    finally:
+        stop_all(hosts)
+
+
+def test_a_join_on_a_host_that_holds_the_group_ends_at_once_offline_or_unknown(tmp_path):
+    """No wait where nothing is on its way: a code no host knows, B's link up; a genuine
+    code made on A while B's link is down. Each ends in one line, at once."""
+    hosts = federation(tmp_path, ("A", "B"))
+    hub, leaf = hosts
+    try:
+        alice, bob, group_id = carol_a_member_on_b(hosts)
+        wait_for(lambda: hub.status().get("unsent") == 0, timeout=60, what="A all sent")
+        wrong = f"{PREFIX}:{group_id}:{b32(os.urandom(32))}"
+        for what in ("unknown", "offline"):
+            if what == "offline":
+                hub.stop()
+                wait_for(lambda: not leaf.link_up(), timeout=30, what="B's link down")
+                wrong = alice.ok("invite", "big").out.strip()  # its invite cannot reach B
+            began = time.monotonic()
+            refused = bob.spawn("join", wrong, timeout=60)
+            took = time.monotonic() - began
+            assert refused.code != 0 and "Traceback" not in refused.err, (what, refused.err)
+            assert len(refused.err.strip().splitlines()) == 1, (what, refused.err)
+            assert took < 4, (what, took, refused.err)
+            print(f"{what}: refused in {took:.1f} s: {refused.err.strip()}")
+    finally:
+        stop_all(hosts)
+
+
+def test_an_invite_behind_an_import_on_another_leaf_is_waited_for_once_it_is_sent(tmp_path):
+    """The same with the import and the code made on leaf C by erin, an admin there: the
+    invite reaches the hub in C's inbound stream behind the 5,000, and B's join waits while
+    the hub says C is sending records of the group (invite_transit._moving). Joined once C's
+    relay has begun to send them: before that only C knows (docs/relay.md says so)."""
+    hosts = federation(tmp_path, ("A", "B", "C"))
+    hub, leaf, third = hosts
+    try:
+        alice, carol, erin = hub.user("alice"), leaf.user("carol"), third.user("erin")
+        bob = leaf.user("bob")
+        alice.ok("create", "big")
+        first = alice.ok("invite", "big", "--uses", "2", "--role", "admin").out.strip()
+        start_linked(hosts)
+        for user in (carol, erin):
+            wait_for(lambda user=user: user.run("join", first).code == 0, timeout=60,
+                     what=f"{user.name}'s join")
+        wait_for(lambda: len(erin.ok("members", "big", "--json").json()) == 3, timeout=30,
+                 what="carol's join on C")
+        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
+                                    "created_at": 1_700_000_000 + i}) + "\n"
+                        for i in range(IMPORTED))
+        stored = (hub.status().get("stored") or {}).get("C", 0)
+        erin.ok("import", "big", "-", stdin=lines)
+        code = erin.ok("invite", "big").out.strip()
+        wait_for(lambda: (hub.status().get("stored") or {}).get("C", 0) > stored, timeout=30,
+                 what="the hub taking C's first records of the import")
+        began = time.monotonic()
+        joined = bob.spawn("join", code, timeout=120)
+        print(f"join took {time.monotonic() - began:.1f} s")
+        assert joined.code == 0, joined.err
+    finally:
+        stop_all(hosts)
