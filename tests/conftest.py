@@ -41,6 +41,40 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
         os.environ.pop("PYTHONDONTWRITEBYTECODE")
         os.environ.update({"PYTHONPYCACHEPREFIX": cache, BYTECODE_CACHE: cache})
+    temporary_files_in_memory(config)
+
+
+# The tests' temporary directories (tmp_path and the like) in this tmpfs when the machine has
+# one with room to spare; see temporary_files_in_memory.
+MEMORY_TMP = Path("/dev/shm")
+MEMORY_TMP_FREE = 2 << 30
+
+
+def temporary_files_in_memory(config: pytest.Config) -> None:
+    """Every test's files (homes, hubs, group files, relays' stores) under a tmpfs rather than
+    /tmp's disk, unless the run names its own (`--basetemp`, PYTEST_DEBUG_TEMPROOT). The files
+    are the same real files and SQLite the same; what goes is the wait on the disk: each
+    SQLite connection's last close checkpoints its WAL and syncs the file (81 connections
+    for a `team`), which made a CPU worker wait ~0.35 s a team at load 8 on this machine's
+    disk and the whole lane wait on other helpers' writes (docs/performance.md, "Test suite
+    time, tenth pass"). No test is about durability across a power cut, the one thing a tmpfs
+    does not give; a process killed mid-write loses nothing more on a tmpfs than on a disk.
+    pytest's numbered directories under PYTEST_DEBUG_TEMPROOT (its documented variable; the
+    xdist workers get theirs from this process) keep their locks and cleanup; what a passed
+    test wrote goes with it (`tmp_path_retention_policy`, pyproject.toml), so a run holds a
+    few tests' files in memory, not ~1.5 GB."""
+    if config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
+        return
+    try:
+        with open("/proc/mounts") as mounts:
+            tmpfs = any(fields[1] == str(MEMORY_TMP) and fields[2] == "tmpfs"
+                        for fields in (line.split() for line in mounts) if len(fields) > 2)
+        space = os.statvfs(MEMORY_TMP)
+    except OSError:
+        return
+    if (tmpfs and os.access(MEMORY_TMP, os.W_OK | os.X_OK)
+            and space.f_bavail * space.f_frsize >= MEMORY_TMP_FREE):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_TMP)
 
 
 # The slow tests that are not serial and the relay's CLI tests mostly wait on processes (relays,
