@@ -18,7 +18,7 @@ import pytest
 from peers_tui.relay.hub_cut import CUT_OF
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_attacks import through
-from tests.relay_helpers import team_on_two_hosts
+from tests.relay_helpers import team_on_two_hosts, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -57,6 +57,11 @@ def test_a_leaf_asking_in_a_loop_gets_a_share_of_the_hubs_time(tmp_path, monkeyp
         lines = "".join(json.dumps({"id": str(n), "author": "old", "body": f"m{n}",
                                     "created_at": 1_600_000_000 + n}) + "\n" for n in range(3000))
         alice.ok("import", "team", "-", stdin=lines)
+        # The join asks the hub for its place in the membership order and gives it 3 s; the
+        # hub's relay publishing the 3,000 meanwhile took longer beside other suites (a run
+        # failed "no answer from the hub within 3 s"). Not this test's matter: it waits.
+        wait_for(lambda: hub.status().get("unsent") == 0, timeout=60,
+                 what="the import published by the hub")
         bob.ok("join", code)
         team = next(g["id"] for g in bob.ok("groups", "--json").json() if g["name"] == "team")
         answers: list[dict[str, Any]] = []
