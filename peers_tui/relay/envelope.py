@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from peers_tui.core.encoding import record_hash
 
@@ -57,8 +58,10 @@ class Envelope:
     cosig: bytes | None
     origin: str
 
-    @property
+    @cached_property
     def hash(self) -> str:
+        # Asked of each record a dozen times on its way (waiting, known, released, pinned,
+        # published...): the SHA-256 of its text once. The text never changes (frozen).
         return record_hash(self.text)
 
     def headers(self, key: str = "") -> dict[str, str]:

@@ -106,6 +106,15 @@ MADE_AGAIN = ("the federation's stream holds this group already and its file is 
               "leaf's records")
 
 
+def made_again_due(hub: Path, group_id: str, envelopes: list[Envelope]) -> bool:
+    """Whether `made_again_only` must ask the stream about this batch: it holds a genesis
+    and the group's file is missing here. Asked first by the intake, so that a batch without
+    one (every live message) goes on at once: awaited through `asyncio.wait_for`, the
+    coroutine was a task of its own, two more turns of the event loop on the hub's path
+    from a leaf's record to its republishing."""
+    return any(e.table == "genesis" for e in envelopes) and not (hub / f"{group_id}.db").exists()
+
+
 async def made_again_only(js: Any, hub: Path, group_id: str, envelopes: list[Envelope]
                           ) -> tuple[list[Envelope], list[tuple[Envelope, str]]]:
     """The hub makes a group's file from a genesis a leaf sends; for a group whose file was
@@ -114,9 +123,9 @@ async def made_again_only(js: Any, hub: Path, group_id: str, envelopes: list[Env
     then refused the stream's as a lost race; docs/relay.md "Twelfth attack pass"). So a
     genesis of a group the federation's stream holds is refused while its file is missing
     (the batch's other records wait for the file). One request to the stream, only then."""
-    geneses = [e for e in envelopes if e.table == "genesis"]
-    if not geneses or (hub / f"{group_id}.db").exists():
+    if not made_again_due(hub, group_id, envelopes):
         return envelopes, []
+    geneses = [e for e in envelopes if e.table == "genesis"]
     from peers_tui.relay.census import hub_counts  # census imports the ledger: only here
 
     counts, _ = await hub_counts(js, group_id)
@@ -125,4 +134,4 @@ async def made_again_only(js: Any, hub: Path, group_id: str, envelopes: list[Env
     return [e for e in envelopes if e.table != "genesis"], [(e, MADE_AGAIN) for e in geneses]
 
 
-__all__ = ["MADE_AGAIN", "Founding", "founded_counts", "made_again_only", "reason"]
+__all__ = ["MADE_AGAIN", "Founding", "founded_counts", "made_again_due", "made_again_only", "reason"]

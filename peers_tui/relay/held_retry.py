@@ -266,16 +266,18 @@ class HeldRetry(AheadRetry):
                         also: set[Wait]) -> tuple[list[Envelope], list[Envelope]]:
         """(held records to try with this batch, the batch without those held already)."""
         digests = [e.hash for e in envelopes]
+        # Nothing held at all (every live message): neither lookup below can find a row.
+        idle = self.ledger.db.execute("SELECT 1 FROM waiting LIMIT 1").fetchone() is None
         already = {digest for digest, in self.ledger.db.execute(
             "SELECT hash FROM waiting WHERE hash IN (SELECT value FROM json_each(?))",
-            (json.dumps(digests),))} if digests else set()
+            (json.dumps(digests),))} if digests and not idle else set()
         once: list[Envelope] = []
         for envelope in envelopes:  # a record delivered again while it waits is judged once
             if envelope.hash not in already:
                 already.add(envelope.hash)
                 once.append(envelope)
-        if self.ledger.db.execute("SELECT 1 FROM waiting WHERE group_id = ? LIMIT 1",
-                                  (group_id,)).fetchone() is None:
+        if idle or self.ledger.db.execute("SELECT 1 FROM waiting WHERE group_id = ? LIMIT 1",
+                                          (group_id,)).fetchone() is None:
             return [], once
         await self._load_waits(group_id)
         chosen = self.held_waits.choose(group_id, once, head_seq(store),

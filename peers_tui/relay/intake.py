@@ -26,7 +26,7 @@ from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.envelope import (
     FED_STREAM, FED_SUBJECTS, Envelope, EnvelopeError, from_message, unreadable,
 )
-from peers_tui.relay.founding import Founding, made_again_only
+from peers_tui.relay.founding import Founding, made_again_due, made_again_only
 from peers_tui.relay.held_retry import HeldRetry, schema_of
 from peers_tui.relay.held_waits import HeldWaits, Wait
 from peers_tui.relay.hub_bounds import HubBounds
@@ -195,7 +195,8 @@ class Intake(HeldRetry):
         if self.is_hub:  # a leaf founds only so many groups here (founding.py)
             try:  # ... and plants no file of a group whose file was deleted here
                 envelopes, again = await asyncio.wait_for(made_again_only(
-                    self.js_local, self.hub, group_id, envelopes), 2.0)
+                    self.js_local, self.hub, group_id, envelopes), 2.0) if made_again_due(
+                    self.hub, group_id, envelopes) else (envelopes, [])
             except (nats.errors.Error, asyncio.TimeoutError) as exc:  # asked again later
                 self._hold([(e, f"the hub's stream did not answer: {exc}") for e in envelopes])
                 return None

@@ -38,9 +38,7 @@ from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.hub_refusals import HeardRefusals, TellOrigin, notice_subject
 from peers_tui.relay.limits import federation_stream, limit
 from peers_tui.relay.fetch import read_group
-from peers_tui.relay.envelope import (
-    FED_STREAM, FED_SUBJECTS, Envelope, fed_subject, in_subject,
-)
+from peers_tui.relay.envelope import FED_STREAM, FED_SUBJECTS, Envelope, fed_subject, in_subject
 from peers_tui.relay.intake import Intake
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
@@ -49,6 +47,7 @@ from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.lost_inbound import STREAM_DELETED, LostInbound
 from peers_tui.relay.presence_sync import PresenceSync
+from peers_tui.relay.publishing import publishing
 from peers_tui.relay.refetch import Refetch
 from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
@@ -301,8 +300,8 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
         js, key = (self.js_local, "") if self.is_hub else (self.js_hub, self.config.password)
         for start in range(0, len(envelopes), PUBLISH_CHUNK):  # (key: a leaf's ids, envelope.py)
             chunk = envelopes[start:start + PUBLISH_CHUNK]
-            sending = asyncio.gather(*[js.publish(self._subject(e), e.payload(),
-                                                  headers=e.headers(key), timeout=2.0) for e in chunk])
+            sending = publishing([js.publish(self._subject(e), e.payload(),  # (publishing.py)
+                                             headers=e.headers(key), timeout=2.0) for e in chunk])
             await self._stored(sending, chunk)  # counted at the hub, kept by a leaf
 
     def _subject(self, envelope: Envelope) -> str:
