@@ -44,7 +44,7 @@ class ScanMemory:
                through: bool) -> list[Envelope]:
         """After the scan's walk: the rows it wrote read, its marks set, and the evidence the
         federation may not have (evidence_view.EvidenceView.envelopes)."""
-        self.evidence.read_after(store.group_id)
+        self.evidence.read_after(store.db, store.group_id)
         self.walks.settle(self.evidence.holds, self.evidence.generation, through)
         found = self.evidence.envelopes(store.db, store.group_id, origin, known)
         self.finished = True
