@@ -48,7 +48,7 @@ from peers_tui.relay.altered_rows import (
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.evidence import keep_as_evidence
-from peers_tui.relay.walk_turns import WALK_TURN, Walked, moved_before
+from peers_tui.relay.walk_turns import WALK_TURN, Key, WalkMarks, Walked, moved_before
 
 
 def _link(text: str) -> tuple[str, int, str] | None:
@@ -73,7 +73,8 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
                     refused_here: Callable[[str], bool] | None,
                     roster: Roster | None = None, kept: list[Envelope] | None = None,
                     reason_here: Callable[[str], str | None] | None = None,
-                    bound: int | None = WALK_TURN) -> Walked:
+                    bound: int | None = WALK_TURN, marks: WalkMarks | None = None,
+                    generation: int = 0) -> Walked:
     """Move the void records of this host's file that a record about to be shipped names as
     its predecessor into `fork_evidence` (inside the scan's session): how many moved, and
     whether the walk is through (Walked).
@@ -85,30 +86,44 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
     to `kept`, to be shipped as what it is. `reason_here`: the reason this relay refused a
     record before (its quarantine), so that a row refused for what its record says for good
     is not judged again (`_settled`). At most `bound` records move in one scan turn; a walk
-    stopped there goes on at the next (walk_turns.py: through records it moved already).
+    stopped there goes on at the next (walk_turns.py: through records it moved already, or
+    from where it stopped: `marks`, kept by the scanner, valid while the evidence view's
+    `generation` is theirs).
 
     One walk, one transaction and one `note_deletion` (a run of N void records once cost N
     commits, N rewrites of the group's notes file and N x N effects judged: docs/relay.md,
     "A long run of void records, linear (h-voidrun)")."""
-    links = [_link(envelope.text) for envelope in shipped if envelope.table in ("msg", "invite")]
+    # Each link with the top of the descent it is part of (None: a shipped record's own).
+    links: list[tuple[tuple[str, int, str] | None, Key | None]] = [
+        (_link(envelope.text), None) for envelope in shipped if envelope.table in ("msg", "invite")]
     # Places, not hashes: a record shipped here holds the place its successor names (two
     # records of one place are a fork, and both are shipped as one).
-    places = {(link[0], link[1]) for link in links if link is not None}
+    places = {(link[0], link[1]) for link, _ in links if link is not None}
+    spans: list[tuple[str, int, int]] = []  # places passed at once by a mark (walk_turns)
     refused_now = {envelope.hash: why for envelope, why in refused}
     moved, begun, through = 0, False, True
     with ExitStack() as walk:
         while links:  # a void record moved names its predecessor in turn: a run of them goes
-            link = links.pop()
-            if link is None or link[1] == 1 or (link[0], link[1] - 1) in places:
+            link, top = links.pop()
+            if link is None or link[1] == 1 or (link[0], link[1] - 1) in places or any(
+                    a == link[0] and lo <= link[1] - 1 <= hi for a, lo, hi in spans):
                 continue
             author, aseq, aprev = link
             now = aprev in refused_now
             if not now and not (refused_here is not None and refused_here(aprev)):
                 continue
+            key = top or (author, aseq - 1, aprev)
+            went = marks.jump(store.db, key, generation) if marks and top is None else None
+            if went is not None:  # on from where an earlier turn stopped, as it left it
+                spans.append((author, went[0], aseq - 1))
+                links.append(((author, went[0], went[1]), key))
+                continue
             passed = moved_before(store.db, store.group_id, author, aseq - 1, aprev)
             if passed is not None:  # moved by an earlier turn of this walk: on below it
                 places.add((author, aseq - 1))
-                links.append(_link(passed))
+                links.append((_link(passed), key))
+                if marks is not None:
+                    marks.trail(key).went(aseq - 1, aprev, _below(links[-1][0]), True)
                 continue
             if bound is not None and moved >= bound:  # moves, not looks: an altered genuine
                 through = False  # row stays where it is, and is met again at the next turn
@@ -122,14 +137,22 @@ def move_named_void(store: GroupStore, shipped: list[Envelope],
                 if kept is not None:
                     kept.append(found)
                 places.add((author, aseq - 1))
-                links.append(_link(found.text))
+                links.append((_link(found.text), key))
+                if marks is not None:  # left in place: no mark passes it
+                    marks.trail(key).went(aseq - 1, aprev, None, True)
             elif found is not None:
                 moved += 1
                 places.add((author, aseq - 1))
-                links.append(_link(found))
+                links.append((_link(found), key))
+                if marks is not None:
+                    marks.trail(key).went(aseq - 1, aprev, _below(links[-1][0]), not now)
         if moved:
             deleted_tops.note_deletion(store.db)  # once, after the walk's deletes
     return Walked(moved, through)
+
+
+def _below(link: tuple[str, int, str] | None) -> str | None:
+    return None if link is None else link[2]
 
 
 # Reasons a record is refused that its own signed fields decide for every host whatever else

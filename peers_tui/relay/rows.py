@@ -20,14 +20,13 @@ from peewee import SQL
 
 from peers_tui.core import own_place
 from peers_tui.core.chain_rules import own_record
-from peers_tui.core.chains import FORKED, execute_here, forked_here
+from peers_tui.core.chains import FORKED, forked_here
 from peers_tui.core.encoding import now_ms, record_hash
-from peers_tui.core.forks import rows_at_sql
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.message_rules import AHEAD_OF_HUB, FOLLOW_AHEAD_MS
 from peers_tui.core.membership import InviteTerms, Roster
 from peers_tui.core.membership_replay import invite_authority_problem
-from peers_tui.core.models import ForkEvidence, GroupMember, Invite, Message, prepared
+from peers_tui.core.models import GroupMember, Invite, Message, prepared
 from peers_tui.core.raw import text_of
 from peers_tui.core.set_aside_rows import junk_after
 from peers_tui.relay.altered_rows import altered_row_genuine, genuine_again
@@ -38,12 +37,12 @@ from peers_tui.relay.hub_own_changes import set_aside_ahead
 from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
 from peers_tui.relay.quarantine import RefusedHere
+from peers_tui.relay.scan_memory import ScanMemory
 from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
 from peers_tui.relay.walk_turns import left_for_the_walk
 
 SCAN_LIMIT = 2000
-UNCARRIED = rows_at_sql(("message", "invite"))  # (_uncarried)
 # How a refusal of a change of this file's log is taken back once the scan ships it with the
 # roster's chain (quarantine.restore): refused when its row was read apart from the roster,
 # a change committed meanwhile (docs/relay.md, "h-joinrefuse"), it is genuine after all.
@@ -115,7 +114,10 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
     `hub_clock` (the hub's scan): a message or a membership change signed more than a day past
     this clock is refused, as the hub's intake refuses one from a leaf (message_rules.AHEAD_OF_HUB;
     the change set aside with the log after it: hub_own_changes.py).
+    What the last scans through this store found of its evidence rows and void walks is
+    taken up where the file shows it still holds (scan_memory.py).
     """
+    memory = ScanMemory.of(store)
     signed_by = now_ms() + FOLLOW_AHEAD_MS if hub_clock else None
     scan = Scan(invite_position=after_invite, message_position=after_rowid)
     genesis = store.genesis()
@@ -196,15 +198,18 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         # A void record a genuine one names goes to fork_evidence first (chain_evidence.py).
         # ...but an altered row whose record is genuine stays, its record shipped (altered_rows).
         kept: list[Envelope] = []
+        memory.begin(store, refused_here)  # the evidence rows as the file holds them now
         walked = move_named_void(store, [e for _, e in chained], scan.refused, refused_here,
                                  roster, kept, refused_here.reason
-                                 if isinstance(refused_here, RefusedHere) else None)
+                                 if isinstance(refused_here, RefusedHere) else None,
+                                 marks=memory.walks, generation=memory.evidence.generation)
         if not walked.through:  # only the run's evidence now, the rest after it (walk_turns)
             chained, kept = [], []
             left_for_the_walk(scan, store.db, after_rowid, after_invite)
         chained.extend((_order(e), replace(e, origin=origin)) for e in kept
                        if known is None or not known(e.hash))
-        chained.extend((_order(e), e) for e in _kept_evidence(gid, origin, known))
+        chained.extend((_order(e), e) for e in memory.finish(store, origin, known,
+                                                             walked.through))
         if isinstance(refused_here, RefusedHere) and walked.through:  # put back by `relay refetch`
             shipped = {e.hash for _, e in chained}
             chained.extend((_order(e), e) for e in genuine_again(store, roster, [
@@ -264,46 +269,6 @@ def _fork_evidence(group_id: str, invites: list[Any]) -> set[str]:
     forked = forked_here(places, group_id) if invites else set()
     return {text_of(row.record) for row in invites if (row.author, row.author_seq) in forked
             and own_record(row.author, row.author_seq, text_of(row.record), row.sig, group_id)}
-
-
-def _kept_evidence(group_id: str, origin: str,
-                   known: Callable[[str], bool] | None) -> list[Envelope]:
-    """The records in fork_evidence that the federation may not have: signed by their author
-    for their place (the table is empty but for forks, void records a genuine one names,
-    chain_evidence.py, and junk set aside, junk_places.py, so it is read whole). Sent as
-    evidence: kept as such everywhere; the junk is never sent. With them, the records of
-    this file's message and invite tables at those places that the federation does not
-    have (`_uncarried`)."""
-    found = []
-    places = set()
-    # Its text written once (models.prepared): Peewee wrote it anew at every scan, ~0.2 ms.
-    for row in prepared(ForkEvidence, ("relay: fork evidence",), [], lambda: ForkEvidence.select(
-            ForkEvidence.author, ForkEvidence.author_seq, ForkEvidence.kind,
-            ForkEvidence.record, ForkEvidence.sig)):
-        record = own_record(row.author, row.author_seq, row.record, row.sig, group_id)
-        if record is not None:
-            places.add((row.author, row.author_seq))
-            if not (known is not None and known(record.hash)):
-                found.append(Envelope(group_id, "evidence", record.text, record.sig, None, origin))
-    return found + _uncarried(group_id, origin, known, places)
-
-
-def _uncarried(group_id: str, origin: str, known: Callable[[str], bool] | None,
-               places: set[tuple[str, int]]) -> list[Envelope]:
-    """The records of the message and invite tables at these places (where fork_evidence
-    holds a record of the author's) that the federation does not have, as evidence: one this
-    relay refused for no rule of its own (the hub's clock: signed a day ahead) is half of a
-    fork with the record kept beside it, and only where every host holds both is the
-    verdict one (docs/relay.md, h-forkhalf). Asked only with `known`."""
-    if known is None or not places:
-        return []
-    param = json.dumps([list(place) for place in sorted(places)])
-    found = []
-    for author, seq, text, sig in execute_here(UNCARRIED, (param, param)):
-        record = own_record(author, seq, None if text is None else text_of(text), sig, group_id)
-        if record is not None and not known(record.hash):
-            found.append(Envelope(group_id, "evidence", record.text, record.sig, None, origin))
-    return found
 
 
 def _order(envelope: Envelope) -> tuple[int, str, int]:
