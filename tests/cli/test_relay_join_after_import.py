@@ -17,6 +17,7 @@ import time
 import pytest
 
 from peers_tui.core.encoding import b32
+from peers_tui.core.link_state import read_link_state
 from peers_tui.core.invites import PREFIX
 from tests.relay_helpers import federation, start_linked, stop_all, wait_for
 
@@ -82,6 +83,11 @@ def carol_a_member_on_b(hosts) -> tuple:
     start_linked(hosts)
     wait_for(lambda: carol.run("join", first).code == 0, timeout=60, what="carol's join")
     assert (leaf.hub / f"{group_id}.db").exists()
+    # The join waits for an invite in transit only while B's link file says the link is up
+    # (offline: refused at once). With the tests' files on a tmpfs the whole set-up took ~1 s
+    # and bob's join read B's link file before its relay had written the link up there.
+    wait_for(lambda: (state := read_link_state(leaf.hub)) is not None and state.up
+             and state.answers(), timeout=30, what="B's link file: up")
     return alice, bob, group_id
 
 
