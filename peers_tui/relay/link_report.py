@@ -85,13 +85,17 @@ class LinkReporter:
         link.hub_relay.on_heard = self.heard
 
     # ----------------------------------------------------------------- what changed
-    def changed(self) -> None:
+    def changed(self, at_once: bool = False) -> None:
         """Something users see changed: written now, or at the next tick if one was just
-        written (at most one write a second while changes keep coming)."""
+        written (at most one write a second while changes keep coming). `at_once`: the link
+        itself went up or down (a probe's word, rare): written now all the same. The link up
+        a moment after the relay's first write waited for its turn, and for ~0.75 s users
+        read offline (and a join refused at once: relay/join_fetch.py) what `relay status`
+        already said up."""
         self.dirty = True
         if not self.link.up:  # what was written offline is part of what users see now
             self.recount()
-        if time.monotonic() - self.written_at >= MIN_INTERVAL:
+        if at_once or time.monotonic() - self.written_at >= MIN_INTERVAL:
             self.write()
         # The loop sleeps for what is due now (a link down: counting unsent). When it wakes by
         # then anyway (a change already waited), it is left asleep: waking it for every

@@ -89,7 +89,7 @@ class LinkUpkeep:
             # at the close of its connection (link.cut_now) learns that the hub refused
             # its token only at its next attempt (the status said "hub unreachable" 2 s)
             self.link.write_status(self.scanner, running=True)
-            self.reporter.changed()
+            self.reporter.changed(at_once=self.link.up != was_up)
         if self.link.up and not was_up:
             self.relinked.set()  # handle changes kept offline go now
             self.recount_missed()  # groups not counted against the hub meanwhile (refetch.py)

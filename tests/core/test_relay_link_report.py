@@ -119,3 +119,30 @@ async def test_a_flow_of_messages_wakes_the_writer_once_and_is_written_in_time(
         await asyncio.gather(task, return_exceptions=True)
         scanner.close()
         ledger.close()
+
+
+async def test_the_link_going_up_is_written_at_once_though_a_write_was_just_made(
+        tmp_path: Path, monkeypatch) -> None:
+    """The relay writes the file as it starts (link down), and its first probe finds the
+    link up a moment later: that waited for the next turn (MIN_INTERVAL), and users read
+    offline meanwhile what `relay status` said up (~0.75 s; a join on the host was refused
+    at once for it). A change of the link itself is written at once; others wait."""
+    monkeypatch.setattr(link_report, "MIN_INTERVAL", 30.0)
+    (tmp_path / ".relay").mkdir()
+    ledger = Ledger(tmp_path / ".relay" / "relay.db")
+    scanner = LocalScanner(tmp_path, "C", ledger)
+    link = Link(up=False)
+    reporter = LinkReporter(tmp_path, RelayConfig("leaf", "C", 4222, hub_name="A"), link,
+                            ledger, scanner)
+    try:
+        reporter.write()  # the start's write
+        assert read_link_state(tmp_path).up is False
+        reporter.arrived(GROUP, [message(0)])  # another change: waits for its turn
+        assert reporter.dirty
+        link.up, link.since = True, time.time()
+        reporter.changed(at_once=True)  # as link_upkeep says a probe's new word
+        state = read_link_state(tmp_path)
+        assert state is not None and state.up and not reporter.dirty
+    finally:
+        scanner.close()
+        ledger.close()
