@@ -5,7 +5,6 @@ next run is under way (tests/cli/test_relay_join_killed.py, `ordered`, failed so
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,7 @@ from peers_tui.core.errors import AlreadyMember
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.membership_log import MembershipLog
 from tests.conftest import User
-
-
-def _copy(source: Path, target: Path) -> None:
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+from tests.tui.test_replaced_group_file import _copy  # SQLite's backup API: a consistent copy
 
 
 def test_a_join_whose_own_join_came_in_meanwhile_says_already_a_member(
