@@ -22,11 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from peers_tui.core import opened_records, raw_values  # noqa: E402
-from peers_tui.relay.ledger import Ledger  # noqa: E402
 from peers_tui.relay.local import LocalScanner  # noqa: E402
 from peers_tui.testing.forge import Forger  # noqa: E402
 from tests.cli.test_relay_void_run import forge_run  # noqa: E402
 from tests.conftest import SEEDS, User, plant_identity  # noqa: E402
+from tests.core.test_void_walk_turns import alice_first_and_bobs_scanner  # noqa: E402
 
 OPENED = [0]
 _open_stored = raw_values.open_stored
@@ -61,12 +61,7 @@ def main(count: int) -> None:
         alice, bob = users["alice"], users["bob"]
         team = alice.ok("create", "team").out.strip()
         bob.ok("join", alice.ok("invite", "team").out.strip())
-        alice.ok("send", "team", "alice's first")
-        [target] = [m["id"] for m in bob.ok("log", "team", "--json").json()
-                    if m["body"] == "alice's first"]
-        db = bob.hub / f"{team}.db"
-        ledger = Ledger(root / "relay.db")
-        scanner = LocalScanner(bob.hub, "B", ledger)
+        target, db, ledger, scanner = alice_first_and_bobs_scanner(alice, bob, team, root)
 
         def until_done(label: str) -> None:
             n = 0

@@ -19,12 +19,12 @@ import pytest
 
 from peers_tui.core import opened_records
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.walk_turns import WALK_TURN
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_void_run import forge_run
 from tests.conftest import User
+from tests.core.test_void_walk_turns import alice_first_and_bobs_scanner
 
 RUN = 6 * WALK_TURN + 40
 
@@ -70,12 +70,7 @@ def settle(count: Counted, scanner: LocalScanner) -> list[tuple[list[Envelope], 
 def walk(alice: User, bob: User, team: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """bob's run of RUN void records refused by his host's scanner, then his genuine message
     naming its last: (the scanner, its counter, bob's group file), the walk not begun."""
-    alice.ok("send", "team", "alice's first")
-    [target] = [m["id"] for m in bob.ok("log", "team", "--json").json()
-                if m["body"] == "alice's first"]
-    db = bob.hub / f"{team}.db"
-    ledger = Ledger(tmp_path / "relay.db")
-    scanner = LocalScanner(bob.hub, "B", ledger)
+    target, db, ledger, scanner = alice_first_and_bobs_scanner(alice, bob, team, tmp_path)
     count = Counted(monkeypatch)
     try:
         settle(count, scanner)

@@ -41,14 +41,20 @@ def turns(scanner: LocalScanner, db: Path) -> list[list[Envelope]]:
             return shipped
 
 
-def test_a_long_void_run_goes_a_turn_at_a_time_and_the_record_naming_it_last(
-        alice: User, bob: User, team: str, tmp_path: Path) -> None:
+def alice_first_and_bobs_scanner(alice: User, bob: User, team: str, root: Path
+                                 ) -> tuple[str, Path, Ledger, LocalScanner]:
+    """alice's first message (the id bob's void run will name), bob's group file, and a
+    scanner of his host over a ledger under `root`, as his relay would have them."""
     alice.ok("send", "team", "alice's first")
     [target] = [m["id"] for m in bob.ok("log", "team", "--json").json()
                 if m["body"] == "alice's first"]
-    db = bob.hub / f"{team}.db"
-    ledger = Ledger(tmp_path / "relay.db")
-    scanner = LocalScanner(bob.hub, "B", ledger)
+    ledger = Ledger(root / "relay.db")
+    return target, bob.hub / f"{team}.db", ledger, LocalScanner(bob.hub, "B", ledger)
+
+
+def test_a_long_void_run_goes_a_turn_at_a_time_and_the_record_naming_it_last(
+        alice: User, bob: User, team: str, tmp_path: Path) -> None:
+    target, db, ledger, scanner = alice_first_and_bobs_scanner(alice, bob, team, tmp_path)
     try:
         turns(scanner, db)
         forge_run(Forger(bob.home), db, team, target, RUN)
