@@ -95,6 +95,23 @@ async def retire_shared_stream(js: Any) -> None:
 Step = Callable[[], Awaitable[None]]
 
 
+class TakenFrom:
+    """When the hub's intake last took a record of each group from each leaf's stream (in
+    memory: a restarted hub relay knows of none until the leaf's next batch). What the
+    stream holds does not say: the hub purges what it applied (InboundTrim); a join waits
+    for an invite behind a leaf's recent records (invite_transit.py)."""
+
+    def __init__(self) -> None:
+        self.at: dict[tuple[str, str], float] = {}
+
+    def took(self, leaf: str, group_id: str) -> None:
+        self.at[(leaf, group_id)] = time.monotonic()
+
+    def recent(self, leaf: str, group_id: str, within: float, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        return (leaf, group_id) in self.at and now - self.at[(leaf, group_id)] < within
+
+
 class InboundStreams:
     """The hub relay's consumers of the inbound streams: one task a stream, started and
     stopped as streams come and go (a token made or revoked while running)."""
@@ -116,6 +133,7 @@ class InboundStreams:
         self.trims: dict[str, InboundTrim] = {}
         self.leaves_seen: set[str] = set()
         self.looked = 0.0
+        self.taken = TakenFrom()  # when a group's record was taken from which leaf's stream
 
     def trim(self, stream: str) -> InboundTrim:
         """What purges `stream` of what the hub applied from it (limits.InboundTrim)."""

@@ -162,6 +162,8 @@ class Intake(HeldRetry):
                 continue  # ours, back from the hub (a membership change of ours is applied:
                 # the command the hub accepted it for may have died before writing it here)
             groups.setdefault(envelope.group_id, []).append((msg, envelope))
+            if self.is_hub:  # a join may wait for an invite behind it (invite_transit.py)
+                self.inbound.taken.took(sender, envelope.group_id)
         if unread:
             with self.ledger.batch():  # one commit for a batch of junk, not one a message
                 for envelope, reason in unread:

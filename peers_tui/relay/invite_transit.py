@@ -14,8 +14,11 @@ on the hub asks its own relay the same way) about {group, key}:
             there behind its author's earlier records (a code made on the hub is in its file
             from the start: alice's, behind her import), and so comes to this host;
   "moving"  another leaf is sending the hub records of the group: its inbound stream holds
-            some the hub has not applied yet, or got one less than RECENT seconds ago (a
-            code made on that leaf, its invite behind the records it is sending);
+            some the hub has not applied yet, or the hub took one from it less than RECENT
+            seconds ago (a code made on that leaf, its invite behind the records it is
+            sending). Taken, not stored: the hub purges what it applied from the stream
+            (limits.InboundTrim), so while the leaf's relay was held between two batches
+            the stream held none of the group and the join was refused at once;
   neither   nothing of the group is on its way through the hub: the join ends at once, as
             before. A code made on a leaf whose relay has not begun to send what its author
             wrote before it reads the same (only that leaf knows; docs/relay.md).
@@ -40,15 +43,15 @@ from typing import TYPE_CHECKING, Any
 from peers_tui.relay.invite_arrival import LOOK_EVERY
 
 if TYPE_CHECKING:
+    from peers_tui.relay.inbound import TakenFrom
     from peers_tui.relay.config import RelayConfig
     from peers_tui.relay.ledger import Ledger
 
 TRANSIT_SUBJECTS = "peers.transit.*"
 ASK_TIMEOUT = 2.0  # seconds for the hub's answer (it reads two files and a stream's last record)
-RECENT = 3.0  # seconds: a leaf's record of the group this fresh says its relay is sending
-# (with 1 s, one fresh-clone CI in 3 refused test_an_invite_behind_an_import_on_another_leaf's
-# join in 0.8 s; by reading, not proven: a loaded leaf relay's looks at the import came more
-# than 1 s apart and the hub answered "nothing" between two of them)
+RECENT = 5.0  # seconds: a record of the group taken from a leaf this lately says its relay is
+# sending (its batches came up to 1.1 s apart with three such tests at once on 2 cores); a
+# leaf relay unheard longer is silent (leaf_heard.py, hub_heard.SILENT_AFTER) and so not sending
 KEY = re.compile(r"[A-Za-z0-9_-]{1,128}")  # an invite's public key as a code carries it
 
 
@@ -74,11 +77,12 @@ def invite_in_file(path: Path, key: str) -> bool:
 
 
 # ------------------------------------------------------------------------- the hub's side
-async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any) -> Any:
+async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any,
+                         taken: TakenFrom) -> Any:
     """The hub's relay answers each question (its subscription, for the caller to keep).
-    `leaves()`: the names of the leaves whose inbound streams it applies. Not under the
-    relay lock: nothing here writes, and a join must not wait behind a long apply to learn
-    that something is on its way."""
+    `leaves()`: the names of the leaves whose inbound streams it applies; `taken`: what its
+    intake took from them. Not under the relay lock: nothing here writes, and a join must
+    not wait behind a long apply to learn that something is on its way."""
     from peers_tui.relay.envelope import GROUP_ID
 
     js = nc.jetstream()
@@ -101,40 +105,38 @@ async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any) -> Any
         if path.is_file():
             if invite_in_file(path, key):
                 said["held"] = True
-            elif await _moving(js, group_id, ledger, [leaf for leaf in leaves() if leaf != asker]):
+            elif await _moving(js, group_id, ledger, taken,
+                               [leaf for leaf in leaves() if leaf != asker]):
                 said["moving"] = True
         await msg.respond(json.dumps(said).encode())
 
     return await nc.subscribe(TRANSIT_SUBJECTS, cb=answer)
 
 
-async def _moving(js: Any, group_id: str, ledger: Ledger, leaves: list[str]) -> bool:
-    """A leaf is sending the hub records of the group: its inbound stream holds one after the
-    hub's position in it (not applied yet), or received one less than RECENT seconds ago (its
-    relay still scanning what it publishes: the hub may have caught up between two of its
-    batches). The hub's own users' invites need no such look: one made here is in the hub's
-    file from the start ("held"). The asker's own stream is left out: its host's file
-    lacks the invite, so nothing it sends holds it."""
+async def _moving(js: Any, group_id: str, ledger: Ledger, taken: TakenFrom,
+                  leaves: list[str]) -> bool:
+    """A leaf is sending the hub records of the group: the hub took one from it less than
+    RECENT seconds ago (its relay still scanning what it publishes: the hub may have caught
+    up between two of its batches), or its inbound stream holds one after the hub's
+    position in it (not applied yet). The hub's own users' invites need no such look: one
+    made here is in the hub's file from the start ("held"). The asker's own stream is left
+    out: its host's file lacks the invite, so nothing it sends holds it."""
     import nats
 
     from peers_tui.relay.envelope import in_subject
     from peers_tui.relay.inbound import leaf_stream, position_key
 
+    if any(taken.recent(leaf, group_id, RECENT) for leaf in leaves):
+        return True
     for leaf in leaves:
         stream = leaf_stream(leaf)
-        # none of the group there (NotFoundError), no stream of that leaf yet: not moving
+        # none of the group there (NotFoundError: none sent, or all applied and purged), no
+        # stream of that leaf yet: not moving
         with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
             last = await js.get_last_msg(stream, in_subject(leaf, group_id))
-            if last.seq > ledger.position(position_key(stream)) or _recent(last):
+            if last.seq > ledger.position(position_key(stream)):
                 return True
     return False
-
-
-def _recent(message: Any) -> bool:
-    """Whether a stream message was stored less than RECENT seconds ago (the time the hub's
-    server stored it: this host's clock)."""
-    stored = getattr(message, "time", None)
-    return stored is not None and time.time() - stored.timestamp() < RECENT
 
 
 # ----------------------------------------------------------------------- the joiner's side

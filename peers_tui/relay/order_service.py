@@ -36,6 +36,7 @@ from peers_tui.relay.invite_transit import answer_transit
 from peers_tui.relay.join_invites import invite_records, invites_of
 
 if TYPE_CHECKING:
+    from peers_tui.relay.inbound import InboundStreams
     import asyncio
     from pathlib import Path
 
@@ -55,6 +56,7 @@ class HubRelay(Protocol):
     ledger: Ledger
     scanner: LocalScanner
     bounds: HubBounds
+    inbound: InboundStreams
 
     async def _send(self, envelopes: list[Envelope]) -> None: ...
 
@@ -182,7 +184,8 @@ class OrderService:
         self.pings = await answer_pings(nc, self.relay.lock, heard)
         # Whether a join's invite is on its way to a host that holds its group (invite_transit)
         self.transit = await answer_transit(nc, self.relay.hub, self.relay.ledger,
-                                            lambda: sorted(self.relay.config.leaves))
+                                            lambda: sorted(self.relay.config.leaves),
+                                            self.relay.inbound.taken)
 
     async def _on_request(self, msg: Any) -> None:
         try:

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
+import threading
 import time
+from contextlib import closing
 
 import pytest
 
@@ -159,10 +163,14 @@ def test_an_invite_behind_an_import_on_another_leaf_is_waited_for_once_it_is_sen
         lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
                                     "created_at": 1_700_000_000 + i}) + "\n"
                         for i in range(IMPORTED))
-        stored = (hub.status().get("stored") or {}).get("C", 0)
+        # What the hub's intake took (`received`), not the bytes it passed on for C
+        # (`stored`): those grew with C's part in the joins, sent as membership changes, and
+        # the join was asked before C's relay had sent one record of the import (the hub
+        # rightly said nothing of the group was on its way: 3 of 12 runs, three at once).
+        received = hub.status().get("received", 0)
         erin.ok("import", "big", "-", stdin=lines)
         code = erin.ok("invite", "big").out.strip()
-        wait_for(lambda: (hub.status().get("stored") or {}).get("C", 0) > stored, timeout=30,
+        wait_for(lambda: hub.status().get("received", 0) >= received + 100, timeout=30,
                  what="the hub taking C's first records of the import")
         began = time.monotonic()
         joined = bob.spawn("join", code, timeout=120)
@@ -170,3 +178,57 @@ def test_an_invite_behind_an_import_on_another_leaf_is_waited_for_once_it_is_sen
         assert joined.code == 0, joined.err
     finally:
         stop_all(hosts)
+
+
+def test_a_leaf_relay_paused_between_batches_is_still_sending_its_group(tmp_path):
+    """C's relay stopped (SIGSTOP, as a loaded host holds it) between two batches of the
+    import: the hub has applied and purged all it took from C's stream (limits.InboundTrim),
+    so that stream holds nothing of the group. The hub still says "moving" for RECENT seconds
+    after it last took one (inbound.TakenFrom); it said nothing, and the join was
+    refused at once, while the rest of the import and the invite were on their way."""
+    hosts = federation(tmp_path, ("A", "B", "C"))
+    hub, leaf, third = hosts
+    try:
+        alice, carol, erin = hub.user("alice"), leaf.user("carol"), third.user("erin")
+        bob = leaf.user("bob")
+        group_id = alice.ok("create", "big").out.strip()
+        first = alice.ok("invite", "big", "--uses", "2", "--role", "admin").out.strip()
+        start_linked(hosts)
+        for user in (carol, erin):
+            wait_for(lambda user=user: user.run("join", first).code == 0, timeout=60,
+                     what=f"{user.name}'s join")
+        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
+                                    "created_at": 1_700_000_000 + i}) + "\n"
+                        for i in range(IMPORTED))
+        erin.ok("import", "big", "-", stdin=lines)
+        code = erin.ok("invite", "big").out.strip()
+        # C's relay held as soon as the hub's file has some of the import (its status, written
+        # every 2 s, said so after C had sent it all)
+        wait_for(lambda: messages_in(hub.hub / f"{group_id}.db") > 0, timeout=30,
+                 what="the hub taking C's first records of the import")
+        os.kill(third.process.pid, signal.SIGSTOP)
+        resumed = threading.Timer(0.5, os.kill, (third.process.pid, signal.SIGCONT))
+        try:
+            # the hub applies what it took and purges it (intake.QUIET_WAIT, 0.25 s, then the
+            # trim); C stopped longer than SILENT_AFTER would be silent (leaf_heard.py)
+            time.sleep(1.0)
+            resumed.start()
+            began = time.monotonic()
+            joined = bob.spawn("join", code, timeout=120)
+        finally:
+            resumed.cancel()
+            os.kill(third.process.pid, signal.SIGCONT)
+        print(f"join took {time.monotonic() - began:.1f} s")
+        assert joined.code == 0, joined.err
+        assert messages_in(hub.hub / f"{group_id}.db") == IMPORTED
+    finally:
+        stop_all(hosts)
+
+
+def messages_in(path) -> int:
+    """Messages in a group file now (0 while a writer holds it)."""
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=0.05)) as db:
+            return int(db.execute("SELECT count(*) FROM message").fetchone()[0])
+    except sqlite3.Error:
+        return 0
