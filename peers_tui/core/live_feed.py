@@ -49,7 +49,7 @@ class LiveBatch(Value):  # not a dataclass: compiled at import (core.value)
 class LiveFeed:
     """A cursor over one group's new rows; safe to read from any thread, one at a time."""
 
-    def __init__(self, store: GroupStore, position: int) -> None:
+    def __init__(self, store: GroupStore, position: int, mark: FileMark | None = None) -> None:
         self.store = store
         self.group_id = store.group_id
         self.position = position
@@ -69,9 +69,12 @@ class LiveFeed:
         self.skipped_history = False
         self._oldest: str | None = None  # the oldest message stored up to `position`
         # A file put back or replaced under us numbers its new rows at or below `position`.
-        # Taken at the first read: the screen makes its feed at the first frame, when asking
-        # the store for its path would open the whole account (start_account.LaterStore).
-        self._mark: FileMark | None = None
+        # The screen gives the mark of the file its window was read from, taken before that
+        # read (screens.chat_first_read.open_feed): taken here at the first read, on the hub
+        # watcher's thread, it was of whatever file lay there by then, and another group's
+        # file moved onto the name in between was read on as this group's, with no genesis
+        # check (1 run in 13, three at once on 2 cores). Without one, taken at the first read.
+        self._mark = mark
 
     @property
     def mark(self) -> FileMark:

@@ -22,7 +22,7 @@ from peers_tui.messages import MarkRead, MessageSent, SendFailed, SummariesUpdat
 from peers_tui.screens.chat_bars import HiddenBars
 from peers_tui.screens.chat_frame import ChatBody, ComposerRule, FirstKeys, width_class
 from peers_tui.screens.composer_screen import first_line
-from peers_tui.screens.chat_first_read import read_newest, show_first_roster
+from peers_tui.screens.chat_first_read import open_feed, show_first_roster
 from peers_tui.screens.chat_hints import empty_hint, writing_hint
 from peers_tui.screens.chat_overlays import compose_none, mount_overlays_after_first_paint
 from peers_tui.screens.chat_selection import SelectionScreen
@@ -128,11 +128,11 @@ class ChatScreen(SelectionScreen):
         log = self.message_log
         # Where live updates start, the newest window and its people (the screen's first group
         # on plain sqlite3: screens.chat_first_read).
-        position, newest, people, members = read_newest(self.store, entry, log.first_window(),
-                                                        first=self.feed is None)
+        feed, newest, people, members = open_feed(self.store, entry, log.first_window(),
+                                                  first=self.feed is None)
         show_first_roster(self.query_one(RosterPanel), members, people, self.presence,
                           self.account.user_id)
-        self.feed = LiveFeed(self.store, position)
+        self.feed = feed
         log.empty_hint = empty_hint(entry, self.account, self.store, self.label, not newest)
         log.show(self.store, entry.read_marker, self.account.user_id, newest, people)
         self.can_post, self.standing = True, "active"

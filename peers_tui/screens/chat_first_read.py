@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from peers_tui.core.errors import PeersError
+from peers_tui.core.file_mark import FileMark
+from peers_tui.core.live_feed import LiveFeed
 from peers_tui.core.lean_window import newest_window
 from peers_tui.core.start_account import LaterStore
 from peers_tui.core.verified_keep import window_read
@@ -29,6 +31,18 @@ if TYPE_CHECKING:
     from peers_tui.widgets import RosterPanel
 
 People = frozenset[tuple[str, str]]
+
+
+def open_feed(store: GroupStore, entry: GroupEntry, limit: int, first: bool
+              ) -> tuple[LiveFeed, list[MessageView] | None, People, list[MemberView] | None]:
+    """`read_newest`, and the live feed that goes on after its rowid, marked with the file
+    the window was read from (core.file_mark): its inode taken before the read, by its path
+    as the Groups table gives it (the store's would open the whole account at the first
+    frame: start_account.LaterStore). A file moved onto the name after that stat is one the
+    feed's first read finds replaced, and checks as at open."""
+    mark = FileMark(entry.db_file)
+    position, newest, people, members = read_newest(store, entry, limit, first)
+    return LiveFeed(store, position, mark), newest, people, members
 
 
 def read_newest(store: GroupStore, entry: GroupEntry, limit: int,

@@ -155,3 +155,35 @@ async def test_another_groups_file_moved_under_an_open_app_is_refused(
                        timeout=15)
         await pilot.pause(0.5)
         assert not {"said in other", "written in other's file"} & set(log_bodies(app))
+
+
+async def test_a_file_moved_in_before_the_watchers_first_read_is_refused(
+        alice: User, bob: User, team, monkeypatch):
+    """The same, the file moved in after the first window was read but before the hub
+    watcher's first read of the group (it starts after the first paint; held here until the
+    move). The feed's mark was taken at that first read, of the file moved in: the app read
+    the other group's rows on as the group's, no genesis checked (the test above, 1 run in 13
+    three at once on 2 cores, and a fresh-clone CI). The mark is now of the file the window
+    was read from (screens.chat_first_read.open_feed)."""
+    from peers_tui.services.hub_watch import HubWatcher
+    from peers_tui.testing.forge import Forger
+
+    held: list[HubWatcher] = []
+    start = HubWatcher.watch_all
+    monkeypatch.setattr(HubWatcher, "watch_all", lambda watcher: held.append(watcher))
+    other = alice.ok("create", "other").out.strip()
+    alice.ok("send", "other", "said in other")
+    bob.ok("send", "team", "one")
+    path = _group_file(alice)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: log_bodies(app) == ["one"] and bool(held))
+        _put_back("mv", alice.hub / f"{other}.db", path)
+        Forger(alice.home).message(path, other, "written in other's file")
+        start(held[0])
+        notices: list[str] = []
+        await wait_for(pilot, lambda: any("holds a different group" in n for n in notices)
+                       or bool(notices.extend(n.message for n in app._notifications)),
+                       timeout=15)
+        await pilot.pause(0.5)
+        assert not {"said in other", "written in other's file"} & set(log_bodies(app))
