@@ -138,6 +138,9 @@ class MessageActions:
         notifier = ChangeNotifier()
         notifier.watch(entry.id, store.path)
         mark = FileMark(store.path)
+        # ... of the group's file: one moved onto the name since the store was opened and
+        # checked (the log above was read) is named now, not followed unchecked
+        store.check_group()
         latest = deque(shown, maxlen=FOLLOW_REMEMBERS)  # printed lately, in order
         position = store.last_rowid()
         with store.session():  # on from the newest printed: a row stored since the log's

@@ -179,3 +179,23 @@ def test_follow_ends_in_one_line_when_another_groups_file_is_moved_under_it(
     assert follower.returncode == 1 and out == "", out
     assert err.endswith("holds a different group than " f"{team} (file swapped or forged)\n"), err
     assert "Traceback" not in err
+
+
+def test_a_file_moved_in_after_the_log_was_read_is_not_followed(alice: User, bob: User, team):
+    """`peers log --follow` reads the log through the store it opened (its genesis checked
+    then) and takes the follow's file mark after: another group's file moved onto the name
+    in between was marked as the one followed, and read on with no check. Now the follow
+    checks the file it marked ("holds a different group"). In one process, the move between
+    the two here (the CLI's are a few milliseconds apart)."""
+    from peers_tui.core.account import Account
+    from peers_tui.core.errors import DamagedDatabase
+
+    other = alice.ok("create", "other").out.strip()
+    alice.ok("send", "other", "said in other")
+    bob.ok("send", "team", "one")
+    account = Account(alice.home, alice.hub)
+    entry, store = account.group_store("team")
+    shown = [view.id for view in store.recent(10)]  # the log above, through the kept store
+    os.replace(alice.hub / f"{other}.db", entry.db_path)
+    with pytest.raises(DamagedDatabase, match="holds a different group"):
+        list(account.messages.follow("team", timeout=0.3, shown=shown))
