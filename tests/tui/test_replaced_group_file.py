@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -137,24 +138,13 @@ async def test_another_groups_file_moved_under_an_open_app_is_refused(
     read the foreign file on as the group's (its rows flagged "record belongs to another
     group", its roster the other group's). Now the app says the file holds another group
     and shows none of its rows."""
-    from peers_tui.testing.forge import Forger
-
-    other = alice.ok("create", "other").out.strip()
-    alice.ok("send", "other", "said in other")
-    bob.ok("send", "team", "one")
-    path = _group_file(alice)
+    path, moved_in = _another_group_beside(alice, bob)
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: log_bodies(app) == ["one"])
         await wait_for(pilot, lambda: team in app.hub_watch.watched)
-        _put_back("mv", alice.hub / f"{other}.db", path)
-        Forger(alice.home).message(path, other, "written in other's file")
-        notices: list[str] = []
-        await wait_for(pilot, lambda: any("holds a different group" in n for n in notices)
-                       or bool(notices.extend(n.message for n in app._notifications)),
-                       timeout=15)
-        await pilot.pause(0.5)
-        assert not {"said in other", "written in other's file"} & set(log_bodies(app))
+        moved_in()
+        await _refused_in_one_line(pilot, app)
 
 
 async def test_a_file_moved_in_before_the_watchers_first_read_is_refused(
@@ -166,24 +156,41 @@ async def test_a_file_moved_in_before_the_watchers_first_read_is_refused(
     three at once on 2 cores, and a fresh-clone CI). The mark is now of the file the window
     was read from (screens.chat_first_read.open_feed)."""
     from peers_tui.services.hub_watch import HubWatcher
-    from peers_tui.testing.forge import Forger
 
     held: list[HubWatcher] = []
     start = HubWatcher.watch_all
     monkeypatch.setattr(HubWatcher, "watch_all", lambda watcher: held.append(watcher))
+    path, moved_in = _another_group_beside(alice, bob)
+    app = make_app(alice, "team")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: log_bodies(app) == ["one"] and bool(held))
+        moved_in()
+        start(held[0])
+        await _refused_in_one_line(pilot, app)
+
+
+def _another_group_beside(alice: User, bob: User) -> tuple[Path, Callable[[], None]]:
+    """alice's group `other` with a message, bob's "one" in team: (team's file, what moves
+    other's file onto that name and writes a message of other's into it)."""
+    from peers_tui.testing.forge import Forger
+
     other = alice.ok("create", "other").out.strip()
     alice.ok("send", "other", "said in other")
     bob.ok("send", "team", "one")
     path = _group_file(alice)
-    app = make_app(alice, "team")
-    async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: log_bodies(app) == ["one"] and bool(held))
+
+    def moved_in() -> None:
         _put_back("mv", alice.hub / f"{other}.db", path)
         Forger(alice.home).message(path, other, "written in other's file")
-        start(held[0])
-        notices: list[str] = []
-        await wait_for(pilot, lambda: any("holds a different group" in n for n in notices)
-                       or bool(notices.extend(n.message for n in app._notifications)),
-                       timeout=15)
-        await pilot.pause(0.5)
-        assert not {"said in other", "written in other's file"} & set(log_bodies(app))
+
+    return path, moved_in
+
+
+async def _refused_in_one_line(pilot, app) -> None:
+    """The app says the file holds another group, and shows none of its rows."""
+    notices: list[str] = []
+    await wait_for(pilot, lambda: any("holds a different group" in n for n in notices)
+                   or bool(notices.extend(n.message for n in app._notifications)),
+                   timeout=15)
+    await pilot.pause(0.5)
+    assert not {"said in other", "written in other's file"} & set(log_bodies(app))
