@@ -157,8 +157,17 @@ def admitted(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Sign
             result.refused.append((envelope, str(non_member(record, roster))))
         elif seq > 1 and (columns["author"], seq - 1) not in present \
                 and not not_yet_received(columns["author"], seq - 1):
-            result.waiting.append((envelope, "an earlier record by this author is missing "
-                                   "(not yet received)"))
+            # Beyond a cut of its author's, it is void whatever came before it, and said so
+            # before its chain (chain_rules._beyond_cut): held, it waited for good for a
+            # predecessor the hub had refused for the cut in an earlier batch (erin's three
+            # posts from a host cut off, the first alone in a batch: 1 run in 12 at load).
+            void = roster.cut_problem(columns["author"], seq, record.hash, mseq,
+                                      record.created_at) if roster.beyond_cut(record) else None
+            if void is not None:
+                result.refused.append((envelope, void))
+            else:
+                result.waiting.append((envelope, "an earlier record by this author is missing "
+                                       "(not yet received)"))
         elif columns["target"] is not None and columns["target"] not in present_targets \
                 and not backfilling:
             result.waiting.append((envelope, "the message it changes has not arrived"))
