@@ -181,7 +181,7 @@ class Account:
         return entry
 
     def resolve(self, query: str) -> GroupEntry:
-        """A group by full id, then a unique id prefix (4+ chars), then an exact name."""
+        """A group by full id, then an exact name, then a unique id prefix (4+ chars)."""
         text = query.strip()
         if len(text) == GROUP_ID_LENGTH:
             entry = self.personal.group(text.lower())

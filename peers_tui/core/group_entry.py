@@ -132,11 +132,21 @@ class GroupName(Frozen):
 
 def find_group(query: str, entries: Sequence[N]) -> N:
     """The group `query` names among all listed `entries` (archived ones too): by full id,
-    then a unique id prefix (4+ chars), then an exact name (one not archived first)."""
+    then an exact name (one not archived first), then a unique id prefix (4+ chars). A name
+    comes before a prefix, as a ref does in git and a name in docker: a group id is a hash its
+    founder can grind, so one whose id starts with the name of another of the user's groups
+    ("team") would otherwise take what the user sends to that group by name."""
     text = query.strip()
     for entry in entries:
         if entry.id == text.lower():
             return entry
+    by_name = ([e for e in entries if e.name == text and not e.archived]
+               or [e for e in entries if e.name == text])
+    if len(by_name) == 1:
+        return by_name[0]
+    if len(by_name) > 1:
+        raise Ambiguous(f"group name {query!r} is ambiguous; use an id: "
+                        + ", ".join(f"{e.id[:10]}" for e in by_name))
     if len(text) >= MIN_PREFIX:
         by_prefix = [e for e in entries if e.id.startswith(text.lower())]
         if len(by_prefix) == 1:
@@ -146,13 +156,6 @@ def find_group(query: str, entries: Sequence[N]) -> N:
 
             raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
                             + ", ".join(f"{shown_name(e.name)} ({e.id})" for e in by_prefix))
-    by_name = ([e for e in entries if e.name == text and not e.archived]
-               or [e for e in entries if e.name == text])
-    if len(by_name) == 1:
-        return by_name[0]
-    if len(by_name) > 1:
-        raise Ambiguous(f"group name {query!r} is ambiguous; use an id: "
-                        + ", ".join(f"{e.id[:10]}" for e in by_name))
     raise NotFound(f"no group {query!r} in your groups (see 'peers groups')")
 
 

@@ -199,7 +199,7 @@ class StartAccount:
             return self.full().listed()
 
     def resolve(self, query: str) -> GroupEntry:
-        """Account.resolve: a group by full id, then a unique id prefix, then an exact name;
+        """Account.resolve: a group by full id, then an exact name, then a unique id prefix;
         a query that names none or several is the Account's to report."""
         text = query.strip()
         if len(text) == GROUP_ID_LENGTH:

@@ -34,12 +34,14 @@ def founded_names(hub: Path) -> dict[str, str]:
 
 
 def hub_group(hub: Path, query: str) -> str:
-    """The id of the one group file of `hub` that `query` names (id prefix, then name)."""
+    """The id of the one group file of `hub` that `query` names (name, then id prefix: as
+    core.group_entry.find_group, so that a file whose ground id starts with a group's name
+    does not take the group's place)."""
     text = query.strip()
     names = founded_names(hub)
-    found = ([gid for gid in names if gid.startswith(text.lower())]
-             if len(text) >= MIN_PREFIX else [])
-    found = found or [gid for gid, name in names.items() if name == text]
+    found = [gid for gid, name in names.items() if name == text]
+    found = found or ([gid for gid in names if gid.startswith(text.lower())]
+                      if len(text) >= MIN_PREFIX else [])
     if len(found) == 1:
         return found[0]
     if found:

@@ -1,0 +1,39 @@
+"""A group is named by full id, then by its exact name, then by a unique id prefix. A group
+id is a hash of its genesis, which its founder can grind (a 4-character prefix takes ~10^6
+tries, seconds): with the prefix looked at first, a group whose id starts with the name of
+another of the user's groups took what the user sent to that group by name (a fresh-clone CI
+hit it by chance: alice's personal group's id began with "team", and `peers invite team`
+answered that the personal group has no invites). The founder's grinding is played here by
+naming the victim's group after the lure's id, which is the same pair of rows."""
+
+from __future__ import annotations
+
+from peers_tui.core.group_store import GroupStore
+from peers_tui.core.identity import Keypair
+from peers_tui.relay.hub_groups import hub_group
+from tests.conftest import User
+
+
+def test_a_group_whose_id_starts_with_a_groups_name_does_not_take_its_messages(
+        alice: User, bob: User):
+    lure = bob.ok("create", "lure").out.strip()
+    alice.ok("join", bob.ok("invite", "lure").out.strip())
+    name = lure[:6]
+    mine = alice.ok("create", name).out.strip()
+    alice.ok("send", name, "for my own group only")
+    assert [m["body"] for m in alice.ok("log", mine, "--json").json()] == ["for my own group only"]
+    assert bob.ok("log", "lure", "--json").json() == []
+    alice.ok("send", lure[:8], "by a longer prefix")  # a prefix that is no name still works
+    assert [m["body"] for m in bob.ok("log", "lure", "--json").json()] == ["by a longer prefix"]
+
+
+def test_a_hub_file_whose_id_starts_with_a_groups_name_does_not_take_its_place(tmp_path):
+    key = Keypair.generate()
+    lure = GroupStore.create(tmp_path, key, "lure", "mallory")
+    real = GroupStore.create(tmp_path, key, lure.group_id[:6], "alice")
+    try:
+        assert hub_group(tmp_path, lure.group_id[:6]) == real.group_id
+        assert hub_group(tmp_path, lure.group_id[:8]) == lure.group_id
+    finally:
+        lure.close()
+        real.close()
