@@ -44,7 +44,10 @@ class UiState:
         return self.personal.setting("last_group")
 
     def set_last_group(self, group_id: str) -> None:
-        self.personal.set_setting("last_group", group_id)
+        # Most starts open the group opened last: no write then, so no commit to personal.db
+        # that the app's own watcher reports and the personal group's count is redone for.
+        if self.personal.setting("last_group") != group_id:
+            self.personal.set_setting("last_group", group_id)
 
     def buffer_list_shown(self) -> bool:
         """The list of groups at the left of wide terminals: shown unless the user hid it."""

@@ -50,9 +50,14 @@ async def test_a_recount_asked_during_the_first_count_counts_only_its_group(
         app.unread.recount(frozenset({many[3]}))  # as a read marker or a switch asks
         await wait_for(pilot, lambda: app.is_idle and len(app.summaries) == GROUPS + 1)
         await pilot.pause(0.5)
-        # g3 as asked, and g0 once more when the read marker of what is on screen is stored.
-        assert counted["g3"] <= 2 and counted["g0"] <= 2
-        twice = sorted(name for name, n in counted.items() if n > 1 and name not in ("g0", "g3"))
+        # g3 as asked, g0 once more when the read marker of what is on screen is stored, and
+        # the personal group once more when the app's own start-up write to personal.db (the
+        # group opened last) is reported after the first count began: every count reads
+        # personal.db as it was when the count began, so a change reported after that is
+        # counted again (a fresh-clone CI at load 8 hit it; 1 in 30 runs three at once here).
+        assert counted["g3"] <= 2 and counted["g0"] <= 2 and counted["personal"] <= 2
+        twice = sorted(name for name, n in counted.items()
+                       if n > 1 and name not in ("g0", "g3", "personal"))
         assert twice == [], f"counted again while the first count ran: {twice}"
 
 
@@ -97,3 +102,26 @@ async def test_start_up_counts_each_group_once(alice: User, many: list[str],
         again = sorted(name for name, n in counted.items()
                        if n > 1 and name not in ("g0", "personal"))
         assert again == [], f"counted more than once: {again}"
+
+
+async def test_a_start_on_the_group_opened_last_writes_nothing_to_personal_db(
+        alice: User, many: list[str]):
+    """The app remembers the group on screen for the next start; the same group again is no
+    write (each was a commit to personal.db, reported by the app's own watcher, and the
+    personal group counted again for it)."""
+    import sqlite3
+
+    app = make_app(alice, "g0")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await wait_for(pilot, lambda: app.is_idle and len(app.summaries) == GROUPS + 1)
+        await pilot.pause(0.5)
+    watch = sqlite3.connect(alice.home / "personal.db")
+    version = watch.execute("PRAGMA data_version").fetchone()[0]
+    app = make_app(alice)  # the group opened last: g0
+    async with app.run_test(size=(130, 40)) as pilot:
+        await wait_for(pilot, lambda: app.is_idle and len(app.summaries) == GROUPS + 1
+                       and app.first_paint_work.done)
+        await pilot.pause(0.5)
+        assert app.chat.entry.name == "g0"
+        assert watch.execute("PRAGMA data_version").fetchone()[0] == version
+    watch.close()
