@@ -15,13 +15,16 @@ applied or mended, or the relay started), this host's refusals of the group for 
 log decides are judged again, as `relay refetch`'s restored rows are (altered_rows.
 genuine_again: the row in this file with its record's own columns, genuine by the readers'
 rules at the log now). Those now genuine are shipped by the scan, their refusals taken back
-(REGAINED, quarantine.restore). Only those reasons: a record refused for what it says itself
+(REGAINED, quarantine.restore). A change this relay applies itself (a mend's last change
+often comes from the hub's stream) has the file scanned again for it (log_mended, intake.py),
+as another process's write does. Only those reasons: a record refused for what it says itself
 (its signature, its group, another author's message) stays refused, and is not read again.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 
 from peers_tui.core.chain_rules import NOT_A_MEMBER
@@ -37,6 +40,16 @@ from peers_tui.relay.quarantine import RefusedHere
 REGAINED = "genuine in this host's file at its membership log as it is now"
 # The scan's reasons that the membership log decides: a log mended can lift them.
 BY_THE_LOG = tuple(f"{SCANNED}: {reason}" for reason in (UNKNOWN_STATE, NOT_A_MEMBER))
+
+
+def log_mended(db: sqlite3.Connection, host: str, group_id: str, applied: list[Envelope]) -> bool:
+    """Whether a change this relay applied into the group's log may lift a refusal of its
+    scan (one the log decides is kept): the file is then scanned again (intake.py), though no
+    other process wrote it, a mend's last change often coming from the hub's stream."""
+    return any(envelope.table == "member" for envelope in applied) and db.execute(
+        "SELECT 1 FROM quarantine WHERE group_id = ? AND host = ? AND reason IN"
+        f" ({', '.join('?' * len(BY_THE_LOG))}) LIMIT 1", (group_id, host, *BY_THE_LOG)
+    ).fetchone() is not None
 
 
 def refused_for_the_log(refused_here: RefusedHere) -> list[Envelope]:
@@ -75,4 +88,4 @@ def _member_at(text: str, roster: Roster) -> bool:
             and 0 <= mseq <= roster.head_seq and roster.role_at(author, mseq) is not None)
 
 
-__all__ = ["BY_THE_LOG", "REGAINED", "refused_for_the_log", "regained"]
+__all__ = ["BY_THE_LOG", "REGAINED", "log_mended", "refused_for_the_log", "regained"]

@@ -46,8 +46,15 @@ def set_aside_from(seq: int, reasons: dict[int, str], coming: str = "") -> None:
 
 
 def insert_member(record: SignedRecord, seq: int) -> None:
+    """The change written at its place in the log. A copy of it set aside before (moved out of
+    the way with the rows above a change mended beneath it: set_aside_from) goes: kept, it
+    read "does not count" beside the same change counting, under the reason of another record
+    once set aside at its place (twenty-eighth acceptance pass), and `peers log` showed its
+    event twice."""
     GroupMember.insert(seq=seq, member=record.data.get("member"), record=record.text,
                        sig=record.sig, cosig=record.cosig).execute()
+    SetAsideChange.delete().where((SetAsideChange.seq == seq)
+                                  & (SetAsideChange.record == record.text)).execute()
 
 
 def insert_invite(record: SignedRecord) -> None:

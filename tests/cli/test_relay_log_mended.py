@@ -19,7 +19,7 @@ from tests.relay_helpers import bodies, federation, stop_all, wait_for
 pytestmark = pytest.mark.slow
 
 
-def test_posts_refused_at_a_broken_log_go_out_once_the_log_is_mended(tmp_path):
+def _broken_then_mended(tmp_path, change_above: bool):
     hosts = federation(tmp_path, ("A", "C"))
     hub, leaf = hosts
     try:
@@ -32,14 +32,16 @@ def test_posts_refused_at_a_broken_log_go_out_once_the_log_is_mended(tmp_path):
         for user in (carol, erin):
             wait_for(lambda user=user: user.run("join", code).code == 0,
                      what=f"{user.name}'s join")
+        if change_above:  # a genuine change above erin's join
+            alice.ok("role", "team", "carol", "writer")
         alice.ok("send", "team", "welcome")
         wait_for(lambda: "welcome" in bodies(erin), what="the welcome on C")
         leaf.stop()
         carol.ok("send", "team", "carol while C was down")
         erin.ok("send", "team", "erin while C was down")
         with sqlite3.connect(leaf.hub / f"{group}.db") as db:
-            seq, text = db.execute("SELECT seq, record FROM group_members WHERE record LIKE ?"
-                                   " ORDER BY seq DESC LIMIT 1", ('%"handle":"erin"%',)).fetchone()
+            seq, text = db.execute("SELECT seq, record FROM group_members WHERE record LIKE ?",
+                                   ('%"handle":"erin"%',)).fetchone()
             record = json.loads(text)
             record["role"] = 80
             db.execute("UPDATE group_members SET record = ? WHERE seq = ?",
@@ -59,5 +61,18 @@ def test_posts_refused_at_a_broken_log_go_out_once_the_log_is_mended(tmp_path):
         listing = leaf.peers().ok("relay", "rejected").out
         assert refused not in listing.split("restored")[0], listing
         assert alice.run("verify", "team").code == 0
+        return alice, carol, seq
     finally:
         stop_all(hosts)
+
+
+def test_posts_refused_at_a_broken_log_go_out_once_the_log_is_mended(tmp_path):
+    _broken_then_mended(tmp_path, change_above=False)
+
+
+def test_a_genuine_change_above_the_mended_one_is_not_left_set_aside(tmp_path):
+    alice, carol, altered = _broken_then_mended(tmp_path, change_above=True)
+    failed = [line for line in carol.run("verify", "team").out.splitlines() if "FAILED" in line]
+    assert failed and all(f"membership change {altered}:" in line for line in failed), failed
+    ids = [row["id"] for row in carol.ok("log", "team", "--json", "--limit", "100000").json()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
