@@ -38,6 +38,7 @@ from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
 from peers_tui.relay.quarantine import RefusedHere
 from peers_tui.relay.regained import REGAINED, regained
+from peers_tui.relay.row_writes import drop_stale_set_asides
 from peers_tui.relay.scan_memory import ScanMemory
 from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
@@ -129,6 +130,7 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         if own_place.high_rows(store.db):  # rows no rowid could follow come down (own_place.py)
             with store.db.atomic():
                 own_place.lower_high_rows(store.db)
+        drop_stale_set_asides(store.db)  # copies of log rows a mend set aside (row_writes.py)
         # What a membership change written here voids, as the hosts applying it take out.
         scan.voided = take_out_here(store, origin)
         after_rowid, after_invite = own_place.read_again(store.db, after_rowid, after_invite)
