@@ -40,7 +40,10 @@ MEMBERSHIP_MARK = (
     " (SELECT TOTAL(LENGTH(record) + LENGTH(sig) + IFNULL(LENGTH(cosig), 0)) FROM group_members),"
     " (SELECT COUNT(*) FROM invite), (SELECT MAX(id) FROM invite),"
     " (SELECT TOTAL(LENGTH(record) + LENGTH(sig)) FROM invite),"
-    " (SELECT COUNT(*) FROM fork_evidence)")  # evidence of a fork voids the invites there
+    " (SELECT COUNT(*) FROM fork_evidence),"  # evidence of a fork voids the invites there
+    # A row of the log replaced in place by a genuine one of the same length (`relay refetch`
+    # mending a change altered in the file: the altered one is set aside): the log changed.
+    " (SELECT COUNT(*) FROM set_aside_changes), (SELECT MAX(id) FROM set_aside_changes)")
 
 
 # Rounds of judging the invites' crowded places again with the replayed log's cuts (invites).
@@ -131,7 +134,8 @@ class MembershipLog:
 
     def membership_mark(self) -> tuple[object, ...]:
         """A cheap fingerprint of the membership log and the invites: it changes whenever a row
-        of either is added, removed or rewritten (to another length), without verifying any."""
+        of either is added, removed or rewritten (to another length, or set aside for a genuine
+        one), without verifying any."""
         with self.file.session():
             return tuple(self.file.db.execute_sql(MEMBERSHIP_MARK).fetchone())
 

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from peers_tui.relay.leaf_heard import LeafHeard
 
 SILENT_AFTER = 5.0
+# Seconds past its due look (link.next_look: due every second or sooner) that mean this relay's
+# own loop was held (SIGSTOP, a frozen host): that time was this leaf's silence, not the hub's
+# relay's (a leaf frozen 10 s read `hub relay silent 10s` for ~1.2 s once resumed).
+STALL = 2.0
 PING_SUBJECTS = "peers.ping.*"
 
 
@@ -52,10 +56,18 @@ class HubHeard:
         self.asking: asyncio.Task[None] | None = None
         self.shown = False  # silent, as the status and the link file last said (moved)
         self.on_heard: Callable[[], None] = lambda: None  # (link_report: what it passed on)
+        self.due: float | None = None  # when the link loop's next look is due (monotonic)
 
     def linked(self) -> None:
         """The link (re)made: the hub's relay is given SILENT_AFTER from now to answer."""
         self.heard_at = max(self.heard_at, time.time())
+
+    def woke(self, due: float) -> None:
+        """The link loop looks, its look due at `due`: late past STALL, this relay was held,
+        and the hub's relay is given SILENT_AFTER from now (its ping, sent before, timed out
+        meanwhile; the next one is sent now)."""
+        if time.monotonic() - due > STALL:
+            self.linked()
 
     def ask(self, nc: Any, host: str) -> None:
         """Ping the hub's relay, unless a ping still waits for its answer."""
@@ -87,6 +99,8 @@ class HubHeard:
         """When the hub's relay was last heard, once that is SILENT_AFTER ago and the link is
         up (a link down says more); else None."""
         now = time.time() if now is None else now
+        if self.due is not None and time.monotonic() - self.due > STALL:
+            return None  # this relay held since its last look (STALL), which has not run yet
         return self.heard_at if up and now - self.heard_at >= SILENT_AFTER else None
 
 

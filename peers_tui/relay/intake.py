@@ -34,6 +34,7 @@ from peers_tui.relay.inbound import InboundStreams, position_key, stream_subject
 from peers_tui.relay.isolate import one_at_a_time
 from peers_tui.relay.background_apply import lent
 from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.regained import log_mended
 from peers_tui.relay.limits import InboundTrim
 from peers_tui.relay.join_invites import refuse_unknown_invites
 from peers_tui.relay.waiting import next_record, subscribe_ordered, take_queued, watch, within_stream
@@ -308,8 +309,8 @@ class Intake(HeldRetry):
         # A leaf knows a message or invite only while a scan of its file may still meet it
         # (the hub's republishing asks `known` of every record). A backfill's million hashes
         # made `known` the one part of a join that grew with the group (relay/ledger.py).
-        if outcome.rescan:  # records of this host's set aside: its scan ships them as evidence
-            self.scanner.versions.pop(group_id, None)
+        if outcome.rescan or log_mended(self.ledger.db, self.config.name, group_id, outcome.applied):
+            self.scanner.versions.pop(group_id, None)  # its scan ships them (evidence; regained)
         passed = self.scanner.note_applied(group_id) and not self.is_hub
         self.reporter.caught_up(group_id)  # before the arrival's write: `sent` past them
         if arrived:

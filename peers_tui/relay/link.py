@@ -163,11 +163,12 @@ class LinkState:
         logs that its leafnode connection closed or was made (other lines wait on)."""
         if self._log_watch is None:
             self._log_watch = FileWatch(self.server.log_path, appended=True)
-        due = time.monotonic() + self.probe_pause()
+        due = self.hub_relay.due = time.monotonic() + self.probe_pause()
         while (left := due - time.monotonic()) > 0:
             await self._log_watch.wait(left, left)
             if self._read_log():
-                return
+                break
+        self.hub_relay.woke(due)  # late past STALL: this relay was held, not the hub's (hub_heard)
 
     def close(self) -> None:
         self.hub_relay.close()

@@ -179,7 +179,8 @@ class LocalScanner:
             self.pending = len(fresh)
             for envelope, reason in scan.refused:
                 self.ledger.quarantine(envelope, f"{SCANNED}: {reason}")  # (census.py)
-            self.ledger.restore(group_id, scan.counted, rows.IN_THE_CHAIN)  # (rows.Scan.counted)
+            for hashes, how in ((scan.counted, rows.IN_THE_CHAIN), (scan.regained, rows.REGAINED)):
+                self.ledger.restore(group_id, hashes, how)  # refusals taken back (rows.Scan)
             for envelope, reason in scan.voided:  # as the hosts applying the change keep them
                 self.ledger.quarantine_taken_out(envelope, reason)
 

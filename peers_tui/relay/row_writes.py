@@ -10,6 +10,7 @@ does, and calls them inside the store's session (models bound to that file).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from peers_tui.core.database import create_file
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore
@@ -46,8 +47,30 @@ def set_aside_from(seq: int, reasons: dict[int, str], coming: str = "") -> None:
 
 
 def insert_member(record: SignedRecord, seq: int) -> None:
+    """The change written at its place in the log. A copy of it set aside before (moved out of
+    the way with the rows above a change mended beneath it: set_aside_from) goes: kept, it
+    read "does not count" beside the same change counting, under the reason of another record
+    once set aside at its place (twenty-eighth acceptance pass), and `peers log` showed its
+    event twice."""
     GroupMember.insert(seq=seq, member=record.data.get("member"), record=record.text,
                        sig=record.sig, cosig=record.cosig).execute()
+    SetAsideChange.delete().where((SetAsideChange.seq == seq)
+                                  & (SetAsideChange.record == record.text)).execute()
+
+
+# Copies set aside of changes the log holds at their place, the same record (left by a mend
+# before insert_member dropped them: the twenty-eighth acceptance pass's files).
+_STALE_SET_ASIDE = (" FROM set_aside_changes WHERE EXISTS (SELECT 1 FROM group_members g"
+                    " WHERE g.seq = set_aside_changes.seq AND g.record = set_aside_changes.record)")
+
+
+def drop_stale_set_asides(db: Any) -> int:
+    """Drop such copies (the relay's scan, inside the store's session): how many. One look
+    at a table most often empty when there are none."""
+    if db.execute_sql("SELECT 1" + _STALE_SET_ASIDE + " LIMIT 1").fetchone() is None:
+        return 0
+    with db.atomic():
+        return int(db.execute_sql("DELETE" + _STALE_SET_ASIDE).rowcount)
 
 
 def insert_invite(record: SignedRecord) -> None:

@@ -37,6 +37,8 @@ from peers_tui.relay.hub_own_changes import set_aside_ahead
 from peers_tui.relay.over_gap import sent_over_gap
 from peers_tui.relay.position_pins import last_print
 from peers_tui.relay.quarantine import RefusedHere
+from peers_tui.relay.regained import REGAINED, regained
+from peers_tui.relay.row_writes import drop_stale_set_asides
 from peers_tui.relay.scan_memory import ScanMemory
 from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
 from peers_tui.relay.voided_here import take_out_here
@@ -64,6 +66,7 @@ class Scan:
     membership_mark: tuple[object, ...] | None = None  # what the membership log was judged at
     prints: tuple[int | None, int | None] = (None, None)  # of the rows at the new positions
     counted: list[str] = field(default_factory=list)  # chain changes refused before (IN_THE_CHAIN)
+    regained: list[str] = field(default_factory=list)  # refused at a log since changed (regained.py)
 
 
 def _blob(value: object) -> bytes:
@@ -127,6 +130,7 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
         if own_place.high_rows(store.db):  # rows no rowid could follow come down (own_place.py)
             with store.db.atomic():
                 own_place.lower_high_rows(store.db)
+        drop_stale_set_asides(store.db)  # copies of log rows a mend set aside (row_writes.py)
         # What a membership change written here voids, as the hosts applying it take out.
         scan.voided = take_out_here(store, origin)
         after_rowid, after_invite = own_place.read_again(store.db, after_rowid, after_invite)
@@ -215,6 +219,11 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
             chained.extend((_order(e), e) for e in genuine_again(store, roster, [
                 e for e in refused_here.restored() if e.hash not in shipped
                 and (known is None or not known(e.hash))]))
+            if scan.membership_mark != membership_sent:  # refused at a log since changed
+                again = [e for e in regained(store, roster, refused_here, shipped, known)
+                         if signed_by is None or _order(e)[0] <= signed_by]
+                scan.regained = [e.hash for e in again]
+                chained.extend((_order(e), e) for e in again)
         junk, scan.evidence_position = junk_after(gid, after_evidence)
         scan.refused.extend((Envelope(gid, "msg", text, sig, None, origin), why) for text, sig, why in junk)
     chained.sort(key=lambda pair: pair[0])
