@@ -13,6 +13,7 @@ from pathlib import Path
 from peers_tui.core.database.side_files import read_only
 from peers_tui.core.errors import Ambiguous, DamagedDatabase, NotFound
 from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis
+from peers_tui.core.group_entry import refuse_other_case
 
 MIN_PREFIX = 4
 
@@ -40,6 +41,8 @@ def hub_group(hub: Path, query: str) -> str:
     text = query.strip()
     names = founded_names(hub)
     found = [gid for gid, name in names.items() if name == text]
+    if not found:
+        refuse_other_case(query, list(names.items()))
     found = found or ([gid for gid in names if gid.startswith(text.lower())]
                       if len(text) >= MIN_PREFIX else [])
     if len(found) == 1:

@@ -8,6 +8,7 @@ naming the victim's group after the lure's id, which is the same pair of rows.""
 
 from __future__ import annotations
 
+from peers_tui.core.errors import Ambiguous
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.identity import Keypair
 from peers_tui.relay.hub_groups import hub_group
@@ -34,6 +35,39 @@ def test_a_hub_file_whose_id_starts_with_a_groups_name_does_not_take_its_place(t
     try:
         assert hub_group(tmp_path, lure.group_id[:6]) == real.group_id
         assert hub_group(tmp_path, lure.group_id[:8]) == lure.group_id
+    finally:
+        lure.close()
+        real.close()
+
+
+def test_a_groups_name_in_another_case_is_no_id_prefix(alice: User, bob: User):
+    """alice's group is "TEAM4Q" (played: the start of the lure's id, upper case); she types
+    `peers send team4q`: no group is called that exactly, and the lure's id starts with it.
+    Refused in one line naming her group, not sent to the lure."""
+    lure = bob.ok("create", "lure").out.strip()
+    alice.ok("join", bob.ok("invite", "lure").out.strip())
+    name = lure[:6].upper()
+    mine = alice.ok("create", name).out.strip()
+    refused = alice.fails("send", lure[:6], "for my own group only")
+    assert name in refused.err and mine[:10] in refused.err, refused.err
+    assert bob.ok("log", "lure", "--json").json() == []
+    refused = alice.fails("log", lure[:6])  # the full path (Account.resolve) too
+    assert name in refused.err, refused.err
+    alice.ok("send", name, "by its name")
+    assert [m["body"] for m in alice.ok("log", mine, "--json").json()] == ["by its name"]
+
+
+def test_a_hub_files_name_in_another_case_is_no_id_prefix(tmp_path):
+    key = Keypair.generate()
+    lure = GroupStore.create(tmp_path, key, "lure", "mallory")
+    real = GroupStore.create(tmp_path, key, lure.group_id[:6].upper(), "alice")
+    try:
+        try:
+            hub_group(tmp_path, lure.group_id[:6])
+        except Ambiguous as exc:
+            assert lure.group_id[:6].upper() in str(exc)
+        else:
+            raise AssertionError("a name in another case was taken as an id prefix")
     finally:
         lure.close()
         real.close()
