@@ -35,11 +35,13 @@ def founded_names(hub: Path) -> dict[str, str]:
 
 
 def hub_group(hub: Path, query: str) -> str:
-    """The id of the one group file of `hub` that `query` names (name, then id prefix: as
-    core.group_entry.find_group, so that a file whose ground id starts with a group's name
-    does not take the group's place)."""
+    """The id of the one group file of `hub` that `query` names (whole id, name, then id
+    prefix: as core.group_entry.find_group, so that a file whose ground id starts with a
+    group's name, or whose name is another group's id, does not take the group's place)."""
     text = query.strip()
     names = founded_names(hub)
+    if text.lower() in names:  # a whole id first: a founder may name a group with another's id
+        return text.lower()
     found = [gid for gid, name in names.items() if name == text]
     if not found:
         refuse_other_case(query, list(names.items()))

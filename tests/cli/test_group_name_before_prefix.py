@@ -71,3 +71,15 @@ def test_a_hub_files_name_in_another_case_is_no_id_prefix(tmp_path):
     finally:
         lure.close()
         real.close()
+
+
+def test_a_hub_file_named_with_another_groups_id_does_not_take_its_place(tmp_path):
+    key = Keypair.generate()
+    real = GroupStore.create(tmp_path, key, "team", "alice")
+    lure = GroupStore.create(tmp_path, key, real.group_id, "mallory")  # named with its id
+    try:
+        assert hub_group(tmp_path, real.group_id) == real.group_id
+        assert hub_group(tmp_path, real.group_id.upper()) == real.group_id
+    finally:
+        lure.close()
+        real.close()
