@@ -70,7 +70,7 @@ def by_label(everyone: Iterable[P], text: str) -> list[P] | None:
 
 
 def label_ambiguous(text: str, found: list[P]) -> Ambiguous:
-    return Ambiguous(f"{text!r} names {len(found)} people; give the whole fingerprint: "
+    return Ambiguous(f"{text!r} names {len(found)} people; give more of the id after '~': "
                      + ", ".join(label(p) for p in found))
 
 
