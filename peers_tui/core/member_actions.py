@@ -141,7 +141,7 @@ class MemberActions:
         by_handle = [m for m in members if m.handle == text]
         active = [m for m in by_handle if m.state == ACTIVE]
         if len(active) == 1 or (len(by_handle) == 1 and not active):
-            return (active or by_handle)[0]
+            return typed_people.checked_handle(members, text, (active or by_handle)[0])
         if by_handle:  # several active, or several former ones and none active
             raise Ambiguous(f"handle {text!r} is ambiguous; name one as handle~fingerprint: "
                             + ", ".join(typed_people.label(m) for m in active or by_handle))

@@ -221,7 +221,7 @@ def find_among(everyone: list[Profile], query: str, nowhere: str) -> Profile:
                             typed_people.label(p) for p in alike.values()))
     exact = [p for p in everyone if p.handle == text]
     if exact:
-        return exact[0]
+        return typed_people.checked_handle(everyone, text, exact[0])
     nobody = f"nobody called {text!r} {nowhere}"
     typed_people.refuse_look_alike(everyone, text, nobody)
     by_id = typed_people.by_id_prefix(everyone, text)

@@ -8,7 +8,8 @@ public key they can grind (4 base32 characters at its start take ~10^6 keys, sec
 - a whole user id is that person, whatever anyone's handle reads;
 - `handle~fingerprint`, as peers shows someone beside a look-alike, names whose handle and
   fingerprint it shows, or no one: never someone whose handle is spelled so;
-- then the callers' exact handles;
+- then the callers' exact handles, unless the handle is also the start (8+ characters) of
+  someone else's id: anyone may take another's fingerprint as their handle;
 - an id prefix last, and only a whole fingerprint's worth of it (8+ characters, what peers
   shows), for a word that is no one's handle nor like one: a handle typed in another case,
   or the name of someone not here yet, would otherwise name whoever ground a key for it.
@@ -93,6 +94,17 @@ def refuse_look_alike(everyone: Iterable[P], text: str, nobody: str) -> None:
                        + " (type a handle exactly, or as shown: handle~fingerprint)")
 
 
+def checked_handle(everyone: Iterable[P], text: str, found: P) -> P:
+    """`found`, whose handle `text` is, unless `text` is also a whole fingerprint (or more)
+    of someone else's id: anyone may take as handle the fingerprint peers shows beside
+    another person (`peers members`), and the user who types it means that person."""
+    others = [p for p in by_id_prefix(everyone, text) if p.user_id != found.user_id]
+    if others:
+        raise Ambiguous(f"{text!r} is the handle of {label(found)} and the start of the id of "
+                        + ", ".join(label(p) for p in others) + ": name one as handle~fingerprint")
+    return found
+
+
 def by_id_prefix(everyone: Iterable[P], text: str) -> list[P]:
     """The people whose id starts with `text`, if it is a whole fingerprint or longer."""
     if len(text) < MIN_ID_PREFIX:
@@ -109,4 +121,5 @@ def short_hint(everyone: Iterable[P], text: str) -> str:
 
 
 __all__ = ["MIN_ID_PREFIX", "MIN_LABEL_PRINT", "Person", "by_id_prefix", "by_label",
-           "by_whole_id", "label", "label_ambiguous", "refuse_look_alike", "short_hint"]
+           "by_whole_id", "checked_handle", "label", "label_ambiguous", "refuse_look_alike",
+           "short_hint"]

@@ -125,3 +125,24 @@ def test_a_whole_id_names_its_owner_not_a_handle_spelled_as_it(make_user, hub: P
     alice.ok("people", "--publish", "on")
     owner.ok("dm", ident(alice)["id"], "for alice")
     assert eve.ok("invitations", "--json").json() == []
+
+
+def test_a_fingerprint_taken_as_a_handle_does_not_take_its_owners_place(make_user, hub: Path):
+    """eve calls herself by alice's fingerprint (`peers id --handle` takes it: a plain word);
+    the owner types the fingerprint `peers members` shows beside alice: eve was promoted."""
+    hub.mkdir(parents=True, exist_ok=True)
+    owner, alice, eve = make_user("owner"), make_user("alice"), make_user("eve")
+    owner.ok("create", "team")
+    join(owner, alice)
+    print_ = ident(alice)["fingerprint"]
+    eve.ok("id", "--handle", print_)
+    join(owner, eve)
+    refused = owner.fails("role", "team", print_, "admin")
+    assert f"alice~{print_}" in refused.err, refused.err
+    assert roles(owner)[ident(eve)["id"]] == "writer"
+    owner.ok("role", "team", f"alice~{print_}", "admin")
+    assert roles(owner)[ident(alice)["id"]] == "admin"
+    for user in (alice, eve, owner):
+        user.ok("people", "--publish", "on")
+    assert f"alice~{print_}" in owner.fails("dm", print_, "for alice").err
+    assert eve.ok("invitations", "--json").json() == []
