@@ -143,7 +143,7 @@ def find_group(query: str, entries: Sequence[N]) -> N:
     by_name = ([e for e in entries if e.name == text and not e.archived]
                or [e for e in entries if e.name == text])
     if len(by_name) == 1:
-        return by_name[0]
+        return _not_an_id(query, by_name[0], entries)
     if len(by_name) > 1:
         raise Ambiguous(f"group name {query!r} is ambiguous; use an id: "
                         + ", ".join(f"{e.id[:10]}" for e in by_name))
@@ -158,6 +158,27 @@ def find_group(query: str, entries: Sequence[N]) -> N:
             raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
                             + ", ".join(f"{shown_name(e.name)} ({e.id})" for e in by_prefix))
     raise NotFound(f"no group {query!r} in your groups (see 'peers groups')")
+
+
+# A name this long that starts another group's id was chosen so, not met by chance (32^6).
+NAME_LIKE_ID = 6
+
+
+def _not_an_id(query: str, named: N, entries: Sequence[N]) -> N:
+    """`named`, the one group called `query`, unless `query` (6+ characters) also starts
+    another group's id: anyone can read a shared hub's file names and name a group after the
+    id the user types to tell twins apart (`team · 4q7c2x`): refused, naming both."""
+    text = query.strip().lower()
+    if len(text) < NAME_LIKE_ID:
+        return named
+    others = [e for e in entries if e.id.startswith(text) and e.id != named.id]
+    if others:
+        from peers_tui.core.names import shown_name  # only this error needs it
+
+        raise Ambiguous(f"{query!r} is the name of the group {named.id[:10]} and the start of "
+                        "the id of " + ", ".join(f"{shown_name(e.name)} ({e.id[:10]})"
+                                                 for e in others) + "; use a longer id")
+    return named
 
 
 def refuse_other_case(query: str, groups: Sequence[tuple[str, str]]) -> None:

@@ -19,7 +19,7 @@ def test_a_group_whose_id_starts_with_a_groups_name_does_not_take_its_messages(
         alice: User, bob: User):
     lure = bob.ok("create", "lure").out.strip()
     alice.ok("join", bob.ok("invite", "lure").out.strip())
-    name = lure[:6]
+    name = lure[:5]  # ground in minutes; a name of 6+ that starts another id is refused
     mine = alice.ok("create", name).out.strip()
     alice.ok("send", name, "for my own group only")
     assert [m["body"] for m in alice.ok("log", mine, "--json").json()] == ["for my own group only"]
@@ -41,17 +41,17 @@ def test_a_hub_file_whose_id_starts_with_a_groups_name_does_not_take_its_place(t
 
 
 def test_a_groups_name_in_another_case_is_no_id_prefix(alice: User, bob: User):
-    """alice's group is "TEAM4Q" (played: the start of the lure's id, upper case); she types
-    `peers send team4q`: no group is called that exactly, and the lure's id starts with it.
+    """alice's group is "TEAM4" (played: the start of the lure's id, upper case); she types
+    `peers send team4`: no group is called that exactly, and the lure's id starts with it.
     Refused in one line naming her group, not sent to the lure."""
     lure = bob.ok("create", "lure").out.strip()
     alice.ok("join", bob.ok("invite", "lure").out.strip())
-    name = lure[:6].upper()
+    name = lure[:5].upper()
     mine = alice.ok("create", name).out.strip()
-    refused = alice.fails("send", lure[:6], "for my own group only")
+    refused = alice.fails("send", lure[:5], "for my own group only")
     assert name in refused.err and mine[:10] in refused.err, refused.err
     assert bob.ok("log", "lure", "--json").json() == []
-    refused = alice.fails("log", lure[:6])  # the full path (Account.resolve) too
+    refused = alice.fails("log", lure[:5])  # the full path (Account.resolve) too
     assert name in refused.err, refused.err
     alice.ok("send", name, "by its name")
     assert [m["body"] for m in alice.ok("log", mine, "--json").json()] == ["by its name"]
@@ -83,3 +83,18 @@ def test_a_hub_file_named_with_another_groups_id_does_not_take_its_place(tmp_pat
     finally:
         lure.close()
         real.close()
+
+
+def test_a_group_named_after_another_groups_id_does_not_take_its_place(alice: User, bob: User):
+    """bob reads the shared hub's file names (reading is not private there) and founds a group
+    named after the start of alice's group's id, the six characters the app shows to tell
+    twins apart; alice joins it. `peers send <those six>` went to bob's group by name."""
+    mine = alice.ok("create", "team").out.strip()
+    lure = bob.ok("create", mine[:6]).out.strip()
+    alice.ok("join", bob.ok("invite", lure).out.strip())
+    refused = alice.fails("send", mine[:6], "for my own group only")
+    assert mine[:10] in refused.err and lure[:10] in refused.err, refused.err
+    assert bob.ok("log", lure, "--json").json() == []
+    assert alice.fails("log", mine[:6]).err == refused.err  # the full path too
+    alice.ok("send", mine[:10], "by a longer prefix")
+    assert [m["body"] for m in alice.ok("log", mine, "--json").json()] == ["by a longer prefix"]
