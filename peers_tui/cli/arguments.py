@@ -73,11 +73,13 @@ class Commands:
 SHARED_HELP = {
     "group": "the group: its exact name in your list, its id or an id prefix (4+ characters)",
     "json": "one JSON object a line",
+    "member": ("the member: their exact handle, handle~fingerprint as shown beside a look-alike, "
+               "or their fingerprint (an id prefix of 8+ characters) or id"),
 }
 
 
 def explain_shared(commands: Commands) -> None:
-    """Give each command's GROUP and --json the help they share, where none is given."""
+    """Give each command's GROUP, MEMBER and --json the help they share, where none is given."""
     for parser in commands.parsers.values():
         for action in parser._actions:
             if action.help is None and action.dest in SHARED_HELP:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from peers_tui.commands.slash import (ChatContext, SlashCommand, confirm, in_background,
                                       only_offset, split_offset)
+from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import NotFound, PeersError
+from peers_tui.core.ids import ulid_text
 from peers_tui.core.reactions import check_emoji
 from peers_tui.core.text import inert
 from peers_tui.core.views import MessageView
@@ -34,8 +36,21 @@ ID_CHARS = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 MIN_PREFIX = 6
 
 
+# How far past this clock a word may place a message and still be read as its id.
+WITHIN_MS = 24 * 60 * 60 * 1000  # message_rules.FOLLOW_AHEAD_MS: a clock a day fast
+
+
 def looks_like_id(word: str) -> bool:
-    return len(word) >= MIN_PREFIX and set(word.upper()) <= ID_CHARS
+    """Whether `word` may be read as a message id (prefix) rather than as text: 6+ of the
+    characters of an id, no later than an honest id can be now (twentieth attack pass). An
+    author chooses their message's id and may place it in any future: `/reply 100000 is too
+    much` was a reply to mallory's message "100000…" saying "is too much", and `/edit 250000
+    …` refused as "not yours". A number or word sorts after every id up to now, so it stays
+    text; an id from the future is named whole (26 characters: what selection mode writes)."""
+    if len(word) < MIN_PREFIX or not set(word.upper()) <= ID_CHARS:
+        return False
+    upper = word.upper()
+    return len(upper) == 26 or upper <= ulid_text((now_ms() + WITHIN_MS) << 80)[:len(upper)]
 
 
 def message_by_id(chat: ChatContext, word: str) -> MessageView | None:
@@ -60,12 +75,13 @@ def message_by_id(chat: ChatContext, word: str) -> MessageView | None:
 
 def id_prefix(message_id: str, views: list[MessageView]) -> str:
     """The shortest prefix of `message_id`, 12 characters at least, that names it alone among
-    `views` (12 is past a ULID's millisecond time, so rarely ambiguous in a group)."""
+    `views` (12 is past a ULID's millisecond time, so rarely ambiguous in a group); the whole
+    id of one from the future (looks_like_id)."""
     size = 12
     while size < len(message_id) and any(
             v.id != message_id and v.id.startswith(message_id[:size]) for v in views):
         size += 1
-    return message_id[:size]
+    return message_id[:size] if looks_like_id(message_id[:size]) else message_id
 
 
 def split_target(chat: ChatContext, text: str, mine: bool) -> tuple[MessageView, str]:

@@ -9,7 +9,8 @@ alice's list for good, and `peers log robert` found nothing.
 
 A handle that another person known here has too, or one like it, carries the other's
 fingerprint (`robert~ab12cd34`): eve calling herself "аlice" must not be listed as "аlice"
-beside the real alice's conversation.
+beside the real alice's conversation; so does one that is, or looks like, the name of
+another of the user's groups (eve renamed "team" beside the user's group "team").
 """
 
 from __future__ import annotations
@@ -50,15 +51,33 @@ def list_conversation(account: Account, entry: GroupEntry, other: str) -> GroupE
             name = find_known_to(account, other).profile.handle
         except PeersError:
             name = fingerprint(other)
-    alike = look_alikes({(k.profile.user_id, k.profile.handle) for k in everyone}
-                        | {(other, name)})
+    # The user's other groups too (archived ones included): a partner renamed "team" must
+    # not be listed as a second "team" beside the user's group (twentieth attack pass).
+    # (Not another conversation with the same person: both are theirs, h-voidorigin.)
+    people = {(k.profile.user_id, k.profile.handle) for k in everyone} | {(other, name)}
+    groups = {(e.id, e.name) for e in account.personal.groups(include_archived=True)
+              if e.id != entry.id and isinstance(e.name, str)}
+    alike = look_alikes(people | groups)
+    if groups & alike:
+        groups = {g for g in groups if g not in alike or not _with(account, g[0], other)}
+        alike = look_alikes(people | groups)
     if (other, name) in alike:
-        _name_apart_earlier(account, {(u, h) for u, h in alike if u != other})
+        _name_apart_earlier(account, {(u, h) for u, h in alike if u != other
+                                      and (u, h) not in groups})
         name = f"{_listed(name)}~{fingerprint(other)}"
     else:
         name = _listed(name)
     account.personal.set_setting(DM_SETTING + other, entry.id)
     return account.personal.add_group(entry.id, name, entry.db_path)
+
+
+def _with(account: Account, group_id: str, other: str) -> bool:
+    """Whether the listed group `group_id` is a direct conversation with `other`."""
+    entry = account.personal.group(group_id)
+    try:
+        return entry is not None and partner_in(account.user_id, account.store(entry)) == other
+    except PeersError:
+        return False
 
 
 def _listed(handle: str) -> str:

@@ -143,10 +143,11 @@ def find_group(query: str, entries: Sequence[N]) -> N:
     by_name = ([e for e in entries if e.name == text and not e.archived]
                or [e for e in entries if e.name == text])
     if len(by_name) == 1:
-        return by_name[0]
+        return _not_an_id(query, by_name[0], entries)
     if len(by_name) > 1:
         raise Ambiguous(f"group name {query!r} is ambiguous; use an id: "
                         + ", ".join(f"{e.id[:10]}" for e in by_name))
+    refuse_other_case(query, [(e.id, e.name) for e in entries])
     if len(text) >= MIN_PREFIX:
         by_prefix = [e for e in entries if e.id.startswith(text.lower())]
         if len(by_prefix) == 1:
@@ -157,6 +158,43 @@ def find_group(query: str, entries: Sequence[N]) -> N:
             raise Ambiguous(f"group id prefix {query!r} is ambiguous: "
                             + ", ".join(f"{shown_name(e.name)} ({e.id})" for e in by_prefix))
     raise NotFound(f"no group {query!r} in your groups (see 'peers groups')")
+
+
+# A name this long that starts another group's id was chosen so, not met by chance (32^6).
+NAME_LIKE_ID = 6
+
+
+def _not_an_id(query: str, named: N, entries: Sequence[N]) -> N:
+    """`named`, the one group called `query`, unless `query` (6+ characters) also starts
+    another group's id: anyone can read a shared hub's file names and name a group after the
+    id the user types to tell twins apart (`team · 4q7c2x`): refused, naming both."""
+    text = query.strip().lower()
+    if len(text) < NAME_LIKE_ID:
+        return named
+    others = [e for e in entries if e.id.startswith(text) and e.id != named.id]
+    if others:
+        from peers_tui.core.names import shown_name  # only this error needs it
+
+        raise Ambiguous(f"{query!r} is the name of the group {named.id[:10]} and the start of "
+                        "the id of " + ", ".join(f"{shown_name(e.name)} ({e.id[:10]})"
+                                                 for e in others) + "; use a longer id")
+    return named
+
+
+def refuse_other_case(query: str, groups: Sequence[tuple[str, str]]) -> None:
+    """Refuse, in one line, a GROUP that names no group exactly but is the name of one of
+    (id, name) `groups` in another case: the user meant that group, and an id prefix (a hash
+    its founder can grind: twentieth attack pass) must not answer for it (`peers send team`
+    for the user's "Team" went to mallory's group "team4q…")."""
+    folded = query.strip().casefold()
+    near = [(gid, name) for gid, name in groups if isinstance(name, str)
+            and name.casefold() == folded]
+    if near:
+        from peers_tui.core.names import shown_name  # only this error needs it
+
+        raise Ambiguous(f"no group is called exactly {query!r}; like it: " + ", ".join(
+            f"{shown_name(name)} ({gid[:10]})" for gid, name in near)
+            + " (type its name exactly, or its id)")
 
 
 def void_pins(cuts: Mapping[str, Sequence[Cut]], member_seq: int,
@@ -234,4 +272,5 @@ def pinned(entry: GroupEntry, member_seq: int, member_hash: str | None,
 
 
 __all__ = ["GROUP_COLUMNS", "GROUP_ID_LENGTH", "JSON_DAMAGE", "MIN_PREFIX", "GroupEntry",
-           "GroupName", "entry_of", "find_group", "own_pin", "pinned", "pins_move", "void_pins"]
+           "GroupName", "entry_of", "find_group", "own_pin", "pinned", "pins_move",
+           "refuse_other_case", "void_pins"]

@@ -10,7 +10,7 @@ from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import (AlreadyMember, Ambiguous, BadInvite, Forbidden, NotFound,
                                    PeersError)
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.identity import fingerprint
+from peers_tui.core import typed_people
 from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
 from peers_tui.core.membership import ACTIVE, NOT_IN_PAIR, REMOVED, Member
 from peers_tui.core.names import shown_name
@@ -123,30 +123,36 @@ class MemberActions:
         return members, self.me.pins.problems(entry, store) + membership_problems(store.current_roster())
 
     def find_member(self, store: GroupStore, query: str) -> Member:
-        """A member by exact handle, as shown (`handle~fingerprint`), then by id prefix (4+
-        characters)."""
-        roster = store.roster()
+        """A member by whole id; by `handle~fingerprint` as shown beside a look-alike (only
+        that form: never a handle spelled so); by exact handle; then by an id prefix of a
+        whole fingerprint or more, for a word like no one's handle (core.typed_people)."""
+        members = list(store.roster().members.values())
         text = query.strip().lstrip("@")
-        by_handle = [m for m in roster.members.values() if m.handle == text]
+        whole = typed_people.by_whole_id(members, text)
+        if whole is not None:
+            return whole
+        shown = typed_people.by_label(members, text)
+        if shown is not None:
+            if len(shown) > 1:
+                raise typed_people.label_ambiguous(text, shown)
+            if not shown:
+                raise NotFound(f"no member {query!r} in this group")
+            return shown[0]
+        by_handle = [m for m in members if m.handle == text]
         active = [m for m in by_handle if m.state == ACTIVE]
         if len(active) == 1 or (len(by_handle) == 1 and not active):
-            return (active or by_handle)[0]
-        if len(active) > 1:
-            raise Ambiguous(f"handle {text!r} is ambiguous; use an id prefix: "
-                            + ", ".join(fingerprint(m.user_id) for m in active))
-        name, tilde, print_ = text.rpartition("~")
-        if tilde and name and len(print_) >= MIN_PREFIX:  # `alice~ri4gmlyc`, as shown beside a look-alike
-            shown = [m for m in roster.members.values() if m.user_id.startswith(print_.lower())
-                     and m.handle.startswith(name.rstrip("…"))]
-            if len(shown) == 1:
-                return shown[0]
-        if len(text) >= MIN_PREFIX:
-            by_id = [m for m in roster.members.values() if m.user_id.startswith(text.lower())]
-            if len(by_id) == 1:
-                return by_id[0]
-            if len(by_id) > 1:
-                raise Ambiguous(f"member id prefix {text!r} is ambiguous")
-        raise NotFound(f"no member {query!r} in this group")
+            return typed_people.checked_handle(members, text, (active or by_handle)[0])
+        if by_handle:  # several active, or several former ones and none active
+            raise Ambiguous(f"handle {text!r} is ambiguous; name one as handle~fingerprint: "
+                            + ", ".join(typed_people.label(m) for m in active or by_handle))
+        nobody = f"no member {query!r} in this group"
+        typed_people.refuse_look_alike(members, text, nobody)
+        by_id = typed_people.by_id_prefix(members, text)
+        if len(by_id) == 1:
+            return by_id[0]
+        if len(by_id) > 1:
+            raise Ambiguous(f"member id prefix {text!r} is ambiguous")
+        raise NotFound(nobody + typed_people.short_hint(members, text))
 
     def member_label(self, query: str, user_id: str) -> str:
         """A member of the group `query` named as its log names them: `handle~fingerprint`

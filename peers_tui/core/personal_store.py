@@ -130,7 +130,9 @@ class PersonalStore:
         an id starting with it (4+ chars), or its exact name, in the order of `groups`. Asked
         of SQLite, so that opening one group does not build an entry for each of hundreds."""
         text = query.strip()
-        matches = (Group.id == text.lower()) | (Group.name == text)
+        # the name in another case too: find_group refuses it rather than take a prefix
+        matches = ((Group.id == text.lower())
+                   | (peewee.fn.lower(Group.name) == peewee.fn.lower(text)))
         if len(text) >= MIN_PREFIX:
             matches |= peewee.fn.substr(Group.id, 1, len(text)) == text.lower()
         with self.session():

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core import typed_people
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.encoding import b32, unb32
 from peers_tui.core.errors import Ambiguous, NotFound
@@ -33,7 +34,6 @@ PEOPLE_DIR = ".people"
 MAX_FILE_BYTES = 64 * 1024
 MAX_PROFILES = 10_000
 PUBLISH_SETTING = "publish_profile"
-MIN_PREFIX = 4
 
 
 @dataclass(frozen=True)
@@ -199,30 +199,34 @@ def find_person(hub: Path, query: str) -> Profile:
 
 
 def find_among(everyone: list[Profile], query: str, nowhere: str) -> Profile:
-    """find_person's rules over `everyone`: a handle (not one that looks like another's), a
-    handle as shown beside a look-alike (`bob~fingerprint`), a fingerprint or id prefix.
+    """find_person's rules over `everyone` (core.typed_people's order): a whole id, a handle
+    as shown beside a look-alike (`bob~fingerprint`), a handle (not one that looks like
+    another's), then a fingerprint or longer id prefix for a word like no one's handle.
     NotFound says "nobody called ... " + `nowhere`."""
     text = query.strip().lstrip("@")
-    exact = [p for p in everyone if p.handle == text]
-    alike = [p for p in everyone if look_alike_key(p.handle) == look_alike_key(text)]
-    name, tilde, print_ = text.rpartition("~")
-    if tilde and name and len(print_) >= MIN_PREFIX:  # as shown beside a look-alike
-        shown = {p for p in everyone if p.user_id.startswith(print_.lower())
-                 and p.handle.startswith(name.rstrip("…"))}
-        if len(shown) == 1:
-            return shown.pop()
-    if len({p.user_id for p in alike}) > 1:
+    whole = typed_people.by_whole_id(everyone, text)
+    if whole is not None or is_user_id(text.lower()):
+        return whole or Profile(text.lower(), fingerprint(text.lower()), 0)
+    shown = typed_people.by_label(everyone, text)
+    if shown is not None:
+        if len(shown) > 1:
+            raise typed_people.label_ambiguous(text, shown)
+        if not shown:
+            raise NotFound(f"nobody called {text!r} {nowhere}")
+        return shown[0]
+    alike = {p.user_id: p for p in everyone if look_alike_key(p.handle) == look_alike_key(text)}
+    if len(alike) > 1:
         raise Ambiguous(f"{len(alike)} people have the handle {text!r} or one like it; name "
-                        "one by fingerprint: " + ", ".join(
-                            f"{p.fingerprint} ({p.handle})" for p in alike))
-    if len(exact) == 1:
-        return exact[0]
-    if len(text) >= MIN_PREFIX:
-        by_id = {p.user_id: p for p in everyone if p.user_id.startswith(text.lower())}
-        if len(by_id) == 1:
-            return next(iter(by_id.values()))
-        if len(by_id) > 1:
-            raise Ambiguous(f"id prefix {text!r} is ambiguous")
-        if is_user_id(text.lower()):
-            return Profile(text.lower(), fingerprint(text.lower()), 0)
-    raise NotFound(f"nobody called {text!r} {nowhere}")
+                        "one as handle~fingerprint: " + ", ".join(
+                            typed_people.label(p) for p in alike.values()))
+    exact = [p for p in everyone if p.handle == text]
+    if exact:
+        return typed_people.checked_handle(everyone, text, exact[0])
+    nobody = f"nobody called {text!r} {nowhere}"
+    typed_people.refuse_look_alike(everyone, text, nobody)
+    by_id = typed_people.by_id_prefix(everyone, text)
+    if len(by_id) == 1:
+        return by_id[0]
+    if len(by_id) > 1:
+        raise Ambiguous(f"id prefix {text!r} is ambiguous")
+    raise NotFound(nobody + typed_people.short_hint(everyone, text))

@@ -13,6 +13,7 @@ from pathlib import Path
 from peers_tui.core.database.side_files import read_only
 from peers_tui.core.errors import Ambiguous, DamagedDatabase, NotFound
 from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis
+from peers_tui.core.group_entry import refuse_other_case
 
 MIN_PREFIX = 4
 
@@ -34,12 +35,16 @@ def founded_names(hub: Path) -> dict[str, str]:
 
 
 def hub_group(hub: Path, query: str) -> str:
-    """The id of the one group file of `hub` that `query` names (name, then id prefix: as
-    core.group_entry.find_group, so that a file whose ground id starts with a group's name
-    does not take the group's place)."""
+    """The id of the one group file of `hub` that `query` names (whole id, name, then id
+    prefix: as core.group_entry.find_group, so that a file whose ground id starts with a
+    group's name, or whose name is another group's id, does not take the group's place)."""
     text = query.strip()
     names = founded_names(hub)
+    if text.lower() in names:  # a whole id first: a founder may name a group with another's id
+        return text.lower()
     found = [gid for gid, name in names.items() if name == text]
+    if not found:
+        refuse_other_case(query, list(names.items()))
     found = found or ([gid for gid in names if gid.startswith(text.lower())]
                       if len(text) >= MIN_PREFIX else [])
     if len(found) == 1:
