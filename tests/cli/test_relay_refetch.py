@@ -228,7 +228,12 @@ def test_most_of_a_large_history_deleted_comes_back_page_by_page(tmp_path):
         wait_for(lambda: rows(b, group_id) == rows(hub, group_id), timeout=60, what="B whole")
         # Fetched back before the deletion too where the census caught B's join still behind
         # the hub under load (a fresh-clone CI counted 2,500 in all): what counts is what the
-        # deletion brought back.
+        # deletion brought back. Read once the status file was written twice after B was
+        # whole: it is written every couple of seconds, and a refetch that made B whole notes
+        # its count as it ends (a fresh-clone CI read 0 here, and then 1,000 + 1,500).
+        for _ in range(2):
+            written = b.status_file()
+            wait_for(lambda: b.status_file() != written, timeout=10, what="B's status written")
         before = (b.status().get("refetched") or {}).get(group_id, {}).get("records", 0)
         with sqlite3.connect(b.hub / f"{group_id}.db") as conn:
             assert conn.execute("DELETE FROM message WHERE rowid % 5 < 3").rowcount == 1_500
