@@ -22,15 +22,14 @@ hub relay from before pings (its server lets no leaf send on the subject: no res
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import nats
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from peers_tui.relay.leaf_heard import LeafHeard
+from peers_tui.relay.leaf_heard import LeafHeard, carried_rtt
 
 SILENT_AFTER = 5.0
 # Seconds past its due look (link.next_look: due every second or sooner) that mean this relay's
@@ -42,6 +41,14 @@ PING_SUBJECTS = "peers.ping.*"
 
 def ping_subject(host: str) -> str:
     return f"peers.ping.{host}"
+
+
+def ping_payload(rtt_ms: float | None) -> bytes:
+    """This leaf's round trip to the hub (its last link probe's), carried in its ping for the
+    hub's status: the hub's server measures its own only with PINGs it skips while the leaf
+    sends (leaf_heard.carried_rtt). Empty before a probe answered, as from a relay of before;
+    a hub relay of before answers without reading it."""
+    return b"" if rtt_ms is None else json.dumps({"rtt_ms": round(rtt_ms, 2)}).encode()
 
 
 class HubHeard:
@@ -69,14 +76,15 @@ class HubHeard:
         if time.monotonic() - due > STALL:
             self.linked()
 
-    def ask(self, nc: Any, host: str) -> None:
-        """Ping the hub's relay, unless a ping still waits for its answer."""
+    def ask(self, nc: Any, host: str, rtt_ms: float | None = None) -> None:
+        """Ping the hub's relay (with this leaf's round trip), unless a ping still waits for
+        its answer."""
         if self.asking is None or self.asking.done():
-            self.asking = asyncio.ensure_future(self._ask(nc, host))
+            self.asking = asyncio.ensure_future(self._ask(nc, host, ping_payload(rtt_ms)))
 
-    async def _ask(self, nc: Any, host: str) -> None:
+    async def _ask(self, nc: Any, host: str, payload: bytes) -> None:
         try:
-            await nc.request(ping_subject(host), b"", timeout=SILENT_AFTER)
+            await nc.request(ping_subject(host), payload, timeout=SILENT_AFTER)
         except nats.errors.NoRespondersError:
             pass  # a hub relay from before pings: nothing known (the module's docstring)
         except Exception:
@@ -106,14 +114,15 @@ class HubHeard:
 
 async def answer_pings(nc: Any, lock: Any, heard: LeafHeard | None = None) -> Any:
     """The hub's side: each leaf's ping answered once the relay lock is free (its
-    subscription, for the caller to keep); `heard` notes each leaf's (leaf_heard.py)."""
+    subscription, for the caller to keep); `heard` notes each leaf's (leaf_heard.py), and the
+    round trip it carries, if any (ping_payload)."""
 
     async def answer(msg: Any) -> None:
         if not msg.reply:
             return
         leaf = str(msg.subject).rpartition(".")[2]
         if heard is not None:
-            heard.asked(leaf)
+            heard.asked(leaf, rtt_ms=carried_rtt(msg.data))
         try:
             async with lock:  # an apply under way (or hung) holds it: the answer waits with it
                 pass

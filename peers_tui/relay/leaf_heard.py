@@ -18,14 +18,42 @@ No false alarms from the hub's own stalls:
   STALL after the last one moves every leaf's last hearing on by the time the hub was away,
   and until that look has run no leaf is judged (the status may be written before it).
 - A leaf never heard since its link came up (a relay of before pings) is not judged.
+
+Each ping also carries the leaf's round trip to the hub, as its link probe measured it
+(hub_heard.ping_payload): the hub's server measures a leaf connection's only with its own
+PINGs, which it skips while the leaf sends anything (every second: these pings), so the
+figure taken while a frozen leaf thawed stayed for minutes (docs/relay.md). Display only: a
+leaf that lies misstates its own link, so it is bounded and checked, never trusted further.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import time
 
 SILENT_AFTER = 5.0  # as hub_heard.SILENT_AFTER, the leaf's view of the hub's relay
 STALL = 2.0  # seconds between two looks (due every second) that mean the hub was held
+# Seconds a carried round trip stands for the link: a leaf pings every second, or when its
+# last ping is answered (up to 5 s behind a hub relay's long apply); older, the server's.
+RTT_FRESH = 10.0
+RTT_MAX_MS = 60_000.0  # a probe times out long before: more is no measurement
+PAYLOAD_MAX = 64  # bytes; `{"rtt_ms": 12345.67}` is 20
+
+
+def carried_rtt(payload: bytes) -> float | None:
+    """The round trip (ms) a leaf's ping carries, or None: empty (a relay of before), too
+    long, not `{"rtt_ms": <number>}`, or out of [0, RTT_MAX_MS]."""
+    if not payload or len(payload) > PAYLOAD_MAX:
+        return None
+    try:
+        data = json.loads(payload)
+    except ValueError:  # (UnicodeDecodeError too)
+        return None
+    rtt = data.get("rtt_ms") if isinstance(data, dict) else None
+    if isinstance(rtt, bool) or not isinstance(rtt, (int, float)) or not math.isfinite(rtt):
+        return None
+    return float(rtt) if 0 <= rtt <= RTT_MAX_MS else None
 
 
 class LeafHeard:
@@ -35,11 +63,15 @@ class LeafHeard:
         self.heard_at: dict[str, float] = {}
         self.waiting: dict[str, int] = {}
         self.looked_at: float | None = None
+        self.rtt: dict[str, tuple[float, float]] = {}  # leaf: (round trip carried, when)
 
-    def asked(self, leaf: str, now: float | None = None) -> None:
-        """A ping from `leaf` arrived (before it waits for the lock)."""
-        self.heard_at[leaf] = time.time() if now is None else now
+    def asked(self, leaf: str, now: float | None = None, rtt_ms: float | None = None) -> None:
+        """A ping from `leaf` arrived (before it waits for the lock), carrying `rtt_ms`."""
+        now = time.time() if now is None else now
+        self.heard_at[leaf] = now
         self.waiting[leaf] = self.waiting.get(leaf, 0) + 1
+        if rtt_ms is not None:
+            self.rtt[leaf] = (rtt_ms, now)
 
     def answered(self, leaf: str, now: float | None = None) -> None:
         """Its answer went (or could not): heard until now."""
@@ -53,6 +85,13 @@ class LeafHeard:
     def linked(self, leaf: str) -> None:
         """`leaf`'s link came up (again): not judged until it is heard on it."""
         self.heard_at.pop(leaf, None)
+        self.rtt.pop(leaf, None)
+
+    def rtt_ms(self, leaf: str, now: float | None = None) -> float | None:
+        """The round trip `leaf` carried in a ping within RTT_FRESH seconds, else None."""
+        now = time.time() if now is None else now
+        carried = self.rtt.get(leaf)
+        return None if carried is None or now - carried[1] > RTT_FRESH else carried[0]
 
     def look(self, now: float | None = None) -> None:
         """The hub's once-a-second look: a gap longer than STALL was the hub's, not the
@@ -62,6 +101,8 @@ class LeafHeard:
             away = now - self.looked_at - 1.0
             for leaf in self.heard_at:
                 self.heard_at[leaf] += away
+            for leaf, (rtt, at) in self.rtt.items():  # (not stale for the hub's own stall)
+                self.rtt[leaf] = (rtt, at + away)
         self.looked_at = now
 
     def silent_since(self, leaf: str, now: float | None = None) -> float | None:

@@ -4,7 +4,8 @@ The hub's nats-server knows its leaf connections; it tells them on its monitorin
 (`/leafz`, served on 127.0.0.1 only). The relay asks once a second (on one kept-alive
 connection) and keeps, for every leaf
 that holds a token, whether it is connected now and since when — the connection list is the
-proof of a cut, not a guess from missing traffic.
+proof of a cut, not a guess from missing traffic. Its round trip is the one the leaf's relay
+carries in its pings (leaf_heard.py), the server's own only from a leaf that carries none.
 """
 
 from __future__ import annotations
@@ -132,7 +133,10 @@ class LeafLinks:
                 changed = True
                 if up:
                     self.heard.linked(name)
-            self.links[name]["rtt_ms"] = connected.get(name)
+            # The leaf's own measure, current (carried in its pings: leaf_heard.py), before
+            # the server's, measured at the link's start and again only when it was idle
+            carried = self.heard.rtt_ms(name, now)
+            self.links[name]["rtt_ms"] = connected.get(name) if carried is None else carried
         for gone in set(self.links) - set(known):  # a revoked token
             del self.links[gone]
             changed = True

@@ -102,7 +102,8 @@ class LinkState:
     async def check(self, nc: Any) -> None:
         self.cut_now()
         started = time.monotonic()
-        self.hub_relay.ask(nc, self.config.name)  # beside the probe (hub_heard.py)
+        # Beside the probe (hub_heard.py), carrying the last one's round trip for the hub
+        self.hub_relay.ask(nc, self.config.name, self.rtt_ms)
         answer = await self._probe(nc, started)
         reached = answer is not None
         self.failures = 0 if reached else self.failures + 1
