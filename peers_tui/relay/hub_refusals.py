@@ -248,7 +248,7 @@ class HeardRefusals:
                    claimed if isinstance(claimed, str) and MESSAGE_ID.fullmatch(claimed) else None)
 
     def heard(self, group_id: str, table: str, digest: str, reason: str,
-              claimed: str | None) -> None:
+              claimed: str | None, said: str = "the hub refused") -> None:
         """Kept (once a record), counted; its row found in this host's file by the id claimed."""
         if self.on_heard is not None:  # the hub has it: not sent again (unconfirmed.py)
             self.on_heard(digest)
@@ -276,7 +276,7 @@ class HeardRefusals:
         if not nested:
             self.db.execute("COMMIT")
         self.hashes.add(digest)
-        print(f"peers relay: group {group_id}: the hub refused {table} {digest[:12]}"
+        print(f"peers relay: group {group_id}: {said} {table} {digest[:12]}"
               f"{f' (message {found})' if found else ''}: {reason}", file=sys.stderr, flush=True)
         self._tell(group_id)
 

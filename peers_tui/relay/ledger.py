@@ -69,6 +69,8 @@ class Ledger:
         origins.prepare(self.db, path.parent.parent)  # where authors' records came from
         # The hub: each refusal told to the leaf the record came from (hub_refusals.TellOrigin)
         self.on_refused: Callable[[Envelope, str], None] | None = None
+        # A leaf: each record taken out by a cut, told to its author if written here (below)
+        self.on_taken_out: Callable[[Envelope, str], None] | None = None
         self.pins_added: dict[str, int] = {}
 
     def close(self) -> None:
@@ -144,10 +146,14 @@ class Ledger:
 
     def quarantine_taken_out(self, envelope: Envelope, reason: str) -> None:
         """A record applied here that a cut made void, taken out of the file (relay.voided):
-        kept as a refusal is, under its author's host, but not told to it (hub_refusals)."""
+        kept as a refusal is, under its author's host, but not told to it (hub_refusals).
+        `on_taken_out` (a leaf) tells its author when it was written on this host: the hub
+        never refuses what this relay took out before sending it (twenty-ninth pass)."""
         self.db.execute("INSERT OR IGNORE INTO taken_out (hash, group_id) VALUES (?, ?)",
                         (envelope.hash, envelope.group_id))
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)
+        if self.on_taken_out is not None:
+            self.on_taken_out(envelope, reason)
 
     def keep_origins(self) -> None:
         """The hosts records came from, noted by the applies since the last call (origins.py)."""

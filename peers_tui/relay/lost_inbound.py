@@ -84,6 +84,7 @@ class LostInbound:
             self.refusals.on_inbound = self._told
             self.refusals.on_heard = lambda digest: self._confirmed([digest])
             self.refusals.on_anew = self._anew_at_hub
+            self.ledger.on_taken_out = told_as_refused(self.refusals, self.config.name)
         tell = self.tell_origin
         if tell is not None:  # the hub: asked by a leaf at each link
             tell.inbound = lambda host: hub_answer(tell.nc, self.ledger.db, host)
@@ -210,4 +211,16 @@ class LostInbound:
             self.tell_origin.anew(host)
 
 
-__all__ = ["STREAM_DELETED", "LostInbound", "hub_answer"]
+def told_as_refused(refusals: HeardRefusals, host: str) -> Callable[[Envelope, str], None]:
+    """Ledger.on_taken_out on a leaf: a record of this host's that a cut voided here before it
+    went out (the removal arrived first, a leaf frozen and resumed) is told to its author as
+    the hub's refusal of it would have been (`peers groups` "removed, 8 refused by the hub",
+    the app's link line), whichever came first; counted once (rejected_listing)."""
+    def taken_out(envelope: Envelope, reason: str) -> None:
+        if envelope.origin == host:
+            refusals.heard(envelope.group_id, envelope.table, envelope.hash, reason, None,
+                           said="a cut voided this host's")
+    return taken_out
+
+
+__all__ = ["STREAM_DELETED", "LostInbound", "hub_answer", "told_as_refused"]
