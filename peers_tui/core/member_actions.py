@@ -128,16 +128,10 @@ class MemberActions:
         whole fingerprint or more, for a word like no one's handle (core.typed_people)."""
         members = list(store.roster().members.values())
         text = query.strip().lstrip("@")
-        whole = typed_people.by_whole_id(members, text)
-        if whole is not None:
-            return whole
-        shown = typed_people.by_label(members, text)
-        if shown is not None:
-            if len(shown) > 1:
-                raise typed_people.label_ambiguous(text, shown)
-            if not shown:
-                raise NotFound(f"no member {query!r} in this group")
-            return shown[0]
+        nobody = f"no member {query!r} in this group"
+        named = typed_people.by_id_or_label(members, text, nobody)
+        if named is not None:
+            return named
         by_handle = [m for m in members if m.handle == text]
         active = [m for m in by_handle if m.state == ACTIVE]
         if len(active) == 1 or (len(by_handle) == 1 and not active):
@@ -145,14 +139,7 @@ class MemberActions:
         if by_handle:  # several active, or several former ones and none active
             raise Ambiguous(f"handle {text!r} is ambiguous; name one as handle~fingerprint: "
                             + ", ".join(typed_people.label(m) for m in active or by_handle))
-        nobody = f"no member {query!r} in this group"
-        typed_people.refuse_look_alike(members, text, nobody)
-        by_id = typed_people.by_id_prefix(members, text)
-        if len(by_id) == 1:
-            return by_id[0]
-        if len(by_id) > 1:
-            raise Ambiguous(f"member id prefix {text!r} is ambiguous")
-        raise NotFound(nobody + typed_people.short_hint(members, text))
+        return typed_people.by_id_prefix_last(members, text, nobody, "member id prefix")
 
     def member_label(self, query: str, user_id: str) -> str:
         """A member of the group `query` named as its log names them: `handle~fingerprint`

@@ -204,16 +204,12 @@ def find_among(everyone: list[Profile], query: str, nowhere: str) -> Profile:
     another's), then a fingerprint or longer id prefix for a word like no one's handle.
     NotFound says "nobody called ... " + `nowhere`."""
     text = query.strip().lstrip("@")
-    whole = typed_people.by_whole_id(everyone, text)
-    if whole is not None or is_user_id(text.lower()):
-        return whole or Profile(text.lower(), fingerprint(text.lower()), 0)
-    shown = typed_people.by_label(everyone, text)
-    if shown is not None:
-        if len(shown) > 1:
-            raise typed_people.label_ambiguous(text, shown)
-        if not shown:
-            raise NotFound(f"nobody called {text!r} {nowhere}")
-        return shown[0]
+    nobody = f"nobody called {text!r} {nowhere}"
+    if is_user_id(text.lower()) and typed_people.by_whole_id(everyone, text) is None:
+        return Profile(text.lower(), fingerprint(text.lower()), 0)  # someone not known yet
+    named = typed_people.by_id_or_label(everyone, text, nobody)
+    if named is not None:
+        return named
     alike = {p.user_id: p for p in everyone if look_alike_key(p.handle) == look_alike_key(text)}
     if len(alike) > 1:
         raise Ambiguous(f"{len(alike)} people have the handle {text!r} or one like it; name "
@@ -222,11 +218,4 @@ def find_among(everyone: list[Profile], query: str, nowhere: str) -> Profile:
     exact = [p for p in everyone if p.handle == text]
     if exact:
         return typed_people.checked_handle(everyone, text, exact[0])
-    nobody = f"nobody called {text!r} {nowhere}"
-    typed_people.refuse_look_alike(everyone, text, nobody)
-    by_id = typed_people.by_id_prefix(everyone, text)
-    if len(by_id) == 1:
-        return by_id[0]
-    if len(by_id) > 1:
-        raise Ambiguous(f"id prefix {text!r} is ambiguous")
-    raise NotFound(nobody + typed_people.short_hint(everyone, text))
+    return typed_people.by_id_prefix_last(everyone, text, nobody, "id prefix")

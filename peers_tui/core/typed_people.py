@@ -70,6 +70,37 @@ def by_label(everyone: Iterable[P], text: str) -> list[P] | None:
                      and p.handle.startswith(name.rstrip("…")))
 
 
+def by_id_or_label(everyone: Iterable[P], text: str, nobody: str) -> P | None:
+    """The person a whole id or `handle~fingerprint` names, the two forms no handle can take
+    over; None when `text` is neither. A label that names several is ambiguous, one that
+    names none is no one (`nobody`: the caller's "no member 'x' in this group")."""
+    whole = by_whole_id(everyone, text)
+    if whole is not None:
+        return whole
+    shown = by_label(everyone, text)
+    if shown is None:
+        return None
+    if len(shown) > 1:
+        raise label_ambiguous(text, shown)
+    if not shown:
+        raise NotFound(nobody)
+    return shown[0]
+
+
+def by_id_prefix_last(everyone: Iterable[P], text: str, nobody: str, what: str) -> P:
+    """After no handle matched: the one person whose id starts with `text` (a whole
+    fingerprint or more), unless `text` is someone's handle in another case or looks like one;
+    several are ambiguous (`what`: "member id prefix"), none is `nobody`."""
+    everyone = list(everyone)
+    refuse_look_alike(everyone, text, nobody)
+    found = by_id_prefix(everyone, text)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise Ambiguous(f"{what} {text!r} is ambiguous")
+    raise NotFound(nobody + short_hint(everyone, text))
+
+
 def label_ambiguous(text: str, found: list[P]) -> Ambiguous:
     return Ambiguous(f"{text!r} names {len(found)} people; give more of the id after '~': "
                      + ", ".join(label(p) for p in found))
@@ -120,6 +151,6 @@ def short_hint(everyone: Iterable[P], text: str) -> str:
     return ""
 
 
-__all__ = ["MIN_ID_PREFIX", "MIN_LABEL_PRINT", "Person", "by_id_prefix", "by_label",
-           "by_whole_id", "checked_handle", "label", "label_ambiguous", "refuse_look_alike",
+__all__ = ["MIN_ID_PREFIX", "MIN_LABEL_PRINT", "Person", "by_id_or_label", "by_id_prefix",
+           "by_id_prefix_last", "by_label", "by_whole_id", "checked_handle", "label", "label_ambiguous", "refuse_look_alike",
            "short_hint"]
