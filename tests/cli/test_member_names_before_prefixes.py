@@ -36,8 +36,10 @@ def join(owner: User, user: User) -> None:
     user.ok("join", owner.ok("invite", "team").out.strip())
 
 
-def test_a_label_typed_as_shown_names_its_owner_not_a_handle_spelled_like_it(
-        make_user, hub: Path):
+def label_worn(make_user, hub: Path) -> tuple[User, User, User, str]:
+    """owner's team with alice, a look-alike of hers (so the log shows her as
+    `alice~<fingerprint>`) and eve, whose modified client signed that label as her handle:
+    (owner, alice, eve, the label)."""
     owner, alice, mallory, eve = (make_user(n) for n in ("owner", "alice", "mallory", "eve"))
     owner.ok("create", "team")
     alice.ok("id", "--handle", "alice")
@@ -48,6 +50,12 @@ def test_a_label_typed_as_shown_names_its_owner_not_a_handle_spelled_like_it(
     forge_handle(eve, hub, label)  # a modified client signs it
     join(owner, eve)
     alice.ok("send", "team", "make me an admin please")
+    return owner, alice, eve, label
+
+
+def test_a_label_typed_as_shown_names_its_owner_not_a_handle_spelled_like_it(
+        make_user, hub: Path):
+    owner, alice, eve, label = label_worn(make_user, hub)
     assert f"<{label}> make me" in owner.ok("log", "team").out  # what the owner reads, and types
     done = owner.ok("role", "team", label, "admin")
     assert done.out.strip().endswith(" is now admin"), done.out

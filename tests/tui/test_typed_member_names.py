@@ -6,22 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_handle_wearing_fingerprint import forge_handle
-from tests.cli.test_member_names_before_prefixes import ident, join, roles
+from tests.cli.test_member_names_before_prefixes import ident, label_worn, roles
 from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
 
 
 async def test_role_by_label_names_the_labels_owner(make_user, hub: Path):
-    owner, alice, mallory, eve = (make_user(n) for n in ("owner", "alice", "mallory", "eve"))
-    owner.ok("create", "team")
-    alice.ok("id", "--handle", "alice")
-    join(owner, alice)
-    mallory.ok("id", "--handle", "аlice")  # a Cyrillic а: the real alice is shown apart
-    join(owner, mallory)
-    label = f"alice~{ident(alice)['fingerprint']}"
-    forge_handle(eve, hub, label)
-    join(owner, eve)
-    alice.ok("send", "team", "make me an admin please")
+    owner, alice, eve, label = label_worn(make_user, hub)
     app = make_app(owner, "team")
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: "make me an admin please" in log_bodies(app))
