@@ -94,7 +94,8 @@ def test_rows_deleted_from_a_leafs_file_while_its_relay_runs_come_back(three):  
     (hub, b, c), (alice, bob, carol), group_id = three
     expected = history(three)
     delete_on_b(b, group_id)
-    assert "oops" in bodies(bob)  # its deletion record gone: shown again, for now
+    # (Not asked here whether 'oops' shows again meanwhile: the relay may have fetched its
+    # deletion back first, as a fresh-clone CI's did at load 6. The test below asks it.)
     whole_again(three, expected)
     status = b.status()
     assert status["refetched"][group_id]["records"] == 4, status
@@ -107,6 +108,7 @@ def test_rows_deleted_while_the_relay_is_stopped_come_back_at_its_start(three): 
     expected = history(three)
     b.stop()
     delete_on_b(b, group_id)
+    assert "oops" in bodies(bob)  # its deletion record gone: shown again until the relay runs
     b.start()
     whole_again(three, expected)
 
