@@ -147,7 +147,7 @@ def find_group(query: str, entries: Sequence[N]) -> N:
     if len(by_name) > 1:
         raise Ambiguous(f"group name {query!r} is ambiguous; use an id: "
                         + ", ".join(f"{e.id[:10]}" for e in by_name))
-    refuse_other_case(query, [(e.id, e.name) for e in entries])
+    _refuse_other_case(query, [(e.id, e.name) for e in entries])
     if len(text) >= MIN_PREFIX:
         by_prefix = [e for e in entries if e.id.startswith(text.lower())]
         if len(by_prefix) == 1:
@@ -181,7 +181,7 @@ def _not_an_id(query: str, named: N, entries: Sequence[N]) -> N:
     return named
 
 
-def refuse_other_case(query: str, groups: Sequence[tuple[str, str]]) -> None:
+def _refuse_other_case(query: str, groups: Sequence[tuple[str, str]]) -> None:
     """Refuse, in one line, a GROUP that names no group exactly but is the name of one of
     (id, name) `groups` in another case: the user meant that group, and an id prefix (a hash
     its founder can grind: twentieth attack pass) must not answer for it (`peers send team`
@@ -273,4 +273,4 @@ def pinned(entry: GroupEntry, member_seq: int, member_hash: str | None,
 
 __all__ = ["GROUP_COLUMNS", "GROUP_ID_LENGTH", "JSON_DAMAGE", "MIN_PREFIX", "GroupEntry",
            "GroupName", "entry_of", "find_group", "own_pin", "pinned", "pins_move",
-           "refuse_other_case", "void_pins"]
+           "void_pins"]

@@ -11,11 +11,9 @@ import sqlite3
 from pathlib import Path
 
 from peers_tui.core.database.side_files import read_only
-from peers_tui.core.errors import Ambiguous, DamagedDatabase, NotFound
+from peers_tui.core.errors import DamagedDatabase, NotFound
 from peers_tui.core.genesis import GROUP_ID_LENGTH, checked_genesis
-from peers_tui.core.group_entry import refuse_other_case
-
-MIN_PREFIX = 4
+from peers_tui.core.group_entry import GroupName, find_group
 
 
 def founded_names(hub: Path) -> dict[str, str]:
@@ -35,25 +33,16 @@ def founded_names(hub: Path) -> dict[str, str]:
 
 
 def hub_group(hub: Path, query: str) -> str:
-    """The id of the one group file of `hub` that `query` names (whole id, name, then id
-    prefix: as core.group_entry.find_group, so that a file whose ground id starts with a
-    group's name, or whose name is another group's id, does not take the group's place)."""
-    text = query.strip()
-    names = founded_names(hub)
-    if text.lower() in names:  # a whole id first: a founder may name a group with another's id
-        return text.lower()
-    found = [gid for gid, name in names.items() if name == text]
-    if not found:
-        refuse_other_case(query, list(names.items()))
-    found = found or ([gid for gid in names if gid.startswith(text.lower())]
-                      if len(text) >= MIN_PREFIX else [])
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise Ambiguous(f"group {query!r} names {len(found)} groups of this hub; use its id: "
-                        + ", ".join(found))
-    raise NotFound(f"no group {query!r} in your groups nor in this hub's files ({hub}); "
-                   "use the group's id")
+    """The id of the one group file of `hub` that `query` names, by the rules every command
+    names groups by (core.group_entry.find_group: whole id, name, then id prefix), so that a
+    file whose ground id starts with a group's name, or whose name is another group's id,
+    does not take the group's place."""
+    files = [GroupName(gid, name, False) for gid, name in founded_names(hub).items()]
+    try:
+        return find_group(query, files).id
+    except NotFound:
+        raise NotFound(f"no group {query!r} in your groups nor in this hub's files ({hub}); "
+                       "use the group's id") from None
 
 
 __all__ = ["founded_names", "hub_group"]
