@@ -29,13 +29,13 @@ from typing import Any
 
 import nats
 
-from peers_tui.relay.leaf_heard import LeafHeard, carried_rtt
+# STALL: seconds past its due look (link.next_look: due every second or sooner) that mean
+# this relay's own loop was held (SIGSTOP, a frozen host), the bound the hub uses for its own:
+# that time was this leaf's silence, not the hub's relay's (a leaf frozen 10 s read `hub
+# relay silent 10s` for ~1.2 s once resumed).
+from peers_tui.relay.leaf_heard import STALL, LeafHeard, carried_rtt
 
 SILENT_AFTER = 5.0
-# Seconds past its due look (link.next_look: due every second or sooner) that mean this relay's
-# own loop was held (SIGSTOP, a frozen host): that time was this leaf's silence, not the hub's
-# relay's (a leaf frozen 10 s read `hub relay silent 10s` for ~1.2 s once resumed).
-STALL = 2.0
 PING_SUBJECTS = "peers.ping.*"
 
 
