@@ -7,16 +7,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
-
-from peewee import SQL
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peers_tui.core.altered_before import count_altered, retold
 from peers_tui.core.chain_places import chain_places
+from peers_tui.core.changes_alone import problems_alone
 from peers_tui.core.chains import chain_heads, forked_here, own_head, predecessors, verified_top
 from peers_tui.core.fork_listing import forked_records, without_forked
 from peers_tui.core.group_entry import void_pins
 from peers_tui.core.group_file import GroupFile
+from peers_tui.core.history import HistoryReader
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.relay_notes import lost_by
 from peers_tui.core.membership import Roster
@@ -84,12 +84,14 @@ class Audit:
                                        failed=failed, last_row=last_row))
         problems = without_forked(problems)
         with self.file.session():
-            orphans = list(tuples(Message.select(SQL("rowid"), Message.id).where(
+            # Changes whose message is not here (void by a cut, or not yet received): the
+            # workers judged them with no message; each judged alone (core.changes_alone).
+            alone: list[Any] = list(Message.with_rowid().where(
                 Message.target.is_null(False)
-                & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null())))))
-            problems.extend(Problem(f"record {key}", "changes a message that is not in the file")
-                            for _, key in orphans)
-            failed.update(rowid for rowid, _ in orphans)  # (not judged as records either)
+                & Message.target.not_in(Message.select(Message.id).where(Message.target.is_null()))))
+            void = problems_alone(HistoryReader(roster, self.file.group_id), alone)
+            problems.extend(Problem(f"record {key}", reason) for key, reason in void.items())
+            failed.update(row.rowid for row in alone if str(row.id) in void)
             unheld = self._unheld(failed)
             problems = retold(problems, self.file.db, unheld, self.file.path.parent)
             problems.extend(self._chain_gaps(roster, chains[0], unheld))

@@ -82,7 +82,7 @@ def _apply_messages(store: GroupStore, roster: Roster, envelopes: list[Envelope]
     fresh = without_stored(store, opened, result, ordered, contested, roster)
     # The hub: records whose id another held as they came, as evidence (hub_holds_id).
     contested = settle(store, roster, contested, result)  # (before the records on them)
-    ready = admitted(store, roster, fresh, result, backfilling)
+    ready = admitted(store, roster, fresh, result)
     make_way(store, ready, result)  # a leaf: its own rows of the ids the hub's records hold
     if ready:
         insert_and_judge(store, roster, ready, result, backfilling, ordered)

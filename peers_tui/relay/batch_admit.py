@@ -4,8 +4,9 @@ question asked of the whole batch in one set query (relay/batch_places.py).
 First what the file holds already (`without_stored`): duplicates, records whose chain place or
 import id another record holds (a fork: kept as evidence, evidence.py), records whose id
 another holds (hub_holds_id), junk set aside where a record arrives (junk_places). Then
-what they need (`admitted`): their membership state, their author's previous record and the
-message they change here or in the batch; the others wait (or are refused as readers would).
+what they need (`admitted`): their membership state and their author's previous record here
+or in the batch; the others wait (or are refused as readers would). A change's message need
+not be here (core.changes_alone).
 """
 
 from __future__ import annotations
@@ -127,12 +128,13 @@ def _void_alone(store: GroupStore, opened: list[tuple[Envelope, SignedRecord, di
 
 
 def admitted(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, SignedRecord, dict[str, Any]]],
-           result: BatchOutcome, backfilling: bool) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
-    """The records whose membership state, previous record and target are here or in the
-    batch; the others wait. A previous record's place is looked up by its rows, unverified in
-    the message and invite tables: one only junk holds is judged empty after the insert
-    (chain_rules.by_hash), so the record waits as where nothing is there (docs/relay.md,
-    "Junk where a record arrives"); junk set aside into fork_evidence holds nothing here."""
+           result: BatchOutcome) -> list[tuple[Envelope, SignedRecord, dict[str, Any]]]:
+    """The records whose membership state and previous record are here or in the batch; the
+    others wait (a change's message need not be here: core.changes_alone). A previous
+    record's place is looked up by its rows, unverified in the message and invite tables: one
+    only junk holds is judged empty after the insert (chain_rules.by_hash), so the record
+    waits as where nothing is there (docs/relay.md, "Junk where a record arrives"); junk set
+    aside into fork_evidence holds nothing here."""
     # A place a record of the batch holds is not held in the file (without_stored refused
     # that as a fork): only the places below each run of the batch are looked up, one an
     # author in a backfill's page instead of one a record.
@@ -142,12 +144,11 @@ def admitted(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Sign
     present: set[tuple[str, int]] = {
         (a, s) for a, s, text, sig in rows_among(store, HELD_IN_RUNS, runs(wanted))
         if text is None or own_record(a, s, text_of(text), sig, store.group_id) is not None}
-    targets = {c["target"] for _, _, c in fresh if c["target"] is not None}
-    present_targets = {row[0] for row in rows_among(store, (
-        "SELECT id FROM message WHERE target IS NULL AND id IN (SELECT value FROM json_each(?))"),
-        list(targets))}
-    # During a backfill a change may come before the older message it changes: it is stored
-    # (it is a link of its author's chain) and takes effect when that message arrives.
+    # A change whose message is not here is stored all the same: a link of its author's
+    # chain that takes effect when a genuine message of that id is here (during a backfill
+    # it comes before the older message it changes), and none if it never comes (void by a
+    # cut, taken out of every file): core.changes_alone. Held for it, it waited for good
+    # with its author's every later record behind it.
     ready = []
     for envelope, record, columns in sorted(fresh, key=lambda item: (item[2]["author"], item[2]["author_seq"])):
         seq, mseq = columns["author_seq"], record.data["mseq"]
@@ -168,12 +169,7 @@ def admitted(store: GroupStore, roster: Roster, fresh: list[tuple[Envelope, Sign
             else:
                 result.waiting.append((envelope, "an earlier record by this author is missing "
                                        "(not yet received)"))
-        elif columns["target"] is not None and columns["target"] not in present_targets \
-                and not backfilling:
-            result.waiting.append((envelope, "the message it changes has not arrived"))
         else:
             ready.append((envelope, record, columns))
             present.add((columns["author"], seq))
-            if columns["target"] is None:
-                present_targets.add(columns["id"])
     return ready

@@ -13,12 +13,12 @@ from peewee import SQL
 
 from peers_tui.core import search
 from peers_tui.core.chains import FORKED
+from peers_tui.core.changes_alone import problems_alone
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.core.records import SignedRecord
-from peers_tui.core.row_checks import window_chain
 from peers_tui.relay import deleted_tops
 from peers_tui.relay.batch_places import rows_among
 from peers_tui.relay.batch_outcome import BatchOutcome
@@ -42,13 +42,10 @@ def _among(ids: list[str]) -> Any:
 
 
 def _orphan_problems(reader: HistoryReader, rows: list[Any], targets: set[str]) -> dict[str, str]:
-    """Changes stored before the message they change (a backfill): each judged on its own."""
-    orphans = [row for row in rows if row.target is not None and str(row.target) not in targets]
-    if not orphans:
-        return {}
-    chain = window_chain(orphans, reader.group_id)
-    checked = [reader.check(row, chain) for row in orphans]
-    return {str(item.row.id): item.problem for item in checked if item.problem}
+    """Changes whose message is not in the file (stored before it, or it is void): each
+    judged on its own (core.changes_alone)."""
+    return problems_alone(reader, [row for row in rows
+                                   if row.target is not None and str(row.target) not in targets])
 
 
 def insert_and_judge(store: GroupStore, roster: Roster,
@@ -104,7 +101,9 @@ def insert_and_judge(store: GroupStore, roster: Roster,
         (result.waiting if waits else result.refused).append((envelope, reason))
     # The last round read exactly these rows when it found no problem in them.
     kept: list[Any] = rows if not problems else rows_with_ids(list(by_id))
-    if backfilling:  # messages whose changes came first: their search entries from their final state
+    # Messages whose changes came first (a backfill's, or a change the hub took before its
+    # message: core.changes_alone): their search entries from their final state.
+    if kept:
         result.touched.update(str(target) for (target,) in rows_among(store, (
             "SELECT DISTINCT target FROM message WHERE target IN (SELECT value FROM json_each(?))"),
             [str(row.id) for row in kept if row.target is None]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peers_tui.core.changes_alone import problems_alone
 from peers_tui.core.group_store import GroupStore
 from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster
@@ -46,12 +47,10 @@ def judge_messages(store: GroupStore, roster: Roster, rows: list[Any],
             Message.id.in_([str(row.target) for row in effects]) & Message.target.is_null()))
         judged = reader.judge(targets)
         forged = {change.id: change.reason for changes in judged.forged.values() for change in changes}
+        alone = [row for row in effects if judged.checked.get(row.target) is None]
+        forged.update(problems_alone(reader, alone))  # its message not here (changes_alone)
         for row in effects:
-            target = judged.checked.get(row.target)
-            if target is None:
-                verdicts[row.rowid] = "changes a message that is not in the file"
-            else:
-                verdicts[row.rowid] = forged.get(str(row.id))
+            verdicts[row.rowid] = forged.get(str(row.id))
     return [(Envelope(store.group_id, "msg", text_of(row.record), _blob(row.sig), None, origin),
              verdicts.get(row.rowid, "not a valid record")) for row in rows]
 

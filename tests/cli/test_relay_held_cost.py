@@ -1,9 +1,9 @@
 """A member's chain of records kept waiting at the hub must not cost every later batch of
 the group (docs/relay.md "Fourteenth attack pass"; relay/held_waits.py).
 
-bob, on leaf B, publishes with B's credential 2,000 edits of his own, each naming the one
-before, the first changing a message id that never comes: all 2,000 wait at the hub. The hub
-retried every waiting record of a group with each batch of it, so each of carol's messages
+bob, on leaf B, publishes with B's credential 2,000 posts of his own, each naming the one
+before, the first following a record of his that never comes: all 2,000 wait at the hub.
+The hub retried every waiting record of a group with each batch of it, so each of carol's messages
 from C cost the hub's relay the judging of 2,000 records (0.1 s of CPU at 2,000; ~1 s at B's
 quota of 20,000), on its event loop. Now a batch retries only the records whose wait may have
 ended. Measured from outside: the hub relay's CPU time (/proc) for ten of carol's messages,
@@ -18,12 +18,10 @@ import os
 
 import pytest
 
-from peers_tui.core.encoding import now_ms
-from peers_tui.core.ids import new_ulid, ulid_text
 from peers_tui.relay.envelope import in_subject
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_attacks import through
-from tests.core.test_relay_held_waits import held_edits
+from tests.core.test_relay_held_waits import held_posts
 from tests.relay_helpers import Host, bodies, three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
@@ -69,8 +67,7 @@ def test_a_waiting_chain_does_not_cost_every_later_batch_of_its_group(tmp_path):
         hub, b, _ = hosts
         forger = Forger(b.users["bob"].home)
         db = b.hub / f"{team}.db"
-        never = ulid_text(new_ulid(now_ms() - 10 ** 6))
-        chain = held_edits(forger, db, team, HELD, never)
+        _, chain = held_posts(forger, db, team, HELD)  # the first follows one never sent
         base = ten_messages(hosts, "before")
 
         flood(hosts, team, chain)

@@ -18,11 +18,9 @@ import time
 
 import pytest
 
-from peers_tui.core.encoding import now_ms
-from peers_tui.core.ids import new_ulid, ulid_text
 from peers_tui.testing.forge import Forger
 from tests.cli.test_relay_held_cost import cpu_seconds, flood, ten_messages
-from tests.core.test_relay_held_waits import held_edits
+from tests.core.test_relay_held_waits import held_posts
 from tests.relay_helpers import three_hosts, wait_for
 
 pytestmark = pytest.mark.slow
@@ -34,8 +32,7 @@ def test_a_restarted_hub_does_not_retry_all_it_holds_at_once(tmp_path):
     with three_hosts(tmp_path) as (hosts, team):
         hub, b, c = hosts
         forger = Forger(b.users["bob"].home)
-        never = ulid_text(new_ulid(now_ms() - 10 ** 6))
-        chain = held_edits(forger, b.hub / f"{team}.db", team, HELD, never)
+        _, chain = held_posts(forger, b.hub / f"{team}.db", team, HELD)  # (as held_cost)
         base = ten_messages(hosts, "before")
 
         flood(hosts, team, chain)

@@ -3,7 +3,7 @@ the ledger after a restart without retrying them all, and looked up in the file 
 process wrote it (relay/held_retry.py; docs/relay.md "Held and isolated records (h-left17)").
 
 Real records signed by bob (tests/core/test_relay_held_waits.py: a chain of edits whose first
-changes a message that never comes), held by a real apply on a copy of the group and kept in a
+follows a record that never comes), held by a real apply on a copy of the group and kept in a
 real relay.db. Before, a batch read every held hash of the group from the ledger and walked
 them all (~0.03 s of CPU a batch at 20,000, linear), and the first batch of a group after a
 restart retried every held record (~0.85 s at 20,000). Prints the figures (CPU time of this

@@ -1,7 +1,7 @@
 """20,000 records held for one group (a host's waiting quota): what a batch of the group costs
 the relay before it applies anything (docs/relay.md "Batches isolated (h-isolate)").
 
-Real records signed by bob (a chain of edits whose first changes a message that never comes,
+Real records signed by bob (a chain whose first follows a record that never comes,
 each naming the one before), held by a real apply on a copy of the group, kept in a real
 relay.db (relay.ledger), their waits settled from the apply's reasons. A batch of the group
 chose what to retry by reading every held record's text from the ledger and hashing each
@@ -18,12 +18,9 @@ import time
 import pytest
 
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.kinds import RecordKind
 from peers_tui.relay.apply import apply_records
-from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.held_waits import RETRY_ALL, HeldWaits, head_seq, retry_all_after
 from peers_tui.relay.ledger import Ledger
-from peers_tui.testing.forge import Forger
 from tests.core.test_relay_apply import local_envelopes
 from tests.core.test_relay_held_waits import held_chain
 
@@ -68,8 +65,6 @@ def test_a_batch_chooses_from_20000_held_records_by_their_hashes(tmp_path, alice
     assert chose * 10 < retry  # (main: 0.14-0.15 against 0.84)
     assert retry_all_after(HELD) == RETRY_ALL * 10  # every 300 s at 20,000
     assert retry_all_after(10) == RETRY_ALL
-    # ... and every one of them once the message they change arrives
-    target = Forger(bob.home).sign(RecordKind.MSG, group_id, {"id": never})  # its id is all
-    arrived = Envelope(group_id, "msg", target.text, target.sig, None, "C")
-    assert len(waits.due(group_id, ledger.held_hashes(group_id), [arrived], head,
+    # ... and every one of them once the record the first follows arrives
+    assert len(waits.due(group_id, ledger.held_hashes(group_id), [never], head,
                          now=now + 2)) == HELD

@@ -1,6 +1,8 @@
 """The hub retries a held record only when its wait may have ended (relay/held_waits.py;
-docs/relay.md "Fourteenth attack pass"): a member's chain of edits whose first changes a
-message that never comes no longer costs every later batch of the group its whole length.
+docs/relay.md "Fourteenth attack pass"): a member's chain whose first record follows one
+that never comes no longer costs every later batch of the group its whole length. (The
+attack pass held a chain of edits of a message that never comes; such a change is stored
+without its message now, core.changes_alone, so the chain here waits for its predecessor.)
 
 Real records signed by bob, held by a real apply (relay.apply.apply_records) on a copy of the
 group, their waits read from the apply's own reasons.
@@ -20,31 +22,31 @@ from peers_tui.testing.forge import Forger
 from tests.core.test_relay_apply import busy_group, local_envelopes
 
 
-def held_edits(forger: Forger, db, group_id: str, count: int, target: str) -> list[Envelope]:
-    """bob's next `count` records: edits of `target`, each naming the one before."""
+def held_posts(forger: Forger, db, group_id: str, count: int) -> tuple[Envelope, list[Envelope]]:
+    """bob's next `count` + 1 records, each naming the one before: the first, withheld, and
+    the `count` after it."""
     aseq, aprev = forger.chain_head(db)
     mseq = forger.membership_head(db)[0]
     chain = []
-    for i in range(count):
+    for i in range(count + 1):
         stamp = now_ms()  # the id's time and the signing time one (else backdated at a tick)
         record = forger.sign(RecordKind.MSG, group_id, {
-            "id": ulid_text(new_ulid(stamp)), "type": "edit", "body": f"edit {i}",
-            "target": target, "aseq": aseq + 1 + i, "aprev": aprev, "mseq": mseq}, t=stamp)
+            "id": ulid_text(new_ulid(stamp)), "type": "text", "body": f"post {i}",
+            "aseq": aseq + 1 + i, "aprev": aprev, "mseq": mseq}, t=stamp)
         aprev = record.hash
         chain.append(Envelope(group_id, "msg", record.text, record.sig, None, "B"))
-    return chain
+    return chain[0], chain[1:]
 
 
 def held_chain(tmp_path, alice, bob, count: int):
-    """bob's chain of `count` edits of a message that never comes, held by a real apply on a
+    """bob's chain of `count` posts after one that never comes, held by a real apply on a
     copy of alice's group in `tmp_path`/other-hub: (group id, that hub, chain, outcome, the
-    id that never comes)."""
+    record that never comes)."""
     group_id = busy_group(alice, bob)
     remote = tmp_path / "other-hub"
     remote.mkdir()
     apply_records(remote, group_id, local_envelopes(alice, group_id), create=True)
-    never = ulid_text(new_ulid(now_ms() - 10 ** 6))
-    chain = held_edits(Forger(bob.home), alice.hub / f"{group_id}.db", group_id, count, never)
+    never, chain = held_posts(Forger(bob.home), alice.hub / f"{group_id}.db", group_id, count)
     outcome = apply_records(remote, group_id, chain, create=True)
     assert len(outcome.waiting) == count
     return group_id, remote, chain, outcome, never
@@ -60,14 +62,12 @@ def test_a_chain_waiting_for_a_message_that_never_comes_is_not_retried(tmp_path,
     now = time.monotonic()
     assert len(waits.due(group_id, held, [arriving], 0, now=now)) == 300  # the first look: all
     assert waits.due(group_id, held, [arriving], 0, now=now + 1) == []  # nothing ended
-    # ... and the whole chain once its first wait ends (the message it changes arrives)
+    # ... and the whole chain once its first wait ends (the record it follows arrives)
     message = arriving
-    target = Forger(bob.home).sign(RecordKind.MSG, group_id, {"id": never})  # only its id matters
-    assert waits.due(group_id, held, [Envelope(group_id, "msg", target.text, target.sig, None,
-                                               "C")], 0, now=now + 2) == held
+    assert waits.due(group_id, held, [never], 0, now=now + 2) == held
     assert waits.due(group_id, held, [message], 0, now=now + 3) == []
-    # ... or once the hub's own scan published it (a user of the hub host wrote it)
-    waits.written(group_id, [Envelope(group_id, "msg", target.text, target.sig, None, "A")])
+    # ... or once the hub's own scan published it (bob wrote it on the hub's host)
+    waits.written(group_id, [never])
     assert waits.due(group_id, held, [message], 0, now=now + 4) == held
     assert waits.due(group_id, held, [message], 0, now=now + 5) == []  # told once
     assert len(waits.due(group_id, held, [message], 0, now=now + RETRY_ALL + 1)) == 300
