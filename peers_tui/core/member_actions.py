@@ -13,6 +13,7 @@ from peers_tui.core.group_store import GroupStore
 from peers_tui.core import typed_people
 from peers_tui.core.invites import InviteCode, check_code_of_member, parse_code
 from peers_tui.core.membership import ACTIVE, NOT_IN_PAIR, REMOVED, Member
+from peers_tui.core.membership_replay import require_active
 from peers_tui.core.names import shown_name
 from peers_tui.core.group_entry import MIN_PREFIX
 from peers_tui.core.personal_store import GroupEntry
@@ -72,7 +73,12 @@ class MemberActions:
             if len(text) < MIN_PREFIX:
                 raise PeersError(f"give at least {MIN_PREFIX} characters of the invite id")
             key = store.find_invite(text)
-        store.revoke_invite(self.me.keypair, key)
+        self.still_in(store, "revoke an invite")
+        try:
+            store.revoke_invite(self.me.keypair, key)
+        except PeersError:  # (as set_role)
+            self.still_in(store, "revoke an invite")
+            raise
         self.me.pins.after_write(entry, store)
         return key
 
@@ -149,6 +155,7 @@ class MemberActions:
     def set_role(self, query: str, member: str, role: Role) -> Member:
         entry, store = self.me.group_store(query, shared=True)
         target = self.find_member(store, member)
+        self.still_in(store, "change a role")
         gone_from(store, target)
         if target.role == role:  # a record that changes nothing: each is kept for good
             raise PeersError(f"{store.current_roster().label_of(target.user_id)} is already "
@@ -157,6 +164,7 @@ class MemberActions:
         try:
             changed = store.set_role(self.me.keypair, target.user_id, role)
         except PeersError:  # gone since the look above (another host's change, applied here)
+            self.still_in(store, "change a role")  # ... or we are (the hub's: a leaf caught up)
             gone_from(store, self.find_member(store, member))
             raise
         self.me.pins.after_write(entry, store)
@@ -167,19 +175,33 @@ class MemberActions:
         target = self.find_member(store, member)
         if target.user_id == self.me.user_id:
             raise PeersError("to leave a group use 'peers leave'")
+        self.still_in(store, "remove a member")
         gone_from(store, target)
         try:
             removed = store.remove(self.me.keypair, target.user_id)
         except PeersError:  # (as set_role)
+            self.still_in(store, "remove a member")
             gone_from(store, self.find_member(store, member))
             raise
         self.me.pins.after_write(entry, store)
         return removed
 
+    def still_in(self, store: GroupStore, doing: str) -> None:
+        """Refuse a change by us once we left or were removed, in our own terms ("you cannot
+        change a role: you were removed from this group"), not the replay's for a forged
+        record ("signer is not a member"): an admin removed at the hub meanwhile, on a leaf
+        that caught up with it (docs/relay.md, "A removed signer told so")."""
+        require_active(store.current_roster(), self.me.user_id, doing)
+
     def leave(self, query: str) -> GroupEntry:
         """Sign our leave in the group; the Groups table keeps it, shown as left."""
         entry, store = self.me.group_store(query, shared=True)
-        store.leave(self.me.keypair)
+        self.still_in(store, "leave")
+        try:
+            store.leave(self.me.keypair)
+        except PeersError:  # (as set_role)
+            self.still_in(store, "leave")
+            raise
         self.me.pins.after_write(entry, store)
         return entry
 

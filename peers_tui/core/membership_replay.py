@@ -15,7 +15,9 @@ from peers_tui.core.chain_rules import (
 from peers_tui.core.errors import Forbidden
 from peers_tui.core.frozen import replace
 from peers_tui.core.kinds import RecordKind
-from peers_tui.core.membership import ACTIVE, InviteTerms, Roster, apply_change, invite_terms
+from peers_tui.core.membership import (
+    ACTIVE, InviteTerms, Member, Roster, apply_change, invite_terms,
+)
 from peers_tui.core.raw_values import open_stored as open_record
 from peers_tui.core.records import RecordError, SignedRecord
 from peers_tui.core.roles import Role, may_grant
@@ -153,14 +155,23 @@ def replay_changes(roster: Roster, rows: Iterable[ChangeRow], terms: dict[str, I
                                 f"{SET_ASIDE}{str(reason)[:200]}"))
 
 
-def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
-    """The user's role if it is at least `needed`; Forbidden with the reason otherwise."""
+def require_active(roster: Roster, user_id: str, doing: str = "post") -> Member:
+    """The user as an active member; Forbidden saying what they cannot do (`doing`) and why
+    otherwise: "you cannot post: you were removed from this group". A role change or removal
+    by an admin removed meanwhile (at the hub, a leaf catching up) was refused in the
+    replay's words for a forged record, "signer is not a member" (docs/relay.md)."""
     member = roster.members.get(user_id)
     if member is None:
         raise Forbidden("you are not a member of this group")
     if member.state != ACTIVE:
         how = "left" if member.state == "left" else "were removed from"
-        raise Forbidden(f"you cannot post: you {how} this group")
+        raise Forbidden(f"you cannot {doing}: you {how} this group")
+    return member
+
+
+def require_role(roster: Roster, user_id: str, needed: Role) -> Role:
+    """The user's role if it is at least `needed`; Forbidden with the reason otherwise."""
+    member = require_active(roster, user_id)
     if member.role < needed:
         if needed is Role.WRITER:
             raise Forbidden("readers cannot post in this group")

@@ -298,3 +298,55 @@ def test_joining_again_checks_the_code_and_says_already_a_member(alice: User, bo
     alice.ok("invite", "team", "--revoke", revoked)
     assert "revoked" in bob.fails("join", revoked).err
     assert "already a member" in bob.ok("join", code).out  # the good one still says so
+
+
+def test_a_removed_admin_is_told_they_were_removed(alice, bob, carol, team):
+    """The randomized soak across hosts (docs/relay.md, "Left, minor"): an admin whom the
+    hub had removed meanwhile changed a role on a leaf that did not know it yet; the leaf
+    caught up with the hub and tried again, and the user read "peers: signer is not a
+    member", the membership replay's words for a forged record."""
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    alice.ok("role", "team", "bob", "admin")
+    alice.ok("remove", "team", "bob")
+    assert bob.fails("role", "team", "carol", "reader").err.strip() == (
+        "peers: you cannot change a role: you were removed from this group")
+    assert bob.fails("remove", "team", "carol").err.strip() == (
+        "peers: you cannot remove a member: you were removed from this group")
+    carol.ok("send", "team", "still a writer")  # nothing was changed
+
+
+def test_a_removed_admin_leaving_or_revoking_is_told_so(alice, bob, team):
+    """The other membership changes of one removed meanwhile, in the same words (they read
+    "only an active member can leave, and only by themselves" and "only a member can revoke
+    an invite, and only as themselves", the replay's)."""
+    alice.ok("role", "team", "bob", "admin")
+    code = bob.ok("invite", "team").out.strip()
+    alice.ok("remove", "team", "bob")
+    assert bob.fails("leave", "team").err.strip() == (
+        "peers: you cannot leave: you were removed from this group")
+    assert bob.fails("invite", "team", "--revoke", code).err.strip() == (
+        "peers: you cannot revoke an invite: you were removed from this group")
+
+
+def test_an_admin_removed_between_the_look_and_the_write_is_told_so(alice, bob, carol, team,
+                                                                    monkeypatch):
+    """The same, where the removal lands after `peers role` looked and before it wrote
+    (on a leaf: the relay applied it, or the hub's changes were caught up with)."""
+    from peers_tui.core.errors import PeersError
+    from peers_tui.core.membership_log import MembershipLog
+
+    carol.ok("join", alice.ok("invite", "team").out.strip())
+    alice.ok("role", "team", "bob", "admin")
+    written = MembershipLog.set_role
+
+    def removed_first(log, *args):
+        alice.ok("remove", "team", "bob")
+        return written(log, *args)
+    monkeypatch.setattr(MembershipLog, "set_role", removed_first)
+    account = Account(bob.home, bob.hub)
+    try:
+        with pytest.raises(PeersError) as raised:
+            account.set_role("team", "carol", Role.READER)
+    finally:
+        account.close()
+    assert str(raised.value) == "you cannot change a role: you were removed from this group"
