@@ -79,28 +79,37 @@ def test_a_change_to_someone_no_longer_in_the_group_names_them(alice, bob, carol
         "peers: carol has left this group: nothing was changed")
 
 
+def _role_with_a_removal_between(monkeypatch, user: User, change: tuple, remover: User,
+                                 removed: str) -> pytest.ExceptionInfo:
+    """`user`'s role change (`change`: group, member, role) with `remover`'s `peers remove`
+    of `removed` run after it looked and before it wrote; what it raised."""
+    from peers_tui.core.errors import PeersError
+    from peers_tui.core.membership_log import MembershipLog
+
+    written = MembershipLog.set_role
+
+    def removed_first(log, *args):
+        remover.ok("remove", "team", removed)
+        return written(log, *args)
+    monkeypatch.setattr(MembershipLog, "set_role", removed_first)
+    account = Account(user.home, user.hub)
+    try:
+        with pytest.raises(PeersError) as raised:
+            account.set_role(*change)
+    finally:
+        account.close()
+    return raised
+
+
 def test_someone_removed_between_the_look_and_the_write_is_named(alice, bob, carol, team,
                                                                  monkeypatch):
     """The same race where it was seen (round 7 of that pass): the relay applied another
     host's removal of the target into this host's file after `peers role` had looked them
     up and before it wrote; here carol's `peers remove` in between."""
-    from peers_tui.core.errors import PeersError
-    from peers_tui.core.membership_log import MembershipLog
-
     carol.ok("join", alice.ok("invite", "team").out.strip())
     alice.ok("role", "team", "carol", "admin")
-    written = MembershipLog.set_role
-
-    def removed_first(log, *args):
-        carol.ok("remove", "team", "bob")
-        return written(log, *args)
-    monkeypatch.setattr(MembershipLog, "set_role", removed_first)
-    account = Account(alice.home, alice.hub)
-    try:
-        with pytest.raises(PeersError) as raised:
-            account.set_role("team", "bob", Role.READER)
-    finally:
-        account.close()
+    raised = _role_with_a_removal_between(monkeypatch, alice, ("team", "bob", Role.READER),
+                                          carol, "bob")
     assert str(raised.value) == "bob was removed from this group: nothing was changed"
 
 
@@ -332,21 +341,8 @@ def test_an_admin_removed_between_the_look_and_the_write_is_told_so(alice, bob, 
                                                                     monkeypatch):
     """The same, where the removal lands after `peers role` looked and before it wrote
     (on a leaf: the relay applied it, or the hub's changes were caught up with)."""
-    from peers_tui.core.errors import PeersError
-    from peers_tui.core.membership_log import MembershipLog
-
     carol.ok("join", alice.ok("invite", "team").out.strip())
     alice.ok("role", "team", "bob", "admin")
-    written = MembershipLog.set_role
-
-    def removed_first(log, *args):
-        alice.ok("remove", "team", "bob")
-        return written(log, *args)
-    monkeypatch.setattr(MembershipLog, "set_role", removed_first)
-    account = Account(bob.home, bob.hub)
-    try:
-        with pytest.raises(PeersError) as raised:
-            account.set_role("team", "carol", Role.READER)
-    finally:
-        account.close()
+    raised = _role_with_a_removal_between(monkeypatch, bob, ("team", "carol", Role.READER),
+                                          alice, "bob")
     assert str(raised.value) == "you cannot change a role: you were removed from this group"
