@@ -108,7 +108,8 @@ class JoinFetch:
         """`join()`; once more if it was refused only because this host's file, here before
         the join (nothing fetched: a fetch waits at the hub already), lacks the code's invite,
         once that invite has reached the file, waited for only while the hub says it is on
-        its way (invite_transit.py: a code no host knows still ends at once)."""
+        its way (invite_transit.py: a code no host knows still ends at once, the hub's word
+        in its refusal)."""
         try:
             return join()
         except BadInvite as exc:
@@ -116,10 +117,15 @@ class JoinFetch:
             if config is None:
                 raise
             from peers_tui.relay.invite_arrival import invite_wait
-            from peers_tui.relay.invite_transit import wait_for_invite
+            from peers_tui.relay.invite_transit import ARRIVED, told_by_the_hub, wait_for_invite
 
-            if not wait_for_invite(self.hub, config, code_text, invite_wait()):
+            wait = invite_wait()
+            said = wait_for_invite(self.hub, config, code_text, wait)
+            if said is None:
                 raise
+            if said != ARRIVED:
+                hub_name = config.hub_name if config.role == "leaf" else config.name
+                raise BadInvite(told_by_the_hub(hub_name, said, wait)) from exc
         return join()
 
     def _may_arrive(self, refusal: str) -> RelayConfig | None:
