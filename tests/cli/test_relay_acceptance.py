@@ -12,7 +12,7 @@ import pytest
 
 from tests.cli.test_relay import joined
 from tests.conftest import User
-from tests.relay_helpers import federation, stop_all, wait_for
+from tests.relay_helpers import federation, paused_between_writes, stop_all, wait_for
 
 
 def test_relay_commands_on_the_wrong_host_say_so_in_one_line(tmp_path):
@@ -113,28 +113,6 @@ def test_a_join_that_loses_the_race_for_a_last_use_says_one_line(tmp_path):
         assert handles == {"alice", "bob", "kim", "lee"}
     finally:
         stop_all(hosts)
-
-
-def paused_between_writes(host, group_id: str) -> None:
-    """SIGSTOP the host's relay at a moment it holds no write lock on the group's file: stopped
-    inside a transaction (likelier on a loaded machine), it would keep every writer of that
-    file waiting, and the join under test would fail on the lock, not on the race."""
-    import signal
-    import sqlite3
-
-    for _ in range(100):
-        host.process.send_signal(signal.SIGSTOP)
-        db = sqlite3.connect(host.hub / f"{group_id}.db", timeout=0.05, isolation_level=None)
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("ROLLBACK")
-            return
-        except sqlite3.OperationalError:  # locked: let it finish its transaction
-            host.process.send_signal(signal.SIGCONT)
-            time.sleep(0.05)
-        finally:
-            db.close()
-    raise AssertionError("the relay kept the group's file locked for 5 s")
 
 
 def invites(host, group_id: str) -> int:

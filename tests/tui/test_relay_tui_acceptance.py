@@ -78,7 +78,7 @@ async def test_a_role_change_in_the_app_that_loses_the_race_at_the_hub_is_done_a
     import asyncio
     import signal
 
-    from tests.cli.test_relay_acceptance import paused_between_writes
+    from tests.relay_helpers import paused_between_writes
     from tests.tui_helpers import type_text
 
     hub, leaf = hosts = federation(tmp_path)
