@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from peers_tui.core.errors import PeersError
+from peers_tui.core.marks import check_marks
 from peers_tui.core.text import BIDI_CONTROLS, is_unsafe
 
 MAX_SHOWN_NAME = 100  # characters of a name shown; only a forged name is longer
@@ -74,7 +75,8 @@ def shown_handle(name: object) -> str:
 
 def check_name(value: object, what: str, *, max_chars: int, spaces: bool = True) -> str:
     """A handle or group name typed by the user: refused, in one line, if it is empty, too
-    long, or holds a character that is invisible or controls the terminal."""
+    long, holds a character that is invisible or controls the terminal, or stacks more
+    combining marks on one character than core.marks allows."""
     if not isinstance(value, str) or not value.strip():
         raise PeersError(f"{what} is empty")
     if len(value) > max_chars:
@@ -85,7 +87,7 @@ def check_name(value: object, what: str, *, max_chars: int, spaces: bool = True)
                              f"({_placeholder(char)}); names must show what they are")
     if not spaces and (value != value.strip() or any(c.isspace() for c in value)):
         raise PeersError(f"a {what} cannot contain spaces")
-    return value
+    return check_marks(value, what)
 
 
 # ----------------------------------------------------------------- look-alikes (UTS #39)
