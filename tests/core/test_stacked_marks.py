@@ -123,3 +123,18 @@ def test_a_forged_handle_group_name_and_topic_with_forty_marks_show_four(alice: 
     assert any(m["body"] == "hello" + "\u0302" * 40 for m in messages)
     assert ZALGO in alice.ok("members", group, "--json").out.encode().decode("unicode_escape")
     assert alice.run("verify", group).code == 0
+
+
+def test_every_mark_in_pythons_unicode_data_is_counted_and_cut():
+    """The screening regex (core.marks) is a superset built from the BMP's data and the
+    astral planes where marks and format characters are: none outside them, none missed."""
+    marks = [chr(code) for code in range(0x110000)
+             if unicodedata.category(chr(code)) in ("Mn", "Me") or unicodedata.combining(chr(code))]
+    assert len(marks) > 1900
+    for mark in marks:
+        assert most_marks("a" + mark * 6) == 6, hex(ord(mark))
+        assert cut_marks("a" + mark * 6 + "b") == "a" + mark * MAX_MARKS + "b", hex(ord(mark))
+    formats = [chr(code) for code in range(0x10000, 0x110000)
+               if unicodedata.category(chr(code)) == "Cf"]
+    for char in formats:  # inside a run, so within the screened planes
+        assert most_marks("a\u0301\u0301" + char + "\u0301\u0301\u0301") == 5, hex(ord(char))
