@@ -5,6 +5,7 @@ real writing that stacks a few marks passes and shows as written."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -138,3 +139,15 @@ def test_every_mark_in_pythons_unicode_data_is_counted_and_cut():
                if unicodedata.category(chr(code)) == "Cf"]
     for char in formats:  # inside a run, so within the screened planes
         assert most_marks("a\u0301\u0301" + char + "\u0301\u0301\u0301") == 5, hex(ord(char))
+
+
+def test_the_bmp_class_is_the_running_pythons_unicode_data():
+    """core.marks._BMP is written out (built by category at run time, it cost 10-16 ms at
+    the first text shown that is not ASCII): a Python with newer Unicode data says so here."""
+    from peers_tui.core.marks import _BMP
+
+    wanted = {chr(code) for code in range(0xA0, 0x10000)
+              if unicodedata.category(chr(code)) in ("Mn", "Me", "Mc", "Cf")}
+    written = set(re.findall(f"[{_BMP}]", "".join(chr(code) for code in range(0xA0, 0x10000))))
+    assert written == wanted, (f"regenerate core.marks._BMP for Unicode "
+                               f"{unicodedata.unidata_version}: {len(written ^ wanted)} differ")
