@@ -20,6 +20,7 @@ from peers_tui.core.message_rules import (
 )
 from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import MessageKind
+from peers_tui.core.marks import check_marks
 from peers_tui.core.membership import Roster
 from peers_tui.core.membership_log import MembershipLog, require_role
 from peers_tui.core.models import Message
@@ -90,7 +91,8 @@ class MessageWriter:
 
     def set_topic(self, keypair: Keypair, topic: str, *,
                   created_at: int | None = None) -> MessageView:
-        check_text(topic, "topic", max_chars=MAX_TOPIC_CHARS, multiline=False)
+        check_marks(check_text(topic, "topic", max_chars=MAX_TOPIC_CHARS, multiline=False),
+                    "topic")
         with self.file.session(), self.file.db.atomic():
             record, _ = self.append_message(keypair, MessageKind.TOPIC, {"body": topic},
                                              created_at=created_at)

@@ -2,7 +2,7 @@
 
 The first frame labels its authors and its title, telling look-alike names apart, which takes
 the key of every name in the roster and of every listed group. A key is a function of the
-name, the rules in core.names and core.text, Python's Unicode data and the confusables data;
+name, the rules in core.names, core.text and core.marks, Python's Unicode data and the confusables data;
 computing the first one loads that data (~10 ms of a start-up measured against a bare
 Textual app, issue 16). So the keys computed are kept in `KEYS_FILE` in the home, stamped with
 what they depend on: a change to any of those discards them all, and a name not in the file
@@ -18,7 +18,7 @@ import unicodedata
 from importlib.util import find_spec
 from pathlib import Path
 
-from peers_tui.core import names, text
+from peers_tui.core import marks, names, text
 
 KEYS_FILE = ".look-alike-keys.json"
 
@@ -29,7 +29,7 @@ def _stamp() -> list[object]:
     folders = list(spec.submodule_search_locations or []) if spec else []
     data = os.path.join(folders[0], "confusables.json") if folders else ""
     parts: list[object] = [unicodedata.unidata_version]
-    for path in (names.__file__, text.__file__, data):
+    for path in (names.__file__, text.__file__, marks.__file__, data):
         try:
             status = os.stat(path)
             parts += [path, status.st_size, status.st_mtime_ns]

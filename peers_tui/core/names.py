@@ -3,7 +3,8 @@ when a name must carry its owner's fingerprint.
 
 Names are signed by their owners, and an owner may run a modified client, so a name read
 from a file can hold anything: markup, escape sequences, newlines, invisible characters and
-look-alikes of someone else's handle. `shown_name` makes any of them one inert line;
+look-alikes of someone else's handle, and combining marks stacked high enough to draw over
+the lines around it (core.marks). `shown_name` makes any of them one inert line;
 `look_alikes` says which people must be told apart by fingerprint. Both are the one place
 the CLI and the TUI decide these things.
 """
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from peers_tui.core.errors import PeersError
+from peers_tui.core.marks import check_marks, cut_marks
 from peers_tui.core.text import BIDI_CONTROLS, is_unsafe
 
 MAX_SHOWN_NAME = 100  # characters of a name shown; only a forged name is longer
@@ -46,15 +48,17 @@ def _placeholder(char: str) -> str:
 
 def shown_name(name: object) -> str:
     """A handle or group name as one inert line: every control, format, bidi or invisible
-    character (and tabs and newlines) as a visible placeholder, at most MAX_SHOWN_NAME long.
+    character (and tabs and newlines) as a visible placeholder, at most MAX_SHOWN_NAME long,
+    each run of combining marks on one character cut to core.marks.MAX_MARKS.
     Markup such as `[/]` stays text: every screen puts names in as plain text."""
     text = name if isinstance(name, str) else str(name)
     if len(text) > MAX_SHOWN_NAME:
         text = text[:MAX_SHOWN_NAME] + "…"
     if text.isprintable() and INVISIBLE.isdisjoint(text):
-        return text  # isprintable() is False for every Cc, Cf, Zl, Zp and Cs character
-    return "".join(_placeholder(c) if c == "\t" or hidden(c)
-                   or is_unsafe(c, allow_newlines=False) else c for c in text)
+        # isprintable() is False for every Cc, Cf, Zl, Zp and Cs character; ASCII has no marks
+        return text if text.isascii() else cut_marks(text)
+    return cut_marks("".join(_placeholder(c) if c == "\t" or hidden(c)
+                             or is_unsafe(c, allow_newlines=False) else c for c in text))
 
 
 # A tilde and the characters drawn like one: peers names a look-alike `handle~fingerprint`,
@@ -74,7 +78,8 @@ def shown_handle(name: object) -> str:
 
 def check_name(value: object, what: str, *, max_chars: int, spaces: bool = True) -> str:
     """A handle or group name typed by the user: refused, in one line, if it is empty, too
-    long, or holds a character that is invisible or controls the terminal."""
+    long, holds a character that is invisible or controls the terminal, or stacks more
+    combining marks on one character than core.marks allows."""
     if not isinstance(value, str) or not value.strip():
         raise PeersError(f"{what} is empty")
     if len(value) > max_chars:
@@ -85,7 +90,7 @@ def check_name(value: object, what: str, *, max_chars: int, spaces: bool = True)
                              f"({_placeholder(char)}); names must show what they are")
     if not spaces and (value != value.strip() or any(c.isspace() for c in value)):
         raise PeersError(f"a {what} cannot contain spaces")
-    return value
+    return check_marks(value, what)
 
 
 # ----------------------------------------------------------------- look-alikes (UTS #39)
@@ -193,6 +198,7 @@ def look_alike_key(name: str) -> str:
     shown = name
     if len(shown) > MAX_SHOWN_NAME:  # only a forged name is this long; it shows cut, so compare it cut
         shown = shown[:MAX_SHOWN_NAME] + "…"
+    shown = cut_marks(shown)  # so are stacked marks: "zed" + 40 accents shows as "zed" + 4
     key = skeleton(skeleton(unicodedata.normalize("NFKC", shown)).casefold())
     if len(NEW_KEYS) < MOST_KEPT_KEYS:
         NEW_KEYS[name] = key

@@ -2,7 +2,8 @@
 
 Message bodies, handles, group names and topics are data, never markup or terminal commands.
 `inert()` turns every control character, escape sequence introducer and bidi override into a
-visible placeholder, so printing a hostile string cannot recolour, move, retitle or hide.
+visible placeholder, so printing a hostile string cannot recolour, move, retitle or hide, and
+cuts stacked combining marks (core.marks), so it cannot draw over the lines around it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import unicodedata
 
 from peers_tui.core.errors import PeersError
+from peers_tui.core.marks import cut_marks
 
 # Bidi embeddings, overrides and isolates can visually reorder the text around them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
@@ -41,13 +43,15 @@ def is_unsafe(char: str, *, allow_newlines: bool) -> bool:
 
 
 def inert(text: str, *, allow_newlines: bool = True) -> str:
-    """`text` with every unsafe character replaced by a visible placeholder."""
+    """`text` with every unsafe character replaced by a visible placeholder, and each run
+    of combining marks on one character cut to a few (core.marks): what is shown, not kept."""
     if text.isprintable():
         # Fast path: isprintable() is False for every Cc/Cs/Zl/Zp character and for the bidi
-        # formatting characters (category Cf), so printable text has nothing to replace.
-        return text
-    return "".join(_placeholder(c) if is_unsafe(c, allow_newlines=allow_newlines) else c
-                   for c in text)
+        # formatting characters (category Cf), so printable text has nothing to replace; and
+        # ASCII has no combining marks.
+        return text if text.isascii() else cut_marks(text)
+    return cut_marks("".join(_placeholder(c) if is_unsafe(c, allow_newlines=allow_newlines)
+                             else c for c in text))
 
 
 def check_text(value: object, what: str, *, max_chars: int, multiline: bool = True) -> str:
