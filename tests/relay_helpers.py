@@ -278,21 +278,25 @@ def bodies(user: User, group: str = "team") -> list[str]:
     return [m["body"] for m in user.ok("log", group, "--json", "--limit", "100000").json()]
 
 
-def paused_between_writes(host, group_id: str) -> None:
-    """SIGSTOP the host's relay at a moment it holds no write lock on the group's file: stopped
-    inside a transaction (likelier on a loaded machine), it would keep every writer of that
-    file waiting, and the command under test would fail on the lock ("group team is locked
-    by another peers process"), not on what the test asks."""
+def paused_between_writes(host, *files: str | Path) -> None:
+    """SIGSTOP the host's relay at a moment it holds no write lock on any of `files` (a group
+    id: its file in the host's hub; a Path: that file, `.relay/relay.db` say): stopped inside a
+    transaction (likelier on a loaded machine), it would keep every writer of that file
+    waiting, and the command under test would fail on the lock ("group team is locked by
+    another peers process", "database is locked"), not on what the test asks."""
+    paths = [f if isinstance(f, Path) else host.hub / f"{f}.db" for f in files]
     for _ in range(100):
         host.process.send_signal(signal.SIGSTOP)
-        db = sqlite3.connect(host.hub / f"{group_id}.db", timeout=0.05, isolation_level=None)
         try:
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("ROLLBACK")
+            for path in paths:
+                db = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                    db.execute("ROLLBACK")
+                finally:
+                    db.close()
             return
         except sqlite3.OperationalError:  # locked: let it finish its transaction
             host.process.send_signal(signal.SIGCONT)
             time.sleep(0.05)
-        finally:
-            db.close()
-    raise AssertionError("the relay kept the group's file locked for 5 s")
+    raise AssertionError(f"the relay kept {', '.join(p.name for p in paths)} locked for 5 s")

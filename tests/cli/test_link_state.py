@@ -12,7 +12,7 @@ import pytest
 
 from peers_tui.core.link_state import link_path, read_link_state
 from tests.cli.test_relay_backfill import fed_messages, import_lines
-from tests.relay_helpers import bodies, wait_for
+from tests.relay_helpers import bodies, paused_between_writes, wait_for
 
 
 def groups_json(user):
@@ -94,9 +94,10 @@ def test_a_group_just_joined_shows_its_backfill_before_the_relay_reports_it(host
     wait_for(leaf.link_up, what="the leaf up")
     wait_for(lambda: fed_messages(hub, group_id) >= 3001, timeout=60, what="A's records published")
     assert leaf.process is not None
-    # B's relay paused between writes (nothing of B's to write yet): its nats-server still
+    # B's relay paused between writes (no group file of B's yet; its relay.db, which it
+    # writes as it takes A's records and the join writes too, checked): its nats-server still
     # answers the join's fetch and the hub orders the join, but no new `.link.json` comes.
-    leaf.process.send_signal(signal.SIGSTOP)
+    paused_between_writes(leaf, leaf.hub / ".relay" / "relay.db")
     try:
         bob.ok("join", code)
         sync = groups_json(bob)["team"]["sync"]

@@ -17,7 +17,7 @@ import pytest
 
 from peers_tui.core.account import Account
 from peers_tui.core.invitations import inbox
-from tests.relay_helpers import team_on_two_hosts, wait_for
+from tests.relay_helpers import paused_between_writes, team_on_two_hosts, wait_for
 from tests.tui.test_relay_people import known_on
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,9 @@ def test_an_invitation_whose_invite_has_not_arrived_is_not_called_forged(tmp_pat
         group_id = alice.ok("groups", "--json").json()[1]["id"]
         wait_for(lambda: hub.status().get("unsent") == 0, what="team's records out of A")
         assert hub.process is not None
-        os.kill(hub.process.pid, signal.SIGSTOP)  # nothing more of A's goes out
+        # nothing more of A's goes out; stopped between writes of A's file, which alice's
+        # invite writes next (inside one, the invite waited on its lock and failed)
+        paused_between_writes(hub, group_id)
         try:
             alice.ok("invite", "team", "--to", "bob")
             bob_id = Account(bob.home, bob.hub).user_id

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.relay_helpers import federation, start_linked, stop_all, wait_for
+from tests.relay_helpers import federation, paused_between_writes, start_linked, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +106,9 @@ def _invite_ahead(tmp_path) -> Iterator[tuple]:
         start_linked(hosts)
         wait_for(lambda: hub.status().get("unsent") == 0, timeout=60, what="the genesis published")
         assert hub.process is not None
-        hub.process.send_signal(signal.SIGSTOP)  # the hub's relay publishes nothing more
+        # The hub's relay publishes nothing more; stopped between writes of A's file, which
+        # alice's import and invite write next (inside one, they waited on its lock).
+        paused_between_writes(hub, group_id)
         try:
             lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
                                         "created_at": 1_700_000_000 + i}) + "\n"

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.relay_helpers import federation, start_linked, stop_all, wait_for
+from tests.relay_helpers import federation, paused_between_writes, start_linked, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,14 +30,16 @@ def test_a_join_that_lost_at_the_hub_is_done_again(tmp_path, how):
     hub, c = hosts
     try:
         alice, erin = hub.user("alice"), c.user("erin")
-        alice.ok("create", "team")
+        group_id = alice.ok("create", "team").out.strip()
         start_linked(hosts)
         erin.ok("join", alice.ok("invite", "team").out.strip())
         code = alice.ok("invite", "team", "--uses", "2").out.strip()
         carol = c.user("carol")
         before = c.status()["updated"]
         wait_for(lambda: c.status()["updated"] != before, what="C's next status")
-        os.kill(c.process.pid, signal.SIGSTOP)  # C's file gets nothing more from the hub
+        # C's file gets nothing more from the hub; its relay stopped between writes of it,
+        # which carol's join writes (inside one, the join waited on its lock)
+        paused_between_writes(c, group_id)
         try:
             hub.user("dave").ok("join", code)  # at the hub: C does not see it
             began = time.monotonic()

@@ -35,7 +35,7 @@ from peers_tui.core.hub_refused import refused_ids
 from peers_tui.relay.envelope import Envelope, in_subject
 from tests.cli.test_relay_attacks import forgery, through
 from tests.cli.test_relay_refused_back import refused_at_hub, sync_of
-from tests.relay_helpers import Host, Refusals, bodies, three_hosts, wait_for
+from tests.relay_helpers import Host, Refusals, bodies, paused_between_writes, three_hosts, wait_for
 
 pytestmark = [pytest.mark.slow]
 
@@ -63,7 +63,10 @@ def test_a_local_process_cannot_drop_a_users_record_by_publishing_under_its_id_f
         hub, b, c = hosts
         bob = b.users["bob"]
         pid = b.status()["pid"]
-        os.kill(pid, signal.SIGSTOP)  # bob's record waits in the file (a link down, a restart)
+        assert b.process is not None and b.process.pid == pid
+        # bob's record waits in the file (a link down, a restart); B's relay stopped between
+        # writes of that file, which bob's send writes (inside one, it waited on the lock)
+        paused_between_writes(b, group_id)
         try:
             bob.ok("send", "team", "bob's genuine")
             genuine = row_envelope(b, group_id, "bob's genuine")

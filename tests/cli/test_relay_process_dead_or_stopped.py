@@ -16,7 +16,9 @@ import pytest
 
 from peers_tui.core.link_state import read_link_state
 from tests.cli.test_link_state import groups_json
-from tests.relay_helpers import bodies, team_joined_on_two_hosts, federation, stop_all, wait_for
+from tests.relay_helpers import (
+    bodies, federation, paused_between_writes, stop_all, team_joined_on_two_hosts, wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +61,8 @@ def test_a_stopped_relay_is_said_stopped_within_a_heartbeat_and_back_after_sigco
         wait_for(lambda: groups_json(bob)["team"].get("sync") == "✓", what="the column ✓ on B")
         process = leaf.process
         assert process is not None
-        process.send_signal(signal.SIGSTOP)
+        # between writes of B's file, which bob's send writes (inside one, it waited on the lock)
+        paused_between_writes(leaf, groups_json(bob)["team"]["id"])
         stopped = time.monotonic()
         try:
             wait_for(lambda: state_letter(process.pid) == "T", what="the relay stopped")

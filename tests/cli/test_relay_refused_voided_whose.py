@@ -17,7 +17,9 @@ import pytest
 
 from peers_tui.core.link_state import read_link_state
 from tests.cli.test_relay_refused_back import sync_of
-from tests.relay_helpers import federation, join_arrived, start_linked, stop_all, wait_for
+from tests.relay_helpers import (
+    federation, join_arrived, paused_between_writes, start_linked, stop_all, wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +35,9 @@ def test_posts_a_cut_voided_are_counted_for_their_author_only(tmp_path):
         join_arrived(erin, code)
         wait_for(lambda: sync_of(bob) == "✓" and sync_of(erin) == "✓", what="B level")
         assert leaf.process is not None
-        leaf.process.send_signal(signal.SIGSTOP)
+        # between writes of B's file, which erin's sends write (inside one, they waited on
+        # its lock)
+        paused_between_writes(leaf, group_id)
         try:
             for n in range(3):
                 erin.ok("send", "team", f"erin cut off {n}")

@@ -18,7 +18,7 @@ from contextlib import closing
 
 import pytest
 
-from tests.relay_helpers import federation, join_arrived, stop_all, wait_for
+from tests.relay_helpers import federation, join_arrived, paused_between_writes, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -54,9 +54,10 @@ def test_an_admin_removed_or_demoted_at_the_hub_is_told_so_on_the_leaf(tmp_path)
         # B's relay paused, idle: it applies nothing of what alice does now, while its
         # nats-server still carries a membership change to the hub (hub_reach.relay_alive:
         # for up to STALE_STATUS), which refuses it as stale; bob's command catches up with
-        # the hub's changes and runs again against them.
+        # the hub's changes and runs again against them. Stopped between writes of B's file,
+        # which bob's command writes (inside one, it waited on the lock).
         assert b.process is not None
-        b.process.send_signal(signal.SIGSTOP)
+        paused_between_writes(b, group_id)
         try:
             alice.ok("remove", "team", "bob")
             alice.ok("role", "team", "dave", "writer")

@@ -24,7 +24,7 @@ import time
 import pytest
 
 from tests.cli.test_relay import joined
-from tests.relay_helpers import federation, stop_all, wait_for
+from tests.relay_helpers import federation, paused_between_writes, stop_all, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -37,12 +37,14 @@ def test_a_change_after_a_join_with_a_fresh_invite_at_the_hub_goes_through(tmp_p
     hub, leaf = hosts = federation(tmp_path)
     stopped = False
     try:
-        alice, bob, _ = joined(hub, leaf)
+        alice, bob, group_id = joined(hub, leaf)
         status = leaf.hub / ".relay" / "status.json"
         # Just after B's relay wrote its status: bob's command takes it for running (5 s).
         wait_for(lambda: time.time() - json.loads(status.read_text())["updated"] < 0.3,
                  what="a fresh status of B's relay")
-        os.kill(leaf.process.pid, signal.SIGSTOP)
+        # between writes of B's file, which bob's leave writes (inside one, it waited on the
+        # lock)
+        paused_between_writes(leaf, group_id)
         stopped = True
         dave = hub.user("dave")
         dave.ok("join", alice.ok("invite", "team").out.strip())

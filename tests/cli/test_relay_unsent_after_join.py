@@ -16,7 +16,7 @@ import signal
 import pytest
 
 from tests.cli.test_relay_backfill import fed_messages, import_lines
-from tests.relay_helpers import wait_for
+from tests.relay_helpers import paused_between_writes, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,10 @@ def test_a_stopped_relay_right_after_a_join_counts_only_what_was_written_here(ho
     wait_for(leaf.link_up, what="the leaf up")
     wait_for(lambda: fed_messages(hub, group_id) >= 800, timeout=60, what="A's records published")
     assert leaf.process is not None
-    leaf.process.send_signal(signal.SIGSTOP)  # its server answers the fetch; no link file
+    # its server answers the fetch; no link file. Stopped between writes of its relay.db,
+    # which it writes as it takes A's records and the join writes too (inside one, the join
+    # waited on its lock).
+    paused_between_writes(leaf, leaf.hub / ".relay" / "relay.db")
     try:
         bob.ok("join", code)
         bob.ok("send", "team", "mine 1")
