@@ -379,9 +379,11 @@ def genuine_rows(db: Path, where: str = "kind = 'text'") -> list[sqlite3.Row]:
     conn.row_factory = sqlite3.Row
     conn.text_factory = lenient
     try:
-        return conn.execute(f"SELECT * FROM message WHERE {where} ORDER BY rowid DESC LIMIT 50").fetchall()
+        rows = conn.execute(f"SELECT * FROM message WHERE {where} ORDER BY rowid DESC LIMIT 50").fetchall()
     finally:
         conn.close()
+    return [r for r in rows if isinstance(r["author_seq"], int) and isinstance(r["author"], str)
+            and isinstance(r["record"], str) and isinstance(r["sig"], bytes)]  # not its junk
 
 
 def insert_row(db: Path, row: dict[str, Any]) -> None:
