@@ -4,9 +4,10 @@ Usage (from a clone or worktree of the repository, its `.venv` installed with th
 
     FAULT_EVERY=5 ATTACK_EVERY=10 .venv/bin/python scripts/soak.py SEED MINUTES [ROOT]
 
-ROOT (default: <temp dir>/peers-soak-SEED, must not exist) holds the three hosts; beside it
-`soakSEED.log`-style files are not written: everything is printed, and every operation, fault
-and attack goes to ROOT/ops.log. Not a test: nothing under tests/ imports it (it runs for
+ROOT (default: <temp dir>/peers-soak-SEED, must not exist) holds the three hosts, ops.log
+(every operation, fault and attack) and, at the end, forged.json (every forged record, where
+it was refused and why); the outcome is printed. CHECK_EVERY (s, default 180) spaces the
+checks. Not a test: nothing under tests/ imports it (it runs for
 minutes, with real relays and nats-servers). The design is in docs/relay.md, "A randomized
 soak of three hosts" and "A randomized soak with forged rows".
 
