@@ -168,7 +168,6 @@ class LocalScanner:
                                        self.membership.get(group_id),
                                        self.ledger.refused_from(self.name, group_id),
                                        self.ledger.position(f"evidence:{group_id}"), self.hub_clock)
-                look = quick_look.same_after(store, look, version, scan.more)
             except PeersError as exc:
                 self.tokens[group_id] = seen  # damaged here: readers report it; retry on change
                 self.damaged[group_id] = str(exc)
@@ -188,8 +187,9 @@ class LocalScanner:
                        fresh: list[Envelope] = fresh, token: Token | None = seen,
                        version: int | None = version, store: GroupStore = store,
                        path: Path = path, look: int = look) -> None:
-                with self.ledger.batch():
-                    self.ledger.set_position(f"{quick_look.KEY}:{group_id}", look)
+                with self.ledger.batch():  # the print once they are sent: 0 if the file moved
+                    self.ledger.set_position(f"{quick_look.KEY}:{group_id}", quick_look.same_after(
+                        store, look, version, scan.more))  # (since `version`, or its print)
                     self.ledger.add_known(e.hash for e in fresh)
                     self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                     self.ledger.set_position(f"msg:{group_id}", scan.message_position)
