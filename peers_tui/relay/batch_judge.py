@@ -94,9 +94,11 @@ def insert_and_judge(store: GroupStore, roster: Roster,
             waits = any(reason.startswith(prefix) for prefix in DEPENDENCY_REASONS) or (
                 backfilling and reason.startswith(NOT_FOLLOWING))
             (result.waiting if waits else result.refused).append((envelope, reason))
-    # Records stored above these places while they lay beyond a backfill's frontier.
+    # Records stored above these places while they lay beyond a backfill's frontier (none
+    # but during one: `backfilling`, asked once a batch, in this transaction: apply_batch).
     for envelope, reason in void_broken_links(store.group_id, roster, {
-            (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()}, set(by_id)):
+            (str(c["author"]), int(c["author_seq"])) for _, c in by_id.values()},
+            set(by_id)) if backfilling else []:
         waits = reason.startswith((NOT_FOLLOWING, DEPENDENCY_REASONS[0]))
         (result.waiting if waits else result.refused).append((envelope, reason))
     # The last round read exactly these rows when it found no problem in them.

@@ -168,7 +168,6 @@ class LocalScanner:
                                        self.membership.get(group_id),
                                        self.ledger.refused_from(self.name, group_id),
                                        self.ledger.position(f"evidence:{group_id}"), self.hub_clock)
-                look = quick_look.same_after(store, look, version, scan.more)
             except PeersError as exc:
                 self.tokens[group_id] = seen  # damaged here: readers report it; retry on change
                 self.damaged[group_id] = str(exc)
@@ -188,8 +187,9 @@ class LocalScanner:
                        fresh: list[Envelope] = fresh, token: Token | None = seen,
                        version: int | None = version, store: GroupStore = store,
                        path: Path = path, look: int = look) -> None:
-                with self.ledger.batch():
-                    self.ledger.set_position(f"{quick_look.KEY}:{group_id}", look)
+                with self.ledger.batch():  # the print once they are sent: 0 if the file moved
+                    self.ledger.set_position(f"{quick_look.KEY}:{group_id}", quick_look.same_after(
+                        store, look, version, scan.more))  # (since `version`, or its print)
                     self.ledger.add_known(e.hash for e in fresh)
                     self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                     self.ledger.set_position(f"msg:{group_id}", scan.message_position)
@@ -249,12 +249,11 @@ class LocalScanner:
             self.versions.pop(group_id, None)
             return False
         self._lower_to_deleted_tops(group_id, store.path)
-        try:  # on the kept connection, as data_version: no session to open for one look
-            message, invite = store.db.connection().execute(
-                "SELECT (SELECT MAX(rowid) FROM message), (SELECT MAX(id) FROM invite)"
-            ).fetchone()
+        try:  # on the kept connection, as data_version; the print below is of this read
+            found: Any = quick_look.state(store.db.connection())  # (its tops first)
+            message, invite = found[0], found[1]
         except sqlite3.Error:
-            message = invite = version = None
+            found, message, invite, version = (), None, None, None
         # Asked after the rows were read: a commit of another process before the read moved it.
         # Rows at HIGH or above (own_place.py) count only where they belong, the run SQLite
         # stores after junk at HIGH - 1 (read_again keeps a position there): one a scan
@@ -264,8 +263,7 @@ class LocalScanner:
             self.versions.pop(group_id, None)
             return False
         with self.ledger.batch():  # the file as this apply left it: all handled (quick_look)
-            self.ledger.set_position(f"{quick_look.KEY}:{group_id}",
-                                     quick_look.file_print(store.db.connection()))
+            self.ledger.set_position(f"{quick_look.KEY}:{group_id}", quick_look.print_of(found))
             for kind, last in (("msg", message), ("invite", invite)):
                 if last is not None and last > self.ledger.position(f"{kind}:{group_id}"):
                     self.ledger.set_position(f"{kind}:{group_id}", int(last))

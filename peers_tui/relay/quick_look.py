@@ -49,6 +49,11 @@ def file_print(connection: sqlite3.Connection) -> int:
         found = state(connection)
     except sqlite3.Error:
         return 0
+    return print_of(found)
+
+
+def print_of(found: tuple[object, ...]) -> int:
+    """The print of a `state` read (never 0)."""
     return position_pins.print_of(repr(found[:5]), repr(found[5:])) or 1
 
 
@@ -93,4 +98,4 @@ def same_after(store: GroupStore, before: int, version: int | None, more: bool) 
     return before if file_print(store.db.connection()) == before else 0
 
 
-__all__ = ["KEY", "file_print", "first_look", "same_after", "unchanged"]
+__all__ = ["KEY", "file_print", "first_look", "print_of", "same_after", "unchanged"]
