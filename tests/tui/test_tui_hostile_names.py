@@ -232,6 +232,18 @@ async def test_copying_an_unverified_message_says_so(alice: User, carol: User, t
         assert app.chat.query_one(MessageLog).views[0].verified is False
 
 
+def tmux_open(user: User, group: str, socket: str, width: int, height: int) -> list[str]:
+    """`peers open group` as `user` in a tmux server of its own (`socket`), the size given:
+    the tmux command prefix to drive it (kill-server when done)."""
+    tmux = ["tmux", "-L", socket]
+    variables = {k: v for k, v in user.env().items() if k.startswith("PEERS_") or k == "PYTHONPATH"}
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in variables.items())
+    subprocess.run(tmux + ["new", "-d", "-s", "s", "-x", str(width), "-y", str(height),
+                           f"env {env} {shlex.quote(sys.executable)} -m peers_tui open {group}"],
+                   check=True)
+    return tmux
+
+
 def tmux_capture(tmux: list[str], *flags: str) -> str:
     return subprocess.run(tmux + ["capture-pane", "-p", *flags, "-t", "s"],
                           capture_output=True, text=True).stdout
@@ -250,13 +262,7 @@ def tmux_wait(tmux: list[str], predicate, what: str, timeout: float = 30) -> str
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 def test_in_tmux_hostile_names_show_as_text_and_leave_the_title_alone(alice: User, bob: User):
     plain_group, group = hostile_world(alice, bob)
-    socket = f"peers-names-{os.getpid()}"
-    tmux = ["tmux", "-L", socket]
-    variables = {k: v for k, v in alice.env().items() if k.startswith("PEERS_") or k == "PYTHONPATH"}
-    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in variables.items())
-    subprocess.run(tmux + ["new", "-d", "-s", "s", "-x", "130", "-y", "32",
-                           f"env {env} {shlex.quote(sys.executable)} -m peers_tui open {group}"],
-                   check=True)
+    tmux = tmux_open(alice, group, f"peers-names-{os.getpid()}", 130, 32)
     try:
         # the name in the topic bar and the composer, every character shown as itself
         screen = tmux_wait(tmux, lambda s: "hi bob" in s and "x[/][@click=quit]␛]2;owned␇" in s

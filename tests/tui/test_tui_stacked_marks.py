@@ -6,10 +6,8 @@ notification; typing such a name is refused with a notification."""
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
-import sys
 
 import pytest
 from textual.widgets import Input, OptionList, Static
@@ -20,7 +18,7 @@ from peers_tui.screens.prompt import PromptScreen
 from peers_tui.widgets import RosterPanel
 from tests.conftest import User
 from tests.hostile_names import ZALGO, stacked, zalgo_group
-from tests.tui.test_tui_hostile_names import notes, plain, tmux_capture, tmux_wait
+from tests.tui.test_tui_hostile_names import notes, plain, tmux_capture, tmux_open, tmux_wait
 from tests.tui_helpers import log_bodies, make_app, screen_text, terminal_text, type_text, wait_for
 
 REFUSED = f"stacks 40 combining marks on one character, the limit is {MAX_MARKS}"
@@ -85,13 +83,7 @@ async def test_forged_names_topic_and_body_show_at_most_four_marks_a_character(a
 def test_in_tmux_a_forged_name_and_body_keep_at_most_four_marks_a_cell(alice: User, bob: User):
     """tmux keeps several marks a cell (its capture shows them): the app now sends four."""
     group = zalgo_group(alice, bob)
-    socket = f"peers-marks-{os.getpid()}"
-    tmux = ["tmux", "-L", socket]
-    variables = {k: v for k, v in alice.env().items() if k.startswith("PEERS_") or k == "PYTHONPATH"}
-    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in variables.items())
-    subprocess.run(tmux + ["new", "-d", "-s", "s", "-x", "120", "-y", "30",
-                           f"env {env} {shlex.quote(sys.executable)} -m peers_tui open {group}"],
-                   check=True)
+    tmux = tmux_open(alice, group, f"peers-marks-{os.getpid()}", 120, 30)
     try:
         screen = tmux_wait(tmux, lambda s: "│ hello" in s and "zed" in s, "no log")
         assert "zed" + "\u0301" * MAX_MARKS in screen and "hello" + "\u0302" * MAX_MARKS in screen
