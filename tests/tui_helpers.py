@@ -54,6 +54,13 @@ async def type_text(pilot, text: str) -> None:
     await pilot.pause()
 
 
+async def submit(pilot, text: str, until: Callable[[], bool]) -> None:
+    """Type `text` into the composer, press Enter, and wait until `until()` holds."""
+    await type_text(pilot, text)
+    await pilot.press("enter")
+    await wait_for(pilot, until)
+
+
 async def send_typed(pilot, app: PeersApp, bodies: list[str]) -> None:
     """Type each of `bodies` into the open chat's composer and press Enter, waiting for each
     to show in the log before the next; no "Not sent" notification may come of any."""
@@ -66,7 +73,7 @@ async def send_typed(pilot, app: PeersApp, bodies: list[str]) -> None:
 
 
 __all__ = ["asyncio", "make_app", "wait_for", "log_bodies", "screen_text", "type_text",
-           "send_typed"]
+           "submit", "send_typed"]
 
 
 def at_first_frame_with_messages(app: PeersApp, take: Callable[[Any], None]) -> None:

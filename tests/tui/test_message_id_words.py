@@ -16,7 +16,7 @@ from peers_tui.core.ids import ulid_text
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
 from tests.tui.test_selection import start_selecting
-from tests.tui_helpers import log_bodies, make_app, type_text, wait_for
+from tests.tui_helpers import log_bodies, make_app, submit, wait_for
 
 
 def future_id(start: str) -> str:
@@ -33,12 +33,9 @@ async def test_numbers_after_reply_and_edit_stay_text(alice: User, bob: User, te
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await wait_for(pilot, lambda: len(log_bodies(app)) == 4)
-        await type_text(pilot, "/edit 250000 was the figure")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: "250000 was the figure" in log_bodies(app))
-        await type_text(pilot, "/reply 100000 dollars is too much")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(log_bodies(app)) == 5)
+        await submit(pilot, "/edit 250000 was the figure",
+                     lambda: "250000 was the figure" in log_bodies(app))
+        await submit(pilot, "/reply 100000 dollars is too much", lambda: len(log_bodies(app)) == 5)
         sent = [m for m in alice.ok("log", "team", "--json").json()
                 if m["author"] == "alice" and not m["edited"]]
         assert [m["body"] for m in sent] == ["100000 dollars is too much"], sent
@@ -46,9 +43,7 @@ async def test_numbers_after_reply_and_edit_stay_text(alice: User, bob: User, te
         await start_selecting(pilot, 5)
         await pilot.press("up", "r")  # the newest but one: bob's "100000 thanks!"
         await wait_for(pilot, lambda: app.chat.composer.text == f"/reply {lure} ")
-        await type_text(pilot, "what is this?")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(log_bodies(app)) == 6)
+        await submit(pilot, "what is this?", lambda: len(log_bodies(app)) == 6)
     replies = {m["body"]: m["reply_to"] for m in alice.ok("log", "team", "--json").json()}
     assert replies["what is this?"] == lure
     assert Account(alice.home, hub).user_id

@@ -16,7 +16,7 @@ from peers_tui.screens.search import SearchScreen
 from peers_tui.screens.switcher import GroupSwitcher
 from peers_tui.widgets import Composer, MessageLog
 from tests.conftest import User
-from tests.tui_helpers import log_bodies, screen_text, send_all, type_text, wait_for
+from tests.tui_helpers import log_bodies, screen_text, send_all, submit, type_text, wait_for
 
 
 def make_app(user: User, group: str | None = None) -> PeersApp:
@@ -181,23 +181,16 @@ async def test_reply_edit_delete_and_copy_by_position(alice: User, bob: User, te
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: len(log_bodies(app)) == 1)
         for line in ("/reply answer", "mine one", "mine two"):
-            await type_text(pilot, line)
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: len(log_bodies(app)) >= 2)
+            await submit(pilot, line, lambda: len(log_bodies(app)) >= 2)
         await wait_for(pilot, lambda: len(log_bodies(app)) == 4)
-        await type_text(pilot, "/edit -2 mine one, fixed")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: "mine one, fixed" in log_bodies(app))
-        await type_text(pilot, "/delete")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await submit(pilot, "/edit -2 mine one, fixed",
+                     lambda: "mine one, fixed" in log_bodies(app))
+        await submit(pilot, "/delete", lambda: isinstance(app.screen, ConfirmScreen))
         assert "mine two" in str(app.screen.query_one("#confirm-detail").render())  # names it
         await pilot.press("n")  # cancelled: nothing happens
         await pilot.pause(0.2)
         assert not any(v.deleted for v in app.chat.log_views())
-        await type_text(pilot, "/delete")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await submit(pilot, "/delete", lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: any(v.deleted for v in app.chat.log_views()))
         await type_text(pilot, "/copy")
@@ -212,9 +205,7 @@ async def test_invite_command_copies_the_code(alice: User, carol: User, team):
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
         await ready(pilot)
-        await type_text(pilot, "/invite reader 1 1d")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.clipboard.startswith("peers1:"))
+        await submit(pilot, "/invite reader 1 1d", lambda: app.clipboard.startswith("peers1:"))
         code = app.clipboard
     carol.ok("join", code)
     roles = {m["handle"]: m["role"] for m in alice.ok("members", "team", "--json").json()}
@@ -235,9 +226,7 @@ async def test_bad_commands_get_a_clear_message(alice: User, bob: User, team, co
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await ready(pilot)
-        await type_text(pilot, command)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: any(message in n.message for n in app._notifications))
+        await submit(pilot, command, lambda: any(message in n.message for n in app._notifications))
 
 
 async def test_tab_completes_slash_commands(alice: User, team):
@@ -338,9 +327,7 @@ async def test_invite_dialog_shows_the_code_lists_and_revokes(alice: User, carol
     from tests.tui_helpers import type_text
     app = make_app(alice, "team")
     async with app.run_test(size=(120, 30)) as pilot:
-        await type_text(pilot, "/invite reader")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, InvitesScreen)
+        await submit(pilot, "/invite reader", lambda: isinstance(app.screen, InvitesScreen)
                        and bool(app.screen.query("#invite-code")))  # composed (late under load)
         dialog = app.screen
         label = dialog.query_one("#invite-code", Label)
