@@ -4,6 +4,8 @@ and reading the verified roster. Each write pins the heads it produced (core.pin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from peers_tui.core.encoding import now_ms
@@ -74,11 +76,8 @@ class MemberActions:
                 raise PeersError(f"give at least {MIN_PREFIX} characters of the invite id")
             key = store.find_invite(text)
         self.still_in(store, "revoke an invite")
-        try:
+        with self.told_if_gone(store, "revoke an invite"):
             store.revoke_invite(self.me.keypair, key)
-        except PeersError:  # (as set_role)
-            self.still_in(store, "revoke an invite")
-            raise
         self.me.pins.after_write(entry, store)
         return key
 
@@ -161,12 +160,12 @@ class MemberActions:
             raise PeersError(f"{store.current_roster().label_of(target.user_id)} is already "
                              f"{role.with_article}: "
                              "nothing was changed")
-        try:
-            changed = store.set_role(self.me.keypair, target.user_id, role)
-        except PeersError:  # gone since the look above (another host's change, applied here)
-            self.still_in(store, "change a role")  # ... or we are (the hub's: a leaf caught up)
-            gone_from(store, self.find_member(store, member))
-            raise
+        with self.told_if_gone(store, "change a role"):  # ... we, or they:
+            try:
+                changed = store.set_role(self.me.keypair, target.user_id, role)
+            except PeersError:  # gone since the look above (another host's change, applied here)
+                gone_from(store, self.find_member(store, member))
+                raise
         self.me.pins.after_write(entry, store)
         return changed
 
@@ -177,12 +176,12 @@ class MemberActions:
             raise PeersError("to leave a group use 'peers leave'")
         self.still_in(store, "remove a member")
         gone_from(store, target)
-        try:
-            removed = store.remove(self.me.keypair, target.user_id)
-        except PeersError:  # (as set_role)
-            self.still_in(store, "remove a member")
-            gone_from(store, self.find_member(store, member))
-            raise
+        with self.told_if_gone(store, "remove a member"):  # (as set_role)
+            try:
+                removed = store.remove(self.me.keypair, target.user_id)
+            except PeersError:
+                gone_from(store, self.find_member(store, member))
+                raise
         self.me.pins.after_write(entry, store)
         return removed
 
@@ -193,15 +192,23 @@ class MemberActions:
         that caught up with it (docs/relay.md, "A removed signer told so")."""
         require_active(store.current_roster(), self.me.user_id, doing)
 
+    @contextmanager
+    def told_if_gone(self, store: GroupStore, doing: str) -> Iterator[None]:
+        """A write refused (PeersError) because we were removed or left since the look
+        before it (the hub's change, caught up with on a leaf): said in our terms
+        (`still_in`), else the refusal as it was."""
+        try:
+            yield
+        except PeersError:
+            self.still_in(store, doing)
+            raise
+
     def leave(self, query: str) -> GroupEntry:
         """Sign our leave in the group; the Groups table keeps it, shown as left."""
         entry, store = self.me.group_store(query, shared=True)
         self.still_in(store, "leave")
-        try:
+        with self.told_if_gone(store, "leave"):
             store.leave(self.me.keypair)
-        except PeersError:  # (as set_role)
-            self.still_in(store, "leave")
-            raise
         self.me.pins.after_write(entry, store)
         return entry
 
