@@ -16,6 +16,11 @@ in a row: a bound for normalisation buffers, not for what fits between two lines
 stacks (Biblical Hebrew with a meteg besides, a Tibetan monogram such as ཧྐྵྨླྺྻཱྃ) show
 their first four marks.
 
+Hangul's vowel and final jamo (U+1160-U+11FF, U+D7B0-U+D7FF) are letters (Lo) that get no
+cell either: a terminal draws them into the syllable before them, as Rich counts them (width
+0). So they count as marks here: modern Korean writes a vowel and a final on an initial (two),
+old Korean a cluster or two more; `가` and forty vowels is the same stack as `zed`'s.
+
 A format character (category Cf: a zero-width joiner, say) draws nothing and most terminals
 give it no cell, so it does not end a run: `e` + 4 marks + ZWJ + 4 marks is 8 on the `e`.
 """
@@ -31,6 +36,7 @@ MAX_MARKS = 4
 _PATTERNS: list[re.Pattern[str]] = []  # compiled when first needed: ASCII never needs it
 # Where the astral marks and format characters are (Unicode 14: U+101FD to U+1E94A, and tags
 # and variation selectors from U+E0001): a test checks that Python's data holds no other.
+_JAMO = "\u1160-\u11ff\ud7b0-\ud7ff"  # Hangul vowel and final jamo: no cell, drawn as marks
 _ASTRAL = "\U00010000-\U0001efff\U000e0000-\U000effff"
 # The BMP's characters of categories Mn, Me, Mc and Cf from U+00A0 (Unicode 14.0, Python
 # 3.11's unicodedata), as ranges: found by category at run time it cost ~10-16 ms at the
@@ -69,8 +75,10 @@ _BMP = (
 
 
 def is_mark(char: str) -> bool:
-    """Whether `char` is a combining mark: drawn on the character before it."""
-    return unicodedata.category(char) in ("Mn", "Me") or unicodedata.combining(char) != 0
+    """Whether `char` is a combining mark (or a Hangul vowel or final jamo): drawn on the
+    character before it."""
+    return (unicodedata.category(char) in ("Mn", "Me") or unicodedata.combining(char) != 0
+            or "\u1160" <= char <= "\u11ff" or "\ud7b0" <= char <= "\ud7ff")
 
 
 def _candidates() -> re.Pattern[str]:
@@ -85,7 +93,7 @@ def _candidates() -> re.Pattern[str]:
     text that is not ASCII (~1 ms).
     """
     if not _PATTERNS:
-        _PATTERNS.append(re.compile(f"[{_BMP}{_ASTRAL}]{{{MAX_MARKS + 1},}}"))
+        _PATTERNS.append(re.compile(f"[{_BMP}{_JAMO}{_ASTRAL}]{{{MAX_MARKS + 1},}}"))
     return _PATTERNS[0]
 
 

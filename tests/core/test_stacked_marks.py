@@ -151,3 +151,32 @@ def test_the_bmp_class_is_the_running_pythons_unicode_data():
     written = set(re.findall(f"[{_BMP}]", "".join(chr(code) for code in range(0xA0, 0x10000))))
     assert written == wanted, (f"regenerate core.marks._BMP for Unicode "
                                f"{unicodedata.unidata_version}: {len(written ^ wanted)} differ")
+
+
+# Hangul's vowel and final jamo (U+1160-U+11FF, U+D7B0-U+D7FF) are letters (Lo) that take no
+# cell of their own: terminals and Rich draw them on the syllable before, as marks.
+KOREAN = {"Korean": "한국어", "Korean, old (conjoining, two vowels)": "\u1112\u119e\u11ab"}
+
+
+@pytest.mark.parametrize("sample", list(KOREAN.values()), ids=list(KOREAN))
+def test_korean_passes_the_check_and_shows_as_written(sample: str):
+    for text in (sample, unicodedata.normalize("NFD", sample)):
+        assert most_marks(text) == 0
+        assert check_name(text, "group name", max_chars=100) == text
+        assert shown_name(text) == text and inert(text) == text
+
+
+def test_a_run_of_hangul_vowel_or_final_jamo_counts_as_stacked_marks():
+    from rich.cells import cell_len
+
+    # (U+1160, the vowel filler, is a hidden character: shown as <U+1160>, refused when typed)
+    for jamo in ("\u1161", "\u11a8", "\u11ff", "\ud7b0", "\ud7fb"):
+        assert cell_len(jamo) == 0, hex(ord(jamo))  # why they count: no cell of their own
+        stack = "\u1100" + jamo * 40
+        assert most_marks(stack) == 40, hex(ord(jamo))
+        assert shown_name(stack) == "\u1100" + jamo * MAX_MARKS
+        with pytest.raises(PeersError, match="stacks 40 combining marks"):
+            check_name(stack, "handle", max_chars=64, spaces=False)
+    # on a precomposed syllable too, and mixed with combining marks
+    assert most_marks("각" + "\u11a8" * 3 + "\u0301" * 3) == 6
+    assert cut_marks("각" + "\u11a8" * 9 + "b") == "각" + "\u11a8" * MAX_MARKS + "b"
