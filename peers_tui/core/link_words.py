@@ -75,6 +75,15 @@ def unsent_words(total: int, own: int | None) -> str:
     return f"{own} unsent ({total} on this host)"
 
 
+def refused_words(state: LinkState, count: int) -> str:
+    """`5 refused by the hub` on a leaf; on the hub, whose relay takes out a post of one of
+    its users that a removal (or lowered role) from another host had not seen, `5 void: cut
+    off before they were seen`: nothing refused it there, the cut voided it (h-told)."""
+    if state.role == "hub":
+        return f"{count} void: cut off before they were seen"
+    return f"{count} refused by the hub"
+
+
 def indicator(state: LinkState | None, configured: bool, now: float | None = None,
               stopped: int = 0, user: str | None = None, silent: bool = False,
               group: str | None = None) -> str:
@@ -111,8 +120,8 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
     if unsent:
         text += f" · {unsent_words(unsent, own)}"
     refused = sum(sync.refused_for(user) for sync in state.groups.values())
-    if refused:  # this host's records the hub refused: no other host has them
-        text += f" · {refused} refused by the hub"
+    if refused:  # this host's records the hub refused (or voided): no other host has them
+        text += f" · {refused_words(state, refused)}"
     return text
 
 
@@ -164,8 +173,8 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
     if unsent:  # whose they are (unsent_words), as the app's line says them
         parts.append(unsent_words(unsent, sync.unsent_for(user) if user and sync else None))
     refused = sync.refused_for(user) if sync is not None else 0
-    if refused:  # (relay.hub_refusals)
-        parts.append(f"{refused} refused by the hub")
+    if refused:  # (relay.hub_refusals; on the hub, relay.lost_inbound.told_as_refused)
+        parts.append(refused_words(state, refused))
     return ", ".join(parts) or "✓"
 
 
