@@ -9,10 +9,10 @@ copy alone, which lags the hub's by the time a change takes to come.
 Before saying "already", a leaf asks the hub for its membership changes past this file's
 head (`HEAD_AFTER`, on the order subject the sequencer serves, so no new permission; the
 hub's answer, head_question.py, costs it one roster read under its relay lock), applies them
-here as a stale change's are (ordering.catch_up), and the command judges again. Nothing to ask on one host
-nor on the hub itself: its file is the order (alice there judged a moment before bob's change
-was ordered, which is the order). With the hub unreachable the caller says it judged on this
-host's copy.
+here as a stale change's are (ordering.catch_up), and the command judges again. Nothing to
+ask on one host nor on the hub itself: its file is the order (alice there judged a moment
+before bob's change was ordered, which is the order). With the hub unreachable the caller
+says it judged on this host's copy.
 """
 
 from __future__ import annotations

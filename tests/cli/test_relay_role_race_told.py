@@ -1,7 +1,7 @@
 """Two admins change one member's role at one moment from two hosts (h-told).
 
-alice on the hub makes carol a reader; bob (an owner) on leaf B, whose file has not yet received that
-change, makes her an admin while his copy still says admin. Before, bob was told "carol is
+alice on the hub makes carol a reader; bob (an owner) on leaf B, whose file has not yet
+received that change, makes her an admin while his copy still says admin. Before, bob was told "carol is
 already an admin: nothing was changed" (judged on B's copy: a change that changes nothing is
 never ordered at the hub) and the roster read reader a moment later, as if his change had
 held. Now B asks the hub for the changes past its head (relay.hub_head), applies them, judges

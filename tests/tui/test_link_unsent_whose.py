@@ -6,6 +6,8 @@ hub's relay stopped so the leaf's records wait; Pilot on erin's app on the leaf.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from peers_tui.widgets.message_render import UNSENT_MARK
@@ -49,7 +51,8 @@ async def test_the_line_counts_the_readers_own_unsent_and_the_host_beside_them(h
         assert len(marked(app)) == 2 and all("erin's" in line for line in marked(app))
         assert sync_of(erin).endswith(", 2 unsent (5 on this host)"), sync_of(erin)
         assert sync_of(bob).endswith(", 3 unsent (5 on this host)"), sync_of(bob)
-        assert leaf.status()["unsent"] == 5  # the host's, whole
+        await asyncio.to_thread(wait_until, lambda: leaf.status()["unsent"] == 5,
+                                what="the host's whole count in relay status")
 
         hub.start()  # back: sent, the words go
         await wait_for(pilot, lambda: "⇅ hub ✓" in link_text(app)
