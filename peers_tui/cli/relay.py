@@ -132,12 +132,22 @@ def _cut_on_leaf(path: Path, member: str) -> tuple[int, str, int | None] | None:
     return cut_on_leaf(path, member)
 
 
+def _head_on_leaf(path: Path, head_seq: int) -> bool | None:
+    """The hub's membership changes past this file's head, applied here (relay.hub_head)."""
+    if not (path.parent / ".relay").is_dir():
+        return None  # no relay here: no hub to ask
+    from peers_tui.relay.hub_head import caught_up_on_leaf
+
+    return caught_up_on_leaf(path, head_seq)
+
+
 def install_ordering() -> None:
     """This process's membership changes in the hub's order, and a handle change kept for
     the hub found again (the TUI's sends do not sign it anew: core.message_actions)."""
     membership_order.install(_order_on_leaf)
     membership_order.install_held(_held_on_leaf)
     membership_order.install_cut(_cut_on_leaf)
+    membership_order.install_head(_head_on_leaf)
 
 
 def sign_kept_again(args: argparse.Namespace) -> None:

@@ -23,6 +23,8 @@ Format (JSON object, version 1):
              else null), receiving (0..1 while a backfill runs, else null), refused (records
              of this host the hub refused), refused_ids (the message ids among them),
              refused_by ([author, count] pairs: whose they are, where the relay could tell),
+             unsent_by ([author, count] pairs: whose the unsent messages are, so each user is
+             told of their own, as the log marks them; `unsent` stays the host's figure),
              passed (while hub_relay_silent: the rowid `sent` was when the hub's relay last
              answered, what it passed on as far as known; else null)}},
     arrivals: [{group, host, count, oldest, newest, at}]: the last batches of messages this
@@ -67,6 +69,7 @@ class GroupSync:
     refused: int = 0                # records of this host the hub refused (relay.hub_refusals)
     refused_ids: tuple[str, ...] = ()  # ... the message ids among them (the newest MAX_REFUSED)
     refused_by: tuple[tuple[str, int], ...] = ()  # ... (author, count): whose they are
+    unsent_by: tuple[tuple[str, int], ...] = ()  # the unsent messages by (author, count)
     # The hub's relay silent (LinkState.hub_relay_silent): the local message rowid stored
     # upstream up to when it last answered; what was sent after waits at the hub's server
     passed: int | None = None
@@ -80,6 +83,11 @@ class GroupSync:
             return self.refused
         named = sum(count for _, count in self.refused_by)
         return dict(self.refused_by).get(user, 0) + max(self.refused - named, 0)
+
+    def unsent_for(self, user: str) -> int:
+        """The unsent messages `user` wrote: those the log marks as not yet at the hub
+        (h-told: erin's line read `11 unsent` beside her 8 marked, the others' 3 not hers)."""
+        return dict(self.unsent_by).get(user, 0)
 
 
 @dataclass(frozen=True)
@@ -238,17 +246,19 @@ def _group_sync(data: Any) -> GroupSync:
                      receiving=receiving, invites=_count(data.get("invites", 0)),
                      refused=_count(data.get("refused", 0)),
                      refused_ids=tuple(_match(MESSAGE_ID, v) for v in refused_ids[:MAX_REFUSED]),
-                     refused_by=_refused_by(data.get("refused_by", [])),
+                     refused_by=_author_counts(data.get("refused_by", [])),
+                     unsent_by=_author_counts(data.get("unsent_by", [])),
                      passed=_optional(data.get("passed"), _count))
 
 
-def _refused_by(data: Any) -> tuple[tuple[str, int], ...]:
+def _author_counts(data: Any) -> tuple[tuple[str, int], ...]:
+    """refused_by and unsent_by: a short list of [author id, count] pairs."""
     if not isinstance(data, list) or len(data) > MAX_REFUSED:
-        raise ValueError("refused_by is a short list")
+        raise ValueError("not a short list")
     pairs = []
     for pair in data:
         if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
-            raise ValueError("refused_by holds [author, count] pairs")
+            raise ValueError("not [author, count] pairs")
         pairs.append((_match(USER_ID, pair[0]), _count(pair[1])))
     return tuple(pairs)
 

@@ -59,15 +59,43 @@ def not_running(state: LinkState | None, now: float, silent: bool) -> str:
     return f"relay silent for {duration(now - state.updated)}" if state else "relay silent"
 
 
+def unsent_words(total: int, own: int | None) -> str:
+    """`8 unsent (11 on this host)`: the reader's own unsent messages, the ones the log marks,
+    first, then the host's figure when it holds more (others' records, invites; `relay
+    status` counts it whole); `3 unsent on this host` when none is the reader's; `5 unsent`
+    when the reader is not known (`own` None) or all are theirs. "" when nothing waits.
+    A user reads "N unsent" as "N of mine are not out yet" (the marks beside their messages
+    say so one by one): erin's line read `11 unsent` beside her 8 marked (h-told)."""
+    if not total:
+        return ""
+    if own is None or own >= total:
+        return f"{total} unsent"
+    if not own:
+        return f"{total} unsent on this host"
+    return f"{own} unsent ({total} on this host)"
+
+
+def refused_words(state: LinkState, count: int) -> str:
+    """`5 refused by the hub` on a leaf; on the hub, whose relay takes out a post of one of
+    its users that a removal (or lowered role) from another host had not seen, `5 void: cut
+    off before they were seen`: nothing refused it there, the cut voided it (h-told)."""
+    if state.role == "hub":
+        return f"{count} void: cut off before they were seen"
+    return f"{count} refused by the hub"
+
+
 def indicator(state: LinkState | None, configured: bool, now: float | None = None,
-              stopped: int = 0, user: str | None = None, silent: bool = False) -> str:
+              stopped: int = 0, user: str | None = None, silent: bool = False,
+              group: str | None = None) -> str:
     """`⇅ hub ✓ 2 ms`, `⇅ offline 1m12s · 5 unsent`, `⇅ relay not running · 5 unsent`,
     `⇅ hub relay silent 25s` (a leaf whose link is up, the hub's relay not answering: what
     it sends waits at the hub's server); "" when the hub has no relay (one host, nothing to
     show). `stopped`: the host's unsent
     records counted by the caller while no relay runs (core.stopped_unsent); `user`: the
-    records the hub refused are counted for their author (GroupSync.refused_for); `silent`:
-    the relay's process holds its run lock though its file is stale (not_running)."""
+    records the hub refused are counted for their author (GroupSync.refused_for), and with
+    `group` (the one shown) the unsent are the reader's own there, the host's beside them
+    (unsent_words); `silent`: the relay's process holds its run lock though its file is
+    stale (not_running)."""
     if not configured:
         return ""
     now = time.time() if now is None else now
@@ -85,11 +113,15 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
         text = f"⇅ offline {offline_for(now - state.since)}"
         if state.problem:
             text += f" ({state.problem})"
+    own = None
+    if user is not None and group is not None:  # none of the shown group listed: none marked
+        shown = state.group(group)
+        own = shown.unsent_for(user) if shown is not None else 0
     if unsent:
-        text += f" · {unsent} unsent"
+        text += f" · {unsent_words(unsent, own)}"
     refused = sum(sync.refused_for(user) for sync in state.groups.values())
-    if refused:  # this host's records the hub refused: no other host has them
-        text += f" · {refused} refused by the hub"
+    if refused:  # this host's records the hub refused (or voided): no other host has them
+        text += f" · {refused_words(state, refused)}"
     return text
 
 
@@ -138,11 +170,11 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
                      else history.receiving if receiving is None else receiving)
     if receiving is not None:
         parts.append(f"receiving {int(receiving * 100)}%")
-    if unsent:
-        parts.append(f"{unsent} unsent")
+    if unsent:  # whose they are (unsent_words), as the app's line says them
+        parts.append(unsent_words(unsent, sync.unsent_for(user) if user and sync else None))
     refused = sync.refused_for(user) if sync is not None else 0
-    if refused:  # (relay.hub_refusals)
-        parts.append(f"{refused} refused by the hub")
+    if refused:  # (relay.hub_refusals; on the hub, relay.lost_inbound.told_as_refused)
+        parts.append(refused_words(state, refused))
     return ", ".join(parts) or "✓"
 
 

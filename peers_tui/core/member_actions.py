@@ -156,10 +156,12 @@ class MemberActions:
         target = self.find_member(store, member)
         self.still_in(store, "change a role")
         gone_from(store, target)
+        judged = ""
+        if target.role == role:  # ... judged against the hub's head, not this copy alone
+            target, judged = self.at_hubs_head(store, target, member)
         if target.role == role:  # a record that changes nothing: each is kept for good
             raise PeersError(f"{store.current_roster().label_of(target.user_id)} is already "
-                             f"{role.with_article}: "
-                             "nothing was changed")
+                             f"{role.with_article}{judged}: nothing was changed")
         with self.told_if_gone(store, "change a role"):  # ... we, or they:
             try:
                 changed = store.set_role(self.me.keypair, target.user_id, role)
@@ -184,6 +186,25 @@ class MemberActions:
                 raise
         self.me.pins.after_write(entry, store)
         return removed
+
+    def at_hubs_head(self, store: GroupStore, target: Member, member: str
+                     ) -> tuple[Member, str]:
+        """`target` as the hub's membership head has them, this file brought up to it first
+        (relay.hub_head): two admins on two hosts at one moment, the one whose file had not
+        received the other's change was told "already an admin: nothing was changed" and the
+        roster showed the other's role a moment later (h-told). Their role now differing, the
+        change is made, as a change that lost the race at the hub is made again after the
+        winner (run_ordered): the roster's log shows both. The hub not reachable: judged on
+        this host's copy, said so."""
+        from peers_tui.core.membership_order import caught_up_with_hub
+
+        reached = caught_up_with_hub(store.path, store.current_roster().head_seq)
+        if reached is False:
+            return target, " (as this host's copy says: the hub cannot be asked now)"
+        if reached:
+            target = self.find_member(store, member)
+            gone_from(store, target)
+        return target, ""
 
     def still_in(self, store: GroupStore, doing: str) -> None:
         """Refuse a change by us once we left or were removed, in our own terms ("you cannot

@@ -44,7 +44,12 @@ class CutLookup(Protocol):
     def __call__(self, path: Path, member: str) -> tuple[int, str, int | None] | None: ...
 
 
+class HeadLookup(Protocol):
+    def __call__(self, path: Path, head_seq: int) -> bool | None: ...
+
+
 _installed: list[Sequencer] = []
+_heads: list[HeadLookup] = []
 _held: list[HeldLookup] = []
 _cuts: list[CutLookup] = []
 
@@ -104,4 +109,19 @@ def hub_cut(path: Path, member: str) -> tuple[int, str, int | None] | None:
     whole); a PeersError saying why when it cannot be asked."""
     for lookup in _cuts:
         return lookup(path, member)
+    return None
+
+
+def install_head(lookup: HeadLookup | None) -> None:
+    """Where this process brings a group file up to its hub's membership head
+    (relay.hub_head.caught_up_on_leaf), before a change that would change nothing is refused."""
+    _heads[:] = [lookup] if lookup is not None else []
+
+
+def caught_up_with_hub(path: Path, head_seq: int) -> bool | None:
+    """Bring the group file at `path` (its head at `head_seq`) up to the hub's membership head:
+    True once it holds it, False when the hub cannot be asked now (judged on this host's copy
+    then), None when no hub orders this file (one host; the hub itself: its file is the order)."""
+    for lookup in _heads:
+        return lookup(path, head_seq)
     return None

@@ -41,11 +41,10 @@ from peers_tui.relay.config import RelayError
 from peers_tui.relay.desk_client import DESK_FILE, MAX_REQUEST
 from peers_tui.relay.desk_checks import (
     Refused, change as _change, checked_then_marked, envelope_action, group as _group,
-    headers as _headers, new_handle_change, peer_uid as _peer_uid, share_group_file,
-    signed_by as _author,
+    headers as _headers, new_handle_change, only_a_question, peer_uid as _peer_uid,
+    share_group_file, signed_by as _author,
 )
 from peers_tui.relay.group_leftovers import joined_since, read_mark, remove_group_file, unmark
-from peers_tui.relay.hub_cut import CUT_OF
 
 if TYPE_CHECKING:
     from peers_tui.relay.config import RelayConfig
@@ -211,8 +210,7 @@ class Desk:
         headers = _headers(request.get("headers"))
         change = request.get("change")
         if change is None:
-            if set(headers) != {CUT_OF}:
-                raise Refused("a question without a change asks where a chain is cut, only")
+            only_a_question(headers)
             payload, sent = b"", headers
         else:
             envelope = _change(group_id, change, relay.config.name)

@@ -18,9 +18,10 @@ from pathlib import Path
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.group_leftovers import FILE_PARTS, write_mark
 from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT
+from peers_tui.relay.head_question import HEAD_AFTER
 from peers_tui.relay.join_invites import HEADER as INVITES
 
-HEADERS = (INVITES, HELD_CUT, CUT_OF)  # what a leaf's own requests carry (ordering.py)
+HEADERS = (INVITES, HELD_CUT, CUT_OF, HEAD_AFTER)  # a leaf's own requests' (ordering.py)
 MAX_HEADER = 1 << 20
 
 
@@ -132,6 +133,14 @@ def headers(value: object) -> dict[str, str]:
         if key not in HEADERS or not isinstance(item, str) or len(item) > MAX_HEADER:
             raise Refused(f"a header no request of a leaf carries: {str(key)[:40]!r}")
     return dict(value)
+
+
+def only_a_question(headers: dict[str, str]) -> None:
+    """A request without a change asks where a chain is cut (hub_cut) or the hub's changes
+    past a head (hub_head), nothing else."""
+    if set(headers) not in ({CUT_OF}, {HEAD_AFTER}):
+        raise Refused("a question without a change asks where a chain is cut, or the hub's"
+                      " membership head, only")
 
 
 def change(group_id: str, value: object, origin: str) -> Envelope:

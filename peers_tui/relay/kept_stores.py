@@ -202,6 +202,29 @@ def count_after(store: GroupStore | None, path: Path, message: int, invite: int)
         return int(connection.execute(COUNT, (message, invite)).fetchone()[0])
 
 
+# Whose the unsent messages are (link_state.GroupSync.unsent_by): the rows past the sent
+# position are few while the link is up, and the link report counts only a file that moved.
+BY_AUTHOR = ("SELECT author, COUNT(*) FROM message WHERE rowid > ? AND typeof(author) = 'text'"
+             " GROUP BY author ORDER BY COUNT(*) DESC LIMIT ?")
+
+
+def unsent_by_author(scanner: Any, group_id: str, path: Path, message: int
+                     ) -> tuple[tuple[str, int], ...] | None:
+    """(author, count) of the messages stored after `message`, most first, only authors that
+    look like user ids (the file is untrusted; the others count in the host's figure alone);
+    None when the file cannot be read now (as LocalScanner.count_after)."""
+    from peers_tui.core.link_state import MAX_REFUSED, USER_ID
+
+    if group_id in scanner.lent:
+        return None
+    try:
+        with reading(scanner.stores.get(group_id), path) as connection:
+            rows = connection.execute(BY_AUTHOR, (message, MAX_REFUSED)).fetchall()
+    except (PeersError, sqlite3.Error):
+        return None
+    return tuple((author, int(count)) for author, count in rows if USER_ID.fullmatch(author))
+
+
 def kept_or_reopened(scanner: Any, path: Path, group_id: str) -> GroupStore | None:
     """The intake's store of a group: the kept one, opened again if it was closed to make
     room: the relay's own commits go through the connection whose data_version the scanner

@@ -34,7 +34,7 @@ from peers_tui.core.relay_notes import claim as claim_notes
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.held import show_all
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.kept_stores import same_file
+from peers_tui.relay.kept_stores import same_file, unsent_by_author
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner, Token
 # The scanner's stat token, and whether a file's last write is old enough to be visible
@@ -249,10 +249,11 @@ class LinkReporter:
                     sent, invites):
                 continue
             unsent = self.scanner.count_after(group_id, path, sent, invites)
-            if unsent is None:
+            by_author = unsent_by_author(self.scanner, group_id, path, sent) if unsent else ()
+            if unsent is None or by_author is None:
                 continue
             self.counted[group_id] = (token if settled(token) else None, sent, invites)
-            fresh = GroupSync(unsent=unsent, sent=sent, invites=invites)
+            fresh = GroupSync(unsent=unsent, sent=sent, invites=invites, unsent_by=by_author)
             if self.syncs.get(group_id) != fresh:
                 self.syncs[group_id] = fresh
                 self.dirty = True

@@ -27,16 +27,20 @@ from typing import TYPE_CHECKING, Any
 
 from peers_tui.relay import republish
 from peers_tui.relay.envelope import Envelope
+from peers_tui.relay.hub_refusals import HeardRefusals
 from peers_tui.relay.inbound import leaf_stream, position_key
 from peers_tui.relay.unconfirmed import Unconfirmed
 
 if TYPE_CHECKING:
     from peers_tui.relay.config import RelayConfig
     from peers_tui.relay.hub_bounds import HubBounds
-    from peers_tui.relay.hub_refusals import HeardRefusals, TellOrigin
+    from pathlib import Path
+
+    from peers_tui.relay.hub_refusals import TellOrigin
     from peers_tui.relay.inbound import InboundStreams
     from peers_tui.relay.ledger import Ledger
     from peers_tui.relay.link import LinkState
+    from peers_tui.relay.link_report import LinkReporter
     from peers_tui.relay.presence_sync import PresenceSync
 
 STREAM_DELETED = "$JS.EVENT.ADVISORY.STREAM.DELETED.*"
@@ -60,7 +64,9 @@ class LostInbound:
     """Mixed into runner.Relay."""
 
     config: RelayConfig
+    hub: Path
     is_hub: bool
+    reporter: LinkReporter
     ledger: Ledger
     link: LinkState
     lock: asyncio.Lock
@@ -85,6 +91,12 @@ class LostInbound:
             self.refusals.on_heard = lambda digest: self._confirmed([digest])
             self.refusals.on_anew = self._anew_at_hub
             self.ledger.on_taken_out = told_as_refused(self.refusals, self.config.name)
+        else:  # the hub's own users are told of their posts a cut voided here, as a leaf's
+            # are (h-told): a removal from a leaf whose cut had not seen them took them out
+            # of the hub's file without a word. Kept in the same table, never asked nor sent.
+            voided = HeardRefusals(self.hub, self.ledger.db, self.reporter.set_refused)
+            voided.start()  # those kept before a restart, to `.link.json`
+            self.ledger.on_taken_out = told_as_refused(voided, self.config.name)
         tell = self.tell_origin
         if tell is not None:  # the hub: asked by a leaf at each link
             tell.inbound = lambda host: hub_answer(tell.nc, self.ledger.db, host)

@@ -13,7 +13,6 @@ is an answer, not a quarantined record.
 
 from __future__ import annotations
 
-import base64
 import json
 import sqlite3
 import time
@@ -26,14 +25,15 @@ import peewee
 
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
-from peers_tui.core.models import GroupMember
-from peers_tui.core.raw import text_of
 from peers_tui.relay.apply import apply_records
 from peers_tui.relay.envelope import GROUP_ID, Envelope, EnvelopeError, from_message
 from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, CutBudget, answer_cut, cut_not_held
+from peers_tui.relay.head_question import HEAD_AFTER, answer_head
 from peers_tui.relay.hub_heard import answer_pings
 from peers_tui.relay.invite_transit import answer_transit
 from peers_tui.relay.join_invites import invite_records, invites_of
+# (the changes' own words: order_changes.py; held.py and ordering.py import them from here)
+from peers_tui.relay.order_changes import changes_from, decode_change, encode_change, payload_of
 
 if TYPE_CHECKING:
     from peers_tui.relay.inbound import InboundStreams
@@ -65,38 +65,6 @@ ORDER_SUBJECTS = "peers.order.*.*"
 
 def order_subject(host: str, group_id: str) -> str:
     return f"peers.order.{host}.{group_id}"
-
-
-def encode_change(envelope: Envelope) -> dict[str, Any]:
-    return {"text": envelope.text, "sig": base64.b64encode(envelope.sig).decode(),
-            "cosig": base64.b64encode(envelope.cosig).decode() if envelope.cosig else None}
-
-
-def decode_change(group_id: str, item: Any) -> Envelope:
-    """One membership change of a reply (EnvelopeError when malformed)."""
-    try:
-        cosig = item.get("cosig")
-        return Envelope(group_id, "member", str(item["text"]), base64.b64decode(item["sig"]),
-                        base64.b64decode(cosig) if cosig else None, "")
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise EnvelopeError(f"malformed change in the hub's answer ({exc})") from exc
-
-
-def changes_from(store: GroupStore, seq: int) -> list[Envelope]:
-    """The group's membership changes at `seq` and after, as stored in the hub's file."""
-    with store.session():
-        rows: list[Any] = list(GroupMember.select().where(GroupMember.seq >= seq)
-                               .order_by(GroupMember.seq))
-    return [Envelope(store.group_id, "member", text_of(row.record), bytes(row.sig or b""),
-                     bytes(row.cosig) if row.cosig else None, "") for row in rows]
-
-
-def _data(envelope: Envelope) -> dict[str, Any]:
-    try:
-        data = json.loads(envelope.text)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _place(envelope: Envelope) -> tuple[int, str]:
@@ -216,6 +184,19 @@ class OrderService:
                                 {"ok": False, "reason": f"the hub does not have group {group_id}"})
                     finally:
                         self.cut_budget.spent(host, time.monotonic() - began)
+        after = (msg.headers or {}).get(HEAD_AFTER)
+        if after is not None:  # a change that would change nothing, judged here (hub_head.py)
+            busy = self.order_budget.refusal(host)  # a share of the hub's time, as a change's
+            if busy is not None:
+                return {"ok": False, "reason": busy}
+            async with self.relay.lock:
+                with _store(self.relay, group_id) as store:
+                    began = time.monotonic()
+                    try:
+                        return (answer_head(store, self.relay.hub, after) if store is not None
+                                else {"ok": False, "reason": f"the hub does not have {group_id}"})
+                    finally:
+                        self.order_budget.spent(host, time.monotonic() - began)
         try:  # in the name of the host whose subject it came on, whatever its header says
             envelope = replace(from_message(msg.data, msg.headers, host), origin=host)
         except EnvelopeError as exc:
@@ -291,5 +272,5 @@ class OrderService:
                 answer["changes"] = [encode_change(e) for e in changes]
                 # ... and the invites their joins name: the leaf may not have them yet.
                 answer["invites"] = invite_records(relay.hub / f"{group_id}.db",
-                                                   [_data(e) for e in changes])
+                                                   [payload_of(e) for e in changes])
         return answer

@@ -130,7 +130,6 @@ class LinkWatch:
 
     def tick(self) -> None:
         from peers_tui.core.link_state import read_link_state
-        from peers_tui.core.link_words import indicator
         token = self._stat()
         if token != self.token:
             self.token = token
@@ -143,9 +142,17 @@ class LinkWatch:
             self._count_stopped()
         else:
             self.stopped, self.stopped_count, self.silent = None, 0, False
-        self.topic_bar.show_link(indicator(self.state, True, stopped=self.stopped_count,
-                                           user=self.user, silent=self.silent))
+        self._show_line()
         self._maybe_drop_note()
+
+    def _show_line(self) -> None:
+        """The indicator, its unsent the reader's own in the group shown (what the log marks),
+        the host's beside them (core.link_words.unsent_words): no query, the relay's file
+        says whose they are (GroupSync.unsent_by)."""
+        from peers_tui.core.link_words import indicator
+        self.topic_bar.show_link(indicator(self.state, True, stopped=self.stopped_count,
+                                           user=self.user, silent=self.silent,
+                                           group=self.group_id()))
 
     def _count_stopped(self) -> None:
         """Count what waits unsent with the relay stopped, in a thread: the first count of
@@ -167,18 +174,17 @@ class LinkWatch:
         self.screen.run_worker(count, thread=True, group="stopped-count", exit_on_error=False)
 
     def _counted(self, counter: StoppedUnsent, found: int | None) -> None:
-        from peers_tui.core.link_words import indicator
         self.counting = False
         if counter is self.stopped and found is not None and found != self.stopped_count:
             self.stopped_count = found
-            self.topic_bar.show_link(indicator(self.state, True, stopped=found,
-                                               user=self.user, silent=self.silent))
+            self._show_line()
 
     def group_opened(self) -> None:
         """Another group is shown: its marks, and no note about the one before."""
         if not self.active:
             return
         self._show_marks()
+        self._show_line()  # its unsent are the reader's in the group now shown
         self._set_note([], 0)
         self.stored_up_to = max((view.rowid for view in self.log.views), default=0)
 

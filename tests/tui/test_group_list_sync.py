@@ -12,6 +12,7 @@ import time
 
 from textual.widgets import OptionList
 
+from peers_tui.core.account import Account
 from peers_tui.core import frontier
 from peers_tui.core.link_state import GroupSync, write_link_state
 from peers_tui.screens.group_list import GroupListScreen
@@ -76,7 +77,8 @@ async def test_a_few_states_in_the_words_of_peers_groups(alice, bob, team):
     edit_file(alice, ids["arriving"], lambda db: frontier.begin(db, 10, 100, 90))  # a walk on
     (alice.hub / ".relay").mkdir(mode=0o700)
     write_link_state(alice.hub, link_state(up=False, since=time.time() - 72, groups={
-        team: GroupSync(unsent=12, sent=10**6), ids["arriving"]: GroupSync(receiving=0.41),
+        team: GroupSync(unsent=12, sent=10**6, unsent_by=((Account(alice.home, alice.hub).user_id,
+                                                            12),)), ids["arriving"]: GroupSync(receiving=0.41),
         ids["refused"]: GroupSync(refused=1), ids["gone"]: GroupSync()}))
     expected = {name: cli_sync(alice, name) for name in ("team", "gone", "arriving", "refused")}
     assert expected["team"] == "offline 1m, 12 unsent"
@@ -119,7 +121,9 @@ async def test_a_long_text_is_cut_and_the_names_stay_at_80_and_120_columns(alice
     write_link_state(alice.hub, link_state(up=False, since=time.time() - 72, problem=TOKEN_SHARED,
                                            groups={long_id: GroupSync(unsent=12, refused=1)}))
     whole = cli_sync(alice, LONG_NAME)
-    assert whole == "offline 1m (token used by another host), 12 unsent, 1 refused by the hub"
+    # None of the 12 alice's: the group's on this host (h-told)
+    assert whole == ("offline 1m (token used by another host), 12 unsent on this host,"
+                     " 1 refused by the hub")
     for width in (80, 120):
         app = make_app(alice, "team")
         async with app.run_test(size=(width, 24)) as pilot:
@@ -143,8 +147,6 @@ async def test_a_handle_change_kept_for_the_hub_shows_as_in_peers_groups(alice, 
     relay keeps one while the link is down): `handle unsent` in the list as in `peers
     groups` (relay.held_peek.handle_changes, the same call)."""
     import json
-
-    from peers_tui.core.account import Account
 
     held = alice.hub / ".relay" / "held"
     held.mkdir(parents=True, mode=0o700)

@@ -8,6 +8,7 @@ import json
 import os
 import time
 
+from peers_tui.core.account import Account
 from peers_tui.core.link_state import GroupSync, LinkState, link_path, write_link_state
 from peers_tui.widgets.message_render import UNSENT_MARK
 from peers_tui.widgets.topic_bar import TopicBar
@@ -32,7 +33,9 @@ async def test_the_indicator_follows_each_new_file_at_once(alice, bob, team):
     async with app.run_test(size=(100, 24)) as pilot:
         await wait_for(pilot, lambda: link_text(app).endswith("⇅ hub ✓ 2 ms"))
         app.screen.link.timer.stop()  # only the rename itself can tell it now
-        write_link_state(alice.hub, link_state(up=False, groups={team: GroupSync(unsent=5)}))
+        mine = ((Account(alice.home, alice.hub).user_id, 5),)  # all alice's (h-told)
+        write_link_state(alice.hub, link_state(up=False, groups={team: GroupSync(
+            unsent=5, unsent_by=mine)}))
         await wait_for(pilot, lambda: "⇅ offline 1m1" in link_text(app), timeout=0.9)
         assert link_text(app).endswith("· 5 unsent")
 

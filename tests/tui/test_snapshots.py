@@ -62,7 +62,8 @@ class TestChatScreen:
         write_link_state(demo.hub, LinkState(
             host="laptop", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
             up=True, since=time.time(), rtt_ms=2.2, to="hub1",
-            groups={group.id: GroupSync(unsent=1, sent=mine[-1].rowid - 1)}))
+            groups={group.id: GroupSync(unsent=1, sent=mine[-1].rowid - 1,
+                                         unsent_by=((account.user_id, 1),))}))
         assert snap_compare(chat_app(demo), terminal_size=(120, 30), run_before=settle)
 
 
@@ -93,7 +94,8 @@ class TestOtherScreens:
         write_link_state(demo.hub, LinkState(
             host="laptop", role="leaf", pid=os.getpid(), running=True, updated=time.time(),
             up=True, since=time.time(), rtt_ms=2.2, to="hub1",
-            groups={ids["release-crew"]: GroupSync(unsent=12, sent=10**6),
+            groups={ids["release-crew"]: GroupSync(unsent=12, sent=10**6,
+                                                    unsent_by=((account.user_id, 12),)),
                     ids["book club"]: GroupSync(receiving=0.41, sent=10**6)}))
 
         async def run_before(pilot):

@@ -1,0 +1,75 @@
+"""A user of the hub host removed from a leaf by a change whose cut had not seen their latest
+posts: the hub's relay takes the posts out of its file (README rule 4), and their author is
+told, as a leaf's user is (h-told; tests/cli/test_relay_void_told_here.py for the leaf).
+
+Before, only a leaf's relay told (hub_refusals.HeardRefusals): at the hub the posts were set
+aside under the hub's own name in `relay rejected` and their author's `peers groups` read
+"removed ✓", as if everything they wrote had gone out. Now "removed, 3 void: cut off before
+they were seen" (nothing refused them at the hub: the cut voided them), counted once.
+
+Hub A (alice, erin) and leaf B (bob, an admin) on loopback: real nats-servers, relays and
+`peers` processes. B's relay is stopped (SIGSTOP, not its server: bob's change still reaches
+the hub's sequencer through it) while erin posts on A, so B's file, and bob's cut, lack them.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.relay_helpers import (
+    Refusals, bodies, federation, paused_between_writes, start_linked, stop_all, wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+POSTS = ["unseen 1", "unseen 2", "unseen 3"]
+
+
+def said(user, words: str) -> str | None:
+    out = user.ok("groups").out
+    return out if words in out else None
+
+
+def test_a_hub_users_posts_a_leafs_removal_voided_are_told_to_them(tmp_path):
+    hosts = federation(tmp_path)
+    hub, leaf = hosts
+    try:
+        alice, erin, bob = hub.user("alice"), hub.user("erin"), leaf.user("bob")
+        team = alice.ok("create", "team").out.strip()
+        erin.ok("join", alice.ok("invite", "team").out.strip())
+        code = alice.ok("invite", "team").out.strip()
+        start_linked(hosts)
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+        alice.ok("role", "team", "bob", "admin")
+        erin.ok("send", "team", "seen by bob")
+        wait_for(lambda: "seen by bob" in bodies(bob), what="erin's first post on B")
+        wait_for(lambda: any(m["handle"] == "bob" and m["role"] == "admin"
+                             for m in bob.ok("members", "team", "--json").json()),
+                 what="bob an admin on B")
+        refusals = Refusals(hosts)
+
+        paused_between_writes(leaf, team)  # B's relay only: its server passes bob's change on
+        try:
+            for body in POSTS:
+                erin.ok("send", "team", body)
+            wait_for(lambda: hub.status()["unsent"] == 0, what="erin's posts out of A")
+            bob.ok("remove", "team", "erin")  # signed against B's file: its cut before them
+        finally:
+            leaf.process.send_signal(signal.SIGCONT)
+
+        wait_for(lambda: not set(POSTS) & set(bodies(alice)), what="erin's posts void on A")
+        told = wait_for(lambda: said(erin, "3 void: cut off before they were seen"),
+                        timeout=10, what="erin told of her 3 void posts")
+        assert "removed" in told, told
+        listed = {row["name"]: row for row in erin.ok("groups", "--json").json()}["team"]
+        assert listed["sync"].endswith("3 void: cut off before they were seen"), listed
+        # alice's posts are not erin's: nothing said to her.
+        assert "void" not in alice.ok("groups").out
+        # Counted once, as the hub's own set-aside records, never as a hub's refusal.
+        status = hub.status()
+        assert refusals.of(hub) == {"A": 3}, status
+        assert not status.get("refused_at_hub"), status
+    finally:
+        stop_all(hosts)
