@@ -23,9 +23,9 @@ on the hub asks its own relay the same way) about {group, key}:
             before. A code made on a leaf whose relay has not begun to send what its author
             wrote before it reads the same (only that leaf knows; docs/relay.md).
 The joiner then reads its own file for the invite every LOOK_EVERY seconds, asking again each
-time, until it is there (the join is made again), the hub says neither, or INVITE_WAIT. The
-question tells a leaf nothing it could not read already: leaves read the whole federation
-stream (permissions.LEAF_READS).
+time, until it is there (the join is made again), the hub says neither, or INVITE_WAIT
+(invite_wait.py, the joiner's side). The question tells a leaf nothing it could not read
+already: leaves read the whole federation stream (permissions.LEAF_READS).
 """
 
 from __future__ import annotations
@@ -35,16 +35,12 @@ import contextlib
 import json
 import re
 import sqlite3
-import time
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.relay.invite_arrival import LOOK_EVERY
-
 if TYPE_CHECKING:
     from peers_tui.relay.inbound import TakenFrom
-    from peers_tui.relay.config import RelayConfig
     from peers_tui.relay.ledger import Ledger
 
 TRANSIT_SUBJECTS = "peers.transit.*"
@@ -137,87 +133,3 @@ async def _moving(js: Any, group_id: str, ledger: Ledger, taken: TakenFrom,
             if last.seq > ledger.position(position_key(stream)):
                 return True
     return False
-
-
-# ----------------------------------------------------------------------- the joiner's side
-# What wait_for_invite found: the invite here, or what the hub said last ("held", "moving")
-# when the wait ran out, or UNKNOWN: the hub said nothing of it is on its way.
-ARRIVED, UNKNOWN, HELD, MOVING = "arrived", "unknown", "held", "moving"
-
-
-def wait_for_invite(hub: Path, config: RelayConfig, code: str, wait: float) -> str | None:
-    """ARRIVED once the invite of `code` is in this host's file of its group, waited for
-    while the hub says it (or its group) is on its way, at most `wait` seconds; UNKNOWN at
-    once when the hub answers that nothing is; HELD or MOVING, what the hub said last, when
-    `wait` ran out; None at once when it cannot be asked or this host's relay refused the invite (the
-    refusal says what it said before)."""
-    from peers_tui.core.errors import PeersError
-    from peers_tui.core.invites import parse_code
-
-    try:
-        parsed = parse_code(code)
-        return asyncio.run(_wait(hub, config, code, parsed.group_id, parsed.key.public_id, wait))
-    except (PeersError, OSError, asyncio.TimeoutError):
-        return None
-
-
-async def _wait(hub: Path, config: RelayConfig, code: str, group_id: str, key: str,
-                wait: float) -> str | None:
-    import nats
-
-    from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
-    from peers_tui.relay.config import client_url, inbox_prefix
-    from peers_tui.relay.join_invites import refused_here
-
-    path, began = hub / f"{group_id}.db", time.monotonic()
-    question = json.dumps({"group": group_id, "key": key}).encode()
-    try:
-        nc = await nats.connect(client_url(config), connect_timeout=2,
-                                inbox_prefix=inbox_prefix(config.name),
-                                error_cb=said_by_the_caller, **ONE_SHOT)
-    except (nats.errors.Error, OSError, asyncio.TimeoutError):
-        return None
-    last: str | None = None
-    try:
-        while True:
-            if invite_in_file(path, key):
-                return ARRIVED
-            # refused by this host's relay (void: made beyond a cut, say): it never comes here
-            if refused_here(hub, code) is not None:
-                return None
-            if time.monotonic() - began >= wait:
-                return last
-            try:
-                answer = await nc.request(transit_subject(config.name), question,
-                                          timeout=ASK_TIMEOUT)
-                said = json.loads(answer.data)
-            except (nats.errors.Error, asyncio.TimeoutError, ValueError):
-                return None  # no hub relay that knows the question (one of before), or none
-            if not isinstance(said, dict) or not (said.get("held") or said.get("moving")):
-                # applied between the look and the answer, or the hub knows of none
-                return ARRIVED if invite_in_file(path, key) else UNKNOWN
-            last = HELD if said.get("held") else MOVING
-            await asyncio.sleep(LOOK_EVERY)
-    finally:
-        with contextlib.suppress(Exception):
-            await nc.close()
-
-
-def told_by_the_hub(hub_name: str, said: str, wait: float) -> str:
-    """A join's refusal on a host that holds the group, once the hub was asked about the
-    code's invite (invite_transit.py, `said`): UNKNOWN, the hub holds none of it and nothing
-    of the group is on its way; HELD, the hub holds it, but it has not reached this host's
-    file in `wait` seconds; MOVING, a leaf was sending the hub records of the group all that
-    while (of the group, not of this invite). Not begun as join_invites.CODE_NOT_KNOWN
-    (not_here_yet would say it again)."""
-    if said == HELD:
-        return (f"this invite code's invite is at the federation's hub {hub_name} but has not "
-                f"arrived yet on this host in {wait:.0f} s (this host's relay busy or stopped: "
-                "peers relay status; try again in a few seconds)")
-    if said == MOVING:
-        return (f"this invite code's invite has not arrived yet in {wait:.0f} s, though another "
-                f"host was sending the federation's hub {hub_name} records of the group: a "
-                "wrong or forged code, or one still on its way (try again in a few seconds)")
-    return (f"this invite code is not known to this host nor to the federation's hub "
-            f"{hub_name}: a wrong or forged code, or one made on another host whose relay has "
-            "not sent it yet, so it has not arrived yet (try again in a few seconds)")
