@@ -19,9 +19,11 @@ on the hub asks its own relay the same way) about {group, key}:
             sending). Taken, not stored: the hub purges what it applied from the stream
             (limits.InboundTrim), so while the leaf's relay was held between two batches
             the stream held none of the group and the join was refused at once;
+            Or that leaf said lately it holds records of the group it has not begun to
+            send (unsent_hint.py: its relay scanning what its author wrote before the code,
+            an import say, with nothing of it at the hub yet);
   neither   nothing of the group is on its way through the hub: the join ends at once, as
-            before. A code made on a leaf whose relay has not begun to send what its author
-            wrote before it reads the same (only that leaf knows; docs/relay.md).
+            before.
 The joiner then reads its own file for the invite every LOOK_EVERY seconds, asking again each
 time, until it is there (the join is made again), the hub says neither, or INVITE_WAIT
 (invite_wait.py, the joiner's side). The question tells a leaf nothing it could not read
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from peers_tui.relay.inbound import TakenFrom
     from peers_tui.relay.ledger import Ledger
+    from peers_tui.relay.unsent_hint import HintsHeard
 
 TRANSIT_SUBJECTS = "peers.transit.*"
 ASK_TIMEOUT = 2.0  # seconds for the hub's answer (it reads two files and a stream's last record)
@@ -74,11 +77,12 @@ def invite_in_file(path: Path, key: str) -> bool:
 
 # ------------------------------------------------------------------------- the hub's side
 async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any,
-                         taken: TakenFrom) -> Any:
+                         taken: TakenFrom, hints: HintsHeard | None = None) -> Any:
     """The hub's relay answers each question (its subscription, for the caller to keep).
     `leaves()`: the names of the leaves whose inbound streams it applies; `taken`: what its
-    intake took from them. Not under the relay lock: nothing here writes, and a join must
-    not wait behind a long apply to learn that something is on its way."""
+    intake took from them; `hints`: what they said they have not begun to send. Not under
+    the relay lock: nothing here writes, and a join must not wait behind a long apply to
+    learn that something is on its way."""
     from peers_tui.relay.envelope import GROUP_ID
 
     js = nc.jetstream()
@@ -101,7 +105,7 @@ async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any,
         if path.is_file():
             if invite_in_file(path, key):
                 said["held"] = True
-            elif await _moving(js, group_id, ledger, taken,
+            elif await _moving(js, group_id, ledger, taken, hints,
                                [leaf for leaf in leaves() if leaf != asker]):
                 said["moving"] = True
         await msg.respond(json.dumps(said).encode())
@@ -110,11 +114,12 @@ async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any,
 
 
 async def _moving(js: Any, group_id: str, ledger: Ledger, taken: TakenFrom,
-                  leaves: list[str]) -> bool:
+                  hints: HintsHeard | None, leaves: list[str]) -> bool:
     """A leaf is sending the hub records of the group: the hub took one from it less than
     RECENT seconds ago (its relay still scanning what it publishes: the hub may have caught
-    up between two of its batches), or its inbound stream holds one after the hub's
-    position in it (not applied yet). The hub's own users' invites need no such look: one
+    up between two of its batches), it said so less than RECENT seconds ago before sending
+    any (unsent_hint.py), or its inbound stream holds one after the hub's position in it
+    (not applied yet). The hub's own users' invites need no such look: one
     made here is in the hub's file from the start ("held"). The asker's own stream is left
     out: its host's file lacks the invite, so nothing it sends holds it."""
     import nats
@@ -123,6 +128,8 @@ async def _moving(js: Any, group_id: str, ledger: Ledger, taken: TakenFrom,
     from peers_tui.relay.inbound import leaf_stream, position_key
 
     if any(taken.recent(leaf, group_id, RECENT) for leaf in leaves):
+        return True
+    if hints is not None and any(hints.hinted(leaf, group_id, RECENT) for leaf in leaves):
         return True
     for leaf in leaves:
         stream = leaf_stream(leaf)
