@@ -18,10 +18,10 @@ on the hub asks its own relay the same way) about {group, key}:
             seconds ago (a code made on that leaf, its invite behind the records it is
             sending). Taken, not stored: the hub purges what it applied from the stream
             (limits.InboundTrim), so while the leaf's relay was held between two batches
-            the stream held none of the group and the join was refused at once;
-            Or that leaf said lately it holds records of the group it has not begun to
-            send (unsent_hint.py: its relay scanning what its author wrote before the code,
-            an import say, with nothing of it at the hub yet);
+            the stream held none of the group and the join was refused at once. Or that
+            leaf said less than RECENT seconds ago that it holds records of the group it
+            has not begun to send (unsent_hint.py: its relay scanning what its author wrote
+            before the code, an import say, with nothing of it at the hub yet);
   neither   nothing of the group is on its way through the hub: the join ends at once, as
             before.
 The joiner then reads its own file for the invite every LOOK_EVERY seconds, asking again each
