@@ -119,7 +119,7 @@ def cmd_invitations(args: argparse.Namespace) -> int:
             from peers_tui.relay.join_fetch import JoinFetch  # a group on another host
 
             with JoinFetch(me.paths.hub) as fetched:  # a refused join leaves no file behind
-                entry = direct.accept(me, args.id, fetched.fetch)
+                entry = direct.accept(me, args.id, fetched.fetch, fetched.invite_arrived)
             out(f"joined {shown_name(entry.name)} ({entry.id})")
         else:
             invitation = direct.decline(me, args.id)

@@ -33,9 +33,8 @@ from peers_tui.core.federation_people import (
 )
 from peers_tui.core.group_store import GROUP_FILE_MODE, GroupStore, group_id_of
 from peers_tui.core.identity import fingerprint
-from peers_tui.core.invitations import (
-    NO_SUCH_INVITE, Invitation, deliver, discard, find, named_apart, read_inbox,
-)
+from peers_tui.core.inbox_reading import NO_SUCH_INVITE, read_inbox
+from peers_tui.core.invitations import Invitation, deliver, discard, find, named_apart
 from peers_tui.core.invites import InviteCode
 from peers_tui.core.membership import ACTIVE, NOT_IN_PAIR
 from peers_tui.core.models import GroupInfo
@@ -117,10 +116,14 @@ _NOT_ARRIVED = ("invitation {}: its invite has not reached this host yet (it fol
 
 
 def accept(account: Account, ident: str,
-           fetch: Callable[[str], None] | None = None) -> GroupEntry:
+           fetch: Callable[[str], None] | None = None,
+           arrived: Callable[[str], bool] | None = None) -> GroupEntry:
     """Join the group of an offered invitation; a refused one raises with its reason. One
     to a group on another host is fetched first with `fetch(code)` (the relay's, as for
-    `peers join CODE`), then judged like any other."""
+    `peers join CODE`), then judged like any other. One to a group here whose file lacks
+    its invite is judged again once `arrived(code)` says the invite came (the relay's
+    JoinFetch.invite_arrived: waited for while the hub says it is on its way; a BadInvite
+    with the hub's word when it did not come; False when it cannot be waited for)."""
     invitation = find(pending(account), ident)
     fetched = False
     if invitation.elsewhere and invitation.code is not None:
@@ -138,6 +141,15 @@ def accept(account: Account, ident: str,
         # whatever was written there before it (sixteenth acceptance pass: an import of
         # 100,000 messages, 75 s): not yet here is not forged.
         raise BadInvite(_NOT_ARRIVED.format(invitation.id))
+    if (invitation.problem == NO_SUCH_INVITE and invitation.code is not None
+            and arrived is not None):
+        # Its group here already (another member on this host): the same, its invite on its
+        # way to this file; waited for as `peers join CODE` waits (relay/invite_wait.py)
+        try:
+            if arrived(str(invitation.code)):
+                invitation = find(pending(account), ident)
+        except BadInvite as exc:
+            raise BadInvite(f"invitation {invitation.id}: {exc}") from None
     if invitation.problem or invitation.code is None:
         raise BadInvite(f"invitation {invitation.id} refused: {invitation.problem}")
     entry = _join(account, invitation.code)

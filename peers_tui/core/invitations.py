@@ -7,11 +7,11 @@ SealedBox): only they can open it, whatever the file's mode (the hub's sharing a
 
 Offered only if signed by its author, addressed to us, opening with our key, sealing the same
 inviter, recipient, group and invite, the group in our hub and the invite a genuine one of it
-by the inviter, still an admin or owner there (whether it admits us: at the join)."""
+by the inviter, still an admin or owner there (whether it admits us: at the join): the inbox
+is read and judged in core.inbox_reading."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -25,25 +25,21 @@ import nacl.signing
 
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.encoding import b32, canonical_json, record_digest_b32, unb32
-from peers_tui.core.errors import BadInvite, NotFound, PeersError
-from peers_tui.core.group_store import GroupStore
+from peers_tui.core.errors import NotFound, PeersError
 from peers_tui.core.identity import Keypair, fingerprint
 from peers_tui.core.names import look_alikes, shown_handle
-from peers_tui.core.invites import InviteCode, parse_code
+from peers_tui.core.invites import InviteCode
 from peers_tui.core.membership import is_user_id
 from peers_tui.core.profiles import (
-    check_real_dir, ensure_dir, open_signed_file, read_small, signed_file, write_file,
+    check_real_dir, ensure_dir, open_signed_file, signed_file, write_file,
 )
-from peers_tui.core.records import RecordError, SignedRecord, sign
-from peers_tui.core.roles import Role
-from peers_tui.core.roster import PAIR_ONLY
+from peers_tui.core.records import RecordError, sign
 from peers_tui.core.times import iso_utc_or_none
 
 INVITATIONS_DIR = ".invitations"
 MAX_INVITATIONS = 1000
 MAX_FROM_HOST = 100  # invitations carried from one other host, in one inbox
 ID_LENGTH = 10
-NO_SUCH_INVITE = "that group holds no such invite"  # (yet: direct.accept, a group just fetched)
 
 
 def _box_key(user_id: str) -> nacl.public.PublicKey:
@@ -182,110 +178,6 @@ class Invitation:
         if self.problem:
             found["problem"] = self.problem
         return found
-
-
-class _Elsewhere(Exception):
-    """A genuine invitation's group is not in this hub (yet): it is on another host."""
-
-    def __init__(self, code: InviteCode) -> None:
-        super().__init__(code.group_id)
-        self.code = code
-
-
-def _judge(hub: Path, keypair: Keypair, record: SignedRecord) -> tuple[InviteCode, str, str, bool]:
-    """(code, group name, role, direct) of a genuine invitation to us; RecordError otherwise."""
-    data = record.data
-    if data.get("to") != keypair.public_id:
-        raise RecordError("addressed to someone else")
-    sealed = unseal(keypair, data.get("sealed"))
-    if sealed.get("from") != record.author or sealed.get("to") != keypair.public_id:
-        raise RecordError("what it seals names another inviter or recipient")
-    try:
-        code = parse_code(str(sealed.get("code")))
-    except BadInvite as exc:
-        raise RecordError(f"it seals no invite code ({exc})") from exc
-    if code.group_id != data.get("group") or code.key.public_id != data.get("invite"):
-        raise RecordError("what it seals is for another group or invite")
-    path = hub / f"{code.group_id}.db"
-    if not path.exists():
-        raise _Elsewhere(code)
-    store = GroupStore(path, code.group_id)
-    try:
-        terms, _ = store.invites()
-        found = terms.get(code.key.public_id)
-        makers = {c.signer for c in (found, *found.alternatives)} if found else set()
-        if record.author not in makers:
-            raise RecordError("its invite was not made by the inviter in that group" if found
-                              else NO_SUCH_INVITE)
-        role = store.current_roster().role_of(record.author)
-        if role is None or role < Role.ADMIN:
-            raise RecordError("the inviter is not allowed to invite in that group")
-        genesis = store.genesis()
-        # Only one founded closed to others (PAIR_ONLY) is offered as direct (h-attack17)
-        direct = (genesis.data.get("dm") == sorted([record.author, keypair.public_id])
-                  and genesis.author == record.author and genesis.data.get(PAIR_ONLY) is True)
-        return code, store.name, found.role.label if found else "?", direct
-    except PeersError as exc:
-        raise RecordError(f"the group cannot be read ({exc})") from exc
-    finally:
-        store.close()
-
-
-def read_inbox(hub: Path, keypair: Keypair, handled: set[str]) -> list[Invitation]:
-    """Every invitation in our inbox not yet accepted or declined, offered or refused."""
-    directory = inbox(hub, keypair.public_id)
-    try:
-        check_real_dir(hub / INVITATIONS_DIR)
-        check_real_dir(directory)
-        names = sorted(os.listdir(directory))[:MAX_INVITATIONS]
-    except FileNotFoundError:
-        return []
-    except NotADirectoryError as exc:
-        raise PeersError(f"your inbox of invitations cannot be used: {exc}") from exc
-    found = []
-    for name in names:
-        if name.startswith(".") or name[:ID_LENGTH] in handled:
-            continue
-        found.append(_read_one(hub, keypair, directory / name))
-    return found
-
-
-def _read_one(hub: Path, keypair: Keypair, path: Path) -> Invitation:
-    ident = path.name.removesuffix(".json")[:ID_LENGTH]
-    try:
-        record = open_signed_file(read_small(path), RecordKind.INVITATION)
-    except (OSError, ValueError, RecordError) as exc:
-        return Invitation(ident, path.name, "", "?", "", "?", None,
-                          f"not a genuine invitation ({exc or type(exc).__name__})")
-    data = record.data
-    author, claimed = record.author, str(data.get("name", "?"))[:100]
-    from_handle = _handle_of(hub, author)
-    try:
-        code, name, role, direct = _judge(hub, keypair, record)
-    except RecordError as exc:
-        return Invitation(ident, path.name, author, from_handle, str(data.get("group", ""))[:40],
-                          claimed, None, str(exc), data=data, created_at=record.created_at)
-    except _Elsewhere as away:
-        return Invitation(ident, path.name, author, from_handle, away.code.group_id, claimed,
-                          None, None, away.code, data, created_at=record.created_at,
-                          elsewhere=True)
-    return Invitation(ident, path.name, author, from_handle, code.group_id, name, role, None,
-                      code, data, direct, record.created_at)
-
-
-def _handle_of(hub: Path, user_id: str) -> str:
-    from peers_tui.core.profiles import PEOPLE_DIR, read_profile
-
-    try:
-        return read_profile(hub / PEOPLE_DIR / f"{user_id}.json").handle
-    except (OSError, ValueError, RecordError):
-        pass
-    from peers_tui.core.federation_people import known_people  # one at home on another host
-
-    for known in known_people(hub):
-        if known.profile.user_id == user_id:
-            return known.profile.handle
-    return fingerprint(user_id)
 
 
 def find(invitations: list[Invitation], prefix: str) -> Invitation:

@@ -12,10 +12,7 @@ nats-server admits only that credential: the others are served at `<hub>/.relay-
       the answer is the hub's ({"answer": {...}}), or why there is none ("down": the link
       is down, with how long; "unreachable"; "no_answer": asked, unanswered in time)
   {"op": "hold", "group", "change"}   a handle change kept for the hub (held.py)
-  {"op": "fetch", "code"}             a group fetched here for a join (fetch.py), only for a
-                                      code of an invite the hub holds (its secret's key)
-  {"op": "drop" | "done", "group"}   ... and removed, that join failed (join_fetch.py), or
-                                      its mark of the fetch removed, that join ended
+  {"op": "fetch" | "drop" | "done" | "transit", ...}   for a join: desk_joins.py
 
 Each request is checked as a record from another host is before anything goes on: a change
 must be a well-formed membership record of that group with a valid signature of its author
@@ -40,11 +37,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from peers_tui.relay.config import RelayError
 from peers_tui.relay.desk_client import DESK_FILE, MAX_REQUEST
 from peers_tui.relay.desk_checks import (
-    Refused, change as _change, checked_then_marked, envelope_action, group as _group,
-    headers as _headers, new_handle_change, only_a_question, peer_uid as _peer_uid,
-    share_group_file, signed_by as _author,
+    Refused, change as _change, envelope_action, group as _group, headers as _headers,
+    new_handle_change, only_a_question, peer_uid as _peer_uid, signed_by as _author,
 )
-from peers_tui.relay.group_leftovers import joined_since, read_mark, remove_group_file, unmark
+from peers_tui.relay.desk_joins import DeskJoins
 
 if TYPE_CHECKING:
     from peers_tui.relay.config import RelayConfig
@@ -86,7 +82,7 @@ class Desk:
         self.stopping: asyncio.Event | None = None
         self.nc: Any = None
         self.relay_loop: asyncio.AbstractEventLoop | None = None
-        self.fetching: dict[str, asyncio.Lock] = {}
+        self.joins = DeskJoins(relay, MAX_CLIENTS)  # fetch, drop, done, transit
         self.per_uid: dict[int | None, int] = {}  # requests under way, by the asking uid
 
     async def start(self) -> None:
@@ -187,9 +183,11 @@ class Desk:
             if op == "hold":
                 return self._hold(request)
             if op == "fetch":
-                return await self._fetch(request, uid)
+                return await self.joins.fetch(self.nc, request, uid)
             if op in ("drop", "done"):
-                return self._drop(request, uid, op == "done")
+                return self.joins.drop(request, uid, op == "done")
+            if op == "transit":
+                return await self.joins.transit(self.nc, request)
             raise Refused("unknown request")
         except asyncio.TimeoutError:
             reason = f"no whole request within {READ_TIMEOUT:.0f} s"
@@ -255,64 +253,5 @@ class Desk:
             self.relay_loop.call_soon_threadsafe(relay.relinked.set)
         return {"ok": True}
 
-    async def _fetch(self, request: dict[str, Any], uid: int | None) -> dict[str, Any]:
-        from peers_tui.core.errors import BadInvite
-        from peers_tui.core.invites import parse_code
 
-        code = request.get("code")
-        try:
-            parsed = parse_code(code if isinstance(code, str) else "")
-            group_id = parsed.group_id
-        except BadInvite as exc:
-            raise Refused(f"not an invite code ({exc})") from exc
-        hub = self.relay.hub
-        if len(self.fetching) > MAX_CLIENTS and group_id not in self.fetching:
-            return {"busy": "the relay fetches too many groups now"}
-        lock = self.fetching.setdefault(group_id, asyncio.Lock())
-        try:
-            async with lock:  # two users joining one group: one fetch, the other finds it
-                if (hub / f"{group_id}.db").exists():
-                    return {"ok": True, "group": group_id}
-                if not await self._invite_known(group_id, parsed.key.public_id):
-                    return {"failed": f"this code names no invite of group {group_id} that the "
-                                      "hub knows: nothing was fetched"}
-                from peers_tui.relay.fetch import fetch_group
-
-                await asyncio.to_thread(fetch_group, hub, group_id, checked_then_marked(
-                    hub, group_id, parsed.key.public_id, uid))  # (marked for `uid`)
-        except RelayError as exc:
-            return {"failed": str(exc)[:400]}
-        finally:
-            if not lock.locked():
-                self.fetching.pop(group_id, None)
-        share_group_file(hub, group_id)
-        return {"ok": True, "group": group_id, "fetched": True}
-
-    async def _invite_known(self, group_id: str, key: str) -> bool:
-        """Whether the hub holds an invite of `group_id` for `key` (the public half of the
-        code's secret): a group id alone is no right to have the relay fetch a group. Waited
-        for a bounded while, as `peers join`'s own fetch waits (invite_arrival.py): a code
-        made a moment ago may be behind its author's import."""
-        from peers_tui.relay.envelope import fed_subject
-        from peers_tui.relay.fetch import read_group
-        from peers_tui.relay.invite_arrival import await_invite, invite_wait
-
-        js = self.nc.jetstream() if self.relay.is_hub else self.nc.jetstream(domain="hub")
-        invites = fed_subject(group_id, "invite")
-        return bool(await await_invite(lambda: read_group(js, group_id, invites), key,
-                                       invite_wait()))
-
-    def _drop(self, request: dict[str, Any], uid: int | None, done: bool) -> dict[str, Any]:
-        """A failed join's fetched file goes, or an ended one's mark (`done`): see the top."""
-        group_id = _group(hub := self.relay.hub, request.get("group"))
-        mark = read_mark(hub, group_id)  # (only the relay's own: another user could plant one)
-        if mark is None or uid is None or mark[0] != os.geteuid() or mark[2] != uid:
-            raise Refused("not a group this relay fetched for you")
-        if done or not isinstance(mark[1], int) or joined_since(hub, group_id, mark[1]):
-            unmark(hub, group_id)
-            return {"ok": True} if done else {"kept": "a join was written to it since"}
-        remove_group_file(hub, group_id)
-        return {"ok": True}
-
-
-__all__ = ["Desk", "desk_path", "share_group_file"]
+__all__ = ["Desk", "desk_path"]

@@ -124,6 +124,21 @@ def done_through_desk(hub: Path, group_id: str) -> None:
         pass
 
 
+def transit_through_desk(hub: Path, group_id: str, key: str, timeout: float
+                         ) -> dict[str, Any] | None:
+    """The hub's word whether the invite of `key` (of `group_id`, held here) is on its way,
+    asked by this host's relay for a user who cannot read its state (desk_joins.py): a dict
+    ("held", "moving" or neither); None when it cannot be asked (no relay answers, the link
+    down, a hub relay of before) or the relay refused that invite itself (it never comes).
+    The code's secret stays with the joiner: only its public key is sent."""
+    try:
+        reply = request(hub, {"op": "transit", "group": group_id, "key": key}, timeout)
+    except RelayError:
+        return None
+    said = reply.get("answer")
+    return said if isinstance(said, dict) else None
+
+
 def change_of(text: str, sig: bytes, cosig: bytes | None) -> dict[str, Any]:
     """A signed record as a request carries it."""
     import base64
@@ -132,4 +147,5 @@ def change_of(text: str, sig: bytes, cosig: bytes | None) -> dict[str, Any]:
             "cosig": base64.b64encode(cosig).decode() if cosig else None}
 
 
-__all__ = ["DESK_FILE", "DeskUnreachable", "MAX_REQUEST", "change_of", "done_through_desk", "drop_through_desk", "fetch_through_desk", "request", "uses_desk"]
+__all__ = ["DESK_FILE", "DeskUnreachable", "MAX_REQUEST", "change_of", "done_through_desk", "drop_through_desk", "fetch_through_desk", "request", "transit_through_desk",
+           "uses_desk"]

@@ -34,6 +34,7 @@ import nats
 # that time was this leaf's silence, not the hub's relay's (a leaf frozen 10 s read `hub
 # relay silent 10s` for ~1.2 s once resumed).
 from peers_tui.relay.leaf_heard import STALL, LeafHeard, carried_rtt
+from peers_tui.relay.unsent_hint import HintsHeard, carried_unsent
 
 SILENT_AFTER = 5.0
 PING_SUBJECTS = "peers.ping.*"
@@ -43,12 +44,16 @@ def ping_subject(host: str) -> str:
     return f"peers.ping.{host}"
 
 
-def ping_payload(rtt_ms: float | None) -> bytes:
+def ping_payload(rtt_ms: float | None, unsent: list[str] | None = None) -> bytes:
     """This leaf's round trip to the hub (its last link probe's), carried in its ping for the
     hub's status: the hub's server measures its own only with PINGs it skips while the leaf
-    sends (leaf_heard.carried_rtt). Empty before a probe answered, as from a relay of before;
-    a hub relay of before answers without reading it."""
-    return b"" if rtt_ms is None else json.dumps({"rtt_ms": round(rtt_ms, 2)}).encode()
+    sends (leaf_heard.carried_rtt); and the groups it has not begun to send what its users
+    wrote of (unsent_hint.py), when there are any. Empty before a probe answered, as from a
+    relay of before; a hub relay of before answers without reading it."""
+    said: dict[str, object] = {} if rtt_ms is None else {"rtt_ms": round(rtt_ms, 2)}
+    if unsent:
+        said["unsent"] = unsent
+    return json.dumps(said).encode() if said else b""
 
 
 class HubHeard:
@@ -64,6 +69,7 @@ class HubHeard:
         self.shown = False  # silent, as the status and the link file last said (moved)
         self.on_heard: Callable[[], None] = lambda: None  # (link_report: what it passed on)
         self.due: float | None = None  # when the link loop's next look is due (monotonic)
+        self.unsent: Callable[[], list[str]] = list  # (unsent_hint.UnsentHint: the runner's)
 
     def linked(self) -> None:
         """The link (re)made: the hub's relay is given SILENT_AFTER from now to answer."""
@@ -80,7 +86,8 @@ class HubHeard:
         """Ping the hub's relay (with this leaf's round trip), unless a ping still waits for
         its answer."""
         if self.asking is None or self.asking.done():
-            self.asking = asyncio.ensure_future(self._ask(nc, host, ping_payload(rtt_ms)))
+            self.asking = asyncio.ensure_future(self._ask(nc, host, ping_payload(
+                rtt_ms, self.unsent())))
 
     async def _ask(self, nc: Any, host: str, payload: bytes) -> None:
         try:
@@ -112,15 +119,19 @@ class HubHeard:
         return self.heard_at if up and now - self.heard_at >= SILENT_AFTER else None
 
 
-async def answer_pings(nc: Any, lock: Any, heard: LeafHeard | None = None) -> Any:
+async def answer_pings(nc: Any, lock: Any, heard: LeafHeard | None = None,
+                       hints: HintsHeard | None = None) -> Any:
     """The hub's side: each leaf's ping answered once the relay lock is free (its
     subscription, for the caller to keep); `heard` notes each leaf's (leaf_heard.py), and the
-    round trip it carries, if any (ping_payload)."""
+    round trip it carries, if any (ping_payload); `hints` what it says it has unsent, a ping
+    or a word with no reply wanted (unsent_hint.py), noted before the lock as the hearing."""
 
     async def answer(msg: Any) -> None:
+        leaf = str(msg.subject).rpartition(".")[2]
+        if hints is not None:
+            hints.said(leaf, carried_unsent(msg.data))
         if not msg.reply:
             return
-        leaf = str(msg.subject).rpartition(".")[2]
         if heard is not None:
             heard.asked(leaf, rtt_ms=carried_rtt(msg.data))
         try:

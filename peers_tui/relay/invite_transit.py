@@ -18,14 +18,16 @@ on the hub asks its own relay the same way) about {group, key}:
             seconds ago (a code made on that leaf, its invite behind the records it is
             sending). Taken, not stored: the hub purges what it applied from the stream
             (limits.InboundTrim), so while the leaf's relay was held between two batches
-            the stream held none of the group and the join was refused at once;
+            the stream held none of the group and the join was refused at once. Or that
+            leaf said less than RECENT seconds ago that it holds records of the group it
+            has not begun to send (unsent_hint.py: its relay scanning what its author wrote
+            before the code, an import say, with nothing of it at the hub yet);
   neither   nothing of the group is on its way through the hub: the join ends at once, as
-            before. A code made on a leaf whose relay has not begun to send what its author
-            wrote before it reads the same (only that leaf knows; docs/relay.md).
+            before.
 The joiner then reads its own file for the invite every LOOK_EVERY seconds, asking again each
-time, until it is there (the join is made again), the hub says neither, or INVITE_WAIT. The
-question tells a leaf nothing it could not read already: leaves read the whole federation
-stream (permissions.LEAF_READS).
+time, until it is there (the join is made again), the hub says neither, or INVITE_WAIT
+(invite_wait.py, the joiner's side). The question tells a leaf nothing it could not read
+already: leaves read the whole federation stream (permissions.LEAF_READS).
 """
 
 from __future__ import annotations
@@ -35,17 +37,14 @@ import contextlib
 import json
 import re
 import sqlite3
-import time
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peers_tui.relay.invite_arrival import LOOK_EVERY
-
 if TYPE_CHECKING:
     from peers_tui.relay.inbound import TakenFrom
-    from peers_tui.relay.config import RelayConfig
     from peers_tui.relay.ledger import Ledger
+    from peers_tui.relay.unsent_hint import HintsHeard
 
 TRANSIT_SUBJECTS = "peers.transit.*"
 ASK_TIMEOUT = 2.0  # seconds for the hub's answer (it reads two files and a stream's last record)
@@ -78,11 +77,12 @@ def invite_in_file(path: Path, key: str) -> bool:
 
 # ------------------------------------------------------------------------- the hub's side
 async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any,
-                         taken: TakenFrom) -> Any:
+                         taken: TakenFrom, hints: HintsHeard | None = None) -> Any:
     """The hub's relay answers each question (its subscription, for the caller to keep).
     `leaves()`: the names of the leaves whose inbound streams it applies; `taken`: what its
-    intake took from them. Not under the relay lock: nothing here writes, and a join must
-    not wait behind a long apply to learn that something is on its way."""
+    intake took from them; `hints`: what they said they have not begun to send. Not under
+    the relay lock: nothing here writes, and a join must not wait behind a long apply to
+    learn that something is on its way."""
     from peers_tui.relay.envelope import GROUP_ID
 
     js = nc.jetstream()
@@ -105,7 +105,7 @@ async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any,
         if path.is_file():
             if invite_in_file(path, key):
                 said["held"] = True
-            elif await _moving(js, group_id, ledger, taken,
+            elif await _moving(js, group_id, ledger, taken, hints,
                                [leaf for leaf in leaves() if leaf != asker]):
                 said["moving"] = True
         await msg.respond(json.dumps(said).encode())
@@ -114,11 +114,12 @@ async def answer_transit(nc: Any, hub: Path, ledger: Ledger, leaves: Any,
 
 
 async def _moving(js: Any, group_id: str, ledger: Ledger, taken: TakenFrom,
-                  leaves: list[str]) -> bool:
+                  hints: HintsHeard | None, leaves: list[str]) -> bool:
     """A leaf is sending the hub records of the group: the hub took one from it less than
     RECENT seconds ago (its relay still scanning what it publishes: the hub may have caught
-    up between two of its batches), or its inbound stream holds one after the hub's
-    position in it (not applied yet). The hub's own users' invites need no such look: one
+    up between two of its batches), it said so less than RECENT seconds ago before sending
+    any (unsent_hint.py), or its inbound stream holds one after the hub's position in it
+    (not applied yet). The hub's own users' invites need no such look: one
     made here is in the hub's file from the start ("held"). The asker's own stream is left
     out: its host's file lacks the invite, so nothing it sends holds it."""
     import nats
@@ -127,6 +128,8 @@ async def _moving(js: Any, group_id: str, ledger: Ledger, taken: TakenFrom,
     from peers_tui.relay.inbound import leaf_stream, position_key
 
     if any(taken.recent(leaf, group_id, RECENT) for leaf in leaves):
+        return True
+    if hints is not None and any(hints.hinted(leaf, group_id, RECENT) for leaf in leaves):
         return True
     for leaf in leaves:
         stream = leaf_stream(leaf)
@@ -137,87 +140,3 @@ async def _moving(js: Any, group_id: str, ledger: Ledger, taken: TakenFrom,
             if last.seq > ledger.position(position_key(stream)):
                 return True
     return False
-
-
-# ----------------------------------------------------------------------- the joiner's side
-# What wait_for_invite found: the invite here, or what the hub said last ("held", "moving")
-# when the wait ran out, or UNKNOWN: the hub said nothing of it is on its way.
-ARRIVED, UNKNOWN, HELD, MOVING = "arrived", "unknown", "held", "moving"
-
-
-def wait_for_invite(hub: Path, config: RelayConfig, code: str, wait: float) -> str | None:
-    """ARRIVED once the invite of `code` is in this host's file of its group, waited for
-    while the hub says it (or its group) is on its way, at most `wait` seconds; UNKNOWN at
-    once when the hub answers that nothing is; HELD or MOVING, what the hub said last, when
-    `wait` ran out; None at once when it cannot be asked or this host's relay refused the invite (the
-    refusal says what it said before)."""
-    from peers_tui.core.errors import PeersError
-    from peers_tui.core.invites import parse_code
-
-    try:
-        parsed = parse_code(code)
-        return asyncio.run(_wait(hub, config, code, parsed.group_id, parsed.key.public_id, wait))
-    except (PeersError, OSError, asyncio.TimeoutError):
-        return None
-
-
-async def _wait(hub: Path, config: RelayConfig, code: str, group_id: str, key: str,
-                wait: float) -> str | None:
-    import nats
-
-    from peers_tui.relay.client_errors import ONE_SHOT, said_by_the_caller
-    from peers_tui.relay.config import client_url, inbox_prefix
-    from peers_tui.relay.join_invites import refused_here
-
-    path, began = hub / f"{group_id}.db", time.monotonic()
-    question = json.dumps({"group": group_id, "key": key}).encode()
-    try:
-        nc = await nats.connect(client_url(config), connect_timeout=2,
-                                inbox_prefix=inbox_prefix(config.name),
-                                error_cb=said_by_the_caller, **ONE_SHOT)
-    except (nats.errors.Error, OSError, asyncio.TimeoutError):
-        return None
-    last: str | None = None
-    try:
-        while True:
-            if invite_in_file(path, key):
-                return ARRIVED
-            # refused by this host's relay (void: made beyond a cut, say): it never comes here
-            if refused_here(hub, code) is not None:
-                return None
-            if time.monotonic() - began >= wait:
-                return last
-            try:
-                answer = await nc.request(transit_subject(config.name), question,
-                                          timeout=ASK_TIMEOUT)
-                said = json.loads(answer.data)
-            except (nats.errors.Error, asyncio.TimeoutError, ValueError):
-                return None  # no hub relay that knows the question (one of before), or none
-            if not isinstance(said, dict) or not (said.get("held") or said.get("moving")):
-                # applied between the look and the answer, or the hub knows of none
-                return ARRIVED if invite_in_file(path, key) else UNKNOWN
-            last = HELD if said.get("held") else MOVING
-            await asyncio.sleep(LOOK_EVERY)
-    finally:
-        with contextlib.suppress(Exception):
-            await nc.close()
-
-
-def told_by_the_hub(hub_name: str, said: str, wait: float) -> str:
-    """A join's refusal on a host that holds the group, once the hub was asked about the
-    code's invite (invite_transit.py, `said`): UNKNOWN, the hub holds none of it and nothing
-    of the group is on its way; HELD, the hub holds it, but it has not reached this host's
-    file in `wait` seconds; MOVING, a leaf was sending the hub records of the group all that
-    while (of the group, not of this invite). Not begun as join_invites.CODE_NOT_KNOWN
-    (not_here_yet would say it again)."""
-    if said == HELD:
-        return (f"this invite code's invite is at the federation's hub {hub_name} but has not "
-                f"arrived yet on this host in {wait:.0f} s (this host's relay busy or stopped: "
-                "peers relay status; try again in a few seconds)")
-    if said == MOVING:
-        return (f"this invite code's invite has not arrived yet in {wait:.0f} s, though another "
-                f"host was sending the federation's hub {hub_name} records of the group: a "
-                "wrong or forged code, or one still on its way (try again in a few seconds)")
-    return (f"this invite code is not known to this host nor to the federation's hub "
-            f"{hub_name}: a wrong or forged code, or one made on another host whose relay has "
-            "not sent it yet, so it has not arrived yet (try again in a few seconds)")

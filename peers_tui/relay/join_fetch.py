@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from peers_tui.core.errors import AlreadyMember, BadInvite, PeersError
 from peers_tui.core.invites import parse_code
@@ -53,9 +53,6 @@ from peers_tui.relay.group_leftovers import (
     PLAIN as _PLAIN, joined_since as _joined_since, read_mark as _read_mark,
     remove_group_file, unmark as _unmark, write_mark as _mark,
 )
-
-if TYPE_CHECKING:
-    from peers_tui.relay.config import RelayConfig
 
 T = TypeVar("T")
 LOCK_WAIT = 120.0  # seconds a join waits for another join of its group on this host
@@ -107,46 +104,41 @@ class JoinFetch:
     def join(self, code_text: str, join: Callable[[], T]) -> T:
         """`join()`; once more if it was refused only because this host's file, here before
         the join (nothing fetched: a fetch waits at the hub already), lacks the code's invite,
-        once that invite has reached the file, waited for only while the hub says it is on
-        its way (invite_transit.py: a code no host knows still ends at once, the hub's word
-        in its refusal)."""
+        once that invite has reached the file (invite_arrived)."""
+        from peers_tui.relay.join_invites import CODE_NOT_KNOWN
+
         try:
             return join()
         except BadInvite as exc:
-            config = self._may_arrive(str(exc))
-            if config is None:
+            if not str(exc).startswith(CODE_NOT_KNOWN) or not self.invite_arrived(code_text):
                 raise
-            from peers_tui.relay.invite_arrival import invite_wait
-            from peers_tui.relay.invite_transit import ARRIVED, told_by_the_hub, wait_for_invite
-
-            wait = invite_wait()
-            said = wait_for_invite(self.hub, config, code_text, wait)
-            if said is None:
-                raise
-            if said != ARRIVED:
-                hub_name = config.hub_name if config.role == "leaf" else config.name
-                raise BadInvite(told_by_the_hub(hub_name, said, wait)) from exc
         return join()
 
-    def _may_arrive(self, refusal: str) -> RelayConfig | None:
-        """This relay's config where the join may wait: refused for a code its file lacks,
-        nothing fetched, the relay its user's own (another user's goes through the desk,
-        which does not ask this: not waited for) and its link to the hub up (offline, the
-        refusal at once)."""
+    def invite_arrived(self, code_text: str) -> bool:
+        """Whether the invite of `code_text`, which this host's file of its group lacks, has
+        reached it now, waited for only while the hub says it is on its way (invite_wait.py:
+        a code no host knows still ends at once): True, it is there; False, not waited for
+        (this join fetched the file, no relay here, its link down, the hub not asked); a
+        BadInvite with the hub's word when it did not come in the wait. The relay's own user
+        asks the hub itself, another Unix user through the relay's desk (desk_joins.py). Used
+        by `peers join` (above) and by an invitation accepted (core.direct.accept)."""
         from peers_tui.core.link_state import read_link_state
-        from peers_tui.relay.config import RelayError, load_config
-        from peers_tui.relay.join_invites import CODE_NOT_KNOWN
+        from peers_tui.relay.invite_arrival import invite_wait
+        from peers_tui.relay.invite_wait import ARRIVED, told_by_the_hub, wait_for_invite
 
-        if (self.made is not None or not refusal.startswith(CODE_NOT_KNOWN)
-                or not relay_dir(self.hub).is_dir() or uses_desk(self.hub)):
-            return None
-        state = read_link_state(self.hub)
+        if self.made is not None or not relay_dir(self.hub).is_dir():
+            return False
+        state = read_link_state(self.hub)  # (readable by every user of the hub)
         if state is None or not state.answers() or not state.up:
-            return None
-        try:
-            return load_config(self.hub)
-        except RelayError:
-            return None
+            return False  # offline: the refusal at once
+        wait = invite_wait()
+        said = wait_for_invite(self.hub, code_text, wait)
+        if said is None:
+            return False
+        if said != ARRIVED:
+            hub_name = (state.to or "?") if state.role == "leaf" else state.host
+            raise BadInvite(told_by_the_hub(hub_name, said, wait))
+        return True
 
     def keep_only(self, group_id: str) -> None:
         """A file this fetch made for another group than `group_id` (the one taken up) is

@@ -134,18 +134,25 @@ def refused_here(hub: Path, code: str) -> str | None:
     `.relay/relay.db`), or None: not refused here, not a code, or the ledger not readable."""
     from peers_tui.core.errors import PeersError
     from peers_tui.core.invites import parse_code
-    from peers_tui.relay.config import relay_dir
 
     try:
         parsed = parse_code(code)
     except PeersError:
         return None
-    key, path = parsed.key.public_id, relay_dir(hub) / "relay.db"
+    return refused_key_here(hub, parsed.group_id, parsed.key.public_id)
+
+
+def refused_key_here(hub: Path, group_id: str, key: str) -> str | None:
+    """refused_here by the invite's group and public key (what the desk is asked with: the
+    code's secret stays with the joiner, desk_joins.py)."""
+    from peers_tui.relay.config import relay_dir
+
+    path = relay_dir(hub) / "relay.db"
     try:
         with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)) as conn:
             rows = conn.execute("SELECT reason, record FROM quarantine WHERE group_id = ? AND "
                                 "tbl = 'invite' AND instr(record, ?) LIMIT ?",
-                                (parsed.group_id, key, MOST)).fetchall()
+                                (group_id, key, MOST)).fetchall()
     except sqlite3.Error:
         return None
     for reason, text in rows:

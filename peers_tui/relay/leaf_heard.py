@@ -38,7 +38,7 @@ STALL = 2.0  # seconds between two looks (due every second) that mean the hub wa
 # last ping is answered (up to 5 s behind a hub relay's long apply); older, the server's.
 RTT_FRESH = 10.0
 RTT_MAX_MS = 60_000.0  # a probe times out long before: more is no measurement
-PAYLOAD_MAX = 64  # bytes; `{"rtt_ms": 12345.67}` is 20
+PAYLOAD_MAX = 2048  # bytes; `{"rtt_ms": 12345.67}` is 20, unsent_hint.PAYLOAD_MOST with groups
 
 
 def carried_rtt(payload: bytes) -> float | None:

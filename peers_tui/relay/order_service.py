@@ -31,6 +31,7 @@ from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, CutBudget, answer_cut, cut
 from peers_tui.relay.head_question import HEAD_AFTER, answer_head
 from peers_tui.relay.hub_heard import answer_pings
 from peers_tui.relay.invite_transit import answer_transit
+from peers_tui.relay.unsent_hint import HintsHeard
 from peers_tui.relay.join_invites import invite_records, invites_of
 # (the changes' own words: order_changes.py; held.py and ordering.py import them from here)
 from peers_tui.relay.order_changes import changes_from, decode_change, encode_change, payload_of
@@ -149,11 +150,13 @@ class OrderService:
         self.sub = await nc.subscribe(ORDER_SUBJECTS, cb=self._on_request)
         # Whether the sequencer is there to answer at all, asked with each leaf's link probe;
         # `heard` (leaf_heard.LeafHeard) notes which leaf asked: a leaf not heard is silent
-        self.pings = await answer_pings(nc, self.relay.lock, heard)
+        # (and what each leaf says it has not begun to send, for the question below)
+        hints = HintsHeard()
+        self.pings = await answer_pings(nc, self.relay.lock, heard, hints)
         # Whether a join's invite is on its way to a host that holds its group (invite_transit)
         self.transit = await answer_transit(nc, self.relay.hub, self.relay.ledger,
                                             lambda: sorted(self.relay.config.leaves),
-                                            self.relay.inbound.taken)
+                                            self.relay.inbound.taken, hints)
 
     async def _on_request(self, msg: Any) -> None:
         try:

@@ -23,7 +23,7 @@ from typing import Any
 
 import nats
 
-from peers_tui.relay import background_apply, republish, stream_order
+from peers_tui.relay import background_apply, republish
 from peers_tui.relay.backfill import Backfills
 from peers_tui.relay.client_errors import ClientErrors
 from peers_tui.relay.forever import forever
@@ -37,8 +37,7 @@ from peers_tui.relay.inbound import InboundStreams
 from peers_tui.relay.hub_bounds import HubBounds
 from peers_tui.relay.hub_refusals import HeardRefusals, TellOrigin, notice_subject
 from peers_tui.relay.limits import federation_stream, limit
-from peers_tui.relay.fetch import read_group
-from peers_tui.relay.envelope import FED_STREAM, FED_SUBJECTS, Envelope, fed_subject, in_subject
+from peers_tui.relay.envelope import FED_STREAM, FED_SUBJECTS
 from peers_tui.relay.intake import Intake
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.link import LinkState
@@ -47,7 +46,7 @@ from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
 from peers_tui.relay.lost_inbound import STREAM_DELETED, LostInbound
 from peers_tui.relay.presence_sync import PresenceSync
-from peers_tui.relay.publishing import publishing
+from peers_tui.relay.publish_local import PublishLocal
 from peers_tui.relay.refetch import Refetch
 from peers_tui.relay.order_service import OrderService
 from peers_tui.relay.server import NatsServer
@@ -56,17 +55,17 @@ from peers_tui.relay.wake import FileWatch, Waker
 from peers_tui.relay.held_retry import SPREAD
 from peers_tui.relay.held_waits import HeldWaits
 from peers_tui.relay.isolate import REASON
+from peers_tui.relay.unsent_hint import UnsentHint
 from peers_tui.relay.walk_reach import WalkReach
 
 # PEERS_RELAY_TRACE=1: a timestamped line per publish, batch and subscription (for timing).
 TRACE = bool(os.environ.get("PEERS_RELAY_TRACE"))
-PUBLISH_CHUNK = 256
 DUPLICATE_WINDOW = 120.0
 # status.json: at once when a link changes, else this often (older than 5 s: gone, hub_reach.STALE_STATUS)
 STATUS_EVERY = 2.0
 
 
-class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
+class Relay(PublishLocal, Intake, LinkUpkeep, Refetch, LostInbound):
     """One host's relay: its nats-server, its publisher, its consumer and its status."""
 
     def __init__(self, hub: Path, config: RelayConfig) -> None:
@@ -92,6 +91,8 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
         self.walk_reach = WalkReach(hub)  # what a join's walk reads, the intake passes over
         self.reporter = LinkReporter(hub, config, self.link, self.ledger, self.scanner)  # .link.json
         self.link.counted_unsent = self.reporter.unsent_total
+        self.unsent_hint = UnsentHint()  # a leaf's word to the hub (publish_local.py)
+        self.link.hub_relay.unsent = self.unsent_hint.unsent  # carried by its pings
         # The hub's refusals of a leaf's records, told to that leaf (hub_refusals.py)
         self.tell_origin = None if not self.is_hub else TellOrigin(
             lambda: self.config.leaves, self.ledger.is_known)
@@ -244,76 +245,3 @@ class Relay(Intake, LinkUpkeep, Refetch, LostInbound):
             await self.js_local.add_stream(config)
         except nats.js.errors.BadRequestError:  # made before its consumers were capped
             await self.js_local.update_stream(config)
-
-    # ----------------------------------------------------------------- this host's records
-    async def _publish_once(self) -> None:
-        assert self.waker is not None
-        woken = await self.waker.wait(self.scanner.busy)
-        self.woke_at = time.time()
-        if not self.is_hub and not self.link.up:
-            return
-        async with self.lock:
-            # Woken by the relay's own apply (which held the lock meanwhile), or by the later
-            # frames of a commit already published: nothing to look at (Waker.seen).
-            if woken and self.waker.all_seen() and not self.scanner.busy:
-                return
-            self.scanner.group_files(fresh=self.waker.take_new_file())
-            self.waker.failing = True  # until this look is through: looked at again soon
-            # New files a pass as many as stores are kept, each scanned below while its store
-            # is still open (200 new ones at a leaf's first start: each opened twice).
-            taken, self.scanner.more = 0, False
-            for group_id in self.scanner.unseen():
-                if taken == self.scanner.stores.cap:
-                    self.scanner.more = True  # the rest at once, in the next pass
-                    break
-                if not self.is_hub:
-                    if not self.scanner.fetchable(group_id):
-                        continue  # empty or damaged: looked at again (local.fetchable)
-                    await self._backfill(group_id)
-                self.scanner.mark_seen(group_id)
-                taken += 1
-            for group_id, envelopes, commit in self.scanner.changes(seen_only=True):
-                if self.is_hub and envelopes:  # never a place the stream holds (stream_order.py)
-                    envelopes = await stream_order.publishable(self, group_id, envelopes)
-                if envelopes:
-                    self._trace(f"scanned {len(envelopes)} of {group_id[:6]} (woken at {self.woke_at:.4f})")
-                # On their way before they go: the hub's copy can come back from the stream
-                # before the publish's acknowledgement ends `_send`, and one marked after it
-                # stayed "on its way" for IN_FLIGHT (refetch.py): a host writing every second
-                # was never level, and a file put back was fetched back only once it paused.
-                self.sent_upstream(envelopes)
-                await self._send(envelopes)
-                if envelopes:  # what they end (intake, held_waits.py)
-                    self.held_waits.written(group_id, envelopes)
-                if self.is_hub and envelopes:  # written here: a user of the hub takes part
-                    self.founding.taken_part(group_id)
-                commit()
-                self.reporter.sent(group_id)
-                if envelopes:
-                    self._trace(f"published {len(envelopes)} of {group_id[:6]}")
-        self.waker.failing = False
-        if self.scanner.more:
-            self.waker.wake()
-
-    async def _send(self, envelopes: list[Envelope]) -> None:
-        """Publish in order (the hub to PEERS_FED, a leaf to its inbound stream), pipelined."""
-        js, key = (self.js_local, "") if self.is_hub else (self.js_hub, self.config.password)
-        for start in range(0, len(envelopes), PUBLISH_CHUNK):  # (key: a leaf's ids, envelope.py)
-            chunk = envelopes[start:start + PUBLISH_CHUNK]
-            sending = publishing([js.publish(self._subject(e), e.payload(),  # (publishing.py)
-                                             headers=e.headers(key), timeout=2.0) for e in chunk])
-            await self._stored(sending, chunk)  # counted at the hub, kept by a leaf
-
-    def _subject(self, envelope: Envelope) -> str:
-        if self.is_hub:
-            return fed_subject(envelope.group_id, envelope.table)
-        return in_subject(self.config.name, envelope.group_id)
-
-    async def _backfill(self, group_id: str) -> None:
-        """A group new here: a join's walk continued (backfill.py), else all of it in order."""
-        if self.backfills is not None and self.backfills.resume(group_id):
-            return
-        records = [r for r in await read_group(self.js_hub, group_id)
-                   if r.origin != self.config.name]
-        if records:
-            await self._apply_group(group_id, records)

@@ -107,7 +107,8 @@ class InvitationsScreen(ModalScreen[None]):
                     from peers_tui.relay.join_fetch import JoinFetch  # (as /join)
 
                     with JoinFetch(account.paths.hub) as fetched:
-                        entry = direct.accept(account, invitation.id, fetched.fetch)
+                        entry = direct.accept(account, invitation.id, fetched.fetch,
+                                              fetched.invite_arrived)
                 else:
                     direct.decline(account, invitation.id)
             except PeersError as exc:
