@@ -97,5 +97,8 @@ finally:
             reasons[f"publish not done: {e.get('outcome')}"] += 1
     for d in defects:
         say("  " + d[:600])
-    for k, v in reasons.most_common(60):
-        say(f"  {v}: {k}")
+    about_forgeries = ("listed ", "NOT listed ", "taken out ", "kept elsewhere ", "publish not ",
+                       "order ", "took its place ")
+    for k, v in sorted(reasons.items(), key=lambda kv: (not kv[0].startswith(about_forgeries), -kv[1])):
+        if k.startswith(about_forgeries) or v >= 3:  # every forgery's fate; the common refusals
+            say(f"  {v}: {k}")
