@@ -27,6 +27,7 @@ from peers_tui.core.records import SignedRecord, countersign
 from peers_tui.testing.forge import Forger
 from scripts.soak.attacks import forged
 from scripts.soak.faults import paused
+from scripts.soak.heads import head as judged_head
 from scripts.soak.hosts import attackers, founders, groups, hosts, removed_at, uid, users
 from scripts.soak.journal import attack_kinds, counts, defect, note, rng
 from scripts.soak.operations import run
@@ -35,7 +36,7 @@ from scripts.soak.publishing import propose, publish
 SIGNER = {"role_by_writer": "w", "role_by_reader": "r", "remove_by_reader": "r",
           "removed_admin_now": "d", "removed_admin_old": "d", "add_outsider": "o",
           "stale_place": "w", "fork_race": "w"}
-KINDS = list(SIGNER)
+KINDS = list(SIGNER) + ["fork_race"] * 2  # the one whose outcome is open: more often
 ADMIN, READER, WRITER = 60, 20, 40
 
 
@@ -97,6 +98,11 @@ def attack() -> None:
     tag = f"FORGED-{kind}-{how}-{h.name}-{n}"
     try:
         head, head_hash = Forger.membership_head(db)
+        if kind == "fork_race":  # valid: after the head peers judges, not a forged row's
+            judged = judged_head(h, gid)
+            if isinstance(judged, str):
+                raise sqlite3.OperationalError(judged)
+            head, head_hash = judged
         seq, prev, invite_key = head + 1, head_hash, None
         action, member, extra = "role", forger.user_id, {"role": ADMIN}
         if kind == "role_by_reader" and rng.random() < 0.5:
