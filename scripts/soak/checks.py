@@ -137,10 +137,9 @@ def check(label: str) -> None:
         defect(f"[{label}] not quiet after 45 s: " + "; ".join(
             f"{h.name}: {json.dumps({k: h.status().get(k) for k in ('running', 'link', 'unsent', 'waiting', 'rejected')})}"
             for h in hosts))
-    race_won(forged)  # a race's change that took its place is genuine, not forged
-    fakes = [e for e in forged if not e.get("genuine")]
-    drops = {(e["host"], e["gid"]) for e in fakes if e["how"] == "file"}
-    dropped = {e["id"] for e in fakes if e["id"]} | {e["digest"] for e in fakes if e.get("digest")}
+    # A race's event is left out of the logs compared even where it won (its place, the
+    # members and the heads are compared all the same).
+    dropped = {e["id"] for e in forged if e["id"]} | {e["digest"] for e in forged if e.get("digest")}
     snaps: dict[str, dict[str, Any]] = {}
     for _ in range(10):
         snaps = {g: {h.name: snapshot(h, gid, dropped) for h in hosts} for g, gid in groups.items()}
@@ -149,6 +148,11 @@ def check(label: str) -> None:
             break
         time.sleep(3)
     took = time.monotonic() - began
+    # After the logs agree: a relay just resumed from a race's stop may report quiet before
+    # it has sent the race's change (seed 3303, second run: judged a forgery, then carried).
+    race_won(forged)  # a race's change that took its place everywhere is genuine
+    fakes = [e for e in forged if not e.get("genuine")]
+    drops = {(e["host"], e["gid"]) for e in fakes if e["how"] == "file"}
     problems: list[str] = []
     # (2) the genuine rows the same set everywhere, no id twice, members the same
     for g, per in snaps.items():
