@@ -23,9 +23,18 @@ exponential intervals (mean FAULT_EVERY s) and attacks (mean ATTACK_EVERY s):
   an outsider's post, a writer's edit of someone else's message, a backdated post, a copy of a
   genuine row of another group, a genuine record with its body (and id, place) altered under
   the old signature, junk rows (wrong types; invalid UTF-8), an invite minted by a writer;
-- the same kinds published on a leaf's inbound subject with the leaf relay's credential.
+- the same kinds published on a leaf's inbound subject with the leaf relay's credential;
+- membership changes (forge_changes): a role change or removal signed by a writer or reader,
+  a removed admin's change (after his removal, or at the place after a state in which he was
+  admin: a fork), an outsider's join countersigned by a key no invite names, a member's handle
+  change at a place taken (a fork), and a race of a valid change written into a file with a
+  genuine one made on the founder's host; into a file, published, or proposed to the hub;
+- reactions, edits and deletions (forge_conversation) of honest users' messages by an
+  outsider, a removed member, a writer who is not the author (a deletion), or copied from
+  another group; into a file or published.
 
-The attackers are users of their own (per host: w writer, r reader, z removed, o outsider;
+The attackers are users of their own (per host: w writer, r reader, z removed, d removed
+admin, o outsider;
 per leaf: p, a writer for published records), members from the set-up on, never acting
 otherwise and never a target of the random operations. Every forged record is listed (kind,
 how, host, group, id, hash). Every 3 minutes and at the end, all faults healed and the relays
@@ -40,6 +49,7 @@ command's or relay's stderr, every refusal one line.
 The modules: __main__ (arguments, main loop, counts and report), journal (the random source,
 counts, ops.log, defects), hosts (the hosts, users, groups, relays started), faults,
 operations (the users' random commands, each outcome classed), attacks (the forged records),
-publishing (a record published on a leaf's inbound subject), checks (the quiet wait and the
-four checks).
+forge_changes (forged membership changes), forge_conversation (forged reactions, edits and
+deletions), publishing (a record published on a leaf's inbound subject or proposed to the
+hub), checks (the quiet wait and the four checks), heads (the membership heads compared).
 """

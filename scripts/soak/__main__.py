@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 os.chdir(REPO)
 
+from scripts.soak import forge_changes, forge_conversation  # noqa: E402
 from scripts.soak.attacks import attack, forged  # noqa: E402
 from scripts.soak.checks import check  # noqa: E402
 from scripts.soak.faults import fault, paused, tick_faults  # noqa: E402
@@ -50,8 +51,8 @@ try:
         if time.monotonic() > next_fault:
             fault()
             next_fault = time.monotonic() + rng.expovariate(1 / FAULT_EVERY)
-        if time.monotonic() > next_attack:
-            attack()
+        if time.monotonic() > next_attack:  # rows and posts; membership; reactions, edits
+            rng.choices([attack, forge_changes.attack, forge_conversation.attack], [40, 35, 25])[0]()
             next_attack = time.monotonic() + rng.expovariate(1 / ATTACK_EVERY)
         op()
         if time.monotonic() > next_check:
@@ -79,6 +80,9 @@ finally:
     say(f"END seed {SEED} counts={dict(counts)} faults={dict(fault_kinds)} defects={len(defects)}")
     say(f"attacks: {dict(attack_kinds)}")
     for e in forged:
+        if e.get("genuine"):  # a race's change that took its place: counted as such
+            reasons[f"took its place (genuine) {e['how']} {e['kind']}"] += 1
+            continue
         if "listed" in e:
             reasons[f"listed {e['how']} {e['kind']}: {re.sub(r'[0-9]+', '#', e['listed'])[:80]}"] += 1
         elif e["hash"] and not (e["how"] == "publish" and e.get("outcome") != "done"):
@@ -87,9 +91,14 @@ finally:
             reasons[f"taken out of the file {e['how']} {e['kind']}"] += 1
         if e.get("elsewhere"):
             reasons[f"kept elsewhere {e['how']} {e['kind']}: {sorted(e['elsewhere'].items())}"] += 1
+        if e["how"] == "order":  # a proposal: its answer is all there is
+            reasons[f"order {e['kind']}: {re.sub(r'[0-9]+', '#', str(e.get('outcome')))[:80]}"] += 1
         if e["how"] == "publish" and e.get("outcome") != "done":
             reasons[f"publish not done: {e.get('outcome')}"] += 1
     for d in defects:
         say("  " + d[:600])
-    for k, v in reasons.most_common(60):
-        say(f"  {v}: {k}")
+    about_forgeries = ("listed ", "NOT listed ", "taken out ", "kept elsewhere ", "publish not ",
+                       "order ", "took its place ")
+    for k, v in sorted(reasons.items(), key=lambda kv: (not kv[0].startswith(about_forgeries), -kv[1])):
+        if k.startswith(about_forgeries) or v >= 3:  # every forgery's fate; the common refusals
+            say(f"  {v}: {k}")

@@ -1,6 +1,7 @@
 """The soak's three hosts and its users: hub A and leaves B, C, their relays, the groups g1
 (founded on A), g2 (B), g3 (C), the honest users and the attackers (writer, reader, removed,
-outsider per host; a writer for published records per leaf), all set up before the run."""
+removed admin, outsider per host; a writer for published records per leaf), all set up before
+the run."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ attackers: dict[str, tuple[Any, rh.Host]] = {}  # name -> (user, host)
 groups: dict[str, str] = {}  # g1, g2, g3 -> group id
 founders = {"g1": "a1", "g2": "b1", "g3": "c1"}
 ids: dict[str, str] = {}  # user name -> user id
-removed_at: dict[str, int] = {}  # group id -> a membership state in which the z users were members
+# group id -> a membership state in which the z users were members and the d users admins
+removed_at: dict[str, int] = {}
 attacker_ids: set[str] = set()
 
 
@@ -61,7 +63,7 @@ def set_up(root: Path) -> None:
             n = f"{h.name.lower()}{i}"
             users[n] = (h.user(n), h)
     for h in hosts:
-        for role in ("w", "r", "z", "o") + (("p",) if h is not A else ()):
+        for role in ("w", "r", "z", "d", "o") + (("p",) if h is not A else ()):
             n = f"{role}{h.name.lower()}"
             attackers[n] = (h.user(n), h)
     for h in hosts:
@@ -86,9 +88,11 @@ def set_up(root: Path) -> None:
         for n in attackers:
             if n.startswith("r"):
                 owner.ok("role", gid, uid(n), "reader")
+            if n.startswith("d"):  # an admin until removed: his old state still says admin
+                owner.ok("role", gid, uid(n), "admin")
         removed_at[gid] = Forger.membership_head(fh.hub / f"{gid}.db")[0]
         for n in attackers:
-            if n.startswith("z"):
+            if n.startswith(("z", "d")):
                 owner.ok("remove", gid, uid(n))
     attacker_ids.update(uid(n) for n in attackers)
     say("set up: " + json.dumps(groups))

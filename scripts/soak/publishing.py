@@ -1,9 +1,11 @@
-"""A forged record published on a leaf's inbound subject (`peers.in.<leaf>.<group>`) from a
+"""A forged record published on a leaf's inbound subject (`peers.in.<leaf>.<group>`), or a
+forged membership change proposed to the hub's sequencer (`peers.order.<leaf>.<group>`), from a
 nats-py client on the leaf's own server, connected as the leaf's relay is."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from peers_tui.relay.envelope import Envelope, in_subject
@@ -62,10 +64,35 @@ def published(h: rh.Host, gid: str, record: Any, through: Any) -> str:
         async def raw(nc: Any, js: Any) -> None:
             await js.publish(in_subject(h.name, gid), record, headers=headers, timeout=2.0)
         return through(h, raw)
-    table, text, sig = record
-    envelope = Envelope(gid, table, text, sig, None, h.name)
+    table, text, sig, *cosig = record  # a join carries its invite key's countersignature
+    envelope = Envelope(gid, table, text, sig, cosig[0] if cosig else None, h.name)
 
     async def action(nc: Any, js: Any) -> None:
         await js.publish(in_subject(h.name, gid), envelope.payload(), headers=envelope.headers(),
                          timeout=2.0)
     return through(h, action)
+
+
+def propose(h: rh.Host, gid: str, record: tuple[str, str, bytes, bytes | None]) -> str:
+    """A membership change proposed as the leaf's relay proposes one: the hub's answer ("ok"
+    or "refused: <reason>"), or why none came. A refused proposal is stored nowhere
+    (relay/order_service.py): the answer is all there is to check."""
+    import nats
+
+    _, text, sig, cosig = record
+    envelope = Envelope(gid, "member", text, sig, cosig, h.name)
+    answers: list[dict[str, Any]] = []
+
+    async def ask(nc: Any, js: Any) -> None:
+        reply = await nc.request(f"peers.order.{h.name}.{gid}", envelope.payload(), timeout=10,
+                                 headers=envelope.headers())
+        answers.append(json.loads(reply.data))
+
+    try:
+        outcome = through(h, ask)
+    except (nats.errors.Error, asyncio.TimeoutError, OSError) as exc:
+        return exc.__class__.__name__
+    if outcome != "done" or not answers:
+        return outcome
+    answer = answers[0]
+    return "ok" if answer.get("ok") else f"refused: {str(answer.get('reason'))[:200]}"
