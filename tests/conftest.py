@@ -319,7 +319,12 @@ def unix_site():
         pytest.skip(reason)
     system.ensure_unix_users()
     # In /tmp itself: a TMPDIR inside a private directory would be out of the users' reach.
-    base = Path(tempfile.mkdtemp(prefix="peers-unix-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    # Or in the tmpfs the run's own temporary files are in (temporary_files_in_memory), which
+    # is world-traversable as /tmp is (1777): these tests' hubs, relays' stores and the users'
+    # homes waited on /tmp's disk, as every test's did before the tenth pass
+    # (docs/performance.md, "Test suite time, eleventh pass").
+    shared = MEMORY_TMP if os.environ.get("PYTEST_DEBUG_TEMPROOT") == str(MEMORY_TMP) else Path("/tmp")
+    base = Path(tempfile.mkdtemp(prefix="peers-unix-", dir=shared if shared.is_dir() else None))
     base.chmod(0o711)
     system.copy_site(base / "site")
     yield base

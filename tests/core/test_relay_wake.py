@@ -15,10 +15,23 @@ from peers_tui.core.identity import load_or_create_keypair
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.local import LocalScanner
+from peers_tui.relay import wake
 from peers_tui.relay.wake import Waker
 from tests.core.test_relay_scanner import (
     _apply_as_relay, _host_without_bobs_last, _publish_everything,
 )
+
+
+# How long the set-up's wait for the waker's first wake-up may run (the waker's sweep, 5 s,
+# set this before): no write comes then (the set-up's were made before the waker's watch, and
+# a scan writes nothing), so the wait ran the whole sweep, 6 x 5 s of a CPU worker's wall
+# (docs/performance.md, "Test suite time, eleventh pass"). Its inotify events cannot come
+# late: the kernel queues them at each write, and `settle` has the loop read them. What the
+# time does do is age the set-up's writes past every age the scanner tells recent writes
+# by (stat_token.SETTLE_NS 0.1 s, file_tokens.LOCKLESS_NS 1 s, the listing's 1 s), so the
+# tests start from the same state as before; only the kept stores' trim (10 s) lies beyond,
+# and 5 s did not reach it either.
+PAST_EVERY_AGE = 1.2
 
 
 async def settle() -> None:
@@ -41,7 +54,11 @@ async def relay_host(tmp_path: Path, alice, bob
         assert waker.inotify is not None  # Linux: the tests are about its events
         _publish_everything(scanner)
         await settle()
-        await waker.wait(scanner.busy)
+        sweep, wake.SWEEP = wake.SWEEP, PAST_EVERY_AGE
+        try:
+            await waker.wait(scanner.busy)
+        finally:
+            wake.SWEEP = sweep
         waker.all_seen()  # the look of that wake-up taken, as the runner's publisher does
         yield group_id, remote, withheld, ledger, scanner, waker
     finally:
