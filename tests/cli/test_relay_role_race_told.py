@@ -16,6 +16,7 @@ it does for the moment a change takes to come.
 from __future__ import annotations
 
 import signal
+from contextlib import contextmanager
 
 import pytest
 
@@ -31,9 +32,10 @@ def role_of(user, handle: str) -> str | None:
                  if m["handle"] == handle), None)
 
 
-@pytest.fixture
-def team(tmp_path):
-    """alice and bob owners, bob on the leaf B; carol an admin on the hub A."""
+@contextmanager
+def roles_on_two_hosts(tmp_path):
+    """alice and bob owners, bob on the leaf B; carol an admin on the hub A. Yields (hosts,
+    group id, alice, bob). Also the app's test's set-up."""
     hosts = federation(tmp_path)
     hub, leaf = hosts
     try:
@@ -50,6 +52,12 @@ def team(tmp_path):
         yield hosts, group_id, alice, bob
     finally:
         stop_all(hosts)
+
+
+@pytest.fixture
+def team(tmp_path):
+    with roles_on_two_hosts(tmp_path) as made:
+        yield made
 
 
 def test_a_role_change_judged_already_on_a_lagging_leaf_is_judged_at_the_hubs_head(team):

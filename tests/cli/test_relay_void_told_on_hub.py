@@ -15,6 +15,7 @@ the hub's sequencer through it) while erin posts on A, so B's file, and bob's cu
 from __future__ import annotations
 
 import signal
+from contextlib import contextmanager
 
 import pytest
 
@@ -32,7 +33,11 @@ def said(user, words: str) -> str | None:
     return out if words in out else None
 
 
-def test_a_hub_users_posts_a_leafs_removal_voided_are_told_to_them(tmp_path):
+@contextmanager
+def erin_voided_on_hub(tmp_path):
+    """erin on the hub A posts 3 while B's relay is stopped; bob (an admin on B) removes her
+    by a change whose cut had not seen them. Yields (hosts, alice, erin, refusals) once the
+    posts are void on A; `refusals` counted from before them. Also the app's test's set-up."""
     hosts = federation(tmp_path)
     hub, leaf = hosts
     try:
@@ -55,11 +60,19 @@ def test_a_hub_users_posts_a_leafs_removal_voided_are_told_to_them(tmp_path):
             for body in POSTS:
                 erin.ok("send", "team", body)
             wait_for(lambda: hub.status()["unsent"] == 0, what="erin's posts out of A")
-            bob.ok("remove", "team", "erin")  # signed against B's file: its cut before them
+            # signed against B's file: its cut before them
+            wait_for(lambda: bob.run("remove", "team", "erin").code == 0, what="the removal")
         finally:
             leaf.process.send_signal(signal.SIGCONT)
-
         wait_for(lambda: not set(POSTS) & set(bodies(alice)), what="erin's posts void on A")
+        yield hosts, alice, erin, refusals
+    finally:
+        stop_all(hosts)
+
+
+def test_a_hub_users_posts_a_leafs_removal_voided_are_told_to_them(tmp_path):
+    with erin_voided_on_hub(tmp_path) as (hosts, alice, erin, refusals):
+        hub = hosts[0]
         told = wait_for(lambda: said(erin, "3 void: cut off before they were seen"),
                         timeout=10, what="erin told of her 3 void posts")
         assert "removed" in told, told
@@ -71,5 +84,3 @@ def test_a_hub_users_posts_a_leafs_removal_voided_are_told_to_them(tmp_path):
         status = hub.status()
         assert refusals.of(hub) == {"A": 3}, status
         assert not status.get("refused_at_hub"), status
-    finally:
-        stop_all(hosts)

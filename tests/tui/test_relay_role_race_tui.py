@@ -12,8 +12,8 @@ import pytest
 
 from peers_tui.core import membership_order
 from peers_tui.widgets import Composer
-from tests.cli.test_relay_role_race_told import role_of
-from tests.relay_helpers import federation, paused_between_writes, start_linked, stop_all
+from tests.cli.test_relay_role_race_told import role_of, roles_on_two_hosts
+from tests.relay_helpers import paused_between_writes
 from tests.relay_helpers import wait_for as wait_until
 from tests.tui_helpers import make_app, type_text, wait_for
 
@@ -34,22 +34,8 @@ def hub_order():
 
 @pytest.fixture
 def team(tmp_path, hub_order):
-    hosts = federation(tmp_path)
-    hub, leaf = hosts
-    try:
-        alice, carol, bob = hub.user("alice"), hub.user("carol"), leaf.user("bob")
-        group_id = alice.ok("create", "team").out.strip()
-        carol.ok("join", alice.ok("invite", "team").out.strip())
-        code = alice.ok("invite", "team").out.strip()
-        start_linked(hosts)
-        wait_until(lambda: bob.run("join", code).code == 0, what="bob's join")
-        alice.ok("role", "team", "bob", "owner")
-        alice.ok("role", "team", "carol", "admin")
-        wait_until(lambda: role_of(bob, "carol") == "admin" and role_of(bob, "bob") == "owner",
-                   what="the roles on B")
-        yield hosts, group_id, alice, bob
-    finally:
-        stop_all(hosts)
+    with roles_on_two_hosts(tmp_path) as made:  # the CLI test's set-up
+        yield made
 
 
 def said(app) -> list[str]:
