@@ -128,13 +128,16 @@ def transit_through_desk(hub: Path, group_id: str, key: str, timeout: float
                          ) -> dict[str, Any] | None:
     """The hub's word whether the invite of `key` (of `group_id`, held here) is on its way,
     asked by this host's relay for a user who cannot read its state (desk_joins.py): a dict
-    ("held", "moving" or neither); None when it cannot be asked (no relay answers, the link
-    down, a hub relay of before) or the relay refused that invite itself (it never comes).
+    ("held", "moving" or neither; {"slow": True}: the hub's relay did not answer in time, asked
+    again); None when it cannot be asked (no relay answers, the link down, a hub relay of
+    before) or the relay refused that invite itself (it never comes).
     The code's secret stays with the joiner: only its public key is sent."""
     try:
         reply = request(hub, {"op": "transit", "group": group_id, "key": key}, timeout)
     except RelayError:
         return None
+    if reply.get("slow") is True:  # the hub's relay did not answer the desk in time
+        return {"slow": True}
     said = reply.get("answer")
     return said if isinstance(said, dict) else None
 

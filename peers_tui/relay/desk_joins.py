@@ -10,7 +10,8 @@ the file after a failed join, and ask the hub whether the code's invite is on it
                                       is on its way (invite_transit.py), asked over the relay's
                                       own link as its own user's join asks it; {"void_here":
                                       reason} when this relay refused that invite (it never
-                                      comes: the wait ends), as its own user reads its ledger
+                                      comes: the wait ends), as its own user reads its ledger;
+                                      {"slow": true} when the hub did not answer in time
 
 Each request was read and bounded by the desk; what it carries is checked here before
 anything goes on (a group id of a file on this host, an invite key of the code's shape).
@@ -138,6 +139,8 @@ class DeskJoins:
             said = json.loads(msg.data)
         except nats.errors.NoRespondersError:
             return {"unreachable": "no hub relay answers this question (one of before?)"}
+        except (nats.errors.TimeoutError, asyncio.TimeoutError):
+            return {"slow": True}  # the hub's relay busy: the joiner asks again (invite_wait.py)
         except (nats.errors.Error, asyncio.TimeoutError, ValueError) as exc:
             return {"unreachable": f"{exc.__class__.__name__}"[:200]}
         return {"answer": said if isinstance(said, dict) else {}}
