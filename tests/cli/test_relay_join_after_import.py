@@ -16,7 +16,7 @@ import signal
 import sqlite3
 import threading
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 
 import pytest
 
@@ -38,9 +38,7 @@ def test_a_join_right_after_a_big_import_succeeds_at_the_first_try(tmp_path):
         alice.ok("create", "big")
         start_linked(hosts)
         wait_for(lambda: hub.status().get("unsent") == 0, timeout=60, what="the genesis out")
-        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
-                                    "created_at": 1_700_000_000 + i}) + "\n"
-                        for i in range(IMPORTED))
+        lines = imported_lines()
         alice.ok("import", "big", "-", stdin=lines)
         code = alice.ok("invite", "big").out.strip()
         began = time.monotonic()
@@ -103,9 +101,7 @@ def test_a_join_on_a_host_that_holds_the_group_waits_for_an_invite_in_transit(tm
     hosts = federation(tmp_path, ("A", "B"))
     try:
         alice, bob, group_id = carol_a_member_on_b(hosts)
-        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
-                                    "created_at": 1_700_000_000 + i}) + "\n"
-                        for i in range(IMPORTED))
+        lines = imported_lines()
         alice.ok("import", "big", "-", stdin=lines)
         code = alice.ok("invite", "big").out.strip()
         began = time.monotonic()
@@ -147,22 +143,11 @@ def test_an_invite_behind_an_import_on_another_leaf_is_waited_for_once_it_is_sen
     invite reaches the hub in C's inbound stream behind the 5,000, and B's join waits while
     the hub says C is sending records of the group (invite_transit._moving). Joined once C's
     relay has begun to send them: before that only C knows (docs/relay.md says so)."""
-    hosts = federation(tmp_path, ("A", "B", "C"))
-    hub, leaf, third = hosts
-    try:
-        alice, carol, erin = hub.user("alice"), leaf.user("carol"), third.user("erin")
-        bob = leaf.user("bob")
-        alice.ok("create", "big")
-        first = alice.ok("invite", "big", "--uses", "2", "--role", "admin").out.strip()
-        start_linked(hosts)
-        for user in (carol, erin):
-            wait_for(lambda user=user: user.run("join", first).code == 0, timeout=60,
-                     what=f"{user.name}'s join")
+    with big_on_three_hosts(tmp_path) as (hosts, _, erin, bob):
+        hub = hosts[0]
         wait_for(lambda: len(erin.ok("members", "big", "--json").json()) == 3, timeout=30,
                  what="carol's join on C")
-        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
-                                    "created_at": 1_700_000_000 + i}) + "\n"
-                        for i in range(IMPORTED))
+        lines = imported_lines()
         # What the hub's intake took (`received`), not the bytes it passed on for C
         # (`stored`): those grew with C's part in the joins, sent as membership changes, and
         # the join was asked before C's relay had sent one record of the import (the hub
@@ -176,8 +161,6 @@ def test_an_invite_behind_an_import_on_another_leaf_is_waited_for_once_it_is_sen
         joined = bob.spawn("join", code, timeout=120)
         print(f"join took {time.monotonic() - began:.1f} s")
         assert joined.code == 0, joined.err
-    finally:
-        stop_all(hosts)
 
 
 def test_a_leaf_relay_paused_between_batches_is_still_sending_its_group(tmp_path):
@@ -186,20 +169,9 @@ def test_a_leaf_relay_paused_between_batches_is_still_sending_its_group(tmp_path
     so that stream holds nothing of the group. The hub still says "moving" for RECENT seconds
     after it last took one (inbound.TakenFrom); it said nothing, and the join was
     refused at once, while the rest of the import and the invite were on their way."""
-    hosts = federation(tmp_path, ("A", "B", "C"))
-    hub, leaf, third = hosts
-    try:
-        alice, carol, erin = hub.user("alice"), leaf.user("carol"), third.user("erin")
-        bob = leaf.user("bob")
-        group_id = alice.ok("create", "big").out.strip()
-        first = alice.ok("invite", "big", "--uses", "2", "--role", "admin").out.strip()
-        start_linked(hosts)
-        for user in (carol, erin):
-            wait_for(lambda user=user: user.run("join", first).code == 0, timeout=60,
-                     what=f"{user.name}'s join")
-        lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
-                                    "created_at": 1_700_000_000 + i}) + "\n"
-                        for i in range(IMPORTED))
+    with big_on_three_hosts(tmp_path) as (hosts, group_id, erin, bob):
+        hub, _, third = hosts
+        lines = imported_lines()
         erin.ok("import", "big", "-", stdin=lines)
         code = erin.ok("invite", "big").out.strip()
         # C's relay held as soon as the hub's file has some of the import (its status, written
@@ -221,8 +193,6 @@ def test_a_leaf_relay_paused_between_batches_is_still_sending_its_group(tmp_path
         print(f"join took {time.monotonic() - began:.1f} s")
         assert joined.code == 0, joined.err
         assert messages_in(hub.hub / f"{group_id}.db") == IMPORTED
-    finally:
-        stop_all(hosts)
 
 
 def messages_in(path) -> int:
@@ -232,3 +202,29 @@ def messages_in(path) -> int:
             return int(db.execute("SELECT count(*) FROM message").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def imported_lines(count: int = IMPORTED) -> str:
+    """`count` old messages as `peers import` reads them (JSON lines)."""
+    return "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
+                               "created_at": 1_700_000_000 + i}) + "\n" for i in range(count))
+
+
+@contextmanager
+def big_on_three_hosts(tmp_path):
+    """Hub A, leaves B and C; alice's group 'big' with carol (on B) and erin (on C) admins in
+    it, joined on their hosts; bob on B not a member. Yields (hosts, group id, erin, bob)."""
+    hosts = federation(tmp_path, ("A", "B", "C"))
+    hub, leaf, third = hosts
+    try:
+        alice, carol, erin = hub.user("alice"), leaf.user("carol"), third.user("erin")
+        bob = leaf.user("bob")
+        group_id = alice.ok("create", "big").out.strip()
+        first = alice.ok("invite", "big", "--uses", "2", "--role", "admin").out.strip()
+        start_linked(hosts)
+        for user in (carol, erin):
+            wait_for(lambda user=user: user.run("join", first).code == 0, timeout=60,
+                     what=f"{user.name}'s join")
+        yield hosts, group_id, erin, bob
+    finally:
+        stop_all(hosts)

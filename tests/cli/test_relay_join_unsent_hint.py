@@ -17,7 +17,6 @@ second, then runs on, and the join waits for the invite. Real relays on loopback
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -27,7 +26,8 @@ import pytest
 
 from peers_tui.relay.invite_wait import MOVING, wait_for_invite
 from tests.cli.test_relay_join_invite_at_hub import quiet_at_the_hub
-from tests.relay_helpers import federation, paused_between_writes, start_linked, stop_all, wait_for
+from tests.cli.test_relay_join_after_import import big_on_three_hosts, imported_lines
+from tests.relay_helpers import paused_between_writes, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -39,17 +39,8 @@ SLICES = 100  # at most: 3 s of running, ten times the scan of 2,000 rows here
 def test_a_join_waits_while_the_codes_leaf_has_not_begun_to_send(tmp_path, monkeypatch):
     monkeypatch.setenv("PEERS_JOIN_INVITE_WAIT", "30")  # the import through two relays, loaded
     monkeypatch.setenv("PEERS_RELAY_TRACE", "1")  # C's relay says when it scanned, published
-    hosts = federation(tmp_path, ("A", "B", "C"))
-    hub, leaf, third = hosts
-    try:
-        alice, carol, erin = hub.user("alice"), leaf.user("carol"), third.user("erin")
-        bob = leaf.user("bob")
-        group_id = alice.ok("create", "big").out.strip()
-        first = alice.ok("invite", "big", "--uses", "2", "--role", "admin").out.strip()
-        start_linked(hosts)
-        for user in (carol, erin):
-            wait_for(lambda user=user: user.run("join", first).code == 0, timeout=60,
-                     what=f"{user.name}'s join")
+    with big_on_three_hosts(tmp_path) as (hosts, group_id, erin, bob):
+        hub, leaf, third = hosts
         wait_for(lambda: len(erin.ok("members", "big", "--json").json()) == 3, timeout=30,
                  what="carol's join on C")
         quiet_at_the_hub(hub)  # nothing taken from C lately: "moving" is C's word alone
@@ -58,10 +49,7 @@ def test_a_join_waits_while_the_codes_leaf_has_not_begun_to_send(tmp_path, monke
         relay = third.process.pid
         resumed = threading.Timer(1.0, os.kill, (relay, signal.SIGCONT))
         try:
-            lines = "".join(json.dumps({"id": f"m{i}", "author": "old", "body": f"old {i}",
-                                        "created_at": 1_700_000_000 + i}) + "\n"
-                            for i in range(IMPORTED))
-            erin.ok("import", "big", "-", stdin=lines)
+            erin.ok("import", "big", "-", stdin=imported_lines(IMPORTED))
             code = erin.ok("invite", "big").out.strip()
             said, ran = None, 0
             while said != MOVING and ran < SLICES:
@@ -85,5 +73,3 @@ def test_a_join_waits_while_the_codes_leaf_has_not_begun_to_send(tmp_path, monke
         print(f"join took {took:.1f} s: {joined.err.strip()}")
         assert joined.code == 0, joined.err
         assert "big" in bob.ok("groups").out
-    finally:
-        stop_all(hosts)
