@@ -116,9 +116,11 @@ class ChangeNotifier:
                                   if read_now or stat[1] is not None else None)
         self._by_file.setdefault((directory, path.name), set()).add(group_id)
         if self._inotify is not None and directory not in self._watched_dirs:
-            # MODIFY only: every connection closes the -wal it opened for writing (CLOSE_WRITE)
-            # even when it wrote nothing, and reacting to that would loop.
-            mask = flags.MODIFY | flags.MOVED_TO
+            # MODIFY, not CLOSE_WRITE: every connection closes the -wal it opened for writing
+            # even when it wrote nothing, and reacting to that would loop. The DB file itself
+            # deleted or moved away is told too (_read_events): no write follows that, and a
+            # quiet group is not swept (core.sweep_plan), so the app never said it was gone.
+            mask = flags.MODIFY | flags.MOVED_TO | flags.DELETE | flags.MOVED_FROM
             self._watched_dirs[directory] = self._inotify.add_watch(directory, mask)
 
     def watch_folder(self, key: str, path: Path) -> None:
@@ -281,7 +283,9 @@ class ChangeNotifier:
                 changed.add(key)
                 self._plan.unsettle(key, now)
         # A commit writes several frames: looked at once, at the first re-check (not now).
+        gone = flags.DELETE | flags.MOVED_FROM  # of the DB only: a reader's -wal goes at close
         touched = {group for event in events
+                   if not (event.mask & gone and event.name.endswith(SUFFIXES + ("-shm",)))
                    for group in self._groups_of(directories.get(event.wd, ""), event.name)}
         for gid in touched:
             self._last_event[gid] = now

@@ -272,7 +272,7 @@ class LogLines(LogScrolling):
             lines = self.line_layout.lines
             if self.window.tailing:
                 self._pin_to_bottom()
-            self.call_after_refresh(self._maybe_load)  # set quietly: no watcher will ask
+            self._look_after_refresh()  # set quietly: no watcher will ask
         index = int(self.scroll_y) + y
         if width != self.line_layout.width and lines:
             if not self._relayout_due:  # once, however many lines are drawn before it runs

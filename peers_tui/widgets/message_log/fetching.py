@@ -127,7 +127,7 @@ class LogFetching(LogSelecting):
             self._relayout(keep_anchor=True)
             if self._owed:
                 self._move_to(self.scroll_y)
-            self.call_after_refresh(self._maybe_load)
+            self._look_after_refresh()
             self._selection_after_window(mode)
             return
         self._owed = 0

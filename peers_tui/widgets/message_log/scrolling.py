@@ -27,6 +27,7 @@ class LogScrolling(ScrollView):
         self.window = LogWindow(on_unseen=self._unseen_changed)
         self._owed = 0.0  # lines a page key moved beyond the loaded window, still to move
         self._user_moves = 0
+        self._look_due = False  # a look for the next window asked for, not yet taken (`busy`)
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
@@ -67,7 +68,19 @@ class LogScrolling(ScrollView):
         if new_value >= self.max_scroll_y and self.window.reached_bottom():
             self.call_later(self._report_read)  # back at the bottom: caught up
         # After the frame: a fetch started now would compete with painting what is in view.
-        self.call_after_refresh(self._maybe_load)
+        self._look_after_refresh()
+
+    def _look_after_refresh(self) -> None:
+        """Look for the next window to fetch after the next frame. Until it has looked, the
+        log is not settled (MessageLog.busy): the newest screen read on opening or at Ctrl+End
+        was shown, not busy, in the frame before its scrollback was asked for, and a test that
+        waited for the newest message read the log then (26 messages, not 50)."""
+        self._look_due = True
+        self.call_after_refresh(self._look_now)
+
+    def _look_now(self) -> None:
+        self._look_due = False  # (a flag, not a count: any look that runs looks from here)
+        self._maybe_load()
 
     def stop_following(self) -> None:
         """The user looks back: new messages wait below instead of scrolling the view."""

@@ -93,9 +93,10 @@ class MessageLog(LogFetching, can_focus=True):
     @property
     def busy(self) -> bool:
         """Whether the log is still settling: the group's first window not read yet, a fetch
-        under way, or the view, while it follows, not yet scrolled to the newest line. Tests
-        (and anything else that must wait for the log) wait until this is False."""
-        return (not self.window.loaded or self.window.loading
+        under way or still to be looked for (after the frame), or the view, while it follows,
+        not yet scrolled to the newest line. Tests (and anything else that must wait for the
+        log) wait until this is False."""
+        return (not self.window.loaded or self.window.loading or self._look_due
                 or (self.following and self.scroll_y != self.max_scroll_y))
 
     def show(self, source: HistorySource, read_marker: str | None, me: str = "",
