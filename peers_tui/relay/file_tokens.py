@@ -7,8 +7,9 @@ scan; `PRAGMA data_version` on the kept connection says whether another connecti
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
@@ -54,6 +55,37 @@ def quiet_token(store: GroupStore, path: Path, version: int | None = None,
             connection.execute("ROLLBACK")
     except (sqlite3.Error, ValueError, TypeError):
         return None
+
+
+@contextlib.contextmanager
+def write_locked(store: GroupStore) -> Iterator[bool]:
+    """The file's write lock taken on the store's connection for the block (never waited
+    for): True when held, False when another writer holds it (or the connection is in a
+    transaction of its own). A commit of another connection can then neither begin nor end
+    before the block's end; if the block closes the connection (local._evicted), the close
+    rolls the empty transaction back first, and its checkpoint, if it is the last
+    connection, holds only the commits the block saw (any other connection open keeps the
+    WAL, as it is, beside the file)."""
+    connection: sqlite3.Connection | None = None
+    try:
+        candidate = store.db.connection()
+        if not candidate.in_transaction:
+            wait = candidate.execute("PRAGMA busy_timeout").fetchone()[0]
+            candidate.execute("PRAGMA busy_timeout = 0")
+            try:
+                candidate.execute("BEGIN IMMEDIATE")
+                connection = candidate
+            finally:
+                candidate.execute(f"PRAGMA busy_timeout = {int(wait)}")
+    except (sqlite3.Error, ValueError, TypeError):
+        pass
+    try:
+        yield connection is not None
+    finally:
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):  # closed in the block: rolled back then
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
 
 
 def data_version(store: GroupStore) -> int | None:

@@ -32,7 +32,7 @@ import peewee
 from peers_tui.core.database.side_files import read_only
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay.file_tokens import Token, settled
+from peers_tui.relay.file_tokens import Token, data_version, settled, token, write_locked
 
 DEFAULT_CAP = 24
 TRIM_EVERY = 10.0
@@ -172,6 +172,26 @@ def unchanged(remembered: Token | None, closed_at: Token | None, token: Token) -
     if remembered == token:
         return settled(token)
     return same_file(remembered, token) and settled(remembered)
+
+
+def closed_clean(scanner: Any, group_id: str, close: Callable[[], object]) -> None:
+    """A store of `scanner` (local.LocalScanner) closed to make room. data_version is per
+    connection, so a file with nothing unhandled keeps its token instead: the one after the
+    close (its last one checkpoints), if no write can hide in it (settled, or an empty WAL).
+    Else the file is scanned again when opened. The check is made under the file's write
+    lock, held until the close (`write_locked`): a commit of another process between the
+    two went into the main file with the close's checkpoint, never scanned (docs/relay.md,
+    "Two relay flakes traced (h-flake2)")."""
+    store = scanner.stores[group_id]
+    path, version = store.path, scanner.versions.pop(group_id, None)
+    with write_locked(store) as locked:
+        before = token(path)
+        clean = (locked and same_file(scanner.tokens.get(group_id), before)
+                 and version is not None and data_version(store) == version)
+        close()  # rolls the empty transaction back, then checkpoints if it is the last
+    after = token(path)
+    if clean and after is not None and (settled(after) or after[3] == 0):
+        scanner.tokens[group_id] = scanner.closed_at[group_id] = after
 
 
 COUNT = ("SELECT (SELECT COUNT(*) FROM message WHERE rowid > ?)"

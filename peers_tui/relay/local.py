@@ -24,7 +24,8 @@ from peers_tui.relay import deleted_tops, position_pins, quick_look, replaced_fi
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.kept_stores import KeptStores, count_after, same_file, unchanged
+from peers_tui.relay.kept_stores import (
+    KeptStores, closed_clean, count_after, same_file, unchanged)
 from peers_tui.relay.ledger import Ledger
 from peers_tui.relay.file_tokens import (  # noqa: F401 (their old names)
     LOCKLESS_NS, SETTLE_NS, Token, data_version as _data_version, quiet_token as _quiet_token,
@@ -73,22 +74,16 @@ class LocalScanner:
         store = self.stores.get(group_id)
         if store is None:
             store = self.stores.store(group_id, path)
+            # The version before the token: a commit between the two then moves the one
+            # (scanned) or the other (not taken up), never neither.
+            version = _data_version(store)
             if same_file(self.closed_at.pop(group_id, None), _token(path)):
-                self.versions[group_id] = _data_version(store)
+                self.versions[group_id] = version
         return store
 
     def _evicted(self, group_id: str, close: Callable[[], object]) -> None:
-        """Closed to make room. data_version is per connection, so a file with nothing unhandled
-        keeps its token instead: the one after the close (its last one checkpoints), if no write
-        can hide in it (settled, or an empty WAL). Else the file is scanned again when opened."""
-        store, path = self.stores[group_id], self.stores[group_id].path
-        before, version = _token(path), self.versions.pop(group_id, None)
-        clean = (same_file(self.tokens.get(group_id), before) and version is not None
-                 and _data_version(store) == version)
-        close()
-        after = _token(path)
-        if clean and after is not None and (_settled(after) or after[3] == 0):
-            self.tokens[group_id] = self.closed_at[group_id] = after
+        """Closed to make room: the token a clean close leaves kept (kept_stores.closed_clean)."""
+        closed_clean(self, group_id, close)
 
     def close(self) -> None:
         for group_id in list(self.stores):

@@ -26,6 +26,13 @@ def as_evidence(envelope: Envelope) -> Envelope:
     return replace(envelope, table="evidence")
 
 
+# The shared id's time, ahead of every signing of a record with it (one whose id's time is
+# before its signing time is refused as backdated, not kept as a copy): the leaf case signs
+# bob's last copy after two hosts' worth of applies, 0.36-0.92 s after the id was made at
+# 1/5-1/7 of a core (h-flake2), and 1 s ahead was crossed at load ~12 (the refusal read
+# "backdated: its id places it before the time it was signed"). As the CLI test's.
+AHEAD_MS = 60_000
+
 HELD = "another record holds this message id (set aside: holds its place in its author's chain)"
 
 
@@ -74,7 +81,7 @@ def a_host(tmp_path: Path, alice, group_id: str, name: str) -> Path:
 def test_the_hub_keeps_the_first_record_of_an_id_and_carries_the_other_as_evidence(
         tmp_path, alice, bob, team, batches):
     db = alice.hub / f"{team}.db"
-    shared = ulid_text(new_ulid(now_ms() + 1000))
+    shared = ulid_text(new_ulid(now_ms() + AHEAD_MS))
     [alices] = signed_elsewhere(tmp_path, db, team, alice.home, "alice", shared)
     [bobs] = signed_elsewhere(tmp_path, db, team, bob.home, "bob", shared)
     pair = [alices, bobs]
@@ -97,7 +104,7 @@ def test_a_leaf_sets_its_own_record_of_an_id_aside_for_the_federations_and_a_hub
     federation stream; applied by a hub (not of that stream) the row stays and alice's record
     is evidence."""
     db = alice.hub / f"{team}.db"
-    shared = ulid_text(new_ulid(now_ms() + 1000))
+    shared = ulid_text(new_ulid(now_ms() + AHEAD_MS))
     [alices] = signed_elsewhere(tmp_path, db, team, alice.home, "alice", shared)
     for hub_order in (True, False):
         host = a_host(tmp_path, alice, team, f"leaf-{hub_order}")
@@ -120,7 +127,7 @@ def test_a_leaf_whose_record_the_hub_holds_keeps_the_other_as_evidence(tmp_path,
     """bob's row on the leaf reached the hub first: the hub carries alice's record of the id
     as evidence, and the leaf keeps it so, its own row holding the id."""
     db = alice.hub / f"{team}.db"
-    shared = ulid_text(new_ulid(now_ms() + 1000))
+    shared = ulid_text(new_ulid(now_ms() + AHEAD_MS))
     [alices] = signed_elsewhere(tmp_path, db, team, alice.home, "alice", shared)
     leaf = a_host(tmp_path, alice, team, "leaf")
     Forger(bob.home).message(leaf / f"{team}.db", team, "bob's, here", id=shared)
@@ -138,7 +145,7 @@ def test_the_changes_of_the_record_set_aside_go_with_it_on_the_hub_and_the_leaf(
     bob's as evidence (the edit is not refused: his chain goes on); the leaf where bob wrote
     them sets both aside when alice's arrives. Both files then say the same."""
     db = alice.hub / f"{team}.db"
-    shared = ulid_text(new_ulid(now_ms() + 1000))
+    shared = ulid_text(new_ulid(now_ms() + AHEAD_MS))
     [alices] = signed_elsewhere(tmp_path, db, team, alice.home, "alice", shared)
     bobs, edit = signed_elsewhere(tmp_path, db, team, bob.home, "bob", shared, edit=True)
     hub = a_host(tmp_path, alice, team, "hub")
@@ -170,7 +177,7 @@ def test_a_leaf_yields_when_the_hubs_record_goes_in_not_while_it_waits(tmp_path,
     his edit of it stay as they are; when it goes in, both are set aside (the edit void now
     it would change alice's message), as the hub keeps them."""
     db = alice.hub / f"{team}.db"
-    shared = ulid_text(new_ulid(now_ms() + 1000))
+    shared = ulid_text(new_ulid(now_ms() + AHEAD_MS))
     copy = tmp_path / "alice-two.db"
     shutil.copy(db, copy)
     keys = [Forger(alice.home).message(copy, team, "alice before"),
@@ -216,7 +223,7 @@ def test_one_authors_two_records_of_an_id_in_one_batch_the_earlier_place_holds_i
     """bob's record and, naming it, his next with the same id, the later first in one batch:
     the earlier place holds the id (the later waited for it for good), the later is evidence."""
     db = alice.hub / f"{team}.db"
-    shared = ulid_text(new_ulid(now_ms() + 1000))
+    shared = ulid_text(new_ulid(now_ms() + AHEAD_MS))
     [first] = signed_elsewhere(tmp_path, db, team, bob.home, "bob", shared)
     data = Forger(bob.home).sign(RecordKind.MSG, team, {
         "id": shared, "type": "text", "body": "bob's next", "aseq": 2,

@@ -105,3 +105,49 @@ def test_a_readers_empty_wal_beside_a_clean_close_does_not_open_the_store(tmp_pa
         found = _publish_everything(scanner)
         assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
             ["written while closed"]
+
+
+def test_a_commit_during_the_close_of_a_clean_store_is_published(tmp_path, alice, bob):
+    """A store closed to make room is found clean (every commit handled), then closed; the
+    close of the last connection checkpoints the WAL into the main file, and the token left
+    is trusted (`closed_at`). Another process's commit between the two (bob's `peers send`
+    while the relay was off the CPU) went into the main file with that checkpoint: never
+    scanned, and the relay's next apply moved the positions past it (h-flake2: bob's
+    message of g3 never left B in tests/cli/test_relay_kept_stores.py, its position 2 on B,
+    its row 1). The commit is made here where the eviction closes the store: it must wait
+    for the check's write lock, or be seen, and be published once."""
+    import threading
+
+    with two_groups_one_store(tmp_path, alice, bob) as (
+            group_id, other, remote, _, ledger, scanner):
+        path = remote / f"{group_id}.db"
+        assert _publish_everything(scanner)
+        scanner.store(group_id, path)  # kept, clean
+        keypair = load_or_create_keypair(alice.home)
+
+        def send() -> None:  # as `peers send`: its own connection, closed after the commit
+            writer = GroupStore(path, group_id)
+            try:
+                writer.post(keypair, "written during the close")
+            finally:
+                writer.close()
+
+        sender = threading.Thread(target=send)
+
+        def evicted(evicting: str, close: Any) -> None:
+            def close_after_a_commit() -> object:
+                if evicting == group_id:
+                    sender.start()
+                    sender.join(timeout=2.0)  # at once, unless the write lock is held
+                return close()
+            scanner._evicted(evicting, close_after_a_commit)
+
+        scanner.stores.evict = evicted
+        scanner.store(other, remote / f"{other}.db")  # closes group_id's
+        sender.join()
+        assert group_id not in scanner.stores
+        scanner.group_files(fresh=True)
+        found = _publish_everything(scanner)
+        assert [json.loads(e.text)["body"] for e in found if e.table == "msg"] == \
+            ["written during the close"]
+        assert _publish_everything(scanner) == []
