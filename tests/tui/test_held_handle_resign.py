@@ -13,22 +13,11 @@ import time
 
 import pytest
 
-from peers_tui.core import membership_order
 from tests.relay_helpers import Host, federation, stop_all
 from tests.relay_helpers import wait_for as wait_until
 from tests.tui_helpers import make_app, wait_for
 
 EVERYONE = {"alice", "robert", "caroline"}
-
-
-@pytest.fixture
-def hub_order():
-    from peers_tui.cli.relay import install_ordering
-
-    install_ordering()  # what `peers` does before it starts the app (cli.relay.in_hub_order)
-    yield
-    membership_order.install(None)
-    membership_order.install_held(None)
 
 
 def handles(user) -> set[str]:

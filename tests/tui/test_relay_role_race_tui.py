@@ -10,7 +10,6 @@ import signal
 
 import pytest
 
-from peers_tui.core import membership_order
 from peers_tui.widgets import Composer
 from tests.cli.test_relay_role_race_told import role_of, roles_on_two_hosts
 from tests.relay_helpers import paused_between_writes
@@ -18,18 +17,6 @@ from tests.relay_helpers import wait_for as wait_until
 from tests.tui_helpers import make_app, type_text, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def hub_order():
-    from peers_tui.cli.relay import install_ordering
-
-    install_ordering()  # what `peers` does before it starts the app (cli.relay.in_hub_order)
-    yield
-    membership_order.install(None)
-    membership_order.install_held(None)
-    membership_order.install_cut(None)
-    membership_order.install_head(None)
 
 
 @pytest.fixture
