@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -167,6 +167,22 @@ class OrderService:
         if msg.reply:
             await msg.respond(json.dumps(answer).encode())
 
+    async def _question(self, budget: Any, host: str, group_id: str,
+                        answer: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+        """A question a leaf asks of the hub's file (no change made): answered under the
+        relay's lock, its time spent from `budget`'s share for that host."""
+        busy = budget.refusal(host)
+        if busy is not None:
+            return {"ok": False, "reason": busy}
+        async with self.relay.lock:
+            with _store(self.relay, group_id) as store:
+                began = time.monotonic()
+                try:
+                    return (answer(store) if store is not None
+                            else {"ok": False, "reason": f"the hub does not have group {group_id}"})
+                finally:
+                    budget.spent(host, time.monotonic() - began)
+
     async def decide(self, msg: Any) -> dict[str, Any]:
         parts = msg.subject.split(".")
         if len(parts) != 4:
@@ -176,30 +192,13 @@ class OrderService:
             return {"ok": False, "reason": "not an order request"}  # opened <hub>/<it>.db
         asked = (msg.headers or {}).get(CUT_OF)
         if asked is not None:  # where a change made mid-walk cuts a member's chain (hub_cut.py)
-            busy = self.cut_budget.refusal(host)
-            if busy is not None:
-                return {"ok": False, "reason": busy}
-            async with self.relay.lock:
-                with _store(self.relay, group_id) as store:
-                    began = time.monotonic()
-                    try:
-                        return (answer_cut(store, asked) if store is not None else
-                                {"ok": False, "reason": f"the hub does not have group {group_id}"})
-                    finally:
-                        self.cut_budget.spent(host, time.monotonic() - began)
+            return await self._question(self.cut_budget, host, group_id,
+                                        lambda store: answer_cut(store, asked))
         after = (msg.headers or {}).get(HEAD_AFTER)
         if after is not None:  # a change that would change nothing, judged here (hub_head.py)
-            busy = self.order_budget.refusal(host)  # a share of the hub's time, as a change's
-            if busy is not None:
-                return {"ok": False, "reason": busy}
-            async with self.relay.lock:
-                with _store(self.relay, group_id) as store:
-                    began = time.monotonic()
-                    try:
-                        return (answer_head(store, self.relay.hub, after) if store is not None
-                                else {"ok": False, "reason": f"the hub does not have {group_id}"})
-                    finally:
-                        self.order_budget.spent(host, time.monotonic() - began)
+            # a share of the hub's time, as a change's
+            return await self._question(self.order_budget, host, group_id,
+                                        lambda store: answer_head(store, self.relay.hub, after))
         try:  # in the name of the host whose subject it came on, whatever its header says
             envelope = replace(from_message(msg.data, msg.headers, host), origin=host)
         except EnvelopeError as exc:
