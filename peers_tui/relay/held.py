@@ -40,7 +40,7 @@ def held_dir(hub: Path) -> Path:
 
 def keep(hub: Path, envelope: Envelope, author: str) -> None:
     """Keep `envelope` to propose later (atomically; quietly not when not allowed here)."""
-    from peers_tui.relay.order_service import encode_change
+    from peers_tui.relay.order_changes import encode_change
 
     try:
         directory = held_dir(hub)
@@ -117,7 +117,7 @@ def forget(hub: Path, group_id: str, author: str) -> None:
 def held(hub: Path) -> list[tuple[Path, Envelope]]:
     """The kept changes to propose (not those waiting for their author to sign again),
     oldest first."""
-    from peers_tui.relay.order_service import decode_change
+    from peers_tui.relay.order_changes import decode_change
 
     found: list[tuple[float, Path, Envelope]] = []
     try:

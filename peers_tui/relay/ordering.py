@@ -141,7 +141,7 @@ def stale_changes(group_id: str, answer: dict[str, Any]) -> list[Envelope]:
     import base64
 
     from peers_tui.relay.envelope import EnvelopeError
-    from peers_tui.relay.order_service import decode_change
+    from peers_tui.relay.order_changes import decode_change
 
     changes = []
     invites = answer.get("invites")
