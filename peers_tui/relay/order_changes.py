@@ -29,11 +29,12 @@ def decode_change(group_id: str, item: Any) -> Envelope:
         raise EnvelopeError(f"malformed change in the hub's answer ({exc})") from exc
 
 
-def changes_from(store: GroupStore, seq: int) -> list[Envelope]:
-    """The group's membership changes at `seq` and after, as stored in the hub's file."""
+def changes_from(store: GroupStore, seq: int, limit: int | None = None) -> list[Envelope]:
+    """The group's membership changes at `seq` and after, as stored in the hub's file (the
+    first `limit` of them: a page, read as such)."""
     with store.session():
-        rows: list[Any] = list(GroupMember.select().where(GroupMember.seq >= seq)
-                               .order_by(GroupMember.seq))
+        query = GroupMember.select().where(GroupMember.seq >= seq).order_by(GroupMember.seq)
+        rows: list[Any] = list(query if limit is None else query.limit(limit))
     return [Envelope(store.group_id, "member", text_of(row.record), bytes(row.sig or b""),
                      bytes(row.cosig) if row.cosig else None, "") for row in rows]
 
