@@ -33,7 +33,8 @@ def answer_head(store: GroupStore, hub: Path, asked: str) -> dict[str, Any]:
     head = store.current_roster().head_seq
     answer: dict[str, Any] = {"ok": True, "seq": head}
     if head > int(asked):
-        encoded, size = [], 0
+        encoded: list[dict[str, Any]] = []
+        size = 0
         changes = changes_from(store, max(1, int(asked)), limit=MAX_CHANGES)
         for envelope in changes:
             item = encode_change(envelope)
