@@ -7,8 +7,9 @@ every HEARTBEAT seconds while nothing does). The relay imports the writer from h
 and the CLI read it without the relay extra installed.
 
 The file lies in the hub, which every user may write: it is untrusted input. Anything that is
-not exactly the format below reads as "no link state" (never a traceback), host names must be
-relay host names, ids must look like ids, and every string is shown through core.names.
+not exactly the format below reads as "no link state" (never a traceback; one group's part:
+core.group_sync), host names must be relay host names, ids must look like ids, and every
+string is shown through core.names.
 
 Format (JSON object, version 1):
     hub_offset_ms (first, for core.hub_refused's read without a parse: the hub's clock less
@@ -23,6 +24,8 @@ Format (JSON object, version 1):
              else null), receiving (0..1 while a backfill runs, else null), refused (records
              of this host the hub refused), refused_ids (the message ids among them),
              refused_by ([author, count] pairs: whose they are, where the relay could tell),
+             void, void_ids, void_by (the same three of those among them a cut voided:
+             told in the hub's words, not as refused; absent in a file of before h-left15),
              unsent_by ([author, count] pairs: whose the unsent messages are, so each user is
              told of their own, as the log marks them; `unsent` stays the host's figure),
              passed (while hub_relay_silent: the rowid `sent` was when the hub's relay last
@@ -40,6 +43,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from peers_tui.core.group_sync import (  # (one group's part: its fields, its reading)
+    MAX_REFUSED, MESSAGE_ID, USER_ID, GroupSync, group_sync,
+)
+from peers_tui.core.group_sync import count as _count
+from peers_tui.core.group_sync import match as _match
+from peers_tui.core.group_sync import number as _number
+from peers_tui.core.group_sync import optional as _optional
 from peers_tui.core.process_state import process_exists, process_runs
 from peers_tui.core.relay_file import (
     RELAY_DIR, read_relay_json, relay_owner, write_relay_file,
@@ -50,44 +60,8 @@ VERSION = 1
 HEARTBEAT = 5.0          # the relay rewrites the file at least this often while it runs
 STALE_AFTER = 20.0       # older than this, the relay counts as not running
 MAX_ARRIVALS = 32
-MAX_REFUSED = 256        # message ids refused at the hub, a group
 HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")   # relay.config.HOST_NAME
 GROUP = re.compile(r"^[a-z2-7]{26}$")
-MESSAGE_ID = re.compile(r"^[0-9A-Za-z]{1,40}$")
-USER_ID = re.compile(r"^[a-z2-7]{52}$")
-
-
-@dataclass(frozen=True)
-class GroupSync:
-    """One group's part in the link: what is not yet sent, and what is still arriving."""
-
-    unsent: int = 0
-    sent: int = 0                   # the local message rowid stored upstream up to
-    frontier: str | None = None     # history older than this message id is not yet here
-    receiving: float | None = None  # 0..1 while a backfill runs
-    invites: int = 0                # the local invite id stored upstream up to
-    refused: int = 0                # records of this host the hub refused (relay.hub_refusals)
-    refused_ids: tuple[str, ...] = ()  # ... the message ids among them (the newest MAX_REFUSED)
-    refused_by: tuple[tuple[str, int], ...] = ()  # ... (author, count): whose they are
-    unsent_by: tuple[tuple[str, int], ...] = ()  # the unsent messages by (author, count)
-    # The hub's relay silent (LinkState.hub_relay_silent): the local message rowid stored
-    # upstream up to when it last answered; what was sent after waits at the hub's server
-    passed: int | None = None
-
-    def refused_for(self, user: str | None) -> int:
-        """The refused records `user` wrote, and those whose author the relay could not tell;
-        every one when `user` is None (seventeenth acceptance pass: another user's refused
-        posts, a removed member's voided by the cut, read "25 refused by the hub" in every
-        app of the host, for good)."""
-        if user is None:
-            return self.refused
-        named = sum(count for _, count in self.refused_by)
-        return dict(self.refused_by).get(user, 0) + max(self.refused - named, 0)
-
-    def unsent_for(self, user: str) -> int:
-        """The unsent messages `user` wrote: those the log marks as not yet at the hub
-        (h-told: erin's line read `11 unsent` beside her 8 marked, the others' 3 not hers)."""
-        return dict(self.unsent_by).get(user, 0)
 
 
 @dataclass(frozen=True)
@@ -201,66 +175,12 @@ def read_link_state(hub: Path) -> LinkState | None:
     return read_relay_json(link_path(hub), relay_owner(hub), parse_link_state)
 
 
-def _number(value: Any, *, least: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= least \
-            or value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("not a number")
-    return float(value)
-
-
 def _offset(value: Any) -> int:
     from peers_tui.core.hub_refused import HUB_OFFSET_BOUND
 
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > HUB_OFFSET_BOUND:
         raise ValueError("not an offset")
     return value
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("not a count")
-    return value
-
-
-def _match(pattern: re.Pattern[str], value: Any) -> str:
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ValueError("not the expected shape")
-    return value
-
-
-def _optional(value: Any, read: Any) -> Any:
-    return None if value is None else read(value)
-
-
-def _group_sync(data: Any) -> GroupSync:
-    if not isinstance(data, dict):
-        raise ValueError("not a group")
-    receiving = _optional(data.get("receiving"), _number)
-    if receiving is not None and receiving > 1:
-        raise ValueError("receiving is a fraction")
-    refused_ids = data.get("refused_ids", [])
-    if not isinstance(refused_ids, list):
-        raise ValueError("refused_ids is a list")
-    return GroupSync(unsent=_count(data.get("unsent", 0)), sent=_count(data.get("sent", 0)),
-                     frontier=_optional(data.get("frontier"), lambda v: _match(MESSAGE_ID, v)),
-                     receiving=receiving, invites=_count(data.get("invites", 0)),
-                     refused=_count(data.get("refused", 0)),
-                     refused_ids=tuple(_match(MESSAGE_ID, v) for v in refused_ids[:MAX_REFUSED]),
-                     refused_by=_author_counts(data.get("refused_by", [])),
-                     unsent_by=_author_counts(data.get("unsent_by", [])),
-                     passed=_optional(data.get("passed"), _count))
-
-
-def _author_counts(data: Any) -> tuple[tuple[str, int], ...]:
-    """refused_by and unsent_by: a short list of [author id, count] pairs."""
-    if not isinstance(data, list) or len(data) > MAX_REFUSED:
-        raise ValueError("not a short list")
-    pairs = []
-    for pair in data:
-        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
-            raise ValueError("not [author, count] pairs")
-        pairs.append((_match(USER_ID, pair[0]), _count(pair[1])))
-    return tuple(pairs)
 
 
 def _arrival(data: Any) -> Arrival:
@@ -290,7 +210,7 @@ def parse_link_state(data: Any) -> LinkState:
         updated=_number(data["updated"]), up=up, since=_number(data["since"]),
         rtt_ms=_optional(data.get("rtt_ms"), _number),
         to=_optional(data.get("to"), lambda v: _match(HOST, v)),
-        groups={_match(GROUP, gid): _group_sync(sync) for gid, sync in groups.items()},
+        groups={_match(GROUP, gid): group_sync(sync) for gid, sync in groups.items()},
         arrivals=tuple(_arrival(a) for a in arrivals[-MAX_ARRIVALS:]),
         problem=data.get("problem") if data.get("problem") in PROBLEMS else None,
         hub_offset_ms=_optional(data.get("hub_offset_ms"), _offset),

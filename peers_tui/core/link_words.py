@@ -75,13 +75,21 @@ def unsent_words(total: int, own: int | None) -> str:
     return f"{own} unsent ({total} on this host)"
 
 
-def refused_words(state: LinkState, count: int) -> str:
-    """`5 refused by the hub` on a leaf; on the hub, whose relay takes out a post of one of
-    its users that a removal (or lowered role) from another host had not seen, `5 void: cut
-    off before they were seen`: nothing refused it there, the cut voided it (h-told)."""
+VOID_WORDS = "void: cut off before they were seen"
+
+
+def refused_words(state: LinkState, count: int, void: int) -> list[str]:
+    """`2 refused by the hub`, `3 void: cut off before they were seen`: of this host's
+    `count` records the hub refused, those a cut voided (`void`: a post of a member removed,
+    or lowered to reader, by a change that had not seen it) said apart, as what happened:
+    nothing refused them for being wrong, the cut voided them wherever they were (h-told on
+    the hub, whose relay only ever takes such posts out; h-left15 on a leaf, which was told
+    "refused by the hub" for them). Every one is void on the hub (a hub relay of before
+    h-left15 wrote no `void`)."""
     if state.role == "hub":
-        return f"{count} void: cut off before they were seen"
-    return f"{count} refused by the hub"
+        void = count
+    parts = [f"{count - void} refused by the hub"] if count > void else []
+    return parts + ([f"{void} {VOID_WORDS}"] if void else [])
 
 
 def indicator(state: LinkState | None, configured: bool, now: float | None = None,
@@ -120,8 +128,9 @@ def indicator(state: LinkState | None, configured: bool, now: float | None = Non
     if unsent:
         text += f" · {unsent_words(unsent, own)}"
     refused = sum(sync.refused_for(user) for sync in state.groups.values())
-    if refused:  # this host's records the hub refused (or voided): no other host has them
-        text += f" · {refused_words(state, refused)}"
+    void = sum(sync.void_for(user) for sync in state.groups.values())
+    for words in refused_words(state, refused, min(void, refused)):  # no other host has them
+        text += f" · {words}"
     return text
 
 
@@ -140,7 +149,8 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
                stopped: Callable[[], int] | None = None, user: str | None = None,
                silent: bool = False) -> str:
     """A group's sync column: `✓`, `3 unsent`, `offline 4m`, `hub relay silent 25s`,
-    `receiving 41%`, `2 refused by the hub`, `relay not running`; "" when the hub has no
+    `receiving 41%`, `2 refused by the hub`, `3 void: cut off before they were seen`, `relay
+    not running`; "" when the hub has no
     relay.
 
     `history`, when the caller read the group's file: its backfill frontier decides whether
@@ -172,9 +182,9 @@ def sync_label(state: LinkState | None, configured: bool, group_id: str,
         parts.append(f"receiving {int(receiving * 100)}%")
     if unsent:  # whose they are (unsent_words), as the app's line says them
         parts.append(unsent_words(unsent, sync.unsent_for(user) if user and sync else None))
-    refused = sync.refused_for(user) if sync is not None else 0
-    if refused:  # (relay.hub_refusals; on the hub, relay.lost_inbound.told_as_refused)
-        parts.append(refused_words(state, refused))
+    if sync is not None:  # (relay.hub_refusals, relay.lost_inbound.told_as_refused)
+        refused = sync.refused_for(user)
+        parts += refused_words(state, refused, min(sync.void_for(user), refused))
     return ", ".join(parts) or "✓"
 
 

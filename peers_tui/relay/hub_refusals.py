@@ -34,6 +34,7 @@ from peers_tui.relay.config import inbox_prefix
 from peers_tui.relay.envelope import GROUP_ID, TABLES, Envelope
 from peers_tui.relay.hub_cut import CutBudget
 from peers_tui.relay.leaf_mac import HEADER, mac, proven
+from peers_tui.relay.refused_told import Told, told_of
 
 TAIL = "peers-refused"
 NOTICE, ANSWER = b"notice", b"answer"  # what a MAC proves (leaf_mac.py): one, or an answer
@@ -42,12 +43,9 @@ ASK_PAGE = 200
 ASK_COST = 0.1  # s of a leaf's share a question counts at least: 20 at once, then 1 a second
 ASKED_KEY = "refused_asked"  # in the leaf's positions: the hub's time of the last one heard
 KEEP = 1000        # records kept here with their reason; past it counted only
-SHOWN_IDS = 256    # message ids of one group in .link.json (the newest)
 HASH = re.compile(r"[0-9a-f]{64}")
 MESSAGE_ID = re.compile(r"[0-9A-Za-z]{1,40}")
 COUNT_KEY = "refused_at_hub"  # in the ledger's positions: every notice counted
-# A notice's record (whose: refused_by): its row's, else the quarantine's (taken out here first)
-_RECORD = "COALESCE(record, (SELECT q.record FROM quarantine AS q WHERE q.hash = r.hash AND q.group_id = r.group_id))"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS refused_at_hub (hash TEXT NOT NULL, group_id TEXT NOT NULL,
     tbl TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL, message_id TEXT,
@@ -170,7 +168,7 @@ class HeardRefusals:
     """The leaf's side: notices from the hub kept in the ledger, and what users see of them."""
 
     def __init__(self, hub: Path, db: sqlite3.Connection,
-                 changed: Callable[[str, int, tuple[str, ...], tuple[Any, ...]], None],
+                 changed: Callable[[str, Told], None],
                  key: Callable[[], str] = str) -> None:
         self.hub, self.db, self.changed = hub, db, changed
         self.key = key  # this leaf's credential (as its config now says): the hub's proof
@@ -255,6 +253,7 @@ class HeardRefusals:
         if digest in self.hashes:  # told again: kept with its last reason (as at the hub)
             self.db.execute("UPDATE refused_at_hub SET reason = ? WHERE hash = ? AND group_id = ?",
                             (reason, digest, group_id))
+            self._tell(group_id)  # (void now, perhaps: taken out here since)
             return
         found, text = (None, None) if claimed is None else _row(self.hub, group_id, claimed, digest)
         nested = self.db.in_transaction
@@ -291,11 +290,8 @@ class HeardRefusals:
                         (COUNT_KEY,))
         self._tell(envelope.group_id)
 
-    def _tell(self, group_id: str) -> None:
-        rows = self.db.execute(f"SELECT message_id, {_RECORD} FROM refused_at_hub AS r WHERE"
-                               " group_id = ? ORDER BY at DESC", (group_id,)).fetchall()
-        self.changed(group_id, len(rows), tuple(str(m) for m, _ in rows if m)[:SHOWN_IDS],
-                     tuple(record for _, record in rows))
+    def _tell(self, group_id: str) -> None:  # (and which a cut voided: refused_told.py)
+        self.changed(group_id, told_of(self.db, group_id))
 
 
 def _row(hub: Path, group_id: str, message_id: str, digest: str) -> tuple[str | None, str | None]:

@@ -21,13 +21,12 @@ import json
 import os
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from peers_tui.core.link_state import (
     TOKEN_REFUSED, TOKEN_SHARED,
-    HEARTBEAT, MAX_ARRIVALS, MAX_REFUSED, Arrival, GroupSync, LinkState, write_link_state,
+    HEARTBEAT, MAX_ARRIVALS, Arrival, GroupSync, LinkState, write_link_state,
 )
 from peers_tui.core.opened_records import opened
 from peers_tui.core.relay_notes import claim as claim_notes
@@ -36,6 +35,7 @@ from peers_tui.relay.held import show_all
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.kept_stores import same_file, unsent_by_author
 from peers_tui.relay.ledger import Ledger
+from peers_tui.relay.refused_told import Told
 from peers_tui.relay.local import LocalScanner, Token
 # The scanner's stat token, and whether a file's last write is old enough to be visible
 # to readers (a WAL frame can be on disk before the commit shows: counted again until then).
@@ -68,8 +68,7 @@ class LinkReporter:
         self.counted: dict[str, tuple[Token | None, int, int]] = {}
         self.arrivals: list[Arrival] = []
         self.backfill: dict[str, tuple[str | None, float | None]] = {}
-        # (count, message ids, (author, count)): hub_refusals.py
-        self.refused: dict[str, tuple[int, tuple[str, ...], tuple[tuple[str, int], ...]]] = {}
+        self.refused: dict[str, Told] = {}  # hub_refusals.py, refused_told.py
         self.dirty = True
         self.progressed = False  # a running backfill's progress moved since the last write
         self.refused_due = False  # a refusal by the hub to write REFUSED_SOON after the last
@@ -158,16 +157,14 @@ class LinkReporter:
         elif self.written_at + self.pause_for() < self.asleep_until - SLACK:
             self.woken.set()  # asleep for a heartbeat: to wait for the progress's turn instead
 
-    def set_refused(self, group_id: str, count: int, ids: tuple[str, ...],
-                    records: tuple[object, ...] = ()) -> None:
-        """This host's records of a group the hub refused: how many, their message ids. Written
+    def set_refused(self, group_id: str, told: Told) -> None:
+        """This host's records of a group the hub refused: how many, their message ids, whose,
+        and those of them a cut voided (refused_told.py). Written
         at once (unless written a moment ago: a flood): this host's writers stop following
         such a row only once they read it here (core.hub_refused), and a message written
         meanwhile that follows it is carried, and followed by every host."""
-        from peers_tui.relay.rejected_listing import claims
-        by = tuple(Counter(a for a in (claims(r)[1] for r in records) if a).most_common(MAX_REFUSED))
-        if self.refused.get(group_id, (0, (), ())) != (count, ids, by):
-            self.refused[group_id] = (count, ids, by)
+        if self.refused.get(group_id, Told()) != told:
+            self.refused[group_id] = told
             self.dirty = self.refused_due = True
             if time.monotonic() - self.written_at >= REFUSED_SOON:
                 self.write()
@@ -271,10 +268,9 @@ class LinkReporter:
         passed = self.passed if self.link.hub_relay_silent() is not None else None
         for group_id, sync in self.syncs.items():  # (a group not counted yet: its next write)
             frontier, receiving = self.backfill.get(group_id, (None, None))
-            refused, refused_ids, by = self.refused.get(group_id, (0, (), ()))
+            told = self.refused.get(group_id, Told())
             groups[group_id] = dataclasses.replace(sync, frontier=frontier, receiving=receiving,
-                                                   refused=refused, refused_ids=refused_ids,
-                                                   refused_by=by, passed=None if passed is None
+                                                   **told.fields(), passed=None if passed is None
                                                    else passed.get(group_id, 0))
         link = self.link
         return LinkState(

@@ -17,25 +17,9 @@ from typing import Any
 from peers_tui.core.identity import fingerprint
 from peers_tui.core.text import inert
 from peers_tui.relay.hub_refusals import COUNT_KEY
+from peers_tui.relay.refused_told import claims, fields_of as _data
 
 SHORT_HASH = 12
-
-
-def _data(text: Any) -> dict[str, Any]:
-    try:
-        data = json.loads(text) if isinstance(text, str) else None
-    except (ValueError, RecursionError):
-        data = None
-    return data if isinstance(data, dict) else {}
-
-
-def claims(text: Any) -> tuple[str, str]:
-    """(what the record says it is, its claimed author's key) from a refused record's text;
-    "" for what it does not say."""
-    data = _data(text)
-    what = next((data[key] for key in ("type", "action", "k") if isinstance(data.get(key), str)), "")
-    author = data.get("a")
-    return what[:40], author if isinstance(author, str) else ""
 
 
 def described(text: Any) -> dict[str, Any]:

@@ -193,7 +193,8 @@ class LinkWatch:
         sent = sync.sent if sync is not None else None
         if sync is not None and sync.passed is not None:  # the hub's relay silent: stored
             sent = min(sync.sent, sync.passed)  # at its server is not yet at other hosts
-        self.log.set_sent_up_to(sent, sync.refused_ids if sync is not None else ())
+        self.log.set_sent_up_to(sent, sync.refused_ids if sync is not None else (),
+                                sync.void_ids if sync is not None else ())
 
     # ----------------------------------------------------------------- late arrivals
     def note_live(self, batch: LiveBatch) -> None:

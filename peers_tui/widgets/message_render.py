@@ -31,6 +31,7 @@ TIME_WIDTH = 5
 FOLD_LINES = 20  # a message's text longer than this shows this many lines until expanded
 UNSENT_MARK = "⋯"  # between the time and the author: stored here, not yet at the relay's hub
 REFUSED_MARK = "✗"  # there too: the hub refused it, no other host has it (relay.hub_refusals)
+VOID_MARK = "⊘"  # there too: void, a cut of its author's had not seen it (relay.refused_told)
 
 
 def author_colour(user_id: str) -> str:
@@ -145,7 +146,7 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
     """The lines of one message: `HH:MM  author │ text`, wrapped under its own column, its
     reactions under it; a bar down the left of the text if it `mentioned` the reader; a
     text of more than FOLD_LINES lines folded unless `expanded`; `unsent`, the mark after the
-    time: UNSENT_MARK (not yet at the hub of the relay), REFUSED_MARK (refused there), or ""; `quoted`: the replied-to author's
+    time: UNSENT_MARK (not yet at the hub of the relay), REFUSED_MARK (refused there), VOID_MARK (void by a cut), or ""; `quoted`: the replied-to author's
     label as the author column shows it (its fingerprint beside a look-alike)."""
     when = clock(view.created_at)
     colour = author_style(view.author_id)

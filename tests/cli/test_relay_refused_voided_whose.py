@@ -54,7 +54,7 @@ def test_posts_a_cut_voided_are_counted_for_their_author_only(tmp_path):
         wait_for(lambda: leaf.status()["rejected"].get("B") == 3, what="B's take-out")
         wait_for(told, what="B told of the hub's refusals")
         assert sync_of(bob) == "✓", sync_of(bob)
-        assert "refused" in sync_of(erin), sync_of(erin)
+        assert sync_of(erin).endswith("3 void: cut off before they were seen"), sync_of(erin)
         state = read_link_state(leaf.hub)
         assert state is not None
         [(_, count)] = state.group(group_id).refused_by

@@ -25,7 +25,7 @@ def notice(digest: str) -> bytes:
 def test_a_leaf_takes_only_the_notices_proven_with_its_credential(tmp_path):
     ledger = Ledger(tmp_path / "relay.db")
     told: list[tuple[str, int]] = []
-    heard = HeardRefusals(tmp_path, ledger.db, lambda g, n, ids, records: told.append((g, n)),
+    heard = HeardRefusals(tmp_path, ledger.db, lambda g, t: told.append((g, t.count)),
                            lambda: "secret")
     unproven, wrong, proven = notice("1" * 64), notice("2" * 64), notice("3" * 64)
     for body, headers in ((unproven, None),

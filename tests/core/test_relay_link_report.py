@@ -51,7 +51,8 @@ def test_the_file_holds_every_field_as_documented(tmp_path: Path) -> None:
                       since=4.0, rtt_ms=None, to="A", problem="token refused",
                       groups={GROUP: GroupSync(3, 7, "01F", 0.25, refused=2, refused_ids=("01X",),
                                                  refused_by=(("a" * 52, 1),),
-                                                 unsent_by=(("b" * 52, 2),)),
+                                                 unsent_by=(("b" * 52, 2),), void=1,
+                                                 void_ids=("01X",), void_by=(("a" * 52, 1),)),
                               "b" * 26: GroupSync()},
                       arrivals=(Arrival(GROUP, "B", 2, "01A", "01B", 3.5),),
                       hub_offset_ms=-10_800_000)
@@ -60,10 +61,11 @@ def test_the_file_holds_every_field_as_documented(tmp_path: Path) -> None:
         "since": 4.0, "rtt_ms": None, "to": "A",
         "groups": {GROUP: {"unsent": 3, "sent": 7, "frontier": "01F", "receiving": 0.25,
                            "invites": 0, "passed": None, "refused": 2, "refused_ids": ("01X",),
-                           "refused_by": (("a" * 52, 1),), "unsent_by": (("b" * 52, 2),)},
+                           "refused_by": (("a" * 52, 1),), "unsent_by": (("b" * 52, 2),),
+                           "void": 1, "void_ids": ("01X",), "void_by": (("a" * 52, 1),)},
                    "b" * 26: {"unsent": 0, "sent": 0, "frontier": None, "receiving": None,
                               "invites": 0, "passed": None, "refused": 0, "refused_ids": (), "refused_by": (),
-                              "unsent_by": ()}},
+                              "unsent_by": (), "void": 0, "void_ids": (), "void_by": ()}},
         "arrivals": [{"group": GROUP, "host": "B", "count": 2, "oldest": "01A",
                       "newest": "01B", "at": 3.5}],
         "problem": "token refused", "hub_relay_silent": None, "v": 1}

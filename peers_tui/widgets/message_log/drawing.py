@@ -26,7 +26,7 @@ from peers_tui.widgets.message_log.layout import (
 from peers_tui.widgets.message_log.painted import PaintedLines
 from peers_tui.widgets.message_log.scrolling import LogScrolling
 from peers_tui.widgets.message_log.window import HistorySource
-from peers_tui.widgets.message_render import REFUSED_MARK, UNSENT_MARK, Styles
+from peers_tui.widgets.message_render import REFUSED_MARK, UNSENT_MARK, VOID_MARK, Styles
 
 
 class LogLines(LogScrolling):
@@ -66,6 +66,7 @@ class LogLines(LogScrolling):
         # (core.link_state): marked. None: no relay, nothing is marked.
         self.sent_up_to: int | None = None
         self.refused_ids: frozenset[str] = frozenset()  # refused by the hub (relay.hub_refusals)
+        self.void_ids: frozenset[str] = frozenset()  # ... of them, void by a cut (refused_told)
         self._after_paint: list[Callable[[], object]] = []  # see after_next_paint
 
     @property
@@ -117,22 +118,25 @@ class LogLines(LogScrolling):
             self.expanded = wanted
             self._relayout(keep_anchor=not self.following)
 
-    def set_sent_up_to(self, rowid: int | None, refused: Iterable[str] = ()) -> None:
+    def set_sent_up_to(self, rowid: int | None, refused: Iterable[str] = (),
+                       void: Iterable[str] = ()) -> None:
         """The relay stored this group's messages upstream up to `rowid`: the reader's later
         ones are marked, the others no longer; those of `refused` the hub refused, marked
-        apart, whoever wrote them (laid out again only if a mark changes)."""
-        refused = frozenset(refused)
-        if rowid == self.sent_up_to and refused == self.refused_ids:
+        apart, whoever wrote them, those of `void` a cut voided apart again (laid out again
+        only if a mark changes)."""
+        refused, void = frozenset(refused), frozenset(void)
+        if rowid == self.sent_up_to and (refused, void) == (self.refused_ids, self.void_ids):
             return
         before = [(view.id, self._unsent(view)) for view in self.window.views]
-        self.sent_up_to, self.refused_ids = rowid, refused
+        self.sent_up_to, self.refused_ids, self.void_ids = rowid, refused, void
         if [(view.id, self._unsent(view)) for view in self.window.views] != before:
             self._relayout(keep_anchor=not self.following)
 
     def _unsent(self, view: MessageView) -> str:
-        """The mark after a message's time: refused by the hub, not yet sent, or none."""
+        """The mark after a message's time: void by a cut, refused by the hub, not yet sent,
+        or none."""
         if view.id in self.refused_ids:
-            return REFUSED_MARK
+            return VOID_MARK if view.id in self.void_ids else REFUSED_MARK
         sent = self.sent_up_to
         return UNSENT_MARK if (sent is not None and view.rowid > sent
                                and view.author_id == self.window.me) else ""
