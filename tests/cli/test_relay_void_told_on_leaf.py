@@ -75,6 +75,8 @@ def test_posts_a_cut_voided_on_a_leaf_are_told_in_the_hubs_words(tmp_path):
         assert state is not None
         team = state.group(group_id)
         assert team is not None and (team.refused, team.void) == (4, 3), team
-        # `relay rejected` on B still gives each one's real reason
+        # `relay status`: bob's alone is the hub's refusal; erin's, taken out here too, are
+        # this relay's own (h-rejectedsame), and `relay rejected` gives each one's reason
+        wait_for(lambda: leaf.status().get("refused_at_hub") == 1, what="B's status")
         reasons = [row["reason"] for row in leaf.peers().ok("relay", "rejected", "--json").json()]
         assert sum("cut its author's chain" in r for r in reasons) == 3, reasons
