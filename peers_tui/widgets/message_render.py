@@ -146,8 +146,9 @@ def render_message(view: MessageView, label: str, author_width: int, width: int,
     """The lines of one message: `HH:MM  author │ text`, wrapped under its own column, its
     reactions under it; a bar down the left of the text if it `mentioned` the reader; a
     text of more than FOLD_LINES lines folded unless `expanded`; `unsent`, the mark after the
-    time: UNSENT_MARK (not yet at the hub of the relay), REFUSED_MARK (refused there), VOID_MARK (void by a cut), or ""; `quoted`: the replied-to author's
-    label as the author column shows it (its fingerprint beside a look-alike)."""
+    time: UNSENT_MARK (not yet at the hub of the relay), REFUSED_MARK (refused there),
+    VOID_MARK (void by a cut), or ""; `quoted`: the replied-to author's label as the author
+    column shows it (its fingerprint beside a look-alike)."""
     when = clock(view.created_at)
     colour = author_style(view.author_id)
     gutter = TIME_WIDTH + 1 + author_width + 3

@@ -121,9 +121,8 @@ class LogLines(LogScrolling):
     def set_sent_up_to(self, rowid: int | None, refused: Iterable[str] = (),
                        void: Iterable[str] = ()) -> None:
         """The relay stored this group's messages upstream up to `rowid`: the reader's later
-        ones are marked, the others no longer; those of `refused` the hub refused, marked
-        apart, whoever wrote them, those of `void` a cut voided apart again (laid out again
-        only if a mark changes)."""
+        ones are marked, the others no longer; those of `refused` the hub refused (of `void`,
+        a cut voided) marked apart, whoever wrote them (laid out again if a mark changes)."""
         refused, void = frozenset(refused), frozenset(void)
         if rowid == self.sent_up_to and (refused, void) == (self.refused_ids, self.void_ids):
             return
@@ -133,8 +132,7 @@ class LogLines(LogScrolling):
             self._relayout(keep_anchor=not self.following)
 
     def _unsent(self, view: MessageView) -> str:
-        """The mark after a message's time: void by a cut, refused by the hub, not yet sent,
-        or none."""
+        """The mark after a message's time: void, refused by the hub, not yet sent, or none."""
         if view.id in self.refused_ids:
             return VOID_MARK if view.id in self.void_ids else REFUSED_MARK
         sent = self.sent_up_to
