@@ -32,9 +32,8 @@ from peers_tui.relay.head_question import HEAD_AFTER, answer_head
 from peers_tui.relay.hub_heard import answer_pings
 from peers_tui.relay.invite_transit import answer_transit
 from peers_tui.relay.unsent_hint import HintsHeard
-from peers_tui.relay.join_invites import invite_records, invites_of
-# (the changes' own words: order_changes.py; held.py and ordering.py import them from here)
-from peers_tui.relay.order_changes import changes_from, decode_change, encode_change, payload_of
+from peers_tui.relay.change_pages import page_from
+from peers_tui.relay.join_invites import invites_of
 
 if TYPE_CHECKING:
     from peers_tui.relay.inbound import InboundStreams
@@ -62,6 +61,7 @@ class HubRelay(Protocol):
     async def _send(self, envelopes: list[Envelope]) -> None: ...
 
 ORDER_SUBJECTS = "peers.order.*.*"
+MAX_PAYLOAD = 1 << 20  # NATS's default max_payload, until the hub's server said its own
 
 
 def order_subject(host: str, group_id: str) -> str:
@@ -140,6 +140,7 @@ class OrderService:
         self.pings: Any = None  # hub_heard.answer_pings
         self.transit: Any = None  # invite_transit.answer_transit
         self.answered = 0
+        self.max_payload = MAX_PAYLOAD
         self.cut_budget = CutBudget()  # each leaf's share of the hub's time for cut walks
         # ... and for its membership changes: each is judged on the hub's event loop under
         # its relay lock (~1.5 ms, a transaction and the roster), so a leaf sending changes
@@ -147,6 +148,7 @@ class OrderService:
         self.order_budget = CutBudget("membership changes", "PEERS_RELAY_ORDER_BURST")
 
     async def start(self, nc: Any, heard: Any = None) -> None:
+        self.max_payload = int(nc.max_payload or MAX_PAYLOAD)  # the hub's server's (its INFO)
         self.sub = await nc.subscribe(ORDER_SUBJECTS, cb=self._on_request)
         # Whether the sequencer is there to answer at all, asked with each leaf's link probe;
         # `heard` (leaf_heard.LeafHeard) notes which leaf asked: a leaf not heard is silent
@@ -165,7 +167,12 @@ class OrderService:
             answer = {"ok": False, "reason": f"the hub could not decide ({exc.__class__.__name__})"}
         self.answered += 1
         if msg.reply:
-            await msg.respond(json.dumps(answer).encode())
+            data = json.dumps(answer).encode()
+            if len(data) > self.max_payload:  # unsendable: the leaf would wait, told nothing
+                data = json.dumps({"ok": False, "reason": f"the hub's answer ({len(data)} "
+                                   f"bytes) is more than NATS carries ({self.max_payload})"}
+                                  ).encode()
+            await msg.respond(data)
 
     async def _question(self, budget: Any, host: str, group_id: str,
                         answer: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
@@ -268,11 +275,9 @@ class OrderService:
             roster = store.current_roster()
             if (seq, prev) != (roster.head_seq + 1, roster.head_hash):
                 # Signed against another head than the hub's: what the leaf lacks, from the
-                # place before its change (its own copy of that one may differ too).
-                answer["stale"] = True
-                changes = changes_from(store, max(1, seq - 1))
-                answer["changes"] = [encode_change(e) for e in changes]
-                # ... and the invites their joins name: the leaf may not have them yet.
-                answer["invites"] = invite_records(relay.hub / f"{group_id}.db",
-                                                   [payload_of(e) for e in changes])
+                # place before its change (its own copy of that one may differ too), a page
+                # of it with the hub's head ("seq", as the head question's): a leaf further
+                # behind asks for the rest (hub_head.catch_up_stale).
+                answer.update(stale=True, seq=roster.head_seq,
+                              **page_from(store, relay.hub, seq - 1))
         return answer
