@@ -38,7 +38,8 @@ def waiting(account: Account) -> list[str]:
 def sign_again(account: Account) -> tuple[list[str], list[str]]:
     """Sign again each of our kept handle changes the hub refused as stale: the names of the
     groups done (or kept again for the relay), and one line for each that still waits."""
-    from peers_tui.relay.ordering import StaleAtHub, catch_up
+    from peers_tui.relay.hub_head import catch_up_stale
+    from peers_tui.relay.ordering import StaleAtHub
 
     hub, me = account.paths.hub, account.user_id
     done: list[str] = []
@@ -64,7 +65,7 @@ def sign_again(account: Account) -> tuple[list[str], list[str]]:
                 except StaleAtHub as lost:  # the hub moved on again: its changes first
                     if attempt == 2:
                         raise
-                    catch_up(hub, lost.group_id, lost.changes)
+                    catch_up_stale(hub, lost)
                     continue
                 account.pins.after_write(entry, store)
                 done.append(name)

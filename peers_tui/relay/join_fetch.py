@@ -158,7 +158,7 @@ class JoinFetch:
                 return
             if isinstance(error, OutOrdered) and not self.retry:
                 # Kept for the retry: the hub's answer brings the changes that won
-                # (ordering.catch_up applies them here), and the retry signs after them; a
+                # (hub_head.catch_up applies them here), and the retry signs after them; a
                 # file fetched again could lack them yet and lose again.
                 _RETRYING.add((str(self.hub), self.made))
                 return

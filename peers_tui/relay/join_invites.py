@@ -48,7 +48,7 @@ def invite_records(path: Path, changes: list[dict[str, Any]]) -> list[dict[str, 
     """The invite records ({"text", "sig"}, the signature in base64) that the joins among
     `changes` (membership records' data) name, from the group file `path`: what a leaf's join
     request carries to the hub (above), and what the hub's answer to a stale change carries
-    back with its changes (order_service.py -> ordering.catch_up). Without the second, a
+    back with its changes (order_service.py -> hub_head.catch_up). Without the second, a
     leaf catching up on a join made at the hub with a fresh invite could not write it (the
     invite still on its way through the federation: "join names an unknown invite"); its
     change, signed again, was stale again and failed (a handle change kept for the hub then

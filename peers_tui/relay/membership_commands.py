@@ -110,11 +110,11 @@ def run_ordered(args: argparse.Namespace, handler: Any) -> int:
         try:
             code = int(handler(args))
         except OutOrdered as lost:
-            from peers_tui.relay import ordering
+            from peers_tui.relay.hub_head import catch_up_stale
+            from peers_tui.relay.ordering import StaleAtHub
 
-            if isinstance(lost, ordering.StaleAtHub):
-                ordering.catch_up(hub_dir(home_dir(args.home), args.hub), lost.group_id,
-                                  lost.changes)
+            if isinstance(lost, StaleAtHub):  # its changes first, all their pages (StillBehind)
+                catch_up_stale(hub_dir(home_dir(args.home), args.hub), lost)
             continue
         # Said only once the second try went through: when it fails (the invite used up by
         # the change that won), its error is the one line the user reads.

@@ -5,9 +5,9 @@ is signed against this host's head and sent to the hub's sequencer (order_servic
 request, from inside the write transaction that would append it (core.membership_order): the
 row is written only when the hub accepted it, so a change that loses a race never exists
 here, not even for a moment. A refusal because another change took the place ("stale")
-carries the hub's changes from there, and the invites their joins name (this host may not
-have them yet): `run_ordered` (membership_commands.py) applies them, and runs the command
-once more against the new head. The transaction holds this file's write lock for the
+carries a page of the hub's changes from there, and the invites their joins name (this host
+may not have them yet): `run_ordered` (membership_commands.py) applies them and the pages
+after it (hub_head.catch_up_stale), and runs the command once more against the new head. The transaction holds this file's write lock for the
 round trip (a few ms; at most REQUEST_TIMEOUT when the link dies mid-request), so nothing
 else lands between the head the change was signed against and its row.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,13 +55,15 @@ class NoAnswer(HubUnreachable):
 
 
 class StaleAtHub(OutOrdered):
-    """Another change holds the place at the hub; `changes` are the hub's from there on,
-    after the invites their joins name (`stale_changes`)."""
+    """Another change holds the place at the hub; `changes` are a page of the hub's from
+    there on, after the invites their joins name (`stale_changes`); `hub_seq` the hub's head
+    (None from a hub of before h-stale, which sent them all): hub_head.catch_up_stale."""
 
-    def __init__(self, reason: str, group_id: str, changes: list[Envelope]) -> None:
+    def __init__(self, reason: str, group_id: str, changes: list[Envelope],
+                 hub_seq: int | None = None) -> None:
         super().__init__(reason)
-        self.group_id = group_id
-        self.changes = changes
+        self.group_id, self.changes, self.hub_seq = group_id, changes, hub_seq
+        self.answered = time.monotonic()  # the pages after it fit in HEAD_WAIT from here
 
 
 def leaf_config(hub: Path) -> RelayConfig | None:
@@ -136,6 +139,12 @@ def ask(config: RelayConfig, group_id: str, payload: bytes, headers: dict[str, s
         raise HubUnreachable(f"the hub could not be asked: {what}") from exc
 
 
+def hub_seq_of(answer: dict[str, Any]) -> int | None:
+    """The hub's head an answer names (its "seq"), None when it names none."""
+    seq = answer.get("seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
 def stale_changes(group_id: str, answer: dict[str, Any]) -> list[Envelope]:
     """The hub's changes a stale answer carries, after the invites their joins name."""
     import base64
@@ -206,7 +215,7 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
     reason = str(answer.get("reason") or "refused")[:300]
     if answer.get("stale"):
         raise StaleAtHub(f"another membership change reached the hub first ({reason})",
-                         group_id, stale_changes(group_id, answer))
+                         group_id, stale_changes(group_id, answer), hub_seq_of(answer))
     if is_handle:  # refused (past a bound: hub_bounds.change_refused): never blocks a send
         keep(hub, envelope, record.author, desk)  # proposed again by the relay, signed anew
         raise HeldForHub(f"the hub refused your handle change ({reason}); your message goes "
@@ -297,12 +306,3 @@ def cut_on_leaf(path: Path, member: str) -> tuple[int, str, int | None] | None:
                          f"the member's history ({reason})")
     return cut[0], cut[1], signed
 
-
-def catch_up(hub: Path, group_id: str, changes: list[Envelope]) -> None:
-    """Bring this host's membership log up to the hub's (the hub's order wins). What the
-    changes void here is left to this host's relay, whose scan takes it out into its
-    quarantine as the hosts applying them do (voided_here.py): deleted here, it was lost."""
-    from peers_tui.relay.apply import apply_records
-
-    if changes:
-        apply_records(hub, group_id, changes, create=False, hub_order=True, leave_voided=True)

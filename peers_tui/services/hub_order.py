@@ -23,8 +23,9 @@ def after_the_hub(hub: Path, work: Callable[[], T]) -> tuple[T, bool]:
     try:
         return work(), False
     except OutOrdered as lost:
-        from peers_tui.relay.ordering import StaleAtHub, catch_up
+        from peers_tui.relay.hub_head import catch_up_stale
+        from peers_tui.relay.ordering import StaleAtHub
 
         if isinstance(lost, StaleAtHub):
-            catch_up(hub, lost.group_id, lost.changes)
+            catch_up_stale(hub, lost)
     return work(), True

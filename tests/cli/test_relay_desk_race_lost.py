@@ -7,7 +7,7 @@ of peers has no NATS client); her change reaches the hub through the relay's des
 stopped, so B's file lacks that change; dana then makes carol a writer on B's copy (carol an
 admin there: a real change, not a no-op), signed against B's old head. At the hub it is
 stale: alice's change took that place. The hub's answer carries what B lacks; dana's process
-applies it (ordering.catch_up, without NATS: h-left15 found `stale_changes` importing it
+applies it (hub_head.catch_up_stale, without NATS: h-left15 found `stale_changes` importing it
 through the hub's sequencer) and makes her change again against the new head.
 """
 

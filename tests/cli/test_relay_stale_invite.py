@@ -1,7 +1,7 @@
 """A leaf's membership change that comes after a join at the hub with a fresh invite.
 
 The hub answers a change signed against an old head "stale", with its changes from there on;
-the leaf writes them (ordering.catch_up) and signs the change again. A join among them that
+the leaf writes them (hub_head.catch_up) and signs the change again. A join among them that
 names an invite this leaf did not have yet (made at the hub a moment before, still on its way
 through the federation) could not be written: "join names an unknown invite". The second
 try was stale again and the command failed; a handle change kept for the hub and signed

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.ordering import catch_up
+from peers_tui.relay.hub_head import catch_up
 from peers_tui.relay.rows import scan_local
 from peers_tui.testing.forge import Forger
 from tests.conftest import User
@@ -50,7 +50,7 @@ REMOVED = ("beyond where membership change 2 cut its author's chain (removed) bu
 def test_a_commands_catch_up_leaves_what_it_voids_to_the_relays_scan(
         alice: User, bob: User, team: str, tmp_path: Path) -> None:
     """A leaf's membership command that lost the race writes the hub's changes itself
-    (relay.ordering.catch_up). Its apply took out what they voided with nowhere to keep it:
+    (relay.hub_head.catch_up). Its apply took out what they voided with nowhere to keep it:
     destroyed on that host while every other kept it in its relay's quarantine. Now it is
     left for the relay's scan, which keeps it."""
     bob.ok("send", "team", "seen by the remover")
