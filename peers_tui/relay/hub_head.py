@@ -86,9 +86,11 @@ def catch_up_stale(hub: Path, lost: StaleAtHub) -> None:
     all within HEAD_WAIT of the answer; StillBehind when they are not (the caller's change
     is then not signed again: it would lose again)."""
     catch_up(hub, lost.group_id, lost.changes)
-    if lost.hub_seq is None:
-        return  # a hub of before h-stale: its answer carried all it had
     path = hub / f"{lost.group_id}.db"
+    if lost.hub_seq is None or not path.exists():
+        # A hub of before h-stale (its answer carried all it had), or a file a join fetched
+        # and, losing twice, removed (join_fetch.py): the next try fetches it again.
+        return
     reached = _head_of(path)
     if reached < lost.hub_seq:
         paged_up(path, reached, lost.answered + head_wait(), lost.hub_seq)
@@ -109,7 +111,7 @@ def paged_up(path: Path, head_seq: int, deadline: float, hub_seq: int | None = N
         # the next ones while there is time
         while (left := deadline - time.monotonic()) > 0 or hub_seq is None:
             question = {HEAD_AFTER: str(head_seq)}
-            wait = min(ASK_TIMEOUT, max(left, 0.5))
+            wait = ASK_TIMEOUT if hub_seq is None else min(ASK_TIMEOUT, max(left, 0.5))
             if config is None:  # another Unix user's relay: through its desk
                 answer = ask_desk(hub, {"op": "ask", "group": group_id, "change": None,
                                         "headers": question}, wait)
