@@ -61,3 +61,43 @@ def test_a_desk_users_change_that_loses_a_race_at_the_hub_is_made_again_after_th
         wait_for(lambda: members(alice).get("carol") == "writer", what="carol a writer at A")
         wait_for(lambda: members(bob).get("carol") == "writer", what="carol a writer on B")
         alice.ok("verify", "team")
+
+
+def test_a_desk_users_change_stale_by_more_than_an_answer_holds_is_made_after_the_pages(
+        unix_site):
+    """The same, B's file 1,500 joins behind (~1.16 MB: h-stale's pages, the stale answer's
+    first and the rest asked through the desk; before, the hub could not send its answer)."""
+    from tests.cli.test_relay_stale_answer_paged import JOINS, far_behind
+
+    with leaf_with_users(unix_site) as (hosts, base):
+        hub, leaf = hosts
+        alice, bob, code, group_id = team_with_bob(hub, leaf)
+        carol = hub.user("carol")
+        carol.ok("join", code)
+        dana = unix_user(base, "alice", leaf, unix_site)
+        dana.ok("id", "--handle", "dana")
+        dana.ok("join", code)
+        alice.ok("role", "team", "dana", "owner")
+        alice.ok("role", "team", "carol", "admin")
+        wait_for(lambda: members(dana).get("carol") == "admin"
+                 and members(dana).get("dana") == "owner", what="the roles on B")
+        assert leaf.process is not None
+        try:
+            far_behind(hub, leaf, group_id, alice)  # B's relay stopped before their commit
+            command = ["setpriv", f"--reuid={dana.account}", f"--regid={dana.account}",
+                       "--init-groups", str(system.SYSTEM_PYTHON), "-P", "-m", "peers_tui",
+                       "role", "team", "carol", "writer"]
+            running = subprocess.Popen(command, env=dana.env(), cwd=dana.site, text=True,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(1.5)  # her change signed on B's copy, its question at the stopped desk
+        finally:
+            leaf.process.send_signal(signal.SIGCONT)
+        out, err = running.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert running.returncode == 0, err
+        assert "another membership change reached the hub first; done again after that one" \
+            in err, err
+        wait_for(lambda: members(alice).get("carol") == "writer", what="carol a writer at A")
+        wait_for(lambda: len(bob.ok("members", "team", "--json").json()) == 4 + JOINS,
+                 timeout=30, what="the joins on B")
+        assert members(bob).get("carol") == "writer"
