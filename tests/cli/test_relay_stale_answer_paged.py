@@ -9,9 +9,9 @@ answer from the hub within 3 s" (exit 1), as if the hub were away. Now the answe
 (relay/hub_head.catch_up_stale) before it signs its change again.
 
 Hub A and leaf B on loopback (h-told's set-up: alice and bob owners, carol an admin). alice's
-1,500 joins are signed here in one transaction on the hub's file (`joins_signed`); B's relay
-is stopped (SIGSTOP, not its server) just before its commit and let go after bob's command,
-so B's file lacks all of them when he runs it.
+1,500 joins are signed here in one transaction on the hub's file (tests/membership_builder.py);
+B's relay is stopped (SIGSTOP, not its server) just before its commit and let go after bob's
+command, so B's file lacks all of them when he runs it.
 """
 
 from __future__ import annotations
@@ -22,39 +22,14 @@ import signal
 import pytest
 
 from peers_tui.core.account import Account
-from peers_tui.core.identity import Keypair
-from peers_tui.core.membership import apply_change
-from peers_tui.core.models import GroupMember
-from peers_tui.core.records import RecordKind, countersign, sign
 from peers_tui.core.roles import Role
 from tests.cli.test_relay_role_race_told import role_of, team  # noqa: F401 - the fixture
+from tests.membership_builder import joins_signed
 from tests.relay_helpers import paused_between_writes, wait_for
 
 pytestmark = pytest.mark.slow
 
 JOINS = 1500  # ~775 bytes each in an answer: ~1.16 MB, past NATS's 1 MB max_payload
-
-
-def joins_signed(store, keypair: Keypair, count: int) -> None:
-    """`count` joins with one new invite of `keypair`'s, each by a new member with a 64-
-    character handle, appended to `store`'s membership log inside the caller's transaction.
-    Each is signed and checked (membership.apply_change) on the roster the one before it
-    left, as MembershipLog.append_change signs and checks it, which replays the whole log
-    for every change instead (1,500 joins: over a minute)."""
-    invite_key = store.create_invite(keypair, Role.WRITER, None, None)
-    roster = store.roster()
-    terms, _ = store.invites()
-    invite = terms[invite_key.public_id]
-    for n in range(count):
-        joiner = Keypair.generate()
-        seq = roster.head_seq + 1
-        record = countersign(sign(joiner, RecordKind.MEMBER, store.group_id, {
-            "seq": seq, "prev": roster.head_hash, "action": "join", "member": joiner.public_id,
-            "role": int(invite.role), "handle": f"m{n:04d}".ljust(64, "x"),
-            "invite": invite.key, "irec": invite.digest}), invite_key)
-        apply_change(roster, seq, record, terms)
-        GroupMember.create(seq=seq, member=joiner.public_id, record=record.text,
-                           sig=record.sig, cosig=record.cosig)
 
 
 def far_behind(hub, leaf, group_id: str, alice, then_carol_a_reader: bool = False) -> None:
