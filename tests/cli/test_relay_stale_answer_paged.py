@@ -45,8 +45,12 @@ def far_behind(hub, leaf, group_id: str, alice, then_carol_a_reader: bool = Fals
                 if then_carol_a_reader:
                     store.set_role(account.keypair, account.find_member(store, "carol").user_id,
                                    Role.READER)
-                # Stopped for less than hub_reach.STALE_STATUS (5 s) in all: bob's command is
-                # refused as to a relay that does not run after that.
+                # Stopped for less than hub_reach.STALE_STATUS (5 s) after its last status in
+                # all: bob's command is refused as to a relay that does not run after that.
+                # So stopped just after a status (written every 2 s): under load (-n 2), one
+                # stopped up to 2 s after its last left too little for his pages.
+                written = leaf.status_file()
+                wait_for(lambda: leaf.status_file() != written, what="B's next status")
                 paused_between_writes(leaf, group_id)
     finally:
         account.close()
