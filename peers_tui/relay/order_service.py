@@ -26,13 +26,13 @@ import peewee
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import GroupStore
 from peers_tui.relay.apply import apply_records
+from peers_tui.relay.change_pages import page_from
 from peers_tui.relay.envelope import GROUP_ID, Envelope, EnvelopeError, from_message
 from peers_tui.relay.hub_cut import CUT_OF, HELD_CUT, CutBudget, answer_cut, cut_not_held
 from peers_tui.relay.head_question import HEAD_AFTER, answer_head
 from peers_tui.relay.hub_heard import answer_pings
 from peers_tui.relay.invite_transit import answer_transit
 from peers_tui.relay.unsent_hint import HintsHeard
-from peers_tui.relay.change_pages import page_from
 from peers_tui.relay.join_invites import invites_of
 
 if TYPE_CHECKING:

@@ -7,9 +7,10 @@ row is written only when the hub accepted it, so a change that loses a race neve
 here, not even for a moment. A refusal because another change took the place ("stale")
 carries a page of the hub's changes from there, and the invites their joins name (this host
 may not have them yet): `run_ordered` (membership_commands.py) applies them and the pages
-after it (hub_head.catch_up_stale), and runs the command once more against the new head. The transaction holds this file's write lock for the
-round trip (a few ms; at most REQUEST_TIMEOUT when the link dies mid-request), so nothing
-else lands between the head the change was signed against and its row.
+after it (hub_head.catch_up_stale), and runs the command once more against the new head.
+The transaction holds this file's write lock for the round trip (a few ms; at most
+REQUEST_TIMEOUT when the link dies mid-request), so nothing else lands between the head the
+change was signed against and its row.
 
 A handle change is not refused while the hub is unreachable: it is kept signed in the relay's
 directory (held.py) and proposed by the relay when the link is back; the send it came with
