@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 
+from peers_tui.core.encoding import now_ms  # (the clock a writer signs by: fixed_clock too)
 from peers_tui.core.errors import ClockAhead
 from peers_tui.core.relay_file import read_relay_file, relay_owner
 
@@ -133,20 +134,29 @@ def _proc(path: str) -> bytes | None:
         os.close(fd)
 
 
+_SIGN_AHEAD_MS: list[int] = []
+
+
+def _sign_ahead_ms() -> int:
+    """The hub's bound less the margin, message_rules' constant read once (not imported at
+    the top: core.link_state's readers load this module, and message_rules loads the keys)."""
+    from peers_tui.core.message_rules import FOLLOW_AHEAD_MS
+
+    _SIGN_AHEAD_MS.append(FOLLOW_AHEAD_MS - SIGN_MARGIN_MS)
+    return _SIGN_AHEAD_MS[0]
+
+
 def check_clock(raw: bytes, offset: int) -> None:
     """ClockAhead when this process's clock (encoding.now_ms: the clock it signs by) is more
     than SIGN_AHEAD past the hub's now: the relay's stamp (wall W at boot clock B) plus the
     boot clock's time since (b - B) plus the offset. The boot clock survives a stopped relay
     and a cut link, and no step of this host's wall clock moves it. No stamp, one not the
     relay's, one of another boot: nothing said, signed as ever (posting offline must work)."""
-    from peers_tui.core.encoding import now_ms  # (loaded by every writer already)
-    from peers_tui.core.message_rules import FOLLOW_AHEAD_MS
-
     stamp = host_stamp(raw)
     if stamp is None:
         return
     wall, boot, boot_of_stamp = stamp
-    now, bound = now_ms(), FOLLOW_AHEAD_MS - SIGN_MARGIN_MS
+    now, bound = now_ms(), _SIGN_AHEAD_MS[0] if _SIGN_AHEAD_MS else _sign_ahead_ms()
     if now - (wall + offset) <= bound:
         return  # the hub's clock has only gone on since the stamp (no /proc read)
     boot_now = boot_clock_ms()
