@@ -148,8 +148,8 @@ def _sign_ahead_ms() -> int:
 
 def check_clock(raw: bytes, offset: int) -> None:
     """ClockAhead when this process's clock (encoding.now_ms: the clock it signs by) is more
-    than SIGN_AHEAD past the hub's now: the relay's stamp (wall W at boot clock B) plus the
-    boot clock's time since (b - B) plus the offset. The boot clock survives a stopped relay
+    than the hub's bound less SIGN_MARGIN_MS past the hub's clock now: the relay's stamp (wall
+    W at boot clock B) plus the boot clock's time since (b - B) plus the offset. The boot clock survives a stopped relay
     and a cut link, and no step of this host's wall clock moves it. No stamp, one not the
     relay's, one of another boot: nothing said, signed as ever (posting offline must work)."""
     stamp = host_stamp(raw)
@@ -185,8 +185,8 @@ def _refused(raw: bytes, group_id: str) -> frozenset[str]:
 
 
 def writer_limits(hub: str, group_id: str) -> tuple[frozenset[str], int]:
-    """`follow_limits` for a writer about to sign: ClockAhead (nothing signed) when its
-    clock is more than SIGN_AHEAD_MS past the hub's as this host's relay last told it."""
+    """`follow_limits` for a writer about to sign: ClockAhead (nothing signed) when its clock
+    runs more than a day (less SIGN_MARGIN_MS) past the hub's as this host's relay told it."""
     raw = read_relay_file(os.path.join(hub, ".link.json"), relay_owner(hub))
     if raw is None:
         return frozenset(), 0  # one host, no relay: no hub to refuse anything, sign as ever
