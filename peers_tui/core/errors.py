@@ -48,3 +48,8 @@ class Busy(PeersError):
 
 class DiskFull(PeersError):
     """A write refused because the disk (or the user's quota) holding a database is full."""
+
+
+class ClockAhead(PeersError):
+    """A writer whose clock runs more than a day past the hub's, as this host's relay last told
+    it (core.hub_refused.check_clock): the hub would refuse what it signs, so it signs nothing."""

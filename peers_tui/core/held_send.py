@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from peers_tui.core.database.files import unwritable_reason
-from peers_tui.core.errors import PeersError
+from peers_tui.core.errors import ClockAhead, PeersError
 from peers_tui.core.kinds import MessageKind
 from peers_tui.core.group_entry import GROUP_COLUMNS, GroupEntry, entry_of
 from peers_tui.core.lean_post import HAND_OVER, busy_error, stored_handle, write_plain
@@ -73,6 +73,8 @@ def send_held(actions: MessageActions, group_id: str, text: str, kind: str = "te
             if written is None:
                 return None
             view = store.timeline.views_of([written[0]])[0]
+    except ClockAhead:
+        raise  # told as the full path would tell it (core.hub_refused.check_clock)
     except HAND_OVER as exc:
         busy = busy_error(exc, entry) if entry is not None else None
         if busy is not None:

@@ -26,11 +26,11 @@ import sqlite3
 from peers_tui.core import own_copy
 from peers_tui.core.chain_rules import build_on, link_after
 from peers_tui.core.database.files import SQLITE_BUSY, sqlite_code, storage_error
-from peers_tui.core.errors import Busy, DiskFull, PeersError, ReadOnly
+from peers_tui.core.errors import Busy, ClockAhead, DiskFull, PeersError, ReadOnly
 from peers_tui.core.group_entry import (
     GROUP_COLUMNS, GroupEntry, GroupName, entry_of, find_group, own_pin, pinned, pins_move,
 )
-from peers_tui.core.hub_refused import follow_limits
+from peers_tui.core.hub_refused import writer_limits
 from peers_tui.core.identity import KEY_FILE, Keypair, load_or_create_keypair
 from peers_tui.core.kinds import MessageKind, RecordKind
 from peers_tui.core.lean_reads import connect, lean_schema, own_head, read_roster, text_column
@@ -125,7 +125,7 @@ def write_plain(conn: sqlite3.Connection, entry: GroupEntry, keypair: Keypair, h
             return None
         newest = followed(((text_column(id_), created, text, sig)
                            for id_, created, text, sig in conn.execute(NEWEST_IDS)), roster,
-                          *follow_limits(os.path.dirname(entry.db_file), entry.id))
+                          *writer_limits(os.path.dirname(entry.db_file), entry.id))
         record, columns = signed_message(keypair, entry.id, kind, {"body": body}, link, floor,
                                          newest)
         values = {**columns, "record": record.text, "sig": record.sig}
@@ -245,6 +245,8 @@ class LeanSend:
         assert self.personal is not None
         try:
             written = write_plain(group, entry, keypair, handle, body, MessageKind(kind), self.held)
+        except ClockAhead:
+            raise  # the full path would refuse it alike, after loading itself (~100 ms)
         except HAND_OVER as exc:
             busy = busy_error(exc, entry)
             if busy is not None:

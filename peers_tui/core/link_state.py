@@ -13,7 +13,10 @@ string is shown through core.names.
 
 Format (JSON object, version 1):
     hub_offset_ms (first, for core.hub_refused's read without a parse: the hub's clock less
-             this host's, as the relay last measured it, null until it has; 0 on the hub), v: 1, host, role ("hub" | "leaf"), to (the hub's name, on a leaf), pid, running,
+             this host's, as the relay last measured it, null until it has; 0 on the hub),
+    host_clock (second, read so too: [this host's wall clock in ms, its boot clock in ms at
+             that moment, the boot's id], or null without /proc: a writer's clock bound),
+    v: 1, host, role ("hub" | "leaf"), to (the hub's name, on a leaf), pid, running,
     updated (unix seconds), up, since (unix seconds of the last change), rtt_ms,
     hub_relay_silent (a leaf, its link up: unix seconds the hub's relay was last heard, once
              it has been silent a while; else null),
@@ -50,6 +53,7 @@ from peers_tui.core.group_sync import count as _count
 from peers_tui.core.group_sync import match as _match
 from peers_tui.core.group_sync import number as _number
 from peers_tui.core.group_sync import optional as _optional
+from peers_tui.core.hub_refused import HUB_OFFSET_BOUND, stamp_of
 from peers_tui.core.process_state import process_exists, process_runs
 from peers_tui.core.relay_file import (
     RELAY_DIR, read_relay_json, relay_owner, write_relay_file,
@@ -100,6 +104,7 @@ class LinkState:
     # A leaf whose link is up but whose hub's RELAY has not answered a while: when it was
     # last heard (relay.hub_heard); None while it answers, and on the hub
     hub_relay_silent: float | None = None
+    host_clock: tuple[int, int, str] | None = None  # (wall ms, boot ms, boot id): hub_refused
 
     @property
     def unsent(self) -> int:
@@ -109,7 +114,7 @@ class LinkState:
         # Field by field, not dataclasses.asdict: its deep copy of every value was ~0.7 ms of
         # the relay's CPU a write with 32 arrivals (one write a second while messages flow).
         # The offset first: the lean `peers send` reads it from the file's head (hub_refused).
-        data: dict[str, Any] = {"hub_offset_ms": self.hub_offset_ms}
+        data: dict[str, Any] = {"hub_offset_ms": self.hub_offset_ms, "host_clock": self.host_clock}
         data.update((name, getattr(self, name)) for name in _SCALARS)
         data["groups"] = {group_id: {name: getattr(sync, name) for name in _SYNC_FIELDS}
                           for group_id, sync in self.groups.items()}
@@ -146,7 +151,7 @@ class LinkState:
 _SYNC_FIELDS = tuple(f.name for f in fields(GroupSync))
 _ARRIVAL_FIELDS = tuple(f.name for f in fields(Arrival))
 _SCALARS = tuple(f.name for f in fields(LinkState)
-                 if f.name not in ("groups", "arrivals", "problem", "hub_offset_ms"))
+                 if f.name not in ("groups", "arrivals", "problem", "hub_offset_ms", "host_clock"))
 
 
 def link_path(hub: Path) -> Path:
@@ -176,8 +181,6 @@ def read_link_state(hub: Path) -> LinkState | None:
 
 
 def _offset(value: Any) -> int:
-    from peers_tui.core.hub_refused import HUB_OFFSET_BOUND
-
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > HUB_OFFSET_BOUND:
         raise ValueError("not an offset")
     return value
@@ -214,4 +217,5 @@ def parse_link_state(data: Any) -> LinkState:
         arrivals=tuple(_arrival(a) for a in arrivals[-MAX_ARRIVALS:]),
         problem=data.get("problem") if data.get("problem") in PROBLEMS else None,
         hub_offset_ms=_optional(data.get("hub_offset_ms"), _offset),
-        hub_relay_silent=_optional(data.get("hub_relay_silent"), _number))
+        hub_relay_silent=_optional(data.get("hub_relay_silent"), _number),
+        host_clock=stamp_of(data.get("host_clock")))  # one not the relay's: none, as for a writer

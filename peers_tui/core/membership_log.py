@@ -17,6 +17,7 @@ from peers_tui.core.chains import forked_here, next_link, predecessors, wanted_b
 from peers_tui.core.encoding import now_ms
 from peers_tui.core.errors import BadInvite, Forbidden, NotFound, PeersError
 from peers_tui.core.group_file import GroupFile
+from peers_tui.core.hub_refused import check_writer_clock
 from peers_tui.core.identity import Keypair
 from peers_tui.core.kinds import RecordKind
 from peers_tui.core.membership import (
@@ -181,6 +182,7 @@ class MembershipLog:
                        error: type[PeersError] = Forbidden) -> Member:
         """Sign and append one membership change, after checking it against the rules."""
         self.file.require_writable()
+        check_writer_clock(str(self.file.path.parent))  # the hub refuses one a day ahead
         with self.file.session(), self.file.db.atomic():
             roster = self.roster()
             terms, _ = self.invites()
@@ -252,6 +254,7 @@ class MembershipLog:
         """Sign an invite record carrying a fresh invite key; return that key (the code's secret)."""
         invite_key = Keypair.generate()
         self.file.require_writable()
+        check_writer_clock(str(self.file.path.parent))  # its time is its author's next floor
         with self.file.session(), self.file.db.atomic():
             roster = self.roster()
             mine = roster.role_of(keypair.public_id)

@@ -13,7 +13,7 @@ from peers_tui.core.chains import next_link
 from peers_tui.core.own_place import insert_message
 from peers_tui.core.errors import Forbidden, PeersError
 from peers_tui.core.group_file import GroupFile
-from peers_tui.core.hub_refused import follow_limits
+from peers_tui.core.hub_refused import writer_limits
 from peers_tui.core.message_rules import (
     EDITABLE_KINDS, MAX_BODY_CHARS, MAX_TOPIC_CHARS, MESSAGE_TYPES, REQUIRED_ROLE, check_post,
     NEWEST_IDS, followed, signed_message,
@@ -132,8 +132,9 @@ class MessageWriter:
             check(roster)
         link, floor, place = next_link(me, self.file.group_id, roster, self.file.label,
                                        pin=self.file.pin_of(me, roster), kept=self.file.kept_of(me))
+        # Nothing signed by a clock a day past the hub's (ClockAhead: hub_refused.check_clock)
         newest = followed(self.file.db.execute_sql(NEWEST_IDS), roster,  # not a far-future
-                          *follow_limits(str(self.file.path.parent), self.file.group_id))
+                          *writer_limits(str(self.file.path.parent), self.file.group_id))
         # id, nor one the hub refused, nor one over a day past the hub's clock: see there
         record, columns = signed_message(keypair, self.file.group_id, kind, fields, link, floor,
                                          newest, created_at=created_at)

@@ -20,6 +20,7 @@ from typing import Any
 import nacl.bindings
 
 from peers_tui.core.encoding import now_ms, record_hash
+from peers_tui.core.hub_refused import check_writer_clock
 from peers_tui.core.errors import PeersError
 from peers_tui.core.group_store import MAX_BODY_CHARS, GroupStore, require_role
 from peers_tui.core.ids import ulid_after, ulid_text
@@ -142,6 +143,7 @@ class Importer:
 
     def run(self, lines: Iterable[str]) -> ImportResult:
         store = self.store
+        check_writer_clock(str(store.file.path.parent))  # signed at this clock, judged by the hub's
         self.added = self.skipped = 0
         self.junk: list[int] = []  # rows holding an import id of a line, no record of ours
         # Signing is the largest cost (~23 µs a record) and PyNaCl holds the GIL while it

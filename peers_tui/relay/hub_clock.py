@@ -16,6 +16,11 @@ head of `<hub>/.link.json` (core.link_state, read by core.hub_refused) and keeps
 ledger across restarts, so a writer has it while the relay is stopped or the link down (the
 clocks' difference moves slowly; a clock stepped meanwhile is known at the next link). On the
 hub it is 0: the hub's clock is the host's. No relay, no offset: the writer's own clock.
+
+With it, at each write of the file, the relay stamps this host's wall clock and its boot
+clock read together (`host_clock_stamp`): a writer tells from them how far its own clock runs
+past the hub's, and signs nothing more than a day past it (core.hub_refused.check_clock;
+docs/relay.md, "A writer's clock bounded by its host's relay (h-clockcap)").
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import sys
 import time
 from typing import Any
 
-from peers_tui.core.hub_refused import HUB_OFFSET_BOUND
+from peers_tui.core.encoding import now_ms
+from peers_tui.core.hub_refused import HUB_OFFSET_BOUND, boot_clock_ms, boot_id
 
 MAX_RTT_MS = 2000
 REMEASURE = 600.0  # seconds between measures while the link stays up
@@ -72,4 +78,20 @@ class HubClock:
         return abs(offset_now - before) >= MOVED_MS
 
 
-__all__ = ["HubClock", "MAX_RTT_MS", "REMEASURE"]
+_boot: list[str | None] = []  # this boot's id, read once: no process outlives its boot
+
+
+def host_clock_stamp() -> tuple[int, int, str] | None:
+    """(this relay's wall clock in ms, the host's boot clock in ms, the boot's id), the two
+    clocks read one after the other; None where /proc tells no boot clock (not Linux): the
+    writers then sign as before. The relay's wall clock is the one the offset is measured
+    from (its `now_ms`, as `heard` is given), so stamp plus offset is the hub's clock."""
+    if not _boot:
+        _boot.append(boot_id())
+    boot, wall = boot_clock_ms(), now_ms()
+    if boot is None or _boot[0] is None:
+        return None
+    return wall, boot, _boot[0]
+
+
+__all__ = ["HubClock", "MAX_RTT_MS", "REMEASURE", "host_clock_stamp"]

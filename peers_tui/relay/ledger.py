@@ -148,7 +148,12 @@ class Ledger:
         """A record applied here that a cut made void, taken out of the file (relay.voided):
         kept as a refusal is, under its author's host, but not told to it (hub_refusals).
         `on_taken_out` (a leaf) tells its author when it was written on this host: the hub
-        never refuses what this relay took out before sending it (twenty-ninth pass)."""
+        never refuses what this relay took out before sending it (twenty-ninth pass).
+        One refused here already in this group (a row written into the file, refused by the
+        scan and left there) is that refusal, not a second one under another host."""
+        if self.db.execute("SELECT 1 FROM quarantine WHERE hash = ? AND group_id = ?",
+                           (envelope.hash, envelope.group_id)).fetchone() is not None:
+            return
         self.db.execute("INSERT OR IGNORE INTO taken_out (hash, group_id) VALUES (?, ?)",
                         (envelope.hash, envelope.group_id))
         bounded.quarantine(self.db, envelope, reason, self.quarantine_cap)

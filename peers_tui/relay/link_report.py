@@ -32,6 +32,7 @@ from peers_tui.core.opened_records import opened
 from peers_tui.core.relay_notes import claim as claim_notes
 from peers_tui.relay.config import RelayConfig
 from peers_tui.relay.held import show_all
+from peers_tui.relay.hub_clock import host_clock_stamp
 from peers_tui.relay.envelope import Envelope
 from peers_tui.relay.kept_stores import same_file, unsent_by_author
 from peers_tui.relay.ledger import Ledger
@@ -279,7 +280,8 @@ class LinkReporter:
             rtt_ms=None if link.rtt_ms is None else round(link.rtt_ms, 2),
             to=self.config.hub_name or None if self.config.role == "leaf" else None,
             groups=groups, arrivals=tuple(self.arrivals), problem=link_problem(link.problem),
-            hub_offset_ms=link.hub_clock.offset_ms, hub_relay_silent=link.hub_relay_silent())
+            hub_offset_ms=link.hub_clock.offset_ms, hub_relay_silent=link.hub_relay_silent(),
+            host_clock=host_clock_stamp())  # (a writer's clock bound: hub_clock.py)
 
     def write(self, running: bool = True) -> None:
         try:

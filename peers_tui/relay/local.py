@@ -20,7 +20,8 @@ import peewee
 from peers_tui.core.errors import PeersError
 from peers_tui.core import own_place
 from peers_tui.core.group_store import GroupStore
-from peers_tui.relay import deleted_tops, position_pins, quick_look, replaced_files, rows
+from peers_tui.core.relay_notes import author_of
+from peers_tui.relay import deleted_tops, origins, position_pins, quick_look, replaced_files, rows
 from peers_tui.relay.census import SCANNED
 from peers_tui.relay.damaged_files import founding_problem
 from peers_tui.relay.envelope import Envelope
@@ -186,6 +187,11 @@ class LocalScanner:
                     self.ledger.set_position(f"{quick_look.KEY}:{group_id}", quick_look.same_after(
                         store, look, version, scan.more))  # (since `version`, or its print)
                     self.ledger.add_known(e.hash for e in fresh)
+                    # Sent from here: their authors' newest records came from this host, as a
+                    # cut taking them out must say (origins.py; thirtieth pass, Left)
+                    origins.note(self.hub, group_id, {author_of(e.text): self.name for e in fresh
+                                                      if e.table in ("msg", "invite")})
+                    self.ledger.keep_origins()
                     self.ledger.set_position(f"invite:{group_id}", scan.invite_position)
                     self.ledger.set_position(f"msg:{group_id}", scan.message_position)
                     self.ledger.set_position(f"evidence:{group_id}", scan.evidence_position)

@@ -41,6 +41,7 @@ from peers_tui.relay.regained import REGAINED, regained
 from peers_tui.relay.row_writes import drop_stale_set_asides
 from peers_tui.relay.scan_memory import ScanMemory
 from peers_tui.relay.scan_verdicts import genuine_invite_digests, judge_messages
+from peers_tui.relay.voided import Unscanned
 from peers_tui.relay.voided_here import take_out_here
 from peers_tui.relay.walk_turns import left_for_the_walk
 
@@ -132,7 +133,8 @@ def scan_local(store: GroupStore, origin: str, after_invite: int, after_rowid: i
                 own_place.lower_high_rows(store.db)
         drop_stale_set_asides(store.db)  # copies of log rows a mend set aside (row_writes.py)
         # What a membership change written here voids, as the hosts applying it take out.
-        scan.voided = take_out_here(store, origin)
+        scan.voided = take_out_here(store, origin, Unscanned(
+            after_rowid, after_invite, known or (lambda digest: False)))
         after_rowid, after_invite = own_place.read_again(store.db, after_rowid, after_invite)
         invites: list[Any] = list(prepared(Invite, ("relay: invites after",), [after_invite],
                                            lambda: Invite.select().where(

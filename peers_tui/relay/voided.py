@@ -21,6 +21,8 @@ it is the record the author signed again above the cut, and every other host sho
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +46,17 @@ from peers_tui.relay.batch_judge import INSERT
 from peers_tui.relay.envelope import Envelope
 
 
-def take_out_voided(store: GroupStore, roster: Roster,
-                    touched: set[str] | None = None) -> list[tuple[Envelope, str]]:
+def take_out_voided(store: GroupStore, roster: Roster, touched: set[str] | None = None,
+                    unscanned: Unscanned | None = None) -> list[tuple[Envelope, str]]:
     """Delete the messages and invites that lie beyond a cut of their author; return them
     with the reason (call inside the applying transaction). The ids of messages that took a
     released place (`_take_released`) are added to `touched` (their search entries).
     Each comes back under the host it came from, which the file does not keep: the host
     this relay applied its author's records from, else the one they live on (`came_from`),
     so a voided record is listed under one host on every host (`relay rejected`); "" where
-    no host is known (the caller's own then)."""
+    no host is known (the caller's own then), and for a row `unscanned` says was written into
+    this file, not applied to it: its author's records came from another host, this one did
+    not (a forged row in this host's file was counted under that host, thirtieth pass)."""
     voided: list[tuple[Envelope, str]] = []
     released: set[tuple[str, int]] = set()
     hub = Path(store.path).parent
@@ -73,8 +77,11 @@ def take_out_voided(store: GroupStore, roster: Roster,
                 deleted_tops.note_deletion(store.db)
                 released.add((author, row.author_seq))
                 origin = came_from(hub, store.group_id, author) if origin is None else origin
-                voided.append((Envelope(store.group_id, "msg", text_of(row.record),
-                                        bytes(row.sig), None, origin), reason))
+                envelope = Envelope(store.group_id, "msg", text_of(row.record), bytes(row.sig),
+                                    None, origin)
+                if unscanned is not None and unscanned("msg", row.rowid, envelope.hash):
+                    envelope = replace(envelope, origin="")
+                voided.append((envelope, reason))
         invites: list[Any] = list(Invite.select().where(
             (Invite.author == author) & _beyond(Invite, lowest, until)))
         for row in invites:
@@ -84,13 +91,31 @@ def take_out_voided(store: GroupStore, roster: Roster,
                 Invite.delete().where(Invite.id == row.id).execute()
                 deleted_tops.note_deletion(store.db)
                 origin = came_from(hub, store.group_id, author) if origin is None else origin
-                voided.append((Envelope(store.group_id, "invite", text_of(row.record),
-                                        bytes(row.sig), None, origin), reason))
+                envelope = Envelope(store.group_id, "invite", text_of(row.record),
+                                    bytes(row.sig), None, origin)
+                if unscanned is not None and unscanned("invite", row.id, envelope.hash):
+                    envelope = replace(envelope, origin="")
+                voided.append((envelope, reason))
     for place in sorted(released):
         taken = _take_released(store, roster, *place)
         if taken is not None and touched is not None:
             touched.add(taken)
     return voided
+
+
+@dataclass(frozen=True)
+class Unscanned:
+    """Whether a row of this file was written into it by a process of this host rather than
+    applied by the relay, which the file does not keep: a row above the relay's scan
+    positions whose record the relay neither sent nor applied (`known`)."""
+
+    message_after: int
+    invite_after: int
+    known: Callable[[str], bool]
+
+    def __call__(self, table: str, place: int, digest: str) -> bool:
+        after = self.message_after if table == "msg" else self.invite_after
+        return place > after and not self.known(digest)
 
 
 def came_from(hub: Path, group_id: str, author: str) -> str:

@@ -29,7 +29,7 @@ from peers_tui.core.history import HistoryReader
 from peers_tui.core.membership import Roster
 from peers_tui.core.models import Message
 from peers_tui.relay.envelope import Envelope
-from peers_tui.relay.voided import take_out_voided
+from peers_tui.relay.voided import Unscanned, take_out_voided
 
 # By the file (its real path and inode: one put in its place is looked at again): the
 # membership mark of the log last taken out against. The scan's own mark is forgotten after
@@ -38,12 +38,13 @@ from peers_tui.relay.voided import take_out_voided
 _done: dict[tuple[str, int], tuple[object, ...] | None] = {}
 
 
-def take_out_here(store: GroupStore, origin: str) -> list[tuple[Envelope, str]]:
+def take_out_here(store: GroupStore, origin: str,
+                  unscanned: Unscanned | None = None) -> list[tuple[Envelope, str]]:
     """Take out of this file (inside its session) the messages and invites that a cut of the
     membership log voids; return them with the reason, under the host their author lives on
     (take_out_voided), else in this host's name (`origin`), as an apply keeps what a change
     voids (intake, order_service): an empty origin was counted under no host ("rejected:  3,
-    D 5"). Nothing is
+    D 5"). A row `unscanned` says was written here is this host's too. Nothing is
     read or written when the log has not moved since the last call for this file, nor when it
     holds no cut."""
     roster = store.current_roster()
@@ -56,7 +57,7 @@ def take_out_here(store: GroupStore, origin: str) -> list[tuple[Envelope, str]]:
             roster = store.current_roster()
             touched: set[str] = set()
             voided = [(envelope if envelope.origin else replace(envelope, origin=origin), why)
-                      for envelope, why in take_out_voided(store, roster, touched)]
+                      for envelope, why in take_out_voided(store, roster, touched, unscanned)]
             reindex(store, roster, touched)
     _done[key] = mark
     return voided

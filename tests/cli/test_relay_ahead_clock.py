@@ -7,12 +7,18 @@ and the hub's refusal reaching `.link.json` followed that row: its id 26 h ahead
 ahead (the followed id's time less a day), so the hub took it and every host followed it in
 turn. A writer now follows no row signed more than a day past its own clock (the bound the
 hub refuses by, message_rules.FOLLOW_AHEAD_MS), whatever `.link.json` says yet.
+
+Since h-clockcap (docs/relay.md, "A writer's clock bounded by its host's relay") this peers
+signs nothing 26 h ahead where its host's relay stamped its clocks: the far-ahead records
+these tests begin with are signed as an older peers signs them (`send_ahead`), and the first
+test after them is this peers refusing one.
 """
 
 from __future__ import annotations
 
 import glob
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -20,8 +26,10 @@ from datetime import datetime
 
 import pytest
 
+from peers_tui.core.hub_refused import host_stamp
 from peers_tui.core.ids import ulid_value
-from tests.cli.test_relay_refused_back import send_ahead
+from peers_tui.core.link_state import link_path
+from tests.cli.test_relay_refused_back import send_ahead, send_with_clock
 from tests.relay_helpers import Host, User, bodies, three_hosts, wait_for
 
 MINUTE = 60_000
@@ -98,18 +106,57 @@ def test_a_message_written_before_the_refusal_arrives_does_not_follow_the_far_ah
         assert near_now(bob_after, time.time() * 1000), bob_after
 
 
-@pytest.mark.xfail(strict=True, reason="open: an author's chain after a record the hub refused "
-                   "for its clock (docs/relay.md, 'A clock far ahead, second round')")
-def test_an_author_whose_record_the_hub_refused_for_its_clock_posts_again_with_her_clock_right(
-        tmp_path):
-    """carol's +26 h message is refused at the hub and C is told; her next one, her clock
-    right, is signed on her chain's floor (a day ahead) and refused too, and so is every one
-    until the hub's clock is within a day of it: not fixed (why: docs/relay.md)."""
+REFUSED_26H = ("peers: this process's clock is 26.0 h ahead of this host's (as its relay last "
+               "saw it): the hub refuses records signed more than a day ahead; set the clock "
+               "right")
+
+
+def stamped(host: Host) -> bool:
+    """Whether the host's relay has stamped its clocks in `.link.json` (h-clockcap)."""
+    return host_stamp(link_path(host.hub).read_bytes()) is not None
+
+
+def rows_of(host: Host, group_id: str) -> int:
+    with sqlite3.connect(host.hub / f"{group_id}.db") as db:
+        return db.execute("SELECT count(*) FROM message").fetchone()[0]
+
+
+@pytest.mark.parametrize("relay", ["running", "stopped"])
+def test_a_writer_a_day_ahead_of_its_hosts_relay_signs_nothing_and_posts_again_at_once(
+        relay, tmp_path):
+    """Was the strict xfail `test_an_author_whose_record_the_hub_refused_for_its_clock_posts_
+    again_with_her_clock_right` (h-aheadclock, h-hubclock): carol's `peers send` 26 h ahead
+    on C (C's clock right) signed R1, the hub refused it, and her next messages, chained after
+    R1, were refused until the hub's clock reached R1's time less a day (~2 h). Now her writer
+    tells from C's relay's stamp (in `.link.json`, kept while the relay is stopped: `relay`)
+    that its clock is a day past the hub's and signs nothing: one line, exit 1, no row; her
+    next message, her clock right, reaches A and B at once, after the earlier ones. On main
+    the +26 h send exited 0 and her next never reached A."""
     with three_hosts(tmp_path) as (hosts, group_id):
-        alice, carol = carol_refused_for_the_clock(hosts)
+        hub, b, c = hosts
+        alice, bob, carol = hub.users["alice"], b.users["bob"], c.users["carol"]
+        wait_for(c.link_up, what="C's link")
+        bob.ok("send", "team", "bob before")
+        wait_for(lambda: "bob before" in bodies(carol), what="bob's on C")
+        wait_for(lambda: stamped(c), what="C's relay's clock stamp")
+        if relay == "stopped":
+            c.stop()
+            assert stamped(c)  # the stamp stays where the relay left it
+        rows = rows_of(c, group_id)
+        done = send_with_clock(carol, "from tomorrow", "+26h")
+        assert (done.returncode, done.stderr.strip(), done.stdout) == (1, REFUSED_26H, ""), done
+        assert rows_of(c, group_id) == rows
         carol.ok("send", "team", "carol with her clock right")
-        wait_for(lambda: "carol with her clock right" in bodies(alice), timeout=20,
-                 what="carol's next on A")
+        if relay == "stopped":
+            c.start()
+        for user in (alice, bob):
+            wait_for(lambda: "carol with her clock right" in bodies(user), timeout=20,
+                     what=f"carol's next on {user.name}'s host")
+            seen = bodies(user)
+            assert "from tomorrow" not in seen
+            assert seen.index("welcome") < seen.index("bob before") < seen.index(
+                "carol with her clock right") == len(seen) - 1, seen
+        assert int(c.status().get("refused_at_hub") or 0) == 0
 
 
 def test_once_the_hubs_clock_allows_her_floor_her_chain_is_taken_again(tmp_path):

@@ -23,7 +23,7 @@ from peers_tui.core.hub_refused import follow_limits
 from peers_tui.core.ids import ulid_value
 from peers_tui.core.message_rules import AHEAD_OF_HUB
 from tests.cli.test_relay_ahead_clock import carol_refused_for_the_clock, start_ahead
-from tests.cli.test_relay_refused_back import send_ahead
+from tests.cli.test_relay_refused_back import send_ahead, send_with_clock
 from tests.relay_helpers import Host, bodies, three_hosts, wait_for
 
 HOUR = 3_600_000
@@ -70,6 +70,37 @@ def test_a_host_whose_clock_is_fast_follows_no_row_a_day_past_the_hubs_clock(tmp
         [after] = [m for m in alice.ok("log", "team", "--json", "--no-events").json()
                    if m["body"] == "bob after"]
         assert (ulid_value(after["id"]) >> 80) - time.time() * 1000 < 4 * HOUR, after
+
+
+def test_a_whole_host_fast_bounds_its_writers_by_the_hubs_clock(tmp_path):
+    """C's relay and carol's writer both 3 h fast (h-clockcap): a writer 3 h ahead of the hub
+    signs as before; one 26 h ahead of the hub (23 h past C's clock, so a bound by the host's
+    clock alone would pass it) signs nothing, told against the hub's clock; the same with C's
+    relay stopped (its stamp and offset kept in `.link.json`). On main the +26 h send exited
+    0 (its record refused at the hub later)."""
+    with three_hosts(tmp_path) as (hosts, group_id):
+        hub, b, c = hosts
+        alice, carol = hub.users["alice"], c.users["carol"]
+        start_ahead(c, "+3h")
+        wait_for(c.link_up, timeout=30, what="C's link, 3 h fast")
+        wait_for(lambda: abs(offset_of(c, group_id) + 3 * HOUR) < 60_000, timeout=20,
+                 what="C's measure of the hub's clock in its .link.json")
+        for running in (True, False):
+            if not running:
+                c.stop()
+            done = send_with_clock(carol, f"26 h ahead, relay running {running}", "+26h")
+            assert done.returncode == 1 and done.stderr.strip() == (
+                "peers: this process's clock is 26.0 h ahead of the hub's (as this host's "
+                "relay last measured it): the hub refuses records signed more than a day "
+                "ahead; set the clock right"), done
+            done = send_with_clock(carol, f"3 h ahead, relay running {running}", "+3h")
+            assert done.returncode == 0, done.stderr
+        start_ahead(c, "+3h")
+        wait_for(lambda: "3 h ahead, relay running False" in bodies(alice), timeout=30,
+                 what="carol's +3 h messages on A")
+        seen = bodies(alice)
+        assert seen[-2:] == ["3 h ahead, relay running True", "3 h ahead, relay running False"]
+        assert not any(body.startswith("26 h ahead") for body in seen)
 
 
 def rejected_reason(host: Host, group_id: str) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from peers_tui.core.hub_refused import host_stamp
 from peers_tui.core.link_state import (
     Arrival, GroupSync, LinkState, link_path, read_link_state, write_link_state,
 )
@@ -23,6 +24,7 @@ from peers_tui.relay.link_report import LinkReporter
 from peers_tui.relay.local import LocalScanner
 
 GROUP = "a" * 26
+STAMP = (1_796_451_399_688, 54_408_807, "9d5e0d7c-a55a-404e-a52b-ec873ac08dd1")  # (h-clockcap)
 
 
 @dataclass
@@ -55,9 +57,9 @@ def test_the_file_holds_every_field_as_documented(tmp_path: Path) -> None:
                                                  void_ids=("01X",), void_by=(("a" * 52, 1),)),
                               "b" * 26: GroupSync()},
                       arrivals=(Arrival(GROUP, "B", 2, "01A", "01B", 3.5),),
-                      hub_offset_ms=-10_800_000)
+                      hub_offset_ms=-10_800_000, host_clock=STAMP)
     assert state.to_json() == {
-        "hub_offset_ms": -10_800_000, "host": "C", "role": "leaf", "pid": 1, "running": True, "updated": 5.0, "up": False,
+        "hub_offset_ms": -10_800_000, "host_clock": STAMP, "host": "C", "role": "leaf", "pid": 1, "running": True, "updated": 5.0, "up": False,
         "since": 4.0, "rtt_ms": None, "to": "A",
         "groups": {GROUP: {"unsent": 3, "sent": 7, "frontier": "01F", "receiving": 0.25,
                            "invites": 0, "passed": None, "refused": 2, "refused_ids": ("01X",),
@@ -73,6 +75,8 @@ def test_the_file_holds_every_field_as_documented(tmp_path: Path) -> None:
     assert read_link_state(tmp_path) == state
     # first in the file, where the lean `peers send` reads it without a parse (hub_refused)
     assert link_path(tmp_path).read_bytes().startswith(b'{"hub_offset_ms":-10800000,')
+    # ...and the host's clocks after it, read so too (h-clockcap)
+    assert host_stamp(link_path(tmp_path).read_bytes()) == STAMP
 
 
 async def test_a_flow_of_messages_wakes_the_writer_once_and_is_written_in_time(
