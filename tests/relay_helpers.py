@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -276,6 +277,63 @@ def stop_all(hosts: list[Host]) -> None:
 
 def bodies(user: User, group: str = "team") -> list[str]:
     return [m["body"] for m in user.ok("log", group, "--json", "--limit", "100000").json()]
+
+
+@contextmanager
+def taken_for_running(host: Host) -> Iterator[None]:
+    """While the block runs, the host's relay (SIGSTOPped in it, or before it) is still taken
+    for running by this host's commands: its status file's `updated` is renewed every second,
+    as the relay writes it when only slow (hub_reach.relay_alive: a status older than 5 s is
+    a relay gone). A command far behind (1,500 joins of pages to apply) could take longer
+    than the 5 s under a loaded CI. At the end the relay is let go (SIGCONT) and writes its own."""
+    path = host.hub / ".relay" / "status.json"
+    done = threading.Event()
+
+    def stopped() -> bool:  # renewed only while stopped: a running relay writes its own
+        assert host.process is not None
+        stat = Path(f"/proc/{host.process.pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] == "T"
+
+    def renew() -> None:
+        while not done.wait(1.0):
+            try:
+                if not stopped():
+                    continue
+                status = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            status["updated"] = time.time()
+            renewed = path.with_name("status.json.renewed")
+            renewed.write_text(json.dumps(status))
+            os.chmod(renewed, path.stat().st_mode & 0o777)
+            os.replace(renewed, path)
+
+    renewer = threading.Thread(target=renew, daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        renewer.join()
+        assert host.process is not None
+        host.process.send_signal(signal.SIGCONT)
+
+
+def blocked(pid: int, timeout: float = 30.0) -> None:
+    """Until process `pid` sleeps and has used no CPU for 0.6 s: waiting on a stopped relay's
+    desk or server (a fixed sleep for it was short when a loaded machine started Python slowly)."""
+    def used() -> tuple[str, int]:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[11]) + int(fields[12])  # state, utime + stime
+    deadline, last, still = time.monotonic() + timeout, None, 0
+    while time.monotonic() < deadline:
+        state, ticks = used()
+        still = still + 1 if state == "S" and ticks == last else 0
+        if still >= 3:
+            return
+        last = ticks
+        time.sleep(0.2)
+    raise AssertionError(f"process {pid} never waited in {timeout} s")
 
 
 def paused_between_writes(host, *files: str | Path) -> None:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 
 import pytest
 
 from tests import system_helpers as system
 from tests.cli.test_relay_leaf_users import leaf_with_users, members, team_with_bob, unix_user
-from tests.relay_helpers import paused_between_writes, wait_for
+from tests.relay_helpers import blocked, paused_between_writes, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +49,7 @@ def test_a_desk_users_change_that_loses_a_race_at_the_hub_is_made_again_after_th
                        "role", "team", "carol", "writer"]  # (as UnixUser.spawn, not waited)
             running = subprocess.Popen(command, env=dana.env(), cwd=dana.site, text=True,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            time.sleep(1.5)  # her change signed on B's copy, its question at the stopped desk
+            blocked(running.pid)  # her change signed on B's copy, its question at the stopped desk
         finally:
             leaf.process.send_signal(signal.SIGCONT)
         out, err = running.communicate(timeout=60)
@@ -89,7 +88,7 @@ def test_a_desk_users_change_stale_by_more_than_an_answer_holds_is_made_after_th
                        "role", "team", "carol", "writer"]
             running = subprocess.Popen(command, env=dana.env(), cwd=dana.site, text=True,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            time.sleep(1.5)  # her change signed on B's copy, its question at the stopped desk
+            blocked(running.pid)  # her change signed on B's copy, its question at the stopped desk
         finally:
             leaf.process.send_signal(signal.SIGCONT)
         out, err = running.communicate(timeout=60)

@@ -17,7 +17,6 @@ command, so B's file lacks all of them when he runs it.
 from __future__ import annotations
 
 import re
-import signal
 
 import pytest
 
@@ -25,7 +24,7 @@ from peers_tui.core.account import Account
 from peers_tui.core.roles import Role
 from tests.cli.test_relay_role_race_told import role_of, team  # noqa: F401 - the fixture
 from tests.membership_builder import joins_signed
-from tests.relay_helpers import paused_between_writes, wait_for
+from tests.relay_helpers import paused_between_writes, taken_for_running, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -58,12 +57,10 @@ def far_behind(hub, leaf, group_id: str, alice, then_carol_a_reader: bool = Fals
 
 def test_a_change_stale_by_more_than_an_answer_holds_is_made_after_the_pages(team):  # noqa: F811
     (hub, leaf), group_id, alice, bob = team
-    far_behind(hub, leaf, group_id, alice)
-    try:
+    with taken_for_running(leaf):
+        far_behind(hub, leaf, group_id, alice)
         assert role_of(bob, "carol") == "admin"  # B's copy: none of the joins
         made = bob.run("role", "team", "carol", "writer")
-    finally:
-        leaf.process.send_signal(signal.SIGCONT)
     assert made.code == 0, made.err
     assert made.err.strip() == ("peers: another membership change reached the hub first; "
                                 "done again after that one"), made.err
@@ -83,11 +80,9 @@ def test_pages_out_of_time_after_a_stale_answer_say_how_far_behind(team, monkeyp
     B's relay brought the rest, the same command goes through."""
     (hub, leaf), group_id, alice, bob = team
     monkeypatch.setenv("PEERS_RELAY_HEAD_WAIT", "0.05")  # (hub_head.HEAD_WAIT: 10 s)
-    far_behind(hub, leaf, group_id, alice)
-    try:
+    with taken_for_running(leaf):
+        far_behind(hub, leaf, group_id, alice)
         made = bob.run("role", "team", "carol", "writer")
-    finally:
-        leaf.process.send_signal(signal.SIGCONT)
     assert made.code == 1 and "Traceback" not in made.err, made.err
     said = BEHIND.fullmatch(made.err.strip())
     assert said is not None, made.err
@@ -105,12 +100,10 @@ def test_pages_out_of_time_before_a_no_op_is_judged_say_how_far_behind(team, mon
     "as this host's copy says: the hub cannot be asked now" (h-left15's words for it)."""
     (hub, leaf), group_id, alice, bob = team
     monkeypatch.setenv("PEERS_RELAY_HEAD_WAIT", "0.05")
-    far_behind(hub, leaf, group_id, alice, then_carol_a_reader=True)
-    try:
+    with taken_for_running(leaf):
+        far_behind(hub, leaf, group_id, alice, then_carol_a_reader=True)
         assert role_of(bob, "carol") == "admin"  # B's copy
         made = bob.run("role", "team", "carol", "admin")
-    finally:
-        leaf.process.send_signal(signal.SIGCONT)
     assert made.code == 1 and "Traceback" not in made.err, made.err
     said = BEHIND.fullmatch(made.err.strip())
     assert said is not None, made.err
