@@ -14,42 +14,24 @@ through the hub's sequencer) and makes her change again against the new head.
 from __future__ import annotations
 
 import signal
-import subprocess
 
 import pytest
 
-from tests import system_helpers as system
-from tests.cli.test_relay_leaf_users import leaf_with_users, members, team_with_bob, unix_user
-from tests.relay_helpers import blocked, paused_between_writes, wait_for
+from tests.cli.test_relay_leaf_users import members
+from tests.desk_users import dana_an_owner_on_the_leaf, waiting_at_the_stopped_desk
+from tests.relay_helpers import paused_between_writes, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_desk_users_change_that_loses_a_race_at_the_hub_is_made_again_after_the_winner(
         unix_site):
-    with leaf_with_users(unix_site) as (hosts, base):
-        hub, leaf = hosts
-        alice, bob, code, group_id = team_with_bob(hub, leaf)
-        carol = hub.user("carol")
-        carol.ok("join", code)
-        dana = unix_user(base, "alice", leaf, unix_site)  # peers-test-alice, not root
-        dana.ok("id", "--handle", "dana")
-        dana.ok("join", code)
-        alice.ok("role", "team", "dana", "owner")  # only an owner changes an admin's role
-        alice.ok("role", "team", "carol", "admin")
-        wait_for(lambda: members(dana).get("carol") == "admin"
-                 and members(dana).get("dana") == "owner", what="the roles on B")
-        assert leaf.process is not None
+    with dana_an_owner_on_the_leaf(unix_site) as (hub, leaf, alice, bob, dana, group_id):
         paused_between_writes(leaf, group_id)  # B's relay and its desk: B's file lags
         try:
             alice.ok("role", "team", "carol", "reader")  # the place dana's change will claim
             assert members(bob).get("carol") == "admin"  # B's copy: alice's change not here
-            command = ["setpriv", f"--reuid={dana.account}", f"--regid={dana.account}",
-                       "--init-groups", str(system.SYSTEM_PYTHON), "-P", "-m", "peers_tui",
-                       "role", "team", "carol", "writer"]  # (as UnixUser.spawn, not waited)
-            running = subprocess.Popen(command, env=dana.env(), cwd=dana.site, text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            blocked(running.pid)  # her change signed on B's copy, its question at the stopped desk
+            running = waiting_at_the_stopped_desk(dana, "role", "team", "carol", "writer")
         finally:
             leaf.process.send_signal(signal.SIGCONT)
         out, err = running.communicate(timeout=60)
@@ -68,27 +50,10 @@ def test_a_desk_users_change_stale_by_more_than_an_answer_holds_is_made_after_th
     first and the rest asked through the desk; before, the hub could not send its answer)."""
     from tests.cli.test_relay_stale_answer_paged import JOINS, far_behind
 
-    with leaf_with_users(unix_site) as (hosts, base):
-        hub, leaf = hosts
-        alice, bob, code, group_id = team_with_bob(hub, leaf)
-        carol = hub.user("carol")
-        carol.ok("join", code)
-        dana = unix_user(base, "alice", leaf, unix_site)
-        dana.ok("id", "--handle", "dana")
-        dana.ok("join", code)
-        alice.ok("role", "team", "dana", "owner")
-        alice.ok("role", "team", "carol", "admin")
-        wait_for(lambda: members(dana).get("carol") == "admin"
-                 and members(dana).get("dana") == "owner", what="the roles on B")
-        assert leaf.process is not None
+    with dana_an_owner_on_the_leaf(unix_site) as (hub, leaf, alice, bob, dana, group_id):
         try:
             far_behind(hub, leaf, group_id, alice)  # B's relay stopped before their commit
-            command = ["setpriv", f"--reuid={dana.account}", f"--regid={dana.account}",
-                       "--init-groups", str(system.SYSTEM_PYTHON), "-P", "-m", "peers_tui",
-                       "role", "team", "carol", "writer"]
-            running = subprocess.Popen(command, env=dana.env(), cwd=dana.site, text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            blocked(running.pid)  # her change signed on B's copy, its question at the stopped desk
+            running = waiting_at_the_stopped_desk(dana, "role", "team", "carol", "writer")
         finally:
             leaf.process.send_signal(signal.SIGCONT)
         out, err = running.communicate(timeout=60)

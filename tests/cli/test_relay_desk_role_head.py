@@ -15,42 +15,23 @@ hub, and her change must then be made.
 from __future__ import annotations
 
 import signal
-import subprocess
-import time
 
 import pytest
 
-from tests import system_helpers as system
-from tests.cli.test_relay_leaf_users import leaf_with_users, members, team_with_bob, unix_user
+from tests.cli.test_relay_leaf_users import members
+from tests.desk_users import dana_an_owner_on_the_leaf, waiting_at_the_stopped_desk
 from tests.relay_helpers import paused_between_writes, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_desk_users_no_op_role_change_on_a_lagging_leaf_is_judged_at_the_hubs_head(unix_site):
-    with leaf_with_users(unix_site) as (hosts, base):
-        hub, leaf = hosts
-        alice, bob, code, group_id = team_with_bob(hub, leaf)
-        carol = hub.user("carol")
-        carol.ok("join", code)
-        dana = unix_user(base, "alice", leaf, unix_site)  # peers-test-alice, not root
-        dana.ok("id", "--handle", "dana")
-        dana.ok("join", code)
-        alice.ok("role", "team", "dana", "owner")  # only an owner makes an admin
-        alice.ok("role", "team", "carol", "admin")
-        wait_for(lambda: members(dana).get("carol") == "admin"
-                 and members(dana).get("dana") == "owner", what="the roles on B")
-        assert leaf.process is not None
+    with dana_an_owner_on_the_leaf(unix_site) as (hub, leaf, alice, bob, dana, group_id):
         paused_between_writes(leaf, group_id)  # B's relay and its desk: B's file lags
         try:
             alice.ok("role", "team", "carol", "reader")
             assert members(bob).get("carol") == "admin"  # B's copy: alice's change not here
-            command = ["setpriv", f"--reuid={dana.account}", f"--regid={dana.account}",
-                       "--init-groups", str(system.SYSTEM_PYTHON), "-P", "-m", "peers_tui",
-                       "role", "team", "carol", "admin"]  # (as UnixUser.spawn, not waited)
-            running = subprocess.Popen(command, env=dana.env(), cwd=dana.site, text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            time.sleep(1.5)  # her look done on B's copy, her question at the stopped desk
+            running = waiting_at_the_stopped_desk(dana, "role", "team", "carol", "admin")
         finally:
             leaf.process.send_signal(signal.SIGCONT)
         out, err = running.communicate(timeout=60)
@@ -58,4 +39,3 @@ def test_a_desk_users_no_op_role_change_on_a_lagging_leaf_is_judged_at_the_hubs_
         assert "already" not in err, err
         wait_for(lambda: members(alice).get("carol") == "admin", what="carol an admin at A")
         wait_for(lambda: members(bob).get("carol") == "admin", what="carol an admin on B")
-        alice.ok("verify", "team")
