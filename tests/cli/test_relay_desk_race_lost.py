@@ -24,6 +24,16 @@ from tests.relay_helpers import paused_between_writes, wait_for
 pytestmark = pytest.mark.slow
 
 
+def made_again_after_the_winner(running, alice) -> None:
+    """dana's command ended well, telling her that her change was made again after the one
+    that took its place, and carol is a writer at the hub."""
+    out, err = running.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    assert running.returncode == 0, err
+    assert "another membership change reached the hub first; done again after that one" in err, err
+    wait_for(lambda: members(alice).get("carol") == "writer", what="carol a writer at A")
+
+
 def test_a_desk_users_change_that_loses_a_race_at_the_hub_is_made_again_after_the_winner(
         unix_site):
     with dana_an_owner_on_the_leaf(unix_site) as (hub, leaf, alice, bob, dana, group_id):
@@ -34,12 +44,7 @@ def test_a_desk_users_change_that_loses_a_race_at_the_hub_is_made_again_after_th
             running = waiting_at_the_stopped_desk(dana, "role", "team", "carol", "writer")
         finally:
             leaf.process.send_signal(signal.SIGCONT)
-        out, err = running.communicate(timeout=60)
-        assert "Traceback" not in err, err
-        assert running.returncode == 0, err
-        assert "another membership change reached the hub first; done again after that one" \
-            in err, err
-        wait_for(lambda: members(alice).get("carol") == "writer", what="carol a writer at A")
+        made_again_after_the_winner(running, alice)
         wait_for(lambda: members(bob).get("carol") == "writer", what="carol a writer on B")
         alice.ok("verify", "team")
 
@@ -56,12 +61,7 @@ def test_a_desk_users_change_stale_by_more_than_an_answer_holds_is_made_after_th
             running = waiting_at_the_stopped_desk(dana, "role", "team", "carol", "writer")
         finally:
             leaf.process.send_signal(signal.SIGCONT)
-        out, err = running.communicate(timeout=60)
-        assert "Traceback" not in err, err
-        assert running.returncode == 0, err
-        assert "another membership change reached the hub first; done again after that one" \
-            in err, err
-        wait_for(lambda: members(alice).get("carol") == "writer", what="carol a writer at A")
+        made_again_after_the_winner(running, alice)
         wait_for(lambda: len(bob.ok("members", "team", "--json").json()) == 4 + JOINS,
                  timeout=30, what="the joins on B")
         assert members(bob).get("carol") == "writer"

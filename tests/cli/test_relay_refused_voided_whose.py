@@ -11,39 +11,18 @@ no row in B's file to say whose they were, and every user of B read "3 refused b
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 
 from peers_tui.core.link_state import read_link_state
 from tests.cli.test_relay_refused_back import sync_of
-from tests.relay_helpers import (
-    federation, join_arrived, paused_between_writes, start_linked, stop_all, wait_for,
-)
+from tests.cli.test_relay_void_told_on_leaf import erin_voided_on_leaf
+from tests.relay_helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
 
 def test_posts_a_cut_voided_are_counted_for_their_author_only(tmp_path):
-    hub, leaf = hosts = federation(tmp_path)
-    try:
-        alice, bob, erin = hub.user("alice"), leaf.user("bob"), leaf.user("erin")
-        group_id = alice.ok("create", "team").out.strip()
-        code = alice.ok("invite", "team", "--uses", "2").out.strip()
-        start_linked(hosts)
-        join_arrived(bob, code)
-        join_arrived(erin, code)
-        wait_for(lambda: sync_of(bob) == "✓" and sync_of(erin) == "✓", what="B level")
-        assert leaf.process is not None
-        # between writes of B's file, which erin's sends write (inside one, they waited on
-        # its lock)
-        paused_between_writes(leaf, group_id)
-        try:
-            for n in range(3):
-                erin.ok("send", "team", f"erin cut off {n}")
-            alice.ok("remove", "team", "erin")
-        finally:
-            leaf.process.send_signal(signal.SIGCONT)
+    with erin_voided_on_leaf(tmp_path, bob_ahead=False) as ((hub, leaf), group_id, bob, erin):
 
         def told() -> bool:
             state = read_link_state(leaf.hub)
@@ -59,5 +38,3 @@ def test_posts_a_cut_voided_are_counted_for_their_author_only(tmp_path):
         assert state is not None
         [(_, count)] = state.group(group_id).refused_by
         assert count == 3
-    finally:
-        stop_all(hosts)

@@ -37,9 +37,10 @@ VOID = "3 void: cut off before they were seen"
 
 
 @contextmanager
-def erin_voided_on_leaf(tmp_path):
-    """bob's one message refused by the hub for its clock, erin's 3 voided by alice's removal
-    of her (both on leaf B). Yields (hosts, group id, bob, erin) once B was told of both."""
+def erin_voided_on_leaf(tmp_path, bob_ahead: bool = True):
+    """bob's one message refused by the hub for its clock (unless not `bob_ahead`), erin's 3
+    voided by alice's removal of her (both on leaf B). Yields (hosts, group id, bob, erin)
+    once B was told of both."""
     hosts = federation(tmp_path)
     hub, leaf = hosts
     try:
@@ -50,9 +51,12 @@ def erin_voided_on_leaf(tmp_path):
         join_arrived(bob, code)
         join_arrived(erin, code)
         wait_for(lambda: sync_of(bob) == "✓" and sync_of(erin) == "✓", what="B level")
-        send_ahead(bob, "from tomorrow")
-        wait_for(lambda: sync_of(bob) == "1 refused by the hub", what="bob told of his")
+        if bob_ahead:
+            send_ahead(bob, "from tomorrow")
+            wait_for(lambda: sync_of(bob) == "1 refused by the hub", what="bob told of his")
         assert leaf.process is not None
+        # between writes of B's file, which erin's sends write (inside one, they waited on
+        # its lock)
         paused_between_writes(leaf, group_id)
         try:
             for n in range(3):
