@@ -67,13 +67,11 @@ def caught_up_on_leaf(path: Path, head_seq: int) -> bool | None:
     down, no answer in ASK_TIMEOUT, a refusal of the first question); StillBehind when its
     pages stopped short of the head it named; None when no hub orders this file (not a group
     file the relay replicates, no relay, the hub)."""
-    from peers_tui.relay.ordering import GROUP_FILE, leaf_config, link_down_reason, on_leaf_desk
+    from peers_tui.relay.ordering import hub_orders, link_down_reason
 
     hub = path.parent
-    if not GROUP_FILE.match(path.stem) or path.suffix != ".db":
-        return None
-    config = leaf_config(hub)
-    if config is None and not on_leaf_desk(hub):
+    ordered, config = hub_orders(path)
+    if not ordered:
         return None
     if config is not None and link_down_reason(hub) is not None:
         return False

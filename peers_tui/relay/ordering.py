@@ -174,12 +174,10 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
     `record` (the caller writes it), else raise (nothing is written). A user who cannot read
     the relay's state (another Unix user's) asks through its desk (desk.py)."""
     hub = path.parent
-    if not GROUP_FILE.match(path.stem) or path.suffix != ".db":
+    ordered, config = hub_orders(path)
+    if not ordered:
         return  # not a group file the relay replicates (a personal group: personal.db)
-    config = leaf_config(hub)
-    desk = config is None and on_leaf_desk(hub)
-    if config is None and not desk:
-        return
+    desk = config is None
     group_id = path.stem
     envelope = Envelope(group_id, "member", record.text, record.sig, record.cosig,
                         config.name if config is not None else "")
@@ -222,6 +220,15 @@ def order_on_leaf(path: Path, record: SignedRecord) -> None:
         raise HeldForHub(f"the hub refused your handle change ({reason}); your message goes "
                          "on under the handle you had")
     raise RelayError(f"the hub refused this membership change: {reason}")
+
+
+def hub_orders(path: Path) -> tuple[bool, RelayConfig | None]:
+    """Whether a hub orders `path`'s membership (a replicated group file on a leaf), and the
+    leaf's relay config (None: another Unix user's relay, asked through its desk)."""
+    if not GROUP_FILE.match(path.stem) or path.suffix != ".db":
+        return False, None
+    config = leaf_config(path.parent)
+    return config is not None or on_leaf_desk(path.parent), config
 
 
 def on_leaf_desk(hub: Path) -> bool:
@@ -283,10 +290,8 @@ def cut_on_leaf(path: Path, member: str) -> tuple[int, str, int | None] | None:
     from peers_tui.relay.hub_cut import CUT_OF
 
     hub = path.parent
-    if not GROUP_FILE.match(path.stem) or path.suffix != ".db":
-        return None
-    config = leaf_config(hub)
-    if config is None and not on_leaf_desk(hub):
+    ordered, config = hub_orders(path)
+    if not ordered:
         return None
     try:
         if config is None:  # another Unix user's relay: through its desk
