@@ -156,6 +156,25 @@ class Host:
         return self.unless_unchanged(f"link up since {moment}", up_since)
 
 
+@contextmanager
+def team_on_hub_and_leaf(tmp_path: Path, hub_member: str
+                         ) -> Iterator[tuple[list[Host], str, User, User, User]]:
+    """Hub A (alice makes team, `hub_member` joins it there) and leaf B, linked, bob of B
+    joined: (hosts, group id, alice, the hub member, bob); every relay stopped at the end."""
+    hosts = federation(tmp_path)
+    hub, leaf = hosts
+    try:
+        alice, member, bob = hub.user("alice"), hub.user(hub_member), leaf.user("bob")
+        group_id = alice.ok("create", "team").out.strip()
+        member.ok("join", alice.ok("invite", "team").out.strip())
+        code = alice.ok("invite", "team").out.strip()
+        start_linked(hosts)
+        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+        yield hosts, group_id, alice, member, bob
+    finally:
+        stop_all(hosts)
+
+
 def hub_killed_and_back(hub: Host, leaf: Host) -> None:
     """The hub's relay SIGKILLed (its nats-server dies with it) and started again, then the
     leaf's link up again: up since the kill, not the up of before it, which a leaf not yet

@@ -20,9 +20,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.relay_helpers import (
-    federation, paused_between_writes, start_linked, stop_all, wait_for,
-)
+from tests.relay_helpers import paused_between_writes, team_on_hub_and_leaf, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -36,22 +34,12 @@ def role_of(user, handle: str) -> str | None:
 def roles_on_two_hosts(tmp_path):
     """alice and bob owners, bob on the leaf B; carol an admin on the hub A. Yields (hosts,
     group id, alice, bob). Also the app's test's set-up."""
-    hosts = federation(tmp_path)
-    hub, leaf = hosts
-    try:
-        alice, carol, bob = hub.user("alice"), hub.user("carol"), leaf.user("bob")
-        group_id = alice.ok("create", "team").out.strip()
-        carol.ok("join", alice.ok("invite", "team").out.strip())
-        code = alice.ok("invite", "team").out.strip()
-        start_linked(hosts)
-        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+    with team_on_hub_and_leaf(tmp_path, "carol") as (hosts, group_id, alice, _, bob):
         alice.ok("role", "team", "bob", "owner")  # only an owner makes an admin
         alice.ok("role", "team", "carol", "admin")
         wait_for(lambda: role_of(bob, "carol") == "admin" and role_of(bob, "bob") == "owner",
                  what="the roles on B")
         yield hosts, group_id, alice, bob
-    finally:
-        stop_all(hosts)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.relay_helpers import (
-    Refusals, bodies, federation, paused_between_writes, start_linked, stop_all, wait_for,
+    Refusals, bodies, paused_between_writes, team_on_hub_and_leaf, wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -38,15 +38,8 @@ def erin_voided_on_hub(tmp_path):
     """erin on the hub A posts 3 while B's relay is stopped; bob (an admin on B) removes her
     by a change whose cut had not seen them. Yields (hosts, alice, erin, refusals) once the
     posts are void on A; `refusals` counted from before them. Also the app's test's set-up."""
-    hosts = federation(tmp_path)
-    hub, leaf = hosts
-    try:
-        alice, erin, bob = hub.user("alice"), hub.user("erin"), leaf.user("bob")
-        team = alice.ok("create", "team").out.strip()
-        erin.ok("join", alice.ok("invite", "team").out.strip())
-        code = alice.ok("invite", "team").out.strip()
-        start_linked(hosts)
-        wait_for(lambda: bob.run("join", code).code == 0, what="bob's join")
+    with team_on_hub_and_leaf(tmp_path, "erin") as (hosts, team, alice, erin, bob):
+        hub, leaf = hosts
         alice.ok("role", "team", "bob", "admin")
         erin.ok("send", "team", "seen by bob")
         wait_for(lambda: "seen by bob" in bodies(bob), what="erin's first post on B")
@@ -66,8 +59,6 @@ def erin_voided_on_hub(tmp_path):
             leaf.process.send_signal(signal.SIGCONT)
         wait_for(lambda: not set(POSTS) & set(bodies(alice)), what="erin's posts void on A")
         yield hosts, alice, erin, refusals
-    finally:
-        stop_all(hosts)
 
 
 def test_a_hub_users_posts_a_leafs_removal_voided_are_told_to_them(tmp_path):
