@@ -6,6 +6,7 @@ loop of operations, faults, attacks and checks, and at the end its counts and re
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -29,9 +30,15 @@ from scripts.soak.journal import (  # noqa: E402
     attack_kinds, counts, defect, defects, fault_kinds, open_ops_log, reasons, rng, say)
 from scripts.soak.operations import op  # noqa: E402
 
-SEED = int(sys.argv[1])
-MINUTES = float(sys.argv[2])
-ROOT = Path(sys.argv[3] if len(sys.argv) > 3 else Path(tempfile.gettempdir()) / f"peers-soak-{SEED}")
+_parser = argparse.ArgumentParser(prog="python -m scripts.soak", description=(
+    "Three hosts on loopback under random operations, faults and attacks (FAULT_EVERY, "
+    "ATTACK_EVERY, CHECK_EVERY seconds from the environment)."))
+_parser.add_argument("seed", type=int)
+_parser.add_argument("minutes", type=float)
+_parser.add_argument("root", nargs="?", type=Path, help="a new directory (default: the temp dir)")
+_args = _parser.parse_args()
+SEED, MINUTES = _args.seed, _args.minutes
+ROOT = _args.root or Path(tempfile.gettempdir()) / f"peers-soak-{SEED}"
 FAULT_EVERY = float(os.environ.get("FAULT_EVERY", "6"))
 ATTACK_EVERY = float(os.environ.get("ATTACK_EVERY", "10"))
 CHECK_EVERY = float(os.environ.get("CHECK_EVERY", "180"))

@@ -17,7 +17,7 @@ from peers_tui.core.invites import parse_code
 from peers_tui.core.kinds import RecordKind
 from peers_tui.testing.forge import Forger
 from scripts.soak.hosts import attackers, groups, hosts, removed_at
-from scripts.soak.journal import attack_kinds, counts, defect, note, rng
+from scripts.soak.journal import attack_kinds, counts, defect, not_made, note, rng
 from scripts.soak.operations import run
 from scripts.soak.publishing import publish
 
@@ -184,8 +184,7 @@ def attack() -> None:
                 entry["key"] = invite_key.public_id
                 record = ("invite", signed.text, signed.sig)
     except sqlite3.Error as exc:  # the file busy, a place taken: this attack is not made
-        note(f"ATTACK {kind} {how} {h.name} {g} not made: {exc}")
-        counts["attacks not made"] += 1
+        not_made(kind, how, h.name, g, exc)
         return
     if how == "publish":
         entry["outcome"] = publish(h, gid, record)

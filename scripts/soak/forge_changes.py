@@ -29,7 +29,7 @@ from scripts.soak.attacks import forged
 from scripts.soak.faults import paused
 from scripts.soak.heads import head as judged_head
 from scripts.soak.hosts import attackers, founders, groups, hosts, removed_at, uid, users
-from scripts.soak.journal import attack_kinds, counts, defect, note, rng
+from scripts.soak.journal import attack_kinds, counts, defect, not_made, note, rng
 from scripts.soak.operations import run
 from scripts.soak.publishing import propose, publish
 
@@ -127,8 +127,7 @@ def attack() -> None:
         if how == "file":
             insert_change(db, head + 1, member, record)
     except sqlite3.Error as exc:  # the file busy, the place taken meanwhile: not made
-        note(f"ATTACK {kind} {how} {h.name} {g} not made: {exc}")
-        counts["attacks not made"] += 1
+        not_made(kind, how, h.name, g, exc)
         return
     digest = record_hash(record.text)
     entry: dict[str, Any] = {

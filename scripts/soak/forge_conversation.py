@@ -17,7 +17,7 @@ from peers_tui.core.kinds import RecordKind
 from peers_tui.testing.forge import Forger
 from scripts.soak.attacks import author_top, file_text, forged, genuine_rows, insert_row
 from scripts.soak.hosts import attacker_ids, attackers, groups, hosts, removed_at
-from scripts.soak.journal import attack_kinds, counts, note, rng
+from scripts.soak.journal import attack_kinds, counts, not_made, note, rng
 from scripts.soak.publishing import publish
 
 FORGED_EMOJI = "🔥"
@@ -92,8 +92,7 @@ def attack() -> None:
                 record = ("msg", signed.text, signed.sig)
                 entry["text"] = signed.text
     except sqlite3.Error as exc:  # the file busy, a place taken: this attack is not made
-        note(f"ATTACK {kind} {how} {h.name} {g} not made: {exc}")
-        counts["attacks not made"] += 1
+        not_made(kind, how, h.name, g, exc)
         return
     if how == "publish":
         entry["outcome"] = publish(h, gid, record)

@@ -41,3 +41,10 @@ def defect(what: str) -> None:
     defects.append(what)
     say("DEFECT " + what)
     say("  last ops:\n    " + "\n    ".join(recent[-12:]))
+
+
+def not_made(kind: str, how: str, host: str, group: str, exc: Exception) -> None:
+    """An attack the file would not take (busy, a place taken meanwhile): noted, counted
+    apart from the attacks made."""
+    note(f"ATTACK {kind} {how} {host} {group} not made: {exc}")
+    counts["attacks not made"] += 1
